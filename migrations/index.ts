@@ -1,0 +1,4 @@
+import { Migration20261123190136 } from './Migration20261123190136.js';
+
+/** Every migration, in order. Listed here so compiled and test runs load the same classes. */
+export const MIGRATIONS = [{ name: 'Migration20261123190136', class: Migration20261123190136 }];

@@ -1,0 +1,27 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+
+/** Who changed what and why: written in the same transaction as every staff change. */
+@Entity({ tableName: 'audit_entry' })
+export class AuditEntry {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @Property({ type: 'text' })
+  actor!: string;
+
+  @Property({ type: 'text' })
+  action!: string;
+
+  @Property({ type: 'text' })
+  target!: string;
+
+  @Property({ type: 'text', nullable: true })
+  reason?: string | null;
+
+  @Property({ type: 'jsonb', nullable: true })
+  details?: unknown;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  at: Date & Opt = new Date();
+}

@@ -1,0 +1,102 @@
+/**
+ * Every setting the gateway reads, read once from the environment, typed and validated.
+ * A bad value stops start-up with a message that names the variable.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  nodeEnv: 'development' | 'production' | 'test';
+  databaseUrl: string | undefined;
+  dataDir: string;
+  jwtSecret: string;
+  jwtSecretIsDefault: boolean;
+  jwtJwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  seedDemo: boolean;
+  logLevel: string;
+  dbPoolMax: number;
+  maxPageSize: number;
+  bodyLimitBytes: number;
+  limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number };
+  expiringSoonDays: number;
+}
+
+export const DEV_JWT_SECRET = 'reward-gateway-development-secret-change-me';
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = (env.NODE_ENV?.trim() || 'development') as Config['nodeEnv'];
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    throw new ConfigError(`NODE_ENV must be development, production or test, got "${env.NODE_ENV}"`);
+  }
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const jwtJwksUrl = url(env, 'JWT_JWKS_URL', ['https:', 'http:']);
+  const secret = env.JWT_SECRET?.trim();
+  if (nodeEnv === 'production' && !secret && !jwtJwksUrl) {
+    throw new ConfigError('JWT_SECRET (or JWT_JWKS_URL) is required when NODE_ENV=production');
+  }
+  if (secret !== undefined && secret !== '' && secret.length < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 characters (256 bits for HS256)');
+  }
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    nodeEnv,
+    databaseUrl,
+    dataDir: env.DATA_DIR?.trim() || '.data',
+    jwtSecret: secret || DEV_JWT_SECRET,
+    jwtSecretIsDefault: !secret,
+    jwtJwksUrl,
+    jwtIssuer: env.JWT_ISSUER?.trim() || undefined,
+    jwtAudience: env.JWT_AUDIENCE?.trim() || undefined,
+    seedDemo: bool(env, 'SEED_DEMO', !databaseUrl),
+    logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'silent' : 'info'),
+    dbPoolMax: int(env, 'DB_POOL_MAX', 20, 1, 1000),
+    maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 10_000_000),
+    limits: {
+      maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
+      maxCost: int(env, 'MAX_QUERY_COST', 20_000, 10, 10_000_000),
+      maxAliases: int(env, 'MAX_QUERY_ALIASES', 15, 0, 1000),
+      maxTokens: int(env, 'MAX_QUERY_TOKENS', 2_000, 50, 100_000),
+      maxDirectives: int(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 1000),
+    },
+    expiringSoonDays: int(env, 'EXPIRING_SOON_DAYS', 30, 1, 3650),
+  };
+}

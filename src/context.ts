@@ -1,0 +1,52 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { CustomerStatus } from './customers/customer.entity.js';
+import type { Loaders } from './graphql/loaders.js';
+
+export type StaffRole = 'operator' | 'analyst';
+
+/** The signed-in customer, read once per request. */
+export interface CustomerCaller {
+  kind: 'customer';
+  customerId: number;
+  externalId: string;
+  status: CustomerStatus;
+  tierId: number | null;
+  segments: string[];
+}
+
+export interface StaffCaller {
+  kind: 'staff';
+  staffId: string;
+  role: StaffRole;
+}
+
+export interface AnonymousCaller {
+  kind: 'anonymous';
+}
+
+export type Caller = CustomerCaller | StaffCaller | AnonymousCaller;
+
+/** Everything request-scoped. Services take it as their first argument; nothing of it is global. */
+export interface Ctx {
+  em: SqlEntityManager;
+  caller: Caller;
+  loaders: Loaders;
+  clock: Clock;
+  config: Config;
+  log: Logger;
+}
+
+/** How a caller is named in the ledger and audit log. */
+export function actorOf(caller: Caller): string {
+  switch (caller.kind) {
+    case 'customer':
+      return `customer:${caller.customerId}`;
+    case 'staff':
+      return `staff:${caller.staffId}`;
+    default:
+      return 'anonymous';
+  }
+}

@@ -1,0 +1,47 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Tier } from '../tiers/tier.entity.js';
+
+export enum CustomerStatus {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+  CLOSED = 'CLOSED',
+}
+
+@Entity({ tableName: 'customer' })
+@Check({ name: 'customer_external_id_not_blank', expression: "length(trim(external_id)) > 0" })
+export class Customer {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @Property({ type: 'text', unique: true })
+  externalId!: string;
+
+  @Property({ type: 'text', nullable: true })
+  email?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  name?: string | null;
+
+  @Property({ type: 'date', nullable: true })
+  birthDate?: string | null;
+
+  @Enum({ items: () => CustomerStatus, nativeEnumName: undefined, default: CustomerStatus.ACTIVE })
+  status: CustomerStatus & Opt = CustomerStatus.ACTIVE;
+
+  @ManyToOne(() => Tier, { nullable: true, deleteRule: 'set null' })
+  tier?: Tier | null;
+
+  @Property({ type: 'text[]', defaultRaw: "'{}'" })
+  segments: string[] & Opt = [];
+
+  @Property({ type: 'jsonb', defaultRaw: "'{}'" })
+  attributes: Record<string, unknown> & Opt = {};
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  @Index()
+  updatedAt: Date & Opt = new Date();
+}

@@ -1,0 +1,86 @@
+import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireCustomer, requireOperator, requireStaff } from '../graphql/guards.js';
+import { toGlobalId } from '../graphql/ids.js';
+import { ledgerPage } from '../points/points.service.js';
+import { LedgerEntryConnection, PointBalance } from '../points/points.types.js';
+import { storesPage } from '../stores/store.service.js';
+import { RewardStoreConnection } from '../stores/store.types.js';
+import { nextTierOf, tierStanding } from '../tiers/tier.service.js';
+import { NextTier, Tier } from '../tiers/tier.types.js';
+import { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
+import { walletPage } from '../wallet/wallet.service.js';
+import { IssuedOfferConnection } from '../wallet/wallet.types.js';
+import { customerByExternalId, upsertCustomer, type CustomerRow } from './customer.service.js';
+import { Customer, UpsertCustomerInput, UpsertCustomerPayload } from './customer.types.js';
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  @Query(() => Customer, { nullable: true, description: 'The signed-in customer.' })
+  me(@Context() ctx: Ctx) {
+    return ctx.loaders.customer.load(requireCustomer(ctx).customerId);
+  }
+
+  @Query(() => Customer, { nullable: true, description: 'Staff: any customer by the retailer id.' })
+  customer(@Arg('externalId') externalId: string, @Context() ctx: Ctx) {
+    requireStaff(ctx);
+    return customerByExternalId(ctx.em, externalId);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() customer: CustomerRow) {
+    return toGlobalId('Customer', customer.id);
+  }
+
+  @FieldResolver(() => Tier, { nullable: true })
+  tier(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    return customer.tierId ? ctx.loaders.tier.load(customer.tierId) : null;
+  }
+
+  @FieldResolver(() => [PointBalance])
+  balances(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    return ctx.loaders.balances.load(customer.id);
+  }
+
+  @FieldResolver(() => NextTier, { nullable: true, description: 'Null at the top tier, or when the program has no tiers.' })
+  async nextTier(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    return nextTierOf(await tierStanding(ctx.em, customer.id, ctx.clock.now()), customer.tierId);
+  }
+
+  @FieldResolver(() => RewardStoreConnection, { description: 'Open stores whose eligibility rules this customer meets.' })
+  async eligibleRewardStores(@Root() customer: CustomerRow, @Args() args: PageArgs, @Context() ctx: Ctx) {
+    const page = pageOf(args, ctx.config.maxPageSize);
+    const viewer = { customerId: customer.id, tierId: customer.tierId, segments: customer.segments };
+    return connectionOf(await storesPage(ctx.em, viewer, ctx.clock.now(), page), page, (s) => [s.id]);
+  }
+
+  @FieldResolver(() => IssuedOfferConnection, { description: 'Offers this customer holds, newest first.' })
+  async wallet(
+    @Root() customer: CustomerRow,
+    @Arg('status', () => [IssuedOfferStatus], { nullable: true }) status: IssuedOfferStatus[] | null,
+    @Args() args: PageArgs,
+    @Context() ctx: Ctx,
+  ) {
+    const page = pageOf(args, ctx.config.maxPageSize);
+    return connectionOf(await walletPage(ctx.em, customer.id, status?.length ? status : null, ctx.clock.now(), page), page, (o) => [o.id]);
+  }
+
+  @FieldResolver(() => LedgerEntryConnection, { description: 'The ledger, newest first.' })
+  async pointHistory(
+    @Root() customer: CustomerRow,
+    @Arg('currency', () => String, { nullable: true }) currency: string | null,
+    @Args() args: PageArgs,
+    @Context() ctx: Ctx,
+  ) {
+    const page = pageOf(args, ctx.config.maxPageSize);
+    return connectionOf(await ledgerPage(ctx.em, customer.id, currency ?? null, page), page, (e) => [e.id]);
+  }
+
+  @Mutation(() => UpsertCustomerPayload)
+  upsertCustomer(@Arg('input') input: UpsertCustomerInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    return payloadOf(async () => ({ customer: await upsertCustomer(ctx, input) }));
+  }
+}

@@ -1,0 +1,77 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../audit/audit.service.js';
+import { actorOf, type Ctx } from '../context.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import { recomputeTier } from '../tiers/tier.service.js';
+import { CustomerStatus } from './customer.entity.js';
+
+export interface CustomerRow {
+  id: number;
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  birthDate: string | null;
+  status: CustomerStatus;
+  tierId: number | null;
+  segments: string[];
+  attributes: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const CUSTOMER_COLUMNS = sql`c.id, c.external_id as "externalId", c.email, c.name, c.birth_date::text as "birthDate", c.status,
+  c.tier_id as "tierId", c.segments, c.attributes, c.created_at as "createdAt", c.updated_at as "updatedAt"`;
+
+export async function customersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<CustomerRow[]> {
+  return query<CustomerRow>(em, sql`select ${CUSTOMER_COLUMNS} from customer c where c.id = any(${idList(ids)})`);
+}
+
+export async function customerByExternalId(em: SqlEntityManager, externalId: string): Promise<CustomerRow | undefined> {
+  return queryOne<CustomerRow>(em, sql`select ${CUSTOMER_COLUMNS} from customer c where c.external_id = ${externalId}`);
+}
+
+export interface UpsertCustomerData {
+  externalId: string;
+  email?: string | null;
+  name?: string | null;
+  birthDate?: string | null;
+  status?: CustomerStatus | null;
+  segments?: string[] | null;
+  attributes?: Record<string, unknown> | null;
+}
+
+/**
+ * Creates the customer, or updates the fields the input names (an omitted field keeps its value).
+ * One statement, so two upserts of the same externalId at once cannot both insert.
+ */
+export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promise<CustomerRow> {
+  const now = ctx.clock.now();
+  const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
+  return ctx.em.transactional(async (em) => {
+    const [row] = await query<CustomerRow & { inserted: boolean }>(
+      em,
+      sql`insert into customer as c (external_id, email, name, birth_date, status, segments, attributes, created_at, updated_at)
+          values (${data.externalId}, ${data.email ?? null}, ${data.name ?? null}, ${data.birthDate ?? null}::date,
+                  ${data.status ?? CustomerStatus.ACTIVE}, ${data.segments ?? []}::text[], ${JSON.stringify(data.attributes ?? {})}::jsonb, ${now}, ${now})
+          on conflict (external_id) do update set
+            email = case when ${has('email')} then excluded.email else c.email end,
+            name = case when ${has('name')} then excluded.name else c.name end,
+            birth_date = case when ${has('birthDate')} then excluded.birth_date else c.birth_date end,
+            status = case when ${data.status != null} then excluded.status else c.status end,
+            segments = case when ${data.segments != null} then excluded.segments else c.segments end,
+            attributes = case when ${data.attributes != null} then excluded.attributes else c.attributes end,
+            updated_at = excluded.updated_at
+          returning ${CUSTOMER_COLUMNS}, (xmax = 0) as inserted`,
+    );
+    if (row.inserted) await recomputeTier(em, row.id, now);
+    await recordAudit(em, {
+      actor: actorOf(ctx.caller),
+      action: row.inserted ? 'createCustomer' : 'updateCustomer',
+      target: `Customer:${row.id}`,
+      details: data,
+      at: now,
+    });
+    const { inserted: _inserted, ...customer } = row;
+    return row.inserted ? ((await customersByIds(em, [row.id]))[0] ?? customer) : customer;
+  });
+}

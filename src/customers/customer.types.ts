@@ -1,0 +1,79 @@
+import { ArrayMaxSize, IsEmail, Matches, MaxLength, MinLength } from 'class-validator';
+import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateScalar, DateTimeScalar, JSONScalar } from '../graphql/scalars.js';
+import { CustomerStatus } from './customer.entity.js';
+
+registerEnumType(CustomerStatus, { name: 'CustomerStatus' });
+
+@ObjectType({ implements: Node, description: 'A member of the loyalty program.' })
+export class Customer extends Node {
+  @Field({ description: "The retailer's id of the customer." })
+  externalId!: string;
+
+  @Field(() => String, { nullable: true })
+  email!: string | null;
+
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+
+  @Field(() => DateScalar, { nullable: true })
+  birthDate!: string | null;
+
+  @Field(() => CustomerStatus)
+  status!: CustomerStatus;
+
+  @Field(() => [String])
+  segments!: string[];
+
+  @Field(() => JSONScalar)
+  attributes!: Record<string, unknown>;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+}
+
+@InputType()
+export class UpsertCustomerInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(/\S/, { message: 'externalId must not be blank' })
+  externalId!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsEmail()
+  @MaxLength(320)
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(200)
+  name?: string | null;
+
+  @Field(() => DateScalar, { nullable: true })
+  birthDate?: string | null;
+
+  @Field(() => CustomerStatus, { nullable: true })
+  status?: CustomerStatus | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(100)
+  @MaxLength(100, { each: true })
+  segments?: string[] | null;
+
+  @Field(() => JSONScalar, { nullable: true })
+  attributes?: Record<string, unknown> | null;
+}
+
+@ObjectType()
+export class UpsertCustomerPayload {
+  @Field(() => Customer, { nullable: true })
+  customer?: Customer | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

@@ -1,0 +1,31 @@
+import { AuditEntry } from '../audit/audit-entry.entity.js';
+import { Customer } from '../customers/customer.entity.js';
+import { OutboxEvent } from '../events/outbox-event.entity.js';
+import { IdempotencyRecord } from '../idempotency/idempotency-record.entity.js';
+import { Offer, OfferVersion } from '../offers/offer.entity.js';
+import { PointAccount } from '../points/account.entity.js';
+import { PointCurrency } from '../points/currency.entity.js';
+import { LedgerEntry } from '../points/ledger-entry.entity.js';
+import { OfferPurchase } from '../purchases/purchase.entity.js';
+import { Listing, ListingPurchaseCount } from '../stores/listing.entity.js';
+import { RewardStore } from '../stores/reward-store.entity.js';
+import { Tier } from '../tiers/tier.entity.js';
+import { IssuedOffer } from '../wallet/issued-offer.entity.js';
+
+export const ENTITIES = [
+  AuditEntry,
+  Customer,
+  OutboxEvent,
+  IdempotencyRecord,
+  Offer,
+  OfferVersion,
+  PointAccount,
+  PointCurrency,
+  LedgerEntry,
+  OfferPurchase,
+  Listing,
+  ListingPurchaseCount,
+  RewardStore,
+  Tier,
+  IssuedOffer,
+];

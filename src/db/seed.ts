@@ -1,0 +1,105 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pino from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Ctx } from '../context.js';
+import { upsertCustomer } from '../customers/customer.service.js';
+import { Loaders } from '../graphql/loaders.js';
+import { OfferBenefitKind } from '../offers/offer.entity.js';
+import { createOffer } from '../offers/offer.service.js';
+import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
+import { postEntry } from '../points/ledger.service.js';
+import { createCurrency } from '../points/points.service.js';
+import { addListing, createRewardStore } from '../stores/store.service.js';
+import { createTier } from '../tiers/tier.service.js';
+import { query, sql } from './sql.js';
+
+export const DEMO = {
+  currency: 'BEANS',
+  customers: { alice: 'cust-alice', bob: 'cust-bob', carol: 'cust-carol' },
+  staff: { operator: 'staff-olivia', analyst: 'staff-arthur' },
+} as const;
+
+/**
+ * The demo coffee program: one currency, two tiers, two stores with different eligibility, five
+ * offers and three customers with balances. Runs once per database: a transaction-level advisory
+ * lock and the BEANS currency make a second run (or two instances at once) a no-op.
+ */
+export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Promise<boolean> {
+  const em = orm.em.fork();
+  return em.transactional(async (tx) => {
+    await query(tx, sql`select pg_advisory_xact_lock(hashtext('reward-gateway-demo-seed'))`);
+    const [exists] = await query(tx, sql`select 1 from point_currency where code = ${DEMO.currency}`);
+    if (exists) return false;
+    const caller = { kind: 'staff' as const, staffId: 'seed', role: 'operator' as const };
+    // Services open their own (nested) transactions on ctx.em; here they join this one.
+    const ctx: Ctx = { em: tx, caller, clock, config, log: pino({ level: 'silent' }), loaders: new Loaders(tx, caller, clock, config) };
+    const now = clock.now();
+
+    await createCurrency(ctx, { code: DEMO.currency, name: 'Beans', expiryDays: 365, pointValue: '0.01', moneyCurrency: 'EUR' });
+    await createTier(ctx, { currency: DEMO.currency, code: 'GREEN', name: 'Green', rank: 1, threshold: 0 });
+    await createTier(ctx, { currency: DEMO.currency, code: 'GOLD', name: 'Gold', rank: 2, threshold: 1000, windowDays: 365, multiplier: 1.5 });
+
+    const muffin = await createOffer(ctx, {
+      name: 'Buy 1 coffee, get a free muffin',
+      description: 'Any hot coffee with a blueberry or chocolate muffin on the house.',
+      imageUrl: 'https://example.com/offers/coffee-muffin.png',
+      terms: 'One muffin per coffee bought. Not with other offers.',
+      benefit: { kind: OfferBenefitKind.FREE_ITEM, freeSku: 'MUFFIN', categories: ['COFFEE'], maxDiscount: '3.50' },
+      validDays: 30,
+    });
+    const pastry = await createOffer(ctx, {
+      name: '20% off any pastry',
+      benefit: { kind: OfferBenefitKind.PERCENT_OFF, percentOff: 20, categories: ['PASTRY'], maxDiscount: '5.00' },
+      validDays: 14,
+    });
+    const twoOff = await createOffer(ctx, { name: '€2 off your order', benefit: { kind: OfferBenefitKind.AMOUNT_OFF, amountOff: '2.00' }, validDays: 30 });
+    const latte = await createOffer(ctx, {
+      name: 'Free large latte',
+      benefit: { kind: OfferBenefitKind.FREE_ITEM, freeSku: 'LATTE-L' },
+      validDays: 30,
+    });
+    const cup = await createOffer(ctx, {
+      name: 'Bean & Leaf reusable cup',
+      description: 'Limited edition ceramic cup.',
+      benefit: { kind: OfferBenefitKind.FREE_ITEM, freeSku: 'CUP-LTD' },
+      validDays: 60,
+    });
+
+    const everyday = await createRewardStore(ctx, { code: 'everyday', name: 'Everyday rewards', currency: DEMO.currency });
+    const gold = await createRewardStore(ctx, {
+      code: 'gold-lounge',
+      name: 'Gold lounge',
+      currency: DEMO.currency,
+      eligibility: { tiers: ['GOLD'] },
+    });
+    await addListing(ctx, { storeId: everyday.id, offerId: muffin.offerId, priceInPoints: 150, sortOrder: 1 });
+    await addListing(ctx, { storeId: everyday.id, offerId: pastry.offerId, priceInPoints: 100, sortOrder: 2 });
+    await addListing(ctx, { storeId: everyday.id, offerId: twoOff.offerId, priceInPoints: 200, sortOrder: 3, perCustomerLimit: 5 });
+    await addListing(ctx, { storeId: gold.id, offerId: latte.offerId, priceInPoints: 300, sortOrder: 1 });
+    await addListing(ctx, { storeId: gold.id, offerId: cup.offerId, priceInPoints: 800, sortOrder: 2, stock: 50, perCustomerLimit: 1 });
+
+    const customers = [
+      { externalId: DEMO.customers.alice, name: 'Alice Martin', email: 'alice@example.com', birthDate: '1990-04-12', segments: ['students'], earned: 420 },
+      { externalId: DEMO.customers.bob, name: 'Bob Okafor', email: 'bob@example.com', birthDate: '1985-11-30', segments: ['regulars'], earned: 1200 },
+      { externalId: DEMO.customers.carol, name: 'Carol Nguyen', email: 'carol@example.com', birthDate: null, segments: [], earned: 0 },
+    ];
+    for (const { earned, ...profile } of customers) {
+      const customer = await upsertCustomer(ctx, profile);
+      if (earned > 0) {
+        await postEntry(tx, {
+          customerId: customer.id,
+          currency: DEMO.currency,
+          amount: earned,
+          kind: LedgerEntryKind.EARN,
+          source: LedgerSource.SEED,
+          reason: 'Welcome to the demo program',
+          actor: 'system',
+          qualifying: true,
+          now,
+        });
+      }
+    }
+    return true;
+  });
+}

@@ -1,0 +1,105 @@
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { badInput } from './errors.js';
+
+@ObjectType({ description: 'Where a page of a connection starts and ends (Relay).' })
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field()
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface ConnectionShape<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+}
+
+/** Declares `<Name>Connection` and `<Name>Edge` for a node type. */
+export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field({ description: 'Opaque; pass as `after` to read the page after this edge.' })
+    cursor!: string;
+
+    @Field(() => nodeType)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionClass {
+    @Field(() => [EdgeType])
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+  }
+  return ConnectionClass;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: 'How many items, at most the maximum page size (default 20).' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The cursor of the last item of the previous page.' })
+  after?: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** A validated page request: `limit` rows after the row whose sort key is `after`. */
+export interface Page {
+  limit: number;
+  after: number[] | null;
+}
+
+export function encodeCursor(key: number[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, keyLength: number): number[] {
+  try {
+    if (cursor.length > 200) throw new Error('too long');
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === keyLength && key.every((k) => Number.isSafeInteger(k))) return key as number[];
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput('after is not a cursor of this list', 'after');
+}
+
+export function pageOf(args: PageArgs, maxPageSize: number, keyLength = 1): Page {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > maxPageSize) {
+    throw badInput(`first must be between 0 and ${maxPageSize}`, 'first');
+  }
+  return { limit: first, after: args.after ? decodeCursor(args.after, keyLength) : null };
+}
+
+/** Builds a connection from up to `limit + 1` rows (the extra row only says there is a next page). */
+export function connectionOf<T>(rows: T[], page: Page, keyOf: (row: T) => number[]): ConnectionShape<T> {
+  const hasNextPage = rows.length > page.limit;
+  const nodes = hasNextPage ? rows.slice(0, page.limit) : rows;
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: page.after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

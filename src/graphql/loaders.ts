@@ -1,0 +1,121 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Caller } from '../context.js';
+import { customersByIds, type CustomerRow } from '../customers/customer.service.js';
+import { currentOffersByIds, offerVersionsByIds, type OfferVersionRow } from '../offers/offer.service.js';
+import {
+  balancesByCustomers,
+  currenciesByCodes,
+  expiringByAccounts,
+  ledgerEntriesByIds,
+  type BalanceRow,
+  type CurrencyRow,
+  type ExpiringRow,
+  type LedgerEntryRow,
+} from '../points/points.service.js';
+import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
+import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
+import { tiersByIds, type TierRow } from '../tiers/tier.service.js';
+import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
+
+/** Puts `rows` in the order of `keys` (DataLoader's contract), undefined where none matched. */
+function one<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | undefined)[] {
+  const map = new Map<K, V>();
+  for (const row of rows) map.set(keyOf(row), row);
+  return keys.map((key) => map.get(key));
+}
+
+function many<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): V[][] {
+  const map = new Map<K, V[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const list = map.get(key);
+    if (list) list.push(row);
+    else map.set(key, [row]);
+  }
+  return keys.map((key) => map.get(key) ?? []);
+}
+
+/**
+ * The request's DataLoaders, made on first use: every field that reads by key batches into one
+ * statement per kind of row, whatever the size of the page. Reads that depend on the caller (stores
+ * and listings a customer may see) are filtered for the caller here, once.
+ */
+export class Loaders {
+  readonly viewer: Viewer;
+  private readonly made = new Map<string, DataLoader<unknown, unknown>>();
+
+  constructor(
+    private readonly em: SqlEntityManager,
+    caller: Caller,
+    private readonly clock: Clock,
+    private readonly config: Config,
+  ) {
+    this.viewer = caller.kind === 'customer' ? caller : null;
+  }
+
+  private get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
+    let loader = this.made.get(name) as DataLoader<K, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<K, V>(batch, { maxBatchSize: 500 });
+      this.made.set(name, loader as DataLoader<unknown, unknown>);
+    }
+    return loader;
+  }
+
+  get customer() {
+    return this.get<number, CustomerRow | undefined>('customer', async (ids) => one(ids, await customersByIds(this.em, ids), (r) => r.id));
+  }
+
+  get tier() {
+    return this.get<number, TierRow | undefined>('tier', async (ids) => one(ids, await tiersByIds(this.em, ids), (r) => r.id));
+  }
+
+  get currency() {
+    return this.get<string, CurrencyRow | undefined>('currency', async (codes) => one(codes, await currenciesByCodes(this.em, codes), (r) => r.code));
+  }
+
+  get balances() {
+    return this.get<number, BalanceRow[]>('balances', async (ids) => many(ids, await balancesByCustomers(this.em, ids), (r) => r.customerId));
+  }
+
+  get expiringSoon() {
+    return this.get<number, ExpiringRow[]>('expiring', async (ids) =>
+      many(ids, await expiringByAccounts(this.em, ids, this.clock.now(), this.config.expiringSoonDays), (r) => r.accountId),
+    );
+  }
+
+  get offerVersion() {
+    return this.get<number, OfferVersionRow | undefined>('offerVersion', async (ids) => one(ids, await offerVersionsByIds(this.em, ids), (r) => r.versionId));
+  }
+
+  get currentOffer() {
+    return this.get<number, OfferVersionRow | undefined>('currentOffer', async (ids) => one(ids, await currentOffersByIds(this.em, ids), (r) => r.offerId));
+  }
+
+  get store() {
+    return this.get<number, StoreRow | undefined>('store', async (ids) => one(ids, await storesByIds(this.em, ids, this.viewer, this.clock.now()), (r) => r.id));
+  }
+
+  get listing() {
+    return this.get<number, ListingRow | undefined>('listing', async (ids) =>
+      one(ids, await listingsByIds(this.em, ids, this.viewer, this.clock.now()), (r) => r.id),
+    );
+  }
+
+  get issuedOffer() {
+    return this.get<number, IssuedOfferRow | undefined>('issuedOffer', async (ids) =>
+      one(ids, await issuedOffersByIds(this.em, ids, this.clock.now()), (r) => r.id),
+    );
+  }
+
+  get purchase() {
+    return this.get<number, PurchaseRow | undefined>('purchase', async (ids) => one(ids, await purchasesByIds(this.em, ids), (r) => r.id));
+  }
+
+  get ledgerEntry() {
+    return this.get<number, LedgerEntryRow | undefined>('ledgerEntry', async (ids) => one(ids, await ledgerEntriesByIds(this.em, ids), (r) => r.id));
+  }
+}

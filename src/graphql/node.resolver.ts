@@ -1,0 +1,59 @@
+import { Arg, Ctx as Context, ID, Query, Resolver } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { badInput } from './errors.js';
+import { maySeeCustomer } from './guards.js';
+import { decodeGlobalId } from './ids.js';
+import { asNode, Node } from './node.js';
+
+/**
+ * Fetches any object by global id, or null when it does not exist or the caller may not see it:
+ * a customer sees only their own profile, wallet, purchases and ledger, and only the stores and
+ * listings open to them; offers and the audit log are for staff.
+ */
+async function resolveNode(ctx: Ctx, globalId: string) {
+  const decoded = decodeGlobalId(globalId);
+  if (!decoded) return null;
+  const { type, id } = decoded;
+  const l = ctx.loaders;
+  const staff = ctx.caller.kind === 'staff';
+  switch (type) {
+    case 'Customer':
+      return maySeeCustomer(ctx, id) ? asNode(type, await l.customer.load(id)) : null;
+    case 'RewardStore':
+      return asNode(type, await l.store.load(id));
+    case 'Listing':
+      return asNode(type, await l.listing.load(id));
+    case 'Tier':
+      return asNode(type, await l.tier.load(id));
+    case 'Offer':
+      return staff ? asNode(type, await l.currentOffer.load(id)) : null;
+    case 'AuditEntry':
+      return null; // read through auditLog
+    case 'IssuedOffer': {
+      const row = await l.issuedOffer.load(id);
+      return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;
+    }
+    case 'OfferPurchase': {
+      const row = await l.purchase.load(id);
+      return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;
+    }
+    case 'LedgerEntry': {
+      const row = await l.ledgerEntry.load(id);
+      return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;
+    }
+  }
+}
+
+@Resolver()
+export class NodeResolver {
+  @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist or is not yours to see.' })
+  node(@Arg('id', () => ID) id: string, @Context() ctx: Ctx) {
+    return resolveNode(ctx, id);
+  }
+
+  @Query(() => [Node], { nullable: 'items', description: 'Several objects by global id, in the same order.' })
+  nodes(@Arg('ids', () => [ID]) ids: string[], @Context() ctx: Ctx) {
+    if (ids.length > ctx.config.maxPageSize) throw badInput(`ids takes at most ${ctx.config.maxPageSize} ids`, 'ids');
+    return Promise.all(ids.map((id) => resolveNode(ctx, id)));
+  }
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { AuditResolver } from '../audit/audit.resolver.js';
+import { CustomerResolver } from '../customers/customer.resolver.js';
+import { OfferResolver } from '../offers/offer.resolver.js';
+import { LedgerEntryResolver, PointBalanceResolver, PointCurrencyResolver } from '../points/points.resolver.js';
+import { PurchaseResolver } from '../purchases/purchase.resolver.js';
+import { ListingResolver, RewardStoreResolver } from '../stores/store.resolver.js';
+import { TierResolver } from '../tiers/tier.resolver.js';
+import { IssuedOfferResolver } from '../wallet/wallet.resolver.js';
+import { NodeResolver } from './node.resolver.js';
+
+export const RESOLVERS = [
+  NodeResolver,
+  CustomerResolver,
+  PointBalanceResolver,
+  LedgerEntryResolver,
+  PointCurrencyResolver,
+  TierResolver,
+  OfferResolver,
+  RewardStoreResolver,
+  ListingResolver,
+  IssuedOfferResolver,
+  PurchaseResolver,
+  AuditResolver,
+] as const;
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The executable schema; built once per process (type-graphql's metadata is global anyway). */
+export function gatewaySchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: RESOLVERS,
+    // Inputs are checked with class-validator; GraphQL already enforces non-null, so absent
+    // optional fields are skipped rather than failing @MinLength and friends.
+    validate: { forbidUnknownValues: false, skipMissingProperties: true },
+  });
+  return built;
+}
+
+/** The SDL checked in as schema/schema.graphql. */
+export async function printGatewaySchema(): Promise<string> {
+  return `${printSchema(await gatewaySchema())}\n`;
+}

@@ -1,0 +1,98 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { Config } from '../config.js';
+import type { Caller } from '../context.js';
+import { CustomerStatus } from '../customers/customer.entity.js';
+import { customerByExternalId, type CustomerRow } from '../customers/customer.service.js';
+import { unauthenticated } from '../graphql/errors.js';
+
+export interface Authenticated {
+  caller: Caller;
+  /** The signed-in customer's row, so the request need not read it again. */
+  customer?: CustomerRow;
+}
+
+const STAFF_ROLES = new Set(['operator', 'analyst']);
+
+/**
+ * Turns request credentials into a caller. Customers and staff present a bearer JWT (HS256 with
+ * JWT_SECRET, or RS256/ES256 against JWT_JWKS_URL); `exp` and `sub` are required. Anything
+ * presented that does not check out is UNAUTHENTICATED: a bad credential never falls back to
+ * anonymous.
+ */
+export class Authenticator {
+  private readonly secret: Uint8Array;
+  private readonly jwks: JWTVerifyGetKey | undefined;
+
+  constructor(private readonly config: Config) {
+    this.secret = new TextEncoder().encode(config.jwtSecret);
+    this.jwks = config.jwtJwksUrl ? createRemoteJWKSet(new URL(config.jwtJwksUrl)) : undefined;
+  }
+
+  async authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, em: SqlEntityManager): Promise<Authenticated> {
+    const authorization = headers.authorization;
+    if (headers['x-api-key'] !== undefined) {
+      throw unauthenticated('API keys are not accepted by this gateway yet.');
+    }
+    if (authorization === undefined || authorization === '') return { caller: { kind: 'anonymous' } };
+    if (typeof authorization !== 'string') throw unauthenticated('Malformed Authorization header.');
+    const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/i.exec(authorization.trim());
+    if (!match) throw unauthenticated('Authorization must be "Bearer <JWT>".');
+    const claims = await this.verify(match[1]);
+    const role = claims.role ?? 'customer';
+    if (role === 'customer') {
+      const customer = await customerByExternalId(em, claims.sub!);
+      if (!customer || customer.status === CustomerStatus.CLOSED) throw unauthenticated('No active customer for this token.');
+      return {
+        caller: {
+          kind: 'customer',
+          customerId: customer.id,
+          externalId: customer.externalId,
+          status: customer.status,
+          tierId: customer.tierId,
+          segments: customer.segments,
+        },
+        customer,
+      };
+    }
+    if (typeof role === 'string' && STAFF_ROLES.has(role)) {
+      return { caller: { kind: 'staff', staffId: claims.sub!, role: role as 'operator' | 'analyst' } };
+    }
+    throw unauthenticated('This token has no role this gateway knows.');
+  }
+
+  private async verify(token: string): Promise<JWTPayload & { role?: unknown }> {
+    try {
+      const options = {
+        requiredClaims: ['exp', 'sub'],
+        issuer: this.config.jwtIssuer,
+        audience: this.config.jwtAudience,
+        clockTolerance: 5,
+      };
+      const { payload } = this.jwks
+        ? await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })
+        : await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
+        throw unauthenticated('The token has no valid subject.');
+      }
+      return payload;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired.');
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated('The token is not valid.');
+      throw error;
+    }
+  }
+}
+
+/** Signs a token with the configured HS256 secret: for the demo tokens printed at start-up and tests. */
+export async function signToken(config: Config, claims: { sub: string; role?: string }, ttlSeconds = 30 * 86_400): Promise<string> {
+  const jwt = new SignJWT(claims.role ? { role: claims.role } : {})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds);
+  if (config.jwtIssuer) jwt.setIssuer(config.jwtIssuer);
+  if (config.jwtAudience) jwt.setAudience(config.jwtAudience);
+  return jwt.sign(new TextEncoder().encode(config.jwtSecret));
+}

@@ -1,0 +1,249 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Ctx } from '../context.js';
+import { pendingMigrations } from '../db/orm.js';
+import { formatError, QueryTooComplexError, unauthenticated } from '../graphql/errors.js';
+import { Loaders } from '../graphql/loaders.js';
+import { gatewaySchema } from '../graphql/schema.js';
+import { Authenticator } from './auth.js';
+import { Metrics } from './metrics.js';
+
+export interface Gateway {
+  url: string;
+  port: number;
+  server: Server;
+  /** Stops accepting, lets in-flight requests finish, then closes the GraphQL server. */
+  close(): Promise<void>;
+}
+
+export interface GatewayDeps {
+  config: Config;
+  orm: MikroORM;
+  clock: Clock;
+  log: Logger;
+}
+
+/** True when every root field of the operation is introspection (`__schema`, `__type`, `__typename`). */
+function onlyIntrospection(operation: OperationDefinitionNode, document: DocumentNode): boolean {
+  const fragments = new Map(
+    document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d.selectionSet] as const),
+  );
+  const seen = new Set<string>();
+  const check = (set: SelectionSetNode): boolean =>
+    set.selections.every((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value.startsWith('__');
+      if (s.kind === Kind.INLINE_FRAGMENT) return check(s.selectionSet);
+      if (seen.has(s.name.value)) return true;
+      seen.add(s.name.value);
+      const fragment = fragments.get(s.name.value);
+      return fragment ? check(fragment) : false;
+    });
+  return check(operation.selectionSet);
+}
+
+/** No credentials: introspection only (where it is on), nothing else. */
+const requireCredentials: ApolloServerPlugin<Ctx> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, operation, document }) {
+        if (contextValue.caller.kind === 'anonymous' && (!operation || !onlyIntrospection(operation, document))) throw unauthenticated();
+      },
+    };
+  },
+};
+
+function armorFor(config: Config) {
+  const tooComplex = [(_ctx: unknown, error: Error) => {
+    throw new QueryTooComplexError(error.message);
+  }];
+  const reject = { propagateOnRejection: false, onReject: tooComplex };
+  return new ApolloArmor({
+    maxDepth: { n: config.limits.maxDepth, ...reject },
+    costLimit: { maxCost: config.limits.maxCost, ...reject },
+    maxAliases: { n: config.limits.maxAliases, ...reject },
+    maxDirectives: { n: config.limits.maxDirectives, ...reject },
+    maxTokens: { n: config.limits.maxTokens, ...reject },
+    blockFieldSuggestion: { enabled: config.nodeEnv === 'production' },
+  }).protect();
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The gateway's HTTP server: `/graphql` (GraphQL over HTTP, POST and GET, and graphql-ws on the
+ * same path), `/healthz`, `/readyz`, `/metrics`. Built on node:http directly: nothing between the
+ * socket and Apollo but body reading.
+ */
+export async function startGateway({ config, orm, clock, log }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
+  const schema = await gatewaySchema();
+  const auth = new Authenticator(config);
+  const metrics = new Metrics();
+  const armor = armorFor(config);
+  let migrationsApplied = false;
+
+  const contextFor = async (headers: Record<string, unknown>): Promise<Ctx> => {
+    const em = orm.em.fork();
+    const { caller, customer } = await auth.authenticate(headers, em);
+    const loaders = new Loaders(em, caller, clock, config);
+    if (customer) loaders.customer.prime(customer.id, customer);
+    return { em, caller, loaders, clock, config, log };
+  };
+
+  const httpServer = createServer();
+  const apollo = new ApolloServer<Ctx>({
+    schema,
+    introspection: config.nodeEnv !== 'production',
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
+    formatError: (formatted, error) => formatError(formatted, error, (e) => log.error({ err: e }, 'internal error')),
+    plugins: [
+      ...(armor.plugins as unknown as ApolloServerPlugin<Ctx>[]),
+      requireCredentials,
+      metrics.apolloPlugin(),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+    ],
+  });
+  await apollo.start();
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    let body: unknown;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, config.bodyLimitBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return send(res, 413, errorBody(`Request body is larger than ${config.bodyLimitBytes} bytes.`, 'PAYLOAD_TOO_LARGE'));
+        throw error;
+      }
+      if ((req.headers['content-type'] ?? '').includes('json')) {
+        try {
+          body = text.length ? JSON.parse(text) : undefined;
+        } catch {
+          return send(res, 400, errorBody('The request body is not valid JSON.', 'BAD_REQUEST'));
+        }
+      } else {
+        body = text;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => contextFor(req.headers),
+    });
+    for (const [name, value] of result.headers) res.setHeader(name, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  };
+
+  const ready = async (): Promise<boolean> => {
+    try {
+      await orm.em.fork().getConnection().execute('select 1');
+      migrationsApplied ||= (await pendingMigrations(orm)) === 0;
+      return migrationsApplied;
+    } catch {
+      return false;
+    }
+  };
+
+  httpServer.on('request', (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const route = async () => {
+      switch (url.pathname) {
+        case '/graphql':
+          return handleGraphQL(req, res, url);
+        case '/healthz':
+          return send(res, 200, { status: 'ok' });
+        case '/readyz':
+          return (await ready()) ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
+        case '/metrics':
+          return send(res, 200, await metrics.render(), { 'content-type': metrics.contentType });
+        default:
+          return send(res, 404, errorBody('Not found: the API is at /graphql.', 'NOT_FOUND'));
+      }
+    };
+    route().catch((error) => {
+      log.error({ err: error }, 'request failed');
+      if (!res.headersSent) send(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      else res.destroy();
+    });
+  });
+
+  // graphql-ws on the same path and port; subscriptions authenticate with connectionParams.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<{ authorization?: string; Authorization?: string }>(
+    {
+      schema,
+      context: async ({ connectionParams }) =>
+        contextFor({ authorization: connectionParams?.authorization ?? connectionParams?.Authorization }),
+      onConnect: async ({ connectionParams }) => {
+        try {
+          await auth.authenticate({ authorization: connectionParams?.authorization ?? connectionParams?.Authorization }, orm.em.fork());
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    },
+    wsServer,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => resolve());
+  });
+  const address = httpServer.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    url: `http://${shownHost}:${address.port}/graphql`,
+    port: address.port,
+    server: httpServer,
+    close: async () => {
+      await wsCleanup.dispose();
+      wsServer.close();
+      await apollo.stop();
+    },
+  };
+}

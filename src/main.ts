@@ -1,0 +1,72 @@
+import pino from 'pino';
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { DEMO, seedDemo } from './db/seed.js';
+import { signToken } from './http/auth.js';
+import { startGateway } from './http/server.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`Configuration error: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}
+const log = pino({ level: config.logLevel });
+if (config.jwtSecretIsDefault && !config.jwtJwksUrl) log.warn('JWT_SECRET is not set: using the development secret. Never do this in production.');
+
+const database = await openDatabase(config, log);
+if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
+const gateway = await startGateway({ config, orm: database.orm, clock: systemClock, log });
+
+log.info({ url: gateway.url, embeddedDatabase: database.embedded }, 'gateway ready');
+if (config.seedDemo && !config.jwtJwksUrl) {
+  const tokens = {
+    customer: await signToken(config, { sub: DEMO.customers.alice }),
+    operator: await signToken(config, { sub: DEMO.staff.operator, role: 'operator' }),
+    analyst: await signToken(config, { sub: DEMO.staff.analyst, role: 'analyst' }),
+  };
+  console.log(
+    [
+      '',
+      `Reward Gateway is listening on ${gateway.url}`,
+      '',
+      `Demo tokens (valid 30 days), send as "Authorization: Bearer <token>":`,
+      `  customer (${DEMO.customers.alice}): ${tokens.customer}`,
+      `  operator (${DEMO.staff.operator}): ${tokens.operator}`,
+      `  analyst  (${DEMO.staff.analyst}): ${tokens.analyst}`,
+      '',
+      'Try:',
+      `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer ${tokens.customer}" \\`,
+      `    -d '{"query":"{ me { name balances { currency { code } available } } }"}'`,
+      '',
+    ].join('\n'),
+  );
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down: finishing in-flight requests');
+  const force = setTimeout(() => {
+    log.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, 15_000);
+  force.unref();
+  try {
+    await gateway.close();
+    await database.close();
+    log.info('stopped');
+    process.exit(0);
+  } catch (error) {
+    log.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

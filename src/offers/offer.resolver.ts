@@ -1,0 +1,52 @@
+import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { ConnectionType, connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireOperator, requireStaff } from '../graphql/guards.js';
+import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { createOffer, offersPage, updateOffer, type OfferVersionRow } from './offer.service.js';
+import { CreateOfferInput, Offer, OfferBenefit, OfferPayload, UpdateOfferInput } from './offer.types.js';
+
+export const OfferConnection = ConnectionType(Offer, 'Offer');
+
+@Resolver(() => Offer)
+export class OfferResolver {
+  @Query(() => OfferConnection, { description: 'Staff: every offer at its current version.' })
+  async offers(@Args() args: PageArgs, @Context() ctx: Ctx) {
+    requireStaff(ctx);
+    const page = pageOf(args, ctx.config.maxPageSize);
+    return connectionOf(await offersPage(ctx.em, page.limit, page.after?.[0] ?? null), page, (o) => [o.offerId]);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() offer: OfferVersionRow) {
+    return toGlobalId('Offer', offer.offerId);
+  }
+
+  @FieldResolver(() => OfferBenefit)
+  benefit(@Root() offer: OfferVersionRow): OfferBenefit {
+    return {
+      kind: offer.benefitKind,
+      percentOff: offer.percentOff,
+      amountOff: offer.amountOff,
+      freeSku: offer.freeSku,
+      skus: offer.skus,
+      categories: offer.categories,
+      maxDiscount: offer.maxDiscount,
+    };
+  }
+
+  @Mutation(() => OfferPayload)
+  createOffer(@Arg('input') input: CreateOfferInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    return payloadOf(async () => ({ offer: await createOffer(ctx, input) }));
+  }
+
+  @Mutation(() => OfferPayload, { description: 'Makes a new version; offers already issued keep theirs.' })
+  updateOffer(@Arg('input') input: UpdateOfferInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const { offerId, ...changes } = input;
+    const id = fromGlobalId(offerId, 'Offer', 'offerId');
+    return payloadOf(async () => ({ offer: await updateOffer(ctx, id, changes) }));
+  }
+}

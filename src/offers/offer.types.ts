@@ -1,0 +1,175 @@
+import { ArrayMaxSize, IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
+import { OfferBenefitKind } from './offer.entity.js';
+
+registerEnumType(OfferBenefitKind, { name: 'OfferBenefitKind' });
+
+@ObjectType({ description: 'What an offer gives at the till.' })
+export class OfferBenefit {
+  @Field(() => OfferBenefitKind)
+  kind!: OfferBenefitKind;
+
+  @Field(() => Float, { nullable: true })
+  percentOff!: number | null;
+
+  @Field(() => DecimalScalar, { nullable: true })
+  amountOff!: string | null;
+
+  @Field(() => String, { nullable: true })
+  freeSku!: string | null;
+
+  @Field(() => [String], { description: 'Only these SKUs count (empty: any).' })
+  skus!: string[];
+
+  @Field(() => [String], { description: 'Only these categories count (empty: any).' })
+  categories!: string[];
+
+  @Field(() => DecimalScalar, { nullable: true })
+  maxDiscount!: string | null;
+}
+
+@ObjectType({ implements: Node, description: 'An offer as of one version: listings show the current one, wallet items the one they were issued with.' })
+export class Offer extends Node {
+  @Field(() => Int)
+  version!: number;
+
+  @Field()
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field(() => String, { nullable: true })
+  imageUrl!: string | null;
+
+  @Field(() => String, { nullable: true })
+  terms!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days an issued offer stays valid.' })
+  validDays!: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  validUntil!: Date | null;
+
+  @Field(() => [String])
+  channels!: string[];
+}
+
+@InputType()
+export class OfferBenefitInput {
+  @Field(() => OfferBenefitKind)
+  kind!: OfferBenefitKind;
+
+  @Field(() => Float, { nullable: true })
+  @Min(0.01)
+  @Max(100)
+  percentOff?: number | null;
+
+  @Field(() => DecimalScalar, { nullable: true })
+  amountOff?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @MinLength(1)
+  @MaxLength(100)
+  freeSku?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(500)
+  skus?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(100)
+  categories?: string[] | null;
+
+  @Field(() => DecimalScalar, { nullable: true })
+  maxDiscount?: string | null;
+}
+
+@InputType()
+export class CreateOfferInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(5000)
+  description?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsUrl({ require_protocol: true })
+  @MaxLength(2000)
+  imageUrl?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(10000)
+  terms?: string | null;
+
+  @Field(() => OfferBenefitInput)
+  @ValidateNested()
+  benefit!: OfferBenefitInput;
+
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(3650)
+  validDays?: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  validUntil?: Date | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(20)
+  channels?: string[] | null;
+}
+
+@InputType()
+export class UpdateOfferInput {
+  @Field(() => ID)
+  offerId!: string;
+
+  @Field(() => String, { nullable: true })
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(5000)
+  description?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsUrl({ require_protocol: true })
+  @MaxLength(2000)
+  imageUrl?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(10000)
+  terms?: string | null;
+
+  @Field(() => OfferBenefitInput, { nullable: true })
+  @ValidateNested()
+  benefit?: OfferBenefitInput | null;
+
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(3650)
+  validDays?: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  validUntil?: Date | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(20)
+  channels?: string[] | null;
+}
+
+@ObjectType()
+export class OfferPayload {
+  @Field(() => Offer, { nullable: true })
+  offer?: Offer | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

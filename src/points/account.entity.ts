@@ -1,0 +1,42 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Check, Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Customer } from '../customers/customer.entity.js';
+import { PointCurrency } from './currency.entity.js';
+
+/**
+ * A customer's balance in one currency. The balance is a cache of the ledger: it only ever changes
+ * in the same database transaction that writes the ledger entry (see LedgerService).
+ */
+@Entity({ tableName: 'point_account' })
+@Unique({ properties: ['customer', 'currency'] })
+@Check({ name: 'point_account_available_non_negative', expression: 'available >= 0' })
+@Check({ name: 'point_account_pending_non_negative', expression: 'pending >= 0' })
+@Check({ name: 'point_account_lifetime_non_negative', expression: 'lifetime_earned >= 0' })
+export class PointAccount {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Customer;
+
+  @ManyToOne(() => PointCurrency, { fieldName: 'currency_code' })
+  currency!: PointCurrency;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  available: number & Opt = 0;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  pending: number & Opt = 0;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  lifetimeEarned: number & Opt = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  version: number & Opt = 0;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  updatedAt: Date & Opt = new Date();
+}

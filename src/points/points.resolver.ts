@@ -1,0 +1,66 @@
+import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireOperator } from '../graphql/guards.js';
+import { toGlobalId } from '../graphql/ids.js';
+import { query, sql } from '../db/sql.js';
+import { adjustPoints, createCurrency, type BalanceRow, type CurrencyRow, type LedgerEntryRow } from './points.service.js';
+import {
+  AdjustPointsInput,
+  AdjustPointsPayload,
+  CreateCurrencyInput,
+  CreateCurrencyPayload,
+  ExpiringPoints,
+  LedgerEntry,
+  PointBalance,
+  PointCurrency,
+} from './points.types.js';
+
+@Resolver(() => PointBalance)
+export class PointBalanceResolver {
+  @FieldResolver(() => PointCurrency)
+  currency(@Root() balance: BalanceRow, @Context() ctx: Ctx) {
+    return ctx.loaders.currency.load(balance.currencyCode);
+  }
+
+  @FieldResolver(() => [ExpiringPoints], { description: 'Points that expire soon, soonest first.' })
+  expiringSoon(@Root() balance: BalanceRow, @Context() ctx: Ctx) {
+    return balance.accountId ? ctx.loaders.expiringSoon.load(balance.accountId) : [];
+  }
+}
+
+@Resolver(() => LedgerEntry)
+export class LedgerEntryResolver {
+  @FieldResolver(() => ID)
+  id(@Root() entry: LedgerEntryRow) {
+    return toGlobalId('LedgerEntry', entry.id);
+  }
+
+  @FieldResolver(() => PointCurrency)
+  currency(@Root() entry: LedgerEntryRow, @Context() ctx: Ctx) {
+    return ctx.loaders.currency.load(entry.currencyCode);
+  }
+}
+
+@Resolver(() => PointCurrency)
+export class PointCurrencyResolver {
+  @Query(() => [PointCurrency], { description: "The program's point currencies." })
+  currencies(@Context() ctx: Ctx) {
+    return query<CurrencyRow>(
+      ctx.em,
+      sql`select code, name, expiry_days as "expiryDays", point_value::text as "pointValue", money_currency as "moneyCurrency" from point_currency order by code`,
+    );
+  }
+
+  @Mutation(() => CreateCurrencyPayload)
+  createCurrency(@Arg('input') input: CreateCurrencyInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    return payloadOf(async () => ({ currency: await createCurrency(ctx, { ...input, expiryDays: input.expiryDays ?? null }) }));
+  }
+
+  @Mutation(() => AdjustPointsPayload, { description: 'Credit or debit points by hand, with a reason; recorded in the audit log.' })
+  adjustPoints(@Arg('input') input: AdjustPointsInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    return payloadOf(async () => ({ entry: await adjustPoints(ctx, input) }));
+  }
+}

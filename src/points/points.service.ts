@@ -1,0 +1,162 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../audit/audit.service.js';
+import { actorOf, type Ctx } from '../context.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import type { Page } from '../graphql/connection.js';
+import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
+import { postEntry } from './ledger.service.js';
+
+export interface CurrencyRow {
+  code: string;
+  name: string;
+  expiryDays: number | null;
+  pointValue: string;
+  moneyCurrency: string;
+}
+
+export interface BalanceRow {
+  accountId: number;
+  customerId: number;
+  currencyCode: string;
+  available: number;
+  pending: number;
+  lifetimeEarned: number;
+}
+
+export interface LedgerEntryRow {
+  id: number;
+  customerId: number;
+  currencyCode: string;
+  amount: number;
+  kind: LedgerEntryKind;
+  sourceType: LedgerSource;
+  reason: string | null;
+  balanceAfter: number;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+const CURRENCY_COLUMNS = sql`code, name, expiry_days as "expiryDays", point_value::text as "pointValue", money_currency as "moneyCurrency"`;
+
+export async function currenciesByCodes(em: SqlEntityManager, codes: readonly string[]): Promise<CurrencyRow[]> {
+  return query<CurrencyRow>(em, sql`select ${CURRENCY_COLUMNS} from point_currency where code = any(${codes as string[]}::text[])`);
+}
+
+export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<CurrencyRow> {
+  const now = ctx.clock.now();
+  return ctx.em.transactional(async (em) => {
+    const [row] = await query<CurrencyRow>(
+      em,
+      sql`insert into point_currency (code, name, expiry_days, point_value, money_currency, created_at)
+          values (${data.code}, ${data.name}, ${data.expiryDays}, ${data.pointValue}, ${data.moneyCurrency}, ${now})
+          on conflict (code) do nothing returning ${CURRENCY_COLUMNS}`,
+    );
+    if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, `Currency ${data.code} already exists.`, ['input', 'code']);
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createCurrency', target: `PointCurrency:${data.code}`, details: data, at: now });
+    return row;
+  });
+}
+
+const BALANCE_COLUMNS = sql`a.id as "accountId", a.customer_id as "customerId", a.currency_code as "currencyCode",
+  a.available, a.pending, a.lifetime_earned as "lifetimeEarned"`;
+
+/** Every account of each customer, in currency order. */
+export async function balancesByCustomers(em: SqlEntityManager, customerIds: readonly number[]): Promise<BalanceRow[]> {
+  return query<BalanceRow>(
+    em,
+    sql`select ${BALANCE_COLUMNS} from point_account a where a.customer_id = any(${idList(customerIds)}) order by a.currency_code`,
+  );
+}
+
+export interface ExpiringRow {
+  accountId: number;
+  amount: number;
+  expiresAt: Date;
+}
+
+/** Unconsumed points that expire within `days`, summed per expiry moment, soonest first. */
+export async function expiringByAccounts(em: SqlEntityManager, accountIds: readonly number[], now: Date, days: number): Promise<ExpiringRow[]> {
+  return query<ExpiringRow>(
+    em,
+    sql`select account_id as "accountId", sum(remaining)::bigint as amount, expires_at as "expiresAt"
+          from ledger_entry
+         where account_id = any(${idList(accountIds)}) and remaining > 0
+           and expires_at > ${now} and expires_at <= ${now}::timestamptz + make_interval(days => ${days})
+         group by account_id, expires_at order by expires_at`,
+  );
+}
+
+const ENTRY_COLUMNS = sql`e.id, e.customer_id as "customerId", a.currency_code as "currencyCode", e.amount, e.kind,
+  e.source_type as "sourceType", e.reason, e.balance_after as "balanceAfter", e.expires_at as "expiresAt", e.created_at as "createdAt"`;
+
+/** A customer's ledger, newest first. */
+export async function ledgerPage(em: SqlEntityManager, customerId: number, currency: string | null, page: Page): Promise<LedgerEntryRow[]> {
+  const after = page.after?.[0] ?? null;
+  return query<LedgerEntryRow>(
+    em,
+    sql`select ${ENTRY_COLUMNS} from ledger_entry e join point_account a on a.id = e.account_id
+         where e.customer_id = ${customerId}
+           and (${currency}::text is null or a.currency_code = ${currency})
+           and (${after}::bigint is null or e.id < ${after})
+         order by e.id desc limit ${page.limit + 1}`,
+  );
+}
+
+export async function ledgerEntriesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<LedgerEntryRow[]> {
+  return query<LedgerEntryRow>(
+    em,
+    sql`select ${ENTRY_COLUMNS} from ledger_entry e join point_account a on a.id = e.account_id where e.id = any(${idList(ids)})`,
+  );
+}
+
+export interface AdjustData {
+  customerExternalId: string;
+  currency: string;
+  amount: number;
+  reason: string;
+  idempotencyKey: string;
+}
+
+/**
+ * A staff member credits or debits a customer's points, with a reason, once per idempotency key.
+ * Credits count as earned (lifetime and tier); a debit cannot take the balance below zero.
+ */
+export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEntryRow> {
+  const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  const entryId = await ctx.em.transactional(async (em) => {
+    const customer = await queryOne<{ id: number }>(em, sql`select id from customer where external_id = ${data.customerExternalId}`);
+    if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
+    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    const fingerprint = JSON.stringify([customer.id, data.currency, data.amount]);
+    const claim = await claimIdempotencyKey<{ entryId: number }>(em, `adjust:${actor}`, data.idempotencyKey, fingerprint, now);
+    if (claim.replay) return claim.result.entryId;
+    const posted = await postEntry(em, {
+      customerId: customer.id,
+      currency: data.currency,
+      amount: data.amount,
+      kind: LedgerEntryKind.ADJUST,
+      source: LedgerSource.STAFF,
+      sourceId: actor,
+      reason: data.reason,
+      actor,
+      qualifying: data.amount > 0,
+      now,
+    });
+    await completeIdempotencyKey(em, `adjust:${actor}`, data.idempotencyKey, { entryId: posted.entryId });
+    await recordAudit(em, {
+      actor,
+      action: 'adjustPoints',
+      target: `Customer:${customer.id}`,
+      reason: data.reason,
+      details: { currency: data.currency, amount: data.amount, entryId: posted.entryId },
+      at: now,
+    });
+    return posted.entryId;
+  });
+  const [row] = await ledgerEntriesByIds(ctx.em, [entryId]);
+  return row;
+}

@@ -1,0 +1,152 @@
+import { Max, MaxLength, Min, MinLength, Matches, IsInt, NotEquals } from 'class-validator';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ConnectionType } from '../graphql/connection.js';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
+import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
+
+registerEnumType(LedgerEntryKind, { name: 'LedgerEntryKind' });
+registerEnumType(LedgerSource, { name: 'LedgerSource' });
+
+/** Points can be large but never beyond what a balance column and a JS number hold exactly. */
+export const MAX_POINTS = 1_000_000_000;
+
+@ObjectType()
+export class PointCurrency {
+  @Field()
+  code!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Days after earning at which points expire; null: never.' })
+  expiryDays!: number | null;
+
+  @Field(() => DecimalScalar, { description: 'Money value of one point.' })
+  pointValue!: string;
+
+  @Field({ description: 'ISO 4217 code of the money the point value is in.' })
+  moneyCurrency!: string;
+}
+
+@ObjectType()
+export class ExpiringPoints {
+  @Field(() => Int)
+  amount!: number;
+
+  @Field(() => DateTimeScalar)
+  expiresAt!: Date;
+}
+
+@ObjectType({ description: "A customer's points in one currency." })
+export class PointBalance {
+  @Field(() => Int)
+  available!: number;
+
+  @Field(() => Int, { description: 'Earned but not yet available.' })
+  pending!: number;
+
+  @Field(() => Int)
+  lifetimeEarned!: number;
+}
+
+@ObjectType({ implements: Node, description: 'One immutable movement of points.' })
+export class LedgerEntry extends Node {
+  @Field(() => Int, { description: 'Signed: positive credits, negative debits.' })
+  amount!: number;
+
+  @Field(() => LedgerEntryKind)
+  kind!: LedgerEntryKind;
+
+  @Field(() => LedgerSource, { name: 'source' })
+  sourceType!: LedgerSource;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+
+  @Field(() => Int)
+  balanceAfter!: number;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Credits: when their unconsumed part expires.' })
+  expiresAt!: Date | null;
+}
+
+export const LedgerEntryConnection = ConnectionType(LedgerEntry, 'LedgerEntry');
+
+@InputType()
+export class CreateCurrencyInput {
+  @Field()
+  @Matches(/^[A-Z][A-Z0-9_]{1,19}$/, { message: 'code must be 2-20 capital letters, digits or _' })
+  code!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(36500)
+  expiryDays?: number | null;
+
+  @Field(() => DecimalScalar)
+  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointValue must be a non-negative decimal' })
+  pointValue!: string;
+
+  @Field()
+  @Matches(/^[A-Z]{3}$/, { message: 'moneyCurrency must be an ISO 4217 code such as EUR' })
+  moneyCurrency!: string;
+}
+
+@ObjectType()
+export class CreateCurrencyPayload {
+  @Field(() => PointCurrency, { nullable: true })
+  currency?: PointCurrency | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class AdjustPointsInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  customerExternalId!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(20)
+  currency!: string;
+
+  @Field(() => Int, { description: 'Signed: positive credits, negative debits.' })
+  @IsInt()
+  @NotEquals(0)
+  @Min(-MAX_POINTS)
+  @Max(MAX_POINTS)
+  amount!: number;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(500)
+  reason!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  idempotencyKey!: string;
+}
+
+@ObjectType()
+export class AdjustPointsPayload {
+  @Field(() => LedgerEntry, { nullable: true })
+  entry?: LedgerEntry | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+

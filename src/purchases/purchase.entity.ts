@@ -1,0 +1,43 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, ManyToOne, OneToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Customer } from '../customers/customer.entity.js';
+import { LedgerEntry } from '../points/ledger-entry.entity.js';
+import { Listing } from '../stores/listing.entity.js';
+import { IssuedOffer } from '../wallet/issued-offer.entity.js';
+
+export enum PurchaseStatus {
+  COMPLETED = 'COMPLETED',
+  REFUNDED = 'REFUNDED',
+}
+
+@Entity({ tableName: 'offer_purchase' })
+@Unique({ properties: ['customer', 'idempotencyKey'] })
+@Check({ name: 'offer_purchase_points_positive', expression: 'points_paid > 0' })
+export class OfferPurchase {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Customer;
+
+  @ManyToOne(() => Listing, { deleteRule: 'restrict' })
+  listing!: Listing;
+
+  @Property({ type: 'bigint' })
+  pointsPaid!: number;
+
+  @OneToOne(() => LedgerEntry, { owner: true, deleteRule: 'restrict' })
+  ledgerEntry!: LedgerEntry;
+
+  @OneToOne(() => IssuedOffer, { owner: true, deleteRule: 'restrict' })
+  issuedOffer!: IssuedOffer;
+
+  @Property({ type: 'text' })
+  idempotencyKey!: string;
+
+  @Enum({ items: () => PurchaseStatus, default: PurchaseStatus.COMPLETED })
+  status: PurchaseStatus & Opt = PurchaseStatus.COMPLETED;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+}

@@ -1,0 +1,37 @@
+import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireCustomer } from '../graphql/guards.js';
+import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { Listing } from '../stores/store.types.js';
+import { IssuedOffer } from '../wallet/wallet.types.js';
+import { purchaseOffer, type PurchaseRow } from './purchase.service.js';
+import { OfferPurchase, PurchaseOfferInput, PurchaseOfferPayload } from './purchase.types.js';
+
+@Resolver(() => OfferPurchase)
+export class PurchaseResolver {
+  @Mutation(() => PurchaseOfferPayload, { description: 'Buy a listing with points; idempotent per key.' })
+  purchaseOffer(@Arg('input') input: PurchaseOfferInput, @Context() ctx: Ctx) {
+    const customer = requireCustomer(ctx);
+    const listingId = fromGlobalId(input.listingId, 'Listing', 'listingId');
+    return payloadOf(async () => {
+      const outcome = await purchaseOffer(ctx, customer, listingId, input.idempotencyKey);
+      return { purchase: await ctx.loaders.purchase.load(outcome.purchaseId), balance: outcome.balance };
+    });
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() purchase: PurchaseRow) {
+    return toGlobalId('OfferPurchase', purchase.id);
+  }
+
+  @FieldResolver(() => IssuedOffer)
+  issuedOffer(@Root() purchase: PurchaseRow, @Context() ctx: Ctx) {
+    return ctx.loaders.issuedOffer.load(purchase.issuedOfferId);
+  }
+
+  @FieldResolver(() => Listing, { nullable: true, description: 'Null when the listing is no longer on show to you.' })
+  listing(@Root() purchase: PurchaseRow, @Context() ctx: Ctx) {
+    return ctx.loaders.listing.load(purchase.listingId);
+  }
+}

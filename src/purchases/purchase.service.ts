@@ -1,0 +1,140 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
+import { CustomerStatus } from '../customers/customer.entity.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
+import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
+import { postEntry } from '../points/ledger.service.js';
+import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
+import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
+import { issueOffer } from '../wallet/wallet.service.js';
+import { PurchaseStatus } from './purchase.entity.js';
+
+export interface PurchaseRow {
+  id: number;
+  customerId: number;
+  listingId: number;
+  pointsPaid: number;
+  issuedOfferId: number;
+  ledgerEntryId: number;
+  status: PurchaseStatus;
+  createdAt: Date;
+}
+
+export interface BalanceSnapshot {
+  accountId: number;
+  customerId: number;
+  currencyCode: string;
+  available: number;
+  pending: number;
+  lifetimeEarned: number;
+}
+
+/** What a purchase answers, stored with its idempotency key so a repeat answers the same. */
+export interface PurchaseOutcome {
+  purchaseId: number;
+  balance: BalanceSnapshot;
+}
+
+/**
+ * Buys a listing with points, whole or not at all, in one transaction:
+ * claim the idempotency key → check the listing is on show and the customer eligible → debit the
+ * points (oldest-expiring credits first) → count the purchase against the per-customer limit →
+ * take one from stock → issue the offer (current version, its expiry) → record the purchase and
+ * the events. Row locks are always taken in that order (account, per-customer count, listing), so
+ * concurrent purchases queue rather than deadlock, and the busiest lock (the listing's stock) is
+ * held for the shortest time. Any refusal rolls everything back and frees the key.
+ */
+export async function purchaseOffer(ctx: Ctx, customer: CustomerCaller, listingId: number, idempotencyKey: string): Promise<PurchaseOutcome> {
+  if (customer.status !== CustomerStatus.ACTIVE) {
+    throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
+  }
+  const now = ctx.clock.now();
+  const scope = `purchase:${customer.customerId}`;
+  return ctx.em.transactional(async (em) => {
+    const claim = await claimIdempotencyKey<PurchaseOutcome>(em, scope, idempotencyKey, String(listingId), now);
+    if (claim.replay) return claim.result;
+
+    const listing = await queryOne<Record<string, unknown>>(
+      em,
+      sql`select l.id, l.price_in_points as price, l.per_customer_limit as "perCustomerLimit", l.stock_remaining as "stockRemaining",
+                 s.currency_code as currency, ${listingOnShow(now)} and ${storeOpen(now)} as "onShow",
+                 ${customerQualifies(customer)} as eligible, ${offerVersionColumns('offer.')}
+            from listing l
+            join reward_store s on s.id = l.store_id
+            join offer o on o.id = l.offer_id
+            join offer_version ov on ov.id = o.current_version_id
+           where l.id = ${listingId}`,
+    );
+    if (!listing || !listing.onShow) {
+      throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']);
+    }
+    if (!listing.eligible) {
+      throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This store is not open to you.', ['input', 'listingId']);
+    }
+    if (listing.stockRemaining === 0) {
+      // Answer a sold-out listing without queueing on its row lock; the locked update below decides races.
+      throw refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']);
+    }
+    const price = listing.price as number;
+    const currency = listing.currency as string;
+    const offer = offerVersionFrom(listing, 'offer.');
+
+    const debit = await postEntry(em, {
+      customerId: customer.customerId,
+      currency,
+      amount: -price,
+      kind: LedgerEntryKind.SPEND,
+      source: LedgerSource.PURCHASE,
+      reason: offer.name,
+      actor: actorOf(ctx.caller),
+      now,
+    });
+
+    if (listing.perCustomerLimit != null) {
+      const counted = await queryOne(
+        em,
+        sql`insert into listing_purchase_count as c (listing_id, customer_id, purchased) values (${listingId}, ${customer.customerId}, 1)
+            on conflict (listing_id, customer_id) do update set purchased = c.purchased + 1 where c.purchased < ${listing.perCustomerLimit}
+            returning purchased`,
+      );
+      if (!counted) throw refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${listing.perCustomerLimit} times.`, ['input', 'listingId']);
+    } else {
+      await query(
+        em,
+        sql`insert into listing_purchase_count as c (listing_id, customer_id, purchased) values (${listingId}, ${customer.customerId}, 1)
+            on conflict (listing_id, customer_id) do update set purchased = c.purchased + 1`,
+      );
+    }
+
+    if (listing.stockRemaining != null) {
+      const taken = await queryOne(
+        em,
+        sql`update listing set stock_remaining = stock_remaining - 1 where id = ${listingId} and stock_remaining > 0 returning stock_remaining`,
+      );
+      if (!taken) throw refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']);
+    }
+
+    const issued = await issueOffer(em, { customerId: customer.customerId, offer, source: IssuedOfferSource.PURCHASE, now });
+    const [purchase] = await query<{ id: number }>(
+      em,
+      sql`insert into offer_purchase (customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
+          values (${customer.customerId}, ${listingId}, ${price}, ${debit.entryId}, ${issued.id}, ${idempotencyKey}, 'COMPLETED', ${now})
+          returning id`,
+    );
+    const outcome: PurchaseOutcome = { purchaseId: purchase.id, balance: debit.balance };
+    await completeIdempotencyKey(em, scope, idempotencyKey, outcome);
+    return outcome;
+  });
+}
+
+export async function purchasesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<PurchaseRow[]> {
+  return query<PurchaseRow>(
+    em,
+    sql`select id, customer_id as "customerId", listing_id as "listingId", points_paid as "pointsPaid", issued_offer_id as "issuedOfferId",
+               ledger_entry_id as "ledgerEntryId", status, created_at as "createdAt"
+          from offer_purchase where id = any(${idList(ids)})`,
+  );
+}

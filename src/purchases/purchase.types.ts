@@ -1,0 +1,44 @@
+import { MaxLength, MinLength } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
+import { PointBalance } from '../points/points.types.js';
+import { PurchaseStatus } from './purchase.entity.js';
+
+registerEnumType(PurchaseStatus, { name: 'PurchaseStatus' });
+
+@ObjectType({ implements: Node })
+export class OfferPurchase extends Node {
+  @Field(() => Int)
+  pointsPaid!: number;
+
+  @Field(() => PurchaseStatus)
+  status!: PurchaseStatus;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+}
+
+@InputType()
+export class PurchaseOfferInput {
+  @Field(() => ID)
+  listingId!: string;
+
+  @Field({ description: 'Repeats with the same key return the first result and buy nothing more.' })
+  @MinLength(1)
+  @MaxLength(200)
+  idempotencyKey!: string;
+}
+
+@ObjectType()
+export class PurchaseOfferPayload {
+  @Field(() => OfferPurchase, { nullable: true })
+  purchase?: OfferPurchase | null;
+
+  @Field(() => PointBalance, { nullable: true, description: 'The balance right after this purchase.' })
+  balance?: PointBalance | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

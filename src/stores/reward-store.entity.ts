@@ -1,0 +1,43 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Check, Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { PointCurrency } from '../points/currency.entity.js';
+
+/** A store of offers bought with one currency. Every eligibility rule that is set must hold. */
+@Entity({ tableName: 'reward_store' })
+@Check({ name: 'reward_store_window', expression: 'starts_at is null or ends_at is null or starts_at < ends_at' })
+@Check({ name: 'reward_store_min_balance_non_negative', expression: 'min_balance is null or min_balance >= 0' })
+@Check({ name: 'reward_store_min_lifetime_non_negative', expression: 'min_lifetime_points is null or min_lifetime_points >= 0' })
+export class RewardStore {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @Property({ type: 'text', unique: true })
+  code!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @ManyToOne(() => PointCurrency, { fieldName: 'currency_code' })
+  currency!: PointCurrency;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  startsAt?: Date | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  endsAt?: Date | null;
+
+  @Property({ type: 'text[]', defaultRaw: "'{}'" })
+  eligibleTiers: string[] & Opt = [];
+
+  @Property({ type: 'text[]', defaultRaw: "'{}'" })
+  eligibleSegments: string[] & Opt = [];
+
+  @Property({ type: 'bigint', nullable: true })
+  minBalance?: number | null;
+
+  @Property({ type: 'bigint', nullable: true })
+  minLifetimePoints?: number | null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+}

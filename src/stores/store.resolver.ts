@@ -1,0 +1,106 @@
+import { Arg, Args, Ctx as Context, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireOperator } from '../graphql/guards.js';
+import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { Offer } from '../offers/offer.types.js';
+import { PointCurrency } from '../points/points.types.js';
+import { addListing, createRewardStore, listingsPage, removeListing, storesPage, type ListingRow, type StoreRow } from './store.service.js';
+import {
+  AddListingInput,
+  CreateRewardStoreInput,
+  CreateRewardStorePayload,
+  Listing,
+  ListingConnection,
+  ListingPayload,
+  RemoveListingInput,
+  RewardStore,
+  RewardStoreConnection,
+  StoreEligibility,
+} from './store.types.js';
+
+@Resolver(() => RewardStore)
+export class RewardStoreResolver {
+  @Query(() => RewardStoreConnection, { description: 'Staff: every store. A customer: the stores open to them.' })
+  async rewardStores(@Args() args: PageArgs, @Context() ctx: Ctx) {
+    const page = pageOf(args, ctx.config.maxPageSize);
+    return connectionOf(await storesPage(ctx.em, ctx.loaders.viewer, ctx.clock.now(), page), page, (s) => [s.id]);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() store: StoreRow) {
+    return toGlobalId('RewardStore', store.id);
+  }
+
+  @FieldResolver(() => PointCurrency, { description: 'The currency its offers are bought with.' })
+  currency(@Root() store: StoreRow, @Context() ctx: Ctx) {
+    return ctx.loaders.currency.load(store.currencyCode);
+  }
+
+  @FieldResolver(() => StoreEligibility)
+  eligibility(@Root() store: StoreRow): StoreEligibility {
+    return { tiers: store.eligibleTiers, segments: store.eligibleSegments, minBalance: store.minBalance, minLifetimePoints: store.minLifetimePoints };
+  }
+
+  @FieldResolver(() => ListingConnection, { description: 'For a customer, the listings on show now; for staff, all that are not removed.' })
+  async listings(@Root() store: StoreRow, @Args() args: PageArgs, @Context() ctx: Ctx) {
+    const page = pageOf(args, ctx.config.maxPageSize, 2);
+    const rows = await listingsPage(ctx.em, store.id, ctx.loaders.viewer, ctx.clock.now(), page);
+    return connectionOf(rows, page, (l) => [l.sortOrder, l.id]);
+  }
+
+  @Mutation(() => CreateRewardStorePayload)
+  createRewardStore(@Arg('input') input: CreateRewardStoreInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    return payloadOf(async () => ({ rewardStore: await createRewardStore(ctx, input) }));
+  }
+
+  @Mutation(() => ListingPayload)
+  addListing(@Arg('input') input: AddListingInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const storeId = fromGlobalId(input.storeId, 'RewardStore', 'storeId');
+    const offerId = fromGlobalId(input.offerId, 'Offer', 'offerId');
+    return payloadOf(async () => ({ listing: await addListing(ctx, { ...input, storeId, offerId }) }));
+  }
+
+  @Mutation(() => ListingPayload, { description: 'Takes a listing off sale; offers already bought are kept.' })
+  removeListing(@Arg('input') input: RemoveListingInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const listingId = fromGlobalId(input.listingId, 'Listing', 'listingId');
+    return payloadOf(async () => ({ listing: await removeListing(ctx, listingId) }));
+  }
+}
+
+@Resolver(() => Listing)
+export class ListingResolver {
+  @FieldResolver(() => ID)
+  id(@Root() listing: ListingRow) {
+    return toGlobalId('Listing', listing.id);
+  }
+
+  @FieldResolver(() => Offer, { description: 'The offer at its current version.' })
+  offer(@Root() listing: ListingRow) {
+    return listing.offer;
+  }
+
+  @FieldResolver(() => RewardStore, { nullable: true })
+  store(@Root() listing: ListingRow, @Context() ctx: Ctx) {
+    return ctx.loaders.store.load(listing.storeId);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'How many times the signed-in customer bought it (null for staff).' })
+  purchasedByMe(@Root() listing: ListingRow, @Context() ctx: Ctx) {
+    return ctx.loaders.viewer ? listing.purchasedByViewer : null;
+  }
+
+  @FieldResolver(() => Boolean, { nullable: true, description: "Whether the signed-in customer's balance pays for it." })
+  affordable(@Root() listing: ListingRow, @Context() ctx: Ctx) {
+    return ctx.loaders.viewer ? (listing.viewerBalance ?? 0) >= listing.priceInPoints : null;
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Points the signed-in customer lacks to buy it (0 when affordable).' })
+  pointsMissing(@Root() listing: ListingRow, @Context() ctx: Ctx) {
+    return ctx.loaders.viewer ? Math.max(0, listing.priceInPoints - (listing.viewerBalance ?? 0)) : null;
+  }
+}

@@ -1,0 +1,218 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
+import { recordAudit } from '../audit/audit.service.js';
+import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import type { Page } from '../graphql/connection.js';
+import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
+
+export interface StoreRow {
+  id: number;
+  code: string;
+  name: string;
+  currencyCode: string;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  eligibleTiers: string[];
+  eligibleSegments: string[];
+  minBalance: number | null;
+  minLifetimePoints: number | null;
+}
+
+export interface ListingRow {
+  id: number;
+  storeId: number;
+  currencyCode: string;
+  priceInPoints: number;
+  stockTotal: number | null;
+  stockRemaining: number | null;
+  perCustomerLimit: number | null;
+  visibleFrom: Date | null;
+  visibleUntil: Date | null;
+  sortOrder: number;
+  removedAt: Date | null;
+  /** How many times the viewing customer bought it (0 for staff). */
+  purchasedByViewer: number;
+  /** The viewing customer's available balance in the store's currency (null for staff). */
+  viewerBalance: number | null;
+  offer: OfferVersionRow;
+}
+
+/** Whom a read is for: a customer sees only what is open to them; staff (null) see everything. */
+export type Viewer = Pick<CustomerCaller, 'customerId' | 'tierId' | 'segments'> | null;
+
+const STORE_COLUMNS = sql`s.id, s.code, s.name, s.currency_code as "currencyCode", s.starts_at as "startsAt", s.ends_at as "endsAt",
+  s.eligible_tiers as "eligibleTiers", s.eligible_segments as "eligibleSegments", s.min_balance as "minBalance",
+  s.min_lifetime_points as "minLifetimePoints"`;
+
+/** The store `s` is open at `now`. */
+export function storeOpen(now: Date): RawBuilder<unknown> {
+  return sql`(s.starts_at is null or s.starts_at <= ${now}) and (s.ends_at is null or s.ends_at > ${now})`;
+}
+
+/**
+ * The customer meets every eligibility rule that store `s` sets: tiers, segments, minimum balance
+ * and minimum lifetime points in the store's currency. The single definition used by every read
+ * and by the purchase, so what a customer sees and what they may buy never disagree.
+ */
+export function customerQualifies(viewer: NonNullable<Viewer>): RawBuilder<unknown> {
+  return sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = ${viewer.tierId}::bigint and t.code = any(s.eligible_tiers)))
+    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${viewer.segments}::text[])
+    and (s.min_balance is null or coalesce((select a.available from point_account a
+          where a.customer_id = ${viewer.customerId} and a.currency_code = s.currency_code), 0) >= s.min_balance)
+    and (s.min_lifetime_points is null or coalesce((select a.lifetime_earned from point_account a
+          where a.customer_id = ${viewer.customerId} and a.currency_code = s.currency_code), 0) >= s.min_lifetime_points)`;
+}
+
+function storeVisibleTo(viewer: Viewer, now: Date): RawBuilder<unknown> {
+  return viewer ? sql`${storeOpen(now)} and ${customerQualifies(viewer)}` : sql`true`;
+}
+
+/** The listing `l` of offer version `ov` is on show at `now`. */
+export function listingOnShow(now: Date): RawBuilder<unknown> {
+  return sql`l.removed_at is null and (l.visible_from is null or l.visible_from <= ${now}) and (l.visible_until is null or l.visible_until > ${now})
+    and (ov.valid_until is null or ov.valid_until > ${now})`;
+}
+
+export async function storesByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<StoreRow[]> {
+  return query<StoreRow>(em, sql`select ${STORE_COLUMNS} from reward_store s where s.id = any(${idList(ids)}) and ${storeVisibleTo(viewer, now)}`);
+}
+
+/** The stores the viewer may shop in, by id. */
+export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date, page: Page): Promise<StoreRow[]> {
+  const after = page.after?.[0] ?? null;
+  return query<StoreRow>(
+    em,
+    sql`select ${STORE_COLUMNS} from reward_store s
+         where ${storeVisibleTo(viewer, now)} and (${after}::bigint is null or s.id > ${after})
+         order by s.id limit ${page.limit + 1}`,
+  );
+}
+
+/**
+ * Listings with their current offer version and, for a customer, their own purchase count and
+ * balance: one statement for a whole page, whatever its size.
+ */
+function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, tail: RawBuilder<unknown>) {
+  const viewerId = viewer?.customerId ?? null;
+  return sql<Record<string, unknown>>`
+    select l.id, l.store_id as "storeId", s.currency_code as "currencyCode", l.price_in_points as "priceInPoints",
+           l.stock_total as "stockTotal", l.stock_remaining as "stockRemaining", l.per_customer_limit as "perCustomerLimit",
+           l.visible_from as "visibleFrom", l.visible_until as "visibleUntil", l.sort_order as "sortOrder", l.removed_at as "removedAt",
+           coalesce(pc.purchased, 0) as "purchasedByViewer", va.available as "viewerBalance",
+           ${offerVersionColumns('offer.')}
+      from listing l
+      join reward_store s on s.id = l.store_id
+      join offer o on o.id = l.offer_id
+      join offer_version ov on ov.id = o.current_version_id
+      left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = ${viewerId}::bigint
+      left join point_account va on va.customer_id = ${viewerId}::bigint and va.currency_code = s.currency_code
+     where ${where} and ${viewer ? sql`${listingOnShow(now)} and ${storeVisibleTo(viewer, now)}` : sql`true`}
+     ${tail}`;
+}
+
+function toListing(row: Record<string, unknown>, viewer: Viewer): ListingRow {
+  const listing = row as unknown as ListingRow;
+  listing.offer = offerVersionFrom(row, 'offer.');
+  if (viewer && listing.viewerBalance === null) listing.viewerBalance = 0;
+  return listing;
+}
+
+export async function listingsPage(em: SqlEntityManager, storeId: number, viewer: Viewer, now: Date, page: Page): Promise<ListingRow[]> {
+  const [afterSort, afterId] = page.after ?? [null, null];
+  const rows = await query(
+    em,
+    listingSelect(
+      viewer,
+      now,
+      sql`l.store_id = ${storeId} and l.removed_at is null and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint))`,
+      sql`order by l.sort_order, l.id limit ${page.limit + 1}`,
+    ),
+  );
+  return rows.map((row) => toListing(row, viewer));
+}
+
+export async function listingsByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<ListingRow[]> {
+  const rows = await query(em, listingSelect(viewer, now, sql`l.id = any(${idList(ids)})`, sql``));
+  return rows.map((row) => toListing(row, viewer));
+}
+
+export interface StoreData {
+  code: string;
+  name: string;
+  currency: string;
+  startsAt?: Date | null;
+  endsAt?: Date | null;
+  eligibility?: { tiers?: string[] | null; segments?: string[] | null; minBalance?: number | null; minLifetimePoints?: number | null } | null;
+}
+
+export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<StoreRow> {
+  if (data.startsAt && data.endsAt && data.startsAt >= data.endsAt) {
+    throw refuse(UserErrorCode.INVALID, 'endsAt must be after startsAt.', ['input', 'endsAt']);
+  }
+  const now = ctx.clock.now();
+  const e = data.eligibility ?? {};
+  return ctx.em.transactional(async (em) => {
+    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    const [row] = await query<StoreRow>(
+      em,
+      sql`insert into reward_store as s (code, name, currency_code, starts_at, ends_at, eligible_tiers, eligible_segments, min_balance, min_lifetime_points, created_at)
+          values (${data.code}, ${data.name}, ${data.currency}, ${data.startsAt ?? null}, ${data.endsAt ?? null}, ${e.tiers ?? []}::text[],
+                  ${e.segments ?? []}::text[], ${e.minBalance ?? null}, ${e.minLifetimePoints ?? null}, ${now})
+          on conflict (code) do nothing returning ${STORE_COLUMNS}`,
+    );
+    if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, `A store with code ${data.code} already exists.`, ['input', 'code']);
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createRewardStore', target: `RewardStore:${row.id}`, details: data, at: now });
+    return row;
+  });
+}
+
+export interface ListingData {
+  storeId: number;
+  offerId: number;
+  priceInPoints: number;
+  stock?: number | null;
+  perCustomerLimit?: number | null;
+  visibleFrom?: Date | null;
+  visibleUntil?: Date | null;
+  sortOrder?: number | null;
+}
+
+export async function addListing(ctx: Ctx, data: ListingData): Promise<ListingRow> {
+  if (data.visibleFrom && data.visibleUntil && data.visibleFrom >= data.visibleUntil) {
+    throw refuse(UserErrorCode.INVALID, 'visibleUntil must be after visibleFrom.', ['input', 'visibleUntil']);
+  }
+  const now = ctx.clock.now();
+  return ctx.em.transactional(async (em) => {
+    const store = await queryOne(em, sql`select 1 from reward_store where id = ${data.storeId}`);
+    if (!store) throw refuse(UserErrorCode.NOT_FOUND, 'No such reward store.', ['input', 'storeId']);
+    const offer = await queryOne(em, sql`select 1 from offer where id = ${data.offerId}`);
+    if (!offer) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
+    const [row] = await query<{ id: number }>(
+      em,
+      sql`insert into listing (store_id, offer_id, price_in_points, stock_total, stock_remaining, per_customer_limit, visible_from, visible_until, sort_order, created_at)
+          values (${data.storeId}, ${data.offerId}, ${data.priceInPoints}, ${data.stock ?? null}, ${data.stock ?? null}, ${data.perCustomerLimit ?? null},
+                  ${data.visibleFrom ?? null}, ${data.visibleUntil ?? null}, ${data.sortOrder ?? 0}, ${now})
+          returning id`,
+    );
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'addListing', target: `Listing:${row.id}`, details: data, at: now });
+    return (await listingsByIds(em, [row.id], null, now))[0];
+  });
+}
+
+/** Takes a listing off sale. Offers already bought stay in their wallets. */
+export async function removeListing(ctx: Ctx, listingId: number): Promise<ListingRow> {
+  const now = ctx.clock.now();
+  return ctx.em.transactional(async (em) => {
+    const row = await queryOne<{ id: number }>(
+      em,
+      sql`update listing set removed_at = ${now} where id = ${listingId} and removed_at is null returning id`,
+    );
+    if (!row) throw refuse(UserErrorCode.NOT_FOUND, 'No such listing on sale.', ['input', 'listingId']);
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeListing', target: `Listing:${listingId}`, at: now });
+    const [listing] = await query(em, listingSelect(null, now, sql`l.id = ${listingId}`, sql``));
+    return toListing(listing, null);
+  });
+}

@@ -1,0 +1,172 @@
+import { ArrayMaxSize, Max, MaxLength, Min, MinLength, Matches, ValidateNested } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ConnectionType } from '../graphql/connection.js';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
+import { MAX_POINTS } from '../points/points.types.js';
+
+@ObjectType({ description: 'Who may shop in a store: every rule that is set must hold.' })
+export class StoreEligibility {
+  @Field(() => [String], { description: 'Tier codes (empty: any tier).' })
+  tiers!: string[];
+
+  @Field(() => [String], { description: 'Segments, any of which qualifies (empty: anyone).' })
+  segments!: string[];
+
+  @Field(() => Int, { nullable: true })
+  minBalance!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  minLifetimePoints!: number | null;
+}
+
+@ObjectType({ implements: Node })
+export class RewardStore extends Node {
+  @Field()
+  code!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startsAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  endsAt!: Date | null;
+}
+
+export const RewardStoreConnection = ConnectionType(RewardStore, 'RewardStore');
+
+@ObjectType({ implements: Node, description: 'An offer for sale in a store.' })
+export class Listing extends Node {
+  @Field(() => Int)
+  priceInPoints!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Null: unlimited.' })
+  stockRemaining!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Null: unlimited.' })
+  stockTotal!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  perCustomerLimit!: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  visibleFrom!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  visibleUntil!: Date | null;
+
+  @Field(() => Int)
+  sortOrder!: number;
+}
+
+export const ListingConnection = ConnectionType(Listing, 'Listing');
+
+@InputType()
+export class StoreEligibilityInput {
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(50)
+  tiers?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(100)
+  segments?: string[] | null;
+
+  @Field(() => Int, { nullable: true })
+  @Min(0)
+  @Max(MAX_POINTS)
+  minBalance?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @Min(0)
+  @Max(MAX_POINTS)
+  minLifetimePoints?: number | null;
+}
+
+@InputType()
+export class CreateRewardStoreInput {
+  @Field()
+  @Matches(/^[A-Za-z0-9_-]{1,50}$/, { message: 'code must be 1-50 letters, digits, _ or -' })
+  code!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(20)
+  currency!: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startsAt?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  endsAt?: Date | null;
+
+  @Field(() => StoreEligibilityInput, { nullable: true })
+  @ValidateNested()
+  eligibility?: StoreEligibilityInput | null;
+}
+
+@ObjectType()
+export class CreateRewardStorePayload {
+  @Field(() => RewardStore, { nullable: true })
+  rewardStore?: RewardStore | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class AddListingInput {
+  @Field(() => ID)
+  storeId!: string;
+
+  @Field(() => ID)
+  offerId!: string;
+
+  @Field(() => Int)
+  @Min(1)
+  @Max(MAX_POINTS)
+  priceInPoints!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Null: unlimited.' })
+  @Min(0)
+  @Max(100_000_000)
+  stock?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(1_000_000)
+  perCustomerLimit?: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  visibleFrom?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  visibleUntil?: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  @Min(-1_000_000)
+  @Max(1_000_000)
+  sortOrder?: number | null;
+}
+
+@InputType()
+export class RemoveListingInput {
+  @Field(() => ID)
+  listingId!: string;
+}
+
+@ObjectType()
+export class ListingPayload {
+  @Field(() => Listing, { nullable: true })
+  listing?: Listing | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

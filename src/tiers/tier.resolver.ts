@@ -1,0 +1,32 @@
+import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireOperator } from '../graphql/guards.js';
+import { toGlobalId } from '../graphql/ids.js';
+import { PointCurrency } from '../points/points.types.js';
+import { allTiers, createTier, type TierRow } from './tier.service.js';
+import { CreateTierInput, CreateTierPayload, Tier } from './tier.types.js';
+
+@Resolver(() => Tier)
+export class TierResolver {
+  @Query(() => [Tier], { description: 'The tier ladder, lowest rank first.' })
+  tiers(@Context() ctx: Ctx) {
+    return allTiers(ctx.em);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() tier: TierRow) {
+    return toGlobalId('Tier', tier.id);
+  }
+
+  @FieldResolver(() => PointCurrency, { description: 'The currency whose earned points qualify.' })
+  currency(@Root() tier: TierRow, @Context() ctx: Ctx) {
+    return ctx.loaders.currency.load(tier.currencyCode);
+  }
+
+  @Mutation(() => CreateTierPayload)
+  createTier(@Arg('input') input: CreateTierInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    return payloadOf(async () => ({ tier: await createTier(ctx, input) }));
+  }
+}

@@ -1,0 +1,121 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../audit/audit.service.js';
+import { actorOf, type Ctx } from '../context.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import { recordEvent } from '../events/outbox.service.js';
+import { refuse, UserErrorCode } from '../graphql/errors.js';
+
+export interface TierRow {
+  id: number;
+  currencyCode: string;
+  code: string;
+  name: string;
+  rank: number;
+  threshold: number;
+  windowDays: number | null;
+  multiplier: number;
+}
+
+const TIER_COLUMNS = sql`t.id, t.currency_code as "currencyCode", t.code, t.name, t.rank, t.threshold,
+  t.window_days as "windowDays", t.multiplier::float8 as multiplier`;
+
+export async function tiersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<TierRow[]> {
+  return query<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t where t.id = any(${idList(ids)})`);
+}
+
+export async function allTiers(em: SqlEntityManager): Promise<TierRow[]> {
+  return query<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t order by t.rank`);
+}
+
+export interface TierStanding extends TierRow {
+  /** The customer's qualifying points for this tier: in its currency, over its window. */
+  points: number;
+}
+
+/**
+ * Every tier with the customer's qualifying points towards it. Lifetime tiers read the account's
+ * lifetime earned; rolling tiers sum the qualifying entries of the last `windowDays`.
+ */
+export async function tierStanding(em: SqlEntityManager, customerId: number, now: Date): Promise<TierStanding[]> {
+  return query<TierStanding>(
+    em,
+    sql`select ${TIER_COLUMNS},
+        case when t.window_days is null then
+          coalesce((select a.lifetime_earned from point_account a where a.customer_id = ${customerId} and a.currency_code = t.currency_code), 0)
+        else
+          greatest(coalesce((select sum(e.amount) from ledger_entry e join point_account a on a.id = e.account_id
+                   where e.customer_id = ${customerId} and a.currency_code = t.currency_code and e.qualifying
+                     and e.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0), 0)
+        end::bigint as points
+      from tier t order by t.rank`,
+  );
+}
+
+/** The highest-ranked tier whose threshold the customer's qualifying points reach. */
+export function tierFor(standing: TierStanding[]): TierStanding | null {
+  let best: TierStanding | null = null;
+  for (const tier of standing) if (tier.points >= tier.threshold && (!best || tier.rank > best.rank)) best = tier;
+  return best;
+}
+
+/** The next tier above the current one and how many qualifying points it still needs. */
+export function nextTierOf(standing: TierStanding[], currentTierId: number | null) {
+  const currentRank = standing.find((t) => t.id === currentTierId)?.rank ?? Number.NEGATIVE_INFINITY;
+  const next = standing.filter((t) => t.rank > currentRank).sort((a, b) => a.rank - b.rank)[0];
+  if (!next) return null;
+  return { ...next, pointsNeeded: Math.max(0, next.threshold - next.points) };
+}
+
+/**
+ * Sets the customer's tier from their qualifying points. Runs in the transaction that changed
+ * those points (under the account lock), and records a TIER_CHANGED event when it moves.
+ */
+export async function recomputeTier(em: SqlEntityManager, customerId: number, now: Date): Promise<void> {
+  const standing = await tierStanding(em, customerId, now);
+  if (standing.length === 0) return;
+  const target = tierFor(standing);
+  const changed = await queryOne<{ from_tier: number | null }>(
+    em,
+    sql`update customer c set tier_id = ${target?.id ?? null}, updated_at = ${now}
+          from customer old where old.id = c.id and c.id = ${customerId} and c.tier_id is distinct from ${target?.id ?? null}::bigint
+        returning old.tier_id as from_tier`,
+  );
+  if (changed) {
+    const from = standing.find((t) => t.id === changed.from_tier) ?? null;
+    await recordEvent(em, 'TIER_CHANGED', customerId, { from: from?.code ?? null, to: target?.code ?? null }, now);
+  }
+}
+
+export interface CreateTierData {
+  currency: string;
+  code: string;
+  name: string;
+  rank: number;
+  threshold: number;
+  windowDays?: number | null;
+  multiplier?: number | null;
+}
+
+export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRow> {
+  const now = ctx.clock.now();
+  return ctx.em.transactional(async (em) => {
+    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    const clash = await queryOne<{ code: string; rank: number }>(
+      em,
+      sql`select code, rank from tier where code = ${data.code} or rank = ${data.rank} limit 1`,
+    );
+    if (clash) {
+      const field = clash.code === data.code ? 'code' : 'rank';
+      throw refuse(UserErrorCode.ALREADY_EXISTS, `A tier with this ${field} already exists.`, ['input', field]);
+    }
+    const [row] = await query<TierRow>(
+      em,
+      sql`insert into tier (currency_code, code, name, rank, threshold, window_days, multiplier, created_at)
+          values (${data.currency}, ${data.code}, ${data.name}, ${data.rank}, ${data.threshold}, ${data.windowDays ?? null}, ${data.multiplier ?? 1}, ${now})
+          returning id, currency_code as "currencyCode", code, name, rank, threshold, window_days as "windowDays", multiplier::float8 as multiplier`,
+    );
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: data, at: now });
+    return row;
+  });
+}

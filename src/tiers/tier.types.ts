@@ -1,0 +1,90 @@
+import { Max, MaxLength, Min, MinLength, Matches } from 'class-validator';
+import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { MAX_POINTS } from '../points/points.types.js';
+
+@ObjectType({ implements: Node })
+export class Tier extends Node {
+  @Field()
+  code!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => Int)
+  rank!: number;
+
+  @Field(() => Int, { description: 'Qualifying points needed to reach the tier.' })
+  threshold!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Days of qualifying points that count; null: lifetime.' })
+  windowDays!: number | null;
+
+  @Field(() => Float, { description: 'Multiplies points earned by the economy rule.' })
+  multiplier!: number;
+}
+
+@ObjectType({ description: 'The tier above the current one and what reaching it takes.' })
+export class NextTier {
+  @Field()
+  code!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => Int)
+  rank!: number;
+
+  @Field(() => Int)
+  threshold!: number;
+
+  @Field(() => Int, { description: 'Qualifying points still needed.' })
+  pointsNeeded!: number;
+}
+
+@InputType()
+export class CreateTierInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(20)
+  currency!: string;
+
+  @Field()
+  @Matches(/^[A-Z][A-Z0-9_]{0,29}$/, { message: 'code must be capital letters, digits or _' })
+  code!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @Field(() => Int)
+  @Min(0)
+  @Max(1000)
+  rank!: number;
+
+  @Field(() => Int)
+  @Min(0)
+  @Max(MAX_POINTS)
+  threshold!: number;
+
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(3650)
+  windowDays?: number | null;
+
+  @Field(() => Float, { nullable: true, defaultValue: 1 })
+  @Min(0.01)
+  @Max(100)
+  multiplier?: number | null;
+}
+
+@ObjectType()
+export class CreateTierPayload {
+  @Field(() => Tier, { nullable: true })
+  tier?: Tier | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

@@ -1,0 +1,66 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Customer } from '../customers/customer.entity.js';
+import { OfferVersion } from '../offers/offer.entity.js';
+
+export enum IssuedOfferStatus {
+  ISSUED = 'ISSUED',
+  LOCKED = 'LOCKED',
+  REDEEMED = 'REDEEMED',
+  EXPIRED = 'EXPIRED',
+  VOIDED = 'VOIDED',
+}
+
+export enum IssuedOfferSource {
+  PURCHASE = 'PURCHASE',
+  CAMPAIGN = 'CAMPAIGN',
+  STAFF = 'STAFF',
+  GIFT = 'GIFT',
+}
+
+/** An offer in a customer's wallet, pinned to the offer version it was issued with. */
+@Entity({ tableName: 'issued_offer' })
+@Index({ name: 'issued_offer_wallet_idx', properties: ['customer', 'id'] })
+@Check({ name: 'issued_offer_lock_shape', expression: "(status = 'LOCKED') = (lock_id is not null and lock_expires_at is not null)" })
+@Check({ name: 'issued_offer_redeemed_shape', expression: "(status = 'REDEEMED') = (redeemed_at is not null)" })
+export class IssuedOffer {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  /** What the customer shows at the till. */
+  @Property({ type: 'text', unique: true })
+  code!: string;
+
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Customer;
+
+  @ManyToOne(() => OfferVersion, { deleteRule: 'restrict' })
+  offerVersion!: OfferVersion;
+
+  @Enum({ items: () => IssuedOfferSource })
+  source!: IssuedOfferSource;
+
+  @Property({ type: 'text', nullable: true })
+  sourceId?: string | null;
+
+  @Enum({ items: () => IssuedOfferStatus, default: IssuedOfferStatus.ISSUED })
+  status: IssuedOfferStatus & Opt = IssuedOfferStatus.ISSUED;
+
+  @Property({ type: 'text', nullable: true })
+  lockId?: string | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lockExpiresAt?: Date | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  expiresAt?: Date | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  redeemedAt?: Date | null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  updatedAt: Date & Opt = new Date();
+}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { idList, query, sql } from '../db/sql.js';
+import { recordEvent } from '../events/outbox.service.js';
+import type { Page } from '../graphql/connection.js';
+import type { OfferVersionRow } from '../offers/offer.service.js';
+import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
+
+export interface IssuedOfferRow {
+  id: number;
+  code: string;
+  customerId: number;
+  offerVersionId: number;
+  source: IssuedOfferSource;
+  status: IssuedOfferStatus;
+  lockExpiresAt: Date | null;
+  expiresAt: Date | null;
+  redeemedAt: Date | null;
+  createdAt: Date;
+}
+
+// Crockford's base32: no I, L, O or U, so a code read aloud at a till is not misheard.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** 60 random bits as `XXXX-XXXX-XXXX`. */
+export function newOfferCode(): string {
+  const bytes = randomBytes(12);
+  let code = '';
+  for (let i = 0; i < 12; i++) {
+    if (i > 0 && i % 4 === 0) code += '-';
+    code += ALPHABET[bytes[i] & 31];
+  }
+  return code;
+}
+
+/** When an offer issued at `now` stops being valid: N days after issue, capped by a fixed end. */
+export function expiryOf(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'>, now: Date): Date | null {
+  const byDays = offer.validDays ? new Date(now.getTime() + offer.validDays * 86_400_000) : null;
+  const until = offer.validUntil ? new Date(offer.validUntil) : null;
+  if (byDays && until) return byDays < until ? byDays : until;
+  return byDays ?? until;
+}
+
+/** Columns of `issued_offer io` with the status as it is at `now`. */
+function issuedColumns(now: Date) {
+  return sql`io.id, io.code, io.customer_id as "customerId", io.offer_version_id as "offerVersionId", io.source,
+    issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status,
+    case when issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) = 'LOCKED' then io.lock_expires_at end as "lockExpiresAt",
+    io.expires_at as "expiresAt", io.redeemed_at as "redeemedAt", io.created_at as "createdAt"`;
+}
+
+export interface IssueData {
+  customerId: number;
+  offer: Pick<OfferVersionRow, 'versionId' | 'validDays' | 'validUntil'>;
+  source: IssuedOfferSource;
+  sourceId?: string | null;
+  now: Date;
+}
+
+/** Puts an offer in the customer's wallet, in the caller's transaction, and records the event. */
+export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise<IssuedOfferRow> {
+  const [row] = await query<IssuedOfferRow>(
+    em,
+    sql`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, status, expires_at, created_at, updated_at)
+        values (${newOfferCode()}, ${data.customerId}, ${data.offer.versionId}, ${data.source}, ${data.sourceId ?? null}, 'ISSUED',
+                ${expiryOf(data.offer, data.now)}, ${data.now}, ${data.now})
+        returning ${issuedColumns(data.now)}`,
+  );
+  await recordEvent(em, 'WALLET_CHANGED', data.customerId, { change: 'ISSUED', issuedOfferId: row.id }, data.now);
+  return row;
+}
+
+export async function issuedOffersByIds(em: SqlEntityManager, ids: readonly number[], now: Date): Promise<IssuedOfferRow[]> {
+  return query<IssuedOfferRow>(em, sql`select ${issuedColumns(now)} from issued_offer io where io.id = any(${idList(ids)})`);
+}
+
+/** A customer's wallet, newest first, optionally only some statuses (as they are at `now`). */
+export async function walletPage(em: SqlEntityManager, customerId: number, statuses: IssuedOfferStatus[] | null, now: Date, page: Page): Promise<IssuedOfferRow[]> {
+  const after = page.after?.[0] ?? null;
+  return query<IssuedOfferRow>(
+    em,
+    sql`select ${issuedColumns(now)} from issued_offer io
+         where io.customer_id = ${customerId}
+           and (${statuses}::text[] is null or issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) = any(${statuses}::text[]))
+           and (${after}::bigint is null or io.id < ${after})
+         order by io.id desc limit ${page.limit + 1}`,
+  );
+}

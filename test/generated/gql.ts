@@ -1,0 +1,122 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "mutation RemoveListing($listingId: ID!) {\n  removeListing(input: {listingId: $listingId}) {\n    listing {\n      id\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.RemoveListingDocument,
+    "mutation UpsertCustomer($input: UpsertCustomerInput!) {\n  upsertCustomer(input: $input) {\n    customer {\n      id\n      externalId\n      status\n      tier {\n        code\n      }\n      segments\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.UpsertCustomerDocument,
+    "mutation CreateRewardStore($input: CreateRewardStoreInput!) {\n  createRewardStore(input: $input) {\n    rewardStore {\n      id\n      code\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateRewardStoreDocument,
+    "mutation CreateOffer($input: CreateOfferInput!) {\n  createOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateOfferDocument,
+    "mutation AdjustPoints($input: AdjustPointsInput!) {\n  adjustPoints(input: $input) {\n    entry {\n      id\n      amount\n      kind\n      reason\n      balanceAfter\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.AdjustPointsDocument,
+    "query Wallet($status: [IssuedOfferStatus!], $first: Int = 20, $after: String) {\n  me {\n    wallet(status: $status, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          status\n          source\n          expiresAt\n          offer {\n            id\n            name\n            version\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.WalletDocument,
+    "query PointHistory($currency: String, $first: Int = 20, $after: String) {\n  me {\n    pointHistory(currency: $currency, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          amount\n          kind\n          reason\n          balanceAfter\n          createdAt\n          expiresAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.PointHistoryDocument,
+    "query Profile {\n  me {\n    id\n    externalId\n    name\n    email\n    birthDate\n    status\n    tier {\n      code\n      name\n      rank\n    }\n    segments\n    balances {\n      currency {\n        code\n        name\n      }\n      available\n      pending\n      lifetimeEarned\n      expiringSoon {\n        amount\n        expiresAt\n      }\n    }\n    nextTier {\n      code\n      name\n      pointsNeeded\n    }\n  }\n}": typeof types.ProfileDocument,
+    "query AuditLog($first: Int = 50, $after: String) {\n  auditLog(first: $first, after: $after) {\n    edges {\n      node {\n        id\n        actor\n        action\n        target\n        reason\n        at\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.AuditLogDocument,
+    "mutation CreateTier($input: CreateTierInput!) {\n  createTier(input: $input) {\n    tier {\n      id\n      code\n      name\n      rank\n      threshold\n      windowDays\n      multiplier\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateTierDocument,
+    "mutation CreateCurrency($input: CreateCurrencyInput!) {\n  createCurrency(input: $input) {\n    currency {\n      code\n      name\n      expiryDays\n      pointValue\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateCurrencyDocument,
+    "mutation UpdateOffer($input: UpdateOfferInput!) {\n  updateOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.UpdateOfferDocument,
+    "query EligibleRewardStores($first: Int = 20, $after: String) {\n  me {\n    eligibleRewardStores(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          name\n          currency {\n            code\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.EligibleRewardStoresDocument,
+    "mutation AddListing($input: AddListingInput!) {\n  addListing(input: $input) {\n    listing {\n      id\n      priceInPoints\n      stockRemaining\n      perCustomerLimit\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.AddListingDocument,
+    "mutation PurchaseOffer($listingId: ID!, $idempotencyKey: String!) {\n  purchaseOffer(input: {listingId: $listingId, idempotencyKey: $idempotencyKey}) {\n    purchase {\n      id\n      pointsPaid\n      issuedOffer {\n        id\n        code\n        status\n        expiresAt\n        offer {\n          id\n          name\n          version\n        }\n      }\n    }\n    balance {\n      currency {\n        code\n      }\n      available\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.PurchaseOfferDocument,
+    "query RewardStoreOffers($storeId: ID!, $first: Int = 20, $after: String) {\n  node(id: $storeId) {\n    ... on RewardStore {\n      id\n      code\n      name\n      listings(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            priceInPoints\n            stockRemaining\n            perCustomerLimit\n            purchasedByMe\n            affordable\n            pointsMissing\n            offer {\n              id\n              version\n              name\n              description\n              imageUrl\n              terms\n              benefit {\n                kind\n                percentOff\n                amountOff\n                freeSku\n                maxDiscount\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n}": typeof types.RewardStoreOffersDocument,
+};
+const documents: Documents = {
+    "mutation RemoveListing($listingId: ID!) {\n  removeListing(input: {listingId: $listingId}) {\n    listing {\n      id\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.RemoveListingDocument,
+    "mutation UpsertCustomer($input: UpsertCustomerInput!) {\n  upsertCustomer(input: $input) {\n    customer {\n      id\n      externalId\n      status\n      tier {\n        code\n      }\n      segments\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.UpsertCustomerDocument,
+    "mutation CreateRewardStore($input: CreateRewardStoreInput!) {\n  createRewardStore(input: $input) {\n    rewardStore {\n      id\n      code\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateRewardStoreDocument,
+    "mutation CreateOffer($input: CreateOfferInput!) {\n  createOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateOfferDocument,
+    "mutation AdjustPoints($input: AdjustPointsInput!) {\n  adjustPoints(input: $input) {\n    entry {\n      id\n      amount\n      kind\n      reason\n      balanceAfter\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.AdjustPointsDocument,
+    "query Wallet($status: [IssuedOfferStatus!], $first: Int = 20, $after: String) {\n  me {\n    wallet(status: $status, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          status\n          source\n          expiresAt\n          offer {\n            id\n            name\n            version\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.WalletDocument,
+    "query PointHistory($currency: String, $first: Int = 20, $after: String) {\n  me {\n    pointHistory(currency: $currency, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          amount\n          kind\n          reason\n          balanceAfter\n          createdAt\n          expiresAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.PointHistoryDocument,
+    "query Profile {\n  me {\n    id\n    externalId\n    name\n    email\n    birthDate\n    status\n    tier {\n      code\n      name\n      rank\n    }\n    segments\n    balances {\n      currency {\n        code\n        name\n      }\n      available\n      pending\n      lifetimeEarned\n      expiringSoon {\n        amount\n        expiresAt\n      }\n    }\n    nextTier {\n      code\n      name\n      pointsNeeded\n    }\n  }\n}": types.ProfileDocument,
+    "query AuditLog($first: Int = 50, $after: String) {\n  auditLog(first: $first, after: $after) {\n    edges {\n      node {\n        id\n        actor\n        action\n        target\n        reason\n        at\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.AuditLogDocument,
+    "mutation CreateTier($input: CreateTierInput!) {\n  createTier(input: $input) {\n    tier {\n      id\n      code\n      name\n      rank\n      threshold\n      windowDays\n      multiplier\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateTierDocument,
+    "mutation CreateCurrency($input: CreateCurrencyInput!) {\n  createCurrency(input: $input) {\n    currency {\n      code\n      name\n      expiryDays\n      pointValue\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateCurrencyDocument,
+    "mutation UpdateOffer($input: UpdateOfferInput!) {\n  updateOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.UpdateOfferDocument,
+    "query EligibleRewardStores($first: Int = 20, $after: String) {\n  me {\n    eligibleRewardStores(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          name\n          currency {\n            code\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.EligibleRewardStoresDocument,
+    "mutation AddListing($input: AddListingInput!) {\n  addListing(input: $input) {\n    listing {\n      id\n      priceInPoints\n      stockRemaining\n      perCustomerLimit\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.AddListingDocument,
+    "mutation PurchaseOffer($listingId: ID!, $idempotencyKey: String!) {\n  purchaseOffer(input: {listingId: $listingId, idempotencyKey: $idempotencyKey}) {\n    purchase {\n      id\n      pointsPaid\n      issuedOffer {\n        id\n        code\n        status\n        expiresAt\n        offer {\n          id\n          name\n          version\n        }\n      }\n    }\n    balance {\n      currency {\n        code\n      }\n      available\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.PurchaseOfferDocument,
+    "query RewardStoreOffers($storeId: ID!, $first: Int = 20, $after: String) {\n  node(id: $storeId) {\n    ... on RewardStore {\n      id\n      code\n      name\n      listings(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            priceInPoints\n            stockRemaining\n            perCustomerLimit\n            purchasedByMe\n            affordable\n            pointsMissing\n            offer {\n              id\n              version\n              name\n              description\n              imageUrl\n              terms\n              benefit {\n                kind\n                percentOff\n                amountOff\n                freeSku\n                maxDiscount\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n}": types.RewardStoreOffersDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RemoveListing($listingId: ID!) {\n  removeListing(input: {listingId: $listingId}) {\n    listing {\n      id\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').RemoveListingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UpsertCustomer($input: UpsertCustomerInput!) {\n  upsertCustomer(input: $input) {\n    customer {\n      id\n      externalId\n      status\n      tier {\n        code\n      }\n      segments\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').UpsertCustomerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateRewardStore($input: CreateRewardStoreInput!) {\n  createRewardStore(input: $input) {\n    rewardStore {\n      id\n      code\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').CreateRewardStoreDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateOffer($input: CreateOfferInput!) {\n  createOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').CreateOfferDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation AdjustPoints($input: AdjustPointsInput!) {\n  adjustPoints(input: $input) {\n    entry {\n      id\n      amount\n      kind\n      reason\n      balanceAfter\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').AdjustPointsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Wallet($status: [IssuedOfferStatus!], $first: Int = 20, $after: String) {\n  me {\n    wallet(status: $status, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          status\n          source\n          expiresAt\n          offer {\n            id\n            name\n            version\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"): typeof import('./graphql.js').WalletDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PointHistory($currency: String, $first: Int = 20, $after: String) {\n  me {\n    pointHistory(currency: $currency, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          amount\n          kind\n          reason\n          balanceAfter\n          createdAt\n          expiresAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"): typeof import('./graphql.js').PointHistoryDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Profile {\n  me {\n    id\n    externalId\n    name\n    email\n    birthDate\n    status\n    tier {\n      code\n      name\n      rank\n    }\n    segments\n    balances {\n      currency {\n        code\n        name\n      }\n      available\n      pending\n      lifetimeEarned\n      expiringSoon {\n        amount\n        expiresAt\n      }\n    }\n    nextTier {\n      code\n      name\n      pointsNeeded\n    }\n  }\n}"): typeof import('./graphql.js').ProfileDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query AuditLog($first: Int = 50, $after: String) {\n  auditLog(first: $first, after: $after) {\n    edges {\n      node {\n        id\n        actor\n        action\n        target\n        reason\n        at\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"): typeof import('./graphql.js').AuditLogDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateTier($input: CreateTierInput!) {\n  createTier(input: $input) {\n    tier {\n      id\n      code\n      name\n      rank\n      threshold\n      windowDays\n      multiplier\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').CreateTierDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateCurrency($input: CreateCurrencyInput!) {\n  createCurrency(input: $input) {\n    currency {\n      code\n      name\n      expiryDays\n      pointValue\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').CreateCurrencyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UpdateOffer($input: UpdateOfferInput!) {\n  updateOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').UpdateOfferDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query EligibleRewardStores($first: Int = 20, $after: String) {\n  me {\n    eligibleRewardStores(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          name\n          currency {\n            code\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"): typeof import('./graphql.js').EligibleRewardStoresDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation AddListing($input: AddListingInput!) {\n  addListing(input: $input) {\n    listing {\n      id\n      priceInPoints\n      stockRemaining\n      perCustomerLimit\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').AddListingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation PurchaseOffer($listingId: ID!, $idempotencyKey: String!) {\n  purchaseOffer(input: {listingId: $listingId, idempotencyKey: $idempotencyKey}) {\n    purchase {\n      id\n      pointsPaid\n      issuedOffer {\n        id\n        code\n        status\n        expiresAt\n        offer {\n          id\n          name\n          version\n        }\n      }\n    }\n    balance {\n      currency {\n        code\n      }\n      available\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').PurchaseOfferDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query RewardStoreOffers($storeId: ID!, $first: Int = 20, $after: String) {\n  node(id: $storeId) {\n    ... on RewardStore {\n      id\n      code\n      name\n      listings(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            priceInPoints\n            stockRemaining\n            perCustomerLimit\n            purchasedByMe\n            affordable\n            pointsMissing\n            offer {\n              id\n              version\n              name\n              description\n              imageUrl\n              terms\n              benefit {\n                kind\n                percentOff\n                amountOff\n                freeSku\n                maxDiscount\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n}"): typeof import('./graphql.js').RewardStoreOffersDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

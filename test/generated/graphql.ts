@@ -1,0 +1,652 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AddListingInput = {
+  offerId: string | number;
+  perCustomerLimit?: number | null | undefined;
+  priceInPoints: number;
+  sortOrder?: number | null | undefined;
+  /** Null: unlimited. */
+  stock?: number | null | undefined;
+  storeId: string | number;
+  visibleFrom?: string | null | undefined;
+  visibleUntil?: string | null | undefined;
+};
+
+export type AdjustPointsInput = {
+  /** Signed: positive credits, negative debits. */
+  amount: number;
+  currency: string;
+  customerExternalId: string;
+  idempotencyKey: string;
+  reason: string;
+};
+
+export type CreateCurrencyInput = {
+  code: string;
+  expiryDays?: number | null | undefined;
+  moneyCurrency: string;
+  name: string;
+  pointValue: string;
+};
+
+export type CreateOfferInput = {
+  benefit: OfferBenefitInput;
+  channels?: Array<string> | null | undefined;
+  description?: string | null | undefined;
+  imageUrl?: string | null | undefined;
+  name: string;
+  terms?: string | null | undefined;
+  validDays?: number | null | undefined;
+  validUntil?: string | null | undefined;
+};
+
+export type CreateRewardStoreInput = {
+  code: string;
+  currency: string;
+  eligibility?: StoreEligibilityInput | null | undefined;
+  endsAt?: string | null | undefined;
+  name: string;
+  startsAt?: string | null | undefined;
+};
+
+export type CreateTierInput = {
+  code: string;
+  currency: string;
+  multiplier?: number | null | undefined;
+  name: string;
+  rank: number;
+  threshold: number;
+  windowDays?: number | null | undefined;
+};
+
+export type CustomerStatus =
+  | 'ACTIVE'
+  | 'CLOSED'
+  | 'SUSPENDED';
+
+export type IssuedOfferSource =
+  | 'CAMPAIGN'
+  | 'GIFT'
+  | 'PURCHASE'
+  | 'STAFF';
+
+export type IssuedOfferStatus =
+  | 'EXPIRED'
+  | 'ISSUED'
+  | 'LOCKED'
+  | 'REDEEMED'
+  | 'VOIDED';
+
+export type LedgerEntryKind =
+  | 'ADJUST'
+  | 'EARN'
+  | 'EXPIRE'
+  | 'REVERSAL'
+  | 'SPEND';
+
+export type OfferBenefitInput = {
+  amountOff?: string | null | undefined;
+  categories?: Array<string> | null | undefined;
+  freeSku?: string | null | undefined;
+  kind: OfferBenefitKind;
+  maxDiscount?: string | null | undefined;
+  percentOff?: number | null | undefined;
+  skus?: Array<string> | null | undefined;
+};
+
+export type OfferBenefitKind =
+  | 'AMOUNT_OFF'
+  | 'FREE_ITEM'
+  | 'PERCENT_OFF';
+
+export type StoreEligibilityInput = {
+  minBalance?: number | null | undefined;
+  minLifetimePoints?: number | null | undefined;
+  segments?: Array<string> | null | undefined;
+  tiers?: Array<string> | null | undefined;
+};
+
+export type UpdateOfferInput = {
+  benefit?: OfferBenefitInput | null | undefined;
+  channels?: Array<string> | null | undefined;
+  description?: string | null | undefined;
+  imageUrl?: string | null | undefined;
+  name?: string | null | undefined;
+  offerId: string | number;
+  terms?: string | null | undefined;
+  validDays?: number | null | undefined;
+  validUntil?: string | null | undefined;
+};
+
+export type UpsertCustomerInput = {
+  attributes?: unknown;
+  birthDate?: string | null | undefined;
+  email?: string | null | undefined;
+  externalId: string;
+  name?: string | null | undefined;
+  segments?: Array<string> | null | undefined;
+  status?: CustomerStatus | null | undefined;
+};
+
+/** Why a mutation refused to act. */
+export type UserErrorCode =
+  | 'ALREADY_EXISTS'
+  | 'ALREADY_REVERSED'
+  | 'CAP_REACHED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'INSUFFICIENT_POINTS'
+  | 'INVALID'
+  | 'LIMIT_REACHED'
+  | 'LOCK_HELD'
+  | 'LOCK_NOT_HELD'
+  | 'NOT_ELIGIBLE'
+  | 'NOT_FOUND'
+  | 'OFFER_NOT_REDEEMABLE'
+  | 'OFFER_UNAVAILABLE'
+  | 'OUT_OF_STOCK';
+
+export type RemoveListingMutationVariables = Exact<{
+  listingId: string | number;
+}>;
+
+
+export type RemoveListingMutation = { removeListing: { listing: { id: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type UpsertCustomerMutationVariables = Exact<{
+  input: UpsertCustomerInput;
+}>;
+
+
+export type UpsertCustomerMutation = { upsertCustomer: { customer: { id: string, externalId: string, status: CustomerStatus, segments: Array<string>, tier: { code: string } | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type CreateRewardStoreMutationVariables = Exact<{
+  input: CreateRewardStoreInput;
+}>;
+
+
+export type CreateRewardStoreMutation = { createRewardStore: { rewardStore: { id: string, code: string, name: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type CreateOfferMutationVariables = Exact<{
+  input: CreateOfferInput;
+}>;
+
+
+export type CreateOfferMutation = { createOffer: { offer: { id: string, version: number, name: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type AdjustPointsMutationVariables = Exact<{
+  input: AdjustPointsInput;
+}>;
+
+
+export type AdjustPointsMutation = { adjustPoints: { entry: { id: string, amount: number, kind: LedgerEntryKind, reason: string | null, balanceAfter: number } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type WalletQueryVariables = Exact<{
+  status?: Array<IssuedOfferStatus> | IssuedOfferStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type WalletQuery = { me: { wallet: { edges: Array<{ cursor: string, node: { id: string, code: string, status: IssuedOfferStatus, source: IssuedOfferSource, expiresAt: string | null, offer: { id: string, name: string, version: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type PointHistoryQueryVariables = Exact<{
+  currency?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type PointHistoryQuery = { me: { pointHistory: { edges: Array<{ cursor: string, node: { id: string, amount: number, kind: LedgerEntryKind, reason: string | null, balanceAfter: number, createdAt: string, expiresAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type ProfileQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ProfileQuery = { me: { id: string, externalId: string, name: string | null, email: string | null, birthDate: string | null, status: CustomerStatus, segments: Array<string>, tier: { code: string, name: string, rank: number } | null, balances: Array<{ available: number, pending: number, lifetimeEarned: number, currency: { code: string, name: string }, expiringSoon: Array<{ amount: number, expiresAt: string }> }>, nextTier: { code: string, name: string, pointsNeeded: number } | null } | null };
+
+export type AuditLogQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type AuditLogQuery = { auditLog: { edges: Array<{ node: { id: string, actor: string, action: string, target: string, reason: string | null, at: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type CreateTierMutationVariables = Exact<{
+  input: CreateTierInput;
+}>;
+
+
+export type CreateTierMutation = { createTier: { tier: { id: string, code: string, name: string, rank: number, threshold: number, windowDays: number | null, multiplier: number } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type CreateCurrencyMutationVariables = Exact<{
+  input: CreateCurrencyInput;
+}>;
+
+
+export type CreateCurrencyMutation = { createCurrency: { currency: { code: string, name: string, expiryDays: number | null, pointValue: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type UpdateOfferMutationVariables = Exact<{
+  input: UpdateOfferInput;
+}>;
+
+
+export type UpdateOfferMutation = { updateOffer: { offer: { id: string, version: number, name: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type EligibleRewardStoresQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type EligibleRewardStoresQuery = { me: { eligibleRewardStores: { edges: Array<{ cursor: string, node: { id: string, code: string, name: string, currency: { code: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type AddListingMutationVariables = Exact<{
+  input: AddListingInput;
+}>;
+
+
+export type AddListingMutation = { addListing: { listing: { id: string, priceInPoints: number, stockRemaining: number | null, perCustomerLimit: number | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type PurchaseOfferMutationVariables = Exact<{
+  listingId: string | number;
+  idempotencyKey: string;
+}>;
+
+
+export type PurchaseOfferMutation = { purchaseOffer: { purchase: { id: string, pointsPaid: number, issuedOffer: { id: string, code: string, status: IssuedOfferStatus, expiresAt: string | null, offer: { id: string, name: string, version: number } } } | null, balance: { available: number, currency: { code: string } } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type RewardStoreOffersQueryVariables = Exact<{
+  storeId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type RewardStoreOffersQuery = { node:
+    | { id: string, code: string, name: string, listings: { edges: Array<{ cursor: string, node: { id: string, priceInPoints: number, stockRemaining: number | null, perCustomerLimit: number | null, purchasedByMe: number | null, affordable: boolean | null, pointsMissing: number | null, offer: { id: string, version: number, name: string, description: string | null, imageUrl: string | null, terms: string | null, benefit: { kind: OfferBenefitKind, percentOff: number | null, amountOff: string | null, freeSku: string | null, maxDiscount: string | null } } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } }
+    | Record<PropertyKey, never>
+   | null };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const RemoveListingDocument = new TypedDocumentString(`
+    mutation RemoveListing($listingId: ID!) {
+  removeListing(input: {listingId: $listingId}) {
+    listing {
+      id
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RemoveListingMutation, RemoveListingMutationVariables>;
+export const UpsertCustomerDocument = new TypedDocumentString(`
+    mutation UpsertCustomer($input: UpsertCustomerInput!) {
+  upsertCustomer(input: $input) {
+    customer {
+      id
+      externalId
+      status
+      tier {
+        code
+      }
+      segments
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpsertCustomerMutation, UpsertCustomerMutationVariables>;
+export const CreateRewardStoreDocument = new TypedDocumentString(`
+    mutation CreateRewardStore($input: CreateRewardStoreInput!) {
+  createRewardStore(input: $input) {
+    rewardStore {
+      id
+      code
+      name
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateRewardStoreMutation, CreateRewardStoreMutationVariables>;
+export const CreateOfferDocument = new TypedDocumentString(`
+    mutation CreateOffer($input: CreateOfferInput!) {
+  createOffer(input: $input) {
+    offer {
+      id
+      version
+      name
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateOfferMutation, CreateOfferMutationVariables>;
+export const AdjustPointsDocument = new TypedDocumentString(`
+    mutation AdjustPoints($input: AdjustPointsInput!) {
+  adjustPoints(input: $input) {
+    entry {
+      id
+      amount
+      kind
+      reason
+      balanceAfter
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdjustPointsMutation, AdjustPointsMutationVariables>;
+export const WalletDocument = new TypedDocumentString(`
+    query Wallet($status: [IssuedOfferStatus!], $first: Int = 20, $after: String) {
+  me {
+    wallet(status: $status, first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          code
+          status
+          source
+          expiresAt
+          offer {
+            id
+            name
+            version
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WalletQuery, WalletQueryVariables>;
+export const PointHistoryDocument = new TypedDocumentString(`
+    query PointHistory($currency: String, $first: Int = 20, $after: String) {
+  me {
+    pointHistory(currency: $currency, first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          amount
+          kind
+          reason
+          balanceAfter
+          createdAt
+          expiresAt
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PointHistoryQuery, PointHistoryQueryVariables>;
+export const ProfileDocument = new TypedDocumentString(`
+    query Profile {
+  me {
+    id
+    externalId
+    name
+    email
+    birthDate
+    status
+    tier {
+      code
+      name
+      rank
+    }
+    segments
+    balances {
+      currency {
+        code
+        name
+      }
+      available
+      pending
+      lifetimeEarned
+      expiringSoon {
+        amount
+        expiresAt
+      }
+    }
+    nextTier {
+      code
+      name
+      pointsNeeded
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ProfileQuery, ProfileQueryVariables>;
+export const AuditLogDocument = new TypedDocumentString(`
+    query AuditLog($first: Int = 50, $after: String) {
+  auditLog(first: $first, after: $after) {
+    edges {
+      node {
+        id
+        actor
+        action
+        target
+        reason
+        at
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AuditLogQuery, AuditLogQueryVariables>;
+export const CreateTierDocument = new TypedDocumentString(`
+    mutation CreateTier($input: CreateTierInput!) {
+  createTier(input: $input) {
+    tier {
+      id
+      code
+      name
+      rank
+      threshold
+      windowDays
+      multiplier
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateTierMutation, CreateTierMutationVariables>;
+export const CreateCurrencyDocument = new TypedDocumentString(`
+    mutation CreateCurrency($input: CreateCurrencyInput!) {
+  createCurrency(input: $input) {
+    currency {
+      code
+      name
+      expiryDays
+      pointValue
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateCurrencyMutation, CreateCurrencyMutationVariables>;
+export const UpdateOfferDocument = new TypedDocumentString(`
+    mutation UpdateOffer($input: UpdateOfferInput!) {
+  updateOffer(input: $input) {
+    offer {
+      id
+      version
+      name
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateOfferMutation, UpdateOfferMutationVariables>;
+export const EligibleRewardStoresDocument = new TypedDocumentString(`
+    query EligibleRewardStores($first: Int = 20, $after: String) {
+  me {
+    eligibleRewardStores(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          code
+          name
+          currency {
+            code
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<EligibleRewardStoresQuery, EligibleRewardStoresQueryVariables>;
+export const AddListingDocument = new TypedDocumentString(`
+    mutation AddListing($input: AddListingInput!) {
+  addListing(input: $input) {
+    listing {
+      id
+      priceInPoints
+      stockRemaining
+      perCustomerLimit
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AddListingMutation, AddListingMutationVariables>;
+export const PurchaseOfferDocument = new TypedDocumentString(`
+    mutation PurchaseOffer($listingId: ID!, $idempotencyKey: String!) {
+  purchaseOffer(input: {listingId: $listingId, idempotencyKey: $idempotencyKey}) {
+    purchase {
+      id
+      pointsPaid
+      issuedOffer {
+        id
+        code
+        status
+        expiresAt
+        offer {
+          id
+          name
+          version
+        }
+      }
+    }
+    balance {
+      currency {
+        code
+      }
+      available
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PurchaseOfferMutation, PurchaseOfferMutationVariables>;
+export const RewardStoreOffersDocument = new TypedDocumentString(`
+    query RewardStoreOffers($storeId: ID!, $first: Int = 20, $after: String) {
+  node(id: $storeId) {
+    ... on RewardStore {
+      id
+      code
+      name
+      listings(first: $first, after: $after) {
+        edges {
+          cursor
+          node {
+            id
+            priceInPoints
+            stockRemaining
+            perCustomerLimit
+            purchasedByMe
+            affordable
+            pointsMissing
+            offer {
+              id
+              version
+              name
+              description
+              imageUrl
+              terms
+              benefit {
+                kind
+                percentOff
+                amountOff
+                freeSku
+                maxDiscount
+              }
+            }
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RewardStoreOffersQuery, RewardStoreOffersQueryVariables>;

@@ -1,0 +1,73 @@
+import {
+  AddListingDocument,
+  AdjustPointsDocument,
+  CreateCurrencyDocument,
+  CreateOfferDocument,
+  CreateRewardStoreDocument,
+  CreateTierDocument,
+  UpsertCustomerDocument,
+  type AddListingInput,
+  type CreateRewardStoreInput,
+} from '../generated/graphql.js';
+import { ok, type TestGateway } from './gateway.js';
+
+let counter = 0;
+/** A name no other test in the file has used. */
+export const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+
+/** Everything below goes through the staff contract operations, as the console would. */
+export async function createCurrency(t: TestGateway, code = 'STARS', expiryDays: number | null = 365) {
+  return ok(await t.gql(CreateCurrencyDocument, { input: { code, name: code, expiryDays, pointValue: '0.01', moneyCurrency: 'EUR' } }, t.operatorToken)).createCurrency
+    .currency!;
+}
+
+export async function createTier(t: TestGateway, input: { currency: string; code: string; rank: number; threshold: number; windowDays?: number }) {
+  return ok(await t.gql(CreateTierDocument, { input: { name: input.code, ...input } }, t.operatorToken)).createTier.tier!;
+}
+
+export async function createOffer(t: TestGateway, name = unique('Free muffin')) {
+  const res = await t.gql(
+    CreateOfferDocument,
+    { input: { name, description: 'With any coffee', benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN', categories: ['COFFEE'] }, validDays: 30 } },
+    t.operatorToken,
+  );
+  return ok(res).createOffer.offer!;
+}
+
+export async function createStore(t: TestGateway, currency: string, extra: Partial<CreateRewardStoreInput> = {}) {
+  const code = unique('store');
+  return ok(await t.gql(CreateRewardStoreDocument, { input: { code, name: code, currency, ...extra } }, t.operatorToken)).createRewardStore.rewardStore!;
+}
+
+export async function addListing(t: TestGateway, storeId: string, offerId: string, extra: Partial<AddListingInput> = {}) {
+  return ok(await t.gql(AddListingDocument, { input: { storeId, offerId, priceInPoints: 100, ...extra } }, t.operatorToken)).addListing.listing!;
+}
+
+/** A new customer with `points` (credited by a staff adjustment) and a token to act as them. */
+export async function createCustomer(t: TestGateway, currency: string, points = 0, extra: { segments?: string[] } = {}) {
+  const externalId = unique('cust');
+  const customer = ok(await t.gql(UpsertCustomerDocument, { input: { externalId, name: externalId, ...extra } }, t.operatorToken)).upsertCustomer.customer!;
+  if (points) await adjust(t, externalId, currency, points);
+  return { ...customer, externalId, token: await t.customerToken(externalId) };
+}
+
+export async function adjust(t: TestGateway, customerExternalId: string, currency: string, amount: number, idempotencyKey = unique('adj')) {
+  return ok(await t.gql(AdjustPointsDocument, { input: { customerExternalId, currency, amount, reason: 'test', idempotencyKey } }, t.operatorToken)).adjustPoints
+    .entry!;
+}
+
+/** A currency, a store open to everyone and one listing in it. */
+export async function simpleShop(t: TestGateway, listing: Partial<AddListingInput> = {}) {
+  const currency = unique('C').toUpperCase().replace(/-/g, '_').slice(0, 20);
+  await createCurrency(t, currency);
+  const offer = await createOffer(t);
+  const store = await createStore(t, currency);
+  const added = await addListing(t, store.id, offer.id, listing);
+  return { currency, offer, store, listing: added };
+}
+
+/** Narrows the `node` of RewardStoreOffers to the store (the contract does not ask for __typename). */
+export function storeOf<T extends object>(node: T | null | undefined): Extract<T, { listings: unknown }> {
+  if (!node || !('listings' in node)) throw new Error(`expected a RewardStore, got ${JSON.stringify(node)}`);
+  return node as Extract<T, { listings: unknown }>;
+}
