@@ -259,6 +259,13 @@ export type PurchaseOfferMutationVariables = Exact<{
 
 export type PurchaseOfferMutation = { purchaseOffer: { purchase: { id: string, pointsPaid: number, issuedOffer: { id: string, code: string, status: IssuedOfferStatus, expiresAt: string | null, offer: { id: string, name: string, version: number } } } | null, balance: { available: number, currency: { code: string } } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type CustomerByExternalIdQueryVariables = Exact<{
+  externalId: string;
+}>;
+
+
+export type CustomerByExternalIdQuery = { customer: { id: string, externalId: string, tier: { code: string } | null, balances: Array<{ available: number, pending: number, currency: { code: string } }> } | null };
+
 export type RewardStoreOffersQueryVariables = Exact<{
   storeId: string | number;
   first?: number | null | undefined;
@@ -606,6 +613,24 @@ export const PurchaseOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PurchaseOfferMutation, PurchaseOfferMutationVariables>;
+export const CustomerByExternalIdDocument = new TypedDocumentString(`
+    query CustomerByExternalId($externalId: String!) {
+  customer(externalId: $externalId) {
+    id
+    externalId
+    tier {
+      code
+    }
+    balances {
+      currency {
+        code
+      }
+      available
+      pending
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CustomerByExternalIdQuery, CustomerByExternalIdQueryVariables>;
 export const RewardStoreOffersDocument = new TypedDocumentString(`
     query RewardStoreOffers($storeId: ID!, $first: Int = 20, $after: String) {
   node(id: $storeId) {

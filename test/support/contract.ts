@@ -19,7 +19,6 @@ export const PENDING_OPERATIONS: Record<string, string> = {
   BalanceChanged: 'subscriptions issue',
   WalletChanged: 'subscriptions issue',
   TierChanged: 'subscriptions issue',
-  CustomerByExternalId: 'issue 4 (partners)',
   LockOffer: 'issue 4',
   RedeemOffer: 'issue 4',
   ReleaseOffer: 'issue 4',

@@ -117,3 +117,9 @@ export function ok<T>(result: GqlResult<T>): T {
   }
   return result.data as T;
 }
+
+/** Asserts there were no GraphQL errors (userErrors allowed) and returns the data. */
+export function dataOf<T>(result: GqlResult<T>): T {
+  if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+  return result.data as T;
+}

@@ -1,0 +1,90 @@
+import pg from 'pg';
+import { ProfileDocument, PurchaseOfferDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createCustomer, simpleShop } from '../support/program.js';
+
+/** The HTTP surface around /graphql: GraphQL over HTTP GET and POST, health, readiness, metrics, shutdown. */
+describe('HTTP', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(() => t.close());
+
+  it('/healthz and /readyz answer when the process is up and the database migrated', async () => {
+    const health = await t.fetch('/healthz');
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await t.fetch('/readyz');
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+  });
+
+  it('/metrics exposes Prometheus metrics including GraphQL request durations', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 10);
+    ok(await t.gql(ProfileDocument, {}, customer.token));
+    const res = await t.fetch('/metrics');
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).toMatch(/graphql_request_duration_seconds_count\{operation="Profile",type="query"\} \d+/);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('serves queries by GET as GraphQL over HTTP says, and refuses mutations by GET', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 25);
+    const query = encodeURIComponent('{ me { externalId balances { available } } }');
+    const res = await t.fetch(`/graphql?query=${query}`, { headers: { authorization: `Bearer ${customer.token}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { me: { externalId: customer.externalId, balances: [{ available: 25 }] } } });
+
+    const mutation = encodeURIComponent('mutation { removeListing(input: { listingId: "x" }) { userErrors { code } } }');
+    const refused = await t.fetch(`/graphql?query=${mutation}`, { headers: { authorization: `Bearer ${t.operatorToken}` } });
+    expect(refused.status).toBe(405);
+  });
+
+  it('refuses a plain cross-site GET with no credentials header (CSRF prevention)', async () => {
+    const res = await t.fetch(`/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/CSRF|preflight/i);
+  });
+
+  it('answers unknown paths with 404', async () => {
+    expect((await t.fetch('/nope')).status).toBe(404);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes requests in flight, refuses new ones, then stops', async () => {
+    const t = await startTestGateway();
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    // Hold the customer's account row so the purchases below are provably inside the gateway,
+    // waiting on the database, when shutdown begins.
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query(
+      'select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update',
+      [customer.externalId],
+    );
+    const inFlight = Array.from({ length: 5 }, (_, i) =>
+      t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: `drain-${i}` }, customer.token),
+    );
+    for (let waiting = 0; waiting < 5; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const [row] = await t.sql<{ n: string }>(
+        "select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+      );
+      waiting = Number(row.n);
+    }
+    const closing = t.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(fetch(t.url, { method: 'POST' })).rejects.toThrow();
+    await blocker.query('commit');
+    await blocker.end();
+    const results = await Promise.all(inFlight);
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill(200));
+    expect(results.map((r) => r.data?.purchaseOffer.purchase?.pointsPaid)).toEqual(Array(5).fill(10));
+    await closing;
+  });
+});
