@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build of the gateway. Not built on the development machines (no Docker engine
+# runs there); kept correct by reading. Runs with DATABASE_URL pointing at PostgreSQL.
+
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --ignore-scripts=false
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+COPY scripts ./scripts
+COPY bench ./bench
+RUN npx tsc -p tsconfig.build.json
+
+FROM node:24-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=4000
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# Production dependencies only; the image's own Node 24 runs the gateway (the `node` devDependency
+# that pins Node 24 for npm scripts on development machines is left out with the other dev tools).
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY schema ./schema
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/src/main.js"]
