@@ -86,6 +86,38 @@ export async function recomputeTier(em: SqlEntityManager, customerId: number, no
   }
 }
 
+/**
+ * Re-places every customer on the ladder, in one statement: after the ladder itself changes
+ * (a tier is added), and for rolling windows as time passes. Records TIER_CHANGED for each move.
+ */
+export async function recomputeAllTiers(em: SqlEntityManager, now: Date): Promise<number> {
+  const moved = await query<{ customer_id: number; from_code: string | null; to_code: string | null }>(
+    em,
+    sql`with standing as (
+          select c.id as customer_id, t.id as tier_id, t.rank, t.threshold,
+                 case when t.window_days is null then coalesce(a.lifetime_earned, 0)
+                      else coalesce((select sum(e.amount) from ledger_entry e
+                                      where e.account_id = a.id and e.qualifying
+                                        and e.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0)
+                 end as points
+            from customer c cross join tier t
+            left join point_account a on a.customer_id = c.id and a.currency_code = t.currency_code
+        ), best as (
+          select distinct on (customer_id) customer_id, tier_id from standing where points >= threshold order by customer_id, rank desc
+        ), target as (
+          select c.id, c.tier_id as from_tier, best.tier_id as to_tier from customer c left join best on best.customer_id = c.id
+        )
+        update customer c set tier_id = target.to_tier, updated_at = ${now}
+          from target
+          left join tier f on f.id = target.from_tier
+          left join tier tt on tt.id = target.to_tier
+         where c.id = target.id and c.tier_id is distinct from target.to_tier
+        returning c.id as customer_id, f.code as from_code, tt.code as to_code`,
+  );
+  for (const m of moved) await recordEvent(em, 'TIER_CHANGED', m.customer_id, { from: m.from_code, to: m.to_code }, now);
+  return moved.length;
+}
+
 export interface CreateTierData {
   currency: string;
   code: string;
@@ -115,7 +147,8 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
           values (${data.currency}, ${data.code}, ${data.name}, ${data.rank}, ${data.threshold}, ${data.windowDays ?? null}, ${data.multiplier ?? 1}, ${now})
           returning id, currency_code as "currencyCode", code, name, rank, threshold, window_days as "windowDays", multiplier::float8 as multiplier`,
     );
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: data, at: now });
+    const moved = await recomputeAllTiers(em, now);
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved }, at: now });
     return row;
   });
 }
