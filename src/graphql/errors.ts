@@ -97,6 +97,19 @@ const SAFE_CODES = new Set([
   'PAYLOAD_TOO_LARGE',
 ]);
 
+/** graphql-js's parse error for a document over `parseOptions.maxTokens` (16.x spells it "more that"). */
+const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\./;
+
+/**
+ * SQLSTATE 22021: PostgreSQL cannot store the text it was given (a NUL character, which JSON and
+ * GraphQL strings allow). Only client input carries one, so it is bad input, not a server fault.
+ */
+const UNSTORABLE_TEXT = '22021';
+
+function isDatabaseError(error: unknown): error is { code: string; severity: string } {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { severity?: unknown }).severity === 'string';
+}
+
 /**
  * The last word on what leaves the server: known client errors keep their message and code; anything
  * else (a database error, a bug) becomes a bare INTERNAL_SERVER_ERROR with no stack and no SQL.
@@ -105,6 +118,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof QueryTooComplexError) {
     return { message: original.message, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+  }
+  const tokenLimit = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? TOKEN_LIMIT.exec(formatted.message) : null;
+  if (tokenLimit) {
+    return { message: `Token limit of ${tokenLimit[1]} exceeded.`, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+  }
+  if (isDatabaseError(original) && original.code === UNSTORABLE_TEXT) {
+    return { message: 'Text values must not contain NUL (\\u0000) characters.', path: formatted.path, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   const code = formatted.extensions?.code as string | undefined;
   if (code && SAFE_CODES.has(code)) {

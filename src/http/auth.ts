@@ -73,7 +73,7 @@ export class Authenticator {
       const { payload } = this.jwks
         ? await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })
         : await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] });
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
+      if (typeof payload.sub !== 'string' || !/^[^\u0000]{1,200}$/.test(payload.sub)) {
         throw unauthenticated('The token has no valid subject.');
       }
       return payload;

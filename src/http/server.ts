@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -63,9 +63,16 @@ const requireCredentials: ApolloServerPlugin<Ctx> = {
   },
 };
 
+/**
+ * Depth, cost, alias and directive limits as validation rules. A limit reports its refusal as a
+ * validation error (400; `formatError` tags it QUERY_TOO_COMPLEX): throwing from a rule, or using
+ * graphql-armor's Apollo max-tokens plugin (which re-parses in `parsingDidStart` and rethrows from
+ * `unexpectedErrorProcessingRequest`), turns refusals and even plain syntax errors into HTTP 500
+ * GRAPHQL_VALIDATION_FAILED. The token limit is graphql-js's own parse option instead (see below).
+ */
 function armorFor(config: Config) {
-  const tooComplex = [(_ctx: unknown, error: Error) => {
-    throw new QueryTooComplexError(error.message);
+  const tooComplex = [(ctx: ValidationContext | null, error: Error) => {
+    ctx?.reportError(new QueryTooComplexError(error.message.replace(/^Syntax Error: /, '')));
   }];
   const reject = { propagateOnRejection: false, onReject: tooComplex };
   return new ApolloArmor({
@@ -73,7 +80,7 @@ function armorFor(config: Config) {
     costLimit: { maxCost: config.limits.maxCost, ...reject },
     maxAliases: { n: config.limits.maxAliases, ...reject },
     maxDirectives: { n: config.limits.maxDirectives, ...reject },
-    maxTokens: { n: config.limits.maxTokens, ...reject },
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: config.nodeEnv === 'production' },
   }).protect();
 }
@@ -130,6 +137,8 @@ export async function startGateway({ config, orm, clock, log }: GatewayDeps, por
     // one is not a CSRF vector; plain "simple" GETs without any of them are refused.
     csrfPrevention: { requestHeaders: ['authorization', 'x-api-key', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     allowBatchedHttpRequests: false,
+    // graphql-js stops parsing past the token limit; formatError tags that QUERY_TOO_COMPLEX.
+    parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: armor.validationRules,
     formatError: (formatted, error) => formatError(formatted, error, (e) => log.error({ err: e }, 'internal error')),
     plugins: [

@@ -16,11 +16,13 @@ describe('pagination', () => {
     for (const sortOrder of [3, 5, 1, 9, 3, 7]) ids.push((await addListing(t, shop.store.id, (await createOffer(t)).id, { priceInPoints: 1, sortOrder })).id);
     const customer = await createCustomer(t, shop.currency, 100);
 
+    const listingsAfter = async (after: string | null) =>
+      storeOf(ok(await t.gql(RewardStoreOffersDocument, { storeId: shop.store.id, first: 3, after }, customer.token)).node).listings;
     const seen: string[] = [];
     const pages: boolean[] = [];
     let after: string | null = null;
     do {
-      const page = storeOf(ok(await t.gql(RewardStoreOffersDocument, { storeId: shop.store.id, first: 3, after }, customer.token)).node).listings;
+      const page = await listingsAfter(after);
       seen.push(...page.edges.map((e) => e.node.id));
       pages.push(page.pageInfo.hasNextPage);
       expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
