@@ -23,11 +23,19 @@ export interface StaffCaller {
   role: StaffRole;
 }
 
+/** An integration calling with an API key. */
+export interface PartnerCaller {
+  kind: 'partner';
+  partnerId: number;
+  name: string;
+  scopes: string[];
+}
+
 export interface AnonymousCaller {
   kind: 'anonymous';
 }
 
-export type Caller = CustomerCaller | StaffCaller | AnonymousCaller;
+export type Caller = CustomerCaller | StaffCaller | PartnerCaller | AnonymousCaller;
 
 /** Everything request-scoped. Services take it as their first argument; nothing of it is global. */
 export interface Ctx {
@@ -46,6 +54,8 @@ export function actorOf(caller: Caller): string {
       return `customer:${caller.customerId}`;
     case 'staff':
       return `staff:${caller.staffId}`;
+    case 'partner':
+      return `partner:${caller.partnerId}`;
     default:
       return 'anonymous';
   }

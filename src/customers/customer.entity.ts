@@ -9,7 +9,7 @@ export enum CustomerStatus {
 }
 
 @Entity({ tableName: 'customer' })
-@Check({ name: 'customer_external_id_not_blank', expression: "length(trim(external_id)) > 0" })
+@Check({ name: 'customer_external_id_not_blank', expression: 'length(TRIM(BOTH FROM external_id)) > 0' })
 export class Customer {
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;

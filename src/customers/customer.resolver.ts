@@ -2,7 +2,7 @@ import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver
 import type { Ctx } from '../context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
-import { requireCustomer, requireOperator, requireStaff } from '../graphql/guards.js';
+import { requireCustomer, requireOperator, requireStaffOrScope } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { ledgerPage } from '../points/points.service.js';
 import { LedgerEntryConnection, PointBalance } from '../points/points.types.js';
@@ -23,9 +23,9 @@ export class CustomerResolver {
     return ctx.loaders.customer.load(requireCustomer(ctx).customerId);
   }
 
-  @Query(() => Customer, { nullable: true, description: 'Staff: any customer by the retailer id.' })
+  @Query(() => Customer, { nullable: true, description: 'Staff, or a partner with customers:read: a customer by the retailer id.' })
   customer(@Arg('externalId') externalId: string, @Context() ctx: Ctx) {
-    requireStaff(ctx);
+    requireStaffOrScope(ctx, 'customers:read');
     return customerByExternalId(ctx.em, externalId);
   }
 

@@ -2,7 +2,9 @@ import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { Customer } from '../customers/customer.entity.js';
 import { OutboxEvent } from '../events/outbox-event.entity.js';
 import { IdempotencyRecord } from '../idempotency/idempotency-record.entity.js';
+import { Job } from '../jobs/job.entity.js';
 import { Offer, OfferVersion } from '../offers/offer.entity.js';
+import { Partner } from '../partners/partner.entity.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntry } from '../points/ledger-entry.entity.js';
@@ -17,8 +19,10 @@ export const ENTITIES = [
   Customer,
   OutboxEvent,
   IdempotencyRecord,
+  Job,
   Offer,
   OfferVersion,
+  Partner,
   PointAccount,
   PointCurrency,
   LedgerEntry,

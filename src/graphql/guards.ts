@@ -1,4 +1,4 @@
-import type { CustomerCaller, Ctx, StaffCaller, StaffRole } from '../context.js';
+import type { CustomerCaller, Ctx, PartnerCaller, StaffCaller, StaffRole } from '../context.js';
 import { forbidden, unauthenticated } from './errors.js';
 
 export function requireCustomer(ctx: Ctx): CustomerCaller {
@@ -15,6 +15,19 @@ export function requireStaff(ctx: Ctx, ...roles: StaffRole[]): StaffCaller {
 }
 
 export const requireOperator = (ctx: Ctx) => requireStaff(ctx, 'operator');
+
+/** A partner holding `scope`. */
+export function requirePartnerScope(ctx: Ctx, scope: string): PartnerCaller {
+  if (ctx.caller.kind === 'partner' && ctx.caller.scopes.includes(scope)) return ctx.caller;
+  if (ctx.caller.kind === 'anonymous') throw unauthenticated();
+  throw forbidden(ctx.caller.kind === 'partner' ? `This API key lacks the scope ${scope}.` : `Only a partner with the scope ${scope} can do this.`);
+}
+
+/** Staff, or a partner holding `scope`: reads shared by the console and integrations. */
+export function requireStaffOrScope(ctx: Ctx, scope: string): void {
+  if (ctx.caller.kind === 'staff') return;
+  requirePartnerScope(ctx, scope);
+}
 
 /** Staff see every customer; a customer only themselves. */
 export function maySeeCustomer(ctx: Ctx, customerId: number): boolean {

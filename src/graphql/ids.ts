@@ -1,9 +1,40 @@
 import { badInput } from './errors.js';
 
 /** Types that implement Node; a global id names one of them and its database id. */
-export type NodeTypeName = 'Customer' | 'RewardStore' | 'Listing' | 'Offer' | 'IssuedOffer' | 'OfferPurchase' | 'LedgerEntry' | 'Tier' | 'AuditEntry';
+export type NodeTypeName =
+  | 'Customer'
+  | 'RewardStore'
+  | 'Listing'
+  | 'Offer'
+  | 'IssuedOffer'
+  | 'OfferPurchase'
+  | 'LedgerEntry'
+  | 'Tier'
+  | 'AuditEntry'
+  | 'Partner'
+  | 'SalesTransaction'
+  | 'EconomyRule'
+  | 'Campaign'
+  | 'ActivityRule'
+  | 'GiftList';
 
-const NODE_TYPES = new Set<string>(['Customer', 'RewardStore', 'Listing', 'Offer', 'IssuedOffer', 'OfferPurchase', 'LedgerEntry', 'Tier', 'AuditEntry']);
+const NODE_TYPES = new Set<string>([
+  'Customer',
+  'RewardStore',
+  'Listing',
+  'Offer',
+  'IssuedOffer',
+  'OfferPurchase',
+  'LedgerEntry',
+  'Tier',
+  'AuditEntry',
+  'Partner',
+  'SalesTransaction',
+  'EconomyRule',
+  'Campaign',
+  'ActivityRule',
+  'GiftList',
+]);
 
 /** Opaque global id: base64url of `Type:id`. Clients must not parse it. */
 export function toGlobalId(type: NodeTypeName, id: number): string {

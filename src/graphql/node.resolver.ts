@@ -1,5 +1,6 @@
 import { Arg, Ctx as Context, ID, Query, Resolver } from 'type-graphql';
 import type { Ctx } from '../context.js';
+import { partnersByIds } from '../partners/partner.service.js';
 import { badInput } from './errors.js';
 import { maySeeCustomer } from './guards.js';
 import { decodeGlobalId } from './ids.js';
@@ -29,6 +30,8 @@ async function resolveNode(ctx: Ctx, globalId: string) {
       return staff ? asNode(type, await l.currentOffer.load(id)) : null;
     case 'AuditEntry':
       return null; // read through auditLog
+    case 'Partner':
+      return staff ? asNode(type, (await partnersByIds(ctx.em, [id]))[0]) : null;
     case 'IssuedOffer': {
       const row = await l.issuedOffer.load(id);
       return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;

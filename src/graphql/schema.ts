@@ -4,6 +4,7 @@ import { buildSchema } from 'type-graphql';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { CustomerResolver } from '../customers/customer.resolver.js';
 import { OfferResolver } from '../offers/offer.resolver.js';
+import { PartnerResolver } from '../partners/partner.resolver.js';
 import { LedgerEntryResolver, PointBalanceResolver, PointCurrencyResolver } from '../points/points.resolver.js';
 import { PurchaseResolver } from '../purchases/purchase.resolver.js';
 import { ListingResolver, RewardStoreResolver } from '../stores/store.resolver.js';
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   IssuedOfferResolver,
   PurchaseResolver,
   AuditResolver,
+  PartnerResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

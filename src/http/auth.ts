@@ -6,6 +6,7 @@ import type { Caller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { customerByExternalId, type CustomerRow } from '../customers/customer.service.js';
 import { unauthenticated } from '../graphql/errors.js';
+import { partnerByApiKey } from '../partners/partner.service.js';
 
 export interface Authenticated {
   caller: Caller;
@@ -32,8 +33,13 @@ export class Authenticator {
 
   async authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, em: SqlEntityManager): Promise<Authenticated> {
     const authorization = headers.authorization;
-    if (headers['x-api-key'] !== undefined) {
-      throw unauthenticated('API keys are not accepted by this gateway yet.');
+    const apiKey = headers['x-api-key'];
+    if (apiKey !== undefined) {
+      if (authorization !== undefined) throw unauthenticated('Send either a bearer token or an API key, not both.');
+      if (typeof apiKey !== 'string') throw unauthenticated('Malformed x-api-key header.');
+      const partner = await partnerByApiKey(em, apiKey.trim());
+      if (!partner) throw unauthenticated('Unknown or revoked API key.');
+      return { caller: { kind: 'partner', partnerId: partner.id, name: partner.name, scopes: partner.scopes } };
     }
     if (authorization === undefined || authorization === '') return { caller: { kind: 'anonymous' } };
     if (typeof authorization !== 'string') throw unauthenticated('Malformed Authorization header.');

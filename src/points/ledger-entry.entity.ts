@@ -29,6 +29,7 @@ export enum LedgerSource {
  */
 @Entity({ tableName: 'ledger_entry' })
 @Index({ name: 'ledger_entry_account_history_idx', properties: ['account', 'id'] })
+@Index({ name: 'ledger_entry_customer_idx', properties: ['customer', 'id'] })
 @Index({ name: 'ledger_entry_open_credits_idx', expression: 'create index ledger_entry_open_credits_idx on ledger_entry (account_id, expires_at, id) where remaining > 0' })
 @Check({ name: 'ledger_entry_amount_not_zero', expression: 'amount <> 0' })
 @Check({ name: 'ledger_entry_balance_after_non_negative', expression: 'balance_after >= 0' })

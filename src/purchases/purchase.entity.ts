@@ -1,5 +1,5 @@
 import { BigIntType, Opt } from '@mikro-orm/core';
-import { Check, Entity, Enum, ManyToOne, OneToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Enum, Index, ManyToOne, OneToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { LedgerEntry } from '../points/ledger-entry.entity.js';
 import { Listing } from '../stores/listing.entity.js';
@@ -12,6 +12,8 @@ export enum PurchaseStatus {
 
 @Entity({ tableName: 'offer_purchase' })
 @Unique({ properties: ['customer', 'idempotencyKey'] })
+@Index({ name: 'offer_purchase_customer_idx', properties: ['customer', 'id'] })
+@Index({ name: 'offer_purchase_listing_idx', properties: ['listing'] })
 @Check({ name: 'offer_purchase_points_positive', expression: 'points_paid > 0' })
 export class OfferPurchase {
   @PrimaryKey({ type: new BigIntType('number') })

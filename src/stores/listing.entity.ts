@@ -7,6 +7,7 @@ import { RewardStore } from './reward-store.entity.js';
 /** An offer for sale in a store. `stockRemaining` null means unlimited. */
 @Entity({ tableName: 'listing' })
 @Index({ name: 'listing_store_order_idx', expression: 'create index listing_store_order_idx on listing (store_id, sort_order, id) where removed_at is null' })
+@Index({ name: 'listing_offer_idx', properties: ['offer'] })
 @Check({ name: 'listing_price_positive', expression: 'price_in_points > 0' })
 @Check({ name: 'listing_stock_non_negative', expression: 'stock_remaining is null or stock_remaining >= 0' })
 @Check({ name: 'listing_stock_within_total', expression: '(stock_total is null and stock_remaining is null) or (stock_remaining <= stock_total)' })

@@ -1,9 +1,10 @@
 import { BigIntType, Opt } from '@mikro-orm/core';
-import { Check, Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { PointCurrency } from '../points/currency.entity.js';
 
 /** One step of the program's tier ladder: ranks and codes are unique across the program. */
 @Entity({ tableName: 'tier' })
+@Index({ name: 'tier_currency_idx', properties: ['currency', 'rank'] })
 @Check({ name: 'tier_threshold_non_negative', expression: 'threshold >= 0' })
 @Check({ name: 'tier_window_positive', expression: 'window_days is null or window_days > 0' })
 @Check({ name: 'tier_multiplier_positive', expression: 'multiplier > 0' })

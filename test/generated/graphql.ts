@@ -44,6 +44,11 @@ export type CreateOfferInput = {
   validUntil?: string | null | undefined;
 };
 
+export type CreatePartnerInput = {
+  name: string;
+  scopes: Array<string>;
+};
+
 export type CreateRewardStoreInput = {
   code: string;
   currency: string;
@@ -277,6 +282,13 @@ export type RewardStoreOffersQuery = { node:
     | { id: string, code: string, name: string, listings: { edges: Array<{ cursor: string, node: { id: string, priceInPoints: number, stockRemaining: number | null, perCustomerLimit: number | null, purchasedByMe: number | null, affordable: boolean | null, pointsMissing: number | null, offer: { id: string, version: number, name: string, description: string | null, imageUrl: string | null, terms: string | null, benefit: { kind: OfferBenefitKind, percentOff: number | null, amountOff: string | null, freeSku: string | null, maxDiscount: string | null } } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } }
     | Record<PropertyKey, never>
    | null };
+
+export type CreatePartnerMutationVariables = Exact<{
+  input: CreatePartnerInput;
+}>;
+
+
+export type CreatePartnerMutation = { createPartner: { apiKey: string | null, partner: { id: string, name: string, scopes: Array<string> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -675,3 +687,20 @@ export const RewardStoreOffersDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RewardStoreOffersQuery, RewardStoreOffersQueryVariables>;
+export const CreatePartnerDocument = new TypedDocumentString(`
+    mutation CreatePartner($input: CreatePartnerInput!) {
+  createPartner(input: $input) {
+    partner {
+      id
+      name
+      scopes
+    }
+    apiKey
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreatePartnerMutation, CreatePartnerMutationVariables>;

@@ -30,7 +30,6 @@ export const PENDING_OPERATIONS: Record<string, string> = {
   CreateCampaign: 'issue 4',
   SetActivityRule: 'issue 4',
   CreateGiftList: 'issue 4',
-  CreatePartner: 'issue 4',
   RegisterPersistedOperations: 'persisted operations issue',
   ProgramStats: 'analytics issue',
 };

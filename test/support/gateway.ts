@@ -20,14 +20,22 @@ export interface GqlResult<TData> {
   headers: Headers;
 }
 
+/** A bearer token, or a partner's API key. */
+export type Credential = string | { apiKey: string };
+
+function credentialHeaders(credential?: Credential): Record<string, string> {
+  if (!credential) return {};
+  return typeof credential === 'string' ? { authorization: `Bearer ${credential}` } : { 'x-api-key': credential.apiKey };
+}
+
 export interface TestGateway {
   url: string;
   config: Config;
   clock: AdjustableClock;
   orm: MikroORM;
   databaseUrl: string;
-  /** Runs one operation over HTTP POST, as a client would. */
-  gql<TData, TVars>(doc: Doc<TData, TVars>, variables?: TVars, token?: string): Promise<GqlResult<TData>>;
+  /** Runs one operation over HTTP POST, as a client would: with a bearer token or a partner's API key. */
+  gql<TData, TVars>(doc: Doc<TData, TVars>, variables?: TVars, credential?: Credential): Promise<GqlResult<TData>>;
   /** A raw HTTP request to the gateway. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   operatorToken: string;
@@ -73,10 +81,10 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     clock,
     orm,
     databaseUrl: database.url,
-    async gql(doc, variables, token) {
+    async gql(doc, variables, credential) {
       const res = await fetch(gateway.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: { 'content-type': 'application/json', ...credentialHeaders(credential) },
         body: JSON.stringify({ query: doc.toString(), variables }),
       });
       const body = (await res.json()) as { data?: never; errors?: GqlResult<never>['errors'] };

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { query, sql } from '../db/sql.js';
+import { JOBS_CHANNEL } from './queue.js';
+
+export interface ClaimedJob {
+  id: number;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  maxAttempts: number;
+}
+
+export interface JobHandler {
+  /** Does the work in `em`'s transaction; the job is marked done in the same transaction. */
+  run(em: SqlEntityManager, payload: never, job: ClaimedJob): Promise<void>;
+  /** Called in a transaction when the job has failed for good (last attempt, or a PermanentJobError). */
+  onFailed?(em: SqlEntityManager, payload: never, reason: string): Promise<void>;
+}
+
+/** A failure that retrying cannot mend: the job fails at once. */
+export class PermanentJobError extends Error {}
+
+export interface RunnerOptions {
+  /** How long a claimed job is a worker's before another may take it over. */
+  leaseMs: number;
+  /** How often an idle worker looks for due jobs even without a NOTIFY (retries, schedules). */
+  pollMs: number;
+  /** First retry delay; doubles each attempt up to `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000 };
+
+/**
+ * The PostgreSQL job queue's worker. Claims one due job at a time with FOR UPDATE SKIP LOCKED (so
+ * several gateway instances never run the same job), runs its handler and marks it done in one
+ * transaction (so a job's effects and its completion commit together: a crash before the commit
+ * leaves no effect and the job is claimed again when its lease ends). Failures are retried with
+ * exponential backoff until `maxAttempts`, then the job is FAILED with its reason.
+ */
+export class JobRunner {
+  readonly workerId = `worker-${randomBytes(4).toString('hex')}`;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private listener: pg.Client | undefined;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly handlers: Record<string, JobHandler>,
+    private readonly options: RunnerOptions = DEFAULT_RUNNER_OPTIONS,
+  ) {}
+
+  /** Starts working in the background; `databaseUrl` gets a LISTEN connection for prompt wake-ups. */
+  async start(databaseUrl?: string): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (databaseUrl) {
+      this.listener = new pg.Client({ connectionString: databaseUrl });
+      this.listener.on('notification', () => this.wake?.());
+      this.listener.on('error', (error) => this.log.warn({ err: error }, 'job listener connection lost; polling'));
+      await this.listener.connect();
+      await this.listener.query(`listen ${JOBS_CHANNEL}`);
+    }
+    this.loop = this.work();
+  }
+
+  /** Finishes the job in hand, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  private async work(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.runOne();
+      } catch (error) {
+        this.log.error({ err: error }, 'job runner error');
+      }
+      if (!worked && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.pollMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** Claims and runs one due job; false when none was due. */
+  async runOne(): Promise<boolean> {
+    const job = await this.claim();
+    if (!job) return false;
+    await this.execute(job);
+    return true;
+  }
+
+  /** Runs due jobs until none is left (tests, and draining on demand). */
+  async runUntilIdle(limit = 1000): Promise<number> {
+    let count = 0;
+    while (count < limit && (await this.runOne())) count++;
+    return count;
+  }
+
+  async claim(): Promise<ClaimedJob | null> {
+    const now = this.clock.now();
+    const lockedUntil = new Date(now.getTime() + this.options.leaseMs);
+    const kinds = Object.keys(this.handlers);
+    const [job] = await query<ClaimedJob>(
+      this.orm.em.fork(),
+      sql`update job set status = 'RUNNING', attempts = attempts + 1, locked_until = ${lockedUntil}, locked_by = ${this.workerId}
+           where id = (select id from job
+                        where kind = any(${kinds}::text[])
+                          and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
+                        order by run_at, id
+                        for update skip locked limit 1)
+          returning id, kind, payload, attempts, max_attempts as "maxAttempts"`,
+    );
+    return job ?? null;
+  }
+
+  async execute(job: ClaimedJob): Promise<void> {
+    const handler = this.handlers[job.kind];
+    try {
+      await this.orm.em.fork().transactional(async (em) => {
+        await handler.run(em, job.payload as never, job);
+        await query(
+          em,
+          sql`update job set status = 'DONE', finished_at = ${this.clock.now()}, locked_until = null where id = ${job.id} and locked_by = ${this.workerId}`,
+        );
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const final = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
+      this.log.warn({ job: job.id, kind: job.kind, attempt: job.attempts, final, err: error }, 'job failed');
+      await this.orm.em.fork().transactional(async (em) => {
+        const now = this.clock.now();
+        if (final) {
+          await query(
+            em,
+            sql`update job set status = 'FAILED', last_error = ${reason}, finished_at = ${now}, locked_until = null where id = ${job.id}`,
+          );
+          await handler.onFailed?.(em, job.payload as never, reason);
+        } else {
+          const delay = Math.min(this.options.backoffMs * 2 ** (job.attempts - 1), this.options.maxBackoffMs);
+          await query(
+            em,
+            sql`update job set status = 'PENDING', last_error = ${reason}, run_at = ${new Date(now.getTime() + delay)}, locked_until = null
+                 where id = ${job.id}`,
+          );
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { query, sql } from '../db/sql.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireOperator, requireStaff } from '../graphql/guards.js';
+import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { createPartner, revokePartner, type PartnerRow } from './partner.service.js';
+import { CreatePartnerInput, CreatePartnerPayload, Partner, RevokePartnerInput, RevokePartnerPayload } from './partner.types.js';
+
+@Resolver(() => Partner)
+export class PartnerResolver {
+  @Query(() => [Partner], { description: 'Staff: every partner, newest first.' })
+  partners(@Context() ctx: Ctx) {
+    requireStaff(ctx);
+    return query<PartnerRow>(
+      ctx.em,
+      sql`select id, name, key_prefix as "keyPrefix", scopes, revoked_at as "revokedAt", created_at as "createdAt" from partner order by id desc`,
+    );
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() partner: PartnerRow) {
+    return toGlobalId('Partner', partner.id);
+  }
+
+  @Mutation(() => CreatePartnerPayload, { description: 'Returns the plain API key once; only its hash is stored.' })
+  createPartner(@Arg('input') input: CreatePartnerInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    return payloadOf(() => createPartner(ctx, input));
+  }
+
+  @Mutation(() => RevokePartnerPayload, { description: 'The key stops working at once.' })
+  revokePartner(@Arg('input') input: RevokePartnerInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const partnerId = fromGlobalId(input.partnerId, 'Partner', 'partnerId');
+    return payloadOf(async () => ({ partner: await revokePartner(ctx, partnerId, input.reason ?? null) }));
+  }
+}

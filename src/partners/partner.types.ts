@@ -1,0 +1,67 @@
+import { ArrayMaxSize, ArrayMinSize, MaxLength, MinLength } from 'class-validator';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
+
+@ObjectType({ implements: Node, description: 'An integration calling with an API key.' })
+export class Partner extends Node {
+  @Field()
+  name!: string;
+
+  @Field(() => [String])
+  scopes!: string[];
+
+  @Field({ description: 'The first characters of its key, to tell keys apart.' })
+  keyPrefix!: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  revokedAt!: Date | null;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+}
+
+@InputType()
+export class CreatePartnerInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @Field(() => [String])
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  scopes!: string[];
+}
+
+@ObjectType()
+export class CreatePartnerPayload {
+  @Field(() => Partner, { nullable: true })
+  partner?: Partner | null;
+
+  @Field(() => String, { nullable: true, description: 'The API key, shown this once: only its hash is stored.' })
+  apiKey?: string | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class RevokePartnerInput {
+  @Field(() => ID)
+  partnerId!: string;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(500)
+  reason?: string | null;
+}
+
+@ObjectType()
+export class RevokePartnerPayload {
+  @Field(() => Partner, { nullable: true })
+  partner?: Partner | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

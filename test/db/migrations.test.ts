@@ -1,0 +1,39 @@
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+/**
+ * The checked-in migrations build exactly the schema the entities describe. The hand-written SQL
+ * objects the entity metadata cannot express (the ledger's immutability trigger and the
+ * status-at-time function) are the only difference MikroORM sees.
+ */
+describe('migrations', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(() => t.close());
+
+  it('leave nothing for the schema diff but the hand-written trigger and function', async () => {
+    const diff = await t.orm.schema.getUpdateSchemaSQL({ wrap: false });
+    const statements = diff
+      .split(/;\s*\n/)
+      .map((s) => s.trim())
+      .filter((s) => s && !/ledger_entry_guard|issued_offer_status_at|^(begin|commit)$|^set names|^\$\$|^end\b/i.test(s));
+    const unexpected = statements.filter((s) => !/^(select|when|else|end|\$\$)/i.test(s));
+    expect(unexpected).toEqual([]);
+  });
+
+  it('guard the ledger: entries cannot be deleted, and only their remainder may shrink', async () => {
+    await t.sql(`insert into point_currency (code, name, point_value, money_currency) values ('GUARD', 'g', 1, 'EUR')`);
+    const [c] = await t.sql<{ id: string }>(`insert into customer (external_id) values ('guard') returning id`);
+    const [a] = await t.sql<{ id: string }>(`insert into point_account (customer_id, currency_code, available) values ($1, 'GUARD', 10) returning id`, [c.id]);
+    const [e] = await t.sql<{ id: string }>(
+      `insert into ledger_entry (account_id, customer_id, amount, kind, source_type, balance_after, remaining) values ($1, $2, 10, 'EARN', 'SEED', 10, 10) returning id`,
+      [a.id, c.id],
+    );
+    await expect(t.sql(`delete from ledger_entry where id = $1`, [e.id])).rejects.toThrow(/cannot be deleted/);
+    await expect(t.sql(`update ledger_entry set amount = 11 where id = $1`, [e.id])).rejects.toThrow(/immutable/);
+    await expect(t.sql(`update ledger_entry set remaining = 11 where id = $1`, [e.id])).rejects.toThrow();
+    await t.sql(`update ledger_entry set remaining = 4 where id = $1`, [e.id]);
+    await expect(t.sql(`update point_account set available = -1 where id = $1`, [a.id])).rejects.toThrow(/point_account_available_non_negative/);
+  });
+});
