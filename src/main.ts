@@ -5,6 +5,7 @@ import { openDatabase } from './db/database.js';
 import { DEMO, seedDemo } from './db/seed.js';
 import { signToken } from './http/auth.js';
 import { startGateway } from './http/server.js';
+import { startJobs } from './jobs/registry.js';
 
 let config;
 try {
@@ -22,6 +23,12 @@ if (config.jwtSecretIsDefault && !config.jwtJwksUrl) log.warn('JWT_SECRET is not
 const database = await openDatabase(config, log);
 if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
 const gateway = await startGateway({ config, orm: database.orm, clock: systemClock, log });
+const jobs = config.jobsEnabled
+  ? await startJobs(
+      { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url },
+      { pollMs: config.jobPollMs, schedulerTickMs: config.schedulerTickMs },
+    )
+  : undefined;
 
 log.info({ url: gateway.url, embeddedDatabase: database.embedded }, 'gateway ready');
 if (config.seedDemo && !config.jwtJwksUrl) {
@@ -60,6 +67,7 @@ async function shutdown(signal: string) {
   force.unref();
   try {
     await gateway.close();
+    await jobs?.stop();
     await database.close();
     log.info('stopped');
     process.exit(0);

@@ -3,6 +3,7 @@ import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
 import { query, sql } from '../db/sql.js';
 import { JOBS_CHANNEL } from './queue.js';
 
@@ -14,15 +15,26 @@ export interface ClaimedJob {
   maxAttempts: number;
 }
 
+/** What a job handler works with: the job's transaction and the process's clock, config and log. */
+export interface JobContext {
+  em: SqlEntityManager;
+  clock: Clock;
+  config: Config;
+  log: Logger;
+}
+
 export interface JobHandler {
-  /** Does the work in `em`'s transaction; the job is marked done in the same transaction. */
-  run(em: SqlEntityManager, payload: never, job: ClaimedJob): Promise<void>;
+  /** Does the work in `jc.em`'s transaction; the job is marked done in the same transaction. */
+  run(jc: JobContext, payload: never, job: ClaimedJob): Promise<void>;
   /** Called in a transaction when the job has failed for good (last attempt, or a PermanentJobError). */
-  onFailed?(em: SqlEntityManager, payload: never, reason: string): Promise<void>;
+  onFailed?(jc: JobContext, payload: never, reason: string): Promise<void>;
 }
 
 /** A failure that retrying cannot mend: the job fails at once. */
 export class PermanentJobError extends Error {}
+
+/** This worker's lease ran out and another worker took the job over: its work must not commit. */
+class LeaseLostError extends Error {}
 
 export interface RunnerOptions {
   /** How long a claimed job is a worker's before another may take it over. */
@@ -50,13 +62,18 @@ export class JobRunner {
   private wake: (() => void) | undefined;
   private listener: pg.Client | undefined;
 
+  private readonly orm: MikroORM;
+  private readonly clock: Clock;
+  private readonly config: Config;
+  private readonly log: Logger;
+
   constructor(
-    private readonly orm: MikroORM,
-    private readonly clock: Clock,
-    private readonly log: Logger,
+    deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger },
     private readonly handlers: Record<string, JobHandler>,
     private readonly options: RunnerOptions = DEFAULT_RUNNER_OPTIONS,
-  ) {}
+  ) {
+    ({ orm: this.orm, clock: this.clock, config: this.config, log: this.log } = deps);
+  }
 
   /** Starts working in the background; `databaseUrl` gets a LISTEN connection for prompt wake-ups. */
   async start(databaseUrl?: string): Promise<void> {
@@ -116,6 +133,10 @@ export class JobRunner {
     return count;
   }
 
+  private contextFor(em: SqlEntityManager): JobContext {
+    return { em, clock: this.clock, config: this.config, log: this.log };
+  }
+
   async claim(): Promise<ClaimedJob | null> {
     const now = this.clock.now();
     const lockedUntil = new Date(now.getTime() + this.options.leaseMs);
@@ -137,13 +158,20 @@ export class JobRunner {
     const handler = this.handlers[job.kind];
     try {
       await this.orm.em.fork().transactional(async (em) => {
-        await handler.run(em, job.payload as never, job);
-        await query(
+        await handler.run(this.contextFor(em), job.payload as never, job);
+        const [done] = await query(
           em,
-          sql`update job set status = 'DONE', finished_at = ${this.clock.now()}, locked_until = null where id = ${job.id} and locked_by = ${this.workerId}`,
+          sql`update job set status = 'DONE', finished_at = ${this.clock.now()}, locked_until = null
+               where id = ${job.id} and locked_by = ${this.workerId} and status = 'RUNNING' and attempts = ${job.attempts}
+              returning id`,
         );
+        if (!done) throw new LeaseLostError(`job ${job.id} was taken over by another worker`);
       });
     } catch (error) {
+      if (error instanceof LeaseLostError) {
+        this.log.warn({ job: job.id }, error.message);
+        return;
+      }
       const reason = error instanceof Error ? error.message : String(error);
       const final = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
       this.log.warn({ job: job.id, kind: job.kind, attempt: job.attempts, final, err: error }, 'job failed');
@@ -154,7 +182,7 @@ export class JobRunner {
             em,
             sql`update job set status = 'FAILED', last_error = ${reason}, finished_at = ${now}, locked_until = null where id = ${job.id}`,
           );
-          await handler.onFailed?.(em, job.payload as never, reason);
+          await handler.onFailed?.(this.contextFor(em), job.payload as never, reason);
         } else {
           const delay = Math.min(this.options.backoffMs * 2 ** (job.attempts - 1), this.options.maxBackoffMs);
           await query(

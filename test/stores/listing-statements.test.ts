@@ -13,7 +13,8 @@ describe('SQL statements per page of listings', () => {
   let statements = 0;
 
   beforeAll(async () => {
-    t = await startTestGateway();
+    // no background job worker: its polling would be counted too
+    t = await startTestGateway({}, { jobs: 'manual' });
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       statements++;
       return (original as (...a: unknown[]) => unknown).apply(this, args);

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { migrate, openOrm } from '../../src/db/orm.js';
 import { signToken } from '../../src/http/auth.js';
 import { startGateway, type Gateway } from '../../src/http/server.js';
+import { startJobs, type Jobs } from '../../src/jobs/registry.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 
@@ -34,6 +35,8 @@ export interface TestGateway {
   clock: AdjustableClock;
   orm: MikroORM;
   databaseUrl: string;
+  /** The job worker (running in the background unless started with `jobs: 'manual'`) and the scheduler (ticked by tests). */
+  jobs: Jobs;
   /** Runs one operation over HTTP POST, as a client would: with a bearer token or a partner's API key. */
   gql<TData, TVars>(doc: Doc<TData, TVars>, variables?: TVars, credential?: Credential): Promise<GqlResult<TData>>;
   /** A raw HTTP request to the gateway. */
@@ -66,13 +69,17 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 }
 
 /** A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move. */
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, options: { jobs?: 'background' | 'manual' } = {}): Promise<TestGateway> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...env });
   const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax });
   await migrate(orm);
   const clock = new AdjustableClock();
   const gateway: Gateway = await startGateway({ config, orm, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
+  const jobs = await startJobs(
+    { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
+    { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: 25, backoffMs: 1_000, leaseMs: 30_000 },
+  );
   const sqlPool = new pg.Pool({ connectionString: database.url, max: 2 });
 
   const t: TestGateway = {
@@ -81,6 +88,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     clock,
     orm,
     databaseUrl: database.url,
+    jobs,
     async gql(doc, variables, credential) {
       const res = await fetch(gateway.url, {
         method: 'POST',
@@ -99,6 +107,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     },
     async close() {
       await gateway.close();
+      await jobs.stop();
       await sqlPool.end();
       await orm.close(true);
       await database.drop();

@@ -1,0 +1,116 @@
+import pino from 'pino';
+import { query, sql } from '../../src/db/sql.js';
+import { enqueueJob } from '../../src/jobs/queue.js';
+import { JOB_HANDLERS } from '../../src/jobs/registry.js';
+import { JobRunner, PermanentJobError } from '../../src/jobs/runner.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+/** The PostgreSQL job queue: retries with backoff, a dead state, take-over after a crash, once-only runs. */
+describe('the job queue', () => {
+  let t: TestGateway;
+  const failures: string[] = [];
+  let flakyCalls = 0;
+
+  beforeAll(async () => {
+    // Test-only kinds: one that always fails, one whose effect is a row we can count.
+    JOB_HANDLERS['test.always-fails'] = {
+      run: async () => {
+        flakyCalls++;
+        throw new Error(`boom ${flakyCalls}`);
+      },
+      onFailed: async ({ em }, _payload, reason) => {
+        failures.push(reason);
+        await query(em, sql`insert into audit_entry (actor, action, target, reason) values ('test', 'job.failed', 'job', ${reason})`);
+      },
+    };
+    JOB_HANDLERS['test.permanent'] = {
+      run: async () => {
+        throw new PermanentJobError('cannot ever work');
+      },
+    };
+    JOB_HANDLERS['test.effect'] = {
+      run: async ({ em }, payload: { tag: string }) => {
+        await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
+      },
+    };
+    t = await startTestGateway({}, { jobs: 'manual' });
+  });
+  afterAll(async () => {
+    for (const kind of ['test.always-fails', 'test.permanent', 'test.effect']) delete JOB_HANDLERS[kind];
+    await t.close();
+  });
+
+  const enqueue = (kind: string, payload: unknown, maxAttempts = 3) =>
+    t.orm.em.fork().transactional((em) => enqueueJob(em, kind, payload, { runAt: t.clock.now(), maxAttempts }));
+  const jobRow = async (id: number) =>
+    (await t.sql<{ status: string; attempts: number; last_error: string | null; run_at: Date }>(`select status, attempts, last_error, run_at from job where id = $1`, [id]))[0];
+  const effects = async (tag: string) => Number((await t.sql<{ n: string }>(`select count(*) as n from audit_entry where action = 'job.effect' and target = $1`, [tag]))[0].n);
+  const runner = (leaseMs = 30_000) =>
+    new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 60_000 });
+
+  it('retries a failing job with exponential backoff, then marks it FAILED with its reason', async () => {
+    const id = (await enqueue('test.always-fails', {}, 3))!;
+    const worker = runner();
+    expect(await worker.runOne()).toBe(true);
+    let row = await jobRow(id);
+    expect(row).toMatchObject({ status: 'PENDING', attempts: 1, last_error: 'boom 1' });
+    expect(new Date(row.run_at).getTime() - t.clock.now().getTime()).toBeGreaterThan(900);
+    expect(await worker.runOne()).toBe(false); // not due yet
+
+    t.clock.advance(1_000);
+    expect(await worker.runOne()).toBe(true);
+    row = await jobRow(id);
+    expect(row).toMatchObject({ status: 'PENDING', attempts: 2, last_error: 'boom 2' });
+    t.clock.advance(1_000);
+    expect(await worker.runOne()).toBe(false); // the second wait is twice as long
+    t.clock.advance(1_000);
+    expect(await worker.runOne()).toBe(true);
+    expect(await jobRow(id)).toMatchObject({ status: 'FAILED', attempts: 3, last_error: 'boom 3' });
+    expect(failures).toEqual(['boom 3']);
+    t.clock.advance(60_000);
+    expect(await worker.runOne()).toBe(false);
+  });
+
+  it('fails a PermanentJobError at once', async () => {
+    const id = (await enqueue('test.permanent', {}, 5))!;
+    await runner().runOne();
+    expect(await jobRow(id)).toMatchObject({ status: 'FAILED', attempts: 1, last_error: 'cannot ever work' });
+  });
+
+  it('a worker that dies holding a job leaves it to another after the lease, with one effect', async () => {
+    const id = (await enqueue('test.effect', { tag: 'crash' }))!;
+    const dead = runner(5_000);
+    const claimed = await dead.claim(); // claims, then "dies" before doing anything
+    expect(claimed?.id).toBe(id);
+    const survivor = runner(5_000);
+    expect(await survivor.runOne()).toBe(false); // the lease still holds
+    t.clock.advance(5_001);
+    expect(await survivor.runOne()).toBe(true);
+    expect(await jobRow(id)).toMatchObject({ status: 'DONE', attempts: 2 });
+    // the first worker comes back to life and finishes: its lease is gone, so nothing commits
+    await dead.execute(claimed!);
+    expect(await effects('crash')).toBe(1);
+    expect(await jobRow(id)).toMatchObject({ status: 'DONE', attempts: 2 });
+  });
+
+  it('several workers at once run each job exactly once', async () => {
+    const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => enqueue('test.effect', { tag: `many-${i}` })));
+    const workers = [runner(), runner(), runner(), runner()];
+    await Promise.all(workers.map((w) => w.runUntilIdle()));
+    const rows = await t.sql<{ status: string; attempts: number }>(`select status, attempts from job where id = any($1::bigint[])`, [ids]);
+    expect(rows.every((r) => r.status === 'DONE' && r.attempts === 1)).toBe(true);
+    const counts = await Promise.all(ids.map((_, i) => effects(`many-${i}`)));
+    expect(counts).toEqual(Array(30).fill(1));
+  });
+
+  it('schedules enqueue each time slot once, however many instances tick', async () => {
+    const schedules = [{ kind: 'test.effect', everyMs: 60_000 }];
+    const instances = Array.from({ length: 5 }, () => new Scheduler(t.orm, t.clock, schedules));
+    const created = await Promise.all(instances.map((s) => s.tick()));
+    expect(created.reduce((a, b) => a + b, 0)).toBe(1);
+    expect((await Promise.all(instances.map((s) => s.tick()))).reduce((a, b) => a + b, 0)).toBe(0);
+    t.clock.advance(60_000);
+    expect((await Promise.all(instances.map((s) => s.tick()))).reduce((a, b) => a + b, 0)).toBe(1);
+  });
+});
