@@ -2,6 +2,7 @@ import { BigIntType, Opt } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { OfferVersion } from '../offers/offer.entity.js';
+import { Partner } from '../partners/partner.entity.js';
 
 export enum IssuedOfferStatus {
   ISSUED = 'ISSUED',
@@ -23,6 +24,11 @@ export enum IssuedOfferSource {
 @Index({ name: 'issued_offer_wallet_idx', properties: ['customer', 'id'] })
 @Check({ name: 'issued_offer_lock_shape', expression: "(status = 'LOCKED') = (lock_id is not null and lock_expires_at is not null)" })
 @Check({ name: 'issued_offer_redeemed_shape', expression: "(status = 'REDEEMED') = (redeemed_at is not null)" })
+// A lock is held by one basket of one partner: lockIds are the partner's own, so two partners may use the same one.
+@Check({ name: 'issued_offer_lock_holder_shape', expression: '(lock_id is null) = (lock_partner_id is null)' })
+// What the sweeper job scans: locks that may have run out, and live offers that may be past expiry.
+@Index({ name: 'issued_offer_lock_expiry_idx', expression: "create index issued_offer_lock_expiry_idx on issued_offer (lock_expires_at) where status = 'LOCKED'" })
+@Index({ name: 'issued_offer_expiry_idx', expression: "create index issued_offer_expiry_idx on issued_offer (expires_at) where status in ('ISSUED', 'LOCKED') and expires_at is not null" })
 export class IssuedOffer {
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
@@ -46,8 +52,13 @@ export class IssuedOffer {
   @Enum({ items: () => IssuedOfferStatus, default: IssuedOfferStatus.ISSUED })
   status: IssuedOfferStatus & Opt = IssuedOfferStatus.ISSUED;
 
+  /** The basket holding the lock, as the partner named it. */
   @Property({ type: 'text', nullable: true })
   lockId?: string | null;
+
+  /** The partner whose basket holds the lock. */
+  @ManyToOne(() => Partner, { nullable: true, deleteRule: 'restrict' })
+  lockPartner?: Partner | null;
 
   @Property({ type: 'timestamptz', nullable: true })
   lockExpiresAt?: Date | null;
@@ -57,6 +68,14 @@ export class IssuedOffer {
 
   @Property({ type: 'timestamptz', nullable: true })
   redeemedAt?: Date | null;
+
+  /** The partner (till) that redeemed it. */
+  @ManyToOne(() => Partner, { nullable: true, deleteRule: 'restrict' })
+  redeemedByPartner?: Partner | null;
+
+  /** The partner's reference of the sale it was redeemed in (its transaction externalId). */
+  @Property({ type: 'text', nullable: true })
+  redemptionRef?: string | null;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
