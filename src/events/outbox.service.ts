@@ -10,3 +10,19 @@ export async function recordEvent(em: SqlEntityManager, topic: EventTopic, custo
     sql`insert into outbox_event (topic, customer_id, payload, created_at) values (${topic}, ${customerId}, ${JSON.stringify(payload)}::jsonb, ${now})`,
   );
 }
+
+/** Records many events of one topic in one statement (set-based jobs), in the caller's transaction. */
+export async function recordEvents(
+  em: SqlEntityManager,
+  topic: EventTopic,
+  events: readonly { customerId: number; payload: Record<string, unknown> }[],
+  now: Date,
+): Promise<void> {
+  if (events.length === 0) return;
+  const rows = JSON.stringify(events.map((e) => ({ customer_id: e.customerId, payload: e.payload })));
+  await query(
+    em,
+    sql`insert into outbox_event (topic, customer_id, payload, created_at)
+        select ${topic}, e.customer_id, e.payload, ${now} from jsonb_to_recordset(${rows}::jsonb) as e(customer_id bigint, payload jsonb)`,
+  );
+}

@@ -2,14 +2,20 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { WALLET_SWEEP_JOB, walletSweepJob } from '../wallet/wallet-sweep.job.js';
 import { DEFAULT_RUNNER_OPTIONS, JobRunner, type JobHandler, type RunnerOptions } from './runner.js';
 import { Scheduler, type Schedule } from './scheduler.js';
 
 /** Every kind of background job, by the name it is enqueued under. Domains add theirs here. */
-export const JOB_HANDLERS: Record<string, JobHandler> = {};
+export const JOB_HANDLERS: Record<string, JobHandler> = {
+  [WALLET_SWEEP_JOB]: walletSweepJob,
+};
 
 /** Jobs that run on a clock, on the same queue (each slot once, across all instances). */
-export const SCHEDULES: Schedule[] = [];
+export const SCHEDULES: Schedule[] = [
+  // Writes expired locks and offers down (readers already see them through issued_offer_status_at).
+  { kind: WALLET_SWEEP_JOB, everyMs: 60_000 },
+];
 
 export interface Jobs {
   runner: JobRunner;

@@ -41,8 +41,16 @@ export function expiryOf(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'
   return byDays ?? until;
 }
 
+/** What a WALLET_CHANGED event says happened to an issued offer. */
+export type WalletChange = 'ISSUED' | 'LOCKED' | 'LOCK_EXTENDED' | 'RELEASED' | 'LOCK_EXPIRED' | 'REDEEMED' | 'EXPIRED' | 'VOIDED';
+
+/** Records a WALLET_CHANGED event for one issued offer, in the caller's transaction. */
+export async function recordWalletChange(em: SqlEntityManager, customerId: number, change: WalletChange, issuedOfferId: number, now: Date): Promise<void> {
+  await recordEvent(em, 'WALLET_CHANGED', customerId, { change, issuedOfferId }, now);
+}
+
 /** Columns of `issued_offer io` with the status as it is at `now`. */
-function issuedColumns(now: Date) {
+export function issuedColumns(now: Date) {
   return sql`io.id, io.code, io.customer_id as "customerId", io.offer_version_id as "offerVersionId", io.source,
     issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status,
     case when issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) = 'LOCKED' then io.lock_expires_at end as "lockExpiresAt",
@@ -66,7 +74,7 @@ export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise
                 ${expiryOf(data.offer, data.now)}, ${data.now}, ${data.now})
         returning ${issuedColumns(data.now)}`,
   );
-  await recordEvent(em, 'WALLET_CHANGED', data.customerId, { change: 'ISSUED', issuedOfferId: row.id }, data.now);
+  await recordWalletChange(em, data.customerId, 'ISSUED', row.id, data.now);
   return row;
 }
 

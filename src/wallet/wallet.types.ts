@@ -1,8 +1,11 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
+import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
+import { LOCK_TTL_SECONDS } from './redemption.service.js';
 
 registerEnumType(IssuedOfferStatus, { name: 'IssuedOfferStatus' });
 registerEnumType(IssuedOfferSource, { name: 'IssuedOfferSource' });
@@ -32,3 +35,86 @@ export class IssuedOffer extends Node {
 }
 
 export const IssuedOfferConnection = ConnectionType(IssuedOffer, 'IssuedOffer');
+
+@InputType({ description: "Hold an issued offer for one basket while the sale is rung up." })
+export class LockOfferInput {
+  @Field({ description: 'The code the customer shows (any case; dashes optional).' })
+  @MinLength(1)
+  @MaxLength(100)
+  code!: string;
+
+  @Field({ description: "The basket holding the lock: the partner's own id for it." })
+  @MinLength(1)
+  @MaxLength(200)
+  lockId!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: LOCK_TTL_SECONDS.default,
+    description: `How long the lock holds, ${LOCK_TTL_SECONDS.min} to ${LOCK_TTL_SECONDS.max} seconds. Locking again with the same lockId renews it from now.`,
+  })
+  @Min(LOCK_TTL_SECONDS.min)
+  @Max(LOCK_TTL_SECONDS.max)
+  ttlSeconds?: number | null;
+}
+
+@ObjectType()
+export class LockOfferPayload {
+  @Field(() => IssuedOffer, { nullable: true })
+  issuedOffer?: IssuedOffer | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class RedeemOfferInput {
+  @Field({ description: 'The code the customer shows (any case; dashes optional).' })
+  @MinLength(1)
+  @MaxLength(100)
+  code!: string;
+
+  @Field(() => String, { nullable: true, description: 'Required when the offer is locked: the basket holding the lock.' })
+  @MinLength(1)
+  @MaxLength(200)
+  lockId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The partner's id of the sale. A retry with the same one answers the first redemption instead of refusing.",
+  })
+  @MinLength(1)
+  @MaxLength(200)
+  transactionExternalId?: string | null;
+}
+
+@ObjectType()
+export class RedeemOfferPayload {
+  @Field(() => IssuedOffer, { nullable: true })
+  issuedOffer?: IssuedOffer | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class ReleaseOfferInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(100)
+  code!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  lockId!: string;
+}
+
+@ObjectType()
+export class ReleaseOfferPayload {
+  @Field(() => IssuedOffer, { nullable: true })
+  issuedOffer?: IssuedOffer | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

@@ -182,6 +182,15 @@ export type CreateOfferMutationVariables = Exact<{
 
 export type CreateOfferMutation = { createOffer: { offer: { id: string, version: number, name: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type RedeemOfferMutationVariables = Exact<{
+  code: string;
+  lockId?: string | null | undefined;
+  transactionExternalId?: string | null | undefined;
+}>;
+
+
+export type RedeemOfferMutation = { redeemOffer: { issuedOffer: { id: string, code: string, status: IssuedOfferStatus, redeemedAt: string | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
 export type AdjustPointsMutationVariables = Exact<{
   input: AdjustPointsInput;
 }>;
@@ -249,6 +258,14 @@ export type EligibleRewardStoresQueryVariables = Exact<{
 
 export type EligibleRewardStoresQuery = { me: { eligibleRewardStores: { edges: Array<{ cursor: string, node: { id: string, code: string, name: string, currency: { code: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type ReleaseOfferMutationVariables = Exact<{
+  code: string;
+  lockId: string;
+}>;
+
+
+export type ReleaseOfferMutation = { releaseOffer: { issuedOffer: { id: string, code: string, status: IssuedOfferStatus } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
 export type AddListingMutationVariables = Exact<{
   input: AddListingInput;
 }>;
@@ -270,6 +287,15 @@ export type CustomerByExternalIdQueryVariables = Exact<{
 
 
 export type CustomerByExternalIdQuery = { customer: { id: string, externalId: string, tier: { code: string } | null, balances: Array<{ available: number, pending: number, currency: { code: string } }> } | null };
+
+export type LockOfferMutationVariables = Exact<{
+  code: string;
+  lockId: string;
+  ttlSeconds?: number | null | undefined;
+}>;
+
+
+export type LockOfferMutation = { lockOffer: { issuedOffer: { id: string, code: string, status: IssuedOfferStatus, lockExpiresAt: string | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type RewardStoreOffersQueryVariables = Exact<{
   storeId: string | number;
@@ -375,6 +401,25 @@ export const CreateOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateOfferMutation, CreateOfferMutationVariables>;
+export const RedeemOfferDocument = new TypedDocumentString(`
+    mutation RedeemOffer($code: String!, $lockId: String, $transactionExternalId: String) {
+  redeemOffer(
+    input: {code: $code, lockId: $lockId, transactionExternalId: $transactionExternalId}
+  ) {
+    issuedOffer {
+      id
+      code
+      status
+      redeemedAt
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RedeemOfferMutation, RedeemOfferMutationVariables>;
 export const AdjustPointsDocument = new TypedDocumentString(`
     mutation AdjustPoints($input: AdjustPointsInput!) {
   adjustPoints(input: $input) {
@@ -576,6 +621,22 @@ export const EligibleRewardStoresDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EligibleRewardStoresQuery, EligibleRewardStoresQueryVariables>;
+export const ReleaseOfferDocument = new TypedDocumentString(`
+    mutation ReleaseOffer($code: String!, $lockId: String!) {
+  releaseOffer(input: {code: $code, lockId: $lockId}) {
+    issuedOffer {
+      id
+      code
+      status
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReleaseOfferMutation, ReleaseOfferMutationVariables>;
 export const AddListingDocument = new TypedDocumentString(`
     mutation AddListing($input: AddListingInput!) {
   addListing(input: $input) {
@@ -643,6 +704,23 @@ export const CustomerByExternalIdDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CustomerByExternalIdQuery, CustomerByExternalIdQueryVariables>;
+export const LockOfferDocument = new TypedDocumentString(`
+    mutation LockOffer($code: String!, $lockId: String!, $ttlSeconds: Int) {
+  lockOffer(input: {code: $code, lockId: $lockId, ttlSeconds: $ttlSeconds}) {
+    issuedOffer {
+      id
+      code
+      status
+      lockExpiresAt
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<LockOfferMutation, LockOfferMutationVariables>;
 export const RewardStoreOffersDocument = new TypedDocumentString(`
     query RewardStoreOffers($storeId: ID!, $first: Int = 20, $after: String) {
   node(id: $storeId) {

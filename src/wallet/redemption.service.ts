@@ -1,0 +1,231 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { Ctx, PartnerCaller } from '../context.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import { recordEvents } from '../events/outbox.service.js';
+import { refuse, UserErrorCode, UserErrorException } from '../graphql/errors.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
+import { IssuedOfferStatus } from './issued-offer.entity.js';
+import { issuedColumns, recordWalletChange, type IssuedOfferRow, type WalletChange } from './wallet.service.js';
+
+/**
+ * The wallet at the till: a partner's basket locks an issued offer, redeems it (at most once, ever)
+ * or releases it. Every operation takes the offer's row lock (`FOR UPDATE`) and decides on the
+ * status as it is at `now` (`issued_offer_status_at`: a lock past its expiry reads ISSUED, an offer
+ * past its expiry EXPIRED), so concurrent tills queue on the row and the second one sees what the
+ * first committed. Refusals throw `UserErrorException` and so roll the caller's transaction back.
+ */
+
+export const LOCK_TTL_SECONDS = { default: 300, min: 10, max: 3600 } as const;
+
+const LIVE: readonly IssuedOfferStatus[] = [IssuedOfferStatus.ISSUED, IssuedOfferStatus.LOCKED];
+
+/** The row as the till sees it: the status at `now`, and who holds its lock. */
+interface TillRow extends IssuedOfferRow {
+  lockId: string | null;
+  lockPartnerId: number | null;
+}
+
+/**
+ * Codes as a person types them: any case, with or without dashes or spaces, and Crockford's
+ * look-alikes (O for 0, I and L for 1) read as the digits they stand for.
+ */
+export function normalizeOfferCode(input: string): string {
+  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  return compact.length === 12 ? `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8)}` : compact;
+}
+
+// One answer for unknown, foreign, expired, redeemed and voided codes, so a code cannot be probed.
+const notRedeemable = () => refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, 'This offer code cannot be redeemed.', ['input', 'code']);
+const lockHeld = () => refuse(UserErrorCode.LOCK_HELD, 'Another basket holds this offer.', ['input', 'lockId']);
+
+const tillColumns = (now: Date) => sql`${issuedColumns(now)}, io.lock_id as "lockId", io.lock_partner_id as "lockPartnerId"`;
+
+/** A live lock held by this partner's basket `lockId`. */
+function holds(row: TillRow, partnerId: number, lockId: string | null): boolean {
+  return row.status === IssuedOfferStatus.LOCKED && lockId !== null && row.lockId === lockId && row.lockPartnerId === partnerId;
+}
+
+async function lockRowByCode(em: SqlEntityManager, code: string, now: Date): Promise<TillRow | undefined> {
+  return queryOne<TillRow>(em, sql`select ${tillColumns(now)} from issued_offer io where io.code = ${normalizeOfferCode(code)} for update`);
+}
+
+const CLEAR_LOCK = sql`lock_id = null, lock_partner_id = null, lock_expires_at = null`;
+
+export interface LockRequest {
+  code: string;
+  lockId: string;
+  ttlSeconds?: number | null;
+}
+
+/**
+ * Holds an ISSUED offer for one basket of this partner for `ttlSeconds`. The same basket locking
+ * again renews the lock (it then ends `ttlSeconds` from now); another basket gets LOCK_HELD. A lock
+ * never outlives the offer itself.
+ */
+export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockRequest): Promise<IssuedOfferRow> {
+  const now = ctx.clock.now();
+  const until = new Date(now.getTime() + (request.ttlSeconds ?? LOCK_TTL_SECONDS.default) * 1000);
+  return ctx.em.transactional(async (em) => {
+    const row = await lockRowByCode(em, request.code, now);
+    if (!row || !LIVE.includes(row.status)) throw notRedeemable();
+    const renewing = row.status === IssuedOfferStatus.LOCKED;
+    if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeld();
+    const [locked] = await query<IssuedOfferRow>(
+      em,
+      sql`update issued_offer io
+             set status = 'LOCKED', lock_id = ${request.lockId}, lock_partner_id = ${partner.partnerId},
+                 lock_expires_at = least(${until}::timestamptz, io.expires_at), updated_at = ${now}
+           where io.id = ${row.id}
+          returning ${issuedColumns(now)}`,
+    );
+    await recordWalletChange(em, row.customerId, renewing ? 'LOCK_EXTENDED' : 'LOCKED', row.id, now);
+    return locked;
+  });
+}
+
+/** Gives a locked offer back (ISSUED). Anything but a live lock of this basket is LOCK_NOT_HELD. */
+export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { code: string; lockId: string }): Promise<IssuedOfferRow> {
+  const now = ctx.clock.now();
+  return ctx.em.transactional(async (em) => {
+    const row = await lockRowByCode(em, request.code, now);
+    // Whatever else is true of the code (unknown, locked by another, redeemed), this basket does not hold it.
+    if (!row || !holds(row, partner.partnerId, request.lockId)) {
+      throw refuse(UserErrorCode.LOCK_NOT_HELD, 'This basket holds no lock on this offer.', ['input', 'lockId']);
+    }
+    const [released] = await query<IssuedOfferRow>(
+      em,
+      sql`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now} where io.id = ${row.id} returning ${issuedColumns(now)}`,
+    );
+    await recordWalletChange(em, row.customerId, 'RELEASED', row.id, now);
+    return released;
+  });
+}
+
+export interface RedemptionRequest {
+  code: string;
+  /** The basket redeeming it: required when the offer is locked (and then must be the holder). */
+  lockId: string | null;
+  /** When set, the offer must be this customer's (else OFFER_NOT_REDEEMABLE). */
+  customerId: number | null;
+  partnerId: number;
+  /** The partner's reference of the sale (its transaction externalId). */
+  transactionRef: string | null;
+  now: Date;
+}
+
+/**
+ * Redeems an issued offer in the caller's transaction, at most once ever: the row lock serialises
+ * concurrent redemptions and the second one finds it REDEEMED. An ISSUED offer is redeemed at once
+ * (whatever `lockId` says: an expired lock reads as ISSUED, so the basket that held it may still
+ * redeem it if no other basket took it since); a LOCKED one only by the partner's basket holding
+ * it (LOCK_HELD otherwise). Unknown, foreign, expired, voided and redeemed offers are
+ * OFFER_NOT_REDEEMABLE. Strict: a repeat is refused, never answered as a success (a sale applying
+ * a code twice must not get the discount twice); the redeemOffer mutation adds its replay on top.
+ */
+export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow }> {
+  const row = await queryOne<TillRow & Record<string, unknown>>(
+    em,
+    sql`select ${tillColumns(r.now)}, ${offerVersionColumns('offer.')}
+          from issued_offer io join offer_version ov on ov.id = io.offer_version_id
+         where io.code = ${normalizeOfferCode(r.code)}
+           for update of io`,
+  );
+  if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status)) throw notRedeemable();
+  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld();
+  const [redeemed] = await query<IssuedOfferRow>(
+    em,
+    sql`update issued_offer io
+           set status = 'REDEEMED', redeemed_at = ${r.now}, redeemed_by_partner_id = ${r.partnerId}, redemption_ref = ${r.transactionRef},
+               ${CLEAR_LOCK}, updated_at = ${r.now}
+         where io.id = ${row.id} and io.status in ('ISSUED', 'LOCKED')
+        returning ${issuedColumns(r.now)}`,
+  );
+  if (!redeemed) throw notRedeemable(); // unreachable under the row lock; never redeem twice regardless
+  await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
+  return { ...redeemed, offer: offerVersionFrom(row, 'offer.') };
+}
+
+/**
+ * The redeemOffer mutation: `redeemIssuedOffer` for any customer's offer. A till that retries after
+ * a lost answer (same partner, same transactionExternalId) gets the first redemption back instead of
+ * OFFER_NOT_REDEEMABLE: the offer is not redeemed again, the till just learns that it was.
+ */
+export async function redeemOffer(
+  ctx: Ctx,
+  partner: PartnerCaller,
+  request: { code: string; lockId?: string | null; transactionExternalId?: string | null },
+): Promise<IssuedOfferRow> {
+  const now = ctx.clock.now();
+  const transactionRef = request.transactionExternalId ?? null;
+  return ctx.em.transactional(async (em) => {
+    try {
+      return await redeemIssuedOffer(em, { code: request.code, lockId: request.lockId ?? null, customerId: null, partnerId: partner.partnerId, transactionRef, now });
+    } catch (error) {
+      if (transactionRef !== null && error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
+        const repeat = await queryOne<IssuedOfferRow>(
+          em,
+          sql`select ${issuedColumns(now)} from issued_offer io
+               where io.code = ${normalizeOfferCode(request.code)} and io.status = 'REDEEMED'
+                 and io.redeemed_by_partner_id = ${partner.partnerId} and io.redemption_ref = ${transactionRef}`,
+        );
+        if (repeat) return repeat;
+      }
+      throw error;
+    }
+  });
+}
+
+/**
+ * Voids issued offers (a reversed sale takes back what it awarded), in the caller's transaction:
+ * ISSUED or LOCKED ones (as of `now`) become VOIDED; REDEEMED ones are reported and left alone;
+ * expired, already voided and unknown ids are neither. Rows are locked in id order, so two
+ * reversals never deadlock.
+ */
+export async function voidIssuedOffers(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
+  if (issuedOfferIds.length === 0) return { voided: [], alreadyRedeemed: [] };
+  const rows = await query<{ id: number; customerId: number; status: IssuedOfferStatus }>(
+    em,
+    sql`select io.id, io.customer_id as "customerId", issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
+          from issued_offer io where io.id = any(${idList(issuedOfferIds)}) order by io.id for update`,
+  );
+  const live = rows.filter((r) => LIVE.includes(r.status));
+  if (live.length) {
+    await query(
+      em,
+      sql`update issued_offer io set status = 'VOIDED', ${CLEAR_LOCK}, updated_at = ${now} where io.id = any(${idList(live.map((r) => r.id))})`,
+    );
+    await recordEvents(em, 'WALLET_CHANGED', live.map((r) => walletEvent(r, 'VOIDED')), now);
+  }
+  return { voided: live.map((r) => r.id), alreadyRedeemed: rows.filter((r) => r.status === IssuedOfferStatus.REDEEMED).map((r) => r.id) };
+}
+
+const walletEvent = (row: { id: number; customerId: number }, change: WalletChange) => ({ customerId: row.customerId, payload: { change, issuedOfferId: row.id } });
+
+/** Rows one sweep writes per kind; a full batch enqueues the next sweep at once. */
+export const SWEEP_BATCH = 1000;
+
+/**
+ * Writes down what readers already see through `issued_offer_status_at`: offers past their expiry
+ * become EXPIRED, then locks past theirs go back to ISSUED, each with its WALLET_CHANGED event.
+ * Rows a till holds right now are skipped (`SKIP LOCKED`) and left to the next sweep.
+ */
+export async function sweepWallet(em: SqlEntityManager, now: Date, batch = SWEEP_BATCH): Promise<{ expired: number; locksExpired: number }> {
+  const expired = await query<{ id: number; customerId: number }>(
+    em,
+    sql`update issued_offer io set status = 'EXPIRED', ${CLEAR_LOCK}, updated_at = ${now}
+         where io.id in (select id from issued_offer
+                          where status in ('ISSUED', 'LOCKED') and expires_at is not null and expires_at <= ${now}
+                          order by expires_at limit ${batch} for update skip locked)
+        returning io.id, io.customer_id as "customerId"`,
+  );
+  const locksExpired = await query<{ id: number; customerId: number }>(
+    em,
+    sql`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now}
+         where io.id in (select id from issued_offer
+                          where status = 'LOCKED' and lock_expires_at <= ${now} and (expires_at is null or expires_at > ${now})
+                          order by lock_expires_at limit ${batch} for update skip locked)
+        returning io.id, io.customer_id as "customerId"`,
+  );
+  await recordEvents(em, 'WALLET_CHANGED', [...expired.map((r) => walletEvent(r, 'EXPIRED')), ...locksExpired.map((r) => walletEvent(r, 'LOCK_EXPIRED'))], now);
+  return { expired: expired.length, locksExpired: locksExpired.length };
+}
