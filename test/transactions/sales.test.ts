@@ -1,3 +1,6 @@
+import pino from 'pino';
+import { JOB_HANDLERS } from '../../src/jobs/registry.js';
+import { JobRunner } from '../../src/jobs/runner.js';
 import {
   CreateCampaignDocument,
   CreateOfferDocument,
@@ -352,5 +355,49 @@ describe('sales at the till', () => {
     const wallet = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => [e.node.code, e.node.status]);
     expect(wallet).toEqual([[code, 'ISSUED']]);
     expect((await balanceOf(customer.token, currency))!.available).toBe(90);
+  });
+});
+
+describe('a gateway killed while processing a sale', () => {
+  it('leaves the job to be picked up again after its lease, with no double effect', async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(
+        await t.gql(
+          `mutation { createCurrency(input: { code: "KILL_EUR", name: "k", pointValue: "0.01", moneyCurrency: "ZZZ" }) { userErrors { code } } }`,
+          {},
+          t.operatorToken,
+        ),
+      );
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'KILL_EUR', pointsPerUnit: '1' } }, t.operatorToken));
+      const customer = await createCustomer(t, 'KILL_EUR');
+      const input = {
+        externalId: 'crash-1',
+        customerExternalId: customer.externalId,
+        occurredAt: new Date().toISOString(),
+        currency: 'ZZZ',
+        lines: [{ sku: 'X', quantity: 1, unitPrice: '7.00' }],
+      };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 10_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const dead = worker();
+      const claimed = await dead.claim(); // the process dies right after claiming
+      expect(claimed?.kind).toBe('transaction.process');
+      const survivor = worker();
+      expect(await survivor.runOne()).toBe(false);
+      t.clock.advance(10_001);
+      expect(await survivor.runOne()).toBe(true);
+      await dead.execute(claimed!); // the "dead" one wakes up: its lease is gone, nothing of it commits
+      const status = ok(await t.gql(TransactionStatusDocument, { externalId: 'crash-1' }, till.credential)).transaction!;
+      expect(status).toMatchObject({ status: 'PROCESSED', pointsAwarded: 7 });
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(7);
+      const [{ n }] = await t.sql<{ n: string }>(`select count(*) as n from ledger_entry where source_type = 'TRANSACTION'`);
+      expect(Number(n)).toBe(1);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });
