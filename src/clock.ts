@@ -8,12 +8,19 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** A clock that follows the wall clock shifted by an offset a test can move. */
+/** A clock that follows the wall clock shifted by an offset a test can move, or stands still. */
 export class AdjustableClock implements Clock {
   private offsetMs = 0;
+  private frozenAt: number | null = null;
 
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date((this.frozenAt ?? Date.now()) + this.offsetMs);
+  }
+
+  /** Stops the clock (at its current reading): only `advance` moves it then. */
+  freeze(): void {
+    this.frozenAt = this.now().getTime();
+    this.offsetMs = 0;
   }
 
   advance(ms: number): void {
@@ -22,5 +29,6 @@ export class AdjustableClock implements Clock {
 
   reset(): void {
     this.offsetMs = 0;
+    this.frozenAt = null;
   }
 }

@@ -8,7 +8,10 @@ import { Partner } from '../partners/partner.entity.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntry } from '../points/ledger-entry.entity.js';
+import { PendingCredit } from '../points/pending-credit.entity.js';
 import { OfferPurchase } from '../purchases/purchase.entity.js';
+import { Campaign, EconomyRule } from '../rules/rule.entity.js';
+import { SalesTransaction, TransactionAward, TransactionOffer } from '../transactions/transaction.entity.js';
 import { Listing, ListingPurchaseCount } from '../stores/listing.entity.js';
 import { RewardStore } from '../stores/reward-store.entity.js';
 import { Tier } from '../tiers/tier.entity.js';
@@ -32,4 +35,10 @@ export const ENTITIES = [
   RewardStore,
   Tier,
   IssuedOffer,
+  PendingCredit,
+  EconomyRule,
+  Campaign,
+  SalesTransaction,
+  TransactionOffer,
+  TransactionAward,
 ];

@@ -1,6 +1,7 @@
 import { Arg, Ctx as Context, ID, Query, Resolver } from 'type-graphql';
 import type { Ctx } from '../context.js';
 import { partnersByIds } from '../partners/partner.service.js';
+import { transactionsByIds } from '../transactions/transaction.service.js';
 import { badInput } from './errors.js';
 import { maySeeCustomer } from './guards.js';
 import { decodeGlobalId } from './ids.js';
@@ -30,6 +31,11 @@ async function resolveNode(ctx: Ctx, globalId: string) {
       return staff ? asNode(type, await l.currentOffer.load(id)) : null;
     case 'AuditEntry':
       return null; // read through auditLog
+    case 'SalesTransaction': {
+      const [row] = await transactionsByIds(ctx.em, [id]);
+      const mine = row && (staff || (ctx.caller.kind === 'partner' && ctx.caller.partnerId === row.partnerId));
+      return mine ? asNode(type, row) : null;
+    }
     case 'Partner':
       return staff ? asNode(type, (await partnersByIds(ctx.em, [id]))[0]) : null;
     case 'IssuedOffer': {

@@ -7,6 +7,8 @@ import { OfferResolver } from '../offers/offer.resolver.js';
 import { PartnerResolver } from '../partners/partner.resolver.js';
 import { LedgerEntryResolver, PointBalanceResolver, PointCurrencyResolver } from '../points/points.resolver.js';
 import { PurchaseResolver } from '../purchases/purchase.resolver.js';
+import { CampaignResolver, EconomyRuleResolver } from '../rules/rule.resolver.js';
+import { TransactionAwardResolver, TransactionResolver } from '../transactions/transaction.resolver.js';
 import { ListingResolver, RewardStoreResolver } from '../stores/store.resolver.js';
 import { TierResolver } from '../tiers/tier.resolver.js';
 import { IssuedOfferResolver } from '../wallet/wallet.resolver.js';
@@ -26,6 +28,10 @@ export const RESOLVERS = [
   PurchaseResolver,
   AuditResolver,
   PartnerResolver,
+  EconomyRuleResolver,
+  CampaignResolver,
+  TransactionResolver,
+  TransactionAwardResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

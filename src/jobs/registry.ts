@@ -2,19 +2,32 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { EXPIRE_POINTS, expirePointsJob, RELEASE_PENDING, releasePendingJob } from '../points/points.jobs.js';
+import { RECOMPUTE_TIERS, recomputeTiersJob } from '../tiers/tier.jobs.js';
+import { processTransactionJob } from '../transactions/processor.js';
+import { PROCESS_TRANSACTION } from '../transactions/transaction.service.js';
 import { WALLET_SWEEP_JOB, walletSweepJob } from '../wallet/wallet-sweep.job.js';
 import { DEFAULT_RUNNER_OPTIONS, JobRunner, type JobHandler, type RunnerOptions } from './runner.js';
 import { Scheduler, type Schedule } from './scheduler.js';
 
+const MINUTE = 60_000;
+
 /** Every kind of background job, by the name it is enqueued under. Domains add theirs here. */
 export const JOB_HANDLERS: Record<string, JobHandler> = {
   [WALLET_SWEEP_JOB]: walletSweepJob,
+  [PROCESS_TRANSACTION]: processTransactionJob,
+  [EXPIRE_POINTS]: expirePointsJob,
+  [RELEASE_PENDING]: releasePendingJob,
+  [RECOMPUTE_TIERS]: recomputeTiersJob,
 };
 
 /** Jobs that run on a clock, on the same queue (each slot once, across all instances). */
 export const SCHEDULES: Schedule[] = [
   // Writes expired locks and offers down (readers already see them through issued_offer_status_at).
-  { kind: WALLET_SWEEP_JOB, everyMs: 60_000 },
+  { kind: WALLET_SWEEP_JOB, everyMs: MINUTE },
+  { kind: EXPIRE_POINTS, everyMs: 15 * MINUTE },
+  { kind: RELEASE_PENDING, everyMs: MINUTE },
+  { kind: RECOMPUTE_TIERS, everyMs: 24 * 60 * MINUTE },
 ];
 
 export interface Jobs {

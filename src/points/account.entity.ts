@@ -12,6 +12,7 @@ import { PointCurrency } from './currency.entity.js';
 @Check({ name: 'point_account_available_non_negative', expression: 'available >= 0' })
 @Check({ name: 'point_account_pending_non_negative', expression: 'pending >= 0' })
 @Check({ name: 'point_account_lifetime_non_negative', expression: 'lifetime_earned >= 0' })
+@Check({ name: 'point_account_debt_non_negative', expression: 'debt >= 0' })
 export class PointAccount {
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
@@ -30,6 +31,13 @@ export class PointAccount {
 
   @Property({ type: new BigIntType('number'), default: 0 })
   lifetimeEarned: number & Opt = 0;
+
+  /**
+   * Points a reversal could not take back because they were already spent: later credits pay it
+   * off first (see LedgerService). Never part of the balance, which stays >= 0.
+   */
+  @Property({ type: new BigIntType('number'), default: 0 })
+  debt: number & Opt = 0;
 
   @Property({ type: 'integer', default: 0 })
   version: number & Opt = 0;

@@ -34,6 +34,7 @@ export interface Posted {
 }
 
 interface PostedRow {
+  debt?: number;
   id: number;
   account_id: number;
   amount: number;
@@ -76,7 +77,79 @@ export async function postEntry(em: SqlEntityManager, p: Posting): Promise<Poste
     p.now,
   );
   if (p.qualifying) await recomputeTier(em, p.customerId, p.now);
+  if (row.debt && p.amount > 0) return repayDebt(em, p, Math.min(row.debt, p.amount), posted);
   return posted;
+}
+
+/**
+ * A credit to an account that owes points (a reversal found them spent) pays the debt first: the
+ * credit stays in the ledger as earned, followed by a REVERSAL for the part that repays.
+ */
+async function repayDebt(em: SqlEntityManager, p: Posting, amount: number, credit: Posted): Promise<Posted> {
+  await query(em, sql`update point_account set debt = debt - ${amount} where id = ${credit.accountId} and debt >= ${amount}`);
+  const repaid = await postEntry(em, {
+    customerId: p.customerId,
+    currency: p.currency,
+    amount: -amount,
+    kind: LedgerEntryKind.REVERSAL,
+    source: p.source,
+    sourceId: p.sourceId,
+    reason: 'Repays points owed from a reversed sale',
+    actor: 'system',
+    now: p.now,
+  });
+  return { ...credit, balanceAfter: repaid.balanceAfter, balance: repaid.balance };
+}
+
+export interface ReversalResult {
+  /** Points taken back from the balance. */
+  taken: number;
+  /** Points already spent: recorded as debt that later credits repay. */
+  owed: number;
+  entryId: number | null;
+}
+
+/**
+ * Takes back `amount` earned points (a returned sale). The balance never goes below zero: what
+ * is left of the balance is debited now (REVERSAL), the rest is owed (account debt) and repaid by
+ * the next credits. Lifetime earned and the tier drop by the whole amount at once.
+ */
+export async function reverseCredit(
+  em: SqlEntityManager,
+  r: { customerId: number; currency: string; amount: number; source: LedgerSource; sourceId: string; reason: string; actor: string; now: Date },
+): Promise<ReversalResult> {
+  const [account] = await query<{ id: number; available: number }>(
+    em,
+    sql`update point_account set version = version + 1 where customer_id = ${r.customerId} and currency_code = ${r.currency} returning id, available`,
+  );
+  if (!account) throw new Error(`no point account for customer ${r.customerId} in ${r.currency}`);
+  const taken = Math.min(account.available, r.amount);
+  const owed = r.amount - taken;
+  let entryId: number | null = null;
+  if (taken > 0) {
+    const posted = await postEntry(em, {
+      customerId: r.customerId,
+      currency: r.currency,
+      amount: -taken,
+      kind: LedgerEntryKind.REVERSAL,
+      source: r.source,
+      sourceId: r.sourceId,
+      reason: r.reason,
+      actor: r.actor,
+      qualifying: true,
+      now: r.now,
+    });
+    entryId = posted.entryId;
+  }
+  if (owed > 0) {
+    await query(
+      em,
+      sql`update point_account set debt = debt + ${owed}, lifetime_earned = greatest(lifetime_earned - ${owed}, 0), updated_at = ${r.now}
+           where id = ${account.id}`,
+    );
+    await recomputeTier(em, r.customerId, r.now);
+  }
+  return { taken, owed, entryId };
 }
 
 async function credit(em: SqlEntityManager, p: Posting): Promise<PostedRow> {
@@ -87,7 +160,7 @@ async function credit(em: SqlEntityManager, p: Posting): Promise<PostedRow> {
              lifetime_earned = lifetime_earned + ${p.qualifying ? p.amount : 0},
              version = version + 1, updated_at = ${p.now}
        where customer_id = ${p.customerId} and currency_code = ${p.currency}
-      returning id, available, pending, lifetime_earned
+      returning id, available, pending, lifetime_earned, debt
     ), e as (
       insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
                                 balance_after, expires_at, remaining, qualifying, created_at)
@@ -96,7 +169,7 @@ async function credit(em: SqlEntityManager, p: Posting): Promise<PostedRow> {
         from a join point_currency c on c.code = ${p.currency}
       returning *
     )
-    select e.id, e.account_id, e.amount, e.kind, e.reason, e.balance_after, e.expires_at, e.created_at, a.pending, a.lifetime_earned
+    select e.id, e.account_id, e.amount, e.kind, e.reason, e.balance_after, e.expires_at, e.created_at, a.pending, a.lifetime_earned, a.debt
       from e, a`;
   let [row] = await query(em, statement);
   if (!row) {
@@ -112,7 +185,8 @@ async function debit(em: SqlEntityManager, p: Posting): Promise<PostedRow> {
   // The conditional update takes the account's row lock and refuses an overdraft in one step.
   const [account] = await query<{ id: number; available: number; pending: number; lifetime_earned: number }>(
     em,
-    sql`update point_account set available = available - ${amount}, version = version + 1, updated_at = ${p.now}
+    sql`update point_account set available = available - ${amount}, version = version + 1, updated_at = ${p.now},
+               lifetime_earned = greatest(lifetime_earned - ${p.qualifying ? amount : 0}, 0)
          where customer_id = ${p.customerId} and currency_code = ${p.currency} and available >= ${amount}
         returning id, available, pending, lifetime_earned`,
   );
@@ -146,9 +220,6 @@ async function debit(em: SqlEntityManager, p: Posting): Promise<PostedRow> {
   if (row.consumed !== amount) {
     // The balance and the open credits disagree: refuse to make it worse (rolls back).
     throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${amount}`);
-  }
-  if (p.qualifying) {
-    await query(em, sql`update point_account set lifetime_earned = greatest(lifetime_earned - ${amount}, 0) where id = ${account.id}`);
   }
   return row;
 }

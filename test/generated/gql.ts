@@ -16,6 +16,7 @@ import * as types from './graphql.js';
  */
 type Documents = {
     "mutation RemoveListing($listingId: ID!) {\n  removeListing(input: {listingId: $listingId}) {\n    listing {\n      id\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.RemoveListingDocument,
+    "mutation CreateCampaign($input: CreateCampaignInput!) {\n  createCampaign(input: $input) {\n    campaign {\n      id\n      name\n      startsAt\n      endsAt\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateCampaignDocument,
     "mutation UpsertCustomer($input: UpsertCustomerInput!) {\n  upsertCustomer(input: $input) {\n    customer {\n      id\n      externalId\n      status\n      tier {\n        code\n      }\n      segments\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.UpsertCustomerDocument,
     "mutation CreateRewardStore($input: CreateRewardStoreInput!) {\n  createRewardStore(input: $input) {\n    rewardStore {\n      id\n      code\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateRewardStoreDocument,
     "mutation CreateOffer($input: CreateOfferInput!) {\n  createOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateOfferDocument,
@@ -24,10 +25,14 @@ type Documents = {
     "query Wallet($status: [IssuedOfferStatus!], $first: Int = 20, $after: String) {\n  me {\n    wallet(status: $status, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          status\n          source\n          expiresAt\n          offer {\n            id\n            name\n            version\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.WalletDocument,
     "query PointHistory($currency: String, $first: Int = 20, $after: String) {\n  me {\n    pointHistory(currency: $currency, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          amount\n          kind\n          reason\n          balanceAfter\n          createdAt\n          expiresAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.PointHistoryDocument,
     "query Profile {\n  me {\n    id\n    externalId\n    name\n    email\n    birthDate\n    status\n    tier {\n      code\n      name\n      rank\n    }\n    segments\n    balances {\n      currency {\n        code\n        name\n      }\n      available\n      pending\n      lifetimeEarned\n      expiringSoon {\n        amount\n        expiresAt\n      }\n    }\n    nextTier {\n      code\n      name\n      pointsNeeded\n    }\n  }\n}": typeof types.ProfileDocument,
+    "mutation SetEconomyRule($input: SetEconomyRuleInput!) {\n  setEconomyRule(input: $input) {\n    rule {\n      id\n      currency {\n        code\n      }\n      pointsPerUnit\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.SetEconomyRuleDocument,
+    "query TransactionStatus($externalId: String!) {\n  transaction(externalId: $externalId) {\n    id\n    externalId\n    status\n    failureReason\n    total\n    discount\n    pointsAwarded\n    awards {\n      kind\n      points\n      offer {\n        id\n        name\n      }\n      rule\n    }\n    offersApplied {\n      code\n    }\n  }\n}": typeof types.TransactionStatusDocument,
     "query AuditLog($first: Int = 50, $after: String) {\n  auditLog(first: $first, after: $after) {\n    edges {\n      node {\n        id\n        actor\n        action\n        target\n        reason\n        at\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.AuditLogDocument,
     "mutation CreateTier($input: CreateTierInput!) {\n  createTier(input: $input) {\n    tier {\n      id\n      code\n      name\n      rank\n      threshold\n      windowDays\n      multiplier\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateTierDocument,
+    "mutation SubmitTransaction($input: SubmitTransactionInput!) {\n  submitTransaction(input: $input) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.SubmitTransactionDocument,
     "mutation CreateCurrency($input: CreateCurrencyInput!) {\n  createCurrency(input: $input) {\n    currency {\n      code\n      name\n      expiryDays\n      pointValue\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateCurrencyDocument,
     "mutation UpdateOffer($input: UpdateOfferInput!) {\n  updateOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.UpdateOfferDocument,
+    "mutation ReverseTransaction($externalId: String!, $reason: String) {\n  reverseTransaction(input: {externalId: $externalId, reason: $reason}) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.ReverseTransactionDocument,
     "query EligibleRewardStores($first: Int = 20, $after: String) {\n  me {\n    eligibleRewardStores(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          name\n          currency {\n            code\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.EligibleRewardStoresDocument,
     "mutation ReleaseOffer($code: String!, $lockId: String!) {\n  releaseOffer(input: {code: $code, lockId: $lockId}) {\n    issuedOffer {\n      id\n      code\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.ReleaseOfferDocument,
     "mutation AddListing($input: AddListingInput!) {\n  addListing(input: $input) {\n    listing {\n      id\n      priceInPoints\n      stockRemaining\n      perCustomerLimit\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.AddListingDocument,
@@ -39,6 +44,7 @@ type Documents = {
 };
 const documents: Documents = {
     "mutation RemoveListing($listingId: ID!) {\n  removeListing(input: {listingId: $listingId}) {\n    listing {\n      id\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.RemoveListingDocument,
+    "mutation CreateCampaign($input: CreateCampaignInput!) {\n  createCampaign(input: $input) {\n    campaign {\n      id\n      name\n      startsAt\n      endsAt\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateCampaignDocument,
     "mutation UpsertCustomer($input: UpsertCustomerInput!) {\n  upsertCustomer(input: $input) {\n    customer {\n      id\n      externalId\n      status\n      tier {\n        code\n      }\n      segments\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.UpsertCustomerDocument,
     "mutation CreateRewardStore($input: CreateRewardStoreInput!) {\n  createRewardStore(input: $input) {\n    rewardStore {\n      id\n      code\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateRewardStoreDocument,
     "mutation CreateOffer($input: CreateOfferInput!) {\n  createOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateOfferDocument,
@@ -47,10 +53,14 @@ const documents: Documents = {
     "query Wallet($status: [IssuedOfferStatus!], $first: Int = 20, $after: String) {\n  me {\n    wallet(status: $status, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          status\n          source\n          expiresAt\n          offer {\n            id\n            name\n            version\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.WalletDocument,
     "query PointHistory($currency: String, $first: Int = 20, $after: String) {\n  me {\n    pointHistory(currency: $currency, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          amount\n          kind\n          reason\n          balanceAfter\n          createdAt\n          expiresAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.PointHistoryDocument,
     "query Profile {\n  me {\n    id\n    externalId\n    name\n    email\n    birthDate\n    status\n    tier {\n      code\n      name\n      rank\n    }\n    segments\n    balances {\n      currency {\n        code\n        name\n      }\n      available\n      pending\n      lifetimeEarned\n      expiringSoon {\n        amount\n        expiresAt\n      }\n    }\n    nextTier {\n      code\n      name\n      pointsNeeded\n    }\n  }\n}": types.ProfileDocument,
+    "mutation SetEconomyRule($input: SetEconomyRuleInput!) {\n  setEconomyRule(input: $input) {\n    rule {\n      id\n      currency {\n        code\n      }\n      pointsPerUnit\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.SetEconomyRuleDocument,
+    "query TransactionStatus($externalId: String!) {\n  transaction(externalId: $externalId) {\n    id\n    externalId\n    status\n    failureReason\n    total\n    discount\n    pointsAwarded\n    awards {\n      kind\n      points\n      offer {\n        id\n        name\n      }\n      rule\n    }\n    offersApplied {\n      code\n    }\n  }\n}": types.TransactionStatusDocument,
     "query AuditLog($first: Int = 50, $after: String) {\n  auditLog(first: $first, after: $after) {\n    edges {\n      node {\n        id\n        actor\n        action\n        target\n        reason\n        at\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.AuditLogDocument,
     "mutation CreateTier($input: CreateTierInput!) {\n  createTier(input: $input) {\n    tier {\n      id\n      code\n      name\n      rank\n      threshold\n      windowDays\n      multiplier\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateTierDocument,
+    "mutation SubmitTransaction($input: SubmitTransactionInput!) {\n  submitTransaction(input: $input) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.SubmitTransactionDocument,
     "mutation CreateCurrency($input: CreateCurrencyInput!) {\n  createCurrency(input: $input) {\n    currency {\n      code\n      name\n      expiryDays\n      pointValue\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateCurrencyDocument,
     "mutation UpdateOffer($input: UpdateOfferInput!) {\n  updateOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.UpdateOfferDocument,
+    "mutation ReverseTransaction($externalId: String!, $reason: String) {\n  reverseTransaction(input: {externalId: $externalId, reason: $reason}) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.ReverseTransactionDocument,
     "query EligibleRewardStores($first: Int = 20, $after: String) {\n  me {\n    eligibleRewardStores(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          code\n          name\n          currency {\n            code\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.EligibleRewardStoresDocument,
     "mutation ReleaseOffer($code: String!, $lockId: String!) {\n  releaseOffer(input: {code: $code, lockId: $lockId}) {\n    issuedOffer {\n      id\n      code\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.ReleaseOfferDocument,
     "mutation AddListing($input: AddListingInput!) {\n  addListing(input: $input) {\n    listing {\n      id\n      priceInPoints\n      stockRemaining\n      perCustomerLimit\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.AddListingDocument,
@@ -65,6 +75,10 @@ const documents: Documents = {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation RemoveListing($listingId: ID!) {\n  removeListing(input: {listingId: $listingId}) {\n    listing {\n      id\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').RemoveListingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateCampaign($input: CreateCampaignInput!) {\n  createCampaign(input: $input) {\n    campaign {\n      id\n      name\n      startsAt\n      endsAt\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').CreateCampaignDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -100,6 +114,14 @@ export function graphql(source: "query Profile {\n  me {\n    id\n    externalId
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation SetEconomyRule($input: SetEconomyRuleInput!) {\n  setEconomyRule(input: $input) {\n    rule {\n      id\n      currency {\n        code\n      }\n      pointsPerUnit\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').SetEconomyRuleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query TransactionStatus($externalId: String!) {\n  transaction(externalId: $externalId) {\n    id\n    externalId\n    status\n    failureReason\n    total\n    discount\n    pointsAwarded\n    awards {\n      kind\n      points\n      offer {\n        id\n        name\n      }\n      rule\n    }\n    offersApplied {\n      code\n    }\n  }\n}"): typeof import('./graphql.js').TransactionStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query AuditLog($first: Int = 50, $after: String) {\n  auditLog(first: $first, after: $after) {\n    edges {\n      node {\n        id\n        actor\n        action\n        target\n        reason\n        at\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"): typeof import('./graphql.js').AuditLogDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -108,11 +130,19 @@ export function graphql(source: "mutation CreateTier($input: CreateTierInput!) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation SubmitTransaction($input: SubmitTransactionInput!) {\n  submitTransaction(input: $input) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').SubmitTransactionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "mutation CreateCurrency($input: CreateCurrencyInput!) {\n  createCurrency(input: $input) {\n    currency {\n      code\n      name\n      expiryDays\n      pointValue\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').CreateCurrencyDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation UpdateOffer($input: UpdateOfferInput!) {\n  updateOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').UpdateOfferDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ReverseTransaction($externalId: String!, $reason: String) {\n  reverseTransaction(input: {externalId: $externalId, reason: $reason}) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').ReverseTransactionDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

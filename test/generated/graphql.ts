@@ -25,6 +25,49 @@ export type AdjustPointsInput = {
   reason: string;
 };
 
+export type AwardKind =
+  | 'OFFER'
+  | 'POINTS';
+
+export type CampaignConditionsInput = {
+  categories?: Array<string> | null | undefined;
+  channels?: Array<string> | null | undefined;
+  /** ISO days: 1 = Monday … 7 = Sunday (UTC). */
+  daysOfWeek?: Array<number> | null | undefined;
+  firstPurchase?: boolean | null | undefined;
+  minSpend?: string | null | undefined;
+  segments?: Array<string> | null | undefined;
+  skus?: Array<string> | null | undefined;
+  tiers?: Array<string> | null | undefined;
+};
+
+export type CampaignLimitsInput = {
+  budgetPoints?: number | null | undefined;
+  perCustomer?: number | null | undefined;
+};
+
+export type CampaignOutcomeInput = {
+  bonusPoints?: number | null | undefined;
+  /** Multiplies the economy rule points of the sale (2: double points). */
+  multiplier?: number | null | undefined;
+  offerId?: string | number | null | undefined;
+};
+
+export type CategoryMultiplierInput = {
+  category: string;
+  multiplier: number;
+};
+
+export type CreateCampaignInput = {
+  conditions?: CampaignConditionsInput | null | undefined;
+  currency: string;
+  endsAt: string;
+  limits?: CampaignLimitsInput | null | undefined;
+  name: string;
+  outcome?: CampaignOutcomeInput | null | undefined;
+  startsAt: string;
+};
+
 export type CreateCurrencyInput = {
   code: string;
   expiryDays?: number | null | undefined;
@@ -108,12 +151,57 @@ export type OfferBenefitKind =
   | 'FREE_ITEM'
   | 'PERCENT_OFF';
 
+/** How fractional points earned are rounded. */
+export type Rounding =
+  | 'CEIL'
+  | 'FLOOR'
+  | 'ROUND';
+
+export type SetEconomyRuleInput = {
+  categoryMultipliers?: Array<CategoryMultiplierInput> | null | undefined;
+  currency: string;
+  excludedSkus?: Array<string> | null | undefined;
+  /** Days earned points wait before they can be spent (default 0). */
+  pendingDays?: number | null | undefined;
+  pointsPerUnit: string;
+  rounding?: Rounding | null | undefined;
+};
+
 export type StoreEligibilityInput = {
   minBalance?: number | null | undefined;
   minLifetimePoints?: number | null | undefined;
   segments?: Array<string> | null | undefined;
   tiers?: Array<string> | null | undefined;
 };
+
+export type SubmitTransactionInput = {
+  /** e.g. STORE, ONLINE, APP */
+  channel?: string | null | undefined;
+  /** ISO 4217 money currency. */
+  currency: string;
+  customerExternalId: string;
+  /** The partner's id of the sale, unique per partner: its idempotency key. */
+  externalId: string;
+  lines: Array<TransactionLineInput>;
+  locationId?: string | null | undefined;
+  lockId?: string | null | undefined;
+  occurredAt: string;
+  /** Offers to apply: locked ones are redeemed with lockId, issued ones at once. */
+  offerCodes?: Array<string> | null | undefined;
+};
+
+export type TransactionLineInput = {
+  category?: string | null | undefined;
+  quantity: number;
+  sku: string;
+  unitPrice: string;
+};
+
+export type TransactionStatus =
+  | 'FAILED'
+  | 'PROCESSED'
+  | 'RECEIVED'
+  | 'REVERSED';
 
 export type UpdateOfferInput = {
   benefit?: OfferBenefitInput | null | undefined;
@@ -160,6 +248,13 @@ export type RemoveListingMutationVariables = Exact<{
 
 
 export type RemoveListingMutation = { removeListing: { listing: { id: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type CreateCampaignMutationVariables = Exact<{
+  input: CreateCampaignInput;
+}>;
+
+
+export type CreateCampaignMutation = { createCampaign: { campaign: { id: string, name: string, startsAt: string, endsAt: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type UpsertCustomerMutationVariables = Exact<{
   input: UpsertCustomerInput;
@@ -221,6 +316,20 @@ export type ProfileQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type ProfileQuery = { me: { id: string, externalId: string, name: string | null, email: string | null, birthDate: string | null, status: CustomerStatus, segments: Array<string>, tier: { code: string, name: string, rank: number } | null, balances: Array<{ available: number, pending: number, lifetimeEarned: number, currency: { code: string, name: string }, expiringSoon: Array<{ amount: number, expiresAt: string }> }>, nextTier: { code: string, name: string, pointsNeeded: number } | null } | null };
 
+export type SetEconomyRuleMutationVariables = Exact<{
+  input: SetEconomyRuleInput;
+}>;
+
+
+export type SetEconomyRuleMutation = { setEconomyRule: { rule: { id: string, pointsPerUnit: string, currency: { code: string } } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type TransactionStatusQueryVariables = Exact<{
+  externalId: string;
+}>;
+
+
+export type TransactionStatusQuery = { transaction: { id: string, externalId: string, status: TransactionStatus, failureReason: string | null, total: string, discount: string, pointsAwarded: number, awards: Array<{ kind: AwardKind, points: number, rule: string, offer: { id: string, name: string } | null }>, offersApplied: Array<{ code: string }> } | null };
+
 export type AuditLogQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -236,6 +345,13 @@ export type CreateTierMutationVariables = Exact<{
 
 export type CreateTierMutation = { createTier: { tier: { id: string, code: string, name: string, rank: number, threshold: number, windowDays: number | null, multiplier: number } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type SubmitTransactionMutationVariables = Exact<{
+  input: SubmitTransactionInput;
+}>;
+
+
+export type SubmitTransactionMutation = { submitTransaction: { transaction: { id: string, externalId: string, status: TransactionStatus } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
 export type CreateCurrencyMutationVariables = Exact<{
   input: CreateCurrencyInput;
 }>;
@@ -249,6 +365,14 @@ export type UpdateOfferMutationVariables = Exact<{
 
 
 export type UpdateOfferMutation = { updateOffer: { offer: { id: string, version: number, name: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ReverseTransactionMutationVariables = Exact<{
+  externalId: string;
+  reason?: string | null | undefined;
+}>;
+
+
+export type ReverseTransactionMutation = { reverseTransaction: { transaction: { id: string, externalId: string, status: TransactionStatus } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type EligibleRewardStoresQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -349,6 +473,23 @@ export const RemoveListingDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RemoveListingMutation, RemoveListingMutationVariables>;
+export const CreateCampaignDocument = new TypedDocumentString(`
+    mutation CreateCampaign($input: CreateCampaignInput!) {
+  createCampaign(input: $input) {
+    campaign {
+      id
+      name
+      startsAt
+      endsAt
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateCampaignMutation, CreateCampaignMutationVariables>;
 export const UpsertCustomerDocument = new TypedDocumentString(`
     mutation UpsertCustomer($input: UpsertCustomerInput!) {
   upsertCustomer(input: $input) {
@@ -525,6 +666,49 @@ export const ProfileDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ProfileQuery, ProfileQueryVariables>;
+export const SetEconomyRuleDocument = new TypedDocumentString(`
+    mutation SetEconomyRule($input: SetEconomyRuleInput!) {
+  setEconomyRule(input: $input) {
+    rule {
+      id
+      currency {
+        code
+      }
+      pointsPerUnit
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetEconomyRuleMutation, SetEconomyRuleMutationVariables>;
+export const TransactionStatusDocument = new TypedDocumentString(`
+    query TransactionStatus($externalId: String!) {
+  transaction(externalId: $externalId) {
+    id
+    externalId
+    status
+    failureReason
+    total
+    discount
+    pointsAwarded
+    awards {
+      kind
+      points
+      offer {
+        id
+        name
+      }
+      rule
+    }
+    offersApplied {
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TransactionStatusQuery, TransactionStatusQueryVariables>;
 export const AuditLogDocument = new TypedDocumentString(`
     query AuditLog($first: Int = 50, $after: String) {
   auditLog(first: $first, after: $after) {
@@ -565,6 +749,22 @@ export const CreateTierDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateTierMutation, CreateTierMutationVariables>;
+export const SubmitTransactionDocument = new TypedDocumentString(`
+    mutation SubmitTransaction($input: SubmitTransactionInput!) {
+  submitTransaction(input: $input) {
+    transaction {
+      id
+      externalId
+      status
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SubmitTransactionMutation, SubmitTransactionMutationVariables>;
 export const CreateCurrencyDocument = new TypedDocumentString(`
     mutation CreateCurrency($input: CreateCurrencyInput!) {
   createCurrency(input: $input) {
@@ -598,6 +798,22 @@ export const UpdateOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpdateOfferMutation, UpdateOfferMutationVariables>;
+export const ReverseTransactionDocument = new TypedDocumentString(`
+    mutation ReverseTransaction($externalId: String!, $reason: String) {
+  reverseTransaction(input: {externalId: $externalId, reason: $reason}) {
+    transaction {
+      id
+      externalId
+      status
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReverseTransactionMutation, ReverseTransactionMutationVariables>;
 export const EligibleRewardStoresDocument = new TypedDocumentString(`
     query EligibleRewardStores($first: Int = 20, $after: String) {
   me {

@@ -37,6 +37,8 @@ export interface TestGateway {
   databaseUrl: string;
   /** The job worker (running in the background unless started with `jobs: 'manual'`) and the scheduler (ticked by tests). */
   jobs: Jobs;
+  /** Enqueues the scheduled jobs due at the clock's now and waits until every due job has run. */
+  runScheduled(): Promise<void>;
   /** Runs one operation over HTTP POST, as a client would: with a bearer token or a partner's API key. */
   gql<TData, TVars>(doc: Doc<TData, TVars>, variables?: TVars, credential?: Credential): Promise<GqlResult<TData>>;
   /** A raw HTTP request to the gateway. */
@@ -92,6 +94,17 @@ export async function startTestGateway(env: Record<string, string> = {}, options
     orm,
     databaseUrl: database.url,
     jobs,
+    async runScheduled() {
+      await jobs.scheduler.tick();
+      for (;;) {
+        await jobs.runner.runUntilIdle();
+        const [{ n }] = (
+          await sqlPool.query(`select count(*)::int as n from job where status in ('PENDING', 'RUNNING') and run_at <= $1`, [clock.now()])
+        ).rows as { n: number }[];
+        if (n === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     async gql(doc, variables, credential) {
       const res = await fetch(gateway.url, {
         method: 'POST',

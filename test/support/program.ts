@@ -21,7 +21,7 @@ export async function createCurrency(t: TestGateway, code = 'STARS', expiryDays:
     .currency!;
 }
 
-export async function createTier(t: TestGateway, input: { currency: string; code: string; rank: number; threshold: number; windowDays?: number }) {
+export async function createTier(t: TestGateway, input: { currency: string; code: string; rank: number; threshold: number; windowDays?: number; multiplier?: number }) {
   return ok(await t.gql(CreateTierDocument, { input: { name: input.code, ...input } }, t.operatorToken)).createTier.tier!;
 }
 
@@ -70,4 +70,26 @@ export async function simpleShop(t: TestGateway, listing: Partial<AddListingInpu
 export function storeOf<T extends object>(node: T | null | undefined): Extract<T, { listings: unknown }> {
   if (!node || !('listings' in node)) throw new Error(`expected a RewardStore, got ${JSON.stringify(node)}`);
   return node as Extract<T, { listings: unknown }>;
+}
+
+/** A partner with `scopes` and its API key credential. */
+export async function createPartner(t: TestGateway, scopes: string[]) {
+  const res = await t.gql(
+    `mutation($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } apiKey userErrors { code } } }`,
+    { input: { name: unique('partner'), scopes } },
+    t.operatorToken,
+  );
+  const data = ok(res) as { createPartner: { partner: { id: string }; apiKey: string } };
+  return { id: data.createPartner.partner.id, apiKey: data.createPartner.apiKey, credential: { apiKey: data.createPartner.apiKey } };
+}
+
+/** Polls until `check` returns a value (or fails the test after `ms`). */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

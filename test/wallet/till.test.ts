@@ -306,11 +306,11 @@ describe('the wallet at the till', () => {
     expect(await seen()).toEqual(['EXPIRED', 'ISSUED', 'LOCKED']);
     expect(await stored()).toEqual({ [expiring.dbId]: ['ISSUED', null], [lapsedLock.dbId]: ['LOCKED', 'basket'], [liveLock.dbId]: ['LOCKED', 'basket'] });
 
-    expect(await t.jobs.scheduler.tick()).toBe(1);
+    const sweeps = () => t.sql<{ kind: string; status: string }>(`select kind, status from job where kind = 'wallet.sweep' order by id`);
+    expect(await t.jobs.scheduler.tick()).toBeGreaterThanOrEqual(1);
     expect(await t.jobs.scheduler.tick()).toBe(0); // one run per minute, however often instances tick
-    expect(await t.jobs.runner.runUntilIdle()).toBe(1);
-    const [job] = await t.sql<{ kind: string; status: string }>(`select kind, status from job order by id desc limit 1`);
-    expect(job).toEqual({ kind: 'wallet.sweep', status: 'DONE' });
+    await t.jobs.runner.runUntilIdle();
+    expect(await sweeps()).toEqual([{ kind: 'wallet.sweep', status: 'DONE' }]);
 
     expect(await stored()).toEqual({ [expiring.dbId]: ['EXPIRED', null], [lapsedLock.dbId]: ['ISSUED', null], [liveLock.dbId]: ['LOCKED', 'basket'] });
     expect(await seen()).toEqual(['EXPIRED', 'ISSUED', 'LOCKED']);
@@ -320,8 +320,9 @@ describe('the wallet at the till', () => {
 
     // The next minute's sweep finds nothing more to write for them.
     t.clock.advance(60 * SECOND);
-    expect(await t.jobs.scheduler.tick()).toBe(1);
-    expect(await t.jobs.runner.runUntilIdle()).toBe(1);
+    await t.jobs.scheduler.tick();
+    await t.jobs.runner.runUntilIdle();
+    expect(await sweeps()).toEqual([{ kind: 'wallet.sweep', status: 'DONE' }, { kind: 'wallet.sweep', status: 'DONE' }]);
     expect(await walletChanges(expiring.customer.externalId)).toEqual(['ISSUED', 'EXPIRED']);
     expect(await walletChanges(lapsedLock.customer.externalId)).toEqual(['ISSUED', 'LOCKED', 'LOCK_EXPIRED']);
 

@@ -1,0 +1,97 @@
+/**
+ * How a sale earns: the economy rule's base points and whether a campaign applies. Pure functions
+ * over cents and plain rows, unit-tested beside the HTTP suites.
+ */
+import type { SaleLine } from '../transactions/transaction.entity.js';
+import { Rounding } from './rule.entity.js';
+
+export interface EconomyRuleRow {
+  id: number;
+  currencyCode: string;
+  pointsPerUnit: string;
+  categoryMultipliers: { category: string; multiplier: number }[];
+  excludedSkus: string[];
+  rounding: Rounding;
+  pendingDays: number;
+}
+
+/** Rounds as the rule says, after settling float noise (2.9999999 is 3). */
+export function roundPoints(raw: number, rounding: Rounding): number {
+  const settled = Math.round(raw * 1e6) / 1e6;
+  switch (rounding) {
+    case Rounding.CEIL:
+      return Math.ceil(settled);
+    case Rounding.ROUND:
+      return Math.round(settled);
+    default:
+      return Math.floor(settled);
+  }
+}
+
+/**
+ * Points per unit of money actually paid (each line after its share of the discount), times the
+ * line's category multiplier, excluded SKUs earning nothing, times the customer's tier multiplier,
+ * rounded once at the end.
+ */
+export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number): number {
+  const perUnit = Number(rule.pointsPerUnit);
+  let raw = 0;
+  lines.forEach((line, i) => {
+    if (rule.excludedSkus.includes(line.sku)) return;
+    const category = rule.categoryMultipliers.find((c) => c.category === line.category);
+    raw += (netTotals[i] / 100) * perUnit * (category?.multiplier ?? 1);
+  });
+  return Math.max(0, roundPoints(raw * tierMultiplier, rule.rounding));
+}
+
+export interface CampaignRow {
+  id: number;
+  name: string;
+  currencyCode: string;
+  startsAt: Date;
+  endsAt: Date;
+  minSpend: string | null;
+  skus: string[];
+  categories: string[];
+  channels: string[];
+  tiers: string[];
+  segments: string[];
+  firstPurchase: boolean;
+  daysOfWeek: number[];
+  bonusPoints: number | null;
+  multiplier: number | null;
+  offerId: number | null;
+  perCustomer: number | null;
+  budgetPoints: number | null;
+  pointsAwarded: number;
+}
+
+export interface SaleFacts {
+  lines: SaleLine[];
+  /** What the customer paid, in cents, after discounts. */
+  netTotal: number;
+  channel: string | null;
+  tierCode: string | null;
+  segments: string[];
+  /** No earlier processed sale for this customer. */
+  firstPurchase: boolean;
+  occurredAt: Date;
+}
+
+/** ISO day of the week in UTC: 1 = Monday … 7 = Sunday. */
+export const isoDay = (at: Date) => ((at.getUTCDay() + 6) % 7) + 1;
+
+/** Every condition the campaign sets holds for the sale (conditions it does not set hold trivially). */
+export function campaignApplies(c: CampaignRow, f: SaleFacts, minSpendCents: number | null): boolean {
+  const at = f.occurredAt.getTime();
+  if (at < new Date(c.startsAt).getTime() || at >= new Date(c.endsAt).getTime()) return false;
+  if (minSpendCents !== null && f.netTotal < minSpendCents) return false;
+  if (c.skus.length && !f.lines.some((l) => c.skus.includes(l.sku))) return false;
+  if (c.categories.length && !f.lines.some((l) => l.category !== null && c.categories.includes(l.category))) return false;
+  if (c.channels.length && !(f.channel && c.channels.includes(f.channel))) return false;
+  if (c.tiers.length && !(f.tierCode && c.tiers.includes(f.tierCode))) return false;
+  if (c.segments.length && !f.segments.some((s) => c.segments.includes(s))) return false;
+  if (c.firstPurchase && !f.firstPurchase) return false;
+  if (c.daysOfWeek.length && !c.daysOfWeek.includes(isoDay(f.occurredAt))) return false;
+  return true;
+}

@@ -1,0 +1,60 @@
+import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireOperator, requireStaff } from '../graphql/guards.js';
+import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { Offer } from '../offers/offer.types.js';
+import { PointCurrency } from '../points/points.types.js';
+import type { CampaignRow, EconomyRuleRow } from './earning.js';
+import { allCampaigns, createCampaign, setEconomyRule } from './rule.service.js';
+import { Campaign, CreateCampaignInput, CreateCampaignPayload, EconomyRule, SetEconomyRuleInput, SetEconomyRulePayload } from './rule.types.js';
+
+@Resolver(() => EconomyRule)
+export class EconomyRuleResolver {
+  @FieldResolver(() => ID)
+  id(@Root() rule: EconomyRuleRow) {
+    return toGlobalId('EconomyRule', rule.id);
+  }
+
+  @FieldResolver(() => PointCurrency)
+  currency(@Root() rule: EconomyRuleRow, @Context() ctx: Ctx) {
+    return ctx.loaders.currency.load(rule.currencyCode);
+  }
+
+  @Mutation(() => SetEconomyRulePayload, { description: "Sets a currency's economy rule, replacing the one it had." })
+  setEconomyRule(@Arg('input') input: SetEconomyRuleInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    return payloadOf(async () => ({ rule: await setEconomyRule(ctx, input) }));
+  }
+}
+
+@Resolver(() => Campaign)
+export class CampaignResolver {
+  @Query(() => [Campaign], { description: 'Staff: every campaign, newest first.' })
+  campaigns(@Context() ctx: Ctx) {
+    requireStaff(ctx);
+    return allCampaigns(ctx.em);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() campaign: CampaignRow) {
+    return toGlobalId('Campaign', campaign.id);
+  }
+
+  @FieldResolver(() => PointCurrency)
+  currency(@Root() campaign: CampaignRow, @Context() ctx: Ctx) {
+    return ctx.loaders.currency.load(campaign.currencyCode);
+  }
+
+  @FieldResolver(() => Offer, { nullable: true, description: 'The offer the campaign awards, if any.' })
+  offer(@Root() campaign: CampaignRow, @Context() ctx: Ctx) {
+    return campaign.offerId ? ctx.loaders.currentOffer.load(campaign.offerId) : null;
+  }
+
+  @Mutation(() => CreateCampaignPayload)
+  createCampaign(@Arg('input') input: CreateCampaignInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const offerId = input.outcome?.offerId ? fromGlobalId(input.outcome.offerId, 'Offer', 'offerId') : null;
+    return payloadOf(async () => ({ campaign: await createCampaign(ctx, { ...input, outcome: { ...input.outcome, offerId } }) }));
+  }
+}

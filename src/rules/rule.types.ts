@@ -1,0 +1,219 @@
+import { ArrayMaxSize, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
+import { MAX_POINTS } from '../points/points.types.js';
+import { Rounding } from './rule.entity.js';
+
+registerEnumType(Rounding, { name: 'Rounding', description: 'How fractional points earned are rounded.' });
+
+@ObjectType()
+export class CategoryMultiplier {
+  @Field()
+  category!: string;
+
+  @Field(() => Float)
+  multiplier!: number;
+}
+
+@ObjectType({ implements: Node, description: 'How a currency is earned from money spent.' })
+export class EconomyRule extends Node {
+  @Field(() => DecimalScalar, { description: 'Points per unit of money paid (after discounts).' })
+  pointsPerUnit!: string;
+
+  @Field(() => [CategoryMultiplier])
+  categoryMultipliers!: CategoryMultiplier[];
+
+  @Field(() => [String])
+  excludedSkus!: string[];
+
+  @Field(() => Rounding)
+  rounding!: Rounding;
+
+  @Field(() => Int, { description: 'Days earned points stay pending before they can be spent.' })
+  pendingDays!: number;
+}
+
+@InputType()
+export class CategoryMultiplierInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(100)
+  category!: string;
+
+  @Field(() => Float)
+  @Min(0)
+  @Max(100)
+  multiplier!: number;
+}
+
+@InputType()
+export class SetEconomyRuleInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(20)
+  currency!: string;
+
+  @Field(() => DecimalScalar)
+  @Matches(/^\d{1,8}(\.\d{1,4})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 4 decimals' })
+  pointsPerUnit!: string;
+
+  @Field(() => [CategoryMultiplierInput], { nullable: true })
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  categoryMultipliers?: CategoryMultiplierInput[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(1000)
+  excludedSkus?: string[] | null;
+
+  @Field(() => Rounding, { nullable: true })
+  rounding?: Rounding | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days earned points wait before they can be spent (default 0).' })
+  @Min(0)
+  @Max(365)
+  pendingDays?: number | null;
+}
+
+@ObjectType()
+export class SetEconomyRulePayload {
+  @Field(() => EconomyRule, { nullable: true })
+  rule?: EconomyRule | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@ObjectType({ implements: Node, description: 'Bonus rules for sales in a window.' })
+export class Campaign extends Node {
+  @Field()
+  name!: string;
+
+  @Field(() => DateTimeScalar)
+  startsAt!: Date;
+
+  @Field(() => DateTimeScalar)
+  endsAt!: Date;
+
+  @Field(() => Int, { nullable: true })
+  bonusPoints!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  multiplier!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  perCustomer!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  budgetPoints!: number | null;
+
+  @Field(() => Int, { description: 'Points awarded so far, net of reversals.' })
+  pointsAwarded!: number;
+}
+
+@InputType()
+export class CampaignConditionsInput {
+  @Field(() => DecimalScalar, { nullable: true })
+  @Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: 'minSpend must be a money amount such as "10.00"' })
+  minSpend?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(500)
+  skus?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(100)
+  categories?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(20)
+  channels?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(50)
+  tiers?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(100)
+  segments?: string[] | null;
+
+  @Field(() => Boolean, { nullable: true })
+  firstPurchase?: boolean | null;
+
+  @Field(() => [Int], { nullable: true, description: 'ISO days: 1 = Monday … 7 = Sunday (UTC).' })
+  @ArrayMaxSize(7)
+  @Min(1, { each: true })
+  @Max(7, { each: true })
+  daysOfWeek?: number[] | null;
+}
+
+@InputType()
+export class CampaignOutcomeInput {
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(MAX_POINTS)
+  bonusPoints?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Multiplies the economy rule points of the sale (2: double points).' })
+  @Min(0.01)
+  @Max(100)
+  multiplier?: number | null;
+
+  @Field(() => ID, { nullable: true })
+  offerId?: string | null;
+}
+
+@InputType()
+export class CampaignLimitsInput {
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(1_000_000)
+  perCustomer?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(2_000_000_000)
+  budgetPoints?: number | null;
+}
+
+@InputType()
+export class CreateCampaignInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(20)
+  currency!: string;
+
+  @Field(() => DateTimeScalar)
+  startsAt!: Date;
+
+  @Field(() => DateTimeScalar)
+  endsAt!: Date;
+
+  @Field(() => CampaignConditionsInput, { nullable: true })
+  @ValidateNested()
+  conditions?: CampaignConditionsInput | null;
+
+  @Field(() => CampaignOutcomeInput, { nullable: true })
+  @ValidateNested()
+  outcome?: CampaignOutcomeInput | null;
+
+  @Field(() => CampaignLimitsInput, { nullable: true })
+  @ValidateNested()
+  limits?: CampaignLimitsInput | null;
+}
+
+@ObjectType()
+export class CreateCampaignPayload {
+  @Field(() => Campaign, { nullable: true })
+  campaign?: Campaign | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

@@ -1,0 +1,101 @@
+/**
+ * The arithmetic of a sale, in integer cents: line totals, offer discounts and how a discount is
+ * shared across lines. Pure functions, unit-tested beside the HTTP suites.
+ */
+import type { OfferBenefitKind } from '../offers/offer.entity.js';
+import type { SaleLine } from './transaction.entity.js';
+
+/** "4.50" → 450. Money has two decimals; more are refused by the input's validation. */
+export function toCents(decimal: string): number {
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(decimal.trim());
+  if (!m) throw new Error(`not a money amount: ${decimal}`);
+  const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
+  return m[1] ? -cents : cents;
+}
+
+/** 450 → "4.50". */
+export function fromCents(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+export const lineTotal = (line: SaleLine) => line.quantity * line.unitPrice;
+export const saleTotal = (lines: SaleLine[]) => lines.reduce((sum, l) => sum + lineTotal(l), 0);
+
+export interface Benefit {
+  kind: OfferBenefitKind;
+  percentOff: number | null;
+  amountOff: string | null;
+  freeSku: string | null;
+  skus: string[];
+  categories: string[];
+  maxDiscount: string | null;
+}
+
+/** Whether a line counts for a benefit limited to SKUs or categories (no limits: every line). */
+function qualifies(line: SaleLine, b: Benefit): boolean {
+  if (b.skus.length === 0 && b.categories.length === 0) return true;
+  return b.skus.includes(line.sku) || (line.category !== null && b.categories.includes(line.category));
+}
+
+/**
+ * Shares `amount` across the lines `weights` says, in proportion (largest remainder, so the shares
+ * add up exactly and none exceeds its weight).
+ */
+export function share(amount: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0 || amount === 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (w * amount) / sum);
+  const shares = exact.map(Math.floor);
+  let left = amount - shares.reduce((a, b) => a + b, 0);
+  const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (left-- <= 0) break;
+    shares[i]++;
+  }
+  return shares;
+}
+
+export interface Priced {
+  /** Cents off the whole basket. */
+  discount: number;
+  /** Cents each offer took off, in the order given. */
+  perOffer: number[];
+  /** What each line finally cost, in cents: points are earned on these. */
+  netLines: number[];
+}
+
+/**
+ * Applies offers to a basket, one after the other, each on what the previous ones left:
+ * - PERCENT_OFF: that share of the qualifying lines;
+ * - AMOUNT_OFF: the amount, up to the qualifying lines' total;
+ * - FREE_ITEM: one unit of `freeSku` when the basket has it — and, when the offer is limited to
+ *   SKUs or categories, also something else from those ("buy a coffee, get a muffin").
+ * `maxDiscount` caps each. Each discount is taken off the lines it was earned on, so a free
+ * muffin lowers the muffin line, not the coffee.
+ */
+export function priceBasket(lines: SaleLine[], benefits: Benefit[]): Priced {
+  const net = lines.map(lineTotal);
+  const perOffer: number[] = [];
+  for (const b of benefits) {
+    const eligible = lines.map((l, i) => (qualifies(l, b) ? net[i] : 0));
+    let taken: number[];
+    if (b.kind === 'FREE_ITEM') {
+      const free = lines.findIndex((l, i) => l.sku === b.freeSku && net[i] > 0);
+      const limited = b.skus.length > 0 || b.categories.length > 0;
+      const bought = !limited || lines.some((l, i) => qualifies(l, b) && (i !== free || l.quantity > 1));
+      const value = free >= 0 && bought ? Math.min(lines[free].unitPrice, net[free]) : 0;
+      const capped = b.maxDiscount !== null ? Math.min(value, toCents(b.maxDiscount)) : value;
+      taken = lines.map((_, i) => (i === free ? capped : 0));
+    } else {
+      const eligibleTotal = eligible.reduce((a, c) => a + c, 0);
+      let amount = b.kind === 'PERCENT_OFF' ? Math.round((eligibleTotal * (b.percentOff ?? 0)) / 100) : Math.min(toCents(b.amountOff ?? '0'), eligibleTotal);
+      if (b.maxDiscount !== null) amount = Math.min(amount, toCents(b.maxDiscount));
+      taken = share(Math.max(0, amount), eligible);
+    }
+    taken.forEach((t, i) => (net[i] -= t));
+    perOffer.push(taken.reduce((a, c) => a + c, 0));
+  }
+  return { discount: perOffer.reduce((a, c) => a + c, 0), perOffer, netLines: net };
+}

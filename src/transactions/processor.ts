@@ -1,0 +1,215 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { query, queryOne, sql } from '../db/sql.js';
+import { recordEvent } from '../events/outbox.service.js';
+import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
+import { currentOffersByIds, offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
+import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
+import { postEntry } from '../points/ledger.service.js';
+import { addPending } from '../points/pending.service.js';
+import { campaignApplies, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
+import { Rounding } from '../rules/rule.entity.js';
+import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
+import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
+import { issueOffer } from '../wallet/wallet.service.js';
+import { fromCents, priceBasket, saleTotal, toCents } from './pricing.js';
+import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
+
+interface SaleRow {
+  id: number;
+  partner_id: number;
+  customer_id: number;
+  status: TransactionStatus;
+  channel: string | null;
+  occurred_at: Date;
+  money_currency: string;
+  lines: SaleLine[];
+}
+
+interface PointsAward {
+  currency: string;
+  points: number;
+  rule: string;
+  source: LedgerSource;
+  campaignId: number | null;
+  pendingDays: number;
+}
+
+/**
+ * Processes a received sale, in the job's transaction (so its effects and the job's completion
+ * commit together, or not at all): the applied offers' discounts, the economy rule's base points
+ * (after discounts, with category and tier multipliers), every campaign whose conditions hold
+ * (within its limits), each award written to the ledger (or pending) and named by its rule.
+ */
+export async function processTransaction({ em, clock }: JobContext, { transactionId }: { transactionId: number }): Promise<void> {
+  const now = clock.now();
+  const sale = await queryOne<SaleRow>(
+    em,
+    sql`select id, partner_id, customer_id, status, channel, occurred_at, money_currency, lines from sales_transaction where id = ${transactionId} for update`,
+  );
+  if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
+  const customer = await queryOne<{ status: string; segments: string[]; tier_code: string | null; multiplier: number | null }>(
+    em,
+    sql`select c.status, c.segments, t.code as tier_code, t.multiplier::float8 as multiplier
+          from customer c left join tier t on t.id = c.tier_id where c.id = ${sale.customer_id}`,
+  );
+  if (!customer || customer.status !== 'ACTIVE') throw new PermanentJobError('The customer is not active.');
+
+  // Discounts of the offers applied at the till, in the order they were given.
+  const applied = await query<Record<string, unknown> & { issued_offer_id: number }>(
+    em,
+    sql`select t.issued_offer_id, ${offerVersionColumns('offer.')}
+          from transaction_offer t join issued_offer io on io.id = t.issued_offer_id join offer_version ov on ov.id = io.offer_version_id
+         where t.transaction_id = ${sale.id} order by t.issued_offer_id`,
+  );
+  const offers = applied.map((row) => offerVersionFrom(row, 'offer.'));
+  const priced = priceBasket(
+    sale.lines,
+    offers.map((o) => ({ kind: o.benefitKind, percentOff: o.percentOff, amountOff: o.amountOff, freeSku: o.freeSku, skus: o.skus, categories: o.categories, maxDiscount: o.maxDiscount })),
+  );
+  for (const [i, row] of applied.entries()) {
+    await query(
+      em,
+      sql`update transaction_offer set discount = ${fromCents(priced.perOffer[i])} where transaction_id = ${sale.id} and issued_offer_id = ${row.issued_offer_id}`,
+    );
+  }
+  const discount = priced.discount;
+  const net = priced.netLines;
+  const remaining = saleTotal(sale.lines) - discount;
+
+  const firstPurchase = !(await queryOne(
+    em,
+    sql`select 1 from sales_transaction where customer_id = ${sale.customer_id} and status = 'PROCESSED' and id <> ${sale.id} limit 1`,
+  ));
+  const facts: SaleFacts = {
+    lines: sale.lines,
+    netTotal: remaining,
+    channel: sale.channel,
+    tierCode: customer.tier_code,
+    segments: customer.segments,
+    firstPurchase,
+    occurredAt: new Date(sale.occurred_at),
+  };
+
+  const awards: PointsAward[] = [];
+  const base = new Map<string, number>();
+  const rules = await economyRulesFor(em, sale.money_currency);
+  const pendingDays = new Map(rules.map((r) => [r.currencyCode, r.pendingDays]));
+  const rounding = new Map(rules.map((r) => [r.currencyCode, r.rounding]));
+  for (const rule of rules) {
+    const points = economyPoints(rule, sale.lines, net, customer.multiplier ?? 1);
+    base.set(rule.currencyCode, points);
+    if (points > 0) {
+      awards.push({ currency: rule.currencyCode, points, rule: `economy:${rule.currencyCode}`, source: LedgerSource.TRANSACTION, campaignId: null, pendingDays: rule.pendingDays });
+    }
+  }
+
+  const offerAwards: { offerId: number; rule: string; campaignId: number }[] = [];
+  for (const c of await campaignsAt(em, sale.money_currency, facts.occurredAt)) {
+    if (!campaignApplies(c, facts, c.minSpend === null ? null : toCents(c.minSpend))) continue;
+    // The campaign's row lock serialises its budget and per-customer counts across concurrent sales.
+    const locked = await queryOne<{ points_awarded: number; budget_points: number | null }>(
+      em,
+      sql`select points_awarded, budget_points from campaign where id = ${c.id} for update`,
+    );
+    if (c.perCustomer !== null) {
+      const used = await queryOne<{ n: number }>(
+        em,
+        sql`select count(distinct transaction_id)::int as n from transaction_award
+             where campaign_id = ${c.id} and customer_id = ${sale.customer_id} and reversed_at is null`,
+      );
+      if ((used?.n ?? 0) >= c.perCustomer) continue;
+    }
+    const extra = c.multiplier ? roundPoints((base.get(c.currencyCode) ?? 0) * (c.multiplier - 1), rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
+    const points = (c.bonusPoints ?? 0) + Math.max(0, extra);
+    if (locked!.budget_points !== null && locked!.points_awarded + points > locked!.budget_points) continue; // budget spent
+    const rule = `campaign:${c.id}:${c.name}`;
+    if (points > 0) {
+      awards.push({ currency: c.currencyCode, points, rule, source: LedgerSource.CAMPAIGN, campaignId: c.id, pendingDays: pendingDays.get(c.currencyCode) ?? 0 });
+      await query(em, sql`update campaign set points_awarded = points_awarded + ${points} where id = ${c.id}`);
+    }
+    if (c.offerId !== null) offerAwards.push({ offerId: c.offerId, rule, campaignId: c.id });
+  }
+
+  const actor = `partner:${sale.partner_id}`;
+  for (const a of awards) await awardPoints(em, sale, a, actor, now);
+  for (const a of offerAwards) {
+    const [offer] = await currentOffersByIds(em, [a.offerId]);
+    if (!offer) continue;
+    const issued = await issueOffer(em, { customerId: sale.customer_id, offer, source: IssuedOfferSource.CAMPAIGN, sourceId: String(sale.id), now });
+    await query(
+      em,
+      sql`insert into transaction_award (transaction_id, customer_id, kind, points, issued_offer_id, campaign_id, rule, created_at)
+          values (${sale.id}, ${sale.customer_id}, ${AwardKind.OFFER}, 0, ${issued.id}, ${a.campaignId}, ${a.rule}, ${now})`,
+    );
+  }
+
+  const pointsAwarded = awards.reduce((sum, a) => sum + a.points, 0);
+  await query(
+    em,
+    sql`update sales_transaction set status = 'PROCESSED', discount = ${fromCents(discount)}, points_awarded = ${pointsAwarded}, processed_at = ${now}
+         where id = ${sale.id}`,
+  );
+  await recordEvent(em, 'TRANSACTION_PROCESSED', sale.customer_id, { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) }, now);
+}
+
+async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, actor: string, now: Date): Promise<void> {
+  let ledgerEntryId: number | null = null;
+  let pendingCreditId: number | null = null;
+  if (a.pendingDays > 0) {
+    pendingCreditId = await addPending(em, {
+      customerId: sale.customer_id,
+      currency: a.currency,
+      amount: a.points,
+      source: a.source,
+      sourceId: String(sale.id),
+      reason: a.rule,
+      availableAt: new Date(now.getTime() + a.pendingDays * 86_400_000),
+      now,
+    });
+  } else {
+    const posted = await postEntry(em, {
+      customerId: sale.customer_id,
+      currency: a.currency,
+      amount: a.points,
+      kind: LedgerEntryKind.EARN,
+      source: a.source,
+      sourceId: String(sale.id),
+      reason: a.rule,
+      actor,
+      qualifying: true,
+      now,
+    });
+    ledgerEntryId = posted.entryId;
+  }
+  await query(
+    em,
+    sql`insert into transaction_award (transaction_id, customer_id, kind, points, currency_code, ledger_entry_id, pending_credit_id, campaign_id, rule, created_at)
+        values (${sale.id}, ${sale.customer_id}, ${AwardKind.POINTS}, ${a.points}, ${a.currency}, ${ledgerEntryId}, ${pendingCreditId}, ${a.campaignId}, ${a.rule}, ${now})`,
+  );
+}
+
+/**
+ * When processing fails for good, the sale is FAILED with the reason and leaves no effect: its
+ * awards never committed, and the offers redeemed for it at the till are given back.
+ */
+async function failTransaction({ em, clock }: JobContext, { transactionId }: { transactionId: number }, reason: string): Promise<void> {
+  const now = clock.now();
+  const failed = await queryOne(
+    em,
+    sql`update sales_transaction set status = 'FAILED', failure_reason = ${reason}, processed_at = ${now}
+         where id = ${transactionId} and status = 'RECEIVED' returning id`,
+  );
+  if (!failed) return;
+  const restored = await query<{ id: number; customer_id: number }>(
+    em,
+    sql`update issued_offer set status = 'ISSUED', redeemed_at = null, redeemed_by_partner_id = null, redemption_ref = null, updated_at = ${now}
+         where id in (select issued_offer_id from transaction_offer where transaction_id = ${transactionId}) and status = 'REDEEMED'
+        returning id, customer_id`,
+  );
+  for (const r of restored) await recordEvent(em, 'WALLET_CHANGED', r.customer_id, { change: 'RESTORED', issuedOfferId: r.id }, now);
+}
+
+export const processTransactionJob: JobHandler = {
+  run: (jc, payload: { transactionId: number }) => processTransaction(jc, payload),
+  onFailed: (jc, payload: { transactionId: number }, reason) => failTransaction(jc, payload, reason),
+};

@@ -1,0 +1,153 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Customer } from '../customers/customer.entity.js';
+import { Partner } from '../partners/partner.entity.js';
+import { LedgerEntry } from '../points/ledger-entry.entity.js';
+import { PendingCredit } from '../points/pending-credit.entity.js';
+import { Campaign } from '../rules/rule.entity.js';
+import { IssuedOffer } from '../wallet/issued-offer.entity.js';
+
+export enum TransactionStatus {
+  RECEIVED = 'RECEIVED',
+  PROCESSED = 'PROCESSED',
+  FAILED = 'FAILED',
+  REVERSED = 'REVERSED',
+}
+
+export interface SaleLine {
+  sku: string;
+  category: string | null;
+  quantity: number;
+  /** Cents. */
+  unitPrice: number;
+}
+
+/** A sale sent by a till. (partner, externalId) is its idempotency key. */
+@Entity({ tableName: 'sales_transaction' })
+@Unique({ name: 'sales_transaction_partner_external_unique', properties: ['partner', 'externalId'] })
+@Index({ name: 'sales_transaction_customer_idx', properties: ['customer', 'id'] })
+export class SalesTransaction {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => Partner, { deleteRule: 'restrict' })
+  partner!: Partner;
+
+  @Property({ type: 'text' })
+  externalId!: string;
+
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Customer;
+
+  @Property({ type: 'text', nullable: true })
+  channel?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  locationId?: string | null;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Property({ type: 'text' })
+  moneyCurrency!: string;
+
+  @Property({ type: 'jsonb' })
+  lines!: SaleLine[];
+
+  @Property({ type: 'text', nullable: true })
+  lockId?: string | null;
+
+  @Enum({ items: () => TransactionStatus, default: TransactionStatus.RECEIVED })
+  status: TransactionStatus & Opt = TransactionStatus.RECEIVED;
+
+  @Property({ type: 'text', nullable: true })
+  failureReason?: string | null;
+
+  @Property({ type: 'decimal', precision: 14, scale: 2 })
+  total!: string;
+
+  @Property({ type: 'decimal', precision: 14, scale: 2, default: 0 })
+  discount: string & Opt = '0';
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  pointsAwarded: number & Opt = 0;
+
+  @Property({ type: 'timestamptz' })
+  receivedAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  processedAt?: Date | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  reversedAt?: Date | null;
+
+  @Property({ type: 'text', nullable: true })
+  reversalReason?: string | null;
+}
+
+/** An offer applied to a sale (redeemed when the sale was received) and the discount it gave. */
+@Entity({ tableName: 'transaction_offer' })
+export class TransactionOffer {
+  @ManyToOne(() => SalesTransaction, { primary: true, deleteRule: 'cascade' })
+  transaction!: SalesTransaction;
+
+  @ManyToOne(() => IssuedOffer, { primary: true, deleteRule: 'restrict', unique: true })
+  issuedOffer!: IssuedOffer;
+
+  @Property({ type: 'decimal', precision: 14, scale: 2, default: 0 })
+  discount: string & Opt = '0';
+}
+
+export enum AwardKind {
+  POINTS = 'POINTS',
+  OFFER = 'OFFER',
+}
+
+/** What a sale earned, and the rule that produced it. */
+@Entity({ tableName: 'transaction_award' })
+@Index({ name: 'transaction_award_transaction_idx', properties: ['transaction'] })
+@Index({ name: 'transaction_award_campaign_customer_idx', properties: ['campaign', 'customer'] })
+@Check({ name: 'transaction_award_shape', expression: "(kind = 'POINTS' and points > 0) or (kind = 'OFFER' and issued_offer_id is not null)" })
+export class TransactionAward {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => SalesTransaction, { deleteRule: 'cascade' })
+  transaction!: SalesTransaction;
+
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Customer;
+
+  @Enum({ items: () => AwardKind })
+  kind!: AwardKind;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  points: number & Opt = 0;
+
+  @Property({ type: 'text', nullable: true })
+  currencyCode?: string | null;
+
+  /** Null while the points are pending. */
+  @ManyToOne(() => LedgerEntry, { nullable: true, deleteRule: 'restrict' })
+  ledgerEntry?: LedgerEntry | null;
+
+  /** Set when the points were earned pending (see PendingCredit). */
+  @ManyToOne(() => PendingCredit, { nullable: true, deleteRule: 'restrict' })
+  pendingCredit?: PendingCredit | null;
+
+  @ManyToOne(() => IssuedOffer, { nullable: true, deleteRule: 'restrict' })
+  issuedOffer?: IssuedOffer | null;
+
+  @ManyToOne(() => Campaign, { nullable: true, deleteRule: 'restrict' })
+  campaign?: Campaign | null;
+
+  /** The rule, as people read it: `economy:STARS`, `campaign:12:Double points Tuesday`. */
+  @Property({ type: 'text' })
+  rule!: string;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  reversedAt?: Date | null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+}

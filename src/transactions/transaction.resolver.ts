@@ -1,0 +1,81 @@
+import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { customersByIds } from '../customers/customer.service.js';
+import { Customer } from '../customers/customer.types.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requirePartnerScope, requireStaffOrScope } from '../graphql/guards.js';
+import { toGlobalId } from '../graphql/ids.js';
+import { Offer } from '../offers/offer.types.js';
+import { IssuedOffer } from '../wallet/wallet.types.js';
+import {
+  appliedOfferIds,
+  awardsOf,
+  reverseTransaction,
+  submitTransaction,
+  transactionByExternalId,
+  type AwardRow,
+  type TransactionRow,
+} from './transaction.service.js';
+import {
+  ReverseTransactionInput,
+  ReverseTransactionPayload,
+  SalesTransaction,
+  SubmitTransactionInput,
+  SubmitTransactionPayload,
+  TransactionAward,
+} from './transaction.types.js';
+
+@Resolver(() => SalesTransaction)
+export class TransactionResolver {
+  @Query(() => SalesTransaction, { nullable: true, description: "A partner's sale by its externalId (transactions:read); staff see any partner's." })
+  transaction(@Arg('externalId') externalId: string, @Context() ctx: Ctx) {
+    requireStaffOrScope(ctx, 'transactions:read');
+    return transactionByExternalId(ctx.em, externalId, ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() t: TransactionRow) {
+    return toGlobalId('SalesTransaction', t.id);
+  }
+
+  @FieldResolver(() => [TransactionAward])
+  awards(@Root() t: TransactionRow, @Context() ctx: Ctx) {
+    return awardsOf(ctx.em, t.id);
+  }
+
+  @FieldResolver(() => [IssuedOffer], { description: 'The offers applied to the sale at the till.' })
+  async offersApplied(@Root() t: TransactionRow, @Context() ctx: Ctx) {
+    const ids = await appliedOfferIds(ctx.em, t.id);
+    return (await ctx.loaders.issuedOffer.loadMany(ids)).filter((o) => o && !(o instanceof Error));
+  }
+
+  @FieldResolver(() => Customer, { nullable: true })
+  async customer(@Root() t: TransactionRow, @Context() ctx: Ctx) {
+    return (await customersByIds(ctx.em, [t.customerId]))[0] ?? null;
+  }
+
+  @Mutation(() => SubmitTransactionPayload, { description: 'A sale from a till: accepted at once (RECEIVED) and processed in the background.' })
+  submitTransaction(@Arg('input') input: SubmitTransactionInput, @Context() ctx: Ctx) {
+    const partner = requirePartnerScope(ctx, 'transactions:write');
+    return payloadOf(async () => ({ transaction: await submitTransaction(ctx, partner, input) }));
+  }
+
+  @Mutation(() => ReverseTransactionPayload, { description: 'A return: undoes what the sale earned and awarded, once.' })
+  reverseTransaction(@Arg('input') input: ReverseTransactionInput, @Context() ctx: Ctx) {
+    const partner = requirePartnerScope(ctx, 'transactions:write');
+    return payloadOf(async () => {
+      const outcome = await reverseTransaction(ctx, partner, input.externalId, input.reason ?? null);
+      return { ...outcome, offersKept: (await ctx.loaders.issuedOffer.loadMany(outcome.offersKept)).filter(Boolean) };
+    });
+  }
+}
+
+@Resolver(() => TransactionAward)
+export class TransactionAwardResolver {
+  @FieldResolver(() => Offer, { nullable: true, description: 'The offer awarded, as issued.' })
+  async offer(@Root() a: AwardRow, @Context() ctx: Ctx) {
+    if (!a.issuedOfferId) return null;
+    const issued = await ctx.loaders.issuedOffer.load(a.issuedOfferId);
+    return issued ? ctx.loaders.offerVersion.load(issued.offerVersionId) : null;
+  }
+}

@@ -1,0 +1,223 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import { refuse, UserErrorCode, UserErrorException } from '../graphql/errors.js';
+import { enqueueJob } from '../jobs/queue.js';
+import { LedgerSource } from '../points/ledger-entry.entity.js';
+import { reverseCredit } from '../points/ledger.service.js';
+import { cancelPending } from '../points/pending.service.js';
+import { redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
+import { fromCents, saleTotal, toCents } from './pricing.js';
+import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
+
+export const PROCESS_TRANSACTION = 'transaction.process';
+
+export interface TransactionRow {
+  id: number;
+  partnerId: number;
+  externalId: string;
+  customerId: number;
+  channel: string | null;
+  locationId: string | null;
+  occurredAt: Date;
+  moneyCurrency: string;
+  lines: SaleLine[];
+  status: TransactionStatus;
+  failureReason: string | null;
+  total: string;
+  discount: string;
+  pointsAwarded: number;
+  receivedAt: Date;
+  processedAt: Date | null;
+  reversedAt: Date | null;
+}
+
+const TRANSACTION_COLUMNS = sql`t.id, t.partner_id as "partnerId", t.external_id as "externalId", t.customer_id as "customerId", t.channel,
+  t.location_id as "locationId", t.occurred_at as "occurredAt", t.money_currency as "moneyCurrency", t.lines, t.status,
+  t.failure_reason as "failureReason", t.total::text as total, t.discount::text as discount, t.points_awarded as "pointsAwarded",
+  t.received_at as "receivedAt", t.processed_at as "processedAt", t.reversed_at as "reversedAt"`;
+
+export async function transactionsByIds(em: SqlEntityManager, ids: readonly number[]): Promise<TransactionRow[]> {
+  return query<TransactionRow>(em, sql`select ${TRANSACTION_COLUMNS} from sales_transaction t where t.id = any(${idList(ids)})`);
+}
+
+/** A partner's sale by its id; staff (partnerId null) see any partner's, the newest first. */
+export async function transactionByExternalId(em: SqlEntityManager, externalId: string, partnerId: number | null): Promise<TransactionRow | undefined> {
+  return queryOne<TransactionRow>(
+    em,
+    sql`select ${TRANSACTION_COLUMNS} from sales_transaction t
+         where t.external_id = ${externalId} and (${partnerId}::bigint is null or t.partner_id = ${partnerId})
+         order by t.id desc limit 1`,
+  );
+}
+
+export interface AwardRow {
+  id: number;
+  transactionId: number;
+  kind: AwardKind;
+  points: number;
+  currencyCode: string | null;
+  issuedOfferId: number | null;
+  rule: string;
+  pending: boolean;
+  reversed: boolean;
+}
+
+export async function awardsOf(em: SqlEntityManager, transactionId: number): Promise<AwardRow[]> {
+  return query<AwardRow>(
+    em,
+    sql`select a.id, a.transaction_id as "transactionId", a.kind, a.points, a.currency_code as "currencyCode", a.issued_offer_id as "issuedOfferId",
+               a.rule, (p.id is not null and p.released_at is null) as pending, a.reversed_at is not null as reversed
+          from transaction_award a left join pending_credit p on p.id = a.pending_credit_id
+         where a.transaction_id = ${transactionId} order by a.id`,
+  );
+}
+
+export async function appliedOfferIds(em: SqlEntityManager, transactionId: number): Promise<number[]> {
+  const rows = await query<{ id: number }>(
+    em,
+    sql`select issued_offer_id as id from transaction_offer where transaction_id = ${transactionId} order by issued_offer_id`,
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface SubmitData {
+  externalId: string;
+  customerExternalId: string;
+  channel?: string | null;
+  locationId?: string | null;
+  occurredAt: Date;
+  currency: string;
+  lines: { sku: string; category?: string | null; quantity: number; unitPrice: string }[];
+  offerCodes?: string[] | null;
+  lockId?: string | null;
+}
+
+/** How far in the future a till's clock may be before a sale is refused. */
+const FUTURE_TOLERANCE_MS = 24 * 3_600_000;
+
+/**
+ * Accepts a sale from a till: stores it, redeems the offers it names (locked ones with `lockId`,
+ * issued ones at once) and enqueues its processing, in one transaction, answering RECEIVED.
+ * (partner, externalId) is the sale's idempotency key: a repeat, also one sent at the same moment
+ * (it waits on the first's unique-index entry), answers the stored sale and changes nothing.
+ */
+export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: SubmitData): Promise<TransactionRow> {
+  const now = ctx.clock.now();
+  if (d.occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
+    throw refuse(UserErrorCode.INVALID, 'occurredAt is in the future.', ['input', 'occurredAt']);
+  }
+  const lines: SaleLine[] = d.lines.map((l, i) => {
+    const unitPrice = toCents(l.unitPrice);
+    if (unitPrice < 0) throw refuse(UserErrorCode.INVALID, 'unitPrice cannot be negative.', ['input', 'lines', String(i), 'unitPrice']);
+    return { sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice };
+  });
+  return ctx.em.transactional(async (em) => {
+    const [inserted] = await query<TransactionRow>(
+      em,
+      sql`insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, money_currency, lines,
+                                               lock_id, status, total, received_at)
+          select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${d.currency},
+                 ${JSON.stringify(lines)}::jsonb, ${d.lockId ?? null}, 'RECEIVED', ${fromCents(saleTotal(lines))}, ${now}
+            from customer c where c.external_id = ${d.customerExternalId}
+          on conflict (partner_id, external_id) do nothing
+          returning ${TRANSACTION_COLUMNS}`,
+    );
+    if (!inserted) {
+      const existing = await transactionByExternalId(em, d.externalId, partner.partnerId);
+      if (existing) return existing;
+      throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
+    }
+    // In a fixed order, so two sales naming the same offers cannot deadlock on their rows.
+    const codes = [...new Set(d.offerCodes ?? [])].sort();
+    for (const [i, code] of codes.entries()) {
+      try {
+        const offer = await redeemIssuedOffer(em, {
+          code,
+          lockId: d.lockId ?? null,
+          customerId: inserted.customerId,
+          partnerId: partner.partnerId,
+          transactionRef: d.externalId,
+          now,
+        });
+        await query(em, sql`insert into transaction_offer (transaction_id, issued_offer_id) values (${inserted.id}, ${offer.id})`);
+      } catch (error) {
+        if (error instanceof UserErrorException) throw refuse(error.code, error.message, ['input', 'offerCodes', String(i)]);
+        throw error;
+      }
+    }
+    await enqueueJob(em, PROCESS_TRANSACTION, { transactionId: inserted.id }, { runAt: now, maxAttempts: 5 });
+    return inserted;
+  });
+}
+
+export interface ReversalOutcome {
+  transaction: TransactionRow;
+  pointsReversed: number;
+  pointsOwed: number;
+  offersKept: number[];
+}
+
+/**
+ * Undoes exactly what a sale earned and awarded, once: points back (pending ones cancelled; spent
+ * ones owed, see reverseCredit), awarded offers voided unless already redeemed (those are reported),
+ * campaign budgets given back. A sale not processed yet is simply marked REVERSED, and its
+ * processing then does nothing. Offers the customer used on the sale stay redeemed.
+ */
+export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, externalId: string, reason: string | null): Promise<ReversalOutcome> {
+  const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  return ctx.em.transactional(async (em) => {
+    const sale = await queryOne<{ id: number; status: TransactionStatus; customer_id: number }>(
+      em,
+      sql`select id, status, customer_id from sales_transaction where partner_id = ${partner.partnerId} and external_id = ${externalId} for update`,
+    );
+    if (!sale) throw refuse(UserErrorCode.NOT_FOUND, 'No sale with this externalId.', ['input', 'externalId']);
+    if (sale.status === TransactionStatus.REVERSED) throw refuse(UserErrorCode.ALREADY_REVERSED, 'This sale was already reversed.', ['input', 'externalId']);
+    let pointsReversed = 0;
+    let pointsOwed = 0;
+    const offersKept: number[] = [];
+    const awards = await query<{
+      id: number;
+      kind: AwardKind;
+      points: number;
+      currency_code: string | null;
+      ledger_entry_id: number | null;
+      pending_credit_id: number | null;
+      issued_offer_id: number | null;
+      campaign_id: number | null;
+    }>(em, sql`select * from transaction_award where transaction_id = ${sale.id} and reversed_at is null order by id for update`);
+    for (const a of awards) {
+      if (a.kind === AwardKind.POINTS) {
+        const cancelled = a.pending_credit_id !== null && (await cancelPending(em, a.pending_credit_id, now));
+        if (!cancelled) {
+          const result = await reverseCredit(em, {
+            customerId: sale.customer_id,
+            currency: a.currency_code!,
+            amount: a.points,
+            source: LedgerSource.TRANSACTION,
+            sourceId: String(sale.id),
+            reason: reason ? `Sale reversed: ${reason}` : 'Sale reversed',
+            actor,
+            now,
+          });
+          pointsOwed += result.owed;
+        }
+        pointsReversed += a.points;
+        if (a.campaign_id !== null) {
+          await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${a.points}, 0) where id = ${a.campaign_id}`);
+        }
+      } else if (a.issued_offer_id !== null) {
+        const { alreadyRedeemed } = await voidIssuedOffers(em, [a.issued_offer_id], now);
+        offersKept.push(...alreadyRedeemed);
+      }
+    }
+    await query(em, sql`update transaction_award set reversed_at = ${now} where transaction_id = ${sale.id} and reversed_at is null`);
+    await query(
+      em,
+      sql`update sales_transaction set status = 'REVERSED', reversed_at = ${now}, reversal_reason = ${reason} where id = ${sale.id}`,
+    );
+    const [transaction] = await transactionsByIds(em, [sale.id]);
+    return { transaction, pointsReversed, pointsOwed, offersKept };
+  });
+}

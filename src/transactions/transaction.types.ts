@@ -1,0 +1,175 @@
+import { ArrayMaxSize, ArrayMinSize, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
+import { IssuedOffer } from '../wallet/wallet.types.js';
+import { AwardKind, TransactionStatus } from './transaction.entity.js';
+
+registerEnumType(TransactionStatus, { name: 'TransactionStatus' });
+registerEnumType(AwardKind, { name: 'AwardKind' });
+
+@ObjectType({ description: 'Something a sale earned, and the rule that produced it.' })
+export class TransactionAward {
+  @Field(() => AwardKind)
+  kind!: AwardKind;
+
+  @Field(() => Int, { description: 'Points awarded (0 for an offer).' })
+  points!: number;
+
+  @Field(() => String, { nullable: true, description: 'The point currency of the points.' })
+  currencyCode!: string | null;
+
+  @Field({ description: 'economy:<CURRENCY> or campaign:<id>:<name>.' })
+  rule!: string;
+
+  @Field({ description: 'The points are earned but not yet available.' })
+  pending!: boolean;
+
+  @Field({ description: 'Undone by a reversal of the sale.' })
+  reversed!: boolean;
+}
+
+@ObjectType({ implements: Node, description: 'A sale sent by a till and what it earned.' })
+export class SalesTransaction extends Node {
+  @Field()
+  externalId!: string;
+
+  @Field(() => TransactionStatus)
+  status!: TransactionStatus;
+
+  @Field(() => String, { nullable: true })
+  failureReason!: string | null;
+
+  @Field(() => String, { nullable: true })
+  channel!: string | null;
+
+  @Field(() => String, { nullable: true })
+  locationId!: string | null;
+
+  @Field(() => DateTimeScalar)
+  occurredAt!: Date;
+
+  @Field(() => String, { name: 'currency', description: 'ISO 4217 money currency.' })
+  moneyCurrency!: string;
+
+  @Field(() => DecimalScalar, { description: 'Before discounts.' })
+  total!: string;
+
+  @Field(() => DecimalScalar)
+  discount!: string;
+
+  @Field(() => Int)
+  pointsAwarded!: number;
+
+  @Field(() => DateTimeScalar)
+  receivedAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  processedAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  reversedAt!: Date | null;
+}
+
+@InputType()
+export class TransactionLineInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(100)
+  sku!: string;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(100)
+  category?: string | null;
+
+  @Field(() => Int)
+  @Min(1)
+  @Max(100_000)
+  quantity!: number;
+
+  @Field(() => DecimalScalar)
+  @Matches(/^\d{1,9}(\.\d{1,2})?$/, { message: 'unitPrice must be a money amount such as "4.50"' })
+  unitPrice!: string;
+}
+
+@InputType()
+export class SubmitTransactionInput {
+  @Field({ description: "The partner's id of the sale, unique per partner: its idempotency key." })
+  @MinLength(1)
+  @MaxLength(200)
+  externalId!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  customerExternalId!: string;
+
+  @Field(() => String, { nullable: true, description: 'e.g. STORE, ONLINE, APP' })
+  @MaxLength(50)
+  channel?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(100)
+  locationId?: string | null;
+
+  @Field(() => DateTimeScalar)
+  occurredAt!: Date;
+
+  @Field({ description: 'ISO 4217 money currency.' })
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  currency!: string;
+
+  @Field(() => [TransactionLineInput])
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  lines!: TransactionLineInput[];
+
+  @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once.' })
+  @ArrayMaxSize(20)
+  offerCodes?: string[] | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(200)
+  lockId?: string | null;
+}
+
+@ObjectType()
+export class SubmitTransactionPayload {
+  @Field(() => SalesTransaction, { nullable: true })
+  transaction?: SalesTransaction | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class ReverseTransactionInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  externalId!: string;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(500)
+  reason?: string | null;
+}
+
+@ObjectType()
+export class ReverseTransactionPayload {
+  @Field(() => SalesTransaction, { nullable: true })
+  transaction?: SalesTransaction | null;
+
+  @Field(() => Int, { nullable: true, description: 'Points the reversal took back or cancelled.' })
+  pointsReversed?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Of those, points already spent: owed, and repaid from the next points earned.' })
+  pointsOwed?: number | null;
+
+  @Field(() => [IssuedOffer], { nullable: true, description: 'Offers the sale awarded that were already redeemed, so could not be voided.' })
+  offersKept?: unknown[] | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

@@ -1,0 +1,123 @@
+import { OfferBenefitKind } from '../../src/offers/offer.entity.js';
+import { campaignApplies, economyPoints, isoDay, roundPoints, type CampaignRow, type EconomyRuleRow } from '../../src/rules/earning.js';
+import { Rounding } from '../../src/rules/rule.entity.js';
+import { fromCents, priceBasket, share, toCents, type Benefit } from '../../src/transactions/pricing.js';
+import type { SaleLine } from '../../src/transactions/transaction.entity.js';
+
+const line = (sku: string, category: string | null, quantity: number, price: string): SaleLine => ({ sku, category, quantity, unitPrice: toCents(price) });
+const benefit = (b: Partial<Benefit> & { kind: OfferBenefitKind }): Benefit => ({
+  percentOff: null,
+  amountOff: null,
+  freeSku: null,
+  skus: [],
+  categories: [],
+  maxDiscount: null,
+  ...b,
+});
+
+describe('money', () => {
+  it('parses and prints cents exactly', () => {
+    expect([toCents('4.5'), toCents('4.50'), toCents('0.07'), toCents('12'), toCents('-3.25')]).toEqual([450, 450, 7, 1200, -325]);
+    expect([fromCents(450), fromCents(7), fromCents(0), fromCents(-325)]).toEqual(['4.50', '0.07', '0.00', '-3.25']);
+    expect(() => toCents('1.234')).toThrow();
+  });
+
+  it('shares an amount in proportion, adding up exactly', () => {
+    expect(share(100, [1, 1, 1])).toEqual([34, 33, 33]);
+    expect(share(280, [350, 0, 1000]).reduce((a, b) => a + b, 0)).toBe(280);
+    expect(share(5, [0, 0])).toEqual([0, 0]);
+  });
+});
+
+describe('offer discounts', () => {
+  const basket = [line('LATTE', 'COFFEE', 1, '3.50'), line('MUFFIN', 'BAKERY', 2, '2.80'), line('SCONE', 'PASTRY', 1, '2.00')];
+
+  it('a free item needs what it is limited to in the basket, and comes off its own line', () => {
+    const muffin = benefit({ kind: OfferBenefitKind.FREE_ITEM, freeSku: 'MUFFIN', categories: ['COFFEE'] });
+    expect(priceBasket(basket, [muffin])).toEqual({ discount: 280, perOffer: [280], netLines: [350, 280, 200] });
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 1, '2.80')], [muffin]).discount).toBe(0);
+    expect(priceBasket([line('LATTE', 'COFFEE', 1, '3.50')], [muffin]).discount).toBe(0);
+    expect(priceBasket(basket, [{ ...muffin, maxDiscount: '1.00' }]).discount).toBe(100);
+  });
+
+  it('percent and amount off apply to the qualifying lines only, capped', () => {
+    const pastry = benefit({ kind: OfferBenefitKind.PERCENT_OFF, percentOff: 20, categories: ['PASTRY', 'BAKERY'] });
+    expect(priceBasket(basket, [pastry])).toMatchObject({ discount: 152, netLines: [350, 448, 160] });
+    expect(priceBasket(basket, [{ ...pastry, maxDiscount: '1.00' }]).discount).toBe(100);
+    const twoOff = benefit({ kind: OfferBenefitKind.AMOUNT_OFF, amountOff: '2.00' });
+    expect(priceBasket([line('TEA', null, 1, '1.50')], [twoOff]).discount).toBe(150);
+  });
+
+  it('several offers apply one after the other and never take the basket below zero', () => {
+    const all = benefit({ kind: OfferBenefitKind.AMOUNT_OFF, amountOff: '100.00' });
+    const priced = priceBasket(basket, [all, all]);
+    expect(priced.discount).toBe(1110);
+    expect(priced.perOffer).toEqual([1110, 0]);
+    expect(priced.netLines).toEqual([0, 0, 0]);
+  });
+});
+
+describe('earning', () => {
+  const rule: EconomyRuleRow = {
+    id: 1,
+    currencyCode: 'BEANS',
+    pointsPerUnit: '10',
+    categoryMultipliers: [{ category: 'PASTRY', multiplier: 2 }],
+    excludedSkus: ['GIFTCARD'],
+    rounding: Rounding.FLOOR,
+    pendingDays: 0,
+  };
+  const lines = [line('LATTE', 'COFFEE', 1, '3.55'), line('SCONE', 'PASTRY', 1, '2.00'), line('GIFTCARD', null, 1, '25.00')];
+
+  it('earns on what was paid, with category multipliers, exclusions, the tier multiplier and rounding', () => {
+    const net = lines.map((l) => l.unitPrice);
+    expect(economyPoints(rule, lines, net, 1)).toBe(75); // 35.5 + 40 = 75.5 → 75
+    expect(economyPoints({ ...rule, rounding: Rounding.CEIL }, lines, net, 1)).toBe(76);
+    expect(economyPoints({ ...rule, rounding: Rounding.ROUND }, lines, net, 1)).toBe(76);
+    expect(economyPoints(rule, lines, net, 1.5)).toBe(113); // 113.25
+    expect(economyPoints(rule, lines, [0, 0, 2500], 1)).toBe(0);
+  });
+
+  it('rounds without float noise', () => {
+    expect(roundPoints(0.1 * 3 * 10, Rounding.FLOOR)).toBe(3);
+    expect(roundPoints(2.675 * 100, Rounding.FLOOR)).toBe(267);
+  });
+
+  const campaign: CampaignRow = {
+    id: 7,
+    name: 'Weekday coffee',
+    currencyCode: 'BEANS',
+    startsAt: new Date('2026-11-01T00:00:00Z'),
+    endsAt: new Date('2026-12-01T00:00:00Z'),
+    minSpend: '3.00',
+    skus: [],
+    categories: ['COFFEE'],
+    channels: ['STORE'],
+    tiers: ['GOLD'],
+    segments: ['regulars'],
+    firstPurchase: false,
+    daysOfWeek: [1, 2, 3, 4, 5],
+    bonusPoints: 50,
+    multiplier: null,
+    offerId: null,
+    perCustomer: null,
+    budgetPoints: null,
+    pointsAwarded: 0,
+  };
+  const monday = new Date('2026-11-23T09:00:00Z');
+  const facts = { lines, netTotal: 300, channel: 'STORE', tierCode: 'GOLD', segments: ['regulars', 'x'], firstPurchase: false, occurredAt: monday };
+
+  it('a campaign applies only when every condition it sets holds', () => {
+    expect(isoDay(monday)).toBe(1);
+    expect(campaignApplies(campaign, facts, 300)).toBe(true);
+    expect(campaignApplies(campaign, { ...facts, netTotal: 299 }, 300)).toBe(false);
+    expect(campaignApplies(campaign, { ...facts, channel: 'ONLINE' }, 300)).toBe(false);
+    expect(campaignApplies(campaign, { ...facts, tierCode: 'GREEN' }, 300)).toBe(false);
+    expect(campaignApplies(campaign, { ...facts, segments: [] }, 300)).toBe(false);
+    expect(campaignApplies(campaign, { ...facts, lines: [line('SCONE', 'PASTRY', 1, '5.00')] }, 300)).toBe(false);
+    expect(campaignApplies(campaign, { ...facts, occurredAt: new Date('2026-11-22T09:00:00Z') }, 300)).toBe(false); // Sunday
+    expect(campaignApplies(campaign, { ...facts, occurredAt: new Date('2026-12-01T00:00:00Z') }, 300)).toBe(false); // window end
+    expect(campaignApplies({ ...campaign, firstPurchase: true }, facts, 300)).toBe(false);
+    expect(campaignApplies({ ...campaign, firstPurchase: true }, { ...facts, firstPurchase: true }, 300)).toBe(true);
+  });
+});

@@ -1,0 +1,407 @@
+import pino from 'pino';
+import { JOB_HANDLERS } from '../../src/jobs/registry.js';
+import { JobRunner } from '../../src/jobs/runner.js';
+import {
+  CreateCampaignDocument,
+  LockOfferDocument,
+  CreateOfferDocument,
+  ProfileDocument,
+  PurchaseOfferDocument,
+  ReverseTransactionDocument,
+  SetEconomyRuleDocument,
+  SubmitTransactionDocument,
+  TransactionStatusDocument,
+  UpsertCustomerDocument,
+  WalletDocument,
+  type SubmitTransactionInput,
+} from '../generated/graphql.js';
+import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { addListing, adjust, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, eventually, unique } from '../support/program.js';
+
+const DAY = 86_400_000;
+
+/**
+ * SPEC §1 steps 4-5 and the earning rules (issue 4), through HTTP with the contract's operations:
+ * the till submits sales, a background job processes them, a return reverses them.
+ */
+describe('sales at the till', () => {
+  let t: TestGateway;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+  let moneyCounter = 0;
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem', 'customers:read']);
+  });
+  afterEach(async () => {
+    t.clock.reset();
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+  afterAll(() => t.close());
+
+  /** A point currency in its own money currency, so each test's rules and campaigns stand alone. */
+  async function program(opts: { expiryDays?: number | null; pendingDays?: number } = {}) {
+    const money = `Q${String.fromCharCode(65 + Math.floor(moneyCounter / 26))}${String.fromCharCode(65 + (moneyCounter++ % 26))}`;
+    const currency = `P_${money}`;
+    ok(
+      await t.gql(
+        `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,
+        { input: { code: currency, name: currency, expiryDays: opts.expiryDays === undefined ? 365 : opts.expiryDays, pointValue: '0.01', moneyCurrency: money } },
+        t.operatorToken,
+      ),
+    );
+    const rule = ok(
+      await t.gql(
+        SetEconomyRuleDocument,
+        {
+          input: {
+            currency,
+            pointsPerUnit: '10',
+            categoryMultipliers: [{ category: 'PASTRY', multiplier: 2 }],
+            excludedSkus: ['GIFTCARD'],
+            rounding: 'FLOOR',
+            ...(opts.pendingDays ? { pendingDays: opts.pendingDays } : {}),
+          } as never,
+        },
+        t.operatorToken,
+      ),
+    ).setEconomyRule.rule!;
+    expect(rule).toMatchObject({ currency: { code: currency }, pointsPerUnit: '10.0000' });
+    return { money, currency };
+  }
+
+  const sale = (money: string, customerExternalId: string, extra: Partial<SubmitTransactionInput> = {}): SubmitTransactionInput => ({
+    externalId: unique('sale'),
+    customerExternalId,
+    channel: 'STORE',
+    locationId: 'shop-1',
+    occurredAt: t.clock.now().toISOString(),
+    currency: money,
+    lines: [
+      { sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '3.50' },
+      { sku: 'MUFFIN', category: 'BAKERY', quantity: 1, unitPrice: '2.80' },
+    ],
+    ...extra,
+  });
+
+  const submit = async (input: SubmitTransactionInput, credential: { apiKey: string } = till.credential) =>
+    dataOf(await t.gql(SubmitTransactionDocument, { input }, credential)).submitTransaction;
+
+  const statusOf = async (externalId: string) => ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction;
+
+  const processed = (externalId: string) =>
+    eventually(async () => {
+      const s = await statusOf(externalId);
+      return s && s.status !== 'RECEIVED' ? s : null;
+    });
+
+  const balanceOf = async (token: string, currency: string) =>
+    ok(await t.gql(ProfileDocument, {}, token)).me!.balances.find((b) => b.currency.code === currency);
+
+  it('the coffee journey: buy the muffin offer, redeem it with a sale, earn by rule, return the sale', async () => {
+    const { money, currency } = await program();
+    const muffin = await t.gql(
+      CreateOfferDocument,
+      { input: { name: 'Buy 1 coffee, get a free muffin', benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN', categories: ['COFFEE'] }, validDays: 30 } },
+      t.operatorToken,
+    );
+    const muffinOffer = ok(muffin).createOffer.offer!;
+    const welcome = await createOffer(t, unique('Welcome scone'));
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, muffinOffer.id, { priceInPoints: 150 });
+    const coffeeBonus = ok(
+      await t.gql(
+        CreateCampaignDocument,
+        {
+          input: {
+            name: 'Coffee bonus',
+            currency,
+            startsAt: new Date(Date.now() - DAY).toISOString(),
+            endsAt: new Date(Date.now() + 30 * DAY).toISOString(),
+            conditions: { categories: ['COFFEE'], minSpend: '3.00', channels: ['STORE'] },
+            outcome: { bonusPoints: 50 },
+          },
+        },
+        t.operatorToken,
+      ),
+    ).createCampaign.campaign!;
+    const firstVisit = ok(
+      await t.gql(
+        CreateCampaignDocument,
+        {
+          input: {
+            name: 'First visit',
+            currency,
+            startsAt: new Date(Date.now() - DAY).toISOString(),
+            endsAt: new Date(Date.now() + 30 * DAY).toISOString(),
+            conditions: { firstPurchase: true },
+            outcome: { offerId: welcome.id },
+          },
+        },
+        t.operatorToken,
+      ),
+    ).createCampaign.campaign!;
+    const customer = await createCustomer(t, currency, 400);
+
+    const bought = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer;
+    const code = bought.purchase!.issuedOffer.code;
+    expect(bought.balance!.available).toBe(250);
+
+    // at the till: the offer is locked for this basket, then the sale redeems it with the lock
+    const locked = ok(await t.gql(LockOfferDocument, { code, lockId: 'basket-7', ttlSeconds: 120 }, till.credential)).lockOffer;
+    expect(locked.issuedOffer).toMatchObject({ code, status: 'LOCKED' });
+    const receipt = await submit(sale(money, customer.externalId, { offerCodes: [code], lockId: 'basket-7' }));
+    expect(receipt.userErrors).toEqual([]);
+    expect(receipt.transaction).toMatchObject({ status: 'RECEIVED' });
+
+    const done = await processed(receipt.transaction!.externalId);
+    expect(done).toMatchObject({
+      status: 'PROCESSED',
+      failureReason: null,
+      total: '6.30',
+      discount: '2.80',
+      pointsAwarded: 85, // 3.50 of coffee × 10 (the muffin was free) + 50 bonus
+      offersApplied: [{ code }],
+    });
+    expect(done!.awards).toEqual([
+      { kind: 'POINTS', points: 35, offer: null, rule: `economy:${currency}` },
+      { kind: 'POINTS', points: 50, offer: null, rule: `campaign:${Buffer.from(coffeeBonus.id, 'base64url').toString().split(':')[1]}:Coffee bonus` },
+      { kind: 'OFFER', points: 0, offer: { id: welcome.id, name: welcome.name }, rule: `campaign:${Buffer.from(firstVisit.id, 'base64url').toString().split(':')[1]}:First visit` },
+    ]);
+    expect((await balanceOf(customer.token, currency))!.available).toBe(335);
+    const wallet = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => e.node);
+    expect(wallet.map((w) => [w.offer.name, w.status, w.source])).toEqual([
+      [welcome.name, 'ISSUED', 'CAMPAIGN'],
+      ['Buy 1 coffee, get a free muffin', 'REDEEMED', 'PURCHASE'],
+    ]);
+
+    // the return: exactly what the sale earned and awarded is undone, once
+    const reversed = dataOf(await t.gql(ReverseTransactionDocument, { externalId: receipt.transaction!.externalId, reason: 'returned' }, till.credential));
+    expect(reversed.reverseTransaction).toMatchObject({ transaction: { status: 'REVERSED' }, userErrors: [] });
+    expect((await balanceOf(customer.token, currency))!.available).toBe(250);
+    const after = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => e.node.status);
+    expect(after).toEqual(['VOIDED', 'REDEEMED']);
+    const again = dataOf(await t.gql(ReverseTransactionDocument, { externalId: receipt.transaction!.externalId }, till.credential)).reverseTransaction;
+    expect(again.userErrors.map((e) => e.code)).toEqual(['ALREADY_REVERSED']);
+    expect((await balanceOf(customer.token, currency))!.available).toBe(250);
+    expect((await statusOf(receipt.transaction!.externalId))!.status).toBe('REVERSED');
+  });
+
+  it('the same sale submitted 20 times at once is one transaction with one set of awards', async () => {
+    const { money, currency } = await program();
+    const customer = await createCustomer(t, currency);
+    const input = sale(money, customer.externalId, { lines: [{ sku: 'BEANS-1KG', category: 'RETAIL', quantity: 2, unitPrice: '12.00' }] });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => submit(input)));
+    expect(new Set(answers.map((a) => a.transaction!.id)).size).toBe(1);
+    const done = await processed(input.externalId);
+    expect(done!.pointsAwarded).toBe(240);
+    // later repeats, even after processing, answer the same sale
+    expect((await submit(input)).transaction).toMatchObject({ id: answers[0].transaction!.id, status: 'PROCESSED' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await balanceOf(customer.token, currency))!.available).toBe(240);
+    const [{ n }] = await t.sql<{ n: string }>(`select count(*) as n from transaction_award a join sales_transaction s on s.id = a.transaction_id where s.external_id = $1`, [input.externalId]);
+    expect(Number(n)).toBe(1);
+  });
+
+  it('a return of points already spent leaves a debt that the next points repay', async () => {
+    const { money, currency } = await program();
+    const customer = await createCustomer(t, currency);
+    const first = sale(money, customer.externalId, { lines: [{ sku: 'CAKE', category: 'PASTRY', quantity: 1, unitPrice: '5.00' }] });
+    await submit(first);
+    expect((await processed(first.externalId))!.pointsAwarded).toBe(100); // pastry counts double
+    await adjust(t, customer.externalId, currency, -80); // spent elsewhere
+    const reversed = dataOf(
+      await t.gql(
+        `mutation($externalId: String!) { reverseTransaction(input: { externalId: $externalId, reason: "returned" }) { transaction { status } pointsReversed pointsOwed userErrors { code } } }`,
+        { externalId: first.externalId },
+        till.credential,
+      ),
+    ) as { reverseTransaction: unknown };
+    expect(reversed.reverseTransaction).toMatchObject({ transaction: { status: 'REVERSED' }, pointsReversed: 100, pointsOwed: 80, userErrors: [] });
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, lifetimeEarned: 0 });
+    const [{ debt }] = await t.sql<{ debt: string }>(`select debt from point_account where currency_code = $1`, [currency]);
+    expect(Number(debt)).toBe(80);
+
+    const second = sale(money, customer.externalId, { lines: [{ sku: 'TEA', category: 'TEA', quantity: 1, unitPrice: '11.00' }] });
+    await submit(second);
+    expect((await processed(second.externalId))!.pointsAwarded).toBe(110);
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 30 });
+    const [{ debt: left }] = await t.sql<{ debt: string }>(`select debt from point_account where currency_code = $1`, [currency]);
+    expect(Number(left)).toBe(0);
+  });
+
+  it('earned points wait as pending for the configured days, and a return cancels them', async () => {
+    const { money, currency } = await program({ pendingDays: 2 });
+    const customer = await createCustomer(t, currency, 10);
+    const first = sale(money, customer.externalId);
+    await submit(first);
+    const done = await processed(first.externalId);
+    expect(done!.pointsAwarded).toBe(63);
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 10, pending: 63 });
+
+    const second = sale(money, customer.externalId);
+    await submit(second);
+    await processed(second.externalId);
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 10, pending: 126 });
+    dataOf(await t.gql(ReverseTransactionDocument, { externalId: second.externalId }, till.credential));
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 10, pending: 63 });
+
+    t.clock.advance(DAY);
+    await t.runScheduled();
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 10, pending: 63 });
+    t.clock.advance(DAY + 60_000);
+    await t.runScheduled();
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 73, pending: 0, lifetimeEarned: 73 });
+  });
+
+  it('campaign limits: per customer, a total budget, and multipliers on the base points', async () => {
+    const { money, currency } = await program();
+    const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'Once each', currency, ...window, outcome: { bonusPoints: 5 }, limits: { perCustomer: 1 } } }, t.operatorToken));
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'Budget', currency, ...window, outcome: { bonusPoints: 40 }, limits: { budgetPoints: 100 } } }, t.operatorToken));
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'Double', currency, ...window, conditions: { skus: ['BEANS-1KG'] }, outcome: { multiplier: 2 } } }, t.operatorToken));
+    const alice = await createCustomer(t, currency);
+    const bob = await createCustomer(t, currency);
+    const bag = { lines: [{ sku: 'BEANS-1KG', category: 'RETAIL', quantity: 1, unitPrice: '10.00' }] };
+    const rules = async (externalId: string) => (await processed(externalId))!.awards.map((a) => [a.rule.replace(/^campaign:\d+:/, ''), a.points]);
+
+    const s1 = sale(money, alice.externalId, bag);
+    await submit(s1);
+    expect(await rules(s1.externalId)).toEqual([[`economy:${currency}`, 100], ['Once each', 5], ['Budget', 40], ['Double', 100]]);
+    const s2 = sale(money, alice.externalId, bag);
+    await submit(s2);
+    expect(await rules(s2.externalId)).toEqual([[`economy:${currency}`, 100], ['Budget', 40], ['Double', 100]]);
+    const s3 = sale(money, bob.externalId, bag);
+    await submit(s3);
+    expect(await rules(s3.externalId)).toEqual([[`economy:${currency}`, 100], ['Once each', 5], ['Double', 100]]); // 80 + 40 > 100
+    // a return gives the budget back
+    dataOf(await t.gql(ReverseTransactionDocument, { externalId: s2.externalId }, till.credential));
+    const s4 = sale(money, bob.externalId, bag);
+    await submit(s4);
+    expect(await rules(s4.externalId)).toEqual([[`economy:${currency}`, 100], ['Budget', 40], ['Double', 100]]);
+  });
+
+  it('a tier reached by earning multiplies later earnings; a rolling window lets it lapse', async () => {
+    const { money, currency } = await program();
+    await createTier(t, { currency, code: `BASE_${currency}`, rank: 500 + moneyCounter * 2, threshold: 0 });
+    await createTier(t, { currency, code: `STAR_${currency}`, rank: 501 + moneyCounter * 2, threshold: 300, windowDays: 30, multiplier: 1.5 });
+    const customer = await createCustomer(t, currency);
+    const big = sale(money, customer.externalId, { lines: [{ sku: 'MACHINE', category: 'RETAIL', quantity: 1, unitPrice: '30.00' }] });
+    await submit(big);
+    expect((await processed(big.externalId))!.pointsAwarded).toBe(300);
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`STAR_${currency}`);
+    const next = sale(money, customer.externalId, { lines: [{ sku: 'TEA', category: 'TEA', quantity: 1, unitPrice: '2.00' }] });
+    await submit(next);
+    expect((await processed(next.externalId))!.pointsAwarded).toBe(30); // 20 × 1.5 for STAR
+    t.clock.advance(31 * DAY);
+    await t.runScheduled();
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`BASE_${currency}`);
+  });
+
+  it('points expire by the currency policy: expiringSoon first, then an EXPIRE entry', async () => {
+    const { money, currency } = await program({ expiryDays: 10 });
+    const customer = await createCustomer(t, currency);
+    const s = sale(money, customer.externalId, { lines: [{ sku: 'TEA', category: 'TEA', quantity: 1, unitPrice: '4.00' }] });
+    await submit(s);
+    await processed(s.externalId);
+    expect((await balanceOf(customer.token, currency))!.expiringSoon).toEqual([{ amount: 40, expiresAt: expect.any(String) }]);
+    t.clock.advance(10 * DAY + 1000);
+    await t.runScheduled();
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, lifetimeEarned: 40, expiringSoon: [] });
+    const history = ok(
+      await t.gql(`query { me { pointHistory(first: 5) { edges { node { kind amount } } } } }`, {}, customer.token),
+    ) as { me: { pointHistory: { edges: { node: { kind: string; amount: number } }[] } } };
+    expect(history.me.pointHistory.edges.map((e) => [e.node.kind, e.node.amount])).toEqual([
+      ['EXPIRE', -40],
+      ['EARN', 40],
+    ]);
+  });
+
+  it('refuses what a till must not do, and stores nothing', async () => {
+    const { money, currency } = await program();
+    const alice = await createCustomer(t, currency, 500);
+    const bob = await createCustomer(t, currency, 500);
+    const offer = await createOffer(t);
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, offer.id, { priceInPoints: 10 });
+    const bobs = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('k') }, bob.token)).purchaseOffer.purchase!.issuedOffer.code;
+
+    const foreign = await submit(sale(money, alice.externalId, { offerCodes: [bobs] }));
+    expect(foreign).toMatchObject({ transaction: null, userErrors: [{ code: 'OFFER_NOT_REDEEMABLE', field: ['input', 'offerCodes', '0'] }] });
+    expect((await submit(sale(money, 'nobody-at-all'))).userErrors[0]).toMatchObject({ code: 'NOT_FOUND', field: ['input', 'customerExternalId'] });
+    const future = sale(money, alice.externalId, { occurredAt: new Date(Date.now() + 3 * DAY).toISOString() });
+    expect((await submit(future)).userErrors[0].code).toBe('INVALID');
+    const [{ n }] = await t.sql<{ n: string }>(`select count(*) as n from sales_transaction where money_currency = $1`, [money]);
+    expect(Number(n)).toBe(0);
+
+    const reader = await createPartner(t, ['transactions:read']);
+    expect((await t.gql(SubmitTransactionDocument, { input: sale(money, alice.externalId) }, reader.credential)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await t.gql(SubmitTransactionDocument, { input: sale(money, alice.externalId) }, alice.token)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const mine = sale(money, alice.externalId);
+    await submit(mine);
+    await processed(mine.externalId);
+    expect(ok(await t.gql(TransactionStatusDocument, { externalId: mine.externalId }, reader.credential)).transaction).toBeNull(); // not its sale
+    expect(ok(await t.gql(TransactionStatusDocument, { externalId: mine.externalId }, t.analystToken)).transaction?.status).toBe('PROCESSED');
+  });
+
+  it('a sale that cannot be processed ends FAILED with its reason and gives its offers back', async () => {
+    const { money, currency } = await program();
+    const customer = await createCustomer(t, currency, 100);
+    const offer = await createOffer(t);
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, offer.id, { priceInPoints: 10 });
+    const code = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('k') }, customer.token)).purchaseOffer.purchase!.issuedOffer.code;
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED' } }, t.operatorToken));
+    const s = sale(money, customer.externalId, { offerCodes: [code] });
+    expect((await submit(s)).transaction?.status).toBe('RECEIVED');
+    const failed = await processed(s.externalId);
+    expect(failed).toMatchObject({ status: 'FAILED', failureReason: 'The customer is not active.', pointsAwarded: 0, awards: [] });
+    const wallet = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => [e.node.code, e.node.status]);
+    expect(wallet).toEqual([[code, 'ISSUED']]);
+    expect((await balanceOf(customer.token, currency))!.available).toBe(90);
+  });
+});
+
+describe('a gateway killed while processing a sale', () => {
+  it('leaves the job to be picked up again after its lease, with no double effect', async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(
+        await t.gql(
+          `mutation { createCurrency(input: { code: "KILL_EUR", name: "k", pointValue: "0.01", moneyCurrency: "ZZZ" }) { userErrors { code } } }`,
+          {},
+          t.operatorToken,
+        ),
+      );
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'KILL_EUR', pointsPerUnit: '1' } }, t.operatorToken));
+      const customer = await createCustomer(t, 'KILL_EUR');
+      const input = {
+        externalId: 'crash-1',
+        customerExternalId: customer.externalId,
+        occurredAt: new Date().toISOString(),
+        currency: 'ZZZ',
+        lines: [{ sku: 'X', quantity: 1, unitPrice: '7.00' }],
+      };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 10_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const dead = worker();
+      const claimed = await dead.claim(); // the process dies right after claiming
+      expect(claimed?.kind).toBe('transaction.process');
+      const survivor = worker();
+      expect(await survivor.runOne()).toBe(false);
+      t.clock.advance(10_001);
+      expect(await survivor.runOne()).toBe(true);
+      await dead.execute(claimed!); // the "dead" one wakes up: its lease is gone, nothing of it commits
+      const status = ok(await t.gql(TransactionStatusDocument, { externalId: 'crash-1' }, till.credential)).transaction!;
+      expect(status).toMatchObject({ status: 'PROCESSED', pointsAwarded: 7 });
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(7);
+      const [{ n }] = await t.sql<{ n: string }>(`select count(*) as n from ledger_entry where source_type = 'TRANSACTION'`);
+      expect(Number(n)).toBe(1);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
