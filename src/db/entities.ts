@@ -1,6 +1,7 @@
 import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { Customer } from '../customers/customer.entity.js';
 import { OutboxEvent } from '../events/outbox-event.entity.js';
+import { GiftClaim, GiftClaimCount, GiftList, GiftListOption } from '../gifts/gift-list.entity.js';
 import { IdempotencyRecord } from '../idempotency/idempotency-record.entity.js';
 import { Job } from '../jobs/job.entity.js';
 import { Offer, OfferVersion } from '../offers/offer.entity.js';
@@ -18,6 +19,10 @@ export const ENTITIES = [
   AuditEntry,
   Customer,
   OutboxEvent,
+  GiftClaim,
+  GiftClaimCount,
+  GiftList,
+  GiftListOption,
   IdempotencyRecord,
   Job,
   Offer,

@@ -3,6 +3,7 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { CustomerResolver } from '../customers/customer.resolver.js';
+import { CustomerGiftListsResolver, GiftListResolver } from '../gifts/gift.resolver.js';
 import { OfferResolver } from '../offers/offer.resolver.js';
 import { PartnerResolver } from '../partners/partner.resolver.js';
 import { LedgerEntryResolver, PointBalanceResolver, PointCurrencyResolver } from '../points/points.resolver.js';
@@ -26,6 +27,8 @@ export const RESOLVERS = [
   PurchaseResolver,
   AuditResolver,
   PartnerResolver,
+  GiftListResolver,
+  CustomerGiftListsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

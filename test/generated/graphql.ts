@@ -33,6 +33,16 @@ export type CreateCurrencyInput = {
   pointValue: string;
 };
 
+export type CreateGiftListInput = {
+  currency: string;
+  /** Claims each customer may make; null: no limit. */
+  maxClaims?: number | null | undefined;
+  name: string;
+  /** The offers to pick from, in the order they are shown. */
+  offerIds: Array<string | number>;
+  threshold: number;
+};
+
 export type CreateOfferInput = {
   benefit: OfferBenefitInput;
   channels?: Array<string> | null | undefined;
@@ -161,6 +171,15 @@ export type RemoveListingMutationVariables = Exact<{
 
 export type RemoveListingMutation = { removeListing: { listing: { id: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type ClaimGiftMutationVariables = Exact<{
+  giftListId: string | number;
+  optionId: string | number;
+  idempotencyKey: string;
+}>;
+
+
+export type ClaimGiftMutation = { claimGift: { issuedOffer: { id: string, code: string, status: IssuedOfferStatus } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
 export type UpsertCustomerMutationVariables = Exact<{
   input: UpsertCustomerInput;
 }>;
@@ -181,6 +200,13 @@ export type CreateOfferMutationVariables = Exact<{
 
 
 export type CreateOfferMutation = { createOffer: { offer: { id: string, version: number, name: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type CreateGiftListMutationVariables = Exact<{
+  input: CreateGiftListInput;
+}>;
+
+
+export type CreateGiftListMutation = { createGiftList: { giftList: { id: string, name: string, threshold: number } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type AdjustPointsMutationVariables = Exact<{
   input: AdjustPointsInput;
@@ -256,6 +282,11 @@ export type AddListingMutationVariables = Exact<{
 
 export type AddListingMutation = { addListing: { listing: { id: string, priceInPoints: number, stockRemaining: number | null, perCustomerLimit: number | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type GiftListsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type GiftListsQuery = { me: { giftLists: Array<{ id: string, name: string, threshold: number, unlocked: boolean | null, claimableCount: number | null, pointsToNext: number | null, options: Array<{ id: string, name: string }> }> } | null };
+
 export type PurchaseOfferMutationVariables = Exact<{
   listingId: string | number;
   idempotencyKey: string;
@@ -323,6 +354,24 @@ export const RemoveListingDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RemoveListingMutation, RemoveListingMutationVariables>;
+export const ClaimGiftDocument = new TypedDocumentString(`
+    mutation ClaimGift($giftListId: ID!, $optionId: ID!, $idempotencyKey: String!) {
+  claimGift(
+    input: {giftListId: $giftListId, optionId: $optionId, idempotencyKey: $idempotencyKey}
+  ) {
+    issuedOffer {
+      id
+      code
+      status
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClaimGiftMutation, ClaimGiftMutationVariables>;
 export const UpsertCustomerDocument = new TypedDocumentString(`
     mutation UpsertCustomer($input: UpsertCustomerInput!) {
   upsertCustomer(input: $input) {
@@ -375,6 +424,22 @@ export const CreateOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateOfferMutation, CreateOfferMutationVariables>;
+export const CreateGiftListDocument = new TypedDocumentString(`
+    mutation CreateGiftList($input: CreateGiftListInput!) {
+  createGiftList(input: $input) {
+    giftList {
+      id
+      name
+      threshold
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateGiftListMutation, CreateGiftListMutationVariables>;
 export const AdjustPointsDocument = new TypedDocumentString(`
     mutation AdjustPoints($input: AdjustPointsInput!) {
   adjustPoints(input: $input) {
@@ -593,6 +658,24 @@ export const AddListingDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AddListingMutation, AddListingMutationVariables>;
+export const GiftListsDocument = new TypedDocumentString(`
+    query GiftLists {
+  me {
+    giftLists {
+      id
+      name
+      threshold
+      unlocked
+      claimableCount
+      pointsToNext
+      options {
+        id
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GiftListsQuery, GiftListsQueryVariables>;
 export const PurchaseOfferDocument = new TypedDocumentString(`
     mutation PurchaseOffer($listingId: ID!, $idempotencyKey: String!) {
   purchaseOffer(input: {listingId: $listingId, idempotencyKey: $idempotencyKey}) {
