@@ -1,3 +1,4 @@
+import { Activity, ActivityAward, ActivityRule } from '../activities/activity.entity.js';
 import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { Customer } from '../customers/customer.entity.js';
 import { OutboxEvent } from '../events/outbox-event.entity.js';
@@ -16,6 +17,9 @@ import { Tier } from '../tiers/tier.entity.js';
 import { IssuedOffer } from '../wallet/issued-offer.entity.js';
 
 export const ENTITIES = [
+  Activity,
+  ActivityAward,
+  ActivityRule,
   AuditEntry,
   Customer,
   OutboxEvent,

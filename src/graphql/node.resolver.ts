@@ -1,4 +1,5 @@
 import { Arg, Ctx as Context, ID, Query, Resolver } from 'type-graphql';
+import { activityRulesByIds } from '../activities/activity.service.js';
 import type { Ctx } from '../context.js';
 import { giftListsById, giftListsFor } from '../gifts/gift.service.js';
 import { partnersByIds } from '../partners/partner.service.js';
@@ -47,6 +48,8 @@ async function resolveNode(ctx: Ctx, globalId: string) {
       if (ctx.caller.kind === 'customer') return asNode(type, (await giftListsFor(ctx.em, ctx.caller.customerId, now, [id]))[0]);
       return staff ? asNode(type, (await giftListsById(ctx.em, [id], now))[0]) : null;
     }
+    case 'ActivityRule':
+      return staff ? asNode(type, (await activityRulesByIds(ctx.em, [id]))[0]) : null;
     case 'LedgerEntry': {
       const row = await l.ledgerEntry.load(id);
       return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { ActivityRuleResolver } from '../activities/activity.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { CustomerResolver } from '../customers/customer.resolver.js';
 import { CustomerGiftListsResolver, GiftListResolver } from '../gifts/gift.resolver.js';
@@ -29,6 +30,7 @@ export const RESOLVERS = [
   PartnerResolver,
   GiftListResolver,
   CustomerGiftListsResolver,
+  ActivityRuleResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -1,15 +1,18 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { BIRTHDAY_JOB, BIRTHDAY_SCHEDULE, birthdayPointsJob } from '../activities/birthday.job.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { DEFAULT_RUNNER_OPTIONS, JobRunner, type JobHandler, type RunnerOptions } from './runner.js';
 import { Scheduler, type Schedule } from './scheduler.js';
 
 /** Every kind of background job, by the name it is enqueued under. Domains add theirs here. */
-export const JOB_HANDLERS: Record<string, JobHandler> = {};
+export const JOB_HANDLERS: Record<string, JobHandler> = {
+  [BIRTHDAY_JOB]: birthdayPointsJob,
+};
 
 /** Jobs that run on a clock, on the same queue (each slot once, across all instances). */
-export const SCHEDULES: Schedule[] = [];
+export const SCHEDULES: Schedule[] = [BIRTHDAY_SCHEDULE];
 
 export interface Jobs {
   runner: JobRunner;

@@ -4,6 +4,16 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Things a customer does, besides buying, that earn points. */
+export type ActivityKind =
+  | 'BIRTHDAY'
+  | 'EVENT_CHECK_IN'
+  | 'REFERRAL'
+  | 'REVIEW'
+  | 'SIGN_UP'
+  | 'SOCIAL_SHARE'
+  | 'SURVEY';
+
 export type AddListingInput = {
   offerId: string | number;
   perCustomerLimit?: number | null | undefined;
@@ -117,6 +127,18 @@ export type OfferBenefitKind =
   | 'AMOUNT_OFF'
   | 'FREE_ITEM'
   | 'PERCENT_OFF';
+
+export type SetActivityRuleInput = {
+  /** false switches the rule off. */
+  active?: boolean | null | undefined;
+  /** At most this many awards per period; null: no cap. */
+  capPerPeriod?: number | null | undefined;
+  currency: string;
+  kind: ActivityKind;
+  /** The cap counts the last N days; null: for life. Needs capPerPeriod. */
+  periodDays?: number | null | undefined;
+  points: number;
+};
 
 export type StoreEligibilityInput = {
   minBalance?: number | null | undefined;
@@ -275,6 +297,13 @@ export type EligibleRewardStoresQueryVariables = Exact<{
 
 export type EligibleRewardStoresQuery = { me: { eligibleRewardStores: { edges: Array<{ cursor: string, node: { id: string, code: string, name: string, currency: { code: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type SetActivityRuleMutationVariables = Exact<{
+  input: SetActivityRuleInput;
+}>;
+
+
+export type SetActivityRuleMutation = { setActivityRule: { rule: { id: string, kind: ActivityKind, points: number, capPerPeriod: number | null, periodDays: number | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
 export type AddListingMutationVariables = Exact<{
   input: AddListingInput;
 }>;
@@ -294,6 +323,15 @@ export type PurchaseOfferMutationVariables = Exact<{
 
 
 export type PurchaseOfferMutation = { purchaseOffer: { purchase: { id: string, pointsPaid: number, issuedOffer: { id: string, code: string, status: IssuedOfferStatus, expiresAt: string | null, offer: { id: string, name: string, version: number } } } | null, balance: { available: number, currency: { code: string } } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type RecordActivityMutationVariables = Exact<{
+  customerExternalId: string;
+  kind: ActivityKind;
+  reference: string;
+}>;
+
+
+export type RecordActivityMutation = { recordActivity: { pointsAwarded: number | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type CustomerByExternalIdQueryVariables = Exact<{
   externalId: string;
@@ -641,6 +679,24 @@ export const EligibleRewardStoresDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EligibleRewardStoresQuery, EligibleRewardStoresQueryVariables>;
+export const SetActivityRuleDocument = new TypedDocumentString(`
+    mutation SetActivityRule($input: SetActivityRuleInput!) {
+  setActivityRule(input: $input) {
+    rule {
+      id
+      kind
+      points
+      capPerPeriod
+      periodDays
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetActivityRuleMutation, SetActivityRuleMutationVariables>;
 export const AddListingDocument = new TypedDocumentString(`
     mutation AddListing($input: AddListingInput!) {
   addListing(input: $input) {
@@ -708,6 +764,20 @@ export const PurchaseOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PurchaseOfferMutation, PurchaseOfferMutationVariables>;
+export const RecordActivityDocument = new TypedDocumentString(`
+    mutation RecordActivity($customerExternalId: String!, $kind: ActivityKind!, $reference: String!) {
+  recordActivity(
+    input: {customerExternalId: $customerExternalId, kind: $kind, reference: $reference}
+  ) {
+    pointsAwarded
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RecordActivityMutation, RecordActivityMutationVariables>;
 export const CustomerByExternalIdDocument = new TypedDocumentString(`
     query CustomerByExternalId($externalId: String!) {
   customer(externalId: $externalId) {

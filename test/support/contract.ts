@@ -23,10 +23,8 @@ export const PENDING_OPERATIONS: Record<string, string> = {
   SubmitTransaction: 'issue 4',
   TransactionStatus: 'issue 4',
   ReverseTransaction: 'issue 4',
-  RecordActivity: 'issue 4',
   SetEconomyRule: 'issue 4',
   CreateCampaign: 'issue 4',
-  SetActivityRule: 'issue 4',
   RegisterPersistedOperations: 'persisted operations issue',
   ProgramStats: 'analytics issue',
 };
