@@ -1,6 +1,8 @@
 import { Migration20261123190136 } from './Migration20261123190136.js';
 import { Migration20261123192258 } from './Migration20261123192258.js';
 import { Migration20261123193108 } from './Migration20261123193108.js';
+import { Migration20261123193225 } from './Migration20261123193225.js';
+import { Migration20261123193226 } from './Migration20261123193226.js';
 import { Migration20261123193355 } from './Migration20261123193355.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
@@ -8,5 +10,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261123190136', class: Migration20261123190136 },
   { name: 'Migration20261123192258', class: Migration20261123192258 },
   { name: 'Migration20261123193108', class: Migration20261123193108 },
+  { name: 'Migration20261123193225', class: Migration20261123193225 },
+  { name: 'Migration20261123193226', class: Migration20261123193226 },
   { name: 'Migration20261123193355', class: Migration20261123193355 },
 ];

@@ -1,6 +1,8 @@
+import { Activity, ActivityAward, ActivityRule } from '../activities/activity.entity.js';
 import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { Customer } from '../customers/customer.entity.js';
 import { OutboxEvent } from '../events/outbox-event.entity.js';
+import { GiftClaim, GiftClaimCount, GiftList, GiftListOption } from '../gifts/gift-list.entity.js';
 import { IdempotencyRecord } from '../idempotency/idempotency-record.entity.js';
 import { Job } from '../jobs/job.entity.js';
 import { Offer, OfferVersion } from '../offers/offer.entity.js';
@@ -18,9 +20,16 @@ import { Tier } from '../tiers/tier.entity.js';
 import { IssuedOffer } from '../wallet/issued-offer.entity.js';
 
 export const ENTITIES = [
+  Activity,
+  ActivityAward,
+  ActivityRule,
   AuditEntry,
   Customer,
   OutboxEvent,
+  GiftClaim,
+  GiftClaimCount,
+  GiftList,
+  GiftListOption,
   IdempotencyRecord,
   Job,
   Offer,

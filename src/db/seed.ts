@@ -1,9 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pino from 'pino';
+import { ActivityKind } from '../activities/activity.entity.js';
+import { setActivityRule } from '../activities/activity.service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Ctx } from '../context.js';
 import { upsertCustomer } from '../customers/customer.service.js';
+import { createGiftList } from '../gifts/gift.service.js';
 import { Loaders } from '../graphql/loaders.js';
 import { OfferBenefitKind } from '../offers/offer.entity.js';
 import { createOffer } from '../offers/offer.service.js';
@@ -22,8 +25,9 @@ export const DEMO = {
 
 /**
  * The demo coffee program: one currency, two tiers, two stores with different eligibility, five
- * offers and three customers with balances. Runs once per database: a transaction-level advisory
- * lock and the BEANS currency make a second run (or two instances at once) a no-op.
+ * offers, two gift lists, activity rules and three customers with balances. Runs once per
+ * database: a transaction-level advisory lock and the BEANS currency make a second run (or two
+ * instances at once) a no-op.
  */
 export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Promise<boolean> {
   const em = orm.em.fork();
@@ -78,6 +82,12 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
     await addListing(ctx, { storeId: everyday.id, offerId: twoOff.offerId, priceInPoints: 200, sortOrder: 3, perCustomerLimit: 5 });
     await addListing(ctx, { storeId: gold.id, offerId: latte.offerId, priceInPoints: 300, sortOrder: 1 });
     await addListing(ctx, { storeId: gold.id, offerId: cup.offerId, priceInPoints: 800, sortOrder: 2, stock: 50, perCustomerLimit: 1 });
+
+    await createGiftList(ctx, { currency: DEMO.currency, name: 'Every 100 beans', threshold: 100, offerIds: [pastry.offerId, twoOff.offerId] });
+    await createGiftList(ctx, { currency: DEMO.currency, name: 'At 1000 beans', threshold: 1000, offerIds: [latte.offerId, cup.offerId], maxClaims: 1 });
+    await setActivityRule(ctx, { currency: DEMO.currency, kind: ActivityKind.SIGN_UP, points: 50, capPerPeriod: 1 });
+    await setActivityRule(ctx, { currency: DEMO.currency, kind: ActivityKind.REVIEW, points: 20, capPerPeriod: 3, periodDays: 30 });
+    await setActivityRule(ctx, { currency: DEMO.currency, kind: ActivityKind.BIRTHDAY, points: 100 });
 
     const customers = [
       { externalId: DEMO.customers.alice, name: 'Alice Martin', email: 'alice@example.com', birthDate: '1990-04-12', segments: ['students'], earned: 420 },

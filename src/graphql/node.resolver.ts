@@ -1,5 +1,7 @@
 import { Arg, Ctx as Context, ID, Query, Resolver } from 'type-graphql';
+import { activityRulesByIds } from '../activities/activity.service.js';
 import type { Ctx } from '../context.js';
+import { giftListsById, giftListsFor } from '../gifts/gift.service.js';
 import { partnersByIds } from '../partners/partner.service.js';
 import { transactionsByIds } from '../transactions/transaction.service.js';
 import { badInput } from './errors.js';
@@ -46,6 +48,14 @@ async function resolveNode(ctx: Ctx, globalId: string) {
       const row = await l.purchase.load(id);
       return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;
     }
+    case 'GiftList': {
+      // Customers see a list with their progress (if it has options they can pick); staff see it as configured.
+      const now = ctx.clock.now();
+      if (ctx.caller.kind === 'customer') return asNode(type, (await giftListsFor(ctx.em, ctx.caller.customerId, now, [id]))[0]);
+      return staff ? asNode(type, (await giftListsById(ctx.em, [id], now))[0]) : null;
+    }
+    case 'ActivityRule':
+      return staff ? asNode(type, (await activityRulesByIds(ctx.em, [id]))[0]) : null;
     case 'LedgerEntry': {
       const row = await l.ledgerEntry.load(id);
       return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;

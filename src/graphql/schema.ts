@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { ActivityRuleResolver } from '../activities/activity.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { CustomerResolver } from '../customers/customer.resolver.js';
+import { CustomerGiftListsResolver, GiftListResolver } from '../gifts/gift.resolver.js';
 import { OfferResolver } from '../offers/offer.resolver.js';
 import { PartnerResolver } from '../partners/partner.resolver.js';
 import { LedgerEntryResolver, PointBalanceResolver, PointCurrencyResolver } from '../points/points.resolver.js';
@@ -32,6 +34,9 @@ export const RESOLVERS = [
   CampaignResolver,
   TransactionResolver,
   TransactionAwardResolver,
+  GiftListResolver,
+  CustomerGiftListsResolver,
+  ActivityRuleResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { BIRTHDAY_JOB, BIRTHDAY_SCHEDULE, birthdayPointsJob } from '../activities/birthday.job.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { EXPIRE_POINTS, expirePointsJob, RELEASE_PENDING, releasePendingJob } from '../points/points.jobs.js';
@@ -19,6 +20,7 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   [EXPIRE_POINTS]: expirePointsJob,
   [RELEASE_PENDING]: releasePendingJob,
   [RECOMPUTE_TIERS]: recomputeTiersJob,
+  [BIRTHDAY_JOB]: birthdayPointsJob,
 };
 
 /** Jobs that run on a clock, on the same queue (each slot once, across all instances). */
@@ -28,6 +30,7 @@ export const SCHEDULES: Schedule[] = [
   { kind: EXPIRE_POINTS, everyMs: 15 * MINUTE },
   { kind: RELEASE_PENDING, everyMs: MINUTE },
   { kind: RECOMPUTE_TIERS, everyMs: 24 * 60 * MINUTE },
+  BIRTHDAY_SCHEDULE,
 ];
 
 export interface Jobs {

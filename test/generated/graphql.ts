@@ -4,6 +4,16 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Things a customer does, besides buying, that earn points. */
+export type ActivityKind =
+  | 'BIRTHDAY'
+  | 'EVENT_CHECK_IN'
+  | 'REFERRAL'
+  | 'REVIEW'
+  | 'SIGN_UP'
+  | 'SOCIAL_SHARE'
+  | 'SURVEY';
+
 export type AddListingInput = {
   offerId: string | number;
   perCustomerLimit?: number | null | undefined;
@@ -74,6 +84,16 @@ export type CreateCurrencyInput = {
   moneyCurrency: string;
   name: string;
   pointValue: string;
+};
+
+export type CreateGiftListInput = {
+  currency: string;
+  /** Claims each customer may make; null: no limit. */
+  maxClaims?: number | null | undefined;
+  name: string;
+  /** The offers to pick from, in the order they are shown. */
+  offerIds: Array<string | number>;
+  threshold: number;
 };
 
 export type CreateOfferInput = {
@@ -156,6 +176,18 @@ export type Rounding =
   | 'CEIL'
   | 'FLOOR'
   | 'ROUND';
+
+export type SetActivityRuleInput = {
+  /** false switches the rule off. */
+  active?: boolean | null | undefined;
+  /** At most this many awards per period; null: no cap. */
+  capPerPeriod?: number | null | undefined;
+  currency: string;
+  kind: ActivityKind;
+  /** The cap counts the last N days; null: for life. Needs capPerPeriod. */
+  periodDays?: number | null | undefined;
+  points: number;
+};
 
 export type SetEconomyRuleInput = {
   categoryMultipliers?: Array<CategoryMultiplierInput> | null | undefined;
@@ -249,6 +281,15 @@ export type RemoveListingMutationVariables = Exact<{
 
 export type RemoveListingMutation = { removeListing: { listing: { id: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type ClaimGiftMutationVariables = Exact<{
+  giftListId: string | number;
+  optionId: string | number;
+  idempotencyKey: string;
+}>;
+
+
+export type ClaimGiftMutation = { claimGift: { issuedOffer: { id: string, code: string, status: IssuedOfferStatus } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
 export type CreateCampaignMutationVariables = Exact<{
   input: CreateCampaignInput;
 }>;
@@ -285,6 +326,13 @@ export type RedeemOfferMutationVariables = Exact<{
 
 
 export type RedeemOfferMutation = { redeemOffer: { issuedOffer: { id: string, code: string, status: IssuedOfferStatus, redeemedAt: string | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type CreateGiftListMutationVariables = Exact<{
+  input: CreateGiftListInput;
+}>;
+
+
+export type CreateGiftListMutation = { createGiftList: { giftList: { id: string, name: string, threshold: number } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type AdjustPointsMutationVariables = Exact<{
   input: AdjustPointsInput;
@@ -382,6 +430,13 @@ export type EligibleRewardStoresQueryVariables = Exact<{
 
 export type EligibleRewardStoresQuery = { me: { eligibleRewardStores: { edges: Array<{ cursor: string, node: { id: string, code: string, name: string, currency: { code: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type SetActivityRuleMutationVariables = Exact<{
+  input: SetActivityRuleInput;
+}>;
+
+
+export type SetActivityRuleMutation = { setActivityRule: { rule: { id: string, kind: ActivityKind, points: number, capPerPeriod: number | null, periodDays: number | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
 export type ReleaseOfferMutationVariables = Exact<{
   code: string;
   lockId: string;
@@ -397,6 +452,11 @@ export type AddListingMutationVariables = Exact<{
 
 export type AddListingMutation = { addListing: { listing: { id: string, priceInPoints: number, stockRemaining: number | null, perCustomerLimit: number | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type GiftListsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type GiftListsQuery = { me: { giftLists: Array<{ id: string, name: string, threshold: number, unlocked: boolean | null, claimableCount: number | null, pointsToNext: number | null, options: Array<{ id: string, name: string }> }> } | null };
+
 export type PurchaseOfferMutationVariables = Exact<{
   listingId: string | number;
   idempotencyKey: string;
@@ -404,6 +464,15 @@ export type PurchaseOfferMutationVariables = Exact<{
 
 
 export type PurchaseOfferMutation = { purchaseOffer: { purchase: { id: string, pointsPaid: number, issuedOffer: { id: string, code: string, status: IssuedOfferStatus, expiresAt: string | null, offer: { id: string, name: string, version: number } } } | null, balance: { available: number, currency: { code: string } } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type RecordActivityMutationVariables = Exact<{
+  customerExternalId: string;
+  kind: ActivityKind;
+  reference: string;
+}>;
+
+
+export type RecordActivityMutation = { recordActivity: { pointsAwarded: number | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type CustomerByExternalIdQueryVariables = Exact<{
   externalId: string;
@@ -473,6 +542,24 @@ export const RemoveListingDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RemoveListingMutation, RemoveListingMutationVariables>;
+export const ClaimGiftDocument = new TypedDocumentString(`
+    mutation ClaimGift($giftListId: ID!, $optionId: ID!, $idempotencyKey: String!) {
+  claimGift(
+    input: {giftListId: $giftListId, optionId: $optionId, idempotencyKey: $idempotencyKey}
+  ) {
+    issuedOffer {
+      id
+      code
+      status
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClaimGiftMutation, ClaimGiftMutationVariables>;
 export const CreateCampaignDocument = new TypedDocumentString(`
     mutation CreateCampaign($input: CreateCampaignInput!) {
   createCampaign(input: $input) {
@@ -561,6 +648,22 @@ export const RedeemOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RedeemOfferMutation, RedeemOfferMutationVariables>;
+export const CreateGiftListDocument = new TypedDocumentString(`
+    mutation CreateGiftList($input: CreateGiftListInput!) {
+  createGiftList(input: $input) {
+    giftList {
+      id
+      name
+      threshold
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateGiftListMutation, CreateGiftListMutationVariables>;
 export const AdjustPointsDocument = new TypedDocumentString(`
     mutation AdjustPoints($input: AdjustPointsInput!) {
   adjustPoints(input: $input) {
@@ -837,6 +940,24 @@ export const EligibleRewardStoresDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EligibleRewardStoresQuery, EligibleRewardStoresQueryVariables>;
+export const SetActivityRuleDocument = new TypedDocumentString(`
+    mutation SetActivityRule($input: SetActivityRuleInput!) {
+  setActivityRule(input: $input) {
+    rule {
+      id
+      kind
+      points
+      capPerPeriod
+      periodDays
+    }
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetActivityRuleMutation, SetActivityRuleMutationVariables>;
 export const ReleaseOfferDocument = new TypedDocumentString(`
     mutation ReleaseOffer($code: String!, $lockId: String!) {
   releaseOffer(input: {code: $code, lockId: $lockId}) {
@@ -870,6 +991,24 @@ export const AddListingDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AddListingMutation, AddListingMutationVariables>;
+export const GiftListsDocument = new TypedDocumentString(`
+    query GiftLists {
+  me {
+    giftLists {
+      id
+      name
+      threshold
+      unlocked
+      claimableCount
+      pointsToNext
+      options {
+        id
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GiftListsQuery, GiftListsQueryVariables>;
 export const PurchaseOfferDocument = new TypedDocumentString(`
     mutation PurchaseOffer($listingId: ID!, $idempotencyKey: String!) {
   purchaseOffer(input: {listingId: $listingId, idempotencyKey: $idempotencyKey}) {
@@ -902,6 +1041,20 @@ export const PurchaseOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PurchaseOfferMutation, PurchaseOfferMutationVariables>;
+export const RecordActivityDocument = new TypedDocumentString(`
+    mutation RecordActivity($customerExternalId: String!, $kind: ActivityKind!, $reference: String!) {
+  recordActivity(
+    input: {customerExternalId: $customerExternalId, kind: $kind, reference: $reference}
+  ) {
+    pointsAwarded
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RecordActivityMutation, RecordActivityMutationVariables>;
 export const CustomerByExternalIdDocument = new TypedDocumentString(`
     query CustomerByExternalId($externalId: String!) {
   customer(externalId: $externalId) {

@@ -14,14 +14,9 @@ export const CONTRACT_FILES = ['mobile', 'partner', 'staff'] as const;
  * else in the contract must validate and run; a test keeps this list honest.
  */
 export const PENDING_OPERATIONS: Record<string, string> = {
-  GiftLists: 'issue 4',
-  ClaimGift: 'issue 4',
   BalanceChanged: 'subscriptions issue',
   WalletChanged: 'subscriptions issue',
   TierChanged: 'subscriptions issue',
-  RecordActivity: 'issue 4',
-  SetActivityRule: 'issue 4',
-  CreateGiftList: 'issue 4',
   RegisterPersistedOperations: 'persisted operations issue',
   ProgramStats: 'analytics issue',
 };

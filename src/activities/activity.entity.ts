@@ -1,0 +1,117 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, ManyToOne, OneToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Customer } from '../customers/customer.entity.js';
+import { PointCurrency } from '../points/currency.entity.js';
+import { LedgerEntry } from '../points/ledger-entry.entity.js';
+
+/** Things a customer does, besides buying, that a program rewards. */
+export enum ActivityKind {
+  SIGN_UP = 'SIGN_UP',
+  REFERRAL = 'REFERRAL',
+  REVIEW = 'REVIEW',
+  SOCIAL_SHARE = 'SOCIAL_SHARE',
+  EVENT_CHECK_IN = 'EVENT_CHECK_IN',
+  BIRTHDAY = 'BIRTHDAY',
+  SURVEY = 'SURVEY',
+}
+
+/**
+ * What one kind of activity earns in one currency: `points` per activity, at most `capPerPeriod`
+ * times per `periodDays` days (a cap without a period counts for the customer's whole life).
+ */
+@Entity({ tableName: 'activity_rule' })
+@Unique({ properties: ['currency', 'kind'] })
+@Index({ name: 'activity_rule_kind_idx', properties: ['kind'] })
+@Check({ name: 'activity_rule_points_positive', expression: 'points > 0' })
+@Check({ name: 'activity_rule_cap_positive', expression: 'cap_per_period is null or cap_per_period > 0' })
+@Check({ name: 'activity_rule_period_positive', expression: 'period_days is null or period_days > 0' })
+@Check({ name: 'activity_rule_period_needs_cap', expression: 'period_days is null or cap_per_period is not null' })
+export class ActivityRule {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => PointCurrency, { fieldName: 'currency_code' })
+  currency!: PointCurrency;
+
+  @Enum({ items: () => ActivityKind })
+  kind!: ActivityKind;
+
+  @Property({ type: new BigIntType('number') })
+  points!: number;
+
+  @Property({ type: 'integer', nullable: true })
+  capPerPeriod?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  periodDays?: number | null;
+
+  @Property({ type: 'boolean', default: true })
+  active: boolean & Opt = true;
+
+  @Property({ type: 'text', nullable: true })
+  updatedBy?: string | null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  updatedAt: Date & Opt = new Date();
+}
+
+/**
+ * One recorded activity of a customer, at most once per (customer, kind, reference): a repeat
+ * answers `pointsAwarded` from this row and changes nothing.
+ */
+@Entity({ tableName: 'activity' })
+@Unique({ properties: ['customer', 'kind', 'reference'] })
+@Check({ name: 'activity_reference_not_blank', expression: 'length(reference) > 0' })
+@Check({ name: 'activity_points_positive', expression: 'points_awarded > 0' })
+export class Activity {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Customer;
+
+  @Enum({ items: () => ActivityKind })
+  kind!: ActivityKind;
+
+  /** The caller's id of the occurrence (a review id, an event id, `birthday-2026`). */
+  @Property({ type: 'text' })
+  reference!: string;
+
+  @Property({ type: new BigIntType('number') })
+  pointsAwarded!: number;
+
+  /** Who reported it: `partner:<id>`, or `system` for scheduled awards. */
+  @Property({ type: 'text' })
+  actor!: string;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+}
+
+/** The points one rule awarded for one activity: the rows each rule's cap is counted on. */
+@Entity({ tableName: 'activity_award' })
+@Index({ name: 'activity_award_cap_idx', properties: ['customer', 'rule', 'createdAt'] })
+@Check({ name: 'activity_award_points_positive', expression: 'points > 0' })
+export class ActivityAward {
+  @ManyToOne(() => Activity, { primary: true, deleteRule: 'restrict' })
+  activity!: Activity;
+
+  @ManyToOne(() => ActivityRule, { primary: true, deleteRule: 'restrict' })
+  rule!: ActivityRule;
+
+  /** Denormalised owner, so customer-owned rows stay keyed by customer (sharding). */
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Customer;
+
+  @Property({ type: new BigIntType('number') })
+  points!: number;
+
+  @OneToOne(() => LedgerEntry, { owner: true, deleteRule: 'restrict' })
+  ledgerEntry!: LedgerEntry;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+}

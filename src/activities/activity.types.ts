@@ -1,0 +1,94 @@
+import { Max, MaxLength, Min, MinLength, Matches } from 'class-validator';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
+import { MAX_POINTS } from '../points/points.types.js';
+import { ActivityKind } from './activity.entity.js';
+
+registerEnumType(ActivityKind, { name: 'ActivityKind', description: 'Things a customer does, besides buying, that earn points.' });
+
+@ObjectType({ implements: Node, description: 'What one kind of activity earns in one currency.' })
+export class ActivityRule extends Node {
+  @Field(() => ActivityKind)
+  kind!: ActivityKind;
+
+  @Field(() => Int, { description: 'Points each activity earns (qualifying: they count for tiers).' })
+  points!: number;
+
+  @Field(() => Int, { nullable: true, description: 'At most this many awards per period; null: no cap.' })
+  capPerPeriod!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'The period of the cap, the last N days; null with a cap: the cap is for life.' })
+  periodDays!: number | null;
+
+  @Field({ description: 'An inactive rule awards nothing.' })
+  active!: boolean;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+}
+
+@InputType()
+export class SetActivityRuleInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(20)
+  currency!: string;
+
+  @Field(() => ActivityKind)
+  kind!: ActivityKind;
+
+  @Field(() => Int)
+  @Min(1)
+  @Max(MAX_POINTS)
+  points!: number;
+
+  @Field(() => Int, { nullable: true, description: 'At most this many awards per period; null: no cap.' })
+  @Min(1)
+  @Max(1_000_000)
+  capPerPeriod?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'The cap counts the last N days; null: for life. Needs capPerPeriod.' })
+  @Min(1)
+  @Max(3650)
+  periodDays?: number | null;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'false switches the rule off.' })
+  active?: boolean | null;
+}
+
+@ObjectType()
+export class SetActivityRulePayload {
+  @Field(() => ActivityRule, { nullable: true })
+  rule?: ActivityRule | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class RecordActivityInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  customerExternalId!: string;
+
+  @Field(() => ActivityKind)
+  kind!: ActivityKind;
+
+  @Field({ description: "The partner's id of this occurrence: each (customer, kind, reference) earns once." })
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(/\S/, { message: 'reference must not be blank' })
+  reference!: string;
+}
+
+@ObjectType()
+export class RecordActivityPayload {
+  @Field(() => Int, { nullable: true, description: 'Points this activity earned (on a repeat: what the first report earned).' })
+  pointsAwarded?: number | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

@@ -1,0 +1,56 @@
+import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import type { CustomerRow } from '../customers/customer.service.js';
+import { Customer } from '../customers/customer.types.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireCustomer, requireOperator, requireStaff } from '../graphql/guards.js';
+import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { PointCurrency } from '../points/points.types.js';
+import { claimGift, createGiftList, giftListsById, giftListsFor, type GiftListRow } from './gift.service.js';
+import { ClaimGiftInput, ClaimGiftPayload, CreateGiftListInput, CreateGiftListPayload, GiftList } from './gift.types.js';
+
+@Resolver(() => GiftList)
+export class GiftListResolver {
+  @Query(() => [GiftList], { description: 'Staff: every gift list, lowest threshold first.' })
+  giftLists(@Context() ctx: Ctx) {
+    requireStaff(ctx);
+    return giftListsById(ctx.em, null, ctx.clock.now());
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() list: GiftListRow) {
+    return toGlobalId('GiftList', list.id);
+  }
+
+  @FieldResolver(() => PointCurrency, { description: 'The currency the threshold is in.' })
+  currency(@Root() list: GiftListRow, @Context() ctx: Ctx) {
+    return ctx.loaders.currency.load(list.currencyCode);
+  }
+
+  @Mutation(() => CreateGiftListPayload, { description: 'Operators: a threshold gift list; recorded in the audit log.' })
+  createGiftList(@Arg('input') input: CreateGiftListInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const offerIds = input.offerIds.map((id, i) => fromGlobalId(id, 'Offer', `offerIds[${i}]`));
+    return payloadOf(async () => ({ giftList: await createGiftList(ctx, { ...input, offerIds }) }));
+  }
+
+  @Mutation(() => ClaimGiftPayload, { description: 'Spend a list\'s threshold and take one of its offers; idempotent per key.' })
+  claimGift(@Arg('input') input: ClaimGiftInput, @Context() ctx: Ctx) {
+    const customer = requireCustomer(ctx);
+    const giftListId = fromGlobalId(input.giftListId, 'GiftList', 'giftListId');
+    const offerId = fromGlobalId(input.optionId, 'Offer', 'optionId');
+    return payloadOf(async () => {
+      const outcome = await claimGift(ctx, customer, giftListId, offerId, input.idempotencyKey);
+      const [giftList] = await giftListsFor(ctx.em, customer.customerId, ctx.clock.now(), [outcome.giftListId]);
+      return { issuedOffer: await ctx.loaders.issuedOffer.load(outcome.issuedOfferId), balance: outcome.balance, giftList };
+    });
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerGiftListsResolver {
+  @FieldResolver(() => [GiftList], { description: 'Gift lists this customer can pick from, lowest threshold first, with their progress.' })
+  giftLists(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    return giftListsFor(ctx.em, customer.id, ctx.clock.now());
+  }
+}

@@ -1,0 +1,218 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../audit/audit.service.js';
+import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
+import { CustomerStatus } from '../customers/customer.entity.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
+import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
+import { postEntry, type Posted } from '../points/ledger.service.js';
+import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
+import { issueOffer } from '../wallet/wallet.service.js';
+
+/** Where a customer stands with a list: what the app shows beside it. */
+export interface GiftProgress {
+  unlocked: boolean;
+  claimableCount: number;
+  pointsToNext: number | null;
+  claimedByMe: number;
+}
+
+/** A gift list; the progress fields are the viewing customer's, null when staff read the list on its own. */
+export interface GiftListRow extends Nullable<GiftProgress> {
+  id: number;
+  currencyCode: string;
+  name: string;
+  threshold: number;
+  maxClaims: number | null;
+  createdAt: Date;
+  /** Offers that can be picked now, at their current version, in the list's order. */
+  options: OfferVersionRow[];
+}
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+const NO_PROGRESS: Nullable<GiftProgress> = { unlocked: null, claimableCount: null, pointsToNext: null, claimedByMe: null };
+
+/**
+ * A list is unlocked while the balance reaches the threshold. The balance pays for
+ * floor(available / threshold) claims, capped by what is left of `maxClaims`; `pointsToNext` is
+ * what one claim more than that would still need, null when `maxClaims` allows no more.
+ */
+export function giftProgress(list: { threshold: number; maxClaims: number | null }, available: number, claimed: number): GiftProgress {
+  const left = list.maxClaims == null ? Number.POSITIVE_INFINITY : Math.max(0, list.maxClaims - claimed);
+  const claimableCount = Math.min(Math.floor(available / list.threshold), left);
+  const pointsToNext = claimableCount + 1 > left ? null : (claimableCount + 1) * list.threshold - available;
+  return { unlocked: available >= list.threshold, claimableCount, pointsToNext, claimedByMe: claimed };
+}
+
+/** An option can be picked while its offer's current version has not passed its fixed end. */
+const optionOnShow = (now: Date) => sql`(ov.valid_until is null or ov.valid_until > ${now})`;
+
+interface ListRow extends Omit<GiftListRow, 'options' | keyof GiftProgress> {
+  available: number | null;
+  claimed: number | null;
+}
+
+/**
+ * Gift lists by id (or all of them), lowest threshold first, with their options; with `customerId`,
+ * also that customer's progress on each. Two statements, whatever the number of lists.
+ */
+async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number[] | null; customerId: number | null; now: Date }): Promise<GiftListRow[]> {
+  const { ids, customerId, now } = filter;
+  const lists = await query<ListRow>(
+    em,
+    sql`select g.id, g.currency_code as "currencyCode", g.name, g.threshold, g.max_claims as "maxClaims", g.created_at as "createdAt",
+               case when ${customerId}::bigint is not null then coalesce(a.available, 0) end as available,
+               case when ${customerId}::bigint is not null then coalesce(n.claimed, 0) end as claimed
+          from gift_list g
+          left join point_account a on a.customer_id = ${customerId} and a.currency_code = g.currency_code
+          left join gift_claim_count n on n.gift_list_id = g.id and n.customer_id = ${customerId}
+         where (${ids === null}::boolean or g.id = any(${idList(ids ?? [])}))
+         order by g.threshold, g.id`,
+  );
+  if (lists.length === 0) return [];
+  const options = await query<OfferVersionRow & { giftListId: number }>(
+    em,
+    sql`select o.gift_list_id as "giftListId", ${offerVersionColumns()}
+          from gift_list_option o
+          join offer f on f.id = o.offer_id
+          join offer_version ov on ov.id = f.current_version_id
+         where o.gift_list_id = any(${idList(lists.map((l) => l.id))}) and ${optionOnShow(now)}
+         order by o.gift_list_id, o.position`,
+  );
+  return lists.map(({ available, claimed, ...list }) => ({
+    ...list,
+    ...(available == null || claimed == null ? NO_PROGRESS : giftProgress(list, available, claimed)),
+    options: options.filter((o) => o.giftListId === list.id),
+  }));
+}
+
+/** The lists a customer can pick from (lists with no option on show are left out), with their progress. */
+export async function giftListsFor(em: SqlEntityManager, customerId: number, now: Date, ids: readonly number[] | null = null): Promise<GiftListRow[]> {
+  return (await giftListRows(em, { ids, customerId, now })).filter((list) => list.options.length > 0);
+}
+
+/** Staff: lists as configured, without anyone's progress. */
+export async function giftListsById(em: SqlEntityManager, ids: readonly number[] | null, now: Date): Promise<GiftListRow[]> {
+  return giftListRows(em, { ids, customerId: null, now });
+}
+
+export interface CreateGiftListData {
+  currency: string;
+  name: string;
+  threshold: number;
+  /** Offer ids, in the order the options are shown. */
+  offerIds: number[];
+  maxClaims?: number | null;
+}
+
+export async function createGiftList(ctx: Ctx, data: CreateGiftListData): Promise<GiftListRow> {
+  const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  const offerIds = [...new Set(data.offerIds)];
+  return ctx.em.transactional(async (em) => {
+    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    const found = await query<{ id: number }>(em, sql`select id from offer where id = any(${idList(offerIds)}) and current_version_id is not null`);
+    const known = new Set(found.map((o) => o.id));
+    const missing = data.offerIds.findIndex((id) => !known.has(id));
+    if (missing >= 0) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerIds', String(missing)]);
+
+    const [list] = await query<{ id: number }>(
+      em,
+      sql`insert into gift_list (currency_code, name, threshold, max_claims, created_by, created_at)
+          values (${data.currency}, ${data.name}, ${data.threshold}, ${data.maxClaims ?? null}, ${actor}, ${now}) returning id`,
+    );
+    await query(
+      em,
+      sql`insert into gift_list_option (gift_list_id, offer_id, position)
+          select ${list.id}, offer_id, position - 1 from unnest(${idList(offerIds)}) with ordinality as t(offer_id, position)`,
+    );
+    await recordAudit(em, { actor, action: 'createGiftList', target: `GiftList:${list.id}`, details: { ...data, offerIds }, at: now });
+    return (await giftListsById(em, [list.id], now))[0];
+  });
+}
+
+/** What a claim answers, stored with its idempotency key so a repeat answers the same. */
+export interface GiftClaimOutcome {
+  claimId: number;
+  giftListId: number;
+  issuedOfferId: number;
+  balance: Posted['balance'];
+}
+
+/**
+ * Claims one option of a gift list, whole or not at all, in one transaction: claim the
+ * idempotency key → check the list and the option → spend `threshold` points (oldest-expiring
+ * first) → count the claim against `maxClaims` → issue the offer (current version) → record the
+ * claim. Locks in the order of purchases (key, account, counter), so concurrent claims queue
+ * rather than deadlock. Any refusal rolls everything back and frees the key.
+ */
+export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: number, offerId: number, idempotencyKey: string): Promise<GiftClaimOutcome> {
+  if (customer.status !== CustomerStatus.ACTIVE) {
+    throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot claim gifts right now.');
+  }
+  const now = ctx.clock.now();
+  const scope = `gift:${customer.customerId}`;
+  return ctx.em.transactional(async (em) => {
+    const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, `${giftListId}:${offerId}`, now);
+    if (claim.replay) return claim.result;
+
+    const list = await queryOne<Record<string, unknown>>(
+      em,
+      sql`select g.id, g.name, g.threshold, g.max_claims as "maxClaims", g.currency_code as currency,
+                 (o.offer_id is not null) as "onList", ${optionOnShow(now)} as "onShow",
+                 (select n.claimed from gift_claim_count n where n.gift_list_id = g.id and n.customer_id = ${customer.customerId}) as claimed,
+                 ${offerVersionColumns('offer.')}
+            from gift_list g
+            left join gift_list_option o on o.gift_list_id = g.id and o.offer_id = ${offerId}
+            left join offer f on f.id = o.offer_id
+            left join offer_version ov on ov.id = f.current_version_id
+           where g.id = ${giftListId}`,
+    );
+    if (!list) throw refuse(UserErrorCode.NOT_FOUND, 'No such gift list.', ['input', 'giftListId']);
+    if (!list.onList) throw refuse(UserErrorCode.NOT_FOUND, 'This offer is not an option of this gift list.', ['input', 'optionId']);
+    if (!list.onShow) throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be picked.', ['input', 'optionId']);
+    const maxClaims = list.maxClaims as number | null;
+    const limitReached = () => refuse(UserErrorCode.LIMIT_REACHED, `You can claim from this list at most ${maxClaims} times.`, ['input', 'giftListId']);
+    // Answer a used-up list without spending first; the locked upsert below decides races.
+    if (maxClaims != null && ((list.claimed as number | null) ?? 0) >= maxClaims) throw limitReached();
+
+    const threshold = list.threshold as number;
+    const offer = offerVersionFrom(list, 'offer.');
+    const source = `GiftList:${giftListId}`;
+    const debit = await postEntry(em, {
+      customerId: customer.customerId,
+      currency: list.currency as string,
+      amount: -threshold,
+      kind: LedgerEntryKind.SPEND,
+      source: LedgerSource.GIFT,
+      sourceId: source,
+      reason: `${list.name as string}: ${offer.name}`,
+      actor: actorOf(ctx.caller),
+      now,
+    });
+
+    const counted = await queryOne(
+      em,
+      sql`insert into gift_claim_count as n (gift_list_id, customer_id, claimed) values (${giftListId}, ${customer.customerId}, 1)
+          on conflict (gift_list_id, customer_id) do update set claimed = n.claimed + 1
+          where ${maxClaims}::int is null or n.claimed < ${maxClaims}
+          returning claimed`,
+    );
+    if (!counted) throw limitReached();
+
+    const issued = await issueOffer(em, { customerId: customer.customerId, offer, source: IssuedOfferSource.GIFT, sourceId: source, now });
+    const [row] = await query<{ id: number }>(
+      em,
+      sql`insert into gift_claim (customer_id, gift_list_id, offer_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, created_at)
+          values (${customer.customerId}, ${giftListId}, ${offerId}, ${threshold}, ${debit.entryId}, ${issued.id}, ${idempotencyKey}, ${now})
+          returning id`,
+    );
+    const outcome: GiftClaimOutcome = { claimId: row.id, giftListId, issuedOfferId: issued.id, balance: debit.balance };
+    await completeIdempotencyKey(em, scope, idempotencyKey, outcome);
+    return outcome;
+  });
+}

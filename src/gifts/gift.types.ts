@@ -1,0 +1,110 @@
+import { ArrayMaxSize, ArrayMinSize, Max, MaxLength, Min, MinLength, Matches } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { Offer } from '../offers/offer.types.js';
+import { MAX_POINTS, PointBalance } from '../points/points.types.js';
+import { IssuedOffer } from '../wallet/wallet.types.js';
+
+/** Most options a list may offer: a choice the app can show on one screen. */
+export const MAX_GIFT_OPTIONS = 50;
+
+@ObjectType({
+  implements: Node,
+  description: 'A threshold gift list ("every 10 points: pick one from list A"). The fields about claiming are for the customer reading it; null for staff.',
+})
+export class GiftList extends Node {
+  @Field()
+  name!: string;
+
+  @Field(() => Int, { description: 'Points one claim spends; the list is unlocked while the available balance reaches it.' })
+  threshold!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Claims each customer may make from this list; null: no limit.' })
+  maxClaims!: number | null;
+
+  @Field(() => [Offer], { description: 'The offers to pick from (option id = the offer id), at their current version.' })
+  options!: Offer[];
+
+  @Field(() => Boolean, { nullable: true, description: 'The available balance reaches the threshold.' })
+  unlocked!: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'How many claims the balance pays for, capped by what is left of maxClaims.' })
+  claimableCount!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Points still needed for one claim more than claimableCount; null when maxClaims allows no more.',
+  })
+  pointsToNext!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Claims already made from this list.' })
+  claimedByMe!: number | null;
+}
+
+@InputType()
+export class CreateGiftListInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(20)
+  currency!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name!: string;
+
+  @Field(() => Int)
+  @Min(1)
+  @Max(MAX_POINTS)
+  threshold!: number;
+
+  @Field(() => [ID], { description: 'The offers to pick from, in the order they are shown.' })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_GIFT_OPTIONS)
+  offerIds!: string[];
+
+  @Field(() => Int, { nullable: true, description: 'Claims each customer may make; null: no limit.' })
+  @Min(1)
+  @Max(1_000_000)
+  maxClaims?: number | null;
+}
+
+@ObjectType()
+export class CreateGiftListPayload {
+  @Field(() => GiftList, { nullable: true })
+  giftList?: GiftList | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class ClaimGiftInput {
+  @Field(() => ID)
+  giftListId!: string;
+
+  @Field(() => ID, { description: 'The id of the offer picked from the list.' })
+  optionId!: string;
+
+  @Field({ description: 'Repeats with the same key return the first result and claim nothing more.' })
+  @MinLength(1)
+  @MaxLength(200)
+  idempotencyKey!: string;
+}
+
+@ObjectType()
+export class ClaimGiftPayload {
+  @Field(() => IssuedOffer, { nullable: true, description: 'The offer put in the wallet.' })
+  issuedOffer?: IssuedOffer | null;
+
+  @Field(() => PointBalance, { nullable: true, description: 'The balance right after this claim.' })
+  balance?: PointBalance | null;
+
+  @Field(() => GiftList, { nullable: true, description: 'The list as it stands now for you.' })
+  giftList?: GiftList | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
