@@ -2,7 +2,7 @@ import pino from 'pino';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
-import { DEMO, seedDemo } from './db/seed.js';
+import { DEMO, demoPartnerKey, seedDemo } from './db/seed.js';
 import { signToken } from './http/auth.js';
 import { startGateway } from './http/server.js';
 import { startJobs } from './jobs/registry.js';
@@ -46,6 +46,8 @@ if (config.seedDemo && !config.jwtJwksUrl) {
       `  customer (${DEMO.customers.alice}): ${tokens.customer}`,
       `  operator (${DEMO.staff.operator}): ${tokens.operator}`,
       `  analyst  (${DEMO.staff.analyst}): ${tokens.analyst}`,
+      '',
+      `Demo POS partner API key, send as "x-api-key: <key>": ${demoPartnerKey(config)}`,
       '',
       'Try:',
       `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer ${tokens.customer}" \\`,

@@ -15,6 +15,9 @@ import { postEntry } from '../points/ledger.service.js';
 import { createCurrency } from '../points/points.service.js';
 import { addListing, createRewardStore } from '../stores/store.service.js';
 import { createTier } from '../tiers/tier.service.js';
+import { createHmac } from 'node:crypto';
+import { createPartner, PARTNER_SCOPES } from '../partners/partner.service.js';
+import { createCampaign, setEconomyRule } from '../rules/rule.service.js';
 import { query, sql } from './sql.js';
 
 export const DEMO = {
@@ -24,8 +27,17 @@ export const DEMO = {
 } as const;
 
 /**
+ * The demo POS partner's API key, derived from the JWT secret so that every start can print it
+ * while the database keeps only its hash, as for any partner. Development only, like the tokens.
+ */
+export function demoPartnerKey(config: Config): string {
+  return `rg_${createHmac('sha256', config.jwtSecret).update('demo-pos-partner').digest('base64url').slice(0, 32)}`;
+}
+
+/**
  * The demo coffee program: one currency, two tiers, two stores with different eligibility, five
- * offers, two gift lists, activity rules and three customers with balances. Runs once per
+ * offers, two gift lists, activity rules, an economy rule and two campaigns, a POS partner and three
+ * customers with balances. Runs once per
  * database: a transaction-level advisory lock and the BEANS currency make a second run (or two
  * instances at once) a no-op.
  */
@@ -88,6 +100,32 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
     await setActivityRule(ctx, { currency: DEMO.currency, kind: ActivityKind.SIGN_UP, points: 50, capPerPeriod: 1 });
     await setActivityRule(ctx, { currency: DEMO.currency, kind: ActivityKind.REVIEW, points: 20, capPerPeriod: 3, periodDays: 30 });
     await setActivityRule(ctx, { currency: DEMO.currency, kind: ActivityKind.BIRTHDAY, points: 100 });
+    await setEconomyRule(ctx, {
+      currency: DEMO.currency,
+      pointsPerUnit: '10',
+      categoryMultipliers: [{ category: 'PASTRY', multiplier: 2 }],
+      excludedSkus: ['GIFT-CARD'],
+    });
+    const since = new Date(now.getTime() - 86_400_000); // a till's clock may lag a little
+    const year = new Date(Date.UTC(now.getUTCFullYear() + 1, 0, 1));
+    await createCampaign(ctx, {
+      name: 'Coffee bonus',
+      currency: DEMO.currency,
+      startsAt: since,
+      endsAt: year,
+      conditions: { categories: ['COFFEE'], minSpend: '3.00' },
+      outcome: { bonusPoints: 25 },
+      limits: { perCustomer: 10 },
+    });
+    await createCampaign(ctx, {
+      name: 'First visit treat',
+      currency: DEMO.currency,
+      startsAt: since,
+      endsAt: year,
+      conditions: { firstPurchase: true },
+      outcome: { offerId: pastry.offerId },
+    });
+    await createPartner(ctx, { name: 'Demo POS', scopes: [...PARTNER_SCOPES] }, demoPartnerKey(config));
 
     const customers = [
       { externalId: DEMO.customers.alice, name: 'Alice Martin', email: 'alice@example.com', birthDate: '1990-04-12', segments: ['students'], earned: 420 },

@@ -39,6 +39,24 @@ describe('the gateway process', () => {
       expect(await res.json()).toEqual({ data: { me: { externalId: 'cust-alice', balances: [{ available: 420 }] } } });
       expect((await fetch(new URL('/readyz', url))).status).toBe(200);
 
+      // the printed POS key works, and the process's own job worker processes a sale
+      const apiKey = /x-api-key: <key>": (\S+)/.exec(output)?.[1];
+      const pos = (query: string, variables: unknown) =>
+        fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey! }, body: JSON.stringify({ query, variables }) }).then(
+          (r) => r.json() as Promise<{ data: Record<string, { status?: string; pointsAwarded?: number }> }>,
+        );
+      const submitted = await pos(
+        `mutation($input: SubmitTransactionInput!) { submitTransaction(input: $input) { transaction { status } userErrors { code } } }`,
+        { input: { externalId: 'till-1', customerExternalId: 'cust-alice', occurredAt: new Date().toISOString(), currency: 'EUR', lines: [{ sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '3.50' }] } },
+      );
+      expect(submitted.data.submitTransaction).toMatchObject({ transaction: { status: 'RECEIVED' } });
+      let sale: { status?: string; pointsAwarded?: number } = {};
+      for (let i = 0; i < 100 && sale.status !== 'PROCESSED'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        sale = (await pos(`query { transaction(externalId: "till-1") { status pointsAwarded } }`, {})).data.transaction;
+      }
+      expect(sale).toEqual({ status: 'PROCESSED', pointsAwarded: 60 }); // 35 for the latte + the 25 coffee bonus
+
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(output).toContain('"msg":"stopped"');
