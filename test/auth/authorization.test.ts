@@ -12,7 +12,7 @@ import {
   UpdateOfferDocument,
   UpsertCustomerDocument,
 } from '../generated/graphql.js';
-import { ledgerViolations, ok, startTestGateway, TEST_JWT_SECRET, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { type GqlResult, ledgerViolations, ok, startTestGateway, TEST_JWT_SECRET, type TestGateway, writeCounts } from '../support/gateway.js';
 import { createCustomer, simpleShop, unique } from '../support/program.js';
 
 /**
@@ -75,26 +75,6 @@ const secret = new TextEncoder().encode(TEST_JWT_SECRET);
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** Everything the staff-only mutations could write, counted. */
-async function writeCounts(t: TestGateway) {
-  const [row] = await t.sql(`
-    select (select count(*) from customer)::int as customers,
-           (select count(*) from point_currency)::int as currencies,
-           (select count(*) from tier)::int as tiers,
-           (select count(*) from offer)::int as offers,
-           (select count(*) from offer_version)::int as "offerVersions",
-           (select count(*) from reward_store)::int as stores,
-           (select count(*) from listing)::int as listings,
-           (select count(*) from listing where removed_at is not null)::int as "removedListings",
-           (select count(*) from ledger_entry)::int as "ledgerEntries",
-           (select coalesce(sum(available), 0)::int from point_account) as "pointsAvailable",
-           (select count(*) from offer_purchase)::int as purchases,
-           (select count(*) from issued_offer)::int as "issuedOffers",
-           (select count(*) from idempotency_record)::int as "idempotencyRecords",
-           (select count(*) from audit_entry)::int as "auditEntries",
-           (select count(*) from outbox_event)::int as events`);
-  return row;
-}
 
 describe('authorization', () => {
   let t: TestGateway;

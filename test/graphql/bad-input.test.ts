@@ -13,7 +13,7 @@ import {
   UpsertCustomerDocument,
   WalletDocument,
 } from '../generated/graphql.js';
-import { ledgerViolations, ok, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { type GqlResult, ledgerViolations, ok, startTestGateway, type TestGateway, writeCounts } from '../support/gateway.js';
 import { addListing, createCustomer, simpleShop, unique } from '../support/program.js';
 
 /**
@@ -76,26 +76,6 @@ function expectBadVariables(res: GqlResult<unknown>) {
 const globalId = (text: string) => Buffer.from(text).toString('base64url');
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** Everything a mutation could write, counted. */
-async function writeCounts(t: TestGateway) {
-  const [row] = await t.sql(`
-    select (select count(*) from customer)::int as customers,
-           (select count(*) from point_currency)::int as currencies,
-           (select count(*) from tier)::int as tiers,
-           (select count(*) from offer_version)::int as "offerVersions",
-           (select count(*) from reward_store)::int as stores,
-           (select count(*) from listing)::int as listings,
-           (select count(*) from listing where removed_at is not null)::int as "removedListings",
-           (select count(*) from ledger_entry)::int as "ledgerEntries",
-           (select coalesce(sum(available), 0)::int from point_account) as "pointsAvailable",
-           (select coalesce(sum(stock_remaining), 0)::int from listing) as "stockRemaining",
-           (select count(*) from offer_purchase)::int as purchases,
-           (select count(*) from issued_offer)::int as "issuedOffers",
-           (select count(*) from idempotency_record)::int as "idempotencyRecords",
-           (select count(*) from audit_entry)::int as "auditEntries",
-           (select count(*) from outbox_event)::int as events`);
-  return row;
-}
 
 describe('bad input', () => {
   let t: TestGateway;

@@ -156,3 +156,25 @@ export function dataOf<T>(result: GqlResult<T>): T {
   if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
   return result.data as T;
 }
+
+/** Everything a request could write, counted: a refused request must leave these unchanged. */
+export async function writeCounts(t: TestGateway): Promise<Record<string, number>> {
+  const [row] = await t.sql<Record<string, number>>(`
+    select (select count(*) from customer)::int as customers,
+           (select count(*) from point_currency)::int as currencies,
+           (select count(*) from tier)::int as tiers,
+           (select count(*) from offer)::int as offers,
+           (select count(*) from offer_version)::int as "offerVersions",
+           (select count(*) from reward_store)::int as stores,
+           (select count(*) from listing)::int as listings,
+           (select count(*) from listing where removed_at is not null)::int as "removedListings",
+           (select count(*) from ledger_entry)::int as "ledgerEntries",
+           (select coalesce(sum(available), 0)::int from point_account) as "pointsAvailable",
+           (select coalesce(sum(stock_remaining), 0)::int from listing) as "stockRemaining",
+           (select count(*) from offer_purchase)::int as purchases,
+           (select count(*) from issued_offer)::int as "issuedOffers",
+           (select count(*) from idempotency_record)::int as "idempotencyRecords",
+           (select count(*) from audit_entry)::int as "auditEntries",
+           (select count(*) from outbox_event)::int as events`);
+  return row;
+}
