@@ -23,6 +23,8 @@ const LIVE: readonly IssuedOfferStatus[] = [IssuedOfferStatus.ISSUED, IssuedOffe
 interface TillRow extends IssuedOfferRow {
   lockId: string | null;
   lockPartnerId: number | null;
+  /** A SUSPENDED or CLOSED customer's offers cannot be used at a till. */
+  customerActive: boolean;
 }
 
 /**
@@ -38,7 +40,9 @@ export function normalizeOfferCode(input: string): string {
 const notRedeemable = () => refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, 'This offer code cannot be redeemed.', ['input', 'code']);
 const lockHeld = () => refuse(UserErrorCode.LOCK_HELD, 'Another basket holds this offer.', ['input', 'lockId']);
 
-const tillColumns = (now: Date) => sql`${issuedColumns(now)}, io.lock_id as "lockId", io.lock_partner_id as "lockPartnerId"`;
+const tillColumns = (now: Date) =>
+  sql`${issuedColumns(now)}, io.lock_id as "lockId", io.lock_partner_id as "lockPartnerId",
+      exists (select 1 from customer c where c.id = io.customer_id and c.status = 'ACTIVE') as "customerActive"`;
 
 /** A live lock held by this partner's basket `lockId`. */
 function holds(row: TillRow, partnerId: number, lockId: string | null): boolean {
@@ -67,7 +71,7 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
   const until = new Date(now.getTime() + (request.ttlSeconds ?? LOCK_TTL_SECONDS.default) * 1000);
   return ctx.em.transactional(async (em) => {
     const row = await lockRowByCode(em, request.code, now);
-    if (!row || !LIVE.includes(row.status)) throw notRedeemable();
+    if (!row || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
     const renewing = row.status === IssuedOfferStatus.LOCKED;
     if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeld();
     const [locked] = await query<IssuedOfferRow>(
@@ -130,7 +134,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
          where io.code = ${normalizeOfferCode(r.code)}
            for update of io`,
   );
-  if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status)) throw notRedeemable();
+  if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
   if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld();
   const [redeemed] = await query<IssuedOfferRow>(
     em,

@@ -344,25 +344,45 @@ describe('sales at the till', () => {
     expect(ok(await t.gql(TransactionStatusDocument, { externalId: mine.externalId }, t.analystToken)).transaction?.status).toBe('PROCESSED');
   });
 
-  it('a sale that cannot be processed ends FAILED with its reason and gives its offers back', async () => {
-    const { money, currency } = await program();
-    const customer = await createCustomer(t, currency, 100);
-    const offer = await createOffer(t);
-    const store = await createStore(t, currency);
-    const listing = await addListing(t, store.id, offer.id, { priceInPoints: 10 });
-    const code = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('k') }, customer.token)).purchaseOffer.purchase!.issuedOffer.code;
-    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED' } }, t.operatorToken));
-    const s = sale(money, customer.externalId, { offerCodes: [code] });
-    expect((await submit(s)).transaction?.status).toBe('RECEIVED');
-    const failed = await processed(s.externalId);
-    expect(failed).toMatchObject({ status: 'FAILED', failureReason: 'The customer is not active.', pointsAwarded: 0, awards: [] });
-    const wallet = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => [e.node.code, e.node.status]);
-    expect(wallet).toEqual([[code, 'ISSUED']]);
-    expect((await balanceOf(customer.token, currency))!.available).toBe(90);
-  });
 });
 
-describe('a gateway killed while processing a sale', () => {
+describe('sales processed by workers the test drives', () => {
+  it('a sale that cannot be processed ends FAILED with its reason and gives its offers back', async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "FAIL_C", name: "f", pointValue: "0.01", moneyCurrency: "ZZF" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'FAIL_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const customer = await createCustomer(t, 'FAIL_C', 100);
+      const store = await createStore(t, 'FAIL_C');
+      const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 10 });
+      const code = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: 'k' }, customer.token)).purchaseOffer.purchase!.issuedOffer.code;
+      const input = {
+        externalId: 'will-fail',
+        customerExternalId: customer.externalId,
+        occurredAt: new Date().toISOString(),
+        currency: 'ZZF',
+        lines: [{ sku: 'X', quantity: 1, unitPrice: '7.00' }],
+        offerCodes: [code],
+      };
+      expect(ok(await t.gql(SubmitTransactionDocument, { input }, till.credential)).submitTransaction.transaction?.status).toBe('RECEIVED');
+      // the account is suspended before the sale is processed
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED' } }, t.operatorToken));
+      await t.jobs.runner.runUntilIdle();
+      const failed = ok(await t.gql(TransactionStatusDocument, { externalId: 'will-fail' }, till.credential)).transaction;
+      expect(failed).toMatchObject({ status: 'FAILED', failureReason: 'The customer is not active.', pointsAwarded: 0, awards: [] });
+      const wallet = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => [e.node.code, e.node.status]);
+      expect(wallet).toEqual([[code, 'ISSUED']]);
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(90);
+      // and while suspended, the till cannot use the offer either
+      const locked = dataOf(await t.gql(LockOfferDocument, { code, lockId: 'b', ttlSeconds: 60 }, till.credential)).lockOffer;
+      expect(locked.userErrors.map((e) => e.code)).toEqual(['OFFER_NOT_REDEEMABLE']);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('leaves the job to be picked up again after its lease, with no double effect', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
