@@ -5,6 +5,7 @@ import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
+import { prepareParameterisedStatements } from './prepared.js';
 
 // Points and ids are bigint columns; every value the program handles fits a JS number exactly,
 // so read int8 as a number rather than a string.
@@ -23,6 +24,9 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     pool: { min: 1, max: poolMax },
+    driverOptions: {
+      onPoolCreated: (pool: pg.Pool) => pool.on('connect', (client) => prepareParameterisedStatements(client)),
+    },
     debug,
     // Request handlers always fork; touching the global EntityManager is a bug.
     allowGlobalContext: false,

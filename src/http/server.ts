@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
@@ -146,6 +146,8 @@ export async function startGateway({ config, orm, clock, log }: GatewayDeps, por
       requireCredentials,
       metrics.apolloPlugin(),
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are set; the default plugin would still hook every resolved field.
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
     ],
   });

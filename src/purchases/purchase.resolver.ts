@@ -16,7 +16,11 @@ export class PurchaseResolver {
     const listingId = fromGlobalId(input.listingId, 'Listing', 'listingId');
     return payloadOf(async () => {
       const outcome = await purchaseOffer(ctx, customer, listingId, input.idempotencyKey);
-      return { purchase: await ctx.loaders.purchase.load(outcome.purchaseId), balance: outcome.balance };
+      if (outcome.rows) {
+        ctx.loaders.issuedOffer.prime(outcome.rows.issued.id, outcome.rows.issued);
+        ctx.loaders.offerVersion.prime(outcome.rows.offer.versionId, outcome.rows.offer);
+      }
+      return { purchase: outcome.rows?.purchase ?? (await ctx.loaders.purchase.load(outcome.purchaseId)), balance: outcome.balance };
     });
   }
 

@@ -4,12 +4,12 @@ import { CustomerStatus } from '../customers/customer.entity.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry } from '../points/ledger.service.js';
 import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
-import { issueOffer } from '../wallet/wallet.service.js';
+import { issueOffer, type IssuedOfferRow } from '../wallet/wallet.service.js';
 import { PurchaseStatus } from './purchase.entity.js';
 
 export interface PurchaseRow {
@@ -38,6 +38,13 @@ export interface PurchaseOutcome {
   balance: BalanceSnapshot;
 }
 
+/** The rows a fresh purchase wrote, so its answer needs no more reads (a replay has none). */
+export interface PurchaseRows {
+  purchase: PurchaseRow;
+  issued: IssuedOfferRow;
+  offer: OfferVersionRow;
+}
+
 /**
  * Buys a listing with points, whole or not at all, in one transaction:
  * claim the idempotency key → check the listing is on show and the customer eligible → debit the
@@ -47,7 +54,12 @@ export interface PurchaseOutcome {
  * concurrent purchases queue rather than deadlock, and the busiest lock (the listing's stock) is
  * held for the shortest time. Any refusal rolls everything back and frees the key.
  */
-export async function purchaseOffer(ctx: Ctx, customer: CustomerCaller, listingId: number, idempotencyKey: string): Promise<PurchaseOutcome> {
+export async function purchaseOffer(
+  ctx: Ctx,
+  customer: CustomerCaller,
+  listingId: number,
+  idempotencyKey: string,
+): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
   if (customer.status !== CustomerStatus.ACTIVE) {
     throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
   }
@@ -118,23 +130,21 @@ export async function purchaseOffer(ctx: Ctx, customer: CustomerCaller, listingI
     }
 
     const issued = await issueOffer(em, { customerId: customer.customerId, offer, source: IssuedOfferSource.PURCHASE, now });
-    const [purchase] = await query<{ id: number }>(
+    const [purchase] = await query<PurchaseRow>(
       em,
       sql`insert into offer_purchase (customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
           values (${customer.customerId}, ${listingId}, ${price}, ${debit.entryId}, ${issued.id}, ${idempotencyKey}, 'COMPLETED', ${now})
-          returning id`,
+          returning ${PURCHASE_COLUMNS}`,
     );
     const outcome: PurchaseOutcome = { purchaseId: purchase.id, balance: debit.balance };
     await completeIdempotencyKey(em, scope, idempotencyKey, outcome);
-    return outcome;
+    return { ...outcome, rows: { purchase, issued, offer } };
   });
 }
 
+const PURCHASE_COLUMNS = sql`id, customer_id as "customerId", listing_id as "listingId", points_paid as "pointsPaid",
+  issued_offer_id as "issuedOfferId", ledger_entry_id as "ledgerEntryId", status, created_at as "createdAt"`;
+
 export async function purchasesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<PurchaseRow[]> {
-  return query<PurchaseRow>(
-    em,
-    sql`select id, customer_id as "customerId", listing_id as "listingId", points_paid as "pointsPaid", issued_offer_id as "issuedOfferId",
-               ledger_entry_id as "ledgerEntryId", status, created_at as "createdAt"
-          from offer_purchase where id = any(${idList(ids)})`,
-  );
+  return query<PurchaseRow>(em, sql`select ${PURCHASE_COLUMNS} from offer_purchase where id = any(${idList(ids)})`);
 }

@@ -94,7 +94,7 @@ export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date
  * Listings with their current offer version and, for a customer, their own purchase count and
  * balance: one statement for a whole page, whatever its size.
  */
-function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, tail: RawBuilder<unknown>) {
+function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, tail: RawBuilder<unknown>, storeChecked = false) {
   const viewerId = viewer?.customerId ?? null;
   return sql<Record<string, unknown>>`
     select l.id, l.store_id as "storeId", s.currency_code as "currencyCode", l.price_in_points as "priceInPoints",
@@ -108,7 +108,7 @@ function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, ta
       join offer_version ov on ov.id = o.current_version_id
       left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = ${viewerId}::bigint
       left join point_account va on va.customer_id = ${viewerId}::bigint and va.currency_code = s.currency_code
-     where ${where} and ${viewer ? sql`${listingOnShow(now)} and ${storeVisibleTo(viewer, now)}` : sql`true`}
+     where ${where} and ${viewer ? sql`${listingOnShow(now)} and ${storeChecked ? sql`true` : storeVisibleTo(viewer, now)}` : sql`true`}
      ${tail}`;
 }
 
@@ -119,6 +119,11 @@ function toListing(row: Record<string, unknown>, viewer: Viewer): ListingRow {
   return listing;
 }
 
+/**
+ * A page of a store's listings. The store itself must already have been read for this viewer
+ * (every path to `RewardStore.listings` reads it through the viewer's eligibility filter), so its
+ * eligibility is not checked again here.
+ */
 export async function listingsPage(em: SqlEntityManager, storeId: number, viewer: Viewer, now: Date, page: Page): Promise<ListingRow[]> {
   const [afterSort, afterId] = page.after ?? [null, null];
   const rows = await query(
@@ -128,6 +133,7 @@ export async function listingsPage(em: SqlEntityManager, storeId: number, viewer
       now,
       sql`l.store_id = ${storeId} and l.removed_at is null and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint))`,
       sql`order by l.sort_order, l.id limit ${page.limit + 1}`,
+      true,
     ),
   );
   return rows.map((row) => toListing(row, viewer));
