@@ -14,7 +14,7 @@ serveChild(async () => {
   const config = loadConfig(process.env);
   const log = pino({ level: config.logLevel });
   const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax });
-  const gateway = await startGateway({ config, orm, clock: systemClock, log }, 0, '127.0.0.1');
+  const gateway = await startGateway({ config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log }, 0, '127.0.0.1');
   return {
     url: gateway.url,
     close: async () => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { CustomerStatus } from './customers/customer.entity.js';
+import type { EventHub } from './events/hub.js';
 import type { Loaders } from './graphql/loaders.js';
 
 export type StaffRole = 'operator' | 'analyst';
@@ -45,6 +46,8 @@ export interface Ctx {
   clock: Clock;
   config: Config;
   log: Logger;
+  /** This gateway's live events, for subscriptions (absent in jobs and scripts). */
+  events?: EventHub;
 }
 
 /** How a caller is named in the ledger and audit log. */

@@ -22,7 +22,7 @@ if (config.jwtSecretIsDefault && !config.jwtJwksUrl) log.warn('JWT_SECRET is not
 
 const database = await openDatabase(config, log);
 if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
-const gateway = await startGateway({ config, orm: database.orm, clock: systemClock, log });
+const gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log });
 const jobs = config.jobsEnabled
   ? await startJobs(
       { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url },

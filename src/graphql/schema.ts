@@ -16,6 +16,8 @@ import { TierResolver } from '../tiers/tier.resolver.js';
 import { IssuedOfferResolver } from '../wallet/wallet.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 
+import { BalanceChangeResolver, EventsResolver, TierChangeResolver, WalletChangeResolver } from '../events/events.resolver.js';
+
 export const RESOLVERS = [
   NodeResolver,
   CustomerResolver,
@@ -37,6 +39,10 @@ export const RESOLVERS = [
   GiftListResolver,
   CustomerGiftListsResolver,
   ActivityRuleResolver,
+  EventsResolver,
+  BalanceChangeResolver,
+  WalletChangeResolver,
+  TierChangeResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -48,6 +54,9 @@ export function gatewaySchema(): Promise<GraphQLSchema> {
     // Inputs are checked with class-validator; GraphQL already enforces non-null, so absent
     // optional fields are skipped rather than failing @MinLength and friends.
     validate: { forbidUnknownValues: false, skipMissingProperties: true },
+    // Subscriptions read from the request context's EventHub (one per gateway, fed by PostgreSQL
+    // LISTEN), not from a schema-wide PubSub; type-graphql still wants one to exist.
+    pubSub: { publish: () => undefined, subscribe: () => { throw new Error('subscriptions use the context EventHub'); } },
   });
   return built;
 }

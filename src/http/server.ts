@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -13,6 +13,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Ctx } from '../context.js';
 import { pendingMigrations } from '../db/orm.js';
+import { EventHub } from '../events/hub.js';
+import { EventRelay } from '../events/relay.js';
 import { formatError, QueryTooComplexError, unauthenticated } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
@@ -30,6 +32,8 @@ export interface Gateway {
 export interface GatewayDeps {
   config: Config;
   orm: MikroORM;
+  /** The database's URL, for the event relay's own LISTEN connection. */
+  databaseUrl: string;
   clock: Clock;
   log: Logger;
 }
@@ -113,19 +117,23 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
  * same path), `/healthz`, `/readyz`, `/metrics`. Built on node:http directly: nothing between the
  * socket and Apollo but body reading.
  */
-export async function startGateway({ config, orm, clock, log }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
+export async function startGateway({ config, orm, databaseUrl, clock, log }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
   const schema = await gatewaySchema();
   const auth = new Authenticator(config);
   const metrics = new Metrics();
   const armor = armorFor(config);
   let migrationsApplied = false;
 
+  const hub = new EventHub();
+  const relay = new EventRelay(databaseUrl, orm, hub, log);
+  await relay.start();
+
   const contextFor = async (headers: Record<string, unknown>): Promise<Ctx> => {
     const em = orm.em.fork();
     const { caller, customer } = await auth.authenticate(headers, em);
     const loaders = new Loaders(em, caller, clock, config);
     if (customer) loaders.customer.prime(customer.id, customer);
-    return { em, caller, loaders, clock, config, log };
+    return { em, caller, loaders, clock, config, log, events: hub };
   };
 
   const httpServer = createServer();
@@ -226,19 +234,36 @@ export async function startGateway({ config, orm, clock, log }: GatewayDeps, por
 
   // graphql-ws on the same path and port; subscriptions authenticate with connectionParams.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsCleanup = useServer<{ authorization?: string; Authorization?: string }>(
+  // graphql-ws on the same path and port. Subscriptions are a signed-in customer's own events:
+  // the connection is refused without valid customer credentials in connectionParams.
+  const tokenOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization;
+  const wsRules = [...specifiedRules, ...armor.validationRules];
+  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, (err) => log.error({ err }, 'internal error')));
+  const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
-      context: async ({ connectionParams }) =>
-        contextFor({ authorization: connectionParams?.authorization ?? connectionParams?.Authorization }),
+      context: async ({ connectionParams }) => contextFor({ authorization: tokenOf(connectionParams) }),
       onConnect: async ({ connectionParams }) => {
         try {
-          await auth.authenticate({ authorization: connectionParams?.authorization ?? connectionParams?.Authorization }, orm.em.fork());
-          return true;
+          const { caller } = await auth.authenticate({ authorization: tokenOf(connectionParams) }, orm.em.fork());
+          return caller.kind === 'customer';
         } catch {
           return false;
         }
       },
+      // The same limits as over HTTP: token count while parsing, then depth, cost and aliases.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: config.limits.maxTokens });
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(schema, document, wsRules);
+        return errors.length ? errors : undefined;
+      },
+      onError: (_ctx, _id, _payload, errors) => clean(errors) as unknown as GraphQLError[],
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: clean(result.errors) } : result) as typeof result,
     },
     wsServer,
   );
@@ -257,6 +282,7 @@ export async function startGateway({ config, orm, clock, log }: GatewayDeps, por
       await wsCleanup.dispose();
       wsServer.close();
       await apollo.stop();
+      await relay.stop();
     },
   };
 }

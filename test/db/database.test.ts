@@ -40,7 +40,7 @@ describe('the gateway database', () => {
       let database = await openDatabase(config, log);
       expect(database.embedded).toBe(true);
       expect(await seedDemo(database.orm, config, systemClock)).toBe(true);
-      let gateway = await startGateway({ config, orm: database.orm, clock: systemClock, log }, 0, '127.0.0.1');
+      let gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log }, 0, '127.0.0.1');
       const stores = await post(gateway.url, EligibleRewardStoresDocument, {}, token);
       const everyday = stores.me.eligibleRewardStores.edges.find((e: { node: { code: string } }) => e.node.code === 'everyday').node;
       const offers = await post(gateway.url, RewardStoreOffersDocument, { storeId: everyday.id }, token);
@@ -53,7 +53,7 @@ describe('the gateway database', () => {
       // second start on the same folder: nothing lost, nothing seeded twice
       database = await openDatabase(config, log);
       expect(await seedDemo(database.orm, config, systemClock)).toBe(false);
-      gateway = await startGateway({ config, orm: database.orm, clock: systemClock, log }, 0, '127.0.0.1');
+      gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log }, 0, '127.0.0.1');
       const profile = await post(gateway.url, ProfileDocument, {}, token);
       expect(profile.me.balances[0].available).toBe(420 - muffin.priceInPoints);
       const wallet = await post(gateway.url, WalletDocument, {}, token);
@@ -83,7 +83,7 @@ describe('the gateway database', () => {
       expect(database.embedded).toBe(false);
       expect(database.url).toBe(url.toString());
       expect(await seedDemo(database.orm, config, systemClock)).toBe(true);
-      const gateway = await startGateway({ config, orm: database.orm, clock: systemClock, log }, 0, '127.0.0.1');
+      const gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log }, 0, '127.0.0.1');
       const profile = await post(gateway.url, ProfileDocument, {}, await signToken(config, { sub: DEMO.customers.bob }));
       expect(profile.me).toMatchObject({ externalId: DEMO.customers.bob, tier: { code: 'GOLD' } });
       await gateway.close();

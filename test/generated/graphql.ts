@@ -350,6 +350,11 @@ export type WalletQueryVariables = Exact<{
 
 export type WalletQuery = { me: { wallet: { edges: Array<{ cursor: string, node: { id: string, code: string, status: IssuedOfferStatus, source: IssuedOfferSource, expiresAt: string | null, offer: { id: string, name: string, version: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type TierChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TierChangedSubscription = { tierChanged: { from: { code: string } | null, to: { code: string } | null } };
+
 export type PointHistoryQueryVariables = Exact<{
   currency?: string | null | undefined;
   first?: number | null | undefined;
@@ -430,6 +435,11 @@ export type EligibleRewardStoresQueryVariables = Exact<{
 
 export type EligibleRewardStoresQuery = { me: { eligibleRewardStores: { edges: Array<{ cursor: string, node: { id: string, code: string, name: string, currency: { code: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type BalanceChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BalanceChangedSubscription = { balanceChanged: { available: number, pending: number, lifetimeEarned: number, currency: { code: string }, change: { amount: number, kind: LedgerEntryKind, reason: string | null } | null } };
+
 export type SetActivityRuleMutationVariables = Exact<{
   input: SetActivityRuleInput;
 }>;
@@ -473,6 +483,11 @@ export type RecordActivityMutationVariables = Exact<{
 
 
 export type RecordActivityMutation = { recordActivity: { pointsAwarded: number | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type WalletChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WalletChangedSubscription = { walletChanged: { change: string, issuedOffer: { id: string, code: string, status: IssuedOfferStatus } | null } };
 
 export type CustomerByExternalIdQueryVariables = Exact<{
   externalId: string;
@@ -709,6 +724,18 @@ export const WalletDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<WalletQuery, WalletQueryVariables>;
+export const TierChangedDocument = new TypedDocumentString(`
+    subscription TierChanged {
+  tierChanged {
+    from {
+      code
+    }
+    to {
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TierChangedSubscription, TierChangedSubscriptionVariables>;
 export const PointHistoryDocument = new TypedDocumentString(`
     query PointHistory($currency: String, $first: Int = 20, $after: String) {
   me {
@@ -940,6 +967,23 @@ export const EligibleRewardStoresDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EligibleRewardStoresQuery, EligibleRewardStoresQueryVariables>;
+export const BalanceChangedDocument = new TypedDocumentString(`
+    subscription BalanceChanged {
+  balanceChanged {
+    currency {
+      code
+    }
+    available
+    pending
+    lifetimeEarned
+    change {
+      amount
+      kind
+      reason
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BalanceChangedSubscription, BalanceChangedSubscriptionVariables>;
 export const SetActivityRuleDocument = new TypedDocumentString(`
     mutation SetActivityRule($input: SetActivityRuleInput!) {
   setActivityRule(input: $input) {
@@ -1055,6 +1099,18 @@ export const RecordActivityDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RecordActivityMutation, RecordActivityMutationVariables>;
+export const WalletChangedDocument = new TypedDocumentString(`
+    subscription WalletChanged {
+  walletChanged {
+    change
+    issuedOffer {
+      id
+      code
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WalletChangedSubscription, WalletChangedSubscriptionVariables>;
 export const CustomerByExternalIdDocument = new TypedDocumentString(`
     query CustomerByExternalId($externalId: String!) {
   customer(externalId: $externalId) {

@@ -14,9 +14,6 @@ export const CONTRACT_FILES = ['mobile', 'partner', 'staff'] as const;
  * else in the contract must validate and run; a test keeps this list honest.
  */
 export const PENDING_OPERATIONS: Record<string, string> = {
-  BalanceChanged: 'subscriptions issue',
-  WalletChanged: 'subscriptions issue',
-  TierChanged: 'subscriptions issue',
   RegisterPersistedOperations: 'persisted operations issue',
   ProgramStats: 'analytics issue',
 };

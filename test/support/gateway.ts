@@ -77,7 +77,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
   const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax });
   await migrate(orm);
   const clock = new AdjustableClock();
-  const gateway: Gateway = await startGateway({ config, orm, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
+  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
   const jobs = await startJobs(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
     { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: 25, backoffMs: 1_000, leaseMs: 30_000 },

@@ -1,0 +1,54 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { LedgerEntryKind } from '../points/ledger-entry.entity.js';
+import { DecimalScalar } from '../graphql/scalars.js';
+
+@ObjectType({ description: 'The ledger entry behind a balance change.' })
+export class PointChange {
+  @Field(() => Int)
+  amount!: number;
+
+  @Field(() => LedgerEntryKind)
+  kind!: LedgerEntryKind;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+}
+
+@ObjectType({ description: "A customer's balance in one currency right after it changed." })
+export class BalanceChange {
+  @Field(() => Int)
+  available!: number;
+
+  @Field(() => Int)
+  pending!: number;
+
+  @Field(() => Int)
+  lifetimeEarned!: number;
+
+  @Field(() => PointChange, { nullable: true, description: 'Null when only pending points moved.' })
+  change!: PointChange | null;
+}
+
+@ObjectType({ description: 'An offer in the wallet changed.' })
+export class WalletChange {
+  @Field({ description: 'What happened: ISSUED, LOCKED, LOCK_EXTENDED, RELEASED, LOCK_EXPIRED, REDEEMED, EXPIRED, VOIDED, RESTORED.' })
+  change!: string;
+}
+
+@ObjectType({ description: "The customer's tier changed (`from` or `to` is null off the ladder)." })
+export class TierChange {
+  fromCode!: string | null;
+  toCode!: string | null;
+}
+
+@ObjectType({ description: "One of the customer's sales was processed." })
+export class TransactionProcessed {
+  @Field(() => ID, { description: 'The sale (SalesTransaction) id.' })
+  transactionId!: string;
+
+  @Field(() => Int)
+  pointsAwarded!: number;
+
+  @Field(() => DecimalScalar)
+  discount!: string;
+}

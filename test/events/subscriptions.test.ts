@@ -1,0 +1,129 @@
+import { createClient, type Client } from 'graphql-ws';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { startGateway, type Gateway } from '../../src/http/server.js';
+import { BalanceChangedDocument, PurchaseOfferDocument, TierChangedDocument, WalletChangedDocument } from '../generated/graphql.js';
+import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adjust, createCustomer, createTier, simpleShop } from '../support/program.js';
+
+/**
+ * Subscriptions (SPEC §3): a customer's balance, wallet, tier and sale events, pushed over
+ * graphql-ws once the change commits, from whichever gateway instance made it.
+ */
+describe('subscriptions', () => {
+  let t: TestGateway;
+  let other: Gateway;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    // A second instance on the same database, with its own event relay: what a second pod is.
+    other = await startGateway({ config: t.config, orm: t.orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await other.close();
+    await t.close();
+  });
+
+  function connect(url: string, token?: string): Client {
+    const client = createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      retryAttempts: 0,
+      lazy: true,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  /** Subscribes and returns a function that waits for the next event (or times out). */
+  async function subscribe<T>(client: Client, query: { toString(): string }, variables: Record<string, unknown> = {}) {
+    const iterator = client.iterate<T>({ query: query.toString(), variables });
+    const received: Promise<IteratorResult<{ data?: T | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>>[] = [];
+    const next = (ms = 5_000) => {
+      const pending = iterator.next();
+      received.push(pending);
+      return Promise.race([pending, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no event')), ms))]).then((r) => r.value);
+    };
+    // graphql-ws subscribes when iteration starts; give the server a moment to register the listener.
+    const first = next(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return { first, next, stop: () => iterator.return?.() };
+  }
+
+  it('pushes balance changes with the ledger entry behind them', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 30 });
+    const customer = await createCustomer(t, shop.currency);
+    const sub = await subscribe(connect(t.url, customer.token), BalanceChangedDocument);
+    await adjust(t, customer.externalId, shop.currency, 100);
+    expect((await sub.first)?.data).toEqual({
+      balanceChanged: { currency: { code: shop.currency }, available: 100, pending: 0, lifetimeEarned: 100, change: { amount: 100, kind: 'ADJUST', reason: 'test' } },
+    });
+    ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'sub-1' }, customer.token));
+    expect((await sub.next())?.data?.balanceChanged).toMatchObject({ available: 70, change: { amount: -30, kind: 'SPEND' } });
+    await sub.stop();
+  });
+
+  it('pushes wallet changes, and nothing for a purchase that was refused (rolled back)', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 40 });
+    const customer = await createCustomer(t, shop.currency, 50);
+    const sub = await subscribe(connect(t.url, customer.token), WalletChangedDocument);
+    const bought = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'w-1' }, customer.token)).purchaseOffer;
+    const code = bought.purchase!.issuedOffer.code;
+    expect((await sub.first)?.data).toEqual({ walletChanged: { change: 'ISSUED', issuedOffer: { id: bought.purchase!.issuedOffer.id, code, status: 'ISSUED' } } });
+    // 10 points left: refused, rolled back, so no event; the next event is the one after it
+    const refused = dataOf(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'w-2' }, customer.token)).purchaseOffer;
+    expect(refused.userErrors[0].code).toBe('INSUFFICIENT_POINTS');
+    await adjust(t, customer.externalId, shop.currency, 100);
+    ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'w-3' }, customer.token));
+    const next = (await sub.next())?.data?.walletChanged;
+    expect(next?.change).toBe('ISSUED');
+    expect(next?.issuedOffer?.code).not.toBe(code);
+    await sub.stop();
+  });
+
+  it('pushes tier changes', async () => {
+    const shop = await simpleShop(t);
+    await createTier(t, { currency: shop.currency, code: 'SUB_BASE', rank: 900, threshold: 0 });
+    await createTier(t, { currency: shop.currency, code: 'SUB_TOP', rank: 901, threshold: 500 });
+    const customer = await createCustomer(t, shop.currency);
+    const sub = await subscribe(connect(t.url, customer.token), TierChangedDocument);
+    await adjust(t, customer.externalId, shop.currency, 600);
+    expect((await sub.first)?.data).toEqual({ tierChanged: { from: { code: 'SUB_BASE' }, to: { code: 'SUB_TOP' } } });
+    await sub.stop();
+  });
+
+  it("delivers only the subscriber's own events, from any gateway instance", async () => {
+    const shop = await simpleShop(t);
+    const alice = await createCustomer(t, shop.currency);
+    const bob = await createCustomer(t, shop.currency);
+    // Bob listens on the other instance; the changes are made through the first one.
+    const sub = await subscribe(connect(other.url, bob.token), BalanceChangedDocument);
+    await adjust(t, alice.externalId, shop.currency, 11);
+    await adjust(t, bob.externalId, shop.currency, 22);
+    expect((await sub.first)?.data?.balanceChanged).toMatchObject({ available: 22, change: { amount: 22 } });
+    await sub.stop();
+  });
+
+  it('refuses connections without customer credentials', async () => {
+    for (const token of [undefined, t.operatorToken, 'not-a-token']) {
+      const client = connect(t.url, token);
+      const iterator = client.iterate({ query: BalanceChangedDocument.toString() });
+      await expect(iterator.next()).rejects.toBeDefined();
+    }
+  });
+
+  it('applies the query limits to subscriptions too', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: available`).join(' ');
+    const iterator = connect(t.url, customer.token).iterate({ query: `subscription { balanceChanged { ${aliases} } }` });
+    const result = await iterator.next().then(
+      (r) => r.value,
+      (errors: unknown) => ({ errors }),
+    );
+    expect(JSON.stringify(result)).toContain('QUERY_TOO_COMPLEX');
+  });
+});
