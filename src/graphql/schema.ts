@@ -18,6 +18,8 @@ import { NodeResolver } from './node.resolver.js';
 
 import { BalanceChangeResolver, EventsResolver, TierChangeResolver, WalletChangeResolver } from '../events/events.resolver.js';
 
+import { OfferStatsResolver, ProgramStatsResolver, TierMembersResolver } from '../analytics/analytics.resolver.js';
+
 export const RESOLVERS = [
   NodeResolver,
   CustomerResolver,
@@ -43,6 +45,9 @@ export const RESOLVERS = [
   BalanceChangeResolver,
   WalletChangeResolver,
   TierChangeResolver,
+  ProgramStatsResolver,
+  TierMembersResolver,
+  OfferStatsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

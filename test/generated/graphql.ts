@@ -505,6 +505,15 @@ export type LockOfferMutationVariables = Exact<{
 
 export type LockOfferMutation = { lockOffer: { issuedOffer: { id: string, code: string, status: IssuedOfferStatus, lockExpiresAt: string | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type ProgramStatsQueryVariables = Exact<{
+  currency: string;
+  from: string;
+  to: string;
+}>;
+
+
+export type ProgramStatsQuery = { programStats: { pointsIssued: number, pointsSpent: number, pointsExpired: number, outstandingPoints: number, outstandingLiability: string, redemptionRate: number, activeMembers: number, tierMix: Array<{ members: number, tier: { code: string } | null }>, topOffers: Array<{ purchases: number, redemptions: number, offer: { id: string, name: string } | null }> } | null };
+
 export type RewardStoreOffersQueryVariables = Exact<{
   storeId: string | number;
   first?: number | null | undefined;
@@ -1146,6 +1155,33 @@ export const LockOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<LockOfferMutation, LockOfferMutationVariables>;
+export const ProgramStatsDocument = new TypedDocumentString(`
+    query ProgramStats($currency: String!, $from: DateTime!, $to: DateTime!) {
+  programStats(currency: $currency, from: $from, to: $to) {
+    pointsIssued
+    pointsSpent
+    pointsExpired
+    outstandingPoints
+    outstandingLiability
+    redemptionRate
+    activeMembers
+    tierMix {
+      tier {
+        code
+      }
+      members
+    }
+    topOffers(first: 5) {
+      offer {
+        id
+        name
+      }
+      purchases
+      redemptions
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ProgramStatsQuery, ProgramStatsQueryVariables>;
 export const RewardStoreOffersDocument = new TypedDocumentString(`
     query RewardStoreOffers($storeId: ID!, $first: Int = 20, $after: String) {
   node(id: $storeId) {

@@ -15,7 +15,6 @@ export const CONTRACT_FILES = ['mobile', 'partner', 'staff'] as const;
  */
 export const PENDING_OPERATIONS: Record<string, string> = {
   RegisterPersistedOperations: 'persisted operations issue',
-  ProgramStats: 'analytics issue',
 };
 
 export function contractDocument(file: (typeof CONTRACT_FILES)[number]): DocumentNode {

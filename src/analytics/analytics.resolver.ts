@@ -1,0 +1,54 @@
+import { Arg, Ctx as Context, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { badInput } from '../graphql/errors.js';
+import { requireStaff } from '../graphql/guards.js';
+import { Offer } from '../offers/offer.types.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
+import { Tier } from '../tiers/tier.types.js';
+import { programStats, tierMix, topOffers, type OfferStatsRow, type ProgramStatsRow, type TierMixRow } from './analytics.service.js';
+import { OfferStats, ProgramStats, TierMembers } from './analytics.types.js';
+
+const MAX_WINDOW_DAYS = 366 * 5;
+
+@Resolver(() => ProgramStats)
+export class ProgramStatsResolver {
+  @Query(() => ProgramStats, { nullable: true, description: 'Staff: figures of one currency over [from, to). Null for an unknown currency.' })
+  programStats(
+    @Arg('currency') currency: string,
+    @Arg('from', () => DateTimeScalar) from: Date,
+    @Arg('to', () => DateTimeScalar) to: Date,
+    @Context() ctx: Ctx,
+  ) {
+    requireStaff(ctx);
+    if (from >= to) throw badInput('to must be after from', 'to');
+    if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) throw badInput(`the window is at most ${MAX_WINDOW_DAYS} days`, 'to');
+    return programStats(ctx.em, currency, from, to);
+  }
+
+  @FieldResolver(() => [TierMembers], { description: 'Members per tier of the ladder now.' })
+  tierMix(@Root() stats: ProgramStatsRow, @Context() ctx: Ctx) {
+    return tierMix(ctx.em, stats.currency);
+  }
+
+  @FieldResolver(() => [OfferStats], { description: 'The offers bought most in the window.' })
+  topOffers(@Root() stats: ProgramStatsRow, @Arg('first', () => Int, { defaultValue: 5 }) first: number, @Context() ctx: Ctx) {
+    if (first < 1 || first > ctx.config.maxPageSize) throw badInput(`first must be between 1 and ${ctx.config.maxPageSize}`, 'first');
+    return topOffers(ctx.em, stats.currency, stats.from, stats.to, first);
+  }
+}
+
+@Resolver(() => TierMembers)
+export class TierMembersResolver {
+  @FieldResolver(() => Tier, { nullable: true })
+  tier(@Root() row: TierMixRow, @Context() ctx: Ctx) {
+    return row.tierId ? ctx.loaders.tier.load(row.tierId) : null;
+  }
+}
+
+@Resolver(() => OfferStats)
+export class OfferStatsResolver {
+  @FieldResolver(() => Offer, { nullable: true, description: 'At its current version.' })
+  offer(@Root() row: OfferStatsRow, @Context() ctx: Ctx) {
+    return ctx.loaders.currentOffer.load(row.offerId);
+  }
+}

@@ -1,0 +1,98 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { query, queryOne, sql } from '../db/sql.js';
+
+export interface ProgramStatsRow {
+  currency: string;
+  from: Date;
+  to: Date;
+  pointsIssued: number;
+  pointsSpent: number;
+  pointsExpired: number;
+  outstandingPoints: number;
+  outstandingLiability: string;
+  redemptionRate: number;
+  activeMembers: number;
+}
+
+/**
+ * A currency's figures over [from, to): points issued (credits: earned, granted by staff), spent
+ * (offers and gifts), expired; what is outstanding now and its money value (the liability);
+ * spent ÷ issued; and the members who did anything in the window in this currency (points moved,
+ * a sale in its money currency, a purchase from one of its stores). Straight aggregates over the
+ * ledger, which is the truth; reversals count where they happened (a reversal is not "spent").
+ */
+export async function programStats(em: SqlEntityManager, currency: string, from: Date, to: Date): Promise<ProgramStatsRow | undefined> {
+  const row = await queryOne<Omit<ProgramStatsRow, 'redemptionRate' | 'currency' | 'from' | 'to'>>(
+    em,
+    sql`with c as (select code, point_value, money_currency from point_currency where code = ${currency}),
+        moves as (
+          select e.kind, e.amount, e.customer_id from ledger_entry e join point_account a on a.id = e.account_id
+           where a.currency_code = ${currency} and e.created_at >= ${from} and e.created_at < ${to}
+        ),
+        active as (
+          select customer_id from moves
+          union select t.customer_id from sales_transaction t, c
+                 where t.money_currency = c.money_currency and t.received_at >= ${from} and t.received_at < ${to}
+          union select p.customer_id from offer_purchase p join listing l on l.id = p.listing_id join reward_store s on s.id = l.store_id
+                 where s.currency_code = ${currency} and p.created_at >= ${from} and p.created_at < ${to}
+        )
+        select coalesce((select sum(amount) from moves where amount > 0 and kind in ('EARN', 'ADJUST')), 0)::bigint as "pointsIssued",
+               coalesce((select -sum(amount) from moves where kind = 'SPEND'), 0)::bigint as "pointsSpent",
+               coalesce((select -sum(amount) from moves where kind = 'EXPIRE'), 0)::bigint as "pointsExpired",
+               coalesce((select sum(available) from point_account where currency_code = ${currency}), 0)::bigint as "outstandingPoints",
+               round(coalesce((select sum(available) from point_account where currency_code = ${currency}), 0) * c.point_value, 2)::text as "outstandingLiability",
+               (select count(*) from active)::int as "activeMembers"
+          from c`,
+  );
+  if (!row) return undefined;
+  return {
+    ...row,
+    currency,
+    from,
+    to,
+    redemptionRate: row.pointsIssued > 0 ? Math.round((row.pointsSpent / row.pointsIssued) * 10_000) / 10_000 : 0,
+  };
+}
+
+export interface TierMixRow {
+  tierId: number | null;
+  members: number;
+}
+
+/** How many customers sit on each tier of the currency's ladder now (null: on none). */
+export async function tierMix(em: SqlEntityManager, currency: string): Promise<TierMixRow[]> {
+  return query<TierMixRow>(
+    em,
+    sql`select t.id as "tierId", count(c.id)::int as members
+          from tier t left join customer c on c.tier_id = t.id
+         where t.currency_code = ${currency}
+         group by t.id, t.rank order by t.rank`,
+  );
+}
+
+export interface OfferStatsRow {
+  offerId: number;
+  purchases: number;
+  redemptions: number;
+}
+
+/** The offers bought most in the window from stores of the currency, with how many were redeemed. */
+export async function topOffers(em: SqlEntityManager, currency: string, from: Date, to: Date, first: number): Promise<OfferStatsRow[]> {
+  return query<OfferStatsRow>(
+    em,
+    sql`with bought as (
+          select l.offer_id, count(*)::int as purchases
+            from offer_purchase p join listing l on l.id = p.listing_id join reward_store s on s.id = l.store_id
+           where s.currency_code = ${currency} and p.created_at >= ${from} and p.created_at < ${to}
+           group by l.offer_id
+        ), redeemed as (
+          select ov.offer_id, count(*)::int as redemptions
+            from issued_offer io join offer_version ov on ov.id = io.offer_version_id
+           where io.redeemed_at >= ${from} and io.redeemed_at < ${to} and ov.offer_id in (select offer_id from bought)
+           group by ov.offer_id
+        )
+        select b.offer_id as "offerId", b.purchases, coalesce(r.redemptions, 0) as redemptions
+          from bought b left join redeemed r on r.offer_id = b.offer_id
+         order by b.purchases desc, redemptions desc, b.offer_id limit ${first}`,
+  );
+}

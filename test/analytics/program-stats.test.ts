@@ -1,0 +1,62 @@
+import { ProgramStatsDocument, PurchaseOfferDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adjust, createCustomer, createTier, simpleShop } from '../support/program.js';
+
+const DAY = 86_400_000;
+
+/** The analysts' ProgramStats (staff.graphql) over a window, from the ledger. */
+describe('program statistics', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(() => t.close());
+
+  it('counts what was issued, spent and expired in the window, the liability now, tiers and top offers', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 40 });
+    await createTier(t, { currency: shop.currency, code: 'STAT_BASE', rank: 700, threshold: 0 });
+    await createTier(t, { currency: shop.currency, code: 'STAT_TOP', rank: 701, threshold: 150 });
+    const a = await createCustomer(t, shop.currency, 200);
+    const b = await createCustomer(t, shop.currency, 100);
+    await createCustomer(t, shop.currency); // a member who did nothing
+    ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'a1' }, a.token));
+    ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'a2' }, a.token));
+    ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'b1' }, b.token));
+    await adjust(t, b.externalId, shop.currency, -10);
+
+    const from = new Date(Date.now() - DAY).toISOString();
+    const to = new Date(Date.now() + DAY).toISOString();
+    const stats = ok(await t.gql(ProgramStatsDocument, { currency: shop.currency, from, to }, t.analystToken)).programStats!;
+    expect(stats).toMatchObject({
+      pointsIssued: 300,
+      pointsSpent: 120,
+      pointsExpired: 0,
+      outstandingPoints: 170, // 300 - 120 - 10 adjusted away
+      outstandingLiability: '1.70', // at 0.01 a point
+      redemptionRate: 0.4,
+      activeMembers: 2,
+    });
+    expect(stats.tierMix).toEqual([
+      { tier: { code: 'STAT_BASE' }, members: 2 },
+      { tier: { code: 'STAT_TOP' }, members: 1 },
+    ]);
+    expect(stats.topOffers).toEqual([{ offer: { id: shop.offer.id, name: shop.offer.name }, purchases: 3, redemptions: 0 }]);
+
+    // a window before any of it: nothing issued or spent, the liability is still today's
+    const before = ok(
+      await t.gql(ProgramStatsDocument, { currency: shop.currency, from: new Date(Date.now() - 10 * DAY).toISOString(), to: new Date(Date.now() - 5 * DAY).toISOString() }, t.analystToken),
+    ).programStats!;
+    expect(before).toMatchObject({ pointsIssued: 0, pointsSpent: 0, redemptionRate: 0, activeMembers: 0, outstandingPoints: 170, topOffers: [] });
+  });
+
+  it('is for staff only, and refuses an empty or reversed window', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const vars = { currency: shop.currency, from: new Date(Date.now() - DAY).toISOString(), to: new Date().toISOString() };
+    expect((await t.gql(ProgramStatsDocument, vars, customer.token)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(ok(await t.gql(ProgramStatsDocument, vars, t.operatorToken)).programStats).toMatchObject({ pointsIssued: 0, activeMembers: 0 });
+    const reversed = await t.gql(ProgramStatsDocument, { ...vars, from: vars.to, to: vars.from }, t.analystToken);
+    expect(reversed.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(ok(await t.gql(ProgramStatsDocument, { ...vars, currency: 'NOPE' }, t.analystToken)).programStats).toBeNull();
+  });
+});
