@@ -11,6 +11,7 @@ import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntry } from '../points/ledger-entry.entity.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
+import { QualifyingAdjustment } from '../points/qualifying-adjustment.entity.js';
 import { OfferPurchase } from '../purchases/purchase.entity.js';
 import { Campaign, EconomyRule } from '../rules/rule.entity.js';
 import { SalesTransaction, TransactionAward, TransactionOffer } from '../transactions/transaction.entity.js';
@@ -45,6 +46,7 @@ export const ENTITIES = [
   Tier,
   IssuedOffer,
   PendingCredit,
+  QualifyingAdjustment,
   EconomyRule,
   Campaign,
   SalesTransaction,

@@ -18,6 +18,9 @@ async function resolveNode(ctx: Ctx, globalId: string) {
   const decoded = decodeGlobalId(globalId);
   if (!decoded) return null;
   const { type, id } = decoded;
+  // Partners read through their operations (customer(externalId:), transaction(externalId:)); by
+  // global id they reach only their own sales.
+  if (ctx.caller.kind === 'partner' && type !== 'SalesTransaction') return null;
   const l = ctx.loaders;
   const staff = ctx.caller.kind === 'staff';
   switch (type) {

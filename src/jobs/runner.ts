@@ -178,17 +178,19 @@ export class JobRunner {
       await this.orm.em.fork().transactional(async (em) => {
         const now = this.clock.now();
         if (final) {
-          await query(
+          // Only while the job is still this worker's: one that lost its lease leaves it to the new owner.
+          const [mine] = await query(
             em,
-            sql`update job set status = 'FAILED', last_error = ${reason}, finished_at = ${now}, locked_until = null where id = ${job.id}`,
+            sql`update job set status = 'FAILED', last_error = ${reason}, finished_at = ${now}, locked_until = null
+                 where id = ${job.id} and locked_by = ${this.workerId} and attempts = ${job.attempts} returning id`,
           );
-          await handler.onFailed?.(this.contextFor(em), job.payload as never, reason);
+          if (mine) await handler.onFailed?.(this.contextFor(em), job.payload as never, reason);
         } else {
           const delay = Math.min(this.options.backoffMs * 2 ** (job.attempts - 1), this.options.maxBackoffMs);
           await query(
             em,
             sql`update job set status = 'PENDING', last_error = ${reason}, run_at = ${new Date(now.getTime() + delay)}, locked_until = null
-                 where id = ${job.id}`,
+                 where id = ${job.id} and locked_by = ${this.workerId} and attempts = ${job.attempts}`,
           );
         }
       });

@@ -5,14 +5,15 @@ import { postEntry } from './ledger.service.js';
 
 /**
  * Writes an EXPIRE entry for every account holding credits past their expiry, for exactly the
- * unspent part of those credits. Debits consume the soonest-expiring credits first, and expired
+ * unspent part of those credits. Accounts are taken in id order, as every batch job takes them, so
+ * batch jobs on several instances cannot deadlock each other. Debits consume the soonest-expiring credits first, and expired
  * credits are the soonest-expiring, so the EXPIRE entry consumes precisely them. The amount is
  * read again under the account's lock, so two runs at once cannot expire the same points twice.
  */
 export async function expirePoints(em: SqlEntityManager, now: Date, limit = 500): Promise<number> {
   const accounts = await query<{ id: number }>(
     em,
-    sql`select distinct account_id as id from ledger_entry where remaining > 0 and expires_at <= ${now} limit ${limit}`,
+    sql`select distinct account_id as id from ledger_entry where remaining > 0 and expires_at <= ${now} order by account_id limit ${limit}`,
   );
   let expired = 0;
   for (const { id } of accounts) {

@@ -147,6 +147,12 @@ export async function reverseCredit(
       sql`update point_account set debt = debt + ${owed}, lifetime_earned = greatest(lifetime_earned - ${owed}, 0), updated_at = ${r.now}
            where id = ${account.id}`,
     );
+    // Rolling-window tiers count ledger entries; the owed part has none, so record it for them.
+    await query(
+      em,
+      sql`insert into qualifying_adjustment (account_id, customer_id, amount, reason, created_at)
+          values (${account.id}, ${r.customerId}, ${-owed}, ${r.reason}, ${r.now})`,
+    );
     await recomputeTier(em, r.customerId, r.now);
   }
   return { taken, owed, entryId };

@@ -61,6 +61,7 @@ export async function cancelPending(em: SqlEntityManager, pendingId: number, now
 export async function releaseDuePending(em: SqlEntityManager, now: Date, limit = 500): Promise<number> {
   const due = await query<{
     id: number;
+    account_id: number;
     customer_id: number;
     currency: string;
     amount: number;
@@ -69,12 +70,14 @@ export async function releaseDuePending(em: SqlEntityManager, now: Date, limit =
     reason: string | null;
   }>(
     em,
-    sql`select p.id, p.customer_id, a.currency_code as currency, p.amount, p.source_type, p.source_id, p.reason
+    sql`select p.id, p.account_id, p.customer_id, a.currency_code as currency, p.amount, p.source_type, p.source_id, p.reason
           from pending_credit p join point_account a on a.id = p.account_id
          where p.released_at is null and p.cancelled_at is null and p.available_at <= ${now}
          order by p.available_at, p.id limit ${limit}
          for update of p skip locked`,
   );
+  // Accounts in id order, as the other batch jobs take them: no deadlock between them.
+  due.sort((x, y) => x.account_id - y.account_id || x.id - y.id);
   for (const p of due) {
     await query(em, sql`update point_account set pending = pending - ${p.amount} where customer_id = ${p.customer_id} and currency_code = ${p.currency}`);
     const posted = await postEntry(em, {

@@ -60,14 +60,15 @@ export async function purchaseOffer(
   listingId: number,
   idempotencyKey: string,
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
-  if (customer.status !== CustomerStatus.ACTIVE) {
-    throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
-  }
   const now = ctx.clock.now();
   const scope = `purchase:${customer.customerId}`;
   return ctx.em.transactional(async (em) => {
     const claim = await claimIdempotencyKey<PurchaseOutcome>(em, scope, idempotencyKey, String(listingId), now);
     if (claim.replay) return claim.result;
+    // After the replay: a purchase that went through still answers the same once the account is suspended.
+    if (customer.status !== CustomerStatus.ACTIVE) {
+      throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
+    }
 
     const listing = await queryOne<Record<string, unknown>>(
       em,

@@ -45,7 +45,10 @@ export async function tierStanding(em: SqlEntityManager, customerId: number, now
         else
           greatest(coalesce((select sum(e.amount) from ledger_entry e join point_account a on a.id = e.account_id
                    where e.customer_id = ${customerId} and a.currency_code = t.currency_code and e.qualifying
-                     and e.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0), 0)
+                     and e.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0)
+                 + coalesce((select sum(q.amount) from qualifying_adjustment q join point_account a on a.id = q.account_id
+                   where q.customer_id = ${customerId} and a.currency_code = t.currency_code
+                     and q.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0), 0)
         end::bigint as points
       from tier t order by t.rank`,
   );
@@ -96,9 +99,11 @@ export async function recomputeAllTiers(em: SqlEntityManager, now: Date): Promis
     sql`with standing as (
           select c.id as customer_id, t.id as tier_id, t.rank, t.threshold,
                  case when t.window_days is null then coalesce(a.lifetime_earned, 0)
-                      else coalesce((select sum(e.amount) from ledger_entry e
+                      else greatest(coalesce((select sum(e.amount) from ledger_entry e
                                       where e.account_id = a.id and e.qualifying
                                         and e.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0)
+                                  + coalesce((select sum(q.amount) from qualifying_adjustment q
+                                      where q.account_id = a.id and q.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0), 0)
                  end as points
             from customer c cross join tier t
             left join point_account a on a.customer_id = c.id and a.currency_code = t.currency_code

@@ -47,6 +47,9 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     sql`select id, partner_id, customer_id, status, channel, occurred_at, money_currency, lines from sales_transaction where id = ${transactionId} for update`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
+  // One customer's sales are processed one at a time: "first purchase", per-customer campaign
+  // limits and the tier read below must see each other's results.
+  await query(em, sql`select pg_advisory_xact_lock(hashtextextended(${`sales-of-customer:${sale.customer_id}`}, 0))`);
   const customer = await queryOne<{ status: string; segments: string[]; tier_code: string | null; multiplier: number | null }>(
     em,
     sql`select c.status, c.segments, t.code as tier_code, t.multiplier::float8 as multiplier
@@ -207,6 +210,8 @@ async function failTransaction({ em, clock }: JobContext, { transactionId }: { t
         returning id, customer_id`,
   );
   for (const r of restored) await recordEvent(em, 'WALLET_CHANGED', r.customer_id, { change: 'RESTORED', issuedOfferId: r.id }, now);
+  // They were not applied after all: a later sale may apply them.
+  await query(em, sql`delete from transaction_offer where transaction_id = ${transactionId}`);
 }
 
 export const processTransactionJob: JobHandler = {

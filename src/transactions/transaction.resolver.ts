@@ -49,9 +49,12 @@ export class TransactionResolver {
     return (await ctx.loaders.issuedOffer.loadMany(ids)).filter((o) => o && !(o instanceof Error));
   }
 
-  @FieldResolver(() => Customer, { nullable: true })
+  @FieldResolver(() => Customer, { nullable: true, description: 'For staff and for partners with customers:read; null for others.' })
   async customer(@Root() t: TransactionRow, @Context() ctx: Ctx) {
-    return (await customersByIds(ctx.em, [t.customerId]))[0] ?? null;
+    // Writing sales must not open customer profiles (and their wallet codes) to a partner that may
+    // not read customers.
+    const mayRead = ctx.caller.kind === 'staff' || (ctx.caller.kind === 'partner' && ctx.caller.scopes.includes('customers:read'));
+    return mayRead ? ((await customersByIds(ctx.em, [t.customerId]))[0] ?? null) : null;
   }
 
   @Mutation(() => SubmitTransactionPayload, { description: 'A sale from a till: accepted at once (RECEIVED) and processed in the background.' })

@@ -6,7 +6,7 @@ import { enqueueJob } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { reverseCredit } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
-import { redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
+import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
 import { fromCents, saleTotal, toCents } from './pricing.js';
 import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
 
@@ -129,7 +129,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     }
     // In a fixed order, so two sales naming the same offers cannot deadlock on their rows.
-    const codes = [...new Set(d.offerCodes ?? [])].sort();
+    const codes = [...new Set((d.offerCodes ?? []).map(normalizeOfferCode))].sort();
     for (const [i, code] of codes.entries()) {
       try {
         const offer = await redeemIssuedOffer(em, {
@@ -186,7 +186,14 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
       pending_credit_id: number | null;
       issued_offer_id: number | null;
       campaign_id: number | null;
-    }>(em, sql`select * from transaction_award where transaction_id = ${sale.id} and reversed_at is null order by id for update`);
+    }>(
+      em,
+      sql`select id, kind, points, currency_code, ledger_entry_id, pending_credit_id, issued_offer_id, campaign_id
+            from transaction_award where transaction_id = ${sale.id} and reversed_at is null order by id for update`,
+    );
+    // Campaign rows before account rows, in id order, as processing takes them: no deadlock.
+    const campaignIds = [...new Set(awards.map((a) => a.campaign_id).filter((id): id is number => id !== null))];
+    if (campaignIds.length) await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) order by id for update`);
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
         const cancelled = a.pending_credit_id !== null && (await cancelPending(em, a.pending_credit_id, now));

@@ -298,6 +298,22 @@ describe('sales at the till', () => {
     expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`BASE_${currency}`);
   });
 
+  it('a return lowers a rolling-window tier even when the points were already spent', async () => {
+    const { money, currency } = await program();
+    await createTier(t, { currency, code: `LOW_${currency}`, rank: 600 + moneyCounter * 2, threshold: 0 });
+    await createTier(t, { currency, code: `HIGH_${currency}`, rank: 601 + moneyCounter * 2, threshold: 100, windowDays: 365 });
+    const customer = await createCustomer(t, currency);
+    const s1 = sale(money, customer.externalId, { lines: [{ sku: 'KETTLE', category: 'RETAIL', quantity: 1, unitPrice: '10.00' }] });
+    await submit(s1);
+    await processed(s1.externalId);
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`HIGH_${currency}`);
+    await adjust(t, customer.externalId, currency, -100); // all spent
+    dataOf(await t.gql(ReverseTransactionDocument, { externalId: s1.externalId }, till.credential));
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`LOW_${currency}`);
+    await t.runScheduled(); // and the daily recompute agrees
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`LOW_${currency}`);
+  });
+
   it('points expire by the currency policy: expiringSoon first, then an EXPIRE entry', async () => {
     const { money, currency } = await program({ expiryDays: 10 });
     const customer = await createCustomer(t, currency);
@@ -334,6 +350,15 @@ describe('sales at the till', () => {
     const [{ n }] = await t.sql<{ n: string }>(`select count(*) as n from sales_transaction where money_currency = $1`, [money]);
     expect(Number(n)).toBe(0);
 
+    // a till that may write sales but not read customers cannot read one through a sale's payload
+    const writer = await createPartner(t, ['transactions:write']);
+    const probe = await t.gql(
+      `mutation($input: SubmitTransactionInput!) { submitTransaction(input: $input) { transaction { customer { email balances { available } } } userErrors { code } } }`,
+      { input: sale(money, alice.externalId) },
+      writer.credential,
+    );
+    expect(probe.errors ?? []).toEqual([]);
+    expect(probe.data).toEqual({ submitTransaction: { transaction: { customer: null }, userErrors: [] } });
     const reader = await createPartner(t, ['transactions:read']);
     expect((await t.gql(SubmitTransactionDocument, { input: sale(money, alice.externalId) }, reader.credential)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await t.gql(SubmitTransactionDocument, { input: sale(money, alice.externalId) }, alice.token)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
@@ -347,6 +372,30 @@ describe('sales at the till', () => {
 });
 
 describe('sales processed by workers the test drives', () => {
+  it("pays a first-purchase bonus once when two workers process a new customer's first sales at once", async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "FIRST_C", name: "f", pointValue: "0.01", moneyCurrency: "ZZG" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'FIRST_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Welcome', currency: 'FIRST_C', ...window, conditions: { firstPurchase: true }, outcome: { bonusPoints: 500 } } }, t.operatorToken));
+      const customer = await createCustomer(t, 'FIRST_C');
+      for (const externalId of ['first-a', 'first-b']) {
+        const input = { externalId, customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'ZZG', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      }
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      await Promise.all([worker().runOne(), worker().runOne()]);
+      await worker().runUntilIdle();
+      const bonuses = await t.sql<{ n: string }>(`select count(*) as n from transaction_award where rule like 'campaign:%'`);
+      expect(Number(bonuses[0].n)).toBe(1);
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(520);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a sale that cannot be processed ends FAILED with its reason and gives its offers back', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
@@ -377,6 +426,12 @@ describe('sales processed by workers the test drives', () => {
       // and while suspended, the till cannot use the offer either
       const locked = dataOf(await t.gql(LockOfferDocument, { code, lockId: 'b', ttlSeconds: 60 }, till.credential)).lockOffer;
       expect(locked.userErrors.map((e) => e.code)).toEqual(['OFFER_NOT_REDEEMABLE']);
+      // once the account is active again, a new sale can apply the offer the failed one gave back
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'ACTIVE' } }, t.operatorToken));
+      const retry = ok(await t.gql(SubmitTransactionDocument, { input: { ...input, externalId: 'second-try' } }, till.credential)).submitTransaction;
+      expect(retry).toMatchObject({ transaction: { status: 'RECEIVED' }, userErrors: [] });
+      await t.jobs.runner.runUntilIdle();
+      expect(ok(await t.gql(TransactionStatusDocument, { externalId: 'second-try' }, till.credential)).transaction).toMatchObject({ status: 'PROCESSED', offersApplied: [{ code }] });
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();

@@ -1,0 +1,33 @@
+import { BigIntType } from '@mikro-orm/core';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Customer } from '../customers/customer.entity.js';
+import { PointAccount } from './account.entity.js';
+
+/**
+ * A change to qualifying points that no ledger entry carries: the part of a returned sale's
+ * points that was already spent (it becomes debt, not a debit). Rolling-window tiers add these
+ * to the qualifying entries of the window, so a return lowers the tier at once even when the
+ * points are gone.
+ */
+@Entity({ tableName: 'qualifying_adjustment' })
+@Index({ name: 'qualifying_adjustment_account_idx', properties: ['account', 'createdAt'] })
+@Check({ name: 'qualifying_adjustment_amount_not_zero', expression: 'amount <> 0' })
+export class QualifyingAdjustment {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => PointAccount, { deleteRule: 'restrict' })
+  account!: PointAccount;
+
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Customer;
+
+  @Property({ type: new BigIntType('number') })
+  amount!: number;
+
+  @Property({ type: 'text', nullable: true })
+  reason?: string | null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+}
