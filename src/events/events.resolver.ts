@@ -1,10 +1,9 @@
 import { Arg, Ctx as Context, FieldResolver, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { Ctx } from '../context.js';
-import { query, sql } from '../db/sql.js';
 import { requireCustomer } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { PointCurrency } from '../points/points.types.js';
-import type { TierRow } from '../tiers/tier.service.js';
+import { tierByCode, type TierRow } from '../tiers/tier.service.js';
 import { Tier } from '../tiers/tier.types.js';
 import { issuedOffersByIds } from '../wallet/wallet.service.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
@@ -69,13 +68,7 @@ export class WalletChangeResolver {
 @Resolver(() => TierChange)
 export class TierChangeResolver {
   private static async byCode(ctx: Ctx, code: string | null): Promise<TierRow | null> {
-    if (!code) return null;
-    const [tier] = await query<TierRow>(
-      ctx.em,
-      sql`select id, currency_code as "currencyCode", code, name, rank, threshold, window_days as "windowDays", multiplier::float8 as multiplier
-            from tier where code = ${code}`,
-    );
-    return tier ?? null;
+    return code ? ((await tierByCode(ctx.em, code)) ?? null) : null;
   }
 
   @FieldResolver(() => Tier, { nullable: true })

@@ -23,6 +23,10 @@ export async function tiersByIds(em: SqlEntityManager, ids: readonly number[]): 
   return query<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t where t.id = any(${idList(ids)})`);
 }
 
+export async function tierByCode(em: SqlEntityManager, code: string): Promise<TierRow | undefined> {
+  return queryOne<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t where t.code = ${code}`);
+}
+
 export async function allTiers(em: SqlEntityManager): Promise<TierRow[]> {
   return query<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t order by t.rank`);
 }
