@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build of the gateway. Not built on the development machines (no Docker engine
-# runs there); kept correct by reading. Runs with DATABASE_URL pointing at PostgreSQL.
+# runs there); kept correct by reading. Meant to run with DATABASE_URL pointing at PostgreSQL;
+# without it the embedded PostgreSQL keeps its files in DATA_DIR, a folder the `node` user owns.
 
 FROM node:24-slim AS build
 WORKDIR /app
@@ -15,7 +16,8 @@ RUN npx tsc -p tsconfig.build.json
 
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
-    PORT=4000
+    PORT=4000 \
+    DATA_DIR=/home/node/reward-gateway-data
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # Production dependencies only; the image's own Node 24 runs the gateway (the `node` devDependency
