@@ -25,6 +25,8 @@ export interface Gateway {
   url: string;
   port: number;
   server: Server;
+  /** This instance's live events (subscribers listen here). */
+  events: EventHub;
   /** Stops accepting, lets in-flight requests finish, then closes the GraphQL server. */
   close(): Promise<void>;
 }
@@ -278,6 +280,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     url: `http://${shownHost}:${address.port}/graphql`,
     port: address.port,
     server: httpServer,
+    events: hub,
     close: async () => {
       await wsCleanup.dispose();
       wsServer.close();

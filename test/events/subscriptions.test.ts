@@ -39,7 +39,8 @@ describe('subscriptions', () => {
   }
 
   /** Subscribes and returns a function that waits for the next event (or times out). */
-  async function subscribe<T>(client: Client, query: { toString(): string }, variables: Record<string, unknown> = {}) {
+  async function subscribe<T>(client: Client, query: { toString(): string }, variables: Record<string, unknown> = {}, on: Gateway = t.gateway) {
+    const before = on.events.listenerCount();
     const iterator = client.iterate<T>({ query: query.toString(), variables });
     const received: Promise<IteratorResult<{ data?: T | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>>[] = [];
     const next = (ms = 5_000) => {
@@ -47,9 +48,12 @@ describe('subscriptions', () => {
       received.push(pending);
       return Promise.race([pending, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no event')), ms))]).then((r) => r.value);
     };
-    // graphql-ws subscribes when iteration starts; give the server a moment to register the listener.
+    // graphql-ws subscribes when iteration starts; wait until the server has registered the listener.
     const first = next(10_000);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    for (let waited = 0; on.events.listenerCount() <= before; waited += 10) {
+      if (waited > 10_000) throw new Error('the subscription never reached the server');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     return { first, next, stop: () => iterator.return?.() };
   }
 
@@ -100,7 +104,7 @@ describe('subscriptions', () => {
     const alice = await createCustomer(t, shop.currency);
     const bob = await createCustomer(t, shop.currency);
     // Bob listens on the other instance; the changes are made through the first one.
-    const sub = await subscribe(connect(other.url, bob.token), BalanceChangedDocument);
+    const sub = await subscribe(connect(other.url, bob.token), BalanceChangedDocument, {}, other);
     await adjust(t, alice.externalId, shop.currency, 11);
     await adjust(t, bob.externalId, shop.currency, 22);
     expect((await sub.first)?.data?.balanceChanged).toMatchObject({ available: 22, change: { amount: 22 } });

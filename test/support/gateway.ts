@@ -35,6 +35,8 @@ export interface TestGateway {
   clock: AdjustableClock;
   orm: MikroORM;
   databaseUrl: string;
+  /** The gateway instance itself (its event hub, for subscription tests). */
+  gateway: Gateway;
   /** The job worker (running in the background unless started with `jobs: 'manual'`) and the scheduler (ticked by tests). */
   jobs: Jobs;
   /** Enqueues the scheduled jobs due at the clock's now and waits until every due job has run. */
@@ -93,6 +95,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
     clock,
     orm,
     databaseUrl: database.url,
+    gateway,
     jobs,
     async runScheduled() {
       await jobs.scheduler.tick();
