@@ -43,8 +43,6 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
   });
 }
 
-export type Orm = MikroORM;
-
 export async function openOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormConfig(options));
 }

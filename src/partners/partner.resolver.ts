@@ -1,10 +1,9 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
-import { query, sql } from '../db/sql.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaff } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
-import { createPartner, revokePartner, type PartnerRow } from './partner.service.js';
+import { allPartners, createPartner, revokePartner, type PartnerRow } from './partner.service.js';
 import { CreatePartnerInput, CreatePartnerPayload, Partner, RevokePartnerInput, RevokePartnerPayload } from './partner.types.js';
 
 @Resolver(() => Partner)
@@ -12,10 +11,7 @@ export class PartnerResolver {
   @Query(() => [Partner], { description: 'Staff: every partner, newest first.' })
   partners(@Context() ctx: Ctx) {
     requireStaff(ctx);
-    return query<PartnerRow>(
-      ctx.em,
-      sql`select id, name, key_prefix as "keyPrefix", scopes, revoked_at as "revokedAt", created_at as "createdAt" from partner order by id desc`,
-    );
+    return allPartners(ctx.em);
   }
 
   @FieldResolver(() => ID)

@@ -30,6 +30,11 @@ export async function partnerByApiKey(em: SqlEntityManager, key: string): Promis
   return queryOne<PartnerRow>(em, sql`select ${PARTNER_COLUMNS} from partner p where p.key_hash = ${hashApiKey(key)} and p.revoked_at is null`);
 }
 
+/** Every partner, newest first. */
+export async function allPartners(em: SqlEntityManager): Promise<PartnerRow[]> {
+  return query<PartnerRow>(em, sql`select ${PARTNER_COLUMNS} from partner p order by p.id desc`);
+}
+
 export async function partnersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<PartnerRow[]> {
   return query<PartnerRow>(em, sql`select ${PARTNER_COLUMNS} from partner p where p.id = any(${idList(ids)})`);
 }

@@ -15,34 +15,44 @@ export interface PendingData {
   now: Date;
 }
 
-async function balanceEvent(em: SqlEntityManager, accountId: number, customerId: number, now: Date) {
-  const balance = await queryOne<{ currency: string; available: number; pending: number; lifetimeEarned: number }>(
-    em,
-    sql`select currency_code as currency, available, pending, lifetime_earned as "lifetimeEarned" from point_account where id = ${accountId}`,
-  );
-  await recordEvent(em, 'BALANCE_CHANGED', customerId, { ...balance }, now);
+interface BalanceAfter {
+  customerId: number;
+  currency: string;
+  available: number;
+  pending: number;
+  lifetimeEarned: number;
+}
+
+/** The account's state as the statement that changed it returned it (no second read). */
+const BALANCE_AFTER = sql`a.customer_id as "customerId", a.currency_code as currency, a.available, a.pending, a.lifetime_earned as "lifetimeEarned"`;
+
+async function balanceEvent(em: SqlEntityManager, { customerId, ...balance }: BalanceAfter, now: Date): Promise<void> {
+  await recordEvent(em, 'BALANCE_CHANGED', customerId, balance, now);
 }
 
 /** Earns points that become spendable at `availableAt`; until then they show as `pending`. */
 export async function addPending(em: SqlEntityManager, d: PendingData): Promise<number> {
   await ensureAccount(em, d.customerId, d.currency, d.now);
-  const [row] = await query<{ id: number; account_id: number }>(
+  const [row] = await query<BalanceAfter & { id: number }>(
     em,
     sql`with a as (
-          update point_account set pending = pending + ${d.amount}, version = version + 1, updated_at = ${d.now}
-           where customer_id = ${d.customerId} and currency_code = ${d.currency} returning id
+          update point_account a set pending = pending + ${d.amount}, version = version + 1, updated_at = ${d.now}
+           where customer_id = ${d.customerId} and currency_code = ${d.currency} returning a.*
+        ), p as (
+          insert into pending_credit (account_id, customer_id, amount, kind, source_type, source_id, reason, qualifying, available_at, created_at)
+          select a.id, ${d.customerId}, ${d.amount}, ${LedgerEntryKind.EARN}, ${d.source}, ${d.sourceId}, ${d.reason}, true, ${d.availableAt}, ${d.now} from a
+          returning id
         )
-        insert into pending_credit (account_id, customer_id, amount, kind, source_type, source_id, reason, qualifying, available_at, created_at)
-        select a.id, ${d.customerId}, ${d.amount}, ${LedgerEntryKind.EARN}, ${d.source}, ${d.sourceId}, ${d.reason}, true, ${d.availableAt}, ${d.now} from a
-        returning id, account_id`,
+        select p.id, ${BALANCE_AFTER} from p, a`,
   );
-  await balanceEvent(em, row.account_id, d.customerId, d.now);
-  return row.id;
+  const { id, ...balance } = row;
+  await balanceEvent(em, balance, d.now);
+  return id;
 }
 
 /** Cancels pending points not yet released; false when they already were (or were cancelled). */
 export async function cancelPending(em: SqlEntityManager, pendingId: number, now: Date): Promise<boolean> {
-  const row = await queryOne<{ account_id: number; customer_id: number }>(
+  const row = await queryOne<BalanceAfter>(
     em,
     sql`with p as (
           update pending_credit set cancelled_at = ${now}
@@ -51,9 +61,9 @@ export async function cancelPending(em: SqlEntityManager, pendingId: number, now
         )
         update point_account a set pending = a.pending - p.amount, version = a.version + 1, updated_at = ${now}
           from p where a.id = p.account_id
-        returning a.id as account_id, p.customer_id`,
+        returning ${BALANCE_AFTER}`,
   );
-  if (row) await balanceEvent(em, row.account_id, row.customer_id, now);
+  if (row) await balanceEvent(em, row, now);
   return !!row;
 }
 

@@ -3,8 +3,7 @@ import type { Ctx } from '../context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
-import { query, sql } from '../db/sql.js';
-import { adjustPoints, createCurrency, type BalanceRow, type CurrencyRow, type LedgerEntryRow } from './points.service.js';
+import { adjustPoints, allCurrencies, createCurrency, type BalanceRow, type LedgerEntryRow } from './points.service.js';
 import {
   AdjustPointsInput,
   AdjustPointsPayload,
@@ -46,10 +45,7 @@ export class LedgerEntryResolver {
 export class PointCurrencyResolver {
   @Query(() => [PointCurrency], { description: "The program's point currencies." })
   currencies(@Context() ctx: Ctx) {
-    return query<CurrencyRow>(
-      ctx.em,
-      sql`select code, name, expiry_days as "expiryDays", point_value::text as "pointValue", money_currency as "moneyCurrency" from point_currency order by code`,
-    );
+    return allCurrencies(ctx.em);
   }
 
   @Mutation(() => CreateCurrencyPayload)

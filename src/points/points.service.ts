@@ -40,6 +40,10 @@ export interface LedgerEntryRow {
 
 const CURRENCY_COLUMNS = sql`code, name, expiry_days as "expiryDays", point_value::text as "pointValue", money_currency as "moneyCurrency"`;
 
+export async function allCurrencies(em: SqlEntityManager): Promise<CurrencyRow[]> {
+  return query<CurrencyRow>(em, sql`select ${CURRENCY_COLUMNS} from point_currency order by code`);
+}
+
 export async function currenciesByCodes(em: SqlEntityManager, codes: readonly string[]): Promise<CurrencyRow[]> {
   return query<CurrencyRow>(em, sql`select ${CURRENCY_COLUMNS} from point_currency where code = any(${codes as string[]}::text[])`);
 }

@@ -152,9 +152,9 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
     }
     const [row] = await query<TierRow>(
       em,
-      sql`insert into tier (currency_code, code, name, rank, threshold, window_days, multiplier, created_at)
+      sql`insert into tier as t (currency_code, code, name, rank, threshold, window_days, multiplier, created_at)
           values (${data.currency}, ${data.code}, ${data.name}, ${data.rank}, ${data.threshold}, ${data.windowDays ?? null}, ${data.multiplier ?? 1}, ${now})
-          returning id, currency_code as "currencyCode", code, name, rank, threshold, window_days as "windowDays", multiplier::float8 as multiplier`,
+          returning ${TIER_COLUMNS}`,
     );
     const moved = await recomputeAllTiers(em, now);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved }, at: now });

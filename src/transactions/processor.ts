@@ -10,6 +10,7 @@ import { campaignApplies, economyPoints, roundPoints, type SaleFacts } from '../
 import { Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
+import { restoreRedemptions } from '../wallet/redemption.service.js';
 import { issueOffer } from '../wallet/wallet.service.js';
 import { fromCents, priceBasket, saleTotal, toCents } from './pricing.js';
 import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
@@ -203,15 +204,9 @@ async function failTransaction({ em, clock }: JobContext, { transactionId }: { t
          where id = ${transactionId} and status = 'RECEIVED' returning id`,
   );
   if (!failed) return;
-  const restored = await query<{ id: number; customer_id: number }>(
-    em,
-    sql`update issued_offer set status = 'ISSUED', redeemed_at = null, redeemed_by_partner_id = null, redemption_ref = null, updated_at = ${now}
-         where id in (select issued_offer_id from transaction_offer where transaction_id = ${transactionId}) and status = 'REDEEMED'
-        returning id, customer_id`,
-  );
-  for (const r of restored) await recordEvent(em, 'WALLET_CHANGED', r.customer_id, { change: 'RESTORED', issuedOfferId: r.id }, now);
-  // They were not applied after all: a later sale may apply them.
-  await query(em, sql`delete from transaction_offer where transaction_id = ${transactionId}`);
+  // The offers were not applied after all: give them back, and free them for a later sale.
+  const applied = await query<{ id: number }>(em, sql`delete from transaction_offer where transaction_id = ${transactionId} returning issued_offer_id as id`);
+  await restoreRedemptions(em, applied.map((a) => a.id), now);
 }
 
 export const processTransactionJob: JobHandler = {

@@ -205,6 +205,22 @@ export async function voidIssuedOffers(em: SqlEntityManager, issuedOfferIds: num
 
 const walletEvent = (row: { id: number; customerId: number }, change: WalletChange) => ({ customerId: row.customerId, payload: { change, issuedOfferId: row.id } });
 
+/**
+ * Gives back offers redeemed for a sale that then failed: REDEEMED becomes ISSUED again and the
+ * redemption's traces are cleared, in the caller's transaction. Others are left alone.
+ */
+export async function restoreRedemptions(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<number[]> {
+  if (issuedOfferIds.length === 0) return [];
+  const restored = await query<{ id: number; customerId: number }>(
+    em,
+    sql`update issued_offer io set status = 'ISSUED', redeemed_at = null, redeemed_by_partner_id = null, redemption_ref = null, updated_at = ${now}
+         where io.id = any(${idList(issuedOfferIds)}) and io.status = 'REDEEMED'
+        returning io.id, io.customer_id as "customerId"`,
+  );
+  await recordEvents(em, 'WALLET_CHANGED', restored.map((r) => walletEvent(r, 'RESTORED')), now);
+  return restored.map((r) => r.id);
+}
+
 /** Rows one sweep writes per kind; a full batch enqueues the next sweep at once. */
 export const SWEEP_BATCH = 1000;
 

@@ -42,7 +42,7 @@ export function expiryOf(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'
 }
 
 /** What a WALLET_CHANGED event says happened to an issued offer. */
-export type WalletChange = 'ISSUED' | 'LOCKED' | 'LOCK_EXTENDED' | 'RELEASED' | 'LOCK_EXPIRED' | 'REDEEMED' | 'EXPIRED' | 'VOIDED';
+export type WalletChange = 'ISSUED' | 'LOCKED' | 'LOCK_EXTENDED' | 'RELEASED' | 'LOCK_EXPIRED' | 'REDEEMED' | 'EXPIRED' | 'VOIDED' | 'RESTORED';
 
 /** Records a WALLET_CHANGED event for one issued offer, in the caller's transaction. */
 export async function recordWalletChange(em: SqlEntityManager, customerId: number, change: WalletChange, issuedOfferId: number, now: Date): Promise<void> {
