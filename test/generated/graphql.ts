@@ -311,6 +311,15 @@ export type CreateRewardStoreMutationVariables = Exact<{
 
 export type CreateRewardStoreMutation = { createRewardStore: { rewardStore: { id: string, code: string, name: string } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type WalletQueryVariables = Exact<{
+  status?: Array<IssuedOfferStatus> | IssuedOfferStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type WalletQuery = { me: { id: string, wallet: { edges: Array<{ cursor: string, node: { id: string, code: string, status: IssuedOfferStatus, source: IssuedOfferSource, expiresAt: string | null, offer: { id: string, name: string, version: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
 export type CreateOfferMutationVariables = Exact<{
   input: CreateOfferInput;
 }>;
@@ -341,28 +350,15 @@ export type AdjustPointsMutationVariables = Exact<{
 
 export type AdjustPointsMutation = { adjustPoints: { entry: { id: string, amount: number, kind: LedgerEntryKind, reason: string | null, balanceAfter: number } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
-export type WalletQueryVariables = Exact<{
-  status?: Array<IssuedOfferStatus> | IssuedOfferStatus | null | undefined;
-  first?: number | null | undefined;
-  after?: string | null | undefined;
-}>;
-
-
-export type WalletQuery = { me: { wallet: { edges: Array<{ cursor: string, node: { id: string, code: string, status: IssuedOfferStatus, source: IssuedOfferSource, expiresAt: string | null, offer: { id: string, name: string, version: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
-
 export type TierChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
 export type TierChangedSubscription = { tierChanged: { from: { code: string } | null, to: { code: string } | null } };
 
-export type PointHistoryQueryVariables = Exact<{
-  currency?: string | null | undefined;
-  first?: number | null | undefined;
-  after?: string | null | undefined;
-}>;
+export type GiftListsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PointHistoryQuery = { me: { pointHistory: { edges: Array<{ cursor: string, node: { id: string, amount: number, kind: LedgerEntryKind, reason: string | null, balanceAfter: number, createdAt: string, expiresAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+export type GiftListsQuery = { me: { id: string, giftLists: Array<{ id: string, name: string, threshold: number, unlocked: boolean | null, claimableCount: number | null, pointsToNext: number | null, options: Array<{ id: string, name: string }> }> } | null };
 
 export type ProfileQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -398,6 +394,14 @@ export type CreateTierMutationVariables = Exact<{
 
 export type CreateTierMutation = { createTier: { tier: { id: string, code: string, name: string, rank: number, threshold: number, windowDays: number | null, multiplier: number } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
+export type EligibleRewardStoresQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type EligibleRewardStoresQuery = { me: { id: string, eligibleRewardStores: { edges: Array<{ cursor: string, node: { id: string, code: string, name: string, currency: { code: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
 export type SubmitTransactionMutationVariables = Exact<{
   input: SubmitTransactionInput;
 }>;
@@ -427,14 +431,6 @@ export type ReverseTransactionMutationVariables = Exact<{
 
 export type ReverseTransactionMutation = { reverseTransaction: { transaction: { id: string, externalId: string, status: TransactionStatus } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
-export type EligibleRewardStoresQueryVariables = Exact<{
-  first?: number | null | undefined;
-  after?: string | null | undefined;
-}>;
-
-
-export type EligibleRewardStoresQuery = { me: { eligibleRewardStores: { edges: Array<{ cursor: string, node: { id: string, code: string, name: string, currency: { code: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
-
 export type BalanceChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -461,11 +457,6 @@ export type AddListingMutationVariables = Exact<{
 
 
 export type AddListingMutation = { addListing: { listing: { id: string, priceInPoints: number, stockRemaining: number | null, perCustomerLimit: number | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
-
-export type GiftListsQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type GiftListsQuery = { me: { giftLists: Array<{ id: string, name: string, threshold: number, unlocked: boolean | null, claimableCount: number | null, pointsToNext: number | null, options: Array<{ id: string, name: string }> }> } | null };
 
 export type PurchaseOfferMutationVariables = Exact<{
   listingId: string | number;
@@ -504,6 +495,15 @@ export type LockOfferMutationVariables = Exact<{
 
 
 export type LockOfferMutation = { lockOffer: { issuedOffer: { id: string, code: string, status: IssuedOfferStatus, lockExpiresAt: string | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type PointHistoryQueryVariables = Exact<{
+  currency?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type PointHistoryQuery = { me: { id: string, pointHistory: { edges: Array<{ cursor: string, node: { id: string, amount: number, kind: LedgerEntryKind, reason: string | null, balanceAfter: number, createdAt: string, expiresAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type ProgramStatsQueryVariables = Exact<{
   currency: string;
@@ -637,6 +637,34 @@ export const CreateRewardStoreDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateRewardStoreMutation, CreateRewardStoreMutationVariables>;
+export const WalletDocument = new TypedDocumentString(`
+    query Wallet($status: [IssuedOfferStatus!], $first: Int = 20, $after: String) {
+  me {
+    id
+    wallet(status: $status, first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          code
+          status
+          source
+          expiresAt
+          offer {
+            id
+            name
+            version
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WalletQuery, WalletQueryVariables>;
 export const CreateOfferDocument = new TypedDocumentString(`
     mutation CreateOffer($input: CreateOfferInput!) {
   createOffer(input: $input) {
@@ -706,33 +734,6 @@ export const AdjustPointsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AdjustPointsMutation, AdjustPointsMutationVariables>;
-export const WalletDocument = new TypedDocumentString(`
-    query Wallet($status: [IssuedOfferStatus!], $first: Int = 20, $after: String) {
-  me {
-    wallet(status: $status, first: $first, after: $after) {
-      edges {
-        cursor
-        node {
-          id
-          code
-          status
-          source
-          expiresAt
-          offer {
-            id
-            name
-            version
-          }
-        }
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-    }
-  }
-}
-    `) as unknown as TypedDocumentString<WalletQuery, WalletQueryVariables>;
 export const TierChangedDocument = new TypedDocumentString(`
     subscription TierChanged {
   tierChanged {
@@ -745,30 +746,25 @@ export const TierChangedDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TierChangedSubscription, TierChangedSubscriptionVariables>;
-export const PointHistoryDocument = new TypedDocumentString(`
-    query PointHistory($currency: String, $first: Int = 20, $after: String) {
+export const GiftListsDocument = new TypedDocumentString(`
+    query GiftLists {
   me {
-    pointHistory(currency: $currency, first: $first, after: $after) {
-      edges {
-        cursor
-        node {
-          id
-          amount
-          kind
-          reason
-          balanceAfter
-          createdAt
-          expiresAt
-        }
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
+    id
+    giftLists {
+      id
+      name
+      threshold
+      unlocked
+      claimableCount
+      pointsToNext
+      options {
+        id
+        name
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<PointHistoryQuery, PointHistoryQueryVariables>;
+    `) as unknown as TypedDocumentString<GiftListsQuery, GiftListsQueryVariables>;
 export const ProfileDocument = new TypedDocumentString(`
     query Profile {
   me {
@@ -888,6 +884,30 @@ export const CreateTierDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateTierMutation, CreateTierMutationVariables>;
+export const EligibleRewardStoresDocument = new TypedDocumentString(`
+    query EligibleRewardStores($first: Int = 20, $after: String) {
+  me {
+    id
+    eligibleRewardStores(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          code
+          name
+          currency {
+            code
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<EligibleRewardStoresQuery, EligibleRewardStoresQueryVariables>;
 export const SubmitTransactionDocument = new TypedDocumentString(`
     mutation SubmitTransaction($input: SubmitTransactionInput!) {
   submitTransaction(input: $input) {
@@ -953,29 +973,6 @@ export const ReverseTransactionDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ReverseTransactionMutation, ReverseTransactionMutationVariables>;
-export const EligibleRewardStoresDocument = new TypedDocumentString(`
-    query EligibleRewardStores($first: Int = 20, $after: String) {
-  me {
-    eligibleRewardStores(first: $first, after: $after) {
-      edges {
-        cursor
-        node {
-          id
-          code
-          name
-          currency {
-            code
-          }
-        }
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-    }
-  }
-}
-    `) as unknown as TypedDocumentString<EligibleRewardStoresQuery, EligibleRewardStoresQueryVariables>;
 export const BalanceChangedDocument = new TypedDocumentString(`
     subscription BalanceChanged {
   balanceChanged {
@@ -1044,24 +1041,6 @@ export const AddListingDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AddListingMutation, AddListingMutationVariables>;
-export const GiftListsDocument = new TypedDocumentString(`
-    query GiftLists {
-  me {
-    giftLists {
-      id
-      name
-      threshold
-      unlocked
-      claimableCount
-      pointsToNext
-      options {
-        id
-        name
-      }
-    }
-  }
-}
-    `) as unknown as TypedDocumentString<GiftListsQuery, GiftListsQueryVariables>;
 export const PurchaseOfferDocument = new TypedDocumentString(`
     mutation PurchaseOffer($listingId: ID!, $idempotencyKey: String!) {
   purchaseOffer(input: {listingId: $listingId, idempotencyKey: $idempotencyKey}) {
@@ -1155,6 +1134,31 @@ export const LockOfferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<LockOfferMutation, LockOfferMutationVariables>;
+export const PointHistoryDocument = new TypedDocumentString(`
+    query PointHistory($currency: String, $first: Int = 20, $after: String) {
+  me {
+    id
+    pointHistory(currency: $currency, first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          amount
+          kind
+          reason
+          balanceAfter
+          createdAt
+          expiresAt
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PointHistoryQuery, PointHistoryQueryVariables>;
 export const ProgramStatsDocument = new TypedDocumentString(`
     query ProgramStats($currency: String!, $from: DateTime!, $to: DateTime!) {
   programStats(currency: $currency, from: $from, to: $to) {
