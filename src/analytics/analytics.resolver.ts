@@ -22,12 +22,12 @@ export class ProgramStatsResolver {
     requireStaff(ctx);
     if (from >= to) throw badInput('to must be after from', 'to');
     if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) throw badInput(`the window is at most ${MAX_WINDOW_DAYS} days`, 'to');
-    return programStats(ctx.em, currency, from, to);
+    return programStats(ctx.em, currency, from, to, ctx.clock.now());
   }
 
   @FieldResolver(() => [TierMembers], { description: 'Members per tier of the ladder now.' })
   tierMix(@Root() stats: ProgramStatsRow, @Context() ctx: Ctx) {
-    return tierMix(ctx.em, stats.currency);
+    return tierMix(ctx.em, stats.currency, ctx.clock.now());
   }
 
   @FieldResolver(() => [OfferStats], { description: 'The offers bought most in the window.' })

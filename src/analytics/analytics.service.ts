@@ -18,16 +18,31 @@ export interface ProgramStatsRow {
  * A currency's figures over [from, to): points issued (credits: earned, granted by staff), spent
  * (offers and gifts), expired; what is outstanding now and its money value (the liability);
  * spent ÷ issued; and the members who did anything in the window in this currency (points moved,
- * a sale in its money currency, a purchase from one of its stores). Straight aggregates over the
+ * a sale in its money currency, a purchase from one of its stores). As of `now`: points that
+ * expired or were released before any job wrote them down count at the moment they fell due. Straight aggregates over the
  * ledger, which is the truth; reversals count where they happened (a reversal is not "spent").
  */
-export async function programStats(em: SqlEntityManager, currency: string, from: Date, to: Date): Promise<ProgramStatsRow | undefined> {
+export async function programStats(em: SqlEntityManager, currency: string, from: Date, to: Date, now: Date): Promise<ProgramStatsRow | undefined> {
   const row = await queryOne<Omit<ProgramStatsRow, 'redemptionRate' | 'currency' | 'from' | 'to'>>(
     em,
     sql`with c as (select code, point_value, money_currency from point_currency where code = ${currency}),
+        -- What fell due by now but no job has written down yet counts where it fell due (ledger_due).
+        due as (
+          select a.id as account_id, a.customer_id, d.kind, d.amount, d.at
+            from point_account a cross join lateral ledger_due(a.id, ${now}) d
+           where a.currency_code = ${currency}
+             and a.id in (select account_id from ledger_entry where remaining > 0 and expires_at <= ${now}
+                          union select account_id from pending_credit where released_at is null and cancelled_at is null and available_at <= ${now})
+        ),
         moves as (
           select e.kind, e.amount, e.customer_id from ledger_entry e join point_account a on a.id = e.account_id
            where a.currency_code = ${currency} and e.created_at >= ${from} and e.created_at < ${to}
+          union all
+          select due.kind, due.amount, due.customer_id from due where due.at >= ${from} and due.at < ${to}
+        ),
+        outstanding as (
+          select coalesce((select sum(available) from point_account where currency_code = ${currency}), 0)
+               + coalesce((select sum(amount) from due), 0) as points
         ),
         active as (
           select customer_id from moves
@@ -39,8 +54,8 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
         select coalesce((select sum(amount) from moves where amount > 0 and kind in ('EARN', 'ADJUST')), 0)::bigint as "pointsIssued",
                coalesce((select -sum(amount) from moves where kind = 'SPEND'), 0)::bigint as "pointsSpent",
                coalesce((select -sum(amount) from moves where kind = 'EXPIRE'), 0)::bigint as "pointsExpired",
-               coalesce((select sum(available) from point_account where currency_code = ${currency}), 0)::bigint as "outstandingPoints",
-               round(coalesce((select sum(available) from point_account where currency_code = ${currency}), 0) * c.point_value, 2)::text as "outstandingLiability",
+               (select points from outstanding)::bigint as "outstandingPoints",
+               round((select points from outstanding) * c.point_value, 2)::text as "outstandingLiability",
                (select count(*) from active)::int as "activeMembers"
           from c`,
   );
@@ -59,12 +74,12 @@ export interface TierMixRow {
   members: number;
 }
 
-/** How many customers sit on each tier of the currency's ladder now (null: on none). */
-export async function tierMix(em: SqlEntityManager, currency: string): Promise<TierMixRow[]> {
+/** How many customers sit on each tier of the currency's ladder as of `now` (`customer_tier_at`). */
+export async function tierMix(em: SqlEntityManager, currency: string, now: Date): Promise<TierMixRow[]> {
   return query<TierMixRow>(
     em,
     sql`select t.id as "tierId", count(c.id)::int as members
-          from tier t left join customer c on c.tier_id = t.id
+          from tier t left join (select id, customer_tier_at(id, ${now}) as tier_id from customer) c on c.tier_id = t.id
          where t.currency_code = ${currency}
          group by t.id, t.rank order by t.rank`,
   );

@@ -8,7 +8,7 @@ import { ledgerPage } from '../points/points.service.js';
 import { LedgerEntryConnection, PointBalance } from '../points/points.types.js';
 import { storesPage } from '../stores/store.service.js';
 import { RewardStoreConnection } from '../stores/store.types.js';
-import { nextTierOf, tierStanding } from '../tiers/tier.service.js';
+import { nextTierOf, tierFor, tierStanding } from '../tiers/tier.service.js';
 import { NextTier, Tier } from '../tiers/tier.types.js';
 import { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
 import { walletPage } from '../wallet/wallet.service.js';
@@ -35,8 +35,10 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => Tier, { nullable: true })
-  tier(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
-    return customer.tierId ? ctx.loaders.tier.load(customer.tierId) : null;
+  async tier(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    // As of now: a rolling window may have moved it since it was last written down.
+    const tierId = await ctx.loaders.tierNow.load(customer.id);
+    return tierId ? ctx.loaders.tier.load(tierId) : null;
   }
 
   @FieldResolver(() => [PointBalance])
@@ -46,7 +48,8 @@ export class CustomerResolver {
 
   @FieldResolver(() => NextTier, { nullable: true, description: 'Null at the top tier, or when the program has no tiers.' })
   async nextTier(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
-    return nextTierOf(await tierStanding(ctx.em, customer.id, ctx.clock.now()), customer.tierId);
+    const standing = await tierStanding(ctx.em, customer.id, ctx.clock.now());
+    return nextTierOf(standing, tierFor(standing)?.id ?? null);
   }
 
   @FieldResolver(() => RewardStoreConnection, { description: 'Open stores whose eligibility rules this customer meets.' })

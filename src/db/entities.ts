@@ -9,7 +9,9 @@ import { Offer, OfferVersion } from '../offers/offer.entity.js';
 import { Partner } from '../partners/partner.entity.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
+import { LedgerAllocation } from '../points/ledger-allocation.entity.js';
 import { LedgerEntry } from '../points/ledger-entry.entity.js';
+import { LedgerReversal } from '../points/ledger-reversal.entity.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
 import { QualifyingAdjustment } from '../points/qualifying-adjustment.entity.js';
 import { OfferPurchase } from '../purchases/purchase.entity.js';
@@ -47,6 +49,8 @@ export const ENTITIES = [
   IssuedOffer,
   PendingCredit,
   QualifyingAdjustment,
+  LedgerAllocation,
+  LedgerReversal,
   EconomyRule,
   Campaign,
   SalesTransaction,

@@ -57,14 +57,14 @@ interface ListRow extends Omit<GiftListRow, 'options' | keyof GiftProgress> {
 
 /**
  * Gift lists by id (or all of them), lowest threshold first, with their options; with `customerId`,
- * also that customer's progress on each. Two statements, whatever the number of lists.
+ * also that customer's progress on each, from the balance as of `now` (`point_account_at`). Two statements, whatever the number of lists.
  */
 async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number[] | null; customerId: number | null; now: Date }): Promise<GiftListRow[]> {
   const { ids, customerId, now } = filter;
   const lists = await query<ListRow>(
     em,
     sql`select g.id, g.currency_code as "currencyCode", g.name, g.threshold, g.max_claims as "maxClaims", g.created_at as "createdAt",
-               case when ${customerId}::bigint is not null then coalesce(a.available, 0) end as available,
+               case when ${customerId}::bigint is not null then coalesce((select n.available from point_account_at(a.id, ${now}) n), 0) end as available,
                case when ${customerId}::bigint is not null then coalesce(n.claimed, 0) end as claimed
           from gift_list g
           left join point_account a on a.customer_id = ${customerId} and a.currency_code = g.currency_code

@@ -17,7 +17,7 @@ import {
 } from '../points/points.service.js';
 import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
 import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
-import { tiersByIds, type TierRow } from '../tiers/tier.service.js';
+import { tierIdsAt, tiersByIds, type TierRow } from '../tiers/tier.service.js';
 import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
 
 /** Puts `rows` in the order of `keys` (DataLoader's contract), undefined where none matched. */
@@ -73,12 +73,19 @@ export class Loaders {
     return this.get<number, TierRow | undefined>('tier', async (ids) => one(ids, await tiersByIds(this.em, ids), (r) => r.id));
   }
 
+  /** The tier id each customer holds as of now (null: none). */
+  get tierNow() {
+    return this.get<number, number | null>('tierNow', async (ids) =>
+      one(ids, await tierIdsAt(this.em, ids, this.clock.now()), (r) => r.customerId).map((r) => r?.tierId ?? null),
+    );
+  }
+
   get currency() {
     return this.get<string, CurrencyRow | undefined>('currency', async (codes) => one(codes, await currenciesByCodes(this.em, codes), (r) => r.code));
   }
 
   get balances() {
-    return this.get<number, BalanceRow[]>('balances', async (ids) => many(ids, await balancesByCustomers(this.em, ids), (r) => r.customerId));
+    return this.get<number, BalanceRow[]>('balances', async (ids) => many(ids, await balancesByCustomers(this.em, ids, this.clock.now()), (r) => r.customerId));
   }
 
   get expiringSoon() {

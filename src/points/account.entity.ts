@@ -13,6 +13,9 @@ import { PointCurrency } from './currency.entity.js';
 @Check({ name: 'point_account_pending_non_negative', expression: 'pending >= 0' })
 @Check({ name: 'point_account_lifetime_non_negative', expression: 'lifetime_earned >= 0' })
 @Check({ name: 'point_account_debt_non_negative', expression: 'debt >= 0' })
+// Per-customer amounts fit GraphQL Int (contract); postEntry refuses a write that would pass it,
+// these only back that up.
+@Check({ name: 'point_account_amounts_fit_int', expression: 'available + pending <= 2147483647 and lifetime_earned + pending <= 2147483647 and debt <= 2147483647' })
 export class PointAccount {
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;

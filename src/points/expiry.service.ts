@@ -1,42 +1,33 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { query, queryOne, sql } from '../db/sql.js';
-import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
-import { postEntry } from './ledger.service.js';
+import { query, sql } from '../db/sql.js';
+import { writeDownAccount } from './ledger.service.js';
+
+/** Accounts one write-down run takes by default (`LEDGER_JOB_BATCH`); a full batch enqueues the next run at once. */
+export const WRITE_DOWN_BATCH = 500;
 
 /**
- * Writes an EXPIRE entry for every account holding credits past their expiry, for exactly the
- * unspent part of those credits. Accounts are taken in id order, as every batch job takes them, so
- * batch jobs on several instances cannot deadlock each other. Debits consume the soonest-expiring credits first, and expired
- * credits are the soonest-expiring, so the EXPIRE entry consumes precisely them. The amount is
- * read again under the account's lock, so two runs at once cannot expire the same points twice.
+ * The batch job behind expiry and pending release: writes down, for up to `batch` accounts with
+ * something due at `now` (credits past expiry, pending credits past their day), exactly what
+ * `settleAccount` writes when the account is next touched — nothing a reader does not already see
+ * through `point_account_at`. Accounts are taken in id order and locked with SKIP LOCKED (one a
+ * purchase holds right now writes itself down in that purchase), so runs on several instances
+ * never wait on each other or deadlock. Returns how many accounts it took: the caller runs again
+ * while that is a full batch.
  */
-export async function expirePoints(em: SqlEntityManager, now: Date, limit = 500): Promise<number> {
-  const accounts = await query<{ id: number }>(
+export async function writeDownDueAccounts(em: SqlEntityManager, now: Date, batch = WRITE_DOWN_BATCH): Promise<number> {
+  const accounts = await query<{ id: number; customer_id: number; currency_code: string }>(
     em,
-    sql`select distinct account_id as id from ledger_entry where remaining > 0 and expires_at <= ${now} order by account_id limit ${limit}`,
+    sql`select a.id, a.customer_id, a.currency_code from point_account a
+         where a.id in (
+           select account_id from (
+             (select distinct account_id from ledger_entry where remaining > 0 and expires_at <= ${now} order by account_id limit ${batch})
+             union
+             (select distinct account_id from pending_credit
+               where released_at is null and cancelled_at is null and available_at <= ${now} order by account_id limit ${batch})
+           ) due order by account_id limit ${batch})
+         order by a.id
+         for update skip locked`,
   );
-  let expired = 0;
-  for (const { id } of accounts) {
-    const account = await queryOne<{ customer_id: number; currency_code: string }>(
-      em,
-      sql`select customer_id, currency_code from point_account where id = ${id} for update`,
-    );
-    const due = await queryOne<{ amount: number }>(
-      em,
-      sql`select coalesce(sum(remaining), 0)::bigint as amount from ledger_entry where account_id = ${id} and remaining > 0 and expires_at <= ${now}`,
-    );
-    if (!account || !due?.amount) continue;
-    await postEntry(em, {
-      customerId: account.customer_id,
-      currency: account.currency_code,
-      amount: -due.amount,
-      kind: LedgerEntryKind.EXPIRE,
-      source: LedgerSource.EXPIRY,
-      reason: 'Points expired',
-      actor: 'system',
-      now,
-    });
-    expired++;
-  }
-  return expired;
+  for (const a of accounts) await writeDownAccount(em, a.customer_id, a.currency_code, now);
+  return accounts.length;
 }

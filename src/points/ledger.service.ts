@@ -1,9 +1,15 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { query, sql } from '../db/sql.js';
+import { query, queryOne, sql } from '../db/sql.js';
 import { recordEvent } from '../events/outbox.service.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
+
+/**
+ * The most points any per-customer amount may reach (available + pending, lifetime earned +
+ * pending, debt, and so every `balanceAfter`): GraphQL `Int`, 2^31 − 1 (contract, issue 7 §5).
+ */
+export const MAX_ACCOUNT_POINTS = 2_147_483_647;
 
 export interface Posting {
   customerId: number;
@@ -15,7 +21,10 @@ export interface Posting {
   sourceId?: string | null;
   reason?: string | null;
   actor: string;
-  /** Credits only: counts towards lifetime earned and tier qualification. */
+  /**
+   * Counts towards lifetime earned and tier qualification: a credit raises them, a debit lowers
+   * them (never below 0).
+   */
   qualifying?: boolean;
   now: Date;
 }
@@ -33,8 +42,18 @@ export interface Posted {
   balance: { accountId: number; customerId: number; currencyCode: string; available: number; pending: number; lifetimeEarned: number };
 }
 
+/** An account row as locked for a write; amounts in points. */
+interface AccountRow {
+  id: number;
+  customer_id: number;
+  currency_code: string;
+  available: number;
+  pending: number;
+  lifetime_earned: number;
+  debt: number;
+}
+
 interface PostedRow {
-  debt?: number;
   id: number;
   account_id: number;
   amount: number;
@@ -45,19 +64,268 @@ interface PostedRow {
   created_at: Date;
   pending: number;
   lifetime_earned: number;
-  consumed?: number;
+  debt: number;
+  consumed: number;
 }
 
+/** One entry to write on a locked, written-down account. */
+interface Write {
+  amount: number;
+  kind: LedgerEntryKind;
+  source: LedgerSource | string;
+  sourceId: string | null;
+  reason: string | null;
+  actor: string;
+  qualifying: boolean;
+  /** When the entry happened: now, or for a write-down the moment it fell due. */
+  at: Date;
+  /** Debits: the credits it takes from and how much of each (their sum is -amount). */
+  consume?: { id: number; amount: number }[];
+  /** Credits released from pending: the points that leave `pending`. */
+  fromPending?: number;
+  /** Change to the account's debt (a debt repayment lowers it). */
+  debtDelta?: number;
+}
+
+const ACCOUNT_COLUMNS = sql`id, customer_id, currency_code, available, pending, lifetime_earned, debt`;
+
 /**
- * The one way points move. Writes the ledger entry and updates the cached balance in the caller's
- * transaction, under the account's row lock, so the balance always equals the sum of the ledger
- * and never goes below zero (the database CHECKs back this up). Debits consume the unconsumed
- * remainder of credits oldest-expiring first. Refuses a debit the balance cannot pay with
- * INSUFFICIENT_POINTS (the caller's transaction then rolls back).
+ * The one way points move. Under the account's row lock, first writes down what has fallen due
+ * on the account (see `settleAccount`), then writes the entry and updates the cached balance, in
+ * the caller's transaction, so the balance always equals the sum of the ledger, never goes below
+ * zero and never spends a credit past its expiry. Debits consume the open remainder of credits
+ * oldest-expiring first (recorded in `ledger_allocation`); a credit to an account that owes
+ * points repays the debt from itself first.
+ *
+ * Refusals (the caller's transaction then rolls back, nothing written):
+ * INSUFFICIENT_POINTS when a debit exceeds the balance as of `now`; INVALID when a credit would
+ * take a per-customer amount past MAX_ACCOUNT_POINTS.
  */
 export async function postEntry(em: SqlEntityManager, p: Posting): Promise<Posted> {
   if (!Number.isSafeInteger(p.amount) || p.amount === 0) throw new Error(`invalid ledger amount ${p.amount}`);
-  const row = p.amount > 0 ? await credit(em, p) : await debit(em, p);
+  const settled = await settleAccount(em, await lockAccount(em, p.customerId, p.currency, p.now), p.now);
+  const w: Write = {
+    amount: p.amount,
+    kind: p.kind,
+    source: p.source,
+    sourceId: p.sourceId ?? null,
+    reason: p.reason ?? null,
+    actor: p.actor,
+    qualifying: p.qualifying ?? false,
+    at: p.now,
+  };
+  let posted: Posted;
+  if (p.amount > 0) {
+    posted = await creditWithRepayment(em, settled.account, w, p.now);
+  } else {
+    if (settled.account.available < -p.amount) {
+      throw refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${p.currency} points for this.`);
+    }
+    const consume = await oldestExpiringFirst(em, settled.account.id, -p.amount);
+    posted = await announce(em, settled.account, await write(em, settled.account, { ...w, consume }), p.now);
+  }
+  if (p.qualifying || settled.released) await recomputeTier(em, p.customerId, p.now);
+  return posted;
+}
+
+/**
+ * Writes down what is due on one customer's account at `now` (expiries, pending releases), under
+ * its lock, and re-places the customer's tier if points were released. For callers that are about
+ * to change the account outside `postEntry` (cancelling pending points).
+ */
+export async function writeDownAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<void> {
+  const settled = await settleAccount(em, await lockAccount(em, customerId, currency, now), now);
+  if (settled.released) await recomputeTier(em, customerId, now);
+}
+
+/** Takes the account's row lock (creating the account if it has none yet) and reads it. */
+async function lockAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<AccountRow> {
+  const select = sql<AccountRow>`select ${ACCOUNT_COLUMNS} from point_account where customer_id = ${customerId} and currency_code = ${currency} for update`;
+  let account = await queryOne(em, select);
+  if (!account) {
+    await ensureAccount(em, customerId, currency, now);
+    account = await queryOne(em, select);
+  }
+  if (!account) throw new Error(`no point account for customer ${customerId} in ${currency}`);
+  return account;
+}
+
+/**
+ * The lazy write-down: on a locked account, writes what fell due up to `now` and is not written
+ * yet, one event at a time in the order it fell due (an expiry before a release at the same
+ * instant): the unspent remainder of credits whose `expiresAt` has come (an EXPIRE entry per
+ * expiry instant, dated that instant), and pending credits whose `availableAt` has come (an EARN
+ * dated that moment, expiring the currency's days after it, repaying any debt from itself first).
+ * A release dated in the past may itself have expired by now: the loop then expires it too.
+ * Exactly what `ledger_due` (SQL) shows readers before it is written. Returns the account after,
+ * and whether any points were released (qualifying points changed).
+ */
+export async function settleAccount(em: SqlEntityManager, account: AccountRow, now: Date): Promise<{ account: AccountRow; released: boolean }> {
+  let released = false;
+  for (;;) {
+    const next = await queryOne<{ kind: 'EXPIRE' | 'RELEASE'; at: Date; pending_id: number | null }>(
+      em,
+      sql`select * from (
+            (select 'EXPIRE' as kind, expires_at as at, null::bigint as pending_id from ledger_entry
+              where account_id = ${account.id} and remaining > 0 and expires_at <= ${now} order by expires_at limit 1)
+            union all
+            (select 'RELEASE', available_at, id from pending_credit
+              where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${now}
+              order by available_at, id limit 1)
+          ) due order by at, kind limit 1`,
+    );
+    if (!next) return { account, released };
+    if (next.kind === 'EXPIRE') {
+      const consume = await query<{ id: number; amount: number }>(
+        em,
+        sql`select id, remaining as amount from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at = ${next.at} order by id`,
+      );
+      const amount = consume.reduce((sum, c) => sum + c.amount, 0);
+      const row = await write(em, account, {
+        amount: -amount,
+        kind: LedgerEntryKind.EXPIRE,
+        source: LedgerSource.EXPIRY,
+        sourceId: null,
+        reason: 'Points expired',
+        actor: 'system',
+        qualifying: false,
+        at: next.at,
+        consume,
+      });
+      await announce(em, account, row, now);
+    } else {
+      const pending = await queryOne<{ amount: number; source_type: string; source_id: string | null; reason: string | null; qualifying: boolean }>(
+        em,
+        sql`update pending_credit set released_at = ${next.at}
+             where id = ${next.pending_id} and released_at is null and cancelled_at is null
+            returning amount, source_type, source_id, reason, qualifying`,
+      );
+      if (!pending) continue;
+      const posted = await creditWithRepayment(
+        em,
+        account,
+        {
+          amount: pending.amount,
+          kind: LedgerEntryKind.EARN,
+          source: pending.source_type,
+          sourceId: pending.source_id,
+          reason: pending.reason,
+          actor: 'system',
+          qualifying: pending.qualifying,
+          at: next.at,
+          fromPending: pending.amount,
+        },
+        now,
+      );
+      await query(em, sql`update pending_credit set ledger_entry_id = ${posted.entryId} where id = ${next.pending_id}`);
+      released = true;
+    }
+  }
+}
+
+/**
+ * Writes a credit; when the account owes points (a reversal found them spent), the credit repays
+ * the debt from itself: the credit stays in the ledger as earned, followed by a REVERSAL that
+ * takes the repaid part from this very credit (not from older points that would expire anyway,
+ * which would let a debt run out with them).
+ */
+async function creditWithRepayment(em: SqlEntityManager, account: AccountRow, w: Write, now: Date): Promise<Posted> {
+  const credit = await write(em, account, w);
+  const posted = await announce(em, account, credit, now);
+  const repay = Math.min(credit.debt, w.amount);
+  if (repay <= 0) return posted;
+  const repaid = await write(em, account, {
+    amount: -repay,
+    kind: LedgerEntryKind.REVERSAL,
+    source: w.source,
+    sourceId: w.sourceId,
+    reason: 'Repays points owed from a reversed sale',
+    actor: 'system',
+    qualifying: false,
+    at: w.at,
+    consume: [{ id: credit.id, amount: repay }],
+    debtDelta: -repay,
+  });
+  const after = await announce(em, account, repaid, now);
+  return { ...posted, balanceAfter: after.balanceAfter, balance: after.balance };
+}
+
+/** The open credits a debit of `amount` takes, oldest-expiring first (never-expiring last), ties by age. */
+async function oldestExpiringFirst(em: SqlEntityManager, accountId: number, amount: number): Promise<{ id: number; amount: number }[]> {
+  return query<{ id: number; amount: number }>(
+    em,
+    sql`select id, least(remaining, ${amount} - (running - remaining))::bigint as amount from (
+          select id, remaining, expires_at, sum(remaining) over (order by expires_at asc nulls last, id) as running
+            from ledger_entry where account_id = ${accountId} and remaining > 0
+        ) o where running - remaining < ${amount} order by expires_at asc nulls last, id`,
+  );
+}
+
+/**
+ * The one statement that writes an entry: updates the cached account (balance, pending, lifetime,
+ * debt), inserts the entry and, for a debit, lowers the remainder of the credits it consumes and
+ * records each in `ledger_allocation`. Mutates `account` to the state after. A credit that would
+ * take a per-customer amount past MAX_ACCOUNT_POINTS is refused (INVALID).
+ */
+async function write(em: SqlEntityManager, account: AccountRow, w: Write): Promise<PostedRow> {
+  const isCredit = w.amount > 0;
+  const lifetimeDelta = w.qualifying ? w.amount : 0;
+  const fromPending = w.fromPending ?? 0;
+  const consume = w.consume ?? [];
+  const [row] = await query<PostedRow>(
+    em,
+    sql`
+    with a as (
+      update point_account
+         set available = available + ${w.amount}, pending = pending - ${fromPending},
+             lifetime_earned = greatest(lifetime_earned + ${lifetimeDelta}, 0), debt = debt + ${w.debtDelta ?? 0},
+             version = version + 1, updated_at = greatest(updated_at, ${w.at})
+       where id = ${account.id} and available + ${w.amount} >= 0
+         and available + pending + ${w.amount - fromPending} <= ${MAX_ACCOUNT_POINTS}
+         and lifetime_earned + pending + ${lifetimeDelta - fromPending} <= ${MAX_ACCOUNT_POINTS}
+      returning id, available, pending, lifetime_earned, debt
+    ), take as (
+      select * from unnest(${consume.map((c) => c.id)}::bigint[], ${consume.map((c) => c.amount)}::bigint[]) as t(id, amount)
+    ), consumed as (
+      update ledger_entry l set remaining = l.remaining - t.amount
+        from take t, a
+       where l.id = t.id and l.account_id = a.id and l.remaining >= t.amount
+      returning l.id, t.amount
+    ), e as (
+      insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
+                                balance_after, expires_at, remaining, qualifying, created_at)
+      select a.id, ${account.customer_id}, ${w.amount}, ${w.kind}, ${w.source}, ${w.sourceId}, ${w.reason}, ${w.actor}, a.available,
+             case when ${isCredit} then ${w.at}::timestamptz + make_interval(days => c.expiry_days) end,
+             ${isCredit ? w.amount : 0}, ${w.qualifying}, ${w.at}
+        from a join point_currency c on c.code = ${account.currency_code}
+      returning *
+    ), allocated as (
+      insert into ledger_allocation (account_id, customer_id, debit_id, credit_id, amount)
+      select e.account_id, e.customer_id, e.id, consumed.id, consumed.amount from e, consumed
+    )
+    select e.id, e.account_id, e.amount, e.kind, e.reason, e.balance_after, e.expires_at, e.created_at,
+           a.pending, a.lifetime_earned, a.debt, (select coalesce(sum(amount), 0) from consumed)::bigint as consumed
+      from e, a`,
+  );
+  if (!row) {
+    if (isCredit) {
+      throw refuse(
+        UserErrorCode.INVALID,
+        `This would take the customer's ${account.currency_code} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`,
+      );
+    }
+    throw new Error(`ledger invariant broken on account ${account.id}: a debit of ${-w.amount} found the balance short`);
+  }
+  if (!isCredit && row.consumed !== -w.amount) {
+    // The balance and the open credits disagree: refuse to make it worse (rolls back).
+    throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${-w.amount}`);
+  }
+  Object.assign(account, { available: row.balance_after, pending: row.pending, lifetime_earned: row.lifetime_earned, debt: row.debt });
+  return row;
+}
+
+/** Records the BALANCE_CHANGED event of a written entry and answers it as a Posted. */
+async function announce(em: SqlEntityManager, account: AccountRow, row: PostedRow, now: Date): Promise<Posted> {
   const posted: Posted = {
     entryId: row.id,
     accountId: row.account_id,
@@ -67,167 +335,121 @@ export async function postEntry(em: SqlEntityManager, p: Posting): Promise<Poste
     balanceAfter: row.balance_after,
     expiresAt: row.expires_at,
     createdAt: row.created_at,
-    balance: { accountId: row.account_id, customerId: p.customerId, currencyCode: p.currency, available: row.balance_after, pending: row.pending, lifetimeEarned: row.lifetime_earned },
+    balance: {
+      accountId: row.account_id,
+      customerId: account.customer_id,
+      currencyCode: account.currency_code,
+      available: row.balance_after,
+      pending: row.pending,
+      lifetimeEarned: row.lifetime_earned,
+    },
   };
   await recordEvent(
     em,
     'BALANCE_CHANGED',
-    p.customerId,
-    { currency: p.currency, ...posted.balance, change: { entryId: posted.entryId, amount: posted.amount, kind: posted.kind, reason: posted.reason } },
-    p.now,
+    account.customer_id,
+    { currency: account.currency_code, ...posted.balance, change: { entryId: posted.entryId, amount: posted.amount, kind: posted.kind, reason: posted.reason } },
+    now,
   );
-  if (p.qualifying) await recomputeTier(em, p.customerId, p.now);
-  if (row.debt && p.amount > 0) return repayDebt(em, p, Math.min(row.debt, p.amount), posted);
   return posted;
 }
 
-/**
- * A credit to an account that owes points (a reversal found them spent) pays the debt first: the
- * credit stays in the ledger as earned, followed by a REVERSAL for the part that repays.
- */
-async function repayDebt(em: SqlEntityManager, p: Posting, amount: number, credit: Posted): Promise<Posted> {
-  await query(em, sql`update point_account set debt = debt - ${amount} where id = ${credit.accountId} and debt >= ${amount}`);
-  const repaid = await postEntry(em, {
-    customerId: p.customerId,
-    currency: p.currency,
-    amount: -amount,
-    kind: LedgerEntryKind.REVERSAL,
-    source: p.source,
-    sourceId: p.sourceId,
-    reason: 'Repays points owed from a reversed sale',
-    actor: 'system',
-    now: p.now,
-  });
-  return { ...credit, balanceAfter: repaid.balanceAfter, balance: repaid.balance };
-}
-
 export interface ReversalResult {
-  /** Points taken back from the balance. */
+  /** Points taken back from the reversed credits' open remainder (one REVERSAL entry). */
   taken: number;
-  /** Points already spent: recorded as debt that later credits repay. */
+  /** Points of the reversed credits already spent: added to the account's debt, repaid by later credits. */
   owed: number;
+  /** Points of the reversed credits that had already expired: gone, taken from nothing else. */
+  expired: number;
+  /** The REVERSAL entry, null when nothing of the credits was open. */
   entryId: number | null;
 }
 
 /**
- * Takes back `amount` earned points (a returned sale). The balance never goes below zero: what
- * is left of the balance is debited now (REVERSAL), the rest is owed (account debt) and repaid by
- * the next credits. Lifetime earned and the tier drop by the whole amount at once.
+ * Reverses credit entries by reference (a returned sale's points, its released pending points),
+ * each at most once (`ledger_reversal`, unique per credit; a credit already reversed is skipped).
+ * After writing down what is due, for each credit: its open remainder is taken back (a REVERSAL
+ * entry consuming exactly those credits), what of it was spent becomes debt, and what of it
+ * expired is gone — other points are never taken in its place. Lifetime earned drops by the whole
+ * amount of the qualifying credits, and rolling-window tiers get a `qualifying_adjustment` dated
+ * at each credit's own moment, so every window that counted the credit stops counting it.
+ * Refuses with INVALID when the debt would pass MAX_ACCOUNT_POINTS.
  */
-export async function reverseCredit(
+export async function reverseCredits(
   em: SqlEntityManager,
-  r: { customerId: number; currency: string; amount: number; source: LedgerSource; sourceId: string; reason: string; actor: string; now: Date },
+  r: { customerId: number; currency: string; entryIds: number[]; source: LedgerSource; sourceId: string; reason: string; actor: string; now: Date },
 ): Promise<ReversalResult> {
-  const [account] = await query<{ id: number; available: number }>(
+  const result: ReversalResult = { taken: 0, owed: 0, expired: 0, entryId: null };
+  if (r.entryIds.length === 0) return result;
+  const { account } = await settleAccount(em, await lockAccount(em, r.customerId, r.currency, r.now), r.now);
+  const credits = await query<{ id: number; amount: number; remaining: number; qualifying: boolean; created_at: Date; expired: number }>(
     em,
-    sql`update point_account set version = version + 1 where customer_id = ${r.customerId} and currency_code = ${r.currency} returning id, available`,
+    sql`select e.id, e.amount, e.remaining, e.qualifying, e.created_at,
+               coalesce(sum(al.amount) filter (where d.kind = 'EXPIRE'), 0)::bigint as expired
+          from ledger_entry e
+          left join ledger_allocation al on al.credit_id = e.id
+          left join ledger_entry d on d.id = al.debit_id
+         where e.id = any(${r.entryIds}::bigint[]) and e.account_id = ${account.id} and e.amount > 0
+           and not exists (select 1 from ledger_reversal x where x.credit_id = e.id)
+         group by e.id order by e.id`,
   );
-  if (!account) throw new Error(`no point account for customer ${r.customerId} in ${r.currency}`);
-  const taken = Math.min(account.available, r.amount);
-  const owed = r.amount - taken;
-  let entryId: number | null = null;
-  if (taken > 0) {
-    const posted = await postEntry(em, {
-      customerId: r.customerId,
-      currency: r.currency,
-      amount: -taken,
+  if (credits.length === 0) return result;
+  const owedOf = (c: (typeof credits)[number]) => c.amount - c.remaining - c.expired;
+  result.taken = credits.reduce((s, c) => s + c.remaining, 0);
+  result.expired = credits.reduce((s, c) => s + c.expired, 0);
+  result.owed = credits.reduce((s, c) => s + owedOf(c), 0);
+  const lifetimeDrop = credits.filter((c) => c.qualifying).reduce((s, c) => s + c.amount, 0);
+
+  const changed = await queryOne(
+    em,
+    sql`update point_account set debt = debt + ${result.owed}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
+               version = version + 1, updated_at = ${r.now}
+         where id = ${account.id} and debt + ${result.owed} <= ${MAX_ACCOUNT_POINTS}
+        returning debt, lifetime_earned`,
+  );
+  if (!changed) throw refuse(UserErrorCode.INVALID, `This would take the points the customer owes past ${MAX_ACCOUNT_POINTS}.`);
+  Object.assign(account, changed);
+
+  let posted: Posted | null = null;
+  if (result.taken > 0) {
+    const row = await write(em, account, {
+      amount: -result.taken,
       kind: LedgerEntryKind.REVERSAL,
       source: r.source,
       sourceId: r.sourceId,
       reason: r.reason,
       actor: r.actor,
-      qualifying: true,
-      now: r.now,
+      qualifying: false,
+      at: r.now,
+      consume: credits.filter((c) => c.remaining > 0).map((c) => ({ id: c.id, amount: c.remaining })),
     });
-    entryId = posted.entryId;
+    posted = await announce(em, account, row, r.now);
+    result.entryId = row.id;
+  } else {
+    await recordEvent(
+      em,
+      'BALANCE_CHANGED',
+      r.customerId,
+      { currency: r.currency, accountId: account.id, customerId: r.customerId, currencyCode: r.currency, available: account.available, pending: account.pending, lifetimeEarned: account.lifetime_earned },
+      r.now,
+    );
   }
-  if (owed > 0) {
+  for (const c of credits) {
+    if (c.qualifying) {
+      await query(
+        em,
+        sql`insert into qualifying_adjustment (account_id, customer_id, amount, reason, created_at)
+            values (${account.id}, ${r.customerId}, ${-c.amount}, ${r.reason}, ${c.created_at})`,
+      );
+    }
     await query(
       em,
-      sql`update point_account set debt = debt + ${owed}, lifetime_earned = greatest(lifetime_earned - ${owed}, 0), updated_at = ${r.now}
-           where id = ${account.id}`,
+      sql`insert into ledger_reversal (account_id, customer_id, credit_id, reversal_entry_id, taken, owed, expired, reason, created_at)
+          values (${account.id}, ${r.customerId}, ${c.id}, ${posted?.entryId ?? null}, ${c.remaining}, ${owedOf(c)}, ${c.expired}, ${r.reason}, ${r.now})`,
     );
-    // Rolling-window tiers count ledger entries; the owed part has none, so record it for them.
-    await query(
-      em,
-      sql`insert into qualifying_adjustment (account_id, customer_id, amount, reason, created_at)
-          values (${account.id}, ${r.customerId}, ${-owed}, ${r.reason}, ${r.now})`,
-    );
-    await recomputeTier(em, r.customerId, r.now);
   }
-  return { taken, owed, entryId };
-}
-
-async function credit(em: SqlEntityManager, p: Posting): Promise<PostedRow> {
-  const statement = sql<PostedRow>`
-    with a as (
-      update point_account
-         set available = available + ${p.amount},
-             lifetime_earned = lifetime_earned + ${p.qualifying ? p.amount : 0},
-             version = version + 1, updated_at = ${p.now}
-       where customer_id = ${p.customerId} and currency_code = ${p.currency}
-      returning id, available, pending, lifetime_earned, debt
-    ), e as (
-      insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
-                                balance_after, expires_at, remaining, qualifying, created_at)
-      select a.id, ${p.customerId}, ${p.amount}, ${p.kind}, ${p.source}, ${p.sourceId ?? null}, ${p.reason ?? null}, ${p.actor},
-             a.available, ${p.now}::timestamptz + make_interval(days => c.expiry_days), ${p.amount}, ${p.qualifying ?? false}, ${p.now}
-        from a join point_currency c on c.code = ${p.currency}
-      returning *
-    )
-    select e.id, e.account_id, e.amount, e.kind, e.reason, e.balance_after, e.expires_at, e.created_at, a.pending, a.lifetime_earned, a.debt
-      from e, a`;
-  let [row] = await query(em, statement);
-  if (!row) {
-    await ensureAccount(em, p.customerId, p.currency, p.now);
-    [row] = await query(em, statement);
-  }
-  if (!row) throw new Error(`no point account for customer ${p.customerId} in ${p.currency}`);
-  return row;
-}
-
-async function debit(em: SqlEntityManager, p: Posting): Promise<PostedRow> {
-  const amount = -p.amount;
-  // The conditional update takes the account's row lock and refuses an overdraft in one step.
-  const [account] = await query<{ id: number; available: number; pending: number; lifetime_earned: number }>(
-    em,
-    sql`update point_account set available = available - ${amount}, version = version + 1, updated_at = ${p.now},
-               lifetime_earned = greatest(lifetime_earned - ${p.qualifying ? amount : 0}, 0)
-         where customer_id = ${p.customerId} and currency_code = ${p.currency} and available >= ${amount}
-        returning id, available, pending, lifetime_earned`,
-  );
-  if (!account) {
-    throw refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${p.currency} points for this.`);
-  }
-  // Under that lock, consume open credits oldest-expiring first and write the debit.
-  const [row] = await query<PostedRow>(
-    em,
-    sql`
-    with open as (
-      select id, remaining, sum(remaining) over (order by expires_at asc nulls last, id) as running
-        from ledger_entry where account_id = ${account.id} and remaining > 0
-    ), consumed as (
-      update ledger_entry l set remaining = l.remaining - least(o.remaining, ${amount} - (o.running - o.remaining))
-        from open o
-       where l.id = o.id and o.running - o.remaining < ${amount}
-      returning o.remaining - l.remaining as taken
-    ), e as (
-      insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
-                                balance_after, remaining, qualifying, created_at)
-      values (${account.id}, ${p.customerId}, ${p.amount}, ${p.kind}, ${p.source}, ${p.sourceId ?? null}, ${p.reason ?? null}, ${p.actor},
-              ${account.available}, 0, ${p.qualifying ?? false}, ${p.now})
-      returning *
-    )
-    select e.id, e.account_id, e.amount, e.kind, e.reason, e.balance_after, e.expires_at, e.created_at,
-           ${account.pending}::bigint as pending, ${account.lifetime_earned}::bigint as lifetime_earned,
-           (select coalesce(sum(taken), 0) from consumed)::bigint as consumed
-      from e`,
-  );
-  if (row.consumed !== amount) {
-    // The balance and the open credits disagree: refuse to make it worse (rolls back).
-    throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${amount}`);
-  }
-  return row;
+  await recomputeTier(em, r.customerId, r.now);
+  return result;
 }
 
 export async function ensureAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<void> {

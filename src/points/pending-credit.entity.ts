@@ -11,6 +11,7 @@ import { PointAccount } from './account.entity.js';
  */
 @Entity({ tableName: 'pending_credit' })
 @Index({ name: 'pending_credit_due_idx', expression: 'create index pending_credit_due_idx on pending_credit (available_at, id) where released_at is null and cancelled_at is null' })
+@Index({ name: 'pending_credit_account_due_idx', expression: 'create index pending_credit_account_due_idx on pending_credit (account_id, available_at, id) where released_at is null and cancelled_at is null' })
 @Check({ name: 'pending_credit_amount_positive', expression: 'amount > 0' })
 @Check({ name: 'pending_credit_one_end', expression: 'released_at is null or cancelled_at is null' })
 export class PendingCredit {

@@ -63,14 +63,17 @@ export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<Curre
   });
 }
 
-const BALANCE_COLUMNS = sql`a.id as "accountId", a.customer_id as "customerId", a.currency_code as "currencyCode",
-  a.available, a.pending, a.lifetime_earned as "lifetimeEarned"`;
-
-/** Every account of each customer, in currency order. */
-export async function balancesByCustomers(em: SqlEntityManager, customerIds: readonly number[]): Promise<BalanceRow[]> {
+/**
+ * Every account of each customer as of `now`, in currency order: what is due and not yet written
+ * down (expired credits, pending points whose day has come) already counts (SQL `point_account_at`).
+ */
+export async function balancesByCustomers(em: SqlEntityManager, customerIds: readonly number[], now: Date): Promise<BalanceRow[]> {
   return query<BalanceRow>(
     em,
-    sql`select ${BALANCE_COLUMNS} from point_account a where a.customer_id = any(${idList(customerIds)}) order by a.currency_code`,
+    sql`select a.id as "accountId", a.customer_id as "customerId", a.currency_code as "currencyCode",
+               n.available, n.pending, n.lifetime_earned as "lifetimeEarned"
+          from point_account a cross join lateral point_account_at(a.id, ${now}) n
+         where a.customer_id = any(${idList(customerIds)}) order by a.currency_code`,
   );
 }
 
@@ -121,11 +124,17 @@ export interface AdjustData {
   amount: number;
   reason: string;
   idempotencyKey: string;
+  /** Counts towards lifetime points and tiers; unset: a credit does, a debit does not (contract). */
+  qualifying?: boolean | null;
 }
 
 /**
  * A staff member credits or debits a customer's points, with a reason, once per idempotency key.
- * Credits count as earned (lifetime and tier); a debit cannot take the balance below zero.
+ * `qualifying` (unset: credits do, debits do not) says whether it moves lifetime points and the
+ * tier: a qualifying debit lowers them (lifetime never below 0). A debit cannot take the balance
+ * below zero (INSUFFICIENT_POINTS) and takes the oldest-expiring points; it is not a reversal by
+ * reference (the contract has no way to name the entry it corrects). A credit that would pass
+ * MAX_ACCOUNT_POINTS is refused (INVALID).
  */
 export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEntryRow> {
   const now = ctx.clock.now();
@@ -135,7 +144,9 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
-    const fingerprint = JSON.stringify([customer.id, data.currency, data.amount]);
+    const qualifying = data.qualifying ?? data.amount > 0;
+    // The default keeps the fingerprint keys stored before `qualifying` existed were claimed with.
+    const fingerprint = JSON.stringify([customer.id, data.currency, data.amount, ...(qualifying === data.amount > 0 ? [] : [qualifying])]);
     const claim = await claimIdempotencyKey<{ entryId: number }>(em, `adjust:${actor}`, data.idempotencyKey, fingerprint, now);
     if (claim.replay) return claim.result.entryId;
     const posted = await postEntry(em, {
@@ -147,7 +158,7 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
       sourceId: actor,
       reason: data.reason,
       actor,
-      qualifying: data.amount > 0,
+      qualifying,
       now,
     });
     await completeIdempotencyKey(em, `adjust:${actor}`, data.idempotencyKey, { entryId: posted.entryId });
@@ -156,7 +167,7 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
       action: 'adjustPoints',
       target: `Customer:${customer.id}`,
       reason: data.reason,
-      details: { currency: data.currency, amount: data.amount, entryId: posted.entryId },
+      details: { currency: data.currency, amount: data.amount, qualifying, entryId: posted.entryId },
       at: now,
     });
     return posted.entryId;

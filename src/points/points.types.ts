@@ -139,6 +139,12 @@ export class AdjustPointsInput {
   @MinLength(1)
   @MaxLength(200)
   idempotencyKey!: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Whether the adjustment counts towards lifetime points and tiers. Unset: a positive adjustment counts, a negative one does not.',
+  })
+  qualifying?: boolean | null;
 }
 
 @ObjectType()

@@ -74,7 +74,7 @@ export async function purchaseOffer(
       em,
       sql`select l.id, l.price_in_points as price, l.per_customer_limit as "perCustomerLimit", l.stock_remaining as "stockRemaining",
                  s.currency_code as currency, ${listingOnShow(now)} and ${storeOpen(now)} as "onShow",
-                 ${customerQualifies(customer)} as eligible, ${offerVersionColumns('offer.')}
+                 ${customerQualifies(customer, now)} as eligible, ${offerVersionColumns('offer.')}
             from listing l
             join reward_store s on s.id = l.store_id
             join offer o on o.id = l.offer_id

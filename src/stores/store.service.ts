@@ -53,20 +53,22 @@ export function storeOpen(now: Date): RawBuilder<unknown> {
 
 /**
  * The customer meets every eligibility rule that store `s` sets: tiers, segments, minimum balance
- * and minimum lifetime points in the store's currency. The single definition used by every read
- * and by the purchase, so what a customer sees and what they may buy never disagree.
+ * and minimum lifetime points in the store's currency, all as of `now` (the tier a rolling window
+ * leaves the customer, points expired or released that second, whether or not a job has written
+ * them down). The single definition used by every read and by the purchase, so what a customer
+ * sees and what they may buy never disagree.
  */
-export function customerQualifies(viewer: NonNullable<Viewer>): RawBuilder<unknown> {
-  return sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = ${viewer.tierId}::bigint and t.code = any(s.eligible_tiers)))
+export function customerQualifies(viewer: NonNullable<Viewer>, now: Date): RawBuilder<unknown> {
+  return sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at(${viewer.customerId}, ${now}) and t.code = any(s.eligible_tiers)))
     and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${viewer.segments}::text[])
-    and (s.min_balance is null or coalesce((select a.available from point_account a
+    and (s.min_balance is null or coalesce((select n.available from point_account a cross join lateral point_account_at(a.id, ${now}) n
           where a.customer_id = ${viewer.customerId} and a.currency_code = s.currency_code), 0) >= s.min_balance)
-    and (s.min_lifetime_points is null or coalesce((select a.lifetime_earned from point_account a
+    and (s.min_lifetime_points is null or coalesce((select n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, ${now}) n
           where a.customer_id = ${viewer.customerId} and a.currency_code = s.currency_code), 0) >= s.min_lifetime_points)`;
 }
 
 function storeVisibleTo(viewer: Viewer, now: Date): RawBuilder<unknown> {
-  return viewer ? sql`${storeOpen(now)} and ${customerQualifies(viewer)}` : sql`true`;
+  return viewer ? sql`${storeOpen(now)} and ${customerQualifies(viewer, now)}` : sql`true`;
 }
 
 /** The listing `l` of offer version `ov` is on show at `now`. */
@@ -100,7 +102,7 @@ function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, ta
     select l.id, l.store_id as "storeId", s.currency_code as "currencyCode", l.price_in_points as "priceInPoints",
            l.stock_total as "stockTotal", l.stock_remaining as "stockRemaining", l.per_customer_limit as "perCustomerLimit",
            l.visible_from as "visibleFrom", l.visible_until as "visibleUntil", l.sort_order as "sortOrder", l.removed_at as "removedAt",
-           coalesce(pc.purchased, 0) as "purchasedByViewer", va.available as "viewerBalance",
+           coalesce(pc.purchased, 0) as "purchasedByViewer", (select n.available from point_account_at(va.id, ${now}) n) as "viewerBalance",
            ${offerVersionColumns('offer.')}
       from listing l
       join reward_store s on s.id = l.store_id

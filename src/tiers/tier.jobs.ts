@@ -1,11 +1,19 @@
+import { enqueueJob } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/runner.js';
 import { recomputeAllTiers } from './tier.service.js';
 
 export const RECOMPUTE_TIERS = 'tiers.recompute';
 
-/** Rolling-window tiers change as time passes with no new points: re-place everyone daily. */
+/**
+ * Rolling-window tiers change as time passes with no new points; readers see that at once
+ * (`customer_tier_at`), and this daily job writes it down (with its TIER_CHANGED events), one
+ * batch of customers per run (each run its own transaction), the next batch enqueued at once
+ * until every customer was seen.
+ */
 export const recomputeTiersJob: JobHandler = {
-  run: async ({ em, clock }) => {
-    await recomputeAllTiers(em, clock.now());
+  run: async ({ em, clock, config }, payload: { afterId?: number } | null) => {
+    const now = clock.now();
+    const { lastId } = await recomputeAllTiers(em, now, { afterId: payload?.afterId ?? 0, batch: config.ledgerJobBatch });
+    if (lastId !== null) await enqueueJob(em, RECOMPUTE_TIERS, { afterId: lastId }, { runAt: now, maxAttempts: 3 });
   },
 };

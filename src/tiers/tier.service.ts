@@ -31,30 +31,35 @@ export async function allTiers(em: SqlEntityManager): Promise<TierRow[]> {
   return query<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t order by t.rank`);
 }
 
+/**
+ * The tier each customer holds as of `now` (SQL `customer_tier_at`): the stored `tier_id` is what
+ * was last written down; a rolling window or pending points released by time may have moved it
+ * since, before any job ran.
+ */
+export async function tierIdsAt(em: SqlEntityManager, customerIds: readonly number[], now: Date): Promise<{ customerId: number; tierId: number | null }[]> {
+  return query<{ customerId: number; tierId: number | null }>(
+    em,
+    sql`select c.id as "customerId", customer_tier_at(c.id, ${now}) as "tierId" from customer c where c.id = any(${idList(customerIds)})`,
+  );
+}
+
 export interface TierStanding extends TierRow {
   /** The customer's qualifying points for this tier: in its currency, over its window. */
   points: number;
 }
 
 /**
- * Every tier with the customer's qualifying points towards it. Lifetime tiers read the account's
- * lifetime earned; rolling tiers sum the qualifying entries of the last `windowDays`.
+ * Every tier with the customer's qualifying points towards it as of `now` (SQL
+ * `qualifying_points_at`): lifetime tiers read lifetime earned, rolling tiers sum the qualifying
+ * entries and adjustments of the last `windowDays`; both count pending points whose day has come
+ * even before a job has released them, and a rolling window drops old points the second they
+ * leave it.
  */
 export async function tierStanding(em: SqlEntityManager, customerId: number, now: Date): Promise<TierStanding[]> {
   return query<TierStanding>(
     em,
-    sql`select ${TIER_COLUMNS},
-        case when t.window_days is null then
-          coalesce((select a.lifetime_earned from point_account a where a.customer_id = ${customerId} and a.currency_code = t.currency_code), 0)
-        else
-          greatest(coalesce((select sum(e.amount) from ledger_entry e join point_account a on a.id = e.account_id
-                   where e.customer_id = ${customerId} and a.currency_code = t.currency_code and e.qualifying
-                     and e.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0)
-                 + coalesce((select sum(q.amount) from qualifying_adjustment q join point_account a on a.id = q.account_id
-                   where q.customer_id = ${customerId} and a.currency_code = t.currency_code
-                     and q.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0), 0)
-        end::bigint as points
-      from tier t order by t.rank`,
+    sql`select ${TIER_COLUMNS}, qualifying_points_at(${customerId}, t.currency_code, t.window_days, ${now}) as points
+          from tier t order by t.rank`,
   );
 }
 
@@ -94,37 +99,33 @@ export async function recomputeTier(em: SqlEntityManager, customerId: number, no
 }
 
 /**
- * Re-places every customer on the ladder, in one statement: after the ladder itself changes
- * (a tier is added), and for rolling windows as time passes. Records TIER_CHANGED for each move.
+ * Re-places customers on the ladder as of `now` (SQL `customer_tier_at`): after the ladder itself
+ * changes (a tier is added), and, as a batch job, to write down what rolling windows did with time
+ * (readers already see it). With `batch`, takes at most that many customers after `afterId`, in id
+ * order, and answers the last id it took (null when none were left); without, everyone at once.
+ * Records TIER_CHANGED for each move.
  */
-export async function recomputeAllTiers(em: SqlEntityManager, now: Date): Promise<number> {
-  const moved = await query<{ customer_id: number; from_code: string | null; to_code: string | null }>(
+export async function recomputeAllTiers(em: SqlEntityManager, now: Date, range: { afterId: number; batch: number } | null = null): Promise<{ moved: number; lastId: number | null }> {
+  const afterId = range?.afterId ?? 0;
+  const limit = range?.batch ?? null;
+  const rows = await query<{ customer_id: number; moved: boolean; from_code: string | null; to_code: string | null }>(
     em,
-    sql`with standing as (
-          select c.id as customer_id, t.id as tier_id, t.rank, t.threshold,
-                 case when t.window_days is null then coalesce(a.lifetime_earned, 0)
-                      else greatest(coalesce((select sum(e.amount) from ledger_entry e
-                                      where e.account_id = a.id and e.qualifying
-                                        and e.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0)
-                                  + coalesce((select sum(q.amount) from qualifying_adjustment q
-                                      where q.account_id = a.id and q.created_at > ${now}::timestamptz - make_interval(days => t.window_days)), 0), 0)
-                 end as points
-            from customer c cross join tier t
-            left join point_account a on a.customer_id = c.id and a.currency_code = t.currency_code
-        ), best as (
-          select distinct on (customer_id) customer_id, tier_id from standing where points >= threshold order by customer_id, rank desc
-        ), target as (
-          select c.id, c.tier_id as from_tier, best.tier_id as to_tier from customer c left join best on best.customer_id = c.id
+    sql`with batch as (
+          select c.id, c.tier_id as from_tier, customer_tier_at(c.id, ${now}) as to_tier
+            from customer c where c.id > ${afterId} order by c.id limit ${limit}
+        ), moved as (
+          update customer c set tier_id = batch.to_tier, updated_at = ${now}
+            from batch where c.id = batch.id and c.tier_id is distinct from batch.to_tier
+          returning c.id
         )
-        update customer c set tier_id = target.to_tier, updated_at = ${now}
-          from target
-          left join tier f on f.id = target.from_tier
-          left join tier tt on tt.id = target.to_tier
-         where c.id = target.id and c.tier_id is distinct from target.to_tier
-        returning c.id as customer_id, f.code as from_code, tt.code as to_code`,
+        select batch.id as customer_id, (moved.id is not null) as moved, f.code as from_code, tt.code as to_code
+          from batch left join moved on moved.id = batch.id
+          left join tier f on f.id = batch.from_tier left join tier tt on tt.id = batch.to_tier
+         order by batch.id`,
   );
+  const moved = rows.filter((r) => r.moved);
   for (const m of moved) await recordEvent(em, 'TIER_CHANGED', m.customer_id, { from: m.from_code, to: m.to_code }, now);
-  return moved.length;
+  return { moved: moved.length, lastId: rows.length ? rows[rows.length - 1].customer_id : null };
 }
 
 export interface CreateTierData {
@@ -156,7 +157,7 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
           values (${data.currency}, ${data.code}, ${data.name}, ${data.rank}, ${data.threshold}, ${data.windowDays ?? null}, ${data.multiplier ?? 1}, ${now})
           returning ${TIER_COLUMNS}`,
     );
-    const moved = await recomputeAllTiers(em, now);
+    const { moved } = await recomputeAllTiers(em, now);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved }, at: now });
     return row;
   });

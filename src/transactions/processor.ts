@@ -54,7 +54,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const customer = await queryOne<{ status: string; segments: string[]; tier_code: string | null; multiplier: number | null }>(
     em,
     sql`select c.status, c.segments, t.code as tier_code, t.multiplier::float8 as multiplier
-          from customer c left join tier t on t.id = c.tier_id where c.id = ${sale.customer_id}`,
+          from customer c left join tier t on t.id = customer_tier_at(c.id, ${now}) where c.id = ${sale.customer_id}`,
   );
   if (!customer || customer.status !== 'ACTIVE') throw new PermanentJobError('The customer is not active.');
 

@@ -4,7 +4,7 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../graphql/errors.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
-import { reverseCredit } from '../points/ledger.service.js';
+import { reverseCredits, writeDownAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
 import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
 import { fromCents, saleTotal, toCents } from './pricing.js';
@@ -159,8 +159,9 @@ export interface ReversalOutcome {
 }
 
 /**
- * Undoes exactly what a sale earned and awarded, once: points back (pending ones cancelled; spent
- * ones owed, see reverseCredit), awarded offers voided unless already redeemed (those are reported),
+ * Undoes exactly what a sale earned and awarded, once: each points award's own credit reversed by
+ * reference (pending ones not yet due cancelled; spent ones owed, expired ones gone: see
+ * reverseCredits), awarded offers voided unless already redeemed (those are reported),
  * campaign budgets given back. A sale not processed yet is simply marked REVERSED, and its
  * processing then does nothing. Offers the customer used on the sale stay redeemed.
  */
@@ -196,12 +197,19 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     if (campaignIds.length) await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) order by id for update`);
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
+        // By reference: the award's own credit (or its pending credit, released if its day has
+        // come) is what is undone — never other points in its place.
+        await writeDownAccount(em, sale.customer_id, a.currency_code!, now);
         const cancelled = a.pending_credit_id !== null && (await cancelPending(em, a.pending_credit_id, now));
         if (!cancelled) {
-          const result = await reverseCredit(em, {
+          const entryId =
+            a.ledger_entry_id ??
+            (await queryOne<{ id: number | null }>(em, sql`select ledger_entry_id as id from pending_credit where id = ${a.pending_credit_id}`))?.id ??
+            null;
+          const result = await reverseCredits(em, {
             customerId: sale.customer_id,
             currency: a.currency_code!,
-            amount: a.points,
+            entryIds: entryId === null ? [] : [entryId],
             source: LedgerSource.TRANSACTION,
             sourceId: String(sale.id),
             reason: reason ? `Sale reversed: ${reason}` : 'Sale reversed',
