@@ -217,8 +217,11 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
             now,
           });
           pointsOwed += result.owed;
+          // Points of the award that had expired were not taken back: they were gone already.
+          pointsReversed += result.taken + result.owed;
+        } else {
+          pointsReversed += a.points;
         }
-        pointsReversed += a.points;
         if (a.campaign_id !== null) {
           await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${a.points}, 0) where id = ${a.campaign_id}`);
         }

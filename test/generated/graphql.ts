@@ -32,6 +32,8 @@ export type AdjustPointsInput = {
   currency: string;
   customerExternalId: string;
   idempotencyKey: string;
+  /** Whether the adjustment counts towards lifetime points and tiers. Unset: a positive adjustment counts, a negative one does not. */
+  qualifying?: boolean | null | undefined;
   reason: string;
 };
 
