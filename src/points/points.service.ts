@@ -4,7 +4,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../graphql/connection.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
-import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 import { postEntry } from './ledger.service.js';
 
@@ -135,7 +135,9 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
-    const fingerprint = JSON.stringify([customer.id, data.currency, data.amount]);
+    // Everything the adjustment says but its key: the customer, currency, amount, reason (and any flag added later).
+    const { idempotencyKey: _key, ...meaning } = data;
+    const fingerprint = requestFingerprint(meaning);
     const claim = await claimIdempotencyKey<{ entryId: number }>(em, `adjust:${actor}`, data.idempotencyKey, fingerprint, now);
     if (claim.replay) return claim.result.entryId;
     const posted = await postEntry(em, {
