@@ -37,3 +37,17 @@ function canonical(value: FingerprintValue): unknown {
 export function requestFingerprint<T extends { [K in keyof T]: FingerprintValue }>(meaning: T): string {
   return `v1:${createHash('sha256').update(JSON.stringify(canonical(meaning as FingerprintValue))).digest('hex')}`;
 }
+
+/**
+ * A decimal string in one spelling, for fingerprints: "0.010", "0.01" and "+.01" are "0.01", "4.00"
+ * is "4", "-0" is "0". Input that is not a plain decimal is returned as it is (the operation then
+ * refuses it on its own terms).
+ */
+export function canonicalDecimal(value: string): string {
+  const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?\s*$/.exec(value);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return value;
+  const whole = m[2].replace(/^0+(?=\d)/, '') || '0';
+  const fraction = (m[3] ?? '').replace(/0+$/, '');
+  const digits = fraction ? `${whole}.${fraction}` : whole;
+  return m[1] === '-' && /[1-9]/.test(digits) ? `-${digits}` : digits;
+}

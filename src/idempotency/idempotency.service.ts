@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
 
-export { requestFingerprint } from './fingerprint.js';
+export { canonicalDecimal, requestFingerprint } from './fingerprint.js';
 
 export type Claim<R> = { replay: false } | { replay: true; result: R };
 
@@ -17,8 +17,9 @@ export type Claim<R> = { replay: false } | { replay: true; result: R };
  *   repeat gets `replay: true` and the stored result; one that arrives while the first is still
  *   running waits on the key's row (the primary key) and then reads what the first committed. If
  *   the first rolled back, the key was never taken and the repeat runs as the first.
- * - A repeat whose fingerprint differs is refused with `IDEMPOTENCY_KEY_REUSED` (a UserErrorException
- *   on `field`, default `["input", "idempotencyKey"]`), so the caller's transaction writes nothing.
+ * - A repeat whose fingerprint differs is refused (a UserErrorException, so the caller's transaction
+ *   writes nothing): `IDEMPOTENCY_KEY_REUSED` on `["input", "idempotencyKey"]` unless `refusal` names
+ *   another code, field or message (a sale's externalId; a code that already exists).
  */
 export async function claimIdempotencyKey<R>(
   em: SqlEntityManager,
@@ -26,8 +27,9 @@ export async function claimIdempotencyKey<R>(
   key: string,
   fingerprint: string,
   now: Date,
-  field: string[] = ['input', 'idempotencyKey'],
+  refusal: { code?: UserErrorCode; field?: string[]; message?: string } = {},
 ): Promise<Claim<R>> {
+  const field = refusal.field ?? ['input', 'idempotencyKey'];
   const [claimed] = await query<{ claimed: number }>(
     em,
     sql`insert into idempotency_record (scope, key, fingerprint, created_at) values (${scope}, ${key}, ${fingerprint}, ${now})
@@ -39,7 +41,11 @@ export async function claimIdempotencyKey<R>(
     sql`select fingerprint, result from idempotency_record where scope = ${scope} and key = ${key}`,
   );
   if (!existing || existing.fingerprint !== fingerprint) {
-    throw refuse(UserErrorCode.IDEMPOTENCY_KEY_REUSED, `This ${field.at(-1) ?? 'key'} was already used for a different request.`, field);
+    throw refuse(
+      refusal.code ?? UserErrorCode.IDEMPOTENCY_KEY_REUSED,
+      refusal.message ?? `This ${field.at(-1) ?? 'key'} was already used for a different request.`,
+      field,
+    );
   }
   return { replay: true, result: existing.result };
 }

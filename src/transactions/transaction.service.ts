@@ -117,7 +117,9 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
   });
   const scope = `sale:partner:${partner.partnerId}`;
   return ctx.em.transactional(async (em) => {
-    const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, saleFingerprint(d, lines), now, ['input', 'externalId']);
+    const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, saleFingerprint(d, lines), now, {
+      field: ['input', 'externalId'],
+    });
     if (claim.replay) return (await transactionsByIds(em, [claim.result.transactionId]))[0];
     const [inserted] = await query<TransactionRow>(
       em,

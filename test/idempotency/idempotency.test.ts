@@ -1,5 +1,8 @@
 import {
   AdjustPointsDocument,
+  CreateCurrencyDocument,
+  CreateRewardStoreDocument,
+  CreateTierDocument,
   PurchaseOfferDocument,
   SubmitTransactionDocument,
   TransactionStatusDocument,
@@ -192,6 +195,54 @@ describe('one idempotency rule everywhere', () => {
       const before = await writeCounts(t);
       const reused = dataOf(await t.gql(PurchaseOfferDocument, { listingId: other.id, idempotencyKey: key }, alice.token)).purchaseOffer;
       expect(reused.userErrors.map((e) => [e.code, e.field])).toEqual([['IDEMPOTENCY_KEY_REUSED', ['input', 'idempotencyKey']]]);
+      expect(await writeCounts(t)).toEqual(before);
+    });
+  });
+
+  describe('creates keyed by a code: the same request again is the same object, another one ALREADY_EXISTS', () => {
+    const auditCount = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from audit_entry`))[0].n);
+
+    it('createCurrency: "0.010" and "0.01" agree; another name for the code is refused and writes nothing', async () => {
+      const code = unique('CUR').toUpperCase().replace(/-/g, '_').slice(0, 20);
+      const input = { code, name: 'Beans', expiryDays: 365, pointValue: '0.010', moneyCurrency: 'EUR' };
+      const first = ok(await t.gql(CreateCurrencyDocument, { input }, t.operatorToken)).createCurrency.currency!;
+      const before = await writeCounts(t);
+      const again = dataOf(await t.gql(CreateCurrencyDocument, { input: { moneyCurrency: 'EUR', pointValue: '0.01', expiryDays: 365, name: 'Beans', code } }, t.operatorToken));
+      expect(again.createCurrency).toEqual({ currency: first, userErrors: [] });
+      const other = dataOf(await t.gql(CreateCurrencyDocument, { input: { ...input, name: 'Stars' } }, t.operatorToken));
+      expect(other.createCurrency.currency).toBeNull();
+      expect(other.createCurrency.userErrors.map((e) => [e.code, e.field])).toEqual([['ALREADY_EXISTS', ['input', 'code']]]);
+      expect(await writeCounts(t)).toEqual(before);
+    });
+
+    it('createTier: a repeat answers the tier and recomputes nothing; another threshold for the code is refused', async () => {
+      const code = unique('T').toUpperCase().replace(/-/g, '_');
+      const input = { currency: 'ADJ', code, name: code, rank: 500 + Math.floor(Math.random() * 1000), threshold: 1_000_000 };
+      const first = ok(await t.gql(CreateTierDocument, { input }, t.operatorToken)).createTier.tier!;
+      const audits = await auditCount();
+      const again = dataOf(await t.gql(CreateTierDocument, { input: { ...input, multiplier: 1 } }, t.operatorToken));
+      expect(again.createTier).toEqual({ tier: first, userErrors: [] });
+      expect(await auditCount()).toBe(audits);
+      const other = dataOf(await t.gql(CreateTierDocument, { input: { ...input, threshold: 5 } }, t.operatorToken));
+      expect(other.createTier.userErrors.map((e) => [e.code, e.field])).toEqual([['ALREADY_EXISTS', ['input', 'code']]]);
+      expect(await auditCount()).toBe(audits);
+    });
+
+    it('createRewardStore: 10 identical requests at once make one store; another name for the code is refused', async () => {
+      const code = unique('store');
+      const input = { code, name: 'Autumn', currency: 'ADJ', startsAt: '2026-12-01T00:00:00.000Z', eligibility: { tiers: [], minBalance: 10 } };
+      const stores = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from reward_store`))[0].n);
+      const count = await stores();
+      const answers = await Promise.all(Array.from({ length: 10 }, () => t.gql(CreateRewardStoreDocument, { input }, t.operatorToken)));
+      const ids = answers.map((a) => ok(a).createRewardStore.rewardStore!.id);
+      expect(new Set(ids).size).toBe(1);
+      expect(await stores()).toBe(count + 1);
+      // the same instant written at +01:00, an empty list as absent
+      const again = dataOf(await t.gql(CreateRewardStoreDocument, { input: { ...input, startsAt: '2026-12-01T01:00:00+01:00', eligibility: { minBalance: 10 } } }, t.operatorToken));
+      expect(again.createRewardStore.rewardStore!.id).toBe(ids[0]);
+      const before = await writeCounts(t);
+      const other = dataOf(await t.gql(CreateRewardStoreDocument, { input: { ...input, name: 'Winter' } }, t.operatorToken));
+      expect(other.createRewardStore.userErrors.map((e) => [e.code, e.field])).toEqual([['ALREADY_EXISTS', ['input', 'code']]]);
       expect(await writeCounts(t)).toEqual(before);
     });
   });
