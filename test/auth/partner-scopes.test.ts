@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema } from 'graphql';
+import WebSocket from 'ws';
 import { PurchaseOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { addListing, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, simpleShop, unique } from '../support/program.js';
@@ -369,6 +370,33 @@ describe('partners see only what their scopes give them', () => {
       ).submitTransaction.transaction!;
       expect(dataOf(await t.gql<Loose, Loose>(`query($id: ID!) { node(id: $id) { id } }`, { id: own.id }, writerOnly.credential)).node).toBeNull();
       expect(dataOf(await t.gql<Loose, Loose>(`query($id: ID!) { node(id: $id) { id } }`, { id: own.id }, reader)).node).toBeNull();
+    });
+  });
+
+  describe('subscriptions: no scope opens one', () => {
+    /** The graphql-ws handshake with `payload` as connectionParams: how the server closes it, or "acknowledged". */
+    const handshake = (payload: Record<string, unknown>) =>
+      new Promise<number | 'acknowledged'>((resolve, reject) => {
+        const ws = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload })));
+        ws.on('message', (data) => {
+          if (JSON.parse(String(data)).type === 'connection_ack') {
+            ws.close();
+            resolve('acknowledged');
+          }
+        });
+        ws.on('close', (code) => resolve(code));
+        ws.on('error', reject);
+      });
+
+    it.each(SCOPES)('%s: the connection is refused (4403), whichever way the key is sent', async (scope) => {
+      expect(await handshake({ 'x-api-key': keys[scope].apiKey })).toBe(4403);
+      expect(await handshake({ authorization: keys[scope].apiKey })).toBe(4403);
+      expect(await handshake({ authorization: `Bearer ${keys[scope].apiKey}` })).toBe(4403);
+    });
+
+    it('the control: a customer is acknowledged', async () => {
+      expect(await handshake({ authorization: `Bearer ${customer.token}` })).toBe('acknowledged');
     });
   });
 });
