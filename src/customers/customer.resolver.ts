@@ -1,8 +1,9 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { DateScalar, JSONScalar } from '../graphql/scalars.js';
 import type { Ctx } from '../context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
-import { requireCustomer, requireOperator, requireStaffOrScope } from '../graphql/guards.js';
+import { denyPartner, requireCustomer, requireOperator, requireStaffOrScope } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { ledgerPage } from '../points/points.service.js';
 import { LedgerEntryConnection, PointBalance } from '../points/points.types.js';
@@ -34,6 +35,31 @@ export class CustomerResolver {
     return toGlobalId('Customer', customer.id);
   }
 
+  // Personal data: the customer themself and staff. Partners (customers:read) see the loyalty view.
+  @FieldResolver(() => String, { nullable: true })
+  email(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    denyPartner(ctx, 'email addresses');
+    return customer.email;
+  }
+
+  @FieldResolver(() => DateScalar, { nullable: true })
+  birthDate(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    denyPartner(ctx, 'birth dates');
+    return customer.birthDate;
+  }
+
+  @FieldResolver(() => [String])
+  segments(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    denyPartner(ctx, 'segments');
+    return customer.segments;
+  }
+
+  @FieldResolver(() => JSONScalar)
+  attributes(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+    denyPartner(ctx, 'attributes');
+    return customer.attributes;
+  }
+
   @FieldResolver(() => Tier, { nullable: true })
   async tier(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
     // As of now: a rolling window may have moved it since it was last written down.
@@ -54,6 +80,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => RewardStoreConnection, { description: 'Open stores whose eligibility rules this customer meets.' })
   async eligibleRewardStores(@Root() customer: CustomerRow, @Args() args: PageArgs, @Context() ctx: Ctx) {
+    denyPartner(ctx, 'reward stores');
     const page = pageOf(args, ctx.config.maxPageSize);
     const viewer = { customerId: customer.id, tierId: customer.tierId, segments: customer.segments };
     return connectionOf(await storesPage(ctx.em, viewer, ctx.clock.now(), page), page, (s) => [s.id]);
@@ -66,6 +93,7 @@ export class CustomerResolver {
     @Args() args: PageArgs,
     @Context() ctx: Ctx,
   ) {
+    denyPartner(ctx, 'wallets');
     const page = pageOf(args, ctx.config.maxPageSize);
     return connectionOf(await walletPage(ctx.em, customer.id, status?.length ? status : null, ctx.clock.now(), page), page, (o) => [o.id]);
   }
@@ -77,6 +105,7 @@ export class CustomerResolver {
     @Args() args: PageArgs,
     @Context() ctx: Ctx,
   ) {
+    denyPartner(ctx, 'point histories');
     const page = pageOf(args, ctx.config.maxPageSize);
     return connectionOf(await ledgerPage(ctx.em, customer.id, currency ?? null, page), page, (e) => [e.id]);
   }

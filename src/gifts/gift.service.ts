@@ -4,7 +4,7 @@ import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
-import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry, type Posted } from '../points/ledger.service.js';
@@ -157,7 +157,7 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
   const now = ctx.clock.now();
   const scope = `gift:${customer.customerId}`;
   return ctx.em.transactional(async (em) => {
-    const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, `${giftListId}:${offerId}`, now);
+    const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, requestFingerprint({ giftListId, offerId }), now);
     if (claim.replay) return claim.result;
 
     const list = await queryOne<Record<string, unknown>>(

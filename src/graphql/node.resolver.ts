@@ -5,7 +5,7 @@ import { giftListsById, giftListsFor } from '../gifts/gift.service.js';
 import { partnersByIds } from '../partners/partner.service.js';
 import { transactionsByIds } from '../transactions/transaction.service.js';
 import { badInput } from './errors.js';
-import { maySeeCustomer } from './guards.js';
+import { maySeeCustomer, partnerHolds } from './guards.js';
 import { decodeGlobalId } from './ids.js';
 import { asNode, Node } from './node.js';
 
@@ -19,8 +19,8 @@ async function resolveNode(ctx: Ctx, globalId: string) {
   if (!decoded) return null;
   const { type, id } = decoded;
   // Partners read through their operations (customer(externalId:), transaction(externalId:)); by
-  // global id they reach only their own sales.
-  if (ctx.caller.kind === 'partner' && type !== 'SalesTransaction') return null;
+  // global id they reach only their own sales, and only with transactions:read.
+  if (ctx.caller.kind === 'partner' && (type !== 'SalesTransaction' || !partnerHolds(ctx, 'transactions:read'))) return null;
   const l = ctx.loaders;
   const staff = ctx.caller.kind === 'staff';
   switch (type) {

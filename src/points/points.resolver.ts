@@ -1,7 +1,7 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
 import { payloadOf } from '../graphql/errors.js';
-import { requireOperator } from '../graphql/guards.js';
+import { requireOperator, requireProgramReader } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { adjustPoints, allCurrencies, createCurrency, type BalanceRow, type LedgerEntryRow } from './points.service.js';
 import {
@@ -45,6 +45,7 @@ export class LedgerEntryResolver {
 export class PointCurrencyResolver {
   @Query(() => [PointCurrency], { description: "The program's point currencies." })
   currencies(@Context() ctx: Ctx) {
+    requireProgramReader(ctx);
     return allCurrencies(ctx.em);
   }
 

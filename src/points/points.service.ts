@@ -4,7 +4,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../graphql/connection.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
-import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { canonicalDecimal, claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 import { postEntry } from './ledger.service.js';
 
@@ -48,9 +48,18 @@ export async function currenciesByCodes(em: SqlEntityManager, codes: readonly st
   return query<CurrencyRow>(em, sql`select ${CURRENCY_COLUMNS} from point_currency where code = any(${codes as string[]}::text[])`);
 }
 
+/**
+ * Creates a point currency; recorded in the audit log. The code is the request's key: the same
+ * request again answers the currency and changes nothing; another request for a code that exists
+ * is ALREADY_EXISTS.
+ */
 export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<CurrencyRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
+    const fingerprint = requestFingerprint({ ...data, pointValue: canonicalDecimal(data.pointValue) });
+    const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `Currency ${data.code} already exists.` };
+    const claim = await claimIdempotencyKey(em, 'create:currency', data.code, fingerprint, now, exists);
+    if (claim.replay) return (await currenciesByCodes(em, [data.code]))[0];
     const [row] = await query<CurrencyRow>(
       em,
       sql`insert into point_currency (code, name, expiry_days, point_value, money_currency, created_at)
@@ -145,8 +154,9 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
     const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
     const qualifying = data.qualifying ?? data.amount > 0;
-    // The default keeps the fingerprint keys stored before `qualifying` existed were claimed with.
-    const fingerprint = JSON.stringify([customer.id, data.currency, data.amount, ...(qualifying === data.amount > 0 ? [] : [qualifying])]);
+    // Everything the adjustment means but its key; `qualifying` as it takes effect, so unset and its default compare equal.
+    const { idempotencyKey: _key, qualifying: _asSent, ...meaning } = data;
+    const fingerprint = requestFingerprint({ ...meaning, qualifying });
     const claim = await claimIdempotencyKey<{ entryId: number }>(em, `adjust:${actor}`, data.idempotencyKey, fingerprint, now);
     if (claim.replay) return claim.result.entryId;
     const posted = await postEntry(em, {

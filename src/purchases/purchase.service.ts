@@ -3,7 +3,7 @@ import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
-import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry } from '../points/ledger.service.js';
@@ -63,7 +63,7 @@ export async function purchaseOffer(
   const now = ctx.clock.now();
   const scope = `purchase:${customer.customerId}`;
   return ctx.em.transactional(async (em) => {
-    const claim = await claimIdempotencyKey<PurchaseOutcome>(em, scope, idempotencyKey, String(listingId), now);
+    const claim = await claimIdempotencyKey<PurchaseOutcome>(em, scope, idempotencyKey, requestFingerprint({ listingId }), now);
     if (claim.replay) return claim.result;
     // After the replay: a purchase that went through still answers the same once the account is suspended.
     if (customer.status !== CustomerStatus.ACTIVE) {

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx as Context, FieldResolver, ID, Int, Mutation, Query, Res
 import type { Ctx } from '../context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
-import { requireOperator } from '../graphql/guards.js';
+import { requireOperator, requireStaffOrCustomer } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
@@ -22,8 +22,9 @@ import {
 
 @Resolver(() => RewardStore)
 export class RewardStoreResolver {
-  @Query(() => RewardStoreConnection, { description: 'Staff: every store. A customer: the stores open to them.' })
+  @Query(() => RewardStoreConnection, { description: 'Staff: every store. A customer: the stores open to them. Not for API keys.' })
   async rewardStores(@Args() args: PageArgs, @Context() ctx: Ctx) {
+    requireStaffOrCustomer(ctx);
     const page = pageOf(args, ctx.config.maxPageSize);
     return connectionOf(await storesPage(ctx.em, ctx.loaders.viewer, ctx.clock.now(), page), page, (s) => [s.id]);
   }
@@ -45,6 +46,9 @@ export class RewardStoreResolver {
 
   @FieldResolver(() => ListingConnection, { description: 'For a customer, the listings on show now; for staff, all that are not removed.' })
   async listings(@Root() store: StoreRow, @Args() args: PageArgs, @Context() ctx: Ctx) {
+    // A viewer that is not a customer gets the staff view: only staff may (belt and braces; no
+    // partner path reaches a store).
+    requireStaffOrCustomer(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 2);
     const rows = await listingsPage(ctx.em, store.id, ctx.loaders.viewer, ctx.clock.now(), page);
     return connectionOf(rows, page, (l) => [l.sortOrder, l.id]);

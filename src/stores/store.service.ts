@@ -5,6 +5,7 @@ import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../graphql/connection.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
 
 export interface StoreRow {
@@ -164,6 +165,11 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
   return ctx.em.transactional(async (em) => {
     const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    // The code is the request's key: the same request again answers the store and changes nothing.
+    const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `A store with code ${data.code} already exists.` };
+    const meaning = { ...data, eligibility: { tiers: e.tiers ?? [], segments: e.segments ?? [], minBalance: e.minBalance, minLifetimePoints: e.minLifetimePoints } };
+    const claim = await claimIdempotencyKey<{ id: number }>(em, 'create:reward-store', data.code, requestFingerprint(meaning), now, exists);
+    if (claim.replay) return (await storesByIds(em, [claim.result.id], null, now))[0];
     const [row] = await query<StoreRow>(
       em,
       sql`insert into reward_store as s (code, name, currency_code, starts_at, ends_at, eligible_tiers, eligible_segments, min_balance, min_lifetime_points, created_at)
@@ -172,6 +178,7 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
           on conflict (code) do nothing returning ${STORE_COLUMNS}`,
     );
     if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, `A store with code ${data.code} already exists.`, ['input', 'code']);
+    await completeIdempotencyKey(em, 'create:reward-store', data.code, { id: row.id });
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createRewardStore', target: `RewardStore:${row.id}`, details: data, at: now });
     return row;
   });

@@ -1,7 +1,7 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
 import { payloadOf } from '../graphql/errors.js';
-import { requireOperator } from '../graphql/guards.js';
+import { requireOperator, requireProgramReader } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { PointCurrency } from '../points/points.types.js';
 import { allTiers, createTier, type TierRow } from './tier.service.js';
@@ -11,6 +11,7 @@ import { CreateTierInput, CreateTierPayload, Tier } from './tier.types.js';
 export class TierResolver {
   @Query(() => [Tier], { description: 'The tier ladder, lowest rank first.' })
   tiers(@Context() ctx: Ctx) {
+    requireProgramReader(ctx);
     return allTiers(ctx.em);
   }
 

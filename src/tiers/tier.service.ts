@@ -4,6 +4,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { recordEvent } from '../events/outbox.service.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { claimIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 
 export interface TierRow {
   id: number;
@@ -143,6 +144,10 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
   return ctx.em.transactional(async (em) => {
     const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    // The code is the request's key: the same request again answers the tier and changes nothing.
+    const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: 'A tier with this code already exists.' };
+    const claim = await claimIdempotencyKey(em, 'create:tier', data.code, requestFingerprint({ ...data, multiplier: data.multiplier ?? 1 }), now, exists);
+    if (claim.replay) return (await tierByCode(em, data.code))!;
     const clash = await queryOne<{ code: string; rank: number }>(
       em,
       sql`select code, rank from tier where code = ${data.code} or rank = ${data.rank} limit 1`,

@@ -3,7 +3,7 @@ import type { Ctx } from '../context.js';
 import { customersByIds } from '../customers/customer.service.js';
 import { Customer } from '../customers/customer.types.js';
 import { payloadOf } from '../graphql/errors.js';
-import { requirePartnerScope, requireStaffOrScope } from '../graphql/guards.js';
+import { partnerHolds, requirePartnerScope, requireStaffOrScope } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { Offer } from '../offers/offer.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
@@ -53,7 +53,7 @@ export class TransactionResolver {
   async customer(@Root() t: TransactionRow, @Context() ctx: Ctx) {
     // Writing sales must not open customer profiles (and their wallet codes) to a partner that may
     // not read customers.
-    const mayRead = ctx.caller.kind === 'staff' || (ctx.caller.kind === 'partner' && ctx.caller.scopes.includes('customers:read'));
+    const mayRead = ctx.caller.kind === 'staff' || partnerHolds(ctx, 'customers:read');
     return mayRead ? ((await customersByIds(ctx.em, [t.customerId]))[0] ?? null) : null;
   }
 

@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../graphql/errors.js';
+import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { reverseCredits, writeDownAccount } from '../points/ledger.service.js';
@@ -99,8 +100,10 @@ const FUTURE_TOLERANCE_MS = 24 * 3_600_000;
 /**
  * Accepts a sale from a till: stores it, redeems the offers it names (locked ones with `lockId`,
  * issued ones at once) and enqueues its processing, in one transaction, answering RECEIVED.
- * (partner, externalId) is the sale's idempotency key: a repeat, also one sent at the same moment
- * (it waits on the first's unique-index entry), answers the stored sale and changes nothing.
+ * (partner, externalId) is the sale's idempotency key: a repeat of the same sale, also one sent at
+ * the same moment (it waits on the first's key), answers the stored sale and changes nothing; the
+ * same externalId for a different sale (customer, lines, amounts, offers, …: `saleFingerprint`) is
+ * refused with IDEMPOTENCY_KEY_REUSED and writes nothing.
  */
 export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: SubmitData): Promise<TransactionRow> {
   const now = ctx.clock.now();
@@ -112,7 +115,12 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
     if (unitPrice < 0) throw refuse(UserErrorCode.INVALID, 'unitPrice cannot be negative.', ['input', 'lines', String(i), 'unitPrice']);
     return { sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice };
   });
+  const scope = `sale:partner:${partner.partnerId}`;
   return ctx.em.transactional(async (em) => {
+    const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, saleFingerprint(d, lines), now, {
+      field: ['input', 'externalId'],
+    });
+    if (claim.replay) return (await transactionsByIds(em, [claim.result.transactionId]))[0];
     const [inserted] = await query<TransactionRow>(
       em,
       sql`insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, money_currency, lines,
@@ -124,6 +132,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
           returning ${TRANSACTION_COLUMNS}`,
     );
     if (!inserted) {
+      // A sale stored before its key was recorded (sales from before fingerprints): answered as it is.
       const existing = await transactionByExternalId(em, d.externalId, partner.partnerId);
       if (existing) return existing;
       throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
@@ -147,7 +156,27 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       }
     }
     await enqueueJob(em, PROCESS_TRANSACTION, { transactionId: inserted.id }, { runAt: now, maxAttempts: 5 });
+    await completeIdempotencyKey(em, scope, d.externalId, { transactionId: inserted.id });
     return inserted;
+  });
+}
+
+/**
+ * What a sale means, for comparing a repeat of its externalId: the customer, channel, location,
+ * the instant it occurred, the money currency, the lines in order with prices in cents ("4.0" and
+ * "4.00" are the same price), the offer codes as the till reads them (any order, repeats once) and
+ * the basket's lockId.
+ */
+function saleFingerprint(d: SubmitData, lines: SaleLine[]): string {
+  return requestFingerprint({
+    customerExternalId: d.customerExternalId,
+    channel: d.channel,
+    locationId: d.locationId,
+    occurredAt: d.occurredAt,
+    currency: d.currency,
+    lines: lines.map((l) => ({ sku: l.sku, category: l.category, quantity: l.quantity, unitPriceCents: l.unitPrice })),
+    offerCodes: [...new Set((d.offerCodes ?? []).map(normalizeOfferCode))].sort(),
+    lockId: d.lockId,
   });
 }
 
