@@ -20,6 +20,8 @@ export interface Config {
   bodyLimitBytes: number;
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number };
   expiringSoonDays: number;
+  /** Issued offers the wallet sweeper writes down per kind and transaction (WALLET_SWEEP_BATCH). */
+  walletSweepBatch: number;
   /** Run the job worker and scheduler in this process. */
   jobsEnabled: boolean;
   jobPollMs: number;
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxDirectives: int(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 1000),
     },
     expiringSoonDays: int(env, 'EXPIRING_SOON_DAYS', 30, 1, 3650),
+    walletSweepBatch: int(env, 'WALLET_SWEEP_BATCH', 1000, 1, 100_000),
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),
     jobPollMs: int(env, 'JOB_POLL_MS', 1_000, 10, 600_000),
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),

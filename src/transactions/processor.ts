@@ -10,7 +10,7 @@ import { campaignApplies, economyPoints, roundPoints, type SaleFacts } from '../
 import { Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
-import { issueOffer } from '../wallet/wallet.service.js';
+import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
 import { fromCents, priceBasket, saleTotal, termsOf, toCents } from './pricing.js';
 import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
 
@@ -135,7 +135,9 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   for (const a of awards) await awardPoints(em, sale, a, actor, now);
   for (const a of offerAwards) {
     const [offer] = await currentOffersByIds(em, [a.offerId]);
-    if (!offer) continue;
+    // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
+    const expiresAt = offer && expiryOf(offer, now);
+    if (!offer || (expiresAt && expiresAt.getTime() <= now.getTime())) continue;
     const issued = await issueOffer(em, { customerId: sale.customer_id, offer, source: IssuedOfferSource.CAMPAIGN, sourceId: String(sale.id), now });
     await query(
       em,
