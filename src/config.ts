@@ -22,6 +22,8 @@ export interface Config {
   expiringSoonDays: number;
   /** Accounts (points write-down) or customers (tier recompute) one batch job run takes. */
   ledgerJobBatch: number;
+  /** Issued offers the wallet sweeper writes down per kind and transaction (WALLET_SWEEP_BATCH). */
+  walletSweepBatch: number;
   /** Run the job worker and scheduler in this process. */
   jobsEnabled: boolean;
   jobPollMs: number;
@@ -105,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     expiringSoonDays: int(env, 'EXPIRING_SOON_DAYS', 30, 1, 3650),
     ledgerJobBatch: int(env, 'LEDGER_JOB_BATCH', 500, 1, 100_000),
+    walletSweepBatch: int(env, 'WALLET_SWEEP_BATCH', 1000, 1, 100_000),
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),
     jobPollMs: int(env, 'JOB_POLL_MS', 1_000, 10, 600_000),
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),

@@ -31,7 +31,7 @@ export class BalanceChange {
 
 @ObjectType({ description: 'An offer in the wallet changed.' })
 export class WalletChange {
-  @Field({ description: 'What happened: ISSUED, LOCKED, LOCK_EXTENDED, RELEASED, LOCK_EXPIRED, REDEEMED, EXPIRED, VOIDED, RESTORED.' })
+  @Field({ description: 'What happened: ISSUED, LOCKED, LOCK_EXTENDED, RELEASED, LOCK_EXPIRED, REDEEMED, EXPIRED, VOIDED.' })
   change!: string;
 }
 

@@ -5,6 +5,7 @@ import { Customer } from '../customers/customer.types.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireCustomer, requireOperator, requireStaff } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { offerIdsOf, offerRefOf } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/points.types.js';
 import { claimGift, createGiftList, giftListsById, giftListsFor, type GiftListRow } from './gift.service.js';
 import { ClaimGiftInput, ClaimGiftPayload, CreateGiftListInput, CreateGiftListPayload, GiftList } from './gift.types.js';
@@ -30,16 +31,19 @@ export class GiftListResolver {
   @Mutation(() => CreateGiftListPayload, { description: 'Operators: a threshold gift list; recorded in the audit log.' })
   createGiftList(@Arg('input') input: CreateGiftListInput, @Context() ctx: Ctx) {
     requireOperator(ctx);
-    const offerIds = input.offerIds.map((id, i) => fromGlobalId(id, 'Offer', `offerIds[${i}]`));
-    return payloadOf(async () => ({ giftList: await createGiftList(ctx, { ...input, offerIds }) }));
+    const offers = input.offerIds.map((id, i) => offerRefOf(id, `offerIds[${i}]`));
+    return payloadOf(async () => ({ giftList: await createGiftList(ctx, { ...input, offerIds: await offerIdsOf(ctx.em, offers) }) }));
   }
 
   @Mutation(() => ClaimGiftPayload, { description: 'Spend a list\'s threshold and take one of its offers; idempotent per key.' })
   claimGift(@Arg('input') input: ClaimGiftInput, @Context() ctx: Ctx) {
     const customer = requireCustomer(ctx);
     const giftListId = fromGlobalId(input.giftListId, 'GiftList', 'giftListId');
-    const offerId = fromGlobalId(input.optionId, 'Offer', 'optionId');
+    const option = offerRefOf(input.optionId, 'optionId');
     return payloadOf(async () => {
+      // An option is the offer: picked by the id of the version the app showed or any other, it
+      // issues the offer's current version (as a purchase does).
+      const [offerId] = await offerIdsOf(ctx.em, [option]);
       const outcome = await claimGift(ctx, customer, giftListId, offerId, input.idempotencyKey);
       const [giftList] = await giftListsFor(ctx.em, customer.customerId, ctx.clock.now(), [outcome.giftListId]);
       return { issuedOffer: await ctx.loaders.issuedOffer.load(outcome.issuedOfferId), balance: outcome.balance, giftList };

@@ -23,7 +23,7 @@ export class GiftList extends Node {
   @Field(() => Int, { nullable: true, description: 'Claims each customer may make from this list; null: no limit.' })
   maxClaims!: number | null;
 
-  @Field(() => [Offer], { description: 'The offers to pick from (option id = the offer id), at their current version.' })
+  @Field(() => [Offer], { description: 'The offers to pick from, at their current version (option id = that version\'s id).' })
   options!: Offer[];
 
   @Field(() => Boolean, { nullable: true, description: 'The available balance reaches the threshold.' })

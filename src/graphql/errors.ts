@@ -17,6 +17,8 @@ export enum UserErrorCode {
   CAP_REACHED = 'CAP_REACHED',
   ALREADY_EXISTS = 'ALREADY_EXISTS',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  /** The offer's conditions (SKUs, categories, channels, amount) do not match the basket; it stays usable. */
+  OFFER_NOT_APPLICABLE = 'OFFER_NOT_APPLICABLE',
 }
 registerEnumType(UserErrorCode, { name: 'UserErrorCode', description: 'Why a mutation refused to act.' });
 

@@ -6,6 +6,7 @@ export type NodeTypeName =
   | 'RewardStore'
   | 'Listing'
   | 'Offer'
+  | 'OfferVersion'
   | 'IssuedOffer'
   | 'OfferPurchase'
   | 'LedgerEntry'
@@ -23,6 +24,7 @@ const NODE_TYPES = new Set<string>([
   'RewardStore',
   'Listing',
   'Offer',
+  'OfferVersion',
   'IssuedOffer',
   'OfferPurchase',
   'LedgerEntry',

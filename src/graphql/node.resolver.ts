@@ -33,7 +33,10 @@ async function resolveNode(ctx: Ctx, globalId: string) {
     case 'Tier':
       return asNode(type, await l.tier.load(id));
     case 'Offer':
+      // The offer across versions answers with its current version (whose id is that version's).
       return staff ? asNode(type, await l.currentOffer.load(id)) : null;
+    case 'OfferVersion':
+      return staff ? asNode('Offer', await l.offerVersion.load(id)) : null;
     case 'AuditEntry':
       return null; // read through auditLog
     case 'SalesTransaction': {

@@ -3,8 +3,8 @@ import type { Ctx } from '../context.js';
 import { ConnectionType, connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaff } from '../graphql/guards.js';
-import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
-import { createOffer, offersPage, updateOffer, type OfferVersionRow } from './offer.service.js';
+import { toGlobalId } from '../graphql/ids.js';
+import { createOffer, offerIdsOf, offerRefOf, offersPage, updateOffer, type OfferVersionRow } from './offer.service.js';
 import { CreateOfferInput, Offer, OfferBenefit, OfferPayload, UpdateOfferInput } from './offer.types.js';
 
 export const OfferConnection = ConnectionType(Offer, 'Offer');
@@ -18,8 +18,13 @@ export class OfferResolver {
     return connectionOf(await offersPage(ctx.em, page.limit, page.after?.[0] ?? null), page, (o) => [o.offerId]);
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: "This version's id: every version is its own object (its content never changes)." })
   id(@Root() offer: OfferVersionRow) {
+    return toGlobalId('OfferVersion', offer.versionId);
+  }
+
+  @FieldResolver(() => ID, { description: 'The offer across its versions: accepted wherever an offer id is, as is any version id.' })
+  offerId(@Root() offer: OfferVersionRow) {
     return toGlobalId('Offer', offer.offerId);
   }
 
@@ -46,7 +51,10 @@ export class OfferResolver {
   updateOffer(@Arg('input') input: UpdateOfferInput, @Context() ctx: Ctx) {
     requireOperator(ctx);
     const { offerId, ...changes } = input;
-    const id = fromGlobalId(offerId, 'Offer', 'offerId');
-    return payloadOf(async () => ({ offer: await updateOffer(ctx, id, changes) }));
+    const ref = offerRefOf(offerId, 'offerId');
+    return payloadOf(async () => {
+      const [id] = await offerIdsOf(ctx.em, [ref]);
+      return { offer: await updateOffer(ctx, id, changes) };
+    });
   }
 }

@@ -2,7 +2,8 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { badInput, refuse, UserErrorCode } from '../graphql/errors.js';
+import { decodeGlobalId } from '../graphql/ids.js';
 import { OfferBenefitKind } from './offer.entity.js';
 
 /** One version of an offer: what GraphQL's `Offer` shows. */
@@ -24,6 +25,34 @@ export interface OfferVersionRow {
   validDays: number | null;
   validUntil: Date | null;
   channels: string[];
+}
+
+/**
+ * An offer named by a client: by the id of one of its versions (what `Offer.id` is: each version
+ * is its own object, so a normalised client cache never mixes two) or by the offer's id across
+ * versions (`Offer.offerId`, and every id handed out before versions had their own).
+ */
+export type OfferRef = { offerId: number } | { versionId: number };
+
+/** Reads an offer id a client sent; anything but an Offer or OfferVersion id is BAD_USER_INPUT. */
+export function offerRefOf(globalId: string, field: string): OfferRef {
+  const decoded = decodeGlobalId(globalId);
+  if (decoded?.type === 'Offer') return { offerId: decoded.id };
+  if (decoded?.type === 'OfferVersion') return { versionId: decoded.id };
+  throw badInput(`${field} is not a valid Offer id`, field);
+}
+
+/**
+ * The offers `refs` name, in order, in one statement. A version id that names no version gives 0,
+ * which names no offer, so each caller's own "No such offer" check answers for it.
+ */
+export async function offerIdsOf(em: SqlEntityManager, refs: readonly OfferRef[]): Promise<number[]> {
+  const versionIds = refs.flatMap((r) => ('versionId' in r ? [r.versionId] : []));
+  const rows = versionIds.length
+    ? await query<{ id: number; offerId: number }>(em, sql`select id, offer_id as "offerId" from offer_version where id = any(${idList(versionIds)})`)
+    : [];
+  const offerOf = new Map(rows.map((r) => [r.id, r.offerId]));
+  return refs.map((r) => ('offerId' in r ? r.offerId : (offerOf.get(r.versionId) ?? 0)));
 }
 
 /** Columns of `offer_version ov` as an OfferVersionRow, each prefixed with `prefix`. */

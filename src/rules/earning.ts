@@ -2,6 +2,7 @@
  * How a sale earns: the economy rule's base points and whether a campaign applies. Pure functions
  * over cents and plain rows, unit-tested beside the HTTP suites.
  */
+import { itemKey, matchesAny } from '../transactions/pricing.js';
 import type { SaleLine } from '../transactions/transaction.entity.js';
 import { Rounding } from './rule.entity.js';
 
@@ -37,8 +38,8 @@ export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals
   const perUnit = Number(rule.pointsPerUnit);
   let raw = 0;
   lines.forEach((line, i) => {
-    if (rule.excludedSkus.includes(line.sku)) return;
-    const category = rule.categoryMultipliers.find((c) => c.category === line.category);
+    if (matchesAny(line.sku, rule.excludedSkus)) return;
+    const category = line.category === null ? undefined : rule.categoryMultipliers.find((c) => itemKey(c.category) === itemKey(line.category!));
     raw += (netTotals[i] / 100) * perUnit * (category?.multiplier ?? 1);
   });
   return Math.max(0, roundPoints(raw * tierMultiplier, rule.rounding));
@@ -86,9 +87,10 @@ export function campaignApplies(c: CampaignRow, f: SaleFacts, minSpendCents: num
   const at = f.occurredAt.getTime();
   if (at < new Date(c.startsAt).getTime() || at >= new Date(c.endsAt).getTime()) return false;
   if (minSpendCents !== null && f.netTotal < minSpendCents) return false;
-  if (c.skus.length && !f.lines.some((l) => c.skus.includes(l.sku))) return false;
-  if (c.categories.length && !f.lines.some((l) => l.category !== null && c.categories.includes(l.category))) return false;
-  if (c.channels.length && !(f.channel && c.channels.includes(f.channel))) return false;
+  // SKUs, categories and channels compare as item keys (any case, any spacing), as offers do.
+  if (c.skus.length && !f.lines.some((l) => matchesAny(l.sku, c.skus))) return false;
+  if (c.categories.length && !f.lines.some((l) => matchesAny(l.category, c.categories))) return false;
+  if (c.channels.length && !matchesAny(f.channel, c.channels)) return false;
   if (c.tiers.length && !(f.tierCode && c.tiers.includes(f.tierCode))) return false;
   if (c.segments.length && !f.segments.some((s) => c.segments.includes(s))) return false;
   if (c.firstPurchase && !f.firstPurchase) return false;

@@ -3,6 +3,7 @@ import type { Ctx } from '../context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaff } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { offerIdsOf, offerRefOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
 import type { CampaignRow, EconomyRuleRow } from './earning.js';
@@ -54,7 +55,10 @@ export class CampaignResolver {
   @Mutation(() => CreateCampaignPayload)
   createCampaign(@Arg('input') input: CreateCampaignInput, @Context() ctx: Ctx) {
     requireOperator(ctx);
-    const offerId = input.outcome?.offerId ? fromGlobalId(input.outcome.offerId, 'Offer', 'offerId') : null;
-    return payloadOf(async () => ({ campaign: await createCampaign(ctx, { ...input, outcome: { ...input.outcome, offerId } }) }));
+    const offer = input.outcome?.offerId ? offerRefOf(input.outcome.offerId, 'offerId') : null;
+    return payloadOf(async () => {
+      const offerId = offer ? (await offerIdsOf(ctx.em, [offer]))[0] : null;
+      return { campaign: await createCampaign(ctx, { ...input, outcome: { ...input.outcome, offerId } }) };
+    });
   }
 }

@@ -4,6 +4,7 @@ import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaffOrCustomer } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { offerIdsOf, offerRefOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
 import { addListing, createRewardStore, listingsPage, removeListing, storesPage, type ListingRow, type StoreRow } from './store.service.js';
@@ -64,8 +65,11 @@ export class RewardStoreResolver {
   addListing(@Arg('input') input: AddListingInput, @Context() ctx: Ctx) {
     requireOperator(ctx);
     const storeId = fromGlobalId(input.storeId, 'RewardStore', 'storeId');
-    const offerId = fromGlobalId(input.offerId, 'Offer', 'offerId');
-    return payloadOf(async () => ({ listing: await addListing(ctx, { ...input, storeId, offerId }) }));
+    const offer = offerRefOf(input.offerId, 'offerId');
+    return payloadOf(async () => {
+      const [offerId] = await offerIdsOf(ctx.em, [offer]);
+      return { listing: await addListing(ctx, { ...input, storeId, offerId }) };
+    });
   }
 
   @Mutation(() => ListingPayload, { description: 'Takes a listing off sale; offers already bought are kept.' })

@@ -3,6 +3,7 @@
  * shared across lines. Pure functions, unit-tested beside the HTTP suites.
  */
 import type { OfferBenefitKind } from '../offers/offer.entity.js';
+import type { OfferVersionRow } from '../offers/offer.service.js';
 import type { SaleLine } from './transaction.entity.js';
 
 /** "4.50" → 450. Money has two decimals; more are refused by the input's validation. */
@@ -33,10 +34,26 @@ export interface Benefit {
   maxDiscount: string | null;
 }
 
+/**
+ * A SKU, category or channel as it is compared: Unicode NFKC, trimmed, runs of whitespace as one
+ * space, upper case. Tills and the console spell the same thing differently (`pastry`, `PASTRY `);
+ * what was typed is stored and shown as typed, and only compared through this.
+ */
+export function itemKey(value: string): string {
+  return value.normalize('NFKC').trim().replace(/\s+/g, ' ').toUpperCase();
+}
+
+/** Whether `value` is one of `list`, compared as item keys. */
+export function matchesAny(value: string | null | undefined, list: readonly string[]): boolean {
+  if (value == null) return false;
+  const key = itemKey(value);
+  return list.some((item) => itemKey(item) === key);
+}
+
 /** Whether a line counts for a benefit limited to SKUs or categories (no limits: every line). */
 function qualifies(line: SaleLine, b: Benefit): boolean {
   if (b.skus.length === 0 && b.categories.length === 0) return true;
-  return b.skus.includes(line.sku) || (line.category !== null && b.categories.includes(line.category));
+  return matchesAny(line.sku, b.skus) || matchesAny(line.category, b.categories);
 }
 
 /**
@@ -82,7 +99,7 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[]): Priced {
     const eligible = lines.map((l, i) => (qualifies(l, b) ? net[i] : 0));
     let taken: number[];
     if (b.kind === 'FREE_ITEM') {
-      const free = lines.findIndex((l, i) => l.sku === b.freeSku && net[i] > 0);
+      const free = b.freeSku === null ? -1 : lines.findIndex((l, i) => itemKey(l.sku) === itemKey(b.freeSku!) && net[i] > 0);
       const limited = b.skus.length > 0 || b.categories.length > 0;
       const bought = !limited || lines.some((l, i) => qualifies(l, b) && (i !== free || l.quantity > 1));
       const value = free >= 0 && bought ? Math.min(lines[free].unitPrice, net[free]) : 0;
@@ -98,4 +115,48 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[]): Priced {
     perOffer.push(taken.reduce((a, c) => a + c, 0));
   }
   return { discount: perOffer.reduce((a, c) => a + c, 0), perOffer, netLines: net };
+}
+
+/** Why an offer does not apply to a basket, or null when it does. */
+export type NotApplicable = 'CHANNEL' | 'NOTHING_TO_DISCOUNT' | 'BASKET_BELOW_AMOUNT';
+
+export interface OfferTerms extends Benefit {
+  /** Channels the offer may be used in (empty: any). */
+  channels: string[];
+}
+
+/**
+ * Which of `offers` (applied in that order, as `priceBasket` does) do not apply to the basket:
+ * - the offer names channels and the sale's channel (compared as item keys) is not one of them
+ *   (a sale with no channel matches no restricted offer);
+ * - it takes nothing off: no qualifying line, the free item not in the basket (or, for "buy X get
+ *   Y", no X), or what earlier offers left of the qualifying lines is nothing;
+ * - an AMOUNT_OFF whose qualifying lines come to less than its amount (capped by `maxDiscount`):
+ *   the customer would lose part of what they paid points for, so they keep the offer instead.
+ * Returns, per offer, null (applies) or the reason; `priced` is the basket as priced.
+ */
+export function applicability(lines: SaleLine[], channel: string | null, offers: OfferTerms[]): { priced: Priced; refused: (NotApplicable | null)[] } {
+  const priced = priceBasket(lines, offers);
+  const refused = offers.map((o, i): NotApplicable | null => {
+    if (o.channels.length > 0 && !matchesAny(channel, o.channels)) return 'CHANNEL';
+    if (priced.perOffer[i] <= 0) return 'NOTHING_TO_DISCOUNT';
+    if (o.kind === 'AMOUNT_OFF') {
+      const full = o.maxDiscount !== null ? Math.min(toCents(o.amountOff ?? '0'), toCents(o.maxDiscount)) : toCents(o.amountOff ?? '0');
+      if (priced.perOffer[i] < full) return 'BASKET_BELOW_AMOUNT';
+    }
+    return null;
+  });
+  return { priced, refused };
+}
+
+/** What a till is told when an offer does not apply. */
+export const NOT_APPLICABLE_MESSAGE: Record<NotApplicable, string> = {
+  CHANNEL: 'This offer cannot be used in this channel.',
+  NOTHING_TO_DISCOUNT: 'This offer does not apply to anything in this basket.',
+  BASKET_BELOW_AMOUNT: 'The items this offer applies to come to less than its amount.',
+};
+
+/** An offer version's benefit and channels, as pricing reads them. */
+export function termsOf(o: OfferVersionRow): OfferTerms {
+  return { kind: o.benefitKind, percentOff: o.percentOff, amountOff: o.amountOff, freeSku: o.freeSku, skus: o.skus, categories: o.categories, maxDiscount: o.maxDiscount, channels: o.channels };
 }

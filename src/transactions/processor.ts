@@ -10,9 +10,8 @@ import { campaignApplies, economyPoints, roundPoints, type SaleFacts } from '../
 import { Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
-import { restoreRedemptions } from '../wallet/redemption.service.js';
-import { issueOffer } from '../wallet/wallet.service.js';
-import { fromCents, priceBasket, saleTotal, toCents } from './pricing.js';
+import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
+import { fromCents, priceBasket, saleTotal, termsOf, toCents } from './pricing.js';
 import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
 
 interface SaleRow {
@@ -66,10 +65,8 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
          where t.transaction_id = ${sale.id} order by t.issued_offer_id`,
   );
   const offers = applied.map((row) => offerVersionFrom(row, 'offer.'));
-  const priced = priceBasket(
-    sale.lines,
-    offers.map((o) => ({ kind: o.benefitKind, percentOff: o.percentOff, amountOff: o.amountOff, freeSku: o.freeSku, skus: o.skus, categories: o.categories, maxDiscount: o.maxDiscount })),
-  );
+  // The same order and terms as submitTransaction checked, so the discounts are the ones it promised.
+  const priced = priceBasket(sale.lines, offers.map(termsOf));
   for (const [i, row] of applied.entries()) {
     await query(
       em,
@@ -138,7 +135,9 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   for (const a of awards) await awardPoints(em, sale, a, actor, now);
   for (const a of offerAwards) {
     const [offer] = await currentOffersByIds(em, [a.offerId]);
-    if (!offer) continue;
+    // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
+    const expiresAt = offer && expiryOf(offer, now);
+    if (!offer || (expiresAt && expiresAt.getTime() <= now.getTime())) continue;
     const issued = await issueOffer(em, { customerId: sale.customer_id, offer, source: IssuedOfferSource.CAMPAIGN, sourceId: String(sale.id), now });
     await query(
       em,
@@ -193,20 +192,17 @@ async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, 
 }
 
 /**
- * When processing fails for good, the sale is FAILED with the reason and leaves no effect: its
- * awards never committed, and the offers redeemed for it at the till are given back.
+ * When processing fails for good, the sale is FAILED with the reason and earns nothing (its awards
+ * never committed). The offers redeemed for it stay REDEEMED: the till was told RECEIVED and
+ * handed the goods over, and an offer is redeemed at most once (SPEC §5.4). Staff who decide the
+ * customer should have it again issue a replacement (`issueReplacementOffer`, audited).
  */
 async function failTransaction({ em, clock }: JobContext, { transactionId }: { transactionId: number }, reason: string): Promise<void> {
-  const now = clock.now();
-  const failed = await queryOne(
+  await query(
     em,
-    sql`update sales_transaction set status = 'FAILED', failure_reason = ${reason}, processed_at = ${now}
-         where id = ${transactionId} and status = 'RECEIVED' returning id`,
+    sql`update sales_transaction set status = 'FAILED', failure_reason = ${reason}, processed_at = ${clock.now()}
+         where id = ${transactionId} and status = 'RECEIVED'`,
   );
-  if (!failed) return;
-  // The offers were not applied after all: give them back, and free them for a later sale.
-  const applied = await query<{ id: number }>(em, sql`delete from transaction_offer where transaction_id = ${transactionId} returning issued_offer_id as id`);
-  await restoreRedemptions(em, applied.map((a) => a.id), now);
 }
 
 export const processTransactionJob: JobHandler = {

@@ -8,7 +8,8 @@ import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { reverseCredits, writeDownAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
 import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
-import { fromCents, saleTotal, toCents } from './pricing.js';
+import type { OfferVersionRow } from '../offers/offer.service.js';
+import { applicability, fromCents, NOT_APPLICABLE_MESSAGE, saleTotal, termsOf, toCents } from './pricing.js';
 import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
 
 export const PROCESS_TRANSACTION = 'transaction.process';
@@ -137,24 +138,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       if (existing) return existing;
       throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     }
-    // In a fixed order, so two sales naming the same offers cannot deadlock on their rows.
-    const codes = [...new Set((d.offerCodes ?? []).map(normalizeOfferCode))].sort();
-    for (const [i, code] of codes.entries()) {
-      try {
-        const offer = await redeemIssuedOffer(em, {
-          code,
-          lockId: d.lockId ?? null,
-          customerId: inserted.customerId,
-          partnerId: partner.partnerId,
-          transactionRef: d.externalId,
-          now,
-        });
-        await query(em, sql`insert into transaction_offer (transaction_id, issued_offer_id) values (${inserted.id}, ${offer.id})`);
-      } catch (error) {
-        if (error instanceof UserErrorException) throw refuse(error.code, error.message, ['input', 'offerCodes', String(i)]);
-        throw error;
-      }
-    }
+    await applyOffers(em, partner, d, inserted, lines, now);
     await enqueueJob(em, PROCESS_TRANSACTION, { transactionId: inserted.id }, { runAt: now, maxAttempts: 5 });
     await completeIdempotencyKey(em, scope, d.externalId, { transactionId: inserted.id });
     return inserted;
@@ -178,6 +162,39 @@ function saleFingerprint(d: SubmitData, lines: SaleLine[]): string {
     offerCodes: [...new Set((d.offerCodes ?? []).map(normalizeOfferCode))].sort(),
     lockId: d.lockId,
   });
+}
+
+/**
+ * Redeems the offers a sale names and checks that each applies to its basket, in the sale's
+ * transaction: any refusal rolls the whole sale back and the offers stay as they were. Codes are
+ * redeemed in a fixed order (so two sales naming the same offers cannot deadlock on their rows),
+ * then priced in the order processing applies them (by issued offer id), so the discount checked
+ * here is the one the processor takes. Refusals name the code as the till sent it
+ * (`['input', 'offerCodes', i]`): OFFER_NOT_REDEEMABLE, LOCK_HELD, or OFFER_NOT_APPLICABLE when
+ * the offer's channels, SKUs, categories or amount do not fit the basket (see `applicability`).
+ */
+async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: SubmitData, sale: TransactionRow, lines: SaleLine[], now: Date): Promise<void> {
+  const sent = (d.offerCodes ?? []).map(normalizeOfferCode);
+  const field = (code: string) => ['input', 'offerCodes', String(sent.indexOf(code))];
+  const redeemed: { id: number; code: string; offer: OfferVersionRow }[] = [];
+  for (const code of [...new Set(sent)].sort()) {
+    try {
+      redeemed.push(
+        await redeemIssuedOffer(em, { code, lockId: d.lockId ?? null, customerId: sale.customerId, partnerId: partner.partnerId, transactionRef: d.externalId, now }),
+      );
+    } catch (error) {
+      if (error instanceof UserErrorException) throw refuse(error.code, error.message, field(code));
+      throw error;
+    }
+  }
+  if (redeemed.length === 0) return;
+  redeemed.sort((a, b) => a.id - b.id);
+  const { priced, refused } = applicability(lines, d.channel ?? null, redeemed.map((r) => termsOf(r.offer)));
+  const first = refused.findIndex((reason) => reason !== null);
+  if (first >= 0) throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, NOT_APPLICABLE_MESSAGE[refused[first]!], field(redeemed[first].code));
+  for (const [i, r] of redeemed.entries()) {
+    await query(em, sql`insert into transaction_offer (transaction_id, issued_offer_id, discount) values (${sale.id}, ${r.id}, ${fromCents(priced.perOffer[i])})`);
+  }
 }
 
 export interface ReversalOutcome {

@@ -77,6 +77,10 @@ export class IssuedOffer {
   @Property({ type: 'text', nullable: true })
   redemptionRef?: string | null;
 
+  /** The used-up offer this one replaces (issued by staff); an offer is replaced at most once. */
+  @ManyToOne(() => IssuedOffer, { nullable: true, unique: true, deleteRule: 'restrict' })
+  replaces?: IssuedOffer | null;
+
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
 

@@ -4,6 +4,7 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import { recordEvents } from '../events/outbox.service.js';
 import { refuse, UserErrorCode, UserErrorException } from '../graphql/errors.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
+import { matchesAny, NOT_APPLICABLE_MESSAGE } from '../transactions/pricing.js';
 import { IssuedOfferStatus } from './issued-offer.entity.js';
 import { issuedColumns, recordWalletChange, type IssuedOfferRow, type WalletChange } from './wallet.service.js';
 
@@ -25,6 +26,8 @@ interface TillRow extends IssuedOfferRow {
   lockPartnerId: number | null;
   /** A SUSPENDED or CLOSED customer's offers cannot be used at a till. */
   customerActive: boolean;
+  /** The channels the offer's version may be used in (empty: any). */
+  offerChannels: string[];
 }
 
 /**
@@ -42,7 +45,18 @@ const lockHeld = () => refuse(UserErrorCode.LOCK_HELD, 'Another basket holds thi
 
 const tillColumns = (now: Date) =>
   sql`${issuedColumns(now)}, io.lock_id as "lockId", io.lock_partner_id as "lockPartnerId",
-      exists (select 1 from customer c where c.id = io.customer_id and c.status = 'ACTIVE') as "customerActive"`;
+      exists (select 1 from customer c where c.id = io.customer_id and c.status = 'ACTIVE') as "customerActive",
+      (select v.channels from offer_version v where v.id = io.offer_version_id) as "offerChannels"`;
+
+/**
+ * An offer restricted to channels is refused (OFFER_NOT_APPLICABLE, nothing changes) when the till
+ * names another channel. A till that names none is not checked here; the sale it submits is.
+ */
+function checkChannel(row: TillRow, channel: string | null | undefined): void {
+  if (channel != null && row.offerChannels.length > 0 && !matchesAny(channel, row.offerChannels)) {
+    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, NOT_APPLICABLE_MESSAGE.CHANNEL, ['input', 'channel']);
+  }
+}
 
 /** A live lock held by this partner's basket `lockId`. */
 function holds(row: TillRow, partnerId: number, lockId: string | null): boolean {
@@ -59,6 +73,8 @@ export interface LockRequest {
   code: string;
   lockId: string;
   ttlSeconds?: number | null;
+  /** The channel of the sale being rung up, when the till says (checked against the offer's channels). */
+  channel?: string | null;
 }
 
 /**
@@ -74,6 +90,7 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
     if (!row || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
     const renewing = row.status === IssuedOfferStatus.LOCKED;
     if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeld();
+    checkChannel(row, request.channel);
     const [locked] = await query<IssuedOfferRow>(
       em,
       sql`update issued_offer io
@@ -114,6 +131,8 @@ export interface RedemptionRequest {
   partnerId: number;
   /** The partner's reference of the sale (its transaction externalId). */
   transactionRef: string | null;
+  /** The sale's channel, when the till says (checked against the offer's channels). */
+  channel?: string | null;
   now: Date;
 }
 
@@ -136,6 +155,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   );
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
   if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld();
+  checkChannel(row, r.channel);
   const [redeemed] = await query<IssuedOfferRow>(
     em,
     sql`update issued_offer io
@@ -157,13 +177,21 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
 export async function redeemOffer(
   ctx: Ctx,
   partner: PartnerCaller,
-  request: { code: string; lockId?: string | null; transactionExternalId?: string | null },
+  request: { code: string; lockId?: string | null; transactionExternalId?: string | null; channel?: string | null },
 ): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
   const transactionRef = request.transactionExternalId ?? null;
   return ctx.em.transactional(async (em) => {
     try {
-      return await redeemIssuedOffer(em, { code: request.code, lockId: request.lockId ?? null, customerId: null, partnerId: partner.partnerId, transactionRef, now });
+      return await redeemIssuedOffer(em, {
+        code: request.code,
+        lockId: request.lockId ?? null,
+        customerId: null,
+        partnerId: partner.partnerId,
+        transactionRef,
+        channel: request.channel,
+        now,
+      });
     } catch (error) {
       if (transactionRef !== null && error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
         const repeat = await queryOne<IssuedOfferRow>(
@@ -204,22 +232,6 @@ export async function voidIssuedOffers(em: SqlEntityManager, issuedOfferIds: num
 }
 
 const walletEvent = (row: { id: number; customerId: number }, change: WalletChange) => ({ customerId: row.customerId, payload: { change, issuedOfferId: row.id } });
-
-/**
- * Gives back offers redeemed for a sale that then failed: REDEEMED becomes ISSUED again and the
- * redemption's traces are cleared, in the caller's transaction. Others are left alone.
- */
-export async function restoreRedemptions(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<number[]> {
-  if (issuedOfferIds.length === 0) return [];
-  const restored = await query<{ id: number; customerId: number }>(
-    em,
-    sql`update issued_offer io set status = 'ISSUED', redeemed_at = null, redeemed_by_partner_id = null, redemption_ref = null, updated_at = ${now}
-         where io.id = any(${idList(issuedOfferIds)}) and io.status = 'REDEEMED'
-        returning io.id, io.customer_id as "customerId"`,
-  );
-  await recordEvents(em, 'WALLET_CHANGED', restored.map((r) => walletEvent(r, 'RESTORED')), now);
-  return restored.map((r) => r.id);
-}
 
 /** Rows one sweep writes per kind; a full batch enqueues the next sweep at once. */
 export const SWEEP_BATCH = 1000;

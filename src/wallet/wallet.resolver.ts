@@ -1,13 +1,16 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
 import { payloadOf } from '../graphql/errors.js';
-import { requirePartnerScope } from '../graphql/guards.js';
-import { toGlobalId } from '../graphql/ids.js';
+import { requireOperator, requirePartnerScope } from '../graphql/guards.js';
+import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Offer } from '../offers/offer.types.js';
 import { lockOffer, redeemOffer, releaseOffer } from './redemption.service.js';
-import type { IssuedOfferRow } from './wallet.service.js';
+import { issueReplacementOffer } from './replacement.service.js';
+import { issuedOffersByIds, type IssuedOfferRow } from './wallet.service.js';
 import {
   IssuedOffer,
+  IssueReplacementOfferInput,
+  IssueReplacementOfferPayload,
   LockOfferInput,
   LockOfferPayload,
   RedeemOfferInput,
@@ -40,6 +43,17 @@ export class IssuedOfferResolver {
   redeemOffer(@Arg('input') input: RedeemOfferInput, @Context() ctx: Ctx) {
     const partner = requirePartnerScope(ctx, TILL_SCOPE);
     return payloadOf(async () => ({ issuedOffer: await redeemOffer(ctx, partner, input) }));
+  }
+
+  @Mutation(() => IssueReplacementOfferPayload, { description: 'Operators: issue a used-up offer again as a new wallet item, with a reason (audited).' })
+  issueReplacementOffer(@Arg('input') input: IssueReplacementOfferInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const issuedOfferId = fromGlobalId(input.issuedOfferId, 'IssuedOffer', 'issuedOfferId');
+    return payloadOf(async () => {
+      const outcome = await issueReplacementOffer(ctx, { ...input, issuedOfferId });
+      const rows = await issuedOffersByIds(ctx.em, [outcome.issuedOfferId, outcome.replacedId], ctx.clock.now());
+      return { issuedOffer: rows.find((r) => r.id === outcome.issuedOfferId), replaced: rows.find((r) => r.id === outcome.replacedId) };
+    });
   }
 
   @Mutation(() => ReleaseOfferPayload, { description: 'Partner (offers:redeem): give a locked offer back.' })

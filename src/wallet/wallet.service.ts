@@ -42,7 +42,7 @@ export function expiryOf(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'
 }
 
 /** What a WALLET_CHANGED event says happened to an issued offer. */
-export type WalletChange = 'ISSUED' | 'LOCKED' | 'LOCK_EXTENDED' | 'RELEASED' | 'LOCK_EXPIRED' | 'REDEEMED' | 'EXPIRED' | 'VOIDED' | 'RESTORED';
+export type WalletChange = 'ISSUED' | 'LOCKED' | 'LOCK_EXTENDED' | 'RELEASED' | 'LOCK_EXPIRED' | 'REDEEMED' | 'EXPIRED' | 'VOIDED';
 
 /** Records a WALLET_CHANGED event for one issued offer, in the caller's transaction. */
 export async function recordWalletChange(em: SqlEntityManager, customerId: number, change: WalletChange, issuedOfferId: number, now: Date): Promise<void> {
@@ -62,6 +62,8 @@ export interface IssueData {
   offer: Pick<OfferVersionRow, 'versionId' | 'validDays' | 'validUntil'>;
   source: IssuedOfferSource;
   sourceId?: string | null;
+  /** The used-up issued offer this one replaces (staff replacements). */
+  replaces?: number | null;
   now: Date;
 }
 
@@ -69,8 +71,8 @@ export interface IssueData {
 export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise<IssuedOfferRow> {
   const [row] = await query<IssuedOfferRow>(
     em,
-    sql`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, status, expires_at, created_at, updated_at)
-        values (${newOfferCode()}, ${data.customerId}, ${data.offer.versionId}, ${data.source}, ${data.sourceId ?? null}, 'ISSUED',
+    sql`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, replaces_id, status, expires_at, created_at, updated_at)
+        values (${newOfferCode()}, ${data.customerId}, ${data.offer.versionId}, ${data.source}, ${data.sourceId ?? null}, ${data.replaces ?? null}, 'ISSUED',
                 ${expiryOf(data.offer, data.now)}, ${data.now}, ${data.now})
         returning ${issuedColumns(data.now)}`,
   );

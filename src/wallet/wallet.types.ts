@@ -1,5 +1,5 @@
 import { Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
@@ -56,6 +56,11 @@ export class LockOfferInput {
   @Min(LOCK_TTL_SECONDS.min)
   @Max(LOCK_TTL_SECONDS.max)
   ttlSeconds?: number | null;
+
+  @Field(() => String, { nullable: true, description: "The sale's channel (e.g. STORE, ONLINE, APP): an offer limited to other channels is refused with OFFER_NOT_APPLICABLE." })
+  @MinLength(1)
+  @MaxLength(100)
+  channel?: string | null;
 }
 
 @ObjectType()
@@ -86,6 +91,11 @@ export class RedeemOfferInput {
   @MinLength(1)
   @MaxLength(200)
   transactionExternalId?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The sale's channel (e.g. STORE, ONLINE, APP): an offer limited to other channels is refused with OFFER_NOT_APPLICABLE." })
+  @MinLength(1)
+  @MaxLength(100)
+  channel?: string | null;
 }
 
 @ObjectType()
@@ -114,6 +124,34 @@ export class ReleaseOfferInput {
 export class ReleaseOfferPayload {
   @Field(() => IssuedOffer, { nullable: true })
   issuedOffer?: IssuedOffer | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType({ description: 'Operators: give a customer a used-up offer again (e.g. redeemed for a sale that then failed), as a new wallet item.' })
+export class IssueReplacementOfferInput {
+  @Field(() => ID, { description: 'The used-up issued offer (REDEEMED, EXPIRED or VOIDED) to replace; each is replaced at most once.' })
+  issuedOfferId!: string;
+
+  @Field({ description: 'Why; kept in the audit log.' })
+  @MinLength(1)
+  @MaxLength(500)
+  reason!: string;
+
+  @Field({ description: 'A repeat with the same key answers the same replacement.' })
+  @MinLength(1)
+  @MaxLength(200)
+  idempotencyKey!: string;
+}
+
+@ObjectType()
+export class IssueReplacementOfferPayload {
+  @Field(() => IssuedOffer, { nullable: true, description: 'The new wallet item.' })
+  issuedOffer?: IssuedOffer | null;
+
+  @Field(() => IssuedOffer, { nullable: true, description: 'The offer it replaces, as it stands.' })
+  replaced?: IssuedOffer | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

@@ -272,6 +272,7 @@ export type UserErrorCode =
   | 'LOCK_NOT_HELD'
   | 'NOT_ELIGIBLE'
   | 'NOT_FOUND'
+  | 'OFFER_NOT_APPLICABLE'
   | 'OFFER_NOT_REDEEMABLE'
   | 'OFFER_UNAVAILABLE'
   | 'OUT_OF_STOCK';

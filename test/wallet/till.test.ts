@@ -262,7 +262,7 @@ describe('the wallet at the till', () => {
     expect(await walletStatus(offer.customer.token, offer.code)).toBe('ISSUED');
 
     const own = await t.orm.em.fork().transactional((em) => redeemIssuedOffer(em, { ...request, customerId: fromGlobalId(offer.customer.id, 'Customer', 'id') }));
-    expect(own).toMatchObject({ id: offer.dbId, code: offer.code, status: 'REDEEMED', offer: { offerId: fromGlobalId(shop.offer.id, 'Offer', 'id'), name: offer.offer.name } });
+    expect(own).toMatchObject({ id: offer.dbId, code: offer.code, status: 'REDEEMED', offer: { versionId: fromGlobalId(shop.offer.id, 'OfferVersion', 'id'), name: offer.offer.name } });
     expect(await walletStatus(offer.customer.token, offer.code)).toBe('REDEEMED');
   });
 

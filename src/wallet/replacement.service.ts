@@ -1,0 +1,76 @@
+import { recordAudit } from '../audit/audit.service.js';
+import { actorOf, type Ctx } from '../context.js';
+import { queryOne, sql } from '../db/sql.js';
+import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
+import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
+import { expiryOf, issueOffer, issuedColumns, type IssuedOfferRow } from './wallet.service.js';
+
+/** What a replacement answers, stored with its idempotency key so a repeat answers the same. */
+export interface ReplacementOutcome {
+  replacedId: number;
+  issuedOfferId: number;
+}
+
+export interface ReplacementRequest {
+  issuedOfferId: number;
+  reason: string;
+  idempotencyKey: string;
+}
+
+/**
+ * Staff (operators) give a customer an offer again after it was used up for nothing, e.g. redeemed
+ * for a sale that then FAILED: a redemption the till was told about is final (SPEC §5.4), so the
+ * remedy is a new wallet item, never un-redeeming the old one. In one transaction: claim the key
+ * (scope: the operator) → lock the original → refuse it while it is still usable (ISSUED or LOCKED
+ * as of now: INVALID) or when it was replaced already (ALREADY_EXISTS) → issue the same offer
+ * version to the same customer (source STAFF), valid as if issued now (OFFER_UNAVAILABLE when that
+ * is already past, e.g. the version's `validUntil`) → audit entry with the reason. A repeat with
+ * the key answers the same replacement; the key with another offer is IDEMPOTENCY_KEY_REUSED.
+ */
+export async function issueReplacementOffer(ctx: Ctx, request: ReplacementRequest): Promise<ReplacementOutcome> {
+  const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  const scope = `replace-offer:${actor}`;
+  return ctx.em.transactional(async (em) => {
+    const claim = await claimIdempotencyKey<ReplacementOutcome>(em, scope, request.idempotencyKey, String(request.issuedOfferId), now);
+    if (claim.replay) return claim.result;
+    const original = await queryOne<IssuedOfferRow & Record<string, unknown>>(
+      em,
+      sql`select ${issuedColumns(now)}, ${offerVersionColumns('offer.')}
+            from issued_offer io join offer_version ov on ov.id = io.offer_version_id
+           where io.id = ${request.issuedOfferId} for update of io`,
+    );
+    if (!original) throw refuse(UserErrorCode.NOT_FOUND, 'No such issued offer.', ['input', 'issuedOfferId']);
+    if (original.status === IssuedOfferStatus.ISSUED || original.status === IssuedOfferStatus.LOCKED) {
+      throw refuse(UserErrorCode.INVALID, 'This offer can still be used; only a used-up offer can be replaced.', ['input', 'issuedOfferId']);
+    }
+    const replaced = await queryOne(em, sql`select 1 from issued_offer where replaces_id = ${original.id}`);
+    if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
+    const offer = offerVersionFrom(original, 'offer.');
+    const expiresAt = expiryOf(offer, now);
+    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+      throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be issued.', ['input', 'issuedOfferId']);
+    }
+    const issued = await issueOffer(em, {
+      customerId: original.customerId,
+      offer,
+      source: IssuedOfferSource.STAFF,
+      sourceId: `IssuedOffer:${original.id}`,
+      replaces: original.id,
+      now,
+    });
+    await recordAudit(em, {
+      actor,
+      action: 'issueReplacementOffer',
+      target: `IssuedOffer:${original.id}`,
+      reason: request.reason,
+      details: { replacement: `IssuedOffer:${issued.id}`, status: original.status },
+      at: now,
+    });
+    const outcome: ReplacementOutcome = { replacedId: original.id, issuedOfferId: issued.id };
+    await completeIdempotencyKey(em, scope, request.idempotencyKey, outcome);
+    return outcome;
+  });
+}
