@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
-import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
+import { connectionOf, ID_KEY, INT4_KEY, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
@@ -45,7 +45,7 @@ export class RewardStoreResolver {
 
   @FieldResolver(() => ListingConnection, { description: 'For a customer, the listings on show now; for staff, all that are not removed.' })
   async listings(@Root() store: StoreRow, @Args() args: PageArgs, @Context() ctx: Ctx) {
-    const page = pageOf(args, ctx.config.maxPageSize, 2);
+    const page = pageOf(args, ctx.config.maxPageSize, [INT4_KEY, ID_KEY]);
     const rows = await listingsPage(ctx.em, store.id, ctx.loaders.viewer, ctx.clock.now(), page);
     return connectionOf(rows, page, (l) => [l.sortOrder, l.id]);
   }
