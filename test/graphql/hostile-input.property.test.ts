@@ -30,10 +30,10 @@ import { createCustomer, createPartner, simpleShop, unique } from '../support/pr
  * edges, Floats huge and tiny, Decimals past their columns' precision, DateTimes at the ends of
  * what ISO 8601 writes, JSON nested deeper than anything sane.
  *
- * `FC_RUNS` (runs per operation, default 8) and `FC_SEED` replay or widen the search.
+ * `FC_RUNS` (runs per operation, default 5) and `FC_SEED` replay or widen the search.
  */
 
-const RUNS = Number(process.env.FC_RUNS ?? 8);
+const RUNS = Number(process.env.FC_RUNS ?? 5);
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
 
 /** What a response must never carry: a stack trace or SQL text. */
