@@ -19,7 +19,7 @@ const config: CodegenConfig = {
         documentMode: 'string',
         useTypeImports: true,
         enumsAsTypes: true,
-        scalars: { DateTime: 'string', Date: 'string', Decimal: 'string', JSON: 'unknown' },
+        scalars: { DateTime: 'string', Date: 'string', Decimal: 'string', JSON: 'unknown', BigInt: 'number' },
       },
     },
   },

@@ -6,6 +6,7 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../graphql/errors.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry } from '../points/ledger.service.js';
+import { MAX_AWARD_POINTS } from '../rules/earning.js';
 import { ActivityKind } from './activity.entity.js';
 
 export interface ActivityRuleRow {
@@ -129,6 +130,10 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   if (awarding.length === 0) throw refuse(UserErrorCode.CAP_REACHED, `No more ${a.kind} points in this period.`, ['input', 'kind']);
 
   const pointsAwarded = awarding.reduce((sum, r) => sum + r.points, 0);
+  // one number across currencies in the answer (an Int): refused, not committed and then unanswerable
+  if (pointsAwarded > MAX_AWARD_POINTS) {
+    throw refuse(UserErrorCode.INVALID, `This activity would award ${pointsAwarded} points, beyond the ${MAX_AWARD_POINTS} one activity may award.`, ['input', 'kind']);
+  }
   const [activity] = await query<{ id: number }>(
     em,
     sql`insert into activity (customer_id, kind, reference, points_awarded, actor, created_at)

@@ -1,6 +1,10 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
+import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 
+/**
+ * Point totals here are program-wide, so they are `BigInt` (64-bit): the sum of every member's
+ * points passes 32-bit `Int` long before any one member's balance does.
+ */
 @ObjectType({ description: "A currency's figures over a window (analysts and operators)." })
 export class ProgramStats {
   @Field()
@@ -12,16 +16,16 @@ export class ProgramStats {
   @Field(() => DateTimeScalar)
   to!: Date;
 
-  @Field(() => Int, { description: 'Points credited in the window: earned, and granted by staff.' })
+  @Field(() => BigIntScalar, { description: 'Points credited in the window: earned, and granted by staff.' })
   pointsIssued!: number;
 
-  @Field(() => Int, { description: 'Points spent on offers and gifts in the window.' })
+  @Field(() => BigIntScalar, { description: 'Points spent on offers and gifts in the window.' })
   pointsSpent!: number;
 
-  @Field(() => Int)
+  @Field(() => BigIntScalar, { description: 'Points that expired in the window.' })
   pointsExpired!: number;
 
-  @Field(() => Int, { description: 'Spendable points held by members now.' })
+  @Field(() => BigIntScalar, { description: 'Spendable points held by members now.' })
   outstandingPoints!: number;
 
   @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency: the liability." })

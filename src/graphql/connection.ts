@@ -69,23 +69,48 @@ export function encodeCursor(key: number[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-function decodeCursor(cursor: string, keyLength: number): number[] {
+/** The values one part of a cursor's key may take: those of the column it is compared with. */
+export interface CursorKeyRange {
+  min: number;
+  max: number;
+}
+
+/** A row id (`bigserial`): positive, and exact in a JS number. */
+export const ID_KEY: CursorKeyRange = { min: 1, max: Number.MAX_SAFE_INTEGER };
+/** A 32-bit `int` column (e.g. a listing's sort order). */
+export const INT4_KEY: CursorKeyRange = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+
+/**
+ * Reads a cursor back into its key, each part an integer within its column's range, so a forged
+ * cursor is BAD_USER_INPUT here rather than an out-of-range error from PostgreSQL.
+ */
+function decodeCursor(cursor: string, keys: readonly CursorKeyRange[]): number[] {
   try {
     if (cursor.length > 200) throw new Error('too long');
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === keyLength && key.every((k) => Number.isSafeInteger(k))) return key as number[];
+    if (
+      Array.isArray(key) &&
+      key.length === keys.length &&
+      key.every((k, i) => Number.isSafeInteger(k) && (k as number) >= keys[i].min && (k as number) <= keys[i].max)
+    ) {
+      return key as number[];
+    }
   } catch {
     // fall through to the error below
   }
   throw badInput('after is not a cursor of this list', 'after');
 }
 
-export function pageOf(args: PageArgs, maxPageSize: number, keyLength = 1): Page {
+/**
+ * A validated page request. `keys` says what each part of the list's sort key may be (default:
+ * one row id); `first` is 0 to `maxPageSize`. Anything else is BAD_USER_INPUT.
+ */
+export function pageOf(args: PageArgs, maxPageSize: number, keys: readonly CursorKeyRange[] = [ID_KEY]): Page {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > maxPageSize) {
     throw badInput(`first must be between 0 and ${maxPageSize}`, 'first');
   }
-  return { limit: first, after: args.after ? decodeCursor(args.after, keyLength) : null };
+  return { limit: first, after: args.after ? decodeCursor(args.after, keys) : null };
 }
 
 /** Builds a connection from up to `limit + 1` rows (the extra row only says there is a next page). */

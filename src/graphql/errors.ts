@@ -103,13 +103,41 @@ const SAFE_CODES = new Set([
 const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\./;
 
 /**
- * SQLSTATE 22021: PostgreSQL cannot store the text it was given (a NUL character, which JSON and
- * GraphQL strings allow). Only client input carries one, so it is bad input, not a server fault.
+ * What PostgreSQL says when a value a client sent cannot be stored or compared as sent: SQLSTATE
+ * class 22 (data exception: a number out of its column's range, a string too long, a date out of
+ * range, text with NUL, an invalid representation) and 54000 (a value too large for an index).
+ * The input edge (`validation.ts`, the scalars, the input types' decorators) refuses these before
+ * SQL runs; this is the safety net for whatever it misses: BAD_USER_INPUT with a message by cause,
+ * never the SQL or PostgreSQL's own text, and the error is still logged so the edge gets fixed.
  */
-const UNSTORABLE_TEXT = '22021';
+const DATA_EXCEPTION_MESSAGES: Record<string, string> = {
+  '22001': 'A text value in the request is too long.',
+  '22003': 'A number in the request is out of range.',
+  '22007': 'A date or time in the request is not valid.',
+  '22008': 'A date or time in the request is out of range.',
+  '22021': 'Text values must not contain NUL (\\u0000) characters.',
+  '22P05': 'Text values must not contain NUL (\\u0000) characters.',
+  '22P02': 'A value in the request is not valid for its type.',
+  '54000': 'A value in the request is too large.',
+};
 
-function isDatabaseError(error: unknown): error is { code: string; severity: string } {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { severity?: unknown }).severity === 'string';
+/** The PostgreSQL error behind `error` (the driver's, or MikroORM's wrapping of it), if any. */
+function databaseErrorOf(error: unknown): { code: string } | null {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, severity, sqlState } = e as { code?: unknown; severity?: unknown; sqlState?: unknown };
+    if (e instanceof Error && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && (typeof severity === 'string' || typeof sqlState === 'string')) {
+      return { code };
+    }
+  }
+  return null;
+}
+
+/** The client's message for a PostgreSQL error caused by a value in the request, or null for any other. */
+export function dataExceptionMessage(error: unknown): string | null {
+  const db = databaseErrorOf(error);
+  if (!db) return null;
+  if (db.code in DATA_EXCEPTION_MESSAGES) return DATA_EXCEPTION_MESSAGES[db.code];
+  return db.code.startsWith('22') ? 'A value in the request cannot be stored.' : null;
 }
 
 /**
@@ -125,8 +153,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   if (tokenLimit) {
     return { message: `Token limit of ${tokenLimit[1]} exceeded.`, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
   }
-  if (isDatabaseError(original) && original.code === UNSTORABLE_TEXT) {
-    return { message: 'Text values must not contain NUL (\\u0000) characters.', path: formatted.path, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  const dataException = dataExceptionMessage(original);
+  if (dataException) {
+    onInternal?.(error);
+    return { message: dataException, path: formatted.path, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   const code = formatted.extensions?.code as string | undefined;
   if (code && SAFE_CODES.has(code)) {

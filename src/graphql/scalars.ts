@@ -1,5 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { unstorableText } from './validation.js';
 
 function toDate(value: unknown): Date {
   // Timestamps arrive as Date objects or as PostgreSQL's text form ("2026-01-02 03:04:05.678+00").
@@ -8,15 +9,60 @@ function toDate(value: unknown): Date {
   return date;
 }
 
+/**
+ * Instants a client may send: years 0001 to 9999 in UTC, what ISO 8601 writes with four digits and
+ * well inside what PostgreSQL's `timestamptz` stores (4713 BC to 294276 AD), so that adding the
+ * longest validity or expiry to one still fits.
+ */
+const FIRST_INSTANT = new Date('0001-01-01T00:00:00.000Z').getTime();
+const LAST_INSTANT = new Date('9999-12-31T23:59:59.999Z').getTime();
+
+function inRange(date: Date): Date {
+  const time = date.getTime();
+  if (!(time >= FIRST_INSTANT && time <= LAST_INSTANT)) throw new TypeError('DateTime must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
+  return date;
+}
+
 /** An instant, ISO 8601 / RFC 3339 with a time zone, always answered in UTC. */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
-  description: 'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z; answered in UTC.',
+  description: 'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z, from year 0001 to 9999; answered in UTC.',
   serialize: (value) => toDate(value).toISOString(),
-  parseValue: (value) => DateTimeResolver.parseValue(value) as Date,
-  parseLiteral: (ast, variables) => DateTimeResolver.parseLiteral(ast, variables) as Date,
+  parseValue: (value) => inRange(DateTimeResolver.parseValue(value) as Date),
+  parseLiteral: (ast, variables) => inRange(DateTimeResolver.parseLiteral(ast, variables) as Date),
 });
-export const JSONScalar = JSONResolver;
+
+/** How deep a JSON value may nest (objects and arrays); PostgreSQL's jsonb would take far more than any client needs. */
+export const MAX_JSON_DEPTH = 16;
+
+/** Throws when a JSON value nests past MAX_JSON_DEPTH or carries text (a value or a key) PostgreSQL cannot store. */
+function storableJson(value: unknown): unknown {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item === 'string') {
+      const problem = unstorableText(item);
+      if (problem) throw new TypeError(`JSON text ${problem}`);
+    } else if (item !== null && typeof item === 'object') {
+      if (depth >= MAX_JSON_DEPTH) throw new TypeError(`JSON must not nest deeper than ${MAX_JSON_DEPTH} levels`);
+      for (const [key, child] of Object.entries(item)) {
+        if (!Array.isArray(item)) {
+          const problem = unstorableText(key, 1000);
+          if (problem) throw new TypeError(`JSON key ${problem}`);
+        }
+        stack.push([child, depth + 1]);
+      }
+    }
+  }
+  return value;
+}
+
+/** Any JSON value; as input, at most MAX_JSON_DEPTH deep and with text PostgreSQL's jsonb can store. */
+export const JSONScalar = new GraphQLScalarType({
+  ...JSONResolver.toConfig(),
+  parseValue: (value) => storableJson(JSONResolver.parseValue(value)),
+  parseLiteral: (ast, variables) => storableJson(JSONResolver.parseLiteral(ast, variables)),
+});
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -24,8 +70,11 @@ function parseDate(value: unknown): string {
   if (typeof value !== 'string') throw new TypeError('Date must be a string YYYY-MM-DD');
   const m = DATE_RE.exec(value);
   if (!m) throw new TypeError(`Date must be YYYY-MM-DD, got "${value.slice(0, 40)}"`);
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  if (d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3])) {
+  // setUTCFullYear: Date.UTC would read years 0-99 as 1900-1999
+  const d = new Date(0);
+  d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  // year 0000 is no year of the calendar PostgreSQL's `date` uses (1 BC comes before 0001)
+  if (Number(m[1]) < 1 || d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3])) {
     throw new TypeError(`Date "${value}" does not exist`);
   }
   return value;
@@ -66,5 +115,28 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
   parseLiteral: (ast: ValueNode) => {
     if (ast.kind !== Kind.STRING && ast.kind !== Kind.FLOAT && ast.kind !== Kind.INT) throw new TypeError('Decimal must be a string');
     return parseDecimal(ast.value);
+  },
+});
+
+function safeInteger(value: unknown): number {
+  const n = typeof value === 'bigint' || (typeof value === 'string' && /^-?\d{1,16}$/.test(value)) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new TypeError('BigInt must be an integer between -(2^53 - 1) and 2^53 - 1');
+  return n;
+}
+
+/**
+ * A 64-bit integer for program-wide totals (points issued, outstanding, …), which pass 32-bit
+ * `Int` long before they pass PostgreSQL's `bigint`. Answered as a JSON number, which every JSON
+ * reader keeps exact up to 2^53 − 1 (the contract's bound); a total beyond that is an error rather
+ * than a rounded number.
+ */
+export const BigIntScalar = new GraphQLScalarType<number, number>({
+  name: 'BigInt',
+  description: 'A 64-bit integer, as a JSON number (exact up to 2^53 - 1).',
+  serialize: safeInteger,
+  parseValue: safeInteger,
+  parseLiteral: (ast: ValueNode) => {
+    if (ast.kind !== Kind.INT && ast.kind !== Kind.STRING) throw new TypeError('BigInt must be an integer');
+    return safeInteger(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
   },
 });

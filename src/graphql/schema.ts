@@ -15,6 +15,7 @@ import { ListingResolver, RewardStoreResolver } from '../stores/store.resolver.j
 import { TierResolver } from '../tiers/tier.resolver.js';
 import { IssuedOfferResolver } from '../wallet/wallet.resolver.js';
 import { NodeResolver } from './node.resolver.js';
+import { validateArguments } from './validation.js';
 
 import { BalanceChangeResolver, EventsResolver, TierChangeResolver, WalletChangeResolver } from '../events/events.resolver.js';
 
@@ -56,9 +57,10 @@ let built: Promise<GraphQLSchema> | undefined;
 export function gatewaySchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: RESOLVERS,
-    // Inputs are checked with class-validator; GraphQL already enforces non-null, so absent
-    // optional fields are skipped rather than failing @MinLength and friends.
-    validate: { forbidUnknownValues: false, skipMissingProperties: true },
+    // Every argument's text is checked for what PostgreSQL cannot store, then inputs with
+    // class-validator; GraphQL already enforces non-null, so absent optional fields are skipped
+    // rather than failing @MinLength and friends (see graphql/validation.ts).
+    validateFn: validateArguments,
     // Subscriptions read from the request context's EventHub (one per gateway, fed by PostgreSQL
     // LISTEN), not from a schema-wide PubSub; type-graphql still wants one to exist.
     pubSub: { publish: () => undefined, subscribe: () => { throw new Error('subscriptions use the context EventHub'); } },

@@ -2,6 +2,7 @@ import { ArrayMaxSize, IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } f
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
+import { IsMoney } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { OfferBenefitKind } from './offer.entity.js';
 
@@ -69,6 +70,7 @@ export class OfferBenefitInput {
   percentOff?: number | null;
 
   @Field(() => DecimalScalar, { nullable: true })
+  @IsMoney()
   amountOff?: string | null;
 
   @Field(() => String, { nullable: true })
@@ -85,6 +87,7 @@ export class OfferBenefitInput {
   categories?: string[] | null;
 
   @Field(() => DecimalScalar, { nullable: true })
+  @IsMoney()
   maxDiscount?: string | null;
 }
 

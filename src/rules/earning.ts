@@ -2,9 +2,30 @@
  * How a sale earns: the economy rule's base points and whether a campaign applies. Pure functions
  * over cents and plain rows, unit-tested beside the HTTP suites.
  */
+import { PermanentJobError } from '../jobs/runner.js';
 import { itemKey, matchesAny } from '../transactions/pricing.js';
 import type { SaleLine } from '../transactions/transaction.entity.js';
 import { Rounding } from './rule.entity.js';
+
+/**
+ * The most points one sale may award (in one award, and in all of them together): the bound of
+ * every points amount a client may send (`MAX_POINTS`), so a sale's answer (`pointsAwarded`, an
+ * `Int`) and the balance it lands in stay within GraphQL `Int`.
+ */
+export const MAX_AWARD_POINTS = 1_000_000_000;
+
+/** A sale whose rules would award more than MAX_AWARD_POINTS: it fails for good, awarding nothing. */
+export class AwardOutOfRangeError extends PermanentJobError {
+  constructor(points: number) {
+    super(`The sale would award ${Number.isFinite(points) ? points : 'more'} points, beyond the ${MAX_AWARD_POINTS} one sale may award.`);
+  }
+}
+
+/** `points` when it is a whole number of points one sale may award; AwardOutOfRangeError otherwise. */
+export function checkedAward(points: number): number {
+  if (!Number.isSafeInteger(points) || points < 0 || points > MAX_AWARD_POINTS) throw new AwardOutOfRangeError(points);
+  return points;
+}
 
 export interface EconomyRuleRow {
   id: number;
@@ -32,7 +53,7 @@ export function roundPoints(raw: number, rounding: Rounding): number {
 /**
  * Points per unit of money actually paid (each line after its share of the discount), times the
  * line's category multiplier, excluded SKUs earning nothing, times the customer's tier multiplier,
- * rounded once at the end.
+ * rounded once at the end. Throws AwardOutOfRangeError past MAX_AWARD_POINTS.
  */
 export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number): number {
   const perUnit = Number(rule.pointsPerUnit);
@@ -42,7 +63,7 @@ export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals
     const category = line.category === null ? undefined : rule.categoryMultipliers.find((c) => itemKey(c.category) === itemKey(line.category!));
     raw += (netTotals[i] / 100) * perUnit * (category?.multiplier ?? 1);
   });
-  return Math.max(0, roundPoints(raw * tierMultiplier, rule.rounding));
+  return checkedAward(Math.max(0, roundPoints(raw * tierMultiplier, rule.rounding)));
 }
 
 export interface CampaignRow {

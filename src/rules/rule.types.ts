@@ -2,7 +2,7 @@ import { ArrayMaxSize, Matches, Max, MaxLength, Min, MinLength, ValidateNested }
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
+import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { MAX_POINTS } from '../points/points.types.js';
 import { Rounding } from './rule.entity.js';
 
@@ -109,7 +109,7 @@ export class Campaign extends Node {
   @Field(() => Int, { nullable: true })
   budgetPoints!: number | null;
 
-  @Field(() => Int, { description: 'Points awarded so far, net of reversals.' })
+  @Field(() => BigIntScalar, { description: 'Points awarded so far, net of reversals (a campaign without a budget can pass 32 bits).' })
   pointsAwarded!: number;
 }
 

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
-import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
+import { connectionOf, ID_KEY, INT4_KEY, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaffOrCustomer } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
@@ -50,7 +50,7 @@ export class RewardStoreResolver {
     // A viewer that is not a customer gets the staff view: only staff may (belt and braces; no
     // partner path reaches a store).
     requireStaffOrCustomer(ctx);
-    const page = pageOf(args, ctx.config.maxPageSize, 2);
+    const page = pageOf(args, ctx.config.maxPageSize, [INT4_KEY, ID_KEY]);
     const rows = await listingsPage(ctx.em, store.id, ctx.loaders.viewer, ctx.clock.now(), page);
     return connectionOf(rows, page, (l) => [l.sortOrder, l.id]);
   }

@@ -6,7 +6,7 @@ import { currentOffersByIds, offerVersionColumns, offerVersionFrom } from '../of
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
-import { campaignApplies, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
+import { campaignApplies, checkedAward, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
 import { Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
@@ -121,7 +121,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
       if ((used?.n ?? 0) >= c.perCustomer) continue;
     }
     const extra = c.multiplier ? roundPoints((base.get(c.currencyCode) ?? 0) * (c.multiplier - 1), rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
-    const points = (c.bonusPoints ?? 0) + Math.max(0, extra);
+    const points = checkedAward((c.bonusPoints ?? 0) + Math.max(0, extra));
     if (locked!.budget_points !== null && locked!.points_awarded + points > locked!.budget_points) continue; // budget spent
     const rule = `campaign:${c.id}:${c.name}`;
     if (points > 0) {
@@ -131,6 +131,8 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     if (c.offerId !== null) offerAwards.push({ offerId: c.offerId, rule, campaignId: c.id });
   }
 
+  // every award, and their sum (the sale's pointsAwarded), within what one sale may award
+  const pointsAwarded = checkedAward(awards.reduce((sum, a) => sum + a.points, 0));
   const actor = `partner:${sale.partner_id}`;
   for (const a of awards) await awardPoints(em, sale, a, actor, now);
   for (const a of offerAwards) {
@@ -146,7 +148,6 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     );
   }
 
-  const pointsAwarded = awards.reduce((sum, a) => sum + a.points, 0);
   await query(
     em,
     sql`update sales_transaction set status = 'PROCESSED', discount = ${fromCents(discount)}, points_awarded = ${pointsAwarded}, processed_at = ${now}

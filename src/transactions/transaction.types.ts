@@ -2,6 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, Matches, Max, MaxLength, Min, MinLength, Va
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
+import { SaleTotalFits } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { AwardKind, TransactionStatus } from './transaction.entity.js';
@@ -124,6 +125,7 @@ export class SubmitTransactionInput {
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
   @ValidateNested({ each: true })
+  @SaleTotalFits()
   lines!: TransactionLineInput[];
 
   @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once.' })

@@ -1,0 +1,118 @@
+import { Matches, validateOrReject, ValidateBy, type ValidationOptions } from 'class-validator';
+import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
+import { badInput } from './errors.js';
+
+/**
+ * The input edge: what every argument of every field must be before any resolver sees it.
+ *
+ * PostgreSQL refuses text with a NUL character (`text`: 22021; `json`/`jsonb`: 22P05) and
+ * `jsonb` refuses an unpaired UTF-16 surrogate (22P02), while a `text` column silently stores one
+ * as U+FFFD; JSON and GraphQL strings carry both. So every string anywhere in the arguments (input
+ * object fields, list items, JSON values and their keys) is checked here, for every caller, and a
+ * request carrying one is BAD_USER_INPUT before anything is read or written. Fields have their own
+ * lengths (class-validator decorators on the input types); `MAX_TEXT_LENGTH` bounds any string
+ * that has none.
+ */
+
+/** The longest string any argument may carry (the longest field, an offer's terms, is 10,000). */
+export const MAX_TEXT_LENGTH = 10_000;
+
+/** How deep arguments may nest (input objects and lists; the JSON scalar has its own limit). */
+const MAX_ARGUMENT_DEPTH = 40;
+
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why PostgreSQL cannot store `text` as sent, or null when it can. */
+export function unstorableText(text: string, maxLength = MAX_TEXT_LENGTH): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+  if (UNPAIRED_SURROGATE.test(text)) return 'must be valid Unicode text (it has an unpaired surrogate)';
+  if (text.length > maxLength) return `is longer than ${maxLength} characters`;
+  return null;
+}
+
+/** The first string (value or object key) in `args` that cannot be stored, with its path (`input.lines.0.sku`). */
+export function findUnstorableText(args: Record<string, unknown>): { path: string; problem: string } | null {
+  const stack: Array<[unknown, string, number]> = Object.entries(args).map(([name, value]) => [value, name, 0]);
+  while (stack.length) {
+    const [value, path, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      const problem = unstorableText(value);
+      if (problem) return { path, problem };
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || value instanceof Date) continue;
+    if (depth >= MAX_ARGUMENT_DEPTH) return { path, problem: `nests deeper than ${MAX_ARGUMENT_DEPTH} levels` };
+    for (const [key, item] of Object.entries(value)) {
+      const keyProblem = Array.isArray(value) ? null : unstorableText(key, 1000);
+      if (keyProblem) return { path, problem: `has a key that ${keyProblem}` };
+      stack.push([item, `${path}.${key}`, depth + 1]);
+    }
+  }
+  return null;
+}
+
+const checkedArgs = new WeakSet<object>();
+
+/**
+ * type-graphql's argument validation for the whole schema (`buildSchema({ validateFn })`): the
+ * text check above over all of a field's arguments (once per field), then class-validator on
+ * input objects exactly as type-graphql's own `validate` does (absent optional fields skipped),
+ * whose failures are BAD_USER_INPUT "Argument Validation Error" with `validationErrors`.
+ */
+export const validateArguments: ValidatorFn = async (argValue, _argType, { args }) => {
+  if (args && typeof args === 'object' && !checkedArgs.has(args)) {
+    checkedArgs.add(args);
+    const found = findUnstorableText(args);
+    if (found) throw badInput(`${found.path} ${found.problem}`, found.path);
+  }
+  const objects = (Array.isArray(argValue) ? argValue : [argValue]).filter((v) => v !== null && typeof v === 'object');
+  try {
+    await Promise.all(objects.map((v) => validateOrReject(v, { skipMissingProperties: true, forbidUnknownValues: false })));
+  } catch (error) {
+    throw new ArgumentValidationError(error as never);
+  }
+};
+
+/**
+ * A money amount that fits a `numeric(14,2)` column: not negative, at most 12 digits before the
+ * point and 2 after (so at most 999,999,999,999.99), e.g. "4.50".
+ */
+export function IsMoney(options?: ValidationOptions) {
+  return Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: ({ property }) => `${property} must be a money amount such as "4.50" (at most 999999999999.99)`, ...options });
+}
+
+/** The largest amount a `numeric(14,2)` money column holds, in cents. */
+export const MAX_MONEY_CENTS = 99_999_999_999_999n;
+
+/** Cents of a money string that already matched its field's pattern ("4.50" → 450n). */
+function centsOf(amount: string): bigint {
+  const [units, fraction = ''] = amount.split('.');
+  return BigInt(units) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2));
+}
+
+/**
+ * On a list of sale lines: the sale's total (the sum of quantity × unitPrice) fits the
+ * `numeric(14,2)` columns that store totals and discounts, so a sale is refused at the edge
+ * instead of failing in SQL. Computed exactly (bigint cents); lines whose own fields are invalid
+ * are left to their own validators.
+ */
+export function SaleTotalFits(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'saleTotalFits',
+      validator: {
+        validate: (lines: unknown) => {
+          if (!Array.isArray(lines)) return true;
+          let total = 0n;
+          for (const line of lines as Array<{ quantity?: unknown; unitPrice?: unknown }>) {
+            if (!Number.isSafeInteger(line?.quantity) || typeof line?.unitPrice !== 'string' || !/^\d{1,15}(\.\d{1,6})?$/.test(line.unitPrice)) continue;
+            total += BigInt(line.quantity as number) * centsOf(line.unitPrice);
+          }
+          return total <= MAX_MONEY_CENTS;
+        },
+        defaultMessage: () => 'the sale total (quantity × unitPrice over all lines) must be at most 999999999999.99',
+      },
+    },
+    options,
+  );
+}
