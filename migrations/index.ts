@@ -6,6 +6,7 @@ import { Migration20261123193226 } from './Migration20261123193226.js';
 import { Migration20261123193355 } from './Migration20261123193355.js';
 import { Migration20261123202500 } from './Migration20261123202500.js';
 import { Migration20261123203055 } from './Migration20261123203055.js';
+import { Migration20261130034054 } from './Migration20261130034054.js';
 import { Migration20261130034117 } from './Migration20261130034117.js';
 import { Migration20261130034209 } from './Migration20261130034209.js';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261123193355', class: Migration20261123193355 },
   { name: 'Migration20261123202500', class: Migration20261123202500 },
   { name: 'Migration20261123203055', class: Migration20261123203055 },
+  { name: 'Migration20261130034054', class: Migration20261130034054 },
   { name: 'Migration20261130034117', class: Migration20261130034117 },
   { name: 'Migration20261130034209', class: Migration20261130034209 },
 ];

@@ -1,11 +1,15 @@
 import pino from 'pino';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase, type Database } from './db/database.js';
+import { ensurePortFree, startupFailure } from './startup.js';
 import { DEMO, demoPartnerKey, seedDemo } from './db/seed.js';
 import { signToken } from './http/auth.js';
 import { startGateway } from './http/server.js';
 import { startJobs } from './jobs/registry.js';
+
+type Gateway = Awaited<ReturnType<typeof startGateway>>;
+type Jobs = Awaited<ReturnType<typeof startJobs>>;
 
 let config;
 try {
@@ -20,15 +24,30 @@ try {
 const log = pino({ level: config.logLevel });
 if (config.jwtSecretIsDefault && !config.jwtJwksUrl) log.warn('JWT_SECRET is not set: using the development secret. Never do this in production.');
 
-const database = await openDatabase(config, log);
-if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
-const gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log });
-const jobs = config.jobsEnabled
-  ? await startJobs(
-      { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url },
-      { pollMs: config.jobPollMs, schedulerTickMs: config.schedulerTickMs },
-    )
-  : undefined;
+// Every precondition is checked before the work it guards; a failure is one line on stderr (cause and
+// remedy), exit code 1, and whatever had started is stopped again.
+let database: Database | undefined;
+let gateway: Gateway | undefined;
+let jobs: Jobs | undefined;
+try {
+  await ensurePortFree(config.host, config.port);
+  database = await openDatabase(config, log);
+  if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
+  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log });
+  jobs = config.jobsEnabled
+    ? await startJobs(
+        { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url },
+        { pollMs: config.jobPollMs, schedulerTickMs: config.schedulerTickMs },
+      )
+    : undefined;
+} catch (error) {
+  log.debug({ err: error }, 'start-up failed');
+  await jobs?.stop().catch(() => undefined);
+  await gateway?.close().catch(() => undefined);
+  await database?.close().catch(() => undefined);
+  console.error(startupFailure(error, config));
+  process.exit(1);
+}
 
 log.info({ url: gateway.url, embeddedDatabase: database.embedded }, 'gateway ready');
 if (config.seedDemo && !config.jwtJwksUrl) {
@@ -68,9 +87,9 @@ async function shutdown(signal: string) {
   }, 15_000);
   force.unref();
   try {
-    await gateway.close();
+    await gateway!.close();
     await jobs?.stop();
-    await database.close();
+    await database!.close();
     log.info('stopped');
     process.exit(0);
   } catch (error) {

@@ -59,11 +59,16 @@ export class ActivityRule {
 }
 
 /**
- * One recorded activity of a customer, at most once per (customer, kind, reference): a repeat
- * answers `pointsAwarded` from this row and changes nothing.
+ * One recorded activity of a customer. Each kind has its natural limit (activity-limits.ts): at
+ * most one row per (customer, kind, occurrence) — the occurrence is the year of a birthday, `once`
+ * for a sign-up, the referred customer of a referral, the reference for the other kinds — and a
+ * referred customer is referred once, whoever refers them. A repeat of a reference (within the year,
+ * for a birthday) answers `pointsAwarded` from this row and changes nothing.
  */
 @Entity({ tableName: 'activity' })
-@Unique({ properties: ['customer', 'kind', 'reference'] })
+@Index({ name: 'activity_reference_idx', properties: ['customer', 'kind', 'reference'] })
+@Unique({ name: 'activity_customer_kind_occurrence_unique', properties: ['customer', 'kind', 'occurrence'] })
+@Unique({ name: 'activity_referred_customer_unique', properties: ['referredCustomer'] })
 @Check({ name: 'activity_reference_not_blank', expression: 'length(reference) > 0' })
 @Check({ name: 'activity_points_positive', expression: 'points_awarded > 0' })
 export class Activity {
@@ -76,9 +81,21 @@ export class Activity {
   @Enum({ items: () => ActivityKind })
   kind!: ActivityKind;
 
-  /** The caller's id of the occurrence (a review id, an event id, `birthday-2026`). */
+  /** The caller's id of the occurrence (a review id, an event id, `birthday-2026`), normalised (trimmed, case-folded, NFC). */
   @Property({ type: 'text' })
   reference!: string;
+
+  /**
+   * What the kind's natural limit counts: the year of a birthday, `once` for a sign-up, `customer:<id>`
+   * for a referral, the reference for the others. Null only on rows recorded before the limit existed
+   * that repeated an earlier row's occurrence.
+   */
+  @Property({ type: 'text', nullable: true })
+  occurrence?: string | null;
+
+  /** For a referral: the customer who was referred (referred once, whoever refers them). */
+  @ManyToOne(() => Customer, { nullable: true, deleteRule: 'restrict' })
+  referredCustomer?: Customer | null;
 
   @Property({ type: new BigIntType('number') })
   pointsAwarded!: number;

@@ -31,7 +31,7 @@ export class ActivityRuleResolver {
     return payloadOf(async () => ({ rule: await setActivityRule(ctx, input) }));
   }
 
-  @Mutation(() => RecordActivityPayload, { description: 'Partners with activities:write: earn the rule\'s points, once per reference, within the cap.' })
+  @Mutation(() => RecordActivityPayload, { description: "Partners with activities:write: earn the rule's points within the kind's natural limit and the rule's cap." })
   recordActivity(@Arg('input') input: RecordActivityInput, @Context() ctx: Ctx) {
     requirePartnerScope(ctx, 'activities:write');
     return payloadOf(() => recordActivity(ctx, input));

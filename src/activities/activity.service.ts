@@ -8,6 +8,7 @@ import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js'
 import { postEntry } from '../points/ledger.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
 import { ActivityKind } from './activity.entity.js';
+import { birthdayYearAt, normaliseExternalId, normaliseReference, occurrenceOfReference, parseBirthDate } from './activity-limits.js';
 
 export interface ActivityRuleRow {
   id: number;
@@ -70,7 +71,11 @@ export interface ActivityResult {
   pointsAwarded: number;
 }
 
-/** A partner reports an activity of a customer it knows by the retailer's id. */
+/**
+ * A partner reports an activity of a customer it knows by the retailer's id. The reference is
+ * normalised (`normaliseReference`) before it counts; the kind's natural limit and the rules'
+ * caps apply (`awardActivity`).
+ */
 export async function recordActivity(ctx: Ctx, data: { customerExternalId: string; kind: ActivityKind; reference: string }): Promise<ActivityResult> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
@@ -87,9 +92,12 @@ export interface ActivityOccurrence {
   customerId: number;
   status: CustomerStatus;
   kind: ActivityKind;
+  /** As reported; normalised here. */
   reference: string;
   actor: string;
   now: Date;
+  /** When the activity happened, for the kinds whose limit depends on the day (BIRTHDAY); default `now`. */
+  occurredAt?: Date;
 }
 
 interface RuleInForce {
@@ -101,18 +109,40 @@ interface RuleInForce {
   used: number;
 }
 
+/** What one report counts against its kind's natural limit. */
+interface Occurrence {
+  occurrence: string;
+  referredCustomerId: number | null;
+}
+
+const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+
 /**
- * Awards every active rule of the activity's kind (one per currency), in the caller's transaction:
- * once per (customer, kind, reference) — a repeat answers the first result and changes nothing —
- * and at most `capPerPeriod` times per rule in the last `periodDays` days. A customer's activities
- * of one kind are serialised by an advisory lock, so neither rule can be beaten by requests that
- * arrive at once; the unique (customer, kind, reference) constraint backs the first.
+ * Awards every active rule of the activity's kind (one per currency), in the caller's transaction.
+ * Limits, in order (docs/decisions.md, "Activities"):
+ * - a repeat of a normalised reference (of the same year, for BIRTHDAY) answers the first result and changes nothing;
+ * - the kind's natural limit: BIRTHDAY only near the customer's birth date and once per year
+ *   (NOT_ELIGIBLE, LIMIT_REACHED), SIGN_UP once ever (LIMIT_REACHED), REFERRAL once per referred
+ *   customer, who must exist and not be the referrer (NOT_FOUND, INVALID, LIMIT_REACHED), the
+ *   other kinds once per reference;
+ * - at most `capPerPeriod` awards per rule in the last `periodDays` days (CAP_REACHED).
+ * A customer's activities of one kind are serialised by an advisory lock taken before anything is
+ * read (a referral also locks its referred customer), so no limit can be beaten by requests that
+ * arrive at once; unique constraints on (customer, kind, occurrence) and on the referred customer
+ * back them.
  */
 export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence): Promise<ActivityResult> {
-  await query(em, sql`select pg_advisory_xact_lock(hashtextextended(${`activity:${a.customerId}:${a.kind}`}, 0))`);
+  const reference = normaliseReference(a.reference);
+  if (reference.length === 0) throw refuse(UserErrorCode.INVALID, 'The reference must not be blank.', ['input', 'reference']);
+  await query(em, lockKey(`activity:${a.customerId}:${a.kind}`));
+  // A birthday's reference repeats within its year only: the same reference next year is next year's birthday.
+  const birthday = a.kind === ActivityKind.BIRTHDAY ? await birthdayYearOf(em, a) : undefined;
   const done = await queryOne<{ pointsAwarded: number }>(
     em,
-    sql`select points_awarded as "pointsAwarded" from activity where customer_id = ${a.customerId} and kind = ${a.kind} and reference = ${a.reference}`,
+    sql`select points_awarded as "pointsAwarded" from activity
+         where customer_id = ${a.customerId} and kind = ${a.kind} and reference = ${reference}
+           and (${birthday === undefined}::boolean or occurrence = ${String(birthday?.year)})
+         order by id limit 1`,
   );
   if (done) return { pointsAwarded: done.pointsAwarded };
 
@@ -126,6 +156,14 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   );
   if (rules.length === 0) throw refuse(UserErrorCode.NOT_FOUND, `The program has no rule for ${a.kind} activities.`, ['input', 'kind']);
   if (a.status !== CustomerStatus.ACTIVE) throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot earn points right now.', ['input', 'customerExternalId']);
+  const { occurrence, referredCustomerId } = birthday ? birthdayOccurrence(birthday) : await occurrenceOf(em, a, reference);
+  const taken = await queryOne(
+    em,
+    sql`select 1 from activity
+         where (customer_id = ${a.customerId} and kind = ${a.kind} and occurrence = ${occurrence})
+            or (${referredCustomerId}::bigint is not null and referred_customer_id = ${referredCustomerId})`,
+  );
+  if (taken) throw refuse(UserErrorCode.LIMIT_REACHED, limitMessage(a.kind), ['input', 'reference']);
   const awarding = rules.filter((r) => r.capPerPeriod == null || r.used < r.capPerPeriod);
   if (awarding.length === 0) throw refuse(UserErrorCode.CAP_REACHED, `No more ${a.kind} points in this period.`, ['input', 'kind']);
 
@@ -136,8 +174,8 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   }
   const [activity] = await query<{ id: number }>(
     em,
-    sql`insert into activity (customer_id, kind, reference, points_awarded, actor, created_at)
-        values (${a.customerId}, ${a.kind}, ${a.reference}, ${pointsAwarded}, ${a.actor}, ${a.now}) returning id`,
+    sql`insert into activity (customer_id, kind, reference, occurrence, referred_customer_id, points_awarded, actor, created_at)
+        values (${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}) returning id`,
   );
   for (const rule of awarding) {
     const posted = await postEntry(em, {
@@ -147,7 +185,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
       kind: LedgerEntryKind.EARN,
       source: LedgerSource.ACTIVITY,
       sourceId: `Activity:${activity.id}`,
-      reason: `${a.kind} ${a.reference}`,
+      reason: `${a.kind} ${reference}`,
       actor: a.actor,
       qualifying: true,
       now: a.now,
@@ -159,4 +197,48 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
     );
   }
   return { pointsAwarded };
+}
+
+/** The year of the birthday the activity falls on, or why it falls on none (refused once the rules are known). */
+type BirthdayYear = { year: number; refusal?: undefined } | { year?: undefined; refusal: string };
+
+async function birthdayYearOf(em: SqlEntityManager, a: ActivityOccurrence): Promise<BirthdayYear> {
+  const customer = await queryOne<{ birthDate: string | null }>(
+    em,
+    sql`select to_char(birth_date, 'YYYY-MM-DD') as "birthDate" from customer where id = ${a.customerId}`,
+  );
+  const birthDate = parseBirthDate(customer?.birthDate);
+  if (!birthDate) return { refusal: "Birthday points need the customer's birth date, and it is not on file." };
+  const year = birthdayYearAt(birthDate, a.occurredAt ?? a.now);
+  if (year === null) return { refusal: "Birthday points are earned on the customer's birthday (its UTC day, or the day either side)." };
+  return { year };
+}
+
+function birthdayOccurrence(birthday: BirthdayYear): Occurrence {
+  if (birthday.year === undefined) throw refuse(UserErrorCode.NOT_ELIGIBLE, birthday.refusal, ['input', 'kind']);
+  return { occurrence: String(birthday.year), referredCustomerId: null };
+}
+
+/** The occurrence a report counts against its kind's natural limit, or the refusal of a report that cannot be one. */
+async function occurrenceOf(em: SqlEntityManager, a: ActivityOccurrence, reference: string): Promise<Occurrence> {
+  if (a.kind !== ActivityKind.REFERRAL) return { occurrence: occurrenceOfReference(a.kind, reference), referredCustomerId: null };
+  const referred = await queryOne<{ id: number }>(em, sql`select id from customer where external_id = ${normaliseExternalId(a.reference)}`);
+  if (!referred) throw refuse(UserErrorCode.NOT_FOUND, "A referral's reference is the referred customer's externalId, and there is no such customer.", ['input', 'reference']);
+  if (referred.id === a.customerId) throw refuse(UserErrorCode.INVALID, 'A customer cannot refer themselves.', ['input', 'reference']);
+  // Referrers of one referred customer are serialised too: the second one sees the first's row.
+  await query(em, lockKey(`activity:referred:${referred.id}`));
+  return { occurrence: `customer:${referred.id}`, referredCustomerId: referred.id };
+}
+
+function limitMessage(kind: ActivityKind): string {
+  switch (kind) {
+    case ActivityKind.BIRTHDAY:
+      return 'Birthday points are earned once a year, and this year\'s were already awarded.';
+    case ActivityKind.SIGN_UP:
+      return 'Sign-up points are earned once per customer, and were already awarded.';
+    case ActivityKind.REFERRAL:
+      return 'This referred customer has already earned a referral.';
+    default:
+      return `This ${kind} was already recorded.`;
+  }
 }

@@ -77,7 +77,12 @@ export class RecordActivityInput {
   @Field(() => ActivityKind)
   kind!: ActivityKind;
 
-  @Field({ description: "The partner's id of this occurrence: each (customer, kind, reference) earns once." })
+  @Field({
+    description:
+      "The partner's id of this occurrence, trimmed, case-folded and NFC-normalised before it counts: a review's item, an event, a shared post, a survey; " +
+      "REFERRAL: the referred customer's externalId. Each kind earns within its natural limit (BIRTHDAY once a year near the birth date, SIGN_UP once, " +
+      'REFERRAL once per referred customer, the others once per reference); a repeat answers the first result.',
+  })
   @MinLength(1)
   @MaxLength(200)
   @Matches(/\S/, { message: 'reference must not be blank' })

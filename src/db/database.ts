@@ -1,7 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded.js';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
 import { migrate, openOrm } from './orm.js';
 
 export interface Database {
@@ -26,7 +27,10 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   }
   try {
     const orm = await openOrm({ url, poolMax: config.dbPoolMax });
-    const applied = await migrate(orm);
+    const applied = await migrateChecked(orm).catch(async (error) => {
+      await orm.close(true);
+      throw error;
+    });
     if (applied.length) log.info({ applied }, 'migrations applied');
     return {
       orm,
@@ -40,5 +44,27 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   } catch (error) {
     await embedded?.stop();
     throw error;
+  }
+}
+
+/**
+ * Migrates, refusing a database a newer gateway migrated (it holds migrations this one does not
+ * know). A failing migration applies nothing (all or nothing). Both are `StartupError`s.
+ */
+async function migrateChecked(orm: MikroORM): Promise<string[]> {
+  const known = new Set(MIGRATIONS.map((m) => m.name));
+  const unknown = (await orm.migrator.getExecuted()).map((m) => m.name.replace(/\.[jt]s$/, '')).filter((name) => !known.has(name));
+  if (unknown.length) {
+    throw new StartupError(
+      `The database was migrated by a newer gateway (migration ${unknown[unknown.length - 1]} is unknown to this one): run that version, or restore a backup from before it.`,
+    );
+  }
+  try {
+    return await migrate(orm);
+  } catch (error) {
+    throw new StartupError(
+      `Migrating the database failed (${String((error as Error).message).split('\n')[0]}): nothing of it was applied; fix the cause or restore a backup, then start again.`,
+      { cause: error },
+    );
   }
 }

