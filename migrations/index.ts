@@ -6,6 +6,7 @@ import { Migration20261123193226 } from './Migration20261123193226.js';
 import { Migration20261123193355 } from './Migration20261123193355.js';
 import { Migration20261123202500 } from './Migration20261123202500.js';
 import { Migration20261123203055 } from './Migration20261123203055.js';
+import { Migration20261130034723 } from './Migration20261130034723.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123193355', class: Migration20261123193355 },
   { name: 'Migration20261123202500', class: Migration20261123202500 },
   { name: 'Migration20261123203055', class: Migration20261123203055 },
+  { name: 'Migration20261130034723', class: Migration20261130034723 },
 ];
