@@ -75,9 +75,13 @@ export class Metrics {
     return this.registry.metrics();
   }
 
-  /** Ties a request's context to its meter, so the Apollo plugin can fill in type and errors. */
-  attach(contextValue: object, meter: RequestMeter): void {
-    this.meters.set(contextValue, meter);
+  /**
+   * Ties a request to its meter, so the Apollo plugin can fill in type and errors. `key` is an
+   * object of the request's context (Apollo runs each request on a shallow copy of the context
+   * object, so the context itself cannot be the key).
+   */
+  attach(key: object, meter: RequestMeter): void {
+    this.meters.set(key, meter);
   }
 
   /** Counts an error code; codes come from the server, and are bounded all the same. */
@@ -100,12 +104,12 @@ export class Metrics {
     if (meter.errored || status >= 400) this.failed.inc(meter.labels);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- works with any context
-  apolloPlugin(): ApolloServerPlugin<any> {
+  /** `keyOf` finds in a request's context the key given to `attach`. */
+  apolloPlugin<C extends object>(keyOf: (contextValue: C) => object): ApolloServerPlugin<C> {
     const metrics = this;
     return {
       async requestDidStart({ contextValue }) {
-        const meter = metrics.meters.get(contextValue as object) ?? new RequestMeter();
+        const meter = metrics.meters.get(keyOf(contextValue)) ?? new RequestMeter();
         return {
           async parsingDidStart() {
             metrics.parsed.inc();

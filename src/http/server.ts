@@ -141,11 +141,15 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     return { em, caller, loaders, clock, config, log, events: hub };
   };
 
-  /** APQ documents to remember once they have validated, by request context. */
-  const toRemember = new WeakMap<Ctx, { hash: string; body: string }>();
+  /**
+   * APQ documents to remember once they have validated, keyed by the request's unit of work:
+   * Apollo runs each request on a shallow copy of its context, so the context object is no key.
+   */
+  const requestKey = (ctx: Ctx): object => ctx.em;
+  const toRemember = new WeakMap<object, { hash: string; body: string }>();
   const rememberApq: ApolloServerPlugin<Ctx> = {
     async requestDidStart({ contextValue }) {
-      const pending = toRemember.get(contextValue);
+      const pending = toRemember.get(requestKey(contextValue));
       if (!pending) return;
       return {
         // Runs only once the document parsed, validated and passed every didResolveOperation check.
@@ -186,7 +190,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       ...(armor.plugins as unknown as ApolloServerPlugin<Ctx>[]),
       requireCredentials,
       rememberApq,
-      metrics.apolloPlugin(),
+      metrics.apolloPlugin<Ctx>(requestKey),
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set; the default plugin would still hook every resolved field.
       ApolloServerPluginCacheControlDisabled(),
@@ -252,7 +256,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         const decision = await decide(persisted, ctx.em, caller, request);
         if (decision.kind === 'refuse') return refuse(decision.status, decision.message, decision.code);
         if (decision.registered) meter.labels = { client: decision.registered.client, operation: decision.registered.name };
-        if (decision.remember) toRemember.set(ctx, decision.remember);
+        if (decision.remember) toRemember.set(requestKey(ctx), decision.remember);
         if (req.method === 'GET') {
           const params = new URLSearchParams(url.search);
           if (typeof decision.query === 'string') params.set('query', decision.query);
@@ -265,7 +269,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         }
       }
     }
-    if (ctx) metrics.attach(ctx, meter);
+    if (ctx) metrics.attach(requestKey(ctx), meter);
 
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
