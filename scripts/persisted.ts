@@ -3,6 +3,8 @@
  *   npm run persisted -- register <client> <manifest.json>   client: a partner id (global id), or a name such as mobile
  *   npm run persisted -- check [--schema <schema.graphql>]   what the schema (default: this build's) breaks
  * `check` exits 1 when any registered operation would break, listing each with its reasons.
+ * On the embedded database, stop the gateway first (one PostgreSQL per DATA_DIR), or point
+ * DATABASE_URL at the running one.
  */
 import { readFile } from 'node:fs/promises';
 import { buildSchema, type GraphQLSchema } from 'graphql';

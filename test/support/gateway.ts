@@ -8,7 +8,7 @@ import { migrate, openOrm } from '../../src/db/orm.js';
 import { signToken } from '../../src/http/auth.js';
 import { startGateway, type Gateway } from '../../src/http/server.js';
 import { startJobs, type Jobs } from '../../src/jobs/registry.js';
-import { parse } from 'graphql';
+import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { manifestFromDocument, type ManifestOperation, type PersistedManifest } from '../../src/persisted/manifest.js';
 import { contractDocument } from './contract.js';
@@ -118,16 +118,26 @@ export async function startTestGateway(env: Record<string, string> = {}, options
       typeof d === 'object' && 'operations' in d ? d.operations : manifestFromDocument(parse(d.toString())).operations,
     ),
   });
-  /** The hash to send a document by for a partner, after putting it on the partner's list; undefined for an unnamed document. */
-  const persistedHashFor = async (apiKey: string, text: string): Promise<string | undefined> => {
-    let operations: ManifestOperation[];
+  /**
+   * The hash to send a document by for a partner, after putting it on the partner's list (an
+   * unnamed operation is registered under a name made from its text, as a client's build would
+   * have to name it); undefined when the text is not one operation (sent as text, and refused).
+   */
+  const persistedHashFor = async (apiKey: string, source: string): Promise<string | undefined> => {
+    let document: DocumentNode;
     try {
-      operations = manifestFromDocument(parse(text)).operations;
+      document = parse(source);
     } catch {
       return undefined;
     }
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     if (operations.length !== 1) return undefined;
-    const [op] = operations;
+    if (!operations[0].name) {
+      const name = `Test_${createHash('sha256').update(source).digest('hex').slice(0, 12)}`;
+      document = { ...document, definitions: document.definitions.map((d) => (d === operations[0] ? { ...d, name: { kind: Kind.NAME, value: name } } : d)) };
+    }
+    const [op] = manifestFromDocument(document).operations;
+    const text = op.body;
     const known = registeredFor.get(apiKey);
     if (!known) {
       await t.register({ apiKey }, partnerManifest, ...(partnerManifest.operations.some((o) => o.id === op.id) ? [] : [text]));
