@@ -50,7 +50,7 @@ describe('/metrics', () => {
     for (const name of names.slice(0, 50)) expect(text).not.toContain(name.slice(3, 20));
     expect(text).toMatch(/graphql_requests_total\{client="other",operation="other",type="query"\} (\d+)/);
     expect(Number(/graphql_requests_total\{client="other",operation="other",type="query"\} (\d+)/.exec(text)![1])).toBeGreaterThanOrEqual(900);
-  });
+  }, 240_000); // a thousand requests on a shared two-core machine
 
   it('counts registered operations per client and operation name', async () => {
     const { currency } = await simpleShop(t);

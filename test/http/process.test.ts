@@ -11,7 +11,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 describe('the gateway process', () => {
   beforeAll(async () => {
     await promisify(execFile)(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root });
-  }, 120_000);
+  }, 300_000); // tsc on a shared two-core machine
 
   it('starts on a fresh DATA_DIR, serves, and stops cleanly on SIGTERM', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));
@@ -26,7 +26,7 @@ describe('the gateway process', () => {
       child.stderr.on('data', (chunk) => (output += chunk));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 150_000; // initdb, migrations and the seed, on a busy machine
       while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       const url = /listening on (http:\S+)/.exec(output)?.[1];
       expect(url).toBeDefined();
@@ -70,5 +70,5 @@ describe('the gateway process', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 });
