@@ -9,6 +9,7 @@ import { Migration20261123203055 } from './Migration20261123203055.js';
 import { Migration20261130034054 } from './Migration20261130034054.js';
 import { Migration20261130034117 } from './Migration20261130034117.js';
 import { Migration20261130034209 } from './Migration20261130034209.js';
+import { Migration20261130034723 } from './Migration20261130034723.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261130034054', class: Migration20261130034054 },
   { name: 'Migration20261130034117', class: Migration20261130034117 },
   { name: 'Migration20261130034209', class: Migration20261130034209 },
+  { name: 'Migration20261130034723', class: Migration20261130034723 },
 ];

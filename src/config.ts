@@ -28,6 +28,13 @@ export interface Config {
   jobsEnabled: boolean;
   jobPollMs: number;
   schedulerTickMs: number;
+  /**
+   * First-party clients (by their `apollographql-client-name` header) held to their registered
+   * operations, as partners always are (PERSISTED_ONLY=mobile,web). Default: none.
+   */
+  persistedOnly: string[];
+  /** Seconds a shared cache may keep a response that is the same for every caller (PUBLIC_MAX_AGE). */
+  publicMaxAge: number;
 }
 
 export const DEV_JWT_SECRET = 'reward-gateway-development-secret-change-me';
@@ -51,6 +58,13 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function names(env: Env, name: string, pattern: RegExp): string[] {
+  const list = (env[name] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const bad = list.filter((n) => !pattern.test(n));
+  if (bad.length) throw new ConfigError(`${name} must be a comma-separated list of client names (${pattern.source}), got "${bad.join('", "')}"`);
+  return [...new Set(list)];
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -111,5 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),
     jobPollMs: int(env, 'JOB_POLL_MS', 1_000, 10, 600_000),
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),
+    persistedOnly: names(env, 'PERSISTED_ONLY', /^[a-z][a-z0-9_-]{0,39}$/),
+    publicMaxAge: int(env, 'PUBLIC_MAX_AGE', 60, 0, 86_400),
   };
 }

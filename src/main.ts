@@ -7,6 +7,7 @@ import { DEMO, demoPartnerKey, seedDemo } from './db/seed.js';
 import { signToken } from './http/auth.js';
 import { startGateway } from './http/server.js';
 import { startJobs } from './jobs/registry.js';
+import { contractPartnerManifest } from './persisted/contract.js';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 type Jobs = Awaited<ReturnType<typeof startJobs>>;
@@ -56,6 +57,8 @@ if (config.seedDemo && !config.jwtJwksUrl) {
     operator: await signToken(config, { sub: DEMO.staff.operator, role: 'operator' }),
     analyst: await signToken(config, { sub: DEMO.staff.analyst, role: 'analyst' }),
   };
+  const posManifest = await contractPartnerManifest();
+  const customerOp = posManifest.operations.find((op) => op.name === 'CustomerByExternalId');
   console.log(
     [
       '',
@@ -67,10 +70,18 @@ if (config.seedDemo && !config.jwtJwksUrl) {
       `  analyst  (${DEMO.staff.analyst}): ${tokens.analyst}`,
       '',
       `Demo POS partner API key, send as "x-api-key: <key>": ${demoPartnerKey(config)}`,
+      `  it runs only its ${posManifest.operations.length} registered operations (schema/partner-manifest.json: ${posManifest.operations.map((op) => op.name).join(', ')}),`,
+      `  by id: {"extensions":{"persistedQuery":{"version":1,"sha256Hash":"<id>"}},"variables":{...}}`,
       '',
       'Try:',
       `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer ${tokens.customer}" \\`,
       `    -d '{"query":"{ me { name balances { currency { code } available } } }"}'`,
+      ...(customerOp
+        ? [
+            `  curl -s '${gateway.url}?extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: customerOp.id } }))}&variables=${encodeURIComponent(JSON.stringify({ externalId: DEMO.customers.alice }))}' \\`,
+            `    -H "x-api-key: ${demoPartnerKey(config)}"`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

@@ -7,6 +7,7 @@ import { IdempotencyRecord } from '../idempotency/idempotency-record.entity.js';
 import { Job } from '../jobs/job.entity.js';
 import { Offer, OfferVersion } from '../offers/offer.entity.js';
 import { Partner } from '../partners/partner.entity.js';
+import { PersistedDocument, PersistedOperation } from '../persisted/persisted.entity.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerAllocation } from '../points/ledger-allocation.entity.js';
@@ -38,6 +39,8 @@ export const ENTITIES = [
   Offer,
   OfferVersion,
   Partner,
+  PersistedDocument,
+  PersistedOperation,
   PointAccount,
   PointCurrency,
   LedgerEntry,

@@ -16,7 +16,10 @@ import { createCurrency } from '../points/points.service.js';
 import { addListing, createRewardStore } from '../stores/store.service.js';
 import { createTier } from '../tiers/tier.service.js';
 import { createHmac } from 'node:crypto';
-import { createPartner, PARTNER_SCOPES } from '../partners/partner.service.js';
+import { gatewaySchema } from '../graphql/schema.js';
+import { createPartner, partnerByApiKey, PARTNER_SCOPES } from '../partners/partner.service.js';
+import { contractPartnerManifest } from '../persisted/contract.js';
+import { partnerClient, registerManifest } from '../persisted/persisted.service.js';
 import { createCampaign, setEconomyRule } from '../rules/rule.service.js';
 import { query, sql } from './sql.js';
 
@@ -35,6 +38,17 @@ export function demoPartnerKey(config: Config): string {
 }
 
 /**
+ * Puts the client contract's partner operations (schema/partner-manifest.json) on the demo POS's
+ * list, so it runs those and nothing else. At every start, also on a database seeded before
+ * manifests existed; registering them again changes nothing.
+ */
+async function registerDemoManifest(tx: Parameters<typeof query>[0], config: Config, now: Date): Promise<void> {
+  const partner = await partnerByApiKey(tx, demoPartnerKey(config));
+  if (!partner) return;
+  await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: 'seed', now });
+}
+
+/**
  * The demo coffee program: one currency, two tiers, two stores with different eligibility, five
  * offers, two gift lists, activity rules, an economy rule and two campaigns, a POS partner and three
  * customers with balances. Runs once per
@@ -46,7 +60,10 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
   return em.transactional(async (tx) => {
     await query(tx, sql`select pg_advisory_xact_lock(hashtext('reward-gateway-demo-seed'))`);
     const [exists] = await query(tx, sql`select 1 from point_currency where code = ${DEMO.currency}`);
-    if (exists) return false;
+    if (exists) {
+      await registerDemoManifest(tx, config, clock.now());
+      return false;
+    }
     const caller = { kind: 'staff' as const, staffId: 'seed', role: 'operator' as const };
     // Services open their own (nested) transactions on ctx.em; here they join this one.
     const ctx: Ctx = { em: tx, caller, clock, config, log: pino({ level: 'silent' }), loaders: new Loaders(tx, caller, clock, config) };
@@ -126,6 +143,7 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
       outcome: { offerId: pastry.offerId },
     });
     await createPartner(ctx, { name: 'Demo POS', scopes: [...PARTNER_SCOPES] }, demoPartnerKey(config));
+    await registerDemoManifest(tx, config, now);
 
     const customers = [
       { externalId: DEMO.customers.alice, name: 'Alice Martin', email: 'alice@example.com', birthDate: '1990-04-12', segments: ['students'], earned: 420 },

@@ -7,6 +7,7 @@ import { CustomerResolver } from '../customers/customer.resolver.js';
 import { CustomerGiftListsResolver, GiftListResolver } from '../gifts/gift.resolver.js';
 import { OfferResolver } from '../offers/offer.resolver.js';
 import { PartnerResolver } from '../partners/partner.resolver.js';
+import { PersistedOperationsResolver } from '../persisted/persisted.resolver.js';
 import { LedgerEntryResolver, PointBalanceResolver, PointCurrencyResolver } from '../points/points.resolver.js';
 import { PurchaseResolver } from '../purchases/purchase.resolver.js';
 import { CampaignResolver, EconomyRuleResolver } from '../rules/rule.resolver.js';
@@ -35,6 +36,7 @@ export const RESOLVERS = [
   PurchaseResolver,
   AuditResolver,
   PartnerResolver,
+  PersistedOperationsResolver,
   EconomyRuleResolver,
   CampaignResolver,
   TransactionResolver,

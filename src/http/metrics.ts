@@ -1,13 +1,51 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics at /metrics: process defaults plus GraphQL operations and their errors. */
+/** The one label value of every request that is not a registered operation of a known client. */
+export const OTHER = 'other';
+
+/** Who ran what: a registered operation's client and name, or OTHER for both. */
+export interface OperationLabels {
+  client: string;
+  operation: string;
+}
+
+/** One request being measured, from the first byte read to the last written. */
+export class RequestMeter {
+  readonly started = process.hrtime.bigint();
+  labels: OperationLabels = { client: OTHER, operation: OTHER };
+  /** query, mutation, subscription; unknown until the document is resolved. */
+  type = 'unknown';
+  errored = false;
+}
+
+const MAX_ERROR_CODES = 50;
+const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
+
+/**
+ * Prometheus metrics at /metrics: process defaults, and GraphQL requests, errors and latency per
+ * client and operation. Labels hold only values the server chose: a registered operation's client
+ * (`partner:<id>` or a first-party name an operator registered) and name, or `other` for
+ * everything else, so a client sending random operation names cannot grow the series.
+ */
 export class Metrics {
   private readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'graphql_requests_total',
+    help: 'GraphQL requests by client and registered operation ("other": anything not registered)',
+    labelNames: ['client', 'operation', 'type'],
+    registers: [this.registry],
+  });
+  private readonly failed = new Counter({
+    name: 'graphql_request_errors_total',
+    help: 'GraphQL requests answered with errors, by client and registered operation',
+    labelNames: ['client', 'operation'],
+    registers: [this.registry],
+  });
   private readonly duration = new Histogram({
     name: 'graphql_request_duration_seconds',
-    help: 'GraphQL request duration by operation',
-    labelNames: ['operation', 'type'],
+    help: 'GraphQL request duration by client and registered operation',
+    labelNames: ['client', 'operation', 'type'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
@@ -17,6 +55,13 @@ export class Metrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
+  private readonly parsed = new Counter({
+    name: 'graphql_documents_parsed_total',
+    help: 'GraphQL documents parsed and validated (a cached document is not parsed again)',
+    registers: [this.registry],
+  });
+  private readonly errorCodes = new Set<string>();
+  private readonly meters = new WeakMap<object, RequestMeter>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -30,18 +75,50 @@ export class Metrics {
     return this.registry.metrics();
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- works with any context
-  apolloPlugin(): ApolloServerPlugin<any> {
-    const { duration, errors } = this;
+  /**
+   * Ties a request to its meter, so the Apollo plugin can fill in type and errors. `key` is an
+   * object of the request's context (Apollo runs each request on a shallow copy of the context
+   * object, so the context itself cannot be the key).
+   */
+  attach(key: object, meter: RequestMeter): void {
+    this.meters.set(key, meter);
+  }
+
+  /** Counts an error code; codes come from the server, and are bounded all the same. */
+  countError(meter: RequestMeter, code: unknown): void {
+    let label = typeof code === 'string' && /^[A-Z_]{1,60}$/.test(code) ? code : 'INTERNAL_SERVER_ERROR';
+    if (!this.errorCodes.has(label)) {
+      if (this.errorCodes.size >= MAX_ERROR_CODES) label = OTHER;
+      else this.errorCodes.add(label);
+    }
+    this.errors.inc({ code: label });
+    meter.errored = true;
+  }
+
+  /** Records a finished request; any HTTP status of 400 or more counts as an error too. */
+  end(meter: RequestMeter, status: number): void {
+    const seconds = Number(process.hrtime.bigint() - meter.started) / 1e9;
+    const type = OPERATION_TYPES.has(meter.type) ? meter.type : 'unknown';
+    this.requests.inc({ ...meter.labels, type });
+    this.duration.observe({ ...meter.labels, type }, seconds);
+    if (meter.errored || status >= 400) this.failed.inc(meter.labels);
+  }
+
+  /** `keyOf` finds in a request's context the key given to `attach`. */
+  apolloPlugin<C extends object>(keyOf: (contextValue: C) => object): ApolloServerPlugin<C> {
+    const metrics = this;
     return {
-      async requestDidStart() {
-        const end = duration.startTimer();
+      async requestDidStart({ contextValue }) {
+        const meter = metrics.meters.get(keyOf(contextValue)) ?? new RequestMeter();
         return {
-          async didEncounterErrors({ errors: list }) {
-            for (const error of list) errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+          async parsingDidStart() {
+            metrics.parsed.inc();
           },
-          async willSendResponse({ operationName, operation }) {
-            end({ operation: operationName ?? 'anonymous', type: operation?.operation ?? 'unknown' });
+          async didResolveOperation({ operation }) {
+            meter.type = operation?.operation ?? 'unknown';
+          },
+          async didEncounterErrors({ errors: list }) {
+            for (const error of list) metrics.countError(meter, error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
           },
         };
       },

@@ -18,8 +18,10 @@ import { EventRelay } from '../events/relay.js';
 import { formatError, QueryTooComplexError, unauthenticated } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
+import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
+import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
 import { Authenticator } from './auth.js';
-import { Metrics } from './metrics.js';
+import { Metrics, RequestMeter } from './metrics.js';
 
 export interface Gateway {
   url: string;
@@ -123,6 +125,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const schema = await gatewaySchema();
   const auth = new Authenticator(config);
   const metrics = new Metrics();
+  const persisted = new PersistedStore();
   const armor = armorFor(config);
   let migrationsApplied = false;
 
@@ -136,6 +139,38 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     const loaders = new Loaders(em, caller, clock, config);
     if (customer) loaders.customer.prime(customer.id, customer);
     return { em, caller, loaders, clock, config, log, events: hub };
+  };
+
+  /**
+   * APQ documents to remember once they have validated, keyed by the request's unit of work:
+   * Apollo runs each request on a shallow copy of its context, so the context object is no key.
+   */
+  const requestKey = (ctx: Ctx): object => ctx.em;
+  const toRemember = new WeakMap<object, { hash: string; body: string }>();
+  const rememberApq: ApolloServerPlugin<Ctx> = {
+    async requestDidStart({ contextValue }) {
+      const pending = toRemember.get(requestKey(contextValue));
+      if (!pending) return;
+      return {
+        // Runs only once the document parsed, validated and passed every didResolveOperation check.
+        async executionDidStart() {
+          try {
+            await persisted.rememberApq(contextValue.em, pending.hash, pending.body, clock.now());
+          } catch (error) {
+            log.error({ err: error }, 'could not remember an APQ document');
+          }
+        },
+      };
+    },
+  };
+
+  /** Partners always run only their list; first-party clients named in PERSISTED_ONLY too. */
+  const trustedCaller = (ctx: Ctx, headers: IncomingMessage['headers']): TrustedCaller => {
+    const mayRegister = !(config.nodeEnv === 'production' && ctx.caller.kind === 'anonymous');
+    if (ctx.caller.kind === 'partner') return { client: partnerClient(ctx.caller.partnerId), persistedOnly: true, mayRegister };
+    const name = headers['apollographql-client-name'];
+    const client = typeof name === 'string' && CLIENT_NAME.test(name) ? name : undefined;
+    return { client, persistedOnly: client !== undefined && config.persistedOnly.includes(client), mayRegister };
   };
 
   const httpServer = createServer();
@@ -154,7 +189,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<Ctx>[]),
       requireCredentials,
-      metrics.apolloPlugin(),
+      rememberApq,
+      metrics.apolloPlugin<Ctx>(requestKey),
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set; the default plugin would still hook every resolved field.
       ApolloServerPluginCacheControlDisabled(),
@@ -163,39 +199,99 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   });
   await apollo.start();
 
-  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, meter: RequestMeter) => {
+    const refuse = (status: number, message: string, code: string) => {
+      metrics.countError(meter, code);
+      return send(res, status, errorBody(message, code), { 'cache-control': 'private, no-store' });
+    };
     let body: unknown;
     if (req.method === 'POST') {
       let text: string;
       try {
         text = await readBody(req, config.bodyLimitBytes);
       } catch (error) {
-        if (error instanceof BodyTooLarge) return send(res, 413, errorBody(`Request body is larger than ${config.bodyLimitBytes} bytes.`, 'PAYLOAD_TOO_LARGE'));
+        if (error instanceof BodyTooLarge) return refuse(413, `Request body is larger than ${config.bodyLimitBytes} bytes.`, 'PAYLOAD_TOO_LARGE');
         throw error;
       }
       if ((req.headers['content-type'] ?? '').includes('json')) {
         try {
           body = text.length ? JSON.parse(text) : undefined;
         } catch {
-          return send(res, 400, errorBody('The request body is not valid JSON.', 'BAD_REQUEST'));
+          return refuse(400, 'The request body is not valid JSON.', 'BAD_REQUEST');
         }
       } else {
         body = text;
       }
     }
+
+    // Credentials first: whether the request may carry GraphQL text at all depends on who sends it.
+    let ctx: Ctx | undefined;
+    let contextError: unknown;
+    try {
+      ctx = await contextFor(req.headers);
+    } catch (error) {
+      contextError = error;
+    }
+    let search = url.search;
+    if (ctx && (req.method === 'POST' || req.method === 'GET')) {
+      const caller = trustedCaller(ctx, req.headers);
+      let request: { query: unknown; extensions: unknown } | undefined;
+      if (req.method === 'GET') {
+        let extensions: unknown;
+        try {
+          const raw = url.searchParams.get('extensions');
+          extensions = raw === null ? undefined : JSON.parse(raw);
+        } catch {
+          return refuse(400, 'The extensions parameter is not valid JSON.', 'BAD_REQUEST');
+        }
+        request = { query: url.searchParams.get('query') ?? undefined, extensions };
+      } else if (body && typeof body === 'object' && !Array.isArray(body)) {
+        request = body as { query: unknown; extensions: unknown };
+      } else if (caller.persistedOnly) {
+        return refuse(400, 'This client runs only its registered operations, sent as one JSON request.', PersistedCode.NOT_ALLOWED);
+      }
+      // (Any other body is Apollo's to refuse: a batch, or a content type it does not take.)
+      if (request) {
+        // Decided before any GraphQL text is parsed: a refused document is never parsed at all.
+        const decision = await decide(persisted, ctx.em, caller, request);
+        if (decision.kind === 'refuse') return refuse(decision.status, decision.message, decision.code);
+        if (decision.registered) meter.labels = { client: decision.registered.client, operation: decision.registered.name };
+        if (decision.remember) toRemember.set(requestKey(ctx), decision.remember);
+        if (req.method === 'GET') {
+          const params = new URLSearchParams(url.search);
+          if (typeof decision.query === 'string') params.set('query', decision.query);
+          if (decision.extensions) params.set('extensions', JSON.stringify(decision.extensions));
+          else params.delete('extensions');
+          search = `?${params}`;
+        } else {
+          const { extensions: _sent, ...rest } = body as Record<string, unknown>;
+          body = { ...rest, query: decision.query, ...(decision.extensions ? { extensions: decision.extensions } : {}) };
+        }
+      }
+    }
+    if (ctx) metrics.attach(requestKey(ctx), meter);
+
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => contextFor(req.headers),
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      context: async () => {
+        if (contextError !== undefined) throw contextError;
+        return ctx!;
+      },
     });
     for (const [name, value] of result.headers) res.setHeader(name, value);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
+      // Shared caches may keep only what every caller would get alike: a successful GET sent
+      // without credentials. Anything a credential could have shaped stays private.
+      const shared = req.method === 'GET' && ctx?.caller.kind === 'anonymous' && res.statusCode === 200 && !result.body.string.includes('"errors"');
+      res.setHeader('cache-control', shared ? `public, max-age=${config.publicMaxAge}` : 'private, no-store');
       res.end(result.body.string);
     } else {
+      res.setHeader('cache-control', 'private, no-store');
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     }
@@ -215,8 +311,14 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     const url = new URL(req.url ?? '/', 'http://gateway');
     const route = async () => {
       switch (url.pathname) {
-        case '/graphql':
-          return handleGraphQL(req, res, url);
+        case '/graphql': {
+          const meter = new RequestMeter();
+          try {
+            return await handleGraphQL(req, res, url, meter);
+          } finally {
+            metrics.end(meter, res.statusCode);
+          }
+        }
         case '/healthz':
           return send(res, 200, { status: 'ok' });
         case '/readyz':

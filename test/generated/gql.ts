@@ -37,6 +37,7 @@ type Documents = {
     "mutation CreateCurrency($input: CreateCurrencyInput!) {\n  createCurrency(input: $input) {\n    currency {\n      code\n      name\n      expiryDays\n      pointValue\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.CreateCurrencyDocument,
     "mutation UpdateOffer($input: UpdateOfferInput!) {\n  updateOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.UpdateOfferDocument,
     "mutation ReverseTransaction($externalId: String!, $reason: String) {\n  reverseTransaction(input: {externalId: $externalId, reason: $reason}) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.ReverseTransactionDocument,
+    "mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {\n  registerPersistedOperations(input: $input) {\n    count\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.RegisterPersistedOperationsDocument,
     "subscription BalanceChanged {\n  balanceChanged {\n    currency {\n      code\n    }\n    available\n    pending\n    lifetimeEarned\n    change {\n      amount\n      kind\n      reason\n    }\n  }\n}": typeof types.BalanceChangedDocument,
     "mutation SetActivityRule($input: SetActivityRuleInput!) {\n  setActivityRule(input: $input) {\n    rule {\n      id\n      kind\n      points\n      capPerPeriod\n      periodDays\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.SetActivityRuleDocument,
     "mutation ReleaseOffer($code: String!, $lockId: String!) {\n  releaseOffer(input: {code: $code, lockId: $lockId}) {\n    issuedOffer {\n      id\n      code\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": typeof types.ReleaseOfferDocument,
@@ -74,6 +75,7 @@ const documents: Documents = {
     "mutation CreateCurrency($input: CreateCurrencyInput!) {\n  createCurrency(input: $input) {\n    currency {\n      code\n      name\n      expiryDays\n      pointValue\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.CreateCurrencyDocument,
     "mutation UpdateOffer($input: UpdateOfferInput!) {\n  updateOffer(input: $input) {\n    offer {\n      id\n      version\n      name\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.UpdateOfferDocument,
     "mutation ReverseTransaction($externalId: String!, $reason: String) {\n  reverseTransaction(input: {externalId: $externalId, reason: $reason}) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.ReverseTransactionDocument,
+    "mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {\n  registerPersistedOperations(input: $input) {\n    count\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.RegisterPersistedOperationsDocument,
     "subscription BalanceChanged {\n  balanceChanged {\n    currency {\n      code\n    }\n    available\n    pending\n    lifetimeEarned\n    change {\n      amount\n      kind\n      reason\n    }\n  }\n}": types.BalanceChangedDocument,
     "mutation SetActivityRule($input: SetActivityRuleInput!) {\n  setActivityRule(input: $input) {\n    rule {\n      id\n      kind\n      points\n      capPerPeriod\n      periodDays\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.SetActivityRuleDocument,
     "mutation ReleaseOffer($code: String!, $lockId: String!) {\n  releaseOffer(input: {code: $code, lockId: $lockId}) {\n    issuedOffer {\n      id\n      code\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}": types.ReleaseOfferDocument,
@@ -177,6 +179,10 @@ export function graphql(source: "mutation UpdateOffer($input: UpdateOfferInput!)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation ReverseTransaction($externalId: String!, $reason: String) {\n  reverseTransaction(input: {externalId: $externalId, reason: $reason}) {\n    transaction {\n      id\n      externalId\n      status\n    }\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').ReverseTransactionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {\n  registerPersistedOperations(input: $input) {\n    count\n    userErrors {\n      code\n      field\n      message\n    }\n  }\n}"): typeof import('./graphql.js').RegisterPersistedOperationsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -173,6 +173,13 @@ export type OfferBenefitKind =
   | 'FREE_ITEM'
   | 'PERCENT_OFF';
 
+export type RegisterPersistedOperationsInput = {
+  /** A partner id, or a first-party client name such as `mobile`, `web` or `console` (what its apollographql-client-name header says). */
+  client: string;
+  /** An Apollo persisted query manifest: { format: "apollo-persisted-query-manifest", version: 1, operations: [{ id, name, type, body }] }, id the SHA-256 of body. */
+  manifest: unknown;
+};
+
 /** How fractional points earned are rounded. */
 export type Rounding =
   | 'CEIL'
@@ -433,6 +440,13 @@ export type ReverseTransactionMutationVariables = Exact<{
 
 
 export type ReverseTransactionMutation = { reverseTransaction: { transaction: { id: string, externalId: string, status: TransactionStatus } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type RegisterPersistedOperationsMutationVariables = Exact<{
+  input: RegisterPersistedOperationsInput;
+}>;
+
+
+export type RegisterPersistedOperationsMutation = { registerPersistedOperations: { count: number | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type BalanceChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -976,6 +990,18 @@ export const ReverseTransactionDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ReverseTransactionMutation, ReverseTransactionMutationVariables>;
+export const RegisterPersistedOperationsDocument = new TypedDocumentString(`
+    mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {
+  registerPersistedOperations(input: $input) {
+    count
+    userErrors {
+      code
+      field
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RegisterPersistedOperationsMutation, RegisterPersistedOperationsMutationVariables>;
 export const BalanceChangedDocument = new TypedDocumentString(`
     subscription BalanceChanged {
   balanceChanged {

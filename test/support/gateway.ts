@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import pino from 'pino';
@@ -8,6 +8,10 @@ import { migrate, openOrm } from '../../src/db/orm.js';
 import { signToken } from '../../src/http/auth.js';
 import { startGateway, type Gateway } from '../../src/http/server.js';
 import { startJobs, type Jobs } from '../../src/jobs/registry.js';
+import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { toGlobalId } from '../../src/graphql/ids.js';
+import { manifestFromDocument, type ManifestOperation, type PersistedManifest } from '../../src/persisted/manifest.js';
+import { contractDocument } from './contract.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 
@@ -21,8 +25,15 @@ export interface GqlResult<TData> {
   headers: Headers;
 }
 
-/** A bearer token, or a partner's API key. */
-export type Credential = string | { apiKey: string };
+/**
+ * A bearer token, or a partner's API key. Partners run only registered operations, sent by id:
+ * with `{ apiKey }`, `gql` does what a partner's build and an operator do, once per key and
+ * document: puts the contract's partner operations, and the document sent if it is another named
+ * one, on that partner's list, then sends the document by its hash (`extensions.persistedQuery`,
+ * no `query`). So a test of a partner's rights (scopes, guards) reads as before. `asText: true`
+ * sends the text instead, unregistered, as an untrusted client would.
+ */
+export type Credential = string | { apiKey: string; asText?: boolean };
 
 function credentialHeaders(credential?: Credential): Record<string, string> {
   if (!credential) return {};
@@ -41,8 +52,16 @@ export interface TestGateway {
   jobs: Jobs;
   /** Enqueues the scheduled jobs due at the clock's now and waits until every due job has run. */
   runScheduled(): Promise<void>;
-  /** Runs one operation over HTTP POST, as a client would: with a bearer token or a partner's API key. */
+  /** Runs one operation over HTTP POST, as a client would: with a bearer token or a partner's API key (see `Credential`). */
   gql<TData, TVars>(doc: Doc<TData, TVars>, variables?: TVars, credential?: Credential): Promise<GqlResult<TData>>;
+  /**
+   * Registers documents (each named operation in them) for a client through the operators'
+   * `registerPersistedOperations`, as an operator would; returns the manifest registered.
+   * `client`: a partner's API key (its partner), a partner id, or a first-party name such as `mobile`.
+   */
+  register(client: string | { apiKey: string }, ...documents: (Doc<unknown, unknown> | PersistedManifest)[]): Promise<PersistedManifest>;
+  /** The partner id (global) holding an API key, if any. */
+  partnerIdOf(apiKey: string): Promise<string | undefined>;
   /** A raw HTTP request to the gateway. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   operatorToken: string;
@@ -89,6 +108,45 @@ export async function startTestGateway(env: Record<string, string> = {}, options
   // reach a client still closing; without a listener that error would fail whichever test runs then.
   sqlPool.on('error', () => undefined);
 
+  /** Per API key: the hashes already on its partner's list (registered by `gql` or `register`). */
+  const registeredFor = new Map<string, Set<string>>();
+  const partnerManifest = manifestFromDocument(contractDocument('partner'));
+  const manifestOf = (documents: (Doc<unknown, unknown> | PersistedManifest)[]): PersistedManifest => ({
+    format: 'apollo-persisted-query-manifest',
+    version: 1,
+    operations: documents.flatMap((d): ManifestOperation[] =>
+      typeof d === 'object' && 'operations' in d ? d.operations : manifestFromDocument(parse(d.toString())).operations,
+    ),
+  });
+  /**
+   * The hash to send a document by for a partner, after putting it on the partner's list (an
+   * unnamed operation is registered under a name made from its text, as a client's build would
+   * have to name it); undefined when the text is not one operation (sent as text, and refused).
+   */
+  const persistedHashFor = async (apiKey: string, source: string): Promise<string | undefined> => {
+    let document: DocumentNode;
+    try {
+      document = parse(source);
+    } catch {
+      return undefined;
+    }
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (operations.length !== 1) return undefined;
+    if (!operations[0].name) {
+      const name = `Test_${createHash('sha256').update(source).digest('hex').slice(0, 12)}`;
+      document = { ...document, definitions: document.definitions.map((d) => (d === operations[0] ? { ...d, name: { kind: Kind.NAME, value: name } } : d)) };
+    }
+    const [op] = manifestFromDocument(document).operations;
+    const text = op.body;
+    const known = registeredFor.get(apiKey);
+    if (!known) {
+      await t.register({ apiKey }, partnerManifest, ...(partnerManifest.operations.some((o) => o.id === op.id) ? [] : [text]));
+    } else if (!known.has(op.id)) {
+      await t.register({ apiKey }, text);
+    }
+    return op.id;
+  };
+
   const t: TestGateway = {
     url: gateway.url,
     config,
@@ -109,15 +167,41 @@ export async function startTestGateway(env: Record<string, string> = {}, options
       }
     },
     async gql(doc, variables, credential) {
+      const text = doc.toString();
+      const hash = typeof credential === 'object' && !credential.asText ? await persistedHashFor(credential.apiKey, text) : undefined;
+      const request = hash ? { extensions: { persistedQuery: { version: 1, sha256Hash: hash } }, variables } : { query: text, variables };
       const res = await fetch(gateway.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...credentialHeaders(credential) },
-        body: JSON.stringify({ query: doc.toString(), variables }),
+        body: JSON.stringify(request),
       });
       const body = (await res.json()) as { data?: never; errors?: GqlResult<never>['errors'] };
       return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
     },
     fetch: (path, init) => fetch(new URL(path, gateway.url), init),
+    async partnerIdOf(apiKey) {
+      const [row] = await t.sql<{ id: string }>(`select id from partner where key_hash = $1`, [createHash('sha256').update(apiKey).digest('hex')]);
+      return row ? toGlobalId('Partner', Number(row.id)) : undefined;
+    },
+    async register(client, ...documents) {
+      const manifest = manifestOf(documents);
+      const apiKey = typeof client === 'object' ? client.apiKey : undefined;
+      const id = apiKey ? await t.partnerIdOf(apiKey) : (client as string);
+      if (id) {
+        const res = await t.gql(
+          `mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) { registerPersistedOperations(input: $input) { count userErrors { code field message } } }`,
+          { input: { client: id, manifest } },
+          t.operatorToken,
+        );
+        ok(res);
+      }
+      if (apiKey) {
+        const known = registeredFor.get(apiKey) ?? new Set<string>();
+        for (const op of manifest.operations) known.add(op.id);
+        registeredFor.set(apiKey, known);
+      }
+      return manifest;
+    },
     operatorToken: await signToken(config, { sub: 'staff-op', role: 'operator' }),
     analystToken: await signToken(config, { sub: 'staff-an', role: 'analyst' }),
     customerToken: (externalId, ttlSeconds) => signToken(config, { sub: externalId }, ttlSeconds),
@@ -177,7 +261,8 @@ export async function writeCounts(t: TestGateway): Promise<Record<string, number
            (select count(*) from offer_purchase)::int as purchases,
            (select count(*) from issued_offer)::int as "issuedOffers",
            (select count(*) from idempotency_record)::int as "idempotencyRecords",
-           (select count(*) from audit_entry)::int as "auditEntries",
+           -- registrations that test support makes for partners are set-up, not the request under test
+           (select count(*) from audit_entry where action <> 'registerPersistedOperations')::int as "auditEntries",
            (select count(*) from outbox_event)::int as events`);
   return row;
 }

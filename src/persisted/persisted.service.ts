@@ -1,0 +1,141 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { parse, type GraphQLSchema } from 'graphql';
+import { recordAudit } from '../audit/audit.service.js';
+import { query, sql } from '../db/sql.js';
+import { checkManifest, selectedFieldTypes, type OperationType, type RegisteredOperation } from './manifest.js';
+
+/** The list key of a partner's operations (`partner:<id>`); first-party clients are keyed by their name. */
+export const partnerClient = (partnerId: number) => `partner:${partnerId}`;
+
+/** First-party client names: `mobile`, `web`, `console`, `kiosk-2`… (what `apollographql-client-name` carries). */
+export const CLIENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/**
+ * Registers every operation of an Apollo persisted query manifest on `client`'s list, after
+ * checking all of them against `schema` (see `checkManifest`): all or nothing. Operations already on
+ * the list are left as they are, so registering the same manifest again changes nothing; lists
+ * only grow (an app version in the field keeps working after the next one is registered).
+ * @returns count: operations newly added to the list (0 on a repeat).
+ * @throws ManifestRejected (nothing written) with every problem found.
+ */
+export async function registerManifest(
+  em: SqlEntityManager,
+  input: { schema: GraphQLSchema; client: string; manifest: unknown; actor: string; now: Date },
+): Promise<{ count: number }> {
+  const manifest = checkManifest(input.schema, input.manifest);
+  const rows = manifest.operations.map((op) => ({
+    hash: op.id,
+    body: op.body,
+    name: op.name,
+    type: op.type,
+    field_types: selectedFieldTypes(input.schema, parse(op.body)),
+  }));
+  return em.transactional(async (tx) => {
+    const records = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(hash text, body text, name text, type text, field_types jsonb)`;
+    await query(tx, sql`insert into persisted_document (hash, body, created_at) select r.hash, r.body, ${input.now} from ${records} on conflict (hash) do nothing`);
+    const added = await query<{ hash: string }>(
+      tx,
+      sql`insert into persisted_operation (client, hash, name, type, field_types, created_by, created_at)
+          select ${input.client}, r.hash, r.name, r.type, r.field_types, ${input.actor}, ${input.now} from ${records}
+          on conflict (client, hash) do nothing returning hash`,
+    );
+    if (added.length) {
+      await recordAudit(tx, {
+        actor: input.actor,
+        action: 'registerPersistedOperations',
+        target: input.client,
+        details: { added: added.length, operations: rows.filter((r) => added.some((a) => a.hash === r.hash)).map((r) => r.name) },
+        at: input.now,
+      });
+    }
+    return { count: added.length };
+  });
+}
+
+/** Every registered operation of every client, for `persisted check`. */
+export async function allRegisteredOperations(em: SqlEntityManager): Promise<RegisteredOperation[]> {
+  return query<RegisteredOperation>(
+    em,
+    sql`select o.client, o.name, o.hash, d.body, o.field_types as "fieldTypes"
+          from persisted_operation o join persisted_document d on d.hash = o.hash
+         order by o.client, o.name, o.hash`,
+  );
+}
+
+/** An operation on a client's list. */
+export interface ListedOperation {
+  client: string;
+  name: string;
+  type: OperationType;
+  body: string;
+}
+
+/** A map that forgets its least recently used entry past `size` entries. */
+class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly size: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+/**
+ * A gateway instance's view of the persisted documents: PostgreSQL holds them (so every instance
+ * knows what any instance registered), an LRU in front keeps hot ones out of the database. Only
+ * hits are cached: a miss may be registered the next moment on another instance, and rows are
+ * never changed or removed, so a cached hit can never go stale.
+ */
+export class PersistedStore {
+  private readonly bodies: Lru<string, string>;
+  private readonly listed: Lru<string, ListedOperation>;
+
+  constructor(cacheSize = 10_000) {
+    this.bodies = new Lru(cacheSize);
+    this.listed = new Lru(cacheSize);
+  }
+
+  /** The document a hash names (manifest or APQ), if any instance ever registered it. */
+  async body(em: SqlEntityManager, hash: string): Promise<string | undefined> {
+    const hit = this.bodies.get(hash);
+    if (hit !== undefined) return hit;
+    const [row] = await query<{ body: string }>(em, sql`select body from persisted_document where hash = ${hash}`);
+    if (row) this.bodies.set(hash, row.body);
+    return row?.body;
+  }
+
+  /** The operation `hash` names on `client`'s list, if it is on it. */
+  async operation(em: SqlEntityManager, client: string, hash: string): Promise<ListedOperation | undefined> {
+    const key = `${client}\n${hash}`;
+    const hit = this.listed.get(key);
+    if (hit) return hit;
+    const [row] = await query<ListedOperation>(
+      em,
+      sql`select o.client, o.name, o.type, d.body from persisted_operation o join persisted_document d on d.hash = o.hash
+           where o.client = ${client} and o.hash = ${hash}`,
+    );
+    if (row) this.listed.set(key, row);
+    return row;
+  }
+
+  /**
+   * Remembers an APQ document (hash already checked against the body, document already
+   * validated). Never adds to any client's list.
+   */
+  async rememberApq(em: SqlEntityManager, hash: string, body: string, now: Date): Promise<void> {
+    if (this.bodies.get(hash) !== undefined) return;
+    await query(em, sql`insert into persisted_document (hash, body, created_at) values (${hash}, ${body}, ${now}) on conflict (hash) do nothing`);
+    this.bodies.set(hash, body);
+  }
+}
