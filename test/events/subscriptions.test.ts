@@ -47,7 +47,10 @@ describe('subscriptions', () => {
     const next = (ms = 5_000) => {
       const pending = iterator.next();
       received.push(pending);
-      return Promise.race([pending, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no event')), ms))]).then((r) => r.value);
+      // the timer is cleared once the event is in: a pending one kept the jest worker alive after the file
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no event')), ms)));
+      return Promise.race([pending, timeout]).then((r) => r.value).finally(() => clearTimeout(timer));
     };
     // graphql-ws subscribes when iteration starts; wait until the server has registered the listener.
     const first = next(10_000);
