@@ -22,6 +22,27 @@ const TILL = 'test/wallet/till.test.ts';
 const SALES = 'test/transactions/sales.test.ts';
 
 /** name, file, the exact text to change, what to change it to, the suites that must go red. */
+/** The test each time breakage must fail (for --together: breakages of different tests at once). */
+const CAUGHT_BY = {
+  'points expire a day early': 'points earned with a 30-day expiry',
+  'points expire a second late (job)': 'points earned with a 30-day expiry',
+  'points expire a second late (amount)': 'points earned with a 30-day expiry',
+  'pending released a second late': 'pending points become spendable',
+  'pending released a day early': 'pending points become spendable',
+  'store opens a second late': 'a store is open',
+  'store closes a second late': 'a store is open',
+  'listing shows a second late': 'a listing is on sale',
+  'listing hides a second late': 'a listing is on sale',
+  'lock outlives its ttl by a second': 'a lock holds its offer',
+  'lock ttl a second long': 'a lock holds its offer',
+  'offer valid a second late': 'an issued offer can be used',
+  'offer valid a day long': 'an issued offer can be used',
+  'tier window a second long': 'a rolling tier window',
+  'token cache outlives the token': 'a verified token kept in the cache',
+  'campaign starts a second late': 'a campaign applies only when',
+  'campaign ends a second late': 'a campaign applies only when'
+};
+
 const BREAKAGES = [
   // Authorization guards: every require* call of the resolvers (grep -rn "require[A-Z]" src/*/*.resolver.ts).
   ...[
@@ -58,6 +79,7 @@ const BREAKAGES = [
     ['lockOffer', 'src/wallet/wallet.resolver.ts', 'requirePartnerScope(ctx, TILL_SCOPE);', 'ctx.caller as PartnerCaller;', "import type { PartnerCaller } from '../context.js';\n", 0],
     ['redeemOffer', 'src/wallet/wallet.resolver.ts', 'requirePartnerScope(ctx, TILL_SCOPE);', 'ctx.caller as PartnerCaller;', "import type { PartnerCaller } from '../context.js';\n", 1],
     ['releaseOffer', 'src/wallet/wallet.resolver.ts', 'requirePartnerScope(ctx, TILL_SCOPE);', 'ctx.caller as PartnerCaller;', "import type { PartnerCaller } from '../context.js';\n", 2],
+    // Stays GREEN: behind the onConnect check below, no non-customer reaches a subscription resolver.
     ['subscriptions', 'src/events/events.resolver.ts', 'const customer = requireCustomer(context);', 'const customer = context.caller as { customerId: number };'],
     ['ws onConnect', 'src/http/server.ts', "return caller.kind === 'customer';", 'return !!caller;'],
     ['guards: requireStaff any role', 'src/graphql/guards.ts', '(roles.length === 0 || roles.includes(ctx.caller.role))', 'true'],
@@ -70,7 +92,7 @@ const BREAKAGES = [
     ['submitTransaction repeat by partner', 'src/transactions/transaction.service.ts', 'transactionByExternalId(em, d.externalId, partner.partnerId)', 'transactionByExternalId(em, d.externalId, null)', [PF]],
     ['reverseTransaction by partner', 'src/transactions/transaction.service.ts', 'where partner_id = ${partner.partnerId} and external_id', 'where external_id', [PF]],
     ['node(SalesTransaction) by partner', 'src/graphql/node.resolver.ts', 'ctx.caller.partnerId === row.partnerId', 'true', [PF]],
-    ['node: partners reach only sales', 'src/graphql/node.resolver.ts', "if (ctx.caller.kind === 'partner' && type !== 'SalesTransaction') return null;", '', [MATRIX, AUTHZ]],
+    ['node: partners reach only sales', 'src/graphql/node.resolver.ts', "if (ctx.caller.kind === 'partner' && type !== 'SalesTransaction') return null;", '', [PF]],
     ['lock holder is a partner', 'src/wallet/redemption.service.ts', ' && row.lockPartnerId === partnerId', '', [TILL]],
     ['redeemOffer replay by partner', 'src/wallet/redemption.service.ts', 'and io.redeemed_by_partner_id = ${partner.partnerId} ', '', [TILL]],
     ['customer by caller (maySeeCustomer)', 'src/graphql/guards.ts', "(ctx.caller.kind === 'customer' && ctx.caller.customerId === customerId)", "ctx.caller.kind === 'customer'", [AUTHZ]],
@@ -97,6 +119,7 @@ const BREAKAGES = [
     ['campaign ends a second late', 'src/rules/earning.ts', 'at >= new Date(c.endsAt).getTime()', 'at > new Date(c.endsAt).getTime()'],
   ].map(([name, file, from, to, nth = 0]) => ({
     name: `time ${name}`,
+    catch: CAUGHT_BY[name],
     file,
     from,
     to,
@@ -175,6 +198,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 if (together) {
+  const shared = chosen.filter((b, i) => chosen.findIndex((c) => c.catch === b.catch) !== i);
+  if (shared.length) {
+    console.error(`--together needs one breakage per test; these share theirs: ${shared.map((b) => b.name).join(', ')}`);
+    process.exit(2);
+  }
   // Per file: later occurrences first, so the earlier ones keep their index; each import once.
   const originals = new Map();
   for (const b of chosen) if (!originals.has(b.file)) originals.set(b.file, readFileSync(b.file, 'utf8'));

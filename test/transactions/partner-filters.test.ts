@@ -70,6 +70,9 @@ describe("one till vendor never reaches another's sales", () => {
     expect(await statusFor(externalId, vendorB)).toBeNull();
     expect(await node(salesA.id, vendorB)).toBeNull();
     expect(await node(salesA.id, vendorA)).toEqual({ id: salesA.id });
+    // by global id a partner reaches its own sales and nothing else: not the customer behind them
+    expect(await node(customer.id, vendorA)).toBeNull();
+    expect(await node((await createStore(t, currency)).id, vendorA)).toBeNull();
     expect(await statusFor(externalId, vendorA)).toMatchObject({ id: salesA.id, status: 'PROCESSED' });
     expect(await available(customer.token)).toBe(100);
 
