@@ -42,6 +42,7 @@ describe('activities', () => {
     partner = await newPartner(t);
   });
   afterEach(async () => {
+    t.clock.reset();
     expect(await ledgerViolations(t)).toEqual([]);
   });
   afterAll(() => t.close());
@@ -244,6 +245,7 @@ describe('birthday points', () => {
     partner = await newPartner(t);
   });
   afterEach(async () => {
+    t.clock.reset();
     expect(await ledgerViolations(t)).toEqual([]);
   });
   afterAll(() => t.close());

@@ -1,10 +1,11 @@
 import { createClient, type Client } from 'graphql-ws';
+import pg from 'pg';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { startGateway, type Gateway } from '../../src/http/server.js';
 import { BalanceChangedDocument, PurchaseOfferDocument, TierChangedDocument, WalletChangedDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCustomer, createTier, simpleShop } from '../support/program.js';
+import { addListing, adjust, createCustomer, createTier, eventually, simpleShop } from '../support/program.js';
 
 /**
  * Subscriptions (SPEC §3): a customer's balance, wallet, tier and sale events, pushed over
@@ -46,7 +47,10 @@ describe('subscriptions', () => {
     const next = (ms = 5_000) => {
       const pending = iterator.next();
       received.push(pending);
-      return Promise.race([pending, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no event')), ms))]).then((r) => r.value);
+      // the timer is cleared once the event is in: a pending one kept the jest worker alive after the file
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no event')), ms)));
+      return Promise.race([pending, timeout]).then((r) => r.value).finally(() => clearTimeout(timer));
     };
     // graphql-ws subscribes when iteration starts; wait until the server has registered the listener.
     const first = next(10_000);
@@ -88,6 +92,53 @@ describe('subscriptions', () => {
     await sub.stop();
   });
 
+  it('announces nothing of a purchase refused after its debit (LIMIT_REACHED, OUT_OF_STOCK): its events roll back with it', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10, perCustomerLimit: 1 });
+    const lastOne = await addListing(t, shop.store.id, shop.offer.id, { priceInPoints: 10, stock: 1 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    const outboxRows = async () =>
+      Number((await t.sql<{ n: string }>(`select count(*) as n from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1`, [customer.externalId]))[0].n);
+    const sub = await subscribe(connect(t.url, customer.token), BalanceChangedDocument);
+    ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'after-debit-1' }, customer.token));
+    expect((await sub.first)?.data?.balanceChanged).toMatchObject({ available: 90, change: { amount: -10, kind: 'SPEND' } });
+    const before = await outboxRows();
+
+    // The per-customer limit is counted after the points are debited (and BALANCE_CHANGED written).
+    const limited = dataOf(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'after-debit-2' }, customer.token)).purchaseOffer;
+    expect(limited.userErrors.map((e) => e.code)).toEqual(['LIMIT_REACHED']);
+    expect(await outboxRows()).toBe(before);
+
+    // The stock is taken last: while this purchase waits on the listing's row (points already
+    // debited), another basket takes the last unit.
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      const listingId = Number(Buffer.from(lastOne.id, 'base64url').toString().split(':')[1]);
+      await blocker.query('begin');
+      await blocker.query('select 1 from listing where id = $1 for no key update', [listingId]); // not the purchase count's key-share check
+      const buying = t.gql(PurchaseOfferDocument, { listingId: lastOne.id, idempotencyKey: 'after-debit-3' }, customer.token);
+      await eventually(async () => {
+        // (not through the blocker: inside its transaction pg_stat_activity is a snapshot)
+        const [row] = await t.sql<{ n: string }>(
+          `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%update listing%'`,
+        );
+        return Number(row.n) === 1;
+      });
+      await blocker.query('update listing set stock_remaining = 0 where id = $1', [listingId]);
+      await blocker.query('commit');
+      const soldOut = dataOf(await buying).purchaseOffer;
+      expect(soldOut.userErrors.map((e) => e.code)).toEqual(['OUT_OF_STOCK']);
+    } finally {
+      await blocker.end();
+    }
+    expect(await outboxRows()).toBe(before);
+
+    // and nothing of either was pushed: the next event is the one after them
+    await adjust(t, customer.externalId, shop.currency, 1);
+    expect((await sub.next())?.data?.balanceChanged).toMatchObject({ available: 91, change: { amount: 1, kind: 'ADJUST' } });
+    await sub.stop();
+  });
+
   it('pushes tier changes', async () => {
     const shop = await simpleShop(t);
     await createTier(t, { currency: shop.currency, code: 'SUB_BASE', rank: 900, threshold: 0 });
@@ -115,7 +166,8 @@ describe('subscriptions', () => {
     for (const token of [undefined, t.operatorToken, 'not-a-token']) {
       const client = connect(t.url, token);
       const iterator = client.iterate({ query: BalanceChangedDocument.toString() });
-      await expect(iterator.next()).rejects.toBeDefined();
+      // graphql-ws closes the socket with 4403 Forbidden when onConnect refuses the credentials
+      await expect(iterator.next()).rejects.toMatchObject({ code: 4403 });
     }
   });
 

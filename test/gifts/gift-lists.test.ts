@@ -49,6 +49,7 @@ describe('gift lists', () => {
     await createCurrency(t, currency);
   });
   afterEach(async () => {
+    t.clock.reset();
     expect(await ledgerViolations(t)).toEqual([]);
   });
   afterAll(() => t.close());

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { ProfileDocument, PurchaseOfferDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, simpleShop } from '../support/program.js';
+import { createCustomer, eventually, simpleShop } from '../support/program.js';
 
 /** The HTTP surface around /graphql: GraphQL over HTTP GET and POST, health, readiness, metrics, shutdown. */
 describe('HTTP', () => {
@@ -80,8 +80,9 @@ describe('graceful shutdown', () => {
       waiting = Number(row.n);
     }
     const closing = t.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await expect(fetch(t.url, { method: 'POST' })).rejects.toThrow();
+    // shutdown has stopped the listener (not a guess at how long that takes)
+    await eventually(async () => !t.gateway.server.listening);
+    await expect(fetch(t.url, { method: 'POST' })).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
     await blocker.query('commit');
     await blocker.end();
     const results = await Promise.all(inFlight);

@@ -29,7 +29,7 @@ describe('the gateway process', () => {
       const deadline = Date.now() + 150_000; // initdb, migrations and the seed, on a busy machine
       while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       const url = /listening on (http:\S+)/.exec(output)?.[1];
-      expect(url).toBeDefined();
+      expect(url).toMatch(/^http:\/\/[^/]+:\d+\/graphql$/);
       const token = /customer \(cust-alice\): (\S+)/.exec(output)?.[1];
       const res = await fetch(url!, {
         method: 'POST',

@@ -36,6 +36,7 @@ describe('the job queue', () => {
     };
     t = await startTestGateway({}, { jobs: 'manual' });
   });
+  afterEach(() => t.clock.reset());
   afterAll(async () => {
     for (const kind of ['test.always-fails', 'test.permanent', 'test.effect']) delete JOB_HANDLERS[kind];
     await t.close();

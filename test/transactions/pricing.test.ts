@@ -19,7 +19,7 @@ describe('money', () => {
   it('parses and prints cents exactly', () => {
     expect([toCents('4.5'), toCents('4.50'), toCents('0.07'), toCents('12'), toCents('-3.25')]).toEqual([450, 450, 7, 1200, -325]);
     expect([fromCents(450), fromCents(7), fromCents(0), fromCents(-325)]).toEqual(['4.50', '0.07', '0.00', '-3.25']);
-    expect(() => toCents('1.234')).toThrow();
+    expect(() => toCents('1.234')).toThrow('not a money amount: 1.234');
   });
 
   it('shares an amount in proportion, adding up exactly', () => {
@@ -117,6 +117,12 @@ describe('earning', () => {
     expect(campaignApplies(campaign, { ...facts, lines: [line('SCONE', 'PASTRY', 1, '5.00')] }, 300)).toBe(false);
     expect(campaignApplies(campaign, { ...facts, occurredAt: new Date('2026-11-22T09:00:00Z') }, 300)).toBe(false); // Sunday
     expect(campaignApplies(campaign, { ...facts, occurredAt: new Date('2026-12-01T00:00:00Z') }, 300)).toBe(false); // window end
+    // the window is [startsAt, endsAt), to the millisecond
+    const anyDay = { ...campaign, daysOfWeek: [] };
+    expect(campaignApplies(anyDay, { ...facts, occurredAt: new Date('2026-10-31T23:59:59.999Z') }, 300)).toBe(false);
+    expect(campaignApplies(anyDay, { ...facts, occurredAt: new Date('2026-11-01T00:00:00Z') }, 300)).toBe(true);
+    expect(campaignApplies(anyDay, { ...facts, occurredAt: new Date('2026-11-30T23:59:59.999Z') }, 300)).toBe(true);
+    expect(campaignApplies(anyDay, { ...facts, occurredAt: new Date('2026-12-01T00:00:00Z') }, 300)).toBe(false);
     expect(campaignApplies({ ...campaign, firstPurchase: true }, facts, 300)).toBe(false);
     expect(campaignApplies({ ...campaign, firstPurchase: true }, { ...facts, firstPurchase: true }, 300)).toBe(true);
   });

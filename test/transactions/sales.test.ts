@@ -1,3 +1,4 @@
+import pg from 'pg';
 import pino from 'pino';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
@@ -197,7 +198,8 @@ describe('sales at the till', () => {
     expect(done!.pointsAwarded).toBe(240);
     // later repeats, even after processing, answer the same sale
     expect((await submit(input)).transaction).toMatchObject({ id: answers[0].transaction!.id, status: 'PROCESSED' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // whatever the 21 submissions enqueued has run (or none was enqueued twice): only then is "once" a fact
+    await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from job where status in ('PENDING', 'RUNNING')`))[0].n === 0);
     expect((await balanceOf(customer.token, currency))!.available).toBe(240);
     const [{ n }] = await t.sql<{ n: string }>(`select count(*) as n from transaction_award a join sales_transaction s on s.id = a.transaction_id where s.external_id = $1`, [input.externalId]);
     expect(Number(n)).toBe(1);
@@ -380,17 +382,31 @@ describe('sales processed by workers the test drives', () => {
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'FIRST_C', pointsPerUnit: '1' } }, t.operatorToken));
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Welcome', currency: 'FIRST_C', ...window, conditions: { firstPurchase: true }, outcome: { bonusPoints: 500 } } }, t.operatorToken));
-      const customer = await createCustomer(t, 'FIRST_C');
+      const customer = await createCustomer(t, 'FIRST_C', 1); // an account row for the blocker below to hold
       for (const externalId of ['first-a', 'first-b']) {
         const input = { externalId, customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'ZZG', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       }
-      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
-      await Promise.all([worker().runOne(), worker().runOne()]);
-      await worker().runUntilIdle();
+      // Force the overlap: hold the customer's account row, which each worker's transaction needs
+      // to credit the points it has decided on, so both have decided ("first purchase"?) before
+      // either commits. Whatever serialises them must then do it; timing cannot.
+      const blocker = new pg.Client({ connectionString: t.databaseUrl });
+      await blocker.connect();
+      try {
+        await blocker.query('begin');
+        await blocker.query('select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update', [customer.externalId]);
+        const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+        const both = Promise.all([worker().runOne(), worker().runOne()]);
+        // both are inside their transactions, waiting on a lock (the row, or each other)
+        await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n === 2);
+        await blocker.query('commit');
+        expect(await both).toEqual([true, true]);
+      } finally {
+        await blocker.end();
+      }
       const bonuses = await t.sql<{ n: string }>(`select count(*) as n from transaction_award where rule like 'campaign:%'`);
       expect(Number(bonuses[0].n)).toBe(1);
-      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(520);
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(521);
     } finally {
       await t.close();
     }

@@ -39,6 +39,7 @@ describe('the wallet at the till', () => {
     otherVendor = await createPartner(['offers:redeem', 'customers:read']);
   });
   afterEach(async () => {
+    t.clock.reset();
     expect(await ledgerViolations(t)).toEqual([]);
   });
   afterAll(() => t.close());
