@@ -1,0 +1,401 @@
+import fc from 'fast-check';
+import {
+  AdjustPointsDocument,
+  CreateOfferDocument,
+  PurchaseOfferDocument,
+  ReverseTransactionDocument,
+  SetEconomyRuleDocument,
+  SubmitTransactionDocument,
+  TransactionStatusDocument,
+  UpsertCustomerDocument,
+  type AdjustPointsInput,
+} from '../generated/graphql.js';
+import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { addListing, createCurrency, createPartner, createStore, createTier } from '../support/program.js';
+import { DAY, LedgerModel, type CustomerView, type ModelOffer, type ProgramRules, type Refusal, type SaleLine } from './ledger-model.js';
+
+/**
+ * A deterministic, seeded simulation of the ledger in the style of TigerBeetle's VOPR: fast-check
+ * generates runs of 20–40 steps (sales at the till processed by the job queue, sales that use an
+ * offer, purchases with points, whole returns and repeated returns, staff adjustments ± with
+ * `qualifying` true/false/unset, clock moves — also to the exact millisecond something falls due —
+ * and the scheduled jobs), for three customers of one program, against a real gateway over HTTP.
+ * After every step it checks the SPEC §5 invariants in SQL and compares what each customer sees
+ * (`me`: balances, expiring points, tier, next tier, wallet, listings) with the reference model in
+ * `ledger-model.ts`.
+ *
+ * `npm test` runs a few runs; longer: `SIM_RUNS=200 SIM_TIME_LIMIT_MS=0`. A failure prints its
+ * seed and path and the steps in readable form; `SIM_SEED=<seed> SIM_PATH=<path>` replays exactly
+ * that run (and shrinks it further). README "Testing" has the commands.
+ */
+
+const env = (name: string) => (process.env[name] === undefined || process.env[name] === '' ? undefined : process.env[name]);
+const RUNS = Number(env('SIM_RUNS') ?? 6);
+const SEED = env('SIM_SEED') === undefined ? undefined : Number(env('SIM_SEED'));
+const PATH = env('SIM_PATH');
+/** Total time for runs and shrinking (0: no limit). By default a bounded `npm test`; unbounded when SIM_RUNS is set. */
+const TIME_LIMIT_MS = Number(env('SIM_TIME_LIMIT_MS') ?? (env('SIM_RUNS') ? 0 : 45_000));
+const MIN_STEPS = Number(env('SIM_MIN_STEPS') ?? 20);
+const MAX_STEPS = Number(env('SIM_MAX_STEPS') ?? 40);
+
+const HOUR = 3_600_000;
+const CUSTOMERS = 3;
+/** Between runs the clock jumps past every expiry, pending day and offer validity of the run before. */
+const RUN_GAP = 400 * DAY;
+const CURRENCY = 'SIM';
+const MONEY = 'EUR';
+
+const LATTE = { sku: 'LATTE', category: 'COFFEE', unitPrice: 350 };
+const MUFFIN = { sku: 'MUFFIN', category: 'BAKERY', unitPrice: 280 };
+const BEANS = { sku: 'BEANS', category: 'RETAIL', unitPrice: 1200 };
+
+const RULES = (pendingDays: number): ProgramRules => ({
+  expiryDays: 30,
+  pendingDays,
+  pointsPerUnit: 10,
+  tiers: [
+    { code: 'SIM_GREEN', threshold: 0, multiplier: 1 },
+    { code: 'SIM_GOLD', threshold: 300, multiplier: 2 },
+  ],
+  listings: [
+    { price: 120, stock: 3, perCustomerLimit: null, benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN' }, validDays: 30 },
+    { price: 60, stock: null, perCustomerLimit: 2, benefit: { kind: 'AMOUNT_OFF', cents: 100 }, validDays: 30 },
+    { price: 250, stock: 1, perCustomerLimit: 1, benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN' }, validDays: 30 },
+  ],
+});
+
+// --- commands ----------------------------------------------------------------------------------
+
+type Cmd =
+  | { kind: 'sale'; customer: number; lattes: number; muffins: number; beans: number }
+  | { kind: 'saleWithOffer'; customer: number; offer: number; lattes: number; muffins: number }
+  | { kind: 'adjust'; customer: number; amount: number; qualifying: boolean | undefined }
+  | { kind: 'buy'; customer: number; listing: number }
+  | { kind: 'return'; customer: number; sale: number }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'toBoundary'; customer: number; which: number; offsetMs: -1 | 0 | 1 }
+  | { kind: 'jobs' };
+
+interface Scenario {
+  pendingDays: number;
+  /** null: a step shrunk away (fast-check shrinks a step to null to drop it). */
+  steps: (Cmd | null)[];
+}
+
+const customerArb = fc.integer({ min: 0, max: CUSTOMERS - 1 });
+const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('sale' as const), customer: customerArb, lattes: fc.integer({ min: 0, max: 3 }), muffins: fc.integer({ min: 0, max: 2 }), beans: fc.integer({ min: 0, max: 1 }) }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('saleWithOffer' as const), customer: customerArb, offer: fc.nat(20), lattes: fc.integer({ min: 1, max: 3 }), muffins: fc.integer({ min: 1, max: 2 }) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('adjust' as const),
+      customer: customerArb,
+      amount: fc.tuple(fc.integer({ min: 1, max: 300 }), fc.boolean()).map(([n, negative]) => (negative ? -n : n)),
+      qualifying: fc.constantFrom(undefined, true, false),
+    }),
+    weight: 3,
+  },
+  { arbitrary: fc.record({ kind: fc.constant('buy' as const), customer: customerArb, listing: fc.integer({ min: 0, max: 2 }) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('return' as const), customer: customerArb, sale: fc.nat(20) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.oneof(fc.integer({ min: 1_000, max: 6 * HOUR }), fc.integer({ min: 6 * HOUR, max: 5 * DAY }), fc.integer({ min: 5 * DAY, max: 35 * DAY })),
+    }),
+    weight: 3,
+  },
+  { arbitrary: fc.record({ kind: fc.constant('toBoundary' as const), customer: customerArb, which: fc.nat(5), offsetMs: fc.constantFrom(0 as const, -1 as const, 1 as const) }), weight: 2 },
+  { arbitrary: fc.constant({ kind: 'jobs' as const }), weight: 1 },
+);
+const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
+  pendingDays: fc.constantFrom(0, 2),
+  steps: fc.array(fc.option(cmdArb, { nil: null, freq: 50 }), { minLength: MIN_STEPS, maxLength: MAX_STEPS }),
+});
+
+// --- running a scenario against the gateway ------------------------------------------------------
+
+/** The API disagreed with the model (or broke an invariant): the message says where and how. */
+class Divergence extends Error {}
+
+const VIEW = `query SimView($storeId: ID!) {
+  me {
+    id
+    tier { code }
+    nextTier { code pointsNeeded }
+    balances { currency { code } available pending lifetimeEarned expiringSoon { amount expiresAt } }
+    wallet(first: 100) { edges { node { code status } } }
+  }
+  node(id: $storeId) { ... on RewardStore { listings(first: 10) { edges { node { id stockRemaining affordable pointsMissing purchasedByMe } } } } }
+}`;
+
+interface ApiView {
+  me: {
+    tier: { code: string } | null;
+    nextTier: { code: string; pointsNeeded: number } | null;
+    balances: { currency: { code: string }; available: number; pending: number; lifetimeEarned: number; expiringSoon: { amount: number; expiresAt: string }[] }[];
+    wallet: { edges: { node: { code: string; status: string } }[] };
+  };
+  node: { listings: { edges: { node: { id: string; stockRemaining: number | null; affordable: boolean; pointsMissing: number; purchasedByMe: number } }[] } } | null;
+}
+
+function clockText(ms: number): string {
+  const d = Math.floor(ms / DAY);
+  const rest = new Date(ms - d * DAY).toISOString().slice(11, 23);
+  return `d${d}+${rest}`;
+}
+
+function linesOf(lattes: number, muffins: number, beans: number): SaleLine[] {
+  const lines: SaleLine[] = [];
+  if (lattes) lines.push({ ...LATTE, quantity: lattes });
+  if (muffins) lines.push({ ...MUFFIN, quantity: muffins });
+  if (beans) lines.push({ ...BEANS, quantity: beans });
+  if (lines.length === 0) lines.push({ ...LATTE, quantity: 1 });
+  return lines;
+}
+
+const linesText = (lines: SaleLine[]) => lines.map((l) => `${l.quantity}×${l.sku}`).join(' + ');
+const moneyText = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+
+describe('ledger simulation (seeded, model-checked)', () => {
+  let t: TestGateway;
+  let till: { apiKey: string };
+  let offerIds: string[];
+  let runNo = 0;
+  /** The trace of the last run that failed: fast-check's final counterexample is the last failing run. */
+  let lastFailure: { trace: string[]; message: string; scenario: Scenario } | null = null;
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    t.clock.freeze();
+    till = (await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem'])).credential;
+    await createCurrency(t, CURRENCY, RULES(0).expiryDays);
+    const tiers = RULES(0).tiers;
+    for (const [i, tier] of tiers.entries()) await createTier(t, { currency: CURRENCY, code: tier.code, rank: i + 1, threshold: tier.threshold, multiplier: tier.multiplier });
+    const muffin = ok(
+      await t.gql(CreateOfferDocument, { input: { name: 'Sim muffin', benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN', categories: ['COFFEE'] }, validDays: 30 } }, t.operatorToken),
+    ).createOffer.offer!;
+    const euroOff = ok(await t.gql(CreateOfferDocument, { input: { name: 'Sim euro off', benefit: { kind: 'AMOUNT_OFF', amountOff: '1.00' }, validDays: 30 } }, t.operatorToken))
+      .createOffer.offer!;
+    offerIds = RULES(0).listings.map((l) => (l.benefit.kind === 'AMOUNT_OFF' ? euroOff.id : muffin.id));
+  });
+  afterAll(async () => {
+    t.clock.reset();
+    await t.close();
+  });
+
+  async function run(scenario: Scenario): Promise<void> {
+    const run = ++runNo;
+    const tag = `sim${run}-${process.pid}`;
+    t.clock.advance(RUN_GAP);
+    const start = t.clock.now().getTime();
+    const now = () => t.clock.now().getTime();
+    const rules = RULES(scenario.pendingDays);
+    const model = new LedgerModel(rules, CUSTOMERS);
+
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency: CURRENCY, pointsPerUnit: String(rules.pointsPerUnit), rounding: 'FLOOR', pendingDays: scenario.pendingDays } as never }, t.operatorToken));
+    const store = await createStore(t, CURRENCY);
+    const listings: string[] = [];
+    for (const [i, l] of rules.listings.entries()) {
+      listings.push((await addListing(t, store.id, offerIds[i], { priceInPoints: l.price, stock: l.stock, perCustomerLimit: l.perCustomerLimit, sortOrder: i })).id);
+    }
+    const customers: { externalId: string; token: string }[] = [];
+    for (let i = 0; i < CUSTOMERS; i++) {
+      const externalId = `${tag}-c${i}`;
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId, name: externalId } }, t.operatorToken));
+      customers.push({ externalId, token: await t.customerToken(externalId) });
+    }
+
+    const trace: string[] = [`pendingDays=${scenario.pendingDays}, expiryDays=${rules.expiryDays}, listings ${rules.listings.map((l, i) => `L${i}: ${l.price} pts, stock ${l.stock ?? '∞'}, limit ${l.perCustomerLimit ?? '∞'}`).join('; ')}`];
+    let counter = 0;
+    const fail = (what: string): never => {
+      throw new Divergence(what);
+    };
+    const summary = (c: number) => {
+      const v = model.view(c, now());
+      return `c${c}: available ${v.available}, pending ${v.pending}, lifetime ${v.lifetimeEarned}, ${v.tier}`;
+    };
+
+    /** One step against the gateway and the model; returns what happened, in words. */
+    async function step(cmd: Cmd): Promise<string> {
+      switch (cmd.kind) {
+        case 'sale':
+        case 'saleWithOffer': {
+          const c = cmd.customer;
+          const offers = model.customers[c].offers;
+          const offer: ModelOffer | null = cmd.kind === 'saleWithOffer' && offers.length ? offers[cmd.offer % offers.length] : null;
+          const lines = cmd.kind === 'sale' ? linesOf(cmd.lattes, cmd.muffins, cmd.beans) : linesOf(cmd.lattes, cmd.muffins, 0);
+          const externalId = `${tag}-sale${++counter}`;
+          const said = `sale ${externalId} c${c} ${linesText(lines)}${offer ? ` with offer ${offer.code} (${model.offerStatus(offer, now())})` : cmd.kind === 'saleWithOffer' ? ' (no offer to use)' : ''}`;
+          const expected = model.sale(c, externalId, lines, offer?.code ?? null, now());
+          const receipt = dataOf(
+            await t.gql(
+              SubmitTransactionDocument,
+              {
+                input: {
+                  externalId,
+                  customerExternalId: customers[c].externalId,
+                  channel: 'STORE',
+                  occurredAt: new Date(now()).toISOString(),
+                  currency: MONEY,
+                  lines: lines.map((l) => ({ sku: l.sku, category: l.category, quantity: l.quantity, unitPrice: moneyText(l.unitPrice) })),
+                  offerCodes: offer ? [offer.code] : null,
+                },
+              },
+              till,
+            ),
+          ).submitTransaction;
+          const codes = receipt.userErrors.map((e) => e.code);
+          if ('refusal' in expected) {
+            if (codes.join() !== expected.refusal) fail(`${said}: expected ${expected.refusal}, API said ${codes.join() || receipt.transaction?.status}`);
+            return `${said} → ${expected.refusal}`;
+          }
+          if (codes.length) fail(`${said}: expected RECEIVED, API said ${codes.join()}`);
+          await t.jobs.runner.runUntilIdle();
+          const status = ok(await t.gql(TransactionStatusDocument, { externalId }, till)).transaction!;
+          if (status.status !== 'PROCESSED' || status.pointsAwarded !== expected.points) {
+            fail(`${said}: expected PROCESSED earning ${expected.points}, API said ${status.status} earning ${status.pointsAwarded} (${status.failureReason ?? 'no failure'})`);
+          }
+          return `${said} → +${expected.points}${rules.pendingDays ? ' pending' : ''}`;
+        }
+        case 'adjust': {
+          const c = cmd.customer;
+          const said = `adjust c${c} ${cmd.amount > 0 ? '+' : ''}${cmd.amount} qualifying ${cmd.qualifying ?? 'unset'}`;
+          const expected = model.adjust(c, cmd.amount, cmd.qualifying, now());
+          const input = { customerExternalId: customers[c].externalId, currency: CURRENCY, amount: cmd.amount, reason: 'simulation', idempotencyKey: `${tag}-adj${++counter}` };
+          const payload = dataOf(
+            await t.gql(AdjustPointsDocument, { input: (cmd.qualifying === undefined ? input : { ...input, qualifying: cmd.qualifying }) as AdjustPointsInput }, t.operatorToken),
+          ).adjustPoints;
+          const codes = payload.userErrors.map((e) => e.code).join();
+          if (codes !== (expected ?? '')) fail(`${said}: expected ${expected ?? 'success'}, API said ${codes || 'success'}`);
+          return `${said} → ${expected ?? 'ok'}`;
+        }
+        case 'buy': {
+          const c = cmd.customer;
+          const said = `buy c${c} L${cmd.listing} (${rules.listings[cmd.listing].price} pts)`;
+          const refusals = model.purchaseRefusals(c, cmd.listing, now());
+          const payload = dataOf(await t.gql(PurchaseOfferDocument, { listingId: listings[cmd.listing], idempotencyKey: `${tag}-buy${++counter}` }, customers[c].token)).purchaseOffer;
+          const codes = payload.userErrors.map((e) => e.code);
+          if (refusals.length === 0) {
+            if (codes.length || !payload.purchase) fail(`${said}: expected a purchase, API said ${codes.join()}`);
+            const code = payload.purchase!.issuedOffer.code;
+            model.purchase(c, cmd.listing, code, now());
+            return `${said} → offer ${code}`;
+          }
+          if (codes.length !== 1 || !refusals.includes(codes[0] as Refusal)) fail(`${said}: expected ${refusals.join(' or ')}, API said ${codes.join() || 'a purchase'}`);
+          return `${said} → ${codes[0]}`;
+        }
+        case 'return': {
+          const c = cmd.customer;
+          const sales = model.customers[c].sales;
+          if (sales.length === 0) return `return c${c}: no sale to return`;
+          const sale = sales[cmd.sale % sales.length];
+          const said = `return ${sale.externalId} (c${c}, earned ${sale.pointsAwarded}, ${sale.status})`;
+          const expected = model.reverse(c, sale, now());
+          const payload = dataOf(await t.gql(ReverseTransactionDocument, { externalId: sale.externalId, reason: 'returned' }, till)).reverseTransaction;
+          const codes = payload.userErrors.map((e) => e.code).join();
+          if (codes !== (expected ?? '')) fail(`${said}: expected ${expected ?? 'REVERSED'}, API said ${codes || payload.transaction?.status}`);
+          if (!expected && payload.transaction?.status !== 'REVERSED') fail(`${said}: expected REVERSED, API said ${payload.transaction?.status}`);
+          return `${said} → ${expected ?? 'REVERSED'}`;
+        }
+        case 'advance':
+          t.clock.advance(cmd.ms);
+          return `advance ${clockText(cmd.ms)}`;
+        case 'toBoundary': {
+          const at = model.boundaries(cmd.customer, now());
+          if (at.length === 0) return `to boundary of c${cmd.customer}: none`;
+          const target = at[cmd.which % at.length] + cmd.offsetMs;
+          if (target <= now()) return `to boundary of c${cmd.customer}: already there`;
+          t.clock.advance(target - now());
+          return `to boundary of c${cmd.customer} ${cmd.offsetMs === 0 ? 'exactly' : `${cmd.offsetMs > 0 ? '+' : ''}${cmd.offsetMs} ms`}`;
+        }
+        case 'jobs':
+          await t.runScheduled();
+          return 'scheduled jobs run';
+      }
+    }
+
+    /** SPEC §5 in SQL, then every customer's view against the model. */
+    async function check(): Promise<void> {
+      const broken = await ledgerViolations(t);
+      if (broken.length) fail(`SPEC §5.1 broken (balance = ledger = open credits, never negative): ${JSON.stringify(broken)}`);
+      const stock = await t.sql<{ id: string; stock_remaining: number | null }>(`select id::text, stock_remaining from listing where stock_remaining < 0`);
+      if (stock.length) fail(`stock below zero: ${JSON.stringify(stock)}`);
+      const twice = await t.sql(`select issued_offer_id from transaction_offer group by issued_offer_id having count(*) > 1`);
+      if (twice.length) fail(`SPEC §5.4 broken, offers redeemed more than once: ${JSON.stringify(twice)}`);
+
+      const mismatches: string[] = [];
+      for (let c = 0; c < CUSTOMERS; c++) {
+        const expected = model.view(c, now());
+        const api = dataOf<ApiView>(await t.gql(VIEW, { storeId: store.id }, customers[c].token));
+        const balance = api.me.balances.find((b) => b.currency.code === CURRENCY);
+        const seen: CustomerView = {
+          available: balance?.available ?? 0,
+          pending: balance?.pending ?? 0,
+          lifetimeEarned: balance?.lifetimeEarned ?? 0,
+          tier: api.me.tier?.code ?? null,
+          nextTierPointsNeeded: api.me.nextTier?.pointsNeeded ?? null,
+          expiring: (balance?.expiringSoon ?? []).map((e) => ({ amount: e.amount, expiresAt: new Date(e.expiresAt).toISOString() })),
+          wallet: Object.fromEntries(api.me.wallet.edges.map((e) => [e.node.code, e.node.status as 'ISSUED'])),
+        };
+        for (const key of Object.keys(expected) as (keyof CustomerView)[]) {
+          if (JSON.stringify(seen[key]) !== JSON.stringify(expected[key])) {
+            mismatches.push(`c${c}.${key}: model ${JSON.stringify(expected[key])}, API ${JSON.stringify(seen[key])}`);
+          }
+        }
+        const shown = api.node?.listings.edges.map((e) => e.node) ?? [];
+        for (const [i, l] of rules.listings.entries()) {
+          const listing = shown.find((s) => s.id === listings[i]);
+          const want = {
+            stockRemaining: model.stock[i],
+            affordable: expected.available >= l.price,
+            pointsMissing: Math.max(0, l.price - expected.available),
+            purchasedByMe: model.customers[c].purchases[i],
+          };
+          const got = listing && { stockRemaining: listing.stockRemaining, affordable: listing.affordable, pointsMissing: listing.pointsMissing, purchasedByMe: listing.purchasedByMe };
+          if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`c${c} sees L${i}: model ${JSON.stringify(want)}, API ${JSON.stringify(got ?? null)}`);
+        }
+      }
+      if (mismatches.length) fail(mismatches.join('\n'));
+    }
+
+    try {
+      await check();
+      for (const [i, cmd] of scenario.steps.entries()) {
+        if (!cmd) continue;
+        const before = now();
+        const what = await step(cmd);
+        const involved = 'customer' in cmd ? cmd.customer : null;
+        trace.push(`#${i} [${clockText(before - start)}] ${what}${involved !== null ? `   | ${summary(involved)}` : ''}`);
+        await check();
+      }
+    } catch (error) {
+      if (error instanceof Divergence) trace.push(`   ✗ at ${clockText(now() - start)}: ${error.message.split('\n').join('\n     ')}`);
+      lastFailure = { trace, message: error instanceof Error ? error.message : String(error), scenario };
+      throw error;
+    }
+  }
+
+  it(
+    'every step keeps SPEC §5 and shows each customer what the reference model says',
+    async () => {
+      const details = await fc.check(
+        fc.asyncProperty(scenarioArb, (scenario) => run(scenario)),
+        {
+          numRuns: RUNS,
+          ...(SEED !== undefined ? { seed: SEED } : {}),
+          ...(PATH !== undefined ? { path: PATH } : {}),
+          ...(TIME_LIMIT_MS > 0 ? { interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false } : {}),
+        },
+      );
+      if (!details.failed) return;
+      const replay = `SIM_SEED=${details.seed} SIM_PATH=${details.counterexamplePath} node --experimental-vm-modules node_modules/jest/bin/jest.js test/simulation`;
+      const steps = lastFailure ? lastFailure.trace.join('\n') : '(no trace)';
+      throw new Error(
+        `The ledger simulation diverged from the model (after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s)${details.interrupted ? ', shrinking cut short by SIM_TIME_LIMIT_MS' : ''}).\n` +
+          `Replay: ${replay}\n\nSteps of the failing run:\n${steps}\n\nScenario: ${JSON.stringify(lastFailure?.scenario ?? details.counterexample)}\n\n` +
+          `${lastFailure ? '' : String(details.errorInstance)}`,
+      );
+    },
+    TIME_LIMIT_MS > 0 ? TIME_LIMIT_MS + 60_000 : 24 * HOUR,
+  );
+});
