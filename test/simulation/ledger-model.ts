@@ -11,10 +11,10 @@
  * - Debits consume open credits oldest-expiring first, never-expiring last, ties by age (creation
  *   time, then creation order).
  * - A return reverses the entries of that sale, by reference: it takes back their open remainder;
- *   what of them was already spent is taken from the rest of the balance and, beyond it, owed
- *   (debt, repaid first by later credits) — see `Semantics.spentOnReturn`; what of them already
- *   expired is gone and is not taken again. Lifetime drops by what the sale earned. A return of a
- *   sale whose pending points are not due yet cancels them.
+ *   what of them was already spent becomes debt (see `Semantics.spentOnReturn`), which later
+ *   credits repay first, from themselves; what of them already expired is gone and is not taken
+ *   again from other points. Lifetime drops by what the sale earned. A return of a sale whose
+ *   pending points are not due yet cancels them.
  * - Staff adjustments: `qualifying` unset means a credit counts and a debit does not; `true` makes
  *   a debit lower lifetime (and the tier); `false` makes a credit not count.
  * - Tier = the highest tier whose threshold lifetime (qualifying) points reach (lifetime windows).
@@ -27,17 +27,17 @@ export const DAY = 86_400_000;
 /** Choices the spec leaves open, in one place so the model is easy to adjust. */
 export interface Semantics {
   /**
-   * What a return does with the part of the sale's points that was already spent:
-   * `balance-then-debt` takes it from the customer's other open credits (oldest-expiring first)
-   * and records only what they cannot cover as debt (the gateway's documented behaviour);
-   * `debt` records all of it as debt.
+   * What a return does with the part of the sale's points that was already spent: `debt` records
+   * all of it as debt, never taking other points in its place (issue 7 and docs/decisions.md,
+   * "Reversal by reference"); `balance-then-debt` takes it from the customer's other open credits
+   * (oldest-expiring first) and owes only what they cannot cover (the gateway before issue 7).
    */
-  spentOnReturn: 'balance-then-debt' | 'debt';
+  spentOnReturn: 'debt' | 'balance-then-debt';
   /** Lifetime points never go below zero (a qualifying debit or a return larger than them stops at 0). */
   lifetimeFloorZero: boolean;
 }
 
-export const DEFAULT_SEMANTICS: Semantics = { spentOnReturn: 'balance-then-debt', lifetimeFloorZero: true };
+export const DEFAULT_SEMANTICS: Semantics = { spentOnReturn: 'debt', lifetimeFloorZero: true };
 
 export interface TierRule {
   code: string;
@@ -134,7 +134,7 @@ export interface CustomerView {
   nextTierPointsNeeded: number | null;
   /** Open points per expiry instant (ISO), soonest first. */
   expiring: { amount: number; expiresAt: string }[];
-  /** Wallet: status per offer code. */
+  /** Wallet: status per offer code, in code order. */
   wallet: Record<string, 'ISSUED' | 'REDEEMED' | 'EXPIRED'>;
 }
 
@@ -277,14 +277,14 @@ export class LedgerModel {
   }
 
   /**
-   * A sale at the till, processed at once. Refuses (nothing stored) an offer that is not ISSUED
-   * now. Returns the points it earned.
+   * A sale at the till, processed at once. Refuses (nothing stored) an offer that is not the
+   * customer's or not ISSUED now. Returns the points it earned.
    */
   sale(customer: number, externalId: string, lines: SaleLine[], offerCode: string | null, now: number): { refusal: Refusal } | { points: number } {
     const c = this.customers[customer];
     this.settle(c, now);
-    const offer = offerCode === null ? null : c.offers.find((o) => o.code === offerCode)!;
-    if (offer && this.offerStatus(offer, now) !== 'ISSUED') return { refusal: 'OFFER_NOT_REDEEMABLE' };
+    const offer = offerCode === null ? null : c.offers.find((o) => o.code === offerCode);
+    if (offer === undefined || (offer && this.offerStatus(offer, now) !== 'ISSUED')) return { refusal: 'OFFER_NOT_REDEEMABLE' };
     const points = this.salePoints(customer, lines, offer, now);
     if (offer) offer.redeemed = true;
     const sale: ModelSale = { externalId, status: 'PROCESSED', pointsAwarded: points, credit: null, pending: null, offerCode };
@@ -339,7 +339,7 @@ export class LedgerModel {
       tier: tier?.code ?? null,
       nextTierPointsNeeded: next ? Math.max(0, next.threshold - c.lifetime) : null,
       expiring: [...expiring.entries()].sort((a, b) => a[0] - b[0]).map(([at, amount]) => ({ amount, expiresAt: new Date(at).toISOString() })),
-      wallet: Object.fromEntries(c.offers.map((o) => [o.code, this.offerStatus(o, now)])),
+      wallet: Object.fromEntries(c.offers.map((o) => [o.code, this.offerStatus(o, now)] as const).sort(([a], [b]) => a.localeCompare(b))),
     };
   }
 

@@ -10,7 +10,7 @@ import {
   UpsertCustomerDocument,
   type AdjustPointsInput,
 } from '../generated/graphql.js';
-import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, createCurrency, createPartner, createStore, createTier } from '../support/program.js';
 import { DAY, LedgerModel, type CustomerView, type ModelOffer, type ProgramRules, type Refusal, type SaleLine } from './ledger-model.js';
 
@@ -35,6 +35,8 @@ const SEED = env('SIM_SEED') === undefined ? undefined : Number(env('SIM_SEED'))
 const PATH = env('SIM_PATH');
 /** Total time for runs and shrinking (0: no limit). By default a bounded `npm test`; unbounded when SIM_RUNS is set. */
 const TIME_LIMIT_MS = Number(env('SIM_TIME_LIMIT_MS') ?? (env('SIM_RUNS') ? 0 : 45_000));
+/** Prints every run's steps as it passes. */
+const VERBOSE = !!env('SIM_VERBOSE');
 const MIN_STEPS = Number(env('SIM_MIN_STEPS') ?? 20);
 const MAX_STEPS = Number(env('SIM_MAX_STEPS') ?? 40);
 
@@ -58,8 +60,8 @@ const RULES = (pendingDays: number): ProgramRules => ({
     { code: 'SIM_GOLD', threshold: 300, multiplier: 2 },
   ],
   listings: [
-    { price: 120, stock: 3, perCustomerLimit: null, benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN' }, validDays: 30 },
-    { price: 60, stock: null, perCustomerLimit: 2, benefit: { kind: 'AMOUNT_OFF', cents: 100 }, validDays: 30 },
+    { price: 100, stock: 3, perCustomerLimit: null, benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN' }, validDays: 30 },
+    { price: 40, stock: null, perCustomerLimit: 2, benefit: { kind: 'AMOUNT_OFF', cents: 100 }, validDays: 30 },
     { price: 250, stock: 1, perCustomerLimit: 1, benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN' }, validDays: 30 },
   ],
 });
@@ -78,29 +80,35 @@ type Cmd =
 
 interface Scenario {
   pendingDays: number;
+  /** Points each customer starts with (a staff adjustment, qualifying unset), so purchases happen early. */
+  opening: number[];
   /** null: a step shrunk away (fast-check shrinks a step to null to drop it). */
   steps: (Cmd | null)[];
 }
 
 const customerArb = fc.integer({ min: 0, max: CUSTOMERS - 1 });
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('sale' as const), customer: customerArb, lattes: fc.integer({ min: 0, max: 3 }), muffins: fc.integer({ min: 0, max: 2 }), beans: fc.integer({ min: 0, max: 1 }) }), weight: 4 },
-  { arbitrary: fc.record({ kind: fc.constant('saleWithOffer' as const), customer: customerArb, offer: fc.nat(20), lattes: fc.integer({ min: 1, max: 3 }), muffins: fc.integer({ min: 1, max: 2 }) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('sale' as const), customer: customerArb, lattes: fc.integer({ min: 0, max: 3 }), muffins: fc.integer({ min: 0, max: 2 }), beans: fc.integer({ min: 0, max: 1 }) }), weight: 5 },
+  { arbitrary: fc.record({ kind: fc.constant('saleWithOffer' as const), customer: customerArb, offer: fc.nat(20), lattes: fc.integer({ min: 1, max: 3 }), muffins: fc.integer({ min: 1, max: 2 }) }), weight: 3 },
   {
     arbitrary: fc.record({
       kind: fc.constant('adjust' as const),
       customer: customerArb,
-      amount: fc.tuple(fc.integer({ min: 1, max: 300 }), fc.boolean()).map(([n, negative]) => (negative ? -n : n)),
+      amount: fc.tuple(fc.integer({ min: 1, max: 300 }), fc.constantFrom(1, 1, -1)).map(([n, sign]) => n * sign),
       qualifying: fc.constantFrom(undefined, true, false),
     }),
     weight: 3,
   },
-  { arbitrary: fc.record({ kind: fc.constant('buy' as const), customer: customerArb, listing: fc.integer({ min: 0, max: 2 }) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('buy' as const), customer: customerArb, listing: fc.integer({ min: 0, max: 2 }) }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant('return' as const), customer: customerArb, sale: fc.nat(20) }), weight: 3 },
   {
     arbitrary: fc.record({
       kind: fc.constant('advance' as const),
-      ms: fc.oneof(fc.integer({ min: 1_000, max: 6 * HOUR }), fc.integer({ min: 6 * HOUR, max: 5 * DAY }), fc.integer({ min: 5 * DAY, max: 35 * DAY })),
+      ms: fc.oneof(
+        { arbitrary: fc.integer({ min: 1_000, max: 6 * HOUR }), weight: 3 },
+        { arbitrary: fc.integer({ min: 6 * HOUR, max: 5 * DAY }), weight: 2 },
+        { arbitrary: fc.integer({ min: 5 * DAY, max: 35 * DAY }), weight: 1 },
+      ),
     }),
     weight: 3,
   },
@@ -109,6 +117,7 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
 );
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   pendingDays: fc.constantFrom(0, 2),
+  opening: fc.array(fc.nat(500), { minLength: CUSTOMERS, maxLength: CUSTOMERS }),
   steps: fc.array(fc.option(cmdArb, { nil: null, freq: 50 }), { minLength: MIN_STEPS, maxLength: MAX_STEPS }),
 });
 
@@ -117,26 +126,66 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
 /** The API disagreed with the model (or broke an invariant): the message says where and how. */
 class Divergence extends Error {}
 
-const VIEW = `query SimView($storeId: ID!) {
-  me {
-    id
+const CUSTOMER_FIELDS = `
     tier { code }
     nextTier { code pointsNeeded }
     balances { currency { code } available pending lifetimeEarned expiringSoon { amount expiresAt } }
-    wallet(first: 100) { edges { node { code status } } }
-  }
+    wallet(first: 100) { edges { node { code status } } }`;
+
+/** Staff read every customer of the run in one request. */
+const STAFF_VIEW = (count: number) =>
+  `query SimCustomers(${Array.from({ length: count }, (_, i) => `$c${i}: String!`).join(', ')}) {
+  ${Array.from({ length: count }, (_, i) => `c${i}: customer(externalId: $c${i}) { ${CUSTOMER_FIELDS} }`).join('\n  ')}
+}`;
+
+/** A customer reads their own profile and the store, as the app does. */
+const CUSTOMER_VIEW = `query SimMe($storeId: ID!) {
+  me { id ${CUSTOMER_FIELDS} }
   node(id: $storeId) { ... on RewardStore { listings(first: 10) { edges { node { id stockRemaining affordable pointsMissing purchasedByMe } } } } }
 }`;
 
-interface ApiView {
-  me: {
-    tier: { code: string } | null;
-    nextTier: { code: string; pointsNeeded: number } | null;
-    balances: { currency: { code: string }; available: number; pending: number; lifetimeEarned: number; expiringSoon: { amount: number; expiresAt: string }[] }[];
-    wallet: { edges: { node: { code: string; status: string } }[] };
-  };
-  node: { listings: { edges: { node: { id: string; stockRemaining: number | null; affordable: boolean; pointsMissing: number; purchasedByMe: number } }[] } } | null;
+interface ApiCustomer {
+  tier: { code: string } | null;
+  nextTier: { code: string; pointsNeeded: number } | null;
+  balances: { currency: { code: string }; available: number; pending: number; lifetimeEarned: number; expiringSoon: { amount: number; expiresAt: string }[] }[];
+  wallet: { edges: { node: { code: string; status: string } }[] };
 }
+
+interface ApiListings {
+  listings: { edges: { node: { id: string; stockRemaining: number | null; affordable: boolean; pointsMissing: number; purchasedByMe: number } }[] };
+}
+
+/** The API's customer in the model's terms. */
+function viewOf(api: ApiCustomer): CustomerView {
+  const balance = api.balances.find((b) => b.currency.code === CURRENCY);
+  return {
+    available: balance?.available ?? 0,
+    pending: balance?.pending ?? 0,
+    lifetimeEarned: balance?.lifetimeEarned ?? 0,
+    tier: api.tier?.code ?? null,
+    nextTierPointsNeeded: api.nextTier?.pointsNeeded ?? null,
+    expiring: (balance?.expiringSoon ?? []).map((e) => ({ amount: e.amount, expiresAt: new Date(e.expiresAt).toISOString() })),
+    wallet: Object.fromEntries(api.wallet.edges.map((e) => [e.node.code, e.node.status as 'ISSUED']).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+/** Where the API and the model disagree, one line per field. */
+function differences(who: string, expected: CustomerView, seen: CustomerView): string[] {
+  return (Object.keys(expected) as (keyof CustomerView)[])
+    .filter((key) => JSON.stringify(seen[key]) !== JSON.stringify(expected[key]))
+    .map((key) => `${who}.${key}: model ${JSON.stringify(expected[key])}, API ${JSON.stringify(seen[key])}`);
+}
+
+/** SPEC §5 in SQL: the rows that break it (none expected). */
+const INVARIANTS = `
+  select 'balance = ledger = open credits, never negative (§5.1)' as rule, a.id::text as row
+    from point_account a left join ledger_entry e on e.account_id = a.id
+   group by a.id
+  having a.available <> coalesce(sum(e.amount), 0) or a.available <> coalesce(sum(e.remaining), 0) or a.available < 0
+  union all
+  select 'stock never below zero (§5.2)', id::text from listing where stock_remaining < 0
+  union all
+  select 'an offer redeemed at most once (§5.4)', issued_offer_id::text from transaction_offer group by issued_offer_id having count(*) > 1`;
 
 function clockText(ms: number): string {
   const d = Math.floor(ms / DAY);
@@ -184,15 +233,16 @@ describe('ledger simulation (seeded, model-checked)', () => {
   });
 
   async function run(scenario: Scenario): Promise<void> {
-    const run = ++runNo;
-    const tag = `sim${run}-${process.pid}`;
+    const runId = ++runNo;
+    const tag = `sim${runId}-${process.pid}`;
     t.clock.advance(RUN_GAP);
+    const setupStarted = Date.now();
     const start = t.clock.now().getTime();
     const now = () => t.clock.now().getTime();
     const rules = RULES(scenario.pendingDays);
     const model = new LedgerModel(rules, CUSTOMERS);
 
-    ok(await t.gql(SetEconomyRuleDocument, { input: { currency: CURRENCY, pointsPerUnit: String(rules.pointsPerUnit), rounding: 'FLOOR', pendingDays: scenario.pendingDays } as never }, t.operatorToken));
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency: CURRENCY, pointsPerUnit: String(rules.pointsPerUnit), rounding: 'FLOOR', pendingDays: scenario.pendingDays } }, t.operatorToken));
     const store = await createStore(t, CURRENCY);
     const listings: string[] = [];
     for (const [i, l] of rules.listings.entries()) {
@@ -205,7 +255,9 @@ describe('ledger simulation (seeded, model-checked)', () => {
       customers.push({ externalId, token: await t.customerToken(externalId) });
     }
 
-    const trace: string[] = [`pendingDays=${scenario.pendingDays}, expiryDays=${rules.expiryDays}, listings ${rules.listings.map((l, i) => `L${i}: ${l.price} pts, stock ${l.stock ?? '∞'}, limit ${l.perCustomerLimit ?? '∞'}`).join('; ')}`];
+    const trace: string[] = [
+      `pendingDays=${scenario.pendingDays}, expiryDays=${rules.expiryDays}, listings ${rules.listings.map((l, i) => `L${i}: ${l.price} pts, stock ${l.stock ?? '∞'}, limit ${l.perCustomerLimit ?? '∞'}`).join('; ')}`,
+    ];
     let counter = 0;
     const fail = (what: string): never => {
       throw new Divergence(what);
@@ -221,11 +273,13 @@ describe('ledger simulation (seeded, model-checked)', () => {
         case 'sale':
         case 'saleWithOffer': {
           const c = cmd.customer;
-          const offers = model.customers[c].offers;
+          // The customer's own offers; with none, another customer's (which the till must refuse).
+          const own = model.customers[c].offers;
+          const offers = own.length ? own : model.customers.flatMap((m) => m.offers);
           const offer: ModelOffer | null = cmd.kind === 'saleWithOffer' && offers.length ? offers[cmd.offer % offers.length] : null;
           const lines = cmd.kind === 'sale' ? linesOf(cmd.lattes, cmd.muffins, cmd.beans) : linesOf(cmd.lattes, cmd.muffins, 0);
           const externalId = `${tag}-sale${++counter}`;
-          const said = `sale ${externalId} c${c} ${linesText(lines)}${offer ? ` with offer ${offer.code} (${model.offerStatus(offer, now())})` : cmd.kind === 'saleWithOffer' ? ' (no offer to use)' : ''}`;
+          const said = `sale ${externalId} c${c} ${linesText(lines)}${offer ? ` with ${own.includes(offer) ? '' : "another customer's "}offer ${offer.code} (${model.offerStatus(offer, now())})` : cmd.kind === 'saleWithOffer' ? ' (no offer to use)' : ''}`;
           const expected = model.sale(c, externalId, lines, offer?.code ?? null, now());
           const receipt = dataOf(
             await t.gql(
@@ -314,60 +368,58 @@ describe('ledger simulation (seeded, model-checked)', () => {
       }
     }
 
-    /** SPEC §5 in SQL, then every customer's view against the model. */
-    async function check(): Promise<void> {
-      const broken = await ledgerViolations(t);
-      if (broken.length) fail(`SPEC §5.1 broken (balance = ledger = open credits, never negative): ${JSON.stringify(broken)}`);
-      const stock = await t.sql<{ id: string; stock_remaining: number | null }>(`select id::text, stock_remaining from listing where stock_remaining < 0`);
-      if (stock.length) fail(`stock below zero: ${JSON.stringify(stock)}`);
-      const twice = await t.sql(`select issued_offer_id from transaction_offer group by issued_offer_id having count(*) > 1`);
-      if (twice.length) fail(`SPEC §5.4 broken, offers redeemed more than once: ${JSON.stringify(twice)}`);
+    /**
+     * SPEC §5 in SQL; every customer as staff see them; and `viewer` as they see themselves and the
+     * store (listings' stock, affordability and their purchases).
+     */
+    async function check(viewer: number): Promise<void> {
+      const broken = await t.sql<{ rule: string; row: string }>(INVARIANTS);
+      if (broken.length) fail(`SPEC §5 broken: ${broken.map((b) => `${b.rule}: row ${b.row}`).join('; ')}`);
 
       const mismatches: string[] = [];
-      for (let c = 0; c < CUSTOMERS; c++) {
-        const expected = model.view(c, now());
-        const api = dataOf<ApiView>(await t.gql(VIEW, { storeId: store.id }, customers[c].token));
-        const balance = api.me.balances.find((b) => b.currency.code === CURRENCY);
-        const seen: CustomerView = {
-          available: balance?.available ?? 0,
-          pending: balance?.pending ?? 0,
-          lifetimeEarned: balance?.lifetimeEarned ?? 0,
-          tier: api.me.tier?.code ?? null,
-          nextTierPointsNeeded: api.me.nextTier?.pointsNeeded ?? null,
-          expiring: (balance?.expiringSoon ?? []).map((e) => ({ amount: e.amount, expiresAt: new Date(e.expiresAt).toISOString() })),
-          wallet: Object.fromEntries(api.me.wallet.edges.map((e) => [e.node.code, e.node.status as 'ISSUED'])),
+      const vars = Object.fromEntries(customers.map((c, i) => [`c${i}`, c.externalId]));
+      const staff = dataOf<Record<string, ApiCustomer>>(await t.gql(STAFF_VIEW(CUSTOMERS), vars, t.operatorToken));
+      for (let c = 0; c < CUSTOMERS; c++) mismatches.push(...differences(`c${c}`, model.view(c, now()), viewOf(staff[`c${c}`])));
+
+      const expected = model.view(viewer, now());
+      const mine = dataOf<{ me: ApiCustomer; node: ApiListings | null }>(await t.gql(CUSTOMER_VIEW, { storeId: store.id }, customers[viewer].token));
+      mismatches.push(...differences(`c${viewer} (own view)`, expected, viewOf(mine.me)));
+      const shown = mine.node?.listings.edges.map((e) => e.node) ?? [];
+      for (const [i, l] of rules.listings.entries()) {
+        const listing = shown.find((s) => s.id === listings[i]);
+        const want = {
+          stockRemaining: model.stock[i],
+          affordable: expected.available >= l.price,
+          pointsMissing: Math.max(0, l.price - expected.available),
+          purchasedByMe: model.customers[viewer].purchases[i],
         };
-        for (const key of Object.keys(expected) as (keyof CustomerView)[]) {
-          if (JSON.stringify(seen[key]) !== JSON.stringify(expected[key])) {
-            mismatches.push(`c${c}.${key}: model ${JSON.stringify(expected[key])}, API ${JSON.stringify(seen[key])}`);
-          }
-        }
-        const shown = api.node?.listings.edges.map((e) => e.node) ?? [];
-        for (const [i, l] of rules.listings.entries()) {
-          const listing = shown.find((s) => s.id === listings[i]);
-          const want = {
-            stockRemaining: model.stock[i],
-            affordable: expected.available >= l.price,
-            pointsMissing: Math.max(0, l.price - expected.available),
-            purchasedByMe: model.customers[c].purchases[i],
-          };
-          const got = listing && { stockRemaining: listing.stockRemaining, affordable: listing.affordable, pointsMissing: listing.pointsMissing, purchasedByMe: listing.purchasedByMe };
-          if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`c${c} sees L${i}: model ${JSON.stringify(want)}, API ${JSON.stringify(got ?? null)}`);
-        }
+        const got = listing && { stockRemaining: listing.stockRemaining, affordable: listing.affordable, pointsMissing: listing.pointsMissing, purchasedByMe: listing.purchasedByMe };
+        if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`c${viewer} sees L${i}: model ${JSON.stringify(want)}, API ${JSON.stringify(got ?? null)}`);
       }
       if (mismatches.length) fail(mismatches.join('\n'));
     }
 
+    const started = Date.now();
+    let stepMs = 0;
+    let checkMs = 0;
     try {
-      await check();
+      for (const [c, points] of scenario.opening.entries()) {
+        if (points) trace.push(`opening [d0] ${await step({ kind: 'adjust', customer: c, amount: points, qualifying: undefined })}`);
+      }
+      await check(0);
       for (const [i, cmd] of scenario.steps.entries()) {
         if (!cmd) continue;
         const before = now();
+        const t0 = Date.now();
         const what = await step(cmd);
+        stepMs += Date.now() - t0;
         const involved = 'customer' in cmd ? cmd.customer : null;
         trace.push(`#${i} [${clockText(before - start)}] ${what}${involved !== null ? `   | ${summary(involved)}` : ''}`);
-        await check();
+        const t1 = Date.now();
+        await check(involved ?? i % CUSTOMERS);
+        checkMs += Date.now() - t1;
       }
+      if (VERBOSE) console.log(`run ${runId}: ${scenario.steps.filter(Boolean).length} steps in ${Date.now() - started} ms (setup ${started - setupStarted} ms, steps ${stepMs} ms, checks ${checkMs} ms)\n${trace.join('\n')}`);
     } catch (error) {
       if (error instanceof Divergence) trace.push(`   ✗ at ${clockText(now() - start)}: ${error.message.split('\n').join('\n     ')}`);
       lastFailure = { trace, message: error instanceof Error ? error.message : String(error), scenario };
