@@ -34,7 +34,7 @@ const RUNS = Number(env('SIM_RUNS') ?? 6);
 const SEED = env('SIM_SEED') === undefined ? undefined : Number(env('SIM_SEED'));
 const PATH = env('SIM_PATH');
 /** Total time for runs and shrinking (0: no limit). By default a bounded `npm test`; unbounded when SIM_RUNS is set. */
-const TIME_LIMIT_MS = Number(env('SIM_TIME_LIMIT_MS') ?? (env('SIM_RUNS') ? 0 : 45_000));
+const TIME_LIMIT_MS = Number(env('SIM_TIME_LIMIT_MS') ?? (env('SIM_RUNS') ? 0 : 40_000));
 /** Prints every run's steps as it passes. */
 const VERBOSE = !!env('SIM_VERBOSE');
 const MIN_STEPS = Number(env('SIM_MIN_STEPS') ?? 20);
@@ -440,7 +440,7 @@ describe('ledger simulation (seeded, model-checked)', () => {
         },
       );
       if (!details.failed) return;
-      const replay = `SIM_SEED=${details.seed} SIM_PATH=${details.counterexamplePath} node --experimental-vm-modules node_modules/jest/bin/jest.js test/simulation`;
+      const replay = `SIM_SEED=${details.seed} SIM_PATH=${details.counterexamplePath} NODE_OPTIONS=--experimental-vm-modules npx jest test/simulation/ledger.simulation`;
       const steps = lastFailure ? lastFailure.trace.join('\n') : '(no trace)';
       throw new Error(
         `The ledger simulation diverged from the model (after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s)${details.interrupted ? ', shrinking cut short by SIM_TIME_LIMIT_MS' : ''}).\n` +
