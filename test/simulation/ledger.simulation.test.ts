@@ -400,6 +400,8 @@ describe('ledger simulation (seeded, model-checked)', () => {
     }
 
     const started = Date.now();
+    /** The step under way, for the trace when it throws. */
+    let inStep: string | null = null;
     let stepMs = 0;
     let checkMs = 0;
     try {
@@ -411,7 +413,9 @@ describe('ledger simulation (seeded, model-checked)', () => {
         if (!cmd) continue;
         const before = now();
         const t0 = Date.now();
+        inStep = `#${i} [${clockText(before - start)}] ${JSON.stringify(cmd)}`;
         const what = await step(cmd);
+        inStep = null;
         stepMs += Date.now() - t0;
         const involved = 'customer' in cmd ? cmd.customer : null;
         trace.push(`#${i} [${clockText(before - start)}] ${what}${involved !== null ? `   | ${summary(involved)}` : ''}`);
@@ -421,8 +425,10 @@ describe('ledger simulation (seeded, model-checked)', () => {
       }
       if (VERBOSE) console.log(`run ${runId}: ${scenario.steps.filter(Boolean).length} steps in ${Date.now() - started} ms (setup ${started - setupStarted} ms, steps ${stepMs} ms, checks ${checkMs} ms)\n${trace.join('\n')}`);
     } catch (error) {
-      if (error instanceof Divergence) trace.push(`   ✗ at ${clockText(now() - start)}: ${error.message.split('\n').join('\n     ')}`);
-      lastFailure = { trace, message: error instanceof Error ? error.message : String(error), scenario };
+      const message = error instanceof Error ? error.message : String(error);
+      if (inStep) trace.push(inStep);
+      trace.push(`   ✗ at ${clockText(now() - start)}: ${message.split('\n').join('\n     ')}`);
+      lastFailure = { trace, message, scenario };
       throw error;
     }
   }
