@@ -17,7 +17,8 @@ import { DAY, LedgerModel, type CustomerView, type ModelOffer, type ProgramRules
 /**
  * A deterministic, seeded simulation of the ledger in the style of TigerBeetle's VOPR: fast-check
  * generates runs of 20–40 steps (sales at the till processed by the job queue, sales that use an
- * offer, purchases with points, whole returns and repeated returns, staff adjustments ± with
+ * offer, purchases with points (also the same key twice at once), whole returns, repeated returns
+ * and two at once, staff adjustments ± with
  * `qualifying` true/false/unset, clock moves — also to the exact millisecond something falls due —
  * and the scheduled jobs), for three customers of one program, against a real gateway over HTTP.
  * After every step it checks the SPEC §5 invariants in SQL and compares what each customer sees
@@ -72,8 +73,9 @@ type Cmd =
   | { kind: 'sale'; customer: number; lattes: number; muffins: number; beans: number }
   | { kind: 'saleWithOffer'; customer: number; offer: number; lattes: number; muffins: number }
   | { kind: 'adjust'; customer: number; amount: number; qualifying: boolean | undefined }
-  | { kind: 'buy'; customer: number; listing: number }
-  | { kind: 'return'; customer: number; sale: number }
+  /** twice: the same request (same idempotency key, same sale) twice at once — one effect (SPEC §5.3, §5.5). */
+  | { kind: 'buy'; customer: number; listing: number; twice: boolean }
+  | { kind: 'return'; customer: number; sale: number; twice: boolean }
   | { kind: 'advance'; ms: number }
   | { kind: 'toBoundary'; customer: number; which: number; offsetMs: -1 | 0 | 1 }
   | { kind: 'jobs' };
@@ -87,6 +89,7 @@ interface Scenario {
 }
 
 const customerArb = fc.integer({ min: 0, max: CUSTOMERS - 1 });
+const twiceArb = fc.constantFrom(false, false, false, true);
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('sale' as const), customer: customerArb, lattes: fc.integer({ min: 0, max: 3 }), muffins: fc.integer({ min: 0, max: 2 }), beans: fc.integer({ min: 0, max: 1 }) }), weight: 5 },
   { arbitrary: fc.record({ kind: fc.constant('saleWithOffer' as const), customer: customerArb, offer: fc.nat(20), lattes: fc.integer({ min: 1, max: 3 }), muffins: fc.integer({ min: 1, max: 2 }) }), weight: 3 },
@@ -99,8 +102,8 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     }),
     weight: 3,
   },
-  { arbitrary: fc.record({ kind: fc.constant('buy' as const), customer: customerArb, listing: fc.integer({ min: 0, max: 2 }) }), weight: 4 },
-  { arbitrary: fc.record({ kind: fc.constant('return' as const), customer: customerArb, sale: fc.nat(20) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('buy' as const), customer: customerArb, listing: fc.integer({ min: 0, max: 2 }), twice: twiceArb }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('return' as const), customer: customerArb, sale: fc.nat(20), twice: twiceArb }), weight: 3 },
   {
     arbitrary: fc.record({
       kind: fc.constant('advance' as const),
@@ -325,31 +328,38 @@ describe('ledger simulation (seeded, model-checked)', () => {
         }
         case 'buy': {
           const c = cmd.customer;
-          const said = `buy c${c} L${cmd.listing} (${rules.listings[cmd.listing].price} pts)`;
+          const said = `buy c${c} L${cmd.listing} (${rules.listings[cmd.listing].price} pts)${cmd.twice ? ' twice at once, same key' : ''}`;
           const refusals = model.purchaseRefusals(c, cmd.listing, now());
-          const payload = dataOf(await t.gql(PurchaseOfferDocument, { listingId: listings[cmd.listing], idempotencyKey: `${tag}-buy${++counter}` }, customers[c].token)).purchaseOffer;
-          const codes = payload.userErrors.map((e) => e.code);
+          const variables = { listingId: listings[cmd.listing], idempotencyKey: `${tag}-buy${++counter}` };
+          const payloads = (await Promise.all(Array.from({ length: cmd.twice ? 2 : 1 }, () => t.gql(PurchaseOfferDocument, variables, customers[c].token)))).map(
+            (r) => dataOf(r).purchaseOffer,
+          );
+          const answers = payloads.map((p) => p.userErrors.map((e) => e.code).join() || `purchase ${p.purchase?.id}`);
           if (refusals.length === 0) {
-            if (codes.length || !payload.purchase) fail(`${said}: expected a purchase, API said ${codes.join()}`);
+            const [payload] = payloads;
+            if (!payload.purchase || new Set(answers).size !== 1 || !answers[0].startsWith('purchase ')) fail(`${said}: expected one purchase, API said ${answers.join(' / ')}`);
             const code = payload.purchase!.issuedOffer.code;
             model.purchase(c, cmd.listing, code, now());
             return `${said} → offer ${code}`;
           }
-          if (codes.length !== 1 || !refusals.includes(codes[0] as Refusal)) fail(`${said}: expected ${refusals.join(' or ')}, API said ${codes.join() || 'a purchase'}`);
-          return `${said} → ${codes[0]}`;
+          if (answers.some((a) => !refusals.includes(a as Refusal))) fail(`${said}: expected ${refusals.join(' or ')}, API said ${answers.join(' / ')}`);
+          return `${said} → ${answers.join(' / ')}`;
         }
         case 'return': {
           const c = cmd.customer;
           const sales = model.customers[c].sales;
           if (sales.length === 0) return `return c${c}: no sale to return`;
           const sale = sales[cmd.sale % sales.length];
-          const said = `return ${sale.externalId} (c${c}, earned ${sale.pointsAwarded}, ${sale.status})`;
+          const said = `return ${sale.externalId} (c${c}, earned ${sale.pointsAwarded}, ${sale.status})${cmd.twice ? ' twice at once' : ''}`;
           const expected = model.reverse(c, sale, now());
-          const payload = dataOf(await t.gql(ReverseTransactionDocument, { externalId: sale.externalId, reason: 'returned' }, till)).reverseTransaction;
-          const codes = payload.userErrors.map((e) => e.code).join();
-          if (codes !== (expected ?? '')) fail(`${said}: expected ${expected ?? 'REVERSED'}, API said ${codes || payload.transaction?.status}`);
-          if (!expected && payload.transaction?.status !== 'REVERSED') fail(`${said}: expected REVERSED, API said ${payload.transaction?.status}`);
-          return `${said} → ${expected ?? 'REVERSED'}`;
+          const payloads = await Promise.all(
+            Array.from({ length: cmd.twice ? 2 : 1 }, async () => dataOf(await t.gql(ReverseTransactionDocument, { externalId: sale.externalId, reason: 'returned' }, till)).reverseTransaction),
+          );
+          const answers = payloads.map((p) => p.userErrors.map((e) => e.code).join() || p.transaction?.status).sort();
+          // One return reverses; any other, at once or later, is ALREADY_REVERSED.
+          const want = [expected ?? 'REVERSED', ...(cmd.twice ? ['ALREADY_REVERSED'] : [])].sort();
+          if (answers.join() !== want.join()) fail(`${said}: expected ${want.join(' / ')}, API said ${answers.join(' / ')}`);
+          return `${said} → ${answers.join(' / ')}`;
         }
         case 'advance':
           t.clock.advance(cmd.ms);
