@@ -18,16 +18,16 @@ import { DAY, LedgerModel, type CustomerView, type ModelOffer, type ProgramRules
  * A deterministic, seeded simulation of the ledger in the style of TigerBeetle's VOPR: fast-check
  * generates runs of 20–40 steps (sales at the till processed by the job queue, sales that use an
  * offer, purchases with points (also the same key twice at once), whole returns, repeated returns
- * and two at once, staff adjustments ± with
- * `qualifying` true/false/unset, clock moves — also to the exact millisecond something falls due —
- * and the scheduled jobs), for three customers of one program, against a real gateway over HTTP.
+ * and two at once, staff adjustments ± with `qualifying` true/false/unset, clock moves — also to
+ * the exact millisecond something falls due — and the scheduled jobs), for three customers of one
+ * program, against a real gateway over HTTP.
  * After every step it checks the SPEC §5 invariants in SQL and compares what each customer sees
  * (`me`: balances, expiring points, tier, next tier, wallet, listings) with the reference model in
  * `ledger-model.ts`.
  *
  * `npm test` runs a few runs; longer: `SIM_RUNS=200 SIM_TIME_LIMIT_MS=0`. A failure prints its
  * seed and path and the steps in readable form; `SIM_SEED=<seed> SIM_PATH=<path>` replays exactly
- * that run (and shrinks it further). README "Testing" has the commands.
+ * that run (and shrinks it further). README, "The ledger simulation", has the commands.
  */
 
 const env = (name: string) => (process.env[name] === undefined || process.env[name] === '' ? undefined : process.env[name]);
