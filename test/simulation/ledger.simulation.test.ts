@@ -35,7 +35,7 @@ const RUNS = Number(env('SIM_RUNS') ?? 6);
 const SEED = env('SIM_SEED') === undefined ? undefined : Number(env('SIM_SEED'));
 const PATH = env('SIM_PATH');
 /** Total time for runs and shrinking (0: no limit). By default a bounded `npm test`; unbounded when SIM_RUNS is set. */
-const TIME_LIMIT_MS = Number(env('SIM_TIME_LIMIT_MS') ?? (env('SIM_RUNS') ? 0 : 40_000));
+const TIME_LIMIT_MS = Number(env('SIM_TIME_LIMIT_MS') ?? (env('SIM_RUNS') ? 0 : 30_000));
 /** Prints every run's steps as it passes. */
 const VERBOSE = !!env('SIM_VERBOSE');
 const MIN_STEPS = Number(env('SIM_MIN_STEPS') ?? 20);
