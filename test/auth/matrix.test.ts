@@ -56,11 +56,11 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     partners: STAFF,
     campaigns: STAFF,
     programStats: STAFF,
-    // Program-wide reads: each answers what its caller may see (node filters per object).
-    // SPEC issue 7 kind 8 decides per scope what a partner sees here; until then a partner reads them.
-    currencies: EVERYONE,
-    tiers: EVERYONE,
-    rewardStores: EVERYONE,
+    // Program-wide reads: each answers what its caller may see (node filters per object). What a
+    // partner sees per scope is decided in docs/decisions.md, "What partners see".
+    currencies: ['customer', ...STAFF, partnerWith('customers:read')],
+    tiers: ['customer', ...STAFF, partnerWith('customers:read')],
+    rewardStores: ['customer', ...STAFF],
     node: EVERYONE,
     nodes: EVERYONE,
   },
@@ -82,6 +82,8 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     addListing: ['operator'],
     removeListing: ['operator'],
     createTier: ['operator'],
+    registerPersistedOperations: ['operator'],
+    issueReplacementOffer: ['operator'],
     recordActivity: [partnerWith('activities:write')],
     submitTransaction: [partnerWith('transactions:write')],
     reverseTransaction: [partnerWith('transactions:write')],
@@ -124,7 +126,13 @@ describe('the authorization matrix', () => {
       { input: { currency: shop.currency, name: 'matrix', threshold: 10, offerIds: [shop.offer.id] } },
       t.operatorToken,
     );
+    const bought = await t.gql<{ purchaseOffer: { purchase: { issuedOffer: { id: string } } } }, unknown>(
+      `mutation($l: ID!) { purchaseOffer(input: { listingId: $l, idempotencyKey: "matrix" }) { purchase { issuedOffer { id } } userErrors { code } } }`,
+      { l: shop.listing.id },
+      customer.token,
+    );
     ids = {
+      issuedOfferId: bought.data!.purchaseOffer.purchase.issuedOffer.id,
       giftListId: giftList.data!.createGiftList.giftList.id,
       partnerId: throwaway.id,
       offerId: shop.offer.id,

@@ -142,6 +142,18 @@ const MATRIX: Row[] = [
     doc: `mutation { createTier(input: { currency: "SCOPE", code: "HACK", name: "h", rank: 99, threshold: 0 }) { userErrors { code } } }`,
     allowed: [],
   },
+  {
+    field: 'Mutation.issueReplacementOffer',
+    doc: `mutation($o: ID!) { issueReplacementOffer(input: { issuedOfferId: $o, reason: "r", idempotencyKey: "${Z}" }) { userErrors { code } } }`,
+    vars: (i) => ({ o: i.offer }),
+    allowed: [],
+  },
+  {
+    field: 'Mutation.registerPersistedOperations',
+    doc: `mutation($p: String!) { registerPersistedOperations(input: { client: $p, manifest: { format: "apollo-persisted-query-manifest", version: 1, operations: [] } }) { userErrors { code } } }`,
+    vars: (i) => ({ p: i.partner }),
+    allowed: [],
+  },
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

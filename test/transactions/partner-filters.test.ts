@@ -60,7 +60,8 @@ describe("one till vendor never reaches another's sales", () => {
   it('the same externalId at two vendors is two sales, each answered, read, refetched and returned only by its own vendor', async () => {
     const customer = await createCustomer(t, currency);
     const externalId = unique('S');
-    const salesA = await submit(sale(externalId, customer.externalId, '10.00'), vendorA);
+    const saleOfA = sale(externalId, customer.externalId, '10.00');
+    const salesA = await submit(saleOfA, vendorA);
     await t.jobs.runner.runUntilIdle();
     expect(await available(customer.token)).toBe(100);
 
@@ -82,7 +83,7 @@ describe("one till vendor never reaches another's sales", () => {
     await t.jobs.runner.runUntilIdle();
     expect(await available(customer.token)).toBe(150);
     // A's repeat answers A's sale, though B's is the newer one with that externalId.
-    expect((await submit(sale(externalId, customer.externalId, '10.00'), vendorA)).id).toBe(salesA.id);
+    expect((await submit(saleOfA, vendorA)).id).toBe(salesA.id);
     expect((await statusFor(externalId, vendorA))!.id).toBe(salesA.id);
     expect((await statusFor(externalId, vendorB))!.id).toBe(salesB.id);
 
