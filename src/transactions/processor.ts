@@ -1,6 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, queryOne, sql } from '../db/sql.js';
 import { recordEvent } from '../events/outbox.service.js';
+import { UserErrorException } from '../graphql/errors.js';
 import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
@@ -134,7 +135,16 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   // every award, and their sum (the sale's pointsAwarded), within what one sale may award
   const pointsAwarded = checkedAward(awards.reduce((sum, a) => sum + a.points, 0));
   const actor = `partner:${sale.partner_id}`;
-  for (const a of awards) await awardPoints(em, sale, a, actor, now);
+  for (const a of awards) {
+    try {
+      await awardPoints(em, sale, a, actor, now);
+    } catch (error) {
+      // The ledger refused the award (e.g. the account would pass its maximum): the same sale
+      // would be refused again on every retry, so it fails at once with the reason.
+      if (error instanceof UserErrorException) throw new PermanentJobError(error.message);
+      throw error;
+    }
+  }
   for (const a of offerAwards) {
     const [offer] = await currentOffersByIds(em, [a.offerId]);
     // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
