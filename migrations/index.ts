@@ -7,6 +7,7 @@ import { Migration20261123193355 } from './Migration20261123193355.js';
 import { Migration20261123202500 } from './Migration20261123202500.js';
 import { Migration20261123203055 } from './Migration20261123203055.js';
 import { Migration20261130034209 } from './Migration20261130034209.js';
+import { Migration20261130043929 } from './Migration20261130043929.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123202500', class: Migration20261123202500 },
   { name: 'Migration20261123203055', class: Migration20261123203055 },
   { name: 'Migration20261130034209', class: Migration20261130034209 },
+  { name: 'Migration20261130043929', class: Migration20261130043929 },
 ];
