@@ -16,7 +16,37 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   parseValue: (value) => DateTimeResolver.parseValue(value) as Date,
   parseLiteral: (ast, variables) => DateTimeResolver.parseLiteral(ast, variables) as Date,
 });
-export const JSONScalar = JSONResolver;
+/** How deep a JSON input may nest (objects and arrays): attributes and manifests need a few levels. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Refuses JSON nested deeper than MAX_JSON_DEPTH, walking it without recursion: a value nested
+ * thousands deep (a 100 kB body allows 20,000 levels) overflowed the stack of whatever touched it
+ * next (serialising it for PostgreSQL), an INTERNAL_SERVER_ERROR instead of bad input.
+ */
+function checkJsonDepth(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) throw new TypeError(`JSON values may nest at most ${MAX_JSON_DEPTH} levels deep`);
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+}
+
+/** Any JSON value (graphql-scalars' JSON), at most MAX_JSON_DEPTH levels deep. */
+export const JSONScalar = new GraphQLScalarType({
+  ...JSONResolver.toConfig(),
+  parseValue: (value) => {
+    checkJsonDepth(value);
+    return JSONResolver.parseValue(value);
+  },
+  parseLiteral: (ast, variables) => {
+    const value = JSONResolver.parseLiteral(ast, variables);
+    checkJsonDepth(value);
+    return value;
+  },
+});
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
