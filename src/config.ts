@@ -93,7 +93,7 @@ function origins(env: Env, name: string, fallback: string[]): string[] {
     } catch {
       parsed = undefined;
     }
-    const exact = parsed && ['http:', 'https:'].includes(parsed.protocol) && (wildcardPort ? `${parsed.origin}:*` === origin : parsed.origin === origin);
+    const exact = parsed && !parsed.host.includes('*') && ['http:', 'https:'].includes(parsed.protocol) && (wildcardPort ? `${parsed.origin}:*` === origin : parsed.origin === origin);
     if (!exact) throw new ConfigError(`${name} must list origins like https://app.example.com or http://localhost:*, got "${origin}"`);
   }
   return list;
