@@ -103,10 +103,10 @@ describe('limits on what one request may ask', () => {
   });
 });
 
-/** A second gateway instance on the same database and settings, as a second replica would be. */
-async function secondInstance(t: TestGateway) {
+/** A second gateway instance on the same database and settings (or some changed), as a second replica would be. */
+async function secondInstance(t: TestGateway, changes: Partial<TestGateway['config']> = {}) {
   const orm = await openOrm({ url: t.databaseUrl, poolMax: 5 });
-  const gateway = await startGateway({ config: t.config, orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
+  const gateway = await startGateway({ config: { ...t.config, ...changes }, orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
   return {
     url: gateway.url,
     close: async () => {
@@ -222,5 +222,48 @@ describe.each([
     expect(refused.status).toBe(429);
     expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
     expect((await attempt(b.url)).status).toBe(429);
+  });
+});
+
+describe('rate limits behind a proxy, and a failing store', () => {
+  let t: TestGateway;
+  let proxied: Awaited<ReturnType<typeof secondInstance>>;
+  beforeAll(async () => {
+    t = await startTestGateway({ RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_CUSTOMER: '2', RATE_LIMIT_WINDOW_SECONDS: '300' });
+    // as if behind one load balancer that appends the client's address to X-Forwarded-For
+    proxied = await secondInstance(t, { trustProxyHops: 1 });
+  });
+  afterAll(async () => {
+    await proxied.close();
+    await t.close();
+  });
+
+  it('with TRUST_PROXY_HOPS=1 anonymous callers count per forwarded client IP, not per proxy', async () => {
+    const from = (ip: string, spoofed = '') => post(proxied.url, { query: ME }, { 'x-forwarded-for': `${spoofed}${ip}` });
+    expect((await from('203.0.113.1')).status).toBe(401);
+    // what a client prepends itself is not believed: still 203.0.113.1's budget
+    expect((await from('203.0.113.1', '198.51.100.9, ')).status).toBe(401);
+    expectRateLimited(await from('203.0.113.1'), 300);
+    expect((await from('203.0.113.2')).status).toBe(401);
+    // HSTS only when the trusted proxy says the client came over HTTPS
+    const https = await fetch(proxied.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ query: ME }) });
+    expect(https.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+    const direct = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ query: ME }) });
+    expect(direct.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('lets requests through when the counter store fails, rather than failing the API', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    await t.sql('alter table rate_limit_bucket rename to rate_limit_bucket_away');
+    try {
+      const answers = await Promise.all(Array.from({ length: 4 }, () => post(t.url, { query: ME }, bearer(customer.token))));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    } finally {
+      await t.sql('alter table rate_limit_bucket_away rename to rate_limit_bucket');
+    }
+    await post(t.url, { query: ME }, bearer(customer.token));
+    await post(t.url, { query: ME }, bearer(customer.token));
+    expectRateLimited(await post(t.url, { query: ME }, bearer(customer.token)), 300);
   });
 });
