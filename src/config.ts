@@ -18,7 +18,33 @@ export interface Config {
   dbPoolMax: number;
   maxPageSize: number;
   bodyLimitBytes: number;
-  limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number };
+  limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxDocumentBytes: number };
+  /**
+   * Requests per caller per window, counted in a store every instance shares (PostgreSQL, or Redis
+   * when `REDIS_URL` is set). 0 turns a kind's limit off.
+   */
+  rateLimit: {
+    windowSeconds: number;
+    customer: number;
+    partner: number;
+    staff: number;
+    /** Per client IP, for callers without (valid) credentials. */
+    anonymous: number;
+    /** WebSocket connection attempts per client IP. */
+    wsConnect: number;
+    store: 'postgres' | 'redis';
+    redisUrl: string | undefined;
+    /** Put before every key, so several deployments (or test runs) can share one Redis. */
+    keyPrefix: string;
+  };
+  /** Browser origins allowed to call /graphql (exact `scheme://host:port`, or `scheme://host:*`). */
+  corsOrigins: string[];
+  corsMaxAgeSeconds: number;
+  /**
+   * Reverse proxies in front of the gateway whose `X-Forwarded-For`/`X-Forwarded-Proto` are
+   * believed: 0 (the default) believes none and uses the socket's address.
+   */
+  trustProxyHops: number;
   expiringSoonDays: number;
   /** Accounts (points write-down) or customers (tier recompute) one batch job run takes. */
   ledgerJobBatch: number;
@@ -67,6 +93,28 @@ function names(env: Env, name: string, pattern: RegExp): string[] {
   return [...new Set(list)];
 }
 
+/**
+ * `CORS_ORIGINS`: comma-separated origins, each exactly `http(s)://host[:port]` (no path), or with
+ * `:*` as the port to allow any port of that host (handy for local development servers).
+ */
+function origins(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    const wildcardPort = /^https?:\/\/[^/:*]+:\*$/.test(origin);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(wildcardPort ? origin.replace(/:\*$/, '') : origin);
+    } catch {
+      parsed = undefined;
+    }
+    const exact = parsed && !parsed.host.includes('*') && ['http:', 'https:'].includes(parsed.protocol) && (wildcardPort ? `${parsed.origin}:*` === origin : parsed.origin === origin);
+    if (!exact) throw new ConfigError(`${name} must list origins like https://app.example.com or http://localhost:*, got "${origin}"`);
+  }
+  return list;
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
@@ -89,6 +137,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const jwtJwksUrl = url(env, 'JWT_JWKS_URL', ['https:', 'http:']);
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const rateLimitStore = (env.RATE_LIMIT_STORE?.trim() || (redisUrl ? 'redis' : 'postgres')) as Config['rateLimit']['store'];
+  if (!['postgres', 'redis'].includes(rateLimitStore)) throw new ConfigError(`RATE_LIMIT_STORE must be postgres or redis, got "${env.RATE_LIMIT_STORE}"`);
+  if (rateLimitStore === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE=redis needs REDIS_URL');
+  const keyPrefix = env.RATE_LIMIT_KEY_PREFIX?.trim() || 'rg';
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(keyPrefix)) throw new ConfigError('RATE_LIMIT_KEY_PREFIX must be 1 to 40 letters, digits, _ or -');
   const secret = env.JWT_SECRET?.trim();
   if (nodeEnv === 'production' && !secret && !jwtJwksUrl) {
     throw new ConfigError('JWT_SECRET (or JWT_JWKS_URL) is required when NODE_ENV=production');
@@ -118,7 +172,22 @@ export function loadConfig(env: Env = process.env): Config {
       maxAliases: int(env, 'MAX_QUERY_ALIASES', 15, 0, 1000),
       maxTokens: int(env, 'MAX_QUERY_TOKENS', 2_000, 50, 100_000),
       maxDirectives: int(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 1000),
+      maxDocumentBytes: int(env, 'MAX_DOCUMENT_BYTES', 20_000, 100, 10_000_000),
     },
+    rateLimit: {
+      windowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+      customer: int(env, 'RATE_LIMIT_CUSTOMER', 300, 0, 10_000_000),
+      partner: int(env, 'RATE_LIMIT_PARTNER', 1_200, 0, 10_000_000),
+      staff: int(env, 'RATE_LIMIT_STAFF', 600, 0, 10_000_000),
+      anonymous: int(env, 'RATE_LIMIT_ANONYMOUS', 60, 0, 10_000_000),
+      wsConnect: int(env, 'RATE_LIMIT_WS_CONNECT', 60, 0, 10_000_000),
+      store: rateLimitStore,
+      redisUrl,
+      keyPrefix,
+    },
+    corsOrigins: origins(env, 'CORS_ORIGINS', nodeEnv === 'development' ? ['http://localhost:*', 'http://127.0.0.1:*'] : []),
+    corsMaxAgeSeconds: int(env, 'CORS_MAX_AGE_SECONDS', 600, 0, 86_400),
+    trustProxyHops: int(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     expiringSoonDays: int(env, 'EXPIRING_SOON_DAYS', 30, 1, 3650),
     ledgerJobBatch: int(env, 'LEDGER_JOB_BATCH', 500, 1, 100_000),
     walletSweepBatch: int(env, 'WALLET_SWEEP_BATCH', 1000, 1, 100_000),

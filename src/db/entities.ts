@@ -4,6 +4,7 @@ import { Customer } from '../customers/customer.entity.js';
 import { OutboxEvent } from '../events/outbox-event.entity.js';
 import { GiftClaim, GiftClaimCount, GiftList, GiftListOption } from '../gifts/gift-list.entity.js';
 import { IdempotencyRecord } from '../idempotency/idempotency-record.entity.js';
+import { RateLimitBucket } from '../http/rate-limit-bucket.entity.js';
 import { Job } from '../jobs/job.entity.js';
 import { Offer, OfferVersion } from '../offers/offer.entity.js';
 import { Partner } from '../partners/partner.entity.js';
@@ -59,4 +60,5 @@ export const ENTITIES = [
   SalesTransaction,
   TransactionOffer,
   TransactionAward,
+  RateLimitBucket,
 ];

@@ -61,6 +61,7 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -76,11 +77,24 @@ export function badInput(message: string, field?: string) {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } });
 }
 
-/** Tag of validation-rule errors for limits (depth, cost, aliases, tokens). */
+/**
+ * Tag of errors for limits (depth, cost, aliases, tokens, document size). Thrown outside
+ * validation (the cost check, which needs the variables), it carries HTTP 400 itself.
+ */
 export class QueryTooComplexError extends GraphQLError {
-  constructor(message: string) {
-    super(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } });
+  constructor(message: string, thrown = false) {
+    super(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, ...(thrown ? { http: { status: 400 } } : {}) } });
   }
+}
+
+/**
+ * RATE_LIMITED, HTTP 429 with `Retry-After` (whole seconds, at least 1): the caller used up its
+ * requests for the current window.
+ */
+export function rateLimited(retryAfterSeconds: number) {
+  return new GraphQLError(`Too many requests: try again in ${retryAfterSeconds} s.`, {
+    extensions: { code: ErrorCode.RATE_LIMITED, retryAfter: retryAfterSeconds, http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } },
+  });
 }
 
 const SAFE_CODES = new Set([

@@ -18,10 +18,15 @@ import { EventRelay } from '../events/relay.js';
 import { formatError, QueryTooComplexError, unauthenticated } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
+import { checkCost } from '../graphql/cost.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
 import { Authenticator } from './auth.js';
+import { Cors } from './cors.js';
+import { clientIp, costLimitPlugin, documentTooLong } from './limits.js';
 import { Metrics, RequestMeter } from './metrics.js';
+import { RateLimits } from './rate-limit.js';
+import { currentRequestId, withRequestId, withRequestScope } from './security.js';
 
 export interface Gateway {
   url: string;
@@ -72,7 +77,8 @@ const requireCredentials: ApolloServerPlugin<Ctx> = {
 };
 
 /**
- * Depth, cost, alias and directive limits as validation rules. A limit reports its refusal as a
+ * Depth, alias and directive limits as validation rules (cost is `costLimitPlugin`: it needs the
+ * variables). A limit reports its refusal as a
  * validation error (400; `formatError` tags it QUERY_TOO_COMPLEX): throwing from a rule, or using
  * graphql-armor's Apollo max-tokens plugin (which re-parses in `parsingDidStart` and rethrows from
  * `unexpectedErrorProcessingRequest`), turns refusals and even plain syntax errors into HTTP 500
@@ -85,7 +91,7 @@ function armorFor(config: Config) {
   const reject = { propagateOnRejection: false, onReject: tooComplex };
   return new ApolloArmor({
     maxDepth: { n: config.limits.maxDepth, ...reject },
-    costLimit: { maxCost: config.limits.maxCost, ...reject },
+    costLimit: { enabled: false },
     maxAliases: { n: config.limits.maxAliases, ...reject },
     maxDirectives: { n: config.limits.maxDirectives, ...reject },
     maxTokens: { enabled: false },
@@ -127,15 +133,23 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const metrics = new Metrics();
   const persisted = new PersistedStore();
   const armor = armorFor(config);
+  const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
+  const rateLimits = await RateLimits.create(config, databaseUrl, log);
+  const logInternal = (err: unknown) => log.error({ err, requestId: currentRequestId() }, 'internal error');
   let migrationsApplied = false;
 
   const hub = new EventHub();
   const relay = new EventRelay(databaseUrl, orm, hub, log);
   await relay.start();
 
-  const contextFor = async (headers: Record<string, unknown>): Promise<Ctx> => {
+  /** The request's context; with `ip`, the caller's rate limit is taken first (failed credentials count per IP). */
+  const contextFor = async (headers: Record<string, unknown>, ip?: string): Promise<Ctx> => {
     const em = orm.em.fork();
-    const { caller, customer } = await auth.authenticate(headers, em);
+    const { caller, customer } = await auth.authenticate(headers, em).catch(async (error: unknown) => {
+      if (ip !== undefined) await rateLimits.take({ kind: 'anonymous' }, ip);
+      throw error;
+    });
+    if (ip !== undefined) await rateLimits.take(caller, ip);
     const loaders = new Loaders(em, caller, clock, config);
     if (customer) loaders.customer.prime(customer.id, customer);
     return { em, caller, loaders, clock, config, log, events: hub };
@@ -185,11 +199,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     // graphql-js stops parsing past the token limit; formatError tags that QUERY_TOO_COMPLEX.
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: armor.validationRules,
-    formatError: (formatted, error) => formatError(formatted, error, (e) => log.error({ err: e }, 'internal error')),
+    formatError: (formatted, error) => withRequestId(formatError(formatted, error, logInternal)),
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<Ctx>[]),
       requireCredentials,
       rememberApq,
+      costLimitPlugin({ maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize }) as ApolloServerPlugin<Ctx>,
       metrics.apolloPlugin<Ctx>(requestKey),
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set; the default plugin would still hook every resolved field.
@@ -223,12 +238,14 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         body = text;
       }
     }
+    const tooLong = documentTooLong(body, url, config.limits.maxDocumentBytes);
+    if (tooLong) return refuse(400, tooLong, 'QUERY_TOO_COMPLEX');
 
     // Credentials first: whether the request may carry GraphQL text at all depends on who sends it.
     let ctx: Ctx | undefined;
     let contextError: unknown;
     try {
-      ctx = await contextFor(req.headers);
+      ctx = await contextFor(req.headers, clientIp(req, config.trustProxyHops));
     } catch (error) {
       contextError = error;
     }
@@ -307,11 +324,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     }
   };
 
-  httpServer.on('request', (req, res) => {
+  httpServer.on('request', (req, res) => withRequestScope(req, res, config.trustProxyHops, (requestId) => {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const route = async () => {
       switch (url.pathname) {
         case '/graphql': {
+          if (cors.handle(req, res)) return;
           const meter = new RequestMeter();
           try {
             return await handleGraphQL(req, res, url, meter);
@@ -330,19 +348,31 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       }
     };
     route().catch((error) => {
-      log.error({ err: error }, 'request failed');
-      if (!res.headersSent) send(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      log.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.destroy();
     });
-  });
+  }));
 
   // graphql-ws on the same path and port; subscriptions authenticate with connectionParams.
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    // A message is at most a request body (ws would take 100 MiB).
+    maxPayload: config.bodyLimitBytes,
+    // Connection attempts count per client IP before the upgrade: over budget is HTTP 429.
+    verifyClient: (info, done) => {
+      rateLimits.connectionAttempt(clientIp(info.req, config.trustProxyHops)).then(
+        (retryAfter) => (retryAfter === undefined ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) })),
+        () => done(true),
+      );
+    },
+  });
   // graphql-ws on the same path and port. Subscriptions are a signed-in customer's own events:
   // the connection is refused without valid customer credentials in connectionParams.
   const tokenOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization;
   const wsRules = [...specifiedRules, ...armor.validationRules];
-  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, (err) => log.error({ err }, 'internal error')));
+  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, logInternal));
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -355,8 +385,11 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
           return false;
         }
       },
-      // The same limits as over HTTP: token count while parsing, then depth, cost and aliases.
+      // The same limits as over HTTP: token count while parsing, then depth, aliases and cost.
       onSubscribe: (_ctx, _id, payload) => {
+        if (Buffer.byteLength(payload.query, 'utf8') > config.limits.maxDocumentBytes) {
+          return [new QueryTooComplexError(`The document is longer than ${config.limits.maxDocumentBytes} bytes.`)];
+        }
         let document;
         try {
           document = parse(payload.query, { maxTokens: config.limits.maxTokens });
@@ -364,7 +397,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
           return [error as GraphQLError];
         }
         const errors = validate(schema, document, wsRules);
-        return errors.length ? errors : undefined;
+        if (errors.length) return errors;
+        const operation = document.definitions.find(
+          (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!payload.operationName || d.name?.value === payload.operationName),
+        );
+        const tooCostly = operation && checkCost(schema, document, operation, payload.variables ?? undefined, { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize });
+        return tooCostly ? [tooCostly] : undefined;
       },
       onError: (_ctx, _id, _payload, errors) => clean(errors) as unknown as GraphQLError[],
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: clean(result.errors) } : result) as typeof result,
@@ -388,6 +426,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       wsServer.close();
       await apollo.stop();
       await relay.stop();
+      await rateLimits.close();
     },
   };
 }

@@ -15,6 +15,19 @@ import { contractDocument } from './contract.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 
+/**
+ * Test gateways count requests like any other (the limiter runs on every request of the suite) but
+ * with budgets no test reaches: suites send hundreds of requests a minute as one customer, all
+ * from 127.0.0.1. test/http/limits.test.ts sets small budgets to see them refuse.
+ */
+export const HIGH_RATE_LIMITS = {
+  RATE_LIMIT_CUSTOMER: '1000000',
+  RATE_LIMIT_PARTNER: '1000000',
+  RATE_LIMIT_STAFF: '1000000',
+  RATE_LIMIT_ANONYMOUS: '1000000',
+  RATE_LIMIT_WS_CONNECT: '1000000',
+};
+
 /** A typed contract document (codegen's TypedDocumentString) or plain GraphQL text. */
 export type Doc<TData, TVars> = { __apiType?: (v: TVars) => TData; toString(): string } | string;
 
@@ -94,7 +107,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 /** A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move. */
 export async function startTestGateway(env: Record<string, string> = {}, options: { jobs?: 'background' | 'manual' } = {}): Promise<TestGateway> {
   const database = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });
   const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax });
   await migrate(orm);
   const clock = new AdjustableClock();

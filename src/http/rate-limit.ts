@@ -1,0 +1,119 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../config.js';
+import type { Caller } from '../context.js';
+import { rateLimited } from '../graphql/errors.js';
+
+type Kind = 'customer' | 'partner' | 'staff' | 'anonymous' | 'wsConnect';
+
+/** The shared counter's key for a caller: ids the gateway assigned, or the client's IP, never free text. */
+function keyOf(caller: Caller, ip: string): { kind: Kind; key: string } {
+  switch (caller.kind) {
+    case 'customer':
+      return { kind: 'customer', key: String(caller.customerId) };
+    case 'partner':
+      return { kind: 'partner', key: String(caller.partnerId) };
+    case 'staff':
+      return { kind: 'staff', key: caller.staffId };
+    default:
+      return { kind: 'anonymous', key: ip };
+  }
+}
+
+/** Whole seconds until the window frees up, at least 1 (HTTP `Retry-After`). */
+const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
+/**
+ * Per-caller request budgets that hold across gateway instances: each request takes one point from
+ * its caller's counter in a shared store (PostgreSQL table `rate_limit_bucket` by default, Redis
+ * when `REDIS_URL` is set), in fixed windows of `RATE_LIMIT_WINDOW_SECONDS` that start at the
+ * caller's first request (rate-limiter-flexible). Customers count per customer, partners per
+ * partner (API key), staff per staff member, everyone else (no or invalid credentials) per client
+ * IP; WebSocket connection attempts per client IP on their own budget.
+ *
+ * If the store fails, the request is let through and the failure logged: the limiter protects the
+ * gateway, and an outage of its store should not become an outage of the API.
+ */
+export class RateLimits {
+  private constructor(
+    private readonly limiters: Partial<Record<Kind, RateLimiterAbstract>>,
+    private readonly log: Logger,
+    private readonly closeStore: () => Promise<void>,
+  ) {}
+
+  /** Connects to the configured store (waits for Redis to be ready, so a wrong REDIS_URL stops start-up). */
+  static async create(config: Config, databaseUrl: string, log: Logger): Promise<RateLimits> {
+    const { rateLimit } = config;
+    const budgets: Record<Kind, number> = {
+      customer: rateLimit.customer,
+      partner: rateLimit.partner,
+      staff: rateLimit.staff,
+      anonymous: rateLimit.anonymous,
+      wsConnect: rateLimit.wsConnect,
+    };
+    const enabled = (Object.entries(budgets) as [Kind, number][]).filter(([, points]) => points > 0);
+    if (!enabled.length) return new RateLimits({}, log, async () => undefined);
+
+    const limiters: Partial<Record<Kind, RateLimiterAbstract>> = {};
+    if (rateLimit.store === 'redis') {
+      const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
+      await redis.connect();
+      for (const [kind, points] of enabled) {
+        limiters[kind] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${rateLimit.keyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
+      }
+      return new RateLimits(limiters, log, async () => void (await redis.quit()));
+    }
+    // A small pool of its own: one short upsert per request, never queued behind slow requests.
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    pool.on('error', (error) => log.warn({ err: error }, 'rate limit store (PostgreSQL) connection error'));
+    enabled.forEach(([kind, points], i) => {
+      limiters[kind] = new RateLimiterPostgres({
+        storeClient: pool,
+        storeType: 'pool',
+        tableName: 'rate_limit_bucket',
+        tableCreated: true,
+        // One limiter sweeping expired rows of the shared table is enough.
+        clearExpiredByTimeout: i === 0,
+        keyPrefix: `${rateLimit.keyPrefix}:${kind}`,
+        points,
+        duration: rateLimit.windowSeconds,
+      });
+    });
+    return new RateLimits(limiters, log, () => pool.end());
+  }
+
+  /**
+   * Counts one request of this caller; throws RATE_LIMITED (HTTP 429, `Retry-After`) when the
+   * caller's window is used up. Anonymous callers (and those whose credentials failed) count per IP.
+   */
+  async take(caller: Caller, ip: string): Promise<void> {
+    const { kind, key } = keyOf(caller, ip);
+    const retryAfter = await this.consume(kind, key);
+    if (retryAfter !== undefined) throw rateLimited(retryAfter);
+  }
+
+  /** A WebSocket connection attempt from `ip`: the seconds to wait when over budget, else undefined. */
+  connectionAttempt(ip: string): Promise<number | undefined> {
+    return this.consume('wsConnect', ip);
+  }
+
+  private async consume(kind: Kind, key: string): Promise<number | undefined> {
+    const limiter = this.limiters[kind];
+    if (!limiter) return undefined;
+    try {
+      await limiter.consume(key);
+      return undefined;
+    } catch (result) {
+      if (result instanceof RateLimiterRes) return retryAfterOf(result);
+      this.log.warn({ err: result, kind }, 'rate limit store failed; request let through');
+      return undefined;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.closeStore();
+  }
+}

@@ -1,0 +1,55 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GraphQLFormattedError } from 'graphql';
+
+/** What every part of a request's handling may know about it without passing it along. */
+interface RequestScope {
+  /** Our own id of the request (a UUID), in the `x-request-id` response header and its log lines. */
+  requestId: string;
+}
+
+const scope = new AsyncLocalStorage<RequestScope>();
+
+/** The id of the HTTP request being handled, when there is one. */
+export function currentRequestId(): string | undefined {
+  return scope.getStore()?.requestId;
+}
+
+/**
+ * Headers for API responses (all modes): JSON is never sniffed into HTML, never framed, never
+ * allowed to load anything, and sends no referrer. `Strict-Transport-Security` only when the
+ * request came over TLS as a trusted proxy reports it (`TRUST_PROXY_HOPS` > 0 and
+ * `X-Forwarded-Proto: https`): the gateway itself speaks plain HTTP behind its TLS terminator, and
+ * browsers ignore HSTS over plain HTTP anyway.
+ */
+function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, trustProxyHops: number) {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+  const proto = req.headers['x-forwarded-proto'];
+  if (trustProxyHops > 0 && typeof proto === 'string' && proto.split(',')[0].trim().toLowerCase() === 'https') {
+    res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  }
+}
+
+/**
+ * Starts handling a request: gives it an id (always the gateway's own, never the client's),
+ * sets `x-request-id` and the security headers, and runs `handle` with the id in scope so error
+ * formatting and logs can carry it.
+ */
+export function withRequestScope<T>(req: IncomingMessage, res: ServerResponse, trustProxyHops: number, handle: (requestId: string) => T): T {
+  const requestId = randomUUID();
+  res.setHeader('x-request-id', requestId);
+  setSecurityHeaders(req, res, trustProxyHops);
+  return scope.run({ requestId }, () => handle(requestId));
+}
+
+/** A masked error (INTERNAL_SERVER_ERROR) carries the request id, so a user's report finds the log line. */
+export function withRequestId(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const requestId = currentRequestId();
+  if (!requestId || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, requestId } };
+}

@@ -1,0 +1,269 @@
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { openOrm } from '../../src/db/orm.js';
+import { signToken } from '../../src/http/auth.js';
+import { startGateway } from '../../src/http/server.js';
+import { PurchaseOfferDocument } from '../generated/graphql.js';
+import { startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+
+/**
+ * Issue 8's limits, each exceeded once: the refusal's HTTP status and `extensions.code`, and
+ * nothing run (a mutation over a limit writes nothing). Then per-caller rate limits that two
+ * gateway instances on one database (or one Redis) enforce together.
+ */
+
+const LEAK = /stack|select |insert |update |postgres/i;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: { data?: unknown; errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[] };
+  text: string;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: JSON.parse(text) as Answer['body'], text };
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const codesOf = (a: Answer) => [...new Set(a.body.errors?.map((e) => e.extensions?.code))];
+
+describe('limits on what one request may ask', () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    await createCustomer(t, shop.currency, 100);
+  });
+  afterAll(() => t.close());
+
+  /** `upsertCustomer` creating `externalId`, answering with `selection`: a write that must not happen. */
+  const upsert = (selection: string, prefix = '') =>
+    `${prefix}mutation Upsert($input: UpsertCustomerInput!${selection.includes('$stores') ? ', $stores: Int, $listings: Int' : ''}) { upsertCustomer(input: $input) { customer { ${selection} } userErrors { code } } }`;
+
+  const storesAndListings = (stores: string, listings: string) =>
+    `id eligibleRewardStores(first: ${stores}) { edges { node { listings(first: ${listings}) { edges { node { id priceInPoints offer { name } } } } } } }`;
+
+  const cases: [string, () => { body: unknown }, number, string][] = [
+    ['more tokens than MAX_QUERY_TOKENS', () => ({ body: { query: upsert(`id ${'externalId '.repeat(t.config.limits.maxTokens)}`) } }), 400, 'QUERY_TOO_COMPLEX'],
+    ['deeper than MAX_QUERY_DEPTH', () => {
+      let inner = 'id';
+      for (let i = 0; i < 4; i++) inner = `store { listings { edges { node { ${inner} } } } }`;
+      return { body: { query: upsert(`eligibleRewardStores { edges { node { listings { edges { node { ${inner} } } } } } }`) } };
+    }, 400, 'QUERY_TOO_COMPLEX'],
+    ['more aliases than MAX_QUERY_ALIASES', () => ({
+      body: { query: upsert(Array.from({ length: t.config.limits.maxAliases + 1 }, (_, i) => `a${i}: id`).join(' ')) },
+    }), 400, 'QUERY_TOO_COMPLEX'],
+    ['more directives than MAX_QUERY_DIRECTIVES', () => ({
+      body: { query: upsert(Array.from({ length: t.config.limits.maxDirectives + 1 }, () => 'id @include(if: true)').join(' ')) },
+    }), 400, 'QUERY_TOO_COMPLEX'],
+    ['a cost over MAX_QUERY_COST, list sizes written in the document', () => ({ body: { query: upsert(storesAndListings('100', '100')) } }), 400, 'QUERY_TOO_COMPLEX'],
+    ['a cost over MAX_QUERY_COST, list sizes passed as variables', () => ({
+      body: { query: upsert(storesAndListings('$stores', '$listings')), variables: { stores: 100, listings: 100 } },
+    }), 400, 'QUERY_TOO_COMPLEX'],
+    ['a document longer than MAX_DOCUMENT_BYTES (a comment: no tokens)', () => ({
+      body: { query: upsert('id', `# ${'x'.repeat(t.config.limits.maxDocumentBytes)}\n`) },
+    }), 400, 'QUERY_TOO_COMPLEX'],
+    ['a body over BODY_LIMIT_BYTES', () => ({
+      body: { query: upsert('id'), variables: { padding: 'x'.repeat(t.config.bodyLimitBytes) } },
+    }), 413, 'PAYLOAD_TOO_LARGE'],
+    ['a batch (batching is off)', () => ({ body: [{ query: upsert('id') }, { query: upsert('id') }] }), 400, 'BAD_REQUEST'],
+  ];
+
+  it.each(cases)('%s is refused with its code and runs nothing', async (_name, make, status, code) => {
+    const externalId = unique('limited');
+    const { body } = make();
+    const withInput = Array.isArray(body)
+      ? body.map((b: object) => ({ ...b, variables: { input: { externalId } } }))
+      : { ...(body as object), variables: { ...(body as { variables?: object }).variables, input: { externalId } } };
+    const before = await writeCounts(t);
+    const res = await post(t.url, withInput, bearer(t.operatorToken));
+    expect({ status: res.status, codes: codesOf(res) }).toEqual({ status, codes: [code] });
+    expect(res.body.data).toBeUndefined();
+    expect(res.text).not.toMatch(LEAK);
+    expect(await t.sql(`select 1 from customer where external_id = $1`, [externalId])).toEqual([]);
+    expect(await writeCounts(t)).toEqual(before);
+  });
+
+  it('a page size passes the cost limit alone and multiplies it nested (the controls)', async () => {
+    const externalId = unique('within');
+    const res = await post(t.url, { query: upsert(storesAndListings('$stores', '$listings')), variables: { input: { externalId }, stores: 1, listings: 100 } }, bearer(t.operatorToken));
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(await t.sql(`select 1 from customer where external_id = $1`, [externalId])).toHaveLength(1);
+  });
+});
+
+/** A second gateway instance on the same database and settings (or some changed), as a second replica would be. */
+async function secondInstance(t: TestGateway, changes: Partial<TestGateway['config']> = {}) {
+  const orm = await openOrm({ url: t.databaseUrl, poolMax: 5 });
+  const gateway = await startGateway({ config: { ...t.config, ...changes }, orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
+  return {
+    url: gateway.url,
+    close: async () => {
+      await gateway.close();
+      await orm.close(true);
+    },
+  };
+}
+
+function expectRateLimited(res: Answer, windowSeconds: number) {
+  expect({ status: res.status, codes: codesOf(res) }).toEqual({ status: 429, codes: ['RATE_LIMITED'] });
+  expect(res.body.data).toBeUndefined();
+  const retryAfter = Number(res.headers.get('retry-after'));
+  expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= windowSeconds).toBe(true);
+}
+
+const ME = '{ me { externalId } }';
+
+describe.each([
+  ['PostgreSQL', {}],
+  ['Redis', { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}` }],
+])('rate limits shared by two instances (%s)', (_store, storeEnv) => {
+  const PER_CUSTOMER = 6;
+  const PER_PARTNER = 4;
+  const PER_STAFF = 40;
+  const PER_IP = 3;
+  let t: TestGateway;
+  let b: Awaited<ReturnType<typeof secondInstance>>;
+  let shop: Awaited<ReturnType<typeof simpleShop>>;
+
+  beforeAll(async () => {
+    t = await startTestGateway({
+      ...storeEnv,
+      RATE_LIMIT_CUSTOMER: String(PER_CUSTOMER),
+      RATE_LIMIT_PARTNER: String(PER_PARTNER),
+      // The setup below runs as staff-op; the staff test signs in as someone else.
+      RATE_LIMIT_STAFF: String(PER_STAFF),
+      RATE_LIMIT_ANONYMOUS: String(PER_IP),
+      RATE_LIMIT_WS_CONNECT: '2',
+      RATE_LIMIT_WINDOW_SECONDS: '300',
+    });
+    b = await secondInstance(t);
+    shop = await simpleShop(t, { priceInPoints: 10 });
+  });
+  afterAll(async () => {
+    await b.close();
+    await t.close();
+  });
+
+  it('a customer gets PER_CUSTOMER requests on either instance, then 429 on both, and the refused purchase buys nothing', async () => {
+    const alice = await createCustomer(t, shop.currency, 100);
+    const bob = await createCustomer(t, shop.currency, 100);
+    const served = await Promise.all(Array.from({ length: PER_CUSTOMER }, (_, i) => post(i % 2 ? b.url : t.url, { query: ME }, bearer(alice.token))));
+    expect(served.map((r) => r.status)).toEqual(Array(PER_CUSTOMER).fill(200));
+
+    const before = await writeCounts(t);
+    const purchase = { query: PurchaseOfferDocument.toString(), variables: { listingId: shop.listing.id, idempotencyKey: unique('rl') } };
+    expectRateLimited(await post(t.url, purchase, bearer(alice.token)), 300);
+    expectRateLimited(await post(b.url, purchase, bearer(alice.token)), 300);
+    expect(await writeCounts(t)).toEqual(before);
+    // a fresh token of the same customer is the same budget
+    expectRateLimited(await post(b.url, { query: ME }, bearer(await t.customerToken(alice.externalId))), 300);
+
+    // another customer has a budget of their own
+    expect((await post(b.url, { query: ME }, bearer(bob.token))).status).toBe(200);
+  });
+
+  it('a partner (per API key) gets PER_PARTNER requests, then 429 on both instances', async () => {
+    const partner = await createPartner(t, ['customers:read']);
+    const other = await createPartner(t, ['customers:read']);
+    const query = { query: '{ customer(externalId: "nobody") { id } }' };
+    const served = await Promise.all(Array.from({ length: PER_PARTNER }, (_, i) => post(i % 2 ? b.url : t.url, query, { 'x-api-key': partner.apiKey })));
+    // Whatever a partner may run (trusted documents decide that), none of these was rate limited.
+    expect(served.map((r) => r.status)).not.toContain(429);
+    expectRateLimited(await post(t.url, query, { 'x-api-key': partner.apiKey }), 300);
+    expectRateLimited(await post(b.url, query, { 'x-api-key': partner.apiKey }), 300);
+    expect((await post(t.url, query, { 'x-api-key': other.apiKey })).status).not.toBe(429);
+  });
+
+  it('a staff member gets PER_STAFF requests, then 429', async () => {
+    const token = await signToken(t.config, { sub: unique('staff'), role: 'analyst' });
+    const served = await Promise.all(Array.from({ length: PER_STAFF }, (_, i) => post(i % 2 ? b.url : t.url, { query: '{ tiers { code } }' }, bearer(token))));
+    expect(served.map((r) => r.status)).toEqual(Array(PER_STAFF).fill(200));
+    expectRateLimited(await post(b.url, { query: '{ tiers { code } }' }, bearer(token)), 300);
+  });
+
+  it('callers without valid credentials share a budget per IP, then get 429 instead of 401', async () => {
+    const anonymous = await Promise.all(Array.from({ length: PER_IP - 1 }, (_, i) => post(i % 2 ? b.url : t.url, { query: ME })));
+    expect(anonymous.map((r) => r.status)).toEqual(Array(PER_IP - 1).fill(401));
+    // a credential that does not verify counts against the IP too (guessing keys costs budget)
+    expect((await post(t.url, { query: ME }, { 'x-api-key': 'guessed-key' })).status).toBe(401);
+    expectRateLimited(await post(b.url, { query: ME }), 300);
+    expectRateLimited(await post(t.url, { query: ME }, { 'x-api-key': 'another-guess' }), 300);
+  });
+
+  it('WebSocket connection attempts count per IP: over budget the upgrade is answered 429', async () => {
+    const attempt = (url: string) =>
+      new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+        const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+        socket.on('open', () => {
+          socket.close();
+          resolve({ status: 101 });
+        });
+        socket.on('unexpected-response', (_req, res) => {
+          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+          res.resume();
+        });
+        socket.on('error', reject);
+      });
+    expect(await attempt(t.url)).toEqual({ status: 101 });
+    expect(await attempt(b.url)).toEqual({ status: 101 });
+    const refused = await attempt(t.url);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect((await attempt(b.url)).status).toBe(429);
+  });
+});
+
+describe('rate limits behind a proxy, and a failing store', () => {
+  let t: TestGateway;
+  let proxied: Awaited<ReturnType<typeof secondInstance>>;
+  beforeAll(async () => {
+    t = await startTestGateway({ RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_CUSTOMER: '2', RATE_LIMIT_WINDOW_SECONDS: '300' });
+    // as if behind one load balancer that appends the client's address to X-Forwarded-For
+    proxied = await secondInstance(t, { trustProxyHops: 1 });
+  });
+  afterAll(async () => {
+    await proxied.close();
+    await t.close();
+  });
+
+  it('with TRUST_PROXY_HOPS=1 anonymous callers count per forwarded client IP, not per proxy', async () => {
+    const from = (ip: string, spoofed = '') => post(proxied.url, { query: ME }, { 'x-forwarded-for': `${spoofed}${ip}` });
+    expect((await from('203.0.113.1')).status).toBe(401);
+    // what a client prepends itself is not believed: still 203.0.113.1's budget
+    expect((await from('203.0.113.1', '198.51.100.9, ')).status).toBe(401);
+    expectRateLimited(await from('203.0.113.1'), 300);
+    expect((await from('203.0.113.2')).status).toBe(401);
+    // HSTS only when the trusted proxy says the client came over HTTPS
+    const https = await fetch(proxied.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ query: ME }) });
+    expect(https.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+    const direct = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ query: ME }) });
+    expect(direct.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('lets requests through when the counter store fails, rather than failing the API', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    await t.sql('alter table rate_limit_bucket rename to rate_limit_bucket_away');
+    try {
+      const answers = await Promise.all(Array.from({ length: 4 }, () => post(t.url, { query: ME }, bearer(customer.token))));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    } finally {
+      await t.sql('alter table rate_limit_bucket_away rename to rate_limit_bucket');
+    }
+    await post(t.url, { query: ME }, bearer(customer.token));
+    await post(t.url, { query: ME }, bearer(customer.token));
+    expectRateLimited(await post(t.url, { query: ME }, bearer(customer.token)), 300);
+  });
+});
