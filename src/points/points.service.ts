@@ -92,14 +92,33 @@ export interface ExpiringRow {
   expiresAt: Date;
 }
 
-/** Unconsumed points that expire within `days`, summed per expiry moment, soonest first. */
+/**
+ * Unconsumed points that expire within `days` of `now`, summed per expiry moment, soonest first, as
+ * of `now` like the balance (`point_account_at`): written credits with points left that have not
+ * expired by `now` (an expired remainder no job has written down yet is gone), plus pending credits
+ * whose day has come but that no job has released yet, each with what the release leaves of it
+ * (the part that repays debt, oldest pending first, is not left) and its expiry (`availableAt` +
+ * the currency's `expiryDays`): the same rows `ledger_due` (SQL) and `settleAccount` write.
+ */
 export async function expiringByAccounts(em: SqlEntityManager, accountIds: readonly number[], now: Date, days: number): Promise<ExpiringRow[]> {
   return query<ExpiringRow>(
     em,
-    sql`select account_id as "accountId", sum(remaining)::bigint as amount, expires_at as "expiresAt"
-          from ledger_entry
-         where account_id = any(${idList(accountIds)}) and remaining > 0
-           and expires_at > ${now} and expires_at <= ${now}::timestamptz + make_interval(days => ${days})
+    sql`with due as (
+          select p.account_id, p.amount, a.debt,
+                 p.available_at + make_interval(days => c.expiry_days) as expires_at,
+                 sum(p.amount) over (partition by p.account_id order by p.available_at, p.id) as running
+            from pending_credit p join point_account a on a.id = p.account_id join point_currency c on c.code = a.currency_code
+           where p.account_id = any(${idList(accountIds)}) and p.released_at is null and p.cancelled_at is null and p.available_at <= ${now}
+        ),
+        open as (
+          select account_id, remaining, expires_at from ledger_entry
+           where account_id = any(${idList(accountIds)}) and remaining > 0
+          union all
+          select account_id, amount - least(amount, greatest(debt - (running - amount), 0)), expires_at from due
+        )
+        select account_id as "accountId", sum(remaining)::bigint as amount, expires_at as "expiresAt"
+          from open
+         where remaining > 0 and expires_at > ${now} and expires_at <= ${now}::timestamptz + make_interval(days => ${days})
          group by account_id, expires_at order by expires_at`,
   );
 }

@@ -186,6 +186,59 @@ describe('points over time, with no job run', () => {
     expect(n).toBe(1);
   });
 
+  it('expiringSoon counts a pending credit from the second its day comes, with its expiry, and drops it once that passes, before any job', async () => {
+    t.clock.freeze();
+    const money = 'QTE';
+    const currency = `P_${money}`;
+    ok(
+      await t.gql(
+        `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,
+        { input: { code: currency, name: currency, expiryDays: 30, pointValue: '0.01', moneyCurrency: money } },
+        t.operatorToken,
+      ),
+    );
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', pendingDays: 2 } as never }, t.operatorToken));
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const customer = await createCustomer(t, currency);
+    const sold = t.clock.now();
+    const externalId = unique('sale');
+    ok(
+      await t.gql(
+        SubmitTransactionDocument,
+        {
+          input: {
+            externalId,
+            customerExternalId: customer.externalId,
+            occurredAt: sold.toISOString(),
+            currency: money,
+            lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: '12.00' }],
+          },
+        },
+        till.credential,
+      ),
+    );
+    await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
+    const [{ availableAt }] = await t.sql<{ availableAt: Date }>(
+      `select p.available_at as "availableAt" from pending_credit p join point_account a on a.id = p.account_id where a.currency_code = $1`,
+      [currency],
+    );
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 120, expiringSoon: [] });
+
+    // The release instant: the points are available and expire 30 days later, inside the 30-day window.
+    moveTo(availableAt);
+    expect(await balanceOf(customer.token, currency)).toMatchObject({
+      available: 120,
+      pending: 0,
+      expiringSoon: [{ amount: 120, expiresAt: new Date(availableAt.getTime() + 30 * DAY).toISOString() }],
+    });
+    // Their expiry passed, still no job: gone from the balance and from expiringSoon alike.
+    moveTo(new Date(availableAt.getTime() + 30 * DAY));
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 0, lifetimeEarned: 120, expiringSoon: [] });
+    // The jobs write it down and change nothing a reader sees.
+    await t.runScheduled();
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 0, lifetimeEarned: 120, expiringSoon: [] });
+  });
+
   it('a rolling-window tier lapses the second its points leave the window, before the daily job', async () => {
     const currency = await newCurrency(null);
     await createTier(t, { currency, code: `BASE_${currency}`, rank: 700, threshold: 0 });
