@@ -20,5 +20,11 @@ export default {
   globalTeardown: './test/support/global-teardown.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   maxWorkers: 2,
+  // Each test file leaves ~40 MB of heap behind in its worker (the module graph jest's ESM vm
+  // modules keep; no open handle: the workers exit with code 0 within a millisecond of being told
+  // to end). A worker that ran half the suite holds ~1 GB, and Node takes longer than jest's 500 ms
+  // grace to tear that down on a loaded machine: "A worker process has failed to exit gracefully".
+  // A worker past this much heap after a file is replaced by a fresh one, so none grows that large.
+  workerIdleMemoryLimit: '300MB',
   testTimeout: 60_000,
 };
