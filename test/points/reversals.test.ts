@@ -3,12 +3,11 @@ import {
   PointHistoryDocument,
   ProfileDocument,
   PurchaseOfferDocument,
-  SetEconomyRuleDocument,
   SubmitTransactionDocument,
   TransactionStatusDocument,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, createTier, eventually, unique } from '../support/program.js';
+import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, eventually, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -26,7 +25,6 @@ type Reversed = { reverseTransaction: { transaction: { status: string }; pointsR
 describe('reversals by reference, qualifying adjustments, amounts within Int', () => {
   let t: TestGateway;
   let till: Awaited<ReturnType<typeof createPartner>>;
-  let counter = 0;
 
   beforeAll(async () => {
     t = await startTestGateway();
@@ -39,19 +37,7 @@ describe('reversals by reference, qualifying adjustments, amounts within Int', (
   afterAll(() => t.close());
 
   /** A point currency earning 10 per unit of its own money currency, expiring after `expiryDays`. */
-  async function program(expiryDays: number | null = 365, pendingDays = 0) {
-    const money = `R${String.fromCharCode(65 + Math.floor(counter / 26))}${String.fromCharCode(65 + (counter++ % 26))}`;
-    const currency = `P_${money}`;
-    ok(
-      await t.gql(
-        `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,
-        { input: { code: currency, name: currency, expiryDays, pointValue: '0.01', moneyCurrency: money } },
-        t.operatorToken,
-      ),
-    );
-    ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', ...(pendingDays ? { pendingDays } : {}) } as never }, t.operatorToken));
-    return { money, currency };
-  }
+  const program = (expiryDays: number | null = 365, pendingDays = 0) => earningProgram(t, 'R', { expiryDays, pendingDays });
 
   /** A processed sale of `amount` money units: earns amount × 10 points. */
   async function sale(money: string, customerExternalId: string, amount: number) {

@@ -8,7 +8,6 @@ import {
   ProgramStatsDocument,
   PurchaseOfferDocument,
   RewardStoreOffersDocument,
-  SetEconomyRuleDocument,
   SubmitTransactionDocument,
   TransactionStatusDocument,
 } from '../generated/graphql.js';
@@ -22,6 +21,7 @@ import {
   createPartner,
   createStore,
   createTier,
+  earningProgram,
   eventually,
   storeOf,
   unique,
@@ -136,16 +136,7 @@ describe('points over time, with no job run', () => {
   });
 
   it('pending points are spendable from the second their day comes, before any job releases them', async () => {
-    const money = 'QTM';
-    const currency = `P_${money}`;
-    ok(
-      await t.gql(
-        `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,
-        { input: { code: currency, name: currency, expiryDays: 365, pointValue: '0.01', moneyCurrency: money } },
-        t.operatorToken,
-      ),
-    );
-    ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', pendingDays: 2 } as never }, t.operatorToken));
+    const { money, currency } = await earningProgram(t, 'V', { expiryDays: 365, pendingDays: 2 });
     const till = await createPartner(t, ['transactions:write', 'transactions:read']);
     const customer = await createCustomer(t, currency);
     const externalId = unique('sale');
@@ -188,16 +179,7 @@ describe('points over time, with no job run', () => {
 
   it('expiringSoon counts a pending credit from the second its day comes, with its expiry, and drops it once that passes, before any job', async () => {
     t.clock.freeze();
-    const money = 'QTE';
-    const currency = `P_${money}`;
-    ok(
-      await t.gql(
-        `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,
-        { input: { code: currency, name: currency, expiryDays: 30, pointValue: '0.01', moneyCurrency: money } },
-        t.operatorToken,
-      ),
-    );
-    ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', pendingDays: 2 } as never }, t.operatorToken));
+    const { money, currency } = await earningProgram(t, 'V', { expiryDays: 30, pendingDays: 2 });
     const till = await createPartner(t, ['transactions:write', 'transactions:read']);
     const customer = await createCustomer(t, currency);
     const sold = t.clock.now();

@@ -6,14 +6,13 @@ import {
   ProfileDocument,
   PurchaseOfferDocument,
   RedeemOfferDocument,
-  SetEconomyRuleDocument,
   SubmitTransactionDocument,
   TransactionStatusDocument,
   WalletDocument,
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, createStore, eventually, unique } from '../support/program.js';
+import { createCustomer, createPartner, createStore, earningProgram, eventually, unique } from '../support/program.js';
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
@@ -34,7 +33,6 @@ describe('adversarial probes of the money paths', () => {
   let t: TestGateway;
   let till: Awaited<ReturnType<typeof createPartner>>;
   let till2: Awaited<ReturnType<typeof createPartner>>;
-  let counter = 0;
 
   beforeAll(async () => {
     t = await startTestGateway();
@@ -48,19 +46,7 @@ describe('adversarial probes of the money paths', () => {
   afterAll(() => t.close());
 
   /** A point currency earning 10 per unit of its own money currency, expiring after `expiryDays`. */
-  async function program(expiryDays: number | null = 365) {
-    const money = `Q${String.fromCharCode(65 + Math.floor(counter / 26))}${String.fromCharCode(65 + (counter++ % 26))}`;
-    const currency = `P_${money}`;
-    ok(
-      await t.gql(
-        `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,
-        { input: { code: currency, name: currency, expiryDays, pointValue: '0.01', moneyCurrency: money } },
-        t.operatorToken,
-      ),
-    );
-    ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR' } }, t.operatorToken));
-    return { money, currency };
-  }
+  const program = (expiryDays: number | null = 365) => earningProgram(t, 'Q', { expiryDays });
 
   const saleInput = (money: string, customerExternalId: string, unitPrice: string, extra: Partial<SubmitTransactionInput> = {}): SubmitTransactionInput => ({
     externalId: unique('sale'),

@@ -5,6 +5,7 @@ import {
   CreateOfferDocument,
   CreateRewardStoreDocument,
   CreateTierDocument,
+  SetEconomyRuleDocument,
   UpsertCustomerDocument,
   type AddListingInput,
   type CreateRewardStoreInput,
@@ -92,4 +93,27 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+let earningPrograms = 0;
+
+/**
+ * A point currency `P_<money>` earning 10 points per unit of its own money currency (`<prefix>AA`,
+ * `<prefix>AB`, … so each call in a database is apart), rounding down, whose credits expire after
+ * `expiryDays` (null: never) and wait `pendingDays` before they count (0: at once).
+ */
+export async function earningProgram(t: TestGateway, prefix: string, opts: { expiryDays?: number | null; pendingDays?: number } = {}) {
+  const n = earningPrograms++;
+  const money = `${prefix}${String.fromCharCode(65 + (Math.floor(n / 26) % 26))}${String.fromCharCode(65 + (n % 26))}`;
+  const currency = `P_${money}`;
+  ok(
+    await t.gql(
+      `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,
+      { input: { code: currency, name: currency, expiryDays: opts.expiryDays === undefined ? 365 : opts.expiryDays, pointValue: '0.01', moneyCurrency: money } },
+      t.operatorToken,
+    ),
+  );
+  const pending = opts.pendingDays ? { pendingDays: opts.pendingDays } : {};
+  ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', ...pending } as never }, t.operatorToken));
+  return { money, currency };
 }
