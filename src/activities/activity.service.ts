@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry } from '../points/ledger.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';

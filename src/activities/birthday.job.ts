@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, queryOne, sql } from '../db/sql.js';
-import { UserErrorException } from '../graphql/errors.js';
+import { UserErrorException } from '../domain/refusals.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import type { JobHandler } from '../jobs/runner.js';
 import type { Schedule } from '../jobs/scheduler.js';

@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, sql } from '../db/sql.js';
-import type { Page } from '../graphql/connection.js';
+import type { Page } from '../domain/page.js';
 
 export interface AuditRow {
   id: number;

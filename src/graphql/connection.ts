@@ -1,4 +1,5 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { Page } from '../domain/page.js';
 import { badInput } from './errors.js';
 
 @ObjectType({ description: 'Where a page of a connection starts and ends (Relay).' })
@@ -59,11 +60,8 @@ export class PageArgs {
 
 export const DEFAULT_PAGE_SIZE = 20;
 
-/** A validated page request: `limit` rows after the row whose sort key is `after`. */
-export interface Page {
-  limit: number;
-  after: number[] | null;
-}
+/** A validated page request (`src/domain/page.ts`), re-exported for the resolvers. */
+export type { Page };
 
 export function encodeCursor(key: number[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');

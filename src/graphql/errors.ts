@@ -1,25 +1,10 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 
-/** Stable codes of business refusals, returned in `userErrors` (the contract's list). */
-export enum UserErrorCode {
-  INSUFFICIENT_POINTS = 'INSUFFICIENT_POINTS',
-  OUT_OF_STOCK = 'OUT_OF_STOCK',
-  LIMIT_REACHED = 'LIMIT_REACHED',
-  NOT_ELIGIBLE = 'NOT_ELIGIBLE',
-  OFFER_UNAVAILABLE = 'OFFER_UNAVAILABLE',
-  OFFER_NOT_REDEEMABLE = 'OFFER_NOT_REDEEMABLE',
-  LOCK_HELD = 'LOCK_HELD',
-  LOCK_NOT_HELD = 'LOCK_NOT_HELD',
-  ALREADY_REVERSED = 'ALREADY_REVERSED',
-  NOT_FOUND = 'NOT_FOUND',
-  INVALID = 'INVALID',
-  CAP_REACHED = 'CAP_REACHED',
-  ALREADY_EXISTS = 'ALREADY_EXISTS',
-  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
-  /** The offer's conditions (SKUs, categories, channels, amount) do not match the basket; it stays usable. */
-  OFFER_NOT_APPLICABLE = 'OFFER_NOT_APPLICABLE',
-}
+/** The domain's refusals (`src/domain/refusals.ts`), re-exported for the resolvers and tests. */
+export { refuse, UserErrorCode, UserErrorException };
+
 registerEnumType(UserErrorCode, { name: 'UserErrorCode', description: 'Why a mutation refused to act.' });
 
 @ObjectType({ description: 'A business refusal: the request was understood and nothing was changed.' })
@@ -34,25 +19,10 @@ export class UserError {
   message!: string;
 }
 
-/**
- * Thrown inside a service's transaction to roll it back and answer with a `userErrors` entry.
- * Resolvers turn it into a payload (see `payloadOf`).
- */
-export class UserErrorException extends Error {
-  constructor(
-    readonly code: UserErrorCode,
-    message: string,
-    readonly field?: string[],
-  ) {
-    super(message);
-  }
-
-  toUserError(): UserError {
-    return { code: this.code, message: this.message, field: this.field ?? null };
-  }
+/** The `userErrors` entry of a refusal. */
+export function userErrorOf(error: UserErrorException): UserError {
+  return { code: error.code, message: error.message, field: error.field ?? null };
 }
-
-export const refuse = (code: UserErrorCode, message: string, field?: string[]) => new UserErrorException(code, message, field);
 
 /** Codes of GraphQL errors (in `extensions.code`), the contract's list. */
 export const ErrorCode = {
@@ -198,7 +168,7 @@ export async function payloadOf<T extends object>(work: () => Promise<T>): Promi
   try {
     return { ...(await work()), userErrors: [] };
   } catch (error) {
-    if (error instanceof UserErrorException) return { userErrors: [error.toUserError()] } as Partial<T> & { userErrors: UserError[] };
+    if (error instanceof UserErrorException) return { userErrors: [userErrorOf(error)] } as Partial<T> & { userErrors: UserError[] };
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
 
 export { canonicalDecimal, requestFingerprint } from './fingerprint.js';
 

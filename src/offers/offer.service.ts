@@ -2,7 +2,8 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { badInput, refuse, UserErrorCode } from '../graphql/errors.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { badInput } from '../graphql/errors.js';
 import { decodeGlobalId } from '../graphql/ids.js';
 import { OfferBenefitKind } from './offer.entity.js';
 

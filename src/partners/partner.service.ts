@@ -3,7 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
 
 /** What a partner may be allowed to do (contract README). */
 export const PARTNER_SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write'] as const;

@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, queryOne, sql } from '../db/sql.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 

@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { query, queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
 import type { CampaignRow, EconomyRuleRow } from './earning.js';
 import { Rounding } from './rule.entity.js';
 

@@ -3,8 +3,8 @@ import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import type { Page } from '../graphql/connection.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
+import type { Page } from '../domain/page.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
 

@@ -2,8 +2,8 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
 import { claimIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 
 export interface TierRow {

@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, queryOne, sql } from '../db/sql.js';
+import { UserErrorException } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
-import { UserErrorException } from '../graphql/errors.js';
 import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';

@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode, UserErrorException } from '../graphql/errors.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';

@@ -1,8 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Ctx, PartnerCaller } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { recordEvents } from '../events/outbox.service.js';
-import { refuse, UserErrorCode, UserErrorException } from '../graphql/errors.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
 import { matchesAny, NOT_APPLICABLE_MESSAGE } from '../transactions/pricing.js';
 import { IssuedOfferStatus } from './issued-offer.entity.js';

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../graphql/errors.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';

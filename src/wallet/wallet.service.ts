@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { idList, query, sql } from '../db/sql.js';
+import type { Page } from '../domain/page.js';
 import { recordEvent } from '../events/outbox.service.js';
-import type { Page } from '../graphql/connection.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 

@@ -1,0 +1,44 @@
+/**
+ * The domain's own refusals: what a service throws when it understood a request and will not act
+ * on it. Source of the codes: the contract's error list (`userErrors[].code`). This module knows
+ * nothing of GraphQL; `src/graphql/errors.ts` registers `UserErrorCode` as a GraphQL enum and maps
+ * a `UserErrorException` to a `userErrors` entry (`payloadOf`).
+ */
+
+/** Stable codes of business refusals, returned in `userErrors` (the contract's list). */
+export enum UserErrorCode {
+  INSUFFICIENT_POINTS = 'INSUFFICIENT_POINTS',
+  OUT_OF_STOCK = 'OUT_OF_STOCK',
+  LIMIT_REACHED = 'LIMIT_REACHED',
+  NOT_ELIGIBLE = 'NOT_ELIGIBLE',
+  OFFER_UNAVAILABLE = 'OFFER_UNAVAILABLE',
+  OFFER_NOT_REDEEMABLE = 'OFFER_NOT_REDEEMABLE',
+  LOCK_HELD = 'LOCK_HELD',
+  LOCK_NOT_HELD = 'LOCK_NOT_HELD',
+  ALREADY_REVERSED = 'ALREADY_REVERSED',
+  NOT_FOUND = 'NOT_FOUND',
+  INVALID = 'INVALID',
+  CAP_REACHED = 'CAP_REACHED',
+  ALREADY_EXISTS = 'ALREADY_EXISTS',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  /** The offer's conditions (SKUs, categories, channels, amount) do not match the basket; it stays usable. */
+  OFFER_NOT_APPLICABLE = 'OFFER_NOT_APPLICABLE',
+}
+
+/**
+ * Thrown inside a service's transaction to roll it back and answer with a `userErrors` entry:
+ * `code`, a message for the user, and `field`, the path to the input field it is about (if any).
+ * Resolvers turn it into a payload (see `payloadOf` in `src/graphql/errors.ts`).
+ */
+export class UserErrorException extends Error {
+  constructor(
+    readonly code: UserErrorCode,
+    message: string,
+    readonly field?: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** A refusal to throw: `throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['offerId'])`. */
+export const refuse = (code: UserErrorCode, message: string, field?: string[]) => new UserErrorException(code, message, field);
