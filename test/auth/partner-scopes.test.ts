@@ -174,6 +174,24 @@ describe('partners see only what their scopes give them', () => {
   let reader: { apiKey: string };
   let salesReader: { apiKey: string };
 
+  /** The customer's sale of one latte, sent by `credential`'s till: the sale as answered. */
+  const latteSale = async (credential: { apiKey: string }) =>
+    ok(
+      await t.gql(
+        SubmitTransactionDocument,
+        {
+          input: {
+            externalId: unique('sale'),
+            customerExternalId: customer.externalId,
+            occurredAt: t.clock.now().toISOString(),
+            currency: 'EUR',
+            lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '3.50' }],
+          },
+        },
+        credential,
+      ),
+    ).submitTransaction.transaction!;
+
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
     for (const scope of SCOPES) keys[scope] = (await createPartner(t, [scope])).credential;
@@ -293,21 +311,7 @@ describe('partners see only what their scopes give them', () => {
 
     it("the wallet's codes do not leak through a sale's customer either, even to a key with every scope", async () => {
       const everything = await createPartner(t, [...SCOPES]);
-      const own = ok(
-        await t.gql(
-          SubmitTransactionDocument,
-          {
-            input: {
-              externalId: unique('sale'),
-              customerExternalId: customer.externalId,
-              occurredAt: t.clock.now().toISOString(),
-              currency: 'EUR',
-              lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '3.50' }],
-            },
-          },
-          everything.credential,
-        ),
-      ).submitTransaction.transaction!;
+      const own = await latteSale(everything.credential);
       const res = await t.gql<Loose, Loose>(
         `query($id: ID!) { node(id: $id) { ... on SalesTransaction { id customer { externalId wallet { edges { node { code } } } } } } }`,
         { id: own.id },
@@ -329,21 +333,7 @@ describe('partners see only what their scopes give them', () => {
 
     it('is the customer for a partner with customers:read too (its own sale)', async () => {
       const writerWithRead = await createPartner(t, ['transactions:write', 'transactions:read', 'customers:read']);
-      const mine = ok(
-        await t.gql(
-          SubmitTransactionDocument,
-          {
-            input: {
-              externalId: unique('sale'),
-              customerExternalId: customer.externalId,
-              occurredAt: t.clock.now().toISOString(),
-              currency: 'EUR',
-              lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '3.50' }],
-            },
-          },
-          writerWithRead.credential,
-        ),
-      ).submitTransaction.transaction!;
+      const mine = await latteSale(writerWithRead.credential);
       const res = await t.gql<Loose, Loose>(`query($id: ID!) { node(id: $id) { ... on SalesTransaction { customer { externalId } } } }`, { id: mine.id }, writerWithRead.credential);
       expect(dataOf(res).node).toEqual({ customer: { externalId: customer.externalId } });
     });
