@@ -18,7 +18,6 @@ import { startGateway } from '../src/http/server.js';
 import { createPartner, PARTNER_SCOPES } from '../src/partners/partner.service.js';
 import { contractPartnerManifest } from '../src/persisted/contract.js';
 import { partnerClient, registerManifest } from '../src/persisted/persisted.service.js';
-import { Loaders } from '../src/graphql/loaders.js';
 import { upsertCustomer } from '../src/customers/customer.service.js';
 import type { Ctx } from '../src/context.js';
 
@@ -36,7 +35,7 @@ try {
   const log = pino({ level: 'silent' });
   const caller = { kind: 'staff' as const, staffId: 'bench', role: 'operator' as const };
   const em = orm.em.fork();
-  const ctx: Ctx = { em, caller, clock: systemClock, config, log, loaders: new Loaders(em, caller, systemClock, config) };
+  const ctx: Ctx = { em, caller, clock: systemClock, config, log };
   const schema = await gatewaySchema();
   const manifest = await contractPartnerManifest();
 

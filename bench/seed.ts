@@ -4,7 +4,6 @@ import type { Clock } from '../src/clock.js';
 import type { Config } from '../src/config.js';
 import type { Ctx } from '../src/context.js';
 import { upsertCustomer } from '../src/customers/customer.service.js';
-import { Loaders } from '../src/graphql/loaders.js';
 import { OfferBenefitKind } from '../src/offers/offer.entity.js';
 import { createOffer, type OfferContent } from '../src/offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../src/points/ledger-entry.entity.js';
@@ -48,7 +47,7 @@ const benefits: OfferContent['benefit'][] = [
 export async function seedBenchProgram(orm: MikroORM, config: Config, clock: Clock): Promise<BenchProgram> {
   return orm.em.fork().transactional(async (tx) => {
     const caller = { kind: 'staff' as const, staffId: 'bench', role: 'operator' as const };
-    const ctx: Ctx = { em: tx, caller, clock, config, log: pino({ level: 'silent' }), loaders: new Loaders(tx, caller, clock, config) };
+    const ctx: Ctx = { em: tx, caller, clock, config, log: pino({ level: 'silent' }) };
     const now = clock.now();
 
     await createCurrency(ctx, { code: BENCH.currency, name: 'Bench beans', expiryDays: 365, pointValue: '0.01', moneyCurrency: 'EUR' });

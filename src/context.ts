@@ -4,7 +4,6 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { CustomerStatus } from './customers/customer.entity.js';
 import type { EventHub } from './events/hub.js';
-import type { Loaders } from './graphql/loaders.js';
 
 export type StaffRole = 'operator' | 'analyst';
 
@@ -38,11 +37,14 @@ export interface AnonymousCaller {
 
 export type Caller = CustomerCaller | StaffCaller | PartnerCaller | AnonymousCaller;
 
-/** Everything request-scoped. Services take it as their first argument; nothing of it is global. */
+/**
+ * Everything request-scoped that the domain needs. Services take it as their first argument;
+ * nothing of it is global. The GraphQL layer extends it with its per-request loaders
+ * (`RequestCtx` in graphql/context.ts), so no service depends on the API layer.
+ */
 export interface Ctx {
   em: SqlEntityManager;
   caller: Caller;
-  loaders: Loaders;
   clock: Clock;
   config: Config;
   log: Logger;

@@ -3,7 +3,7 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { ensurePortFree, startupFailure } from './startup.js';
-import { DEMO, demoPartnerKey, seedDemo } from './db/seed.js';
+import { DEMO, demoPartnerKey, seedDemo } from './demo/seed.js';
 import { signToken } from './http/auth.js';
 import { startGateway } from './http/server.js';
 import { startJobs } from './jobs/registry.js';

@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requirePartnerScope, requireStaff } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
@@ -10,7 +10,7 @@ import { ActivityRule, RecordActivityInput, RecordActivityPayload, SetActivityRu
 @Resolver(() => ActivityRule)
 export class ActivityRuleResolver {
   @Query(() => [ActivityRule], { description: 'Staff: every activity rule.' })
-  activityRules(@Context() ctx: Ctx) {
+  activityRules(@Context() ctx: RequestCtx) {
     requireStaff(ctx);
     return activityRulesByIds(ctx.em, null);
   }
@@ -21,18 +21,18 @@ export class ActivityRuleResolver {
   }
 
   @FieldResolver(() => PointCurrency)
-  currency(@Root() rule: ActivityRuleRow, @Context() ctx: Ctx) {
+  currency(@Root() rule: ActivityRuleRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(rule.currencyCode);
   }
 
   @Mutation(() => SetActivityRulePayload, { description: 'Operators: create or replace the rule of a kind in a currency; recorded in the audit log.' })
-  setActivityRule(@Arg('input') input: SetActivityRuleInput, @Context() ctx: Ctx) {
+  setActivityRule(@Arg('input') input: SetActivityRuleInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ rule: await setActivityRule(ctx, input) }));
   }
 
   @Mutation(() => RecordActivityPayload, { description: "Partners with activities:write: earn the rule's points within the kind's natural limit and the rule's cap." })
-  recordActivity(@Arg('input') input: RecordActivityInput, @Context() ctx: Ctx) {
+  recordActivity(@Arg('input') input: RecordActivityInput, @Context() ctx: RequestCtx) {
     requirePartnerScope(ctx, 'activities:write');
     return payloadOf(() => recordActivity(ctx, input));
   }

@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { badInput } from '../graphql/errors.js';
 import { requireStaff } from '../graphql/guards.js';
 import { Offer } from '../offers/offer.types.js';
@@ -17,7 +17,7 @@ export class ProgramStatsResolver {
     @Arg('currency') currency: string,
     @Arg('from', () => DateTimeScalar) from: Date,
     @Arg('to', () => DateTimeScalar) to: Date,
-    @Context() ctx: Ctx,
+    @Context() ctx: RequestCtx,
   ) {
     requireStaff(ctx);
     if (from >= to) throw badInput('to must be after from', 'to');
@@ -26,12 +26,12 @@ export class ProgramStatsResolver {
   }
 
   @FieldResolver(() => [TierMembers], { description: 'Members per tier of the ladder now.' })
-  tierMix(@Root() stats: ProgramStatsRow, @Context() ctx: Ctx) {
+  tierMix(@Root() stats: ProgramStatsRow, @Context() ctx: RequestCtx) {
     return tierMix(ctx.em, stats.currency, ctx.clock.now());
   }
 
   @FieldResolver(() => [OfferStats], { description: 'The offers bought most in the window.' })
-  topOffers(@Root() stats: ProgramStatsRow, @Arg('first', () => Int, { defaultValue: 5 }) first: number, @Context() ctx: Ctx) {
+  topOffers(@Root() stats: ProgramStatsRow, @Arg('first', () => Int, { defaultValue: 5 }) first: number, @Context() ctx: RequestCtx) {
     if (first < 1 || first > ctx.config.maxPageSize) throw badInput(`first must be between 1 and ${ctx.config.maxPageSize}`, 'first');
     return topOffers(ctx.em, stats.currency, stats.from, stats.to, first);
   }
@@ -40,7 +40,7 @@ export class ProgramStatsResolver {
 @Resolver(() => TierMembers)
 export class TierMembersResolver {
   @FieldResolver(() => Tier, { nullable: true })
-  tier(@Root() row: TierMixRow, @Context() ctx: Ctx) {
+  tier(@Root() row: TierMixRow, @Context() ctx: RequestCtx) {
     return row.tierId ? ctx.loaders.tier.load(row.tierId) : null;
   }
 }
@@ -48,7 +48,7 @@ export class TierMembersResolver {
 @Resolver(() => OfferStats)
 export class OfferStatsResolver {
   @FieldResolver(() => Offer, { nullable: true, description: 'At its current version.' })
-  offer(@Root() row: OfferStatsRow, @Context() ctx: Ctx) {
+  offer(@Root() row: OfferStatsRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currentOffer.load(row.offerId);
   }
 }

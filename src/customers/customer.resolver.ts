@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DateScalar, JSONScalar } from '../graphql/scalars.js';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { denyPartner, requireCustomer, requireOperator, requireStaffOrScope } from '../graphql/guards.js';
@@ -20,12 +20,12 @@ import { Customer, UpsertCustomerInput, UpsertCustomerPayload } from './customer
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Query(() => Customer, { nullable: true, description: 'The signed-in customer.' })
-  me(@Context() ctx: Ctx) {
+  me(@Context() ctx: RequestCtx) {
     return ctx.loaders.customer.load(requireCustomer(ctx).customerId);
   }
 
   @Query(() => Customer, { nullable: true, description: 'Staff, or a partner with customers:read: a customer by the retailer id.' })
-  customer(@Arg('externalId') externalId: string, @Context() ctx: Ctx) {
+  customer(@Arg('externalId') externalId: string, @Context() ctx: RequestCtx) {
     requireStaffOrScope(ctx, 'customers:read');
     return customerByExternalId(ctx.em, externalId);
   }
@@ -37,49 +37,49 @@ export class CustomerResolver {
 
   // Personal data: the customer themself and staff. Partners (customers:read) see the loyalty view.
   @FieldResolver(() => String, { nullable: true })
-  email(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+  email(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     denyPartner(ctx, 'email addresses');
     return customer.email;
   }
 
   @FieldResolver(() => DateScalar, { nullable: true })
-  birthDate(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+  birthDate(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     denyPartner(ctx, 'birth dates');
     return customer.birthDate;
   }
 
   @FieldResolver(() => [String])
-  segments(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+  segments(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     denyPartner(ctx, 'segments');
     return customer.segments;
   }
 
   @FieldResolver(() => JSONScalar)
-  attributes(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+  attributes(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     denyPartner(ctx, 'attributes');
     return customer.attributes;
   }
 
   @FieldResolver(() => Tier, { nullable: true })
-  async tier(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+  async tier(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     // As of now: a rolling window may have moved it since it was last written down.
     const tierId = await ctx.loaders.tierNow.load(customer.id);
     return tierId ? ctx.loaders.tier.load(tierId) : null;
   }
 
   @FieldResolver(() => [PointBalance])
-  balances(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+  balances(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.balances.load(customer.id);
   }
 
   @FieldResolver(() => NextTier, { nullable: true, description: 'Null at the top tier, or when the program has no tiers.' })
-  async nextTier(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+  async nextTier(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     const standing = await tierStanding(ctx.em, customer.id, ctx.clock.now());
     return nextTierOf(standing, tierFor(standing)?.id ?? null);
   }
 
   @FieldResolver(() => RewardStoreConnection, { description: 'Open stores whose eligibility rules this customer meets.' })
-  async eligibleRewardStores(@Root() customer: CustomerRow, @Args() args: PageArgs, @Context() ctx: Ctx) {
+  async eligibleRewardStores(@Root() customer: CustomerRow, @Args() args: PageArgs, @Context() ctx: RequestCtx) {
     denyPartner(ctx, 'reward stores');
     const page = pageOf(args, ctx.config.maxPageSize);
     const viewer = { customerId: customer.id, tierId: customer.tierId, segments: customer.segments };
@@ -91,7 +91,7 @@ export class CustomerResolver {
     @Root() customer: CustomerRow,
     @Arg('status', () => [IssuedOfferStatus], { nullable: true }) status: IssuedOfferStatus[] | null,
     @Args() args: PageArgs,
-    @Context() ctx: Ctx,
+    @Context() ctx: RequestCtx,
   ) {
     denyPartner(ctx, 'wallets');
     const page = pageOf(args, ctx.config.maxPageSize);
@@ -103,7 +103,7 @@ export class CustomerResolver {
     @Root() customer: CustomerRow,
     @Arg('currency', () => String, { nullable: true }) currency: string | null,
     @Args() args: PageArgs,
-    @Context() ctx: Ctx,
+    @Context() ctx: RequestCtx,
   ) {
     denyPartner(ctx, 'point histories');
     const page = pageOf(args, ctx.config.maxPageSize);
@@ -111,7 +111,7 @@ export class CustomerResolver {
   }
 
   @Mutation(() => UpsertCustomerPayload)
-  upsertCustomer(@Arg('input') input: UpsertCustomerInput, @Context() ctx: Ctx) {
+  upsertCustomer(@Arg('input') input: UpsertCustomerInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ customer: await upsertCustomer(ctx, input) }));
   }

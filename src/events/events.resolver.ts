@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { requireCustomer } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { PointCurrency } from '../points/points.types.js';
@@ -12,7 +12,7 @@ import type { DeliveredEvent } from './hub.js';
 
 /** Subscriptions deliver the signed-in customer's own events only (SPEC §3). */
 function listen(topic: string, keep: (event: DeliveredEvent, args: Record<string, unknown>) => boolean = () => true) {
-  return async function* ({ context, args }: SubscribeResolverData<unknown, Record<string, unknown>, Ctx>) {
+  return async function* ({ context, args }: SubscribeResolverData<unknown, Record<string, unknown>, RequestCtx>) {
     const customer = requireCustomer(context);
     for await (const event of context.events!.listen(topic, customer.customerId)) if (keep(event, args)) yield event;
   };
@@ -51,7 +51,7 @@ export class EventsResolver {
 @Resolver(() => BalanceChange)
 export class BalanceChangeResolver {
   @FieldResolver(() => PointCurrency)
-  currency(@Root() change: { currencyCode: string }, @Context() ctx: Ctx) {
+  currency(@Root() change: { currencyCode: string }, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(change.currencyCode);
   }
 }
@@ -60,24 +60,24 @@ export class BalanceChangeResolver {
 export class WalletChangeResolver {
   /** Read fresh for each event: a subscription's context outlives any one event. */
   @FieldResolver(() => IssuedOffer, { nullable: true })
-  async issuedOffer(@Root() change: { issuedOfferId: number }, @Context() ctx: Ctx) {
+  async issuedOffer(@Root() change: { issuedOfferId: number }, @Context() ctx: RequestCtx) {
     return (await issuedOffersByIds(ctx.em, [change.issuedOfferId], ctx.clock.now()))[0] ?? null;
   }
 }
 
 @Resolver(() => TierChange)
 export class TierChangeResolver {
-  private static async byCode(ctx: Ctx, code: string | null): Promise<TierRow | null> {
+  private static async byCode(ctx: RequestCtx, code: string | null): Promise<TierRow | null> {
     return code ? ((await tierByCode(ctx.em, code)) ?? null) : null;
   }
 
   @FieldResolver(() => Tier, { nullable: true })
-  from(@Root() change: TierChange, @Context() ctx: Ctx) {
+  from(@Root() change: TierChange, @Context() ctx: RequestCtx) {
     return TierChangeResolver.byCode(ctx, change.fromCode);
   }
 
   @FieldResolver(() => Tier, { nullable: true })
-  to(@Root() change: TierChange, @Context() ctx: Ctx) {
+  to(@Root() change: TierChange, @Context() ctx: RequestCtx) {
     return TierChangeResolver.byCode(ctx, change.toCode);
   }
 }

@@ -1,11 +1,11 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import type { CustomerRow } from '../customers/customer.service.js';
 import { Customer } from '../customers/customer.types.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireCustomer, requireOperator, requireStaff } from '../graphql/guards.js';
-import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
-import { offerIdsOf, offerRefOf } from '../offers/offer.service.js';
+import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
+import { offerIdsOf } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/points.types.js';
 import { claimGift, createGiftList, giftListsById, giftListsFor, type GiftListRow } from './gift.service.js';
 import { ClaimGiftInput, ClaimGiftPayload, CreateGiftListInput, CreateGiftListPayload, GiftList } from './gift.types.js';
@@ -13,7 +13,7 @@ import { ClaimGiftInput, ClaimGiftPayload, CreateGiftListInput, CreateGiftListPa
 @Resolver(() => GiftList)
 export class GiftListResolver {
   @Query(() => [GiftList], { description: 'Staff: every gift list, lowest threshold first.' })
-  giftLists(@Context() ctx: Ctx) {
+  giftLists(@Context() ctx: RequestCtx) {
     requireStaff(ctx);
     return giftListsById(ctx.em, null, ctx.clock.now());
   }
@@ -24,19 +24,19 @@ export class GiftListResolver {
   }
 
   @FieldResolver(() => PointCurrency, { description: 'The currency the threshold is in.' })
-  currency(@Root() list: GiftListRow, @Context() ctx: Ctx) {
+  currency(@Root() list: GiftListRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(list.currencyCode);
   }
 
   @Mutation(() => CreateGiftListPayload, { description: 'Operators: a threshold gift list; recorded in the audit log.' })
-  createGiftList(@Arg('input') input: CreateGiftListInput, @Context() ctx: Ctx) {
+  createGiftList(@Arg('input') input: CreateGiftListInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const offers = input.offerIds.map((id, i) => offerRefOf(id, `offerIds[${i}]`));
     return payloadOf(async () => ({ giftList: await createGiftList(ctx, { ...input, offerIds: await offerIdsOf(ctx.em, offers) }) }));
   }
 
   @Mutation(() => ClaimGiftPayload, { description: 'Spend a list\'s threshold and take one of its offers; idempotent per key.' })
-  claimGift(@Arg('input') input: ClaimGiftInput, @Context() ctx: Ctx) {
+  claimGift(@Arg('input') input: ClaimGiftInput, @Context() ctx: RequestCtx) {
     const customer = requireCustomer(ctx);
     const giftListId = fromGlobalId(input.giftListId, 'GiftList', 'giftListId');
     const option = offerRefOf(input.optionId, 'optionId');
@@ -54,7 +54,7 @@ export class GiftListResolver {
 @Resolver(() => Customer)
 export class CustomerGiftListsResolver {
   @FieldResolver(() => [GiftList], { description: 'Gift lists this customer can pick from, lowest threshold first, with their progress.' })
-  giftLists(@Root() customer: CustomerRow, @Context() ctx: Ctx) {
+  giftLists(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     return giftListsFor(ctx.em, customer.id, ctx.clock.now());
   }
 }

@@ -1,4 +1,5 @@
 import { badInput } from './errors.js';
+import type { OfferRef } from '../offers/offer.service.js';
 
 /** Types that implement Node; a global id names one of them and its database id. */
 export type NodeTypeName =
@@ -67,4 +68,12 @@ export function fromGlobalId(globalId: string, type: NodeTypeName, field: string
   const decoded = decodeGlobalId(globalId);
   if (!decoded || decoded.type !== type) throw badInput(`${field} is not a valid ${type} id`, field);
   return decoded.id;
+}
+
+/** Reads an offer id a client sent; anything but an Offer or OfferVersion id is BAD_USER_INPUT. */
+export function offerRefOf(globalId: string, field: string): OfferRef {
+  const decoded = decodeGlobalId(globalId);
+  if (decoded?.type === 'Offer') return { offerId: decoded.id };
+  if (decoded?.type === 'OfferVersion') return { versionId: decoded.id };
+  throw badInput(`${field} is not a valid Offer id`, field);
 }

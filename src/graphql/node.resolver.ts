@@ -1,6 +1,6 @@
 import { Arg, Ctx as Context, ID, Query, Resolver } from 'type-graphql';
 import { activityRulesByIds } from '../activities/activity.service.js';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from './context.js';
 import { giftListsById, giftListsFor } from '../gifts/gift.service.js';
 import { partnersByIds } from '../partners/partner.service.js';
 import { transactionsByIds } from '../transactions/transaction.service.js';
@@ -14,7 +14,7 @@ import { asNode, Node } from './node.js';
  * a customer sees only their own profile, wallet, purchases and ledger, and only the stores and
  * listings open to them; offers and the audit log are for staff.
  */
-async function resolveNode(ctx: Ctx, globalId: string) {
+async function resolveNode(ctx: RequestCtx, globalId: string) {
   const decoded = decodeGlobalId(globalId);
   if (!decoded) return null;
   const { type, id } = decoded;
@@ -72,12 +72,12 @@ async function resolveNode(ctx: Ctx, globalId: string) {
 @Resolver()
 export class NodeResolver {
   @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist or is not yours to see.' })
-  node(@Arg('id', () => ID) id: string, @Context() ctx: Ctx) {
+  node(@Arg('id', () => ID) id: string, @Context() ctx: RequestCtx) {
     return resolveNode(ctx, id);
   }
 
   @Query(() => [Node], { nullable: 'items', description: 'Several objects by global id, in the same order.' })
-  nodes(@Arg('ids', () => [ID]) ids: string[], @Context() ctx: Ctx) {
+  nodes(@Arg('ids', () => [ID]) ids: string[], @Context() ctx: RequestCtx) {
     if (ids.length > ctx.config.maxPageSize) throw badInput(`ids takes at most ${ctx.config.maxPageSize} ids`, 'ids');
     return Promise.all(ids.map((id) => resolveNode(ctx, id)));
   }

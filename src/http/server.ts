@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { pendingMigrations } from '../db/orm.js';
 import { EventHub } from '../events/hub.js';
 import { EventRelay } from '../events/relay.js';
@@ -66,7 +66,7 @@ function onlyIntrospection(operation: OperationDefinitionNode, document: Documen
 }
 
 /** No credentials: introspection only (where it is on), nothing else. */
-const requireCredentials: ApolloServerPlugin<Ctx> = {
+const requireCredentials: ApolloServerPlugin<RequestCtx> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ contextValue, operation, document }) {
@@ -143,7 +143,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   await relay.start();
 
   /** The request's context; with `ip`, the caller's rate limit is taken first (failed credentials count per IP). */
-  const contextFor = async (headers: Record<string, unknown>, ip?: string): Promise<Ctx> => {
+  const contextFor = async (headers: Record<string, unknown>, ip?: string): Promise<RequestCtx> => {
     const em = orm.em.fork();
     const { caller, customer } = await auth.authenticate(headers, em).catch(async (error: unknown) => {
       if (ip !== undefined) await rateLimits.take({ kind: 'anonymous' }, ip);
@@ -159,9 +159,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
    * APQ documents to remember once they have validated, keyed by the request's unit of work:
    * Apollo runs each request on a shallow copy of its context, so the context object is no key.
    */
-  const requestKey = (ctx: Ctx): object => ctx.em;
+  const requestKey = (ctx: RequestCtx): object => ctx.em;
   const toRemember = new WeakMap<object, { hash: string; body: string }>();
-  const rememberApq: ApolloServerPlugin<Ctx> = {
+  const rememberApq: ApolloServerPlugin<RequestCtx> = {
     async requestDidStart({ contextValue }) {
       const pending = toRemember.get(requestKey(contextValue));
       if (!pending) return;
@@ -179,7 +179,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   };
 
   /** Partners always run only their list; first-party clients named in PERSISTED_ONLY too. */
-  const trustedCaller = (ctx: Ctx, headers: IncomingMessage['headers']): TrustedCaller => {
+  const trustedCaller = (ctx: RequestCtx, headers: IncomingMessage['headers']): TrustedCaller => {
     const mayRegister = !(config.nodeEnv === 'production' && ctx.caller.kind === 'anonymous');
     if (ctx.caller.kind === 'partner') return { client: partnerClient(ctx.caller.partnerId), persistedOnly: true, mayRegister };
     const name = headers['apollographql-client-name'];
@@ -188,7 +188,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   };
 
   const httpServer = createServer();
-  const apollo = new ApolloServer<Ctx>({
+  const apollo = new ApolloServer<RequestCtx>({
     schema,
     introspection: config.nodeEnv !== 'production',
     includeStacktraceInErrorResponses: false,
@@ -201,11 +201,11 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     validationRules: armor.validationRules,
     formatError: (formatted, error) => withRequestId(formatError(formatted, error, logInternal)),
     plugins: [
-      ...(armor.plugins as unknown as ApolloServerPlugin<Ctx>[]),
+      ...(armor.plugins as unknown as ApolloServerPlugin<RequestCtx>[]),
       requireCredentials,
       rememberApq,
-      costLimitPlugin({ maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize }) as ApolloServerPlugin<Ctx>,
-      metrics.apolloPlugin<Ctx>(requestKey),
+      costLimitPlugin({ maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize }) as ApolloServerPlugin<RequestCtx>,
+      metrics.apolloPlugin<RequestCtx>(requestKey),
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set; the default plugin would still hook every resolved field.
       ApolloServerPluginCacheControlDisabled(),
@@ -242,7 +242,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     if (tooLong) return refuse(400, tooLong, 'QUERY_TOO_COMPLEX');
 
     // Credentials first: whether the request may carry GraphQL text at all depends on who sends it.
-    let ctx: Ctx | undefined;
+    let ctx: RequestCtx | undefined;
     let contextError: unknown;
     try {
       ctx = await contextFor(req.headers, clientIp(req, config.trustProxyHops));

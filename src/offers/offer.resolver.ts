@@ -1,10 +1,10 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { ConnectionType, connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaff } from '../graphql/guards.js';
-import { toGlobalId } from '../graphql/ids.js';
-import { createOffer, offerIdsOf, offerRefOf, offersPage, updateOffer, type OfferVersionRow } from './offer.service.js';
+import { toGlobalId, offerRefOf } from '../graphql/ids.js';
+import { createOffer, offerIdsOf, offersPage, updateOffer, type OfferVersionRow } from './offer.service.js';
 import { CreateOfferInput, Offer, OfferBenefit, OfferPayload, UpdateOfferInput } from './offer.types.js';
 
 export const OfferConnection = ConnectionType(Offer, 'Offer');
@@ -12,7 +12,7 @@ export const OfferConnection = ConnectionType(Offer, 'Offer');
 @Resolver(() => Offer)
 export class OfferResolver {
   @Query(() => OfferConnection, { description: 'Staff: every offer at its current version.' })
-  async offers(@Args() args: PageArgs, @Context() ctx: Ctx) {
+  async offers(@Args() args: PageArgs, @Context() ctx: RequestCtx) {
     requireStaff(ctx);
     const page = pageOf(args, ctx.config.maxPageSize);
     return connectionOf(await offersPage(ctx.em, page.limit, page.after?.[0] ?? null), page, (o) => [o.offerId]);
@@ -42,13 +42,13 @@ export class OfferResolver {
   }
 
   @Mutation(() => OfferPayload)
-  createOffer(@Arg('input') input: CreateOfferInput, @Context() ctx: Ctx) {
+  createOffer(@Arg('input') input: CreateOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ offer: await createOffer(ctx, input) }));
   }
 
   @Mutation(() => OfferPayload, { description: 'Makes a new version; offers already issued keep theirs.' })
-  updateOffer(@Arg('input') input: UpdateOfferInput, @Context() ctx: Ctx) {
+  updateOffer(@Arg('input') input: UpdateOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const { offerId, ...changes } = input;
     const ref = offerRefOf(offerId, 'offerId');

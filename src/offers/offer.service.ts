@@ -3,8 +3,6 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { badInput } from '../graphql/errors.js';
-import { decodeGlobalId } from '../graphql/ids.js';
 import { OfferBenefitKind } from './offer.entity.js';
 
 /** One version of an offer: what GraphQL's `Offer` shows. */
@@ -34,14 +32,6 @@ export interface OfferVersionRow {
  * versions (`Offer.offerId`, and every id handed out before versions had their own).
  */
 export type OfferRef = { offerId: number } | { versionId: number };
-
-/** Reads an offer id a client sent; anything but an Offer or OfferVersion id is BAD_USER_INPUT. */
-export function offerRefOf(globalId: string, field: string): OfferRef {
-  const decoded = decodeGlobalId(globalId);
-  if (decoded?.type === 'Offer') return { offerId: decoded.id };
-  if (decoded?.type === 'OfferVersion') return { versionId: decoded.id };
-  throw badInput(`${field} is not a valid Offer id`, field);
-}
 
 /**
  * The offers `refs` name, in order, in one statement. A version id that names no version gives 0,

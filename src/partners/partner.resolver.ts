@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaff } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
@@ -9,7 +9,7 @@ import { CreatePartnerInput, CreatePartnerPayload, Partner, RevokePartnerInput, 
 @Resolver(() => Partner)
 export class PartnerResolver {
   @Query(() => [Partner], { description: 'Staff: every partner, newest first.' })
-  partners(@Context() ctx: Ctx) {
+  partners(@Context() ctx: RequestCtx) {
     requireStaff(ctx);
     return allPartners(ctx.em);
   }
@@ -20,13 +20,13 @@ export class PartnerResolver {
   }
 
   @Mutation(() => CreatePartnerPayload, { description: 'Returns the plain API key once; only its hash is stored.' })
-  createPartner(@Arg('input') input: CreatePartnerInput, @Context() ctx: Ctx) {
+  createPartner(@Arg('input') input: CreatePartnerInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(() => createPartner(ctx, input));
   }
 
   @Mutation(() => RevokePartnerPayload, { description: 'The key stops working at once.' })
-  revokePartner(@Arg('input') input: RevokePartnerInput, @Context() ctx: Ctx) {
+  revokePartner(@Arg('input') input: RevokePartnerInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const partnerId = fromGlobalId(input.partnerId, 'Partner', 'partnerId');
     return payloadOf(async () => ({ partner: await revokePartner(ctx, partnerId, input.reason ?? null) }));

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx as Context, Info, Mutation, Resolver } from 'type-graphql';
-import { actorOf, type Ctx } from '../context.js';
+import { actorOf } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { UserErrorCode, type UserError } from '../graphql/errors.js';
 import { requireOperator } from '../graphql/guards.js';
 import { decodeGlobalId } from '../graphql/ids.js';
@@ -18,7 +19,7 @@ export class PersistedOperationsResolver {
   })
   async registerPersistedOperations(
     @Arg('input') input: RegisterPersistedOperationsInput,
-    @Context() ctx: Ctx,
+    @Context() ctx: RequestCtx,
     @Info() info: GraphQLResolveInfo,
   ): Promise<RegisterPersistedOperationsPayload> {
     requireOperator(ctx);

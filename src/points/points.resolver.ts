@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireProgramReader } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
@@ -18,12 +18,12 @@ import {
 @Resolver(() => PointBalance)
 export class PointBalanceResolver {
   @FieldResolver(() => PointCurrency)
-  currency(@Root() balance: BalanceRow, @Context() ctx: Ctx) {
+  currency(@Root() balance: BalanceRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(balance.currencyCode);
   }
 
   @FieldResolver(() => [ExpiringPoints], { description: 'Points that expire soon, soonest first.' })
-  expiringSoon(@Root() balance: BalanceRow, @Context() ctx: Ctx) {
+  expiringSoon(@Root() balance: BalanceRow, @Context() ctx: RequestCtx) {
     return balance.accountId ? ctx.loaders.expiringSoon.load(balance.accountId) : [];
   }
 }
@@ -36,7 +36,7 @@ export class LedgerEntryResolver {
   }
 
   @FieldResolver(() => PointCurrency)
-  currency(@Root() entry: LedgerEntryRow, @Context() ctx: Ctx) {
+  currency(@Root() entry: LedgerEntryRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(entry.currencyCode);
   }
 }
@@ -44,19 +44,19 @@ export class LedgerEntryResolver {
 @Resolver(() => PointCurrency)
 export class PointCurrencyResolver {
   @Query(() => [PointCurrency], { description: "The program's point currencies." })
-  currencies(@Context() ctx: Ctx) {
+  currencies(@Context() ctx: RequestCtx) {
     requireProgramReader(ctx);
     return allCurrencies(ctx.em);
   }
 
   @Mutation(() => CreateCurrencyPayload)
-  createCurrency(@Arg('input') input: CreateCurrencyInput, @Context() ctx: Ctx) {
+  createCurrency(@Arg('input') input: CreateCurrencyInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ currency: await createCurrency(ctx, { ...input, expiryDays: input.expiryDays ?? null }) }));
   }
 
   @Mutation(() => AdjustPointsPayload, { description: 'Credit or debit points by hand, with a reason; recorded in the audit log.' })
-  adjustPoints(@Arg('input') input: AdjustPointsInput, @Context() ctx: Ctx) {
+  adjustPoints(@Arg('input') input: AdjustPointsInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ entry: await adjustPoints(ctx, input) }));
   }

@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireCustomer } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
@@ -11,7 +11,7 @@ import { OfferPurchase, PurchaseOfferInput, PurchaseOfferPayload } from './purch
 @Resolver(() => OfferPurchase)
 export class PurchaseResolver {
   @Mutation(() => PurchaseOfferPayload, { description: 'Buy a listing with points; idempotent per key.' })
-  purchaseOffer(@Arg('input') input: PurchaseOfferInput, @Context() ctx: Ctx) {
+  purchaseOffer(@Arg('input') input: PurchaseOfferInput, @Context() ctx: RequestCtx) {
     const customer = requireCustomer(ctx);
     const listingId = fromGlobalId(input.listingId, 'Listing', 'listingId');
     return payloadOf(async () => {
@@ -30,12 +30,12 @@ export class PurchaseResolver {
   }
 
   @FieldResolver(() => IssuedOffer)
-  issuedOffer(@Root() purchase: PurchaseRow, @Context() ctx: Ctx) {
+  issuedOffer(@Root() purchase: PurchaseRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.issuedOffer.load(purchase.issuedOfferId);
   }
 
   @FieldResolver(() => Listing, { nullable: true, description: 'Null when the listing is no longer on show to you.' })
-  listing(@Root() purchase: PurchaseRow, @Context() ctx: Ctx) {
+  listing(@Root() purchase: PurchaseRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.listing.load(purchase.listingId);
   }
 }

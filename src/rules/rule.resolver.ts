@@ -1,9 +1,9 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaff } from '../graphql/guards.js';
-import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
-import { offerIdsOf, offerRefOf } from '../offers/offer.service.js';
+import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
+import { offerIdsOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
 import type { CampaignRow, EconomyRuleRow } from './earning.js';
@@ -18,12 +18,12 @@ export class EconomyRuleResolver {
   }
 
   @FieldResolver(() => PointCurrency)
-  currency(@Root() rule: EconomyRuleRow, @Context() ctx: Ctx) {
+  currency(@Root() rule: EconomyRuleRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(rule.currencyCode);
   }
 
   @Mutation(() => SetEconomyRulePayload, { description: "Sets a currency's economy rule, replacing the one it had." })
-  setEconomyRule(@Arg('input') input: SetEconomyRuleInput, @Context() ctx: Ctx) {
+  setEconomyRule(@Arg('input') input: SetEconomyRuleInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ rule: await setEconomyRule(ctx, input) }));
   }
@@ -32,7 +32,7 @@ export class EconomyRuleResolver {
 @Resolver(() => Campaign)
 export class CampaignResolver {
   @Query(() => [Campaign], { description: 'Staff: every campaign, newest first.' })
-  campaigns(@Context() ctx: Ctx) {
+  campaigns(@Context() ctx: RequestCtx) {
     requireStaff(ctx);
     return allCampaigns(ctx.em);
   }
@@ -43,17 +43,17 @@ export class CampaignResolver {
   }
 
   @FieldResolver(() => PointCurrency)
-  currency(@Root() campaign: CampaignRow, @Context() ctx: Ctx) {
+  currency(@Root() campaign: CampaignRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(campaign.currencyCode);
   }
 
   @FieldResolver(() => Offer, { nullable: true, description: 'The offer the campaign awards, if any.' })
-  offer(@Root() campaign: CampaignRow, @Context() ctx: Ctx) {
+  offer(@Root() campaign: CampaignRow, @Context() ctx: RequestCtx) {
     return campaign.offerId ? ctx.loaders.currentOffer.load(campaign.offerId) : null;
   }
 
   @Mutation(() => CreateCampaignPayload)
-  createCampaign(@Arg('input') input: CreateCampaignInput, @Context() ctx: Ctx) {
+  createCampaign(@Arg('input') input: CreateCampaignInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const offer = input.outcome?.offerId ? offerRefOf(input.outcome.offerId, 'offerId') : null;
     return payloadOf(async () => {

@@ -1,10 +1,10 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { connectionOf, ID_KEY, INT4_KEY, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaffOrCustomer } from '../graphql/guards.js';
-import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
-import { offerIdsOf, offerRefOf } from '../offers/offer.service.js';
+import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
+import { offerIdsOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
 import { addListing, createRewardStore, listingsPage, removeListing, storesPage, type ListingRow, type StoreRow } from './store.service.js';
@@ -24,7 +24,7 @@ import {
 @Resolver(() => RewardStore)
 export class RewardStoreResolver {
   @Query(() => RewardStoreConnection, { description: 'Staff: every store. A customer: the stores open to them. Not for API keys.' })
-  async rewardStores(@Args() args: PageArgs, @Context() ctx: Ctx) {
+  async rewardStores(@Args() args: PageArgs, @Context() ctx: RequestCtx) {
     requireStaffOrCustomer(ctx);
     const page = pageOf(args, ctx.config.maxPageSize);
     return connectionOf(await storesPage(ctx.em, ctx.loaders.viewer, ctx.clock.now(), page), page, (s) => [s.id]);
@@ -36,7 +36,7 @@ export class RewardStoreResolver {
   }
 
   @FieldResolver(() => PointCurrency, { description: 'The currency its offers are bought with.' })
-  currency(@Root() store: StoreRow, @Context() ctx: Ctx) {
+  currency(@Root() store: StoreRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(store.currencyCode);
   }
 
@@ -46,7 +46,7 @@ export class RewardStoreResolver {
   }
 
   @FieldResolver(() => ListingConnection, { description: 'For a customer, the listings on show now; for staff, all that are not removed.' })
-  async listings(@Root() store: StoreRow, @Args() args: PageArgs, @Context() ctx: Ctx) {
+  async listings(@Root() store: StoreRow, @Args() args: PageArgs, @Context() ctx: RequestCtx) {
     // A viewer that is not a customer gets the staff view: only staff may (belt and braces; no
     // partner path reaches a store).
     requireStaffOrCustomer(ctx);
@@ -56,13 +56,13 @@ export class RewardStoreResolver {
   }
 
   @Mutation(() => CreateRewardStorePayload)
-  createRewardStore(@Arg('input') input: CreateRewardStoreInput, @Context() ctx: Ctx) {
+  createRewardStore(@Arg('input') input: CreateRewardStoreInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ rewardStore: await createRewardStore(ctx, input) }));
   }
 
   @Mutation(() => ListingPayload)
-  addListing(@Arg('input') input: AddListingInput, @Context() ctx: Ctx) {
+  addListing(@Arg('input') input: AddListingInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const storeId = fromGlobalId(input.storeId, 'RewardStore', 'storeId');
     const offer = offerRefOf(input.offerId, 'offerId');
@@ -73,7 +73,7 @@ export class RewardStoreResolver {
   }
 
   @Mutation(() => ListingPayload, { description: 'Takes a listing off sale; offers already bought are kept.' })
-  removeListing(@Arg('input') input: RemoveListingInput, @Context() ctx: Ctx) {
+  removeListing(@Arg('input') input: RemoveListingInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const listingId = fromGlobalId(input.listingId, 'Listing', 'listingId');
     return payloadOf(async () => ({ listing: await removeListing(ctx, listingId) }));
@@ -93,22 +93,22 @@ export class ListingResolver {
   }
 
   @FieldResolver(() => RewardStore, { nullable: true })
-  store(@Root() listing: ListingRow, @Context() ctx: Ctx) {
+  store(@Root() listing: ListingRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.store.load(listing.storeId);
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'How many times the signed-in customer bought it (null for staff).' })
-  purchasedByMe(@Root() listing: ListingRow, @Context() ctx: Ctx) {
+  purchasedByMe(@Root() listing: ListingRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.viewer ? listing.purchasedByViewer : null;
   }
 
   @FieldResolver(() => Boolean, { nullable: true, description: "Whether the signed-in customer's balance pays for it." })
-  affordable(@Root() listing: ListingRow, @Context() ctx: Ctx) {
+  affordable(@Root() listing: ListingRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.viewer ? (listing.viewerBalance ?? 0) >= listing.priceInPoints : null;
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'Points the signed-in customer lacks to buy it (0 when affordable).' })
-  pointsMissing(@Root() listing: ListingRow, @Context() ctx: Ctx) {
+  pointsMissing(@Root() listing: ListingRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.viewer ? Math.max(0, listing.priceInPoints - (listing.viewerBalance ?? 0)) : null;
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireProgramReader } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
@@ -10,7 +10,7 @@ import { CreateTierInput, CreateTierPayload, Tier } from './tier.types.js';
 @Resolver(() => Tier)
 export class TierResolver {
   @Query(() => [Tier], { description: 'The tier ladder, lowest rank first.' })
-  tiers(@Context() ctx: Ctx) {
+  tiers(@Context() ctx: RequestCtx) {
     requireProgramReader(ctx);
     return allTiers(ctx.em);
   }
@@ -21,12 +21,12 @@ export class TierResolver {
   }
 
   @FieldResolver(() => PointCurrency, { description: 'The currency whose earned points qualify.' })
-  currency(@Root() tier: TierRow, @Context() ctx: Ctx) {
+  currency(@Root() tier: TierRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(tier.currencyCode);
   }
 
   @Mutation(() => CreateTierPayload)
-  createTier(@Arg('input') input: CreateTierInput, @Context() ctx: Ctx) {
+  createTier(@Arg('input') input: CreateTierInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ tier: await createTier(ctx, input) }));
   }

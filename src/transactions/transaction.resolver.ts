@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { customersByIds } from '../customers/customer.service.js';
 import { Customer } from '../customers/customer.types.js';
 import { payloadOf } from '../graphql/errors.js';
@@ -28,7 +28,7 @@ import {
 @Resolver(() => SalesTransaction)
 export class TransactionResolver {
   @Query(() => SalesTransaction, { nullable: true, description: "A partner's sale by its externalId (transactions:read); staff see any partner's." })
-  transaction(@Arg('externalId') externalId: string, @Context() ctx: Ctx) {
+  transaction(@Arg('externalId') externalId: string, @Context() ctx: RequestCtx) {
     requireStaffOrScope(ctx, 'transactions:read');
     return transactionByExternalId(ctx.em, externalId, ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null);
   }
@@ -39,18 +39,18 @@ export class TransactionResolver {
   }
 
   @FieldResolver(() => [TransactionAward])
-  awards(@Root() t: TransactionRow, @Context() ctx: Ctx) {
+  awards(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
     return awardsOf(ctx.em, t.id);
   }
 
   @FieldResolver(() => [IssuedOffer], { description: 'The offers applied to the sale at the till.' })
-  async offersApplied(@Root() t: TransactionRow, @Context() ctx: Ctx) {
+  async offersApplied(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
     const ids = await appliedOfferIds(ctx.em, t.id);
     return (await ctx.loaders.issuedOffer.loadMany(ids)).filter((o) => o && !(o instanceof Error));
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'For staff and for partners with customers:read; null for others.' })
-  async customer(@Root() t: TransactionRow, @Context() ctx: Ctx) {
+  async customer(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
     // Writing sales must not open customer profiles (and their wallet codes) to a partner that may
     // not read customers.
     const mayRead = ctx.caller.kind === 'staff' || partnerHolds(ctx, 'customers:read');
@@ -58,13 +58,13 @@ export class TransactionResolver {
   }
 
   @Mutation(() => SubmitTransactionPayload, { description: 'A sale from a till: accepted at once (RECEIVED) and processed in the background.' })
-  submitTransaction(@Arg('input') input: SubmitTransactionInput, @Context() ctx: Ctx) {
+  submitTransaction(@Arg('input') input: SubmitTransactionInput, @Context() ctx: RequestCtx) {
     const partner = requirePartnerScope(ctx, 'transactions:write');
     return payloadOf(async () => ({ transaction: await submitTransaction(ctx, partner, input) }));
   }
 
   @Mutation(() => ReverseTransactionPayload, { description: 'A return: undoes what the sale earned and awarded, once.' })
-  reverseTransaction(@Arg('input') input: ReverseTransactionInput, @Context() ctx: Ctx) {
+  reverseTransaction(@Arg('input') input: ReverseTransactionInput, @Context() ctx: RequestCtx) {
     const partner = requirePartnerScope(ctx, 'transactions:write');
     return payloadOf(async () => {
       const outcome = await reverseTransaction(ctx, partner, input.externalId, input.reason ?? null);
@@ -76,7 +76,7 @@ export class TransactionResolver {
 @Resolver(() => TransactionAward)
 export class TransactionAwardResolver {
   @FieldResolver(() => Offer, { nullable: true, description: 'The offer awarded, as issued.' })
-  async offer(@Root() a: AwardRow, @Context() ctx: Ctx) {
+  async offer(@Root() a: AwardRow, @Context() ctx: RequestCtx) {
     if (!a.issuedOfferId) return null;
     const issued = await ctx.loaders.issuedOffer.load(a.issuedOfferId);
     return issued ? ctx.loaders.offerVersion.load(issued.offerVersionId) : null;

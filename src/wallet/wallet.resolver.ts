@@ -1,5 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requirePartnerScope } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
@@ -29,24 +29,24 @@ export class IssuedOfferResolver {
   }
 
   @FieldResolver(() => Offer, { description: 'The offer as of the version it was issued with.' })
-  offer(@Root() issued: IssuedOfferRow, @Context() ctx: Ctx) {
+  offer(@Root() issued: IssuedOfferRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.offerVersion.load(issued.offerVersionId);
   }
 
   @Mutation(() => LockOfferPayload, { description: 'Partner (offers:redeem): hold an issued offer for one basket.' })
-  lockOffer(@Arg('input') input: LockOfferInput, @Context() ctx: Ctx) {
+  lockOffer(@Arg('input') input: LockOfferInput, @Context() ctx: RequestCtx) {
     const partner = requirePartnerScope(ctx, TILL_SCOPE);
     return payloadOf(async () => ({ issuedOffer: await lockOffer(ctx, partner, input) }));
   }
 
   @Mutation(() => RedeemOfferPayload, { description: 'Partner (offers:redeem): redeem an issued offer, or a locked one by its lock holder; at most once.' })
-  redeemOffer(@Arg('input') input: RedeemOfferInput, @Context() ctx: Ctx) {
+  redeemOffer(@Arg('input') input: RedeemOfferInput, @Context() ctx: RequestCtx) {
     const partner = requirePartnerScope(ctx, TILL_SCOPE);
     return payloadOf(async () => ({ issuedOffer: await redeemOffer(ctx, partner, input) }));
   }
 
   @Mutation(() => IssueReplacementOfferPayload, { description: 'Operators: issue a used-up offer again as a new wallet item, with a reason (audited).' })
-  issueReplacementOffer(@Arg('input') input: IssueReplacementOfferInput, @Context() ctx: Ctx) {
+  issueReplacementOffer(@Arg('input') input: IssueReplacementOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const issuedOfferId = fromGlobalId(input.issuedOfferId, 'IssuedOffer', 'issuedOfferId');
     return payloadOf(async () => {
@@ -57,7 +57,7 @@ export class IssuedOfferResolver {
   }
 
   @Mutation(() => ReleaseOfferPayload, { description: 'Partner (offers:redeem): give a locked offer back.' })
-  releaseOffer(@Arg('input') input: ReleaseOfferInput, @Context() ctx: Ctx) {
+  releaseOffer(@Arg('input') input: ReleaseOfferInput, @Context() ctx: RequestCtx) {
     const partner = requirePartnerScope(ctx, TILL_SCOPE);
     return payloadOf(async () => ({ issuedOffer: await releaseOffer(ctx, partner, input) }));
   }

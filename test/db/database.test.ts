@@ -7,7 +7,7 @@ import pino from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { DEMO, seedDemo } from '../../src/db/seed.js';
+import { DEMO, seedDemo } from '../../src/demo/seed.js';
 import { signToken } from '../../src/http/auth.js';
 import { startGateway } from '../../src/http/server.js';
 import { EligibleRewardStoresDocument, ProfileDocument, PurchaseOfferDocument, RewardStoreOffersDocument, WalletDocument } from '../generated/graphql.js';

@@ -7,7 +7,6 @@ import type { Config } from '../config.js';
 import type { Ctx } from '../context.js';
 import { upsertCustomer } from '../customers/customer.service.js';
 import { createGiftList } from '../gifts/gift.service.js';
-import { Loaders } from '../graphql/loaders.js';
 import { OfferBenefitKind } from '../offers/offer.entity.js';
 import { createOffer } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
@@ -21,7 +20,7 @@ import { createPartner, partnerByApiKey, PARTNER_SCOPES } from '../partners/part
 import { contractPartnerManifest } from '../persisted/contract.js';
 import { partnerClient, registerManifest } from '../persisted/persisted.service.js';
 import { createCampaign, setEconomyRule } from '../rules/rule.service.js';
-import { query, sql } from './sql.js';
+import { query, sql } from '../db/sql.js';
 
 export const DEMO = {
   currency: 'BEANS',
@@ -66,7 +65,7 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
     }
     const caller = { kind: 'staff' as const, staffId: 'seed', role: 'operator' as const };
     // Services open their own (nested) transactions on ctx.em; here they join this one.
-    const ctx: Ctx = { em: tx, caller, clock, config, log: pino({ level: 'silent' }), loaders: new Loaders(tx, caller, clock, config) };
+    const ctx: Ctx = { em: tx, caller, clock, config, log: pino({ level: 'silent' }) };
     const now = clock.now();
 
     await createCurrency(ctx, { code: DEMO.currency, name: 'Beans', expiryDays: 365, pointValue: '0.01', moneyCurrency: 'EUR' });

@@ -1,0 +1,11 @@
+import type { Ctx } from '../context.js';
+import type { Loaders } from './loaders.js';
+
+/**
+ * The context every resolver receives: the domain's `Ctx` (entity manager, caller, clock,
+ * settings, log, event hub) plus this request's DataLoaders, which batch the reads of one
+ * GraphQL operation. Built once per HTTP request or WebSocket operation in http/server.ts.
+ */
+export interface RequestCtx extends Ctx {
+  loaders: Loaders;
+}
