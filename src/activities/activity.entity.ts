@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, ManyToOne, OneToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
@@ -27,6 +27,8 @@ export enum ActivityKind {
 @Check({ name: 'activity_rule_period_positive', expression: 'period_days is null or period_days > 0' })
 @Check({ name: 'activity_rule_period_needs_cap', expression: 'period_days is null or cap_per_period is not null' })
 export class ActivityRule {
+  [EntityName]?: 'ActivityRule';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -72,6 +74,8 @@ export class ActivityRule {
 @Check({ name: 'activity_reference_not_blank', expression: 'length(reference) > 0' })
 @Check({ name: 'activity_points_positive', expression: 'points_awarded > 0' })
 export class Activity {
+  [EntityName]?: 'Activity';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -113,6 +117,8 @@ export class Activity {
 @Index({ name: 'activity_award_cap_idx', properties: ['customer', 'rule', 'createdAt'] })
 @Check({ name: 'activity_award_points_positive', expression: 'points > 0' })
 export class ActivityAward {
+  [EntityName]?: 'ActivityAward';
+
   @ManyToOne(() => Activity, { primary: true, deleteRule: 'restrict' })
   activity!: Activity;
 

@@ -1,9 +1,11 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /** Who changed what and why: written in the same transaction as every staff change. */
 @Entity({ tableName: 'audit_entry' })
 export class AuditEntry {
+  [EntityName]?: 'AuditEntry';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

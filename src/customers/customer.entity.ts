@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Tier } from '../tiers/tier.entity.js';
 
@@ -11,6 +11,8 @@ export enum CustomerStatus {
 @Entity({ tableName: 'customer' })
 @Check({ name: 'customer_external_id_not_blank', expression: 'length(TRIM(BOTH FROM external_id)) > 0' })
 export class Customer {
+  [EntityName]?: 'Customer';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

@@ -20,3 +20,8 @@ export async function queryOne<R>(em: SqlEntityManager, statement: RawBuilder<R>
 export function idList(ids: readonly number[]): RawBuilder<unknown> {
   return sql`${sql.val(ids)}::bigint[]`;
 }
+
+/** `= any($1::bigint[])` as a typed operand: `.where('id', '=', anyOf(ids))` in the builder. */
+export function anyOf(ids: readonly number[]): RawBuilder<number> {
+  return sql<number>`any(${sql.val(ids)}::bigint[])`;
+}

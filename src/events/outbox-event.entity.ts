@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /**
@@ -8,6 +8,8 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Entity({ tableName: 'outbox_event' })
 @Index({ name: 'outbox_event_customer_idx', properties: ['customerId', 'id'] })
 export class OutboxEvent {
+  [EntityName]?: 'OutboxEvent';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

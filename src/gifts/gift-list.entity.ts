@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Index, ManyToOne, OneToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { Offer } from '../offers/offer.entity.js';
@@ -17,6 +17,8 @@ import { IssuedOffer } from '../wallet/issued-offer.entity.js';
 @Check({ name: 'gift_list_max_claims_positive', expression: 'max_claims is null or max_claims > 0' })
 @Check({ name: 'gift_list_name_not_blank', expression: 'length(TRIM(BOTH FROM name)) > 0' })
 export class GiftList {
+  [EntityName]?: 'GiftList';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -44,6 +46,8 @@ export class GiftList {
 @Index({ name: 'gift_list_option_offer_idx', properties: ['offer'] })
 @Check({ name: 'gift_list_option_position_non_negative', expression: 'position >= 0' })
 export class GiftListOption {
+  [EntityName]?: 'GiftListOption';
+
   @ManyToOne(() => GiftList, { primary: true, deleteRule: 'cascade' })
   giftList!: GiftList;
 
@@ -61,6 +65,8 @@ export class GiftListOption {
 @Index({ name: 'gift_claim_list_idx', properties: ['giftList'] })
 @Check({ name: 'gift_claim_points_positive', expression: 'points_paid > 0' })
 export class GiftClaim {
+  [EntityName]?: 'GiftClaim';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -94,6 +100,8 @@ export class GiftClaim {
 @Entity({ tableName: 'gift_claim_count' })
 @Check({ name: 'gift_claim_count_non_negative', expression: 'claimed >= 0' })
 export class GiftClaimCount {
+  [EntityName]?: 'GiftClaimCount';
+
   @ManyToOne(() => GiftList, { primary: true, deleteRule: 'restrict' })
   giftList!: GiftList;
 

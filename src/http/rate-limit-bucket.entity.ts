@@ -1,3 +1,4 @@
+import { EntityName, PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /**
@@ -7,6 +8,9 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
  */
 @Entity({ tableName: 'rate_limit_bucket' })
 export class RateLimitBucket {
+  [EntityName]?: 'RateLimitBucket';
+  [PrimaryKeyProp]?: 'key';
+
   /** `<prefix>:<kind>:<caller>`, e.g. `rg:customer:42` or `rg:anonymous:203.0.113.7`. */
   @PrimaryKey({ type: 'varchar', length: 255 })
   key!: string;

@@ -1,4 +1,4 @@
-import { Opt } from '@mikro-orm/core';
+import { Opt, EntityName, PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /**
@@ -8,6 +8,9 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
  */
 @Entity({ tableName: 'idempotency_record' })
 export class IdempotencyRecord {
+  [EntityName]?: 'IdempotencyRecord';
+  [PrimaryKeyProp]?: ['scope', 'key'];
+
   /** The operation and the caller the key belongs to, e.g. `purchase:customer:42`. */
   @PrimaryKey({ type: 'text' })
   scope!: string;

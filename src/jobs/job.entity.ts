@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 export enum JobStatus {
@@ -16,6 +16,8 @@ export enum JobStatus {
 @Index({ name: 'job_due_idx', expression: "create index job_due_idx on job (run_at, id) where status in ('PENDING', 'RUNNING')" })
 @Check({ name: 'job_attempts_range', expression: 'attempts >= 0 and max_attempts >= 1' })
 export class Job {
+  [EntityName]?: 'Job';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

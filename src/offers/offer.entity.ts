@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
 export enum OfferBenefitKind {
@@ -13,6 +13,8 @@ export enum OfferBenefitKind {
  */
 @Entity({ tableName: 'offer' })
 export class Offer {
+  [EntityName]?: 'Offer';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -38,6 +40,8 @@ export class Offer {
     "(benefit_kind = 'PERCENT_OFF' and percent_off is not null) or (benefit_kind = 'AMOUNT_OFF' and amount_off is not null) or (benefit_kind = 'FREE_ITEM' and free_sku is not null)",
 })
 export class OfferVersion {
+  [EntityName]?: 'OfferVersion';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

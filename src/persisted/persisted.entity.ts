@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName, PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
 /**
@@ -8,6 +8,9 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-o
  */
 @Entity({ tableName: 'persisted_document' })
 export class PersistedDocument {
+  [EntityName]?: 'PersistedDocument';
+  [PrimaryKeyProp]?: 'hash';
+
   /** SHA-256 of `body`, 64 hex characters. */
   @PrimaryKey({ type: 'text' })
   hash!: string;
@@ -27,6 +30,8 @@ export class PersistedDocument {
 @Unique({ name: 'persisted_operation_client_hash_unique', properties: ['client', 'document'] })
 @Index({ name: 'persisted_operation_hash_idx', properties: ['document'] })
 export class PersistedOperation {
+  [EntityName]?: 'PersistedOperation';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

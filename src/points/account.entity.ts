@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { PointCurrency } from './currency.entity.js';
@@ -17,6 +17,8 @@ import { PointCurrency } from './currency.entity.js';
 // these only back that up.
 @Check({ name: 'point_account_amounts_fit_int', expression: 'available + pending <= 2147483647 and lifetime_earned + pending <= 2147483647 and debt <= 2147483647' })
 export class PointAccount {
+  [EntityName]?: 'PointAccount';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

@@ -1,4 +1,4 @@
-import { Opt } from '@mikro-orm/core';
+import { Opt, EntityName, PrimaryKeyProp } from '@mikro-orm/core';
 import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 @Entity({ tableName: 'point_currency' })
@@ -7,6 +7,9 @@ import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Check({ name: 'point_currency_value_non_negative', expression: 'point_value >= 0' })
 @Check({ name: 'point_currency_money_format', expression: "money_currency ~ '^[A-Z]{3}$'" })
 export class PointCurrency {
+  [EntityName]?: 'PointCurrency';
+  [PrimaryKeyProp]?: 'code';
+
   @PrimaryKey({ type: 'text' })
   code!: string;
 

@@ -1,4 +1,4 @@
-import { BigIntType } from '@mikro-orm/core';
+import { BigIntType, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { PointAccount } from './account.entity.js';
@@ -16,6 +16,8 @@ import { LedgerEntry } from './ledger-entry.entity.js';
 @Index({ name: 'ledger_allocation_debit_idx', properties: ['debit'] })
 @Check({ name: 'ledger_allocation_amount_positive', expression: 'amount > 0' })
 export class LedgerAllocation {
+  [EntityName]?: 'LedgerAllocation';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

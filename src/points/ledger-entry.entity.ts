@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { PointAccount } from './account.entity.js';
@@ -35,6 +35,8 @@ export enum LedgerSource {
 @Check({ name: 'ledger_entry_balance_after_non_negative', expression: 'balance_after >= 0' })
 @Check({ name: 'ledger_entry_remaining_range', expression: 'remaining >= 0 and remaining <= greatest(amount, 0)' })
 export class LedgerEntry {
+  [EntityName]?: 'LedgerEntry';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

@@ -1,4 +1,4 @@
-import { BigIntType } from '@mikro-orm/core';
+import { BigIntType, EntityName } from '@mikro-orm/core';
 import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { PointAccount } from './account.entity.js';
@@ -13,6 +13,8 @@ import { LedgerEntry } from './ledger-entry.entity.js';
  */
 @Entity({ tableName: 'ledger_reversal' })
 export class LedgerReversal {
+  [EntityName]?: 'LedgerReversal';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

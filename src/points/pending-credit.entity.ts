@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { LedgerEntry } from './ledger-entry.entity.js';
@@ -15,6 +15,8 @@ import { PointAccount } from './account.entity.js';
 @Check({ name: 'pending_credit_amount_positive', expression: 'amount > 0' })
 @Check({ name: 'pending_credit_one_end', expression: 'released_at is null or cancelled_at is null' })
 export class PendingCredit {
+  [EntityName]?: 'PendingCredit';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

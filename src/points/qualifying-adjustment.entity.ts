@@ -1,4 +1,4 @@
-import { BigIntType } from '@mikro-orm/core';
+import { BigIntType, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { PointAccount } from './account.entity.js';
@@ -13,6 +13,8 @@ import { PointAccount } from './account.entity.js';
 @Index({ name: 'qualifying_adjustment_account_idx', properties: ['account', 'createdAt'] })
 @Check({ name: 'qualifying_adjustment_amount_not_zero', expression: 'amount <> 0' })
 export class QualifyingAdjustment {
+  [EntityName]?: 'QualifyingAdjustment';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

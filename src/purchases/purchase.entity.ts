@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, ManyToOne, OneToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { LedgerEntry } from '../points/ledger-entry.entity.js';
@@ -16,6 +16,8 @@ export enum PurchaseStatus {
 @Index({ name: 'offer_purchase_listing_idx', properties: ['listing'] })
 @Check({ name: 'offer_purchase_points_positive', expression: 'points_paid > 0' })
 export class OfferPurchase {
+  [EntityName]?: 'OfferPurchase';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

@@ -1,7 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
-import { idList, query, queryOne, sql } from '../db/sql.js';
+import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
+import { anyOf, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
@@ -10,18 +11,12 @@ import { postEntry } from '../points/ledger.service.js';
 import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { issueOffer, type IssuedOfferRow } from '../wallet/wallet.service.js';
-import { PurchaseStatus } from './purchase.entity.js';
+import { OfferPurchase } from './purchase.entity.js';
 
-export interface PurchaseRow {
-  id: number;
-  customerId: number;
-  listingId: number;
-  pointsPaid: number;
-  issuedOfferId: number;
-  ledgerEntryId: number;
-  status: PurchaseStatus;
-  createdAt: Date;
-}
+/** A purchase as the API shows it: every column of `offer_purchase` but the idempotency key. */
+export type PurchaseRow = Pick<EntityRow<OfferPurchase>, (typeof PURCHASE_KEYS)[number]>;
+
+const PURCHASE_KEYS = ['id', 'customerId', 'listingId', 'pointsPaid', 'issuedOfferId', 'ledgerEntryId', 'status', 'createdAt'] as const;
 
 export interface BalanceSnapshot {
   accountId: number;
@@ -131,7 +126,7 @@ export async function purchaseOffer(
     }
 
     const issued = await issueOffer(em, { customerId: customer.customerId, offer, source: IssuedOfferSource.PURCHASE, now });
-    const [purchase] = await query<PurchaseRow>(
+    const [purchase] = await query<Selected<typeof PURCHASE_COLUMNS>>(
       em,
       sql`insert into offer_purchase (customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
           values (${customer.customerId}, ${listingId}, ${price}, ${debit.entryId}, ${issued.id}, ${idempotencyKey}, 'COMPLETED', ${now})
@@ -143,9 +138,13 @@ export async function purchaseOffer(
   });
 }
 
-const PURCHASE_COLUMNS = sql`id, customer_id as "customerId", listing_id as "listingId", points_paid as "pointsPaid",
-  issued_offer_id as "issuedOfferId", ledger_entry_id as "ledgerEntryId", status, created_at as "createdAt"`;
+const PURCHASE_COLUMNS = columnsOf(OfferPurchase, '', PURCHASE_KEYS);
 
+/** Purchases by id (any order; unknown ids are left out), for the `purchase` loader. */
 export async function purchasesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<PurchaseRow[]> {
-  return query<PurchaseRow>(em, sql`select ${PURCHASE_COLUMNS} from offer_purchase where id = any(${idList(ids)})`);
+  return db(em)
+    .selectFrom('OfferPurchase')
+    .select(['id', 'customer as customerId', 'listing as listingId', 'pointsPaid', 'issuedOffer as issuedOfferId', 'ledgerEntry as ledgerEntryId', 'status', 'createdAt'])
+    .where('id', '=', anyOf(ids))
+    .execute();
 }

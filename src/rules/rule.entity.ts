@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Offer } from '../offers/offer.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
@@ -14,6 +14,8 @@ export enum Rounding {
 @Check({ name: 'economy_rule_points_per_unit_non_negative', expression: 'points_per_unit >= 0' })
 @Check({ name: 'economy_rule_pending_days_range', expression: 'pending_days >= 0 and pending_days <= 365' })
 export class EconomyRule {
+  [EntityName]?: 'EconomyRule';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -52,6 +54,8 @@ export class EconomyRule {
 @Check({ name: 'campaign_budget_respected', expression: 'budget_points is null or points_awarded <= budget_points' })
 @Check({ name: 'campaign_points_awarded_non_negative', expression: 'points_awarded >= 0' })
 export class Campaign {
+  [EntityName]?: 'Campaign';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

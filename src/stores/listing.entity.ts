@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { Offer } from '../offers/offer.entity.js';
@@ -14,6 +14,8 @@ import { RewardStore } from './reward-store.entity.js';
 @Check({ name: 'listing_limit_positive', expression: 'per_customer_limit is null or per_customer_limit > 0' })
 @Check({ name: 'listing_visible_window', expression: 'visible_from is null or visible_until is null or visible_from < visible_until' })
 export class Listing {
+  [EntityName]?: 'Listing';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -55,6 +57,8 @@ export class Listing {
 @Entity({ tableName: 'listing_purchase_count' })
 @Check({ name: 'listing_purchase_count_positive', expression: 'purchased >= 0' })
 export class ListingPurchaseCount {
+  [EntityName]?: 'ListingPurchaseCount';
+
   @ManyToOne(() => Listing, { primary: true, deleteRule: 'cascade' })
   listing!: Listing;
 

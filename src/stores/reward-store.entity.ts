@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { PointCurrency } from '../points/currency.entity.js';
 
@@ -8,6 +8,8 @@ import { PointCurrency } from '../points/currency.entity.js';
 @Check({ name: 'reward_store_min_balance_non_negative', expression: 'min_balance is null or min_balance >= 0' })
 @Check({ name: 'reward_store_min_lifetime_non_negative', expression: 'min_lifetime_points is null or min_lifetime_points >= 0' })
 export class RewardStore {
+  [EntityName]?: 'RewardStore';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

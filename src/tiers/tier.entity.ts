@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { PointCurrency } from '../points/currency.entity.js';
 
@@ -9,6 +9,8 @@ import { PointCurrency } from '../points/currency.entity.js';
 @Check({ name: 'tier_window_positive', expression: 'window_days is null or window_days > 0' })
 @Check({ name: 'tier_multiplier_positive', expression: 'multiplier > 0' })
 export class Tier {
+  [EntityName]?: 'Tier';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { Partner } from '../partners/partner.entity.js';
@@ -27,6 +27,8 @@ export interface SaleLine {
 @Unique({ name: 'sales_transaction_partner_external_unique', properties: ['partner', 'externalId'] })
 @Index({ name: 'sales_transaction_customer_idx', properties: ['customer', 'id'] })
 export class SalesTransaction {
+  [EntityName]?: 'SalesTransaction';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -88,6 +90,8 @@ export class SalesTransaction {
 /** An offer applied to a sale (redeemed when the sale was received) and the discount it gave. */
 @Entity({ tableName: 'transaction_offer' })
 export class TransactionOffer {
+  [EntityName]?: 'TransactionOffer';
+
   @ManyToOne(() => SalesTransaction, { primary: true, deleteRule: 'cascade' })
   transaction!: SalesTransaction;
 
@@ -109,6 +113,8 @@ export enum AwardKind {
 @Index({ name: 'transaction_award_campaign_customer_idx', properties: ['campaign', 'customer'] })
 @Check({ name: 'transaction_award_shape', expression: "(kind = 'POINTS' and points > 0) or (kind = 'OFFER' and issued_offer_id is not null)" })
 export class TransactionAward {
+  [EntityName]?: 'TransactionAward';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 

@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from '../customers/customer.entity.js';
 import { OfferVersion } from '../offers/offer.entity.js';
@@ -30,6 +30,8 @@ export enum IssuedOfferSource {
 @Index({ name: 'issued_offer_lock_expiry_idx', expression: "create index issued_offer_lock_expiry_idx on issued_offer (lock_expires_at) where status = 'LOCKED'" })
 @Index({ name: 'issued_offer_expiry_idx', expression: "create index issued_offer_expiry_idx on issued_offer (expires_at) where status in ('ISSUED', 'LOCKED') and expires_at is not null" })
 export class IssuedOffer {
+  [EntityName]?: 'IssuedOffer';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
