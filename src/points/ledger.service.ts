@@ -74,6 +74,9 @@ const REVERSED_CREDIT_COLUMNS = columnsOf(LedgerEntry, 'e', ['id', 'amount', 're
 /** The account's totals a reversal changes directly. */
 const REVERSAL_ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ['debt', 'lifetimeEarned']);
 
+/** Points a debit takes from one credit entry (> 0): one `ledger_allocation` row. */
+type Take = { id: LedgerEntry['id']; amount: number };
+
 /** One entry to write on a locked, written-down account. */
 interface Write {
   amount: number;
@@ -86,7 +89,7 @@ interface Write {
   /** When the entry happened: now, or for a write-down the moment it fell due. */
   at: Date;
   /** Debits: the credits it takes from and how much of each (their sum is -amount). */
-  consume?: { id: number; amount: number }[];
+  consume?: Take[];
   /** Credits released from pending: the points that leave `pending`. */
   fromPending?: number;
   /** Change to the account's debt (a debt repayment lowers it). */
@@ -167,7 +170,7 @@ async function lockAccount(em: SqlEntityManager, customerId: number, currency: s
 export async function settleAccount(em: SqlEntityManager, account: AccountRow, now: Date): Promise<{ account: AccountRow; released: boolean }> {
   let released = false;
   for (;;) {
-    const next = await queryOne<{ kind: 'EXPIRE' | 'RELEASE'; at: Date; pending_id: number | null }>(
+    const next = await queryOne<{ kind: 'EXPIRE' | 'RELEASE'; at: Date; pending_id: PendingCredit['id'] | null }>(
       em,
       sql`select * from (
             (select 'EXPIRE' as kind, expires_at as at, null::bigint as pending_id from ledger_entry
@@ -180,7 +183,7 @@ export async function settleAccount(em: SqlEntityManager, account: AccountRow, n
     );
     if (!next) return { account, released };
     if (next.kind === 'EXPIRE') {
-      const consume = await query<{ id: number; amount: number }>(
+      const consume = await query<Take>(
         em,
         sql`select id, remaining as amount from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at = ${next.at} order by id`,
       );
@@ -255,8 +258,8 @@ async function creditWithRepayment(em: SqlEntityManager, account: AccountRow, w:
 }
 
 /** The open credits a debit of `amount` takes, oldest-expiring first (never-expiring last), ties by age. */
-async function oldestExpiringFirst(em: SqlEntityManager, accountId: number, amount: number): Promise<{ id: number; amount: number }[]> {
-  return query<{ id: number; amount: number }>(
+async function oldestExpiringFirst(em: SqlEntityManager, accountId: number, amount: number): Promise<Take[]> {
+  return query<Take>(
     em,
     sql`select id, least(remaining, ${amount} - (running - remaining))::bigint as amount from (
           select id, remaining, expires_at, sum(remaining) over (order by expires_at asc nulls last, id) as running

@@ -115,7 +115,7 @@ export async function recomputeTier(em: SqlEntityManager, customerId: number, no
 export async function recomputeAllTiers(em: SqlEntityManager, now: Date, range: { afterId: number; batch: number } | null = null): Promise<{ moved: number; lastId: number | null }> {
   const afterId = range?.afterId ?? 0;
   const limit = range?.batch ?? null;
-  const rows = await query<{ customer_id: number; moved: boolean; from_code: string | null; to_code: string | null }>(
+  const rows = await query<{ customer_id: Customer['id']; moved: boolean; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>(
     em,
     sql`with batch as (
           select c.id, c.tier_id as from_tier, customer_tier_at(c.id, ${now}) as to_tier
