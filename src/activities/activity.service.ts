@@ -1,33 +1,26 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
-import { CustomerStatus } from '../customers/customer.entity.js';
+import { Customer, CustomerStatus } from '../customers/customer.entity.js';
+import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry } from '../points/ledger.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
-import { ActivityKind } from './activity.entity.js';
+import { Activity, ActivityKind, ActivityRule } from './activity.entity.js';
 import { birthdayYearAt, normaliseExternalId, normaliseReference, occurrenceOfReference, parseBirthDate } from './activity-limits.js';
 
-export interface ActivityRuleRow {
-  id: number;
-  currencyCode: string;
-  kind: ActivityKind;
-  points: number;
-  capPerPeriod: number | null;
-  periodDays: number | null;
-  active: boolean;
-  updatedAt: Date;
-}
+/** An activity rule as staff see it: `activity_rule` but who changed it and when it was created. */
+export type ActivityRuleRow = Selected<typeof RULE_COLUMNS>;
 
-const RULE_COLUMNS = sql`r.id, r.currency_code as "currencyCode", r.kind, r.points, r.cap_per_period as "capPerPeriod",
-  r.period_days as "periodDays", r.active, r.updated_at as "updatedAt"`;
+const RULE_COLUMNS = columnsOf(ActivityRule, 'r', ['id', 'currencyCode', 'kind', 'points', 'capPerPeriod', 'periodDays', 'active', 'updatedAt']);
 
+/** The rules with these ids (`null`: every rule), by kind then currency. */
 export async function activityRulesByIds(em: SqlEntityManager, ids: readonly number[] | null): Promise<ActivityRuleRow[]> {
-  return query<ActivityRuleRow>(
+  return query(
     em,
-    sql`select ${RULE_COLUMNS} from activity_rule r
+    sql<ActivityRuleRow>`select ${RULE_COLUMNS} from activity_rule r
          where (${ids === null}::boolean or r.id = any(${idList(ids ?? [])})) order by r.kind, r.currency_code`,
   );
 }
@@ -49,11 +42,12 @@ export async function setActivityRule(ctx: Ctx, data: ActivityRuleData): Promise
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
-    const [rule] = await query<ActivityRuleRow & { inserted: boolean }>(
+    // SQL: an upsert that sets from `excluded` and tells an insert from an update by xmax.
+    const [rule] = await query(
       em,
-      sql`insert into activity_rule as r (currency_code, kind, points, cap_per_period, period_days, active, updated_by, created_at, updated_at)
+      sql<ActivityRuleRow & { inserted: boolean }>`insert into activity_rule as r (currency_code, kind, points, cap_per_period, period_days, active, updated_by, created_at, updated_at)
           values (${data.currency}, ${data.kind}, ${data.points}, ${data.capPerPeriod ?? null}, ${data.periodDays ?? null}, ${data.active ?? true},
                   ${actor}, ${now}, ${now})
           on conflict (currency_code, kind) do update set
@@ -79,10 +73,7 @@ export interface ActivityResult {
 export async function recordActivity(ctx: Ctx, data: { customerExternalId: string; kind: ActivityKind; reference: string }): Promise<ActivityResult> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const customer = await queryOne<{ id: number; status: CustomerStatus }>(
-      em,
-      sql`select id, status from customer where external_id = ${data.customerExternalId}`,
-    );
+    const customer = await db(em).selectFrom('Customer').select(['id', 'status']).where('externalId', '=', data.customerExternalId).executeTakeFirst();
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     return awardActivity(em, { customerId: customer.id, status: customer.status, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now });
   });
@@ -100,20 +91,18 @@ export interface ActivityOccurrence {
   occurredAt?: Date;
 }
 
-interface RuleInForce {
-  id: number;
-  currencyCode: string;
-  points: number;
-  capPerPeriod: number | null;
+/** An active rule of the activity's kind and how much of its cap the customer used. */
+type RuleInForce = Selected<typeof RULE_IN_FORCE_COLUMNS> & {
   /** Awards of this rule to the customer inside its current period (its whole life without one). */
   used: number;
-}
+};
+
+const RULE_IN_FORCE_COLUMNS = columnsOf(ActivityRule, 'r', ['id', 'currencyCode', 'points', 'capPerPeriod']);
 
 /** What one report counts against its kind's natural limit. */
-interface Occurrence {
-  occurrence: string;
-  referredCustomerId: number | null;
-}
+type Occurrence = { occurrence: NonNullable<Activity['occurrence']>; referredCustomerId: EntityRow<Activity>['referredCustomerId'] };
+
+const AWARDED = columnsOf(Activity, '', ['pointsAwarded']);
 
 const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
 
@@ -137,18 +126,18 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   await query(em, lockKey(`activity:${a.customerId}:${a.kind}`));
   // A birthday's reference repeats within its year only: the same reference next year is next year's birthday.
   const birthday = a.kind === ActivityKind.BIRTHDAY ? await birthdayYearOf(em, a) : undefined;
-  const done = await queryOne<{ pointsAwarded: number }>(
+  const done = await queryOne(
     em,
-    sql`select points_awarded as "pointsAwarded" from activity
+    sql<Selected<typeof AWARDED>>`select ${AWARDED} from activity
          where customer_id = ${a.customerId} and kind = ${a.kind} and reference = ${reference}
            and (${birthday === undefined}::boolean or occurrence = ${String(birthday?.year)})
          order by id limit 1`,
   );
   if (done) return { pointsAwarded: done.pointsAwarded };
 
-  const rules = await query<RuleInForce>(
+  const rules = await query(
     em,
-    sql`select r.id, r.currency_code as "currencyCode", r.points, r.cap_per_period as "capPerPeriod",
+    sql<RuleInForce>`select ${RULE_IN_FORCE_COLUMNS},
                (select count(*) from activity_award w
                  where w.customer_id = ${a.customerId} and w.rule_id = r.id
                    and (r.period_days is null or w.created_at > ${a.now}::timestamptz - make_interval(days => r.period_days)))::int as used
@@ -203,7 +192,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
 type BirthdayYear = { year: number; refusal?: undefined } | { year?: undefined; refusal: string };
 
 async function birthdayYearOf(em: SqlEntityManager, a: ActivityOccurrence): Promise<BirthdayYear> {
-  const customer = await queryOne<{ birthDate: string | null }>(
+  const customer = await queryOne<Pick<EntityRow<Customer>, 'birthDate'>>(
     em,
     sql`select to_char(birth_date, 'YYYY-MM-DD') as "birthDate" from customer where id = ${a.customerId}`,
   );
@@ -222,7 +211,7 @@ function birthdayOccurrence(birthday: BirthdayYear): Occurrence {
 /** The occurrence a report counts against its kind's natural limit, or the refusal of a report that cannot be one. */
 async function occurrenceOf(em: SqlEntityManager, a: ActivityOccurrence, reference: string): Promise<Occurrence> {
   if (a.kind !== ActivityKind.REFERRAL) return { occurrence: occurrenceOfReference(a.kind, reference), referredCustomerId: null };
-  const referred = await queryOne<{ id: number }>(em, sql`select id from customer where external_id = ${normaliseExternalId(a.reference)}`);
+  const referred = await db(em).selectFrom('Customer').select('id').where('externalId', '=', normaliseExternalId(a.reference)).executeTakeFirst();
   if (!referred) throw refuse(UserErrorCode.NOT_FOUND, "A referral's reference is the referred customer's externalId, and there is no such customer.", ['input', 'reference']);
   if (referred.id === a.customerId) throw refuse(UserErrorCode.INVALID, 'A customer cannot refer themselves.', ['input', 'reference']);
   // Referrers of one referred customer are serialised too: the second one sees the first's row.

@@ -1,8 +1,16 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, queryOne, sql } from '../db/sql.js';
+import type { Offer } from '../offers/offer.entity.js';
+import type { PointCurrency } from '../points/currency.entity.js';
+import type { Tier } from '../tiers/tier.entity.js';
 
-export interface ProgramStatsRow {
-  currency: string;
+/**
+ * A currency's figures over [from, to): aggregates, not columns, so only `currency` (its code)
+ * is typed from an entity. Points are whole points; `outstandingLiability` is a decimal string in
+ * the currency's money currency; `redemptionRate` is spent ÷ issued, 4 decimals.
+ */
+export type ProgramStatsRow = {
+  currency: PointCurrency['code'];
   from: Date;
   to: Date;
   pointsIssued: number;
@@ -12,7 +20,7 @@ export interface ProgramStatsRow {
   outstandingLiability: string;
   redemptionRate: number;
   activeMembers: number;
-}
+};
 
 /**
  * A currency's figures over [from, to): points issued (credits: earned, granted by staff), spent
@@ -69,33 +77,28 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
   };
 }
 
-export interface TierMixRow {
-  tierId: number | null;
-  members: number;
-}
+/** How many customers hold one tier: a count, keyed by the tier's id. */
+export type TierMixRow = { tierId: Tier['id'] | null; members: number };
 
 /** How many customers sit on each tier of the currency's ladder as of `now` (`customer_tier_at`). */
 export async function tierMix(em: SqlEntityManager, currency: string, now: Date): Promise<TierMixRow[]> {
-  return query<TierMixRow>(
+  return query(
     em,
-    sql`select t.id as "tierId", count(c.id)::int as members
+    sql<TierMixRow>`select t.id as "tierId", count(c.id)::int as members
           from tier t left join (select id, customer_tier_at(id, ${now}) as tier_id from customer) c on c.tier_id = t.id
          where t.currency_code = ${currency}
          group by t.id, t.rank order by t.rank`,
   );
 }
 
-export interface OfferStatsRow {
-  offerId: number;
-  purchases: number;
-  redemptions: number;
-}
+/** An offer's purchases and redemptions in a window: counts, keyed by the offer's id. */
+export type OfferStatsRow = { offerId: Offer['id']; purchases: number; redemptions: number };
 
 /** The offers bought most in the window from stores of the currency, with how many were redeemed. */
 export async function topOffers(em: SqlEntityManager, currency: string, from: Date, to: Date, first: number): Promise<OfferStatsRow[]> {
-  return query<OfferStatsRow>(
+  return query(
     em,
-    sql`with bought as (
+    sql<OfferStatsRow>`with bought as (
           select l.offer_id, count(*)::int as purchases
             from offer_purchase p join listing l on l.id = p.listing_id join reward_store s on s.id = l.store_id
            where s.currency_code = ${currency} and p.created_at >= ${from} and p.created_at < ${to}

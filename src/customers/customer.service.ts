@@ -1,33 +1,29 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
+import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { recomputeTier } from '../tiers/tier.service.js';
-import { CustomerStatus } from './customer.entity.js';
+import { Customer, CustomerStatus } from './customer.entity.js';
 
-export interface CustomerRow {
-  id: number;
-  externalId: string;
-  email: string | null;
-  name: string | null;
-  birthDate: string | null;
-  status: CustomerStatus;
-  tierId: number | null;
-  segments: string[];
-  attributes: Record<string, unknown>;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/**
+ * A customer: every column of `customer` (`tierId` the tier last written down; `birthDate` as
+ * `YYYY-MM-DD`, `attributes` the stored JSON object).
+ */
+export type CustomerRow = EntityRow<Customer>;
 
-const CUSTOMER_COLUMNS = sql`c.id, c.external_id as "externalId", c.email, c.name, c.birth_date::text as "birthDate", c.status,
-  c.tier_id as "tierId", c.segments, c.attributes, c.created_at as "createdAt", c.updated_at as "updatedAt"`;
+// birth_date is read as text: a `date` is a calendar day, not an instant.
+const CUSTOMER_COLUMNS = sql<CustomerRow>`${columnsOf(Customer, 'c', ['id', 'externalId', 'email', 'name'])}, c.birth_date::text as "birthDate",
+  ${columnsOf(Customer, 'c', ['status', 'tierId', 'segments', 'attributes', 'createdAt', 'updatedAt'])}`;
 
+/** Customers by id (any order; unknown ids are left out), for the `customer` loader. */
 export async function customersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<CustomerRow[]> {
-  return query<CustomerRow>(em, sql`select ${CUSTOMER_COLUMNS} from customer c where c.id = any(${idList(ids)})`);
+  return query(em, sql<CustomerRow>`select ${CUSTOMER_COLUMNS} from customer c where c.id = any(${idList(ids)})`);
 }
 
+/** The customer a retailer knows by `externalId`, if any (how a customer token and partners name one). */
 export async function customerByExternalId(em: SqlEntityManager, externalId: string): Promise<CustomerRow | undefined> {
-  return queryOne<CustomerRow>(em, sql`select ${CUSTOMER_COLUMNS} from customer c where c.external_id = ${externalId}`);
+  return queryOne(em, sql<CustomerRow>`select ${CUSTOMER_COLUMNS} from customer c where c.external_id = ${externalId}`);
 }
 
 export interface UpsertCustomerData {
@@ -48,9 +44,9 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
   const now = ctx.clock.now();
   const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
   return ctx.em.transactional(async (em) => {
-    const [row] = await query<CustomerRow & { inserted: boolean }>(
+    const [row] = await query(
       em,
-      sql`insert into customer as c (external_id, email, name, birth_date, status, segments, attributes, created_at, updated_at)
+      sql<CustomerRow & { inserted: boolean }>`insert into customer as c (external_id, email, name, birth_date, status, segments, attributes, created_at, updated_at)
           values (${data.externalId}, ${data.email ?? null}, ${data.name ?? null}, ${data.birthDate ?? null}::date,
                   ${data.status ?? CustomerStatus.ACTIVE}, ${data.segments ?? []}::text[], ${JSON.stringify(data.attributes ?? {})}::jsonb, ${now}, ${now})
           on conflict (external_id) do update set

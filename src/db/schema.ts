@@ -35,16 +35,19 @@ type EntityLike = { [EntityName]?: string };
 /** The join column's key: the relation's name followed by its target's primary key (`customerId`). */
 type JoinKey<K extends string, V> = `${K}${Capitalize<PrimaryProperty<V> & string>}`;
 
+/** Whether a property holds a relation. An `unknown` (JSON) property does not, though `{}` matches `EntityLike`. */
+type IsRelation<V> = unknown extends V ? false : NonNullable<V> extends EntityLike ? true : false;
+
 /**
  * One row of entity `E` as a raw statement returns it. A to-one relation is named by its join
  * column in camelCase and holds the target's primary key (`null` when the relation is nullable).
  */
 export type EntityRow<E> = {
   -readonly [K in keyof E as K extends string
-    ? NonNullable<E[K]> extends EntityLike
+    ? IsRelation<E[K]> extends true
       ? JoinKey<K, NonNullable<E[K]>>
       : K
-    : never]-?: NonNullable<E[K]> extends EntityLike
+    : never]-?: IsRelation<E[K]> extends true
     ? null extends E[K]
       ? Primary<NonNullable<E[K]>> | null
       : undefined extends E[K]

@@ -1,10 +1,15 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { columnsOf, type Selected } from '../db/schema.js';
 import { query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { IdempotencyRecord } from './idempotency-record.entity.js';
 
 export { canonicalDecimal, requestFingerprint } from './fingerprint.js';
 
 export type Claim<R> = { replay: false } | { replay: true; result: R };
+
+/** What a repeat reads of the first request: its fingerprint and the answer it stored (JSON). */
+const CLAIMED_COLUMNS = columnsOf(IdempotencyRecord, '', ['fingerprint', 'result']);
 
 /**
  * Claims `key` in `scope` inside the caller's transaction: the one rule of every idempotent
@@ -36,9 +41,9 @@ export async function claimIdempotencyKey<R>(
         on conflict do nothing returning 1 as claimed`,
   );
   if (claimed) return { replay: false };
-  const [existing] = await query<{ fingerprint: string; result: R }>(
+  const [existing] = await query(
     em,
-    sql`select fingerprint, result from idempotency_record where scope = ${scope} and key = ${key}`,
+    sql<Selected<typeof CLAIMED_COLUMNS>>`select ${CLAIMED_COLUMNS} from idempotency_record where scope = ${scope} and key = ${key}`,
   );
   if (!existing || existing.fingerprint !== fingerprint) {
     throw refuse(
@@ -47,7 +52,8 @@ export async function claimIdempotencyKey<R>(
       field,
     );
   }
-  return { replay: true, result: existing.result };
+  // The stored JSON is what completeIdempotencyKey stored for this scope's operation, typed by its caller.
+  return { replay: true, result: existing.result as R };
 }
 
 /** Stores the first request's answer with its key, in the same transaction (see claimIdempotencyKey). */

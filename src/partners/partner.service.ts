@@ -2,23 +2,23 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
+import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { Partner } from './partner.entity.js';
 
 /** What a partner may be allowed to do (contract README). */
 export const PARTNER_SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write'] as const;
 export type PartnerScope = (typeof PARTNER_SCOPES)[number];
 
-export interface PartnerRow {
-  id: number;
-  name: string;
-  keyPrefix: string;
-  scopes: PartnerScope[];
-  revokedAt: Date | null;
-  createdAt: Date;
-}
+/**
+ * A partner as staff and the auth layer see it: `partner` but its key hash and creator. `scopes`
+ * is the `text[]` column narrowed to the known scopes (createPartner stores no other).
+ */
+export type PartnerRow = Omit<Pick<EntityRow<Partner>, (typeof PARTNER_KEYS)[number]>, 'scopes'> & { scopes: PartnerScope[] };
 
-const PARTNER_COLUMNS = sql`p.id, p.name, p.key_prefix as "keyPrefix", p.scopes, p.revoked_at as "revokedAt", p.created_at as "createdAt"`;
+const PARTNER_KEYS = ['id', 'name', 'keyPrefix', 'scopes', 'revokedAt', 'createdAt'] as const;
+const PARTNER_COLUMNS = sql<PartnerRow>`${columnsOf(Partner, 'p', PARTNER_KEYS)}`;
 
 const KEY_FORMAT = /^rg_[A-Za-z0-9_-]{32}$/;
 
@@ -27,16 +27,17 @@ export const hashApiKey = (key: string) => createHash('sha256').update(key).dige
 /** The partner holding `key`, unless the key is malformed, unknown or revoked. */
 export async function partnerByApiKey(em: SqlEntityManager, key: string): Promise<PartnerRow | undefined> {
   if (!KEY_FORMAT.test(key)) return undefined;
-  return queryOne<PartnerRow>(em, sql`select ${PARTNER_COLUMNS} from partner p where p.key_hash = ${hashApiKey(key)} and p.revoked_at is null`);
+  return queryOne(em, sql<PartnerRow>`select ${PARTNER_COLUMNS} from partner p where p.key_hash = ${hashApiKey(key)} and p.revoked_at is null`);
 }
 
 /** Every partner, newest first. */
 export async function allPartners(em: SqlEntityManager): Promise<PartnerRow[]> {
-  return query<PartnerRow>(em, sql`select ${PARTNER_COLUMNS} from partner p order by p.id desc`);
+  return query(em, sql<PartnerRow>`select ${PARTNER_COLUMNS} from partner p order by p.id desc`);
 }
 
+/** Partners by id (any order; unknown ids are left out). */
 export async function partnersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<PartnerRow[]> {
-  return query<PartnerRow>(em, sql`select ${PARTNER_COLUMNS} from partner p where p.id = any(${idList(ids)})`);
+  return query(em, sql<PartnerRow>`select ${PARTNER_COLUMNS} from partner p where p.id = any(${idList(ids)})`);
 }
 
 /** Creates a partner and its API key: 192 random bits, returned once; only its hash is kept. */
@@ -53,9 +54,10 @@ export async function createPartner(
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const [partner] = await query<PartnerRow>(
+    // SQL, not the builder: the class-inferred DB type requires `id` on insert (no Generated<> for a serial key).
+    const [partner] = await query(
       em,
-      sql`insert into partner as p (name, key_prefix, key_hash, scopes, created_by, created_at)
+      sql<PartnerRow>`insert into partner as p (name, key_prefix, key_hash, scopes, created_by, created_at)
           values (${data.name}, ${apiKey.slice(0, 9)}, ${hashApiKey(apiKey)}, ${[...new Set(data.scopes)]}::text[], ${actor}, ${now})
           returning ${PARTNER_COLUMNS}`,
     );
@@ -68,9 +70,9 @@ export async function createPartner(
 export async function revokePartner(ctx: Ctx, partnerId: number, reason: string | null): Promise<PartnerRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const partner = await queryOne<PartnerRow>(
+    const partner = await queryOne(
       em,
-      sql`update partner p set revoked_at = coalesce(p.revoked_at, ${now}) where p.id = ${partnerId} returning ${PARTNER_COLUMNS}`,
+      sql<PartnerRow>`update partner p set revoked_at = coalesce(p.revoked_at, ${now}) where p.id = ${partnerId} returning ${PARTNER_COLUMNS}`,
     );
     if (!partner) throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'revokePartner', target: `Partner:${partnerId}`, reason, at: now });

@@ -1,5 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { columnsOf, type Selected } from '../db/schema.js';
 import { query, sql } from '../db/sql.js';
+import { PointAccount } from './account.entity.js';
 import { writeDownAccount } from './ledger.service.js';
 
 /** Accounts one write-down run takes by default (`LEDGER_JOB_BATCH`); a full batch enqueues the next run at once. */
@@ -15,9 +17,9 @@ export const WRITE_DOWN_BATCH = 500;
  * while that is a full batch.
  */
 export async function writeDownDueAccounts(em: SqlEntityManager, now: Date, batch = WRITE_DOWN_BATCH): Promise<number> {
-  const accounts = await query<{ id: number; customer_id: number; currency_code: string }>(
+  const accounts = await query<Selected<typeof DUE_ACCOUNT_COLUMNS>>(
     em,
-    sql`select a.id, a.customer_id, a.currency_code from point_account a
+    sql`select ${DUE_ACCOUNT_COLUMNS} from point_account a
          where a.id in (
            select account_id from (
              (select distinct account_id from ledger_entry where remaining > 0 and expires_at <= ${now} order by account_id limit ${batch})
@@ -28,6 +30,8 @@ export async function writeDownDueAccounts(em: SqlEntityManager, now: Date, batc
          order by a.id
          for update skip locked`,
   );
-  for (const a of accounts) await writeDownAccount(em, a.customer_id, a.currency_code, now);
+  for (const a of accounts) await writeDownAccount(em, a.customerId, a.currencyCode, now);
   return accounts.length;
 }
+
+const DUE_ACCOUNT_COLUMNS = columnsOf(PointAccount, 'a', ['id', 'customerId', 'currencyCode']);

@@ -1,9 +1,12 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
-import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
+import { PointAccount } from './account.entity.js';
+import { LedgerEntry, LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
+import { PendingCredit } from './pending-credit.entity.js';
 
 /**
  * The most points any per-customer amount may reach (available + pending, lifetime earned +
@@ -29,44 +32,50 @@ export interface Posting {
   now: Date;
 }
 
-export interface Posted {
-  entryId: number;
-  accountId: number;
-  amount: number;
-  kind: LedgerEntryKind;
-  reason: string | null;
-  balanceAfter: number;
-  expiresAt: Date | null;
-  createdAt: Date;
+/**
+ * An account's balance as a posting leaves it (amounts in points): `PointAccount` columns, with its
+ * id as `accountId`.
+ */
+export type AccountBalance = { accountId: PointAccount['id'] } & Pick<
+  EntityRow<PointAccount>,
+  'customerId' | 'currencyCode' | 'available' | 'pending' | 'lifetimeEarned'
+>;
+
+/**
+ * A written ledger entry (`LedgerEntry` columns; its id as `entryId`) and the account after it.
+ * Amounts in points, signed like the entry.
+ */
+export type Posted = { entryId: LedgerEntry['id'] } & Pick<
+  EntityRow<LedgerEntry>,
+  'accountId' | 'amount' | 'kind' | 'reason' | 'balanceAfter' | 'expiresAt' | 'createdAt'
+> & {
   /** The account after the posting. */
-  balance: { accountId: number; customerId: number; currencyCode: string; available: number; pending: number; lifetimeEarned: number };
-}
+  balance: AccountBalance;
+};
 
 /** An account row as locked for a write; amounts in points. */
-interface AccountRow {
-  id: number;
-  customer_id: number;
-  currency_code: string;
-  available: number;
-  pending: number;
-  lifetime_earned: number;
-  debt: number;
-}
+export type AccountRow = Selected<typeof ACCOUNT_COLUMNS>;
 
-interface PostedRow {
-  id: number;
-  account_id: number;
-  amount: number;
-  kind: LedgerEntryKind;
-  reason: string | null;
-  balance_after: number;
-  expires_at: Date | null;
-  created_at: Date;
-  pending: number;
-  lifetime_earned: number;
-  debt: number;
-  consumed: number;
-}
+const ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ['id', 'customerId', 'currencyCode', 'available', 'pending', 'lifetimeEarned', 'debt']);
+
+/** What the writing statement returns: the entry, the account's totals after it, and how much of the credits it consumed. */
+type PostedRow = Selected<typeof POSTED_ENTRY_COLUMNS> & Selected<typeof POSTED_ACCOUNT_COLUMNS> & { consumed: number };
+
+const POSTED_ENTRY_COLUMNS = columnsOf(LedgerEntry, 'e', ['id', 'accountId', 'amount', 'kind', 'reason', 'balanceAfter', 'expiresAt', 'createdAt']);
+/** Read from the `a` CTE: the `returning` of the account update, so `point_account`'s column names. */
+const POSTED_ACCOUNT_COLUMNS = columnsOf(PointAccount, 'a', ['pending', 'lifetimeEarned', 'debt']);
+
+/** What a released pending credit brings to its EARN entry. */
+const RELEASED_COLUMNS = columnsOf(PendingCredit, '', ['amount', 'sourceType', 'sourceId', 'reason', 'qualifying']);
+
+/** A credit a reversal by reference undoes, with the points of it that expired (allocated to EXPIRE debits). */
+const REVERSED_CREDIT_COLUMNS = columnsOf(LedgerEntry, 'e', ['id', 'amount', 'remaining', 'qualifying', 'createdAt']);
+
+/** The account's totals a reversal changes directly. */
+const REVERSAL_ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ['debt', 'lifetimeEarned']);
+
+/** Points a debit takes from one credit entry (> 0): one `ledger_allocation` row. */
+type Take = { id: LedgerEntry['id']; amount: number };
 
 /** One entry to write on a locked, written-down account. */
 interface Write {
@@ -80,14 +89,12 @@ interface Write {
   /** When the entry happened: now, or for a write-down the moment it fell due. */
   at: Date;
   /** Debits: the credits it takes from and how much of each (their sum is -amount). */
-  consume?: { id: number; amount: number }[];
+  consume?: Take[];
   /** Credits released from pending: the points that leave `pending`. */
   fromPending?: number;
   /** Change to the account's debt (a debt repayment lowers it). */
   debtDelta?: number;
 }
-
-const ACCOUNT_COLUMNS = sql`id, customer_id, currency_code, available, pending, lifetime_earned, debt`;
 
 /**
  * The one way points move. Under the account's row lock, first writes down what has fallen due
@@ -163,7 +170,7 @@ async function lockAccount(em: SqlEntityManager, customerId: number, currency: s
 export async function settleAccount(em: SqlEntityManager, account: AccountRow, now: Date): Promise<{ account: AccountRow; released: boolean }> {
   let released = false;
   for (;;) {
-    const next = await queryOne<{ kind: 'EXPIRE' | 'RELEASE'; at: Date; pending_id: number | null }>(
+    const next = await queryOne<{ kind: 'EXPIRE' | 'RELEASE'; at: Date; pending_id: PendingCredit['id'] | null }>(
       em,
       sql`select * from (
             (select 'EXPIRE' as kind, expires_at as at, null::bigint as pending_id from ledger_entry
@@ -176,7 +183,7 @@ export async function settleAccount(em: SqlEntityManager, account: AccountRow, n
     );
     if (!next) return { account, released };
     if (next.kind === 'EXPIRE') {
-      const consume = await query<{ id: number; amount: number }>(
+      const consume = await query<Take>(
         em,
         sql`select id, remaining as amount from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at = ${next.at} order by id`,
       );
@@ -194,11 +201,11 @@ export async function settleAccount(em: SqlEntityManager, account: AccountRow, n
       });
       await announce(em, account, row, now);
     } else {
-      const pending = await queryOne<{ amount: number; source_type: string; source_id: string | null; reason: string | null; qualifying: boolean }>(
+      const pending = await queryOne<Selected<typeof RELEASED_COLUMNS>>(
         em,
         sql`update pending_credit set released_at = ${next.at}
              where id = ${next.pending_id} and released_at is null and cancelled_at is null
-            returning amount, source_type, source_id, reason, qualifying`,
+            returning ${RELEASED_COLUMNS}`,
       );
       if (!pending) continue;
       const posted = await creditWithRepayment(
@@ -207,8 +214,8 @@ export async function settleAccount(em: SqlEntityManager, account: AccountRow, n
         {
           amount: pending.amount,
           kind: LedgerEntryKind.EARN,
-          source: pending.source_type,
-          sourceId: pending.source_id,
+          source: pending.sourceType,
+          sourceId: pending.sourceId,
           reason: pending.reason,
           actor: 'system',
           qualifying: pending.qualifying,
@@ -251,8 +258,8 @@ async function creditWithRepayment(em: SqlEntityManager, account: AccountRow, w:
 }
 
 /** The open credits a debit of `amount` takes, oldest-expiring first (never-expiring last), ties by age. */
-async function oldestExpiringFirst(em: SqlEntityManager, accountId: number, amount: number): Promise<{ id: number; amount: number }[]> {
-  return query<{ id: number; amount: number }>(
+async function oldestExpiringFirst(em: SqlEntityManager, accountId: number, amount: number): Promise<Take[]> {
+  return query<Take>(
     em,
     sql`select id, least(remaining, ${amount} - (running - remaining))::bigint as amount from (
           select id, remaining, expires_at, sum(remaining) over (order by expires_at asc nulls last, id) as running
@@ -294,24 +301,23 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write): Promi
     ), e as (
       insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
                                 balance_after, expires_at, remaining, qualifying, created_at)
-      select a.id, ${account.customer_id}, ${w.amount}, ${w.kind}, ${w.source}, ${w.sourceId}, ${w.reason}, ${w.actor}, a.available,
+      select a.id, ${account.customerId}, ${w.amount}, ${w.kind}, ${w.source}, ${w.sourceId}, ${w.reason}, ${w.actor}, a.available,
              case when ${isCredit} then ${w.at}::timestamptz + make_interval(days => c.expiry_days) end,
              ${isCredit ? w.amount : 0}, ${w.qualifying}, ${w.at}
-        from a join point_currency c on c.code = ${account.currency_code}
+        from a join point_currency c on c.code = ${account.currencyCode}
       returning *
     ), allocated as (
       insert into ledger_allocation (account_id, customer_id, debit_id, credit_id, amount)
       select e.account_id, e.customer_id, e.id, consumed.id, consumed.amount from e, consumed
     )
-    select e.id, e.account_id, e.amount, e.kind, e.reason, e.balance_after, e.expires_at, e.created_at,
-           a.pending, a.lifetime_earned, a.debt, (select coalesce(sum(amount), 0) from consumed)::bigint as consumed
+    select ${POSTED_ENTRY_COLUMNS}, ${POSTED_ACCOUNT_COLUMNS}, (select coalesce(sum(amount), 0) from consumed)::bigint as consumed
       from e, a`,
   );
   if (!row) {
     if (isCredit) {
       throw refuse(
         UserErrorCode.INVALID,
-        `This would take the customer's ${account.currency_code} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`,
+        `This would take the customer's ${account.currencyCode} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`,
       );
     }
     throw new Error(`ledger invariant broken on account ${account.id}: a debit of ${-w.amount} found the balance short`);
@@ -320,7 +326,7 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write): Promi
     // The balance and the open credits disagree: refuse to make it worse (rolls back).
     throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${-w.amount}`);
   }
-  Object.assign(account, { available: row.balance_after, pending: row.pending, lifetime_earned: row.lifetime_earned, debt: row.debt });
+  Object.assign(account, { available: row.balanceAfter, pending: row.pending, lifetimeEarned: row.lifetimeEarned, debt: row.debt } satisfies Partial<AccountRow>);
   return row;
 }
 
@@ -328,27 +334,27 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write): Promi
 async function announce(em: SqlEntityManager, account: AccountRow, row: PostedRow, now: Date): Promise<Posted> {
   const posted: Posted = {
     entryId: row.id,
-    accountId: row.account_id,
+    accountId: row.accountId,
     amount: row.amount,
     kind: row.kind,
     reason: row.reason,
-    balanceAfter: row.balance_after,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
+    balanceAfter: row.balanceAfter,
+    expiresAt: row.expiresAt,
+    createdAt: row.createdAt,
     balance: {
-      accountId: row.account_id,
-      customerId: account.customer_id,
-      currencyCode: account.currency_code,
-      available: row.balance_after,
+      accountId: row.accountId,
+      customerId: account.customerId,
+      currencyCode: account.currencyCode,
+      available: row.balanceAfter,
       pending: row.pending,
-      lifetimeEarned: row.lifetime_earned,
+      lifetimeEarned: row.lifetimeEarned,
     },
   };
   await recordEvent(
     em,
     'BALANCE_CHANGED',
-    account.customer_id,
-    { currency: account.currency_code, ...posted.balance, change: { entryId: posted.entryId, amount: posted.amount, kind: posted.kind, reason: posted.reason } },
+    account.customerId,
+    { currency: account.currencyCode, ...posted.balance, change: { entryId: posted.entryId, amount: posted.amount, kind: posted.kind, reason: posted.reason } },
     now,
   );
   return posted;
@@ -382,9 +388,9 @@ export async function reverseCredits(
   const result: ReversalResult = { taken: 0, owed: 0, expired: 0, entryId: null };
   if (r.entryIds.length === 0) return result;
   const { account } = await settleAccount(em, await lockAccount(em, r.customerId, r.currency, r.now), r.now);
-  const credits = await query<{ id: number; amount: number; remaining: number; qualifying: boolean; created_at: Date; expired: number }>(
+  const credits = await query<Selected<typeof REVERSED_CREDIT_COLUMNS> & { expired: number }>(
     em,
-    sql`select e.id, e.amount, e.remaining, e.qualifying, e.created_at,
+    sql`select ${REVERSED_CREDIT_COLUMNS},
                coalesce(sum(al.amount) filter (where d.kind = 'EXPIRE'), 0)::bigint as expired
           from ledger_entry e
           left join ledger_allocation al on al.credit_id = e.id
@@ -400,12 +406,12 @@ export async function reverseCredits(
   result.owed = credits.reduce((s, c) => s + owedOf(c), 0);
   const lifetimeDrop = credits.filter((c) => c.qualifying).reduce((s, c) => s + c.amount, 0);
 
-  const changed = await queryOne(
+  const changed = await queryOne<Selected<typeof REVERSAL_ACCOUNT_COLUMNS>>(
     em,
     sql`update point_account set debt = debt + ${result.owed}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
                version = version + 1, updated_at = ${r.now}
          where id = ${account.id} and debt + ${result.owed} <= ${MAX_ACCOUNT_POINTS}
-        returning debt, lifetime_earned`,
+        returning ${REVERSAL_ACCOUNT_COLUMNS}`,
   );
   if (!changed) throw refuse(UserErrorCode.INVALID, `This would take the points the customer owes past ${MAX_ACCOUNT_POINTS}.`);
   Object.assign(account, changed);
@@ -430,7 +436,7 @@ export async function reverseCredits(
       em,
       'BALANCE_CHANGED',
       r.customerId,
-      { currency: r.currency, accountId: account.id, customerId: r.customerId, currencyCode: r.currency, available: account.available, pending: account.pending, lifetimeEarned: account.lifetime_earned },
+      { currency: r.currency, accountId: account.id, customerId: r.customerId, currencyCode: r.currency, available: account.available, pending: account.pending, lifetimeEarned: account.lifetimeEarned },
       r.now,
     );
   }
@@ -439,7 +445,7 @@ export async function reverseCredits(
       await query(
         em,
         sql`insert into qualifying_adjustment (account_id, customer_id, amount, reason, created_at)
-            values (${account.id}, ${r.customerId}, ${-c.amount}, ${r.reason}, ${c.created_at})`,
+            values (${account.id}, ${r.customerId}, ${-c.amount}, ${r.reason}, ${c.createdAt})`,
       );
     }
     await query(

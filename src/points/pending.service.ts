@@ -1,7 +1,9 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { columnsOf, type EntityRow } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
+import { PointAccount } from './account.entity.js';
 import { LedgerEntryKind, type LedgerSource } from './ledger-entry.entity.js';
 import { ensureAccount, MAX_ACCOUNT_POINTS } from './ledger.service.js';
 
@@ -16,16 +18,13 @@ export interface PendingData {
   now: Date;
 }
 
-interface BalanceAfter {
-  customerId: number;
-  currency: string;
-  available: number;
-  pending: number;
-  lifetimeEarned: number;
-}
+/**
+ * The account's state as the statement that changed it returned it (no second read), in the
+ * BALANCE_CHANGED payload's order: its currency code as `currency`, then the amounts in points.
+ */
+const BALANCE_AFTER = sql<BalanceAfter>`${columnsOf(PointAccount, 'a', ['customerId'])}, a.currency_code as currency, ${columnsOf(PointAccount, 'a', ['available', 'pending', 'lifetimeEarned'])}`;
 
-/** The account's state as the statement that changed it returned it (no second read). */
-const BALANCE_AFTER = sql`a.customer_id as "customerId", a.currency_code as currency, a.available, a.pending, a.lifetime_earned as "lifetimeEarned"`;
+type BalanceAfter = Pick<EntityRow<PointAccount>, 'customerId' | 'available' | 'pending' | 'lifetimeEarned'> & { currency: EntityRow<PointAccount>['currencyCode'] };
 
 async function balanceEvent(em: SqlEntityManager, { customerId, ...balance }: BalanceAfter, now: Date): Promise<void> {
   await recordEvent(em, 'BALANCE_CHANGED', customerId, balance, now);

@@ -1,51 +1,42 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
-import { idList, query, queryOne, sql } from '../db/sql.js';
+import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
+import { idList, query, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { canonicalDecimal, claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
-import { postEntry } from './ledger.service.js';
+import { PointAccount } from './account.entity.js';
+import { PointCurrency } from './currency.entity.js';
+import { LedgerEntry, LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
+import { postEntry, type AccountBalance } from './ledger.service.js';
 
-export interface CurrencyRow {
-  code: string;
-  name: string;
-  expiryDays: number | null;
-  pointValue: string;
-  moneyCurrency: string;
-}
+/** A point currency as the API shows it: `point_currency` but its creation time; `pointValue` is a decimal string. */
+export type CurrencyRow = Pick<EntityRow<PointCurrency>, (typeof CURRENCY_KEYS)[number]>;
 
-export interface BalanceRow {
-  accountId: number;
-  customerId: number;
-  currencyCode: string;
-  available: number;
-  pending: number;
-  lifetimeEarned: number;
-}
+const CURRENCY_KEYS = ['code', 'name', 'expiryDays', 'pointValue', 'moneyCurrency'] as const;
 
-export interface LedgerEntryRow {
-  id: number;
-  customerId: number;
-  currencyCode: string;
-  amount: number;
-  kind: LedgerEntryKind;
-  sourceType: LedgerSource;
-  reason: string | null;
-  balanceAfter: number;
-  expiresAt: Date | null;
-  createdAt: Date;
-}
+/**
+ * A customer's account in one currency as of a moment (`point_account_at`), amounts in points:
+ * `PointAccount` columns with its id as `accountId`, the same shape a posting answers.
+ */
+export type BalanceRow = AccountBalance;
 
-const CURRENCY_COLUMNS = sql`code, name, expiry_days as "expiryDays", point_value::text as "pointValue", money_currency as "moneyCurrency"`;
+/** One ledger entry as the API shows it: `LedgerEntry` columns and its account's currency. */
+export type LedgerEntryRow = Selected<typeof ENTRY_COLUMNS> & Selected<typeof ENTRY_CURRENCY>;
 
+// numeric comes back from pg as its text, so the derived select list answers `pointValue` as the
+// decimal string the `::text` cast gave before.
+const CURRENCY_COLUMNS = columnsOf(PointCurrency, '', CURRENCY_KEYS);
+
+/** Every currency, by code. */
 export async function allCurrencies(em: SqlEntityManager): Promise<CurrencyRow[]> {
-  return query<CurrencyRow>(em, sql`select ${CURRENCY_COLUMNS} from point_currency order by code`);
+  return query(em, sql<CurrencyRow>`select ${CURRENCY_COLUMNS} from point_currency order by code`);
 }
 
+/** Currencies by code (any order; unknown codes are left out), for the `currency` loader. */
 export async function currenciesByCodes(em: SqlEntityManager, codes: readonly string[]): Promise<CurrencyRow[]> {
-  return query<CurrencyRow>(em, sql`select ${CURRENCY_COLUMNS} from point_currency where code = any(${codes as string[]}::text[])`);
+  return query(em, sql<CurrencyRow>`select ${CURRENCY_COLUMNS} from point_currency where code = any(${codes as string[]}::text[])`);
 }
 
 /**
@@ -60,12 +51,13 @@ export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<Curre
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `Currency ${data.code} already exists.` };
     const claim = await claimIdempotencyKey(em, 'create:currency', data.code, fingerprint, now, exists);
     if (claim.replay) return (await currenciesByCodes(em, [data.code]))[0];
-    const [row] = await query<CurrencyRow>(
-      em,
-      sql`insert into point_currency (code, name, expiry_days, point_value, money_currency, created_at)
-          values (${data.code}, ${data.name}, ${data.expiryDays}, ${data.pointValue}, ${data.moneyCurrency}, ${now})
-          on conflict (code) do nothing returning ${CURRENCY_COLUMNS}`,
-    );
+    const row = await db(em)
+      .insertInto('PointCurrency')
+      .values({ code: data.code, name: data.name, expiryDays: data.expiryDays, pointValue: data.pointValue, moneyCurrency: data.moneyCurrency, createdAt: now })
+      .onConflict((oc) => oc.column('code').doNothing())
+      .returning(CURRENCY_KEYS)
+      .$narrowType<Pick<CurrencyRow, 'expiryDays'>>() // a nullable column reads as null, never undefined
+      .executeTakeFirst();
     if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, `Currency ${data.code} already exists.`, ['input', 'code']);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createCurrency', target: `PointCurrency:${data.code}`, details: data, at: now });
     return row;
@@ -77,20 +69,25 @@ export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<Curre
  * down (expired credits, pending points whose day has come) already counts (SQL `point_account_at`).
  */
 export async function balancesByCustomers(em: SqlEntityManager, customerIds: readonly number[], now: Date): Promise<BalanceRow[]> {
-  return query<BalanceRow>(
+  return query(
     em,
-    sql`select a.id as "accountId", a.customer_id as "customerId", a.currency_code as "currencyCode",
-               n.available, n.pending, n.lifetime_earned as "lifetimeEarned"
+    sql<BalanceRow>`select a.id as "accountId", ${BALANCE_OWNER}, ${BALANCE_AMOUNTS}
           from point_account a cross join lateral point_account_at(a.id, ${now}) n
          where a.customer_id = any(${idList(customerIds)}) order by a.currency_code`,
   );
 }
 
-export interface ExpiringRow {
-  accountId: number;
+const BALANCE_OWNER = columnsOf(PointAccount, 'a', ['customerId', 'currencyCode']);
+/** From `point_account_at`, whose columns are named like the account's. */
+const BALANCE_AMOUNTS = columnsOf(PointAccount, 'n', ['available', 'pending', 'lifetimeEarned']);
+
+/** Points of one account that expire at one moment: a sum over credits, so only the keys are entity columns. */
+export type ExpiringRow = {
+  accountId: LedgerEntry['account']['id'];
+  /** Points, > 0. */
   amount: number;
-  expiresAt: Date;
-}
+  expiresAt: NonNullable<LedgerEntry['expiresAt']>;
+};
 
 /**
  * Unconsumed points that expire within `days` of `now`, summed per expiry moment, soonest first, as
@@ -101,9 +98,9 @@ export interface ExpiringRow {
  * the currency's `expiryDays`): the same rows `ledger_due` (SQL) and `settleAccount` write.
  */
 export async function expiringByAccounts(em: SqlEntityManager, accountIds: readonly number[], now: Date, days: number): Promise<ExpiringRow[]> {
-  return query<ExpiringRow>(
+  return query(
     em,
-    sql`with due as (
+    sql<ExpiringRow>`with due as (
           select p.account_id, p.amount, a.debt,
                  p.available_at + make_interval(days => c.expiry_days) as expires_at,
                  sum(p.amount) over (partition by p.account_id order by p.available_at, p.id) as running
@@ -123,15 +120,15 @@ export async function expiringByAccounts(em: SqlEntityManager, accountIds: reado
   );
 }
 
-const ENTRY_COLUMNS = sql`e.id, e.customer_id as "customerId", a.currency_code as "currencyCode", e.amount, e.kind,
-  e.source_type as "sourceType", e.reason, e.balance_after as "balanceAfter", e.expires_at as "expiresAt", e.created_at as "createdAt"`;
+const ENTRY_COLUMNS = columnsOf(LedgerEntry, 'e', ['id', 'customerId', 'amount', 'kind', 'sourceType', 'reason', 'balanceAfter', 'expiresAt', 'createdAt']);
+const ENTRY_CURRENCY = columnsOf(PointAccount, 'a', ['currencyCode']);
 
 /** A customer's ledger, newest first. */
 export async function ledgerPage(em: SqlEntityManager, customerId: number, currency: string | null, page: Page): Promise<LedgerEntryRow[]> {
   const after = page.after?.[0] ?? null;
-  return query<LedgerEntryRow>(
+  return query(
     em,
-    sql`select ${ENTRY_COLUMNS} from ledger_entry e join point_account a on a.id = e.account_id
+    sql<LedgerEntryRow>`select ${ENTRY_COLUMNS}, ${ENTRY_CURRENCY} from ledger_entry e join point_account a on a.id = e.account_id
          where e.customer_id = ${customerId}
            and (${currency}::text is null or a.currency_code = ${currency})
            and (${after}::bigint is null or e.id < ${after})
@@ -139,10 +136,11 @@ export async function ledgerPage(em: SqlEntityManager, customerId: number, curre
   );
 }
 
+/** Ledger entries by id (any order; unknown ids are left out), for the `ledgerEntry` loader. */
 export async function ledgerEntriesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<LedgerEntryRow[]> {
-  return query<LedgerEntryRow>(
+  return query(
     em,
-    sql`select ${ENTRY_COLUMNS} from ledger_entry e join point_account a on a.id = e.account_id where e.id = any(${idList(ids)})`,
+    sql<LedgerEntryRow>`select ${ENTRY_COLUMNS}, ${ENTRY_CURRENCY} from ledger_entry e join point_account a on a.id = e.account_id where e.id = any(${idList(ids)})`,
   );
 }
 
@@ -168,9 +166,9 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   const entryId = await ctx.em.transactional(async (em) => {
-    const customer = await queryOne<{ id: number }>(em, sql`select id from customer where external_id = ${data.customerExternalId}`);
+    const customer = await db(em).selectFrom('Customer').select('id').where('externalId', '=', data.customerExternalId).executeTakeFirst();
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
-    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
     const qualifying = data.qualifying ?? data.amount > 0;
     // Everything the adjustment means but its key; `qualifying` as it takes effect, so unset and its default compare equal.

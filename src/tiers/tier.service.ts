@@ -1,35 +1,37 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
+import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
 import { claimIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { Customer } from '../customers/customer.entity.js';
+import { Tier } from './tier.entity.js';
 
-export interface TierRow {
-  id: number;
-  currencyCode: string;
-  code: string;
-  name: string;
-  rank: number;
-  threshold: number;
-  windowDays: number | null;
-  multiplier: number;
-}
+/**
+ * A tier as the API shows it: `tier` but its creation time, with `multiplier` (a decimal column)
+ * read as a number (`::float8`): it multiplies points in rules, never money.
+ */
+export type TierRow = Selected<typeof TIER_SCALARS> & { multiplier: number };
 
-const TIER_COLUMNS = sql`t.id, t.currency_code as "currencyCode", t.code, t.name, t.rank, t.threshold,
-  t.window_days as "windowDays", t.multiplier::float8 as multiplier`;
+const TIER_KEYS = ['id', 'currencyCode', 'code', 'name', 'rank', 'threshold', 'windowDays'] as const;
+const TIER_SCALARS = columnsOf(Tier, 't', TIER_KEYS);
+const TIER_COLUMNS = sql<TierRow>`${TIER_SCALARS}, t.multiplier::float8 as multiplier`;
 
+/** Tiers by id (any order; unknown ids are left out), for the `tier` loader. */
 export async function tiersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<TierRow[]> {
-  return query<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t where t.id = any(${idList(ids)})`);
+  return query(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t where t.id = any(${idList(ids)})`);
 }
 
+/** The tier with this code, if any. */
 export async function tierByCode(em: SqlEntityManager, code: string): Promise<TierRow | undefined> {
-  return queryOne<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t where t.code = ${code}`);
+  return queryOne(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t where t.code = ${code}`);
 }
 
+/** The whole ladder, lowest rank first. */
 export async function allTiers(em: SqlEntityManager): Promise<TierRow[]> {
-  return query<TierRow>(em, sql`select ${TIER_COLUMNS} from tier t order by t.rank`);
+  return query(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t order by t.rank`);
 }
 
 /**
@@ -37,17 +39,21 @@ export async function allTiers(em: SqlEntityManager): Promise<TierRow[]> {
  * was last written down; a rolling window or pending points released by time may have moved it
  * since, before any job ran.
  */
-export async function tierIdsAt(em: SqlEntityManager, customerIds: readonly number[], now: Date): Promise<{ customerId: number; tierId: number | null }[]> {
-  return query<{ customerId: number; tierId: number | null }>(
+export async function tierIdsAt(em: SqlEntityManager, customerIds: readonly number[], now: Date): Promise<TierAt[]> {
+  return query(
     em,
-    sql`select c.id as "customerId", customer_tier_at(c.id, ${now}) as "tierId" from customer c where c.id = any(${idList(customerIds)})`,
+    sql<TierAt>`select c.id as "customerId", customer_tier_at(c.id, ${now}) as "tierId" from customer c where c.id = any(${idList(customerIds)})`,
   );
 }
 
-export interface TierStanding extends TierRow {
+/** A customer's tier as of a moment: `Customer.tier` computed by `customer_tier_at`, not the stored column. */
+export type TierAt = { customerId: Customer['id']; tierId: EntityRow<Customer>['tierId'] };
+
+/** A tier and a customer's standing towards it. */
+export type TierStanding = TierRow & {
   /** The customer's qualifying points for this tier: in its currency, over its window. */
   points: number;
-}
+};
 
 /**
  * Every tier with the customer's qualifying points towards it as of `now` (SQL
@@ -57,9 +63,9 @@ export interface TierStanding extends TierRow {
  * leave it.
  */
 export async function tierStanding(em: SqlEntityManager, customerId: number, now: Date): Promise<TierStanding[]> {
-  return query<TierStanding>(
+  return query(
     em,
-    sql`select ${TIER_COLUMNS}, qualifying_points_at(${customerId}, t.currency_code, t.window_days, ${now}) as points
+    sql<TierStanding>`select ${TIER_COLUMNS}, qualifying_points_at(${customerId}, t.currency_code, t.window_days, ${now}) as points
           from tier t order by t.rank`,
   );
 }
@@ -87,7 +93,7 @@ export async function recomputeTier(em: SqlEntityManager, customerId: number, no
   const standing = await tierStanding(em, customerId, now);
   if (standing.length === 0) return;
   const target = tierFor(standing);
-  const changed = await queryOne<{ from_tier: number | null }>(
+  const changed = await queryOne<{ from_tier: EntityRow<Customer>['tierId'] }>(
     em,
     sql`update customer c set tier_id = ${target?.id ?? null}, updated_at = ${now}
           from customer old where old.id = c.id and c.id = ${customerId} and c.tier_id is distinct from ${target?.id ?? null}::bigint
@@ -109,7 +115,7 @@ export async function recomputeTier(em: SqlEntityManager, customerId: number, no
 export async function recomputeAllTiers(em: SqlEntityManager, now: Date, range: { afterId: number; batch: number } | null = null): Promise<{ moved: number; lastId: number | null }> {
   const afterId = range?.afterId ?? 0;
   const limit = range?.batch ?? null;
-  const rows = await query<{ customer_id: number; moved: boolean; from_code: string | null; to_code: string | null }>(
+  const rows = await query<{ customer_id: Customer['id']; moved: boolean; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>(
     em,
     sql`with batch as (
           select c.id, c.tier_id as from_tier, customer_tier_at(c.id, ${now}) as to_tier
@@ -139,26 +145,35 @@ export interface CreateTierData {
   multiplier?: number | null;
 }
 
+/**
+ * Adds a tier to the ladder and re-places every customer on it; audit-logged. The code is the
+ * request's key. Refusals: NOT_FOUND (no such currency), ALREADY_EXISTS (code or rank taken by
+ * another tier).
+ */
 export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
     // The code is the request's key: the same request again answers the tier and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: 'A tier with this code already exists.' };
     const claim = await claimIdempotencyKey(em, 'create:tier', data.code, requestFingerprint({ ...data, multiplier: data.multiplier ?? 1 }), now, exists);
     if (claim.replay) return (await tierByCode(em, data.code))!;
-    const clash = await queryOne<{ code: string; rank: number }>(
-      em,
-      sql`select code, rank from tier where code = ${data.code} or rank = ${data.rank} limit 1`,
-    );
+    const clash = await db(em)
+      .selectFrom('Tier')
+      .select(['code', 'rank'])
+      .where((eb) => eb.or([eb('code', '=', data.code), eb('rank', '=', data.rank)]))
+      .limit(1)
+      .executeTakeFirst();
     if (clash) {
       const field = clash.code === data.code ? 'code' : 'rank';
       throw refuse(UserErrorCode.ALREADY_EXISTS, `A tier with this ${field} already exists.`, ['input', field]);
     }
-    const [row] = await query<TierRow>(
+    // SQL, not the builder: the class-inferred `DB` type requires `id` on insert (it has no notion
+    // of a generated key), and the answer needs `multiplier` as float8 anyway.
+    const [row] = await query(
       em,
-      sql`insert into tier as t (currency_code, code, name, rank, threshold, window_days, multiplier, created_at)
+      sql<TierRow>`insert into tier as t (currency_code, code, name, rank, threshold, window_days, multiplier, created_at)
           values (${data.currency}, ${data.code}, ${data.name}, ${data.rank}, ${data.threshold}, ${data.windowDays ?? null}, ${data.multiplier ?? 1}, ${now})
           returning ${TIER_COLUMNS}`,
     );
