@@ -2,14 +2,17 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
-import { idList, query, queryOne, sql } from '../db/sql.js';
+import { byDefault } from '../db/columns.js';
+import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
+import { anyOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry, type Posted } from '../points/ledger.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { issueOffer } from '../wallet/wallet.service.js';
+import { GiftList, GiftListOption } from './gift-list.entity.js';
 
 /** Where a customer stands with a list: what the app shows beside it. */
 export interface GiftProgress {
@@ -19,17 +22,18 @@ export interface GiftProgress {
   claimedByMe: number;
 }
 
-/** A gift list; the progress fields are the viewing customer's, null when staff read the list on its own. */
-export interface GiftListRow extends Nullable<GiftProgress> {
-  id: number;
-  currencyCode: string;
-  name: string;
-  threshold: number;
-  maxClaims: number | null;
-  createdAt: Date;
-  /** Offers that can be picked now, at their current version, in the list's order. */
-  options: OfferVersionRow[];
-}
+/**
+ * A gift list: its `gift_list` columns but `createdBy`, the viewing customer's progress (null when
+ * staff read the list on its own) and its options.
+ */
+export type GiftListRow = Pick<EntityRow<GiftList>, (typeof GIFT_LIST_KEYS)[number]> &
+  Nullable<GiftProgress> & {
+    /** Offers that can be picked now, at their current version, in the list's order. */
+    options: OfferVersionRow[];
+  };
+
+const GIFT_LIST_KEYS = ['id', 'currencyCode', 'name', 'threshold', 'maxClaims', 'createdAt'] as const;
+const GIFT_LIST_COLUMNS = columnsOf(GiftList, 'g', GIFT_LIST_KEYS);
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
@@ -47,13 +51,13 @@ export function giftProgress(list: { threshold: number; maxClaims: number | null
   return { unlocked: available >= list.threshold, claimableCount, pointsToNext, claimedByMe: claimed };
 }
 
+const OPTION_LIST_COLUMN = columnsOf(GiftListOption, 'o', ['giftListId']);
+
 /** An option can be picked while its offer's current version has not passed its fixed end. */
 const optionOnShow = (now: Date) => sql`(ov.valid_until is null or ov.valid_until > ${now})`;
 
-interface ListRow extends Omit<GiftListRow, 'options' | keyof GiftProgress> {
-  available: number | null;
-  claimed: number | null;
-}
+/** A list as `giftListRows` reads it: its columns, and the customer's available balance and claims so far (null for staff). */
+type ListRow = Selected<typeof GIFT_LIST_COLUMNS> & { available: number | null; claimed: number | null };
 
 /**
  * Gift lists by id (or all of them), lowest threshold first, with their options; with `customerId`,
@@ -63,7 +67,7 @@ async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number
   const { ids, customerId, now } = filter;
   const lists = await query<ListRow>(
     em,
-    sql`select g.id, g.currency_code as "currencyCode", g.name, g.threshold, g.max_claims as "maxClaims", g.created_at as "createdAt",
+    sql`select ${GIFT_LIST_COLUMNS},
                case when ${customerId}::bigint is not null then coalesce((select n.available from point_account_at(a.id, ${now}) n), 0) end as available,
                case when ${customerId}::bigint is not null then coalesce(n.claimed, 0) end as claimed
           from gift_list g
@@ -73,9 +77,9 @@ async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number
          order by g.threshold, g.id`,
   );
   if (lists.length === 0) return [];
-  const options = await query<OfferVersionRow & { giftListId: number }>(
+  const options = await query<OfferVersionRow & Selected<typeof OPTION_LIST_COLUMN>>(
     em,
-    sql`select o.gift_list_id as "giftListId", ${offerVersionColumns()}
+    sql`select ${OPTION_LIST_COLUMN}, ${offerVersionColumns()}
           from gift_list_option o
           join offer f on f.id = o.offer_id
           join offer_version ov on ov.id = f.current_version_id
@@ -113,18 +117,18 @@ export async function createGiftList(ctx: Ctx, data: CreateGiftListData): Promis
   const actor = actorOf(ctx.caller);
   const offerIds = [...new Set(data.offerIds)];
   return ctx.em.transactional(async (em) => {
-    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
-    const found = await query<{ id: number }>(em, sql`select id from offer where id = any(${idList(offerIds)}) and current_version_id is not null`);
+    const found = await db(em).selectFrom('Offer').select('id').where('id', '=', anyOf(offerIds)).where('currentVersion', 'is not', null).execute();
     const known = new Set(found.map((o) => o.id));
     const missing = data.offerIds.findIndex((id) => !known.has(id));
     if (missing >= 0) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerIds', String(missing)]);
 
-    const [list] = await query<{ id: number }>(
-      em,
-      sql`insert into gift_list (currency_code, name, threshold, max_claims, created_by, created_at)
-          values (${data.currency}, ${data.name}, ${data.threshold}, ${data.maxClaims ?? null}, ${actor}, ${now}) returning id`,
-    );
+    const list = await db(em)
+      .insertInto('GiftList')
+      .values({ id: byDefault, currency: data.currency, name: data.name, threshold: data.threshold, maxClaims: data.maxClaims ?? null, createdBy: actor, createdAt: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await query(
       em,
       sql`insert into gift_list_option (gift_list_id, offer_id, position)
@@ -134,6 +138,15 @@ export async function createGiftList(ctx: Ctx, data: CreateGiftListData): Promis
     return (await giftListsById(em, [list.id], now))[0];
   });
 }
+
+const CLAIMED_LIST_COLUMNS = columnsOf(GiftList, 'g', ['id', 'name', 'threshold', 'maxClaims', 'currencyCode']);
+
+/**
+ * What `claimGift` reads of a list: its columns, whether the offer is one of its options and on
+ * show, the customer's claims so far (null: none yet), and the option's offer (its fields null
+ * when the offer is not on the list: `onList` is checked first).
+ */
+type ClaimedList = Selected<typeof CLAIMED_LIST_COLUMNS> & { onList: boolean; onShow: boolean; claimed: number | null } & OfferVersionColumns<'offer.'>;
 
 /** What a claim answers, stored with its idempotency key so a repeat answers the same. */
 export interface GiftClaimOutcome {
@@ -160,9 +173,9 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, requestFingerprint({ giftListId, offerId }), now);
     if (claim.replay) return claim.result;
 
-    const list = await queryOne<Record<string, unknown>>(
+    const list = await queryOne(
       em,
-      sql`select g.id, g.name, g.threshold, g.max_claims as "maxClaims", g.currency_code as currency,
+      sql<ClaimedList>`select ${CLAIMED_LIST_COLUMNS},
                  (o.offer_id is not null) as "onList", ${optionOnShow(now)} as "onShow",
                  (select n.claimed from gift_claim_count n where n.gift_list_id = g.id and n.customer_id = ${customer.customerId}) as claimed,
                  ${offerVersionColumns('offer.')}
@@ -175,22 +188,22 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     if (!list) throw refuse(UserErrorCode.NOT_FOUND, 'No such gift list.', ['input', 'giftListId']);
     if (!list.onList) throw refuse(UserErrorCode.NOT_FOUND, 'This offer is not an option of this gift list.', ['input', 'optionId']);
     if (!list.onShow) throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be picked.', ['input', 'optionId']);
-    const maxClaims = list.maxClaims as number | null;
+    const maxClaims = list.maxClaims;
     const limitReached = () => refuse(UserErrorCode.LIMIT_REACHED, `You can claim from this list at most ${maxClaims} times.`, ['input', 'giftListId']);
     // Answer a used-up list without spending first; the locked upsert below decides races.
-    if (maxClaims != null && ((list.claimed as number | null) ?? 0) >= maxClaims) throw limitReached();
+    if (maxClaims != null && (list.claimed ?? 0) >= maxClaims) throw limitReached();
 
-    const threshold = list.threshold as number;
+    const threshold = list.threshold;
     const offer = offerVersionFrom(list, 'offer.');
     const source = `GiftList:${giftListId}`;
     const debit = await postEntry(em, {
       customerId: customer.customerId,
-      currency: list.currency as string,
+      currency: list.currencyCode,
       amount: -threshold,
       kind: LedgerEntryKind.SPEND,
       source: LedgerSource.GIFT,
       sourceId: source,
-      reason: `${list.name as string}: ${offer.name}`,
+      reason: `${list.name}: ${offer.name}`,
       actor: actorOf(ctx.caller),
       now,
     });

@@ -1,30 +1,55 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { sql, type RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
-import { idList, query, queryOne, sql } from '../db/sql.js';
+import { byDefault } from '../db/columns.js';
+import { columnMap, db, type EntityRow } from '../db/schema.js';
+import { anyOf, idList, query, queryOne } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { OfferBenefitKind } from './offer.entity.js';
+import { OfferVersion, type OfferBenefitKind } from './offer.entity.js';
 
-/** One version of an offer: what GraphQL's `Offer` shows. */
-export interface OfferVersionRow {
-  versionId: number;
-  offerId: number;
-  version: number;
-  name: string;
-  description: string | null;
-  imageUrl: string | null;
-  terms: string | null;
-  benefitKind: OfferBenefitKind;
+type Version = EntityRow<OfferVersion>;
+
+/**
+ * One version of an offer: what GraphQL's `Offer` shows. Derived from the `OfferVersion` entity:
+ * every column but `createdBy`/`createdAt`, the version's id as `versionId` (what `Offer.id` is)
+ * and `percentOff` read as a number (`percent_off::float8`: pricing does arithmetic on it; the
+ * entity keeps the exact decimal as a string). Money (`amountOff`, `maxDiscount`) stays a decimal string.
+ */
+export type OfferVersionRow = Omit<Version, 'id' | 'percentOff' | 'createdBy' | 'createdAt'> & {
+  versionId: Version['id'];
   percentOff: number | null;
-  amountOff: string | null;
-  freeSku: string | null;
-  skus: string[];
-  categories: string[];
-  maxDiscount: string | null;
-  validDays: number | null;
-  validUntil: Date | null;
-  channels: string[];
-}
+};
+
+/**
+ * Where each OfferVersionRow field comes from: the `OfferVersion` property and, where the row
+ * reads it in another type, the cast. `satisfies` keeps it complete: a field missing here, or a
+ * renamed property, fails `tsc`.
+ */
+const OFFER_VERSION_SOURCE = {
+  versionId: ['id'],
+  offerId: ['offerId'],
+  version: ['version'],
+  name: ['name'],
+  description: ['description'],
+  imageUrl: ['imageUrl'],
+  terms: ['terms'],
+  benefitKind: ['benefitKind'],
+  percentOff: ['percentOff', 'float8'],
+  amountOff: ['amountOff', 'text'],
+  freeSku: ['freeSku'],
+  skus: ['skus'],
+  categories: ['categories'],
+  maxDiscount: ['maxDiscount', 'text'],
+  validDays: ['validDays'],
+  validUntil: ['validUntil'],
+  channels: ['channels'],
+} as const satisfies Record<keyof OfferVersionRow, readonly [keyof Version, ('float8' | 'text')?]>;
+
+const OFFER_VERSION_FIELDS = Object.keys(OFFER_VERSION_SOURCE) as (keyof OfferVersionRow)[];
+
+/** An OfferVersionRow's fields as a joined row carries them, each named `${prefix}${field}` (`offer.name`). */
+export type OfferVersionColumns<P extends string> = { [K in keyof OfferVersionRow as `${P}${K}`]: OfferVersionRow[K] };
 
 /**
  * An offer named by a client: by the id of one of its versions (what `Offer.id` is: each version
@@ -40,50 +65,58 @@ export type OfferRef = { offerId: number } | { versionId: number };
 export async function offerIdsOf(em: SqlEntityManager, refs: readonly OfferRef[]): Promise<number[]> {
   const versionIds = refs.flatMap((r) => ('versionId' in r ? [r.versionId] : []));
   const rows = versionIds.length
-    ? await query<{ id: number; offerId: number }>(em, sql`select id, offer_id as "offerId" from offer_version where id = any(${idList(versionIds)})`)
+    ? await db(em).selectFrom('OfferVersion').select(['id', 'offer as offerId']).where('id', '=', anyOf(versionIds)).execute()
     : [];
   const offerOf = new Map(rows.map((r) => [r.id, r.offerId]));
   return refs.map((r) => ('offerId' in r ? r.offerId : (offerOf.get(r.versionId) ?? 0)));
 }
 
-/** Columns of `offer_version ov` as an OfferVersionRow, each prefixed with `prefix`. */
-export function offerVersionColumns(prefix = '') {
-  const p = (name: string) => sql.id(`${prefix}${name}`);
-  return sql`ov.id as ${p('versionId')}, ov.offer_id as ${p('offerId')}, ov.version as ${p('version')}, ov.name as ${p('name')},
-    ov.description as ${p('description')}, ov.image_url as ${p('imageUrl')}, ov.terms as ${p('terms')},
-    ov.benefit_kind as ${p('benefitKind')}, ov.percent_off::float8 as ${p('percentOff')}, ov.amount_off::text as ${p('amountOff')},
-    ov.free_sku as ${p('freeSku')}, ov.skus as ${p('skus')}, ov.categories as ${p('categories')},
-    ov.max_discount::text as ${p('maxDiscount')}, ov.valid_days as ${p('validDays')}, ov.valid_until as ${p('validUntil')},
-    ov.channels as ${p('channels')}`;
-}
+const offerVersionLists = new Map<string, RawBuilder<unknown>>();
 
-const OFFER_VERSION_FIELDS = [
-  'versionId', 'offerId', 'version', 'name', 'description', 'imageUrl', 'terms', 'benefitKind', 'percentOff', 'amountOff',
-  'freeSku', 'skus', 'categories', 'maxDiscount', 'validDays', 'validUntil', 'channels',
-] as const;
+/**
+ * The select list of `offer_version ov` as an OfferVersionRow, each field named
+ * `${prefix}${field}` (so a joined row can carry it beside its own columns: `offerVersionFrom`
+ * lifts it out). Column names come from the entity's metadata.
+ */
+export function offerVersionColumns<P extends string = ''>(prefix: P = '' as P): RawBuilder<OfferVersionColumns<P>> {
+  let list = offerVersionLists.get(prefix);
+  if (!list) {
+    const columns = columnMap(OfferVersion);
+    list = sql.raw(
+      Object.entries(OFFER_VERSION_SOURCE)
+        .map(([field, [key, cast]]: [string, readonly string[]]) => `ov.${columns.get(key)}${cast ? `::${cast}` : ''} as "${prefix}${field}"`)
+        .join(', '),
+    );
+    offerVersionLists.set(prefix, list);
+  }
+  return list as RawBuilder<OfferVersionColumns<P>>;
+}
 
 /** Lifts the `prefix`ed offer columns of a joined row into an OfferVersionRow. */
-export function offerVersionFrom(row: Record<string, unknown>, prefix: string): OfferVersionRow {
+export function offerVersionFrom<P extends string>(row: OfferVersionColumns<P>, prefix: P): OfferVersionRow {
   const offer: Record<string, unknown> = {};
-  for (const field of OFFER_VERSION_FIELDS) offer[field] = row[`${prefix}${field}`];
-  return offer as unknown as OfferVersionRow;
+  for (const field of OFFER_VERSION_FIELDS) offer[field] = (row as Record<string, unknown>)[`${prefix}${field}`];
+  return offer as OfferVersionRow;
 }
 
+/** Offer versions by version id (any order; unknown ids are left out), for the `offerVersion` loader. */
 export async function offerVersionsByIds(em: SqlEntityManager, versionIds: readonly number[]): Promise<OfferVersionRow[]> {
-  return query<OfferVersionRow>(em, sql`select ${offerVersionColumns()} from offer_version ov where ov.id = any(${idList(versionIds)})`);
+  return query(em, sql<OfferVersionRow>`select ${offerVersionColumns()} from offer_version ov where ov.id = any(${idList(versionIds)})`);
 }
 
+/** Offers at their current version, by offer id (any order; unknown ids are left out). */
 export async function currentOffersByIds(em: SqlEntityManager, offerIds: readonly number[]): Promise<OfferVersionRow[]> {
-  return query<OfferVersionRow>(
+  return query(
     em,
-    sql`select ${offerVersionColumns()} from offer o join offer_version ov on ov.id = o.current_version_id where o.id = any(${idList(offerIds)})`,
+    sql<OfferVersionRow>`select ${offerVersionColumns()} from offer o join offer_version ov on ov.id = o.current_version_id where o.id = any(${idList(offerIds)})`,
   );
 }
 
+/** A page of offers at their current version, by offer id; `limit + 1` rows tell whether there is a next page. */
 export async function offersPage(em: SqlEntityManager, limit: number, afterId: number | null): Promise<OfferVersionRow[]> {
-  return query<OfferVersionRow>(
+  return query(
     em,
-    sql`select ${offerVersionColumns()} from offer o join offer_version ov on ov.id = o.current_version_id
+    sql<OfferVersionRow>`select ${offerVersionColumns()} from offer o join offer_version ov on ov.id = o.current_version_id
          where (${afterId}::bigint is null or o.id > ${afterId}) order by o.id limit ${limit + 1}`,
   );
 }
@@ -116,27 +149,45 @@ function checkBenefit(benefit: OfferContent['benefit']): void {
   }
 }
 
+/** Writes version `version` of offer `offerId` and makes it the offer's current one; answers its id. */
 async function insertVersion(em: SqlEntityManager, offerId: number, version: number, c: OfferContent, actor: string, now: Date): Promise<number> {
-  const [row] = await query<{ id: number }>(
-    em,
-    sql`insert into offer_version (offer_id, version, name, description, image_url, terms, benefit_kind, percent_off, amount_off,
-                                   free_sku, skus, categories, max_discount, valid_days, valid_until, channels, created_by, created_at)
-        values (${offerId}, ${version}, ${c.name}, ${c.description ?? null}, ${c.imageUrl ?? null}, ${c.terms ?? null}, ${c.benefit.kind},
-                ${c.benefit.percentOff ?? null}, ${c.benefit.amountOff ?? null}, ${c.benefit.freeSku ?? null},
-                ${c.benefit.skus ?? []}::text[], ${c.benefit.categories ?? []}::text[], ${c.benefit.maxDiscount ?? null},
-                ${c.validDays ?? null}, ${c.validUntil ?? null}, ${c.channels ?? []}::text[], ${actor}, ${now})
-        returning id`,
-  );
-  await query(em, sql`update offer set current_version_id = ${row.id}, updated_at = ${now} where id = ${offerId}`);
-  return row.id;
+  const { id } = await db(em)
+    .insertInto('OfferVersion')
+    .values({
+      id: byDefault,
+      offer: offerId,
+      version,
+      name: c.name,
+      description: c.description ?? null,
+      imageUrl: c.imageUrl ?? null,
+      terms: c.terms ?? null,
+      benefitKind: c.benefit.kind,
+      // numeric from a JS number: the same text the driver would send for it
+      percentOff: c.benefit.percentOff == null ? null : String(c.benefit.percentOff),
+      amountOff: c.benefit.amountOff ?? null,
+      freeSku: c.benefit.freeSku ?? null,
+      skus: c.benefit.skus ?? [],
+      categories: c.benefit.categories ?? [],
+      maxDiscount: c.benefit.maxDiscount ?? null,
+      validDays: c.validDays ?? null,
+      validUntil: c.validUntil ?? null,
+      channels: c.channels ?? [],
+      createdBy: actor,
+      createdAt: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db(em).updateTable('Offer').set({ currentVersion: id, updatedAt: now }).where('id', '=', offerId).execute();
+  return id;
 }
 
+/** Creates an offer at version 1 (staff). INVALID when the benefit lacks the value its kind needs. */
 export async function createOffer(ctx: Ctx, content: OfferContent): Promise<OfferVersionRow> {
   checkBenefit(content.benefit);
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const [offer] = await query<{ id: number }>(em, sql`insert into offer (created_at, updated_at) values (${now}, ${now}) returning id`);
+    const offer = await db(em).insertInto('Offer').values({ id: byDefault, createdAt: now, updatedAt: now }).returning('id').executeTakeFirstOrThrow();
     const versionId = await insertVersion(em, offer.id, 1, content, actor, now);
     await recordAudit(em, { actor, action: 'createOffer', target: `Offer:${offer.id}`, details: content, at: now });
     return (await offerVersionsByIds(em, [versionId]))[0];

@@ -5,7 +5,7 @@ import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { anyOf, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry } from '../points/ledger.service.js';
 import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
@@ -65,7 +65,7 @@ export async function purchaseOffer(
       throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
     }
 
-    const listing = await queryOne<Record<string, unknown>>(
+    const listing = await queryOne<Record<string, unknown> & OfferVersionColumns<'offer.'>>(
       em,
       sql`select l.id, l.price_in_points as price, l.per_customer_limit as "perCustomerLimit", l.stock_remaining as "stockRemaining",
                  s.currency_code as currency, ${listingOnShow(now)} and ${storeOpen(now)} as "onShow",

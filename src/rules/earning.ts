@@ -5,7 +5,8 @@
 import { PermanentJobError } from '../jobs/runner.js';
 import { itemKey, matchesAny } from '../transactions/pricing.js';
 import type { SaleLine } from '../transactions/transaction.entity.js';
-import { Rounding } from './rule.entity.js';
+import type { EntityRow } from '../db/schema.js';
+import { Rounding, type Campaign, type EconomyRule } from './rule.entity.js';
 
 /**
  * The most points one sale may award (in one award, and in all of them together): the bound of
@@ -27,15 +28,8 @@ export function checkedAward(points: number): number {
   return points;
 }
 
-export interface EconomyRuleRow {
-  id: number;
-  currencyCode: string;
-  pointsPerUnit: string;
-  categoryMultipliers: { category: string; multiplier: number }[];
-  excludedSkus: string[];
-  rounding: Rounding;
-  pendingDays: number;
-}
+/** A currency's economy rule as earning reads it: every `economy_rule` column but `updatedAt`. */
+export type EconomyRuleRow = Omit<EntityRow<EconomyRule>, 'updatedAt'>;
 
 /** Rounds as the rule says, after settling float noise (2.9999999 is 3). */
 export function roundPoints(raw: number, rounding: Rounding): number {
@@ -66,27 +60,11 @@ export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals
   return checkedAward(Math.max(0, roundPoints(raw * tierMultiplier, rule.rounding)));
 }
 
-export interface CampaignRow {
-  id: number;
-  name: string;
-  currencyCode: string;
-  startsAt: Date;
-  endsAt: Date;
-  minSpend: string | null;
-  skus: string[];
-  categories: string[];
-  channels: string[];
-  tiers: string[];
-  segments: string[];
-  firstPurchase: boolean;
-  daysOfWeek: number[];
-  bonusPoints: number | null;
-  multiplier: number | null;
-  offerId: number | null;
-  perCustomer: number | null;
-  budgetPoints: number | null;
-  pointsAwarded: number;
-}
+/**
+ * A campaign as earning reads it: every `campaign` column but `createdAt`, with `multiplier` read
+ * as a number (`multiplier::float8`: it multiplies points; the entity keeps the exact decimal).
+ */
+export type CampaignRow = Omit<EntityRow<Campaign>, 'createdAt' | 'multiplier'> & { multiplier: number | null };
 
 export interface SaleFacts {
   lines: SaleLine[];

@@ -1,21 +1,35 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
-import { query, queryOne, sql } from '../db/sql.js';
+import type { RawBuilder } from 'kysely';
+import { byDefault, castColumn } from '../db/columns.js';
+import { columnsOf, db, type Selected } from '../db/schema.js';
+import { query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import type { CampaignRow, EconomyRuleRow } from './earning.js';
-import { Rounding } from './rule.entity.js';
+import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
 
-const RULE_COLUMNS = sql`r.id, r.currency_code as "currencyCode", r.points_per_unit::text as "pointsPerUnit",
-  r.category_multipliers as "categoryMultipliers", r.excluded_skus as "excludedSkus", r.rounding, r.pending_days as "pendingDays"`;
+const RULE_HEAD = columnsOf(EconomyRule, 'r', ['id', 'currencyCode']);
+const RULE_PER_UNIT = castColumn(EconomyRule, 'r', 'pointsPerUnit', 'text');
+const RULE_TAIL = columnsOf(EconomyRule, 'r', ['categoryMultipliers', 'excludedSkus', 'rounding', 'pendingDays']);
 
-const CAMPAIGN_COLUMNS = sql`c.id, c.name, c.currency_code as "currencyCode", c.starts_at as "startsAt", c.ends_at as "endsAt",
-  c.min_spend::text as "minSpend", c.skus, c.categories, c.channels, c.tiers, c.segments, c.first_purchase as "firstPurchase",
-  c.days_of_week as "daysOfWeek", c.bonus_points as "bonusPoints", c.multiplier::float8 as multiplier, c.offer_id as "offerId",
-  c.per_customer as "perCustomer", c.budget_points as "budgetPoints", c.points_awarded as "pointsAwarded"`;
+const CAMPAIGN_HEAD = columnsOf(Campaign, 'c', ['id', 'name', 'currencyCode', 'startsAt', 'endsAt']);
+const CAMPAIGN_MIN_SPEND = castColumn(Campaign, 'c', 'minSpend', 'text');
+const CAMPAIGN_MIDDLE = columnsOf(Campaign, 'c', ['skus', 'categories', 'channels', 'tiers', 'segments', 'firstPurchase', 'daysOfWeek', 'bonusPoints']);
+// A number, as earning multiplies with it (the entity keeps the exact decimal string).
+const CAMPAIGN_MULTIPLIER = castColumn(Campaign, 'c', 'multiplier', 'float8');
+const CAMPAIGN_TAIL = columnsOf(Campaign, 'c', ['offerId', 'perCustomer', 'budgetPoints', 'pointsAwarded']);
+
+const RULE_COLUMNS: RawBuilder<EconomyRuleRow> = sql<
+  Selected<typeof RULE_HEAD> & Selected<typeof RULE_PER_UNIT> & Selected<typeof RULE_TAIL>
+>`${RULE_HEAD}, ${RULE_PER_UNIT}, ${RULE_TAIL}`;
+
+const CAMPAIGN_COLUMNS: RawBuilder<CampaignRow> = sql<
+  Selected<typeof CAMPAIGN_HEAD> & Selected<typeof CAMPAIGN_MIN_SPEND> & Selected<typeof CAMPAIGN_MIDDLE> & Selected<typeof CAMPAIGN_MULTIPLIER> & Selected<typeof CAMPAIGN_TAIL>
+>`${CAMPAIGN_HEAD}, ${CAMPAIGN_MIN_SPEND}, ${CAMPAIGN_MIDDLE}, ${CAMPAIGN_MULTIPLIER}, ${CAMPAIGN_TAIL}`;
 
 async function requireCurrency(em: SqlEntityManager, code: string) {
-  if (!(await queryOne(em, sql`select 1 from point_currency where code = ${code}`))) {
+  if (!(await db(em).selectFrom('PointCurrency').select('code').where('code', '=', code).executeTakeFirst())) {
     throw refuse(UserErrorCode.NOT_FOUND, `No currency ${code}.`, ['input', 'currency']);
   }
 }
@@ -34,9 +48,9 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     await requireCurrency(em, d.currency);
-    const [row] = await query<EconomyRuleRow>(
+    const [row] = await query(
       em,
-      sql`insert into economy_rule as r (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at)
+      sql<EconomyRuleRow>`insert into economy_rule as r (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at)
           values (${d.currency}, ${d.pointsPerUnit}, ${JSON.stringify(d.categoryMultipliers ?? [])}::jsonb, ${d.excludedSkus ?? []}::text[],
                   ${d.rounding ?? Rounding.FLOOR}, ${d.pendingDays ?? 0}, ${now})
           on conflict (currency_code) do update set points_per_unit = excluded.points_per_unit, category_multipliers = excluded.category_multipliers,
@@ -50,28 +64,30 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
 
 /** The economy rules of the point currencies valued in `moneyCurrency` (what a sale in it earns). */
 export async function economyRulesFor(em: SqlEntityManager, moneyCurrency: string): Promise<EconomyRuleRow[]> {
-  return query<EconomyRuleRow>(
+  return query(
     em,
-    sql`select ${RULE_COLUMNS} from economy_rule r join point_currency pc on pc.code = r.currency_code
+    sql<EconomyRuleRow>`select ${RULE_COLUMNS} from economy_rule r join point_currency pc on pc.code = r.currency_code
          where pc.money_currency = ${moneyCurrency} order by r.currency_code`,
   );
 }
 
 /** Campaigns whose window holds `at`, for point currencies valued in `moneyCurrency`. */
 export async function campaignsAt(em: SqlEntityManager, moneyCurrency: string, at: Date): Promise<CampaignRow[]> {
-  return query<CampaignRow>(
+  return query(
     em,
-    sql`select ${CAMPAIGN_COLUMNS} from campaign c join point_currency pc on pc.code = c.currency_code
+    sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c join point_currency pc on pc.code = c.currency_code
          where pc.money_currency = ${moneyCurrency} and c.starts_at <= ${at} and c.ends_at > ${at} order by c.id`,
   );
 }
 
+/** The newest 500 campaigns, newest first (staff). */
 export async function allCampaigns(em: SqlEntityManager): Promise<CampaignRow[]> {
-  return query<CampaignRow>(em, sql`select ${CAMPAIGN_COLUMNS} from campaign c order by c.id desc limit 500`);
+  return query(em, sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c order by c.id desc limit 500`);
 }
 
+/** Campaigns by id (any order; unknown ids are left out). */
 export async function campaignsByIds(em: SqlEntityManager, ids: readonly number[]): Promise<CampaignRow[]> {
-  return query<CampaignRow>(em, sql`select ${CAMPAIGN_COLUMNS} from campaign c where c.id = any(${ids as number[]}::bigint[])`);
+  return query(em, sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c where c.id = any(${ids as number[]}::bigint[])`);
 }
 
 export interface CampaignData {
@@ -104,19 +120,36 @@ export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<Campaig
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     await requireCurrency(em, d.currency);
-    if (o.offerId != null && !(await queryOne(em, sql`select 1 from offer where id = ${o.offerId}`))) {
+    if (o.offerId != null && !(await db(em).selectFrom('Offer').select('id').where('id', '=', o.offerId).executeTakeFirst())) {
       throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'outcome', 'offerId']);
     }
-    const [row] = await query<{ id: number }>(
-      em,
-      sql`insert into campaign (name, currency_code, starts_at, ends_at, min_spend, skus, categories, channels, tiers, segments, first_purchase,
-                                days_of_week, bonus_points, multiplier, offer_id, per_customer, budget_points, created_at)
-          values (${d.name}, ${d.currency}, ${d.startsAt}, ${d.endsAt}, ${c.minSpend ?? null}, ${c.skus ?? []}::text[], ${c.categories ?? []}::text[],
-                  ${c.channels ?? []}::text[], ${c.tiers ?? []}::text[], ${c.segments ?? []}::text[], ${c.firstPurchase ?? false},
-                  ${c.daysOfWeek ?? []}::int[], ${o.bonusPoints ?? null}, ${o.multiplier ?? null}, ${o.offerId ?? null},
-                  ${l.perCustomer ?? null}, ${l.budgetPoints ?? null}, ${now})
-          returning id`,
-    );
+    const row = await db(em)
+      .insertInto('Campaign')
+      .values({
+        id: byDefault,
+        name: d.name,
+        currency: d.currency,
+        startsAt: d.startsAt,
+        endsAt: d.endsAt,
+        minSpend: c.minSpend ?? null,
+        skus: c.skus ?? [],
+        categories: c.categories ?? [],
+        channels: c.channels ?? [],
+        tiers: c.tiers ?? [],
+        segments: c.segments ?? [],
+        firstPurchase: c.firstPurchase ?? false,
+        daysOfWeek: c.daysOfWeek ?? [],
+        bonusPoints: o.bonusPoints ?? null,
+        // numeric from a JS number: the same text the driver would send for it
+        multiplier: o.multiplier == null ? null : String(o.multiplier),
+        offer: o.offerId ?? null,
+        perCustomer: l.perCustomer ?? null,
+        budgetPoints: l.budgetPoints ?? null,
+        pointsAwarded: byDefault,
+        createdAt: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createCampaign', target: `Campaign:${row.id}`, details: d, at: now });
     return (await campaignsByIds(em, [row.id]))[0];
   });

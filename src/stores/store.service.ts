@@ -2,50 +2,46 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
-import { idList, query, queryOne, sql } from '../db/sql.js';
+import { byDefault } from '../db/columns.js';
+import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
+import { idList, query, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { Listing } from './listing.entity.js';
+import { RewardStore } from './reward-store.entity.js';
 
-export interface StoreRow {
-  id: number;
-  code: string;
-  name: string;
-  currencyCode: string;
-  startsAt: Date | null;
-  endsAt: Date | null;
-  eligibleTiers: string[];
-  eligibleSegments: string[];
-  minBalance: number | null;
-  minLifetimePoints: number | null;
-}
+/** A reward store as the API shows it: every column of `reward_store` but `createdAt`. */
+export type StoreRow = Pick<EntityRow<RewardStore>, (typeof STORE_KEYS)[number]>;
 
-export interface ListingRow {
-  id: number;
-  storeId: number;
-  currencyCode: string;
-  priceInPoints: number;
-  stockTotal: number | null;
-  stockRemaining: number | null;
-  perCustomerLimit: number | null;
-  visibleFrom: Date | null;
-  visibleUntil: Date | null;
-  sortOrder: number;
-  removedAt: Date | null;
-  /** How many times the viewing customer bought it (0 for staff). */
-  purchasedByViewer: number;
-  /** The viewing customer's available balance in the store's currency (null for staff). */
-  viewerBalance: number | null;
-  offer: OfferVersionRow;
-}
+const STORE_KEYS = [
+  'id', 'code', 'name', 'currencyCode', 'startsAt', 'endsAt', 'eligibleTiers', 'eligibleSegments', 'minBalance', 'minLifetimePoints',
+] as const;
+
+const LISTING_KEYS = [
+  'id', 'storeId', 'priceInPoints', 'stockTotal', 'stockRemaining', 'perCustomerLimit', 'visibleFrom', 'visibleUntil', 'sortOrder', 'removedAt',
+] as const;
+
+/**
+ * A listing as the store page shows it: its `listing` columns (but `offerId` and `createdAt`),
+ * its store's currency, the offer at its current version, and what the viewer needs beside it.
+ */
+export type ListingRow = Pick<EntityRow<Listing>, (typeof LISTING_KEYS)[number]> &
+  Pick<EntityRow<RewardStore>, 'currencyCode'> & {
+    /** How many times the viewing customer bought it (0 for staff). */
+    purchasedByViewer: number;
+    /** The viewing customer's available balance in the store's currency (null for staff). */
+    viewerBalance: number | null;
+    offer: OfferVersionRow;
+  };
 
 /** Whom a read is for: a customer sees only what is open to them; staff (null) see everything. */
 export type Viewer = Pick<CustomerCaller, 'customerId' | 'tierId' | 'segments'> | null;
 
-const STORE_COLUMNS = sql`s.id, s.code, s.name, s.currency_code as "currencyCode", s.starts_at as "startsAt", s.ends_at as "endsAt",
-  s.eligible_tiers as "eligibleTiers", s.eligible_segments as "eligibleSegments", s.min_balance as "minBalance",
-  s.min_lifetime_points as "minLifetimePoints"`;
+const STORE_COLUMNS = columnsOf(RewardStore, 's', STORE_KEYS);
+const LISTING_COLUMNS = columnsOf(Listing, 'l', LISTING_KEYS);
+const LISTING_CURRENCY = columnsOf(RewardStore, 's', ['currencyCode']);
 
 /** The store `s` is open at `now`. */
 export function storeOpen(now: Date): RawBuilder<unknown> {
@@ -78,14 +74,15 @@ export function listingOnShow(now: Date): RawBuilder<unknown> {
     and (ov.valid_until is null or ov.valid_until > ${now})`;
 }
 
+/** Stores by id that `viewer` may see at `now` (any order; unknown and hidden ones are left out), for the `store` loader. */
 export async function storesByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<StoreRow[]> {
-  return query<StoreRow>(em, sql`select ${STORE_COLUMNS} from reward_store s where s.id = any(${idList(ids)}) and ${storeVisibleTo(viewer, now)}`);
+  return query<Selected<typeof STORE_COLUMNS>>(em, sql`select ${STORE_COLUMNS} from reward_store s where s.id = any(${idList(ids)}) and ${storeVisibleTo(viewer, now)}`);
 }
 
 /** The stores the viewer may shop in, by id. */
 export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date, page: Page): Promise<StoreRow[]> {
   const after = page.after?.[0] ?? null;
-  return query<StoreRow>(
+  return query<Selected<typeof STORE_COLUMNS>>(
     em,
     sql`select ${STORE_COLUMNS} from reward_store s
          where ${storeVisibleTo(viewer, now)} and (${after}::bigint is null or s.id > ${after})
@@ -99,10 +96,8 @@ export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date
  */
 function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, tail: RawBuilder<unknown>, storeChecked = false) {
   const viewerId = viewer?.customerId ?? null;
-  return sql<Record<string, unknown>>`
-    select l.id, l.store_id as "storeId", s.currency_code as "currencyCode", l.price_in_points as "priceInPoints",
-           l.stock_total as "stockTotal", l.stock_remaining as "stockRemaining", l.per_customer_limit as "perCustomerLimit",
-           l.visible_from as "visibleFrom", l.visible_until as "visibleUntil", l.sort_order as "sortOrder", l.removed_at as "removedAt",
+  return sql<ListingSelected>`
+    select ${LISTING_COLUMNS}, ${LISTING_CURRENCY},
            coalesce(pc.purchased, 0) as "purchasedByViewer", (select n.available from point_account_at(va.id, ${now}) n) as "viewerBalance",
            ${offerVersionColumns('offer.')}
       from listing l
@@ -115,11 +110,14 @@ function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, ta
      ${tail}`;
 }
 
-function toListing(row: Record<string, unknown>, viewer: Viewer): ListingRow {
-  const listing = row as unknown as ListingRow;
-  listing.offer = offerVersionFrom(row, 'offer.');
-  if (viewer && listing.viewerBalance === null) listing.viewerBalance = 0;
-  return listing;
+/** One row of `listingSelect`: the listing's fields with its offer's alongside, prefixed `offer.`. */
+type ListingSelected = Omit<ListingRow, 'offer'> & OfferVersionColumns<'offer.'>;
+
+function toListing(row: ListingSelected, viewer: Viewer): ListingRow {
+  return Object.assign(row, {
+    offer: offerVersionFrom(row, 'offer.'),
+    viewerBalance: viewer && row.viewerBalance === null ? 0 : row.viewerBalance,
+  });
 }
 
 /**
@@ -142,6 +140,7 @@ export async function listingsPage(em: SqlEntityManager, storeId: number, viewer
   return rows.map((row) => toListing(row, viewer));
 }
 
+/** Listings by id as `viewer` sees them at `now` (any order; unknown and hidden ones are left out), for the `listing` loader. */
 export async function listingsByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<ListingRow[]> {
   const rows = await query(em, listingSelect(viewer, now, sql`l.id = any(${idList(ids)})`, sql``));
   return rows.map((row) => toListing(row, viewer));
@@ -156,6 +155,10 @@ export interface StoreData {
   eligibility?: { tiers?: string[] | null; segments?: string[] | null; minBalance?: number | null; minLifetimePoints?: number | null } | null;
 }
 
+/**
+ * Creates a reward store (staff), idempotent on its code: the same request again answers the store;
+ * another with the same code is ALREADY_EXISTS. NOT_FOUND for an unknown currency, INVALID for an empty window.
+ */
 export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<StoreRow> {
   if (data.startsAt && data.endsAt && data.startsAt >= data.endsAt) {
     throw refuse(UserErrorCode.INVALID, 'endsAt must be after startsAt.', ['input', 'endsAt']);
@@ -163,14 +166,16 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
   const now = ctx.clock.now();
   const e = data.eligibility ?? {};
   return ctx.em.transactional(async (em) => {
-    const currency = await queryOne(em, sql`select 1 from point_currency where code = ${data.currency}`);
+    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
     // The code is the request's key: the same request again answers the store and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `A store with code ${data.code} already exists.` };
     const meaning = { ...data, eligibility: { tiers: e.tiers ?? [], segments: e.segments ?? [], minBalance: e.minBalance, minLifetimePoints: e.minLifetimePoints } };
     const claim = await claimIdempotencyKey<{ id: number }>(em, 'create:reward-store', data.code, requestFingerprint(meaning), now, exists);
     if (claim.replay) return (await storesByIds(em, [claim.result.id], null, now))[0];
-    const [row] = await query<StoreRow>(
+    // Raw, not the builder: the builder types the returned optional columns as `| undefined`
+    // (MikroORM's class-entity inference), where the statement returns null, as StoreRow says.
+    const [row] = await query<Selected<typeof STORE_COLUMNS>>(
       em,
       sql`insert into reward_store as s (code, name, currency_code, starts_at, ends_at, eligible_tiers, eligible_segments, min_balance, min_lifetime_points, created_at)
           values (${data.code}, ${data.name}, ${data.currency}, ${data.startsAt ?? null}, ${data.endsAt ?? null}, ${e.tiers ?? []}::text[],
@@ -195,23 +200,34 @@ export interface ListingData {
   sortOrder?: number | null;
 }
 
+/** Puts an offer on sale in a store (staff). NOT_FOUND for an unknown store or offer, INVALID for an empty window. */
 export async function addListing(ctx: Ctx, data: ListingData): Promise<ListingRow> {
   if (data.visibleFrom && data.visibleUntil && data.visibleFrom >= data.visibleUntil) {
     throw refuse(UserErrorCode.INVALID, 'visibleUntil must be after visibleFrom.', ['input', 'visibleUntil']);
   }
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const store = await queryOne(em, sql`select 1 from reward_store where id = ${data.storeId}`);
+    const store = await db(em).selectFrom('RewardStore').select('id').where('id', '=', data.storeId).executeTakeFirst();
     if (!store) throw refuse(UserErrorCode.NOT_FOUND, 'No such reward store.', ['input', 'storeId']);
-    const offer = await queryOne(em, sql`select 1 from offer where id = ${data.offerId}`);
+    const offer = await db(em).selectFrom('Offer').select('id').where('id', '=', data.offerId).executeTakeFirst();
     if (!offer) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
-    const [row] = await query<{ id: number }>(
-      em,
-      sql`insert into listing (store_id, offer_id, price_in_points, stock_total, stock_remaining, per_customer_limit, visible_from, visible_until, sort_order, created_at)
-          values (${data.storeId}, ${data.offerId}, ${data.priceInPoints}, ${data.stock ?? null}, ${data.stock ?? null}, ${data.perCustomerLimit ?? null},
-                  ${data.visibleFrom ?? null}, ${data.visibleUntil ?? null}, ${data.sortOrder ?? 0}, ${now})
-          returning id`,
-    );
+    const row = await db(em)
+      .insertInto('Listing')
+      .values({
+        id: byDefault,
+        store: data.storeId,
+        offer: data.offerId,
+        priceInPoints: data.priceInPoints,
+        stockTotal: data.stock ?? null,
+        stockRemaining: data.stock ?? null,
+        perCustomerLimit: data.perCustomerLimit ?? null,
+        visibleFrom: data.visibleFrom ?? null,
+        visibleUntil: data.visibleUntil ?? null,
+        sortOrder: data.sortOrder ?? 0,
+        createdAt: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'addListing', target: `Listing:${row.id}`, details: data, at: now });
     return (await listingsByIds(em, [row.id], null, now))[0];
   });
@@ -221,10 +237,13 @@ export async function addListing(ctx: Ctx, data: ListingData): Promise<ListingRo
 export async function removeListing(ctx: Ctx, listingId: number): Promise<ListingRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const row = await queryOne<{ id: number }>(
-      em,
-      sql`update listing set removed_at = ${now} where id = ${listingId} and removed_at is null returning id`,
-    );
+    const row = await db(em)
+      .updateTable('Listing')
+      .set({ removedAt: now })
+      .where('id', '=', listingId)
+      .where('removedAt', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
     if (!row) throw refuse(UserErrorCode.NOT_FOUND, 'No such listing on sale.', ['input', 'listingId']);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeListing', target: `Listing:${listingId}`, at: now });
     const [listing] = await query(em, listingSelect(null, now, sql`l.id = ${listingId}`, sql``));

@@ -1,30 +1,37 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { Customer } from '../customers/customer.entity.js';
+import { castColumn } from '../db/columns.js';
+import { columnsOf, type Selected } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { UserErrorException } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
 import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
-import { currentOffersByIds, offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
+import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVersionColumns } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
 import { campaignApplies, checkedAward, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
-import { Rounding } from '../rules/rule.entity.js';
+import { Campaign, Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
 import { fromCents, priceBasket, saleTotal, termsOf, toCents } from './pricing.js';
-import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
+import { Tier } from '../tiers/tier.entity.js';
+import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from './transaction.entity.js';
 
-interface SaleRow {
-  id: number;
-  partner_id: number;
-  customer_id: number;
-  status: TransactionStatus;
-  channel: string | null;
-  occurred_at: Date;
-  money_currency: string;
-  lines: SaleLine[];
-}
+/** What processing reads of the sale it processes (`sales_transaction` columns). */
+type SaleRow = Selected<typeof SALE_COLUMNS>;
+
+const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'moneyCurrency', 'lines']);
+const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
+// A number, as it multiplies points (the entity keeps the exact decimal string).
+const TIER_CODE = columnsOf(Tier, 't', ['code']);
+const TIER_MULTIPLIER = castColumn(Tier, 't', 'multiplier', 'float8');
+const APPLIED_COLUMN = columnsOf(TransactionOffer, 't', ['issuedOfferId']);
+const CAMPAIGN_BUDGET_COLUMNS = columnsOf(Campaign, '', ['pointsAwarded', 'budgetPoints']);
+
+/** The customer as processing reads them: status and segments, and their tier's code and multiplier as of now (null: no tier). */
+type SaleCustomer = Selected<typeof CUSTOMER_COLUMNS> & { code: Selected<typeof TIER_CODE>['code'] | null; multiplier: number | null };
 
 interface PointsAward {
   currency: string;
@@ -45,23 +52,23 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const now = clock.now();
   const sale = await queryOne<SaleRow>(
     em,
-    sql`select id, partner_id, customer_id, status, channel, occurred_at, money_currency, lines from sales_transaction where id = ${transactionId} for update`,
+    sql`select ${SALE_COLUMNS} from sales_transaction where id = ${transactionId} for update`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
   // One customer's sales are processed one at a time: "first purchase", per-customer campaign
   // limits and the tier read below must see each other's results.
-  await query(em, sql`select pg_advisory_xact_lock(hashtextextended(${`sales-of-customer:${sale.customer_id}`}, 0))`);
-  const customer = await queryOne<{ status: string; segments: string[]; tier_code: string | null; multiplier: number | null }>(
+  await query(em, sql`select pg_advisory_xact_lock(hashtextextended(${`sales-of-customer:${sale.customerId}`}, 0))`);
+  const customer = await queryOne<SaleCustomer>(
     em,
-    sql`select c.status, c.segments, t.code as tier_code, t.multiplier::float8 as multiplier
-          from customer c left join tier t on t.id = customer_tier_at(c.id, ${now}) where c.id = ${sale.customer_id}`,
+    sql`select ${CUSTOMER_COLUMNS}, ${TIER_CODE}, ${TIER_MULTIPLIER}
+          from customer c left join tier t on t.id = customer_tier_at(c.id, ${now}) where c.id = ${sale.customerId}`,
   );
   if (!customer || customer.status !== 'ACTIVE') throw new PermanentJobError('The customer is not active.');
 
   // Discounts of the offers applied at the till, in the order they were given.
-  const applied = await query<Record<string, unknown> & { issued_offer_id: number }>(
+  const applied = await query<Selected<typeof APPLIED_COLUMN> & OfferVersionColumns<'offer.'>>(
     em,
-    sql`select t.issued_offer_id, ${offerVersionColumns('offer.')}
+    sql`select ${APPLIED_COLUMN}, ${offerVersionColumns('offer.')}
           from transaction_offer t join issued_offer io on io.id = t.issued_offer_id join offer_version ov on ov.id = io.offer_version_id
          where t.transaction_id = ${sale.id} order by t.issued_offer_id`,
   );
@@ -71,7 +78,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   for (const [i, row] of applied.entries()) {
     await query(
       em,
-      sql`update transaction_offer set discount = ${fromCents(priced.perOffer[i])} where transaction_id = ${sale.id} and issued_offer_id = ${row.issued_offer_id}`,
+      sql`update transaction_offer set discount = ${fromCents(priced.perOffer[i])} where transaction_id = ${sale.id} and issued_offer_id = ${row.issuedOfferId}`,
     );
   }
   const discount = priced.discount;
@@ -80,21 +87,21 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
 
   const firstPurchase = !(await queryOne(
     em,
-    sql`select 1 from sales_transaction where customer_id = ${sale.customer_id} and status = 'PROCESSED' and id <> ${sale.id} limit 1`,
+    sql`select 1 from sales_transaction where customer_id = ${sale.customerId} and status = 'PROCESSED' and id <> ${sale.id} limit 1`,
   ));
   const facts: SaleFacts = {
     lines: sale.lines,
     netTotal: remaining,
     channel: sale.channel,
-    tierCode: customer.tier_code,
+    tierCode: customer.code,
     segments: customer.segments,
     firstPurchase,
-    occurredAt: new Date(sale.occurred_at),
+    occurredAt: new Date(sale.occurredAt),
   };
 
   const awards: PointsAward[] = [];
   const base = new Map<string, number>();
-  const rules = await economyRulesFor(em, sale.money_currency);
+  const rules = await economyRulesFor(em, sale.moneyCurrency);
   const pendingDays = new Map(rules.map((r) => [r.currencyCode, r.pendingDays]));
   const rounding = new Map(rules.map((r) => [r.currencyCode, r.rounding]));
   for (const rule of rules) {
@@ -106,24 +113,24 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   }
 
   const offerAwards: { offerId: number; rule: string; campaignId: number }[] = [];
-  for (const c of await campaignsAt(em, sale.money_currency, facts.occurredAt)) {
+  for (const c of await campaignsAt(em, sale.moneyCurrency, facts.occurredAt)) {
     if (!campaignApplies(c, facts, c.minSpend === null ? null : toCents(c.minSpend))) continue;
     // The campaign's row lock serialises its budget and per-customer counts across concurrent sales.
-    const locked = await queryOne<{ points_awarded: number; budget_points: number | null }>(
+    const locked = await queryOne<Selected<typeof CAMPAIGN_BUDGET_COLUMNS>>(
       em,
-      sql`select points_awarded, budget_points from campaign where id = ${c.id} for update`,
+      sql`select ${CAMPAIGN_BUDGET_COLUMNS} from campaign where id = ${c.id} for update`,
     );
     if (c.perCustomer !== null) {
       const used = await queryOne<{ n: number }>(
         em,
         sql`select count(distinct transaction_id)::int as n from transaction_award
-             where campaign_id = ${c.id} and customer_id = ${sale.customer_id} and reversed_at is null`,
+             where campaign_id = ${c.id} and customer_id = ${sale.customerId} and reversed_at is null`,
       );
       if ((used?.n ?? 0) >= c.perCustomer) continue;
     }
     const extra = c.multiplier ? roundPoints((base.get(c.currencyCode) ?? 0) * (c.multiplier - 1), rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
     const points = checkedAward((c.bonusPoints ?? 0) + Math.max(0, extra));
-    if (locked!.budget_points !== null && locked!.points_awarded + points > locked!.budget_points) continue; // budget spent
+    if (locked!.budgetPoints !== null && locked!.pointsAwarded + points > locked!.budgetPoints) continue; // budget spent
     const rule = `campaign:${c.id}:${c.name}`;
     if (points > 0) {
       awards.push({ currency: c.currencyCode, points, rule, source: LedgerSource.CAMPAIGN, campaignId: c.id, pendingDays: pendingDays.get(c.currencyCode) ?? 0 });
@@ -134,7 +141,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
 
   // every award, and their sum (the sale's pointsAwarded), within what one sale may award
   const pointsAwarded = checkedAward(awards.reduce((sum, a) => sum + a.points, 0));
-  const actor = `partner:${sale.partner_id}`;
+  const actor = `partner:${sale.partnerId}`;
   for (const a of awards) {
     try {
       await awardPoints(em, sale, a, actor, now);
@@ -150,11 +157,11 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
     const expiresAt = offer && expiryOf(offer, now);
     if (!offer || (expiresAt && expiresAt.getTime() <= now.getTime())) continue;
-    const issued = await issueOffer(em, { customerId: sale.customer_id, offer, source: IssuedOfferSource.CAMPAIGN, sourceId: String(sale.id), now });
+    const issued = await issueOffer(em, { customerId: sale.customerId, offer, source: IssuedOfferSource.CAMPAIGN, sourceId: String(sale.id), now });
     await query(
       em,
       sql`insert into transaction_award (transaction_id, customer_id, kind, points, issued_offer_id, campaign_id, rule, created_at)
-          values (${sale.id}, ${sale.customer_id}, ${AwardKind.OFFER}, 0, ${issued.id}, ${a.campaignId}, ${a.rule}, ${now})`,
+          values (${sale.id}, ${sale.customerId}, ${AwardKind.OFFER}, 0, ${issued.id}, ${a.campaignId}, ${a.rule}, ${now})`,
     );
   }
 
@@ -163,7 +170,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     sql`update sales_transaction set status = 'PROCESSED', discount = ${fromCents(discount)}, points_awarded = ${pointsAwarded}, processed_at = ${now}
          where id = ${sale.id}`,
   );
-  await recordEvent(em, 'TRANSACTION_PROCESSED', sale.customer_id, { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) }, now);
+  await recordEvent(em, 'TRANSACTION_PROCESSED', sale.customerId, { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) }, now);
 }
 
 async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, actor: string, now: Date): Promise<void> {
@@ -171,7 +178,7 @@ async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, 
   let pendingCreditId: number | null = null;
   if (a.pendingDays > 0) {
     pendingCreditId = await addPending(em, {
-      customerId: sale.customer_id,
+      customerId: sale.customerId,
       currency: a.currency,
       amount: a.points,
       source: a.source,
@@ -182,7 +189,7 @@ async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, 
     });
   } else {
     const posted = await postEntry(em, {
-      customerId: sale.customer_id,
+      customerId: sale.customerId,
       currency: a.currency,
       amount: a.points,
       kind: LedgerEntryKind.EARN,
@@ -198,7 +205,7 @@ async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, 
   await query(
     em,
     sql`insert into transaction_award (transaction_id, customer_id, kind, points, currency_code, ledger_entry_id, pending_credit_id, campaign_id, rule, created_at)
-        values (${sale.id}, ${sale.customer_id}, ${AwardKind.POINTS}, ${a.points}, ${a.currency}, ${ledgerEntryId}, ${pendingCreditId}, ${a.campaignId}, ${a.rule}, ${now})`,
+        values (${sale.id}, ${sale.customerId}, ${AwardKind.POINTS}, ${a.points}, ${a.currency}, ${ledgerEntryId}, ${pendingCreditId}, ${a.campaignId}, ${a.rule}, ${now})`,
   );
 }
 

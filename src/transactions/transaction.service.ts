@@ -1,5 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
+import type { RawBuilder } from 'kysely';
+import { castColumn } from '../db/columns.js';
+import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
@@ -10,76 +13,62 @@ import { cancelPending } from '../points/pending.service.js';
 import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { applicability, fromCents, NOT_APPLICABLE_MESSAGE, saleTotal, termsOf, toCents } from './pricing.js';
-import { AwardKind, TransactionStatus, type SaleLine } from './transaction.entity.js';
+import { PendingCredit } from '../points/pending-credit.entity.js';
+import { AwardKind, SalesTransaction, TransactionAward, TransactionStatus, type SaleLine } from './transaction.entity.js';
 
 export const PROCESS_TRANSACTION = 'transaction.process';
 
-export interface TransactionRow {
-  id: number;
-  partnerId: number;
-  externalId: string;
-  customerId: number;
-  channel: string | null;
-  locationId: string | null;
-  occurredAt: Date;
-  moneyCurrency: string;
-  lines: SaleLine[];
-  status: TransactionStatus;
-  failureReason: string | null;
-  total: string;
-  discount: string;
-  pointsAwarded: number;
-  receivedAt: Date;
-  processedAt: Date | null;
-  reversedAt: Date | null;
-}
+/** A sale as the API shows it: every `sales_transaction` column but the basket's lockId and the reversal's reason. */
+export type TransactionRow = Omit<EntityRow<SalesTransaction>, 'lockId' | 'reversalReason'>;
 
-const TRANSACTION_COLUMNS = sql`t.id, t.partner_id as "partnerId", t.external_id as "externalId", t.customer_id as "customerId", t.channel,
-  t.location_id as "locationId", t.occurred_at as "occurredAt", t.money_currency as "moneyCurrency", t.lines, t.status,
-  t.failure_reason as "failureReason", t.total::text as total, t.discount::text as discount, t.points_awarded as "pointsAwarded",
-  t.received_at as "receivedAt", t.processed_at as "processedAt", t.reversed_at as "reversedAt"`;
+const TRANSACTION_HEAD = columnsOf(SalesTransaction, 't', [
+  'id', 'partnerId', 'externalId', 'customerId', 'channel', 'locationId', 'occurredAt', 'moneyCurrency', 'lines', 'status', 'failureReason',
+]);
+const TRANSACTION_TOTAL = castColumn(SalesTransaction, 't', 'total', 'text');
+const TRANSACTION_DISCOUNT = castColumn(SalesTransaction, 't', 'discount', 'text');
+const TRANSACTION_TAIL = columnsOf(SalesTransaction, 't', ['pointsAwarded', 'receivedAt', 'processedAt', 'reversedAt']);
+const TRANSACTION_COLUMNS: RawBuilder<TransactionRow> = sql<
+  Selected<typeof TRANSACTION_HEAD> & Selected<typeof TRANSACTION_TOTAL> & Selected<typeof TRANSACTION_DISCOUNT> & Selected<typeof TRANSACTION_TAIL>
+>`${TRANSACTION_HEAD}, ${TRANSACTION_TOTAL}, ${TRANSACTION_DISCOUNT}, ${TRANSACTION_TAIL}`;
 
+/** Sales by id (any order; unknown ids are left out), for the `transaction` loader. */
 export async function transactionsByIds(em: SqlEntityManager, ids: readonly number[]): Promise<TransactionRow[]> {
-  return query<TransactionRow>(em, sql`select ${TRANSACTION_COLUMNS} from sales_transaction t where t.id = any(${idList(ids)})`);
+  return query(em, sql<TransactionRow>`select ${TRANSACTION_COLUMNS} from sales_transaction t where t.id = any(${idList(ids)})`);
 }
 
 /** A partner's sale by its id; staff (partnerId null) see any partner's, the newest first. */
 export async function transactionByExternalId(em: SqlEntityManager, externalId: string, partnerId: number | null): Promise<TransactionRow | undefined> {
-  return queryOne<TransactionRow>(
+  return queryOne(
     em,
-    sql`select ${TRANSACTION_COLUMNS} from sales_transaction t
+    sql<TransactionRow>`select ${TRANSACTION_COLUMNS} from sales_transaction t
          where t.external_id = ${externalId} and (${partnerId}::bigint is null or t.partner_id = ${partnerId})
          order by t.id desc limit 1`,
   );
 }
 
-export interface AwardRow {
-  id: number;
-  transactionId: number;
-  kind: AwardKind;
-  points: number;
-  currencyCode: string | null;
-  issuedOfferId: number | null;
-  rule: string;
-  pending: boolean;
-  reversed: boolean;
-}
+/** What a sale earned, as the API shows it: `transaction_award` columns, and whether it is pending or reversed now. */
+export type AwardRow = Selected<typeof AWARD_COLUMNS> & { pending: boolean; reversed: boolean };
 
+const AWARD_COLUMNS = columnsOf(TransactionAward, 'a', ['id', 'transactionId', 'kind', 'points', 'currencyCode', 'issuedOfferId', 'rule']);
+
+/** A sale's awards, in the order they were made. */
 export async function awardsOf(em: SqlEntityManager, transactionId: number): Promise<AwardRow[]> {
   return query<AwardRow>(
     em,
-    sql`select a.id, a.transaction_id as "transactionId", a.kind, a.points, a.currency_code as "currencyCode", a.issued_offer_id as "issuedOfferId",
-               a.rule, (p.id is not null and p.released_at is null) as pending, a.reversed_at is not null as reversed
+    sql`select ${AWARD_COLUMNS}, (p.id is not null and p.released_at is null) as pending, a.reversed_at is not null as reversed
           from transaction_award a left join pending_credit p on p.id = a.pending_credit_id
          where a.transaction_id = ${transactionId} order by a.id`,
   );
 }
 
+/** The issued offers applied to a sale, by id. */
 export async function appliedOfferIds(em: SqlEntityManager, transactionId: number): Promise<number[]> {
-  const rows = await query<{ id: number }>(
-    em,
-    sql`select issued_offer_id as id from transaction_offer where transaction_id = ${transactionId} order by issued_offer_id`,
-  );
+  const rows = await db(em)
+    .selectFrom('TransactionOffer')
+    .select('issuedOffer as id')
+    .where('transaction', '=', transactionId)
+    .orderBy('issuedOffer')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -122,9 +111,9 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       field: ['input', 'externalId'],
     });
     if (claim.replay) return (await transactionsByIds(em, [claim.result.transactionId]))[0];
-    const [inserted] = await query<TransactionRow>(
+    const [inserted] = await query(
       em,
-      sql`insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, money_currency, lines,
+      sql<TransactionRow>`insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, money_currency, lines,
                                                lock_id, status, total, received_at)
           select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${d.currency},
                  ${JSON.stringify(lines)}::jsonb, ${d.lockId ?? null}, 'RECEIVED', ${fromCents(saleTotal(lines))}, ${now}
@@ -193,7 +182,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
   const first = refused.findIndex((reason) => reason !== null);
   if (first >= 0) throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, NOT_APPLICABLE_MESSAGE[refused[first]!], field(redeemed[first].code));
   for (const [i, r] of redeemed.entries()) {
-    await query(em, sql`insert into transaction_offer (transaction_id, issued_offer_id, discount) values (${sale.id}, ${r.id}, ${fromCents(priced.perOffer[i])})`);
+    await db(em).insertInto('TransactionOffer').values({ transaction: sale.id, issuedOffer: r.id, discount: fromCents(priced.perOffer[i]) }).execute();
   }
 }
 
@@ -203,6 +192,12 @@ export interface ReversalOutcome {
   pointsOwed: number;
   offersKept: number[];
 }
+
+const REVERSED_SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'status', 'customerId']);
+const REVERSED_AWARD_COLUMNS = columnsOf(TransactionAward, '', [
+  'id', 'kind', 'points', 'currencyCode', 'ledgerEntryId', 'pendingCreditId', 'issuedOfferId', 'campaignId',
+]);
+const PENDING_ENTRY_COLUMN = columnsOf(PendingCredit, '', ['ledgerEntryId']);
 
 /**
  * Undoes exactly what a sale earned and awarded, once: each points award's own credit reversed by
@@ -215,46 +210,38 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const sale = await queryOne<{ id: number; status: TransactionStatus; customer_id: number }>(
+    const sale = await queryOne<Selected<typeof REVERSED_SALE_COLUMNS>>(
       em,
-      sql`select id, status, customer_id from sales_transaction where partner_id = ${partner.partnerId} and external_id = ${externalId} for update`,
+      sql`select ${REVERSED_SALE_COLUMNS} from sales_transaction where partner_id = ${partner.partnerId} and external_id = ${externalId} for update`,
     );
     if (!sale) throw refuse(UserErrorCode.NOT_FOUND, 'No sale with this externalId.', ['input', 'externalId']);
     if (sale.status === TransactionStatus.REVERSED) throw refuse(UserErrorCode.ALREADY_REVERSED, 'This sale was already reversed.', ['input', 'externalId']);
     let pointsReversed = 0;
     let pointsOwed = 0;
     const offersKept: number[] = [];
-    const awards = await query<{
-      id: number;
-      kind: AwardKind;
-      points: number;
-      currency_code: string | null;
-      ledger_entry_id: number | null;
-      pending_credit_id: number | null;
-      issued_offer_id: number | null;
-      campaign_id: number | null;
-    }>(
+    const awards = await query<Selected<typeof REVERSED_AWARD_COLUMNS>>(
       em,
-      sql`select id, kind, points, currency_code, ledger_entry_id, pending_credit_id, issued_offer_id, campaign_id
+      sql`select ${REVERSED_AWARD_COLUMNS}
             from transaction_award where transaction_id = ${sale.id} and reversed_at is null order by id for update`,
     );
     // Campaign rows before account rows, in id order, as processing takes them: no deadlock.
-    const campaignIds = [...new Set(awards.map((a) => a.campaign_id).filter((id): id is number => id !== null))];
+    const campaignIds = [...new Set(awards.map((a) => a.campaignId).filter((id): id is number => id !== null))];
     if (campaignIds.length) await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) order by id for update`);
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
         // By reference: the award's own credit (or its pending credit, released if its day has
         // come) is what is undone — never other points in its place.
-        await writeDownAccount(em, sale.customer_id, a.currency_code!, now);
-        const cancelled = a.pending_credit_id !== null && (await cancelPending(em, a.pending_credit_id, now));
+        await writeDownAccount(em, sale.customerId, a.currencyCode!, now);
+        const cancelled = a.pendingCreditId !== null && (await cancelPending(em, a.pendingCreditId, now));
         if (!cancelled) {
           const entryId =
-            a.ledger_entry_id ??
-            (await queryOne<{ id: number | null }>(em, sql`select ledger_entry_id as id from pending_credit where id = ${a.pending_credit_id}`))?.id ??
+            a.ledgerEntryId ??
+            (await queryOne<Selected<typeof PENDING_ENTRY_COLUMN>>(em, sql`select ${PENDING_ENTRY_COLUMN} from pending_credit where id = ${a.pendingCreditId}`))
+              ?.ledgerEntryId ??
             null;
           const result = await reverseCredits(em, {
-            customerId: sale.customer_id,
-            currency: a.currency_code!,
+            customerId: sale.customerId,
+            currency: a.currencyCode!,
             entryIds: entryId === null ? [] : [entryId],
             source: LedgerSource.TRANSACTION,
             sourceId: String(sale.id),
@@ -268,15 +255,15 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
         } else {
           pointsReversed += a.points;
         }
-        if (a.campaign_id !== null) {
-          await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${a.points}, 0) where id = ${a.campaign_id}`);
+        if (a.campaignId !== null) {
+          await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${a.points}, 0) where id = ${a.campaignId}`);
         }
-      } else if (a.issued_offer_id !== null) {
-        const { alreadyRedeemed } = await voidIssuedOffers(em, [a.issued_offer_id], now);
+      } else if (a.issuedOfferId !== null) {
+        const { alreadyRedeemed } = await voidIssuedOffers(em, [a.issuedOfferId], now);
         offersKept.push(...alreadyRedeemed);
       }
     }
-    await query(em, sql`update transaction_award set reversed_at = ${now} where transaction_id = ${sale.id} and reversed_at is null`);
+    await db(em).updateTable('TransactionAward').set({ reversedAt: now }).where('transaction', '=', sale.id).where('reversedAt', 'is', null).execute();
     await query(
       em,
       sql`update sales_transaction set status = 'REVERSED', reversed_at = ${now}, reversal_reason = ${reason} where id = ${sale.id}`,

@@ -1,11 +1,14 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Ctx, PartnerCaller } from '../context.js';
+import type { RawBuilder } from 'kysely';
+import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { recordEvents } from '../events/outbox.service.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionRow } from '../offers/offer.service.js';
+import type { OfferVersion } from '../offers/offer.entity.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { matchesAny, NOT_APPLICABLE_MESSAGE } from '../transactions/pricing.js';
-import { IssuedOfferStatus } from './issued-offer.entity.js';
+import { IssuedOffer, IssuedOfferStatus } from './issued-offer.entity.js';
 import { issuedColumns, recordWalletChange, type IssuedOfferRow, type WalletChange } from './wallet.service.js';
 
 /**
@@ -20,15 +23,20 @@ export const LOCK_TTL_SECONDS = { default: 300, min: 10, max: 3600 } as const;
 
 const LIVE: readonly IssuedOfferStatus[] = [IssuedOfferStatus.ISSUED, IssuedOfferStatus.LOCKED];
 
-/** The row as the till sees it: the status at `now`, and who holds its lock. */
-interface TillRow extends IssuedOfferRow {
-  lockId: string | null;
-  lockPartnerId: number | null;
-  /** A SUSPENDED or CLOSED customer's offers cannot be used at a till. */
-  customerActive: boolean;
-  /** The channels the offer's version may be used in (empty: any). */
-  offerChannels: string[];
-}
+/**
+ * The row as the till sees it: the status at `now`, who holds its lock (`issued_offer` columns),
+ * and two values computed beside them.
+ */
+type TillRow = IssuedOfferRow &
+  Pick<EntityRow<IssuedOffer>, 'lockId' | 'lockPartnerId'> & {
+    /** A SUSPENDED or CLOSED customer's offers cannot be used at a till. */
+    customerActive: boolean;
+    /** The channels the offer's version may be used in (empty: any). */
+    offerChannels: EntityRow<OfferVersion>['channels'];
+  };
+
+/** What a void or a sweep reads of an issued offer (the status as of `now`). */
+type WalletKey = Pick<IssuedOfferRow, 'id' | 'customerId'>;
 
 /**
  * Codes as a person types them: any case, with or without dashes or spaces, and Crockford's
@@ -43,8 +51,10 @@ export function normalizeOfferCode(input: string): string {
 const notRedeemable = () => refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, 'This offer code cannot be redeemed.', ['input', 'code']);
 const lockHeld = () => refuse(UserErrorCode.LOCK_HELD, 'Another basket holds this offer.', ['input', 'lockId']);
 
-const tillColumns = (now: Date) =>
-  sql`${issuedColumns(now)}, io.lock_id as "lockId", io.lock_partner_id as "lockPartnerId",
+const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartnerId']);
+
+const tillColumns = (now: Date): RawBuilder<TillRow> =>
+  sql`${issuedColumns(now)}, ${LOCK_HOLDER_COLUMNS},
       exists (select 1 from customer c where c.id = io.customer_id and c.status = 'ACTIVE') as "customerActive",
       (select v.channels from offer_version v where v.id = io.offer_version_id) as "offerChannels"`;
 
@@ -64,8 +74,10 @@ function holds(row: TillRow, partnerId: number, lockId: string | null): boolean 
 }
 
 async function lockRowByCode(em: SqlEntityManager, code: string, now: Date): Promise<TillRow | undefined> {
-  return queryOne<TillRow>(em, sql`select ${tillColumns(now)} from issued_offer io where io.code = ${normalizeOfferCode(code)} for update`);
+  return queryOne(em, sql<TillRow>`select ${tillColumns(now)} from issued_offer io where io.code = ${normalizeOfferCode(code)} for update`);
 }
+
+const WALLET_KEY_COLUMNS = columnsOf(IssuedOffer, 'io', ['id', 'customerId']);
 
 const CLEAR_LOCK = sql`lock_id = null, lock_partner_id = null, lock_expires_at = null`;
 
@@ -91,9 +103,9 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
     const renewing = row.status === IssuedOfferStatus.LOCKED;
     if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeld();
     checkChannel(row, request.channel);
-    const [locked] = await query<IssuedOfferRow>(
+    const [locked] = await query(
       em,
-      sql`update issued_offer io
+      sql<IssuedOfferRow>`update issued_offer io
              set status = 'LOCKED', lock_id = ${request.lockId}, lock_partner_id = ${partner.partnerId},
                  lock_expires_at = least(${until}::timestamptz, io.expires_at), updated_at = ${now}
            where io.id = ${row.id}
@@ -113,9 +125,9 @@ export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { 
     if (!row || !holds(row, partner.partnerId, request.lockId)) {
       throw refuse(UserErrorCode.LOCK_NOT_HELD, 'This basket holds no lock on this offer.', ['input', 'lockId']);
     }
-    const [released] = await query<IssuedOfferRow>(
+    const [released] = await query(
       em,
-      sql`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now} where io.id = ${row.id} returning ${issuedColumns(now)}`,
+      sql<IssuedOfferRow>`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now} where io.id = ${row.id} returning ${issuedColumns(now)}`,
     );
     await recordWalletChange(em, row.customerId, 'RELEASED', row.id, now);
     return released;
@@ -146,9 +158,9 @@ export interface RedemptionRequest {
  * a code twice must not get the discount twice); the redeemOffer mutation adds its replay on top.
  */
 export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow }> {
-  const row = await queryOne<TillRow & Record<string, unknown>>(
+  const row = await queryOne(
     em,
-    sql`select ${tillColumns(r.now)}, ${offerVersionColumns('offer.')}
+    sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now)}, ${offerVersionColumns('offer.')}
           from issued_offer io join offer_version ov on ov.id = io.offer_version_id
          where io.code = ${normalizeOfferCode(r.code)}
            for update of io`,
@@ -156,9 +168,9 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
   if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld();
   checkChannel(row, r.channel);
-  const [redeemed] = await query<IssuedOfferRow>(
+  const [redeemed] = await query(
     em,
-    sql`update issued_offer io
+    sql<IssuedOfferRow>`update issued_offer io
            set status = 'REDEEMED', redeemed_at = ${r.now}, redeemed_by_partner_id = ${r.partnerId}, redemption_ref = ${r.transactionRef},
                ${CLEAR_LOCK}, updated_at = ${r.now}
          where io.id = ${row.id} and io.status in ('ISSUED', 'LOCKED')
@@ -194,9 +206,9 @@ export async function redeemOffer(
       });
     } catch (error) {
       if (transactionRef !== null && error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
-        const repeat = await queryOne<IssuedOfferRow>(
+        const repeat = await queryOne(
           em,
-          sql`select ${issuedColumns(now)} from issued_offer io
+          sql<IssuedOfferRow>`select ${issuedColumns(now)} from issued_offer io
                where io.code = ${normalizeOfferCode(request.code)} and io.status = 'REDEEMED'
                  and io.redeemed_by_partner_id = ${partner.partnerId} and io.redemption_ref = ${transactionRef}`,
         );
@@ -215,9 +227,9 @@ export async function redeemOffer(
  */
 export async function voidIssuedOffers(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
   if (issuedOfferIds.length === 0) return { voided: [], alreadyRedeemed: [] };
-  const rows = await query<{ id: number; customerId: number; status: IssuedOfferStatus }>(
+  const rows = await query(
     em,
-    sql`select io.id, io.customer_id as "customerId", issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
+    sql<WalletKey & Pick<IssuedOfferRow, 'status'>>`select ${WALLET_KEY_COLUMNS}, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
           from issued_offer io where io.id = any(${idList(issuedOfferIds)}) order by io.id for update`,
   );
   const live = rows.filter((r) => LIVE.includes(r.status));
@@ -231,7 +243,7 @@ export async function voidIssuedOffers(em: SqlEntityManager, issuedOfferIds: num
   return { voided: live.map((r) => r.id), alreadyRedeemed: rows.filter((r) => r.status === IssuedOfferStatus.REDEEMED).map((r) => r.id) };
 }
 
-const walletEvent = (row: { id: number; customerId: number }, change: WalletChange) => ({ customerId: row.customerId, payload: { change, issuedOfferId: row.id } });
+const walletEvent = (row: WalletKey, change: WalletChange) => ({ customerId: row.customerId, payload: { change, issuedOfferId: row.id } });
 
 /** Rows one sweep writes per kind; a full batch enqueues the next sweep at once. */
 export const SWEEP_BATCH = 1000;
@@ -242,21 +254,21 @@ export const SWEEP_BATCH = 1000;
  * Rows a till holds right now are skipped (`SKIP LOCKED`) and left to the next sweep.
  */
 export async function sweepWallet(em: SqlEntityManager, now: Date, batch = SWEEP_BATCH): Promise<{ expired: number; locksExpired: number }> {
-  const expired = await query<{ id: number; customerId: number }>(
+  const expired = await query<Selected<typeof WALLET_KEY_COLUMNS>>(
     em,
     sql`update issued_offer io set status = 'EXPIRED', ${CLEAR_LOCK}, updated_at = ${now}
          where io.id in (select id from issued_offer
                           where status in ('ISSUED', 'LOCKED') and expires_at is not null and expires_at <= ${now}
                           order by expires_at limit ${batch} for update skip locked)
-        returning io.id, io.customer_id as "customerId"`,
+        returning ${WALLET_KEY_COLUMNS}`,
   );
-  const locksExpired = await query<{ id: number; customerId: number }>(
+  const locksExpired = await query<Selected<typeof WALLET_KEY_COLUMNS>>(
     em,
     sql`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now}
          where io.id in (select id from issued_offer
                           where status = 'LOCKED' and lock_expires_at <= ${now} and (expires_at is null or expires_at > ${now})
                           order by lock_expires_at limit ${batch} for update skip locked)
-        returning io.id, io.customer_id as "customerId"`,
+        returning ${WALLET_KEY_COLUMNS}`,
   );
   await recordEvents(em, 'WALLET_CHANGED', [...expired.map((r) => walletEvent(r, 'EXPIRED')), ...locksExpired.map((r) => walletEvent(r, 'LOCK_EXPIRED'))], now);
   return { expired: expired.length, locksExpired: locksExpired.length };

@@ -1,9 +1,10 @@
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
+import { db } from '../db/schema.js';
 import { queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom } from '../offers/offer.service.js';
+import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns } from '../offers/offer.service.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 import { expiryOf, issueOffer, issuedColumns, type IssuedOfferRow } from './wallet.service.js';
 
@@ -36,9 +37,9 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
   return ctx.em.transactional(async (em) => {
     const claim = await claimIdempotencyKey<ReplacementOutcome>(em, scope, request.idempotencyKey, String(request.issuedOfferId), now);
     if (claim.replay) return claim.result;
-    const original = await queryOne<IssuedOfferRow & Record<string, unknown>>(
+    const original = await queryOne(
       em,
-      sql`select ${issuedColumns(now)}, ${offerVersionColumns('offer.')}
+      sql<IssuedOfferRow & OfferVersionColumns<'offer.'>>`select ${issuedColumns(now)}, ${offerVersionColumns('offer.')}
             from issued_offer io join offer_version ov on ov.id = io.offer_version_id
            where io.id = ${request.issuedOfferId} for update of io`,
     );
@@ -46,7 +47,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     if (original.status === IssuedOfferStatus.ISSUED || original.status === IssuedOfferStatus.LOCKED) {
       throw refuse(UserErrorCode.INVALID, 'This offer can still be used; only a used-up offer can be replaced.', ['input', 'issuedOfferId']);
     }
-    const replaced = await queryOne(em, sql`select 1 from issued_offer where replaces_id = ${original.id}`);
+    const replaced = await db(em).selectFrom('IssuedOffer').select('id').where('replaces', '=', original.id).executeTakeFirst();
     if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
     const offer = offerVersionFrom(original, 'offer.');
     const expiresAt = expiryOf(offer, now);

@@ -1,23 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
+import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { recordEvent } from '../events/outbox.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
-import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
+import { IssuedOffer, IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 
-export interface IssuedOfferRow {
-  id: number;
-  code: string;
-  customerId: number;
-  offerVersionId: number;
-  source: IssuedOfferSource;
-  status: IssuedOfferStatus;
-  lockExpiresAt: Date | null;
-  expiresAt: Date | null;
-  redeemedAt: Date | null;
-  createdAt: Date;
-}
+/**
+ * An issued offer as the API shows it: its `issued_offer` columns but the lock holder, the
+ * redemption's partner and reference, the replaced offer and `updatedAt`. `status` and
+ * `lockExpiresAt` are as of the read (`issuedColumns`), not necessarily as stored.
+ */
+export type IssuedOfferRow = Pick<EntityRow<IssuedOffer>, (typeof ISSUED_HEAD)[number] | 'status' | 'lockExpiresAt' | (typeof ISSUED_TAIL)[number]>;
+
+const ISSUED_HEAD = ['id', 'code', 'customerId', 'offerVersionId', 'source'] as const;
+const ISSUED_TAIL = ['expiresAt', 'redeemedAt', 'createdAt'] as const;
+const ISSUED_HEAD_COLUMNS = columnsOf(IssuedOffer, 'io', ISSUED_HEAD);
+const ISSUED_TAIL_COLUMNS = columnsOf(IssuedOffer, 'io', ISSUED_TAIL);
 
 // Crockford's base32: no I, L, O or U, so a code read aloud at a till is not misheard.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -50,11 +51,11 @@ export async function recordWalletChange(em: SqlEntityManager, customerId: numbe
 }
 
 /** Columns of `issued_offer io` with the status as it is at `now`. */
-export function issuedColumns(now: Date) {
-  return sql`io.id, io.code, io.customer_id as "customerId", io.offer_version_id as "offerVersionId", io.source,
+export function issuedColumns(now: Date): RawBuilder<IssuedOfferRow> {
+  return sql`${ISSUED_HEAD_COLUMNS},
     issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status,
     case when issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) = 'LOCKED' then io.lock_expires_at end as "lockExpiresAt",
-    io.expires_at as "expiresAt", io.redeemed_at as "redeemedAt", io.created_at as "createdAt"`;
+    ${ISSUED_TAIL_COLUMNS}`;
 }
 
 export interface IssueData {
@@ -69,9 +70,9 @@ export interface IssueData {
 
 /** Puts an offer in the customer's wallet, in the caller's transaction, and records the event. */
 export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise<IssuedOfferRow> {
-  const [row] = await query<IssuedOfferRow>(
+  const [row] = await query(
     em,
-    sql`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, replaces_id, status, expires_at, created_at, updated_at)
+    sql<IssuedOfferRow>`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, replaces_id, status, expires_at, created_at, updated_at)
         values (${newOfferCode()}, ${data.customerId}, ${data.offer.versionId}, ${data.source}, ${data.sourceId ?? null}, ${data.replaces ?? null}, 'ISSUED',
                 ${expiryOf(data.offer, data.now)}, ${data.now}, ${data.now})
         returning ${issuedColumns(data.now)}`,
@@ -80,16 +81,17 @@ export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise
   return row;
 }
 
+/** Issued offers by id as of `now` (any order; unknown ids are left out), for the `issuedOffer` loader. */
 export async function issuedOffersByIds(em: SqlEntityManager, ids: readonly number[], now: Date): Promise<IssuedOfferRow[]> {
-  return query<IssuedOfferRow>(em, sql`select ${issuedColumns(now)} from issued_offer io where io.id = any(${idList(ids)})`);
+  return query(em, sql<IssuedOfferRow>`select ${issuedColumns(now)} from issued_offer io where io.id = any(${idList(ids)})`);
 }
 
 /** A customer's wallet, newest first, optionally only some statuses (as they are at `now`). */
 export async function walletPage(em: SqlEntityManager, customerId: number, statuses: IssuedOfferStatus[] | null, now: Date, page: Page): Promise<IssuedOfferRow[]> {
   const after = page.after?.[0] ?? null;
-  return query<IssuedOfferRow>(
+  return query(
     em,
-    sql`select ${issuedColumns(now)} from issued_offer io
+    sql<IssuedOfferRow>`select ${issuedColumns(now)} from issued_offer io
          where io.customer_id = ${customerId}
            and (${statuses}::text[] is null or issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) = any(${statuses}::text[]))
            and (${after}::bigint is null or io.id < ${after})
