@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
-import { columnsOf, type EntityRow } from '../db/schema.js';
+import { castColumn, columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { Customer, CustomerStatus } from './customer.entity.js';
@@ -13,7 +13,7 @@ import { Customer, CustomerStatus } from './customer.entity.js';
 export type CustomerRow = EntityRow<Customer>;
 
 // birth_date is read as text: a `date` is a calendar day, not an instant.
-const CUSTOMER_COLUMNS = sql<CustomerRow>`${columnsOf(Customer, 'c', ['id', 'externalId', 'email', 'name'])}, c.birth_date::text as "birthDate",
+const CUSTOMER_COLUMNS = sql<CustomerRow>`${columnsOf(Customer, 'c', ['id', 'externalId', 'email', 'name'])}, ${castColumn(Customer, 'c', 'birthDate', 'text')},
   ${columnsOf(Customer, 'c', ['status', 'tierId', 'segments', 'attributes', 'createdAt', 'updatedAt'])}`;
 
 /** Customers by id (any order; unknown ids are left out), for the `customer` loader. */

@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
-import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
+import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
@@ -13,11 +13,12 @@ import { Tier } from './tier.entity.js';
  * A tier as the API shows it: `tier` but its creation time, with `multiplier` (a decimal column)
  * read as a number (`::float8`): it multiplies points in rules, never money.
  */
-export type TierRow = Selected<typeof TIER_SCALARS> & { multiplier: number };
+export type TierRow = Selected<typeof TIER_SCALARS> & Selected<typeof TIER_MULTIPLIER>;
 
 const TIER_KEYS = ['id', 'currencyCode', 'code', 'name', 'rank', 'threshold', 'windowDays'] as const;
 const TIER_SCALARS = columnsOf(Tier, 't', TIER_KEYS);
-const TIER_COLUMNS = sql<TierRow>`${TIER_SCALARS}, t.multiplier::float8 as multiplier`;
+const TIER_MULTIPLIER = castColumn(Tier, 't', 'multiplier', 'float8');
+const TIER_COLUMNS = sql<TierRow>`${TIER_SCALARS}, ${TIER_MULTIPLIER}`;
 
 /** Tiers by id (any order; unknown ids are left out), for the `tier` loader. */
 export async function tiersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<TierRow[]> {

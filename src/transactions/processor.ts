@@ -1,7 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Customer } from '../customers/customer.entity.js';
-import { castColumn } from '../db/columns.js';
-import { columnsOf, type Selected } from '../db/schema.js';
+import { castColumn, columnsOf, type Selected } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { UserErrorException } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
