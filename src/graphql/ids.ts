@@ -17,7 +17,9 @@ export type NodeTypeName =
   | 'EconomyRule'
   | 'Campaign'
   | 'ActivityRule'
-  | 'GiftList';
+  | 'GiftList'
+  | 'WebhookEndpoint'
+  | 'WebhookDelivery';
 
 const NODE_TYPES = new Set<string>([
   'Customer',
@@ -36,6 +38,8 @@ const NODE_TYPES = new Set<string>([
   'Campaign',
   'ActivityRule',
   'GiftList',
+  'WebhookEndpoint',
+  'WebhookDelivery',
 ]);
 
 /** Opaque global id: base64url of `Type:id`. Clients must not parse it. */

@@ -276,6 +276,8 @@ export async function writeCounts(t: TestGateway): Promise<Record<string, number
            (select count(*) from idempotency_record)::int as "idempotencyRecords",
            -- registrations that test support makes for partners are set-up, not the request under test
            (select count(*) from audit_entry where action <> 'registerPersistedOperations')::int as "auditEntries",
-           (select count(*) from outbox_event)::int as events`);
+           (select count(*) from outbox_event)::int as events,
+           (select count(*) from webhook_endpoint)::int as "webhookEndpoints",
+           (select count(*) from webhook_delivery)::int as "webhookDeliveries"`);
   return row;
 }
