@@ -55,6 +55,8 @@ export interface Config {
   jobPollMs: number;
   /** Jobs one instance runs at once (JOB_CONCURRENCY), each in its own transaction. */
   jobConcurrency: number;
+  /** How long a claimed job is its worker's (JOB_LEASE_MS): a crashed worker's jobs are taken over after it. */
+  jobLeaseMs: number;
   schedulerTickMs: number;
   webhooks: {
     /** Allow `http://` endpoint URLs on localhost/127.0.0.1/::1 (WEBHOOK_ALLOW_HTTP_LOCALHOST; default on outside production). */
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),
     jobPollMs: int(env, 'JOB_POLL_MS', 1_000, 10, 600_000),
     jobConcurrency: int(env, 'JOB_CONCURRENCY', 4, 1, 64),
+    jobLeaseMs: int(env, 'JOB_LEASE_MS', 60_000, 1_000, 3_600_000),
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),
     webhooks: {
       allowHttpLocalhost: bool(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST', nodeEnv !== 'production'),
