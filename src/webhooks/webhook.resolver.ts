@@ -6,7 +6,7 @@ import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requirePartnerScope, requireStaff } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Partner } from '../partners/partner.types.js';
-import { partnersByIds } from '../partners/partner.service.js';
+import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import {
   registerWebhookEndpoint,
   removeWebhookEndpoint,
@@ -49,7 +49,10 @@ function requireWebhookManager(ctx: Ctx): void {
 }
 
 /** Per-request batch loaders of this domain (one statement per page, not per row). */
-const loaders = new WeakMap<Ctx, { endpoint: DataLoader<number, WebhookEndpointRow | undefined>; attempts: DataLoader<number, WebhookAttemptRow[]> }>();
+const loaders = new WeakMap<
+  Ctx,
+  { endpoint: DataLoader<number, WebhookEndpointRow | undefined>; attempts: DataLoader<number, WebhookAttemptRow[]>; partner: DataLoader<number, PartnerRow | undefined> }
+>();
 function loadersOf(ctx: Ctx) {
   let l = loaders.get(ctx);
   if (!l) {
@@ -61,6 +64,10 @@ function loadersOf(ctx: Ctx) {
       attempts: new DataLoader(async (ids: readonly number[]) => {
         const rows = await webhookAttemptsOf(ctx.em, ids);
         return ids.map((id) => rows.filter((r) => r.deliveryId === id));
+      }),
+      partner: new DataLoader(async (ids: readonly number[]) => {
+        const rows = await partnersByIds(ctx.em, ids);
+        return ids.map((id) => rows.find((r) => r.id === id));
       }),
     };
     loaders.set(ctx, l);
@@ -90,7 +97,7 @@ export class WebhookEndpointResolver {
   @FieldResolver(() => Partner, { nullable: true, description: 'The partner it belongs to (staff only); null: the program\'s own.' })
   async partner(@Root() e: WebhookEndpointRow, @Context() ctx: Ctx) {
     if (e.partnerId === null || ctx.caller.kind !== 'staff') return null;
-    return (await partnersByIds(ctx.em, [e.partnerId]))[0] ?? null;
+    return (await loadersOf(ctx).partner.load(e.partnerId)) ?? null;
   }
 
   @Mutation(() => RegisterWebhookEndpointPayload, { description: 'Operators or a partner with webhooks:manage. Returns the signing secret once.' })

@@ -184,8 +184,14 @@ describe('partner webhooks', () => {
       ok(await t.gql<{ webhookEndpoints: { edges: { node: { id: string } }[] } }, unknown>(ENDPOINTS, {}, credential)).webhookEndpoints.edges.map((e) => e.node.id);
     expect(await seen(a.credential)).toEqual([ea.endpoint!.id]);
     expect(await seen(b.credential)).toEqual([eb.endpoint!.id]);
-    const staffView = ok(await t.gql<{ webhookEndpoints: { edges: { node: { id: string } }[] } }, unknown>(ENDPOINTS, {}, t.analystToken)).webhookEndpoints.edges.map((e) => e.node.id);
-    expect(staffView).toEqual(expect.arrayContaining([ea.endpoint!.id, eb.endpoint!.id]));
+    const staffView = ok(
+      await t.gql<{ webhookEndpoints: { edges: { node: { id: string; partner: { id: string } | null } }[] } }, unknown>(
+        `{ webhookEndpoints(first: 50) { edges { node { id partner { id } } } } }`,
+        {},
+        t.analystToken,
+      ),
+    ).webhookEndpoints.edges.map((e) => e.node);
+    expect(staffView).toEqual(expect.arrayContaining([{ id: ea.endpoint!.id, partner: { id: a.id } }, { id: eb.endpoint!.id, partner: { id: b.id } }]));
     // another partner's endpoint does not exist for it
     const removeOther = dataOf(await t.gql<{ removeWebhookEndpoint: { userErrors: { code: string }[] } }, unknown>(REMOVE, { input: { endpointId: eb.endpoint!.id } }, a.credential));
     expect(removeOther.removeWebhookEndpoint.userErrors).toEqual([{ code: 'NOT_FOUND', field: ['input', 'endpointId'] }]);
