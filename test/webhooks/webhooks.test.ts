@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { pruneEvents } from '../../src/events/retention.job.js';
@@ -209,6 +210,37 @@ describe('partner webhooks', () => {
     await sell(carol.externalId, a.apiKey);
     await after(1_000);
     expect(ra.requests).toHaveLength(1);
+  });
+
+  it('an event that commits late with a lower id is dispatched in a later run, not skipped, and nothing twice', async () => {
+    const r = await receiver();
+    ok(await t.gql(REGISTER, { input: { url: r.url, eventTypes: ['TIER_CHANGED'] } }, t.operatorToken));
+    const dave = await createCustomer(t, currency);
+    const [{ id: customerId }] = await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [dave.externalId]);
+    const early = new pg.Client({ connectionString: t.databaseUrl });
+    const late = new pg.Client({ connectionString: t.databaseUrl });
+    await Promise.all([early.connect(), late.connect()]);
+    try {
+      const event = (client: pg.Client, to: string) =>
+        client.query(`insert into outbox_event (topic, customer_id, payload, created_at) values ('TIER_CHANGED', $1, $2, $3) returning id`, [customerId, { from: null, to }, t.clock.now()]);
+      // `early` takes its transaction id first; `late` then writes the lower event id and stays open;
+      // `early` writes a higher event id and commits.
+      await early.query('begin');
+      await early.query('select pg_current_xact_id()');
+      await late.query('begin');
+      const lowId = Number((await event(late, 'LATE')).rows[0].id);
+      const highId = Number((await event(early, 'EARLY')).rows[0].id);
+      await early.query('commit');
+      expect(lowId).toBeLessThan(highId);
+      await after(1_000);
+      expect(r.requests.map((q) => JSON.parse(q.body).data.to)).toEqual(['EARLY']);
+      await late.query('commit');
+      await after(1_000);
+      await after(1_000);
+      expect(r.requests.map((q) => JSON.parse(q.body).data.to)).toEqual(['EARLY', 'LATE']);
+    } finally {
+      await Promise.all([early.end(), late.end()]);
+    }
   });
 
   it('prunes dispatched events, finished deliveries and their attempts past the retention, never an event not yet dispatched', async () => {
