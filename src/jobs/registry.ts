@@ -45,6 +45,8 @@ const dispatchSchedule = (config: Config): Schedule => ({ kind: WEBHOOK_DISPATCH
 export interface Jobs {
   runner: JobRunner;
   scheduler: Scheduler;
+  /** The webhook dispatcher's own scheduler, ticked every WEBHOOK_DISPATCH_MS (not at the slow tick). */
+  dispatcher: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -54,7 +56,7 @@ export async function startJobs(
   options: Partial<RunnerOptions> & { background?: boolean; scheduler?: boolean; schedulerTickMs?: number } = {},
 ): Promise<Jobs> {
   const runner = new JobRunner(deps, JOB_HANDLERS, { ...DEFAULT_RUNNER_OPTIONS, concurrency: deps.config.jobConcurrency, ...options });
-  const scheduler = new Scheduler(deps.orm, deps.clock, [...SCHEDULES, dispatchSchedule(deps.config)]);
+  const scheduler = new Scheduler(deps.orm, deps.clock, SCHEDULES);
   const dispatcher = new Scheduler(deps.orm, deps.clock, [dispatchSchedule(deps.config)]);
   if (options.background ?? true) {
     await runner.start(deps.databaseUrl);
@@ -66,6 +68,7 @@ export async function startJobs(
   return {
     runner,
     scheduler,
+    dispatcher,
     stop: async () => {
       scheduler.stop();
       dispatcher.stop();

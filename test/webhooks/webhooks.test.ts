@@ -42,10 +42,10 @@ const ENDPOINTS = `query Endpoints { webhookEndpoints(first: 50) { edges { node 
 const REMOVE = `mutation Remove($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { id disabledAt } userErrors { code field } } }`;
 const DELIVERIES = `query Deliveries($endpointId: ID) {
   webhookDeliveries(first: 20, endpointId: $endpointId) {
-    edges { node { id eventType messageId status attempts lastError body attemptLog { statusCode error } endpoint { id } } } } }`;
+    edges { node { id eventType messageId status attempts lastError body attemptLog { attemptedAt statusCode error } endpoint { id } } } } }`;
 const REPLAY = `mutation Replay($input: ReplayWebhookDeliveryInput!) { replayWebhookDelivery(input: $input) { delivery { id status attempts } userErrors { code } } }`;
 
-type DeliveryNode = { id: string; eventType: string; messageId: string; status: string; attempts: number; lastError: string | null; body: string; attemptLog: { statusCode: number | null; error: string | null }[] };
+type DeliveryNode = { id: string; eventType: string; messageId: string; status: string; attempts: number; lastError: string | null; body: string; attemptLog: { attemptedAt: string; statusCode: number | null; error: string | null }[] };
 
 /** Partner webhooks: signed deliveries from the outbox, retried, failed, replayed; endpoint rules. */
 describe('partner webhooks', () => {
@@ -93,6 +93,29 @@ describe('partner webhooks', () => {
     t.clock.advance(ms);
     await t.runScheduled();
   };
+  /**
+   * Moves the clock on in steps of `ms` until `check` holds. The dispatcher reads only below the
+   * oldest transaction running on the whole PostgreSQL server (other suites' too), so when an event
+   * is first read depends on the server's load, not only on this test: the tests wait for it and
+   * assert order, content and counts, and read the backoff from the attempt log.
+   */
+  const stepUntil = async (check: () => boolean | Promise<boolean>, ms = 500, steps = 200) => {
+    for (let i = 0; i < steps; i++) {
+      if (await check()) return;
+      await after(ms);
+      if (i > 20) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('gave up waiting');
+  };
+  /** Every committed outbox event has been read by the dispatcher. */
+  const allDispatched = async () =>
+    Number(
+      (
+        await t.sql<{ n: string }>(
+          `select count(*) as n from outbox_event o where not exists (select 1 from webhook_cursor c where (o.xid, o.id) <= (c.horizon, c.last_event_id) or o.xid < c.horizon)`,
+        )
+      )[0].n,
+    ) === 0;
 
   it('a receiver that fails twice, then answers, gets the event once more, signed, under one webhook-id', async () => {
     const r = await receiver();
@@ -103,15 +126,10 @@ describe('partner webhooks', () => {
     const alice = await createCustomer(t, currency);
     const saleId = await sell(alice.externalId);
 
-    await after(1_000); // the sale is processed, the event dispatched, the first attempt fails
-    expect(r.requests.map((q) => q.answered)).toEqual([500]);
-    await after(1_000); // backoff 1 s
-    expect(r.requests.map((q) => q.answered)).toEqual([500, 500]);
-    await after(1_000); // the next wait is 2 s
-    expect(r.requests).toHaveLength(2);
-    await after(1_000);
+    await stepUntil(() => r.requests.length >= 3, 250);
     expect(r.requests.map((q) => q.answered)).toEqual([500, 500, 204]);
     await after(60_000); // nothing more once delivered
+    await after(60_000);
     expect(r.requests).toHaveLength(3);
 
     const ids = new Set(r.requests.map((q) => q.headers['webhook-id']));
@@ -125,6 +143,20 @@ describe('partner webhooks', () => {
     const [delivery] = await deliveries(endpoint!.id);
     expect(delivery).toMatchObject({ eventType: 'SALE_PROCESSED', status: 'DELIVERED', attempts: 3, messageId: ids.values().next().value });
     expect(delivery.attemptLog.map((a) => a.statusCode)).toEqual([500, 500, 204]);
+    // exponential backoff (WEBHOOK_BACKOFF_MS=1000): each retry is due 1 s, then 2 s, after the
+    // attempt before it ended (by the gateway's clock; the attempt itself takes a few ms)
+    const at = delivery.attemptLog.map((a) => new Date(a.attemptedAt).getTime());
+    const retries = await t.sql<{ run_at: Date }>(`select run_at from job where kind = 'webhooks.deliver' and payload->>'deliveryId' = $1 order by id`, [
+      String(Buffer.from(delivery.id, 'base64url').toString().split(':')[1]),
+    ]);
+    const waits = retries.slice(1).map((j, i) => new Date(j.run_at).getTime() - at[i]);
+    expect(waits).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(waits[0]).toBeGreaterThanOrEqual(1_000);
+    expect(waits[0]).toBeLessThan(1_500);
+    expect(waits[1]).toBeGreaterThanOrEqual(2_000);
+    expect(waits[1]).toBeLessThan(2_500);
+    expect(at[1]).toBeGreaterThanOrEqual(at[0] + 1_000);
+    expect(at[2]).toBeGreaterThanOrEqual(at[1] + 2_000);
   });
 
   it('a receiver that always fails ends FAILED after the bound; a staff replay delivers it', async () => {
@@ -133,9 +165,7 @@ describe('partner webhooks', () => {
     const { endpoint, secret } = await register({ url: r.url, eventTypes: ['BALANCE_CHANGED', 'TIER_CHANGED'] });
     const bob = await createCustomer(t, currency);
     await sell(bob.externalId);
-    await after(1_000);
-    await after(1_000);
-    await after(2_000);
+    await stepUntil(async () => (await deliveries(endpoint!.id))[0]?.status === 'FAILED');
     await after(60_000);
     expect(r.requests.map((q) => q.answered)).toEqual([503, 503, 503]);
     let [delivery] = await deliveries(endpoint!.id);
@@ -145,7 +175,7 @@ describe('partner webhooks', () => {
     expect((await t.gql(REPLAY, { input: { deliveryId: delivery.id } }, t.analystToken)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     r.status = () => 200;
     expect(ok(await t.gql<{ replayWebhookDelivery: { delivery: { status: string } } }, unknown>(REPLAY, { input: { deliveryId: delivery.id } }, t.operatorToken)).replayWebhookDelivery.delivery).toMatchObject({ status: 'PENDING' });
-    await after(0);
+    await stepUntil(async () => (await deliveries(endpoint!.id))[0]?.status === 'DELIVERED', 0);
     [delivery] = await deliveries(endpoint!.id);
     expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: 1 });
     expect(r.requests).toHaveLength(4);
@@ -203,11 +233,14 @@ describe('partner webhooks', () => {
 
     const carol = await createCustomer(t, currency);
     const saleOfA = await sell(carol.externalId, a.apiKey);
-    await after(1_000);
+    await stepUntil(() => ra.requests.length >= 1);
+    await stepUntil(allDispatched);
     expect(ra.requests.map((q) => JSON.parse(q.body).data.sale.externalId)).toEqual([saleOfA]);
     expect(rb.requests).toEqual([]);
     ok(await t.gql(REMOVE, { input: { endpointId: ea.endpoint!.id } }, a.credential));
-    await sell(carol.externalId, a.apiKey);
+    const unsent = await sell(carol.externalId, a.apiKey);
+    await stepUntil(async () => (await t.sql(`select 1 from sales_transaction where external_id = $1 and status = 'PROCESSED'`, [unsent])).length > 0);
+    await stepUntil(allDispatched);
     await after(1_000);
     expect(ra.requests).toHaveLength(1);
   });
@@ -232,10 +265,11 @@ describe('partner webhooks', () => {
       const highId = Number((await event(early, 'EARLY')).rows[0].id);
       await early.query('commit');
       expect(lowId).toBeLessThan(highId);
+      await stepUntil(() => r.requests.length >= 1);
       await after(1_000);
       expect(r.requests.map((q) => JSON.parse(q.body).data.to)).toEqual(['EARLY']);
       await late.query('commit');
-      await after(1_000);
+      await stepUntil(() => r.requests.length >= 2);
       await after(1_000);
       expect(r.requests.map((q) => JSON.parse(q.body).data.to)).toEqual(['EARLY', 'LATE']);
     } finally {
@@ -245,7 +279,7 @@ describe('partner webhooks', () => {
 
   it('prunes dispatched events, finished deliveries and their attempts past the retention, never an event not yet dispatched', async () => {
     const jc = () => ({ em: t.orm.em.fork(), clock: t.clock, config: t.config, log: pino({ level: 'silent' }) });
-    await after(1_000); // everything so far is dispatched and finished
+    await stepUntil(async () => (await allDispatched()) && (await t.sql(`select 1 from webhook_delivery where status = 'PENDING'`)).length === 0); // everything so far dispatched and finished
     const count = async (table: string) => Number((await t.sql<{ n: string }>(`select count(*) as n from ${table}`))[0].n);
     expect(await count('outbox_event')).toBeGreaterThan(0);
     expect(await count('webhook_attempt')).toBeGreaterThan(0);
@@ -258,7 +292,7 @@ describe('partner webhooks', () => {
     expect(await count('outbox_event')).toBe(1);
     expect(await count('webhook_attempt')).toBe(0);
     expect(await count('webhook_delivery where status <> \'PENDING\'')).toBe(0);
-    await t.runScheduled(); // the dispatcher passes it; the scheduled prune may already take it
+    await stepUntil(allDispatched); // the dispatcher passes it (the scheduled prune may already take it)
     await t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
     expect(await count('outbox_event')).toBe(0);
   });
