@@ -53,7 +53,31 @@ export interface Config {
   /** Run the job worker and scheduler in this process. */
   jobsEnabled: boolean;
   jobPollMs: number;
+  /** Jobs one instance runs at once (JOB_CONCURRENCY), each in its own transaction. */
+  jobConcurrency: number;
+  /** How long a claimed job is its worker's (JOB_LEASE_MS): a crashed worker's jobs are taken over after it. */
+  jobLeaseMs: number;
   schedulerTickMs: number;
+  webhooks: {
+    /** Allow `http://` endpoint URLs on localhost/127.0.0.1/::1 (WEBHOOK_ALLOW_HTTP_LOCALHOST; default on outside production). */
+    allowHttpLocalhost: boolean;
+    /** Attempts per delivery before it is FAILED (WEBHOOK_MAX_ATTEMPTS). */
+    maxAttempts: number;
+    /** First retry delay in ms; doubles per attempt up to `maxBackoffMs` (WEBHOOK_BACKOFF_MS, WEBHOOK_MAX_BACKOFF_MS). */
+    backoffMs: number;
+    maxBackoffMs: number;
+    /** How long a receiver has to answer, in ms (WEBHOOK_TIMEOUT_MS). */
+    timeoutMs: number;
+    /** Outbox events the dispatcher reads per job run (WEBHOOK_DISPATCH_BATCH). */
+    dispatchBatch: number;
+    /** How often the dispatcher reads the outbox, in ms (WEBHOOK_DISPATCH_MS): one run per period across instances. */
+    dispatchMs: number;
+  };
+  /**
+   * Hours an outbox event is kept once the webhook dispatcher has passed it, and a webhook
+   * delivery and its attempts once finished (EVENT_RETENTION_HOURS); the prune job removes older ones.
+   */
+  eventRetentionHours: number;
   /**
    * First-party clients (by their `apollographql-client-name` header) held to their registered
    * operations, as partners always are (PERSISTED_ONLY=mobile,web). Default: none.
@@ -193,7 +217,19 @@ export function loadConfig(env: Env = process.env): Config {
     walletSweepBatch: int(env, 'WALLET_SWEEP_BATCH', 1000, 1, 100_000),
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),
     jobPollMs: int(env, 'JOB_POLL_MS', 1_000, 10, 600_000),
+    jobConcurrency: int(env, 'JOB_CONCURRENCY', 4, 1, 64),
+    jobLeaseMs: int(env, 'JOB_LEASE_MS', 60_000, 1_000, 3_600_000),
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),
+    webhooks: {
+      allowHttpLocalhost: bool(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST', nodeEnv !== 'production'),
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+      backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 5_000, 10, 3_600_000),
+      maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 10, 86_400_000),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      dispatchBatch: int(env, 'WEBHOOK_DISPATCH_BATCH', 500, 1, 10_000),
+      dispatchMs: int(env, 'WEBHOOK_DISPATCH_MS', 1_000, 100, 3_600_000),
+    },
+    eventRetentionHours: int(env, 'EVENT_RETENTION_HOURS', 168, 1, 87_600),
     persistedOnly: names(env, 'PERSISTED_ONLY', /^[a-z][a-z0-9_-]{0,39}$/),
     publicMaxAge: int(env, 'PUBLIC_MAX_AGE', 60, 0, 86_400),
   };

@@ -38,7 +38,7 @@ try {
   jobs = config.jobsEnabled
     ? await startJobs(
         { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url },
-        { pollMs: config.jobPollMs, schedulerTickMs: config.schedulerTickMs },
+        { pollMs: config.jobPollMs, concurrency: config.jobConcurrency, leaseMs: config.jobLeaseMs, schedulerTickMs: config.schedulerTickMs },
       )
     : undefined;
 } catch (error) {

@@ -23,8 +23,13 @@ import { Listing, ListingPurchaseCount } from '../stores/listing.entity.js';
 import { RewardStore } from '../stores/reward-store.entity.js';
 import { Tier } from '../tiers/tier.entity.js';
 import { IssuedOffer } from '../wallet/issued-offer.entity.js';
+import { WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint } from '../webhooks/webhook.entity.js';
 
 export const ENTITIES = [
+  WebhookEndpoint,
+  WebhookDelivery,
+  WebhookAttempt,
+  WebhookCursor,
   Activity,
   ActivityAward,
   ActivityRule,

@@ -7,6 +7,7 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
  */
 @Entity({ tableName: 'outbox_event' })
 @Index({ name: 'outbox_event_customer_idx', properties: ['customerId', 'id'] })
+@Index({ name: 'outbox_event_xid_idx', properties: ['xid', 'id'] })
 export class OutboxEvent {
   [EntityName]?: 'OutboxEvent';
 
@@ -24,4 +25,12 @@ export class OutboxEvent {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
+
+  /**
+   * The writing transaction's id. Readers that must not miss a row committed late with a lower
+   * `id` (the webhook dispatcher) read up to the oldest transaction still running
+   * (`pg_snapshot_xmin(pg_current_snapshot())`): every row below it is committed or never will be.
+   */
+  @Property({ type: 'xid8', columnType: 'xid8', defaultRaw: 'pg_current_xact_id()', lazy: true })
+  xid: string & Opt = '';
 }

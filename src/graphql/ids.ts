@@ -18,7 +18,9 @@ export type NodeTypeName =
   | 'EconomyRule'
   | 'Campaign'
   | 'ActivityRule'
-  | 'GiftList';
+  | 'GiftList'
+  | 'WebhookEndpoint'
+  | 'WebhookDelivery';
 
 const NODE_TYPES = new Set<string>([
   'Customer',
@@ -37,6 +39,8 @@ const NODE_TYPES = new Set<string>([
   'Campaign',
   'ActivityRule',
   'GiftList',
+  'WebhookEndpoint',
+  'WebhookDelivery',
 ]);
 
 /** Opaque global id: base64url of `Type:id`. Clients must not parse it. */

@@ -4,6 +4,7 @@ import type { RequestCtx } from './context.js';
 import { giftListsById, giftListsFor } from '../gifts/gift.service.js';
 import { partnersByIds } from '../partners/partner.service.js';
 import { transactionsByIds } from '../transactions/transaction.service.js';
+import { webhookDeliveriesByIds, webhookEndpointsByIds } from '../webhooks/webhook.service.js';
 import { badInput } from './errors.js';
 import { maySeeCustomer, partnerHolds } from './guards.js';
 import { decodeGlobalId } from './ids.js';
@@ -46,6 +47,10 @@ async function resolveNode(ctx: RequestCtx, globalId: string) {
     }
     case 'Partner':
       return staff ? asNode(type, (await partnersByIds(ctx.em, [id]))[0]) : null;
+    case 'WebhookEndpoint':
+      return staff ? asNode(type, (await webhookEndpointsByIds(ctx.em, [id]))[0]) : null;
+    case 'WebhookDelivery':
+      return staff ? asNode(type, (await webhookDeliveriesByIds(ctx.em, [id]))[0]) : null;
     case 'IssuedOffer': {
       const row = await l.issuedOffer.load(id);
       return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;

@@ -16,6 +16,7 @@ import { ListingResolver, RewardStoreResolver } from '../stores/store.resolver.j
 import { TierResolver } from '../tiers/tier.resolver.js';
 import { IssuedOfferResolver } from '../wallet/wallet.resolver.js';
 import { NodeResolver } from './node.resolver.js';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../webhooks/webhook.resolver.js';
 import { validateArguments } from './validation.js';
 
 import { BalanceChangeResolver, EventsResolver, TierChangeResolver, WalletChangeResolver } from '../events/events.resolver.js';
@@ -24,6 +25,8 @@ import { OfferStatsResolver, ProgramStatsResolver, TierMembersResolver } from '.
 
 export const RESOLVERS = [
   NodeResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
   CustomerResolver,
   PointBalanceResolver,
   LedgerEntryResolver,

@@ -5,9 +5,11 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { EXPIRE_POINTS, expirePointsJob, RELEASE_PENDING, releasePendingJob } from '../points/points.jobs.js';
 import { RECOMPUTE_TIERS, recomputeTiersJob } from '../tiers/tier.jobs.js';
+import { PRUNE_EVENTS, pruneEventsJob } from '../events/retention.job.js';
 import { processTransactionJob } from '../transactions/processor.js';
 import { PROCESS_TRANSACTION } from '../transactions/transaction.service.js';
 import { WALLET_SWEEP_JOB, walletSweepJob } from '../wallet/wallet-sweep.job.js';
+import { deliverWebhookJob, dispatchWebhooksJob, WEBHOOK_DELIVER, WEBHOOK_DISPATCH } from '../webhooks/webhook.jobs.js';
 import { DEFAULT_RUNNER_OPTIONS, JobRunner, type JobHandler, type RunnerOptions } from './runner.js';
 import { Scheduler, type Schedule } from './scheduler.js';
 
@@ -21,6 +23,9 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   [RELEASE_PENDING]: releasePendingJob,
   [RECOMPUTE_TIERS]: recomputeTiersJob,
   [BIRTHDAY_JOB]: birthdayPointsJob,
+  [WEBHOOK_DISPATCH]: dispatchWebhooksJob,
+  [WEBHOOK_DELIVER]: deliverWebhookJob,
+  [PRUNE_EVENTS]: pruneEventsJob,
 };
 
 /** Jobs that run on a clock, on the same queue (each slot once, across all instances). */
@@ -31,11 +36,17 @@ export const SCHEDULES: Schedule[] = [
   { kind: RELEASE_PENDING, everyMs: MINUTE },
   { kind: RECOMPUTE_TIERS, everyMs: 24 * 60 * MINUTE },
   BIRTHDAY_SCHEDULE,
+  { kind: PRUNE_EVENTS, everyMs: 60 * MINUTE },
 ];
+
+/** The webhook dispatcher's schedule: every WEBHOOK_DISPATCH_MS, ticked at that pace (not the slow tick). */
+const dispatchSchedule = (config: Config): Schedule => ({ kind: WEBHOOK_DISPATCH, everyMs: config.webhooks.dispatchMs });
 
 export interface Jobs {
   runner: JobRunner;
   scheduler: Scheduler;
+  /** The webhook dispatcher's own scheduler, ticked every WEBHOOK_DISPATCH_MS (not at the slow tick). */
+  dispatcher: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -44,19 +55,23 @@ export async function startJobs(
   deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string },
   options: Partial<RunnerOptions> & { background?: boolean; scheduler?: boolean; schedulerTickMs?: number } = {},
 ): Promise<Jobs> {
-  const runner = new JobRunner(deps, JOB_HANDLERS, { ...DEFAULT_RUNNER_OPTIONS, ...options });
+  const runner = new JobRunner(deps, JOB_HANDLERS, { ...DEFAULT_RUNNER_OPTIONS, concurrency: deps.config.jobConcurrency, ...options });
   const scheduler = new Scheduler(deps.orm, deps.clock, SCHEDULES);
+  const dispatcher = new Scheduler(deps.orm, deps.clock, [dispatchSchedule(deps.config)]);
   if (options.background ?? true) {
     await runner.start(deps.databaseUrl);
   }
   if (options.scheduler ?? options.background ?? true) {
     scheduler.start(options.schedulerTickMs ?? 30_000, (error) => deps.log.error({ err: error }, 'scheduler tick failed'));
+    dispatcher.start(deps.config.webhooks.dispatchMs, (error) => deps.log.error({ err: error }, 'webhook dispatch tick failed'));
   }
   return {
     runner,
     scheduler,
+    dispatcher,
     stop: async () => {
       scheduler.stop();
+      dispatcher.stop();
       await runner.stop();
     },
   };

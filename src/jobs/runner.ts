@@ -44,13 +44,16 @@ export interface RunnerOptions {
   /** First retry delay; doubles each attempt up to `maxBackoffMs`. */
   backoffMs: number;
   maxBackoffMs: number;
+  /** Jobs this instance runs at once (JOB_CONCURRENCY): each in its own loop and transaction. */
+  concurrency: number;
 }
 
-export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000 };
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4 };
 
 /**
- * The PostgreSQL job queue's worker. Claims one due job at a time with FOR UPDATE SKIP LOCKED (so
- * several gateway instances never run the same job), runs its handler and marks it done in one
+ * The PostgreSQL job queue's worker. Runs `concurrency` loops, each claiming one due job at a time
+ * with FOR UPDATE SKIP LOCKED (so loops and gateway instances never run the same job), running its
+ * handler and marking it done in one
  * transaction (so a job's effects and its completion commit together: a crash before the commit
  * leaves no effect and the job is claimed again when its lease ends). Failures are retried with
  * exponential backoff until `maxAttempts`, then the job is FAILED with its reason.
@@ -58,21 +61,25 @@ export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 
 export class JobRunner {
   readonly workerId = `worker-${randomBytes(4).toString('hex')}`;
   private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private loops: Promise<void>[] = [];
+  /** One per idle loop: ends its wait early (a NOTIFY, or stop). */
+  private readonly sleepers = new Set<() => void>();
   private listener: pg.Client | undefined;
 
   private readonly orm: MikroORM;
   private readonly clock: Clock;
   private readonly config: Config;
   private readonly log: Logger;
+  private readonly options: RunnerOptions;
 
+  /** `options` default to DEFAULT_RUNNER_OPTIONS, one by one. */
   constructor(
     deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger },
     private readonly handlers: Record<string, JobHandler>,
-    private readonly options: RunnerOptions = DEFAULT_RUNNER_OPTIONS,
+    options: Partial<RunnerOptions> = {},
   ) {
     ({ orm: this.orm, clock: this.clock, config: this.config, log: this.log } = deps);
+    this.options = { ...DEFAULT_RUNNER_OPTIONS, ...options };
   }
 
   /** Starts working in the background; `databaseUrl` gets a LISTEN connection for prompt wake-ups. */
@@ -81,39 +88,60 @@ export class JobRunner {
     this.running = true;
     if (databaseUrl) {
       this.listener = new pg.Client({ connectionString: databaseUrl });
-      this.listener.on('notification', () => this.wake?.());
+      this.listener.on('notification', () => this.wakeOne());
       this.listener.on('error', (error) => this.log.warn({ err: error }, 'job listener connection lost; polling'));
       await this.listener.connect();
       await this.listener.query(`listen ${JOBS_CHANNEL}`);
     }
-    this.loop = this.work();
+    this.loops = Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.work());
   }
 
-  /** Finishes the job in hand, then stops. */
+  /** Finishes the jobs in hand, then stops. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
-    await this.loop;
+    this.wakeAll();
+    await Promise.all(this.loops);
+    this.loops = [];
     await this.listener?.end().catch(() => undefined);
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  /**
+   * A new job wakes one idle loop, not all of them: waking every loop for every job had N loops
+   * race for one row (N claim queries per job), which cost more than the work on a busy database.
+   * A loop that claims a job wakes the next one, so a backlog brings in every loop in turn.
+   */
+  private wakeOne(): void {
+    const [wake] = this.sleepers;
+    wake?.();
   }
 
   private async work(): Promise<void> {
     while (this.running) {
       let worked = false;
       try {
-        worked = await this.runOne();
+        const job = await this.claim();
+        if (job) {
+          worked = true;
+          this.wakeOne();
+          await this.execute(job);
+        }
       } catch (error) {
         this.log.error({ err: error }, 'job runner error');
       }
       if (!worked && this.running) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollMs);
-          this.wake = () => {
+          const wake = () => {
             clearTimeout(timer);
+            this.sleepers.delete(wake);
             resolve();
           };
+          const timer = setTimeout(wake, this.options.pollMs);
+          this.sleepers.add(wake);
         });
-        this.wake = undefined;
       }
     }
   }

@@ -8,7 +8,7 @@ import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { Partner } from './partner.entity.js';
 
 /** What a partner may be allowed to do (contract README). */
-export const PARTNER_SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write'] as const;
+export const PARTNER_SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write', 'webhooks:manage'] as const;
 export type PartnerScope = (typeof PARTNER_SCOPES)[number];
 
 /**

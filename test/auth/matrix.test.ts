@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { toGlobalId } from '../../src/graphql/ids.js';
 import { gatewaySchema } from '../../src/graphql/schema.js';
 import { PARTNER_SCOPES } from '../../src/partners/partner.service.js';
 import { type Credential, type GqlResult, ledgerViolations, startTestGateway, type TestGateway, writeCounts } from '../support/gateway.js';
@@ -63,6 +64,8 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     rewardStores: ['customer', ...STAFF],
     node: EVERYONE,
     nodes: EVERYONE,
+    webhookEndpoints: [...STAFF, partnerWith('webhooks:manage')],
+    webhookDeliveries: STAFF,
   },
   Mutation: {
     purchaseOffer: ['customer'],
@@ -90,6 +93,9 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     lockOffer: [partnerWith('offers:redeem')],
     redeemOffer: [partnerWith('offers:redeem')],
     releaseOffer: [partnerWith('offers:redeem')],
+    registerWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
+    removeWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
+    replayWebhookDelivery: ['operator'],
   },
   Subscription: {
     balanceChanged: ['customer'],
@@ -142,6 +148,9 @@ describe('the authorization matrix', () => {
       listingId: shop.listing.id,
       id: customer.id,
       ids: customer.id,
+      // none exists: the guard decides before the lookup (a NOT_FOUND userError still "answers")
+      endpointId: toGlobalId('WebhookEndpoint', 987_654),
+      deliveryId: toGlobalId('WebhookDelivery', 987_654),
     };
   });
 

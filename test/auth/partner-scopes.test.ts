@@ -12,7 +12,7 @@ import { addListing, createCurrency, createCustomer, createOffer, createPartner,
  * personal data, wallet, ledger and stores; a sale's customer; objects by global id).
  */
 
-const SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write'] as const;
+const SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write', 'webhooks:manage'] as const;
 type Scope = (typeof SCOPES)[number];
 
 interface Row {
@@ -57,6 +57,16 @@ const MATRIX: Row[] = [
   { field: 'Query.offers', doc: `{ offers { edges { node { id } } } }`, allowed: [] },
   { field: 'Query.partners', doc: `{ partners { id } }`, allowed: [] },
   { field: 'Query.campaigns', doc: `{ campaigns { id } }`, allowed: [] },
+  { field: 'Query.webhookEndpoints', doc: `{ webhookEndpoints { edges { node { id } } } }`, allowed: ['webhooks:manage'] },
+  { field: 'Query.webhookDeliveries', doc: `{ webhookDeliveries { edges { node { id } } } }`, allowed: [] },
+  // refused with a userError (no credentials in a URL): nothing written
+  {
+    field: 'Mutation.registerWebhookEndpoint',
+    doc: `mutation { registerWebhookEndpoint(input: { url: "https://u:p@example.com/h", eventTypes: [SALE_PROCESSED] }) { userErrors { code } } }`,
+    allowed: ['webhooks:manage'],
+  },
+  { field: 'Mutation.removeWebhookEndpoint', doc: `mutation { removeWebhookEndpoint(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
+  { field: 'Mutation.replayWebhookDelivery', doc: `mutation { replayWebhookDelivery(input: { deliveryId: "V2ViaG9va0RlbGl2ZXJ5Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: [] },
   { field: 'Query.programStats', doc: `{ programStats(currency: "X", from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { activeMembers } }`, allowed: [] },
   // node/nodes answer every partner (null for what it may not see: below)
   { field: 'Query.node', doc: `query($id: ID!) { node(id: $id) { id } }`, vars: (i) => ({ id: i.customer }), allowed: [...SCOPES] },

@@ -11,6 +11,8 @@ describe('the job queue', () => {
   let t: TestGateway;
   const failures: string[] = [];
   let flakyCalls = 0;
+  let inFlight = 0;
+  let mostAtOnce = 0;
 
   beforeAll(async () => {
     // Test-only kinds: one that always fails, one whose effect is a row we can count.
@@ -34,11 +36,23 @@ describe('the job queue', () => {
         await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
       },
     };
+    JOB_HANDLERS['test.slow-effect'] = {
+      run: async ({ em }, payload: { tag: string }) => {
+        inFlight++;
+        mostAtOnce = Math.max(mostAtOnce, inFlight);
+        try {
+          await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        } finally {
+          inFlight--;
+        }
+      },
+    };
     t = await startTestGateway({}, { jobs: 'manual' });
   });
   afterEach(() => t.clock.reset());
   afterAll(async () => {
-    for (const kind of ['test.always-fails', 'test.permanent', 'test.effect']) delete JOB_HANDLERS[kind];
+    for (const kind of ['test.always-fails', 'test.permanent', 'test.effect', 'test.slow-effect']) delete JOB_HANDLERS[kind];
     await t.close();
   });
 
@@ -105,6 +119,27 @@ describe('the job queue', () => {
     expect(rows.every((r) => r.status === 'DONE' && r.attempts === 1)).toBe(true);
     const counts = await Promise.all(ids.map((_, i) => effects(`many-${i}`)));
     expect(counts).toEqual(Array(30).fill(1));
+  });
+
+  it('one runner with JOB_CONCURRENCY loops runs jobs side by side, each exactly once', async () => {
+    const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, {
+      leaseMs: 30_000,
+      pollMs: 25,
+      concurrency: 4,
+    });
+    await worker.start(t.databaseUrl);
+    try {
+      const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => enqueue('test.slow-effect', { tag: `loops-${i}` })));
+      const done = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from job where id = any($1::bigint[]) and status = 'DONE'`, [ids]))[0].n);
+      for (let waited = 0; (await done()) < 40 && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      const rows = await t.sql<{ status: string; attempts: number }>(`select status, attempts from job where id = any($1::bigint[])`, [ids]);
+      expect(rows.every((r) => r.status === 'DONE' && r.attempts === 1)).toBe(true);
+      expect(await Promise.all(ids.map((_, i) => effects(`loops-${i}`)))).toEqual(Array(40).fill(1));
+      expect(mostAtOnce).toBeGreaterThan(1);
+      expect(mostAtOnce).toBeLessThanOrEqual(4);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('schedules enqueue each time slot once, however many instances tick', async () => {

@@ -63,7 +63,7 @@ export interface TestGateway {
   gateway: Gateway;
   /** The job worker (running in the background unless started with `jobs: 'manual'`) and the scheduler (ticked by tests). */
   jobs: Jobs;
-  /** Enqueues the scheduled jobs due at the clock's now and waits until every due job has run. */
+  /** Enqueues the scheduled jobs due at the clock's now (the webhook dispatcher's too) and waits until every due job has run. */
   runScheduled(): Promise<void>;
   /** Runs one operation over HTTP POST, as a client would: with a bearer token or a partner's API key (see `Credential`). */
   gql<TData, TVars>(doc: Doc<TData, TVars>, variables?: TVars, credential?: Credential): Promise<GqlResult<TData>>;
@@ -170,6 +170,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
     jobs,
     async runScheduled() {
       await jobs.scheduler.tick();
+      await jobs.dispatcher.tick();
       for (;;) {
         await jobs.runner.runUntilIdle();
         const [{ n }] = (
@@ -276,6 +277,8 @@ export async function writeCounts(t: TestGateway): Promise<Record<string, number
            (select count(*) from idempotency_record)::int as "idempotencyRecords",
            -- registrations that test support makes for partners are set-up, not the request under test
            (select count(*) from audit_entry where action <> 'registerPersistedOperations')::int as "auditEntries",
-           (select count(*) from outbox_event)::int as events`);
+           (select count(*) from outbox_event)::int as events,
+           (select count(*) from webhook_endpoint)::int as "webhookEndpoints",
+           (select count(*) from webhook_delivery)::int as "webhookDeliveries"`);
   return row;
 }

@@ -1,0 +1,139 @@
+import { BigIntType, Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+
+/**
+ * A partner's (or the program's) HTTPS endpoint and the webhook event types it receives. The
+ * signing secret is kept as is (Standard Webhooks signs with HMAC-SHA256, so the gateway needs the
+ * secret itself, not a hash); the API shows it only in the answer that created it.
+ */
+@Entity({ tableName: 'webhook_endpoint' })
+@Index({ name: 'webhook_endpoint_partner_idx', properties: ['partnerId', 'id'] })
+@Check({ name: 'webhook_endpoint_event_types_present', expression: 'cardinality(event_types) >= 1' })
+export class WebhookEndpoint {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  /** The partner that owns it; null for an endpoint of the program's own (registered by an operator). */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  partnerId?: number | null;
+
+  @Property({ type: 'text' })
+  url!: string;
+
+  /** Wire names (`sale.processed`, …). */
+  @Property({ type: 'text[]' })
+  eventTypes!: string[];
+
+  @Property({ type: 'text' })
+  secret!: string;
+
+  @Property({ type: 'text', nullable: true })
+  description?: string | null;
+
+  @Property({ type: 'text' })
+  createdBy!: string;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+
+  /** Removed endpoints receive nothing more; their deliveries stay in the log until pruned. */
+  @Property({ type: 'timestamptz', nullable: true })
+  disabledAt?: Date | null;
+}
+
+export enum WebhookDeliveryStatus {
+  PENDING = 'PENDING',
+  DELIVERED = 'DELIVERED',
+  FAILED = 'FAILED',
+}
+
+/**
+ * One event for one endpoint: the message as it is sent (frozen when the event was dispatched, so
+ * every retry and replay sends the same body under the same `webhook-id`), and where it stands.
+ */
+@Entity({ tableName: 'webhook_delivery' })
+@Unique({ name: 'webhook_delivery_endpoint_event_key', properties: ['endpointId', 'eventId'] })
+@Index({ name: 'webhook_delivery_finished_idx', properties: ['finishedAt'] })
+@Index({ name: 'webhook_delivery_endpoint_idx', properties: ['endpointId', 'id'] })
+export class WebhookDelivery {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @Property({ type: new BigIntType('number') })
+  endpointId!: number;
+
+  /** The outbox event it carries (`outbox_event.id`; the row itself may be pruned before this one). */
+  @Property({ type: new BigIntType('number') })
+  eventId!: number;
+
+  @Property({ type: 'text' })
+  eventType!: string;
+
+  /** The JSON body sent, exactly (its signature covers these bytes). */
+  @Property({ type: 'text' })
+  body!: string;
+
+  @Enum({ items: () => WebhookDeliveryStatus, default: WebhookDeliveryStatus.PENDING })
+  status: WebhookDeliveryStatus & Opt = WebhookDeliveryStatus.PENDING;
+
+  /** Attempts in the current round (a staff replay starts a new round at 0). */
+  @Property({ type: 'integer', default: 0 })
+  attempts: number & Opt = 0;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  nextAttemptAt?: Date | null;
+
+  @Property({ type: 'text', nullable: true })
+  lastError?: string | null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+
+  /** When it was DELIVERED or FAILED; null while PENDING. */
+  @Property({ type: 'timestamptz', nullable: true })
+  finishedAt?: Date | null;
+}
+
+/** One HTTP request of a delivery: what the receiver answered, or why there was no answer. */
+@Entity({ tableName: 'webhook_attempt' })
+@Index({ name: 'webhook_attempt_delivery_idx', properties: ['deliveryId', 'id'] })
+@Index({ name: 'webhook_attempt_at_idx', properties: ['attemptedAt'] })
+export class WebhookAttempt {
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @Property({ type: new BigIntType('number') })
+  deliveryId!: number;
+
+  @Property({ type: 'timestamptz' })
+  attemptedAt!: Date;
+
+  /** The receiver's HTTP status; null when it did not answer (refused, timed out). */
+  @Property({ type: 'integer', nullable: true })
+  statusCode?: number | null;
+
+  @Property({ type: 'text', nullable: true })
+  error?: string | null;
+
+  @Property({ type: 'integer' })
+  durationMs!: number;
+}
+
+/**
+ * Where the dispatcher stands in the outbox: every event of a transaction whose id (`xid`) is below
+ * `horizon`, and those at the horizon up to (`horizon`, `lastEventId`), have been dispatched.
+ */
+@Entity({ tableName: 'webhook_cursor' })
+export class WebhookCursor {
+  @PrimaryKey({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'xid8', columnType: 'xid8' })
+  horizon!: string;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  lastEventId: number & Opt = 0;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  updatedAt: Date & Opt = new Date();
+}

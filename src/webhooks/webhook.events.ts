@@ -1,0 +1,90 @@
+/**
+ * Which outbox events partners are told about, under which webhook event type, and the message
+ * each becomes (docs/decisions.md, "Partner webhooks"):
+ *
+ * | outbox topic            | payload condition        | webhook type       |
+ * |-------------------------|--------------------------|--------------------|
+ * | `TRANSACTION_PROCESSED` |                          | `sale.processed`   |
+ * | `WALLET_CHANGED`        | `change = 'ISSUED'`      | `offer.issued`     |
+ * | `WALLET_CHANGED`        | `change = 'REDEEMED'`    | `offer.redeemed`   |
+ * | `BALANCE_CHANGED`       |                          | `balance.changed`  |
+ * | `TIER_CHANGED`          |                          | `tier.changed`     |
+ *
+ * Other wallet changes (locks, expiry, voids) and events without a customer are not sent.
+ */
+import { toGlobalId } from '../graphql/ids.js';
+
+/** The webhook event types, by their wire names (Standard Webhooks' `type`). */
+export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
+export type WebhookEventWireType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** What a partner's endpoint may subscribe to: the loyalty view (no wallet, SPEC §4 / "What partners see"). */
+export const PARTNER_WEBHOOK_EVENT_TYPES: readonly WebhookEventWireType[] = ['sale.processed', 'balance.changed', 'tier.changed'];
+
+export interface OutboxRow {
+  id: number;
+  topic: string;
+  customerId: number | null;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  customerExternalId: string | null;
+  /** For TRANSACTION_PROCESSED: the sale's partner and its own id for the sale. */
+  salePartnerId: number | null;
+  saleExternalId: string | null;
+}
+
+/** The webhook event type of an outbox event, or null when it is not sent. */
+export function webhookTypeOf(topic: string, payload: Record<string, unknown>): WebhookEventWireType | null {
+  switch (topic) {
+    case 'TRANSACTION_PROCESSED':
+      return 'sale.processed';
+    case 'WALLET_CHANGED':
+      return payload.change === 'ISSUED' ? 'offer.issued' : payload.change === 'REDEEMED' ? 'offer.redeemed' : null;
+    case 'BALANCE_CHANGED':
+      return 'balance.changed';
+    case 'TIER_CHANGED':
+      return 'tier.changed';
+    default:
+      return null;
+  }
+}
+
+/**
+ * The JSON body of an event (Standard Webhooks' recommended shape `{ type, timestamp, data }`):
+ * the customer by their external id (and global id), and the change in the API's terms.
+ */
+export function webhookBody(type: WebhookEventWireType, event: OutboxRow): string {
+  const p = event.payload;
+  const customer = { id: event.customerId === null ? null : toGlobalId('Customer', event.customerId), externalId: event.customerExternalId };
+  let data: Record<string, unknown>;
+  switch (type) {
+    case 'sale.processed':
+      data = {
+        customer,
+        sale: {
+          id: toGlobalId('SalesTransaction', Number(p.transactionId)),
+          externalId: event.saleExternalId,
+          pointsAwarded: p.pointsAwarded,
+          discount: p.discount,
+        },
+      };
+      break;
+    case 'offer.issued':
+    case 'offer.redeemed':
+      data = { customer, issuedOffer: { id: toGlobalId('IssuedOffer', Number(p.issuedOfferId)) } };
+      break;
+    case 'balance.changed': {
+      const change = p.change as { amount: number; kind: string; reason: string | null } | undefined;
+      data = {
+        customer,
+        balance: { currency: p.currency ?? p.currencyCode, available: p.available, pending: p.pending, lifetimeEarned: p.lifetimeEarned },
+        change: change ? { amount: change.amount, kind: change.kind, reason: change.reason ?? null } : null,
+      };
+      break;
+    }
+    case 'tier.changed':
+      data = { customer, from: p.from ?? null, to: p.to ?? null };
+      break;
+  }
+  return JSON.stringify({ type, timestamp: new Date(event.createdAt).toISOString(), data: { eventId: String(event.id), ...data } });
+}

@@ -1,0 +1,179 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { Webhook } from 'standardwebhooks';
+import { query, queryOne, sql } from '../db/sql.js';
+import { enqueueJob } from '../jobs/queue.js';
+import type { JobContext, JobHandler } from '../jobs/runner.js';
+import { PARTNER_WEBHOOK_EVENT_TYPES, webhookBody, webhookTypeOf, type OutboxRow } from './webhook.events.js';
+
+export const WEBHOOK_DISPATCH = 'webhooks.dispatch';
+export const WEBHOOK_DELIVER = 'webhooks.deliver';
+const CURSOR = 'webhooks';
+
+/**
+ * Reads the outbox past the dispatcher's cursor and turns each event into one delivery per
+ * endpoint that subscribes to its type (and was registered before it happened), each delivery with
+ * a `webhooks.deliver` job, in one transaction with the cursor's move: an event is dispatched once.
+ *
+ * The cursor is a position in (writing transaction id, event id) order, and only events of
+ * transactions older than the oldest one still running are read (`pg_snapshot_xmin`): those are
+ * committed or never will be, so an event that commits late with a lower id is read in a later run
+ * rather than skipped. Runs one at a time (the cursor row is locked); a full batch enqueues the
+ * next run at once.
+ */
+export async function dispatchWebhooks({ em, clock, config }: JobContext): Promise<number> {
+  const now = clock.now();
+  await query(em, sql`insert into webhook_cursor (name, horizon, last_event_id, updated_at) values (${CURSOR}, '0'::xid8, 0, ${now}) on conflict (name) do nothing`);
+  const cursor = await queryOne<{ horizon: string; last_event_id: number; safe: string }>(
+    em,
+    sql`select horizon::text, last_event_id, pg_snapshot_xmin(pg_current_snapshot())::text as safe from webhook_cursor where name = ${CURSOR} for update`,
+  );
+  const limit = config.webhooks.dispatchBatch;
+  const events = await query<OutboxRow & { xid: string }>(
+    em,
+    sql`select o.id, o.xid::text, o.topic, o.customer_id as "customerId", o.payload, o.created_at as "createdAt",
+               c.external_id as "customerExternalId", s.partner_id as "salePartnerId", s.external_id as "saleExternalId"
+          from outbox_event o
+          left join customer c on c.id = o.customer_id
+          left join sales_transaction s on o.topic = 'TRANSACTION_PROCESSED' and s.id = (o.payload->>'transactionId')::bigint
+         where (o.xid, o.id) > (${cursor!.horizon}::xid8, ${cursor!.last_event_id}::bigint) and o.xid < ${cursor!.safe}::xid8
+         order by o.xid, o.id limit ${limit}`,
+  );
+  // Types some endpoint listens to: the others cost no statement (most events, most of the time).
+  const wanted = new Set(
+    (await query<{ type: string }>(em, sql`select distinct unnest(event_types) as type from webhook_endpoint where disabled_at is null`)).map((r) => r.type),
+  );
+  let deliveries = 0;
+  for (const event of events) {
+    const type = webhookTypeOf(event.topic, event.payload);
+    if (!type || event.customerId === null || !wanted.has(type)) continue;
+    // Partners get their own sales only, and only the loyalty view; the program's endpoints get all.
+    const created = await query<{ id: number }>(
+      em,
+      sql`insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at, created_at)
+          select e.id, ${event.id}, ${type}, ${webhookBody(type, event)}, ${now}, ${now} from webhook_endpoint e
+           where e.disabled_at is null and ${type} = any(e.event_types) and e.created_at <= ${event.createdAt}
+             and (e.partner_id is null
+                  or (${type} = any(${[...PARTNER_WEBHOOK_EVENT_TYPES]}::text[])
+                      and (${type} <> 'sale.processed' or e.partner_id = ${event.salePartnerId}::bigint)))
+          on conflict (endpoint_id, event_id) do nothing
+          returning id`,
+    );
+    for (const d of created) await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId: Number(d.id) }, { runAt: now, maxAttempts: 3 });
+    deliveries += created.length;
+  }
+  const full = events.length === limit;
+  const last = events.at(-1);
+  await query(
+    em,
+    full
+      ? sql`update webhook_cursor set horizon = ${last!.xid}::xid8, last_event_id = ${last!.id}, updated_at = ${now} where name = ${CURSOR}`
+      : sql`update webhook_cursor set horizon = ${cursor!.safe}::xid8, last_event_id = 0, updated_at = ${now} where name = ${CURSOR}`,
+  );
+  if (full) await enqueueJob(em, WEBHOOK_DISPATCH, { after: last!.id }, { runAt: now, maxAttempts: 3 });
+  return deliveries;
+}
+
+interface DeliveryRow {
+  id: number;
+  status: string;
+  attempts: number;
+  eventId: number;
+  body: string;
+  url: string;
+  secret: string;
+  disabledAt: Date | null;
+}
+
+/** The receiver's answer to one POST: its status, or why there was none. */
+interface AttemptOutcome {
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/**
+ * POSTs the message, signed per Standard Webhooks (`webhook-id` the event's id, the same on every
+ * retry and replay so receivers can drop repeats; `webhook-timestamp` in seconds;
+ * `webhook-signature` `v1,<HMAC-SHA256>`). Redirects are not followed (a 3xx is a failure).
+ */
+async function post(d: DeliveryRow, at: Date, timeoutMs: number): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const messageId = `evt_${d.eventId}`;
+  const signature = new Webhook(d.secret).sign(messageId, at, d.body);
+  try {
+    const res = await fetch(d.url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'RewardGateway-Webhooks/1',
+        'webhook-id': messageId,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
+      body: d.body,
+    });
+    await res.body?.cancel().catch(() => undefined);
+    const ok = res.status >= 200 && res.status < 300;
+    return { statusCode: res.status, error: ok ? null : `HTTP ${res.status}`, durationMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    const e = error as Error & { cause?: { code?: string } };
+    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
+    return { statusCode: null, error: reason, durationMs: Math.round(performance.now() - started) };
+  }
+}
+
+/**
+ * One attempt of one delivery. The attempt is logged and the delivery moves on in the job's
+ * transaction: DELIVERED on a 2xx; otherwise retried after WEBHOOK_BACKOFF_MS × 2^(attempt-1)
+ * (at most WEBHOOK_MAX_BACKOFF_MS) by a new job, or FAILED after WEBHOOK_MAX_ATTEMPTS. A worker
+ * that dies mid-request leaves the job to be taken over: the receiver may then get the message
+ * twice, under the same `webhook-id` (at least once, as Standard Webhooks expects).
+ */
+export async function deliverWebhook({ em, clock, config }: JobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
+  const d = await queryOne<DeliveryRow>(
+    em,
+    sql`select d.id, d.status, d.attempts, d.event_id as "eventId", d.body, e.url, e.secret, e.disabled_at as "disabledAt"
+          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where d.id = ${deliveryId} for update of d`,
+  );
+  if (!d || d.status !== 'PENDING') return;
+  const now = clock.now();
+  if (d.disabledAt) {
+    await finish(em, deliveryId, 'FAILED', 'The endpoint was removed.', now);
+    return;
+  }
+  const outcome = await post(d, now, config.webhooks.timeoutMs);
+  const after = clock.now();
+  await query(
+    em,
+    sql`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms)
+        values (${deliveryId}, ${now}, ${outcome.statusCode}, ${outcome.error}, ${outcome.durationMs})`,
+  );
+  const attempts = d.attempts + 1;
+  if (outcome.error === null) {
+    await query(em, sql`update webhook_delivery set attempts = ${attempts}, status = 'DELIVERED', last_error = null, next_attempt_at = null, finished_at = ${after} where id = ${deliveryId}`);
+  } else if (attempts >= config.webhooks.maxAttempts) {
+    await query(em, sql`update webhook_delivery set attempts = ${attempts} where id = ${deliveryId}`);
+    await finish(em, deliveryId, 'FAILED', outcome.error, after);
+  } else {
+    const delay = Math.min(config.webhooks.backoffMs * 2 ** (attempts - 1), config.webhooks.maxBackoffMs);
+    const next = new Date(after.getTime() + delay);
+    await query(em, sql`update webhook_delivery set attempts = ${attempts}, last_error = ${outcome.error}, next_attempt_at = ${next} where id = ${deliveryId}`);
+    await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId }, { runAt: next, maxAttempts: 3 });
+  }
+}
+
+async function finish(em: SqlEntityManager, deliveryId: number, status: 'FAILED', error: string, at: Date): Promise<void> {
+  await query(em, sql`update webhook_delivery set status = ${status}, last_error = ${error}, next_attempt_at = null, finished_at = ${at} where id = ${deliveryId}`);
+}
+
+export const dispatchWebhooksJob: JobHandler = {
+  run: async (jc) => {
+    await dispatchWebhooks(jc);
+  },
+};
+
+export const deliverWebhookJob: JobHandler = {
+  run: (jc, payload: { deliveryId: number }) => deliverWebhook(jc, payload),
+};

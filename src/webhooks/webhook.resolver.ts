@@ -1,0 +1,159 @@
+import DataLoader from 'dataloader';
+import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Ctx } from '../context.js';
+import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
+import { payloadOf } from '../graphql/errors.js';
+import { requireOperator, requirePartnerScope, requireStaff } from '../graphql/guards.js';
+import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
+import { Partner } from '../partners/partner.types.js';
+import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
+import {
+  registerWebhookEndpoint,
+  removeWebhookEndpoint,
+  replayWebhookDelivery,
+  webhookAttemptsOf,
+  webhookDeliveriesPage,
+  webhookEndpointsByIds,
+  webhookEndpointsPage,
+  type WebhookAttemptRow,
+  type WebhookDeliveryRow,
+  type WebhookEndpointRow,
+} from './webhook.service.js';
+import {
+  eventTypeOf,
+  RegisterWebhookEndpointInput,
+  RegisterWebhookEndpointPayload,
+  RemoveWebhookEndpointInput,
+  RemoveWebhookEndpointPayload,
+  ReplayWebhookDeliveryInput,
+  ReplayWebhookDeliveryPayload,
+  WebhookAttempt,
+  WebhookDeliveriesArgs,
+  WebhookDelivery,
+  WebhookDeliveryConnection,
+  WebhookEndpoint,
+  WebhookEndpointConnection,
+  WebhookEventType,
+  wireTypeOf,
+} from './webhook.types.js';
+
+export const WEBHOOKS_SCOPE = 'webhooks:manage';
+
+/** Operators, or a partner holding webhooks:manage (for its own endpoints). */
+function requireWebhookManager(ctx: Ctx): void {
+  if (ctx.caller.kind === 'staff') {
+    requireOperator(ctx);
+    return;
+  }
+  requirePartnerScope(ctx, WEBHOOKS_SCOPE);
+}
+
+/** Per-request batch loaders of this domain (one statement per page, not per row). */
+const loaders = new WeakMap<
+  Ctx,
+  { endpoint: DataLoader<number, WebhookEndpointRow | undefined>; attempts: DataLoader<number, WebhookAttemptRow[]>; partner: DataLoader<number, PartnerRow | undefined> }
+>();
+function loadersOf(ctx: Ctx) {
+  let l = loaders.get(ctx);
+  if (!l) {
+    l = {
+      endpoint: new DataLoader(async (ids: readonly number[]) => {
+        const rows = await webhookEndpointsByIds(ctx.em, ids);
+        return ids.map((id) => rows.find((r) => r.id === id));
+      }),
+      attempts: new DataLoader(async (ids: readonly number[]) => {
+        const rows = await webhookAttemptsOf(ctx.em, ids);
+        return ids.map((id) => rows.filter((r) => r.deliveryId === id));
+      }),
+      partner: new DataLoader(async (ids: readonly number[]) => {
+        const rows = await partnersByIds(ctx.em, ids);
+        return ids.map((id) => rows.find((r) => r.id === id));
+      }),
+    };
+    loaders.set(ctx, l);
+  }
+  return l;
+}
+
+@Resolver(() => WebhookEndpoint)
+export class WebhookEndpointResolver {
+  @Query(() => WebhookEndpointConnection, { description: "Staff: every webhook endpoint; a partner with webhooks:manage: its own. Newest first." })
+  async webhookEndpoints(@Args() args: PageArgs, @Context() ctx: Ctx) {
+    if (ctx.caller.kind !== 'staff') requirePartnerScope(ctx, WEBHOOKS_SCOPE);
+    const page = pageOf(args, ctx.config.maxPageSize);
+    return connectionOf(await webhookEndpointsPage(ctx, page), page, (e) => [e.id]);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() e: WebhookEndpointRow) {
+    return toGlobalId('WebhookEndpoint', e.id);
+  }
+
+  @FieldResolver(() => [WebhookEventType])
+  eventTypes(@Root() e: WebhookEndpointRow) {
+    return e.eventTypes.map(eventTypeOf);
+  }
+
+  @FieldResolver(() => Partner, { nullable: true, description: 'The partner it belongs to (staff only); null: the program\'s own.' })
+  async partner(@Root() e: WebhookEndpointRow, @Context() ctx: Ctx) {
+    if (e.partnerId === null || ctx.caller.kind !== 'staff') return null;
+    return (await loadersOf(ctx).partner.load(e.partnerId)) ?? null;
+  }
+
+  @Mutation(() => RegisterWebhookEndpointPayload, { description: 'Operators or a partner with webhooks:manage. Returns the signing secret once.' })
+  registerWebhookEndpoint(@Arg('input') input: RegisterWebhookEndpointInput, @Context() ctx: Ctx) {
+    requireWebhookManager(ctx);
+    const partnerId = input.partnerId ? fromGlobalId(input.partnerId, 'Partner', 'partnerId') : null;
+    return payloadOf(() => registerWebhookEndpoint(ctx, { url: input.url, eventTypes: input.eventTypes.map(wireTypeOf), description: input.description, partnerId }));
+  }
+
+  @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own.' })
+  removeWebhookEndpoint(@Arg('input') input: RemoveWebhookEndpointInput, @Context() ctx: Ctx) {
+    requireWebhookManager(ctx);
+    const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'endpointId');
+    return payloadOf(async () => ({ endpoint: await removeWebhookEndpoint(ctx, endpointId) }));
+  }
+}
+
+@Resolver(() => WebhookDelivery)
+export class WebhookDeliveryResolver {
+  @Query(() => WebhookDeliveryConnection, { description: 'Staff: the webhook delivery log, newest first.' })
+  async webhookDeliveries(@Args() args: WebhookDeliveriesArgs, @Context() ctx: Ctx) {
+    requireStaff(ctx);
+    const page = pageOf(args, ctx.config.maxPageSize);
+    const endpointId = args.endpointId ? fromGlobalId(args.endpointId, 'WebhookEndpoint', 'endpointId') : null;
+    return connectionOf(await webhookDeliveriesPage(ctx.em, { endpointId, status: args.status ?? null }, page), page, (d) => [d.id]);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() d: WebhookDeliveryRow) {
+    return toGlobalId('WebhookDelivery', d.id);
+  }
+
+  @FieldResolver(() => WebhookEventType)
+  eventType(@Root() d: WebhookDeliveryRow) {
+    return eventTypeOf(d.eventType);
+  }
+
+  @FieldResolver(() => String)
+  messageId(@Root() d: WebhookDeliveryRow) {
+    return `evt_${d.eventId}`;
+  }
+
+  @FieldResolver(() => WebhookEndpoint)
+  endpoint(@Root() d: WebhookDeliveryRow, @Context() ctx: Ctx) {
+    return loadersOf(ctx).endpoint.load(d.endpointId);
+  }
+
+  @FieldResolver(() => [WebhookAttempt], { description: 'Every attempt, oldest first.' })
+  attemptLog(@Root() d: WebhookDeliveryRow, @Context() ctx: Ctx) {
+    return loadersOf(ctx).attempts.load(d.id);
+  }
+
+  @Mutation(() => ReplayWebhookDeliveryPayload, { description: 'Operators: send a DELIVERED or FAILED delivery again, with a new round of attempts.' })
+  replayWebhookDelivery(@Arg('input') input: ReplayWebhookDeliveryInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const deliveryId = fromGlobalId(input.deliveryId, 'WebhookDelivery', 'deliveryId');
+    return payloadOf(async () => ({ delivery: await replayWebhookDelivery(ctx, deliveryId) }));
+  }
+}

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../audit/audit.service.js';
+import { actorOf, type Ctx } from '../context.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
+import type { Page } from '../domain/page.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { enqueueJob } from '../jobs/queue.js';
+import { PARTNER_WEBHOOK_EVENT_TYPES, type WebhookEventWireType } from './webhook.events.js';
+import { WEBHOOK_DELIVER } from './webhook.jobs.js';
+import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
+
+export interface WebhookEndpointRow {
+  id: number;
+  partnerId: number | null;
+  url: string;
+  eventTypes: WebhookEventWireType[];
+  description: string | null;
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+export interface WebhookDeliveryRow {
+  id: number;
+  endpointId: number;
+  eventId: number;
+  eventType: WebhookEventWireType;
+  body: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface WebhookAttemptRow {
+  id: number;
+  deliveryId: number;
+  attemptedAt: Date;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+const ENDPOINT_COLUMNS = sql`e.id, e.partner_id as "partnerId", e.url, e.event_types as "eventTypes", e.description, e.created_at as "createdAt", e.disabled_at as "disabledAt"`;
+const DELIVERY_COLUMNS = sql`d.id, d.endpoint_id as "endpointId", d.event_id as "eventId", d.event_type as "eventType", d.body, d.status, d.attempts,
+  d.next_attempt_at as "nextAttemptAt", d.last_error as "lastError", d.created_at as "createdAt", d.finished_at as "finishedAt"`;
+
+/** Whose endpoints a caller may see and change: staff all (null), a partner its own. */
+function ownerScope(ctx: Ctx): number | null {
+  return ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null;
+}
+
+/**
+ * Registers an endpoint and returns it with its signing secret (`whsec_` + 24 random bytes in
+ * base64, Standard Webhooks' format), which is never shown again. A partner registers for itself;
+ * an operator for the program (`partnerId` null) or on a partner's behalf. Refusals (INVALID, with
+ * the field): the URL (see `webhookUrlProblem`); NOT_ELIGIBLE: an event type a partner may not
+ * receive (offer events show the wallet, which partners do not read); NOT_FOUND: no such partner.
+ */
+export async function registerWebhookEndpoint(
+  ctx: Ctx,
+  d: { url: string; eventTypes: WebhookEventWireType[]; description?: string | null; partnerId?: number | null },
+): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
+  const url = d.url.trim();
+  const problem = webhookUrlProblem(url, ctx.config.webhooks.allowHttpLocalhost);
+  if (problem) throw refuse(UserErrorCode.INVALID, WEBHOOK_URL_MESSAGES[problem], ['input', 'url']);
+  const eventTypes = [...new Set(d.eventTypes)];
+  if (eventTypes.length === 0) throw refuse(UserErrorCode.INVALID, 'eventTypes must name at least one event type.', ['input', 'eventTypes']);
+  const partnerId = ctx.caller.kind === 'partner' ? ctx.caller.partnerId : (d.partnerId ?? null);
+  if (partnerId !== null) {
+    const refused = eventTypes.filter((t) => !PARTNER_WEBHOOK_EVENT_TYPES.includes(t));
+    if (refused.length) {
+      throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint cannot receive ${refused.join(', ')}: partners do not read the wallet.`, ['input', 'eventTypes']);
+    }
+  }
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  return ctx.em.transactional(async (em) => {
+    if (partnerId !== null && !(await queryOne(em, sql`select 1 from partner where id = ${partnerId} and revoked_at is null`))) {
+      throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
+    }
+    const [endpoint] = await query<WebhookEndpointRow>(
+      em,
+      sql`insert into webhook_endpoint as e (partner_id, url, event_types, secret, description, created_by, created_at)
+          values (${partnerId}, ${url}, ${eventTypes}::text[], ${secret}, ${d.description ?? null}, ${actor}, ${now})
+          returning ${ENDPOINT_COLUMNS}`,
+    );
+    await recordAudit(em, { actor, action: 'registerWebhookEndpoint', target: `WebhookEndpoint:${endpoint.id}`, details: { url, eventTypes, partnerId }, at: now });
+    return { endpoint, secret };
+  });
+}
+
+/** Stops sending to an endpoint (its pending deliveries end FAILED). A partner's other endpoints are NOT_FOUND to it. */
+export async function removeWebhookEndpoint(ctx: Ctx, endpointId: number): Promise<WebhookEndpointRow> {
+  const owner = ownerScope(ctx);
+  const now = ctx.clock.now();
+  return ctx.em.transactional(async (em) => {
+    const endpoint = await queryOne<WebhookEndpointRow>(
+      em,
+      sql`update webhook_endpoint e set disabled_at = coalesce(e.disabled_at, ${now})
+           where e.id = ${endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) returning ${ENDPOINT_COLUMNS}`,
+    );
+    if (!endpoint) throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, at: now });
+    return endpoint;
+  });
+}
+
+/** A page of endpoints the caller may see, newest first (key: id, descending). */
+export async function webhookEndpointsPage(ctx: Ctx, page: Page): Promise<WebhookEndpointRow[]> {
+  const owner = ownerScope(ctx);
+  const after = page.after?.[0] ?? null;
+  return query<WebhookEndpointRow>(
+    ctx.em,
+    sql`select ${ENDPOINT_COLUMNS} from webhook_endpoint e
+         where (${owner}::bigint is null or e.partner_id = ${owner}) and (${after}::bigint is null or e.id < ${after})
+         order by e.id desc limit ${page.limit + 1}`,
+  );
+}
+
+export async function webhookEndpointsByIds(em: SqlEntityManager, ids: readonly number[]): Promise<WebhookEndpointRow[]> {
+  return query<WebhookEndpointRow>(em, sql`select ${ENDPOINT_COLUMNS} from webhook_endpoint e where e.id = any(${idList(ids)})`);
+}
+
+/** Staff's delivery log: a page of deliveries, newest first, of one endpoint and/or one status. */
+export async function webhookDeliveriesPage(em: SqlEntityManager, filter: { endpointId: number | null; status: string | null }, page: Page): Promise<WebhookDeliveryRow[]> {
+  const after = page.after?.[0] ?? null;
+  return query<WebhookDeliveryRow>(
+    em,
+    sql`select ${DELIVERY_COLUMNS} from webhook_delivery d
+         where (${filter.endpointId}::bigint is null or d.endpoint_id = ${filter.endpointId})
+           and (${filter.status}::text is null or d.status = ${filter.status})
+           and (${after}::bigint is null or d.id < ${after})
+         order by d.id desc limit ${page.limit + 1}`,
+  );
+}
+
+export async function webhookDeliveriesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<WebhookDeliveryRow[]> {
+  return query<WebhookDeliveryRow>(em, sql`select ${DELIVERY_COLUMNS} from webhook_delivery d where d.id = any(${idList(ids)})`);
+}
+
+/** The attempts of deliveries, oldest first (for a DataLoader: one statement per page of deliveries). */
+export async function webhookAttemptsOf(em: SqlEntityManager, deliveryIds: readonly number[]): Promise<WebhookAttemptRow[]> {
+  return query<WebhookAttemptRow>(
+    em,
+    sql`select a.id, a.delivery_id as "deliveryId", a.attempted_at as "attemptedAt", a.status_code as "statusCode", a.error, a.duration_ms as "durationMs"
+          from webhook_attempt a where a.delivery_id = any(${idList(deliveryIds)}) order by a.id`,
+  );
+}
+
+/**
+ * Staff send a finished delivery again (after the receiver is mended): it is PENDING with a new
+ * round of attempts, the same body and `webhook-id`. A PENDING delivery is left as it is.
+ * NOT_FOUND: no such delivery; INVALID: its endpoint was removed.
+ */
+export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number): Promise<WebhookDeliveryRow> {
+  const now = ctx.clock.now();
+  return ctx.em.transactional(async (em) => {
+    const current = await queryOne<WebhookDeliveryRow & { disabledAt: Date | null }>(
+      em,
+      sql`select ${DELIVERY_COLUMNS}, e.disabled_at as "disabledAt" from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
+           where d.id = ${deliveryId} for update of d`,
+    );
+    if (!current) throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook delivery.', ['input', 'deliveryId']);
+    if (current.disabledAt) throw refuse(UserErrorCode.INVALID, 'Its endpoint was removed.', ['input', 'deliveryId']);
+    if (current.status === 'PENDING') return current;
+    const [row] = await query<WebhookDeliveryRow>(
+      em,
+      sql`update webhook_delivery d set status = 'PENDING', attempts = 0, last_error = null, next_attempt_at = ${now}, finished_at = null
+           where d.id = ${deliveryId} returning ${DELIVERY_COLUMNS}`,
+    );
+    await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId }, { runAt: now, maxAttempts: 3 });
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'replayWebhookDelivery', target: `WebhookDelivery:${deliveryId}`, at: now });
+    return row;
+  });
+}

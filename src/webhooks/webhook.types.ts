@@ -1,0 +1,180 @@
+import { ArrayMaxSize, ArrayMinSize, MaxLength } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ConnectionType, PageArgs } from '../graphql/connection.js';
+import { UserError } from '../graphql/errors.js';
+import { Node } from '../graphql/node.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
+import type { WebhookEventWireType } from './webhook.events.js';
+
+/** Webhook event types as GraphQL names them; the message's `type` is the wire name beside each. */
+export enum WebhookEventType {
+  SALE_PROCESSED = 'SALE_PROCESSED',
+  OFFER_ISSUED = 'OFFER_ISSUED',
+  OFFER_REDEEMED = 'OFFER_REDEEMED',
+  BALANCE_CHANGED = 'BALANCE_CHANGED',
+  TIER_CHANGED = 'TIER_CHANGED',
+}
+registerEnumType(WebhookEventType, {
+  name: 'WebhookEventType',
+  description: 'What an endpoint is sent; the message `type` is given per value.',
+  valuesConfig: {
+    SALE_PROCESSED: { description: '`sale.processed`: a sale was processed (a partner: its own sales only).' },
+    OFFER_ISSUED: { description: '`offer.issued`: an offer landed in a wallet (the program\'s endpoints only).' },
+    OFFER_REDEEMED: { description: '`offer.redeemed`: an offer was redeemed (the program\'s endpoints only).' },
+    BALANCE_CHANGED: { description: '`balance.changed`: a point balance changed.' },
+    TIER_CHANGED: { description: '`tier.changed`: a customer moved tier.' },
+  },
+});
+
+const WIRE: Record<WebhookEventType, WebhookEventWireType> = {
+  SALE_PROCESSED: 'sale.processed',
+  OFFER_ISSUED: 'offer.issued',
+  OFFER_REDEEMED: 'offer.redeemed',
+  BALANCE_CHANGED: 'balance.changed',
+  TIER_CHANGED: 'tier.changed',
+};
+export const wireTypeOf = (t: WebhookEventType): WebhookEventWireType => WIRE[t];
+export const eventTypeOf = (wire: string): WebhookEventType => (Object.keys(WIRE) as WebhookEventType[]).find((k) => WIRE[k] === wire)!;
+
+export enum WebhookDeliveryStatus {
+  PENDING = 'PENDING',
+  DELIVERED = 'DELIVERED',
+  FAILED = 'FAILED',
+}
+registerEnumType(WebhookDeliveryStatus, { name: 'WebhookDeliveryStatus', description: 'PENDING until a 2xx (DELIVERED) or the last attempt (FAILED).' });
+
+@ObjectType({ implements: Node, description: 'An endpoint webhooks are sent to, signed per Standard Webhooks.' })
+export class WebhookEndpoint extends Node {
+  @Field()
+  url!: string;
+
+  @Field(() => [WebhookEventType])
+  eventTypes!: WebhookEventType[];
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Set once removed: nothing more is sent to it.' })
+  disabledAt!: Date | null;
+}
+
+@ObjectType({ description: 'One HTTP request of a delivery.' })
+export class WebhookAttempt {
+  @Field(() => DateTimeScalar)
+  attemptedAt!: Date;
+
+  @Field(() => Int, { nullable: true, description: "The receiver's HTTP status; null when it did not answer." })
+  statusCode!: number | null;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+
+  @Field(() => Int)
+  durationMs!: number;
+}
+
+@ObjectType({ implements: Node, description: 'One event for one endpoint, and where it stands.' })
+export class WebhookDelivery extends Node {
+  @Field(() => WebhookEventType)
+  eventType!: WebhookEventType;
+
+  @Field({ description: "The message's `webhook-id` (the same on every retry and replay)." })
+  messageId!: string;
+
+  @Field({ description: 'The JSON body sent, exactly as signed.' })
+  body!: string;
+
+  @Field(() => WebhookDeliveryStatus)
+  status!: WebhookDeliveryStatus;
+
+  @Field(() => Int, { description: 'Attempts in the current round (a replay starts a new one).' })
+  attempts!: number;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  lastError!: string | null;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+export const WebhookEndpointConnection = ConnectionType(WebhookEndpoint, 'WebhookEndpoint');
+export const WebhookDeliveryConnection = ConnectionType(WebhookDelivery, 'WebhookDelivery');
+
+@ArgsType()
+export class WebhookDeliveriesArgs extends PageArgs {
+  @Field(() => ID, { nullable: true })
+  endpointId?: string | null;
+
+  @Field(() => WebhookDeliveryStatus, { nullable: true })
+  status?: WebhookDeliveryStatus | null;
+}
+
+@InputType()
+export class RegisterWebhookEndpointInput {
+  @Field({ description: 'https:// (http:// only to localhost where WEBHOOK_ALLOW_HTTP_LOCALHOST is on); no credentials in it.' })
+  @MaxLength(2000)
+  url!: string;
+
+  @Field(() => [WebhookEventType])
+  @ArrayMinSize(1)
+  @ArrayMaxSize(5)
+  eventTypes!: WebhookEventType[];
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(500)
+  description?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Operators: register it for this partner (default: the program). Ignored for an API key (always its own).' })
+  partnerId?: string | null;
+}
+
+@ObjectType()
+export class RegisterWebhookEndpointPayload {
+  @Field(() => WebhookEndpoint, { nullable: true })
+  endpoint?: WebhookEndpoint | null;
+
+  @Field(() => String, { nullable: true, description: 'The signing secret (`whsec_…`), shown this once.' })
+  secret?: string | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class RemoveWebhookEndpointInput {
+  @Field(() => ID)
+  endpointId!: string;
+}
+
+@ObjectType()
+export class RemoveWebhookEndpointPayload {
+  @Field(() => WebhookEndpoint, { nullable: true })
+  endpoint?: WebhookEndpoint | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class ReplayWebhookDeliveryInput {
+  @Field(() => ID)
+  deliveryId!: string;
+}
+
+@ObjectType()
+export class ReplayWebhookDeliveryPayload {
+  @Field(() => WebhookDelivery, { nullable: true })
+  delivery?: WebhookDelivery | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

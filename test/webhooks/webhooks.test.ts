@@ -1,0 +1,299 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import pino from 'pino';
+import { Webhook } from 'standardwebhooks';
+import { pruneEvents } from '../../src/events/retention.job.js';
+import { webhookUrlProblem } from '../../src/webhooks/webhook-url.js';
+import { SubmitTransactionDocument } from '../generated/graphql.js';
+import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
+
+/** A real HTTP receiver: answers `status()` for each request and keeps what it was sent. */
+class Receiver {
+  readonly requests: { headers: IncomingHttpHeaders; body: string; answered: number }[] = [];
+  status: () => number = () => 200;
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        const answered = this.status();
+        this.requests.push({ headers: req.headers, body, answered });
+        res.writeHead(answered).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+    return this;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
+  registerWebhookEndpoint(input: $input) { endpoint { id url eventTypes } secret userErrors { code field message } } }`;
+const ENDPOINTS = `query Endpoints { webhookEndpoints(first: 50) { edges { node { id url } } } }`;
+const REMOVE = `mutation Remove($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { id disabledAt } userErrors { code field } } }`;
+const DELIVERIES = `query Deliveries($endpointId: ID) {
+  webhookDeliveries(first: 20, endpointId: $endpointId) {
+    edges { node { id eventType messageId status attempts lastError body attemptLog { attemptedAt statusCode error } endpoint { id } } } } }`;
+const REPLAY = `mutation Replay($input: ReplayWebhookDeliveryInput!) { replayWebhookDelivery(input: $input) { delivery { id status attempts } userErrors { code } } }`;
+
+type DeliveryNode = { id: string; eventType: string; messageId: string; status: string; attempts: number; lastError: string | null; body: string; attemptLog: { attemptedAt: string; statusCode: number | null; error: string | null }[] };
+
+/** Partner webhooks: signed deliveries from the outbox, retried, failed, replayed; endpoint rules. */
+describe('partner webhooks', () => {
+  let t: TestGateway;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+  let money: string;
+  let currency: string;
+  const receivers: Receiver[] = [];
+
+  beforeAll(async () => {
+    t = await startTestGateway({ WEBHOOK_BACKOFF_MS: '1000', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '2000', EVENT_RETENTION_HOURS: '1' }, { jobs: 'manual' });
+    ({ money, currency } = await earningProgram(t, 'W'));
+    till = await createPartner(t, ['transactions:write']);
+  });
+  // The clock only moves forward here: the dispatcher runs once per time slot, and a slot already
+  // used (before a reset) would not run again.
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await t.close();
+  });
+
+  const receiver = async () => {
+    const r = await new Receiver().start();
+    receivers.push(r);
+    return r;
+  };
+  const register = async (input: Record<string, unknown>, credential: Parameters<TestGateway['gql']>[2] = t.operatorToken) =>
+    dataOf(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } | null; secret: string | null; userErrors: { code: string; field: string[]; message: string }[] } }, unknown>(REGISTER, { input }, credential))
+      .registerWebhookEndpoint;
+  const sell = async (customerExternalId: string, apiKey = till.apiKey) => {
+    const input = {
+      externalId: unique('sale'),
+      customerExternalId,
+      occurredAt: t.clock.now().toISOString(),
+      currency: money,
+      lines: [{ sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '3.50' }],
+    };
+    ok(await t.gql(SubmitTransactionDocument, { input }, { apiKey }));
+    return input.externalId;
+  };
+  const deliveries = async (endpointId: string) =>
+    ok(await t.gql<{ webhookDeliveries: { edges: { node: DeliveryNode }[] } }, unknown>(DELIVERIES, { endpointId }, t.analystToken)).webhookDeliveries.edges.map((e) => e.node);
+  /** Moves the clock on and runs everything then due (the dispatcher, deliveries, retries). */
+  const after = async (ms: number) => {
+    t.clock.advance(ms);
+    await t.runScheduled();
+  };
+  /**
+   * Moves the clock on in steps of `ms` until `check` holds. The dispatcher reads only below the
+   * oldest transaction running on the whole PostgreSQL server (other suites' too), so when an event
+   * is first read depends on the server's load, not only on this test: the tests wait for it and
+   * assert order, content and counts, and read the backoff from the attempt log.
+   */
+  const stepUntil = async (check: () => boolean | Promise<boolean>, ms = 500, steps = 200) => {
+    for (let i = 0; i < steps; i++) {
+      if (await check()) return;
+      await after(ms);
+      if (i > 20) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('gave up waiting');
+  };
+  /** Every committed outbox event has been read by the dispatcher. */
+  const allDispatched = async () =>
+    Number(
+      (
+        await t.sql<{ n: string }>(
+          `select count(*) as n from outbox_event o where not exists (select 1 from webhook_cursor c where (o.xid, o.id) <= (c.horizon, c.last_event_id) or o.xid < c.horizon)`,
+        )
+      )[0].n,
+    ) === 0;
+
+  it('a receiver that fails twice, then answers, gets the event once more, signed, under one webhook-id', async () => {
+    const r = await receiver();
+    let calls = 0;
+    r.status = () => (++calls <= 2 ? 500 : 204);
+    const { endpoint, secret } = ok({ data: { x: await register({ url: r.url, eventTypes: ['SALE_PROCESSED'] }) }, headers: new Headers(), status: 200 }).x;
+    expect(secret).toMatch(/^whsec_/);
+    const alice = await createCustomer(t, currency);
+    const saleId = await sell(alice.externalId);
+
+    await stepUntil(() => r.requests.length >= 3, 250);
+    expect(r.requests.map((q) => q.answered)).toEqual([500, 500, 204]);
+    await after(60_000); // nothing more once delivered
+    await after(60_000);
+    expect(r.requests).toHaveLength(3);
+
+    const ids = new Set(r.requests.map((q) => q.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    const accepted = r.requests[2];
+    const message = new Webhook(secret!).verify(accepted.body, accepted.headers as Record<string, string>) as { type: string; data: { customer: { externalId: string }; sale: { externalId: string; pointsAwarded: number } } };
+    expect(message).toMatchObject({ type: 'sale.processed', data: { customer: { externalId: alice.externalId }, sale: { externalId: saleId, pointsAwarded: 35 } } });
+    // another secret does not verify it
+    expect(() => new Webhook(`whsec_${Buffer.from('another secret of 24 bytes').toString('base64')}`).verify(accepted.body, accepted.headers as Record<string, string>)).toThrow();
+
+    const [delivery] = await deliveries(endpoint!.id);
+    expect(delivery).toMatchObject({ eventType: 'SALE_PROCESSED', status: 'DELIVERED', attempts: 3, messageId: ids.values().next().value });
+    expect(delivery.attemptLog.map((a) => a.statusCode)).toEqual([500, 500, 204]);
+    // exponential backoff (WEBHOOK_BACKOFF_MS=1000): each retry is due 1 s, then 2 s, after the
+    // attempt before it ended (by the gateway's clock; the attempt itself takes a few ms)
+    const at = delivery.attemptLog.map((a) => new Date(a.attemptedAt).getTime());
+    const retries = await t.sql<{ run_at: Date }>(`select run_at from job where kind = 'webhooks.deliver' and payload->>'deliveryId' = $1 order by id`, [
+      String(Buffer.from(delivery.id, 'base64url').toString().split(':')[1]),
+    ]);
+    const waits = retries.slice(1).map((j, i) => new Date(j.run_at).getTime() - at[i]);
+    expect(waits).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(waits[0]).toBeGreaterThanOrEqual(1_000);
+    expect(waits[0]).toBeLessThan(1_500);
+    expect(waits[1]).toBeGreaterThanOrEqual(2_000);
+    expect(waits[1]).toBeLessThan(2_500);
+    expect(at[1]).toBeGreaterThanOrEqual(at[0] + 1_000);
+    expect(at[2]).toBeGreaterThanOrEqual(at[1] + 2_000);
+  });
+
+  it('a receiver that always fails ends FAILED after the bound; a staff replay delivers it', async () => {
+    const r = await receiver();
+    r.status = () => 503;
+    const { endpoint, secret } = await register({ url: r.url, eventTypes: ['BALANCE_CHANGED', 'TIER_CHANGED'] });
+    const bob = await createCustomer(t, currency);
+    await sell(bob.externalId);
+    await stepUntil(async () => (await deliveries(endpoint!.id))[0]?.status === 'FAILED');
+    await after(60_000);
+    expect(r.requests.map((q) => q.answered)).toEqual([503, 503, 503]);
+    let [delivery] = await deliveries(endpoint!.id);
+    expect(delivery).toMatchObject({ eventType: 'BALANCE_CHANGED', status: 'FAILED', attempts: 3, lastError: 'HTTP 503' });
+
+    // Only operators replay.
+    expect((await t.gql(REPLAY, { input: { deliveryId: delivery.id } }, t.analystToken)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    r.status = () => 200;
+    expect(ok(await t.gql<{ replayWebhookDelivery: { delivery: { status: string } } }, unknown>(REPLAY, { input: { deliveryId: delivery.id } }, t.operatorToken)).replayWebhookDelivery.delivery).toMatchObject({ status: 'PENDING' });
+    await stepUntil(async () => (await deliveries(endpoint!.id))[0]?.status === 'DELIVERED', 0);
+    [delivery] = await deliveries(endpoint!.id);
+    expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: 1 });
+    expect(r.requests).toHaveLength(4);
+    const last = r.requests[3];
+    expect(last.headers['webhook-id']).toBe(r.requests[0].headers['webhook-id']);
+    expect(new Webhook(secret!).verify(last.body, last.headers as Record<string, string>)).toMatchObject({ type: 'balance.changed', data: { customer: { externalId: bob.externalId }, balance: { currency, available: 35 } } });
+  });
+
+  it('refuses endpoint URLs that are not https (http only to localhost here), carry credentials or are not URLs', async () => {
+    const cases: [string, RegExp][] = [
+      ['ftp://example.com/hook', /must use https/],
+      ['http://example.com/hook', /http is allowed only for localhost/],
+      ['https://user:secret@example.com/hook', /user name or password/],
+      ['https://example.com/hook#part', /fragment/],
+      ['not a url', /not an absolute URL/],
+    ];
+    for (const [url, message] of cases) {
+      const res = await register({ url, eventTypes: ['SALE_PROCESSED'] });
+      expect(res.endpoint).toBeNull();
+      expect(res.userErrors).toEqual([{ code: 'INVALID', field: ['input', 'url'], message: expect.stringMatching(message) }]);
+    }
+    expect((await register({ url: 'https://crm.example.com/hooks/rg', eventTypes: ['SALE_PROCESSED'] })).userErrors).toEqual([]);
+    expect((await register({ url: 'http://localhost:9/hook', eventTypes: ['SALE_PROCESSED'] })).userErrors).toEqual([]);
+    // In production (WEBHOOK_ALLOW_HTTP_LOCALHOST off) not even localhost over http.
+    expect(webhookUrlProblem('http://localhost:9/hook', false)).toBe('HTTP_NOT_LOCALHOST');
+    // the secret is shown once: no field reads it back
+    expect((await t.gql(`{ webhookEndpoints { edges { node { secret } } } }`, {}, t.operatorToken)).errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('a partner sees and removes only its own endpoints, and is sent only its own sales', async () => {
+    const [a, b] = await Promise.all([createPartner(t, ['webhooks:manage', 'transactions:write']), createPartner(t, ['webhooks:manage', 'transactions:write'])]);
+    const [ra, rb] = await Promise.all([receiver(), receiver()]);
+    const ea = await register({ url: ra.url, eventTypes: ['SALE_PROCESSED'] }, a.credential);
+    const eb = await register({ url: rb.url, eventTypes: ['SALE_PROCESSED'] }, b.credential);
+    expect(ea.userErrors).toEqual([]);
+    const seen = async (credential: { apiKey: string }) =>
+      ok(await t.gql<{ webhookEndpoints: { edges: { node: { id: string } }[] } }, unknown>(ENDPOINTS, {}, credential)).webhookEndpoints.edges.map((e) => e.node.id);
+    expect(await seen(a.credential)).toEqual([ea.endpoint!.id]);
+    expect(await seen(b.credential)).toEqual([eb.endpoint!.id]);
+    const staffView = ok(
+      await t.gql<{ webhookEndpoints: { edges: { node: { id: string; partner: { id: string } | null } }[] } }, unknown>(
+        `{ webhookEndpoints(first: 50) { edges { node { id partner { id } } } } }`,
+        {},
+        t.analystToken,
+      ),
+    ).webhookEndpoints.edges.map((e) => e.node);
+    expect(staffView).toEqual(expect.arrayContaining([{ id: ea.endpoint!.id, partner: { id: a.id } }, { id: eb.endpoint!.id, partner: { id: b.id } }]));
+    // another partner's endpoint does not exist for it
+    const removeOther = dataOf(await t.gql<{ removeWebhookEndpoint: { userErrors: { code: string }[] } }, unknown>(REMOVE, { input: { endpointId: eb.endpoint!.id } }, a.credential));
+    expect(removeOther.removeWebhookEndpoint.userErrors).toEqual([{ code: 'NOT_FOUND', field: ['input', 'endpointId'] }]);
+    expect(await seen(b.credential)).toEqual([eb.endpoint!.id]);
+    // a key without the scope, and offer events (the wallet) for a partner, are refused
+    expect((await t.gql(ENDPOINTS, {}, till.credential)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await register({ url: ra.url, eventTypes: ['OFFER_REDEEMED'] }, a.credential)).userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes'] });
+
+    const carol = await createCustomer(t, currency);
+    const saleOfA = await sell(carol.externalId, a.apiKey);
+    await stepUntil(() => ra.requests.length >= 1);
+    await stepUntil(allDispatched);
+    expect(ra.requests.map((q) => JSON.parse(q.body).data.sale.externalId)).toEqual([saleOfA]);
+    expect(rb.requests).toEqual([]);
+    ok(await t.gql(REMOVE, { input: { endpointId: ea.endpoint!.id } }, a.credential));
+    const unsent = await sell(carol.externalId, a.apiKey);
+    await stepUntil(async () => (await t.sql(`select 1 from sales_transaction where external_id = $1 and status = 'PROCESSED'`, [unsent])).length > 0);
+    await stepUntil(allDispatched);
+    await after(1_000);
+    expect(ra.requests).toHaveLength(1);
+  });
+
+  it('an event that commits late with a lower id is dispatched in a later run, not skipped, and nothing twice', async () => {
+    const r = await receiver();
+    ok(await t.gql(REGISTER, { input: { url: r.url, eventTypes: ['TIER_CHANGED'] } }, t.operatorToken));
+    const dave = await createCustomer(t, currency);
+    const [{ id: customerId }] = await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [dave.externalId]);
+    const early = new pg.Client({ connectionString: t.databaseUrl });
+    const late = new pg.Client({ connectionString: t.databaseUrl });
+    await Promise.all([early.connect(), late.connect()]);
+    try {
+      const event = (client: pg.Client, to: string) =>
+        client.query(`insert into outbox_event (topic, customer_id, payload, created_at) values ('TIER_CHANGED', $1, $2, $3) returning id`, [customerId, { from: null, to }, t.clock.now()]);
+      // `early` takes its transaction id first; `late` then writes the lower event id and stays open;
+      // `early` writes a higher event id and commits.
+      await early.query('begin');
+      await early.query('select pg_current_xact_id()');
+      await late.query('begin');
+      const lowId = Number((await event(late, 'LATE')).rows[0].id);
+      const highId = Number((await event(early, 'EARLY')).rows[0].id);
+      await early.query('commit');
+      expect(lowId).toBeLessThan(highId);
+      await stepUntil(() => r.requests.length >= 1);
+      await after(1_000);
+      expect(r.requests.map((q) => JSON.parse(q.body).data.to)).toEqual(['EARLY']);
+      await late.query('commit');
+      await stepUntil(() => r.requests.length >= 2);
+      await after(1_000);
+      expect(r.requests.map((q) => JSON.parse(q.body).data.to)).toEqual(['EARLY', 'LATE']);
+    } finally {
+      await Promise.all([early.end(), late.end()]);
+    }
+  });
+
+  it('prunes dispatched events, finished deliveries and their attempts past the retention, never an event not yet dispatched', async () => {
+    const jc = () => ({ em: t.orm.em.fork(), clock: t.clock, config: t.config, log: pino({ level: 'silent' }) });
+    await stepUntil(async () => (await allDispatched()) && (await t.sql(`select 1 from webhook_delivery where status = 'PENDING'`)).length === 0); // everything so far dispatched and finished
+    const count = async (table: string) => Number((await t.sql<{ n: string }>(`select count(*) as n from ${table}`))[0].n);
+    expect(await count('outbox_event')).toBeGreaterThan(0);
+    expect(await count('webhook_attempt')).toBeGreaterThan(0);
+    t.clock.advance(2 * 3_600_000);
+    // an old event written after the dispatcher's last run: it waits for the dispatcher
+    await t.sql(`insert into outbox_event (topic, customer_id, payload, created_at) values ('TIER_CHANGED', null, '{}', $1)`, [new Date(t.clock.now().getTime() - 3 * 3_600_000)]);
+    const pruned = await t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
+    expect(pruned.events).toBeGreaterThan(0);
+    expect(pruned.attempts).toBeGreaterThan(0);
+    expect(await count('outbox_event')).toBe(1);
+    expect(await count('webhook_attempt')).toBe(0);
+    expect(await count('webhook_delivery where status <> \'PENDING\'')).toBe(0);
+    await stepUntil(allDispatched); // the dispatcher passes it (the scheduled prune may already take it)
+    await t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
+    expect(await count('outbox_event')).toBe(0);
+  });
+});
