@@ -178,7 +178,7 @@ export function Analytics() {
         </figure>
       ) : null}
       {total ? (
-        <div className="grid" style={{ marginTop: '1rem' }}>
+        <div className="grid wide" style={{ marginTop: '1rem' }}>
           <figure className="card" aria-labelledby="tier-caption" data-testid="chart-tiers">
             <figcaption id="tier-caption">
               <h2>Tier mix</h2>
@@ -186,7 +186,7 @@ export function Analytics() {
             <div className="chart" aria-hidden="true">
               <ResponsiveContainer width="100%" height={260}>
                 <PieChart accessibilityLayer={false}>
-                  <Pie data={tierMix} dataKey="members" nameKey="name" outerRadius={80} label={({ name, value }) => `${name}: ${value}`} isAnimationActive={false}>
+                  <Pie rootTabIndex={-1} data={tierMix} dataKey="members" nameKey="name" outerRadius={80} label={({ name, value }) => `${name}: ${value}`} isAnimationActive={false}>
                     {tierMix.map((t, i) => (
                       <Cell key={t.name} fill={COLORS[i % COLORS.length]} />
                     ))}
@@ -222,7 +222,7 @@ export function Analytics() {
               <ResponsiveContainer width="100%" height={260}>
                 <BarChart data={topOffers} layout="vertical" margin={{ left: 10, right: 30 }} accessibilityLayer={false}>
                   <XAxis type="number" allowDecimals={false} />
-                  <YAxis type="category" dataKey="name" width={120} />
+                  <YAxis type="category" dataKey="name" width={140} />
                   <Tooltip />
                   <Legend />
                   <Bar dataKey="purchases" name="Bought" fill={COLORS[1]} isAnimationActive={false}>

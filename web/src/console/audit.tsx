@@ -14,7 +14,7 @@ export function AuditLog() {
       <ProblemAlert problem={error ? problemOf(error) : null} />
       {!page && !error ? <Loading what="the audit log" /> : null}
       {page ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Audit log">
           <table>
             <caption className="sr-only">Staff changes, newest first</caption>
             <thead>

@@ -95,7 +95,7 @@ function Customer({ externalId }: { externalId: string }) {
       </ActionForm>
 
       <h2>Ledger</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Ledger">
         <table>
           <thead>
             <tr>
@@ -127,7 +127,7 @@ function Customer({ externalId }: { externalId: string }) {
       </div>
 
       <h2>Wallet</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Wallet">
         <table>
           <thead>
             <tr>

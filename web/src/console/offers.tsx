@@ -21,7 +21,7 @@ export function Offers() {
       <ReadOnlyNote />
       {!offers && !error ? <Loading what="offers" /> : null}
       {offers ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Offers">
           <table>
             <thead>
               <tr>

@@ -36,7 +36,7 @@ export function Partners() {
       ) : null}
       {!partners && !error ? <Loading what="partners" /> : null}
       {partners ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Partners">
           <table>
             <thead>
               <tr>

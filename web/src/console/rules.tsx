@@ -49,7 +49,7 @@ export function Rules() {
       {!data && !error ? <Loading what="rules" /> : null}
 
       <h2>Currencies and tiers</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Currencies and tiers">
         <table>
           <thead>
             <tr>
@@ -82,7 +82,7 @@ export function Rules() {
       </div>
 
       <h2>Campaigns</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Campaigns">
         <table>
           <thead>
             <tr>
@@ -112,7 +112,7 @@ export function Rules() {
       </div>
 
       <h2>Activity rules</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Activity rules">
         <table>
           <thead>
             <tr>
@@ -142,7 +142,7 @@ export function Rules() {
       </div>
 
       <h2>Gift lists</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Gift lists">
         <table>
           <thead>
             <tr>

@@ -57,7 +57,7 @@ export function Stores() {
               .filter(Boolean)
               .join('; ') || 'everyone'}
           </p>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Listings">
             <table>
               <caption className="sr-only">Listings of {s.name}</caption>
               <thead>

@@ -16,7 +16,7 @@ export function History() {
       <ProblemAlert problem={error ? problemOf(error) : null} />
       {!page && !error ? <Loading what="your history" /> : null}
       {page ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Point history">
           <table>
             <caption className="sr-only">Point movements, newest first</caption>
             <thead>
