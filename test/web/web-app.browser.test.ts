@@ -93,6 +93,11 @@ describe('web app in a browser', () => {
     expect(memberTwo.url()).not.toContain('token=');
     await memberTwo.getByText('Your wallet is empty').waitFor();
     await memberTwo.locator('[data-live="connected"]').waitFor();
+    // Both tabs' two subscriptions (balance, wallet) have reached the gateway.
+    for (let waited = 0; t.gateway.events.listenerCount() < 4; waited += 20) {
+      if (waited > 10_000) throw new Error('the tabs never subscribed');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
 
     await go(member, 'Rewards');
     await member.getByRole('link', { name: 'Everyday rewards' }).waitFor();
