@@ -6,7 +6,7 @@
  */
 import '../shared/styles.css';
 import { ApolloProvider } from '@apollo/client/react';
-import { StrictMode, useCallback, useMemo, useRef, useState } from 'react';
+import { lazy, StrictMode, Suspense, useCallback, useMemo, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Route, Router, Switch } from 'wouter';
 import { createApi } from '../shared/api';
@@ -18,7 +18,10 @@ import { Offers } from './offers';
 import { Rules } from './rules';
 import { Partners } from './partners';
 import { AuditLog } from './audit';
-import { Analytics } from './analytics';
+import { Loading } from '../shared/ui';
+
+// The charts (recharts) load only when the analytics page is opened.
+const Analytics = lazy(() => import('./analytics').then((m) => ({ default: m.Analytics })));
 
 function Root() {
   const [token, setToken] = useState(() => loadToken('console'));
@@ -52,7 +55,11 @@ function Root() {
                 <Route path="/rules" component={Rules} />
                 <Route path="/partners" component={Partners} />
                 <Route path="/audit" component={AuditLog} />
-                <Route path="/analytics" component={Analytics} />
+                <Route path="/analytics">
+                  <Suspense fallback={<Loading what="charts" />}>
+                    <Analytics />
+                  </Suspense>
+                </Route>
                 <Route>
                   <p role="alert">There is no such page in the console.</p>
                 </Route>
