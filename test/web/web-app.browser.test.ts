@@ -273,6 +273,17 @@ describe('web app in a browser', () => {
     await check(operator, 'console-analytics');
   });
 
+  test('a token that does not check out reads as a sign-in problem, with no stack, and leads back to sign-in', async () => {
+    const page = await (await context('phone')).newPage();
+    await page.goto('/#token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.bad');
+    const alert = page.getByRole('alert').filter({ hasText: 'Your sign-in has expired or is not valid. Please sign in again.' }).first();
+    await alert.waitFor();
+    expect(await page.locator('body').textContent()).not.toMatch(/\bat \w+ \(|Error:|"errors"|extensions/);
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.close();
+  });
+
   test('the explorer: a browser GET of /graphql opens GraphiQL, served locally, with the demo tokens one click away', async () => {
     const page = await (await context('desktop')).newPage();
     const external: string[] = [];

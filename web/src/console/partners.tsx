@@ -64,7 +64,7 @@ export function Partners() {
                         disabled={role !== 'operator'}
                         onClick={() => void revokePartner({ variables: { input: { partnerId: p.id } } }).catch(setProblem)}
                       >
-                        Revoke {p.name}
+                        Revoke<span className="sr-only"> {p.name}</span>
                       </button>
                     )}
                   </td>

@@ -88,7 +88,7 @@ export function Stores() {
                     <td className="num">{l.perCustomerLimit ?? '—'}</td>
                     <td>
                       <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void remove(l.id)}>
-                        Remove {l.offer.name}
+                        Remove<span className="sr-only"> {l.offer.name}</span>
                       </button>
                     </td>
                   </tr>

@@ -62,7 +62,7 @@ export function Gifts() {
                 <li key={o.id} className="row">
                   <span>{o.name}</span>
                   <button type="button" className="secondary" disabled={!list.unlocked || loading} onClick={() => void onClaim(list.id, o.id, o.name)}>
-                    Claim {o.name}
+                    Claim<span className="sr-only"> {o.name}</span>
                   </button>
                 </li>
               ))}

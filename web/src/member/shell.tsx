@@ -106,6 +106,13 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
         {announcement}
       </div>
       {profile.error ? <ProblemAlert problem={problemOf(profile.error)} /> : null}
+      {profile.error && problemOf(profile.error).code === 'UNAUTHENTICATED' ? (
+        <p>
+          <button type="button" onClick={onSignOut}>
+            Sign in again
+          </button>
+        </p>
+      ) : null}
       {children}
     </Frame>
   );

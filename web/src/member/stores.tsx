@@ -81,7 +81,7 @@ export function Store({ code }: { code: string }) {
                 {l.offer.validDays ? ` · valid ${l.offer.validDays} days` : ''}
               </p>
               <button type="button" disabled={!l.affordable || l.stockRemaining === 0} onClick={() => (setBought(null), setBuying(l))}>
-                Buy {l.offer.name}
+                Buy<span className="sr-only"> {l.offer.name}</span>
               </button>
             </li>
           ))}

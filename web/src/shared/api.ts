@@ -44,7 +44,9 @@ export function createLiveClient(app: AppName, token: string): WsClient {
     url,
     connectionParams: { authorization: `Bearer ${token}`, clientName: app },
     retryAttempts: Infinity,
-    shouldRetry: () => true,
+    // Reconnect after network trouble, never after the gateway refused the token (4403): that
+    // only counts against the connection rate limit. graphql-ws backs off between attempts.
+    shouldRetry: (event) => !(event && typeof event === 'object' && 'code' in event && (event as CloseEvent).code === 4403),
   });
 }
 
