@@ -32,7 +32,8 @@ describe('web app in a browser', () => {
 
   /** axe-core, the phone-width check and a screenshot of the screen as it is now. */
   const check = async (page: Page, screen: string, include?: string) => {
-    await page.waitForLoadState('networkidle');
+    // Nothing of the screen is still loading (the apps announce each load as "Loading …").
+    await page.getByRole('status').filter({ hasText: /^Loading / }).first().waitFor({ state: 'detached' });
     checked.push({ screen, violations: await seriousViolations(page, include), overflow: await overflowAtPhoneWidth(page) });
     await screenshot(page, screen);
   };
@@ -238,6 +239,20 @@ describe('web app in a browser', () => {
       await operator.getByRole('heading', { name: new RegExp(heading) }).first().waitFor();
       await check(operator, screen);
     }
+
+    // A new partner's key is shown once, then only its prefix.
+    const form = operator.getByRole('group', { name: 'Create a partner' });
+    await form.getByLabel('Name').fill('Kiosk 7');
+    await form.getByLabel('customers:read').check();
+    await form.getByRole('button', { name: 'Create partner' }).click();
+    const key = (await operator.getByTestId('new-key').locator('code').textContent())!;
+    expect(key).toMatch(/^rg_/);
+    const row = operator.getByRole('row').filter({ hasText: 'Kiosk 7' });
+    await row.getByText('customers:read').waitFor();
+    expect(await row.textContent()).not.toContain(key);
+    await operator.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await operator.getByText(key).count()).toBe(0);
+    expect(await t.partnerIdOf(key)).toBeDefined();
   });
 
   test('the analytics page draws its charts from programStats', async () => {
