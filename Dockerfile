@@ -13,6 +13,9 @@ COPY migrations ./migrations
 COPY scripts ./scripts
 COPY bench ./bench
 RUN npx tsc -p tsconfig.build.json
+# The member app and console (Vite) into dist/web, with their operation manifests.
+COPY web ./web
+RUN node scripts/web-build.mjs
 
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production \

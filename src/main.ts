@@ -8,6 +8,8 @@ import { signToken } from './http/auth.js';
 import { startGateway } from './http/server.js';
 import { startJobs } from './jobs/registry.js';
 import { contractPartnerManifest } from './persisted/contract.js';
+import { registerFirstPartyManifests } from './persisted/first-party.js';
+import { gatewaySchema } from './graphql/schema.js';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 type Jobs = Awaited<ReturnType<typeof startJobs>>;
@@ -34,6 +36,9 @@ try {
   await ensurePortFree(config.host, config.port);
   database = await openDatabase(config, log);
   if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
+  // The built member app and console send only ids: their operations are on their lists first.
+  const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), systemClock.now());
+  if (Object.values(registered).some((n) => n > 0)) log.info({ registered }, 'web app operations registered');
   gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log });
   jobs = config.jobsEnabled
     ? await startJobs(
@@ -63,6 +68,9 @@ if (config.seedDemo && !config.jwtJwksUrl) {
     [
       '',
       `Reward Gateway is listening on ${gateway.url}`,
+      `  member app:    ${gateway.url.replace(/graphql$/, '')}  (pick a demo member to sign in)`,
+      `  staff console: ${gateway.url.replace(/graphql$/, 'console/')}`,
+      `  explorer:      ${gateway.url}  (GraphiQL in a browser; off in production)`,
       '',
       `Demo tokens (valid 30 days), send as "Authorization: Bearer <token>":`,
       `  customer (${DEMO.customers.alice}): ${tokens.customer}`,

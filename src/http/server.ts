@@ -27,6 +27,8 @@ import { clientIp, costLimitPlugin, documentTooLong } from './limits.js';
 import { Metrics, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
+import { devTokens, devTokensEnabled } from './dev-tokens.js';
+import { isPageRequest, WebApp } from './web.js';
 
 export interface Gateway {
   url: string;
@@ -135,6 +137,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const armor = armorFor(config);
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
   const rateLimits = await RateLimits.create(config, databaseUrl, log);
+  const web = await WebApp.load(config);
   const logInternal = (err: unknown) => log.error({ err, requestId: currentRequestId() }, 'internal error');
   let migrationsApplied = false;
 
@@ -329,6 +332,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     const route = async () => {
       switch (url.pathname) {
         case '/graphql': {
+          // A browser opening the URL (no GraphQL in it): the explorer, not a CSRF refusal.
+          if (isPageRequest(req, url)) return await web.explorer(req, res);
           if (cors.handle(req, res)) return;
           const meter = new RequestMeter();
           try {
@@ -343,7 +348,11 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
           return (await ready()) ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
         case '/metrics':
           return send(res, 200, await metrics.render(), { 'content-type': metrics.contentType });
+        case '/dev/tokens':
+          if (devTokensEnabled(config) && req.method === 'GET') return send(res, 200, await devTokens(orm, config), { 'cache-control': 'no-store' });
+          return send(res, 404, errorBody('Not found: demo tokens exist only in development.', 'NOT_FOUND'));
         default:
+          if (await web.handle(req, res, url)) return;
           return send(res, 404, errorBody('Not found: the API is at /graphql.', 'NOT_FOUND'));
       }
     };
@@ -371,6 +380,20 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   // graphql-ws on the same path and port. Subscriptions are a signed-in customer's own events:
   // the connection is refused without valid customer credentials in connectionParams.
   const tokenOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization;
+  /**
+   * A subscription sent by id (`extensions.persistedQuery`, `query` empty) runs its registered
+   * text, put into the payload graphql-ws goes on to parse; a client held to its list
+   * (PERSISTED_ONLY) runs nothing else. Nothing sent over a socket is remembered as APQ.
+   */
+  const trustedSubscription = async (params: Record<string, unknown> | undefined, payload: { query: string; extensions?: unknown }): Promise<GraphQLError | undefined> => {
+    const name = params?.clientName;
+    const client = typeof name === 'string' && CLIENT_NAME.test(name) ? name : undefined;
+    const caller: TrustedCaller = { client, persistedOnly: client !== undefined && config.persistedOnly.includes(client), mayRegister: false };
+    const decision = await decide(persisted, orm.em.fork(), caller, { query: payload.query === '' ? undefined : payload.query, extensions: payload.extensions });
+    if (decision.kind === 'refuse') return new GraphQLError(decision.message, { extensions: { code: decision.code } });
+    if (typeof decision.query === 'string') payload.query = decision.query;
+    return undefined;
+  };
   const wsRules = [...specifiedRules, ...armor.validationRules];
   const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, logInternal));
   const wsCleanup = useServer<Record<string, unknown>>(
@@ -385,8 +408,11 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
           return false;
         }
       },
-      // The same limits as over HTTP: token count while parsing, then depth, aliases and cost.
-      onSubscribe: (_ctx, _id, payload) => {
+      // Trusted documents as over HTTP (the client names itself with connectionParams.clientName),
+      // then the same limits: token count while parsing, then depth, aliases and cost.
+      onSubscribe: async (ctx, _id, payload) => {
+        const refusal = await trustedSubscription(ctx.connectionParams, payload);
+        if (refusal) return [refusal];
         if (Buffer.byteLength(payload.query, 'utf8') > config.limits.maxDocumentBytes) {
           return [new QueryTooComplexError(`The document is longer than ${config.limits.maxDocumentBytes} bytes.`)];
         }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { PersistedManifest } from './manifest.js';
 
 /** The package's root folder (holding package.json), from wherever this module was compiled to. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);

@@ -1,0 +1,37 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../config.js';
+import { query, sql } from '../db/sql.js';
+import { DEMO } from '../demo/seed.js';
+import { signToken } from './auth.js';
+
+/** What GET /dev/tokens answers: the demo members that exist and the demo staff, each with a token. */
+export interface DevTokens {
+  members: { externalId: string; name: string | null; token: string }[];
+  staff: { staffId: string; role: 'operator' | 'analyst'; token: string }[];
+}
+
+/** Demo sign-in is offered only where the gateway itself signs tokens and never in production. */
+export function devTokensEnabled(config: Config): boolean {
+  return config.nodeEnv !== 'production' && !config.jwtJwksUrl;
+}
+
+/**
+ * Tokens (valid a day) for the demo program's members (those in the database, by name) and its
+ * operator and analyst: the member app's and the console's "pick a demo account" sign-in and the
+ * explorer's token buttons read them. Development and test only (`devTokensEnabled`).
+ */
+export async function devTokens(orm: MikroORM, config: Config): Promise<DevTokens> {
+  const ids = Object.values(DEMO.customers) as string[];
+  const rows = await query<{ externalId: string; name: string | null }>(
+    orm.em.fork(),
+    sql`select external_id as "externalId", name from customer where external_id = any(${ids}) order by external_id`,
+  );
+  const day = 86_400;
+  return {
+    members: await Promise.all(rows.map(async (r) => ({ ...r, token: await signToken(config, { sub: r.externalId }, day) }))),
+    staff: [
+      { staffId: DEMO.staff.operator, role: 'operator', token: await signToken(config, { sub: DEMO.staff.operator, role: 'operator' }, day) },
+      { staffId: DEMO.staff.analyst, role: 'analyst', token: await signToken(config, { sub: DEMO.staff.analyst, role: 'analyst' }, day) },
+    ],
+  };
+}

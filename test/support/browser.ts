@@ -1,0 +1,100 @@
+import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's chromium (`.ci/run` installs it when missing): the browser tests fail without it, they never skip. */
+export const CHROMIUM = '/usr/bin/chromium';
+const AXE = path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js');
+export const SCREENS_DIR = path.resolve(import.meta.dirname, '../../docs/screens');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+/** A phone (390 × 844) or a laptop (1280 × 800); CSP bypassed only so axe-core can be injected. */
+export function newContext(browser: Browser, baseURL: string, size: 'phone' | 'desktop'): Promise<BrowserContext> {
+  return browser.newContext({
+    baseURL,
+    bypassCSP: true,
+    viewport: size === 'phone' ? { width: 390, height: 844 } : { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+    reducedMotion: 'reduce',
+  });
+}
+
+/** The page's globals as the functions run there see them (the project's TypeScript has no DOM lib). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type InPage = any;
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/**
+ * axe-core's serious and critical violations on the page as it is now (WCAG 2.x A/AA and best
+ * practices), on the whole document or only within `include` (a CSS selector).
+ */
+export async function seriousViolations(page: Page, include?: string): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async (selector) => {
+    const page = globalThis as InPage;
+    const result = (await page.axe.run(selector ? { include: [selector] } : page.document, { resultTypes: ['violations'] })) as { violations: (AxeViolation & { nodes: { target: unknown[] }[] })[] };
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  }, include);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** How far the page is wider than the viewport at a phone's width (0: it fits). */
+export async function overflowAtPhoneWidth(page: Page): Promise<number> {
+  const before = page.viewportSize()!;
+  await page.setViewportSize({ width: 375, height: before.height });
+  // Charts re-measure after a resize (ResizeObserver): the layout settles within a few frames.
+  let overflow = 0;
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(50);
+    overflow = await page.evaluate(() => {
+      const root = (globalThis as InPage).document.documentElement;
+      return (root.scrollWidth - root.clientWidth) as number;
+    });
+    if (overflow <= 0) break;
+  }
+  await page.setViewportSize(before);
+  return overflow;
+}
+
+/** Saves a screenshot as docs/screens/<name>.png (referenced from the README). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  // Taking the picture is part of every run (it renders the whole page); keeping it in docs/screens
+  // only when asked (UPDATE_SCREENS=1 npm test) leaves a developer's tree clean after npm test.
+  const dir = process.env.UPDATE_SCREENS === '1' ? SCREENS_DIR : path.join(os.tmpdir(), 'reward-gateway-screens');
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/** Every GraphQL request body (HTTP) and subscribe payload (graphql-ws) a context sends. */
+export interface Traffic {
+  http: { method: string; url: string; body: unknown; clientName: string | undefined }[];
+  ws: unknown[];
+}
+
+export function recordTraffic(context: BrowserContext, traffic: Traffic): void {
+  context.on('request', (request) => {
+    if (new URL(request.url()).pathname !== '/graphql' || request.resourceType() === 'document') return;
+    const raw = request.postData();
+    traffic.http.push({ method: request.method(), url: request.url(), body: raw ? JSON.parse(raw) : undefined, clientName: request.headers()['apollographql-client-name'] });
+  });
+  context.on('page', (page) =>
+    page.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => {
+        const message = JSON.parse(String(payload)) as { type: string; payload?: unknown };
+        if (message.type === 'subscribe') traffic.ws.push(message.payload);
+      }),
+    ),
+  );
+}

@@ -1,0 +1,158 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useState, type FormEvent } from 'react';
+import { useLocation } from 'wouter';
+import { problemOf, ProblemAlert } from '../shared/errors';
+import { formatDate, formatDateTime, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
+import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
+
+/** Find a customer by the retailer's id; their profile, ledger and wallet; adjust their points. */
+export function Customers({ externalId }: { externalId?: string }) {
+  const [, navigate] = useLocation();
+  const [search, setSearch] = useState(externalId ?? '');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (search.trim()) navigate(`/customers/${encodeURIComponent(search.trim())}`);
+  };
+  return (
+    <>
+      <PageTitle app={APP}>{externalId ? `Customer ${externalId}` : 'Customers'}</PageTitle>
+      <form role="search" onSubmit={submit} className="card">
+        <label htmlFor="customer-search">Customer id (the retailer's id)</label>
+        <div className="row">
+          <input id="customer-search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="cust-alice" />
+          <button type="submit">Find</button>
+        </div>
+      </form>
+      {externalId ? <Customer externalId={externalId} /> : null}
+    </>
+  );
+}
+
+function Customer({ externalId }: { externalId: string }) {
+  const { data, error, loading } = useQuery(ConsoleCustomerDocument, { variables: { externalId } });
+  const currencies = useQuery(ConsoleCurrenciesDocument);
+  const [adjust] = useMutation(ConsoleAdjustPointsDocument, { refetchQueries: [ConsoleCustomerDocument] });
+  const customer = data?.customer;
+  if (error) return <ProblemAlert problem={problemOf(error)} />;
+  if (loading && !customer) return <Loading what="the customer" />;
+  if (!customer) return <p role="alert">No customer has the id {externalId}.</p>;
+  return (
+    <>
+      <section className="card" aria-labelledby="profile-h">
+        <h2 id="profile-h">{customer.name ?? customer.externalId}</h2>
+        <p>
+          {customer.email ?? 'No email'} · <span className="badge">{customer.status}</span> · member since {formatDate(customer.createdAt)}
+        </p>
+        <p>
+          Tier: <strong>{customer.tier?.name ?? 'none'}</strong>
+          {customer.nextTier ? ` · ${formatPoints(customer.nextTier.pointsNeeded)} points to ${customer.nextTier.name}` : ''}
+          {customer.segments.length ? ` · segments: ${customer.segments.join(', ')}` : ''}
+        </p>
+        <div className="stats">
+          {customer.balances.map((b) => (
+            <div key={b.currency.code} className="card">
+              <p className="muted">{b.currency.code} available</p>
+              <p className="big" data-testid={`staff-balance-${b.currency.code}`}>
+                {formatPoints(b.available)}
+              </p>
+              <p className="muted">
+                pending {formatPoints(b.pending)} · lifetime {formatPoints(b.lifetimeEarned)}
+                {b.expiringSoon[0] ? ` · ${formatPoints(b.expiringSoon[0].amount)} expire ${formatDate(b.expiringSoon[0].expiresAt)}` : ''}
+              </p>
+            </div>
+          ))}
+        </div>
+      </section>
+
+      <ReadOnlyNote />
+      <ActionForm
+        title="Adjust points"
+        submitLabel="Adjust points"
+        onSubmit={async (form) => {
+          const amount = int(form, 'amount') ?? 0;
+          const qualifying = form.get('qualifying') === 'on';
+          const { data: result } = await adjust({
+            variables: {
+              input: { customerExternalId: customer.externalId, currency: text(form, 'currency') ?? '', amount, reason: text(form, 'reason') ?? '', qualifying, idempotencyKey: newIdempotencyKey() },
+            },
+          });
+          const payload = result?.adjustPoints;
+          return { userErrors: payload?.userErrors, notice: payload?.entry ? `Adjusted by ${payload.entry.amount}: the balance is now ${formatPoints(payload.entry.balanceAfter)}.` : undefined };
+        }}
+      >
+        <label htmlFor="f-currency">Currency</label>
+        <select id="f-currency" name="currency" defaultValue={customer.balances[0]?.currency.code}>
+          {(currencies.data?.currencies ?? customer.balances.map((b) => b.currency)).map((c) => (
+            <option key={c.code}>{c.code}</option>
+          ))}
+        </select>
+        <Field label="Points (negative to debit)" name="amount" type="number" required />
+        <Field label="Reason (kept in the audit log)" name="reason" required />
+        <label className="check">
+          <input type="checkbox" name="qualifying" /> Counts towards tiers (qualifying)
+        </label>
+      </ActionForm>
+
+      <h2>Ledger</h2>
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Ledger">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Source</th>
+              <th scope="col">Reason</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+              <th scope="col" className="num">
+                Balance after
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {customer.pointHistory.edges.map(({ node: e }) => (
+              <tr key={e.id}>
+                <td>{formatDateTime(e.createdAt)}</td>
+                <td>{e.kind}</td>
+                <td>{e.source}</td>
+                <td>{e.reason ?? ''}</td>
+                <td className="num">{formatPoints(e.amount, e.currency.code)}</td>
+                <td className="num">{formatPoints(e.balanceAfter)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>Wallet</h2>
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Wallet">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Offer</th>
+              <th scope="col">Code</th>
+              <th scope="col">Status</th>
+              <th scope="col">Source</th>
+              <th scope="col">Expires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {customer.wallet.edges.map(({ node: w }) => (
+              <tr key={w.id}>
+                <td>
+                  {w.offer.name} (v{w.offer.version})
+                </td>
+                <td className="code">{w.code}</td>
+                <td>{w.status}</td>
+                <td>{w.source}</td>
+                <td>{formatDateTime(w.expiresAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,405 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Things a customer does, besides buying, that earn points. */
+export type ActivityKind =
+  | 'BIRTHDAY'
+  | 'EVENT_CHECK_IN'
+  | 'REFERRAL'
+  | 'REVIEW'
+  | 'SIGN_UP'
+  | 'SOCIAL_SHARE'
+  | 'SURVEY';
+
+export type AddListingInput = {
+  offerId: string | number;
+  perCustomerLimit?: number | null | undefined;
+  priceInPoints: number;
+  sortOrder?: number | null | undefined;
+  /** Null: unlimited. */
+  stock?: number | null | undefined;
+  storeId: string | number;
+  visibleFrom?: string | null | undefined;
+  visibleUntil?: string | null | undefined;
+};
+
+export type AdjustPointsInput = {
+  /** Signed: positive credits, negative debits. */
+  amount: number;
+  currency: string;
+  customerExternalId: string;
+  idempotencyKey: string;
+  /** Whether the adjustment counts towards lifetime points and tiers. Unset: a positive adjustment counts, a negative one does not. */
+  qualifying?: boolean | null | undefined;
+  reason: string;
+};
+
+export type CampaignConditionsInput = {
+  categories?: Array<string> | null | undefined;
+  channels?: Array<string> | null | undefined;
+  /** ISO days: 1 = Monday … 7 = Sunday (UTC). */
+  daysOfWeek?: Array<number> | null | undefined;
+  firstPurchase?: boolean | null | undefined;
+  minSpend?: string | null | undefined;
+  segments?: Array<string> | null | undefined;
+  skus?: Array<string> | null | undefined;
+  tiers?: Array<string> | null | undefined;
+};
+
+export type CampaignLimitsInput = {
+  budgetPoints?: number | null | undefined;
+  perCustomer?: number | null | undefined;
+};
+
+export type CampaignOutcomeInput = {
+  bonusPoints?: number | null | undefined;
+  /** Multiplies the economy rule points of the sale (2: double points). */
+  multiplier?: number | null | undefined;
+  offerId?: string | number | null | undefined;
+};
+
+export type CategoryMultiplierInput = {
+  category: string;
+  multiplier: number;
+};
+
+export type CreateCampaignInput = {
+  conditions?: CampaignConditionsInput | null | undefined;
+  currency: string;
+  endsAt: string;
+  limits?: CampaignLimitsInput | null | undefined;
+  name: string;
+  outcome?: CampaignOutcomeInput | null | undefined;
+  startsAt: string;
+};
+
+export type CreateGiftListInput = {
+  currency: string;
+  /** Claims each customer may make; null: no limit. */
+  maxClaims?: number | null | undefined;
+  name: string;
+  /** The offers to pick from, in the order they are shown. */
+  offerIds: Array<string | number>;
+  threshold: number;
+};
+
+export type CreateOfferInput = {
+  benefit: OfferBenefitInput;
+  channels?: Array<string> | null | undefined;
+  description?: string | null | undefined;
+  imageUrl?: string | null | undefined;
+  name: string;
+  terms?: string | null | undefined;
+  validDays?: number | null | undefined;
+  validUntil?: string | null | undefined;
+};
+
+export type CreatePartnerInput = {
+  name: string;
+  scopes: Array<string>;
+};
+
+export type CreateRewardStoreInput = {
+  code: string;
+  currency: string;
+  eligibility?: StoreEligibilityInput | null | undefined;
+  endsAt?: string | null | undefined;
+  name: string;
+  startsAt?: string | null | undefined;
+};
+
+export type CustomerStatus =
+  | 'ACTIVE'
+  | 'CLOSED'
+  | 'SUSPENDED';
+
+export type IssuedOfferSource =
+  | 'CAMPAIGN'
+  | 'GIFT'
+  | 'PURCHASE'
+  | 'STAFF';
+
+export type IssuedOfferStatus =
+  | 'EXPIRED'
+  | 'ISSUED'
+  | 'LOCKED'
+  | 'REDEEMED'
+  | 'VOIDED';
+
+export type LedgerEntryKind =
+  | 'ADJUST'
+  | 'EARN'
+  | 'EXPIRE'
+  | 'REVERSAL'
+  | 'SPEND';
+
+export type LedgerSource =
+  | 'ACTIVITY'
+  | 'CAMPAIGN'
+  | 'EXPIRY'
+  | 'GIFT'
+  | 'PURCHASE'
+  | 'SEED'
+  | 'STAFF'
+  | 'TRANSACTION';
+
+export type OfferBenefitInput = {
+  amountOff?: string | null | undefined;
+  categories?: Array<string> | null | undefined;
+  freeSku?: string | null | undefined;
+  kind: OfferBenefitKind;
+  maxDiscount?: string | null | undefined;
+  percentOff?: number | null | undefined;
+  skus?: Array<string> | null | undefined;
+};
+
+export type OfferBenefitKind =
+  | 'AMOUNT_OFF'
+  | 'FREE_ITEM'
+  | 'PERCENT_OFF';
+
+export type RegisterPersistedOperationsInput = {
+  /** A partner id, or a first-party client name such as `mobile`, `web` or `console` (what its apollographql-client-name header says). */
+  client: string;
+  /** An Apollo persisted query manifest: { format: "apollo-persisted-query-manifest", version: 1, operations: [{ id, name, type, body }] }, id the SHA-256 of body. */
+  manifest: unknown;
+};
+
+export type RemoveListingInput = {
+  listingId: string | number;
+};
+
+export type RevokePartnerInput = {
+  partnerId: string | number;
+  reason?: string | null | undefined;
+};
+
+/** How fractional points earned are rounded. */
+export type Rounding =
+  | 'CEIL'
+  | 'FLOOR'
+  | 'ROUND';
+
+export type SetActivityRuleInput = {
+  /** false switches the rule off. */
+  active?: boolean | null | undefined;
+  /** At most this many awards per period; null: no cap. */
+  capPerPeriod?: number | null | undefined;
+  currency: string;
+  kind: ActivityKind;
+  /** The cap counts the last N days; null: for life. Needs capPerPeriod. */
+  periodDays?: number | null | undefined;
+  points: number;
+};
+
+export type SetEconomyRuleInput = {
+  categoryMultipliers?: Array<CategoryMultiplierInput> | null | undefined;
+  currency: string;
+  excludedSkus?: Array<string> | null | undefined;
+  /** Days earned points wait before they can be spent (default 0). */
+  pendingDays?: number | null | undefined;
+  pointsPerUnit: string;
+  rounding?: Rounding | null | undefined;
+};
+
+export type StoreEligibilityInput = {
+  minBalance?: number | null | undefined;
+  minLifetimePoints?: number | null | undefined;
+  segments?: Array<string> | null | undefined;
+  tiers?: Array<string> | null | undefined;
+};
+
+export type UpdateOfferInput = {
+  benefit?: OfferBenefitInput | null | undefined;
+  channels?: Array<string> | null | undefined;
+  description?: string | null | undefined;
+  imageUrl?: string | null | undefined;
+  name?: string | null | undefined;
+  offerId: string | number;
+  terms?: string | null | undefined;
+  validDays?: number | null | undefined;
+  validUntil?: string | null | undefined;
+};
+
+/** Why a mutation refused to act. */
+export type UserErrorCode =
+  | 'ALREADY_EXISTS'
+  | 'ALREADY_REVERSED'
+  | 'CAP_REACHED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'INSUFFICIENT_POINTS'
+  | 'INVALID'
+  | 'LIMIT_REACHED'
+  | 'LOCK_HELD'
+  | 'LOCK_NOT_HELD'
+  | 'NOT_ELIGIBLE'
+  | 'NOT_FOUND'
+  | 'OFFER_NOT_APPLICABLE'
+  | 'OFFER_NOT_REDEEMABLE'
+  | 'OFFER_UNAVAILABLE'
+  | 'OUT_OF_STOCK';
+
+export type ConsoleCustomerQueryVariables = Exact<{
+  externalId: string;
+}>;
+
+
+export type ConsoleCustomerQuery = { __typename: 'Query', customer: { __typename: 'Customer', id: string, externalId: string, name: string | null, email: string | null, status: CustomerStatus, segments: Array<string>, createdAt: string, tier: { __typename: 'Tier', id: string, code: string, name: string } | null, nextTier: { __typename: 'NextTier', code: string, name: string, pointsNeeded: number } | null, balances: Array<{ __typename: 'PointBalance', available: number, pending: number, lifetimeEarned: number, currency: { __typename: 'PointCurrency', code: string }, expiringSoon: Array<{ __typename: 'ExpiringPoints', amount: number, expiresAt: string }> }>, pointHistory: { __typename: 'LedgerEntryConnection', edges: Array<{ __typename: 'LedgerEntryEdge', node: { __typename: 'LedgerEntry', id: string, amount: number, kind: LedgerEntryKind, source: LedgerSource, reason: string | null, balanceAfter: number, createdAt: string, currency: { __typename: 'PointCurrency', code: string } } }> }, wallet: { __typename: 'IssuedOfferConnection', edges: Array<{ __typename: 'IssuedOfferEdge', node: { __typename: 'IssuedOffer', id: string, code: string, status: IssuedOfferStatus, source: IssuedOfferSource, expiresAt: string | null, redeemedAt: string | null, createdAt: string, offer: { __typename: 'Offer', id: string, name: string, version: number } } }> } } | null };
+
+export type ConsoleAdjustPointsMutationVariables = Exact<{
+  input: AdjustPointsInput;
+}>;
+
+
+export type ConsoleAdjustPointsMutation = { __typename: 'Mutation', adjustPoints: { __typename: 'AdjustPointsPayload', entry: { __typename: 'LedgerEntry', id: string, amount: number, balanceAfter: number, reason: string | null } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleCurrenciesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleCurrenciesQuery = { __typename: 'Query', currencies: Array<{ __typename: 'PointCurrency', code: string, name: string, expiryDays: number | null, pointValue: string, moneyCurrency: string }>, tiers: Array<{ __typename: 'Tier', id: string, code: string, name: string, rank: number, threshold: number, windowDays: number | null, multiplier: number, currency: { __typename: 'PointCurrency', code: string } }> };
+
+export type ConsoleStoresQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleStoresQuery = { __typename: 'Query', rewardStores: { __typename: 'RewardStoreConnection', edges: Array<{ __typename: 'RewardStoreEdge', node: { __typename: 'RewardStore', id: string, code: string, name: string, startsAt: string | null, endsAt: string | null, currency: { __typename: 'PointCurrency', code: string }, eligibility: { __typename: 'StoreEligibility', tiers: Array<string>, segments: Array<string>, minBalance: number | null, minLifetimePoints: number | null }, listings: { __typename: 'ListingConnection', edges: Array<{ __typename: 'ListingEdge', node: { __typename: 'Listing', id: string, priceInPoints: number, stockRemaining: number | null, stockTotal: number | null, perCustomerLimit: number | null, sortOrder: number, offer: { __typename: 'Offer', id: string, offerId: string, name: string, version: number } } }> } } }> } };
+
+export type ConsoleCreateStoreMutationVariables = Exact<{
+  input: CreateRewardStoreInput;
+}>;
+
+
+export type ConsoleCreateStoreMutation = { __typename: 'Mutation', createRewardStore: { __typename: 'CreateRewardStorePayload', rewardStore: { __typename: 'RewardStore', id: string, code: string, name: string } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleAddListingMutationVariables = Exact<{
+  input: AddListingInput;
+}>;
+
+
+export type ConsoleAddListingMutation = { __typename: 'Mutation', addListing: { __typename: 'ListingPayload', listing: { __typename: 'Listing', id: string, priceInPoints: number, stockRemaining: number | null } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleRemoveListingMutationVariables = Exact<{
+  input: RemoveListingInput;
+}>;
+
+
+export type ConsoleRemoveListingMutation = { __typename: 'Mutation', removeListing: { __typename: 'ListingPayload', listing: { __typename: 'Listing', id: string } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleOffersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleOffersQuery = { __typename: 'Query', offers: { __typename: 'OfferConnection', edges: Array<{ __typename: 'OfferEdge', node: { __typename: 'Offer', id: string, offerId: string, version: number, name: string, description: string | null, terms: string | null, validDays: number | null, channels: Array<string>, benefit: { __typename: 'OfferBenefit', kind: OfferBenefitKind, percentOff: number | null, amountOff: string | null, freeSku: string | null, maxDiscount: string | null } } }> } };
+
+export type ConsoleCreateOfferMutationVariables = Exact<{
+  input: CreateOfferInput;
+}>;
+
+
+export type ConsoleCreateOfferMutation = { __typename: 'Mutation', createOffer: { __typename: 'OfferPayload', offer: { __typename: 'Offer', id: string, offerId: string, version: number, name: string } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleUpdateOfferMutationVariables = Exact<{
+  input: UpdateOfferInput;
+}>;
+
+
+export type ConsoleUpdateOfferMutation = { __typename: 'Mutation', updateOffer: { __typename: 'OfferPayload', offer: { __typename: 'Offer', id: string, offerId: string, version: number, name: string, description: string | null } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleRulesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleRulesQuery = { __typename: 'Query', campaigns: Array<{ __typename: 'Campaign', id: string, name: string, startsAt: string, endsAt: string, bonusPoints: number | null, multiplier: number | null, perCustomer: number | null, budgetPoints: number | null, pointsAwarded: number, currency: { __typename: 'PointCurrency', code: string }, offer: { __typename: 'Offer', id: string, name: string } | null }>, activityRules: Array<{ __typename: 'ActivityRule', id: string, kind: ActivityKind, points: number, capPerPeriod: number | null, periodDays: number | null, active: boolean, updatedAt: string, currency: { __typename: 'PointCurrency', code: string } }>, giftLists: Array<{ __typename: 'GiftList', id: string, name: string, threshold: number, maxClaims: number | null, currency: { __typename: 'PointCurrency', code: string }, options: Array<{ __typename: 'Offer', id: string, name: string }> }> };
+
+export type ConsoleSetEconomyRuleMutationVariables = Exact<{
+  input: SetEconomyRuleInput;
+}>;
+
+
+export type ConsoleSetEconomyRuleMutation = { __typename: 'Mutation', setEconomyRule: { __typename: 'SetEconomyRulePayload', rule: { __typename: 'EconomyRule', id: string, pointsPerUnit: string, rounding: Rounding, pendingDays: number, excludedSkus: Array<string>, categoryMultipliers: Array<{ __typename: 'CategoryMultiplier', category: string, multiplier: number }>, currency: { __typename: 'PointCurrency', code: string } } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleCreateCampaignMutationVariables = Exact<{
+  input: CreateCampaignInput;
+}>;
+
+
+export type ConsoleCreateCampaignMutation = { __typename: 'Mutation', createCampaign: { __typename: 'CreateCampaignPayload', campaign: { __typename: 'Campaign', id: string, name: string } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleSetActivityRuleMutationVariables = Exact<{
+  input: SetActivityRuleInput;
+}>;
+
+
+export type ConsoleSetActivityRuleMutation = { __typename: 'Mutation', setActivityRule: { __typename: 'SetActivityRulePayload', rule: { __typename: 'ActivityRule', id: string, kind: ActivityKind, points: number } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleCreateGiftListMutationVariables = Exact<{
+  input: CreateGiftListInput;
+}>;
+
+
+export type ConsoleCreateGiftListMutation = { __typename: 'Mutation', createGiftList: { __typename: 'CreateGiftListPayload', giftList: { __typename: 'GiftList', id: string, name: string } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsolePartnersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsolePartnersQuery = { __typename: 'Query', partners: Array<{ __typename: 'Partner', id: string, name: string, scopes: Array<string>, keyPrefix: string, revokedAt: string | null, createdAt: string }> };
+
+export type ConsoleCreatePartnerMutationVariables = Exact<{
+  input: CreatePartnerInput;
+}>;
+
+
+export type ConsoleCreatePartnerMutation = { __typename: 'Mutation', createPartner: { __typename: 'CreatePartnerPayload', apiKey: string | null, partner: { __typename: 'Partner', id: string, name: string, scopes: Array<string>, keyPrefix: string } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleRevokePartnerMutationVariables = Exact<{
+  input: RevokePartnerInput;
+}>;
+
+
+export type ConsoleRevokePartnerMutation = { __typename: 'Mutation', revokePartner: { __typename: 'RevokePartnerPayload', partner: { __typename: 'Partner', id: string, revokedAt: string | null } | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleRegisterManifestMutationVariables = Exact<{
+  input: RegisterPersistedOperationsInput;
+}>;
+
+
+export type ConsoleRegisterManifestMutation = { __typename: 'Mutation', registerPersistedOperations: { __typename: 'RegisterPersistedOperationsPayload', count: number | null, userErrors: Array<{ __typename: 'UserError', code: UserErrorCode, field: Array<string> | null, message: string }> } };
+
+export type ConsoleAuditLogQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsoleAuditLogQuery = { __typename: 'Query', auditLog: { __typename: 'AuditEntryConnection', edges: Array<{ __typename: 'AuditEntryEdge', node: { __typename: 'AuditEntry', id: string, actor: string, action: string, target: string, reason: string | null, details: unknown, at: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
+
+export type ConsoleProgramStatsQueryVariables = Exact<{
+  currency: string;
+  from: string;
+  to: string;
+}>;
+
+
+export type ConsoleProgramStatsQuery = { __typename: 'Query', programStats: { __typename: 'ProgramStats', currency: string, from: string, to: string, pointsIssued: number, pointsSpent: number, pointsExpired: number, outstandingPoints: number, outstandingLiability: string, redemptionRate: number, activeMembers: number, tierMix: Array<{ __typename: 'TierMembers', members: number, tier: { __typename: 'Tier', id: string, code: string, name: string } | null }>, topOffers: Array<{ __typename: 'OfferStats', purchases: number, redemptions: number, offer: { __typename: 'Offer', id: string, name: string } | null }> } | null };
+
+
+export const ConsoleCustomerDocument = {"__meta__":{"hash":"sha256:71faac6abfdc3d471baf34c0be19289de39af1b6f840fa9b117b3ec6add1249e"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleCustomer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"externalId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"customer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"externalId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"externalId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"externalId"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"segments"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"tier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nextTier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"pointsNeeded"}}]}},{"kind":"Field","name":{"kind":"Name","value":"balances"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"available"}},{"kind":"Field","name":{"kind":"Name","value":"pending"}},{"kind":"Field","name":{"kind":"Name","value":"lifetimeEarned"}},{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"expiringSoon"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pointHistory"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"30"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"balanceAfter"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"wallet"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"30"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"redeemedAt"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"offer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCustomerQuery, ConsoleCustomerQueryVariables>;
+export const ConsoleAdjustPointsDocument = {"__meta__":{"hash":"sha256:fd7afef00cc1c0975484183f624e719cd813b4910da3c2206f61b415d40e76c2"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleAdjustPoints"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"AdjustPointsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"adjustPoints"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"entry"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"balanceAfter"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleAdjustPointsMutation, ConsoleAdjustPointsMutationVariables>;
+export const ConsoleCurrenciesDocument = {"__meta__":{"hash":"sha256:1c206e66d01e72e84d6dad92cec69ce97437389bafd942237a9ef36f15e871ef"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleCurrencies"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"currencies"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"expiryDays"}},{"kind":"Field","name":{"kind":"Name","value":"pointValue"}},{"kind":"Field","name":{"kind":"Name","value":"moneyCurrency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tiers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"rank"}},{"kind":"Field","name":{"kind":"Name","value":"threshold"}},{"kind":"Field","name":{"kind":"Name","value":"windowDays"}},{"kind":"Field","name":{"kind":"Name","value":"multiplier"}},{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCurrenciesQuery, ConsoleCurrenciesQueryVariables>;
+export const ConsoleStoresDocument = {"__meta__":{"hash":"sha256:6bbb7b90a1d4f429783262d5797f36906f4d715366c1e557516a62f86f20a4f3"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleStores"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"rewardStores"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"startsAt"}},{"kind":"Field","name":{"kind":"Name","value":"endsAt"}},{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"eligibility"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"tiers"}},{"kind":"Field","name":{"kind":"Name","value":"segments"}},{"kind":"Field","name":{"kind":"Name","value":"minBalance"}},{"kind":"Field","name":{"kind":"Name","value":"minLifetimePoints"}}]}},{"kind":"Field","name":{"kind":"Name","value":"listings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"priceInPoints"}},{"kind":"Field","name":{"kind":"Name","value":"stockRemaining"}},{"kind":"Field","name":{"kind":"Name","value":"stockTotal"}},{"kind":"Field","name":{"kind":"Name","value":"perCustomerLimit"}},{"kind":"Field","name":{"kind":"Name","value":"sortOrder"}},{"kind":"Field","name":{"kind":"Name","value":"offer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"offerId"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}}]}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleStoresQuery, ConsoleStoresQueryVariables>;
+export const ConsoleCreateStoreDocument = {"__meta__":{"hash":"sha256:41d3f649ea258b8cd642cdba216682b4f7ebd5e09735adaec2dc9462c7701ae1"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleCreateStore"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateRewardStoreInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"createRewardStore"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"rewardStore"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCreateStoreMutation, ConsoleCreateStoreMutationVariables>;
+export const ConsoleAddListingDocument = {"__meta__":{"hash":"sha256:fb988c500c15de86060c98039f5fe0222035d24c1e4fd829d177583f7296b9e1"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleAddListing"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"AddListingInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"addListing"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"listing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"priceInPoints"}},{"kind":"Field","name":{"kind":"Name","value":"stockRemaining"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleAddListingMutation, ConsoleAddListingMutationVariables>;
+export const ConsoleRemoveListingDocument = {"__meta__":{"hash":"sha256:c47c819d67f3c84d6f9162662a268a12c1893629e6355c5e9fffad1b94783693"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleRemoveListing"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RemoveListingInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"removeListing"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"listing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleRemoveListingMutation, ConsoleRemoveListingMutationVariables>;
+export const ConsoleOffersDocument = {"__meta__":{"hash":"sha256:418a452d0e40b2820e2425727ea040ace512a051ad5e8cc89709fb915237cf1d"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleOffers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"offers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"offerId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"terms"}},{"kind":"Field","name":{"kind":"Name","value":"validDays"}},{"kind":"Field","name":{"kind":"Name","value":"channels"}},{"kind":"Field","name":{"kind":"Name","value":"benefit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"percentOff"}},{"kind":"Field","name":{"kind":"Name","value":"amountOff"}},{"kind":"Field","name":{"kind":"Name","value":"freeSku"}},{"kind":"Field","name":{"kind":"Name","value":"maxDiscount"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleOffersQuery, ConsoleOffersQueryVariables>;
+export const ConsoleCreateOfferDocument = {"__meta__":{"hash":"sha256:f26f0018d4eed98406a4a49629356b033e89c9b7f5b503f7ee17a86a40616c30"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleCreateOffer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateOfferInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"createOffer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"offer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"offerId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCreateOfferMutation, ConsoleCreateOfferMutationVariables>;
+export const ConsoleUpdateOfferDocument = {"__meta__":{"hash":"sha256:59917e2b74cb203b1795253c8553c34540fb58023f8d9990cc27c3f678e7c3bd"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleUpdateOffer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateOfferInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"updateOffer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"offer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"offerId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleUpdateOfferMutation, ConsoleUpdateOfferMutationVariables>;
+export const ConsoleRulesDocument = {"__meta__":{"hash":"sha256:255f826d22c3d7ab3fb2731598a8963152c881d1665f79521558fb59aa783b91"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleRules"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"campaigns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"startsAt"}},{"kind":"Field","name":{"kind":"Name","value":"endsAt"}},{"kind":"Field","name":{"kind":"Name","value":"bonusPoints"}},{"kind":"Field","name":{"kind":"Name","value":"multiplier"}},{"kind":"Field","name":{"kind":"Name","value":"perCustomer"}},{"kind":"Field","name":{"kind":"Name","value":"budgetPoints"}},{"kind":"Field","name":{"kind":"Name","value":"pointsAwarded"}},{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"offer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"activityRules"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"points"}},{"kind":"Field","name":{"kind":"Name","value":"capPerPeriod"}},{"kind":"Field","name":{"kind":"Name","value":"periodDays"}},{"kind":"Field","name":{"kind":"Name","value":"active"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"giftLists"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"threshold"}},{"kind":"Field","name":{"kind":"Name","value":"maxClaims"}},{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"options"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleRulesQuery, ConsoleRulesQueryVariables>;
+export const ConsoleSetEconomyRuleDocument = {"__meta__":{"hash":"sha256:93ddd00ba485b70b14584ee8052af2f85c9336e0a36d4b3a4115c8a07fa9913e"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleSetEconomyRule"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetEconomyRuleInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"setEconomyRule"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"rule"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"pointsPerUnit"}},{"kind":"Field","name":{"kind":"Name","value":"rounding"}},{"kind":"Field","name":{"kind":"Name","value":"pendingDays"}},{"kind":"Field","name":{"kind":"Name","value":"excludedSkus"}},{"kind":"Field","name":{"kind":"Name","value":"categoryMultipliers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"multiplier"}}]}},{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleSetEconomyRuleMutation, ConsoleSetEconomyRuleMutationVariables>;
+export const ConsoleCreateCampaignDocument = {"__meta__":{"hash":"sha256:26961e94c7e9b85f64f7360958e72688275f0eee2e8a7bde1e3cf01e5b4868d7"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleCreateCampaign"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateCampaignInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"createCampaign"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"campaign"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCreateCampaignMutation, ConsoleCreateCampaignMutationVariables>;
+export const ConsoleSetActivityRuleDocument = {"__meta__":{"hash":"sha256:e84a623c48364c2af3ea7aec972b6c5d92dc857c6b745a5409d9829196a2261e"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleSetActivityRule"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetActivityRuleInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"setActivityRule"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"rule"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"points"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleSetActivityRuleMutation, ConsoleSetActivityRuleMutationVariables>;
+export const ConsoleCreateGiftListDocument = {"__meta__":{"hash":"sha256:34ab2973631e675c055ec5f55a6a2ee4698e7e68b5e67b5f4762590eaba5bd84"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleCreateGiftList"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateGiftListInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"createGiftList"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"giftList"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCreateGiftListMutation, ConsoleCreateGiftListMutationVariables>;
+export const ConsolePartnersDocument = {"__meta__":{"hash":"sha256:0747e28ced020ca5c9fee3d2389ca435f6e0ab4b0ce41a812145e1fe436ca2cf"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsolePartners"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"partners"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"scopes"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]} as unknown as DocumentNode<ConsolePartnersQuery, ConsolePartnersQueryVariables>;
+export const ConsoleCreatePartnerDocument = {"__meta__":{"hash":"sha256:e7921274319645030fec711c39f6e5ab2b3a4ca5158606dd2b6505f060fbcb58"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleCreatePartner"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreatePartnerInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"createPartner"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"partner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"scopes"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}}]}},{"kind":"Field","name":{"kind":"Name","value":"apiKey"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCreatePartnerMutation, ConsoleCreatePartnerMutationVariables>;
+export const ConsoleRevokePartnerDocument = {"__meta__":{"hash":"sha256:b360fb0da4629eee2c2724e40e3a938a1d460105cc19ad9ab59e5e10560abf74"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleRevokePartner"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RevokePartnerInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"revokePartner"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"partner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleRevokePartnerMutation, ConsoleRevokePartnerMutationVariables>;
+export const ConsoleRegisterManifestDocument = {"__meta__":{"hash":"sha256:8a1d877491286abb12cd68d7106f1d0d49e2e39f9611cbecf83861ba0c88a6da"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleRegisterManifest"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RegisterPersistedOperationsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"registerPersistedOperations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"count"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleRegisterManifestMutation, ConsoleRegisterManifestMutationVariables>;
+export const ConsoleAuditLogDocument = {"__meta__":{"hash":"sha256:b1dab22fb419b17d36d088313e4a973ad8186ae69dbfe5269364f2e1a6d7b31b"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleAuditLog"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"auditLog"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"30"}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"actor"}},{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"details"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleAuditLogQuery, ConsoleAuditLogQueryVariables>;
+export const ConsoleProgramStatsDocument = {"__meta__":{"hash":"sha256:1627a9d59f79f4e258981af6210c4363f1aac2d8c3c21ed93d6274e64d0a99c5"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleProgramStats"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"currency"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTime"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTime"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"programStats"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"currency"},"value":{"kind":"Variable","name":{"kind":"Name","value":"currency"}}},{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"pointsIssued"}},{"kind":"Field","name":{"kind":"Name","value":"pointsSpent"}},{"kind":"Field","name":{"kind":"Name","value":"pointsExpired"}},{"kind":"Field","name":{"kind":"Name","value":"outstandingPoints"}},{"kind":"Field","name":{"kind":"Name","value":"outstandingLiability"}},{"kind":"Field","name":{"kind":"Name","value":"redemptionRate"}},{"kind":"Field","name":{"kind":"Name","value":"activeMembers"}},{"kind":"Field","name":{"kind":"Name","value":"tierMix"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"members"}},{"kind":"Field","name":{"kind":"Name","value":"tier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"topOffers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"purchases"}},{"kind":"Field","name":{"kind":"Name","value":"redemptions"}},{"kind":"Field","name":{"kind":"Name","value":"offer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleProgramStatsQuery, ConsoleProgramStatsQueryVariables>;

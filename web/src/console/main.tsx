@@ -1,0 +1,79 @@
+/**
+ * The staff console (`/console/`): customers (profile, ledger, wallet, point adjustments), stores,
+ * listings and stock, offers and their versions, economy rules, campaigns, activity rules, gift
+ * lists, partners (keys shown once, manifests), the audit log and program analytics. Operators
+ * change things; analysts see the same screens read only (the gateway enforces it either way).
+ */
+import '../shared/styles.css';
+import { ApolloProvider } from '@apollo/client/react';
+import { lazy, StrictMode, Suspense, useCallback, useMemo, useRef, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Route, Router, Switch } from 'wouter';
+import { createApi } from '../shared/api';
+import { claimsOf, clearToken, loadToken, saveToken } from '../shared/session';
+import { ConsoleShell, ConsoleSignIn, RoleContext } from './shell';
+import { Customers } from './customers';
+import { Stores } from './stores';
+import { Offers } from './offers';
+import { Rules } from './rules';
+import { Partners } from './partners';
+import { AuditLog } from './audit';
+import { Loading } from '../shared/ui';
+
+// The charts (recharts) load only when the analytics page is opened.
+const Analytics = lazy(() => import('./analytics').then((m) => ({ default: m.Analytics })));
+
+function Root() {
+  const [token, setToken] = useState(() => loadToken('console'));
+  const tokenRef = useRef(token);
+  tokenRef.current = token;
+  const client = useMemo(() => createApi('console', () => tokenRef.current), []);
+  const signIn = useCallback((next: string) => {
+    saveToken('console', next);
+    setToken(next);
+  }, []);
+  const signOut = useCallback(() => {
+    clearToken('console');
+    setToken(null);
+    void client.clearStore();
+  }, [client]);
+  const claims = token ? claimsOf(token) : {};
+
+  return (
+    <Router base="/console">
+      {!token ? (
+        <ConsoleSignIn onSignIn={signIn} />
+      ) : (
+        <ApolloProvider client={client}>
+          <RoleContext.Provider value={{ role: claims.role === 'operator' ? 'operator' : 'analyst', staffId: claims.sub ?? '' }}>
+            <ConsoleShell onSignOut={signOut}>
+              <Switch>
+                <Route path="/">{() => <Customers />}</Route>
+                <Route path="/customers/:externalId">{(p) => <Customers externalId={decodeURIComponent(p.externalId)} />}</Route>
+                <Route path="/stores" component={Stores} />
+                <Route path="/offers" component={Offers} />
+                <Route path="/rules" component={Rules} />
+                <Route path="/partners" component={Partners} />
+                <Route path="/audit" component={AuditLog} />
+                <Route path="/analytics">
+                  <Suspense fallback={<Loading what="charts" />}>
+                    <Analytics />
+                  </Suspense>
+                </Route>
+                <Route>
+                  <p role="alert">There is no such page in the console.</p>
+                </Route>
+              </Switch>
+            </ConsoleShell>
+          </RoleContext.Provider>
+        </ApolloProvider>
+      )}
+    </Router>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Root />
+  </StrictMode>,
+);

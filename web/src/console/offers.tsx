@@ -1,0 +1,105 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useState } from 'react';
+import { problemOf, ProblemAlert } from '../shared/errors';
+import { Loading, PageTitle } from '../shared/ui';
+import { ConsoleCreateOfferDocument, ConsoleOffersDocument, ConsoleUpdateOfferDocument, type OfferBenefitKind } from './gql/graphql';
+import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
+
+/** Offers at their current version; an edit makes a new version (offers already issued keep theirs). */
+export function Offers() {
+  const { data, error } = useQuery(ConsoleOffersDocument);
+  const [update] = useMutation(ConsoleUpdateOfferDocument, { refetchQueries: [ConsoleOffersDocument] });
+  const [create] = useMutation(ConsoleCreateOfferDocument, { refetchQueries: [ConsoleOffersDocument] });
+  const offers = data?.offers.edges.map((e) => e.node);
+  const [editing, setEditing] = useState<string>('');
+  const current = offers?.find((o) => o.offerId === editing) ?? offers?.[0];
+
+  return (
+    <>
+      <PageTitle app={APP}>Offers</PageTitle>
+      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ReadOnlyNote />
+      {!offers && !error ? <Loading what="offers" /> : null}
+      {offers ? (
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Offers">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Offer</th>
+                <th scope="col" className="num">
+                  Version
+                </th>
+                <th scope="col">Benefit</th>
+                <th scope="col">Valid</th>
+                <th scope="col">Channels</th>
+              </tr>
+            </thead>
+            <tbody>
+              {offers.map((o) => (
+                <tr key={o.offerId} data-testid="offer-row">
+                  <td>
+                    <strong>{o.name}</strong>
+                    {o.description ? <div className="muted">{o.description}</div> : null}
+                  </td>
+                  <td className="num">v{o.version}</td>
+                  <td>
+                    {o.benefit.kind === 'PERCENT_OFF' ? `${o.benefit.percentOff}% off` : o.benefit.kind === 'AMOUNT_OFF' ? `${o.benefit.amountOff} off` : `free ${o.benefit.freeSku}`}
+                    {o.benefit.maxDiscount ? ` (max ${o.benefit.maxDiscount})` : ''}
+                  </td>
+                  <td>{o.validDays ? `${o.validDays} days` : '—'}</td>
+                  <td>{o.channels.join(', ') || 'all'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <div className="grid" style={{ marginTop: '1rem' }}>
+        <ActionForm
+          title="Edit an offer"
+          submitLabel="Save as a new version"
+          onSubmit={async (form) => {
+            const { data: result } = await update({
+              variables: { input: { offerId: text(form, 'offerId') ?? '', name: text(form, 'name'), description: text(form, 'description'), terms: text(form, 'terms') } },
+            });
+            const offer = result?.updateOffer.offer;
+            return { userErrors: result?.updateOffer.userErrors, notice: offer ? `Saved “${offer.name}” as version ${offer.version}.` : undefined };
+          }}
+        >
+          <label htmlFor="f-offerId">Offer</label>
+          <select id="f-offerId" name="offerId" value={current?.offerId ?? ''} onChange={(e) => setEditing(e.target.value)}>
+            {offers?.map((o) => (
+              <option key={o.offerId} value={o.offerId}>
+                {o.name} (v{o.version})
+              </option>
+            ))}
+          </select>
+          <Field key={`n-${current?.id}`} label="Name" name="name" defaultValue={current?.name} />
+          <Field key={`d-${current?.id}`} label="Description" name="description" defaultValue={current?.description ?? ''} />
+          <Field key={`t-${current?.id}`} label="Terms" name="terms" defaultValue={current?.terms ?? ''} />
+        </ActionForm>
+        <ActionForm
+          title="Create an offer"
+          submitLabel="Create offer"
+          onSubmit={async (form) => {
+            const kind = (text(form, 'kind') ?? 'AMOUNT_OFF') as OfferBenefitKind;
+            const value = text(form, 'value') ?? '';
+            const benefit = kind === 'PERCENT_OFF' ? { kind, percentOff: Number(value) } : kind === 'AMOUNT_OFF' ? { kind, amountOff: value } : { kind, freeSku: value };
+            const { data: result } = await create({ variables: { input: { name: text(form, 'newName') ?? '', benefit, validDays: int(form, 'validDays') } } });
+            return { userErrors: result?.createOffer.userErrors, notice: 'Offer created.' };
+          }}
+        >
+          <Field label="Name" name="newName" required />
+          <label htmlFor="f-kind">Benefit</label>
+          <select id="f-kind" name="kind">
+            <option value="AMOUNT_OFF">Amount off</option>
+            <option value="PERCENT_OFF">Percent off</option>
+            <option value="FREE_ITEM">Free item</option>
+          </select>
+          <Field label="Amount, percent or free SKU" name="value" required />
+          <Field label="Valid for days" name="validDays" type="number" min={1} />
+        </ActionForm>
+      </div>
+    </>
+  );
+}

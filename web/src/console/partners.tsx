@@ -1,0 +1,133 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useState } from 'react';
+import { problemOf, ProblemAlert } from '../shared/errors';
+import { formatDate, Loading, PageTitle } from '../shared/ui';
+import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
+import { ActionForm, APP, Field, ReadOnlyNote, text, useRole } from './shell';
+
+const SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write'];
+
+/** Partners with API keys: create one (its key is shown once), revoke one, register its operations. */
+export function Partners() {
+  const { role } = useRole();
+  const { data, error } = useQuery(ConsolePartnersDocument);
+  const refetch = { refetchQueries: [ConsolePartnersDocument] };
+  const [createPartner] = useMutation(ConsoleCreatePartnerDocument, refetch);
+  const [revokePartner] = useMutation(ConsoleRevokePartnerDocument, refetch);
+  const [register] = useMutation(ConsoleRegisterManifestDocument);
+  const [newKey, setNewKey] = useState<{ name: string; key: string } | null>(null);
+  const [problem, setProblem] = useState<unknown>(null);
+  const partners = data?.partners;
+
+  return (
+    <>
+      <PageTitle app={APP}>Partners</PageTitle>
+      <ProblemAlert problem={error ? problemOf(error) : problem ? problemOf(problem) : null} />
+      <ReadOnlyNote />
+      {newKey ? (
+        <div className="notice" role="status" data-testid="new-key">
+          <p>
+            The API key of <strong>{newKey.name}</strong>, shown this once (only its hash is kept): <code className="code">{newKey.key}</code>
+          </p>
+          <button type="button" className="secondary" onClick={() => setNewKey(null)}>
+            I have stored it
+          </button>
+        </div>
+      ) : null}
+      {!partners && !error ? <Loading what="partners" /> : null}
+      {partners ? (
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Partners">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Partner</th>
+                <th scope="col">Key starts</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Created</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {partners.map((p) => (
+                <tr key={p.id}>
+                  <td>{p.name}</td>
+                  <td className="code">{p.keyPrefix}…</td>
+                  <td>{p.scopes.join(', ')}</td>
+                  <td>{formatDate(p.createdAt)}</td>
+                  <td>
+                    {p.revokedAt ? (
+                      `revoked ${formatDate(p.revokedAt)}`
+                    ) : (
+                      <button
+                        type="button"
+                        className="secondary"
+                        disabled={role !== 'operator'}
+                        onClick={() => void revokePartner({ variables: { input: { partnerId: p.id } } }).catch(setProblem)}
+                      >
+                        Revoke<span className="sr-only"> {p.name}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <div className="grid" style={{ marginTop: '1rem' }}>
+        <ActionForm
+          title="Create a partner"
+          submitLabel="Create partner"
+          onSubmit={async (form) => {
+            const scopes = form.getAll('scopes').map(String);
+            const { data: result } = await createPartner({ variables: { input: { name: text(form, 'partnerName') ?? '', scopes } } });
+            const payload = result?.createPartner;
+            if (payload?.apiKey && payload.partner) setNewKey({ name: payload.partner.name, key: payload.apiKey });
+            return { userErrors: payload?.userErrors, notice: 'Partner created: copy its key above now.' };
+          }}
+        >
+          <Field label="Name" name="partnerName" required />
+          <fieldset>
+            <legend>Scopes</legend>
+            {SCOPES.map((s) => (
+              <label key={s} className="check">
+                <input type="checkbox" name="scopes" value={s} /> {s}
+              </label>
+            ))}
+          </fieldset>
+        </ActionForm>
+        <ActionForm
+          title="Register a partner's operations"
+          submitLabel="Register manifest"
+          onSubmit={async (form) => {
+            let manifest: unknown;
+            try {
+              manifest = JSON.parse(text(form, 'manifest') ?? '');
+            } catch {
+              return { userErrors: [{ code: 'INVALID', message: 'The manifest is not valid JSON.' }] };
+            }
+            const { data: result } = await register({ variables: { input: { client: text(form, 'client') ?? '', manifest } } });
+            const payload = result?.registerPersistedOperations;
+            return { userErrors: payload?.userErrors, notice: `${payload?.count ?? 0} operation(s) added.` };
+          }}
+        >
+          <label htmlFor="f-client">Partner</label>
+          <select id="f-client" name="client">
+            {partners
+              ?.filter((p) => !p.revokedAt)
+              .map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+          </select>
+          <label htmlFor="f-manifest">Persisted query manifest (JSON)</label>
+          <textarea id="f-manifest" name="manifest" rows={6} required aria-describedby="f-manifest-hint" />
+          <p id="f-manifest-hint" className="muted">
+            {'{ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [...] }'}
+          </p>
+        </ActionForm>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,290 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { problemOf, ProblemAlert } from '../shared/errors';
+import { formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
+import {
+  ConsoleCreateCampaignDocument,
+  ConsoleCreateGiftListDocument,
+  ConsoleCurrenciesDocument,
+  ConsoleOffersDocument,
+  ConsoleRulesDocument,
+  ConsoleSetActivityRuleDocument,
+  ConsoleSetEconomyRuleDocument,
+  type ActivityKind,
+  type Rounding,
+} from './gql/graphql';
+import { ActionForm, APP, Field, int, list, ReadOnlyNote, text } from './shell';
+
+const ACTIVITY_KINDS: ActivityKind[] = ['SIGN_UP', 'REFERRAL', 'REVIEW', 'SOCIAL_SHARE', 'EVENT_CHECK_IN', 'BIRTHDAY', 'SURVEY'];
+
+function CurrencySelect({ name }: { name: string }) {
+  const { data } = useQuery(ConsoleCurrenciesDocument);
+  return (
+    <>
+      <label htmlFor={`f-${name}`}>Currency</label>
+      <select id={`f-${name}`} name={name}>
+        {data?.currencies.map((c) => (
+          <option key={c.code}>{c.code}</option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+/** Economy rules, campaigns, activity rules and gift lists. */
+export function Rules() {
+  const { data, error } = useQuery(ConsoleRulesDocument);
+  const currencies = useQuery(ConsoleCurrenciesDocument);
+  const offers = useQuery(ConsoleOffersDocument);
+  const refetch = { refetchQueries: [ConsoleRulesDocument] };
+  const [setEconomy] = useMutation(ConsoleSetEconomyRuleDocument);
+  const [createCampaign] = useMutation(ConsoleCreateCampaignDocument, refetch);
+  const [setActivity] = useMutation(ConsoleSetActivityRuleDocument, refetch);
+  const [createGiftList] = useMutation(ConsoleCreateGiftListDocument, refetch);
+
+  return (
+    <>
+      <PageTitle app={APP}>Rules</PageTitle>
+      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ReadOnlyNote />
+      {!data && !error ? <Loading what="rules" /> : null}
+
+      <h2>Currencies and tiers</h2>
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Currencies and tiers">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Currency</th>
+              <th scope="col">Point value</th>
+              <th scope="col">Expiry</th>
+              <th scope="col">Tiers</th>
+            </tr>
+          </thead>
+          <tbody>
+            {currencies.data?.currencies.map((c) => (
+              <tr key={c.code}>
+                <td>
+                  {c.name} ({c.code})
+                </td>
+                <td>
+                  {c.pointValue} {c.moneyCurrency}
+                </td>
+                <td>{c.expiryDays ? `${c.expiryDays} days` : 'never'}</td>
+                <td>
+                  {currencies.data?.tiers
+                    .filter((t) => t.currency.code === c.code)
+                    .map((t) => `${t.name} from ${formatPoints(t.threshold)}${t.multiplier !== 1 ? ` ×${t.multiplier}` : ''}`)
+                    .join(' · ')}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>Campaigns</h2>
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Campaigns">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Campaign</th>
+              <th scope="col">When</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Limits</th>
+              <th scope="col" className="num">
+                Awarded
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.campaigns.map((c) => (
+              <tr key={c.id}>
+                <td>{c.name}</td>
+                <td>
+                  {formatDate(c.startsAt)} – {formatDate(c.endsAt)}
+                </td>
+                <td>{[c.bonusPoints ? `+${c.bonusPoints} ${c.currency.code}` : '', c.multiplier ? `×${c.multiplier}` : '', c.offer ? `offer ${c.offer.name}` : ''].filter(Boolean).join(', ')}</td>
+                <td>{[c.perCustomer ? `${c.perCustomer} per member` : '', c.budgetPoints ? `budget ${formatPoints(c.budgetPoints)}` : ''].filter(Boolean).join(', ') || '—'}</td>
+                <td className="num">{formatPoints(c.pointsAwarded)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>Activity rules</h2>
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Activity rules">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Activity</th>
+              <th scope="col" className="num">
+                Points
+              </th>
+              <th scope="col">Cap</th>
+              <th scope="col">Active</th>
+              <th scope="col">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.activityRules.map((r) => (
+              <tr key={r.id}>
+                <td>{r.kind}</td>
+                <td className="num">
+                  {formatPoints(r.points)} {r.currency.code}
+                </td>
+                <td>{r.capPerPeriod ? `${r.capPerPeriod} ${r.periodDays ? `per ${r.periodDays} days` : 'for life'}` : 'none'}</td>
+                <td>{r.active ? 'yes' : 'no'}</td>
+                <td>{formatDateTime(r.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>Gift lists</h2>
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Gift lists">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">List</th>
+              <th scope="col" className="num">
+                Threshold
+              </th>
+              <th scope="col">Claims</th>
+              <th scope="col">Options</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.giftLists.map((g) => (
+              <tr key={g.id}>
+                <td>{g.name}</td>
+                <td className="num">
+                  {formatPoints(g.threshold)} {g.currency.code}
+                </td>
+                <td>{g.maxClaims ?? 'unlimited'}</td>
+                <td>{g.options.map((o) => o.name).join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <div className="grid" style={{ marginTop: '1rem' }}>
+        <ActionForm
+          title="Set the economy rule"
+          submitLabel="Set economy rule"
+          onSubmit={async (form) => {
+            const { data: result } = await setEconomy({
+              variables: {
+                input: {
+                  currency: text(form, 'ecoCurrency') ?? '',
+                  pointsPerUnit: text(form, 'pointsPerUnit') ?? '',
+                  rounding: (text(form, 'rounding') ?? 'FLOOR') as Rounding,
+                  pendingDays: int(form, 'pendingDays') ?? 0,
+                  excludedSkus: list(form, 'excludedSkus'),
+                },
+              },
+            });
+            const rule = result?.setEconomyRule.rule;
+            return { userErrors: result?.setEconomyRule.userErrors, notice: rule ? `${rule.currency.code}: ${rule.pointsPerUnit} points per unit, ${rule.rounding}, pending ${rule.pendingDays} days.` : undefined };
+          }}
+        >
+          <p className="muted">Replaces the currency's rule as a whole.</p>
+          <CurrencySelect name="ecoCurrency" />
+          <Field label="Points per unit of money" name="pointsPerUnit" required />
+          <label htmlFor="f-rounding">Rounding</label>
+          <select id="f-rounding" name="rounding">
+            <option>FLOOR</option>
+            <option>ROUND</option>
+            <option>CEIL</option>
+          </select>
+          <Field label="Pending days" name="pendingDays" type="number" min={0} />
+          <Field label="Excluded SKUs (comma-separated)" name="excludedSkus" />
+        </ActionForm>
+        <ActionForm
+          title="Create a campaign"
+          submitLabel="Create campaign"
+          onSubmit={async (form) => {
+            const { data: result } = await createCampaign({
+              variables: {
+                input: {
+                  name: text(form, 'campaignName') ?? '',
+                  currency: text(form, 'campaignCurrency') ?? '',
+                  startsAt: new Date(text(form, 'startsAt') ?? '').toISOString(),
+                  endsAt: new Date(text(form, 'endsAt') ?? '').toISOString(),
+                  outcome: { bonusPoints: int(form, 'bonusPoints') },
+                  limits: { perCustomer: int(form, 'perCustomer') },
+                },
+              },
+            });
+            return { userErrors: result?.createCampaign.userErrors, notice: 'Campaign created.' };
+          }}
+        >
+          <Field label="Name" name="campaignName" required />
+          <CurrencySelect name="campaignCurrency" />
+          <Field label="Starts (UTC)" name="startsAt" type="date" required />
+          <Field label="Ends (UTC)" name="endsAt" type="date" required />
+          <Field label="Bonus points per sale" name="bonusPoints" type="number" min={1} required />
+          <Field label="At most per member" name="perCustomer" type="number" min={1} />
+        </ActionForm>
+        <ActionForm
+          title="Set an activity rule"
+          submitLabel="Set activity rule"
+          onSubmit={async (form) => {
+            const { data: result } = await setActivity({
+              variables: {
+                input: {
+                  currency: text(form, 'activityCurrency') ?? '',
+                  kind: (text(form, 'activityKind') ?? 'REVIEW') as ActivityKind,
+                  points: int(form, 'activityPoints') ?? 0,
+                  capPerPeriod: int(form, 'capPerPeriod'),
+                  periodDays: int(form, 'periodDays'),
+                  active: form.get('activityActive') === 'on',
+                },
+              },
+            });
+            return { userErrors: result?.setActivityRule.userErrors, notice: 'Activity rule set.' };
+          }}
+        >
+          <CurrencySelect name="activityCurrency" />
+          <label htmlFor="f-activityKind">Activity</label>
+          <select id="f-activityKind" name="activityKind">
+            {ACTIVITY_KINDS.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+          <Field label="Points" name="activityPoints" type="number" min={0} required />
+          <Field label="Cap per period" name="capPerPeriod" type="number" min={1} />
+          <Field label="Period in days (empty: for life)" name="periodDays" type="number" min={1} />
+          <label className="check">
+            <input type="checkbox" name="activityActive" defaultChecked /> Active
+          </label>
+        </ActionForm>
+        <ActionForm
+          title="Create a gift list"
+          submitLabel="Create gift list"
+          onSubmit={async (form) => {
+            const offerIds = form.getAll('giftOffers').map(String);
+            const { data: result } = await createGiftList({
+              variables: { input: { currency: text(form, 'giftCurrency') ?? '', name: text(form, 'giftName') ?? '', threshold: int(form, 'threshold') ?? 0, offerIds, maxClaims: int(form, 'maxClaims') } },
+            });
+            return { userErrors: result?.createGiftList.userErrors, notice: 'Gift list created.' };
+          }}
+        >
+          <CurrencySelect name="giftCurrency" />
+          <Field label="Name" name="giftName" required />
+          <Field label="Threshold (points per claim)" name="threshold" type="number" min={1} required />
+          <Field label="Claims per member (empty: unlimited)" name="maxClaims" type="number" min={1} />
+          <label htmlFor="f-giftOffers">Offers to pick from</label>
+          <select id="f-giftOffers" name="giftOffers" multiple size={4}>
+            {offers.data?.offers.edges.map(({ node: o }) => (
+              <option key={o.offerId} value={o.offerId}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        </ActionForm>
+      </div>
+    </>
+  );
+}

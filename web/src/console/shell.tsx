@@ -1,0 +1,178 @@
+import { createContext, useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
+import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
+import { Frame, Loading, NavLink, PageTitle } from '../shared/ui';
+
+export const APP = 'Reward Gateway console';
+
+/** The signed-in staff member's role, as their token says (the gateway checks it on every call). */
+export const RoleContext = createContext<{ role: 'operator' | 'analyst'; staffId: string }>({ role: 'analyst', staffId: '' });
+export const useRole = () => useContext(RoleContext);
+
+export function ConsoleShell({ onSignOut, children }: { onSignOut: () => void; children: ReactNode }) {
+  const { role, staffId } = useRole();
+  return (
+    <Frame
+      brand={APP}
+      who={
+        <div className="row">
+          <span>
+            {staffId} · <strong data-testid="role">{role === 'operator' ? 'Operator' : 'Analyst (read only)'}</strong>
+          </span>
+          <button type="button" className="secondary" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      }
+      nav={
+        <>
+          <li>
+            <NavLink href="/">Customers</NavLink>
+          </li>
+          <li>
+            <NavLink href="/stores">Stores</NavLink>
+          </li>
+          <li>
+            <NavLink href="/offers">Offers</NavLink>
+          </li>
+          <li>
+            <NavLink href="/rules">Rules</NavLink>
+          </li>
+          <li>
+            <NavLink href="/partners">Partners</NavLink>
+          </li>
+          <li>
+            <NavLink href="/audit">Audit log</NavLink>
+          </li>
+          <li>
+            <NavLink href="/analytics">Analytics</NavLink>
+          </li>
+        </>
+      }
+    >
+      {children}
+    </Frame>
+  );
+}
+
+/** Production: staff arrive from the program's identity provider at /console/#token=<JWT>. Development: demo staff. */
+export function ConsoleSignIn({ onSignIn }: { onSignIn: (token: string) => void }) {
+  const [tokens, setTokens] = useState<DevTokens | null | undefined>(undefined);
+  useEffect(() => {
+    fetchDevTokens().then(setTokens, () => setTokens(null));
+  }, []);
+  return (
+    <Frame brand={APP}>
+      <PageTitle app={APP}>Staff sign in</PageTitle>
+      {tokens === undefined ? <Loading what="sign-in options" /> : null}
+      {tokens === null ? <p>Sign in through the program's staff sign-in page: it brings you back here signed in.</p> : null}
+      {tokens ? (
+        <section aria-labelledby="demo-staff">
+          <h2 id="demo-staff">Demo staff</h2>
+          <p className="muted">Development only.</p>
+          <div className="row">
+            {tokens.staff.map((s) => (
+              <button key={s.staffId} type="button" onClick={() => onSignIn(s.token)}>
+                Continue as {s.role} ({s.staffId})
+              </button>
+            ))}
+          </div>
+        </section>
+      ) : null}
+    </Frame>
+  );
+}
+
+/** Shown instead of enabled controls to analysts. */
+export function ReadOnlyNote() {
+  const { role } = useRole();
+  if (role === 'operator') return null;
+  return (
+    <p className="badge warn" data-testid="read-only">
+      Read only: analysts can look but not change anything.
+    </p>
+  );
+}
+
+type Outcome = { userErrors?: readonly { code: string; message: string }[] | null; notice?: string } | undefined;
+
+/**
+ * A form that changes something: disabled for analysts, one submit at a time, the API's refusal
+ * or a confirmation shown in place (announced to screen readers).
+ */
+export function ActionForm({ title, submitLabel, onSubmit, children }: { title: string; submitLabel: string; onSubmit: (form: FormData) => Promise<Outcome>; children: ReactNode }) {
+  const { role } = useRole();
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setProblem(null);
+    setNotice(null);
+    setBusy(true);
+    try {
+      const form = event.currentTarget;
+      const outcome = await onSubmit(new FormData(form));
+      if (outcome?.userErrors?.length) setProblem(problemOfUserError(outcome.userErrors[0]));
+      else {
+        setNotice(outcome?.notice ?? 'Saved.');
+        form.reset();
+      }
+    } catch (error) {
+      setProblem(problemOf(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <form onSubmit={submit}>
+        <fieldset disabled={role !== 'operator' || busy} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="sr-only">{title}</legend>
+          {children}
+          <p>
+            <button type="submit">{submitLabel}</button>
+          </p>
+        </fieldset>
+      </form>
+      <ProblemAlert problem={problem} />
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+/** A labelled input (ids derived from the form's name). */
+export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number; step?: string }) {
+  const id = `f-${name}`;
+  return (
+    <div>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} name={name} type={type} required={required} defaultValue={defaultValue} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+      {hint ? (
+        <p id={`${id}-hint`} className="muted">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export const text = (form: FormData, name: string) => {
+  const value = String(form.get(name) ?? '').trim();
+  return value === '' ? undefined : value;
+};
+export const int = (form: FormData, name: string) => {
+  const value = text(form, name);
+  return value === undefined ? undefined : Number.parseInt(value, 10);
+};
+export const list = (form: FormData, name: string) =>
+  (text(form, name) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);

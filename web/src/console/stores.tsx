@@ -1,0 +1,164 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useState } from 'react';
+import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
+import { formatDate, formatPoints, Loading, PageTitle } from '../shared/ui';
+import {
+  ConsoleAddListingDocument,
+  ConsoleCreateStoreDocument,
+  ConsoleCurrenciesDocument,
+  ConsoleOffersDocument,
+  ConsoleRemoveListingDocument,
+  ConsoleStoresDocument,
+} from './gql/graphql';
+import { ActionForm, APP, Field, int, list, ReadOnlyNote, text, useRole } from './shell';
+
+/** Reward stores, who may shop in them, their listings and stock. */
+export function Stores() {
+  const { role } = useRole();
+  const { data, error } = useQuery(ConsoleStoresDocument);
+  const offers = useQuery(ConsoleOffersDocument);
+  const currencies = useQuery(ConsoleCurrenciesDocument);
+  const refetch = { refetchQueries: [ConsoleStoresDocument] };
+  const [createStore] = useMutation(ConsoleCreateStoreDocument, refetch);
+  const [addListing] = useMutation(ConsoleAddListingDocument, refetch);
+  const [removeListing] = useMutation(ConsoleRemoveListingDocument, refetch);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const stores = data?.rewardStores.edges.map((e) => e.node);
+
+  const remove = async (listingId: string) => {
+    setProblem(null);
+    try {
+      const { data: result } = await removeListing({ variables: { input: { listingId } } });
+      if (result?.removeListing.userErrors.length) setProblem(problemOfUserError(result.removeListing.userErrors[0]));
+    } catch (e) {
+      setProblem(problemOf(e));
+    }
+  };
+
+  return (
+    <>
+      <PageTitle app={APP}>Stores</PageTitle>
+      <ProblemAlert problem={error ? problemOf(error) : problem} />
+      <ReadOnlyNote />
+      {!stores && !error ? <Loading what="stores" /> : null}
+      {stores?.map((s) => (
+        <section key={s.id} className="card" aria-labelledby={`store-${s.id}`} style={{ marginBottom: '1rem' }}>
+          <h2 id={`store-${s.id}`}>
+            {s.name} <span className="muted">({s.code})</span>
+          </h2>
+          <p className="muted">
+            {s.currency.code} · {s.startsAt ? `from ${formatDate(s.startsAt)}` : 'open'} {s.endsAt ? `until ${formatDate(s.endsAt)}` : ''} · who:{' '}
+            {[
+              s.eligibility.tiers.length ? `tiers ${s.eligibility.tiers.join(', ')}` : '',
+              s.eligibility.segments.length ? `segments ${s.eligibility.segments.join(', ')}` : '',
+              s.eligibility.minBalance ? `balance ≥ ${s.eligibility.minBalance}` : '',
+              s.eligibility.minLifetimePoints ? `lifetime ≥ ${s.eligibility.minLifetimePoints}` : '',
+            ]
+              .filter(Boolean)
+              .join('; ') || 'everyone'}
+          </p>
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Listings">
+            <table>
+              <caption className="sr-only">Listings of {s.name}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Offer</th>
+                  <th scope="col" className="num">
+                    Price
+                  </th>
+                  <th scope="col" className="num">
+                    Stock
+                  </th>
+                  <th scope="col" className="num">
+                    Per member
+                  </th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.listings.edges.map(({ node: l }) => (
+                  <tr key={l.id}>
+                    <td>
+                      {l.offer.name} (v{l.offer.version})
+                    </td>
+                    <td className="num">{formatPoints(l.priceInPoints)}</td>
+                    <td className="num">{l.stockTotal === null ? 'unlimited' : `${l.stockRemaining} of ${l.stockTotal}`}</td>
+                    <td className="num">{l.perCustomerLimit ?? '—'}</td>
+                    <td>
+                      <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void remove(l.id)}>
+                        Remove<span className="sr-only"> {l.offer.name}</span>
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ))}
+      <div className="grid">
+        <ActionForm
+          title="Add a listing"
+          submitLabel="Add listing"
+          onSubmit={async (form) => {
+            const { data: result } = await addListing({
+              variables: {
+                input: {
+                  storeId: text(form, 'storeId') ?? '',
+                  offerId: text(form, 'offerId') ?? '',
+                  priceInPoints: int(form, 'price') ?? 0,
+                  stock: int(form, 'stock'),
+                  perCustomerLimit: int(form, 'perCustomerLimit'),
+                },
+              },
+            });
+            return { userErrors: result?.addListing.userErrors, notice: 'Listing added.' };
+          }}
+        >
+          <label htmlFor="f-storeId">Store</label>
+          <select id="f-storeId" name="storeId">
+            {stores?.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="f-offerId">Offer</label>
+          <select id="f-offerId" name="offerId">
+            {offers.data?.offers.edges.map(({ node: o }) => (
+              <option key={o.offerId} value={o.offerId}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+          <Field label="Price in points" name="price" type="number" min={1} required />
+          <Field label="Stock (empty: unlimited)" name="stock" type="number" min={0} />
+          <Field label="Limit per member (empty: none)" name="perCustomerLimit" type="number" min={1} />
+        </ActionForm>
+        <ActionForm
+          title="Create a store"
+          submitLabel="Create store"
+          onSubmit={async (form) => {
+            const tiers = list(form, 'tiers');
+            const { data: result } = await createStore({
+              variables: { input: { code: text(form, 'code') ?? '', name: text(form, 'name') ?? '', currency: text(form, 'storeCurrency') ?? '', eligibility: tiers.length ? { tiers } : undefined } },
+            });
+            return { userErrors: result?.createRewardStore.userErrors, notice: 'Store created.' };
+          }}
+        >
+          <Field label="Code" name="code" required />
+          <Field label="Name" name="name" required />
+          <label htmlFor="f-storeCurrency">Currency</label>
+          <select id="f-storeCurrency" name="storeCurrency">
+            {currencies.data?.currencies.map((c) => (
+              <option key={c.code}>{c.code}</option>
+            ))}
+          </select>
+          <Field label="Only these tiers (comma-separated, empty: all)" name="tiers" />
+        </ActionForm>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,75 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useState } from 'react';
+import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
+import { formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { MemberClaimGiftDocument, MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument } from './gql/graphql';
+import { APP } from './shell';
+
+/** Threshold gift lists: how close the member is, and claiming one option (idempotent per attempt). */
+export function Gifts() {
+  const { data, error } = useQuery(MemberGiftsDocument);
+  const [claim, { loading }] = useMutation(MemberClaimGiftDocument, { refetchQueries: [MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument] });
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  // One key per list and option until it succeeds: a retry of the same claim claims once.
+  const [keys, setKeys] = useState<Record<string, string>>({});
+  const lists = data?.me?.giftLists;
+
+  const onClaim = async (listId: string, optionId: string, name: string) => {
+    const slot = `${listId}/${optionId}`;
+    const key = keys[slot] ?? newIdempotencyKey();
+    setKeys((k) => ({ ...k, [slot]: key }));
+    setProblem(null);
+    setDone(null);
+    try {
+      const { data: result } = await claim({ variables: { input: { giftListId: listId, optionId, idempotencyKey: key } } });
+      const payload = result?.claimGift;
+      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      setKeys(({ [slot]: _used, ...rest }) => rest);
+      setDone(`Claimed “${name}”: it is in your wallet.`);
+    } catch (e) {
+      setProblem(problemOf(e));
+    }
+  };
+
+  return (
+    <>
+      <PageTitle app={APP}>Gifts</PageTitle>
+      <ProblemAlert problem={error ? problemOf(error) : problem} />
+      {done ? (
+        <p className="notice" role="status">
+          {done}
+        </p>
+      ) : null}
+      {!lists && !error ? <Loading what="gift lists" /> : null}
+      <div className="grid">
+        {lists?.map((list) => (
+          <section key={list.id} className="card" aria-labelledby={`gl-${list.id}`}>
+            <h2 id={`gl-${list.id}`}>{list.name}</h2>
+            <p>
+              Each gift costs {formatPoints(list.threshold, list.currency.code)}
+              {list.maxClaims ? `, up to ${list.maxClaims} per member (claimed ${list.claimedByMe ?? 0})` : ''}.
+            </p>
+            {list.unlocked ? (
+              <p className="badge ok">You can claim {list.claimableCount} now</p>
+            ) : list.pointsToNext !== null && list.pointsToNext !== undefined ? (
+              <p className="badge warn">{formatPoints(list.pointsToNext)} points to go</p>
+            ) : (
+              <p className="badge">All claimed</p>
+            )}
+            <ul>
+              {list.options.map((o) => (
+                <li key={o.id} className="row">
+                  <span>{o.name}</span>
+                  <button type="button" className="secondary" disabled={!list.unlocked || loading} onClick={() => void onClaim(list.id, o.id, o.name)}>
+                    Claim<span className="sr-only"> {o.name}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))}
+      </div>
+    </>
+  );
+}

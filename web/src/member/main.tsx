@@ -1,0 +1,58 @@
+/**
+ * The member app (`/`): a retailer's member signs in, sees balances, tier and expiring points,
+ * shops the reward stores open to them, keeps bought offers in a wallet (code and QR for the
+ * till), reads the point history and claims gifts. Balance and wallet update live over graphql-ws.
+ */
+import '../shared/styles.css';
+import { ApolloProvider } from '@apollo/client/react';
+import { StrictMode, useCallback, useMemo, useRef, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Route, Switch } from 'wouter';
+import { createApi } from '../shared/api';
+import { clearToken, loadToken, saveToken } from '../shared/session';
+import { MemberShell } from './shell';
+import { SignIn } from './sign-in';
+import { Profile } from './profile';
+import { Stores, Store } from './stores';
+import { Wallet } from './wallet';
+import { History } from './history';
+import { Gifts } from './gifts';
+
+function Root() {
+  const [token, setToken] = useState(() => loadToken('web'));
+  const tokenRef = useRef(token);
+  tokenRef.current = token;
+  const client = useMemo(() => createApi('web', () => tokenRef.current), []);
+  const signIn = useCallback((next: string) => {
+    saveToken('web', next);
+    setToken(next);
+  }, []);
+  const signOut = useCallback(() => {
+    clearToken('web');
+    setToken(null);
+    void client.clearStore();
+  }, [client]);
+
+  if (!token) return <SignIn onSignIn={signIn} />;
+  return (
+    <ApolloProvider client={client}>
+      <MemberShell token={token} onSignOut={signOut}>
+        <Switch>
+          <Route path="/" component={Profile} />
+          <Route path="/stores" component={Stores} />
+          <Route path="/stores/:code">{(params) => <Store code={params.code} />}</Route>
+          <Route path="/wallet" component={Wallet} />
+          <Route path="/history" component={History} />
+          <Route path="/gifts" component={Gifts} />
+          <Route path="/sign-in" component={Profile} />
+        </Switch>
+      </MemberShell>
+    </ApolloProvider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Root />
+  </StrictMode>,
+);

@@ -1,0 +1,71 @@
+import { useQuery } from '@apollo/client/react';
+import { problemOf, ProblemAlert } from '../shared/errors';
+import { formatDate, formatMoney, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { MemberProfileDocument } from './gql/graphql';
+import { APP } from './shell';
+
+/** Balances, tier and the way to the next one, points expiring soon. */
+export function Profile() {
+  const { data, error } = useQuery(MemberProfileDocument);
+  const me = data?.me;
+  return (
+    <>
+      <PageTitle app={APP}>My points</PageTitle>
+      <ProblemAlert problem={error ? problemOf(error) : null} />
+      {!me && !error ? <Loading what="your points" /> : null}
+      {me ? (
+        <div className="grid">
+          {me.balances.map((b) => (
+            <section key={b.currency.code} className="card" aria-labelledby={`bal-${b.currency.code}`}>
+              <h2 id={`bal-${b.currency.code}`}>{b.currency.name}</h2>
+              <p className="big" data-testid={`balance-${b.currency.code}`}>
+                {formatPoints(b.available, b.currency.code)}
+              </p>
+              <p className="muted">worth {formatMoney(Number(b.currency.pointValue) * b.available, b.currency.moneyCurrency)}</p>
+              <p>
+                Pending: {formatPoints(b.pending)} · Earned in all: {formatPoints(b.lifetimeEarned)}
+              </p>
+              <h3>Expiring soon</h3>
+              {b.expiringSoon.length === 0 ? (
+                <p className="muted">Nothing expires soon.</p>
+              ) : (
+                <ul>
+                  {b.expiringSoon.map((e) => (
+                    <li key={e.expiresAt}>
+                      {formatPoints(e.amount, b.currency.code)} on {formatDate(e.expiresAt)}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+          ))}
+          <section className="card" aria-labelledby="tier-h">
+            <h2 id="tier-h">Tier</h2>
+            <p className="big" data-testid="tier">
+              {me.tier?.name ?? 'None'}
+            </p>
+            {me.nextTier ? (
+              <>
+                <p>
+                  {formatPoints(me.nextTier.pointsNeeded)} qualifying points to {me.nextTier.name}
+                </p>
+                <div
+                  className="progress"
+                  role="progressbar"
+                  aria-label={`Progress to ${me.nextTier.name}`}
+                  aria-valuemin={0}
+                  aria-valuemax={me.nextTier.threshold}
+                  aria-valuenow={Math.max(0, me.nextTier.threshold - me.nextTier.pointsNeeded)}
+                >
+                  <div style={{ width: `${(100 * Math.max(0, me.nextTier.threshold - me.nextTier.pointsNeeded)) / Math.max(1, me.nextTier.threshold)}%` }} />
+                </div>
+              </>
+            ) : (
+              <p>You are at the top tier.</p>
+            )}
+          </section>
+        </div>
+      ) : null}
+    </>
+  );
+}

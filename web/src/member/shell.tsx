@@ -1,0 +1,119 @@
+import { useApolloClient, useQuery } from '@apollo/client/react';
+import { useEffect, useState, type ReactNode } from 'react';
+import { createLiveClient, subscribeById } from '../shared/api';
+import { problemOf, ProblemAlert } from '../shared/errors';
+import { Frame, formatPoints, NavLink } from '../shared/ui';
+import {
+  MemberBalanceChangedDocument,
+  MemberProfileDocument,
+  MemberWalletChangedDocument,
+  type MemberBalanceChangedSubscription,
+  type MemberWalletChangedSubscription,
+} from './gql/graphql';
+
+export const APP = 'Bean & Leaf rewards';
+
+type LiveState = 'connecting' | 'connected' | 'offline';
+
+/**
+ * The member's frame: who is signed in and their balance, the navigation, and the live feed.
+ * Each balance or wallet event refetches what is on screen and is announced to screen readers.
+ */
+export function MemberShell({ token, onSignOut, children }: { token: string; onSignOut: () => void; children: ReactNode }) {
+  const client = useApolloClient();
+  const profile = useQuery(MemberProfileDocument);
+  const [live, setLive] = useState<LiveState>('connecting');
+  const [announcement, setAnnouncement] = useState('');
+
+  useEffect(() => {
+    const ws = createLiveClient('web', token);
+    const refresh = () => void client.refetchQueries({ include: 'active' });
+    const offConnected = ws.on('connected', () => {
+      setLive('connected');
+      refresh(); // anything that changed while disconnected
+    });
+    const offClosed = ws.on('closed', () => setLive('offline'));
+    const stopBalance = subscribeById<MemberBalanceChangedSubscription>(
+      ws,
+      MemberBalanceChangedDocument,
+      ({ balanceChanged: b }) => {
+        const change = b.change ? ` (${b.change.amount > 0 ? '+' : ''}${b.change.amount})` : '';
+        setAnnouncement(`Your balance is now ${formatPoints(b.available, b.currency.code)}${change}.`);
+        refresh();
+      },
+      () => setLive('offline'),
+    );
+    const stopWallet = subscribeById<MemberWalletChangedSubscription>(
+      ws,
+      MemberWalletChangedDocument,
+      ({ walletChanged: w }) => {
+        setAnnouncement(`Wallet: an offer was ${w.change.toLowerCase().replace(/_/g, ' ')}.`);
+        refresh();
+      },
+      () => setLive('offline'),
+    );
+    return () => {
+      stopBalance();
+      stopWallet();
+      offConnected();
+      offClosed();
+      void ws.dispose();
+    };
+  }, [client, token]);
+
+  const me = profile.data?.me;
+  const balance = me?.balances[0];
+  return (
+    <Frame
+      brand={APP}
+      who={
+        <div className="row">
+          {me ? <span>Signed in as {me.name ?? me.externalId}</span> : null}
+          {balance ? (
+            <span>
+              Balance: <strong data-testid="header-balance">{formatPoints(balance.available, balance.currency.code)}</strong>
+            </span>
+          ) : null}
+          <span className="badge" data-live={live}>
+            {live === 'connected' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline'}
+          </span>
+          <button type="button" className="secondary" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      }
+      nav={
+        <>
+          <li>
+            <NavLink href="/">My points</NavLink>
+          </li>
+          <li>
+            <NavLink href="/stores">Rewards</NavLink>
+          </li>
+          <li>
+            <NavLink href="/wallet">Wallet</NavLink>
+          </li>
+          <li>
+            <NavLink href="/history">History</NavLink>
+          </li>
+          <li>
+            <NavLink href="/gifts">Gifts</NavLink>
+          </li>
+        </>
+      }
+    >
+      <div aria-live="polite" className="sr-only" data-testid="live-announcement">
+        {announcement}
+      </div>
+      {profile.error ? <ProblemAlert problem={problemOf(profile.error)} /> : null}
+      {profile.error && problemOf(profile.error).code === 'UNAUTHENTICATED' ? (
+        <p>
+          <button type="button" onClick={onSignOut}>
+            Sign in again
+          </button>
+        </p>
+      ) : null}
+      {children}
+    </Frame>
+  );
+}

@@ -1,0 +1,144 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useEffect, useRef, useState } from 'react';
+import { Link } from 'wouter';
+import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
+import { formatDate, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
+import { APP } from './shell';
+
+/** The reward stores open to the member. */
+export function Stores() {
+  const { data, error } = useQuery(MemberStoresDocument);
+  const stores = data?.me?.eligibleRewardStores.edges.map((e) => e.node);
+  return (
+    <>
+      <PageTitle app={APP}>Rewards</PageTitle>
+      <ProblemAlert problem={error ? problemOf(error) : null} />
+      {!stores && !error ? <Loading what="stores" /> : null}
+      {stores?.length === 0 ? <p>No reward store is open to you right now.</p> : null}
+      <ul className="grid" style={{ listStyle: 'none', padding: 0 }}>
+        {stores?.map((s) => (
+          <li key={s.id} className="card">
+            <h2>
+              <Link href={`/stores/${encodeURIComponent(s.code)}`}>{s.name}</Link>
+            </h2>
+            <p className="muted">
+              Paid in {s.currency.name}
+              {s.endsAt ? `, open until ${formatDate(s.endsAt)}` : ''}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+type Listing = NonNullable<Extract<NonNullable<MemberStoreQuery['node']>, { __typename?: 'RewardStore' }>['listings']>['edges'][number]['node'];
+
+/** One store's offers, with what the member can afford, and buying with a confirmation step. */
+export function Store({ code }: { code: string }) {
+  const stores = useQuery(MemberStoresDocument);
+  const storeRef = stores.data?.me?.eligibleRewardStores.edges.find((e) => e.node.code === code)?.node;
+  const { data, error } = useQuery(MemberStoreDocument, { variables: { id: storeRef?.id ?? '' }, skip: !storeRef });
+  const store = data?.node?.__typename === 'RewardStore' ? data.node : undefined;
+  const [buying, setBuying] = useState<Listing | null>(null);
+  const [bought, setBought] = useState<{ name: string; code: string } | null>(null);
+
+  const title = store?.name ?? storeRef?.name ?? 'Store';
+  return (
+    <>
+      <PageTitle app={APP}>{title}</PageTitle>
+      <p>
+        <Link href="/stores">All rewards</Link>
+      </p>
+      <ProblemAlert problem={error ? problemOf(error) : stores.error ? problemOf(stores.error) : null} />
+      {stores.data && !storeRef ? <p role="alert">This store is not open to you.</p> : null}
+      {storeRef && !store && !error ? <Loading what="offers" /> : null}
+      {bought ? (
+        <div className="notice" role="status">
+          Bought “{bought.name}”. It is in your <Link href="/wallet">wallet</Link> with code <span className="code">{bought.code}</span>.
+        </div>
+      ) : null}
+      {store ? (
+        <ul className="grid" style={{ listStyle: 'none', padding: 0 }}>
+          {store.listings.edges.map(({ node: l }) => (
+            <li key={l.id} className="card" data-testid="listing">
+              <h2>{l.offer.name}</h2>
+              {l.offer.description ? <p>{l.offer.description}</p> : null}
+              <p>
+                <strong>{formatPoints(l.priceInPoints, store.currency.code)}</strong>
+              </p>
+              <p>
+                {l.affordable ? (
+                  <span className="badge ok">You can afford this</span>
+                ) : (
+                  <span className="badge warn">{formatPoints(l.pointsMissing ?? 0)} points missing</span>
+                )}
+              </p>
+              <p className="muted">
+                {l.stockRemaining === null ? 'In stock' : l.stockRemaining > 0 ? `${l.stockRemaining} left` : 'Sold out'}
+                {l.perCustomerLimit ? ` · up to ${l.perCustomerLimit} per member (you have ${l.purchasedByMe ?? 0})` : ''}
+                {l.offer.validDays ? ` · valid ${l.offer.validDays} days` : ''}
+              </p>
+              <button type="button" disabled={!l.affordable || l.stockRemaining === 0} onClick={() => (setBought(null), setBuying(l))}>
+                Buy<span className="sr-only"> {l.offer.name}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {buying && store ? (
+        <ConfirmPurchase listing={buying} currency={store.currency.code} onDone={(result) => (setBuying(null), result && setBought(result))} />
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * The confirmation step. The idempotency key is made when the dialog opens and kept for every
+ * retry of this purchase, so a retry after a lost answer never buys twice.
+ */
+function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; currency: string; onDone: (bought: { name: string; code: string } | null) => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [key] = useState(newIdempotencyKey);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {
+    refetchQueries: [MemberProfileDocument, MemberStoreDocument, MemberWalletDocument],
+  });
+  useEffect(() => {
+    const d = dialog.current;
+    d?.showModal();
+    return () => d?.close();
+  }, []);
+
+  const confirm = async () => {
+    setProblem(null);
+    try {
+      const { data } = await purchase({ variables: { input: { listingId: listing.id, idempotencyKey: key } } });
+      const result = data?.purchaseOffer;
+      if (result?.userErrors.length) return setProblem(problemOfUserError(result.userErrors[0]));
+      if (result?.purchase) onDone({ name: listing.offer.name, code: result.purchase.issuedOffer.code });
+    } catch (error) {
+      setProblem(problemOf(error));
+    }
+  };
+
+  return (
+    <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={() => onDone(null)}>
+      <h2 id="confirm-title">Buy “{listing.offer.name}”?</h2>
+      <p>
+        This spends <strong>{formatPoints(listing.priceInPoints, currency)}</strong>. The offer goes to your wallet.
+      </p>
+      {listing.offer.terms ? <p className="muted">Terms: {listing.offer.terms}</p> : null}
+      <ProblemAlert problem={problem} />
+      <div className="row">
+        <button type="button" onClick={confirm} disabled={loading}>
+          {problem ? 'Try again' : 'Confirm purchase'}
+        </button>
+        <button type="button" className="secondary" onClick={() => onDone(null)}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,56 @@
+import { useQuery } from '@apollo/client/react';
+import { QRCodeSVG } from 'qrcode.react';
+import { problemOf, ProblemAlert } from '../shared/errors';
+import { formatDateTime, Loading, PageTitle } from '../shared/ui';
+import { MemberWalletDocument } from './gql/graphql';
+import { APP } from './shell';
+
+const STATUS_TEXT: Record<string, { text: string; tone: string }> = {
+  ISSUED: { text: 'Ready to use', tone: 'ok' },
+  LOCKED: { text: 'Being used at a till', tone: 'warn' },
+  REDEEMED: { text: 'Redeemed', tone: '' },
+  EXPIRED: { text: 'Expired', tone: 'off' },
+  VOIDED: { text: 'Voided', tone: 'off' },
+};
+
+/** Offers the member holds: the code as text and as a QR code for the till, state and expiry. */
+export function Wallet() {
+  const { data, error } = useQuery(MemberWalletDocument);
+  const items = data?.me?.wallet.edges.map((e) => e.node);
+  return (
+    <>
+      <PageTitle app={APP}>Wallet</PageTitle>
+      <ProblemAlert problem={error ? problemOf(error) : null} />
+      {!items && !error ? <Loading what="your wallet" /> : null}
+      {items?.length === 0 ? <p>Your wallet is empty. Offers you buy or receive appear here.</p> : null}
+      <ul className="grid" style={{ listStyle: 'none', padding: 0 }}>
+        {items?.map((item) => {
+          const status = STATUS_TEXT[item.status] ?? { text: item.status, tone: '' };
+          const usable = item.status === 'ISSUED' || item.status === 'LOCKED';
+          return (
+            <li key={item.id} className="card" data-testid="wallet-item" data-status={item.status} data-code={item.code}>
+              <h2>{item.offer.name}</h2>
+              <p className="muted">Version {item.offer.version}</p>
+              <p>
+                <span className={`badge ${status.tone}`} data-testid="wallet-status">
+                  {status.text}
+                </span>
+              </p>
+              <p>
+                Code: <span className="code">{item.code}</span>
+              </p>
+              {usable ? (
+                <div className="qr">
+                  <QRCodeSVG value={item.code} size={148} marginSize={2} title={`QR code of ${item.code}`} role="img" aria-label={`QR code of ${item.code}`} />
+                </div>
+              ) : null}
+              <p className="muted">
+                {item.redeemedAt ? `Redeemed ${formatDateTime(item.redeemedAt)}` : item.expiresAt ? `Valid until ${formatDateTime(item.expiresAt)}` : 'No expiry'}
+              </p>
+            </li>
+          );
+        })}
+      </ul>
+    </>
+  );
+}

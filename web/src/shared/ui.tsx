@@ -1,0 +1,71 @@
+/** Building blocks both apps share: the page frame with its skip link and navigation, formatting. */
+import { useEffect, useRef, type ReactNode } from 'react';
+import { Link, useRoute } from 'wouter';
+
+/** A navigation link that tells screen readers which page is current. */
+export function NavLink({ href, children }: { href: string; children: ReactNode }) {
+  const [active] = useRoute(href === '/' ? '/' : `${href}/*?`);
+  return (
+    <Link href={href} aria-current={active ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
+/** The frame of every screen: skip link, banner, navigation, and one main region with a heading. */
+export function Frame({ brand, who, nav, children }: { brand: string; who?: ReactNode; nav?: ReactNode; children: ReactNode }) {
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <p className="title">{brand}</p>
+        {who ? <div className="who">{who}</div> : null}
+      </header>
+      {nav ? (
+        <nav className="tabs" aria-label="Main">
+          <ul>{nav}</ul>
+        </nav>
+      ) : null}
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
+
+/** A page's heading; the document title follows it, and focus moves to it when the page changes. */
+export function PageTitle({ children, app }: { children: string; app: string }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${children} · ${app}`;
+    ref.current?.focus();
+  }, [children, app]);
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+/** Shown while data loads: announced politely. */
+export function Loading({ what }: { what: string }) {
+  return (
+    <p role="status" className="muted">
+      Loading {what}…
+    </p>
+  );
+}
+
+const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
+
+export const formatDateTime = (iso: string | null | undefined) => (iso ? `${dateTime.format(new Date(iso))} UTC` : '—');
+export const formatDate = (iso: string | null | undefined) => (iso ? date.format(new Date(iso)) : '—');
+export const formatPoints = (n: number | string, code?: string) => `${Number(n).toLocaleString('en-GB')}${code ? ` ${code}` : ''}`;
+export const formatMoney = (amount: string | number, currency: string) =>
+  new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(Number(amount));
+
+/** A fresh idempotency key (kept by the caller across retries of one action). */
+export const newIdempotencyKey = () => crypto.randomUUID();
