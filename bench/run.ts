@@ -586,7 +586,9 @@ async function main(): Promise<void> {
       const s = [...xs].sort((a, b) => a - b);
       return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     };
-    const halfRate = Math.max(settings.connections, Math.round(median(rounds.gateway.map((m) => m.load.requestsPerSecond)) / 2));
+    // autocannon paces each connection at rate ÷ connections, in whole requests per second: a
+    // multiple of the connection count is the rate it then keeps.
+    const halfRate = Math.max(1, Math.round(median(rounds.gateway.map((m) => m.load.requestsPerSecond)) / 2 / settings.connections)) * settings.connections;
     const atRate = { gateway: [] as Measured[], floor: [] as Measured[] };
     const rateRequests = Math.max(500, Math.round(halfRate * 2));
     for (let round = 0; round < 2; round++) {
