@@ -18,7 +18,11 @@ interface Compiled {
   document: DocumentNode;
   operation: OperationDefinitionNode;
   query: CompiledQuery['query'];
+  /** Whether the cost is within the limit, by the variables' JSON (the cost depends on nothing else). */
+  withinCost: Map<string, boolean>;
 }
+
+const COST_ANSWERS_KEPT = 32;
 
 export interface CompiledQueriesOptions {
   /** graphql-js's token limit while parsing (MAX_QUERY_TOKENS), as for every other document. */
@@ -108,7 +112,7 @@ export class CompiledQueries {
     const entry = this.lookup(query, operationName ?? undefined, trusted);
     if (!entry) return undefined;
     const vars = (variables ?? {}) as Record<string, unknown>;
-    if (checkCost(this.schema, entry.document, entry.operation, vars, this.options)) return undefined;
+    if (!this.withinCost(entry, vars)) return undefined;
     let result;
     try {
       result = await entry.query(undefined, ctx, vars);
@@ -118,6 +122,17 @@ export class CompiledQueries {
     if (result.errors?.length || !result.data) return undefined;
     // Apollo's serialisation exactly: `{"data":…}` and a newline.
     return { contentType, body: `${JSON.stringify({ data: result.data })}\n` };
+  }
+
+  private withinCost(entry: Compiled, variables: Record<string, unknown>): boolean {
+    const key = JSON.stringify(variables);
+    let within = entry.withinCost.get(key);
+    if (within === undefined) {
+      within = !checkCost(this.schema, entry.document, entry.operation, variables, this.options);
+      if (entry.withinCost.size >= COST_ANSWERS_KEPT) entry.withinCost.clear();
+      entry.withinCost.set(key, within);
+    }
+    return within;
   }
 
   private lookup(text: string, operationName: string | undefined, trusted: boolean): Compiled | undefined {
@@ -152,6 +167,6 @@ export class CompiledQueries {
     if (!operation || operation.operation !== 'query') return null;
     const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(compiled)) return null;
-    return { document, operation, query: compiled.query.bind(compiled) };
+    return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map() };
   }
 }
