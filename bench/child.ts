@@ -8,12 +8,14 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import pg from 'pg';
 
-export type ToChild = { type: 'stats' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string };
+export type ToChild = { type: 'stats' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'memory' };
 export type FromChild =
   | { type: 'ready'; url: string }
   | { type: 'stats'; statements: number; connections: number; cpuMicros: number }
   | { type: 'profile-started' }
   | { type: 'profile-stopped'; file: string }
+  /** After a full garbage collection when the process runs with --expose-gc. */
+  | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number; collected: boolean }
   | { type: 'failed'; message: string };
 
 let statements = 0;
@@ -88,6 +90,11 @@ export function serveChild(start: () => Promise<{ url: string; close: () => Prom
     if (message.type === 'stats') {
       const cpu = process.cpuUsage();
       send({ type: 'stats', statements, connections, cpuMicros: cpu.user + cpu.system });
+    } else if (message.type === 'memory') {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const m = process.memoryUsage();
+      send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, collected: gc !== undefined });
     } else if (message.type === 'stop') {
       void stop(0);
     } else if (message.type === 'profile-start') {

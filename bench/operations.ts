@@ -57,5 +57,36 @@ export const POSTGRAPHILE_STORE_OFFERS = `query RewardStoreOffers($storeId: BigI
   }
 }`;
 
+/** The same screen asked of PostGraphile 5 (amber preset: database ids are `rowId`, relations are named by their foreign key). */
+export const POSTGRAPHILE5_STORE_OFFERS = `query RewardStoreOffers($storeId: BigInt!, $first: Int = 20, $after: Cursor) {
+  currentCustomer {
+    rowId
+    pointAccountsByCustomerId { nodes { currencyCode available } }
+  }
+  rewardStoreByRowId(rowId: $storeId) {
+    rowId
+    code
+    name
+    currencyCode
+    listingsOnShow(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          rowId
+          priceInPoints
+          stockRemaining
+          perCustomerLimit
+          purchasedByMe
+          offerByOfferId {
+            rowId
+            offerVersionByCurrentVersionId { rowId version name description imageUrl terms benefitKind percentOff amountOff freeSku maxDiscount }
+          }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
 /** The smallest operation the gateway answers: its floor of HTTP, parsing, validation and plugins. */
 export const TYPENAME = '{ __typename }';

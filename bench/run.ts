@@ -2,15 +2,20 @@
  * The reward store benchmark (`npm run bench`; `npm run bench -- --profile` adds CPU profiles).
  *
  * One embedded PostgreSQL in a temp folder, one database, migrated and seeded with a store of 60
- * listings and a customer with a large balance. The same data is then served two ways, each in a
- * child process of its own: (a) the gateway, (b) PostGraphile 4. This process only generates load:
+ * listings and a customer with a large balance. The same data is then served four ways, each in a
+ * child process of its own: (a) the gateway, (b) the floor (node:http + pg sending the gateway's
+ * own statements, `floor-server.ts`), (c) PostGraphile 5, (d) PostGraphile 4. This process only
+ * generates load:
  *
- * 1. checks that both servers answer the RewardStoreOffers page with the same data;
+ * 1. checks that all answer the RewardStoreOffers page with the same data, the floor with the
+ *    gateway's very bytes;
  * 2. sends each a fixed number of requests at a fixed concurrency (after a warm-up), in short rounds
- *    that alternate the servers, and prints throughput and latency with the ratio ours ÷ PostGraphile
- *    (pooled, and the median of the rounds' ratios), plus SQL statements and CPU per request on each
- *    side;
- * 3. times sequential PurchaseOffer mutations against a same-run baseline: `{ __typename }` on the
+ *    that rotate the order of the servers, and prints throughput and latency with the ratios
+ *    ours ÷ floor, ours ÷ PostGraphile 5 and ours ÷ PostGraphile 4 (median of the rounds' ratios,
+ *    each round's ratio, pooled), plus SQL statements and CPU per request on each side;
+ * 3. runs the gateway and the floor at a fixed rate, half the gateway's throughput, for p99 at the
+ *    same load;
+ * 4. times sequential PurchaseOffer mutations against a same-run baseline: `{ __typename }` on the
  *    same gateway, interleaved with them.
  *
  * Ratios, never assertions: the run fails only when an answer is wrong. Loopback only; bounded in
@@ -18,7 +23,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +38,7 @@ import { signToken } from '../src/http/auth.js';
 import type { FromChild, ToChild } from './child.js';
 import { postgresCpuMicros, summarizeProfile, type CpuProfile } from './cpu.js';
 import { runLoad, summarize, timeSequential, type LatencySummary, type LoadResult, type Target } from './load.js';
-import { contractOperation, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
+import { contractOperation, POSTGRAPHILE5_STORE_OFFERS, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
 import { BENCH, seedBenchProgram, type BenchProgram } from './seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,6 +68,17 @@ const settings = {
 /** What-if: the gateway's process names its SQL statements, so PostgreSQL plans each once (see bench/README.md). */
 
 const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
+
+type ServerId = 'gateway' | 'floor' | 'pg5' | 'pg4';
+const packageVersion = (name: string) =>
+  (JSON.parse(readFileSync(path.join(here, `../../node_modules/${name}/package.json`), 'utf8')) as { version: string }).version;
+/** The servers, in the order of the first round (later rounds rotate it). */
+const SERVERS: { id: ServerId; label: string; script: string }[] = [
+  { id: 'gateway', label: 'gateway', script: 'gateway-server.js' },
+  { id: 'floor', label: 'floor (node:http + pg)', script: 'floor-server.js' },
+  { id: 'pg5', label: `PostGraphile ${packageVersion('postgraphile5')}`, script: 'postgraphile5-server.js' },
+  { id: 'pg4', label: `PostGraphile ${packageVersion('postgraphile')}`, script: 'postgraphile-server.js' },
+];
 const DATABASE = 'reward_bench';
 
 // ---------------------------------------------------------------------------------------------
@@ -247,6 +263,23 @@ function gatewayPage(data: Record<string, any>): { rows: PageRow[]; hasNextPage:
   return { rows, hasNextPage: connection.pageInfo.hasNextPage };
 }
 
+/** PostGraphile 5's answer (amber naming: `rowId`, relations by foreign key) in PostGraphile 4's shape. */
+function fromPostgraphile5(data: Record<string, any>): Record<string, any> {
+  const store = data.rewardStoreByRowId;
+  return {
+    currentCustomer: { pointAccounts: { nodes: data.currentCustomer.pointAccountsByCustomerId.nodes } },
+    rewardStore: {
+      currencyCode: store.currencyCode,
+      listingsOnShow: {
+        pageInfo: store.listingsOnShow.pageInfo,
+        edges: store.listingsOnShow.edges.map(({ node }: any) => ({
+          node: { ...node, id: node.rowId, offer: { id: node.offerByOfferId.rowId, currentVersion: node.offerByOfferId.offerVersionByCurrentVersionId } },
+        })),
+      },
+    },
+  };
+}
+
 /** PostGraphile returns the balance once; affordable and pointsMissing are derived from it as the gateway derives them. */
 function postgraphilePage(data: Record<string, any>): { rows: PageRow[]; hasNextPage: boolean } {
   const store = data.rewardStore;
@@ -379,8 +412,9 @@ async function main(): Promise<void> {
   });
 
   try {
-    const pgVersion = JSON.parse(await readFile(path.join(here, '../../node_modules/postgraphile/package.json'), 'utf8')).version as string;
-    console.log(`Reward Gateway benchmark — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), PostGraphile ${pgVersion}`);
+    console.log(
+      `Reward Gateway benchmark — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), servers: ${SERVERS.map((s) => s.label).join(', ')}`,
+    );
     console.log(
       `settings: ${settings.connections} connections, ${settings.warmup} warm-up + ${settings.rounds} × ${settings.requests} requests per server, ` +
         `${settings.purchases} sequential purchases, DB pool ${settings.poolMax} per server; load average at start ${os.loadavg().map(f2).join(' ')}`,
@@ -397,6 +431,13 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       DB_POOL_MAX: String(settings.poolMax),
       LOG_LEVEL: 'warn',
+      // The rate limiter (a counter upsert per request, issue 8) is off: neither the floor nor
+      // PostGraphile has one, and the load is one customer sending thousands of requests a minute.
+      RATE_LIMIT_CUSTOMER: '0',
+      RATE_LIMIT_ANONYMOUS: '0',
+      RATE_LIMIT_STAFF: '0',
+      RATE_LIMIT_PARTNER: '0',
+      RATE_LIMIT_WS_CONNECT: '0',
     };
     const config = loadConfig(env);
     const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
@@ -415,23 +456,25 @@ async function main(): Promise<void> {
       `[${elapsed()}] database ready: PostgreSQL ${version[0].server_version}, store of ${BENCH.listingsInStore} listings, customer with ${BENCH.balance} points`,
     );
 
-    // 2. The two servers, each in its own process.
-    // One customer from 127.0.0.1 sends every request of the run: budgets above the run's volume
-    // keep the rate limiter on the path (its statement is counted) without refusing the load.
-    const budgets = { RATE_LIMIT_CUSTOMER: '1000000', RATE_LIMIT_PARTNER: '1000000', RATE_LIMIT_STAFF: '1000000', RATE_LIMIT_ANONYMOUS: '1000000' };
-    const [ours, theirs] = await Promise.all([
-      ServerProcess.start('gateway', 'gateway-server.js', { ...env, ...budgets }),
-      ServerProcess.start('PostGraphile', 'postgraphile-server.js', env),
-    ]);
-    servers.push(ours, theirs);
-    console.log(`[${elapsed()}] servers ready: gateway ${ours.url}, PostGraphile ${theirs.url}`);
+    // 2. The servers, each in its own process.
+    const started = await Promise.all(SERVERS.map((s) => ServerProcess.start(s.label, s.script, env)));
+    servers.push(...started);
+    const byId = Object.fromEntries(SERVERS.map((s, i) => [s.id, started[i]])) as Record<ServerId, ServerProcess>;
+    const ours = byId.gateway;
+    console.log(`[${elapsed()}] servers ready: ${started.map((s) => `${s.name} ${s.url}`).join(', ')}`);
 
-    // The same HS256 token for both: the gateway's own signToken, the customer's externalId as subject.
+    // The same HS256 token for all: the gateway's own signToken, the customer's externalId as subject.
     const token = await signToken(config, { sub: BENCH.customer });
     const storeOffers = contractOperation('RewardStoreOffers');
     const purchaseOffer = contractOperation('PurchaseOffer');
     const ourVariables = { storeId: toGlobalId('RewardStore', program.storeId), first: 20 };
     const theirVariables = { storeId: String(program.storeId), first: 20 };
+    const requestOf: Record<ServerId, { query: string; variables: Record<string, unknown> }> = {
+      gateway: { query: storeOffers, variables: ourVariables },
+      floor: { query: storeOffers, variables: ourVariables },
+      pg5: { query: POSTGRAPHILE5_STORE_OFFERS, variables: theirVariables },
+      pg4: { query: POSTGRAPHILE_STORE_OFFERS, variables: theirVariables },
+    };
 
     // A few purchases first, so the page shows purchase counts that are not all zero.
     for (const [index, times] of [[0, 1], [2, 2], [3, 3]] as const) {
@@ -442,59 +485,63 @@ async function main(): Promise<void> {
       }
     }
 
-    // 3. Both answer the page, with the same data.
-    const ourResponse = await postGraphQL(ours.url, storeOffers, ourVariables, token);
-    const theirResponse = await postGraphQL(theirs.url, POSTGRAPHILE_STORE_OFFERS, theirVariables, token);
-    const ourPage = gatewayPage(dataOf(ourResponse, 'gateway RewardStoreOffers'));
-    const theirPage = postgraphilePage(dataOf(theirResponse, 'PostGraphile RewardStoreOffers'));
+    // 3. All answer the page, with the same data; the floor with the very same bytes.
+    const responses = {} as Record<ServerId, GqlResponse>;
+    for (const s of SERVERS) responses[s.id] = await postGraphQL(byId[s.id].url, requestOf[s.id].query, requestOf[s.id].variables, token);
+    const ourPage = gatewayPage(dataOf(responses.gateway, 'gateway RewardStoreOffers'));
     const expectedIds = program.storeListingIds.slice(0, 20);
     if (JSON.stringify(ourPage.rows.map((r) => r.listing)) !== JSON.stringify(expectedIds)) {
       throw new Error(`the gateway's page is not the first 20 listings in sort order: ${ourPage.rows.map((r) => r.listing).join(',')}`);
     }
-    if (JSON.stringify(ourPage) !== JSON.stringify(theirPage)) {
-      const firstDiff = ourPage.rows.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(theirPage.rows[i]));
+    if (responses.floor.text !== responses.gateway.text) {
+      const at = [...responses.gateway.text].findIndex((c, i) => responses.floor.text[i] !== c);
       throw new Error(
-        `the two servers disagree on the page (row ${firstDiff}):\n  gateway:      ${JSON.stringify(ourPage.rows[firstDiff] ?? ourPage.hasNextPage)}\n` +
-          `  PostGraphile: ${JSON.stringify(theirPage.rows[firstDiff] ?? theirPage.hasNextPage)}`,
+        `the floor's answer is not byte-identical to the gateway's (first difference at byte ${at}):\n  gateway: …${responses.gateway.text.slice(Math.max(0, at - 80), at + 80)}\n` +
+          `  floor:   …${responses.floor.text.slice(Math.max(0, at - 80), at + 80)}`,
       );
+    }
+    for (const [id, page] of [
+      ['pg4', postgraphilePage(dataOf(responses.pg4, 'PostGraphile 4 RewardStoreOffers'))],
+      ['pg5', postgraphilePage(fromPostgraphile5(dataOf(responses.pg5, 'PostGraphile 5 RewardStoreOffers')))],
+    ] as const) {
+      if (JSON.stringify(ourPage) !== JSON.stringify(page)) {
+        const firstDiff = ourPage.rows.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(page.rows[i]));
+        throw new Error(
+          `the gateway and ${byId[id].name} disagree on the page (row ${firstDiff}):\n  gateway: ${JSON.stringify(ourPage.rows[firstDiff] ?? ourPage.hasNextPage)}\n` +
+            `  ${byId[id].name}: ${JSON.stringify(page.rows[firstDiff] ?? page.hasNextPage)}`,
+        );
+      }
     }
     const purchasedRows = ourPage.rows.filter((r) => r.purchased > 0).length;
     const unaffordable = ourPage.rows.filter((r) => !r.affordable).length;
     console.log(
-      `[${elapsed()}] checked: both return the same ${ourPage.rows.length} listings (ids ${expectedIds[0]}…${expectedIds[19]}, hasNextPage ${ourPage.hasNextPage}), ` +
-        `same offers, prices, stock, limits; ${purchasedRows} with purchases by the customer, ${unaffordable} unaffordable. ` +
-        `Response bodies: gateway ${ourResponse.text.length} B, PostGraphile ${theirResponse.text.length} B.`,
+      `[${elapsed()}] checked: all return the same ${ourPage.rows.length} listings (ids ${expectedIds[0]}…${expectedIds[19]}, hasNextPage ${ourPage.hasNextPage}), ` +
+        `same offers, prices, stock, limits; ${purchasedRows} with purchases by the customer, ${unaffordable} unaffordable; the floor's body is byte-identical to the gateway's. ` +
+        `Response bodies: ${SERVERS.map((s) => `${s.label} ${responses[s.id].text.length} B`).join(', ')}.`,
     );
 
-    const targets: Record<'ours' | 'theirs', { server: ServerProcess; target: Target }> = {
-      ours: {
-        server: ours,
-        target: {
-          name: 'gateway',
-          url: ours.url,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query: storeOffers, variables: ourVariables }),
-          expectBody: ourResponse.text,
+    const targets = Object.fromEntries(
+      SERVERS.map((s) => [
+        s.id,
+        {
+          server: byId[s.id],
+          target: {
+            name: s.label,
+            url: byId[s.id].url,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify(requestOf[s.id]),
+            expectBody: responses[s.id].text,
+          },
         },
-      },
-      theirs: {
-        server: theirs,
-        target: {
-          name: 'PostGraphile',
-          url: theirs.url,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query: POSTGRAPHILE_STORE_OFFERS, variables: theirVariables }),
-          expectBody: theirResponse.text,
-        },
-      },
-    };
+      ]),
+    ) as unknown as Record<ServerId, { server: ServerProcess; target: Target }>;
 
-    const measure = async (which: 'ours' | 'theirs', amount: number): Promise<Measured> => {
+    const measure = async (which: ServerId, amount: number, rate?: number): Promise<Measured> => {
       const { server, target } = targets[which];
       const before = await server.stats();
       const pgBefore = postgresCpuMicros(pgDir);
       const loaderBefore = process.cpuUsage();
-      const load = await runLoad(target, settings.connections, amount);
+      const load = await runLoad(target, settings.connections, amount, rate);
       const loader = process.cpuUsage(loaderBefore);
       const pgAfter = postgresCpuMicros(pgDir);
       const after = await server.stats();
@@ -507,28 +554,50 @@ async function main(): Promise<void> {
         loaderCpuShare: (loader.user + loader.system) / 1e6 / load.seconds,
       };
     };
-    // 4. Warm-up, then rounds that alternate which server goes first.
+    // 4. Warm-up, then rounds that rotate which server goes first (and reverse every other round).
     if (settings.warmup > 0) {
-      await measure('ours', settings.warmup);
-      await measure('theirs', settings.warmup);
+      for (const s of SERVERS) await measure(s.id, settings.warmup);
       console.log(`[${elapsed()}] warmed up (${settings.warmup} requests each)`);
     }
-    const rounds: Record<'ours' | 'theirs', Measured[]> = { ours: [], theirs: [] };
+    const rounds = Object.fromEntries(SERVERS.map((s) => [s.id, [] as Measured[]])) as Record<ServerId, Measured[]>;
     const refresh = settings.connections * 8;
+    const roundOrder = (round: number): ServerId[] => {
+      const ids = SERVERS.map((s) => s.id);
+      const rotated = [...ids.slice(round % ids.length), ...ids.slice(0, round % ids.length)];
+      return round % 2 ? rotated.reverse() : rotated;
+    };
     for (let round = 0; round < settings.rounds; round++) {
-      const order: ('ours' | 'theirs')[] = round % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
-      for (const which of order) {
-        // A few unmeasured requests first: a pool that sat idle while the other server ran has let connections go.
+      for (const which of roundOrder(round)) {
+        // A few unmeasured requests first: a pool that sat idle while the other servers ran has let connections go.
         await runLoad(targets[which].target, settings.connections, refresh);
         rounds[which].push(await measure(which, settings.requests));
       }
-      const [o, t] = [rounds.ours[round].load, rounds.theirs[round].load];
+      const o = rounds.gateway[round].load;
       console.log(
-        `[${elapsed()}] round ${round + 1}/${settings.rounds}: gateway ${f1(o.requestsPerSecond)} req/s p50 ${f2(o.latency.p50)} ms, ` +
-          `PostGraphile ${f1(t.requestsPerSecond)} req/s p50 ${f2(t.latency.p50)} ms, throughput ratio ${f2(o.requestsPerSecond / t.requestsPerSecond)}`,
+        `[${elapsed()}] round ${round + 1}/${settings.rounds}: ` +
+          SERVERS.map((s) => `${s.label} ${f1(rounds[s.id][round].load.requestsPerSecond)} req/s`).join(', ') +
+          `; gateway ÷ floor ${f2(o.requestsPerSecond / rounds.floor[round].load.requestsPerSecond)}, ÷ PostGraphile 5 ${f2(o.requestsPerSecond / rounds.pg5[round].load.requestsPerSecond)}`,
       );
     }
 
+    // 4b. Latency at a fixed rate: half of the gateway's throughput (median of its rounds), the
+    // gateway and the floor alternating, so p99 compares at the same load rather than at saturation.
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    };
+    // autocannon paces each connection at rate ÷ connections, in whole requests per second: a
+    // multiple of the connection count is the rate it then keeps.
+    const halfRate = Math.max(1, Math.round(median(rounds.gateway.map((m) => m.load.requestsPerSecond)) / 2 / settings.connections)) * settings.connections;
+    const atRate = { gateway: [] as Measured[], floor: [] as Measured[] };
+    const rateRequests = Math.max(500, Math.round(halfRate * 2));
+    for (let round = 0; round < 2; round++) {
+      for (const which of round % 2 ? (['floor', 'gateway'] as const) : (['gateway', 'floor'] as const)) {
+        await runLoad(targets[which].target, settings.connections, refresh);
+        atRate[which].push(await measure(which, rateRequests, halfRate));
+      }
+    }
+    console.log(`[${elapsed()}] fixed rate ${halfRate} req/s: 2 rounds × ${rateRequests} requests each for the gateway and the floor`);
     // 5. Purchases, sequential, interleaved with the `{ __typename }` baselines on the same gateway.
     const purchaseVariables = (i: number) => ({ listingId: toGlobalId('Listing', program.purchaseListingId), idempotencyKey: `bench-purchase-${i}` });
     const purchase = async (i: number) => {
@@ -587,9 +656,9 @@ async function main(): Promise<void> {
     if (settings.profile) {
       const profileDir = path.join(os.tmpdir(), 'reward-gateway-bench-profiles');
       await mkdir(profileDir, { recursive: true });
-      for (const which of ['ours', 'theirs'] as const) {
+      for (const which of ['gateway', 'floor', 'pg5'] as const) {
         const { server } = targets[which];
-        const file = path.join(profileDir, `${which === 'ours' ? 'gateway' : 'postgraphile'}.cpuprofile`);
+        const file = path.join(profileDir, `${which}.cpuprofile`);
         await server.profileStart();
         await runLoad(targets[which].target, settings.connections, settings.requests);
         await server.profileStop(file);
@@ -604,29 +673,33 @@ async function main(): Promise<void> {
         `${settings.rounds} rounds × ${settings.requests} requests per server (after ${settings.warmup} warm-up), loopback`,
     );
     const header = ['', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'SQL/req', 'new PG sessions', 'node CPU ms/req', 'PG CPU ms/req', 'failed'];
-    const ourAll = pooled(rounds.ours);
-    const theirAll = pooled(rounds.theirs);
-    console.log(table(header, [measuredRow('gateway', ourAll), measuredRow(`PostGraphile ${pgVersion}`, theirAll)], 26));
+    const all = Object.fromEntries(SERVERS.map((s) => [s.id, pooled(rounds[s.id])])) as Record<ServerId, Measured>;
+    console.log(table(header, SERVERS.map((s) => measuredRow(s.label, all[s.id])), 26));
     const ratio = (a: number, b: number) => `×${f2(a / b)}`;
-    const roundRatios = rounds.ours.map((o, i) => o.load.requestsPerSecond / rounds.theirs[i].load.requestsPerSecond).sort((a, b) => a - b);
-    const median = (xs: number[]) => (xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2);
+    for (const [id, what] of [['floor', 'the floor'], ['pg5', 'PostGraphile 5'], ['pg4', 'PostGraphile 4']] as const) {
+      const roundRatios = rounds.gateway.map((o, i) => o.load.requestsPerSecond / rounds[id][i].load.requestsPerSecond).sort((a, b) => a - b);
+      const [ourAll, theirAll] = [all.gateway, all[id]];
+      const ourCpu = ourAll.nodeCpuMsPerRequest + ourAll.postgresCpuMsPerRequest;
+      const theirCpu = theirAll.nodeCpuMsPerRequest + theirAll.postgresCpuMsPerRequest;
+      console.log(
+        `ours ÷ ${what}: throughput median of rounds ×${f2(median(roundRatios))} (rounds ${roundRatios.map(f2).join(' ')}), pooled ${ratio(ourAll.load.requestsPerSecond, theirAll.load.requestsPerSecond)}; ` +
+          `p50 ${ratio(ourAll.load.latency.p50, theirAll.load.latency.p50)}, p99 ${ratio(ourAll.load.latency.p99, theirAll.load.latency.p99)}; ` +
+          `CPU per request: node ${ratio(ourAll.nodeCpuMsPerRequest, theirAll.nodeCpuMsPerRequest)}, PostgreSQL ${ratio(ourAll.postgresCpuMsPerRequest, theirAll.postgresCpuMsPerRequest)}, ` +
+          `both ${f2(ourCpu)} ÷ ${f2(theirCpu)} ms = ${ratio(ourCpu, theirCpu)}`,
+      );
+    }
     console.log(
-      `ours ÷ PostGraphile: throughput ${ratio(ourAll.load.requestsPerSecond, theirAll.load.requestsPerSecond)} pooled, ` +
-        `median of rounds ×${f2(median(roundRatios))} (rounds ${f2(roundRatios[0])}…${f2(roundRatios[roundRatios.length - 1])}) (above 1: we serve more); ` +
-        `p50 ${ratio(ourAll.load.latency.p50, theirAll.load.latency.p50)}, p99 ${ratio(ourAll.load.latency.p99, theirAll.load.latency.p99)} (below 1: we answer sooner); ` +
-        `CPU per request: node ${ratio(ourAll.nodeCpuMsPerRequest, theirAll.nodeCpuMsPerRequest)}, PostgreSQL ${ratio(ourAll.postgresCpuMsPerRequest, theirAll.postgresCpuMsPerRequest)}`,
+      `(throughput: above 1 we serve more; latency and CPU: below 1 we answer sooner, spend less). ` +
+        `load generator (this process): ${SERVERS.map((s) => `${f1(all[s.id].loaderCpuShare * 100)} % of a core against ${s.label}`).join(', ')}`,
     );
-    const ourCpu = ourAll.nodeCpuMsPerRequest + ourAll.postgresCpuMsPerRequest;
-    const theirCpu = theirAll.nodeCpuMsPerRequest + theirAll.postgresCpuMsPerRequest;
+    const [gwRate, floorRate] = [pooled(atRate.gateway), pooled(atRate.floor)];
+    console.log('');
+    console.log(`The same page at a fixed ${halfRate} req/s (half the gateway's median throughput), gateway and floor alternating, 2 rounds × ${rateRequests} requests`);
+    console.log(table(header, [measuredRow('gateway', gwRate), measuredRow('floor', floorRate)], 26));
     console.log(
-      `CPU per page, server + PostgreSQL: gateway ${f2(ourCpu)} ms, PostGraphile ${f2(theirCpu)} ms (${ratio(ourCpu, theirCpu)}). ` +
-        `Where CPU is the limit (${os.cpus().length} cores for both servers, PostgreSQL and the load), throughput goes as its inverse: ×${f2(theirCpu / ourCpu)}. ` +
-        `On a shared machine CPU per request is the steadier figure.`,
+      `gateway ÷ floor at that rate: p50 ${ratio(gwRate.load.latency.p50, floorRate.load.latency.p50)}, p99 ${ratio(gwRate.load.latency.p99, floorRate.load.latency.p99)} ` +
+        `(achieved ${f1(gwRate.load.requestsPerSecond)} and ${f1(floorRate.load.requestsPerSecond)} req/s)`,
     );
-    console.log(
-      `load generator (this process) used ${f1(ourAll.loaderCpuShare * 100)} % of a core against the gateway, ${f1(theirAll.loaderCpuShare * 100)} % against PostGraphile`,
-    );
-
     console.log('');
     const purchaseStats = summarize(purchaseSamples);
     const anonymousStats = summarize(anonymousSamples);

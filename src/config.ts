@@ -85,6 +85,12 @@ export interface Config {
   persistedOnly: string[];
   /** Seconds a shared cache may keep a response that is the same for every caller (PUBLIC_MAX_AGE). */
   publicMaxAge: number;
+  /**
+   * Query documents a caller has registered, and any other sent a few times, run compiled to
+   * JavaScript (graphql-jit) instead of through graphql-js and Apollo's pipeline
+   * (COMPILED_QUERIES, default on; see src/graphql/compiled.ts).
+   */
+  compiledQueries: boolean;
 }
 
 export const DEV_JWT_SECRET = 'reward-gateway-development-secret-change-me';
@@ -232,5 +238,6 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetentionHours: int(env, 'EVENT_RETENTION_HOURS', 168, 1, 87_600),
     persistedOnly: names(env, 'PERSISTED_ONLY', /^[a-z][a-z0-9_-]{0,39}$/),
     publicMaxAge: int(env, 'PUBLIC_MAX_AGE', 60, 0, 86_400),
+    compiledQueries: bool(env, 'COMPILED_QUERIES', true),
   };
 }

@@ -1,9 +1,12 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
 
+/** The GraphQL type of a row `asNode` marked. */
+export const nodeTypeOf = (value: { __typename?: string }): string | undefined => value.__typename;
+
 /** Objects a client can refetch by their global id with `node(id:)`. */
 @InterfaceType({
   description: 'An object with a global id, refetchable with `node(id:)`.',
-  resolveType: (value: { __typename?: string }) => value.__typename,
+  resolveType: nodeTypeOf,
 })
 export abstract class Node {
   @Field(() => ID)

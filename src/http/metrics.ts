@@ -17,6 +17,8 @@ export class RequestMeter {
   /** query, mutation, subscription; unknown until the document is resolved. */
   type = 'unknown';
   errored = false;
+  /** Answered by a compiled document (src/graphql/compiled.ts) rather than by Apollo. */
+  compiled = false;
 }
 
 const MAX_ERROR_CODES = 50;
@@ -58,6 +60,11 @@ export class Metrics {
   private readonly parsed = new Counter({
     name: 'graphql_documents_parsed_total',
     help: 'GraphQL documents parsed and validated (a cached document is not parsed again)',
+    registers: [this.registry],
+  });
+  private readonly compiled = new Counter({
+    name: 'graphql_requests_compiled_total',
+    help: 'GraphQL requests answered by a compiled query document instead of the interpreter',
     registers: [this.registry],
   });
   private readonly errorCodes = new Set<string>();
@@ -102,6 +109,7 @@ export class Metrics {
     this.requests.inc({ ...meter.labels, type });
     this.duration.observe({ ...meter.labels, type }, seconds);
     if (meter.errored || status >= 400) this.failed.inc(meter.labels);
+    if (meter.compiled) this.compiled.inc();
   }
 
   /** `keyOf` finds in a request's context the key given to `attach`. */

@@ -1,0 +1,172 @@
+import {
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { Ctx } from '../context.js';
+import { checkCost } from './cost.js';
+
+/** One query operation of a document that parsed, validated and compiled. */
+interface Compiled {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  query: CompiledQuery['query'];
+  /** Whether the cost is within the limit, by the variables' JSON (the cost depends on nothing else). */
+  withinCost: Map<string, boolean>;
+}
+
+const COST_ANSWERS_KEPT = 32;
+
+export interface CompiledQueriesOptions {
+  /** graphql-js's token limit while parsing (MAX_QUERY_TOKENS), as for every other document. */
+  maxTokens: number;
+  /** The cost limit (MAX_QUERY_COST) and the page size cap it counts lists with. */
+  maxCost: number;
+  maxPageSize: number;
+  /** Introspection is refused in validation when off, as Apollo does (`introspection: false`). */
+  introspection: boolean;
+  /** Validation rules beyond graphql's own (depth, aliases, directives). */
+  validationRules: readonly ValidationRule[];
+  /** A document not on a caller's registered list is compiled once it has been sent this many times. */
+  hotAfter?: number;
+  /** At most this many compiled documents are kept (the oldest go first). */
+  maxEntries?: number;
+}
+
+/** The media types a JSON answer may be sent as, by the exact Accept headers this path serves. */
+const CONTENT_TYPE_FOR_ACCEPT = new Map<string | undefined, string>([
+  [undefined, 'application/json; charset=utf-8'],
+  ['', 'application/json; charset=utf-8'],
+  ['*/*', 'application/json; charset=utf-8'],
+  ['application/json', 'application/json; charset=utf-8'],
+  ['application/graphql-response+json', 'application/graphql-response+json; charset=utf-8'],
+  ['application/graphql-response+json, application/json', 'application/graphql-response+json; charset=utf-8'],
+  ['application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json; charset=utf-8'],
+]);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Query documents compiled to JavaScript with graphql-jit, and a way to answer a request with one
+ * without Apollo's per-request pipeline. graphql-js interprets the document field by field on every
+ * request (about 460 fields for a page of 20 listings); a compiled document is straight-line code
+ * for that one selection, calling the same resolvers.
+ *
+ * Which documents: an operation on the caller's registered list (a trusted document) at its first
+ * use; any other text once it has been sent `hotAfter` times, so a stream of one-off documents does
+ * not turn into a stream of compilations. A document that does not parse or validate, or is not a
+ * single query operation, is remembered as not compilable and always goes to Apollo.
+ *
+ * `answer` takes a request only when nothing about it needs Apollo: a POST JSON body of `query`
+ * with optional `variables` and `operationName`, an Accept header it knows, a caller with
+ * credentials, a cost within the limit, and a result without errors. For anything else it returns
+ * undefined having sent nothing, and the request goes through Apollo from the start, so refusals,
+ * error formatting and status codes stay Apollo's alone. A query has no effects, so running one again
+ * after a failed first attempt is safe. Nothing here holds data: entries are code, keyed by text.
+ */
+export class CompiledQueries {
+  private readonly entries = new Map<string, Compiled | null>();
+  private readonly sightings = new Map<string, number>();
+  private readonly rules: readonly ValidationRule[];
+  private readonly hotAfter: number;
+  private readonly maxEntries: number;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly options: CompiledQueriesOptions,
+  ) {
+    this.rules = [...specifiedRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...options.validationRules];
+    this.hotAfter = options.hotAfter ?? 3;
+    this.maxEntries = options.maxEntries ?? 200;
+  }
+
+  /** How many documents are compiled now (for tests and metrics). */
+  get size(): number {
+    let n = 0;
+    for (const entry of this.entries.values()) if (entry) n++;
+    return n;
+  }
+
+  /**
+   * Runs the request on its compiled document and returns the response to send, or undefined when
+   * Apollo should answer it (nothing has been sent). `trusted`: the operation is on the caller's
+   * registered list.
+   */
+  async answer(body: unknown, accept: string | undefined, ctx: Ctx, trusted: boolean): Promise<{ contentType: string; body: string } | undefined> {
+    if (ctx.caller.kind === 'anonymous' || !isPlainObject(body)) return undefined;
+    const contentType = CONTENT_TYPE_FOR_ACCEPT.get(accept);
+    if (!contentType) return undefined;
+    const { query, variables, operationName } = body;
+    for (const key in body) if (key !== 'query' && key !== 'variables' && key !== 'operationName') return undefined;
+    if (typeof query !== 'string') return undefined;
+    if (variables !== undefined && variables !== null && !isPlainObject(variables)) return undefined;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+
+    const entry = this.lookup(query, operationName ?? undefined, trusted);
+    if (!entry) return undefined;
+    const vars = (variables ?? {}) as Record<string, unknown>;
+    if (!this.withinCost(entry, vars)) return undefined;
+    let result;
+    try {
+      result = await entry.query(undefined, ctx, vars);
+    } catch {
+      return undefined;
+    }
+    if (result.errors?.length || !result.data) return undefined;
+    // Apollo's serialisation exactly: `{"data":…}` and a newline.
+    return { contentType, body: `${JSON.stringify({ data: result.data })}\n` };
+  }
+
+  private withinCost(entry: Compiled, variables: Record<string, unknown>): boolean {
+    const key = JSON.stringify(variables);
+    let within = entry.withinCost.get(key);
+    if (within === undefined) {
+      within = !checkCost(this.schema, entry.document, entry.operation, variables, this.options);
+      if (entry.withinCost.size >= COST_ANSWERS_KEPT) entry.withinCost.clear();
+      entry.withinCost.set(key, within);
+    }
+    return within;
+  }
+
+  private lookup(text: string, operationName: string | undefined, trusted: boolean): Compiled | undefined {
+    const key = operationName === undefined ? text : `${operationName}\u0000${text}`;
+    const known = this.entries.get(key);
+    if (known !== undefined) return known ?? undefined;
+    if (!trusted) {
+      const seen = (this.sightings.get(key) ?? 0) + 1;
+      if (seen < this.hotAfter) {
+        if (this.sightings.size >= this.maxEntries * 10) this.sightings.clear();
+        this.sightings.set(key, seen);
+        return undefined;
+      }
+      this.sightings.delete(key);
+    }
+    const entry = this.compile(text, operationName);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, entry);
+    return entry ?? undefined;
+  }
+
+  private compile(text: string, operationName: string | undefined): Compiled | null {
+    let document: DocumentNode;
+    try {
+      document = parse(text, { maxTokens: this.options.maxTokens });
+    } catch {
+      return null;
+    }
+    if (validate(this.schema, document, this.rules).length) return null;
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
+    if (!operation || operation.operation !== 'query') return null;
+    const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
+    if (!isCompiledQuery(compiled)) return null;
+    return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map() };
+  }
+}
