@@ -97,6 +97,8 @@ export type MemberStoreQuery = { __typename: 'Query', node:
     | { __typename: 'RewardStore', code: string, name: string, id: string, currency: { __typename: 'PointCurrency', code: string, name: string }, listings: { __typename: 'ListingConnection', edges: Array<{ __typename: 'ListingEdge', node: { __typename: 'Listing', id: string, priceInPoints: number, stockRemaining: number | null, perCustomerLimit: number | null, purchasedByMe: number | null, affordable: boolean | null, pointsMissing: number | null, offer: { __typename: 'Offer', id: string, offerId: string, version: number, name: string, description: string | null, terms: string | null, validDays: number | null } } }> } }
     | { __typename: 'SalesTransaction', id: string }
     | { __typename: 'Tier', id: string }
+    | { __typename: 'WebhookDelivery', id: string }
+    | { __typename: 'WebhookEndpoint', id: string }
    | null };
 
 export type MemberPurchaseMutationVariables = Exact<{
