@@ -11,6 +11,7 @@ import { Migration20261130034117 } from './Migration20261130034117.js';
 import { Migration20261130034209 } from './Migration20261130034209.js';
 import { Migration20261130034723 } from './Migration20261130034723.js';
 import { Migration20261130043929 } from './Migration20261130043929.js';
+import { Migration20261130070000 } from './Migration20261130070000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261130034209', class: Migration20261130034209 },
   { name: 'Migration20261130034723', class: Migration20261130034723 },
   { name: 'Migration20261130043929', class: Migration20261130043929 },
+  { name: 'Migration20261130070000', class: Migration20261130070000 },
 ];

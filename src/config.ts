@@ -61,6 +61,28 @@ export interface Config {
   persistedOnly: string[];
   /** Seconds a shared cache may keep a response that is the same for every caller (PUBLIC_MAX_AGE). */
   publicMaxAge: number;
+  /** graphql-ws sessions on /graphql (docs/decisions.md, "Sessions over WebSocket"). */
+  ws: {
+    /** Largest WebSocket frame (message) taken, in bytes (WS_MAX_PAYLOAD_BYTES); a larger one closes the socket with 1009. */
+    maxPayloadBytes: number;
+    /** Operations one socket may have running at once (WS_MAX_SUBSCRIPTIONS); one more is refused TOO_MANY_SUBSCRIPTIONS. */
+    maxSubscriptionsPerSocket: number;
+    /** Sockets one caller (customer, partner, staff member) may hold on one instance (WS_MAX_SOCKETS_PER_CALLER); one more closes 4429. */
+    maxSocketsPerCaller: number;
+    /** How often open sockets' customers and API keys are checked for closure and revocation (WS_SESSION_RECHECK_MS). */
+    sessionRecheckMs: number;
+  };
+  /** Event delivery (docs/decisions.md, "Resumable subscriptions and a polling relay"). */
+  events: {
+    /** postgres: every instance reads the outbox; redis: one reads it and fans out through Redis pub/sub (EVENT_FANOUT); off: no delivery. */
+    fanout: 'postgres' | 'redis' | 'off';
+    /** How often the outbox is read, in ms (EVENT_POLL_MS). */
+    pollMs: number;
+    /** How far back `after:` may resume a subscription, in hours (EVENT_RETENTION_HOURS). */
+    retentionHours: number;
+    /** Events one subscriber may let wait before it is closed as a slow consumer (EVENT_SUBSCRIBER_QUEUE). */
+    subscriberQueue: number;
+  };
 }
 
 export const DEV_JWT_SECRET = 'reward-gateway-development-secret-change-me';
@@ -141,6 +163,9 @@ export function loadConfig(env: Env = process.env): Config {
   const rateLimitStore = (env.RATE_LIMIT_STORE?.trim() || (redisUrl ? 'redis' : 'postgres')) as Config['rateLimit']['store'];
   if (!['postgres', 'redis'].includes(rateLimitStore)) throw new ConfigError(`RATE_LIMIT_STORE must be postgres or redis, got "${env.RATE_LIMIT_STORE}"`);
   if (rateLimitStore === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE=redis needs REDIS_URL');
+  const eventFanout = (env.EVENT_FANOUT?.trim() || (redisUrl ? 'redis' : 'postgres')) as Config['events']['fanout'];
+  if (!['postgres', 'redis', 'off'].includes(eventFanout)) throw new ConfigError(`EVENT_FANOUT must be postgres, redis or off, got "${env.EVENT_FANOUT}"`);
+  if (eventFanout === 'redis' && !redisUrl) throw new ConfigError('EVENT_FANOUT=redis needs REDIS_URL');
   const keyPrefix = env.RATE_LIMIT_KEY_PREFIX?.trim() || 'rg';
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(keyPrefix)) throw new ConfigError('RATE_LIMIT_KEY_PREFIX must be 1 to 40 letters, digits, _ or -');
   const secret = env.JWT_SECRET?.trim();
@@ -196,5 +221,17 @@ export function loadConfig(env: Env = process.env): Config {
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),
     persistedOnly: names(env, 'PERSISTED_ONLY', /^[a-z][a-z0-9_-]{0,39}$/),
     publicMaxAge: int(env, 'PUBLIC_MAX_AGE', 60, 0, 86_400),
+    ws: {
+      maxPayloadBytes: int(env, 'WS_MAX_PAYLOAD_BYTES', 100_000, 1_000, 10_000_000),
+      maxSubscriptionsPerSocket: int(env, 'WS_MAX_SUBSCRIPTIONS', 20, 1, 10_000),
+      maxSocketsPerCaller: int(env, 'WS_MAX_SOCKETS_PER_CALLER', 10, 1, 100_000),
+      sessionRecheckMs: int(env, 'WS_SESSION_RECHECK_MS', 15_000, 50, 3_600_000),
+    },
+    events: {
+      fanout: eventFanout,
+      pollMs: int(env, 'EVENT_POLL_MS', 25, 5, 60_000),
+      retentionHours: int(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 365),
+      subscriberQueue: int(env, 'EVENT_SUBSCRIBER_QUEUE', 500, 1, 1_000_000),
+    },
   };
 }

@@ -48,6 +48,14 @@ export interface Ctx {
   log: Logger;
   /** This gateway's live events, for subscriptions (absent in jobs and scripts). */
   events?: EventHub;
+  /** The WebSocket the operation came over (absent over HTTP). */
+  socket?: OperationSocket;
+}
+
+/** What an operation may do to the WebSocket it runs on. */
+export interface OperationSocket {
+  /** Closes the socket because a subscriber fell too far behind (code 4008, see docs/architecture.md). */
+  slowConsumer(error: Error): void;
 }
 
 /** How a caller is named in the ledger and audit log. */

@@ -1,12 +1,14 @@
 import { BigIntType, Opt } from '@mikro-orm/core';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
 /**
  * Events written in the same transaction as the change they report (transactional outbox), so no
- * committed change goes unannounced and no rolled-back one is announced.
+ * committed change goes unannounced and no rolled-back one is announced. Readers: the relay
+ * (`outbox.reader.ts`, by commit snapshot) and resuming subscribers (by `customerSeq`).
  */
 @Entity({ tableName: 'outbox_event' })
 @Index({ name: 'outbox_event_customer_idx', properties: ['customerId', 'id'] })
+@Unique({ name: 'outbox_event_customer_seq_idx', properties: ['customerId', 'customerSeq'] })
 export class OutboxEvent {
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
@@ -21,5 +23,42 @@ export class OutboxEvent {
   payload!: unknown;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  @Index({ name: 'outbox_event_created_at_idx' })
   createdAt: Date & Opt = new Date();
+
+  /** The writing top-level transaction (`pg_current_xact_id()`), for the relay's snapshot reads. */
+  @Property({ columnType: 'xid8', type: 'string', defaultRaw: 'pg_current_xact_id()' })
+  @Index({ name: 'outbox_event_xid_idx' })
+  xid!: string & Opt;
+
+  /**
+   * Position in the customer's event stream (1, 2, 3 …, in commit order), set by the
+   * `outbox_event_sequence` trigger from `event_stream`; the `eventId` clients resume from. Null
+   * for events of no customer.
+   */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  customerSeq?: number | null;
+}
+
+/** The last number given out in each customer's event stream (the trigger's counter, one row lock per customer). */
+@Entity({ tableName: 'event_stream' })
+export class EventStream {
+  @PrimaryKey({ type: new BigIntType('number'), autoincrement: false })
+  customerId!: number;
+
+  @Property({ type: new BigIntType('number') })
+  lastSeq!: number;
+}
+
+/** Where a relay that publishes elsewhere (Redis) stopped reading the outbox, so its successor goes on from there. */
+@Entity({ tableName: 'event_relay_cursor' })
+export class EventRelayCursor {
+  @PrimaryKey({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'text' })
+  cursor!: string;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  updatedAt: Date & Opt = new Date();
 }
