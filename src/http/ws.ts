@@ -62,6 +62,8 @@ export interface Session {
   /** Token expiry (ms since the epoch); absent for API keys. */
   expiresAt?: number;
   expiryTimer?: NodeJS.Timeout;
+  /** Queries and mutations running on this socket (by operation id): a shutdown waits for them. */
+  running?: Set<string>;
 }
 
 type Extra = { socket: WebSocket; request?: IncomingMessage; session?: Session };
@@ -251,7 +253,6 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     inFlight--;
     if (inFlight === 0) drained?.();
   };
-  const running = new WeakSet<object>();
 
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
@@ -302,8 +303,13 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         delete ctx.extra.request;
         return true;
       },
-      onClose: (ctx: SocketCtx) => forget(ctx.extra.session),
-      onSubscribe: async (ctx: SocketCtx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      onClose: (ctx: SocketCtx) => {
+        const session = ctx.extra.session;
+        for (const _ of session?.running ?? []) operationEnded();
+        if (session) session.running = undefined;
+        forget(session);
+      },
+      onSubscribe: async (ctx: SocketCtx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         const session = ctx.extra.session!;
         if (Object.keys(ctx.subscriptions).length > config.ws.maxSubscriptionsPerSocket) {
           return refusal(`At most ${config.ws.maxSubscriptionsPerSocket} operations may run at once on one socket.`, ErrorCode.TOO_MANY_SUBSCRIPTIONS);
@@ -349,14 +355,13 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         if (decision.remember) await persisted.rememberApq(context.em, decision.remember.hash, decision.remember.body, clock.now()).catch((e: unknown) => log.error({ err: e }, 'could not remember an APQ document'));
         if (operation.operation !== 'subscription') {
           inFlight++;
-          running.add(context);
+          (session.running ??= new Set()).add(id);
         }
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
       },
-      onOperation: (_ctx, _id, _payload, args) => {
-        // A query or mutation has its result now (sent next): it no longer holds up a shutdown.
-        if (running.delete(args.contextValue as object)) operationEnded();
-        return undefined;
+      onComplete: (ctx: SocketCtx, id) => {
+        // A query or mutation's result has been sent: it no longer holds up a shutdown.
+        if (ctx.extra.session?.running?.delete(id)) operationEnded();
       },
       onError: (_ctx, _id, _payload, errors) => clean(errors) as unknown as GraphQLError[],
       onNext: (_ctx, _id, _payload, args, result) => {
