@@ -61,7 +61,7 @@ export async function cursorAtNow(db: SqlExecutor): Promise<OutboxCursor> {
   return { from: rows[0].snap };
 }
 
-type Row = { to: string; id: string | null; topic: string; customer_id: string | null; customer_seq: string | null; payload: Record<string, unknown>; created_at: Date };
+type Row = { to: string; id: string | null; topic: string; customer_id: string | null; customer_seq: string | null; payload: Record<string, unknown>; created_at: Date | string };
 
 /**
  * Reads up to `limit` committed rows after `cursor`, in the order above, and the cursor to go on
@@ -90,7 +90,7 @@ export async function readCommittedEvents(db: SqlExecutor, cursor: OutboxCursor,
       topic: r.topic,
       customerId: r.customer_id === null ? null : Number(r.customer_id),
       payload: r.payload,
-      createdAt: r.created_at,
+      createdAt: new Date(r.created_at),
     }));
   if (events.length < limit) return { events, cursor: { from: to } };
   const last = events[events.length - 1];
@@ -106,13 +106,15 @@ export async function readCustomerEvents(db: SqlExecutor, customerId: number, af
     select id, topic, customer_id, customer_seq, payload, created_at from outbox_event
      where customer_id = ${customerId} and customer_seq > ${afterSeq} and (${topic}::text is null or topic = ${topic})
      order by customer_seq limit ${limit}`.execute(db);
-  return rows.map((r) => ({ rowId: Number(r.id), id: Number(r.customer_seq), topic: r.topic, customerId: customerId, payload: r.payload, createdAt: r.created_at }));
+  return rows.map((r) => ({ rowId: Number(r.id), id: Number(r.customer_seq), topic: r.topic, customerId: customerId, payload: r.payload, createdAt: new Date(r.created_at) }));
 }
 
 /** Where a customer's stream stands: its last position, and when the event right after `afterSeq` was written (if still kept). */
 export async function streamPosition(db: SqlExecutor, customerId: number, afterSeq: number): Promise<{ lastSeq: number; nextWrittenAt: Date | null }> {
-  const { rows } = await sql<{ last_seq: string | null; next_at: Date | null }>`
+  const { rows } = await sql<{ last_seq: string | null; next_at: Date | string | null }>`
     select (select last_seq from event_stream where customer_id = ${customerId}) as last_seq,
            (select created_at from outbox_event where customer_id = ${customerId} and customer_seq = ${afterSeq + 1}) as next_at`.execute(db);
-  return { lastSeq: Number(rows[0]?.last_seq ?? 0), nextWrittenAt: rows[0]?.next_at ?? null };
+    // (timestamps come back as text through some drivers' settings, as Date through others)
+  const next = rows[0]?.next_at;
+  return { lastSeq: Number(rows[0]?.last_seq ?? 0), nextWrittenAt: next === null || next === undefined ? null : new Date(next) };
 }

@@ -3,6 +3,7 @@
  * apart from the test's own (test/support/processes.ts starts it). Configured by the environment
  * (the test's config as variables); talks over IPC:
  * - sends `{ type: 'ready', url }` once listening;
+ * - on `{ type: 'stats' }` sends `{ type: 'stats', subscribers, sockets }`;
  * - on `{ type: 'heap' }` runs a full GC (the process has --expose-gc) and sends
  *   `{ type: 'heap', heapUsed, subscribers, sockets }`;
  * - on SIGTERM does what `main.ts` does: `gateway.close()` (in-flight work ends, sockets get 1001), then exits 0.
@@ -30,6 +31,7 @@ process.removeAllListeners('SIGTERM');
 process.on('SIGTERM', () => void stop());
 process.on('disconnect', () => void stop());
 process.on('message', (message: { type: string }) => {
+  if (message.type === 'stats') process.send!({ type: 'stats', subscribers: gateway.events.listenerCount(), sockets: gateway.sockets.sessionCount() });
   if (message.type === 'heap') {
     const gc = (globalThis as { gc?: () => void }).gc!;
     for (let i = 0; i < 4; i++) gc();

@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Config } from '../../src/config.js';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -11,6 +10,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** Heap used after a full GC, and what the instance holds open. */
   heap(): Promise<{ heapUsed: number; subscribers: number; sockets: number }>;
+  /** Subscribers and sockets open in the process. */
+  stats(): Promise<{ subscribers: number; sockets: number }>;
   /** Sends SIGTERM and resolves with the exit code. */
   terminate(): Promise<number | null>;
 }
@@ -54,14 +55,14 @@ export async function startGatewayProcess(databaseUrl: string, env: Record<strin
       child.send({ type: 'heap' });
       return answer;
     },
+    stats: () => {
+      const answer = next<{ subscribers: number; sockets: number }>('stats');
+      child.send({ type: 'stats' });
+      return answer;
+    },
     terminate: () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
     },
   };
-}
-
-/** The settings of a test config that a child gateway needs as variables. */
-export function envOf(config: Config): Record<string, string> {
-  return { DATABASE_URL: config.databaseUrl! };
 }
