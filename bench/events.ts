@@ -1,14 +1,18 @@
 /**
- * Event delivery benchmark (issue 10), not part of `npm test`: `npm run bench:events`.
+ * Event delivery benchmark (issue 10), not part of `npm test`: `npm run bench:events`
+ * (see bench/README.md, "Event delivery").
  *
  * On a fresh database (the PostgreSQL at EVENTS_BENCH_ADMIN_URL, default the local one on
  * 127.0.0.1:5432) it measures, against gateway processes of its own (bench/events-server.ts):
- * 1. purchases per second with 16 concurrent buyers (each its own customer), relay on vs off,
- *    in alternating rounds;
- * (further sections are added by the subscriber measurements below).
+ * 1. purchases per second with 16 concurrent buyers (each its own customer, each with a
+ *    subscriber listening), relay on (EVENT_FANOUT=postgres) vs off, in alternating rounds;
+ * 2. N idle subscribers (BENCH_SUBSCRIBERS, 10 sockets per customer) on one instance, and split
+ *    over two: server heap per idle subscriber (after full GCs), then events delivered per second
+ *    and the delay from commit to delivery (p50/p99) at a steady rate and in a burst.
  * It prints figures and ratios, and never asserts a time.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import WebSocket from 'ws';
 import path from 'node:path';
 import pg from 'pg';
 import { systemClock } from '../src/clock.js';
@@ -192,9 +196,12 @@ async function purchaseBench(db: BenchDatabase): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
       await setNotifyTrigger(db, mode === 'on');
-      const server = await GatewayProcess.start(gatewayEnv(db, { EVENT_RELAY: mode }));
+      const server = await GatewayProcess.start(gatewayEnv(db, { EVENT_FANOUT: mode === 'on' ? 'postgres' : 'off' }));
+      // every buyer has an app listening to its balance: with the relay on, each purchase is delivered
+      const listeners = await Promise.all(db.buyers.map((b) => RawSubscriber.open(server.url, b.token, () => undefined)));
       await purchaseRound(server.url, db, 1.5); // warm-up
       const r = await purchaseRound(server.url, db, ROUND_SECONDS);
+      listeners.forEach((l) => l.close());
       await server.stop();
       results[mode].push(r.perSecond);
       console.log(`  round ${round + 1} relay ${mode}: ${fmt(r.perSecond)} purchases/s${r.failed ? ` (${r.failed} failed)` : ''}`);
@@ -205,15 +212,170 @@ async function purchaseBench(db: BenchDatabase): Promise<void> {
   console.log(`  median: relay on ${fmt(median(results.on))}/s, relay off ${fmt(median(results.off))}/s, on/off ${fmt(median(results.on) / median(results.off), 2)}`);
 }
 
+/**
+ * A subscriber as thin as the protocol allows (graphql-transport-ws by hand on `ws`), so ten
+ * thousand of them fit in the benchmark process: `onEvent` gets each balance event's `available`.
+ */
+class RawSubscriber {
+  private constructor(private readonly socket: WebSocket) {}
+
+  static open(url: string, token: string, onEvent: (available: number) => void, query = 'subscription { balanceChanged { available } }'): Promise<RawSubscriber> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', { perMessageDeflate: false });
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string; payload?: { data?: { balanceChanged?: { available: number } } } };
+        if (message.type === 'connection_ack') {
+          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+          resolve(new RawSubscriber(socket));
+        } else if (message.type === 'next' && message.payload?.data?.balanceChanged) {
+          onEvent(message.payload.data.balanceChanged.available);
+        } else if (message.type === 'ping') {
+          socket.send(JSON.stringify({ type: 'pong' }));
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', (code, reason) => reject(new Error(`closed ${code} ${reason}`)));
+    });
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
+
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
+const PER_CUSTOMER = 10;
+const STEADY_RATE = Number(process.env.BENCH_EVENT_RATE ?? 100);
+const STEADY_SECONDS = Number(process.env.BENCH_EVENT_SECONDS ?? 10);
+const BURST = Number(process.env.BENCH_BURST ?? 2_000);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+/** Customers that only listen, written straight to the table, with tokens. */
+async function listeners(db: BenchDatabase, count: number): Promise<{ id: number; token: string }[]> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  const { rows } = await c.query<{ id: string; external_id: string }>(
+    `insert into customer (external_id, name) select 'bench-listener-' || g, 'Listener' from generate_series(1, $1::int) g returning id, external_id`,
+    [count],
+  );
+  await c.end();
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET, DATABASE_URL: db.url });
+  return Promise.all(rows.map(async (r) => ({ id: Number(r.id), token: await signToken(config, { sub: r.external_id }, 86_400) })));
+}
+
+/**
+ * Opens `SUBSCRIBERS` subscribers spread over `instances` gateway processes and measures heap per
+ * idle subscriber, then delivery: events written as transactions do (one outbox row per commit),
+ * each to one customer and so to that customer's 10 subscribers; the delay of each delivery is
+ * taken from the moment its commit returned to the writer.
+ */
+async function subscriberBench(db: BenchDatabase, instances: number): Promise<void> {
+  console.log(`\n## ${SUBSCRIBERS} idle subscribers (${PER_CUSTOMER} per customer) on ${instances} instance${instances > 1 ? 's' : ''}`);
+  const customers = await listeners(db, Math.ceil(SUBSCRIBERS / PER_CUSTOMER));
+  const servers = await Promise.all(Array.from({ length: instances }, () => GatewayProcess.start(gatewayEnv(db, { EVENT_FANOUT: 'postgres', DB_POOL_MAX: '10' }))));
+  const heapBefore = await Promise.all(servers.map((s) => s.heap()));
+  const sentAt = new Map<number, number>();
+  const delays: number[] = [];
+  let delivered = 0;
+  const onEvent = (available: number) => {
+    delivered++;
+    const t0 = sentAt.get(available);
+    if (t0 !== undefined) delays.push(performance.now() - t0);
+  };
+  const subscribers: RawSubscriber[] = [];
+  const opening = Date.now();
+  for (let i = 0; i < SUBSCRIBERS; i += 200) {
+    const batch = Array.from({ length: Math.min(200, SUBSCRIBERS - i) }, (_, j) => i + j);
+    subscribers.push(...(await Promise.all(batch.map((k) => RawSubscriber.open(servers[k % instances].url, customers[Math.floor(k / PER_CUSTOMER)].token, onEvent)))));
+  }
+  for (;;) {
+    const heaps = await Promise.all(servers.map((s) => s.heap()));
+    if (heaps.reduce((n, h) => n + h.subscribers, 0) >= SUBSCRIBERS) {
+      const heapGrowth = heaps.reduce((n, h, i) => n + h.heapUsed - heapBefore[i].heapUsed, 0);
+      const rssGrowth = heaps.reduce((n, h, i) => n + h.rss - heapBefore[i].rss, 0);
+      console.log(`  connected and subscribed in ${((Date.now() - opening) / 1000).toFixed(1)} s`);
+      console.log(`  server heap per idle subscriber (socket + subscription, after full GC): ${fmt(heapGrowth / SUBSCRIBERS / 1024)} kB; RSS per subscriber ${fmt(rssGrowth / SUBSCRIBERS / 1024)} kB; RSS ${heaps.map((h) => `${fmt(h.rss / 1024 / 1024, 0)} MB`).join(' + ')}`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const writer = new pg.Client({ connectionString: db.url });
+  await writer.connect();
+  let seq = 0;
+  const commit = async (count: number) => {
+    const ids = Array.from({ length: count }, () => ++seq);
+    const targets = ids.map((k) => customers[k % customers.length].id);
+    const t0 = performance.now();
+    await writer.query(
+      `insert into outbox_event (topic, customer_id, payload)
+       select 'BALANCE_CHANGED', c, jsonb_build_object('currency', 'BENCH', 'available', k, 'pending', 0, 'lifetimeEarned', k) from unnest($1::bigint[], $2::int[]) as u(c, k)`,
+      [targets, ids],
+    );
+    const done = performance.now();
+    for (const k of ids) sentAt.set(k, done);
+    return done - t0;
+  };
+
+  // steady: STEADY_RATE commits per second, one event each
+  delays.length = 0;
+  delivered = 0;
+  const started = performance.now();
+  for (let i = 0; i < STEADY_RATE * STEADY_SECONDS; i++) {
+    await commit(1);
+    const due = started + ((i + 1) * 1000) / STEADY_RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  const expected = STEADY_RATE * STEADY_SECONDS * PER_CUSTOMER;
+  const deadline = performance.now() + 30_000;
+  while (delivered < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const steady = [...delays].sort((a, b) => a - b);
+  console.log(
+    `  steady ${STEADY_RATE} commits/s for ${STEADY_SECONDS} s: ${delivered}/${expected} deliveries, commit→delivery p50 ${fmt(percentile(steady, 50))} ms, p99 ${fmt(percentile(steady, 99))} ms, max ${fmt(steady.at(-1) ?? NaN)} ms`,
+  );
+
+  // burst: BURST events in commits of 50, as fast as the writer goes
+  delays.length = 0;
+  delivered = 0;
+  const burstStart = performance.now();
+  for (let i = 0; i < BURST; i += 50) await commit(Math.min(50, BURST - i));
+  const burstExpected = BURST * PER_CUSTOMER;
+  const burstDeadline = performance.now() + 60_000;
+  while (delivered < burstExpected && performance.now() < burstDeadline) await new Promise((r) => setTimeout(r, 20));
+  const burstSeconds = (performance.now() - burstStart) / 1000;
+  const burst = [...delays].sort((a, b) => a - b);
+  console.log(
+    `  burst of ${BURST} events: ${delivered}/${burstExpected} deliveries in ${fmt(burstSeconds, 2)} s = ${fmt(delivered / burstSeconds, 0)} deliveries/s, p50 ${fmt(percentile(burst, 50))} ms, p99 ${fmt(percentile(burst, 99))} ms`,
+  );
+
+  await writer.end();
+  subscribers.forEach((s) => s.close());
+  await Promise.all(servers.map((s) => s.stop()));
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  await c.query(`delete from outbox_event where customer_id in (select id from customer where external_id like 'bench-listener-%')`);
+  await c.query(`delete from event_stream where customer_id in (select id from customer where external_id like 'bench-listener-%')`).catch(() => undefined);
+  await c.query(`delete from customer where external_id like 'bench-listener-%'`);
+  await c.end();
+}
+
 async function main(): Promise<void> {
-  const load = (await import('node:os')).loadavg()[0];
-  console.log(`# Event delivery benchmark (load average ${load.toFixed(2)} at start, ${(await import('node:os')).cpus().length} CPUs)`);
+  const os = await import('node:os');
+  const sections = (process.env.BENCH_SECTIONS ?? 'purchases,subscribers').split(',');
+  console.log(`# Event delivery benchmark (load average ${os.loadavg()[0].toFixed(2)} at start, ${os.cpus().length} CPUs)`);
   const db = await benchDatabase(BUYERS);
   try {
-    await purchaseBench(db);
+    if (sections.includes('purchases')) await purchaseBench(db);
+    if (sections.includes('subscribers')) for (const n of (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number)) await subscriberBench(db, n);
   } finally {
     await db.drop();
   }
+  console.log(`\n(load average ${os.loadavg()[0].toFixed(2)} at the end)`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(here, 'events.js')) {
