@@ -54,8 +54,9 @@ export class GatewayProcess {
     child.stderr?.on('data', (c) => (this.output = (this.output + c).slice(-4000)));
   }
 
-  static async start(env: Record<string, string>): Promise<GatewayProcess> {
-    const child = fork(path.join(here, 'events-server.js'), [], {
+  /** `script`: another build's events-server.js (the baseline's, see BENCH_BASELINE). */
+  static async start(env: Record<string, string>, script = path.join(here, 'events-server.js')): Promise<GatewayProcess> {
+    const child = fork(script, [], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       execArgv: ['--expose-gc', '--max-old-space-size=4096'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -101,7 +102,7 @@ export interface BenchDatabase {
 
 /** A fresh database, migrated and seeded (the read benchmark's program plus `buyers` customers with large balances). */
 export async function benchDatabase(buyerCount: number): Promise<BenchDatabase> {
-  const name = `rg_bench_events_${process.pid}`;
+  const name = `rg_bench_events_${process.pid}_n`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`drop database if exists ${name} with (force)`);
@@ -190,26 +191,76 @@ async function setNotifyTrigger(db: BenchDatabase, on: boolean): Promise<void> {
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
+/**
+ * The code before this change, to compare in the same run (same load on a shared machine):
+ * BENCH_BASELINE=<dist of a build of the base commit with bench/events*.ts and a setup-db.js that
+ * prints its seeded database> (bench/README.md says how it was made).
+ */
+const BASELINE = process.env.BENCH_BASELINE;
+
+async function baselineDatabase(): Promise<BenchDatabase> {
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [path.join(BASELINE!, 'bench/setup-db.js')], { env: { ...process.env, BENCH_BUYERS: String(BUYERS) } }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+  );
+  const db = JSON.parse(out.trim().split('\n').at(-1)!) as Omit<BenchDatabase, 'drop'>;
+  const name = new URL(db.url).pathname.slice(1);
+  return {
+    ...db,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+type Variant = { name: string; db: BenchDatabase; relay: boolean; script?: string };
+
 async function purchaseBench(db: BenchDatabase): Promise<void> {
-  console.log(`\n## Purchases, ${db.buyers.length} concurrent buyers, ${ROUNDS} rounds of ${ROUND_SECONDS} s per mode (alternating)`);
-  const results: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const mode of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-      await setNotifyTrigger(db, mode === 'on');
-      const server = await GatewayProcess.start(gatewayEnv(db, { EVENT_FANOUT: mode === 'on' ? 'postgres' : 'off' }));
-      // every buyer has an app listening to its balance: with the relay on, each purchase is delivered
-      const listeners = await Promise.all(db.buyers.map((b) => RawSubscriber.open(server.url, b.token, () => undefined)));
-      await purchaseRound(server.url, db, 1.5); // warm-up
-      const r = await purchaseRound(server.url, db, ROUND_SECONDS);
-      listeners.forEach((l) => l.close());
-      await server.stop();
-      results[mode].push(r.perSecond);
-      console.log(`  round ${round + 1} relay ${mode}: ${fmt(r.perSecond)} purchases/s${r.failed ? ` (${r.failed} failed)` : ''}`);
+  const baseline = BASELINE ? await baselineDatabase() : undefined;
+  const variants: Variant[] = [
+    { name: 'this code, relay on ', db, relay: true },
+    { name: 'this code, relay off', db, relay: false },
+    ...(baseline
+      ? [
+          { name: 'before,    relay on ', db: baseline, relay: true, script: path.join(BASELINE!, 'bench/events-server.js') },
+          { name: 'before,    relay off', db: baseline, relay: false, script: path.join(BASELINE!, 'bench/events-server.js') },
+        ]
+      : []),
+  ];
+  console.log(`\n## Purchases, ${db.buyers.length} concurrent buyers (each with a subscriber), ${ROUNDS} rounds of ${ROUND_SECONDS} s per variant, order rotated each round`);
+  console.log('  (relay off: this code EVENT_FANOUT=off; before: its NOTIFY trigger disabled)');
+  const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+      for (const v of order) {
+        await setNotifyTrigger(v.db, v.relay);
+        const server = await GatewayProcess.start(gatewayEnv(v.db, { EVENT_FANOUT: v.relay ? 'postgres' : 'off' }), v.script);
+        // every buyer has an app listening to its balance: with the relay on, each purchase is delivered
+        const listeners = await Promise.all(v.db.buyers.map((b) => RawSubscriber.open(server.url, b.token, () => undefined)));
+        await purchaseRound(server.url, v.db, 1.5); // warm-up
+        const r = await purchaseRound(server.url, v.db, ROUND_SECONDS);
+        listeners.forEach((l) => l.close());
+        await server.stop();
+        results.get(v.name)!.push(r.perSecond);
+        console.log(`  round ${round + 1} ${v.name}: ${fmt(r.perSecond)} purchases/s${r.failed ? ` (${r.failed} failed)` : ''}`);
+      }
     }
+  } finally {
+    if (baseline) await setNotifyTrigger(baseline, true);
+    await baseline?.drop();
   }
-  await setNotifyTrigger(db, true);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`  median: relay on ${fmt(median(results.on))}/s, relay off ${fmt(median(results.off))}/s, on/off ${fmt(median(results.on) / median(results.off), 2)}`);
+  const m = (name: string) => median(results.get(name)!);
+  console.log(`  medians: ${variants.map((v) => `${v.name.trim()} ${fmt(m(v.name))}/s`).join('; ')}`);
+  console.log(`  this code: relay on/off ${fmt(m(variants[0].name) / m(variants[1].name), 2)}`);
+  if (baseline) {
+    console.log(`  before: relay on/off ${fmt(m(variants[2].name) / m(variants[3].name), 2)}`);
+    console.log(`  relay on, this code / before: ${fmt(m(variants[0].name) / m(variants[2].name), 2)}`);
+  }
 }
 
 /**

@@ -359,6 +359,11 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         }
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
       },
+      onOperation: (_ctx, _id, _payload, args) => {
+        // A subscription's checks (resume point, currency) are done: an idle subscriber holds no unit of work.
+        (args.contextValue as SocketOperationCtx).releaseUnitOfWork?.();
+        return undefined;
+      },
       onComplete: (ctx: SocketCtx, id) => {
         // A query or mutation's result has been sent: it no longer holds up a shutdown.
         if (ctx.extra.session?.running?.delete(id)) operationEnded();
