@@ -378,6 +378,13 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     wsServer,
   );
 
+  // A client's protocol error (an oversized frame: ws has already closed the socket with 1009) is
+  // not the server's: graphql-ws would print it to stderr as an internal error and close again with 4500.
+  wsServer.on('connection', (socket: WebSocket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => log.debug({ err: error }, 'WebSocket protocol error from a client'));
+  });
+
   return {
     /** Sockets open on this instance. */
     sessionCount: () => sessions.size,
