@@ -270,6 +270,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           socket.close(refused?.code ?? CloseCode.InternalServerError, refused?.reason ?? 'Internal server error');
           return false;
         }
+        // The client may have gone while its credentials were checked: graphql-ws has forgotten it then.
+        if (socket.readyState !== WebSocket.OPEN) return false;
         const key = callerKey(authenticated.caller);
         if (!key) {
           socket.close(SocketClose.UNAUTHORIZED, 'credentials required: connectionParams.authorization "Bearer <JWT>" or x-api-key');

@@ -35,7 +35,7 @@ describe('WebSocket sessions', () => {
   it('closes a subscription when its token expires, with 4401 "token expired", and refuses an expired token at connect', async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);
-    const shortLived = await t.customerToken(customer.externalId, 6);
+    const shortLived = await t.customerToken(customer.externalId, 12); // long enough for a loaded machine to deliver one event first
     const exp = (JSON.parse(Buffer.from(shortLived.split('.')[1], 'base64url').toString()) as { exp: number }).exp * 1000;
     const socket = open(shortLived);
     const sub = collect(socket.client, BalanceChangedDocument.toString());
@@ -54,7 +54,7 @@ describe('WebSocket sessions', () => {
     const customer = await createCustomer(t, shop.currency);
     const socket = open(customer.token);
     const sub = collect(socket.client, BalanceChangedDocument.toString());
-    await waitFor(() => t.gateway.events.listenerCount() > 0, 5_000, 'the subscription');
+    await waitFor(() => t.gateway.events.listenerCount() > 0, 30_000, 'the subscription');
     ok(await t.gql(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
     expect(await socket.closed).toEqual({ code: 4403, reason: 'account closed' });
     expect(sub.results).toEqual([]);
@@ -121,7 +121,7 @@ describe('WebSocket sessions', () => {
     const customer = await createCustomer(t, shop.currency);
     const socket = open(customer.token);
     const subs = [0, 1, 2].map(() => collect(socket.client, BalanceChangedDocument.toString()));
-    await waitFor(() => t.gateway.events.listenerCount() >= 3, 5_000, 'three subscriptions');
+    await waitFor(() => t.gateway.events.listenerCount() >= 3, 30_000, 'three subscriptions');
     const fourth = await firstResult(socket.client, BalanceChangedDocument.toString());
     expect(fourth.errors?.map((e) => e.extensions?.code)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
     subs.forEach((s) => s.stop());
@@ -131,7 +131,7 @@ describe('WebSocket sessions', () => {
     expect(await open(customer.token).closed).toEqual({ code: 4429, reason: 'too many sockets: at most 2 per caller' });
     // a socket that closes makes room again
     await second.dispose();
-    await waitFor(async () => (await firstResult(open(customer.token).client, '{ me { externalId } }').catch(() => ({ data: undefined }))).data !== undefined, 5_000, 'room for a socket');
+    await waitFor(async () => (await firstResult(open(customer.token).client, '{ me { externalId } }').catch(() => ({ data: undefined }))).data !== undefined, 30_000, 'room for a socket');
   });
 
   it('holds PERSISTED_ONLY clients to their registered operations over the socket as over HTTP', async () => {
@@ -151,7 +151,7 @@ describe('WebSocket sessions', () => {
       const customer = await createCustomer(other, shop.currency, 100);
       const socket = openSocket(other.url, customer.token);
       const listening = collect(socket.client, BalanceChangedDocument.toString());
-      await waitFor(() => other.gateway.events.listenerCount() > 0, 5_000, 'the subscription');
+      await waitFor(() => other.gateway.events.listenerCount() > 0, 30_000, 'the subscription');
       // hold the customer's account row so the adjustment over the socket waits in flight
       const blocker = new pg.Client({ connectionString: other.databaseUrl });
       await blocker.connect();
@@ -168,7 +168,13 @@ describe('WebSocket sessions', () => {
         `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code } } }`,
         { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 7, reason: 'in flight', idempotencyKey: unique('k') } },
       );
-      await new Promise((r) => setTimeout(r, 300));
+      // the staff adjustment is running: it waits on the account's row lock
+      await waitFor(
+        async () =>
+          (await other.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n > 0,
+        30_000,
+        'the adjustment to wait on the lock',
+      );
       const closing = other.close();
       await new Promise((r) => setTimeout(r, 300));
       await blocker.query('rollback');
