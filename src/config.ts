@@ -74,11 +74,6 @@ export interface Config {
     dispatchMs: number;
   };
   /**
-   * Hours an outbox event is kept once the webhook dispatcher has passed it, and a webhook
-   * delivery and its attempts once finished (EVENT_RETENTION_HOURS); the prune job removes older ones.
-   */
-  eventRetentionHours: number;
-  /**
    * First-party clients (by their `apollographql-client-name` header) held to their registered
    * operations, as partners always are (PERSISTED_ONLY=mobile,web). Default: none.
    */
@@ -91,6 +86,33 @@ export interface Config {
    * (COMPILED_QUERIES, default on; see src/graphql/compiled.ts).
    */
   compiledQueries: boolean;
+  /** graphql-ws sessions on /graphql (docs/decisions.md, "Sessions over WebSocket"). */
+  ws: {
+    /** Largest WebSocket frame (message) taken, in bytes (WS_MAX_PAYLOAD_BYTES); a larger one closes the socket with 1009. */
+    maxPayloadBytes: number;
+    /** Operations one socket may have running at once (WS_MAX_SUBSCRIPTIONS); one more is refused TOO_MANY_SUBSCRIPTIONS. */
+    maxSubscriptionsPerSocket: number;
+    /** Sockets one caller (customer, partner, staff member) may hold on one instance (WS_MAX_SOCKETS_PER_CALLER); one more closes 4429. */
+    maxSocketsPerCaller: number;
+    /** How often open sockets' customers and API keys are checked for closure and revocation (WS_SESSION_RECHECK_MS). */
+    sessionRecheckMs: number;
+  };
+  /** Event delivery (docs/decisions.md, "Resumable subscriptions and a polling relay"). */
+  events: {
+    /** postgres: every instance reads the outbox; redis: one reads it and fans out through Redis pub/sub (EVENT_FANOUT); off: no delivery. */
+    fanout: 'postgres' | 'redis' | 'off';
+    /** How often the outbox is read, in ms (EVENT_POLL_MS). */
+    pollMs: number;
+    /**
+     * Hours events are kept (EVENT_RETENTION_HOURS, default 168): how far back `after:` may resume a
+     * subscription, and how long an outbox event the webhook dispatcher has passed, a finished
+     * webhook delivery and its attempts, and a done job are kept before the hourly prune job
+     * (src/events/retention.job.ts) removes them.
+     */
+    retentionHours: number;
+    /** Events one subscriber may let wait before it is closed as a slow consumer (EVENT_SUBSCRIBER_QUEUE). */
+    subscriberQueue: number;
+  };
 }
 
 export const DEV_JWT_SECRET = 'reward-gateway-development-secret-change-me';
@@ -171,6 +193,9 @@ export function loadConfig(env: Env = process.env): Config {
   const rateLimitStore = (env.RATE_LIMIT_STORE?.trim() || (redisUrl ? 'redis' : 'postgres')) as Config['rateLimit']['store'];
   if (!['postgres', 'redis'].includes(rateLimitStore)) throw new ConfigError(`RATE_LIMIT_STORE must be postgres or redis, got "${env.RATE_LIMIT_STORE}"`);
   if (rateLimitStore === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE=redis needs REDIS_URL');
+  const eventFanout = (env.EVENT_FANOUT?.trim() || (redisUrl ? 'redis' : 'postgres')) as Config['events']['fanout'];
+  if (!['postgres', 'redis', 'off'].includes(eventFanout)) throw new ConfigError(`EVENT_FANOUT must be postgres, redis or off, got "${env.EVENT_FANOUT}"`);
+  if (eventFanout === 'redis' && !redisUrl) throw new ConfigError('EVENT_FANOUT=redis needs REDIS_URL');
   const keyPrefix = env.RATE_LIMIT_KEY_PREFIX?.trim() || 'rg';
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(keyPrefix)) throw new ConfigError('RATE_LIMIT_KEY_PREFIX must be 1 to 40 letters, digits, _ or -');
   const secret = env.JWT_SECRET?.trim();
@@ -235,9 +260,20 @@ export function loadConfig(env: Env = process.env): Config {
       dispatchBatch: int(env, 'WEBHOOK_DISPATCH_BATCH', 500, 1, 10_000),
       dispatchMs: int(env, 'WEBHOOK_DISPATCH_MS', 1_000, 100, 3_600_000),
     },
-    eventRetentionHours: int(env, 'EVENT_RETENTION_HOURS', 168, 1, 87_600),
     persistedOnly: names(env, 'PERSISTED_ONLY', /^[a-z][a-z0-9_-]{0,39}$/),
     publicMaxAge: int(env, 'PUBLIC_MAX_AGE', 60, 0, 86_400),
     compiledQueries: bool(env, 'COMPILED_QUERIES', true),
+    ws: {
+      maxPayloadBytes: int(env, 'WS_MAX_PAYLOAD_BYTES', 100_000, 1_000, 10_000_000),
+      maxSubscriptionsPerSocket: int(env, 'WS_MAX_SUBSCRIPTIONS', 20, 1, 10_000),
+      maxSocketsPerCaller: int(env, 'WS_MAX_SOCKETS_PER_CALLER', 10, 1, 100_000),
+      sessionRecheckMs: int(env, 'WS_SESSION_RECHECK_MS', 15_000, 50, 3_600_000),
+    },
+    events: {
+      fanout: eventFanout,
+      pollMs: int(env, 'EVENT_POLL_MS', 25, 5, 60_000),
+      retentionHours: int(env, 'EVENT_RETENTION_HOURS', 168, 1, 87_600),
+      subscriberQueue: int(env, 'EVENT_SUBSCRIBER_QUEUE', 500, 1, 1_000_000),
+    },
   };
 }

@@ -1,5 +1,7 @@
-import { Arg, Ctx as Context, FieldResolver, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { GraphQLError } from 'graphql';
+import { Arg, Ctx as Context, FieldResolver, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { RequestCtx } from '../graphql/context.js';
+import { badInput, ErrorCode } from '../graphql/errors.js';
 import { requireCustomer } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { PointCurrency } from '../points/points.types.js';
@@ -7,44 +9,84 @@ import { tierByCode, type TierRow } from '../tiers/tier.service.js';
 import { Tier } from '../tiers/tier.types.js';
 import { issuedOffersByIds } from '../wallet/wallet.service.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
+import { checkResumePoint } from './events.service.js';
 import { BalanceChange, TierChange, TransactionProcessed, WalletChange } from './events.types.js';
-import type { DeliveredEvent } from './hub.js';
+import type { DeliveredEvent, EventStream } from './hub.js';
+import type { EventTopic } from './outbox.service.js';
 
-/** Subscriptions deliver the signed-in customer's own events only (SPEC §3). */
-function listen(topic: string, keep: (event: DeliveredEvent, args: Record<string, unknown>) => boolean = () => true) {
-  return async function* ({ context, args }: SubscribeResolverData<unknown, Record<string, unknown>, RequestCtx>) {
+type Args = { after?: string | null; currency?: string | null };
+
+const AFTER_DESCRIPTION =
+  'Resume: the last `eventId` you received. Events after it are replayed first (if no older than EVENT_RETENTION_HOURS, else EVENT_ID_EXPIRED), then live ones follow, with none missed or repeated.';
+
+/** Where a subscription starts: live from now, or after a resume point that is still kept. */
+async function resumeAfter(ctx: RequestCtx, customerId: number, after: string | null | undefined): Promise<number | undefined> {
+  if (after === undefined || after === null) return undefined;
+  const check = await checkResumePoint(ctx.em, customerId, after, ctx.clock.now(), ctx.config.events.retentionHours);
+  if (check.ok) return check.after;
+  if (check.reason === 'expired') {
+    throw new GraphQLError(
+      `Event ${after} is older than the ${ctx.config.events.retentionHours}-hour replay window: read the current state again, then subscribe without \`after\`.`,
+      { extensions: { code: ErrorCode.EVENT_ID_EXPIRED } },
+    );
+  }
+  throw badInput(`after must be an eventId this stream gave you; ${JSON.stringify(after)} is not one.`, 'after');
+}
+
+/**
+ * Subscriptions deliver the signed-in customer's own events only (SPEC §3). The subscriber is the
+ * hub's `EventStream` itself (no generator in between), so a client that leaves is released at once.
+ */
+function listen(topic: EventTopic, filterOf?: (args: Args, ctx: RequestCtx) => Promise<((event: DeliveredEvent) => boolean) | undefined>) {
+  return async ({ context, args }: SubscribeResolverData<unknown, Args, RequestCtx>): Promise<EventStream> => {
     const customer = requireCustomer(context);
-    for await (const event of context.events!.listen(topic, customer.customerId)) if (keep(event, args)) yield event;
+    const filter = await filterOf?.(args, context);
+    const after = await resumeAfter(context, customer.customerId, args.after);
+    return context.events!.open(customer.customerId, topic, { after, filter, onOverflow: (error) => context.socket?.slowConsumer(error) });
   };
 }
 
+/** Only one currency's balance, when `currency` is given; an unknown currency is refused as over HTTP. */
+async function currencyFilter(args: Args, ctx: RequestCtx) {
+  const code = args.currency;
+  if (code === undefined || code === null) return undefined;
+  if (!(await ctx.loaders.currency.load(code))) throw badInput(`No currency ${code}.`, 'currency');
+  return (event: DeliveredEvent) => event.payload.currency === code;
+}
+
+const eventId = (event: DeliveredEvent) => String(event.id);
+
 @Resolver()
 export class EventsResolver {
-  @Subscription(() => BalanceChange, {
-    subscribe: listen('BALANCE_CHANGED', (event, args) => !args.currency || event.payload.currency === args.currency),
-    description: 'Your balance, each time it changes (optionally only in one currency).',
-  })
-  balanceChanged(@Root() event: DeliveredEvent, @Arg('currency', () => String, { nullable: true }) _currency?: string | null): BalanceChange & { currencyCode: string } {
+  @Subscription(() => BalanceChange, { subscribe: listen('BALANCE_CHANGED', currencyFilter), description: 'Your balance, each time it changes (optionally only in one currency).' })
+  balanceChanged(
+    @Root() event: DeliveredEvent,
+    @Arg('currency', () => String, { nullable: true }) _currency?: string | null,
+    @Arg('after', () => ID, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
+  ): BalanceChange & { currencyCode: string } {
     const p = event.payload as { currency: string; available: number; pending: number; lifetimeEarned: number; change?: BalanceChange['change'] };
-    return { currencyCode: p.currency, available: p.available, pending: p.pending, lifetimeEarned: p.lifetimeEarned, change: p.change ?? null };
+    return { eventId: eventId(event), currencyCode: p.currency, available: p.available, pending: p.pending, lifetimeEarned: p.lifetimeEarned, change: p.change ?? null };
   }
 
   @Subscription(() => WalletChange, { subscribe: listen('WALLET_CHANGED'), description: 'Offers in your wallet: issued, locked, redeemed, expired…' })
-  walletChanged(@Root() event: DeliveredEvent): WalletChange & { issuedOfferId: number } {
+  walletChanged(@Root() event: DeliveredEvent, @Arg('after', () => ID, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null): WalletChange & { issuedOfferId: number } {
     const p = event.payload as { change: string; issuedOfferId: number };
-    return { change: p.change, issuedOfferId: p.issuedOfferId };
+    return { eventId: eventId(event), change: p.change, issuedOfferId: p.issuedOfferId };
   }
 
   @Subscription(() => TierChange, { subscribe: listen('TIER_CHANGED'), description: 'Your tier, when it changes.' })
-  tierChanged(@Root() event: DeliveredEvent): TierChange {
+  tierChanged(@Root() event: DeliveredEvent, @Arg('after', () => ID, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null): TierChange {
     const p = event.payload as { from: string | null; to: string | null };
-    return { fromCode: p.from, toCode: p.to };
+    return { eventId: eventId(event), fromCode: p.from, toCode: p.to };
   }
 
   @Subscription(() => TransactionProcessed, { subscribe: listen('TRANSACTION_PROCESSED'), description: 'Your sales, as they are processed.' })
-  transactionProcessed(@Root() event: DeliveredEvent): TransactionProcessed {
+  transactionProcessed(
+    @Root() event: DeliveredEvent,
+    @Arg('after', () => ID, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
+  ): TransactionProcessed {
     const p = event.payload as { transactionId: number; pointsAwarded: number; discount: string };
-    return { transactionId: toGlobalId('SalesTransaction', p.transactionId), pointsAwarded: p.pointsAwarded, discount: p.discount };
+    return { eventId: eventId(event), transactionId: toGlobalId('SalesTransaction', p.transactionId), pointsAwarded: p.pointsAwarded, discount: p.discount };
   }
 }
 

@@ -2,6 +2,9 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { LedgerEntryKind } from '../points/ledger-entry.entity.js';
 import { DecimalScalar } from '../graphql/scalars.js';
 
+const EVENT_ID_DESCRIPTION =
+  "This event's position in your event stream (increasing, shared by all your subscriptions). Pass the last one you received as `after` when you subscribe again to get what you missed.";
+
 @ObjectType({ description: 'The ledger entry behind a balance change.' })
 export class PointChange {
   @Field(() => Int)
@@ -16,6 +19,9 @@ export class PointChange {
 
 @ObjectType({ description: "A customer's balance in one currency right after it changed." })
 export class BalanceChange {
+  @Field(() => ID, { description: EVENT_ID_DESCRIPTION })
+  eventId!: string;
+
   @Field(() => Int)
   available!: number;
 
@@ -31,18 +37,27 @@ export class BalanceChange {
 
 @ObjectType({ description: 'An offer in the wallet changed.' })
 export class WalletChange {
+  @Field(() => ID, { description: EVENT_ID_DESCRIPTION })
+  eventId!: string;
+
   @Field({ description: 'What happened: ISSUED, LOCKED, LOCK_EXTENDED, RELEASED, LOCK_EXPIRED, REDEEMED, EXPIRED, VOIDED.' })
   change!: string;
 }
 
 @ObjectType({ description: "The customer's tier changed (`from` or `to` is null off the ladder)." })
 export class TierChange {
+  @Field(() => ID, { description: EVENT_ID_DESCRIPTION })
+  eventId!: string;
+
   fromCode!: string | null;
   toCode!: string | null;
 }
 
 @ObjectType({ description: "One of the customer's sales was processed." })
 export class TransactionProcessed {
+  @Field(() => ID, { description: EVENT_ID_DESCRIPTION })
+  eventId!: string;
+
   @Field(() => ID, { description: 'The sale (SalesTransaction) id.' })
   transactionId!: string;
 

@@ -1,35 +1,211 @@
-import { EventEmitter, on } from 'node:events';
+/**
+ * In-process fan-out of committed events to this gateway's subscribers, by customer. Fed by the
+ * relay (`relay.ts`: polling the outbox, or Redis), so an event reaches subscribers on every
+ * instance, whichever instance committed the change.
+ *
+ * Each subscriber is an `EventStream`: a plain async iterator (not an async generator, whose
+ * `return()` would wait behind a pending `next()`), so a client that leaves releases its stream
+ * at once, whether or not its customer ever has another event. Its queue is bounded: a consumer
+ * that lets more than `maxQueue` events pile up is cut off (`SlowConsumerError`, and the socket is
+ * closed by `onOverflow`), and can resume from the last event it received.
+ */
 
-/** An outbox event as it reaches subscribers. */
+/** An event as it reaches subscribers. */
 export interface DeliveredEvent {
+  /** Position in the customer's stream (`outbox_event.customer_seq`): the `eventId` clients see and resume from. */
   id: number;
   topic: string;
   customerId: number | null;
   payload: Record<string, unknown>;
 }
 
-/**
- * In-process fan-out of committed events to this gateway's subscribers, keyed by topic and
- * customer. Fed by the EventRelay (PostgreSQL LISTEN), so an event reaches subscribers on every
- * instance, whichever instance committed the change.
- */
+/** Reads a customer's events after a position, for a resuming subscriber (see `readCustomerEvents`). */
+export type ReplaySource = (customerId: number, afterId: number, topic: string, limit: number) => Promise<DeliveredEvent[]>;
+
+/** Thrown from `next()` of a stream that fell more than its bound behind. */
+export class SlowConsumerError extends Error {
+  constructor(readonly bound: number) {
+    super(`Slow consumer: more than ${bound} events were waiting for this subscriber.`);
+  }
+}
+
+export interface OpenOptions {
+  /** Replay the customer's events after this position first (the caller has checked it is still kept). */
+  after?: number;
+  /** Only events this accepts (e.g. one currency's balance). */
+  filter?: (event: DeliveredEvent) => boolean;
+  /** Called once when the stream is cut off for falling behind (closes the socket). */
+  onOverflow?: (error: SlowConsumerError) => void;
+}
+
+const REPLAY_PAGE = 100;
+
+export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
+  private queue: DeliveredEvent[] | undefined;
+  /** Live events that arrived while the replay was still being read. */
+  private held: DeliveredEvent[] | undefined;
+  private waiter: ((result: IteratorResult<DeliveredEvent>) => void) | undefined;
+  private closed = false;
+  private failure: SlowConsumerError | undefined;
+  /** Highest position accepted (delivered or queued): anything at or below it is a duplicate. */
+  private lastId: number;
+  /** Position to replay from, while replaying. */
+  private replayAfter: number | undefined;
+
+  constructor(
+    private readonly hub: EventHub,
+    readonly customerId: number,
+    readonly topic: string,
+    private readonly options: OpenOptions,
+  ) {
+    this.lastId = options.after ?? 0;
+    this.replayAfter = options.after;
+  }
+
+  /** Takes a live event (from the hub). */
+  offer(event: DeliveredEvent): void {
+    if (this.closed || event.topic !== this.topic) return;
+    if (this.replayAfter !== undefined) {
+      (this.held ??= []).push(event);
+      if (this.held.length > this.hub.maxQueue) this.overflow();
+      return;
+    }
+    if (event.id <= this.lastId || (this.options.filter && !this.options.filter(event))) return;
+    this.lastId = event.id;
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = undefined;
+      waiter({ value: event, done: false });
+      return;
+    }
+    (this.queue ??= []).push(event);
+    if (this.queue.length > this.hub.maxQueue) this.overflow();
+  }
+
+  /** Events waiting for the consumer (live ones held during a replay included). */
+  get pending(): number {
+    return (this.queue?.length ?? 0) + (this.held?.length ?? 0);
+  }
+
+  private overflow(): void {
+    const error = new SlowConsumerError(this.hub.maxQueue);
+    this.failure = error;
+    this.release();
+    this.options.onOverflow?.(error);
+  }
+
+  async next(): Promise<IteratorResult<DeliveredEvent>> {
+    for (;;) {
+      if (this.failure) {
+        const error = this.failure;
+        this.failure = undefined;
+        throw error;
+      }
+      const queued = this.queue?.shift();
+      if (queued) return { value: queued, done: false };
+      if (this.closed) return { value: undefined, done: true };
+      if (this.replayAfter === undefined) return new Promise((resolve) => (this.waiter = resolve));
+      await this.readReplayPage();
+    }
+  }
+
+  private async readReplayPage(): Promise<void> {
+    const rows = await this.hub.replay!(this.customerId, this.replayAfter!, this.topic, REPLAY_PAGE);
+    if (this.closed) return;
+    for (const row of rows) {
+      this.replayAfter = row.id;
+      if (row.id <= this.lastId || (this.options.filter && !this.options.filter(row))) continue;
+      this.lastId = row.id;
+      (this.queue ??= []).push(row);
+    }
+    if (rows.length === REPLAY_PAGE) return;
+    // Caught up: what arrived live meanwhile follows, without what the replay already gave.
+    this.replayAfter = undefined;
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const event of held) this.offer(event);
+  }
+
+  async return(): Promise<IteratorResult<DeliveredEvent>> {
+    this.release();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<DeliveredEvent>> {
+    this.release();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Leaves the hub and drops everything queued; a pending `next()` ends. */
+  private release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = undefined;
+    this.held = undefined;
+    this.hub.remove(this);
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.({ value: undefined, done: true });
+  }
+}
+
 export class EventHub {
-  private readonly emitter = new EventEmitter();
+  /** Streams by customer: one stream alone, or a set of them (most customers have one subscriber). */
+  private readonly streams = new Map<number, EventStream | Set<EventStream>>();
+  private count = 0;
 
-  constructor() {
-    this.emitter.setMaxListeners(0);
-  }
+  /**
+   * @param maxQueue events a subscriber may let wait before it is cut off (EVENT_SUBSCRIBER_QUEUE)
+   * @param replay where resuming subscribers read what they missed
+   */
+  constructor(
+    readonly maxQueue = 1_000,
+    readonly replay?: ReplaySource,
+  ) {}
 
+  /** Hands a committed event to its customer's subscribers on this instance. */
   publish(event: DeliveredEvent): void {
-    if (event.customerId !== null) this.emitter.emit(`${event.topic}:${event.customerId}`, event);
+    if (event.customerId === null) return;
+    const entry = this.streams.get(event.customerId);
+    if (!entry) return;
+    if (entry instanceof EventStream) entry.offer(event);
+    else for (const stream of [...entry]) stream.offer(event);
   }
 
-  /** The customer's events of one topic, until the subscriber stops iterating. */
-  async *listen(topic: string, customerId: number, signal?: AbortSignal): AsyncGenerator<DeliveredEvent> {
-    for await (const [event] of on(this.emitter, `${topic}:${customerId}`, { signal })) yield event as DeliveredEvent;
+  /**
+   * A subscriber to one customer's events of one topic, live from now, or, with `after`, first
+   * those after that position (replayed from the outbox) and then live, with no gap and no
+   * duplicate between the two.
+   */
+  open(customerId: number, topic: string, options: OpenOptions = {}): EventStream {
+    if (options.after !== undefined && !this.replay) throw new Error('this hub cannot replay');
+    const stream = new EventStream(this, customerId, topic, options);
+    const entry = this.streams.get(customerId);
+    if (!entry) this.streams.set(customerId, stream);
+    else if (entry instanceof EventStream) this.streams.set(customerId, new Set([entry, stream]));
+    else entry.add(stream);
+    this.count++;
+    return stream;
   }
 
+  /** Forgets a stream (called by the stream when it ends). */
+  remove(stream: EventStream): void {
+    const entry = this.streams.get(stream.customerId);
+    if (entry === stream) {
+      this.streams.delete(stream.customerId);
+      this.count--;
+    } else if (entry instanceof Set && entry.delete(stream)) {
+      this.count--;
+      if (entry.size === 1) this.streams.set(stream.customerId, [...entry][0]);
+    }
+  }
+
+  /** Open subscribers on this instance. */
   listenerCount(): number {
-    return this.emitter.eventNames().reduce((n, name) => n + this.emitter.listenerCount(name), 0);
+    return this.count;
   }
 }

@@ -1,13 +1,15 @@
-import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { BigIntType, Opt, EntityName, PrimaryKeyProp } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
 /**
  * Events written in the same transaction as the change they report (transactional outbox), so no
- * committed change goes unannounced and no rolled-back one is announced.
+ * committed change goes unannounced and no rolled-back one is announced. Readers: the relay
+ * (`outbox.reader.ts`, by commit snapshot) and resuming subscribers (by `customerSeq`).
  */
 @Entity({ tableName: 'outbox_event' })
 @Index({ name: 'outbox_event_customer_idx', properties: ['customerId', 'id'] })
 @Index({ name: 'outbox_event_xid_idx', properties: ['xid', 'id'] })
+@Unique({ name: 'outbox_event_customer_seq_idx', properties: ['customerId', 'customerSeq'] })
 export class OutboxEvent {
   [EntityName]?: 'OutboxEvent';
 
@@ -24,13 +26,51 @@ export class OutboxEvent {
   payload!: unknown;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  @Index({ name: 'outbox_event_created_at_idx' })
   createdAt: Date & Opt = new Date();
 
   /**
-   * The writing transaction's id. Readers that must not miss a row committed late with a lower
-   * `id` (the webhook dispatcher) read up to the oldest transaction still running
-   * (`pg_snapshot_xmin(pg_current_snapshot())`): every row below it is committed or never will be.
+   * The writing top-level transaction (`pg_current_xact_id()`). Readers that must not miss a row
+   * committed late with a lower `id` (the relay, `outbox.reader.ts`, and the webhook dispatcher)
+   * read up to the oldest transaction still running: every row below it is committed or never will be.
    */
-  @Property({ type: 'xid8', columnType: 'xid8', defaultRaw: 'pg_current_xact_id()', lazy: true })
-  xid: string & Opt = '';
+  @Property({ columnType: 'xid8', type: 'string', defaultRaw: 'pg_current_xact_id()' })
+  xid!: string & Opt;
+
+  /**
+   * Position in the customer's event stream (1, 2, 3 …, in commit order), set by the
+   * `outbox_event_sequence` trigger from `event_stream`; the `eventId` clients resume from. Null
+   * for events of no customer.
+   */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  customerSeq?: number | null;
+}
+
+/** The last number given out in each customer's event stream (the trigger's counter, one row lock per customer). */
+@Entity({ tableName: 'event_stream' })
+export class EventStream {
+  [EntityName]?: 'EventStream';
+  [PrimaryKeyProp]?: 'customerId';
+
+  @PrimaryKey({ type: new BigIntType('number'), autoincrement: false })
+  customerId!: number;
+
+  @Property({ type: new BigIntType('number') })
+  lastSeq!: number;
+}
+
+/** Where a relay that publishes elsewhere (Redis) stopped reading the outbox, so its successor goes on from there. */
+@Entity({ tableName: 'event_relay_cursor' })
+export class EventRelayCursor {
+  [EntityName]?: 'EventRelayCursor';
+  [PrimaryKeyProp]?: 'name';
+
+  @PrimaryKey({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'text' })
+  cursor!: string;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  updatedAt: Date & Opt = new Date();
 }

@@ -3,7 +3,11 @@ import { query, sql } from '../db/sql.js';
 
 export type EventTopic = 'BALANCE_CHANGED' | 'WALLET_CHANGED' | 'TIER_CHANGED' | 'TRANSACTION_PROCESSED';
 
-/** Records an event in the caller's transaction (the outbox): it exists if and only if the change commits. */
+/**
+ * Records an event in the caller's transaction (the outbox): it exists if and only if the change
+ * commits. The insert is all the transaction does for delivery (relays poll by snapshot); its
+ * trigger numbers the event in the customer's stream under that customer's `event_stream` row lock.
+ */
 export async function recordEvent(em: SqlEntityManager, topic: EventTopic, customerId: number, payload: Record<string, unknown>, now: Date): Promise<void> {
   await query(
     em,
@@ -19,7 +23,9 @@ export async function recordEvents(
   now: Date,
 ): Promise<void> {
   if (events.length === 0) return;
-  const rows = JSON.stringify(events.map((e) => ({ customer_id: e.customerId, payload: e.payload })));
+  // By customer: the trigger takes each customer's `event_stream` row lock in this order, the same
+  // order in every statement, so two batches never wait on each other in a cycle.
+  const rows = JSON.stringify([...events].sort((a, b) => a.customerId - b.customerId).map((e) => ({ customer_id: e.customerId, payload: e.payload })));
   await query(
     em,
     sql`insert into outbox_event (topic, customer_id, payload, created_at)

@@ -1,93 +1,318 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import { Redis } from 'ioredis';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { queryOne, sql } from '../db/sql.js';
 import type { DeliveredEvent, EventHub } from './hub.js';
+import { cursorAtNow, decodeCursor, encodeCursor, readCommittedEvents, type OutboxCursor, type OutboxRow } from './outbox.reader.js';
 
-export const EVENTS_CHANNEL = 'reward_gateway_events';
+/** How committed events reach this instance's hub (EVENT_FANOUT). */
+export type FanoutMode = 'postgres' | 'redis' | 'off';
+
+export interface RelayOptions {
+  databaseUrl: string;
+  mode: FanoutMode;
+  /** How often the outbox is read (EVENT_POLL_MS). */
+  pollMs: number;
+  /** Rows per read. */
+  pageSize?: number;
+  redisUrl?: string;
+  /** Redis channel prefix (RATE_LIMIT_KEY_PREFIX: one Redis can serve several deployments). */
+  keyPrefix?: string;
+}
+
+/** A relay's counters, for tests and metrics. */
+export interface RelayStats {
+  mode: FanoutMode;
+  /** Whether this instance reads the outbox (always with postgres; the elected leader with redis). */
+  reading: boolean;
+  /** Outbox reads that returned rows. */
+  pagesRead: number;
+  eventsRead: number;
+}
+
+/** The relay's name in `event_relay_cursor`, and its advisory lock key. */
+const REDIS_RELAY = 'redis';
+const LEADER_LOCK = 'reward_gateway_event_relay';
+
+/** One PostgreSQL connection of its own, usable by kysely statements (`readCommittedEvents`). */
+class DedicatedConnection {
+  readonly client: pg.Client;
+  readonly db: Kysely<never>;
+  lost = false;
+
+  constructor(databaseUrl: string, log: Logger, onLost: () => void) {
+    this.client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway event relay' });
+    const lost = (error?: Error) => {
+      if (this.lost) return;
+      this.lost = true;
+      log.warn({ err: error }, 'event relay connection lost');
+      onLost();
+    };
+    this.client.on('error', lost);
+    this.client.on('end', () => lost());
+    const client = this.client;
+    // kysely runs on "a pool" that always lends this one client.
+    this.db = new Kysely<never>({
+      dialect: new PostgresDialect({ pool: { connect: async () => Object.assign(client, { release() {} }), end: async () => undefined } as never }),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.lost = true;
+    await this.client.end().catch(() => undefined);
+  }
+}
 
 /**
- * Listens for committed outbox events (a trigger NOTIFYs each insert; PostgreSQL delivers it on
- * commit, so rolled-back changes are never announced) and hands them to the local hub. Keeps one
- * dedicated connection and reconnects with backoff when it drops. Delivery to open sockets is
- * live only: an event committed while this instance was disconnected is not replayed (the
- * outbox keeps it), so clients read current state when they (re)subscribe.
+ * Reads committed outbox rows in commit order (`readCommittedEvents`) every `pollMs` and hands
+ * each page to `sink`; a full page is followed by the next at once. Money-moving transactions
+ * write their rows and nothing else, so the relay adds no work and no lock to them: the cost of
+ * delivery is one indexed read per instance per poll. Reconnects with backoff when its connection
+ * drops; `cursor` may be persisted by `saveCursor` so another process goes on from it.
  */
-export class EventRelay {
-  private client: pg.Client | undefined;
-  private stopped = false;
-  private reconnecting = false;
-  private retryMs = 500;
+class OutboxPoller {
+  private connection: DedicatedConnection | undefined;
+  private cursor: OutboxCursor | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private retryMs = 500;
+  pagesRead = 0;
+  eventsRead = 0;
 
   constructor(
     private readonly databaseUrl: string,
-    private readonly orm: MikroORM,
-    private readonly hub: EventHub,
+    private readonly pollMs: number,
+    private readonly pageSize: number,
+    private readonly sink: (events: OutboxRow[]) => Promise<void> | void,
     private readonly log: Logger,
+    private readonly hooks: {
+      /** Nobody to deliver to: skip reading rows (move the cursor to now). */
+      idle?: () => boolean;
+      /** Called with the fresh connection before the first read: where to start (default: now). */
+      begin?: (connection: DedicatedConnection) => Promise<OutboxCursor | undefined>;
+      saveCursor?: (db: Kysely<never>, cursor: OutboxCursor) => Promise<void>;
+      /** The connection was lost (e.g. a leader's lock went with it). */
+      lost?: () => void;
+    } = {},
   ) {}
 
   async start(): Promise<void> {
     await this.connect();
+    this.schedule(0);
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on('notification', (message) => void this.deliver(message.payload));
-    const lost = (error?: Error) => {
-      if (this.client !== client) return;
-      this.log.warn({ err: error }, 'event relay connection lost; reconnecting');
-      this.reconnect();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    await client.connect();
-    await client.query(`listen ${EVENTS_CHANNEL}`);
-    this.client = client;
+    const connection = new DedicatedConnection(this.databaseUrl, this.log, () => {
+      if (this.connection !== connection) return;
+      this.connection = undefined;
+      this.hooks.lost?.();
+      if (!this.stopped) this.schedule(this.retryMs);
+    });
+    await connection.client.connect();
+    this.connection = connection;
+    this.cursor = (await this.hooks.begin?.(connection)) ?? (await cursorAtNow(connection.db));
     this.retryMs = 500;
   }
 
-  private reconnect(): void {
-    if (this.stopped || this.reconnecting) return;
-    this.reconnecting = true;
-    this.client = undefined;
-    const attempt = () => {
-      this.timer = setTimeout(() => {
-        this.connect().then(
-          () => (this.reconnecting = false),
-          (error) => {
-            this.log.warn({ err: error, retryMs: this.retryMs }, 'event relay cannot reconnect yet');
-            this.retryMs = Math.min(this.retryMs * 2, 30_000);
-            if (!this.stopped) attempt();
-          },
-        );
-      }, this.retryMs);
-      this.timer.unref();
-    };
-    attempt();
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => (this.running = undefined));
+    }, ms);
   }
 
-  private async deliver(text: string | undefined): Promise<void> {
-    if (!text) return;
+  private async tick(): Promise<void> {
+    let next = this.pollMs;
     try {
-      const event = JSON.parse(text) as DeliveredEvent & { payload?: Record<string, unknown> };
-      if (!event.payload) {
-        // Too large for a NOTIFY: read it from the outbox.
-        const row = await queryOne<{ payload: Record<string, unknown> }>(this.orm.em.fork(), sql`select payload from outbox_event where id = ${event.id}`);
-        if (!row) return;
-        event.payload = row.payload;
+      if (!this.connection) await this.connect();
+      const { db } = this.connection!;
+      if (this.hooks.idle?.()) {
+        this.cursor = await cursorAtNow(db);
+      } else {
+        const page = await readCommittedEvents(db, this.cursor!, this.pageSize);
+        if (page.events.length) {
+          this.pagesRead++;
+          this.eventsRead += page.events.length;
+          await this.sink(page.events);
+        }
+        this.cursor = page.cursor;
+        if (page.events.length && this.hooks.saveCursor) await this.hooks.saveCursor(db, page.cursor);
+        if (page.events.length === this.pageSize) next = 0;
       }
-      this.hub.publish(event as DeliveredEvent);
     } catch (error) {
-      this.log.error({ err: error }, 'event relay could not deliver an event');
+      if (!this.stopped) this.log.warn({ err: error, retryMs: this.retryMs }, 'event relay could not read the outbox; retrying');
+      const lost = this.connection;
+      this.connection = undefined;
+      await lost?.close();
+      this.hooks.lost?.();
+      next = this.retryMs;
+      this.retryMs = Math.min(this.retryMs * 2, 30_000);
     }
+    this.schedule(next);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    const client = this.client;
-    this.client = undefined;
-    await client?.end().catch(() => undefined);
+    await this.running?.catch(() => undefined);
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close();
+  }
+}
+
+/** How this gateway instance receives committed events. */
+export interface EventRelay {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): RelayStats;
+}
+
+/**
+ * EVENT_FANOUT=postgres (the default): every instance reads the outbox itself and hands events to
+ * its own hub; while it has no subscriber it only moves its cursor.
+ */
+class PostgresRelay implements EventRelay {
+  private readonly poller: OutboxPoller;
+
+  constructor(options: RelayOptions, hub: EventHub, log: Logger) {
+    this.poller = new OutboxPoller(options.databaseUrl, options.pollMs, options.pageSize ?? 500, (events) => events.forEach((e) => hub.publish(e)), log, {
+      idle: () => hub.listenerCount() === 0,
+    });
+  }
+
+  start = () => this.poller.start();
+  stop = () => this.poller.stop();
+  stats = (): RelayStats => ({ mode: 'postgres', reading: true, pagesRead: this.poller.pagesRead, eventsRead: this.poller.eventsRead });
+}
+
+/**
+ * EVENT_FANOUT=redis: one instance at a time (the holder of a PostgreSQL advisory lock, taken on
+ * its relay connection, so it is released when that instance dies) reads the outbox and publishes
+ * each page on a Redis channel; every instance subscribes to the channel and hands the events to
+ * its hub. The reader saves its cursor after each page (`event_relay_cursor`), so a successor goes
+ * on where it stopped: a page may then be published twice, and streams drop what they already
+ * have (by event id), so subscribers see each event once.
+ */
+class RedisRelay implements EventRelay {
+  private readonly subscriber: Redis;
+  private readonly publisher: Redis;
+  private readonly channel: string;
+  private poller: OutboxPoller | undefined;
+  private leaderTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private pagesRead = 0;
+  private eventsRead = 0;
+
+  constructor(
+    private readonly options: RelayOptions,
+    private readonly hub: EventHub,
+    private readonly log: Logger,
+  ) {
+    const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 2 };
+    this.subscriber = new Redis(options.redisUrl!, redisOptions);
+    this.publisher = new Redis(options.redisUrl!, redisOptions);
+    this.subscriber.on('error', (error) => log.warn({ err: error }, 'event fan-out (Redis) subscriber error'));
+    this.publisher.on('error', (error) => log.warn({ err: error }, 'event fan-out (Redis) publisher error'));
+    this.channel = `${options.keyPrefix ?? 'rg'}:events`;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.subscriber.connect(), this.publisher.connect()]);
+    this.subscriber.on('message', (_channel, message: string) => {
+      try {
+        for (const event of JSON.parse(message) as DeliveredEvent[]) this.hub.publish(event);
+      } catch (error) {
+        this.log.error({ err: error }, 'event fan-out: unreadable message');
+      }
+    });
+    await this.subscriber.subscribe(this.channel);
+    await this.tryLead();
+  }
+
+  /** Tries to become the instance that reads the outbox; followers try again every second. */
+  private async tryLead(): Promise<void> {
+    if (this.stopped || this.poller) return;
+    const poller = new OutboxPoller(
+      this.options.databaseUrl,
+      this.options.pollMs,
+      this.options.pageSize ?? 500,
+      async (events) => {
+        this.pagesRead++;
+        this.eventsRead += events.length;
+        const slim: DeliveredEvent[] = events.map((e) => ({ id: e.id, topic: e.topic, customerId: e.customerId, payload: e.payload }));
+        await this.publisher.publish(this.channel, JSON.stringify(slim));
+      },
+      this.log,
+      {
+        begin: async (connection) => {
+          const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${LEADER_LOCK})) as locked`.execute(connection.db);
+          if (!rows[0].locked) throw new NotLeader();
+          const saved = await sql<{ cursor: string }>`select cursor from event_relay_cursor where name = ${REDIS_RELAY}`.execute(connection.db);
+          return saved.rows[0] ? decodeCursor(saved.rows[0].cursor) : undefined;
+        },
+        saveCursor: async (db, cursor) => {
+          await sql`insert into event_relay_cursor (name, cursor, updated_at) values (${REDIS_RELAY}, ${encodeCursor(cursor)}, now())
+                    on conflict (name) do update set cursor = excluded.cursor, updated_at = excluded.updated_at`.execute(db);
+        },
+        lost: () => this.demote(poller),
+      },
+    );
+    try {
+      await poller.start();
+      this.poller = poller;
+      this.log.info('event fan-out: this instance reads the outbox for Redis');
+    } catch (error) {
+      await poller.stop();
+      if (!(error instanceof NotLeader)) this.log.warn({ err: error }, 'event fan-out: could not try to lead');
+      this.scheduleLeadAttempt();
+    }
+  }
+
+  private demote(poller: OutboxPoller): void {
+    if (this.poller !== poller) return;
+    this.poller = undefined;
+    void poller.stop();
+    this.scheduleLeadAttempt();
+  }
+
+  private scheduleLeadAttempt(): void {
+    if (this.stopped) return;
+    clearTimeout(this.leaderTimer);
+    this.leaderTimer = setTimeout(() => void this.tryLead(), 1_000);
+    this.leaderTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.leaderTimer);
+    await this.poller?.stop();
+    this.poller = undefined;
+    await Promise.all([this.subscriber.quit().catch(() => undefined), this.publisher.quit().catch(() => undefined)]);
+  }
+
+  stats = (): RelayStats => ({ mode: 'redis', reading: this.poller !== undefined, pagesRead: this.pagesRead, eventsRead: this.eventsRead });
+}
+
+class NotLeader extends Error {}
+
+/** EVENT_FANOUT=off: this instance delivers no events (subscriptions stay silent); for benchmarks and job-only instances. */
+class NoRelay implements EventRelay {
+  start = async () => undefined;
+  stop = async () => undefined;
+  stats = (): RelayStats => ({ mode: 'off', reading: false, pagesRead: 0, eventsRead: 0 });
+}
+
+/** The relay for `options.mode`. */
+export function createRelay(options: RelayOptions, hub: EventHub, log: Logger): EventRelay {
+  switch (options.mode) {
+    case 'redis':
+      return new RedisRelay(options, hub, log);
+    case 'off':
+      return new NoRelay();
+    default:
+      return new PostgresRelay(options, hub, log);
   }
 }

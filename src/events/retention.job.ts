@@ -24,7 +24,7 @@ export interface PruneResult {
  * One batch of each per run; a full batch enqueues nothing but the next scheduled run takes more.
  */
 export async function pruneEvents({ em, clock, config }: JobContext): Promise<PruneResult> {
-  const cutoff = new Date(clock.now().getTime() - config.eventRetentionHours * 3_600_000);
+  const cutoff = new Date(clock.now().getTime() - config.events.retentionHours * 3_600_000);
   const cursor = await queryOne<{ horizon: string; last_event_id: number }>(em, sql`select horizon::text, last_event_id from webhook_cursor where name = 'webhooks'`);
   const events = cursor
     ? await query(

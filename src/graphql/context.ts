@@ -8,4 +8,12 @@ import type { Loaders } from './loaders.js';
  */
 export interface RequestCtx extends Ctx {
   loaders: Loaders;
+  /** The WebSocket the operation came over (absent over HTTP). */
+  socket?: OperationSocket;
+}
+
+/** What an operation may do to the WebSocket it runs on. */
+export interface OperationSocket {
+  /** Closes the socket because a subscriber fell too far behind (code 4008, see docs/architecture.md). */
+  slowConsumer(error: Error): void;
 }

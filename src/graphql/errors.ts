@@ -32,6 +32,10 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A subscription's `after` is older than the replay window: read the current state, then subscribe without it. */
+  EVENT_ID_EXPIRED: 'EVENT_ID_EXPIRED',
+  /** One more operation than WS_MAX_SUBSCRIPTIONS on one socket. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -81,6 +85,9 @@ const SAFE_CODES = new Set([
   'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE',
   'PAYLOAD_TOO_LARGE',
+  'PERSISTED_QUERY_HASH_MISMATCH',
+  'EVENT_ID_EXPIRED',
+  'TOO_MANY_SUBSCRIPTIONS',
 ]);
 
 /** graphql-js's parse error for a document over `parseOptions.maxTokens` (16.x spells it "more that"). */

@@ -12,6 +12,8 @@ export interface Authenticated {
   caller: Caller;
   /** The signed-in customer's row, so the request need not read it again. */
   customer?: CustomerRow;
+  /** When the bearer token expires (ms since the epoch); absent for API keys and anonymous callers. */
+  expiresAt?: number;
 }
 
 const STAFF_ROLES = new Set(['operator', 'analyst']);
@@ -52,6 +54,7 @@ export class Authenticator {
     const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('Authorization must be "Bearer <JWT>".');
     const claims = await this.verify(match[1]);
+    const expiresAt = claims.exp! * 1000;
     const role = claims.role ?? 'customer';
     if (role === 'customer') {
       const customer = await customerByExternalId(em, claims.sub!);
@@ -66,10 +69,11 @@ export class Authenticator {
           segments: customer.segments,
         },
         customer,
+        expiresAt,
       };
     }
     if (typeof role === 'string' && STAFF_ROLES.has(role)) {
-      return { caller: { kind: 'staff', staffId: claims.sub!, role: role as 'operator' | 'analyst' } };
+      return { caller: { kind: 'staff', staffId: claims.sub!, role: role as 'operator' | 'analyst' }, expiresAt };
     }
     throw unauthenticated('This token has no role this gateway knows.');
   }

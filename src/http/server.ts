@@ -5,16 +5,16 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { Kind, specifiedRules, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { Ctx } from '../context.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { pendingMigrations } from '../db/orm.js';
+import { outboxReplay } from '../events/events.service.js';
 import { EventHub } from '../events/hub.js';
-import { EventRelay } from '../events/relay.js';
+import { createRelay, type EventRelay } from '../events/relay.js';
 import { formatError, QueryTooComplexError, unauthenticated } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
@@ -30,6 +30,7 @@ import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
 import { devTokens, devTokensEnabled } from './dev-tokens.js';
 import { isPageRequest, WebApp } from './web.js';
+import { startSubscriptionServer } from './ws.js';
 
 export interface Gateway {
   url: string;
@@ -37,6 +38,10 @@ export interface Gateway {
   server: Server;
   /** This instance's live events (subscribers listen here). */
   events: EventHub;
+  /** How committed events reach `events` (its counters, for tests and benchmarks). */
+  relay: EventRelay;
+  /** graphql-ws sessions on this instance. */
+  sockets: { sessionCount(): number; recheck(): Promise<void> };
   /** Stops accepting, lets in-flight requests finish, then closes the GraphQL server. */
   close(): Promise<void>;
 }
@@ -44,7 +49,7 @@ export interface Gateway {
 export interface GatewayDeps {
   config: Config;
   orm: MikroORM;
-  /** The database's URL, for the event relay's own LISTEN connection. */
+  /** The database's URL, for the event relay's own connection. */
   databaseUrl: string;
   clock: Clock;
   log: Logger;
@@ -142,8 +147,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const logInternal = (err: unknown) => log.error({ err, requestId: currentRequestId() }, 'internal error');
   let migrationsApplied = false;
 
-  const hub = new EventHub();
-  const relay = new EventRelay(databaseUrl, orm, hub, log);
+  const hub = new EventHub(config.events.subscriberQueue, outboxReplay(() => orm.em.fork()));
+  const relay = createRelay(
+    { databaseUrl, mode: config.events.fanout, pollMs: config.events.pollMs, redisUrl: config.rateLimit.redisUrl, keyPrefix: config.rateLimit.keyPrefix },
+    hub,
+    log,
+  );
   await relay.start();
 
   /** The request's context; with `ip`, the caller's rate limit is taken first (failed credentials count per IP). */
@@ -183,7 +192,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   };
 
   /** Partners always run only their list; first-party clients named in PERSISTED_ONLY too. */
-  const trustedCaller = (ctx: RequestCtx, headers: IncomingMessage['headers']): TrustedCaller => {
+  const trustedCaller = (ctx: Ctx, headers: IncomingMessage['headers']): TrustedCaller => {
     const mayRegister = !(config.nodeEnv === 'production' && ctx.caller.kind === 'anonymous');
     if (ctx.caller.kind === 'partner') return { client: partnerClient(ctx.caller.partnerId), persistedOnly: true, mayRegister };
     const name = headers['apollographql-client-name'];
@@ -390,78 +399,21 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     });
   }));
 
-  // graphql-ws on the same path and port; subscriptions authenticate with connectionParams.
-  const wsServer = new WebSocketServer({
-    server: httpServer,
-    path: '/graphql',
-    // A message is at most a request body (ws would take 100 MiB).
-    maxPayload: config.bodyLimitBytes,
-    // Connection attempts count per client IP before the upgrade: over budget is HTTP 429.
-    verifyClient: (info, done) => {
-      rateLimits.connectionAttempt(clientIp(info.req, config.trustProxyHops)).then(
-        (retryAfter) => (retryAfter === undefined ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) })),
-        () => done(true),
-      );
-    },
+  const subscriptions = startSubscriptionServer({
+    httpServer,
+    schema,
+    validationRules: [...specifiedRules, ...armor.validationRules],
+    config,
+    orm,
+    clock,
+    log,
+    hub,
+    auth,
+    rateLimits,
+    persisted,
+    logInternal,
+    trustedCaller: (ctx, clientName) => trustedCaller(ctx, { 'apollographql-client-name': clientName }),
   });
-  // graphql-ws on the same path and port. Subscriptions are a signed-in customer's own events:
-  // the connection is refused without valid customer credentials in connectionParams.
-  const tokenOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization;
-  /**
-   * A subscription sent by id (`extensions.persistedQuery`, `query` empty) runs its registered
-   * text, put into the payload graphql-ws goes on to parse; a client held to its list
-   * (PERSISTED_ONLY) runs nothing else. Nothing sent over a socket is remembered as APQ.
-   */
-  const trustedSubscription = async (params: Record<string, unknown> | undefined, payload: { query: string; extensions?: unknown }): Promise<GraphQLError | undefined> => {
-    const name = params?.clientName;
-    const client = typeof name === 'string' && CLIENT_NAME.test(name) ? name : undefined;
-    const caller: TrustedCaller = { client, persistedOnly: client !== undefined && config.persistedOnly.includes(client), mayRegister: false };
-    const decision = await decide(persisted, orm.em.fork(), caller, { query: payload.query === '' ? undefined : payload.query, extensions: payload.extensions });
-    if (decision.kind === 'refuse') return new GraphQLError(decision.message, { extensions: { code: decision.code } });
-    if (typeof decision.query === 'string') payload.query = decision.query;
-    return undefined;
-  };
-  const wsRules = [...specifiedRules, ...armor.validationRules];
-  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, logInternal));
-  const wsCleanup = useServer<Record<string, unknown>>(
-    {
-      schema,
-      context: async ({ connectionParams }) => contextFor({ authorization: tokenOf(connectionParams) }),
-      onConnect: async ({ connectionParams }) => {
-        try {
-          const { caller } = await auth.authenticate({ authorization: tokenOf(connectionParams) }, orm.em.fork());
-          return caller.kind === 'customer';
-        } catch {
-          return false;
-        }
-      },
-      // Trusted documents as over HTTP (the client names itself with connectionParams.clientName),
-      // then the same limits: token count while parsing, then depth, aliases and cost.
-      onSubscribe: async (ctx, _id, payload) => {
-        const refusal = await trustedSubscription(ctx.connectionParams, payload);
-        if (refusal) return [refusal];
-        if (Buffer.byteLength(payload.query, 'utf8') > config.limits.maxDocumentBytes) {
-          return [new QueryTooComplexError(`The document is longer than ${config.limits.maxDocumentBytes} bytes.`)];
-        }
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: config.limits.maxTokens });
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const errors = validate(schema, document, wsRules);
-        if (errors.length) return errors;
-        const operation = document.definitions.find(
-          (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!payload.operationName || d.name?.value === payload.operationName),
-        );
-        const tooCostly = operation && checkCost(schema, document, operation, payload.variables ?? undefined, { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize });
-        return tooCostly ? [tooCostly] : undefined;
-      },
-      onError: (_ctx, _id, _payload, errors) => clean(errors) as unknown as GraphQLError[],
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: clean(result.errors) } : result) as typeof result,
-    },
-    wsServer,
-  );
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -474,9 +426,11 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     port: address.port,
     server: httpServer,
     events: hub,
+    relay,
+    sockets: subscriptions,
     close: async () => {
-      await wsCleanup.dispose();
-      wsServer.close();
+      // Queries and mutations running over sockets end first; then sockets close with 1001.
+      await subscriptions.close();
       await apollo.stop();
       await relay.stop();
       await rateLimits.close();

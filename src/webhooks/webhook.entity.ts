@@ -1,4 +1,4 @@
-import { BigIntType, Opt } from '@mikro-orm/core';
+import { BigIntType, EntityName, Opt, PrimaryKeyProp } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
 /**
@@ -10,6 +10,8 @@ import { Check, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro
 @Index({ name: 'webhook_endpoint_partner_idx', properties: ['partnerId', 'id'] })
 @Check({ name: 'webhook_endpoint_event_types_present', expression: 'cardinality(event_types) >= 1' })
 export class WebhookEndpoint {
+  [EntityName]?: 'WebhookEndpoint';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -56,6 +58,8 @@ export enum WebhookDeliveryStatus {
 @Index({ name: 'webhook_delivery_finished_idx', properties: ['finishedAt'] })
 @Index({ name: 'webhook_delivery_endpoint_idx', properties: ['endpointId', 'id'] })
 export class WebhookDelivery {
+  [EntityName]?: 'WebhookDelivery';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -99,6 +103,8 @@ export class WebhookDelivery {
 @Index({ name: 'webhook_attempt_delivery_idx', properties: ['deliveryId', 'id'] })
 @Index({ name: 'webhook_attempt_at_idx', properties: ['attemptedAt'] })
 export class WebhookAttempt {
+  [EntityName]?: 'WebhookAttempt';
+
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -125,6 +131,9 @@ export class WebhookAttempt {
  */
 @Entity({ tableName: 'webhook_cursor' })
 export class WebhookCursor {
+  [EntityName]?: 'WebhookCursor';
+  [PrimaryKeyProp]?: 'name';
+
   @PrimaryKey({ type: 'text' })
   name!: string;
 

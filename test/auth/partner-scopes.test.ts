@@ -401,10 +401,23 @@ describe('partners see only what their scopes give them', () => {
         ws.on('error', reject);
       });
 
-    it.each(SCOPES)('%s: the connection is refused (4403), whichever way the key is sent', async (scope) => {
-      expect(await handshake({ 'x-api-key': keys[scope].apiKey })).toBe(4403);
-      expect(await handshake({ authorization: keys[scope].apiKey })).toBe(4403);
-      expect(await handshake({ authorization: `Bearer ${keys[scope].apiKey}` })).toBe(4403);
+    it.each(SCOPES)('%s: the key opens a socket only as x-api-key (else 4401), and no subscription on it (FORBIDDEN)', async (scope) => {
+      expect(await handshake({ 'x-api-key': keys[scope].apiKey })).toBe('acknowledged');
+      expect(await handshake({ authorization: keys[scope].apiKey })).toBe(4401);
+      expect(await handshake({ authorization: `Bearer ${keys[scope].apiKey}` })).toBe(4401);
+      const ws = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      const answer = await new Promise<{ errors?: { extensions: { code: string } }[] }>((resolve, reject) => {
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': keys[scope].apiKey } })));
+        ws.on('message', (data) => {
+          const message = JSON.parse(String(data));
+          if (message.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { balanceChanged { available } }' } }));
+          if (message.type === 'next' || message.type === 'error') resolve(message.type === 'next' ? message.payload : { errors: message.payload });
+        });
+        ws.on('error', reject);
+      });
+      ws.close();
+      // (a partner runs only its registered operations: the subscription's text is refused before it runs)
+      expect(answer.errors?.map((e) => e.extensions.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
     });
 
     it('the control: a customer is acknowledged', async () => {

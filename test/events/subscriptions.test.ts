@@ -162,13 +162,20 @@ describe('subscriptions', () => {
     await sub.stop();
   });
 
-  it('refuses connections without customer credentials', async () => {
-    for (const token of [undefined, t.operatorToken, 'not-a-token']) {
-      const client = connect(t.url, token);
-      const iterator = client.iterate({ query: BalanceChangedDocument.toString() });
-      // graphql-ws closes the socket with 4403 Forbidden when onConnect refuses the credentials
-      await expect(iterator.next()).rejects.toMatchObject({ code: 4403 });
+  it('refuses connections without valid credentials (4401, with the reason), and subscriptions by anyone but a customer (FORBIDDEN)', async () => {
+    for (const [token, reason] of [
+      [undefined, /credentials required/],
+      ['not-a-token', /Bearer <JWT>/],
+    ] as const) {
+      const iterator = connect(t.url, token).iterate({ query: BalanceChangedDocument.toString() });
+      // 4401: graphql-ws clients do not retry it (they do retry 4403), so an app learns to sign in again
+      await expect(iterator.next()).rejects.toMatchObject({ code: 4401, reason: expect.stringMatching(reason) });
     }
+    const staff = await connect(t.url, t.operatorToken).iterate({ query: BalanceChangedDocument.toString() }).next().then(
+      (r) => r.value,
+      (errors: unknown) => ({ errors }),
+    );
+    expect(JSON.stringify(staff)).toContain('FORBIDDEN');
   });
 
   it('applies the query limits to subscriptions too', async () => {

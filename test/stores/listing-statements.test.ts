@@ -14,8 +14,8 @@ describe('SQL statements per page of listings', () => {
   let statements = 0;
 
   beforeAll(async () => {
-    // no background job worker: its polling would be counted too
-    t = await startTestGateway({}, { jobs: 'manual' });
+    // no background job worker and no event relay: their polling would be counted too
+    t = await startTestGateway({ EVENT_FANOUT: 'off' }, { jobs: 'manual' });
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       // the rate limiter's one upsert per request is not the page's (test/http/limits.test.ts)
       const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;

@@ -1,0 +1,34 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { DeliveredEvent, ReplaySource } from './hub.js';
+import { readCustomerEvents, streamPosition } from './outbox.reader.js';
+
+/** The most digits an event id may have (positions are bigints, sent as decimal text). */
+const EVENT_ID = /^\d{1,15}$/;
+
+/** Whether a subscription may resume after `eventId`, and from which position. */
+export type ResumeCheck =
+  | { ok: true; after: number }
+  /** `malformed`: not an id; `unknown`: later than anything in the customer's stream; `expired`: past the retention window. */
+  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' };
+
+/**
+ * Checks a resume point (`after: eventId`) of a customer's subscription: every event of theirs
+ * after it must still be kept, and the first of them written no more than `retentionHours` before
+ * `now` (the documented window; pruning may remove older ones at any time after). Nothing
+ * missed (the id is their latest) always resumes.
+ */
+export async function checkResumePoint(em: SqlEntityManager, customerId: number, eventId: string, now: Date, retentionHours: number): Promise<ResumeCheck> {
+  if (!EVENT_ID.test(eventId)) return { ok: false, reason: 'malformed' };
+  const after = Number(eventId);
+  const { lastSeq, nextWrittenAt } = await streamPosition(em.getKysely(), customerId, after);
+  if (after > lastSeq) return { ok: false, reason: 'unknown' };
+  if (after === lastSeq) return { ok: true, after };
+  if (!nextWrittenAt || nextWrittenAt.getTime() < now.getTime() - retentionHours * 3_600_000) return { ok: false, reason: 'expired' };
+  return { ok: true, after };
+}
+
+/** Where resuming subscribers read what they missed: the outbox, through a fresh unit of work per page. */
+export function outboxReplay(fork: () => SqlEntityManager): ReplaySource {
+  return async (customerId, afterId, topic, limit): Promise<DeliveredEvent[]> =>
+    (await readCustomerEvents(fork().getKysely(), customerId, afterId, topic, limit)).map((e) => ({ id: e.id, topic: e.topic, customerId: e.customerId, payload: e.payload }));
+}

@@ -1,0 +1,412 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import { CloseCode, type Context as WsContext } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Caller, Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
+import { query, sql, idList } from '../db/sql.js';
+import type { EventHub } from '../events/hub.js';
+import { checkCost } from '../graphql/cost.js';
+import { ErrorCode, formatError, QueryTooComplexError } from '../graphql/errors.js';
+import { Loaders } from '../graphql/loaders.js';
+import { CLIENT_NAME, partnerClient, type PersistedStore } from '../persisted/persisted.service.js';
+import { decide, type TrustedCaller } from '../persisted/trusted.js';
+import type { Authenticator } from './auth.js';
+import { clientIp } from './limits.js';
+import type { RateLimits } from './rate-limit.js';
+
+/**
+ * Close codes of /graphql's WebSocket (graphql-ws), besides the protocol's own
+ * (docs/architecture.md, "Sessions over WebSocket"). graphql-ws clients do not retry 4401 and 4429;
+ * they do retry 4403 and 4008.
+ */
+export const SocketClose = {
+  /** No, bad, expired or revoked credentials: reason says which ("token expired"); get new ones, then reconnect. */
+  UNAUTHORIZED: 4401,
+  /** The credentials are valid but may no longer subscribe (the customer's account was closed). */
+  FORBIDDEN: 4403,
+  /** More sockets than WS_MAX_SOCKETS_PER_CALLER for this caller on this instance. */
+  TOO_MANY_SOCKETS: 4429,
+  /** A subscriber let more than EVENT_SUBSCRIBER_QUEUE events wait: reconnect and resume with `after`. */
+  SLOW_CONSUMER: 4008,
+  /** The instance is shutting down (after its in-flight operations ended): reconnect, resume with `after`. */
+  GOING_AWAY: 1001,
+} as const;
+
+/** A connected, acknowledged socket and who is on it. */
+export interface Session {
+  socket: WebSocket;
+  /** `customer:1`, `partner:2`, `staff:x`: what WS_MAX_SOCKETS_PER_CALLER counts. */
+  key: string;
+  caller: Caller;
+  /** The connection's credentials, re-checked for each operation as an HTTP request's would be. */
+  credentials: Record<string, unknown>;
+  ip: string;
+  /** `apollographql-client-name` (connection params or upgrade header): PERSISTED_ONLY applies by it. */
+  clientName?: string;
+  /** Token expiry (ms since the epoch); absent for API keys. */
+  expiresAt?: number;
+  expiryTimer?: NodeJS.Timeout;
+  /** Queries and mutations running on this socket (by operation id): a shutdown waits for them. */
+  running?: Set<string>;
+}
+
+type Extra = { socket: WebSocket; request?: IncomingMessage; session?: Session };
+type SocketCtx = WsContext<Record<string, unknown> | undefined, Extra>;
+
+/** An operation's context over a socket: its unit of work and loaders are made when first used and dropped after each event. */
+type SocketOperationCtx = RequestCtx & { releaseUnitOfWork(): void };
+
+export interface SubscriptionServerDeps {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  validationRules: readonly ValidationRule[];
+  config: Config;
+  orm: MikroORM;
+  clock: Clock;
+  log: Logger;
+  hub: EventHub;
+  auth: Authenticator;
+  rateLimits: RateLimits;
+  persisted: PersistedStore;
+  logInternal: (error: unknown) => void;
+  /** Partners and PERSISTED_ONLY clients run only their registered operations, as over HTTP. */
+  trustedCaller: (ctx: Ctx, clientName: string | undefined) => TrustedCaller;
+}
+
+const callerKey = (caller: Caller): string | undefined => {
+  switch (caller.kind) {
+    case 'customer':
+      return `customer:${caller.customerId}`;
+    case 'partner':
+      return `partner:${caller.partnerId}`;
+    case 'staff':
+      return `staff:${caller.staffId}`;
+    default:
+      return undefined;
+  }
+};
+
+/** A close reason fits a control frame (123 bytes). */
+const reasonOf = (text: string) => (Buffer.byteLength(text) <= 123 ? text : Buffer.from(text).subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '…');
+
+/** The close a refused credential gets: what the client should do is in the reason. */
+function credentialClose(error: unknown): { code: number; reason: string } | undefined {
+  const code = (error as GraphQLError)?.extensions?.code;
+  if (code !== ErrorCode.UNAUTHENTICATED) return undefined;
+  const message = (error as Error).message;
+  if (/expired/i.test(message)) return { code: SocketClose.UNAUTHORIZED, reason: 'token expired' };
+  return { code: SocketClose.UNAUTHORIZED, reason: reasonOf(message) };
+}
+
+/** GraphQL documents already parsed and validated, by text: ten thousand subscribers of one operation share one AST. */
+class DocumentCache {
+  private readonly entries = new Map<string, { document?: DocumentNode; errors?: readonly GraphQLError[] }>();
+  constructor(private readonly max = 500) {}
+
+  get(text: string, compute: () => { document?: DocumentNode; errors?: readonly GraphQLError[] }) {
+    let entry = this.entries.get(text);
+    if (entry) {
+      this.entries.delete(text);
+    } else {
+      entry = compute();
+      if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    }
+    this.entries.set(text, entry);
+    return entry;
+  }
+}
+
+/** A GraphQL error as HTTP would code it: graphql-js leaves parse, validation and variable errors without one. */
+function coded(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, code } });
+}
+
+/**
+ * graphql-ws on /graphql: sessions whose credentials are checked at connect and for as long as the
+ * socket lives, the same refusals and error codes as over HTTP, and the limits of WS_* settings.
+ *
+ * - Connect: `connectionParams.authorization` (Bearer JWT) or `connectionParams['x-api-key']`.
+ *   None, bad, expired or revoked: closed 4401 with the reason; over WS_MAX_SOCKETS_PER_CALLER: 4429.
+ * - While open: closed 4401 "token expired" at the token's `exp` (a timer armed by the periodic
+ *   sweep for tokens expiring before the next one), 4403 "account closed" when staff close the
+ *   customer, 4401 "API key revoked" when the partner's key is revoked (both found by the sweep,
+ *   every WS_SESSION_RECHECK_MS, one query for all sockets of the instance).
+ * - Each operation: credentials and rate limit again, trusted documents (partners, PERSISTED_ONLY),
+ *   document size, tokens, depth/aliases/directives, cost, variables: the codes HTTP answers.
+ */
+export function startSubscriptionServer(deps: SubscriptionServerDeps) {
+  const { config, orm, clock, log, hub, auth, rateLimits, persisted, schema } = deps;
+  const documents = new DocumentCache();
+  const sessions = new Set<Session>();
+  const socketsByCaller = new Map<string, number>();
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const wsServer = new WebSocketServer({
+    server: deps.httpServer,
+    path: '/graphql',
+    // ws closes the socket (1009) on a larger frame, before reading it, whoever sent it.
+    maxPayload: config.ws.maxPayloadBytes,
+    // Connection attempts count per client IP before the upgrade: over budget is HTTP 429.
+    verifyClient: (info, done) => {
+      rateLimits.connectionAttempt(clientIp(info.req, config.trustProxyHops)).then(
+        (retryAfter) => (retryAfter === undefined ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) })),
+        () => done(true),
+      );
+    },
+  });
+
+  const close = (session: Session, code: number, reason: string) => {
+    if (session.socket.readyState === WebSocket.OPEN || session.socket.readyState === WebSocket.CONNECTING) session.socket.close(code, reason);
+  };
+
+  const armExpiry = (session: Session, horizon: number) => {
+    if (session.expiresAt === undefined || session.expiryTimer || session.expiresAt > horizon) return;
+    session.expiryTimer = setTimeout(() => close(session, SocketClose.UNAUTHORIZED, 'token expired'), Math.max(0, session.expiresAt - Date.now()));
+    session.expiryTimer.unref();
+  };
+
+  /** Closes the sockets of customers closed by staff and of revoked API keys; arms expiry timers due before the next sweep. */
+  const sweep = async () => {
+    const horizon = Date.now() + config.ws.sessionRecheckMs;
+    const customers = new Map<number, Session[]>();
+    const partners = new Map<number, Session[]>();
+    for (const session of sessions) {
+      armExpiry(session, horizon);
+      const { caller } = session;
+      if (caller.kind === 'customer') customers.set(caller.customerId, [...(customers.get(caller.customerId) ?? []), session]);
+      if (caller.kind === 'partner') partners.set(caller.partnerId, [...(partners.get(caller.partnerId) ?? []), session]);
+    }
+    if (!customers.size && !partners.size) return;
+    const em = orm.em.fork();
+    const [closed, revoked] = await Promise.all([
+      customers.size ? query<{ id: string }>(em, sql`select id from customer where id = any(${idList([...customers.keys()])}) and status = 'CLOSED'`) : [],
+      partners.size ? query<{ id: string }>(em, sql`select id from partner where id = any(${idList([...partners.keys()])}) and revoked_at is not null`) : [],
+    ]);
+    for (const row of closed) for (const s of customers.get(Number(row.id)) ?? []) close(s, SocketClose.FORBIDDEN, 'account closed');
+    for (const row of revoked) for (const s of partners.get(Number(row.id)) ?? []) close(s, SocketClose.UNAUTHORIZED, 'API key revoked');
+  };
+  let sweeping: Promise<void> | undefined;
+  const sweepTimer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = sweep()
+      .catch((error: unknown) => log.warn({ err: error }, 'could not re-check WebSocket sessions'))
+      .finally(() => (sweeping = undefined));
+  }, config.ws.sessionRecheckMs);
+  sweepTimer.unref();
+
+  const forget = (session: Session | undefined) => {
+    if (!session || !sessions.delete(session)) return;
+    clearTimeout(session.expiryTimer);
+    const left = (socketsByCaller.get(session.key) ?? 1) - 1;
+    if (left > 0) socketsByCaller.set(session.key, left);
+    else socketsByCaller.delete(session.key);
+  };
+
+  /** The operation's context: credentials and rate limit again, as for an HTTP request. */
+  const operationContext = async (session: Session): Promise<SocketOperationCtx> => {
+    const { caller } = await auth.authenticate(session.credentials, orm.em.fork());
+    await rateLimits.take(caller, session.ip);
+    let em: Ctx['em'] | undefined;
+    let loaders: Loaders | undefined;
+    const ctx: SocketOperationCtx = {
+      caller,
+      clock,
+      config,
+      log,
+      events: hub,
+      socket: { slowConsumer: () => close(session, SocketClose.SLOW_CONSUMER, `slow consumer: over ${config.events.subscriberQueue} events waiting; resume with after`) },
+      get em() {
+        return (em ??= orm.em.fork());
+      },
+      get loaders() {
+        return (loaders ??= new Loaders(ctx.em, caller, clock, config));
+      },
+      releaseUnitOfWork() {
+        em = undefined;
+        loaders = undefined;
+      },
+    };
+    return ctx;
+  };
+
+  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, deps.logInternal));
+  const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+  const operationEnded = () => {
+    inFlight--;
+    if (inFlight === 0) drained?.();
+  };
+
+  const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      schema,
+      onConnect: async (ctx: SocketCtx) => {
+        const { socket, request } = ctx.extra;
+        const params = ctx.connectionParams ?? {};
+        const credentials = { authorization: params.authorization ?? params.Authorization, 'x-api-key': params['x-api-key'] };
+        let authenticated;
+        try {
+          authenticated = await auth.authenticate(credentials, orm.em.fork());
+        } catch (error) {
+          const refused = credentialClose(error);
+          if (!refused) log.error({ err: error }, 'could not check WebSocket credentials');
+          socket.close(refused?.code ?? CloseCode.InternalServerError, refused?.reason ?? 'Internal server error');
+          return false;
+        }
+        // The client may have gone while its credentials were checked: graphql-ws has forgotten it then.
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        const key = callerKey(authenticated.caller);
+        if (!key) {
+          socket.close(SocketClose.UNAUTHORIZED, 'credentials required: connectionParams.authorization "Bearer <JWT>" or x-api-key');
+          return false;
+        }
+        const open = socketsByCaller.get(key) ?? 0;
+        if (open >= config.ws.maxSocketsPerCaller) {
+          socket.close(SocketClose.TOO_MANY_SOCKETS, `too many sockets: at most ${config.ws.maxSocketsPerCaller} per caller`);
+          return false;
+        }
+        const headerName = request?.headers['apollographql-client-name'];
+        const named = typeof params['apollographql-client-name'] === 'string' ? params['apollographql-client-name'] : headerName;
+        const session: Session = {
+          socket,
+          key,
+          caller: authenticated.caller,
+          credentials,
+          ip: request ? clientIp(request, config.trustProxyHops) : 'unknown',
+          clientName: typeof named === 'string' && CLIENT_NAME.test(named) ? named : undefined,
+          expiresAt: authenticated.expiresAt,
+        };
+        if (session.expiresAt !== undefined && session.expiresAt <= Date.now()) {
+          socket.close(SocketClose.UNAUTHORIZED, 'token expired');
+          return false;
+        }
+        socketsByCaller.set(key, open + 1);
+        sessions.add(session);
+        armExpiry(session, Date.now() + config.ws.sessionRecheckMs);
+        ctx.extra.session = session;
+        // The upgrade request is not needed any more: an idle socket should hold as little as it can.
+        delete ctx.extra.request;
+        return true;
+      },
+      onClose: (ctx: SocketCtx) => {
+        const session = ctx.extra.session;
+        for (const _ of session?.running ?? []) operationEnded();
+        if (session) session.running = undefined;
+        forget(session);
+      },
+      onSubscribe: async (ctx: SocketCtx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        const session = ctx.extra.session!;
+        if (Object.keys(ctx.subscriptions).length > config.ws.maxSubscriptionsPerSocket) {
+          return refusal(`At most ${config.ws.maxSubscriptionsPerSocket} operations may run at once on one socket.`, ErrorCode.TOO_MANY_SUBSCRIPTIONS);
+        }
+        let context: SocketOperationCtx;
+        try {
+          context = await operationContext(session);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        // Trusted documents, decided before any text is parsed (as over HTTP); a hash-only request sends `query: ""`.
+        const persistedQuery = (payload.extensions as Record<string, unknown> | undefined)?.persistedQuery;
+        const decision = await decide(persisted, context.em, deps.trustedCaller(context, session.clientName), {
+          query: persistedQuery !== undefined && payload.query === '' ? undefined : payload.query,
+          extensions: payload.extensions,
+        });
+        if (decision.kind === 'refuse') return refusal(decision.message, decision.code);
+        const text = decision.query as string;
+        if (Buffer.byteLength(text, 'utf8') > config.limits.maxDocumentBytes) {
+          return [new QueryTooComplexError(`The document is longer than ${config.limits.maxDocumentBytes} bytes.`)];
+        }
+        const { document, errors } = documents.get(text, () => {
+          let parsed: DocumentNode;
+          try {
+            parsed = parse(text, { maxTokens: config.limits.maxTokens });
+          } catch (error) {
+            return { errors: [coded(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
+          }
+          const invalid = validate(schema, parsed, deps.validationRules);
+          return invalid.length ? { errors: invalid.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document: parsed };
+        });
+        if (!document) return errors!;
+        const operation = getOperationAST(document, payload.operationName ?? undefined) as OperationDefinitionNode | null;
+        if (!operation) {
+          const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+          return refusal(message, 'OPERATION_RESOLUTION_FAILURE');
+        }
+        const variables = getVariableValues(schema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>);
+        if (variables.errors) return variables.errors.map((e) => coded(e, ErrorCode.BAD_USER_INPUT));
+        const tooCostly = checkCost(schema, document, operation, payload.variables ?? undefined, { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize });
+        if (tooCostly) return [tooCostly];
+        if (decision.remember) await persisted.rememberApq(context.em, decision.remember.hash, decision.remember.body, clock.now()).catch((e: unknown) => log.error({ err: e }, 'could not remember an APQ document'));
+        if (operation.operation !== 'subscription') {
+          inFlight++;
+          (session.running ??= new Set()).add(id);
+        }
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
+      },
+      onOperation: (_ctx, _id, _payload, args) => {
+        // A subscription's checks (resume point, currency) are done: an idle subscriber holds no unit of work.
+        (args.contextValue as SocketOperationCtx).releaseUnitOfWork?.();
+        return undefined;
+      },
+      onComplete: (ctx: SocketCtx, id) => {
+        // A query or mutation's result has been sent: it no longer holds up a shutdown.
+        if (ctx.extra.session?.running?.delete(id)) operationEnded();
+      },
+      onError: (_ctx, _id, _payload, errors) => clean(errors) as unknown as GraphQLError[],
+      onNext: (_ctx, _id, _payload, args, result) => {
+        // Each event of a subscription reads through a unit of work of its own.
+        (args.contextValue as SocketOperationCtx).releaseUnitOfWork?.();
+        return (result.errors?.length ? { ...result, errors: clean(result.errors) } : result) as typeof result;
+      },
+    },
+    wsServer,
+  );
+
+  // A client's protocol error (an oversized frame: ws has already closed the socket with 1009) is
+  // not the server's: graphql-ws would print it to stderr as an internal error and close again with 4500.
+  wsServer.on('connection', (socket: WebSocket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => log.debug({ err: error }, 'WebSocket protocol error from a client'));
+  });
+
+  return {
+    /** Sockets open on this instance. */
+    sessionCount: () => sessions.size,
+    /** Re-checks every session now (the periodic sweep's work). */
+    recheck: () => sweep(),
+    /**
+     * Shutdown: waits (at most `graceMs`) for queries and mutations running over sockets, then
+     * closes every socket with 1001 "going away" and stops the WebSocket server.
+     */
+    async close(graceMs = 10_000): Promise<void> {
+      clearInterval(sweepTimer);
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, graceMs).unref();
+        });
+      }
+      await cleanup.dispose();
+      for (const session of sessions) clearTimeout(session.expiryTimer);
+    },
+  };
+}

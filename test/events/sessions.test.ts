@@ -1,0 +1,192 @@
+import pg from 'pg';
+import WebSocket from 'ws';
+import { BalanceChangedDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adjust, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { collect, firstResult, openSocket, waitFor, type TestSocket } from '../support/ws.js';
+
+/**
+ * Sessions over graphql-ws (issue 10): credentials are checked at connect and while the socket
+ * lives, errors carry the codes HTTP answers, and the WS_* limits hold.
+ */
+describe('WebSocket sessions', () => {
+  let t: TestGateway;
+  const sockets: TestSocket[] = [];
+  const open = (params: Parameters<typeof openSocket>[1]) => {
+    const socket = openSocket(t.url, params);
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    t = await startTestGateway({
+      WS_SESSION_RECHECK_MS: '100',
+      WS_MAX_PAYLOAD_BYTES: '50000',
+      WS_MAX_SUBSCRIPTIONS: '3',
+      WS_MAX_SOCKETS_PER_CALLER: '2',
+      PERSISTED_ONLY: 'mobile',
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await t.close();
+  });
+
+  it('closes a subscription when its token expires, with 4401 "token expired", and refuses an expired token at connect', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const shortLived = await t.customerToken(customer.externalId, 12); // long enough for a loaded machine to deliver one event first
+    const exp = (JSON.parse(Buffer.from(shortLived.split('.')[1], 'base64url').toString()) as { exp: number }).exp * 1000;
+    const socket = open(shortLived);
+    const sub = collect(socket.client, BalanceChangedDocument.toString());
+    await adjust(t, customer.externalId, shop.currency, 5);
+    expect((await sub.until(1))[0].data).toMatchObject({ balanceChanged: { available: 5 } });
+    expect(await socket.closed).toEqual({ code: 4401, reason: 'token expired' });
+    // at the token's exp (a timer, not the next sweep; the margin is for a loaded machine)
+    expect(Date.now()).toBeGreaterThanOrEqual(exp - 50);
+    expect(Date.now()).toBeLessThan(exp + 3_000);
+    // a socket opened with it now is closed at once, with the same reason
+    expect(await open(shortLived).closed).toEqual({ code: 4401, reason: 'token expired' });
+  });
+
+  it('closes the sockets of a customer whom staff close (4403 "account closed"), and of a revoked API key (4401)', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const socket = open(customer.token);
+    const sub = collect(socket.client, BalanceChangedDocument.toString());
+    await waitFor(() => t.gateway.events.listenerCount() > 0, 30_000, 'the subscription');
+    ok(await t.gql(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
+    expect(await socket.closed).toEqual({ code: 4403, reason: 'account closed' });
+    expect(sub.results).toEqual([]);
+
+    const partner = await createPartner(t, ['customers:read']);
+    const [lookup] = (await t.register({ apiKey: partner.apiKey }, `query WsLookup($externalId: String!) { customer(externalId: $externalId) { externalId } }`)).operations;
+    const partnerSocket = open({ 'x-api-key': partner.apiKey });
+    // a partner runs its registered operations over the socket, by id, as over HTTP
+    expect(await firstResult(partnerSocket.client, '', { externalId: customer.externalId }, { persistedQuery: { version: 1, sha256Hash: lookup.id } })).toEqual({
+      data: { customer: { externalId: customer.externalId } },
+    });
+    ok(await t.gql(`mutation($input: RevokePartnerInput!) { revokePartner(input: $input) { userErrors { code } } }`, { input: { partnerId: partner.id } }, t.operatorToken));
+    expect(await partnerSocket.closed).toEqual({ code: 4401, reason: 'API key revoked' });
+    expect(await open({ 'x-api-key': partner.apiKey }).closed).toEqual({ code: 4401, reason: 'Unknown or revoked API key.' });
+  });
+
+  it('answers invalid documents with the codes HTTP answers, never INTERNAL_SERVER_ERROR', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const socket = open(customer.token);
+    const cases: [string, Record<string, unknown>, string?][] = [
+      ['{ me { externalId ', {}],
+      ['{ me { noSuchField } }', {}],
+      ['query($first: Int!) { me { ledger(first: $first) { edges { cursor } } } }', {}],
+      ['query($first: Int!) { me { ledger(first: $first) { edges { cursor } } } }', { first: 'ten' }],
+      ['query A { me { externalId } } query B { me { name } }', {}],
+      ['query A { me { externalId } }', {}, 'Nope'],
+      [`{ ${Array.from({ length: 20 }, (_, i) => `a${i}: me { externalId }`).join(' ')} }`, {}],
+    ];
+    for (const [query, variables, operationName] of cases) {
+      const http = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}` },
+        body: JSON.stringify({ query, variables, operationName }),
+      }).then((r) => r.json() as Promise<{ errors: { extensions: { code: string } }[] }>);
+      const overSocket = await new Promise<{ extensions?: { code?: string } }[]>((resolve) => {
+        socket.client.subscribe({ query, variables, operationName }, { next: (r) => resolve((r.errors ?? []) as never), error: (e) => resolve(e as never), complete: () => undefined });
+      });
+      const httpCodes = http.errors.map((e) => e.extensions.code);
+      expect({ query, codes: overSocket.map((e) => e.extensions?.code) }).toEqual({ query, codes: httpCodes });
+      expect(httpCodes).not.toContain('INTERNAL_SERVER_ERROR');
+    }
+    // the same for subscriptions' own documents; an unknown currency is refused, not ignored
+    const unknownField = await firstResult(socket.client, 'subscription { balanceChanged { nope } }');
+    expect(unknownField.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    const missing = await firstResult(socket.client, 'subscription($c: String!) { balanceChanged(currency: $c) { available } }');
+    expect(missing.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    const unknownCurrency = await firstResult(socket.client, 'subscription { balanceChanged(currency: "NOPE") { available } }');
+    expect(unknownCurrency.errors).toEqual([expect.objectContaining({ message: 'No currency NOPE.', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    const badAfter = await firstResult(socket.client, 'subscription { balanceChanged(after: "x1") { available } }');
+    expect(badAfter.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('refuses a frame larger than WS_MAX_PAYLOAD_BYTES (1009), before any credentials', async () => {
+    const raw = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => raw.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)));
+    raw.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(60_000) } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('limits operations per socket and sockets per caller', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const socket = open(customer.token);
+    const subs = [0, 1, 2].map(() => collect(socket.client, BalanceChangedDocument.toString()));
+    await waitFor(() => t.gateway.events.listenerCount() >= 3, 30_000, 'three subscriptions');
+    const fourth = await firstResult(socket.client, BalanceChangedDocument.toString());
+    expect(fourth.errors?.map((e) => e.extensions?.code)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
+    subs.forEach((s) => s.stop());
+
+    const second = open(customer.token);
+    expect(await firstResult(second.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+    expect(await open(customer.token).closed).toEqual({ code: 4429, reason: 'too many sockets: at most 2 per caller' });
+    // a socket that closes makes room again
+    await second.dispose();
+    await waitFor(async () => (await firstResult(open(customer.token).client, '{ me { externalId } }').catch(() => ({ data: undefined }))).data !== undefined, 30_000, 'room for a socket');
+  });
+
+  it('holds PERSISTED_ONLY clients to their registered operations over the socket as over HTTP', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const mobile = open({ authorization: `Bearer ${customer.token}`, 'apollographql-client-name': 'mobile' });
+    const text = await firstResult(mobile.client, `query MeWs${unique('x').replace(/-/g, '')} { me { externalId } }`);
+    expect(text.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
+    const [op] = (await t.register('mobile', 'query MeOverSocket { me { externalId } }')).operations;
+    expect(await firstResult(mobile.client, '', {}, { persistedQuery: { version: 1, sha256Hash: op.id } })).toEqual({ data: { me: { externalId: customer.externalId } } });
+  });
+
+  it('lets a query or mutation running over a socket finish before closing it with 1001 on shutdown', async () => {
+    const other = await startTestGateway();
+    try {
+      const shop = await simpleShop(other);
+      const customer = await createCustomer(other, shop.currency, 100);
+      const socket = openSocket(other.url, customer.token);
+      const listening = collect(socket.client, BalanceChangedDocument.toString());
+      await waitFor(() => other.gateway.events.listenerCount() > 0, 30_000, 'the subscription');
+      // hold the customer's account row so the adjustment over the socket waits in flight
+      const blocker = new pg.Client({ connectionString: other.databaseUrl });
+      await blocker.connect();
+      await blocker.query('begin');
+      await blocker.query(`select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update`, [customer.externalId]);
+      const mutation = firstResult(
+        socket.client,
+        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code } } }`,
+        { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 1, reason: 'in flight', idempotencyKey: unique('k') } },
+      );
+      const operator = openSocket(other.url, other.operatorToken);
+      const staffMutation = firstResult(
+        operator.client,
+        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code } } }`,
+        { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 7, reason: 'in flight', idempotencyKey: unique('k') } },
+      );
+      // the staff adjustment is running: it waits on the account's row lock
+      await waitFor(
+        async () =>
+          (await other.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n > 0,
+        30_000,
+        'the adjustment to wait on the lock',
+      );
+      const closing = other.close();
+      await new Promise((r) => setTimeout(r, 300));
+      await blocker.query('rollback');
+      await blocker.end();
+      expect(await staffMutation).toEqual({ data: { adjustPoints: { entry: { amount: 7 }, userErrors: [] } } });
+      expect(await operator.closed).toEqual({ code: 1001, reason: 'Going away' });
+      expect(await socket.closed).toEqual({ code: 1001, reason: 'Going away' });
+      await closing;
+      void mutation.catch(() => undefined);
+      expect(listening.done).toBe(true);
+    } finally {
+      await other.close().catch(() => undefined);
+    }
+  });
+});

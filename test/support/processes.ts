@@ -1,0 +1,68 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** A gateway running in a child process (test/support/gateway-child.ts) on a test's database. */
+export interface GatewayProcess {
+  url: string;
+  child: ChildProcess;
+  /** Heap used after a full GC, and what the instance holds open. */
+  heap(): Promise<{ heapUsed: number; subscribers: number; sockets: number }>;
+  /** Subscribers and sockets open in the process. */
+  stats(): Promise<{ subscribers: number; sockets: number }>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  terminate(): Promise<number | null>;
+}
+
+/**
+ * Starts a gateway process on `databaseUrl` with the test settings plus `env` (same secret, so the
+ * test's tokens are valid there). Its stderr is kept for a failure message.
+ */
+export async function startGatewayProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const child = fork(path.join(root, 'test/support/gateway-child.ts'), [], {
+    cwd: root,
+    execPath: path.join(root, 'node_modules/.bin/node'),
+    execArgv: ['--expose-gc', '--import', './test/support/ts-hooks.mjs'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: databaseUrl, DB_POOL_MAX: '10', JOBS_ENABLED: 'false', ...HIGH_RATE_LIMITS, ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const next = <T>(type: string, timeoutMs = 60_000) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the gateway process sent no ${type}\n${stderr}`)), timeoutMs);
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== type) return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(m as T);
+      };
+      child.on('message', onMessage);
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`the gateway process exited (${code})\n${stderr}`));
+      });
+    });
+  const { url } = await next<{ url: string }>('ready');
+  return {
+    url,
+    child,
+    heap: () => {
+      const answer = next<{ heapUsed: number; subscribers: number; sockets: number }>('heap');
+      child.send({ type: 'heap' });
+      return answer;
+    },
+    stats: () => {
+      const answer = next<{ subscribers: number; sockets: number }>('stats');
+      child.send({ type: 'stats' });
+      return answer;
+    },
+    terminate: () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

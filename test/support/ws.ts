@@ -1,0 +1,101 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export type WsResult<T = Record<string, unknown>> = { data?: T | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] };
+
+/** A graphql-ws client as an app would make one, that never retries, and the close it ended with. */
+export interface TestSocket {
+  client: Client;
+  /** Resolves with the close code and reason once the socket closes. */
+  closed: Promise<{ code: number; reason: string }>;
+  dispose(): Promise<void>;
+}
+
+/** Connects to a gateway's /graphql over WebSocket with `params` as connectionParams (a token: `authorization: Bearer …`). */
+export function openSocket(url: string, params: Record<string, unknown> | string | undefined): TestSocket {
+  let onClosed!: (c: { code: number; reason: string }) => void;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: typeof params === 'string' ? { authorization: `Bearer ${params}` } : (params ?? {}),
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => undefined,
+    on: { closed: (event) => onClosed({ code: (event as CloseEvent).code, reason: String((event as CloseEvent).reason) }) },
+  });
+  client.on('error', () => undefined);
+  return { client, closed, dispose: async () => client.dispose() };
+}
+
+/** Every result a subscription sends, collected; `until(n)` waits for the n-th. */
+export interface Collected<T> {
+  results: WsResult<T>[];
+  /** Set when the subscription ended with an error (or the socket closed). */
+  failure?: unknown;
+  done: boolean;
+  until(count: number, timeoutMs?: number): Promise<WsResult<T>[]>;
+  stop(): void;
+}
+
+/** Subscribes with `query` and collects what comes back. */
+export function collect<T = Record<string, unknown>>(client: Client, query: string, variables: Record<string, unknown> = {}, extensions?: Record<string, unknown>): Collected<T> {
+  const waiting: (() => void)[] = [];
+  const wake = () => waiting.splice(0).forEach((w) => w());
+  const out: Collected<T> = {
+    results: [],
+    done: false,
+    stop: () => undefined,
+    async until(count, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (out.results.length < count) {
+        if (out.done) throw new Error(`the subscription ended after ${out.results.length} of ${count} results: ${JSON.stringify(out.failure ?? out.results.at(-1))}`);
+        if (Date.now() > deadline) throw new Error(`only ${out.results.length} of ${count} results after ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          setTimeout(resolve, 100).unref();
+        });
+      }
+      return out.results.slice(0, count);
+    },
+  };
+  out.stop = client.subscribe<T>(
+    { query, variables, ...(extensions ? { extensions } : {}) },
+    {
+      next: (result) => {
+        out.results.push(result as WsResult<T>);
+        wake();
+      },
+      error: (error) => {
+        out.failure = error;
+        out.done = true;
+        wake();
+      },
+      complete: () => {
+        out.done = true;
+        wake();
+      },
+    },
+  );
+  return out;
+}
+
+/** The first result (or the error list) of a one-off operation over a socket. */
+export async function firstResult(client: Client, query: string, variables: Record<string, unknown> = {}, extensions?: Record<string, unknown>): Promise<WsResult> {
+  const c = collect(client, query, variables, extensions);
+  const deadline = Date.now() + 15_000;
+  while (!c.results.length && !c.done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  c.stop();
+  if (c.results.length) return c.results[0];
+  if (Array.isArray(c.failure)) return { errors: c.failure };
+  throw new Error(`no result: ${String(c.failure)}`);
+}
+
+/** Polls `check` until it is true (or fails after `timeoutMs`). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000, what = 'the condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
