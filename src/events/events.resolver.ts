@@ -9,7 +9,7 @@ import { tierByCode, type TierRow } from '../tiers/tier.service.js';
 import { Tier } from '../tiers/tier.types.js';
 import { issuedOffersByIds } from '../wallet/wallet.service.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
-import { checkResumePoint } from './events.service.js';
+import { checkResumePoint, streamHead } from './events.service.js';
 import { BalanceChange, TierChange, TransactionProcessed, WalletChange } from './events.types.js';
 import type { DeliveredEvent, EventStream } from './hub.js';
 import type { EventTopic } from './outbox.service.js';
@@ -42,7 +42,8 @@ function listen(topic: EventTopic, filterOf?: (args: Args, ctx: RequestCtx) => P
     const customer = requireCustomer(context);
     const filter = await filterOf?.(args, context);
     const after = await resumeAfter(context, customer.customerId, args.after);
-    return context.events!.open(customer.customerId, topic, { after, filter, onOverflow: (error) => context.socket?.slowConsumer(error) });
+    const liveFrom = after === undefined ? await streamHead(context.em, customer.customerId) : undefined;
+    return context.events!.open(customer.customerId, topic, { after, liveFrom, filter, onOverflow: (error) => context.socket?.slowConsumer(error) });
   };
 }
 

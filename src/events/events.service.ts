@@ -32,3 +32,11 @@ export function outboxReplay(fork: () => SqlEntityManager): ReplaySource {
   return async (customerId, afterId, topic, limit): Promise<DeliveredEvent[]> =>
     (await readCustomerEvents(fork().getKysely(), customerId, afterId, topic, limit)).map((e) => ({ id: e.id, topic: e.topic, customerId: e.customerId, payload: e.payload }));
 }
+
+/**
+ * The last position of a customer's event stream (0 before their first event): where a live
+ * subscription starts, so an event committed before it is not delivered to it.
+ */
+export async function streamHead(em: SqlEntityManager, customerId: number): Promise<number> {
+  return (await streamPosition(em.getKysely(), customerId, 0)).lastSeq;
+}

@@ -32,6 +32,11 @@ export class SlowConsumerError extends Error {
 export interface OpenOptions {
   /** Replay the customer's events after this position first (the caller has checked it is still kept). */
   after?: number;
+  /**
+   * Without `after`: the customer's stream position when the subscription began. Live events at or
+   * before it (committed before the subscription, read by the relay after) are not delivered.
+   */
+  liveFrom?: number;
   /** Only events this accepts (e.g. one currency's balance). */
   filter?: (event: DeliveredEvent) => boolean;
   /** Called once when the stream is cut off for falling behind (closes the socket). */
@@ -58,7 +63,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     readonly topic: string,
     private readonly options: OpenOptions,
   ) {
-    this.lastId = options.after ?? 0;
+    this.lastId = options.after ?? options.liveFrom ?? 0;
     this.replayAfter = options.after;
   }
 

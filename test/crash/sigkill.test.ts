@@ -169,14 +169,17 @@ describe('a gateway killed mid-load', () => {
       // Every sale processed (the dead process's claimed jobs taken over after their lease) and every
       // sale and issued offer delivered to the webhook receiver, signed.
       await eventually(async () => (await count(`select count(*) as n from sales_transaction where status <> 'PROCESSED'`, [])) === 0, 90_000);
+      // Sales processed last are dispatched on a later run: wait until every such event has been
+      // received (each once), not merely until the deliveries made so far have gone out.
+      const deliverable = () =>
+        count(`select count(*) as n from outbox_event where topic = 'TRANSACTION_PROCESSED' or (topic = 'WALLET_CHANGED' and payload->>'change' = 'ISSUED')`, []);
       await eventually(
-        async () => (await count(`select count(*) as n from webhook_delivery where status <> 'DELIVERED'`, [])) === 0 && (await count(`select count(*) as n from webhook_delivery`, [])) > 0,
+        async () =>
+          (await count(`select count(*) as n from webhook_delivery where status <> 'DELIVERED'`, [])) === 0 &&
+          new Set(received.map((r) => r.id)).size >= (await deliverable()),
         60_000,
       );
-      const expected = await count(
-        `select count(*) as n from outbox_event where topic = 'TRANSACTION_PROCESSED' or (topic = 'WALLET_CHANGED' and payload->>'change' = 'ISSUED')`,
-        [],
-      );
+      const expected = await deliverable();
       const ids = new Set(received.map((r) => r.id));
       expect(ids.size).toBe(expected);
       const wh = new Webhook(hook.secret);

@@ -44,7 +44,7 @@ describe('event hub streams', () => {
   });
 
   it('settings refuse a Redis fan-out without Redis, and unknown modes', () => {
-    expect(loadConfig({}).events).toMatchObject({ fanout: 'postgres', retentionHours: 24, subscriberQueue: 500 });
+    expect(loadConfig({}).events).toMatchObject({ fanout: 'postgres', retentionHours: 168, subscriberQueue: 500 });
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).events.fanout).toBe('redis');
     expect(() => loadConfig({ EVENT_FANOUT: 'redis' })).toThrow(ConfigError);
     expect(() => loadConfig({ EVENT_FANOUT: 'kafka' })).toThrow(ConfigError);

@@ -248,14 +248,21 @@ describe('partner webhooks', () => {
   it('an event that commits late with a lower id is dispatched in a later run, not skipped, and nothing twice', async () => {
     const r = await receiver();
     ok(await t.gql(REGISTER, { input: { url: r.url, eventTypes: ['TIER_CHANGED'] } }, t.operatorToken));
-    const dave = await createCustomer(t, currency);
-    const [{ id: customerId }] = await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [dave.externalId]);
+    // Two customers: one customer's events are numbered under that customer's lock (its stream
+    // follows commit order), so only different customers' transactions can commit out of id order.
+    const idOf = async (externalId: string) => (await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [externalId]))[0].id;
+    const dave = await idOf((await createCustomer(t, currency)).externalId);
+    const erin = await idOf((await createCustomer(t, currency)).externalId);
     const early = new pg.Client({ connectionString: t.databaseUrl });
     const late = new pg.Client({ connectionString: t.databaseUrl });
     await Promise.all([early.connect(), late.connect()]);
     try {
       const event = (client: pg.Client, to: string) =>
-        client.query(`insert into outbox_event (topic, customer_id, payload, created_at) values ('TIER_CHANGED', $1, $2, $3) returning id`, [customerId, { from: null, to }, t.clock.now()]);
+        client.query(`insert into outbox_event (topic, customer_id, payload, created_at) values ('TIER_CHANGED', $1, $2, $3) returning id`, [
+          to === 'LATE' ? dave : erin,
+          { from: null, to },
+          t.clock.now(),
+        ]);
       // `early` takes its transaction id first; `late` then writes the lower event id and stays open;
       // `early` writes a higher event id and commits.
       await early.query('begin');
