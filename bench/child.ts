@@ -6,6 +6,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 
 export type ToChild = { type: 'stats' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'memory' };
@@ -114,4 +116,25 @@ export function serveChild(start: () => Promise<{ url: string; close: () => Prom
       void stop(1);
     },
   );
+}
+
+/**
+ * Listens with `server` on a free loopback port and answers what `serveChild` wants: the URL of its
+ * `/graphql` and a `close` that drops open connections, waits for the server, then runs `release`
+ * (the server's own resources: handlers, pools).
+ */
+export async function listenOnLoopback(server: Server, release: () => Promise<void>): Promise<{ url: string; close: () => Promise<void> }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await release();
+    },
+  };
 }

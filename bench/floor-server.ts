@@ -13,9 +13,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { serveChild } from './child.js';
+import { listenOnLoopback, serveChild } from './child.js';
 import { contractOperation } from './operations.js';
 
 // As the gateway's ORM does: bigint columns come back as numbers.
@@ -194,17 +193,7 @@ serveChild(async () => {
       res.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  return listenOnLoopback(server, async () => {
+    await pool.end();
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await pool.end();
-    },
-  };
 });

@@ -8,12 +8,11 @@
  */
 import { createServer } from 'node:http';
 import { createRequire, registerHooks } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { Plugin } from 'postgraphile';
-import { serveChild } from './child.js';
+import { listenOnLoopback, serveChild } from './child.js';
 import { POSTGRAPHILE_FUNCTIONS } from './postgraphile-schema.js';
 
 /**
@@ -66,18 +65,8 @@ serveChild(async () => {
     bodySizeLimit: '100kB',
   });
   const server = createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  return listenOnLoopback(server, async () => {
+    await handler.release();
+    await pool.end();
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await handler.release();
-      await pool.end();
-    },
-  };
 });

@@ -7,14 +7,13 @@
  * `jwt.claims.*`, as version 4 does.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { postgraphile } from 'postgraphile5';
 import { makePgService } from 'postgraphile5/adaptors/pg';
 import { grafserv } from 'postgraphile5/grafserv/node';
 import { PostGraphileAmberPreset } from 'postgraphile5/presets/amber';
 import { PgLazyJWTPreset } from 'postgraphile5/presets/lazy-jwt';
-import { serveChild } from './child.js';
+import { listenOnLoopback, serveChild } from './child.js';
 import { POSTGRAPHILE_FUNCTIONS } from './postgraphile-schema.js';
 
 serveChild(async () => {
@@ -40,19 +39,9 @@ serveChild(async () => {
   const server = createServer();
   serv.addTo(server);
   await pgl.getSchema();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  return listenOnLoopback(server, async () => {
+    await serv.release();
+    await pgl.release();
+    await pool.end();
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await serv.release();
-      await pgl.release();
-      await pool.end();
-    },
-  };
 });
