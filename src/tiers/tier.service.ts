@@ -4,7 +4,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { recordEvent } from '../events/outbox.service.js';
+import { recordEvent, recordEvents } from '../events/outbox.service.js';
 import { claimIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { Customer } from '../customers/customer.entity.js';
 import { Tier } from './tier.entity.js';
@@ -132,7 +132,8 @@ export async function recomputeAllTiers(em: SqlEntityManager, now: Date, range: 
          order by batch.id`,
   );
   const moved = rows.filter((r) => r.moved);
-  for (const m of moved) await recordEvent(em, 'TIER_CHANGED', m.customer_id, { from: m.from_code, to: m.to_code }, now);
+  // One statement for the batch, its customers in id order (the order recordEvents locks their streams in).
+  await recordEvents(em, 'TIER_CHANGED', moved.map((m) => ({ customerId: m.customer_id, payload: { from: m.from_code, to: m.to_code } })), now);
   return { moved: moved.length, lastId: rows.length ? rows[rows.length - 1].customer_id : null };
 }
 
