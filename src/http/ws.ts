@@ -284,7 +284,10 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           return false;
         }
         const headerName = request?.headers['apollographql-client-name'];
-        const named = typeof params['apollographql-client-name'] === 'string' ? params['apollographql-client-name'] : headerName;
+        // The client names itself in connectionParams (`clientName`, as the web apps send it, or the
+        // HTTP header's name) or in the upgrade request's header.
+        const fromParams = params.clientName ?? params['apollographql-client-name'];
+        const named = typeof fromParams === 'string' ? fromParams : headerName;
         const session: Session = {
           socket,
           key,
