@@ -13,6 +13,8 @@
  * Other wallet changes (locks, expiry, voids) and events without a customer are not sent.
  */
 import { toGlobalId } from '../graphql/ids.js';
+import type { EntityRow } from '../db/schema.js';
+import type { OutboxEvent } from '../events/outbox-event.entity.js';
 
 /** The webhook event types, by their wire names (Standard Webhooks' `type`). */
 export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
@@ -21,17 +23,15 @@ export type WebhookEventWireType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** What a partner's endpoint may subscribe to: the loyalty view (no wallet, SPEC §4 / "What partners see"). */
 export const PARTNER_WEBHOOK_EVENT_TYPES: readonly WebhookEventWireType[] = ['sale.processed', 'balance.changed', 'tier.changed'];
 
-export interface OutboxRow {
-  id: number;
-  topic: string;
+/** An outbox event as the dispatcher reads it, with what its webhook body names (customer, sale). */
+export type OutboxRow = Pick<EntityRow<OutboxEvent>, 'id' | 'topic' | 'createdAt'> & {
   customerId: number | null;
   payload: Record<string, unknown>;
-  createdAt: Date;
   customerExternalId: string | null;
   /** For TRANSACTION_PROCESSED: the sale's partner and its own id for the sale. */
   salePartnerId: number | null;
   saleExternalId: string | null;
-}
+};
 
 /** The webhook event type of an outbox event, or null when it is not sent. */
 export function webhookTypeOf(topic: string, payload: Record<string, unknown>): WebhookEventWireType | null {

@@ -4,6 +4,9 @@ import { query, queryOne, sql } from '../db/sql.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, webhookBody, webhookTypeOf, type OutboxRow } from './webhook.events.js';
+import { columnsOf, type EntityRow } from '../db/schema.js';
+import { OutboxEvent } from '../events/outbox-event.entity.js';
+import { WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
 
 export const WEBHOOK_DISPATCH = 'webhooks.dispatch';
 export const WEBHOOK_DELIVER = 'webhooks.deliver';
@@ -30,7 +33,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
   const limit = config.webhooks.dispatchBatch;
   const events = await query<OutboxRow & { xid: string }>(
     em,
-    sql`select o.id, o.xid::text, o.topic, o.customer_id as "customerId", o.payload, o.created_at as "createdAt",
+    sql`select ${columnsOf(OutboxEvent, 'o', ['id', 'topic', 'customerId', 'payload', 'createdAt'])}, o.xid::text,
                c.external_id as "customerExternalId", s.partner_id as "salePartnerId", s.external_id as "saleExternalId"
           from outbox_event o
           left join customer c on c.id = o.customer_id
@@ -73,16 +76,9 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
   return deliveries;
 }
 
-interface DeliveryRow {
-  id: number;
-  status: string;
-  attempts: number;
-  eventId: number;
-  body: string;
-  url: string;
-  secret: string;
-  disabledAt: Date | null;
-}
+const DELIVERY_TO_SEND = sql`${columnsOf(WebhookDelivery, 'd', ['id', 'status', 'attempts', 'eventId', 'body'])}, ${columnsOf(WebhookEndpoint, 'e', ['url', 'secret', 'disabledAt'])}`;
+/** A delivery to attempt: its state and body, and its endpoint's URL, secret and whether it is disabled. */
+type DeliveryRow = Pick<EntityRow<WebhookDelivery>, 'id' | 'status' | 'attempts' | 'eventId' | 'body'> & Pick<EntityRow<WebhookEndpoint>, 'url' | 'secret' | 'disabledAt'>;
 
 /** The receiver's answer to one POST: its status, or why there was none. */
 interface AttemptOutcome {
@@ -134,7 +130,7 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number): Promise<Attemp
 export async function deliverWebhook({ em, clock, config }: JobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
   const d = await queryOne<DeliveryRow>(
     em,
-    sql`select d.id, d.status, d.attempts, d.event_id as "eventId", d.body, e.url, e.secret, e.disabled_at as "disabledAt"
+    sql`select ${DELIVERY_TO_SEND}
           from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where d.id = ${deliveryId} for update of d`,
   );
   if (!d || d.status !== 'PENDING') return;

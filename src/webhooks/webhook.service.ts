@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
+import { columnsOf, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
@@ -9,43 +10,20 @@ import { enqueueJob } from '../jobs/queue.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, type WebhookEventWireType } from './webhook.events.js';
 import { WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
+import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
 
-export interface WebhookEndpointRow {
-  id: number;
-  partnerId: number | null;
-  url: string;
-  eventTypes: WebhookEventWireType[];
-  description: string | null;
-  createdAt: Date;
-  disabledAt: Date | null;
-}
+const ENDPOINT_COLUMNS = columnsOf(WebhookEndpoint, 'e', ['id', 'partnerId', 'url', 'eventTypes', 'description', 'createdAt', 'disabledAt']);
+const DELIVERY_COLUMNS = columnsOf(WebhookDelivery, 'd', [
+  'id', 'endpointId', 'eventId', 'eventType', 'body', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'finishedAt',
+]);
+const ATTEMPT_COLUMNS = columnsOf(WebhookAttempt, 'a', ['id', 'deliveryId', 'attemptedAt', 'statusCode', 'error', 'durationMs']);
 
-export interface WebhookDeliveryRow {
-  id: number;
-  endpointId: number;
-  eventId: number;
-  eventType: WebhookEventWireType;
-  body: string;
-  status: 'PENDING' | 'DELIVERED' | 'FAILED';
-  attempts: number;
-  nextAttemptAt: Date | null;
-  lastError: string | null;
-  createdAt: Date;
-  finishedAt: Date | null;
-}
-
-export interface WebhookAttemptRow {
-  id: number;
-  deliveryId: number;
-  attemptedAt: Date;
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
-}
-
-const ENDPOINT_COLUMNS = sql`e.id, e.partner_id as "partnerId", e.url, e.event_types as "eventTypes", e.description, e.created_at as "createdAt", e.disabled_at as "disabledAt"`;
-const DELIVERY_COLUMNS = sql`d.id, d.endpoint_id as "endpointId", d.event_id as "eventId", d.event_type as "eventType", d.body, d.status, d.attempts,
-  d.next_attempt_at as "nextAttemptAt", d.last_error as "lastError", d.created_at as "createdAt", d.finished_at as "finishedAt"`;
+/** An endpoint as staff and its partner see it: `webhook_endpoint` but its secret and author; event types by wire name. */
+export type WebhookEndpointRow = Omit<Selected<typeof ENDPOINT_COLUMNS>, 'eventTypes'> & { eventTypes: WebhookEventWireType[] };
+/** A delivery of one event to one endpoint: every column of `webhook_delivery`; its event type by wire name. */
+export type WebhookDeliveryRow = Omit<Selected<typeof DELIVERY_COLUMNS>, 'eventType'> & { eventType: WebhookEventWireType };
+/** One POST of a delivery: every column of `webhook_attempt`. */
+export type WebhookAttemptRow = Selected<typeof ATTEMPT_COLUMNS>;
 
 /** Whose endpoints a caller may see and change: staff all (null), a partner its own. */
 function ownerScope(ctx: Ctx): number | null {
@@ -146,8 +124,7 @@ export async function webhookDeliveriesByIds(em: SqlEntityManager, ids: readonly
 export async function webhookAttemptsOf(em: SqlEntityManager, deliveryIds: readonly number[]): Promise<WebhookAttemptRow[]> {
   return query<WebhookAttemptRow>(
     em,
-    sql`select a.id, a.delivery_id as "deliveryId", a.attempted_at as "attemptedAt", a.status_code as "statusCode", a.error, a.duration_ms as "durationMs"
-          from webhook_attempt a where a.delivery_id = any(${idList(deliveryIds)}) order by a.id`,
+    sql`select ${ATTEMPT_COLUMNS} from webhook_attempt a where a.delivery_id = any(${idList(deliveryIds)}) order by a.id`,
   );
 }
 
