@@ -218,23 +218,7 @@ describe('partners see only what their scopes give them', () => {
     hiddenListing = await addListing(t, shop.store.id, offer.id, { visibleFrom: FAR });
     const writer = await createPartner(t, ['transactions:write', 'transactions:read']);
     const otherWriter = await createPartner(t, ['transactions:write', 'transactions:read']);
-    const submit = async (credential: { apiKey: string }) =>
-      ok(
-        await t.gql(
-          SubmitTransactionDocument,
-          {
-            input: {
-              externalId: unique('sale'),
-              customerExternalId: customer.externalId,
-              occurredAt: t.clock.now().toISOString(),
-              currency: 'EUR',
-              lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '3.50' }],
-            },
-          },
-          credential,
-        ),
-      ).submitTransaction.transaction!;
-    saleOf = { mine: (await submit(writer.credential)).id, other: (await submit(otherWriter.credential)).id };
+    saleOf = { mine: (await latteSale(writer.credential)).id, other: (await latteSale(otherWriter.credential)).id };
     reader = (await createPartner(t, ['customers:read', 'transactions:read'])).credential;
     salesReader = writer.credential;
     const partnerId = (await createPartner(t, ['customers:read'])).id;
