@@ -37,8 +37,11 @@ describe('WebSocket sessions', () => {
     const customer = await createCustomer(t, shop.currency);
     const shortLived = await t.customerToken(customer.externalId, 12); // long enough for a loaded machine to deliver one event first
     const exp = (JSON.parse(Buffer.from(shortLived.split('.')[1], 'base64url').toString()) as { exp: number }).exp * 1000;
+    const before = t.gateway.events.listenerCount();
     const socket = open(shortLived);
     const sub = collect(socket.client, BalanceChangedDocument.toString());
+    // A subscription sees what commits after it starts: wait until it has.
+    await waitFor(() => t.gateway.events.listenerCount() > before, 10_000, 'the subscription');
     await adjust(t, customer.externalId, shop.currency, 5);
     expect((await sub.until(1))[0].data).toMatchObject({ balanceChanged: { available: 5 } });
     expect(await socket.closed).toEqual({ code: 4401, reason: 'token expired' });
