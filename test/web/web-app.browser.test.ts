@@ -318,6 +318,37 @@ describe('web app in a browser', () => {
     await page.close();
   });
 
+  test('point history pages on: "Show older" appends the next page of the ledger', async () => {
+    const BOB = DEMO.customers.bob;
+    const ADJUST = `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`;
+    for (let i = 0; i < 25; i++) {
+      const { data } = await t.gql<{ adjustPoints: { userErrors: unknown[] } }, unknown>(
+        ADJUST,
+        { input: { customerExternalId: BOB, currency: DEMO.currency, amount: 1, reason: `history ${i}`, idempotencyKey: `history-${i}` } },
+        t.operatorToken,
+      );
+      expect(data?.adjustPoints.userErrors).toEqual([]);
+    }
+    const [{ n: entries }] = await t.sql<{ n: number }>(
+      `select count(*)::int as n from ledger_entry e join customer c on c.id = e.customer_id where c.external_id = $1`,
+      [BOB],
+    );
+    expect(entries).toBeGreaterThan(20);
+    expect(entries).toBeLessThanOrEqual(40);
+    const bob = await (await context('desktop')).newPage();
+    await bob.goto(`/history#token=${await t.customerToken(BOB)}`);
+    const rows = bob.getByRole('region', { name: 'Point history' }).locator('tbody tr');
+    await bob.getByRole('cell', { name: 'Adjusted: history 24' }).waitFor();
+    // The app re-reads the screen's first page when its live connection opens: page on after that.
+    await bob.locator('[data-live="connected"]').waitFor();
+    expect(await rows.count()).toBe(20);
+    await bob.getByRole('button', { name: 'Show older' }).click();
+    await bob.getByRole('cell', { name: 'Adjusted: history 0', exact: true }).waitFor();
+    await rows.nth(entries - 1).waitFor();
+    expect(await rows.count()).toBe(entries);
+    await expect(bob.getByRole('button', { name: 'Show older' }).count()).resolves.toBe(0);
+  });
+
   test('axe-core finds no serious or critical violations on any screen, and every screen fits a phone', () => {
     expect(checked.map((c) => c.screen)).toEqual(
       expect.arrayContaining(['member-sign-in', 'member-profile', 'member-stores', 'member-store', 'member-buy-confirm', 'member-wallet', 'member-history', 'member-gifts', 'console-sign-in', 'console-customers', 'console-customer', 'console-customer-analyst', 'console-audit-log', 'console-offers', 'console-stores', 'console-rules', 'console-partners', 'console-analytics', 'explorer']),

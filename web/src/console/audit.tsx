@@ -50,10 +50,7 @@ export function AuditLog() {
             type="button"
             className="secondary"
             onClick={() =>
-              void fetchMore({
-                variables: { after: page.pageInfo.endCursor },
-                updateQuery: (prev, { fetchMoreResult }) => ({ ...prev, auditLog: { ...fetchMoreResult.auditLog, edges: [...prev.auditLog.edges, ...fetchMoreResult.auditLog.edges] } }),
-              })
+              void fetchMore({ variables: { after: page.pageInfo.endCursor } })
             }
           >
             Show older

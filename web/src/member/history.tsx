@@ -53,19 +53,7 @@ export function History() {
             type="button"
             className="secondary"
             onClick={() =>
-              void fetchMore({
-                variables: { after: page.pageInfo.endCursor },
-                updateQuery: (prev, { fetchMoreResult }) =>
-                  prev.me && fetchMoreResult.me
-                    ? {
-                        ...prev,
-                        me: {
-                          ...prev.me,
-                          pointHistory: { ...fetchMoreResult.me.pointHistory, edges: [...prev.me.pointHistory.edges, ...fetchMoreResult.me.pointHistory.edges] },
-                        },
-                      }
-                    : prev,
-              })
+              void fetchMore({ variables: { after: page.pageInfo.endCursor } })
             }
           >
             Show older

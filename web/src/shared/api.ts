@@ -5,6 +5,7 @@
  * `apollographql-client-name` naming the app's list (`web` or `console`).
  */
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { relayStylePagination } from '@apollo/client/utilities';
 import { SetContextLink } from '@apollo/client/link/context';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import type { DocumentNode } from 'graphql';
@@ -32,7 +33,14 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
   });
   return new ApolloClient({
     link: ApolloLink.from([auth, trusted, new HttpLink({ uri: '/graphql' })]),
-    cache: new InMemoryCache(),
+    // Relay connections that screens page with fetchMore({ after }): the cache appends each page
+    // (Apollo's relayStylePagination), so no screen merges edges by hand.
+    cache: new InMemoryCache({
+      typePolicies: {
+        Query: { fields: { auditLog: relayStylePagination() } },
+        Customer: { fields: { pointHistory: relayStylePagination() } },
+      },
+    }),
     defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },
   });
 }
