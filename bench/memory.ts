@@ -33,7 +33,7 @@ import { toGlobalId } from '../src/graphql/ids.js';
 import { signToken } from '../src/http/auth.js';
 import type { FromChild, ToChild } from './child.js';
 import { contractOperation } from './operations.js';
-import { BENCH, seedBenchProgram } from './seed.js';
+import { BENCH, benchGatewayEnv, seedBenchProgram } from './seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 1000);
@@ -53,18 +53,7 @@ async function main(): Promise<void> {
   try {
     await ensureDatabase(postgres.adminUrl, 'memory');
     const databaseUrl = postgres.urlFor('memory');
-    const env = {
-      NODE_ENV: 'production',
-      JWT_SECRET: `bench-${randomBytes(24).toString('hex')}`,
-      DATABASE_URL: databaseUrl,
-      DB_POOL_MAX: String(POOL),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_CUSTOMER: '0',
-      RATE_LIMIT_ANONYMOUS: '0',
-      RATE_LIMIT_STAFF: '0',
-      RATE_LIMIT_PARTNER: '0',
-      RATE_LIMIT_WS_CONNECT: '0',
-    };
+    const env = benchGatewayEnv(`bench-${randomBytes(24).toString('hex')}`, databaseUrl, POOL);
     const config = loadConfig(env);
     const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
     const program = await migrate(orm).then(() => seedBenchProgram(orm, config, systemClock));

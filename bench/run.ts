@@ -39,7 +39,7 @@ import type { FromChild, ToChild } from './child.js';
 import { postgresCpuMicros, summarizeProfile, type CpuProfile } from './cpu.js';
 import { runLoad, summarize, timeSequential, type LatencySummary, type LoadResult, type Target } from './load.js';
 import { contractOperation, POSTGRAPHILE5_STORE_OFFERS, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
-import { BENCH, seedBenchProgram, type BenchProgram } from './seed.js';
+import { BENCH, benchGatewayEnv, seedBenchProgram, type BenchProgram } from './seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -425,20 +425,7 @@ async function main(): Promise<void> {
     postgres = await startEmbeddedPostgres(tempDir);
     await ensureDatabase(postgres.adminUrl, DATABASE);
     const databaseUrl = postgres.urlFor(DATABASE);
-    const env = {
-      NODE_ENV: 'production',
-      JWT_SECRET,
-      DATABASE_URL: databaseUrl,
-      DB_POOL_MAX: String(settings.poolMax),
-      LOG_LEVEL: 'warn',
-      // The rate limiter (a counter upsert per request, issue 8) is off: neither the floor nor
-      // PostGraphile has one, and the load is one customer sending thousands of requests a minute.
-      RATE_LIMIT_CUSTOMER: '0',
-      RATE_LIMIT_ANONYMOUS: '0',
-      RATE_LIMIT_STAFF: '0',
-      RATE_LIMIT_PARTNER: '0',
-      RATE_LIMIT_WS_CONNECT: '0',
-    };
+    const env = benchGatewayEnv(JWT_SECRET, databaseUrl, settings.poolMax);
     const config = loadConfig(env);
     const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
     let program: BenchProgram;

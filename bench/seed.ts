@@ -21,6 +21,27 @@ export const BENCH = {
   unaffordablePrice: 9_000_000,
 } as const;
 
+/**
+ * The gateway's environment in a benchmark: production mode, the run's JWT secret and database,
+ * a pool of `poolMax`, warnings only, and the rate limiter off (a counter upsert per request,
+ * issue 8): neither the floor nor PostGraphile has one, and the load is one customer sending
+ * thousands of requests a minute.
+ */
+export function benchGatewayEnv(jwtSecret: string, databaseUrl: string, poolMax: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET: jwtSecret,
+    DATABASE_URL: databaseUrl,
+    DB_POOL_MAX: String(poolMax),
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_CUSTOMER: '0',
+    RATE_LIMIT_ANONYMOUS: '0',
+    RATE_LIMIT_STAFF: '0',
+    RATE_LIMIT_PARTNER: '0',
+    RATE_LIMIT_WS_CONNECT: '0',
+  };
+}
+
 export interface BenchProgram {
   storeId: number;
   /** The page of 20 the read benchmark asks for, in sort order. */
