@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   try {
     await ensureDatabase(postgres.adminUrl, 'memory');
     const databaseUrl = postgres.urlFor('memory');
-    const env = benchGatewayEnv(`bench-${randomBytes(24).toString('hex')}`, databaseUrl, POOL);
+    // Every subscription is one customer's own socket: allow them all (the per-caller default is 10).
+    const env = { ...benchGatewayEnv(`bench-${randomBytes(24).toString('hex')}`, databaseUrl, POOL), WS_MAX_SOCKETS_PER_CALLER: String(Math.min(100_000, SUBSCRIPTIONS + 10)) };
     const config = loadConfig(env);
     const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
     const program = await migrate(orm).then(() => seedBenchProgram(orm, config, systemClock));
