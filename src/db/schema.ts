@@ -107,14 +107,56 @@ export function columnsOf<E, K extends keyof EntityRow<E> & string>(
   alias: string,
   keys: readonly K[],
 ): RawBuilder<Pick<EntityRow<E>, K>> {
+  return prefixedColumnsOf(entity, alias, keys, '') as unknown as RawBuilder<Pick<EntityRow<E>, K>>;
+}
+
+/** A row of `EntityRow<E>`'s keys K, each named `${P}${key}`. */
+export type PrefixedRow<E, K extends keyof EntityRow<E> & string, P extends string> = { [Q in K as `${P}${Q}`]: EntityRow<E>[Q] };
+
+/**
+ * columnsOf with each result name prefixed (`alias.column as "prefix.key"`), for a statement that
+ * reads two tables with the same keys in one row; `fromPrefixed` turns such a row back into the
+ * entity's row.
+ */
+export function prefixedColumnsOf<E, K extends keyof EntityRow<E> & string, P extends string>(
+  entity: EntityClass<E>,
+  alias: string,
+  keys: readonly K[],
+  prefix: P,
+): RawBuilder<PrefixedRow<E, K, P>> {
   const map = columnMap(entity);
-  const prefix = alias ? `${alias}.` : '';
+  const qualifier = alias ? `${alias}.` : '';
   const list = keys.map((k) => {
     const column = map.get(k);
     if (!column) throw new Error(`${entity.name} has no column for ${k}`);
-    return column === k ? `${prefix}${column}` : `${prefix}${column} as "${k}"`;
+    return column === `${prefix}${k}` ? `${qualifier}${column}` : `${qualifier}${column} as "${prefix}${k}"`;
   });
-  return sql.raw<Pick<EntityRow<E>, K>>(list.join(', '));
+  return sql.raw<PrefixedRow<E, K, P>>(list.join(', '));
+}
+
+/**
+ * `alias."key" as "prefix.key", …`: a CTE's columns, already named by key (a `returning` built with
+ * columnsOf), read into one row beside another table's under a prefix; `fromPrefixed` reads them
+ * back.
+ */
+export function renamedKeys(alias: string, keys: readonly string[], prefix: string): RawBuilder<unknown> {
+  return sql.raw(keys.map((k) => `${alias}."${k}" as "${prefix}${k}"`).join(', '));
+}
+
+/**
+ * Entity `E`'s row back out of a row read with prefixedColumnsOf(E, …, keys, prefix) or
+ * renamedKeys(…, keys, prefix); a column the statement left null (an outer join that found
+ * nothing) comes back null.
+ */
+export function fromPrefixed<E, K extends keyof EntityRow<E> & string, P extends string>(
+  _entity: EntityClass<E>,
+  row: Partial<PrefixedRow<E, K, P>>,
+  keys: readonly K[],
+  prefix: P,
+): Pick<EntityRow<E>, K> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = (row as Record<string, unknown>)[`${prefix}${k}`];
+  return out as Pick<EntityRow<E>, K>;
 }
 
 /** The row type a `columnsOf` select list gives: `query<Selected<typeof COLUMNS>>(em, sql\`select ${COLUMNS} …\`)`. */

@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { columnsOf, type Selected } from '../db/schema.js';
+import type { RawBuilder } from 'kysely';
 import { query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { IdempotencyRecord } from './idempotency-record.entity.js';
@@ -32,15 +33,38 @@ export async function claimIdempotencyKey<R>(
   key: string,
   fingerprint: string,
   now: Date,
-  refusal: { code?: UserErrorCode; field?: string[]; message?: string } = {},
+  refusal: IdempotencyRefusal = {},
 ): Promise<Claim<R>> {
-  const field = refusal.field ?? ['input', 'idempotencyKey'];
-  const [claimed] = await query<{ claimed: number }>(
-    em,
-    sql`insert into idempotency_record (scope, key, fingerprint, created_at) values (${scope}, ${key}, ${fingerprint}, ${now})
-        on conflict do nothing returning 1 as claimed`,
-  );
+  const [claimed] = await query(em, claimKeySql(scope, key, fingerprint, now));
   if (claimed) return { replay: false };
+  return { replay: true, result: await replayOf<R>(em, scope, key, fingerprint, refusal) };
+}
+
+/** How a repeat whose fingerprint differs is refused (see claimIdempotencyKey). */
+export interface IdempotencyRefusal {
+  code?: UserErrorCode;
+  field?: string[];
+  message?: string;
+}
+
+/**
+ * The claiming insert of claimIdempotencyKey as a statement of its own or a CTE in a caller's
+ * statement (the purchase claims its key in the same round trip as it reads the listing): one row
+ * `{ claimed: 1 }` when this transaction took the key, none when a committed request holds it (an
+ * in-flight one is waited for). A caller that gets no row must answer with replayOf.
+ */
+export function claimKeySql(scope: string, key: string, fingerprint: string, now: Date): RawBuilder<{ claimed: number }> {
+  return sql`insert into idempotency_record (scope, key, fingerprint, created_at) values (${scope}, ${key}, ${fingerprint}, ${now})
+        on conflict do nothing returning 1 as claimed`;
+}
+
+/**
+ * The answer a repeat gets once its claim found the key taken: the first request's stored result
+ * (its JSON, typed by the caller). Refuses as claimIdempotencyKey describes when the fingerprint
+ * differs (IDEMPOTENCY_KEY_REUSED unless `refusal` says otherwise).
+ */
+export async function replayOf<R>(em: SqlEntityManager, scope: string, key: string, fingerprint: string, refusal: IdempotencyRefusal = {}): Promise<R> {
+  const field = refusal.field ?? ['input', 'idempotencyKey'];
   const [existing] = await query(
     em,
     sql<Selected<typeof CLAIMED_COLUMNS>>`select ${CLAIMED_COLUMNS} from idempotency_record where scope = ${scope} and key = ${key}`,
@@ -53,10 +77,18 @@ export async function claimIdempotencyKey<R>(
     );
   }
   // The stored JSON is what completeIdempotencyKey stored for this scope's operation, typed by its caller.
-  return { replay: true, result: existing.result as R };
+  return existing.result as R;
 }
 
 /** Stores the first request's answer with its key, in the same transaction (see claimIdempotencyKey). */
 export async function completeIdempotencyKey(em: SqlEntityManager, scope: string, key: string, result: unknown): Promise<void> {
-  await query(em, sql`update idempotency_record set result = ${JSON.stringify(result)}::jsonb where scope = ${scope} and key = ${key}`);
+  await query(em, completeKeySql(scope, key, sql`${JSON.stringify(result)}::jsonb`));
+}
+
+/**
+ * completeIdempotencyKey as a statement or a CTE: stores `result` (a jsonb expression, which may
+ * read the caller's other CTEs through `from`) as the answer of `key` in `scope`.
+ */
+export function completeKeySql(scope: string, key: string, result: RawBuilder<unknown>, from?: RawBuilder<unknown>): RawBuilder<never> {
+  return sql`update idempotency_record set result = ${result} ${from ? sql`from ${from}` : sql``} where scope = ${scope} and key = ${key}`;
 }

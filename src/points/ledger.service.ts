@@ -1,4 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
@@ -56,7 +57,9 @@ export type Posted = { entryId: LedgerEntry['id'] } & Pick<
 /** An account row as locked for a write; amounts in points. */
 export type AccountRow = Selected<typeof ACCOUNT_COLUMNS>;
 
-const ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ['id', 'customerId', 'currencyCode', 'available', 'pending', 'lifetimeEarned', 'debt']);
+/** The keys of an AccountRow, for a caller that takes the account's lock in a statement of its own. */
+export const ACCOUNT_KEYS = ['id', 'customerId', 'currencyCode', 'available', 'pending', 'lifetimeEarned', 'debt'] as const;
+const ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ACCOUNT_KEYS);
 
 /** What the writing statement returns: the entry, the account's totals after it, and how much of the credits it consumed. */
 type PostedRow = Selected<typeof POSTED_ENTRY_COLUMNS> & Selected<typeof POSTED_ACCOUNT_COLUMNS> & { consumed: number };
@@ -110,7 +113,6 @@ interface Write {
  */
 export async function postEntry(em: SqlEntityManager, p: Posting): Promise<Posted> {
   if (!Number.isSafeInteger(p.amount) || p.amount === 0) throw new Error(`invalid ledger amount ${p.amount}`);
-  const settled = await settleAccount(em, await lockAccount(em, p.customerId, p.currency, p.now), p.now);
   const w: Write = {
     amount: p.amount,
     kind: p.kind,
@@ -121,18 +123,130 @@ export async function postEntry(em: SqlEntityManager, p: Posting): Promise<Poste
     qualifying: p.qualifying ?? false,
     at: p.now,
   };
-  let posted: Posted;
-  if (p.amount > 0) {
-    posted = await creditWithRepayment(em, settled.account, w, p.now);
-  } else {
-    if (settled.account.available < -p.amount) {
-      throw refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${p.currency} points for this.`);
-    }
-    const consume = await oldestExpiringFirst(em, settled.account.id, -p.amount);
-    posted = await announce(em, settled.account, await write(em, settled.account, { ...w, consume }), p.now);
+  if (p.amount < 0) {
+    const debited = await debit(em, await lockAccount(em, p.customerId, p.currency, p.now), { ...p, amount: -p.amount });
+    if (p.qualifying || debited.released) await recomputeTier(em, p.customerId, p.now);
+    return debited.posted;
   }
+  const settled = await settleAccount(em, await lockAccount(em, p.customerId, p.currency, p.now), p.now);
+  const posted = await creditWithRepayment(em, settled.account, w, p.now);
   if (p.qualifying || settled.released) await recomputeTier(em, p.customerId, p.now);
   return posted;
+}
+
+/** A debit of `postEntry`'s: `amount` is the points taken (> 0). */
+export type Debit = Omit<Posting, 'customerId' | 'currency'>;
+
+/**
+ * What a debit statement adds for its caller, as SQL fragments spliced into it (see
+ * debitStatement): `ctes` (`, name as (…)` each), `events` (`union all select <ord> as ord,
+ * '<TOPIC>' as topic, <jsonb> as payload from …`, ord ≥ 2), `columns` (`, expr as "name"`) and
+ * `joins` (`left join name on true`) of the final select. Each CTE must read `a` (the account
+ * after the debit) or `e` (the entry) so that it writes nothing when the debit is not written.
+ */
+export interface DebitExtension {
+  ctes?: RawBuilder<unknown>;
+  events?: RawBuilder<unknown>;
+  columns?: RawBuilder<unknown>;
+  joins?: RawBuilder<unknown>;
+}
+
+/** A debit statement's answer: the entry and the account after, all null when it wrote nothing. */
+type DebitRow = { due: boolean; consumed: number } & { [K in keyof PostedRow]: PostedRow[K] | null };
+
+/**
+ * One statement that takes `d.amount` points (> 0) from an account whose row lock the caller holds,
+ * everything postEntry does for a debit in one round trip: unless something on the account is
+ * due (then `due` is true and nothing is written, see settleAccount), and unless the balance is
+ * short (nothing written, the entry's columns null), it lowers the cached balance, consumes the
+ * open credits oldest-expiring first (never-expiring last, ties by age; `ledger_allocation`
+ * rows), writes the entry and records its BALANCE_CHANGED event (ord 1, before the extension's
+ * events) in the outbox. CTE names the extension may read: `a` (point_account's returning: id,
+ * available, pending, lifetime_earned, debt) and `e` (the ledger_entry written, every column).
+ * The reads run on the statement's snapshot, which is current because the account lock was
+ * taken by an earlier statement of the transaction and every ledger write holds it.
+ */
+export function debitStatement<X extends object = object>(account: Pick<AccountRow, 'id' | 'customerId' | 'currencyCode'>, d: Debit, more: DebitExtension = {}): RawBuilder<DebitRow & X> {
+  const lifetimeDrop = d.qualifying ? d.amount : 0;
+  return sql`
+    with due as materialized (
+      select exists (select 1 from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at <= ${d.now})
+          or exists (select 1 from pending_credit where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${d.now}) as due
+    ), a as (
+      update point_account
+         set available = available - ${d.amount}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
+             version = version + 1, updated_at = greatest(updated_at, ${d.now})
+       where id = ${account.id} and available >= ${d.amount} and not (select due from due)
+      returning id, available, pending, lifetime_earned, debt
+    ), take as (
+      select o.id, least(o.remaining, ${d.amount} - (o.running - o.remaining))::bigint as amount from (
+        select id, remaining, sum(remaining) over (order by expires_at asc nulls last, id) as running
+          from ledger_entry where account_id = ${account.id} and remaining > 0
+      ) o where o.running - o.remaining < ${d.amount} and exists (select 1 from a)
+    ), consumed as (
+      update ledger_entry l set remaining = l.remaining - t.amount from take t
+       where l.id = t.id and l.remaining >= t.amount
+      returning l.id, t.amount
+    ), e as (
+      insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
+                                balance_after, expires_at, remaining, qualifying, created_at)
+      select a.id, ${account.customerId}, ${-d.amount}, ${d.kind}, ${d.source}, ${d.sourceId ?? null}, ${d.reason ?? null}, ${d.actor},
+             a.available, null, 0, ${d.qualifying ?? false}, ${d.now}
+        from a
+      returning *
+    ), allocated as (
+      insert into ledger_allocation (account_id, customer_id, debit_id, credit_id, amount)
+      select e.account_id, e.customer_id, e.id, consumed.id, consumed.amount from e, consumed
+    )${more.ctes ?? sql``}, events as (
+      insert into outbox_event (topic, customer_id, payload, created_at)
+      select x.topic, ${account.customerId}, x.payload, ${d.now} from (
+        select 1 as ord, 'BALANCE_CHANGED' as topic,
+               jsonb_build_object('currency', ${account.currencyCode}::text, 'accountId', a.id, 'customerId', ${account.customerId}::bigint,
+                                  'currencyCode', ${account.currencyCode}::text, 'available', a.available, 'pending', a.pending,
+                                  'lifetimeEarned', a.lifetime_earned,
+                                  'change', jsonb_build_object('entryId', e.id, 'amount', e.amount, 'kind', e.kind, 'reason', e.reason)) as payload
+          from a, e
+        ${more.events ?? sql``}
+      ) x order by x.ord
+    )
+    select (select due from due) as due, ${POSTED_ENTRY_COLUMNS}, ${POSTED_ACCOUNT_COLUMNS},
+           (select coalesce(sum(amount), 0) from consumed)::bigint as consumed${more.columns ?? sql``}
+      from (select 1) one left join e on true left join a on true ${more.joins ?? sql``}`;
+}
+
+/**
+ * Runs debitStatement (with the caller's extension) on a locked account: when the statement
+ * finds something due, writes it down (settleAccount) and runs it again. Answers the posting, the
+ * whole row (the extension's columns included) and whether the write-down released pending points
+ * (the caller re-places the tier then).
+ *
+ * Refusals (the caller's transaction then rolls back): INSUFFICIENT_POINTS when the balance as of
+ * `now` is short. Throws (an invariant error, rolled back) when the open credits do not cover the
+ * balance.
+ */
+export async function debit<X extends object = object>(
+  em: SqlEntityManager,
+  account: AccountRow,
+  d: Debit,
+  more?: DebitExtension,
+): Promise<{ posted: Posted; row: DebitRow & X; released: boolean }> {
+  if (!Number.isSafeInteger(d.amount) || d.amount <= 0) throw new Error(`invalid debit ${d.amount}`);
+  let released = false;
+  let row = await queryOne(em, debitStatement<X>(account, d, more));
+  if (row?.due) {
+    const settled = await settleAccount(em, account, d.now);
+    released = settled.released;
+    row = await queryOne(em, debitStatement<X>(settled.account, d, more));
+    if (row?.due) throw new Error(`ledger: account ${account.id} still has points due after its write-down`);
+  }
+  if (!row || row.id == null) throw refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${account.currencyCode} points for this.`);
+  if (row.consumed !== d.amount) {
+    // The balance and the open credits disagree: refuse to make it worse (rolls back).
+    throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${d.amount}`);
+  }
+  const entry = row as DebitRow & PostedRow;
+  Object.assign(account, { available: entry.balanceAfter, pending: entry.pending, lifetimeEarned: entry.lifetimeEarned, debt: entry.debt } satisfies Partial<AccountRow>);
+  return { posted: postedOf(account, entry), row, released };
 }
 
 /**
@@ -146,7 +260,7 @@ export async function writeDownAccount(em: SqlEntityManager, customerId: number,
 }
 
 /** Takes the account's row lock (creating the account if it has none yet) and reads it. */
-async function lockAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<AccountRow> {
+export async function lockAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<AccountRow> {
   const select = sql<AccountRow>`select ${ACCOUNT_COLUMNS} from point_account where customer_id = ${customerId} and currency_code = ${currency} for update`;
   let account = await queryOne(em, select);
   if (!account) {
@@ -257,17 +371,6 @@ async function creditWithRepayment(em: SqlEntityManager, account: AccountRow, w:
   return { ...posted, balanceAfter: after.balanceAfter, balance: after.balance };
 }
 
-/** The open credits a debit of `amount` takes, oldest-expiring first (never-expiring last), ties by age. */
-async function oldestExpiringFirst(em: SqlEntityManager, accountId: number, amount: number): Promise<Take[]> {
-  return query<Take>(
-    em,
-    sql`select id, least(remaining, ${amount} - (running - remaining))::bigint as amount from (
-          select id, remaining, expires_at, sum(remaining) over (order by expires_at asc nulls last, id) as running
-            from ledger_entry where account_id = ${accountId} and remaining > 0
-        ) o where running - remaining < ${amount} order by expires_at asc nulls last, id`,
-  );
-}
-
 /**
  * The one statement that writes an entry: updates the cached account (balance, pending, lifetime,
  * debt), inserts the entry and, for a debit, lowers the remainder of the credits it consumes and
@@ -332,7 +435,20 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write): Promi
 
 /** Records the BALANCE_CHANGED event of a written entry and answers it as a Posted. */
 async function announce(em: SqlEntityManager, account: AccountRow, row: PostedRow, now: Date): Promise<Posted> {
-  const posted: Posted = {
+  const posted = postedOf(account, row);
+  await recordEvent(
+    em,
+    'BALANCE_CHANGED',
+    account.customerId,
+    { currency: account.currencyCode, ...posted.balance, change: { entryId: posted.entryId, amount: posted.amount, kind: posted.kind, reason: posted.reason } },
+    now,
+  );
+  return posted;
+}
+
+/** A written entry's row as a Posted (the BALANCE_CHANGED payload's shape, with the entry). */
+function postedOf(account: AccountRow, row: PostedRow): Posted {
+  return {
     entryId: row.id,
     accountId: row.accountId,
     amount: row.amount,
@@ -350,14 +466,6 @@ async function announce(em: SqlEntityManager, account: AccountRow, row: PostedRo
       lifetimeEarned: row.lifetimeEarned,
     },
   };
-  await recordEvent(
-    em,
-    'BALANCE_CHANGED',
-    account.customerId,
-    { currency: account.currencyCode, ...posted.balance, change: { entryId: posted.entryId, amount: posted.amount, kind: posted.kind, reason: posted.reason } },
-    now,
-  );
-  return posted;
 }
 
 export interface ReversalResult {

@@ -14,7 +14,8 @@ import { postEntry, type AccountBalance } from './ledger.service.js';
 /** A point currency as the API shows it: `point_currency` but its creation time; `pointValue` is a decimal string. */
 export type CurrencyRow = Pick<EntityRow<PointCurrency>, (typeof CURRENCY_KEYS)[number]>;
 
-const CURRENCY_KEYS = ['code', 'name', 'expiryDays', 'pointValue', 'moneyCurrency'] as const;
+/** The columns of a CurrencyRow. */
+export const CURRENCY_KEYS = ['code', 'name', 'expiryDays', 'pointValue', 'moneyCurrency'] as const;
 
 /**
  * A customer's account in one currency as of a moment (`point_account_at`), amounts in points:

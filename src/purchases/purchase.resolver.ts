@@ -19,6 +19,7 @@ export class PurchaseResolver {
       if (outcome.rows) {
         ctx.loaders.issuedOffer.prime(outcome.rows.issued.id, outcome.rows.issued);
         ctx.loaders.offerVersion.prime(outcome.rows.offer.versionId, outcome.rows.offer);
+        ctx.loaders.currency.prime(outcome.rows.currency.code, outcome.rows.currency);
       }
       return { purchase: outcome.rows?.purchase ?? (await ctx.loaders.purchase.load(outcome.purchaseId)), balance: outcome.balance };
     });

@@ -1,16 +1,20 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
-import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
-import { anyOf, query, queryOne, sql } from '../db/sql.js';
+import { columnsOf, db, fromPrefixed, prefixedColumnsOf, renamedKeys, type EntityRow, type PrefixedRow } from '../db/schema.js';
+import { anyOf, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { claimKeySql, completeKeySql, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { PointAccount } from '../points/account.entity.js';
+import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { postEntry } from '../points/ledger.service.js';
+import { ACCOUNT_KEYS, debit, lockAccount, type DebitExtension } from '../points/ledger.service.js';
+import { CURRENCY_KEYS, type CurrencyRow } from '../points/points.service.js';
 import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
-import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
-import { issueOffer, type IssuedOfferRow } from '../wallet/wallet.service.js';
+import { recomputeTier } from '../tiers/tier.service.js';
+import { IssuedOffer, IssuedOfferSource } from '../wallet/issued-offer.entity.js';
+import { issueOfferSql, type IssuedOfferRow } from '../wallet/wallet.service.js';
 import { OfferPurchase } from './purchase.entity.js';
 
 /** A purchase as the API shows it: every column of `offer_purchase` but the idempotency key. */
@@ -38,16 +42,31 @@ export interface PurchaseRows {
   purchase: PurchaseRow;
   issued: IssuedOfferRow;
   offer: OfferVersionRow;
+  currency: CurrencyRow;
 }
 
 /**
- * Buys a listing with points, whole or not at all, in one transaction:
- * claim the idempotency key → check the listing is on show and the customer eligible → debit the
- * points (oldest-expiring credits first) → count the purchase against the per-customer limit →
- * take one from stock → issue the offer (current version, its expiry) → record the purchase and
- * the events. Row locks are always taken in that order (account, per-customer count, listing), so
- * concurrent purchases queue rather than deadlock, and the busiest lock (the listing's stock) is
- * held for the shortest time. Any refusal rolls everything back and frees the key.
+ * Buys a listing with points, whole or not at all, in one transaction of two statements:
+ *
+ * 1. claim the idempotency key, read the listing (on show, eligibility, stock, price, the offer's
+ *    current version, the currency) and take the account's row lock (only once the key is
+ *    claimed, so a repeat never waits on the account);
+ * 2. debit the points (oldest-expiring credits first: ledger.service `debitStatement`), count the
+ *    purchase against the per-customer limit, take one from stock, issue the offer (current
+ *    version, its expiry), record the purchase, the BALANCE_CHANGED and WALLET_CHANGED events (in
+ *    that order) and the key's answer.
+ *
+ * So BEGIN, two statements and COMMIT: four round trips (issue 12 asks at most six). Rarer paths
+ * take more: a repeat reads the stored answer; an account with points due (an expiry or a pending
+ * release not written down yet) is written down between the two steps' statement and its retry
+ * (ledger.service `debit`); a customer without an account gets one created (then refused).
+ *
+ * Row locks are taken in the same order by every purchase (idempotency key, account, per-customer
+ * count, listing), so concurrent purchases queue rather than deadlock, and the busiest lock (the
+ * listing's stock) is held for the shortest time. Refusals, in this order (a UserErrorException;
+ * everything rolls back and the key is freed): NOT_ELIGIBLE (suspended account; store closed to
+ * the customer), OFFER_UNAVAILABLE, OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
+ * LIMIT_REACHED; IDEMPOTENCY_KEY_REUSED for a key used for another listing.
  */
 export async function purchaseOffer(
   ctx: Ctx,
@@ -57,88 +76,126 @@ export async function purchaseOffer(
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
   const now = ctx.clock.now();
   const scope = `purchase:${customer.customerId}`;
+  const fingerprint = requestFingerprint({ listingId });
   return ctx.em.transactional(async (em) => {
-    const claim = await claimIdempotencyKey<PurchaseOutcome>(em, scope, idempotencyKey, requestFingerprint({ listingId }), now);
-    if (claim.replay) return claim.result;
+    const head = await queryOne<PurchaseHead>(
+      em,
+      sql`with claim as (${claimKeySql(scope, idempotencyKey, fingerprint, now)}),
+          shown as materialized (
+            select l.id, l.price_in_points as price, l.per_customer_limit as "perCustomerLimit", l.stock_remaining as "stockRemaining",
+                   ${listingOnShow(now)} and ${storeOpen(now)} as "onShow", ${customerQualifies(customer, now)} as eligible,
+                   ${offerVersionColumns('offer.')}, ${HEAD_CURRENCY_COLUMNS}
+              from listing l
+              join reward_store s on s.id = l.store_id
+              join point_currency c on c.code = s.currency_code
+              join offer o on o.id = l.offer_id
+              join offer_version ov on ov.id = o.current_version_id
+             where l.id = ${listingId}
+          ), locked as materialized (
+            select ${HEAD_ACCOUNT_COLUMNS} from point_account pa
+             where pa.customer_id = ${customer.customerId} and pa.currency_code = (select "currency.code" from shown)
+               and exists (select 1 from claim)
+               for update
+          )
+          select exists (select 1 from claim) as claimed, shown.*, locked.*
+            from (select 1) one left join shown on true left join locked on true`,
+    );
+    if (!head?.claimed) return replayOf<PurchaseOutcome>(em, scope, idempotencyKey, fingerprint);
     // After the replay: a purchase that went through still answers the same once the account is suspended.
     if (customer.status !== CustomerStatus.ACTIVE) {
       throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
     }
-
-    const listing = await queryOne<Record<string, unknown> & OfferVersionColumns<'offer.'>>(
-      em,
-      sql`select l.id, l.price_in_points as price, l.per_customer_limit as "perCustomerLimit", l.stock_remaining as "stockRemaining",
-                 s.currency_code as currency, ${listingOnShow(now)} and ${storeOpen(now)} as "onShow",
-                 ${customerQualifies(customer, now)} as eligible, ${offerVersionColumns('offer.')}
-            from listing l
-            join reward_store s on s.id = l.store_id
-            join offer o on o.id = l.offer_id
-            join offer_version ov on ov.id = o.current_version_id
-           where l.id = ${listingId}`,
-    );
-    if (!listing || !listing.onShow) {
+    if (head.id == null || !head.onShow) {
       throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']);
     }
-    if (!listing.eligible) {
+    if (!head.eligible) {
       throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This store is not open to you.', ['input', 'listingId']);
     }
-    if (listing.stockRemaining === 0) {
+    if (head.stockRemaining === 0) {
       // Answer a sold-out listing without queueing on its row lock; the locked update below decides races.
       throw refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']);
     }
-    const price = listing.price as number;
-    const currency = listing.currency as string;
-    const offer = offerVersionFrom(listing, 'offer.');
+    const price = head.price as number;
+    const offer = offerVersionFrom(head, 'offer.');
+    const currency = fromPrefixed(PointCurrency, head, CURRENCY_KEYS, 'currency.');
+    const account =
+      head['account.id'] == null ? await lockAccount(em, customer.customerId, currency.code, now) : fromPrefixed(PointAccount, head, ACCOUNT_KEYS, 'account.');
 
-    const debit = await postEntry(em, {
-      customerId: customer.customerId,
-      currency,
-      amount: -price,
-      kind: LedgerEntryKind.SPEND,
-      source: LedgerSource.PURCHASE,
-      reason: offer.name,
-      actor: actorOf(ctx.caller),
-      now,
-    });
-
-    if (listing.perCustomerLimit != null) {
-      const counted = await queryOne(
-        em,
-        sql`insert into listing_purchase_count as c (listing_id, customer_id, purchased) values (${listingId}, ${customer.customerId}, 1)
-            on conflict (listing_id, customer_id) do update set purchased = c.purchased + 1 where c.purchased < ${listing.perCustomerLimit}
-            returning purchased`,
-      );
-      if (!counted) throw refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${listing.perCustomerLimit} times.`, ['input', 'listingId']);
-    } else {
-      await query(
-        em,
-        sql`insert into listing_purchase_count as c (listing_id, customer_id, purchased) values (${listingId}, ${customer.customerId}, 1)
-            on conflict (listing_id, customer_id) do update set purchased = c.purchased + 1`,
-      );
-    }
-
-    if (listing.stockRemaining != null) {
-      const taken = await queryOne(
-        em,
-        sql`update listing set stock_remaining = stock_remaining - 1 where id = ${listingId} and stock_remaining > 0 returning stock_remaining`,
-      );
-      if (!taken) throw refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']);
-    }
-
-    const issued = await issueOffer(em, { customerId: customer.customerId, offer, source: IssuedOfferSource.PURCHASE, now });
-    const [purchase] = await query<Selected<typeof PURCHASE_COLUMNS>>(
+    const { posted, row, released } = await debit<PurchaseWritten>(
       em,
-      sql`insert into offer_purchase (customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
-          values (${customer.customerId}, ${listingId}, ${price}, ${debit.entryId}, ${issued.id}, ${idempotencyKey}, 'COMPLETED', ${now})
-          returning ${PURCHASE_COLUMNS}`,
+      account,
+      { amount: price, kind: LedgerEntryKind.SPEND, source: LedgerSource.PURCHASE, reason: offer.name, actor: actorOf(ctx.caller), now },
+      purchaseWrites({ customerId: customer.customerId, listingId, price, idempotencyKey, scope, now, offer, head }),
     );
-    const outcome: PurchaseOutcome = { purchaseId: purchase.id, balance: debit.balance };
-    await completeIdempotencyKey(em, scope, idempotencyKey, outcome);
-    return { ...outcome, rows: { purchase, issued, offer } };
+    if (!row.counted) throw refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${head.perCustomerLimit} times.`, ['input', 'listingId']);
+    if (head.stockRemaining != null && !row.taken) throw refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']);
+    if (released) await recomputeTier(em, customer.customerId, now);
+
+    const purchase = fromPrefixed(OfferPurchase, row, PURCHASE_KEYS, 'purchase.');
+    const issued: IssuedOfferRow = fromPrefixed(IssuedOffer, row as Partial<PrefixedRow<IssuedOffer, IssuedKey, 'issued.'>>, ISSUED_KEYS, 'issued.');
+    return { purchaseId: purchase.id, balance: posted.balance, rows: { purchase, issued, offer, currency } };
   });
 }
 
+/**
+ * The purchase's writes, spliced into the debit's statement after the entry (each reads `a` or `e`,
+ * so nothing is written when the debit is not): the per-customer count (`counted`: 0 when the
+ * limit is reached), the stock (`taken`: 0 when sold out meanwhile; the row lock decides races),
+ * the issued offer, the purchase, the WALLET_CHANGED event and the key's stored answer (the
+ * PurchaseOutcome a repeat gets).
+ */
+function purchaseWrites(p: {
+  customerId: number;
+  listingId: number;
+  price: number;
+  idempotencyKey: string;
+  scope: string;
+  now: Date;
+  offer: OfferVersionRow;
+  head: PurchaseHead;
+}): DebitExtension {
+  const limit = p.head.perCustomerLimit as number | null;
+  const stocked = p.head.stockRemaining != null;
+  const outcome = sql`jsonb_build_object('purchaseId', p.id, 'balance', jsonb_build_object(
+      'accountId', a.id, 'customerId', ${p.customerId}::bigint, 'currencyCode', ${p.head['currency.code']}::text,
+      'available', a.available, 'pending', a.pending, 'lifetimeEarned', a.lifetime_earned))`;
+  return {
+    ctes: sql`, counted as (
+        insert into listing_purchase_count as c (listing_id, customer_id, purchased) select ${p.listingId}::bigint, ${p.customerId}::bigint, 1 from a
+        on conflict (listing_id, customer_id) do update set purchased = c.purchased + 1 where ${limit}::int is null or c.purchased < ${limit}::int
+        returning purchased
+      ), taken as (
+        update listing set stock_remaining = stock_remaining - 1
+         where id = ${p.listingId} and ${stocked} and stock_remaining > 0 and exists (select 1 from a)
+        returning stock_remaining
+      ), io as (${issueOfferSql({ customerId: p.customerId, offer: p.offer, source: IssuedOfferSource.PURCHASE, now: p.now }, sql`a`)}),
+      p as (
+        insert into offer_purchase (customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
+        select ${p.customerId}, ${p.listingId}, ${p.price}, e.id, io.id, ${p.idempotencyKey}, 'COMPLETED', ${p.now} from e, io
+        returning ${PURCHASE_COLUMNS}
+      ), done as (${completeKeySql(p.scope, p.idempotencyKey, outcome, sql`p, a`)})`,
+    events: sql`union all select 2, 'WALLET_CHANGED', jsonb_build_object('change', 'ISSUED', 'issuedOfferId', io.id) from io`,
+    columns: sql`, (select count(*) from counted)::int as counted, (select count(*) from taken)::int as taken,
+        ${renamedKeys('p', PURCHASE_KEYS, 'purchase.')}, ${renamedKeys('io', ISSUED_KEYS, 'issued.')}`,
+    joins: sql`left join p on true left join io on true`,
+  };
+}
+
 const PURCHASE_COLUMNS = columnsOf(OfferPurchase, '', PURCHASE_KEYS);
+const HEAD_CURRENCY_COLUMNS = prefixedColumnsOf(PointCurrency, 'c', CURRENCY_KEYS, 'currency.');
+const HEAD_ACCOUNT_COLUMNS = prefixedColumnsOf(PointAccount, 'pa', ACCOUNT_KEYS, 'account.');
+
+type IssuedKey = keyof IssuedOfferRow & keyof EntityRow<IssuedOffer> & string;
+/** The columns issuedColumns returns, in its order. */
+const ISSUED_KEYS: readonly IssuedKey[] = ['id', 'code', 'customerId', 'offerVersionId', 'source', 'status', 'lockExpiresAt', 'expiresAt', 'redeemedAt', 'createdAt'];
+
+/** The purchase's first statement: the claim, the listing with its offer and currency, the locked account. */
+type PurchaseHead = { claimed: boolean; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
+  PrefixedRow<PointCurrency, (typeof CURRENCY_KEYS)[number], 'currency.'> &
+  Partial<PrefixedRow<PointAccount, (typeof ACCOUNT_KEYS)[number], 'account.'>>;
+
+/** What the purchase's writes add to the debit's row. */
+type PurchaseWritten = { counted: number; taken: number } & PrefixedRow<OfferPurchase, (typeof PURCHASE_KEYS)[number], 'purchase.'>;
 
 /** Purchases by id (any order; unknown ids are left out), for the `purchase` loader. */
 export async function purchasesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<PurchaseRow[]> {

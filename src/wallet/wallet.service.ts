@@ -70,15 +70,21 @@ export interface IssueData {
 
 /** Puts an offer in the customer's wallet, in the caller's transaction, and records the event. */
 export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise<IssuedOfferRow> {
-  const [row] = await query(
-    em,
-    sql<IssuedOfferRow>`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, replaces_id, status, expires_at, created_at, updated_at)
-        values (${newOfferCode()}, ${data.customerId}, ${data.offer.versionId}, ${data.source}, ${data.sourceId ?? null}, ${data.replaces ?? null}, 'ISSUED',
-                ${expiryOf(data.offer, data.now)}, ${data.now}, ${data.now})
-        returning ${issuedColumns(data.now)}`,
-  );
+  const [row] = await query(em, issueOfferSql(data));
   await recordWalletChange(em, data.customerId, 'ISSUED', row.id, data.now);
   return row;
+}
+
+/**
+ * The insert of issueOffer (without its event) as a statement or a CTE: one row, the issued offer
+ * as of `now`; none when `from` (a CTE of the caller's statement, e.g. the debit that pays for the
+ * offer) has no row. A caller that uses it records WALLET_CHANGED itself.
+ */
+export function issueOfferSql(data: IssueData, from?: RawBuilder<unknown>): RawBuilder<IssuedOfferRow> {
+  return sql<IssuedOfferRow>`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, replaces_id, status, expires_at, created_at, updated_at)
+        select ${newOfferCode()}, ${data.customerId}::bigint, ${data.offer.versionId}::bigint, ${data.source}, ${data.sourceId ?? null}, ${data.replaces ?? null}::bigint, 'ISSUED',
+               ${expiryOf(data.offer, data.now)}::timestamptz, ${data.now}::timestamptz, ${data.now}::timestamptz ${from ? sql`from ${from}` : sql``}
+        returning ${issuedColumns(data.now)}`;
 }
 
 /** Issued offers by id as of `now` (any order; unknown ids are left out), for the `issuedOffer` loader. */

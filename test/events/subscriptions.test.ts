@@ -114,13 +114,15 @@ describe('subscriptions', () => {
     await blocker.connect();
     try {
       const listingId = Number(Buffer.from(lastOne.id, 'base64url').toString().split(':')[1]);
+      const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
       await blocker.query('begin');
       await blocker.query('select 1 from listing where id = $1 for no key update', [listingId]); // not the purchase count's key-share check
       const buying = t.gql(PurchaseOfferDocument, { listingId: lastOne.id, idempotencyKey: 'after-debit-3' }, customer.token);
       await eventually(async () => {
         // (not through the blocker: inside its transaction pg_stat_activity is a snapshot)
         const [row] = await t.sql<{ n: string }>(
-          `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%update listing%'`,
+          `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and $1 = any(pg_blocking_pids(pid))`,
+          [pid],
         );
         return Number(row.n) === 1;
       });
