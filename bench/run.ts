@@ -604,16 +604,29 @@ async function main(): Promise<void> {
       await typename(false)();
       await typename(true)();
     }
+    // The least any durable write costs on this database and disk: a one-row transaction sent from
+    // this process (BEGIN, INSERT, COMMIT: three round trips, one WAL flush), no HTTP, no GraphQL.
+    const durable = await sqlPool.connect();
+    await durable.query('create table if not exists bench_commit_probe (id bigserial primary key, at timestamptz not null)');
+    const durableWrite = async () => {
+      await durable.query('begin');
+      await durable.query({ name: 'bench_commit_probe', text: 'insert into bench_commit_probe (at) values ($1)', values: [new Date()] });
+      await durable.query('commit');
+    };
+    for (let i = 0; i < warmPurchases; i++) await durableWrite();
     const purchaseStatementsBefore = await ours.stats();
     const purchaseSamples: number[] = [];
     const anonymousSamples: number[] = [];
     const signedInSamples: number[] = [];
+    const durableSamples: number[] = [];
     const purchasesStarted = performance.now();
     for (let i = warmPurchases; i < warmPurchases + settings.purchases; i++) {
       purchaseSamples.push(...(await timeSequential(1, () => purchase(i))));
       anonymousSamples.push(...(await timeSequential(1, typename(false))));
       signedInSamples.push(...(await timeSequential(1, typename(true))));
+      durableSamples.push(...(await timeSequential(1, durableWrite)));
     }
+    durable.release();
     const purchasesSeconds = (performance.now() - purchasesStarted) / 1000;
     const purchaseStatementsAfter = await ours.stats();
     // One signed-in `{ __typename }` reads the customer once; subtract it to leave the purchase's statements.
@@ -691,6 +704,7 @@ async function main(): Promise<void> {
     const purchaseStats = summarize(purchaseSamples);
     const anonymousStats = summarize(anonymousSamples);
     const signedInStats = summarize(signedInSamples);
+    const durableStats = summarize(durableSamples);
     console.log(
       `PurchaseOffer — ${settings.purchases} sequential purchases (after ${warmPurchases} warm-up), each with its own idempotency key, ` +
         `interleaved with the { __typename } baselines on the same gateway (${f1(purchasesSeconds)} s)`,
@@ -703,6 +717,7 @@ async function main(): Promise<void> {
           latencyRow('PurchaseOffer', purchaseStats, f1(purchaseStatements)),
           latencyRow('{ __typename }, anonymous', anonymousStats, '0'),
           latencyRow('{ __typename }, signed in', signedInStats, String(signedInStatements)),
+          latencyRow('one-row write transaction', durableStats, '3'),
         ],
         26,
       ),
@@ -710,6 +725,10 @@ async function main(): Promise<void> {
     console.log(
       `PurchaseOffer ÷ signed-in { __typename }: p50 ${ratio(purchaseStats.p50, signedInStats.p50)}, p99 ${ratio(purchaseStats.p99, signedInStats.p99)}; ` +
         `purchase p50 minus that floor: ${f2(purchaseStats.p50 - signedInStats.p50)} ms. Ledger checked: ${totalPurchases} purchases, balance = sum of ledger = ${expectedBalance}.`,
+    );
+    console.log(
+      `One-row write transaction (from the bench process over pg: BEGIN, INSERT, COMMIT, one WAL flush; what any durable write pays on this disk): p50 ${f2(durableStats.p50)} ms. ` +
+        `PurchaseOffer ÷ (signed-in { __typename } + that write): p50 ${ratio(purchaseStats.p50, signedInStats.p50 + durableStats.p50)}.`,
     );
 
     for (const { name, file } of profiles) {
