@@ -6,7 +6,7 @@ import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { postEntry } from '../points/ledger.service.js';
+import { lockAccounts, postEntry } from '../points/ledger.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
 import { Activity, ActivityKind, ActivityRule } from './activity.entity.js';
 import { birthdayYearAt, normaliseExternalId, normaliseReference, occurrenceOfReference, parseBirthDate } from './activity-limits.js';
@@ -166,6 +166,8 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
     sql`insert into activity (customer_id, kind, reference, occurrence, referred_customer_id, points_awarded, actor, created_at)
         values (${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}) returning id`,
   );
+  // Every account the activity credits, before its first event (see lockAccount).
+  await lockAccounts(em, a.customerId, awarding.map((r) => r.currencyCode), a.now);
   for (const rule of awarding) {
     const posted = await postEntry(em, {
       customerId: a.customerId,

@@ -259,7 +259,15 @@ export async function writeDownAccount(em: SqlEntityManager, customerId: number,
   if (settled.released) await recomputeTier(em, customerId, now);
 }
 
-/** Takes the account's row lock (creating the account if it has none yet) and reads it. */
+/**
+ * Takes the account's row lock (creating the account if it has none yet) and reads it.
+ *
+ * Lock order: a customer's account rows before that customer's `event_stream` row, which every
+ * event recorded for them takes (the outbox trigger) and holds to commit. A transaction that
+ * writes several of one customer's accounts therefore locks them all first (`lockAccounts`):
+ * locking the second after an event of the first waits, holding the stream, on whoever holds the
+ * second account and is about to record its own event — a deadlock.
+ */
 export async function lockAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<AccountRow> {
   const select = sql<AccountRow>`select ${ACCOUNT_COLUMNS} from point_account where customer_id = ${customerId} and currency_code = ${currency} for update`;
   let account = await queryOne(em, select);
@@ -564,6 +572,14 @@ export async function reverseCredits(
   }
   await recomputeTier(em, r.customerId, r.now);
   return result;
+}
+
+/**
+ * Locks one customer's accounts in `currencies` (creating the missing ones), in currency code
+ * order, before a transaction that writes several of them records any event (see lockAccount).
+ */
+export async function lockAccounts(em: SqlEntityManager, customerId: number, currencies: Iterable<string>, now: Date): Promise<void> {
+  for (const currency of [...new Set(currencies)].sort()) await lockAccount(em, customerId, currency, now);
 }
 
 export async function ensureAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<void> {

@@ -7,7 +7,7 @@ import { recordEvent } from '../events/outbox.service.js';
 import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVersionColumns } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { postEntry } from '../points/ledger.service.js';
+import { lockAccounts, postEntry } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
 import { campaignApplies, checkedAward, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
@@ -141,6 +141,8 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   // every award, and their sum (the sale's pointsAwarded), within what one sale may award
   const pointsAwarded = checkedAward(awards.reduce((sum, a) => sum + a.points, 0));
   const actor = `partner:${sale.partnerId}`;
+  // Every account the sale credits, before its first event (see lockAccount).
+  await lockAccounts(em, sale.customerId, awards.map((a) => a.currency), now);
   for (const a of awards) {
     try {
       await awardPoints(em, sale, a, actor, now);

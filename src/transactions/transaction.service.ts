@@ -7,7 +7,7 @@ import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
-import { reverseCredits, writeDownAccount } from '../points/ledger.service.js';
+import { lockAccounts, reverseCredits, writeDownAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
 import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
@@ -226,6 +226,8 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     // Campaign rows before account rows, in id order, as processing takes them: no deadlock.
     const campaignIds = [...new Set(awards.map((a) => a.campaignId).filter((id): id is number => id !== null))];
     if (campaignIds.length) await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) order by id for update`);
+    // Every account the reversal writes, before its first event (see lockAccount).
+    await lockAccounts(em, sale.customerId, awards.flatMap((a) => (a.kind === AwardKind.POINTS ? [a.currencyCode!] : [])), now);
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
         // By reference: the award's own credit (or its pending credit, released if its day has

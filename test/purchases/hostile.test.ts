@@ -1,0 +1,283 @@
+import pg from 'pg';
+import { ClaimGiftDocument, CreateGiftListDocument, PurchaseOfferDocument, RemoveListingDocument, UpsertCustomerDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
+import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, earningProgram, eventually, unique } from '../support/program.js';
+
+const DAY = 86_400_000;
+
+const REVERSE = `mutation($externalId: String!) {
+  reverseTransaction(input: { externalId: $externalId }) { transaction { status } pointsReversed pointsOwed userErrors { code } }
+}`;
+type Reversed = { reverseTransaction: { transaction: { status: string } | null; pointsReversed: number; pointsOwed: number; userErrors: { code: string }[] } };
+
+/** Purchases against everything else that writes the same customer's points at the same time. */
+describe('purchases racing other writers of the same customer', () => {
+  let t: TestGateway;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+  beforeAll(async () => {
+    t = await startTestGateway();
+    till = await createPartner(t, ['transactions:write', 'transactions:read']);
+  });
+  afterEach(async () => {
+    t.clock.reset();
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+  afterAll(() => t.close());
+
+  let programs = 0;
+  /** Two point currencies (codes in that order) both earning 10 per unit of one money currency. */
+  async function twoCurrencyProgram() {
+    const n = programs++;
+    const money = `H${String.fromCharCode(65 + n)}${String.fromCharCode(65 + n)}`;
+    const codes = [`${money}_A`, `${money}_B`];
+    for (const code of codes) {
+      ok(
+        await t.gql(
+          `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,
+          { input: { code, name: code, expiryDays: 365, pointValue: '0.01', moneyCurrency: money } },
+          t.operatorToken,
+        ),
+      );
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '10', rounding: 'FLOOR' } as never }, t.operatorToken));
+    }
+    return { money, codes };
+  }
+
+  async function sale(money: string, customerExternalId: string, amount: number) {
+    const externalId = unique('sale');
+    const input = {
+      externalId,
+      customerExternalId,
+      occurredAt: t.clock.now().toISOString(),
+      currency: money,
+      lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: amount.toFixed(2) }],
+    };
+    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+    await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
+    return externalId;
+  }
+
+  /** A currency-B listing, and a purchase of it by `token` that has locked its account and waits on the listing's row, which another basket holds. */
+  async function purchaseHeldAtTheListing(currency: string, token: string) {
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 30, stock: 10 });
+    const listingId = Number(Buffer.from(listing.id, 'base64url').toString().split(':')[1]);
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+    await blocker.query('begin');
+    await blocker.query('select 1 from listing where id = $1 for no key update', [listingId]);
+    const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, token);
+    await eventually(async () => {
+      const [row] = await t.sql<{ n: string }>(
+        `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and $1 = any(pg_blocking_pids(pid))`,
+        [pid],
+      );
+      return Number(row.n) === 1;
+    });
+    return {
+      buying,
+      /** Once `waiters` sessions wait on a lock, lets the purchase go on. */
+      async release(waiters: number) {
+        await eventually(async () => {
+          const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+          return Number(row.n) === waiters;
+        });
+        await blocker.query('commit');
+        await blocker.end();
+      },
+    };
+  }
+
+  // The purchase holds the second currency's account and records its events last; a writer that
+  // took the first currency's account and recorded its event (the customer's event stream) then
+  // wanted the second account: a deadlock, one of the two failing (PostgreSQL 40P01).
+  it('a return taking back points in two currencies and a purchase in the second both go through', async () => {
+    const { money, codes } = await twoCurrencyProgram();
+    const customer = await createCustomer(t, codes[1]);
+    await sale(money, customer.externalId, 10); // 100 of each currency
+    const returned = await sale(money, customer.externalId, 5); // 50 of each, returned below
+    const held = await purchaseHeldAtTheListing(codes[1], customer.token);
+    const returning = t.gql<Reversed, { externalId: string }>(REVERSE, { externalId: returned }, till.credential);
+    await held.release(2);
+    const [bought, reversed] = await Promise.all([held.buying, returning]);
+    expect(dataOf(bought).purchaseOffer).toMatchObject({ userErrors: [], balance: { available: 120 } });
+    expect(ok(reversed).reverseTransaction).toMatchObject({ transaction: { status: 'REVERSED' }, pointsReversed: 100 });
+  });
+
+  it('a sale earning in two currencies is processed at its first attempt while a purchase in the second goes through', async () => {
+    const { money, codes } = await twoCurrencyProgram();
+    const customer = await createCustomer(t, codes[1]);
+    await sale(money, customer.externalId, 10);
+    const held = await purchaseHeldAtTheListing(codes[1], customer.token);
+    const externalId = unique('sale');
+    const input = {
+      externalId,
+      customerExternalId: customer.externalId,
+      occurredAt: t.clock.now().toISOString(),
+      currency: money,
+      lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: '5.00' }],
+    };
+    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+    await held.release(2);
+    expect(dataOf(await held.buying).purchaseOffer).toMatchObject({ userErrors: [], balance: { available: 70 } });
+    await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
+    const jobs = await t.sql(`select attempts, last_error from job where kind = 'transaction.process' and payload->>'transactionId' = (
+        select id::text from sales_transaction where external_id = $1)`, [externalId]);
+    expect(jobs).toEqual([{ attempts: 1, last_error: null }]);
+    const profile = await t.sql<{ currency_code: string; available: number }>(
+      `select a.currency_code, a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 order by 1`,
+      [customer.externalId],
+    );
+    expect(profile).toEqual([
+      { currency_code: codes[0], available: 150 },
+      { currency_code: codes[1], available: 120 },
+    ]);
+  });
+
+  /** Per purchase of the customer: its SPEND entries, issued offers and events, as the ledger and the outbox hold them. */
+  async function purchaseTrail(externalId: string) {
+    return t.sql<{ id: number; points_paid: number; spends: number[]; issued: number; events: string[] }>(
+      `select p.id, p.points_paid,
+              (select array_agg(e.amount::int order by e.id) from ledger_entry e where e.id = p.ledger_entry_id and e.kind = 'SPEND') as spends,
+              (select count(*)::int from issued_offer io where io.id = p.issued_offer_id) as issued,
+              (select array_agg(o.topic || ':' || o.customer_seq order by o.customer_seq) from outbox_event o
+                where o.customer_id = p.customer_id
+                  and ((o.topic = 'BALANCE_CHANGED' and (o.payload->'change'->>'entryId')::bigint = p.ledger_entry_id)
+                    or (o.topic = 'WALLET_CHANGED' and (o.payload->>'issuedOfferId')::bigint = p.issued_offer_id))) as events
+         from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1 order by p.id`,
+      [externalId],
+    );
+  }
+
+  it('purchases, gift claims, adjustments, a sale and the write-down jobs on one account at once: every point accounted for', async () => {
+    t.clock.freeze();
+    const { money, currency } = await earningProgram(t, 'M', { expiryDays: 365, pendingDays: 1 });
+    const customer = await createCustomer(t, currency, 200); // expires day 365
+    t.clock.advance(300 * DAY);
+    await adjust(t, customer.externalId, currency, 400); // expires day 665
+    await sale(money, customer.externalId, 10).catch(() => undefined); // 100 pending, released day 301
+    t.clock.advance(100 * DAY); // the 200 expired, the 100 are due for release: nothing written down yet
+    const store = await createStore(t, currency);
+    const offer = await createOffer(t);
+    const listings = await Promise.all([
+      addListing(t, store.id, offer.id, { priceInPoints: 20, stock: 1 }),
+      addListing(t, store.id, offer.id, { priceInPoints: 15, perCustomerLimit: 2 }),
+      addListing(t, store.id, offer.id, { priceInPoints: 25 }),
+    ]);
+    const list = ok(await t.gql(CreateGiftListDocument, { input: { currency, name: unique('list'), threshold: 30, offerIds: [offer.id] } }, t.operatorToken)).createGiftList
+      .giftList!;
+
+    const work: Promise<{ errors?: unknown[] } | void>[] = [];
+    for (let i = 0; i < 12; i++) work.push(t.gql(PurchaseOfferDocument, { listingId: listings[i % 3].id, idempotencyKey: unique('buy') }, customer.token));
+    for (let i = 0; i < 4; i++) work.push(t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: offer.id, idempotencyKey: unique('gift') }, customer.token));
+    for (const amount of [-10, 5, -40, 7]) {
+      work.push(
+        t.gql(
+          `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { id } userErrors { code } } }`,
+          { input: { customerExternalId: customer.externalId, currency, amount, reason: 'race', idempotencyKey: unique('adj') } },
+          t.operatorToken,
+        ),
+      );
+    }
+    work.push(t.runScheduled());
+    const results = await Promise.all(work);
+    for (const r of results) expect(r && 'errors' in r ? r.errors : undefined).toBeUndefined();
+
+    // (200 + 400 + 100 − 200 expired) = 500 before any of the writes above
+    const trail = await purchaseTrail(customer.externalId);
+    expect(trail.length).toBeGreaterThan(0);
+    for (const p of trail) {
+      expect(p.spends).toEqual([-p.points_paid]);
+      expect(p.issued).toBe(1);
+      const [balance, wallet] = p.events;
+      expect([balance.split(':')[0], wallet.split(':')[0], Number(wallet.split(':')[1]) - Number(balance.split(':')[1])]).toEqual(['BALANCE_CHANGED', 'WALLET_CHANGED', 1]);
+    }
+    const [{ expired, available, spent, adjusted }] = await t.sql<{ expired: number; available: number; spent: number; adjusted: number }>(
+      `select (select coalesce(-sum(amount), 0)::int from ledger_entry where account_id = a.id and kind = 'EXPIRE') as expired, a.available,
+              (select coalesce(-sum(amount), 0)::int from ledger_entry where account_id = a.id and kind = 'SPEND') as spent,
+              (select coalesce(sum(amount), 0)::int from ledger_entry where account_id = a.id and kind = 'ADJUST') as adjusted
+         from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`,
+      [customer.externalId],
+    );
+    expect(expired).toBe(200);
+    expect(available).toBe(700 - expired - spent + (adjusted - 600));
+    // every debit is covered by allocations of exactly its amount, taken from credits of the account
+    expect(
+      await t.sql(
+        `select e.id from ledger_entry e join customer c on c.id = e.customer_id
+          where c.external_id = $1 and e.amount < 0
+            and -e.amount <> (select coalesce(sum(al.amount), 0) from ledger_allocation al join ledger_entry cr on cr.id = al.credit_id
+                               where al.debit_id = e.id and cr.account_id = e.account_id and cr.amount > 0)`,
+        [customer.externalId],
+      ),
+    ).toEqual([]);
+  });
+
+  it('a repeat answers field for field what the first purchase answered, when that purchase first released pending points due this second', async () => {
+    t.clock.freeze();
+    const { money, currency } = await earningProgram(t, 'M', { expiryDays: 365, pendingDays: 2 });
+    const customer = await createCustomer(t, currency, 40);
+    t.clock.advance(DAY);
+    await sale(money, customer.externalId, 10); // 100 pending, released exactly 2 days later
+    t.clock.advance(2 * DAY);
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 120 });
+    const BUY = `mutation($listingId: ID!, $idempotencyKey: String!) {
+      purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) {
+        purchase { id pointsPaid issuedOffer { id code status expiresAt offer { id name version } } listing { id priceInPoints } }
+        balance { currency { code } available pending lifetimeEarned expiringSoon { amount expiresAt } }
+        userErrors { code field message }
+      }
+    }`;
+    const key = unique('buy');
+    const first = ok(await t.gql(BUY, { listingId: listing.id, idempotencyKey: key }, customer.token)) as { purchaseOffer: { balance: unknown } };
+    expect(first.purchaseOffer.balance).toMatchObject({ available: 20, pending: 0, lifetimeEarned: 140 });
+    const again = ok(await t.gql(BUY, { listingId: listing.id, idempotencyKey: key }, customer.token));
+    expect(again).toEqual(first);
+    const [stored] = await t.sql<{ result: unknown }>(`select result from idempotency_record where key = $1`, [key]);
+    expect(stored.result).toEqual({
+      purchaseId: expect.any(Number),
+      balance: { accountId: expect.any(Number), customerId: expect.any(Number), currencyCode: currency, available: 20, pending: 0, lifetimeEarned: 140 },
+    });
+  });
+
+  it('one key sent for two listings at once, then replayed after the listing is gone and the customer suspended: one purchase, one answer', async () => {
+    const { currency } = await earningProgram(t, 'M');
+    const customer = await createCustomer(t, currency, 100);
+    const store = await createStore(t, currency);
+    const offer = await createOffer(t);
+    const [cheap, dear] = await Promise.all([addListing(t, store.id, offer.id, { priceInPoints: 10 }), addListing(t, store.id, offer.id, { priceInPoints: 20 })]);
+    const key = unique('buy');
+    const answers = (await Promise.all(Array.from({ length: 10 }, (_, i) => t.gql(PurchaseOfferDocument, { listingId: (i % 2 ? cheap : dear).id, idempotencyKey: key }, customer.token)))).map(
+      (r) => dataOf(r).purchaseOffer,
+    );
+    const bought = answers.filter((a) => a.purchase);
+    expect(new Set(bought.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(bought).toHaveLength(5);
+    expect(answers.filter((a) => !a.purchase).map((a) => a.userErrors.map((e) => e.code).join())).toEqual(Array(5).fill('IDEMPOTENCY_KEY_REUSED'));
+    const winner = bought[0].purchase!.pointsPaid === 10 ? cheap : dear;
+
+    ok(await t.gql(RemoveListingDocument, { listingId: winner.id }, t.operatorToken));
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED' } }, t.operatorToken));
+    const replay = dataOf(await t.gql(PurchaseOfferDocument, { listingId: winner.id, idempotencyKey: key }, customer.token)).purchaseOffer;
+    expect(replay).toEqual(bought[0]);
+    const fresh = dataOf(await t.gql(PurchaseOfferDocument, { listingId: winner.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer;
+    expect(fresh.userErrors.map((e) => e.code)).toEqual(['NOT_ELIGIBLE']);
+    expect((await purchaseTrail(customer.externalId)).length).toBe(1);
+  });
+
+  it('a customer with no account in the currency is refused for points and left without one', async () => {
+    const { currency } = await earningProgram(t, 'M');
+    const other = await earningProgram(t, 'M');
+    const customer = await createCustomer(t, other.currency, 100);
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 10 });
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)),
+    );
+    expect(answers.map((r) => dataOf(r).purchaseOffer.userErrors.map((e) => e.code).join())).toEqual(Array(4).fill('INSUFFICIENT_POINTS'));
+    const accounts = await t.sql(`select a.currency_code from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`, [customer.externalId]);
+    expect(accounts).toEqual([{ currency_code: other.currency }]);
+  });
+});
