@@ -223,9 +223,13 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
       sql`select ${REVERSED_AWARD_COLUMNS}
             from transaction_award where transaction_id = ${sale.id} and reversed_at is null order by id for update`,
     );
-    // Campaign rows before account rows, in id order, as processing takes them: no deadlock.
+    // Locks in processing's order (src/transactions/processor.ts), so the two cannot deadlock:
+    // campaigns with a budget (by id) before accounts, campaigns without one (by id) after them.
     const campaignIds = [...new Set(awards.map((a) => a.campaignId).filter((id): id is number => id !== null))];
-    if (campaignIds.length) await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) order by id for update`);
+    if (campaignIds.length) {
+      await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) and budget_points is not null order by id for update`);
+    }
+    const givenBack = new Map<number, number>();
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
         // By reference: the award's own credit (or its pending credit, released if its day has
@@ -254,13 +258,14 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
         } else {
           pointsReversed += a.points;
         }
-        if (a.campaignId !== null) {
-          await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${a.points}, 0) where id = ${a.campaignId}`);
-        }
+        if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
       } else if (a.issuedOfferId !== null) {
         const { alreadyRedeemed } = await voidIssuedOffers(em, [a.issuedOfferId], now);
         offersKept.push(...alreadyRedeemed);
       }
+    }
+    for (const [campaignId, points] of [...givenBack].sort(([a], [b]) => a - b)) {
+      await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${points}, 0) where id = ${campaignId}`);
     }
     await db(em).updateTable('TransactionAward').set({ reversedAt: now }).where('transaction', '=', sale.id).where('reversedAt', 'is', null).execute();
     await query(
