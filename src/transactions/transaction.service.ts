@@ -5,7 +5,7 @@ import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { enqueueJob } from '../jobs/queue.js';
+import { enqueueJob, wakeWorkers } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { reverseCredits, writeDownAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
@@ -105,7 +105,8 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
     return { sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice };
   });
   const scope = `sale:partner:${partner.partnerId}`;
-  return ctx.em.transactional(async (em) => {
+  let enqueued = false;
+  const sale = await ctx.em.transactional(async (em) => {
     const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, saleFingerprint(d, lines), now, {
       field: ['input', 'externalId'],
     });
@@ -127,10 +128,13 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     }
     await applyOffers(em, partner, d, inserted, lines, now);
-    await enqueueJob(em, PROCESS_TRANSACTION, { transactionId: inserted.id }, { runAt: now, maxAttempts: 5 });
+    enqueued = (await enqueueJob(em, PROCESS_TRANSACTION, { transactionId: inserted.id }, { runAt: now, maxAttempts: 5, wake: 'by-caller' })) !== null;
     await completeIdempotencyKey(em, scope, d.externalId, { transactionId: inserted.id });
     return inserted;
   });
+  // After the commit, outside it: see wakeWorkers.
+  if (enqueued) wakeWorkers(ctx.em, PROCESS_TRANSACTION, (error) => ctx.log.warn({ err: error }, 'job wake-up not sent; workers will poll'));
+  return sale;
 }
 
 /**
