@@ -500,6 +500,8 @@ export async function startFleet(options: {
   const config = loadConfig(env);
   const instances: Instance[] = [];
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  // An idle client's connection error (the server going away at the end) is not the run's failure.
+  pool.on('error', (error) => console.error(`bench pool: ${error.message}`));
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {
