@@ -64,6 +64,18 @@ const benefits: OfferContent['benefit'][] = [
   { kind: OfferBenefitKind.PERCENT_OFF, percentOff: 12.5 },
 ];
 
+/** The `i`th offer of a benchmark store: ordinary lengths of text for a mobile card, the benefits in turn. */
+function storeOffer(prefix: 'bench' | 'fleet', storeName: string, i: number): OfferContent {
+  return {
+    name: `${prefix === 'bench' ? 'Bench' : 'Fleet'} offer ${i}`,
+    description: `Offer number ${i} of the ${storeName}, with a description of ordinary length for a mobile card.`,
+    imageUrl: `https://example.com/offers/${prefix}-${i}.png`,
+    terms: `Terms of offer ${i}: one per visit, not with other offers, while stocks last.`,
+    benefit: benefits[i % benefits.length],
+    validDays: 30,
+  };
+}
+
 /**
  * The benchmark's program, written through the gateway's own services (as the demo seed does):
  * a currency, one tier, a store of 60 listings (with stock, per-customer limits, one unaffordable
@@ -83,14 +95,7 @@ export async function seedBenchProgram(orm: MikroORM, config: Config, clock: Clo
 
     const storeListingIds: number[] = [];
     for (let i = 1; i <= BENCH.listingsInStore; i++) {
-      const offer = await createOffer(ctx, {
-        name: `Bench offer ${i}`,
-        description: `Offer number ${i} of the benchmark store, with a description of ordinary length for a mobile card.`,
-        imageUrl: `https://example.com/offers/bench-${i}.png`,
-        terms: `Terms of offer ${i}: one per visit, not with other offers, while stocks last.`,
-        benefit: benefits[i % benefits.length],
-        validDays: 30,
-      });
+      const offer = await createOffer(ctx, storeOffer('bench', 'benchmark store', i));
       const listing = await addListing(ctx, {
         storeId: store.id,
         offerId: offer.offerId,
@@ -186,14 +191,7 @@ export async function seedFleetProgram(
     const store = await createRewardStore(ctx, { code: 'fleet-store', name: 'Fleet rewards', currency });
     const listingIds: number[] = [];
     for (let i = 1; i <= options.listings; i++) {
-      const offer = await createOffer(ctx, {
-        name: `Fleet offer ${i}`,
-        description: `Offer number ${i} of the fleet store, with a description of ordinary length for a mobile card.`,
-        imageUrl: `https://example.com/offers/fleet-${i}.png`,
-        terms: `Terms of offer ${i}: one per visit, not with other offers, while stocks last.`,
-        benefit: benefits[i % benefits.length],
-        validDays: 30,
-      });
+      const offer = await createOffer(ctx, storeOffer('fleet', 'fleet store', i));
       const listing = await addListing(ctx, { storeId: store.id, offerId: offer.offerId, priceInPoints: 10 + i, stock: i % 2 === 0 ? options.stock : null, sortOrder: i });
       listingIds.push(listing.id);
     }
