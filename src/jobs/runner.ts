@@ -186,7 +186,12 @@ export class JobRunner {
     const handler = this.handlers[job.kind];
     try {
       await this.orm.em.fork().transactional(async (em) => {
-        await handler.run(this.contextFor(em), job.payload as never, job);
+        // Marked done first, in the same transaction as the work, so both commit or neither does.
+        // First, not last: the job's row is then locked while the handler runs (a live worker's job
+        // is not taken over, however long it takes; one whose process died is, after its lease,
+        // since its transaction died with it), a job already taken over costs no work, and the
+        // handler's last statement is followed only by the commit: locks a handler takes late
+        // (e.g. a campaign's counter) are held for the shortest time.
         const [done] = await query(
           em,
           sql`update job set status = 'DONE', finished_at = ${this.clock.now()}, locked_until = null
@@ -194,6 +199,7 @@ export class JobRunner {
               returning id`,
         );
         if (!done) throw new LeaseLostError(`job ${job.id} was taken over by another worker`);
+        await handler.run(this.contextFor(em), job.payload as never, job);
       });
     } catch (error) {
       if (error instanceof LeaseLostError) {

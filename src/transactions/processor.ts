@@ -112,13 +112,17 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   }
 
   const offerAwards: { offerId: number; rule: string; campaignId: number }[] = [];
+  // Points counted on campaigns without a budget, added at the very end (see below).
+  const unbudgeted: { campaignId: number; points: number }[] = [];
   for (const c of await campaignsAt(em, sale.moneyCurrency, facts.occurredAt)) {
     if (!campaignApplies(c, facts, c.minSpend === null ? null : toCents(c.minSpend))) continue;
-    // The campaign's row lock serialises its budget and per-customer counts across concurrent sales.
-    const locked = await queryOne<Selected<typeof CAMPAIGN_BUDGET_COLUMNS>>(
-      em,
-      sql`select ${CAMPAIGN_BUDGET_COLUMNS} from campaign where id = ${c.id} for update`,
-    );
+    // A budget is shared by every sale: its row lock serialises the check and the count across
+    // concurrent sales, so it is taken before deciding. (Per-customer counts need no campaign lock:
+    // one customer's sales are already serialised by the advisory lock above.)
+    const budget =
+      c.budgetPoints === null
+        ? null
+        : await queryOne<Selected<typeof CAMPAIGN_BUDGET_COLUMNS>>(em, sql`select ${CAMPAIGN_BUDGET_COLUMNS} from campaign where id = ${c.id} for update`);
     if (c.perCustomer !== null) {
       const used = await queryOne<{ n: number }>(
         em,
@@ -129,11 +133,12 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     }
     const extra = c.multiplier ? roundPoints((base.get(c.currencyCode) ?? 0) * (c.multiplier - 1), rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
     const points = checkedAward((c.bonusPoints ?? 0) + Math.max(0, extra));
-    if (locked!.budgetPoints !== null && locked!.pointsAwarded + points > locked!.budgetPoints) continue; // budget spent
+    if (budget && budget.budgetPoints !== null && budget.pointsAwarded + points > budget.budgetPoints) continue; // budget spent
     const rule = `campaign:${c.id}:${c.name}`;
     if (points > 0) {
       awards.push({ currency: c.currencyCode, points, rule, source: LedgerSource.CAMPAIGN, campaignId: c.id, pendingDays: pendingDays.get(c.currencyCode) ?? 0 });
-      await query(em, sql`update campaign set points_awarded = points_awarded + ${points} where id = ${c.id}`);
+      if (budget) await query(em, sql`update campaign set points_awarded = points_awarded + ${points} where id = ${c.id}`);
+      else unbudgeted.push({ campaignId: c.id, points });
     }
     if (c.offerId !== null) offerAwards.push({ offerId: c.offerId, rule, campaignId: c.id });
   }
@@ -172,6 +177,13 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
          where id = ${sale.id}`,
   );
   await recordEvent(em, 'TRANSACTION_PROCESSED', sale.customerId, { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) }, now);
+  // Last, so the campaign's row is locked only from here to the commit: every sale of an
+  // always-on campaign counts on this one row, and holding it from the decision to the commit
+  // (a dozen statements) made all workers of all instances queue behind one another on it.
+  // Lock order, here and in reverseTransaction: budgeted campaigns (by id), accounts, then these (by id).
+  for (const u of unbudgeted) {
+    await query(em, sql`update campaign set points_awarded = points_awarded + ${u.points} where id = ${u.campaignId}`);
+  }
 }
 
 async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, actor: string, now: Date): Promise<void> {

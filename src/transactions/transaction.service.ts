@@ -5,7 +5,7 @@ import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { enqueueJob } from '../jobs/queue.js';
+import { enqueueJob, wakeWorkers } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { lockAccounts, reverseCredits, writeDownAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
@@ -105,7 +105,8 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
     return { sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice };
   });
   const scope = `sale:partner:${partner.partnerId}`;
-  return ctx.em.transactional(async (em) => {
+  let enqueued = false;
+  const sale = await ctx.em.transactional(async (em) => {
     const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, saleFingerprint(d, lines), now, {
       field: ['input', 'externalId'],
     });
@@ -127,10 +128,13 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     }
     await applyOffers(em, partner, d, inserted, lines, now);
-    await enqueueJob(em, PROCESS_TRANSACTION, { transactionId: inserted.id }, { runAt: now, maxAttempts: 5 });
+    enqueued = (await enqueueJob(em, PROCESS_TRANSACTION, { transactionId: inserted.id }, { runAt: now, maxAttempts: 5, wake: 'by-caller' })) !== null;
     await completeIdempotencyKey(em, scope, d.externalId, { transactionId: inserted.id });
     return inserted;
   });
+  // After the commit, outside it: see wakeWorkers.
+  if (enqueued) wakeWorkers(ctx.em, PROCESS_TRANSACTION, (error) => ctx.log.warn({ err: error }, 'job wake-up not sent; workers will poll'));
+  return sale;
 }
 
 /**
@@ -223,11 +227,15 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
       sql`select ${REVERSED_AWARD_COLUMNS}
             from transaction_award where transaction_id = ${sale.id} and reversed_at is null order by id for update`,
     );
-    // Campaign rows before account rows, in id order, as processing takes them: no deadlock.
+    // Locks in processing's order (src/transactions/processor.ts), so the two cannot deadlock:
+    // campaigns with a budget (by id) before accounts, campaigns without one (by id) after them.
     const campaignIds = [...new Set(awards.map((a) => a.campaignId).filter((id): id is number => id !== null))];
-    if (campaignIds.length) await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) order by id for update`);
+    if (campaignIds.length) {
+      await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) and budget_points is not null order by id for update`);
+    }
     // Every account the reversal writes, before its first event (see lockAccount).
     await lockAccounts(em, sale.customerId, awards.flatMap((a) => (a.kind === AwardKind.POINTS ? [a.currencyCode!] : [])), now);
+    const givenBack = new Map<number, number>();
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
         // By reference: the award's own credit (or its pending credit, released if its day has
@@ -256,13 +264,14 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
         } else {
           pointsReversed += a.points;
         }
-        if (a.campaignId !== null) {
-          await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${a.points}, 0) where id = ${a.campaignId}`);
-        }
+        if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
       } else if (a.issuedOfferId !== null) {
         const { alreadyRedeemed } = await voidIssuedOffers(em, [a.issuedOfferId], now);
         offersKept.push(...alreadyRedeemed);
       }
+    }
+    for (const [campaignId, points] of [...givenBack].sort(([a], [b]) => a - b)) {
+      await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${points}, 0) where id = ${campaignId}`);
     }
     await db(em).updateTable('TransactionAward').set({ reversedAt: now }).where('transaction', '=', sale.id).where('reversedAt', 'is', null).execute();
     await query(

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { query, sql } from '../../src/db/sql.js';
-import { enqueueJob } from '../../src/jobs/queue.js';
+import { enqueueJob, wakeWorkers } from '../../src/jobs/queue.js';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner, PermanentJobError } from '../../src/jobs/runner.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
@@ -137,6 +137,36 @@ describe('the job queue', () => {
       expect(await Promise.all(ids.map((_, i) => effects(`loops-${i}`)))).toEqual(Array(40).fill(1));
       expect(mostAtOnce).toBeGreaterThan(1);
       expect(mostAtOnce).toBeLessThanOrEqual(4);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('jobs enqueued for a wake-up after commit (coalesced) all wake the workers: none waits for a poll', async () => {
+    // A worker that, after its first look, would poll only every ten minutes: only wake-ups move it.
+    const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, {
+      leaseMs: 30_000,
+      pollMs: 600_000,
+      concurrency: 2,
+    });
+    await worker.start(t.databaseUrl);
+    try {
+      // Bursts of commits from many callers at once, each waking after its own commit, as sales do.
+      const ids: number[] = [];
+      for (let burst = 0; burst < 5; burst++) {
+        const batch = await Promise.all(
+          Array.from({ length: 8 }, async (_, i) => {
+            const id = await t.orm.em.fork().transactional((em) => enqueueJob(em, 'test.effect', { tag: `woken-${burst}-${i}` }, { runAt: t.clock.now(), wake: 'by-caller' }));
+            wakeWorkers(t.orm.em.fork(), 'test.effect');
+            return id!;
+          }),
+        );
+        ids.push(...batch);
+        await new Promise((resolve) => setTimeout(resolve, 20 * burst));
+      }
+      const done = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from job where id = any($1::bigint[]) and status = 'DONE'`, [ids]))[0].n);
+      for (let waited = 0; (await done()) < ids.length && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await done()).toBe(ids.length);
     } finally {
       await worker.stop();
     }

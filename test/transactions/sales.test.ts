@@ -412,6 +412,68 @@ describe('sales processed by workers the test drives', () => {
     }
   });
 
+  it('campaign counts stay exact, budgets hold and nothing deadlocks when many workers process and a till returns sales at once', async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "CROWD_C", name: "c", pointValue: "0.01", moneyCurrency: "ZZC" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'CROWD_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      // One campaign without a budget (counted at the end of processing), one with (locked first), one per customer.
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Budget', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 7 }, limits: { budgetPoints: 70 } } }, t.operatorToken));
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Once', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 3 }, limits: { perCustomer: 1 } } }, t.operatorToken));
+      const customers = await Promise.all(Array.from({ length: 6 }, () => createCustomer(t, 'CROWD_C')));
+      const sales = Array.from({ length: 30 }, (_, i) => ({
+        externalId: `crowd-${i}`,
+        customerExternalId: customers[i % customers.length].externalId,
+        occurredAt: new Date().toISOString(),
+        currency: 'ZZC',
+        lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }],
+      }));
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const submit = (input: (typeof sales)[number]) => t.gql(SubmitTransactionDocument, { input }, till.credential);
+      // The first ten are processed, then returned while four workers process the other twenty.
+      for (const answer of await Promise.all(sales.slice(0, 10).map(submit))) ok(answer);
+      await Promise.all(Array.from({ length: 4 }, () => worker().runUntilIdle()));
+      for (const answer of await Promise.all(sales.slice(10).map(submit))) ok(answer);
+      const [returns] = await Promise.all([
+        Promise.all(sales.slice(0, 10).map((s) => t.gql(ReverseTransactionDocument, { externalId: s.externalId }, till.credential))),
+        ...Array.from({ length: 4 }, () => worker().runUntilIdle()),
+      ]);
+      for (const answer of returns) expect(ok(answer).reverseTransaction.transaction?.status).toBe('REVERSED');
+
+      const statuses = await Promise.all(sales.map(async (s) => ok(await t.gql(TransactionStatusDocument, { externalId: s.externalId }, till.credential)).transaction!.status));
+      expect(statuses).toEqual([...Array(10).fill('REVERSED'), ...Array(20).fill('PROCESSED')]);
+      // Each campaign's counter is what its sales still hold; the budget was never passed.
+      const counted = await t.sql<{ name: string; points_awarded: string; held: string; budget_points: string | null }>(
+        `select c.name, c.points_awarded, c.budget_points,
+                coalesce((select sum(a.points) from transaction_award a where a.campaign_id = c.id and a.reversed_at is null), 0) as held
+           from campaign c where c.currency_code = 'CROWD_C' order by c.id`,
+      );
+      for (const c of counted) expect([c.name, Number(c.points_awarded)]).toEqual([c.name, Number(c.held)]);
+      expect(counted.map((c) => c.name)).toEqual(['Always', 'Budget', 'Once']);
+      expect(Number(counted[0].held)).toBe(20 * 5); // every processed sale that was not returned
+      expect(Number(counted[1].held)).toBeLessThanOrEqual(70);
+      // 70 points of budget, 7 a sale: the first ten sales took it all; their returns gave it back to later ones.
+      const [{ n }] = await t.sql<{ n: string }>(
+        `select count(*) as n from transaction_award a join campaign c on c.id = a.campaign_id join sales_transaction s on s.id = a.transaction_id
+          where c.name = 'Budget' and c.currency_code = 'CROWD_C' and s.external_id = any($1)`,
+        [sales.slice(0, 10).map((s) => s.externalId)],
+      );
+      expect(Number(n)).toBe(10);
+      // Once per customer among the sales that still count: never twice.
+      const twice = await t.sql(
+        `select a.customer_id from transaction_award a join campaign c on c.id = a.campaign_id
+          where c.name = 'Once' and c.currency_code = 'CROWD_C' and a.reversed_at is null group by a.customer_id having count(*) > 1`,
+      );
+      expect(twice).toEqual([]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a sale that cannot be processed ends FAILED with its reason; the offers it redeemed stay redeemed', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
