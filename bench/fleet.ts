@@ -142,11 +142,14 @@ export class Instance {
     );
   }
 
-  /** Starts `fleet-server.js` with `env` (nothing else of this process's environment but PATH and HOME). */
+  /**
+   * Starts `fleet-server.js` with `env` (nothing else of this process's environment but PATH and
+   * HOME) and the Node flags of BENCH_NODE_OPTIONS (space-separated, e.g. `--max-semi-space-size=8`).
+   */
   static async start(name: string, env: Record<string, string>): Promise<Instance> {
     const child = fork(path.join(here, 'fleet-server.js'), [], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
-      execArgv: [],
+      execArgv: (process.env.BENCH_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const instance = new Instance(name, child);
