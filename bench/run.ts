@@ -69,16 +69,27 @@ const settings = {
 
 const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
 
-type ServerId = 'gateway' | 'floor' | 'pg5' | 'pg4';
+type ServerId = 'gateway' | 'floor' | 'pg5' | 'pg4' | 'base';
 const packageVersion = (name: string) =>
   (JSON.parse(readFileSync(path.join(here, `../../node_modules/${name}/package.json`), 'utf8')) as { version: string }).version;
+/**
+ * `BENCH_BASELINE`: the `dist` folder of another build of the gateway (e.g. the commit before a
+ * change, built into /tmp with `node_modules` linked), served as one more server on the same
+ * database, so a change is measured against what it replaces in the same run, in alternating
+ * rounds. Its answer must be byte-identical to this build's.
+ */
+const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE, 'bench/gateway-server.js') : undefined;
+/** `BENCH_SERVERS`: which of floor, pg5, pg4 to run besides the gateway (default all; the floor always runs). */
+const chosen = new Set((process.env.BENCH_SERVERS ?? 'floor,pg5,pg4').split(',').map((s) => s.trim()));
 /** The servers, in the order of the first round (later rounds rotate it). */
 const SERVERS: { id: ServerId; label: string; script: string }[] = [
-  { id: 'gateway', label: 'gateway', script: 'gateway-server.js' },
-  { id: 'floor', label: 'floor (node:http + pg)', script: 'floor-server.js' },
-  { id: 'pg5', label: `PostGraphile ${packageVersion('postgraphile5')}`, script: 'postgraphile5-server.js' },
-  { id: 'pg4', label: `PostGraphile ${packageVersion('postgraphile')}`, script: 'postgraphile-server.js' },
-];
+  { id: 'gateway' as const, label: 'gateway', script: 'gateway-server.js' },
+  ...(baseline ? [{ id: 'base' as const, label: 'gateway (baseline)', script: baseline }] : []),
+  { id: 'floor' as const, label: 'floor (node:http + pg)', script: 'floor-server.js' },
+  { id: 'pg5' as const, label: `PostGraphile ${packageVersion('postgraphile5')}`, script: 'postgraphile5-server.js' },
+  { id: 'pg4' as const, label: `PostGraphile ${packageVersion('postgraphile')}`, script: 'postgraphile-server.js' },
+].filter((s) => s.id === 'gateway' || s.id === 'base' || s.id === 'floor' || chosen.has(s.id));
+const running = (id: ServerId) => SERVERS.some((s) => s.id === id);
 const DATABASE = 'reward_bench';
 
 // ---------------------------------------------------------------------------------------------
@@ -125,8 +136,15 @@ class ServerProcess {
   }
 
   static async start(name: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
-    const child = fork(path.join(here, script), [], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...(process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}),  ...env },
+    const child = fork(path.resolve(here, script), [], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? os.tmpdir(),
+        ...(process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}),
+        // e.g. `--perf-basic-prof` to profile the servers' CPU time with `perf record -p <pid>`.
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+        ...env,
+      },
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -459,6 +477,7 @@ async function main(): Promise<void> {
     const requestOf: Record<ServerId, { query: string; variables: Record<string, unknown> }> = {
       gateway: { query: storeOffers, variables: ourVariables },
       floor: { query: storeOffers, variables: ourVariables },
+      base: { query: storeOffers, variables: ourVariables },
       pg5: { query: POSTGRAPHILE5_STORE_OFFERS, variables: theirVariables },
       pg4: { query: POSTGRAPHILE_STORE_OFFERS, variables: theirVariables },
     };
@@ -480,17 +499,18 @@ async function main(): Promise<void> {
     if (JSON.stringify(ourPage.rows.map((r) => r.listing)) !== JSON.stringify(expectedIds)) {
       throw new Error(`the gateway's page is not the first 20 listings in sort order: ${ourPage.rows.map((r) => r.listing).join(',')}`);
     }
-    if (responses.floor.text !== responses.gateway.text) {
-      const at = [...responses.gateway.text].findIndex((c, i) => responses.floor.text[i] !== c);
+    for (const id of ['floor', 'base'] as const) {
+      if (!running(id) || responses[id].text === responses.gateway.text) continue;
+      const at = [...responses.gateway.text].findIndex((c, i) => responses[id].text[i] !== c);
       throw new Error(
-        `the floor's answer is not byte-identical to the gateway's (first difference at byte ${at}):\n  gateway: …${responses.gateway.text.slice(Math.max(0, at - 80), at + 80)}\n` +
-          `  floor:   …${responses.floor.text.slice(Math.max(0, at - 80), at + 80)}`,
+        `${byId[id].name}'s answer is not byte-identical to the gateway's (first difference at byte ${at}):\n  gateway: …${responses.gateway.text.slice(Math.max(0, at - 80), at + 80)}\n` +
+          `  ${id}:   …${responses[id].text.slice(Math.max(0, at - 80), at + 80)}`,
       );
     }
     for (const [id, page] of [
-      ['pg4', postgraphilePage(dataOf(responses.pg4, 'PostGraphile 4 RewardStoreOffers'))],
-      ['pg5', postgraphilePage(fromPostgraphile5(dataOf(responses.pg5, 'PostGraphile 5 RewardStoreOffers')))],
-    ] as const) {
+      ...(running('pg4') ? [['pg4', postgraphilePage(dataOf(responses.pg4, 'PostGraphile 4 RewardStoreOffers'))] as const] : []),
+      ...(running('pg5') ? [['pg5', postgraphilePage(fromPostgraphile5(dataOf(responses.pg5, 'PostGraphile 5 RewardStoreOffers')))] as const] : []),
+    ]) {
       if (JSON.stringify(ourPage) !== JSON.stringify(page)) {
         const firstDiff = ourPage.rows.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(page.rows[i]));
         throw new Error(
@@ -563,7 +583,9 @@ async function main(): Promise<void> {
       console.log(
         `[${elapsed()}] round ${round + 1}/${settings.rounds}: ` +
           SERVERS.map((s) => `${s.label} ${f1(rounds[s.id][round].load.requestsPerSecond)} req/s`).join(', ') +
-          `; gateway ÷ floor ${f2(o.requestsPerSecond / rounds.floor[round].load.requestsPerSecond)}, ÷ PostGraphile 5 ${f2(o.requestsPerSecond / rounds.pg5[round].load.requestsPerSecond)}`,
+          SERVERS.filter((s) => s.id !== 'gateway')
+            .map((s, i) => `${i ? ',' : ';'} gateway ÷ ${s.id} ${f2(o.requestsPerSecond / rounds[s.id][round].load.requestsPerSecond)}`)
+            .join(''),
       );
     }
 
@@ -656,7 +678,7 @@ async function main(): Promise<void> {
     if (settings.profile) {
       const profileDir = path.join(os.tmpdir(), 'reward-gateway-bench-profiles');
       await mkdir(profileDir, { recursive: true });
-      for (const which of ['gateway', 'floor', 'pg5'] as const) {
+      for (const which of SERVERS.map((s) => s.id).filter((id) => id !== 'pg4')) {
         const { server } = targets[which];
         const file = path.join(profileDir, `${which}.cpuprofile`);
         await server.profileStart();
@@ -676,7 +698,8 @@ async function main(): Promise<void> {
     const all = Object.fromEntries(SERVERS.map((s) => [s.id, pooled(rounds[s.id])])) as Record<ServerId, Measured>;
     console.log(table(header, SERVERS.map((s) => measuredRow(s.label, all[s.id])), 26));
     const ratio = (a: number, b: number) => `×${f2(a / b)}`;
-    for (const [id, what] of [['floor', 'the floor'], ['pg5', 'PostGraphile 5'], ['pg4', 'PostGraphile 4']] as const) {
+    const compared = [['base', 'the baseline build'], ['floor', 'the floor'], ['pg5', 'PostGraphile 5'], ['pg4', 'PostGraphile 4']] as const;
+    for (const [id, what] of compared.filter(([id]) => running(id))) {
       const roundRatios = rounds.gateway.map((o, i) => o.load.requestsPerSecond / rounds[id][i].load.requestsPerSecond).sort((a, b) => a - b);
       const [ourAll, theirAll] = [all.gateway, all[id]];
       const ourCpu = ourAll.nodeCpuMsPerRequest + ourAll.postgresCpuMsPerRequest;

@@ -1,4 +1,4 @@
-import { Matches, validateOrReject, ValidateBy, type ValidationOptions } from 'class-validator';
+import { getMetadataStorage as validationMetadata, Matches, validateOrReject, ValidateBy, type ValidationOptions } from 'class-validator';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { badInput } from './errors.js';
 
@@ -54,6 +54,23 @@ export function findUnstorableText(args: Record<string, unknown>): { path: strin
 const checkedArgs = new WeakSet<object>();
 
 /**
+ * Whether class-validator has anything to check on instances of `type` (decorators on it or on a
+ * class it extends). With `forbidUnknownValues: false`, validating an object of a class without
+ * any finds nothing, so it is skipped (`PageArgs` on every page of every connection). Decorators
+ * run when their classes are defined, all before the schema is built, so the answer is kept.
+ */
+const hasConstraints = new WeakMap<Function, boolean>();
+function validated(value: object): boolean {
+  const type = value.constructor;
+  let has = hasConstraints.get(type);
+  if (has === undefined) {
+    has = validationMetadata().getTargetValidationMetadatas(type, '', false, false).length > 0;
+    hasConstraints.set(type, has);
+  }
+  return has;
+}
+
+/**
  * type-graphql's argument validation for the whole schema (`buildSchema({ validateFn })`): the
  * text check above over all of a field's arguments (once per field), then class-validator on
  * input objects exactly as type-graphql's own `validate` does (absent optional fields skipped),
@@ -65,7 +82,8 @@ export const validateArguments: ValidatorFn = async (argValue, _argType, { args 
     const found = findUnstorableText(args);
     if (found) throw badInput(`${found.path} ${found.problem}`, found.path);
   }
-  const objects = (Array.isArray(argValue) ? argValue : [argValue]).filter((v) => v !== null && typeof v === 'object');
+  const objects = (Array.isArray(argValue) ? argValue : [argValue]).filter((v) => v !== null && typeof v === 'object' && validated(v));
+  if (!objects.length) return;
   try {
     await Promise.all(objects.map((v) => validateOrReject(v, { skipMissingProperties: true, forbidUnknownValues: false })));
   } catch (error) {

@@ -91,10 +91,16 @@ export function offerVersionColumns<P extends string = ''>(prefix: P = '' as P):
   return list as RawBuilder<OfferVersionColumns<P>>;
 }
 
+const prefixedKeys = new Map<string, (readonly [string, string])[]>();
+
 /** Lifts the `prefix`ed offer columns of a joined row into an OfferVersionRow. */
 export function offerVersionFrom<P extends string>(row: OfferVersionColumns<P>, prefix: P): OfferVersionRow {
+  // The prefixed names are made once per prefix: a name built per row is a new string that V8 must
+  // hash and look up in its string table before it can read the property (20 rows × 18 fields a page).
+  let keys = prefixedKeys.get(prefix);
+  if (!keys) prefixedKeys.set(prefix, (keys = OFFER_VERSION_FIELDS.map((field) => [field, `${prefix}${field}`] as const)));
   const offer: Record<string, unknown> = {};
-  for (const field of OFFER_VERSION_FIELDS) offer[field] = (row as Record<string, unknown>)[`${prefix}${field}`];
+  for (const [field, key] of keys) offer[field] = (row as Record<string, unknown>)[key];
   return offer as OfferVersionRow;
 }
 
