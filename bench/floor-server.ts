@@ -29,7 +29,7 @@ const STORE = {
   name: 'floor_store',
   text:
     'select s.id, s.code, s.name, s.currency_code as "currencyCode", s.starts_at as "startsAt", s.ends_at as "endsAt",\n  s.eligible_tiers as "eligibleTiers", s.eligible_segments as "eligibleSegments", s.min_balance as "minBalance",\n' +
-    '  s.min_lifetime_points as "minLifetimePoints" from reward_store s where s.id = any($1::bigint[]) and (s.starts_at is null or s.starts_at <= $2) and (s.ends_at is null or s.ends_at > $3) and (cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at($4, $5) and t.code = any(s.eligible_tiers)))\n' +
+    '  s.min_lifetime_points as "minLifetimePoints" from reward_store s where s.id = any(array[$1::bigint]) and (s.starts_at is null or s.starts_at <= $2) and (s.ends_at is null or s.ends_at > $3) and (cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at($4, $5) and t.code = any(s.eligible_tiers)))\n' +
     '    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && $6::text[])\n' +
     '    and (s.min_balance is null or coalesce((select n.available from point_account a cross join lateral point_account_at(a.id, $7) n\n          where a.customer_id = $8 and a.currency_code = s.currency_code), 0) >= s.min_balance)\n' +
     '    and (s.min_lifetime_points is null or coalesce((select n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, $9) n\n          where a.customer_id = $10 and a.currency_code = s.currency_code), 0) >= s.min_lifetime_points)',
@@ -126,7 +126,7 @@ serveChild(async () => {
       if (!customer || customer.status === 'CLOSED') throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
       let now = new Date();
       const store = (
-        await client.query({ ...STORE, values: [[storeId], now, now, customer.id, now, customer.segments, now, customer.id, now, customer.id] })
+        await client.query({ ...STORE, values: [storeId, now, now, customer.id, now, customer.segments, now, customer.id, now, customer.id] })
       ).rows[0];
       if (!store) {
         json = '{"data":{"node":null}}';

@@ -1,0 +1,55 @@
+import pg from 'pg';
+import { RewardStoreOffersDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { addListing, createCustomer, createOffer, simpleShop } from '../support/program.js';
+
+/**
+ * Issue 12: the page's statements are planned once per connection, not on every request. The
+ * gateway sends each parameterised statement as a named prepared statement (src/db/prepared.ts);
+ * PostgreSQL then keeps a generic plan after five custom ones unless the generic plan's estimate
+ * looks dearer. The store's eligibility statement used to look dearer (`= any($1::bigint[])`, an
+ * array of unknown length), so every page paid ~1.8 ms of planning for it. This replays the texts
+ * and parameters the gateway sent for a page on a connection of its own, as often as a pooled
+ * connection would see them, and reads PostgreSQL's own count of custom plans.
+ */
+describe('plan cache of the page statements', () => {
+  let t: TestGateway;
+  const original = pg.Client.prototype.query;
+  beforeAll(async () => {
+    t = await startTestGateway({ EVENT_FANOUT: 'off' }, { jobs: 'manual' });
+  });
+  afterAll(async () => {
+    pg.Client.prototype.query = original;
+    await t.close();
+  });
+
+  it('the caller, the store and the listings keep one generic plan after the first few requests', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10, stock: 5 });
+    for (let i = 0; i < 5; i++) await addListing(t, shop.store.id, (await createOffer(t)).id, { priceInPoints: 20 + i, sortOrder: i });
+    const customer = await createCustomer(t, shop.currency, 100);
+    const sent = new Map<string, unknown[]>();
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const c = args[0] as { text?: string; values?: unknown[] } | string;
+      if (typeof c === 'object' && c.text && c.values?.length && !c.text.includes('rate_limit_bucket')) sent.set(c.text, c.values);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    const page = ok(await t.gql(RewardStoreOffersDocument, { storeId: shop.store.id, first: 20 }, customer.token));
+    pg.Client.prototype.query = original;
+    expect(page.node).toBeTruthy();
+    expect([...sent.keys()].map((text) => text.trim().slice(0, 20))).toHaveLength(3);
+
+    const client = new pg.Client({ connectionString: t.databaseUrl });
+    await client.connect();
+    try {
+      let n = 0;
+      for (const [text, values] of sent) await Promise.all(Array.from({ length: 12 }, () => client.query({ name: `page_${n}`, text, values }))).then(() => n++);
+      const { rows } = await client.query<{ statement: string; generic: number; custom: number }>(
+        `select left(statement, 40) as statement, generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements order by name`,
+      );
+      expect(rows).toHaveLength(3);
+      for (const row of rows) expect({ statement: row.statement, custom: row.custom, generic: row.generic }).toEqual({ statement: row.statement, custom: 5, generic: 7 });
+    } finally {
+      await client.end();
+    }
+  });
+});
