@@ -32,4 +32,5 @@ USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/src/main.js"]
+# --max-semi-space-size=8: see bench/node-flags.ts (peak RSS under load ~190 MB instead of ~295 MB).
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]

@@ -7,6 +7,7 @@
  * afterwards.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { GATEWAY_NODE_FLAGS } from './node-flags.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -144,12 +145,13 @@ export class Instance {
 
   /**
    * Starts `fleet-server.js` with `env` (nothing else of this process's environment but PATH and
-   * HOME) and the Node flags of BENCH_NODE_OPTIONS (space-separated, e.g. `--max-semi-space-size=8`).
+   * HOME) and the flags the gateway ships with (bench/node-flags.ts), or instead the Node flags of
+   * BENCH_NODE_OPTIONS when it is set (space-separated; empty for Node's defaults).
    */
   static async start(name: string, env: Record<string, string>): Promise<Instance> {
     const child = fork(path.join(here, 'fleet-server.js'), [], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
-      execArgv: (process.env.BENCH_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean),
+      execArgv: process.env.BENCH_NODE_OPTIONS === undefined ? [...GATEWAY_NODE_FLAGS] : process.env.BENCH_NODE_OPTIONS.split(/\s+/).filter(Boolean),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const instance = new Instance(name, child);

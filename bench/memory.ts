@@ -16,6 +16,7 @@
  * pages, so per-item RSS is rougher.
  */
 import { fork } from 'node:child_process';
+import { GATEWAY_NODE_FLAGS } from './node-flags.js';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     await orm.close(true);
     const token = await signToken(config, { sub: BENCH.customer });
 
-    child = fork(path.join(here, 'gateway-server.js'), [], { env: { PATH: process.env.PATH ?? '', ...env }, execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child = fork(path.join(here, 'gateway-server.js'), [], { env: { PATH: process.env.PATH ?? '', ...env }, execArgv: ['--expose-gc', ...GATEWAY_NODE_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ask = <T extends FromChild['type']>(type: T, message?: ToChild) =>
       new Promise<Extract<FromChild, { type: T }>>((resolve, reject) => {
         const on = (m: FromChild) => {

@@ -39,6 +39,7 @@ import type { FromChild, ToChild } from './child.js';
 import { postgresCpuMicros, summarizeProfile, type CpuProfile } from './cpu.js';
 import { runLoad, summarize, timeSequential, type LatencySummary, type LoadResult, type Target } from './load.js';
 import { contractOperation, POSTGRAPHILE5_STORE_OFFERS, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
+import { GATEWAY_NODE_FLAGS } from './node-flags.js';
 import { BENCH, benchGatewayEnv, seedBenchProgram, type BenchProgram } from './seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -145,7 +146,8 @@ class ServerProcess {
         ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
         ...env,
       },
-      execArgv: [],
+      // Every server gets the flags the gateway ships with (bench/node-flags.ts).
+      execArgv: [...GATEWAY_NODE_FLAGS],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const server = new ServerProcess(name, child);
