@@ -6,8 +6,6 @@
  * instances' memory from /proc, the sales' receive → processed times and the ledger's invariants
  * afterwards.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { GATEWAY_NODE_FLAGS } from './node-flags.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,11 +20,11 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../
 import { migrate, openOrm } from '../src/db/orm.js';
 import { signToken } from '../src/http/auth.js';
 import { documentHash } from '../src/persisted/manifest.js';
-import type { FromChild, ToChild } from './child.js';
 import { postgresCpuMicros } from './cpu.js';
 import { summarize, type LatencySummary } from './load.js';
 import { contractOperation } from './operations.js';
 import { benchGatewayEnv, seedFleetProgram, type FleetProgram } from './seed.js';
+import { ServerProcess } from './server-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -112,115 +110,11 @@ export async function benchDatabase(): Promise<BenchDatabase> {
 // Gateway instances
 
 /** One gateway instance (HTTP + job workers) in a process of its own, `fleet-server.ts`. */
-export class Instance {
-  url = '';
-  private output = '';
-  private waiting: { type: FromChild['type']; resolve: (m: FromChild) => void; reject: (e: Error) => void } | undefined;
-  private readonly exited: Promise<void>;
+export type Instance = ServerProcess;
 
-  private constructor(
-    readonly name: string,
-    private readonly child: ChildProcess,
-  ) {
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-8_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.on('message', (message: FromChild) => {
-      const waiter = this.waiting;
-      if (!waiter) return;
-      this.waiting = undefined;
-      if (message.type === 'failed') waiter.reject(new Error(`${name}: ${message.message}`));
-      else if (message.type === waiter.type) waiter.resolve(message);
-    });
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        this.waiting?.reject(new Error(`${name} exited (${signal ?? code}).\n${this.output}`));
-        this.waiting = undefined;
-        resolve();
-      }),
-    );
-  }
-
-  /**
-   * Starts `fleet-server.js` with `env` (nothing else of this process's environment but PATH and
-   * HOME) and the flags the gateway ships with (bench/node-flags.ts), or instead the Node flags of
-   * BENCH_NODE_OPTIONS when it is set (space-separated; empty for Node's defaults).
-   */
-  static async start(name: string, env: Record<string, string>): Promise<Instance> {
-    const child = fork(path.join(here, 'fleet-server.js'), [], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
-      execArgv: process.env.BENCH_NODE_OPTIONS === undefined ? [...GATEWAY_NODE_FLAGS] : process.env.BENCH_NODE_OPTIONS.split(/\s+/).filter(Boolean),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const instance = new Instance(name, child);
-    const ready = await instance.request('ready', 90_000);
-    instance.url = (ready as Extract<FromChild, { type: 'ready' }>).url;
-    return instance;
-  }
-
-  get pid(): number {
-    return this.child.pid ?? NaN;
-  }
-
-  /** The last lines the process printed, for a failure report. */
-  get lastOutput(): string {
-    return this.output;
-  }
-
-  private request<T extends FromChild['type']>(type: T, timeoutMs: number, message?: ToChild): Promise<Extract<FromChild, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        reject(new Error(`${this.name} did not answer ${message?.type ?? type} within ${timeoutMs} ms.\n${this.output}`));
-      }, timeoutMs);
-      this.waiting = {
-        type,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m as Extract<FromChild, { type: T }>);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      if (message) this.child.send(message);
-    });
-  }
-
-  /** SQL statements sent, PostgreSQL sessions opened and CPU used by the process so far. */
-  stats(): Promise<{ statements: number; connections: number; cpuMicros: number }> {
-    return this.request('stats', 10_000, { type: 'stats' });
-  }
-
-  async profileStart(): Promise<void> {
-    await this.request('profile-started', 10_000, { type: 'profile-start' });
-  }
-
-  async profileStop(file: string): Promise<void> {
-    await this.request('profile-stopped', 30_000, { type: 'profile-stop', file });
-  }
-
-  /** Resident memory now and its peak so far (VmRSS, VmHWM of /proc/<pid>/status), bytes. */
-  memory(): { rss: number; peak: number } {
-    try {
-      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-      return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-    } catch {
-      return { rss: NaN, peak: NaN };
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToChild);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 8_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
+/** Starts one instance: `fleet-server.js` with `env` (see ServerProcess.start for its Node flags). */
+export function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
+  return ServerProcess.start(name, path.join(here, 'fleet-server.js'), env);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,7 +417,7 @@ export async function startFleet(options: {
     } finally {
       await orm.close(true);
     }
-    for (let i = 0; i < options.instances; i++) instances.push(await Instance.start(`instance ${i + 1}`, env));
+    for (let i = 0; i < options.instances; i++) instances.push(await startInstance(`instance ${i + 1}`, env));
     return { db, pool, program, config, instances, close };
   } catch (error) {
     await close();

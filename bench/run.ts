@@ -21,7 +21,6 @@
  * Ratios, never assertions: the run fails only when an answer is wrong. Loopback only; bounded in
  * requests and in time; it stops its servers and removes its temp folder however it ends.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -35,11 +34,10 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../
 import { migrate, openOrm } from '../src/db/orm.js';
 import { decodeGlobalId, toGlobalId } from '../src/graphql/ids.js';
 import { signToken } from '../src/http/auth.js';
-import type { FromChild, ToChild } from './child.js';
 import { postgresCpuMicros, summarizeProfile, type CpuProfile } from './cpu.js';
 import { runLoad, summarize, timeSequential, type LatencySummary, type LoadResult, type Target } from './load.js';
 import { contractOperation, POSTGRAPHILE5_STORE_OFFERS, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
-import { GATEWAY_NODE_FLAGS } from './node-flags.js';
+import { ServerProcess } from './server-process.js';
 import { BENCH, benchGatewayEnv, seedBenchProgram, type BenchProgram } from './seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -96,107 +94,6 @@ const DATABASE = 'reward_bench';
 // ---------------------------------------------------------------------------------------------
 // Server processes
 
-class ServerProcess {
-  url = '';
-  private output = '';
-  private waiting: { type: FromChild['type']; resolve: (m: FromChild) => void; reject: (e: Error) => void } | undefined;
-  private exited: Promise<void>;
-
-  private constructor(
-    readonly name: string,
-    private readonly child: ChildProcess,
-  ) {
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-8_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.on('message', (message: FromChild) => {
-      const waiter = this.waiting;
-      if (!waiter) return;
-      if (message.type === 'failed') {
-        this.waiting = undefined;
-        waiter.reject(new Error(`${name}: ${message.message}`));
-      } else if (message.type === waiter.type) {
-        this.waiting = undefined;
-        waiter.resolve(message);
-      }
-    });
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        this.waiting?.reject(new Error(`${name} exited (${signal ?? code}) before answering.\n${this.output}`));
-        this.waiting = undefined;
-        resolve();
-      }),
-    );
-  }
-
-  /** The last lines the process printed, for a failure report. */
-  get lastOutput(): string {
-    return this.output;
-  }
-
-  static async start(name: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
-    const child = fork(path.resolve(here, script), [], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? os.tmpdir(),
-        ...(process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}),
-        // e.g. `--perf-basic-prof` to profile the servers' CPU time with `perf record -p <pid>`.
-        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-        ...env,
-      },
-      // Every server gets the flags the gateway ships with (bench/node-flags.ts).
-      execArgv: [...GATEWAY_NODE_FLAGS],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const server = new ServerProcess(name, child);
-    const ready = await server.waitFor('ready', 90_000);
-    server.url = (ready as Extract<FromChild, { type: 'ready' }>).url;
-    return server;
-  }
-
-  private waitFor<T extends FromChild['type']>(type: T, timeoutMs: number, message?: ToChild): Promise<Extract<FromChild, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        reject(new Error(`${this.name} did not answer ${message?.type ?? type} within ${timeoutMs} ms.\n${this.output}`));
-      }, timeoutMs);
-      this.waiting = {
-        type,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m as Extract<FromChild, { type: T }>);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      if (message) this.child.send(message);
-    });
-  }
-
-  async stats(): Promise<{ statements: number; connections: number; cpuMicros: number }> {
-    return this.waitFor('stats', 10_000, { type: 'stats' });
-  }
-
-  async profileStart(): Promise<void> {
-    await this.waitFor('profile-started', 10_000, { type: 'profile-start' });
-  }
-
-  async profileStop(file: string): Promise<void> {
-    await this.waitFor('profile-stopped', 30_000, { type: 'profile-stop', file });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToChild);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 8_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // GraphQL over HTTP, for checks and sequential timings
@@ -464,7 +361,7 @@ async function main(): Promise<void> {
     );
 
     // 2. The servers, each in its own process.
-    const started = await Promise.all(SERVERS.map((s) => ServerProcess.start(s.label, s.script, env)));
+    const started = await Promise.all(SERVERS.map((s) => ServerProcess.start(s.label, path.resolve(here, s.script), env)));
     servers.push(...started);
     const byId = Object.fromEntries(SERVERS.map((s, i) => [s.id, started[i]])) as Record<ServerId, ServerProcess>;
     const ours = byId.gateway;

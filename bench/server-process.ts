@@ -1,0 +1,132 @@
+/**
+ * A server the benchmarks measure, in a process of its own (a `serveChild` script, bench/child.ts),
+ * spoken to over IPC: ready, statement and CPU counts, CPU profiles, resident memory, stop.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { FromChild, ToChild } from './child.js';
+import { GATEWAY_NODE_FLAGS } from './node-flags.js';
+
+/** One benchmark server process. */
+export class ServerProcess {
+  url = '';
+  private output = '';
+  private waiting: { type: FromChild['type']; resolve: (m: FromChild) => void; reject: (e: Error) => void } | undefined;
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-8_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('message', (message: FromChild) => {
+      const waiter = this.waiting;
+      if (!waiter) return;
+      if (message.type === 'failed') {
+        this.waiting = undefined;
+        waiter.reject(new Error(`${name}: ${message.message}`));
+      } else if (message.type === waiter.type) {
+        this.waiting = undefined;
+        waiter.resolve(message);
+      }
+    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.waiting?.reject(new Error(`${name} exited (${signal ?? code}) before answering.\n${this.output}`));
+        this.waiting = undefined;
+        resolve();
+      }),
+    );
+  }
+
+  /**
+   * Starts `script` (an absolute path) with `env` (nothing else of this process's environment but
+   * PATH, HOME and DEBUG) and waits for it to listen (90 s at most). Node flags: those the gateway
+   * ships with (bench/node-flags.ts), or instead BENCH_NODE_OPTIONS when it is set (space-separated,
+   * e.g. `--perf-basic-prof` to profile with `perf record -p <pid>`; empty for Node's defaults).
+   */
+  static async start(name: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
+    const options = process.env.BENCH_NODE_OPTIONS;
+    const child = fork(script, [], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? os.tmpdir(),
+        ...(process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}),
+        ...env,
+      },
+      execArgv: options === undefined ? [...GATEWAY_NODE_FLAGS] : options.split(/\s+/).filter(Boolean),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const server = new ServerProcess(name, child);
+    const ready = await server.request('ready', 90_000);
+    server.url = ready.url;
+    return server;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? NaN;
+  }
+
+  /** The last lines the process printed, for a failure report. */
+  get lastOutput(): string {
+    return this.output;
+  }
+
+  private request<T extends FromChild['type']>(type: T, timeoutMs: number, message?: ToChild): Promise<Extract<FromChild, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        reject(new Error(`${this.name} did not answer ${message?.type ?? type} within ${timeoutMs} ms.\n${this.output}`));
+      }, timeoutMs);
+      this.waiting = {
+        type,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as Extract<FromChild, { type: T }>);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      if (message) this.child.send(message);
+    });
+  }
+
+  /** SQL statements sent, PostgreSQL sessions opened and CPU used by the process so far. */
+  stats(): Promise<{ statements: number; connections: number; cpuMicros: number }> {
+    return this.request('stats', 10_000, { type: 'stats' });
+  }
+
+  async profileStart(): Promise<void> {
+    await this.request('profile-started', 10_000, { type: 'profile-start' });
+  }
+
+  async profileStop(file: string): Promise<void> {
+    await this.request('profile-stopped', 30_000, { type: 'profile-stop', file });
+  }
+
+  /** Resident memory now and its peak so far (VmRSS, VmHWM of /proc/<pid>/status), bytes. */
+  memory(): { rss: number; peak: number } {
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+      return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+    } catch {
+      return { rss: NaN, peak: NaN };
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToChild);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 8_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
