@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { formatDate, formatDateTime, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { DataTable, formatDate, formatDateTime, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
@@ -95,64 +95,47 @@ function Customer({ externalId }: { externalId: string }) {
       </ActionForm>
 
       <h2>Ledger</h2>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Ledger">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Source</th>
-              <th scope="col">Reason</th>
-              <th scope="col" className="num">
-                Amount
-              </th>
-              <th scope="col" className="num">
-                Balance after
-              </th>
+      <DataTable
+        label="Ledger"
+        columns={[
+          { label: 'When' },
+          { label: 'Kind' },
+          { label: 'Source' },
+          { label: 'Reason' },
+          { label: 'Amount', numeric: true },
+          { label: 'Balance after', numeric: true },
+        ]}
+      >
+        <tbody>
+          {customer.pointHistory.edges.map(({ node: e }) => (
+            <tr key={e.id}>
+              <td>{formatDateTime(e.createdAt)}</td>
+              <td>{e.kind}</td>
+              <td>{e.source}</td>
+              <td>{e.reason ?? ''}</td>
+              <td className="num">{formatPoints(e.amount, e.currency.code)}</td>
+              <td className="num">{formatPoints(e.balanceAfter)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {customer.pointHistory.edges.map(({ node: e }) => (
-              <tr key={e.id}>
-                <td>{formatDateTime(e.createdAt)}</td>
-                <td>{e.kind}</td>
-                <td>{e.source}</td>
-                <td>{e.reason ?? ''}</td>
-                <td className="num">{formatPoints(e.amount, e.currency.code)}</td>
-                <td className="num">{formatPoints(e.balanceAfter)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
 
       <h2>Wallet</h2>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Wallet">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Offer</th>
-              <th scope="col">Code</th>
-              <th scope="col">Status</th>
-              <th scope="col">Source</th>
-              <th scope="col">Expires</th>
+      <DataTable label="Wallet" columns={[{ label: 'Offer' }, { label: 'Code' }, { label: 'Status' }, { label: 'Source' }, { label: 'Expires' }]}>
+        <tbody>
+          {customer.wallet.edges.map(({ node: w }) => (
+            <tr key={w.id}>
+              <td>
+                {w.offer.name} (v{w.offer.version})
+              </td>
+              <td className="code">{w.code}</td>
+              <td>{w.status}</td>
+              <td>{w.source}</td>
+              <td>{formatDateTime(w.expiresAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {customer.wallet.edges.map(({ node: w }) => (
-              <tr key={w.id}>
-                <td>
-                  {w.offer.name} (v{w.offer.version})
-                </td>
-                <td className="code">{w.code}</td>
-                <td>{w.status}</td>
-                <td>{w.source}</td>
-                <td>{formatDateTime(w.expiresAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { Loading, PageTitle } from '../shared/ui';
+import { DataTable, Loading, PageTitle } from '../shared/ui';
 import { ConsoleCreateOfferDocument, ConsoleOffersDocument, ConsoleUpdateOfferDocument, type OfferBenefitKind } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
@@ -21,38 +21,34 @@ export function Offers() {
       <ReadOnlyNote />
       {!offers && !error ? <Loading what="offers" /> : null}
       {offers ? (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Offers">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Offer</th>
-                <th scope="col" className="num">
-                  Version
-                </th>
-                <th scope="col">Benefit</th>
-                <th scope="col">Valid</th>
-                <th scope="col">Channels</th>
+        <DataTable
+          label="Offers"
+          columns={[
+            { label: 'Offer' },
+            { label: 'Version', numeric: true },
+            { label: 'Benefit' },
+            { label: 'Valid' },
+            { label: 'Channels' },
+          ]}
+        >
+          <tbody>
+            {offers.map((o) => (
+              <tr key={o.offerId} data-testid="offer-row">
+                <td>
+                  <strong>{o.name}</strong>
+                  {o.description ? <div className="muted">{o.description}</div> : null}
+                </td>
+                <td className="num">v{o.version}</td>
+                <td>
+                  {o.benefit.kind === 'PERCENT_OFF' ? `${o.benefit.percentOff}% off` : o.benefit.kind === 'AMOUNT_OFF' ? `${o.benefit.amountOff} off` : `free ${o.benefit.freeSku}`}
+                  {o.benefit.maxDiscount ? ` (max ${o.benefit.maxDiscount})` : ''}
+                </td>
+                <td>{o.validDays ? `${o.validDays} days` : '—'}</td>
+                <td>{o.channels.join(', ') || 'all'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {offers.map((o) => (
-                <tr key={o.offerId} data-testid="offer-row">
-                  <td>
-                    <strong>{o.name}</strong>
-                    {o.description ? <div className="muted">{o.description}</div> : null}
-                  </td>
-                  <td className="num">v{o.version}</td>
-                  <td>
-                    {o.benefit.kind === 'PERCENT_OFF' ? `${o.benefit.percentOff}% off` : o.benefit.kind === 'AMOUNT_OFF' ? `${o.benefit.amountOff} off` : `free ${o.benefit.freeSku}`}
-                    {o.benefit.maxDiscount ? ` (max ${o.benefit.maxDiscount})` : ''}
-                  </td>
-                  <td>{o.validDays ? `${o.validDays} days` : '—'}</td>
-                  <td>{o.channels.join(', ') || 'all'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </DataTable>
       ) : null}
       <div className="grid" style={{ marginTop: '1rem' }}>
         <ActionForm

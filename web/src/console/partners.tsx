@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { formatDate, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDate, Loading, PageTitle } from '../shared/ui';
 import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
 import { ActionForm, APP, Field, ReadOnlyNote, text, useRole } from './shell';
 
@@ -36,43 +36,41 @@ export function Partners() {
       ) : null}
       {!partners && !error ? <Loading what="partners" /> : null}
       {partners ? (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Partners">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Partner</th>
-                <th scope="col">Key starts</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Created</th>
-                <th scope="col">State</th>
+        <DataTable
+          label="Partners"
+          columns={[
+            { label: 'Partner' },
+            { label: 'Key starts' },
+            { label: 'Scopes' },
+            { label: 'Created' },
+            { label: 'State' },
+          ]}
+        >
+          <tbody>
+            {partners.map((p) => (
+              <tr key={p.id}>
+                <td>{p.name}</td>
+                <td className="code">{p.keyPrefix}…</td>
+                <td>{p.scopes.join(', ')}</td>
+                <td>{formatDate(p.createdAt)}</td>
+                <td>
+                  {p.revokedAt ? (
+                    `revoked ${formatDate(p.revokedAt)}`
+                  ) : (
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={role !== 'operator'}
+                      onClick={() => void revokePartner({ variables: { input: { partnerId: p.id } } }).catch(setProblem)}
+                    >
+                      Revoke<span className="sr-only"> {p.name}</span>
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {partners.map((p) => (
-                <tr key={p.id}>
-                  <td>{p.name}</td>
-                  <td className="code">{p.keyPrefix}…</td>
-                  <td>{p.scopes.join(', ')}</td>
-                  <td>{formatDate(p.createdAt)}</td>
-                  <td>
-                    {p.revokedAt ? (
-                      `revoked ${formatDate(p.revokedAt)}`
-                    ) : (
-                      <button
-                        type="button"
-                        className="secondary"
-                        disabled={role !== 'operator'}
-                        onClick={() => void revokePartner({ variables: { input: { partnerId: p.id } } }).catch(setProblem)}
-                      >
-                        Revoke<span className="sr-only"> {p.name}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </DataTable>
       ) : null}
       <div className="grid" style={{ marginTop: '1rem' }}>
         <ActionForm

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
 import {
   ConsoleCreateCampaignDocument,
   ConsoleCreateGiftListDocument,
@@ -49,125 +49,95 @@ export function Rules() {
       {!data && !error ? <Loading what="rules" /> : null}
 
       <h2>Currencies and tiers</h2>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Currencies and tiers">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Currency</th>
-              <th scope="col">Point value</th>
-              <th scope="col">Expiry</th>
-              <th scope="col">Tiers</th>
+      <DataTable label="Currencies and tiers" columns={[{ label: 'Currency' }, { label: 'Point value' }, { label: 'Expiry' }, { label: 'Tiers' }]}>
+        <tbody>
+          {currencies.data?.currencies.map((c) => (
+            <tr key={c.code}>
+              <td>
+                {c.name} ({c.code})
+              </td>
+              <td>
+                {c.pointValue} {c.moneyCurrency}
+              </td>
+              <td>{c.expiryDays ? `${c.expiryDays} days` : 'never'}</td>
+              <td>
+                {currencies.data?.tiers
+                  .filter((t) => t.currency.code === c.code)
+                  .map((t) => `${t.name} from ${formatPoints(t.threshold)}${t.multiplier !== 1 ? ` ×${t.multiplier}` : ''}`)
+                  .join(' · ')}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {currencies.data?.currencies.map((c) => (
-              <tr key={c.code}>
-                <td>
-                  {c.name} ({c.code})
-                </td>
-                <td>
-                  {c.pointValue} {c.moneyCurrency}
-                </td>
-                <td>{c.expiryDays ? `${c.expiryDays} days` : 'never'}</td>
-                <td>
-                  {currencies.data?.tiers
-                    .filter((t) => t.currency.code === c.code)
-                    .map((t) => `${t.name} from ${formatPoints(t.threshold)}${t.multiplier !== 1 ? ` ×${t.multiplier}` : ''}`)
-                    .join(' · ')}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
 
       <h2>Campaigns</h2>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Campaigns">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Campaign</th>
-              <th scope="col">When</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Limits</th>
-              <th scope="col" className="num">
-                Awarded
-              </th>
+      <DataTable
+        label="Campaigns"
+        columns={[
+          { label: 'Campaign' },
+          { label: 'When' },
+          { label: 'Outcome' },
+          { label: 'Limits' },
+          { label: 'Awarded', numeric: true },
+        ]}
+      >
+        <tbody>
+          {data?.campaigns.map((c) => (
+            <tr key={c.id}>
+              <td>{c.name}</td>
+              <td>
+                {formatDate(c.startsAt)} – {formatDate(c.endsAt)}
+              </td>
+              <td>{[c.bonusPoints ? `+${c.bonusPoints} ${c.currency.code}` : '', c.multiplier ? `×${c.multiplier}` : '', c.offer ? `offer ${c.offer.name}` : ''].filter(Boolean).join(', ')}</td>
+              <td>{[c.perCustomer ? `${c.perCustomer} per member` : '', c.budgetPoints ? `budget ${formatPoints(c.budgetPoints)}` : ''].filter(Boolean).join(', ') || '—'}</td>
+              <td className="num">{formatPoints(c.pointsAwarded)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {data?.campaigns.map((c) => (
-              <tr key={c.id}>
-                <td>{c.name}</td>
-                <td>
-                  {formatDate(c.startsAt)} – {formatDate(c.endsAt)}
-                </td>
-                <td>{[c.bonusPoints ? `+${c.bonusPoints} ${c.currency.code}` : '', c.multiplier ? `×${c.multiplier}` : '', c.offer ? `offer ${c.offer.name}` : ''].filter(Boolean).join(', ')}</td>
-                <td>{[c.perCustomer ? `${c.perCustomer} per member` : '', c.budgetPoints ? `budget ${formatPoints(c.budgetPoints)}` : ''].filter(Boolean).join(', ') || '—'}</td>
-                <td className="num">{formatPoints(c.pointsAwarded)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
 
       <h2>Activity rules</h2>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Activity rules">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Activity</th>
-              <th scope="col" className="num">
-                Points
-              </th>
-              <th scope="col">Cap</th>
-              <th scope="col">Active</th>
-              <th scope="col">Updated</th>
+      <DataTable
+        label="Activity rules"
+        columns={[
+          { label: 'Activity' },
+          { label: 'Points', numeric: true },
+          { label: 'Cap' },
+          { label: 'Active' },
+          { label: 'Updated' },
+        ]}
+      >
+        <tbody>
+          {data?.activityRules.map((r) => (
+            <tr key={r.id}>
+              <td>{r.kind}</td>
+              <td className="num">
+                {formatPoints(r.points)} {r.currency.code}
+              </td>
+              <td>{r.capPerPeriod ? `${r.capPerPeriod} ${r.periodDays ? `per ${r.periodDays} days` : 'for life'}` : 'none'}</td>
+              <td>{r.active ? 'yes' : 'no'}</td>
+              <td>{formatDateTime(r.updatedAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {data?.activityRules.map((r) => (
-              <tr key={r.id}>
-                <td>{r.kind}</td>
-                <td className="num">
-                  {formatPoints(r.points)} {r.currency.code}
-                </td>
-                <td>{r.capPerPeriod ? `${r.capPerPeriod} ${r.periodDays ? `per ${r.periodDays} days` : 'for life'}` : 'none'}</td>
-                <td>{r.active ? 'yes' : 'no'}</td>
-                <td>{formatDateTime(r.updatedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
 
       <h2>Gift lists</h2>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Gift lists">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">List</th>
-              <th scope="col" className="num">
-                Threshold
-              </th>
-              <th scope="col">Claims</th>
-              <th scope="col">Options</th>
+      <DataTable label="Gift lists" columns={[{ label: 'List' }, { label: 'Threshold', numeric: true }, { label: 'Claims' }, { label: 'Options' }]}>
+        <tbody>
+          {data?.giftLists.map((g) => (
+            <tr key={g.id}>
+              <td>{g.name}</td>
+              <td className="num">
+                {formatPoints(g.threshold)} {g.currency.code}
+              </td>
+              <td>{g.maxClaims ?? 'unlimited'}</td>
+              <td>{g.options.map((o) => o.name).join(', ')}</td>
             </tr>
-          </thead>
-          <tbody>
-            {data?.giftLists.map((g) => (
-              <tr key={g.id}>
-                <td>{g.name}</td>
-                <td className="num">
-                  {formatPoints(g.threshold)} {g.currency.code}
-                </td>
-                <td>{g.maxClaims ?? 'unlimited'}</td>
-                <td>{g.options.map((o) => o.name).join(', ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
 
       <div className="grid" style={{ marginTop: '1rem' }}>
         <ActionForm

@@ -1,13 +1,24 @@
 import { createContext, useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
 import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
-import { Frame, Loading, NavLink, PageTitle } from '../shared/ui';
+import { Frame, Loading, PageTitle, type NavItem } from '../shared/ui';
 
 export const APP = 'Reward Gateway console';
 
 /** The signed-in staff member's role, as their token says (the gateway checks it on every call). */
 export const RoleContext = createContext<{ role: 'operator' | 'analyst'; staffId: string }>({ role: 'analyst', staffId: '' });
 export const useRole = () => useContext(RoleContext);
+
+/** The main navigation, in order. */
+const NAV: NavItem[] = [
+  { href: '/', label: 'Customers' },
+  { href: '/stores', label: 'Stores' },
+  { href: '/offers', label: 'Offers' },
+  { href: '/rules', label: 'Rules' },
+  { href: '/partners', label: 'Partners' },
+  { href: '/audit', label: 'Audit log' },
+  { href: '/analytics', label: 'Analytics' },
+];
 
 export function ConsoleShell({ onSignOut, children }: { onSignOut: () => void; children: ReactNode }) {
   const { role, staffId } = useRole();
@@ -24,31 +35,7 @@ export function ConsoleShell({ onSignOut, children }: { onSignOut: () => void; c
           </button>
         </div>
       }
-      nav={
-        <>
-          <li>
-            <NavLink href="/">Customers</NavLink>
-          </li>
-          <li>
-            <NavLink href="/stores">Stores</NavLink>
-          </li>
-          <li>
-            <NavLink href="/offers">Offers</NavLink>
-          </li>
-          <li>
-            <NavLink href="/rules">Rules</NavLink>
-          </li>
-          <li>
-            <NavLink href="/partners">Partners</NavLink>
-          </li>
-          <li>
-            <NavLink href="/audit">Audit log</NavLink>
-          </li>
-          <li>
-            <NavLink href="/analytics">Analytics</NavLink>
-          </li>
-        </>
-      }
+      nav={NAV}
     >
       {children}
     </Frame>

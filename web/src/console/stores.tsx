@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
-import { formatDate, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDate, formatPoints, Loading, PageTitle } from '../shared/ui';
 import {
   ConsoleAddListingDocument,
   ConsoleCreateStoreDocument,
@@ -57,45 +57,35 @@ export function Stores() {
               .filter(Boolean)
               .join('; ') || 'everyone'}
           </p>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Listings">
-            <table>
-              <caption className="sr-only">Listings of {s.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Offer</th>
-                  <th scope="col" className="num">
-                    Price
-                  </th>
-                  <th scope="col" className="num">
-                    Stock
-                  </th>
-                  <th scope="col" className="num">
-                    Per member
-                  </th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
+          <DataTable
+            label="Listings"
+            caption={`Listings of ${s.name}`}
+            columns={[
+              { label: 'Offer' },
+              { label: 'Price', numeric: true },
+              { label: 'Stock', numeric: true },
+              { label: 'Per member', numeric: true },
+              { label: 'Actions', srOnly: true },
+            ]}
+          >
+            <tbody>
+              {s.listings.edges.map(({ node: l }) => (
+                <tr key={l.id}>
+                  <td>
+                    {l.offer.name} (v{l.offer.version})
+                  </td>
+                  <td className="num">{formatPoints(l.priceInPoints)}</td>
+                  <td className="num">{l.stockTotal === null ? 'unlimited' : `${l.stockRemaining} of ${l.stockTotal}`}</td>
+                  <td className="num">{l.perCustomerLimit ?? '—'}</td>
+                  <td>
+                    <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void remove(l.id)}>
+                      Remove<span className="sr-only"> {l.offer.name}</span>
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {s.listings.edges.map(({ node: l }) => (
-                  <tr key={l.id}>
-                    <td>
-                      {l.offer.name} (v{l.offer.version})
-                    </td>
-                    <td className="num">{formatPoints(l.priceInPoints)}</td>
-                    <td className="num">{l.stockTotal === null ? 'unlimited' : `${l.stockRemaining} of ${l.stockTotal}`}</td>
-                    <td className="num">{l.perCustomerLimit ?? '—'}</td>
-                    <td>
-                      <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void remove(l.id)}>
-                        Remove<span className="sr-only"> {l.offer.name}</span>
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+            </tbody>
+          </DataTable>
         </section>
       ))}
       <div className="grid">

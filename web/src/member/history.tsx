@@ -1,6 +1,6 @@
 import { useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDateTime, formatPoints, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { MemberHistoryDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -16,50 +16,32 @@ export function History() {
       <ProblemAlert problem={error ? problemOf(error) : null} />
       {!page && !error ? <Loading what="your history" /> : null}
       {page ? (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Point history">
-          <table>
-            <caption className="sr-only">Point movements, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col" className="num">
-                  Points
-                </th>
-                <th scope="col" className="num">
-                  Balance after
-                </th>
+        <DataTable
+          label="Point history"
+          caption="Point movements, newest first"
+          columns={[
+            { label: 'When' },
+            { label: 'What' },
+            { label: 'Points', numeric: true },
+            { label: 'Balance after', numeric: true },
+          ]}
+        >
+          <tbody>
+            {page.edges.map(({ node: e }) => (
+              <tr key={e.id}>
+                <td>{formatDateTime(e.createdAt)}</td>
+                <td>
+                  {KIND_TEXT[e.kind] ?? e.kind}
+                  {e.reason ? `: ${e.reason}` : ''}
+                </td>
+                <td className="num">{(e.amount > 0 ? '+' : '') + formatPoints(e.amount, e.currency.code)}</td>
+                <td className="num">{formatPoints(e.balanceAfter)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {page.edges.map(({ node: e }) => (
-                <tr key={e.id}>
-                  <td>{formatDateTime(e.createdAt)}</td>
-                  <td>
-                    {KIND_TEXT[e.kind] ?? e.kind}
-                    {e.reason ? `: ${e.reason}` : ''}
-                  </td>
-                  <td className="num">{(e.amount > 0 ? '+' : '') + formatPoints(e.amount, e.currency.code)}</td>
-                  <td className="num">{formatPoints(e.balanceAfter)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </DataTable>
       ) : null}
-      {page?.pageInfo.hasNextPage ? (
-        <p>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() =>
-              void fetchMore({ variables: { after: page.pageInfo.endCursor } })
-            }
-          >
-            Show older
-          </button>
-        </p>
-      ) : null}
+      <ShowOlder pageInfo={page?.pageInfo} fetchMore={fetchMore} />
     </>
   );
 }

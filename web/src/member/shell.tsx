@@ -2,7 +2,7 @@ import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type ReactNode } from 'react';
 import { createLiveClient, subscribeById } from '../shared/api';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { Frame, formatPoints, NavLink } from '../shared/ui';
+import { Frame, formatPoints, type NavItem } from '../shared/ui';
 import {
   MemberBalanceChangedDocument,
   MemberProfileDocument,
@@ -14,6 +14,15 @@ import {
 export const APP = 'Bean & Leaf rewards';
 
 type LiveState = 'connecting' | 'connected' | 'offline';
+
+/** The main navigation, in order. */
+const NAV: NavItem[] = [
+  { href: '/', label: 'My points' },
+  { href: '/stores', label: 'Rewards' },
+  { href: '/wallet', label: 'Wallet' },
+  { href: '/history', label: 'History' },
+  { href: '/gifts', label: 'Gifts' },
+];
 
 /**
  * The member's frame: who is signed in and their balance, the navigation, and the live feed.
@@ -82,25 +91,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
           </button>
         </div>
       }
-      nav={
-        <>
-          <li>
-            <NavLink href="/">My points</NavLink>
-          </li>
-          <li>
-            <NavLink href="/stores">Rewards</NavLink>
-          </li>
-          <li>
-            <NavLink href="/wallet">Wallet</NavLink>
-          </li>
-          <li>
-            <NavLink href="/history">History</NavLink>
-          </li>
-          <li>
-            <NavLink href="/gifts">Gifts</NavLink>
-          </li>
-        </>
-      }
+      nav={NAV}
     >
       <div aria-live="polite" className="sr-only" data-testid="live-announcement">
         {announcement}

@@ -12,8 +12,14 @@ export function NavLink({ href, children }: { href: string; children: ReactNode 
   );
 }
 
-/** The frame of every screen: skip link, banner, navigation, and one main region with a heading. */
-export function Frame({ brand, who, nav, children }: { brand: string; who?: ReactNode; nav?: ReactNode; children: ReactNode }) {
+/** One entry of the main navigation: where it goes and what it says. */
+export interface NavItem {
+  href: string;
+  label: string;
+}
+
+/** The frame of every screen: skip link, banner, navigation (`nav`, in order), and one main region with a heading. */
+export function Frame({ brand, who, nav, children }: { brand: string; who?: ReactNode; nav?: readonly NavItem[]; children: ReactNode }) {
   return (
     <>
       <a className="skip" href="#main">
@@ -25,13 +31,71 @@ export function Frame({ brand, who, nav, children }: { brand: string; who?: Reac
       </header>
       {nav ? (
         <nav className="tabs" aria-label="Main">
-          <ul>{nav}</ul>
+          <ul>
+            {nav.map((item) => (
+              <li key={item.href}>
+                <NavLink href={item.href}>{item.label}</NavLink>
+              </li>
+            ))}
+          </ul>
         </nav>
       ) : null}
       <main id="main" tabIndex={-1}>
         {children}
       </main>
     </>
+  );
+}
+
+/** A column of a DataTable: its header text, whether it holds numbers (right-aligned), whether its header is for screen readers only. */
+export interface Column {
+  label: string;
+  numeric?: boolean;
+  srOnly?: boolean;
+}
+
+/**
+ * A table in a labelled, keyboard-scrollable region (narrow screens scroll it sideways), with a
+ * caption for screen readers when given and one header row of `columns`; `children` is its `<tbody>`.
+ */
+export function DataTable({ label, caption, columns, children }: { label: string; caption?: ReactNode; columns: readonly Column[]; children: ReactNode }) {
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={label}>
+      <table>
+        {caption ? <caption className="sr-only">{caption}</caption> : null}
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.label} scope="col" className={c.numeric ? 'num' : undefined}>
+                {c.srOnly ? <span className="sr-only">{c.label}</span> : c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        {children}
+      </table>
+    </div>
+  );
+}
+
+/**
+ * "Show older" under a Relay connection's list while it has a next page: asks `fetchMore` for the
+ * page after `endCursor` (the cache's relayStylePagination appends it).
+ */
+export function ShowOlder({
+  pageInfo,
+  fetchMore,
+}: {
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined;
+  fetchMore: (options: { variables: { after: string | null | undefined } }) => Promise<unknown>;
+}) {
+  if (!pageInfo?.hasNextPage) return null;
+  return (
+    <p>
+      <button type="button" className="secondary" onClick={() => void fetchMore({ variables: { after: pageInfo.endCursor } })}>
+        Show older
+      </button>
+    </p>
   );
 }
 
