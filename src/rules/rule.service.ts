@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import type { RawBuilder } from 'kysely';
 import { byDefault, castColumn, columnsOf, db, type Selected } from '../db/schema.js';
-import { query, sql } from '../db/sql.js';
+import { idList, query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import type { CampaignRow, EconomyRuleRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
@@ -86,7 +86,7 @@ export async function allCampaigns(em: SqlEntityManager): Promise<CampaignRow[]>
 
 /** Campaigns by id (any order; unknown ids are left out). */
 export async function campaignsByIds(em: SqlEntityManager, ids: readonly number[]): Promise<CampaignRow[]> {
-  return query(em, sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c where c.id = any(${ids as number[]}::bigint[])`);
+  return query(em, sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c where c.id = any(${idList(ids)})`);
 }
 
 export interface CampaignData {
