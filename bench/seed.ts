@@ -119,17 +119,7 @@ export async function seedBenchProgram(orm: MikroORM, config: Config, clock: Clo
     const purchaseListing = await addListing(ctx, { storeId: purchaseStore.id, offerId: cheap.offerId, priceInPoints: purchasePrice, sortOrder: 1 });
 
     const customer = await upsertCustomer(ctx, { externalId: BENCH.customer, name: 'Bench Customer', email: 'bench@example.com', segments: ['bench'] });
-    await postEntry(tx, {
-      customerId: customer.id,
-      currency: BENCH.currency,
-      amount: BENCH.balance,
-      kind: LedgerEntryKind.EARN,
-      source: LedgerSource.SEED,
-      reason: 'Benchmark balance',
-      actor: 'system',
-      qualifying: true,
-      now,
-    });
+    await grantBenchPoints(tx, customer.id, BENCH.currency, BENCH.balance, now);
 
     return {
       storeId: store.id,
@@ -198,21 +188,16 @@ export async function seedFleetProgram(
     const customers: string[] = [];
     for (let i = 0; i < options.customers; i++) {
       const customer = await upsertCustomer(ctx, { externalId: `fleet-${i}`, name: `Fleet member ${i}`, email: `fleet-${i}@example.com` });
-      await postEntry(tx, {
-        customerId: customer.id,
-        currency,
-        amount: options.balance,
-        kind: LedgerEntryKind.EARN,
-        source: LedgerSource.SEED,
-        reason: 'Benchmark balance',
-        actor: 'system',
-        qualifying: true,
-        now,
-      });
+      await grantBenchPoints(tx, customer.id, currency, options.balance, now);
       customers.push(customer.externalId);
     }
     const { partner, apiKey } = await createPartner(ctx, { name: 'Fleet till', scopes: ['transactions:write', 'transactions:read'] });
     await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: 'bench', now });
     return { currency, storeId: store.id, listingIds, customers, balance: options.balance, apiKey, stock: options.stock };
   });
+}
+
+/** A bench customer's starting points: one qualifying EARN of `points` in `currency`, by the system. */
+function grantBenchPoints(em: Parameters<typeof postEntry>[0], customerId: number, currency: string, points: number, now: Date) {
+  return postEntry(em, { customerId, currency, amount: points, kind: LedgerEntryKind.EARN, source: LedgerSource.SEED, reason: 'Benchmark balance', actor: 'system', qualifying: true, now });
 }
