@@ -6,54 +6,18 @@
  * gateway writes, byte for byte (bench/run.ts checks that before any load). It answers only
  * RewardStoreOffers, the document the bench sends, and knows nothing of GraphQL.
  *
- * The statement texts are the gateway's, as `customerByExternalId`, `storesByIds` (for a customer
- * viewer) and `listingsPage` compile them (captured from the gateway's `pg` client); if the
- * gateway's SQL changes, the byte check still holds the answers equal, but the floor's cost no
- * longer tracks the gateway's: copy them again.
+ * The statement texts are the gateway's (bench/floor-statements.ts); test/stores/plan-cache.test.ts
+ * fails when the gateway's texts change and these are not copied again.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
 import { listenOnLoopback, serveChild } from './child.js';
+import { CUSTOMER, LISTINGS, STORE } from './floor-statements.js';
 import { contractOperation } from './operations.js';
 
 // As the gateway's ORM does: bigint columns come back as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
-
-const CUSTOMER = {
-  name: 'floor_customer',
-  text: 'select c.id, c.external_id as "externalId", c.email, c.name, c.birth_date::text as "birthDate", c.status,\n  c.tier_id as "tierId", c.segments, c.attributes, c.created_at as "createdAt", c.updated_at as "updatedAt" from customer c where c.external_id = $1',
-};
-
-const STORE = {
-  name: 'floor_store',
-  text:
-    'select s.id, s.code, s.name, s.currency_code as "currencyCode", s.starts_at as "startsAt", s.ends_at as "endsAt",\n  s.eligible_tiers as "eligibleTiers", s.eligible_segments as "eligibleSegments", s.min_balance as "minBalance",\n' +
-    '  s.min_lifetime_points as "minLifetimePoints" from reward_store s where s.id = any(array[$1::bigint]) and (s.starts_at is null or s.starts_at <= $2) and (s.ends_at is null or s.ends_at > $3) and (cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at($4, $5) and t.code = any(s.eligible_tiers)))\n' +
-    '    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && $6::text[])\n' +
-    '    and (s.min_balance is null or coalesce((select n.available from point_account a cross join lateral point_account_at(a.id, $7) n\n          where a.customer_id = $8 and a.currency_code = s.currency_code), 0) >= s.min_balance)\n' +
-    '    and (s.min_lifetime_points is null or coalesce((select n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, $9) n\n          where a.customer_id = $10 and a.currency_code = s.currency_code), 0) >= s.min_lifetime_points)',
-};
-
-const LISTINGS = {
-  name: 'floor_listings',
-  text:
-    '\n    select l.id, l.store_id as "storeId", s.currency_code as "currencyCode", l.price_in_points as "priceInPoints",\n' +
-    '           l.stock_total as "stockTotal", l.stock_remaining as "stockRemaining", l.per_customer_limit as "perCustomerLimit",\n' +
-    '           l.visible_from as "visibleFrom", l.visible_until as "visibleUntil", l.sort_order as "sortOrder", l.removed_at as "removedAt",\n' +
-    '           coalesce(pc.purchased, 0) as "purchasedByViewer", (select n.available from point_account_at(va.id, $1) n) as "viewerBalance",\n' +
-    '           ov.id as "offer.versionId", ov.offer_id as "offer.offerId", ov.version as "offer.version", ov.name as "offer.name",\n' +
-    '    ov.description as "offer.description", ov.image_url as "offer.imageUrl", ov.terms as "offer.terms",\n' +
-    '    ov.benefit_kind as "offer.benefitKind", ov.percent_off::float8 as "offer.percentOff", ov.amount_off::text as "offer.amountOff",\n' +
-    '    ov.free_sku as "offer.freeSku", ov.skus as "offer.skus", ov.categories as "offer.categories",\n' +
-    '    ov.max_discount::text as "offer.maxDiscount", ov.valid_days as "offer.validDays", ov.valid_until as "offer.validUntil",\n' +
-    '    ov.channels as "offer.channels"\n' +
-    '      from listing l\n      join reward_store s on s.id = l.store_id\n      join offer o on o.id = l.offer_id\n      join offer_version ov on ov.id = o.current_version_id\n' +
-    '      left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = $2::bigint\n' +
-    '      left join point_account va on va.customer_id = $3::bigint and va.currency_code = s.currency_code\n' +
-    '     where l.store_id = $4 and l.removed_at is null and ($5::bigint is null or (l.sort_order, l.id) > ($6::int, $7::bigint)) and l.removed_at is null and (l.visible_from is null or l.visible_from <= $8) and (l.visible_until is null or l.visible_until > $9)\n' +
-    '    and (ov.valid_until is null or ov.valid_until > $10) and true\n     order by l.sort_order, l.id limit $11',
-};
 
 const MAX_PAGE_SIZE = 100;
 const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64url');

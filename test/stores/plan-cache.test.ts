@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { CUSTOMER, LISTINGS, STORE } from '../../bench/floor-statements.js';
 import { RewardStoreOffersDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createOffer, simpleShop } from '../support/program.js';
@@ -37,6 +38,8 @@ describe('plan cache of the page statements', () => {
     pg.Client.prototype.query = original;
     expect(page.node).toBeTruthy();
     expect([...sent.keys()].map((text) => text.trim().slice(0, 20))).toHaveLength(3);
+    // The bench's floor sends these same texts, so its database cost is the gateway's.
+    expect([...sent.keys()].sort()).toEqual([CUSTOMER.text, STORE.text, LISTINGS.text].sort());
 
     const client = new pg.Client({ connectionString: t.databaseUrl });
     await client.connect();
