@@ -143,8 +143,12 @@ export type Debit = Omit<Posting, 'customerId' | 'currency'>;
  * '<TOPIC>' as topic, <jsonb> as payload from …`, ord ≥ 2), `columns` (`, expr as "name"`) and
  * `joins` (`left join name on true`) of the final select. Each CTE must read `a` (the account
  * after the debit) or `e` (the entry) so that it writes nothing when the debit is not written.
+ * `precondition`: a boolean SQL expression, read on the statement's snapshot, without which
+ * nothing is written; `debit` then throws its `refusal()` (a purchase's listing removed while the
+ * purchase waited for the account lock).
  */
 export interface DebitExtension {
+  precondition?: { holds: RawBuilder<unknown>; refusal: () => Error };
   ctes?: RawBuilder<unknown>;
   events?: RawBuilder<unknown>;
   columns?: RawBuilder<unknown>;
@@ -152,7 +156,7 @@ export interface DebitExtension {
 }
 
 /** A debit statement's answer: the entry and the account after, all null when it wrote nothing. */
-type DebitRow = { due: boolean; consumed: number } & { [K in keyof PostedRow]: PostedRow[K] | null };
+type DebitRow = { due: boolean; holds: boolean; consumed: number } & { [K in keyof PostedRow]: PostedRow[K] | null };
 
 /**
  * One statement that takes `d.amount` points (> 0) from an account whose row lock the caller holds,
@@ -171,12 +175,13 @@ export function debitStatement<X extends object = object>(account: Pick<AccountR
   return sql`
     with due as materialized (
       select exists (select 1 from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at <= ${d.now})
-          or exists (select 1 from pending_credit where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${d.now}) as due
+          or exists (select 1 from pending_credit where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${d.now}) as due,
+             coalesce(${more.precondition?.holds ?? sql`true`}, false) as holds
     ), a as (
       update point_account
          set available = available - ${d.amount}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
              version = version + 1, updated_at = greatest(updated_at, ${d.now})
-       where id = ${account.id} and available >= ${d.amount} and not (select due from due)
+       where id = ${account.id} and available >= ${d.amount} and not (select due from due) and (select holds from due)
       returning id, available, pending, lifetime_earned, debt
     ), take as (
       select o.id, least(o.remaining, ${d.amount} - (o.running - o.remaining))::bigint as amount from (
@@ -209,7 +214,7 @@ export function debitStatement<X extends object = object>(account: Pick<AccountR
         ${more.events ?? sql``}
       ) x order by x.ord
     )
-    select (select due from due) as due, ${POSTED_ENTRY_COLUMNS}, ${POSTED_ACCOUNT_COLUMNS},
+    select (select due from due) as due, (select holds from due) as holds, ${POSTED_ENTRY_COLUMNS}, ${POSTED_ACCOUNT_COLUMNS},
            (select coalesce(sum(amount), 0) from consumed)::bigint as consumed${more.columns ?? sql``}
       from (select 1) one left join e on true left join a on true ${more.joins ?? sql``}`;
 }
@@ -220,8 +225,8 @@ export function debitStatement<X extends object = object>(account: Pick<AccountR
  * whole row (the extension's columns included) and whether the write-down released pending points
  * (the caller re-places the tier then).
  *
- * Refusals (the caller's transaction then rolls back): INSUFFICIENT_POINTS when the balance as of
- * `now` is short. Throws (an invariant error, rolled back) when the open credits do not cover the
+ * Refusals (the caller's transaction then rolls back): the extension's `precondition.refusal()`
+ * when its condition does not hold; INSUFFICIENT_POINTS when the balance as of `now` is short. Throws (an invariant error, rolled back) when the open credits do not cover the
  * balance.
  */
 export async function debit<X extends object = object>(
@@ -239,6 +244,7 @@ export async function debit<X extends object = object>(
     row = await queryOne(em, debitStatement<X>(settled.account, d, more));
     if (row?.due) throw new Error(`ledger: account ${account.id} still has points due after its write-down`);
   }
+  if (row && !row.holds) throw more!.precondition!.refusal();
   if (!row || row.id == null) throw refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${account.currencyCode} points for this.`);
   if (row.consumed !== d.amount) {
     // The balance and the open credits disagree: refuse to make it worse (rolls back).

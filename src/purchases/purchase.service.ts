@@ -61,6 +61,10 @@ export interface PurchaseRows {
  * release not written down yet) is written down between the two steps' statement and its retry
  * (ledger.service `debit`); a customer without an account gets one created (then refused).
  *
+ * Statement 2 checks again, on its own snapshot (taken after the account lock), that the listing is
+ * on show and its store open: a listing removed while the purchase waited for the account is
+ * refused OFFER_UNAVAILABLE, not sold.
+ *
  * Row locks are taken in the same order by every purchase (idempotency key, account, per-customer
  * count, listing), so concurrent purchases queue rather than deadlock, and the busiest lock (the
  * listing's stock) is held for the shortest time. Refusals, in this order (a UserErrorException;
@@ -160,6 +164,14 @@ function purchaseWrites(p: {
       'accountId', a.id, 'customerId', ${p.customerId}::bigint, 'currencyCode', ${p.head['currency.code']}::text,
       'available', a.available, 'pending', a.pending, 'lifetimeEarned', a.lifetime_earned))`;
   return {
+    // Statement 1 read the listing before waiting for the account lock; this statement's snapshot
+    // is taken after it, so a removal (or a store closed) meanwhile refuses rather than sells.
+    precondition: {
+      holds: sql`exists (select 1 from listing l join reward_store s on s.id = l.store_id join offer o on o.id = l.offer_id
+                           join offer_version ov on ov.id = o.current_version_id
+                          where l.id = ${p.listingId} and ${listingOnShow(p.now)} and ${storeOpen(p.now)})`,
+      refusal: () => refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']),
+    },
     ctes: sql`, counted as (
         insert into listing_purchase_count as c (listing_id, customer_id, purchased) select ${p.listingId}::bigint, ${p.customerId}::bigint, 1 from a
         on conflict (listing_id, customer_id) do update set purchased = c.purchased + 1 where ${limit}::int is null or c.purchased < ${limit}::int

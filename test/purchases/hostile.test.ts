@@ -267,6 +267,42 @@ describe('purchases racing other writers of the same customer', () => {
     expect((await purchaseTrail(customer.externalId)).length).toBe(1);
   });
 
+  // Statement 1 reads the listing, then waits for the account; a removal committed during that
+  // wait used to go unseen and the removed listing was sold.
+  it.each([
+    ['with stock', 5],
+    ['without stock', undefined],
+  ])('a listing removed while its purchase waits for the account lock is not sold (%s)', async (_, stock) => {
+    const { currency } = await earningProgram(t, 'M');
+    const customer = await createCustomer(t, currency, 100);
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 10, ...(stock === undefined ? {} : { stock }) });
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      await blocker.query('begin');
+      await blocker.query('select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a', [customer.externalId]);
+      const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
+      await eventually(async () => {
+        const [row] = await t.sql<{ n: string }>(
+          `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and $1 = any(pg_blocking_pids(pid))`,
+          [pid],
+        );
+        return Number(row.n) === 1;
+      });
+      ok(await t.gql(RemoveListingDocument, { listingId: listing.id }, t.operatorToken));
+      await blocker.query('commit');
+      const answer = dataOf(await buying).purchaseOffer;
+      expect({ purchase: answer.purchase, codes: answer.userErrors.map((e) => e.code) }).toEqual({ purchase: null, codes: ['OFFER_UNAVAILABLE'] });
+    } finally {
+      await blocker.end();
+    }
+    expect(await purchaseTrail(customer.externalId)).toEqual([]);
+    const [account] = await t.sql<{ available: string }>(`select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`, [customer.externalId]);
+    expect(Number(account.available)).toBe(100);
+  });
+
   it('a customer with no account in the currency is refused for points and left without one', async () => {
     const { currency } = await earningProgram(t, 'M');
     const other = await earningProgram(t, 'M');
