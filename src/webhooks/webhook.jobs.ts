@@ -24,7 +24,7 @@ export const WEBHOOK_DELIVER = 'webhooks.deliver';
  * cursor row is locked); a full batch (WEBHOOK_DISPATCH_BATCH) enqueues the next run at once.
  * Returns how many deliveries it wrote. Deliveries are unique per (endpoint, event), so an event
  * read again (never by this cursor; by a cursor migrated from the old horizon form, see
- * Migration20261130120000) gets no second delivery.
+ * Migration20261130130000) gets no second delivery.
  */
 export async function dispatchWebhooks({ em, clock, config }: JobContext): Promise<number> {
   const now = clock.now();

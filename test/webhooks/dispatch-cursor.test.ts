@@ -8,13 +8,13 @@ import { pruneEvents } from '../../src/events/retention.job.js';
 import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
 import { createTestDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
 
-/** The migration before the webhook cursor became an `OutboxCursor` (Migration20261130120000). */
+/** A migration from before the webhook cursor became an `OutboxCursor` (Migration20261130130000). */
 const BEFORE = 'Migration20261130070000';
 
 /**
  * The webhook dispatcher's cursor, on a database of its own. An installation whose dispatcher ran
  * with the old (horizon, last event id) cursor goes on from where it stood after
- * Migration20261130120000: every event it had not dispatched is dispatched once, none it had
+ * Migration20261130130000: every event it had not dispatched is dispatched once, none it had
  * dispatched is sent again, also when its delivery has since been pruned. A backlog larger than a
  * batch is read over several runs, each event once.
  */

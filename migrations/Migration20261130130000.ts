@@ -20,9 +20,9 @@ import { Migration } from '@mikro-orm/migrations';
  * The first statement takes the table's exclusive lock, so a dispatcher of the previous version
  * still running finishes its move first and the conversion reads the cursor it left.
  */
-export class Migration20261130120000 extends Migration {
+export class Migration20261130130000 extends Migration {
 
-  override name = 'Migration20261130120000';
+  override name = 'Migration20261130130000';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "webhook_cursor" add column "cursor" text null;`);
