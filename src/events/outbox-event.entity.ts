@@ -3,8 +3,9 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorato
 
 /**
  * Events written in the same transaction as the change they report (transactional outbox), so no
- * committed change goes unannounced and no rolled-back one is announced. Readers: the relay
- * (`outbox.reader.ts`, by commit snapshot) and resuming subscribers (by `customerSeq`).
+ * committed change goes unannounced and no rolled-back one is announced. Readers: the relay and
+ * the webhook dispatcher (`outbox.reader.ts`, by commit snapshot) and resuming subscribers (by
+ * `customerSeq`).
  */
 @Entity({ tableName: 'outbox_event' })
 @Index({ name: 'outbox_event_customer_idx', properties: ['customerId', 'id'] })
@@ -31,8 +32,8 @@ export class OutboxEvent {
 
   /**
    * The writing top-level transaction (`pg_current_xact_id()`). Readers that must not miss a row
-   * committed late with a lower `id` (the relay, `outbox.reader.ts`, and the webhook dispatcher)
-   * read up to the oldest transaction still running: every row below it is committed or never will be.
+   * committed late with a lower `id` (`outbox.reader.ts`: the relay and the webhook dispatcher)
+   * read the rows whose transaction committed between two snapshots (`pg_visible_in_snapshot`).
    */
   @Property({ columnType: 'xid8', type: 'string', defaultRaw: 'pg_current_xact_id()' })
   xid!: string & Opt;

@@ -2,8 +2,8 @@ import { sql, type RawBuilder } from 'kysely';
 import type { DeliveredEvent } from './hub.js';
 
 /**
- * Reading the outbox by commit (the relay's read API; also for other consumers such as webhook
- * jobs, see docs/architecture.md "Events").
+ * Reading the outbox by commit: the read API of the relay, the webhook dispatcher and any other
+ * consumer (docs/architecture.md "Events").
  *
  * A transaction that writes events writes rows and nothing else: no NOTIFY, no lock beyond its
  * customers' `event_stream` rows. Readers find what committed by comparing two PostgreSQL
@@ -12,7 +12,8 @@ import type { DeliveredEvent } from './hub.js';
  * ids. A row with a lower id that commits late is not missed: its transaction was still running
  * at `from`, so it is read in the window in which it commits. Each row is read once per window
  * walk; a reader that persists its cursor after handling a page reads each row at least once
- * across crashes.
+ * across crashes, and one that persists it in the transaction that records the page's effects
+ * (the webhook dispatcher) exactly once.
  *
  * Order: windows follow commit order (everything in one window committed after everything in
  * the windows before it). Inside a window, rows come by customer, and a customer's rows by

@@ -1,5 +1,7 @@
 import { query, queryOne, sql } from '../db/sql.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
+import { WEBHOOK_CURSOR } from '../webhooks/webhook.entity.js';
+import { decodeCursor } from './outbox.reader.js';
 
 export const PRUNE_EVENTS = 'events.prune';
 
@@ -15,8 +17,11 @@ export interface PruneResult {
 
 /**
  * Removes what is older than EVENT_RETENTION_HOURS and no longer needed:
- * - outbox events the webhook dispatcher has passed (below its cursor), so an event is never
- *   pruned before it is dispatched, however long the dispatcher was stopped;
+ * - outbox events the webhook dispatcher has passed: those whose transaction is visible in its
+ *   cursor's `from` snapshot (`webhook_cursor`, an `OutboxCursor`), so an event is never pruned
+ *   before it is dispatched, however long the dispatcher was stopped, nor one of a transaction
+ *   that was still running at that snapshot and committed since (it is read in a later window);
+ *   with no cursor yet, none;
  * - finished webhook deliveries (DELIVERED or FAILED) and their attempts, and any attempt older
  *   than the retention (a delivery retried for days keeps its recent attempts);
  * - finished jobs (DONE), so the queue's table stays the size of its work in hand. FAILED jobs stay
@@ -25,13 +30,14 @@ export interface PruneResult {
  */
 export async function pruneEvents({ em, clock, config }: JobContext): Promise<PruneResult> {
   const cutoff = new Date(clock.now().getTime() - config.events.retentionHours * 3_600_000);
-  const cursor = await queryOne<{ horizon: string; last_event_id: number }>(em, sql`select horizon::text, last_event_id from webhook_cursor where name = 'webhooks'`);
-  const events = cursor
+  const saved = await queryOne<{ cursor: string }>(em, sql`select cursor from webhook_cursor where name = ${WEBHOOK_CURSOR}`);
+  const dispatched = saved ? decodeCursor(saved.cursor).from : null;
+  const events = dispatched
     ? await query(
         em,
         sql`delete from outbox_event where id in (
               select id from outbox_event
-               where created_at < ${cutoff} and (xid, id) <= (${cursor.horizon}::xid8, ${cursor.last_event_id}::bigint)
+               where created_at < ${cutoff} and xid < pg_snapshot_xmax(${dispatched}::pg_snapshot) and pg_visible_in_snapshot(xid, ${dispatched}::pg_snapshot)
                limit ${PRUNE_BATCH})
             returning id`,
       )

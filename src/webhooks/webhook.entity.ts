@@ -125,9 +125,15 @@ export class WebhookAttempt {
   durationMs!: number;
 }
 
+/** The dispatcher's row in `webhook_cursor` (`events.prune` reads it too). */
+export const WEBHOOK_CURSOR = 'webhooks';
+
 /**
- * Where the dispatcher stands in the outbox: every event of a transaction whose id (`xid`) is below
- * `horizon`, and those at the horizon up to (`horizon`, `lastEventId`), have been dispatched.
+ * Where the webhook dispatcher stands in the outbox: `cursor` is its `OutboxCursor`
+ * (`encodeCursor`, src/events/outbox.reader.ts), moved in the transaction that writes the
+ * deliveries of the events it passed. Every event whose transaction is visible in the cursor's
+ * `from` snapshot has been dispatched (`events.prune` removes only those); the rest are read by
+ * the next runs. One row, WEBHOOK_CURSOR, written by the first run (from `OUTBOX_BEGINNING`).
  */
 @Entity({ tableName: 'webhook_cursor' })
 export class WebhookCursor {
@@ -137,11 +143,8 @@ export class WebhookCursor {
   @PrimaryKey({ type: 'text' })
   name!: string;
 
-  @Property({ type: 'xid8', columnType: 'xid8' })
-  horizon!: string;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  lastEventId: number & Opt = 0;
+  @Property({ type: 'text' })
+  cursor!: string;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date & Opt = new Date();

@@ -13,8 +13,7 @@
  * Other wallet changes (locks, expiry, voids) and events without a customer are not sent.
  */
 import { toGlobalId } from '../graphql/ids.js';
-import type { EntityRow } from '../db/schema.js';
-import type { OutboxEvent } from '../events/outbox-event.entity.js';
+import type { OutboxRow } from '../events/outbox.reader.js';
 
 /** The webhook event types, by their wire names (Standard Webhooks' `type`). */
 export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
@@ -23,10 +22,12 @@ export type WebhookEventWireType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** What a partner's endpoint may subscribe to: the loyalty view (no wallet, SPEC §4 / "What partners see"). */
 export const PARTNER_WEBHOOK_EVENT_TYPES: readonly WebhookEventWireType[] = ['sale.processed', 'balance.changed', 'tier.changed'];
 
-/** An outbox event as the dispatcher reads it, with what its webhook body names (customer, sale). */
-export type OutboxRow = Pick<EntityRow<OutboxEvent>, 'id' | 'topic' | 'createdAt'> & {
-  customerId: number | null;
-  payload: Record<string, unknown>;
+/**
+ * An outbox event as the dispatcher sends it: the row as `readCommittedEvents` reads it, with what
+ * its webhook body names (customer, sale). Its message id is the row's global id (`rowId`), not
+ * the customer's stream position (`id`).
+ */
+export type WebhookSourceEvent = OutboxRow & {
   customerExternalId: string | null;
   /** For TRANSACTION_PROCESSED: the sale's partner and its own id for the sale. */
   salePartnerId: number | null;
@@ -53,7 +54,7 @@ export function webhookTypeOf(topic: string, payload: Record<string, unknown>): 
  * The JSON body of an event (Standard Webhooks' recommended shape `{ type, timestamp, data }`):
  * the customer by their external id (and global id), and the change in the API's terms.
  */
-export function webhookBody(type: WebhookEventWireType, event: OutboxRow): string {
+export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEvent): string {
   const p = event.payload;
   const customer = { id: event.customerId === null ? null : toGlobalId('Customer', event.customerId), externalId: event.customerExternalId };
   let data: Record<string, unknown>;
@@ -86,5 +87,5 @@ export function webhookBody(type: WebhookEventWireType, event: OutboxRow): strin
       data = { customer, from: p.from ?? null, to: p.to ?? null };
       break;
   }
-  return JSON.stringify({ type, timestamp: new Date(event.createdAt).toISOString(), data: { eventId: String(event.id), ...data } });
+  return JSON.stringify({ type, timestamp: new Date(event.createdAt).toISOString(), data: { eventId: String(event.rowId), ...data } });
 }

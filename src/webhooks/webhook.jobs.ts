@@ -3,57 +3,50 @@ import { Webhook } from 'standardwebhooks';
 import { query, queryOne, sql } from '../db/sql.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
-import { PARTNER_WEBHOOK_EVENT_TYPES, webhookBody, webhookTypeOf, type OutboxRow } from './webhook.events.js';
+import { PARTNER_WEBHOOK_EVENT_TYPES, webhookBody, webhookTypeOf, type WebhookEventWireType, type WebhookSourceEvent } from './webhook.events.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
-import { OutboxEvent } from '../events/outbox-event.entity.js';
-import { WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
+import { decodeCursor, encodeCursor, OUTBOX_BEGINNING, readCommittedEvents, type OutboxRow } from '../events/outbox.reader.js';
+import { WEBHOOK_CURSOR, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
 
 export const WEBHOOK_DISPATCH = 'webhooks.dispatch';
 export const WEBHOOK_DELIVER = 'webhooks.deliver';
-const CURSOR = 'webhooks';
 
 /**
  * Reads the outbox past the dispatcher's cursor and turns each event into one delivery per
  * endpoint that subscribes to its type (and was registered before it happened), each delivery with
  * a `webhooks.deliver` job, in one transaction with the cursor's move: an event is dispatched once.
  *
- * The cursor is a position in (writing transaction id, event id) order, and only events of
- * transactions older than the oldest one still running are read (`pg_snapshot_xmin`): those are
- * committed or never will be, so an event that commits late with a lower id is read in a later run
- * rather than skipped. Runs one at a time (the cursor row is locked); a full batch enqueues the
- * next run at once.
+ * Reads through the outbox's read API (`readCommittedEvents`, docs/architecture.md "Events"): the
+ * cursor (`webhook_cursor.cursor`, an encoded `OutboxCursor`) moves over what committed between
+ * two snapshots, so an event that commits late with a lower id is read in the run after its
+ * commit, and a long transaction still running (a batch, a migration, a console session left
+ * open) delays only its own events, not those committed after it began. Runs one at a time (the
+ * cursor row is locked); a full batch (WEBHOOK_DISPATCH_BATCH) enqueues the next run at once.
+ * Returns how many deliveries it wrote. Deliveries are unique per (endpoint, event), so an event
+ * read again (never by this cursor; by a cursor migrated from the old horizon form, see
+ * Migration20261130130000) gets no second delivery.
  */
 export async function dispatchWebhooks({ em, clock, config }: JobContext): Promise<number> {
   const now = clock.now();
-  await query(em, sql`insert into webhook_cursor (name, horizon, last_event_id, updated_at) values (${CURSOR}, '0'::xid8, 0, ${now}) on conflict (name) do nothing`);
-  const cursor = await queryOne<{ horizon: string; last_event_id: number; safe: string }>(
-    em,
-    sql`select horizon::text, last_event_id, pg_snapshot_xmin(pg_current_snapshot())::text as safe from webhook_cursor where name = ${CURSOR} for update`,
-  );
+  await query(em, sql`insert into webhook_cursor (name, cursor, updated_at) values (${WEBHOOK_CURSOR}, ${encodeCursor(OUTBOX_BEGINNING)}, ${now}) on conflict (name) do nothing`);
+  const saved = await queryOne<{ cursor: string }>(em, sql`select cursor from webhook_cursor where name = ${WEBHOOK_CURSOR} for update`);
   const limit = config.webhooks.dispatchBatch;
-  const events = await query<OutboxRow & { xid: string }>(
-    em,
-    sql`select ${columnsOf(OutboxEvent, 'o', ['id', 'topic', 'customerId', 'payload', 'createdAt'])}, o.xid::text,
-               c.external_id as "customerExternalId", s.partner_id as "salePartnerId", s.external_id as "saleExternalId"
-          from outbox_event o
-          left join customer c on c.id = o.customer_id
-          left join sales_transaction s on o.topic = 'TRANSACTION_PROCESSED' and s.id = (o.payload->>'transactionId')::bigint
-         where (o.xid, o.id) > (${cursor!.horizon}::xid8, ${cursor!.last_event_id}::bigint) and o.xid < ${cursor!.safe}::xid8
-         order by o.xid, o.id limit ${limit}`,
-  );
+  const page = await readCommittedEvents(em.getKysely(), decodeCursor(saved!.cursor), limit);
   // Types some endpoint listens to: the others cost no statement (most events, most of the time).
-  const wanted = new Set(
-    (await query<{ type: string }>(em, sql`select distinct unnest(event_types) as type from webhook_endpoint where disabled_at is null`)).map((r) => r.type),
-  );
-  let deliveries = 0;
-  for (const event of events) {
+  const wanted = page.events.length
+    ? new Set((await query<{ type: string }>(em, sql`select distinct unnest(event_types) as type from webhook_endpoint where disabled_at is null`)).map((r) => r.type))
+    : new Set<string>();
+  const toSend = page.events.flatMap((event) => {
     const type = webhookTypeOf(event.topic, event.payload);
-    if (!type || event.customerId === null || !wanted.has(type)) continue;
+    return type && event.customerId !== null && wanted.has(type) ? [{ type, event }] : [];
+  });
+  let deliveries = 0;
+  for (const { type, event } of await withNames(em, toSend)) {
     // Partners get their own sales only, and only the loyalty view; the program's endpoints get all.
     const created = await query<{ id: number }>(
       em,
       sql`insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at, created_at)
-          select e.id, ${event.id}, ${type}, ${webhookBody(type, event)}, ${now}, ${now} from webhook_endpoint e
+          select e.id, ${event.rowId}, ${type}, ${webhookBody(type, event)}, ${now}, ${now} from webhook_endpoint e
            where e.disabled_at is null and ${type} = any(e.event_types) and e.created_at <= ${event.createdAt}
              and (e.partner_id is null
                   or (${type} = any(${[...PARTNER_WEBHOOK_EVENT_TYPES]}::text[])
@@ -64,16 +57,27 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
     for (const d of created) await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId: Number(d.id) }, { runAt: now, maxAttempts: 3 });
     deliveries += created.length;
   }
-  const full = events.length === limit;
-  const last = events.at(-1);
-  await query(
-    em,
-    full
-      ? sql`update webhook_cursor set horizon = ${last!.xid}::xid8, last_event_id = ${last!.id}, updated_at = ${now} where name = ${CURSOR}`
-      : sql`update webhook_cursor set horizon = ${cursor!.safe}::xid8, last_event_id = 0, updated_at = ${now} where name = ${CURSOR}`,
-  );
-  if (full) await enqueueJob(em, WEBHOOK_DISPATCH, { after: last!.id }, { runAt: now, maxAttempts: 3 });
+  await query(em, sql`update webhook_cursor set cursor = ${encodeCursor(page.cursor)}, updated_at = ${now} where name = ${WEBHOOK_CURSOR}`);
+  if (page.events.length === limit) await enqueueJob(em, WEBHOOK_DISPATCH, { after: page.events.at(-1)!.rowId }, { runAt: now, maxAttempts: 3 });
   return deliveries;
+}
+
+/**
+ * What the bodies of a page's events name besides the event (the customer's external id; for a
+ * sale, its partner and the partner's id for it), in one statement for the whole page.
+ */
+async function withNames(em: SqlEntityManager, page: { type: WebhookEventWireType; event: OutboxRow }[]): Promise<{ type: WebhookEventWireType; event: WebhookSourceEvent }[]> {
+  if (!page.length) return [];
+  const saleOf = ({ topic, payload }: OutboxRow) => (topic === 'TRANSACTION_PROCESSED' && payload.transactionId != null ? String(payload.transactionId) : null);
+  const names = await query<{ customerExternalId: string | null; salePartnerId: number | null; saleExternalId: string | null }>(
+    em,
+    sql`select c.external_id as "customerExternalId", s.partner_id as "salePartnerId", s.external_id as "saleExternalId"
+          from unnest(${page.map((p) => p.event.customerId)}::bigint[], ${page.map((p) => saleOf(p.event))}::bigint[]) with ordinality as e(customer_id, sale_id, n)
+          left join customer c on c.id = e.customer_id
+          left join sales_transaction s on s.id = e.sale_id
+         order by e.n`,
+  );
+  return page.map(({ type, event }, i) => ({ type, event: { ...event, ...names[i] } }));
 }
 
 const DELIVERY_TO_SEND = sql`${columnsOf(WebhookDelivery, 'd', ['id', 'status', 'attempts', 'eventId', 'body'])}, ${columnsOf(WebhookEndpoint, 'e', ['url', 'secret', 'disabledAt'])}`;

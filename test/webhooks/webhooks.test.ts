@@ -94,10 +94,10 @@ describe('partner webhooks', () => {
     await t.runScheduled();
   };
   /**
-   * Moves the clock on in steps of `ms` until `check` holds. The dispatcher reads only below the
-   * oldest transaction running on the whole PostgreSQL server (other suites' too), so when an event
-   * is first read depends on the server's load, not only on this test: the tests wait for it and
-   * assert order, content and counts, and read the backoff from the attempt log.
+   * Moves the clock on in steps of `ms` until `check` holds. Sales reach the outbox through their
+   * processing job, and a delivery's retry is due after its backoff, so the tests step the clock
+   * until what they wait for has happened, and assert order, content and counts, reading the
+   * backoff from the attempt log.
    */
   const stepUntil = async (check: () => boolean | Promise<boolean>, ms = 500, steps = 200) => {
     for (let i = 0; i < steps; i++) {
@@ -107,12 +107,13 @@ describe('partner webhooks', () => {
     }
     throw new Error('gave up waiting');
   };
-  /** Every committed outbox event has been read by the dispatcher. */
+  /** Every committed outbox event has been read by the dispatcher (its transaction is visible in the cursor's `from`). */
   const allDispatched = async () =>
     Number(
       (
         await t.sql<{ n: string }>(
-          `select count(*) as n from outbox_event o where not exists (select 1 from webhook_cursor c where (o.xid, o.id) <= (c.horizon, c.last_event_id) or o.xid < c.horizon)`,
+          `select count(*) as n from outbox_event o
+            where not exists (select 1 from webhook_cursor c where pg_visible_in_snapshot(o.xid, (c.cursor::json->>'from')::pg_snapshot))`,
         )
       )[0].n,
     ) === 0;
@@ -281,6 +282,74 @@ describe('partner webhooks', () => {
       expect(r.requests.map((q) => JSON.parse(q.body).data.to)).toEqual(['EARLY', 'LATE']);
     } finally {
       await Promise.all([early.end(), late.end()]);
+    }
+  });
+
+  /** Writes a TIER_CHANGED event for `customerId` on `client` (in its transaction, if open); returns the outbox row's id. */
+  const tierEvent = async (client: pg.Client | pg.Pool | null, customerId: string, to: string, createdAt = t.clock.now()) => {
+    const text = `insert into outbox_event (topic, customer_id, payload, created_at) values ('TIER_CHANGED', $1, $2, $3) returning id`;
+    const values = [customerId, { from: null, to }, createdAt];
+    const rows = client ? (await client.query<{ id: string }>(text, values)).rows : await t.sql<{ id: string }>(text, values);
+    return Number(rows[0].id);
+  };
+  const customerId = async () => {
+    const { externalId } = await createCustomer(t, currency);
+    return (await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [externalId]))[0].id;
+  };
+
+  it('a write transaction held open delays only its own events: those committed after it began go on the next run; its own once it commits, once', async () => {
+    const r = await receiver();
+    ok(await t.gql(REGISTER, { input: { url: r.url, eventTypes: ['TIER_CHANGED'] } }, t.operatorToken));
+    const [frank, gina] = [await customerId(), await customerId()];
+    await stepUntil(allDispatched);
+    const sent = () => r.requests.map((q) => ({ id: q.headers['webhook-id'], eventId: JSON.parse(q.body).data.eventId, to: JSON.parse(q.body).data.to }));
+    // A batch job's (or a console's) transaction: it has written, so it has a transaction id, and stays open.
+    const held = new pg.Client({ connectionString: t.databaseUrl });
+    await held.connect();
+    try {
+      await held.query('begin');
+      const heldId = await tierEvent(held, frank, 'HELD');
+      const committedId = await tierEvent(null, gina, 'COMMITTED');
+      await after(1_000); // one dispatcher run
+      // the message id is the outbox row's id, in the header and the body
+      expect(sent()).toEqual([{ id: `evt_${committedId}`, eventId: String(committedId), to: 'COMMITTED' }]);
+      await after(1_000);
+      expect(sent()).toHaveLength(1);
+      await held.query('commit');
+      await after(1_000);
+      expect(sent()).toEqual([
+        { id: `evt_${committedId}`, eventId: String(committedId), to: 'COMMITTED' },
+        { id: `evt_${heldId}`, eventId: String(heldId), to: 'HELD' },
+      ]);
+      await after(1_000);
+      await after(1_000);
+      expect(sent()).toHaveLength(2);
+    } finally {
+      await held.end();
+    }
+  });
+
+  it('prunes what the dispatcher passed while a transaction is held open, never the held one\'s event, committed after the cursor\'s snapshot, until it is dispatched', async () => {
+    const jc = () => ({ em: t.orm.em.fork(), clock: t.clock, config: t.config, log: pino({ level: 'silent' }) });
+    const prune = () => t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
+    const kept = async (...ids: number[]) => (await t.sql<{ id: string }>(`select id from outbox_event where id = any($1::bigint[]) order by id`, [ids])).map((row) => Number(row.id));
+    const [hank, ida] = [await customerId(), await customerId()];
+    const old = new Date(t.clock.now().getTime() - 3 * 3_600_000); // past EVENT_RETENTION_HOURS=1
+    const held = new pg.Client({ connectionString: t.databaseUrl });
+    await held.connect();
+    try {
+      await held.query('begin');
+      const heldId = await tierEvent(held, hank, 'HELD', old);
+      const passedId = await tierEvent(null, ida, 'PASSED', old);
+      await after(1_000); // the dispatcher passes `passed`; `held` is running at its snapshot
+      await held.query('commit'); // committed, old, but not read yet: the cursor's `from` does not see it
+      await prune();
+      expect(await kept(heldId, passedId)).toEqual([heldId]);
+      await after(1_000); // read now
+      await prune();
+      expect(await kept(heldId, passedId)).toEqual([]);
+    } finally {
+      await held.end();
     }
   });
 
