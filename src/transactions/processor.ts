@@ -50,14 +50,15 @@ interface PointsAward {
  */
 export async function processTransaction({ em, clock }: JobContext, { transactionId }: { transactionId: number }): Promise<void> {
   const now = clock.now();
+  // The sale's row lock, then, in the same statement once the row is locked, its customer's
+  // advisory lock: one customer's sales are processed one at a time, so "first purchase",
+  // per-customer campaign limits and the tier read below see each other's results.
   const sale = await queryOne<SaleRow>(
     em,
-    sql`select ${SALE_COLUMNS} from sales_transaction where id = ${transactionId} for update`,
+    sql`with s as materialized (select ${SALE_COLUMNS} from sales_transaction where id = ${transactionId} for update)
+        select s.*, pg_advisory_xact_lock(hashtextextended('sales-of-customer:' || s."customerId", 0))::text as "customerLocked" from s`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
-  // One customer's sales are processed one at a time: "first purchase", per-customer campaign
-  // limits and the tier read below must see each other's results.
-  await query(em, sql`select pg_advisory_xact_lock(hashtextextended(${`sales-of-customer:${sale.customerId}`}, 0))`);
   const customer = await queryOne<SaleCustomer>(
     em,
     sql`select ${CUSTOMER_COLUMNS}, ${TIER_CODE}, ${TIER_MULTIPLIER}
@@ -192,7 +193,14 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     );
   }
 
-  // The sale and its TRANSACTION_PROCESSED event (in the outbox, as recordEvent writes it) in one statement.
+  // The last statement, in one: the sale PROCESSED, its TRANSACTION_PROCESSED event (in the
+  // outbox, as recordEvent writes it), and the points counted on campaigns without a budget.
+  // Those last, so the campaign's row is locked only from here to the commit: every sale of an
+  // always-on campaign counts on this one row, and holding it from the decision to the commit
+  // (a dozen statements) made all workers of all instances queue behind one another on it.
+  // Lock order, here and in reverseTransaction: budgeted campaigns (by id), accounts, then these
+  // (by id: the FOR UPDATE below). The customer's event stream row is no new lock here when there
+  // are such counts: they come with points, whose BALANCE_CHANGED events took it before.
   const processed = { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) };
   await query(
     em,
@@ -200,17 +208,15 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
           update sales_transaction set status = 'PROCESSED', discount = ${fromCents(discount)}, points_awarded = ${pointsAwarded}, processed_at = ${now}
            where id = ${sale.id}
           returning customer_id
+        ), event as (
+          insert into outbox_event (topic, customer_id, payload, created_at)
+          select ${'TRANSACTION_PROCESSED' satisfies EventTopic}, sale.customer_id, ${JSON.stringify(processed)}::jsonb, ${now} from sale
+        ), counts as (
+          select c.id, u.points from campaign c join unnest(${unbudgeted.map((u) => u.campaignId)}::bigint[], ${unbudgeted.map((u) => u.points)}::bigint[]) as u(id, points) on u.id = c.id
+           order by c.id for update of c
         )
-        insert into outbox_event (topic, customer_id, payload, created_at)
-        select ${'TRANSACTION_PROCESSED' satisfies EventTopic}, sale.customer_id, ${JSON.stringify(processed)}::jsonb, ${now} from sale`,
+        update campaign c set points_awarded = c.points_awarded + counts.points from counts where c.id = counts.id`,
   );
-  // Last, so the campaign's row is locked only from here to the commit: every sale of an
-  // always-on campaign counts on this one row, and holding it from the decision to the commit
-  // (a dozen statements) made all workers of all instances queue behind one another on it.
-  // Lock order, here and in reverseTransaction: budgeted campaigns (by id), accounts, then these (by id).
-  for (const u of unbudgeted) {
-    await query(em, sql`update campaign set points_awarded = points_awarded + ${u.points} where id = ${u.campaignId}`);
-  }
 }
 
 /** A points award as written: its credit (`ledger_entry`) or its pending credit, for its `transaction_award` row. */

@@ -73,6 +73,6 @@ describe("a sale's processing in statements to PostgreSQL", () => {
     expect(count('select * from (')).toBe(1); // what is due on it
     expect(count('with target as (')).toBe(1); // the tier placed
     expect(statements.at(-1)).toBe('commit');
-    expect(statements.length).toBeLessThanOrEqual(18);
+    expect(statements.length).toBeLessThanOrEqual(16);
   });
 });
