@@ -199,8 +199,11 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   // always-on campaign counts on this one row, and holding it from the decision to the commit
   // (a dozen statements) made all workers of all instances queue behind one another on it.
   // Lock order, here and in reverseTransaction: budgeted campaigns (by id), accounts, then these
-  // (by id: the FOR UPDATE below). The customer's event stream row is no new lock here when there
-  // are such counts: they come with points, whose BALANCE_CHANGED events took it before.
+  // (by id: the FOR NO KEY UPDATE below, the lock the UPDATE itself takes; FOR UPDATE would also
+  // wait on the KEY SHARE locks that other sales' `transaction_award` rows hold on the campaign
+  // (their foreign key) to their commit, while they wait on this one's: a deadlock). The
+  // customer's event stream row is no new lock here when there are such counts: they come with
+  // points, whose BALANCE_CHANGED events took it before.
   const processed = { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) };
   await query(
     em,
@@ -213,7 +216,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
           select ${'TRANSACTION_PROCESSED' satisfies EventTopic}, sale.customer_id, ${JSON.stringify(processed)}::jsonb, ${now} from sale
         ), counts as (
           select c.id, u.points from campaign c join unnest(${unbudgeted.map((u) => u.campaignId)}::bigint[], ${unbudgeted.map((u) => u.points)}::bigint[]) as u(id, points) on u.id = c.id
-           order by c.id for update of c
+           order by c.id for no key update of c
         )
         update campaign c set points_awarded = c.points_awarded + counts.points from counts where c.id = counts.id`,
   );
