@@ -47,15 +47,20 @@ describe("a sale's processing in statements to PostgreSQL", () => {
     const customer = await createCustomer(t, currency, 10);
     const submit = async () => {
       const input = { externalId: unique('sale'), customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'ZZQ', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      sent = [];
       ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      const submission = sent;
       sent = [];
       expect(await t.jobs.runner.runOne()).toBe(true);
       const statements = sent;
-      return { externalId: input.externalId, statements: statements.slice(statements.findIndex((s) => s.startsWith('begin'))) };
+      return { externalId: input.externalId, submission, statements: statements.slice(statements.findIndex((s) => s.startsWith('begin'))) };
     };
     await submit(); // warm: first-use work (prepared statements, rules) is not per sale
 
-    const { externalId, statements } = await submit();
+    const { externalId, submission, statements } = await submit();
+    // the submission: the till's key, then BEGIN, the sale's key claimed, the sale stored with its
+    // job and the key's answer in one statement, COMMIT, and the workers' wake-up after it
+    expect(submission.filter((s) => !s.startsWith('select pg_notify') && !s.includes('rate_limit'))).toHaveLength(5);
     const status = ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction!;
     expect(status).toMatchObject({ status: 'PROCESSED', pointsAwarded: 15 });
     const me = ok(await t.gql(ProfileDocument, {}, customer.token)).me!;
