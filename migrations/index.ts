@@ -13,6 +13,7 @@ import { Migration20261130034723 } from './Migration20261130034723.js';
 import { Migration20261130043929 } from './Migration20261130043929.js';
 import { Migration20261130061915 } from './Migration20261130061915.js';
 import { Migration20261130070000 } from './Migration20261130070000.js';
+import { Migration20261130120000 } from './Migration20261130120000.js';
 import { Migration20261130130000 } from './Migration20261130130000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261130043929', class: Migration20261130043929 },
   { name: 'Migration20261130061915', class: Migration20261130061915 },
   { name: 'Migration20261130070000', class: Migration20261130070000 },
+  { name: 'Migration20261130120000', class: Migration20261130120000 },
   { name: 'Migration20261130130000', class: Migration20261130130000 },
 ];

@@ -1,4 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
 import { query, sql } from '../db/sql.js';
 
 export const JOBS_CHANNEL = 'reward_gateway_jobs';
@@ -34,6 +35,19 @@ export async function enqueueJob(em: SqlEntityManager, kind: string, payload: un
     options.wake === 'by-caller' ? insert : sql<{ id: number }>`with inserted as (${insert}) select id, pg_notify(${JOBS_CHANNEL}, ${kind}) from inserted`,
   );
   return row?.id ?? null;
+}
+
+/**
+ * enqueueJob's insert (`wake: 'by-caller'`) as a CTE in a caller's statement, one job per row of
+ * `from` (a CTE of the caller's): `payload` is a jsonb expression that may read it. Answers the
+ * ids of the jobs inserted; the caller calls `wakeWorkers` once its transaction has committed
+ * when there are any. For a caller that writes what the job will work on in the same round trip
+ * (a sale at the till).
+ */
+export function enqueueJobSql(kind: string, payload: RawBuilder<unknown>, from: RawBuilder<unknown>, options: Omit<EnqueueOptions, 'wake'>): RawBuilder<{ id: number }> {
+  return sql`insert into job (kind, payload, run_at, unique_key, max_attempts, created_at)
+          select ${kind}, ${payload}, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.runAt} from ${from}
+          on conflict (unique_key) do nothing returning id`;
 }
 
 /** Per job kind: a wake-up being sent, and whether another was asked for meanwhile. */

@@ -134,6 +134,33 @@ export async function postEntry(em: SqlEntityManager, p: Posting): Promise<Poste
   return posted;
 }
 
+/** A credit of `creditSettled`'s: `amount` is the points earned (> 0). */
+export type Credit = Omit<Posting, 'customerId' | 'currency'>;
+
+/**
+ * A credit (`c.amount` > 0) written as postEntry writes it (the entry, its BALANCE_CHANGED event,
+ * and the repayment of any debt from the credit itself), on an account the caller has locked
+ * (`lockAccounts`) and written down at `c.now` (`settleAccount`) earlier in its transaction. For a
+ * caller that credits several times in one transaction (a sale's awards): postEntry would lock
+ * the account again and look for what is due again on every credit, although under the lock
+ * nothing more falls due at the same moment (credits expire and pending points are released at
+ * least a day after they are written). Neither does it re-place the customer's tier: the caller
+ * calls `recomputeTier` once after its last credit when any was qualifying (or the write-down
+ * released points). `account` is updated to the state after the credit.
+ *
+ * Refusals (the caller's transaction then rolls back): INVALID when the credit would take a
+ * per-customer amount past MAX_ACCOUNT_POINTS.
+ */
+export async function creditSettled(em: SqlEntityManager, account: AccountRow, c: Credit): Promise<Posted> {
+  if (!Number.isSafeInteger(c.amount) || c.amount <= 0) throw new Error(`invalid credit ${c.amount}`);
+  return creditWithRepayment(
+    em,
+    account,
+    { amount: c.amount, kind: c.kind, source: c.source, sourceId: c.sourceId ?? null, reason: c.reason ?? null, actor: c.actor, qualifying: c.qualifying ?? false, at: c.now },
+    c.now,
+  );
+}
+
 /** A debit of `postEntry`'s: `amount` is the points taken (> 0). */
 export type Debit = Omit<Posting, 'customerId' | 'currency'>;
 
@@ -316,18 +343,22 @@ export async function settleAccount(em: SqlEntityManager, account: AccountRow, n
         sql`select id, remaining as amount from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at = ${next.at} order by id`,
       );
       const amount = consume.reduce((sum, c) => sum + c.amount, 0);
-      const row = await write(em, account, {
-        amount: -amount,
-        kind: LedgerEntryKind.EXPIRE,
-        source: LedgerSource.EXPIRY,
-        sourceId: null,
-        reason: 'Points expired',
-        actor: 'system',
-        qualifying: false,
-        at: next.at,
-        consume,
-      });
-      await announce(em, account, row, now);
+      await write(
+        em,
+        account,
+        {
+          amount: -amount,
+          kind: LedgerEntryKind.EXPIRE,
+          source: LedgerSource.EXPIRY,
+          sourceId: null,
+          reason: 'Points expired',
+          actor: 'system',
+          qualifying: false,
+          at: next.at,
+          consume,
+        },
+        now,
+      );
     } else {
       const pending = await queryOne<Selected<typeof RELEASED_COLUMNS>>(
         em,
@@ -365,33 +396,42 @@ export async function settleAccount(em: SqlEntityManager, account: AccountRow, n
  * which would let a debt run out with them).
  */
 async function creditWithRepayment(em: SqlEntityManager, account: AccountRow, w: Write, now: Date): Promise<Posted> {
-  const credit = await write(em, account, w);
-  const posted = await announce(em, account, credit, now);
+  const credit = await write(em, account, w, now);
+  const posted = postedOf(account, credit);
   const repay = Math.min(credit.debt, w.amount);
   if (repay <= 0) return posted;
-  const repaid = await write(em, account, {
-    amount: -repay,
-    kind: LedgerEntryKind.REVERSAL,
-    source: w.source,
-    sourceId: w.sourceId,
-    reason: 'Repays points owed from a reversed sale',
-    actor: 'system',
-    qualifying: false,
-    at: w.at,
-    consume: [{ id: credit.id, amount: repay }],
-    debtDelta: -repay,
-  });
-  const after = await announce(em, account, repaid, now);
+  const repaid = await write(
+    em,
+    account,
+    {
+      amount: -repay,
+      kind: LedgerEntryKind.REVERSAL,
+      source: w.source,
+      sourceId: w.sourceId,
+      reason: 'Repays points owed from a reversed sale',
+      actor: 'system',
+      qualifying: false,
+      at: w.at,
+      consume: [{ id: credit.id, amount: repay }],
+      debtDelta: -repay,
+    },
+    now,
+  );
+  const after = postedOf(account, repaid);
   return { ...posted, balanceAfter: after.balanceAfter, balance: after.balance };
 }
 
 /**
  * The one statement that writes an entry: updates the cached account (balance, pending, lifetime,
  * debt), inserts the entry and, for a debit, lowers the remainder of the credits it consumes and
- * records each in `ledger_allocation`. Mutates `account` to the state after. A credit that would
- * take a per-customer amount past MAX_ACCOUNT_POINTS is refused (INVALID).
+ * records each in `ledger_allocation`, and records the entry's BALANCE_CHANGED event (the balance
+ * after it and the change, dated `now`; the payload postedOf's `balance` with the currency and the
+ * change, as debitStatement writes it) in the outbox. One statement rather than the write and
+ * then the event: every statement costs the gateway and PostgreSQL CPU of its own (issue 12,
+ * bench:till). Mutates `account` to the state after. A credit that would take a per-customer
+ * amount past MAX_ACCOUNT_POINTS is refused (INVALID), and nothing is written.
  */
-async function write(em: SqlEntityManager, account: AccountRow, w: Write): Promise<PostedRow> {
+async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: Date): Promise<PostedRow> {
   const isCredit = w.amount > 0;
   const lifetimeDelta = w.qualifying ? w.amount : 0;
   const fromPending = w.fromPending ?? 0;
@@ -426,6 +466,15 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write): Promi
     ), allocated as (
       insert into ledger_allocation (account_id, customer_id, debit_id, credit_id, amount)
       select e.account_id, e.customer_id, e.id, consumed.id, consumed.amount from e, consumed
+    ), event as (
+      insert into outbox_event (topic, customer_id, payload, created_at)
+      select 'BALANCE_CHANGED', ${account.customerId},
+             jsonb_build_object('currency', ${account.currencyCode}::text, 'accountId', a.id, 'customerId', ${account.customerId}::bigint,
+                                'currencyCode', ${account.currencyCode}::text, 'available', a.available, 'pending', a.pending,
+                                'lifetimeEarned', a.lifetime_earned,
+                                'change', jsonb_build_object('entryId', e.id, 'amount', e.amount, 'kind', e.kind, 'reason', e.reason)),
+             ${now}
+        from a, e
     )
     select ${POSTED_ENTRY_COLUMNS}, ${POSTED_ACCOUNT_COLUMNS}, (select coalesce(sum(amount), 0) from consumed)::bigint as consumed
       from e, a`,
@@ -445,19 +494,6 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write): Promi
   }
   Object.assign(account, { available: row.balanceAfter, pending: row.pending, lifetimeEarned: row.lifetimeEarned, debt: row.debt } satisfies Partial<AccountRow>);
   return row;
-}
-
-/** Records the BALANCE_CHANGED event of a written entry and answers it as a Posted. */
-async function announce(em: SqlEntityManager, account: AccountRow, row: PostedRow, now: Date): Promise<Posted> {
-  const posted = postedOf(account, row);
-  await recordEvent(
-    em,
-    'BALANCE_CHANGED',
-    account.customerId,
-    { currency: account.currencyCode, ...posted.balance, change: { entryId: posted.entryId, amount: posted.amount, kind: posted.kind, reason: posted.reason } },
-    now,
-  );
-  return posted;
 }
 
 /** A written entry's row as a Posted (the BALANCE_CHANGED payload's shape, with the entry). */
@@ -540,18 +576,23 @@ export async function reverseCredits(
 
   let posted: Posted | null = null;
   if (result.taken > 0) {
-    const row = await write(em, account, {
-      amount: -result.taken,
-      kind: LedgerEntryKind.REVERSAL,
-      source: r.source,
-      sourceId: r.sourceId,
-      reason: r.reason,
-      actor: r.actor,
-      qualifying: false,
-      at: r.now,
-      consume: credits.filter((c) => c.remaining > 0).map((c) => ({ id: c.id, amount: c.remaining })),
-    });
-    posted = await announce(em, account, row, r.now);
+    const row = await write(
+      em,
+      account,
+      {
+        amount: -result.taken,
+        kind: LedgerEntryKind.REVERSAL,
+        source: r.source,
+        sourceId: r.sourceId,
+        reason: r.reason,
+        actor: r.actor,
+        qualifying: false,
+        at: r.now,
+        consume: credits.filter((c) => c.remaining > 0).map((c) => ({ id: c.id, amount: c.remaining })),
+      },
+      r.now,
+    );
+    posted = postedOf(account, row);
     result.entryId = row.id;
   } else {
     await recordEvent(
@@ -583,9 +624,12 @@ export async function reverseCredits(
 /**
  * Locks one customer's accounts in `currencies` (creating the missing ones), in currency code
  * order, before a transaction that writes several of them records any event (see lockAccount).
+ * Answers the locked rows by currency code (for `settleAccount` and `creditSettled`).
  */
-export async function lockAccounts(em: SqlEntityManager, customerId: number, currencies: Iterable<string>, now: Date): Promise<void> {
-  for (const currency of [...new Set(currencies)].sort()) await lockAccount(em, customerId, currency, now);
+export async function lockAccounts(em: SqlEntityManager, customerId: number, currencies: Iterable<string>, now: Date): Promise<Map<string, AccountRow>> {
+  const locked = new Map<string, AccountRow>();
+  for (const currency of [...new Set(currencies)].sort()) locked.set(currency, await lockAccount(em, customerId, currency, now));
+  return locked;
 }
 
 export async function ensureAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<void> {

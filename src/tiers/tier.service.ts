@@ -4,7 +4,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { recordEvent, recordEvents } from '../events/outbox.service.js';
+import { recordEvents } from '../events/outbox.service.js';
 import { claimIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { Customer } from '../customers/customer.entity.js';
 import { Tier } from './tier.entity.js';
@@ -87,23 +87,28 @@ export function nextTierOf(standing: TierStanding[], currentTierId: number | nul
 }
 
 /**
- * Sets the customer's tier from their qualifying points. Runs in the transaction that changed
- * those points (under the account lock), and records a TIER_CHANGED event when it moves.
+ * Sets the customer's tier from their qualifying points as of `now` (SQL `customer_tier_at`: the
+ * highest-ranked tier whose threshold they reach, or none) and records a TIER_CHANGED event
+ * (`{ from, to }`: the tiers' codes, null for none) when it moves; a program without tiers leaves
+ * the customer as they are. Runs in the transaction that changed those points (under the account
+ * lock). One statement: a sale, a purchase or an activity places the tier after every change of
+ * points, and a statement costs the gateway and PostgreSQL CPU of its own (issue 12, bench:till).
  */
 export async function recomputeTier(em: SqlEntityManager, customerId: number, now: Date): Promise<void> {
-  const standing = await tierStanding(em, customerId, now);
-  if (standing.length === 0) return;
-  const target = tierFor(standing);
-  const changed = await queryOne<{ from_tier: EntityRow<Customer>['tierId'] }>(
+  await query(
     em,
-    sql`update customer c set tier_id = ${target?.id ?? null}, updated_at = ${now}
-          from customer old where old.id = c.id and c.id = ${customerId} and c.tier_id is distinct from ${target?.id ?? null}::bigint
-        returning old.tier_id as from_tier`,
+    sql`with target as (
+          select customer_tier_at(${customerId}, ${now}) as tier_id where exists (select 1 from tier)
+        ), changed as (
+          update customer c set tier_id = target.tier_id, updated_at = ${now}
+            from customer old, target
+           where old.id = c.id and c.id = ${customerId} and c.tier_id is distinct from target.tier_id
+          returning old.tier_id as from_tier, target.tier_id as to_tier
+        )
+        insert into outbox_event (topic, customer_id, payload, created_at)
+        select 'TIER_CHANGED', ${customerId}, jsonb_build_object('from', f.code, 'to', t.code), ${now}
+          from changed left join tier f on f.id = changed.from_tier left join tier t on t.id = changed.to_tier`,
   );
-  if (changed) {
-    const from = standing.find((t) => t.id === changed.from_tier) ?? null;
-    await recordEvent(em, 'TIER_CHANGED', customerId, { from: from?.code ?? null, to: target?.code ?? null }, now);
-  }
 }
 
 /**

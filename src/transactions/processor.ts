@@ -3,11 +3,11 @@ import { Customer } from '../customers/customer.entity.js';
 import { castColumn, columnsOf, type Selected } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { UserErrorException } from '../domain/refusals.js';
-import { recordEvent } from '../events/outbox.service.js';
+import type { EventTopic } from '../events/outbox.service.js';
 import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVersionColumns } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { lockAccounts, postEntry } from '../points/ledger.service.js';
+import { creditSettled, lockAccounts, settleAccount, type AccountRow } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
 import { campaignApplies, checkedAward, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
@@ -16,6 +16,7 @@ import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
 import { fromCents, priceBasket, saleTotal, termsOf, toCents } from './pricing.js';
 import { Tier } from '../tiers/tier.entity.js';
+import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from './transaction.entity.js';
 
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
@@ -49,14 +50,15 @@ interface PointsAward {
  */
 export async function processTransaction({ em, clock }: JobContext, { transactionId }: { transactionId: number }): Promise<void> {
   const now = clock.now();
+  // The sale's row lock, then, in the same statement once the row is locked, its customer's
+  // advisory lock: one customer's sales are processed one at a time, so "first purchase",
+  // per-customer campaign limits and the tier read below see each other's results.
   const sale = await queryOne<SaleRow>(
     em,
-    sql`select ${SALE_COLUMNS} from sales_transaction where id = ${transactionId} for update`,
+    sql`with s as materialized (select ${SALE_COLUMNS} from sales_transaction where id = ${transactionId} for update)
+        select s.*, pg_advisory_xact_lock(hashtextextended('sales-of-customer:' || s."customerId", 0))::text as "customerLocked" from s`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
-  // One customer's sales are processed one at a time: "first purchase", per-customer campaign
-  // limits and the tier read below must see each other's results.
-  await query(em, sql`select pg_advisory_xact_lock(hashtextextended(${`sales-of-customer:${sale.customerId}`}, 0))`);
   const customer = await queryOne<SaleCustomer>(
     em,
     sql`select ${CUSTOMER_COLUMNS}, ${TIER_CODE}, ${TIER_MULTIPLIER}
@@ -147,17 +149,37 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const pointsAwarded = checkedAward(awards.reduce((sum, a) => sum + a.points, 0));
   const actor = `partner:${sale.partnerId}`;
   // Every account the sale credits, before its first event (see lockAccount).
-  await lockAccounts(em, sale.customerId, awards.map((a) => a.currency), now);
-  for (const a of awards) {
-    try {
-      await awardPoints(em, sale, a, actor, now);
-    } catch (error) {
-      // The ledger refused the award (e.g. the account would pass its maximum): the same sale
-      // would be refused again on every retry, so it fails at once with the reason.
-      if (error instanceof UserErrorException) throw new PermanentJobError(error.message);
-      throw error;
-    }
+  const accounts = await lockAccounts(em, sale.customerId, awards.map((a) => a.currency), now);
+  // Each account credited at once is written down once, for all of the sale's credits to it:
+  // under its lock nothing more falls due at `now` (see creditSettled).
+  let released = false;
+  for (const currency of new Set(awards.filter((a) => a.pendingDays === 0).map((a) => a.currency))) {
+    released = (await settleAccount(em, accounts.get(currency)!, now)).released || released;
   }
+  const written: WrittenAward[] = [];
+  try {
+    for (const a of awards) written.push(await awardPoints(em, sale, a, accounts.get(a.currency)!, actor, now));
+  } catch (error) {
+    // The ledger refused the award (e.g. the account would pass its maximum): the same sale
+    // would be refused again on every retry, so it fails at once with the reason.
+    if (error instanceof UserErrorException) throw new PermanentJobError(error.message);
+    throw error;
+  }
+  // The awards' rows, in the awards' order, in one statement.
+  if (written.length) {
+    await query(
+      em,
+      sql`insert into transaction_award (transaction_id, customer_id, kind, points, currency_code, ledger_entry_id, pending_credit_id, campaign_id, rule, created_at)
+          select ${sale.id}, ${sale.customerId}, ${AwardKind.POINTS}, w.points, w.currency_code, w.ledger_entry_id, w.pending_credit_id, w.campaign_id, w.rule, ${now}
+            from unnest(${written.map((w) => w.award.points)}::bigint[], ${written.map((w) => w.award.currency)}::text[],
+                        ${written.map((w) => w.ledgerEntryId)}::bigint[], ${written.map((w) => w.pendingCreditId)}::bigint[],
+                        ${written.map((w) => w.award.campaignId)}::bigint[], ${written.map((w) => w.award.rule)}::text[])
+                 with ordinality as w(points, currency_code, ledger_entry_id, pending_credit_id, campaign_id, rule, n)
+           order by w.n`,
+    );
+  }
+  // Qualifying points changed: the tier is placed once, after all of the sale's credits.
+  if (released || awards.some((a) => a.pendingDays === 0)) await recomputeTier(em, sale.customerId, now);
   for (const a of offerAwards) {
     const [offer] = await currentOffersByIds(em, [a.offerId]);
     // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
@@ -171,22 +193,44 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     );
   }
 
-  await query(
-    em,
-    sql`update sales_transaction set status = 'PROCESSED', discount = ${fromCents(discount)}, points_awarded = ${pointsAwarded}, processed_at = ${now}
-         where id = ${sale.id}`,
-  );
-  await recordEvent(em, 'TRANSACTION_PROCESSED', sale.customerId, { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) }, now);
-  // Last, so the campaign's row is locked only from here to the commit: every sale of an
+  // The last statement, in one: the sale PROCESSED, its TRANSACTION_PROCESSED event (in the
+  // outbox, as recordEvent writes it), and the points counted on campaigns without a budget.
+  // Those last, so the campaign's row is locked only from here to the commit: every sale of an
   // always-on campaign counts on this one row, and holding it from the decision to the commit
   // (a dozen statements) made all workers of all instances queue behind one another on it.
-  // Lock order, here and in reverseTransaction: budgeted campaigns (by id), accounts, then these (by id).
-  for (const u of unbudgeted) {
-    await query(em, sql`update campaign set points_awarded = points_awarded + ${u.points} where id = ${u.campaignId}`);
-  }
+  // Lock order, here and in reverseTransaction: budgeted campaigns (by id), accounts, then these
+  // (by id: the FOR NO KEY UPDATE below, the lock the UPDATE itself takes; FOR UPDATE would also
+  // wait on the KEY SHARE locks that other sales' `transaction_award` rows hold on the campaign
+  // (their foreign key) to their commit, while they wait on this one's: a deadlock). The
+  // customer's event stream row is no new lock here when there are such counts: they come with
+  // points, whose BALANCE_CHANGED events took it before.
+  const processed = { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) };
+  await query(
+    em,
+    sql`with sale as (
+          update sales_transaction set status = 'PROCESSED', discount = ${fromCents(discount)}, points_awarded = ${pointsAwarded}, processed_at = ${now}
+           where id = ${sale.id}
+          returning customer_id
+        ), event as (
+          insert into outbox_event (topic, customer_id, payload, created_at)
+          select ${'TRANSACTION_PROCESSED' satisfies EventTopic}, sale.customer_id, ${JSON.stringify(processed)}::jsonb, ${now} from sale
+        ), counts as (
+          select c.id, u.points from campaign c join unnest(${unbudgeted.map((u) => u.campaignId)}::bigint[], ${unbudgeted.map((u) => u.points)}::bigint[]) as u(id, points) on u.id = c.id
+           order by c.id for no key update of c
+        )
+        update campaign c set points_awarded = c.points_awarded + counts.points from counts where c.id = counts.id`,
+  );
 }
 
-async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, actor: string, now: Date): Promise<void> {
+/** A points award as written: its credit (`ledger_entry`) or its pending credit, for its `transaction_award` row. */
+interface WrittenAward {
+  award: PointsAward;
+  ledgerEntryId: number | null;
+  pendingCreditId: number | null;
+}
+
+/** Writes one award: pending, or credited to its account (locked and written down by the caller). */
+async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, account: AccountRow, actor: string, now: Date): Promise<WrittenAward> {
   let ledgerEntryId: number | null = null;
   let pendingCreditId: number | null = null;
   if (a.pendingDays > 0) {
@@ -201,9 +245,7 @@ async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, 
       now,
     });
   } else {
-    const posted = await postEntry(em, {
-      customerId: sale.customerId,
-      currency: a.currency,
+    const posted = await creditSettled(em, account, {
       amount: a.points,
       kind: LedgerEntryKind.EARN,
       source: a.source,
@@ -215,11 +257,7 @@ async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, 
     });
     ledgerEntryId = posted.entryId;
   }
-  await query(
-    em,
-    sql`insert into transaction_award (transaction_id, customer_id, kind, points, currency_code, ledger_entry_id, pending_credit_id, campaign_id, rule, created_at)
-        values (${sale.id}, ${sale.customerId}, ${AwardKind.POINTS}, ${a.points}, ${a.currency}, ${ledgerEntryId}, ${pendingCreditId}, ${a.campaignId}, ${a.rule}, ${now})`,
-  );
+  return { award: a, ledgerEntryId, pendingCreditId };
 }
 
 /**

@@ -4,8 +4,8 @@ import type { RawBuilder } from 'kysely';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
-import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { enqueueJob, wakeWorkers } from '../jobs/queue.js';
+import { claimIdempotencyKey, completeKeySql, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { lockAccounts, reverseCredits, writeDownAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
@@ -111,25 +111,34 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       field: ['input', 'externalId'],
     });
     if (claim.replay) return (await transactionsByIds(em, [claim.result.transactionId]))[0];
-    const [inserted] = await query(
+    // One round trip: the sale stored, its processing enqueued and the key's answer recorded (the
+    // key's row is the claim's, an earlier statement: a statement's CTEs do not see each other's
+    // rows). Every statement costs the gateway and PostgreSQL CPU of its own (issue 12, bench:till).
+    const answer = sql`jsonb_build_object('transactionId', sale.id)`;
+    const head = await queryOne<{ enqueued: boolean } & TransactionRow>(
       em,
-      sql<TransactionRow>`insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, money_currency, lines,
-                                               lock_id, status, total, received_at)
-          select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${d.currency},
-                 ${JSON.stringify(lines)}::jsonb, ${d.lockId ?? null}, 'RECEIVED', ${fromCents(saleTotal(lines))}, ${now}
-            from customer c where c.external_id = ${d.customerExternalId}
-          on conflict (partner_id, external_id) do nothing
-          returning ${TRANSACTION_COLUMNS}`,
+      sql`with sale as (
+            insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, money_currency, lines,
+                                                lock_id, status, total, received_at)
+            select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${d.currency},
+                   ${JSON.stringify(lines)}::jsonb, ${d.lockId ?? null}, 'RECEIVED', ${fromCents(saleTotal(lines))}, ${now}
+              from customer c where c.external_id = ${d.customerExternalId}
+            on conflict (partner_id, external_id) do nothing
+            returning ${TRANSACTION_COLUMNS}
+          ), job as (${enqueueJobSql(PROCESS_TRANSACTION, answer, sql`sale`, { runAt: now, maxAttempts: 5 })}),
+          answered as (${completeKeySql(scope, d.externalId, answer, sql`sale`)})
+          select exists (select 1 from job) as enqueued, sale.* from sale`,
     );
-    if (!inserted) {
+    if (!head) {
       // A sale stored before its key was recorded (sales from before fingerprints): answered as it is.
       const existing = await transactionByExternalId(em, d.externalId, partner.partnerId);
       if (existing) return existing;
       throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     }
+    const { enqueued: wasEnqueued, ...row } = head;
+    const inserted = row as TransactionRow;
+    enqueued = wasEnqueued;
     await applyOffers(em, partner, d, inserted, lines, now);
-    enqueued = (await enqueueJob(em, PROCESS_TRANSACTION, { transactionId: inserted.id }, { runAt: now, maxAttempts: 5, wake: 'by-caller' })) !== null;
-    await completeIdempotencyKey(em, scope, d.externalId, { transactionId: inserted.id });
     return inserted;
   });
   // After the commit, outside it: see wakeWorkers.

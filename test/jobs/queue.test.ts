@@ -1,3 +1,4 @@
+import pg from 'pg';
 import pino from 'pino';
 import { query, sql } from '../../src/db/sql.js';
 import { enqueueJob, wakeWorkers } from '../../src/jobs/queue.js';
@@ -168,6 +169,42 @@ describe('the job queue', () => {
       for (let waited = 0; (await done()) < ids.length && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await done()).toBe(ids.length);
     } finally {
+      await worker.stop();
+    }
+  });
+
+  it('workers that keep up claim once per job: no loop looks for work that is not there', async () => {
+    // Issue 12: every claim is a statement; each job used to cost three (the woken loop's, the
+    // next loop's it woke, and its own again after the job), two of which found nothing.
+    const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, {
+      leaseMs: 30_000,
+      pollMs: 600_000,
+      concurrency: 4,
+    });
+    const original = pg.Client.prototype.query;
+    let claims = 0;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text?.includes("set status = 'RUNNING'")) claims++;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      await worker.start(t.databaseUrl);
+      const done = async (id: number) => (await t.sql<{ status: string }>(`select status from job where id = $1`, [id]))[0].status === 'DONE';
+      // the loops' first look at start-up, once it has found nothing
+      for (let waited = 0; claims < 4 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      claims = 0;
+      for (let i = 0; i < 10; i++) {
+        const id = (await t.orm.em.fork().transactional((em) => enqueueJob(em, 'test.effect', { tag: `one-claim-${i}` }, { runAt: t.clock.now(), wake: 'by-caller' })))!;
+        wakeWorkers(t.orm.em.fork(), 'test.effect');
+        for (let waited = 0; !(await done(id)) && waited < 10_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(await done(id)).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 30)); // a loop that would look again has done so by now
+      }
+      expect(await Promise.all(Array.from({ length: 10 }, (_, i) => effects(`one-claim-${i}`)))).toEqual(Array(10).fill(1));
+      expect(claims).toBe(10);
+    } finally {
+      pg.Client.prototype.query = original;
       await worker.stop();
     }
   });

@@ -412,6 +412,35 @@ describe('sales processed by workers the test drives', () => {
     }
   });
 
+  it("many customers' sales counting on one campaign at once: each processed at its first attempt, none deadlocked", async () => {
+    // Each sale's award rows hold a KEY SHARE lock on the campaign (their foreign key) to the
+    // commit; the count taken at the end must not ask for more than the UPDATE's own lock, or two
+    // sales wait on each other. Deadlocks are retried, so only the attempts show them.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "MANY_C", name: "m", pointValue: "0.01", moneyCurrency: "ZZM" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'MANY_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: 'MANY_C', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      const customers = await Promise.all(Array.from({ length: 12 }, () => createCustomer(t, 'MANY_C')));
+      for (let i = 0; i < 48; i++) {
+        const input = { externalId: `many-${i}`, customerExternalId: customers[i % customers.length].externalId, occurredAt: new Date().toISOString(), currency: 'ZZM', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      }
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      await Promise.all(Array.from({ length: 6 }, () => worker().runUntilIdle()));
+      const jobs = await t.sql<{ status: string; attempts: number }>(`select status, attempts from job where payload ? 'transactionId'`);
+      expect(jobs).toHaveLength(48);
+      expect(jobs.filter((j) => j.status !== 'DONE' || j.attempts !== 1)).toEqual([]);
+      const [campaign] = await t.sql<{ points_awarded: number }>(`select points_awarded from campaign where name = 'Always' and currency_code = 'MANY_C'`);
+      expect(Number(campaign.points_awarded)).toBe(48 * 5);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('campaign counts stay exact, budgets hold and nothing deadlocks when many workers process and a till returns sales at once', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {

@@ -1,0 +1,83 @@
+import pg from 'pg';
+import { CreateCampaignDocument, ProfileDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
+import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, createTier, unique } from '../support/program.js';
+
+const DAY = 86_400_000;
+
+/**
+ * Issue 12, sales at the till: what one sale's processing (the job's transaction, BEGIN to COMMIT)
+ * sends to PostgreSQL. Every statement costs the instance and the database CPU whatever it does,
+ * so a sale of two credits to one account (the economy rule's and a campaign's) locks that account
+ * once, writes it down once and places the tier once, not once per credit. Counts every statement
+ * the gateway's `pg` clients send while the job runs, and checks what the customer sees: the
+ * sale's points, the balance, the tier moved once, and the ledger's invariants.
+ */
+describe("a sale's processing in statements to PostgreSQL", () => {
+  let t: TestGateway;
+  const original = pg.Client.prototype.query;
+  let sent: string[] = [];
+
+  beforeAll(async () => {
+    // no background job worker and no event relay: the test runs the job, and their polling would be counted
+    t = await startTestGateway({ EVENT_FANOUT: 'off' }, { jobs: 'manual' });
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text) sent.push(text.trim().split(/\s+/).slice(0, 4).join(' ').toLowerCase());
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+  });
+  afterEach(async () => {
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+  afterAll(async () => {
+    pg.Client.prototype.query = original;
+    await t.close();
+  });
+
+  it('two credits to one account: the account locked once, written down once, the tier placed once', async () => {
+    const currency = unique('SALEQ').toUpperCase().replace(/[^A-Z0-9_]/g, '_').slice(0, 20);
+    ok(await t.gql(`mutation { createCurrency(input: { code: "${currency}", name: "q", expiryDays: 365, pointValue: "0.01", moneyCurrency: "ZZQ" }) { userErrors { code } } }`, {}, t.operatorToken));
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '1' } }, t.operatorToken));
+    const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency, ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+    await createTier(t, { currency, code: `${currency}_G`, rank: 1, threshold: 0 });
+    await createTier(t, { currency, code: `${currency}_S`, rank: 2, threshold: 20 });
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const customer = await createCustomer(t, currency, 10);
+    const submit = async () => {
+      const input = { externalId: unique('sale'), customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'ZZQ', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      sent = [];
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      const submission = sent;
+      sent = [];
+      expect(await t.jobs.runner.runOne()).toBe(true);
+      const statements = sent;
+      return { externalId: input.externalId, submission, statements: statements.slice(statements.findIndex((s) => s.startsWith('begin'))) };
+    };
+    await submit(); // warm: first-use work (prepared statements, rules) is not per sale
+
+    const { externalId, submission, statements } = await submit();
+    // the submission: the till's key, then BEGIN, the sale's key claimed, the sale stored with its
+    // job and the key's answer in one statement, COMMIT, and the workers' wake-up after it
+    expect(submission.filter((s) => !s.startsWith('select pg_notify') && !s.includes('rate_limit'))).toHaveLength(5);
+    const status = ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction!;
+    expect(status).toMatchObject({ status: 'PROCESSED', pointsAwarded: 15 });
+    const me = ok(await t.gql(ProfileDocument, {}, customer.token)).me!;
+    expect(me.balances.find((b) => b.currency.code === currency)).toMatchObject({ available: 40, lifetimeEarned: 40 });
+    expect(me.tier?.code).toBe(`${currency}_S`);
+    // the first sale took the customer from nothing to G and then, crossing 20, to S: one move each, written down
+    const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+      `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.id`,
+      [customer.externalId],
+    );
+    expect(moves.map((m) => m.payload.to)).toEqual([`${currency}_G`, `${currency}_S`]);
+
+    const count = (prefix: string) => statements.filter((s) => s.startsWith(prefix)).length;
+    expect(count('select id, customer_id as')).toBe(1); // the account's row lock
+    expect(count('select * from (')).toBe(1); // what is due on it
+    expect(count('with target as (')).toBe(1); // the tier placed
+    expect(statements.at(-1)).toBe('commit');
+    expect(statements.length).toBeLessThanOrEqual(16);
+  });
+});
