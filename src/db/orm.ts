@@ -25,9 +25,6 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
     extensions: [Migrator],
     pool: { min: 1, max: poolMax },
     driverOptions: {
-      // Statements may be sent before the previous one's answer (a transaction's BEGIN goes with
-      // its first statement, see prepared.ts); pg-pool hands this to each of its clients.
-      pipeline: true,
       onPoolCreated: (pool: pg.Pool) => pool.on('connect', (client) => prepareParameterisedStatements(client)),
     },
     debug,
