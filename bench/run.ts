@@ -78,8 +78,14 @@ const packageVersion = (name: string) =>
  * rounds. Its answer must be byte-identical to this build's.
  */
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE, 'bench/gateway-server.js') : undefined;
-/** `BENCH_SERVERS`: which of floor, pg5, pg4 to run besides the gateway (default all; the floor always runs). */
-const chosen = new Set((process.env.BENCH_SERVERS ?? 'floor,pg5,pg4').split(',').map((s) => s.trim()));
+/**
+ * `BENCH_SECTIONS`: `page` (the page's throughput, latency at a fixed rate), `purchase` (the
+ * sequential purchases), or both (default). With `purchase` alone only the gateway (and the
+ * baseline) run, and with `BENCH_BASELINE` each purchase and no-op is timed on both builds in turn.
+ */
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'page,purchase').split(',').map((s) => s.trim()));
+/** `BENCH_SERVERS`: which of floor, pg5, pg4 to run besides the gateway (default all; the floor always runs with the page section). */
+const chosen = sections.has('page') ? new Set((process.env.BENCH_SERVERS ?? 'floor,pg5,pg4').split(',').map((s) => s.trim())) : new Set<string>();
 /** The servers, in the order of the first round (later rounds rotate it). */
 const SERVERS: { id: ServerId; label: string; script: string }[] = [
   { id: 'gateway' as const, label: 'gateway', script: 'gateway-server.js' },
@@ -87,7 +93,7 @@ const SERVERS: { id: ServerId; label: string; script: string }[] = [
   { id: 'floor' as const, label: 'floor (node:http + pg)', script: 'floor-server.js' },
   { id: 'pg5' as const, label: `PostGraphile ${packageVersion('postgraphile5')}`, script: 'postgraphile5-server.js' },
   { id: 'pg4' as const, label: `PostGraphile ${packageVersion('postgraphile')}`, script: 'postgraphile-server.js' },
-].filter((s) => s.id === 'gateway' || s.id === 'base' || s.id === 'floor' || chosen.has(s.id));
+].filter((s) => s.id === 'gateway' || s.id === 'base' || chosen.has(s.id) || (s.id === 'floor' && sections.has('page')));
 const running = (id: ServerId) => SERVERS.some((s) => s.id === id);
 const DATABASE = 'reward_bench';
 
@@ -461,7 +467,8 @@ async function main(): Promise<void> {
       };
     };
     // 4. Warm-up, then rounds that rotate which server goes first (and reverse every other round).
-    if (settings.warmup > 0) {
+    const page = sections.has('page');
+    if (page && settings.warmup > 0) {
       for (const s of SERVERS) await measure(s.id, settings.warmup);
       console.log(`[${elapsed()}] warmed up (${settings.warmup} requests each)`);
     }
@@ -472,7 +479,7 @@ async function main(): Promise<void> {
       const rotated = [...ids.slice(round % ids.length), ...ids.slice(0, round % ids.length)];
       return round % 2 ? rotated.reverse() : rotated;
     };
-    for (let round = 0; round < settings.rounds; round++) {
+    for (let round = 0; page && round < settings.rounds; round++) {
       for (const which of roundOrder(round)) {
         // A few unmeasured requests first: a pool that sat idle while the other servers ran has let connections go.
         await runLoad(targets[which].target, settings.connections, refresh);
@@ -499,31 +506,39 @@ async function main(): Promise<void> {
     const halfRate = Math.max(1, Math.round(median(rounds.gateway.map((m) => m.load.requestsPerSecond)) / 2 / settings.connections)) * settings.connections;
     const atRate = { gateway: [] as Measured[], floor: [] as Measured[] };
     const rateRequests = Math.max(500, Math.round(halfRate * 2));
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; page && round < 2; round++) {
       for (const which of round % 2 ? (['floor', 'gateway'] as const) : (['gateway', 'floor'] as const)) {
         await runLoad(targets[which].target, settings.connections, refresh);
         atRate[which].push(await measure(which, rateRequests, halfRate));
       }
     }
-    console.log(`[${elapsed()}] fixed rate ${halfRate} req/s: 2 rounds × ${rateRequests} requests each for the gateway and the floor`);
-    // 5. Purchases, sequential, interleaved with the `{ __typename }` baselines on the same gateway.
-    const purchaseVariables = (i: number) => ({ listingId: toGlobalId('Listing', program.purchaseListingId), idempotencyKey: `bench-purchase-${i}` });
-    const purchase = async (i: number) => {
-      const res = await postGraphQL(ours.url, purchaseOffer, purchaseVariables(i), token);
+    if (page) console.log(`[${elapsed()}] fixed rate ${halfRate} req/s: 2 rounds × ${rateRequests} requests each for the gateway and the floor`);
+    // 5. Purchases, sequential, interleaved with the `{ __typename }` baselines on the same gateway
+    // (and, with BENCH_BASELINE, on the baseline build too, the two builds taking turns to go first).
+    const purchasing = sections.has('purchase');
+    const buyers = (['gateway', 'base'] as const).filter(running);
+    const purchaseVariables = (which: ServerId, i: number) => ({
+      listingId: toGlobalId('Listing', program.purchaseListingId),
+      idempotencyKey: `bench-${which}-purchase-${i}`,
+    });
+    const purchase = (which: ServerId) => async (i: number) => {
+      const res = await postGraphQL(byId[which].url, purchaseOffer, purchaseVariables(which, i), token);
       const payload = dataOf(res, 'PurchaseOffer').purchaseOffer as { purchase: { pointsPaid: number } | null; userErrors: unknown[] };
       if (payload.userErrors.length || payload.purchase?.pointsPaid !== program.purchasePrice) {
-        throw new Error(`PurchaseOffer ${i} went wrong: ${res.text.slice(0, 400)}`);
+        throw new Error(`PurchaseOffer ${i} on ${byId[which].name} went wrong: ${res.text.slice(0, 400)}`);
       }
     };
-    const typename = (signedIn: boolean) => async () => {
-      const res = await postGraphQL(ours.url, TYPENAME, undefined, signedIn ? token : undefined);
+    const typename = (which: ServerId, signedIn: boolean) => async () => {
+      const res = await postGraphQL(byId[which].url, TYPENAME, undefined, signedIn ? token : undefined);
       if (dataOf(res, '{ __typename }').__typename !== 'Query') throw new Error(`{ __typename } went wrong: ${res.text}`);
     };
     const warmPurchases = 20;
-    for (let i = 0; i < warmPurchases; i++) {
-      await purchase(i);
-      await typename(false)();
-      await typename(true)();
+    for (let i = 0; purchasing && i < warmPurchases; i++) {
+      for (const which of buyers) {
+        await purchase(which)(i);
+        await typename(which, false)();
+        await typename(which, true)();
+      }
     }
     // The least any durable write costs on this database and disk: a one-row transaction sent from
     // this process (BEGIN, INSERT, COMMIT: three round trips, one WAL flush), no HTTP, no GraphQL.
@@ -534,32 +549,51 @@ async function main(): Promise<void> {
       await durable.query({ name: 'bench_commit_probe', text: 'insert into bench_commit_probe (at) values ($1)', values: [new Date()] });
       await durable.query('commit');
     };
-    for (let i = 0; i < warmPurchases; i++) await durableWrite();
-    const purchaseStatementsBefore = await ours.stats();
-    const purchaseSamples: number[] = [];
-    const anonymousSamples: number[] = [];
-    const signedInSamples: number[] = [];
+    for (let i = 0; purchasing && i < warmPurchases; i++) await durableWrite();
+    type PurchaseTimes = { purchase: number[]; anonymous: number[]; signedIn: number[]; statements: number; cpuMicros: number };
+    const times = Object.fromEntries(buyers.map((b) => [b, { purchase: [], anonymous: [], signedIn: [], statements: 0, cpuMicros: 0 }])) as unknown as Record<
+      (typeof buyers)[number],
+      PurchaseTimes
+    >;
     const durableSamples: number[] = [];
+    // With --profile: a CPU profile of the gateway over the timed purchases (and their no-ops).
+    const purchaseProfile = path.join(os.tmpdir(), 'reward-gateway-bench-profiles', 'gateway-purchases.cpuprofile');
+    if (purchasing && settings.profile) {
+      await mkdir(path.dirname(purchaseProfile), { recursive: true });
+      await ours.profileStart();
+    }
     const purchasesStarted = performance.now();
-    for (let i = warmPurchases; i < warmPurchases + settings.purchases; i++) {
-      purchaseSamples.push(...(await timeSequential(1, () => purchase(i))));
-      anonymousSamples.push(...(await timeSequential(1, typename(false))));
-      signedInSamples.push(...(await timeSequential(1, typename(true))));
+    for (let i = warmPurchases; purchasing && i < warmPurchases + settings.purchases; i++) {
+      for (const which of i % 2 ? [...buyers].reverse() : buyers) {
+        const t = times[which];
+        const before = await byId[which].stats();
+        t.purchase.push(...(await timeSequential(1, () => purchase(which)(i))));
+        const after = await byId[which].stats();
+        t.statements += after.statements - before.statements;
+        t.cpuMicros += after.cpuMicros - before.cpuMicros;
+        t.anonymous.push(...(await timeSequential(1, typename(which, false))));
+        t.signedIn.push(...(await timeSequential(1, typename(which, true))));
+      }
       durableSamples.push(...(await timeSequential(1, durableWrite)));
     }
     durable.release();
     const purchasesSeconds = (performance.now() - purchasesStarted) / 1000;
-    const purchaseStatementsAfter = await ours.stats();
-    // One signed-in `{ __typename }` reads the customer once; subtract it to leave the purchase's statements.
-    const signedInStatements = await (async () => {
-      const before = await ours.stats();
-      await typename(true)();
-      return (await ours.stats()).statements - before.statements;
-    })();
-    const purchaseStatements = (purchaseStatementsAfter.statements - purchaseStatementsBefore.statements) / settings.purchases - signedInStatements;
+    if (purchasing && settings.profile) await ours.profileStop(purchaseProfile);
+    // One signed-in `{ __typename }` reads the customer once, and what it costs in CPU.
+    const signedInCost = async (which: ServerId) => {
+      const n = 20;
+      const before = await byId[which].stats();
+      for (let i = 0; i < n; i++) await typename(which, true)();
+      const after = await byId[which].stats();
+      return { statements: (after.statements - before.statements) / n, cpuMs: (after.cpuMicros - before.cpuMicros) / 1000 / n };
+    };
+    const noOpCost = Object.fromEntries(await Promise.all(buyers.map(async (b) => [b, purchasing ? await signedInCost(b) : { statements: 0, cpuMs: 0 }]))) as Record<
+      (typeof buyers)[number],
+      { statements: number; cpuMs: number }
+    >;
 
     // The ledger still adds up: every purchase debited exactly once.
-    const totalPurchases = warmPurchases + settings.purchases;
+    const totalPurchases = purchasing ? (warmPurchases + settings.purchases) * buyers.length : 0;
     const { rows } = await sqlPool.query<{ available: number; ledger: number; purchases: number }>(
       `select a.available::float8 as available, (select sum(amount) from ledger_entry e where e.account_id = a.id)::float8 as ledger,
               (select count(*) from offer_purchase p where p.customer_id = a.customer_id and p.listing_id = $2)::int as purchases
@@ -573,8 +607,8 @@ async function main(): Promise<void> {
     }
 
     // 6. Optional: CPU profiles of one more load run per server (not part of the figures above).
-    const profiles: { name: string; file: string }[] = [];
-    if (settings.profile) {
+    const profiles: { name: string; file: string }[] = purchasing && settings.profile ? [{ name: `${ours.name} during the purchases`, file: purchaseProfile }] : [];
+    if (page && settings.profile) {
       const profileDir = path.join(os.tmpdir(), 'reward-gateway-bench-profiles');
       await mkdir(profileDir, { recursive: true });
       for (const which of SERVERS.map((s) => s.id).filter((id) => id !== 'pg4')) {
@@ -588,75 +622,97 @@ async function main(): Promise<void> {
     }
 
     // 7. Report.
-    console.log('');
-    console.log(
-      `RewardStoreOffers — one page of 20 listings for a signed-in customer; ${settings.connections} connections, ` +
-        `${settings.rounds} rounds × ${settings.requests} requests per server (after ${settings.warmup} warm-up), loopback`,
-    );
-    const header = ['', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'SQL/req', 'new PG sessions', 'node CPU ms/req', 'PG CPU ms/req', 'failed'];
-    const all = Object.fromEntries(SERVERS.map((s) => [s.id, pooled(rounds[s.id])])) as Record<ServerId, Measured>;
-    console.log(table(header, SERVERS.map((s) => measuredRow(s.label, all[s.id])), 26));
     const ratio = (a: number, b: number) => `×${f2(a / b)}`;
-    const compared = [['base', 'the baseline build'], ['floor', 'the floor'], ['pg5', 'PostGraphile 5'], ['pg4', 'PostGraphile 4']] as const;
-    for (const [id, what] of compared.filter(([id]) => running(id))) {
-      const roundRatios = rounds.gateway.map((o, i) => o.load.requestsPerSecond / rounds[id][i].load.requestsPerSecond).sort((a, b) => a - b);
-      const [ourAll, theirAll] = [all.gateway, all[id]];
-      const ourCpu = ourAll.nodeCpuMsPerRequest + ourAll.postgresCpuMsPerRequest;
-      const theirCpu = theirAll.nodeCpuMsPerRequest + theirAll.postgresCpuMsPerRequest;
+    if (page) {
+      console.log('');
       console.log(
-        `ours ÷ ${what}: throughput median of rounds ×${f2(median(roundRatios))} (rounds ${roundRatios.map(f2).join(' ')}), pooled ${ratio(ourAll.load.requestsPerSecond, theirAll.load.requestsPerSecond)}; ` +
-          `p50 ${ratio(ourAll.load.latency.p50, theirAll.load.latency.p50)}, p99 ${ratio(ourAll.load.latency.p99, theirAll.load.latency.p99)}; ` +
-          `CPU per request: node ${ratio(ourAll.nodeCpuMsPerRequest, theirAll.nodeCpuMsPerRequest)}, PostgreSQL ${ratio(ourAll.postgresCpuMsPerRequest, theirAll.postgresCpuMsPerRequest)}, ` +
-          `both ${f2(ourCpu)} ÷ ${f2(theirCpu)} ms = ${ratio(ourCpu, theirCpu)}`,
+        `RewardStoreOffers — one page of 20 listings for a signed-in customer; ${settings.connections} connections, ` +
+          `${settings.rounds} rounds × ${settings.requests} requests per server (after ${settings.warmup} warm-up), loopback`,
+      );
+      const header = ['', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'SQL/req', 'new PG sessions', 'node CPU ms/req', 'PG CPU ms/req', 'failed'];
+      const all = Object.fromEntries(SERVERS.map((s) => [s.id, pooled(rounds[s.id])])) as Record<ServerId, Measured>;
+      console.log(table(header, SERVERS.map((s) => measuredRow(s.label, all[s.id])), 26));
+      const compared = [['base', 'the baseline build'], ['floor', 'the floor'], ['pg5', 'PostGraphile 5'], ['pg4', 'PostGraphile 4']] as const;
+      for (const [id, what] of compared.filter(([id]) => running(id))) {
+        const roundRatios = rounds.gateway.map((o, i) => o.load.requestsPerSecond / rounds[id][i].load.requestsPerSecond).sort((a, b) => a - b);
+        const [ourAll, theirAll] = [all.gateway, all[id]];
+        const ourCpu = ourAll.nodeCpuMsPerRequest + ourAll.postgresCpuMsPerRequest;
+        const theirCpu = theirAll.nodeCpuMsPerRequest + theirAll.postgresCpuMsPerRequest;
+        console.log(
+          `ours ÷ ${what}: throughput median of rounds ×${f2(median(roundRatios))} (rounds ${roundRatios.map(f2).join(' ')}), pooled ${ratio(ourAll.load.requestsPerSecond, theirAll.load.requestsPerSecond)}; ` +
+            `p50 ${ratio(ourAll.load.latency.p50, theirAll.load.latency.p50)}, p99 ${ratio(ourAll.load.latency.p99, theirAll.load.latency.p99)}; ` +
+            `CPU per request: node ${ratio(ourAll.nodeCpuMsPerRequest, theirAll.nodeCpuMsPerRequest)}, PostgreSQL ${ratio(ourAll.postgresCpuMsPerRequest, theirAll.postgresCpuMsPerRequest)}, ` +
+            `both ${f2(ourCpu)} ÷ ${f2(theirCpu)} ms = ${ratio(ourCpu, theirCpu)}`,
+        );
+      }
+      console.log(
+        `(throughput: above 1 we serve more; latency and CPU: below 1 we answer sooner, spend less). ` +
+          `load generator (this process): ${SERVERS.map((s) => `${f1(all[s.id].loaderCpuShare * 100)} % of a core against ${s.label}`).join(', ')}`,
+      );
+      const [gwRate, floorRate] = [pooled(atRate.gateway), pooled(atRate.floor)];
+      console.log('');
+      console.log(`The same page at a fixed ${halfRate} req/s (half the gateway's median throughput), gateway and floor alternating, 2 rounds × ${rateRequests} requests`);
+      console.log(table(header, [measuredRow('gateway', gwRate), measuredRow('floor', floorRate)], 26));
+      console.log(
+        `gateway ÷ floor at that rate: p50 ${ratio(gwRate.load.latency.p50, floorRate.load.latency.p50)}, p99 ${ratio(gwRate.load.latency.p99, floorRate.load.latency.p99)} ` +
+          `(achieved ${f1(gwRate.load.requestsPerSecond)} and ${f1(floorRate.load.requestsPerSecond)} req/s)`,
       );
     }
-    console.log(
-      `(throughput: above 1 we serve more; latency and CPU: below 1 we answer sooner, spend less). ` +
-        `load generator (this process): ${SERVERS.map((s) => `${f1(all[s.id].loaderCpuShare * 100)} % of a core against ${s.label}`).join(', ')}`,
-    );
-    const [gwRate, floorRate] = [pooled(atRate.gateway), pooled(atRate.floor)];
-    console.log('');
-    console.log(`The same page at a fixed ${halfRate} req/s (half the gateway's median throughput), gateway and floor alternating, 2 rounds × ${rateRequests} requests`);
-    console.log(table(header, [measuredRow('gateway', gwRate), measuredRow('floor', floorRate)], 26));
-    console.log(
-      `gateway ÷ floor at that rate: p50 ${ratio(gwRate.load.latency.p50, floorRate.load.latency.p50)}, p99 ${ratio(gwRate.load.latency.p99, floorRate.load.latency.p99)} ` +
-        `(achieved ${f1(gwRate.load.requestsPerSecond)} and ${f1(floorRate.load.requestsPerSecond)} req/s)`,
-    );
-    console.log('');
-    const purchaseStats = summarize(purchaseSamples);
-    const anonymousStats = summarize(anonymousSamples);
-    const signedInStats = summarize(signedInSamples);
-    const durableStats = summarize(durableSamples);
-    console.log(
-      `PurchaseOffer — ${settings.purchases} sequential purchases (after ${warmPurchases} warm-up), each with its own idempotency key, ` +
-        `interleaved with the { __typename } baselines on the same gateway (${f1(purchasesSeconds)} s)`,
-    );
-    const latencyRow = (label: string, s: LatencySummary, statements: string) => [label, String(s.count), f2(s.mean), f2(s.p50), f2(s.p90), f2(s.p99), f2(s.max), statements];
-    console.log(
-      table(
-        ['', 'requests', 'mean ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'SQL/req'],
-        [
-          latencyRow('PurchaseOffer', purchaseStats, f1(purchaseStatements)),
-          latencyRow('{ __typename }, anonymous', anonymousStats, '0'),
-          latencyRow('{ __typename }, signed in', signedInStats, String(signedInStatements)),
-          latencyRow('one-row write transaction', durableStats, '3'),
-        ],
-        26,
-      ),
-    );
-    console.log(
-      `PurchaseOffer ÷ signed-in { __typename }: p50 ${ratio(purchaseStats.p50, signedInStats.p50)}, p99 ${ratio(purchaseStats.p99, signedInStats.p99)}; ` +
-        `purchase p50 minus that floor: ${f2(purchaseStats.p50 - signedInStats.p50)} ms. Ledger checked: ${totalPurchases} purchases, balance = sum of ledger = ${expectedBalance}.`,
-    );
-    console.log(
-      `One-row write transaction (from the bench process over pg: BEGIN, INSERT, COMMIT, one WAL flush; what any durable write pays on this disk): p50 ${f2(durableStats.p50)} ms. ` +
-        `PurchaseOffer ÷ (signed-in { __typename } + that write): p50 ${ratio(purchaseStats.p50, signedInStats.p50 + durableStats.p50)}.`,
-    );
+    if (purchasing) {
+      console.log('');
+      const durableStats = summarize(durableSamples);
+      console.log(
+        `PurchaseOffer — ${settings.purchases} sequential purchases (after ${warmPurchases} warm-up), each with its own idempotency key, ` +
+          `interleaved with the { __typename } baselines on the same gateway${buyers.length > 1 ? ', the two builds taking turns' : ''} (${f1(purchasesSeconds)} s)`,
+      );
+      const latencyRow = (label: string, s: LatencySummary, statements: string, cpu: string) => [label, String(s.count), f2(s.mean), f2(s.p50), f2(s.p90), f2(s.p99), f2(s.max), statements, cpu];
+      const label = (which: ServerId, what: string) => (which === 'base' ? `${what} (baseline)` : what);
+      const stats = Object.fromEntries(
+        buyers.map((b) => [b, { purchase: summarize(times[b].purchase), anonymous: summarize(times[b].anonymous), signedIn: summarize(times[b].signedIn) }]),
+      ) as Record<(typeof buyers)[number], { purchase: LatencySummary; anonymous: LatencySummary; signedIn: LatencySummary }>;
+      console.log(
+        table(
+          ['', 'requests', 'mean ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'SQL/req', 'node CPU ms/req'],
+          [
+            ...buyers.flatMap((b) => [
+              latencyRow(
+                label(b, 'PurchaseOffer'),
+                stats[b].purchase,
+                f1(times[b].statements / settings.purchases - noOpCost[b].statements),
+                f2(times[b].cpuMicros / 1000 / settings.purchases),
+              ),
+              latencyRow(label(b, '{ __typename }, anonymous'), stats[b].anonymous, '0', ''),
+              latencyRow(label(b, '{ __typename }, signed in'), stats[b].signedIn, f1(noOpCost[b].statements), f2(noOpCost[b].cpuMs)),
+            ]),
+            latencyRow('one-row write transaction', durableStats, '3', ''),
+          ],
+          30,
+        ),
+      );
+      for (const b of buyers) {
+        const { purchase: bought, signedIn } = stats[b];
+        console.log(
+          `${label(b, 'PurchaseOffer')} ÷ signed-in { __typename }: p50 ${ratio(bought.p50, signedIn.p50)}, p99 ${ratio(bought.p99, signedIn.p99)}; ` +
+            `purchase p50 minus that floor: ${f2(bought.p50 - signedIn.p50)} ms; ÷ (signed-in { __typename } + the one-row write): p50 ${ratio(bought.p50, signedIn.p50 + durableStats.p50)}.`,
+        );
+      }
+      if (buyers.length > 1) {
+        const [ours, base] = [stats.gateway, stats.base];
+        console.log(
+          `this build ÷ the baseline: purchase p50 ${ratio(ours.purchase.p50, base.purchase.p50)} (${f2(ours.purchase.p50 - base.purchase.p50)} ms), mean ${ratio(ours.purchase.mean, base.purchase.mean)}, ` +
+            `node CPU per purchase ${ratio(times.gateway.cpuMicros, times.base.cpuMicros)}; signed-in no-op p50 ${ratio(ours.signedIn.p50, base.signedIn.p50)}`,
+        );
+      }
+      console.log(
+        `Ledger checked: ${totalPurchases} purchases, balance = sum of ledger = ${expectedBalance}. One-row write transaction (from the bench process over pg: BEGIN, INSERT, COMMIT, ` +
+          `one WAL flush; what any durable write pays on this disk): p50 ${f2(durableStats.p50)} ms.`,
+      );
+    }
 
     for (const { name, file } of profiles) {
       const summary = summarizeProfile(JSON.parse(await readFile(file, 'utf8')) as CpuProfile);
       console.log('');
-      console.log(`CPU profile of ${name} during one more run of ${settings.requests} requests (${file}): busy ${f1(summary.busyMs)} ms of ${f1(summary.totalMs)} ms`);
+      console.log(`CPU profile of ${name} (${file}): busy ${f1(summary.busyMs)} ms of ${f1(summary.totalMs)} ms`);
       console.log('  self time by package:');
       for (const p of summary.byPackage) console.log(`    ${pad(f1(p.share * 100), 5)} %  ${p.name}`);
       console.log('  self time by function:');
