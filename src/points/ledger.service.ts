@@ -143,9 +143,12 @@ export type Debit = Omit<Posting, 'customerId' | 'currency'>;
  * '<TOPIC>' as topic, <jsonb> as payload from …`, ord ≥ 2), `columns` (`, expr as "name"`) and
  * `joins` (`left join name on true`) of the final select. Each CTE must read `a` (the account
  * after the debit) or `e` (the entry) so that it writes nothing when the debit is not written.
- * `precondition`: a boolean SQL expression, read on the statement's snapshot, without which
- * nothing is written; `debit` then throws its `refusal()` (a purchase's listing removed while the
- * purchase waited for the account lock).
+ * `precondition`: a boolean SQL expression without which nothing is written; `debit` then throws
+ * its `refusal()` (a purchase's listing removed while the purchase waited for the account lock).
+ * It is evaluated first, and only when nothing is due on the account. It reads the statement's
+ * snapshot; a row the rest of the statement will update and a concurrent writer may change (a
+ * listing's stock) must be read with a row lock (`for no key update of …`), so the condition is
+ * checked on the row's last committed version, the one the update will change.
  */
 export interface DebitExtension {
   precondition?: { holds: RawBuilder<unknown>; refusal: () => Error };
@@ -174,9 +177,12 @@ export function debitStatement<X extends object = object>(account: Pick<AccountR
   const lifetimeDrop = d.qualifying ? d.amount : 0;
   return sql`
     with due as materialized (
-      select exists (select 1 from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at <= ${d.now})
-          or exists (select 1 from pending_credit where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${d.now}) as due,
-             coalesce(${more.precondition?.holds ?? sql`true`}, false) as holds
+      -- The precondition only when nothing is due: a statement that writes nothing (the caller
+      -- writes the account down and runs it again) takes no lock the precondition may take.
+      select d.due, case when d.due then null else coalesce(${more.precondition?.holds ?? sql`true`}, false) end as holds from (
+        select exists (select 1 from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at <= ${d.now})
+            or exists (select 1 from pending_credit where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${d.now}) as due
+      ) d
     ), a as (
       update point_account
          set available = available - ${d.amount}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),

@@ -65,9 +65,11 @@ export interface PurchaseRows {
  * on show and its store open: a listing removed while the purchase waited for the account is
  * refused OFFER_UNAVAILABLE, not sold.
  *
- * Row locks are taken in the same order by every purchase (idempotency key, account, per-customer
- * count, listing), so concurrent purchases queue rather than deadlock, and the busiest lock (the
- * listing's stock) is held for the shortest time. Refusals, in this order (a UserErrorException;
+ * Row locks are taken in the same order by every purchase (idempotency key, account, listing with
+ * stock, per-customer count), so concurrent purchases queue rather than deadlock, and the busiest
+ * lock (the listing's stock) is taken by the last statement, so held for the shortest time (the
+ * per-customer count is only ever locked by the customer's own purchases, which queue on the
+ * account first). Refusals, in this order (a UserErrorException;
  * everything rolls back and the key is freed): NOT_ELIGIBLE (suspended account; store closed to
  * the customer), OFFER_UNAVAILABLE, OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
  * LIMIT_REACHED; IDEMPOTENCY_KEY_REUSED for a key used for another listing.
@@ -166,10 +168,16 @@ function purchaseWrites(p: {
   return {
     // Statement 1 read the listing before waiting for the account lock; this statement's snapshot
     // is taken after it, so a removal (or a store closed) meanwhile refuses rather than sells.
+    // With stock, the listing's row lock is taken here (the stock update below needs it anyway):
+    // a removal holding the row when this statement starts (committed after its snapshot) is
+    // waited for and then seen, else the stock update would go on from the removed row and sell
+    // after the removal answered. Without stock nothing here writes the listing, so a removal
+    // committing meanwhile is simply ordered after this purchase.
     precondition: {
       holds: sql`exists (select 1 from listing l join reward_store s on s.id = l.store_id join offer o on o.id = l.offer_id
                            join offer_version ov on ov.id = o.current_version_id
-                          where l.id = ${p.listingId} and ${listingOnShow(p.now)} and ${storeOpen(p.now)})`,
+                          where l.id = ${p.listingId} and ${listingOnShow(p.now)} and ${storeOpen(p.now)}
+                          ${stocked ? sql`for no key update of l` : sql``})`,
       refusal: () => refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']),
     },
     ctes: sql`, counted as (
