@@ -399,6 +399,50 @@ describe('purchases racing other writers of the same customer', () => {
     expect(removed.stockRemaining).toBe(state.stock_remaining);
   });
 
+  // Statement 1 decided eligibility (here the store's minimum balance) on its snapshot, before the
+  // wait for the account lock; the writer holding the lock is exactly what changes the balance,
+  // lifetime points and tier eligibility depends on. A purchase queued behind a debit that took
+  // the customer below the store's minimum went through.
+  it('a customer who stops qualifying for the store while the purchase waits for the account is refused NOT_ELIGIBLE', async () => {
+    const { currency } = await earningProgram(t, 'M');
+    const customer = await createCustomer(t, currency, 600);
+    const store = await createStore(t, currency, { eligibility: { minBalance: 500 } });
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 50 });
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      await blocker.query('begin');
+      await blocker.query('select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a', [customer.externalId]);
+      const blocked = async (n: number) =>
+        eventually(async () => {
+          const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+          return Number(row.n) === n;
+        });
+      // A staff debit of 200 has the account next; the purchase (which reads 600 ≥ 500) queues behind it.
+      const debiting = t.gql(
+        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { balanceAfter } userErrors { code } } }`,
+        { input: { customerExternalId: customer.externalId, currency, amount: -200, reason: 'race', idempotencyKey: unique('adj') } },
+        t.operatorToken,
+      );
+      await eventually(async () => {
+        const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))`, [pid]);
+        return Number(row.n) === 1;
+      });
+      const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
+      await blocked(2);
+      await blocker.query('commit');
+      expect(ok(await debiting)).toEqual({ adjustPoints: { entry: { balanceAfter: 400 }, userErrors: [] } });
+      const answer = dataOf(await buying).purchaseOffer;
+      expect({ purchase: answer.purchase, codes: answer.userErrors.map((e) => e.code) }).toEqual({ purchase: null, codes: ['NOT_ELIGIBLE'] });
+    } finally {
+      await blocker.end();
+    }
+    expect(await purchaseTrail(customer.externalId)).toEqual([]);
+    const [account] = await t.sql<{ available: string }>(`select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`, [customer.externalId]);
+    expect(Number(account.available)).toBe(400);
+  });
+
   it('a customer with no account in the currency is refused for points and left without one', async () => {
     const { currency } = await earningProgram(t, 'M');
     const other = await earningProgram(t, 'M');
