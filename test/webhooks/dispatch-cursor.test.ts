@@ -128,6 +128,47 @@ describe('webhook dispatcher cursor', () => {
     }
   });
 
+  it('two dispatchers at once, a transaction held open across them with events in savepoints, pruning with the clock days ahead meanwhile: each committed event once', async () => {
+    const batchOfTwo = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, WEBHOOK_DISPATCH_BATCH: '2', EVENT_RETENTION_HOURS: '1' });
+    await orm.migrator.up();
+    while ((await dispatch()) > 0);
+    const d = await pool.connect();
+    const committed: number[] = [];
+    let rolledBack: number[] = [];
+    try {
+      // Begun before the runs, committed after some of them: one event before a savepoint, one in
+      // a savepoint rolled back, one in a savepoint released.
+      await d.query('begin');
+      const held = [...(await transaction([1], d)).ids];
+      await d.query('savepoint a');
+      rolledBack = (await transaction([2], d)).ids;
+      await d.query('rollback to savepoint a');
+      await d.query('savepoint b');
+      held.push(...(await transaction([0], d)).ids);
+      await d.query('release savepoint b');
+      // (customers 0 and 1's events wait for the held transaction: it holds their event streams)
+      for (let i = 0; i < 7; i++) committed.push(...(await transaction([2])).ids);
+
+      const prune = () => orm.em.fork().transactional((em) => pruneEvents({ ...jobContext(batchOfTwo), em }));
+      clock.advance(10 * 86_400_000); // every event is past the retention
+      try {
+        for (let round = 0; round < 2; round++) await Promise.all([dispatch(batchOfTwo), dispatch(batchOfTwo), prune()]);
+        await d.query('commit');
+        committed.push(...held);
+        for (const owner of [0, 1, 2]) committed.push(...(await transaction([owner])).ids);
+        for (;;) {
+          const [a, b] = await Promise.all([dispatch(batchOfTwo), dispatch(batchOfTwo), prune()]);
+          if (a + b === 0) break;
+        }
+      } finally {
+        clock.reset();
+      }
+    } finally {
+      d.release();
+    }
+    expect(await deliveriesOf([...committed, ...rolledBack])).toEqual(once([...committed].sort((x, y) => x - y)));
+  });
+
   it('reads a backlog larger than a batch over several runs, each event once; pruning meanwhile removes none it has not read', async () => {
     const batchOfTwo = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, WEBHOOK_DISPATCH_BATCH: '2', EVENT_RETENTION_HOURS: '1' });
     while ((await dispatch()) > 0);
