@@ -128,6 +128,34 @@ describe('webhook dispatcher cursor', () => {
     }
   });
 
+  it('the migration while a dispatcher of the old version is mid-run converts the cursor that run leaves, not the one before it', async () => {
+    await orm.migrator.down(); // the old form
+    const e = await transaction([0, 2]);
+    await oldDispatcherStoppedAt(e.xid, 0, []); // before the old run: e not dispatched
+    const old = await pool.connect();
+    try {
+      await old.query('begin');
+      await old.query(`select horizon from webhook_cursor where name = 'webhooks' for update`);
+      const migrating = orm.migrator.up();
+      for (;;) {
+        const [{ n }] = await sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        if (Number(n) === 1) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      // The old run dispatches e (a full batch ending at e's last event) and moves its cursor.
+      for (const id of e.ids) await old.query(`insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, finished_at) values ($1, $2, 'tier.changed', '{}', 'DELIVERED', now())`, [endpointId, id]);
+      await old.query(`update webhook_cursor set horizon = $1::xid8, last_event_id = $2 where name = 'webhooks'`, [e.xid, e.ids.at(-1)]);
+      await old.query('commit');
+      await migrating;
+    } finally {
+      old.release();
+    }
+    await sql(`delete from webhook_delivery where event_id = any($1::bigint[])`, [e.ids]); // finished and pruned since
+    expect(await sql(`select cursor from webhook_cursor`)).toEqual([{ cursor: `{"from":"${BigInt(e.xid) + 1n}:${BigInt(e.xid) + 1n}:"}` }]);
+    expect(await dispatch()).toBe(0);
+    expect(await deliveriesOf(e.ids)).toEqual([]);
+  });
+
   it('two dispatchers at once, a transaction held open across them with events in savepoints, pruning with the clock days ahead meanwhile: each committed event once', async () => {
     const batchOfTwo = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, WEBHOOK_DISPATCH_BATCH: '2', EVENT_RETENTION_HOURS: '1' });
     await orm.migrator.up();
