@@ -170,12 +170,16 @@ export type Debit = Omit<Posting, 'customerId' | 'currency'>;
  * '<TOPIC>' as topic, <jsonb> as payload from …`, ord ≥ 2), `columns` (`, expr as "name"`) and
  * `joins` (`left join name on true`) of the final select. Each CTE must read `a` (the account
  * after the debit) or `e` (the entry) so that it writes nothing when the debit is not written.
- * `precondition`: a boolean SQL expression, read on the statement's snapshot, without which
- * nothing is written; `debit` then throws its `refusal()` (a purchase's listing removed while the
- * purchase waited for the account lock).
+ * `precondition`: `refused`, a text SQL expression, null when the debit may be written, else a
+ * reason: nothing is written and `debit` throws `refusal(reason)` (a purchase's listing removed,
+ * or the customer no longer eligible, while the purchase waited for the account lock). It is
+ * evaluated first, and only when nothing is due on the account. It reads the statement's
+ * snapshot; a row the rest of the statement will update and a concurrent writer may change (a
+ * listing's stock) must be read with a row lock (`for no key update of …`), so the condition is
+ * checked on the row's last committed version, the one the update will change.
  */
 export interface DebitExtension {
-  precondition?: { holds: RawBuilder<unknown>; refusal: () => Error };
+  precondition?: { refused: RawBuilder<unknown>; refusal: (reason: string) => Error };
   ctes?: RawBuilder<unknown>;
   events?: RawBuilder<unknown>;
   columns?: RawBuilder<unknown>;
@@ -183,7 +187,7 @@ export interface DebitExtension {
 }
 
 /** A debit statement's answer: the entry and the account after, all null when it wrote nothing. */
-type DebitRow = { due: boolean; holds: boolean; consumed: number } & { [K in keyof PostedRow]: PostedRow[K] | null };
+type DebitRow = { due: boolean; refused: string | null; consumed: number } & { [K in keyof PostedRow]: PostedRow[K] | null };
 
 /**
  * One statement that takes `d.amount` points (> 0) from an account whose row lock the caller holds,
@@ -201,14 +205,17 @@ export function debitStatement<X extends object = object>(account: Pick<AccountR
   const lifetimeDrop = d.qualifying ? d.amount : 0;
   return sql`
     with due as materialized (
-      select exists (select 1 from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at <= ${d.now})
-          or exists (select 1 from pending_credit where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${d.now}) as due,
-             coalesce(${more.precondition?.holds ?? sql`true`}, false) as holds
+      -- The precondition only when nothing is due: a statement that writes nothing (the caller
+      -- writes the account down and runs it again) takes no lock the precondition may take.
+      select d.due, case when d.due then null else (${more.precondition?.refused ?? sql`null`})::text end as refused from (
+        select exists (select 1 from ledger_entry where account_id = ${account.id} and remaining > 0 and expires_at <= ${d.now})
+            or exists (select 1 from pending_credit where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${d.now}) as due
+      ) d
     ), a as (
       update point_account
          set available = available - ${d.amount}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
              version = version + 1, updated_at = greatest(updated_at, ${d.now})
-       where id = ${account.id} and available >= ${d.amount} and not (select due from due) and (select holds from due)
+       where id = ${account.id} and available >= ${d.amount} and not (select due from due) and (select refused from due) is null
       returning id, available, pending, lifetime_earned, debt
     ), take as (
       select o.id, least(o.remaining, ${d.amount} - (o.running - o.remaining))::bigint as amount from (
@@ -241,7 +248,7 @@ export function debitStatement<X extends object = object>(account: Pick<AccountR
         ${more.events ?? sql``}
       ) x order by x.ord
     )
-    select (select due from due) as due, (select holds from due) as holds, ${POSTED_ENTRY_COLUMNS}, ${POSTED_ACCOUNT_COLUMNS},
+    select (select due from due) as due, (select refused from due) as refused, ${POSTED_ENTRY_COLUMNS}, ${POSTED_ACCOUNT_COLUMNS},
            (select coalesce(sum(amount), 0) from consumed)::bigint as consumed${more.columns ?? sql``}
       from (select 1) one left join e on true left join a on true ${more.joins ?? sql``}`;
 }
@@ -252,8 +259,8 @@ export function debitStatement<X extends object = object>(account: Pick<AccountR
  * whole row (the extension's columns included) and whether the write-down released pending points
  * (the caller re-places the tier then).
  *
- * Refusals (the caller's transaction then rolls back): the extension's `precondition.refusal()`
- * when its condition does not hold; INSUFFICIENT_POINTS when the balance as of `now` is short. Throws (an invariant error, rolled back) when the open credits do not cover the
+ * Refusals (the caller's transaction then rolls back): the extension's `precondition.refusal(reason)`
+ * when its condition gives a reason; INSUFFICIENT_POINTS when the balance as of `now` is short. Throws (an invariant error, rolled back) when the open credits do not cover the
  * balance.
  */
 export async function debit<X extends object = object>(
@@ -271,7 +278,7 @@ export async function debit<X extends object = object>(
     row = await queryOne(em, debitStatement<X>(settled.account, d, more));
     if (row?.due) throw new Error(`ledger: account ${account.id} still has points due after its write-down`);
   }
-  if (row && !row.holds) throw more!.precondition!.refusal();
+  if (row?.refused != null) throw more!.precondition!.refusal(row.refused);
   if (!row || row.id == null) throw refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${account.currencyCode} points for this.`);
   if (row.consumed !== d.amount) {
     // The balance and the open credits disagree: refuse to make it worse (rolls back).

@@ -62,12 +62,15 @@ export interface PurchaseRows {
  * (ledger.service `debit`); a customer without an account gets one created (then refused).
  *
  * Statement 2 checks again, on its own snapshot (taken after the account lock), that the listing is
- * on show and its store open: a listing removed while the purchase waited for the account is
- * refused OFFER_UNAVAILABLE, not sold.
+ * on show, its store open and open to the customer: a listing removed while the purchase waited
+ * for the account is refused OFFER_UNAVAILABLE, a customer who stopped qualifying meanwhile (a
+ * debit, a return, a tier change: what the lock's holder writes) NOT_ELIGIBLE; nothing is sold.
  *
- * Row locks are taken in the same order by every purchase (idempotency key, account, per-customer
- * count, listing), so concurrent purchases queue rather than deadlock, and the busiest lock (the
- * listing's stock) is held for the shortest time. Refusals, in this order (a UserErrorException;
+ * Row locks are taken in the same order by every purchase (idempotency key, account, listing with
+ * stock, per-customer count), so concurrent purchases queue rather than deadlock, and the busiest
+ * lock (the listing's stock) is taken by the last statement, so held for the shortest time (the
+ * per-customer count is only ever locked by the customer's own purchases, which queue on the
+ * account first). Refusals, in this order (a UserErrorException;
  * everything rolls back and the key is freed): NOT_ELIGIBLE (suspended account; store closed to
  * the customer), OFFER_UNAVAILABLE, OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
  * LIMIT_REACHED; IDEMPOTENCY_KEY_REUSED for a key used for another listing.
@@ -129,7 +132,7 @@ export async function purchaseOffer(
       em,
       account,
       { amount: price, kind: LedgerEntryKind.SPEND, source: LedgerSource.PURCHASE, reason: offer.name, actor: actorOf(ctx.caller), now },
-      purchaseWrites({ customerId: customer.customerId, listingId, price, idempotencyKey, scope, now, offer, head }),
+      purchaseWrites({ customer, customerId: customer.customerId, listingId, price, idempotencyKey, scope, now, offer, head }),
     );
     if (!row.counted) throw refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${head.perCustomerLimit} times.`, ['input', 'listingId']);
     if (head.stockRemaining != null && !row.taken) throw refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']);
@@ -149,6 +152,7 @@ export async function purchaseOffer(
  * PurchaseOutcome a repeat gets).
  */
 function purchaseWrites(p: {
+  customer: CustomerCaller;
   customerId: number;
   listingId: number;
   price: number;
@@ -164,13 +168,27 @@ function purchaseWrites(p: {
       'accountId', a.id, 'customerId', ${p.customerId}::bigint, 'currencyCode', ${p.head['currency.code']}::text,
       'available', a.available, 'pending', a.pending, 'lifetimeEarned', a.lifetime_earned))`;
   return {
-    // Statement 1 read the listing before waiting for the account lock; this statement's snapshot
-    // is taken after it, so a removal (or a store closed) meanwhile refuses rather than sells.
+    // Statement 1 read the listing and the customer's eligibility before waiting for the account
+    // lock; this statement's snapshot is taken after it, so a removal (or a store closed) meanwhile
+    // refuses rather than sells, and so does a change to what eligibility reads (balance, lifetime
+    // points, tier), which is what the lock's holder was writing.
+    // With stock, the listing's row lock is taken here (the stock update below needs it anyway):
+    // a removal holding the row when this statement starts (committed after its snapshot) is
+    // waited for and then seen, else the stock update would go on from the removed row and sell
+    // after the removal answered. Without stock nothing here writes the listing, so a removal
+    // committing meanwhile is simply ordered after this purchase.
+    // ('OK' stands for "on sale and open to the customer", so that no row reads OFFER_UNAVAILABLE.)
     precondition: {
-      holds: sql`exists (select 1 from listing l join reward_store s on s.id = l.store_id join offer o on o.id = l.offer_id
-                           join offer_version ov on ov.id = o.current_version_id
-                          where l.id = ${p.listingId} and ${listingOnShow(p.now)} and ${storeOpen(p.now)})`,
-      refusal: () => refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']),
+      refused: sql`nullif(coalesce((
+          select case when ${customerQualifies(p.customer, p.now)} then 'OK' else ${UserErrorCode.NOT_ELIGIBLE}::text end
+            from listing l join reward_store s on s.id = l.store_id join offer o on o.id = l.offer_id
+            join offer_version ov on ov.id = o.current_version_id
+           where l.id = ${p.listingId} and ${listingOnShow(p.now)} and ${storeOpen(p.now)}
+           ${stocked ? sql`for no key update of l` : sql``}), ${UserErrorCode.OFFER_UNAVAILABLE}::text), 'OK')`,
+      refusal: (reason) =>
+        reason === UserErrorCode.NOT_ELIGIBLE
+          ? refuse(UserErrorCode.NOT_ELIGIBLE, 'This store is not open to you.', ['input', 'listingId'])
+          : refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']),
     },
     ctes: sql`, counted as (
         insert into listing_purchase_count as c (listing_id, customer_id, purchased) select ${p.listingId}::bigint, ${p.customerId}::bigint, 1 from a

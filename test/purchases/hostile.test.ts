@@ -303,6 +303,146 @@ describe('purchases racing other writers of the same customer', () => {
     expect(Number(account.available)).toBe(100);
   });
 
+  const REMOVE_WITH_STOCK = `mutation($listingId: ID!) { removeListing(input: { listingId: $listingId }) { listing { id stockRemaining } userErrors { code } } }`;
+  type RemovedWithStock = { removeListing: { listing: { id: string; stockRemaining: number | null } | null; userErrors: { code: string }[] } };
+
+  // The debit statement's precondition read the listing on the statement's snapshot, then the
+  // stock update waited for the listing's row lock, held by a removal that had not committed yet;
+  // once the removal committed, the update went on from the removed row: sold after the removal
+  // answered (its stockRemaining then wrong), with no serial order of the two.
+  it('a removal that holds the listing while the debit statement runs is not followed by a sale', async () => {
+    const { currency } = await earningProgram(t, 'M');
+    const customer = await createCustomer(t, currency, 100);
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 10, stock: 5 });
+    const listingId = Number(Buffer.from(listing.id, 'base64url').toString().split(':')[1]);
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      await blocker.query('begin');
+      await blocker.query('select 1 from listing where id = $1 for no key update', [listingId]);
+      const waiting = async (n: number) =>
+        eventually(async () => {
+          const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+          return Number(row.n) === n;
+        });
+      // The removal has the listing's row next; the purchase's debit statement queues behind it.
+      const removing = t.gql<RemovedWithStock, { listingId: string }>(REMOVE_WITH_STOCK, { listingId: listing.id }, t.operatorToken);
+      await eventually(async () => {
+        const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))`, [pid]);
+        return Number(row.n) === 1;
+      });
+      const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
+      await waiting(2);
+      await blocker.query('commit');
+      const removed = ok(await removing).removeListing;
+      expect(removed).toMatchObject({ listing: { stockRemaining: 5 }, userErrors: [] });
+      const answer = dataOf(await buying).purchaseOffer;
+      expect({ purchase: answer.purchase, codes: answer.userErrors.map((e) => e.code) }).toEqual({ purchase: null, codes: ['OFFER_UNAVAILABLE'] });
+    } finally {
+      await blocker.end();
+    }
+    expect(await purchaseTrail(customer.externalId)).toEqual([]);
+    const [after] = await t.sql<{ stock_remaining: number; available: number }>(
+      `select l.stock_remaining, (select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $2)::int as available
+         from listing l where l.id = $1`,
+      [listingId, customer.externalId],
+    );
+    expect(after).toEqual({ stock_remaining: 5, available: 100 });
+  });
+
+  it('many customers buying a stocked listing while it is removed: nothing is sold after the removal answered, every sale whole', async () => {
+    const { currency } = await earningProgram(t, 'M');
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 10, stock: 40 });
+    const listingId = Number(Buffer.from(listing.id, 'base64url').toString().split(':')[1]);
+    const buyers = await Promise.all(Array.from({ length: 16 }, () => createCustomer(t, currency, 100)));
+    // A basket holds the listing's row so that the requests below queue on it in the order sent:
+    // 8 purchases, the removal, 8 purchases more (within the pool of 20); then all go at once.
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    const waiting = async (n: number) =>
+      eventually(async () => {
+        const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        return Number(row.n) === n;
+      });
+    let answers: { purchase: unknown; userErrors: { code: string }[] }[] = [];
+    let removed: { stockRemaining: number | null } = { stockRemaining: null };
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from listing where id = $1 for no key update', [listingId]);
+      const purchases = buyers.slice(0, 8).map((b) => t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, b.token));
+      await waiting(8);
+      const removing = t.gql<RemovedWithStock, { listingId: string }>(REMOVE_WITH_STOCK, { listingId: listing.id }, t.operatorToken);
+      await waiting(9);
+      const more = buyers.slice(8).map((b) => t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, b.token));
+      await waiting(17);
+      await blocker.query('commit');
+      answers = (await Promise.all([...purchases, ...more])).map((r) => dataOf(r).purchaseOffer);
+      removed = ok(await removing).removeListing.listing!;
+    } finally {
+      await blocker.end();
+    }
+    const sold = answers.filter((a) => a.purchase).length;
+    for (const a of answers.filter((a) => !a.purchase)) expect(a.userErrors.map((e) => e.code)).toEqual(['OFFER_UNAVAILABLE']);
+    const [state] = await t.sql<{ stock_remaining: number; purchases: number; issued: number; spends: number }>(
+      `select l.stock_remaining,
+              (select count(*)::int from offer_purchase p where p.listing_id = l.id) as purchases,
+              (select count(*)::int from offer_purchase p join issued_offer io on io.id = p.issued_offer_id where p.listing_id = l.id) as issued,
+              (select count(*)::int from offer_purchase p join ledger_entry e on e.id = p.ledger_entry_id and e.kind = 'SPEND' and e.amount = -10 where p.listing_id = l.id) as spends
+         from listing l where l.id = $1`,
+      [listingId],
+    );
+    expect(state).toEqual({ stock_remaining: 40 - sold, purchases: sold, issued: sold, spends: sold });
+    // What the removal answered is the stock left for good: no sale after it.
+    expect(removed.stockRemaining).toBe(state.stock_remaining);
+  });
+
+  // Statement 1 decided eligibility (here the store's minimum balance) on its snapshot, before the
+  // wait for the account lock; the writer holding the lock is exactly what changes the balance,
+  // lifetime points and tier eligibility depends on. A purchase queued behind a debit that took
+  // the customer below the store's minimum went through.
+  it('a customer who stops qualifying for the store while the purchase waits for the account is refused NOT_ELIGIBLE', async () => {
+    const { currency } = await earningProgram(t, 'M');
+    const customer = await createCustomer(t, currency, 600);
+    const store = await createStore(t, currency, { eligibility: { minBalance: 500 } });
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 50 });
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      await blocker.query('begin');
+      await blocker.query('select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a', [customer.externalId]);
+      const blocked = async (n: number) =>
+        eventually(async () => {
+          const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+          return Number(row.n) === n;
+        });
+      // A staff debit of 200 has the account next; the purchase (which reads 600 ≥ 500) queues behind it.
+      const debiting = t.gql(
+        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { balanceAfter } userErrors { code } } }`,
+        { input: { customerExternalId: customer.externalId, currency, amount: -200, reason: 'race', idempotencyKey: unique('adj') } },
+        t.operatorToken,
+      );
+      await eventually(async () => {
+        const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))`, [pid]);
+        return Number(row.n) === 1;
+      });
+      const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
+      await blocked(2);
+      await blocker.query('commit');
+      expect(ok(await debiting)).toEqual({ adjustPoints: { entry: { balanceAfter: 400 }, userErrors: [] } });
+      const answer = dataOf(await buying).purchaseOffer;
+      expect({ purchase: answer.purchase, codes: answer.userErrors.map((e) => e.code) }).toEqual({ purchase: null, codes: ['NOT_ELIGIBLE'] });
+    } finally {
+      await blocker.end();
+    }
+    expect(await purchaseTrail(customer.externalId)).toEqual([]);
+    const [account] = await t.sql<{ available: string }>(`select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`, [customer.externalId]);
+    expect(Number(account.available)).toBe(400);
+  });
+
   it('a customer with no account in the currency is refused for points and left without one', async () => {
     const { currency } = await earningProgram(t, 'M');
     const other = await earningProgram(t, 'M');

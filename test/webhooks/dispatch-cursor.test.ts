@@ -128,6 +128,75 @@ describe('webhook dispatcher cursor', () => {
     }
   });
 
+  it('the migration while a dispatcher of the old version is mid-run converts the cursor that run leaves, not the one before it', async () => {
+    await orm.migrator.down(); // the old form
+    const e = await transaction([0, 2]);
+    await oldDispatcherStoppedAt(e.xid, 0, []); // before the old run: e not dispatched
+    const old = await pool.connect();
+    try {
+      await old.query('begin');
+      await old.query(`select horizon from webhook_cursor where name = 'webhooks' for update`);
+      const migrating = orm.migrator.up();
+      for (;;) {
+        const [{ n }] = await sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        if (Number(n) === 1) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      // The old run dispatches e (a full batch ending at e's last event) and moves its cursor.
+      for (const id of e.ids) await old.query(`insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, finished_at) values ($1, $2, 'tier.changed', '{}', 'DELIVERED', now())`, [endpointId, id]);
+      await old.query(`update webhook_cursor set horizon = $1::xid8, last_event_id = $2 where name = 'webhooks'`, [e.xid, e.ids.at(-1)]);
+      await old.query('commit');
+      await migrating;
+    } finally {
+      old.release();
+    }
+    await sql(`delete from webhook_delivery where event_id = any($1::bigint[])`, [e.ids]); // finished and pruned since
+    expect(await sql(`select cursor from webhook_cursor`)).toEqual([{ cursor: `{"from":"${BigInt(e.xid) + 1n}:${BigInt(e.xid) + 1n}:"}` }]);
+    expect(await dispatch()).toBe(0);
+    expect(await deliveriesOf(e.ids)).toEqual([]);
+  });
+
+  it('two dispatchers at once, a transaction held open across them with events in savepoints, pruning with the clock days ahead meanwhile: each committed event once', async () => {
+    const batchOfTwo = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, WEBHOOK_DISPATCH_BATCH: '2', EVENT_RETENTION_HOURS: '1' });
+    await orm.migrator.up();
+    while ((await dispatch()) > 0);
+    const d = await pool.connect();
+    const committed: number[] = [];
+    let rolledBack: number[] = [];
+    try {
+      // Begun before the runs, committed after some of them: one event before a savepoint, one in
+      // a savepoint rolled back, one in a savepoint released.
+      await d.query('begin');
+      const held = [...(await transaction([1], d)).ids];
+      await d.query('savepoint a');
+      rolledBack = (await transaction([2], d)).ids;
+      await d.query('rollback to savepoint a');
+      await d.query('savepoint b');
+      held.push(...(await transaction([0], d)).ids);
+      await d.query('release savepoint b');
+      // (customers 0 and 1's events wait for the held transaction: it holds their event streams)
+      for (let i = 0; i < 7; i++) committed.push(...(await transaction([2])).ids);
+
+      const prune = () => orm.em.fork().transactional((em) => pruneEvents({ ...jobContext(batchOfTwo), em }));
+      clock.advance(10 * 86_400_000); // every event is past the retention
+      try {
+        for (let round = 0; round < 2; round++) await Promise.all([dispatch(batchOfTwo), dispatch(batchOfTwo), prune()]);
+        await d.query('commit');
+        committed.push(...held);
+        for (const owner of [0, 1, 2]) committed.push(...(await transaction([owner])).ids);
+        for (;;) {
+          const [a, b] = await Promise.all([dispatch(batchOfTwo), dispatch(batchOfTwo), prune()]);
+          if (a + b === 0) break;
+        }
+      } finally {
+        clock.reset();
+      }
+    } finally {
+      d.release();
+    }
+    expect(await deliveriesOf([...committed, ...rolledBack])).toEqual(once([...committed].sort((x, y) => x - y)));
+  });
+
   it('reads a backlog larger than a batch over several runs, each event once; pruning meanwhile removes none it has not read', async () => {
     const batchOfTwo = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, WEBHOOK_DISPATCH_BATCH: '2', EVENT_RETENTION_HOURS: '1' });
     while ((await dispatch()) > 0);
