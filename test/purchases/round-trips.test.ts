@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { ProfileDocument, PurchaseOfferDocument, WalletDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, adjust, createCustomer, simpleShop, unique } from '../support/program.js';
+import { headOf, recordStatements } from '../support/statements.js';
 
 const DAY = 86_400_000;
 
@@ -13,31 +13,28 @@ const DAY = 86_400_000;
  */
 describe('a purchase in round trips to PostgreSQL', () => {
   let t: TestGateway;
-  const original = pg.Client.prototype.query;
-  let sent: string[] = [];
+  let recorder: ReturnType<typeof recordStatements>;
 
   beforeAll(async () => {
     // no background job worker and no event relay: their polling would be counted too
     t = await startTestGateway({ EVENT_FANOUT: 'off' }, { jobs: 'manual' });
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-      if (text && !text.includes('rate_limit_bucket')) sent.push(text.trim().split(/\s+/).slice(0, 3).join(' ').toLowerCase());
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
+    recorder = recordStatements();
   });
   afterEach(async () => {
     t.clock.reset();
     expect(await ledgerViolations(t)).toEqual([]);
   });
   afterAll(async () => {
-    pg.Client.prototype.query = original;
+    recorder.stop();
     await t.close();
   });
 
   /** The statements of one purchase's transaction, from its BEGIN to its COMMIT or ROLLBACK. */
   async function purchaseCounting(listingId: string, token: string, idempotencyKey = unique('buy')) {
-    sent = [];
+    recorder.take();
     const payload = dataOf(await t.gql(PurchaseOfferDocument, { listingId, idempotencyKey }, token)).purchaseOffer;
+    // the rate limiter's own upsert aside
+    const sent = recorder.take().filter((s) => !s.text.includes('rate_limit_bucket')).map((s) => headOf(s.text, 3));
     const begin = sent.findIndex((s) => s.startsWith('begin'));
     const end = sent.findIndex((s) => s.startsWith('commit') || s.startsWith('rollback'));
     return { payload, request: sent.length, transaction: sent.slice(begin, end + 1) };

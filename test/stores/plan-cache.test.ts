@@ -3,6 +3,7 @@ import { CUSTOMER, LISTINGS, STORE } from '../../bench/floor-statements.js';
 import { RewardStoreOffersDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createOffer, simpleShop } from '../support/program.js';
+import { recordStatements } from '../support/statements.js';
 
 /**
  * Issue 12: the page's statements are planned once per connection, not on every request. The
@@ -15,27 +16,24 @@ import { addListing, createCustomer, createOffer, simpleShop } from '../support/
  */
 describe('plan cache of the page statements', () => {
   let t: TestGateway;
-  const original = pg.Client.prototype.query;
   beforeAll(async () => {
     t = await startTestGateway({ EVENT_FANOUT: 'off' }, { jobs: 'manual' });
   });
-  afterAll(async () => {
-    pg.Client.prototype.query = original;
-    await t.close();
-  });
+  afterAll(() => t.close());
 
   it('the caller, the store and the listings keep one generic plan after the first few requests', async () => {
     const shop = await simpleShop(t, { priceInPoints: 10, stock: 5 });
     for (let i = 0; i < 5; i++) await addListing(t, shop.store.id, (await createOffer(t)).id, { priceInPoints: 20 + i, sortOrder: i });
     const customer = await createCustomer(t, shop.currency, 100);
-    const sent = new Map<string, unknown[]>();
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const c = args[0] as { text?: string; values?: unknown[] } | string;
-      if (typeof c === 'object' && c.text && c.values?.length && !c.text.includes('rate_limit_bucket')) sent.set(c.text, c.values);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
-    const page = ok(await t.gql(RewardStoreOffersDocument, { storeId: shop.store.id, first: 20 }, customer.token));
-    pg.Client.prototype.query = original;
+    const recorder = recordStatements();
+    let page;
+    try {
+      page = ok(await t.gql(RewardStoreOffersDocument, { storeId: shop.store.id, first: 20 }, customer.token));
+    } finally {
+      recorder.stop();
+    }
+    // the parameterised statements, the rate limiter's own upsert aside
+    const sent = new Map(recorder.take().flatMap((s) => (s.values?.length && !s.text.includes('rate_limit_bucket') ? [[s.text, s.values] as const] : [])));
     expect(page.node).toBeTruthy();
     expect([...sent.keys()].map((text) => text.trim().slice(0, 20))).toHaveLength(3);
     // The bench's floor sends these same texts, so its database cost is the gateway's.

@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { CreateCampaignDocument, ProfileDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, createTier, unique } from '../support/program.js';
+import { headOf, recordStatements } from '../support/statements.js';
 
 const DAY = 86_400_000;
 
@@ -15,23 +15,18 @@ const DAY = 86_400_000;
  */
 describe("a sale's processing in statements to PostgreSQL", () => {
   let t: TestGateway;
-  const original = pg.Client.prototype.query;
-  let sent: string[] = [];
+  let recorder: ReturnType<typeof recordStatements>;
 
   beforeAll(async () => {
     // no background job worker and no event relay: the test runs the job, and their polling would be counted
     t = await startTestGateway({ EVENT_FANOUT: 'off' }, { jobs: 'manual' });
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-      if (text) sent.push(text.trim().split(/\s+/).slice(0, 4).join(' ').toLowerCase());
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
+    recorder = recordStatements();
   });
   afterEach(async () => {
     expect(await ledgerViolations(t)).toEqual([]);
   });
   afterAll(async () => {
-    pg.Client.prototype.query = original;
+    recorder.stop();
     await t.close();
   });
 
@@ -47,12 +42,11 @@ describe("a sale's processing in statements to PostgreSQL", () => {
     const customer = await createCustomer(t, currency, 10);
     const submit = async () => {
       const input = { externalId: unique('sale'), customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'ZZQ', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
-      sent = [];
+      recorder.take();
       ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
-      const submission = sent;
-      sent = [];
+      const submission = recorder.take().map((s) => headOf(s.text, 4));
       expect(await t.jobs.runner.runOne()).toBe(true);
-      const statements = sent;
+      const statements = recorder.take().map((s) => headOf(s.text, 4));
       return { externalId: input.externalId, submission, statements: statements.slice(statements.findIndex((s) => s.startsWith('begin'))) };
     };
     await submit(); // warm: first-use work (prepared statements, rules) is not per sale
