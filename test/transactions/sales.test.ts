@@ -316,6 +316,90 @@ describe('sales at the till', () => {
     expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`LOW_${currency}`);
   });
 
+  it('the PL/pgSQL tier functions answer what their SQL bodies answered, at every moment of rolling windows, expiries and pending releases', async () => {
+    // The bodies Migration20261130034209 wrote (language sql), under other names, beside the
+    // PL/pgSQL ones Migration20261130120000 put in their place: both read the same rows.
+    await t.sql(`create or replace function qualifying_points_at_sql(p_customer_id bigint, p_currency text, p_window_days int, p_at timestamptz)
+returns bigint language sql stable as $$
+  select case when p_window_days is null then
+    coalesce((select n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, p_at) n
+               where a.customer_id = p_customer_id and a.currency_code = p_currency), 0)
+  else greatest(
+    coalesce((select sum(e.amount) from ledger_entry e join point_account a on a.id = e.account_id
+               where a.customer_id = p_customer_id and a.currency_code = p_currency and e.qualifying
+                 and e.created_at > p_at - make_interval(days => p_window_days)), 0)
+  + coalesce((select sum(q.amount) from qualifying_adjustment q join point_account a on a.id = q.account_id
+               where a.customer_id = p_customer_id and a.currency_code = p_currency
+                 and q.created_at > p_at - make_interval(days => p_window_days)), 0)
+  + coalesce((select sum(d.amount) from point_account a cross join lateral ledger_due(a.id, p_at) d
+               where a.customer_id = p_customer_id and a.currency_code = p_currency and d.qualifying
+                 and d.at > p_at - make_interval(days => p_window_days)), 0), 0)
+  end::bigint
+$$`);
+    await t.sql(`create or replace function customer_tier_at_sql(p_customer_id bigint, p_at timestamptz)
+returns bigint language sql stable as $$
+  select t.id from tier t
+   where qualifying_points_at_sql(p_customer_id, t.currency_code, t.window_days, p_at) >= t.threshold
+   order by t.rank desc limit 1
+$$`);
+    const start = t.clock.now();
+    const pending = await program({ expiryDays: 10, pendingDays: 3 });
+    const plain = await program({ expiryDays: 20 });
+    const rank = 700 + moneyCounter * 10;
+    await createTier(t, { currency: pending.currency, code: `PL_LIFE_${pending.currency}`, rank, threshold: 50 });
+    await createTier(t, { currency: pending.currency, code: `PL_ROLL_${pending.currency}`, rank: rank + 1, threshold: 60, windowDays: 5 });
+    await createTier(t, { currency: plain.currency, code: `PL_ROLL_${plain.currency}`, rank: rank + 2, threshold: 100, windowDays: 12 });
+    await createTier(t, { currency: plain.currency, code: `PL_TOP_${plain.currency}`, rank: rank + 3, threshold: 150, windowDays: 8 });
+    const customers = [await createCustomer(t, plain.currency), await createCustomer(t, plain.currency)];
+    const sales: string[] = [];
+    // Sales, returns and staff adjustments spread over a month, in both currencies.
+    for (let day = 0; day < 30; day++) {
+      for (const [i, c] of customers.entries()) {
+        const program = (day + i) % 4 < 2 ? pending : plain;
+        const s = sale(program.money, c.externalId, { lines: [{ sku: 'TEA', category: 'TEA', quantity: 1 + ((day + i) % 3), unitPrice: '2.50' }] });
+        await submit(s);
+        await processed(s.externalId);
+        sales.push(s.externalId);
+        if (day % 6 === 4) await adjust(t, c.externalId, plain.currency, day % 12 === 4 ? 30 : -5).catch(() => undefined);
+      }
+      if (day % 8 === 6) dataOf(await t.gql(ReverseTransactionDocument, { externalId: sales[sales.length - 3] }, till.credential));
+      t.clock.advance(DAY + 3_600_000);
+      if (day % 10 === 0) await t.runScheduled(); // some expiries and releases written, others only due
+    }
+    const ids = (await t.sql<{ id: string }>(`select id from customer where external_id = any($1)`, [customers.map((c) => c.externalId)])).map((r) => r.id);
+    // Every moment where an answer can change (entries and adjustments entering and leaving a
+    // window, expiries, releases), a microsecond either side, and a grid of the whole span.
+    const differences = await t.sql(
+      `with edges as (
+         select e.created_at + make_interval(days => w.d) as at from ledger_entry e cross join (select distinct window_days as d from tier where window_days is not null union select 0) w where e.customer_id = any($1::bigint[])
+         union select e.expires_at from ledger_entry e where e.customer_id = any($1::bigint[]) and e.expires_at is not null
+         union select p.available_at + make_interval(days => w.d) from pending_credit p cross join (select distinct window_days as d from tier where window_days is not null union select 0) w where p.customer_id = any($1::bigint[])
+         union select q.created_at + make_interval(days => w.d) from qualifying_adjustment q cross join (select distinct window_days as d from tier where window_days is not null union select 0) w where q.customer_id = any($1::bigint[])
+         union select g from generate_series($2::timestamptz - interval '1 day', $3::timestamptz + interval '40 days', interval '7 hours') g
+       ), moments as (
+         select at + d as at from edges, (values (interval '-1 microsecond'), (interval '0'), (interval '1 microsecond')) v(d) where at is not null
+       )
+       select c.id, m.at, t.code, qualifying_points_at(c.id, t.currency_code, t.window_days, m.at) as plpgsql,
+              qualifying_points_at_sql(c.id, t.currency_code, t.window_days, m.at) as sql
+         from unnest($1::bigint[]) c(id) cross join moments m cross join tier t
+        where qualifying_points_at(c.id, t.currency_code, t.window_days, m.at) is distinct from qualifying_points_at_sql(c.id, t.currency_code, t.window_days, m.at)
+       union all
+       select c.id, m.at, 'tier', customer_tier_at(c.id, m.at), customer_tier_at_sql(c.id, m.at)
+         from unnest($1::bigint[]) c(id) cross join moments m
+        where customer_tier_at(c.id, m.at) is distinct from customer_tier_at_sql(c.id, m.at)
+       limit 20`,
+      [ids, start, t.clock.now()],
+    );
+    expect(differences).toEqual([]);
+    // The comparison saw the tiers move (the functions answer from the written state forward).
+    const [{ n }] = await t.sql<{ n: string }>(
+      `select count(distinct customer_tier_at(c.id, g)) as n from unnest($1::bigint[]) c(id), generate_series($2::timestamptz, $2::timestamptz + interval '30 days', interval '6 hours') g`,
+      [ids, t.clock.now()],
+    );
+    expect(Number(n)).toBeGreaterThanOrEqual(3);
+    await t.sql(`drop function customer_tier_at_sql(bigint, timestamptz); drop function qualifying_points_at_sql(bigint, text, int, timestamptz)`);
+  });
+
   it('points expire by the currency policy: expiringSoon first, then an EXPIRE entry', async () => {
     const { money, currency } = await program({ expiryDays: 10 });
     const customer = await createCustomer(t, currency);
