@@ -587,6 +587,59 @@ describe('sales processed by workers the test drives', () => {
     }
   });
 
+  it("a sale placing the tier while a staff adjustment in another currency places it too: the stored tier and the last TIER_CHANGED are the customer's tier", async () => {
+    // The sale earns in one currency and the adjustment credits another, so they lock different
+    // accounts: only the customer's event stream row (each one's first event takes it) orders
+    // their tier placements, so the later one reads the earlier one's points. Forced overlap: the
+    // test holds the customer's row, which the adjustment's tier placement waits on.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      for (const [code, money] of [['TIERA_C', 'ZTA'], ['TIERB_C', 'ZTB']]) {
+        ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "t", pointValue: "0.01", moneyCurrency: "${money}" }) { userErrors { code } } }`, {}, t.operatorToken));
+        ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '10' } }, t.operatorToken));
+      }
+      await createTier(t, { currency: 'TIERA_C', code: 'SILVER_A', rank: 10, threshold: 100 });
+      await createTier(t, { currency: 'TIERB_C', code: 'GOLD_B', rank: 20, threshold: 100 });
+      const customer = await createCustomer(t, 'TIERA_C');
+      const input = { externalId: 'tier-race', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZTA', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      const waiting = async (n: number) =>
+        eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n === n);
+      const blocker = new pg.Client({ connectionString: t.databaseUrl });
+      await blocker.connect();
+      try {
+        await blocker.query('begin');
+        await blocker.query('select 1 from customer where external_id = $1 for no key update', [customer.externalId]);
+        const adjusted = adjust(t, customer.externalId, 'TIERB_C', 100); // places GOLD_B, waits for the row
+        await waiting(1);
+        const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+        const processedSale = worker.runOne(); // places its tier from a snapshot without the adjustment
+        await waiting(2);
+        await blocker.query('commit');
+        await adjusted;
+        expect(await processedSale).toBe(true);
+      } finally {
+        await blocker.end();
+      }
+      const [row] = await t.sql<{ stored: string | null; now: string | null }>(
+        `select (select code from tier where id = c.tier_id) as stored, (select code from tier where id = customer_tier_at(c.id, $2)) as now from customer c where c.external_id = $1`,
+        [customer.externalId, t.clock.now()],
+      );
+      expect(row).toEqual({ stored: 'GOLD_B', now: 'GOLD_B' });
+      // What webhooks were told: a chain of moves ending where the customer is.
+      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+        [customer.externalId],
+      );
+      expect(moves.at(-1)?.payload.to).toBe('GOLD_B');
+      for (const [i, m] of moves.entries()) expect(m.payload.from).toBe(i === 0 ? null : moves[i - 1].payload.to);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a sale that cannot be processed ends FAILED with its reason; the offers it redeemed stay redeemed', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
