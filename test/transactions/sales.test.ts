@@ -205,6 +205,31 @@ describe('sales at the till', () => {
     expect(Number(n)).toBe(1);
   });
 
+  it('one externalId sent at once with two different sales: one stored and processed once, each copy of it answered with it, each of the other refused', async () => {
+    const { money, currency } = await program();
+    const customer = await createCustomer(t, currency);
+    const first = sale(money, customer.externalId, { lines: [{ sku: 'BEANS-1KG', category: 'RETAIL', quantity: 1, unitPrice: '12.00' }] });
+    const second = { ...first, lines: [{ sku: 'BEANS-1KG', category: 'RETAIL', quantity: 3, unitPrice: '12.00' }] };
+    const inputs = Array.from({ length: 16 }, (_, i) => (i % 2 ? second : first));
+    const answers = await Promise.all(inputs.map((input) => submit(input)));
+    const [stored] = await t.sql<{ id: string; total: string }>(`select id, total from sales_transaction where external_id = $1`, [first.externalId]);
+    const winner = Number(stored.total) === 12 ? first : second;
+    for (const [i, answer] of answers.entries()) {
+      if (inputs[i] === winner) expect([answer.transaction?.id, answer.userErrors]).toEqual([expect.any(String), []]);
+      else expect([answer.transaction, answer.userErrors.map((e) => e.code)]).toEqual([null, ['IDEMPOTENCY_KEY_REUSED']]);
+    }
+    expect(new Set(answers.flatMap((a) => (a.transaction ? [a.transaction.id] : []))).size).toBe(1);
+    const done = await processed(first.externalId);
+    expect(done!.pointsAwarded).toBe(winner === first ? 120 : 360);
+    // replays after processing: the same answer, and the same refusal
+    expect((await submit(winner)).transaction).toMatchObject({ id: answers[inputs.indexOf(winner)].transaction!.id, status: 'PROCESSED' });
+    expect((await submit(winner === first ? second : first)).userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from job where status in ('PENDING', 'RUNNING')`))[0].n === 0);
+    const [{ jobs }] = await t.sql<{ jobs: number }>(`select count(*)::int as jobs from job where payload->>'transactionId' = $1`, [String(stored.id)]);
+    expect(jobs).toBe(1);
+    expect((await balanceOf(customer.token, currency))!.available).toBe(winner === first ? 120 : 360);
+  });
+
   it('a return of points already spent leaves a debt that the next points repay', async () => {
     const { money, currency } = await program();
     const customer = await createCustomer(t, currency);
