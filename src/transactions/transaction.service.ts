@@ -130,9 +130,14 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
           select exists (select 1 from job) as enqueued, sale.* from sale`,
     );
     if (!head) {
-      // A sale stored before its key was recorded (sales from before fingerprints): answered as it is.
+      // A sale stored before its key was recorded (sales from before fingerprints): answered as it
+      // is, and that answer recorded with the key this request claimed, or every later repeat would
+      // find the key with no answer (an internal error instead of the sale).
       const existing = await transactionByExternalId(em, d.externalId, partner.partnerId);
-      if (existing) return existing;
+      if (existing) {
+        await query(em, completeKeySql(scope, d.externalId, sql`jsonb_build_object('transactionId', ${existing.id}::bigint)`));
+        return existing;
+      }
       throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     }
     const { enqueued: wasEnqueued, ...row } = head;

@@ -230,6 +230,20 @@ describe('sales at the till', () => {
     expect((await balanceOf(customer.token, currency))!.available).toBe(winner === first ? 120 : 360);
   });
 
+  it('a sale stored before its key was recorded answers every repeat with itself, the second repeat too', async () => {
+    const { money, currency } = await program();
+    const customer = await createCustomer(t, currency);
+    const input = sale(money, customer.externalId);
+    const first = (await submit(input)).transaction!;
+    await processed(input.externalId);
+    // As a sale from before sales had keys: stored, but no key recorded for it.
+    await t.sql(`delete from idempotency_record where key = $1`, [input.externalId]);
+    for (let repeat = 0; repeat < 3; repeat++) {
+      const answer = await submit(input);
+      expect([answer.transaction, answer.userErrors]).toEqual([expect.objectContaining({ id: first.id, status: 'PROCESSED' }), []]);
+    }
+  });
+
   it('a return of points already spent leaves a debt that the next points repay', async () => {
     const { money, currency } = await program();
     const customer = await createCustomer(t, currency);
