@@ -439,6 +439,34 @@ $$`);
     await t.sql(`drop function customer_tier_at_sql(bigint, timestamptz); drop function qualifying_points_at_sql(bigint, text, int, timestamptz)`);
   });
 
+  it('a sale whose two credits cross two thresholds moves the tier once, A to C, and its return moves it back once, C to A', async () => {
+    const { money, currency } = await program();
+    const window = { startsAt: new Date(t.clock.now().getTime() - DAY).toISOString(), endsAt: new Date(t.clock.now().getTime() + DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'Cross', currency, ...window, outcome: { bonusPoints: 40 } } }, t.operatorToken));
+    const rank = 900 + moneyCounter * 3;
+    await createTier(t, { currency, code: `XA_${currency}`, rank, threshold: 10, windowDays: 365 });
+    await createTier(t, { currency, code: `XB_${currency}`, rank: rank + 1, threshold: 50, windowDays: 365 });
+    await createTier(t, { currency, code: `XC_${currency}`, rank: rank + 2, threshold: 100, windowDays: 365 });
+    const customer = await createCustomer(t, currency, 10);
+    const moves = async () =>
+      (await t.sql<{ payload: { from: string | null; to: string | null } }>(
+        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+        [customer.externalId],
+      )).map((e) => [e.payload.from, e.payload.to]);
+    expect((await moves()).at(-1)?.[1]).toBe(`XA_${currency}`); // (other tests' tiers may have come first)
+    const before = (await moves()).length;
+    const s = sale(money, customer.externalId, { lines: [{ sku: 'KETTLE', category: 'RETAIL', quantity: 1, unitPrice: '6.00' }] });
+    await submit(s);
+    expect((await processed(s.externalId))!.pointsAwarded).toBe(100); // 60 + 40: neither credit alone reaches C from A
+    expect((await moves()).slice(before)).toEqual([[`XA_${currency}`, `XC_${currency}`]]);
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`XC_${currency}`);
+    dataOf(await t.gql(ReverseTransactionDocument, { externalId: s.externalId }, till.credential));
+    expect((await moves()).slice(before)).toEqual([[`XA_${currency}`, `XC_${currency}`], [`XC_${currency}`, `XA_${currency}`]]);
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`XA_${currency}`);
+    const [row] = await t.sql<{ code: string }>(`select t.code from customer c join tier t on t.id = c.tier_id where c.external_id = $1`, [customer.externalId]);
+    expect(row.code).toBe(`XA_${currency}`);
+  });
+
   it('points expire by the currency policy: expiringSoon first, then an EXPIRE entry', async () => {
     const { money, currency } = await program({ expiryDays: 10 });
     const customer = await createCustomer(t, currency);
