@@ -707,6 +707,76 @@ describe('sales processed by workers the test drives', () => {
     }
   });
 
+  it("one customer's sales and returns at once in two currencies, with a budgeted and an unbudgeted campaign and staff adjustments: counts exact, budget held, none deadlocked", async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      for (const code of ['DUO_A', 'DUO_B']) {
+        ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "d", pointValue: "0.01", moneyCurrency: "ZZD" }) { userErrors { code } } }`, {}, t.operatorToken));
+        ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '1' } }, t.operatorToken));
+      }
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'BudgetA', currency: 'DUO_A', ...window, outcome: { bonusPoints: 7 }, limits: { budgetPoints: 49 } } }, t.operatorToken));
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'AlwaysB', currency: 'DUO_B', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'AlwaysA', currency: 'DUO_A', ...window, outcome: { bonusPoints: 3 } } }, t.operatorToken));
+      await createTier(t, { currency: 'DUO_A', code: 'DUO_T1', rank: 1, threshold: 50, windowDays: 30 });
+      await createTier(t, { currency: 'DUO_B', code: 'DUO_T2', rank: 2, threshold: 150, windowDays: 30 });
+      const customers = [await createCustomer(t, 'DUO_A'), await createCustomer(t, 'DUO_B')];
+      const sales = Array.from({ length: 24 }, (_, i) => ({
+        externalId: `duo-${i}`,
+        customerExternalId: customers[i % 2].externalId,
+        occurredAt: new Date().toISOString(),
+        currency: 'ZZD',
+        lines: [{ sku: 'X', quantity: 1, unitPrice: `${10 + i}.00` }],
+      }));
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const submit = (input: (typeof sales)[number]) => t.gql(SubmitTransactionDocument, { input }, till.credential);
+      for (const answer of await Promise.all(sales.slice(0, 10).map(submit))) ok(answer);
+      await Promise.all(Array.from({ length: 3 }, () => worker().runUntilIdle()));
+      // the other 14 submitted and processed by four workers while the first 10 are returned and staff adjust both currencies
+      const [, returns] = await Promise.all([
+        (async () => {
+          for (const answer of await Promise.all(sales.slice(10).map(submit))) ok(answer);
+          await Promise.all(Array.from({ length: 4 }, () => worker().runUntilIdle()));
+        })(),
+        Promise.all(sales.slice(0, 10).map((s) => t.gql(ReverseTransactionDocument, { externalId: s.externalId }, till.credential))),
+        ...customers.flatMap((c) => ['DUO_A', 'DUO_B'].map((currency) => adjust(t, c.externalId, currency, 20))),
+      ]);
+      for (const answer of returns) expect(ok(answer).reverseTransaction.transaction?.status).toBe('REVERSED');
+      await Promise.all(Array.from({ length: 2 }, () => worker().runUntilIdle()));
+      const statuses = await Promise.all(sales.map(async (s) => ok(await t.gql(TransactionStatusDocument, { externalId: s.externalId }, till.credential)).transaction!.status));
+      expect(statuses).toEqual([...Array(10).fill('REVERSED'), ...Array(14).fill('PROCESSED')]);
+      const jobs = await t.sql<{ status: string; attempts: number; last_error: string | null }>(`select status, attempts, last_error from job where payload ? 'transactionId'`);
+      expect(jobs.filter((j) => j.status !== 'DONE' || j.attempts !== 1)).toEqual([]);
+      const counted = await t.sql<{ name: string; points_awarded: string; held: string; budget_points: string | null }>(
+        `select c.name, c.points_awarded, c.budget_points,
+                coalesce((select sum(a.points) from transaction_award a where a.campaign_id = c.id and a.reversed_at is null), 0) as held
+           from campaign c where c.currency_code like 'DUO_%' order by c.id`,
+      );
+      for (const c of counted) expect([c.name, Number(c.points_awarded)]).toEqual([c.name, Number(c.held)]);
+      expect(Number(counted.find((c) => c.name === 'BudgetA')!.held)).toBeLessThanOrEqual(49);
+      expect(Number(counted.find((c) => c.name === 'AlwaysB')!.held)).toBe(14 * 5);
+      // every customer's balances are what their sales still hold plus the adjustments
+      for (const [i, c] of customers.entries()) {
+        const me = ok(await t.gql(ProfileDocument, {}, c.token)).me!;
+        const [held] = await t.sql<{ a: string; b: string }>(
+          `select coalesce(sum(a.points) filter (where a.currency_code = 'DUO_A'), 0) as a, coalesce(sum(a.points) filter (where a.currency_code = 'DUO_B'), 0) as b
+             from transaction_award a join customer c on c.id = a.customer_id where c.external_id = $1 and a.reversed_at is null`,
+          [c.externalId],
+        );
+        expect([i, me.balances.find((b) => b.currency.code === 'DUO_A')?.available, me.balances.find((b) => b.currency.code === 'DUO_B')?.available]).toEqual([i, Number(held.a) + 20, Number(held.b) + 20]);
+        const [tier] = await t.sql<{ stored: string | null; now: string | null }>(
+          `select c.tier_id::text as stored, customer_tier_at(c.id, $2)::text as now from customer c where c.external_id = $1`,
+          [c.externalId, t.clock.now()],
+        );
+        expect(tier.stored).toBe(tier.now);
+      }
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a sale that cannot be processed ends FAILED with its reason; the offers it redeemed stay redeemed', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
