@@ -2,6 +2,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
+import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
 import {
   CreateCampaignDocument,
   LockOfferDocument,
@@ -770,6 +771,58 @@ describe('sales processed by workers the test drives', () => {
           [c.externalId, t.clock.now()],
         );
         expect(tier.stored).toBe(tier.now);
+      }
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("the tier batch job writing down a lapsed tier while a sale of that customer places it: neither deadlocks", async () => {
+    // The sale takes the customer's event stream row (its BALANCE_CHANGED) and then, placing the
+    // tier, the customer's row; the batch job updates the customer's row, then records the move
+    // (the event stream row). Forced overlap: both wait on the customer's row, held by the test.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "LAPSE_C", name: "l", pointValue: "0.01", moneyCurrency: "ZZL" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'LAPSE_C', pointsPerUnit: '1' } }, t.operatorToken));
+      await createTier(t, { currency: 'LAPSE_C', code: 'LAPSE_LOW', rank: 1, threshold: 10 });
+      await createTier(t, { currency: 'LAPSE_C', code: 'LAPSE_HIGH', rank: 2, threshold: 100, windowDays: 30 });
+      const waiting = async (n: number) =>
+        eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n === n);
+      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      // Who gets the customer's row first when the test lets go is PostgreSQL's choice: several rounds.
+      for (let round = 0; round < 6; round++) {
+        const customer = await createCustomer(t, 'LAPSE_C', 100); // HIGH, for 30 days
+        t.clock.advance(31 * DAY); // HIGH lapsed: readers see LOW, the stored tier is still HIGH
+        const input = { externalId: `lapse-sale-${round}`, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZL', lines: [{ sku: 'X', quantity: 1, unitPrice: '5.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        const blocker = new pg.Client({ connectionString: t.databaseUrl });
+        await blocker.connect();
+        try {
+          await blocker.query('begin');
+          await blocker.query('select 1 from customer where external_id = $1 for no key update', [customer.externalId]);
+          const batch = t.orm.em.fork().transactional((em) => recomputeAllTiers(em, t.clock.now())).then(
+            () => 'done',
+            (error: Error) => error.message,
+          );
+          await waiting(1);
+          const processedSale = worker.runOne();
+          await waiting(2);
+          await blocker.query('commit');
+          expect([round, await batch]).toEqual([round, 'done']);
+          expect(await processedSale).toBe(true);
+        } finally {
+          await blocker.end();
+        }
+        const [job] = await t.sql<{ status: string; attempts: number; last_error: string | null }>(`select status, attempts, last_error from job where payload->>'transactionId' = (select id::text from sales_transaction where external_id = $1)`, [input.externalId]);
+        expect([round, job]).toEqual([round, { status: 'DONE', attempts: 1, last_error: null }]);
+        const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+          `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+          [customer.externalId],
+        );
+        expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
       }
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
