@@ -544,6 +544,9 @@ export interface ReversalResult {
  * expired is gone — other points are never taken in its place. Lifetime earned drops by the whole
  * amount of the qualifying credits, and rolling-window tiers get a `qualifying_adjustment` dated
  * at each credit's own moment, so every window that counted the credit stops counting it.
+ * Does not re-place the customer's tier: the caller calls `recomputeTier` once after its last
+ * reversal (a return of a sale with several awards would otherwise tell subscribers of tiers the
+ * customer holds only between two of its statements, C -> B -> A for one return).
  * Refuses with INVALID when the debt would pass MAX_ACCOUNT_POINTS.
  */
 export async function reverseCredits(
@@ -624,7 +627,6 @@ export async function reverseCredits(
           values (${account.id}, ${r.customerId}, ${c.id}, ${posted?.entryId ?? null}, ${c.remaining}, ${owedOf(c)}, ${c.expired}, ${r.reason}, ${r.now})`,
     );
   }
-  await recomputeTier(em, r.customerId, r.now);
   return result;
 }
 

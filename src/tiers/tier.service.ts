@@ -121,6 +121,21 @@ export async function recomputeTier(em: SqlEntityManager, customerId: number, no
 export async function recomputeAllTiers(em: SqlEntityManager, now: Date, range: { afterId: number; batch: number } | null = null): Promise<{ moved: number; lastId: number | null }> {
   const afterId = range?.afterId ?? 0;
   const limit = range?.batch ?? null;
+  // First the event streams of the customers about to move, in id order: every other writer of a
+  // customer takes its stream (its first event) before its row (recomputeTier), so a batch that
+  // updated the rows first and then recorded the moves deadlocked with a sale placing the same
+  // customer's tier. Upserted, so a customer with no event yet has a row to lock (last_seq 0: the
+  // first event is still 1). The statement below then reads after these locks, with a snapshot
+  // that sees what their holders committed.
+  await query(
+    em,
+    sql`insert into event_stream as s (customer_id, last_seq)
+        select c.id, 0 from customer c
+         where c.id in (select c2.id from customer c2 where c2.id > ${afterId} order by c2.id limit ${limit})
+           and c.tier_id is distinct from customer_tier_at(c.id, ${now})
+         order by c.id
+        on conflict (customer_id) do update set last_seq = s.last_seq`,
+  );
   const rows = await query<{ customer_id: Customer['id']; moved: boolean; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>(
     em,
     sql`with batch as (

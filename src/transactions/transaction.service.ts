@@ -7,12 +7,13 @@ import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js
 import { claimIdempotencyKey, completeKeySql, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
-import { lockAccounts, reverseCredits, writeDownAccount } from '../points/ledger.service.js';
+import { lockAccount, lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
 import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { applicability, fromCents, NOT_APPLICABLE_MESSAGE, saleTotal, termsOf, toCents } from './pricing.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
+import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionAward, TransactionStatus, type SaleLine } from './transaction.entity.js';
 
 export const PROCESS_TRANSACTION = 'transaction.process';
@@ -130,9 +131,14 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
           select exists (select 1 from job) as enqueued, sale.* from sale`,
     );
     if (!head) {
-      // A sale stored before its key was recorded (sales from before fingerprints): answered as it is.
+      // A sale stored before its key was recorded (sales from before fingerprints): answered as it
+      // is, and that answer recorded with the key this request claimed, or every later repeat would
+      // find the key with no answer (an internal error instead of the sale).
       const existing = await transactionByExternalId(em, d.externalId, partner.partnerId);
-      if (existing) return existing;
+      if (existing) {
+        await query(em, completeKeySql(scope, d.externalId, sql`jsonb_build_object('transactionId', ${existing.id}::bigint)`));
+        return existing;
+      }
       throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     }
     const { enqueued: wasEnqueued, ...row } = head;
@@ -248,8 +254,9 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
         // By reference: the award's own credit (or its pending credit, released if its day has
-        // come) is what is undone — never other points in its place.
-        await writeDownAccount(em, sale.customerId, a.currencyCode!, now);
+        // come) is what is undone — never other points in its place. The tier is placed once,
+        // after every award is undone (below), as processing placed it once after every credit.
+        await settleAccount(em, await lockAccount(em, sale.customerId, a.currencyCode!, now), now);
         const cancelled = a.pendingCreditId !== null && (await cancelPending(em, a.pendingCreditId, now));
         if (!cancelled) {
           const entryId =
@@ -279,6 +286,9 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
         offersKept.push(...alreadyRedeemed);
       }
     }
+    // One TIER_CHANGED for the return, from the tier before it to the tier after it: the tiers
+    // between two of its awards were never visible outside this transaction.
+    if (awards.some((a) => a.kind === AwardKind.POINTS)) await recomputeTier(em, sale.customerId, now);
     for (const [campaignId, points] of [...givenBack].sort(([a], [b]) => a - b)) {
       await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${points}, 0) where id = ${campaignId}`);
     }

@@ -209,6 +209,45 @@ describe('the job queue', () => {
     }
   });
 
+  it.each([1, 3])('with %i loop(s) busy on slow jobs, bursts, jobs that come due by the clock and wake-ups sent meanwhile: each runs once, none waits for a poll', async (concurrency) => {
+    const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, {
+      leaseMs: 30_000,
+      pollMs: 600_000, // after the first look, only wake-ups move the loops
+      concurrency,
+    });
+    await worker.start(t.databaseUrl);
+    const tag = `busy-${concurrency}`;
+    const woken = async (kind: string, payload: unknown, runAt = t.clock.now()) => {
+      const id = (await t.orm.em.fork().transactional((em) => enqueueJob(em, kind, payload, { runAt, wake: 'by-caller' })))!;
+      wakeWorkers(t.orm.em.fork(), kind);
+      return id;
+    };
+    try {
+      const ids: number[] = [];
+      for (let round = 0; round < 4; round++) {
+        // every loop busy on a slow job, and jobs arriving while they are
+        ids.push(...(await Promise.all(Array.from({ length: concurrency }, (_, i) => woken('test.slow-effect', { tag: `${tag}-slow-${round}-${i}` })))));
+        ids.push(...(await Promise.all(Array.from({ length: 5 }, (_, i) => woken('test.effect', { tag: `${tag}-burst-${round}-${i}` })))));
+        // one due an hour from now: its wake-up finds nothing due; then the clock moves and the wake-up is sent again
+        const later = await woken('test.effect', { tag: `${tag}-later-${round}` }, new Date(t.clock.now().getTime() + 3_600_000));
+        ids.push(later);
+        t.clock.advance(3_600_000 + 1);
+        wakeWorkers(t.orm.em.fork(), 'test.effect');
+        await new Promise((resolve) => setTimeout(resolve, 10 * round));
+      }
+      const done = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from job where id = any($1::bigint[]) and status = 'DONE'`, [ids]))[0].n);
+      for (let waited = 0; (await done()) < ids.length && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await done()).toBe(ids.length);
+      const rows = await t.sql<{ attempts: number }>(`select attempts from job where id = any($1::bigint[])`, [ids]);
+      expect(rows.filter((r) => r.attempts !== 1)).toEqual([]);
+      const counts = await t.sql<{ target: string; n: string }>(`select target, count(*) as n from audit_entry where action = 'job.effect' and target like $1 group by target having count(*) <> 1`, [`${tag}-%`]);
+      expect(counts).toEqual([]);
+      expect(Number((await t.sql<{ n: string }>(`select count(*) as n from audit_entry where action = 'job.effect' and target like $1`, [`${tag}-%`]))[0].n)).toBe(ids.length);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('schedules enqueue each time slot once, however many instances tick', async () => {
     const schedules = [{ kind: 'test.effect', everyMs: 60_000 }];
     const instances = Array.from({ length: 5 }, () => new Scheduler(t.orm, t.clock, schedules));

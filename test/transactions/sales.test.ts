@@ -2,6 +2,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
+import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
 import {
   CreateCampaignDocument,
   LockOfferDocument,
@@ -205,6 +206,45 @@ describe('sales at the till', () => {
     expect(Number(n)).toBe(1);
   });
 
+  it('one externalId sent at once with two different sales: one stored and processed once, each copy of it answered with it, each of the other refused', async () => {
+    const { money, currency } = await program();
+    const customer = await createCustomer(t, currency);
+    const first = sale(money, customer.externalId, { lines: [{ sku: 'BEANS-1KG', category: 'RETAIL', quantity: 1, unitPrice: '12.00' }] });
+    const second = { ...first, lines: [{ sku: 'BEANS-1KG', category: 'RETAIL', quantity: 3, unitPrice: '12.00' }] };
+    const inputs = Array.from({ length: 16 }, (_, i) => (i % 2 ? second : first));
+    const answers = await Promise.all(inputs.map((input) => submit(input)));
+    const [stored] = await t.sql<{ id: string; total: string }>(`select id, total from sales_transaction where external_id = $1`, [first.externalId]);
+    const winner = Number(stored.total) === 12 ? first : second;
+    for (const [i, answer] of answers.entries()) {
+      if (inputs[i] === winner) expect([answer.transaction?.id, answer.userErrors]).toEqual([expect.any(String), []]);
+      else expect([answer.transaction, answer.userErrors.map((e) => e.code)]).toEqual([null, ['IDEMPOTENCY_KEY_REUSED']]);
+    }
+    expect(new Set(answers.flatMap((a) => (a.transaction ? [a.transaction.id] : []))).size).toBe(1);
+    const done = await processed(first.externalId);
+    expect(done!.pointsAwarded).toBe(winner === first ? 120 : 360);
+    // replays after processing: the same answer, and the same refusal
+    expect((await submit(winner)).transaction).toMatchObject({ id: answers[inputs.indexOf(winner)].transaction!.id, status: 'PROCESSED' });
+    expect((await submit(winner === first ? second : first)).userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from job where status in ('PENDING', 'RUNNING')`))[0].n === 0);
+    const [{ jobs }] = await t.sql<{ jobs: number }>(`select count(*)::int as jobs from job where payload->>'transactionId' = $1`, [String(stored.id)]);
+    expect(jobs).toBe(1);
+    expect((await balanceOf(customer.token, currency))!.available).toBe(winner === first ? 120 : 360);
+  });
+
+  it('a sale stored before its key was recorded answers every repeat with itself, the second repeat too', async () => {
+    const { money, currency } = await program();
+    const customer = await createCustomer(t, currency);
+    const input = sale(money, customer.externalId);
+    const first = (await submit(input)).transaction!;
+    await processed(input.externalId);
+    // As a sale from before sales had keys: stored, but no key recorded for it.
+    await t.sql(`delete from idempotency_record where key = $1`, [input.externalId]);
+    for (let repeat = 0; repeat < 3; repeat++) {
+      const answer = await submit(input);
+      expect([answer.transaction, answer.userErrors]).toEqual([expect.objectContaining({ id: first.id, status: 'PROCESSED' }), []]);
+    }
+  });
+
   it('a return of points already spent leaves a debt that the next points repay', async () => {
     const { money, currency } = await program();
     const customer = await createCustomer(t, currency);
@@ -314,6 +354,118 @@ describe('sales at the till', () => {
     expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`LOW_${currency}`);
     await t.runScheduled(); // and the daily recompute agrees
     expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`LOW_${currency}`);
+  });
+
+  it('the PL/pgSQL tier functions answer what their SQL bodies answered, at every moment of rolling windows, expiries and pending releases', async () => {
+    // The bodies Migration20261130034209 wrote (language sql), under other names, beside the
+    // PL/pgSQL ones Migration20261130120000 put in their place: both read the same rows.
+    await t.sql(`create or replace function qualifying_points_at_sql(p_customer_id bigint, p_currency text, p_window_days int, p_at timestamptz)
+returns bigint language sql stable as $$
+  select case when p_window_days is null then
+    coalesce((select n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, p_at) n
+               where a.customer_id = p_customer_id and a.currency_code = p_currency), 0)
+  else greatest(
+    coalesce((select sum(e.amount) from ledger_entry e join point_account a on a.id = e.account_id
+               where a.customer_id = p_customer_id and a.currency_code = p_currency and e.qualifying
+                 and e.created_at > p_at - make_interval(days => p_window_days)), 0)
+  + coalesce((select sum(q.amount) from qualifying_adjustment q join point_account a on a.id = q.account_id
+               where a.customer_id = p_customer_id and a.currency_code = p_currency
+                 and q.created_at > p_at - make_interval(days => p_window_days)), 0)
+  + coalesce((select sum(d.amount) from point_account a cross join lateral ledger_due(a.id, p_at) d
+               where a.customer_id = p_customer_id and a.currency_code = p_currency and d.qualifying
+                 and d.at > p_at - make_interval(days => p_window_days)), 0), 0)
+  end::bigint
+$$`);
+    await t.sql(`create or replace function customer_tier_at_sql(p_customer_id bigint, p_at timestamptz)
+returns bigint language sql stable as $$
+  select t.id from tier t
+   where qualifying_points_at_sql(p_customer_id, t.currency_code, t.window_days, p_at) >= t.threshold
+   order by t.rank desc limit 1
+$$`);
+    const start = t.clock.now();
+    const pending = await program({ expiryDays: 10, pendingDays: 3 });
+    const plain = await program({ expiryDays: 20 });
+    const rank = 700 + moneyCounter * 10;
+    await createTier(t, { currency: pending.currency, code: `PL_LIFE_${pending.currency}`, rank, threshold: 50 });
+    await createTier(t, { currency: pending.currency, code: `PL_ROLL_${pending.currency}`, rank: rank + 1, threshold: 60, windowDays: 5 });
+    await createTier(t, { currency: plain.currency, code: `PL_ROLL_${plain.currency}`, rank: rank + 2, threshold: 100, windowDays: 12 });
+    await createTier(t, { currency: plain.currency, code: `PL_TOP_${plain.currency}`, rank: rank + 3, threshold: 150, windowDays: 8 });
+    const customers = [await createCustomer(t, plain.currency), await createCustomer(t, plain.currency)];
+    const sales: string[] = [];
+    // Sales, returns and staff adjustments spread over a month, in both currencies.
+    for (let day = 0; day < 30; day++) {
+      for (const [i, c] of customers.entries()) {
+        const program = (day + i) % 4 < 2 ? pending : plain;
+        const s = sale(program.money, c.externalId, { lines: [{ sku: 'TEA', category: 'TEA', quantity: 1 + ((day + i) % 3), unitPrice: '2.50' }] });
+        await submit(s);
+        await processed(s.externalId);
+        sales.push(s.externalId);
+        if (day % 6 === 4) await adjust(t, c.externalId, plain.currency, day % 12 === 4 ? 30 : -5).catch(() => undefined);
+      }
+      if (day % 8 === 6) dataOf(await t.gql(ReverseTransactionDocument, { externalId: sales[sales.length - 3] }, till.credential));
+      t.clock.advance(DAY + 3_600_000);
+      if (day % 10 === 0) await t.runScheduled(); // some expiries and releases written, others only due
+    }
+    const ids = (await t.sql<{ id: string }>(`select id from customer where external_id = any($1)`, [customers.map((c) => c.externalId)])).map((r) => r.id);
+    // Every moment where an answer can change (entries and adjustments entering and leaving a
+    // window, expiries, releases), a microsecond either side, and a grid of the whole span.
+    const differences = await t.sql(
+      `with edges as (
+         select e.created_at + make_interval(days => w.d) as at from ledger_entry e cross join (select distinct window_days as d from tier where window_days is not null union select 0) w where e.customer_id = any($1::bigint[])
+         union select e.expires_at from ledger_entry e where e.customer_id = any($1::bigint[]) and e.expires_at is not null
+         union select p.available_at + make_interval(days => w.d) from pending_credit p cross join (select distinct window_days as d from tier where window_days is not null union select 0) w where p.customer_id = any($1::bigint[])
+         union select q.created_at + make_interval(days => w.d) from qualifying_adjustment q cross join (select distinct window_days as d from tier where window_days is not null union select 0) w where q.customer_id = any($1::bigint[])
+         union select g from generate_series($2::timestamptz - interval '1 day', $3::timestamptz + interval '40 days', interval '7 hours') g
+       ), moments as (
+         select at + d as at from edges, (values (interval '-1 microsecond'), (interval '0'), (interval '1 microsecond')) v(d) where at is not null
+       )
+       select c.id, m.at, t.code, qualifying_points_at(c.id, t.currency_code, t.window_days, m.at) as plpgsql,
+              qualifying_points_at_sql(c.id, t.currency_code, t.window_days, m.at) as sql
+         from unnest($1::bigint[]) c(id) cross join moments m cross join tier t
+        where qualifying_points_at(c.id, t.currency_code, t.window_days, m.at) is distinct from qualifying_points_at_sql(c.id, t.currency_code, t.window_days, m.at)
+       union all
+       select c.id, m.at, 'tier', customer_tier_at(c.id, m.at), customer_tier_at_sql(c.id, m.at)
+         from unnest($1::bigint[]) c(id) cross join moments m
+        where customer_tier_at(c.id, m.at) is distinct from customer_tier_at_sql(c.id, m.at)
+       limit 20`,
+      [ids, start, t.clock.now()],
+    );
+    expect(differences).toEqual([]);
+    // The comparison saw the tiers move (the functions answer from the written state forward).
+    const [{ n }] = await t.sql<{ n: string }>(
+      `select count(distinct customer_tier_at(c.id, g)) as n from unnest($1::bigint[]) c(id), generate_series($2::timestamptz, $2::timestamptz + interval '30 days', interval '6 hours') g`,
+      [ids, t.clock.now()],
+    );
+    expect(Number(n)).toBeGreaterThanOrEqual(3);
+    await t.sql(`drop function customer_tier_at_sql(bigint, timestamptz); drop function qualifying_points_at_sql(bigint, text, int, timestamptz)`);
+  });
+
+  it('a sale whose two credits cross two thresholds moves the tier once, A to C, and its return moves it back once, C to A', async () => {
+    const { money, currency } = await program();
+    const window = { startsAt: new Date(t.clock.now().getTime() - DAY).toISOString(), endsAt: new Date(t.clock.now().getTime() + DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'Cross', currency, ...window, outcome: { bonusPoints: 40 } } }, t.operatorToken));
+    const rank = 900 + moneyCounter * 3;
+    await createTier(t, { currency, code: `XA_${currency}`, rank, threshold: 10, windowDays: 365 });
+    await createTier(t, { currency, code: `XB_${currency}`, rank: rank + 1, threshold: 50, windowDays: 365 });
+    await createTier(t, { currency, code: `XC_${currency}`, rank: rank + 2, threshold: 100, windowDays: 365 });
+    const customer = await createCustomer(t, currency, 10);
+    const moves = async () =>
+      (await t.sql<{ payload: { from: string | null; to: string | null } }>(
+        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+        [customer.externalId],
+      )).map((e) => [e.payload.from, e.payload.to]);
+    expect((await moves()).at(-1)?.[1]).toBe(`XA_${currency}`); // (other tests' tiers may have come first)
+    const before = (await moves()).length;
+    const s = sale(money, customer.externalId, { lines: [{ sku: 'KETTLE', category: 'RETAIL', quantity: 1, unitPrice: '6.00' }] });
+    await submit(s);
+    expect((await processed(s.externalId))!.pointsAwarded).toBe(100); // 60 + 40: neither credit alone reaches C from A
+    expect((await moves()).slice(before)).toEqual([[`XA_${currency}`, `XC_${currency}`]]);
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`XC_${currency}`);
+    dataOf(await t.gql(ReverseTransactionDocument, { externalId: s.externalId }, till.credential));
+    expect((await moves()).slice(before)).toEqual([[`XA_${currency}`, `XC_${currency}`], [`XC_${currency}`, `XA_${currency}`]]);
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe(`XA_${currency}`);
+    const [row] = await t.sql<{ code: string }>(`select t.code from customer c join tier t on t.id = c.tier_id where c.external_id = $1`, [customer.externalId]);
+    expect(row.code).toBe(`XA_${currency}`);
   });
 
   it('points expire by the currency policy: expiringSoon first, then an EXPIRE entry', async () => {
@@ -497,6 +649,181 @@ describe('sales processed by workers the test drives', () => {
           where c.name = 'Once' and c.currency_code = 'CROWD_C' and a.reversed_at is null group by a.customer_id having count(*) > 1`,
       );
       expect(twice).toEqual([]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a sale placing the tier while a staff adjustment in another currency places it too: the stored tier and the last TIER_CHANGED are the customer's tier", async () => {
+    // The sale earns in one currency and the adjustment credits another, so they lock different
+    // accounts: only the customer's event stream row (each one's first event takes it) orders
+    // their tier placements, so the later one reads the earlier one's points. Forced overlap: the
+    // test holds the customer's row, which the adjustment's tier placement waits on.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      for (const [code, money] of [['TIERA_C', 'ZTA'], ['TIERB_C', 'ZTB']]) {
+        ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "t", pointValue: "0.01", moneyCurrency: "${money}" }) { userErrors { code } } }`, {}, t.operatorToken));
+        ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '10' } }, t.operatorToken));
+      }
+      await createTier(t, { currency: 'TIERA_C', code: 'SILVER_A', rank: 10, threshold: 100 });
+      await createTier(t, { currency: 'TIERB_C', code: 'GOLD_B', rank: 20, threshold: 100 });
+      const customer = await createCustomer(t, 'TIERA_C');
+      const input = { externalId: 'tier-race', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZTA', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      const waiting = async (n: number) =>
+        eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n === n);
+      const blocker = new pg.Client({ connectionString: t.databaseUrl });
+      await blocker.connect();
+      try {
+        await blocker.query('begin');
+        await blocker.query('select 1 from customer where external_id = $1 for no key update', [customer.externalId]);
+        const adjusted = adjust(t, customer.externalId, 'TIERB_C', 100); // places GOLD_B, waits for the row
+        await waiting(1);
+        const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+        const processedSale = worker.runOne(); // places its tier from a snapshot without the adjustment
+        await waiting(2);
+        await blocker.query('commit');
+        await adjusted;
+        expect(await processedSale).toBe(true);
+      } finally {
+        await blocker.end();
+      }
+      const [row] = await t.sql<{ stored: string | null; now: string | null }>(
+        `select (select code from tier where id = c.tier_id) as stored, (select code from tier where id = customer_tier_at(c.id, $2)) as now from customer c where c.external_id = $1`,
+        [customer.externalId, t.clock.now()],
+      );
+      expect(row).toEqual({ stored: 'GOLD_B', now: 'GOLD_B' });
+      // What webhooks were told: a chain of moves ending where the customer is.
+      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+        [customer.externalId],
+      );
+      expect(moves.at(-1)?.payload.to).toBe('GOLD_B');
+      for (const [i, m] of moves.entries()) expect(m.payload.from).toBe(i === 0 ? null : moves[i - 1].payload.to);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("one customer's sales and returns at once in two currencies, with a budgeted and an unbudgeted campaign and staff adjustments: counts exact, budget held, none deadlocked", async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      for (const code of ['DUO_A', 'DUO_B']) {
+        ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "d", pointValue: "0.01", moneyCurrency: "ZZD" }) { userErrors { code } } }`, {}, t.operatorToken));
+        ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '1' } }, t.operatorToken));
+      }
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'BudgetA', currency: 'DUO_A', ...window, outcome: { bonusPoints: 7 }, limits: { budgetPoints: 49 } } }, t.operatorToken));
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'AlwaysB', currency: 'DUO_B', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'AlwaysA', currency: 'DUO_A', ...window, outcome: { bonusPoints: 3 } } }, t.operatorToken));
+      await createTier(t, { currency: 'DUO_A', code: 'DUO_T1', rank: 1, threshold: 50, windowDays: 30 });
+      await createTier(t, { currency: 'DUO_B', code: 'DUO_T2', rank: 2, threshold: 150, windowDays: 30 });
+      const customers = [await createCustomer(t, 'DUO_A'), await createCustomer(t, 'DUO_B')];
+      const sales = Array.from({ length: 24 }, (_, i) => ({
+        externalId: `duo-${i}`,
+        customerExternalId: customers[i % 2].externalId,
+        occurredAt: new Date().toISOString(),
+        currency: 'ZZD',
+        lines: [{ sku: 'X', quantity: 1, unitPrice: `${10 + i}.00` }],
+      }));
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const submit = (input: (typeof sales)[number]) => t.gql(SubmitTransactionDocument, { input }, till.credential);
+      for (const answer of await Promise.all(sales.slice(0, 10).map(submit))) ok(answer);
+      await Promise.all(Array.from({ length: 3 }, () => worker().runUntilIdle()));
+      // the other 14 submitted and processed by four workers while the first 10 are returned and staff adjust both currencies
+      const [, returns] = await Promise.all([
+        (async () => {
+          for (const answer of await Promise.all(sales.slice(10).map(submit))) ok(answer);
+          await Promise.all(Array.from({ length: 4 }, () => worker().runUntilIdle()));
+        })(),
+        Promise.all(sales.slice(0, 10).map((s) => t.gql(ReverseTransactionDocument, { externalId: s.externalId }, till.credential))),
+        ...customers.flatMap((c) => ['DUO_A', 'DUO_B'].map((currency) => adjust(t, c.externalId, currency, 20))),
+      ]);
+      for (const answer of returns) expect(ok(answer).reverseTransaction.transaction?.status).toBe('REVERSED');
+      await Promise.all(Array.from({ length: 2 }, () => worker().runUntilIdle()));
+      const statuses = await Promise.all(sales.map(async (s) => ok(await t.gql(TransactionStatusDocument, { externalId: s.externalId }, till.credential)).transaction!.status));
+      expect(statuses).toEqual([...Array(10).fill('REVERSED'), ...Array(14).fill('PROCESSED')]);
+      const jobs = await t.sql<{ status: string; attempts: number; last_error: string | null }>(`select status, attempts, last_error from job where payload ? 'transactionId'`);
+      expect(jobs.filter((j) => j.status !== 'DONE' || j.attempts !== 1)).toEqual([]);
+      const counted = await t.sql<{ name: string; points_awarded: string; held: string; budget_points: string | null }>(
+        `select c.name, c.points_awarded, c.budget_points,
+                coalesce((select sum(a.points) from transaction_award a where a.campaign_id = c.id and a.reversed_at is null), 0) as held
+           from campaign c where c.currency_code like 'DUO_%' order by c.id`,
+      );
+      for (const c of counted) expect([c.name, Number(c.points_awarded)]).toEqual([c.name, Number(c.held)]);
+      expect(Number(counted.find((c) => c.name === 'BudgetA')!.held)).toBeLessThanOrEqual(49);
+      expect(Number(counted.find((c) => c.name === 'AlwaysB')!.held)).toBe(14 * 5);
+      // every customer's balances are what their sales still hold plus the adjustments
+      for (const [i, c] of customers.entries()) {
+        const me = ok(await t.gql(ProfileDocument, {}, c.token)).me!;
+        const [held] = await t.sql<{ a: string; b: string }>(
+          `select coalesce(sum(a.points) filter (where a.currency_code = 'DUO_A'), 0) as a, coalesce(sum(a.points) filter (where a.currency_code = 'DUO_B'), 0) as b
+             from transaction_award a join customer c on c.id = a.customer_id where c.external_id = $1 and a.reversed_at is null`,
+          [c.externalId],
+        );
+        expect([i, me.balances.find((b) => b.currency.code === 'DUO_A')?.available, me.balances.find((b) => b.currency.code === 'DUO_B')?.available]).toEqual([i, Number(held.a) + 20, Number(held.b) + 20]);
+        const [tier] = await t.sql<{ stored: string | null; now: string | null }>(
+          `select c.tier_id::text as stored, customer_tier_at(c.id, $2)::text as now from customer c where c.external_id = $1`,
+          [c.externalId, t.clock.now()],
+        );
+        expect(tier.stored).toBe(tier.now);
+      }
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("the tier batch job writing down a lapsed tier while a sale of that customer places it: neither deadlocks", async () => {
+    // The sale takes the customer's event stream row (its BALANCE_CHANGED) and then, placing the
+    // tier, the customer's row; the batch job updates the customer's row, then records the move
+    // (the event stream row). Forced overlap: both wait on the customer's row, held by the test.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "LAPSE_C", name: "l", pointValue: "0.01", moneyCurrency: "ZZL" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'LAPSE_C', pointsPerUnit: '1' } }, t.operatorToken));
+      await createTier(t, { currency: 'LAPSE_C', code: 'LAPSE_LOW', rank: 1, threshold: 10 });
+      await createTier(t, { currency: 'LAPSE_C', code: 'LAPSE_HIGH', rank: 2, threshold: 100, windowDays: 30 });
+      const waiting = async (n: number) =>
+        eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n === n);
+      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      // Who gets the customer's row first when the test lets go is PostgreSQL's choice: several rounds.
+      for (let round = 0; round < 6; round++) {
+        const customer = await createCustomer(t, 'LAPSE_C', 100); // HIGH, for 30 days
+        t.clock.advance(31 * DAY); // HIGH lapsed: readers see LOW, the stored tier is still HIGH
+        const input = { externalId: `lapse-sale-${round}`, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZL', lines: [{ sku: 'X', quantity: 1, unitPrice: '5.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        const blocker = new pg.Client({ connectionString: t.databaseUrl });
+        await blocker.connect();
+        try {
+          await blocker.query('begin');
+          await blocker.query('select 1 from customer where external_id = $1 for no key update', [customer.externalId]);
+          const batch = t.orm.em.fork().transactional((em) => recomputeAllTiers(em, t.clock.now())).then(
+            () => 'done',
+            (error: Error) => error.message,
+          );
+          await waiting(1);
+          const processedSale = worker.runOne();
+          await waiting(2);
+          await blocker.query('commit');
+          expect([round, await batch]).toEqual([round, 'done']);
+          expect(await processedSale).toBe(true);
+        } finally {
+          await blocker.end();
+        }
+        const [job] = await t.sql<{ status: string; attempts: number; last_error: string | null }>(`select status, attempts, last_error from job where payload->>'transactionId' = (select id::text from sales_transaction where external_id = $1)`, [input.externalId]);
+        expect([round, job]).toEqual([round, { status: 'DONE', attempts: 1, last_error: null }]);
+        const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+          `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+          [customer.externalId],
+        );
+        expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
+      }
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
