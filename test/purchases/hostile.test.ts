@@ -1,9 +1,11 @@
-import pg from 'pg';
 import { ClaimGiftDocument, CreateGiftListDocument, PurchaseOfferDocument, RemoveListingDocument, UpsertCustomerDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, earningProgram, eventually, unique } from '../support/program.js';
+import { holdLocks } from '../support/locks.js';
 
 const DAY = 86_400_000;
+/** Locks the account(s) of the customer with external id $1, as a sale or a staff adjustment holding them would. */
+const ACCOUNT_LOCK = 'select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a';
 
 const REVERSE = `mutation($externalId: String!) {
   reverseTransaction(input: { externalId: $externalId }) { transaction { status } pointsReversed pointsOwed userErrors { code } }
@@ -62,29 +64,16 @@ describe('purchases racing other writers of the same customer', () => {
     const store = await createStore(t, currency);
     const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 30, stock: 10 });
     const listingId = Number(Buffer.from(listing.id, 'base64url').toString().split(':')[1]);
-    const blocker = new pg.Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
-    const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
-    await blocker.query('begin');
-    await blocker.query('select 1 from listing where id = $1 for no key update', [listingId]);
+    const basket = await holdLocks(t, 'select 1 from listing where id = $1 for no key update', [listingId]);
     const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, token);
-    await eventually(async () => {
-      const [row] = await t.sql<{ n: string }>(
-        `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and $1 = any(pg_blocking_pids(pid))`,
-        [pid],
-      );
-      return Number(row.n) === 1;
-    });
+    await basket.blocking(1);
     return {
       buying,
       /** Once `waiters` sessions wait on a lock, lets the purchase go on. */
       async release(waiters: number) {
-        await eventually(async () => {
-          const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-          return Number(row.n) === waiters;
-        });
-        await blocker.query('commit');
-        await blocker.end();
+        await basket.waiters(waiters);
+        await basket.commit();
+        await basket.end();
       },
     };
   }
@@ -136,6 +125,12 @@ describe('purchases racing other writers of the same customer', () => {
   });
 
   /** Per purchase of the customer: its SPEND entries, issued offers and events, as the ledger and the outbox hold them. */
+  /** The customer's available points (their one account). */
+  async function availableOf(externalId: string) {
+    const [account] = await t.sql<{ available: string }>(`select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`, [externalId]);
+    return Number(account.available);
+  }
+
   async function purchaseTrail(externalId: string) {
     return t.sql<{ id: number; points_paid: number; spends: number[]; issued: number; events: string[] }>(
       `select p.id, p.points_paid,
@@ -277,30 +272,19 @@ describe('purchases racing other writers of the same customer', () => {
     const customer = await createCustomer(t, currency, 100);
     const store = await createStore(t, currency);
     const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 10, ...(stock === undefined ? {} : { stock }) });
-    const blocker = new pg.Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
+    const account = await holdLocks(t, ACCOUNT_LOCK, [customer.externalId]);
     try {
-      const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
-      await blocker.query('begin');
-      await blocker.query('select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a', [customer.externalId]);
       const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
-      await eventually(async () => {
-        const [row] = await t.sql<{ n: string }>(
-          `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and $1 = any(pg_blocking_pids(pid))`,
-          [pid],
-        );
-        return Number(row.n) === 1;
-      });
+      await account.blocking(1);
       ok(await t.gql(RemoveListingDocument, { listingId: listing.id }, t.operatorToken));
-      await blocker.query('commit');
+      await account.commit();
       const answer = dataOf(await buying).purchaseOffer;
       expect({ purchase: answer.purchase, codes: answer.userErrors.map((e) => e.code) }).toEqual({ purchase: null, codes: ['OFFER_UNAVAILABLE'] });
     } finally {
-      await blocker.end();
+      await account.end();
     }
     expect(await purchaseTrail(customer.externalId)).toEqual([]);
-    const [account] = await t.sql<{ available: string }>(`select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`, [customer.externalId]);
-    expect(Number(account.available)).toBe(100);
+    expect(await availableOf(customer.externalId)).toBe(100);
   });
 
   const REMOVE_WITH_STOCK = `mutation($listingId: ID!) { removeListing(input: { listingId: $listingId }) { listing { id stockRemaining } userErrors { code } } }`;
@@ -316,32 +300,20 @@ describe('purchases racing other writers of the same customer', () => {
     const store = await createStore(t, currency);
     const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 10, stock: 5 });
     const listingId = Number(Buffer.from(listing.id, 'base64url').toString().split(':')[1]);
-    const blocker = new pg.Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
+    const basket = await holdLocks(t, 'select 1 from listing where id = $1 for no key update', [listingId]);
     try {
-      const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
-      await blocker.query('begin');
-      await blocker.query('select 1 from listing where id = $1 for no key update', [listingId]);
-      const waiting = async (n: number) =>
-        eventually(async () => {
-          const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-          return Number(row.n) === n;
-        });
       // The removal has the listing's row next; the purchase's debit statement queues behind it.
       const removing = t.gql<RemovedWithStock, { listingId: string }>(REMOVE_WITH_STOCK, { listingId: listing.id }, t.operatorToken);
-      await eventually(async () => {
-        const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))`, [pid]);
-        return Number(row.n) === 1;
-      });
+      await basket.blocking(1);
       const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
-      await waiting(2);
-      await blocker.query('commit');
+      await basket.waiters(2);
+      await basket.commit();
       const removed = ok(await removing).removeListing;
       expect(removed).toMatchObject({ listing: { stockRemaining: 5 }, userErrors: [] });
       const answer = dataOf(await buying).purchaseOffer;
       expect({ purchase: answer.purchase, codes: answer.userErrors.map((e) => e.code) }).toEqual({ purchase: null, codes: ['OFFER_UNAVAILABLE'] });
     } finally {
-      await blocker.end();
+      await basket.end();
     }
     expect(await purchaseTrail(customer.externalId)).toEqual([]);
     const [after] = await t.sql<{ stock_remaining: number; available: number }>(
@@ -360,29 +332,21 @@ describe('purchases racing other writers of the same customer', () => {
     const buyers = await Promise.all(Array.from({ length: 16 }, () => createCustomer(t, currency, 100)));
     // A basket holds the listing's row so that the requests below queue on it in the order sent:
     // 8 purchases, the removal, 8 purchases more (within the pool of 20); then all go at once.
-    const blocker = new pg.Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
-    const waiting = async (n: number) =>
-      eventually(async () => {
-        const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-        return Number(row.n) === n;
-      });
+    const basket = await holdLocks(t, 'select 1 from listing where id = $1 for no key update', [listingId]);
     let answers: { purchase: unknown; userErrors: { code: string }[] }[] = [];
     let removed: { stockRemaining: number | null } = { stockRemaining: null };
     try {
-      await blocker.query('begin');
-      await blocker.query('select 1 from listing where id = $1 for no key update', [listingId]);
       const purchases = buyers.slice(0, 8).map((b) => t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, b.token));
-      await waiting(8);
+      await basket.waiters(8);
       const removing = t.gql<RemovedWithStock, { listingId: string }>(REMOVE_WITH_STOCK, { listingId: listing.id }, t.operatorToken);
-      await waiting(9);
+      await basket.waiters(9);
       const more = buyers.slice(8).map((b) => t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, b.token));
-      await waiting(17);
-      await blocker.query('commit');
+      await basket.waiters(17);
+      await basket.commit();
       answers = (await Promise.all([...purchases, ...more])).map((r) => dataOf(r).purchaseOffer);
       removed = ok(await removing).removeListing.listing!;
     } finally {
-      await blocker.end();
+      await basket.end();
     }
     const sold = answers.filter((a) => a.purchase).length;
     for (const a of answers.filter((a) => !a.purchase)) expect(a.userErrors.map((e) => e.code)).toEqual(['OFFER_UNAVAILABLE']);
@@ -408,39 +372,26 @@ describe('purchases racing other writers of the same customer', () => {
     const customer = await createCustomer(t, currency, 600);
     const store = await createStore(t, currency, { eligibility: { minBalance: 500 } });
     const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 50 });
-    const blocker = new pg.Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
+    const account = await holdLocks(t, ACCOUNT_LOCK, [customer.externalId]);
     try {
-      const [{ pid }] = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
-      await blocker.query('begin');
-      await blocker.query('select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a', [customer.externalId]);
-      const blocked = async (n: number) =>
-        eventually(async () => {
-          const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-          return Number(row.n) === n;
-        });
       // A staff debit of 200 has the account next; the purchase (which reads 600 ≥ 500) queues behind it.
       const debiting = t.gql(
         `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { balanceAfter } userErrors { code } } }`,
         { input: { customerExternalId: customer.externalId, currency, amount: -200, reason: 'race', idempotencyKey: unique('adj') } },
         t.operatorToken,
       );
-      await eventually(async () => {
-        const [row] = await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))`, [pid]);
-        return Number(row.n) === 1;
-      });
+      await account.blocking(1);
       const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
-      await blocked(2);
-      await blocker.query('commit');
+      await account.waiters(2);
+      await account.commit();
       expect(ok(await debiting)).toEqual({ adjustPoints: { entry: { balanceAfter: 400 }, userErrors: [] } });
       const answer = dataOf(await buying).purchaseOffer;
       expect({ purchase: answer.purchase, codes: answer.userErrors.map((e) => e.code) }).toEqual({ purchase: null, codes: ['NOT_ELIGIBLE'] });
     } finally {
-      await blocker.end();
+      await account.end();
     }
     expect(await purchaseTrail(customer.externalId)).toEqual([]);
-    const [account] = await t.sql<{ available: string }>(`select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`, [customer.externalId]);
-    expect(Number(account.available)).toBe(400);
+    expect(await availableOf(customer.externalId)).toBe(400);
   });
 
   it('a customer with no account in the currency is refused for points and left without one', async () => {

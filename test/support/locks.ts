@@ -1,0 +1,41 @@
+import pg from 'pg';
+import type { TestGateway } from './gateway.js';
+import { eventually } from './program.js';
+
+/** Row locks held by a transaction of the test's own (see holdLocks). */
+export interface HeldLocks {
+  /** Resolves once exactly `n` sessions wait on this transaction's locks (10 s at most). */
+  blocking(n: number): Promise<void>;
+  /** Resolves once exactly `n` sessions of the database wait on any lock, those queued behind the first waiter included. */
+  waiters(n: number): Promise<void>;
+  /** Commits, letting the waiters go on. */
+  commit(): Promise<void>;
+  /** Closes the connection (a transaction still open rolls back). */
+  end(): Promise<void>;
+}
+
+/**
+ * Opens a connection of its own to the test gateway's database, begins a transaction and runs
+ * `lockSql` (a `select … for update` or the like) with `params` in it: the rows it locks stay
+ * locked until `commit()`. For tests that stop a request at a chosen lock and change the world
+ * while it waits (a staff removal, a debit), then let it go on.
+ */
+export async function holdLocks(t: TestGateway, lockSql: string, params: unknown[]): Promise<HeldLocks> {
+  const client = new pg.Client({ connectionString: t.databaseUrl });
+  await client.connect();
+  const count = async (where: string, values: unknown[]) => Number((await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where ${where}`, values))[0].n);
+  try {
+    const [{ pid }] = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+    await client.query('begin');
+    await client.query(lockSql, params);
+    return {
+      blocking: async (n) => void (await eventually(async () => (await count('$1 = any(pg_blocking_pids(pid))', [pid])) === n)),
+      waiters: async (n) => void (await eventually(async () => (await count(`datname = current_database() and wait_event_type = 'Lock'`, [])) === n)),
+      commit: async () => void (await client.query('commit')),
+      end: () => client.end(),
+    };
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+}
