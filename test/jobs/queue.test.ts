@@ -228,10 +228,12 @@ describe('the job queue', () => {
         // every loop busy on a slow job, and jobs arriving while they are
         ids.push(...(await Promise.all(Array.from({ length: concurrency }, (_, i) => woken('test.slow-effect', { tag: `${tag}-slow-${round}-${i}` })))));
         ids.push(...(await Promise.all(Array.from({ length: 5 }, (_, i) => woken('test.effect', { tag: `${tag}-burst-${round}-${i}` })))));
-        // one due an hour from now: its wake-up finds nothing due; then the clock moves and the wake-up is sent again
-        const later = await woken('test.effect', { tag: `${tag}-later-${round}` }, new Date(t.clock.now().getTime() + 3_600_000));
+        // one due 5 s from now: its wake-up finds nothing due; then the clock moves and the wake-up is
+        // sent again. 5 s, not more: leases run on this clock, and over the four rounds it moves 20 s,
+        // less than the 30 s lease, so no slow job still running is taken over as if its worker had died.
+        const later = await woken('test.effect', { tag: `${tag}-later-${round}` }, new Date(t.clock.now().getTime() + 5_000));
         ids.push(later);
-        t.clock.advance(3_600_000 + 1);
+        t.clock.advance(5_000 + 1);
         wakeWorkers(t.orm.em.fork(), 'test.effect');
         await new Promise((resolve) => setTimeout(resolve, 10 * round));
       }
