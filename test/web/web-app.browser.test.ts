@@ -15,6 +15,8 @@ import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ALICE = DEMO.customers.alice;
 const MUFFIN = 'Buy 1 coffee, get a free muffin';
+/** The member app's MemberProfile operation id (web/src/member/gql/persisted-documents.json). */
+const MEMBER_PROFILE_ID = '4c9f7b69731a1cd7ee27cb87c63704e1bd40a467fbed4c83201b84549801f68c';
 
 describe('web app in a browser', () => {
   let t: TestGateway;
@@ -355,6 +357,48 @@ describe('web app in a browser', () => {
     );
     expect(checked.filter((c) => c.violations.length)).toEqual([]);
     expect(checked.filter((c) => c.overflow > 0).map((c) => `${c.screen}: ${c.overflow}px too wide`)).toEqual([]);
+  });
+
+  // The member app refreshes its queries on every live event. A refresh asked for while one is
+  // still in flight used to join it (Apollo dedupes identical in-flight queries), so the header
+  // kept the balance that request had read before the second change: seen as this suite's flaky
+  // "earned points arrive live" under load. The profile request the first change sets off is
+  // answered by the gateway at once here, but handed to the page only after the second change's
+  // event has arrived.
+  test('a balance change that arrives while the page is still refreshing from the one before still shows', async () => {
+    const page = await (await context('phone')).newPage();
+    await page.goto(`/#token=${await t.customerToken(ALICE)}`);
+    await page.locator('[data-live="connected"]').waitFor();
+    const start = await aliceAvailable();
+    await balanceShows(page, start);
+    let releaseHeld: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+    let holding = false;
+    let seenHeld: () => void = () => undefined;
+    const heldSeen = new Promise<void>((resolve) => (seenHeld = resolve));
+    await page.route('**/graphql', async (route) => {
+      const hold = holding && (route.request().postData() ?? '').includes(MEMBER_PROFILE_ID);
+      if (!hold) return route.continue();
+      holding = false;
+      const response = await route.fetch(); // the gateway answers now, before the second change
+      seenHeld();
+      await held;
+      await route.fulfill({ response });
+    });
+    const adjust = (amount: number) =>
+      t.gql(
+        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { balanceAfter } userErrors { code } } }`,
+        { input: { customerExternalId: ALICE, currency: DEMO.currency, amount, reason: 'live race', idempotencyKey: `live-race-${amount}-${Date.now()}` } },
+        t.operatorToken,
+      );
+    holding = true;
+    ok(await adjust(1));
+    await heldSeen;
+    ok(await adjust(2));
+    // The second change's event has reached the page (the announcement carries its balance).
+    await page.getByTestId('live-announcement').filter({ hasText: `${(start + 3).toLocaleString('en-GB')} ${DEMO.currency}` }).waitFor({ timeout: 15_000 });
+    releaseHeld();
+    await balanceShows(page, start + 3);
   });
 
   test('the built apps sent only registered operation ids, over HTTP and over graphql-ws', async () => {

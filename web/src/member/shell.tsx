@@ -36,7 +36,28 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
 
   useEffect(() => {
     const ws = createLiveClient('web', token);
-    const refresh = () => void client.refetchQueries({ include: 'active' });
+    // One refresh at a time, and one more after it when events came in meanwhile: a refresh asked
+    // for while another was in flight joined it (Apollo dedupes identical in-flight queries) and
+    // kept what that request had read before the newer change (test/web/web-app.browser.test.ts,
+    // "a balance change that arrives while the page is still refreshing …").
+    let refreshing = false;
+    let again = false;
+    const refresh = () => {
+      if (refreshing) {
+        again = true;
+        return;
+      }
+      refreshing = true;
+      void Promise.resolve(client.refetchQueries({ include: 'active' }))
+        .catch(() => undefined)
+        .finally(() => {
+          refreshing = false;
+          if (again) {
+            again = false;
+            refresh();
+          }
+        });
+    };
     const offConnected = ws.on('connected', () => {
       setLive('connected');
       refresh(); // anything that changed while disconnected
