@@ -127,34 +127,40 @@ export async function recomputeAllTiers(em: SqlEntityManager, now: Date, range: 
   // customer's tier. Upserted, so a customer with no event yet has a row to lock (last_seq 0: the
   // first event is still 1). The statement below then reads after these locks, with a snapshot
   // that sees what their holders committed.
-  await query(
+  const locked = await query<{ customer_id: Customer['id'] }>(
     em,
     sql`insert into event_stream as s (customer_id, last_seq)
         select c.id, 0 from customer c
          where c.id in (select c2.id from customer c2 where c2.id > ${afterId} order by c2.id limit ${limit})
            and c.tier_id is distinct from customer_tier_at(c.id, ${now})
          order by c.id
-        on conflict (customer_id) do update set last_seq = s.last_seq`,
+        on conflict (customer_id) do update set last_seq = s.last_seq
+        returning s.customer_id`,
   );
-  const rows = await query<{ customer_id: Customer['id']; moved: boolean; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>(
+  // Only those are placed (each tier computed once more, after its lock, not the whole batch's
+  // again); one who starts to differ meanwhile is left to the next run, its stream not locked here.
+  const rows = await query<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>(
     em,
-    sql`with batch as (
+    sql`with target as (
           select c.id, c.tier_id as from_tier, customer_tier_at(c.id, ${now}) as to_tier
-            from customer c where c.id > ${afterId} order by c.id limit ${limit}
+            from customer c where c.id = any(${locked.map((l) => l.customer_id)}::bigint[])
         ), moved as (
-          update customer c set tier_id = batch.to_tier, updated_at = ${now}
-            from batch where c.id = batch.id and c.tier_id is distinct from batch.to_tier
+          update customer c set tier_id = target.to_tier, updated_at = ${now}
+            from target where c.id = target.id and c.tier_id is distinct from target.to_tier
           returning c.id
         )
-        select batch.id as customer_id, (moved.id is not null) as moved, f.code as from_code, tt.code as to_code
-          from batch left join moved on moved.id = batch.id
-          left join tier f on f.id = batch.from_tier left join tier tt on tt.id = batch.to_tier
-         order by batch.id`,
+        select target.id as customer_id, f.code as from_code, tt.code as to_code
+          from target join moved on moved.id = target.id
+          left join tier f on f.id = target.from_tier left join tier tt on tt.id = target.to_tier
+         order by target.id`,
   );
-  const moved = rows.filter((r) => r.moved);
+  const [last] = await query<{ id: Customer['id'] | null }>(
+    em,
+    sql`select max(id) as id from (select c.id from customer c where c.id > ${afterId} order by c.id limit ${limit}) batch`,
+  );
   // One statement for the batch, its customers in id order (the order recordEvents locks their streams in).
-  await recordEvents(em, 'TIER_CHANGED', moved.map((m) => ({ customerId: m.customer_id, payload: { from: m.from_code, to: m.to_code } })), now);
-  return { moved: moved.length, lastId: rows.length ? rows[rows.length - 1].customer_id : null };
+  await recordEvents(em, 'TIER_CHANGED', rows.map((m) => ({ customerId: m.customer_id, payload: { from: m.from_code, to: m.to_code } })), now);
+  return { moved: rows.length, lastId: last?.id == null ? null : Number(last.id) };
 }
 
 export interface CreateTierData {
