@@ -185,8 +185,14 @@ export class CompiledQueries {
     return { contentType, body: `${JSON.stringify({ data: result.data })}\n`, operation };
   }
 
+  /** False also when the variables cannot be looked at (nested too deep to serialise): Apollo then refuses them as ever. */
   private withinCost(entry: Compiled, variables: Record<string, unknown>): boolean {
-    const key = JSON.stringify(variables);
+    let key: string;
+    try {
+      key = JSON.stringify(variables);
+    } catch {
+      return false;
+    }
     let within = entry.withinCost.get(key);
     if (within === undefined) {
       within = !checkCost(this.schema, entry.document, entry.operation, variables, this.options);
