@@ -96,9 +96,9 @@ function replayMutations(schema: GraphQLSchema): void {
 
 /**
  * Query and mutation documents compiled to JavaScript with graphql-jit, and a way to answer a
- * request with one without Apollo's per-request pipeline. graphql-js interprets the document field by field on every
- * request (about 460 fields for a page of 20 listings); a compiled document is straight-line code
- * for that one selection, calling the same resolvers.
+ * request with one without Apollo's per-request pipeline. graphql-js interprets the document field
+ * by field on every request (about 460 fields for a page of 20 listings); a compiled document is
+ * straight-line code for that one selection, calling the same resolvers.
  *
  * Which documents: an operation on the caller's registered list (a trusted document) at its first
  * use; any other text once it has been sent `hotAfter` times, so a stream of one-off documents does
