@@ -9,6 +9,7 @@ import {
   CreateOfferDocument,
   ProfileDocument,
   PurchaseOfferDocument,
+  RedeemOfferDocument,
   ReverseTransactionDocument,
   SetEconomyRuleDocument,
   SubmitTransactionDocument,
@@ -18,6 +19,7 @@ import {
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { holdLocks } from '../support/locks.js';
 import { addListing, adjust, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, eventually, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
@@ -824,6 +826,52 @@ describe('sales processed by workers the test drives', () => {
         );
         expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
       }
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a return of a sale that awarded points and an offer while a till redeems that offer: neither deadlocks, the offer is kept or voided, never both', async () => {
+    // The return reverses the points (its BALANCE_CHANGED takes the customer's event stream row)
+    // and then voids the awarded offer (its row); a till redeeming the offer takes the offer's row
+    // and then the stream (its WALLET_CHANGED). Forced overlap: the test holds the stream, so the
+    // return waits there holding its accounts and the till waits there holding the offer.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "VOID_C", name: "v", pointValue: "0.01", moneyCurrency: "ZZV" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'VOID_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const offer = await createOffer(t);
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Gift', currency: 'VOID_C', ...window, outcome: { offerId: offer.id } } }, t.operatorToken));
+      const customer = await createCustomer(t, 'VOID_C');
+      const input = { externalId: 'void-race', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZV', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      await t.jobs.runner.runUntilIdle();
+      const [{ code }] = await t.sql<{ code: string }>(`select io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
+      const held = await holdLocks(t, 'select 1 from event_stream s join customer c on c.id = s.customer_id where c.external_id = $1 for update of s', [customer.externalId]);
+      const reverse = () => t.gql(ReverseTransactionDocument, { externalId: 'void-race' }, till.credential);
+      const redeem = () => t.gql(RedeemOfferDocument, { code, transactionExternalId: 'next-sale' }, till.credential);
+      let returned!: ReturnType<typeof reverse>;
+      let redeemed!: ReturnType<typeof redeem>;
+      try {
+        returned = reverse();
+        await held.waiters(1);
+        redeemed = redeem();
+        await held.waiters(2);
+        await held.commit();
+      } finally {
+        await held.end();
+      }
+      expect(ok(await returned).reverseTransaction.transaction?.status).toBe('REVERSED');
+      const redemption = dataOf(await redeemed).redeemOffer;
+      const [stored] = await t.sql<{ status: string }>(`select status from issued_offer where code = $1`, [code]);
+      // Redeemed first (the return keeps it), or voided first (the till is refused): never both.
+      expect([stored.status, redemption.issuedOffer?.status ?? redemption.userErrors.map((e) => e.code).join()]).toEqual(
+        stored.status === 'REDEEMED' ? ['REDEEMED', 'REDEEMED'] : ['VOIDED', 'OFFER_NOT_REDEEMABLE'],
+      );
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(0);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
