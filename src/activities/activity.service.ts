@@ -6,7 +6,8 @@ import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { lockAccounts, postEntry } from '../points/ledger.service.js';
+import { creditSettled, lockAccounts, settleAccount } from '../points/ledger.service.js';
+import { recomputeTier } from '../tiers/tier.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
 import { Activity, ActivityKind, ActivityRule } from './activity.entity.js';
 import { birthdayYearAt, normaliseExternalId, normaliseReference, occurrenceOfReference, parseBirthDate } from './activity-limits.js';
@@ -166,12 +167,13 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
     sql`insert into activity (customer_id, kind, reference, occurrence, referred_customer_id, points_awarded, actor, created_at)
         values (${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}) returning id`,
   );
-  // Every account the activity credits, before its first event (see lockAccount).
-  await lockAccounts(em, a.customerId, awarding.map((r) => r.currencyCode), a.now);
+  // Every account the activity credits, before its first event (see lockAccount), each written
+  // down once; the tier is placed once after all of its credits (below), as a sale places it: a
+  // credit at a time (postEntry) told subscribers of a tier held only between two of them.
+  const accounts = await lockAccounts(em, a.customerId, awarding.map((r) => r.currencyCode), a.now);
+  for (const account of accounts.values()) await settleAccount(em, account, a.now);
   for (const rule of awarding) {
-    const posted = await postEntry(em, {
-      customerId: a.customerId,
-      currency: rule.currencyCode,
+    const posted = await creditSettled(em, accounts.get(rule.currencyCode)!, {
       amount: rule.points,
       kind: LedgerEntryKind.EARN,
       source: LedgerSource.ACTIVITY,
@@ -187,6 +189,8 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
           values (${activity.id}, ${rule.id}, ${a.customerId}, ${rule.points}, ${posted.entryId}, ${a.now})`,
     );
   }
+  // Qualifying points changed (the credits, and any release the write-down made): one placement.
+  await recomputeTier(em, a.customerId, a.now);
   return { pointsAwarded };
 }
 

@@ -346,3 +346,32 @@ describe('birthday points', () => {
     expect(await pointsOf({ suspended })).toEqual({ suspended: 0 });
   });
 });
+
+describe('an activity earning in two currencies', () => {
+  it('moves the tier once, from the tier before it to the tier after it, when each of its credits crosses a threshold', async () => {
+    // Its own program: tiers are the whole ladder, across currencies.
+    const t = await startTestGateway();
+    try {
+      const partner = await newPartner(t);
+      await createCurrency(t, 'DUAL_A');
+      await createCurrency(t, 'DUAL_B');
+      await setRule(t, { currency: 'DUAL_A', kind: 'REVIEW', points: 10 });
+      await setRule(t, { currency: 'DUAL_B', kind: 'REVIEW', points: 10 });
+      await createTier(t, { currency: 'DUAL_A', code: 'DUAL_SILVER', rank: 1, threshold: 10 });
+      await createTier(t, { currency: 'DUAL_B', code: 'DUAL_GOLD', rank: 2, threshold: 10 });
+      const customer = await createCustomer(t, 'DUAL_A');
+      const answer = dataOf(await t.gql(RecordActivityDocument, { customerExternalId: customer.externalId, kind: 'REVIEW', reference: 'r-1' }, partner)).recordActivity;
+      expect(answer.pointsAwarded).toBe(20);
+      // DUAL_SILVER was held only between the activity's two credits: subscribers are not told of it.
+      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+        [customer.externalId],
+      );
+      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'DUAL_GOLD']]);
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe('DUAL_GOLD');
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
