@@ -79,4 +79,30 @@ describe('batch jobs writing many customers at once', () => {
     }
     expect(await ledgerViolations(t)).toEqual([]);
   });
+
+  it('the write-down releasing pending points of one customer in two currencies moves the tier once', async () => {
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    // Two point currencies earned by one money currency: one sale earns both, pending a day.
+    for (const code of ['TWICE_A', 'TWICE_B']) {
+      ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "t", pointValue: "0.01", moneyCurrency: "ZZT" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '1', pendingDays: 1 } as never }, t.operatorToken));
+    }
+    await createTier(t, { currency: 'TWICE_A', code: 'TWICE_SILVER', rank: 11, threshold: 10 });
+    await createTier(t, { currency: 'TWICE_B', code: 'TWICE_GOLD', rank: 12, threshold: 10 });
+    const customer = await createCustomer(t, 'TWICE_A');
+    const input = { externalId: 'twice-0', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZT', lines: [{ sku: 'X', quantity: 1, unitPrice: '20.00' }] };
+    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+    expect(await worker().runOne()).toBe(true);
+    t.clock.advance(DAY + 1_000);
+    await t.orm.em.fork().transactional((em) => writeDownDueAccounts(em, t.clock.now()));
+    // TWICE_SILVER was the customer's only between the write-down's two accounts.
+    const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+      `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+      [customer.externalId],
+    );
+    expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'TWICE_GOLD']]);
+    const [row] = await t.sql<{ stored: string | null }>(`select (select code from tier where id = c.tier_id) as stored from customer c where c.external_id = $1`, [customer.externalId]);
+    expect(row.stored).toBe('TWICE_GOLD');
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
 });
