@@ -3,7 +3,8 @@ import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import { writeDownDueAccounts } from '../../src/points/expiry.service.js';
 import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
-import { SetEconomyRuleDocument, SubmitTransactionDocument } from '../generated/graphql.js';
+import { sweepWallet } from '../../src/wallet/redemption.service.js';
+import { CreateCampaignDocument, CreateOfferDocument, SetEconomyRuleDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
 import { createCustomer, createPartner, createTier } from '../support/program.js';
@@ -103,6 +104,49 @@ describe('batch jobs writing many customers at once', () => {
     expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'TWICE_GOLD']]);
     const [row] = await t.sql<{ stored: string | null }>(`select (select code from tier where id = c.tier_id) as stored from customer c where c.external_id = $1`, [customer.externalId]);
     expect(row.stored).toBe('TWICE_GOLD');
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+
+  it('the pending-release write-down and the wallet sweep at the same moment for customers whose accounts were opened in the other order: neither deadlocks', async () => {
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    ok(await t.gql(`mutation { createCurrency(input: { code: "SWEEP_C", name: "s", pointValue: "0.01", moneyCurrency: "ZZS" }) { userErrors { code } } }`, {}, t.operatorToken));
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'SWEEP_C', pointsPerUnit: '1', pendingDays: 1 } as never }, t.operatorToken));
+    // Every sale also awards an offer that is valid for a day: both expire with the pending days.
+    const offer = ok(
+      await t.gql(CreateOfferDocument, { input: { name: 'Day pass', benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN' }, validDays: 1 } }, t.operatorToken),
+    ).createOffer.offer!;
+    const window = { startsAt: new Date(t.clock.now().getTime() - DAY).toISOString(), endsAt: new Date(t.clock.now().getTime() + DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'Day pass', currency: 'SWEEP_C', ...window, outcome: { offerId: offer.id } } }, t.operatorToken));
+    await createTier(t, { currency: 'SWEEP_C', code: 'SWEEP_MEMBER', rank: 21, threshold: 10 }); // the release places it
+    const first = await createCustomer(t, 'SWEEP_C');
+    const second = await createCustomer(t, 'SWEEP_C');
+    for (const [i, c] of [second, first].entries()) {
+      const input = { externalId: `sweep-${i}`, customerExternalId: c.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZS', lines: [{ sku: 'X', quantity: 1, unitPrice: '20.00' }] };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      expect(await worker().runOne()).toBe(true);
+    }
+    t.clock.advance(DAY + 1_000);
+    const now = t.clock.now();
+    // Forced overlap, as above: the write-down waits at the second customer's row holding their
+    // event stream; the sweep then records both customers' WALLET_CHANGED, the first's stream first.
+    const held = await holdLocks(t, 'select 1 from customer where external_id = $1 for no key update', [second.externalId]);
+    let writeDown: Promise<string>;
+    let sweep: Promise<string>;
+    try {
+      writeDown = settled(t.orm.em.fork().transactional((em) => writeDownDueAccounts(em, now)));
+      await held.waiters(1);
+      sweep = settled(t.orm.em.fork().transactional((em) => sweepWallet(em, now)));
+      await held.waiters(2);
+      await held.commit();
+    } finally {
+      await held.end();
+    }
+    expect([await writeDown, await sweep]).toEqual(['done', 'done']);
+    const offers = await t.sql<{ status: string }>(
+      `select io.status from issued_offer io join customer c on c.id = io.customer_id where c.external_id = any($1)`,
+      [[first.externalId, second.externalId]],
+    );
+    expect(offers.map((o) => o.status)).toEqual(['EXPIRED', 'EXPIRED']);
     expect(await ledgerViolations(t)).toEqual([]);
   });
 });
