@@ -878,6 +878,56 @@ describe('sales processed by workers the test drives', () => {
     }
   });
 
+  it('a return of a sale that awarded two offers while a till applies both to a new sale: neither deadlocks, whatever the order of their codes and ids', async () => {
+    // A till redeems the codes of a sale in code order; the return took the awarded offers in
+    // award (id) order. Forced overlap: the test holds the first-awarded offer, whose code sorts last.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "PAIR_C", name: "p", pointValue: "0.01", moneyCurrency: "ZZP" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'PAIR_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      for (const name of ['First gift', 'Second gift']) {
+        const offer = ok(
+          await t.gql(CreateOfferDocument, { input: { name, benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, validDays: 30 } }, t.operatorToken),
+        ).createOffer.offer!;
+        ok(await t.gql(CreateCampaignDocument, { input: { name, currency: 'PAIR_C', ...window, outcome: { offerId: offer.id } } }, t.operatorToken));
+      }
+      const customer = await createCustomer(t, 'PAIR_C');
+      const sale = (externalId: string, offerCodes: string[] = []) => ({
+        externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZP', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }], offerCodes,
+      });
+      ok(await t.gql(SubmitTransactionDocument, { input: sale('pair-1') }, till.credential));
+      await t.jobs.runner.runUntilIdle();
+      const offers = await t.sql<{ id: string }>(`select io.id from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1 order by io.id`, [customer.externalId]);
+      expect(offers).toHaveLength(2);
+      // the first-awarded offer's code sorts after the second's
+      await t.sql(`update issued_offer set code = case when id = $1 then 'ZZZZ-ZZZZ-ZZZ1' else 'AAAA-AAAA-AAA2' end where id = any($2::bigint[])`, [offers[0].id, offers.map((o) => o.id)]);
+      const held = await holdLocks(t, 'select 1 from issued_offer where id = $1 for update', [offers[0].id]);
+      const reverse = () => t.gql(ReverseTransactionDocument, { externalId: 'pair-1' }, till.credential);
+      const submit = () => t.gql(SubmitTransactionDocument, { input: sale('pair-2', ['ZZZZ-ZZZZ-ZZZ1', 'AAAA-AAAA-AAA2']) }, till.credential);
+      let returned!: ReturnType<typeof reverse>;
+      let submitted!: ReturnType<typeof submit>;
+      try {
+        returned = reverse();
+        await held.waiters(1);
+        submitted = submit();
+        await held.waiters(2);
+        await held.commit();
+      } finally {
+        await held.end();
+      }
+      expect(ok(await returned).reverseTransaction.transaction?.status).toBe('REVERSED');
+      const second = dataOf(await submitted).submitTransaction;
+      const statuses = (await t.sql<{ status: string }>(`select status from issued_offer where id = any($1::bigint[]) order by id`, [offers.map((o) => o.id)])).map((o) => o.status);
+      // The return went first (it was first in line): both voided, the new sale refused whole.
+      expect([statuses, second.transaction, second.userErrors.map((e) => e.code)]).toEqual([['VOIDED', 'VOIDED'], null, ['OFFER_NOT_REDEEMABLE']]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a sale that cannot be processed ends FAILED with its reason; the offers it redeemed stay redeemed', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
