@@ -206,7 +206,7 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
       em,
       sql<TierRow>`insert into tier as t (currency_code, code, name, rank, threshold, window_days, multiplier, created_at)
           values (${data.currency}, ${data.code}, ${data.name}, ${data.rank}, ${data.threshold}, ${data.windowDays ?? null}, ${data.multiplier ?? 1}, ${now})
-          on conflict do nothing
+          on conflict (rank) do nothing
           returning ${TIER_COLUMNS}`,
     );
     if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, 'A tier with this rank already exists.', ['input', 'rank']);
