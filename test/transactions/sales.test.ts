@@ -928,6 +928,44 @@ describe('sales processed by workers the test drives', () => {
     }
   });
 
+  it("two sales of one customer processed at once across a tier's threshold: the second earns at the tier's multiplier, one TIER_CHANGED", async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "CROSS_C", name: "x", pointValue: "0.01", moneyCurrency: "ZZQ" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'CROSS_C', pointsPerUnit: '1' } }, t.operatorToken));
+      await createTier(t, { currency: 'CROSS_C', code: 'CROSS_GOLD', rank: 1, threshold: 50, multiplier: 2 });
+      const customer = await createCustomer(t, 'CROSS_C', 1); // an account row for the test to hold
+      for (const externalId of ['cross-a', 'cross-b']) {
+        const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZQ', lines: [{ sku: 'X', quantity: 1, unitPrice: '60.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      }
+      // Forced overlap: both workers are in their transactions (one at the account, the other behind it) before either credits.
+      const held = await holdLocks(t, 'select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a', [customer.externalId]);
+      let both!: Promise<boolean[]>;
+      try {
+        const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+        both = Promise.all([worker().runOne(), worker().runOne()]);
+        await held.waiters(2);
+        await held.commit();
+      } finally {
+        await held.end();
+      }
+      expect(await both).toEqual([true, true]);
+      const awarded = (await t.sql<{ points_awarded: number }>(`select points_awarded from sales_transaction where external_id like 'cross-%' order by points_awarded`)).map((r) => r.points_awarded);
+      expect(awarded).toEqual([60, 120]);
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(181);
+      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+        [customer.externalId],
+      );
+      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'CROSS_GOLD']]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a sale that cannot be processed ends FAILED with its reason; the offers it redeemed stay redeemed', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
