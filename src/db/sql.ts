@@ -73,7 +73,9 @@ interface Shape {
  * count is `build.length`).
  *
  * `run(em, ...args)` sends it on the EntityManager's connection, inside its transaction when it has
- * one (as `query` does), and answers the rows.
+ * one (as `query` does), and answers the rows. Kysely plugins would see the statement only at its
+ * build (`transformQuery` once, no `transformResult` state per run): `em.getKysely()` without
+ * options has none.
  */
 export class Statement<A extends unknown[], R> {
   private shape: Shape | undefined;
