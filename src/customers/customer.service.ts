@@ -29,7 +29,6 @@ export async function customerByExternalId(em: SqlEntityManager, externalId: str
   return (await BY_EXTERNAL_ID.run(em, externalId))[0];
 }
 
-
 export interface UpsertCustomerData {
   externalId: string;
   email?: string | null;
