@@ -14,9 +14,10 @@
  * how fast the program promoted objects, between 1.1 and 4.0. Under the mixed load the gateway's
  * live heap is ~50 MB, and about one instance in three measured a slow collection once (two cores
  * shared with PostgreSQL and the other instance) and got 4.0: its old space grew to 150–165 MB of
- * garbage before the next full collection, RSS to 260–290 MB, and RSS stays there (V8 keeps the
- * freed pages). 50 fixes the factor at 1.5: old space ≤ ~1.5 × live + the young generation, a full
- * collection (~20 ms, mostly concurrent) every few seconds under load. bench/README.md "Issue 12
- * (third session): peak RSS" has the A/B. V8 refuses it in NODE_OPTIONS: pass it to `node` itself.
+ * garbage before the next full collection, RSS to 260–300 MB, and RSS stays there (V8 keeps the
+ * freed pages). 50 fixes the factor at 1.5: old space ≤ ~1.5 × live + the young generation, a
+ * full collection (pauses ~20 ms, marking mostly concurrent) every 3–12 s under that load.
+ * bench/README.md "Issue 12 (third session): peak RSS" has the A/B. Node refuses this flag in
+ * NODE_OPTIONS: it must be passed to `node` itself.
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
