@@ -8,9 +8,27 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 import pg from 'pg';
 
-export type ToChild = { type: 'stats' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'memory' };
+export type ToChild = { type: 'stats' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'memory' } | { type: 'breakdown' };
+
+/**
+ * Where a process's memory is, now, without collecting first (bytes): `process.memoryUsage()`
+ * (rss, V8's heap committed and used, `external`: memory outside V8's heap that V8 knows of, of
+ * which `arrayBuffers`: Buffers and ArrayBuffers) and V8's committed size per heap space (`new`:
+ * the young generation's semi-spaces; `old`; `code`; `trusted`: bytecode and other objects V8
+ * keeps apart; `large`: objects over ~128 kB; `other`: read-only and shared spaces). What RSS holds beyond heapTotal + external is the C heap that V8
+ * does not count (malloc arenas, pg/zlib/TLS state, thread stacks) and Node's own code.
+ */
+export interface MemoryBreakdown {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  spaces: { new: number; old: number; code: number; trusted: number; large: number; other: number };
+}
 export type FromChild =
   | { type: 'ready'; url: string }
   | { type: 'stats'; statements: number; connections: number; cpuMicros: number }
@@ -18,6 +36,7 @@ export type FromChild =
   | { type: 'profile-stopped'; file: string }
   /** After a full garbage collection when the process runs with --expose-gc. */
   | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number; collected: boolean }
+  | ({ type: 'breakdown' } & MemoryBreakdown)
   | { type: 'failed'; message: string };
 
 let statements = 0;
@@ -41,6 +60,18 @@ export function countSqlStatements(): void {
     connections++;
     return connect.apply(this, args);
   };
+}
+
+/** This process's `MemoryBreakdown`, now. */
+export function memoryBreakdown(): MemoryBreakdown {
+  const m = process.memoryUsage();
+  const spaces = { new: 0, old: 0, code: 0, trusted: 0, large: 0, other: 0 };
+  for (const space of getHeapSpaceStatistics()) {
+    const name = space.space_name;
+    const key = name.includes('large_object') ? 'large' : name === 'new_space' ? 'new' : name === 'old_space' ? 'old' : name === 'code_space' ? 'code' : name === 'trusted_space' ? 'trusted' : 'other';
+    spaces[key] += space.space_size;
+  }
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, spaces };
 }
 
 function send(message: FromChild): void {
@@ -97,6 +128,8 @@ export function serveChild(start: () => Promise<{ url: string; close: () => Prom
       gc?.();
       const m = process.memoryUsage();
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, collected: gc !== undefined });
+    } else if (message.type === 'breakdown') {
+      send({ type: 'breakdown', ...memoryBreakdown() });
     } else if (message.type === 'stop') {
       void stop(0);
     } else if (message.type === 'profile-start') {

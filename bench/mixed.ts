@@ -12,15 +12,22 @@
  * - 2 % a sale at the till (SubmitTransaction by persisted id, the till's API key);
  * each as a random one of the customers (so purchases do not all queue on one account).
  * It prints throughput, p50/p99 per operation, errors (any HTTP error, GraphQL error or userError
- * counts; there must be none), each instance's peak RSS (VmHWM from /proc) and CPU, receive →
- * processed of the sales, and checks the ledger afterwards (bench/fleet.ts `ledgerViolations`).
+ * counts; there must be none), each instance's peak RSS (VmHWM from /proc), CPU and PostgreSQL
+ * sessions opened, where each instance's memory was at the start, at its highest RSS and at the end
+ * (sampled every 500 ms: V8's heap by space, external, and the rest; BENCH_MEMORY_CSV=<file> writes
+ * every sample), receive → processed of the sales, and checks the ledger afterwards
+ * (bench/fleet.ts `ledgerViolations`).
  * A run fails when an answer or the ledger is wrong; time is never asserted.
  *
  *   npm run bench:mixed
  *   BENCH_SECONDS=10 npm run bench:mixed            # a smoke run
+ *   BENCH_CHILD_OUTPUT=/tmp/gc BENCH_NODE_OPTIONS='--max-semi-space-size=8 --trace-gc' npm run bench:mixed   # each instance's GC trace in /tmp/gc
  */
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MemoryBreakdown } from './child.js';
 import { toGlobalId } from '../src/graphql/ids.js';
 import { drainSales, envInt, failureOf, keepAliveAgent, ledgerViolations, loadAverage, mb, memberTokens, MobileOperation, ms, counts, resetStatements, startFleet, topStatements, Till, type Answer } from './fleet.js';
 import { summarize } from './load.js';
@@ -33,7 +40,7 @@ const settings = {
   poolMax: envInt('BENCH_POOL', 20, 2, 200),
 };
 /** Settings of the instances taken from this process's environment when set. */
-const PASSED = ['JOB_CONCURRENCY', 'JOB_POLL_MS', 'JOB_LEASE_MS', 'EVENT_POLL_MS', 'PGOPTIONS'];
+const PASSED = ['JOB_CONCURRENCY', 'JOB_POLL_MS', 'JOB_LEASE_MS', 'EVENT_POLL_MS', 'PGOPTIONS', 'MALLOC_ARENA_MAX'];
 
 type OperationName = 'RewardStoreOffers' | 'Profile' | 'PurchaseOffer' | 'SubmitTransaction';
 /** The mix, in per cent. */
@@ -111,12 +118,20 @@ async function main(): Promise<void> {
     const samples = new Map<OperationName, number[]>(MIX.map(([name]) => [name, []]));
     const errors = new Map<OperationName, number>(MIX.map(([name]) => [name, 0]));
     const firstErrors: string[] = [];
-    const rss = instances.map(() => ({ peakSampled: 0 }));
-    const sampler = setInterval(() => instances.forEach((instance, i) => (rss[i].peakSampled = Math.max(rss[i].peakSampled, instance.memory().rss))), 250);
     await resetStatements(fleet.pool);
     const before = await Promise.all(instances.map((i) => i.stats()));
     const pgBefore = fleet.db.cpuMicros();
     const started = Date.now();
+    // Each instance's memory, by part, every 500 ms (over IPC; stats() is not asked meanwhile).
+    const series: { at: number; memory: MemoryBreakdown }[][] = instances.map(() => []);
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const at = Date.now() - started;
+        (await Promise.all(instances.map((i) => i.breakdown()))).forEach((memory, i) => series[i].push({ at, memory }));
+        await sleep(500);
+      }
+    })();
     const until = started + settings.seconds * 1000;
     await Promise.all(
       Array.from({ length: settings.connections }, async (_, c) => {
@@ -139,7 +154,8 @@ async function main(): Promise<void> {
       }),
     );
     const ended = Date.now();
-    clearInterval(sampler);
+    sampling = false;
+    await sampler;
     const after = await Promise.all(instances.map((i) => i.stats()));
     const pgCpuMs = (fleet.db.cpuMicros() - pgBefore) / 1000;
     const seconds = (ended - started) / 1000;
@@ -161,9 +177,19 @@ async function main(): Promise<void> {
     for (const [i, instance] of instances.entries()) {
       const cpu = (after[i].cpuMicros - before[i].cpuMicros) / 1000;
       console.log(
-        `${instance.name}: peak RSS ${mb(memory[i].peak)} MB (VmHWM; highest sampled during the load ${mb(rss[i].peakSampled)} MB, at the end ${mb(memory[i].rss)} MB); ` +
-          `CPU ${(cpu / seconds / 10).toFixed(0)} % of a core, ${((after[i].statements - before[i].statements) / seconds).toFixed(0)} SQL statements/s`,
+        `${instance.name}: peak RSS ${mb(memory[i].peak)} MB (VmHWM; at the end ${mb(memory[i].rss)} MB); ` +
+          `CPU ${(cpu / seconds / 10).toFixed(0)} % of a core, ${((after[i].statements - before[i].statements) / seconds).toFixed(0)} SQL statements/s, ${after[i].connections} PostgreSQL sessions opened`,
       );
+      const samples = series[i];
+      const peak = samples.reduce((a, b) => (b.memory.rss > a.memory.rss ? b : a));
+      for (const [when, sample] of [['at the start', samples[0]], [`at the peak (${(peak.at / 1000).toFixed(0)} s)`, peak], ['at the end', samples.at(-1)!]] as const) {
+        console.log(`  ${when.padEnd(20)} ${describeMemory(sample.memory)}`);
+      }
+    }
+    if (process.env.BENCH_MEMORY_CSV) {
+      const rows = series.flatMap((samples, i) => samples.map(({ at, memory: m }) => [i + 1, at, m.rss, m.heapTotal, m.heapUsed, m.external, m.arrayBuffers, ...Object.values(m.spaces)].join(',')));
+      writeFileSync(process.env.BENCH_MEMORY_CSV, `instance,ms,rss,heapTotal,heapUsed,external,arrayBuffers,${Object.keys(series[0][0].memory.spaces).join(',')}\n${rows.join('\n')}\n`);
+      console.log(`memory samples written to ${process.env.BENCH_MEMORY_CSV}`);
     }
     console.log(`PostgreSQL: CPU ${Number.isFinite(pgCpuMs) ? (pgCpuMs / seconds / 10).toFixed(0) : '–'} % of a core`);
     console.log(
@@ -185,6 +211,15 @@ async function main(): Promise<void> {
   } finally {
     await fleet.close();
   }
+}
+
+/** One line: RSS = V8's heap (committed, by space; used) + external + the rest (the C heap V8 does not count, Node's code). */
+function describeMemory(m: MemoryBreakdown): string {
+  const s = m.spaces;
+  return (
+    `RSS ${mb(m.rss)} MB = heap ${mb(m.heapTotal)} (old ${mb(s.old)}, new ${mb(s.new)}, code ${mb(s.code)}, trusted ${mb(s.trusted)}, large ${mb(s.large)}, other ${mb(s.other)}; used ${mb(m.heapUsed)}) ` +
+    `+ external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}) + outside V8 ${mb(m.rss - m.heapTotal - m.external)}`
+  );
 }
 
 main().then(

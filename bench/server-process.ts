@@ -3,9 +3,10 @@
  * spoken to over IPC: ready, statement and CPU counts, CPU profiles, resident memory, stop.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
-import type { FromChild, ToChild } from './child.js';
+import type { FromChild, MemoryBreakdown, ToChild } from './child.js';
 import { GATEWAY_NODE_FLAGS } from './node-flags.js';
 
 /** One benchmark server process. */
@@ -24,6 +25,12 @@ export class ServerProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    // BENCH_CHILD_OUTPUT=<folder>: all a server prints (e.g. under --trace-gc) also goes to <folder>/<name>.log.
+    if (process.env.BENCH_CHILD_OUTPUT) {
+      const file = createWriteStream(path.join(process.env.BENCH_CHILD_OUTPUT, `${name.replace(/\W+/g, '-')}.log`));
+      child.stdout?.pipe(file, { end: false });
+      child.stderr?.pipe(file, { end: false });
+    }
     child.on('message', (message: FromChild) => {
       const waiter = this.waiting;
       if (!waiter) return;
@@ -109,6 +116,12 @@ export class ServerProcess {
 
   async profileStop(file: string): Promise<void> {
     await this.request('profile-stopped', 30_000, { type: 'profile-stop', file });
+  }
+
+  /** Where the process's memory is now (bench/child.ts `MemoryBreakdown`), without a collection first. */
+  async breakdown(): Promise<MemoryBreakdown> {
+    const { type: _, ...breakdown } = await this.request('breakdown', 10_000, { type: 'breakdown' });
+    return breakdown;
   }
 
   /** Resident memory now and its peak so far (VmRSS, VmHWM of /proc/<pid>/status), bytes. */

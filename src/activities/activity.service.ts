@@ -6,7 +6,8 @@ import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { lockAccounts, postEntry } from '../points/ledger.service.js';
+import { accountFull, creditFits, creditSettled, lockAccounts, settleAccount } from '../points/ledger.service.js';
+import { recomputeTier } from '../tiers/tier.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
 import { Activity, ActivityKind, ActivityRule } from './activity.entity.js';
 import { birthdayYearAt, normaliseExternalId, normaliseReference, occurrenceOfReference, parseBirthDate } from './activity-limits.js';
@@ -114,7 +115,9 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
  *   (NOT_ELIGIBLE, LIMIT_REACHED), SIGN_UP once ever (LIMIT_REACHED), REFERRAL once per referred
  *   customer, who must exist and not be the referrer (NOT_FOUND, INVALID, LIMIT_REACHED), the
  *   other kinds once per reference;
- * - at most `capPerPeriod` awards per rule in the last `periodDays` days (CAP_REACHED).
+ * - at most `capPerPeriod` awards per rule in the last `periodDays` days (CAP_REACHED);
+ * - an account it credits stays within MAX_ACCOUNT_POINTS (INVALID), checked under the account
+ *   locks before anything of the activity is written.
  * A customer's activities of one kind are serialised by an advisory lock taken before anything is
  * read (a referral also locks its referred customer), so no limit can be beaten by requests that
  * arrive at once; unique constraints on (customer, kind, occurrence) and on the referred customer
@@ -161,17 +164,23 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   if (pointsAwarded > MAX_AWARD_POINTS) {
     throw refuse(UserErrorCode.INVALID, `This activity would award ${pointsAwarded} points, beyond the ${MAX_AWARD_POINTS} one activity may award.`, ['input', 'kind']);
   }
+  // Every account the activity credits, before its first event (see lockAccount), each written
+  // down once; the tier is placed once after all of its credits (below), as a sale places it: a
+  // credit at a time (postEntry) told subscribers of a tier held only between two of them.
+  const accounts = await lockAccounts(em, a.customerId, awarding.map((r) => r.currencyCode), a.now);
+  for (const account of accounts.values()) await settleAccount(em, account, a.now);
+  // Refused before anything of the activity is written: the birthday job goes on with its next
+  // customer in the same transaction, and an activity recorded without its points would stand.
+  for (const rule of awarding) {
+    if (!creditFits(accounts.get(rule.currencyCode)!, rule.points, true)) throw accountFull(rule.currencyCode);
+  }
   const [activity] = await query<{ id: number }>(
     em,
     sql`insert into activity (customer_id, kind, reference, occurrence, referred_customer_id, points_awarded, actor, created_at)
         values (${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}) returning id`,
   );
-  // Every account the activity credits, before its first event (see lockAccount).
-  await lockAccounts(em, a.customerId, awarding.map((r) => r.currencyCode), a.now);
   for (const rule of awarding) {
-    const posted = await postEntry(em, {
-      customerId: a.customerId,
-      currency: rule.currencyCode,
+    const posted = await creditSettled(em, accounts.get(rule.currencyCode)!, {
       amount: rule.points,
       kind: LedgerEntryKind.EARN,
       source: LedgerSource.ACTIVITY,
@@ -187,6 +196,8 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
           values (${activity.id}, ${rule.id}, ${a.customerId}, ${rule.points}, ${posted.entryId}, ${a.now})`,
     );
   }
+  // Qualifying points changed (the credits, and any release the write-down made): one placement.
+  await recomputeTier(em, a.customerId, a.now);
   return { pointsAwarded };
 }
 

@@ -13,8 +13,13 @@ export const WRITE_DOWN_BATCH = 500;
  * `settleAccount` writes when the account is next touched — nothing a reader does not already see
  * through `point_account_at`. Accounts are taken in id order and locked with SKIP LOCKED (one a
  * purchase holds right now writes itself down in that purchase), so runs on several instances
- * never wait on each other or deadlock. Returns how many accounts it took: the caller runs again
- * while that is a full batch.
+ * never wait on each other or deadlock. They are then written down customer by customer in
+ * customer id order: each write-down takes the customer's event stream row (its first event) and
+ * then, placing the tier, the customer's row, and the other batches that lock many customers' rows
+ * (the tier batch, the wallet sweep's events, birthdays) take them in customer id order too; in
+ * account id order a customer who opened their account later came first, and the job deadlocked
+ * with a tier batch or a wallet sweep holding the other customer. Returns how many accounts it
+ * took: the caller runs again while that is a full batch.
  */
 export async function writeDownDueAccounts(em: SqlEntityManager, now: Date, batch = WRITE_DOWN_BATCH): Promise<number> {
   const accounts = await query<Selected<typeof DUE_ACCOUNT_COLUMNS>>(
@@ -27,7 +32,7 @@ export async function writeDownDueAccounts(em: SqlEntityManager, now: Date, batc
              (select distinct account_id from pending_credit
                where released_at is null and cancelled_at is null and available_at <= ${now} order by account_id limit ${batch})
            ) due order by account_id limit ${batch})
-         order by a.id
+         order by a.customer_id, a.id
          for update skip locked`,
   );
   for (const a of accounts) await writeDownAccount(em, a.customerId, a.currencyCode, now);

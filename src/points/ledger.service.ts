@@ -161,6 +161,24 @@ export async function creditSettled(em: SqlEntityManager, account: AccountRow, c
   );
 }
 
+/**
+ * Whether a credit of `amount` (> 0; `qualifying`: it counts towards lifetime points) fits the
+ * account as it stands (locked and written down by the caller): the bounds `write` checks, so a
+ * caller that must refuse before writing anything of its own can ask first (see awardActivity).
+ * Per-customer amounts stay within MAX_ACCOUNT_POINTS (they are GraphQL Ints).
+ */
+export function creditFits(account: AccountRow, amount: number, qualifying: boolean): boolean {
+  return (
+    account.available + account.pending + amount <= MAX_ACCOUNT_POINTS &&
+    account.lifetimeEarned + account.pending + (qualifying ? amount : 0) <= MAX_ACCOUNT_POINTS
+  );
+}
+
+/** The refusal of a credit that would take the account past MAX_ACCOUNT_POINTS (INVALID). */
+export function accountFull(currencyCode: string) {
+  return refuse(UserErrorCode.INVALID, `This would take the customer's ${currencyCode} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`);
+}
+
 /** A debit of `postEntry`'s: `amount` is the points taken (> 0). */
 export type Debit = Omit<Posting, 'customerId' | 'currency'>;
 
@@ -487,12 +505,7 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
       from e, a`,
   );
   if (!row) {
-    if (isCredit) {
-      throw refuse(
-        UserErrorCode.INVALID,
-        `This would take the customer's ${account.currencyCode} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`,
-      );
-    }
+    if (isCredit) throw accountFull(account.currencyCode);
     throw new Error(`ledger invariant broken on account ${account.id}: a debit of ${-w.amount} found the balance short`);
   }
   if (!isCredit && row.consumed !== -w.amount) {

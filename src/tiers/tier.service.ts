@@ -198,13 +198,18 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
       throw refuse(UserErrorCode.ALREADY_EXISTS, `A tier with this ${field} already exists.`, ['input', field]);
     }
     // SQL, not the builder: the class-inferred `DB` type requires `id` on insert (it has no notion
-    // of a generated key), and the answer needs `multiplier` as float8 anyway.
+    // of a generated key), and the answer needs `multiplier` as float8 anyway. The check above
+    // cannot see a tier of the same rank created at this moment (its code is another request's
+    // key): the insert waits for it and then does nothing, refused like the check's refusal, not
+    // a unique violation (INTERNAL_SERVER_ERROR).
     const [row] = await query(
       em,
       sql<TierRow>`insert into tier as t (currency_code, code, name, rank, threshold, window_days, multiplier, created_at)
           values (${data.currency}, ${data.code}, ${data.name}, ${data.rank}, ${data.threshold}, ${data.windowDays ?? null}, ${data.multiplier ?? 1}, ${now})
+          on conflict (rank) do nothing
           returning ${TIER_COLUMNS}`,
     );
+    if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, 'A tier with this rank already exists.', ['input', 'rank']);
     const { moved } = await recomputeAllTiers(em, now);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved }, at: now });
     return row;

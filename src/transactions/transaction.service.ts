@@ -242,6 +242,14 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
       sql`select ${REVERSED_AWARD_COLUMNS}
             from transaction_award where transaction_id = ${sale.id} and reversed_at is null order by id for update`,
     );
+    // The offers it awarded, before anything else: a till redeeming, locking or releasing one, or
+    // applying it to a sale, takes the offer's row and then the customer's event stream (its
+    // WALLET_CHANGED), so a return that took the stream first (reversing the points) and the offer
+    // after deadlocked with it, and one of the two failed with an internal error. In code order,
+    // as a sale naming several takes them (applyOffers: codes sorted; codes are ASCII, so JS and
+    // the "C" collation agree); in id order it deadlocked with a sale naming two of them.
+    const offerIds = awards.flatMap((a) => (a.kind === AwardKind.OFFER && a.issuedOfferId !== null ? [a.issuedOfferId] : []));
+    if (offerIds.length) await query(em, sql`select 1 from issued_offer where id = any(${idList(offerIds)}) order by code collate "C" for update`);
     // Locks in processing's order (src/transactions/processor.ts), so the two cannot deadlock:
     // campaigns with a budget (by id) before accounts, campaigns without one (by id) after them.
     const campaignIds = [...new Set(awards.map((a) => a.campaignId).filter((id): id is number => id !== null))];

@@ -1,6 +1,7 @@
-import { BIRTHDAY_JOB, birthdaysOn } from '../../src/activities/birthday.job.js';
+import { awardBirthdays, BIRTHDAY_JOB, birthdaysOn } from '../../src/activities/birthday.job.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import {
+  AdjustPointsDocument,
   AuditLogDocument,
   CreatePartnerDocument,
   PointHistoryDocument,
@@ -344,5 +345,68 @@ describe('birthday points', () => {
     goTo(year, 6, 16);
     await runTheDay();
     expect(await pointsOf({ suspended })).toEqual({ suspended: 0 });
+  });
+});
+
+describe('an activity earning in two currencies', () => {
+  it('moves the tier once, from the tier before it to the tier after it, when each of its credits crosses a threshold', async () => {
+    // Its own program: tiers are the whole ladder, across currencies.
+    const t = await startTestGateway();
+    try {
+      const partner = await newPartner(t);
+      await createCurrency(t, 'DUAL_A');
+      await createCurrency(t, 'DUAL_B');
+      await setRule(t, { currency: 'DUAL_A', kind: 'REVIEW', points: 10 });
+      await setRule(t, { currency: 'DUAL_B', kind: 'REVIEW', points: 10 });
+      await createTier(t, { currency: 'DUAL_A', code: 'DUAL_SILVER', rank: 1, threshold: 10 });
+      await createTier(t, { currency: 'DUAL_B', code: 'DUAL_GOLD', rank: 2, threshold: 10 });
+      const customer = await createCustomer(t, 'DUAL_A');
+      const answer = dataOf(await t.gql(RecordActivityDocument, { customerExternalId: customer.externalId, kind: 'REVIEW', reference: 'r-1' }, partner)).recordActivity;
+      expect(answer.pointsAwarded).toBe(20);
+      // DUAL_SILVER was held only between the activity's two credits: subscribers are not told of it.
+      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+        [customer.externalId],
+      );
+      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'DUAL_GOLD']]);
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe('DUAL_GOLD');
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the birthday job refused for one customer (their account full) writes nothing of theirs, and still awards the others', async () => {
+    const t = await startTestGateway();
+    try {
+      await createCurrency(t, 'BDAY_FULL');
+      await setRule(t, { currency: 'BDAY_FULL', kind: 'BIRTHDAY', points: 10 });
+      const now = t.clock.now();
+      const birthDate = `1990-${String(now.getUTCMonth() + 1).padStart(2, '0')}-${String(Math.min(now.getUTCDate(), 28)).padStart(2, '0')}`;
+      const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), Math.min(now.getUTCDate(), 28)));
+      const born = async () => {
+        const externalId = unique('born');
+        ok(await t.gql(UpsertCustomerDocument, { input: { externalId, birthDate } }, t.operatorToken));
+        return externalId;
+      };
+      const full = await born();
+      const other = await born();
+      // lifetime points 5 short of the most an account can hold: the birthday's 10 would pass it
+      for (const amount of [1_000_000_000, 1_000_000_000, 147_483_642]) {
+        ok(await t.gql(AdjustPointsDocument, { input: { customerExternalId: full, currency: 'BDAY_FULL', amount, reason: 'test', idempotencyKey: unique('k') } }, t.operatorToken));
+      }
+      const awarded = await t.orm.em.fork().transactional((em) => awardBirthdays(em, day, t.clock.now()));
+      expect(awarded).toBe(1);
+      const activities = await t.sql<{ external_id: string; points_awarded: number }>(
+        `select c.external_id, a.points_awarded from activity a join customer c on c.id = a.customer_id where a.kind = 'BIRTHDAY' order by c.id`,
+      );
+      // the full account's customer: no birthday recorded (it earned nothing), so nothing claims otherwise
+      expect(activities).toEqual([{ external_id: other, points_awarded: 10 }]);
+      expect((await balanceOf(t, full, 'BDAY_FULL')).available).toBe(2_147_483_642);
+      expect((await balanceOf(t, other, 'BDAY_FULL')).available).toBe(10);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -74,6 +74,21 @@ describe('staff operations', () => {
     expect(unknownCurrency.createTier.userErrors).toMatchObject([{ code: 'NOT_FOUND', field: ['input', 'currency'] }]);
   });
 
+  it('two tiers of one rank created at once: one is created, the other refused ALREADY_EXISTS on rank, nothing half-written', async () => {
+    const create = (code: string) => t.gql(CreateTierDocument, { input: { currency: 'STAFF', code, name: code, rank: 300, threshold: 0 } }, t.operatorToken);
+    const answers = await Promise.all(['RACE_A', 'RACE_B', 'RACE_C', 'RACE_D'].map(create));
+    const outcomes = answers.map((a) => dataOf(a).createTier).map((p) => p.tier?.code ?? p.userErrors.map((e) => `${e.code}:${e.field?.join('.')}`).join());
+    expect(outcomes.filter((o) => o.startsWith('RACE_'))).toHaveLength(1);
+    expect(outcomes.filter((o) => !o.startsWith('RACE_'))).toEqual(Array(3).fill('ALREADY_EXISTS:input.rank'));
+    const [{ n }] = await t.sql<{ n: string }>(`select count(*) as n from tier where rank = 300`);
+    expect(Number(n)).toBe(1);
+    // the refused codes were never taken: each can be created at another rank
+    const refused = ['RACE_A', 'RACE_B', 'RACE_C', 'RACE_D'].filter((c) => !outcomes.includes(c));
+    for (const [i, code] of refused.entries()) {
+      ok(await t.gql(CreateTierDocument, { input: { currency: 'STAFF', code, name: code, rank: 301 + i, threshold: 0 } }, t.operatorToken));
+    }
+  });
+
   it('removeListing takes a listing off sale for customers; offers already bought are kept', async () => {
     const shop = await simpleShop(t, { priceInPoints: 5 });
     const other = await addListing(t, shop.store.id, (await createOffer(t)).id, { priceInPoints: 7, sortOrder: 1 });

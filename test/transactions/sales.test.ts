@@ -9,6 +9,7 @@ import {
   CreateOfferDocument,
   ProfileDocument,
   PurchaseOfferDocument,
+  RedeemOfferDocument,
   ReverseTransactionDocument,
   SetEconomyRuleDocument,
   SubmitTransactionDocument,
@@ -18,6 +19,7 @@ import {
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { holdLocks } from '../support/locks.js';
 import { addListing, adjust, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, eventually, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
@@ -824,6 +826,140 @@ describe('sales processed by workers the test drives', () => {
         );
         expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
       }
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a return of a sale that awarded points and an offer while a till redeems that offer: neither deadlocks, the offer is kept or voided, never both', async () => {
+    // The return reverses the points (its BALANCE_CHANGED takes the customer's event stream row)
+    // and then voids the awarded offer (its row); a till redeeming the offer takes the offer's row
+    // and then the stream (its WALLET_CHANGED). Forced overlap: the test holds the stream, so the
+    // return waits there holding its accounts and the till waits there holding the offer.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "VOID_C", name: "v", pointValue: "0.01", moneyCurrency: "ZZV" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'VOID_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const offer = await createOffer(t);
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Gift', currency: 'VOID_C', ...window, outcome: { offerId: offer.id } } }, t.operatorToken));
+      const customer = await createCustomer(t, 'VOID_C');
+      const input = { externalId: 'void-race', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZV', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      await t.jobs.runner.runUntilIdle();
+      const [{ code }] = await t.sql<{ code: string }>(`select io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
+      const held = await holdLocks(t, 'select 1 from event_stream s join customer c on c.id = s.customer_id where c.external_id = $1 for update of s', [customer.externalId]);
+      const reverse = () => t.gql(ReverseTransactionDocument, { externalId: 'void-race' }, till.credential);
+      const redeem = () => t.gql(RedeemOfferDocument, { code, transactionExternalId: 'next-sale' }, till.credential);
+      let returned!: ReturnType<typeof reverse>;
+      let redeemed!: ReturnType<typeof redeem>;
+      try {
+        returned = reverse();
+        await held.waiters(1);
+        redeemed = redeem();
+        await held.waiters(2);
+        await held.commit();
+      } finally {
+        await held.end();
+      }
+      expect(ok(await returned).reverseTransaction.transaction?.status).toBe('REVERSED');
+      const redemption = dataOf(await redeemed).redeemOffer;
+      const [stored] = await t.sql<{ status: string }>(`select status from issued_offer where code = $1`, [code]);
+      // Redeemed first (the return keeps it), or voided first (the till is refused): never both.
+      expect([stored.status, redemption.issuedOffer?.status ?? redemption.userErrors.map((e) => e.code).join()]).toEqual(
+        stored.status === 'REDEEMED' ? ['REDEEMED', 'REDEEMED'] : ['VOIDED', 'OFFER_NOT_REDEEMABLE'],
+      );
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(0);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a return of a sale that awarded two offers while a till applies both to a new sale: neither deadlocks, whatever the order of their codes and ids', async () => {
+    // A till redeems the codes of a sale in code order; the return took the awarded offers in
+    // award (id) order. Forced overlap: the test holds the first-awarded offer, whose code sorts last.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "PAIR_C", name: "p", pointValue: "0.01", moneyCurrency: "ZZP" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'PAIR_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      for (const name of ['First gift', 'Second gift']) {
+        const offer = ok(
+          await t.gql(CreateOfferDocument, { input: { name, benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, validDays: 30 } }, t.operatorToken),
+        ).createOffer.offer!;
+        ok(await t.gql(CreateCampaignDocument, { input: { name, currency: 'PAIR_C', ...window, outcome: { offerId: offer.id } } }, t.operatorToken));
+      }
+      const customer = await createCustomer(t, 'PAIR_C');
+      const sale = (externalId: string, offerCodes: string[] = []) => ({
+        externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZP', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }], offerCodes,
+      });
+      ok(await t.gql(SubmitTransactionDocument, { input: sale('pair-1') }, till.credential));
+      await t.jobs.runner.runUntilIdle();
+      const offers = await t.sql<{ id: string }>(`select io.id from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1 order by io.id`, [customer.externalId]);
+      expect(offers).toHaveLength(2);
+      // the first-awarded offer's code sorts after the second's
+      await t.sql(`update issued_offer set code = case when id = $1 then 'ZZZZ-ZZZZ-ZZZ1' else 'AAAA-AAAA-AAA2' end where id = any($2::bigint[])`, [offers[0].id, offers.map((o) => o.id)]);
+      const held = await holdLocks(t, 'select 1 from issued_offer where id = $1 for update', [offers[0].id]);
+      const reverse = () => t.gql(ReverseTransactionDocument, { externalId: 'pair-1' }, till.credential);
+      const submit = () => t.gql(SubmitTransactionDocument, { input: sale('pair-2', ['ZZZZ-ZZZZ-ZZZ1', 'AAAA-AAAA-AAA2']) }, till.credential);
+      let returned!: ReturnType<typeof reverse>;
+      let submitted!: ReturnType<typeof submit>;
+      try {
+        returned = reverse();
+        await held.waiters(1);
+        submitted = submit();
+        await held.waiters(2);
+        await held.commit();
+      } finally {
+        await held.end();
+      }
+      expect(ok(await returned).reverseTransaction.transaction?.status).toBe('REVERSED');
+      const second = dataOf(await submitted).submitTransaction;
+      const statuses = (await t.sql<{ status: string }>(`select status from issued_offer where id = any($1::bigint[]) order by id`, [offers.map((o) => o.id)])).map((o) => o.status);
+      // The return went first (it was first in line): both voided, the new sale refused whole.
+      expect([statuses, second.transaction, second.userErrors.map((e) => e.code)]).toEqual([['VOIDED', 'VOIDED'], null, ['OFFER_NOT_REDEEMABLE']]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("two sales of one customer processed at once across a tier's threshold: the second earns at the tier's multiplier, one TIER_CHANGED", async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "CROSS_C", name: "x", pointValue: "0.01", moneyCurrency: "ZZQ" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'CROSS_C', pointsPerUnit: '1' } }, t.operatorToken));
+      await createTier(t, { currency: 'CROSS_C', code: 'CROSS_GOLD', rank: 1, threshold: 50, multiplier: 2 });
+      const customer = await createCustomer(t, 'CROSS_C', 1); // an account row for the test to hold
+      for (const externalId of ['cross-a', 'cross-b']) {
+        const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZQ', lines: [{ sku: 'X', quantity: 1, unitPrice: '60.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      }
+      // Forced overlap: both workers are in their transactions (one at the account, the other behind it) before either credits.
+      const held = await holdLocks(t, 'select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a', [customer.externalId]);
+      let both!: Promise<boolean[]>;
+      try {
+        const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+        both = Promise.all([worker().runOne(), worker().runOne()]);
+        await held.waiters(2);
+        await held.commit();
+      } finally {
+        await held.end();
+      }
+      expect(await both).toEqual([true, true]);
+      const awarded = (await t.sql<{ points_awarded: number }>(`select points_awarded from sales_transaction where external_id like 'cross-%' order by points_awarded`)).map((r) => r.points_awarded);
+      expect(awarded).toEqual([60, 120]);
+      expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(181);
+      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+        [customer.externalId],
+      );
+      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'CROSS_GOLD']]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
