@@ -363,7 +363,8 @@ async function main(): Promise<void> {
     await sqlPool.query('vacuum analyze');
     const { rows: version } = await sqlPool.query<{ server_version: string }>('show server_version');
     console.log(
-      `[${elapsed()}] database ready: PostgreSQL ${version[0].server_version}, store of ${BENCH.listingsInStore} listings, customer with ${BENCH.balance} points`,
+      `[${elapsed()}] database ready: PostgreSQL ${version[0].server_version}, store of ${BENCH.listingsInStore} listings, customer with ${BENCH.balance} points, ` +
+        `${BENCH.members} other members' history (${(await sqlPool.query<{ n: number }>('select count(*)::int as n from ledger_entry')).rows[0].n} ledger entries)`,
     );
 
     // 2. The servers, each in its own process.
@@ -694,6 +695,14 @@ async function main(): Promise<void> {
         console.log(
           `${label(b, 'PurchaseOffer')} ÷ signed-in { __typename }: p50 ${ratio(bought.p50, signedIn.p50)}, p99 ${ratio(bought.p99, signedIn.p99)}; ` +
             `purchase p50 minus that floor: ${f2(bought.p50 - signedIn.p50)} ms; ÷ (signed-in { __typename } + the one-row write): p50 ${ratio(bought.p50, signedIn.p50 + durableStats.p50)}.`,
+        );
+        // Whether a purchase slows down as the ledger grows during the run (plans made on the seed's statistics).
+        const fifth = Math.max(1, Math.floor(settings.purchases / 5));
+        const window = (xs: number[], from: number) => summarize(xs.slice(from, from + fifth)).p50;
+        const [first, last] = [0, times[b].purchase.length - fifth].map((from) => ({ bought: window(times[b].purchase, from), signedIn: window(times[b].signedIn, from) }));
+        console.log(
+          `${label(b, 'PurchaseOffer')} over the run, first fifth → last fifth: p50 ${f2(first.bought)} → ${f2(last.bought)} ms, ` +
+            `÷ signed-in { __typename } ${ratio(first.bought, first.signedIn)} → ${ratio(last.bought, last.signedIn)}.`,
         );
       }
       if (buyers.length > 1) {

@@ -16,6 +16,7 @@ import { createPartner } from '../src/partners/partner.service.js';
 import { contractPartnerManifest } from '../src/persisted/contract.js';
 import { partnerClient, registerManifest } from '../src/persisted/persisted.service.js';
 import { createCampaign, setEconomyRule } from '../src/rules/rule.service.js';
+import { query, sql } from '../src/db/sql.js';
 
 export const BENCH = {
   currency: 'BENCH',
@@ -24,6 +25,11 @@ export const BENCH = {
   balance: 5_000_000,
   /** One listing costs more than the balance, so `affordable`/`pointsMissing` are not all the same. */
   unaffordablePrice: 9_000_000,
+  /**
+   * Other members with a history in the currency (`seedMembersHistory`): the ledger's statistics.
+   * `BENCH_MEMBERS` (0 for none, as before issue 12's third session).
+   */
+  members: Math.max(0, Number(process.env.BENCH_MEMBERS ?? 2_000) || 0),
 } as const;
 
 /**
@@ -80,7 +86,8 @@ function storeOffer(prefix: 'bench' | 'fleet', storeName: string, i: number): Of
  * The benchmark's program, written through the gateway's own services (as the demo seed does):
  * a currency, one tier, a store of 60 listings (with stock, per-customer limits, one unaffordable
  * price), a second store with one cheap unlimited listing for the purchase benchmark, and one
- * customer with a large balance.
+ * customer with a large balance; and, in bulk SQL, `BENCH.members` other members' history
+ * (`seedMembersHistory`).
  */
 export async function seedBenchProgram(orm: MikroORM, config: Config, clock: Clock): Promise<BenchProgram> {
   return orm.em.fork().transactional(async (tx) => {
@@ -120,6 +127,7 @@ export async function seedBenchProgram(orm: MikroORM, config: Config, clock: Clo
 
     const customer = await upsertCustomer(ctx, { externalId: BENCH.customer, name: 'Bench Customer', email: 'bench@example.com', segments: ['bench'] });
     await grantBenchPoints(tx, customer.id, BENCH.currency, BENCH.balance, now);
+    if (BENCH.members > 0) await seedMembersHistory(tx, BENCH.currency, BENCH.members, now);
 
     return {
       storeId: store.id,
@@ -200,4 +208,87 @@ export async function seedFleetProgram(
 /** A bench customer's starting points: one qualifying EARN of `points` in `currency`, by the system. */
 function grantBenchPoints(em: Parameters<typeof postEntry>[0], customerId: number, currency: string, points: number, now: Date) {
   return postEntry(em, { customerId, currency, amount: points, kind: LedgerEntryKind.EARN, source: LedgerSource.SEED, reason: 'Benchmark balance', actor: 'system', qualifying: true, now });
+}
+
+/**
+ * Earns and spends of one member, in the order they happened: `[kind, amount, days ago, the
+ * earn (by position) a spend consumes]`. Earns of 100, each of the first five spent in two
+ * purchases of 50 a day later; the last five still open. Balance 500, lifetime 1,000, every
+ * credit expiring 365 days after it was earned (none due yet).
+ */
+const MEMBER_HISTORY: [kind: 'EARN' | 'SPEND', amount: number, daysAgo: number, consumes: number | null][] = [];
+for (let j = 1; j <= 10; j++) {
+  MEMBER_HISTORY.push(['EARN', 100, 300 - 25 * j, null]);
+  if (j <= 5) {
+    const earn = MEMBER_HISTORY.length;
+    MEMBER_HISTORY.push(['SPEND', -50, 299 - 25 * j, earn], ['SPEND', -50, 299 - 25 * j, earn]);
+  }
+}
+
+/**
+ * Other members' history in `currency`, in bulk SQL (the gateway's services would take minutes):
+ * `members` customers, each with an account and the ledger of MEMBER_HISTORY (entries,
+ * allocations, balance equal to the sum of the ledger) and an idempotency record per purchase.
+ *
+ * Why: PostgreSQL plans the gateway's prepared statements from the tables' statistics, and the
+ * bench analyses right after seeding. With the bench customer's single entry as the whole ledger,
+ * the purchase's debit statement got generic plans for a one-row `ledger_entry` (sequential scans
+ * of the whole ledger, rescanned per row) that grow slower with every purchase of the run (issue
+ * 12, "where a purchase's time goes"); a database in use has other members' history and index
+ * plans. 2,000 members give 40,000 entries: about what a program of that size has after a year.
+ */
+async function seedMembersHistory(em: Parameters<typeof postEntry>[0], currency: string, members: number, now: Date): Promise<void> {
+  const h = MEMBER_HISTORY;
+  await query(
+    em,
+    sql`insert into customer (external_id, name, email, created_at, updated_at)
+        select 'bench-member-' || g, 'Member ' || g, 'member-' || g || '@example.com', ${now}::timestamptz - interval '400 days', ${now}
+          from generate_series(1, ${members}::int) g`,
+  );
+  await query(
+    em,
+    sql`insert into point_account (customer_id, currency_code, available, lifetime_earned, created_at, updated_at)
+        select c.id, ${currency}, ${h.reduce((sum, [, amount]) => sum + amount, 0)}, ${h.filter(([kind]) => kind === 'EARN').reduce((sum, [, amount]) => sum + amount, 0)},
+               c.created_at, ${now}
+          from customer c where c.external_id like 'bench-member-%' order by c.id`,
+  );
+  // The history by position n (1…), a spend's `consumes` naming the earn's n; `source_id` keeps n for the allocations.
+  await query(
+    em,
+    sql`insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor, balance_after, expires_at, remaining, qualifying, created_at)
+        select a.id, a.customer_id, t.amount, t.kind, case t.kind when 'EARN' then 'SEED' else 'PURCHASE' end, 'history-' || t.n,
+               case t.kind when 'EARN' then 'Member history' else 'Bench offer' end, 'system',
+               sum(t.amount) over (partition by a.id order by t.n),
+               case t.kind when 'EARN' then ${now}::timestamptz - make_interval(days => t.days_ago) + interval '365 days' end,
+               case when t.kind = 'EARN' and not exists (select 1 from unnest(${h.map(([, , , c]) => c)}::int[]) u(c) where u.c = t.n) then t.amount else 0 end,
+               t.kind = 'EARN', ${now}::timestamptz - make_interval(days => t.days_ago)
+          from point_account a
+          cross join unnest(${h.map(([k]) => k)}::text[], ${h.map(([, amount]) => amount)}::bigint[], ${h.map(([, , d]) => d)}::int[]) with ordinality as t(kind, amount, days_ago, n)
+         where a.currency_code = ${currency} and a.customer_id in (select id from customer where external_id like 'bench-member-%')
+         order by a.id, t.n`,
+  );
+  await query(
+    em,
+    sql`insert into ledger_allocation (account_id, customer_id, debit_id, credit_id, amount)
+        select d.account_id, d.customer_id, d.id, c.id, -d.amount
+          from unnest(${h.map(([, , , c]) => c)}::int[]) with ordinality as t(consumes, n)
+          join ledger_entry d on d.source_id = 'history-' || t.n and d.kind = 'SPEND'
+          join ledger_entry c on c.account_id = d.account_id and c.source_id = 'history-' || t.consumes
+         where t.consumes is not null
+         order by d.id`,
+  );
+  await query(
+    em,
+    sql`insert into idempotency_record (scope, key, fingerprint, result, created_at)
+        select 'purchase:' || d.customer_id, d.source_id, 'history', jsonb_build_object('purchaseId', d.id), d.created_at
+          from ledger_entry d where d.kind = 'SPEND' and d.source_id like 'history-%'`,
+  );
+  const [off] = await query<{ accounts: number }>(
+    em,
+    sql`select count(*)::int as accounts from point_account a
+         where a.currency_code = ${currency}
+           and (a.available <> (select coalesce(sum(e.amount), 0) from ledger_entry e where e.account_id = a.id)
+             or a.available <> (select coalesce(sum(e.remaining), 0) from ledger_entry e where e.account_id = a.id))`,
+  );
+  if (off.accounts !== 0) throw new Error(`seeded history: ${off.accounts} accounts whose balance is not the sum of their ledger`);
 }
