@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, type EntityRow } from '../db/schema.js';
-import { idList, query, queryOne, sql } from '../db/sql.js';
+import { idList, query, sql, statement } from '../db/sql.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { Customer, CustomerStatus } from './customer.entity.js';
 
@@ -21,10 +21,14 @@ export async function customersByIds(em: SqlEntityManager, ids: readonly number[
   return query(em, sql<CustomerRow>`select ${CUSTOMER_COLUMNS} from customer c where c.id = any(${idList(ids)})`);
 }
 
+// Every signed-in request reads its customer: the text is built once.
+const BY_EXTERNAL_ID = statement((externalId: string) => sql<CustomerRow>`select ${CUSTOMER_COLUMNS} from customer c where c.external_id = ${externalId}`);
+
 /** The customer a retailer knows by `externalId`, if any (how a customer token and partners name one). */
 export async function customerByExternalId(em: SqlEntityManager, externalId: string): Promise<CustomerRow | undefined> {
-  return queryOne(em, sql<CustomerRow>`select ${CUSTOMER_COLUMNS} from customer c where c.external_id = ${externalId}`);
+  return (await BY_EXTERNAL_ID.run(em, externalId))[0];
 }
+
 
 export interface UpsertCustomerData {
   externalId: string;

@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type QueryExecutorProvider, type RawBuilder, type RootOperationNode } from 'kysely';
 
 export { sql };
 
@@ -33,4 +33,78 @@ export function idList(ids: readonly number[]): RawBuilder<unknown> {
 /** `= any($1::bigint[])` as a typed operand: `.where('id', '=', anyOf(ids))` in the builder (one id as idList sends it). */
 export function anyOf(ids: readonly number[]): RawBuilder<number> {
   return sql<number>`any(${idList(ids)})`;
+}
+
+/**
+ * Where an argument of a `statement` goes while its text is built: a value known only when the
+ * statement runs. Turning one into a number or string (arithmetic, a template string) throws, so
+ * a build function that computes with its arguments instead of only placing them fails at the
+ * first run rather than sending a wrong constant.
+ */
+class Placeholder {
+  constructor(readonly position: number) {}
+
+  [Symbol.toPrimitive](): never {
+    throw new Error(`Argument ${this.position} of a statement was used as a value while its text was built: compute it before the call and pass the result.`);
+  }
+}
+
+/** The text of a statement and, for each of its `$n` parameters, which argument (or constant) fills it. */
+interface Shape {
+  sql: string;
+  query: RootOperationNode;
+  /** Per parameter `$n` (index n − 1): the argument's position, or -1 for a constant of the text. */
+  argument: Int16Array;
+  constants: unknown[];
+}
+
+/**
+ * A parameterised statement whose text is built and compiled once, at its first run, and then only
+ * has its values bound: kysely's tree building and compiling of the text per call (and hashing a
+ * fresh copy of the text to name the prepared statement, `db/prepared.ts`) was per-request work
+ * on every page (bench/README.md, issue 12, third session). The same text object goes to `pg`
+ * every time, so its prepared statement's name is found by that object.
+ *
+ * `build` receives its arguments as placeholders and must only place them in the `sql` template
+ * (directly or through helpers that do); its structure must not depend on them (a statement whose
+ * text varies by an argument is one `statement` per variant, chosen by the caller). Any other
+ * value in the text is fixed at the first run. Arithmetic or string conversion of an argument
+ * throws at the first run. `build` declares each argument (no defaults or rest parameters: their
+ * count is `build.length`).
+ *
+ * `run(em, ...args)` sends it on the EntityManager's connection, inside its transaction when it has
+ * one (as `query` does), and answers the rows.
+ */
+export class Statement<A extends unknown[], R> {
+  private shape: Shape | undefined;
+
+  constructor(private readonly build: (...args: A) => RawBuilder<R>) {}
+
+  async run(em: SqlEntityManager, ...args: A): Promise<R[]> {
+    const kysely = em.getKysely();
+    const shape = (this.shape ??= this.compile(kysely));
+    const { argument, constants } = shape;
+    const parameters = new Array<unknown>(argument.length);
+    for (let i = 0; i < argument.length; i++) parameters[i] = argument[i] < 0 ? constants[i] : args[argument[i]];
+    // A fresh query id per run: kysely's driver keys a connection's cancellation by its identity.
+    const result = await kysely.executeQuery<R>({ sql: shape.sql, query: shape.query, parameters, queryId: { queryId: '' } });
+    return result.rows;
+  }
+
+  private compile(kysely: QueryExecutorProvider): Shape {
+    const placeholders = Array.from({ length: this.build.length }, (_, i) => new Placeholder(i));
+    const compiled = this.build(...(placeholders as unknown as A)).compile(kysely);
+    const argument = new Int16Array(compiled.parameters.length);
+    const constants: unknown[] = [];
+    compiled.parameters.forEach((value, i) => {
+      argument[i] = value instanceof Placeholder ? value.position : -1;
+      constants[i] = value instanceof Placeholder ? undefined : value;
+    });
+    return { sql: compiled.sql, query: compiled.query, argument, constants };
+  }
+}
+
+/** `new Statement(build)`: see `Statement`. */
+export function statement<A extends unknown[], R>(build: (...args: A) => RawBuilder<R>): Statement<A, R> {
+  return new Statement(build);
 }

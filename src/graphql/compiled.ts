@@ -1,10 +1,12 @@
 import {
   Kind,
   NoSchemaIntrospectionCustomRule,
+  defaultFieldResolver,
   parse,
   specifiedRules,
   validate,
   type DocumentNode,
+  type GraphQLFieldResolver,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type ValidationRule,
@@ -13,7 +15,7 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Ctx } from '../context.js';
 import { checkCost } from './cost.js';
 
-/** One query operation of a document that parsed, validated and compiled. */
+/** One query or mutation operation of a document that parsed, validated and compiled. */
 interface Compiled {
   document: DocumentNode;
   operation: OperationDefinitionNode;
@@ -54,22 +56,68 @@ const CONTENT_TYPE_FOR_ACCEPT = new Map<string | undefined, string>([
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Query documents compiled to JavaScript with graphql-jit, and a way to answer a request with one
- * without Apollo's per-request pipeline. graphql-js interprets the document field by field on every
+ * The outcome of each root mutation field a request's compiled attempt started, by response key
+ * (alias or field name), keyed by the request's unit of work (`ctx.em`: Apollo runs a request on
+ * a shallow copy of its context, so the context object is no key; the em is the same object).
+ * Weak: an entry lives as long as its request.
+ */
+const mutationOutcomes = new WeakMap<object, Map<string, Promise<unknown>>>();
+const REPLAYING = Symbol('replaying mutation outcomes');
+
+/**
+ * Wraps every Mutation field's resolver of `schema` (once) so that within a request whose
+ * compiled attempt already ran it, any later execution of the same response key answers with the
+ * outcome recorded then (the same value, or the same error) instead of running the mutation again.
+ * Outside such a request (Apollo's own requests, WebSocket operations) the wrapper only looks the
+ * request up in a WeakMap and calls the resolver.
+ */
+function replayMutations(schema: GraphQLSchema): void {
+  const fields = schema.getMutationType()?.getFields() ?? {};
+  for (const field of Object.values(fields)) {
+    const resolve = (field.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, unknown> & { [REPLAYING]?: true };
+    if (resolve[REPLAYING]) continue;
+    const replaying: GraphQLFieldResolver<unknown, { em?: object } | undefined> & { [REPLAYING]?: true } = (source, args, context, info) => {
+      const outcomes = context?.em ? mutationOutcomes.get(context.em) : undefined;
+      if (!outcomes) return resolve(source, args, context, info);
+      const key = String(info.path.key);
+      let outcome = outcomes.get(key);
+      if (!outcome) {
+        outcome = (async () => resolve(source, args, context, info))();
+        // Whoever reads the outcome handles its error; the recorded copy must not count as unhandled.
+        outcome.catch(() => undefined);
+        outcomes.set(key, outcome);
+      }
+      return outcome;
+    };
+    replaying[REPLAYING] = true;
+    field.resolve = replaying;
+  }
+}
+
+/**
+ * Query and mutation documents compiled to JavaScript with graphql-jit, and a way to answer a
+ * request with one without Apollo's per-request pipeline. graphql-js interprets the document field by field on every
  * request (about 460 fields for a page of 20 listings); a compiled document is straight-line code
  * for that one selection, calling the same resolvers.
  *
  * Which documents: an operation on the caller's registered list (a trusted document) at its first
  * use; any other text once it has been sent `hotAfter` times, so a stream of one-off documents does
  * not turn into a stream of compilations. A document that does not parse or validate, or is not a
- * single query operation, is remembered as not compilable and always goes to Apollo.
+ * single query or mutation operation, is remembered as not compilable and always goes to Apollo.
  *
  * `answer` takes a request only when nothing about it needs Apollo: a POST JSON body of `query`
  * with optional `variables` and `operationName`, an Accept header it knows, a caller with
  * credentials, a cost within the limit, and a result without errors. For anything else it returns
  * undefined having sent nothing, and the request goes through Apollo from the start, so refusals,
  * error formatting and status codes stay Apollo's alone. A query has no effects, so running one again
- * after a failed first attempt is safe. Nothing here holds data: entries are code, keyed by text.
+ * after a failed first attempt is safe. A mutation is never run twice: its compiled attempt records
+ * each root field's outcome (`replayMutations`, installed on the schema by the constructor), and
+ * when the attempt's result has errors, Apollo's execution of the request gets those outcomes in
+ * place of running the resolvers again, so the errors are Apollo's own, formatted as ever, from
+ * the one execution. (A mutation is also sent here only as `application/json`, the one POST body
+ * type Apollo takes, so an executed mutation never meets a refusal Apollo makes before it
+ * executes.) Nothing here holds data: entries are code, keyed by text, and outcomes live in a
+ * WeakMap keyed by the request's unit of work.
  */
 export class CompiledQueries {
   private readonly entries = new Map<string, Compiled | null>();
@@ -85,6 +133,7 @@ export class CompiledQueries {
     this.rules = [...specifiedRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...options.validationRules];
     this.hotAfter = options.hotAfter ?? 3;
     this.maxEntries = options.maxEntries ?? 200;
+    replayMutations(schema);
   }
 
   /** How many documents are compiled now (for tests and metrics). */
@@ -95,11 +144,18 @@ export class CompiledQueries {
   }
 
   /**
-   * Runs the request on its compiled document and returns the response to send, or undefined when
-   * Apollo should answer it (nothing has been sent). `trusted`: the operation is on the caller's
-   * registered list.
+   * Runs the request on its compiled document and returns the response to send with the
+   * operation's type, or undefined when Apollo should answer it (nothing has been sent; a mutation
+   * that ran has left its outcomes for Apollo's execution to replay). `trusted`: the operation is
+   * on the caller's registered list. `requestType`: the request's Content-Type header.
    */
-  async answer(body: unknown, accept: string | undefined, ctx: Ctx, trusted: boolean): Promise<{ contentType: string; body: string } | undefined> {
+  async answer(
+    body: unknown,
+    accept: string | undefined,
+    ctx: Ctx,
+    trusted: boolean,
+    requestType?: string,
+  ): Promise<{ contentType: string; body: string; operation: 'query' | 'mutation' } | undefined> {
     if (ctx.caller.kind === 'anonymous' || !isPlainObject(body)) return undefined;
     const contentType = CONTENT_TYPE_FOR_ACCEPT.get(accept);
     if (!contentType) return undefined;
@@ -113,6 +169,11 @@ export class CompiledQueries {
     if (!entry) return undefined;
     const vars = (variables ?? {}) as Record<string, unknown>;
     if (!this.withinCost(entry, vars)) return undefined;
+    const operation = entry.operation.operation as 'query' | 'mutation';
+    if (operation === 'mutation') {
+      if (requestType?.split(';', 1)[0].trim().toLowerCase() !== 'application/json') return undefined;
+      mutationOutcomes.set(ctx.em, new Map());
+    }
     let result;
     try {
       result = await entry.query(undefined, ctx, vars);
@@ -121,11 +182,17 @@ export class CompiledQueries {
     }
     if (result.errors?.length || !result.data) return undefined;
     // Apollo's serialisation exactly: `{"data":…}` and a newline.
-    return { contentType, body: `${JSON.stringify({ data: result.data })}\n` };
+    return { contentType, body: `${JSON.stringify({ data: result.data })}\n`, operation };
   }
 
+  /** False also when the variables cannot be looked at (nested too deep to serialise): Apollo then refuses them as ever. */
   private withinCost(entry: Compiled, variables: Record<string, unknown>): boolean {
-    const key = JSON.stringify(variables);
+    let key: string;
+    try {
+      key = JSON.stringify(variables);
+    } catch {
+      return false;
+    }
     let within = entry.withinCost.get(key);
     if (within === undefined) {
       within = !checkCost(this.schema, entry.document, entry.operation, variables, this.options);
@@ -164,7 +231,7 @@ export class CompiledQueries {
     if (validate(this.schema, document, this.rules).length) return null;
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
-    if (!operation || operation.operation !== 'query') return null;
+    if (!operation || (operation.operation !== 'query' && operation.operation !== 'mutation')) return null;
     const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(compiled)) return null;
     return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map() };

@@ -315,11 +315,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     }
     if (ctx) metrics.attach(requestKey(ctx), meter);
 
-    // A query that needs nothing of Apollo runs compiled; anything else (and any error) is Apollo's.
+    // An operation that needs nothing of Apollo runs compiled; anything else (and any error) is
+    // Apollo's (a mutation's outcome is then replayed, not run again: see CompiledQueries).
     if (compiled && ctx && req.method === 'POST' && !toRemember.has(requestKey(ctx))) {
-      const answer = await compiled.answer(body, req.headers.accept, ctx, registered);
+      const answer = await compiled.answer(body, req.headers.accept, ctx, registered, req.headers['content-type']);
       if (answer) {
-        meter.type = 'query';
+        meter.type = answer.operation;
         meter.compiled = true;
         res.writeHead(200, { 'content-type': answer.contentType, 'cache-control': 'private, no-store' });
         res.end(answer.body);

@@ -3,7 +3,7 @@ import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { byDefault, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
-import { idList, query, sql } from '../db/sql.js';
+import { idList, query, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
@@ -75,8 +75,19 @@ export function listingOnShow(now: Date): RawBuilder<unknown> {
 
 /** Stores by id that `viewer` may see at `now` (any order; unknown and hidden ones are left out), for the `store` loader. */
 export async function storesByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<StoreRow[]> {
-  return query<Selected<typeof STORE_COLUMNS>>(em, sql`select ${STORE_COLUMNS} from reward_store s where s.id = any(${idList(ids)}) and ${storeVisibleTo(viewer, now)}`);
+  if (ids.length !== 1) return query<Selected<typeof STORE_COLUMNS>>(em, storesWhere(idList(ids), viewer, now));
+  return viewer ? STORE_FOR_CUSTOMER.run(em, ids[0], viewer.customerId, viewer.segments, now) : STORE_FOR_STAFF.run(em, ids[0]);
 }
+
+function storesWhere(ids: RawBuilder<unknown>, viewer: Viewer, now: Date) {
+  return sql<Selected<typeof STORE_COLUMNS>>`select ${STORE_COLUMNS} from reward_store s where s.id = any(${ids}) and ${storeVisibleTo(viewer, now)}`;
+}
+
+// One store by id (every `node(id:)` of a store, every page of its listings): built once per viewer kind.
+const STORE_FOR_CUSTOMER = statement((id: number, customerId: number, segments: string[], now: Date) =>
+  storesWhere(idList([id]), { customerId, segments, tierId: null }, now),
+);
+const STORE_FOR_STAFF = statement((id: number) => storesWhere(idList([id]), null, new Date(0)));
 
 /** The stores the viewer may shop in, by id. */
 export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date, page: Page): Promise<StoreRow[]> {
@@ -132,18 +143,30 @@ function toListing(row: ListingSelected, viewer: Viewer): ListingRow {
  */
 export async function listingsPage(em: SqlEntityManager, storeId: number, viewer: Viewer, now: Date, page: Page): Promise<ListingRow[]> {
   const [afterSort, afterId] = page.after ?? [null, null];
-  const rows = await query(
-    em,
-    listingSelect(
-      viewer,
-      now,
-      sql`l.store_id = ${storeId} and l.removed_at is null and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint))`,
-      sql`order by l.sort_order, l.id limit ${page.limit + 1}`,
-      true,
-    ),
-  );
+  const rows = viewer
+    ? await LISTINGS_PAGE_FOR_CUSTOMER.run(em, viewer.customerId, now, storeId, afterSort, afterId, page.limit + 1)
+    : await LISTINGS_PAGE_FOR_STAFF.run(em, now, storeId, afterSort, afterId, page.limit + 1);
   return rows.map((row) => toListing(row, viewer));
 }
+
+function listingsPageSelect(viewer: Viewer, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) {
+  return listingSelect(
+    viewer,
+    now,
+    sql`l.store_id = ${storeId} and l.removed_at is null and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint))`,
+    sql`order by l.sort_order, l.id limit ${limit}`,
+    true,
+  );
+}
+
+// The store page's statement, built once per viewer kind (`limit`: the page size + 1). The store was
+// checked for the viewer before (storeChecked), so the viewer's segments are not part of it.
+const LISTINGS_PAGE_FOR_CUSTOMER = statement((customerId: number, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
+  listingsPageSelect({ customerId, segments: [], tierId: null }, now, storeId, afterSort, afterId, limit),
+);
+const LISTINGS_PAGE_FOR_STAFF = statement((now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
+  listingsPageSelect(null, now, storeId, afterSort, afterId, limit),
+);
 
 /** Listings by id as `viewer` sees them at `now` (any order; unknown and hidden ones are left out), for the `listing` loader. */
 export async function listingsByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<ListingRow[]> {

@@ -9,7 +9,7 @@ import {
   RewardStoreOffersDocument,
   WalletDocument,
 } from '../generated/graphql.js';
-import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createOffer, simpleShop, unique } from '../support/program.js';
 
 /**
@@ -105,6 +105,77 @@ describe('compiled query documents', () => {
     const answers = await Promise.all(sends.map(({ op, customer }) => post(t.url, bodyOf(op), customer.token)));
     answers.forEach((answer, i) => expect(answer.text).toBe(expected.get(`${sends[i].op.name}:${sends[i].customer.token}`)));
     expect((await compiledRequests()) - before).toBe(sends.length);
+  });
+
+  it('answers PurchaseOffer compiled as the interpreter does: a purchase, a refusal, a repeat, an error', async () => {
+    const purchase = (listingId: string, idempotencyKey: string) => ({ query: String(PurchaseOfferDocument), variables: { listingId, idempotencyKey } });
+    // What differs between two real purchases (ids, codes, the expiry from the clock) is masked; everything else must match.
+    const masked = (text: string) =>
+      JSON.stringify(JSON.parse(text), (key, value) => (['requestId', 'id', 'code', 'expiresAt'].includes(key) && typeof value === 'string' ? 'X' : value));
+    const buyers = [await createCustomer(t, shop.currency, 350), await createCustomer(t, shop.currency, 350)];
+    const [compiledBuyer, interpretedBuyer] = buyers;
+    const before = await compiledRequests();
+    const cases = (key: string) => [
+      purchase(shop.listing.id, `${key}-1`), // bought
+      purchase(shop.listing.id, `${key}-1`), // the same key again: the first answer
+      purchase(shop.listing.id, `${key}-2`), // bought
+      purchase(shop.listing.id, `${key}-3`), // bought
+      purchase(shop.listing.id, `${key}-4`), // INSUFFICIENT_POINTS
+      purchase('not-a-listing', `${key}-5`), // BAD_USER_INPUT (a GraphQL error, not a user error)
+    ];
+    for (const [i, body] of cases('compiled').entries()) {
+      const expected = await post(interpreted.url, cases('interpreted')[i], interpretedBuyer.token);
+      const got = await post(t.url, body, compiledBuyer.token);
+      if (i === 4) expect(got.text).toContain('"code":"INSUFFICIENT_POINTS"');
+      if (i === 5) expect(got.text).toContain('"code":"BAD_USER_INPUT"');
+      expect({ i, status: got.status, contentType: got.contentType, body: masked(got.text) }).toEqual({
+        i,
+        status: expected.status,
+        contentType: expected.contentType,
+        body: masked(expected.text),
+      });
+    }
+    // beforeAll sent the text twice, so it is compiled from its third send: every case answered
+    // compiled (data and user errors) but the error, which Apollo answered.
+    expect((await compiledRequests()) - before).toBe(5);
+    const [bought] = await t.sql<{ n: number }>(`select count(*)::int as n from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [
+      compiledBuyer.externalId,
+    ]);
+    expect(bought.n).toBe(3);
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+
+  it('runs a mutation whose compiled answer has errors once, and answers the errors Apollo gives', async () => {
+    // A staff mutation with no idempotency key (each run creates an offer) next to a field that
+    // fails when asked for (a staff caller cannot buy): Apollo must format that error, and must
+    // not create the offer a second time in doing so.
+    const document = `mutation OfferThenFail($name: String!, $fail: Boolean!) {
+      made: createOffer(input: { name: $name, description: "d", benefit: { kind: FREE_ITEM, freeSku: "M", categories: ["COFFEE"] }, validDays: 30 }) {
+        offer { version } userErrors { code }
+      }
+      refused: purchaseOffer(input: { listingId: "${shop.listing.id}", idempotencyKey: "never" }) @include(if: $fail) { userErrors { code } }
+    }`;
+    const withoutRequestId = (text: string) => JSON.stringify(JSON.parse(text), (key, value) => (key === 'requestId' ? undefined : value));
+    const offersNamed = async (name: string) => (await t.sql<{ n: number }>(`select count(distinct offer_id)::int as n from offer_version where name = $1`, [name]))[0].n;
+    // Warm up until compiled (a success answers compiled).
+    for (let i = 0; i < 3; i++) await post(t.url, { query: document, variables: { name: unique('warm'), fail: false } }, t.operatorToken);
+    const before = await compiledRequests();
+    const ok = unique('compiled-ok');
+    expect(JSON.parse((await post(t.url, { query: document, variables: { name: ok, fail: false } }, t.operatorToken)).text).errors).toBeUndefined();
+    expect((await compiledRequests()) - before).toBe(1);
+    expect(await offersNamed(ok)).toBe(1);
+
+    const failing = unique('compiled-fail');
+    const expected = await post(interpreted.url, { query: document, variables: { name: unique('interpreted-fail'), fail: true } }, t.operatorToken);
+    const got = await post(t.url, { query: document, variables: { name: failing, fail: true } }, t.operatorToken);
+    expect(JSON.parse(expected.text).errors?.length).toBe(1);
+    expect({ status: got.status, contentType: got.contentType, body: withoutRequestId(got.text) }).toEqual({
+      status: expected.status,
+      contentType: expected.contentType,
+      body: withoutRequestId(expected.text),
+    });
+    expect(await offersNamed(failing)).toBe(1);
+    expect((await compiledRequests()) - before).toBe(1);
   });
 
   it('leaves to Apollo what a compiled document cannot answer cleanly: errors, anonymous callers, other media types', async () => {

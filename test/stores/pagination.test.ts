@@ -49,4 +49,30 @@ describe('pagination', () => {
     expect(older.edges.map((e) => e.node.amount)).toEqual([-1, -1, 100]);
     expect(older.pageInfo.hasNextPage).toBe(false);
   });
+
+  it('staff page through every listing of a store, those not on show to customers too', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 1, sortOrder: 2 });
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const later = await addListing(t, shop.store.id, (await createOffer(t)).id, { priceInPoints: 2, sortOrder: 1, visibleFrom: tomorrow });
+    const last = await addListing(t, shop.store.id, (await createOffer(t)).id, { priceInPoints: 3, sortOrder: 3 });
+    const customer = await createCustomer(t, shop.currency, 10);
+    type Listings = { edges: { node: { id: string; priceInPoints: number } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    const staffPage = async (after: string | null) =>
+      ok(
+        await t.gql<{ node: { listings: Listings } }, { id: string; after: string | null }>(
+          `query StaffListings($id: ID!, $after: String) { node(id: $id) { ... on RewardStore { listings(first: 2, after: $after) { edges { node { id priceInPoints } } pageInfo { hasNextPage endCursor } } } } }`,
+          { id: shop.store.id, after },
+          t.operatorToken,
+        ),
+      ).node.listings;
+    const first = await staffPage(null);
+    const second = await staffPage(first.pageInfo.endCursor);
+    expect(first.edges.map((e) => e.node)).toEqual([{ id: later.id, priceInPoints: 2 }, { id: shop.listing.id, priceInPoints: 1 }]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    expect(second.edges.map((e) => e.node)).toEqual([{ id: last.id, priceInPoints: 3 }]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    // the same store for a customer, in the same process: the listing not on show yet is not there
+    const forCustomer = storeOf(ok(await t.gql(RewardStoreOffersDocument, { storeId: shop.store.id, first: 20 }, customer.token)).node).listings;
+    expect(forCustomer.edges.map((e) => e.node.id)).toEqual([shop.listing.id, last.id]);
+  });
 });
