@@ -6,6 +6,8 @@ import {
   specifiedRules,
   validate,
   type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionNode,
   type GraphQLFieldResolver,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -95,6 +97,30 @@ function replayMutations(schema: GraphQLSchema): void {
 }
 
 /**
+ * The response keys (alias or field name) of an operation's root fields, through its fragments,
+ * whatever their @include/@skip (a field a directive may leave out still counts).
+ */
+function rootResponseKeys(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const keys = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (selections: readonly SelectionNode[]) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) keys.add((selection.alias ?? selection.name).value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet.selections);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet.selections);
+      }
+    }
+  };
+  walk(operation.selectionSet.selections);
+  return keys;
+}
+
+/**
  * Query and mutation documents compiled to JavaScript with graphql-jit, and a way to answer a
  * request with one without Apollo's per-request pipeline. graphql-js interprets the document field by field on every
  * request (about 460 fields for a page of 20 listings); a compiled document is straight-line code
@@ -116,8 +142,12 @@ function replayMutations(schema: GraphQLSchema): void {
  * place of running the resolvers again, so the errors are Apollo's own, formatted as ever, from
  * the one execution. (A mutation is also sent here only as `application/json`, the one POST body
  * type Apollo takes, so an executed mutation never meets a refusal Apollo makes before it
- * executes.) Nothing here holds data: entries are code, keyed by text, and outcomes live in a
- * WeakMap keyed by the request's unit of work.
+ * executes.) A mutation document is compiled only when it has one root field: graphql-jit runs
+ * every root mutation field in turn even after an earlier one's error has nulled the whole answer,
+ * where graphql-js stops at that error, so a later field (a second purchase) would run behind an
+ * answer that says nothing of it; a document with several root fields goes to Apollo from the
+ * start. Nothing here holds data: entries are code, keyed by text, and outcomes live in a WeakMap
+ * keyed by the request's unit of work.
  */
 export class CompiledQueries {
   private readonly entries = new Map<string, Compiled | null>();
@@ -232,6 +262,7 @@ export class CompiledQueries {
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
     if (!operation || (operation.operation !== 'query' && operation.operation !== 'mutation')) return null;
+    if (operation.operation === 'mutation' && rootResponseKeys(document, operation).size !== 1) return null;
     const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(compiled)) return null;
     return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map() };
