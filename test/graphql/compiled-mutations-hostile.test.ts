@@ -1,8 +1,9 @@
 import pino from 'pino';
 import { startGateway, type Gateway } from '../../src/http/server.js';
 import { PurchaseOfferDocument } from '../generated/graphql.js';
-import { ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, simpleShop, unique } from '../support/program.js';
+import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { RemoveListingDocument } from '../generated/graphql.js';
+import { addListing, createCustomer, createOffer, createStore, simpleShop, unique } from '../support/program.js';
 
 /**
  * Hostile pass on mutation documents run compiled (src/graphql/compiled.ts): a second gateway on
@@ -68,6 +69,90 @@ describe('compiled mutation documents, attacked', () => {
       expect(got.status).toBe(expected.status);
     }
     expect(await purchasesOf(viaCompiled.externalId)).toBe(0);
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+  it('answers every kind of purchase request compiled as the interpreter does, and buys as often', async () => {
+    const D = String(PurchaseOfferDocument);
+    const gone = await addListing(t, shop.store.id, (await createOffer(t)).id);
+    expect(ok(await t.gql(RemoveListingDocument, { listingId: gone.id }, t.operatorToken)).removeListing.userErrors).toEqual([]);
+    const vipStore = await createStore(t, shop.currency, { eligibility: { segments: ['vip'] } });
+    const vipListing = await addListing(t, vipStore.id, (await createOffer(t)).id);
+    const deep: Record<string, unknown> = {};
+    let at = deep;
+    for (let i = 0; i < 200; i++) at = (at.n = {}) as Record<string, unknown>;
+    type Send = { body: unknown; who?: 'customer' | 'staff' | 'none'; headers?: Record<string, string> };
+    const buy = (k: string, extra: Record<string, unknown> = {}, listingId: unknown = shop.listing.id): Send => ({ body: { query: D, variables: { listingId, idempotencyKey: k, ...extra } } });
+    const withText = (query: string, variables: Record<string, unknown>, extra: Record<string, unknown> = {}): Send => ({ body: { query, variables, ...extra } });
+    const aliased = `mutation PurchaseOffer($listingId: ID!, $idempotencyKey: String!, $yes: Boolean = true) {
+      __typename
+      bought: purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) @include(if: $yes) { __typename ...P purchase { pointsPaid } }
+    }
+    fragment P on PurchaseOfferPayload { userErrors { code field message } balance { available } }`;
+    const skipped = `mutation Skipped($listingId: ID!, $idempotencyKey: String!) {
+      purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) @skip(if: true) { purchase { pointsPaid } }
+    }`;
+    const cases: { name: string; balance: number; sends: (k: string) => Send[] }[] = [
+      { name: 'a purchase', balance: 500, sends: (k) => [buy(k)] },
+      { name: 'a purchase, retried with its key', balance: 500, sends: (k) => [buy(k), buy(k), buy(k)] },
+      { name: 'the key again for another listing', balance: 500, sends: (k) => [buy(k), buy(k, {}, vipListing.id)] },
+      { name: 'insufficient points', balance: 50, sends: (k) => [buy(k)] },
+      { name: 'a listing taken off sale', balance: 500, sends: (k) => [buy(k, {}, gone.id)] },
+      { name: 'a store the customer is not eligible for', balance: 500, sends: (k) => [buy(k, {}, vipListing.id)] },
+      { name: 'an unknown listing', balance: 500, sends: (k) => [buy(k, {}, 'not-a-listing')] },
+      { name: 'listingId as an int', balance: 500, sends: (k) => [buy(k, {}, 123)] },
+      { name: 'listingId as a float', balance: 500, sends: (k) => [buy(k, {}, 1.5)] },
+      { name: 'listingId null', balance: 500, sends: (k) => [buy(k, {}, null)] },
+      { name: 'listingId a list', balance: 500, sends: (k) => [buy(k, {}, [shop.listing.id])] },
+      { name: 'listingId an object nested deep', balance: 500, sends: (k) => [buy(k, {}, deep)] },
+      { name: 'listingId a huge int', balance: 500, sends: (k) => [buy(k, {}, 123456789012345678901234567890)] },
+      { name: 'the key missing', balance: 500, sends: () => [withText(D, { listingId: shop.listing.id })] },
+      { name: 'the key a number', balance: 500, sends: () => [withText(D, { listingId: shop.listing.id, idempotencyKey: 12345 })] },
+      { name: 'an extra variable', balance: 500, sends: (k) => [buy(k, { extra: { a: 1 } })] },
+      { name: 'the key an empty string', balance: 500, sends: () => [withText(D, { listingId: shop.listing.id, idempotencyKey: '' })] },
+      { name: 'a huge key', balance: 500, sends: (k) => [withText(D, { listingId: shop.listing.id, idempotencyKey: k + 'x'.repeat(5000) })] },
+      { name: 'operationName matching', balance: 500, sends: (k) => [withText(D, { listingId: shop.listing.id, idempotencyKey: k }, { operationName: 'PurchaseOffer' })] },
+      { name: 'operationName not matching', balance: 500, sends: (k) => [withText(D, { listingId: shop.listing.id, idempotencyKey: k }, { operationName: 'Nope' })] },
+      { name: 'operationName null', balance: 500, sends: (k) => [withText(D, { listingId: shop.listing.id, idempotencyKey: k }, { operationName: null })] },
+      { name: 'variables null', balance: 500, sends: () => [withText(D, null as never)] },
+      { name: 'aliases, __typename, fragments, @include', balance: 500, sends: (k) => [withText(aliased, { listingId: shop.listing.id, idempotencyKey: k })] },
+      { name: '@include false by variable', balance: 500, sends: (k) => [withText(aliased, { listingId: shop.listing.id, idempotencyKey: k, yes: false })] },
+      { name: '@skip true', balance: 500, sends: (k) => [withText(skipped, { listingId: shop.listing.id, idempotencyKey: k })] },
+      { name: 'a staff caller', balance: 500, sends: (k) => [{ ...buy(k), who: 'staff' }] },
+      { name: 'no caller', balance: 500, sends: (k) => [{ ...buy(k), who: 'none' }] },
+      { name: 'graphql-response+json, a refusal', balance: 50, sends: (k) => [{ ...buy(k), headers: { accept: 'application/graphql-response+json' } }] },
+      { name: 'graphql-response+json, an error', balance: 500, sends: (k) => [{ ...buy(k, {}, 'nope'), headers: { accept: 'application/graphql-response+json' } }] },
+      { name: 'graphql-response+json, a purchase', balance: 500, sends: (k) => [{ ...buy(k), headers: { accept: 'application/graphql-response+json' } }] },
+      { name: 'charset in the content type', balance: 500, sends: (k) => [{ ...buy(k), headers: { 'content-type': 'application/json; charset=utf-8' } }] },
+    ];
+    const send = (url: string, s: Send, token: string) => post(url, s.body, s.who === 'staff' ? t.operatorToken : s.who === 'none' ? undefined : token, s.headers);
+    const failures: unknown[] = [];
+    const answeredCompiled: string[] = [];
+    for (const c of cases) {
+      const warm = await createCustomer(t, shop.currency, 10_000);
+      for (let i = 0; i < 2; i++) for (const s of c.sends(unique('warm'))) await send(t.url, s, warm.token);
+      const [a, b] = [await createCustomer(t, shop.currency, c.balance), await createCustomer(t, shop.currency, c.balance)];
+      const [ka, kb] = [unique('i'), unique('c')];
+      const before = await compiledRequests();
+      for (const [i, s] of c.sends(kb).entries()) {
+        const expected = await send(interpreted.url, c.sends(ka)[i], a.token);
+        const got = await send(t.url, s, b.token);
+        const norm = (r: typeof got) => ({ status: r.status, headers: r.headers, body: r.text.startsWith('{') ? masked(r.text).replace(/"i-[^"]*"|"c-[^"]*"/g, 'K') : r.text });
+        if (JSON.stringify(norm(got)) !== JSON.stringify(norm(expected))) failures.push({ case: c.name, i, expected: norm(expected), got: norm(got) });
+      }
+      const compiledNow = (await compiledRequests()) - before;
+      const [pa, pb] = [await purchasesOf(a.externalId), await purchasesOf(b.externalId)];
+      if (pa !== pb) failures.push({ case: c.name, purchases: { interpreted: pa, compiled: pb } });
+      if (compiledNow) answeredCompiled.push(c.name);
+    }
+    expect(failures).toEqual([]);
+    // The compiled path really answered what it can (data and user errors), and nothing else.
+    expect(answeredCompiled.sort()).toEqual(
+      [
+        'a purchase', 'a purchase, retried with its key', 'the key again for another listing', 'insufficient points', 'a listing taken off sale',
+        'a store the customer is not eligible for', 'an extra variable', 'operationName matching', 'operationName null', '@skip true',
+        'graphql-response+json, a refusal', 'graphql-response+json, a purchase', 'charset in the content type',
+      ].sort(),
+    );
     expect(await ledgerViolations(t)).toEqual([]);
   });
 });
