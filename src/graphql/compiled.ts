@@ -2,6 +2,7 @@ import {
   Kind,
   NoSchemaIntrospectionCustomRule,
   defaultFieldResolver,
+  getVariableValues,
   parse,
   specifiedRules,
   validate,
@@ -133,7 +134,8 @@ function rootResponseKeys(document: DocumentNode, operation: OperationDefinition
  *
  * `answer` takes a request only when nothing about it needs Apollo: a POST JSON body of `query`
  * with optional `variables` and `operationName`, an Accept header it knows, a caller with
- * credentials, a cost within the limit, and a result without errors. For anything else it returns
+ * credentials, variables graphql-js coerces without error, a cost within the limit, and a result
+ * without errors. For anything else it returns
  * undefined having sent nothing, and the request goes through Apollo from the start, so refusals,
  * error formatting and status codes stay Apollo's alone. A query has no effects, so running one again
  * after a failed first attempt is safe. A mutation is never run twice: its compiled attempt records
@@ -199,6 +201,11 @@ export class CompiledQueries {
     if (!entry) return undefined;
     const vars = (variables ?? {}) as Record<string, unknown>;
     if (!this.withinCost(entry, vars)) return undefined;
+    // graphql-jit coerces variables by its own code, which takes values graphql-js refuses (an
+    // empty list for an input object whose fields are all optional): those answered 200 and ran
+    // the operation where Apollo answers 400 BAD_USER_INPUT and runs nothing. graphql-js's own
+    // coercion decides, as it does for Apollo; jit's then only repeats it.
+    if (getVariableValues(this.schema, entry.operation.variableDefinitions ?? [], vars, { maxErrors: 1 }).errors) return undefined;
     const operation = entry.operation.operation as 'query' | 'mutation';
     if (operation === 'mutation') {
       if (requestType?.split(';', 1)[0].trim().toLowerCase() !== 'application/json') return undefined;

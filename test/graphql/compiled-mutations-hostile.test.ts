@@ -155,4 +155,91 @@ describe('compiled mutation documents, attacked', () => {
     );
     expect(await ledgerViolations(t)).toEqual([]);
   });
+
+  it('spends no point twice through compiled purchases at once: one key, many keys past the balance, two customers, a caller who hangs up', async () => {
+    const D = String(PurchaseOfferDocument);
+    const warm = await createCustomer(t, shop.currency, 1_000);
+    for (let i = 0; i < 3; i++) await post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('warm') } }, warm.token);
+    const before = await compiledRequests();
+
+    // One key sent 12 times at once: one purchase, and every answer is its answer.
+    const once = await createCustomer(t, shop.currency, 1_000);
+    const key = unique('same');
+    const same = await Promise.all(Array.from({ length: 12 }, () => post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: key } }, once.token)));
+    const answers = new Set(same.map((r) => r.text));
+    expect([...answers].map((text) => JSON.parse(text).data?.purchaseOffer?.userErrors)).toEqual([[]]);
+    expect(await purchasesOf(once.externalId)).toBe(1);
+
+    // Twelve keys against a balance of 250 at a price of 100: two purchases, ten refusals.
+    const short = await createCustomer(t, shop.currency, 250);
+    const many = await Promise.all(Array.from({ length: 12 }, () => post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('many') } }, short.token)));
+    const outcomes = many.map((r) => JSON.parse(r.text).data.purchaseOffer.userErrors[0]?.code ?? 'BOUGHT').sort();
+    expect(outcomes).toEqual([...Array(2).fill('BOUGHT'), ...Array(10).fill('INSUFFICIENT_POINTS')].sort());
+    expect(await purchasesOf(short.externalId)).toBe(2);
+
+    // Two customers with different balances on the one document: each answer is the caller's own.
+    const [x, y] = [await createCustomer(t, shop.currency, 10_000), await createCustomer(t, shop.currency, 700)];
+    const mixed = Array.from({ length: 16 }, (_, i) => (i % 2 ? x : y));
+    const mixedAnswers = await Promise.all(mixed.map((c) => post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('mix') } }, c.token)));
+    const balances = (c: typeof x) => mixedAnswers.filter((_, i) => mixed[i] === c).map((r) => JSON.parse(r.text).data.purchaseOffer.balance?.available);
+    expect(balances(x).sort((a, b) => b - a)).toEqual([9_900, 9_800, 9_700, 9_600, 9_500, 9_400, 9_300, 9_200]);
+    expect(balances(y).filter((b) => b !== undefined).sort((a, b) => b - a)).toEqual(expect.arrayContaining([600, 500, 400, 300, 200, 100, 0]));
+    expect(await purchasesOf(x.externalId)).toBe(8);
+    expect(await purchasesOf(y.externalId)).toBe(7);
+
+    // A caller who hangs up mid-purchase and sends it again with its key: one purchase, and the retry answers it.
+    const leaver = await createCustomer(t, shop.currency, 1_000);
+    const leaveKey = unique('leave');
+    const body = JSON.stringify({ query: D, variables: { listingId: shop.listing.id, idempotencyKey: leaveKey } });
+    for (let i = 0; i < 5; i++) {
+      const abort = new AbortController();
+      const sent = fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${leaver.token}` }, body, signal: abort.signal });
+      setTimeout(() => abort.abort(), i);
+      await sent.then((r) => r.text()).catch(() => undefined);
+    }
+    const retried = await post(t.url, JSON.parse(body), leaver.token);
+    expect(JSON.parse(retried.text).data.purchaseOffer.userErrors).toEqual([]);
+    expect(JSON.parse(retried.text).data.purchaseOffer.balance.available).toBe(900);
+    expect(await purchasesOf(leaver.externalId)).toBe(1);
+
+    expect((await compiledRequests()) - before).toBeGreaterThanOrEqual(12 + 12 + 16 + 1);
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+
+  it('answers a request whose content type Apollo does not take as Apollo does, query or mutation', async () => {
+    const customer = await createCustomer(t, shop.currency, 1_000);
+    const profile = `query Me { me { id } }`;
+    const D = String(PurchaseOfferDocument);
+    for (let i = 0; i < 3; i++) {
+      await post(t.url, { query: profile }, customer.token);
+      await post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('warm') } }, customer.token);
+    }
+    const failures: unknown[] = [];
+    for (const type of ['text/plain; charset=json', 'application/x-json', 'application/jsonx', 'text/json', 'application/graphql-response+json', 'application/json', 'APPLICATION/JSON']) {
+      for (const body of [{ query: profile }, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('k') } }]) {
+        const expected = await post(interpreted.url, body, customer.token, { 'content-type': type });
+        const got = await post(t.url, body, customer.token, { 'content-type': type });
+        const norm = (r: typeof got) => ({ status: r.status, headers: r.headers, body: r.text.startsWith('{') ? masked(r.text) : r.text });
+        if (JSON.stringify(norm(got)) !== JSON.stringify(norm(expected))) failures.push({ type, query: body.query.slice(0, 20), expected: norm(expected), got: norm(got) });
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses an input object sent as an empty list, as graphql-js does, before anything is created', async () => {
+    // graphql-jit takes [] for an input object whose fields are all optional (StoreEligibilityInput);
+    // graphql-js refuses it (400 BAD_USER_INPUT). The compiled path must not create the store.
+    const document = `mutation NewStore($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { rewardStore { code } userErrors { code } } }`;
+    const input = (code: string, eligibility: unknown) => ({ query: document, variables: { input: { code, name: code, currency: shop.currency, eligibility } } });
+    for (let i = 0; i < 3; i++) await post(t.url, input(unique('warm'), { segments: ['a'] }), t.operatorToken);
+    const storesCoded = async (code: string) => (await t.sql<{ n: number }>(`select count(*)::int as n from reward_store where code = $1`, [code]))[0].n;
+    for (const eligibility of [[], { segments: [] }]) {
+      const [a, b] = [unique('i'), unique('c')];
+      const expected = await post(interpreted.url, input(a, eligibility), t.operatorToken);
+      const got = await post(t.url, input(b, eligibility), t.operatorToken);
+      const norm = (r: typeof got, code: string) => ({ status: r.status, headers: r.headers, body: r.text.replaceAll(code, 'CODE').replace(/"requestId":"[^"]*"/, '') });
+      expect({ eligibility, ...norm(got, b) }).toEqual({ eligibility, ...norm(expected, a) });
+      expect(await storesCoded(b)).toBe(await storesCoded(a));
+    }
+  });
 });
