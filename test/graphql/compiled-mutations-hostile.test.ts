@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { startGateway, type Gateway } from '../../src/http/server.js';
-import { PurchaseOfferDocument } from '../generated/graphql.js';
+import { PurchaseOfferDocument, RedeemOfferDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { RemoveListingDocument } from '../generated/graphql.js';
-import { addListing, createCustomer, createOffer, createStore, simpleShop, unique } from '../support/program.js';
+import { addListing, createCustomer, createOffer, createPartner, createStore, simpleShop, unique } from '../support/program.js';
 
 /**
  * Hostile pass on mutation documents run compiled (src/graphql/compiled.ts): a second gateway on
@@ -241,5 +241,38 @@ describe('compiled mutation documents, attacked', () => {
       expect({ eligibility, ...norm(got, b) }).toEqual({ eligibility, ...norm(expected, a) });
       expect(await storesCoded(b)).toBe(await storesCoded(a));
     }
+  });
+
+  it("answers a purchase's retry the same through either path, and a partner's trusted redemption once of many at once", async () => {
+    const D = String(PurchaseOfferDocument);
+    const warm = await createCustomer(t, shop.currency, 1_000);
+    for (let i = 0; i < 3; i++) await post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('warm') } }, warm.token);
+    const buyer = await createCustomer(t, shop.currency, 1_000);
+    const body = { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('cross') } };
+    const before = await compiledRequests();
+    const first = await post(t.url, body, buyer.token);
+    expect((await compiledRequests()) - before).toBe(1);
+    // An Accept header the compiled path does not serve sends the retry through Apollo.
+    const viaApollo = await post(t.url, body, buyer.token, { accept: 'application/json, text/plain' });
+    const viaInterpreter = await post(interpreted.url, body, buyer.token);
+    expect((await compiledRequests()) - before).toBe(1);
+    expect([viaApollo.text, viaInterpreter.text]).toEqual([first.text, first.text]);
+    expect(await purchasesOf(buyer.externalId)).toBe(1);
+
+    // A till redeems the code the purchase issued: 10 at once through its registered document, one redemption.
+    const code = JSON.parse(first.text).data.purchaseOffer.purchase.issuedOffer.code as string;
+    const till = await createPartner(t, ['offers:redeem']);
+    const reader = await createPartner(t, ['customers:read']);
+    await t.gql(RedeemOfferDocument, { code: unique('warm') }, till.credential);
+    const redeems = await Promise.all(Array.from({ length: 10 }, () => t.gql(RedeemOfferDocument, { code }, till.credential)));
+    const outcomes = redeems.map((r) => (r.errors ? r.errors[0].extensions?.code : (r.data!.redeemOffer.userErrors[0]?.code ?? r.data!.redeemOffer.issuedOffer?.status)));
+    expect(outcomes.filter((o) => o === 'REDEEMED')).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== 'REDEEMED')).toEqual(Array(9).fill(outcomes.find((o) => o !== 'REDEEMED')));
+    const [redeemed] = await t.sql<{ n: number }>(`select count(*)::int as n from issued_offer where code = $1 and status = 'REDEEMED'`, [code]);
+    expect(redeemed.n).toBe(1);
+    // A partner without the scope is refused alike through both gateways.
+    const refusedHere = await t.gql(RedeemOfferDocument, { code }, reader.credential);
+    expect(refusedHere.errors?.map((e) => e.extensions?.code) ?? refusedHere.data).toEqual(['FORBIDDEN']);
+    expect(await ledgerViolations(t)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { PurchaseOfferDocument, RewardStoreOffersDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, createCustomer, createOffer, createStore, simpleShop, storeOf, unique } from '../support/program.js';
+import { addListing, createCustomer, createOffer, createStore, simpleShop, unique } from '../support/program.js';
 import { recordStatements } from '../support/statements.js';
 
 /**
