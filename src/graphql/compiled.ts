@@ -3,6 +3,8 @@ import {
   NoSchemaIntrospectionCustomRule,
   defaultFieldResolver,
   getVariableValues,
+  visit,
+  BREAK,
   parse,
   specifiedRules,
   validate,
@@ -95,6 +97,30 @@ function replayMutations(schema: GraphQLSchema): void {
     replaying[REPLAYING] = true;
     field.resolve = replaying;
   }
+}
+
+/**
+ * Whether any field of the document is aliased `__proto__` (or a variable so named): graphql-jit builds each answer object
+ * by assigning its keys, and assigning `__proto__` sets the object's prototype instead, so the
+ * field vanished from the answer without an error (a purchase answered without its `purchase`);
+ * graphql-js builds answers on prototype-less objects and keeps it.
+ */
+function namesProto(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.alias?.value !== '__proto__') return undefined;
+      found = true;
+      return BREAK;
+    },
+    // A variable of that name is kept on an object by assignment too (its value would be lost).
+    VariableDefinition(node) {
+      if (node.variable.name.value !== '__proto__') return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
 }
 
 /**
@@ -266,6 +292,7 @@ export class CompiledQueries {
       return null;
     }
     if (validate(this.schema, document, this.rules).length) return null;
+    if (namesProto(document)) return null;
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
     if (!operation || (operation.operation !== 'query' && operation.operation !== 'mutation')) return null;

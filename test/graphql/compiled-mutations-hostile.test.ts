@@ -275,4 +275,28 @@ describe('compiled mutation documents, attacked', () => {
     expect(refusedHere.errors?.map((e) => e.extensions?.code) ?? refusedHere.data).toEqual(['FORBIDDEN']);
     expect(await ledgerViolations(t)).toEqual([]);
   });
+
+  it('answers aliases that name Object.prototype members as the interpreter does', async () => {
+    const failures: unknown[] = [];
+    for (const alias of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const document = `mutation Proto($listingId: ID!, $idempotencyKey: String!) {
+        ${alias}: purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) { ${alias}: purchase { pointsPaid } userErrors { code } }
+      }`;
+      const query = `query ProtoQ { ${alias}: me { ${alias}: externalId } }`;
+      const warm = await createCustomer(t, shop.currency, 1_000);
+      for (let i = 0; i < 3; i++) {
+        await post(t.url, { query: document, variables: { listingId: shop.listing.id, idempotencyKey: unique('warm') } }, warm.token);
+        await post(t.url, { query }, warm.token);
+      }
+      const [a, b] = [await createCustomer(t, shop.currency, 1_000), await createCustomer(t, shop.currency, 1_000)];
+      const expected = await post(interpreted.url, { query: document, variables: { listingId: shop.listing.id, idempotencyKey: unique('k') } }, a.token);
+      const got = await post(t.url, { query: document, variables: { listingId: shop.listing.id, idempotencyKey: unique('k') } }, b.token);
+      if (got.text !== expected.text || got.status !== expected.status) failures.push({ alias, mutation: true, expected: expected.text, got: got.text });
+      if ((await purchasesOf(a.externalId)) !== (await purchasesOf(b.externalId))) failures.push({ alias, purchases: true });
+      const q1 = await post(interpreted.url, { query }, a.token);
+      const q2 = await post(t.url, { query }, a.token);
+      if (q1.text !== q2.text) failures.push({ alias, query: true, expected: q1.text, got: q2.text });
+    }
+    expect(failures).toEqual([]);
+  });
 });
