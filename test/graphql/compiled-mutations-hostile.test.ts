@@ -299,4 +299,27 @@ describe('compiled mutation documents, attacked', () => {
     }
     expect(failures).toEqual([]);
   });
+
+  it('answers merged fields under @include and @skip as the interpreter does', async () => {
+    const customer = await createCustomer(t, shop.currency, 1_000);
+    const documents = [
+      `query D1($x: Boolean!, $y: Boolean!) { me { a: externalId @include(if: $x) a: externalId @skip(if: $y) } }`,
+      `query D2($x: Boolean!, $y: Boolean!) { me { ... on Customer @include(if: $x) { externalId } externalId @skip(if: $y) } }`,
+      `query D3($x: Boolean!, $y: Boolean!) { me @include(if: $x) { id } me @skip(if: $y) { externalId } }`,
+      `query D4($x: Boolean!, $y: Boolean!) { me { ...F @include(if: $x) ...G @skip(if: $y) } } fragment F on Customer { externalId } fragment G on Customer { externalId name }`,
+      `query D5($x: Boolean!, $y: Boolean!) { me { externalId @include(if: $x) @skip(if: $y) } }`,
+    ];
+    const failures: unknown[] = [];
+    for (const query of documents) {
+      for (let i = 0; i < 3; i++) await post(t.url, { query, variables: { x: true, y: true } }, customer.token);
+      for (const x of [true, false]) {
+        for (const y of [true, false]) {
+          const expected = await post(interpreted.url, { query, variables: { x, y } }, customer.token);
+          const got = await post(t.url, { query, variables: { x, y } }, customer.token);
+          if (got.text !== expected.text) failures.push({ query: query.slice(6, 9), x, y, expected: expected.text, got: got.text });
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
 });
