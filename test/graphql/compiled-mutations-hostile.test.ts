@@ -324,4 +324,30 @@ describe('compiled mutation documents, attacked', () => {
     }
     expect(failures).toEqual([]);
   });
+
+  it('runs an automatic persisted purchase once per key, registered or sent by hash, compiled or not', async () => {
+    const { createHash } = await import('node:crypto');
+    // A text of its own (a comment), so its sightings start here.
+    const text = `${String(PurchaseOfferDocument)}\n# apq`;
+    const hash = createHash('sha256').update(text).digest('hex');
+    const apq = { persistedQuery: { version: 1, sha256Hash: hash } };
+    const buyer = await createCustomer(t, shop.currency, 1_000);
+    const other = await createCustomer(t, shop.currency, 1_000);
+    const vars = () => ({ listingId: shop.listing.id, idempotencyKey: unique('apq') });
+    const unknown = await post(t.url, { extensions: apq, variables: vars() }, buyer.token);
+    expect(JSON.parse(unknown.text).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const registered = await post(t.url, { query: text, extensions: apq, variables: vars() }, buyer.token);
+    expect(JSON.parse(registered.text).data.purchaseOffer.userErrors).toEqual([]);
+    const before = await compiledRequests();
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await post(t.url, { extensions: apq, variables: vars() }, i % 2 ? other.token : buyer.token));
+    const retryBody = { extensions: apq, variables: vars() };
+    const first = await post(t.url, retryBody, buyer.token);
+    const again = await post(t.url, retryBody, buyer.token);
+    expect(again.text).toBe(first.text);
+    expect(answers.map((a) => JSON.parse(a.text).data.purchaseOffer.balance.available)).toEqual([800, 900, 700, 800, 600]);
+    expect((await compiledRequests()) - before).toBeGreaterThan(0);
+    expect([await purchasesOf(buyer.externalId), await purchasesOf(other.externalId)]).toEqual([5, 2]);
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
 });
