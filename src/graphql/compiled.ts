@@ -100,10 +100,10 @@ function replayMutations(schema: GraphQLSchema): void {
 }
 
 /**
- * Whether any field of the document is aliased `__proto__` (or a variable so named): graphql-jit builds each answer object
- * by assigning its keys, and assigning `__proto__` sets the object's prototype instead, so the
- * field vanished from the answer without an error (a purchase answered without its `purchase`);
- * graphql-js builds answers on prototype-less objects and keeps it.
+ * Whether any field of the document is aliased `__proto__` (or a variable so named): graphql-jit
+ * builds each answer object by assigning its keys, and assigning `__proto__` sets the object's
+ * prototype instead, so the field vanished from the answer without an error (a purchase answered
+ * without its `purchase`); graphql-js builds answers on prototype-less objects and keeps it.
  */
 function namesProto(document: DocumentNode): boolean {
   let found = false;
@@ -161,9 +161,8 @@ function rootResponseKeys(document: DocumentNode, operation: OperationDefinition
  * `answer` takes a request only when nothing about it needs Apollo: a POST JSON body of `query`
  * with optional `variables` and `operationName`, an Accept header it knows, a caller with
  * credentials, variables graphql-js coerces without error, a cost within the limit, and a result
- * without errors. For anything else it returns
- * undefined having sent nothing, and the request goes through Apollo from the start, so refusals,
- * error formatting and status codes stay Apollo's alone. A query has no effects, so running one again
+ * without errors. For anything else it returns undefined having sent nothing, and the request goes
+ * through Apollo from the start, so refusals, error formatting and status codes stay Apollo's alone. A query has no effects, so running one again
  * after a failed first attempt is safe. A mutation is never run twice: its compiled attempt records
  * each root field's outcome (`replayMutations`, installed on the schema by the constructor), and
  * when the attempt's result has errors, Apollo's execution of the request gets those outcomes in
