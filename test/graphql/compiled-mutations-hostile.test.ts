@@ -350,4 +350,20 @@ describe('compiled mutation documents, attacked', () => {
     expect([await purchasesOf(buyer.externalId), await purchasesOf(other.externalId)]).toEqual([5, 2]);
     expect(await ledgerViolations(t)).toEqual([]);
   });
+
+  it("never answers one customer's purchase key with another's purchase", async () => {
+    const D = String(PurchaseOfferDocument);
+    const warm = await createCustomer(t, shop.currency, 1_000);
+    for (let i = 0; i < 3; i++) await post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('warm') } }, warm.token);
+    const [a, b] = [await createCustomer(t, shop.currency, 1_000), await createCustomer(t, shop.currency, 300)];
+    const key = unique('shared');
+    const body = { query: D, variables: { listingId: shop.listing.id, idempotencyKey: key } };
+    const [first, second] = await Promise.all([post(t.url, body, a.token), post(t.url, body, b.token)]);
+    const codes = [first, second].map((r) => JSON.parse(r.text).data.purchaseOffer.purchase?.issuedOffer.code);
+    expect(codes[0]).toBeTruthy();
+    expect(codes[1]).toBeTruthy();
+    expect(codes[0]).not.toBe(codes[1]);
+    expect([first, second].map((r) => JSON.parse(r.text).data.purchaseOffer.balance.available)).toEqual([900, 200]);
+    expect([await purchasesOf(a.externalId), await purchasesOf(b.externalId)]).toEqual([1, 1]);
+  });
 });
