@@ -366,4 +366,23 @@ describe('compiled mutation documents, attacked', () => {
     expect([first, second].map((r) => JSON.parse(r.text).data.purchaseOffer.balance.available)).toEqual([900, 200]);
     expect([await purchasesOf(a.externalId), await purchasesOf(b.externalId)]).toEqual([1, 1]);
   });
+
+  it('refuses a customer a staff mutation alike on both paths, and creates nothing', async () => {
+    const document = `mutation NewOffer($name: String!) {
+      createOffer(input: { name: $name, description: "d", benefit: { kind: FREE_ITEM, freeSku: "M", categories: ["COFFEE"] }, validDays: 30 }) { offer { name } userErrors { code } }
+    }`;
+    const customer = await createCustomer(t, shop.currency, 10);
+    const offersNamed = async (name: string) => (await t.sql<{ n: number }>(`select count(*)::int as n from offer_version where name = $1`, [name]))[0].n;
+    const names: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [a, b] = [unique('ci'), unique('cc')];
+      names.push(a, b);
+      const expected = await post(interpreted.url, { query: document, variables: { name: a } }, customer.token);
+      const got = await post(t.url, { query: document, variables: { name: b } }, customer.token);
+      const norm = (r: typeof got) => ({ status: r.status, headers: r.headers, body: r.text.replace(/"requestId":"[^"]*"/, '') });
+      expect(JSON.parse(got.text).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(norm(got)).toEqual(norm(expected));
+    }
+    for (const name of names) expect(await offersNamed(name)).toBe(0);
+  });
 });
