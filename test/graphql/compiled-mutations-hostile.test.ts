@@ -88,6 +88,12 @@ describe('compiled mutation documents, attacked', () => {
       bought: purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) @include(if: $yes) { __typename ...P purchase { pointsPaid } }
     }
     fragment P on PurchaseOfferPayload { userErrors { code field message } balance { available } }`;
+    const nested = `mutation Nested($listingId: ID!, $idempotencyKey: String!) {
+      bought: purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) {
+        __typename ...P paid: purchase { __typename pointsPaid ... on OfferPurchase { again: pointsPaid } issuedOffer { status } }
+      }
+    }
+    fragment P on PurchaseOfferPayload { userErrors { code field message } balance { available left: available } }`;
     const skipped = `mutation Skipped($listingId: ID!, $idempotencyKey: String!) {
       purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) @skip(if: true) { purchase { pointsPaid } }
     }`;
@@ -117,6 +123,8 @@ describe('compiled mutation documents, attacked', () => {
       { name: 'operationName null', balance: 500, sends: (k) => [withText(D, { listingId: shop.listing.id, idempotencyKey: k }, { operationName: null })] },
       { name: 'variables null', balance: 500, sends: () => [withText(D, null as never)] },
       { name: 'aliases, __typename, fragments, @include', balance: 500, sends: (k) => [withText(aliased, { listingId: shop.listing.id, idempotencyKey: k })] },
+      { name: 'aliases, nested __typename, fragments', balance: 500, sends: (k) => [withText(nested, { listingId: shop.listing.id, idempotencyKey: k })] },
+      { name: 'aliases, nested __typename, fragments, refused', balance: 50, sends: (k) => [withText(nested, { listingId: shop.listing.id, idempotencyKey: k })] },
       { name: '@include false by variable', balance: 500, sends: (k) => [withText(aliased, { listingId: shop.listing.id, idempotencyKey: k, yes: false })] },
       { name: '@skip true', balance: 500, sends: (k) => [withText(skipped, { listingId: shop.listing.id, idempotencyKey: k })] },
       { name: 'a staff caller', balance: 500, sends: (k) => [{ ...buy(k), who: 'staff' }] },
@@ -153,6 +161,7 @@ describe('compiled mutation documents, attacked', () => {
         'a purchase', 'a purchase, retried with its key', 'the key again for another listing', 'insufficient points', 'a listing taken off sale',
         'a store the customer is not eligible for', 'an extra variable', 'operationName matching', 'operationName null', '@skip true',
         'graphql-response+json, a refusal', 'graphql-response+json, a purchase', 'charset in the content type',
+        'aliases, nested __typename, fragments', 'aliases, nested __typename, fragments, refused',
       ].sort(),
     );
     expect(await ledgerViolations(t)).toEqual([]);
