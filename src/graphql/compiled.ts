@@ -27,6 +27,8 @@ interface Compiled {
   query: CompiledQuery['query'];
   /** Whether the cost is within the limit, by the variables' JSON (the cost depends on nothing else). */
   withinCost: Map<string, boolean>;
+  /** Variables that are the value of an input object literal's field (`{ name: $name }`): see `fieldVariables`. */
+  fieldVariables: readonly string[];
 }
 
 const COST_ANSWERS_KEPT = 32;
@@ -124,6 +126,24 @@ function namesProto(document: DocumentNode): boolean {
 }
 
 /**
+ * The variables the document places as the value of a field of an input object literal
+ * (`updateOffer(input: { offerId: $id, description: $description })`). When such a variable is not
+ * sent, graphql-js leaves the field out of the object, and services read a field left out as "keep"
+ * and null as "clear" (updateOffer, upsertCustomer); graphql-jit sets the field to null, so an
+ * edit naming only the name cleared the offer's description and terms. A request that leaves one
+ * of these out goes to Apollo.
+ */
+function fieldVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    ObjectField(node) {
+      if (node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names];
+}
+
+/**
  * The response keys (alias or field name) of an operation's root fields, through its fragments,
  * whatever their @include/@skip (a field a directive may leave out still counts).
  */
@@ -160,10 +180,12 @@ function rootResponseKeys(document: DocumentNode, operation: OperationDefinition
  *
  * `answer` takes a request only when nothing about it needs Apollo: a POST JSON body of `query`
  * with optional `variables` and `operationName`, an Accept header it knows, a caller with
- * credentials, variables graphql-js coerces without error, a cost within the limit, and a result
- * without errors. For anything else it returns undefined having sent nothing, and the request goes
- * through Apollo from the start, so refusals, error formatting and status codes stay Apollo's alone. A query has no effects, so running one again
- * after a failed first attempt is safe. A mutation is never run twice: its compiled attempt records
+ * credentials, variables graphql-js coerces without error (every variable an input object literal
+ * names among them: `fieldVariables`), a cost within the limit, and a result without errors. For
+ * anything else it returns undefined having sent nothing, and the request goes through Apollo from
+ * the start, so refusals, error formatting and status codes stay Apollo's alone. A query has no
+ * effects, so running one again after a failed first attempt is safe. A mutation is never run
+ * twice: its compiled attempt records
  * each root field's outcome (`replayMutations`, installed on the schema by the constructor), and
  * when the attempt's result has errors, Apollo's execution of the request gets those outcomes in
  * place of running the resolvers again, so the errors are Apollo's own, formatted as ever, from
@@ -225,6 +247,7 @@ export class CompiledQueries {
     const entry = this.lookup(query, operationName ?? undefined, trusted);
     if (!entry) return undefined;
     const vars = (variables ?? {}) as Record<string, unknown>;
+    for (const name of entry.fieldVariables) if (!Object.hasOwn(vars, name)) return undefined;
     if (!this.withinCost(entry, vars)) return undefined;
     // graphql-jit coerces variables by its own code, which takes values graphql-js refuses (an
     // empty list for an input object whose fields are all optional): those answered 200 and ran
@@ -298,6 +321,6 @@ export class CompiledQueries {
     if (operation.operation === 'mutation' && rootResponseKeys(document, operation).size !== 1) return null;
     const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(compiled)) return null;
-    return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map() };
+    return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map(), fieldVariables: fieldVariables(document) };
   }
 }

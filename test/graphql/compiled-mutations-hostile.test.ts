@@ -394,4 +394,33 @@ describe('compiled mutation documents, attacked', () => {
     }
     for (const name of names) expect(await offersNamed(name)).toBe(0);
   });
+
+  it('keeps the fields a literal input names by a variable that was not sent, as graphql-js omits them', async () => {
+    // graphql-js leaves a field out of an input object when the variable it names was not sent
+    // (the service then keeps the value); graphql-jit set it to null (the service then clears it).
+    const document = `mutation Rename($offerId: ID!, $name: String, $description: String, $terms: String) {
+      updateOffer(input: { offerId: $offerId, name: $name, description: $description, terms: $terms }) { offer { name description terms } userErrors { code } }
+    }`;
+    const upsert = `mutation Touch($externalId: String!, $name: String, $email: String) {
+      upsertCustomer(input: { externalId: $externalId, name: $name, email: $email }) { customer { name email } userErrors { code } }
+    }`;
+    for (const url of [interpreted.url, t.url]) {
+      const offer = await createOffer(t);
+      await post(url, { query: document, variables: { offerId: offer.id, terms: 'Kept terms' } }, t.operatorToken);
+      const customer = await createCustomer(t, shop.currency, 0);
+      await post(url, { query: upsert, variables: { externalId: customer.externalId, email: 'kept@example.com' } }, t.operatorToken);
+      const answers: unknown[] = [];
+      for (let i = 0; i < 4; i++) {
+        answers.push(JSON.parse((await post(url, { query: document, variables: { offerId: offer.id, name: `Renamed ${i}` } }, t.operatorToken)).text).data);
+        answers.push(JSON.parse((await post(url, { query: upsert, variables: { externalId: customer.externalId, name: `Name ${i}` } }, t.operatorToken)).text).data);
+      }
+      expect({ url: url === t.url ? 'compiled' : 'interpreted', last: answers.slice(-2) }).toEqual({
+        url: url === t.url ? 'compiled' : 'interpreted',
+        last: [
+          { updateOffer: { offer: { name: 'Renamed 3', description: 'With any coffee', terms: 'Kept terms' }, userErrors: [] } },
+          { upsertCustomer: { customer: { name: 'Name 3', email: 'kept@example.com' }, userErrors: [] } },
+        ],
+      });
+    }
+  });
 });
