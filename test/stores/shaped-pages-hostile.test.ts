@@ -122,4 +122,19 @@ describe('the store page, its statements built once, attacked', () => {
       recorder.stop();
     }
   });
+
+  it("binds each request's own segments: a customer given the store's segment sees it at the next request, and loses it after", async () => {
+    const shop = await simpleShop(t, { priceInPoints: 1 });
+    const vip = await createStore(t, shop.currency, { eligibility: { segments: ['vip'] } });
+    const listing = await addListing(t, vip.id, (await createOffer(t)).id, { priceInPoints: 1 });
+    const customer = await createCustomer(t, shop.currency, 10);
+    const setSegments = async (segments: string[]) =>
+      ok(await t.gql(`mutation S($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { segments } userErrors { code } } }`, { input: { externalId: customer.externalId, segments } }, t.operatorToken));
+    const seen = async () => (await pageOf(vip.id, customer.token, 5)).data?.node?.listings.edges.map((e) => e.node.id) ?? null;
+    expect(await seen()).toBeNull();
+    await setSegments(['vip']);
+    expect(await seen()).toEqual([listing.id]);
+    await setSegments(['other']);
+    expect(await seen()).toBeNull();
+  });
 });
