@@ -137,4 +137,23 @@ describe('the store page, its statements built once, attacked', () => {
     await setSegments(['other']);
     expect(await seen()).toBeNull();
   });
+
+  it("binds each request's now: a store and a listing that end are gone once the clock passes them", async () => {
+    const shop = await simpleShop(t, { priceInPoints: 1 });
+    const now = t.clock.now().getTime();
+    const soon = new Date(now + 60_000).toISOString();
+    const later = new Date(now + 120_000).toISOString();
+    const store = await createStore(t, shop.currency, { endsAt: later });
+    const short = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 1, sortOrder: 1, visibleUntil: soon });
+    const long = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 1, sortOrder: 2 });
+    const customer = await createCustomer(t, shop.currency, 10);
+    const seen = async () => (await pageOf(store.id, customer.token, 5)).data?.node?.listings.edges.map((e) => e.node.id) ?? null;
+    expect(await seen()).toEqual([short.id, long.id]);
+    t.clock.advance(90_000);
+    expect(await seen()).toEqual([long.id]);
+    t.clock.advance(60_000);
+    expect(await seen()).toBeNull();
+    // Staff still see the closed store's listings.
+    expect(idsOf(ok(await pageOf(store.id, t.operatorToken, 5)).node!.listings)).toEqual([short.id, long.id]);
+  });
 });
