@@ -2,10 +2,15 @@ import {
   Kind,
   NoSchemaIntrospectionCustomRule,
   defaultFieldResolver,
+  getVariableValues,
+  visit,
+  BREAK,
   parse,
   specifiedRules,
   validate,
   type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionNode,
   type GraphQLFieldResolver,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -22,6 +27,8 @@ interface Compiled {
   query: CompiledQuery['query'];
   /** Whether the cost is within the limit, by the variables' JSON (the cost depends on nothing else). */
   withinCost: Map<string, boolean>;
+  /** Variables that are the value of an input object literal's field (`{ name: $name }`): see `fieldVariables`. */
+  fieldVariables: readonly string[];
 }
 
 const COST_ANSWERS_KEPT = 32;
@@ -95,6 +102,72 @@ function replayMutations(schema: GraphQLSchema): void {
 }
 
 /**
+ * Whether any field of the document is aliased `__proto__` (or a variable so named): graphql-jit
+ * builds each answer object by assigning its keys, and assigning `__proto__` sets the object's
+ * prototype instead, so the field vanished from the answer without an error (a purchase answered
+ * without its `purchase`); graphql-js builds answers on prototype-less objects and keeps it.
+ */
+function namesProto(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.alias?.value !== '__proto__') return undefined;
+      found = true;
+      return BREAK;
+    },
+    // A variable of that name is kept on an object by assignment too (its value would be lost).
+    VariableDefinition(node) {
+      if (node.variable.name.value !== '__proto__') return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * The variables the document places as the value of a field of an input object literal
+ * (`updateOffer(input: { offerId: $id, description: $description })`). When such a variable is not
+ * sent, graphql-js leaves the field out of the object, and services read a field left out as "keep"
+ * and null as "clear" (updateOffer, upsertCustomer); graphql-jit sets the field to null, so an
+ * edit naming only the name cleared the offer's description and terms. A request that leaves one
+ * of these out goes to Apollo.
+ */
+function fieldVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    ObjectField(node) {
+      if (node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names];
+}
+
+/**
+ * The response keys (alias or field name) of an operation's root fields, through its fragments,
+ * whatever their @include/@skip (a field a directive may leave out still counts).
+ */
+function rootResponseKeys(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const keys = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (selections: readonly SelectionNode[]) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) keys.add((selection.alias ?? selection.name).value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet.selections);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet.selections);
+      }
+    }
+  };
+  walk(operation.selectionSet.selections);
+  return keys;
+}
+
+/**
  * Query and mutation documents compiled to JavaScript with graphql-jit, and a way to answer a
  * request with one without Apollo's per-request pipeline. graphql-js interprets the document field
  * by field on every request (about 460 fields for a page of 20 listings); a compiled document is
@@ -107,17 +180,23 @@ function replayMutations(schema: GraphQLSchema): void {
  *
  * `answer` takes a request only when nothing about it needs Apollo: a POST JSON body of `query`
  * with optional `variables` and `operationName`, an Accept header it knows, a caller with
- * credentials, a cost within the limit, and a result without errors. For anything else it returns
- * undefined having sent nothing, and the request goes through Apollo from the start, so refusals,
- * error formatting and status codes stay Apollo's alone. A query has no effects, so running one again
- * after a failed first attempt is safe. A mutation is never run twice: its compiled attempt records
+ * credentials, variables graphql-js coerces without error (every variable an input object literal
+ * names among them: `fieldVariables`), a cost within the limit, and a result without errors. For
+ * anything else it returns undefined having sent nothing, and the request goes through Apollo from
+ * the start, so refusals, error formatting and status codes stay Apollo's alone. A query has no
+ * effects, so running one again after a failed first attempt is safe. A mutation is never run
+ * twice: its compiled attempt records
  * each root field's outcome (`replayMutations`, installed on the schema by the constructor), and
  * when the attempt's result has errors, Apollo's execution of the request gets those outcomes in
  * place of running the resolvers again, so the errors are Apollo's own, formatted as ever, from
  * the one execution. (A mutation is also sent here only as `application/json`, the one POST body
  * type Apollo takes, so an executed mutation never meets a refusal Apollo makes before it
- * executes.) Nothing here holds data: entries are code, keyed by text, and outcomes live in a
- * WeakMap keyed by the request's unit of work.
+ * executes.) A mutation document is compiled only when it has one root field: graphql-jit runs
+ * every root mutation field in turn even after an earlier one's error has nulled the whole answer,
+ * where graphql-js stops at that error, so a later field (a second purchase) would run behind an
+ * answer that says nothing of it; a document with several root fields goes to Apollo from the
+ * start. Nothing here holds data: entries are code, keyed by text, and outcomes live in a WeakMap
+ * keyed by the request's unit of work.
  */
 export class CompiledQueries {
   private readonly entries = new Map<string, Compiled | null>();
@@ -168,7 +247,13 @@ export class CompiledQueries {
     const entry = this.lookup(query, operationName ?? undefined, trusted);
     if (!entry) return undefined;
     const vars = (variables ?? {}) as Record<string, unknown>;
+    for (const name of entry.fieldVariables) if (!Object.hasOwn(vars, name)) return undefined;
     if (!this.withinCost(entry, vars)) return undefined;
+    // graphql-jit coerces variables by its own code, which takes values graphql-js refuses (an
+    // empty list for an input object whose fields are all optional): those answered 200 and ran
+    // the operation where Apollo answers 400 BAD_USER_INPUT and runs nothing. graphql-js's own
+    // coercion decides, as it does for Apollo; jit's then only repeats it.
+    if (getVariableValues(this.schema, entry.operation.variableDefinitions ?? [], vars, { maxErrors: 1 }).errors) return undefined;
     const operation = entry.operation.operation as 'query' | 'mutation';
     if (operation === 'mutation') {
       if (requestType?.split(';', 1)[0].trim().toLowerCase() !== 'application/json') return undefined;
@@ -229,11 +314,13 @@ export class CompiledQueries {
       return null;
     }
     if (validate(this.schema, document, this.rules).length) return null;
+    if (namesProto(document)) return null;
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
     if (!operation || (operation.operation !== 'query' && operation.operation !== 'mutation')) return null;
+    if (operation.operation === 'mutation' && rootResponseKeys(document, operation).size !== 1) return null;
     const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(compiled)) return null;
-    return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map() };
+    return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map(), fieldVariables: fieldVariables(document) };
   }
 }

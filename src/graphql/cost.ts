@@ -13,6 +13,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
+  valueFromASTUntyped,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE } from './connection.js';
 import { QueryTooComplexError } from './errors.js';
@@ -44,7 +45,13 @@ export function operationCost(
   if (!root) return 0;
 
   const valueOf = (node: ValueNode): unknown => {
-    if (node.kind === Kind.VARIABLE) return variables?.[node.name.value];
+    if (node.kind === Kind.VARIABLE) {
+      const name = node.name.value;
+      if (variables && Object.hasOwn(variables, name)) return variables[name];
+      // Not sent: execution uses the variable's default (`$n: Int = 100`), so the cost does too.
+      const fallback = operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue;
+      return fallback ? valueFromASTUntyped(fallback) : undefined;
+    }
     if (node.kind === Kind.INT) return Number(node.value);
     if (node.kind === Kind.LIST) return node.values;
     return undefined;

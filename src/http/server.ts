@@ -322,7 +322,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       if (answer) {
         meter.type = answer.operation;
         meter.compiled = true;
-        res.writeHead(200, { 'content-type': answer.contentType, 'cache-control': 'private, no-store' });
+        // Framed as Apollo's answers are (a content-length, not chunks).
+        res.writeHead(200, { 'content-type': answer.contentType, 'cache-control': 'private, no-store', 'content-length': Buffer.byteLength(answer.body) });
         res.end(answer.body);
         return;
       }

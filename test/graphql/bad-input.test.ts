@@ -387,6 +387,13 @@ describe('bad input', () => {
       );
     });
 
+    it("a query whose cost is over the limit by its variables' defaults", async () => {
+      // Sent without variables: $n is 100 by its default, as execution uses it, not the field's 20.
+      await tooComplex(
+        `query Q($n: Int = 100) { rewardStores(first: $n) { edges { node { listings(first: $n) { edges { node { id priceInPoints offer { name benefit { kind } } } } } } } } }`,
+      );
+    });
+
     it('a query with too many aliases', async () => {
       const aliases = Array.from({ length: t.config.limits.maxAliases + 1 }, (_, i) => `a${i}: tiers { code }`).join(' ');
       await tooComplex(`{ ${aliases} }`);

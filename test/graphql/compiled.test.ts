@@ -145,10 +145,11 @@ describe('compiled query documents', () => {
     expect(await ledgerViolations(t)).toEqual([]);
   });
 
-  it('runs a mutation whose compiled answer has errors once, and answers the errors Apollo gives', async () => {
+  it('leaves a mutation document of several root fields to Apollo, which runs each field once', async () => {
     // A staff mutation with no idempotency key (each run creates an offer) next to a field that
-    // fails when asked for (a staff caller cannot buy): Apollo must format that error, and must
-    // not create the offer a second time in doing so.
+    // fails when asked for (a staff caller cannot buy). graphql-jit would run every root field even
+    // after an error nulled the answer, so such a document is never compiled
+    // (compiled-mutations-hostile.test.ts); Apollo creates the offer once and formats the error.
     const document = `mutation OfferThenFail($name: String!, $fail: Boolean!) {
       made: createOffer(input: { name: $name, description: "d", benefit: { kind: FREE_ITEM, freeSku: "M", categories: ["COFFEE"] }, validDays: 30 }) {
         offer { version } userErrors { code }
@@ -157,15 +158,14 @@ describe('compiled query documents', () => {
     }`;
     const withoutRequestId = (text: string) => JSON.stringify(JSON.parse(text), (key, value) => (key === 'requestId' ? undefined : value));
     const offersNamed = async (name: string) => (await t.sql<{ n: number }>(`select count(distinct offer_id)::int as n from offer_version where name = $1`, [name]))[0].n;
-    // Warm up until compiled (a success answers compiled).
+    // Sent more often than a text needs to be compiled.
     for (let i = 0; i < 3; i++) await post(t.url, { query: document, variables: { name: unique('warm'), fail: false } }, t.operatorToken);
     const before = await compiledRequests();
-    const ok = unique('compiled-ok');
+    const ok = unique('apollo-ok');
     expect(JSON.parse((await post(t.url, { query: document, variables: { name: ok, fail: false } }, t.operatorToken)).text).errors).toBeUndefined();
-    expect((await compiledRequests()) - before).toBe(1);
     expect(await offersNamed(ok)).toBe(1);
 
-    const failing = unique('compiled-fail');
+    const failing = unique('apollo-fail');
     const expected = await post(interpreted.url, { query: document, variables: { name: unique('interpreted-fail'), fail: true } }, t.operatorToken);
     const got = await post(t.url, { query: document, variables: { name: failing, fail: true } }, t.operatorToken);
     expect(JSON.parse(expected.text).errors?.length).toBe(1);
@@ -175,7 +175,7 @@ describe('compiled query documents', () => {
       body: withoutRequestId(expected.text),
     });
     expect(await offersNamed(failing)).toBe(1);
-    expect((await compiledRequests()) - before).toBe(1);
+    expect((await compiledRequests()) - before).toBe(0);
   });
 
   it('leaves to Apollo what a compiled document cannot answer cleanly: errors, anonymous callers, other media types', async () => {
