@@ -23,7 +23,7 @@ import type { RequestCtx } from '../graphql/context.js';
 import { query, sql, idList } from '../db/sql.js';
 import type { EventHub } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
-import { ErrorCode, formatError, QueryTooComplexError } from '../graphql/errors.js';
+import { ErrorCode, formatError, QueryTooComplexError, type FormatOptions } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, partnerClient, type PersistedStore } from '../persisted/persisted.service.js';
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
@@ -86,6 +86,8 @@ export interface SubscriptionServerDeps {
   rateLimits: RateLimits;
   persisted: PersistedStore;
   logInternal: (error: unknown) => void;
+  /** What formatError strips from client errors (name suggestions in production), as over HTTP. */
+  formatOptions: FormatOptions;
   /** Partners and PERSISTED_ONLY clients run only their registered operations, as over HTTP. */
   trustedCaller: (ctx: Ctx, clientName: string | undefined) => TrustedCaller;
 }
@@ -248,7 +250,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     return ctx;
   };
 
-  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, deps.logInternal));
+  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, deps.logInternal, deps.formatOptions));
   const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
   const operationEnded = () => {
     inFlight--;
