@@ -165,7 +165,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   }
   const code = formatted.extensions?.code as string | undefined;
   if (code && SAFE_CODES.has(code)) {
-    const { stacktrace: _stack, exception: _exception, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+    // `http` (a status and headers for Apollo to send) is no part of the error's body; Apollo drops
+    // it over HTTP, a socket would send it as it is.
+    const { stacktrace: _stack, exception: _exception, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
     if (code === 'BAD_USER_INPUT' && Array.isArray(extensions.validationErrors)) {
       extensions.validationErrors = (extensions.validationErrors as Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>).map(
         (v) => ({ property: v.property, constraints: v.constraints, children: v.children?.length ? v.children : undefined }),

@@ -1,0 +1,136 @@
+import WebSocket from 'ws';
+import { PurchaseOfferDocument } from '../generated/graphql.js';
+import { ipBudgetKey } from '../../src/http/limits.js';
+import { ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { firstResult, openSocket, type TestSocket } from '../support/ws.js';
+
+/**
+ * Hostile-5: mutations over graphql-ws get what HTTP gives them (rate limits, trusted documents,
+ * cost, idempotency, codes), and rate limits hold across transports and proxies.
+ */
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: JSON.parse(await res.text()) as Answer['body'] };
+}
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const ME = '{ me { externalId } }';
+
+describe('ipBudgetKey (pure)', () => {
+  it.each([
+    ['198.51.100.7', '198.51.100.7'],
+    ['::ffff:198.51.100.7', '198.51.100.7'],
+    ['::FFFF:c633:6407', '198.51.100.7'],
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002:ffff:ffff:ffff:ffff', '2001:db8:1:2::/64'],
+    ['2001:db8::', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['64:ff9b::198.51.100.7', '64:ff9b:0:0::/64'],
+    ['unknown', 'unknown'],
+  ])('%s counts as %s', (ip, key) => {
+    expect(ipBudgetKey(ip)).toBe(key);
+  });
+});
+
+describe('mutations over WebSocket and rate limits (hostile-5)', () => {
+  const PER_CUSTOMER = 6;
+  const PER_IP = 3;
+  let t: TestGateway;
+  let proxied: TestGateway;
+  const sockets: TestSocket[] = [];
+  const open = (url: string, params: Parameters<typeof openSocket>[1]) => {
+    const socket = openSocket(url, params);
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    t = await startTestGateway({ RATE_LIMIT_CUSTOMER: String(PER_CUSTOMER), RATE_LIMIT_ANONYMOUS: String(PER_IP), RATE_LIMIT_WINDOW_SECONDS: '300' });
+    proxied = await startTestGateway({ RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_WINDOW_SECONDS: '300', TRUST_PROXY_HOPS: '1' });
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await proxied.close();
+    await t.close();
+  });
+
+  it('one customer\'s budget is shared by HTTP and WebSocket; over it a purchase over the socket is RATE_LIMITED with retryAfter and buys nothing', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const alice = await createCustomer(t, shop.currency, 100);
+    const socket = open(t.url, alice.token);
+    for (let i = 0; i < PER_CUSTOMER / 2; i++) {
+      expect((await post(t.url, { query: ME }, bearer(alice.token))).status).toBe(200);
+      expect((await firstResult(socket.client, ME)).data).toEqual({ me: { externalId: alice.externalId } });
+    }
+    const before = await writeCounts(t);
+    const res = await firstResult(socket.client, PurchaseOfferDocument.toString(), { listingId: shop.listing.id, idempotencyKey: unique('rl') });
+    expect(res.data ?? undefined).toBeUndefined();
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['RATE_LIMITED']);
+    const retryAfter = res.errors![0].extensions!.retryAfter as number;
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 300).toBe(true);
+    // what HTTP says in a header is not an extension over the socket
+    expect(Object.keys(res.errors![0].extensions!).sort()).toEqual(['code', 'retryAfter']);
+    expect(await writeCounts(t)).toEqual(before);
+    expect((await post(t.url, { query: ME }, bearer(alice.token))).status).toBe(429);
+  });
+
+  it('anonymous callers behind a trusted proxy: one IPv6 /64 is one budget, and an IPv4 client is one budget in either notation', async () => {
+    const from = (ip: string) => post(proxied.url, { query: ME }, { 'x-forwarded-for': ip });
+    expect((await from('2001:db8:1:2::1')).status).toBe(401);
+    expect((await from('2001:db8:1:2::2')).status).toBe(401);
+    expect((await from('2001:db8:1:2:ffff:ffff:ffff:ffff')).status).toBe(429);
+    // another /64 has a budget of its own
+    expect((await from('2001:db8:1:3::1')).status).toBe(401);
+    expect((await from('198.51.100.7')).status).toBe(401);
+    expect((await from('::ffff:198.51.100.7')).status).toBe(401);
+    expect((await from('198.51.100.7')).status).toBe(429);
+  });
+
+  it('a partner runs only its registered operations over the socket, mutations included', async () => {
+    const partner = await createPartner(t, ['transactions:write', 'customers:read']);
+    const socket = open(t.url, { 'x-api-key': partner.apiKey });
+    const before = await writeCounts(t);
+    const res = await firstResult(socket.client, `mutation { recordActivity(input: { customerExternalId: "x", kind: REVIEW, reference: "r" }) { userErrors { code } } }`);
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
+    expect(await writeCounts(t)).toEqual(before);
+  });
+
+  it('a purchase sent over a socket that closes at once is made once; the retry over HTTP answers the same', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const bob = await createCustomer(t, shop.currency, 100);
+    const idempotencyKey = unique('ws-close');
+    const raw = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise<void>((resolve, reject) => {
+      raw.on('error', reject);
+      raw.on('open', () => raw.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${bob.token}` } })));
+      raw.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string };
+        if (message.type !== 'connection_ack') return;
+        raw.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PurchaseOfferDocument.toString(), variables: { listingId: shop.listing.id, idempotencyKey } } }));
+        raw.close();
+        resolve();
+      });
+    });
+    // the purchase runs to its end although nobody is listening
+    const deadline = Date.now() + 10_000;
+    let purchases = 0;
+    while (Date.now() < deadline) {
+      [{ purchases }] = await t.sql<{ purchases: number }>(`select count(*)::int as purchases from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [bob.externalId]);
+      if (purchases) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(purchases).toBe(1);
+    const retried = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey }, bob.token)).purchaseOffer;
+    expect(retried.balance?.available).toBe(90);
+    const [{ after }] = await t.sql<{ after: number }>(`select count(*)::int as after from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [bob.externalId]);
+    expect(after).toBe(1);
+  });
+});
