@@ -36,15 +36,30 @@ export function documentTooLong(body: unknown, url: URL, maxBytes: number): stri
 /**
  * The client's IP address: the socket's peer, or, behind `trustProxyHops` proxies, the address the
  * outermost trusted proxy saw (counted from the right of `X-Forwarded-For`, which a client can
- * only prepend to). Never a string the client chose freely: it must parse as an IP.
+ * only prepend to), without a port a proxy may add. Never a string the client chose freely: it must parse as an IP.
  */
 export function clientIp(req: IncomingMessage, trustProxyHops: number): string {
   const peer = req.socket.remoteAddress ?? 'unknown';
   if (trustProxyHops === 0) return peer;
   const header = req.headers['x-forwarded-for'];
   const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
-  const candidate = hops[hops.length - trustProxyHops] ?? hops[0];
-  return candidate && isIP(candidate) ? candidate : peer;
+  const candidate = addressOf(hops[hops.length - trustProxyHops] ?? hops[0]);
+  return candidate ?? peer;
+}
+
+/**
+ * An X-Forwarded-For entry as a bare IP address, or undefined when it is none. Some proxies write
+ * the client's port too (`203.0.113.1:51234`, `[2001:db8::1]:443`, as Azure's gateways do):
+ * refusing those fell back to the proxy's own address, one budget for every client behind it.
+ */
+function addressOf(entry: string | undefined): string | undefined {
+  if (!entry) return undefined;
+  if (isIP(entry)) return entry;
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(entry);
+  if (bracketed && isIP(bracketed[1]) === 6) return bracketed[1];
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(entry);
+  if (v4WithPort && isIP(v4WithPort[1]) === 4) return v4WithPort[1];
+  return undefined;
 }
 
 /**

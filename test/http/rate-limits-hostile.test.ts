@@ -94,6 +94,18 @@ describe('mutations over WebSocket and rate limits (hostile-5)', () => {
     expect((await from('198.51.100.7')).status).toBe(429);
   });
 
+  it('a trusted proxy that writes the client\'s port: each client still has its own budget, not the proxy\'s one', async () => {
+    const from = (entry: string) => post(proxied.url, { query: ME }, { 'x-forwarded-for': entry });
+    expect((await from('203.0.113.50:51234')).status).toBe(401);
+    expect((await from('203.0.113.50:51235')).status).toBe(401);
+    expect((await from('203.0.113.50:443')).status).toBe(429);
+    // another client behind the same proxy is not refused for the first one's requests
+    expect((await from('203.0.113.51:51234')).status).toBe(401);
+    expect((await from('[2001:db8:9:9::1]:443')).status).toBe(401);
+    expect((await from('[2001:db8:9:9::2]:443')).status).toBe(401);
+    expect((await from('2001:db8:9:9::3')).status).toBe(429);
+  });
+
   it('a partner runs only its registered operations over the socket, mutations included', async () => {
     const partner = await createPartner(t, ['transactions:write', 'customers:read']);
     const socket = open(t.url, { 'x-api-key': partner.apiKey });
