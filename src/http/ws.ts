@@ -223,9 +223,26 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     else socketsByCaller.delete(session.key);
   };
 
-  /** The operation's context: credentials and rate limit again, as for an HTTP request. */
+  /**
+   * The operation's context: credentials and rate limit again, as for an HTTP request. Credentials
+   * that no longer hold (a revoked key, a closed account) close the socket at once, ending its
+   * subscriptions too rather than at the next sweep, and count against the client's IP as a failed
+   * HTTP request does.
+   */
   const operationContext = async (session: Session): Promise<SocketOperationCtx> => {
-    const { caller } = await auth.authenticate(session.credentials, orm.em.fork());
+    let caller: Caller;
+    try {
+      ({ caller } = await auth.authenticate(session.credentials, orm.em.fork()));
+    } catch (error) {
+      const refused = credentialClose(error);
+      if (refused) {
+        await rateLimits.take({ kind: 'anonymous' }, session.ip).finally(() => {
+          // After the refusal is on its way (graphql-ws sends it in the microtasks that follow).
+          setImmediate(() => close(session, refused.code, refused.reason));
+        });
+      }
+      throw error;
+    }
     await rateLimits.take(caller, session.ip);
     let em: Ctx['em'] | undefined;
     let loaders: Loaders | undefined;

@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
-import { PurchaseOfferDocument } from '../generated/graphql.js';
+import { BalanceChangedDocument, PurchaseOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { ipBudgetKey } from '../../src/http/limits.js';
 import { ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
-import { firstResult, openSocket, type TestSocket } from '../support/ws.js';
+import { adjust, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { collect, firstResult, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
 /**
  * Hostile-5: mutations over graphql-ws get what HTTP gives them (rate limits, trusted documents,
@@ -104,6 +104,24 @@ describe('mutations over WebSocket and rate limits (hostile-5)', () => {
     expect((await from('[2001:db8:9:9::1]:443')).status).toBe(401);
     expect((await from('[2001:db8:9:9::2]:443')).status).toBe(401);
     expect((await from('2001:db8:9:9::3')).status).toBe(429);
+  });
+
+  it('an operation whose credentials no longer hold closes the socket at once: its subscriptions stream nothing more', async () => {
+    const shop = await simpleShop(t);
+    const carol = await createCustomer(t, shop.currency);
+    const socket = open(t.url, carol.token);
+    const before = t.gateway.events.listenerCount();
+    const sub = collect(socket.client, BalanceChangedDocument.toString());
+    await waitFor(() => t.gateway.events.listenerCount() > before, 10_000, 'the subscription');
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: carol.externalId, status: 'CLOSED' } }, t.operatorToken));
+    // (the periodic re-check, every WS_SESSION_RECHECK_MS = 15 s here, has not run yet)
+    const res = await firstResult(socket.client, ME);
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    const closed = await Promise.race([socket.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 3_000))]);
+    expect(closed).toEqual({ code: 4401, reason: 'No active customer for this token.' });
+    await adjust(t, carol.externalId, shop.currency, 5);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.results).toEqual([]);
   });
 
   it('a partner runs only its registered operations over the socket, mutations included', async () => {
