@@ -117,6 +117,7 @@ describe('gift claims racing (hostile-5)', () => {
     const t0 = t.clock.now();
     const early = await createCustomer(t, currency, 35);
     const onTime = await createCustomer(t, currency, 35);
+    const withJob = await createCustomer(t, currency, 35);
     const expiry = t0.getTime() + DAY;
 
     t.clock.advance(expiry - 1 - t.clock.now().getTime());
@@ -130,22 +131,28 @@ describe('gift claims racing (hostile-5)', () => {
     expect({ unlocked: shown.unlocked, claimableCount: shown.claimableCount }).toEqual({ unlocked: false, claimableCount: 0 });
     const at = (await Promise.all(Array.from({ length: 6 }, () => claim(onTime.token, list)))).map((r) => dataOf(r).claimGift);
     expect(at.map((c) => c.userErrors[0]?.code)).toEqual(Array(6).fill('INSUFFICIENT_POINTS'));
+    // the expiry job, racing claims of its own at that second
+    const [, racing] = await Promise.all([t.runScheduled(), Promise.all(Array.from({ length: 6 }, () => claim(withJob.token, list)))]);
+    expect(racing.map((r) => dataOf(r).claimGift.userErrors[0]?.code)).toEqual(Array(6).fill('INSUFFICIENT_POINTS'));
 
-    // The early customer's 5 left expire too, written down once however many claims raced to do it.
+    // The early customer's 5 left expire too. Each expiry is written down once, whoever got there
+    // first (a refused claim rolls its write-down back; the job, or the next credit, writes it).
     const late = (await Promise.all(Array.from({ length: 4 }, () => claim(early.token, list)))).map((r) => dataOf(r).claimGift);
     expect(late.map((c) => c.userErrors[0]?.code)).toEqual(Array(4).fill('INSUFFICIENT_POINTS'));
     await adjust(t, onTime.externalId, currency, 1);
     await adjust(t, early.externalId, currency, 1);
+    await adjust(t, withJob.externalId, currency, 1);
     const expired = await t.sql<{ external_id: string; amount: number; n: number }>(
       `select c.external_id, sum(l.amount)::int as amount, count(*)::int as n from ledger_entry l join customer c on c.id = l.customer_id
         where l.kind = 'EXPIRE' and c.external_id = any($1) group by c.external_id order by c.external_id`,
-      [[early.externalId, onTime.externalId]],
+      [[early.externalId, onTime.externalId, withJob.externalId]],
     );
     expect(Object.fromEntries(expired.map((e) => [e.external_id, { amount: e.amount, n: e.n }]))).toEqual({
       [early.externalId]: { amount: -5, n: 1 },
       [onTime.externalId]: { amount: -35, n: 1 },
+      [withJob.externalId]: { amount: -35, n: 1 },
     });
-    for (const c of [early, onTime]) expectOneEventPerChange(await countsOf(c.externalId));
+    for (const c of [early, onTime, withJob]) expectOneEventPerChange(await countsOf(c.externalId));
     expect((await countsOf(early.externalId)).claims).toBe(3);
     expect((await countsOf(onTime.externalId)).claims).toBe(0);
   });
