@@ -164,3 +164,55 @@ describe('mutations over WebSocket and rate limits (hostile-5)', () => {
     expect(after).toBe(1);
   });
 });
+
+describe('hostile mutations answer alike over WebSocket and HTTP (hostile-5)', () => {
+  let t: TestGateway;
+  const sockets: TestSocket[] = [];
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await t.close();
+  });
+
+  it('each refused the same way, with the same codes, and nothing written', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    const ADJUST = 'mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code field } } }';
+    const adjustInput = { customerExternalId: customer.externalId, currency: shop.currency, amount: 5, reason: 'r', idempotencyKey: unique('k') };
+    const PURCHASE = PurchaseOfferDocument.toString();
+    const cases: { token: string; query: string; variables: Record<string, unknown> }[] = [
+      { token: t.operatorToken, query: ADJUST, variables: { input: { ...adjustInput, amount: 2 ** 31 } } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: { ...adjustInput, amount: 1.5 } } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: { ...adjustInput, amount: '5' } } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: { ...adjustInput, amount: 0 } } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: { ...adjustInput, reason: null } } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: { ...adjustInput, extra: 1 } } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: { ...adjustInput, reason: 'x\u0000y' } } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: { ...adjustInput, idempotencyKey: 'k'.repeat(10_000) } } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: JSON.parse(`{"__proto__": {"amount": 5}, "customerExternalId": "${customer.externalId}"}`) } },
+      { token: t.operatorToken, query: ADJUST, variables: { input: [adjustInput] } },
+      { token: customer.token, query: ADJUST, variables: { input: adjustInput } },
+      { token: customer.token, query: PURCHASE, variables: { listingId: 'nope', idempotencyKey: unique('p') } },
+      { token: customer.token, query: PURCHASE, variables: { listingId: shop.listing.id, idempotencyKey: '' } },
+      { token: customer.token, query: PURCHASE, variables: { listingId: shop.listing.id } },
+      { token: customer.token, query: `mutation { a: purchaseOffer(input: { listingId: "${shop.listing.id}", idempotencyKey: "x" }) { userErrors { code } } b: nope }`, variables: {} },
+    ];
+    const before = await writeCounts(t);
+    for (const c of cases) {
+      const http = await post(t.url, { query: c.query, variables: c.variables }, bearer(c.token));
+      const socket = openSocket(t.url, c.token);
+      sockets.push(socket);
+      const ws = await firstResult(socket.client, c.query, c.variables);
+      const summary = (r: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }) => ({
+        data: r.data ?? null,
+        codes: (r.errors ?? []).map((e) => e.extensions?.code),
+      });
+      expect({ case: c.variables, ws: summary(ws) }).toEqual({ case: c.variables, ws: summary(http.body) });
+      expect(summary(http.body).codes).not.toContain('INTERNAL_SERVER_ERROR');
+      await socket.dispose();
+    }
+    expect(await writeCounts(t)).toEqual(before);
+  });
+});
