@@ -186,7 +186,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     session.expiryTimer.unref();
   };
 
-  /** Closes the sockets of customers closed by staff and of revoked API keys; arms expiry timers due before the next sweep. */
+  /** Closes the sockets of customers closed by staff and of revoked API keys; arms expiry timers due before the next sweep (the interval arms them too, whether or not a sweep is running). */
   const sweep = async () => {
     const horizon = Date.now() + config.ws.sessionRecheckMs;
     const customers = new Map<number, Session[]>();
@@ -208,6 +208,10 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   };
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
+    // Expiry needs no database: armed on every tick, also while a slow sweep still waits on it
+    // (a table lock, a saturated pool), so no token outlives its exp on an open socket.
+    const horizon = Date.now() + config.ws.sessionRecheckMs;
+    for (const session of sessions) armExpiry(session, horizon);
     if (sweeping) return;
     sweeping = sweep()
       .catch((error: unknown) => log.warn({ err: error }, 'could not re-check WebSocket sessions'))

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import WebSocket from 'ws';
 import { BalanceChangedDocument, PurchaseOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { ipBudgetKey } from '../../src/http/limits.js';
@@ -214,5 +215,38 @@ describe('hostile mutations answer alike over WebSocket and HTTP (hostile-5)', (
       await socket.dispose();
     }
     expect(await writeCounts(t)).toEqual(before);
+  });
+});
+
+describe('token expiry on a socket while the session re-check is stuck (hostile-5)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ WS_SESSION_RECHECK_MS: '100' });
+  });
+  afterAll(() => t.close());
+
+  it('closes the socket at the token\'s exp even when the periodic re-check hangs on the database', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const token = await t.customerToken(customer.externalId, 3);
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number }).exp * 1000;
+    const socket = openSocket(t.url, token);
+    try {
+      expect((await firstResult(socket.client, ME)).data).toEqual({ me: { externalId: customer.externalId } });
+      // The re-check reads customer; a migration or a long transaction holding it makes the read wait.
+      const blocker = new pg.Client({ connectionString: t.databaseUrl });
+      await blocker.connect();
+      try {
+        await blocker.query('begin');
+        await blocker.query('lock table customer in access exclusive mode');
+        const closed = await Promise.race([socket.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), exp - Date.now() + 2_000))]);
+        expect(closed).toEqual({ code: 4401, reason: 'token expired' });
+      } finally {
+        await blocker.query('rollback');
+        await blocker.end();
+      }
+    } finally {
+      await socket.dispose();
+    }
   });
 });
