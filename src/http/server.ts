@@ -418,7 +418,6 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     auth,
     rateLimits,
     persisted,
-    logInternal,
     trustedCaller: (ctx, clientName) => trustedCaller(ctx, { 'apollographql-client-name': clientName }),
   });
 

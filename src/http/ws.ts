@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
@@ -85,7 +86,6 @@ export interface SubscriptionServerDeps {
   auth: Authenticator;
   rateLimits: RateLimits;
   persisted: PersistedStore;
-  logInternal: (error: unknown) => void;
   /** What formatError strips from client errors (name suggestions in production), as over HTTP. */
   formatOptions: FormatOptions;
   /** Partners and PERSISTED_ONLY clients run only their registered operations, as over HTTP. */
@@ -271,7 +271,20 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     return ctx;
   };
 
-  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, deps.logInternal, deps.formatOptions));
+  /**
+   * An operation's errors as HTTP would answer them. A socket has no HTTP request, hence no request
+   * id in scope: each result that masks an internal error gets an id of its own, carried by the
+   * answer and by the log line, so a user's report finds the line as over HTTP.
+   */
+  const clean = (errors: readonly GraphQLError[]) => {
+    let requestId: string | undefined;
+    const logInternal = (err: unknown) => log.error({ err, requestId: (requestId ??= randomUUID()) }, 'internal error');
+    return errors.map((e) => {
+      const formatted = formatError(e.toJSON(), e, logInternal, deps.formatOptions);
+      if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+      return { ...formatted, extensions: { ...formatted.extensions, requestId: (requestId ??= randomUUID()) } };
+    });
+  };
   const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
   const operationEnded = () => {
     inFlight--;

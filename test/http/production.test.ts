@@ -154,6 +154,18 @@ describe('production mode', () => {
       expect(res.text).not.toMatch(/point_account_at/);
       const logged = lines.find((l) => l.msg === 'internal error');
       expect(logged).toMatchObject({ requestId, err: { message: expect.stringMatching(/point_account_at/) } });
+
+      // over a socket alike: masked, and with an id the log line carries (hostile-5)
+      const socket = openSocket(gateway.url, customer.token);
+      try {
+        const overSocket = await firstResult(socket.client, '{ me { externalId balances { available } } }');
+        const socketId = overSocket.errors?.[0]?.extensions?.requestId;
+        expect(overSocket.errors).toEqual([{ message: 'Internal server error', path: expect.any(Array), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } }]);
+        expect(socketId).not.toBe(requestId);
+        expect(lines.filter((l) => l.msg === 'internal error').map((l) => l.requestId)).toContain(socketId);
+      } finally {
+        await socket.dispose();
+      }
     } finally {
       await t.sql('alter function point_account_at_gone(bigint, timestamptz) rename to point_account_at');
       await gateway.close();
