@@ -250,3 +250,33 @@ describe('token expiry on a socket while the session re-check is stuck (hostile-
     }
   });
 });
+
+describe('X-Forwarded-For from a client when no proxy is trusted (hostile-5)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_WS_CONNECT: '2', RATE_LIMIT_WINDOW_SECONDS: '300' });
+  });
+  afterAll(() => t.close());
+
+  it('is not believed: every spoofed address is the socket peer\'s one budget, over HTTP and for WebSocket upgrades', async () => {
+    expect((await post(t.url, { query: ME }, { 'x-forwarded-for': '198.51.100.1' })).status).toBe(401);
+    expect((await post(t.url, { query: ME }, { 'x-forwarded-for': '198.51.100.2' })).status).toBe(401);
+    const refused = await post(t.url, { query: ME }, { 'x-forwarded-for': '198.51.100.3, 198.51.100.4' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const upgrade = (ip: string) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { 'x-forwarded-for': ip } });
+        socket.on('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          res.resume();
+        });
+        socket.on('error', reject);
+      });
+    expect([await upgrade('203.0.113.1'), await upgrade('203.0.113.2'), await upgrade('203.0.113.3')]).toEqual([101, 101, 429]);
+  });
+});
