@@ -132,10 +132,24 @@ export function dataExceptionMessage(error: unknown): string | null {
 }
 
 /**
- * The last word on what leaves the server: known client errors keep their message and code; anything
- * else (a database error, a bug) becomes a bare INTERNAL_SERVER_ERROR with no stack and no SQL.
+ * graphql-js's "Did you mean …?" sentences (field, argument, type and enum value names, in
+ * validation and variable errors), which tell a caller the schema's names where introspection is
+ * off. Names are GraphQL names, so a suggestion holds no `?` of its own.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, onInternal?: (error: unknown) => void): GraphQLFormattedError {
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/** What `formatError` does beyond its defaults. */
+export interface FormatOptions {
+  /** Strip graphql-js's name suggestions from client errors (production: SPEC §4, no field suggestions). */
+  hideSuggestions?: boolean;
+}
+
+/**
+ * The last word on what leaves the server, over HTTP and WebSocket alike: known client errors keep
+ * their message (without name suggestions when `options.hideSuggestions`) and code; anything else
+ * (a database error, a bug) becomes a bare INTERNAL_SERVER_ERROR with no stack and no SQL.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown, onInternal?: (error: unknown) => void, options: FormatOptions = {}): GraphQLFormattedError {
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof QueryTooComplexError) {
     return { message: original.message, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
@@ -151,13 +165,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   }
   const code = formatted.extensions?.code as string | undefined;
   if (code && SAFE_CODES.has(code)) {
-    const { stacktrace: _stack, exception: _exception, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+    // `http` (a status and headers for Apollo to send) is no part of the error's body; Apollo drops
+    // it over HTTP, a socket would send it as it is.
+    const { stacktrace: _stack, exception: _exception, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
     if (code === 'BAD_USER_INPUT' && Array.isArray(extensions.validationErrors)) {
       extensions.validationErrors = (extensions.validationErrors as Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>).map(
         (v) => ({ property: v.property, constraints: v.constraints, children: v.children?.length ? v.children : undefined }),
       );
     }
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
+    const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+    return { message, locations: formatted.locations, path: formatted.path, extensions };
   }
   onInternal?.(error);
   return {

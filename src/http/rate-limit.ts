@@ -5,10 +5,11 @@ import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiter
 import type { Config } from '../config.js';
 import type { Caller } from '../context.js';
 import { rateLimited } from '../graphql/errors.js';
+import { ipBudgetKey } from './limits.js';
 
 type Kind = 'customer' | 'partner' | 'staff' | 'anonymous' | 'wsConnect';
 
-/** The shared counter's key for a caller: ids the gateway assigned, or the client's IP, never free text. */
+/** The shared counter's key for a caller: ids the gateway assigned, or the client's IP (an IPv6 client by its /64), never free text. */
 function keyOf(caller: Caller, ip: string): { kind: Kind; key: string } {
   switch (caller.kind) {
     case 'customer':
@@ -18,7 +19,7 @@ function keyOf(caller: Caller, ip: string): { kind: Kind; key: string } {
     case 'staff':
       return { kind: 'staff', key: caller.staffId };
     default:
-      return { kind: 'anonymous', key: ip };
+      return { kind: 'anonymous', key: ipBudgetKey(ip) };
   }
 }
 
@@ -31,7 +32,7 @@ const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBefore
  * when `REDIS_URL` is set), in fixed windows of `RATE_LIMIT_WINDOW_SECONDS` that start at the
  * caller's first request (rate-limiter-flexible). Customers count per customer, partners per
  * partner (API key), staff per staff member, everyone else (no or invalid credentials) per client
- * IP; WebSocket connection attempts per client IP on their own budget.
+ * IP (IPv6 per /64, see ipBudgetKey); WebSocket connection attempts per client IP on their own budget.
  *
  * If the store fails, the request is let through and the failure logged: the limiter protects the
  * gateway, and an outage of its store should not become an outage of the API.
@@ -97,7 +98,7 @@ export class RateLimits {
 
   /** A WebSocket connection attempt from `ip`: the seconds to wait when over budget, else undefined. */
   connectionAttempt(ip: string): Promise<number | undefined> {
-    return this.consume('wsConnect', ip);
+    return this.consume('wsConnect', ipBudgetKey(ip));
   }
 
   private async consume(kind: Kind, key: string): Promise<number | undefined> {

@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Kind, specifiedRules, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { Kind, NoSchemaIntrospectionCustomRule, specifiedRules, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -103,7 +103,8 @@ function armorFor(config: Config) {
     maxAliases: { n: config.limits.maxAliases, ...reject },
     maxDirectives: { n: config.limits.maxDirectives, ...reject },
     maxTokens: { enabled: false },
-    blockFieldSuggestion: { enabled: config.nodeEnv === 'production' },
+    // Suggestions are stripped by formatError for every transport (armor's mask missed enum values).
+    blockFieldSuggestion: { enabled: false },
   }).protect();
 }
 
@@ -145,6 +146,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const rateLimits = await RateLimits.create(config, databaseUrl, log);
   const web = await WebApp.load(config);
   const logInternal = (err: unknown) => log.error({ err, requestId: currentRequestId() }, 'internal error');
+  const introspection = config.nodeEnv !== 'production';
+  const formatOptions = { hideSuggestions: !introspection };
   let migrationsApplied = false;
 
   const hub = new EventHub(config.events.subscriberQueue, outboxReplay(() => orm.em.fork()));
@@ -205,7 +208,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         maxTokens: config.limits.maxTokens,
         maxCost: config.limits.maxCost,
         maxPageSize: config.maxPageSize,
-        introspection: config.nodeEnv !== 'production',
+        introspection,
         validationRules: armor.validationRules,
       })
     : undefined;
@@ -213,7 +216,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const httpServer = createServer();
   const apollo = new ApolloServer<RequestCtx>({
     schema,
-    introspection: config.nodeEnv !== 'production',
+    introspection,
     includeStacktraceInErrorResponses: false,
     // A browser cannot send these headers cross-site without a CORS preflight, so a GET carrying
     // one is not a CSRF vector; plain "simple" GETs without any of them are refused.
@@ -222,7 +225,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     // graphql-js stops parsing past the token limit; formatError tags that QUERY_TOO_COMPLEX.
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: armor.validationRules,
-    formatError: (formatted, error) => withRequestId(formatError(formatted, error, logInternal)),
+    formatError: (formatted, error) => withRequestId(formatError(formatted, error, logInternal, formatOptions)),
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<RequestCtx>[]),
       requireCredentials,
@@ -404,7 +407,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const subscriptions = startSubscriptionServer({
     httpServer,
     schema,
-    validationRules: [...specifiedRules, ...armor.validationRules],
+    // Apollo adds NoSchemaIntrospectionCustomRule itself when introspection is off; graphql-ws does not.
+    validationRules: [...specifiedRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...armor.validationRules],
+    formatOptions,
     config,
     orm,
     clock,
@@ -413,7 +418,6 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     auth,
     rateLimits,
     persisted,
-    logInternal,
     trustedCaller: (ctx, clientName) => trustedCaller(ctx, { 'apollographql-client-name': clientName }),
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
@@ -23,7 +24,7 @@ import type { RequestCtx } from '../graphql/context.js';
 import { query, sql, idList } from '../db/sql.js';
 import type { EventHub } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
-import { ErrorCode, formatError, QueryTooComplexError } from '../graphql/errors.js';
+import { ErrorCode, formatError, QueryTooComplexError, type FormatOptions } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, partnerClient, type PersistedStore } from '../persisted/persisted.service.js';
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
@@ -85,7 +86,8 @@ export interface SubscriptionServerDeps {
   auth: Authenticator;
   rateLimits: RateLimits;
   persisted: PersistedStore;
-  logInternal: (error: unknown) => void;
+  /** What formatError strips from client errors (name suggestions in production), as over HTTP. */
+  formatOptions: FormatOptions;
   /** Partners and PERSISTED_ONLY clients run only their registered operations, as over HTTP. */
   trustedCaller: (ctx: Ctx, clientName: string | undefined) => TrustedCaller;
 }
@@ -184,7 +186,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     session.expiryTimer.unref();
   };
 
-  /** Closes the sockets of customers closed by staff and of revoked API keys; arms expiry timers due before the next sweep. */
+  /** Closes the sockets of customers closed by staff and of revoked API keys; arms expiry timers due before the next sweep (the interval arms them too, whether or not a sweep is running). */
   const sweep = async () => {
     const horizon = Date.now() + config.ws.sessionRecheckMs;
     const customers = new Map<number, Session[]>();
@@ -206,6 +208,10 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   };
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
+    // Expiry needs no database: armed on every tick, also while a slow sweep still waits on it
+    // (a table lock, a saturated pool), so no token outlives its exp on an open socket.
+    const horizon = Date.now() + config.ws.sessionRecheckMs;
+    for (const session of sessions) armExpiry(session, horizon);
     if (sweeping) return;
     sweeping = sweep()
       .catch((error: unknown) => log.warn({ err: error }, 'could not re-check WebSocket sessions'))
@@ -221,9 +227,26 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     else socketsByCaller.delete(session.key);
   };
 
-  /** The operation's context: credentials and rate limit again, as for an HTTP request. */
+  /**
+   * The operation's context: credentials and rate limit again, as for an HTTP request. Credentials
+   * that no longer hold (a revoked key, a closed account) close the socket at once, ending its
+   * subscriptions too rather than at the next sweep, and count against the client's IP as a failed
+   * HTTP request does.
+   */
   const operationContext = async (session: Session): Promise<SocketOperationCtx> => {
-    const { caller } = await auth.authenticate(session.credentials, orm.em.fork());
+    let caller: Caller;
+    try {
+      ({ caller } = await auth.authenticate(session.credentials, orm.em.fork()));
+    } catch (error) {
+      const refused = credentialClose(error);
+      if (refused) {
+        await rateLimits.take({ kind: 'anonymous' }, session.ip).finally(() => {
+          // After the refusal is on its way (graphql-ws sends it in the microtasks that follow).
+          setImmediate(() => close(session, refused.code, refused.reason));
+        });
+      }
+      throw error;
+    }
     await rateLimits.take(caller, session.ip);
     let em: Ctx['em'] | undefined;
     let loaders: Loaders | undefined;
@@ -248,7 +271,20 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     return ctx;
   };
 
-  const clean = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, deps.logInternal));
+  /**
+   * An operation's errors as HTTP would answer them. A socket has no HTTP request, hence no request
+   * id in scope: each result that masks an internal error gets an id of its own, carried by the
+   * answer and by the log line, so a user's report finds the line as over HTTP.
+   */
+  const clean = (errors: readonly GraphQLError[]) => {
+    let requestId: string | undefined;
+    const logInternal = (err: unknown) => log.error({ err, requestId: (requestId ??= randomUUID()) }, 'internal error');
+    return errors.map((e) => {
+      const formatted = formatError(e.toJSON(), e, logInternal, deps.formatOptions);
+      if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+      return { ...formatted, extensions: { ...formatted.extensions, requestId: (requestId ??= randomUUID()) } };
+    });
+  };
   const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
   const operationEnded = () => {
     inFlight--;

@@ -5,6 +5,7 @@ import { openOrm } from '../../src/db/orm.js';
 import { startGateway } from '../../src/http/server.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, simpleShop } from '../support/program.js';
+import { firstResult, openSocket } from '../support/ws.js';
 
 /**
  * NODE_ENV=production (issue 8): no introspection, no field suggestions, masked internal errors
@@ -40,6 +41,9 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
   body: JSON.stringify(body),
 });
 
+const ENUM_LITERAL = '{ me { wallet(first: 1, status: [ISSUE]) { edges { cursor } } } }';
+const ENUM_VARIABLE = 'query($s: [IssuedOfferStatus!]) { me { wallet(first: 1, status: $s) { edges { cursor } } } }';
+
 describe('production mode', () => {
   let t: TestGateway;
   let customer: Awaited<ReturnType<typeof createCustomer>>;
@@ -63,12 +67,46 @@ describe('production mode', () => {
     }
   });
 
+  it('suggests no enum values either, in a literal or in a variable (hostile-5)', async () => {
+    for (const body of [{ query: ENUM_LITERAL }, { query: ENUM_VARIABLE, variables: { s: ['ISSUE'] } }]) {
+      const res = await send(t.url, json(body, auth));
+      expect(res.status).toBe(400);
+      expect(res.body?.errors?.length).toBeGreaterThan(0);
+      expect(res.body!.errors!.map((e) => e.message).join('\n')).not.toMatch(/did you mean|\bISSUED\b/i);
+    }
+  });
+
   it('suggests no field, argument or type names', async () => {
     for (const query of ['{ me { externalI } }', '{ mee { id } }', '{ me { wallet(firs: 1) { edges { cursor } } } }', '{ me { ... on Custome { id } } }']) {
       const res = await send(t.url, json({ query }, auth));
       expect(res.status).toBe(400);
       expect(res.text).not.toMatch(/did you mean/i);
       expect(res.text).not.toMatch(/externalId|Customer"/);
+    }
+  });
+
+  it('over WebSocket too: no introspection and no suggestions for a signed-in customer (hostile-5)', async () => {
+    const socket = openSocket(t.url, customer.token);
+    try {
+      for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Customer") { fields { name } } }']) {
+        const res = await firstResult(socket.client, query);
+        expect(res.data ?? undefined).toBeUndefined();
+        expect(res.errors?.length).toBeGreaterThan(0);
+        expect(new Set(res.errors!.map((e) => e.extensions?.code))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+        expect(JSON.stringify(res.errors)).toMatch(/introspection/i);
+      }
+      for (const query of ['{ me { externalI } }', '{ mee { id } }', '{ me { wallet(firs: 1) { edges { cursor } } } }', '{ me { ... on Custome { id } } }', 'subscription { balanceChange { available } }', ENUM_LITERAL]) {
+        const res = await firstResult(socket.client, query);
+        expect(res.errors?.length).toBeGreaterThan(0);
+        const messages = res.errors!.map((e) => e.message).join('\n');
+        expect(messages).not.toMatch(/did you mean/i);
+        expect(messages).not.toMatch(/externalId|balanceChanged|ISSUED/);
+      }
+      const res = await firstResult(socket.client, ENUM_VARIABLE, { s: ['ISSUE'] });
+      expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(res.errors!.map((e) => e.message).join('\n')).not.toMatch(/did you mean|\bISSUED\b/i);
+    } finally {
+      await socket.dispose();
     }
   });
 
@@ -116,6 +154,18 @@ describe('production mode', () => {
       expect(res.text).not.toMatch(/point_account_at/);
       const logged = lines.find((l) => l.msg === 'internal error');
       expect(logged).toMatchObject({ requestId, err: { message: expect.stringMatching(/point_account_at/) } });
+
+      // over a socket alike: masked, and with an id the log line carries (hostile-5)
+      const socket = openSocket(gateway.url, customer.token);
+      try {
+        const overSocket = await firstResult(socket.client, '{ me { externalId balances { available } } }');
+        const socketId = overSocket.errors?.[0]?.extensions?.requestId;
+        expect(overSocket.errors).toEqual([{ message: 'Internal server error', path: expect.any(Array), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } }]);
+        expect(socketId).not.toBe(requestId);
+        expect(lines.filter((l) => l.msg === 'internal error').map((l) => l.requestId)).toContain(socketId);
+      } finally {
+        await socket.dispose();
+      }
     } finally {
       await t.sql('alter function point_account_at_gone(bigint, timestamptz) rename to point_account_at');
       await gateway.close();
