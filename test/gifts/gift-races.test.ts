@@ -1,6 +1,6 @@
-import { ClaimGiftDocument, CreateGiftListDocument, GiftListsDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
+import { ClaimGiftDocument, CreateGiftListDocument, GiftListsDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, createOffer, createPartner, earningProgram, eventually, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createOffer, createPartner, earningProgram, processedSale, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -71,23 +71,7 @@ describe('gift claims racing (hostile-5)', () => {
     const races = await Promise.all(
       Array.from({ length: 6 }, async () => {
         const customer = await createCustomer(t, currency);
-        const externalId = unique('sale');
-        ok(
-          await t.gql(
-            SubmitTransactionDocument,
-            {
-              input: {
-                externalId,
-                customerExternalId: customer.externalId,
-                occurredAt: t.clock.now().toISOString(),
-                currency: money,
-                lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: '10.00' }],
-              },
-            },
-            till.credential,
-          ),
-        );
-        await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
+        const externalId = await processedSale(t, till, customer.externalId, money, 10);
         expect((await countsOf(customer.externalId)).available).toBe(100);
         const [claims, reversed] = await Promise.all([
           Promise.all(Array.from({ length: 4 }, () => claim(customer.token, list))),

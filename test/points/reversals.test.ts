@@ -3,11 +3,9 @@ import {
   PointHistoryDocument,
   ProfileDocument,
   PurchaseOfferDocument,
-  SubmitTransactionDocument,
-  TransactionStatusDocument,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, eventually, unique } from '../support/program.js';
+import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, processedSale, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -41,24 +39,7 @@ describe('reversals by reference, qualifying adjustments, amounts within Int', (
 
   /** A processed sale of `amount` money units: earns amount × 10 points. */
   async function sale(money: string, customerExternalId: string, amount: number) {
-    const externalId = unique('sale');
-    ok(
-      await t.gql(
-        SubmitTransactionDocument,
-        {
-          input: {
-            externalId,
-            customerExternalId,
-            occurredAt: t.clock.now().toISOString(),
-            currency: money,
-            lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: amount.toFixed(2) }],
-          },
-        },
-        till.credential,
-      ),
-    );
-    await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
-    return externalId;
+    return processedSale(t, till, customerExternalId, money, amount);
   }
 
   const reverse = async (externalId: string) => ok(await t.gql<Reversed, { externalId: string }>(REVERSE, { externalId }, till.credential)).reverseTransaction;

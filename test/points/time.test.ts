@@ -8,8 +8,6 @@ import {
   ProgramStatsDocument,
   PurchaseOfferDocument,
   RewardStoreOffersDocument,
-  SubmitTransactionDocument,
-  TransactionStatusDocument,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
@@ -22,7 +20,7 @@ import {
   createStore,
   createTier,
   earningProgram,
-  eventually,
+  processedSale,
   storeOf,
   unique,
 } from '../support/program.js';
@@ -139,23 +137,7 @@ describe('points over time, with no job run', () => {
     const { money, currency } = await earningProgram(t, 'V', { expiryDays: 365, pendingDays: 2 });
     const till = await createPartner(t, ['transactions:write', 'transactions:read']);
     const customer = await createCustomer(t, currency);
-    const externalId = unique('sale');
-    ok(
-      await t.gql(
-        SubmitTransactionDocument,
-        {
-          input: {
-            externalId,
-            customerExternalId: customer.externalId,
-            occurredAt: t.clock.now().toISOString(),
-            currency: money,
-            lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: '10.00' }],
-          },
-        },
-        till.credential,
-      ),
-    );
-    await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
+    await processedSale(t, till, customer.externalId, money, 10);
     expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 100, lifetimeEarned: 0 });
     const offer = await createOffer(t);
     const store = await createStore(t, currency);
@@ -183,23 +165,7 @@ describe('points over time, with no job run', () => {
     const till = await createPartner(t, ['transactions:write', 'transactions:read']);
     const customer = await createCustomer(t, currency);
     const sold = t.clock.now();
-    const externalId = unique('sale');
-    ok(
-      await t.gql(
-        SubmitTransactionDocument,
-        {
-          input: {
-            externalId,
-            customerExternalId: customer.externalId,
-            occurredAt: sold.toISOString(),
-            currency: money,
-            lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: '12.00' }],
-          },
-        },
-        till.credential,
-      ),
-    );
-    await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
+    await processedSale(t, till, customer.externalId, money, 12, sold);
     const [{ availableAt }] = await t.sql<{ availableAt: Date }>(
       `select p.available_at as "availableAt" from pending_credit p join point_account a on a.id = p.account_id where a.currency_code = $1`,
       [currency],

@@ -1,6 +1,6 @@
 import { ClaimGiftDocument, CreateGiftListDocument, PurchaseOfferDocument, RemoveListingDocument, UpsertCustomerDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, earningProgram, eventually, unique } from '../support/program.js';
+import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, earningProgram, eventually, processedSale, unique } from '../support/program.js';
 import { holdLocks } from '../support/locks.js';
 
 const DAY = 86_400_000;
@@ -46,17 +46,7 @@ describe('purchases racing other writers of the same customer', () => {
   }
 
   async function sale(money: string, customerExternalId: string, amount: number) {
-    const externalId = unique('sale');
-    const input = {
-      externalId,
-      customerExternalId,
-      occurredAt: t.clock.now().toISOString(),
-      currency: money,
-      lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: amount.toFixed(2) }],
-    };
-    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
-    await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
-    return externalId;
+    return processedSale(t, till, customerExternalId, money, amount);
   }
 
   /** A currency-B listing, and a purchase of it by `token` that has locked its account and waits on the listing's row, which another basket holds. */

@@ -6,6 +6,8 @@ import {
   CreateRewardStoreDocument,
   CreateTierDocument,
   SetEconomyRuleDocument,
+  SubmitTransactionDocument,
+  TransactionStatusDocument,
   UpsertCustomerDocument,
   type AddListingInput,
   type CreateRewardStoreInput,
@@ -116,4 +118,32 @@ export async function earningProgram(t: TestGateway, prefix: string, opts: { exp
   const pending = opts.pendingDays ? { pendingDays: opts.pendingDays } : {};
   ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', ...pending } as never }, t.operatorToken));
   return { money, currency };
+}
+
+/**
+ * A sale at the till: one line of `amount` money units (`money`, the money currency's code; an
+ * earning program's `money`) for the customer, submitted with the till's partner credential and
+ * waited for until its processing job has PROCESSED it (fails the test after `eventually`'s 10 s).
+ * `occurredAt` defaults to the test clock's now.
+ * @returns the sale's externalId (for its return, or to read its status).
+ */
+export async function processedSale(
+  t: TestGateway,
+  till: { credential: { apiKey: string } },
+  customerExternalId: string,
+  money: string,
+  amount: number,
+  occurredAt: Date = t.clock.now(),
+): Promise<string> {
+  const externalId = unique('sale');
+  const input = {
+    externalId,
+    customerExternalId,
+    occurredAt: occurredAt.toISOString(),
+    currency: money,
+    lines: [{ sku: 'BEANS', category: 'RETAIL', quantity: 1, unitPrice: amount.toFixed(2) }],
+  };
+  ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+  await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
+  return externalId;
 }
