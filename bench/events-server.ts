@@ -4,7 +4,7 @@
  * the heap used after a full GC (run with --expose-gc) and the process RSS; exits on `stop` or when
  * the parent goes away.
  */
-import pino from 'pino';
+import { createLogger } from '../src/logging.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openOrm } from '../src/db/orm.js';
@@ -19,7 +19,7 @@ const config = loadConfig(process.env);
 const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax });
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 try {
-  gateway = await startGateway({ config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log: pino({ level: config.logLevel }) }, 0, '127.0.0.1');
+  gateway = await startGateway({ config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log: createLogger(config.logLevel) }, 0, '127.0.0.1');
 } catch (error) {
   send({ type: 'failed', message: String((error as Error)?.stack ?? error) });
   process.exit(1);

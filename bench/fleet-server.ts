@@ -5,7 +5,7 @@
  * DATABASE_URL, on a free loopback port. Several of these on one database are the "instances".
  * IPC as bench/child.ts (`ready`, `stats`, `profile-*`, `stop`).
  */
-import pino from 'pino';
+import { createLogger } from '../src/logging.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openOrm } from '../src/db/orm.js';
@@ -15,7 +15,7 @@ import { serveChild } from './child.js';
 
 serveChild(async () => {
   const config = loadConfig(process.env);
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel);
   const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax });
   const deps = { config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log };
   const gateway = await startGateway(deps, 0, '127.0.0.1');

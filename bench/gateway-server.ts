@@ -3,7 +3,7 @@
  * the benchmark's database, on a free loopback port. Configured by the environment bench/run.ts
  * passes (DATABASE_URL, JWT_SECRET, NODE_ENV, DB_POOL_MAX).
  */
-import pino from 'pino';
+import { createLogger } from '../src/logging.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openOrm } from '../src/db/orm.js';
@@ -12,7 +12,7 @@ import { serveChild } from './child.js';
 
 serveChild(async () => {
   const config = loadConfig(process.env);
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel);
   const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax });
   const gateway = await startGateway({ config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log }, 0, '127.0.0.1');
   return {

@@ -1,4 +1,4 @@
-import pino from 'pino';
+import { createLogger } from './logging.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -24,7 +24,7 @@ try {
   }
   throw error;
 }
-const log = pino({ level: config.logLevel });
+const log = createLogger(config.logLevel);
 if (config.jwtSecretIsDefault && !config.jwtJwksUrl) log.warn('JWT_SECRET is not set: using the development secret. Never do this in production.');
 
 // Every precondition is checked before the work it guards; a failure is one line on stderr (cause and

@@ -1,0 +1,43 @@
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { createLogger } from '../../src/logging.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+/**
+ * What the gateway's log says when PostgreSQL drops a pooled connection (a restart, a failover, or
+ * Ctrl-C in a terminal, which stops the embedded PostgreSQL before the gateway): one readable line
+ * with the database's code, not the `pg.Client` that pg-pool hangs on the error.
+ */
+describe('the log line of a dropped database connection', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(() => t.close());
+
+  it('carries the code and message, and not the pooled client', async () => {
+    const lines: string[] = [];
+    const log = createLogger('warn', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    const pool = new pg.Pool({ connectionString: t.databaseUrl, max: 1, application_name: 'logging-test' });
+    const logged = new Promise<void>((resolve) =>
+      pool.on('error', (error) => {
+        log.warn({ err: error }, 'pool connection error');
+        resolve();
+      }),
+    );
+    try {
+      const client = await pool.connect();
+      client.release(); // idle in the pool, as the rate limiter's connections are between requests
+      await t.sql(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'logging-test'`);
+      await logged;
+    } finally {
+      await pool.end();
+    }
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]) as { msg: string; err: Record<string, unknown> };
+    expect(line.msg).toBe('pool connection error');
+    expect(line.err).toMatchObject({ code: '57P01', message: 'terminating connection due to administrator command' });
+    expect(line.err).not.toHaveProperty('client');
+    expect(lines[0].length).toBeLessThan(2_000);
+  });
+});
