@@ -12,6 +12,7 @@ import pino from 'pino';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { startupFailure } from '../src/startup.js';
 import { gatewaySchema } from '../src/graphql/schema.js';
 import { decodeGlobalId } from '../src/graphql/ids.js';
 import { breakingChanges, ManifestRejected } from '../src/persisted/manifest.js';
@@ -26,7 +27,17 @@ if (command !== 'register' && command !== 'check') {
 
 const config = loadConfig();
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
-const database = await openDatabase(config, log);
+let database: Awaited<ReturnType<typeof openDatabase>>;
+try {
+  database = await openDatabase(config, log);
+} catch (error) {
+  // One line naming cause and remedy, as `npm start` gives; a second for what this tool can do instead.
+  console.error(startupFailure(error, config));
+  if (!config.databaseUrl) {
+    console.error('On the embedded database, stop the running gateway first; or, with it running, register through it (the registerPersistedOperations mutation, with an operator token).');
+  }
+  process.exit(1);
+}
 let exitCode = 0;
 try {
   const em = database.orm.em.fork();

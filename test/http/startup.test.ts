@@ -25,8 +25,8 @@ interface Outcome {
 }
 
 /** Runs the compiled gateway until it exits (or until `until` matches its stdout: then it is left running). */
-function gateway(env: Record<string, string>, options: { cwd?: string; main?: string } = {}) {
-  const child = spawn(process.execPath, [options.main ?? path.join(build, 'src/main.js')], {
+function gateway(env: Record<string, string>, options: { cwd?: string; main?: string; args?: string[] } = {}) {
+  const child = spawn(process.execPath, [options.main ?? path.join(build, 'src/main.js'), ...(options.args ?? [])], {
     cwd: options.cwd ?? root,
     env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,6 +130,16 @@ describe('starting the gateway', () => {
     ]);
     expect(await readyz(url)).toBe(200);
     expect(postgresProcessesFor(dataDir)).toHaveLength(1);
+
+    // `npm run persisted` on the same DATA_DIR: the same line, and what the tool can do instead (it
+    // printed a stack trace, and DATA_DIR's advice would have registered into another database).
+    const cli = await gateway({ DATA_DIR: dataDir }, { main: path.join(build, 'scripts/persisted.js'), args: ['check'] }).exited;
+    expect(cli.code).toBe(1);
+    expect(cli.errors).toEqual([
+      `DATA_DIR ${dataDir} is in use by another running gateway (pid ${firstPid}): stop that one first, or give this one its own DATA_DIR (and PORT).`,
+      'On the embedded database, stop the running gateway first; or, with it running, register through it (the registerPersistedOperations mutation, with an operator token).',
+    ]);
+    expect(await readyz(url)).toBe(200);
 
     expect((await first.stop()).code).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
