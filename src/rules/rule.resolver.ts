@@ -7,11 +7,17 @@ import { offerIdsOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
 import type { CampaignRow, EconomyRuleRow } from './earning.js';
-import { allCampaigns, createCampaign, setEconomyRule } from './rule.service.js';
+import { allCampaigns, allEconomyRules, createCampaign, setEconomyRule } from './rule.service.js';
 import { Campaign, CreateCampaignInput, CreateCampaignPayload, EconomyRule, SetEconomyRuleInput, SetEconomyRulePayload } from './rule.types.js';
 
 @Resolver(() => EconomyRule)
 export class EconomyRuleResolver {
+  @Query(() => [EconomyRule], { description: "Staff: each currency's economy rule, by currency code (currencies without one are left out)." })
+  economyRules(@Context() ctx: RequestCtx) {
+    requireStaff(ctx);
+    return allEconomyRules(ctx.em);
+  }
+
   @FieldResolver(() => ID)
   id(@Root() rule: EconomyRuleRow) {
     return toGlobalId('EconomyRule', rule.id);

@@ -84,6 +84,14 @@ export async function allCampaigns(em: SqlEntityManager): Promise<CampaignRow[]>
   return query(em, sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c order by c.id desc limit 500`);
 }
 
+/**
+ * Every currency's economy rule (one per currency), by currency code (byte order): what `setEconomyRule` last
+ * set. Currencies without one are left out (their sales earn nothing from the economy rule).
+ */
+export async function allEconomyRules(em: SqlEntityManager): Promise<EconomyRuleRow[]> {
+  return query(em, sql<EconomyRuleRow>`select ${RULE_COLUMNS} from economy_rule r order by r.currency_code collate "C"`);
+}
+
 /** Campaigns by id (any order; unknown ids are left out). */
 export async function campaignsByIds(em: SqlEntityManager, ids: readonly number[]): Promise<CampaignRow[]> {
   return query(em, sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c where c.id = any(${idList(ids)})`);

@@ -56,6 +56,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     offers: STAFF,
     partners: STAFF,
     campaigns: STAFF,
+    economyRules: STAFF,
     programStats: STAFF,
     // Program-wide reads: each answers what its caller may see (node filters per object). What a
     // partner sees per scope is decided in docs/decisions.md, "What partners see".

@@ -57,6 +57,7 @@ const MATRIX: Row[] = [
   { field: 'Query.offers', doc: `{ offers { edges { node { id } } } }`, allowed: [] },
   { field: 'Query.partners', doc: `{ partners { id } }`, allowed: [] },
   { field: 'Query.campaigns', doc: `{ campaigns { id } }`, allowed: [] },
+  { field: 'Query.economyRules', doc: `{ economyRules { id } }`, allowed: [] },
   { field: 'Query.webhookEndpoints', doc: `{ webhookEndpoints { edges { node { id } } } }`, allowed: ['webhooks:manage'] },
   { field: 'Query.webhookDeliveries', doc: `{ webhookDeliveries { edges { node { id } } } }`, allowed: [] },
   // refused with a userError (no credentials in a URL): nothing written

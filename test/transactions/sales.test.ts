@@ -102,6 +102,24 @@ describe('sales at the till', () => {
   const balanceOf = async (token: string, currency: string) =>
     ok(await t.gql(ProfileDocument, {}, token)).me!.balances.find((b) => b.currency.code === currency);
 
+  it('staff read each currency\'s economy rule back as it was last set; a customer may not', async () => {
+    const { currency } = await program({ pendingDays: 3 });
+    const read = `{ economyRules { currency { code } pointsPerUnit rounding pendingDays excludedSkus categoryMultipliers { category multiplier } } }`;
+    const rules = (ok(await t.gql(read, {}, t.analystToken)) as { economyRules: { currency: { code: string } }[] }).economyRules;
+    expect(rules.find((r) => r.currency.code === currency)).toEqual({
+      currency: { code: currency },
+      pointsPerUnit: '10.0000',
+      rounding: 'FLOOR',
+      pendingDays: 3,
+      excludedSkus: ['GIFTCARD'],
+      categoryMultipliers: [{ category: 'PASTRY', multiplier: 2 }],
+    });
+    const codes = rules.map((r) => r.currency.code);
+    expect(codes).toEqual([...codes].sort());
+    const customer = await createCustomer(t, currency);
+    expect((await t.gql(read, {}, customer.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('the coffee journey: buy the muffin offer, redeem it with a sale, earn by rule, return the sale', async () => {
     const { money, currency } = await program();
     const muffin = await t.gql(

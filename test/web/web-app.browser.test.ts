@@ -241,6 +241,11 @@ describe('web app in a browser', () => {
       await operator.getByRole('heading', { name: new RegExp(heading) }).first().waitFor();
       await check(operator, screen);
     }
+    // The economy rule can be read back, not only set: the demo's 10 beans per euro, pastry ×2.
+    await go(operator, 'Rules');
+    const economy = operator.getByRole('region', { name: 'Economy rules' });
+    await economy.getByRole('row', { name: /BEANS\s+10\s+FLOOR.*PASTRY ×2/ }).waitFor();
+    await go(operator, 'Partners');
 
     // A new partner's key is shown once, then only its prefix.
     const form = operator.getByRole('group', { name: 'Create a partner' });

@@ -36,7 +36,7 @@ export function Rules() {
   const currencies = useQuery(ConsoleCurrenciesDocument);
   const offers = useQuery(ConsoleOffersDocument);
   const refetch = { refetchQueries: [ConsoleRulesDocument] };
-  const [setEconomy] = useMutation(ConsoleSetEconomyRuleDocument);
+  const [setEconomy] = useMutation(ConsoleSetEconomyRuleDocument, refetch);
   const [createCampaign] = useMutation(ConsoleCreateCampaignDocument, refetch);
   const [setActivity] = useMutation(ConsoleSetActivityRuleDocument, refetch);
   const [createGiftList] = useMutation(ConsoleCreateGiftListDocument, refetch);
@@ -66,6 +66,25 @@ export function Rules() {
                   .map((t) => `${t.name} from ${formatPoints(t.threshold)}${t.multiplier !== 1 ? ` ×${t.multiplier}` : ''}`)
                   .join(' · ')}
               </td>
+            </tr>
+          ))}
+        </tbody>
+      </DataTable>
+
+      <h2>Economy rules</h2>
+      <DataTable
+        label="Economy rules"
+        columns={[{ label: 'Currency' }, { label: 'Points per unit', numeric: true }, { label: 'Rounding' }, { label: 'Pending' }, { label: 'Category multipliers' }, { label: 'Excluded SKUs' }]}
+      >
+        <tbody>
+          {data?.economyRules.map((r) => (
+            <tr key={r.id}>
+              <td>{r.currency.code}</td>
+              <td className="num">{Number(r.pointsPerUnit).toLocaleString('en-GB', { maximumFractionDigits: 4 })}</td>
+              <td>{r.rounding}</td>
+              <td>{r.pendingDays ? `${r.pendingDays} days` : 'none'}</td>
+              <td>{r.categoryMultipliers.map((m) => `${m.category} ×${m.multiplier}`).join(', ') || 'none'}</td>
+              <td>{r.excludedSkus.join(', ') || 'none'}</td>
             </tr>
           ))}
         </tbody>
