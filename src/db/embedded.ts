@@ -351,6 +351,11 @@ async function startServer(bin: Binaries, clusterDir: string, owner: Owner | und
       ...owner,
       env: { ...process.env, LC_MESSAGES: 'C' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
+      // server stopped at once (SIGINT is PostgreSQL's fast shutdown) under the gateway's pool,
+      // whose connections then failed while the gateway was still finishing its requests. The
+      // gateway stops it after closing the pool (and on exit, below).
+      detached: true,
     });
     const output = collect(child, log);
     let exited = false;

@@ -71,4 +71,44 @@ describe('the gateway process', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  // Ctrl-C in a terminal signals the whole foreground process group: the gateway, and its embedded
+  // PostgreSQL too while that was in the same group, which then stopped under the pool (warnings
+  // of terminated connections on every Ctrl-C of `npm start`, found by a new user's trial).
+  it('stops cleanly when its whole process group gets SIGINT, as Ctrl-C in a terminal sends it', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));
+    try {
+      const child = spawn(process.execPath, ['dist/src/main.js'], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // a group of its own, as a terminal's foreground job is
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 150_000;
+      while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      const url = /listening on (http:\S+)/.exec(output)?.[1];
+      expect(url).toBeDefined();
+      // requests in flight while it stops are answered
+      const token = /customer \(cust-alice\): (\S+)/.exec(output)?.[1];
+      const inFlight = Array.from({ length: 8 }, () =>
+        fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { externalId } }' }) }).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+      expect((await Promise.all(inFlight)).filter((status) => status !== 200 && status !== 0)).toEqual([]);
+      expect(output).toContain('"msg":"stopped"');
+      expect(output).not.toMatch(/terminating connection|57P01|connection error|connection lost|"level":50/);
+      expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
