@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { checkCost } from '../graphql/cost.js';
 
 /**
@@ -68,23 +69,6 @@ function addressOf(entry: string | undefined): string | undefined {
  */
 export const IPV6_BUDGET_PREFIX = 64;
 
-/** An IPv6 address (any notation, zone id allowed) as its eight 16-bit words, or null. */
-function ipv6Words(ip: string): number[] | null {
-  let address = ip.split('%')[0].toLowerCase();
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number);
-    address = `${address.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const halves = address.split('::');
-  if (halves.length > 2) return null;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const groups = halves.length === 2 ? [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail] : head;
-  const words = groups.map((g) => parseInt(g, 16));
-  return words.length === 8 && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff) ? words : null;
-}
-
 /**
  * What a client IP (as `clientIp` answers it) counts against in per-IP budgets: an IPv4 address
  * as itself (also when written IPv4-mapped, `::ffff:198.51.100.7`, as dual-stack sockets and some
@@ -92,11 +76,13 @@ function ipv6Words(ip: string): number[] | null {
  */
 export function ipBudgetKey(ip: string): string {
   if (isIP(ip) !== 6) return ip;
-  const words = ipv6Words(ip);
-  if (!words) return ip;
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
-    return [words[6] >> 8, words[6] & 0xff, words[7] >> 8, words[7] & 0xff].join('.');
+  let address: ipaddr.IPv6;
+  try {
+    address = ipaddr.IPv6.parse(ip); // any notation: compressed, embedded IPv4, a zone id
+  } catch {
+    return ip;
   }
+  if (address.isIPv4MappedAddress()) return address.toIPv4Address().toString();
   const kept = IPV6_BUDGET_PREFIX / 16;
-  return `${words.slice(0, kept).map((w) => w.toString(16)).join(':')}::/${IPV6_BUDGET_PREFIX}`;
+  return `${address.parts.slice(0, kept).map((w) => w.toString(16)).join(':')}::/${IPV6_BUDGET_PREFIX}`;
 }
