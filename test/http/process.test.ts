@@ -7,6 +7,33 @@ import { promisify } from 'node:util';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
+/**
+ * `node dist/src/main.js` on `dataDir` (embedded database, port 0), as `npm start` runs it; with
+ * `detached`, in a process group of its own, as a terminal's foreground job is. Waits until it
+ * prints its URL (or exits); `output()` is its stdout and stderr so far.
+ */
+async function startMain(dataDir: string, options: { detached?: boolean } = {}) {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 150_000; // initdb, migrations and the seed, on a busy machine
+  while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  return {
+    child,
+    exited,
+    output: () => output,
+    url: /listening on (http:\S+)/.exec(output)?.[1],
+    token: /customer \(cust-alice\): (\S+)/.exec(output)?.[1],
+  };
+}
+
 /** `npm start` as a process: compiled, embedded database, demo tokens printed, clean stop on SIGTERM. */
 describe('the gateway process', () => {
   beforeAll(async () => {
@@ -16,21 +43,8 @@ describe('the gateway process', () => {
   it('starts on a fresh DATA_DIR, serves, and stops cleanly on SIGTERM', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));
     try {
-      const child = spawn(process.execPath, ['dist/src/main.js'], {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
-      const deadline = Date.now() + 150_000; // initdb, migrations and the seed, on a busy machine
-      while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      const url = /listening on (http:\S+)/.exec(output)?.[1];
+      const { child, exited, output, url, token } = await startMain(dataDir);
       expect(url).toMatch(/^http:\/\/[^/]+:\d+\/graphql$/);
-      const token = /customer \(cust-alice\): (\S+)/.exec(output)?.[1];
       const res = await fetch(url!, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -41,7 +55,7 @@ describe('the gateway process', () => {
 
       // the printed POS key runs its registered operations by id (and nothing else), and the
       // process's own job worker processes a sale
-      const apiKey = /x-api-key: <key>": (\S+)/.exec(output)?.[1];
+      const apiKey = /x-api-key: <key>": (\S+)/.exec(output())?.[1];
       const manifest = JSON.parse(readFileSync(path.join(root, 'schema/partner-manifest.json'), 'utf8')) as { operations: { id: string; name: string }[] };
       const idOf = (name: string) => manifest.operations.find((op) => op.name === name)!.id;
       const post = (body: unknown) =>
@@ -64,7 +78,7 @@ describe('the gateway process', () => {
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(output).toContain('"msg":"stopped"');
+      expect(output()).toContain('"msg":"stopped"');
       // the embedded PostgreSQL was shut down too (it removes its pid file on a clean stop)
       expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
     } finally {
@@ -78,22 +92,9 @@ describe('the gateway process', () => {
   it('stops cleanly when its whole process group gets SIGINT, as Ctrl-C in a terminal sends it', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));
     try {
-      const child = spawn(process.execPath, ['dist/src/main.js'], {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true, // a group of its own, as a terminal's foreground job is
-      });
-      let output = '';
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const deadline = Date.now() + 150_000;
-      while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-      const url = /listening on (http:\S+)/.exec(output)?.[1];
+      const { child, exited, output, url, token } = await startMain(dataDir, { detached: true });
       expect(url).toBeDefined();
       // requests in flight while it stops are answered
-      const token = /customer \(cust-alice\): (\S+)/.exec(output)?.[1];
       const inFlight = Array.from({ length: 8 }, () =>
         fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { externalId } }' }) }).then(
           (r) => r.status,
@@ -104,8 +105,8 @@ describe('the gateway process', () => {
       process.kill(-child.pid!, 'SIGINT');
       expect(await exited).toBe(0);
       expect((await Promise.all(inFlight)).filter((status) => status !== 200 && status !== 0)).toEqual([]);
-      expect(output).toContain('"msg":"stopped"');
-      expect(output).not.toMatch(/terminating connection|57P01|connection error|connection lost|"level":50/);
+      expect(output()).toContain('"msg":"stopped"');
+      expect(output()).not.toMatch(/terminating connection|57P01|connection error|connection lost|"level":50/);
       expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
