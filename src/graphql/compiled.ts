@@ -185,9 +185,8 @@ function rootResponseKeys(document: DocumentNode, operation: OperationDefinition
  * anything else it returns undefined having sent nothing, and the request goes through Apollo from
  * the start, so refusals, error formatting and status codes stay Apollo's alone. A query has no
  * effects, so running one again after a failed first attempt is safe. A mutation is never run
- * twice: its compiled attempt records
- * each root field's outcome (`replayMutations`, installed on the schema by the constructor), and
- * when the attempt's result has errors, Apollo's execution of the request gets those outcomes in
+ * twice: its compiled attempt records each root field's outcome (`replayMutations`, installed on
+ * the schema by the constructor), and when the attempt's result has errors, Apollo's execution of the request gets those outcomes in
  * place of running the resolvers again, so the errors are Apollo's own, formatted as ever, from
  * the one execution. (A mutation is also sent here only as `application/json`, the one POST body
  * type Apollo takes, so an executed mutation never meets a refusal Apollo makes before it
