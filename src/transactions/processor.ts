@@ -150,12 +150,11 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const actor = `partner:${sale.partnerId}`;
   // Every account the sale credits, before its first event (see lockAccount).
   const accounts = await lockAccounts(em, sale.customerId, awards.map((a) => a.currency), now);
-  // Each account credited at once is written down once, for all of the sale's credits to it:
-  // under its lock nothing more falls due at `now` (see creditSettled).
+  // Each account credited, at once or as pending, is written down once, for all of the sale's
+  // credits to it, before they check its maximum: under its lock nothing more falls due at `now`
+  // (see creditSettled), and points that expired must not count against the maximum.
   let released = false;
-  for (const currency of new Set(awards.filter((a) => a.pendingDays === 0).map((a) => a.currency))) {
-    released = (await settleAccount(em, accounts.get(currency)!, now)).released || released;
-  }
+  for (const account of accounts.values()) released = (await settleAccount(em, account, now)).released || released;
   const written: WrittenAward[] = [];
   try {
     for (const a of awards) written.push(await awardPoints(em, sale, a, accounts.get(a.currency)!, actor, now));
@@ -229,14 +228,12 @@ interface WrittenAward {
   pendingCreditId: number | null;
 }
 
-/** Writes one award: pending, or credited to its account (locked and written down by the caller). */
+/** Writes one award to its account (locked and written down by the caller): pending, or credited. */
 async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, account: AccountRow, actor: string, now: Date): Promise<WrittenAward> {
   let ledgerEntryId: number | null = null;
   let pendingCreditId: number | null = null;
   if (a.pendingDays > 0) {
-    pendingCreditId = await addPending(em, {
-      customerId: sale.customerId,
-      currency: a.currency,
+    pendingCreditId = await addPending(em, account, {
       amount: a.points,
       source: a.source,
       sourceId: String(sale.id),
