@@ -50,6 +50,17 @@ export function roundPoints(raw: number, rounding: Rounding): number {
  * rounded once at the end. Throws AwardOutOfRangeError past MAX_AWARD_POINTS.
  */
 export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number): number {
+  return checkedAward(Math.max(0, roundPoints(economyBase(rule, lines, netTotals) * tierMultiplier, rule.rounding)));
+}
+
+/**
+ * The economy rule's points before the tier multiplier and rounding (economyPoints' `raw`): points
+ * per unit of money paid per line (`netTotals`, cents), times the line's category multiplier,
+ * excluded SKUs earning nothing. A sale earns in the rule's currency at some tier only when this
+ * is above 0 (tier multipliers are not negative), which is what processing needs to know before
+ * it reads the tier (it locks the accounts the tier depends on first).
+ */
+export function economyBase(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[]): number {
   const perUnit = Number(rule.pointsPerUnit);
   let raw = 0;
   lines.forEach((line, i) => {
@@ -57,7 +68,7 @@ export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals
     const category = line.category === null ? undefined : rule.categoryMultipliers.find((c) => itemKey(c.category) === itemKey(line.category!));
     raw += (netTotals[i] / 100) * perUnit * (category?.multiplier ?? 1);
   });
-  return checkedAward(Math.max(0, roundPoints(raw * tierMultiplier, rule.rounding)));
+  return raw;
 }
 
 /**
@@ -80,6 +91,16 @@ export interface SaleFacts {
 
 /** ISO day of the week in UTC: 1 = Monday … 7 = Sunday. */
 export const isoDay = (at: Date) => ((at.getUTCDay() + 6) % 7) + 1;
+
+/**
+ * Whether the campaign can apply to the sale whatever the customer's tier and whether it is their
+ * first purchase: every other condition holds (campaignApplies without those two). What processing
+ * knows before it takes the locks under which it reads those two (the campaign's budget and the
+ * accounts it may credit are locked first).
+ */
+export function campaignMayApply(c: CampaignRow, f: Omit<SaleFacts, 'tierCode' | 'firstPurchase'>, minSpendCents: number | null): boolean {
+  return campaignApplies({ ...c, tiers: [], firstPurchase: false }, { ...f, tierCode: null, firstPurchase: false }, minSpendCents);
+}
 
 /** Every condition the campaign sets holds for the sale (conditions it does not set hold trivially). */
 export function campaignApplies(c: CampaignRow, f: SaleFacts, minSpendCents: number | null): boolean {

@@ -9,7 +9,7 @@ import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVe
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { creditSettled, lockAccounts, settleAccount, type AccountRow } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
-import { campaignApplies, checkedAward, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
+import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
@@ -28,10 +28,13 @@ const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
 const TIER_CODE = columnsOf(Tier, 't', ['code']);
 const TIER_MULTIPLIER = castColumn(Tier, 't', 'multiplier', 'float8');
 const APPLIED_COLUMN = columnsOf(TransactionOffer, 't', ['issuedOfferId']);
-const CAMPAIGN_BUDGET_COLUMNS = columnsOf(Campaign, '', ['pointsAwarded', 'budgetPoints']);
+const CAMPAIGN_BUDGET_COLUMNS = columnsOf(Campaign, '', ['id', 'pointsAwarded', 'budgetPoints']);
 
-/** The customer as processing reads them: status and segments, and their tier's code and multiplier as of now (null: no tier). */
-type SaleCustomer = Selected<typeof CUSTOMER_COLUMNS> & { code: Selected<typeof TIER_CODE>['code'] | null; multiplier: number | null };
+/**
+ * What processing reads under the sale's locks: the customer's tier as of now (its code and
+ * multiplier, null: no tier) and whether no other sale of theirs is PROCESSED.
+ */
+type SaleStanding = { code: Selected<typeof TIER_CODE>['code'] | null; multiplier: number | null; firstPurchase: boolean };
 
 interface PointsAward {
   currency: string;
@@ -59,11 +62,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
         select s.*, pg_advisory_xact_lock(hashtextextended('sales-of-customer:' || s."customerId", 0))::text as "customerLocked" from s`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
-  const customer = await queryOne<SaleCustomer>(
-    em,
-    sql`select ${CUSTOMER_COLUMNS}, ${TIER_CODE}, ${TIER_MULTIPLIER}
-          from customer c left join tier t on t.id = customer_tier_at(c.id, ${now}) where c.id = ${sale.customerId}`,
-  );
+  const customer = await queryOne<Selected<typeof CUSTOMER_COLUMNS>>(em, sql`select ${CUSTOMER_COLUMNS} from customer c where c.id = ${sale.customerId}`);
   if (!customer || customer.status !== 'ACTIVE') throw new PermanentJobError('The customer is not active.');
 
   // Discounts of the offers applied at the till, in the order they were given.
@@ -85,29 +84,57 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const discount = priced.discount;
   const net = priced.netLines;
   const remaining = saleTotal(sale.lines) - discount;
+  const occurredAt = new Date(sale.occurredAt);
+  const known = { lines: sale.lines, netTotal: remaining, channel: sale.channel, segments: customer.segments, occurredAt };
 
-  const firstPurchase = !(await queryOne(
-    em,
-    sql`select 1 from sales_transaction where customer_id = ${sale.customerId} and status = 'PROCESSED' and id <> ${sale.id} limit 1`,
-  ));
-  const facts: SaleFacts = {
-    lines: sale.lines,
-    netTotal: remaining,
-    channel: sale.channel,
-    tierCode: customer.code,
-    segments: customer.segments,
-    firstPurchase,
-    occurredAt: new Date(sale.occurredAt),
-  };
-
-  const awards: PointsAward[] = [];
-  const base = new Map<string, number>();
   const rules = await economyRulesFor(em, sale.moneyCurrency);
   const pendingDays = new Map(rules.map((r) => [r.currencyCode, r.pendingDays]));
   const rounding = new Map(rules.map((r) => [r.currencyCode, r.rounding]));
+  const base = new Map(rules.map((r) => [r.currencyCode, economyBase(r, sale.lines, net)]));
+  const campaigns = (await campaignsAt(em, sale.moneyCurrency, occurredAt)).filter((c) =>
+    campaignMayApply(c, known, c.minSpend === null ? null : toCents(c.minSpend)),
+  );
+  // What the sale decides from depends on the customer's tier (its multiplier, campaigns for some
+  // tiers), on their first purchase and on campaign counts, and the tier on their points. So
+  // every lock that guards those is taken first, and they are read after: budgets shared by every
+  // sale (a campaign that may apply, whatever the tier: its row lock serialises the check and the
+  // count across concurrent sales), then every account the sale may credit, whose lock each writer
+  // of the customer's points (a sale, a return, an activity, an adjustment, a purchase) holds. A
+  // tier read before the account lock missed a change committed while the sale waited for it, and
+  // the sale earned at a tier its own entry follows out of (a promotion's multiplier lost, a
+  // demoted customer paid the old one). Lock order, here and in reverseTransaction: budgeted
+  // campaigns (by id), accounts (by currency code, before any event: see lockAccount), then the
+  // unbudgeted campaigns' counts (the last statement). One customer's sales are already
+  // serialised by the advisory lock above, so per-customer counts and the first purchase need no
+  // lock of their own beyond these (a return takes the accounts too).
+  const budgeted = campaigns.filter((c) => c.budgetPoints !== null).map((c) => c.id);
+  const budgets = new Map(
+    (budgeted.length
+      ? await query<Selected<typeof CAMPAIGN_BUDGET_COLUMNS>>(em, sql`select ${CAMPAIGN_BUDGET_COLUMNS} from campaign where id = any(${budgeted}::bigint[]) order by id for update`)
+      : []
+    ).map((b) => [b.id, b]),
+  );
+  const mayCredit = [
+    ...rules.filter((r) => base.get(r.currencyCode)! > 0).map((r) => r.currencyCode),
+    ...campaigns.filter((c) => (c.bonusPoints ?? 0) > 0 || ((c.multiplier ?? 0) > 1 && (base.get(c.currencyCode) ?? 0) > 0)).map((c) => c.currencyCode),
+  ];
+  const accounts = await lockAccounts(em, sale.customerId, mayCredit, now);
+
+  // Under those locks, in one statement: the customer's tier as of now, and whether this is their first purchase.
+  const standing = (await queryOne<SaleStanding>(
+    em,
+    sql`select ${TIER_CODE}, ${TIER_MULTIPLIER},
+               not exists (select 1 from sales_transaction where customer_id = ${sale.customerId} and status = 'PROCESSED' and id <> ${sale.id}) as "firstPurchase"
+          from (select 1) one left join tier t on t.id = customer_tier_at(${sale.customerId}, ${now})`,
+  ))!;
+  const tier = standing.code === null ? null : { code: standing.code, multiplier: standing.multiplier! };
+  const facts: SaleFacts = { ...known, tierCode: tier?.code ?? null, firstPurchase: standing.firstPurchase };
+
+  const awards: PointsAward[] = [];
+  const basePoints = new Map<string, number>();
   for (const rule of rules) {
-    const points = economyPoints(rule, sale.lines, net, customer.multiplier ?? 1);
-    base.set(rule.currencyCode, points);
+    const points = economyPoints(rule, sale.lines, net, tier?.multiplier ?? 1);
+    basePoints.set(rule.currencyCode, points);
     if (points > 0) {
       awards.push({ currency: rule.currencyCode, points, rule: `economy:${rule.currencyCode}`, source: LedgerSource.TRANSACTION, campaignId: null, pendingDays: rule.pendingDays });
     }
@@ -116,15 +143,9 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const offerAwards: { offerId: number; rule: string; campaignId: number }[] = [];
   // Points counted on campaigns without a budget, added at the very end (see below).
   const unbudgeted: { campaignId: number; points: number }[] = [];
-  for (const c of await campaignsAt(em, sale.moneyCurrency, facts.occurredAt)) {
+  for (const c of campaigns) {
     if (!campaignApplies(c, facts, c.minSpend === null ? null : toCents(c.minSpend))) continue;
-    // A budget is shared by every sale: its row lock serialises the check and the count across
-    // concurrent sales, so it is taken before deciding. (Per-customer counts need no campaign lock:
-    // one customer's sales are already serialised by the advisory lock above.)
-    const budget =
-      c.budgetPoints === null
-        ? null
-        : await queryOne<Selected<typeof CAMPAIGN_BUDGET_COLUMNS>>(em, sql`select ${CAMPAIGN_BUDGET_COLUMNS} from campaign where id = ${c.id} for update`);
+    const budget = budgets.get(c.id) ?? null;
     if (c.perCustomer !== null) {
       const used = await queryOne<{ n: number }>(
         em,
@@ -133,7 +154,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
       );
       if ((used?.n ?? 0) >= c.perCustomer) continue;
     }
-    const extra = c.multiplier ? roundPoints((base.get(c.currencyCode) ?? 0) * (c.multiplier - 1), rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
+    const extra = c.multiplier ? roundPoints((basePoints.get(c.currencyCode) ?? 0) * (c.multiplier - 1), rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
     const points = checkedAward((c.bonusPoints ?? 0) + Math.max(0, extra));
     if (budget && budget.budgetPoints !== null && budget.pointsAwarded + points > budget.budgetPoints) continue; // budget spent
     const rule = `campaign:${c.id}:${c.name}`;
@@ -148,9 +169,9 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   // every award, and their sum (the sale's pointsAwarded), within what one sale may award
   const pointsAwarded = checkedAward(awards.reduce((sum, a) => sum + a.points, 0));
   const actor = `partner:${sale.partnerId}`;
-  // Every account the sale credits, before its first event (see lockAccount).
-  const accounts = await lockAccounts(em, sale.customerId, awards.map((a) => a.currency), now);
-  // Each account credited, at once or as pending, is written down once, for all of the sale's
+  const unlocked = awards.find((a) => !accounts.has(a.currency));
+  if (unlocked) throw new Error(`sale ${sale.id}: an award in ${unlocked.currency}, an account not locked before the tier was read`);
+  // Each account locked (credited at once or as pending) is written down once, for all of the sale's
   // credits to it, before they check its maximum: under its lock nothing more falls due at `now`
   // (see creditSettled), and points that expired must not count against the maximum.
   let released = false;

@@ -4,6 +4,7 @@ import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
 import {
+  AdjustPointsDocument,
   CreateCampaignDocument,
   LockOfferDocument,
   CreateOfferDocument,
@@ -978,6 +979,49 @@ describe('sales processed by workers the test drives', () => {
         [customer.externalId],
       );
       expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'CROSS_GOLD']]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a sale processed while a staff adjustment promotes or demotes the customer earns at the tier they hold when it credits', async () => {
+    // The sale decides its points from the customer's tier; an adjustment that commits before the
+    // sale takes the account's lock (which the adjustment held) must be seen, or the sale earns at
+    // a tier its own ledger entry follows out of. Forced overlap: the test holds a budgeted
+    // campaign's row, which processing locks before the account (and the adjustment never takes).
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "EDGE_C", name: "e", pointValue: "0.01", moneyCurrency: "ZZE" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'EDGE_C', pointsPerUnit: '1' } }, t.operatorToken));
+      await createTier(t, { currency: 'EDGE_C', code: 'EDGE_GOLD', rank: 1, threshold: 50, multiplier: 2 });
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Held', currency: 'EDGE_C', ...window, outcome: { bonusPoints: 5 }, limits: { budgetPoints: 1_000_000 } } }, t.operatorToken));
+      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      for (const { start, change, earned } of [
+        { start: 40, change: 20, earned: 10 * 2 + 5 }, // promoted to EDGE_GOLD (×2) meanwhile
+        { start: 60, change: -30, earned: 10 + 5 }, // demoted from it meanwhile
+      ]) {
+        const customer = await createCustomer(t, 'EDGE_C', start);
+        const externalId = unique('edge');
+        const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZE', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        const held = await holdLocks(t, `select 1 from campaign where name = 'Held' and currency_code = 'EDGE_C' for update`, []);
+        let processing!: Promise<boolean>;
+        try {
+          processing = worker.runOne();
+          await held.waiters(1);
+          const adjustment = { customerExternalId: customer.externalId, currency: 'EDGE_C', amount: change, qualifying: true, reason: 'test', idempotencyKey: unique('adj') };
+          ok(await t.gql(AdjustPointsDocument, { input: adjustment }, t.operatorToken));
+          await held.commit();
+        } finally {
+          await held.end();
+        }
+        expect(await processing).toBe(true);
+        const [sale] = await t.sql<{ status: string; points_awarded: number }>(`select status, points_awarded from sales_transaction where external_id = $1`, [externalId]);
+        expect([start, change, sale]).toEqual([start, change, { status: 'PROCESSED', points_awarded: earned }]);
+      }
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
