@@ -58,7 +58,7 @@ describe('batch jobs writing many customers at once', () => {
     try {
       writeDown = settled(t.orm.em.fork().transactional((em) => writeDownDueAccounts(em, now)));
       await held.waiters(1);
-      batch = settled(t.orm.em.fork().transactional((em) => recomputeAllTiers(em, now)));
+      batch = settled(t.orm.em.fork().transactional((em) => recomputeAllTiers(em, t.clock)));
       await held.waiters(2);
       await held.commit();
     } finally {

@@ -2,6 +2,8 @@ import pg from 'pg';
 import pino from 'pino';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
+import { enqueueJob } from '../../src/jobs/queue.js';
+import { RECOMPUTE_TIERS } from '../../src/tiers/tier.jobs.js';
 import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
 import {
   AdjustPointsDocument,
@@ -824,7 +826,7 @@ describe('sales processed by workers the test drives', () => {
         try {
           await blocker.query('begin');
           await blocker.query('select 1 from customer where external_id = $1 for no key update', [customer.externalId]);
-          const batch = t.orm.em.fork().transactional((em) => recomputeAllTiers(em, t.clock.now())).then(
+          const batch = t.orm.em.fork().transactional((em) => recomputeAllTiers(em, t.clock)).then(
             () => 'done',
             (error: Error) => error.message,
           );
@@ -845,6 +847,59 @@ describe('sales processed by workers the test drives', () => {
         );
         expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
       }
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the tier batch placing customers after a sale placed one of them later: no move back to the tier of an earlier instant', async () => {
+    // The batch job took its `now` when it started; a sale that placed a customer at a later
+    // instant while the batch waited for the locks of customers before them was undone: the
+    // batch placed them at its earlier instant (a rolling window not yet lapsed there), a move
+    // readers never saw and the next write moved back. Forced overlap: the test holds the first
+    // customer's event stream row, which the batch locks before the second's.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "ASOF_C", name: "a", expiryDays: null, pointValue: "0.01", moneyCurrency: "ZZA" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'ASOF_C', pointsPerUnit: '1' } }, t.operatorToken));
+      await createTier(t, { currency: 'ASOF_C', code: 'ASOF_MID', rank: 1, threshold: 100, windowDays: 30 });
+      await createTier(t, { currency: 'ASOF_C', code: 'ASOF_HIGH', rank: 2, threshold: 200, windowDays: 30 });
+      const [first, second] = [await createCustomer(t, 'ASOF_C', 110), await createCustomer(t, 'ASOF_C', 110)]; // day 0
+      t.clock.advance(10 * DAY);
+      for (const c of [first, second]) await adjust(t, c.externalId, 'ASOF_C', 100); // day 10: 210, HIGH
+      t.clock.advance(25 * DAY); // day 35: the day-0 points left the window: MID, stored HIGH
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      await t.orm.em.fork().transactional((em) => enqueueJob(em, RECOMPUTE_TIERS, {}, { runAt: t.clock.now() }));
+      const held = await holdLocks(t, 'select 1 from event_stream s join customer c on c.id = s.customer_id where c.external_id = $1 for update of s', [first.externalId]);
+      let batch!: Promise<boolean>;
+      try {
+        batch = worker().runOne(); // its now: day 35
+        await held.waiters(1);
+        t.clock.advance(6 * DAY); // day 41: the day-10 points left the window too
+        const input = { externalId: unique('asof'), customerExternalId: second.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZA', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        expect(await worker().runOne()).toBe(true); // the sale places the second customer: 10 points, no tier
+        await held.commit();
+      } finally {
+        await held.end();
+      }
+      expect(await batch).toBe(true);
+      const tiers = await t.sql<{ stored: string | null; now: string | null }>(
+        `select (select code from tier where id = c.tier_id) as stored, (select code from tier where id = customer_tier_at(c.id, $2)) as now
+           from customer c where c.external_id = any($1) order by c.id`,
+        [[first.externalId, second.externalId], t.clock.now()],
+      );
+      expect(tiers).toEqual([{ stored: null, now: null }, { stored: null, now: null }]);
+      const moves = await t.sql<{ external_id: string; payload: { from: string | null; to: string | null } }>(
+        `select c.external_id, e.payload from outbox_event e join customer c on c.id = e.customer_id
+          where c.external_id = any($1) and e.topic = 'TIER_CHANGED' order by c.id, e.customer_seq`,
+        [[first.externalId, second.externalId]],
+      );
+      const movesOf = (c: { externalId: string }) => moves.filter((m) => m.external_id === c.externalId).map((m) => [m.payload.from, m.payload.to]);
+      expect(movesOf(first)).toEqual([[null, 'ASOF_MID'], ['ASOF_MID', 'ASOF_HIGH'], ['ASOF_HIGH', null]]);
+      expect(movesOf(second)).toEqual([[null, 'ASOF_MID'], ['ASOF_MID', 'ASOF_HIGH'], ['ASOF_HIGH', null]]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
