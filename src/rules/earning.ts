@@ -93,13 +93,13 @@ export interface SaleFacts {
 export const isoDay = (at: Date) => ((at.getUTCDay() + 6) % 7) + 1;
 
 /**
- * Whether the campaign can apply to the sale whatever the customer's tier and whether it is their
- * first purchase: every other condition holds (campaignApplies without those two). What processing
- * knows before it takes the locks under which it reads those two (the campaign's budget and the
- * accounts it may credit are locked first).
+ * Whether the campaign can apply to the sale whatever the customer's tier: every other condition
+ * holds (campaignApplies without the tiers). What processing knows before it takes the locks
+ * under which it reads the tier (the campaign's budget and the accounts it may credit are locked
+ * first).
  */
-export function campaignMayApply(c: CampaignRow, f: Omit<SaleFacts, 'tierCode' | 'firstPurchase'>, minSpendCents: number | null): boolean {
-  return campaignApplies({ ...c, tiers: [], firstPurchase: false }, { ...f, tierCode: null, firstPurchase: false }, minSpendCents);
+export function campaignMayApply(c: CampaignRow, f: Omit<SaleFacts, 'tierCode'>, minSpendCents: number | null): boolean {
+  return campaignApplies({ ...c, tiers: [] }, { ...f, tierCode: null }, minSpendCents);
 }
 
 /** Every condition the campaign sets holds for the sale (conditions it does not set hold trivially). */

@@ -30,11 +30,11 @@ const TIER_MULTIPLIER = castColumn(Tier, 't', 'multiplier', 'float8');
 const APPLIED_COLUMN = columnsOf(TransactionOffer, 't', ['issuedOfferId']);
 const CAMPAIGN_BUDGET_COLUMNS = columnsOf(Campaign, '', ['id', 'pointsAwarded', 'budgetPoints']);
 
-/**
- * What processing reads under the sale's locks: the customer's tier as of now (its code and
- * multiplier, null: no tier) and whether no other sale of theirs is PROCESSED.
- */
-type SaleStanding = { code: Selected<typeof TIER_CODE>['code'] | null; multiplier: number | null; firstPurchase: boolean };
+/** The customer as processing reads them: status and segments, and whether no other sale of theirs is PROCESSED. */
+type SaleCustomer = Selected<typeof CUSTOMER_COLUMNS> & { firstPurchase: boolean };
+
+/** The customer's tier as processing reads it, under the accounts' locks: its code and multiplier. */
+type SaleTier = Selected<typeof TIER_CODE> & { multiplier: number };
 
 interface PointsAward {
   currency: string;
@@ -62,7 +62,15 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
         select s.*, pg_advisory_xact_lock(hashtextextended('sales-of-customer:' || s."customerId", 0))::text as "customerLocked" from s`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
-  const customer = await queryOne<Selected<typeof CUSTOMER_COLUMNS>>(em, sql`select ${CUSTOMER_COLUMNS} from customer c where c.id = ${sale.customerId}`);
+  // Whether this is the customer's first purchase: only their own sales make it false, and those
+  // are serialised by the advisory lock above (a return of their earlier sale committing after
+  // this read is ordered after this sale).
+  const customer = await queryOne<SaleCustomer>(
+    em,
+    sql`select ${CUSTOMER_COLUMNS},
+               not exists (select 1 from sales_transaction s where s.customer_id = c.id and s.status = 'PROCESSED' and s.id <> ${sale.id}) as "firstPurchase"
+          from customer c where c.id = ${sale.customerId}`,
+  );
   if (!customer || customer.status !== 'ACTIVE') throw new PermanentJobError('The customer is not active.');
 
   // Discounts of the offers applied at the till, in the order they were given.
@@ -85,7 +93,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const net = priced.netLines;
   const remaining = saleTotal(sale.lines) - discount;
   const occurredAt = new Date(sale.occurredAt);
-  const known = { lines: sale.lines, netTotal: remaining, channel: sale.channel, segments: customer.segments, occurredAt };
+  const known = { lines: sale.lines, netTotal: remaining, channel: sale.channel, segments: customer.segments, occurredAt, firstPurchase: customer.firstPurchase };
 
   const rules = await economyRulesFor(em, sale.moneyCurrency);
   const pendingDays = new Map(rules.map((r) => [r.currencyCode, r.pendingDays]));
@@ -95,18 +103,18 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     campaignMayApply(c, known, c.minSpend === null ? null : toCents(c.minSpend)),
   );
   // What the sale decides from depends on the customer's tier (its multiplier, campaigns for some
-  // tiers), on their first purchase and on campaign counts, and the tier on their points. So
-  // every lock that guards those is taken first, and they are read after: budgets shared by every
-  // sale (a campaign that may apply, whatever the tier: its row lock serialises the check and the
-  // count across concurrent sales), then every account the sale may credit, whose lock each writer
+  // tiers) and on campaign counts, and the tier on their points. So every lock that guards those
+  // is taken first, and they are read after: budgets shared by every sale (a campaign that may
+  // apply, whatever the tier: its row lock serialises the check and the count across concurrent
+  // sales), then every account the sale may credit, whose lock each writer
   // of the customer's points (a sale, a return, an activity, an adjustment, a purchase) holds. A
   // tier read before the account lock missed a change committed while the sale waited for it, and
   // the sale earned at a tier its own entry follows out of (a promotion's multiplier lost, a
   // demoted customer paid the old one). Lock order, here and in reverseTransaction: budgeted
   // campaigns (by id), accounts (by currency code, before any event: see lockAccount), then the
   // unbudgeted campaigns' counts (the last statement). One customer's sales are already
-  // serialised by the advisory lock above, so per-customer counts and the first purchase need no
-  // lock of their own beyond these (a return takes the accounts too).
+  // serialised by the advisory lock above, so per-customer counts need no lock of their own
+  // beyond these (a return takes the accounts too).
   const budgeted = campaigns.filter((c) => c.budgetPoints !== null).map((c) => c.id);
   const budgets = new Map(
     (budgeted.length
@@ -120,15 +128,9 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   ];
   const accounts = await lockAccounts(em, sale.customerId, mayCredit, now);
 
-  // Under those locks, in one statement: the customer's tier as of now, and whether this is their first purchase.
-  const standing = (await queryOne<SaleStanding>(
-    em,
-    sql`select ${TIER_CODE}, ${TIER_MULTIPLIER},
-               not exists (select 1 from sales_transaction where customer_id = ${sale.customerId} and status = 'PROCESSED' and id <> ${sale.id}) as "firstPurchase"
-          from (select 1) one left join tier t on t.id = customer_tier_at(${sale.customerId}, ${now})`,
-  ))!;
-  const tier = standing.code === null ? null : { code: standing.code, multiplier: standing.multiplier! };
-  const facts: SaleFacts = { ...known, tierCode: tier?.code ?? null, firstPurchase: standing.firstPurchase };
+  // Under those locks: the customer's tier as of now.
+  const tier = await queryOne<SaleTier>(em, sql`select ${TIER_CODE}, ${TIER_MULTIPLIER} from tier t where t.id = customer_tier_at(${sale.customerId}, ${now})`);
+  const facts: SaleFacts = { ...known, tierCode: tier?.code ?? null };
 
   const awards: PointsAward[] = [];
   const basePoints = new Map<string, number>();
