@@ -13,7 +13,7 @@ import {
   type SetActivityRuleInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type Credential, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createPartner, createTier, earningProgram, processedSale, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createPartner, createTier, earningProgram, processedSale, storedAndCurrentTier, tierMoves, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -364,11 +364,8 @@ describe('an activity earning in two currencies', () => {
       const answer = dataOf(await t.gql(RecordActivityDocument, { customerExternalId: customer.externalId, kind: 'REVIEW', reference: 'r-1' }, partner)).recordActivity;
       expect(answer.pointsAwarded).toBe(20);
       // DUAL_SILVER was held only between the activity's two credits: subscribers are not told of it.
-      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      );
-      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'DUAL_GOLD']]);
+      const moves = await tierMoves(t, customer.externalId);
+      expect(moves).toEqual([[null, 'DUAL_GOLD']]);
       expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe('DUAL_GOLD');
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
@@ -430,22 +427,14 @@ describe('an activity earning in two currencies', () => {
       const now = t.clock.now();
       const birthDate = `1990-${String(now.getUTCMonth() + 1).padStart(2, '0')}-${String(now.getUTCDate()).padStart(2, '0')}`;
       ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, birthDate } }, t.operatorToken));
-      const tiers = async () =>
-        (await t.sql<{ stored: string | null; now: string | null }>(
-          `select (select code from tier where id = c.tier_id) as stored, (select code from tier where id = customer_tier_at(c.id, $2)) as now
-             from customer c where c.external_id = $1`,
-          [customer.externalId, t.clock.now()],
-        ))[0];
+      const tiers = () => storedAndCurrentTier(t, customer.externalId);
       expect(await tiers()).toEqual({ stored: null, now: 'BF_GOLD' });
       const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
       expect(await t.orm.em.fork().transactional((em) => awardBirthdays(em, day, t.clock.now()))).toBe(0); // refused: 10 more would pass the most
       expect(await balanceOf(t, customer.externalId, currency)).toMatchObject({ available: held + 100, lifetimeEarned: 100 });
       expect(await tiers()).toEqual({ stored: 'BF_GOLD', now: 'BF_GOLD' });
-      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      );
-      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'BF_GOLD']]);
+      const moves = await tierMoves(t, customer.externalId);
+      expect(moves).toEqual([[null, 'BF_GOLD']]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();

@@ -23,7 +23,20 @@ import {
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
-import { addListing, adjust, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, eventually, unique } from '../support/program.js';
+import {
+  addListing,
+  adjust,
+  createCurrency,
+  createCustomer,
+  createOffer,
+  createPartner,
+  createStore,
+  createTier,
+  eventually,
+  storedAndCurrentTier,
+  tierMoves,
+  unique,
+} from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -472,11 +485,7 @@ $$`);
     await createTier(t, { currency, code: `XB_${currency}`, rank: rank + 1, threshold: 50, windowDays: 365 });
     await createTier(t, { currency, code: `XC_${currency}`, rank: rank + 2, threshold: 100, windowDays: 365 });
     const customer = await createCustomer(t, currency, 10);
-    const moves = async () =>
-      (await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      )).map((e) => [e.payload.from, e.payload.to]);
+    const moves = () => tierMoves(t, customer.externalId);
     expect((await moves()).at(-1)?.[1]).toBe(`XA_${currency}`); // (other tests' tiers may have come first)
     const before = (await moves()).length;
     const s = sale(money, customer.externalId, { lines: [{ sku: 'KETTLE', category: 'RETAIL', quantity: 1, unitPrice: '6.00' }] });
@@ -713,18 +722,11 @@ describe('sales processed by workers the test drives', () => {
       } finally {
         await blocker.end();
       }
-      const [row] = await t.sql<{ stored: string | null; now: string | null }>(
-        `select (select code from tier where id = c.tier_id) as stored, (select code from tier where id = customer_tier_at(c.id, $2)) as now from customer c where c.external_id = $1`,
-        [customer.externalId, t.clock.now()],
-      );
-      expect(row).toEqual({ stored: 'GOLD_B', now: 'GOLD_B' });
+      expect(await storedAndCurrentTier(t, customer.externalId)).toEqual({ stored: 'GOLD_B', now: 'GOLD_B' });
       // What webhooks were told: a chain of moves ending where the customer is.
-      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      );
-      expect(moves.at(-1)?.payload.to).toBe('GOLD_B');
-      for (const [i, m] of moves.entries()) expect(m.payload.from).toBe(i === 0 ? null : moves[i - 1].payload.to);
+      const moves = await tierMoves(t, customer.externalId);
+      expect(moves.at(-1)?.[1]).toBe('GOLD_B');
+      for (const [i, [from]] of moves.entries()) expect(from).toBe(i === 0 ? null : moves[i - 1][1]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
@@ -841,11 +843,8 @@ describe('sales processed by workers the test drives', () => {
         }
         const [job] = await t.sql<{ status: string; attempts: number; last_error: string | null }>(`select status, attempts, last_error from job where payload->>'transactionId' = (select id::text from sales_transaction where external_id = $1)`, [input.externalId]);
         expect([round, job]).toEqual([round, { status: 'DONE', attempts: 1, last_error: null }]);
-        const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-          `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-          [customer.externalId],
-        );
-        expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
+        const moves = await tierMoves(t, customer.externalId);
+        expect(moves).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
       }
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
@@ -886,20 +885,10 @@ describe('sales processed by workers the test drives', () => {
         await held.end();
       }
       expect(await batch).toBe(true);
-      const tiers = await t.sql<{ stored: string | null; now: string | null }>(
-        `select (select code from tier where id = c.tier_id) as stored, (select code from tier where id = customer_tier_at(c.id, $2)) as now
-           from customer c where c.external_id = any($1) order by c.id`,
-        [[first.externalId, second.externalId], t.clock.now()],
-      );
-      expect(tiers).toEqual([{ stored: null, now: null }, { stored: null, now: null }]);
-      const moves = await t.sql<{ external_id: string; payload: { from: string | null; to: string | null } }>(
-        `select c.external_id, e.payload from outbox_event e join customer c on c.id = e.customer_id
-          where c.external_id = any($1) and e.topic = 'TIER_CHANGED' order by c.id, e.customer_seq`,
-        [[first.externalId, second.externalId]],
-      );
-      const movesOf = (c: { externalId: string }) => moves.filter((m) => m.external_id === c.externalId).map((m) => [m.payload.from, m.payload.to]);
-      expect(movesOf(first)).toEqual([[null, 'ASOF_MID'], ['ASOF_MID', 'ASOF_HIGH'], ['ASOF_HIGH', null]]);
-      expect(movesOf(second)).toEqual([[null, 'ASOF_MID'], ['ASOF_MID', 'ASOF_HIGH'], ['ASOF_HIGH', null]]);
+      for (const c of [first, second]) {
+        expect(await storedAndCurrentTier(t, c.externalId)).toEqual({ stored: null, now: null });
+        expect(await tierMoves(t, c.externalId)).toEqual([[null, 'ASOF_MID'], ['ASOF_MID', 'ASOF_HIGH'], ['ASOF_HIGH', null]]);
+      }
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
@@ -1029,11 +1018,8 @@ describe('sales processed by workers the test drives', () => {
       const awarded = (await t.sql<{ points_awarded: number }>(`select points_awarded from sales_transaction where external_id like 'cross-%' order by points_awarded`)).map((r) => r.points_awarded);
       expect(awarded).toEqual([60, 120]);
       expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(181);
-      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      );
-      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'CROSS_GOLD']]);
+      const moves = await tierMoves(t, customer.externalId);
+      expect(moves).toEqual([[null, 'CROSS_GOLD']]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
