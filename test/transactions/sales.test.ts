@@ -1069,6 +1069,44 @@ describe('sales processed by workers the test drives', () => {
     }
   });
 
+  it("a budgeted first-purchase campaign's row is not locked by a returning customer's sale: it does not wait on it", async () => {
+    // Processing locks the budgets of the campaigns that may apply before it reads the tier; a
+    // welcome campaign cannot apply to a customer with a processed sale, so its row (which every
+    // new customer's first sale counts on) is not theirs to wait for.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "WELC_C", name: "w", pointValue: "0.01", moneyCurrency: "ZZW" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'WELC_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Welcome', currency: 'WELC_C', ...window, conditions: { firstPurchase: true }, outcome: { bonusPoints: 50 }, limits: { budgetPoints: 1_000 } } }, t.operatorToken));
+      const customer = await createCustomer(t, 'WELC_C');
+      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const submitted = async () => {
+        const input = { externalId: unique('welc'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZW', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        return input.externalId;
+      };
+      const first = await submitted();
+      expect(await worker.runOne()).toBe(true);
+      const second = await submitted();
+      const held = await holdLocks(t, `select 1 from campaign where name = 'Welcome' and currency_code = 'WELC_C' for update`, []);
+      try {
+        const processing = worker.runOne();
+        const outcome = await Promise.race([processing.then(() => 'processed'), held.blocking(1).then(() => 'waited for the welcome row')]);
+        await held.commit();
+        expect([outcome, await processing]).toEqual(['processed', true]);
+      } finally {
+        await held.end();
+      }
+      const awarded = await t.sql<{ external_id: string; points_awarded: number }>(`select external_id, points_awarded from sales_transaction where external_id = any($1) order by id`, [[first, second]]);
+      expect(awarded).toEqual([{ external_id: first, points_awarded: 60 }, { external_id: second, points_awarded: 10 }]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a sale that cannot be processed ends FAILED with its reason; the offers it redeemed stay redeemed', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
