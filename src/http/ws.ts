@@ -105,6 +105,10 @@ const callerKey = (caller: Caller): string | undefined => {
   }
 };
 
+/** Why a mutation over the socket is refused (ErrorCode.MUTATION_OVER_WEBSOCKET), and what to do instead. */
+export const MUTATION_OVER_WEBSOCKET_MESSAGE =
+  'Mutations are not taken over WebSocket: send them over HTTP POST. (A graphql-ws client resends an unanswered operation after a reconnect, which would run a mutation twice.)';
+
 /** A close reason fits a control frame (123 bytes). */
 const reasonOf = (text: string) => (Buffer.byteLength(text) <= 123 ? text : Buffer.from(text).subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '…');
 
@@ -153,6 +157,8 @@ function coded(error: GraphQLError, code: string): GraphQLError {
  *   every WS_SESSION_RECHECK_MS, one query for all sockets of the instance).
  * - Each operation: credentials and rate limit again, trusted documents (partners, PERSISTED_ONLY),
  *   document size, tokens, depth/aliases/directives, cost, variables: the codes HTTP answers.
+ * - Subscriptions and queries only: a mutation is refused MUTATION_OVER_WEBSOCKET (a retrying
+ *   client would resend it after a reconnect; docs/decisions.md, "Sessions over WebSocket").
  */
 export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const { config, orm, clock, log, hub, auth, rateLimits, persisted, schema } = deps;
@@ -390,6 +396,10 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
           return refusal(message, 'OPERATION_RESOLUTION_FAILURE');
         }
+        // graphql-ws clients resend an operation whose result had not come when the socket dropped,
+        // and most mutations carry no idempotency key: one sent here could run twice. Queries and
+        // subscriptions change nothing, so running one again is harmless.
+        if (operation.operation === 'mutation') return refusal(MUTATION_OVER_WEBSOCKET_MESSAGE, ErrorCode.MUTATION_OVER_WEBSOCKET);
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>);
         if (variables.errors) return variables.errors.map((e) => coded(e, ErrorCode.BAD_USER_INPUT));
         const tooCostly = checkCost(schema, document, operation, payload.variables ?? undefined, { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize });

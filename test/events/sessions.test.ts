@@ -1,6 +1,7 @@
 import pg from 'pg';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { BalanceChangedDocument } from '../generated/graphql.js';
+import { BalanceChangedDocument, CreateOfferDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 import { collect, firstResult, openSocket, waitFor, type TestSocket } from '../support/ws.js';
@@ -147,7 +148,63 @@ describe('WebSocket sessions', () => {
     expect(await firstResult(mobile.client, '', {}, { persistedQuery: { version: 1, sha256Hash: op.id } })).toEqual({ data: { me: { externalId: customer.externalId } } });
   });
 
-  it('lets a query or mutation running over a socket finish before closing it with 1001 on shutdown', async () => {
+  it('refuses mutations over the socket (MUTATION_OVER_WEBSOCKET): a client that resends after a reconnect cannot run one twice', async () => {
+    // A staff configuration mutation carries no idempotency key. graphql-ws clients with retries
+    // resend every operation whose result had not come when the socket dropped.
+    const name = unique('ws-offer');
+    const offers = async () => (await t.sql<{ n: number }>(`select count(*)::int as n from offer_version where name = $1`, [name]))[0].n;
+    const waiting = async () =>
+      (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n;
+    let onClosed!: () => void;
+    const closedOnce = new Promise<void>((resolve) => (onClosed = resolve));
+    const client = createClient({
+      url: t.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${t.operatorToken}` },
+      retryAttempts: 3,
+      retryWait: async () => undefined,
+      shouldRetry: () => true,
+      on: { closed: () => onClosed() },
+    });
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('lock table offer in access exclusive mode');
+      let answer: unknown;
+      const answered = new Promise<void>((resolve) => {
+        client.subscribe(
+          {
+            query: CreateOfferDocument.toString(),
+            variables: { input: { name, description: 'd', benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN', categories: ['COFFEE'] }, validDays: 30 } },
+          },
+          { next: (r) => ((answer = r), resolve()), error: (e) => ((answer = { errors: e }), resolve()), complete: () => resolve() },
+        );
+      });
+      // Either the mutation is refused at once, or it runs and waits on the lock: then the
+      // connection drops (as a phone's does) and the client resends it on a new socket.
+      let settled = false;
+      void answered.then(() => (settled = true));
+      await waitFor(async () => settled || (await waiting()) > 0, 15_000, 'an answer or the mutation waiting on the lock');
+      if (!settled) {
+        client.terminate();
+        await closedOnce;
+        await waitFor(async () => settled || (await waiting()) > 1, 15_000, 'the resent mutation');
+      }
+      await blocker.query('rollback');
+      await answered;
+      // (before the rule: two offers, one per socket)
+      await waitFor(async () => (await waiting()) === 0, 15_000, 'no statement waiting');
+      expect(await offers()).toBe(0);
+      expect(answer).toEqual({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'MUTATION_OVER_WEBSOCKET' }) })] });
+      expect((answer as { errors: { message: string }[] }).errors[0].message).toMatch(/HTTP/);
+    } finally {
+      await blocker.end();
+      await client.dispose();
+    }
+  });
+
+  it('lets a query running over a socket finish before closing it with 1001 on shutdown', async () => {
     const other = await startTestGateway();
     try {
       const shop = await simpleShop(other);
@@ -155,38 +212,31 @@ describe('WebSocket sessions', () => {
       const socket = openSocket(other.url, customer.token);
       const listening = collect(socket.client, BalanceChangedDocument.toString());
       await waitFor(() => other.gateway.events.listenerCount() > 0, 30_000, 'the subscription');
-      // hold the customer's account row so the adjustment over the socket waits in flight
+      // hold the accounts table so the balance reads over the sockets wait in flight
       const blocker = new pg.Client({ connectionString: other.databaseUrl });
       await blocker.connect();
       await blocker.query('begin');
-      await blocker.query(`select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update`, [customer.externalId]);
-      const mutation = firstResult(
-        socket.client,
-        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code } } }`,
-        { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 1, reason: 'in flight', idempotencyKey: unique('k') } },
-      );
+      await blocker.query('lock table point_account in access exclusive mode');
+      const BALANCES = `query($externalId: String!) { customer(externalId: $externalId) { balances { available } } }`;
+      const query = firstResult(socket.client, `{ me { balances { available } } }`);
       const operator = openSocket(other.url, other.operatorToken);
-      const staffMutation = firstResult(
-        operator.client,
-        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code } } }`,
-        { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 7, reason: 'in flight', idempotencyKey: unique('k') } },
-      );
-      // the staff adjustment is running: it waits on the account's row lock
+      const staffQuery = firstResult(operator.client, BALANCES, { externalId: customer.externalId });
+      // the staff query is running: it waits on the table's lock
       await waitFor(
         async () =>
-          (await other.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n > 0,
+          (await other.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n > 1,
         30_000,
-        'the adjustment to wait on the lock',
+        'the queries to wait on the lock',
       );
       const closing = other.close();
       await new Promise((r) => setTimeout(r, 300));
       await blocker.query('rollback');
       await blocker.end();
-      expect(await staffMutation).toEqual({ data: { adjustPoints: { entry: { amount: 7 }, userErrors: [] } } });
+      expect(await staffQuery).toEqual({ data: { customer: { balances: [{ available: 100 }] } } });
+      expect(await query).toEqual({ data: { me: { balances: [{ available: 100 }] } } });
       expect(await operator.closed).toEqual({ code: 1001, reason: 'Going away' });
       expect(await socket.closed).toEqual({ code: 1001, reason: 'Going away' });
       await closing;
-      void mutation.catch(() => undefined);
       expect(listening.done).toBe(true);
     } finally {
       await other.close().catch(() => undefined);

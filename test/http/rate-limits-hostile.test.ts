@@ -7,8 +7,9 @@ import { adjust, createCustomer, createPartner, simpleShop, unique } from '../su
 import { collect, firstResult, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
 /**
- * Hostile-5: mutations over graphql-ws get what HTTP gives them (rate limits, trusted documents,
- * cost, idempotency, codes), and rate limits hold across transports and proxies.
+ * Hostile-5: operations over graphql-ws get what HTTP gives them (rate limits, trusted documents,
+ * cost, codes), mutations there are refused (edges-net), and rate limits hold across transports
+ * and proxies.
  */
 
 interface Answer {
@@ -134,39 +135,35 @@ describe('mutations over WebSocket and rate limits (hostile-5)', () => {
     expect(await writeCounts(t)).toEqual(before);
   });
 
-  it('a purchase sent over a socket that closes at once is made once; the retry over HTTP answers the same', async () => {
+  it('a purchase sent over a socket is refused (MUTATION_OVER_WEBSOCKET) with nothing bought; the same purchase over HTTP is made once', async () => {
     const shop = await simpleShop(t, { priceInPoints: 10 });
     const bob = await createCustomer(t, shop.currency, 100);
     const idempotencyKey = unique('ws-close');
     const raw = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-    await new Promise<void>((resolve, reject) => {
+    const answer = await new Promise<{ type: string; payload?: { extensions?: { code?: string } }[] }>((resolve, reject) => {
       raw.on('error', reject);
       raw.on('open', () => raw.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${bob.token}` } })));
       raw.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { type: string };
-        if (message.type !== 'connection_ack') return;
-        raw.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PurchaseOfferDocument.toString(), variables: { listingId: shop.listing.id, idempotencyKey } } }));
-        raw.close();
-        resolve();
+        const message = JSON.parse(String(data)) as { type: string; payload?: never };
+        if (message.type === 'connection_ack') {
+          raw.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PurchaseOfferDocument.toString(), variables: { listingId: shop.listing.id, idempotencyKey } } }));
+        } else {
+          resolve(message);
+        }
       });
     });
-    // the purchase runs to its end although nobody is listening
-    const deadline = Date.now() + 10_000;
-    let purchases = 0;
-    while (Date.now() < deadline) {
-      [{ purchases }] = await t.sql<{ purchases: number }>(`select count(*)::int as purchases from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [bob.externalId]);
-      if (purchases) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(purchases).toBe(1);
-    const retried = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey }, bob.token)).purchaseOffer;
-    expect(retried.balance?.available).toBe(90);
-    const [{ after }] = await t.sql<{ after: number }>(`select count(*)::int as after from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [bob.externalId]);
-    expect(after).toBe(1);
+    raw.close();
+    expect(answer).toEqual({ id: '1', type: 'error', payload: [expect.objectContaining({ extensions: { code: 'MUTATION_OVER_WEBSOCKET' } })] });
+    const purchasesOf = async () =>
+      (await t.sql<{ n: number }>(`select count(*)::int as n from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [bob.externalId]))[0].n;
+    expect(await purchasesOf()).toBe(0);
+    const bought = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey }, bob.token)).purchaseOffer;
+    expect(bought.balance?.available).toBe(90);
+    expect(await purchasesOf()).toBe(1);
   });
 });
 
-describe('hostile mutations answer alike over WebSocket and HTTP (hostile-5)', () => {
+describe('hostile mutations over WebSocket are refused before anything runs (hostile-5)', () => {
   let t: TestGateway;
   const sockets: TestSocket[] = [];
   beforeAll(async () => {
@@ -177,7 +174,7 @@ describe('hostile mutations answer alike over WebSocket and HTTP (hostile-5)', (
     await t.close();
   });
 
-  it('each refused the same way, with the same codes, and nothing written', async () => {
+  it('each refused: a document HTTP refuses as invalid with the same codes, any other with MUTATION_OVER_WEBSOCKET; nothing written', async () => {
     const shop = await simpleShop(t, { priceInPoints: 10 });
     const customer = await createCustomer(t, shop.currency, 100);
     const ADJUST = 'mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code field } } }';
@@ -210,7 +207,9 @@ describe('hostile mutations answer alike over WebSocket and HTTP (hostile-5)', (
         data: r.data ?? null,
         codes: (r.errors ?? []).map((e) => e.extensions?.code),
       });
-      expect({ case: c.variables, ws: summary(ws) }).toEqual({ case: c.variables, ws: summary(http.body) });
+      const invalid = summary(http.body).codes.every((code) => code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED');
+      const expected = invalid ? summary(http.body) : { data: null, codes: ['MUTATION_OVER_WEBSOCKET'] };
+      expect({ case: c.variables, ws: summary(ws) }).toEqual({ case: c.variables, ws: expected });
       expect(summary(http.body).codes).not.toContain('INTERNAL_SERVER_ERROR');
       await socket.dispose();
     }
