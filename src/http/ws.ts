@@ -29,7 +29,7 @@ import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, partnerClient, type PersistedStore } from '../persisted/persisted.service.js';
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
 import type { Authenticator } from './auth.js';
-import { clientIp } from './limits.js';
+import type { ProxyTrust } from './limits.js';
 import type { RateLimits } from './rate-limit.js';
 
 /**
@@ -85,6 +85,8 @@ export interface SubscriptionServerDeps {
   hub: EventHub;
   auth: Authenticator;
   rateLimits: RateLimits;
+  /** Whose X-Forwarded-For names the client's IP (connection attempts and anonymous budgets count by it). */
+  proxies: ProxyTrust;
   persisted: PersistedStore;
   /** What formatError strips from client errors (name suggestions in production), as over HTTP. */
   formatOptions: FormatOptions;
@@ -175,7 +177,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     maxPayload: config.ws.maxPayloadBytes,
     // Connection attempts count per client IP before the upgrade: over budget is HTTP 429.
     verifyClient: (info, done) => {
-      rateLimits.connectionAttempt(clientIp(info.req, config.trustProxyHops)).then(
+      rateLimits.connectionAttempt(deps.proxies.clientIp(info.req)).then(
         (retryAfter) => (retryAfter === undefined ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) })),
         () => done(true),
       );
@@ -335,7 +337,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           key,
           caller: authenticated.caller,
           credentials,
-          ip: request ? clientIp(request, config.trustProxyHops) : 'unknown',
+          ip: request ? deps.proxies.clientIp(request) : 'unknown',
           clientName: typeof named === 'string' && CLIENT_NAME.test(named) ? named : undefined,
           expiresAt: authenticated.expiresAt,
         };

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import WebSocket from 'ws';
 import { BalanceChangedDocument, PurchaseOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
-import { ipBudgetKey } from '../../src/http/limits.js';
+import { ipBudgetKey, ProxyTrust } from '../../src/http/limits.js';
 import { ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 import { collect, firstResult, openSocket, waitFor, type TestSocket } from '../support/ws.js';
@@ -39,6 +39,30 @@ describe('ipBudgetKey (pure)', () => {
     ['unknown', 'unknown'],
   ])('%s counts as %s', (ip, key) => {
     expect(ipBudgetKey(ip)).toBe(key);
+  });
+});
+
+describe('ProxyTrust.clientIp (pure): X-Forwarded-For walked from the right past listed proxies', () => {
+  const request = (peer: string, forwardedFor?: string) => ({ socket: { remoteAddress: peer }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } }) as never;
+  const listed = new ProxyTrust(0, ['10.0.0.0/8', '2001:db8:ff::/48']);
+  it.each([
+    ['198.51.100.1', '203.0.113.1', '198.51.100.1'], // not a proxy: its header is nobody's word
+    ['10.0.0.2', undefined, '10.0.0.2'], // a proxy that sent no header is the client
+    ['10.0.0.2', '203.0.113.1', '203.0.113.1'],
+    ['::ffff:10.0.0.2', '203.0.113.1', '203.0.113.1'], // a dual-stack socket writes IPv4 peers IPv4-mapped
+    ['2001:db8:ff:1::5', '203.0.113.1, 2001:db8:ff::9', '203.0.113.1'],
+    ['10.0.0.2', 'forged, 203.0.113.1, 10.3.3.3', '203.0.113.1'],
+    ['10.0.0.2', '10.0.0.9, 10.3.3.3', '10.0.0.9'],
+    ['10.0.0.2', '203.0.113.1:4711', '203.0.113.1'],
+    ['10.0.0.2', '203.0.113.1, not-an-ip', '10.0.0.2'], // an unreadable entry ends the walk at the proxy that wrote it
+    ['10.0.0.2', '203.0.113.1,,  ', '203.0.113.1'],
+  ])('peer %s, X-Forwarded-For %s: %s', (peer, forwardedFor, client) => {
+    expect(listed.clientIp(request(peer, forwardedFor))).toBe(client);
+  });
+  it('counts hops as before when TRUST_PROXY_HOPS is set, whoever the peer', () => {
+    expect(new ProxyTrust(1).clientIp(request('198.51.100.1', '203.0.113.1'))).toBe('203.0.113.1');
+    expect(new ProxyTrust(2).clientIp(request('198.51.100.1', 'forged, 203.0.113.1, 10.0.0.3'))).toBe('203.0.113.1');
+    expect(new ProxyTrust(0).clientIp(request('198.51.100.1', '203.0.113.1'))).toBe('198.51.100.1');
   });
 });
 
