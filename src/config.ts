@@ -70,8 +70,18 @@ export interface Config {
   jobLeaseMs: number;
   schedulerTickMs: number;
   webhooks: {
-    /** Allow `http://` endpoint URLs on localhost/127.0.0.1/::1 (WEBHOOK_ALLOW_HTTP_LOCALHOST; default on outside production). */
+    /**
+     * Allow `http://` endpoint URLs on localhost/127.0.0.1/::1, and loopback destinations over
+     * either scheme (WEBHOOK_ALLOW_HTTP_LOCALHOST; default on outside production).
+     */
     allowHttpLocalhost: boolean;
+    /**
+     * Internal addresses webhooks may be sent to anyway, as CIDR ranges (WEBHOOK_ALLOWED_DESTINATIONS,
+     * same syntax as TRUST_PROXY_ADDRESSES; default none): every other private, loopback,
+     * link-local, unique-local, multicast, reserved or unspecified address is refused
+     * (src/webhooks/destinations.ts).
+     */
+    allowedDestinations: string[];
     /** Attempts per delivery before it is FAILED (WEBHOOK_MAX_ATTEMPTS). */
     maxAttempts: number;
     /** First retry delay in ms; doubles per attempt up to `maxBackoffMs` (WEBHOOK_BACKOFF_MS, WEBHOOK_MAX_BACKOFF_MS). */
@@ -186,12 +196,12 @@ const PROXY_RANGE_NAMES: Record<string, string[]> = {
 };
 
 /**
- * `TRUST_PROXY_ADDRESSES`: comma-separated IP addresses (`10.0.0.7`, `2001:db8::1`), CIDR ranges
+ * `TRUST_PROXY_ADDRESSES`, `WEBHOOK_ALLOWED_DESTINATIONS`: comma-separated IP addresses (`10.0.0.7`, `2001:db8::1`), CIDR ranges
  * (`10.0.0.0/8`) or Express's names (`loopback`, `linklocal`, `uniquelocal`), as canonical CIDR
  * text. An IPv4-mapped IPv6 range (`::ffff:10.0.0.0/104`) is taken as the IPv4 range it maps.
  * Addresses must be written in full (no `10.1`, no port, no host name); throws ConfigError otherwise.
  */
-function proxyRanges(env: Env, name: string): string[] {
+function ipRanges(env: Env, name: string): string[] {
   const list = (env[name] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
   const out: string[] = [];
   for (const item of list) {
@@ -246,7 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
   const keyPrefix = env.RATE_LIMIT_KEY_PREFIX?.trim() || 'rg';
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(keyPrefix)) throw new ConfigError('RATE_LIMIT_KEY_PREFIX must be 1 to 40 letters, digits, _ or -');
   const trustProxyHops = int(env, 'TRUST_PROXY_HOPS', 0, 0, 10);
-  const trustProxyAddresses = proxyRanges(env, 'TRUST_PROXY_ADDRESSES');
+  const trustProxyAddresses = ipRanges(env, 'TRUST_PROXY_ADDRESSES');
   if (trustProxyHops > 0 && trustProxyAddresses.length) {
     throw new ConfigError('Set TRUST_PROXY_ADDRESSES or TRUST_PROXY_HOPS, not both: the addresses say which peers may add to X-Forwarded-For, the hop count trusts any.');
   }
@@ -306,6 +316,7 @@ export function loadConfig(env: Env = process.env): Config {
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),
     webhooks: {
       allowHttpLocalhost: bool(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST', nodeEnv !== 'production'),
+      allowedDestinations: ipRanges(env, 'WEBHOOK_ALLOWED_DESTINATIONS'),
       maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
       backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 5_000, 10, 3_600_000),
       maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 10, 86_400_000),
