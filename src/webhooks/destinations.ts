@@ -100,13 +100,6 @@ export class WebhookDestinations {
       return callback(null, addresses[0].address, addresses[0].family);
     });
   };
-
-  /** Closes pooled connections (at shutdown). */
-  close(): void {
-    this.pooled?.['http:'].destroy();
-    this.pooled?.['https:'].destroy();
-    this.pooled = undefined;
-  }
 }
 
 /** The error of a refused destination: its message is the delivery's recorded reason. */
