@@ -155,8 +155,10 @@ function coded(error: GraphQLError, code: string): GraphQLError {
  *   None, bad, expired or revoked: closed 4401 with the reason; over WS_MAX_SOCKETS_PER_CALLER: 4429.
  * - While open: closed 4401 "token expired" at the token's `exp` (a timer armed by the periodic
  *   sweep for tokens expiring before the next one), 4403 "account closed" when staff close the
- *   customer, 4401 "API key revoked" when the partner's key is revoked (both found by the sweep,
- *   every WS_SESSION_RECHECK_MS, one query for all sockets of the instance).
+ *   customer, 4401 "API key revoked" when the partner's key is revoked: at once on every instance,
+ *   driven by the change's own outbox event (`recordSessionEnd`, read by each relay), and, for a
+ *   closure that wrote no event (SQL by hand), by the sweep every WS_SESSION_RECHECK_MS, one
+ *   query for all sockets of the instance.
  * - Each operation: credentials and rate limit again, trusted documents (partners, PERSISTED_ONLY),
  *   document size, tokens, depth/aliases/directives, cost, variables: the codes HTTP answers.
  * - Subscriptions and queries only: a mutation is refused MUTATION_OVER_WEBSOCKET (a retrying
@@ -226,6 +228,19 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       .finally(() => (sweeping = undefined));
   }, config.ws.sessionRecheckMs);
   sweepTimer.unref();
+
+  // A customer closed or a key revoked anywhere: the relay hands this instance the change's own
+  // event (src/events/hub.ts has already ended the customer's subscriptions), and its sockets close.
+  const unwatch = hub.watchSessions({
+    active: () => sessions.size > 0,
+    end: (ended) => {
+      for (const session of sessions) {
+        const { caller } = session;
+        if (ended.kind === 'customer' && caller.kind === 'customer' && caller.customerId === ended.customerId) close(session, SocketClose.FORBIDDEN, 'account closed');
+        if (ended.kind === 'partner' && caller.kind === 'partner' && caller.partnerId === ended.partnerId) close(session, SocketClose.UNAUTHORIZED, 'API key revoked');
+      }
+    },
+  });
 
   const forget = (session: Session | undefined) => {
     if (!session || !sessions.delete(session)) return;
@@ -450,6 +465,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
      */
     async close(graceMs = 10_000): Promise<void> {
       clearInterval(sweepTimer);
+      unwatch();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           drained = resolve;

@@ -5,6 +5,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { recordSessionEnd } from '../events/outbox.service.js';
 import { Partner } from './partner.entity.js';
 
 /** What a partner may be allowed to do (contract README). */
@@ -75,6 +76,8 @@ export async function revokePartner(ctx: Ctx, partnerId: number, reason: string 
       sql<PartnerRow>`update partner p set revoked_at = coalesce(p.revoked_at, ${now}) where p.id = ${partnerId} returning ${PARTNER_COLUMNS}`,
     );
     if (!partner) throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
+    // Its sockets close on every instance as the relays read this (src/http/ws.ts).
+    await recordSessionEnd(em, { partnerId }, now);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'revokePartner', target: `Partner:${partnerId}`, reason, at: now });
     return partner;
   });

@@ -1,7 +1,10 @@
 import pg from 'pg';
+import pino from 'pino';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { BalanceChangedDocument, CreateOfferDocument } from '../generated/graphql.js';
+import { openOrm } from '../../src/db/orm.js';
+import { startGateway, type Gateway } from '../../src/http/server.js';
+import { BalanceChangedDocument, CreateOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 import { collect, firstResult, openSocket, waitFor, type TestSocket } from '../support/ws.js';
@@ -241,5 +244,88 @@ describe('WebSocket sessions', () => {
     } finally {
       await other.close().catch(() => undefined);
     }
+  });
+});
+
+/**
+ * A customer closed, a partner key revoked (edges-net): the change's own outbox event closes the
+ * caller's sockets on every instance as the relay reads it, before any later event of that
+ * customer, not at the next periodic re-check (an hour here, so only the event can do it).
+ */
+describe('sockets end when their caller is closed or revoked, on every instance', () => {
+  let t: TestGateway;
+  let second: { gateway: Gateway; close(): Promise<void> };
+  const sockets: TestSocket[] = [];
+  const open = (url: string, params: Parameters<typeof openSocket>[1]) => {
+    const socket = openSocket(url, params);
+    sockets.push(socket);
+    return socket;
+  };
+  const within = <T,>(promise: Promise<T>, ms: number) => Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve(`nothing within ${ms} ms`), ms))]);
+
+  beforeAll(async () => {
+    t = await startTestGateway({ WS_SESSION_RECHECK_MS: '3600000' });
+    const orm = await openOrm({ url: t.databaseUrl, poolMax: 5 });
+    const gateway = await startGateway({ config: t.config, orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
+    second = {
+      gateway,
+      close: async () => {
+        await gateway.close();
+        await orm.close(true);
+      },
+    };
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await second.close();
+    await t.close();
+  });
+
+  it('closing an account closes its sockets on both instances (4403) and no event after the close reaches them', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const here = open(t.url, customer.token);
+    const there = open(second.gateway.url, customer.token);
+    const idle = open(second.gateway.url, customer.token); // a socket with no subscription at all
+    expect(await firstResult(idle.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+    const subs = [collect(here.client, BalanceChangedDocument.toString()), collect(there.client, BalanceChangedDocument.toString())];
+    await waitFor(() => t.gateway.events.listenerCount() === 1 && second.gateway.events.listenerCount() === 1, 30_000, 'both subscriptions');
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
+    // staff still adjust a closed account: its balance event commits after the close
+    await adjust(t, customer.externalId, shop.currency, 5);
+    expect(await within(here.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+    expect(await within(there.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+    expect(await within(idle.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+    expect(subs.map((s) => s.results)).toEqual([[], []]);
+    expect([t.gateway.events.listenerCount(), second.gateway.events.listenerCount()]).toEqual([0, 0]);
+  });
+
+  it('another customer\'s sockets are left alone, and a reopened account may connect again', async () => {
+    const shop = await simpleShop(t);
+    const [closing, staying] = [await createCustomer(t, shop.currency), await createCustomer(t, shop.currency)];
+    const gone = open(second.gateway.url, closing.token);
+    const stays = open(second.gateway.url, staying.token);
+    const sub = collect(stays.client, BalanceChangedDocument.toString());
+    await waitFor(() => second.gateway.events.listenerCount() === 1, 30_000, 'the subscription');
+    expect(await firstResult(gone.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: closing.externalId } } });
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: closing.externalId, status: 'CLOSED' } }, t.operatorToken));
+    expect(await within(gone.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+    await adjust(t, staying.externalId, shop.currency, 3);
+    expect((await sub.until(1))[0].data).toMatchObject({ balanceChanged: { available: 3 } });
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: closing.externalId, status: 'ACTIVE' } }, t.operatorToken));
+    expect(await firstResult(open(t.url, closing.token).client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: closing.externalId } } });
+  });
+
+  it('revoking a partner key closes its sockets on both instances (4401 "API key revoked")', async () => {
+    const partner = await createPartner(t, ['customers:read']);
+    const [lookup] = (await t.register({ apiKey: partner.apiKey }, `query WsPartnerMe($externalId: String!) { customer(externalId: $externalId) { externalId } }`)).operations;
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const sockets = [open(t.url, { 'x-api-key': partner.apiKey }), open(second.gateway.url, { 'x-api-key': partner.apiKey })];
+    for (const s of sockets) {
+      expect(await firstResult(s.client, '', { externalId: customer.externalId }, { persistedQuery: { version: 1, sha256Hash: lookup.id } })).toEqual({ data: { customer: { externalId: customer.externalId } } });
+    }
+    ok(await t.gql(`mutation($input: RevokePartnerInput!) { revokePartner(input: $input) { userErrors { code } } }`, { input: { partnerId: partner.id } }, t.operatorToken));
+    for (const s of sockets) expect(await within(s.closed, 10_000)).toEqual({ code: 4401, reason: 'API key revoked' });
   });
 });
