@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { openOrm } from '../../src/db/orm.js';
 import { signToken } from '../../src/http/auth.js';
@@ -8,6 +7,7 @@ import { startGateway } from '../../src/http/server.js';
 import { PurchaseOfferDocument } from '../generated/graphql.js';
 import { startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { upgradeStatus } from '../support/ws.js';
 
 /**
  * Issue 8's limits, each exceeded once: the refusal's HTTP status and `extensions.code`, and
@@ -204,19 +204,7 @@ describe.each([
   });
 
   it('WebSocket connection attempts count per IP: over budget the upgrade is answered 429', async () => {
-    const attempt = (url: string) =>
-      new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
-        const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-        socket.on('open', () => {
-          socket.close();
-          resolve({ status: 101 });
-        });
-        socket.on('unexpected-response', (_req, res) => {
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
-          res.resume();
-        });
-        socket.on('error', reject);
-      });
+    const attempt = (url: string) => upgradeStatus(url);
     expect(await attempt(t.url)).toEqual({ status: 101 });
     expect(await attempt(b.url)).toEqual({ status: 101 });
     const refused = await attempt(t.url);
@@ -287,19 +275,7 @@ describe('trusted proxies by address (TRUST_PROXY_ADDRESSES)', () => {
     await unlisted.close();
   });
   const from = (t: TestGateway, forwardedFor: string, extra: Record<string, string> = {}) => post(t.url, { query: ME }, { 'x-forwarded-for': forwardedFor, ...extra });
-  const upgrade = (t: TestGateway, forwardedFor: string) =>
-    new Promise<number>((resolve, reject) => {
-      const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { 'x-forwarded-for': forwardedFor } });
-      socket.on('open', () => {
-        socket.close();
-        resolve(101);
-      });
-      socket.on('unexpected-response', (_req, res) => {
-        resolve(res.statusCode ?? 0);
-        res.resume();
-      });
-      socket.on('error', reject);
-    });
+  const upgrade = async (t: TestGateway, forwardedFor: string) => (await upgradeStatus(t.url, { 'x-forwarded-for': forwardedFor })).status;
 
   it('behind a listed proxy, each client has its own budget: the first address from the right that is not a listed proxy', async () => {
     expect((await from(listed, '203.0.113.1')).status).toBe(401);
