@@ -76,8 +76,11 @@ export async function revokePartner(ctx: Ctx, partnerId: number, reason: string 
       sql<PartnerRow>`update partner p set revoked_at = coalesce(p.revoked_at, ${now}) where p.id = ${partnerId} returning ${PARTNER_COLUMNS}`,
     );
     if (!partner) throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
-    // Its sockets close on every instance as the relays read this (src/http/ws.ts).
+    // Its sockets close on every instance as the relays read this (src/http/ws.ts), and its
+    // webhook endpoints are removed: a revoked partner is sent no more customer events, and its
+    // pending deliveries end FAILED.
     await recordSessionEnd(em, { partnerId }, now);
+    await query(em, sql`update webhook_endpoint set disabled_at = coalesce(disabled_at, ${now}) where partner_id = ${partnerId}`);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'revokePartner', target: `Partner:${partnerId}`, reason, at: now });
     return partner;
   });

@@ -52,6 +52,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
       sql`insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at, created_at)
           select e.id, ${event.rowId}, ${type}, ${webhookBody(type, event)}, ${now}, ${now} from webhook_endpoint e
            where e.disabled_at is null and ${type} = any(e.event_types) and e.created_at <= ${event.createdAt}
+             and not exists (select 1 from partner p where p.id = e.partner_id and p.revoked_at is not null)
              and (e.partner_id is null
                   or (${type} = any(${[...PARTNER_WEBHOOK_EVENT_TYPES]}::text[])
                       and (${type} <> 'sale.processed' or e.partner_id = ${event.salePartnerId}::bigint)))
@@ -167,14 +168,16 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  * twice, under the same `webhook-id` (at least once, as Standard Webhooks expects).
  */
 export async function deliverWebhook({ em, clock, config }: JobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
-  const d = await queryOne<DeliveryRow>(
+  const d = await queryOne<DeliveryRow & { partnerRevokedAt: Date | null }>(
     em,
-    sql`select ${DELIVERY_TO_SEND}
-          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where d.id = ${deliveryId} for update of d`,
+    sql`select ${DELIVERY_TO_SEND}, p.revoked_at as "partnerRevokedAt"
+          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id left join partner p on p.id = e.partner_id
+         where d.id = ${deliveryId} for update of d`,
   );
   if (!d || d.status !== 'PENDING') return;
   const now = clock.now();
-  if (d.disabledAt) {
+  // (revokePartner removes the partner's endpoints; this covers partners revoked before it did)
+  if (d.disabledAt || d.partnerRevokedAt) {
     await finish(em, deliveryId, 'FAILED', 'The endpoint was removed.', now);
     return;
   }

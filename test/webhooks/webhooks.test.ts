@@ -246,6 +246,37 @@ describe('partner webhooks', () => {
     expect(ra.requests).toHaveLength(1);
   });
 
+  it('a revoked partner is sent nothing more: its endpoints end with the key, pending deliveries too', async () => {
+    const partner = await createPartner(t, ['webhooks:manage']);
+    const r = await receiver();
+    r.status = () => 503; // the first delivery stays PENDING, waiting for its retry
+    const { endpoint } = await register({ url: r.url, eventTypes: ['BALANCE_CHANGED'] }, partner.credential);
+    const dana = await createCustomer(t, currency);
+    await adjust(t, dana.externalId, currency, 4);
+    await stepUntil(() => r.requests.length >= 1);
+    ok(await t.gql(`mutation($input: RevokePartnerInput!) { revokePartner(input: $input) { userErrors { code } } }`, { input: { partnerId: partner.id } }, t.operatorToken));
+    r.status = () => 204;
+    await adjust(t, dana.externalId, currency, 6);
+    await stepUntil(allDispatched);
+    await stepUntil(async () => (await deliveries(endpoint!.id)).every((d) => d.status !== 'PENDING'), 1_000);
+    await after(60_000);
+    expect(r.requests).toHaveLength(1);
+    expect((await deliveries(endpoint!.id)).map((d) => ({ status: d.status, lastError: d.lastError }))).toEqual([{ status: 'FAILED', lastError: 'The endpoint was removed.' }]);
+    const [row] = await t.sql<{ disabled: boolean }>(`select disabled_at is not null as disabled from webhook_endpoint where url = $1`, [r.url]);
+    expect(row.disabled).toBe(true);
+
+    // a partner revoked before revocation removed endpoints (its endpoint still live) is sent nothing either
+    const earlier = await createPartner(t, ['webhooks:manage']);
+    const r2 = await receiver();
+    const { endpoint: live } = await register({ url: r2.url, eventTypes: ['BALANCE_CHANGED'] }, earlier.credential);
+    await t.sql(`update partner set revoked_at = $2 where id = (select partner_id from webhook_endpoint where url = $1)`, [r2.url, t.clock.now()]);
+    await adjust(t, dana.externalId, currency, 1);
+    await stepUntil(allDispatched);
+    await after(60_000);
+    expect(r2.requests).toEqual([]);
+    expect(await deliveries(live!.id)).toEqual([]);
+  });
+
   it('an event that commits late with a lower id is dispatched in a later run, not skipped, and nothing twice', async () => {
     const r = await receiver();
     ok(await t.gql(REGISTER, { input: { url: r.url, eventTypes: ['TIER_CHANGED'] } }, t.operatorToken));
