@@ -70,7 +70,7 @@ export async function createPartner(
 /**
  * Revokes a partner's key at once: its next request is UNAUTHENTICATED, its sockets close on every
  * instance (a `PARTNER_REVOKED` outbox event), and its webhook endpoints are removed (pending
- * deliveries end FAILED). NOT_FOUND: no such partner. Revoking again changes nothing but the audit log.
+ * deliveries end FAILED). NOT_FOUND: no such partner. Revoking again keeps the first revocation's time.
  */
 export async function revokePartner(ctx: Ctx, partnerId: number, reason: string | null): Promise<PartnerRow> {
   const now = ctx.clock.now();
