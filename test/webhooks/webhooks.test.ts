@@ -420,7 +420,7 @@ describe('webhook destinations: no private, loopback, link-local or other intern
   beforeAll(async () => {
     strict = await startTestGateway(SETTINGS, { jobs: 'manual' });
     // an explicit allow-list, as a test rig or a development machine with a receiver nearby has
-    allowed = await startTestGateway({ ...SETTINGS, WEBHOOK_ALLOWED_DESTINATIONS: '127.0.0.0/8' }, { jobs: 'manual' });
+    allowed = await startTestGateway({ ...SETTINGS, WEBHOOK_ALLOWED_DESTINATIONS: '127.0.0.0/8, ::1' }, { jobs: 'manual' });
   });
   afterAll(async () => {
     await Promise.all(receivers.map((r) => r.close()));
@@ -514,8 +514,12 @@ describe('webhook destinations: no private, loopback, link-local or other intern
     const r = await new Receiver().start();
     receivers.push(r);
     const port = new URL(r.url).port;
-    expect(await deliverTo(allowed, [`http://127.0.0.1:${port}/hook`])).toEqual([{ url: `http://127.0.0.1:${port}/hook`, status: 'DELIVERED', lastError: null }]);
-    expect(r.requests).toHaveLength(1);
+    // a literal address, and a name whose every address is listed (resolved and connected by the checking lookup)
+    expect(await deliverTo(allowed, [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/by-name`])).toEqual([
+      { url: `http://127.0.0.1:${port}/hook`, status: 'DELIVERED', lastError: null },
+      { url: `http://localhost:${port}/by-name`, status: 'DELIVERED', lastError: null },
+    ]);
+    expect(r.requests).toHaveLength(2);
     expect(new Webhook(secret).verify(r.requests[0].body, r.requests[0].headers as Record<string, string>)).toMatchObject({ type: 'balance.changed' });
   });
 });
