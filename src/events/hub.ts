@@ -1,3 +1,5 @@
+import { SessionTopic } from './outbox.service.js';
+
 /**
  * In-process fan-out of committed events to this gateway's subscribers, by customer. Fed by the
  * relay (`relay.ts`: polling the outbox, or Redis), so an event reaches subscribers on every
@@ -58,8 +60,8 @@ export interface SessionWatcher {
 
 /** The session end an event announces, or undefined for an event for subscribers. */
 function sessionEndOf(event: DeliveredEvent): SessionEnd | undefined {
-  if (event.topic === 'CUSTOMER_CLOSED' && event.customerId !== null) return { kind: 'customer', customerId: event.customerId };
-  if (event.topic === 'PARTNER_REVOKED' && typeof event.payload.partnerId === 'number') return { kind: 'partner', partnerId: event.payload.partnerId };
+  if (event.topic === SessionTopic.CUSTOMER_CLOSED && event.customerId !== null) return { kind: 'customer', customerId: event.customerId };
+  if (event.topic === SessionTopic.PARTNER_REVOKED && typeof event.payload.partnerId === 'number') return { kind: 'partner', partnerId: event.payload.partnerId };
   return undefined;
 }
 

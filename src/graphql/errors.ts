@@ -39,7 +39,7 @@ export const ErrorCode = {
   /**
    * A mutation sent over WebSocket: the socket takes subscriptions and queries only, because
    * graphql-ws clients resend an unanswered operation after a reconnect (docs/decisions.md,
-   * "Sessions over WebSocket"). Send mutations over HTTP POST.
+   * "The network edge"). Send mutations over HTTP POST.
    */
   MUTATION_OVER_WEBSOCKET: 'MUTATION_OVER_WEBSOCKET',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',

@@ -162,7 +162,7 @@ function coded(error: GraphQLError, code: string): GraphQLError {
  * - Each operation: credentials and rate limit again, trusted documents (partners, PERSISTED_ONLY),
  *   document size, tokens, depth/aliases/directives, cost, variables: the codes HTTP answers.
  * - Subscriptions and queries only: a mutation is refused MUTATION_OVER_WEBSOCKET (a retrying
- *   client would resend it after a reconnect; docs/decisions.md, "Sessions over WebSocket").
+ *   client would resend it after a reconnect; docs/decisions.md, "The network edge").
  */
 export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const { config, orm, clock, log, hub, auth, rateLimits, persisted, schema } = deps;
