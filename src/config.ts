@@ -188,8 +188,8 @@ function origins(env: Env, name: string, fallback: string[]): string[] {
   return list;
 }
 
-/** Express's names for address ranges (`trust proxy`), as TRUST_PROXY_ADDRESSES takes them. */
-const PROXY_RANGE_NAMES: Record<string, string[]> = {
+/** Express's names for address ranges (`trust proxy`), as TRUST_PROXY_ADDRESSES and WEBHOOK_ALLOWED_DESTINATIONS take them. */
+const RANGE_NAMES: Record<string, string[]> = {
   loopback: ['127.0.0.0/8', '::1/128'],
   linklocal: ['169.254.0.0/16', 'fe80::/10'],
   uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
@@ -205,12 +205,12 @@ function ipRanges(env: Env, name: string): string[] {
   const list = (env[name] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
   const out: string[] = [];
   for (const item of list) {
-    if (item in PROXY_RANGE_NAMES) {
-      out.push(...PROXY_RANGE_NAMES[item]);
+    if (Object.hasOwn(RANGE_NAMES, item)) {
+      out.push(...RANGE_NAMES[item]);
       continue;
     }
     const [address, prefix, ...rest] = item.split('/');
-    const bits = isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
+    const bits = address.includes('%') ? 0 : isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
     const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
     if (!bits || rest.length || length < 0 || length > bits) {
       throw new ConfigError(`${name} must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated; got "${item}"`);

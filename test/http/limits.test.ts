@@ -318,7 +318,7 @@ describe('trusted proxies by address (TRUST_PROXY_ADDRESSES)', () => {
       '::1/128',
     ]);
     expect(loadConfig({}).trustProxyAddresses).toEqual([]);
-    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0', '10.0.0.1:80', '2001:db8::/129', '*']) {
+    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0', '10.0.0.1:80', '2001:db8::/129', '*', 'toString', 'fe80::1%eth0', '10.0.0.0/8/8']) {
       expect(() => loadConfig({ TRUST_PROXY_ADDRESSES: bad })).toThrow(new ConfigError(`TRUST_PROXY_ADDRESSES must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated; got "${bad}"`));
     }
     expect(() => loadConfig({ TRUST_PROXY_ADDRESSES: '10.0.0.0/8', TRUST_PROXY_HOPS: '1' })).toThrow(
