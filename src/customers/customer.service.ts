@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, sql, statement } from '../db/sql.js';
+import { recordSessionEnd } from '../events/outbox.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { Customer, CustomerStatus } from './customer.entity.js';
 
@@ -63,6 +64,8 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
           returning ${CUSTOMER_COLUMNS}, (xmax = 0) as inserted`,
     );
     if (row.inserted) await recomputeTier(em, row.id, now);
+    // Its sockets close on every instance as the relays read this (src/http/ws.ts).
+    if (data.status === CustomerStatus.CLOSED) await recordSessionEnd(em, { customerId: row.id }, now);
     await recordAudit(em, {
       actor: actorOf(ctx.caller),
       action: row.inserted ? 'createCustomer' : 'updateCustomer',
