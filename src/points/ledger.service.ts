@@ -236,7 +236,10 @@ type DebitRow = { due: boolean; refused: string | null; consumed: number } & { [
  * events) in the outbox. CTE names the extension may read: `a` (point_account's returning: id,
  * available, pending, lifetime_earned, debt) and `e` (the ledger_entry written, every column).
  * The reads run on the statement's snapshot, which is current because the account lock was
- * taken by an earlier statement of the transaction and every ledger write holds it.
+ * taken by an earlier statement of the transaction and every ledger write holds it. A caller that
+ * takes the lock in the statement itself (the extension's `head`, before `due`) must make the
+ * precondition refuse unless the locked row is the snapshot's (its `version`, which every ledger
+ * write bumps under the lock): the purchase's PURCHASE_ALONE.
  */
 export function debitStatement<X extends object = object>(account: DebitAccount, d: DebitInStatement, more: DebitExtension = {}): RawBuilder<DebitRow & X> {
   const lifetimeDrop = d.qualifying ? d.amount : 0;
