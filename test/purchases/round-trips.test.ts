@@ -1,6 +1,6 @@
 import { ProfileDocument, PurchaseOfferDocument, RemoveListingDocument, WalletDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCustomer, simpleShop, unique } from '../support/program.js';
+import { addListing, adjust, createCustomer, createStore, simpleShop, unique } from '../support/program.js';
 import { headOf, recordStatements } from '../support/statements.js';
 
 const DAY = 86_400_000;
@@ -106,6 +106,8 @@ describe('a purchase in round trips to PostgreSQL', () => {
     const pricey = await addListing(t, shop.store.id, shop.offer.id, { priceInPoints: 500 });
     const removed = await addListing(t, shop.store.id, shop.offer.id, { priceInPoints: 10 });
     ok(await t.gql(RemoveListingDocument, { listingId: removed.id }, t.operatorToken));
+    const exclusive = await createStore(t, shop.currency, { eligibility: { minBalance: 500 } });
+    const members = await addListing(t, exclusive.id, shop.offer.id, { priceInPoints: 10 });
     const buyer = await createCustomer(t, shop.currency, 100);
     const other = await createCustomer(t, shop.currency, 100);
     expect(dataOf(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, other.token)).purchaseOffer.userErrors).toEqual([]);
@@ -117,6 +119,7 @@ describe('a purchase in round trips to PostgreSQL', () => {
       [pricey.id, 'INSUFFICIENT_POINTS', `Not enough ${shop.currency} points for this.`, null],
       [shop.listing.id, 'OUT_OF_STOCK', 'This offer is sold out.', onListing],
       [removed.id, 'OFFER_UNAVAILABLE', 'This offer is not on sale.', onListing],
+      [members.id, 'NOT_ELIGIBLE', 'This store is not open to you.', onListing],
     ];
     for (const [listingId, code, message, field] of cases) {
       const refused = await purchaseCounting(listingId, buyer.token);
@@ -125,6 +128,17 @@ describe('a purchase in round trips to PostgreSQL', () => {
       expect(refused.purchase).toHaveLength(1);
       expect(await footprint(buyer.externalId)).toEqual(before);
     }
+
+    // a key already used for another listing: the statement claims nothing, the stored answer's read refuses
+    const key = unique('buy');
+    await purchaseCounting(removed.id, buyer.token, key); // refused: the key stays free
+    expect(await footprint(buyer.externalId)).toEqual(before);
+    const cheap = await addListing(t, shop.store.id, shop.offer.id, { priceInPoints: 10 });
+    const bought = await purchaseCounting(cheap.id, buyer.token, key);
+    expect(bought.payload.userErrors).toEqual([]);
+    const reused = await purchaseCounting(pricey.id, buyer.token, key);
+    expect(reused.payload.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(reused.purchase.slice(0, 2)).toEqual(['with h as', 'select fingerprint, result']);
   });
 
   it('a customer without an account in the currency is refused through the transaction, which leaves nothing either', async () => {
