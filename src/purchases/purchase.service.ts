@@ -265,7 +265,8 @@ type PurchaseAloneWritten = { claimed: boolean } & PrefixedRow<OfferPurchase, (t
 type PurchaseAloneRow = Awaited<ReturnType<typeof PURCHASE_ALONE.run>>[number];
 
 /**
- * Buys a listing with points, whole or not at all, in one transaction of two statements:
+ * Buys a listing with points, whole or not at all, in one transaction of two statements (what
+ * purchaseOffer runs when its one statement cannot decide alone, see purchaseAlone):
  *
  * 1. claim the idempotency key, read the listing (on show, eligibility, stock, price, the offer's
  *    current version, the currency) and take the account's row lock (only once the key is
@@ -294,7 +295,7 @@ type PurchaseAloneRow = Awaited<ReturnType<typeof PURCHASE_ALONE.run>>[number];
  * the customer), OFFER_UNAVAILABLE, OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
  * LIMIT_REACHED; IDEMPOTENCY_KEY_REUSED for a key used for another listing.
  */
-export async function purchaseInTransaction(
+async function purchaseInTransaction(
   ctx: Ctx,
   customer: CustomerCaller,
   listingId: number,
