@@ -22,7 +22,7 @@ import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
 type SaleRow = Selected<typeof SALE_COLUMNS>;
 
-const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'moneyCurrency', 'lines']);
+const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'receivedAt', 'moneyCurrency', 'lines']);
 const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
 // A number, as it multiplies points (the entity keeps the exact decimal string).
 const TIER_CODE = columnsOf(Tier, 't', ['code']);
@@ -97,7 +97,10 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     tierCode: customer.code,
     segments: customer.segments,
     firstPurchase,
-    occurredAt: new Date(sale.occurredAt),
+    // A till whose clock runs ahead (submitTransaction allows a day) stamps a time that has not
+    // come: the sale happened by the time it reached us at the latest, so a campaign that starts
+    // after that is not one it was in, nor is a weekday the till has not reached.
+    occurredAt: new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime())),
   };
 
   const awards: PointsAward[] = [];
