@@ -31,33 +31,93 @@ export function checkedAward(points: number): number {
 /** A currency's economy rule as earning reads it: every `economy_rule` column but `updatedAt`. */
 export type EconomyRuleRow = Omit<EntityRow<EconomyRule>, 'updatedAt'>;
 
-/** Rounds as the rule says, after settling float noise (2.9999999 is 3). */
-export function roundPoints(raw: number, rounding: Rounding): number {
-  const settled = Math.round(raw * 1e6) / 1e6;
-  switch (rounding) {
-    case Rounding.CEIL:
-      return Math.ceil(settled);
-    case Rounding.ROUND:
-      return Math.round(settled);
-    default:
-      return Math.floor(settled);
+/**
+ * An exact decimal number, `n × 10^-scale`. Earning multiplies money by decimals (points per unit,
+ * category, tier and campaign multipliers) and rounds once; in binary floating point a product
+ * such as 0.01 × 133.3333 × 1.5 = 1.9999995 came out near enough to 2 that the old noise
+ * settling (to 6 decimals) floored it to 2 instead of 1.
+ */
+export interface ExactDecimal {
+  n: bigint;
+  scale: number;
+}
+
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i;
+
+/**
+ * `value` as the decimal it is written as: a decimal string ("133.3333"), or a number read as the
+ * shortest decimal that prints it (`1.15` is 1.15, not the binary fraction nearest it; `1e-7`
+ * is 0.0000001), which is what a client sent and a `numeric` column holds. Throws on anything else
+ * (NaN, Infinity).
+ */
+export function exactDecimal(value: number | string): ExactDecimal {
+  const m = DECIMAL_TEXT.exec(typeof value === 'number' ? String(value) : value.trim());
+  if (!m) throw new RangeError(`not a finite decimal: ${value}`);
+  const fraction = m[3] ?? '';
+  const exponent = Number(m[4] ?? 0);
+  let n = BigInt(`${m[1]}${m[2]}${fraction}`);
+  let scale = fraction.length - exponent;
+  if (scale < 0) {
+    n *= 10n ** BigInt(-scale);
+    scale = 0;
   }
+  return { n, scale };
+}
+
+/** a × b, exactly. */
+export function times(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
+  return { n: a.n * b.n, scale: a.scale + b.scale };
+}
+
+/** a + b, exactly. */
+export function plus(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
+  const scale = Math.max(a.scale, b.scale);
+  return { n: a.n * 10n ** BigInt(scale - a.scale) + b.n * 10n ** BigInt(scale - b.scale), scale };
+}
+
+const ZERO: ExactDecimal = { n: 0n, scale: 0 };
+
+/**
+ * Rounds an exact amount of points to whole points as the rule says: FLOOR and CEIL towards minus
+ * and plus infinity, ROUND half up (2.5 is 3). A number is taken as the decimal it prints as.
+ */
+export function roundPoints(raw: ExactDecimal | number, rounding: Rounding): number {
+  const { n, scale } = typeof raw === 'number' ? exactDecimal(raw) : raw;
+  const unit = 10n ** BigInt(scale);
+  const floor = n >= 0n ? n / unit : -((-n + unit - 1n) / unit);
+  const rest = n - floor * unit; // 0 <= rest < unit
+  let points = floor;
+  if (rounding === Rounding.CEIL && rest > 0n) points += 1n;
+  if (rounding === Rounding.ROUND && rest * 2n >= unit) points += 1n;
+  return Number(points);
 }
 
 /**
  * Points per unit of money actually paid (each line after its share of the discount), times the
  * line's category multiplier, excluded SKUs earning nothing, times the customer's tier multiplier,
- * rounded once at the end. Throws AwardOutOfRangeError past MAX_AWARD_POINTS.
+ * computed exactly (ExactDecimal) and rounded once at the end. Throws AwardOutOfRangeError past
+ * MAX_AWARD_POINTS.
  */
 export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number): number {
-  const perUnit = Number(rule.pointsPerUnit);
-  let raw = 0;
+  const perUnit = exactDecimal(rule.pointsPerUnit);
+  let paid = ZERO; // Σ cents × category multiplier
   lines.forEach((line, i) => {
     if (matchesAny(line.sku, rule.excludedSkus)) return;
     const category = line.category === null ? undefined : rule.categoryMultipliers.find((c) => itemKey(c.category) === itemKey(line.category!));
-    raw += (netTotals[i] / 100) * perUnit * (category?.multiplier ?? 1);
+    paid = plus(paid, times(exactDecimal(netTotals[i]), exactDecimal(category?.multiplier ?? 1)));
   });
-  return checkedAward(Math.max(0, roundPoints(raw * tierMultiplier, rule.rounding)));
+  const raw = times(times(times(paid, { n: 1n, scale: 2 }), perUnit), exactDecimal(tierMultiplier)); // cents → money units
+  return checkedAward(Math.max(0, roundPoints(raw, rule.rounding)));
+}
+
+/**
+ * What a campaign's multiplier adds to a sale's base points: base × (multiplier − 1), exactly,
+ * rounded as the currency's rule says; never below 0 (a multiplier under 1 takes nothing away).
+ */
+export function multiplierPoints(base: number, multiplier: number, rounding: Rounding): number {
+  const m = exactDecimal(multiplier);
+  const extra = times(exactDecimal(base), { n: m.n - 10n ** BigInt(m.scale), scale: m.scale });
+  return Math.max(0, roundPoints(extra, rounding));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CreateCampaignDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
+import { CreateCampaignDocument, CreateTierDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
 
@@ -6,12 +6,13 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /**
- * Hostile pass 6: when a sale happened, at the edges. A till's clock may run ahead (a day's
+ * Hostile pass 6: sales at the edges of time and money. When a sale happened: A till's clock may run ahead (a day's
  * tolerance) and a till may send a sale late (up to SALE_MAX_AGE_DAYS); neither may earn from a
  * campaign the sale was not in: one that had not started when the sale reached us, or one that
- * ended long before it was sent.
+ * ended long before it was sent. What it earns: exactly what its rules say, rounded once, with
+ * no binary floating point error deciding a point either way.
  */
-describe('when a sale happened, at the edges', () => {
+describe('sales at the edges of time and money', () => {
   let t: TestGateway;
   let program: Awaited<ReturnType<typeof earningProgram>>;
   let till: Awaited<ReturnType<typeof createPartner>>;
@@ -101,5 +102,41 @@ describe('when a sale happened, at the edges', () => {
     const customer = await createCustomer(t, program.currency);
     const late = await submit(customer.externalId, now - 5 * DAY);
     expect(await awards(late.externalId)).toEqual([`economy:${program.currency} 10`, `campaign:${name} 500`]);
+  });
+
+  it("a campaign's multiplier adds exactly base × (multiplier − 1): ×1.15 on 100 points is 15, not 14 (held before by noise settling; kept exact)", async () => {
+    const m = await earningProgram(t, 'M');
+    const name = unique('x1.15');
+    const now = t.clock.now().getTime();
+    ok(
+      await t.gql(
+        CreateCampaignDocument,
+        { input: { name, currency: m.currency, startsAt: new Date(now - DAY).toISOString(), endsAt: new Date(now + DAY).toISOString(), outcome: { multiplier: 1.15 } } },
+        t.operatorToken,
+      ),
+    );
+    const customer = await createCustomer(t, m.currency);
+    const externalId = unique('sale');
+    const input = { externalId, customerExternalId: customer.externalId, occurredAt: new Date(now).toISOString(), currency: m.money, lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '10.00' }] };
+    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+    expect(await awards(externalId)).toEqual([`economy:${m.currency} 100`, `campaign:${name} 15`]);
+  });
+
+  // (creates a threshold-0 tier: every customer after it earns ×1.5, so it comes last)
+  it('earning is exact: 0.01 × 133.3333 points per unit × a 1.5 tier is 1.9999995, floored to 1 (binary floating point made it 2), ceiled to 2', async () => {
+    const exactProgram = await earningProgram(t, 'X');
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency: exactProgram.currency, pointsPerUnit: '133.3333', rounding: 'FLOOR' } }, t.operatorToken));
+    ok(await t.gql(CreateTierDocument, { input: { currency: exactProgram.currency, code: 'X_ONE_HALF', name: 'x1.5', rank: 900, threshold: 0, multiplier: 1.5 } }, t.operatorToken));
+    const customer = await createCustomer(t, exactProgram.currency);
+    const cent = async () => {
+      const externalId = unique('cent');
+      const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: exactProgram.money, lines: [{ sku: 'MINT', quantity: 1, unitPrice: '0.01' }] };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      await t.jobs.runner.runUntilIdle();
+      return ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction!.pointsAwarded;
+    };
+    expect(await cent()).toBe(1);
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency: exactProgram.currency, pointsPerUnit: '133.3333', rounding: 'CEIL' } }, t.operatorToken));
+    expect(await cent()).toBe(2);
   });
 });
