@@ -48,6 +48,16 @@ describe('offer discounts', () => {
     expect(priceBasket([line('TEA', null, 1, '1.50')], [twoOff]).discount).toBe(150);
   });
 
+  it('percent off is exact to the cent, half up (hostile pass 6): 0.35 % of 110.00 is 38.5 cents, so 39; floats made it 38', () => {
+    const pct = (percentOff: number, price: string) => priceBasket([line('BEANS', null, 1, price)], [benefit({ kind: OfferBenefitKind.PERCENT_OFF, percentOff })]).discount;
+    expect(pct(0.35, '110.00')).toBe(39);
+    expect(pct(1.15, '30.00')).toBe(35);
+    expect(pct(0.57, '50.00')).toBe(29);
+    expect(pct(33.33, '0.01')).toBe(0);
+    expect(pct(50, '0.01')).toBe(1);
+    expect(pct(100, '999999999.99')).toBe(99_999_999_999);
+  });
+
   it('several offers apply one after the other and never take the basket below zero', () => {
     const all = benefit({ kind: OfferBenefitKind.AMOUNT_OFF, amountOff: '100.00' });
     const priced = priceBasket(basket, [all, all]);

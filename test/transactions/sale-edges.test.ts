@@ -1,6 +1,6 @@
-import { CreateCampaignDocument, CreateTierDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
+import { CreateCampaignDocument, CreateOfferDocument, CreateTierDocument, PurchaseOfferDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
+import { addListing, createCustomer, createPartner, createStore, earningProgram, unique } from '../support/program.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -120,6 +120,21 @@ describe('sales at the edges of time and money', () => {
     const input = { externalId, customerExternalId: customer.externalId, occurredAt: new Date(now).toISOString(), currency: m.money, lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '10.00' }] };
     ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
     expect(await awards(externalId)).toEqual([`economy:${m.currency} 100`, `campaign:${name} 15`]);
+  });
+
+  it("a percent-off offer takes its percent of the basket to the cent, half up: 0.35 % of 110.00 is 0.39 (floats made it 0.38), and the points are earned on the rest", async () => {
+    const shop = await earningProgram(t, 'P');
+    const offer = ok(await t.gql(CreateOfferDocument, { input: { name: 'a little off', benefit: { kind: 'PERCENT_OFF', percentOff: 0.35 } as never } }, t.operatorToken)).createOffer.offer!;
+    const store = await createStore(t, shop.currency);
+    const listing = await addListing(t, store.id, offer.id, { priceInPoints: 10 });
+    const customer = await createCustomer(t, shop.currency, 10);
+    const code = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer.code;
+    const externalId = unique('sale');
+    const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: shop.money, lines: [{ sku: 'GRINDER', quantity: 1, unitPrice: '110.00' }], offerCodes: [code] };
+    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+    await t.jobs.runner.runUntilIdle();
+    const sale = ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction!;
+    expect({ total: sale.total, discount: sale.discount, pointsAwarded: sale.pointsAwarded }).toEqual({ total: '110.00', discount: '0.39', pointsAwarded: 1096 }); // 109.61 × 10, floored
   });
 
   // (creates a threshold-0 tier: every customer after it earns ×1.5, so it comes last)
