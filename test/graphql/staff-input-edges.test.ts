@@ -7,6 +7,7 @@ import {
   CreateRewardStoreDocument,
   CreateTierDocument,
   UpdateOfferDocument,
+  UpsertCustomerDocument,
 } from '../generated/graphql.js';
 import { type GqlResult, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createOffer, simpleShop, unique } from '../support/program.js';
@@ -17,7 +18,7 @@ import { createCustomer, createOffer, simpleShop, unique } from '../support/prog
  * from a CHECK constraint, never a value PostgreSQL's column rounds into another meaning (99.999 %
  * off stored as 100 %, a ×1.00001 campaign stored as ×1).
  */
-describe('staff inputs at the edges of money and text', () => {
+describe('staff inputs at the edges of money, text and time', () => {
   let t: TestGateway;
 
   /** Every table's row count (but the rate limiter's): what a refused request must leave as it was. */
@@ -169,6 +170,28 @@ describe('staff inputs at the edges of money and text', () => {
       ['a partner', () => t.gql(CreatePartnerDocument, { input: { name: '   ', scopes: ['customers:read'] } }, t.operatorToken)],
     ])('a blank name for %s', async (_name, request) => {
       await refusedAtTheEdge(request, /name/);
+    });
+  });
+
+  describe('a birth date not yet come anywhere on earth is INVALID (the birthday job would pay someone not born)', () => {
+    const DAY = 86_400_000;
+    const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    afterEach(() => t.clock.reset());
+
+    it('the day after the latest local today (UTC+14) is refused, nothing written; that today and earlier are taken', async () => {
+      t.clock.freeze();
+      t.clock.advance(Date.parse('2026-06-15T12:00:00Z') - t.clock.now().getTime()); // local today is 06-15 or 06-16 (UTC+14 from 10:00 UTC)
+      const externalId = unique('born');
+      const before = await rowCounts();
+      for (const birthDate of ['2026-06-17', '2099-01-01']) {
+        const res = await t.gql(UpsertCustomerDocument, { input: { externalId, birthDate } }, t.operatorToken);
+        expect(res.errors).toBeUndefined();
+        expect(res.data!.upsertCustomer).toMatchObject({ customer: null, userErrors: [{ code: 'INVALID', field: ['input', 'birthDate'] }] });
+      }
+      expect(await rowCounts()).toEqual(before);
+      for (const birthDate of ['2026-06-16', '2026-06-15', isoDay(Date.parse('2026-06-15T00:00:00Z') - 365 * DAY)]) {
+        ok(await t.gql(UpsertCustomerDocument, { input: { externalId, birthDate } }, t.operatorToken));
+      }
     });
   });
 });
