@@ -59,12 +59,16 @@ export function roundPoints(raw: ExactDecimal | number, rounding: Rounding): num
  */
 export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number): number {
   const perUnit = exactDecimal(rule.pointsPerUnit);
-  let paid = ZERO; // Σ cents × category multiplier
+  // cents paid per category multiplier (a sale has few), then Σ cents × multiplier exactly
+  const centsByMultiplier = new Map<number, bigint>();
   lines.forEach((line, i) => {
     if (matchesAny(line.sku, rule.excludedSkus)) return;
     const category = line.category === null ? undefined : rule.categoryMultipliers.find((c) => itemKey(c.category) === itemKey(line.category!));
-    paid = plus(paid, times(exactDecimal(netTotals[i]), exactDecimal(category?.multiplier ?? 1)));
+    const multiplier = category?.multiplier ?? 1;
+    centsByMultiplier.set(multiplier, (centsByMultiplier.get(multiplier) ?? 0n) + BigInt(netTotals[i]));
   });
+  let paid = ZERO;
+  for (const [multiplier, cents] of centsByMultiplier) paid = plus(paid, times({ n: cents, scale: 0 }, exactDecimal(multiplier)));
   const raw = times(times(times(paid, { n: 1n, scale: 2 }), perUnit), exactDecimal(tierMultiplier)); // cents → money units
   return checkedAward(Math.max(0, roundPoints(raw, rule.rounding)));
 }
