@@ -57,6 +57,11 @@ export interface Config {
    */
   trustProxyAddresses: string[];
   expiringSoonDays: number;
+  /**
+   * How old a sale may be when a till sends it (its `occurredAt`), in days: older ones are refused
+   * (INVALID), so a late upload cannot earn from campaigns long over (SALE_MAX_AGE_DAYS, default 30).
+   */
+  saleMaxAgeDays: number;
   /** Accounts (points write-down) or customers (tier recompute) one batch job run takes. */
   ledgerJobBatch: number;
   /** Issued offers the wallet sweeper writes down per kind and transaction (WALLET_SWEEP_BATCH). */
@@ -307,6 +312,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxyHops,
     trustProxyAddresses,
     expiringSoonDays: int(env, 'EXPIRING_SOON_DAYS', 30, 1, 3650),
+    saleMaxAgeDays: int(env, 'SALE_MAX_AGE_DAYS', 30, 1, 3650),
     ledgerJobBatch: int(env, 'LEDGER_JOB_BATCH', 500, 1, 100_000),
     walletSweepBatch: int(env, 'WALLET_SWEEP_BATCH', 1000, 1, 100_000),
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),

@@ -9,7 +9,7 @@ import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVe
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { creditSettled, lockAccounts, settleAccount, type AccountRow } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
-import { campaignApplies, checkedAward, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
+import { campaignApplies, checkedAward, economyPoints, multiplierPoints, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
@@ -22,7 +22,7 @@ import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
 type SaleRow = Selected<typeof SALE_COLUMNS>;
 
-const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'moneyCurrency', 'lines']);
+const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'receivedAt', 'moneyCurrency', 'lines']);
 const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
 // A number, as it multiplies points (the entity keeps the exact decimal string).
 const TIER_CODE = columnsOf(Tier, 't', ['code']);
@@ -97,7 +97,10 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     tierCode: customer.code,
     segments: customer.segments,
     firstPurchase,
-    occurredAt: new Date(sale.occurredAt),
+    // A till whose clock runs ahead (submitTransaction allows a day) stamps a time that has not
+    // come: the sale happened by the time it reached us at the latest, so a campaign that starts
+    // after that is not one it was in, nor is a weekday the till has not reached.
+    occurredAt: new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime())),
   };
 
   const awards: PointsAward[] = [];
@@ -133,7 +136,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
       );
       if ((used?.n ?? 0) >= c.perCustomer) continue;
     }
-    const extra = c.multiplier ? roundPoints((base.get(c.currencyCode) ?? 0) * (c.multiplier - 1), rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
+    const extra = c.multiplier ? multiplierPoints(base.get(c.currencyCode) ?? 0, c.multiplier, rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
     const points = checkedAward((c.bonusPoints ?? 0) + Math.max(0, extra));
     if (budget && budget.budgetPoints !== null && budget.pointsAwarded + points > budget.budgetPoints) continue; // budget spent
     const rule = `campaign:${c.id}:${c.name}`;
