@@ -15,7 +15,8 @@ import { Migration20261130061915 } from './Migration20261130061915.js';
 import { Migration20261130070000 } from './Migration20261130070000.js';
 import { Migration20261130120000 } from './Migration20261130120000.js';
 import { Migration20261130130000 } from './Migration20261130130000.js';
-import { Migration20261130140000 } from './Migration20261130140000.js';
+import { Migration20261130170000 } from './Migration20261130170000.js';
+import { Migration20261130180000 } from './Migration20261130180000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -36,5 +37,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261130070000', class: Migration20261130070000 },
   { name: 'Migration20261130120000', class: Migration20261130120000 },
   { name: 'Migration20261130130000', class: Migration20261130130000 },
-  { name: 'Migration20261130140000', class: Migration20261130140000 },
+  { name: 'Migration20261130170000', class: Migration20261130170000 },
+  { name: 'Migration20261130180000', class: Migration20261130180000 },
 ];

@@ -20,6 +20,7 @@ const AUTHZ = 'test/auth/authorization.test.ts';
 const PF = 'test/transactions/partner-filters.test.ts';
 const TILL = 'test/wallet/till.test.ts';
 const SALES = 'test/transactions/sales.test.ts';
+const SALE_EDGES = 'test/transactions/sale-edges.test.ts';
 
 /** name, file, the exact text to change, what to change it to, the suites that must go red. */
 /** The test each time breakage must fail (for --together: breakages of different tests at once). */
@@ -38,6 +39,8 @@ const CAUGHT_BY = {
   'offer valid a second late': 'an issued offer can be used',
   'offer valid a day long': 'an issued offer can be used',
   'tier window a second long': 'a rolling tier window',
+  'sale max age a millisecond short': 'older than SALE_MAX_AGE_DAYS',
+  'sale read at a till clock running ahead': 'whose clock runs ahead',
   'token cache outlives the token': 'a verified token kept in the cache',
   'campaign starts a second late': 'a campaign applies only when',
   'campaign ends a second late': 'a campaign applies only when'
@@ -117,14 +120,16 @@ const BREAKAGES = [
     ['token cache outlives the token', 'src/http/auth.ts', 'until: Math.min((claims.exp ?? 0) * 1000, now + 60_000)', 'until: now + 60_000'],
     ['campaign starts a second late', 'src/rules/earning.ts', 'at < new Date(c.startsAt).getTime()', 'at <= new Date(c.startsAt).getTime()'],
     ['campaign ends a second late', 'src/rules/earning.ts', 'at >= new Date(c.endsAt).getTime()', 'at > new Date(c.endsAt).getTime()'],
-  ].map(([name, file, from, to, nth = 0]) => ({
+    ['sale max age a millisecond short', 'src/transactions/transaction.service.ts', 'd.occurredAt.getTime() < now.getTime() - ctx.config.saleMaxAgeDays', 'd.occurredAt.getTime() <= now.getTime() - ctx.config.saleMaxAgeDays', 0, SALE_EDGES],
+    ['sale read at a till clock running ahead', 'src/transactions/processor.ts', 'Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime())', 'new Date(sale.occurredAt).getTime()', 0, SALE_EDGES],
+  ].map(([name, file, from, to, nth = 0, suite]) => ({
     name: `time ${name}`,
     catch: CAUGHT_BY[name],
     file,
     from,
     to,
     nth,
-    tests: [file.endsWith('auth.ts') ? 'test/auth/token-cache.test.ts' : file.endsWith('earning.ts') ? 'test/transactions/pricing.test.ts' : 'test/time/boundaries.test.ts'],
+    tests: [suite ?? (file.endsWith('auth.ts') ? 'test/auth/token-cache.test.ts' : file.endsWith('earning.ts') ? 'test/transactions/pricing.test.ts' : 'test/time/boundaries.test.ts')],
   })),
   // What a change writes, that it writes it in its own transaction, and who it is refused to.
   ...[

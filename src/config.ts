@@ -1,3 +1,6 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
 /**
  * Every setting the gateway reads, read once from the environment, typed and validated.
  * A bad value stops start-up with a message that names the variable.
@@ -42,10 +45,23 @@ export interface Config {
   corsMaxAgeSeconds: number;
   /**
    * Reverse proxies in front of the gateway whose `X-Forwarded-For`/`X-Forwarded-Proto` are
-   * believed: 0 (the default) believes none and uses the socket's address.
+   * believed, by count (TRUST_PROXY_HOPS): that many entries from the right, whoever the peer is.
+   * 0 (the default) believes none and uses the socket's address. Prefer `trustProxyAddresses`.
    */
   trustProxyHops: number;
+  /**
+   * Reverse proxies in front of the gateway, by address (TRUST_PROXY_ADDRESSES): CIDR ranges in
+   * canonical form (`10.0.0.0/8`, `2001:db8::/32`; a single address as /32 or /128). A peer in
+   * one may speak for the client: X-Forwarded-For is walked from the right past listed proxies
+   * (see `ProxyTrust`), and its X-Forwarded-Proto is believed. Empty: none listed.
+   */
+  trustProxyAddresses: string[];
   expiringSoonDays: number;
+  /**
+   * How old a sale may be when a till sends it (its `occurredAt`), in days: older ones are refused
+   * (INVALID), so a late upload cannot earn from campaigns long over (SALE_MAX_AGE_DAYS, default 30).
+   */
+  saleMaxAgeDays: number;
   /** Accounts (points write-down) or customers (tier recompute) one batch job run takes. */
   ledgerJobBatch: number;
   /** Issued offers the wallet sweeper writes down per kind and transaction (WALLET_SWEEP_BATCH). */
@@ -59,8 +75,18 @@ export interface Config {
   jobLeaseMs: number;
   schedulerTickMs: number;
   webhooks: {
-    /** Allow `http://` endpoint URLs on localhost/127.0.0.1/::1 (WEBHOOK_ALLOW_HTTP_LOCALHOST; default on outside production). */
+    /**
+     * Allow `http://` endpoint URLs on localhost/127.0.0.1/::1, and loopback destinations over
+     * either scheme (WEBHOOK_ALLOW_HTTP_LOCALHOST; default on outside production).
+     */
     allowHttpLocalhost: boolean;
+    /**
+     * Internal addresses webhooks may be sent to anyway, as CIDR ranges (WEBHOOK_ALLOWED_DESTINATIONS,
+     * same syntax as TRUST_PROXY_ADDRESSES; default none): every other private, loopback,
+     * link-local, unique-local, multicast, reserved or unspecified address is refused
+     * (src/webhooks/destinations.ts).
+     */
+    allowedDestinations: string[];
     /** Attempts per delivery before it is FAILED (WEBHOOK_MAX_ATTEMPTS). */
     maxAttempts: number;
     /** First retry delay in ms; doubles per attempt up to `maxBackoffMs` (WEBHOOK_BACKOFF_MS, WEBHOOK_MAX_BACKOFF_MS). */
@@ -167,6 +193,42 @@ function origins(env: Env, name: string, fallback: string[]): string[] {
   return list;
 }
 
+/** Express's names for address ranges (`trust proxy`), as TRUST_PROXY_ADDRESSES and WEBHOOK_ALLOWED_DESTINATIONS take them. */
+const RANGE_NAMES: Record<string, string[]> = {
+  loopback: ['127.0.0.0/8', '::1/128'],
+  linklocal: ['169.254.0.0/16', 'fe80::/10'],
+  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+};
+
+/**
+ * `TRUST_PROXY_ADDRESSES`, `WEBHOOK_ALLOWED_DESTINATIONS`: comma-separated IP addresses (`10.0.0.7`, `2001:db8::1`), CIDR ranges
+ * (`10.0.0.0/8`) or Express's names (`loopback`, `linklocal`, `uniquelocal`), as canonical CIDR
+ * text. An IPv4-mapped IPv6 range (`::ffff:10.0.0.0/104`) is taken as the IPv4 range it maps.
+ * Addresses must be written in full (no `10.1`, no port, no host name); throws ConfigError otherwise.
+ */
+function ipRanges(env: Env, name: string): string[] {
+  const list = (env[name] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const out: string[] = [];
+  for (const item of list) {
+    if (Object.hasOwn(RANGE_NAMES, item)) {
+      out.push(...RANGE_NAMES[item]);
+      continue;
+    }
+    const [address, prefix, ...rest] = item.split('/');
+    const bits = address.includes('%') ? 0 : isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
+    const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+    if (!bits || rest.length || length < 0 || length > bits) {
+      throw new ConfigError(`${name} must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated; got "${item}"`);
+    }
+    let range: [ipaddr.IPv4 | ipaddr.IPv6, number] = [ipaddr.parse(address), length];
+    if (range[0] instanceof ipaddr.IPv6 && range[0].isIPv4MappedAddress() && length >= 96) range = [range[0].toIPv4Address(), length - 96];
+    // the network address: 10.1.2.3/8 is 10.0.0.0/8
+    const network = range[0].kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${range[0].toString()}/${range[1]}`) : ipaddr.IPv6.networkAddressFromCIDR(`${range[0].toString()}/${range[1]}`);
+    out.push(`${network.toString()}/${range[1]}`);
+  }
+  return [...new Set(out)];
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
@@ -198,6 +260,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (eventFanout === 'redis' && !redisUrl) throw new ConfigError('EVENT_FANOUT=redis needs REDIS_URL');
   const keyPrefix = env.RATE_LIMIT_KEY_PREFIX?.trim() || 'rg';
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(keyPrefix)) throw new ConfigError('RATE_LIMIT_KEY_PREFIX must be 1 to 40 letters, digits, _ or -');
+  const trustProxyHops = int(env, 'TRUST_PROXY_HOPS', 0, 0, 10);
+  const trustProxyAddresses = ipRanges(env, 'TRUST_PROXY_ADDRESSES');
+  if (trustProxyHops > 0 && trustProxyAddresses.length) {
+    throw new ConfigError('Set TRUST_PROXY_ADDRESSES or TRUST_PROXY_HOPS, not both: the addresses say which peers may add to X-Forwarded-For, the hop count trusts any.');
+  }
   const secret = env.JWT_SECRET?.trim();
   if (nodeEnv === 'production' && !secret && !jwtJwksUrl) {
     throw new ConfigError('JWT_SECRET (or JWT_JWKS_URL) is required when NODE_ENV=production');
@@ -242,8 +309,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     corsOrigins: origins(env, 'CORS_ORIGINS', nodeEnv === 'development' ? ['http://localhost:*', 'http://127.0.0.1:*'] : []),
     corsMaxAgeSeconds: int(env, 'CORS_MAX_AGE_SECONDS', 600, 0, 86_400),
-    trustProxyHops: int(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    trustProxyHops,
+    trustProxyAddresses,
     expiringSoonDays: int(env, 'EXPIRING_SOON_DAYS', 30, 1, 3650),
+    saleMaxAgeDays: int(env, 'SALE_MAX_AGE_DAYS', 30, 1, 3650),
     ledgerJobBatch: int(env, 'LEDGER_JOB_BATCH', 500, 1, 100_000),
     walletSweepBatch: int(env, 'WALLET_SWEEP_BATCH', 1000, 1, 100_000),
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),
@@ -253,6 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),
     webhooks: {
       allowHttpLocalhost: bool(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST', nodeEnv !== 'production'),
+      allowedDestinations: ipRanges(env, 'WEBHOOK_ALLOWED_DESTINATIONS'),
       maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
       backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 5_000, 10, 3_600_000),
       maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 10, 86_400_000),

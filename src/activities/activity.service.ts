@@ -230,7 +230,13 @@ function birthdayOccurrence(birthday: BirthdayYear): Occurrence {
 /** The occurrence a report counts against its kind's natural limit, or the refusal of a report that cannot be one. */
 async function occurrenceOf(em: SqlEntityManager, a: ActivityOccurrence, reference: string): Promise<Occurrence> {
   if (a.kind !== ActivityKind.REFERRAL) return { occurrence: occurrenceOfReference(a.kind, reference), referredCustomerId: null };
-  const referred = await db(em).selectFrom('Customer').select('id').where('externalId', '=', normaliseExternalId(a.reference)).executeTakeFirst();
+  // The id as the partner sent it, else normalised (NFC, trimmed: how partners' spellings of one id
+  // meet): a retailer's ids are theirs, so one stored decomposed or with spaces is found as stored.
+  const referred = await queryOne<{ id: number }>(
+    em,
+    sql`select id from customer where external_id = ${a.reference} or external_id = ${normaliseExternalId(a.reference)}
+         order by external_id = ${a.reference} desc limit 1`,
+  );
   if (!referred) throw refuse(UserErrorCode.NOT_FOUND, "A referral's reference is the referred customer's externalId, and there is no such customer.", ['input', 'reference']);
   if (referred.id === a.customerId) throw refuse(UserErrorCode.INVALID, 'A customer cannot refer themselves.', ['input', 'reference']);
   // Referrers of one referred customer are serialised too: the second one sees the first's row.

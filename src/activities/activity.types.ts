@@ -1,7 +1,8 @@
-import { Max, MaxLength, Min, MinLength, Matches } from 'class-validator';
+import { Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
+import { NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { MAX_POINTS } from '../points/points.types.js';
 import { ActivityKind } from './activity.entity.js';
@@ -85,7 +86,7 @@ export class RecordActivityInput {
   })
   @MinLength(1)
   @MaxLength(200)
-  @Matches(/\S/, { message: 'reference must not be blank' })
+  @NotBlank()
   reference!: string;
 }
 

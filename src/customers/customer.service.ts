@@ -3,6 +3,8 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, sql, statement } from '../db/sql.js';
+import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { recordSessionEnd } from '../events/outbox.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { Customer, CustomerStatus } from './customer.entity.js';
 
@@ -39,12 +41,22 @@ export interface UpsertCustomerData {
   attributes?: Record<string, unknown> | null;
 }
 
+/** UTC+14 (Kiribati's Line Islands): the time zone whose calendar day begins first. */
+const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
+
 /**
  * Creates the customer, or updates the fields the input names (an omitted field keeps its value).
+ * INVALID when `birthDate` is after today in every time zone.
  * One statement, so two upserts of the same externalId at once cannot both insert.
  */
 export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promise<CustomerRow> {
   const now = ctx.clock.now();
+  // A birth date is a local calendar day: refused only once it is after today in every time zone
+  // (the latest is UTC+14), or the birthday job would pay a customer before they were born.
+  const latestToday = new Date(now.getTime() + LATEST_UTC_OFFSET_MS).toISOString().slice(0, 10);
+  if (data.birthDate && data.birthDate > latestToday) {
+    throw refuse(UserErrorCode.INVALID, 'birthDate is in the future.', ['input', 'birthDate']);
+  }
   const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
   return ctx.em.transactional(async (em) => {
     const [row] = await query(
@@ -63,6 +75,8 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
           returning ${CUSTOMER_COLUMNS}, (xmax = 0) as inserted`,
     );
     if (row.inserted) await recomputeTier(em, row.id, now);
+    // Its sockets close on every instance as the relays read this (src/http/ws.ts).
+    if (data.status === CustomerStatus.CLOSED) await recordSessionEnd(em, { customerId: row.id }, now);
     await recordAudit(em, {
       actor: actorOf(ctx.caller),
       action: row.inserted ? 'createCustomer' : 'updateCustomer',

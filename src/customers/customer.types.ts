@@ -1,7 +1,8 @@
-import { ArrayMaxSize, IsEmail, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsEmail, MaxLength, MinLength } from 'class-validator';
 import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
+import { NotBlank } from '../graphql/validation.js';
 import { DateScalar, DateTimeScalar, JSONScalar } from '../graphql/scalars.js';
 import { CustomerStatus } from './customer.entity.js';
 
@@ -42,7 +43,7 @@ export class UpsertCustomerInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
-  @Matches(/\S/, { message: 'externalId must not be blank' })
+  @NotBlank()
   externalId!: string;
 
   @Field(() => String, { nullable: true })

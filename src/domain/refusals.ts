@@ -23,6 +23,8 @@ export enum UserErrorCode {
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   /** The offer's conditions (SKUs, categories, channels, amount) do not match the basket; it stays usable. */
   OFFER_NOT_APPLICABLE = 'OFFER_NOT_APPLICABLE',
+  /** A webhook URL names an internal address (private, loopback, link-local, …): the gateway sends only to public ones. */
+  DESTINATION_NOT_ALLOWED = 'DESTINATION_NOT_ALLOWED',
 }
 
 /**

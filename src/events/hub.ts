@@ -1,3 +1,5 @@
+import { SessionTopic } from './outbox.service.js';
+
 /**
  * In-process fan-out of committed events to this gateway's subscribers, by customer. Fed by the
  * relay (`relay.ts`: polling the outbox, or Redis), so an event reaches subscribers on every
@@ -44,6 +46,24 @@ export interface OpenOptions {
 }
 
 const REPLAY_PAGE = 100;
+
+/** Whose sessions an outbox event ends (see `SessionTopic` in outbox.service.ts). */
+export type SessionEnd = { kind: 'customer'; customerId: number } | { kind: 'partner'; partnerId: number };
+
+/** The WebSocket server's side of session ends: told of each, and asked whether it holds any session. */
+export interface SessionWatcher {
+  /** Closes the sockets of whoever `end` names. */
+  end(end: SessionEnd): void;
+  /** Whether any socket is open on this instance (the relay must read the outbox for it, subscribers or not). */
+  active(): boolean;
+}
+
+/** The session end an event announces, or undefined for an event for subscribers. */
+function sessionEndOf(event: DeliveredEvent): SessionEnd | undefined {
+  if (event.topic === SessionTopic.CUSTOMER_CLOSED && event.customerId !== null) return { kind: 'customer', customerId: event.customerId };
+  if (event.topic === SessionTopic.PARTNER_REVOKED && typeof event.payload.partnerId === 'number') return { kind: 'partner', partnerId: event.payload.partnerId };
+  return undefined;
+}
 
 export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   private queue: DeliveredEvent[] | undefined;
@@ -172,8 +192,15 @@ export class EventHub {
     readonly replay?: ReplaySource,
   ) {}
 
-  /** Hands a committed event to its customer's subscribers on this instance. */
+  /**
+   * Hands a committed event to its customer's subscribers on this instance. An event that ends
+   * sessions (a customer closed, a key revoked) is no subscriber's: it ends the customer's streams
+   * here and now, so no later event of theirs (the relay hands a customer's events in order)
+   * reaches them, and tells the session watchers, which close the sockets.
+   */
   publish(event: DeliveredEvent): void {
+    const ended = sessionEndOf(event);
+    if (ended) return this.endSessions(ended);
     if (event.customerId === null) return;
     const entry = this.streams.get(event.customerId);
     if (!entry) return;
@@ -212,5 +239,26 @@ export class EventHub {
   /** Open subscribers on this instance. */
   listenerCount(): number {
     return this.count;
+  }
+
+  private readonly watchers = new Set<SessionWatcher>();
+
+  /** Registers a session watcher (the WebSocket server); returns the function that removes it. */
+  watchSessions(watcher: SessionWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  /** Whether anything on this instance needs committed events: a subscriber, or an open session that one could end. */
+  wanted(): boolean {
+    return this.count > 0 || [...this.watchers].some((w) => w.active());
+  }
+
+  private endSessions(ended: SessionEnd): void {
+    if (ended.kind === 'customer') {
+      const entry = this.streams.get(ended.customerId);
+      for (const stream of entry instanceof EventStream ? [entry] : [...(entry ?? [])]) void stream.return();
+    }
+    for (const watcher of this.watchers) watcher.end(ended);
   }
 }

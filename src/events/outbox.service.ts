@@ -4,6 +4,28 @@ import { query, sql } from '../db/sql.js';
 export type EventTopic = 'BALANCE_CHANGED' | 'WALLET_CHANGED' | 'TIER_CHANGED' | 'TRANSACTION_PROCESSED';
 
 /**
+ * Outbox topics that end sessions rather than inform subscribers (docs/decisions.md, "The network
+ * edge"): every instance's hub ends the caller's subscriptions and its WebSocket server closes the
+ * caller's sockets when the relay reads one. No subscription and no webhook carries them.
+ * - `CUSTOMER_CLOSED`: the customer's stream (`customer_id`), payload `{}`;
+ * - `PARTNER_REVOKED`: no customer, payload `{ partnerId }`.
+ */
+export const SessionTopic = { CUSTOMER_CLOSED: 'CUSTOMER_CLOSED', PARTNER_REVOKED: 'PARTNER_REVOKED' } as const;
+export type SessionTopic = (typeof SessionTopic)[keyof typeof SessionTopic];
+
+/**
+ * Records, in the caller's transaction, that a customer's or a partner's sessions end (the account
+ * closed, the key revoked): if and only if the change commits, the relays of every instance read
+ * it, a customer's in order with its other events (its stream position is after everything the
+ * customer had before the close).
+ */
+export async function recordSessionEnd(em: SqlEntityManager, who: { customerId: number } | { partnerId: number }, now: Date): Promise<void> {
+  const [topic, customerId, payload] =
+    'customerId' in who ? [SessionTopic.CUSTOMER_CLOSED, who.customerId, {}] : [SessionTopic.PARTNER_REVOKED, null, { partnerId: who.partnerId }];
+  await query(em, sql`insert into outbox_event (topic, customer_id, payload, created_at) values (${topic}, ${customerId}, ${JSON.stringify(payload)}::jsonb, ${now})`);
+}
+
+/**
  * Records an event in the caller's transaction (the outbox): it exists if and only if the change
  * commits. The insert is all the transaction does for delivery (relays poll by snapshot); its
  * trigger numbers the event in the customer's stream under that customer's `event_stream` row lock.

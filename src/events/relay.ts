@@ -173,14 +173,15 @@ export interface EventRelay {
 
 /**
  * EVENT_FANOUT=postgres (the default): every instance reads the outbox itself and hands events to
- * its own hub; while it has no subscriber it only moves its cursor.
+ * its own hub; while it has no subscriber and no open socket (whose caller's close it must hear)
+ * it only moves its cursor.
  */
 class PostgresRelay implements EventRelay {
   private readonly poller: OutboxPoller;
 
   constructor(options: RelayOptions, hub: EventHub, log: Logger) {
     this.poller = new OutboxPoller(options.databaseUrl, options.pollMs, options.pageSize ?? 500, (events) => events.forEach((e) => hub.publish(e)), log, {
-      idle: () => hub.listenerCount() === 0,
+      idle: () => !hub.wanted(),
     });
   }
 

@@ -1,7 +1,8 @@
-import { ArrayMaxSize, ArrayMinSize, Max, MaxLength, Min, MinLength, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
+import { NotBlank } from '../graphql/validation.js';
 import { Offer } from '../offers/offer.types.js';
 import { MAX_POINTS, PointBalance } from '../points/points.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
@@ -52,7 +53,7 @@ export class CreateGiftListInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
-  @Matches(/\S/, { message: 'name must not be blank' })
+  @NotBlank()
   name!: string;
 
   @Field(() => Int)

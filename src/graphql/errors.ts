@@ -36,6 +36,12 @@ export const ErrorCode = {
   EVENT_ID_EXPIRED: 'EVENT_ID_EXPIRED',
   /** One more operation than WS_MAX_SUBSCRIPTIONS on one socket. */
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /**
+   * A mutation sent over WebSocket: the socket takes subscriptions and queries only, because
+   * graphql-ws clients resend an unanswered operation after a reconnect (docs/decisions.md,
+   * "The network edge"). Send mutations over HTTP POST.
+   */
+  MUTATION_OVER_WEBSOCKET: 'MUTATION_OVER_WEBSOCKET',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -88,6 +94,7 @@ const SAFE_CODES = new Set([
   'PERSISTED_QUERY_HASH_MISMATCH',
   'EVENT_ID_EXPIRED',
   'TOO_MANY_SUBSCRIPTIONS',
+  'MUTATION_OVER_WEBSOCKET',
 ]);
 
 /** graphql-js's parse error for a document over `parseOptions.maxTokens` (16.x spells it "more that"). */

@@ -92,11 +92,52 @@ export const validateArguments: ValidatorFn = async (argValue, _argType, { args 
 };
 
 /**
- * A money amount that fits a `numeric(14,2)` column: not negative, at most 12 digits before the
- * point and 2 after (so at most 999,999,999,999.99), e.g. "4.50".
+ * A money amount above zero that fits a `numeric(14,2)` column: at most 12 digits before the point
+ * and 2 after (so 0.01 to 999,999,999,999.99), e.g. "4.50". For amounts off and caps on them, which
+ * the database holds above zero (`offer_version_amount_positive`, `…_max_discount_positive`): an
+ * amount of 0 is refused here, not by the CHECK as an internal error.
  */
-export function IsMoney(options?: ValidationOptions) {
-  return Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: ({ property }) => `${property} must be a money amount such as "4.50" (at most 999999999999.99)`, ...options });
+export function IsPositiveMoney(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isPositiveMoney',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && /^\d{1,12}(\.\d{1,2})?$/.test(value) && /[1-9]/.test(value),
+        defaultMessage: (args) => `${args?.property ?? 'amount'} must be a money amount above 0 such as "4.50" (at most 999999999999.99)`,
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * A number with at most `places` decimals: the scale of the `numeric(p, places)` column that
+ * stores it, which would otherwise round it silently (99.999 % off stored as 100 %, a campaign's
+ * ×1.00001 as ×1). Decimals are counted on the number as JSON carried it (33.33 is 33.33, not the
+ * nearest binary fraction).
+ */
+export function HasAtMostDecimals(places: number, options?: ValidationOptions) {
+  const scale = 10 ** places;
+  return ValidateBy(
+    {
+      name: 'hasAtMostDecimals',
+      constraints: [places],
+      validator: {
+        validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && Number((value * scale).toFixed(6)) % 1 === 0,
+        defaultMessage: (args) => `${args?.property ?? 'number'} must have at most ${places} decimals`,
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * Text with something to read in it: not only white space (any Unicode space, tabs, line breaks).
+ * For names and for the reasons the audit log keeps (SPEC §4: every staff change is recorded with
+ * who and why), which a blank value would leave unsaid.
+ */
+export function NotBlank(options?: ValidationOptions) {
+  return Matches(/\S/, { message: ({ property }) => `${property} must not be blank`, ...options });
 }
 
 /** The largest amount a `numeric(14,2)` money column holds, in cents. */

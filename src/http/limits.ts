@@ -35,17 +35,68 @@ export function documentTooLong(body: unknown, url: URL, maxBytes: number): stri
 }
 
 /**
- * The client's IP address: the socket's peer, or, behind `trustProxyHops` proxies, the address the
- * outermost trusted proxy saw (counted from the right of `X-Forwarded-For`, which a client can
- * only prepend to), without a port a proxy may add. Never a string the client chose freely: it must parse as an IP.
+ * Which peers may speak for the client (docs/decisions.md, "The network edge"): the proxies of
+ * TRUST_PROXY_ADDRESSES (CIDR ranges), or, with TRUST_PROXY_HOPS, any peer for that many hops
+ * (the older setting: a client that reaches the gateway without the proxy can then name any IP).
+ * Made once per gateway from its config.
  */
-export function clientIp(req: IncomingMessage, trustProxyHops: number): string {
-  const peer = req.socket.remoteAddress ?? 'unknown';
-  if (trustProxyHops === 0) return peer;
-  const header = req.headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
-  const candidate = addressOf(hops[hops.length - trustProxyHops] ?? hops[0]);
-  return candidate ?? peer;
+export class ProxyTrust {
+  private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+
+  /**
+   * @param hops TRUST_PROXY_HOPS (0: count no hops)
+   * @param addresses TRUST_PROXY_ADDRESSES as `loadConfig` checked them (`10.0.0.0/8`, `::1/128`)
+   */
+  constructor(
+    readonly hops: number,
+    addresses: readonly string[] = [],
+  ) {
+    this.ranges = addresses.map((cidr) => ipaddr.parseCIDR(cidr));
+  }
+
+  static of(config: { trustProxyHops: number; trustProxyAddresses?: readonly string[] }): ProxyTrust {
+    return new ProxyTrust(config.trustProxyHops, config.trustProxyAddresses ?? []);
+  }
+
+  /** Whether `address` (an IP as a socket or X-Forwarded-For writes it; IPv4-mapped counts as IPv4) is a listed proxy. */
+  isProxy(address: string): boolean {
+    if (!this.ranges.length || !isIP(address)) return false;
+    let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      parsed = ipaddr.process(address);
+    } catch {
+      return false;
+    }
+    return this.ranges.some(([network, bits]) => network.kind() === parsed.kind() && parsed.match(network, bits));
+  }
+
+  /** Whether the request's peer may report the client's scheme (`X-Forwarded-Proto`): a listed proxy, or any peer when hops are counted. */
+  peerSpeaksForClient(req: IncomingMessage): boolean {
+    return this.hops > 0 || this.isProxy(req.socket.remoteAddress ?? '');
+  }
+
+  /**
+   * The client's IP address. With listed proxies: the peer unless it is one; then X-Forwarded-For
+   * from the right (a client can only prepend to it), past each listed proxy, to the first
+   * address that is not one (all listed: the leftmost), as Express's `trust proxy` does with
+   * addresses. With a hop count: the address the outermost of that many proxies saw, whoever
+   * the peer. A port a proxy adds is dropped; an entry that is no IP ends the walk at the last
+   * address known (the proxy that wrote it). Never a string the client chose freely: it must parse as an IP.
+   */
+  clientIp(req: IncomingMessage): string {
+    const peer = req.socket.remoteAddress ?? 'unknown';
+    if (this.hops === 0 && !this.ranges.length) return peer;
+    const header = req.headers['x-forwarded-for'];
+    const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+    if (this.hops > 0) return addressOf(hops[hops.length - this.hops] ?? hops[0]) ?? peer;
+    let client = peer;
+    for (let i = hops.length; this.isProxy(client) && i > 0; i--) {
+      const next = addressOf(hops[i - 1]);
+      if (!next) break;
+      client = next;
+    }
+    return client;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
+import type { ProxyTrust } from './limits.js';
 
 /** What every part of a request's handling may know about it without passing it along. */
 interface RequestScope {
@@ -19,18 +20,18 @@ export function currentRequestId(): string | undefined {
 /**
  * Headers for API responses (all modes): JSON is never sniffed into HTML, never framed, never
  * allowed to load anything, and sends no referrer. `Strict-Transport-Security` only when the
- * request came over TLS as a trusted proxy reports it (`TRUST_PROXY_HOPS` > 0 and
- * `X-Forwarded-Proto: https`): the gateway itself speaks plain HTTP behind its TLS terminator, and
- * browsers ignore HSTS over plain HTTP anyway.
+ * request came over TLS as a trusted proxy reports it (`X-Forwarded-Proto: https` from a peer in
+ * TRUST_PROXY_ADDRESSES, or from any peer with TRUST_PROXY_HOPS > 0): the gateway itself speaks
+ * plain HTTP behind its TLS terminator, and browsers ignore HSTS over plain HTTP anyway.
  */
-function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, trustProxyHops: number) {
+function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, proxies: ProxyTrust) {
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('x-frame-options', 'DENY');
   res.setHeader('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   res.setHeader('cross-origin-opener-policy', 'same-origin');
   const proto = req.headers['x-forwarded-proto'];
-  if (trustProxyHops > 0 && typeof proto === 'string' && proto.split(',')[0].trim().toLowerCase() === 'https') {
+  if (typeof proto === 'string' && proto.split(',')[0].trim().toLowerCase() === 'https' && proxies.peerSpeaksForClient(req)) {
     res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
   }
 }
@@ -40,10 +41,10 @@ function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, trustProx
  * sets `x-request-id` and the security headers, and runs `handle` with the id in scope so error
  * formatting and logs can carry it.
  */
-export function withRequestScope<T>(req: IncomingMessage, res: ServerResponse, trustProxyHops: number, handle: (requestId: string) => T): T {
+export function withRequestScope<T>(req: IncomingMessage, res: ServerResponse, proxies: ProxyTrust, handle: (requestId: string) => T): T {
   const requestId = randomUUID();
   res.setHeader('x-request-id', requestId);
-  setSecurityHeaders(req, res, trustProxyHops);
+  setSecurityHeaders(req, res, proxies);
   return scope.run({ requestId }, () => handle(requestId));
 }
 

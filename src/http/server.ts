@@ -24,7 +24,7 @@ import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persist
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
 import { Authenticator } from './auth.js';
 import { Cors } from './cors.js';
-import { clientIp, costLimitPlugin, documentTooLong } from './limits.js';
+import { costLimitPlugin, documentTooLong, ProxyTrust } from './limits.js';
 import { Metrics, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
@@ -144,6 +144,10 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const armor = armorFor(config);
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
   const rateLimits = await RateLimits.create(config, databaseUrl, log);
+  const proxies = ProxyTrust.of(config);
+  if (config.trustProxyHops > 0) {
+    log.warn('TRUST_PROXY_HOPS believes X-Forwarded-For by count, whoever sends it: a client that reaches the gateway without the proxy can name its own IP. List the proxies in TRUST_PROXY_ADDRESSES instead.');
+  }
   const web = await WebApp.load(config);
   const logInternal = (err: unknown) => log.error({ err, requestId: currentRequestId() }, 'internal error');
   const introspection = config.nodeEnv !== 'production';
@@ -271,7 +275,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     let ctx: RequestCtx | undefined;
     let contextError: unknown;
     try {
-      ctx = await contextFor(req.headers, clientIp(req, config.trustProxyHops));
+      ctx = await contextFor(req.headers, proxies.clientIp(req));
     } catch (error) {
       contextError = error;
     }
@@ -368,7 +372,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     }
   };
 
-  httpServer.on('request', (req, res) => withRequestScope(req, res, config.trustProxyHops, (requestId) => {
+  httpServer.on('request', (req, res) => withRequestScope(req, res, proxies, (requestId) => {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const route = async () => {
       switch (url.pathname) {
@@ -417,6 +421,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     hub,
     auth,
     rateLimits,
+    proxies,
     persisted,
     trustedCaller: (ctx, clientName) => trustedCaller(ctx, { 'apollographql-client-name': clientName }),
   });

@@ -29,7 +29,7 @@ import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, partnerClient, type PersistedStore } from '../persisted/persisted.service.js';
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
 import type { Authenticator } from './auth.js';
-import { clientIp } from './limits.js';
+import type { ProxyTrust } from './limits.js';
 import type { RateLimits } from './rate-limit.js';
 
 /**
@@ -85,6 +85,8 @@ export interface SubscriptionServerDeps {
   hub: EventHub;
   auth: Authenticator;
   rateLimits: RateLimits;
+  /** Whose X-Forwarded-For names the client's IP (connection attempts and anonymous budgets count by it). */
+  proxies: ProxyTrust;
   persisted: PersistedStore;
   /** What formatError strips from client errors (name suggestions in production), as over HTTP. */
   formatOptions: FormatOptions;
@@ -104,6 +106,10 @@ const callerKey = (caller: Caller): string | undefined => {
       return undefined;
   }
 };
+
+/** Why a mutation over the socket is refused (ErrorCode.MUTATION_OVER_WEBSOCKET), and what to do instead. */
+export const MUTATION_OVER_WEBSOCKET_MESSAGE =
+  'Mutations are not taken over WebSocket: send them over HTTP POST. (A graphql-ws client resends an unanswered operation after a reconnect, which would run a mutation twice.)';
 
 /** A close reason fits a control frame (123 bytes). */
 const reasonOf = (text: string) => (Buffer.byteLength(text) <= 123 ? text : Buffer.from(text).subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '…');
@@ -149,10 +155,14 @@ function coded(error: GraphQLError, code: string): GraphQLError {
  *   None, bad, expired or revoked: closed 4401 with the reason; over WS_MAX_SOCKETS_PER_CALLER: 4429.
  * - While open: closed 4401 "token expired" at the token's `exp` (a timer armed by the periodic
  *   sweep for tokens expiring before the next one), 4403 "account closed" when staff close the
- *   customer, 4401 "API key revoked" when the partner's key is revoked (both found by the sweep,
- *   every WS_SESSION_RECHECK_MS, one query for all sockets of the instance).
+ *   customer, 4401 "API key revoked" when the partner's key is revoked: at once on every instance,
+ *   driven by the change's own outbox event (`recordSessionEnd`, read by each relay), and, for a
+ *   closure that wrote no event (SQL by hand), by the sweep every WS_SESSION_RECHECK_MS, one
+ *   query for all sockets of the instance.
  * - Each operation: credentials and rate limit again, trusted documents (partners, PERSISTED_ONLY),
  *   document size, tokens, depth/aliases/directives, cost, variables: the codes HTTP answers.
+ * - Subscriptions and queries only: a mutation is refused MUTATION_OVER_WEBSOCKET (a retrying
+ *   client would resend it after a reconnect; docs/decisions.md, "The network edge").
  */
 export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const { config, orm, clock, log, hub, auth, rateLimits, persisted, schema } = deps;
@@ -169,7 +179,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     maxPayload: config.ws.maxPayloadBytes,
     // Connection attempts count per client IP before the upgrade: over budget is HTTP 429.
     verifyClient: (info, done) => {
-      rateLimits.connectionAttempt(clientIp(info.req, config.trustProxyHops)).then(
+      rateLimits.connectionAttempt(deps.proxies.clientIp(info.req)).then(
         (retryAfter) => (retryAfter === undefined ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) })),
         () => done(true),
       );
@@ -218,6 +228,19 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       .finally(() => (sweeping = undefined));
   }, config.ws.sessionRecheckMs);
   sweepTimer.unref();
+
+  // A customer closed or a key revoked anywhere: the relay hands this instance the change's own
+  // event (src/events/hub.ts has already ended the customer's subscriptions), and its sockets close.
+  const unwatch = hub.watchSessions({
+    active: () => sessions.size > 0,
+    end: (ended) => {
+      for (const session of sessions) {
+        const { caller } = session;
+        if (ended.kind === 'customer' && caller.kind === 'customer' && caller.customerId === ended.customerId) close(session, SocketClose.FORBIDDEN, 'account closed');
+        if (ended.kind === 'partner' && caller.kind === 'partner' && caller.partnerId === ended.partnerId) close(session, SocketClose.UNAUTHORIZED, 'API key revoked');
+      }
+    },
+  });
 
   const forget = (session: Session | undefined) => {
     if (!session || !sessions.delete(session)) return;
@@ -329,7 +352,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           key,
           caller: authenticated.caller,
           credentials,
-          ip: request ? clientIp(request, config.trustProxyHops) : 'unknown',
+          ip: request ? deps.proxies.clientIp(request) : 'unknown',
           clientName: typeof named === 'string' && CLIENT_NAME.test(named) ? named : undefined,
           expiresAt: authenticated.expiresAt,
         };
@@ -390,6 +413,10 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
           return refusal(message, 'OPERATION_RESOLUTION_FAILURE');
         }
+        // graphql-ws clients resend an operation whose result had not come when the socket dropped,
+        // and most mutations carry no idempotency key: one sent here could run twice. Queries and
+        // subscriptions change nothing, so running one again is harmless.
+        if (operation.operation === 'mutation') return refusal(MUTATION_OVER_WEBSOCKET_MESSAGE, ErrorCode.MUTATION_OVER_WEBSOCKET);
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>);
         if (variables.errors) return variables.errors.map((e) => coded(e, ErrorCode.BAD_USER_INPUT));
         const tooCostly = checkCost(schema, document, operation, payload.variables ?? undefined, { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize });
@@ -438,6 +465,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
      */
     async close(graceMs = 10_000): Promise<void> {
       clearInterval(sweepTimer);
+      unwatch();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           drained = resolve;

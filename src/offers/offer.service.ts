@@ -145,12 +145,23 @@ export interface OfferContent {
   channels?: string[] | null;
 }
 
-/** The benefit must carry the value its kind needs, and only that. */
-function checkBenefit(benefit: OfferContent['benefit']): void {
+/**
+ * The benefit must carry the value its kind needs, and only that: INVALID on the missing field, or
+ * on a value of another kind (`amountOff` on a PERCENT_OFF benefit), which the till would ignore
+ * while the app showed it beside the benefit that applies. `sent: false` (a benefit copied from the
+ * current version) checks only the first: versions written before this rule keep their stray
+ * values and stay editable.
+ */
+function checkBenefit(benefit: OfferContent['benefit'], sent = true): void {
   const need = { PERCENT_OFF: 'percentOff', AMOUNT_OFF: 'amountOff', FREE_ITEM: 'freeSku' } as const;
   const field = need[benefit.kind];
   if (benefit[field] == null) {
     throw refuse(UserErrorCode.INVALID, `A ${benefit.kind} benefit needs ${field}.`, ['input', 'benefit', field]);
+  }
+  for (const other of sent ? Object.values(need) : []) {
+    if (other !== field && benefit[other] != null) {
+      throw refuse(UserErrorCode.INVALID, `A ${benefit.kind} benefit takes no ${other}.`, ['input', 'benefit', other]);
+    }
   }
 }
 
@@ -232,7 +243,7 @@ export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChang
       validUntil: 'validUntil' in defined ? defined.validUntil : current.validUntil,
       channels: defined.channels ?? current.channels,
     };
-    checkBenefit(next.benefit);
+    checkBenefit(next.benefit, defined.benefit != null);
     const versionId = await insertVersion(em, offerId, current.version + 1, next, actor, now);
     await recordAudit(em, { actor, action: 'updateOffer', target: `Offer:${offerId}`, details: { version: current.version + 1, changes }, at: now });
     return (await offerVersionsByIds(em, [versionId]))[0];

@@ -2,7 +2,7 @@ import { ArrayMaxSize, IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } f
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsMoney } from '../graphql/validation.js';
+import { HasAtMostDecimals, IsPositiveMoney, NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { OfferBenefitKind } from './offer.entity.js';
 
@@ -67,10 +67,11 @@ export class OfferBenefitInput {
   @Field(() => Float, { nullable: true })
   @Min(0.01)
   @Max(100)
+  @HasAtMostDecimals(2)
   percentOff?: number | null;
 
   @Field(() => DecimalScalar, { nullable: true })
-  @IsMoney()
+  @IsPositiveMoney()
   amountOff?: string | null;
 
   @Field(() => String, { nullable: true })
@@ -87,7 +88,7 @@ export class OfferBenefitInput {
   categories?: string[] | null;
 
   @Field(() => DecimalScalar, { nullable: true })
-  @IsMoney()
+  @IsPositiveMoney()
   maxDiscount?: string | null;
 }
 
@@ -96,6 +97,7 @@ export class CreateOfferInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   name!: string;
 
   @Field(() => String, { nullable: true })
@@ -136,6 +138,7 @@ export class UpdateOfferInput {
   @Field(() => String, { nullable: true })
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   name?: string | null;
 
   @Field(() => String, { nullable: true })

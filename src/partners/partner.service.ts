@@ -5,6 +5,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { recordSessionEnd } from '../events/outbox.service.js';
 import { Partner } from './partner.entity.js';
 
 /** What a partner may be allowed to do (contract README). */
@@ -66,7 +67,11 @@ export async function createPartner(
   });
 }
 
-/** Revokes a partner's key at once: its next request is UNAUTHENTICATED. */
+/**
+ * Revokes a partner's key at once: its next request is UNAUTHENTICATED, its sockets close on every
+ * instance (a `PARTNER_REVOKED` outbox event), and its webhook endpoints are removed (pending
+ * deliveries end FAILED). NOT_FOUND: no such partner. Revoking again keeps the first revocation's time.
+ */
 export async function revokePartner(ctx: Ctx, partnerId: number, reason: string | null): Promise<PartnerRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
@@ -75,6 +80,11 @@ export async function revokePartner(ctx: Ctx, partnerId: number, reason: string 
       sql<PartnerRow>`update partner p set revoked_at = coalesce(p.revoked_at, ${now}) where p.id = ${partnerId} returning ${PARTNER_COLUMNS}`,
     );
     if (!partner) throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
+    // Its sockets close on every instance as the relays read this (src/http/ws.ts), and its
+    // webhook endpoints are removed: a revoked partner is sent no more customer events, and its
+    // pending deliveries end FAILED.
+    await recordSessionEnd(em, { partnerId }, now);
+    await query(em, sql`update webhook_endpoint set disabled_at = coalesce(disabled_at, ${now}) where partner_id = ${partnerId}`);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'revokePartner', target: `Partner:${partnerId}`, reason, at: now });
     return partner;
   });

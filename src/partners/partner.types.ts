@@ -2,6 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, MaxLength, MinLength } from 'class-validato
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
+import { NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 
 @ObjectType({ implements: Node, description: 'An integration calling with an API key.' })
@@ -27,6 +28,7 @@ export class CreatePartnerInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   name!: string;
 
   @Field(() => [String])

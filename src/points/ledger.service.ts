@@ -174,6 +174,11 @@ export function creditFits(account: AccountRow, amount: number, qualifying: bool
   );
 }
 
+/** The refusal of a debit larger than the account's balance in `currencyCode` (INSUFFICIENT_POINTS). */
+export function insufficientPoints(currencyCode: string) {
+  return refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${currencyCode} points for this.`);
+}
+
 /** The refusal of a credit that would take the account past MAX_ACCOUNT_POINTS (INVALID). */
 export function accountFull(currencyCode: string) {
   return refuse(UserErrorCode.INVALID, `This would take the customer's ${currencyCode} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`);
@@ -197,12 +202,26 @@ export type Debit = Omit<Posting, 'customerId' | 'currency'>;
  * checked on the row's last committed version, the one the update will change.
  */
 export interface DebitExtension {
+  /**
+   * CTEs placed before the debit's own (`name as (…), ` each, the last with its comma), for a
+   * caller that reads what the debit needs in the same statement (see DebitAccount).
+   */
+  head?: RawBuilder<unknown>;
   precondition?: { refused: RawBuilder<unknown>; refusal: (reason: string) => Error };
   ctes?: RawBuilder<unknown>;
   events?: RawBuilder<unknown>;
   columns?: RawBuilder<unknown>;
   joins?: RawBuilder<unknown>;
 }
+
+/**
+ * The account a debit statement writes: its id and currency as values, or as SQL expressions over
+ * the extension's `head` CTEs (a caller that finds the account in the same statement).
+ */
+export type DebitAccount = { id: number | RawBuilder<unknown>; customerId: number; currencyCode: string | RawBuilder<unknown> };
+
+/** A Debit for debitStatement: `amount` (> 0) and `reason` values or SQL expressions over the extension's `head` CTEs. */
+export type DebitInStatement = Omit<Debit, 'amount' | 'reason'> & { amount: number | RawBuilder<unknown>; reason?: string | null | RawBuilder<unknown> };
 
 /** A debit statement's answer: the entry and the account after, all null when it wrote nothing. */
 type DebitRow = { due: boolean; refused: string | null; consumed: number } & { [K in keyof PostedRow]: PostedRow[K] | null };
@@ -217,12 +236,15 @@ type DebitRow = { due: boolean; refused: string | null; consumed: number } & { [
  * events) in the outbox. CTE names the extension may read: `a` (point_account's returning: id,
  * available, pending, lifetime_earned, debt) and `e` (the ledger_entry written, every column).
  * The reads run on the statement's snapshot, which is current because the account lock was
- * taken by an earlier statement of the transaction and every ledger write holds it.
+ * taken by an earlier statement of the transaction and every ledger write holds it. A caller that
+ * takes the lock in the statement itself (the extension's `head`, before `due`) must make the
+ * precondition refuse unless the locked row is the snapshot's (its `version`, which every ledger
+ * write bumps under the lock): the purchase's PURCHASE_ALONE.
  */
-export function debitStatement<X extends object = object>(account: Pick<AccountRow, 'id' | 'customerId' | 'currencyCode'>, d: Debit, more: DebitExtension = {}): RawBuilder<DebitRow & X> {
+export function debitStatement<X extends object = object>(account: DebitAccount, d: DebitInStatement, more: DebitExtension = {}): RawBuilder<DebitRow & X> {
   const lifetimeDrop = d.qualifying ? d.amount : 0;
   return sql`
-    with due as materialized (
+    with ${more.head ?? sql``} due as materialized (
       -- The precondition only when nothing is due: a statement that writes nothing (the caller
       -- writes the account down and runs it again) takes no lock the precondition may take.
       select d.due, case when d.due then null else (${more.precondition?.refused ?? sql`null`})::text end as refused from (
@@ -247,7 +269,7 @@ export function debitStatement<X extends object = object>(account: Pick<AccountR
     ), e as (
       insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
                                 balance_after, expires_at, remaining, qualifying, created_at)
-      select a.id, ${account.customerId}, ${-d.amount}, ${d.kind}, ${d.source}, ${d.sourceId ?? null}, ${d.reason ?? null}, ${d.actor},
+      select a.id, ${account.customerId}, -(${d.amount}::bigint), ${d.kind}, ${d.source}, ${d.sourceId ?? null}, ${d.reason ?? null}, ${d.actor},
              a.available, null, 0, ${d.qualifying ?? false}, ${d.now}
         from a
       returning *
@@ -297,7 +319,7 @@ export async function debit<X extends object = object>(
     if (row?.due) throw new Error(`ledger: account ${account.id} still has points due after its write-down`);
   }
   if (row?.refused != null) throw more!.precondition!.refusal(row.refused);
-  if (!row || row.id == null) throw refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${account.currencyCode} points for this.`);
+  if (!row || row.id == null) throw insufficientPoints(account.currencyCode);
   if (row.consumed !== d.amount) {
     // The balance and the open credits disagree: refuse to make it worse (rolls back).
     throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${d.amount}`);

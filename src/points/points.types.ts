@@ -4,6 +4,7 @@ import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
+import { NotBlank } from '../graphql/validation.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 
 registerEnumType(LedgerEntryKind, { name: 'LedgerEntryKind' });
@@ -86,6 +87,7 @@ export class CreateCurrencyInput {
   @Field()
   @MinLength(1)
   @MaxLength(100)
+  @NotBlank()
   name!: string;
 
   @Field(() => Int, { nullable: true })
@@ -133,6 +135,7 @@ export class AdjustPointsInput {
   @Field()
   @MinLength(1)
   @MaxLength(500)
+  @NotBlank()
   reason!: string;
 
   @Field()

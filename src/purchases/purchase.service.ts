@@ -2,19 +2,21 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { columnsOf, db, fromPrefixed, prefixedColumnsOf, renamedKeys, type EntityRow, type PrefixedRow } from '../db/schema.js';
-import { anyOf, queryOne, sql } from '../db/sql.js';
+import type { RawBuilder } from 'kysely';
+import { anyOf, queryOne, sql, statement } from '../db/sql.js';
+import { statementRefusal } from '../db/refusal.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimKeySql, completeKeySql, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { ACCOUNT_KEYS, debit, lockAccount, type DebitExtension } from '../points/ledger.service.js';
+import { ACCOUNT_KEYS, debit, debitStatement, insufficientPoints, lockAccount, type DebitExtension } from '../points/ledger.service.js';
 import { CURRENCY_KEYS, type CurrencyRow } from '../points/points.service.js';
 import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { IssuedOffer, IssuedOfferSource } from '../wallet/issued-offer.entity.js';
-import { issueOfferSql, type IssuedOfferRow } from '../wallet/wallet.service.js';
+import { expirySql, issueOfferSql, newOfferCode, type IssuedOfferRow } from '../wallet/wallet.service.js';
 import { OfferPurchase } from './purchase.entity.js';
 
 /** A purchase as the API shows it: every column of `offer_purchase` but the idempotency key. */
@@ -46,7 +48,225 @@ export interface PurchaseRows {
 }
 
 /**
- * Buys a listing with points, whole or not at all, in one transaction of two statements:
+ * Buys a listing with points, whole or not at all. Usually one statement that is its own
+ * transaction (`purchaseAlone`: one round trip, issue 12); when that statement finds it cannot
+ * decide alone (another writer changed the account since its snapshot, points are due for a
+ * write-down, the customer has no account in the currency) or the customer is not ACTIVE, the
+ * transaction of two statements (`purchaseInTransaction`). Both answer the same, refuse the same
+ * (see purchaseInTransaction for the refusals and their order) and take row locks in the same
+ * order.
+ */
+export async function purchaseOffer(
+  ctx: Ctx,
+  customer: CustomerCaller,
+  listingId: number,
+  idempotencyKey: string,
+): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
+  if (customer.status === CustomerStatus.ACTIVE) {
+    const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey);
+    if (alone) return alone;
+  }
+  return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
+}
+
+/**
+ * The purchase as one statement that is its own transaction (no BEGIN or COMMIT: PostgreSQL
+ * commits it as it ends, or rolls all of it back when it raises): one round trip. Null when the
+ * statement cannot decide alone (it raised RETRY, having written nothing): the caller runs
+ * purchaseInTransaction. A repeat of a committed key reads the stored answer (replayOf), as the
+ * transaction does. Refusals as purchaseInTransaction's, in its order. See PURCHASE_ALONE.
+ */
+async function purchaseAlone(
+  ctx: Ctx,
+  customer: CustomerCaller,
+  listingId: number,
+  idempotencyKey: string,
+): Promise<(PurchaseOutcome & { rows?: PurchaseRows }) | null> {
+  const now = ctx.clock.now();
+  const scope = `purchase:${customer.customerId}`;
+  const fingerprint = requestFingerprint({ listingId });
+  let row: PurchaseAloneRow | undefined;
+  try {
+    [row] = await PURCHASE_ALONE.run(ctx.em, customer.customerId, customer.segments, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actorOf(ctx.caller));
+  } catch (error) {
+    const refused = statementRefusal(error);
+    if (!refused) throw error;
+    if (refused.reason === RETRY) return null;
+    const detail = JSON.parse(refused.detail) as { currency: string; limit: number | null };
+    if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency);
+    if (refused.reason in PURCHASE_REFUSALS) throw purchaseRefusal(refused.reason as keyof typeof PURCHASE_REFUSALS, detail);
+    throw new Error(`purchase of listing ${listingId} by customer ${customer.customerId}: ${refused.reason}`);
+  }
+  if (!row!.claimed) return replayOf<PurchaseOutcome>(ctx.em, scope, idempotencyKey, fingerprint);
+  const purchase = fromPrefixed(OfferPurchase, row!, PURCHASE_KEYS, 'purchase.');
+  const issued: IssuedOfferRow = fromPrefixed(IssuedOffer, row as Partial<PrefixedRow<IssuedOffer, IssuedKey, 'issued.'>>, ISSUED_KEYS, 'issued.');
+  const offer = offerVersionFrom(row!, 'offer.');
+  const currency = fromPrefixed(PointCurrency, row!, CURRENCY_KEYS, 'currency.');
+  const balance: BalanceSnapshot = {
+    accountId: row!.accountId!,
+    customerId: customer.customerId,
+    currencyCode: currency.code,
+    available: row!.balanceAfter!,
+    pending: row!.pending!,
+    lifetimeEarned: row!.lifetimeEarned!,
+  };
+  return { purchaseId: purchase.id, balance, rows: { purchase, issued, offer, currency } };
+}
+
+/** What PURCHASE_ALONE raises when it cannot decide alone (see purchaseAlone). */
+const RETRY = 'RETRY';
+
+/** The purchase's refusals by code, as both paths answer them (INSUFFICIENT_POINTS is the ledger's). */
+const PURCHASE_REFUSALS = {
+  [UserErrorCode.OFFER_UNAVAILABLE]: () => refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']),
+  [UserErrorCode.NOT_ELIGIBLE]: () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This store is not open to you.', ['input', 'listingId']),
+  [UserErrorCode.OUT_OF_STOCK]: () => refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']),
+  [UserErrorCode.LIMIT_REACHED]: (limit: number | null) => refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${limit} times.`, ['input', 'listingId']),
+};
+
+/** A purchase refusal (`limit`: the listing's per-customer limit, for LIMIT_REACHED). */
+function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?: number | null } = {}) {
+  return PURCHASE_REFUSALS[code](detail.limit ?? null);
+}
+
+/**
+ * purchaseInTransaction's two statements as one, run as its own transaction. On the statement's
+ * snapshot, in this order (each CTE reads the one before it, so PostgreSQL runs them in turn):
+ *
+ * - `h`: the listing (on show, open to the customer, stock, price, limit), its offer's current
+ *   version and the issued offer's expiry, the currency, the customer's account as the snapshot
+ *   has it (no lock yet) and the purchase's id, taken from its sequence now;
+ * - `claim`: the idempotency key, storing the answer at once (the purchase id; the balance: the
+ *   snapshot's account less the price, which is what the debit leaves, since it is written only
+ *   when the account is the snapshot's). A committed key: no row, and nothing below writes (the
+ *   caller answers with replayOf); a key in flight: waited for here, before any other lock;
+ * - `checked`: what the snapshot refuses, in the transaction path's order (OFFER_UNAVAILABLE,
+ *   NOT_ELIGIBLE, OUT_OF_STOCK), and RETRY without an account (the transaction creates it);
+ * - `locked`: the account's row lock. FOR UPDATE returns the row's latest committed version: when
+ *   its `version` is not the snapshot's, another writer changed it since (every write of the
+ *   account's ledger bumps it under this lock), and RETRY. When it is, nothing of the account
+ *   changed since the snapshot, so the debit's reads (open credits, what is due) are current, as
+ *   they are in the transaction's statement taken after the lock;
+ * - the listing's row lock when it has stock, seeing its latest version (a removal committed
+ *   meanwhile: OFFER_UNAVAILABLE), as purchaseWrites' precondition does;
+ * - the ledger's debit (debitStatement: RETRY when points are due, for the transaction's
+ *   write-down), then the per-customer count, the stock, the issued offer and the purchase, as
+ *   purchaseWrites (with their events).
+ *
+ * The last column calls raise_refusal with the outcome when the key was claimed but something
+ * refused (INSUFFICIENT_POINTS, LIMIT_REACHED, OUT_OF_STOCK after the debit, …): the error rolls
+ * back the whole statement, the claim included; its detail carries the currency and the limit for
+ * the message. Row locks come in purchaseInTransaction's order: key, account, listing, count.
+ */
+const PURCHASE_ALONE = statement(
+  (customerId: number, segments: string[], listingId: number, scope: string, key: string, fingerprint: string, now: Date, code: string, actor: string) => {
+    const viewer = { customerId, segments, tierId: null };
+    const head = sql`h as materialized (
+        select l.id as listing_id, l.price_in_points as price, l.per_customer_limit, l.stock_remaining,
+               ${listingOnShow(now)} and ${storeOpen(now)} as on_show, ${customerQualifies(viewer, now)} as eligible,
+               ${offerVersionColumns('offer.')}, ${expirySql(now)} as offer_expires_at, ${HEAD_CURRENCY_COLUMNS},
+               pa.id as account_id, pa.available as account_available, pa.pending as account_pending,
+               pa.lifetime_earned as account_lifetime_earned, pa.version as account_version,
+               nextval('offer_purchase_id_seq') as purchase_id
+          from listing l
+          join reward_store s on s.id = l.store_id
+          join point_currency c on c.code = s.currency_code
+          join offer o on o.id = l.offer_id
+          join offer_version ov on ov.id = o.current_version_id
+          left join point_account pa on pa.customer_id = ${customerId} and pa.currency_code = s.currency_code
+         where l.id = ${listingId}
+      ), claim as materialized (
+        insert into idempotency_record (scope, key, fingerprint, result, created_at)
+        select ${scope}, ${key}, ${fingerprint}, jsonb_build_object('purchaseId', h.purchase_id, 'balance', jsonb_build_object(
+                 'accountId', h.account_id, 'customerId', ${customerId}::bigint, 'currencyCode', h."currency.code",
+                 'available', h.account_available - h.price, 'pending', h.account_pending, 'lifetimeEarned', h.account_lifetime_earned)), ${now}
+          from (select 1) one left join h on true
+        on conflict do nothing
+        returning 1
+      ), checked as materialized (
+        select case when h.listing_id is null or not h.on_show then ${UserErrorCode.OFFER_UNAVAILABLE}::text
+                    when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
+                    when h.stock_remaining = 0 then ${UserErrorCode.OUT_OF_STOCK}::text
+                    when h.account_id is null then ${RETRY}::text end as refused
+          from claim left join h on true
+      ), locked as materialized (
+        select pa.version from point_account pa join h on pa.id = h.account_id
+         where exists (select 1 from checked where refused is null)
+           for update of pa
+      ),`;
+    // Evaluated in this order inside the debit's `due` CTE, before its account update; null: go on.
+    const refused = sql`case
+        when not exists (select 1 from checked) then 'REPLAY'
+        when (select refused from checked) is not null then (select refused from checked)
+        when (select version from locked) is distinct from (select account_version from h) then ${RETRY}::text
+        -- with stock the lock the stock update takes anyway; without, a shared one (a KEY SHARE lock would take the
+        -- snapshot's version of a row updated since, as a foreign key check does, and miss a removal)
+        when case when (select stock_remaining from h) is not null then not exists (${listingShown(listingId, now, sql`for no key update of l`)})
+                  else not exists (${listingShown(listingId, now, sql`for share of l`)}) end then ${UserErrorCode.OFFER_UNAVAILABLE}::text
+      end`;
+    return debitStatement<PurchaseAloneWritten>(
+      { id: sql`(select account_id from h)`, customerId, currencyCode: sql`(select "currency.code" from h)` },
+      { amount: sql`(select price from h)`, kind: LedgerEntryKind.SPEND, source: LedgerSource.PURCHASE, reason: sql`(select "offer.name" from h)`, actor, now },
+      {
+        head,
+        precondition: { refused, refusal: () => new Error('PURCHASE_ALONE raises its refusals') },
+        ctes: sql`, counted as (
+            insert into listing_purchase_count as c (listing_id, customer_id, purchased) select ${listingId}::bigint, ${customerId}::bigint, 1 from a
+            on conflict (listing_id, customer_id) do update set purchased = c.purchased + 1
+             where (select per_customer_limit from h) is null or c.purchased < (select per_customer_limit from h)
+            returning purchased
+          ), taken as (
+            update listing set stock_remaining = stock_remaining - 1
+             where id = ${listingId} and (select stock_remaining from h) is not null and stock_remaining > 0 and exists (select 1 from a)
+            returning stock_remaining
+          ), io as (${issueOfferSql(
+            { customerId, offer: { versionId: sql`h."offer.versionId"`, expiresAt: sql`h.offer_expires_at` }, code, source: IssuedOfferSource.PURCHASE, now },
+            sql`a, h`,
+          )}),
+          p as (
+            insert into offer_purchase (id, customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
+            select h.purchase_id, ${customerId}, ${listingId}, h.price, e.id, io.id, ${key}, 'COMPLETED', ${now} from e, io, h
+            returning ${PURCHASE_COLUMNS}
+          )`,
+        events: sql`union all select 2, 'WALLET_CHANGED', jsonb_build_object('change', 'ISSUED', 'issuedOfferId', io.id) from io`,
+        columns: sql`, exists (select 1 from claim) as claimed, ${renamedKeys('p', PURCHASE_KEYS, 'purchase.')}, ${renamedKeys('io', ISSUED_KEYS, 'issued.')}, h.*,
+            raise_refusal(case
+              when not exists (select 1 from claim) then null
+              when (select refused from due) is not null then (select refused from due)
+              when (select due from due) then ${RETRY}::text
+              when not exists (select 1 from a) then ${UserErrorCode.INSUFFICIENT_POINTS}::text
+              when (select coalesce(sum(amount), 0) from consumed) <> (select price from h) then 'LEDGER_INVARIANT: consumed <> price'
+              when not exists (select 1 from counted) then ${UserErrorCode.LIMIT_REACHED}::text
+              when (select stock_remaining from h) is not null and not exists (select 1 from taken) then ${UserErrorCode.OUT_OF_STOCK}::text
+              when (select available from a) <> (select account_available - price from h) then 'LEDGER_INVARIANT: balance after <> stored answer'
+            end, (select jsonb_build_object('currency', "currency.code", 'limit', per_customer_limit)::text from h)) as refusal`,
+        joins: sql`left join p on true left join io on true left join h on true`,
+      },
+    );
+  },
+);
+
+/**
+ * The listing's row if it is on show at `now` and its store open, locked with `lock`: a row lock
+ * reads the row's latest committed version (READ COMMITTED re-checks the condition on it), not
+ * the statement's snapshot, so a removal committed since is seen.
+ */
+function listingShown(listingId: number, now: Date, lock: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`select 1 from listing l join reward_store s on s.id = l.store_id join offer o on o.id = l.offer_id
+      join offer_version ov on ov.id = o.current_version_id
+     where l.id = ${listingId} and ${listingOnShow(now)} and ${storeOpen(now)} ${lock}`;
+}
+
+/** What PURCHASE_ALONE adds to the debit's row (h.* besides these: the listing and account as read). */
+type PurchaseAloneWritten = { claimed: boolean } & PrefixedRow<OfferPurchase, (typeof PURCHASE_KEYS)[number], 'purchase.'> &
+  Partial<PrefixedRow<IssuedOffer, IssuedKey, 'issued.'>> &
+  OfferVersionColumns<'offer.'> &
+  PrefixedRow<PointCurrency, (typeof CURRENCY_KEYS)[number], 'currency.'>;
+type PurchaseAloneRow = Awaited<ReturnType<typeof PURCHASE_ALONE.run>>[number];
+
+/**
+ * Buys a listing with points, whole or not at all, in one transaction of two statements (what
+ * purchaseOffer runs when its one statement cannot decide alone, see purchaseAlone):
  *
  * 1. claim the idempotency key, read the listing (on show, eligibility, stock, price, the offer's
  *    current version, the currency) and take the account's row lock (only once the key is
@@ -75,7 +295,7 @@ export interface PurchaseRows {
  * the customer), OFFER_UNAVAILABLE, OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
  * LIMIT_REACHED; IDEMPOTENCY_KEY_REUSED for a key used for another listing.
  */
-export async function purchaseOffer(
+async function purchaseInTransaction(
   ctx: Ctx,
   customer: CustomerCaller,
   listingId: number,
@@ -113,14 +333,14 @@ export async function purchaseOffer(
       throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
     }
     if (head.id == null || !head.onShow) {
-      throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']);
+      throw purchaseRefusal(UserErrorCode.OFFER_UNAVAILABLE);
     }
     if (!head.eligible) {
-      throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This store is not open to you.', ['input', 'listingId']);
+      throw purchaseRefusal(UserErrorCode.NOT_ELIGIBLE);
     }
     if (head.stockRemaining === 0) {
       // Answer a sold-out listing without queueing on its row lock; the locked update below decides races.
-      throw refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']);
+      throw purchaseRefusal(UserErrorCode.OUT_OF_STOCK);
     }
     const price = head.price as number;
     const offer = offerVersionFrom(head, 'offer.');
@@ -134,8 +354,8 @@ export async function purchaseOffer(
       { amount: price, kind: LedgerEntryKind.SPEND, source: LedgerSource.PURCHASE, reason: offer.name, actor: actorOf(ctx.caller), now },
       purchaseWrites({ customer, customerId: customer.customerId, listingId, price, idempotencyKey, scope, now, offer, head }),
     );
-    if (!row.counted) throw refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${head.perCustomerLimit} times.`, ['input', 'listingId']);
-    if (head.stockRemaining != null && !row.taken) throw refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']);
+    if (!row.counted) throw purchaseRefusal(UserErrorCode.LIMIT_REACHED, { limit: head.perCustomerLimit });
+    if (head.stockRemaining != null && !row.taken) throw purchaseRefusal(UserErrorCode.OUT_OF_STOCK);
     if (released) await recomputeTier(em, customer.customerId, now);
 
     const purchase = fromPrefixed(OfferPurchase, row, PURCHASE_KEYS, 'purchase.');
@@ -185,10 +405,7 @@ function purchaseWrites(p: {
             join offer_version ov on ov.id = o.current_version_id
            where l.id = ${p.listingId} and ${listingOnShow(p.now)} and ${storeOpen(p.now)}
            ${stocked ? sql`for no key update of l` : sql``}), ${UserErrorCode.OFFER_UNAVAILABLE}::text), 'OK')`,
-      refusal: (reason) =>
-        reason === UserErrorCode.NOT_ELIGIBLE
-          ? refuse(UserErrorCode.NOT_ELIGIBLE, 'This store is not open to you.', ['input', 'listingId'])
-          : refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']),
+      refusal: (reason) => purchaseRefusal(reason === UserErrorCode.NOT_ELIGIBLE ? UserErrorCode.NOT_ELIGIBLE : UserErrorCode.OFFER_UNAVAILABLE),
     },
     ctes: sql`, counted as (
         insert into listing_purchase_count as c (listing_id, customer_id, purchased) select ${p.listingId}::bigint, ${p.customerId}::bigint, 1 from a

@@ -7,6 +7,9 @@ import { itemKey, matchesAny } from '../transactions/pricing.js';
 import type { SaleLine } from '../transactions/transaction.entity.js';
 import type { EntityRow } from '../db/schema.js';
 import { Rounding, type Campaign, type EconomyRule } from './rule.entity.js';
+import { exactDecimal, plus, times, type ExactDecimal } from '../domain/decimal.js';
+
+export { exactDecimal, type ExactDecimal } from '../domain/decimal.js';
 
 /**
  * The most points one sale may award (in one award, and in all of them together): the bound of
@@ -31,44 +34,64 @@ export function checkedAward(points: number): number {
 /** A currency's economy rule as earning reads it: every `economy_rule` column but `updatedAt`. */
 export type EconomyRuleRow = Omit<EntityRow<EconomyRule>, 'updatedAt'>;
 
-/** Rounds as the rule says, after settling float noise (2.9999999 is 3). */
-export function roundPoints(raw: number, rounding: Rounding): number {
-  const settled = Math.round(raw * 1e6) / 1e6;
-  switch (rounding) {
-    case Rounding.CEIL:
-      return Math.ceil(settled);
-    case Rounding.ROUND:
-      return Math.round(settled);
-    default:
-      return Math.floor(settled);
-  }
+const ZERO: ExactDecimal = { n: 0n, scale: 0 };
+
+/**
+ * Rounds an exact amount of points to whole points as the rule says: FLOOR and CEIL towards minus
+ * and plus infinity, ROUND half up (2.5 is 3). A number is taken as the decimal it prints as.
+ */
+export function roundPoints(raw: ExactDecimal | number, rounding: Rounding): number {
+  const { n, scale } = typeof raw === 'number' ? exactDecimal(raw) : raw;
+  const unit = 10n ** BigInt(scale);
+  const floor = n >= 0n ? n / unit : -((-n + unit - 1n) / unit);
+  const rest = n - floor * unit; // 0 <= rest < unit
+  let points = floor;
+  if (rounding === Rounding.CEIL && rest > 0n) points += 1n;
+  if (rounding === Rounding.ROUND && rest * 2n >= unit) points += 1n;
+  return Number(points);
 }
 
 /**
  * Points per unit of money actually paid (each line after its share of the discount), times the
  * line's category multiplier, excluded SKUs earning nothing, times the customer's tier multiplier,
- * rounded once at the end. Throws AwardOutOfRangeError past MAX_AWARD_POINTS.
+ * computed exactly (ExactDecimal) and rounded once at the end. Throws AwardOutOfRangeError past
+ * MAX_AWARD_POINTS.
  */
 export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number): number {
-  return checkedAward(Math.max(0, roundPoints(economyBase(rule, lines, netTotals) * tierMultiplier, rule.rounding)));
+  return checkedAward(Math.max(0, roundPoints(times(economyBase(rule, lines, netTotals), exactDecimal(tierMultiplier)), rule.rounding)));
 }
 
 /**
- * The economy rule's points before the tier multiplier and rounding (economyPoints' `raw`): points
- * per unit of money paid per line (`netTotals`, cents), times the line's category multiplier,
- * excluded SKUs earning nothing. A sale earns in the rule's currency at some tier only when this
- * is above 0 (tier multipliers are not negative), which is what processing needs to know before
- * it reads the tier (it locks the accounts the tier depends on first).
+ * The economy rule's points before the tier multiplier and rounding, exactly (economyPoints'
+ * product without the tier): points per unit of money paid per line (`netTotals`, cents), times
+ * the line's category multiplier, excluded SKUs earning nothing. A sale earns in the rule's
+ * currency at some tier only when this is above 0 (tier multipliers are not negative), which is
+ * what processing needs to know before it reads the tier (it locks the accounts the tier depends
+ * on first).
  */
-export function economyBase(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[]): number {
-  const perUnit = Number(rule.pointsPerUnit);
-  let raw = 0;
+export function economyBase(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[]): ExactDecimal {
+  const perUnit = exactDecimal(rule.pointsPerUnit);
+  // cents paid per category multiplier (a sale has few), then Σ cents × multiplier exactly
+  const centsByMultiplier = new Map<number, bigint>();
   lines.forEach((line, i) => {
     if (matchesAny(line.sku, rule.excludedSkus)) return;
     const category = line.category === null ? undefined : rule.categoryMultipliers.find((c) => itemKey(c.category) === itemKey(line.category!));
-    raw += (netTotals[i] / 100) * perUnit * (category?.multiplier ?? 1);
+    const multiplier = category?.multiplier ?? 1;
+    centsByMultiplier.set(multiplier, (centsByMultiplier.get(multiplier) ?? 0n) + BigInt(netTotals[i]));
   });
-  return raw;
+  let paid = ZERO;
+  for (const [multiplier, cents] of centsByMultiplier) paid = plus(paid, times({ n: cents, scale: 0 }, exactDecimal(multiplier)));
+  return times(times(paid, { n: 1n, scale: 2 }), perUnit); // cents → money units
+}
+
+/**
+ * What a campaign's multiplier adds to a sale's base points: base × (multiplier − 1), exactly,
+ * rounded as the currency's rule says; never below 0 (a multiplier under 1 takes nothing away).
+ */
+export function multiplierPoints(base: number, multiplier: number, rounding: Rounding): number {
+  const m = exactDecimal(multiplier);
+  const extra = times(exactDecimal(base), { n: m.n - 10n ** BigInt(m.scale), scale: m.scale });
+  return Math.max(0, roundPoints(extra, rounding));
 }
 
 /**

@@ -3,6 +3,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
+import { HasAtMostDecimals, NotBlank } from '../graphql/validation.js';
 import { MAX_POINTS } from '../points/points.types.js';
 import { Rounding } from './rule.entity.js';
 
@@ -159,6 +160,7 @@ export class CampaignOutcomeInput {
   @Field(() => Float, { nullable: true, description: 'Multiplies the economy rule points of the sale (2: double points).' })
   @Min(0.01)
   @Max(100)
+  @HasAtMostDecimals(4)
   multiplier?: number | null;
 
   @Field(() => ID, { nullable: true })
@@ -183,6 +185,7 @@ export class CreateCampaignInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   name!: string;
 
   @Field()

@@ -3,6 +3,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
+import { NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { MAX_POINTS } from '../points/points.types.js';
 
@@ -94,6 +95,7 @@ export class CreateRewardStoreInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   name!: string;
 
   @Field()

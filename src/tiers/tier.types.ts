@@ -2,6 +2,7 @@ import { Max, MaxLength, Min, MinLength, Matches } from 'class-validator';
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
+import { HasAtMostDecimals, NotBlank } from '../graphql/validation.js';
 import { MAX_POINTS } from '../points/points.types.js';
 
 @ObjectType({ implements: Node })
@@ -57,6 +58,7 @@ export class CreateTierInput {
   @Field()
   @MinLength(1)
   @MaxLength(100)
+  @NotBlank()
   name!: string;
 
   @Field(() => Int)
@@ -77,6 +79,7 @@ export class CreateTierInput {
   @Field(() => Float, { nullable: true, defaultValue: 1 })
   @Min(0.01)
   @Max(100)
+  @HasAtMostDecimals(4)
   multiplier?: number | null;
 }
 

@@ -2,6 +2,7 @@
  * The arithmetic of a sale, in integer cents: line totals, offer discounts and how a discount is
  * shared across lines. Pure functions, unit-tested beside the HTTP suites.
  */
+import { exactDecimal, roundHalfUp, times } from '../domain/decimal.js';
 import type { OfferBenefitKind } from '../offers/offer.entity.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import type { SaleLine } from './transaction.entity.js';
@@ -107,7 +108,11 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[]): Priced {
       taken = lines.map((_, i) => (i === free ? capped : 0));
     } else {
       const eligibleTotal = eligible.reduce((a, c) => a + c, 0);
-      let amount = b.kind === 'PERCENT_OFF' ? Math.round((eligibleTotal * (b.percentOff ?? 0)) / 100) : Math.min(toCents(b.amountOff ?? '0'), eligibleTotal);
+      // percent of cents to the cent, half up, exactly: in floats 0.35 % of 11000 cents (38.5) came to 38
+      let amount =
+        b.kind === 'PERCENT_OFF'
+          ? roundHalfUp(times(times(exactDecimal(eligibleTotal), exactDecimal(b.percentOff ?? 0)), { n: 1n, scale: 2 }))
+          : Math.min(toCents(b.amountOff ?? '0'), eligibleTotal);
       if (b.maxDiscount !== null) amount = Math.min(amount, toCents(b.maxDiscount));
       taken = share(Math.max(0, amount), eligible);
     }

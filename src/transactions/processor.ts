@@ -9,7 +9,7 @@ import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVe
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { creditSettled, lockAccounts, settleAccount, type AccountRow } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
-import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPoints, roundPoints, type SaleFacts } from '../rules/earning.js';
+import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPoints, multiplierPoints, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
@@ -22,7 +22,7 @@ import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
 type SaleRow = Selected<typeof SALE_COLUMNS>;
 
-const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'moneyCurrency', 'lines']);
+const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'receivedAt', 'moneyCurrency', 'lines']);
 const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
 // A number, as it multiplies points (the entity keeps the exact decimal string).
 const TIER_CODE = columnsOf(Tier, 't', ['code']);
@@ -92,7 +92,10 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const discount = priced.discount;
   const net = priced.netLines;
   const remaining = saleTotal(sale.lines) - discount;
-  const occurredAt = new Date(sale.occurredAt);
+  // A till whose clock runs ahead (submitTransaction allows a day) stamps a time that has not
+  // come: the sale happened by the time it reached us at the latest, so a campaign that starts
+  // after that is not one it was in, nor is a weekday the till has not reached.
+  const occurredAt = new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime()));
   const known = { lines: sale.lines, netTotal: remaining, channel: sale.channel, segments: customer.segments, occurredAt, firstPurchase: customer.firstPurchase };
 
   const rules = await economyRulesFor(em, sale.moneyCurrency);
@@ -123,8 +126,8 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     ).map((b) => [b.id, b]),
   );
   const mayCredit = [
-    ...rules.filter((r) => base.get(r.currencyCode)! > 0).map((r) => r.currencyCode),
-    ...campaigns.filter((c) => (c.bonusPoints ?? 0) > 0 || ((c.multiplier ?? 0) > 1 && (base.get(c.currencyCode) ?? 0) > 0)).map((c) => c.currencyCode),
+    ...rules.filter((r) => base.get(r.currencyCode)!.n > 0n).map((r) => r.currencyCode),
+    ...campaigns.filter((c) => (c.bonusPoints ?? 0) > 0 || ((c.multiplier ?? 0) > 1 && (base.get(c.currencyCode)?.n ?? 0n) > 0n)).map((c) => c.currencyCode),
   ];
   const accounts = await lockAccounts(em, sale.customerId, mayCredit, now);
 
@@ -156,7 +159,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
       );
       if ((used?.n ?? 0) >= c.perCustomer) continue;
     }
-    const extra = c.multiplier ? roundPoints((basePoints.get(c.currencyCode) ?? 0) * (c.multiplier - 1), rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
+    const extra = c.multiplier ? multiplierPoints(basePoints.get(c.currencyCode) ?? 0, c.multiplier, rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
     const points = checkedAward((c.bonusPoints ?? 0) + Math.max(0, extra));
     if (budget && budget.budgetPoints !== null && budget.pointsAwarded + points > budget.budgetPoints) continue; // budget spent
     const rule = `campaign:${c.id}:${c.name}`;

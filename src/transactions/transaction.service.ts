@@ -84,7 +84,10 @@ export interface SubmitData {
   lockId?: string | null;
 }
 
-/** How far in the future a till's clock may be before a sale is refused. */
+/**
+ * How far in the future a till's clock may be before a sale is refused. A sale within it is taken,
+ * and its rules read it as having happened when it reached us (see processTransaction).
+ */
 const FUTURE_TOLERANCE_MS = 24 * 3_600_000;
 
 /**
@@ -112,6 +115,10 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       field: ['input', 'externalId'],
     });
     if (claim.replay) return (await transactionsByIds(em, [claim.result.transactionId]))[0];
+    // A new sale only: a repeat of one taken within the bound is answered with it, however late.
+    if (d.occurredAt.getTime() < now.getTime() - ctx.config.saleMaxAgeDays * 86_400_000) {
+      throw refuse(UserErrorCode.INVALID, `occurredAt is more than ${ctx.config.saleMaxAgeDays} days ago: too late to send this sale.`, ['input', 'occurredAt']);
+    }
     // One round trip: the sale stored, its processing enqueued and the key's answer recorded (the
     // key's row is the claim's, an earlier statement: a statement's CTEs do not see each other's
     // rows). Every statement costs the gateway and PostgreSQL CPU of its own (issue 12, bench:till).

@@ -80,11 +80,24 @@ export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise
  * as of `now`; none when `from` (a CTE of the caller's statement, e.g. the debit that pays for the
  * offer) has no row. A caller that uses it records WALLET_CHANGED itself.
  */
-export function issueOfferSql(data: IssueData, from?: RawBuilder<unknown>): RawBuilder<IssuedOfferRow> {
+export function issueOfferSql(data: IssueData | IssueDataInStatement, from?: RawBuilder<unknown>): RawBuilder<IssuedOfferRow> {
+  const [versionId, expiresAt] = 'expiresAt' in data.offer ? [data.offer.versionId, data.offer.expiresAt] : [data.offer.versionId, expiryOf(data.offer, data.now)];
   return sql<IssuedOfferRow>`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, replaces_id, status, expires_at, created_at, updated_at)
-        select ${newOfferCode()}, ${data.customerId}::bigint, ${data.offer.versionId}::bigint, ${data.source}, ${data.sourceId ?? null}, ${data.replaces ?? null}::bigint, 'ISSUED',
-               ${expiryOf(data.offer, data.now)}::timestamptz, ${data.now}::timestamptz, ${data.now}::timestamptz ${from ? sql`from ${from}` : sql``}
+        select ${'code' in data ? data.code : newOfferCode()}, ${data.customerId}::bigint, ${versionId}::bigint, ${data.source}, ${data.sourceId ?? null}, ${data.replaces ?? null}::bigint, 'ISSUED',
+               ${expiresAt}::timestamptz, ${data.now}::timestamptz, ${data.now}::timestamptz ${from ? sql`from ${from}` : sql``}
         returning ${issuedColumns(data.now)}`;
+}
+
+/**
+ * IssueData for a statement that reads the offer version itself (the purchase's one statement):
+ * its id and the issued offer's expiry (`expirySql`) as SQL expressions, and the new offer's code
+ * (`newOfferCode()`) given by the caller.
+ */
+export type IssueDataInStatement = Omit<IssueData, 'offer'> & { offer: { versionId: RawBuilder<unknown>; expiresAt: RawBuilder<unknown> }; code: string };
+
+/** expiryOf in SQL, for offer version `ov` issued at `now`: `valid_days` whole days of 24 hours after, capped by `valid_until`. */
+export function expirySql(now: Date): RawBuilder<Date | null> {
+  return sql`least(${now}::timestamptz + interval '24 hours' * ov.valid_days, ov.valid_until)`;
 }
 
 /** Issued offers by id as of `now` (any order; unknown ids are left out), for the `issuedOffer` loader. */

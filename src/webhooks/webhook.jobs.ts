@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Webhook } from 'standardwebhooks';
 import { query, queryOne, sql } from '../db/sql.js';
@@ -6,6 +9,7 @@ import type { JobContext, JobHandler } from '../jobs/runner.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, webhookBody, webhookTypeOf, type WebhookEventWireType, type WebhookSourceEvent } from './webhook.events.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor, OUTBOX_BEGINNING, readCommittedEvents, type OutboxRow } from '../events/outbox.reader.js';
+import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_CURSOR, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
 
 export const WEBHOOK_DISPATCH = 'webhooks.dispatch';
@@ -48,6 +52,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
       sql`insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at, created_at)
           select e.id, ${event.rowId}, ${type}, ${webhookBody(type, event)}, ${now}, ${now} from webhook_endpoint e
            where e.disabled_at is null and ${type} = any(e.event_types) and e.created_at <= ${event.createdAt}
+             and not exists (select 1 from partner p where p.id = e.partner_id and p.revoked_at is not null)
              and (e.partner_id is null
                   or (${type} = any(${[...PARTNER_WEBHOOK_EVENT_TYPES]}::text[])
                       and (${type} <> 'sale.processed' or e.partner_id = ${event.salePartnerId}::bigint)))
@@ -91,37 +96,68 @@ interface AttemptOutcome {
   durationMs: number;
 }
 
+/** The destinations of each configuration (one set of agents per gateway process's settings). */
+const destinationsOf = new WeakMap<object, WebhookDestinations>();
+function destinations(config: JobContext['config']): WebhookDestinations {
+  let found = destinationsOf.get(config.webhooks);
+  if (!found) destinationsOf.set(config.webhooks, (found = WebhookDestinations.of(config.webhooks)));
+  return found;
+}
+
 /**
  * POSTs the message, signed per Standard Webhooks (`webhook-id` the event's id, the same on every
  * retry and replay so receivers can drop repeats; `webhook-timestamp` in seconds;
- * `webhook-signature` `v1,<HMAC-SHA256>`). Redirects are not followed (a 3xx is a failure).
+ * `webhook-signature` `v1,<HMAC-SHA256>`). Redirects are not followed (a 3xx is a failure). Only
+ * to allowed destinations (`WebhookDestinations`): a literal IP is checked before connecting, a
+ * host name by the agent's lookup on the addresses it connects to; a refused one is a failed
+ * attempt whose error says why (`destination not allowed: 10.0.0.1 (private)`), nothing is sent.
  */
-async function post(d: DeliveryRow, at: Date, timeoutMs: number): Promise<AttemptOutcome> {
+async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: WebhookDestinations): Promise<AttemptOutcome> {
   const started = performance.now();
+  const failed = (error: string): AttemptOutcome => ({ statusCode: null, error, durationMs: Math.round(performance.now() - started) });
+  let url: URL;
+  try {
+    url = new URL(d.url);
+  } catch {
+    return failed('url is not an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return failed(`url must use https, not ${url.protocol}`);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const literal = isIP(host) ? allowed.refusal(host) : null;
+  if (literal) return failed(`destination not allowed: ${host} (${literal})`);
   const messageId = `evt_${d.eventId}`;
   const signature = new Webhook(d.secret).sign(messageId, at, d.body);
-  try {
-    const res = await fetch(d.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'RewardGateway-Webhooks/1',
-        'webhook-id': messageId,
-        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        'webhook-signature': signature,
+  const signal = AbortSignal.timeout(timeoutMs);
+  return new Promise<AttemptOutcome>((resolve) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      {
+        method: 'POST',
+        agent: allowed.agents[url.protocol as 'http:' | 'https:'],
+        signal,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(d.body),
+          'user-agent': 'RewardGateway-Webhooks/1',
+          'webhook-id': messageId,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
       },
-      body: d.body,
+      (res) => {
+        // The answer's body is not read, only drained so the connection can serve the next one.
+        res.on('error', () => undefined).resume();
+        const status = res.statusCode ?? 0;
+        const ok = status >= 200 && status < 300;
+        resolve({ statusCode: status, error: ok ? null : `HTTP ${status}`, durationMs: Math.round(performance.now() - started) });
+      },
+    );
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      if (signal.aborted) return resolve(failed(`no answer within ${timeoutMs} ms`));
+      resolve(failed(error.code === 'EDESTINATION' ? error.message : (error.code ?? error.message)));
     });
-    await res.body?.cancel().catch(() => undefined);
-    const ok = res.status >= 200 && res.status < 300;
-    return { statusCode: res.status, error: ok ? null : `HTTP ${res.status}`, durationMs: Math.round(performance.now() - started) };
-  } catch (error) {
-    const e = error as Error & { cause?: { code?: string } };
-    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
-    return { statusCode: null, error: reason, durationMs: Math.round(performance.now() - started) };
-  }
+    request.end(d.body);
+  });
 }
 
 /**
@@ -132,18 +168,20 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number): Promise<Attemp
  * twice, under the same `webhook-id` (at least once, as Standard Webhooks expects).
  */
 export async function deliverWebhook({ em, clock, config }: JobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
-  const d = await queryOne<DeliveryRow>(
+  const d = await queryOne<DeliveryRow & { partnerRevokedAt: Date | null }>(
     em,
-    sql`select ${DELIVERY_TO_SEND}
-          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where d.id = ${deliveryId} for update of d`,
+    sql`select ${DELIVERY_TO_SEND}, p.revoked_at as "partnerRevokedAt"
+          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id left join partner p on p.id = e.partner_id
+         where d.id = ${deliveryId} for update of d`,
   );
   if (!d || d.status !== 'PENDING') return;
   const now = clock.now();
-  if (d.disabledAt) {
+  // (revokePartner removes the partner's endpoints; this covers partners revoked before it did)
+  if (d.disabledAt || d.partnerRevokedAt) {
     await finish(em, deliveryId, 'FAILED', 'The endpoint was removed.', now);
     return;
   }
-  const outcome = await post(d, now, config.webhooks.timeoutMs);
+  const outcome = await post(d, now, config.webhooks.timeoutMs, destinations(config));
   const after = clock.now();
   await query(
     em,

@@ -9,6 +9,7 @@ import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, type WebhookEventWireType } from './webhook.events.js';
 import { WEBHOOK_DELIVER } from './webhook.jobs.js';
+import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
 
@@ -34,7 +35,8 @@ function ownerScope(ctx: Ctx): number | null {
  * Registers an endpoint and returns it with its signing secret (`whsec_` + 24 random bytes in
  * base64, Standard Webhooks' format), which is never shown again. A partner registers for itself;
  * an operator for the program (`partnerId` null) or on a partner's behalf. Refusals (INVALID, with
- * the field): the URL (see `webhookUrlProblem`); NOT_ELIGIBLE: an event type a partner may not
+ * the field): the URL (see `webhookUrlProblem`); DESTINATION_NOT_ALLOWED: a literal internal
+ * address or `localhost` (see `WebhookDestinations`; names are checked when sending); NOT_ELIGIBLE: an event type a partner may not
  * receive (offer events show the wallet, which partners do not read); NOT_FOUND: no such partner.
  */
 export async function registerWebhookEndpoint(
@@ -44,6 +46,8 @@ export async function registerWebhookEndpoint(
   const url = d.url.trim();
   const problem = webhookUrlProblem(url, ctx.config.webhooks.allowHttpLocalhost);
   if (problem) throw refuse(UserErrorCode.INVALID, WEBHOOK_URL_MESSAGES[problem], ['input', 'url']);
+  const internal = WebhookDestinations.of(ctx.config.webhooks).internalHostOf(new URL(url));
+  if (internal) throw refuse(UserErrorCode.DESTINATION_NOT_ALLOWED, `url must not point to an internal address (${internal}).`, ['input', 'url']);
   const eventTypes = [...new Set(d.eventTypes)];
   if (eventTypes.length === 0) throw refuse(UserErrorCode.INVALID, 'eventTypes must name at least one event type.', ['input', 'eventTypes']);
   const partnerId = ctx.caller.kind === 'partner' ? ctx.caller.partnerId : (d.partnerId ?? null);

@@ -161,6 +161,20 @@ describe('activities keep their natural limits', () => {
     expect((await pointsOf(winner)).entries).toBe(1);
   });
 
+  it('REFERRAL of a customer whose externalId is stored decomposed (NFD) or with spaces: found by the id as stored, and as normalised', async () => {
+    // hostile pass 6: the reference was only ever looked up normalised (NFC, trimmed), so these
+    // customers, whose ids the retailer gave exactly so, could never be referred
+    const stored = [`zoe\u0308-${unique('nfd')}`, ` ${unique('spaced')} `];
+    for (const externalId of stored) ok(await t.gql(UpsertCustomerDocument, { input: { externalId, name: 'referred' } }, t.operatorToken));
+    const [ann, bob] = [await customer(), await customer()];
+    expect(codes([await report(ann, 'REFERRAL', stored[0])])).toEqual([200]);
+    expect(codes([await report(bob, 'REFERRAL', stored[1])])).toEqual([200]);
+    // still once per referred customer
+    expect(codes([await report(bob, 'REFERRAL', stored[0])])).toEqual(['LIMIT_REACHED']);
+    const referred = await t.sql<{ n: number }>(`select count(distinct referred_customer_id)::int as n from activity where kind = 'REFERRAL' and referred_customer_id in (select id from customer where external_id = any($1))`, [stored]);
+    expect(referred).toEqual([{ n: 2 }]);
+  });
+
   it('REVIEW: once per reviewed item; references are trimmed, case-folded and NFC-normalised before they count', async () => {
     const reviewer = await customer();
     const spellings = ['Café-Latte', ' café-latte', 'CAFÉ-LATTE ', 'cafe\u0301-latte' /* NFD */, 'CAFE\u0301-LATTE'];

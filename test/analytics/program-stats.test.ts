@@ -49,6 +49,24 @@ describe('program statistics', () => {
     expect(before).toMatchObject({ pointsIssued: 0, pointsSpent: 0, redemptionRate: 0, activeMembers: 0, outstandingPoints: 170, topOffers: [] });
   });
 
+  it('the window is [from, to) to the millisecond, for what was written and for expiries no job wrote down yet (hostile pass 6, held)', async () => {
+    t.clock.freeze();
+    const shop = await simpleShop(t, { priceInPoints: 40 });
+    const earnedAt = t.clock.now().getTime();
+    await createCustomer(t, shop.currency, 100); // expires 365 days on, no job runs here
+    const expiresAt = earnedAt + 365 * DAY;
+    t.clock.advance(400 * DAY);
+    const stats = async (from: number, to: number) => {
+      const s = ok(await t.gql(ProgramStatsDocument, { currency: shop.currency, from: new Date(from).toISOString(), to: new Date(to).toISOString() }, t.analystToken)).programStats!;
+      return { issued: s.pointsIssued, expired: s.pointsExpired, active: s.activeMembers };
+    };
+    expect(await stats(earnedAt, earnedAt + 1)).toEqual({ issued: 100, expired: 0, active: 1 });
+    expect(await stats(earnedAt - DAY, earnedAt)).toEqual({ issued: 0, expired: 0, active: 0 });
+    expect(await stats(expiresAt, expiresAt + 1)).toEqual({ issued: 0, expired: 100, active: 1 });
+    expect(await stats(expiresAt - DAY, expiresAt)).toEqual({ issued: 0, expired: 0, active: 0 });
+    t.clock.reset();
+  });
+
   it('is for staff only, and refuses an empty or reversed window', async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);

@@ -1,6 +1,10 @@
 import pg from 'pg';
+import pino from 'pino';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { BalanceChangedDocument } from '../generated/graphql.js';
+import { openOrm } from '../../src/db/orm.js';
+import { startGateway, type Gateway } from '../../src/http/server.js';
+import { BalanceChangedDocument, CreateOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 import { collect, firstResult, openSocket, waitFor, type TestSocket } from '../support/ws.js';
@@ -147,7 +151,63 @@ describe('WebSocket sessions', () => {
     expect(await firstResult(mobile.client, '', {}, { persistedQuery: { version: 1, sha256Hash: op.id } })).toEqual({ data: { me: { externalId: customer.externalId } } });
   });
 
-  it('lets a query or mutation running over a socket finish before closing it with 1001 on shutdown', async () => {
+  it('refuses mutations over the socket (MUTATION_OVER_WEBSOCKET): a client that resends after a reconnect cannot run one twice', async () => {
+    // A staff configuration mutation carries no idempotency key. graphql-ws clients with retries
+    // resend every operation whose result had not come when the socket dropped.
+    const name = unique('ws-offer');
+    const offers = async () => (await t.sql<{ n: number }>(`select count(*)::int as n from offer_version where name = $1`, [name]))[0].n;
+    const waiting = async () =>
+      (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n;
+    let onClosed!: () => void;
+    const closedOnce = new Promise<void>((resolve) => (onClosed = resolve));
+    const client = createClient({
+      url: t.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${t.operatorToken}` },
+      retryAttempts: 3,
+      retryWait: async () => undefined,
+      shouldRetry: () => true,
+      on: { closed: () => onClosed() },
+    });
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('lock table offer in access exclusive mode');
+      let answer: unknown;
+      const answered = new Promise<void>((resolve) => {
+        client.subscribe(
+          {
+            query: CreateOfferDocument.toString(),
+            variables: { input: { name, description: 'd', benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN', categories: ['COFFEE'] }, validDays: 30 } },
+          },
+          { next: (r) => ((answer = r), resolve()), error: (e) => ((answer = { errors: e }), resolve()), complete: () => resolve() },
+        );
+      });
+      // Either the mutation is refused at once, or it runs and waits on the lock: then the
+      // connection drops (as a phone's does) and the client resends it on a new socket.
+      let settled = false;
+      void answered.then(() => (settled = true));
+      await waitFor(async () => settled || (await waiting()) > 0, 15_000, 'an answer or the mutation waiting on the lock');
+      if (!settled) {
+        client.terminate();
+        await closedOnce;
+        await waitFor(async () => settled || (await waiting()) > 1, 15_000, 'the resent mutation');
+      }
+      await blocker.query('rollback');
+      await answered;
+      // (before the rule: two offers, one per socket)
+      await waitFor(async () => (await waiting()) === 0, 15_000, 'no statement waiting');
+      expect(await offers()).toBe(0);
+      expect(answer).toEqual({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'MUTATION_OVER_WEBSOCKET' }) })] });
+      expect((answer as { errors: { message: string }[] }).errors[0].message).toMatch(/HTTP/);
+    } finally {
+      await blocker.end();
+      await client.dispose();
+    }
+  });
+
+  it('lets a query running over a socket finish before closing it with 1001 on shutdown', async () => {
     const other = await startTestGateway();
     try {
       const shop = await simpleShop(other);
@@ -155,41 +215,117 @@ describe('WebSocket sessions', () => {
       const socket = openSocket(other.url, customer.token);
       const listening = collect(socket.client, BalanceChangedDocument.toString());
       await waitFor(() => other.gateway.events.listenerCount() > 0, 30_000, 'the subscription');
-      // hold the customer's account row so the adjustment over the socket waits in flight
+      // hold the accounts table so the balance reads over the sockets wait in flight
       const blocker = new pg.Client({ connectionString: other.databaseUrl });
       await blocker.connect();
       await blocker.query('begin');
-      await blocker.query(`select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update`, [customer.externalId]);
-      const mutation = firstResult(
-        socket.client,
-        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code } } }`,
-        { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 1, reason: 'in flight', idempotencyKey: unique('k') } },
-      );
+      await blocker.query('lock table point_account in access exclusive mode');
+      const BALANCES = `query($externalId: String!) { customer(externalId: $externalId) { balances { available } } }`;
+      const query = firstResult(socket.client, `{ me { balances { available } } }`);
       const operator = openSocket(other.url, other.operatorToken);
-      const staffMutation = firstResult(
-        operator.client,
-        `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { amount } userErrors { code } } }`,
-        { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 7, reason: 'in flight', idempotencyKey: unique('k') } },
-      );
-      // the staff adjustment is running: it waits on the account's row lock
+      const staffQuery = firstResult(operator.client, BALANCES, { externalId: customer.externalId });
+      // the staff query is running: it waits on the table's lock
       await waitFor(
         async () =>
-          (await other.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n > 0,
+          (await other.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n > 1,
         30_000,
-        'the adjustment to wait on the lock',
+        'the queries to wait on the lock',
       );
       const closing = other.close();
       await new Promise((r) => setTimeout(r, 300));
       await blocker.query('rollback');
       await blocker.end();
-      expect(await staffMutation).toEqual({ data: { adjustPoints: { entry: { amount: 7 }, userErrors: [] } } });
+      expect(await staffQuery).toEqual({ data: { customer: { balances: [{ available: 100 }] } } });
+      expect(await query).toEqual({ data: { me: { balances: [{ available: 100 }] } } });
       expect(await operator.closed).toEqual({ code: 1001, reason: 'Going away' });
       expect(await socket.closed).toEqual({ code: 1001, reason: 'Going away' });
       await closing;
-      void mutation.catch(() => undefined);
       expect(listening.done).toBe(true);
     } finally {
       await other.close().catch(() => undefined);
     }
+  });
+});
+
+/**
+ * A customer closed, a partner key revoked (edges-net): the change's own outbox event closes the
+ * caller's sockets on every instance as the relay reads it, before any later event of that
+ * customer, not at the next periodic re-check (an hour here, so only the event can do it).
+ */
+describe('sockets end when their caller is closed or revoked, on every instance', () => {
+  let t: TestGateway;
+  let second: { gateway: Gateway; close(): Promise<void> };
+  const sockets: TestSocket[] = [];
+  const open = (url: string, params: Parameters<typeof openSocket>[1]) => {
+    const socket = openSocket(url, params);
+    sockets.push(socket);
+    return socket;
+  };
+  const within = <T,>(promise: Promise<T>, ms: number) => Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve(`nothing within ${ms} ms`), ms))]);
+
+  beforeAll(async () => {
+    t = await startTestGateway({ WS_SESSION_RECHECK_MS: '3600000' });
+    const orm = await openOrm({ url: t.databaseUrl, poolMax: 5 });
+    const gateway = await startGateway({ config: t.config, orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
+    second = {
+      gateway,
+      close: async () => {
+        await gateway.close();
+        await orm.close(true);
+      },
+    };
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await second.close();
+    await t.close();
+  });
+
+  it('closing an account closes its sockets on both instances (4403) and no event after the close reaches them', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const here = open(t.url, customer.token);
+    const there = open(second.gateway.url, customer.token);
+    const idle = open(second.gateway.url, customer.token); // a socket with no subscription at all
+    expect(await firstResult(idle.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+    const subs = [collect(here.client, BalanceChangedDocument.toString()), collect(there.client, BalanceChangedDocument.toString())];
+    await waitFor(() => t.gateway.events.listenerCount() === 1 && second.gateway.events.listenerCount() === 1, 30_000, 'both subscriptions');
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
+    // staff still adjust a closed account: its balance event commits after the close
+    await adjust(t, customer.externalId, shop.currency, 5);
+    expect(await within(here.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+    expect(await within(there.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+    expect(await within(idle.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+    expect(subs.map((s) => s.results)).toEqual([[], []]);
+    expect([t.gateway.events.listenerCount(), second.gateway.events.listenerCount()]).toEqual([0, 0]);
+  });
+
+  it('another customer\'s sockets are left alone, and a reopened account may connect again', async () => {
+    const shop = await simpleShop(t);
+    const [closing, staying] = [await createCustomer(t, shop.currency), await createCustomer(t, shop.currency)];
+    const gone = open(second.gateway.url, closing.token);
+    const stays = open(second.gateway.url, staying.token);
+    const sub = collect(stays.client, BalanceChangedDocument.toString());
+    await waitFor(() => second.gateway.events.listenerCount() === 1, 30_000, 'the subscription');
+    expect(await firstResult(gone.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: closing.externalId } } });
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: closing.externalId, status: 'CLOSED' } }, t.operatorToken));
+    expect(await within(gone.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+    await adjust(t, staying.externalId, shop.currency, 3);
+    expect((await sub.until(1))[0].data).toMatchObject({ balanceChanged: { available: 3 } });
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: closing.externalId, status: 'ACTIVE' } }, t.operatorToken));
+    expect(await firstResult(open(t.url, closing.token).client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: closing.externalId } } });
+  });
+
+  it('revoking a partner key closes its sockets on both instances (4401 "API key revoked")', async () => {
+    const partner = await createPartner(t, ['customers:read']);
+    const [lookup] = (await t.register({ apiKey: partner.apiKey }, `query WsPartnerMe($externalId: String!) { customer(externalId: $externalId) { externalId } }`)).operations;
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const sockets = [open(t.url, { 'x-api-key': partner.apiKey }), open(second.gateway.url, { 'x-api-key': partner.apiKey })];
+    for (const s of sockets) {
+      expect(await firstResult(s.client, '', { externalId: customer.externalId }, { persistedQuery: { version: 1, sha256Hash: lookup.id } })).toEqual({ data: { customer: { externalId: customer.externalId } } });
+    }
+    ok(await t.gql(`mutation($input: RevokePartnerInput!) { revokePartner(input: $input) { userErrors { code } } }`, { input: { partnerId: partner.id } }, t.operatorToken));
+    for (const s of sockets) expect(await within(s.closed, 10_000)).toEqual({ code: 4401, reason: 'API key revoked' });
   });
 });

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import WebSocket from 'ws';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { openOrm } from '../../src/db/orm.js';
 import { signToken } from '../../src/http/auth.js';
 import { startGateway } from '../../src/http/server.js';
 import { PurchaseOfferDocument } from '../generated/graphql.js';
 import { startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { upgradeStatus } from '../support/ws.js';
 
 /**
  * Issue 8's limits, each exceeded once: the refusal's HTTP status and `extensions.code`, and
@@ -203,19 +204,7 @@ describe.each([
   });
 
   it('WebSocket connection attempts count per IP: over budget the upgrade is answered 429', async () => {
-    const attempt = (url: string) =>
-      new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
-        const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-        socket.on('open', () => {
-          socket.close();
-          resolve({ status: 101 });
-        });
-        socket.on('unexpected-response', (_req, res) => {
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
-          res.resume();
-        });
-        socket.on('error', reject);
-      });
+    const attempt = (url: string) => upgradeStatus(url);
     expect(await attempt(t.url)).toEqual({ status: 101 });
     expect(await attempt(b.url)).toEqual({ status: 101 });
     const refused = await attempt(t.url);
@@ -265,5 +254,77 @@ describe('rate limits behind a proxy, and a failing store', () => {
     await post(t.url, { query: ME }, bearer(customer.token));
     await post(t.url, { query: ME }, bearer(customer.token));
     expectRateLimited(await post(t.url, { query: ME }, bearer(customer.token)), 300);
+  });
+});
+
+/**
+ * TRUST_PROXY_ADDRESSES (edges-net): X-Forwarded-For is believed only as far as it was written by
+ * listed proxies, walked from the right as Express's `trust proxy` does with addresses. The test
+ * client's own address (127.0.0.1) plays the proxy, or a client that reached the gateway directly.
+ */
+describe('trusted proxies by address (TRUST_PROXY_ADDRESSES)', () => {
+  let listed: TestGateway;
+  let unlisted: TestGateway;
+  beforeAll(async () => {
+    const limits = { RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_WS_CONNECT: '2', RATE_LIMIT_WINDOW_SECONDS: '300' };
+    listed = await startTestGateway({ ...limits, TRUST_PROXY_ADDRESSES: '127.0.0.1, 10.0.0.0/8' });
+    unlisted = await startTestGateway({ ...limits, TRUST_PROXY_ADDRESSES: '10.0.0.0/8, fd00::/8' });
+  });
+  afterAll(async () => {
+    await listed.close();
+    await unlisted.close();
+  });
+  const from = (t: TestGateway, forwardedFor: string, extra: Record<string, string> = {}) => post(t.url, { query: ME }, { 'x-forwarded-for': forwardedFor, ...extra });
+  const upgrade = async (t: TestGateway, forwardedFor: string) => (await upgradeStatus(t.url, { 'x-forwarded-for': forwardedFor })).status;
+
+  it('behind a listed proxy, each client has its own budget: the first address from the right that is not a listed proxy', async () => {
+    expect((await from(listed, '203.0.113.1')).status).toBe(401);
+    // what a client prepends itself is not believed
+    expect((await from(listed, 'forged, 198.51.100.9, 203.0.113.1')).status).toBe(401);
+    expectRateLimited(await from(listed, '203.0.113.1'), 300);
+    // another client behind the same proxy has a budget of its own
+    expect((await from(listed, '203.0.113.2')).status).toBe(401);
+    // two listed proxies in a row (the peer, then 10.1.2.3): the client is the one before them
+    expect((await from(listed, '198.51.100.20, 10.1.2.3')).status).toBe(401);
+    expect((await from(listed, '198.51.100.20')).status).toBe(401);
+    expectRateLimited(await from(listed, '[2001:db8::1]:443, 198.51.100.20:5000, 10.9.9.9'), 300);
+    // every hop listed: the leftmost address
+    expect((await from(listed, '10.0.0.5, 10.0.0.6')).status).toBe(401);
+    expect((await from(listed, '10.0.0.5')).status).toBe(401);
+    expectRateLimited(await from(listed, '10.0.0.5'), 300);
+    // WebSocket connection attempts count per forwarded client too
+    expect([await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.8')]).toEqual([101, 101, 429, 101]);
+    // HSTS when the listed proxy says the client came over HTTPS
+    const https = await from(listed, '203.0.113.9', { 'x-forwarded-proto': 'https' });
+    expect(https.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+  });
+
+  it('a client that reaches the gateway without a listed proxy cannot name its budget key, nor claim HTTPS', async () => {
+    expect((await from(unlisted, '198.51.100.1')).status).toBe(401);
+    expect((await from(unlisted, '198.51.100.2, 10.0.0.1')).status).toBe(401);
+    expectRateLimited(await from(unlisted, '198.51.100.3'), 300);
+    expect([await upgrade(unlisted, '203.0.113.1'), await upgrade(unlisted, '203.0.113.2'), await upgrade(unlisted, '203.0.113.3')]).toEqual([101, 101, 429]);
+    const https = await from(unlisted, '198.51.100.4', { 'x-forwarded-proto': 'https' });
+    expect(https.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('is checked at start: addresses, CIDR ranges and Express\'s names; anything else, or hops as well, stops start-up with the variable named', () => {
+    expect(loadConfig({ TRUST_PROXY_ADDRESSES: ' 10.0.0.1 , 192.168.0.0/16,2001:db8::/32, ::ffff:172.16.0.0/108, loopback' }).trustProxyAddresses).toEqual([
+      '10.0.0.1/32',
+      '192.168.0.0/16',
+      '2001:db8::/32',
+      '172.16.0.0/12',
+      '127.0.0.0/8',
+      '::1/128',
+    ]);
+    expect(loadConfig({}).trustProxyAddresses).toEqual([]);
+    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0', '10.0.0.1:80', '2001:db8::/129', '*', 'toString', 'fe80::1%eth0', '10.0.0.0/8/8']) {
+      expect(() => loadConfig({ TRUST_PROXY_ADDRESSES: bad })).toThrow(new ConfigError(`TRUST_PROXY_ADDRESSES must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated; got "${bad}"`));
+    }
+    expect(() => loadConfig({ TRUST_PROXY_ADDRESSES: '10.0.0.0/8', TRUST_PROXY_HOPS: '1' })).toThrow(
+      new ConfigError('Set TRUST_PROXY_ADDRESSES or TRUST_PROXY_HOPS, not both: the addresses say which peers may add to X-Forwarded-For, the hop count trusts any.'),
+    );
+    // hop counts keep working as before
+    expect(loadConfig({ TRUST_PROXY_HOPS: '2' }).trustProxyHops).toBe(2);
   });
 });

@@ -37,12 +37,19 @@ describe('one idempotency rule everywhere', () => {
   const saleCount = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from sales_transaction`))[0].n);
   const jobCount = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from job`))[0].n);
 
+  /**
+   * The sales' instant: the start of the last whole hour, so within SALE_MAX_AGE_DAYS of the
+   * gateway's clock whenever the suite runs (a fixed date would fall out of it a month on).
+   */
+  const SOLD_AT = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+  const soldAt = (plusMs = 0) => new Date(SOLD_AT + plusMs).toISOString();
+
   const sale = (externalId: string, customerExternalId: string, unitPrice: string, extra: Partial<SubmitTransactionInput> = {}): SubmitTransactionInput => ({
     externalId,
     customerExternalId,
     channel: 'STORE',
     locationId: 'shop-1',
-    occurredAt: '2026-11-30T09:00:00.000Z',
+    occurredAt: soldAt(),
     currency: 'EUR',
     lines: [{ sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice }],
     ...extra,
@@ -80,7 +87,7 @@ describe('one idempotency rule everywhere', () => {
         { lines: [{ sku: 'MOCHA', category: 'COFFEE', quantity: 1, unitPrice: '4.00' }] },
         { lines: [{ sku: 'LATTE', category: 'TEA', quantity: 1, unitPrice: '4.00' }] },
         { lines: [...base.lines, { sku: 'MUFFIN', quantity: 1, unitPrice: '0.00' }] },
-        { occurredAt: '2026-11-30T09:00:01.000Z' },
+        { occurredAt: soldAt(1_000) },
         { currency: 'USD' },
         { offerCodes: ['ABCD-EFGH-JKMN'] },
         { lockId: 'basket-9' },
@@ -103,7 +110,7 @@ describe('one idempotency rule everywhere', () => {
         // keys in another order, the decimal with one digit, the same instant at +01:00
         lines: [{ unitPrice: '4.0', quantity: 1, category: 'COFFEE', sku: 'LATTE' }],
         currency: 'EUR',
-        occurredAt: '2026-11-30T10:00:00+01:00',
+        occurredAt: soldAt(3_600_000).replace('.000Z', '+01:00'),
         locationId: 'shop-1',
         channel: 'STORE',
         customerExternalId: a.externalId,

@@ -384,6 +384,32 @@ describe('purchases racing other writers of the same customer', () => {
     expect(await availableOf(customer.externalId)).toBe(400);
   });
 
+  // The one-statement purchase reads the account and its open credits on its snapshot, then takes
+  // the account's lock. A credit committed in between (here while it waited) must not be missed:
+  // the balance would cover the price and the open credits it read would not (consumed < price).
+  it('a credit committed while the one-statement purchase waits for the account is spent by it, whole', async () => {
+    const { currency } = await earningProgram(t, 'M');
+    const customer = await createCustomer(t, currency, 100);
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 120 });
+    const account = await holdLocks(t, ACCOUNT_LOCK, [customer.externalId]);
+    try {
+      // A staff credit of 50 has the account next; the purchase (which reads 100 < 120 of open credits) queues behind it.
+      const crediting = adjust(t, customer.externalId, currency, 50);
+      await account.blocking(1);
+      const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
+      await account.waiters(2);
+      await account.commit();
+      expect(await crediting).toMatchObject({ balanceAfter: 150 });
+      const answer = dataOf(await buying).purchaseOffer;
+      expect({ paid: answer.purchase?.pointsPaid, balance: answer.balance?.available, codes: answer.userErrors.map((e) => e.code) }).toEqual({ paid: 120, balance: 30, codes: [] });
+    } finally {
+      await account.end();
+    }
+    expect(await purchaseTrail(customer.externalId)).toHaveLength(1);
+    expect(await availableOf(customer.externalId)).toBe(30);
+  });
+
   it('a customer with no account in the currency is refused for points and left without one', async () => {
     const { currency } = await earningProgram(t, 'M');
     const other = await earningProgram(t, 'M');

@@ -1,13 +1,13 @@
-import { ProfileDocument, PurchaseOfferDocument, WalletDocument } from '../generated/graphql.js';
+import { ProfileDocument, PurchaseOfferDocument, RemoveListingDocument, WalletDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCustomer, simpleShop, unique } from '../support/program.js';
+import { addListing, adjust, createCustomer, createStore, simpleShop, unique } from '../support/program.js';
 import { headOf, recordStatements } from '../support/statements.js';
 
 const DAY = 86_400_000;
 
 /**
  * Issue 12: a purchase is one transaction of at most six round trips to PostgreSQL (BEGIN and
- * COMMIT included), whole or not at all. Counts every statement the gateway's `pg` clients send
+ * COMMIT included), whole or not at all; usually one statement that is its own transaction. Counts every statement the gateway's `pg` clients send
  * while one purchase runs (the rate limiter's own upsert aside), and checks what the customer
  * sees: the answer, the wallet, the balance and the ledger's invariants.
  */
@@ -29,31 +29,47 @@ describe('a purchase in round trips to PostgreSQL', () => {
     await t.close();
   });
 
-  /** The statements of one purchase's transaction, from its BEGIN to its COMMIT or ROLLBACK. */
+  /**
+   * The statements of one purchase: `request` counts all of them, `purchase` those after the
+   * caller's row is read (the authentication), from the purchase's first to its last.
+   */
   async function purchaseCounting(listingId: string, token: string, idempotencyKey = unique('buy')) {
     recorder.take();
     const payload = dataOf(await t.gql(PurchaseOfferDocument, { listingId, idempotencyKey }, token)).purchaseOffer;
     // the rate limiter's own upsert aside
     const sent = recorder.take().filter((s) => !s.text.includes('rate_limit_bucket')).map((s) => headOf(s.text, 3));
-    const begin = sent.findIndex((s) => s.startsWith('begin'));
-    const end = sent.findIndex((s) => s.startsWith('commit') || s.startsWith('rollback'));
-    return { payload, request: sent.length, transaction: sent.slice(begin, end + 1) };
+    return { payload, request: sent.length, purchase: sent.slice(1) };
   }
 
-  it('a fresh purchase: BEGIN, two statements, COMMIT; the whole request five statements', async () => {
+  /** Every one of the customer's rows a purchase may write, counted: a refused purchase changes none. */
+  async function footprint(externalId: string) {
+    const [row] = await t.sql<Record<string, number>>(
+      `select (select count(*) from ledger_entry where customer_id = c.id)::int as entries, (select count(*) from offer_purchase where customer_id = c.id)::int as purchases,
+              (select count(*) from issued_offer where customer_id = c.id)::int as issued, (select count(*) from outbox_event where customer_id = c.id)::int as events,
+              (select count(*) from idempotency_record where scope = 'purchase:' || c.id)::int as keys,
+              (select coalesce(sum(purchased), 0) from listing_purchase_count where customer_id = c.id)::int as counted,
+              (select coalesce(sum(available), 0) from point_account where customer_id = c.id)::int as available,
+              (select coalesce(sum(version), 0) from point_account where customer_id = c.id)::int as versions
+         from customer c where c.external_id = $1`,
+      [externalId],
+    );
+    return row;
+  }
+
+  it('a fresh purchase: one statement, its own transaction; the whole request two statements', async () => {
     const shop = await simpleShop(t, { priceInPoints: 30, stock: 10, perCustomerLimit: 3 });
     const customer = await createCustomer(t, shop.currency, 100);
     await purchaseCounting(shop.listing.id, customer.token); // warm: first-request work (prepared statements) is not per purchase
 
-    const { payload, request, transaction } = await purchaseCounting(shop.listing.id, customer.token);
+    const { payload, request, purchase } = await purchaseCounting(shop.listing.id, customer.token);
     expect(payload.userErrors).toEqual([]);
     expect(payload.balance).toMatchObject({ currency: { code: shop.currency }, available: 40 });
     expect(payload.purchase?.pointsPaid).toBe(30);
     expect(payload.purchase?.issuedOffer).toMatchObject({ status: 'ISSUED', offer: { id: shop.offer.id } });
-    expect(transaction).toHaveLength(4);
-    expect(transaction.length).toBeLessThanOrEqual(6);
-    // the caller's row (authentication), then the transaction: nothing read back after it
-    expect(request).toBe(5);
+    expect(purchase).toHaveLength(1);
+    expect(purchase[0]).toMatch(/^with h as/);
+    // the caller's row (authentication), then the purchase: nothing read back after it
+    expect(request).toBe(2);
 
     const wallet = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => e.node.code);
     expect(wallet).toContain(payload.purchase!.issuedOffer.code);
@@ -68,15 +84,75 @@ describe('a purchase in round trips to PostgreSQL', () => {
     const customer = await createCustomer(t, shop.currency, 100);
     const key = unique('buy');
     const first = await purchaseCounting(shop.listing.id, customer.token, key);
+    const before = await footprint(customer.externalId);
     const again = await purchaseCounting(shop.listing.id, customer.token, key);
     expect(again.payload).toEqual(first.payload);
-    expect(again.transaction.length).toBeLessThanOrEqual(6);
+    // the statement (which claims nothing and writes nothing), the stored answer's read, then the answer's rows (loaders)
+    expect(again.purchase.slice(0, 2)).toEqual(['with h as', 'select fingerprint, result']);
+    expect(again.purchase.slice(1).filter((s) => !s.startsWith('select'))).toEqual([]);
+    expect(await footprint(customer.externalId)).toEqual(before);
 
     const limited = await purchaseCounting(shop.listing.id, customer.token);
     expect(limited.payload.userErrors.map((e) => e.code)).toEqual(['LIMIT_REACHED']);
-    expect(limited.transaction.at(-1)).toMatch(/^rollback/);
+    expect(limited.payload.userErrors[0].message).toBe('You can buy this offer at most 1 times.');
+    expect(limited.purchase).toHaveLength(1);
+    expect(await footprint(customer.externalId)).toEqual(before);
     const me = ok(await t.gql(ProfileDocument, {}, customer.token)).me!;
     expect(me.balances[0].available).toBe(70);
+  });
+
+  it('each refusal the one statement decides answers as the transaction does and changes nothing', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 30, stock: 1, perCustomerLimit: 2 });
+    const pricey = await addListing(t, shop.store.id, shop.offer.id, { priceInPoints: 500 });
+    const removed = await addListing(t, shop.store.id, shop.offer.id, { priceInPoints: 10 });
+    ok(await t.gql(RemoveListingDocument, { listingId: removed.id }, t.operatorToken));
+    const exclusive = await createStore(t, shop.currency, { eligibility: { minBalance: 500 } });
+    const members = await addListing(t, exclusive.id, shop.offer.id, { priceInPoints: 10 });
+    const buyer = await createCustomer(t, shop.currency, 100);
+    const other = await createCustomer(t, shop.currency, 100);
+    expect(dataOf(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, other.token)).purchaseOffer.userErrors).toEqual([]);
+    await purchaseCounting(pricey.id, buyer.token); // warm
+    const before = await footprint(buyer.externalId);
+
+    const onListing = ['input', 'listingId'];
+    const cases: [string, string, string, string[] | null][] = [
+      [pricey.id, 'INSUFFICIENT_POINTS', `Not enough ${shop.currency} points for this.`, null],
+      [shop.listing.id, 'OUT_OF_STOCK', 'This offer is sold out.', onListing],
+      [removed.id, 'OFFER_UNAVAILABLE', 'This offer is not on sale.', onListing],
+      [members.id, 'NOT_ELIGIBLE', 'This store is not open to you.', onListing],
+    ];
+    for (const [listingId, code, message, field] of cases) {
+      const refused = await purchaseCounting(listingId, buyer.token);
+      expect(refused.payload.userErrors).toEqual([{ code, message, field }]);
+      expect(refused.payload.purchase).toBeNull();
+      expect(refused.purchase).toHaveLength(1);
+      expect(await footprint(buyer.externalId)).toEqual(before);
+    }
+
+    // a key already used for another listing: the statement claims nothing, the stored answer's read refuses
+    const key = unique('buy');
+    await purchaseCounting(removed.id, buyer.token, key); // refused: the key stays free
+    expect(await footprint(buyer.externalId)).toEqual(before);
+    const cheap = await addListing(t, shop.store.id, shop.offer.id, { priceInPoints: 10 });
+    const bought = await purchaseCounting(cheap.id, buyer.token, key);
+    expect(bought.payload.userErrors).toEqual([]);
+    const reused = await purchaseCounting(pricey.id, buyer.token, key);
+    expect(reused.payload.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(reused.purchase.slice(0, 2)).toEqual(['with h as', 'select fingerprint, result']);
+  });
+
+  it('a customer without an account in the currency is refused through the transaction, which leaves nothing either', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 30 });
+    const elsewhere = await simpleShop(t, { priceInPoints: 30 });
+    const customer = await createCustomer(t, elsewhere.currency, 100);
+    const before = await footprint(customer.externalId);
+    const refused = await purchaseCounting(shop.listing.id, customer.token);
+    expect(refused.payload.userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_POINTS']);
+    // the statement (RETRY), then BEGIN, the claim with the account's lock, its creation and lock, the debit, ROLLBACK
+    expect(refused.purchase[0]).toMatch(/^with h as/);
+    expect(refused.purchase[1]).toMatch(/^begin/);
+    expect(refused.purchase.at(-1)).toMatch(/^rollback/);
+    expect(await footprint(customer.externalId)).toEqual(before);
   });
 
   it('points that fell due since the last write-down are written down first, inside the same purchase', async () => {

@@ -99,3 +99,23 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Opens a WebSocket upgrade to a gateway's /graphql with `headers` and closes it at once: the
+ * status the upgrade was answered (101 when it opened, else the HTTP status, e.g. 429) and its
+ * `Retry-After`, if any.
+ */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
+    socket.on('open', () => {
+      socket.close();
+      resolve({ status: 101 });
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+      res.resume();
+    });
+    socket.on('error', reject);
+  });
+}

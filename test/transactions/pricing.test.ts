@@ -1,5 +1,5 @@
 import { OfferBenefitKind } from '../../src/offers/offer.entity.js';
-import { campaignApplies, economyPoints, isoDay, roundPoints, type CampaignRow, type EconomyRuleRow } from '../../src/rules/earning.js';
+import { campaignApplies, economyPoints, exactDecimal, isoDay, multiplierPoints, roundPoints, type CampaignRow, type EconomyRuleRow } from '../../src/rules/earning.js';
 import { Rounding } from '../../src/rules/rule.entity.js';
 import { fromCents, priceBasket, share, toCents, type Benefit } from '../../src/transactions/pricing.js';
 import type { SaleLine } from '../../src/transactions/transaction.entity.js';
@@ -48,6 +48,16 @@ describe('offer discounts', () => {
     expect(priceBasket([line('TEA', null, 1, '1.50')], [twoOff]).discount).toBe(150);
   });
 
+  it('percent off is exact to the cent, half up (hostile pass 6): 0.35 % of 110.00 is 38.5 cents, so 39; floats made it 38', () => {
+    const pct = (percentOff: number, price: string) => priceBasket([line('BEANS', null, 1, price)], [benefit({ kind: OfferBenefitKind.PERCENT_OFF, percentOff })]).discount;
+    expect(pct(0.35, '110.00')).toBe(39);
+    expect(pct(1.15, '30.00')).toBe(35);
+    expect(pct(0.57, '50.00')).toBe(29);
+    expect(pct(33.33, '0.01')).toBe(0);
+    expect(pct(50, '0.01')).toBe(1);
+    expect(pct(100, '999999999.99')).toBe(99_999_999_999);
+  });
+
   it('several offers apply one after the other and never take the basket below zero', () => {
     const all = benefit({ kind: OfferBenefitKind.AMOUNT_OFF, amountOff: '100.00' });
     const priced = priceBasket(basket, [all, all]);
@@ -81,6 +91,29 @@ describe('earning', () => {
   it('rounds without float noise', () => {
     expect(roundPoints(0.1 * 3 * 10, Rounding.FLOOR)).toBe(3);
     expect(roundPoints(2.675 * 100, Rounding.FLOOR)).toBe(267);
+  });
+
+  it('computes exactly and rounds once (hostile pass 6): no float error decides a point either way', () => {
+    expect(exactDecimal('133.3333')).toEqual({ n: 1333333n, scale: 4 });
+    expect(exactDecimal(1.15)).toEqual({ n: 115n, scale: 2 });
+    expect(exactDecimal(1e-7)).toEqual({ n: 1n, scale: 7 });
+    expect(exactDecimal(2e21)).toEqual({ n: 2000000000000000000000n, scale: 0 });
+    expect(() => exactDecimal(Number.NaN)).toThrow(RangeError);
+    // 0.01 × 133.3333 × 1.5 = 1.9999995: float noise settling to 6 decimals made it 2
+    const cent = [line('MINT', null, 1, '0.01')];
+    const odd = { ...rule, pointsPerUnit: '133.3333', categoryMultipliers: [], excludedSkus: [] };
+    expect(economyPoints(odd, cent, [1], 1.5)).toBe(1);
+    expect(economyPoints({ ...odd, rounding: Rounding.CEIL }, cent, [1], 1.5)).toBe(2);
+    expect(economyPoints({ ...odd, rounding: Rounding.ROUND }, cent, [1], 1.5)).toBe(2);
+    // ROUND is half up, exactly at the half
+    expect(roundPoints({ n: 25n, scale: 1 }, Rounding.ROUND)).toBe(3);
+    expect(roundPoints({ n: 2499999999n, scale: 9 }, Rounding.ROUND)).toBe(2);
+    expect(roundPoints({ n: -15n, scale: 1 }, Rounding.FLOOR)).toBe(-2);
+    expect(roundPoints({ n: -15n, scale: 1 }, Rounding.CEIL)).toBe(-1);
+    // campaign multipliers: 1.15 − 1 is 0.15, not 0.1499999999999999
+    expect(multiplierPoints(100, 1.15, Rounding.FLOOR)).toBe(15);
+    expect(multiplierPoints(7, 1.0001, Rounding.CEIL)).toBe(1);
+    expect(multiplierPoints(100, 0.5, Rounding.FLOOR)).toBe(0);
   });
 
   const campaign: CampaignRow = {

@@ -7,7 +7,7 @@ import { pruneEvents } from '../../src/events/retention.job.js';
 import { webhookUrlProblem } from '../../src/webhooks/webhook-url.js';
 import { SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
 
 /** A real HTTP receiver: answers `status()` for each request and keeps what it was sent. */
 class Receiver {
@@ -246,6 +246,37 @@ describe('partner webhooks', () => {
     expect(ra.requests).toHaveLength(1);
   });
 
+  it('a revoked partner is sent nothing more: its endpoints end with the key, pending deliveries too', async () => {
+    const partner = await createPartner(t, ['webhooks:manage']);
+    const r = await receiver();
+    r.status = () => 503; // the first delivery stays PENDING, waiting for its retry
+    const { endpoint } = await register({ url: r.url, eventTypes: ['BALANCE_CHANGED'] }, partner.credential);
+    const dana = await createCustomer(t, currency);
+    await adjust(t, dana.externalId, currency, 4);
+    await stepUntil(() => r.requests.length >= 1);
+    ok(await t.gql(`mutation($input: RevokePartnerInput!) { revokePartner(input: $input) { userErrors { code } } }`, { input: { partnerId: partner.id } }, t.operatorToken));
+    r.status = () => 204;
+    await adjust(t, dana.externalId, currency, 6);
+    await stepUntil(allDispatched);
+    await stepUntil(async () => (await deliveries(endpoint!.id)).every((d) => d.status !== 'PENDING'), 1_000);
+    await after(60_000);
+    expect(r.requests).toHaveLength(1);
+    expect((await deliveries(endpoint!.id)).map((d) => ({ status: d.status, lastError: d.lastError }))).toEqual([{ status: 'FAILED', lastError: 'The endpoint was removed.' }]);
+    const [row] = await t.sql<{ disabled: boolean }>(`select disabled_at is not null as disabled from webhook_endpoint where url = $1`, [r.url]);
+    expect(row.disabled).toBe(true);
+
+    // a partner revoked before revocation removed endpoints (its endpoint still live) is sent nothing either
+    const earlier = await createPartner(t, ['webhooks:manage']);
+    const r2 = await receiver();
+    const { endpoint: live } = await register({ url: r2.url, eventTypes: ['BALANCE_CHANGED'] }, earlier.credential);
+    await t.sql(`update partner set revoked_at = $2 where id = (select partner_id from webhook_endpoint where url = $1)`, [r2.url, t.clock.now()]);
+    await adjust(t, dana.externalId, currency, 1);
+    await stepUntil(allDispatched);
+    await after(60_000);
+    expect(r2.requests).toEqual([]);
+    expect(await deliveries(live!.id)).toEqual([]);
+  });
+
   it('an event that commits late with a lower id is dispatched in a later run, not skipped, and nothing twice', async () => {
     const r = await receiver();
     ok(await t.gql(REGISTER, { input: { url: r.url, eventTypes: ['TIER_CHANGED'] } }, t.operatorToken));
@@ -371,5 +402,124 @@ describe('partner webhooks', () => {
     await stepUntil(allDispatched); // the dispatcher passes it (the scheduled prune may already take it)
     await t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
     expect(await count('outbox_event')).toBe(0);
+  });
+});
+
+/**
+ * Webhook destinations (edges-net): a partner with `webhooks:manage` names a URL; the gateway must
+ * not POST to internal addresses for it (SSRF). Literal IPs are refused at registration, and every
+ * address a host name resolves to is checked when sending, on the connection that is made.
+ */
+describe('webhook destinations: no private, loopback, link-local or other internal address', () => {
+  let strict: TestGateway;
+  let allowed: TestGateway;
+  const receivers: Receiver[] = [];
+  const secret = 'whsec_' + Buffer.from('0123456789abcdef01234567').toString('base64');
+  const SETTINGS = { WEBHOOK_ALLOW_HTTP_LOCALHOST: 'false', WEBHOOK_MAX_ATTEMPTS: '1', WEBHOOK_TIMEOUT_MS: '2000' };
+
+  beforeAll(async () => {
+    strict = await startTestGateway(SETTINGS, { jobs: 'manual' });
+    // an explicit allow-list, as a test rig or a development machine with a receiver nearby has
+    allowed = await startTestGateway({ ...SETTINGS, WEBHOOK_ALLOWED_DESTINATIONS: '127.0.0.0/8, ::1' }, { jobs: 'manual' });
+  });
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await strict.close();
+    await allowed.close();
+  });
+
+  /** An endpoint stored as it is (as one registered before these rules, or whose name now resolves elsewhere), and one balance event for it. */
+  const deliverTo = async (t: TestGateway, urls: string[]) => {
+    const past = new Date(t.clock.now().getTime() - 60_000);
+    const ids: number[] = [];
+    for (const url of urls) {
+      const [row] = await t.sql<{ id: string }>(
+        `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by, created_at) values (null, $1, '{balance.changed}', $2, 'test', $3) returning id`,
+        [url, secret, past],
+      );
+      ids.push(Number(row.id));
+    }
+    const code = unique('D').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    await createCurrency(t, code);
+    const customer = await createCustomer(t, code);
+    await adjust(t, customer.externalId, code, 5);
+    for (let i = 0; i < 100; i++) {
+      t.clock.advance(1_000);
+      await t.runScheduled();
+      const rows = await t.sql<{ endpoint_id: string; status: string; last_error: string | null }>(
+        `select endpoint_id, status, last_error from webhook_delivery where endpoint_id = any($1::bigint[]) order by endpoint_id`,
+        [ids],
+      );
+      if (rows.length === ids.length && rows.every((r) => r.status !== 'PENDING')) {
+        return rows.map((r) => ({ url: urls[ids.indexOf(Number(r.endpoint_id))], status: r.status, lastError: r.last_error }));
+      }
+    }
+    throw new Error('the deliveries did not finish');
+  };
+
+  it('refuses every internal destination when sending, after resolving the name, without connecting; the reason is recorded', async () => {
+    const r = await new Receiver().start();
+    receivers.push(r);
+    const port = new URL(r.url).port;
+    const outcomes = await deliverTo(strict, [
+      `http://localhost:${port}/hook`,
+      `http://127.0.0.1:${port}/hook`,
+      `http://0.0.0.0:${port}/hook`,
+      `https://[::1]:${port}/hook`,
+      `https://[::ffff:127.0.0.1]:${port}/hook`,
+      'https://169.254.169.254/latest/meta-data/',
+      'https://10.1.2.3/hook',
+      'https://192.168.1.1/hook',
+      'https://[fd00::1]/hook',
+      'https://224.0.0.1/hook',
+    ]);
+    expect(r.requests).toEqual([]);
+    expect(outcomes).toEqual([
+      { url: `http://localhost:${port}/hook`, status: 'FAILED', lastError: expect.stringMatching(/^destination not allowed: localhost resolves to (127\.0\.0\.1|::1) \(loopback\)$/) },
+      { url: `http://127.0.0.1:${port}/hook`, status: 'FAILED', lastError: 'destination not allowed: 127.0.0.1 (loopback)' },
+      { url: `http://0.0.0.0:${port}/hook`, status: 'FAILED', lastError: 'destination not allowed: 0.0.0.0 (unspecified)' },
+      { url: `https://[::1]:${port}/hook`, status: 'FAILED', lastError: 'destination not allowed: ::1 (loopback)' },
+      { url: `https://[::ffff:127.0.0.1]:${port}/hook`, status: 'FAILED', lastError: 'destination not allowed: ::ffff:7f00:1 (loopback)' },
+      { url: 'https://169.254.169.254/latest/meta-data/', status: 'FAILED', lastError: 'destination not allowed: 169.254.169.254 (linkLocal)' },
+      { url: 'https://10.1.2.3/hook', status: 'FAILED', lastError: 'destination not allowed: 10.1.2.3 (private)' },
+      { url: 'https://192.168.1.1/hook', status: 'FAILED', lastError: 'destination not allowed: 192.168.1.1 (private)' },
+      { url: 'https://[fd00::1]/hook', status: 'FAILED', lastError: 'destination not allowed: fd00::1 (uniqueLocal)' },
+      { url: 'https://224.0.0.1/hook', status: 'FAILED', lastError: 'destination not allowed: 224.0.0.1 (multicast)' },
+    ]);
+  });
+
+  it('refuses literal internal addresses (and localhost) at registration with DESTINATION_NOT_ALLOWED', async () => {
+    const register = async (url: string) =>
+      dataOf(
+        await strict.gql<{ registerWebhookEndpoint: { endpoint: { id: string } | null; userErrors: { code: string; field: string[]; message: string }[] } }, unknown>(
+          REGISTER,
+          { input: { url, eventTypes: ['SALE_PROCESSED'] } },
+          strict.operatorToken,
+        ),
+      ).registerWebhookEndpoint;
+    for (const url of ['https://127.0.0.1/hook', 'https://0x7f.1/hook', 'https://[::1]/hook', 'https://169.254.169.254/', 'https://10.0.0.1/', 'https://[fe80::1]/', 'https://[::]/', 'https://localhost/hook', 'https://api.localhost./hook']) {
+      const res = await register(url);
+      expect({ url, endpoint: res.endpoint, userErrors: res.userErrors }).toEqual({
+        url,
+        endpoint: null,
+        userErrors: [{ code: 'DESTINATION_NOT_ALLOWED', field: ['input', 'url'], message: expect.stringMatching(/^url must not point to an internal address \(.+\)\.$/) }],
+      });
+    }
+    // a name is checked when sending (it may resolve elsewhere by then); a public address is fine
+    expect((await register('https://crm.example.com/hooks/rg')).userErrors).toEqual([]);
+    expect((await register('https://8.8.8.8/hooks/rg')).userErrors).toEqual([]);
+  });
+
+  it('sends to an internal address that WEBHOOK_ALLOWED_DESTINATIONS lists', async () => {
+    const r = await new Receiver().start();
+    receivers.push(r);
+    const port = new URL(r.url).port;
+    // a literal address, and a name whose every address is listed (resolved and connected by the checking lookup)
+    expect(await deliverTo(allowed, [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/by-name`])).toEqual([
+      { url: `http://127.0.0.1:${port}/hook`, status: 'DELIVERED', lastError: null },
+      { url: `http://localhost:${port}/by-name`, status: 'DELIVERED', lastError: null },
+    ]);
+    expect(r.requests).toHaveLength(2);
+    expect(new Webhook(secret).verify(r.requests[0].body, r.requests[0].headers as Record<string, string>)).toMatchObject({ type: 'balance.changed' });
   });
 });

@@ -39,10 +39,11 @@ export const ERROR_MESSAGES: Record<string, string> = {
   ALREADY_EXISTS: 'That already exists.',
   IDEMPOTENCY_KEY_REUSED: 'This request was already used for something else. Start again.',
   OFFER_NOT_APPLICABLE: 'This offer does not apply here.',
+  DESTINATION_NOT_ALLOWED: 'That address cannot receive webhooks: use a public one.',
 };
 
 /** Codes whose server message names the input at fault: shown after the sentence above. */
-const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED']);
+const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED']);
 
 export interface ApiProblem {
   code: string;

@@ -8,9 +8,9 @@ import { Migration } from '@mikro-orm/migrations';
  * committed (docs/decisions.md, "Tier placements never go back in time"). Null until the next
  * placement: evaluated at the placement's own `now`, as before.
  */
-export class Migration20261130140000 extends Migration {
+export class Migration20261130180000 extends Migration {
 
-  override name = 'Migration20261130140000';
+  override name = 'Migration20261130180000';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "customer" add column "tier_placed_at" timestamptz null;`);

@@ -1,0 +1,59 @@
+/**
+ * Exact decimal arithmetic for money and points (BigInt), so that no binary floating point error
+ * decides a cent or a point: earning (`src/rules/earning.ts`) and offer discounts
+ * (`src/transactions/pricing.ts`).
+ */
+
+/**
+ * An exact decimal number, `n × 10^-scale`. Earning multiplies money by decimals (points per unit,
+ * category, tier and campaign multipliers) and rounds once; in binary floating point a product
+ * such as 0.01 × 133.3333 × 1.5 = 1.9999995 came out near enough to 2 that the old noise
+ * settling (to 6 decimals) floored it to 2 instead of 1.
+ */
+export interface ExactDecimal {
+  n: bigint;
+  scale: number;
+}
+
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i;
+
+/**
+ * `value` as the decimal it is written as: a decimal string ("133.3333"), or a number read as the
+ * shortest decimal that prints it (`1.15` is 1.15, not the binary fraction nearest it; `1e-7`
+ * is 0.0000001), which is what a client sent and a `numeric` column holds. Throws on anything else
+ * (NaN, Infinity).
+ */
+export function exactDecimal(value: number | string): ExactDecimal {
+  const m = DECIMAL_TEXT.exec(typeof value === 'number' ? String(value) : value.trim());
+  if (!m) throw new RangeError(`not a finite decimal: ${value}`);
+  const fraction = m[3] ?? '';
+  const exponent = Number(m[4] ?? 0);
+  let n = BigInt(`${m[1]}${m[2]}${fraction}`);
+  let scale = fraction.length - exponent;
+  if (scale < 0) {
+    n *= 10n ** BigInt(-scale);
+    scale = 0;
+  }
+  return { n, scale };
+}
+
+/** a × b, exactly. */
+export function times(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
+  return { n: a.n * b.n, scale: a.scale + b.scale };
+}
+
+/** a + b, exactly. */
+export function plus(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
+  const scale = Math.max(a.scale, b.scale);
+  return { n: a.n * 10n ** BigInt(scale - a.scale) + b.n * 10n ** BigInt(scale - b.scale), scale };
+}
+
+/**
+ * `a` as a whole number, half up (2.5 is 3, −2.5 is −2): how money is rounded to the cent.
+ */
+export function roundHalfUp(a: ExactDecimal): number {
+  const unit = 10n ** BigInt(a.scale);
+  const doubled = a.n * 2n + unit;
+  const twice = unit * 2n;
+  return Number(doubled >= 0n ? doubled / twice : -((-doubled + twice - 1n) / twice));
+}
