@@ -16,6 +16,7 @@ import { Migration20261130070000 } from './Migration20261130070000.js';
 import { Migration20261130120000 } from './Migration20261130120000.js';
 import { Migration20261130130000 } from './Migration20261130130000.js';
 import { Migration20261130170000 } from './Migration20261130170000.js';
+import { Migration20261130180000 } from './Migration20261130180000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261130120000', class: Migration20261130120000 },
   { name: 'Migration20261130130000', class: Migration20261130130000 },
   { name: 'Migration20261130170000', class: Migration20261130170000 },
+  { name: 'Migration20261130180000', class: Migration20261130180000 },
 ];

@@ -168,11 +168,17 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   // down once; the tier is placed once after all of its credits (below), as a sale places it: a
   // credit at a time (postEntry) told subscribers of a tier held only between two of them.
   const accounts = await lockAccounts(em, a.customerId, awarding.map((r) => r.currencyCode), a.now);
-  for (const account of accounts.values()) await settleAccount(em, account, a.now);
+  let released = false;
+  for (const account of accounts.values()) released = (await settleAccount(em, account, a.now)).released || released;
   // Refused before anything of the activity is written: the birthday job goes on with its next
   // customer in the same transaction, and an activity recorded without its points would stand.
+  // The write-down stands there too, so the tier its releases moved is stored before refusing
+  // (else the stored tier lagged what readers see until the customer's next write).
   for (const rule of awarding) {
-    if (!creditFits(accounts.get(rule.currencyCode)!, rule.points, true)) throw accountFull(rule.currencyCode);
+    if (!creditFits(accounts.get(rule.currencyCode)!, rule.points, true)) {
+      if (released) await recomputeTier(em, a.customerId, a.now);
+      throw accountFull(rule.currencyCode);
+    }
   }
   const [activity] = await query<{ id: number }>(
     em,

@@ -34,6 +34,15 @@ export class Customer {
   @ManyToOne(() => Tier, { nullable: true, deleteRule: 'set null' })
   tier?: Tier | null;
 
+  /**
+   * The instant `tier` was last evaluated at (`recomputeTier`, the tier batch): a placement
+   * evaluates at this instant when its own `now` is earlier, so a writer whose `now` was read
+   * before another's placement committed never moves the stored tier back in time
+   * (docs/decisions.md, "Tier placements never go back in time"). Null: never placed.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  tierPlacedAt?: Date | null;
+
   @Property({ type: 'text[]', defaultRaw: "'{}'" })
   segments: string[] & Opt = [];
 

@@ -60,7 +60,15 @@ export class EventStream {
   lastSeq!: number;
 }
 
-/** Where a relay that publishes elsewhere (Redis) stopped reading the outbox, so its successor goes on from there. */
+/** The Redis relay's row in `event_relay_cursor` (`events.prune` reads it too when EVENT_FANOUT=redis). */
+export const REDIS_RELAY_CURSOR = 'redis';
+
+/**
+ * Where a relay that publishes elsewhere (Redis) stopped reading the outbox, so its successor goes
+ * on from there: `cursor` is its `OutboxCursor` (`encodeCursor`), saved after each page it
+ * published. Every event whose transaction is visible in the cursor's `from` snapshot was
+ * published; `events.prune` keeps the others while the deployment fans out through Redis.
+ */
 @Entity({ tableName: 'event_relay_cursor' })
 export class EventRelayCursor {
   [EntityName]?: 'EventRelayCursor';

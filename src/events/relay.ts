@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DeliveredEvent, EventHub } from './hub.js';
+import { REDIS_RELAY_CURSOR } from './outbox-event.entity.js';
 import { cursorAtNow, decodeCursor, encodeCursor, readCommittedEvents, type OutboxCursor, type OutboxRow } from './outbox.reader.js';
 
 /** How committed events reach this instance's hub (EVENT_FANOUT). */
@@ -31,7 +32,7 @@ export interface RelayStats {
 }
 
 /** The relay's name in `event_relay_cursor`, and its advisory lock key. */
-const REDIS_RELAY = 'redis';
+const REDIS_RELAY = REDIS_RELAY_CURSOR;
 const LEADER_LOCK = 'reward_gateway_event_relay';
 
 /** One PostgreSQL connection of its own, usable by kysely statements (`readCommittedEvents`). */

@@ -1,15 +1,13 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
 import { PointAccount } from './account.entity.js';
 import { LedgerEntryKind, type LedgerSource } from './ledger-entry.entity.js';
-import { ensureAccount, MAX_ACCOUNT_POINTS } from './ledger.service.js';
+import { accountFull, MAX_ACCOUNT_POINTS, type AccountRow } from './ledger.service.js';
 
+/** Pending points to add (`amount` > 0), for `addPending`. */
 export interface PendingData {
-  customerId: number;
-  currency: string;
   amount: number;
   source: LedgerSource;
   sourceId: string;
@@ -32,27 +30,32 @@ async function balanceEvent(em: SqlEntityManager, { customerId, ...balance }: Ba
 
 /**
  * Earns points that become spendable at `availableAt`; until then they show as `pending`. They
- * are released lazily (see `settleAccount`) from that second on. Refuses with INVALID when the
- * account's amounts would pass MAX_ACCOUNT_POINTS once released.
+ * are released lazily (see `settleAccount`) from that second on. Like `creditSettled`, on an
+ * account the caller has locked (`lockAccounts`) and written down at `d.now` (`settleAccount`)
+ * earlier in its transaction: the maximum below is checked against the cached balance, which
+ * still counts points that expired until they are written down, so an earn would otherwise be
+ * refused for points the customer no longer has. `account` is updated to the state after.
+ * Refuses with INVALID when the account's amounts would pass MAX_ACCOUNT_POINTS once released.
+ * Returns the pending credit's id.
  */
-export async function addPending(em: SqlEntityManager, d: PendingData): Promise<number> {
-  await ensureAccount(em, d.customerId, d.currency, d.now);
+export async function addPending(em: SqlEntityManager, account: AccountRow, d: PendingData): Promise<number> {
   const [row] = await query<BalanceAfter & { id: number }>(
     em,
     sql`with a as (
           update point_account a set pending = pending + ${d.amount}, version = version + 1, updated_at = ${d.now}
-           where customer_id = ${d.customerId} and currency_code = ${d.currency}
+           where id = ${account.id}
              and available + pending + ${d.amount} <= ${MAX_ACCOUNT_POINTS} and lifetime_earned + pending + ${d.amount} <= ${MAX_ACCOUNT_POINTS}
           returning a.*
         ), p as (
           insert into pending_credit (account_id, customer_id, amount, kind, source_type, source_id, reason, qualifying, available_at, created_at)
-          select a.id, ${d.customerId}, ${d.amount}, ${LedgerEntryKind.EARN}, ${d.source}, ${d.sourceId}, ${d.reason}, true, ${d.availableAt}, ${d.now} from a
+          select a.id, a.customer_id, ${d.amount}, ${LedgerEntryKind.EARN}, ${d.source}, ${d.sourceId}, ${d.reason}, true, ${d.availableAt}, ${d.now} from a
           returning id
         )
         select p.id, ${BALANCE_AFTER} from p, a`,
   );
-  if (!row) throw refuse(UserErrorCode.INVALID, `This would take the customer's ${d.currency} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`);
+  if (!row) throw accountFull(account.currencyCode);
   const { id, ...balance } = row;
+  Object.assign(account, { pending: balance.pending } satisfies Partial<AccountRow>);
   await balanceEvent(em, balance, d.now);
   return id;
 }

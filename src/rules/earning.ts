@@ -58,6 +58,18 @@ export function roundPoints(raw: ExactDecimal | number, rounding: Rounding): num
  * MAX_AWARD_POINTS.
  */
 export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number): number {
+  return checkedAward(Math.max(0, roundPoints(times(economyBase(rule, lines, netTotals), exactDecimal(tierMultiplier)), rule.rounding)));
+}
+
+/**
+ * The economy rule's points before the tier multiplier and rounding, exactly (economyPoints'
+ * product without the tier): points per unit of money paid per line (`netTotals`, cents), times
+ * the line's category multiplier, excluded SKUs earning nothing. A sale earns in the rule's
+ * currency at some tier only when this is above 0 (tier multipliers are not negative), which is
+ * what processing needs to know before it reads the tier (it locks the accounts the tier depends
+ * on first).
+ */
+export function economyBase(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[]): ExactDecimal {
   const perUnit = exactDecimal(rule.pointsPerUnit);
   // cents paid per category multiplier (a sale has few), then Σ cents × multiplier exactly
   const centsByMultiplier = new Map<number, bigint>();
@@ -69,8 +81,7 @@ export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals
   });
   let paid = ZERO;
   for (const [multiplier, cents] of centsByMultiplier) paid = plus(paid, times({ n: cents, scale: 0 }, exactDecimal(multiplier)));
-  const raw = times(times(times(paid, { n: 1n, scale: 2 }), perUnit), exactDecimal(tierMultiplier)); // cents → money units
-  return checkedAward(Math.max(0, roundPoints(raw, rule.rounding)));
+  return times(times(paid, { n: 1n, scale: 2 }), perUnit); // cents → money units
 }
 
 /**
@@ -103,6 +114,16 @@ export interface SaleFacts {
 
 /** ISO day of the week in UTC: 1 = Monday … 7 = Sunday. */
 export const isoDay = (at: Date) => ((at.getUTCDay() + 6) % 7) + 1;
+
+/**
+ * Whether the campaign can apply to the sale whatever the customer's tier: every other condition
+ * holds (campaignApplies without the tiers). What processing knows before it takes the locks
+ * under which it reads the tier (the campaign's budget and the accounts it may credit are locked
+ * first).
+ */
+export function campaignMayApply(c: CampaignRow, f: Omit<SaleFacts, 'tierCode'>, minSpendCents: number | null): boolean {
+  return campaignApplies({ ...c, tiers: [] }, { ...f, tierCode: null }, minSpendCents);
+}
 
 /** Every condition the campaign sets holds for the sale (conditions it does not set hold trivially). */
 export function campaignApplies(c: CampaignRow, f: SaleFacts, minSpendCents: number | null): boolean {

@@ -1,4 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
@@ -86,39 +87,53 @@ export function nextTierOf(standing: TierStanding[], currentTierId: number | nul
   return { ...next, pointsNeeded: Math.max(0, next.threshold - next.points) };
 }
 
+/** The instant a placement evaluates at: its own `now`, or the stored tier's placement when later (`c`: the customer row). */
+const placementAt = (now: Date) => sql`greatest(${now}::timestamptz, c.tier_placed_at)`;
+
 /**
- * Sets the customer's tier from their qualifying points as of `now` (SQL `customer_tier_at`: the
- * highest-ranked tier whose threshold they reach, or none) and records a TIER_CHANGED event
- * (`{ from, to }`: the tiers' codes, null for none) when it moves; a program without tiers leaves
- * the customer as they are. Runs in the transaction that changed those points (under the account
- * lock). One statement: a sale, a purchase or an activity places the tier after every change of
- * points, and a statement costs the gateway and PostgreSQL CPU of its own (issue 12, bench:till).
+ * Sets the customer's tier from their qualifying points (SQL `customer_tier_at`: the highest-ranked
+ * tier whose threshold they reach, or none) and records a TIER_CHANGED event (`{ from, to }`: the
+ * tiers' codes, null for none) when it moves; a program without tiers leaves the customer as they
+ * are. Evaluated as of `now`, or as of the instant the stored tier was placed at when that is later
+ * (`tier_placed_at`, which it then records): a writer whose `now` was read before it waited for
+ * the customer's locks never moves the stored tier back to an earlier instant's after a later
+ * placement committed (docs/decisions.md, "Tier placements never go back in time"). Runs in the
+ * transaction that changed those points (under the account lock). One statement: a sale, a
+ * purchase or an activity places the tier after every change of points, and a statement costs the
+ * gateway and PostgreSQL CPU of its own (issue 12, bench:till).
  */
 export async function recomputeTier(em: SqlEntityManager, customerId: number, now: Date): Promise<void> {
   await query(
     em,
     sql`with target as (
-          select customer_tier_at(${customerId}, ${now}) as tier_id where exists (select 1 from tier)
+          select c.id, c.tier_id, ${placementAt(now)} as at, customer_tier_at(c.id, ${placementAt(now)}) as to_tier from customer c
+           where c.id = ${customerId} and exists (select 1 from tier)
         ), changed as (
-          update customer c set tier_id = target.tier_id, updated_at = ${now}
-            from customer old, target
-           where old.id = c.id and c.id = ${customerId} and c.tier_id is distinct from target.tier_id
-          returning old.tier_id as from_tier, target.tier_id as to_tier
+          update customer c set tier_id = target.to_tier, tier_placed_at = target.at,
+                 updated_at = case when c.tier_id is distinct from target.to_tier then ${now} else c.updated_at end
+            from target
+           where c.id = target.id and (c.tier_id is distinct from target.to_tier or c.tier_placed_at is distinct from target.at)
+          returning target.tier_id as from_tier, target.to_tier
         )
         insert into outbox_event (topic, customer_id, payload, created_at)
         select 'TIER_CHANGED', ${customerId}, jsonb_build_object('from', f.code, 'to', t.code), ${now}
-          from changed left join tier f on f.id = changed.from_tier left join tier t on t.id = changed.to_tier`,
+          from changed left join tier f on f.id = changed.from_tier left join tier t on t.id = changed.to_tier
+         where changed.from_tier is distinct from changed.to_tier`,
   );
 }
 
 /**
- * Re-places customers on the ladder as of `now` (SQL `customer_tier_at`): after the ladder itself
- * changes (a tier is added), and, as a batch job, to write down what rolling windows did with time
- * (readers already see it). With `batch`, takes at most that many customers after `afterId`, in id
- * order, and answers the last id it took (null when none were left); without, everyone at once.
- * Records TIER_CHANGED for each move.
+ * Re-places customers on the ladder (SQL `customer_tier_at`): after the ladder itself changes (a
+ * tier is added), and, as a batch job, to write down what rolling windows did with time (readers
+ * already see it). With `batch`, takes at most that many customers after `afterId`, in id order,
+ * and answers the last id it took (null when none were left); without, everyone at once. Records
+ * TIER_CHANGED for each move. The instant it evaluates at is read from `clock` once the customers'
+ * locks are held (they may be waited for, behind writers placing the same customers at later
+ * instants), and never earlier than a customer's stored placement (`tier_placed_at`), so the batch
+ * never moves a customer back to the tier of an instant before a placement that committed while
+ * it waited (docs/decisions.md, "Tier placements never go back in time").
  */
-export async function recomputeAllTiers(em: SqlEntityManager, now: Date, range: { afterId: number; batch: number } | null = null): Promise<{ moved: number; lastId: number | null }> {
+export async function recomputeAllTiers(em: SqlEntityManager, clock: Clock, range: { afterId: number; batch: number } | null = null): Promise<{ moved: number; lastId: number | null }> {
   const afterId = range?.afterId ?? 0;
   const limit = range?.batch ?? null;
   // First the event streams of the customers about to move, in id order: every other writer of a
@@ -127,25 +142,28 @@ export async function recomputeAllTiers(em: SqlEntityManager, now: Date, range: 
   // customer's tier. Upserted, so a customer with no event yet has a row to lock (last_seq 0: the
   // first event is still 1). The statement below then reads after these locks, with a snapshot
   // that sees what their holders committed.
+  const started = clock.now();
   const locked = await query<{ customer_id: Customer['id'] }>(
     em,
     sql`insert into event_stream as s (customer_id, last_seq)
         select c.id, 0 from customer c
          where c.id in (select c2.id from customer c2 where c2.id > ${afterId} order by c2.id limit ${limit})
-           and c.tier_id is distinct from customer_tier_at(c.id, ${now})
+           and c.tier_id is distinct from customer_tier_at(c.id, ${placementAt(started)})
          order by c.id
         on conflict (customer_id) do update set last_seq = s.last_seq
         returning s.customer_id`,
   );
   // Only those are placed (each tier computed once more, after its lock, not the whole batch's
-  // again); one who starts to differ meanwhile is left to the next run, its stream not locked here.
+  // again), as of now, read after the locks; one who starts to differ meanwhile is left to the
+  // next run, its stream not locked here.
+  const now = clock.now();
   const rows = await query<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>(
     em,
     sql`with target as (
-          select c.id, c.tier_id as from_tier, customer_tier_at(c.id, ${now}) as to_tier
+          select c.id, c.tier_id as from_tier, customer_tier_at(c.id, ${placementAt(now)}) as to_tier, ${placementAt(now)} as at
             from customer c where c.id = any(${locked.map((l) => l.customer_id)}::bigint[])
         ), moved as (
-          update customer c set tier_id = target.to_tier, updated_at = ${now}
+          update customer c set tier_id = target.to_tier, tier_placed_at = target.at, updated_at = ${now}
             from target where c.id = target.id and c.tier_id is distinct from target.to_tier
           returning c.id
         )
@@ -210,7 +228,7 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
           returning ${TIER_COLUMNS}`,
     );
     if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, 'A tier with this rank already exists.', ['input', 'rank']);
-    const { moved } = await recomputeAllTiers(em, now);
+    const { moved } = await recomputeAllTiers(em, ctx.clock);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved }, at: now });
     return row;
   });

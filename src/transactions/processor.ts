@@ -9,7 +9,7 @@ import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVe
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { creditSettled, lockAccounts, settleAccount, type AccountRow } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
-import { campaignApplies, checkedAward, economyPoints, multiplierPoints, type SaleFacts } from '../rules/earning.js';
+import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPoints, multiplierPoints, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
@@ -28,10 +28,13 @@ const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
 const TIER_CODE = columnsOf(Tier, 't', ['code']);
 const TIER_MULTIPLIER = castColumn(Tier, 't', 'multiplier', 'float8');
 const APPLIED_COLUMN = columnsOf(TransactionOffer, 't', ['issuedOfferId']);
-const CAMPAIGN_BUDGET_COLUMNS = columnsOf(Campaign, '', ['pointsAwarded', 'budgetPoints']);
+const CAMPAIGN_BUDGET_COLUMNS = columnsOf(Campaign, '', ['id', 'pointsAwarded', 'budgetPoints']);
 
-/** The customer as processing reads them: status and segments, and their tier's code and multiplier as of now (null: no tier). */
-type SaleCustomer = Selected<typeof CUSTOMER_COLUMNS> & { code: Selected<typeof TIER_CODE>['code'] | null; multiplier: number | null };
+/** The customer as processing reads them: status and segments, and whether no other sale of theirs is PROCESSED. */
+type SaleCustomer = Selected<typeof CUSTOMER_COLUMNS> & { firstPurchase: boolean };
+
+/** The customer's tier as processing reads it, under the accounts' locks: its code and multiplier. */
+type SaleTier = Selected<typeof TIER_CODE> & { multiplier: number };
 
 interface PointsAward {
   currency: string;
@@ -59,10 +62,14 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
         select s.*, pg_advisory_xact_lock(hashtextextended('sales-of-customer:' || s."customerId", 0))::text as "customerLocked" from s`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
+  // Whether this is the customer's first purchase: only their own sales make it false, and those
+  // are serialised by the advisory lock above (a return of their earlier sale committing after
+  // this read is ordered after this sale).
   const customer = await queryOne<SaleCustomer>(
     em,
-    sql`select ${CUSTOMER_COLUMNS}, ${TIER_CODE}, ${TIER_MULTIPLIER}
-          from customer c left join tier t on t.id = customer_tier_at(c.id, ${now}) where c.id = ${sale.customerId}`,
+    sql`select ${CUSTOMER_COLUMNS},
+               not exists (select 1 from sales_transaction s where s.customer_id = c.id and s.status = 'PROCESSED' and s.id <> ${sale.id}) as "firstPurchase"
+          from customer c where c.id = ${sale.customerId}`,
   );
   if (!customer || customer.status !== 'ACTIVE') throw new PermanentJobError('The customer is not active.');
 
@@ -85,32 +92,54 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const discount = priced.discount;
   const net = priced.netLines;
   const remaining = saleTotal(sale.lines) - discount;
+  // A till whose clock runs ahead (submitTransaction allows a day) stamps a time that has not
+  // come: the sale happened by the time it reached us at the latest, so a campaign that starts
+  // after that is not one it was in, nor is a weekday the till has not reached.
+  const occurredAt = new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime()));
+  const known = { lines: sale.lines, netTotal: remaining, channel: sale.channel, segments: customer.segments, occurredAt, firstPurchase: customer.firstPurchase };
 
-  const firstPurchase = !(await queryOne(
-    em,
-    sql`select 1 from sales_transaction where customer_id = ${sale.customerId} and status = 'PROCESSED' and id <> ${sale.id} limit 1`,
-  ));
-  const facts: SaleFacts = {
-    lines: sale.lines,
-    netTotal: remaining,
-    channel: sale.channel,
-    tierCode: customer.code,
-    segments: customer.segments,
-    firstPurchase,
-    // A till whose clock runs ahead (submitTransaction allows a day) stamps a time that has not
-    // come: the sale happened by the time it reached us at the latest, so a campaign that starts
-    // after that is not one it was in, nor is a weekday the till has not reached.
-    occurredAt: new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime())),
-  };
-
-  const awards: PointsAward[] = [];
-  const base = new Map<string, number>();
   const rules = await economyRulesFor(em, sale.moneyCurrency);
   const pendingDays = new Map(rules.map((r) => [r.currencyCode, r.pendingDays]));
   const rounding = new Map(rules.map((r) => [r.currencyCode, r.rounding]));
+  const base = new Map(rules.map((r) => [r.currencyCode, economyBase(r, sale.lines, net)]));
+  const campaigns = (await campaignsAt(em, sale.moneyCurrency, occurredAt)).filter((c) =>
+    campaignMayApply(c, known, c.minSpend === null ? null : toCents(c.minSpend)),
+  );
+  // What the sale decides from depends on the customer's tier (its multiplier, campaigns for some
+  // tiers) and on campaign counts, and the tier on their points. So every lock that guards those
+  // is taken first, and they are read after: budgets shared by every sale (a campaign that may
+  // apply, whatever the tier: its row lock serialises the check and the count across concurrent
+  // sales), then every account the sale may credit, whose lock each writer
+  // of the customer's points (a sale, a return, an activity, an adjustment, a purchase) holds. A
+  // tier read before the account lock missed a change committed while the sale waited for it, and
+  // the sale earned at a tier its own entry follows out of (a promotion's multiplier lost, a
+  // demoted customer paid the old one). Lock order, here and in reverseTransaction: budgeted
+  // campaigns (by id), accounts (by currency code, before any event: see lockAccount), then the
+  // unbudgeted campaigns' counts (the last statement). One customer's sales are already
+  // serialised by the advisory lock above, so per-customer counts need no lock of their own
+  // beyond these (a return takes the accounts too).
+  const budgeted = campaigns.filter((c) => c.budgetPoints !== null).map((c) => c.id);
+  const budgets = new Map(
+    (budgeted.length
+      ? await query<Selected<typeof CAMPAIGN_BUDGET_COLUMNS>>(em, sql`select ${CAMPAIGN_BUDGET_COLUMNS} from campaign where id = any(${budgeted}::bigint[]) order by id for update`)
+      : []
+    ).map((b) => [b.id, b]),
+  );
+  const mayCredit = [
+    ...rules.filter((r) => base.get(r.currencyCode)!.n > 0n).map((r) => r.currencyCode),
+    ...campaigns.filter((c) => (c.bonusPoints ?? 0) > 0 || ((c.multiplier ?? 0) > 1 && (base.get(c.currencyCode)?.n ?? 0n) > 0n)).map((c) => c.currencyCode),
+  ];
+  const accounts = await lockAccounts(em, sale.customerId, mayCredit, now);
+
+  // Under those locks: the customer's tier as of now.
+  const tier = await queryOne<SaleTier>(em, sql`select ${TIER_CODE}, ${TIER_MULTIPLIER} from tier t where t.id = customer_tier_at(${sale.customerId}, ${now})`);
+  const facts: SaleFacts = { ...known, tierCode: tier?.code ?? null };
+
+  const awards: PointsAward[] = [];
+  const basePoints = new Map<string, number>();
   for (const rule of rules) {
-    const points = economyPoints(rule, sale.lines, net, customer.multiplier ?? 1);
-    base.set(rule.currencyCode, points);
+    const points = economyPoints(rule, sale.lines, net, tier?.multiplier ?? 1);
+    basePoints.set(rule.currencyCode, points);
     if (points > 0) {
       awards.push({ currency: rule.currencyCode, points, rule: `economy:${rule.currencyCode}`, source: LedgerSource.TRANSACTION, campaignId: null, pendingDays: rule.pendingDays });
     }
@@ -119,15 +148,9 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const offerAwards: { offerId: number; rule: string; campaignId: number }[] = [];
   // Points counted on campaigns without a budget, added at the very end (see below).
   const unbudgeted: { campaignId: number; points: number }[] = [];
-  for (const c of await campaignsAt(em, sale.moneyCurrency, facts.occurredAt)) {
+  for (const c of campaigns) {
     if (!campaignApplies(c, facts, c.minSpend === null ? null : toCents(c.minSpend))) continue;
-    // A budget is shared by every sale: its row lock serialises the check and the count across
-    // concurrent sales, so it is taken before deciding. (Per-customer counts need no campaign lock:
-    // one customer's sales are already serialised by the advisory lock above.)
-    const budget =
-      c.budgetPoints === null
-        ? null
-        : await queryOne<Selected<typeof CAMPAIGN_BUDGET_COLUMNS>>(em, sql`select ${CAMPAIGN_BUDGET_COLUMNS} from campaign where id = ${c.id} for update`);
+    const budget = budgets.get(c.id) ?? null;
     if (c.perCustomer !== null) {
       const used = await queryOne<{ n: number }>(
         em,
@@ -136,7 +159,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
       );
       if ((used?.n ?? 0) >= c.perCustomer) continue;
     }
-    const extra = c.multiplier ? multiplierPoints(base.get(c.currencyCode) ?? 0, c.multiplier, rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
+    const extra = c.multiplier ? multiplierPoints(basePoints.get(c.currencyCode) ?? 0, c.multiplier, rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
     const points = checkedAward((c.bonusPoints ?? 0) + Math.max(0, extra));
     if (budget && budget.budgetPoints !== null && budget.pointsAwarded + points > budget.budgetPoints) continue; // budget spent
     const rule = `campaign:${c.id}:${c.name}`;
@@ -151,14 +174,13 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   // every award, and their sum (the sale's pointsAwarded), within what one sale may award
   const pointsAwarded = checkedAward(awards.reduce((sum, a) => sum + a.points, 0));
   const actor = `partner:${sale.partnerId}`;
-  // Every account the sale credits, before its first event (see lockAccount).
-  const accounts = await lockAccounts(em, sale.customerId, awards.map((a) => a.currency), now);
-  // Each account credited at once is written down once, for all of the sale's credits to it:
-  // under its lock nothing more falls due at `now` (see creditSettled).
+  const unlocked = awards.find((a) => !accounts.has(a.currency));
+  if (unlocked) throw new Error(`sale ${sale.id}: an award in ${unlocked.currency}, an account not locked before the tier was read`);
+  // Each account locked (credited at once or as pending) is written down once, for all of the sale's
+  // credits to it, before they check its maximum: under its lock nothing more falls due at `now`
+  // (see creditSettled), and points that expired must not count against the maximum.
   let released = false;
-  for (const currency of new Set(awards.filter((a) => a.pendingDays === 0).map((a) => a.currency))) {
-    released = (await settleAccount(em, accounts.get(currency)!, now)).released || released;
-  }
+  for (const account of accounts.values()) released = (await settleAccount(em, account, now)).released || released;
   const written: WrittenAward[] = [];
   try {
     for (const a of awards) written.push(await awardPoints(em, sale, a, accounts.get(a.currency)!, actor, now));
@@ -232,14 +254,12 @@ interface WrittenAward {
   pendingCreditId: number | null;
 }
 
-/** Writes one award: pending, or credited to its account (locked and written down by the caller). */
+/** Writes one award to its account (locked and written down by the caller): pending, or credited. */
 async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, account: AccountRow, actor: string, now: Date): Promise<WrittenAward> {
   let ledgerEntryId: number | null = null;
   let pendingCreditId: number | null = null;
   if (a.pendingDays > 0) {
-    pendingCreditId = await addPending(em, {
-      customerId: sale.customerId,
-      currency: a.currency,
+    pendingCreditId = await addPending(em, account, {
       amount: a.points,
       source: a.source,
       sourceId: String(sale.id),

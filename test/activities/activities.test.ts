@@ -13,7 +13,7 @@ import {
   type SetActivityRuleInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type Credential, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createTier, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createPartner, createTier, earningProgram, processedSale, storedAndCurrentTier, tierMoves, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -364,11 +364,8 @@ describe('an activity earning in two currencies', () => {
       const answer = dataOf(await t.gql(RecordActivityDocument, { customerExternalId: customer.externalId, kind: 'REVIEW', reference: 'r-1' }, partner)).recordActivity;
       expect(answer.pointsAwarded).toBe(20);
       // DUAL_SILVER was held only between the activity's two credits: subscribers are not told of it.
-      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      );
-      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'DUAL_GOLD']]);
+      const moves = await tierMoves(t, customer.externalId);
+      expect(moves).toEqual([[null, 'DUAL_GOLD']]);
       expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe('DUAL_GOLD');
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
@@ -404,6 +401,40 @@ describe('an activity earning in two currencies', () => {
       expect(activities).toEqual([{ external_id: other, points_awarded: 10 }]);
       expect((await balanceOf(t, full, 'BDAY_FULL')).available).toBe(2_147_483_642);
       expect((await balanceOf(t, other, 'BDAY_FULL')).available).toBe(10);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("the birthday job refused for a full account whose write-down released points stores the tier those points reach, in the same transaction", async () => {
+    // The refusal leaves the write-down (the release of the pending points) standing, since the job
+    // goes on with its next customer in the same transaction: the tier it moved must be stored too.
+    const t = await startTestGateway();
+    try {
+      const { money, currency } = await earningProgram(t, 'B', { expiryDays: null, pendingDays: 1 });
+      await setRule(t, { currency, kind: 'BIRTHDAY', points: 10 });
+      const held = 2_147_483_540; // + the sale's 100 pending: 7 short of the most an account can hold
+      await createTier(t, { currency, code: 'BF_GOLD', rank: 1, threshold: 50 }); // lifetime points: the sale's 100 once released
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      const customer = await createCustomer(t, currency);
+      for (const amount of [1_000_000_000, 1_000_000_000, held - 2_000_000_000]) {
+        const input = { customerExternalId: customer.externalId, currency, amount, qualifying: false, reason: 'test', idempotencyKey: unique('k') };
+        ok(await t.gql(AdjustPointsDocument, { input }, t.operatorToken));
+      }
+      await processedSale(t, till, customer.externalId, money, 10); // 100 points, pending for a day
+      t.clock.advance(DAY + 1_000); // released now (readers see BF_GOLD), not written down yet
+      const now = t.clock.now();
+      const birthDate = `1990-${String(now.getUTCMonth() + 1).padStart(2, '0')}-${String(now.getUTCDate()).padStart(2, '0')}`;
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, birthDate } }, t.operatorToken));
+      const tiers = () => storedAndCurrentTier(t, customer.externalId);
+      expect(await tiers()).toEqual({ stored: null, now: 'BF_GOLD' });
+      const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+      expect(await t.orm.em.fork().transactional((em) => awardBirthdays(em, day, t.clock.now()))).toBe(0); // refused: 10 more would pass the most
+      expect(await balanceOf(t, customer.externalId, currency)).toMatchObject({ available: held + 100, lifetimeEarned: 100 });
+      expect(await tiers()).toEqual({ stored: 'BF_GOLD', now: 'BF_GOLD' });
+      const moves = await tierMoves(t, customer.externalId);
+      expect(moves).toEqual([[null, 'BF_GOLD']]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { Kysely, PostgresDialect } from 'kysely';
 import { startGateway, type Gateway } from '../../src/http/server.js';
 import { cursorAtNow, readCommittedEvents, type OutboxCursor } from '../../src/events/outbox.reader.js';
+import { pruneEvents } from '../../src/events/retention.job.js';
 import { BalanceChangedDocument, PurchaseOfferDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop, unique } from '../support/program.js';
@@ -246,6 +247,51 @@ describe('event delivery through Redis', () => {
     expect((await sub.until(3))[2].data!.balanceChanged.available).toBe(35);
     await new Promise((r) => setTimeout(r, 300));
     expect(sub.results).toHaveLength(3);
+  });
+
+  it('the prune keeps events a stalled Redis relay has not read, though the webhook dispatcher passed them, until a relay has', async () => {
+    // EVENT_FANOUT=redis: the relay's saved cursor is a reader's position as much as the
+    // dispatcher's; pruning by the dispatcher's alone lost what the relay had still to publish.
+    await waitFor(() => [t.gateway, other].some((g) => g.relay.stats().reading), 15_000, 'a reader');
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const eventsOf = async () => (await t.sql<{ id: string }>(`select id from outbox_event where customer_id = (select id from customer where external_id = $1) order by id`, [customer.externalId])).map((r) => Number(r.id));
+    await adjust(t, customer.externalId, shop.currency, 10);
+    const [relayed] = await eventsOf();
+    // the relay has read it and saved its cursor past it
+    await waitFor(
+      async () => (await t.sql(`select 1 from event_relay_cursor c, outbox_event o where o.id = $1 and pg_visible_in_snapshot(o.xid, (c.cursor::json->>'from')::pg_snapshot)`, [relayed])).length === 1,
+      15_000,
+      'the relay cursor',
+    );
+    await Promise.all([t.gateway.relay.stop(), other.relay.stop()]); // the leader stalls
+    await adjust(t, customer.externalId, shop.currency, 20);
+    const unrelayed = (await eventsOf()).filter((id) => id !== relayed);
+    expect(unrelayed.length).toBeGreaterThan(0);
+    // the webhook dispatcher has passed everything so far
+    await t.sql(
+      `insert into webhook_cursor (name, cursor) values ('webhooks', json_build_object('from', pg_current_snapshot()::text)::text)
+       on conflict (name) do update set cursor = excluded.cursor`,
+    );
+    t.clock.advance((t.config.events.retentionHours + 1) * 3_600_000); // all of it past the retention
+    const prune = () => t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }));
+    await prune();
+    expect(await eventsOf()).toEqual(unrelayed);
+
+    // a relay leads again, goes on from the saved cursor and publishes them; then they may go
+    const next = await startGateway({ config: t.config, orm: t.orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
+    try {
+      await waitFor(() => next.relay.stats().eventsRead >= unrelayed.length, 15_000, 'the relay to read them');
+      await waitFor(
+        async () => (await t.sql(`select 1 from event_relay_cursor c, outbox_event o where o.id = $1 and pg_visible_in_snapshot(o.xid, (c.cursor::json->>'from')::pg_snapshot)`, [unrelayed.at(-1)])).length === 1,
+        15_000,
+        'the relay cursor past them',
+      );
+    } finally {
+      await next.close();
+    }
+    await prune();
+    expect(await eventsOf()).toEqual([]);
   });
 });
 

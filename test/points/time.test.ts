@@ -1,4 +1,5 @@
 import {
+  AdjustPointsDocument,
   ClaimGiftDocument,
   CreateGiftListDocument,
   EligibleRewardStoresDocument,
@@ -8,6 +9,8 @@ import {
   ProgramStatsDocument,
   PurchaseOfferDocument,
   RewardStoreOffersDocument,
+  SubmitTransactionDocument,
+  TransactionStatusDocument,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
@@ -20,6 +23,7 @@ import {
   createStore,
   createTier,
   earningProgram,
+  eventually,
   processedSale,
   storeOf,
   unique,
@@ -157,6 +161,33 @@ describe('points over time, with no job run', () => {
     const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from pending_credit p join point_account a on a.id = p.account_id
       where a.currency_code = $1 and p.released_at is not null and p.ledger_entry_id is not null`, [currency]);
     expect(n).toBe(1);
+  });
+
+  it('a sale earning pending points writes down what expired first, so expired points do not count against the most an account can hold', async () => {
+    const { money, currency } = await earningProgram(t, 'W', { expiryDays: 30, pendingDays: 2 });
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const customer = await createCustomer(t, currency);
+    const held = 2_147_483_600; // 47 short of the most an account can hold; not qualifying, so lifetime stays 0
+    for (const amount of [1_000_000_000, 1_000_000_000, held - 2_000_000_000]) {
+      const input = { customerExternalId: customer.externalId, currency, amount, qualifying: false, reason: 'test', idempotencyKey: unique('adj') };
+      ok(await t.gql(AdjustPointsDocument, { input }, t.operatorToken));
+    }
+    t.clock.advance(30 * DAY + MINUTE); // all of it expired, not written down (no job runs)
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 0 });
+    const externalId = unique('sale');
+    const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: money, lines: [{ sku: 'BEANS', quantity: 1, unitPrice: '10.00' }] };
+    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+    const sale = await eventually(async () => {
+      const s = ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction;
+      return s && s.status !== 'RECEIVED' ? s : null;
+    });
+    expect([sale.status, sale.failureReason ?? null]).toEqual(['PROCESSED', null]);
+    expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 100 });
+    const [expired] = await t.sql<{ amount: string }>(
+      `select sum(e.amount) as amount from ledger_entry e join point_account a on a.id = e.account_id where a.currency_code = $1 and e.kind = 'EXPIRE'`,
+      [currency],
+    );
+    expect(Number(expired.amount)).toBe(-held);
   });
 
   it('expiringSoon counts a pending credit from the second its day comes, with its expiry, and drops it once that passes, before any job', async () => {

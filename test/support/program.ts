@@ -147,3 +147,24 @@ export async function processedSale(
   await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
   return externalId;
 }
+
+/**
+ * The TIER_CHANGED moves recorded for a customer (by externalId), in their stream's order, as
+ * `[from, to]` tier codes (null: no tier): what webhooks and subscribers were told.
+ */
+export async function tierMoves(t: TestGateway, externalId: string): Promise<[string | null, string | null][]> {
+  const rows = await t.sql<{ payload: { from: string | null; to: string | null } }>(
+    `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
+    [externalId],
+  );
+  return rows.map((r) => [r.payload.from, r.payload.to]);
+}
+
+/** A customer's stored tier (`customer.tier_id`) and the one readers see as of the test clock (`customer_tier_at`), as codes (null: none). */
+export async function storedAndCurrentTier(t: TestGateway, externalId: string): Promise<{ stored: string | null; now: string | null }> {
+  const [row] = await t.sql<{ stored: string | null; now: string | null }>(
+    `select (select code from tier where id = c.tier_id) as stored, (select code from tier where id = customer_tier_at(c.id, $2)) as now from customer c where c.external_id = $1`,
+    [externalId, t.clock.now()],
+  );
+  return row;
+}

@@ -2,8 +2,11 @@ import pg from 'pg';
 import pino from 'pino';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
+import { enqueueJob } from '../../src/jobs/queue.js';
+import { RECOMPUTE_TIERS } from '../../src/tiers/tier.jobs.js';
 import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
 import {
+  AdjustPointsDocument,
   CreateCampaignDocument,
   LockOfferDocument,
   CreateOfferDocument,
@@ -20,7 +23,20 @@ import {
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
-import { addListing, adjust, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, eventually, unique } from '../support/program.js';
+import {
+  addListing,
+  adjust,
+  createCurrency,
+  createCustomer,
+  createOffer,
+  createPartner,
+  createStore,
+  createTier,
+  eventually,
+  storedAndCurrentTier,
+  tierMoves,
+  unique,
+} from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -469,11 +485,7 @@ $$`);
     await createTier(t, { currency, code: `XB_${currency}`, rank: rank + 1, threshold: 50, windowDays: 365 });
     await createTier(t, { currency, code: `XC_${currency}`, rank: rank + 2, threshold: 100, windowDays: 365 });
     const customer = await createCustomer(t, currency, 10);
-    const moves = async () =>
-      (await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      )).map((e) => [e.payload.from, e.payload.to]);
+    const moves = () => tierMoves(t, customer.externalId);
     expect((await moves()).at(-1)?.[1]).toBe(`XA_${currency}`); // (other tests' tiers may have come first)
     const before = (await moves()).length;
     const s = sale(money, customer.externalId, { lines: [{ sku: 'KETTLE', category: 'RETAIL', quantity: 1, unitPrice: '6.00' }] });
@@ -710,18 +722,11 @@ describe('sales processed by workers the test drives', () => {
       } finally {
         await blocker.end();
       }
-      const [row] = await t.sql<{ stored: string | null; now: string | null }>(
-        `select (select code from tier where id = c.tier_id) as stored, (select code from tier where id = customer_tier_at(c.id, $2)) as now from customer c where c.external_id = $1`,
-        [customer.externalId, t.clock.now()],
-      );
-      expect(row).toEqual({ stored: 'GOLD_B', now: 'GOLD_B' });
+      expect(await storedAndCurrentTier(t, customer.externalId)).toEqual({ stored: 'GOLD_B', now: 'GOLD_B' });
       // What webhooks were told: a chain of moves ending where the customer is.
-      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      );
-      expect(moves.at(-1)?.payload.to).toBe('GOLD_B');
-      for (const [i, m] of moves.entries()) expect(m.payload.from).toBe(i === 0 ? null : moves[i - 1].payload.to);
+      const moves = await tierMoves(t, customer.externalId);
+      expect(moves.at(-1)?.[1]).toBe('GOLD_B');
+      for (const [i, [from]] of moves.entries()) expect(from).toBe(i === 0 ? null : moves[i - 1][1]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
@@ -823,7 +828,7 @@ describe('sales processed by workers the test drives', () => {
         try {
           await blocker.query('begin');
           await blocker.query('select 1 from customer where external_id = $1 for no key update', [customer.externalId]);
-          const batch = t.orm.em.fork().transactional((em) => recomputeAllTiers(em, t.clock.now())).then(
+          const batch = t.orm.em.fork().transactional((em) => recomputeAllTiers(em, t.clock)).then(
             () => 'done',
             (error: Error) => error.message,
           );
@@ -838,11 +843,51 @@ describe('sales processed by workers the test drives', () => {
         }
         const [job] = await t.sql<{ status: string; attempts: number; last_error: string | null }>(`select status, attempts, last_error from job where payload->>'transactionId' = (select id::text from sales_transaction where external_id = $1)`, [input.externalId]);
         expect([round, job]).toEqual([round, { status: 'DONE', attempts: 1, last_error: null }]);
-        const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-          `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-          [customer.externalId],
-        );
-        expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
+        const moves = await tierMoves(t, customer.externalId);
+        expect(moves).toEqual([[null, 'LAPSE_HIGH'], ['LAPSE_HIGH', 'LAPSE_LOW']]);
+      }
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the tier batch placing customers after a sale placed one of them later: no move back to the tier of an earlier instant', async () => {
+    // The batch job took its `now` when it started; a sale that placed a customer at a later
+    // instant while the batch waited for the locks of customers before them was undone: the
+    // batch placed them at its earlier instant (a rolling window not yet lapsed there), a move
+    // readers never saw and the next write moved back. Forced overlap: the test holds the first
+    // customer's event stream row, which the batch locks before the second's.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "ASOF_C", name: "a", expiryDays: null, pointValue: "0.01", moneyCurrency: "ZZA" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'ASOF_C', pointsPerUnit: '1' } }, t.operatorToken));
+      await createTier(t, { currency: 'ASOF_C', code: 'ASOF_MID', rank: 1, threshold: 100, windowDays: 30 });
+      await createTier(t, { currency: 'ASOF_C', code: 'ASOF_HIGH', rank: 2, threshold: 200, windowDays: 30 });
+      const [first, second] = [await createCustomer(t, 'ASOF_C', 110), await createCustomer(t, 'ASOF_C', 110)]; // day 0
+      t.clock.advance(10 * DAY);
+      for (const c of [first, second]) await adjust(t, c.externalId, 'ASOF_C', 100); // day 10: 210, HIGH
+      t.clock.advance(25 * DAY); // day 35: the day-0 points left the window: MID, stored HIGH
+      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      await t.orm.em.fork().transactional((em) => enqueueJob(em, RECOMPUTE_TIERS, {}, { runAt: t.clock.now() }));
+      const held = await holdLocks(t, 'select 1 from event_stream s join customer c on c.id = s.customer_id where c.external_id = $1 for update of s', [first.externalId]);
+      let batch!: Promise<boolean>;
+      try {
+        batch = worker().runOne(); // its now: day 35
+        await held.waiters(1);
+        t.clock.advance(6 * DAY); // day 41: the day-10 points left the window too
+        const input = { externalId: unique('asof'), customerExternalId: second.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZA', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        expect(await worker().runOne()).toBe(true); // the sale places the second customer: 10 points, no tier
+        await held.commit();
+      } finally {
+        await held.end();
+      }
+      expect(await batch).toBe(true);
+      for (const c of [first, second]) {
+        expect(await storedAndCurrentTier(t, c.externalId)).toEqual({ stored: null, now: null });
+        expect(await tierMoves(t, c.externalId)).toEqual([[null, 'ASOF_MID'], ['ASOF_MID', 'ASOF_HIGH'], ['ASOF_HIGH', null]]);
       }
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
@@ -973,11 +1018,89 @@ describe('sales processed by workers the test drives', () => {
       const awarded = (await t.sql<{ points_awarded: number }>(`select points_awarded from sales_transaction where external_id like 'cross-%' order by points_awarded`)).map((r) => r.points_awarded);
       expect(awarded).toEqual([60, 120]);
       expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(181);
-      const moves = await t.sql<{ payload: { from: string | null; to: string | null } }>(
-        `select e.payload from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 and e.topic = 'TIER_CHANGED' order by e.customer_seq`,
-        [customer.externalId],
-      );
-      expect(moves.map((m) => [m.payload.from, m.payload.to])).toEqual([[null, 'CROSS_GOLD']]);
+      const moves = await tierMoves(t, customer.externalId);
+      expect(moves).toEqual([[null, 'CROSS_GOLD']]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a sale processed while a staff adjustment promotes or demotes the customer earns at the tier they hold when it credits', async () => {
+    // The sale decides its points from the customer's tier; an adjustment that commits before the
+    // sale takes the account's lock (which the adjustment held) must be seen, or the sale earns at
+    // a tier its own ledger entry follows out of. Forced overlap: the test holds a budgeted
+    // campaign's row, which processing locks before the account (and the adjustment never takes).
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "EDGE_C", name: "e", pointValue: "0.01", moneyCurrency: "ZZE" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'EDGE_C', pointsPerUnit: '1' } }, t.operatorToken));
+      await createTier(t, { currency: 'EDGE_C', code: 'EDGE_GOLD', rank: 1, threshold: 50, multiplier: 2 });
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Held', currency: 'EDGE_C', ...window, outcome: { bonusPoints: 5 }, limits: { budgetPoints: 1_000_000 } } }, t.operatorToken));
+      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      for (const { start, change, earned } of [
+        { start: 40, change: 20, earned: 10 * 2 + 5 }, // promoted to EDGE_GOLD (×2) meanwhile
+        { start: 60, change: -30, earned: 10 + 5 }, // demoted from it meanwhile
+      ]) {
+        const customer = await createCustomer(t, 'EDGE_C', start);
+        const externalId = unique('edge');
+        const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZE', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        const held = await holdLocks(t, `select 1 from campaign where name = 'Held' and currency_code = 'EDGE_C' for update`, []);
+        let processing!: Promise<boolean>;
+        try {
+          processing = worker.runOne();
+          await held.waiters(1);
+          const adjustment = { customerExternalId: customer.externalId, currency: 'EDGE_C', amount: change, qualifying: true, reason: 'test', idempotencyKey: unique('adj') };
+          ok(await t.gql(AdjustPointsDocument, { input: adjustment }, t.operatorToken));
+          await held.commit();
+        } finally {
+          await held.end();
+        }
+        expect(await processing).toBe(true);
+        const [sale] = await t.sql<{ status: string; points_awarded: number }>(`select status, points_awarded from sales_transaction where external_id = $1`, [externalId]);
+        expect([start, change, sale]).toEqual([start, change, { status: 'PROCESSED', points_awarded: earned }]);
+      }
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a budgeted first-purchase campaign's row is not locked by a returning customer's sale: it does not wait on it", async () => {
+    // Processing locks the budgets of the campaigns that may apply before it reads the tier; a
+    // welcome campaign cannot apply to a customer with a processed sale, so its row (which every
+    // new customer's first sale counts on) is not theirs to wait for.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      ok(await t.gql(`mutation { createCurrency(input: { code: "WELC_C", name: "w", pointValue: "0.01", moneyCurrency: "ZZW" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'WELC_C', pointsPerUnit: '1' } }, t.operatorToken));
+      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Welcome', currency: 'WELC_C', ...window, conditions: { firstPurchase: true }, outcome: { bonusPoints: 50 }, limits: { budgetPoints: 1_000 } } }, t.operatorToken));
+      const customer = await createCustomer(t, 'WELC_C');
+      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const submitted = async () => {
+        const input = { externalId: unique('welc'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZW', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        return input.externalId;
+      };
+      const first = await submitted();
+      expect(await worker.runOne()).toBe(true);
+      const second = await submitted();
+      const held = await holdLocks(t, `select 1 from campaign where name = 'Welcome' and currency_code = 'WELC_C' for update`, []);
+      try {
+        const processing = worker.runOne();
+        const outcome = await Promise.race([processing.then(() => 'processed'), held.blocking(1).then(() => 'waited for the welcome row')]);
+        await held.commit();
+        expect([outcome, await processing]).toEqual(['processed', true]);
+      } finally {
+        await held.end();
+      }
+      const awarded = await t.sql<{ external_id: string; points_awarded: number }>(`select external_id, points_awarded from sales_transaction where external_id = any($1) order by id`, [[first, second]]);
+      expect(awarded).toEqual([{ external_id: first, points_awarded: 60 }, { external_id: second, points_awarded: 10 }]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();

@@ -10,6 +10,8 @@ import { createTestDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
 
 /** A migration from before the webhook cursor became an `OutboxCursor` (Migration20261130130000). */
 const BEFORE = 'Migration20261130070000';
+/** The last migration before the cursor's conversion (Migration20261130130000): `down` to it gives the old form, whatever came after. */
+const BEFORE_CONVERSION = 'Migration20261130120000';
 
 /**
  * The webhook dispatcher's cursor, on a database of its own. An installation whose dispatcher ran
@@ -110,7 +112,7 @@ describe('webhook dispatcher cursor', () => {
 
   it('a cursor at the end of a transaction, or at a horizon with no event read there, reads nothing again, also when the deliveries are gone', async () => {
     for (const stop of ['end of a transaction', 'a horizon'] as const) {
-      await orm.migrator.down(); // back to the old form (what it converts to is read again and deduplicated)
+      await orm.migrator.down({ to: BEFORE_CONVERSION }); // back to the old form (what it converts to is read again and deduplicated)
       const e = await transaction([0, 1]);
       const f = await transaction([2]);
       const g = await transaction([0]);
@@ -129,7 +131,7 @@ describe('webhook dispatcher cursor', () => {
   });
 
   it('the migration while a dispatcher of the old version is mid-run converts the cursor that run leaves, not the one before it', async () => {
-    await orm.migrator.down(); // the old form
+    await orm.migrator.down({ to: BEFORE_CONVERSION }); // the old form
     const e = await transaction([0, 2]);
     await oldDispatcherStoppedAt(e.xid, 0, []); // before the old run: e not dispatched
     const old = await pool.connect();
