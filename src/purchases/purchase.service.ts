@@ -92,8 +92,9 @@ async function purchaseAlone(
     const refused = statementRefusal(error);
     if (!refused) throw error;
     if (refused.reason === RETRY) return null;
-    const detail = JSON.parse(refused.detail) as { currency: string; limit: number | null };
-    if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency);
+    // No listing of that id: the statement had no row to take the detail from, and sends none.
+    const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null };
+    if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency!);
     if (refused.reason in PURCHASE_REFUSALS) throw purchaseRefusal(refused.reason as keyof typeof PURCHASE_REFUSALS, detail);
     throw new Error(`purchase of listing ${listingId} by customer ${customer.customerId}: ${refused.reason}`);
   }
