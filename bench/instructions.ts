@@ -14,15 +14,19 @@
  * ~50×); the floor's body must be the gateway's byte for byte, and the baseline's too; a warm-up of
  * `BENCH_WARMUP` page requests per server (default 600, as `npm run bench`) so V8 has optimised the
  * hot code; then instrumentation goes on, and for each server the instructions of
- * `BENCH_IDLE_SECONDS` (3) with no requests are counted (timers: the event relay's outbox poll,
- * prom-client's event-loop monitor; under valgrind a request takes ~50× its real time, so
+ * `BENCH_IDLE_SECONDS` (3) with no requests are counted (timers: prom-client's event-loop
+ * monitor; the event relay's outbox poll is set to once a minute, EVENT_POLL_MS; under valgrind a request takes ~50× its real time, so
  * whatever runs per second would be charged ~50× too heavily to each page); then
  * `BENCH_ROUNDS` (4) rounds of `BENCH_REQUESTS` (300) requests per server, over
  * `BENCH_CONNECTIONS` (4) keep-alive connections, the servers taking turns (rotated each round).
- * Each round's count is callgrind's total between a zero and a dump (`callgrind_control -z`,
+ * The servers run with `--expose-gc` (nothing calls it but this meter), and each round starts
+ * right after a full collection. Each round's count is callgrind's total between a zero and a dump (`callgrind_control -z`,
  * `-d`), less the idle rate × the round's duration; per page = that ÷ requests. Printed: each
  * server's instructions per page in every round and their median, and the ratios gateway ÷ floor
- * and gateway ÷ baseline per round and median, all from this run. Every response is checked
+ * and gateway ÷ baseline per round and median, all from this run; then the same split by kind:
+ * instructions in V8's garbage collector, in its compilers, and the rest (JavaScript and what it
+ * calls), with the ratios of the rest, the figure a change to the request path moves without the
+ * lumps of a major collection or a re-optimisation that falls in one round and not the next. Every response is checked
  * against the first body (autocannon's expectBody); a mismatch fails the run.
  *
  * The callgrind dumps stay in `$TMPDIR/reward-gateway-instructions/` (one file per server and
@@ -139,6 +143,32 @@ function lastTotal(prefix: string, before: Set<string>): { instructions: number;
   return { instructions: Number(total[1]), file: path.join(outDir, file) };
 }
 
+/** Where a round's instructions went, by the native function they ran in (V8's own code is named in the binary). */
+interface Split {
+  total: number;
+  /** V8's garbage collector: scavenges, marking, sweeping, compaction (on any thread). */
+  gc: number;
+  /** V8's optimising compilers (TurboFan, Maglev) and the parser, on any thread. */
+  compiler: number;
+}
+const GC_FUNCTION = /Marking|Scaveng|Sweep|Heap::|heap::|MarkCompact|Evacuat|IterateObjectCache|RememberedSet|SlotSet|BodyDescriptor|SizeFromMap|ActiveSystemPages|MemoryAllocator|PagedSpace|Worklist|GCTracer|MinorMS|RootVisitor|LargeObjectSpace|popcount/;
+const COMPILER_FUNCTION = /compiler::|maglev::|turboshaft::|Parser|Scanner|Zone::|BytecodeGenerator|Compiler::|OptimizingCompile/;
+
+/** Self instructions of a dump, split by `GC_FUNCTION` and `COMPILER_FUNCTION` (from `callgrind_annotate`). */
+function splitOf(file: string): Split {
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const split = { total: 0, gc: 0, compiler: 0 };
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (!m || m[2].includes('PROGRAM TOTALS')) continue;
+    const n = Number(m[1].replaceAll(',', ''));
+    split.total += n;
+    if (GC_FUNCTION.test(m[2])) split.gc += n;
+    else if (COMPILER_FUNCTION.test(m[2])) split.compiler += n;
+  }
+  return split;
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -171,7 +201,9 @@ async function main(): Promise<void> {
     await ensureDatabase(postgres.adminUrl, 'reward_bench');
     const databaseUrl = postgres.urlFor('reward_bench');
     const secret = `bench-${randomBytes(24).toString('hex')}`;
-    const env = benchGatewayEnv(secret, databaseUrl, 20);
+    // The event relay's outbox poll (every 25 ms by default) is not on the page's path, and under
+    // valgrind's ~50× slowdown it would be most of what the idle rate subtracts: once a minute.
+    const env = { ...benchGatewayEnv(secret, databaseUrl, 20), EVENT_POLL_MS: '60000' };
     const config = loadConfig(env);
     const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
     let program;
@@ -189,7 +221,7 @@ async function main(): Promise<void> {
       SERVERS.map((s) =>
         ServerProcess.start(s.label, s.script, env, {
           readyMs: 600_000,
-          extraFlags: names ? ['--perf-basic-prof'] : [],
+          extraFlags: ['--expose-gc', ...(names ? ['--perf-basic-prof'] : [])],
           wrapper: ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(outDir, `${s.id}.out`)}`, '--log-file=/dev/null'],
         }),
       ),
@@ -248,6 +280,7 @@ async function main(): Promise<void> {
     console.log(`idle (no requests): ${SERVERS.map((s) => `${s.label} ${k(idleRate[s.id])} instructions/s`).join(', ')}`);
 
     const perPage: Record<string, number[]> = Object.fromEntries(SERVERS.map((s) => [s.id, []]));
+    const splits: Record<string, Split[]> = Object.fromEntries(SERVERS.map((s) => [s.id, []]));
     for (let round = 0; round < settings.rounds; round++) {
       const ids = SERVERS.map((s) => s.id);
       const order = [...ids.slice(round % ids.length), ...ids.slice(0, round % ids.length)];
@@ -256,13 +289,18 @@ async function main(): Promise<void> {
         // Unmeasured first, as in `npm run bench`: a pool that sat idle while the others ran has
         // closed connections, and opening one costs a SCRAM handshake (thousands of SHA-256 blocks).
         await load(id, settings.connections * 8);
+        // Every round starts from a full collection, so each counts the collections its own
+        // requests cause (a major GC's marking is ~1 M instructions per page of the round it falls in).
+        await byId[id].collect();
         control(pid, '-z');
         const from = performance.now();
         const result = await load(id, settings.requests);
         control(pid, '-d');
         const seconds = (performance.now() - from) / 1000;
-        const total = counted(id).instructions;
-        perPage[id].push((total - idleRate[id] * seconds) / result.requests);
+        const dump = counted(id);
+        perPage[id].push((dump.instructions - idleRate[id] * seconds) / result.requests);
+        const split = splitOf(dump.file);
+        splits[id].push({ total: split.total / result.requests, gc: split.gc / result.requests, compiler: split.compiler / result.requests });
       }
       console.log(
         `round ${round + 1}/${settings.rounds}: ${SERVERS.map((s) => `${s.label} ${k(perPage[s.id][round])}`).join(', ')} instructions/page; ` +
@@ -276,6 +314,22 @@ async function main(): Promise<void> {
     for (const s of SERVERS.filter((x) => x.id !== 'gateway')) {
       const ratios = perPage.gateway.map((g, i) => g / perPage[s.id][i]);
       console.log(`  gateway ÷ ${s.label}: ×${median(ratios).toFixed(3)} [${ratios.map((r) => r.toFixed(3)).join(' ')}]`);
+    }
+    // The rest: JavaScript and what it calls (builtins, the JSON writer, libuv, OpenSSL, pg's parsing),
+    // i.e. the instructions a change to the request path moves, without the GC's and the
+    // compilers' lumps (a major GC or a re-optimisation falls in one round or the next).
+    const rest = (x: Split) => x.total - x.gc - x.compiler;
+    console.log('\nby kind, per page (not less idle), median of rounds [rounds]: JavaScript and the rest | GC | compilers');
+    for (const s of SERVERS) {
+      const xs = splits[s.id];
+      console.log(
+        `  ${s.label.padEnd(24)} ${k(median(xs.map(rest))).padStart(8)} [${xs.map((x) => k(rest(x))).join(' ')}] | ${k(median(xs.map((x) => x.gc)))} [${xs.map((x) => k(x.gc)).join(' ')}] | ` +
+          `${k(median(xs.map((x) => x.compiler)))} [${xs.map((x) => k(x.compiler)).join(' ')}]`,
+      );
+    }
+    for (const s of SERVERS.filter((x) => x.id !== 'gateway')) {
+      const ratios = splits.gateway.map((g, i) => rest(g) / rest(splits[s.id][i]));
+      console.log(`  gateway ÷ ${s.label}, JavaScript and the rest: ×${median(ratios).toFixed(3)} [${ratios.map((r) => r.toFixed(3)).join(' ')}]`);
     }
     if (names) {
       for (const s of SERVERS) {

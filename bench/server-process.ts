@@ -119,6 +119,11 @@ export class ServerProcess {
     return this.request('stats', 10_000, { type: 'stats' });
   }
 
+  /** A full garbage collection in the process (when it runs with --expose-gc; else nothing), then its memory. */
+  collect(): Promise<Extract<FromChild, { type: 'memory' }>> {
+    return this.request('memory', 120_000, { type: 'memory' });
+  }
+
   async profileStart(): Promise<void> {
     await this.request('profile-started', 10_000, { type: 'profile-start' });
   }
