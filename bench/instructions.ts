@@ -19,8 +19,9 @@
  * whatever runs per second would be charged ~50× too heavily to each page); then
  * `BENCH_ROUNDS` (4) rounds of `BENCH_REQUESTS` (300) requests per server, over
  * `BENCH_CONNECTIONS` (4) keep-alive connections, the servers taking turns (rotated each round).
- * The servers run with `--expose-gc` (nothing calls it but this meter), and each round starts
- * right after a full collection. Each round's count is callgrind's total between a zero and a dump (`callgrind_control -z`,
+ * (A full collection forced before each round was tried: V8 then threw away compiled code and
+ * compiled it again in the round, ~1 M instructions per page more, so rounds run as they come.)
+ * Each round's count is callgrind's total between a zero and a dump (`callgrind_control -z`,
  * `-d`), less the idle rate × the round's duration; per page = that ÷ requests. Printed: each
  * server's instructions per page in every round and their median, and the ratios gateway ÷ floor
  * and gateway ÷ baseline per round and median, all from this run; then the same split by kind:
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
       SERVERS.map((s) =>
         ServerProcess.start(s.label, s.script, env, {
           readyMs: 600_000,
-          extraFlags: ['--expose-gc', ...(names ? ['--perf-basic-prof'] : [])],
+          extraFlags: names ? ['--perf-basic-prof'] : [],
           wrapper: ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(outDir, `${s.id}.out`)}`, '--log-file=/dev/null'],
         }),
       ),
@@ -289,9 +290,6 @@ async function main(): Promise<void> {
         // Unmeasured first, as in `npm run bench`: a pool that sat idle while the others ran has
         // closed connections, and opening one costs a SCRAM handshake (thousands of SHA-256 blocks).
         await load(id, settings.connections * 8);
-        // Every round starts from a full collection, so each counts the collections its own
-        // requests cause (a major GC's marking is ~1 M instructions per page of the round it falls in).
-        await byId[id].collect();
         control(pid, '-z');
         const from = performance.now();
         const result = await load(id, settings.requests);
