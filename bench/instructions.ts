@@ -56,20 +56,13 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../
 import { migrate, openOrm } from '../src/db/orm.js';
 import { toGlobalId } from '../src/graphql/ids.js';
 import { signToken } from '../src/http/auth.js';
+import { envInt } from './fleet.js';
 import { runLoad, type Target } from './load.js';
 import { contractOperation } from './operations.js';
 import { ServerProcess } from './server-process.js';
 import { BENCH, benchGatewayEnv, seedBenchProgram } from './seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
 
 const settings = {
   // Fewer than `npm run bench`'s 16: under valgrind a page takes ~50× its real time, and a
