@@ -14,21 +14,23 @@
  * ~50×); the floor's body must be the gateway's byte for byte, and the baseline's too; a warm-up of
  * `BENCH_WARMUP` page requests per server (default 600, as `npm run bench`) so V8 has optimised the
  * hot code; then instrumentation goes on, and for each server the instructions of
- * `BENCH_IDLE_SECONDS` (3) with no requests are counted (timers: prom-client's event-loop
- * monitor; the event relay's outbox poll is set to once a minute, EVENT_POLL_MS; under valgrind a request takes ~50× its real time, so
- * whatever runs per second would be charged ~50× too heavily to each page); then
- * `BENCH_ROUNDS` (4) rounds of `BENCH_REQUESTS` (300) requests per server, over
- * `BENCH_CONNECTIONS` (4) keep-alive connections, the servers taking turns (rotated each round).
- * (A full collection forced before each round was tried: V8 then threw away compiled code and
- * compiled it again in the round, ~1 M instructions per page more, so rounds run as they come.)
- * Each round's count is callgrind's total between a zero and a dump (`callgrind_control -z`,
- * `-d`), less the idle rate × the round's duration; per page = that ÷ requests. Printed: each
- * server's instructions per page in every round and their median, and the ratios gateway ÷ floor
- * and gateway ÷ baseline per round and median, all from this run; then the same split by kind:
- * instructions in V8's garbage collector, in its compilers, and the rest (JavaScript and what it
- * calls), with the ratios of the rest, the figure a change to the request path moves without the
- * lumps of a major collection or a re-optimisation that falls in one round and not the next. Every response is checked
- * against the first body (autocannon's expectBody); a mismatch fails the run.
+ * `BENCH_IDLE_SECONDS` (3) with no requests are counted (timers: prom-client's event-loop monitor;
+ * the event relay's outbox poll is set to once a minute, EVENT_POLL_MS, as it is not on the page's
+ * path): under valgrind a request takes ~50× its real time, so whatever runs per second would be
+ * charged ~50× too heavily to each page. Then `BENCH_ROUNDS` (4) rounds of `BENCH_REQUESTS` (300)
+ * requests per server over `BENCH_CONNECTIONS` (4) keep-alive connections, the servers taking
+ * turns (rotated each round), each turn after unmeasured requests that reopen idle pool
+ * connections. (A full collection forced before each round was tried: V8 then threw away compiled
+ * code and compiled it again in the round, ~1 M instructions per page more; rounds run as they come.)
+ *
+ * Each round's count is callgrind's total between a zero and a dump (`callgrind_control -z`, `-d`),
+ * less the idle rate × the round's duration; per page = that ÷ requests. Printed: each server's
+ * instructions per page in every round and their median, and the ratios gateway ÷ floor and
+ * gateway ÷ baseline per round and median, all from this run; then the same by kind: instructions
+ * in V8's garbage collector, in its compilers, and the rest (JavaScript and what it calls), with the
+ * ratios of the rest: the figure a change to the request path moves, without the lumps of a major
+ * collection or a re-optimisation that falls in one round and not the next. Every response is
+ * checked against the first body (autocannon's expectBody); a mismatch fails the run.
  *
  * The callgrind dumps stay in `$TMPDIR/reward-gateway-instructions/` (one file per server and
  * round; the last round of each server holds per-function counts for `callgrind_annotate`; V8's
