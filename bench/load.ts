@@ -42,8 +42,9 @@ export interface LoadResult {
  * `amount` POSTs over `connections` keep-alive connections (autocannon), as fast as the server
  * answers or at `ratePerSecond` overall. Latencies are the exact
  * per-request times autocannon reports on its `response` events, not its millisecond histogram.
+ * A request unanswered after `timeoutSeconds` counts as failed.
  */
-export async function runLoad(target: Target, connections: number, amount: number, ratePerSecond?: number): Promise<LoadResult> {
+export async function runLoad(target: Target, connections: number, amount: number, ratePerSecond?: number, timeoutSeconds = 10): Promise<LoadResult> {
   const samples: number[] = [];
   // autocannon's own duration ends on its once-a-second tick, which rounds short runs to whole
   // seconds: time from the start to the last answer instead.
@@ -58,7 +59,7 @@ export async function runLoad(target: Target, connections: number, amount: numbe
         body: target.body,
         connections,
         amount,
-        timeout: 10,
+        timeout: timeoutSeconds,
         // A fixed overall rate (requests per second across all connections) instead of as fast as answers come.
         ...(ratePerSecond ? { overallRate: ratePerSecond } : {}),
         ...(target.expectBody ? { expectBody: target.expectBody } : {}),

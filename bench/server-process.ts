@@ -56,9 +56,18 @@ export class ServerProcess {
    * PATH, HOME and DEBUG) and waits for it to listen (90 s at most). Node flags: those the gateway
    * ships with (bench/node-flags.ts), or instead BENCH_NODE_OPTIONS when it is set (space-separated,
    * e.g. `--perf-basic-prof` to profile with `perf record -p <pid>`; empty for Node's defaults).
+   * `wrapper`: a command that runs Node (e.g. `valgrind --tool=callgrind …`): the process is then
+   * `wrapper… node <flags> script`, and `pid` is the wrapper's (valgrind keeps it for the program).
+   * `readyMs`: how long to wait for it to listen. `extraFlags`: Node flags added to those.
    */
-  static async start(name: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
+  static async start(
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    { wrapper, readyMs = 90_000, extraFlags = [] }: { wrapper?: readonly string[]; readyMs?: number; extraFlags?: readonly string[] } = {},
+  ): Promise<ServerProcess> {
     const options = process.env.BENCH_NODE_OPTIONS;
+    const flags = [...(options === undefined ? GATEWAY_NODE_FLAGS : options.split(/\s+/).filter(Boolean)), ...extraFlags];
     const child = fork(script, [], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -66,11 +75,11 @@ export class ServerProcess {
         ...(process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}),
         ...env,
       },
-      execArgv: options === undefined ? [...GATEWAY_NODE_FLAGS] : options.split(/\s+/).filter(Boolean),
+      ...(wrapper?.length ? { execPath: wrapper[0], execArgv: [...wrapper.slice(1), process.execPath, ...flags] } : { execArgv: flags }),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const server = new ServerProcess(name, child);
-    const ready = await server.request('ready', 90_000);
+    const ready = await server.request('ready', readyMs);
     server.url = ready.url;
     return server;
   }
@@ -108,6 +117,11 @@ export class ServerProcess {
   /** SQL statements sent, PostgreSQL sessions opened and CPU used by the process so far. */
   stats(): Promise<{ statements: number; connections: number; cpuMicros: number }> {
     return this.request('stats', 10_000, { type: 'stats' });
+  }
+
+  /** A full garbage collection in the process (when it runs with --expose-gc; else nothing), then its memory. */
+  collect(): Promise<Extract<FromChild, { type: 'memory' }>> {
+    return this.request('memory', 120_000, { type: 'memory' });
   }
 
   async profileStart(): Promise<void> {

@@ -25,8 +25,11 @@ interface Compiled {
   document: DocumentNode;
   operation: OperationDefinitionNode;
   query: CompiledQuery['query'];
-  /** Whether the cost is within the limit, by the variables' JSON (the cost depends on nothing else). */
-  withinCost: Map<string, boolean>;
+  /**
+   * Whether a request with these variables may run here, by the variables' JSON: its cost is within
+   * the limit and graphql-js coerces them without error (both depend on nothing else).
+   */
+  accepted: Map<string, boolean>;
   /** Variables that are the value of an input object literal's field (`{ name: $name }`): see `fieldVariables`. */
   fieldVariables: readonly string[];
 }
@@ -247,12 +250,7 @@ export class CompiledQueries {
     if (!entry) return undefined;
     const vars = (variables ?? {}) as Record<string, unknown>;
     for (const name of entry.fieldVariables) if (!Object.hasOwn(vars, name)) return undefined;
-    if (!this.withinCost(entry, vars)) return undefined;
-    // graphql-jit coerces variables by its own code, which takes values graphql-js refuses (an
-    // empty list for an input object whose fields are all optional): those answered 200 and ran
-    // the operation where Apollo answers 400 BAD_USER_INPUT and runs nothing. graphql-js's own
-    // coercion decides, as it does for Apollo; jit's then only repeats it.
-    if (getVariableValues(this.schema, entry.operation.variableDefinitions ?? [], vars, { maxErrors: 1 }).errors) return undefined;
+    if (!this.accepts(entry, vars)) return undefined;
     const operation = entry.operation.operation as 'query' | 'mutation';
     if (operation === 'mutation') {
       if (requestType?.split(';', 1)[0].trim().toLowerCase() !== 'application/json') return undefined;
@@ -269,21 +267,32 @@ export class CompiledQueries {
     return { contentType, body: `${JSON.stringify({ data: result.data })}\n`, operation };
   }
 
-  /** False also when the variables cannot be looked at (nested too deep to serialise): Apollo then refuses them as ever. */
-  private withinCost(entry: Compiled, variables: Record<string, unknown>): boolean {
+  /**
+   * Whether the variables' cost is within the limit and graphql-js coerces them without error,
+   * remembered by their JSON (the request body is JSON, so equal JSON is equal variables; an
+   * app sends the same few pages' variables again and again). graphql-jit coerces variables by its
+   * own code, which takes values graphql-js refuses (an empty list for an input object whose fields
+   * are all optional): those answered 200 and ran the operation where Apollo answers 400
+   * BAD_USER_INPUT and runs nothing. graphql-js's own coercion decides, as it does for Apollo; jit's
+   * then only repeats it. False also when the variables cannot be looked at (nested too deep to
+   * serialise): Apollo then refuses them as ever.
+   */
+  private accepts(entry: Compiled, variables: Record<string, unknown>): boolean {
     let key: string;
     try {
       key = JSON.stringify(variables);
     } catch {
       return false;
     }
-    let within = entry.withinCost.get(key);
-    if (within === undefined) {
-      within = !checkCost(this.schema, entry.document, entry.operation, variables, this.options);
-      if (entry.withinCost.size >= COST_ANSWERS_KEPT) entry.withinCost.clear();
-      entry.withinCost.set(key, within);
+    let accepted = entry.accepted.get(key);
+    if (accepted === undefined) {
+      accepted =
+        !checkCost(this.schema, entry.document, entry.operation, variables, this.options) &&
+        !getVariableValues(this.schema, entry.operation.variableDefinitions ?? [], variables, { maxErrors: 1 }).errors;
+      if (entry.accepted.size >= COST_ANSWERS_KEPT) entry.accepted.clear();
+      entry.accepted.set(key, accepted);
     }
-    return within;
+    return accepted;
   }
 
   private lookup(text: string, operationName: string | undefined, trusted: boolean): Compiled | undefined {
@@ -320,6 +329,6 @@ export class CompiledQueries {
     if (operation.operation === 'mutation' && rootResponseKeys(document, operation).size !== 1) return null;
     const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(compiled)) return null;
-    return { document, operation, query: compiled.query.bind(compiled), withinCost: new Map(), fieldVariables: fieldVariables(document) };
+    return { document, operation, query: compiled.query.bind(compiled), accepted: new Map(), fieldVariables: fieldVariables(document) };
   }
 }

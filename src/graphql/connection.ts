@@ -1,6 +1,7 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import type { Page } from '../domain/page.js';
 import { badInput } from './errors.js';
+import { base64url } from './ids.js';
 
 @ObjectType({ description: 'Where a page of a connection starts and ends (Relay).' })
 export class PageInfo {
@@ -64,7 +65,7 @@ export const DEFAULT_PAGE_SIZE = 20;
 export type { Page };
 
 export function encodeCursor(key: number[]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+  return base64url(JSON.stringify(key));
 }
 
 /** The values one part of a cursor's key may take: those of the column it is compared with. */

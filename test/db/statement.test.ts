@@ -51,4 +51,28 @@ describe('statements built once', () => {
     const limited = statement((limit: number) => sql<{ label: string }>`select label from statement_probe limit ${limit + 1}`);
     await expect(limited.run(t.orm.em.fork(), 1)).rejects.toThrow(/used as a value while its text was built/);
   });
+  // src/db/prepared.ts reads a parameterised statement's rows as arrays and makes the objects
+  // itself (one shape per statement); every caller must get what pg would have given it.
+  // (Timestamps are left out: the ORM's pool reads them as text, the test's own pool as Dates.)
+  it('gives the rows of a parameterised statement as pg makes them: keys, order, types, a name twice, __proto__', async () => {
+    const build = (n: number) =>
+      sql<Record<string, unknown>>`select ${n}::int as id, 'x' || ${n} as "offer.name", null::text as gone, 9007199254740991::int8 as big,
+        ${n}::int8 * 2 as doubled, array['a', ${'b'}] as tags, '{"k": [1]}'::jsonb as doc, 1 as twice, ${n} as twice,
+        'own' as "__proto__", 1.5::numeric as amount
+        union all select 2, null, 'here', 1, null, '{}', null, 3, 4, null, null`;
+    for (const n of [1, 2, 3]) {
+      const em = t.orm.em.fork();
+      const ours = await query(em, build(n));
+      const compiled = build(n).compile(em.getKysely());
+      const pgs = await t.sql(compiled.sql, [...compiled.parameters]);
+      expect(ours).toEqual(pgs);
+      for (const [i, row] of ours.entries()) {
+        expect(Object.keys(row)).toEqual(Object.keys(pgs[i]));
+        expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+        expect(Object.hasOwn(row, '__proto__')).toBe(true);
+      }
+      expect(ours[0].twice).toBe(n);
+      expect(ours[0].__proto__).toBe('own');
+    }
+  });
 });
