@@ -114,6 +114,13 @@ describe('purchases racing other writers of the same customer', () => {
     ]);
   });
 
+  /** A store in `currency` with one offer listed once per entry of `specs` (the listings in that order). */
+  async function listingsOf(currency: string, specs: Parameters<typeof addListing>[3][]) {
+    const store = await createStore(t, currency);
+    const offer = await createOffer(t);
+    return { offer, listings: await Promise.all(specs.map((spec) => addListing(t, store.id, offer.id, spec))) };
+  }
+
   /** Per purchase of the customer: its SPEND entries, issued offers and events, as the ledger and the outbox hold them. */
   /** The customer's available points (their one account). */
   async function availableOf(externalId: string) {
@@ -143,13 +150,7 @@ describe('purchases racing other writers of the same customer', () => {
     await adjust(t, customer.externalId, currency, 400); // expires day 665
     await sale(money, customer.externalId, 10).catch(() => undefined); // 100 pending, released day 301
     t.clock.advance(100 * DAY); // the 200 expired, the 100 are due for release: nothing written down yet
-    const store = await createStore(t, currency);
-    const offer = await createOffer(t);
-    const listings = await Promise.all([
-      addListing(t, store.id, offer.id, { priceInPoints: 20, stock: 1 }),
-      addListing(t, store.id, offer.id, { priceInPoints: 15, perCustomerLimit: 2 }),
-      addListing(t, store.id, offer.id, { priceInPoints: 25 }),
-    ]);
+    const { offer, listings } = await listingsOf(currency, [{ priceInPoints: 20, stock: 1 }, { priceInPoints: 15, perCustomerLimit: 2 }, { priceInPoints: 25 }]);
     const list = ok(await t.gql(CreateGiftListDocument, { input: { currency, name: unique('list'), threshold: 30, offerIds: [offer.id] } }, t.operatorToken)).createGiftList
       .giftList!;
 
@@ -425,13 +426,11 @@ describe('purchases racing other writers of the same customer', () => {
       sales.push(await sale(money, c.externalId, 20)); // 200 pending, due day 21
     }
     t.clock.advance(15 * DAY); // the 200 expired, the pending 200 due: nothing written down
-    const store = await createStore(t, currency);
-    const offer = await createOffer(t);
-    const listings = await Promise.all([
-      addListing(t, store.id, offer.id, { priceInPoints: 20, stock: 5 }),
-      addListing(t, store.id, offer.id, { priceInPoints: 15, perCustomerLimit: 2 }),
-      addListing(t, store.id, offer.id, { priceInPoints: 25 }),
-      addListing(t, store.id, offer.id, { priceInPoints: 30, stock: 3, perCustomerLimit: 1 }),
+    const { listings } = await listingsOf(currency, [
+      { priceInPoints: 20, stock: 5 },
+      { priceInPoints: 15, perCustomerLimit: 2 },
+      { priceInPoints: 25 },
+      { priceInPoints: 30, stock: 3, perCustomerLimit: 1 },
     ]);
     type Sent = { customer: number; listing: number; key: string };
     const sent: Sent[] = [];
