@@ -349,6 +349,33 @@ describe('sockets end when their caller is closed or revoked, on every instance'
     expect(await firstResult(open(t.url, closing.token).client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: closing.externalId } } });
   });
 
+  // The close's event reaches an instance up to EVENT_POLL_MS late (here 3 s): an account closed
+  // and reopened in between, whose customer connects again meanwhile, had that new socket closed
+  // "account closed" and its subscription ended, the account being open.
+  it('a close read late leaves alone the socket and subscription of the account reopened since, and closes the older one', async () => {
+    const orm = await openOrm({ url: t.databaseUrl, poolMax: 5 });
+    const config = { ...t.config, events: { ...t.config.events, pollMs: 3000 } };
+    const slow = await startGateway({ config, orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
+    try {
+      const shop = await simpleShop(t);
+      const customer = await createCustomer(t, shop.currency);
+      const before = open(slow.url, customer.token);
+      expect(await firstResult(before.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'ACTIVE' } }, t.operatorToken));
+      const after = open(slow.url, customer.token);
+      const sub = collect(after.client, BalanceChangedDocument.toString());
+      await waitFor(() => slow.events.listenerCount() === 1, 30_000, 'the subscription');
+      expect(await within(before.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+      await adjust(t, customer.externalId, shop.currency, 3);
+      expect((await sub.until(1))[0].data).toMatchObject({ balanceChanged: { available: 3 } });
+      expect(await within(after.closed, 100)).toBe('nothing within 100 ms');
+    } finally {
+      await slow.close();
+      await orm.close(true);
+    }
+  });
+
   it('revoking a partner key closes its sockets on both instances (4401 "API key revoked")', async () => {
     const partner = await createPartner(t, ['customers:read']);
     const [lookup] = (await t.register({ apiKey: partner.apiKey }, `query WsPartnerMe($externalId: String!) { customer(externalId: $externalId) { externalId } }`)).operations;
