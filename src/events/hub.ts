@@ -47,8 +47,13 @@ export interface OpenOptions {
 
 const REPLAY_PAGE = 100;
 
-/** Whose sessions an outbox event ends (see `SessionTopic` in outbox.service.ts). */
-export type SessionEnd = { kind: 'customer'; customerId: number } | { kind: 'partner'; partnerId: number };
+/**
+ * Whose sessions an outbox event ends (see `SessionTopic` in outbox.service.ts). A customer's
+ * close carries its position in the customer's stream (`seq`): a socket or subscription opened
+ * when that position had already committed was opened after the close, so by an account reopened
+ * since, and is left open.
+ */
+export type SessionEnd = { kind: 'customer'; customerId: number; seq: number } | { kind: 'partner'; partnerId: number };
 
 /** The WebSocket server's side of session ends: told of each, and asked whether it holds any session. */
 export interface SessionWatcher {
@@ -60,7 +65,7 @@ export interface SessionWatcher {
 
 /** The session end an event announces, or undefined for an event for subscribers. */
 function sessionEndOf(event: DeliveredEvent): SessionEnd | undefined {
-  if (event.topic === SessionTopic.CUSTOMER_CLOSED && event.customerId !== null) return { kind: 'customer', customerId: event.customerId };
+  if (event.topic === SessionTopic.CUSTOMER_CLOSED && event.customerId !== null) return { kind: 'customer', customerId: event.customerId, seq: event.id };
   if (event.topic === SessionTopic.PARTNER_REVOKED && typeof event.payload.partnerId === 'number') return { kind: 'partner', partnerId: event.payload.partnerId };
   return undefined;
 }
@@ -85,6 +90,11 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   ) {
     this.lastId = options.after ?? options.liveFrom ?? 0;
     this.replayAfter = options.after;
+  }
+
+  /** The stream's position in the customer's events: the last accepted, or where it started. */
+  get position(): number {
+    return this.lastId;
   }
 
   /** Takes a live event (from the hub). */
@@ -257,7 +267,8 @@ export class EventHub {
   private endSessions(ended: SessionEnd): void {
     if (ended.kind === 'customer') {
       const entry = this.streams.get(ended.customerId);
-      for (const stream of entry instanceof EventStream ? [entry] : [...(entry ?? [])]) void stream.return();
+      // (a stream at or past the close was opened after it: the account was reopened since)
+      for (const stream of entry instanceof EventStream ? [entry] : [...(entry ?? [])]) if (stream.position < ended.seq) void stream.return();
     }
     for (const watcher of this.watchers) watcher.end(ended);
   }

@@ -63,6 +63,12 @@ export interface Session {
   clientName?: string;
   /** Token expiry (ms since the epoch); absent for API keys. */
   expiresAt?: number;
+  /**
+   * A customer's: the last position of their event stream when the socket connected, read with
+   * their status in one statement. A close at or before it was committed before the socket
+   * connected (the account was reopened since): it does not close this socket.
+   */
+  seenSeq?: number;
   expiryTimer?: NodeJS.Timeout;
   /** Queries and mutations running on this socket (by operation id): a shutdown waits for them. */
   running?: Set<string>;
@@ -236,7 +242,9 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     end: (ended) => {
       for (const session of sessions) {
         const { caller } = session;
-        if (ended.kind === 'customer' && caller.kind === 'customer' && caller.customerId === ended.customerId) close(session, SocketClose.FORBIDDEN, 'account closed');
+        if (ended.kind === 'customer' && caller.kind === 'customer' && caller.customerId === ended.customerId && (session.seenSeq ?? 0) < ended.seq) {
+          close(session, SocketClose.FORBIDDEN, 'account closed');
+        }
         if (ended.kind === 'partner' && caller.kind === 'partner' && caller.partnerId === ended.partnerId) close(session, SocketClose.UNAUTHORIZED, 'API key revoked');
       }
     },
@@ -330,6 +338,20 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           socket.close(refused?.code ?? CloseCode.InternalServerError, refused?.reason ?? 'Internal server error');
           return false;
         }
+        // Where the customer's stream stood, with their status, in one snapshot: a close that
+        // committed later (seq past this) closes the socket; one before it was undone by a reopen.
+        let seenSeq: number | undefined;
+        if (authenticated.caller.kind === 'customer') {
+          const [now] = await query<{ status: string; seq: string | null }>(
+            orm.em.fork(),
+            sql`select c.status, s.last_seq as seq from customer c left join event_stream s on s.customer_id = c.id where c.id = ${authenticated.caller.customerId}`,
+          );
+          if (!now || now.status === 'CLOSED') {
+            socket.close(SocketClose.FORBIDDEN, 'account closed');
+            return false;
+          }
+          seenSeq = Number(now.seq ?? 0);
+        }
         // The client may have gone while its credentials were checked: graphql-ws has forgotten it then.
         if (socket.readyState !== WebSocket.OPEN) return false;
         const key = callerKey(authenticated.caller);
@@ -355,6 +377,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           ip: request ? deps.proxies.clientIp(request) : 'unknown',
           clientName: typeof named === 'string' && CLIENT_NAME.test(named) ? named : undefined,
           expiresAt: authenticated.expiresAt,
+          seenSeq,
         };
         if (session.expiresAt !== undefined && session.expiresAt <= Date.now()) {
           socket.close(SocketClose.UNAUTHORIZED, 'token expired');

@@ -11,7 +11,7 @@ import ipaddr from 'ipaddr.js';
  * 192.168/16, CGNAT 100.64/10), loopback, link-local (169.254.169.254, a cloud's metadata
  * service), unique-local (fc00::/7), multicast, broadcast, unspecified (0.0.0.0, which Linux
  * connects to as loopback), reserved and documentation ranges, and IPv6 forms that embed an IPv4
- * address (IPv4-mapped: judged as the IPv4 address; NAT64, 6to4, Teredo: refused). ipaddr.js
+ * address (IPv4-mapped: judged as the IPv4 address; IPv4-compatible, NAT64, 6to4, Teredo: refused). ipaddr.js
  * names the ranges (`range()`); anything but `unicast` is refused unless allowed:
  * - `WEBHOOK_ALLOWED_DESTINATIONS`: CIDR ranges allowed anyway (a test rig, a receiver on the
  *   same private network in development);
@@ -65,6 +65,9 @@ export class WebhookDestinations {
     }
     if (this.ranges.some(([network, bits]) => network.kind() === parsed.kind() && parsed.match(network, bits))) return null;
     const range = parsed.range();
+    // ipaddr.js names no range for ::/96 (IPv4-compatible, deprecated by RFC 4291): `::7f00:1`
+    // was unicast while `::127.0.0.1`, the same address, was loopback. Never a public host.
+    if (range === 'unicast' && parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE[0], IPV4_COMPATIBLE[1])) return 'ipv4Compatible';
     if (range === 'unicast' || (range === 'loopback' && this.allowLoopback)) return null;
     return range;
   }
@@ -101,6 +104,9 @@ export class WebhookDestinations {
     });
   };
 }
+
+/** ::/96, IPv4-compatible IPv6 addresses (RFC 4291 §2.5.5.1, deprecated): `::` and `::1` have ranges of their own. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 
 /** The error of a refused destination: its message is the delivery's recorded reason. */
 export function destinationError(message: string): NodeJS.ErrnoException {

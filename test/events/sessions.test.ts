@@ -149,6 +149,10 @@ describe('WebSocket sessions', () => {
     expect(text.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
     const [op] = (await t.register('mobile', 'query MeOverSocket { me { externalId } }')).operations;
     expect(await firstResult(mobile.client, '', {}, { persistedQuery: { version: 1, sha256Hash: op.id } })).toEqual({ data: { me: { externalId: customer.externalId } } });
+    // a registered mutation sent by its id is still a mutation
+    const [buy] = (await t.register('mobile', 'mutation BuyOverSocket($l: ID!) { purchaseOffer(input: { listingId: $l, idempotencyKey: "ws" }) { purchase { id } } }')).operations;
+    const bought = await firstResult(mobile.client, '', { l: shop.listing.id }, { persistedQuery: { version: 1, sha256Hash: buy.id } });
+    expect(bought.errors?.map((e) => e.extensions?.code)).toEqual(['MUTATION_OVER_WEBSOCKET']);
   });
 
   it('refuses mutations over the socket (MUTATION_OVER_WEBSOCKET): a client that resends after a reconnect cannot run one twice', async () => {
@@ -205,6 +209,35 @@ describe('WebSocket sessions', () => {
       await blocker.end();
       await client.dispose();
     }
+  });
+
+  it('refuses a mutation however it is dressed: aliased, through fragments, named among queries, or picked by operationName', async () => {
+    const name = unique('ws-smuggled');
+    const input = `{ name: "${name}", description: "d", benefit: { kind: FREE_ITEM, freeSku: "MUFFIN", categories: ["COFFEE"] }, validDays: 30 }`;
+    const create = `createOffer(input: ${input}) { offer { id } }`;
+    const socket = open(t.operatorToken);
+    const cases: [string, string | undefined, string][] = [
+      [`mutation { a: ${create} b: ${create} }`, undefined, 'MUTATION_OVER_WEBSOCKET'],
+      [`fragment F on Mutation { ${create} } mutation M { ...F }`, undefined, 'MUTATION_OVER_WEBSOCKET'],
+      [`mutation M { ... on Mutation { ${create} } }`, 'M', 'MUTATION_OVER_WEBSOCKET'],
+      [`query Q { __typename } mutation M { ${create} }`, 'M', 'MUTATION_OVER_WEBSOCKET'],
+      [`query Q { __typename } mutation M { ${create} }`, undefined, 'OPERATION_RESOLUTION_FAILURE'],
+      [`query Q { __typename } mutation M { ${create} }`, '', 'OPERATION_RESOLUTION_FAILURE'],
+      [`subscription S { balanceChanged { available } } mutation M { ${create} }`, 'M', 'MUTATION_OVER_WEBSOCKET'],
+      [`mutation M { ${create} }`, 'm', 'OPERATION_RESOLUTION_FAILURE'],
+    ];
+    for (const [query, operationName, code] of cases) {
+      const answer = await new Promise<{ extensions?: { code?: string } }[]>((resolve) => {
+        socket.client.subscribe({ query, operationName }, { next: (r) => resolve((r.errors ?? []) as never), error: (e) => resolve(e as never), complete: () => resolve([]) });
+      });
+      expect({ query, operationName, codes: answer.map((e) => e.extensions?.code) }).toEqual({ query, operationName, codes: [code] });
+    }
+    // the query of a document that also holds a mutation runs when it is the one named
+    const q = await new Promise<unknown>((resolve) => {
+      socket.client.subscribe({ query: `query Q { __typename } mutation M { ${create} }`, operationName: 'Q' }, { next: resolve, error: resolve, complete: () => undefined });
+    });
+    expect(q).toEqual({ data: { __typename: 'Query' } });
+    expect((await t.sql<{ n: number }>(`select count(*)::int as n from offer_version where name = $1`, [name]))[0].n).toBe(0);
   });
 
   it('lets a query running over a socket finish before closing it with 1001 on shutdown', async () => {
@@ -314,6 +347,33 @@ describe('sockets end when their caller is closed or revoked, on every instance'
     expect((await sub.until(1))[0].data).toMatchObject({ balanceChanged: { available: 3 } });
     ok(await t.gql(UpsertCustomerDocument, { input: { externalId: closing.externalId, status: 'ACTIVE' } }, t.operatorToken));
     expect(await firstResult(open(t.url, closing.token).client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: closing.externalId } } });
+  });
+
+  // The close's event reaches an instance up to EVENT_POLL_MS late (here 3 s): an account closed
+  // and reopened in between, whose customer connects again meanwhile, had that new socket closed
+  // "account closed" and its subscription ended, the account being open.
+  it('a close read late leaves alone the socket and subscription of the account reopened since, and closes the older one', async () => {
+    const orm = await openOrm({ url: t.databaseUrl, poolMax: 5 });
+    const config = { ...t.config, events: { ...t.config.events, pollMs: 3000 } };
+    const slow = await startGateway({ config, orm, databaseUrl: t.databaseUrl, clock: t.clock, log: pino({ level: 'silent' }) }, 0, '127.0.0.1');
+    try {
+      const shop = await simpleShop(t);
+      const customer = await createCustomer(t, shop.currency);
+      const before = open(slow.url, customer.token);
+      expect(await firstResult(before.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'ACTIVE' } }, t.operatorToken));
+      const after = open(slow.url, customer.token);
+      const sub = collect(after.client, BalanceChangedDocument.toString());
+      await waitFor(() => slow.events.listenerCount() === 1, 30_000, 'the subscription');
+      expect(await within(before.closed, 10_000)).toEqual({ code: 4403, reason: 'account closed' });
+      await adjust(t, customer.externalId, shop.currency, 3);
+      expect((await sub.until(1))[0].data).toMatchObject({ balanceChanged: { available: 3 } });
+      expect(await within(after.closed, 100)).toBe('nothing within 100 ms');
+    } finally {
+      await slow.close();
+      await orm.close(true);
+    }
   });
 
   it('revoking a partner key closes its sockets on both instances (4401 "API key revoked")', async () => {

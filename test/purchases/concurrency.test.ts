@@ -1,6 +1,6 @@
 import { PurchaseOfferDocument, ProfileDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, simpleShop, unique } from '../support/program.js';
+import { adjust, createCustomer, simpleShop, unique } from '../support/program.js';
 
 /** SPEC §5 invariants 1-3 under real parallel requests over HTTP. */
 describe('purchases under concurrency', () => {
@@ -28,6 +28,26 @@ describe('purchases under concurrency', () => {
     expect(profile.balances[0].available).toBe(0);
     const [{ count }] = await t.sql<{ count: string }>(`select count(*) from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
     expect(Number(count)).toBe(10);
+  });
+
+  it('40 purchases racing 10 credits: every answer is a purchase or INSUFFICIENT_POINTS, and the balance is what the ledger says', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    const credits = Array.from({ length: 10 }, () => adjust(t, customer.externalId, shop.currency, 10));
+    const results = await Promise.all(Array.from({ length: 40 }, () => buy(customer.token, shop.listing.id)));
+    await Promise.all(credits);
+    const payloads = results.map((r) => dataOf(r).purchaseOffer);
+    const bought = payloads.filter((p) => p.purchase);
+    expect(payloads.filter((p) => !p.purchase).map((p) => p.userErrors.map((e) => e.code).join())).toEqual(Array(40 - bought.length).fill('INSUFFICIENT_POINTS'));
+    expect(bought.length).toBeGreaterThanOrEqual(10);
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(200 - 10 * bought.length);
+    // the balances the purchases answered are those their entries left (credits in between may repeat one)
+    const after = bought.map((p) => p.balance!.available).sort((a, b) => a - b);
+    const entries = await t.sql<{ balance_after: number }>(
+      `select e.balance_after::int from ledger_entry e join customer c on c.id = e.customer_id where c.external_id = $1 and e.kind = 'SPEND' order by 1`,
+      [customer.externalId],
+    );
+    expect(entries.map((e) => e.balance_after)).toEqual(after);
   });
 
   it('a listing with stock 5 and 30 customers buying at once issues exactly 5', async () => {

@@ -114,6 +114,13 @@ describe('purchases racing other writers of the same customer', () => {
     ]);
   });
 
+  /** A store in `currency` with one offer listed once per entry of `specs` (the listings in that order). */
+  async function listingsOf(currency: string, specs: Parameters<typeof addListing>[3][]) {
+    const store = await createStore(t, currency);
+    const offer = await createOffer(t);
+    return { offer, listings: await Promise.all(specs.map((spec) => addListing(t, store.id, offer.id, spec))) };
+  }
+
   /** Per purchase of the customer: its SPEND entries, issued offers and events, as the ledger and the outbox hold them. */
   /** The customer's available points (their one account). */
   async function availableOf(externalId: string) {
@@ -143,13 +150,7 @@ describe('purchases racing other writers of the same customer', () => {
     await adjust(t, customer.externalId, currency, 400); // expires day 665
     await sale(money, customer.externalId, 10).catch(() => undefined); // 100 pending, released day 301
     t.clock.advance(100 * DAY); // the 200 expired, the 100 are due for release: nothing written down yet
-    const store = await createStore(t, currency);
-    const offer = await createOffer(t);
-    const listings = await Promise.all([
-      addListing(t, store.id, offer.id, { priceInPoints: 20, stock: 1 }),
-      addListing(t, store.id, offer.id, { priceInPoints: 15, perCustomerLimit: 2 }),
-      addListing(t, store.id, offer.id, { priceInPoints: 25 }),
-    ]);
+    const { offer, listings } = await listingsOf(currency, [{ priceInPoints: 20, stock: 1 }, { priceInPoints: 15, perCustomerLimit: 2 }, { priceInPoints: 25 }]);
     const list = ok(await t.gql(CreateGiftListDocument, { input: { currency, name: unique('list'), threshold: 30, offerIds: [offer.id] } }, t.operatorToken)).createGiftList
       .giftList!;
 
@@ -405,6 +406,120 @@ describe('purchases racing other writers of the same customer', () => {
       expect({ paid: answer.purchase?.pointsPaid, balance: answer.balance?.available, codes: answer.userErrors.map((e) => e.code) }).toEqual({ paid: 120, balance: 30, codes: [] });
     } finally {
       await account.end();
+    }
+    expect(await purchaseTrail(customer.externalId)).toHaveLength(1);
+    expect(await availableOf(customer.externalId)).toBe(30);
+  });
+
+  // Many purchases of three customers, with repeated keys (one sent for two listings), against
+  // adjustments, sales, their returns, a listing's removal and the write-down jobs, with points
+  // expired and pending points due (nothing written down yet): every answer a purchase gives is
+  // the ledger's, one purchase per key, stock and per-customer limits hold, nothing half-written.
+  it('a mixed load of purchases and every other writer: answers match the ledger, keys, stock and limits hold', async () => {
+    t.clock.freeze();
+    const { money, currency } = await earningProgram(t, 'M', { expiryDays: 30, pendingDays: 1 });
+    const customers = await Promise.all(Array.from({ length: 3 }, () => createCustomer(t, currency, 200))); // expire day 30
+    t.clock.advance(20 * DAY);
+    const sales: string[] = [];
+    for (const c of customers) {
+      await adjust(t, c.externalId, currency, 300); // expire day 50
+      sales.push(await sale(money, c.externalId, 20)); // 200 pending, due day 21
+    }
+    t.clock.advance(15 * DAY); // the 200 expired, the pending 200 due: nothing written down
+    const { listings } = await listingsOf(currency, [
+      { priceInPoints: 20, stock: 5 },
+      { priceInPoints: 15, perCustomerLimit: 2 },
+      { priceInPoints: 25 },
+      { priceInPoints: 30, stock: 3, perCustomerLimit: 1 },
+    ]);
+    type Sent = { customer: number; listing: number; key: string };
+    const sent: Sent[] = [];
+    customers.forEach((_, c) => {
+      for (let i = 0; i < 14; i++) sent.push({ customer: c, listing: i % listings.length, key: `k${c}-${i % 9}` });
+      sent.push({ customer: c, listing: 1, key: `k${c}-shared` }, { customer: c, listing: 2, key: `k${c}-shared` });
+    });
+    const buying = sent.map((s) => t.gql(PurchaseOfferDocument, { listingId: listings[s.listing].id, idempotencyKey: s.key }, customers[s.customer].token));
+    const work: Promise<unknown>[] = [...buying];
+    for (const c of customers) {
+      for (const amount of [-30, 40, -5]) {
+        work.push(
+          t.gql(
+            `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { id } userErrors { code } } }`,
+            { input: { customerExternalId: c.externalId, currency, amount, reason: 'race', idempotencyKey: unique('adj') } },
+            t.operatorToken,
+          ),
+        );
+      }
+    }
+    for (const externalId of sales) work.push(t.gql<Reversed, { externalId: string }>(REVERSE, { externalId }, till.credential));
+    work.push(t.gql(RemoveListingDocument, { listingId: listings[2].id }, t.operatorToken));
+    work.push(t.runScheduled());
+    const results = (await Promise.all(work)) as ({ errors?: unknown[]; data?: unknown } | undefined)[];
+    for (const r of results) expect(r && 'errors' in r ? r.errors : undefined).toBeUndefined();
+
+    const answers = (await Promise.all(buying)).map((r, i) => ({ ...sent[i], payload: dataOf(r).purchaseOffer }));
+    // one purchase per key, every success of a key the same answer
+    const byKey = new Map<string, string[]>();
+    for (const a of answers) if (a.payload.purchase) byKey.set(`${a.customer}:${a.key}`, [...(byKey.get(`${a.customer}:${a.key}`) ?? []), JSON.stringify(a.payload)]);
+    for (const [key, bodies] of byKey) expect({ key, distinct: new Set(bodies).size }).toEqual({ key, distinct: 1 });
+    const purchases = await t.sql<{ customer: string; key: string; id: string; listing_id: string; points_paid: number; balance_after: number; amount: number; issued: number }>(
+      `select c.external_id as customer, p.idempotency_key as key, p.id, p.listing_id, p.points_paid, e.balance_after, e.amount::int,
+              (select count(*)::int from issued_offer io where io.id = p.issued_offer_id) as issued
+         from offer_purchase p join customer c on c.id = p.customer_id left join ledger_entry e on e.id = p.ledger_entry_id
+        where c.external_id = any($1)`,
+      [customers.map((c) => c.externalId)],
+    );
+    expect(purchases.length).toBe(byKey.size);
+    for (const p of purchases) expect({ amount: p.amount, issued: p.issued }).toEqual({ amount: -p.points_paid, issued: 1 });
+    // what each purchase answered is its own entry's balance
+    for (const a of answers) {
+      if (!a.payload.purchase) continue;
+      const row = purchases.find((p) => p.customer === customers[a.customer].externalId && p.key === a.key)!;
+      expect({ key: a.key, available: a.payload.balance!.available }).toEqual({ key: a.key, available: Number(row.balance_after) });
+    }
+    // stock and per-customer limits
+    const listingRows = await t.sql<{ id: string; stock_total: number | null; stock_remaining: number | null; per_customer_limit: number | null; sold: number; most: number }>(
+      `select l.id, l.stock_total, l.stock_remaining, l.per_customer_limit,
+              (select count(*)::int from offer_purchase p where p.listing_id = l.id) as sold,
+              (select coalesce(max(n), 0)::int from (select count(*) as n from offer_purchase p where p.listing_id = l.id group by p.customer_id) x) as most
+         from listing l where l.id = any($1::bigint[])`,
+      [purchases.map((p) => p.listing_id)],
+    );
+    for (const l of listingRows) {
+      if (l.stock_total != null) expect({ id: l.id, sold: l.sold }).toEqual({ id: l.id, sold: l.stock_total - l.stock_remaining! });
+      if (l.per_customer_limit != null) expect(l.most).toBeLessThanOrEqual(l.per_customer_limit);
+    }
+    expect(
+      await t.sql(
+        `select c.listing_id, c.customer_id from listing_purchase_count c
+          where c.purchased <> (select count(*) from offer_purchase p where p.listing_id = c.listing_id and p.customer_id = c.customer_id)`,
+      ),
+    ).toEqual([]);
+    expect(await t.sql(`select r.key from idempotency_record r where r.scope like 'purchase:%' and r.result is null`)).toEqual([]);
+  });
+
+  // The one-statement purchase takes its snapshot, then waits for its key (another request's, in
+  // flight, that then rolls back): a credit committed during that wait is the account's newest.
+  it('a purchase that waited for its key held by a request that rolled back spends a credit committed meanwhile', async () => {
+    const { currency } = await earningProgram(t, 'M');
+    const customer = await createCustomer(t, currency, 100);
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 120 });
+    const key = unique('buy');
+    const holder = await holdLocks(
+      t,
+      `insert into idempotency_record (scope, key, fingerprint, created_at) select 'purchase:' || id, $2, 'other', now() from customer where external_id = $1`,
+      [customer.externalId, key],
+    );
+    try {
+      const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: key }, customer.token);
+      await holder.blocking(1);
+      expect(await adjust(t, customer.externalId, currency, 50)).toMatchObject({ balanceAfter: 150 });
+      await holder.end(); // rolls back: the key is free
+      const answer = dataOf(await buying).purchaseOffer;
+      expect({ paid: answer.purchase?.pointsPaid, balance: answer.balance?.available, codes: answer.userErrors.map((e) => e.code) }).toEqual({ paid: 120, balance: 30, codes: [] });
+    } finally {
+      await holder.end().catch(() => undefined);
     }
     expect(await purchaseTrail(customer.externalId)).toHaveLength(1);
     expect(await availableOf(customer.externalId)).toBe(30);

@@ -61,6 +61,16 @@ describe('purchase rules', () => {
     expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(490);
   });
 
+  // The one-statement purchase read its refusal's detail (currency, limit) from the listing's row:
+  // with no row its detail was empty and parsing it failed, an INTERNAL_SERVER_ERROR.
+  it('a listing that does not exist is refused OFFER_UNAVAILABLE, its key left free', async () => {
+    const customer = await createCustomer(t, (await simpleShop(t, { priceInPoints: 10 })).currency, 100);
+    const key = unique('key');
+    const missing = Buffer.from('Listing:987654321').toString('base64url');
+    expect(codes(await buy(customer.token, missing, key))).toEqual(['OFFER_UNAVAILABLE']);
+    expect(await t.sql(`select 1 from idempotency_record where key = $1`, [key])).toEqual([]);
+  });
+
   it('a suspended customer cannot buy', async () => {
     const shop = await simpleShop(t, { priceInPoints: 10 });
     const customer = await createCustomer(t, shop.currency, 100);

@@ -497,7 +497,8 @@ describe('webhook destinations: no private, loopback, link-local or other intern
           strict.operatorToken,
         ),
       ).registerWebhookEndpoint;
-    for (const url of ['https://127.0.0.1/hook', 'https://0x7f.1/hook', 'https://[::1]/hook', 'https://169.254.169.254/', 'https://10.0.0.1/', 'https://[fe80::1]/', 'https://[::]/', 'https://localhost/hook', 'https://api.localhost./hook']) {
+    // (`[::127.0.0.1]` is `[::7f00:1]` once parsed: IPv4-compatible, deprecated, never a public host)
+    for (const url of ['https://127.0.0.1/hook', 'https://0x7f.1/hook', 'https://[::1]/hook', 'https://169.254.169.254/', 'https://10.0.0.1/', 'https://[fe80::1]/', 'https://[::]/', 'https://localhost/hook', 'https://api.localhost./hook', 'https://[::127.0.0.1]/hook', 'https://[::a9fe:a9fe]/', 'https://[::0a00:1]/']) {
       const res = await register(url);
       expect({ url, endpoint: res.endpoint, userErrors: res.userErrors }).toEqual({
         url,
