@@ -42,6 +42,11 @@ export const ErrorCode = {
    * "The network edge"). Send mutations over HTTP POST.
    */
   MUTATION_OVER_WEBSOCKET: 'MUTATION_OVER_WEBSOCKET',
+  /**
+   * HTTP 503 with `Connection: close`: the request was read after the gateway began shutting down,
+   * and nothing of it ran (src/http/drain.ts). Send it again (to another instance).
+   */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 

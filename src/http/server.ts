@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -24,6 +23,7 @@ import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persist
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
 import { Authenticator } from './auth.js';
 import { Cors } from './cors.js';
+import { HttpDrain } from './drain.js';
 import { costLimitPlugin, documentTooLong, ProxyTrust } from './limits.js';
 import { Metrics, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
@@ -42,7 +42,11 @@ export interface Gateway {
   relay: EventRelay;
   /** graphql-ws sessions on this instance. */
   sockets: { sessionCount(): number; recheck(): Promise<void> };
-  /** Stops accepting, lets in-flight requests finish, then closes the GraphQL server. */
+  /**
+   * Stops accepting; refuses requests read from then on (503 SHUTTING_DOWN, `Connection: close`);
+   * waits (at most 10 s) for the requests and socket operations already running; then stops Apollo,
+   * the event relay and the rate limiter. See `HttpDrain`.
+   */
   close(): Promise<void>;
 }
 
@@ -113,6 +117,9 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers });
   res.end(text);
 }
+
+/** How long shutdown waits for requests and socket operations in flight (milliseconds). */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
 
@@ -218,6 +225,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     : undefined;
 
   const httpServer = createServer();
+  const drain = new HttpDrain(httpServer);
+  let apolloStopped = false;
   const apollo = new ApolloServer<RequestCtx>({
     schema,
     introspection,
@@ -239,8 +248,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set; the default plugin would still hook every resolved field.
       ApolloServerPluginCacheControlDisabled(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
     ],
+    // The gateway owns its shutdown order (src/main.ts, `close` below): Apollo stops last.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
@@ -336,6 +346,11 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       }
     }
 
+    // Only a handler still running past shutdown's grace period gets here after Apollo stopped.
+    if (apolloStopped) {
+      metrics.countError(meter, 'SHUTTING_DOWN');
+      return HttpDrain.refuse(res);
+    }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -372,7 +387,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     }
   };
 
-  httpServer.on('request', (req, res) => withRequestScope(req, res, proxies, (requestId) => {
+  httpServer.on('request', (req, res) => withRequestScope(req, res, proxies, (requestId) => drain.run(res, () => {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const route = async () => {
       switch (url.pathname) {
@@ -401,12 +416,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
           return send(res, 404, errorBody('Not found: the API is at /graphql.', 'NOT_FOUND'));
       }
     };
-    route().catch((error) => {
+    return route().catch((error) => {
       log.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.destroy();
     });
-  }));
+  })));
 
   const subscriptions = startSubscriptionServer({
     httpServer,
@@ -431,6 +446,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     httpServer.listen(port, host, () => resolve());
   });
   const address = httpServer.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     url: `http://${shownHost}:${address.port}/graphql`,
@@ -439,12 +455,16 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     events: hub,
     relay,
     sockets: subscriptions,
-    close: async () => {
-      // Queries and mutations running over sockets end first; then sockets close with 1001.
-      await subscriptions.close();
-      await apollo.stop();
-      await relay.stop();
-      await rateLimits.close();
-    },
+    // Once: a second call waits for the first.
+    close: () =>
+      (closed ??= (async () => {
+        // HTTP requests and operations over sockets running end first (sockets then close with 1001);
+        // Apollo stops only once nothing can reach it any more.
+        await drain.close(SHUTDOWN_GRACE_MS, [subscriptions.close(SHUTDOWN_GRACE_MS)]);
+        apolloStopped = true;
+        await apollo.stop();
+        await relay.stop();
+        await rateLimits.close();
+      })()),
   };
 }

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import net from 'node:net';
 import pg from 'pg';
 import { ProfileDocument, PurchaseOfferDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -89,5 +91,68 @@ describe('graceful shutdown', () => {
     expect(results.map((r) => r.status)).toEqual(Array(5).fill(200));
     expect(results.map((r) => r.data?.purchaseOffer.purchase?.pointsPaid)).toEqual(Array(5).fill(10));
     await closing;
+  });
+
+  // A request already sent, but read only once shutdown had begun (a kept-alive connection's next
+  // request; one whose headers were still arriving), once reached Apollo after the drain had closed
+  // its socket and stopped Apollo: no answer, and "Cannot execute GraphQL operations after the
+  // server has stopped" logged as a 500 (test/http/process.test.ts under load).
+  it('refuses requests read after shutdown began with 503 and Connection: close, while finishing the one in flight', async () => {
+    const t = await startTestGateway();
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    /** A raw HTTP/1.1 connection: everything it received, and whether the gateway has closed it. */
+    const connect = async () => {
+      const socket = net.connect({ host: '127.0.0.1', port: t.gateway.port, allowHalfOpen: true });
+      await once(socket, 'connect');
+      const conn = { socket, received: '', ended: false };
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (conn.received += chunk));
+      socket.on('end', () => (conn.ended = true));
+      socket.on('error', () => undefined);
+      return conn;
+    };
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const post = `POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nAuthorization: Bearer ${t.operatorToken}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const [first, second] = post.split('Authorization');
+    // kept alive: one request answered, the connection left open for the next
+    const keptAlive = await connect();
+    keptAlive.socket.write('GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n');
+    // half a request: sent with the first, so read when the first is answered
+    const halfSent = await connect();
+    halfSent.socket.write(`GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n${first}`);
+    await eventually(async () => keptAlive.received.includes('{"status":"ok"}') && halfSent.received.includes('{"status":"ok"}'));
+
+    // a purchase provably inside the gateway, waiting on the database, when shutdown begins
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update', [customer.externalId]);
+    const inFlight = t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: 'drain-late' }, customer.token);
+    await eventually(async () => {
+      const [row] = await t.sql<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      return Number(row.n) === 1;
+    });
+    const closing = t.close();
+    await eventually(async () => !t.gateway.server.listening);
+
+    keptAlive.socket.write(post);
+    halfSent.socket.write(`Authorization${second}`);
+    await eventually(async () => keptAlive.ended && halfSent.ended);
+    await blocker.query('commit');
+    await blocker.end();
+    const purchase = await inFlight;
+    keptAlive.socket.destroy();
+    halfSent.socket.destroy();
+    await closing;
+
+    for (const { received } of [keptAlive, halfSent]) {
+      const answers = received.split(/(?=HTTP\/1\.1 \d{3} )/);
+      expect(answers).toHaveLength(2);
+      expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);
+      expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+      expect(JSON.parse(answers[1].slice(answers[1].indexOf('\r\n\r\n') + 4))).toMatchObject({ errors: [{ extensions: { code: 'SHUTTING_DOWN' } }] });
+    }
+    expect([purchase.status, purchase.data?.purchaseOffer.purchase?.pointsPaid]).toEqual([200, 10]);
   });
 });

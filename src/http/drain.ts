@@ -1,0 +1,89 @@
+import type { Server, ServerResponse } from 'node:http';
+import net from 'node:net';
+import { ErrorCode } from '../graphql/errors.js';
+
+/**
+ * The HTTP half of a graceful shutdown, owned by the gateway (not Apollo's drain plugin).
+ *
+ * Apollo's `ApolloServerPluginDrainHttpServer` counts requests from node's `request` event to the
+ * response's `finish`, ends every socket with none counted when the drain starts, and lets Apollo
+ * stop once the sockets are gone. A request already sent but not yet read then (a kept-alive
+ * connection's next request, headers still arriving, bytes still in the kernel's buffer under
+ * load) was read after its socket had been ended: the gateway's handler ran (credentials, the
+ * persisted-document decision, both awaiting the database), its client hung up, Apollo stopped,
+ * and the handler reached a stopped Apollo: no answer, and "Cannot execute GraphQL operations
+ * after the server has stopped" logged as a 500.
+ *
+ * Here shutdown is one switch, `closing`, and the order is:
+ * 1. stop accepting connections; connections already open stay open, so a request on one is read;
+ * 2. every request read from then on is refused at once, 503 `SHUTTING_DOWN` with
+ *    `Connection: close`, before any of the gateway's work (nothing of it ran: safe to send again);
+ * 3. wait (at most `graceMs`) for the handlers that started before (their answers also carry
+ *    `Connection: close`) and for whatever else the caller names (operations over WebSocket);
+ * 4. close the connections left idle, then wait (within the same deadline) for the others to
+ *    finish; at the deadline, cut whatever is left.
+ * Only then may the caller stop what the handlers use (Apollo, the relay, rate limits).
+ */
+export class HttpDrain {
+  #closing = false;
+  /** Responses of handlers still running (each removed when its handler's promise settles). */
+  readonly #running = new Set<ServerResponse>();
+  #allSettled?: () => void;
+
+  constructor(private readonly server: Server) {}
+
+  /** True once `close` has begun: new requests are refused, not handled. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Runs `handle` for a request, or refuses it (see `refuse`) once shutdown has begun. `handle`
+   * must settle only when the gateway is done with the request (it should not reject: a rejection
+   * counts as done and is not reported).
+   */
+  run(res: ServerResponse, handle: () => Promise<unknown>): void {
+    if (this.#closing) return HttpDrain.refuse(res);
+    this.#running.add(res);
+    const done = () => {
+      this.#running.delete(res);
+      if (this.#running.size === 0) this.#allSettled?.();
+    };
+    handle().then(done, done);
+  }
+
+  /** 503 `SHUTTING_DOWN` with `Connection: close` (node then closes the socket once it is sent). */
+  static refuse(res: ServerResponse): void {
+    const body = JSON.stringify({ errors: [{ message: 'The gateway is shutting down: send the request again.', extensions: { code: ErrorCode.SHUTTING_DOWN } }] });
+    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-store', connection: 'close', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  /**
+   * Shuts the HTTP server down as described on the class; resolves once every connection is
+   * closed and no handler that started before is still running, or at `graceMs` (milliseconds)
+   * after the start, whichever is first (a handler still running then is left to finish alone,
+   * its connection cut). `alongside` is waited for with the handlers, under the same deadline.
+   */
+  async close(graceMs: number, alongside: Promise<unknown>[] = []): Promise<void> {
+    if (this.#closing) throw new Error('HttpDrain.close called twice');
+    this.#closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    const closed = new Promise<void>((resolve) => this.server.once('close', () => resolve()));
+    try {
+      // net's close, not http's: http's also destroys connections that look idle at once, and one
+      // may hold a request already sent (not yet read); it is read and refused cleanly instead.
+      net.Server.prototype.close.call(this.server);
+      for (const res of this.#running) if (!res.headersSent) res.setHeader('connection', 'close');
+      const settled = this.#running.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#allSettled = resolve));
+      await Promise.race([Promise.all([settled, ...alongside]), deadline]);
+      // Now idle ones are closed; an answer still being sent closes its connection after it.
+      this.server.close();
+      await Promise.race([closed, deadline]);
+      this.server.closeAllConnections();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
