@@ -59,6 +59,9 @@ describe('time boundaries, to the second', () => {
 
     await goTo(expiresAt - SECOND);
     expect(await balance(customer.token)).toMatchObject({ available: 100 });
+    // A read at the second, before any job has run, already counts them gone (ledger_due).
+    t.clock.advance(SECOND);
+    expect(await balance(customer.token)).toMatchObject({ available: 0 });
     await goTo(expiresAt);
     expect(await balance(customer.token)).toMatchObject({ available: 0, expiringSoon: [] });
   });
@@ -85,6 +88,9 @@ describe('time boundaries, to the second', () => {
 
     await goTo(processedAt + 3 * DAY - SECOND);
     expect(await balance(customer.token)).toMatchObject({ available: 0, pending: 40 });
+    // A read at the second, before any job has run, already counts them released (ledger_due).
+    t.clock.advance(SECOND);
+    expect(await balance(customer.token)).toMatchObject({ available: 40, pending: 0 });
     await goTo(processedAt + 3 * DAY);
     expect(await balance(customer.token)).toMatchObject({ available: 40, pending: 0 });
   });
