@@ -82,7 +82,7 @@ const BREAKAGES = [
     ['lockOffer', 'src/wallet/wallet.resolver.ts', 'requirePartnerScope(ctx, TILL_SCOPE);', 'ctx.caller as PartnerCaller;', "import type { PartnerCaller } from '../context.js';\n", 0],
     ['redeemOffer', 'src/wallet/wallet.resolver.ts', 'requirePartnerScope(ctx, TILL_SCOPE);', 'ctx.caller as PartnerCaller;', "import type { PartnerCaller } from '../context.js';\n", 1],
     ['releaseOffer', 'src/wallet/wallet.resolver.ts', 'requirePartnerScope(ctx, TILL_SCOPE);', 'ctx.caller as PartnerCaller;', "import type { PartnerCaller } from '../context.js';\n", 2],
-    // Stays GREEN: behind the onConnect check below, no non-customer reaches a subscription resolver.
+    // The only guard now that staff and partners may open a socket (they run queries there): caught by the matrix.
     ['subscriptions', 'src/events/events.resolver.ts', 'const customer = requireCustomer(context);', 'const customer = context.caller as { customerId: number };'],
     // The door (src/http/ws.ts) refuses a socket without credentials (4401); who may subscribe to what is the resolvers' (FORBIDDEN).
     ['ws onConnect', 'src/http/ws.ts', 'if (!key) {', 'if (key === undefined && false) {'],
