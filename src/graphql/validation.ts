@@ -95,7 +95,7 @@ export const validateArguments: ValidatorFn = async (argValue, _argType, { args 
 };
 
 const IDEMPOTENCY_KEY = 'isIdempotencyKey';
-/** The length of an idempotency key (as `idempotency_key.key` and the tables holding one store it). */
+/** The longest idempotency key taken (the columns holding one are `text`; the bound is the API's, as before this rule). */
 export const IDEMPOTENCY_KEY_MAX = 200;
 
 /**
