@@ -85,6 +85,30 @@ const SERVERS = [
 const outDir = path.join(os.tmpdir(), 'reward-gateway-instructions');
 const names = process.argv.includes('--names');
 
+/** What `npm run bench:instructions -- --help` prints. */
+const USAGE = `Usage: flock /work/wt/bench.lock npm run bench:instructions [-- --names]
+
+Instructions per page of 20 (RewardStoreOffers), counted by valgrind's callgrind, for the gateway,
+the floor (node:http + pg) and, with BENCH_BASELINE, another build of the gateway; ratios from this run.
+Needs valgrind (with callgrind_control and callgrind_annotate) on the PATH. Takes ~5–10 minutes with
+the defaults; run it under flock so no two benches overlap on the shared machine.
+
+Options:
+  --names           also write each server's last dump as <name>.named, V8's code named by JS function
+  -h, --help        print this and exit
+
+Settings (environment):
+  BENCH_BASELINE=<dist>        another build's dist folder, measured as a third server
+  BENCH_CONNECTIONS=4          keep-alive connections (1–64)
+  BENCH_WARMUP=600             page requests per server before counting (0–20000)
+  BENCH_REQUESTS=300           requests per server per round (20–20000)
+  BENCH_ROUNDS=4               rounds (1–20)
+  BENCH_IDLE_SECONDS=3         seconds of idle counting per server (0–60)
+  BENCH_DEADLINE_SECONDS=1800  stop (and clean up) after this long (60–7200)
+
+Callgrind dumps: ${outDir} (kept after a completed run, removed after a failed or interrupted one).
+`;
+
 /**
  * Rewrites a callgrind dump's names of generated code (`fn=(7) 0x00000000282d0300`, a bare
  * address) to the JavaScript function whose code holds that address, from V8's perf map
@@ -172,23 +196,39 @@ const median = (xs: number[]) => {
 const k = (n: number) => `${(n / 1000).toFixed(0)}k`;
 
 async function main(): Promise<void> {
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'reward-gateway-instr-'));
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  // The handlers go on before anything is made, so an interrupt at any point removes what was.
   let postgres: RunningPostgres | undefined;
+  let tempDir: string | undefined;
   const servers: ServerProcess[] = [];
-  const cleanup = async () => {
-    await Promise.allSettled(servers.map((s) => s.stop()));
-    await postgres?.stop().catch(() => {});
-    await rm(tempDir, { recursive: true, force: true });
-  };
+  let cleaned: Promise<void> | undefined;
+  /** Stops the servers and PostgreSQL and removes its folder; the dumps too unless the run completed. Once. */
+  const cleanup = (completed: boolean) =>
+    (cleaned ??= (async () => {
+      await Promise.allSettled(servers.map((s) => s.stop()));
+      await postgres?.stop().catch(() => {});
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+      if (!completed) await rm(outDir, { recursive: true, force: true });
+    })());
   const deadline = setTimeout(() => {
     console.error(`instructions: still running after ${settings.deadlineMs / 1000} s; stopping.`);
-    void cleanup().finally(() => process.exit(1));
+    void cleanup(false).finally(() => process.exit(1));
   }, settings.deadlineMs);
   deadline.unref();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      console.error(`instructions: ${signal}; stopping and removing ${outDir} and the database folder.`);
+      void cleanup(false).finally(() => process.exit(code));
+    });
+  }
+  let completed = false;
   try {
+    tempDir = await mkdtemp(path.join(os.tmpdir(), 'reward-gateway-instr-'));
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
     console.log(
       `Instructions per page — node ${process.version}, ${execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim()}; servers: ${SERVERS.map((s) => s.label).join(', ')}; ` +
         `${settings.warmup} warm-up, ${settings.rounds} rounds × ${settings.requests} requests, ${settings.connections} connections; load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`,
@@ -337,8 +377,9 @@ async function main(): Promise<void> {
       }
     }
     console.log(`callgrind dumps: ${outDir}; load average at the end ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+    completed = true;
   } finally {
-    await cleanup();
+    await cleanup(completed);
   }
 }
 

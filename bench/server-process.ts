@@ -42,6 +42,10 @@ export class ServerProcess {
         waiter.resolve(message);
       }
     });
+    // A failed send (`write EPIPE` to a process that died, e.g. of the terminal's Ctrl-C, before its
+    // exit was seen) is reported to the send's callback; without this listener it would also be an
+    // unhandled 'error' that crashes the bench in the middle of its cleanup.
+    child.on('error', (error) => keep(Buffer.from(`\n${name}: ${error.message}\n`)));
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         this.waiting?.reject(new Error(`${name} exited (${signal ?? code}) before answering.\n${this.output}`));
@@ -110,7 +114,7 @@ export class ServerProcess {
           reject(e);
         },
       };
-      if (message) this.child.send(message);
+      if (message) this.child.send(message, (error) => error && this.waiting?.reject(new Error(`${this.name}: ${error.message}`)));
     });
   }
 
@@ -149,9 +153,13 @@ export class ServerProcess {
     }
   }
 
+  /**
+   * Asks the process to stop and waits for it to exit (SIGKILL after 8 s). Never throws: a process
+   * already dead (its exit not yet seen, its IPC channel broken) is killed, or just waited for.
+   */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToChild);
+    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToChild, (error) => error && this.child.kill('SIGKILL'));
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 8_000);
     await this.exited;
     clearTimeout(timer);

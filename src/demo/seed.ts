@@ -122,7 +122,9 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
       categoryMultipliers: [{ category: 'PASTRY', multiplier: 2 }],
       excludedSkus: ['GIFT-CARD'],
     });
-    const since = new Date(now.getTime() - 86_400_000); // a till's clock may lag a little
+    // From the oldest sale the gateway accepts (SALE_MAX_AGE_DAYS back), so a backdated demo sale
+    // earns the campaigns rather than nothing (and does not use up the first-visit treat for nothing).
+    const since = new Date(now.getTime() - (config.saleMaxAgeDays + 1) * 86_400_000);
     const year = new Date(Date.UTC(now.getUTCFullYear() + 1, 0, 1));
     await createCampaign(ctx, {
       name: 'Coffee bonus',

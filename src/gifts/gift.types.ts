@@ -2,7 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, Max, MaxLength, Min, MinLength } from 'clas
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NotBlank } from '../graphql/validation.js';
+import { NotBlank, IsIdempotencyKey } from '../graphql/validation.js';
 import { Offer } from '../offers/offer.types.js';
 import { MAX_POINTS, PointBalance } from '../points/points.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
@@ -90,8 +90,7 @@ export class ClaimGiftInput {
   optionId!: string;
 
   @Field({ description: 'Repeats with the same key return the first result and claim nothing more.' })
-  @MinLength(1)
-  @MaxLength(200)
+  @IsIdempotencyKey()
   idempotencyKey!: string;
 }
 

@@ -1,4 +1,4 @@
-import { getMetadataStorage as validationMetadata, Matches, validateOrReject, ValidateBy, type ValidationOptions } from 'class-validator';
+import { getMetadataStorage as validationMetadata, Matches, validateOrReject, ValidateBy, type ValidationError, type ValidationOptions } from 'class-validator';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { badInput } from './errors.js';
 
@@ -87,9 +87,34 @@ export const validateArguments: ValidatorFn = async (argValue, _argType, { args 
   try {
     await Promise.all(objects.map((v) => validateOrReject(v, { skipMissingProperties: true, forbidUnknownValues: false })));
   } catch (error) {
+    // A rule with a message of its own for users (IsIdempotencyKey) answers that message, naming the field.
+    const clear = (error as ValidationError[]).find((e) => e.constraints?.[IDEMPOTENCY_KEY]);
+    if (clear) throw badInput(clear.constraints![IDEMPOTENCY_KEY], clear.property);
     throw new ArgumentValidationError(error as never);
   }
 };
+
+const IDEMPOTENCY_KEY = 'isIdempotencyKey';
+/** The longest idempotency key taken (the columns holding one are `text`; the bound is the API's, as before this rule). */
+export const IDEMPOTENCY_KEY_MAX = 200;
+
+/**
+ * A mutation's idempotency key: 1 to 200 characters (`IDEMPOTENCY_KEY_MAX`). An empty or longer one
+ * is BAD_USER_INPUT with the message "<field> must be 1 to 200 characters" and `field`, not the
+ * generic "Argument Validation Error".
+ */
+export function IsIdempotencyKey(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: IDEMPOTENCY_KEY,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX,
+        defaultMessage: (args) => `${args?.property ?? 'idempotencyKey'} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+      },
+    },
+    options,
+  );
+}
 
 /**
  * A money amount above zero that fits a `numeric(14,2)` column: at most 12 digits before the point

@@ -4,7 +4,7 @@ import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { NotBlank } from '../graphql/validation.js';
+import { NotBlank, IsIdempotencyKey } from '../graphql/validation.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 
 registerEnumType(LedgerEntryKind, { name: 'LedgerEntryKind' });
@@ -139,8 +139,7 @@ export class AdjustPointsInput {
   reason!: string;
 
   @Field()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsIdempotencyKey()
   idempotencyKey!: string;
 
   @Field(() => Boolean, {

@@ -1,3 +1,4 @@
+import { IsIdempotencyKey } from '../graphql/validation.js';
 import { MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
@@ -26,8 +27,7 @@ export class PurchaseOfferInput {
   listingId!: string;
 
   @Field({ description: 'Repeats with the same key return the first result and buy nothing more.' })
-  @MinLength(1)
-  @MaxLength(200)
+  @IsIdempotencyKey()
   idempotencyKey!: string;
 }
 

@@ -101,7 +101,7 @@ const FUTURE_TOLERANCE_MS = 24 * 3_600_000;
 export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: SubmitData): Promise<TransactionRow> {
   const now = ctx.clock.now();
   if (d.occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
-    throw refuse(UserErrorCode.INVALID, 'occurredAt is in the future.', ['input', 'occurredAt']);
+    throw refuse(UserErrorCode.INVALID, "occurredAt is more than a day ahead of the gateway's clock.", ['input', 'occurredAt']);
   }
   const lines: SaleLine[] = d.lines.map((l, i) => {
     const unitPrice = toCents(l.unitPrice);

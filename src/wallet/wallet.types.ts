@@ -3,7 +3,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NotBlank } from '../graphql/validation.js';
+import { NotBlank, IsIdempotencyKey } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 import { LOCK_TTL_SECONDS } from './redemption.service.js';
@@ -142,8 +142,7 @@ export class IssueReplacementOfferInput {
   reason!: string;
 
   @Field({ description: 'A repeat with the same key answers the same replacement.' })
-  @MinLength(1)
-  @MaxLength(200)
+  @IsIdempotencyKey()
   idempotencyKey!: string;
 }
 

@@ -40,6 +40,11 @@ describe('the gateway database', () => {
       let database = await openDatabase(config, log);
       expect(database.embedded).toBe(true);
       expect(await seedDemo(database.orm, config, systemClock)).toBe(true);
+      // A demo sale the gateway accepts (backdated up to SALE_MAX_AGE_DAYS) falls within the campaigns.
+      const campaigns = (await database.orm.em.fork().getConnection().execute(`select name, starts_at from campaign order by name`)) as { name: string; starts_at: Date }[];
+      expect(campaigns.map((c) => c.name)).toEqual(['Coffee bonus', 'First visit treat']);
+      const oldestAccepted = Date.now() - config.saleMaxAgeDays * 86_400_000;
+      for (const c of campaigns) expect(new Date(c.starts_at).getTime()).toBeLessThanOrEqual(oldestAccepted);
       let gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log }, 0, '127.0.0.1');
       const stores = await post(gateway.url, EligibleRewardStoresDocument, {}, token);
       const everyday = stores.me.eligibleRewardStores.edges.find((e: { node: { code: string } }) => e.node.code === 'everyday').node;

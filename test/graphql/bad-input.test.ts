@@ -245,8 +245,16 @@ describe('bad input', () => {
     it.each([
       ['an empty key', ''],
       ['a key of 201 characters', 'k'.repeat(201)],
-    ])('purchaseOffer with %s', async (_name, idempotencyKey) => {
-      expectFieldError(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey }, customer.token), 'BAD_USER_INPUT', 'purchaseOffer');
+    ])('purchaseOffer and adjustPoints with %s say which field and what it takes', async (_name, idempotencyKey) => {
+      const clear = { message: 'idempotencyKey must be 1 to 200 characters', extensions: { code: 'BAD_USER_INPUT', field: 'idempotencyKey' } };
+      const purchase = await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey }, customer.token);
+      expectFieldError(purchase, 'BAD_USER_INPUT', 'purchaseOffer');
+      expect(purchase.errors?.[0]).toMatchObject(clear);
+      expect(purchase.errors?.[0].extensions).not.toHaveProperty('validationErrors');
+      const input = { customerExternalId: customer.externalId, currency: shop.currency, amount: 10, reason: 'r', idempotencyKey };
+      const adjusted = await t.gql(AdjustPointsDocument, { input }, t.operatorToken);
+      expectFieldError(adjusted, 'BAD_USER_INPUT', 'adjustPoints');
+      expect(adjusted.errors?.[0]).toMatchObject(clear);
     });
 
     it('upsertCustomer with a blank externalId or a bad email', async () => {

@@ -532,7 +532,11 @@ $$`);
     expect(foreign).toMatchObject({ transaction: null, userErrors: [{ code: 'OFFER_NOT_REDEEMABLE', field: ['input', 'offerCodes', '0'] }] });
     expect((await submit(sale(money, 'nobody-at-all'))).userErrors[0]).toMatchObject({ code: 'NOT_FOUND', field: ['input', 'customerExternalId'] });
     const future = sale(money, alice.externalId, { occurredAt: new Date(Date.now() + 3 * DAY).toISOString() });
-    expect((await submit(future)).userErrors[0].code).toBe('INVALID');
+    expect((await submit(future)).userErrors[0]).toEqual({
+      code: 'INVALID',
+      field: ['input', 'occurredAt'],
+      message: 'occurredAt is more than a day ahead of the gateway\'s clock.',
+    });
     const [{ n }] = await t.sql<{ n: string }>(`select count(*) as n from sales_transaction where money_currency = $1`, [money]);
     expect(Number(n)).toBe(0);
 
