@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { startGateway, type Gateway } from '../../src/http/server.js';
 import { PurchaseOfferDocument, RedeemOfferDocument } from '../generated/graphql.js';
-import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { compiledRequests, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { RemoveListingDocument } from '../generated/graphql.js';
 import { addListing, createCustomer, createOffer, createPartner, createStore, simpleShop, unique } from '../support/program.js';
 
@@ -40,10 +40,6 @@ describe('compiled mutation documents, attacked', () => {
       [...res.headers].filter(([name]) => !['date', 'x-request-id', 'keep-alive', 'connection'].includes(name)).map(([name, value]) => [name, name === 'content-length' ? 'N' : value]),
     );
     return { status: res.status, headers: kept, text: await res.text() };
-  }
-  async function compiledRequests(): Promise<number> {
-    const text = await (await t.fetch('/metrics')).text();
-    return Number(/^graphql_requests_compiled_total (\d+)/m.exec(text)?.[1] ?? NaN);
   }
   const purchasesOf = async (externalId: string) =>
     (await t.sql<{ n: number }>(`select count(*)::int as n from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [externalId]))[0].n;
@@ -142,14 +138,14 @@ describe('compiled mutation documents, attacked', () => {
       for (let i = 0; i < 2; i++) for (const s of c.sends(unique('warm'))) await send(t.url, s, warm.token);
       const [a, b] = [await createCustomer(t, shop.currency, c.balance), await createCustomer(t, shop.currency, c.balance)];
       const [ka, kb] = [unique('i'), unique('c')];
-      const before = await compiledRequests();
+      const before = await compiledRequests(t);
       for (const [i, s] of c.sends(kb).entries()) {
         const expected = await send(interpreted.url, c.sends(ka)[i], a.token);
         const got = await send(t.url, s, b.token);
         const norm = (r: typeof got) => ({ status: r.status, headers: r.headers, body: r.text.startsWith('{') ? masked(r.text).replace(/"i-[^"]*"|"c-[^"]*"/g, 'K') : r.text });
         if (JSON.stringify(norm(got)) !== JSON.stringify(norm(expected))) failures.push({ case: c.name, i, expected: norm(expected), got: norm(got) });
       }
-      const compiledNow = (await compiledRequests()) - before;
+      const compiledNow = (await compiledRequests(t)) - before;
       const [pa, pb] = [await purchasesOf(a.externalId), await purchasesOf(b.externalId)];
       if (pa !== pb) failures.push({ case: c.name, purchases: { interpreted: pa, compiled: pb } });
       if (compiledNow) answeredCompiled.push(c.name);
@@ -171,7 +167,7 @@ describe('compiled mutation documents, attacked', () => {
     const D = String(PurchaseOfferDocument);
     const warm = await createCustomer(t, shop.currency, 1_000);
     for (let i = 0; i < 3; i++) await post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('warm') } }, warm.token);
-    const before = await compiledRequests();
+    const before = await compiledRequests(t);
 
     // One key sent 12 times at once: one purchase, and every answer is its answer.
     const once = await createCustomer(t, shop.currency, 1_000);
@@ -213,7 +209,7 @@ describe('compiled mutation documents, attacked', () => {
     expect(JSON.parse(retried.text).data.purchaseOffer.balance.available).toBe(900);
     expect(await purchasesOf(leaver.externalId)).toBe(1);
 
-    expect((await compiledRequests()) - before).toBeGreaterThanOrEqual(12 + 12 + 16 + 1);
+    expect((await compiledRequests(t)) - before).toBeGreaterThanOrEqual(12 + 12 + 16 + 1);
     expect(await ledgerViolations(t)).toEqual([]);
   });
 
@@ -260,13 +256,13 @@ describe('compiled mutation documents, attacked', () => {
     for (let i = 0; i < 3; i++) await post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('warm') } }, warm.token);
     const buyer = await createCustomer(t, shop.currency, 1_000);
     const body = { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('cross') } };
-    const before = await compiledRequests();
+    const before = await compiledRequests(t);
     const first = await post(t.url, body, buyer.token);
-    expect((await compiledRequests()) - before).toBe(1);
+    expect((await compiledRequests(t)) - before).toBe(1);
     // An Accept header the compiled path does not serve sends the retry through Apollo.
     const viaApollo = await post(t.url, body, buyer.token, { accept: 'application/json, text/plain' });
     const viaInterpreter = await post(interpreted.url, body, buyer.token);
-    expect((await compiledRequests()) - before).toBe(1);
+    expect((await compiledRequests(t)) - before).toBe(1);
     expect([viaApollo.text, viaInterpreter.text]).toEqual([first.text, first.text]);
     expect(await purchasesOf(buyer.externalId)).toBe(1);
 
@@ -347,7 +343,7 @@ describe('compiled mutation documents, attacked', () => {
     expect(JSON.parse(unknown.text).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     const registered = await post(t.url, { query: text, extensions: apq, variables: vars() }, buyer.token);
     expect(JSON.parse(registered.text).data.purchaseOffer.userErrors).toEqual([]);
-    const before = await compiledRequests();
+    const before = await compiledRequests(t);
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push(await post(t.url, { extensions: apq, variables: vars() }, i % 2 ? other.token : buyer.token));
     const retryBody = { extensions: apq, variables: vars() };
@@ -355,7 +351,7 @@ describe('compiled mutation documents, attacked', () => {
     const again = await post(t.url, retryBody, buyer.token);
     expect(again.text).toBe(first.text);
     expect(answers.map((a) => JSON.parse(a.text).data.purchaseOffer.balance.available)).toEqual([800, 900, 700, 800, 600]);
-    expect((await compiledRequests()) - before).toBeGreaterThan(0);
+    expect((await compiledRequests(t)) - before).toBeGreaterThan(0);
     expect([await purchasesOf(buyer.externalId), await purchasesOf(other.externalId)]).toEqual([5, 2]);
     expect(await ledgerViolations(t)).toEqual([]);
   });

@@ -9,7 +9,7 @@ import {
   RewardStoreOffersDocument,
   WalletDocument,
 } from '../generated/graphql.js';
-import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { compiledRequests, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createOffer, simpleShop, unique } from '../support/program.js';
 
 /**
@@ -56,10 +56,6 @@ describe('compiled query documents', () => {
     return { status: res.status, contentType: res.headers.get('content-type'), text: await res.text() };
   }
 
-  async function compiledRequests(): Promise<number> {
-    const text = await (await t.fetch('/metrics')).text();
-    return Number(/^graphql_requests_compiled_total (\d+)/m.exec(text)?.[1] ?? NaN);
-  }
 
   const bodyOf = (op: { query: string; variables: Record<string, unknown> }) => ({ query: op.query, variables: op.variables });
   const queries = () => [
@@ -72,7 +68,7 @@ describe('compiled query documents', () => {
   ];
 
   it("answers the mobile contract's queries byte for byte as the interpreter does, for each caller", async () => {
-    const before = await compiledRequests();
+    const before = await compiledRequests(t);
     for (const op of queries()) {
       for (const customer of [rich, poor]) {
         const expected = await post(interpreted.url, { query: op.query, variables: op.variables }, customer.token);
@@ -86,7 +82,7 @@ describe('compiled query documents', () => {
       }
     }
     // 6 queries × 2 callers × 4 sends, the first two sends of each text interpreted.
-    expect((await compiledRequests()) - before).toBe(queries().length * 6);
+    expect((await compiledRequests(t)) - before).toBe(queries().length * 6);
   });
 
   it("never answers one caller with another's data, under interleaved parallel requests", async () => {
@@ -100,11 +96,11 @@ describe('compiled query documents', () => {
     expect(expected.get(`RewardStoreOffers:${rich.token}`)).not.toBe(expected.get(`RewardStoreOffers:${poor.token}`));
     expect(expected.get(`Profile:${rich.token}`)).not.toBe(expected.get(`Profile:${poor.token}`));
 
-    const before = await compiledRequests();
+    const before = await compiledRequests(t);
     const sends = Array.from({ length: 60 }, (_, i) => ({ op: i % 4 < 2 ? page : profile, customer: i % 2 ? rich : poor }));
     const answers = await Promise.all(sends.map(({ op, customer }) => post(t.url, bodyOf(op), customer.token)));
     answers.forEach((answer, i) => expect(answer.text).toBe(expected.get(`${sends[i].op.name}:${sends[i].customer.token}`)));
-    expect((await compiledRequests()) - before).toBe(sends.length);
+    expect((await compiledRequests(t)) - before).toBe(sends.length);
   });
 
   it('answers PurchaseOffer compiled as the interpreter does: a purchase, a refusal, a repeat, an error', async () => {
@@ -114,7 +110,7 @@ describe('compiled query documents', () => {
       JSON.stringify(JSON.parse(text), (key, value) => (['requestId', 'id', 'code', 'expiresAt'].includes(key) && typeof value === 'string' ? 'X' : value));
     const buyers = [await createCustomer(t, shop.currency, 350), await createCustomer(t, shop.currency, 350)];
     const [compiledBuyer, interpretedBuyer] = buyers;
-    const before = await compiledRequests();
+    const before = await compiledRequests(t);
     const cases = (key: string) => [
       purchase(shop.listing.id, `${key}-1`), // bought
       purchase(shop.listing.id, `${key}-1`), // the same key again: the first answer
@@ -137,7 +133,7 @@ describe('compiled query documents', () => {
     }
     // beforeAll sent the text twice, so it is compiled from its third send: every case answered
     // compiled (data and user errors) but the error, which Apollo answered.
-    expect((await compiledRequests()) - before).toBe(5);
+    expect((await compiledRequests(t)) - before).toBe(5);
     const [bought] = await t.sql<{ n: number }>(`select count(*)::int as n from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [
       compiledBuyer.externalId,
     ]);
@@ -160,7 +156,7 @@ describe('compiled query documents', () => {
     const offersNamed = async (name: string) => (await t.sql<{ n: number }>(`select count(distinct offer_id)::int as n from offer_version where name = $1`, [name]))[0].n;
     // Sent more often than a text needs to be compiled.
     for (let i = 0; i < 3; i++) await post(t.url, { query: document, variables: { name: unique('warm'), fail: false } }, t.operatorToken);
-    const before = await compiledRequests();
+    const before = await compiledRequests(t);
     const ok = unique('apollo-ok');
     expect(JSON.parse((await post(t.url, { query: document, variables: { name: ok, fail: false } }, t.operatorToken)).text).errors).toBeUndefined();
     expect(await offersNamed(ok)).toBe(1);
@@ -175,7 +171,7 @@ describe('compiled query documents', () => {
       body: withoutRequestId(expected.text),
     });
     expect(await offersNamed(failing)).toBe(1);
-    expect((await compiledRequests()) - before).toBe(0);
+    expect((await compiledRequests(t)) - before).toBe(0);
   });
 
   it('leaves to Apollo what a compiled document cannot answer cleanly: errors, anonymous callers, other media types', async () => {

@@ -282,3 +282,9 @@ export async function writeCounts(t: TestGateway): Promise<Record<string, number
            (select count(*) from webhook_delivery)::int as "webhookDeliveries"`);
   return row;
 }
+
+/** How many requests the gateway has answered through its compiled path (graphql-jit), from `/metrics`. */
+export async function compiledRequests(t: TestGateway): Promise<number> {
+  const text = await (await t.fetch('/metrics')).text();
+  return Number(/^graphql_requests_compiled_total (\d+)/m.exec(text)?.[1] ?? NaN);
+}
