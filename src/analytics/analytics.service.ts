@@ -18,6 +18,8 @@ export type ProgramStatsRow = {
   pointsExpired: number;
   outstandingPoints: number;
   outstandingLiability: string;
+  pendingPoints: number;
+  pendingLiability: string;
   redemptionRate: number;
   activeMembers: number;
 };
@@ -25,6 +27,8 @@ export type ProgramStatsRow = {
 /**
  * A currency's figures over [from, to): points issued (credits: earned, granted by staff), spent
  * (offers and gifts), expired; what is outstanding now and its money value (the liability);
+ * what is earned but still pending now (not yet released, not cancelled by a return, not yet due)
+ * and its money value, the liability that becomes outstanding unless the sale is returned;
  * spent ÷ issued; and the members who did anything in the window in this currency (points moved,
  * a sale in its money currency, a purchase from one of its stores). As of `now`: points that
  * expired or were released before any job wrote them down count at the moment they fell due. Straight aggregates over the
@@ -48,6 +52,12 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
           union all
           select due.kind, due.amount, due.customer_id from due where due.at >= ${from} and due.at < ${to}
         ),
+        -- Earned, waiting for its release day, not cancelled: not yet spendable, but owed unless returned.
+        pending as (
+          select coalesce(sum(p.amount), 0) as points
+            from pending_credit p join point_account a on a.id = p.account_id
+           where a.currency_code = ${currency} and p.released_at is null and p.cancelled_at is null and p.available_at > ${now}
+        ),
         outstanding as (
           select coalesce((select sum(available) from point_account where currency_code = ${currency}), 0)
                + coalesce((select sum(amount) from due), 0) as points
@@ -64,6 +74,8 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
                coalesce((select -sum(amount) from moves where kind = 'EXPIRE'), 0)::bigint as "pointsExpired",
                (select points from outstanding)::bigint as "outstandingPoints",
                round((select points from outstanding) * c.point_value, 2)::text as "outstandingLiability",
+               (select points from pending)::bigint as "pendingPoints",
+               round((select points from pending) * c.point_value, 2)::text as "pendingLiability",
                (select count(*) from active)::int as "activeMembers"
           from c`,
   );

@@ -31,6 +31,15 @@ export class ProgramStats {
   @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency: the liability." })
   outstandingLiability!: string;
 
+  @Field(() => BigIntScalar, {
+    description:
+      'Points earned but still pending now: waiting for their release day (the economy rule\'s pendingDays), not cancelled by a return. Not in outstandingPoints until released.',
+  })
+  pendingPoints!: number;
+
+  @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency: the liability that becomes outstanding unless the sale is returned." })
+  pendingLiability!: string;
+
   @Field(() => Float, { description: 'Points spent ÷ points issued in the window (0 when none were issued).' })
   redemptionRate!: number;
 

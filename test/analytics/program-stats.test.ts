@@ -1,6 +1,6 @@
-import { ProgramStatsDocument, PurchaseOfferDocument } from '../generated/graphql.js';
+import { ProgramStatsDocument, PurchaseOfferDocument, ReverseTransactionDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCustomer, createTier, simpleShop } from '../support/program.js';
+import { adjust, createCustomer, createPartner, createTier, earningProgram, processedSale, simpleShop } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -64,6 +64,44 @@ describe('program statistics', () => {
     expect(await stats(earnedAt - DAY, earnedAt)).toEqual({ issued: 0, expired: 0, active: 0 });
     expect(await stats(expiresAt, expiresAt + 1)).toEqual({ issued: 0, expired: 100, active: 1 });
     expect(await stats(expiresAt - DAY, expiresAt)).toEqual({ issued: 0, expired: 0, active: 0 });
+    t.clock.reset();
+  });
+
+  it('reports points earned but still pending, and their value, apart from the outstanding: until their day comes, or a return cancels them', async () => {
+    t.clock.freeze();
+    const { money, currency } = await earningProgram(t, 'L', { expiryDays: 365, pendingDays: 14 });
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const kept = await createCustomer(t, currency);
+    const returned = await createCustomer(t, currency);
+    await processedSale(t, till, kept.externalId, money, 12.34); // 123 points at 10 a unit, rounded down
+    const sale = await processedSale(t, till, returned.externalId, money, 5); // 50 points
+    const liability = async () => {
+      const window = { from: new Date(t.clock.now().getTime() - 30 * DAY).toISOString(), to: new Date(t.clock.now().getTime() + DAY).toISOString() };
+      const s = ok(
+        await t.gql(
+          `query($currency: String!, $from: DateTime!, $to: DateTime!) {
+            programStats(currency: $currency, from: $from, to: $to) { outstandingPoints outstandingLiability pendingPoints pendingLiability }
+          }`,
+          { currency, ...window },
+          t.analystToken,
+        ),
+      ) as { programStats: { outstandingPoints: number; outstandingLiability: string; pendingPoints: number; pendingLiability: string } };
+      return s.programStats;
+    };
+    expect(await liability()).toEqual({ outstandingPoints: 0, outstandingLiability: '0.00', pendingPoints: 173, pendingLiability: '1.73' });
+
+    // A return cancels what was pending: no longer owed.
+    const reversed = ok(await t.gql(ReverseTransactionDocument, { externalId: sale, reason: 'returned' }, till.credential)).reverseTransaction;
+    expect(reversed.userErrors).toEqual([]);
+    expect(await liability()).toEqual({ outstandingPoints: 0, outstandingLiability: '0.00', pendingPoints: 123, pendingLiability: '1.23' });
+
+    // A second before the release day: still pending. From its second on, outstanding, before any job writes it.
+    t.clock.advance(14 * DAY - 1000);
+    expect(await liability()).toEqual({ outstandingPoints: 0, outstandingLiability: '0.00', pendingPoints: 123, pendingLiability: '1.23' });
+    t.clock.advance(1000);
+    expect(await liability()).toEqual({ outstandingPoints: 123, outstandingLiability: '1.23', pendingPoints: 0, pendingLiability: '0.00' });
+    await t.runScheduled();
+    expect(await liability()).toEqual({ outstandingPoints: 123, outstandingLiability: '1.23', pendingPoints: 0, pendingLiability: '0.00' });
     t.clock.reset();
   });
 

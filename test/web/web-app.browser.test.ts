@@ -268,8 +268,8 @@ describe('web app in a browser', () => {
     const day = 86_400_000;
     const end = Math.floor(Date.now() / day) * day + day;
     const stats = ok(
-      await t.gql<{ programStats: { pointsIssued: number; pointsSpent: number; outstandingLiability: string; redemptionRate: number; tierMix: { members: number; tier: { name: string } | null }[]; topOffers: { purchases: number; offer: { name: string } | null }[] } }, unknown>(
-        `query($from: DateTime!, $to: DateTime!) { programStats(currency: "BEANS", from: $from, to: $to) { pointsIssued pointsSpent outstandingLiability redemptionRate tierMix { members tier { name } } topOffers { purchases offer { name } } } }`,
+      await t.gql<{ programStats: { pointsIssued: number; pointsSpent: number; outstandingLiability: string; pendingPoints: number; pendingLiability: string; redemptionRate: number; tierMix: { members: number; tier: { name: string } | null }[]; topOffers: { purchases: number; offer: { name: string } | null }[] } }, unknown>(
+        `query($from: DateTime!, $to: DateTime!) { programStats(currency: "BEANS", from: $from, to: $to) { pointsIssued pointsSpent outstandingLiability pendingPoints pendingLiability redemptionRate tierMix { members tier { name } } topOffers { purchases offer { name } } } }`,
         { from: new Date(end - 7 * day).toISOString(), to: new Date(end).toISOString() },
         t.analystToken,
       ),
@@ -282,6 +282,7 @@ describe('web app in a browser', () => {
     const todayRow = operator.getByTestId('table-flow').locator('tbody tr').last();
     expect(await todayRow.locator('td').allTextContents()).toEqual([expect.any(String), String(stats.pointsIssued), String(stats.pointsSpent), '0']);
     expect(await operator.getByTestId('kpi-liability').textContent()).toBe(new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(Number(stats.outstandingLiability)));
+    expect(await operator.getByTestId('kpi-pending').textContent()).toContain(new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(Number(stats.pendingLiability)));
     expect(await operator.getByTestId('kpi-redemption').textContent()).toBe(`${(stats.redemptionRate * 100).toFixed(1)}%`);
     // Tier mix: a pie slice per tier, and its figures.
     expect(await operator.getByTestId('chart-tiers').locator('.recharts-pie-sector').count()).toBe(stats.tierMix.filter((m) => m.members > 0).length);

@@ -97,6 +97,9 @@ export function Analytics() {
                 {formatMoney(total.outstandingLiability, money)}
               </p>
               <p className="muted">{formatPoints(total.outstandingPoints, code)} held by members</p>
+              <p className="muted" data-testid="kpi-pending">
+                {formatMoney(total.pendingLiability, money)} more pending ({formatPoints(total.pendingPoints, code)} not yet released)
+              </p>
             </div>
             <div className="card">
               <p className="muted">Redemption rate</p>
