@@ -62,7 +62,7 @@ export interface Config {
    * (INVALID), so a late upload cannot earn from campaigns long over (SALE_MAX_AGE_DAYS, default 30).
    */
   saleMaxAgeDays: number;
-  /** Accounts (points write-down) or customers (tier recompute) one batch job run takes. */
+  /** Accounts (points write-down) or customers (tier recompute, birthday points) one batch job run takes (LEDGER_JOB_BATCH). */
   ledgerJobBatch: number;
   /** Issued offers the wallet sweeper writes down per kind and transaction (WALLET_SWEEP_BATCH). */
   walletSweepBatch: number;

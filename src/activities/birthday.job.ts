@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, queryOne, sql } from '../db/sql.js';
 import { UserErrorException } from '../domain/refusals.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
+import { enqueueJob } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/runner.js';
 import type { Schedule } from '../jobs/scheduler.js';
 import { ActivityKind } from './activity.entity.js';
@@ -23,22 +24,31 @@ export function birthdaysOn(day: Date): string[] {
 }
 
 /**
- * Awards the BIRTHDAY rule to every ACTIVE customer whose birthday is `day`, once per year: the
- * same limit as a partner's report (`awardActivity`; the occurrence is the year), so a second run
- * that year, or a partner that already reported it with any reference, awards nothing. Records
- * reference `birthday-<year>`. Returns how many customers earned points.
+ * Awards the BIRTHDAY rule to ACTIVE customers whose birthday is `day`, once per year: the same
+ * limit as a partner's report (`awardActivity`; the occurrence is the year), so a second run that
+ * year, or a partner that already reported it with any reference, awards nothing. Records reference
+ * `birthday-<year>`. With `range`, takes at most `batch` of those customers after `afterId`, in id
+ * order (a customer refused, e.g. a full account, is passed over, not taken again); without, all
+ * of them. Answers how many earned points, how many were taken, and the last id taken (null: none).
+ * All in `em`'s transaction, so the birthday job runs one batch per transaction (birthdayPointsJob).
  */
-export async function awardBirthdays(em: SqlEntityManager, day: Date, now: Date): Promise<number> {
+export async function awardBirthdays(
+  em: SqlEntityManager,
+  day: Date,
+  now: Date,
+  range: { afterId: number; batch: number } | null = null,
+): Promise<{ awarded: number; taken: number; lastId: number | null }> {
   const rule = await queryOne(em, sql`select 1 from activity_rule where kind = ${ActivityKind.BIRTHDAY} and active limit 1`);
-  if (!rule) return 0;
+  if (!rule) return { awarded: 0, taken: 0, lastId: null };
   const year = day.getUTCFullYear();
   const reference = birthdayReference(year);
   const customers = await query<{ id: number }>(
     em,
     sql`select c.id from customer c
          where c.status = ${CustomerStatus.ACTIVE} and to_char(c.birth_date, 'MM-DD') = any(${birthdaysOn(day)}::text[])
+           and c.id > ${range?.afterId ?? 0}
            and not exists (select 1 from activity a where a.customer_id = c.id and a.kind = ${ActivityKind.BIRTHDAY} and a.occurrence = ${String(year)})
-         order by c.id`,
+         order by c.id limit ${range?.batch ?? null}`,
   );
   let awarded = 0;
   for (const customer of customers) {
@@ -50,15 +60,25 @@ export async function awardBirthdays(em: SqlEntityManager, day: Date, now: Date)
       if (!(error instanceof UserErrorException)) throw error;
     }
   }
-  return awarded;
+  return { awarded, taken: customers.length, lastId: customers.at(-1)?.id ?? null };
 }
 
-/** The scheduled job: the day is its slot's (so a retry after midnight still serves the right day). */
+/**
+ * The scheduled job: the day is its slot's (so a retry after midnight still serves the right day).
+ * One batch of `LEDGER_JOB_BATCH` customers per run, each run its own transaction at its own `now`,
+ * the next batch enqueued at once while a batch came back full: a big program's birthdays are
+ * awarded in short transactions (each holds its customers' account locks, which their purchases
+ * wait for, only for its own batch), as the write-down and tier jobs do. A failed run retries its
+ * batch only; what earlier runs awarded is committed and is not awarded again (the year's limit).
+ */
 export const birthdayPointsJob: JobHandler = {
-  async run({ em, clock, log }, payload: { slot?: number }) {
+  async run({ em, clock, config, log }, payload: { slot?: number; afterId?: number }) {
     const now = clock.now();
     const day = typeof payload?.slot === 'number' ? new Date(payload.slot * DAY_MS) : now;
-    const awarded = await awardBirthdays(em, day, now);
+    const batch = config.ledgerJobBatch;
+    const { awarded, taken, lastId } = await awardBirthdays(em, day, now, { afterId: payload?.afterId ?? 0, batch });
     log.info({ day: day.toISOString().slice(0, 10), awarded }, 'birthday points awarded');
+    // A full batch may have more after it; a short one was the last.
+    if (taken >= batch && lastId !== null) await enqueueJob(em, BIRTHDAY_JOB, { slot: Math.floor(day.getTime() / DAY_MS), afterId: lastId }, { runAt: now, maxAttempts: 3 });
   },
 };

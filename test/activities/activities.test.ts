@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { awardBirthdays, BIRTHDAY_JOB, birthdaysOn } from '../../src/activities/birthday.job.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import {
@@ -13,7 +14,7 @@ import {
   type SetActivityRuleInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type Credential, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createPartner, createTier, earningProgram, processedSale, storedAndCurrentTier, tierMoves, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createPartner, createTier, earningProgram, eventually, processedSale, storedAndCurrentTier, tierMoves, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -373,6 +374,46 @@ describe('an activity earning in two currencies', () => {
     }
   });
 
+  it('the birthday job awards in batches, each committed on its own: a customer locked by a purchase holds up only their batch, not the points of the others', async () => {
+    const t = await startTestGateway({ LEDGER_JOB_BATCH: '2' }, { jobs: 'manual' });
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    try {
+      await createCurrency(t, 'BDAY_BATCH', null);
+      await setRule(t, { currency: 'BDAY_BATCH', kind: 'BIRTHDAY', points: 10 });
+      const now = t.clock.now();
+      const birthDate = `1990-${String(now.getUTCMonth() + 1).padStart(2, '0')}-${String(Math.min(now.getUTCDate(), 28)).padStart(2, '0')}`;
+      const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), Math.min(now.getUTCDate(), 28));
+      const born: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const externalId = unique('batch');
+        ok(await t.gql(UpsertCustomerDocument, { input: { externalId, birthDate } }, t.operatorToken));
+        // an account to lock: one point, so the birthday's 10 shows as 11
+        ok(await t.gql(AdjustPointsDocument, { input: { customerExternalId: externalId, currency: 'BDAY_BATCH', amount: 1, reason: 'test', idempotencyKey: unique('k') } }, t.operatorToken));
+        born.push(externalId);
+      }
+      const balances = async () => Promise.all(born.map(async (id) => (await balanceOf(t, id, 'BDAY_BATCH')).available));
+
+      // The last customer's account is held by another transaction (a purchase in flight, say).
+      await holder.connect();
+      await holder.query('begin');
+      await holder.query(`select a.id from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 and a.currency_code = 'BDAY_BATCH' for update`, [born[4]]);
+      await t.orm.em.fork().transactional((em) => enqueueJob(em, BIRTHDAY_JOB, { slot: Math.floor(day / DAY) }, { runAt: t.clock.now() }));
+      const running = t.jobs.runner.runUntilIdle();
+      // The first two batches are committed while the third waits: their customers have their points.
+      await eventually(async () => (await balances()).slice(0, 4).every((points) => points === 11));
+      expect((await balances())[4]).toBe(1);
+      await holder.query('commit');
+      expect(await running).toBe(3); // three runs of the job: 2 + 2 + 1 customers
+      expect(await balances()).toEqual([11, 11, 11, 11, 11]);
+      const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from job where kind = $1 and status = 'DONE'`, [BIRTHDAY_JOB]);
+      expect(n).toBe(3);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await t.close();
+    }
+  });
+
   it('the birthday job refused for one customer (their account full) writes nothing of theirs, and still awards the others', async () => {
     const t = await startTestGateway();
     try {
@@ -392,7 +433,7 @@ describe('an activity earning in two currencies', () => {
       for (const amount of [1_000_000_000, 1_000_000_000, 147_483_642]) {
         ok(await t.gql(AdjustPointsDocument, { input: { customerExternalId: full, currency: 'BDAY_FULL', amount, reason: 'test', idempotencyKey: unique('k') } }, t.operatorToken));
       }
-      const awarded = await t.orm.em.fork().transactional((em) => awardBirthdays(em, day, t.clock.now()));
+      const { awarded } = await t.orm.em.fork().transactional((em) => awardBirthdays(em, day, t.clock.now()));
       expect(awarded).toBe(1);
       const activities = await t.sql<{ external_id: string; points_awarded: number }>(
         `select c.external_id, a.points_awarded from activity a join customer c on c.id = a.customer_id where a.kind = 'BIRTHDAY' order by c.id`,
@@ -430,7 +471,7 @@ describe('an activity earning in two currencies', () => {
       const tiers = () => storedAndCurrentTier(t, customer.externalId);
       expect(await tiers()).toEqual({ stored: null, now: 'BF_GOLD' });
       const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-      expect(await t.orm.em.fork().transactional((em) => awardBirthdays(em, day, t.clock.now()))).toBe(0); // refused: 10 more would pass the most
+      expect((await t.orm.em.fork().transactional((em) => awardBirthdays(em, day, t.clock.now()))).awarded).toBe(0); // refused: 10 more would pass the most
       expect(await balanceOf(t, customer.externalId, currency)).toMatchObject({ available: held + 100, lifetimeEarned: 100 });
       expect(await tiers()).toEqual({ stored: 'BF_GOLD', now: 'BF_GOLD' });
       const moves = await tierMoves(t, customer.externalId);
