@@ -118,8 +118,16 @@ function clearFailure(errors: readonly ValidationError[], prefix = ''): { messag
   return null;
 }
 
-const IDEMPOTENCY_KEY = 'isIdempotencyKey';
-CLEAR_RULES.add(IDEMPOTENCY_KEY);
+/**
+ * A class-validator rule named `name` whose message (`message(property, value)`) is written for
+ * users: registered in `CLEAR_RULES`, so a failure answers that message and names the field.
+ */
+function clearRule(name: string, validate: (value: unknown) => boolean, message: (property: string, value: unknown) => string) {
+  CLEAR_RULES.add(name);
+  return (options?: ValidationOptions) =>
+    ValidateBy({ name, validator: { validate, defaultMessage: (args) => message(args?.property ?? 'value', args?.value) } }, options);
+}
+
 /** The longest idempotency key taken (the columns holding one are `text`; the bound is the API's, as before this rule). */
 export const IDEMPOTENCY_KEY_MAX = 200;
 
@@ -128,18 +136,11 @@ export const IDEMPOTENCY_KEY_MAX = 200;
  * is BAD_USER_INPUT with the message "<field> must be 1 to 200 characters" and `field`, not the
  * generic "Argument Validation Error".
  */
-export function IsIdempotencyKey(options?: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: IDEMPOTENCY_KEY,
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX,
-        defaultMessage: (args) => `${args?.property ?? 'idempotencyKey'} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
-      },
-    },
-    options,
-  );
-}
+export const IsIdempotencyKey = clearRule(
+  'isIdempotencyKey',
+  (value) => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX,
+  (property) => `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+);
 
 /**
  * A money amount above zero that fits a `numeric(14,2)` column: at most 12 digits before the point
@@ -195,9 +196,6 @@ export function isBlank(text: string): boolean {
   return text.replace(INVISIBLE, '').length === 0;
 }
 
-const NOT_BLANK = 'notBlank';
-CLEAR_RULES.add(NOT_BLANK);
-
 /**
  * Text with something to read in it: not blank in the sense of `isBlank` (only white space and
  * invisible characters such as U+200B or U+FEFF). For names and for the reasons the audit log keeps
@@ -205,22 +203,11 @@ CLEAR_RULES.add(NOT_BLANK);
  * unsaid. Refused with BAD_USER_INPUT "<field> must not be blank (…)", naming the field. Absent or
  * null optional fields are not checked (an explicit null clears where the field allows it).
  */
-export function NotBlank(options?: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: NOT_BLANK,
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && !isBlank(value),
-        defaultMessage: (args) =>
-          `${args?.property ?? 'text'} must not be blank (only white space or invisible characters such as zero-width spaces)`,
-      },
-    },
-    options,
-  );
-}
-
-const NO_DUPLICATES = 'noDuplicates';
-CLEAR_RULES.add(NO_DUPLICATES);
+export const NotBlank = clearRule(
+  'notBlank',
+  (value) => typeof value === 'string' && !isBlank(value),
+  (property) => `${property} must not be blank (only white space or invisible characters such as zero-width spaces)`,
+);
 
 /**
  * A list that names each thing once, items compared by `keyOf` (default: as sent). For staff
@@ -231,23 +218,18 @@ CLEAR_RULES.add(NO_DUPLICATES);
  */
 export function NoDuplicates<T>(keyOf?: (item: T) => unknown, options?: ValidationOptions) {
   const repeat = (value: unknown) => (Array.isArray(value) ? firstDuplicate(value as T[], keyOf) : null);
-  return ValidateBy(
-    {
-      name: NO_DUPLICATES,
-      validator: {
-        validate: (value: unknown) => repeat(value) === null,
-        defaultMessage: (args) => {
-          const found = repeat(args?.value);
-          const item = found ? (args!.value as T[])[found.again] : undefined;
-          // the repeat as sent; an object by the key it repeats (a category multiplier by its category)
-          const shown = typeof item === 'string' || typeof item === 'number' ? item : item !== undefined ? keyOf?.(item) : undefined;
-          const named = typeof shown === 'string' || typeof shown === 'number' ? JSON.stringify(shown) : 'one entry';
-          return `${args?.property ?? 'list'} names ${named} twice (items ${found?.first} and ${found?.again}): list each once`;
-        },
-      },
+  return clearRule(
+    'noDuplicates',
+    (value) => repeat(value) === null,
+    (property, value) => {
+      const found = repeat(value);
+      const item = found ? (value as T[])[found.again] : undefined;
+      // the repeat as sent; an object by the key it repeats (a category multiplier by its category)
+      const shown = typeof item === 'string' || typeof item === 'number' ? item : item !== undefined ? keyOf?.(item) : undefined;
+      const named = typeof shown === 'string' || typeof shown === 'number' ? JSON.stringify(shown) : 'one entry';
+      return `${property} names ${named} twice (items ${found?.first} and ${found?.again}): list each once`;
     },
-    options,
-  );
+  )(options);
 }
 
 /**
@@ -262,26 +244,16 @@ export function isIsoCurrency(code: string): boolean {
   return ISO_CURRENCIES.has(code);
 }
 
-const CURRENCY_CODE = 'isCurrencyCode';
-CLEAR_RULES.add(CURRENCY_CODE);
-
 /**
  * A money currency: an ISO 4217 code in use, in capitals (`isIsoCurrency`). Lower case is refused,
  * not upper-cased (docs/decisions.md, "The input edge"). BAD_USER_INPUT "<field> must be an ISO 4217
  * currency code in capitals such as EUR; "eur" is not one", naming the field.
  */
-export function IsCurrencyCode(options?: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: CURRENCY_CODE,
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && isIsoCurrency(value),
-        defaultMessage: (args) => `${args?.property ?? 'currency'} must be an ISO 4217 currency code in capitals such as EUR; ${JSON.stringify(args?.value)} is not one`,
-      },
-    },
-    options,
-  );
-}
+export const IsCurrencyCode = clearRule(
+  'isCurrencyCode',
+  (value) => typeof value === 'string' && isIsoCurrency(value),
+  (property, value) => `${property} must be an ISO 4217 currency code in capitals such as EUR; ${JSON.stringify(value)} is not one`,
+);
 
 /** The largest amount a `numeric(14,2)` money column holds, in cents. */
 export const MAX_MONEY_CENTS = 99_999_999_999_999n;
