@@ -201,12 +201,15 @@ export function isBlank(text: string): boolean {
  * invisible characters such as U+200B or U+FEFF). For names and for the reasons the audit log keeps
  * (SPEC §4: every staff change is recorded with who and why), which a blank value would leave
  * unsaid. Refused with BAD_USER_INPUT "<field> must not be blank (…)", naming the field. Absent or
- * null optional fields are not checked (an explicit null clears where the field allows it).
+ * null optional fields are not checked (an explicit null clears where the field allows it). With
+ * `{ each: true }` on a list of SKUs, categories, channels, tiers or segments: "<field> must not
+ * have a blank entry (…)" (a blank entry names nothing a sale or customer carries).
  */
 export const NotBlank = clearRule(
   'notBlank',
   (value) => typeof value === 'string' && !isBlank(value),
-  (property) => `${property} must not be blank (only white space or invisible characters such as zero-width spaces)`,
+  (property, value) =>
+    `${property} must not ${Array.isArray(value) ? 'have a blank entry' : 'be blank'} (only white space or invisible characters such as zero-width spaces)`,
 );
 
 /**

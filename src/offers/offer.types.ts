@@ -84,12 +84,14 @@ export class OfferBenefitInput {
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared as the till compares them: case and spacing aside).' })
   @ArrayMaxSize(500)
   @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   skus?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Each category once (compared as the till compares them: case and spacing aside).' })
   @ArrayMaxSize(100)
   @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   categories?: string[] | null;
 
@@ -134,6 +136,7 @@ export class CreateOfferInput {
   @Field(() => [String], { nullable: true, description: 'Each channel once (case and spacing aside); empty or null: every channel.' })
   @ArrayMaxSize(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   channels?: string[] | null;
 }
@@ -177,6 +180,7 @@ export class UpdateOfferInput {
   @Field(() => [String], { nullable: true, description: 'Each channel once (case and spacing aside); empty or null: every channel.' })
   @ArrayMaxSize(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   channels?: string[] | null;
 }

@@ -43,7 +43,8 @@ export class EconomyRule extends Node {
 export class CategoryMultiplierInput {
   @Field()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(ITEM_KEY_MAX)
+  @NotBlank()
   category!: string;
 
   @Field(() => Float)
@@ -72,6 +73,7 @@ export class SetEconomyRuleInput {
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case and spacing aside).' })
   @ArrayMaxSize(1000)
   @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   excludedSkus?: string[] | null;
 
@@ -129,30 +131,35 @@ export class CampaignConditionsInput {
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case and spacing aside).' })
   @ArrayMaxSize(500)
   @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   skus?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Each category once (compared case and spacing aside).' })
   @ArrayMaxSize(100)
   @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   categories?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Each channel once (compared case and spacing aside).' })
   @ArrayMaxSize(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   channels?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Tier codes, each once.' })
   @ArrayMaxSize(50)
   @MaxLength(TIER_CODE_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates()
   tiers?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them).' })
   @ArrayMaxSize(100)
   @MaxLength(SEGMENT_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates()
   segments?: string[] | null;
 

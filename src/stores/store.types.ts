@@ -72,12 +72,14 @@ export class StoreEligibilityInput {
   @Field(() => [String], { nullable: true, description: 'Tier codes, each once.' })
   @ArrayMaxSize(50)
   @MaxLength(TIER_CODE_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates()
   tiers?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them).' })
   @ArrayMaxSize(100)
   @MaxLength(SEGMENT_MAX, { each: true })
+  @NotBlank({ each: true })
   @NoDuplicates()
   segments?: string[] | null;
 

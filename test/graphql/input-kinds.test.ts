@@ -92,6 +92,25 @@ describe('the input edge, by kind', () => {
       });
     });
 
+    it.each([
+      ['createCampaign', 'CreateCampaignInput', 'conditions.skus', { conditions: { skus: ['LATTE', '\u200b'] } }, 'have a blank entry'],
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', { eligibility: { segments: [' \ufeff'] } }, 'have a blank entry'],
+      ['createOffer', 'CreateOfferInput', 'channels', { benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, channels: ['\u00ad'] }, 'have a blank entry'],
+      ['setEconomyRule', 'SetEconomyRuleInput', 'categoryMultipliers.1.category', { categoryMultipliers: [{ category: 'Pastry', multiplier: 2 }, { category: '\u2060', multiplier: 3 }] }, 'be blank'],
+    ])('%s with a blank entry in a list (%s, %s) is BAD_USER_INPUT naming it, nothing written', async (mutation, type, field, extra, what) => {
+      const base: Record<string, Record<string, unknown>> = {
+        createRewardStore: { code: unique('s'), name: 'blank entry', currency: shop.currency },
+        createCampaign: { name: 'blank entry', currency: shop.currency, ...window, outcome: { bonusPoints: 1 } },
+        createOffer: { name: 'blank entry' },
+        setEconomyRule: { currency: shop.currency, pointsPerUnit: '1' },
+      };
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...base[mutation], ...extra }),
+        field,
+        new RegExp(`^${field.replaceAll('.', '\\.')} must not ${what}`),
+      );
+    });
+
     it('visible text that carries format characters (an emoji family joined by ZWJ, a soft hyphen in a word) is taken as sent', async () => {
       for (const name of ['\u{1F468}\u200d\u{1F469}\u200d\u{1F467}', 'Caf\u00e9\u00adclub']) {
         const res = await staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { name } userErrors { code } } }`, { name, benefit: { kind: 'FREE_ITEM', freeSku: 'M' } });
