@@ -55,6 +55,15 @@ describe('the input edge, by kind', () => {
   const staff = (query: string, input: Record<string, unknown>) => t.gql<any, unknown>(query, { input }, t.operatorToken);
   const code = () => unique('K').toUpperCase().replace(/-/g, '_').slice(0, 20);
   const window = { startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z' };
+  /** A valid input of a staff configuration mutation, to which a case adds the field under test. */
+  const validInput = (mutation: string): Record<string, unknown> =>
+    ({
+      createRewardStore: { code: unique('s'), name: 'store', currency: shop.currency },
+      createCampaign: { name: 'campaign', currency: shop.currency, ...window, outcome: { bonusPoints: 1 } },
+      createOffer: { name: 'offer' },
+      updateOffer: { offerId: shop.offer.id },
+      setEconomyRule: { currency: shop.currency, pointsPerUnit: '1' },
+    })[mutation]!;
 
   describe('text made only of invisible characters is blank (kind 1)', () => {
     const INVISIBLE: [string, string][] = [
@@ -98,14 +107,8 @@ describe('the input edge, by kind', () => {
       ['createOffer', 'CreateOfferInput', 'channels', { benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, channels: ['\u00ad'] }, 'have a blank entry'],
       ['setEconomyRule', 'SetEconomyRuleInput', 'categoryMultipliers.1.category', { categoryMultipliers: [{ category: 'Pastry', multiplier: 2 }, { category: '\u2060', multiplier: 3 }] }, 'be blank'],
     ])('%s with a blank entry in a list (%s, %s) is BAD_USER_INPUT naming it, nothing written', async (mutation, type, field, extra, what) => {
-      const base: Record<string, Record<string, unknown>> = {
-        createRewardStore: { code: unique('s'), name: 'blank entry', currency: shop.currency },
-        createCampaign: { name: 'blank entry', currency: shop.currency, ...window, outcome: { bonusPoints: 1 } },
-        createOffer: { name: 'blank entry' },
-        setEconomyRule: { currency: shop.currency, pointsPerUnit: '1' },
-      };
       await refusedAtTheEdge(
-        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...base[mutation], ...extra }),
+        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra }),
         field,
         new RegExp(`^${field.replaceAll('.', '\\.')} must not ${what}`),
       );
@@ -150,15 +153,8 @@ describe('the input edge, by kind', () => {
     ];
 
     it.each(CONFIG)('%s with a repeat in %s (%s) is BAD_USER_INPUT naming it, nothing written or changed', async (mutation, type, field, extra, repeat) => {
-      const base: Record<string, Record<string, unknown>> = {
-        createRewardStore: { code: unique('s'), name: 'twice', currency: shop.currency },
-        createCampaign: { name: 'twice', currency: shop.currency, ...window, outcome: { bonusPoints: 1 } },
-        createOffer: { name: 'twice' },
-        updateOffer: { offerId: shop.offer.id },
-        setEconomyRule: { currency: shop.currency, pointsPerUnit: '1' },
-      };
       await refusedAtTheEdge(
-        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...base[mutation], ...extra }),
+        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra }),
         field,
         new RegExp(`^${field.replace('.', '\\.')} names ${repeat}`),
       );
@@ -192,14 +188,8 @@ describe('the input edge, by kind', () => {
       ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', { eligibility: { segments: ['s'.repeat(101)] } }],
       ['setEconomyRule', 'SetEconomyRuleInput', 'excludedSkus', { excludedSkus: ['X'.repeat(101)] }],
     ])('%s with a 101-character entry in %s is BAD_USER_INPUT, nothing written', async (mutation, type, field, extra) => {
-      const base: Record<string, Record<string, unknown>> = {
-        createRewardStore: { code: unique('s'), name: 'long', currency: shop.currency },
-        createCampaign: { name: 'long', currency: shop.currency, ...window, outcome: { bonusPoints: 1 } },
-        createOffer: { name: 'long' },
-        setEconomyRule: { currency: shop.currency, pointsPerUnit: '1' },
-      };
       const before = await tableSnapshot(t);
-      const res = await staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...base[mutation], ...extra });
+      const res = await staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra });
       expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       expect(JSON.stringify(res.errors)).toContain(field.split('.').at(-1));
       expect(await tableSnapshot(t)).toEqual(before);
