@@ -46,6 +46,8 @@ const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
 
 /**
  * Creates the customer, or updates the fields the input names (an omitted field keeps its value).
+ * `segments` is a set of tags: one sent twice is kept once, in the order first sent (customer data
+ * arrives from CRM and marketing syncs, where a repeated tag means the same; docs/decisions.md).
  * INVALID when `birthDate` is after today in every time zone.
  * One statement, so two upserts of the same externalId at once cannot both insert.
  */
@@ -58,18 +60,19 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
     throw refuse(UserErrorCode.INVALID, 'birthDate is in the future.', ['input', 'birthDate']);
   }
   const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
+  const segments = data.segments == null ? data.segments : [...new Set(data.segments)];
   return ctx.em.transactional(async (em) => {
     const [row] = await query(
       em,
       sql<CustomerRow & { inserted: boolean }>`insert into customer as c (external_id, email, name, birth_date, status, segments, attributes, created_at, updated_at)
           values (${data.externalId}, ${data.email ?? null}, ${data.name ?? null}, ${data.birthDate ?? null}::date,
-                  ${data.status ?? CustomerStatus.ACTIVE}, ${data.segments ?? []}::text[], ${JSON.stringify(data.attributes ?? {})}::jsonb, ${now}, ${now})
+                  ${data.status ?? CustomerStatus.ACTIVE}, ${segments ?? []}::text[], ${JSON.stringify(data.attributes ?? {})}::jsonb, ${now}, ${now})
           on conflict (external_id) do update set
             email = case when ${has('email')} then excluded.email else c.email end,
             name = case when ${has('name')} then excluded.name else c.name end,
             birth_date = case when ${has('birthDate')} then excluded.birth_date else c.birth_date end,
             status = case when ${data.status != null} then excluded.status else c.status end,
-            segments = case when ${data.segments != null} then excluded.segments else c.segments end,
+            segments = case when ${segments != null} then excluded.segments else c.segments end,
             attributes = case when ${data.attributes != null} then excluded.attributes else c.attributes end,
             updated_at = excluded.updated_at
           returning ${CUSTOMER_COLUMNS}, (xmax = 0) as inserted`,

@@ -8,6 +8,9 @@ import { CustomerStatus } from './customer.entity.js';
 
 registerEnumType(CustomerStatus, { name: 'CustomerStatus' });
 
+/** The longest customer segment (tag), and so the longest segment a store or campaign can name. */
+export const SEGMENT_MAX = 100;
+
 @ObjectType({ implements: Node, description: 'A member of the loyalty program.' })
 export class Customer extends Node {
   @Field({ description: "The retailer's id of the customer." })
@@ -51,8 +54,9 @@ export class UpsertCustomerInput {
   @MaxLength(320)
   email?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Null clears it; otherwise not blank.' })
   @MaxLength(200)
+  @NotBlank()
   name?: string | null;
 
   @Field(() => DateScalar, { nullable: true })
@@ -61,9 +65,9 @@ export class UpsertCustomerInput {
   @Field(() => CustomerStatus, { nullable: true })
   status?: CustomerStatus | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Replaces the tags; a tag sent twice is kept once.' })
   @ArrayMaxSize(100)
-  @MaxLength(100, { each: true })
+  @MaxLength(SEGMENT_MAX, { each: true })
   segments?: string[] | null;
 
   @Field(() => JSONScalar, { nullable: true })

@@ -4,6 +4,7 @@ import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { byDefault, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { anyOf, idList, query, queryOne, sql } from '../db/sql.js';
+import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
@@ -111,10 +112,17 @@ export interface CreateGiftListData {
   maxClaims?: number | null;
 }
 
+/**
+ * Staff: a new list of `data.offerIds` (each an offer, named by any of its ids), audit-logged.
+ * Refusals (nothing written): NOT_FOUND for an unknown currency or offer; INVALID on
+ * `["input","offerIds",j]` when option j names the same offer as an earlier one (literally, or one
+ * by a version's id and one by the offer's), since a list showing one offer twice is a mistake in
+ * its configuration (docs/decisions.md, "The input edge").
+ */
 export async function createGiftList(ctx: Ctx, data: CreateGiftListData): Promise<GiftListRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
-  const offerIds = [...new Set(data.offerIds)];
+  const offerIds = data.offerIds;
   return ctx.em.transactional(async (em) => {
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
@@ -122,6 +130,14 @@ export async function createGiftList(ctx: Ctx, data: CreateGiftListData): Promis
     const known = new Set(found.map((o) => o.id));
     const missing = data.offerIds.findIndex((id) => !known.has(id));
     if (missing >= 0) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerIds', String(missing)]);
+    const repeat = firstDuplicate(offerIds);
+    if (repeat) {
+      throw refuse(
+        UserErrorCode.INVALID,
+        `offerIds[${repeat.again}] names the same offer as offerIds[${repeat.first}]: list each offer once.`,
+        ['input', 'offerIds', String(repeat.again)],
+      );
+    }
 
     const list = await db(em)
       .insertInto('GiftList')

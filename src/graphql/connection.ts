@@ -55,7 +55,7 @@ export class PageArgs {
   @Field(() => Int, { nullable: true, description: 'How many items, at most the maximum page size (default 20).' })
   first?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'The cursor of the last item of the previous page.' })
+  @Field(() => String, { nullable: true, description: 'The cursor of the last item of the previous page (an edge\'s `cursor` or `pageInfo.endCursor`, as given); null or absent: the first page.' })
   after?: string | null;
 }
 
@@ -81,7 +81,11 @@ export const INT4_KEY: CursorKeyRange = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 
 /**
  * Reads a cursor back into its key, each part an integer within its column's range, so a forged
- * cursor is BAD_USER_INPUT here rather than an out-of-range error from PostgreSQL.
+ * cursor is BAD_USER_INPUT here rather than an out-of-range error from PostgreSQL. Only a cursor
+ * this list could have issued is taken: the key must encode back to exactly the text sent, since
+ * Node's base64url decoder skips characters outside its alphabet (`WzE1XQ!!`, ` WzE1XQ` and
+ * `WzE1XQ==` would all read as `WzE1XQ`), and "" is no cursor at all (Relay: cursors are opaque
+ * strings the server gave out; ours are never empty).
  */
 function decodeCursor(cursor: string, keys: readonly CursorKeyRange[]): number[] {
   try {
@@ -90,7 +94,8 @@ function decodeCursor(cursor: string, keys: readonly CursorKeyRange[]): number[]
     if (
       Array.isArray(key) &&
       key.length === keys.length &&
-      key.every((k, i) => Number.isSafeInteger(k) && (k as number) >= keys[i].min && (k as number) <= keys[i].max)
+      key.every((k, i) => Number.isSafeInteger(k) && (k as number) >= keys[i].min && (k as number) <= keys[i].max) &&
+      encodeCursor(key as number[]) === cursor
     ) {
       return key as number[];
     }
@@ -102,14 +107,15 @@ function decodeCursor(cursor: string, keys: readonly CursorKeyRange[]): number[]
 
 /**
  * A validated page request. `keys` says what each part of the list's sort key may be (default:
- * one row id); `first` is 0 to `maxPageSize`. Anything else is BAD_USER_INPUT.
+ * one row id); `first` is 0 to `maxPageSize`; `after` is null/absent (from the start) or a cursor
+ * of this list. Anything else, "" included, is BAD_USER_INPUT ("after is not a cursor of this list").
  */
 export function pageOf(args: PageArgs, maxPageSize: number, keys: readonly CursorKeyRange[] = [ID_KEY]): Page {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > maxPageSize) {
     throw badInput(`first must be between 0 and ${maxPageSize}`, 'first');
   }
-  return { limit: first, after: args.after ? decodeCursor(args.after, keys) : null };
+  return { limit: first, after: args.after == null ? null : decodeCursor(args.after, keys) };
 }
 
 /** Builds a connection from up to `limit + 1` rows (the extra row only says there is a next page). */

@@ -1,5 +1,6 @@
-import { getMetadataStorage as validationMetadata, Matches, validateOrReject, ValidateBy, type ValidationError, type ValidationOptions } from 'class-validator';
+import { getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationError, type ValidationOptions } from 'class-validator';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
+import { firstDuplicate } from '../domain/lists.js';
 import { badInput } from './errors.js';
 
 /**
@@ -74,7 +75,8 @@ function validated(value: object): boolean {
  * type-graphql's argument validation for the whole schema (`buildSchema({ validateFn })`): the
  * text check above over all of a field's arguments (once per field), then class-validator on
  * input objects exactly as type-graphql's own `validate` does (absent optional fields skipped),
- * whose failures are BAD_USER_INPUT "Argument Validation Error" with `validationErrors`.
+ * whose failures are BAD_USER_INPUT: a rule written for users (`CLEAR_RULES`) answers its own
+ * message naming the field, the others "Argument Validation Error" with `validationErrors`.
  */
 export const validateArguments: ValidatorFn = async (argValue, _argType, { args }) => {
   if (args && typeof args === 'object' && !checkedArgs.has(args)) {
@@ -87,14 +89,45 @@ export const validateArguments: ValidatorFn = async (argValue, _argType, { args 
   try {
     await Promise.all(objects.map((v) => validateOrReject(v, { skipMissingProperties: true, forbidUnknownValues: false })));
   } catch (error) {
-    // A rule with a message of its own for users (IsIdempotencyKey) answers that message, naming the field.
-    const clear = (error as ValidationError[]).find((e) => e.constraints?.[IDEMPOTENCY_KEY]);
-    if (clear) throw badInput(clear.constraints![IDEMPOTENCY_KEY], clear.property);
+    // A rule with a message of its own for users answers that message, naming the field.
+    const clear = clearFailure(error as ValidationError[]);
+    if (clear) throw badInput(clear.message, clear.field);
     throw new ArgumentValidationError(error as never);
   }
 };
 
-const IDEMPOTENCY_KEY = 'isIdempotencyKey';
+/**
+ * Rules whose message is written for users and names its field: a failure of one of them answers
+ * BAD_USER_INPUT with that message and `extensions.field` (the path inside the argument,
+ * `eligibility.segments`), not the generic "Argument Validation Error" with `validationErrors`.
+ */
+const CLEAR_RULES = new Set<string>();
+
+/** The first failure of a clear rule in `errors` (nested inputs included), its message naming the full path. */
+function clearFailure(errors: readonly ValidationError[], prefix = ''): { message: string; field: string } | null {
+  for (const e of errors) {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const rule = Object.keys(e.constraints ?? {}).find((name) => CLEAR_RULES.has(name));
+    if (rule) {
+      const message = e.constraints![rule];
+      return { message: prefix && message.startsWith(e.property) ? `${prefix}.${message}` : message, field };
+    }
+    const nested = clearFailure(e.children ?? [], field);
+    if (nested) return nested;
+  }
+  return null;
+}
+
+/**
+ * A class-validator rule named `name` whose message (`message(property, value)`) is written for
+ * users: registered in `CLEAR_RULES`, so a failure answers that message and names the field.
+ */
+function clearRule(name: string, validate: (value: unknown) => boolean, message: (property: string, value: unknown) => string) {
+  CLEAR_RULES.add(name);
+  return (options?: ValidationOptions) =>
+    ValidateBy({ name, validator: { validate, defaultMessage: (args) => message(args?.property ?? 'value', args?.value) } }, options);
+}
+
 /** The longest idempotency key taken (the columns holding one are `text`; the bound is the API's, as before this rule). */
 export const IDEMPOTENCY_KEY_MAX = 200;
 
@@ -103,18 +136,11 @@ export const IDEMPOTENCY_KEY_MAX = 200;
  * is BAD_USER_INPUT with the message "<field> must be 1 to 200 characters" and `field`, not the
  * generic "Argument Validation Error".
  */
-export function IsIdempotencyKey(options?: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: IDEMPOTENCY_KEY,
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX,
-        defaultMessage: (args) => `${args?.property ?? 'idempotencyKey'} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
-      },
-    },
-    options,
-  );
-}
+export const IsIdempotencyKey = clearRule(
+  'isIdempotencyKey',
+  (value) => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX,
+  (property) => `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+);
 
 /**
  * A money amount above zero that fits a `numeric(14,2)` column: at most 12 digits before the point
@@ -157,13 +183,80 @@ export function HasAtMostDecimals(places: number, options?: ValidationOptions) {
 }
 
 /**
- * Text with something to read in it: not only white space (any Unicode space, tabs, line breaks).
- * For names and for the reasons the audit log keeps (SPEC §4: every staff change is recorded with
- * who and why), which a blank value would leave unsaid.
+ * What a reader cannot see: white space (any Unicode space, tabs, line breaks), format characters
+ * (Unicode category Cf: zero-width space U+200B, zero-width joiners U+200C/U+200D, the byte order
+ * mark U+FEFF, the soft hyphen U+00AD, bidirectional marks…) and the other default-ignorable code
+ * points (Hangul fillers, variation selectors, the combining grapheme joiner), which renderers
+ * draw as nothing.
  */
-export function NotBlank(options?: ValidationOptions) {
-  return Matches(/\S/, { message: ({ property }) => `${property} must not be blank`, ...options });
+const INVISIBLE = /[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
+/** Whether `text` shows nothing: empty once white space and invisible characters (`INVISIBLE`) are taken out. */
+export function isBlank(text: string): boolean {
+  return text.replace(INVISIBLE, '').length === 0;
 }
+
+/**
+ * Text with something to read in it: not blank in the sense of `isBlank` (only white space and
+ * invisible characters such as U+200B or U+FEFF). For names and for the reasons the audit log keeps
+ * (SPEC §4: every staff change is recorded with who and why), which a blank value would leave
+ * unsaid. Refused with BAD_USER_INPUT "<field> must not be blank (…)", naming the field. Absent or
+ * null optional fields are not checked (an explicit null clears where the field allows it). With
+ * `{ each: true }` on a list of SKUs, categories, channels, tiers or segments: "<field> must not
+ * have a blank entry (…)" (a blank entry names nothing a sale or customer carries).
+ */
+export const NotBlank = clearRule(
+  'notBlank',
+  (value) => typeof value === 'string' && !isBlank(value),
+  (property, value) =>
+    `${property} must not ${Array.isArray(value) ? 'have a blank entry' : 'be blank'} (only white space or invisible characters such as zero-width spaces)`,
+);
+
+/**
+ * A list that names each thing once, items compared by `keyOf` (default: as sent). For staff
+ * configuration where a repeat is a mistake rather than a second meaning (docs/decisions.md, "The
+ * input edge"): BAD_USER_INPUT "<field> names "x" twice (items 0 and 2)", naming the field.
+ * `keyOf` is how the domain compares the items (SKUs and categories as item keys: `pastry` and
+ * `PASTRY` are one category), so two spellings of one thing are a repeat too.
+ */
+export function NoDuplicates<T>(keyOf?: (item: T) => unknown, options?: ValidationOptions) {
+  const repeat = (value: unknown) => (Array.isArray(value) ? firstDuplicate(value as T[], keyOf) : null);
+  return clearRule(
+    'noDuplicates',
+    (value) => repeat(value) === null,
+    (property, value) => {
+      const found = repeat(value);
+      const item = found ? (value as T[])[found.again] : undefined;
+      // the repeat as sent; an object by the key it repeats (a category multiplier by its category)
+      const shown = typeof item === 'string' || typeof item === 'number' ? item : item !== undefined ? keyOf?.(item) : undefined;
+      const named = typeof shown === 'string' || typeof shown === 'number' ? JSON.stringify(shown) : 'one entry';
+      return `${property} names ${named} twice (items ${found?.first} and ${found?.again}): list each once`;
+    },
+  )(options);
+}
+
+/**
+ * The ISO 4217 codes of currencies in use, as the runtime's ICU data knows them
+ * (`Intl.supportedValuesOf('currency')`: EUR, USD, JPY…; not the "no currency" XXX, the testing
+ * code XTS, precious metals or withdrawn codes such as DEM).
+ */
+const ISO_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+/** Whether `code` is an ISO 4217 currency code in use, written as the standard writes it (three capitals). */
+export function isIsoCurrency(code: string): boolean {
+  return ISO_CURRENCIES.has(code);
+}
+
+/**
+ * A money currency: an ISO 4217 code in use, in capitals (`isIsoCurrency`). Lower case is refused,
+ * not upper-cased (docs/decisions.md, "The input edge"). BAD_USER_INPUT "<field> must be an ISO 4217
+ * currency code in capitals such as EUR; "eur" is not one", naming the field.
+ */
+export const IsCurrencyCode = clearRule(
+  'isCurrencyCode',
+  (value) => typeof value === 'string' && isIsoCurrency(value),
+  (property, value) => `${property} must be an ISO 4217 currency code in capitals such as EUR; ${JSON.stringify(value)} is not one`,
+);
 
 /** The largest amount a `numeric(14,2)` money column holds, in cents. */
 export const MAX_MONEY_CENTS = 99_999_999_999_999n;

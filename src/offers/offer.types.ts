@@ -2,7 +2,8 @@ import { ArrayMaxSize, IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } f
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { HasAtMostDecimals, IsPositiveMoney, NotBlank } from '../graphql/validation.js';
+import { HasAtMostDecimals, IsPositiveMoney, NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { OfferBenefitKind } from './offer.entity.js';
 
@@ -77,14 +78,21 @@ export class OfferBenefitInput {
   @Field(() => String, { nullable: true })
   @MinLength(1)
   @MaxLength(100)
+  @NotBlank()
   freeSku?: string | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared as the till compares them: case and spacing aside).' })
   @ArrayMaxSize(500)
+  @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates(itemKey)
   skus?: string[] | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Each category once (compared as the till compares them: case and spacing aside).' })
   @ArrayMaxSize(100)
+  @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates(itemKey)
   categories?: string[] | null;
 
   @Field(() => DecimalScalar, { nullable: true })
@@ -125,8 +133,11 @@ export class CreateOfferInput {
   @Field(() => DateTimeScalar, { nullable: true })
   validUntil?: Date | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Each channel once (case and spacing aside); empty or null: every channel.' })
   @ArrayMaxSize(20)
+  @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates(itemKey)
   channels?: string[] | null;
 }
 
@@ -166,8 +177,11 @@ export class UpdateOfferInput {
   @Field(() => DateTimeScalar, { nullable: true })
   validUntil?: Date | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Each channel once (case and spacing aside); empty or null: every channel.' })
   @ArrayMaxSize(20)
+  @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates(itemKey)
   channels?: string[] | null;
 }
 

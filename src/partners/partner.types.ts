@@ -54,8 +54,9 @@ export class RevokePartnerInput {
   @Field(() => ID)
   partnerId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why; kept in the audit log (not blank when given).' })
   @MaxLength(500)
+  @NotBlank()
   reason?: string | null;
 }
 

@@ -4,7 +4,7 @@ import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { NotBlank, IsIdempotencyKey } from '../graphql/validation.js';
+import { NotBlank, IsCurrencyCode, IsIdempotencyKey } from '../graphql/validation.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 
 registerEnumType(LedgerEntryKind, { name: 'LedgerEntryKind' });
@@ -99,8 +99,8 @@ export class CreateCurrencyInput {
   @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointValue must be a non-negative decimal' })
   pointValue!: string;
 
-  @Field()
-  @Matches(/^[A-Z]{3}$/, { message: 'moneyCurrency must be an ISO 4217 code such as EUR' })
+  @Field({ description: 'The ISO 4217 code, in capitals, of the money a point is worth (and of the sales that earn it), e.g. EUR.' })
+  @IsCurrencyCode()
   moneyCurrency!: string;
 }
 

@@ -3,7 +3,10 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { HasAtMostDecimals, NotBlank } from '../graphql/validation.js';
+import { HasAtMostDecimals, NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { SEGMENT_MAX } from '../customers/customer.types.js';
+import { TIER_CODE_MAX } from '../tiers/tier.types.js';
+import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
 import { MAX_POINTS } from '../points/points.types.js';
 import { Rounding } from './rule.entity.js';
 
@@ -40,7 +43,8 @@ export class EconomyRule extends Node {
 export class CategoryMultiplierInput {
   @Field()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(ITEM_KEY_MAX)
+  @NotBlank()
   category!: string;
 
   @Field(() => Float)
@@ -60,13 +64,17 @@ export class SetEconomyRuleInput {
   @Matches(/^\d{1,8}(\.\d{1,4})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 4 decimals' })
   pointsPerUnit!: string;
 
-  @Field(() => [CategoryMultiplierInput], { nullable: true })
+  @Field(() => [CategoryMultiplierInput], { nullable: true, description: 'One multiplier per category (compared case and spacing aside).' })
   @ArrayMaxSize(200)
   @ValidateNested({ each: true })
+  @NoDuplicates((m: CategoryMultiplierInput) => itemKey(m.category ?? ''))
   categoryMultipliers?: CategoryMultiplierInput[] | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case and spacing aside).' })
   @ArrayMaxSize(1000)
+  @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates(itemKey)
   excludedSkus?: string[] | null;
 
   @Field(() => Rounding, { nullable: true })
@@ -120,31 +128,47 @@ export class CampaignConditionsInput {
   @Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: 'minSpend must be a money amount such as "10.00"' })
   minSpend?: string | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case and spacing aside).' })
   @ArrayMaxSize(500)
+  @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates(itemKey)
   skus?: string[] | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Each category once (compared case and spacing aside).' })
   @ArrayMaxSize(100)
+  @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates(itemKey)
   categories?: string[] | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Each channel once (compared case and spacing aside).' })
   @ArrayMaxSize(20)
+  @MaxLength(ITEM_KEY_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates(itemKey)
   channels?: string[] | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Tier codes, each once.' })
   @ArrayMaxSize(50)
+  @MaxLength(TIER_CODE_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates()
   tiers?: string[] | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them).' })
   @ArrayMaxSize(100)
+  @MaxLength(SEGMENT_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates()
   segments?: string[] | null;
 
   @Field(() => Boolean, { nullable: true })
   firstPurchase?: boolean | null;
 
-  @Field(() => [Int], { nullable: true, description: 'ISO days: 1 = Monday … 7 = Sunday (UTC).' })
+  @Field(() => [Int], { nullable: true, description: 'ISO days: 1 = Monday … 7 = Sunday (UTC), each once.' })
   @ArrayMaxSize(7)
+  @NoDuplicates()
   @Min(1, { each: true })
   @Max(7, { each: true })
   daysOfWeek?: number[] | null;

@@ -3,7 +3,9 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NotBlank } from '../graphql/validation.js';
+import { NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { SEGMENT_MAX } from '../customers/customer.types.js';
+import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { MAX_POINTS } from '../points/points.types.js';
 
@@ -67,12 +69,18 @@ export const ListingConnection = ConnectionType(Listing, 'Listing');
 
 @InputType()
 export class StoreEligibilityInput {
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Tier codes, each once.' })
   @ArrayMaxSize(50)
+  @MaxLength(TIER_CODE_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates()
   tiers?: string[] | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them).' })
   @ArrayMaxSize(100)
+  @MaxLength(SEGMENT_MAX, { each: true })
+  @NotBlank({ each: true })
+  @NoDuplicates()
   segments?: string[] | null;
 
   @Field(() => Int, { nullable: true })

@@ -5,6 +5,9 @@ import { Node } from '../graphql/node.js';
 import { HasAtMostDecimals, NotBlank } from '../graphql/validation.js';
 import { MAX_POINTS } from '../points/points.types.js';
 
+/** The longest tier code (`CreateTierInput.code`), and so the longest tier a condition or eligibility list can name. */
+export const TIER_CODE_MAX = 30;
+
 @ObjectType({ implements: Node })
 export class Tier extends Node {
   @Field()

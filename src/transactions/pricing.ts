@@ -36,6 +36,12 @@ export interface Benefit {
 }
 
 /**
+ * The longest SKU or category a sale line carries (`TransactionLineInput`), and so the longest SKU,
+ * category or channel an offer, campaign or economy rule can name: a longer one could never match.
+ */
+export const ITEM_KEY_MAX = 100;
+
+/**
  * A SKU, category or channel as it is compared: Unicode NFKC, trimmed, runs of whitespace as one
  * space, upper case. Tills and the console spell the same thing differently (`pastry`, `PASTRY `);
  * what was typed is stored and shown as typed, and only compared through this.

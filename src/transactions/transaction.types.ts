@@ -2,7 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, Matches, Max, MaxLength, Min, MinLength, Va
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { SaleTotalFits } from '../graphql/validation.js';
+import { IsCurrencyCode, NotBlank, SaleTotalFits } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { AwardKind, TransactionStatus } from './transaction.entity.js';
@@ -117,8 +117,8 @@ export class SubmitTransactionInput {
   @Field(() => DateTimeScalar)
   occurredAt!: Date;
 
-  @Field({ description: 'ISO 4217 money currency.' })
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @Field({ description: 'ISO 4217 money currency, in capitals (e.g. EUR).' })
+  @IsCurrencyCode()
   currency!: string;
 
   @Field(() => [TransactionLineInput])
@@ -153,8 +153,9 @@ export class ReverseTransactionInput {
   @MaxLength(200)
   externalId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why (not blank when given).' })
   @MaxLength(500)
+  @NotBlank()
   reason?: string | null;
 }
 

@@ -42,14 +42,19 @@ export type AwardKind =
   | 'POINTS';
 
 export type CampaignConditionsInput = {
+  /** Each category once (compared case and spacing aside). */
   categories?: Array<string> | null | undefined;
+  /** Each channel once (compared case and spacing aside). */
   channels?: Array<string> | null | undefined;
-  /** ISO days: 1 = Monday … 7 = Sunday (UTC). */
+  /** ISO days: 1 = Monday … 7 = Sunday (UTC), each once. */
   daysOfWeek?: Array<number> | null | undefined;
   firstPurchase?: boolean | null | undefined;
   minSpend?: string | null | undefined;
+  /** Customer segments, each once (as the customer carries them). */
   segments?: Array<string> | null | undefined;
+  /** Each SKU once (compared case and spacing aside). */
   skus?: Array<string> | null | undefined;
+  /** Tier codes, each once. */
   tiers?: Array<string> | null | undefined;
 };
 
@@ -83,6 +88,7 @@ export type CreateCampaignInput = {
 export type CreateCurrencyInput = {
   code: string;
   expiryDays?: number | null | undefined;
+  /** The ISO 4217 code, in capitals, of the money a point is worth (and of the sales that earn it), e.g. EUR. */
   moneyCurrency: string;
   name: string;
   pointValue: string;
@@ -100,6 +106,7 @@ export type CreateGiftListInput = {
 
 export type CreateOfferInput = {
   benefit: OfferBenefitInput;
+  /** Each channel once (case and spacing aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;
@@ -160,11 +167,13 @@ export type LedgerEntryKind =
 
 export type OfferBenefitInput = {
   amountOff?: string | null | undefined;
+  /** Each category once (compared as the till compares them: case and spacing aside). */
   categories?: Array<string> | null | undefined;
   freeSku?: string | null | undefined;
   kind: OfferBenefitKind;
   maxDiscount?: string | null | undefined;
   percentOff?: number | null | undefined;
+  /** Each SKU once (compared as the till compares them: case and spacing aside). */
   skus?: Array<string> | null | undefined;
 };
 
@@ -199,8 +208,10 @@ export type SetActivityRuleInput = {
 };
 
 export type SetEconomyRuleInput = {
+  /** One multiplier per category (compared case and spacing aside). */
   categoryMultipliers?: Array<CategoryMultiplierInput> | null | undefined;
   currency: string;
+  /** Each SKU once (compared case and spacing aside). */
   excludedSkus?: Array<string> | null | undefined;
   /** Days earned points wait before they can be spent (default 0). */
   pendingDays?: number | null | undefined;
@@ -211,14 +222,16 @@ export type SetEconomyRuleInput = {
 export type StoreEligibilityInput = {
   minBalance?: number | null | undefined;
   minLifetimePoints?: number | null | undefined;
+  /** Customer segments, each once (as the customer carries them). */
   segments?: Array<string> | null | undefined;
+  /** Tier codes, each once. */
   tiers?: Array<string> | null | undefined;
 };
 
 export type SubmitTransactionInput = {
   /** e.g. STORE, ONLINE, APP */
   channel?: string | null | undefined;
-  /** ISO 4217 money currency. */
+  /** ISO 4217 money currency, in capitals (e.g. EUR). */
   currency: string;
   customerExternalId: string;
   /** The partner's id of the sale, unique per partner: its idempotency key. */
@@ -246,6 +259,7 @@ export type TransactionStatus =
 
 export type UpdateOfferInput = {
   benefit?: OfferBenefitInput | null | undefined;
+  /** Each channel once (case and spacing aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;
@@ -261,7 +275,9 @@ export type UpsertCustomerInput = {
   birthDate?: string | null | undefined;
   email?: string | null | undefined;
   externalId: string;
+  /** Null clears it; otherwise not blank. */
   name?: string | null | undefined;
+  /** Replaces the tags; a tag sent twice is kept once. */
   segments?: Array<string> | null | undefined;
   status?: CustomerStatus | null | undefined;
 };

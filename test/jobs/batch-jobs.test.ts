@@ -30,14 +30,14 @@ describe('batch jobs writing many customers at once', () => {
 
   it('the pending-release write-down and the tier batch at the same moment (both due at midnight) for customers whose accounts were opened in the other order: neither deadlocks', async () => {
     const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-    ok(await t.gql(`mutation { createCurrency(input: { code: "ORDER_C", name: "o", pointValue: "0.01", moneyCurrency: "ZZO" }) { userErrors { code } } }`, {}, t.operatorToken));
+    ok(await t.gql(`mutation { createCurrency(input: { code: "ORDER_C", name: "o", pointValue: "0.01", moneyCurrency: "ZAR" }) { userErrors { code } } }`, {}, t.operatorToken));
     ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'ORDER_C', pointsPerUnit: '1', pendingDays: 1 } as never }, t.operatorToken));
     await createTier(t, { currency: 'ORDER_C', code: 'ORDER_MEMBER', rank: 1, threshold: 10 });
     // The first customer (the lower id) earns second, so their account has the higher id.
     const first = await createCustomer(t, 'ORDER_C');
     const second = await createCustomer(t, 'ORDER_C');
     for (const [i, c] of [second, first].entries()) {
-      const input = { externalId: `order-${i}`, customerExternalId: c.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZO', lines: [{ sku: 'X', quantity: 1, unitPrice: '20.00' }] };
+      const input = { externalId: `order-${i}`, customerExternalId: c.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZAR', lines: [{ sku: 'X', quantity: 1, unitPrice: '20.00' }] };
       ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       expect(await worker().runOne()).toBe(true);
     }
@@ -82,13 +82,13 @@ describe('batch jobs writing many customers at once', () => {
     const till = await createPartner(t, ['transactions:write', 'transactions:read']);
     // Two point currencies earned by one money currency: one sale earns both, pending a day.
     for (const code of ['TWICE_A', 'TWICE_B']) {
-      ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "t", pointValue: "0.01", moneyCurrency: "ZZT" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "t", pointValue: "0.01", moneyCurrency: "ZMW" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '1', pendingDays: 1 } as never }, t.operatorToken));
     }
     await createTier(t, { currency: 'TWICE_A', code: 'TWICE_SILVER', rank: 11, threshold: 10 });
     await createTier(t, { currency: 'TWICE_B', code: 'TWICE_GOLD', rank: 12, threshold: 10 });
     const customer = await createCustomer(t, 'TWICE_A');
-    const input = { externalId: 'twice-0', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZT', lines: [{ sku: 'X', quantity: 1, unitPrice: '20.00' }] };
+    const input = { externalId: 'twice-0', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZMW', lines: [{ sku: 'X', quantity: 1, unitPrice: '20.00' }] };
     ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
     expect(await worker().runOne()).toBe(true);
     t.clock.advance(DAY + 1_000);
@@ -103,7 +103,7 @@ describe('batch jobs writing many customers at once', () => {
 
   it('the pending-release write-down and the wallet sweep at the same moment for customers whose accounts were opened in the other order: neither deadlocks', async () => {
     const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-    ok(await t.gql(`mutation { createCurrency(input: { code: "SWEEP_C", name: "s", pointValue: "0.01", moneyCurrency: "ZZS" }) { userErrors { code } } }`, {}, t.operatorToken));
+    ok(await t.gql(`mutation { createCurrency(input: { code: "SWEEP_C", name: "s", pointValue: "0.01", moneyCurrency: "ZWG" }) { userErrors { code } } }`, {}, t.operatorToken));
     ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'SWEEP_C', pointsPerUnit: '1', pendingDays: 1 } as never }, t.operatorToken));
     // Every sale also awards an offer that is valid for a day: both expire with the pending days.
     const offer = ok(
@@ -115,7 +115,7 @@ describe('batch jobs writing many customers at once', () => {
     const first = await createCustomer(t, 'SWEEP_C');
     const second = await createCustomer(t, 'SWEEP_C');
     for (const [i, c] of [second, first].entries()) {
-      const input = { externalId: `sweep-${i}`, customerExternalId: c.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZS', lines: [{ sku: 'X', quantity: 1, unitPrice: '20.00' }] };
+      const input = { externalId: `sweep-${i}`, customerExternalId: c.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZWG', lines: [{ sku: 'X', quantity: 1, unitPrice: '20.00' }] };
       ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       expect(await worker().runOne()).toBe(true);
     }

@@ -1,6 +1,6 @@
 import { ClaimGiftDocument, CreateGiftListDocument, PurchaseOfferDocument, RemoveListingDocument, UpsertCustomerDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, earningProgram, eventually, processedSale, unique } from '../support/program.js';
+import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, earningProgram, eventually, nextMoneyCurrency, processedSale, unique } from '../support/program.js';
 import { holdLocks } from '../support/locks.js';
 
 const DAY = 86_400_000;
@@ -26,11 +26,9 @@ describe('purchases racing other writers of the same customer', () => {
   });
   afterAll(() => t.close());
 
-  let programs = 0;
   /** Two point currencies (codes in that order) both earning 10 per unit of one money currency. */
   async function twoCurrencyProgram() {
-    const n = programs++;
-    const money = `H${String.fromCharCode(65 + n)}${String.fromCharCode(65 + n)}`;
+    const money = nextMoneyCurrency();
     const codes = [`${money}_A`, `${money}_B`];
     for (const code of codes) {
       ok(

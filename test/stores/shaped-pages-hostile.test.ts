@@ -77,13 +77,13 @@ describe('the store page, its statements built once, attacked', () => {
         Buffer.from('[1]').toString('base64url'),
         Buffer.from('{"a":1}').toString('base64url'),
         'not a cursor',
-        '',
+        '', // no cursor we issue (edges-input: it used to read as "from the start"; null is that)
       ];
       for (const after of forged) {
         const res = await pageOf(shop.store.id, token, 3, after);
-        if (after === '') expect(idsOf(ok(res).node!.listings)).toEqual(ids.slice(0, 3));
-        else expect({ after, codes: res.errors?.map((e) => e.extensions?.code) }).toEqual({ after, codes: ['BAD_USER_INPUT'] });
+        expect({ after, codes: res.errors?.map((e) => e.extensions?.code) }).toEqual({ after, codes: ['BAD_USER_INPUT'] });
       }
+      expect(idsOf(ok(await pageOf(shop.store.id, token, 3, null)).node!.listings)).toEqual(ids.slice(0, 3));
     }
   });
 

@@ -288,3 +288,19 @@ export async function compiledRequests(t: TestGateway): Promise<number> {
   const text = await (await t.fetch('/metrics')).text();
   return Number(/^graphql_requests_compiled_total (\d+)/m.exec(text)?.[1] ?? NaN);
 }
+
+/**
+ * Every table's row count and contents (an md5 of its rows), but the rate limiter's, which counts
+ * every request: a refused request must leave each one exactly as it was (nothing stored, nothing
+ * changed in place). Compare two snapshots with `toEqual`.
+ */
+export async function tableSnapshot(t: TestGateway): Promise<Record<string, { n: number; h: string }>> {
+  const tables = await t.sql<{ name: string }>(
+    `select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'
+        and table_name <> 'rate_limit_bucket' order by 1`,
+  );
+  const rows = await t.sql<{ t: string; h: string; n: number }>(
+    tables.map(({ name }) => `select '${name}' as t, md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as h, count(*)::int as n from "${name}" x`).join(' union all '),
+  );
+  return Object.fromEntries(rows.map((r) => [r.t, { n: r.n, h: r.h }]));
+}

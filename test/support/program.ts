@@ -97,17 +97,35 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
   }
 }
 
-let earningPrograms = 0;
+/**
+ * Money currencies the suites name literally (a sale in EUR, one test's own money currency);
+ * `nextMoneyCurrency` never hands these out, so a program it makes shares its sales with no other.
+ */
+const LITERAL_MONEY = new Set(
+  'EUR USD CHF JPY GBP ZAR ZMW ZWG YER XPF XOF XCD XAF WST VUV VND VES UZS UYU UGX UAH TZS TWD TTD TRY TOP'.split(' '),
+);
+const MONEY_POOL = Intl.supportedValuesOf('currency').filter((code) => !LITERAL_MONEY.has(code));
+let moneyHandedOut = 0;
 
 /**
- * A point currency `P_<money>` earning 10 points per unit of its own money currency (`<prefix>AA`,
- * `<prefix>AB`, … so each call in a database is apart), rounding down, whose credits expire after
- * `expiryDays` (null: never) and wait `pendingDays` before they count (0: at once).
+ * A real ISO 4217 money currency (the gateway takes no other) that no earlier call in this test
+ * file had, so a program earning in it is apart from every other: a sale in it earns only there.
+ * About 135 per file (one database each).
+ */
+export function nextMoneyCurrency(): string {
+  const code = MONEY_POOL[moneyHandedOut++];
+  if (!code) throw new Error(`this test file used all ${MONEY_POOL.length} ISO 4217 money currencies`);
+  return code;
+}
+
+/**
+ * A point currency `P_<prefix>_<money>` earning 10 points per unit of its own money currency (the
+ * next from `nextMoneyCurrency`, so each call in a database is apart), rounding down, whose credits
+ * expire after `expiryDays` (null: never) and wait `pendingDays` before they count (0: at once).
  */
 export async function earningProgram(t: TestGateway, prefix: string, opts: { expiryDays?: number | null; pendingDays?: number } = {}) {
-  const n = earningPrograms++;
-  const money = `${prefix}${String.fromCharCode(65 + (Math.floor(n / 26) % 26))}${String.fromCharCode(65 + (n % 26))}`;
-  const currency = `P_${money}`;
+  const money = nextMoneyCurrency();
+  const currency = `P_${prefix}_${money}`;
   ok(
     await t.gql(
       `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,

@@ -2,7 +2,7 @@ import { LockOfferDocument, PurchaseOfferDocument, SetEconomyRuleDocument, Submi
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { SCHEDULES } from '../../src/jobs/registry.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, unique } from '../support/program.js';
+import { addListing, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, nextMoneyCurrency, unique } from '../support/program.js';
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
@@ -69,7 +69,7 @@ describe('time boundaries, to the second', () => {
   it('pending points become spendable at the second their pending days end', async () => {
     t.clock.freeze();
     const currency = code();
-    const money = `Z${currency.slice(-2).replace(/[^A-Z]/g, 'X').padEnd(2, 'X')}`;
+    const money = nextMoneyCurrency();
     ok(
       await t.gql(
         `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`,

@@ -23,7 +23,7 @@ describe("one till vendor never reaches another's sales", () => {
   let vendorA: Awaited<ReturnType<typeof createPartner>>;
   let vendorB: Awaited<ReturnType<typeof createPartner>>;
   const currency = 'PF_PTS';
-  const money = 'ZPF';
+  const money = 'TTD';
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
@@ -104,7 +104,7 @@ describe("the till refuses a suspended customer's offers", () => {
   let t: TestGateway;
   let till: Awaited<ReturnType<typeof createPartner>>;
   const currency = 'SUSP_PTS';
-  const money = 'ZSU';
+  const money = 'TRY';
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });

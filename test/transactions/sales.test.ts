@@ -33,6 +33,7 @@ import {
   createStore,
   createTier,
   eventually,
+  nextMoneyCurrency,
   storedAndCurrentTier,
   tierMoves,
   unique,
@@ -61,7 +62,8 @@ describe('sales at the till', () => {
 
   /** A point currency in its own money currency, so each test's rules and campaigns stand alone. */
   async function program(opts: { expiryDays?: number | null; pendingDays?: number } = {}) {
-    const money = `Q${String.fromCharCode(65 + Math.floor(moneyCounter / 26))}${String.fromCharCode(65 + (moneyCounter++ % 26))}`;
+    const money = nextMoneyCurrency();
+    moneyCounter++;
     const currency = `P_${money}`;
     ok(
       await t.gql(
@@ -566,13 +568,13 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "FIRST_C", name: "f", pointValue: "0.01", moneyCurrency: "ZZG" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "FIRST_C", name: "f", pointValue: "0.01", moneyCurrency: "XPF" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'FIRST_C', pointsPerUnit: '1' } }, t.operatorToken));
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Welcome', currency: 'FIRST_C', ...window, conditions: { firstPurchase: true }, outcome: { bonusPoints: 500 } } }, t.operatorToken));
       const customer = await createCustomer(t, 'FIRST_C', 1); // an account row for the blocker below to hold
       for (const externalId of ['first-a', 'first-b']) {
-        const input = { externalId, customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'ZZG', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        const input = { externalId, customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'XPF', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       }
       // Force the overlap: hold the customer's account row, which each worker's transaction needs
@@ -607,13 +609,13 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "MANY_C", name: "m", pointValue: "0.01", moneyCurrency: "ZZM" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "MANY_C", name: "m", pointValue: "0.01", moneyCurrency: "XOF" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'MANY_C', pointsPerUnit: '1' } }, t.operatorToken));
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: 'MANY_C', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
       const customers = await Promise.all(Array.from({ length: 12 }, () => createCustomer(t, 'MANY_C')));
       for (let i = 0; i < 48; i++) {
-        const input = { externalId: `many-${i}`, customerExternalId: customers[i % customers.length].externalId, occurredAt: new Date().toISOString(), currency: 'ZZM', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        const input = { externalId: `many-${i}`, customerExternalId: customers[i % customers.length].externalId, occurredAt: new Date().toISOString(), currency: 'XOF', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       }
       const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
@@ -633,7 +635,7 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "CROWD_C", name: "c", pointValue: "0.01", moneyCurrency: "ZZC" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "CROWD_C", name: "c", pointValue: "0.01", moneyCurrency: "XCD" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'CROWD_C', pointsPerUnit: '1' } }, t.operatorToken));
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       // One campaign without a budget (counted at the end of processing), one with (locked first), one per customer.
@@ -645,7 +647,7 @@ describe('sales processed by workers the test drives', () => {
         externalId: `crowd-${i}`,
         customerExternalId: customers[i % customers.length].externalId,
         occurredAt: new Date().toISOString(),
-        currency: 'ZZC',
+        currency: 'XCD',
         lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }],
       }));
       const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
@@ -699,14 +701,14 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      for (const [code, money] of [['TIERA_C', 'ZTA'], ['TIERB_C', 'ZTB']]) {
+      for (const [code, money] of [['TIERA_C', 'XAF'], ['TIERB_C', 'WST']]) {
         ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "t", pointValue: "0.01", moneyCurrency: "${money}" }) { userErrors { code } } }`, {}, t.operatorToken));
         ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '10' } }, t.operatorToken));
       }
       await createTier(t, { currency: 'TIERA_C', code: 'SILVER_A', rank: 10, threshold: 100 });
       await createTier(t, { currency: 'TIERB_C', code: 'GOLD_B', rank: 20, threshold: 100 });
       const customer = await createCustomer(t, 'TIERA_C');
-      const input = { externalId: 'tier-race', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZTA', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      const input = { externalId: 'tier-race', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'XAF', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
       ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       const waiting = async (n: number) =>
         eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n === n);
@@ -742,7 +744,7 @@ describe('sales processed by workers the test drives', () => {
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
       for (const code of ['DUO_A', 'DUO_B']) {
-        ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "d", pointValue: "0.01", moneyCurrency: "ZZD" }) { userErrors { code } } }`, {}, t.operatorToken));
+        ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "d", pointValue: "0.01", moneyCurrency: "VUV" }) { userErrors { code } } }`, {}, t.operatorToken));
         ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '1' } }, t.operatorToken));
       }
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
@@ -756,7 +758,7 @@ describe('sales processed by workers the test drives', () => {
         externalId: `duo-${i}`,
         customerExternalId: customers[i % 2].externalId,
         occurredAt: new Date().toISOString(),
-        currency: 'ZZD',
+        currency: 'VUV',
         lines: [{ sku: 'X', quantity: 1, unitPrice: `${10 + i}.00` }],
       }));
       const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
@@ -814,7 +816,7 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "LAPSE_C", name: "l", pointValue: "0.01", moneyCurrency: "ZZL" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "LAPSE_C", name: "l", pointValue: "0.01", moneyCurrency: "VND" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'LAPSE_C', pointsPerUnit: '1' } }, t.operatorToken));
       await createTier(t, { currency: 'LAPSE_C', code: 'LAPSE_LOW', rank: 1, threshold: 10 });
       await createTier(t, { currency: 'LAPSE_C', code: 'LAPSE_HIGH', rank: 2, threshold: 100, windowDays: 30 });
@@ -825,7 +827,7 @@ describe('sales processed by workers the test drives', () => {
       for (let round = 0; round < 6; round++) {
         const customer = await createCustomer(t, 'LAPSE_C', 100); // HIGH, for 30 days
         t.clock.advance(31 * DAY); // HIGH lapsed: readers see LOW, the stored tier is still HIGH
-        const input = { externalId: `lapse-sale-${round}`, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZL', lines: [{ sku: 'X', quantity: 1, unitPrice: '5.00' }] };
+        const input = { externalId: `lapse-sale-${round}`, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'VND', lines: [{ sku: 'X', quantity: 1, unitPrice: '5.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
         const blocker = new pg.Client({ connectionString: t.databaseUrl });
         await blocker.connect();
@@ -865,7 +867,7 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "ASOF_C", name: "a", expiryDays: null, pointValue: "0.01", moneyCurrency: "ZZA" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "ASOF_C", name: "a", expiryDays: null, pointValue: "0.01", moneyCurrency: "VES" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'ASOF_C', pointsPerUnit: '1' } }, t.operatorToken));
       await createTier(t, { currency: 'ASOF_C', code: 'ASOF_MID', rank: 1, threshold: 100, windowDays: 30 });
       await createTier(t, { currency: 'ASOF_C', code: 'ASOF_HIGH', rank: 2, threshold: 200, windowDays: 30 });
@@ -881,7 +883,7 @@ describe('sales processed by workers the test drives', () => {
         batch = worker().runOne(); // its now: day 35
         await held.waiters(1);
         t.clock.advance(6 * DAY); // day 41: the day-10 points left the window too
-        const input = { externalId: unique('asof'), customerExternalId: second.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZA', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        const input = { externalId: unique('asof'), customerExternalId: second.externalId, occurredAt: t.clock.now().toISOString(), currency: 'VES', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
         expect(await worker().runOne()).toBe(true); // the sale places the second customer: 10 points, no tier
         await held.commit();
@@ -907,13 +909,13 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "VOID_C", name: "v", pointValue: "0.01", moneyCurrency: "ZZV" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "VOID_C", name: "v", pointValue: "0.01", moneyCurrency: "UZS" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'VOID_C', pointsPerUnit: '1' } }, t.operatorToken));
       const offer = await createOffer(t);
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Gift', currency: 'VOID_C', ...window, outcome: { offerId: offer.id } } }, t.operatorToken));
       const customer = await createCustomer(t, 'VOID_C');
-      const input = { externalId: 'void-race', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZV', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      const input = { externalId: 'void-race', customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'UZS', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
       ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       await t.jobs.runner.runUntilIdle();
       const [{ code }] = await t.sql<{ code: string }>(`select io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
@@ -951,7 +953,7 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "PAIR_C", name: "p", pointValue: "0.01", moneyCurrency: "ZZP" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "PAIR_C", name: "p", pointValue: "0.01", moneyCurrency: "UYU" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'PAIR_C', pointsPerUnit: '1' } }, t.operatorToken));
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       for (const name of ['First gift', 'Second gift']) {
@@ -962,7 +964,7 @@ describe('sales processed by workers the test drives', () => {
       }
       const customer = await createCustomer(t, 'PAIR_C');
       const sale = (externalId: string, offerCodes: string[] = []) => ({
-        externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZP', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }], offerCodes,
+        externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'UYU', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }], offerCodes,
       });
       ok(await t.gql(SubmitTransactionDocument, { input: sale('pair-1') }, till.credential));
       await t.jobs.runner.runUntilIdle();
@@ -999,12 +1001,12 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "CROSS_C", name: "x", pointValue: "0.01", moneyCurrency: "ZZQ" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "CROSS_C", name: "x", pointValue: "0.01", moneyCurrency: "YER" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'CROSS_C', pointsPerUnit: '1' } }, t.operatorToken));
       await createTier(t, { currency: 'CROSS_C', code: 'CROSS_GOLD', rank: 1, threshold: 50, multiplier: 2 });
       const customer = await createCustomer(t, 'CROSS_C', 1); // an account row for the test to hold
       for (const externalId of ['cross-a', 'cross-b']) {
-        const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZQ', lines: [{ sku: 'X', quantity: 1, unitPrice: '60.00' }] };
+        const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'YER', lines: [{ sku: 'X', quantity: 1, unitPrice: '60.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       }
       // Forced overlap: both workers are in their transactions (one at the account, the other behind it) before either credits.
@@ -1038,7 +1040,7 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "EDGE_C", name: "e", pointValue: "0.01", moneyCurrency: "ZZE" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "EDGE_C", name: "e", pointValue: "0.01", moneyCurrency: "UGX" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'EDGE_C', pointsPerUnit: '1' } }, t.operatorToken));
       await createTier(t, { currency: 'EDGE_C', code: 'EDGE_GOLD', rank: 1, threshold: 50, multiplier: 2 });
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
@@ -1050,7 +1052,7 @@ describe('sales processed by workers the test drives', () => {
       ]) {
         const customer = await createCustomer(t, 'EDGE_C', start);
         const externalId = unique('edge');
-        const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZE', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'UGX', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
         const held = await holdLocks(t, `select 1 from campaign where name = 'Held' and currency_code = 'EDGE_C' for update`, []);
         let processing!: Promise<boolean>;
@@ -1080,14 +1082,14 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "WELC_C", name: "w", pointValue: "0.01", moneyCurrency: "ZZW" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "WELC_C", name: "w", pointValue: "0.01", moneyCurrency: "UAH" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'WELC_C', pointsPerUnit: '1' } }, t.operatorToken));
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Welcome', currency: 'WELC_C', ...window, conditions: { firstPurchase: true }, outcome: { bonusPoints: 50 }, limits: { budgetPoints: 1_000 } } }, t.operatorToken));
       const customer = await createCustomer(t, 'WELC_C');
       const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
       const submitted = async () => {
-        const input = { externalId: unique('welc'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'ZZW', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        const input = { externalId: unique('welc'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'UAH', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
         return input.externalId;
       };
@@ -1115,7 +1117,7 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "FAIL_C", name: "f", pointValue: "0.01", moneyCurrency: "ZZF" }) { userErrors { code } } }`, {}, t.operatorToken));
+      ok(await t.gql(`mutation { createCurrency(input: { code: "FAIL_C", name: "f", pointValue: "0.01", moneyCurrency: "TZS" }) { userErrors { code } } }`, {}, t.operatorToken));
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'FAIL_C', pointsPerUnit: '1' } }, t.operatorToken));
       const customer = await createCustomer(t, 'FAIL_C', 100);
       const store = await createStore(t, 'FAIL_C');
@@ -1125,7 +1127,7 @@ describe('sales processed by workers the test drives', () => {
         externalId: 'will-fail',
         customerExternalId: customer.externalId,
         occurredAt: new Date().toISOString(),
-        currency: 'ZZF',
+        currency: 'TZS',
         lines: [{ sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '3.50' }, { sku: 'MUFFIN', quantity: 1, unitPrice: '3.50' }],
         offerCodes: [code],
       };
@@ -1154,7 +1156,7 @@ describe('sales processed by workers the test drives', () => {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
       ok(
         await t.gql(
-          `mutation { createCurrency(input: { code: "KILL_EUR", name: "k", pointValue: "0.01", moneyCurrency: "ZZZ" }) { userErrors { code } } }`,
+          `mutation { createCurrency(input: { code: "KILL_EUR", name: "k", pointValue: "0.01", moneyCurrency: "TWD" }) { userErrors { code } } }`,
           {},
           t.operatorToken,
         ),
@@ -1165,7 +1167,7 @@ describe('sales processed by workers the test drives', () => {
         externalId: 'crash-1',
         customerExternalId: customer.externalId,
         occurredAt: new Date().toISOString(),
-        currency: 'ZZZ',
+        currency: 'TWD',
         lines: [{ sku: 'X', quantity: 1, unitPrice: '7.00' }],
       };
       ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));

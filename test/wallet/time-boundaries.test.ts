@@ -178,7 +178,7 @@ describe('time-derived offer state holds from the second it is due', () => {
   });
 
   it("a campaign's offer past its validUntil is not awarded: it would land in the wallet already EXPIRED", async () => {
-    const money = 'TBM';
+    const money = 'TOP';
     await t.gql(`mutation { createCurrency(input: { code: "TIMEB_M", name: "m", pointValue: "0.01", moneyCurrency: "${money}" }) { userErrors { code } } }`, {}, t.operatorToken);
     const end = t.clock.now().getTime() + HOUR;
     const offer = await newOffer({ validUntil: new Date(end).toISOString() });

@@ -38,14 +38,19 @@ export type AdjustPointsInput = {
 };
 
 export type CampaignConditionsInput = {
+  /** Each category once (compared case and spacing aside). */
   categories?: Array<string> | null | undefined;
+  /** Each channel once (compared case and spacing aside). */
   channels?: Array<string> | null | undefined;
-  /** ISO days: 1 = Monday … 7 = Sunday (UTC). */
+  /** ISO days: 1 = Monday … 7 = Sunday (UTC), each once. */
   daysOfWeek?: Array<number> | null | undefined;
   firstPurchase?: boolean | null | undefined;
   minSpend?: string | null | undefined;
+  /** Customer segments, each once (as the customer carries them). */
   segments?: Array<string> | null | undefined;
+  /** Each SKU once (compared case and spacing aside). */
   skus?: Array<string> | null | undefined;
+  /** Tier codes, each once. */
   tiers?: Array<string> | null | undefined;
 };
 
@@ -88,6 +93,7 @@ export type CreateGiftListInput = {
 
 export type CreateOfferInput = {
   benefit: OfferBenefitInput;
+  /** Each channel once (case and spacing aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;
@@ -148,11 +154,13 @@ export type LedgerSource =
 
 export type OfferBenefitInput = {
   amountOff?: string | null | undefined;
+  /** Each category once (compared as the till compares them: case and spacing aside). */
   categories?: Array<string> | null | undefined;
   freeSku?: string | null | undefined;
   kind: OfferBenefitKind;
   maxDiscount?: string | null | undefined;
   percentOff?: number | null | undefined;
+  /** Each SKU once (compared as the till compares them: case and spacing aside). */
   skus?: Array<string> | null | undefined;
 };
 
@@ -174,6 +182,7 @@ export type RemoveListingInput = {
 
 export type RevokePartnerInput = {
   partnerId: string | number;
+  /** Why; kept in the audit log (not blank when given). */
   reason?: string | null | undefined;
 };
 
@@ -196,8 +205,10 @@ export type SetActivityRuleInput = {
 };
 
 export type SetEconomyRuleInput = {
+  /** One multiplier per category (compared case and spacing aside). */
   categoryMultipliers?: Array<CategoryMultiplierInput> | null | undefined;
   currency: string;
+  /** Each SKU once (compared case and spacing aside). */
   excludedSkus?: Array<string> | null | undefined;
   /** Days earned points wait before they can be spent (default 0). */
   pendingDays?: number | null | undefined;
@@ -208,12 +219,15 @@ export type SetEconomyRuleInput = {
 export type StoreEligibilityInput = {
   minBalance?: number | null | undefined;
   minLifetimePoints?: number | null | undefined;
+  /** Customer segments, each once (as the customer carries them). */
   segments?: Array<string> | null | undefined;
+  /** Tier codes, each once. */
   tiers?: Array<string> | null | undefined;
 };
 
 export type UpdateOfferInput = {
   benefit?: OfferBenefitInput | null | undefined;
+  /** Each channel once (case and spacing aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;

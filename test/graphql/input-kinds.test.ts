@@ -1,0 +1,274 @@
+import { toGlobalId } from '../../src/graphql/ids.js';
+import { type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createOffer, createPartner, simpleShop, unique } from '../support/program.js';
+
+/**
+ * Input-edge faults fixed as kinds (edges-input): text that shows nothing, lists that name a thing
+ * twice, money currencies that are not ISO 4217, and cursors we never issued. Each refusal is
+ * asserted as a client sees it (the code, a message naming the field, `extensions.field` or the
+ * userError's path) and with every table as it was before (nothing stored, nothing changed).
+ */
+/** The partner's documents (registered for the till up front, so registering them is no write of the requests under test). */
+const RECORD_ACTIVITY = `mutation Record($input: RecordActivityInput!) { recordActivity(input: $input) { pointsAwarded userErrors { code } } }`;
+const REVERSE = `mutation Reverse($input: ReverseTransactionInput!) { reverseTransaction(input: $input) { userErrors { code } } }`;
+const SUBMIT = `mutation Submit($input: SubmitTransactionInput!) { submitTransaction(input: $input) { transaction { status } userErrors { code } } }`;
+
+describe('the input edge, by kind', () => {
+  let t: TestGateway;
+  let shop: Awaited<ReturnType<typeof simpleShop>>;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+  let customer: Awaited<ReturnType<typeof createCustomer>>;
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    shop = await simpleShop(t);
+    till = await createPartner(t, ['transactions:write', 'activities:write']);
+    customer = await createCustomer(t, shop.currency, 50);
+    await t.register(till.credential, RECORD_ACTIVITY, REVERSE, SUBMIT);
+    ok(await t.gql(`mutation($c: String!) { setActivityRule(input: { currency: $c, kind: REVIEW, points: 5 }) { userErrors { code } } }`, { c: shop.currency }, t.operatorToken));
+  });
+  afterAll(async () => {
+    expect(await ledgerViolations(t)).toEqual([]);
+    await t.close();
+  });
+
+  /** Runs `request`; expects one BAD_USER_INPUT whose message matches `message` and whose `extensions.field` is `field`; and no table changed. */
+  async function refusedAtTheEdge(request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) {
+    const before = await tableSnapshot(t);
+    const res = await request();
+    expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field }]);
+    expect(res.errors![0].message).toMatch(message);
+    expect(await tableSnapshot(t)).toEqual(before);
+  }
+
+  /** Runs `request` (a mutation `name`); expects the userError `code` on `field` and no table changed. */
+  async function refusedWith(request: () => Promise<GqlResult<unknown>>, name: string, code: string, field: string[], message: RegExp) {
+    const before = await tableSnapshot(t);
+    const res = await request();
+    expect(res.errors).toBeUndefined();
+    const payload = (res.data as Record<string, { userErrors: { code: string; field: string[]; message: string }[] }>)[name];
+    expect(payload.userErrors).toEqual([{ code, field, message: expect.stringMatching(message) }]);
+    expect(await tableSnapshot(t)).toEqual(before);
+  }
+
+  /** An operator's mutation with `input`; its answer is read by shape (`any`: documents written here, not generated). */
+  const staff = (query: string, input: Record<string, unknown>) => t.gql<any, unknown>(query, { input }, t.operatorToken);
+  const code = () => unique('K').toUpperCase().replace(/-/g, '_').slice(0, 20);
+  const window = { startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z' };
+  /** A valid input of a staff configuration mutation, to which a case adds the field under test. */
+  const validInput = (mutation: string): Record<string, unknown> =>
+    ({
+      createRewardStore: { code: unique('s'), name: 'store', currency: shop.currency },
+      createCampaign: { name: 'campaign', currency: shop.currency, ...window, outcome: { bonusPoints: 1 } },
+      createOffer: { name: 'offer' },
+      updateOffer: { offerId: shop.offer.id },
+      setEconomyRule: { currency: shop.currency, pointsPerUnit: '1' },
+    })[mutation]!;
+
+  describe('text made only of invisible characters is blank (kind 1)', () => {
+    const INVISIBLE: [string, string][] = [
+      ['a zero-width space', '\u200b'],
+      ['zero-width joiners', '\u200d\u200c'],
+      ['a byte order mark', '\ufeff'],
+      ['a soft hyphen', '\u00ad'],
+      ['format characters mixed with white space', ' \u200b\t\u2060\u00a0\u200e '],
+      ['a Hangul filler (default-ignorable, not Cf)', '\u3164'],
+    ];
+
+    /** Every field that must say something, with a request that sends `text` in it. */
+    const FIELDS: [string, string, (text: string) => Promise<GqlResult<unknown>>][] = [
+      ['createOffer', 'name', (name) => staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { userErrors { code } } }`, { name, benefit: { kind: 'FREE_ITEM', freeSku: 'M' } })],
+      ['createOffer', 'benefit.freeSku', (freeSku) => staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { userErrors { code } } }`, { name: 'free', benefit: { kind: 'FREE_ITEM', freeSku } })],
+      ['updateOffer', 'name', (name) => staff(`mutation($input: UpdateOfferInput!) { updateOffer(input: $input) { userErrors { code } } }`, { offerId: shop.offer.id, name })],
+      ['createCurrency', 'name', (name) => staff(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`, { code: code(), name, pointValue: '0.01', moneyCurrency: 'EUR' })],
+      ['createTier', 'name', (name) => staff(`mutation($input: CreateTierInput!) { createTier(input: $input) { userErrors { code } } }`, { currency: shop.currency, code: code(), name, rank: 900, threshold: 1 })],
+      ['createRewardStore', 'name', (name) => staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { userErrors { code } } }`, { code: unique('s'), name, currency: shop.currency })],
+      ['createCampaign', 'name', (name) => staff(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { userErrors { code } } }`, { name, currency: shop.currency, ...window, outcome: { bonusPoints: 1 } })],
+      ['createPartner', 'name', (name) => staff(`mutation($input: CreatePartnerInput!) { createPartner(input: $input) { userErrors { code } } }`, { name, scopes: ['customers:read'] })],
+      ['revokePartner', 'reason', (reason) => staff(`mutation($input: RevokePartnerInput!) { revokePartner(input: $input) { userErrors { code } } }`, { partnerId: toGlobalId('Partner', 1), reason })],
+      ['createGiftList', 'name', (name) => staff(`mutation($input: CreateGiftListInput!) { createGiftList(input: $input) { userErrors { code } } }`, { currency: shop.currency, name, threshold: 10, offerIds: [shop.offer.id] })],
+      ['upsertCustomer', 'externalId', (externalId) => staff(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { externalId })],
+      ['upsertCustomer', 'name', (name) => staff(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { externalId: customer.externalId, name })],
+      ['adjustPoints', 'reason', (reason) => staff(`mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, { customerExternalId: customer.externalId, currency: shop.currency, amount: 5, reason, idempotencyKey: unique('k') })],
+      ['issueReplacementOffer', 'reason', (reason) => staff(`mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { userErrors { code } } }`, { issuedOfferId: toGlobalId('IssuedOffer', 1), reason, idempotencyKey: unique('k') })],
+      ['recordActivity', 'reference', (reference) => t.gql(RECORD_ACTIVITY, { input: { customerExternalId: customer.externalId, kind: 'REVIEW', reference } }, till.credential)],
+      ['reverseTransaction', 'reason', (reason) => t.gql(REVERSE, { input: { externalId: 'any-sale', reason } }, till.credential)],
+    ];
+
+    describe.each(FIELDS)('%s %s', (_mutation, field, send) => {
+      it.each(INVISIBLE)('of %s is BAD_USER_INPUT naming the field, nothing written', async (_name, text) => {
+        await refusedAtTheEdge(() => send(text), field, new RegExp(`^${field.replace('.', '\\.')} must not be blank`));
+      });
+    });
+
+    it.each([
+      ['createCampaign', 'CreateCampaignInput', 'conditions.skus', { conditions: { skus: ['LATTE', '\u200b'] } }, 'have a blank entry'],
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', { eligibility: { segments: [' \ufeff'] } }, 'have a blank entry'],
+      ['createOffer', 'CreateOfferInput', 'channels', { benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, channels: ['\u00ad'] }, 'have a blank entry'],
+      ['setEconomyRule', 'SetEconomyRuleInput', 'categoryMultipliers.1.category', { categoryMultipliers: [{ category: 'Pastry', multiplier: 2 }, { category: '\u2060', multiplier: 3 }] }, 'be blank'],
+    ])('%s with a blank entry in a list (%s, %s) is BAD_USER_INPUT naming it, nothing written', async (mutation, type, field, extra, what) => {
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra }),
+        field,
+        new RegExp(`^${field.replaceAll('.', '\\.')} must not ${what}`),
+      );
+    });
+
+    it('visible text that carries format characters (an emoji family joined by ZWJ, a soft hyphen in a word) is taken as sent', async () => {
+      for (const name of ['\u{1F468}\u200d\u{1F469}\u200d\u{1F467}', 'Caf\u00e9\u00adclub']) {
+        const res = await staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { name } userErrors { code } } }`, { name, benefit: { kind: 'FREE_ITEM', freeSku: 'M' } });
+        expect(ok(res)).toEqual({ createOffer: { offer: { name }, userErrors: [] } });
+      }
+    });
+  });
+
+  describe('a list that names a thing twice (kind 2)', () => {
+    it('a gift list offering one offer twice is INVALID on the repeat, also when one is named by its version id and one by the offer id', async () => {
+      const offer = await createOffer(t);
+      const [{ offer_id }] = await t.sql<{ offer_id: string }>(`select offer_id from offer_version where id = $1`, [Number(Buffer.from(offer.id, 'base64url').toString().split(':')[1])]);
+      const other = await createOffer(t);
+      const send = (offerIds: string[]) => () =>
+        staff(`mutation($input: CreateGiftListInput!) { createGiftList(input: $input) { giftList { id } userErrors { code field message } } }`, { currency: shop.currency, name: 'twice', threshold: 10, offerIds });
+      await refusedWith(send([offer.id, other.id, offer.id]), 'createGiftList', 'INVALID', ['input', 'offerIds', '2'], /^offerIds\[2\] names the same offer as offerIds\[0\]/);
+      await refusedWith(send([offer.id, toGlobalId('Offer', Number(offer_id))]), 'createGiftList', 'INVALID', ['input', 'offerIds', '1'], /same offer/);
+      const res = await send([offer.id, other.id])();
+      expect(ok(res).createGiftList).toMatchObject({ giftList: { id: expect.any(String) }, userErrors: [] });
+    });
+
+    const CONFIG: [string, string, string, Record<string, unknown>, string][] = [
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', { eligibility: { segments: ['vip', 'gold', 'vip'] } }, '"vip" twice \\(items 0 and 2\\)'],
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.tiers', { eligibility: { tiers: ['GOLD', 'GOLD'] } }, '"GOLD" twice'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.skus', { conditions: { skus: ['latte', ' LATTE'] } }, '" LATTE" twice \\(items 0 and 1\\)'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.categories', { conditions: { categories: ['Pastry', 'pastry'] } }, '"pastry" twice'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.channels', { conditions: { channels: ['APP', 'app'] } }, '"app" twice'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.tiers', { conditions: { tiers: ['GOLD', 'GOLD'] } }, '"GOLD" twice'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.segments', { conditions: { segments: ['vip', 'vip'] } }, '"vip" twice'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.daysOfWeek', { conditions: { daysOfWeek: [6, 7, 6] } }, '6 twice \\(items 0 and 2\\)'],
+      ['createOffer', 'CreateOfferInput', 'benefit.skus', { benefit: { kind: 'PERCENT_OFF', percentOff: 10, skus: ['A1', 'a1'] } }, '"a1" twice'],
+      ['createOffer', 'CreateOfferInput', 'benefit.categories', { benefit: { kind: 'PERCENT_OFF', percentOff: 10, categories: ['COFFEE', 'Coffee '] } }, '"Coffee " twice'],
+      ['createOffer', 'CreateOfferInput', 'channels', { benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, channels: ['STORE', 'STORE'] }, '"STORE" twice'],
+      ['updateOffer', 'UpdateOfferInput', 'channels', { channels: ['STORE', 'store'] }, '"store" twice'],
+      ['setEconomyRule', 'SetEconomyRuleInput', 'excludedSkus', { excludedSkus: ['GIFTCARD', 'giftcard'] }, '"giftcard" twice'],
+      ['setEconomyRule', 'SetEconomyRuleInput', 'categoryMultipliers', { categoryMultipliers: [{ category: 'Pastry', multiplier: 2 }, { category: 'PASTRY', multiplier: 3 }] }, '"PASTRY" twice \\(items 0 and 1\\)'],
+    ];
+
+    it.each(CONFIG)('%s with a repeat in %s (%s) is BAD_USER_INPUT naming it, nothing written or changed', async (mutation, type, field, extra, repeat) => {
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra }),
+        field,
+        new RegExp(`^${field.replace('.', '\\.')} names ${repeat}`),
+      );
+    });
+
+    it('distinct entries are taken and answered in the order sent', async () => {
+      const res = await staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { rewardStore { eligibility { tiers segments } } userErrors { code } } }`, {
+        code: unique('s'),
+        name: 'distinct',
+        currency: shop.currency,
+        eligibility: { segments: ['vip', 'VIP', 'gold'], tiers: ['GOLD', 'SILVER'] },
+      });
+      // segments are tags compared as sent, so vip and VIP are two
+      expect(ok(res).createRewardStore).toEqual({ rewardStore: { eligibility: { tiers: ['GOLD', 'SILVER'], segments: ['vip', 'VIP', 'gold'] } }, userErrors: [] });
+    });
+
+    it("a customer's segments are a set: a tag sent twice is stored once, in the order first sent", async () => {
+      const externalId = unique('tags');
+      const res = await staff(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { segments } userErrors { code } } }`, { externalId, segments: ['vip', 'coffee', 'vip'] });
+      expect(ok(res).upsertCustomer).toEqual({ customer: { segments: ['vip', 'coffee'] }, userErrors: [] });
+      const again = await staff(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { segments } userErrors { code } } }`, { externalId, segments: ['tea', 'tea'] });
+      expect(ok(again).upsertCustomer.customer.segments).toEqual(['tea']);
+      expect(await t.sql(`select segments from customer where external_id = $1`, [externalId])).toEqual([{ segments: ['tea'] }]);
+    });
+  });
+
+  describe('an item longer than any sale line can carry could never match (kind 2, found along the way)', () => {
+    it.each([
+      ['createCampaign', 'CreateCampaignInput', 'conditions.skus', { conditions: { skus: ['X'.repeat(101)] } }],
+      ['createOffer', 'CreateOfferInput', 'benefit.categories', { benefit: { kind: 'PERCENT_OFF', percentOff: 10, categories: ['C'.repeat(101)] } }],
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', { eligibility: { segments: ['s'.repeat(101)] } }],
+      ['setEconomyRule', 'SetEconomyRuleInput', 'excludedSkus', { excludedSkus: ['X'.repeat(101)] }],
+    ])('%s with a 101-character entry in %s is BAD_USER_INPUT, nothing written', async (mutation, type, field, extra) => {
+      const before = await tableSnapshot(t);
+      const res = await staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra });
+      expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(JSON.stringify(res.errors)).toContain(field.split('.').at(-1));
+      expect(await tableSnapshot(t)).toEqual(before);
+    });
+  });
+
+  describe('a money currency is an ISO 4217 code in capitals (kind 3)', () => {
+    const NOT_ISO: [string, string][] = [
+      ['a code ISO never issued', 'ABC'],
+      ['"no currency"', 'XXX'],
+      ['the testing code', 'XTS'],
+      ['a withdrawn code', 'DEM'],
+      ['lower case', 'eur'],
+      ['four characters', 'XXX1'],
+      ['empty', ''],
+    ];
+
+    it.each(NOT_ISO)('createCurrency with moneyCurrency %s (%j) is BAD_USER_INPUT naming moneyCurrency, nothing written', async (_name, moneyCurrency) => {
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`, { code: code(), name: 'n', pointValue: '0.01', moneyCurrency }),
+        'moneyCurrency',
+        /^moneyCurrency must be an ISO 4217 currency code in capitals such as EUR/,
+      );
+    });
+
+    it.each(NOT_ISO)('a sale in %s (%j) is BAD_USER_INPUT naming currency, nothing written', async (_name, currency) => {
+      const input = { externalId: unique('sale'), customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency, lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00' }] };
+      await refusedAtTheEdge(
+        () => t.gql(SUBMIT, { input }, till.credential),
+        'currency',
+        /^currency must be an ISO 4217 currency code in capitals such as EUR; ".*" is not one/,
+      );
+    });
+
+    it('codes in use are taken (JPY, CHF)', async () => {
+      const created = await staff(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`, { code: code(), name: 'yen', pointValue: '1', moneyCurrency: 'JPY' });
+      expect(ok(created).createCurrency.userErrors).toEqual([]);
+      const input = { externalId: unique('sale'), customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'CHF', lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00' }] };
+      const sale = await t.gql(SUBMIT, { input }, till.credential);
+      expect((ok(sale) as { submitTransaction: unknown }).submitTransaction).toEqual({ transaction: { status: 'RECEIVED' }, userErrors: [] });
+    });
+  });
+
+  describe('after is a cursor this list gave out, or null (kind 4)', () => {
+    /** Every connection of the schema, read as a caller that may read it, with `after`. */
+    const CONNECTIONS: [string, () => [string, string]][] = [
+      ['rewardStores', () => [`query($after: String) { rewardStores(first: 1, after: $after) { edges { cursor } } }`, t.operatorToken]],
+      ['listings', () => [`query($after: String) { rewardStores(first: 1) { edges { node { listings(first: 1, after: $after) { edges { cursor } } } } } }`, t.operatorToken]],
+      ['offers', () => [`query($after: String) { offers(first: 1, after: $after) { edges { cursor } } }`, t.operatorToken]],
+      ['auditLog', () => [`query($after: String) { auditLog(first: 1, after: $after) { edges { cursor } } }`, t.operatorToken]],
+      ['webhookEndpoints', () => [`query($after: String) { webhookEndpoints(first: 1, after: $after) { edges { cursor } } }`, t.operatorToken]],
+      ['webhookDeliveries', () => [`query($after: String) { webhookDeliveries(first: 1, after: $after) { edges { cursor } } }`, t.operatorToken]],
+      ['eligibleRewardStores', () => [`query($after: String) { me { eligibleRewardStores(first: 1, after: $after) { edges { cursor } } } }`, customer.token]],
+      ['wallet', () => [`query($after: String) { me { wallet(first: 1, after: $after) { edges { cursor } } } }`, customer.token]],
+      ['pointHistory', () => [`query($after: String) { me { pointHistory(first: 1, after: $after) { edges { cursor } } } }`, customer.token]],
+    ];
+
+    it.each(CONNECTIONS)('%s: after "" is BAD_USER_INPUT like any malformed cursor; null and absent read the first page', async (_name, request) => {
+      const [query, token] = request();
+      for (const after of ['', 'nonsense']) {
+        const res = await t.gql(query, { after }, token);
+        expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }))).toEqual([
+          { code: 'BAD_USER_INPUT', field: 'after', message: 'after is not a cursor of this list' },
+        ]);
+      }
+      expect(ok(await t.gql(query, { after: null }, token))).toEqual(ok(await t.gql(query, {}, token)));
+    });
+
+    it('a cursor with characters base64url skips (padding, spaces, punctuation) is not the cursor it decodes to', async () => {
+      const query = `query($after: String) { me { pointHistory(first: 1, after: $after) { edges { cursor } pageInfo { endCursor } } } }`;
+      await t.gql(`mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, {
+        input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 1, reason: 'second entry', idempotencyKey: unique('k') },
+      }, t.operatorToken);
+      const cursor = (ok(await t.gql(query, {}, customer.token)) as { me: { pointHistory: { pageInfo: { endCursor: string } } } }).me.pointHistory.pageInfo.endCursor;
+      expect(ok(await t.gql(query, { after: cursor }, customer.token))).toBeTruthy();
+      for (const after of [`${cursor}==`, ` ${cursor}`, `${cursor}!`, `${cursor.slice(0, 2)}.${cursor.slice(2)}`]) {
+        const res = await t.gql(query, { after }, customer.token);
+        expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      }
+    });
+  });
+});
