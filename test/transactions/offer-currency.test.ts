@@ -5,9 +5,10 @@ import {
   CreateCurrencyDocument,
   CreateGiftListDocument,
   CreateOfferDocument,
-  LockOfferDocument,
+  EligibleRewardStoresDocument,
   PurchaseOfferDocument,
   RedeemOfferDocument,
+  RewardStoreOffersDocument,
   SetEconomyRuleDocument,
   SubmitTransactionDocument,
   TransactionStatusDocument,
@@ -15,7 +16,8 @@ import {
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, createStore, unique } from '../support/program.js';
+import { createCustomer, createPartner, createStore, storeOf, unique } from '../support/program.js';
+import { DEMO, demoPartnerKey, seedDemo } from '../../src/demo/seed.js';
 
 const DAY = 86_400_000;
 
@@ -250,5 +252,45 @@ describe("an offer's amounts are in its program's money", () => {
     expect(rows.filter((r) => r.money_currency === null)).toEqual([]);
     expect((await inWallet(purchase.customer.token, purchase.code))?.moneyCurrency).toBe('JPY');
     expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['PURCHASE', 'GIFT', 'CAMPAIGN', 'STAFF']));
+  });
+});
+
+/** The demo program still works end to end: "€2 off your order" bought in BEANS (valued in EUR) redeems at the demo POS on a EUR sale. */
+describe('the demo till', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    await seedDemo(t.orm, t.config, t.clock);
+  });
+  afterAll(() => t.close());
+
+  it('"€2 off your order" takes €2 off a EUR sale, and is refused on a sale in another money', async () => {
+    const alice = await t.customerToken(DEMO.customers.alice);
+    const pos = { apiKey: demoPartnerKey(t.config) };
+    const stores = ok(await t.gql(EligibleRewardStoresDocument, {}, alice)).me!.eligibleRewardStores.edges;
+    const everyday = stores.find((e) => e.node.code === 'everyday')!.node;
+    const store = storeOf(ok(await t.gql(RewardStoreOffersDocument, { storeId: everyday.id }, alice)).node);
+    const twoOff = store.listings.edges.find((e) => e.node.offer.name === '€2 off your order')!.node;
+    const code = ok(await t.gql(PurchaseOfferDocument, { listingId: twoOff.id, idempotencyKey: unique('demo') }, alice)).purchaseOffer.purchase!.issuedOffer.code;
+    const sale = (currency: string): SubmitTransactionInput => ({
+      externalId: unique('demo-sale'),
+      customerExternalId: DEMO.customers.alice,
+      channel: 'STORE',
+      occurredAt: t.clock.now().toISOString(),
+      currency,
+      lines: [{ sku: 'LATTE', category: 'COFFEE', quantity: 2, unitPrice: '3.50' }],
+      offerCodes: [code],
+    });
+    const inUsd = await t.gql(SubmitTransactionDocument, { input: sale('USD') }, pos);
+    expect(dataOf(inUsd).submitTransaction.userErrors).toMatchObject([{ code: 'OFFER_NOT_APPLICABLE', message: "This offer's amount is in EUR; this sale is in USD." }]);
+    const inEur = sale('EUR');
+    expect(dataOf(await t.gql(SubmitTransactionDocument, { input: inEur }, pos)).submitTransaction).toMatchObject({ transaction: { status: 'RECEIVED' }, userErrors: [] });
+    await t.jobs.runner.runUntilIdle();
+    expect(ok(await t.gql(TransactionStatusDocument, { externalId: inEur.externalId }, pos)).transaction).toMatchObject({
+      status: 'PROCESSED',
+      total: '7.00',
+      discount: '2.00',
+      offersApplied: [{ code }],
+    });
   });
 });
