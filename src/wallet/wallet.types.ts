@@ -11,6 +11,23 @@ import { LOCK_TTL_SECONDS } from './redemption.service.js';
 registerEnumType(IssuedOfferStatus, { name: 'IssuedOfferStatus' });
 registerEnumType(IssuedOfferSource, { name: 'IssuedOfferSource' });
 
+/**
+ * The optional `currency` of lockOffer and redeemOffer: the sale's money, an ISO 4217 code in
+ * capitals, checked against the offer's money (redemption.service `checkCurrency`).
+ */
+function SaleCurrency(): PropertyDecorator {
+  const field = Field(() => String, {
+    nullable: true,
+    description:
+      "The sale's ISO 4217 money currency, in capitals (e.g. EUR): an offer with an amount off or a maximum discount in another money (IssuedOffer.moneyCurrency) is refused with OFFER_NOT_APPLICABLE. Unset: not checked; the till applies the discount in the offer's moneyCurrency.",
+  });
+  const iso = IsCurrencyCode();
+  return (target, key) => {
+    field(target, key);
+    iso(target, key);
+  };
+}
+
 @ObjectType({ implements: Node, description: "An offer in a customer's wallet." })
 export class IssuedOffer extends Node {
   @Field({ description: 'What the customer shows at the till.' })
@@ -70,12 +87,7 @@ export class LockOfferInput {
   @MaxLength(100)
   channel?: string | null;
 
-  @Field(() => String, {
-    nullable: true,
-    description:
-      "The sale's ISO 4217 money currency, in capitals (e.g. EUR): an offer with an amount off or a maximum discount in another money (IssuedOffer.moneyCurrency) is refused with OFFER_NOT_APPLICABLE. Unset: not checked; the till applies the discount in the offer's moneyCurrency.",
-  })
-  @IsCurrencyCode()
+  @SaleCurrency()
   currency?: string | null;
 }
 
@@ -113,12 +125,7 @@ export class RedeemOfferInput {
   @MaxLength(100)
   channel?: string | null;
 
-  @Field(() => String, {
-    nullable: true,
-    description:
-      "The sale's ISO 4217 money currency, in capitals (e.g. EUR): an offer with an amount off or a maximum discount in another money (IssuedOffer.moneyCurrency) is refused with OFFER_NOT_APPLICABLE. Unset: not checked; the till applies the discount in the offer's moneyCurrency.",
-  })
-  @IsCurrencyCode()
+  @SaleCurrency()
   currency?: string | null;
 }
 

@@ -205,6 +205,9 @@ describe("an offer's amounts are in its program's money", () => {
       dataOf(await t.gql<{ lockOffer: TillPayload }, unknown>(LOCK, { code: offer.code, lockId: 'basket-1', currency }, till.credential)).lockOffer;
     const refusal = { code: 'OFFER_NOT_APPLICABLE', field: ['input', 'currency'], message: "This offer's amount is in EUR; this sale is in JPY." };
 
+    // The sale's money as a sale takes it: an ISO 4217 code in capitals.
+    const lower = await t.gql(REDEEM, { code: offer.code, currency: 'jpy' }, till.credential);
+    expect(lower.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect(await lock('JPY')).toEqual({ issuedOffer: null, userErrors: [refusal] });
     expect(await redeem('JPY')).toEqual({ issuedOffer: null, userErrors: [refusal] });
     expect((await inWallet(offer.customer.token, offer.code))?.status).toBe('ISSUED');
