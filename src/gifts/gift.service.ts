@@ -8,6 +8,7 @@ import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry, type Posted } from '../points/ledger.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
@@ -161,7 +162,10 @@ const CLAIMED_LIST_COLUMNS = columnsOf(GiftList, 'g', ['id', 'name', 'threshold'
  * show, the customer's claims so far (null: none yet), and the option's offer (its fields null
  * when the offer is not on the list: `onList` is checked first).
  */
-type ClaimedList = Selected<typeof CLAIMED_LIST_COLUMNS> & { onList: boolean; onShow: boolean; claimed: number | null } & OfferVersionColumns<'offer.'>;
+type ClaimedList = Selected<typeof CLAIMED_LIST_COLUMNS> &
+  Selected<typeof CLAIMED_LIST_MONEY> & { onList: boolean; onShow: boolean; claimed: number | null } & OfferVersionColumns<'offer.'>;
+/** The money of the list's program: the money currency of the offers claimed from it. */
+const CLAIMED_LIST_MONEY = columnsOf(PointCurrency, 'pc', ['moneyCurrency']);
 
 /** What a claim answers, stored with its idempotency key so a repeat answers the same. */
 export interface GiftClaimOutcome {
@@ -190,11 +194,12 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
 
     const list = await queryOne(
       em,
-      sql<ClaimedList>`select ${CLAIMED_LIST_COLUMNS},
+      sql<ClaimedList>`select ${CLAIMED_LIST_COLUMNS}, ${CLAIMED_LIST_MONEY},
                  (o.offer_id is not null) as "onList", ${optionOnShow(now)} as "onShow",
                  (select n.claimed from gift_claim_count n where n.gift_list_id = g.id and n.customer_id = ${customer.customerId}) as claimed,
                  ${offerVersionColumns('offer.')}
             from gift_list g
+            join point_currency pc on pc.code = g.currency_code
             left join gift_list_option o on o.gift_list_id = g.id and o.offer_id = ${offerId}
             left join offer f on f.id = o.offer_id
             left join offer_version ov on ov.id = f.current_version_id
@@ -232,7 +237,14 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     );
     if (!counted) throw limitReached();
 
-    const issued = await issueOffer(em, { customerId: customer.customerId, offer, source: IssuedOfferSource.GIFT, sourceId: source, now });
+    const issued = await issueOffer(em, {
+      customerId: customer.customerId,
+      offer,
+      source: IssuedOfferSource.GIFT,
+      sourceId: source,
+      moneyCurrency: list.moneyCurrency,
+      now,
+    });
     const [row] = await query<{ id: number }>(
       em,
       sql`insert into gift_claim (customer_id, gift_list_id, offer_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, created_at)

@@ -221,7 +221,14 @@ const PURCHASE_ALONE = statement(
              where id = ${listingId} and (select stock_remaining from h) is not null and stock_remaining > 0 and exists (select 1 from a)
             returning stock_remaining
           ), io as (${issueOfferSql(
-            { customerId, offer: { versionId: sql`h."offer.versionId"`, expiresAt: sql`h.offer_expires_at` }, code, source: IssuedOfferSource.PURCHASE, now },
+            {
+              customerId,
+              offer: { versionId: sql`h."offer.versionId"`, expiresAt: sql`h.offer_expires_at` },
+              moneyCurrency: sql`h."currency.moneyCurrency"`,
+              code,
+              source: IssuedOfferSource.PURCHASE,
+              now,
+            },
             sql`a, h`,
           )}),
           p as (
@@ -416,7 +423,10 @@ function purchaseWrites(p: {
         update listing set stock_remaining = stock_remaining - 1
          where id = ${p.listingId} and ${stocked} and stock_remaining > 0 and exists (select 1 from a)
         returning stock_remaining
-      ), io as (${issueOfferSql({ customerId: p.customerId, offer: p.offer, source: IssuedOfferSource.PURCHASE, now: p.now }, sql`a`)}),
+      ), io as (${issueOfferSql(
+        { customerId: p.customerId, offer: p.offer, moneyCurrency: p.head['currency.moneyCurrency'], source: IssuedOfferSource.PURCHASE, now: p.now },
+        sql`a`,
+      )}),
       p as (
         insert into offer_purchase (customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
         select ${p.customerId}, ${p.listingId}, ${p.price}, e.id, io.id, ${p.idempotencyKey}, 'COMPLETED', ${p.now} from e, io
@@ -435,7 +445,7 @@ const HEAD_ACCOUNT_COLUMNS = prefixedColumnsOf(PointAccount, 'pa', ACCOUNT_KEYS,
 
 type IssuedKey = keyof IssuedOfferRow & keyof EntityRow<IssuedOffer> & string;
 /** The columns issuedColumns returns, in its order. */
-const ISSUED_KEYS: readonly IssuedKey[] = ['id', 'code', 'customerId', 'offerVersionId', 'source', 'status', 'lockExpiresAt', 'expiresAt', 'redeemedAt', 'createdAt'];
+const ISSUED_KEYS: readonly IssuedKey[] = ['id', 'code', 'customerId', 'offerVersionId', 'source', 'moneyCurrency', 'status', 'lockExpiresAt', 'expiresAt', 'redeemedAt', 'createdAt'];
 
 /** The purchase's first statement: the claim, the listing with its offer and currency, the locked account. */
 type PurchaseHead = { claimed: boolean; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &

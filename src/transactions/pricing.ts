@@ -129,27 +129,61 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[]): Priced {
 }
 
 /** Why an offer does not apply to a basket, or null when it does. */
-export type NotApplicable = 'CHANNEL' | 'NOTHING_TO_DISCOUNT' | 'BASKET_BELOW_AMOUNT';
+export type NotApplicable = 'CHANNEL' | 'CURRENCY' | 'NOTHING_TO_DISCOUNT' | 'BASKET_BELOW_AMOUNT';
 
 export interface OfferTerms extends Benefit {
   /** Channels the offer may be used in (empty: any). */
   channels: string[];
+  /**
+   * The ISO 4217 money the benefit's amounts (`amountOff`, `maxDiscount`) are in: the issued
+   * offer's, its program's money (null: not known).
+   */
+  moneyCurrency: string | null;
 }
 
 /**
- * Which of `offers` (applied in that order, as `priceBasket` does) do not apply to the basket:
+ * Whether a benefit is worth an amount of money, and so means something only in one money: an
+ * AMOUNT_OFF, or any benefit with a `maxDiscount`. Percent off without a cap and a free item
+ * are the same in every money.
+ */
+export function hasMoneyValue(b: Pick<Benefit, 'kind' | 'maxDiscount'>): boolean {
+  return b.kind === 'AMOUNT_OFF' || b.maxDiscount !== null;
+}
+
+/**
+ * Whether an offer's benefit may be applied to a sale in `saleCurrency` (ISO 4217, capitals, as
+ * the sale's input takes it; the offer's money is stored the same way, so codes compare as they
+ * are): always when it has no money value (`hasMoneyValue`), else only when its money is the
+ * sale's. An offer whose money is not known (null) and that has a money value applies nowhere:
+ * "2.00 off" in an unknown money could be ¥2 or €2 (docs/decisions.md, "An offer's money is its
+ * program's").
+ */
+export function currencyFits(o: Pick<OfferTerms, 'kind' | 'maxDiscount' | 'moneyCurrency'>, saleCurrency: string): boolean {
+  return !hasMoneyValue(o) || o.moneyCurrency === saleCurrency;
+}
+
+/**
+ * Which of `offers` (applied in that order, as `priceBasket` does) do not apply to the basket of a
+ * sale in `saleCurrency`:
  * - the offer names channels and the sale's channel (compared as item keys) is not one of them
  *   (a sale with no channel matches no restricted offer);
+ * - its benefit has a money value (an amount off, a maximum discount) in another money than the
+ *   sale's, or in none known (`currencyFits`);
  * - it takes nothing off: no qualifying line, the free item not in the basket (or, for "buy X get
  *   Y", no X), or what earlier offers left of the qualifying lines is nothing;
  * - an AMOUNT_OFF whose qualifying lines come to less than its amount (capped by `maxDiscount`):
  *   the customer would lose part of what they paid points for, so they keep the offer instead.
  * Returns, per offer, null (applies) or the reason; `priced` is the basket as priced.
  */
-export function applicability(lines: SaleLine[], channel: string | null, offers: OfferTerms[]): { priced: Priced; refused: (NotApplicable | null)[] } {
+export function applicability(
+  lines: SaleLine[],
+  sale: { channel: string | null; currency: string },
+  offers: OfferTerms[],
+): { priced: Priced; refused: (NotApplicable | null)[] } {
   const priced = priceBasket(lines, offers);
   const refused = offers.map((o, i): NotApplicable | null => {
-    if (o.channels.length > 0 && !matchesAny(channel, o.channels)) return 'CHANNEL';
+    if (o.channels.length > 0 && !matchesAny(sale.channel, o.channels)) return 'CHANNEL';
+    if (!currencyFits(o, sale.currency)) return 'CURRENCY';
     if (priced.perOffer[i] <= 0) return 'NOTHING_TO_DISCOUNT';
     if (o.kind === 'AMOUNT_OFF') {
       const full = o.maxDiscount !== null ? Math.min(toCents(o.amountOff ?? '0'), toCents(o.maxDiscount)) : toCents(o.amountOff ?? '0');
@@ -160,14 +194,31 @@ export function applicability(lines: SaleLine[], channel: string | null, offers:
   return { priced, refused };
 }
 
-/** What a till is told when an offer does not apply. */
-export const NOT_APPLICABLE_MESSAGE: Record<NotApplicable, string> = {
+/** What a till is told when an offer does not apply (CURRENCY names the two moneys: `notApplicableMessage`). */
+export const NOT_APPLICABLE_MESSAGE: Record<Exclude<NotApplicable, 'CURRENCY'>, string> = {
   CHANNEL: 'This offer cannot be used in this channel.',
   NOTHING_TO_DISCOUNT: 'This offer does not apply to anything in this basket.',
   BASKET_BELOW_AMOUNT: 'The items this offer applies to come to less than its amount.',
 };
 
-/** An offer version's benefit and channels, as pricing reads them. */
-export function termsOf(o: OfferVersionRow): OfferTerms {
-  return { kind: o.benefitKind, percentOff: o.percentOff, amountOff: o.amountOff, freeSku: o.freeSku, skus: o.skus, categories: o.categories, maxDiscount: o.maxDiscount, channels: o.channels };
+/**
+ * What a till is told when offer `o` does not apply, for `reason`, to a sale in `saleCurrency`;
+ * for CURRENCY: "This offer's amount is in EUR; this sale is in JPY." (or that its money is not
+ * known).
+ */
+export function notApplicableMessage(reason: NotApplicable, o: Pick<OfferTerms, 'moneyCurrency'>, saleCurrency: string): string {
+  if (reason !== 'CURRENCY') return NOT_APPLICABLE_MESSAGE[reason];
+  return o.moneyCurrency === null
+    ? `This offer's amount is in no known currency, so it cannot be used on a sale in ${saleCurrency}.`
+    : `This offer's amount is in ${o.moneyCurrency}; this sale is in ${saleCurrency}.`;
+}
+
+/** An offer version's benefit, as pricing reads it. */
+export function benefitOf(o: OfferVersionRow): Benefit {
+  return { kind: o.benefitKind, percentOff: o.percentOff, amountOff: o.amountOff, freeSku: o.freeSku, skus: o.skus, categories: o.categories, maxDiscount: o.maxDiscount };
+}
+
+/** An issued offer's terms: its version's benefit and channels, and the money it was issued in. */
+export function termsOf(o: OfferVersionRow, moneyCurrency: string | null): OfferTerms {
+  return { ...benefitOf(o), channels: o.channels, moneyCurrency };
 }

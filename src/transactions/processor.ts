@@ -14,7 +14,7 @@ import { Campaign, Rounding } from '../rules/rule.entity.js';
 import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
-import { fromCents, priceBasket, saleTotal, termsOf, toCents } from './pricing.js';
+import { benefitOf, fromCents, priceBasket, saleTotal, toCents } from './pricing.js';
 import { Tier } from '../tiers/tier.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from './transaction.entity.js';
@@ -82,7 +82,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   );
   const offers = applied.map((row) => offerVersionFrom(row, 'offer.'));
   // The same order and terms as submitTransaction checked, so the discounts are the ones it promised.
-  const priced = priceBasket(sale.lines, offers.map(termsOf));
+  const priced = priceBasket(sale.lines, offers.map(benefitOf));
   for (const [i, row] of applied.entries()) {
     await query(
       em,
@@ -210,7 +210,16 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
     const expiresAt = offer && expiryOf(offer, now);
     if (!offer || (expiresAt && expiresAt.getTime() <= now.getTime())) continue;
-    const issued = await issueOffer(em, { customerId: sale.customerId, offer, source: IssuedOfferSource.CAMPAIGN, sourceId: String(sale.id), now });
+    // Campaigns award only in point currencies valued in the sale's money (campaignsAt), so the
+    // sale's money is the campaign's program's.
+    const issued = await issueOffer(em, {
+      customerId: sale.customerId,
+      offer,
+      source: IssuedOfferSource.CAMPAIGN,
+      sourceId: String(sale.id),
+      moneyCurrency: sale.moneyCurrency,
+      now,
+    });
     await query(
       em,
       sql`insert into transaction_award (transaction_id, customer_id, kind, points, issued_offer_id, campaign_id, rule, created_at)

@@ -11,7 +11,7 @@ import { lockAccount, lockAccounts, reverseCredits, settleAccount } from '../poi
 import { cancelPending } from '../points/pending.service.js';
 import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
-import { applicability, fromCents, NOT_APPLICABLE_MESSAGE, saleTotal, termsOf, toCents } from './pricing.js';
+import { applicability, fromCents, notApplicableMessage, saleTotal, termsOf, toCents } from './pricing.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionAward, TransactionStatus, type SaleLine } from './transaction.entity.js';
@@ -185,12 +185,13 @@ function saleFingerprint(d: SubmitData, lines: SaleLine[]): string {
  * then priced in the order processing applies them (by issued offer id), so the discount checked
  * here is the one the processor takes. Refusals name the code as the till sent it
  * (`['input', 'offerCodes', i]`): OFFER_NOT_REDEEMABLE, LOCK_HELD, or OFFER_NOT_APPLICABLE when
- * the offer's channels, SKUs, categories or amount do not fit the basket (see `applicability`).
+ * the offer's channels, money (an amount off or a maximum discount in another money than the
+ * sale's), SKUs, categories or amount do not fit the basket (see `applicability`).
  */
 async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: SubmitData, sale: TransactionRow, lines: SaleLine[], now: Date): Promise<void> {
   const sent = (d.offerCodes ?? []).map(normalizeOfferCode);
   const field = (code: string) => ['input', 'offerCodes', String(sent.indexOf(code))];
-  const redeemed: { id: number; code: string; offer: OfferVersionRow }[] = [];
+  const redeemed: { id: number; code: string; moneyCurrency: string | null; offer: OfferVersionRow }[] = [];
   for (const code of [...new Set(sent)].sort()) {
     try {
       redeemed.push(
@@ -203,9 +204,12 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
   }
   if (redeemed.length === 0) return;
   redeemed.sort((a, b) => a.id - b.id);
-  const { priced, refused } = applicability(lines, d.channel ?? null, redeemed.map((r) => termsOf(r.offer)));
+  const terms = redeemed.map((r) => termsOf(r.offer, r.moneyCurrency));
+  const { priced, refused } = applicability(lines, { channel: d.channel ?? null, currency: d.currency }, terms);
   const first = refused.findIndex((reason) => reason !== null);
-  if (first >= 0) throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, NOT_APPLICABLE_MESSAGE[refused[first]!], field(redeemed[first].code));
+  if (first >= 0) {
+    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage(refused[first]!, terms[first], d.currency), field(redeemed[first].code));
+  }
   for (const [i, r] of redeemed.entries()) {
     await db(em).insertInto('TransactionOffer').values({ transaction: sale.id, issuedOffer: r.id, discount: fromCents(priced.perOffer[i]) }).execute();
   }

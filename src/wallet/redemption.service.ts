@@ -7,7 +7,7 @@ import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js
 import { recordEvents } from '../events/outbox.service.js';
 import type { OfferVersion } from '../offers/offer.entity.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
-import { matchesAny, NOT_APPLICABLE_MESSAGE } from '../transactions/pricing.js';
+import { currencyFits, matchesAny, NOT_APPLICABLE_MESSAGE, notApplicableMessage } from '../transactions/pricing.js';
 import { IssuedOffer, IssuedOfferStatus } from './issued-offer.entity.js';
 import { issuedColumns, recordWalletChange, type IssuedOfferRow, type WalletChange } from './wallet.service.js';
 
@@ -33,6 +33,9 @@ type TillRow = IssuedOfferRow &
     customerActive: boolean;
     /** The channels the offer's version may be used in (empty: any). */
     offerChannels: EntityRow<OfferVersion>['channels'];
+    /** The version's benefit kind and maximum discount: whether its benefit has a money value. */
+    offerBenefitKind: EntityRow<OfferVersion>['benefitKind'];
+    offerMaxDiscount: EntityRow<OfferVersion>['maxDiscount'];
   };
 
 /** What a void or a sweep reads of an issued offer (the status as of `now`). */
@@ -56,7 +59,9 @@ const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartner
 const tillColumns = (now: Date): RawBuilder<TillRow> =>
   sql`${issuedColumns(now)}, ${LOCK_HOLDER_COLUMNS},
       exists (select 1 from customer c where c.id = io.customer_id and c.status = 'ACTIVE') as "customerActive",
-      (select v.channels from offer_version v where v.id = io.offer_version_id) as "offerChannels"`;
+      (select v.channels from offer_version v where v.id = io.offer_version_id) as "offerChannels",
+      (select v.benefit_kind from offer_version v where v.id = io.offer_version_id) as "offerBenefitKind",
+      (select v.max_discount::text from offer_version v where v.id = io.offer_version_id) as "offerMaxDiscount"`;
 
 /**
  * An offer restricted to channels is refused (OFFER_NOT_APPLICABLE, nothing changes) when the till
@@ -65,6 +70,18 @@ const tillColumns = (now: Date): RawBuilder<TillRow> =>
 function checkChannel(row: TillRow, channel: string | null | undefined): void {
   if (channel != null && row.offerChannels.length > 0 && !matchesAny(channel, row.offerChannels)) {
     throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, NOT_APPLICABLE_MESSAGE.CHANNEL, ['input', 'channel']);
+  }
+}
+
+/**
+ * An offer whose benefit has a money value (an amount off, a maximum discount) is refused
+ * (OFFER_NOT_APPLICABLE on `input.currency`, nothing changes) when the till names a sale currency
+ * other than the offer's money (`currencyFits`). A till that names none is not checked here (it
+ * applies the discount itself and reads the offer's `moneyCurrency`); the sale it submits is.
+ */
+function checkCurrency(row: TillRow, currency: string | null | undefined): void {
+  if (currency != null && !currencyFits({ kind: row.offerBenefitKind, maxDiscount: row.offerMaxDiscount, moneyCurrency: row.moneyCurrency }, currency)) {
+    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage('CURRENCY', row, currency), ['input', 'currency']);
   }
 }
 
@@ -87,6 +104,8 @@ export interface LockRequest {
   ttlSeconds?: number | null;
   /** The channel of the sale being rung up, when the till says (checked against the offer's channels). */
   channel?: string | null;
+  /** The ISO 4217 money of the sale being rung up, when the till says (see checkCurrency). */
+  currency?: string | null;
 }
 
 /**
@@ -103,6 +122,7 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
     const renewing = row.status === IssuedOfferStatus.LOCKED;
     if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeld();
     checkChannel(row, request.channel);
+    checkCurrency(row, request.currency);
     const [locked] = await query(
       em,
       sql<IssuedOfferRow>`update issued_offer io
@@ -145,6 +165,8 @@ export interface RedemptionRequest {
   transactionRef: string | null;
   /** The sale's channel, when the till says (checked against the offer's channels). */
   channel?: string | null;
+  /** The sale's ISO 4217 money, when the till says (see checkCurrency). */
+  currency?: string | null;
   now: Date;
 }
 
@@ -168,6 +190,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
   if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld();
   checkChannel(row, r.channel);
+  checkCurrency(row, r.currency);
   const [redeemed] = await query(
     em,
     sql<IssuedOfferRow>`update issued_offer io
@@ -189,7 +212,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
 export async function redeemOffer(
   ctx: Ctx,
   partner: PartnerCaller,
-  request: { code: string; lockId?: string | null; transactionExternalId?: string | null; channel?: string | null },
+  request: { code: string; lockId?: string | null; transactionExternalId?: string | null; channel?: string | null; currency?: string | null },
 ): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
   const transactionRef = request.transactionExternalId ?? null;
@@ -202,6 +225,7 @@ export async function redeemOffer(
         partnerId: partner.partnerId,
         transactionRef,
         channel: request.channel,
+        currency: request.currency,
         now,
       });
     } catch (error) {

@@ -59,6 +59,8 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
       offer,
       source: IssuedOfferSource.STAFF,
       sourceId: `IssuedOffer:${original.id}`,
+      // The same offer in the same program: its amounts stay in the money they were in.
+      moneyCurrency: original.moneyCurrency,
       replaces: original.id,
       now,
     });

@@ -15,7 +15,7 @@ import { IssuedOffer, IssuedOfferSource, IssuedOfferStatus } from './issued-offe
  */
 export type IssuedOfferRow = Pick<EntityRow<IssuedOffer>, (typeof ISSUED_HEAD)[number] | 'status' | 'lockExpiresAt' | (typeof ISSUED_TAIL)[number]>;
 
-const ISSUED_HEAD = ['id', 'code', 'customerId', 'offerVersionId', 'source'] as const;
+const ISSUED_HEAD = ['id', 'code', 'customerId', 'offerVersionId', 'source', 'moneyCurrency'] as const;
 const ISSUED_TAIL = ['expiresAt', 'redeemedAt', 'createdAt'] as const;
 const ISSUED_HEAD_COLUMNS = columnsOf(IssuedOffer, 'io', ISSUED_HEAD);
 const ISSUED_TAIL_COLUMNS = columnsOf(IssuedOffer, 'io', ISSUED_TAIL);
@@ -63,6 +63,12 @@ export interface IssueData {
   offer: Pick<OfferVersionRow, 'versionId' | 'validDays' | 'validUntil'>;
   source: IssuedOfferSource;
   sourceId?: string | null;
+  /**
+   * The ISO 4217 money of the program it is issued in (`point_currency.money_currency` of the
+   * currency paid or earned in), the money its benefit's amounts are in; null: not known, and then
+   * a sale applies it only if its benefit has no money value (see `applicability`).
+   */
+  moneyCurrency: string | null;
   /** The used-up issued offer this one replaces (staff replacements). */
   replaces?: number | null;
   now: Date;
@@ -82,18 +88,23 @@ export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise
  */
 export function issueOfferSql(data: IssueData | IssueDataInStatement, from?: RawBuilder<unknown>): RawBuilder<IssuedOfferRow> {
   const [versionId, expiresAt] = 'expiresAt' in data.offer ? [data.offer.versionId, data.offer.expiresAt] : [data.offer.versionId, expiryOf(data.offer, data.now)];
-  return sql<IssuedOfferRow>`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, replaces_id, status, expires_at, created_at, updated_at)
-        select ${'code' in data ? data.code : newOfferCode()}, ${data.customerId}::bigint, ${versionId}::bigint, ${data.source}, ${data.sourceId ?? null}, ${data.replaces ?? null}::bigint, 'ISSUED',
+  return sql<IssuedOfferRow>`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, money_currency, replaces_id, status, expires_at, created_at, updated_at)
+        select ${'code' in data ? data.code : newOfferCode()}, ${data.customerId}::bigint, ${versionId}::bigint, ${data.source}, ${data.sourceId ?? null},
+               ${data.moneyCurrency}::text, ${data.replaces ?? null}::bigint, 'ISSUED',
                ${expiresAt}::timestamptz, ${data.now}::timestamptz, ${data.now}::timestamptz ${from ? sql`from ${from}` : sql``}
         returning ${issuedColumns(data.now)}`;
 }
 
 /**
  * IssueData for a statement that reads the offer version itself (the purchase's one statement):
- * its id and the issued offer's expiry (`expirySql`) as SQL expressions, and the new offer's code
+ * its id, the issued offer's expiry (`expirySql`) and its money currency as SQL expressions, and the new offer's code
  * (`newOfferCode()`) given by the caller.
  */
-export type IssueDataInStatement = Omit<IssueData, 'offer'> & { offer: { versionId: RawBuilder<unknown>; expiresAt: RawBuilder<unknown> }; code: string };
+export type IssueDataInStatement = Omit<IssueData, 'offer' | 'moneyCurrency'> & {
+  offer: { versionId: RawBuilder<unknown>; expiresAt: RawBuilder<unknown> };
+  moneyCurrency: RawBuilder<unknown>;
+  code: string;
+};
 
 /** expiryOf in SQL, for offer version `ov` issued at `now`: `valid_days` whole days of 24 hours after, capped by `valid_until`. */
 export function expirySql(now: Date): RawBuilder<Date | null> {

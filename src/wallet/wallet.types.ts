@@ -3,13 +3,30 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NotBlank, IsIdempotencyKey } from '../graphql/validation.js';
+import { IsCurrencyCode, NotBlank, IsIdempotencyKey } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 import { LOCK_TTL_SECONDS } from './redemption.service.js';
 
 registerEnumType(IssuedOfferStatus, { name: 'IssuedOfferStatus' });
 registerEnumType(IssuedOfferSource, { name: 'IssuedOfferSource' });
+
+/**
+ * The optional `currency` of lockOffer and redeemOffer: the sale's money, an ISO 4217 code in
+ * capitals, checked against the offer's money (redemption.service `checkCurrency`).
+ */
+function SaleCurrency(): PropertyDecorator {
+  const field = Field(() => String, {
+    nullable: true,
+    description:
+      "The sale's ISO 4217 money currency, in capitals (e.g. EUR): an offer with an amount off or a maximum discount in another money (IssuedOffer.moneyCurrency) is refused with OFFER_NOT_APPLICABLE. Unset: not checked; the till applies the discount in the offer's moneyCurrency.",
+  });
+  const iso = IsCurrencyCode();
+  return (target, key) => {
+    field(target, key);
+    iso(target, key);
+  };
+}
 
 @ObjectType({ implements: Node, description: "An offer in a customer's wallet." })
 export class IssuedOffer extends Node {
@@ -21,6 +38,13 @@ export class IssuedOffer extends Node {
 
   @Field(() => IssuedOfferSource)
   source!: IssuedOfferSource;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "ISO 4217 money the offer's amounts (the benefit's amountOff and maxDiscount) are in: the money of the program it was issued in (e.g. EUR, so amountOff 2.00 reads €2 off). A sale in another money cannot apply an offer with an amount off or a maximum discount (OFFER_NOT_APPLICABLE); percent off without a maximum and free items apply in any money. Null only for an offer issued before this was recorded whose program could not be traced.",
+  })
+  moneyCurrency!: string | null;
 
   @Field(() => DateTimeScalar, { nullable: true })
   expiresAt!: Date | null;
@@ -62,6 +86,9 @@ export class LockOfferInput {
   @MinLength(1)
   @MaxLength(100)
   channel?: string | null;
+
+  @SaleCurrency()
+  currency?: string | null;
 }
 
 @ObjectType()
@@ -97,6 +124,9 @@ export class RedeemOfferInput {
   @MinLength(1)
   @MaxLength(100)
   channel?: string | null;
+
+  @SaleCurrency()
+  currency?: string | null;
 }
 
 @ObjectType()
