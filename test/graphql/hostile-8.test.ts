@@ -1,5 +1,8 @@
+import { AdjustPointsDocument, ProfileDocument, ReverseTransactionDocument } from '../generated/graphql.js';
 import { type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
-import { simpleShop } from '../support/program.js';
+import { createPartner, earningProgram, processedSale, simpleShop, unique } from '../support/program.js';
+
+const DAY = 86_400_000;
 
 /**
  * Hostile pass 8 on what main gained with edges-input, birthday-batches and pending-liability:
@@ -69,4 +72,51 @@ describe('hostile pass 8', () => {
     });
   });
 
+  describe('pending liability of a member who owes points', () => {
+    it('pendingPoints/pendingLiability are what the release day moves into outstanding: the part that repays a debt first is not owed', async () => {
+      t.clock.freeze();
+      try {
+        const { money, currency } = await earningProgram(t, 'H8D', { expiryDays: 365, pendingDays: 14 });
+        const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+        const externalId = unique('debtor');
+        ok(await t.gql(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { input: { externalId } }, t.operatorToken));
+        const liability = async () => {
+          const now = t.clock.now().getTime();
+          const res = ok(
+            await t.gql<any, unknown>(
+              `query($currency: String!, $from: DateTime!, $to: DateTime!) {
+                programStats(currency: $currency, from: $from, to: $to) { outstandingPoints outstandingLiability pendingPoints pendingLiability }
+              }`,
+              { currency, from: new Date(now - 60 * DAY).toISOString(), to: new Date(now + DAY).toISOString() },
+              t.analystToken,
+            ),
+          );
+          return res.programStats;
+        };
+        const balance = async () => {
+          const me = ok(await t.gql(ProfileDocument, {}, await t.customerToken(externalId))).me!;
+          return me.balances.find((b) => b.currency.code === currency);
+        };
+
+        // 100 points earned, released after 14 days, spent; then the sale is returned: the member owes 100.
+        const first = await processedSale(t, till, externalId, money, 10);
+        t.clock.advance(14 * DAY);
+        ok(await t.gql(AdjustPointsDocument, { input: { customerExternalId: externalId, currency, amount: -100, reason: 'spent', idempotencyKey: unique('k') } }, t.operatorToken));
+        expect(ok(await t.gql(ReverseTransactionDocument, { externalId: first, reason: 'returned' }, till.credential)).reverseTransaction.userErrors).toEqual([]);
+        expect(await liability()).toEqual({ outstandingPoints: 0, outstandingLiability: '0.00', pendingPoints: 0, pendingLiability: '0.00' });
+
+        // 150 more pending: on their day, 100 repay the debt and 50 become spendable.
+        await processedSale(t, till, externalId, money, 15);
+        expect(await balance()).toMatchObject({ available: 0, pending: 150 });
+        expect(await liability()).toEqual({ outstandingPoints: 0, outstandingLiability: '0.00', pendingPoints: 50, pendingLiability: '0.50' });
+        t.clock.advance(14 * DAY);
+        expect(await balance()).toMatchObject({ available: 50, pending: 0 });
+        expect(await liability()).toEqual({ outstandingPoints: 50, outstandingLiability: '0.50', pendingPoints: 0, pendingLiability: '0.00' });
+        await t.runScheduled();
+        expect(await liability()).toEqual({ outstandingPoints: 50, outstandingLiability: '0.50', pendingPoints: 0, pendingLiability: '0.00' });
+      } finally {
+        t.clock.reset();
+      }
+    });
+  });
 });
