@@ -3,6 +3,7 @@
  * shared across lines. Pure functions, unit-tested beside the HTTP suites.
  */
 import { exactDecimal, roundHalfUp, times } from '../domain/decimal.js';
+import { BLANK_GLYPHS, INVISIBLE_MARKS } from '../domain/text.js';
 import type { OfferBenefitKind } from '../offers/offer.entity.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import type { SaleLine } from './transaction.entity.js';
@@ -42,12 +43,15 @@ export interface Benefit {
 export const ITEM_KEY_MAX = 100;
 
 /**
- * A SKU, category or channel as it is compared: Unicode NFKC, trimmed, runs of whitespace as one
- * space, upper case. Tills and the console spell the same thing differently (`pastry`, `PASTRY `);
- * what was typed is stored and shown as typed, and only compared through this.
+ * A SKU, category or channel as it is compared: Unicode NFKC, invisible marks left out
+ * (`INVISIBLE_MARKS`: a zero-width space, soft hyphen or BOM from a POS catalogue or a copy-paste),
+ * blank glyphs as spaces, trimmed, runs of whitespace as one space, upper case. Tills and the
+ * console spell the same thing differently (`pastry`, `PASTRY `, `PAS\u200bTRY`); what was typed
+ * is stored and shown as typed, and only compared through this. Staff lists refuse two entries
+ * with one key (`NoDuplicates(itemKey)`), so what reads the same is one entry there too.
  */
 export function itemKey(value: string): string {
-  return value.normalize('NFKC').trim().replace(/\s+/g, ' ').toUpperCase();
+  return value.replace(INVISIBLE_MARKS, '').normalize('NFKC').replace(BLANK_GLYPHS, ' ').replace(/\p{White_Space}+/gu, ' ').trim().toUpperCase();
 }
 
 /** Whether `value` is one of `list`, compared as item keys. */

@@ -1,8 +1,18 @@
 import { BIRTHDAY_JOB } from '../../src/activities/birthday.job.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
-import { AdjustPointsDocument, ProfileDocument, RecordActivityDocument, ReverseTransactionDocument, SetActivityRuleDocument, UpsertCustomerDocument } from '../generated/graphql.js';
+import {
+  AdjustPointsDocument,
+  ProfileDocument,
+  RecordActivityDocument,
+  ReverseTransactionDocument,
+  SetActivityRuleDocument,
+  SetEconomyRuleDocument,
+  SubmitTransactionDocument,
+  TransactionStatusDocument,
+  UpsertCustomerDocument,
+} from '../generated/graphql.js';
 import { type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createPartner, earningProgram, processedSale, simpleShop, unique } from '../support/program.js';
+import { createCurrency, createPartner, earningProgram, eventually, processedSale, simpleShop, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -71,6 +81,45 @@ describe('hostile pass 8', () => {
         const res = await staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { name } userErrors { code } } }`, { name, benefit: { kind: 'FREE_ITEM', freeSku: 'M' } });
         expect(ok(res)).toEqual({ createOffer: { offer: { name }, userErrors: [] } });
       }
+    });
+  });
+
+  describe('SKUs, categories and channels that differ only by what no one can see', () => {
+    it.each([
+      ['createCampaign', 'CreateCampaignInput', 'conditions.skus', { conditions: { skus: ['LATTE', 'LAT\u200bTE'] } }],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.channels', { conditions: { channels: ['APP', 'ap\u200dp'] } }],
+      ['createOffer', 'CreateOfferInput', 'benefit.categories', { benefit: { kind: 'PERCENT_OFF', percentOff: 10, categories: ['COFFEE', 'COF\u00adFEE'] } }],
+      ['setEconomyRule', 'SetEconomyRuleInput', 'excludedSkus', { excludedSkus: ['GIFTCARD', 'GIFT\u2060CARD\u0007'] }],
+    ])('%s listing one as twice (%s %s) is a repeat: BAD_USER_INPUT, nothing written', async (mutation, type, field, extra) => {
+      const base: Record<string, Record<string, unknown>> = {
+        createCampaign: { name: 'campaign', currency: shop.currency, startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z', outcome: { bonusPoints: 1 } },
+        createOffer: { name: 'offer' },
+        setEconomyRule: { currency: shop.currency, pointsPerUnit: '1' },
+      };
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...base[mutation], ...extra }),
+        field,
+        new RegExp(`^${field.replaceAll('.', '\\.')} names .* twice \\(items 0 and 1\\)`),
+      );
+    });
+
+    it("a till's SKU carrying an invisible character is the SKU the rule names: an excluded SKU earns nothing however the till spells it", async () => {
+      const { money, currency } = await earningProgram(t, 'H8S');
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', excludedSkus: ['GIFTCARD'] } as never }, t.operatorToken));
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      const externalId = unique('h8s');
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId } }, t.operatorToken));
+      const sale = unique('sale');
+      const lines = [
+        { sku: 'GIFT\u200bCARD', quantity: 1, unitPrice: '50.00' }, // excluded: a zero-width space from the POS catalogue
+        { sku: 'BEANS', quantity: 1, unitPrice: '5.00' },
+      ];
+      ok(await t.gql(SubmitTransactionDocument, { input: { externalId: sale, customerExternalId: externalId, occurredAt: t.clock.now().toISOString(), currency: money, lines } }, till.credential));
+      const done = await eventually(async () => {
+        const tx = (await t.gql(TransactionStatusDocument, { externalId: sale }, till.credential)).data?.transaction;
+        return tx?.status === 'PROCESSED' && tx;
+      });
+      expect(done.pointsAwarded).toBe(50);
     });
   });
 
