@@ -123,6 +123,58 @@ describe('hostile pass 8', () => {
     });
   });
 
+  describe('held: money currencies that look like ISO codes, cursors we never gave out', () => {
+    it.each([
+      ['a zero-width space inside', 'EU\u200bR'],
+      ['a Cyrillic look-alike', '\u0415UR'],
+      ['padding', ' EUR'],
+      ['fullwidth letters (NFKC would make them EUR)', '\uff25\uff35\uff32'],
+      ['lower case', 'eur'],
+      ['the "no currency" code', 'XXX'],
+    ])('a sale in %s is BAD_USER_INPUT naming currency, nothing stored', async (_what, currency) => {
+      const till = await createPartner(t, ['transactions:write']);
+      const input = (c: string) => ({ externalId: unique('sale'), customerExternalId: 'nobody', occurredAt: t.clock.now().toISOString(), currency: c, lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00' }] });
+      await t.gql(SubmitTransactionDocument, { input: input('ABC') }, till.credential); // the document's registration is no write of the request under test
+      await refusedAtTheEdge(() => t.gql(SubmitTransactionDocument, { input: input(currency) }, till.credential), 'currency', /^currency must be an ISO 4217 currency code in capitals/);
+    });
+
+    it('every after that is not a cursor this list gave out is BAD_USER_INPUT "after is not a cursor of this list": tampered, padded, re-spelled, of another shape, huge', async () => {
+      const offers = (after: string) => t.gql<any, unknown>(`query($after: String) { offers(first: 1, after: $after) { pageInfo { endCursor } } }`, { after }, t.operatorToken);
+      const valid = ok(await offers(null as never)).offers.pageInfo.endCursor as string;
+      expect(ok(await offers(valid)).offers).toBeDefined();
+      const listing = ok(
+        await t.gql<any, unknown>(`query($id: ID!) { node(id: $id) { ... on RewardStore { listings(first: 1) { pageInfo { endCursor } } } } }`, { id: shop.store.id }, t.operatorToken),
+      ).node.listings.pageInfo.endCursor as string;
+      const b64 = (text: string) => Buffer.from(text).toString('base64url');
+      const forged = [
+        listing, // another list's cursor, of another shape ([sortOrder, id])
+        `${valid}=`,
+        ` ${valid}`,
+        `${valid}!`,
+        `${valid.slice(0, -1)}${valid.at(-1) === 'A' ? 'B' : 'A'}`, // its last character changed
+        b64('{"0":1}'),
+        b64('[[1]]'),
+        b64('["1"]'),
+        b64('[1.5]'),
+        b64('[1.0]'),
+        b64('[0]'),
+        b64('[-0]'),
+        b64('[9007199254740992]'),
+        b64('[1] '),
+        b64('null'),
+        'A'.repeat(10_000),
+        '',
+      ];
+      for (const after of forged) {
+        const res = await offers(after);
+        expect({ after: after.slice(0, 40), errors: res.errors?.map((e) => [e.extensions?.code, e.extensions?.field, e.message]) }).toEqual({
+          after: after.slice(0, 40),
+          errors: [['BAD_USER_INPUT', 'after', 'after is not a cursor of this list']],
+        });
+      }
+    });
+  });
+
   describe('pending liability of a member who owes points', () => {
     it('pendingPoints/pendingLiability are what the release day moves into outstanding: the part that repays a debt first is not owed', async () => {
       t.clock.freeze();
