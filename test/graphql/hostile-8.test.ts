@@ -11,7 +11,7 @@ import {
   TransactionStatusDocument,
   UpsertCustomerDocument,
 } from '../generated/graphql.js';
-import { type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
+import { expectRefusedAtTheEdge, type GqlResult, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCurrency, createPartner, earningProgram, eventually, processedSale, simpleShop, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
@@ -36,13 +36,7 @@ describe('hostile pass 8', () => {
   /** An operator's mutation with `input`, read by shape. */
   const staff = (query: string, input: Record<string, unknown>) => t.gql<any, unknown>(query, { input }, t.operatorToken);
 
-  async function refusedAtTheEdge(request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) {
-    const before = await tableSnapshot(t);
-    const res = await request();
-    expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field }]);
-    expect(res.errors![0].message).toMatch(message);
-    expect(await tableSnapshot(t)).toEqual(before);
-  }
+  const refusedAtTheEdge = (request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) => expectRefusedAtTheEdge(t, request, field, message);
 
   describe('text that shows nothing, by characters edges-input did not count as invisible', () => {
     const BLANK: [string, string][] = [
@@ -225,32 +219,56 @@ describe('hostile pass 8', () => {
 });
 
 describe('hostile pass 8: the birthday job in batches', () => {
+  /**
+   * A BIRTHDAY rule of 10 points in `currency` and one customer per status in `statuses`, in id
+   * order, all born on today's UTC day; `points()` reads their available points as staff see them
+   * (closed and suspended members cannot sign in).
+   */
+  async function birthdayDay(t: TestGateway, currency: string, statuses: string[]) {
+    t.clock.freeze();
+    await createCurrency(t, currency, null);
+    ok(await t.gql(SetActivityRuleDocument, { input: { currency, kind: 'BIRTHDAY', points: 10 } }, t.operatorToken));
+    const now = t.clock.now();
+    const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const birthDate = `1990-${new Date(day).toISOString().slice(5, 10)}`;
+    const born: string[] = [];
+    for (const status of statuses) {
+      const externalId = unique('h8b');
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId, birthDate, status: status as never } }, t.operatorToken));
+      born.push(externalId);
+    }
+    const points = async () =>
+      Promise.all(
+        born.map(async (id) => {
+          const res = ok(await t.gql<any, unknown>(`query($e: String!) { customer(externalId: $e) { balances { available currency { code } } } }`, { e: id }, t.operatorToken));
+          return (res.customer.balances as { available: number; currency: { code: string } }[]).find((b) => b.currency.code === currency)?.available ?? 0;
+        }),
+      );
+    const startDay = () => t.orm.em.fork().transactional((em) => enqueueJob(em, BIRTHDAY_JOB, { slot: Math.floor(day / DAY) }, { runAt: t.clock.now(), maxAttempts: 3 }));
+    return { day, born, points, startDay };
+  }
+
+  /** Makes every award of an activity to customer `externalId` fail with `message` (a trigger), until the answer is called. */
+  async function failingAwards(t: TestGateway, externalId: string, message: string): Promise<() => Promise<void>> {
+    await t.sql(`create function h8_fail() returns trigger language plpgsql as $$
+                 begin
+                   if exists (select 1 from customer c where c.id = new.customer_id and c.external_id = '${externalId}') then raise exception '${message}'; end if;
+                   return new;
+                 end $$`);
+    await t.sql(`create trigger h8_fail before insert on activity for each row execute function h8_fail()`);
+    return async () => {
+      await t.sql(`drop trigger h8_fail on activity`);
+      await t.sql(`drop function h8_fail()`);
+    };
+  }
+
   it('a batch that crashes is retried whole, after a day boundary: no customer twice, none lost; a partner report or a close between batches is respected, a reactivation is served', async () => {
     const t = await startTestGateway({ LEDGER_JOB_BATCH: '2' }, { jobs: 'manual' });
     try {
-      t.clock.freeze();
-      await createCurrency(t, 'BDAY_H8', null);
-      ok(await t.gql(SetActivityRuleDocument, { input: { currency: 'BDAY_H8', kind: 'BIRTHDAY', points: 10 } }, t.operatorToken));
-      const partner = await createPartner(t, ['activities:write']);
-      const now = t.clock.now();
-      const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-      const birthDate = `1990-${new Date(day).toISOString().slice(5, 10)}`;
       // c0..c6 in id order; c6 suspended when the day starts
-      const born: string[] = [];
-      for (let i = 0; i < 7; i++) {
-        const externalId = unique(`h8b${i}`);
-        ok(await t.gql(UpsertCustomerDocument, { input: { externalId, birthDate, status: i === 6 ? 'SUSPENDED' : 'ACTIVE' } }, t.operatorToken));
-        born.push(externalId);
-      }
-      const points = async () =>
-        Promise.all(
-          born.map(async (id) => {
-            // as staff see it: closed and suspended members cannot sign in
-            const res = ok(await t.gql<any, unknown>(`query($e: String!) { customer(externalId: $e) { balances { available currency { code } } } }`, { e: id }, t.operatorToken));
-            return (res.customer.balances as { available: number; currency: { code: string } }[]).find((b) => b.currency.code === 'BDAY_H8')?.available ?? 0;
-          }),
-        );
-      await t.orm.em.fork().transactional((em) => enqueueJob(em, BIRTHDAY_JOB, { slot: Math.floor(day / DAY) }, { runAt: t.clock.now() }));
+      const { day, born, points, startDay } = await birthdayDay(t, 'BDAY_H8', ['ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE', 'SUSPENDED']);
+      const partner = await createPartner(t, ['activities:write']);
+      await startDay();
       expect(await t.jobs.runner.runOne()).toBe(true); // c0, c1
       expect(await points()).toEqual([10, 10, 0, 0, 0, 0, 0]);
 
@@ -258,15 +276,7 @@ describe('hostile pass 8: the birthday job in batches', () => {
       ok(await t.gql(UpsertCustomerDocument, { input: { externalId: born[2], status: 'CLOSED' } }, t.operatorToken));
       expect(ok(await t.gql(RecordActivityDocument, { customerExternalId: born[3], kind: 'BIRTHDAY', reference: 'pos-birthday' }, partner.credential)).recordActivity).toMatchObject({ pointsAwarded: 10 });
       ok(await t.gql(UpsertCustomerDocument, { input: { externalId: born[6], status: 'ACTIVE' } }, t.operatorToken));
-      await t.sql(`create table h8_crash (external_id text primary key)`);
-      await t.sql(`insert into h8_crash values ($1)`, [born[5]]);
-      await t.sql(`create function h8_crash() returns trigger language plpgsql as $$
-                   begin
-                     if exists (select 1 from h8_crash x join customer c on c.external_id = x.external_id where c.id = new.customer_id)
-                     then raise exception 'h8: the server died mid-batch'; end if;
-                     return new;
-                   end $$`);
-      await t.sql(`create trigger h8_crash before insert on activity for each row execute function h8_crash()`);
+      const mend = await failingAwards(t, born[5], 'h8: the server died mid-batch');
       try {
         t.clock.advance(DAY); // the rest runs after midnight: still the slot's day
         expect(await t.jobs.runner.runOne()).toBe(true); // c4, c5: c5 crashes, c4's award is undone with it
@@ -274,9 +284,7 @@ describe('hostile pass 8: the birthday job in batches', () => {
         const [failed] = await t.sql<{ status: string; last_error: string }>(`select status, last_error from job where kind = $1 and last_error is not null`, [BIRTHDAY_JOB]);
         expect(failed).toEqual({ status: 'PENDING', last_error: expect.stringContaining('mid-batch') });
       } finally {
-        await t.sql(`drop trigger h8_crash on activity`);
-        await t.sql(`drop function h8_crash()`);
-        await t.sql(`drop table h8_crash`);
+        await mend();
       }
       t.clock.advance(60_000); // past the retry's backoff
       await t.jobs.runner.runUntilIdle();
@@ -299,42 +307,17 @@ describe('hostile pass 8: the birthday job in batches', () => {
   it('a customer whose award fails on every attempt costs only their own birthday points: the customers after them are still awarded', async () => {
     const t = await startTestGateway({ LEDGER_JOB_BATCH: '2' }, { jobs: 'manual' });
     try {
-      t.clock.freeze();
-      await createCurrency(t, 'BDAY_H8P', null);
-      ok(await t.gql(SetActivityRuleDocument, { input: { currency: 'BDAY_H8P', kind: 'BIRTHDAY', points: 10 } }, t.operatorToken));
-      const now = t.clock.now();
-      const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-      const birthDate = `1991-${new Date(day).toISOString().slice(5, 10)}`;
-      const born: string[] = [];
-      for (let i = 0; i < 5; i++) {
-        const externalId = unique(`h8p${i}`);
-        ok(await t.gql(UpsertCustomerDocument, { input: { externalId, birthDate } }, t.operatorToken));
-        born.push(externalId);
-      }
-      const points = async () =>
-        Promise.all(
-          born.map(async (id) => {
-            const res = ok(await t.gql<any, unknown>(`query($e: String!) { customer(externalId: $e) { balances { available currency { code } } } }`, { e: id }, t.operatorToken));
-            return (res.customer.balances as { available: number; currency: { code: string } }[]).find((b) => b.currency.code === 'BDAY_H8P')?.available ?? 0;
-          }),
-        );
+      const { born, points, startDay } = await birthdayDay(t, 'BDAY_H8P', ['ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE']);
       // c2's award fails every time (a poison row: here a trigger, in life a constraint or data fault)
-      await t.sql(`create function h8_poison() returns trigger language plpgsql as $$
-                   begin
-                     if exists (select 1 from customer c where c.id = new.customer_id and c.external_id = '${born[2]}')
-                     then raise exception 'h8: this customer cannot be written'; end if;
-                     return new;
-                   end $$`);
-      await t.sql(`create trigger h8_poison before insert on activity for each row execute function h8_poison()`);
+      const mend = await failingAwards(t, born[2], 'h8: this customer cannot be written');
       try {
-        await t.orm.em.fork().transactional((em) => enqueueJob(em, BIRTHDAY_JOB, { slot: Math.floor(day / DAY) }, { runAt: t.clock.now(), maxAttempts: 3 }));
+        await startDay();
         for (let i = 0; i < 20; i++) {
           await t.jobs.runner.runUntilIdle();
           t.clock.advance(10 * 60_000); // past every retry's backoff
         }
       } finally {
-        await t.sql(`drop trigger h8_poison on activity`);
-        await t.sql(`drop function h8_poison()`);
+        await mend();
       }
       expect(await points()).toEqual([10, 10, 0, 10, 10]);
       const failed = await t.sql<{ last_error: string }>(`select last_error from job where kind = $1 and status = 'FAILED'`, [BIRTHDAY_JOB]);
