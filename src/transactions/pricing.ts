@@ -45,13 +45,17 @@ export const ITEM_KEY_MAX = 100;
 /**
  * A SKU, category or channel as it is compared: Unicode NFKC, invisible marks left out
  * (`INVISIBLE_MARKS`: a zero-width space, soft hyphen or BOM from a POS catalogue or a copy-paste),
- * blank glyphs as spaces, trimmed, runs of whitespace as one space, upper case. Tills and the
+ * blank glyphs as spaces, runs of whitespace as one space, trimmed, case-folded (lower then upper
+ * case, then NFC: `STRAẞE`, `straße` and `STRASSE` are one; upper case alone leaves `ẞ`). Tills and the
  * console spell the same thing differently (`pastry`, `PASTRY `, `PAS\u200bTRY`); what was typed
  * is stored and shown as typed, and only compared through this. Staff lists refuse two entries
  * with one key (`NoDuplicates(itemKey)`), so what reads the same is one entry there too.
  */
 export function itemKey(value: string): string {
-  return value.replace(INVISIBLE_MARKS, '').normalize('NFKC').replace(BLANK_GLYPHS, ' ').replace(/\p{White_Space}+/gu, ' ').trim().toUpperCase();
+  const spaced = value.replace(INVISIBLE_MARKS, '').normalize('NFKC').replace(BLANK_GLYPHS, ' ').replace(/\p{White_Space}+/gu, ' ').trim();
+  // Lower then upper case, then NFC again: a case fold, so `ẞ`, `ß` and `SS` are one, and the
+  // `i` + U+0307 that lower-casing `İ` gives composes back to `İ`.
+  return spaced.toLowerCase().toUpperCase().normalize('NFC');
 }
 
 /** Whether `value` is one of `list`, compared as item keys. */

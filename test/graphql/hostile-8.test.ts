@@ -97,6 +97,18 @@ describe('hostile pass 8', () => {
       );
     });
 
+    it.each([
+      ['the capital sharp s and its lower case', ['STRAẞE', 'straße']],
+      ['the capital sharp s and SS', ['STRASSE', 'STRAẞE']],
+      ['a dotted capital I and its lower case (i + U+0307)', ['İZMIR', 'i\u0307zmir']],
+    ])('a category list naming one category in two cases (%s) is a repeat: BAD_USER_INPUT, nothing written', async (_what, categories) => {
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { userErrors { code } } }`, { name: 'offer', benefit: { kind: 'PERCENT_OFF', percentOff: 10, categories } }),
+        'benefit.categories',
+        /^benefit\.categories names .* twice \(items 0 and 1\)/,
+      );
+    });
+
     it("a till's SKU carrying an invisible character is the SKU the rule names: an excluded SKU earns nothing however the till spells it", async () => {
       const { money, currency } = await earningProgram(t, 'H8S');
       ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', excludedSkus: ['GIFTCARD'] } as never }, t.operatorToken));
