@@ -61,7 +61,7 @@ export async function awardBirthdays(
   let awarded = 0;
   for (const customer of customers) {
     try {
-      await awardActivity(em, { customerId: customer.id, status: CustomerStatus.ACTIVE, kind: ActivityKind.BIRTHDAY, reference, actor: 'system', now, occurredAt: day });
+      await awardActivity(em, { customerId: customer.id, kind: ActivityKind.BIRTHDAY, reference, actor: 'system', now, occurredAt: day });
       awarded++;
     } catch (error) {
       // A cap the operator set on birthday points (or a report that got in first): this customer gets none this time, the others still do.

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { BIRTHDAY_JOB } from '../../src/activities/birthday.job.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import {
@@ -336,6 +337,33 @@ describe('hostile pass 8: the birthday job in batches', () => {
       expect(failed.map((f) => f.last_error)).toEqual(expect.arrayContaining([expect.stringContaining('cannot be written')]));
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
+      t.clock.reset();
+      await t.close();
+    }
+  });
+
+  it('a customer closed while the batch waits for them earns nothing: the award reads the status the close left, not the one the batch selected', async () => {
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    try {
+      const { born, points, startDay } = await birthdayDay(t, 'BDAY_H8C', ['ACTIVE']);
+      const [{ id }] = await t.sql<{ id: number }>(`select id from customer where external_id = $1`, [born[0]]);
+      // Another report of the customer's birthday is in flight: the job's award waits for it, having selected the customer as ACTIVE.
+      await holder.connect();
+      await holder.query('begin');
+      await holder.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`activity:${id}:BIRTHDAY`]);
+      await startDay();
+      const running = t.jobs.runner.runOne();
+      await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`))[0].n > 0);
+      // Staff close the account meanwhile (nothing of the award holds them up); then the report in flight ends.
+      ok(await t.gql(UpsertCustomerDocument, { input: { externalId: born[0], status: 'CLOSED' } }, t.operatorToken));
+      await holder.query('commit');
+      await running;
+      expect(await points()).toEqual([0]);
+      expect(await t.sql(`select 1 from activity where customer_id = $1`, [id])).toEqual([]);
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      await holder.end().catch(() => undefined);
       t.clock.reset();
       await t.close();
     }
