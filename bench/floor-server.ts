@@ -14,8 +14,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import pg from 'pg';
 import { listenOnLoopback, serveChild } from './child.js';
 import { CUSTOMER, LISTINGS, STORE } from './floor-statements.js';
-import { ALL, CUSTOMER_SLIM, MERGED } from './floor-variants.js';
-const VARIANT = process.env.FLOOR_VARIANT ?? '3';
 import { contractOperation } from './operations.js';
 
 // As the gateway's ORM does: bigint columns come back as numbers.
@@ -85,42 +83,29 @@ serveChild(async () => {
     let after: [number, number] | [null, null] = [null, null];
     if (typeof variables.after === 'string') after = JSON.parse(Buffer.from(variables.after, 'base64url').toString()) as [number, number];
 
-    const client = VARIANT === '3c' ? (pool as unknown as pg.PoolClient) : await pool.connect();
+    const client = await pool.connect();
     let json: string;
     try {
-      let store: any;
-      let rows: any[];
-      if (VARIANT === '1') {
-        const all = (await client.query({ ...ALL, values: [sub, new Date(), storeId, after[0], after[1], (first as number) + 1] })).rows;
-        if (!all.length || all[0].customerStatus === 'CLOSED') throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
-        store = all[0].id === null ? undefined : all[0];
-        rows = all[0]['l.id'] === null ? [] : all;
-      } else {
-        const customer = (await client.query({ ...(VARIANT === '2s' ? CUSTOMER_SLIM : CUSTOMER), values: [sub] })).rows[0];
-        if (!customer || customer.status === 'CLOSED') throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
-        let now = new Date();
-        if (VARIANT === '2' || VARIANT === '2s') {
-          const all = (await client.query({ ...MERGED, values: [now, customer.id, customer.segments, storeId, after[0], after[1], (first as number) + 1] })).rows;
-          store = all[0];
-          rows = !store || store['l.id'] === null ? [] : all;
-        } else {
-          store = (await client.query({ ...STORE, values: [storeId, now, now, customer.id, now, customer.segments, now, customer.id, now, customer.id] })).rows[0];
-          now = new Date();
-          rows = store
-            ? (await client.query({ ...LISTINGS, values: [now, customer.id, customer.id, storeId, after[1], after[0], after[1], now, now, now, (first as number) + 1] })).rows
-            : [];
-        }
-      }
+      const customer = (await client.query({ ...CUSTOMER, values: [sub] })).rows[0];
+      if (!customer || customer.status === 'CLOSED') throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
+      let now = new Date();
+      const store = (
+        await client.query({ ...STORE, values: [storeId, now, now, customer.id, now, customer.segments, now, customer.id, now, customer.id] })
+      ).rows[0];
       if (!store) {
         json = '{"data":{"node":null}}';
       } else {
+        now = new Date();
+        const rows = (
+          await client.query({ ...LISTINGS, values: [now, customer.id, customer.id, storeId, after[1], after[0], after[1], now, now, now, (first as number) + 1] })
+        ).rows;
         const hasNextPage = rows.length > (first as number);
         const edges = (hasNextPage ? rows.slice(0, first as number) : rows).map((l: any) => {
           const balance = l.viewerBalance ?? 0;
           return {
-            cursor: cursorOf([l.sortOrder, l['l.id'] ?? l.id]),
+            cursor: cursorOf([l.sortOrder, l.id]),
             node: {
-              id: globalId('Listing', l['l.id'] ?? l.id),
+              id: globalId('Listing', l.id),
               priceInPoints: l.priceInPoints,
               stockRemaining: l.stockRemaining,
               perCustomerLimit: l.perCustomerLimit,
@@ -157,7 +142,7 @@ serveChild(async () => {
         });
       }
     } finally {
-      if (VARIANT !== '3c') (client as pg.PoolClient).release();
+      client.release();
     }
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-store' });
     // Apollo ends its JSON with a newline; so does the floor, to be byte-identical.

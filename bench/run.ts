@@ -68,7 +68,7 @@ const settings = {
 
 const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
 
-type ServerId = 'gateway' | 'floor' | 'pg5' | 'pg4' | 'base' | 'f3c' | 'f2' | 'f2s' | 'f1';
+type ServerId = 'gateway' | 'floor' | 'pg5' | 'pg4' | 'base';
 const packageVersion = (name: string) =>
   (JSON.parse(readFileSync(path.join(here, `../../node_modules/${name}/package.json`), 'utf8')) as { version: string }).version;
 /**
@@ -87,14 +87,10 @@ const sections = new Set((process.env.BENCH_SECTIONS ?? 'page,purchase').split('
 /** `BENCH_SERVERS`: which of floor, pg5, pg4 to run besides the gateway (default all; the floor always runs with the page section). */
 const chosen = sections.has('page') ? new Set((process.env.BENCH_SERVERS ?? 'floor,pg5,pg4').split(',').map((s) => s.trim())) : new Set<string>();
 /** The servers, in the order of the first round (later rounds rotate it). */
-const SERVERS: { id: ServerId; label: string; script: string; variant?: string }[] = [
+const SERVERS: { id: ServerId; label: string; script: string }[] = [
   { id: 'gateway' as const, label: 'gateway', script: 'gateway-server.js' },
   ...(baseline ? [{ id: 'base' as const, label: 'gateway (baseline)', script: baseline }] : []),
   { id: 'floor' as const, label: 'floor (node:http + pg)', script: 'floor-server.js' },
-  { id: 'f3c' as const, label: 'floor 3 stmts 3 checkouts', script: 'floor-server.js', variant: '3c' },
-  { id: 'f2' as const, label: 'floor 2 stmts', script: 'floor-server.js', variant: '2' },
-  { id: 'f2s' as const, label: 'floor 2 stmts slim customer', script: 'floor-server.js', variant: '2s' },
-  { id: 'f1' as const, label: 'floor 1 stmt', script: 'floor-server.js', variant: '1' },
   { id: 'pg5' as const, label: `PostGraphile ${packageVersion('postgraphile5')}`, script: 'postgraphile5-server.js' },
   { id: 'pg4' as const, label: `PostGraphile ${packageVersion('postgraphile')}`, script: 'postgraphile-server.js' },
 ].filter((s) => s.id === 'gateway' || s.id === 'base' || chosen.has(s.id) || (s.id === 'floor' && sections.has('page')));
@@ -372,7 +368,7 @@ async function main(): Promise<void> {
     );
 
     // 2. The servers, each in its own process.
-    const started = await Promise.all(SERVERS.map((s) => ServerProcess.start(s.label, path.resolve(here, s.script), s.variant ? { ...env, FLOOR_VARIANT: s.variant } : env)));
+    const started = await Promise.all(SERVERS.map((s) => ServerProcess.start(s.label, path.resolve(here, s.script), env)));
     servers.push(...started);
     const byId = Object.fromEntries(SERVERS.map((s, i) => [s.id, started[i]])) as Record<ServerId, ServerProcess>;
     const ours = byId.gateway;
@@ -387,10 +383,6 @@ async function main(): Promise<void> {
     const requestOf: Record<ServerId, { query: string; variables: Record<string, unknown> }> = {
       gateway: { query: storeOffers, variables: ourVariables },
       floor: { query: storeOffers, variables: ourVariables },
-      f3c: { query: storeOffers, variables: ourVariables },
-      f2: { query: storeOffers, variables: ourVariables },
-      f1: { query: storeOffers, variables: ourVariables },
-      f2s: { query: storeOffers, variables: ourVariables },
       base: { query: storeOffers, variables: ourVariables },
       pg5: { query: POSTGRAPHILE5_STORE_OFFERS, variables: theirVariables },
       pg4: { query: POSTGRAPHILE_STORE_OFFERS, variables: theirVariables },
@@ -413,7 +405,7 @@ async function main(): Promise<void> {
     if (JSON.stringify(ourPage.rows.map((r) => r.listing)) !== JSON.stringify(expectedIds)) {
       throw new Error(`the gateway's page is not the first 20 listings in sort order: ${ourPage.rows.map((r) => r.listing).join(',')}`);
     }
-    for (const id of ['floor', 'base', 'f3c', 'f2', 'f2s', 'f1'] as const) {
+    for (const id of ['floor', 'base'] as const) {
       if (!running(id) || responses[id].text === responses.gateway.text) continue;
       const at = [...responses.gateway.text].findIndex((c, i) => responses[id].text[i] !== c);
       throw new Error(
@@ -641,7 +633,7 @@ async function main(): Promise<void> {
       const header = ['', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'SQL/req', 'new PG sessions', 'node CPU ms/req', 'PG CPU ms/req', 'failed'];
       const all = Object.fromEntries(SERVERS.map((s) => [s.id, pooled(rounds[s.id])])) as Record<ServerId, Measured>;
       console.log(table(header, SERVERS.map((s) => measuredRow(s.label, all[s.id])), 26));
-      const compared = [['base', 'the baseline build'], ['floor', 'the floor'], ['f3c', 'floor 3c'], ['f2', 'floor 2'], ['f2s', 'floor 2 slim'], ['f1', 'floor 1'], ['pg5', 'PostGraphile 5'], ['pg4', 'PostGraphile 4']] as const;
+      const compared = [['base', 'the baseline build'], ['floor', 'the floor'], ['pg5', 'PostGraphile 5'], ['pg4', 'PostGraphile 4']] as const;
       for (const [id, what] of compared.filter(([id]) => running(id))) {
         const roundRatios = rounds.gateway.map((o, i) => o.load.requestsPerSecond / rounds[id][i].load.requestsPerSecond).sort((a, b) => a - b);
         const [ourAll, theirAll] = [all.gateway, all[id]];
