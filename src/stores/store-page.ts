@@ -1,4 +1,4 @@
-import { getArgumentValues, isObjectType, Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { ID_KEY, INT4_KEY, pageOf, type Page, type PageArgs } from '../graphql/connection.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { listingsPageKey } from '../graphql/loaders.js';
@@ -20,34 +20,41 @@ const STORE_TYPE = 'RewardStore';
  */
 export function listingsPageAsked(info: GraphQLResolveInfo, maxPageSize: number): Page | undefined {
   const storeType = info.schema.getType(STORE_TYPE);
-  if (!isObjectType(storeType)) return undefined;
-  const listingsField = storeType.getFields().listings;
-  const find = (selectionSet: SelectionSetNode | undefined, onStore: boolean, depth: number): Page | null | undefined => {
+  if (!isObjectType(storeType) || info.fieldNodes.length !== 1) return undefined;
+  const field = info.fieldNodes[0];
+  // Which field that is depends on the document only: found once per parsed document (Apollo and
+  // the compiled path keep the same AST for the same document), its arguments read per request.
+  let listings = listingsFields.get(field);
+  if (listings === undefined) listingsFields.set(field, (listings = listingsFieldOf(field, info.fragments)));
+  if (!listings) return undefined;
+  try {
+    return pageOf(getArgumentValues(storeType.getFields().listings, listings, info.variableValues) as PageArgs, maxPageSize, [INT4_KEY, ID_KEY]);
+  } catch {
+    return undefined;
+  }
+}
+
+const listingsFields = new WeakMap<FieldNode, FieldNode | null>();
+
+/** The first `listings` field on a RewardStore in `field`'s selection; null when there is none or a directive is on the way. */
+function listingsFieldOf(field: FieldNode, fragments: GraphQLResolveInfo['fragments']): FieldNode | null {
+  const find = (selectionSet: SelectionSetNode | undefined, onStore: boolean, depth: number): FieldNode | null | undefined => {
     if (!selectionSet || depth > 8) return undefined;
     for (const selection of selectionSet.selections) {
       if (selection.directives?.length) return null;
       if (selection.kind === Kind.FIELD) {
-        if (!onStore || selection.name.value !== 'listings') continue;
-        try {
-          return pageOf(getArgumentValues(listingsField, selection, info.variableValues) as PageArgs, maxPageSize, [INT4_KEY, ID_KEY]);
-        } catch {
-          return null;
-        }
+        if (onStore && selection.name.value === 'listings') return selection;
+        continue;
       }
-      const condition = selection.kind === Kind.INLINE_FRAGMENT ? selection.typeCondition : info.fragments[selection.name.value]?.typeCondition;
-      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
+      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments[selection.name.value];
       if (!fragment) continue;
-      const found = find(fragment.selectionSet, condition ? condition.name.value === STORE_TYPE : onStore, depth + 1);
+      const found = find(fragment.selectionSet, fragment.typeCondition ? fragment.typeCondition.name.value === STORE_TYPE : onStore, depth + 1);
       if (found !== undefined) return found;
     }
     return undefined;
   };
-  for (const node of info.fieldNodes) {
-    if (node.directives?.length) return undefined;
-    const found = find(node.selectionSet, info.returnType.toString() === STORE_TYPE, 0);
-    if (found !== undefined) return found ?? undefined;
-  }
-  return undefined;
+  if (field.directives?.length) return null;
+  return find(field.selectionSet, false, 0) ?? null;
 }
 
 /**
