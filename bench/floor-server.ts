@@ -2,7 +2,8 @@
  * Benchmark server process (d): the floor. The least any server can do to answer the page of 20
  * for a signed-in customer: `node:http` and `pg`, nothing else on the request path. It verifies
  * the same HS256 token as the gateway (an HMAC per request, no cache), sends the gateway's own
- * three statements as named prepared statements on one pooled connection, and writes the JSON the
+ * two statements (the caller; the store with its eligibility and the page of its listings) as
+ * named prepared statements on one pooled connection, and writes the JSON the
  * gateway writes, byte for byte (bench/run.ts checks that before any load). It answers only
  * RewardStoreOffers, the document the bench sends, and knows nothing of GraphQL.
  *
@@ -13,7 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
 import { listenOnLoopback, serveChild } from './child.js';
-import { CUSTOMER, LISTINGS, STORE } from './floor-statements.js';
+import { CUSTOMER, STORE_PAGE } from './floor-statements.js';
 import { contractOperation } from './operations.js';
 
 // As the gateway's ORM does: bigint columns come back as numbers.
@@ -88,17 +89,19 @@ serveChild(async () => {
     try {
       const customer = (await client.query({ ...CUSTOMER, values: [sub] })).rows[0];
       if (!customer || customer.status === 'CLOSED') throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
-      let now = new Date();
-      const store = (
-        await client.query({ ...STORE, values: [storeId, now, now, customer.id, now, customer.segments, now, customer.id, now, customer.id] })
-      ).rows[0];
+      const now = new Date();
+      // No row: the store is not open to this customer. One row with a null listing id: no listings.
+      const rows = (
+        await client.query({
+          ...STORE_PAGE,
+          values: [now, customer.id, customer.id, after[1], after[0], after[1], now, now, now, (first as number) + 1, storeId, now, now, customer.id, now, customer.segments],
+        })
+      ).rows;
+      const store = rows[0];
       if (!store) {
         json = '{"data":{"node":null}}';
       } else {
-        now = new Date();
-        const rows = (
-          await client.query({ ...LISTINGS, values: [now, customer.id, customer.id, storeId, after[1], after[0], after[1], now, now, now, (first as number) + 1] })
-        ).rows;
+        if (store.id === null) rows.length = 0;
         const hasNextPage = rows.length > (first as number);
         const edges = (hasNextPage ? rows.slice(0, first as number) : rows).map((l: any) => {
           const balance = l.viewerBalance ?? 0;
@@ -133,9 +136,9 @@ serveChild(async () => {
         json = JSON.stringify({
           data: {
             node: {
-              id: globalId('RewardStore', store.id),
-              code: store.code,
-              name: store.name,
+              id: globalId('RewardStore', store['store.id']),
+              code: store['store.code'],
+              name: store['store.name'],
               listings: { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } },
             },
           },

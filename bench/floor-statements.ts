@@ -1,10 +1,11 @@
 /**
- * The floor's three statements (bench/floor-server.ts): the texts the gateway sends for the page of
- * a store's listings to a signed-in customer, as `customerByExternalId`, `storesByIds` (for a
- * customer viewer) and `listingsPage` compile them, captured from the gateway's `pg` client. The
- * floor sends them as named prepared statements with the gateway's parameters, so its database
- * cost is the gateway's. test/stores/plan-cache.test.ts fails when the gateway's texts and these
- * part: copy the gateway's again.
+ * The floor's two statements (bench/floor-server.ts): the texts the gateway sends for the page of
+ * a store's listings to a signed-in customer, as `customerByExternalId` and `storeWithListingsPage`
+ * (the store, its eligibility for the viewer and the page of its listings in one statement,
+ * issue 12 fifth session) compile them, captured from the gateway's `pg` client. The floor sends
+ * them as named prepared statements with the gateway's parameters, so its database cost is the
+ * gateway's. test/stores/plan-cache.test.ts fails when the gateway's texts and these part: copy
+ * the gateway's again.
  */
 export const CUSTOMER = {
   name: 'floor_customer',
@@ -13,33 +14,29 @@ export const CUSTOMER = {
     '  c.status, c.tier_id as "tierId", c.segments, c.attributes, c.created_at as "createdAt", c.updated_at as "updatedAt" from customer c where c.external_id = $1',
 };
 
-export const STORE = {
-  name: 'floor_store',
+export const STORE_PAGE = {
+  name: 'floor_store_page',
   text:
-    'select s.id, s.code, s.name, s.currency_code as "currencyCode", s.starts_at as "startsAt", s.ends_at as "endsAt", s.eligible_tiers as "eligibleTiers", s.eligible_segments as "eligibleSegments", s.min_balance as "minBalance", s.min_lifetime_points as "minLifetimePoints" from reward_store s where s.id = any(array[$1::bigint]) and (s.starts_at is null or s.starts_at <= $2) and (s.ends_at is null or s.ends_at > $3) and (cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at($4, $5) and t.code = any(s.eligible_tiers)))\n' +
-    '    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && $6::text[])\n' +
-    '    and (s.min_balance is null or coalesce((select n.available from point_account a cross join lateral point_account_at(a.id, $7) n\n' +
-    '          where a.customer_id = $8 and a.currency_code = s.currency_code), 0) >= s.min_balance)\n' +
-    '    and (s.min_lifetime_points is null or coalesce((select n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, $9) n\n' +
-    '          where a.customer_id = $10 and a.currency_code = s.currency_code), 0) >= s.min_lifetime_points)',
-};
-
-export const LISTINGS = {
-  name: 'floor_listings',
-  text:
-    '\n' +
-    '    with vb as materialized (select a.currency_code, n.available from point_account a cross join lateral point_account_at(a.id, $1) n\n' +
-    '                              where a.customer_id = $2::bigint)\n' +
-    '    select l.id, l.store_id as "storeId", l.price_in_points as "priceInPoints", l.stock_total as "stockTotal", l.stock_remaining as "stockRemaining", l.per_customer_limit as "perCustomerLimit", l.visible_from as "visibleFrom", l.visible_until as "visibleUntil", l.sort_order as "sortOrder", l.removed_at as "removedAt", s.currency_code as "currencyCode",\n' +
-    '           coalesce(pc.purchased, 0) as "purchasedByViewer", vb.available as "viewerBalance",\n' +
-    '           ov.id as "offer.versionId", ov.offer_id as "offer.offerId", ov.version as "offer.version", ov.name as "offer.name", ov.description as "offer.description", ov.image_url as "offer.imageUrl", ov.terms as "offer.terms", ov.benefit_kind as "offer.benefitKind", ov.percent_off::float8 as "offer.percentOff", ov.amount_off::text as "offer.amountOff", ov.free_sku as "offer.freeSku", ov.skus as "offer.skus", ov.categories as "offer.categories", ov.max_discount::text as "offer.maxDiscount", ov.valid_days as "offer.validDays", ov.valid_until as "offer.validUntil", ov.channels as "offer.channels"\n' +
-    '      from listing l\n' +
-    '      join reward_store s on s.id = l.store_id\n' +
-    '      join offer o on o.id = l.offer_id\n' +
-    '      join offer_version ov on ov.id = o.current_version_id\n' +
-    '      left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = $3::bigint\n' +
-    '      left join vb on vb.currency_code = s.currency_code\n' +
-    '     where l.store_id = $4 and l.removed_at is null and ($5::bigint is null or (l.sort_order, l.id) > ($6::int, $7::bigint)) and l.removed_at is null and (l.visible_from is null or l.visible_from <= $8) and (l.visible_until is null or l.visible_until > $9)\n' +
-    '    and (ov.valid_until is null or ov.valid_until > $10) and true\n' +
-    '     order by l.sort_order, l.id limit $11',
+    "\n" +
+    "    with vb as materialized (select a.currency_code, n.available, n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, $1) n\n" +
+    "                              where a.customer_id = $2::bigint)\n" +
+    "    select s.id as \"store.id\", s.code as \"store.code\", s.name as \"store.name\", s.currency_code as \"store.currencyCode\", s.starts_at as \"store.startsAt\", s.ends_at as \"store.endsAt\", s.eligible_tiers as \"store.eligibleTiers\", s.eligible_segments as \"store.eligibleSegments\", s.min_balance as \"store.minBalance\", s.min_lifetime_points as \"store.minLifetimePoints\", l.*, vb.available as \"viewerBalance\"\n" +
+    "      from reward_store s\n" +
+    "      left join lateral (\n" +
+    "        select l.id, l.store_id as \"storeId\", l.price_in_points as \"priceInPoints\", l.stock_total as \"stockTotal\", l.stock_remaining as \"stockRemaining\", l.per_customer_limit as \"perCustomerLimit\", l.visible_from as \"visibleFrom\", l.visible_until as \"visibleUntil\", l.sort_order as \"sortOrder\", l.removed_at as \"removedAt\", s.currency_code as \"currencyCode\",\n" +
+    "               coalesce(pc.purchased, 0) as \"purchasedByViewer\",\n" +
+    "               ov.id as \"offer.versionId\", ov.offer_id as \"offer.offerId\", ov.version as \"offer.version\", ov.name as \"offer.name\", ov.description as \"offer.description\", ov.image_url as \"offer.imageUrl\", ov.terms as \"offer.terms\", ov.benefit_kind as \"offer.benefitKind\", ov.percent_off::float8 as \"offer.percentOff\", ov.amount_off::text as \"offer.amountOff\", ov.free_sku as \"offer.freeSku\", ov.skus as \"offer.skus\", ov.categories as \"offer.categories\", ov.max_discount::text as \"offer.maxDiscount\", ov.valid_days as \"offer.validDays\", ov.valid_until as \"offer.validUntil\", ov.channels as \"offer.channels\"\n" +
+    "          from listing l\n" +
+    "          join offer o on o.id = l.offer_id\n" +
+    "          join offer_version ov on ov.id = o.current_version_id\n" +
+    "          left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = $3::bigint\n" +
+    "         where l.store_id = s.id and ($4::bigint is null or (l.sort_order, l.id) > ($5::int, $6::bigint)) and l.removed_at is null and (l.visible_from is null or l.visible_from <= $7) and (l.visible_until is null or l.visible_until > $8)\n" +
+    "    and (ov.valid_until is null or ov.valid_until > $9)\n" +
+    "         order by l.sort_order, l.id limit $10) l on true\n" +
+    "      left join vb on vb.currency_code = s.currency_code\n" +
+    "     where s.id = $11::bigint and (s.starts_at is null or s.starts_at <= $12) and (s.ends_at is null or s.ends_at > $13) and (cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at($14, $15) and t.code = any(s.eligible_tiers)))\n" +
+    "    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && $16::text[])\n" +
+    "    and (s.min_balance is null or coalesce((select b.available from vb b where b.currency_code = s.currency_code), 0) >= s.min_balance)\n" +
+    "    and (s.min_lifetime_points is null or coalesce((select b.lifetime_earned from vb b where b.currency_code = s.currency_code), 0) >= s.min_lifetime_points)\n" +
+    "     order by l.\"sortOrder\", l.id",
 };

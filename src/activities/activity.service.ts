@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { Customer, CustomerStatus } from '../customers/customer.entity.js';
+import { customerStatusLock } from '../customers/status-lock.js';
 import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
@@ -74,15 +75,14 @@ export interface ActivityResult {
 export async function recordActivity(ctx: Ctx, data: { customerExternalId: string; kind: ActivityKind; reference: string }): Promise<ActivityResult> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const customer = await db(em).selectFrom('Customer').select(['id', 'status']).where('externalId', '=', data.customerExternalId).executeTakeFirst();
+    const customer = await db(em).selectFrom('Customer').select(['id']).where('externalId', '=', data.customerExternalId).executeTakeFirst();
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
-    return awardActivity(em, { customerId: customer.id, status: customer.status, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now });
+    return awardActivity(em, { customerId: customer.id, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now });
   });
 }
 
 export interface ActivityOccurrence {
   customerId: number;
-  status: CustomerStatus;
   kind: ActivityKind;
   /** As reported; normalised here. */
   reference: string;
@@ -118,6 +118,8 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
  * - at most `capPerPeriod` awards per rule in the last `periodDays` days (CAP_REACHED);
  * - an account it credits stays within MAX_ACCOUNT_POINTS (INVALID), checked under the account
  *   locks before anything of the activity is written.
+ * The customer must be ACTIVE (NOT_ELIGIBLE), as read under `customerStatusLock` after that lock,
+ * so a close that committed while the award waited is seen, and one that comes later waits for it.
  * A customer's activities of one kind are serialised by an advisory lock taken before anything is
  * read (a referral also locks its referred customer), so no limit can be beaten by requests that
  * arrive at once; unique constraints on (customer, kind, occurrence) and on the referred customer
@@ -127,6 +129,10 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   const reference = normaliseReference(a.reference);
   if (reference.length === 0) throw refuse(UserErrorCode.INVALID, 'The reference must not be blank.', ['input', 'reference']);
   await query(em, lockKey(`activity:${a.customerId}:${a.kind}`));
+  // The status as of now, not as the caller read it before waiting for the lock above (a batch of
+  // the birthday job selects its customers first): held against status changes until commit.
+  await query(em, customerStatusLock(a.customerId, 'award'));
+  const status = (await queryOne<{ status: CustomerStatus }>(em, sql`select status from customer where id = ${a.customerId}`))?.status;
   // A birthday's reference repeats within its year only: the same reference next year is next year's birthday.
   const birthday = a.kind === ActivityKind.BIRTHDAY ? await birthdayYearOf(em, a) : undefined;
   const done = await queryOne(
@@ -147,7 +153,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
           from activity_rule r where r.kind = ${a.kind} and r.active order by r.currency_code`,
   );
   if (rules.length === 0) throw refuse(UserErrorCode.NOT_FOUND, `The program has no rule for ${a.kind} activities.`, ['input', 'kind']);
-  if (a.status !== CustomerStatus.ACTIVE) throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot earn points right now.', ['input', 'customerExternalId']);
+  if (status !== CustomerStatus.ACTIVE) throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot earn points right now.', ['input', 'customerExternalId']);
   const { occurrence, referredCustomerId } = birthday ? birthdayOccurrence(birthday) : await occurrenceOf(em, a, reference);
   const taken = await queryOne(
     em,

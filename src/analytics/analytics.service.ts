@@ -28,7 +28,9 @@ export type ProgramStatsRow = {
  * A currency's figures over [from, to): points issued (credits: earned, granted by staff), spent
  * (offers and gifts), expired; what is outstanding now and its money value (the liability);
  * what is earned but still pending now (not yet released, not cancelled by a return, not yet due)
- * and its money value, the liability that becomes outstanding unless the sale is returned;
+ * less, per account, the debt its release will repay first (`ledger_due`), and its money value:
+ * the liability that becomes outstanding unless the sale is returned (a member's own balance shows
+ * `pending` before that repayment);
  * spent ÷ issued; and the members who did anything in the window in this currency (points moved,
  * a sale in its money currency, a purchase from one of its stores). As of `now`: points that
  * expired or were released before any job wrote them down count at the moment they fell due. Straight aggregates over the
@@ -53,10 +55,15 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
           select due.kind, due.amount, due.customer_id from due where due.at >= ${from} and due.at < ${to}
         ),
         -- Earned, waiting for its release day, not cancelled: not yet spendable, but owed unless returned.
+        -- Per account net of the debt it has as of now: a release repays debt first (ledger_due's
+        -- REVERSAL), so that part never becomes outstanding and is owed to no one.
         pending as (
-          select coalesce(sum(p.amount), 0) as points
-            from pending_credit p join point_account a on a.id = p.account_id
-           where a.currency_code = ${currency} and p.released_at is null and p.cancelled_at is null and p.available_at > ${now}
+          select coalesce(sum(greatest(p.points - n.debt, 0)), 0) as points
+            from (select p.account_id, sum(p.amount) as points
+                    from pending_credit p join point_account a on a.id = p.account_id
+                   where a.currency_code = ${currency} and p.released_at is null and p.cancelled_at is null and p.available_at > ${now}
+                   group by p.account_id) p
+            cross join lateral point_account_at(p.account_id, ${now}) n
         ),
         outstanding as (
           select coalesce((select sum(available) from point_account where currency_code = ${currency}), 0)

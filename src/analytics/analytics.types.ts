@@ -33,7 +33,7 @@ export class ProgramStats {
 
   @Field(() => BigIntScalar, {
     description:
-      'Points earned but still pending now: waiting for their release day (the economy rule\'s pendingDays), not cancelled by a return. Not in outstandingPoints until released.',
+      'Points earned but still pending now: waiting for their release day (the economy rule\'s pendingDays), not cancelled by a return, less what their release will repay of a member\'s debt. Not in outstandingPoints until released; then exactly these move into it.',
   })
   pendingPoints!: number;
 

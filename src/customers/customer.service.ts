@@ -7,6 +7,7 @@ import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordSessionEnd } from '../events/outbox.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { Customer, CustomerStatus } from './customer.entity.js';
+import { customerStatusLock } from './status-lock.js';
 
 /**
  * A customer: every column of `customer` (`tierId` the tier last written down; `birthDate` as
@@ -62,6 +63,11 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
   const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
   const segments = data.segments == null ? data.segments : [...new Set(data.segments)];
   return ctx.em.transactional(async (em) => {
+    if (data.status != null) {
+      // A status change waits for awards in flight that read the old status, and later ones read the new one.
+      const [existing] = await query<{ id: number }>(em, sql`select id from customer where external_id = ${data.externalId}`);
+      if (existing) await query(em, customerStatusLock(existing.id, 'change'));
+    }
     const [row] = await query(
       em,
       sql<CustomerRow & { inserted: boolean }>`insert into customer as c (external_id, email, name, birth_date, status, segments, attributes, created_at, updated_at)

@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { Page } from '../domain/page.js';
 import type { Caller } from '../context.js';
 import { customersByIds, type CustomerRow } from '../customers/customer.service.js';
 import { currentOffersByIds, offerVersionsByIds, type OfferVersionRow } from '../offers/offer.service.js';
@@ -19,6 +20,11 @@ import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.
 import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
 import { tierIdsAt, tiersByIds, type TierRow } from '../tiers/tier.service.js';
 import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
+
+/** The key of a page of store `storeId`'s listings as `customerId` sees it, in Loaders.listingPages. */
+export function listingsPageKey(storeId: number, customerId: number, page: Page): string {
+  return `${storeId}/${customerId}/${page.limit}/${page.after ? page.after.join(',') : ''}`;
+}
 
 /** Puts `rows` in the order of `keys` (DataLoader's contract), undefined where none matched. */
 function one<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | undefined)[] {
@@ -64,6 +70,14 @@ export class Loaders {
     }
     return loader;
   }
+
+  /**
+   * Pages of a store's listings already read with the store itself (`storeWithListingsPage`), for
+   * `RewardStore.listings` to answer without a statement of its own. Keyed by everything the page
+   * depends on: the store, the viewing customer, the page size and the cursor (listingsPageKey);
+   * a field asking for another page misses and reads its own. Per request, like the loaders.
+   */
+  readonly listingPages = new Map<string, ListingRow[]>();
 
   get customer() {
     return this.get<number, CustomerRow | undefined>('customer', async (ids) => one(ids, await customersByIds(this.em, ids), (r) => r.id));

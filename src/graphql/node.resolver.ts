@@ -1,4 +1,5 @@
-import { Arg, Ctx as Context, ID, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx as Context, ID, Info, Query, Resolver } from 'type-graphql';
 import { activityRulesByIds } from '../activities/activity.service.js';
 import type { RequestCtx } from './context.js';
 import { giftListsById, giftListsFor } from '../gifts/gift.service.js';
@@ -9,13 +10,15 @@ import { badInput } from './errors.js';
 import { maySeeCustomer, partnerHolds } from './guards.js';
 import { decodeGlobalId } from './ids.js';
 import { asNode, Node } from './node.js';
+import { storeForNode } from '../stores/store-page.js';
 
 /**
  * Fetches any object by global id, or null when it does not exist or the caller may not see it:
  * a customer sees only their own profile, wallet, purchases and ledger, and only the stores and
- * listings open to them; offers and the audit log are for staff.
+ * listings open to them; offers and the audit log are for staff. `info` (node(id:) only): the
+ * selection, so a store and the page of listings it asks for are read together (`storeForNode`).
  */
-async function resolveNode(ctx: RequestCtx, globalId: string) {
+async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLResolveInfo) {
   const decoded = decodeGlobalId(globalId);
   if (!decoded) return null;
   const { type, id } = decoded;
@@ -28,7 +31,7 @@ async function resolveNode(ctx: RequestCtx, globalId: string) {
     case 'Customer':
       return maySeeCustomer(ctx, id) ? asNode(type, await l.customer.load(id)) : null;
     case 'RewardStore':
-      return asNode(type, await l.store.load(id));
+      return asNode(type, await storeForNode(ctx, id, info));
     case 'Listing':
       return asNode(type, await l.listing.load(id));
     case 'Tier':
@@ -77,8 +80,8 @@ async function resolveNode(ctx: RequestCtx, globalId: string) {
 @Resolver()
 export class NodeResolver {
   @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist or is not yours to see.' })
-  node(@Arg('id', () => ID) id: string, @Context() ctx: RequestCtx) {
-    return resolveNode(ctx, id);
+  node(@Arg('id', () => ID) id: string, @Context() ctx: RequestCtx, @Info() info: GraphQLResolveInfo) {
+    return resolveNode(ctx, id, info);
   }
 
   @Query(() => [Node], { nullable: 'items', description: 'Several objects by global id, in the same order.' })

@@ -1,6 +1,7 @@
 import { getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationError, type ValidationOptions } from 'class-validator';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
+import { BLANK_GLYPHS, INVISIBLE_MARKS } from '../domain/text.js';
 import { badInput } from './errors.js';
 
 /**
@@ -183,17 +184,13 @@ export function HasAtMostDecimals(places: number, options?: ValidationOptions) {
 }
 
 /**
- * What a reader cannot see: white space (any Unicode space, tabs, line breaks), format characters
- * (Unicode category Cf: zero-width space U+200B, zero-width joiners U+200C/U+200D, the byte order
- * mark U+FEFF, the soft hyphen U+00AD, bidirectional marks…) and the other default-ignorable code
- * points (Hangul fillers, variation selectors, the combining grapheme joiner), which renderers
- * draw as nothing.
+ * Whether `text` shows nothing: empty once white space (any Unicode space, tabs, line breaks),
+ * invisible marks (`INVISIBLE_MARKS`: controls, format characters such as U+200B or U+FEFF,
+ * default-ignorable code points) and blank glyphs (`BLANK_GLYPHS`: U+2800, U+1D159) are taken
+ * out. A combining mark alone is not blank: it is drawn, on a dotted circle or the preceding space.
  */
-const INVISIBLE = /[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
-
-/** Whether `text` shows nothing: empty once white space and invisible characters (`INVISIBLE`) are taken out. */
 export function isBlank(text: string): boolean {
-  return text.replace(INVISIBLE, '').length === 0;
+  return text.replace(INVISIBLE_MARKS, '').replace(BLANK_GLYPHS, '').replace(/\p{White_Space}/gu, '').length === 0;
 }
 
 /**

@@ -81,14 +81,14 @@ export class OfferBenefitInput {
   @NotBlank()
   freeSku?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared as the till compares them: case and spacing aside).' })
+  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared as the till compares them: case, spacing and invisible characters aside).' })
   @ArrayMaxSize(500)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   skus?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each category once (compared as the till compares them: case and spacing aside).' })
+  @Field(() => [String], { nullable: true, description: 'Each category once (compared as the till compares them: case, spacing and invisible characters aside).' })
   @ArrayMaxSize(100)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
@@ -133,7 +133,7 @@ export class CreateOfferInput {
   @Field(() => DateTimeScalar, { nullable: true })
   validUntil?: Date | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each channel once (case and spacing aside); empty or null: every channel.' })
+  @Field(() => [String], { nullable: true, description: 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.' })
   @ArrayMaxSize(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
@@ -177,7 +177,7 @@ export class UpdateOfferInput {
   @Field(() => DateTimeScalar, { nullable: true })
   validUntil?: Date | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each channel once (case and spacing aside); empty or null: every channel.' })
+  @Field(() => [String], { nullable: true, description: 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.' })
   @ArrayMaxSize(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })

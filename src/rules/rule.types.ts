@@ -64,13 +64,13 @@ export class SetEconomyRuleInput {
   @Matches(/^\d{1,8}(\.\d{1,4})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 4 decimals' })
   pointsPerUnit!: string;
 
-  @Field(() => [CategoryMultiplierInput], { nullable: true, description: 'One multiplier per category (compared case and spacing aside).' })
+  @Field(() => [CategoryMultiplierInput], { nullable: true, description: 'One multiplier per category (compared case, spacing and invisible characters aside).' })
   @ArrayMaxSize(200)
   @ValidateNested({ each: true })
   @NoDuplicates((m: CategoryMultiplierInput) => itemKey(m.category ?? ''))
   categoryMultipliers?: CategoryMultiplierInput[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case and spacing aside).' })
+  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })
   @ArrayMaxSize(1000)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
@@ -128,21 +128,21 @@ export class CampaignConditionsInput {
   @Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: 'minSpend must be a money amount such as "10.00"' })
   minSpend?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case and spacing aside).' })
+  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })
   @ArrayMaxSize(500)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   skus?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each category once (compared case and spacing aside).' })
+  @Field(() => [String], { nullable: true, description: 'Each category once (compared case, spacing and invisible characters aside).' })
   @ArrayMaxSize(100)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   categories?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each channel once (compared case and spacing aside).' })
+  @Field(() => [String], { nullable: true, description: 'Each channel once (compared case, spacing and invisible characters aside).' })
   @ArrayMaxSize(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })

@@ -4,6 +4,7 @@ import { connectionOf, ID_KEY, INT4_KEY, PageArgs, pageOf } from '../graphql/con
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaffOrCustomer } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
+import { listingsPageKey } from '../graphql/loaders.js';
 import { offerIdsOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
@@ -51,7 +52,11 @@ export class RewardStoreResolver {
     // partner path reaches a store).
     requireStaffOrCustomer(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, [INT4_KEY, ID_KEY]);
-    const rows = await listingsPage(ctx.em, store.id, ctx.loaders.viewer, ctx.clock.now(), page);
+    // Read with the store when node(id:) asked for this very page (store-page.ts); else its own statement.
+    const viewer = ctx.loaders.viewer;
+    const rows =
+      (viewer && ctx.loaders.listingPages.get(listingsPageKey(store.id, viewer.customerId, page))) ??
+      (await listingsPage(ctx.em, store.id, viewer, ctx.clock.now(), page));
     return connectionOf(rows, page, (l) => [l.sortOrder, l.id]);
   }
 

@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
-import { byDefault, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
+import { byDefault, columnsOf, db, fromPrefixed, prefixedColumnsOf, type EntityRow, type PrefixedRow, type Selected } from '../db/schema.js';
 import { idList, query, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
@@ -53,10 +53,23 @@ export function storeOpen(now: Date): RawBuilder<unknown> {
  * leaves the customer, points expired or released that second, whether or not a job has written
  * them down). The single definition used by every read and by the purchase, so what a customer
  * sees and what they may buy never disagree.
+ *
+ * `balances`: a relation of the customer's balances as of the same `now`, one row per currency
+ * (`currency_code`, `available`, `lifetime_earned`, as `point_account_at` gives them), that the
+ * statement computes anyway (the store page's `vb`): the balance rules then read it instead of
+ * planning `point_account_at` twice more. PostgreSQL sets up both of those subqueries on every
+ * execution even for a store without such rules: ~80 µs of its CPU per page (issue 12, fifth
+ * session, bench/README.md). Without it, the text is as it always was.
  */
-export function customerQualifies(viewer: NonNullable<Viewer>, now: Date): RawBuilder<unknown> {
-  return sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at(${viewer.customerId}, ${now}) and t.code = any(s.eligible_tiers)))
-    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${viewer.segments}::text[])
+export function customerQualifies(viewer: NonNullable<Viewer>, now: Date, balances?: RawBuilder<unknown>): RawBuilder<unknown> {
+  const tiersAndSegments = sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at(${viewer.customerId}, ${now}) and t.code = any(s.eligible_tiers)))
+    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${viewer.segments}::text[])`;
+  if (balances) {
+    return sql`${tiersAndSegments}
+    and (s.min_balance is null or coalesce((select b.available from ${balances} b where b.currency_code = s.currency_code), 0) >= s.min_balance)
+    and (s.min_lifetime_points is null or coalesce((select b.lifetime_earned from ${balances} b where b.currency_code = s.currency_code), 0) >= s.min_lifetime_points)`;
+  }
+  return sql`${tiersAndSegments}
     and (s.min_balance is null or coalesce((select n.available from point_account a cross join lateral point_account_at(a.id, ${now}) n
           where a.customer_id = ${viewer.customerId} and a.currency_code = s.currency_code), 0) >= s.min_balance)
     and (s.min_lifetime_points is null or coalesce((select n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, ${now}) n
@@ -167,6 +180,66 @@ const LISTINGS_PAGE_FOR_CUSTOMER = statement((customerId: number, now: Date, sto
 const LISTINGS_PAGE_FOR_STAFF = statement((now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
   listingsPageSelect(null, now, storeId, afterSort, afterId, limit),
 );
+
+/** One row of the store page's statement: the store's columns, prefixed `store.`, beside a listing's (all null when it has none). */
+type StorePageSelected = PrefixedRow<RewardStore, (typeof STORE_KEYS)[number], 'store.'> & ListingSelected;
+
+const STORE_PREFIXED = prefixedColumnsOf(RewardStore, 's', STORE_KEYS, 'store.');
+
+/**
+ * The store page's statement for a customer: the store, if it is open to them at `now`, and the
+ * page of its listings after (`afterSort`, `afterId`), `limit` rows at most. The viewer's balances
+ * (`vb`, as in listingSelect) are computed once and serve both the store's balance rules and each
+ * listing's affordability. No row: the store is unknown or not open to the viewer. One row with a
+ * null listing id: the store has no listing on show on this page.
+ */
+function storePageSelect(viewer: NonNullable<Viewer>, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) {
+  return sql<StorePageSelected>`
+    with vb as materialized (select a.currency_code, n.available, n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, ${now}) n
+                              where a.customer_id = ${viewer.customerId}::bigint)
+    select ${STORE_PREFIXED}, l.*, vb.available as "viewerBalance"
+      from reward_store s
+      left join lateral (
+        select ${LISTING_COLUMNS}, ${LISTING_CURRENCY},
+               coalesce(pc.purchased, 0) as "purchasedByViewer",
+               ${offerVersionColumns('offer.')}
+          from listing l
+          join offer o on o.id = l.offer_id
+          join offer_version ov on ov.id = o.current_version_id
+          left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = ${viewer.customerId}::bigint
+         where l.store_id = s.id and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint)) and ${listingOnShow(now)}
+         order by l.sort_order, l.id limit ${limit}) l on true
+      left join vb on vb.currency_code = s.currency_code
+     where s.id = ${storeId}::bigint and ${storeOpen(now)} and ${customerQualifies(viewer, now, sql`vb`)}
+     order by l."sortOrder", l.id`;
+}
+
+// The store page's statement (`limit`: the page size + 1), built once.
+const STORE_PAGE_FOR_CUSTOMER = statement(
+  (customerId: number, segments: string[], now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
+    storePageSelect({ customerId, segments, tierId: null }, now, storeId, afterSort, afterId, limit),
+);
+
+/**
+ * A store as a customer may see it at `now`, with a page of its listings (up to `page.limit + 1`
+ * rows, as listingsPage reads them), in one statement instead of storesByIds' and listingsPage's
+ * two: `RewardStore` by `node(id:)` with its `listings` (the store page). The same rules as those
+ * two: the store open and every eligibility rule met (customerQualifies), the listings on show.
+ * Undefined when the store is unknown or not open to the viewer: then no listing is read at all.
+ */
+export async function storeWithListingsPage(
+  em: SqlEntityManager,
+  storeId: number,
+  viewer: NonNullable<Viewer>,
+  now: Date,
+  page: Page,
+): Promise<{ store: StoreRow; listings: ListingRow[] } | undefined> {
+  const [afterSort, afterId] = page.after ?? [null, null];
+  const rows = await STORE_PAGE_FOR_CUSTOMER.run(em, viewer.customerId, viewer.segments, now, storeId, afterSort, afterId, page.limit + 1);
+  if (!rows.length) return undefined;
+  const store = fromPrefixed(RewardStore, rows[0], STORE_KEYS, 'store.');
+  return { store, listings: rows[0].id === null ? [] : rows.map((row) => toListing(row, viewer)) };
+}
 
 /** Listings by id as `viewer` sees them at `now` (any order; unknown and hidden ones are left out), for the `listing` loader. */
 export async function listingsByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<ListingRow[]> {

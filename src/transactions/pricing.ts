@@ -3,6 +3,7 @@
  * shared across lines. Pure functions, unit-tested beside the HTTP suites.
  */
 import { exactDecimal, roundHalfUp, times } from '../domain/decimal.js';
+import { BLANK_GLYPHS, INVISIBLE_MARKS } from '../domain/text.js';
 import type { OfferBenefitKind } from '../offers/offer.entity.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import type { SaleLine } from './transaction.entity.js';
@@ -42,12 +43,19 @@ export interface Benefit {
 export const ITEM_KEY_MAX = 100;
 
 /**
- * A SKU, category or channel as it is compared: Unicode NFKC, trimmed, runs of whitespace as one
- * space, upper case. Tills and the console spell the same thing differently (`pastry`, `PASTRY `);
- * what was typed is stored and shown as typed, and only compared through this.
+ * A SKU, category or channel as it is compared: Unicode NFKC, invisible marks left out
+ * (`INVISIBLE_MARKS`: a zero-width space, soft hyphen or BOM from a POS catalogue or a copy-paste),
+ * blank glyphs as spaces, runs of whitespace as one space, trimmed, case-folded (lower then upper
+ * case, then NFC: `STRAẞE`, `straße` and `STRASSE` are one; upper case alone leaves `ẞ`). Tills and the
+ * console spell the same thing differently (`pastry`, `PASTRY `, `PAS\u200bTRY`); what was typed
+ * is stored and shown as typed, and only compared through this. Staff lists refuse two entries
+ * with one key (`NoDuplicates(itemKey)`), so what reads the same is one entry there too.
  */
 export function itemKey(value: string): string {
-  return value.normalize('NFKC').trim().replace(/\s+/g, ' ').toUpperCase();
+  const spaced = value.replace(INVISIBLE_MARKS, '').normalize('NFKC').replace(BLANK_GLYPHS, ' ').replace(/\p{White_Space}+/gu, ' ').trim();
+  // Lower then upper case, then NFC again: a case fold, so `ẞ`, `ß` and `SS` are one, and the
+  // `i` + U+0307 that lower-casing `İ` gives composes back to `İ`.
+  return spaced.toLowerCase().toUpperCase().normalize('NFC');
 }
 
 /** Whether `value` is one of `list`, compared as item keys. */

@@ -42,9 +42,9 @@ export type AwardKind =
   | 'POINTS';
 
 export type CampaignConditionsInput = {
-  /** Each category once (compared case and spacing aside). */
+  /** Each category once (compared case, spacing and invisible characters aside). */
   categories?: Array<string> | null | undefined;
-  /** Each channel once (compared case and spacing aside). */
+  /** Each channel once (compared case, spacing and invisible characters aside). */
   channels?: Array<string> | null | undefined;
   /** ISO days: 1 = Monday … 7 = Sunday (UTC), each once. */
   daysOfWeek?: Array<number> | null | undefined;
@@ -52,7 +52,7 @@ export type CampaignConditionsInput = {
   minSpend?: string | null | undefined;
   /** Customer segments, each once (as the customer carries them). */
   segments?: Array<string> | null | undefined;
-  /** Each SKU once (compared case and spacing aside). */
+  /** Each SKU once (compared case, spacing and invisible characters aside). */
   skus?: Array<string> | null | undefined;
   /** Tier codes, each once. */
   tiers?: Array<string> | null | undefined;
@@ -106,7 +106,7 @@ export type CreateGiftListInput = {
 
 export type CreateOfferInput = {
   benefit: OfferBenefitInput;
-  /** Each channel once (case and spacing aside); empty or null: every channel. */
+  /** Each channel once (case, spacing and invisible characters aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;
@@ -167,13 +167,13 @@ export type LedgerEntryKind =
 
 export type OfferBenefitInput = {
   amountOff?: string | null | undefined;
-  /** Each category once (compared as the till compares them: case and spacing aside). */
+  /** Each category once (compared as the till compares them: case, spacing and invisible characters aside). */
   categories?: Array<string> | null | undefined;
   freeSku?: string | null | undefined;
   kind: OfferBenefitKind;
   maxDiscount?: string | null | undefined;
   percentOff?: number | null | undefined;
-  /** Each SKU once (compared as the till compares them: case and spacing aside). */
+  /** Each SKU once (compared as the till compares them: case, spacing and invisible characters aside). */
   skus?: Array<string> | null | undefined;
 };
 
@@ -208,10 +208,10 @@ export type SetActivityRuleInput = {
 };
 
 export type SetEconomyRuleInput = {
-  /** One multiplier per category (compared case and spacing aside). */
+  /** One multiplier per category (compared case, spacing and invisible characters aside). */
   categoryMultipliers?: Array<CategoryMultiplierInput> | null | undefined;
   currency: string;
-  /** Each SKU once (compared case and spacing aside). */
+  /** Each SKU once (compared case, spacing and invisible characters aside). */
   excludedSkus?: Array<string> | null | undefined;
   /** Days earned points wait before they can be spent (default 0). */
   pendingDays?: number | null | undefined;
@@ -259,7 +259,7 @@ export type TransactionStatus =
 
 export type UpdateOfferInput = {
   benefit?: OfferBenefitInput | null | undefined;
-  /** Each channel once (case and spacing aside); empty or null: every channel. */
+  /** Each channel once (case, spacing and invisible characters aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;

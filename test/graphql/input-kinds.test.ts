@@ -1,5 +1,5 @@
 import { toGlobalId } from '../../src/graphql/ids.js';
-import { type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
+import { expectRefusedAtTheEdge, type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createOffer, createPartner, simpleShop, unique } from '../support/program.js';
 
 /**
@@ -33,14 +33,7 @@ describe('the input edge, by kind', () => {
     await t.close();
   });
 
-  /** Runs `request`; expects one BAD_USER_INPUT whose message matches `message` and whose `extensions.field` is `field`; and no table changed. */
-  async function refusedAtTheEdge(request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) {
-    const before = await tableSnapshot(t);
-    const res = await request();
-    expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field }]);
-    expect(res.errors![0].message).toMatch(message);
-    expect(await tableSnapshot(t)).toEqual(before);
-  }
+  const refusedAtTheEdge = (request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) => expectRefusedAtTheEdge(t, request, field, message);
 
   /** Runs `request` (a mutation `name`); expects the userError `code` on `field` and no table changed. */
   async function refusedWith(request: () => Promise<GqlResult<unknown>>, name: string, code: string, field: string[], message: RegExp) {

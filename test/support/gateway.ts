@@ -304,3 +304,16 @@ export async function tableSnapshot(t: TestGateway): Promise<Record<string, { n:
   );
   return Object.fromEntries(rows.map((r) => [r.t, { n: r.n, h: r.h }]));
 }
+
+/**
+ * Runs `request`; expects one BAD_USER_INPUT error whose message matches `message` and whose
+ * `extensions.field` is `field`, and every table as it was before (`tableSnapshot`): refused at
+ * the input edge, nothing stored, nothing changed.
+ */
+export async function expectRefusedAtTheEdge(t: TestGateway, request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp): Promise<void> {
+  const before = await tableSnapshot(t);
+  const res = await request();
+  expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field }]);
+  expect(res.errors![0].message).toMatch(message);
+  expect(await tableSnapshot(t)).toEqual(before);
+}
