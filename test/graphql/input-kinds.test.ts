@@ -236,6 +236,21 @@ describe('the input edge, by kind', () => {
       );
     });
 
+    it('a refused code with an invisible character in it is shown escaped, so the message does not read as refusing EUR', async () => {
+      const input = { ...sale(), currency: 'E\u200bUR' };
+      await refusedAtTheEdge(() => t.gql(SUBMIT, { input }, till.credential), 'currency', /; "E\\u200BUR" is not one$/);
+    });
+
+    it('VED, in ISO 4217 since 2021 though not in the runtime\'s ICU list, is taken', async () => {
+      const created = await staff(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`, { code: code(), name: 'bolivar', pointValue: '1', moneyCurrency: 'VED' });
+      expect(ok(created).createCurrency.userErrors).toEqual([]);
+    });
+
+    it('an unknown partner scope is named escaped, so an empty or invisible one shows', async () => {
+      const res = await staff(`mutation($input: CreatePartnerInput!) { createPartner(input: $input) { userErrors { code message } } }`, { name: 'p', scopes: ['customers:read', '', '\u200b'] });
+      expect(res.data.createPartner.userErrors).toEqual([{ code: 'INVALID', message: expect.stringMatching(/^Unknown scopes: "", "\\u200B"\. Known: /) }]);
+    });
+
     it('codes in use are taken (JPY, CHF)', async () => {
       const created = await staff(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`, { code: code(), name: 'yen', pointValue: '1', moneyCurrency: 'JPY' });
       expect(ok(created).createCurrency.userErrors).toEqual([]);
