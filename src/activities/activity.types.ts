@@ -73,6 +73,7 @@ export class RecordActivityInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   customerExternalId!: string;
 
   @Field(() => ActivityKind)

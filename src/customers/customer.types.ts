@@ -65,9 +65,10 @@ export class UpsertCustomerInput {
   @Field(() => CustomerStatus, { nullable: true })
   status?: CustomerStatus | null;
 
-  @Field(() => [String], { nullable: true, description: 'Replaces the tags; a tag sent twice is kept once.' })
+  @Field(() => [String], { nullable: true, description: 'Replaces the tags; a tag sent twice is kept once; a blank tag is refused.' })
   @ArrayMaxSize(100)
   @MaxLength(SEGMENT_MAX, { each: true })
+  @NotBlank({ each: true })
   segments?: string[] | null;
 
   @Field(() => JSONScalar, { nullable: true })

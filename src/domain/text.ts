@@ -18,3 +18,17 @@ export const INVISIBLE_MARKS = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\
  * space: the Braille pattern blank U+2800 and the musical null notehead U+1D159.
  */
 export const BLANK_GLYPHS = /[\u2800\u{1D159}]/gu;
+
+/**
+ * `value` quoted for a message (JSON string syntax), with what a reader could not see spelled out:
+ * white space other than the plain space, invisible marks and blank glyphs as `\uXXXX` escapes,
+ * so `"E\u200bUR" is not one` does not read as `"EUR" is not one` (the new-user trial of issue
+ * 12's fifth session). Code points beyond the BMP as `\u{…}`.
+ */
+export function shown(value: string): string {
+  return JSON.stringify(value).replace(/[\s\u0000-\u001f\u007f-\u009f\p{Cf}\p{Default_Ignorable_Code_Point}\u2800\u{1D159}]/gu, (c) => {
+    if (c === ' ') return c;
+    const code = c.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16).toUpperCase()}}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  });
+}

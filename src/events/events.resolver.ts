@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx as Context, FieldResolver, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { RequestCtx } from '../graphql/context.js';
+import { shown } from '../domain/text.js';
 import { badInput, ErrorCode } from '../graphql/errors.js';
 import { requireCustomer } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
@@ -30,7 +31,7 @@ async function resumeAfter(ctx: RequestCtx, customerId: number, after: string | 
       { extensions: { code: ErrorCode.EVENT_ID_EXPIRED } },
     );
   }
-  throw badInput(`after must be an eventId this stream gave you; ${JSON.stringify(after)} is not one.`, 'after');
+  throw badInput(`after must be an eventId this stream gave you; ${shown(after)} is not one.`, 'after');
 }
 
 /**

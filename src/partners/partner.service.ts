@@ -5,6 +5,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { shown } from '../domain/text.js';
 import { recordSessionEnd } from '../events/outbox.service.js';
 import { Partner } from './partner.entity.js';
 
@@ -50,7 +51,7 @@ export async function createPartner(
 ): Promise<{ partner: PartnerRow; apiKey: string }> {
   const unknown = data.scopes.filter((s) => !(PARTNER_SCOPES as readonly string[]).includes(s));
   if (unknown.length) {
-    throw refuse(UserErrorCode.INVALID, `Unknown scopes: ${unknown.join(', ')}. Known: ${PARTNER_SCOPES.join(', ')}.`, ['input', 'scopes']);
+    throw refuse(UserErrorCode.INVALID, `Unknown scopes: ${unknown.map(shown).join(', ')}. Known: ${PARTNER_SCOPES.join(', ')}.`, ['input', 'scopes']);
   }
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);

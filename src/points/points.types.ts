@@ -118,6 +118,7 @@ export class AdjustPointsInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   customerExternalId!: string;
 
   @Field()

@@ -96,14 +96,16 @@ export class TransactionLineInput {
 
 @InputType()
 export class SubmitTransactionInput {
-  @Field({ description: "The partner's id of the sale, unique per partner: its idempotency key." })
+  @Field({ description: "The partner's id of the sale, unique per partner: its idempotency key. Not blank." })
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   externalId!: string;
 
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   customerExternalId!: string;
 
   @Field(() => String, { nullable: true, description: 'e.g. STORE, ONLINE, APP' })
@@ -151,6 +153,7 @@ export class ReverseTransactionInput {
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   externalId!: string;
 
   @Field(() => String, { nullable: true, description: 'Why (not blank when given).' })

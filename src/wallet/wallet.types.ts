@@ -118,6 +118,7 @@ export class RedeemOfferInput {
   })
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   transactionExternalId?: string | null;
 
   @Field(() => String, { nullable: true, description: "The sale's channel (e.g. STORE, ONLINE, APP): an offer limited to other channels is refused with OFFER_NOT_APPLICABLE." })

@@ -12,6 +12,7 @@ import { createCustomer, createOffer, createPartner, simpleShop, unique } from '
 const RECORD_ACTIVITY = `mutation Record($input: RecordActivityInput!) { recordActivity(input: $input) { pointsAwarded userErrors { code } } }`;
 const REVERSE = `mutation Reverse($input: ReverseTransactionInput!) { reverseTransaction(input: $input) { userErrors { code } } }`;
 const SUBMIT = `mutation Submit($input: SubmitTransactionInput!) { submitTransaction(input: $input) { transaction { status } userErrors { code } } }`;
+const REDEEM = `mutation Redeem($input: RedeemOfferInput!) { redeemOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
 
 describe('the input edge, by kind', () => {
   let t: TestGateway;
@@ -22,9 +23,9 @@ describe('the input edge, by kind', () => {
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
     shop = await simpleShop(t);
-    till = await createPartner(t, ['transactions:write', 'activities:write']);
+    till = await createPartner(t, ['transactions:write', 'activities:write', 'offers:redeem']);
     customer = await createCustomer(t, shop.currency, 50);
-    await t.register(till.credential, RECORD_ACTIVITY, REVERSE, SUBMIT);
+    await t.register(till.credential, RECORD_ACTIVITY, REVERSE, SUBMIT, REDEEM);
     ok(await t.gql(`mutation($c: String!) { setActivityRule(input: { currency: $c, kind: REVIEW, points: 5 }) { userErrors { code } } }`, { c: shop.currency }, t.operatorToken));
   });
   afterAll(async () => {
@@ -55,8 +56,18 @@ describe('the input edge, by kind', () => {
       createCampaign: { name: 'campaign', currency: shop.currency, ...window, outcome: { bonusPoints: 1 } },
       createOffer: { name: 'offer' },
       updateOffer: { offerId: shop.offer.id },
+      upsertCustomer: { externalId: customer.externalId },
       setEconomyRule: { currency: shop.currency, pointsPerUnit: '1' },
     })[mutation]!;
+
+  /** A valid sale at the till for the customer, in the shop's money, to which a case gives the field under test. */
+  const sale = () => ({
+    externalId: unique('sale'),
+    customerExternalId: customer.externalId,
+    occurredAt: t.clock.now().toISOString(),
+    currency: 'EUR',
+    lines: [{ sku: 'BEANS', quantity: 1, unitPrice: '1.00' }],
+  });
 
   describe('text made only of invisible characters is blank (kind 1)', () => {
     const INVISIBLE: [string, string][] = [
@@ -86,6 +97,13 @@ describe('the input edge, by kind', () => {
       ['issueReplacementOffer', 'reason', (reason) => staff(`mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { userErrors { code } } }`, { issuedOfferId: toGlobalId('IssuedOffer', 1), reason, idempotencyKey: unique('k') })],
       ['recordActivity', 'reference', (reference) => t.gql(RECORD_ACTIVITY, { input: { customerExternalId: customer.externalId, kind: 'REVIEW', reference } }, till.credential)],
       ['reverseTransaction', 'reason', (reason) => t.gql(REVERSE, { input: { externalId: 'any-sale', reason } }, till.credential)],
+      // External ids and references a partner sends (the trial of the fifth session: a sale's externalId of " " or U+200B was stored and earned)
+      ['submitTransaction', 'externalId', (externalId) => t.gql(SUBMIT, { input: { ...sale(), externalId } }, till.credential)],
+      ['submitTransaction', 'customerExternalId', (customerExternalId) => t.gql(SUBMIT, { input: { ...sale(), customerExternalId } }, till.credential)],
+      ['reverseTransaction', 'externalId', (externalId) => t.gql(REVERSE, { input: { externalId } }, till.credential)],
+      ['redeemOffer', 'transactionExternalId', (transactionExternalId) => t.gql(REDEEM, { input: { code: 'ANY-CODE', transactionExternalId } }, till.credential)],
+      ['recordActivity', 'customerExternalId', (customerExternalId) => t.gql(RECORD_ACTIVITY, { input: { customerExternalId, kind: 'REVIEW', reference: unique('r') } }, till.credential)],
+      ['adjustPoints', 'customerExternalId', (customerExternalId) => staff(`mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, { customerExternalId, currency: shop.currency, amount: 5, reason: 'r', idempotencyKey: unique('k') })],
     ];
 
     describe.each(FIELDS)('%s %s', (_mutation, field, send) => {
@@ -98,6 +116,7 @@ describe('the input edge, by kind', () => {
       ['createCampaign', 'CreateCampaignInput', 'conditions.skus', { conditions: { skus: ['LATTE', '\u200b'] } }, 'have a blank entry'],
       ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', { eligibility: { segments: [' \ufeff'] } }, 'have a blank entry'],
       ['createOffer', 'CreateOfferInput', 'channels', { benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, channels: ['\u00ad'] }, 'have a blank entry'],
+      ['upsertCustomer', 'UpsertCustomerInput', 'segments', { segments: ['VIP', '\u200b'] }, 'have a blank entry'],
       ['setEconomyRule', 'SetEconomyRuleInput', 'categoryMultipliers.1.category', { categoryMultipliers: [{ category: 'Pastry', multiplier: 2 }, { category: '\u2060', multiplier: 3 }] }, 'be blank'],
     ])('%s with a blank entry in a list (%s, %s) is BAD_USER_INPUT naming it, nothing written', async (mutation, type, field, extra, what) => {
       await refusedAtTheEdge(
@@ -215,6 +234,21 @@ describe('the input edge, by kind', () => {
         'currency',
         /^currency must be an ISO 4217 currency code in capitals such as EUR; ".*" is not one/,
       );
+    });
+
+    it('a refused code with an invisible character in it is shown escaped, so the message does not read as refusing EUR', async () => {
+      const input = { ...sale(), currency: 'E\u200bUR' };
+      await refusedAtTheEdge(() => t.gql(SUBMIT, { input }, till.credential), 'currency', /; "E\\u200BUR" is not one$/);
+    });
+
+    it('VED, in ISO 4217 since 2021 though not in the runtime\'s ICU list, is taken', async () => {
+      const created = await staff(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`, { code: code(), name: 'bolivar', pointValue: '1', moneyCurrency: 'VED' });
+      expect(ok(created).createCurrency.userErrors).toEqual([]);
+    });
+
+    it('an unknown partner scope is named escaped, so an empty or invisible one shows', async () => {
+      const res = await staff(`mutation($input: CreatePartnerInput!) { createPartner(input: $input) { userErrors { code message } } }`, { name: 'p', scopes: ['customers:read', '', '\u200b'] });
+      expect(res.data.createPartner.userErrors).toEqual([{ code: 'INVALID', message: expect.stringMatching(/^Unknown scopes: "", "\\u200B"\. Known: /) }]);
     });
 
     it('codes in use are taken (JPY, CHF)', async () => {

@@ -92,7 +92,7 @@ export function Analytics() {
           <h2 id="kpi-h">{PERIODS[period].label}</h2>
           <div className="stats" data-testid="kpis">
             <div className="card">
-              <p className="muted">Outstanding liability</p>
+              <p className="muted">Outstanding liability, as of now</p>
               <p className="big" data-testid="kpi-liability">
                 {formatMoney(total.outstandingLiability, money)}
               </p>
