@@ -234,7 +234,7 @@ export type SubmitTransactionInput = {
   /** ISO 4217 money currency, in capitals (e.g. EUR). */
   currency: string;
   customerExternalId: string;
-  /** The partner's id of the sale, unique per partner: its idempotency key. */
+  /** The partner's id of the sale, unique per partner: its idempotency key. Not blank. */
   externalId: string;
   lines: Array<TransactionLineInput>;
   locationId?: string | null | undefined;
@@ -277,7 +277,7 @@ export type UpsertCustomerInput = {
   externalId: string;
   /** Null clears it; otherwise not blank. */
   name?: string | null | undefined;
-  /** Replaces the tags; a tag sent twice is kept once. */
+  /** Replaces the tags; a tag sent twice is kept once; a blank tag is refused. */
   segments?: Array<string> | null | undefined;
   status?: CustomerStatus | null | undefined;
 };
