@@ -1,13 +1,17 @@
 import { sql } from '../db/sql.js';
 
+/** The prefix of a customer's status lock key (`customer-status:<id>`, hashed by `hashtextextended`). */
+export const CUSTOMER_STATUS_LOCK = 'customer-status:';
+
 /**
- * The lock that orders a customer's status changes and the awards that check the status: an award
+ * The lock that orders a customer's status changes and the awards that check the status (activities,
+ * and a sale's processing, which takes it by `CUSTOMER_STATUS_LOCK` in its first statement): an award
  * takes it shared (awards of one customer do not wait for each other) and then reads the status,
  * a status change takes it exclusive before writing the status. So an award either commits before
  * the change, or reads the status the change left: never awards on a status read before a close
  * committed. A transaction-level advisory lock on `customer-status:<id>`.
  */
 export function customerStatusLock(customerId: number, mode: 'award' | 'change') {
-  const key = `customer-status:${customerId}`;
+  const key = `${CUSTOMER_STATUS_LOCK}${customerId}`;
   return mode === 'award' ? sql`select pg_advisory_xact_lock_shared(hashtextextended(${key}, 0))` : sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
 }

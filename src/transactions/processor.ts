@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Customer } from '../customers/customer.entity.js';
+import { CUSTOMER_STATUS_LOCK } from '../customers/status-lock.js';
 import { castColumn, columnsOf, type Selected } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { UserErrorException } from '../domain/refusals.js';
@@ -55,11 +56,17 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const now = clock.now();
   // The sale's row lock, then, in the same statement once the row is locked, its customer's
   // advisory lock: one customer's sales are processed one at a time, so "first purchase",
-  // per-customer campaign limits and the tier read below see each other's results.
+  // per-customer campaign limits and the tier read below see each other's results. Then the
+  // customer's status lock, shared (customerStatusLock): the status read next, in a statement of
+  // its own so its snapshot follows the lock, stays the status until this sale commits; a close
+  // waits for the sale, or the sale reads CLOSED. Before, a close committed while the sale waited
+  // for the account's lock, and the closed customer earned (hostile pass 8 found it for activities).
   const sale = await queryOne<SaleRow>(
     em,
     sql`with s as materialized (select ${SALE_COLUMNS} from sales_transaction where id = ${transactionId} for update)
-        select s.*, pg_advisory_xact_lock(hashtextextended('sales-of-customer:' || s."customerId", 0))::text as "customerLocked" from s`,
+        select s.*, pg_advisory_xact_lock(hashtextextended('sales-of-customer:' || s."customerId", 0))::text as "customerLocked",
+               pg_advisory_xact_lock_shared(hashtextextended(${CUSTOMER_STATUS_LOCK}::text || s."customerId", 0))::text as "statusLocked"
+          from s`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
   // Whether this is the customer's first purchase: only their own sales make it false, and those
