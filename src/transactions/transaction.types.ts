@@ -5,6 +5,7 @@ import { Node } from '../graphql/node.js';
 import { IsCurrencyCode, NotBlank, SaleTotalFits } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
+import { ITEM_KEY_MAX } from './pricing.js';
 import { AwardKind, TransactionStatus } from './transaction.entity.js';
 
 registerEnumType(TransactionStatus, { name: 'TransactionStatus' });
@@ -108,8 +109,8 @@ export class SubmitTransactionInput {
   @NotBlank()
   customerExternalId!: string;
 
-  @Field(() => String, { nullable: true, description: 'e.g. STORE, ONLINE, APP' })
-  @MaxLength(50)
+  @Field(() => String, { nullable: true, description: 'e.g. STORE, ONLINE, APP; up to 100 characters, as an offer or campaign may name.' })
+  @MaxLength(ITEM_KEY_MAX)
   channel?: string | null;
 
   @Field(() => String, { nullable: true })

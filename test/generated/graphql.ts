@@ -229,7 +229,7 @@ export type StoreEligibilityInput = {
 };
 
 export type SubmitTransactionInput = {
-  /** e.g. STORE, ONLINE, APP */
+  /** e.g. STORE, ONLINE, APP; up to 100 characters, as an offer or campaign may name. */
   channel?: string | null | undefined;
   /** ISO 4217 money currency, in capitals (e.g. EUR). */
   currency: string;

@@ -208,6 +208,14 @@ describe('the input edge, by kind', () => {
     });
   });
 
+  it("a sale may carry any channel an offer or campaign can name: 100 characters (a sale's channel stopped at 50, so an offer for a longer one could never apply)", async () => {
+    const channel = 'C'.repeat(100);
+    const res = await t.gql(SUBMIT, { input: { ...sale(), channel } }, till.credential);
+    expect(ok(res)).toEqual({ submitTransaction: { transaction: { status: 'RECEIVED' }, userErrors: [] } });
+    const tooLong = await t.gql(SUBMIT, { input: { ...sale(), channel: `${channel}C` } }, till.credential);
+    expect(tooLong.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
   describe('a money currency is an ISO 4217 code in capitals (kind 3)', () => {
     const NOT_ISO: [string, string][] = [
       ['a code ISO never issued', 'ABC'],
