@@ -19,6 +19,9 @@ export const INVISIBLE_MARKS = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\
  */
 export const BLANK_GLYPHS = /[\u2800\u{1D159}]/gu;
 
+/** What `shown` spells out: white space (U+0085 too), invisible marks and blank glyphs (the classes above, not a copy). */
+const UNSEEN = new RegExp(`\\p{White_Space}|${INVISIBLE_MARKS.source}|${BLANK_GLYPHS.source}`, 'gu');
+
 /**
  * `value` quoted for a message (JSON string syntax), with what a reader could not see spelled out:
  * white space other than the plain space, invisible marks and blank glyphs as `\uXXXX` escapes,
@@ -26,7 +29,7 @@ export const BLANK_GLYPHS = /[\u2800\u{1D159}]/gu;
  * 12's fifth session). Code points beyond the BMP as `\u{…}`.
  */
 export function shown(value: string): string {
-  return JSON.stringify(value).replace(/[\s\u0000-\u001f\u007f-\u009f\p{Cf}\p{Default_Ignorable_Code_Point}\u2800\u{1D159}]/gu, (c) => {
+  return JSON.stringify(value).replace(UNSEEN, (c) => {
     if (c === ' ') return c;
     const code = c.codePointAt(0)!;
     return code > 0xffff ? `\\u{${code.toString(16).toUpperCase()}}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;

@@ -96,7 +96,7 @@ function storesWhere(ids: RawBuilder<unknown>, viewer: Viewer, now: Date) {
   return sql<Selected<typeof STORE_COLUMNS>>`select ${STORE_COLUMNS} from reward_store s where s.id = any(${ids}) and ${storeVisibleTo(viewer, now)}`;
 }
 
-// One store by id (every `node(id:)` of a store, every page of its listings): built once per viewer kind.
+// One store by id (a `node(id:)` of a store without the page read with it, `Listing.store`): built once per viewer kind.
 const STORE_FOR_CUSTOMER = statement((id: number, customerId: number, segments: string[], now: Date) =>
   storesWhere(idList([id]), { customerId, segments, tierId: null }, now),
 );
@@ -172,8 +172,9 @@ function listingsPageSelect(viewer: Viewer, now: Date, storeId: number, afterSor
   );
 }
 
-// The store page's statement, built once per viewer kind (`limit`: the page size + 1). The store was
-// checked for the viewer before (storeChecked), so the viewer's segments are not part of it.
+// A page of a store's listings on its own (a page the store page's statement did not read, staff),
+// built once per viewer kind (`limit`: the page size + 1). The store was checked for the viewer
+// before (storeChecked), so the viewer's segments are not part of it.
 const LISTINGS_PAGE_FOR_CUSTOMER = statement((customerId: number, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
   listingsPageSelect({ customerId, segments: [], tierId: null }, now, storeId, afterSort, afterId, limit),
 );

@@ -171,8 +171,8 @@ export function currencyFits(o: Pick<OfferTerms, 'kind' | 'maxDiscount' | 'money
 }
 
 /**
- * Which of `offers` (applied in that order, as `priceBasket` does) do not apply to the basket of a
- * sale in `saleCurrency`:
+ * Which of `offers` (applied in that order, as `priceBasket` does) do not apply to the basket of
+ * `sale` (its channel, and its ISO 4217 `currency`):
  * - the offer names channels and the sale's channel (compared as item keys) is not one of them
  *   (a sale with no channel matches no restricted offer);
  * - its benefit has a money value (an amount off, a maximum discount) in another money than the
