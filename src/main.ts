@@ -5,6 +5,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { ensurePortFree, startupFailure } from './startup.js';
 import { DEMO, demoPartnerKey, seedDemo } from './demo/seed.js';
 import { signToken } from './http/auth.js';
+import { currenciesOutsideIso } from './points/points.service.js';
 import { startGateway } from './http/server.js';
 import { startJobs } from './jobs/registry.js';
 import { contractPartnerManifest } from './persisted/contract.js';
@@ -36,6 +37,12 @@ try {
   await ensurePortFree(config.host, config.port);
   database = await openDatabase(config, log);
   if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
+  for (const currency of await currenciesOutsideIso(database.orm.em.fork())) {
+    log.warn(
+      { currency: currency.code, moneyCurrency: currency.moneyCurrency },
+      `Point currency ${currency.code} is valued in ${JSON.stringify(currency.moneyCurrency)}, which is not an ISO 4217 currency code in use: sales must name an ISO money, so ${currency.code} earns nothing. Set its money with: update point_currency set money_currency = '<ISO code, e.g. EUR>' where code = '${currency.code}';`,
+    );
+  }
   // The built member app and console send only ids: their operations are on their lists first.
   const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), systemClock.now());
   if (Object.values(registered).some((n) => n > 0)) log.info({ registered }, 'web app operations registered');

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, sql } from '../db/sql.js';
+import { isIsoCurrency } from '../domain/currency.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { canonicalDecimal, claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
@@ -33,6 +34,16 @@ const CURRENCY_COLUMNS = columnsOf(PointCurrency, '', CURRENCY_KEYS);
 /** Every currency, by code. */
 export async function allCurrencies(em: SqlEntityManager): Promise<CurrencyRow[]> {
   return query(em, sql<CurrencyRow>`select ${CURRENCY_COLUMNS} from point_currency order by code`);
+}
+
+/**
+ * Point currencies whose money is not an ISO 4217 code in use (`isIsoCurrency`): set up before the
+ * gateway checked money codes (an invented "ABC", a withdrawn "DEM"). A sale must name an ISO
+ * money, so such a currency can no longer earn; start-up (main.ts) warns about each one, naming the
+ * remedy (docs/decisions.md, "The input edge").
+ */
+export async function currenciesOutsideIso(em: SqlEntityManager): Promise<CurrencyRow[]> {
+  return (await allCurrencies(em)).filter((c) => !isIsoCurrency(c.moneyCurrency));
 }
 
 /** Currencies by code (any order; unknown codes are left out), for the `currency` loader. */

@@ -52,6 +52,10 @@ function gateway(env: Record<string, string>, options: { cwd?: string; main?: st
       }
       throw new Error(`gateway did not start: ${stdout}`);
     },
+    /** What it has printed on stdout so far. */
+    output(): string {
+      return stdout;
+    },
     async stop(): Promise<Outcome> {
       child.kill('SIGTERM');
       return exited;
@@ -239,6 +243,37 @@ describe('starting the gateway', () => {
       await database.drop();
     }
   }, 60_000);
+
+  it('a point currency valued in an invented money code: it starts and warns, naming the currency and the remedy', async () => {
+    const database = await createTestDatabase();
+    try {
+      const orm = await openOrm({ url: database.url, poolMax: 2 });
+      await migrate(orm);
+      // Set up before money codes were checked: ABC is no ISO 4217 code, so no sale can name it.
+      await orm.em.getConnection().execute(
+        `insert into point_currency (code, name, point_value, money_currency) values ('LEGACY', 'Legacy points', 0.01, 'ABC'), ('STARS', 'Stars', 0.01, 'EUR')`,
+      );
+      await orm.close(true);
+
+      // Without the demo there is no banner: the gateway is up once it logs "gateway ready".
+      const run = gateway({ DATABASE_URL: database.url, SEED_DEMO: 'false' });
+      const deadline = Date.now() + 60_000;
+      while (!run.output().includes('"gateway ready"') && run.child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const outcome = await run.stop();
+      expect(outcome.stdout).toContain('"gateway ready"');
+      const warnings = outcome.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number | string; msg: string; currency?: string })
+        .filter((entry) => entry.level === 40 || entry.level === 'warn')
+        .filter((entry) => entry.currency !== undefined);
+      expect(warnings.map((w) => w.currency)).toEqual(['LEGACY']);
+      expect(warnings[0].msg).toContain('"ABC", which is not an ISO 4217 currency code in use');
+      expect(warnings[0].msg).toContain("update point_currency set money_currency = '<ISO code, e.g. EUR>' where code = 'LEGACY';");
+    } finally {
+      await database.drop();
+    }
+  }, 90_000);
 
   (isRoot ? it : it.skip)(
     'as root, in a clone under a folder only root can enter: it starts, serves, stops and starts again on its data',
