@@ -118,6 +118,59 @@ describe('the customer check left to the request', () => {
     expect(n).toBe(0);
   });
 
+  it('a closed customer whose query goes to Apollo, or whose persisted query is refused, gets the same 401 too', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    // A page size out of range: the compiled attempt has an error, so Apollo answers it.
+    const invalid = () => send(RewardStoreOffersDocument, { storeId: shop.store.id, first: -1 }, customer.token);
+    for (let i = 0; i < 5; i++) {
+      expect((await page(shop.store.id, customer.token)).status).toBe(200);
+      const answer = await invalid();
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    }
+    await close(customer.externalId);
+    const viaApollo = refusal(await invalid());
+    // Now refused by authentication itself (the cached id was dropped): the same answer.
+    expect(viaApollo).toEqual(refusal(await invalid()));
+    expect(viaApollo.status).toBe(401);
+    expect(JSON.parse(viaApollo.text).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+
+    // A hash no instance knows is refused (PersistedQueryNotFound) after authentication; a closed
+    // customer is refused by authentication first.
+    const other = await createCustomer(t, shop.currency, 100);
+    for (let i = 0; i < 5; i++) expect((await page(shop.store.id, other.token)).status).toBe(200);
+    const unknownHash = async () => {
+      const res = await t.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${other.token}` },
+        body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
+      });
+      return refusal({ status: res.status, cacheControl: res.headers.get('cache-control'), contentType: res.headers.get('content-type'), text: await res.text() });
+    };
+    expect(JSON.parse((await unknownHash()).text).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    await close(other.externalId);
+    const persisted = await unknownHash();
+    expect(persisted.status).toBe(401);
+    expect(persisted).toEqual(await unknownHash());
+    expect(persisted).toEqual(viaApollo);
+  });
+
+  it('a mutation of a customer whose id is cached acts on their status as read for it: ACTIVE buys, SUSPENDED is refused', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    for (let i = 0; i < 5; i++) expect((await page(shop.store.id, customer.token)).status).toBe(200);
+    const buy = () => t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, customer.token);
+    expect(ok(await buy()).purchaseOffer.balance?.available).toBe(90);
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED' } }, t.operatorToken));
+    // Still signed in (a query answers), but may not buy.
+    expect((await page(shop.store.id, customer.token)).status).toBe(200);
+    expect(ok(await t.gql(RewardStoreOffersDocument, { storeId: shop.store.id, first: 1 }, customer.token)).node).toBeTruthy();
+    expect((await buy()).data?.purchaseOffer.userErrors.map((e) => e.code)).toEqual(['NOT_ELIGIBLE']);
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'ACTIVE' } }, t.operatorToken));
+    expect(ok(await buy()).purchaseOffer.balance?.available).toBe(80);
+  });
+
   it("a page shows the store by the customer's segments as of that request, not as of an earlier one", async () => {
     const shop = await simpleShop(t, { priceInPoints: 10 });
     const members = await createStore(t, shop.currency, { eligibility: { segments: ['members-only'] } });
