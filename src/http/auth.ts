@@ -29,8 +29,9 @@ const CUSTOMER_ID_CACHE_SIZE = 10_000;
 /** What a request lets authentication leave to it. */
 export interface AuthenticateOptions {
   /**
-   * The request is an HTTP query that settles a `CustomerCheck` before it answers: for a customer
-   * whose id is known, authentication then reads nothing and returns the pending check.
+   * The request settles a `CustomerCheck` itself: before it runs anything but a query it knows to
+   * be one, and before it answers (src/http/server.ts, HTTP POST). For a customer whose id is
+   * known, authentication then reads nothing and returns the pending check.
    */
   deferCustomerCheck?: boolean;
 }
