@@ -2,8 +2,9 @@
  * Benchmark server process (d): the floor. The least any server can do to answer the page of 20
  * for a signed-in customer: `node:http` and `pg`, nothing else on the request path. It verifies
  * the same HS256 token as the gateway (an HMAC per request, no cache), sends the gateway's own
- * two statements (the caller; the store with its eligibility and the page of its listings) as
- * named prepared statements on one pooled connection, and writes the JSON the
+ * statements (the caller, on a subject's first request only, as the gateway keeps customer ids by
+ * subject; the store with its eligibility, the page of its listings and whether the caller is
+ * still active) as named prepared statements on one pooled connection, and writes the JSON the
  * gateway writes, byte for byte (bench/run.ts checks that before any load). It answers only
  * RewardStoreOffers, the document the bench sends, and knows nothing of GraphQL.
  *
@@ -72,6 +73,8 @@ serveChild(async () => {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL!, max: Number(process.env.DB_POOL_MAX ?? 20) });
   const secret = Buffer.from(process.env.JWT_SECRET!);
   const document = contractOperation('RewardStoreOffers');
+  /** Customer ids by token subject, as the gateway's Authenticator keeps them. */
+  const customerIds = new Map<string, number>();
 
   const page = async (req: IncomingMessage, res: ServerResponse) => {
     const sub = verifyToken(req.headers.authorization, secret);
@@ -87,18 +90,32 @@ serveChild(async () => {
     const client = await pool.connect();
     let json: string;
     try {
-      const customer = (await client.query({ ...CUSTOMER, values: [sub] })).rows[0];
-      if (!customer || customer.status === 'CLOSED') throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
+      // As the gateway: a customer whose id is known is not read on their own; the page's statement
+      // says whether they are still active.
+      let customerId = customerIds.get(sub);
+      if (customerId === undefined) {
+        const customer = (await client.query({ ...CUSTOMER, values: [sub] })).rows[0];
+        if (!customer || customer.status === 'CLOSED') throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
+        customerId = customer.id as number;
+        if (customerIds.size >= 10_000) customerIds.delete(customerIds.keys().next().value!);
+        customerIds.set(sub, customerId);
+      }
       const now = new Date();
-      // No row: the store is not open to this customer. One row with a null listing id: no listings.
+      const id = customerId;
+      // No row, or `viewerActive` false: no active customer. A null store id: the store is not open
+      // to this customer. One row with a null listing id: no listings.
       const rows = (
         await client.query({
           ...STORE_PAGE,
-          values: [now, customer.id, customer.id, after[1], after[0], after[1], now, now, now, (first as number) + 1, storeId, now, now, customer.id, now, customer.segments],
+          values: [sub, 'CLOSED', id, now, id, storeId, now, now, id, now, id, after[1], after[0], after[1], now, now, now, (first as number) + 1],
         })
       ).rows;
+      if (!rows[0]?.viewerActive) {
+        customerIds.delete(sub);
+        throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
+      }
       const store = rows[0];
-      if (!store) {
+      if (store['store.id'] === null) {
         json = '{"data":{"node":null}}';
       } else {
         if (store.id === null) rows.length = 0;

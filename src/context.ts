@@ -7,14 +7,22 @@ import type { EventHub } from './events/hub.js';
 
 export type StaffRole = 'operator' | 'analyst';
 
-/** The signed-in customer, read once per request. */
+/**
+ * The signed-in customer: their id (`customer.id`) and the token's subject (`customer.external_id`).
+ * Their tier and segments are not part of it: every statement that needs them reads them from the
+ * customer's row (store eligibility, `customerQualifies`), so they are as of that statement.
+ */
 export interface CustomerCaller {
   kind: 'customer';
   customerId: number;
   externalId: string;
-  status: CustomerStatus;
-  tierId: number | null;
-  segments: string[];
+  /**
+   * The status authentication read (ACTIVE or SUSPENDED: CLOSED is refused there). Undefined when
+   * authentication took the id from its cache and left the read to the request (an HTTP query:
+   * `CustomerCheck`, src/customers/customer-check.ts); mutations always have it. Code that acts on
+   * it treats undefined as not ACTIVE.
+   */
+  status: CustomerStatus | undefined;
 }
 
 export interface StaffCaller {

@@ -268,6 +268,20 @@ export class CompiledQueries {
   }
 
   /**
+   * Whether `body` names a document compiled here whose operation is a query, by what is already
+   * compiled only (nothing is parsed or compiled for it): a request the HTTP server may run before
+   * the customer's status is known (CustomerCheck), since a query has no effects. False for
+   * anything else, mutations and documents not yet seen included.
+   */
+  isQuery(body: unknown): boolean {
+    if (!isPlainObject(body) || typeof body.query !== 'string') return false;
+    const operationName = body.operationName ?? undefined;
+    if (operationName !== undefined && typeof operationName !== 'string') return false;
+    const entry = this.entries.get(operationName === undefined ? body.query : `${operationName}\u0000${body.query}`);
+    return entry?.operation.operation === 'query';
+  }
+
+  /**
    * Whether the variables' cost is within the limit and graphql-js coerces them without error,
    * remembered by their JSON (the request body is JSON, so equal JSON is equal variables; an
    * app sends the same few pages' variables again and again). graphql-jit coerces variables by its

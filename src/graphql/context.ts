@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.js';
+import type { CustomerCheck } from '../customers/customer-check.js';
 import type { Loaders } from './loaders.js';
 
 /**
@@ -8,6 +9,12 @@ import type { Loaders } from './loaders.js';
  */
 export interface RequestCtx extends Ctx {
   loaders: Loaders;
+  /**
+   * Whether the signed-in customer is active, when authentication left that to the request (an HTTP
+   * query whose customer id it knew): statements that read the customer's row settle it, and the
+   * server settles it before it answers. Absent when authentication read the row itself.
+   */
+  customerCheck?: CustomerCheck;
   /** The WebSocket the operation came over (absent over HTTP). */
   socket?: OperationSocket;
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Page } from '../domain/page.js';
 import type { Caller } from '../context.js';
+import type { CustomerCheck } from '../customers/customer-check.js';
 import { customersByIds, type CustomerRow } from '../customers/customer.service.js';
 import { currentOffersByIds, offerVersionsByIds, type OfferVersionRow } from '../offers/offer.service.js';
 import {
@@ -58,8 +59,10 @@ export class Loaders {
     caller: Caller,
     private readonly clock: Clock,
     private readonly config: Config,
+    /** The request's pending check of the signed-in customer (RequestCtx.customerCheck), which the `customer` loader's read of their row settles. */
+    private readonly customerCheck?: CustomerCheck,
   ) {
-    this.viewer = caller.kind === 'customer' ? caller : null;
+    this.viewer = caller.kind === 'customer' ? { customerId: caller.customerId } : null;
   }
 
   private get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
@@ -79,8 +82,17 @@ export class Loaders {
    */
   readonly listingPages = new Map<string, ListingRow[]>();
 
+  /** Customers by id; a read that includes the signed-in customer settles the request's `customerCheck`. */
   get customer() {
-    return this.get<number, CustomerRow | undefined>('customer', async (ids) => one(ids, await customersByIds(this.em, ids), (r) => r.id));
+    return this.get<number, CustomerRow | undefined>('customer', async (ids) => {
+      const rows = one(ids, await customersByIds(this.em, ids), (r) => r.id);
+      const check = this.customerCheck;
+      if (check) {
+        const at = ids.indexOf(check.customerId);
+        if (at >= 0) check.observeRow(rows[at]);
+      }
+      return rows;
+    });
   }
 
   get tier() {

@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Config } from '../config.js';
 import type { Caller } from '../context.js';
+import { CustomerCheck } from '../customers/customer-check.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { customerByExternalId, type CustomerRow } from '../customers/customer.service.js';
 import { unauthenticated } from '../graphql/errors.js';
@@ -10,14 +11,30 @@ import { partnerByApiKey } from '../partners/partner.service.js';
 
 export interface Authenticated {
   caller: Caller;
-  /** The signed-in customer's row, so the request need not read it again. */
+  /** The signed-in customer's row, so the request need not read it again (absent when `customerCheck` is). */
   customer?: CustomerRow;
+  /**
+   * Present when authentication did not read the customer's row (`deferCustomerCheck` and their id
+   * known): the request must settle it before it answers (CustomerCheck).
+   */
+  customerCheck?: CustomerCheck;
   /** When the bearer token expires (ms since the epoch); absent for API keys and anonymous callers. */
   expiresAt?: number;
 }
 
 const STAFF_ROLES = new Set(['operator', 'analyst']);
 const VERIFIED_CACHE_SIZE = 10_000;
+const CUSTOMER_ID_CACHE_SIZE = 10_000;
+
+/** What a request lets authentication leave to it. */
+export interface AuthenticateOptions {
+  /**
+   * The request settles a `CustomerCheck` itself: before it runs anything but a query it knows to
+   * be one, and before it answers (src/http/server.ts, HTTP POST). For a customer whose id is
+   * known, authentication then reads nothing and returns the pending check.
+   */
+  deferCustomerCheck?: boolean;
+}
 
 /**
  * Turns request credentials into a caller. Customers and staff present a bearer JWT (HS256 with
@@ -33,13 +50,27 @@ export class Authenticator {
    * every request, and verifying its signature again was an eighth of the gateway's CPU per page.
    */
   private readonly verified = new Map<string, { claims: JWTPayload & { role?: unknown }; until: number }>();
+  /**
+   * `customer.id` by `customer.external_id` (a token's subject), of customers found active here,
+   * the oldest dropped first past 10,000. An external id never changes and is never given to
+   * another customer (it is the upsert's key; no statement updates or deletes a customer row), and
+   * every deferred check matches both (`CustomerCheck`), so a stale entry can only be refused, never
+   * name someone else. An entry is dropped when a check finds its customer inactive.
+   */
+  private readonly customerIds = new Map<string, number>();
 
   constructor(private readonly config: Config) {
     this.secret = new TextEncoder().encode(config.jwtSecret);
     this.jwks = config.jwtJwksUrl ? createRemoteJWKSet(new URL(config.jwtJwksUrl)) : undefined;
   }
 
-  async authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, em: SqlEntityManager): Promise<Authenticated> {
+  /**
+   * The caller of a request by its headers (`authorization`, `x-api-key`); UNAUTHENTICATED (HTTP 401)
+   * when credentials are presented and do not check out. For a customer token it reads the
+   * customer's row (one statement) unless `options.deferCustomerCheck` and the customer's id is
+   * known: then it reads nothing and returns `customerCheck` for the request to settle.
+   */
+  async authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, em: SqlEntityManager, options: AuthenticateOptions = {}): Promise<Authenticated> {
     const authorization = headers.authorization;
     const apiKey = headers['x-api-key'];
     if (apiKey !== undefined) {
@@ -57,25 +88,32 @@ export class Authenticator {
     const expiresAt = claims.exp! * 1000;
     const role = claims.role ?? 'customer';
     if (role === 'customer') {
-      const customer = await customerByExternalId(em, claims.sub!);
-      if (!customer || customer.status === CustomerStatus.CLOSED) throw unauthenticated('No active customer for this token.');
-      return {
-        caller: {
-          kind: 'customer',
-          customerId: customer.id,
-          externalId: customer.externalId,
-          status: customer.status,
-          tierId: customer.tierId,
-          segments: customer.segments,
-        },
-        customer,
-        expiresAt,
-      };
+      const externalId = claims.sub!;
+      const knownId = options.deferCustomerCheck ? this.customerIds.get(externalId) : undefined;
+      if (knownId !== undefined) {
+        const customerCheck = new CustomerCheck(knownId, externalId);
+        return { caller: { kind: 'customer', customerId: knownId, externalId, status: undefined }, customerCheck, expiresAt };
+      }
+      const customer = await customerByExternalId(em, externalId);
+      if (!customer || customer.status === CustomerStatus.CLOSED) {
+        this.customerIds.delete(externalId);
+        throw inactiveCustomer();
+      }
+      if (!this.customerIds.has(externalId)) {
+        if (this.customerIds.size >= CUSTOMER_ID_CACHE_SIZE) this.customerIds.delete(this.customerIds.keys().next().value!);
+        this.customerIds.set(externalId, customer.id);
+      }
+      return { caller: { kind: 'customer', customerId: customer.id, externalId: customer.externalId, status: customer.status }, customer, expiresAt };
     }
     if (typeof role === 'string' && STAFF_ROLES.has(role)) {
       return { caller: { kind: 'staff', staffId: claims.sub!, role: role as 'operator' | 'analyst' }, expiresAt };
     }
     throw unauthenticated('This token has no role this gateway knows.');
+  }
+
+  /** Drops what is cached of the customer `externalId` (a deferred check found them inactive): their next request reads them first. */
+  forgetCustomer(externalId: string): void {
+    this.customerIds.delete(externalId);
   }
 
   private async verify(token: string): Promise<JWTPayload & { role?: unknown }> {
@@ -109,6 +147,11 @@ export class Authenticator {
       throw error;
     }
   }
+}
+
+/** UNAUTHENTICATED (401) for a customer token whose customer is missing or CLOSED. */
+export function inactiveCustomer() {
+  return unauthenticated('No active customer for this token.');
 }
 
 /** Signs a token with the configured HS256 secret: for the demo tokens printed at start-up and tests. */

@@ -8,7 +8,7 @@ import { Kind, NoSchemaIntrospectionCustomRule, specifiedRules, type DocumentNod
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Ctx } from '../context.js';
+import type { Ctx, CustomerCaller } from '../context.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { pendingMigrations } from '../db/orm.js';
 import { outboxReplay } from '../events/events.service.js';
@@ -21,7 +21,7 @@ import { CompiledQueries } from '../graphql/compiled.js';
 import { checkCost } from '../graphql/cost.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
-import { Authenticator } from './auth.js';
+import { Authenticator, inactiveCustomer, type AuthenticateOptions } from './auth.js';
 import { Cors } from './cors.js';
 import { HttpDrain } from './drain.js';
 import { costLimitPlugin, documentTooLong, ProxyTrust } from './limits.js';
@@ -170,16 +170,18 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   await relay.start();
 
   /** The request's context; with `ip`, the caller's rate limit is taken first (failed credentials count per IP). */
-  const contextFor = async (headers: Record<string, unknown>, ip?: string): Promise<RequestCtx> => {
+  const contextFor = async (headers: Record<string, unknown>, ip?: string, options?: AuthenticateOptions): Promise<RequestCtx> => {
     const em = orm.em.fork();
-    const { caller, customer } = await auth.authenticate(headers, em).catch(async (error: unknown) => {
+    const { caller, customer, customerCheck } = await auth.authenticate(headers, em, options).catch(async (error: unknown) => {
       if (ip !== undefined) await rateLimits.take({ kind: 'anonymous' }, ip);
       throw error;
     });
+    // A pending check's customer id is the one authentication verified before (an external id
+    // names one customer for good): the customer's budget is the right one to take from.
     if (ip !== undefined) await rateLimits.take(caller, ip);
-    const loaders = new Loaders(em, caller, clock, config);
+    const loaders = new Loaders(em, caller, clock, config, customerCheck);
     if (customer) loaders.customer.prime(customer.id, customer);
-    return { em, caller, loaders, clock, config, log, events: hub };
+    return { em, caller, loaders, clock, config, log, events: hub, customerCheck };
   };
 
   /**
@@ -282,13 +284,93 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     if (tooLong) return refuse(400, tooLong, 'QUERY_TOO_COMPLEX');
 
     // Credentials first: whether the request may carry GraphQL text at all depends on who sends it.
+    // A POST may leave the customer's status to the request (CustomerCheck): it is settled before
+    // any operation other than a known query runs, and before any answer is written (`answered`).
+    const sentBody = body;
     let ctx: RequestCtx | undefined;
     let contextError: unknown;
     try {
-      ctx = await contextFor(req.headers, proxies.clientIp(req));
+      ctx = await contextFor(req.headers, proxies.clientIp(req), { deferCustomerCheck: compiled !== undefined && req.method === 'POST' });
     } catch (error) {
       contextError = error;
     }
+
+    /**
+     * Whether the request's signed-in customer turned out not to be active (a pending CustomerCheck
+     * that settles false): then the request is answered exactly as authentication answers such a
+     * customer (the failed credentials counted per IP, then 401 UNAUTHENTICATED from Apollo's context),
+     * and nothing the request read leaves. The one place every answer to a credentialed request passes.
+     */
+    const customerRefused = async (before = false): Promise<boolean> => {
+      const check = ctx?.customerCheck;
+      if (!ctx || !check) return false;
+      if (before) {
+        // Before an operation that may act on the customer runs: their row, as authentication reads it.
+        const row = await check.read(ctx.em);
+        if (row) {
+          ctx.caller = { ...(ctx.caller as CustomerCaller), status: row.status };
+          ctx.loaders.customer.prime(row.id, row);
+          ctx.customerCheck = undefined;
+          return false;
+        }
+      } else if (await check.settle(ctx.em)) {
+        return false;
+      }
+      auth.forgetCustomer(check.externalId);
+      ctx = undefined;
+      contextError = inactiveCustomer();
+      const ip = proxies.clientIp(req);
+      if (ip !== undefined) await rateLimits.take({ kind: 'anonymous' }, ip).catch((error: unknown) => void (contextError = error));
+      return true;
+    };
+
+    const answered = async (before = false): Promise<boolean> => {
+      if (await customerRefused(before)) {
+        await viaApollo(sentBody, url.search);
+        return true;
+      }
+      return false;
+    };
+
+    const refuseFor = async (status: number, message: string, code: string) => {
+      if (!(await answered())) refuse(status, message, code);
+    };
+
+    const viaApollo = async (apolloBody: unknown, apolloSearch: string) => {
+      // Only a handler still running past shutdown's grace period gets here after Apollo stopped.
+      if (apolloStopped) {
+        metrics.countError(meter, 'SHUTTING_DOWN');
+        return HttpDrain.refuse(res);
+      }
+      const headers = new HeaderMap();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const requestCtx = ctx;
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: apolloSearch, body: apolloBody },
+        context: async () => {
+          if (contextError !== undefined) throw contextError;
+          return requestCtx!;
+        },
+      });
+      // Apollo has executed: a pending check is settled before a byte of its answer is written.
+      if (requestCtx && (await customerRefused())) return viaApollo(sentBody, url.search);
+      for (const [name, value] of result.headers) res.setHeader(name, value);
+      res.statusCode = result.status ?? 200;
+      if (result.body.kind === 'complete') {
+        // Shared caches may keep only what every caller would get alike: a successful GET sent
+        // without credentials. Anything a credential could have shaped stays private.
+        const shared = req.method === 'GET' && requestCtx?.caller.kind === 'anonymous' && res.statusCode === 200 && !result.body.string.includes('"errors"');
+        res.setHeader('cache-control', shared ? `public, max-age=${config.publicMaxAge}` : 'private, no-store');
+        res.end(result.body.string);
+      } else {
+        res.setHeader('cache-control', 'private, no-store');
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+    };
+
     let search = url.search;
     let registered = false;
     if (ctx && (req.method === 'POST' || req.method === 'GET')) {
@@ -300,19 +382,19 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
           const raw = url.searchParams.get('extensions');
           extensions = raw === null ? undefined : JSON.parse(raw);
         } catch {
-          return refuse(400, 'The extensions parameter is not valid JSON.', 'BAD_REQUEST');
+          return refuseFor(400, 'The extensions parameter is not valid JSON.', 'BAD_REQUEST');
         }
         request = { query: url.searchParams.get('query') ?? undefined, extensions };
       } else if (body && typeof body === 'object' && !Array.isArray(body)) {
         request = body as { query: unknown; extensions: unknown };
       } else if (caller.persistedOnly) {
-        return refuse(400, 'This client runs only its registered operations, sent as one JSON request.', PersistedCode.NOT_ALLOWED);
+        return refuseFor(400, 'This client runs only its registered operations, sent as one JSON request.', PersistedCode.NOT_ALLOWED);
       }
       // (Any other body is Apollo's to refuse: a batch, or a content type it does not take.)
       if (request) {
         // Decided before any GraphQL text is parsed: a refused document is never parsed at all.
         const decision = await decide(persisted, ctx.em, caller, request);
-        if (decision.kind === 'refuse') return refuse(decision.status, decision.message, decision.code);
+        if (decision.kind === 'refuse') return refuseFor(decision.status, decision.message, decision.code);
         if (decision.registered) {
           meter.labels = { client: decision.registered.client, operation: decision.registered.name };
           registered = true;
@@ -330,6 +412,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         }
       }
     }
+    // Only a query already compiled (so known to be one) that remembers nothing runs before the
+    // customer's status is known; anything else settles it first, as authentication would have.
+    if (ctx?.customerCheck && !(compiled?.isQuery(body) && !toRemember.has(requestKey(ctx))) && (await answered(true))) return;
     if (ctx) metrics.attach(requestKey(ctx), meter);
 
     // An operation that needs nothing of Apollo runs compiled; anything else (and any error) is
@@ -337,6 +422,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     if (compiled && ctx && req.method === 'POST' && !toRemember.has(requestKey(ctx))) {
       const answer = await compiled.answer(body, req.headers.accept, ctx, registered, req.headers['content-type']);
       if (answer) {
+        if (await answered()) return;
         meter.type = answer.operation;
         meter.compiled = true;
         // Framed as Apollo's answers are (a content-length, not chunks).
@@ -345,36 +431,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         return;
       }
     }
-
-    // Only a handler still running past shutdown's grace period gets here after Apollo stopped.
-    if (apolloStopped) {
-      metrics.countError(meter, 'SHUTTING_DOWN');
-      return HttpDrain.refuse(res);
-    }
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => {
-        if (contextError !== undefined) throw contextError;
-        return ctx!;
-      },
-    });
-    for (const [name, value] of result.headers) res.setHeader(name, value);
-    res.statusCode = result.status ?? 200;
-    if (result.body.kind === 'complete') {
-      // Shared caches may keep only what every caller would get alike: a successful GET sent
-      // without credentials. Anything a credential could have shaped stays private.
-      const shared = req.method === 'GET' && ctx?.caller.kind === 'anonymous' && res.statusCode === 200 && !result.body.string.includes('"errors"');
-      res.setHeader('cache-control', shared ? `public, max-age=${config.publicMaxAge}` : 'private, no-store');
-      res.end(result.body.string);
-    } else {
-      res.setHeader('cache-control', 'private, no-store');
-      for await (const chunk of result.body.asyncIterator) res.write(chunk);
-      res.end();
-    }
+    return viaApollo(body, search);
   };
 
   const ready = async (): Promise<boolean> => {

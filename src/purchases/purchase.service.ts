@@ -87,7 +87,7 @@ async function purchaseAlone(
   const fingerprint = requestFingerprint({ listingId });
   let row: PurchaseAloneRow | undefined;
   try {
-    [row] = await PURCHASE_ALONE.run(ctx.em, customer.customerId, customer.segments, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actorOf(ctx.caller));
+    [row] = await PURCHASE_ALONE.run(ctx.em, customer.customerId, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actorOf(ctx.caller));
   } catch (error) {
     const refused = statementRefusal(error);
     if (!refused) throw error;
@@ -160,8 +160,8 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  * the message. Row locks come in purchaseInTransaction's order: key, account, listing, count.
  */
 const PURCHASE_ALONE = statement(
-  (customerId: number, segments: string[], listingId: number, scope: string, key: string, fingerprint: string, now: Date, code: string, actor: string) => {
-    const viewer = { customerId, segments, tierId: null };
+  (customerId: number, listingId: number, scope: string, key: string, fingerprint: string, now: Date, code: string, actor: string) => {
+    const viewer = { customerId };
     const head = sql`h as materialized (
         select l.id as listing_id, l.price_in_points as price, l.per_customer_limit, l.stock_remaining,
                ${listingOnShow(now)} and ${storeOpen(now)} as on_show, ${customerQualifies(viewer, now)} as eligible,

@@ -62,14 +62,17 @@ function listingsFieldOf(field: FieldNode, fragments: GraphQLResolveInfo['fragme
  * a page of its listings, the store and that page in one statement (`storeWithListingsPage`), the
  * page kept for `RewardStore.listings` (Loaders.listingPages) and the store for the `store`
  * loader; otherwise the `store` loader alone, as before. Null when the store is unknown or not
- * open to the caller.
+ * open to the caller. The statement also says whether the customer is active, which settles the
+ * request's `customerCheck` (CustomerCheck) when authentication left it pending.
  */
 export async function storeForNode(ctx: RequestCtx, storeId: number, info: GraphQLResolveInfo | undefined): Promise<StoreRow | undefined> {
   const viewer = ctx.loaders.viewer;
-  const page = viewer && info ? listingsPageAsked(info, ctx.config.maxPageSize) : undefined;
-  if (!viewer || !page) return ctx.loaders.store.load(storeId);
-  const read = await storeWithListingsPage(ctx.em, storeId, viewer, ctx.clock.now(), page);
-  if (!read) return undefined;
+  const page = viewer && info && ctx.caller.kind === 'customer' ? listingsPageAsked(info, ctx.config.maxPageSize) : undefined;
+  if (!viewer || !page || ctx.caller.kind !== 'customer') return ctx.loaders.store.load(storeId);
+  const read = await storeWithListingsPage(ctx.em, storeId, viewer, ctx.caller.externalId, ctx.clock.now(), page);
+  // The statement read the viewer's row: it settles a check authentication left to the request.
+  ctx.customerCheck?.observe(read.viewerActive);
+  if (!read.store) return undefined;
   ctx.loaders.store.prime(storeId, read.store);
   ctx.loaders.listingPages.set(listingsPageKey(storeId, viewer.customerId, page), read.listings);
   return read.store;

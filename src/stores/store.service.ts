@@ -8,6 +8,7 @@ import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { CustomerStatus } from '../customers/customer.entity.js';
 import { Listing } from './listing.entity.js';
 import { RewardStore } from './reward-store.entity.js';
 
@@ -35,8 +36,11 @@ export type ListingRow = Pick<EntityRow<Listing>, (typeof LISTING_KEYS)[number]>
     offer: OfferVersionRow;
   };
 
-/** Whom a read is for: a customer sees only what is open to them; staff (null) see everything. */
-export type Viewer = Pick<CustomerCaller, 'customerId' | 'tierId' | 'segments'> | null;
+/**
+ * Whom a read is for: a customer (by id) sees only what is open to them; staff (null) see
+ * everything. The customer's tier and segments are read by the statement itself (customerQualifies).
+ */
+export type Viewer = Pick<CustomerCaller, 'customerId'> | null;
 
 const STORE_COLUMNS = columnsOf(RewardStore, 's', STORE_KEYS);
 const LISTING_COLUMNS = columnsOf(Listing, 'l', LISTING_KEYS);
@@ -60,10 +64,15 @@ export function storeOpen(now: Date): RawBuilder<unknown> {
  * planning `point_account_at` twice more. PostgreSQL sets up both of those subqueries on every
  * execution even for a store without such rules: ~80 µs of its CPU per page (issue 12, fifth
  * session, bench/README.md). Without it, the text is as it always was.
+ *
+ * `segments`: an expression of the customer's segments that the statement has at hand (the store
+ * page's `vc.segments`); by default the statement reads them from the customer's row. Either way
+ * they are the row's as of the statement, not as of the request's authentication.
  */
-export function customerQualifies(viewer: NonNullable<Viewer>, now: Date, balances?: RawBuilder<unknown>): RawBuilder<unknown> {
+export function customerQualifies(viewer: NonNullable<Viewer>, now: Date, balances?: RawBuilder<unknown>, segments?: RawBuilder<unknown>): RawBuilder<unknown> {
+  const segmentsOf = segments ?? sql`(select c.segments from customer c where c.id = ${viewer.customerId})`;
   const tiersAndSegments = sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at(${viewer.customerId}, ${now}) and t.code = any(s.eligible_tiers)))
-    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${viewer.segments}::text[])`;
+    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${segmentsOf})`;
   if (balances) {
     return sql`${tiersAndSegments}
     and (s.min_balance is null or coalesce((select b.available from ${balances} b where b.currency_code = s.currency_code), 0) >= s.min_balance)
@@ -89,7 +98,7 @@ export function listingOnShow(now: Date): RawBuilder<unknown> {
 /** Stores by id that `viewer` may see at `now` (any order; unknown and hidden ones are left out), for the `store` loader. */
 export async function storesByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<StoreRow[]> {
   if (ids.length !== 1) return query<Selected<typeof STORE_COLUMNS>>(em, storesWhere(idList(ids), viewer, now));
-  return viewer ? STORE_FOR_CUSTOMER.run(em, ids[0], viewer.customerId, viewer.segments, now) : STORE_FOR_STAFF.run(em, ids[0]);
+  return viewer ? STORE_FOR_CUSTOMER.run(em, ids[0], viewer.customerId, now) : STORE_FOR_STAFF.run(em, ids[0]);
 }
 
 function storesWhere(ids: RawBuilder<unknown>, viewer: Viewer, now: Date) {
@@ -97,9 +106,7 @@ function storesWhere(ids: RawBuilder<unknown>, viewer: Viewer, now: Date) {
 }
 
 // One store by id (a `node(id:)` of a store without the page read with it, `Listing.store`): built once per viewer kind.
-const STORE_FOR_CUSTOMER = statement((id: number, customerId: number, segments: string[], now: Date) =>
-  storesWhere(idList([id]), { customerId, segments, tierId: null }, now),
-);
+const STORE_FOR_CUSTOMER = statement((id: number, customerId: number, now: Date) => storesWhere(idList([id]), { customerId }, now));
 const STORE_FOR_STAFF = statement((id: number) => storesWhere(idList([id]), null, new Date(0)));
 
 /** The stores the viewer may shop in, by id. */
@@ -174,32 +181,43 @@ function listingsPageSelect(viewer: Viewer, now: Date, storeId: number, afterSor
 
 // A page of a store's listings on its own (a page the store page's statement did not read, staff),
 // built once per viewer kind (`limit`: the page size + 1). The store was checked for the viewer
-// before (storeChecked), so the viewer's segments are not part of it.
+// before (storeChecked), so the viewer's eligibility is not part of it.
 const LISTINGS_PAGE_FOR_CUSTOMER = statement((customerId: number, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
-  listingsPageSelect({ customerId, segments: [], tierId: null }, now, storeId, afterSort, afterId, limit),
+  listingsPageSelect({ customerId }, now, storeId, afterSort, afterId, limit),
 );
 const LISTINGS_PAGE_FOR_STAFF = statement((now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
   listingsPageSelect(null, now, storeId, afterSort, afterId, limit),
 );
 
-/** One row of the store page's statement: the store's columns, prefixed `store.`, beside a listing's (all null when it has none). */
-type StorePageSelected = PrefixedRow<RewardStore, (typeof STORE_KEYS)[number], 'store.'> & ListingSelected;
+/**
+ * One row of the store page's statement: whether the viewer is active, the store's columns, prefixed
+ * `store.` (all null when the store is not open to them), beside a listing's (all null when it has none).
+ */
+type StorePageSelected = { viewerActive: boolean } & Nullable<PrefixedRow<RewardStore, (typeof STORE_KEYS)[number], 'store.'>> & ListingSelected;
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 const STORE_PREFIXED = prefixedColumnsOf(RewardStore, 's', STORE_KEYS, 'store.');
 
 /**
- * The store page's statement for a customer: the store, if it is open to them at `now`, and the
- * page of its listings after (`afterSort`, `afterId`), `limit` rows at most. The viewer's balances
- * (`vb`, as in listingSelect) are computed once and serve both the store's balance rules and each
- * listing's affordability. No row: the store is unknown or not open to the viewer. One row with a
- * null listing id: the store has no listing on show on this page.
+ * The store page's statement for a customer: whether the viewer is active (`vc`: the customer row
+ * of that id and external id, not CLOSED: what authentication checks, folded in), the store, if it
+ * is open to them at `now`, and the page of its listings after (`afterSort`, `afterId`), `limit`
+ * rows at most. The viewer's balances (`vb`, as in listingSelect) are computed once and serve both
+ * the store's balance rules and each listing's affordability; their segments are the row's (`vc`).
+ * No row: no customer of that id. One row with a null store id: the viewer is not active, or the
+ * store is unknown or not open to them. One row with a null listing id: the store has no listing on
+ * show on this page.
  */
-function storePageSelect(viewer: NonNullable<Viewer>, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) {
+function storePageSelect(viewer: NonNullable<Viewer>, externalId: string, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) {
   return sql<StorePageSelected>`
-    with vb as materialized (select a.currency_code, n.available, n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, ${now}) n
+    with vc as materialized (select c.segments, c.external_id = ${externalId} and c.status <> ${CustomerStatus.CLOSED} as active
+                               from customer c where c.id = ${viewer.customerId}::bigint),
+         vb as materialized (select a.currency_code, n.available, n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, ${now}) n
                               where a.customer_id = ${viewer.customerId}::bigint)
-    select ${STORE_PREFIXED}, l.*, vb.available as "viewerBalance"
-      from reward_store s
+    select vc.active as "viewerActive", ${STORE_PREFIXED}, l.*, vb.available as "viewerBalance"
+      from vc
+      left join reward_store s on vc.active and s.id = ${storeId}::bigint and ${storeOpen(now)} and ${customerQualifies(viewer, now, sql`vb`, sql`vc.segments`)}
       left join lateral (
         select ${LISTING_COLUMNS}, ${LISTING_CURRENCY},
                coalesce(pc.purchased, 0) as "purchasedByViewer",
@@ -211,14 +229,13 @@ function storePageSelect(viewer: NonNullable<Viewer>, now: Date, storeId: number
          where l.store_id = s.id and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint)) and ${listingOnShow(now)}
          order by l.sort_order, l.id limit ${limit}) l on true
       left join vb on vb.currency_code = s.currency_code
-     where s.id = ${storeId}::bigint and ${storeOpen(now)} and ${customerQualifies(viewer, now, sql`vb`)}
      order by l."sortOrder", l.id`;
 }
 
 // The store page's statement (`limit`: the page size + 1), built once.
 const STORE_PAGE_FOR_CUSTOMER = statement(
-  (customerId: number, segments: string[], now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
-    storePageSelect({ customerId, segments, tierId: null }, now, storeId, afterSort, afterId, limit),
+  (customerId: number, externalId: string, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) =>
+    storePageSelect({ customerId }, externalId, now, storeId, afterSort, afterId, limit),
 );
 
 /**
@@ -226,20 +243,26 @@ const STORE_PAGE_FOR_CUSTOMER = statement(
  * rows, as listingsPage reads them), in one statement instead of storesByIds' and listingsPage's
  * two: `RewardStore` by `node(id:)` with its `listings` (the store page). The same rules as those
  * two: the store open and every eligibility rule met (customerQualifies), the listings on show.
- * Undefined when the store is unknown or not open to the viewer: then no listing is read at all.
+ *
+ * The same statement reads whether the viewer is active (`viewerActive`: a customer row with
+ * `viewer.customerId` and `externalId`, not CLOSED), so a request whose authentication left that
+ * check to it (CustomerCheck) needs no statement of its own. `store` is undefined when the store
+ * is unknown or not open to the viewer, or the viewer is not active: then no listing is read at all.
  */
 export async function storeWithListingsPage(
   em: SqlEntityManager,
   storeId: number,
   viewer: NonNullable<Viewer>,
+  externalId: string,
   now: Date,
   page: Page,
-): Promise<{ store: StoreRow; listings: ListingRow[] } | undefined> {
+): Promise<{ viewerActive: boolean; store?: StoreRow; listings: ListingRow[] }> {
   const [afterSort, afterId] = page.after ?? [null, null];
-  const rows = await STORE_PAGE_FOR_CUSTOMER.run(em, viewer.customerId, viewer.segments, now, storeId, afterSort, afterId, page.limit + 1);
-  if (!rows.length) return undefined;
-  const store = fromPrefixed(RewardStore, rows[0], STORE_KEYS, 'store.');
-  return { store, listings: rows[0].id === null ? [] : rows.map((row) => toListing(row, viewer)) };
+  const rows = await STORE_PAGE_FOR_CUSTOMER.run(em, viewer.customerId, externalId, now, storeId, afterSort, afterId, page.limit + 1);
+  const head = rows[0];
+  if (!head?.viewerActive || head['store.id'] === null) return { viewerActive: head?.viewerActive ?? false, listings: [] };
+  const store = fromPrefixed(RewardStore, head as PrefixedRow<RewardStore, (typeof STORE_KEYS)[number], 'store.'>, STORE_KEYS, 'store.');
+  return { viewerActive: true, store, listings: head.id === null ? [] : rows.map((row) => toListing(row, viewer)) };
 }
 
 /** Listings by id as `viewer` sees them at `now` (any order; unknown and hidden ones are left out), for the `listing` loader. */

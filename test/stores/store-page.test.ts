@@ -146,7 +146,7 @@ describe('the store and its page of listings in one statement', () => {
     try {
       const spread = await run(`query F($id: ID!) { node(id: $id) { ...S } } fragment S on RewardStore { name listings(first: 5) { edges { node { id } } } }`);
       expect(spread.node).toEqual({ name: shop.store.name, listings: { edges: [{ node: { id: shop.listing.id } }] } });
-      expect(spread.heads).toEqual(['select c.id, c.external_id', 'with vb as']);
+      expect(spread.heads).toEqual(['select c.id, c.external_id', 'with vc as']);
       const skipped = await run(`query K($id: ID!) { node(id: $id) { ... on RewardStore { name listings(first: 5) @skip(if: true) { edges { node { id } } } } } }`);
       expect(skipped.node).toEqual({ name: shop.store.name });
       expect(skipped.heads).toEqual(['select c.id, c.external_id', 'select s.id, s.code,']);
