@@ -551,8 +551,8 @@ async function main(): Promise<void> {
       await durable.query('commit');
     };
     for (let i = 0; purchasing && i < warmPurchases; i++) await durableWrite();
-    type PurchaseTimes = { purchase: number[]; anonymous: number[]; signedIn: number[]; statements: number; cpuMicros: number };
-    const times = Object.fromEntries(buyers.map((b) => [b, { purchase: [], anonymous: [], signedIn: [], statements: 0, cpuMicros: 0 }])) as unknown as Record<
+    type PurchaseTimes = { purchase: number[]; anonymous: number[]; signedIn: number[]; statements: number; cpuMicros: number; postgresCpuMicros: number };
+    const times = Object.fromEntries(buyers.map((b) => [b, { purchase: [], anonymous: [], signedIn: [], statements: 0, cpuMicros: 0, postgresCpuMicros: 0 }])) as unknown as Record<
       (typeof buyers)[number],
       PurchaseTimes
     >;
@@ -568,7 +568,12 @@ async function main(): Promise<void> {
       for (const which of i % 2 ? [...buyers].reverse() : buyers) {
         const t = times[which];
         const before = await byId[which].stats();
+        // PostgreSQL's CPU (every process of the server) from just before the purchase to its answer:
+        // the purchases are sequential, so it is this purchase's statement, its commit and what little
+        // else the server did meanwhile (the other build is idle).
+        const postgresBefore = postgresCpuMicros(pgDir);
         t.purchase.push(...(await timeSequential(1, () => purchase(which)(i))));
+        t.postgresCpuMicros += postgresCpuMicros(pgDir) - postgresBefore;
         const after = await byId[which].stats();
         t.statements += after.statements - before.statements;
         t.cpuMicros += after.cpuMicros - before.cpuMicros;
@@ -666,14 +671,16 @@ async function main(): Promise<void> {
         `PurchaseOffer — ${settings.purchases} sequential purchases (after ${warmPurchases} warm-up), each with its own idempotency key, ` +
           `interleaved with the { __typename } baselines on the same gateway${buyers.length > 1 ? ', the two builds taking turns' : ''} (${f1(purchasesSeconds)} s)`,
       );
-      const latencyRow = (label: string, s: LatencySummary, statements: string, cpu: string) => [label, String(s.count), f2(s.mean), f2(s.p50), f2(s.p90), f2(s.p99), f2(s.max), statements, cpu];
+      const latencyRow = (label: string, s: LatencySummary, statements: string, cpu: string, postgresCpu = '') => [
+        label, String(s.count), f2(s.mean), f2(s.p50), f2(s.p90), f2(s.p99), f2(s.max), statements, cpu, postgresCpu,
+      ];
       const label = (which: ServerId, what: string) => (which === 'base' ? `${what} (baseline)` : what);
       const stats = Object.fromEntries(
         buyers.map((b) => [b, { purchase: summarize(times[b].purchase), anonymous: summarize(times[b].anonymous), signedIn: summarize(times[b].signedIn) }]),
       ) as Record<(typeof buyers)[number], { purchase: LatencySummary; anonymous: LatencySummary; signedIn: LatencySummary }>;
       console.log(
         table(
-          ['', 'requests', 'mean ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'SQL/req', 'node CPU ms/req'],
+          ['', 'requests', 'mean ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'SQL/req', 'node CPU ms/req', 'PG CPU ms/req'],
           [
             ...buyers.flatMap((b) => [
               latencyRow(
@@ -681,6 +688,7 @@ async function main(): Promise<void> {
                 stats[b].purchase,
                 f1(times[b].statements / settings.purchases - noOpCost[b].statements),
                 f2(times[b].cpuMicros / 1000 / settings.purchases),
+                f2(times[b].postgresCpuMicros / 1000 / settings.purchases),
               ),
               latencyRow(label(b, '{ __typename }, anonymous'), stats[b].anonymous, '0', ''),
               latencyRow(label(b, '{ __typename }, signed in'), stats[b].signedIn, f1(noOpCost[b].statements), f2(noOpCost[b].cpuMs)),
@@ -709,7 +717,7 @@ async function main(): Promise<void> {
         const [ours, base] = [stats.gateway, stats.base];
         console.log(
           `this build ÷ the baseline: purchase p50 ${ratio(ours.purchase.p50, base.purchase.p50)} (${f2(ours.purchase.p50 - base.purchase.p50)} ms), mean ${ratio(ours.purchase.mean, base.purchase.mean)}, ` +
-            `node CPU per purchase ${ratio(times.gateway.cpuMicros, times.base.cpuMicros)}; signed-in no-op p50 ${ratio(ours.signedIn.p50, base.signedIn.p50)}`,
+            `node CPU per purchase ${ratio(times.gateway.cpuMicros, times.base.cpuMicros)}, PostgreSQL CPU per purchase ${ratio(times.gateway.postgresCpuMicros, times.base.postgresCpuMicros)}; signed-in no-op p50 ${ratio(ours.signedIn.p50, base.signedIn.p50)}`,
         );
       }
       console.log(

@@ -60,10 +60,11 @@ export function storeOpen(now: Date): RawBuilder<unknown> {
  *
  * `balances`: a relation of the customer's balances as of the same `now`, one row per currency
  * (`currency_code`, `available`, `lifetime_earned`, as `point_account_at` gives them), that the
- * statement computes anyway (the store page's `vb`): the balance rules then read it instead of
- * planning `point_account_at` twice more. PostgreSQL sets up both of those subqueries on every
- * execution even for a store without such rules: ~80 µs of its CPU per page (issue 12, fifth
- * session, bench/README.md). Without it, the text is as it always was.
+ * statement computes anyway (the store page's `vb`): the balance rules then read it. Without it
+ * they call `customer_balance_at` (SQL, the same figures), one plan node each, run only for a
+ * store with such a rule: an inlined `point_account_at` is ~30 nodes that PostgreSQL sets up on
+ * every execution, rule or not (~80 µs of its CPU per page, ~8 % of a purchase's; issue 12,
+ * fifth and sixth sessions, bench/README.md).
  *
  * `segments`: an expression of the customer's segments that the statement has at hand (the store
  * page's `vc.segments`); by default the statement reads them from the customer's row. Either way
@@ -79,10 +80,8 @@ export function customerQualifies(viewer: NonNullable<Viewer>, now: Date, balanc
     and (s.min_lifetime_points is null or coalesce((select b.lifetime_earned from ${balances} b where b.currency_code = s.currency_code), 0) >= s.min_lifetime_points)`;
   }
   return sql`${tiersAndSegments}
-    and (s.min_balance is null or coalesce((select n.available from point_account a cross join lateral point_account_at(a.id, ${now}) n
-          where a.customer_id = ${viewer.customerId} and a.currency_code = s.currency_code), 0) >= s.min_balance)
-    and (s.min_lifetime_points is null or coalesce((select n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, ${now}) n
-          where a.customer_id = ${viewer.customerId} and a.currency_code = s.currency_code), 0) >= s.min_lifetime_points)`;
+    and (s.min_balance is null or coalesce((customer_balance_at(${viewer.customerId}, s.currency_code, ${now})).available, 0) >= s.min_balance)
+    and (s.min_lifetime_points is null or coalesce((customer_balance_at(${viewer.customerId}, s.currency_code, ${now})).lifetime_earned, 0) >= s.min_lifetime_points)`;
 }
 
 function storeVisibleTo(viewer: Viewer, now: Date): RawBuilder<unknown> {

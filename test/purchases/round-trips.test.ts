@@ -141,6 +141,34 @@ describe('a purchase in round trips to PostgreSQL', () => {
     expect(reused.purchase.slice(0, 2)).toEqual(['with h as', 'select fingerprint, result']);
   });
 
+  // The balance rules are read by customer_balance_at (one plan node, run only for a store with such a
+  // rule): the minimum balance compares what the customer holds, the minimum lifetime points what they
+  // ever earned (here 300 against 600), each at its bound; no account in the currency counts as 0.
+  it("a store's minimum balance and minimum lifetime points decide the purchase, in one statement", async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 600);
+    await adjust(t, customer.externalId, shop.currency, -300); // a debit: the balance drops, lifetime points stay
+    const stranger = await createCustomer(t, (await simpleShop(t)).currency, 100);
+    const listingIn = async (eligibility: { minBalance?: number; minLifetimePoints?: number }) =>
+      (await addListing(t, (await createStore(t, shop.currency, { eligibility })).id, shop.offer.id, { priceInPoints: 10 })).id;
+    const cases: [string, { minBalance?: number; minLifetimePoints?: number }, string[]][] = [
+      ['balance at the minimum', { minBalance: 300 }, []],
+      ['balance below the minimum', { minBalance: 301 }, ['NOT_ELIGIBLE']],
+      ['lifetime points at the minimum', { minLifetimePoints: 600 }, []],
+      ['lifetime points below the minimum', { minLifetimePoints: 601 }, ['NOT_ELIGIBLE']],
+      ['both met', { minBalance: 250, minLifetimePoints: 550 }, []],
+    ];
+    for (const [what, eligibility, codes] of cases) {
+      const bought = await purchaseCounting(await listingIn(eligibility), customer.token);
+      expect({ what, codes: bought.payload.userErrors.map((e) => e.code) }).toEqual({ what, codes });
+      expect({ what, statements: bought.purchase.length }).toEqual({ what, statements: 1 });
+    }
+    const minimumOf1 = await listingIn({ minLifetimePoints: 1 });
+    expect((await purchaseCounting(minimumOf1, stranger.token)).payload.userErrors.map((e) => e.code)).toEqual(['NOT_ELIGIBLE']);
+    const me = ok(await t.gql(ProfileDocument, {}, customer.token)).me!;
+    expect(me.balances.find((b) => b.currency.code === shop.currency)).toMatchObject({ available: 300 - 3 * 10, lifetimeEarned: 600 });
+  });
+
   it('a customer without an account in the currency is refused through the transaction, which leaves nothing either', async () => {
     const shop = await simpleShop(t, { priceInPoints: 30 });
     const elsewhere = await simpleShop(t, { priceInPoints: 30 });
