@@ -104,9 +104,23 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   return { url: url.toString(), drop: () => withAdmin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
 }
 
-/** A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move. */
-export async function startTestGateway(env: Record<string, string> = {}, options: { jobs?: 'background' | 'manual' } = {}): Promise<TestGateway> {
+/**
+ * A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move.
+ * `options.timeZone` sets the database's `TimeZone` (an IANA name, as a DBA would with `alter
+ * database … set timezone`) before the gateway's first connection; the run's server is in UTC.
+ */
+export async function startTestGateway(env: Record<string, string> = {}, options: { jobs?: 'background' | 'manual'; timeZone?: string } = {}): Promise<TestGateway> {
   const database = await createTestDatabase();
+  if (options.timeZone) {
+    const settings = new pg.Client({ connectionString: database.url });
+    await settings.connect();
+    try {
+      await settings.query(`select set_config('reward_gateway.tz', $1, false)`, [options.timeZone]);
+      await settings.query(`do $$ begin execute format('alter database %I set timezone to %L', current_database(), current_setting('reward_gateway.tz')); end $$`);
+    } finally {
+      await settings.end();
+    }
+  }
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });
   const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax });
   await migrate(orm);
