@@ -108,8 +108,12 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
  * A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move.
  * `options.timeZone` sets the database's `TimeZone` (an IANA name, as a DBA would with `alter
  * database … set timezone`) before the gateway's first connection; the run's server is in UTC.
+ * `options.jobPollMs`: how often idle job loops look for work without a wake-up (default 25 ms).
  */
-export async function startTestGateway(env: Record<string, string> = {}, options: { jobs?: 'background' | 'manual'; timeZone?: string } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  options: { jobs?: 'background' | 'manual'; timeZone?: string; jobPollMs?: number } = {},
+): Promise<TestGateway> {
   const database = await createTestDatabase();
   if (options.timeZone) {
     const settings = new pg.Client({ connectionString: database.url });
@@ -128,7 +132,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
   const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
   const jobs = await startJobs(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
-    { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: 25, backoffMs: 1_000, leaseMs: 30_000 },
+    { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
   );
   const sqlPool = new pg.Pool({ connectionString: database.url, max: 2 });
   // pool.end() resolves before its clients have hung up, so dropping the database (with force) can
