@@ -29,6 +29,7 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
         pool.on('connect', (client) => {
           prepareParameterisedStatements(client);
           endOnFailedRollback(client);
+          readCommitted(client);
         }),
     },
     debug,
@@ -46,6 +47,24 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
     },
   });
 }
+
+/**
+ * Makes every transaction on `client` READ COMMITTED, the isolation the gateway's SQL is written
+ * for, whatever the database's or role's `default_transaction_isolation`: a conditional UPDATE that
+ * waited for a row lock re-reads the row as committed and decides again (`available >= $n`, stock,
+ * a lock's holder), and a statement after a lock sees what the lock's holder committed. Under
+ * REPEATABLE READ or SERIALIZABLE those waits end in serialization failures instead, and every
+ * request that met another on a row answered INTERNAL_SERVER_ERROR (hostile pass 9,
+ * test/db/transaction-isolation.test.ts). Sent as the connection's first statement (pg runs a
+ * client's statements in order, so before any of the pool's borrowers'); a connection that cannot
+ * take it is ended, never lent.
+ */
+export function readCommitted(client: pg.Client): void {
+  client.query(READ_COMMITTED).catch(() => client.end().catch(() => undefined));
+}
+
+/** The statement `readCommitted` sends once on each new connection. */
+export const READ_COMMITTED = `set default_transaction_isolation = 'read committed'`;
 
 /** What a ROLLBACK answers (pg's result of a command with no rows). */
 const ROLLED_BACK: pg.QueryResult = { command: 'ROLLBACK', rowCount: null, oid: 0, rows: [], fields: [] };

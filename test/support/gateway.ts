@@ -106,23 +106,29 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 /**
  * A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move.
- * `options.timeZone` sets the database's `TimeZone` (an IANA name, as a DBA would with `alter
- * database … set timezone`) before the gateway's first connection; the run's server is in UTC.
+ * `options.settings` are the database's own defaults of PostgreSQL settings (`{ TimeZone:
+ * 'Europe/Berlin' }`, `{ default_transaction_isolation: 'serializable' }`), set as a DBA would with
+ * `alter database … set` before the gateway's first connection; the run's server keeps
+ * PostgreSQL's (UTC, read committed).
  * `options.jobPollMs`: how often idle job loops look for work without a wake-up (default 25 ms).
  */
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { jobs?: 'background' | 'manual'; timeZone?: string; jobPollMs?: number } = {},
+  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number } = {},
 ): Promise<TestGateway> {
   const database = await createTestDatabase();
-  if (options.timeZone) {
-    const settings = new pg.Client({ connectionString: database.url });
-    await settings.connect();
+  if (options.settings) {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
     try {
-      await settings.query(`select set_config('reward_gateway.tz', $1, false)`, [options.timeZone]);
-      await settings.query(`do $$ begin execute format('alter database %I set timezone to %L', current_database(), current_setting('reward_gateway.tz')); end $$`);
+      for (const [name, value] of Object.entries(options.settings)) {
+        await client.query(`select set_config('reward_gateway.setting_name', $1, false), set_config('reward_gateway.setting_value', $2, false)`, [name, value]);
+        await client.query(
+          `do $$ begin execute format('alter database %I set %I to %L', current_database(), current_setting('reward_gateway.setting_name'), current_setting('reward_gateway.setting_value')); end $$`,
+        );
+      }
     } finally {
-      await settings.end();
+      await client.end();
     }
   }
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });

@@ -20,7 +20,7 @@ describe('a day is 24 hours on a database whose TimeZone has daylight saving tim
   let till: Awaited<ReturnType<typeof createPartner>>;
 
   beforeAll(async () => {
-    t = await startTestGateway({}, { timeZone: 'Europe/Berlin' });
+    t = await startTestGateway({}, { settings: { TimeZone: 'Europe/Berlin' } });
     till = await createPartner(t, ['transactions:write', 'transactions:read', 'activities:write']);
   });
   afterEach(async () => {
