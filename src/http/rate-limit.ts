@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
+import { readCommitted } from '../db/orm.js';
 import type { Caller } from '../context.js';
 import { rateLimited } from '../graphql/errors.js';
 import { ipBudgetKey } from './limits.js';
@@ -81,6 +82,9 @@ export class RateLimits {
     // A small pool of its own: one short upsert per request, never queued behind slow requests.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     pool.on('error', (error) => log.warn({ err: error }, 'rate limit store (PostgreSQL) connection error'));
+    // Its upserts of one caller's bucket meet each other's: under a database default of REPEATABLE
+    // READ they failed with serialization errors, and a failed count lets the request through.
+    pool.on('connect', readCommitted);
     enabled.forEach(([kind, points], i) => {
       limiters[kind] = new RateLimiterPostgres({
         storeClient: pool,

@@ -71,3 +71,29 @@ describe.each(['repeatable read', 'serializable'])('on a database whose default 
     expect(failed).toBe(0);
   });
 });
+
+describe('rate limits counted in PostgreSQL on a database whose default isolation is repeatable read', () => {
+  const BUDGET = 5;
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ RATE_LIMIT_CUSTOMER: String(BUDGET), RATE_LIMIT_WINDOW_SECONDS: '300' }, { settings: { default_transaction_isolation: 'repeatable read' } });
+  });
+  afterAll(() => t.close());
+
+  it('a customer sending four times the budget at once gets the budget answered and the rest 429: counts that meet are not let through as failures', async () => {
+    const customer = await createCustomer(t, (await earningProgram(t, 'RL')).currency);
+    const statuses = await Promise.all(
+      Array.from({ length: 4 * BUDGET }, () =>
+        t
+          .fetch('/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}` },
+            body: JSON.stringify({ query: '{ me { id } }' }),
+          })
+          .then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(BUDGET);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3 * BUDGET);
+  });
+});
