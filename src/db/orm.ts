@@ -29,8 +29,9 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
         pool.on('connect', (client) => {
           prepareParameterisedStatements(client);
           endOnFailedRollback(client);
-          readCommitted(client);
         }),
+      // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
+      onConnect: readCommitted,
     },
     debug,
     // Request handlers always fork; touching the global EntityManager is a bug.
@@ -55,12 +56,11 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
  * a lock's holder), and a statement after a lock sees what the lock's holder committed. Under
  * REPEATABLE READ or SERIALIZABLE those waits end in serialization failures instead, and every
  * request that met another on a row answered INTERNAL_SERVER_ERROR (hostile pass 9,
- * test/db/transaction-isolation.test.ts). Sent as the connection's first statement (pg runs a
- * client's statements in order, so before any of the pool's borrowers'); a connection that cannot
- * take it is ended, never lent.
+ * test/db/transaction-isolation.test.ts). A pool's `onConnect` hook: pg-pool sends it before it lends
+ * a new connection, and ends (never lends) one that cannot take it.
  */
-export function readCommitted(client: pg.Client): void {
-  client.query(READ_COMMITTED).catch(() => client.end().catch(() => undefined));
+export async function readCommitted(client: pg.ClientBase): Promise<void> {
+  await client.query(READ_COMMITTED);
 }
 
 /** The statement `readCommitted` sends once on each new connection. */

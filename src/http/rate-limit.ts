@@ -80,11 +80,10 @@ export class RateLimits {
       return new RateLimits(limiters, log, () => redis.quit().then(() => undefined, () => redis.disconnect()));
     }
     // A small pool of its own: one short upsert per request, never queued behind slow requests.
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-    pool.on('error', (error) => log.warn({ err: error }, 'rate limit store (PostgreSQL) connection error'));
     // Its upserts of one caller's bucket meet each other's: under a database default of REPEATABLE
     // READ they failed with serialization errors, and a failed count lets the request through.
-    pool.on('connect', readCommitted);
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, onConnect: readCommitted });
+    pool.on('error', (error) => log.warn({ err: error }, 'rate limit store (PostgreSQL) connection error'));
     enabled.forEach(([kind, points], i) => {
       limiters[kind] = new RateLimiterPostgres({
         storeClient: pool,
