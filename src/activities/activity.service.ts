@@ -4,7 +4,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { Customer, CustomerStatus } from '../customers/customer.entity.js';
 import { customerStatusLock } from '../customers/status-lock.js';
 import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
-import { idList, query, queryOne, sql } from '../db/sql.js';
+import { daysOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { accountFull, creditFits, creditSettled, lockAccounts, settleAccount } from '../points/ledger.service.js';
@@ -149,7 +149,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
     sql<RuleInForce>`select ${RULE_IN_FORCE_COLUMNS},
                (select count(*) from activity_award w
                  where w.customer_id = ${a.customerId} and w.rule_id = r.id
-                   and (r.period_days is null or w.created_at > ${a.now}::timestamptz - make_interval(days => r.period_days)))::int as used
+                   and (r.period_days is null or w.created_at > ${a.now}::timestamptz - ${daysOf(sql`r.period_days`)}))::int as used
           from activity_rule r where r.kind = ${a.kind} and r.active order by r.currency_code`,
   );
   if (rules.length === 0) throw refuse(UserErrorCode.NOT_FOUND, `The program has no rule for ${a.kind} activities.`, ['input', 'kind']);

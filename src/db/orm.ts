@@ -25,7 +25,13 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
     extensions: [Migrator],
     pool: { min: 1, max: poolMax },
     driverOptions: {
-      onPoolCreated: (pool: pg.Pool) => pool.on('connect', (client) => prepareParameterisedStatements(client)),
+      onPoolCreated: (pool: pg.Pool) =>
+        pool.on('connect', (client) => {
+          prepareParameterisedStatements(client);
+          endOnFailedRollback(client);
+        }),
+      // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
+      onConnect: readCommitted,
     },
     debug,
     // Request handlers always fork; touching the global EntityManager is a bug.
@@ -41,6 +47,52 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
       silent: true,
     },
   });
+}
+
+/**
+ * Makes every transaction on `client` READ COMMITTED, the isolation the gateway's SQL is written
+ * for, whatever the database's or role's `default_transaction_isolation`: a conditional UPDATE that
+ * waited for a row lock re-reads the row as committed and decides again (`available >= $n`, stock,
+ * a lock's holder), and a statement after a lock sees what the lock's holder committed. Under
+ * REPEATABLE READ or SERIALIZABLE those waits end in serialization failures instead, and every
+ * request that met another on a row answered INTERNAL_SERVER_ERROR (hostile pass 9,
+ * test/db/transaction-isolation.test.ts). A pool's `onConnect` hook: pg-pool sends it before it lends
+ * a new connection, and ends (never lends) one that cannot take it.
+ */
+export async function readCommitted(client: pg.ClientBase): Promise<void> {
+  await client.query(READ_COMMITTED);
+}
+
+/** The statement `readCommitted` sends once on each new connection. */
+export const READ_COMMITTED = `set default_transaction_isolation = 'read committed'`;
+
+/** What a ROLLBACK answers (pg's result of a command with no rows). */
+const ROLLED_BACK: pg.QueryResult = { command: 'ROLLBACK', rowCount: null, oid: 0, rows: [], fields: [] };
+
+/**
+ * Makes a ROLLBACK that fails on `client` end the connection and resolve, so the transaction's
+ * connection goes back to the pool, which drops it. A ROLLBACK fails when the connection is gone
+ * (the server ended the session: a failover, `pg_terminate_backend`, a proxy's timeout), and the
+ * session's end rolled the transaction back already. kysely's transaction hands its connection back
+ * only after a ROLLBACK that succeeded: each connection lost inside a transaction (an HTTP request's
+ * or a job's) stayed out of the pool for good, and after DB_POOL_MAX of them every request waited
+ * for a connection for ever and the gateway could not stop, since closing the pool waits for every
+ * connection (hostile pass 9, test/db/connection-loss.test.ts). Ending the client marks it so the
+ * pool drops it rather than lend it again, also in the unlikely case that its socket still works:
+ * a connection whose transaction state is unknown is never reused. The error that ended the
+ * transaction is still the one its caller sees.
+ */
+export function endOnFailedRollback(client: pg.Client): void {
+  const query = client.query as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query.apply(client, args);
+    if (typeof args[0] !== 'string' || args[0].trim().toLowerCase() !== 'rollback' || !(result instanceof Promise)) return result;
+    return result.catch(() => {
+      // Not awaited: a connection that is already gone may never report its end.
+      client.end().catch(() => undefined);
+      return ROLLED_BACK;
+    });
+  };
 }
 
 export async function openOrm(options: OrmOptions): Promise<MikroORM> {

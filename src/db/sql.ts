@@ -17,6 +17,18 @@ export async function queryOne<R>(em: SqlEntityManager, statement: RawBuilder<R>
 }
 
 /**
+ * `days` (an SQL integer: a column, or a number sent as a parameter) as an interval of that many
+ * days of 24 hours, to add to or take from a `timestamptz`. A day of the program (points' expiry,
+ * a tier's rolling window, an activity cap's period, the pending and validity days computed in
+ * JS) is 24 hours, as UTC counts them (docs/decisions.md, "Time"). `make_interval(days => n)` and
+ * `interval '1 day'` count calendar days of the session's TimeZone instead: 23 or 25 hours across
+ * a daylight-saving change when the database is set to, say, Europe/Berlin (hostile pass 9).
+ */
+export function daysOf(days: RawBuilder<unknown> | number): RawBuilder<string> {
+  return sql`(interval '24 hours' * ${days}::int)`;
+}
+
+/**
  * `IN (...)`-style list parameter for `= any(${ids})`.
  *
  * One id (a DataLoader batch of one, the common case: `node(id:)`, the signed-in customer) is sent

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
+import { readCommitted } from '../db/orm.js';
 import type { Caller } from '../context.js';
 import { rateLimited } from '../graphql/errors.js';
 import { ipBudgetKey } from './limits.js';
@@ -24,6 +25,12 @@ function keyOf(caller: Caller, ip: string): { kind: Kind; key: string } {
 }
 
 /** Whole seconds until the window frees up, at least 1 (HTTP `Retry-After`). */
+/**
+ * How long a rate limit command may wait for Redis before it fails and the request is let through
+ * (ms): a count takes well under a millisecond when Redis is well, so a second means it is not.
+ */
+const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
 const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
 /**
@@ -59,16 +66,23 @@ export class RateLimits {
 
     const limiters: Partial<Record<Kind, RateLimiterAbstract>> = {};
     if (rateLimit.store === 'redis') {
-      const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      // A command Redis does not answer within REDIS_COMMAND_TIMEOUT_MS fails, and the request is let
+      // through (consume): a Redis that stops answering with its connection open (a partition, a
+      // stuck server) held every request for ever (hostile pass 9).
+      const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
       redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
       await redis.connect();
       for (const [kind, points] of enabled) {
         limiters[kind] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${rateLimit.keyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
       }
-      return new RateLimits(limiters, log, async () => void (await redis.quit()));
+      // QUIT needs a live connection; with Redis gone, closing the socket is all there is to do (a
+      // rejected QUIT failed the gateway's shutdown, before the jobs and the database were stopped).
+      return new RateLimits(limiters, log, () => redis.quit().then(() => undefined, () => redis.disconnect()));
     }
     // A small pool of its own: one short upsert per request, never queued behind slow requests.
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // Its upserts of one caller's bucket meet each other's: under a database default of REPEATABLE
+    // READ they failed with serialization errors, and a failed count lets the request through.
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, onConnect: readCommitted });
     pool.on('error', (error) => log.warn({ err: error }, 'rate limit store (PostgreSQL) connection error'));
     enabled.forEach(([kind, points], i) => {
       limiters[kind] = new RateLimiterPostgres({

@@ -48,6 +48,10 @@ export interface RunnerOptions {
   concurrency: number;
 }
 
+/** How long after its LISTEN connection drops the runner opens it again; the wait doubles, up to LISTEN_RETRY_MAX_MS, while attempts fail. */
+const LISTEN_RETRY_MS = 1_000;
+const LISTEN_RETRY_MAX_MS = 30_000;
+
 export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4 };
 
 /**
@@ -67,6 +71,8 @@ export class JobRunner {
   /** A wake-up came while every loop was busy: the next loop to finish looks for a job before it sleeps. */
   private missedWakeUp = false;
   private listener: pg.Client | undefined;
+  private listenRetry: NodeJS.Timeout | undefined;
+  private listenRetryMs = LISTEN_RETRY_MS;
 
   private readonly orm: MikroORM;
   private readonly clock: Clock;
@@ -84,23 +90,68 @@ export class JobRunner {
     this.options = { ...DEFAULT_RUNNER_OPTIONS, ...options };
   }
 
-  /** Starts working in the background; `databaseUrl` gets a LISTEN connection for prompt wake-ups. */
+  /**
+   * Starts working in the background; `databaseUrl` gets a LISTEN connection for prompt wake-ups
+   * (start fails when it cannot be opened; see `listen` for when it drops later).
+   */
   async start(databaseUrl?: string): Promise<void> {
     if (this.running) return;
     this.running = true;
-    if (databaseUrl) {
-      this.listener = new pg.Client({ connectionString: databaseUrl });
-      this.listener.on('notification', () => this.wakeOne());
-      this.listener.on('error', (error) => this.log.warn({ err: error }, 'job listener connection lost; polling'));
-      await this.listener.connect();
-      await this.listener.query(`listen ${JOBS_CHANNEL}`);
-    }
+    if (databaseUrl) await this.listen(databaseUrl, false);
     this.loops = Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.work());
+  }
+
+  /**
+   * Opens the LISTEN connection whose notifications wake the loops. When it drops (a failover,
+   * `pg_terminate_backend`, a proxy's timeout) the loops poll meanwhile, and it is opened again
+   * after LISTEN_RETRY_MS, the wait doubling up to LISTEN_RETRY_MAX_MS while attempts fail; once it
+   * listens again every loop looks for work at once, for the wake-ups sent while it was gone.
+   * Hostile pass 9: it was never opened again, so until the gateway restarted every job (a sale's
+   * processing, a webhook) waited for a loop's next poll (JOB_POLL_MS, default 1 s).
+   */
+  private async listen(databaseUrl: string, retrying: boolean): Promise<void> {
+    const client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway job wake-ups' });
+    let lost = false;
+    const onLost = (error?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+      if (!this.running) return;
+      this.log.warn({ err: error }, 'job listener connection lost; polling until it listens again');
+      const wait = this.listenRetryMs;
+      this.listenRetryMs = Math.min(wait * 2, LISTEN_RETRY_MAX_MS);
+      this.listenRetry = setTimeout(() => {
+        this.listenRetry = undefined;
+        if (this.running) void this.listen(databaseUrl, true).catch(() => undefined);
+      }, wait);
+      this.listenRetry.unref();
+    };
+    client.on('notification', () => this.wakeOne());
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`listen ${JOBS_CHANNEL}`);
+    } catch (error) {
+      if (!retrying) {
+        lost = true; // start-up fails as before; nothing to retry
+        this.listener = undefined;
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      onLost(error);
+      throw error;
+    }
+    this.listenRetryMs = LISTEN_RETRY_MS;
+    if (retrying) this.wakeAll();
   }
 
   /** Finishes the jobs in hand, then stops. */
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.listenRetry);
     this.wakeAll();
     await Promise.all(this.loops);
     this.loops = [];

@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
-import { query, queryOne, sql } from '../db/sql.js';
+import { daysOf, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { recordEvent } from '../events/outbox.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
@@ -506,7 +506,7 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
       insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
                                 balance_after, expires_at, remaining, qualifying, created_at)
       select a.id, ${account.customerId}, ${w.amount}, ${w.kind}, ${w.source}, ${w.sourceId}, ${w.reason}, ${w.actor}, a.available,
-             case when ${isCredit} then ${w.at}::timestamptz + make_interval(days => c.expiry_days) end,
+             case when ${isCredit} then ${w.at}::timestamptz + ${daysOf(sql`c.expiry_days`)} end,
              ${isCredit ? w.amount : 0}, ${w.qualifying}, ${w.at}
         from a join point_currency c on c.code = ${account.currencyCode}
       returning *

@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
-import { idList, query, sql } from '../db/sql.js';
+import { daysOf, idList, query, sql } from '../db/sql.js';
 import { isIsoCurrency } from '../domain/currency.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
@@ -114,7 +114,7 @@ export async function expiringByAccounts(em: SqlEntityManager, accountIds: reado
     em,
     sql<ExpiringRow>`with due as (
           select p.account_id, p.amount, a.debt,
-                 p.available_at + make_interval(days => c.expiry_days) as expires_at,
+                 p.available_at + ${daysOf(sql`c.expiry_days`)} as expires_at,
                  sum(p.amount) over (partition by p.account_id order by p.available_at, p.id) as running
             from pending_credit p join point_account a on a.id = p.account_id join point_currency c on c.code = a.currency_code
            where p.account_id = any(${idList(accountIds)}) and p.released_at is null and p.cancelled_at is null and p.available_at <= ${now}
@@ -127,7 +127,7 @@ export async function expiringByAccounts(em: SqlEntityManager, accountIds: reado
         )
         select account_id as "accountId", sum(remaining)::bigint as amount, expires_at as "expiresAt"
           from open
-         where remaining > 0 and expires_at > ${now} and expires_at <= ${now}::timestamptz + make_interval(days => ${days})
+         where remaining > 0 and expires_at > ${now} and expires_at <= ${now}::timestamptz + ${daysOf(days)}
          group by account_id, expires_at order by expires_at`,
   );
 }

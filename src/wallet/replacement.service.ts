@@ -3,7 +3,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { db } from '../db/schema.js';
 import { queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns } from '../offers/offer.service.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 import { expiryOf, issueOffer, issuedColumns, type IssuedOfferRow } from './wallet.service.js';
@@ -28,14 +28,17 @@ export interface ReplacementRequest {
  * as of now: INVALID) or when it was replaced already (ALREADY_EXISTS) → issue the same offer
  * version to the same customer (source STAFF), valid as if issued now (OFFER_UNAVAILABLE when that
  * is already past, e.g. the version's `validUntil`) → audit entry with the reason. A repeat with
- * the key answers the same replacement; the key with another offer is IDEMPOTENCY_KEY_REUSED.
+ * the key answers the same replacement; the key with another offer or reason is IDEMPOTENCY_KEY_REUSED.
  */
 export async function issueReplacementOffer(ctx: Ctx, request: ReplacementRequest): Promise<ReplacementOutcome> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   const scope = `replace-offer:${actor}`;
   return ctx.em.transactional(async (em) => {
-    const claim = await claimIdempotencyKey<ReplacementOutcome>(em, scope, request.idempotencyKey, String(request.issuedOfferId), now);
+    // What the request means: the offer and the reason (kept in the audit log), as adjustPoints
+    // compares its reason; the key with another reason is IDEMPOTENCY_KEY_REUSED, not a replay.
+    const fingerprint = requestFingerprint({ issuedOfferId: request.issuedOfferId, reason: request.reason });
+    const claim = await claimIdempotencyKey<ReplacementOutcome>(em, scope, request.idempotencyKey, fingerprint, now);
     if (claim.replay) return claim.result;
     const original = await queryOne(
       em,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow } from '../db/schema.js';
-import { idList, query, sql } from '../db/sql.js';
+import { daysOf, idList, query, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { recordEvent } from '../events/outbox.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
@@ -108,7 +108,7 @@ export type IssueDataInStatement = Omit<IssueData, 'offer' | 'moneyCurrency'> & 
 
 /** expiryOf in SQL, for offer version `ov` issued at `now`: `valid_days` whole days of 24 hours after, capped by `valid_until`. */
 export function expirySql(now: Date): RawBuilder<Date | null> {
-  return sql`least(${now}::timestamptz + interval '24 hours' * ov.valid_days, ov.valid_until)`;
+  return sql`least(${now}::timestamptz + ${daysOf(sql`ov.valid_days`)}, ov.valid_until)`;
 }
 
 /** Issued offers by id as of `now` (any order; unknown ids are left out), for the `issuedOffer` loader. */

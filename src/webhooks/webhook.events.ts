@@ -19,8 +19,28 @@ import type { OutboxRow } from '../events/outbox.reader.js';
 export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
 export type WebhookEventWireType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-/** What a partner's endpoint may subscribe to: the loyalty view (no wallet, SPEC §4 / "What partners see"). */
-export const PARTNER_WEBHOOK_EVENT_TYPES: readonly WebhookEventWireType[] = ['sale.processed', 'balance.changed', 'tier.changed'];
+/**
+ * What a partner's endpoint may subscribe to, and the scope a partner needs for each: the loyalty
+ * view (no wallet), as reads show it (SPEC §4 / "What partners see"): every customer's balance and
+ * tier moves with `customers:read`, the outcome of its own sales with `transactions:read`. A key
+ * holding `webhooks:manage` alone was sent every customer's balances (hostile pass 9).
+ */
+export const PARTNER_WEBHOOK_SCOPES: Readonly<Partial<Record<WebhookEventWireType, string>>> = {
+  'sale.processed': 'transactions:read',
+  'balance.changed': 'customers:read',
+  'tier.changed': 'customers:read',
+};
+
+/** What a partner's endpoint may subscribe to (given the scope PARTNER_WEBHOOK_SCOPES names for it). */
+export const PARTNER_WEBHOOK_EVENT_TYPES = Object.keys(PARTNER_WEBHOOK_SCOPES) as readonly WebhookEventWireType[];
+
+/** The event types of `types` a partner holding `scopes` may not be sent, each with the scope it lacks (or null: never a partner's). */
+export function eventTypesBeyond(types: readonly WebhookEventWireType[], scopes: readonly string[]): { type: WebhookEventWireType; scope: string | null }[] {
+  return types.flatMap((type) => {
+    const scope = PARTNER_WEBHOOK_SCOPES[type] ?? null;
+    return scope !== null && scopes.includes(scope) ? [] : [{ type, scope }];
+  });
+}
 
 /**
  * An outbox event as the dispatcher sends it: the row as `readCommittedEvents` reads it, with what

@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { query, queryOne, sql } from '../db/sql.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
-import { PARTNER_WEBHOOK_EVENT_TYPES, webhookBody, webhookTypeOf, type WebhookEventWireType, type WebhookSourceEvent } from './webhook.events.js';
+import { eventTypesBeyond, PARTNER_WEBHOOK_SCOPES, webhookBody, webhookTypeOf, type WebhookEventWireType, type WebhookSourceEvent } from './webhook.events.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor, OUTBOX_BEGINNING, readCommittedEvents, type OutboxRow } from '../events/outbox.reader.js';
 import { WebhookDestinations } from './destinations.js';
@@ -46,7 +46,9 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
   });
   let deliveries = 0;
   for (const { type, event } of await withNames(em, toSend)) {
-    // Partners get their own sales only, and only the loyalty view; the program's endpoints get all.
+    // Partners get their own sales only, and only the loyalty view, each type only with the scope
+    // that reads it (PARTNER_WEBHOOK_SCOPES: also for an endpoint registered before that rule); the
+    // program's endpoints get all.
     const created = await query<{ id: number }>(
       em,
       sql`insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at, created_at)
@@ -54,7 +56,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
            where e.disabled_at is null and ${type} = any(e.event_types) and e.created_at <= ${event.createdAt}
              and not exists (select 1 from partner p where p.id = e.partner_id and p.revoked_at is not null)
              and (e.partner_id is null
-                  or (${type} = any(${[...PARTNER_WEBHOOK_EVENT_TYPES]}::text[])
+                  or (exists (select 1 from partner p where p.id = e.partner_id and ${PARTNER_WEBHOOK_SCOPES[type] ?? null}::text = any(p.scopes))
                       and (${type} <> 'sale.processed' or e.partner_id = ${event.salePartnerId}::bigint)))
           on conflict (endpoint_id, event_id) do nothing
           returning id`,
@@ -168,9 +170,9 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  * twice, under the same `webhook-id` (at least once, as Standard Webhooks expects).
  */
 export async function deliverWebhook({ em, clock, config }: JobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
-  const d = await queryOne<DeliveryRow & { partnerRevokedAt: Date | null }>(
+  const d = await queryOne<DeliveryRow & { eventType: WebhookEventWireType; partnerRevokedAt: Date | null; partnerScopes: string[] | null }>(
     em,
-    sql`select ${DELIVERY_TO_SEND}, p.revoked_at as "partnerRevokedAt"
+    sql`select ${DELIVERY_TO_SEND}, d.event_type as "eventType", p.revoked_at as "partnerRevokedAt", p.scopes as "partnerScopes"
           from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id left join partner p on p.id = e.partner_id
          where d.id = ${deliveryId} for update of d`,
   );
@@ -179,6 +181,11 @@ export async function deliverWebhook({ em, clock, config }: JobContext, { delive
   // (revokePartner removes the partner's endpoints; this covers partners revoked before it did)
   if (d.disabledAt || d.partnerRevokedAt) {
     await finish(em, deliveryId, 'FAILED', 'The endpoint was removed.', now);
+    return;
+  }
+  // A delivery written before partners were sent only what their scopes read (or replayed since).
+  if (d.partnerScopes && eventTypesBeyond([d.eventType], d.partnerScopes).length) {
+    await finish(em, deliveryId, 'FAILED', `The partner may not read ${d.eventType} events.`, now);
     return;
   }
   const outcome = await post(d, now, config.webhooks.timeoutMs, destinations(config));

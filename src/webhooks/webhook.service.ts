@@ -7,7 +7,7 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { enqueueJob } from '../jobs/queue.js';
-import { PARTNER_WEBHOOK_EVENT_TYPES, type WebhookEventWireType } from './webhook.events.js';
+import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
 import { WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
@@ -61,8 +61,15 @@ export async function registerWebhookEndpoint(
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    if (partnerId !== null && !(await queryOne(em, sql`select 1 from partner where id = ${partnerId} and revoked_at is null`))) {
-      throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
+    if (partnerId !== null) {
+      const partner = await queryOne<{ scopes: string[] }>(em, sql`select scopes from partner where id = ${partnerId} and revoked_at is null`);
+      if (!partner) throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
+      // Whoever registers it (the partner, or an operator for it): a partner is sent only what it may read.
+      const beyond = eventTypesBeyond(eventTypes, partner.scopes);
+      if (beyond.length) {
+        const needs = beyond.map((b) => `${b.type} needs ${b.scope}`).join(', ');
+        throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint receives only what the partner may read: ${needs}.`, ['input', 'eventTypes']);
+      }
     }
     const [endpoint] = await query<WebhookEndpointRow>(
       em,

@@ -18,11 +18,11 @@ registerEnumType(WebhookEventType, {
   name: 'WebhookEventType',
   description: 'What an endpoint is sent; the message `type` is given per value.',
   valuesConfig: {
-    SALE_PROCESSED: { description: '`sale.processed`: a sale was processed (a partner: its own sales only).' },
+    SALE_PROCESSED: { description: '`sale.processed`: a sale was processed (a partner: its own sales only, with transactions:read).' },
     OFFER_ISSUED: { description: '`offer.issued`: an offer landed in a wallet (the program\'s endpoints only).' },
     OFFER_REDEEMED: { description: '`offer.redeemed`: an offer was redeemed (the program\'s endpoints only).' },
-    BALANCE_CHANGED: { description: '`balance.changed`: a point balance changed.' },
-    TIER_CHANGED: { description: '`tier.changed`: a customer moved tier.' },
+    BALANCE_CHANGED: { description: '`balance.changed`: a point balance changed (a partner: with customers:read).' },
+    TIER_CHANGED: { description: '`tier.changed`: a customer moved tier (a partner: with customers:read).' },
   },
 });
 

@@ -104,9 +104,33 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   return { url: url.toString(), drop: () => withAdmin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
 }
 
-/** A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move. */
-export async function startTestGateway(env: Record<string, string> = {}, options: { jobs?: 'background' | 'manual' } = {}): Promise<TestGateway> {
+/**
+ * A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move.
+ * `options.settings` are the database's own defaults of PostgreSQL settings (`{ TimeZone:
+ * 'Europe/Berlin' }`, `{ default_transaction_isolation: 'serializable' }`), set as a DBA would with
+ * `alter database … set` before the gateway's first connection; the run's server keeps
+ * PostgreSQL's (UTC, read committed).
+ * `options.jobPollMs`: how often idle job loops look for work without a wake-up (default 25 ms).
+ */
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number } = {},
+): Promise<TestGateway> {
   const database = await createTestDatabase();
+  if (options.settings) {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      for (const [name, value] of Object.entries(options.settings)) {
+        await client.query(`select set_config('reward_gateway.setting_name', $1, false), set_config('reward_gateway.setting_value', $2, false)`, [name, value]);
+        await client.query(
+          `do $$ begin execute format('alter database %I set %I to %L', current_database(), current_setting('reward_gateway.setting_name'), current_setting('reward_gateway.setting_value')); end $$`,
+        );
+      }
+    } finally {
+      await client.end();
+    }
+  }
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });
   const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax });
   await migrate(orm);
@@ -114,7 +138,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
   const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
   const jobs = await startJobs(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
-    { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: 25, backoffMs: 1_000, leaseMs: 30_000 },
+    { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
   );
   const sqlPool = new pg.Pool({ connectionString: database.url, max: 2 });
   // pool.end() resolves before its clients have hung up, so dropping the database (with force) can

@@ -137,6 +137,11 @@ describe('offers at the till: at most once, and only where they apply', () => {
     expect(ok(await replace(input)).issueReplacementOffer.issuedOffer).toEqual(made.issuedOffer);
     expect(dataOf(await replace({ ...input, idempotencyKey: unique('again') })).issueReplacementOffer.userErrors.map((e) => e.code)).toEqual(['ALREADY_EXISTS']);
     expect(dataOf(await replace({ ...input, issuedOfferId: made.issuedOffer!.id })).issueReplacementOffer.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    // The key with another reason is another request (the audit log keeps the first one's), as for
+    // adjustPoints: refused, not answered as if its reason had been recorded (hostile pass 9).
+    expect(dataOf(await replace({ ...input, reason: 'Customer complained' })).issueReplacementOffer.userErrors).toEqual([
+      { code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'], message: expect.any(String) },
+    ]);
 
     const wallet = ok(await t.gql(WalletDocument, {}, offer.customer.token)).me!.wallet.edges.map((e) => [e.node.code, e.node.status]);
     expect(wallet).toEqual([[made.issuedOffer!.code, 'ISSUED'], [offer.code, 'REDEEMED']]);

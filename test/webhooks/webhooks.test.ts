@@ -207,7 +207,10 @@ describe('partner webhooks', () => {
   });
 
   it('a partner sees and removes only its own endpoints, and is sent only its own sales', async () => {
-    const [a, b] = await Promise.all([createPartner(t, ['webhooks:manage', 'transactions:write']), createPartner(t, ['webhooks:manage', 'transactions:write'])]);
+    const [a, b] = await Promise.all([
+      createPartner(t, ['webhooks:manage', 'transactions:write', 'transactions:read']),
+      createPartner(t, ['webhooks:manage', 'transactions:write', 'transactions:read']),
+    ]);
     const [ra, rb] = await Promise.all([receiver(), receiver()]);
     const ea = await register({ url: ra.url, eventTypes: ['SALE_PROCESSED'] }, a.credential);
     const eb = await register({ url: rb.url, eventTypes: ['SALE_PROCESSED'] }, b.credential);
@@ -247,7 +250,7 @@ describe('partner webhooks', () => {
   });
 
   it('a revoked partner is sent nothing more: its endpoints end with the key, pending deliveries too', async () => {
-    const partner = await createPartner(t, ['webhooks:manage']);
+    const partner = await createPartner(t, ['webhooks:manage', 'customers:read']);
     const r = await receiver();
     r.status = () => 503; // the first delivery stays PENDING, waiting for its retry
     const { endpoint } = await register({ url: r.url, eventTypes: ['BALANCE_CHANGED'] }, partner.credential);
@@ -266,7 +269,7 @@ describe('partner webhooks', () => {
     expect(row.disabled).toBe(true);
 
     // a partner revoked before revocation removed endpoints (its endpoint still live) is sent nothing either
-    const earlier = await createPartner(t, ['webhooks:manage']);
+    const earlier = await createPartner(t, ['webhooks:manage', 'customers:read']);
     const r2 = await receiver();
     const { endpoint: live } = await register({ url: r2.url, eventTypes: ['BALANCE_CHANGED'] }, earlier.credential);
     await t.sql(`update partner set revoked_at = $2 where id = (select partner_id from webhook_endpoint where url = $1)`, [r2.url, t.clock.now()]);
@@ -275,6 +278,52 @@ describe('partner webhooks', () => {
     await after(60_000);
     expect(r2.requests).toEqual([]);
     expect(await deliveries(live!.id)).toEqual([]);
+  });
+
+  it("a partner is sent only what its scopes let it read: every customer's balance and tier changes need customers:read, its sales' outcomes transactions:read", async () => {
+    // Hostile pass 9: webhooks:manage alone registered balance.changed and tier.changed and was
+    // sent every customer's balances and tier moves, which reads refuse it without customers:read.
+    const manager = await createPartner(t, ['webhooks:manage', 'transactions:write']);
+    const r = await receiver();
+    for (const [eventType, scope] of [['BALANCE_CHANGED', 'customers:read'], ['TIER_CHANGED', 'customers:read'], ['SALE_PROCESSED', 'transactions:read']]) {
+      const byPartner = await register({ url: r.url, eventTypes: [eventType] }, manager.credential);
+      expect(byPartner.userErrors).toEqual([{ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes'], message: expect.stringContaining(scope) }]);
+      // nor may an operator register it for the partner
+      const byOperator = await register({ url: r.url, eventTypes: [eventType], partnerId: manager.id });
+      expect(byOperator.userErrors).toEqual([{ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes'], message: expect.stringContaining(scope) }]);
+    }
+    expect(await t.sql(`select 1 from webhook_endpoint where url = $1`, [r.url])).toEqual([]);
+    // An endpoint registered before the rule (written as it was then) is sent nothing it may not read.
+    await t.sql(
+      `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by, created_at)
+       select id, $2, '{balance.changed,tier.changed,sale.processed}', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'test', $3 from partner where key_hash = encode(sha256($1::bytea), 'hex')`,
+      [manager.apiKey, r.url, t.clock.now()],
+    );
+    // the control: a partner holding the scopes is sent all three
+    const reader = await createPartner(t, ['webhooks:manage', 'customers:read', 'transactions:read', 'transactions:write']);
+    const rr = await receiver();
+    expect((await register({ url: rr.url, eventTypes: ['BALANCE_CHANGED', 'TIER_CHANGED', 'SALE_PROCESSED'] }, reader.credential)).userErrors).toEqual([]);
+    const frank = await createCustomer(t, currency);
+    await adjust(t, frank.externalId, currency, 7);
+    const saleOfManager = await sell(frank.externalId, manager.apiKey);
+    const saleOfReader = await sell(frank.externalId, reader.apiKey);
+    await stepUntil(async () => (await t.sql(`select 1 from sales_transaction where external_id = any($1) and status = 'PROCESSED'`, [[saleOfManager, saleOfReader]])).length === 2);
+    await stepUntil(allDispatched);
+    await stepUntil(() => rr.requests.some((q) => JSON.parse(q.body).type === 'sale.processed'));
+    await after(1_000);
+    expect(r.requests).toEqual([]);
+    expect(new Set(rr.requests.map((q) => JSON.parse(q.body).type))).toEqual(new Set(['balance.changed', 'sale.processed']));
+    // A delivery written for it before the rule, still waiting for its retry, is not sent either.
+    const [{ id: waiting }] = await t.sql<{ id: string }>(
+      `insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at, created_at)
+       select e.id, (select max(id) from outbox_event), 'balance.changed', '{}', $2, $2 from webhook_endpoint e where e.url = $1 returning id`,
+      [r.url, t.clock.now()],
+    );
+    await t.sql(`insert into job (kind, payload, run_at, max_attempts, created_at) values ('webhooks.deliver', $1, $2, 3, $2)`, [{ deliveryId: Number(waiting) }, t.clock.now()]);
+    await after(1_000);
+    expect(r.requests).toEqual([]);
+    expect(await t.sql(`select status, last_error from webhook_delivery where id = $1`, [waiting])).toEqual([{ status: 'FAILED', last_error: 'The partner may not read balance.changed events.' }]);
+    expect(rr.requests.filter((q) => JSON.parse(q.body).type === 'sale.processed').map((q) => JSON.parse(q.body).data.sale.externalId)).toEqual([saleOfReader]);
   });
 
   it('an event that commits late with a lower id is dispatched in a later run, not skipped, and nothing twice', async () => {
