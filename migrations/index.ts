@@ -18,6 +18,7 @@ import { Migration20261130130000 } from './Migration20261130130000.js';
 import { Migration20261130170000 } from './Migration20261130170000.js';
 import { Migration20261130180000 } from './Migration20261130180000.js';
 import { Migration20261130200000 } from './Migration20261130200000.js';
+import { Migration20261130230500 } from './Migration20261130230500.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261130170000', class: Migration20261130170000 },
   { name: 'Migration20261130180000', class: Migration20261130180000 },
   { name: 'Migration20261130200000', class: Migration20261130200000 },
+  { name: 'Migration20261130230500', class: Migration20261130230500 },
 ];
