@@ -1,3 +1,4 @@
+import { segmentOf } from '../domain/text.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
@@ -48,7 +49,8 @@ const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
 /**
  * Creates the customer, or updates the fields the input names (an omitted field keeps its value).
  * `segments` is a set of tags: one sent twice is kept once, in the order first sent (customer data
- * arrives from CRM and marketing syncs, where a repeated tag means the same; docs/decisions.md).
+ * arrives from CRM and marketing syncs, where a repeated tag means the same; docs/decisions.md),
+ * each stored as `segmentOf` spells it (NFC), so two spellings that look the same are one tag.
  * INVALID when `birthDate` is after today in every time zone.
  * One statement, so two upserts of the same externalId at once cannot both insert.
  */
@@ -61,7 +63,7 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
     throw refuse(UserErrorCode.INVALID, 'birthDate is in the future.', ['input', 'birthDate']);
   }
   const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
-  const segments = data.segments == null ? data.segments : [...new Set(data.segments)];
+  const segments = data.segments == null ? data.segments : [...new Set(data.segments.map(segmentOf))];
   return ctx.em.transactional(async (em) => {
     if (data.status != null) {
       // A status change waits for awards in flight that read the old status, and later ones read the new one.

@@ -2,7 +2,7 @@ import { ArrayMaxSize, IsEmail, MaxLength, MinLength } from 'class-validator';
 import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NotBlank } from '../graphql/validation.js';
+import { AreTags, NotBlank } from '../graphql/validation.js';
 import { DateScalar, DateTimeScalar, JSONScalar } from '../graphql/scalars.js';
 import { CustomerStatus } from './customer.entity.js';
 
@@ -65,10 +65,11 @@ export class UpsertCustomerInput {
   @Field(() => CustomerStatus, { nullable: true })
   status?: CustomerStatus | null;
 
-  @Field(() => [String], { nullable: true, description: 'Replaces the tags; a tag sent twice is kept once; a blank tag is refused.' })
+  @Field(() => [String], { nullable: true, description: 'Replaces the tags; a tag sent twice is kept once; a blank tag, or one with invisible characters or white space other than single inner spaces, is refused (tags are compared exactly).' })
   @ArrayMaxSize(100)
   @MaxLength(SEGMENT_MAX, { each: true })
   @NotBlank({ each: true })
+  @AreTags()
   segments?: string[] | null;
 
   @Field(() => JSONScalar, { nullable: true })

@@ -35,3 +35,40 @@ export function shown(value: string): string {
     return code > 0xffff ? `\\u{${code.toString(16).toUpperCase()}}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
   });
 }
+
+/**
+ * A tier code: a capital letter, then up to 29 capitals, digits or `_` (`GOLD`, `TIER_2`). Tier
+ * definitions take only these, so a store's or campaign's tier list holding anything else
+ * (`gold`, `GOLD\u200b`, ` GOLD`) names a tier that cannot exist and would never match.
+ */
+export const TIER_CODE = /^[A-Z][A-Z0-9_]{0,29}$/;
+
+/** White space other than the plain space U+0020 (tabs, line breaks, no-break and other Unicode spaces). */
+const OTHER_WHITE_SPACE = /(?! )\p{White_Space}/u;
+
+/**
+ * Why `tag` (a customer segment, as customers carry it and stores and campaigns name it) could look
+ * like another tag while comparing different, or null when it cannot: segments are compared
+ * exactly, so an invisible mark (`vip\u200b`), a blank glyph, white space other than single plain
+ * spaces between words (` vip`, `vip\t`, `gold  card`) would make a customer miss a store or a
+ * campaign over a difference nobody can see. Case is visible and stays significant (`VIP` and
+ * `vip` are two tags). Text in another Unicode normal form than NFC is not a reason: `segmentOf`
+ * composes it, losslessly.
+ */
+export function tagProblem(tag: string): string | null {
+  // search, not test: these classes are global, and test would keep a lastIndex between calls
+  if (tag.search(INVISIBLE_MARKS) >= 0) return 'has an invisible character';
+  if (tag.search(BLANK_GLYPHS) >= 0) return 'has a blank symbol';
+  if (OTHER_WHITE_SPACE.test(tag)) return 'has white space other than plain spaces';
+  if (tag.startsWith(' ') || tag.endsWith(' ')) return 'starts or ends with a space';
+  if (tag.includes('  ')) return 'has two spaces in a row';
+  return null;
+}
+
+/**
+ * A segment as it is stored and compared: Unicode NFC, so `café` typed as `e` + U+0301 and as
+ * `é` is one tag (they look the same, and NFC is how the web writes text). Everything else as sent.
+ */
+export function segmentOf(tag: string): string {
+  return tag.normalize('NFC');
+}

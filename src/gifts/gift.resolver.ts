@@ -31,15 +31,15 @@ export class GiftListResolver {
   @Mutation(() => CreateGiftListPayload, { description: 'Operators: a threshold gift list; recorded in the audit log.' })
   createGiftList(@Arg('input') input: CreateGiftListInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const offers = input.offerIds.map((id, i) => offerRefOf(id, `offerIds[${i}]`));
+    const offers = input.offerIds.map((id, i) => offerRefOf(id, `input.offerIds.${i}`));
     return payloadOf(async () => ({ giftList: await createGiftList(ctx, { ...input, offerIds: await offerIdsOf(ctx.em, offers) }) }));
   }
 
   @Mutation(() => ClaimGiftPayload, { description: 'Spend a list\'s threshold and take one of its offers; idempotent per key.' })
   claimGift(@Arg('input') input: ClaimGiftInput, @Context() ctx: RequestCtx) {
     const customer = requireCustomer(ctx);
-    const giftListId = fromGlobalId(input.giftListId, 'GiftList', 'giftListId');
-    const option = offerRefOf(input.optionId, 'optionId');
+    const giftListId = fromGlobalId(input.giftListId, 'GiftList', 'input.giftListId');
+    const option = offerRefOf(input.optionId, 'input.optionId');
     return payloadOf(async () => {
       // An option is the offer: picked by the id of the version the app showed or any other, it
       // issues the offer's current version (as a purchase does).

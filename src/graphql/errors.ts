@@ -58,8 +58,22 @@ export function forbidden(message = 'You may not do this.') {
   return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
 }
 
-export function badInput(message: string, field?: string) {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } });
+/**
+ * Where an input error is: the path from the field's argument to the value at fault, argument name
+ * first and list positions as strings (`["input", "lines", "0", "sku"]`, `["after"]`): the shape of
+ * `userErrors.field` (Shopify's rule), so one mapping serves both (docs/decisions.md, "Where an
+ * input error is"). A dotted string (`"input.lines.0.sku"`) is read as the same path.
+ */
+export type InputPath = readonly (string | number)[];
+
+/** `path` as the error carries it: a list of strings (a dotted string split at its dots). */
+export function inputPathOf(path: InputPath | string): string[] {
+  return (typeof path === 'string' ? path.split('.') : path).map(String);
+}
+
+/** BAD_USER_INPUT with `message`, and `extensions.field` the path to the value at fault (`InputPath`) when there is one. */
+export function badInput(message: string, field?: InputPath | string) {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field !== undefined ? { field: inputPathOf(field) } : {}) } });
 }
 
 /**
@@ -150,6 +164,31 @@ export function dataExceptionMessage(error: unknown): string | null {
  */
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
+/**
+ * graphql-js's errors for a variable that cannot be coerced to its type (a Decimal that is no
+ * number, an enum value that does not exist, a missing required field, a required variable left
+ * out or null): `Variable "$input" got invalid value … at "input.lines[0].unitPrice"; …`.
+ */
+const VARIABLE_ERROR = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" (?:got invalid value .*? at "([^"]+)";|got invalid value |of (?:required|non-null) type )/s;
+
+/**
+ * The path of the value a variable error is about, in `InputPath`'s shape: the variable's name,
+ * then the fields and positions inside it (`["input", "lines", "0", "unitPrice"]`). The value never
+ * reached an argument, so the path starts at the variable, which is what the client sent (in the
+ * contract's documents, `$input` is the `input` argument). Null for any other message.
+ */
+export function variablePathOf(message: string): string[] | null {
+  const match = VARIABLE_ERROR.exec(message);
+  if (!match) return null;
+  const path = match[2] ? match[2].replace(/\[(\d+)\]/g, '.$1').split('.') : [match[1]];
+  // a field missing from (or unknown to) the object at that path is named after it
+  const field = FIELD_OF_OBJECT.exec(message);
+  return field ? [...path, field[1]] : path;
+}
+
+/** graphql-js's reason when an input object lacks a required field or carries one its type does not define. */
+const FIELD_OF_OBJECT = /; Field "([_A-Za-z][_0-9A-Za-z]*)" (?:of required type .* was not provided|is not defined by type)/s;
+
 /** What `formatError` does beyond its defaults. */
 export interface FormatOptions {
   /** Strip graphql-js's name suggestions from client errors (production: SPEC §4, no field suggestions). */
@@ -184,6 +223,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
       extensions.validationErrors = (extensions.validationErrors as Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>).map(
         (v) => ({ property: v.property, constraints: v.constraints, children: v.children?.length ? v.children : undefined }),
       );
+    }
+    if (code === 'BAD_USER_INPUT' && extensions.field === undefined) {
+      const field = variablePathOf(formatted.message);
+      if (field) extensions.field = field;
     }
     const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
     return { message, locations: formatted.locations, path: formatted.path, extensions };

@@ -100,17 +100,26 @@ export function decodeGlobalId(globalId: string): DecodedId | null {
   return { type: type as NodeTypeName, id };
 }
 
-/** Decodes a global id that must name `type`; anything else is BAD_USER_INPUT. */
+/** The value at `field` (a dotted path from the argument, `input.storeId`) named as messages name it: inside its input object (`storeId`). */
+function nameOf(field: string): string {
+  const [first, ...rest] = field.split('.');
+  return rest.length ? rest.join('.') : first;
+}
+
+/**
+ * Decodes a global id that must name `type`; anything else is BAD_USER_INPUT "<field> is not a
+ * valid <type> id" with `extensions.field` the path `field` (dotted, from the argument: `input.storeId`).
+ */
 export function fromGlobalId(globalId: string, type: NodeTypeName, field: string): number {
   const decoded = decodeGlobalId(globalId);
-  if (!decoded || decoded.type !== type) throw badInput(`${field} is not a valid ${type} id`, field);
+  if (!decoded || decoded.type !== type) throw badInput(`${nameOf(field)} is not a valid ${type} id`, field);
   return decoded.id;
 }
 
-/** Reads an offer id a client sent; anything but an Offer or OfferVersion id is BAD_USER_INPUT. */
+/** Reads an offer id a client sent at `field` (as for `fromGlobalId`); anything but an Offer or OfferVersion id is BAD_USER_INPUT. */
 export function offerRefOf(globalId: string, field: string): OfferRef {
   const decoded = decodeGlobalId(globalId);
   if (decoded?.type === 'Offer') return { offerId: decoded.id };
   if (decoded?.type === 'OfferVersion') return { versionId: decoded.id };
-  throw badInput(`${field} is not a valid Offer id`, field);
+  throw badInput(`${nameOf(field)} is not a valid Offer id`, field);
 }

@@ -1,8 +1,9 @@
 import { getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationError, type ValidationOptions } from 'class-validator';
+import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
 import { isIsoCurrency } from '../domain/currency.js';
-import { BLANK_GLYPHS, INVISIBLE_MARKS, shown as quoted } from '../domain/text.js';
+import { BLANK_GLYPHS, INVISIBLE_MARKS, segmentOf, shown as quoted, tagProblem, TIER_CODE } from '../domain/text.js';
 import { badInput } from './errors.js';
 
 /**
@@ -77,10 +78,13 @@ function validated(value: object): boolean {
  * type-graphql's argument validation for the whole schema (`buildSchema({ validateFn })`): the
  * text check above over all of a field's arguments (once per field), then class-validator on
  * input objects exactly as type-graphql's own `validate` does (absent optional fields skipped),
- * whose failures are BAD_USER_INPUT: a rule written for users (`CLEAR_RULES`) answers its own
- * message naming the field, the others "Argument Validation Error" with `validationErrors`.
+ * whose failures are BAD_USER_INPUT with the failing rule's message naming the value by its path
+ * inside the argument (`lines.0.unitPrice must …`), and `extensions.field` that path from the
+ * argument (`["input", "lines", "0", "unitPrice"]`): a rule written for users (`CLEAR_RULES`)
+ * first, else the first failure; any other rule's answer also keeps class-validator's
+ * `validationErrors`, as before.
  */
-export const validateArguments: ValidatorFn = async (argValue, _argType, { args }) => {
+export const validateArguments: ValidatorFn = async (argValue, _argType, { args, info }) => {
   if (args && typeof args === 'object' && !checkedArgs.has(args)) {
     checkedArgs.add(args);
     const found = findUnstorableText(args);
@@ -91,30 +95,78 @@ export const validateArguments: ValidatorFn = async (argValue, _argType, { args 
   try {
     await Promise.all(objects.map((v) => validateOrReject(v, { skipMissingProperties: true, forbidUnknownValues: false })));
   } catch (error) {
-    // A rule with a message of its own for users answers that message, naming the field.
-    const clear = clearFailure(error as ValidationError[]);
-    if (clear) throw badInput(clear.message, clear.field);
-    throw new ArgumentValidationError(error as never);
+    const errors = error as ValidationError[];
+    const argument = argumentNameOf(objects[0], info);
+    // A rule with a message of its own for users answers that message; any other rule its own
+    // sentence naming the path. Both name the value by its path from the argument.
+    const failure = clearFailure(errors) ?? firstFailure(errors);
+    if (!failure) throw new ArgumentValidationError(errors as never);
+    const field = argument ? [argument, ...failure.field] : failure.field;
+    if (failure.clear) throw badInput(failure.message, field);
+    const generic = new ArgumentValidationError(errors as never);
+    throw new GraphQLError(failure.message, { extensions: { ...generic.extensions, field } });
   }
 };
 
 /**
+ * The name of the argument `value` came from: for an input object (`@Arg('input')`), the argument
+ * of the field being resolved whose GraphQL type is `value`'s class (type-graphql names input types
+ * after their classes); null for an `@Args` class, whose properties are arguments themselves.
+ */
+function argumentNameOf(value: object, info: GraphQLResolveInfo | undefined): string | null {
+  const definition = info?.parentType.getFields()[info.fieldName];
+  const typeName = value.constructor.name;
+  return definition?.args.find((a) => getNamedType(a.type).name === typeName)?.name ?? null;
+}
+
+/** A failure to answer: its message, its path inside the argument, and whether its rule is one of `CLEAR_RULES`. */
+interface Failure {
+  message: string;
+  field: string[];
+  clear: boolean;
+}
+
+/**
  * Rules whose message is written for users and names its field: a failure of one of them answers
- * BAD_USER_INPUT with that message and `extensions.field` (the path inside the argument,
- * `eligibility.segments`), not the generic "Argument Validation Error" with `validationErrors`.
+ * BAD_USER_INPUT with that message and `extensions.field` (the path from the argument,
+ * `["input", "eligibility", "segments", "1"]`), before any other rule's failure.
  */
 const CLEAR_RULES = new Set<string>();
 
-/** The first failure of a clear rule in `errors` (nested inputs included), its message naming the full path. */
-function clearFailure(errors: readonly ValidationError[], prefix = ''): { message: string; field: string } | null {
+
+/** The message of a failure on `e` (a property at `path`), naming it by its path inside the argument (`lines.0.sku must …`). */
+function messageAt(e: ValidationError, rule: string, path: string[]): string {
+  const message = e.constraints![rule];
+  const prefix = path.slice(0, -1).join('.');
+  return prefix && message.startsWith(e.property) ? `${prefix}.${message}` : message;
+}
+
+/** The path of `e`'s value, and of the list item at fault when `rule` can name one. */
+function pathAt(e: ValidationError, rule: string, path: string[]): string[] {
+  const itemAt = (e.contexts?.[rule] as { itemAt?: (list: unknown[]) => number | null } | undefined)?.itemAt;
+  const at = Array.isArray(e.value) && itemAt ? itemAt(e.value) : null;
+  return at === null || at === undefined ? path : [...path, String(at)];
+}
+
+/** The first failure of a clear rule in `errors` (nested inputs included). */
+function clearFailure(errors: readonly ValidationError[], prefix: string[] = []): Failure | null {
   for (const e of errors) {
-    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const path = [...prefix, e.property];
     const rule = Object.keys(e.constraints ?? {}).find((name) => CLEAR_RULES.has(name));
-    if (rule) {
-      const message = e.constraints![rule];
-      return { message: prefix && message.startsWith(e.property) ? `${prefix}.${message}` : message, field };
-    }
-    const nested = clearFailure(e.children ?? [], field);
+    if (rule) return { message: messageAt(e, rule, path), field: pathAt(e, rule, path), clear: true };
+    const nested = clearFailure(e.children ?? [], path);
+    if (nested) return nested;
+  }
+  return null;
+}
+
+/** The first failure of any rule in `errors`, depth first, with its rule's message naming the path. */
+function firstFailure(errors: readonly ValidationError[], prefix: string[] = []): Failure | null {
+  for (const e of errors) {
+    const path = [...prefix, e.property];
+    const rule = Object.keys(e.constraints ?? {})[0];
+    if (rule) return { message: messageAt(e, rule, path), field: pathAt(e, rule, path), clear: false };
+    const nested = firstFailure(e.children ?? [], path);
     if (nested) return nested;
   }
   return null;
@@ -122,12 +174,18 @@ function clearFailure(errors: readonly ValidationError[], prefix = ''): { messag
 
 /**
  * A class-validator rule named `name` whose message (`message(property, value)`) is written for
- * users: registered in `CLEAR_RULES`, so a failure answers that message and names the field.
+ * users: registered in `CLEAR_RULES`, so a failure answers that message and names the field; on a
+ * list, `itemAt` says which item failed (a blank entry, a repeat), so the path names that item;
+ * other list rules name the list.
  */
-function clearRule(name: string, validate: (value: unknown) => boolean, message: (property: string, value: unknown) => string) {
+function clearRule(name: string, validate: (value: unknown) => boolean, message: (property: string, value: unknown) => string, itemAt?: (list: unknown[]) => number | null) {
   CLEAR_RULES.add(name);
+  // where a list failed travels as the rule's context, which class-validator hands back with the failure
   return (options?: ValidationOptions) =>
-    ValidateBy({ name, validator: { validate, defaultMessage: (args) => message(args?.property ?? 'value', args?.value) } }, options);
+    ValidateBy(
+      { name, validator: { validate, defaultMessage: (args) => message(args?.property ?? 'value', args?.value) } },
+      itemAt ? { ...options, context: { ...options?.context, itemAt } } : options,
+    );
 }
 
 /** The longest idempotency key taken (the columns holding one are `text`; the bound is the API's, as before this rule). */
@@ -208,6 +266,7 @@ export const NotBlank = clearRule(
   (value) => typeof value === 'string' && !isBlank(value),
   (property, value) =>
     `${property} must not ${Array.isArray(value) ? 'have a blank entry' : 'be blank'} (only white space or invisible characters such as zero-width spaces)`,
+  (list) => firstFailing(list, (item) => typeof item !== 'string' || isBlank(item)),
 );
 
 /**
@@ -230,6 +289,7 @@ export function NoDuplicates<T>(keyOf?: (item: T) => unknown, options?: Validati
       const named = typeof shown === 'string' ? quoted(shown) : typeof shown === 'number' ? String(shown) : 'one entry';
       return `${property} names ${named} twice (items ${found?.first} and ${found?.again}): list each once`;
     },
+    (list) => repeat(list)?.again ?? null,
   )(options);
 }
 
@@ -279,3 +339,55 @@ export function SaleTotalFits(options?: ValidationOptions) {
     options,
   );
 }
+
+/** The first item of `list` that `fails`, or null. */
+function firstFailing(list: unknown[], fails: (item: unknown) => boolean): number | null {
+  const at = list.findIndex(fails);
+  return at < 0 ? null : at;
+}
+
+/**
+ * A clear rule on a list whose every item must pass `ok`: its message (`message(property, item)`)
+ * names the first item that does not, and so does the error's path. Blank text passes: it is
+ * `NotBlank`'s to answer, with its own sentence.
+ */
+function everyItem(name: string, ok: (item: string) => boolean, message: (property: string, item: unknown) => string) {
+  const fails = (item: unknown) => typeof item !== 'string' || !(isBlank(item) || ok(item));
+  return clearRule(
+    name,
+    (value) => !Array.isArray(value) || firstFailing(value, fails) === null,
+    (property, value) => message(property, Array.isArray(value) ? value[firstFailing(value, fails) ?? 0] : value),
+    (list) => firstFailing(list, fails),
+  );
+}
+
+/** An entry as a message shows it: quoted with what is unseen spelled out, or "an entry" when it is no text. */
+const entry = (item: unknown) => (typeof item === 'string' ? quoted(item) : 'an entry');
+
+/**
+ * On a list of tier codes (a store's or campaign's `tiers`): each is shaped like a tier code
+ * (`TIER_CODE`: capitals, digits, `_`), as every tier is defined, so it can match one. Lower case
+ * and invisible characters are refused, not corrected (docs/decisions.md, "Input faults fixed as
+ * kinds"). BAD_USER_INPUT "<field> must list tier codes (…); "gold" is not one", naming the entry.
+ */
+export const AreTierCodes = everyItem(
+  'areTierCodes',
+  (item) => TIER_CODE.test(item),
+  (property, item) => `${property} must list tier codes (a capital letter, then capitals, digits or _, as tiers are defined); ${entry(item)} is not one`,
+);
+
+/**
+ * On a list of customer segments (a customer's, a store's or campaign's): no entry carries a
+ * difference nobody can see (`tagProblem`: invisible characters, blank symbols, white space other
+ * than single inner spaces). BAD_USER_INPUT "<field> has "vip\u200B", which has an invisible
+ * character: …", naming the entry. Case is visible and kept.
+ */
+export const AreTags = everyItem(
+  'areTags',
+  (item) => tagProblem(item) === null,
+  (property, item) =>
+    `${property} has ${entry(item)}, which ${typeof item === 'string' ? tagProblem(item) : 'is not text'}: a segment is compared exactly, so it would not match the tag it looks like`,
+);
+
+/** A segment list's repeat check: tags compared as stored (`segmentOf`: NFC), so `café` in two normal forms is a repeat. */
+export const NoDuplicateSegments = () => NoDuplicates<string>(segmentOf);

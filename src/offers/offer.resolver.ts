@@ -51,7 +51,7 @@ export class OfferResolver {
   updateOffer(@Arg('input') input: UpdateOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const { offerId, ...changes } = input;
-    const ref = offerRefOf(offerId, 'offerId');
+    const ref = offerRefOf(offerId, 'input.offerId');
     return payloadOf(async () => {
       const [id] = await offerIdsOf(ctx.em, [ref]);
       return { offer: await updateOffer(ctx, id, changes) };

@@ -60,6 +60,9 @@ export class Offer extends Node {
   channels!: string[];
 }
 
+/** Optional free text of an offer (description, terms): null means none (an update's null clears it); blank text is refused. */
+const NULL_CLEARS_OR_NOT_BLANK = 'Null: none (on an update, clears it). When given, not blank (white space or invisible characters only).';
+
 @InputType()
 export class OfferBenefitInput {
   @Field(() => OfferBenefitKind)
@@ -108,8 +111,9 @@ export class CreateOfferInput {
   @NotBlank()
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: NULL_CLEARS_OR_NOT_BLANK })
   @MaxLength(5000)
+  @NotBlank()
   description?: string | null;
 
   @Field(() => String, { nullable: true })
@@ -117,8 +121,9 @@ export class CreateOfferInput {
   @MaxLength(2000)
   imageUrl?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: NULL_CLEARS_OR_NOT_BLANK })
   @MaxLength(10000)
+  @NotBlank()
   terms?: string | null;
 
   @Field(() => OfferBenefitInput)
@@ -152,8 +157,9 @@ export class UpdateOfferInput {
   @NotBlank()
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: NULL_CLEARS_OR_NOT_BLANK })
   @MaxLength(5000)
+  @NotBlank()
   description?: string | null;
 
   @Field(() => String, { nullable: true })
@@ -161,8 +167,9 @@ export class UpdateOfferInput {
   @MaxLength(2000)
   imageUrl?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: NULL_CLEARS_OR_NOT_BLANK })
   @MaxLength(10000)
+  @NotBlank()
   terms?: string | null;
 
   @Field(() => OfferBenefitInput, { nullable: true })

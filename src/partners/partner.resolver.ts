@@ -28,7 +28,7 @@ export class PartnerResolver {
   @Mutation(() => RevokePartnerPayload, { description: 'The key stops working at once.' })
   revokePartner(@Arg('input') input: RevokePartnerInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const partnerId = fromGlobalId(input.partnerId, 'Partner', 'partnerId');
+    const partnerId = fromGlobalId(input.partnerId, 'Partner', 'input.partnerId');
     return payloadOf(async () => ({ partner: await revokePartner(ctx, partnerId, input.reason ?? null) }));
   }
 }

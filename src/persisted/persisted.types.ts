@@ -2,11 +2,13 @@ import { MaxLength } from 'class-validator';
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { JSONScalar } from '../graphql/scalars.js';
+import { NotBlank } from '../graphql/validation.js';
 
 @InputType()
 export class RegisterPersistedOperationsInput {
   @Field({ description: 'A partner id, or a first-party client name such as `mobile`, `web` or `console` (what its apollographql-client-name header says).' })
   @MaxLength(64)
+  @NotBlank()
   client!: string;
 
   @Field(() => JSONScalar, {

@@ -13,7 +13,7 @@ export class PurchaseResolver {
   @Mutation(() => PurchaseOfferPayload, { description: 'Buy a listing with points; idempotent per key.' })
   purchaseOffer(@Arg('input') input: PurchaseOfferInput, @Context() ctx: RequestCtx) {
     const customer = requireCustomer(ctx);
-    const listingId = fromGlobalId(input.listingId, 'Listing', 'listingId');
+    const listingId = fromGlobalId(input.listingId, 'Listing', 'input.listingId');
     return payloadOf(async () => {
       const outcome = await purchaseOffer(ctx, customer, listingId, input.idempotencyKey);
       if (outcome.rows) {

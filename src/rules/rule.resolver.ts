@@ -61,7 +61,7 @@ export class CampaignResolver {
   @Mutation(() => CreateCampaignPayload)
   createCampaign(@Arg('input') input: CreateCampaignInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const offer = input.outcome?.offerId ? offerRefOf(input.outcome.offerId, 'offerId') : null;
+    const offer = input.outcome?.offerId ? offerRefOf(input.outcome.offerId, 'input.outcome.offerId') : null;
     return payloadOf(async () => {
       const offerId = offer ? (await offerIdsOf(ctx.em, [offer]))[0] : null;
       return { campaign: await createCampaign(ctx, { ...input, outcome: { ...input.outcome, offerId } }) };

@@ -1,3 +1,4 @@
+import { segmentOf } from '../domain/text.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
@@ -143,7 +144,8 @@ export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<Campaig
         categories: c.categories ?? [],
         channels: c.channels ?? [],
         tiers: c.tiers ?? [],
-        segments: c.segments ?? [],
+        // stored as customers' tags are (NFC), so the exact comparison with them holds for what looks the same
+        segments: (c.segments ?? []).map(segmentOf),
         firstPurchase: c.firstPurchase ?? false,
         daysOfWeek: c.daysOfWeek ?? [],
         bonusPoints: o.bonusPoints ?? null,

@@ -3,7 +3,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { HasAtMostDecimals, NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { AreTags, AreTierCodes, HasAtMostDecimals, NoDuplicateSegments, NoDuplicates, NotBlank } from '../graphql/validation.js';
 import { SEGMENT_MAX } from '../customers/customer.types.js';
 import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
@@ -149,18 +149,20 @@ export class CampaignConditionsInput {
   @NoDuplicates(itemKey)
   channels?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Tier codes, each once.' })
+  @Field(() => [String], { nullable: true, description: 'Tier codes (capitals, digits, _, as tiers are defined), each once.' })
   @ArrayMaxSize(50)
   @MaxLength(TIER_CODE_MAX, { each: true })
   @NotBlank({ each: true })
+  @AreTierCodes()
   @NoDuplicates()
   tiers?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them).' })
+  @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces).' })
   @ArrayMaxSize(100)
   @MaxLength(SEGMENT_MAX, { each: true })
   @NotBlank({ each: true })
-  @NoDuplicates()
+  @AreTags()
+  @NoDuplicateSegments()
   segments?: string[] | null;
 
   @Field(() => Boolean, { nullable: true })

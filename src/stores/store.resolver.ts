@@ -69,8 +69,8 @@ export class RewardStoreResolver {
   @Mutation(() => ListingPayload)
   addListing(@Arg('input') input: AddListingInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const storeId = fromGlobalId(input.storeId, 'RewardStore', 'storeId');
-    const offer = offerRefOf(input.offerId, 'offerId');
+    const storeId = fromGlobalId(input.storeId, 'RewardStore', 'input.storeId');
+    const offer = offerRefOf(input.offerId, 'input.offerId');
     return payloadOf(async () => {
       const [offerId] = await offerIdsOf(ctx.em, [offer]);
       return { listing: await addListing(ctx, { ...input, storeId, offerId }) };
@@ -80,7 +80,7 @@ export class RewardStoreResolver {
   @Mutation(() => ListingPayload, { description: 'Takes a listing off sale; offers already bought are kept.' })
   removeListing(@Arg('input') input: RemoveListingInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const listingId = fromGlobalId(input.listingId, 'Listing', 'listingId');
+    const listingId = fromGlobalId(input.listingId, 'Listing', 'input.listingId');
     return payloadOf(async () => ({ listing: await removeListing(ctx, listingId) }));
   }
 }

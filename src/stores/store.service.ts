@@ -1,3 +1,4 @@
+import { segmentOf } from '../domain/text.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
@@ -289,12 +290,14 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
   }
   const now = ctx.clock.now();
   const e = data.eligibility ?? {};
+  // stored as customers' tags are (NFC), so the exact comparison with them holds for what looks the same
+  const segments = (e.segments ?? []).map(segmentOf);
   return ctx.em.transactional(async (em) => {
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
     // The code is the request's key: the same request again answers the store and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `A store with code ${data.code} already exists.` };
-    const meaning = { ...data, eligibility: { tiers: e.tiers ?? [], segments: e.segments ?? [], minBalance: e.minBalance, minLifetimePoints: e.minLifetimePoints } };
+    const meaning = { ...data, eligibility: { tiers: e.tiers ?? [], segments, minBalance: e.minBalance, minLifetimePoints: e.minLifetimePoints } };
     const claim = await claimIdempotencyKey<{ id: number }>(em, 'create:reward-store', data.code, requestFingerprint(meaning), now, exists);
     if (claim.replay) return (await storesByIds(em, [claim.result.id], null, now))[0];
     // Raw, not the builder: the builder types the returned optional columns as `| undefined`
@@ -303,7 +306,7 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
       em,
       sql`insert into reward_store as s (code, name, currency_code, starts_at, ends_at, eligible_tiers, eligible_segments, min_balance, min_lifetime_points, created_at)
           values (${data.code}, ${data.name}, ${data.currency}, ${data.startsAt ?? null}, ${data.endsAt ?? null}, ${e.tiers ?? []}::text[],
-                  ${e.segments ?? []}::text[], ${e.minBalance ?? null}, ${e.minLifetimePoints ?? null}, ${now})
+                  ${segments}::text[], ${e.minBalance ?? null}, ${e.minLifetimePoints ?? null}, ${now})
           on conflict (code) do nothing returning ${STORE_COLUMNS}`,
     );
     if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, `A store with code ${data.code} already exists.`, ['input', 'code']);

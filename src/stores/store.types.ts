@@ -3,7 +3,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { AreTags, AreTierCodes, NoDuplicateSegments, NoDuplicates, NotBlank } from '../graphql/validation.js';
 import { SEGMENT_MAX } from '../customers/customer.types.js';
 import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
@@ -69,18 +69,20 @@ export const ListingConnection = ConnectionType(Listing, 'Listing');
 
 @InputType()
 export class StoreEligibilityInput {
-  @Field(() => [String], { nullable: true, description: 'Tier codes, each once.' })
+  @Field(() => [String], { nullable: true, description: 'Tier codes (capitals, digits, _, as tiers are defined), each once.' })
   @ArrayMaxSize(50)
   @MaxLength(TIER_CODE_MAX, { each: true })
   @NotBlank({ each: true })
+  @AreTierCodes()
   @NoDuplicates()
   tiers?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them).' })
+  @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces).' })
   @ArrayMaxSize(100)
   @MaxLength(SEGMENT_MAX, { each: true })
   @NotBlank({ each: true })
-  @NoDuplicates()
+  @AreTags()
+  @NoDuplicateSegments()
   segments?: string[] | null;
 
   @Field(() => Int, { nullable: true })

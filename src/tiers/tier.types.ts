@@ -1,4 +1,5 @@
 import { Max, MaxLength, Min, MinLength, Matches } from 'class-validator';
+import { TIER_CODE } from '../domain/text.js';
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
@@ -55,7 +56,7 @@ export class CreateTierInput {
   currency!: string;
 
   @Field()
-  @Matches(/^[A-Z][A-Z0-9_]{0,29}$/, { message: 'code must be capital letters, digits or _' })
+  @Matches(TIER_CODE, { message: 'code must be capital letters, digits or _' })
   code!: string;
 
   @Field()

@@ -76,13 +76,15 @@ export class SalesTransaction extends Node {
 
 @InputType()
 export class TransactionLineInput {
-  @Field()
+  @Field({ description: 'Not blank (white space or invisible characters only).' })
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(ITEM_KEY_MAX)
+  @NotBlank()
   sku!: string;
 
-  @Field(() => String, { nullable: true })
-  @MaxLength(100)
+  @Field(() => String, { nullable: true, description: 'Null or absent: none; when given, not blank.' })
+  @MaxLength(ITEM_KEY_MAX)
+  @NotBlank()
   category?: string | null;
 
   @Field(() => Int)
@@ -109,12 +111,14 @@ export class SubmitTransactionInput {
   @NotBlank()
   customerExternalId!: string;
 
-  @Field(() => String, { nullable: true, description: 'e.g. STORE, ONLINE, APP; up to 100 characters, as an offer or campaign may name.' })
+  @Field(() => String, { nullable: true, description: 'e.g. STORE, ONLINE, APP; up to 100 characters, as an offer or campaign may name; when given, not blank.' })
   @MaxLength(ITEM_KEY_MAX)
+  @NotBlank()
   channel?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'When given, not blank.' })
   @MaxLength(100)
+  @NotBlank()
   locationId?: string | null;
 
   @Field(() => DateTimeScalar)
@@ -131,12 +135,14 @@ export class SubmitTransactionInput {
   @SaleTotalFits()
   lines!: TransactionLineInput[];
 
-  @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once.' })
+  @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code.' })
   @ArrayMaxSize(20)
+  @NotBlank({ each: true })
   offerCodes?: string[] | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'When given, not blank.' })
   @MaxLength(200)
+  @NotBlank()
   lockId?: string | null;
 }
 

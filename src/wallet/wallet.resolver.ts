@@ -48,7 +48,7 @@ export class IssuedOfferResolver {
   @Mutation(() => IssueReplacementOfferPayload, { description: 'Operators: issue a used-up offer again as a new wallet item, with a reason (audited).' })
   issueReplacementOffer(@Arg('input') input: IssueReplacementOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const issuedOfferId = fromGlobalId(input.issuedOfferId, 'IssuedOffer', 'issuedOfferId');
+    const issuedOfferId = fromGlobalId(input.issuedOfferId, 'IssuedOffer', 'input.issuedOfferId');
     return payloadOf(async () => {
       const outcome = await issueReplacementOffer(ctx, { ...input, issuedOfferId });
       const rows = await issuedOffersByIds(ctx.em, [outcome.issuedOfferId, outcome.replacedId], ctx.clock.now());

@@ -66,11 +66,13 @@ export class LockOfferInput {
   @Field({ description: 'The code the customer shows (any case; dashes optional).' })
   @MinLength(1)
   @MaxLength(100)
+  @NotBlank()
   code!: string;
 
   @Field({ description: "The basket holding the lock: the partner's own id for it." })
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   lockId!: string;
 
   @Field(() => Int, {
@@ -85,6 +87,7 @@ export class LockOfferInput {
   @Field(() => String, { nullable: true, description: "The sale's channel (e.g. STORE, ONLINE, APP): an offer limited to other channels is refused with OFFER_NOT_APPLICABLE." })
   @MinLength(1)
   @MaxLength(100)
+  @NotBlank()
   channel?: string | null;
 
   @SaleCurrency()
@@ -105,11 +108,13 @@ export class RedeemOfferInput {
   @Field({ description: 'The code the customer shows (any case; dashes optional).' })
   @MinLength(1)
   @MaxLength(100)
+  @NotBlank()
   code!: string;
 
   @Field(() => String, { nullable: true, description: 'Required when the offer is locked: the basket holding the lock.' })
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   lockId?: string | null;
 
   @Field(() => String, {
@@ -124,6 +129,7 @@ export class RedeemOfferInput {
   @Field(() => String, { nullable: true, description: "The sale's channel (e.g. STORE, ONLINE, APP): an offer limited to other channels is refused with OFFER_NOT_APPLICABLE." })
   @MinLength(1)
   @MaxLength(100)
+  @NotBlank()
   channel?: string | null;
 
   @SaleCurrency()
@@ -144,11 +150,13 @@ export class ReleaseOfferInput {
   @Field()
   @MinLength(1)
   @MaxLength(100)
+  @NotBlank()
   code!: string;
 
   @Field()
   @MinLength(1)
   @MaxLength(200)
+  @NotBlank()
   lockId!: string;
 }
 

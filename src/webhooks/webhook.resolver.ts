@@ -103,14 +103,14 @@ export class WebhookEndpointResolver {
   @Mutation(() => RegisterWebhookEndpointPayload, { description: 'Operators or a partner with webhooks:manage. Returns the signing secret once.' })
   registerWebhookEndpoint(@Arg('input') input: RegisterWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
-    const partnerId = input.partnerId ? fromGlobalId(input.partnerId, 'Partner', 'partnerId') : null;
+    const partnerId = input.partnerId ? fromGlobalId(input.partnerId, 'Partner', 'input.partnerId') : null;
     return payloadOf(() => registerWebhookEndpoint(ctx, { url: input.url, eventTypes: input.eventTypes.map(wireTypeOf), description: input.description, partnerId }));
   }
 
   @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own.' })
   removeWebhookEndpoint(@Arg('input') input: RemoveWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
-    const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'endpointId');
+    const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
     return payloadOf(async () => ({ endpoint: await removeWebhookEndpoint(ctx, endpointId) }));
   }
 }
@@ -153,7 +153,7 @@ export class WebhookDeliveryResolver {
   @Mutation(() => ReplayWebhookDeliveryPayload, { description: 'Operators: send a DELIVERED or FAILED delivery again, with a new round of attempts.' })
   replayWebhookDelivery(@Arg('input') input: ReplayWebhookDeliveryInput, @Context() ctx: Ctx) {
     requireOperator(ctx);
-    const deliveryId = fromGlobalId(input.deliveryId, 'WebhookDelivery', 'deliveryId');
+    const deliveryId = fromGlobalId(input.deliveryId, 'WebhookDelivery', 'input.deliveryId');
     return payloadOf(async () => ({ delivery: await replayWebhookDelivery(ctx, deliveryId) }));
   }
 }

@@ -2,6 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
+import { NotBlank } from '../graphql/validation.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import type { WebhookEventWireType } from './webhook.events.js';
@@ -129,8 +130,9 @@ export class RegisterWebhookEndpointInput {
   @ArrayMaxSize(5)
   eventTypes!: WebhookEventType[];
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Null or absent: none; when given, not blank.' })
   @MaxLength(500)
+  @NotBlank()
   description?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'Operators: register it for this partner (default: the program). Ignored for an API key (always its own).' })

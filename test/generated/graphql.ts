@@ -50,11 +50,11 @@ export type CampaignConditionsInput = {
   daysOfWeek?: Array<number> | null | undefined;
   firstPurchase?: boolean | null | undefined;
   minSpend?: string | null | undefined;
-  /** Customer segments, each once (as the customer carries them). */
+  /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
   /** Each SKU once (compared case, spacing and invisible characters aside). */
   skus?: Array<string> | null | undefined;
-  /** Tier codes, each once. */
+  /** Tier codes (capitals, digits, _, as tiers are defined), each once. */
   tiers?: Array<string> | null | undefined;
 };
 
@@ -108,9 +108,11 @@ export type CreateOfferInput = {
   benefit: OfferBenefitInput;
   /** Each channel once (case, spacing and invisible characters aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
+  /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;
   name: string;
+  /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   terms?: string | null | undefined;
   validDays?: number | null | undefined;
   validUntil?: string | null | undefined;
@@ -222,14 +224,14 @@ export type SetEconomyRuleInput = {
 export type StoreEligibilityInput = {
   minBalance?: number | null | undefined;
   minLifetimePoints?: number | null | undefined;
-  /** Customer segments, each once (as the customer carries them). */
+  /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
-  /** Tier codes, each once. */
+  /** Tier codes (capitals, digits, _, as tiers are defined), each once. */
   tiers?: Array<string> | null | undefined;
 };
 
 export type SubmitTransactionInput = {
-  /** e.g. STORE, ONLINE, APP; up to 100 characters, as an offer or campaign may name. */
+  /** e.g. STORE, ONLINE, APP; up to 100 characters, as an offer or campaign may name; when given, not blank. */
   channel?: string | null | undefined;
   /** ISO 4217 money currency, in capitals (e.g. EUR). */
   currency: string;
@@ -237,16 +239,20 @@ export type SubmitTransactionInput = {
   /** The partner's id of the sale, unique per partner: its idempotency key. Not blank. */
   externalId: string;
   lines: Array<TransactionLineInput>;
+  /** When given, not blank. */
   locationId?: string | null | undefined;
+  /** When given, not blank. */
   lockId?: string | null | undefined;
   occurredAt: string;
-  /** Offers to apply: locked ones are redeemed with lockId, issued ones at once. */
+  /** Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code. */
   offerCodes?: Array<string> | null | undefined;
 };
 
 export type TransactionLineInput = {
+  /** Null or absent: none; when given, not blank. */
   category?: string | null | undefined;
   quantity: number;
+  /** Not blank (white space or invisible characters only). */
   sku: string;
   unitPrice: string;
 };
@@ -261,10 +267,12 @@ export type UpdateOfferInput = {
   benefit?: OfferBenefitInput | null | undefined;
   /** Each channel once (case, spacing and invisible characters aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
+  /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;
   name?: string | null | undefined;
   offerId: string | number;
+  /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   terms?: string | null | undefined;
   validDays?: number | null | undefined;
   validUntil?: string | null | undefined;
@@ -277,7 +285,7 @@ export type UpsertCustomerInput = {
   externalId: string;
   /** Null clears it; otherwise not blank. */
   name?: string | null | undefined;
-  /** Replaces the tags; a tag sent twice is kept once; a blank tag is refused. */
+  /** Replaces the tags; a tag sent twice is kept once; a blank tag, or one with invisible characters or white space other than single inner spaces, is refused (tags are compared exactly). */
   segments?: Array<string> | null | undefined;
   status?: CustomerStatus | null | undefined;
 };

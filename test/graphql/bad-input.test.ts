@@ -246,7 +246,7 @@ describe('bad input', () => {
       ['an empty key', ''],
       ['a key of 201 characters', 'k'.repeat(201)],
     ])('purchaseOffer and adjustPoints with %s say which field and what it takes', async (_name, idempotencyKey) => {
-      const clear = { message: 'idempotencyKey must be 1 to 200 characters', extensions: { code: 'BAD_USER_INPUT', field: 'idempotencyKey' } };
+      const clear = { message: 'idempotencyKey must be 1 to 200 characters', extensions: { code: 'BAD_USER_INPUT', field: ['input', 'idempotencyKey'] } };
       const purchase = await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey }, customer.token);
       expectFieldError(purchase, 'BAD_USER_INPUT', 'purchaseOffer');
       expect(purchase.errors?.[0]).toMatchObject(clear);

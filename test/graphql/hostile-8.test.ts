@@ -37,7 +37,8 @@ describe('hostile pass 8', () => {
   /** An operator's mutation with `input`, read by shape. */
   const staff = (query: string, input: Record<string, unknown>) => t.gql<any, unknown>(query, { input }, t.operatorToken);
 
-  const refusedAtTheEdge = (request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) => expectRefusedAtTheEdge(t, request, field, message);
+  /** `field`: the path inside `input` (`conditions.skus.1`). */
+  const refusedAtTheEdge = (request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) => expectRefusedAtTheEdge(t, request, `input.${field}`, message);
 
   describe('text that shows nothing, by characters edges-input did not count as invisible', () => {
     const BLANK: [string, string][] = [
@@ -66,7 +67,7 @@ describe('hostile pass 8', () => {
             outcome: { bonusPoints: 1 },
             conditions: { skus: ['LATTE', sku] },
           }),
-        'conditions.skus',
+        'conditions.skus.1',
         /^conditions\.skus must not have a blank entry/,
       );
     });
@@ -93,7 +94,7 @@ describe('hostile pass 8', () => {
       };
       await refusedAtTheEdge(
         () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...base[mutation], ...extra }),
-        field,
+        `${field}.1`,
         new RegExp(`^${field.replaceAll('.', '\\.')} names .* twice \\(items 0 and 1\\)`),
       );
     });
@@ -105,7 +106,7 @@ describe('hostile pass 8', () => {
     ])('a category list naming one category in two cases (%s) is a repeat: BAD_USER_INPUT, nothing written', async (_what, categories) => {
       await refusedAtTheEdge(
         () => staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { userErrors { code } } }`, { name: 'offer', benefit: { kind: 'PERCENT_OFF', percentOff: 10, categories } }),
-        'benefit.categories',
+        'benefit.categories.1',
         /^benefit\.categories names .* twice \(items 0 and 1\)/,
       );
     });
@@ -176,7 +177,7 @@ describe('hostile pass 8', () => {
         const res = await offers(after);
         expect({ after: after.slice(0, 40), errors: res.errors?.map((e) => [e.extensions?.code, e.extensions?.field, e.message]) }).toEqual({
           after: after.slice(0, 40),
-          errors: [['BAD_USER_INPUT', 'after', 'after is not a cursor of this list']],
+          errors: [['BAD_USER_INPUT', ['after'], 'after is not a cursor of this list']],
         });
       }
     });

@@ -13,6 +13,10 @@ const RECORD_ACTIVITY = `mutation Record($input: RecordActivityInput!) { recordA
 const REVERSE = `mutation Reverse($input: ReverseTransactionInput!) { reverseTransaction(input: $input) { userErrors { code } } }`;
 const SUBMIT = `mutation Submit($input: SubmitTransactionInput!) { submitTransaction(input: $input) { transaction { status } userErrors { code } } }`;
 const REDEEM = `mutation Redeem($input: RedeemOfferInput!) { redeemOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
+const LOCK = `mutation Lock($input: LockOfferInput!) { lockOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
+const RELEASE = `mutation Release($input: ReleaseOfferInput!) { releaseOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
+/** The contract's RecordActivity, with its variables one by one (for a variable that cannot be coerced). */
+const RECORD_ACTIVITY_CONTRACT = `mutation RecordActivity($customerExternalId: String!, $kind: ActivityKind!, $reference: String!) { recordActivity(input: { customerExternalId: $customerExternalId, kind: $kind, reference: $reference }) { pointsAwarded userErrors { code field message } } }`;
 
 describe('the input edge, by kind', () => {
   let t: TestGateway;
@@ -25,7 +29,7 @@ describe('the input edge, by kind', () => {
     shop = await simpleShop(t);
     till = await createPartner(t, ['transactions:write', 'activities:write', 'offers:redeem']);
     customer = await createCustomer(t, shop.currency, 50);
-    await t.register(till.credential, RECORD_ACTIVITY, REVERSE, SUBMIT, REDEEM);
+    await t.register(till.credential, RECORD_ACTIVITY, REVERSE, SUBMIT, REDEEM, LOCK, RELEASE, RECORD_ACTIVITY_CONTRACT);
     ok(await t.gql(`mutation($c: String!) { setActivityRule(input: { currency: $c, kind: REVIEW, points: 5 }) { userErrors { code } } }`, { c: shop.currency }, t.operatorToken));
   });
   afterAll(async () => {
@@ -33,7 +37,8 @@ describe('the input edge, by kind', () => {
     await t.close();
   });
 
-  const refusedAtTheEdge = (request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) => expectRefusedAtTheEdge(t, request, field, message);
+  /** `field`: the path inside `input` (`lines.0.sku`), which `extensions.field` names after the argument's name. */
+  const refusedAtTheEdge = (request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) => expectRefusedAtTheEdge(t, request, `input.${field}`, message);
 
   /** Runs `request` (a mutation `name`); expects the userError `code` on `field` and no table changed. */
   async function refusedWith(request: () => Promise<GqlResult<unknown>>, name: string, code: string, field: string[], message: RegExp) {
@@ -113,15 +118,15 @@ describe('the input edge, by kind', () => {
     });
 
     it.each([
-      ['createCampaign', 'CreateCampaignInput', 'conditions.skus', { conditions: { skus: ['LATTE', '\u200b'] } }, 'have a blank entry'],
-      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', { eligibility: { segments: [' \ufeff'] } }, 'have a blank entry'],
-      ['createOffer', 'CreateOfferInput', 'channels', { benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, channels: ['\u00ad'] }, 'have a blank entry'],
-      ['upsertCustomer', 'UpsertCustomerInput', 'segments', { segments: ['VIP', '\u200b'] }, 'have a blank entry'],
-      ['setEconomyRule', 'SetEconomyRuleInput', 'categoryMultipliers.1.category', { categoryMultipliers: [{ category: 'Pastry', multiplier: 2 }, { category: '\u2060', multiplier: 3 }] }, 'be blank'],
-    ])('%s with a blank entry in a list (%s, %s) is BAD_USER_INPUT naming it, nothing written', async (mutation, type, field, extra, what) => {
+      ['createCampaign', 'CreateCampaignInput', 'conditions.skus', 1, { conditions: { skus: ['LATTE', '\u200b'] } }, 'have a blank entry'],
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', 0, { eligibility: { segments: [' \ufeff'] } }, 'have a blank entry'],
+      ['createOffer', 'CreateOfferInput', 'channels', 0, { benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, channels: ['\u00ad'] }, 'have a blank entry'],
+      ['upsertCustomer', 'UpsertCustomerInput', 'segments', 1, { segments: ['VIP', '\u200b'] }, 'have a blank entry'],
+      ['setEconomyRule', 'SetEconomyRuleInput', 'categoryMultipliers.1.category', null, { categoryMultipliers: [{ category: 'Pastry', multiplier: 2 }, { category: '\u2060', multiplier: 3 }] }, 'be blank'],
+    ])('%s with a blank entry in a list (%s, %s, entry %s) is BAD_USER_INPUT naming it, nothing written', async (mutation, type, field, entry, extra, what) => {
       await refusedAtTheEdge(
         () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra }),
-        field,
+        entry === null ? field : `${field}.${entry}`,
         new RegExp(`^${field.replaceAll('.', '\\.')} must not ${what}`),
       );
     });
@@ -164,10 +169,12 @@ describe('the input edge, by kind', () => {
       ['setEconomyRule', 'SetEconomyRuleInput', 'categoryMultipliers', { categoryMultipliers: [{ category: 'Pastry', multiplier: 2 }, { category: 'PASTRY', multiplier: 3 }] }, '"PASTRY" twice \\(items 0 and 1\\)'],
     ];
 
-    it.each(CONFIG)('%s with a repeat in %s (%s) is BAD_USER_INPUT naming it, nothing written or changed', async (mutation, type, field, extra, repeat) => {
+    it.each(CONFIG)('%s with a repeat in %s (%s) is BAD_USER_INPUT naming the repeat, nothing written or changed', async (mutation, type, field, extra, repeat) => {
+      const items = field.split('.').reduce<any>((value, key) => value[key], extra) as unknown[];
+      const again = items.length - 1; // every case repeats an entry in its last item
       await refusedAtTheEdge(
         () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra }),
-        field,
+        `${field}.${again}`,
         new RegExp(`^${field.replace('.', '\\.')} names ${repeat}`),
       );
     });
@@ -287,7 +294,7 @@ describe('the input edge, by kind', () => {
       for (const after of ['', 'nonsense']) {
         const res = await t.gql(query, { after }, token);
         expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }))).toEqual([
-          { code: 'BAD_USER_INPUT', field: 'after', message: 'after is not a cursor of this list' },
+          { code: 'BAD_USER_INPUT', field: ['after'], message: 'after is not a cursor of this list' },
         ]);
       }
       expect(ok(await t.gql(query, { after: null }, token))).toEqual(ok(await t.gql(query, {}, token)));
@@ -304,6 +311,168 @@ describe('the input edge, by kind', () => {
         const res = await t.gql(query, { after }, customer.token);
         expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       }
+    });
+  });
+
+  describe("a till's line, lock and offer text that shows nothing (kind 5: edges-9)", () => {
+    const BLANK: [string, string][] = [
+      ['a space', ' '],
+      ['a zero-width space', '\u200b'],
+      ['nothing', ''],
+    ];
+    /** Every text a partner sends about a sale's items, its till and the offers it applies, as a path inside `input`, with a request that sends `text` there. */
+    const FIELDS: [string, string, string, (text: string) => Promise<GqlResult<unknown>>][] = [
+      ['submitTransaction', 'lines.0.sku', 'lines.0.sku must not be blank', (sku) => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku, quantity: 1, unitPrice: '1.00' }] } }, till.credential)],
+      ['submitTransaction', 'lines.1.category', 'lines.1.category must not be blank', (category) => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00' }, { sku: 'B', category, quantity: 1, unitPrice: '1.00' }] } }, till.credential)],
+      ['submitTransaction', 'channel', 'channel must not be blank', (channel) => t.gql(SUBMIT, { input: { ...sale(), channel } }, till.credential)],
+      ['submitTransaction', 'locationId', 'locationId must not be blank', (locationId) => t.gql(SUBMIT, { input: { ...sale(), locationId } }, till.credential)],
+      ['submitTransaction', 'offerCodes.1', 'offerCodes must not have a blank entry', (code) => t.gql(SUBMIT, { input: { ...sale(), offerCodes: ['ANY-CODE', code] } }, till.credential)],
+      ['submitTransaction', 'lockId', 'lockId must not be blank', (lockId) => t.gql(SUBMIT, { input: { ...sale(), lockId } }, till.credential)],
+      ['lockOffer', 'code', 'code must not be blank', (code) => t.gql(LOCK, { input: { code, lockId: 'basket-1' } }, till.credential)],
+      ['lockOffer', 'lockId', 'lockId must not be blank', (lockId) => t.gql(LOCK, { input: { code: 'ANY-CODE', lockId } }, till.credential)],
+      ['lockOffer', 'channel', 'channel must not be blank', (channel) => t.gql(LOCK, { input: { code: 'ANY-CODE', lockId: 'basket-1', channel } }, till.credential)],
+      ['redeemOffer', 'code', 'code must not be blank', (code) => t.gql(REDEEM, { input: { code } }, till.credential)],
+      ['redeemOffer', 'lockId', 'lockId must not be blank', (lockId) => t.gql(REDEEM, { input: { code: 'ANY-CODE', lockId } }, till.credential)],
+      ['redeemOffer', 'channel', 'channel must not be blank', (channel) => t.gql(REDEEM, { input: { code: 'ANY-CODE', channel } }, till.credential)],
+      ['releaseOffer', 'code', 'code must not be blank', (code) => t.gql(RELEASE, { input: { code, lockId: 'basket-1' } }, till.credential)],
+      ['releaseOffer', 'lockId', 'lockId must not be blank', (lockId) => t.gql(RELEASE, { input: { code: 'ANY-CODE', lockId } }, till.credential)],
+    ];
+
+    describe.each(FIELDS)('%s %s', (_mutation, field, message, send) => {
+      it.each(BLANK)('of %s is BAD_USER_INPUT naming it, nothing written', async (_name, text) => {
+        await refusedAtTheEdge(() => send(text), field, new RegExp(`^${message.replaceAll('.', '\\.')} \\(only white space or invisible characters`));
+      });
+    });
+
+    it('a line without a category (absent or null) is taken: null is how a till says "none"', async () => {
+      const lines = [{ sku: 'A', quantity: 1, unitPrice: '1.00' }, { sku: 'B', category: null, quantity: 1, unitPrice: '1.00' }, { sku: 'C', category: 'Pastry', quantity: 1, unitPrice: '1.00' }];
+      const res = await t.gql(SUBMIT, { input: { ...sale(), lines } }, till.credential);
+      expect(ok(res)).toEqual({ submitTransaction: { transaction: { status: 'RECEIVED' }, userErrors: [] } });
+    });
+  });
+
+  describe('optional free text that shows nothing (kind 6: edges-9)', () => {
+    const webhook = (description: string) =>
+      staff(`mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { userErrors { code } } }`, { url: 'https://hooks.example.com/loyalty', eventTypes: ['BALANCE_CHANGED'], description });
+    const FIELDS: [string, string, (text: string) => Promise<GqlResult<unknown>>][] = [
+      ['createOffer', 'description', (description) => staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { userErrors { code } } }`, { name: 'o', description, benefit: { kind: 'FREE_ITEM', freeSku: 'M' } })],
+      ['createOffer', 'terms', (terms) => staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { userErrors { code } } }`, { name: 'o', terms, benefit: { kind: 'FREE_ITEM', freeSku: 'M' } })],
+      ['updateOffer', 'description', (description) => staff(`mutation($input: UpdateOfferInput!) { updateOffer(input: $input) { userErrors { code } } }`, { offerId: shop.offer.id, description })],
+      ['updateOffer', 'terms', (terms) => staff(`mutation($input: UpdateOfferInput!) { updateOffer(input: $input) { userErrors { code } } }`, { offerId: shop.offer.id, terms })],
+      ['registerWebhookEndpoint', 'description', webhook],
+      ['registerPersistedOperations', 'client', (client) => staff(`mutation($input: RegisterPersistedOperationsInput!) { registerPersistedOperations(input: $input) { userErrors { code } } }`, { client, manifest: { format: 'apollo-persisted-query-manifest', version: 1, operations: [] } })],
+    ];
+    describe.each(FIELDS)('%s %s', (_mutation, field, send) => {
+      it.each([['a space', ' '], ['line breaks', '\n\n'], ['a zero-width space', '\u200b'], ['nothing', '']])('of %s is BAD_USER_INPUT naming it, nothing written', async (_name, text) => {
+        await refusedAtTheEdge(() => send(text), field, new RegExp(`^${field} must not be blank`));
+      });
+    });
+
+    it("null is how a text is left out: an offer's description and terms are null, and an update's null clears them", async () => {
+      const created = await staff(`mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { id description terms } userErrors { code } } }`, {
+        name: 'plain',
+        description: null,
+        terms: 'Valid in store.',
+        benefit: { kind: 'FREE_ITEM', freeSku: 'M' },
+      });
+      expect(ok(created).createOffer).toMatchObject({ offer: { description: null, terms: 'Valid in store.' }, userErrors: [] });
+      const updated = await staff(`mutation($input: UpdateOfferInput!) { updateOffer(input: $input) { offer { description terms } userErrors { code } } }`, { offerId: ok(created).createOffer.offer.id, terms: null });
+      expect(ok(updated).updateOffer).toEqual({ offer: { description: null, terms: null }, userErrors: [] });
+    });
+  });
+
+  describe('tier codes and segments that differ only by what no one can see (kind 7: edges-9)', () => {
+    it.each([
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.tiers', 1, { eligibility: { tiers: ['GOLD', 'gold'] } }, '"gold" is not one'],
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.tiers', 0, { eligibility: { tiers: ['GOLD\u200b'] } }, '"GOLD\\\\u200B" is not one'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.tiers', 0, { conditions: { tiers: [' GOLD'] } }, '" GOLD" is not one'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.tiers', 1, { conditions: { tiers: ['SILVER', 'Gold'] } }, '"Gold" is not one'],
+    ])('%s with a tier list entry shaped unlike any tier code (%s, %s) is BAD_USER_INPUT naming it, nothing written', async (mutation, type, field, entry, extra, refused) => {
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra }),
+        `${field}.${entry}`,
+        new RegExp(`^${field.replace('.', '\\.')} must list tier codes .*; ${refused}$`),
+      );
+    });
+
+    it.each([
+      ['upsertCustomer', 'UpsertCustomerInput', 'segments', 0, { segments: ['vip\u200b'] }, '"vip\\\\u200B", which has an invisible character'],
+      ['upsertCustomer', 'UpsertCustomerInput', 'segments', 1, { segments: ['vip', 'gold\u00a0card'] }, '"gold\\\\u00A0card", which has white space other than plain spaces'],
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', 1, { eligibility: { segments: ['vip', ' gold'] } }, '" gold", which starts or ends with a space'],
+      ['createRewardStore', 'CreateRewardStoreInput', 'eligibility.segments', 0, { eligibility: { segments: ['\ufeffvip'] } }, '"\\\\uFEFFvip", which has an invisible character'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.segments', 0, { conditions: { segments: ['coffee  lovers'] } }, '"coffee  lovers", which has two spaces in a row'],
+      ['createCampaign', 'CreateCampaignInput', 'conditions.segments', 0, { conditions: { segments: ['vip\u2800'] } }, '"vip\\\\u2800", which has a blank symbol'],
+    ])('%s with a segment carrying what no one can see (%s, %s) is BAD_USER_INPUT naming it, nothing written', async (mutation, type, field, entry, extra, refused) => {
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: ${type}!) { ${mutation}(input: $input) { userErrors { code } } }`, { ...validInput(mutation), ...extra }),
+        `${field}.${entry}`,
+        new RegExp(`^${field.replace('.', '\\.')} has ${refused}: a segment is compared exactly`),
+      );
+    });
+
+    it('a segment typed in another Unicode normal form is the same tag: a customer tagged "cafe\\u0301" sees a store for "caf\\u00e9"', async () => {
+      const code = unique('nfc');
+      const store = await staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { rewardStore { eligibility { segments } } userErrors { code } } }`, {
+        code,
+        name: 'cafe club',
+        currency: shop.currency,
+        eligibility: { segments: ['caf\u00e9'] },
+      });
+      expect(ok(store).createRewardStore).toEqual({ rewardStore: { eligibility: { segments: ['caf\u00e9'] } }, userErrors: [] });
+      const member = await createCustomer(t, shop.currency, 0, { segments: ['cafe\u0301', 'caf\u00e9'] });
+      expect(member.segments).toEqual(['caf\u00e9']);
+      const seen = await t.gql<any, unknown>(`{ me { eligibleRewardStores(first: 100) { edges { node { code } } } } }`, {}, member.token);
+      expect(ok(seen).me.eligibleRewardStores.edges.map((e: { node: { code: string } }) => e.node.code)).toContain(code);
+      await refusedAtTheEdge(
+        () => staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { userErrors { code } } }`, { ...validInput('createRewardStore'), eligibility: { segments: ['caf\u00e9', 'cafe\u0301'] } }),
+        'eligibility.segments.1',
+        /^eligibility\.segments names "cafe\u0301" twice \(items 0 and 1\)/,
+      );
+      const campaign = await staff(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } userErrors { code } } }`, { ...validInput('createCampaign'), conditions: { segments: ['cafe\u0301'] } });
+      expect(ok(campaign).createCampaign.userErrors).toEqual([]);
+      expect(await t.sql(`select segments from campaign where name = 'campaign' and 'caf\u00e9' = any(segments)`)).toHaveLength(1);
+    });
+
+    it('case is visible and kept: VIP and vip are two tags, GOLD a tier code', async () => {
+      const res = await staff(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { userErrors { code } } }`, { ...validInput('createCampaign'), conditions: { segments: ['VIP', 'vip', 'coffee lovers'], tiers: ['GOLD', 'TIER_2'] } });
+      expect(ok(res).createCampaign.userErrors).toEqual([]);
+    });
+  });
+
+  describe('where an input error is: extensions.field and userErrors.field are one path from the argument (kind 8: edges-9)', () => {
+    /** One example of each kind of input error the gateway answers, with the path an integrator maps to a form field. */
+    const KINDS: [string, () => Promise<GqlResult<unknown>>, string[], RegExp][] = [
+      ['unstorable text (NUL), checked across all arguments', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A\u0000', quantity: 1, unitPrice: '1.00' }] } }, till.credential), ['input', 'lines', '0', 'sku'], /^input\.lines\.0\.sku must not contain NUL/],
+      ['a rule written for users, nested', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00' }, { sku: '\u200b', quantity: 1, unitPrice: '1.00' }] } }, till.credential), ['input', 'lines', '1', 'sku'], /^lines\.1\.sku must not be blank/],
+      ['a rule on a list entry', () => staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { userErrors { code } } }`, { ...validInput('createRewardStore'), eligibility: { segments: ['a', 'b', 'a'] } }), ['input', 'eligibility', 'segments', '2'], /^eligibility\.segments names "a" twice/],
+      ['any other class-validator rule, nested (a price with three decimals)', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '1.001' }] } }, till.credential), ['input', 'lines', '0', 'unitPrice'], /^lines\.0\.unitPrice must be a money amount such as "4\.50"$/],
+      ['any other class-validator rule (a range)', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 0, unitPrice: '1.00' }] } }, till.credential), ['input', 'lines', '0', 'quantity'], /^lines\.0\.quantity must not be less than 1$/],
+      ['a variable that is no value of its scalar', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: 'abc' }] } }, till.credential), ['input', 'lines', '0', 'unitPrice'], /^Variable "\$input" got invalid value "abc" at "input\.lines\[0\]\.unitPrice"/],
+      ['a variable that is no value of its enum (the contract document, variables one by one)', () => t.gql(RECORD_ACTIVITY_CONTRACT, { customerExternalId: customer.externalId, kind: 'NOPE', reference: 'r' }, till.credential), ['kind'], /^Variable "\$kind" got invalid value "NOPE"/],
+      ['a required field left out of a variable', () => t.gql(SUBMIT, { input: { ...sale(), currency: undefined } }, till.credential), ['input', 'currency'], /^Variable "\$input" got invalid value .*; Field "currency" of required type "String!" was not provided\.$/],
+      ['a field its input type does not have', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00', colour: 'red' }] } }, till.credential), ['input', 'lines', '0', 'colour'], /at "input\.lines\[0\]"; Field "colour" is not defined by type "TransactionLineInput"\.$/],
+      ['a global id of the wrong type', () => staff(`mutation($input: AddListingInput!) { addListing(input: $input) { userErrors { code } } }`, { storeId: shop.offer.id, offerId: shop.offer.id, priceInPoints: 1 }), ['input', 'storeId'], /^storeId is not a valid RewardStore id$/],
+      ['a global id in a list', () => staff(`mutation($input: CreateGiftListInput!) { createGiftList(input: $input) { userErrors { code } } }`, { currency: shop.currency, name: 'g', threshold: 1, offerIds: [shop.offer.id, 'nope'] }), ['input', 'offerIds', '1'], /^offerIds\.1 is not a valid Offer id$/],
+      ['a scalar argument (no input object)', () => t.gql(`query($id: String!) { customer(externalId: $id) { id } }`, { id: 'x\u0000' }, t.operatorToken), ['externalId'], /^externalId must not contain NUL/],
+      ['a page argument', () => t.gql(`query($after: String) { offers(first: 1, after: $after) { edges { cursor } } }`, { after: 'nonsense' }, t.operatorToken), ['after'], /^after is not a cursor of this list$/],
+    ];
+
+    it.each(KINDS)('%s: BAD_USER_INPUT naming the path in extensions.field', async (_kind, request, field, message) => {
+      const before = await tableSnapshot(t);
+      const res = await request();
+      expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field }]);
+      expect(res.errors![0].message).toMatch(message);
+      expect(await tableSnapshot(t)).toEqual(before);
+    });
+
+    it('a business refusal names its value the same way in userErrors.field (the contract\'s shape, unchanged)', async () => {
+      await refusedWith(
+        () => staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { rewardStore { id } userErrors { code field message } } }`, { code: unique('s'), name: 'n', currency: 'NO_SUCH' }),
+        'createRewardStore',
+        'NOT_FOUND',
+        ['input', 'currency'],
+        /^No currency NO_SUCH\.$/,
+      );
     });
   });
 });

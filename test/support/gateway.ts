@@ -331,13 +331,15 @@ export async function tableSnapshot(t: TestGateway): Promise<Record<string, { n:
 
 /**
  * Runs `request`; expects one BAD_USER_INPUT error whose message matches `message` and whose
- * `extensions.field` is `field`, and every table as it was before (`tableSnapshot`): refused at
- * the input edge, nothing stored, nothing changed.
+ * `extensions.field` is the path `field` (from the argument, list positions as strings; a dotted
+ * string such as `"input.lines.0.sku"` is that path), and every table as it was before
+ * (`tableSnapshot`): refused at the input edge, nothing stored, nothing changed.
  */
-export async function expectRefusedAtTheEdge(t: TestGateway, request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp): Promise<void> {
+export async function expectRefusedAtTheEdge(t: TestGateway, request: () => Promise<GqlResult<unknown>>, field: string | string[], message: RegExp): Promise<void> {
   const before = await tableSnapshot(t);
   const res = await request();
-  expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field }]);
+  const path = typeof field === 'string' ? field.split('.') : field;
+  expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field: path }]);
   expect(res.errors![0].message).toMatch(message);
   expect(await tableSnapshot(t)).toEqual(before);
 }

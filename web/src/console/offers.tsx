@@ -55,8 +55,10 @@ export function Offers() {
           title="Edit an offer"
           submitLabel="Save as a new version"
           onSubmit={async (form) => {
+            // The form starts from the current texts, so an emptied one is meant to go: null clears it
+            // (a blank text is refused by the gateway, and leaving it out would keep the old one).
             const { data: result } = await update({
-              variables: { input: { offerId: text(form, 'offerId') ?? '', name: text(form, 'name'), description: text(form, 'description'), terms: text(form, 'terms') } },
+              variables: { input: { offerId: text(form, 'offerId') ?? '', name: text(form, 'name'), description: text(form, 'description') ?? null, terms: text(form, 'terms') ?? null } },
             });
             const offer = result?.updateOffer.offer;
             return { userErrors: result?.updateOffer.userErrors, notice: offer ? `Saved “${offer.name}” as version ${offer.version}.` : undefined };

@@ -46,11 +46,11 @@ export type CampaignConditionsInput = {
   daysOfWeek?: Array<number> | null | undefined;
   firstPurchase?: boolean | null | undefined;
   minSpend?: string | null | undefined;
-  /** Customer segments, each once (as the customer carries them). */
+  /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
   /** Each SKU once (compared case, spacing and invisible characters aside). */
   skus?: Array<string> | null | undefined;
-  /** Tier codes, each once. */
+  /** Tier codes (capitals, digits, _, as tiers are defined), each once. */
   tiers?: Array<string> | null | undefined;
 };
 
@@ -95,9 +95,11 @@ export type CreateOfferInput = {
   benefit: OfferBenefitInput;
   /** Each channel once (case, spacing and invisible characters aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
+  /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;
   name: string;
+  /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   terms?: string | null | undefined;
   validDays?: number | null | undefined;
   validUntil?: string | null | undefined;
@@ -219,9 +221,9 @@ export type SetEconomyRuleInput = {
 export type StoreEligibilityInput = {
   minBalance?: number | null | undefined;
   minLifetimePoints?: number | null | undefined;
-  /** Customer segments, each once (as the customer carries them). */
+  /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
-  /** Tier codes, each once. */
+  /** Tier codes (capitals, digits, _, as tiers are defined), each once. */
   tiers?: Array<string> | null | undefined;
 };
 
@@ -229,10 +231,12 @@ export type UpdateOfferInput = {
   benefit?: OfferBenefitInput | null | undefined;
   /** Each channel once (case, spacing and invisible characters aside); empty or null: every channel. */
   channels?: Array<string> | null | undefined;
+  /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   description?: string | null | undefined;
   imageUrl?: string | null | undefined;
   name?: string | null | undefined;
   offerId: string | number;
+  /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   terms?: string | null | undefined;
   validDays?: number | null | undefined;
   validUntil?: string | null | undefined;
