@@ -1,4 +1,4 @@
-import { getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationError, type ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationArguments, type ValidationError, type ValidationOptions } from 'class-validator';
 import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
@@ -219,6 +219,34 @@ export function IsPositiveMoney(options?: ValidationOptions) {
     },
     options,
   );
+}
+
+/** "one line", "20 lines": a count in a message. */
+const countOf = (n: number, one: string, many: string) => (n === 1 ? `one ${one}` : `${n} ${many}`);
+
+/**
+ * class-validator's ArrayMinSize with a sentence for users: "<field> must have at least one line"
+ * (its own message reads "must contain at least 1 elements"). `one`/`many`: what an entry is called.
+ */
+export function MinItems(min: number, one = 'entry', many = one === 'entry' ? 'entries' : `${one}s`) {
+  return ArrayMinSize(min, { message: (args: ValidationArguments) => `${args.property} must have at least ${countOf(min, one, many)}` });
+}
+
+/** class-validator's ArrayMaxSize with a sentence for users: "<field> must have at most 500 lines". */
+export function MaxItems(max: number, one = 'entry', many = one === 'entry' ? 'entries' : `${one}s`) {
+  return ArrayMaxSize(max, { message: (args: ValidationArguments) => `${args.property} must have at most ${countOf(max, one, many)}` });
+}
+
+/**
+ * The message of a money field's pattern (`@Matches(…, { message: moneyMessage("4.50") })`): a
+ * decimal below zero is told it must not be negative; anything else is shown the shape, e.g.
+ * "unitPrice must be a money amount such as "4.50"".
+ */
+export function moneyMessage(example: string) {
+  return (args: ValidationArguments) =>
+    typeof args.value === 'string' && /^-(?=[\d.]*[1-9])\d*(\.\d+)?$/.test(args.value)
+      ? `${args.property} must not be negative`
+      : `${args.property} must be a money amount such as "${example}"`;
 }
 
 /**
