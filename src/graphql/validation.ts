@@ -280,6 +280,18 @@ export function isBlank(text: string): boolean {
   return text.replace(INVISIBLE_MARKS, '').replace(BLANK_GLYPHS, '').replace(/\p{White_Space}/gu, '').length === 0;
 }
 
+/** What "blank" means, as refusals of blank text say it. */
+const BLANK_MEANS = '(only white space or invisible characters such as zero-width spaces)';
+
+/**
+ * An optional text argument of a query that is given must not be blank (`isBlank`), as optional
+ * input fields must not (`NotBlank`): BAD_USER_INPUT "<argument> must not be blank (…)", naming the
+ * argument in `extensions.field`. Absent or null passes.
+ */
+export function refuseBlankArgument(value: string | null | undefined, argument: string): void {
+  if (typeof value === 'string' && isBlank(value)) throw badInput(`${argument} must not be blank ${BLANK_MEANS}`, argument);
+}
+
 /**
  * Text with something to read in it: not blank in the sense of `isBlank` (only white space and
  * invisible characters such as U+200B or U+FEFF). For names and for the reasons the audit log keeps
@@ -292,8 +304,7 @@ export function isBlank(text: string): boolean {
 export const NotBlank = clearRule(
   'notBlank',
   (value) => typeof value === 'string' && !isBlank(value),
-  (property, value) =>
-    `${property} must not ${Array.isArray(value) ? 'have a blank entry' : 'be blank'} (only white space or invisible characters such as zero-width spaces)`,
+  (property, value) => `${property} must not ${Array.isArray(value) ? 'have a blank entry' : 'be blank'} ${BLANK_MEANS}`,
   (list) => firstFailing(list, (item) => typeof item !== 'string' || isBlank(item)),
 );
 

@@ -113,6 +113,8 @@ describe('WebSocket sessions', () => {
     expect(missing.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     const unknownCurrency = await firstResult(socket.client, 'subscription { balanceChanged(currency: "NOPE") { available } }');
     expect(unknownCurrency.errors).toEqual([expect.objectContaining({ message: 'No currency NOPE.', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    const blankCurrency = await firstResult(socket.client, 'subscription { balanceChanged(currency: "  ") { available } }');
+    expect(blankCurrency.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^currency must not be blank/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: ['currency'] }) })]);
     const badAfter = await firstResult(socket.client, 'subscription { balanceChanged(after: "x1") { available } }');
     expect(badAfter.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });

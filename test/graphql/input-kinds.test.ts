@@ -479,6 +479,7 @@ describe('the input edge, by kind', () => {
   describe('messages a user reads (trial-fixes-3)', () => {
     const CAMPAIGN = `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { userErrors { code } } }`;
     const UPDATE_OFFER = `mutation($input: UpdateOfferInput!) { updateOffer(input: $input) { offer { id } userErrors { code field message } } }`;
+    const HISTORY = `query($currency: String) { me { pointHistory(currency: $currency, first: 5) { edges { node { amount } } } } }`;
 
     it('list sizes are sentences, not "must contain at least 1 elements"', async () => {
       await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [] } }, till.credential), 'lines', /^lines must have at least one line$/);
@@ -496,6 +497,19 @@ describe('the input edge, by kind', () => {
       await refusedAtTheEdge(() => staff(CAMPAIGN, { ...validInput('createCampaign'), conditions: { minSpend: '-5' } }), 'conditions.minSpend', /^conditions\.minSpend must not be negative$/);
       // minus zero is not below zero: the shape, as before
       await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '-0.00' }] } }, till.credential), 'lines.0.unitPrice', /^lines\.0\.unitPrice must be a money amount such as "4\.50"$/);
+    });
+
+    it('pointHistory(currency:) refuses blank and unknown codes, naming the argument; a known one filters', async () => {
+      for (const [currency, message] of [
+        ['  ', /^currency must not be blank/],
+        ['\u200b', /^currency must not be blank/],
+        ['NOPE', /^No currency NOPE\.$/],
+        [shop.currency.toLowerCase(), new RegExp(`^No currency ${shop.currency.toLowerCase()}\\.$`)],
+      ] as const) {
+        await expectRefusedAtTheEdge(t, () => t.gql(HISTORY, { currency }, customer.token), ['currency'], message);
+      }
+      const known = ok(await t.gql<any, unknown>(HISTORY, { currency: shop.currency }, customer.token)).me.pointHistory.edges;
+      expect(known.length).toBeGreaterThan(0);
     });
   });
 });
