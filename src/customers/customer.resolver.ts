@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DateScalar, JSONScalar } from '../graphql/scalars.js';
+import { currencyFilterArgument } from '../graphql/arguments.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
@@ -101,13 +102,14 @@ export class CustomerResolver {
   @FieldResolver(() => LedgerEntryConnection, { description: 'The ledger, newest first.' })
   async pointHistory(
     @Root() customer: CustomerRow,
-    @Arg('currency', () => String, { nullable: true }) currency: string | null,
+    @Arg('currency', () => String, { nullable: true, description: 'Only this point currency (its code). Blank or unknown: BAD_USER_INPUT.' }) currency: string | null,
     @Args() args: PageArgs,
     @Context() ctx: RequestCtx,
   ) {
     denyPartner(ctx, 'point histories');
     const page = pageOf(args, ctx.config.maxPageSize);
-    return connectionOf(await ledgerPage(ctx.em, customer.id, currency ?? null, page), page, (e) => [e.id]);
+    const code = await currencyFilterArgument(ctx, currency);
+    return connectionOf(await ledgerPage(ctx.em, customer.id, code, page), page, (e) => [e.id]);
   }
 
   @Mutation(() => UpsertCustomerPayload)

@@ -1,8 +1,8 @@
-import { ArrayMaxSize, IsEmail, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, MaxLength, MinLength } from 'class-validator';
 import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { AreTags, NotBlank } from '../graphql/validation.js';
+import { AreTags, MaxItems, NotBlank } from '../graphql/validation.js';
 import { DateScalar, DateTimeScalar, JSONScalar } from '../graphql/scalars.js';
 import { CustomerStatus } from './customer.entity.js';
 
@@ -66,7 +66,7 @@ export class UpsertCustomerInput {
   status?: CustomerStatus | null;
 
   @Field(() => [String], { nullable: true, description: 'Replaces the tags; a tag sent twice is kept once; a blank tag, or one with invisible characters or white space other than single inner spaces, is refused (tags are compared exactly).' })
-  @ArrayMaxSize(100)
+  @MaxItems(100)
   @MaxLength(SEGMENT_MAX, { each: true })
   @NotBlank({ each: true })
   @AreTags()

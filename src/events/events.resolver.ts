@@ -3,6 +3,7 @@ import { Arg, Ctx as Context, FieldResolver, ID, Resolver, Root, Subscription, t
 import type { RequestCtx } from '../graphql/context.js';
 import { shown } from '../domain/text.js';
 import { badInput, ErrorCode } from '../graphql/errors.js';
+import { currencyFilterArgument } from '../graphql/arguments.js';
 import { requireCustomer } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { PointCurrency } from '../points/points.types.js';
@@ -48,11 +49,10 @@ function listen(topic: EventTopic, filterOf?: (args: Args, ctx: RequestCtx) => P
   };
 }
 
-/** Only one currency's balance, when `currency` is given; an unknown currency is refused as over HTTP. */
+/** Only one currency's balance, when `currency` is given; a blank or unknown one is refused as `pointHistory(currency:)` refuses it. */
 async function currencyFilter(args: Args, ctx: RequestCtx) {
-  const code = args.currency;
-  if (code === undefined || code === null) return undefined;
-  if (!(await ctx.loaders.currency.load(code))) throw badInput(`No currency ${code}.`, 'currency');
+  const code = await currencyFilterArgument(ctx, args.currency);
+  if (code === null) return undefined;
   return (event: DeliveredEvent) => event.payload.currency === code;
 }
 
@@ -63,7 +63,7 @@ export class EventsResolver {
   @Subscription(() => BalanceChange, { subscribe: listen('BALANCE_CHANGED', currencyFilter), description: 'Your balance, each time it changes (optionally only in one currency).' })
   balanceChanged(
     @Root() event: DeliveredEvent,
-    @Arg('currency', () => String, { nullable: true }) _currency?: string | null,
+    @Arg('currency', () => String, { nullable: true, description: 'Only this point currency (its code). Blank or unknown: BAD_USER_INPUT.' }) _currency?: string | null,
     @Arg('after', () => ID, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
   ): BalanceChange & { currencyCode: string } {
     const p = event.payload as { currency: string; available: number; pending: number; lifetimeEarned: number; change?: BalanceChange['change'] };

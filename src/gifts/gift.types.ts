@@ -1,8 +1,8 @@
-import { ArrayMaxSize, ArrayMinSize, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NotBlank, IsIdempotencyKey } from '../graphql/validation.js';
+import { IsIdempotencyKey, MaxItems, MinItems, NotBlank } from '../graphql/validation.js';
 import { Offer } from '../offers/offer.types.js';
 import { MAX_POINTS, PointBalance } from '../points/points.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
@@ -62,8 +62,8 @@ export class CreateGiftListInput {
   threshold!: number;
 
   @Field(() => [ID], { description: 'The offers to pick from, in the order they are shown.' })
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_GIFT_OPTIONS)
+  @MinItems(1, 'offer')
+  @MaxItems(MAX_GIFT_OPTIONS, 'offer')
   offerIds!: string[];
 
   @Field(() => Int, { nullable: true, description: 'Claims each customer may make; null: no limit.' })

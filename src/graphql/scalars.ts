@@ -94,6 +94,14 @@ export const DateScalar = new GraphQLScalarType<string, string>({
 
 const DECIMAL_RE = /^-?\d{1,15}(\.\d{1,6})?$/;
 
+/**
+ * A Decimal input as the string it stands for. A string must match DECIMAL_RE. Deliberate leniency
+ * for clients that send numbers (docs/decisions.md, "Decimal inputs may be JSON numbers"): a JSON
+ * number in variables is read as its shortest form (`String(n)`: 3.8 is "3.8"), taken when that is
+ * such a decimal and refused when it is not (0.1 + 0.2 is 0.30000000000000004, 1e21 is "1e+21"),
+ * so no binary rounding is ever stored; a number literal in the document is read as written.
+ * Throws TypeError (BAD_USER_INPUT) otherwise.
+ */
 function parseDecimal(value: unknown): string {
   if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
   if (typeof value !== 'string' || !DECIMAL_RE.test(value)) {
@@ -105,7 +113,8 @@ function parseDecimal(value: unknown): string {
 /** An exact decimal number carried as a string, e.g. `"4.50"`: money and point values. */
 export const DecimalScalar = new GraphQLScalarType<string, string>({
   name: 'Decimal',
-  description: 'An exact decimal number as a string, such as "4.50".',
+  description:
+    'An exact decimal number, answered as a string such as "4.50"; send strings. A JSON number in variables (3.8) is also taken as the decimal its shortest form spells ("3.8"), and refused when that form is not one (0.30000000000000004, 1e+21).',
   serialize: (value) => {
     if (typeof value === 'number') return String(value);
     if (typeof value === 'string') return value;

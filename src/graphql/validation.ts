@@ -1,4 +1,4 @@
-import { getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationError, type ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationArguments, type ValidationError, type ValidationOptions } from 'class-validator';
 import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
@@ -221,6 +221,34 @@ export function IsPositiveMoney(options?: ValidationOptions) {
   );
 }
 
+/** "one line", "20 lines": a count in a message. */
+const countOf = (n: number, one: string, many: string) => (n === 1 ? `one ${one}` : `${n} ${many}`);
+
+/**
+ * class-validator's ArrayMinSize with a sentence for users: "<field> must have at least one line"
+ * (its own message reads "must contain at least 1 elements"). `one`/`many`: what an entry is called.
+ */
+export function MinItems(min: number, one = 'entry', many = one === 'entry' ? 'entries' : `${one}s`) {
+  return ArrayMinSize(min, { message: (args: ValidationArguments) => `${args.property} must have at least ${countOf(min, one, many)}` });
+}
+
+/** class-validator's ArrayMaxSize with a sentence for users: "<field> must have at most 500 lines". */
+export function MaxItems(max: number, one = 'entry', many = one === 'entry' ? 'entries' : `${one}s`) {
+  return ArrayMaxSize(max, { message: (args: ValidationArguments) => `${args.property} must have at most ${countOf(max, one, many)}` });
+}
+
+/**
+ * The message of a money field's pattern (`@Matches(…, { message: moneyMessage("4.50") })`): a
+ * decimal below zero is told it must not be negative; anything else is shown the shape, e.g.
+ * "unitPrice must be a money amount such as "4.50"".
+ */
+export function moneyMessage(example: string) {
+  return (args: ValidationArguments) =>
+    typeof args.value === 'string' && /^-(?=[\d.]*[1-9])\d*(\.\d+)?$/.test(args.value)
+      ? `${args.property} must not be negative`
+      : `${args.property} must be a money amount such as "${example}"`;
+}
+
 /**
  * A number with at most `places` decimals: the scale of the `numeric(p, places)` column that
  * stores it, which would otherwise round it silently (99.999 % off stored as 100 %, a campaign's
@@ -252,6 +280,18 @@ export function isBlank(text: string): boolean {
   return text.replace(INVISIBLE_MARKS, '').replace(BLANK_GLYPHS, '').replace(/\p{White_Space}/gu, '').length === 0;
 }
 
+/** What "blank" means, as refusals of blank text say it. */
+const BLANK_MEANS = '(only white space or invisible characters such as zero-width spaces)';
+
+/**
+ * An optional text argument of a query that is given must not be blank (`isBlank`), as optional
+ * input fields must not (`NotBlank`): BAD_USER_INPUT "<argument> must not be blank (…)", naming the
+ * argument in `extensions.field`. Absent or null passes.
+ */
+export function refuseBlankArgument(value: string | null | undefined, argument: string): void {
+  if (typeof value === 'string' && isBlank(value)) throw badInput(`${argument} must not be blank ${BLANK_MEANS}`, argument);
+}
+
 /**
  * Text with something to read in it: not blank in the sense of `isBlank` (only white space and
  * invisible characters such as U+200B or U+FEFF). For names and for the reasons the audit log keeps
@@ -264,8 +304,7 @@ export function isBlank(text: string): boolean {
 export const NotBlank = clearRule(
   'notBlank',
   (value) => typeof value === 'string' && !isBlank(value),
-  (property, value) =>
-    `${property} must not ${Array.isArray(value) ? 'have a blank entry' : 'be blank'} (only white space or invisible characters such as zero-width spaces)`,
+  (property, value) => `${property} must not ${Array.isArray(value) ? 'have a blank entry' : 'be blank'} ${BLANK_MEANS}`,
   (list) => firstFailing(list, (item) => typeof item !== 'string' || isBlank(item)),
 );
 

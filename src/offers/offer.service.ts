@@ -165,11 +165,11 @@ function checkBenefit(benefit: OfferContent['benefit'], sent = true): void {
   const need = { PERCENT_OFF: 'percentOff', AMOUNT_OFF: 'amountOff', FREE_ITEM: 'freeSku' } as const;
   const field = need[benefit.kind];
   if (benefit[field] == null) {
-    throw refuse(UserErrorCode.INVALID, `A ${benefit.kind} benefit needs ${field}.`, ['input', 'benefit', field]);
+    throw refuse(UserErrorCode.INVALID, `A benefit of kind ${benefit.kind} needs ${field}.`, ['input', 'benefit', field]);
   }
   for (const other of sent ? Object.values(need) : []) {
     if (other !== field && benefit[other] != null) {
-      throw refuse(UserErrorCode.INVALID, `A ${benefit.kind} benefit takes no ${other}.`, ['input', 'benefit', other]);
+      throw refuse(UserErrorCode.INVALID, `A benefit of kind ${benefit.kind} takes no ${other}.`, ['input', 'benefit', other]);
     }
   }
 }

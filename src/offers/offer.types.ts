@@ -1,8 +1,8 @@
-import { ArrayMaxSize, IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { HasAtMostDecimals, IsPositiveMoney, NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { HasAtMostDecimals, IsPositiveMoney, MaxItems, NoDuplicates, NotBlank } from '../graphql/validation.js';
 import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { OfferBenefitKind } from './offer.entity.js';
@@ -85,14 +85,14 @@ export class OfferBenefitInput {
   freeSku?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared as the till compares them: case, spacing and invisible characters aside).' })
-  @ArrayMaxSize(500)
+  @MaxItems(500)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   skus?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Each category once (compared as the till compares them: case, spacing and invisible characters aside).' })
-  @ArrayMaxSize(100)
+  @MaxItems(100)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
@@ -139,7 +139,7 @@ export class CreateOfferInput {
   validUntil?: Date | null;
 
   @Field(() => [String], { nullable: true, description: 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.' })
-  @ArrayMaxSize(20)
+  @MaxItems(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
@@ -185,7 +185,7 @@ export class UpdateOfferInput {
   validUntil?: Date | null;
 
   @Field(() => [String], { nullable: true, description: 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.' })
-  @ArrayMaxSize(20)
+  @MaxItems(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)

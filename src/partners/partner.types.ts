@@ -1,8 +1,8 @@
-import { ArrayMaxSize, ArrayMinSize, MaxLength, MinLength } from 'class-validator';
+import { MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NotBlank } from '../graphql/validation.js';
+import { MaxItems, MinItems, NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 
 @ObjectType({ implements: Node, description: 'An integration calling with an API key.' })
@@ -32,8 +32,8 @@ export class CreatePartnerInput {
   name!: string;
 
   @Field(() => [String])
-  @ArrayMinSize(1)
-  @ArrayMaxSize(20)
+  @MinItems(1, 'scope')
+  @MaxItems(20, 'scope')
   scopes!: string[];
 }
 

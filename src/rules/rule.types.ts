@@ -1,9 +1,9 @@
-import { ArrayMaxSize, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { AreTags, AreTierCodes, HasAtMostDecimals, NoDuplicateSegments, NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { AreTags, AreTierCodes, HasAtMostDecimals, MaxItems, moneyMessage, NoDuplicates, NoDuplicateSegments, NotBlank } from '../graphql/validation.js';
 import { SEGMENT_MAX } from '../customers/customer.types.js';
 import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
@@ -65,13 +65,13 @@ export class SetEconomyRuleInput {
   pointsPerUnit!: string;
 
   @Field(() => [CategoryMultiplierInput], { nullable: true, description: 'One multiplier per category (compared case, spacing and invisible characters aside).' })
-  @ArrayMaxSize(200)
+  @MaxItems(200)
   @ValidateNested({ each: true })
   @NoDuplicates((m: CategoryMultiplierInput) => itemKey(m.category ?? ''))
   categoryMultipliers?: CategoryMultiplierInput[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })
-  @ArrayMaxSize(1000)
+  @MaxItems(1000)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
@@ -125,32 +125,32 @@ export class Campaign extends Node {
 @InputType()
 export class CampaignConditionsInput {
   @Field(() => DecimalScalar, { nullable: true })
-  @Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: 'minSpend must be a money amount such as "10.00"' })
+  @Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: moneyMessage('10.00') })
   minSpend?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })
-  @ArrayMaxSize(500)
+  @MaxItems(500)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   skus?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Each category once (compared case, spacing and invisible characters aside).' })
-  @ArrayMaxSize(100)
+  @MaxItems(100)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   categories?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Each channel once (compared case, spacing and invisible characters aside).' })
-  @ArrayMaxSize(20)
+  @MaxItems(20)
   @MaxLength(ITEM_KEY_MAX, { each: true })
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   channels?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Tier codes (capitals, digits, _, as tiers are defined), each once.' })
-  @ArrayMaxSize(50)
+  @MaxItems(50)
   @MaxLength(TIER_CODE_MAX, { each: true })
   @NotBlank({ each: true })
   @AreTierCodes()
@@ -158,7 +158,7 @@ export class CampaignConditionsInput {
   tiers?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces).' })
-  @ArrayMaxSize(100)
+  @MaxItems(100)
   @MaxLength(SEGMENT_MAX, { each: true })
   @NotBlank({ each: true })
   @AreTags()
@@ -169,7 +169,7 @@ export class CampaignConditionsInput {
   firstPurchase?: boolean | null;
 
   @Field(() => [Int], { nullable: true, description: 'ISO days: 1 = Monday … 7 = Sunday (UTC), each once.' })
-  @ArrayMaxSize(7)
+  @MaxItems(7, 'day')
   @NoDuplicates()
   @Min(1, { each: true })
   @Max(7, { each: true })

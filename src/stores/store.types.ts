@@ -1,9 +1,9 @@
-import { ArrayMaxSize, Max, MaxLength, Min, MinLength, Matches, ValidateNested } from 'class-validator';
+import { Max, MaxLength, Min, MinLength, Matches, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { AreTags, AreTierCodes, NoDuplicateSegments, NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { AreTags, AreTierCodes, MaxItems, NoDuplicates, NoDuplicateSegments, NotBlank } from '../graphql/validation.js';
 import { SEGMENT_MAX } from '../customers/customer.types.js';
 import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
@@ -70,7 +70,7 @@ export const ListingConnection = ConnectionType(Listing, 'Listing');
 @InputType()
 export class StoreEligibilityInput {
   @Field(() => [String], { nullable: true, description: 'Tier codes (capitals, digits, _, as tiers are defined), each once.' })
-  @ArrayMaxSize(50)
+  @MaxItems(50)
   @MaxLength(TIER_CODE_MAX, { each: true })
   @NotBlank({ each: true })
   @AreTierCodes()
@@ -78,7 +78,7 @@ export class StoreEligibilityInput {
   tiers?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces).' })
-  @ArrayMaxSize(100)
+  @MaxItems(100)
   @MaxLength(SEGMENT_MAX, { each: true })
   @NotBlank({ each: true })
   @AreTags()

@@ -1,8 +1,8 @@
-import { ArrayMaxSize, ArrayMinSize, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsCurrencyCode, NotBlank, SaleTotalFits } from '../graphql/validation.js';
+import { IsCurrencyCode, MaxItems, moneyMessage, MinItems, NotBlank, SaleTotalFits } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { ITEM_KEY_MAX } from './pricing.js';
@@ -93,7 +93,7 @@ export class TransactionLineInput {
   quantity!: number;
 
   @Field(() => DecimalScalar)
-  @Matches(/^\d{1,9}(\.\d{1,2})?$/, { message: 'unitPrice must be a money amount such as "4.50"' })
+  @Matches(/^\d{1,9}(\.\d{1,2})?$/, { message: moneyMessage('4.50') })
   unitPrice!: string;
 }
 
@@ -129,14 +129,14 @@ export class SubmitTransactionInput {
   currency!: string;
 
   @Field(() => [TransactionLineInput])
-  @ArrayMinSize(1)
-  @ArrayMaxSize(500)
+  @MinItems(1, 'line')
+  @MaxItems(500, 'line')
   @ValidateNested({ each: true })
   @SaleTotalFits()
   lines!: TransactionLineInput[];
 
   @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code.' })
-  @ArrayMaxSize(20)
+  @MaxItems(20, 'code')
   @NotBlank({ each: true })
   offerCodes?: string[] | null;
 

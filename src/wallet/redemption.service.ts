@@ -50,7 +50,8 @@ export function normalizeOfferCode(input: string): string {
   return compact.length === 12 ? `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8)}` : compact;
 }
 
-// One answer for unknown, foreign, expired, redeemed and voided codes, so a code cannot be probed.
+// One answer for unknown, foreign, expired, redeemed and voided codes and those of a customer who is
+// not ACTIVE, so a code cannot be probed (docs/decisions.md, "One answer for dead codes").
 const notRedeemable = () => refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, 'This offer code cannot be redeemed.', ['input', 'code']);
 const lockHeld = () => refuse(UserErrorCode.LOCK_HELD, 'Another basket holds this offer.', ['input', 'lockId']);
 

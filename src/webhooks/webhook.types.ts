@@ -1,8 +1,8 @@
-import { ArrayMaxSize, ArrayMinSize, MaxLength } from 'class-validator';
+import { MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
-import { NotBlank } from '../graphql/validation.js';
+import { MaxItems, MinItems, NotBlank } from '../graphql/validation.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import type { WebhookEventWireType } from './webhook.events.js';
@@ -126,8 +126,8 @@ export class RegisterWebhookEndpointInput {
   url!: string;
 
   @Field(() => [WebhookEventType])
-  @ArrayMinSize(1)
-  @ArrayMaxSize(5)
+  @MinItems(1, 'event type')
+  @MaxItems(5, 'event type')
   eventTypes!: WebhookEventType[];
 
   @Field(() => String, { nullable: true, description: 'Null or absent: none; when given, not blank.' })

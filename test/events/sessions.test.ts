@@ -56,7 +56,7 @@ describe('WebSocket sessions', () => {
     expect(await open(shortLived).closed).toEqual({ code: 4401, reason: 'token expired' });
   });
 
-  it('closes the sockets of a customer whom staff close (4403 "account closed"), and of a revoked API key (4401)', async () => {
+  it('closes the sockets of a customer whom staff close (4403 "account closed"; 4401 when they connect again), and of a revoked API key (4401)', async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);
     const socket = open(customer.token);
@@ -65,6 +65,8 @@ describe('WebSocket sessions', () => {
     ok(await t.gql(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
     expect(await socket.closed).toEqual({ code: 4403, reason: 'account closed' });
     expect(sub.results).toEqual([]);
+    // connecting anew after the close is a refused credential, as on HTTP (README, "Subscriptions")
+    expect(await open(customer.token).closed).toEqual({ code: 4401, reason: 'No active customer for this token.' });
 
     const partner = await createPartner(t, ['customers:read']);
     const [lookup] = (await t.register({ apiKey: partner.apiKey }, `query WsLookup($externalId: String!) { customer(externalId: $externalId) { externalId } }`)).operations;
@@ -111,6 +113,8 @@ describe('WebSocket sessions', () => {
     expect(missing.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     const unknownCurrency = await firstResult(socket.client, 'subscription { balanceChanged(currency: "NOPE") { available } }');
     expect(unknownCurrency.errors).toEqual([expect.objectContaining({ message: 'No currency NOPE.', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    const blankCurrency = await firstResult(socket.client, 'subscription { balanceChanged(currency: "  ") { available } }');
+    expect(blankCurrency.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^currency must not be blank/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: ['currency'] }) })]);
     const badAfter = await firstResult(socket.client, 'subscription { balanceChanged(after: "x1") { available } }');
     expect(badAfter.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });

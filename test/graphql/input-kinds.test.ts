@@ -475,4 +475,41 @@ describe('the input edge, by kind', () => {
       );
     });
   });
+
+  describe('messages a user reads (trial-fixes-3)', () => {
+    const CAMPAIGN = `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { userErrors { code } } }`;
+    const UPDATE_OFFER = `mutation($input: UpdateOfferInput!) { updateOffer(input: $input) { offer { id } userErrors { code field message } } }`;
+    const HISTORY = `query($currency: String) { me { pointHistory(currency: $currency, first: 5) { edges { node { amount } } } } }`;
+
+    it('list sizes are sentences, not "must contain at least 1 elements"', async () => {
+      await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [] } }, till.credential), 'lines', /^lines must have at least one line$/);
+      const codes = Array.from({ length: 21 }, (_, i) => `CODE-${i}`);
+      await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), offerCodes: codes } }, till.credential), 'offerCodes', /^offerCodes must have at most 20 codes$/);
+    });
+
+    it('a benefit missing its value, or carrying another kind\'s, is named without "A AMOUNT_OFF"', async () => {
+      await refusedWith(() => staff(UPDATE_OFFER, { offerId: shop.offer.id, benefit: { kind: 'AMOUNT_OFF' } }), 'updateOffer', 'INVALID', ['input', 'benefit', 'amountOff'], /^A benefit of kind AMOUNT_OFF needs amountOff\.$/);
+      await refusedWith(() => staff(UPDATE_OFFER, { offerId: shop.offer.id, benefit: { kind: 'PERCENT_OFF', percentOff: 10, amountOff: '1.00' } }), 'updateOffer', 'INVALID', ['input', 'benefit', 'amountOff'], /^A benefit of kind PERCENT_OFF takes no amountOff\.$/);
+    });
+
+    it('a money amount below zero is told it must not be negative (same code and path)', async () => {
+      await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '-1.00' }] } }, till.credential), 'lines.0.unitPrice', /^lines\.0\.unitPrice must not be negative$/);
+      await refusedAtTheEdge(() => staff(CAMPAIGN, { ...validInput('createCampaign'), conditions: { minSpend: '-5' } }), 'conditions.minSpend', /^conditions\.minSpend must not be negative$/);
+      // minus zero is not below zero: the shape, as before
+      await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '-0.00' }] } }, till.credential), 'lines.0.unitPrice', /^lines\.0\.unitPrice must be a money amount such as "4\.50"$/);
+    });
+
+    it('pointHistory(currency:) refuses blank and unknown codes, naming the argument; a known one filters', async () => {
+      for (const [currency, message] of [
+        ['  ', /^currency must not be blank/],
+        ['\u200b', /^currency must not be blank/],
+        ['NOPE', /^No currency NOPE\.$/],
+        [shop.currency.toLowerCase(), new RegExp(`^No currency ${shop.currency.toLowerCase()}\\.$`)],
+      ] as const) {
+        await expectRefusedAtTheEdge(t, () => t.gql(HISTORY, { currency }, customer.token), ['currency'], message);
+      }
+      const known = ok(await t.gql<any, unknown>(HISTORY, { currency: shop.currency }, customer.token)).me.pointHistory.edges;
+      expect(known.length).toBeGreaterThan(0);
+    });
+  });
 });
