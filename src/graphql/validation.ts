@@ -148,29 +148,27 @@ function pathAt(e: ValidationError, rule: string, path: string[]): string[] {
   return at === null || at === undefined ? path : [...path, String(at)];
 }
 
-/** The first failure of a clear rule in `errors` (nested inputs included). */
-function clearFailure(errors: readonly ValidationError[], prefix: string[] = []): Failure | null {
+/**
+ * The first failure in `errors`, depth first (nested inputs included), of the rule `pick` chooses
+ * among one error's rule names (undefined: look in its children), with that rule's message naming
+ * the path; `clear` says whether `pick` chooses only `CLEAR_RULES`.
+ */
+function failureIn(errors: readonly ValidationError[], pick: (rules: string[]) => string | undefined, clear: boolean, prefix: string[] = []): Failure | null {
   for (const e of errors) {
     const path = [...prefix, e.property];
-    const rule = Object.keys(e.constraints ?? {}).find((name) => CLEAR_RULES.has(name));
-    if (rule) return { message: messageAt(e, rule, path), field: pathAt(e, rule, path), clear: true };
-    const nested = clearFailure(e.children ?? [], path);
+    const rule = pick(Object.keys(e.constraints ?? {}));
+    if (rule) return { message: messageAt(e, rule, path), field: pathAt(e, rule, path), clear };
+    const nested = failureIn(e.children ?? [], pick, clear, path);
     if (nested) return nested;
   }
   return null;
 }
 
-/** The first failure of any rule in `errors`, depth first, with its rule's message naming the path. */
-function firstFailure(errors: readonly ValidationError[], prefix: string[] = []): Failure | null {
-  for (const e of errors) {
-    const path = [...prefix, e.property];
-    const rule = Object.keys(e.constraints ?? {})[0];
-    if (rule) return { message: messageAt(e, rule, path), field: pathAt(e, rule, path), clear: false };
-    const nested = firstFailure(e.children ?? [], path);
-    if (nested) return nested;
-  }
-  return null;
-}
+/** The first failure of a clear rule in `errors`. */
+const clearFailure = (errors: readonly ValidationError[]) => failureIn(errors, (rules) => rules.find((name) => CLEAR_RULES.has(name)), true);
+
+/** The first failure of any rule in `errors`. */
+const firstFailure = (errors: readonly ValidationError[]) => failureIn(errors, (rules) => rules[0], false);
 
 /**
  * A class-validator rule named `name` whose message (`message(property, value)`) is written for

@@ -24,13 +24,13 @@ function keyOf(caller: Caller, ip: string): { kind: Kind; key: string } {
   }
 }
 
-/** Whole seconds until the window frees up, at least 1 (HTTP `Retry-After`). */
 /**
  * How long a rate limit command may wait for Redis before it fails and the request is let through
  * (ms): a count takes well under a millisecond when Redis is well, so a second means it is not.
  */
 const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 
+/** Whole seconds until the window frees up, at least 1 (HTTP `Retry-After`). */
 const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
 /**
