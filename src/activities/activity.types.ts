@@ -35,6 +35,7 @@ export class SetActivityRuleInput {
   @Field()
   @MinLength(1)
   @MaxLength(20)
+  @NotBlank()
   currency!: string;
 
   @Field(() => ActivityKind)

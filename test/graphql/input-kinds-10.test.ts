@@ -77,4 +77,62 @@ describe('the input edge, by kind (edges-10)', () => {
       });
     });
   });
+
+  describe('a reference that is blank or names nothing (kind 2)', () => {
+    /** Every input that names a point currency, with a request that sends `currency` in it. */
+    const CURRENCY_REFS: [string, (currency: string) => Promise<GqlResult<unknown>>][] = [
+      ['createRewardStore', (currency) => staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { userErrors { code } } }`, { code: unique('s'), name: 'store', currency })],
+      ['setEconomyRule', (currency) => staff(`mutation($input: SetEconomyRuleInput!) { setEconomyRule(input: $input) { userErrors { code } } }`, { currency, pointsPerUnit: '1' })],
+      ['createCampaign', (currency) => staff(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { userErrors { code } } }`, { name: 'c', currency, ...window, outcome: { bonusPoints: 1 } })],
+      ['setActivityRule', (currency) => staff(`mutation($input: SetActivityRuleInput!) { setActivityRule(input: $input) { userErrors { code } } }`, { currency, kind: 'REVIEW', points: 5 })],
+      ['createGiftList', (currency) => staff(`mutation($input: CreateGiftListInput!) { createGiftList(input: $input) { userErrors { code } } }`, { currency, name: 'g', threshold: 10, offerIds: [shop.offer.id] })],
+      ['createTier', (currency) => staff(`mutation($input: CreateTierInput!) { createTier(input: $input) { userErrors { code } } }`, { currency, code: 'BLANKREF', name: 'n', rank: 901, threshold: 1 })],
+      ['adjustPoints', (currency) => staff(`mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, { customerExternalId: customer.externalId, currency, amount: 5, reason: 'r', idempotencyKey: unique('k') })],
+    ];
+
+    describe.each(CURRENCY_REFS)('%s', (_mutation, send) => {
+      it.each(BLANK)('with a currency of %s is BAD_USER_INPUT naming it (not NOT_FOUND), nothing written', async (_name, currency) => {
+        await expectRefusedAtTheEdge(t, () => send(currency), ['input', 'currency'], /^currency must not be blank \(/);
+      });
+    });
+
+    /** Runs `request` (a mutation `name`); expects the userError `code` on `field` and no table changed. */
+    async function refusedWith(request: () => Promise<GqlResult<unknown>>, name: string, code: string, field: string[], message: RegExp) {
+      const before = await tableSnapshot(t);
+      const res = await request();
+      expect(res.errors).toBeUndefined();
+      const payload = (res.data as Record<string, { userErrors: { code: string; field: string[]; message: string }[] }>)[name];
+      expect(payload.userErrors).toEqual([{ code, field, message: expect.stringMatching(message) }]);
+      expect(await tableSnapshot(t)).toEqual(before);
+    }
+
+    const createStore = (tiers: string[]) => () =>
+      staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { rewardStore { eligibility { tiers } } userErrors { code field message } } }`, {
+        code: unique('s'),
+        name: 'tiered',
+        currency: shop.currency,
+        eligibility: { tiers },
+      });
+    const createCampaign = (tiers: string[]) => () =>
+      staff(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } userErrors { code field message } } }`, {
+        name: 'tiered',
+        currency: shop.currency,
+        ...window,
+        conditions: { tiers },
+        outcome: { bonusPoints: 1 },
+      });
+
+    it('a store whose eligibility names a tier that does not exist is NOT_FOUND on that entry, naming every unknown tier; nothing written', async () => {
+      await refusedWith(createStore([tier, 'NOSUCH', 'NEITHER']), 'createRewardStore', 'NOT_FOUND', ['input', 'eligibility', 'tiers', '1'], /^No tier NOSUCH, NEITHER\./);
+    });
+
+    it('a campaign whose conditions name a tier that does not exist is NOT_FOUND on that entry; nothing written', async () => {
+      await refusedWith(createCampaign(['NOSUCH', tier]), 'createCampaign', 'NOT_FOUND', ['input', 'conditions', 'tiers', '0'], /^No tier NOSUCH\./);
+    });
+
+    it('tiers that exist are taken', async () => {
+      expect(ok(await createStore([tier])()).createRewardStore).toEqual({ rewardStore: { eligibility: { tiers: [tier] } }, userErrors: [] });
+      expect(ok(await createCampaign([tier])()).createCampaign).toMatchObject({ campaign: { id: expect.any(String) }, userErrors: [] });
+    });
+  });
 });

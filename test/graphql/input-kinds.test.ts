@@ -1,6 +1,6 @@
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { expectRefusedAtTheEdge, type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createOffer, createPartner, simpleShop, unique } from '../support/program.js';
+import { createCustomer, createOffer, createPartner, createTier, simpleShop, unique } from '../support/program.js';
 
 /**
  * Input-edge faults fixed as kinds (edges-input): text that shows nothing, lists that name a thing
@@ -31,6 +31,8 @@ describe('the input edge, by kind', () => {
     customer = await createCustomer(t, shop.currency, 50);
     await t.register(till.credential, RECORD_ACTIVITY, REVERSE, SUBMIT, REDEEM, LOCK, RELEASE, RECORD_ACTIVITY_CONTRACT);
     ok(await t.gql(`mutation($c: String!) { setActivityRule(input: { currency: $c, kind: REVIEW, points: 5 }) { userErrors { code } } }`, { c: shop.currency }, t.operatorToken));
+    // the tiers the cases name as existing ones (a store or campaign naming a tier the ladder lacks is NOT_FOUND: input-kinds-10)
+    for (const [rank, code] of ['GOLD', 'SILVER', 'TIER_2'].entries()) await createTier(t, { currency: shop.currency, code, rank: 10 + rank, threshold: 100 * rank });
   });
   afterAll(async () => {
     expect(await ledgerViolations(t)).toEqual([]);
