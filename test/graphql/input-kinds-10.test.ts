@@ -135,4 +135,35 @@ describe('the input edge, by kind (edges-10)', () => {
       expect(ok(await createCampaign([tier])()).createCampaign).toMatchObject({ campaign: { id: expect.any(String) }, userErrors: [] });
     });
   });
+
+  describe('a refusal of one entry of a list names that entry (kind 4)', () => {
+    it('an unknown partner scope is INVALID on its entry, the message naming each unknown one by position; nothing written', async () => {
+      const before = await tableSnapshot(t);
+      const res = await staff(`mutation($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } userErrors { code field message } } }`, {
+        name: 'p',
+        scopes: ['customers:read', 'offers:redeem', 'customers:write', 'transactions:read', 'everything'],
+      });
+      expect(res.data.createPartner).toEqual({
+        partner: null,
+        userErrors: [
+          {
+            code: 'INVALID',
+            field: ['input', 'scopes', '2'],
+            message: expect.stringMatching(/^Unknown scopes: "customers:write" \(item 2\), "everything" \(item 4\)\. Known: customers:read, /),
+          },
+        ],
+      });
+      expect(await tableSnapshot(t)).toEqual(before);
+    });
+
+    it("an event type a partner's endpoint may not receive is NOT_ELIGIBLE on its entry", async () => {
+      const before = await tableSnapshot(t);
+      const res = await staff(
+        `mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`,
+        { url: 'https://example.com/hook', eventTypes: ['SALE_PROCESSED', 'OFFER_ISSUED'], partnerId: reader.id },
+      );
+      expect(res.data.registerWebhookEndpoint.userErrors).toEqual([{ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes', '1'], message: expect.any(String) }]);
+      expect(await tableSnapshot(t)).toEqual(before);
+    });
+  });
 });

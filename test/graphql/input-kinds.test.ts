@@ -265,7 +265,7 @@ describe('the input edge, by kind', () => {
 
     it('an unknown partner scope is named escaped, so an empty or invisible one shows', async () => {
       const res = await staff(`mutation($input: CreatePartnerInput!) { createPartner(input: $input) { userErrors { code message } } }`, { name: 'p', scopes: ['customers:read', '', '\u200b'] });
-      expect(res.data.createPartner.userErrors).toEqual([{ code: 'INVALID', message: expect.stringMatching(/^Unknown scopes: "", "\\u200B"\. Known: /) }]);
+      expect(res.data.createPartner.userErrors).toEqual([{ code: 'INVALID', message: expect.stringMatching(/^Unknown scopes: "" \(item 1\), "\\u200B" \(item 2\)\. Known: /) }]);
     });
 
     it('codes in use are taken (JPY, CHF)', async () => {
