@@ -1,5 +1,5 @@
 import { toGlobalId } from '../../src/graphql/ids.js';
-import { expectRefusedAtTheEdge, type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
+import { expectRefusedAtTheEdge, expectRefusedWith, type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, createTier, simpleShop, unique } from '../support/program.js';
 
 /**
@@ -96,15 +96,6 @@ describe('the input edge, by kind (edges-10)', () => {
       });
     });
 
-    /** Runs `request` (a mutation `name`); expects the userError `code` on `field` and no table changed. */
-    async function refusedWith(request: () => Promise<GqlResult<unknown>>, name: string, code: string, field: string[], message: RegExp) {
-      const before = await tableSnapshot(t);
-      const res = await request();
-      expect(res.errors).toBeUndefined();
-      const payload = (res.data as Record<string, { userErrors: { code: string; field: string[]; message: string }[] }>)[name];
-      expect(payload.userErrors).toEqual([{ code, field, message: expect.stringMatching(message) }]);
-      expect(await tableSnapshot(t)).toEqual(before);
-    }
 
     const createStore = (tiers: string[]) => () =>
       staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { rewardStore { eligibility { tiers } } userErrors { code field message } } }`, {
@@ -123,11 +114,11 @@ describe('the input edge, by kind (edges-10)', () => {
       });
 
     it('a store whose eligibility names a tier that does not exist is NOT_FOUND on that entry, naming every unknown tier; nothing written', async () => {
-      await refusedWith(createStore([tier, 'NOSUCH', 'NEITHER']), 'createRewardStore', 'NOT_FOUND', ['input', 'eligibility', 'tiers', '1'], /^No tier NOSUCH, NEITHER\./);
+      await expectRefusedWith(t, createStore([tier, 'NOSUCH', 'NEITHER']), 'createRewardStore', 'NOT_FOUND', ['input', 'eligibility', 'tiers', '1'], /^No tier NOSUCH, NEITHER\./);
     });
 
     it('a campaign whose conditions name a tier that does not exist is NOT_FOUND on that entry; nothing written', async () => {
-      await refusedWith(createCampaign(['NOSUCH', tier]), 'createCampaign', 'NOT_FOUND', ['input', 'conditions', 'tiers', '0'], /^No tier NOSUCH\./);
+      await expectRefusedWith(t, createCampaign(['NOSUCH', tier]), 'createCampaign', 'NOT_FOUND', ['input', 'conditions', 'tiers', '0'], /^No tier NOSUCH\./);
     });
 
     it('tiers that exist are taken', async () => {
