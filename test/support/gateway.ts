@@ -343,3 +343,17 @@ export async function expectRefusedAtTheEdge(t: TestGateway, request: () => Prom
   expect(res.errors![0].message).toMatch(message);
   expect(await tableSnapshot(t)).toEqual(before);
 }
+
+/**
+ * Runs `request` (a mutation whose payload field is `name`); expects no GraphQL error, exactly one
+ * userError with `code`, the path `field` and a message matching `message`, and every table as it
+ * was before (`tableSnapshot`): a business refusal that wrote nothing.
+ */
+export async function expectRefusedWith(t: TestGateway, request: () => Promise<GqlResult<unknown>>, name: string, code: string, field: string[], message: RegExp): Promise<void> {
+  const before = await tableSnapshot(t);
+  const res = await request();
+  expect(res.errors).toBeUndefined();
+  const payload = (res.data as Record<string, { userErrors: { code: string; field: string[]; message: string }[] }>)[name];
+  expect(payload.userErrors).toEqual([{ code, field, message: expect.stringMatching(message) }]);
+  expect(await tableSnapshot(t)).toEqual(before);
+}
