@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { liftRequestTimeouts } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
 import { JOBS_CHANNEL } from './queue.js';
 
@@ -267,6 +268,9 @@ export class JobRunner {
     const handler = this.handlers[job.kind];
     try {
       await this.orm.em.fork().transactional(async (em) => {
+        // A job waits for no caller and may be long (points expiry, retention, a webhook's HTTP
+        // request): the request pool's statement bounds are not for it.
+        await liftRequestTimeouts(em);
         // Marked done first, in the same transaction as the work, so both commit or neither does.
         // First, not last: the job's row is then locked while the handler runs (a live worker's job
         // is not taken over, however long it takes; one whose process died is, after its lease,

@@ -132,7 +132,7 @@ export async function startTestGateway(
     }
   }
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });
-  const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax });
+  const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
   await migrate(orm);
   const clock = new AdjustableClock();
   const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
