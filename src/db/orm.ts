@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
-import { defineConfig, MikroORM, type SqlEntityManager } from '@mikro-orm/postgresql';
+import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { DbTimeouts } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
@@ -85,19 +85,15 @@ export async function readCommitted(client: pg.ClientBase): Promise<void> {
 export const READ_COMMITTED = `set default_transaction_isolation = 'read committed'`;
 
 /**
- * Lifts the request pool's `statement_timeout` and `idle_in_transaction_session_timeout`
- * (`DbTimeouts`) for the rest of the transaction `em` is in: for work that is legitimately long and
- * waits for no caller (a job: points expiry, event retention, a webhook's HTTP request inside its
- * job's transaction; a migration). `set_config(…, true)` is SET LOCAL: the connection goes back to
- * the pool with the request bounds, whatever the transaction's end. Outside a transaction it would
- * last for one statement only, so callers run it as their transaction's first statement.
+ * Select-list items that lift the request pool's `statement_timeout` and
+ * `idle_in_transaction_session_timeout` (`DbTimeouts`) for the rest of the transaction they run
+ * in: for work that is legitimately long and waits for no caller (a job: points expiry, event
+ * retention, a webhook's HTTP request inside its job's transaction; a migration).
+ * `set_config(…, true)` is SET LOCAL: the connection goes back to the pool with the request bounds,
+ * whatever the transaction's end. Put them in a statement the transaction runs anyway (a job's
+ * `returning`), or `select` them; outside a transaction they would last for that statement only.
  */
-export async function liftRequestTimeouts(em: SqlEntityManager): Promise<void> {
-  await em.execute(LIFT_REQUEST_TIMEOUTS);
-}
-
-/** The statement `liftRequestTimeouts` sends. */
-export const LIFT_REQUEST_TIMEOUTS = `select set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)`;
+export const LIFT_REQUEST_TIMEOUTS = `set_config('statement_timeout', '0', true) as lifted_statement_timeout, set_config('idle_in_transaction_session_timeout', '0', true) as lifted_idle_timeout`;
 
 /** What a ROLLBACK answers (pg's result of a command with no rows). */
 const ROLLED_BACK: pg.QueryResult = { command: 'ROLLBACK', rowCount: null, oid: 0, rows: [], fields: [] };
@@ -134,13 +130,13 @@ export async function openOrm(options: OrmOptions): Promise<MikroORM> {
 
 /**
  * Applies every pending migration, all in one transaction (all or nothing) without the request
- * pool's statement timeouts (`liftRequestTimeouts`: a migration rewriting a large table may take
+ * pool's statement timeouts (`LIFT_REQUEST_TIMEOUTS`: a migration rewriting a large table may take
  * minutes); returns the names it applied.
  */
 export async function migrate(orm: MikroORM): Promise<string[]> {
   const connection = orm.em.getConnection();
   const applied = await connection.transactional(async (trx) => {
-    await connection.execute(LIFT_REQUEST_TIMEOUTS, [], 'run', trx);
+    await connection.execute(`select ${LIFT_REQUEST_TIMEOUTS}`, [], 'run', trx);
     return orm.migrator.up({ transaction: trx });
   });
   return applied.map((m) => m.name);
