@@ -1,7 +1,9 @@
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { AdjustPointsDocument, ProfileDocument, PurchaseOfferDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { loadConfig } from '../../src/config.js';
 import { migrate, openOrm } from '../../src/db/orm.js';
+import { createLogger } from '../../src/logging.js';
 import { PROCESS_TRANSACTION } from '../../src/transactions/transaction.service.js';
 import { createTestDatabase, ledgerViolations, ok, startTestGateway, writeCounts, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { holdLocks, type HeldLocks } from '../support/locks.js';
@@ -111,9 +113,11 @@ describe('a pool whose every connection is busy', () => {
   const POOL = 2;
   let t: TestGateway;
   let lock: HeldLocks | undefined;
+  const warnings: { msg: string; reason?: string }[] = [];
 
   beforeAll(async () => {
-    t = await startTestGateway({ DB_POOL_MAX: String(POOL), DB_ACQUIRE_TIMEOUT_MS: '500', DB_STATEMENT_TIMEOUT_MS: '120000' }, { jobs: 'manual' });
+    const log = createLogger('warn', new Writable({ write: (chunk, _encoding, done) => (warnings.push(JSON.parse(String(chunk))), done()) }));
+    t = await startTestGateway({ DB_POOL_MAX: String(POOL), DB_ACQUIRE_TIMEOUT_MS: '500', DB_STATEMENT_TIMEOUT_MS: '120000' }, { jobs: 'manual', log });
   });
   afterAll(async () => {
     await lock?.end().catch(() => undefined);
@@ -132,6 +136,7 @@ describe('a pool whose every connection is busy', () => {
     await lock.waiters(POOL);
 
     expect(cut(await t.gql(ProfileDocument, {}, customer.token))).toEqual(SERVICE_UNAVAILABLE);
+    expect(warnings.map((w) => [w.msg, w.reason])).toEqual([['database did not answer in time (acquire timeout): answered SERVICE_UNAVAILABLE', 'acquire timeout']]);
     expect(cut(await t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency, amount: 1, reason: 'goodwill', idempotencyKey: unique('adj') } }, t.operatorToken))).toEqual(SERVICE_UNAVAILABLE);
     const ready = await t.fetch('/readyz');
     expect(ready.status).toBe(503);
