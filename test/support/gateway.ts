@@ -111,10 +111,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
  * `alter database … set` before the gateway's first connection; the run's server keeps
  * PostgreSQL's (UTC, read committed).
  * `options.jobPollMs`: how often idle job loops look for work without a wake-up (default 25 ms).
+ * `options.log`: the gateway's logger (default: silent, or TEST_LOG_LEVEL), for tests of its log lines.
  */
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number } = {},
+  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; log?: pino.Logger } = {},
 ): Promise<TestGateway> {
   const database = await createTestDatabase();
   if (options.settings) {
@@ -132,10 +133,10 @@ export async function startTestGateway(
     }
   }
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });
-  const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax });
+  const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
   await migrate(orm);
   const clock = new AdjustableClock();
-  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
+  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
   const jobs = await startJobs(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
     { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
