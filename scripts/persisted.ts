@@ -16,6 +16,7 @@ import { startupFailure } from '../src/startup.js';
 import { gatewaySchema } from '../src/graphql/schema.js';
 import { decodeGlobalId } from '../src/graphql/ids.js';
 import { breakingChanges, ManifestRejected } from '../src/persisted/manifest.js';
+import { partnersByIds } from '../src/partners/partner.service.js';
 import { allRegisteredOperations, CLIENT_NAME, partnerClient, registerManifest } from '../src/persisted/persisted.service.js';
 
 const [command, ...args] = process.argv.slice(2);
@@ -47,6 +48,9 @@ try {
     const partner = decodeGlobalId(client);
     const key = partner?.type === 'Partner' ? partnerClient(partner.id) : client;
     if (!partner && !CLIENT_NAME.test(client)) throw new Error(`client must be a partner id or a client name, got "${client}"`);
+    // As the mutation refuses it (NOT_FOUND): a list for no partner is one no key ever runs, and a
+    // mistyped id would otherwise print success while the real partner stays refused.
+    if (partner?.type === 'Partner' && !(await partnersByIds(em, [partner.id])).length) throw new Error(`No such partner: ${client}. Nothing registered.`);
     const started = performance.now();
     try {
       const { count } = await registerManifest(em, {

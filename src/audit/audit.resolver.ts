@@ -11,7 +11,7 @@ export class AuditResolver {
   @Query(() => AuditEntryConnection, { description: 'Staff: every staff change, newest first.' })
   async auditLog(@Args() args: PageArgs, @Context() ctx: RequestCtx) {
     requireStaff(ctx);
-    const page = pageOf(args, ctx.config.maxPageSize);
+    const page = pageOf(args, ctx.config.maxPageSize, 'AuditEntry');
     return connectionOf(await auditPage(ctx.em, page), page, (a) => [a.id]);
   }
 

@@ -84,7 +84,7 @@ export class CustomerResolver {
   @FieldResolver(() => RewardStoreConnection, { description: 'Open stores whose eligibility rules this customer meets.' })
   async eligibleRewardStores(@Root() customer: CustomerRow, @Args() args: PageArgs, @Context() ctx: RequestCtx) {
     denyPartner(ctx, 'reward stores');
-    const page = pageOf(args, ctx.config.maxPageSize);
+    const page = pageOf(args, ctx.config.maxPageSize, 'RewardStore');
     const viewer = { customerId: customer.id };
     return connectionOf(await storesPage(ctx.em, viewer, ctx.clock.now(), page), page, (s) => [s.id]);
   }
@@ -97,7 +97,7 @@ export class CustomerResolver {
     @Context() ctx: RequestCtx,
   ) {
     denyPartner(ctx, 'wallets');
-    const page = pageOf(args, ctx.config.maxPageSize);
+    const page = pageOf(args, ctx.config.maxPageSize, 'IssuedOffer');
     return connectionOf(await walletPage(ctx.em, customer.id, status?.length ? status : null, ctx.clock.now(), page), page, (o) => [o.id]);
   }
 
@@ -109,7 +109,7 @@ export class CustomerResolver {
     @Context() ctx: RequestCtx,
   ) {
     denyPartner(ctx, 'point histories');
-    const page = pageOf(args, ctx.config.maxPageSize);
+    const page = pageOf(args, ctx.config.maxPageSize, 'LedgerEntry');
     const code = await currencyFilterArgument(ctx, currency);
     return connectionOf(await ledgerPage(ctx.em, customer.id, code, page), page, (e) => [e.id]);
   }

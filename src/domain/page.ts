@@ -4,6 +4,8 @@
  * orders). Built from `first`/`after` by `pageOf` in `src/graphql/connection.ts`.
  */
 export interface Page {
+  /** The kind of row the list pages through (`CursorKind`), which its cursors name. */
+  kind: string;
   limit: number;
   after: number[] | null;
 }

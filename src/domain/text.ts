@@ -72,3 +72,11 @@ export function tagProblem(tag: string): string | null {
 export function segmentOf(tag: string): string {
   return tag.normalize('NFC');
 }
+
+/**
+ * How often, as a message a customer reads says it: "once", "twice", "3 times" (a limit of 1 read
+ * "at most 1 times"). `n` is a positive whole number (a per-customer limit).
+ */
+export function howOften(n: number): string {
+  return n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`;
+}

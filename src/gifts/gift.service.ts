@@ -7,6 +7,7 @@ import { byDefault, columnsOf, db, type EntityRow, type Selected } from '../db/s
 import { anyOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { howOften } from '../domain/text.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
@@ -213,7 +214,7 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     if (!list.onList) throw refuse(UserErrorCode.NOT_FOUND, 'This offer is not an option of this gift list.', ['input', 'optionId']);
     if (!list.onShow) throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be picked.', ['input', 'optionId']);
     const maxClaims = list.maxClaims;
-    const limitReached = () => refuse(UserErrorCode.LIMIT_REACHED, `You can claim from this list at most ${maxClaims} times.`, ['input', 'giftListId']);
+    const limitReached = () => refuse(UserErrorCode.LIMIT_REACHED, `You can claim from this list at most ${howOften(maxClaims ?? 0)}.`, ['input', 'giftListId']);
     // Answer a used-up list without spending first; the locked upsert below decides races.
     if (maxClaims != null && (list.claimed ?? 0) >= maxClaims) throw limitReached();
 

@@ -64,8 +64,17 @@ export const DEFAULT_PAGE_SIZE = 20;
 /** A validated page request (`src/domain/page.ts`), re-exported for the resolvers. */
 export type { Page };
 
-export function encodeCursor(key: number[]): string {
-  return base64url(JSON.stringify(key));
+/**
+ * The kind of row a list pages through, in the order it pages them: every cursor names it, so a
+ * cursor is a place in one kind of list only. Lists that page the same rows in the same order
+ * share a kind (`rewardStores` and `eligibleRewardStores`; one store's listings and another's,
+ * whose cursor names a place in the order, test/stores/shaped-pages-hostile.test.ts).
+ */
+export type CursorKind = 'RewardStore' | 'Listing' | 'Offer' | 'AuditEntry' | 'IssuedOffer' | 'LedgerEntry' | 'WebhookEndpoint' | 'WebhookDelivery';
+
+/** A cursor: base64url of the JSON array `[kind, ...key]` (`["LedgerEntry",6]`), opaque to clients. */
+export function encodeCursor(kind: CursorKind, key: number[]): string {
+  return base64url(JSON.stringify([kind, ...key]));
 }
 
 /** The values one part of a cursor's key may take: those of the column it is compared with. */
@@ -82,20 +91,23 @@ export const INT4_KEY: CursorKeyRange = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 /**
  * Reads a cursor back into its key, each part an integer within its column's range, so a forged
  * cursor is BAD_USER_INPUT here rather than an out-of-range error from PostgreSQL. Only a cursor
- * this list could have issued is taken: the key must encode back to exactly the text sent, since
+ * this list could have issued is taken: it must name the list's kind (a wallet's cursor `[1]` read
+ * as a point history's used to page it from entry 1, silently answering an empty or partial
+ * history: trial-fixes-4), and the key must encode back to exactly the text sent, since
  * Node's base64url decoder skips characters outside its alphabet (`WzE1XQ!!`, ` WzE1XQ` and
  * `WzE1XQ==` would all read as `WzE1XQ`), and "" is no cursor at all (Relay: cursors are opaque
  * strings the server gave out; ours are never empty).
  */
-function decodeCursor(cursor: string, keys: readonly CursorKeyRange[]): number[] {
+function decodeCursor(cursor: string, kind: CursorKind, keys: readonly CursorKeyRange[]): number[] {
   try {
     if (cursor.length > 200) throw new Error('too long');
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(parts) || parts[0] !== kind) throw new Error('not this kind of list');
+    const key: unknown[] = parts.slice(1);
     if (
-      Array.isArray(key) &&
       key.length === keys.length &&
       key.every((k, i) => Number.isSafeInteger(k) && (k as number) >= keys[i].min && (k as number) <= keys[i].max) &&
-      encodeCursor(key as number[]) === cursor
+      encodeCursor(kind, key as number[]) === cursor
     ) {
       return key as number[];
     }
@@ -106,23 +118,25 @@ function decodeCursor(cursor: string, keys: readonly CursorKeyRange[]): number[]
 }
 
 /**
- * A validated page request. `keys` says what each part of the list's sort key may be (default:
- * one row id); `first` is 0 to `maxPageSize`; `after` is null/absent (from the start) or a cursor
- * of this list. Anything else, "" included, is BAD_USER_INPUT ("after is not a cursor of this list").
+ * A validated page request of a list of `kind`. `keys` says what each part of the list's sort key
+ * may be (default: one row id); `first` is 0 to `maxPageSize`; `after` is null/absent (from the
+ * start) or a cursor of this kind of list. Anything else, "" and another kind of list's cursor
+ * included, is BAD_USER_INPUT ("after is not a cursor of this list").
  */
-export function pageOf(args: PageArgs, maxPageSize: number, keys: readonly CursorKeyRange[] = [ID_KEY]): Page {
+export function pageOf(args: PageArgs, maxPageSize: number, kind: CursorKind, keys: readonly CursorKeyRange[] = [ID_KEY]): Page {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > maxPageSize) {
     throw badInput(`first must be between 0 and ${maxPageSize}`, 'first');
   }
-  return { limit: first, after: args.after == null ? null : decodeCursor(args.after, keys) };
+  return { kind, limit: first, after: args.after == null ? null : decodeCursor(args.after, kind, keys) };
 }
 
 /** Builds a connection from up to `limit + 1` rows (the extra row only says there is a next page). */
 export function connectionOf<T>(rows: T[], page: Page, keyOf: (row: T) => number[]): ConnectionShape<T> {
   const hasNextPage = rows.length > page.limit;
   const nodes = hasNextPage ? rows.slice(0, page.limit) : rows;
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  const kind = page.kind as CursorKind;
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(kind, keyOf(node)), node }));
   return {
     edges,
     pageInfo: {

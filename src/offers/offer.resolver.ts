@@ -14,7 +14,7 @@ export class OfferResolver {
   @Query(() => OfferConnection, { description: 'Staff: every offer at its current version.' })
   async offers(@Args() args: PageArgs, @Context() ctx: RequestCtx) {
     requireStaff(ctx);
-    const page = pageOf(args, ctx.config.maxPageSize);
+    const page = pageOf(args, ctx.config.maxPageSize, 'Offer');
     return connectionOf(await offersPage(ctx.em, page.limit, page.after?.[0] ?? null), page, (o) => [o.offerId]);
   }
 

@@ -7,6 +7,7 @@ import type { RawBuilder } from 'kysely';
 import { anyOf, queryOne, sql, statement } from '../db/sql.js';
 import { statementRefusal } from '../db/refusal.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { howOften } from '../domain/text.js';
 import { claimKeySql, completeKeySql, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointAccount } from '../points/account.entity.js';
@@ -128,7 +129,7 @@ const PURCHASE_REFUSALS = {
   [UserErrorCode.OFFER_UNAVAILABLE]: () => refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']),
   [UserErrorCode.NOT_ELIGIBLE]: () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This store is not open to you.', ['input', 'listingId']),
   [UserErrorCode.OUT_OF_STOCK]: () => refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']),
-  [UserErrorCode.LIMIT_REACHED]: (limit: number | null) => refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${limit} times.`, ['input', 'listingId']),
+  [UserErrorCode.LIMIT_REACHED]: (limit: number | null) => refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${howOften(limit ?? 0)}.`, ['input', 'listingId']),
 };
 
 /** A purchase refusal (`limit`: the listing's per-customer limit, for LIMIT_REACHED). */

@@ -28,7 +28,7 @@ export function listingsPageAsked(info: GraphQLResolveInfo, maxPageSize: number)
   if (listings === undefined) listingsFields.set(field, (listings = listingsFieldOf(field, info.fragments)));
   if (!listings) return undefined;
   try {
-    return pageOf(getArgumentValues(storeType.getFields().listings, listings, info.variableValues) as PageArgs, maxPageSize, [INT4_KEY, ID_KEY]);
+    return pageOf(getArgumentValues(storeType.getFields().listings, listings, info.variableValues) as PageArgs, maxPageSize, 'Listing', [INT4_KEY, ID_KEY]);
   } catch {
     return undefined;
   }

@@ -27,7 +27,7 @@ export class RewardStoreResolver {
   @Query(() => RewardStoreConnection, { description: 'Staff: every store. A customer: the stores open to them. Not for API keys.' })
   async rewardStores(@Args() args: PageArgs, @Context() ctx: RequestCtx) {
     requireStaffOrCustomer(ctx);
-    const page = pageOf(args, ctx.config.maxPageSize);
+    const page = pageOf(args, ctx.config.maxPageSize, 'RewardStore');
     return connectionOf(await storesPage(ctx.em, ctx.loaders.viewer, ctx.clock.now(), page), page, (s) => [s.id]);
   }
 
@@ -51,7 +51,7 @@ export class RewardStoreResolver {
     // A viewer that is not a customer gets the staff view: only staff may (belt and braces; no
     // partner path reaches a store).
     requireStaffOrCustomer(ctx);
-    const page = pageOf(args, ctx.config.maxPageSize, [INT4_KEY, ID_KEY]);
+    const page = pageOf(args, ctx.config.maxPageSize, 'Listing', [INT4_KEY, ID_KEY]);
     // Read with the store when node(id:) asked for this very page (store-page.ts); else its own statement.
     const viewer = ctx.loaders.viewer;
     const rows =

@@ -80,7 +80,7 @@ export class WebhookEndpointResolver {
   @Query(() => WebhookEndpointConnection, { description: "Staff: every webhook endpoint; a partner with webhooks:manage: its own. Newest first." })
   async webhookEndpoints(@Args() args: PageArgs, @Context() ctx: Ctx) {
     if (ctx.caller.kind !== 'staff') requirePartnerScope(ctx, WEBHOOKS_SCOPE);
-    const page = pageOf(args, ctx.config.maxPageSize);
+    const page = pageOf(args, ctx.config.maxPageSize, 'WebhookEndpoint');
     return connectionOf(await webhookEndpointsPage(ctx, page), page, (e) => [e.id]);
   }
 
@@ -120,7 +120,7 @@ export class WebhookDeliveryResolver {
   @Query(() => WebhookDeliveryConnection, { description: 'Staff: the webhook delivery log, newest first.' })
   async webhookDeliveries(@Args() args: WebhookDeliveriesArgs, @Context() ctx: Ctx) {
     requireStaff(ctx);
-    const page = pageOf(args, ctx.config.maxPageSize);
+    const page = pageOf(args, ctx.config.maxPageSize, 'WebhookDelivery');
     const endpointId = args.endpointId ? fromGlobalId(args.endpointId, 'WebhookEndpoint', 'endpointId') : null;
     return connectionOf(await webhookDeliveriesPage(ctx.em, { endpointId, status: args.status ?? null }, page), page, (d) => [d.id]);
   }

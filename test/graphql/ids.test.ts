@@ -29,9 +29,9 @@ describe('global ids and cursors', () => {
   it('makes the cursors Buffer made, and reads them back', () => {
     fc.assert(
       fc.property(fc.integer({ min: -2_147_483_648, max: 2_147_483_647 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (sort, id) => {
-        const cursor = encodeCursor([sort, id]);
-        expect(cursor).toBe(viaBuffer(JSON.stringify([sort, id])));
-        expect(pageOf({ first: 1, after: cursor }, 100, [INT4_KEY, ID_KEY]).after).toEqual([sort, id]);
+        const cursor = encodeCursor('Listing', [sort, id]);
+        expect(cursor).toBe(viaBuffer(JSON.stringify(['Listing', sort, id])));
+        expect(pageOf({ first: 1, after: cursor }, 100, 'Listing', [INT4_KEY, ID_KEY]).after).toEqual([sort, id]);
       }),
     );
   });

@@ -244,6 +244,29 @@ describe('starting the gateway', () => {
     }
   }, 60_000);
 
+  it('npm run persisted -- register for a partner id no partner has: one line, exit 1, nothing registered (trial-fixes-4)', async () => {
+    const database = await createTestDatabase();
+    try {
+      const orm = await openOrm({ url: database.url, poolMax: 2 });
+      await migrate(orm);
+      await orm.close(true);
+      const noPartner = Buffer.from('Partner:999').toString('base64url');
+      // It printed "partner:999: 8 operation(s) added" and exit 0, where the mutation answers NOT_FOUND.
+      const cli = await gateway({ DATABASE_URL: database.url }, {
+        main: path.join(build, 'scripts/persisted.js'),
+        args: ['register', noPartner, path.join(root, 'schema/partner-manifest.json')],
+      }).exited;
+      expect({ code: cli.code, errors: cli.errors }).toEqual({ code: 1, errors: [`No such partner: ${noPartner}. Nothing registered.`] });
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const { rows } = await client.query<{ n: number }>('select count(*)::int as n from persisted_operation');
+      await client.end();
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+
   it('a point currency valued in an invented money code: it starts and warns, naming the currency and the remedy', async () => {
     const database = await createTestDatabase();
     try {

@@ -94,7 +94,7 @@ describe('a purchase in round trips to PostgreSQL', () => {
 
     const limited = await purchaseCounting(shop.listing.id, customer.token);
     expect(limited.payload.userErrors.map((e) => e.code)).toEqual(['LIMIT_REACHED']);
-    expect(limited.payload.userErrors[0].message).toBe('You can buy this offer at most 1 times.');
+    expect(limited.payload.userErrors[0].message).toBe('You can buy this offer at most once.');
     expect(limited.purchase).toHaveLength(1);
     expect(await footprint(customer.externalId)).toEqual(before);
     const me = ok(await t.gql(ProfileDocument, {}, customer.token)).me!;
