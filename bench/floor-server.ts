@@ -23,7 +23,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 const MAX_PAGE_SIZE = 100;
 const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64url');
-const cursorOf = (key: number[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+// As the gateway's cursors (src/graphql/connection.ts): the list's kind, then the sort key.
+const cursorOf = (key: number[]) => Buffer.from(JSON.stringify(['Listing', ...key])).toString('base64url');
 
 class Refusal extends Error {
   constructor(
@@ -85,7 +86,7 @@ serveChild(async () => {
     const first = variables.first ?? 20;
     if (!Number.isInteger(first) || (first as number) < 0 || (first as number) > MAX_PAGE_SIZE) throw new Refusal(200, 'BAD_USER_INPUT', 'first');
     let after: [number, number] | [null, null] = [null, null];
-    if (typeof variables.after === 'string') after = JSON.parse(Buffer.from(variables.after, 'base64url').toString()) as [number, number];
+    if (typeof variables.after === 'string') after = (JSON.parse(Buffer.from(variables.after, 'base64url').toString()) as [string, number, number]).slice(1) as [number, number];
 
     const client = await pool.connect();
     let json: string;
