@@ -19,6 +19,8 @@ export interface Config {
   seedDemo: boolean;
   logLevel: string;
   dbPoolMax: number;
+  /** How long the gateway waits on PostgreSQL before it gives up (docs/decisions.md, "A database that stalls"). */
+  dbTimeouts: DbTimeouts;
   maxPageSize: number;
   bodyLimitBytes: number;
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxDocumentBytes: number };
@@ -139,6 +141,26 @@ export interface Config {
     /** Events one subscriber may let wait before it is closed as a slow consumer (EVENT_SUBSCRIBER_QUEUE). */
     subscriberQueue: number;
   };
+}
+
+/**
+ * Bounds on waiting for PostgreSQL, in milliseconds; 0 waits for ever (PostgreSQL's and pg's own
+ * default). A request cut by one answers 503 SERVICE_UNAVAILABLE with `Retry-After`, and what it
+ * had begun is rolled back (src/db/unavailable.ts).
+ */
+export interface DbTimeouts {
+  /** For a connection from the pool: a free one, or a new one to connect (DB_ACQUIRE_TIMEOUT_MS). */
+  acquireMs: number;
+  /**
+   * For one statement of a request, lock waits included (DB_STATEMENT_TIMEOUT_MS; PostgreSQL's
+   * `statement_timeout`). Jobs and migrations lift it for their transactions (`liftRequestTimeouts`).
+   */
+  statementMs: number;
+  /**
+   * For a request's transaction left open with nothing running (DB_IDLE_IN_TRANSACTION_TIMEOUT_MS;
+   * PostgreSQL's `idle_in_transaction_session_timeout`): the session is ended, its locks released.
+   */
+  idleInTransactionMs: number;
 }
 
 export const DEV_JWT_SECRET = 'reward-gateway-development-secret-change-me';
@@ -286,6 +308,11 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemo: bool(env, 'SEED_DEMO', !databaseUrl),
     logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'silent' : 'info'),
     dbPoolMax: int(env, 'DB_POOL_MAX', 20, 1, 1000),
+    dbTimeouts: {
+      acquireMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 5_000, 0, 600_000),
+      statementMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
+      idleInTransactionMs: int(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0, 3_600_000),
+    },
     maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 10_000_000),
     limits: {

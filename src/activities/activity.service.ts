@@ -113,7 +113,8 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
  * - a repeat of a normalised reference (of the same year, for BIRTHDAY) answers the first result and changes nothing;
  * - the kind's natural limit: BIRTHDAY only near the customer's birth date and once per year
  *   (NOT_ELIGIBLE, LIMIT_REACHED), SIGN_UP once ever (LIMIT_REACHED), REFERRAL once per referred
- *   customer, who must exist and not be the referrer (NOT_FOUND, INVALID, LIMIT_REACHED), the
+ *   customer, who must exist, not be the referrer and not have referred the referrer, directly or
+ *   up the referral chain (NOT_FOUND, INVALID, INVALID, LIMIT_REACHED), the
  *   other kinds once per reference;
  * - at most `capPerPeriod` awards per rule in the last `periodDays` days (CAP_REACHED);
  * - an account it credits stays within MAX_ACCOUNT_POINTS (INVALID), checked under the account
@@ -121,7 +122,7 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
  * The customer must be ACTIVE (NOT_ELIGIBLE), as read under `customerStatusLock` after that lock,
  * so a close that committed while the award waited is seen, and one that comes later waits for it.
  * A customer's activities of one kind are serialised by an advisory lock taken before anything is
- * read (a referral also locks its referred customer), so no limit can be beaten by requests that
+ * read (referrals also take one program-wide lock, see `occurrenceOf`), so no limit can be beaten by requests that
  * arrive at once; unique constraints on (customer, kind, occurrence) and on the referred customer
  * back them.
  */
@@ -245,9 +246,39 @@ async function occurrenceOf(em: SqlEntityManager, a: ActivityOccurrence, referen
   );
   if (!referred) throw refuse(UserErrorCode.NOT_FOUND, "A referral's reference is the referred customer's externalId, and there is no such customer.", ['input', 'reference']);
   if (referred.id === a.customerId) throw refuse(UserErrorCode.INVALID, 'A customer cannot refer themselves.', ['input', 'reference']);
-  // Referrers of one referred customer are serialised too: the second one sees the first's row.
-  await query(em, lockKey(`activity:referred:${referred.id}`));
+  // Every referral of the program is serialised: whether one closes a cycle depends on referrals of
+  // other customers (A→B and B→A hold different per-customer locks), so the second of two that
+  // would close one must see the first's row. Referrals are rare; one lock is the simple sound
+  // answer (it also serialises the referrers of one referred customer).
+  await query(em, lockKey('activity:referrals'));
+  if (await refersUpTo(em, referred.id, a.customerId)) {
+    throw refuse(
+      UserErrorCode.INVALID,
+      'The referred customer already referred this customer (directly or through the customers they referred): referrals cannot go round in a circle.',
+      ['input', 'reference'],
+    );
+  }
   return { occurrence: `customer:${referred.id}`, referredCustomerId: referred.id };
+}
+
+/**
+ * Whether `ancestorId` is above `customerId` in the referral tree: it referred the customer, or
+ * the customer's referrer, and so on up (each customer is referred at most once, so the way up is
+ * one chain). A referral of `ancestorId` by `customerId` would close a cycle: two customers each
+ * earning for bringing in the other (docs/decisions.md, "Referral cycles"). `union`, not
+ * `union all`: a cycle recorded before this check existed ends the walk instead of looping.
+ */
+async function refersUpTo(em: SqlEntityManager, ancestorId: number, customerId: number): Promise<boolean> {
+  const found = await queryOne(
+    em,
+    sql<{ found: 1 }>`with recursive up(id) as (
+          select ${customerId}::bigint
+          union
+          select r.customer_id from activity r join up on r.referred_customer_id = up.id
+        )
+        select 1 as found from up where id = ${ancestorId} limit 1`,
+  );
+  return found !== undefined;
 }
 
 function limitMessage(kind: ActivityKind): string {

@@ -35,6 +35,7 @@ export class SetActivityRuleInput {
   @Field()
   @MinLength(1)
   @MaxLength(20)
+  @NotBlank()
   currency!: string;
 
   @Field(() => ActivityKind)
@@ -83,7 +84,7 @@ export class RecordActivityInput {
     description:
       "The partner's id of this occurrence, trimmed, case-folded and NFC-normalised before it counts: a review's item, an event, a shared post, a survey; " +
       "REFERRAL: the referred customer's externalId. Each kind earns within its natural limit (BIRTHDAY once a year near the birth date, SIGN_UP once, " +
-      'REFERRAL once per referred customer, the others once per reference); a repeat answers the first result.',
+      'REFERRAL once per referred customer, who must not have referred the referrer, directly or up the chain: INVALID; the others once per reference); a repeat answers the first result.',
   })
   @MinLength(1)
   @MaxLength(200)

@@ -4,6 +4,7 @@ import { badInput } from '../graphql/errors.js';
 import { requireStaff } from '../graphql/guards.js';
 import { Offer } from '../offers/offer.types.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
+import { refuseBlankArgument } from '../graphql/validation.js';
 import { Tier } from '../tiers/tier.types.js';
 import { programStats, tierMix, topOffers, type OfferStatsRow, type ProgramStatsRow, type TierMixRow } from './analytics.service.js';
 import { OfferStats, ProgramStats, TierMembers } from './analytics.types.js';
@@ -12,7 +13,7 @@ const MAX_WINDOW_DAYS = 366 * 5;
 
 @Resolver(() => ProgramStats)
 export class ProgramStatsResolver {
-  @Query(() => ProgramStats, { nullable: true, description: 'Staff: figures of one currency over [from, to). Null for an unknown currency.' })
+  @Query(() => ProgramStats, { nullable: true, description: 'Staff: figures of one currency over [from, to). Null for an unknown currency; blank: BAD_USER_INPUT.' })
   programStats(
     @Arg('currency') currency: string,
     @Arg('from', () => DateTimeScalar) from: Date,
@@ -20,6 +21,7 @@ export class ProgramStatsResolver {
     @Context() ctx: RequestCtx,
   ) {
     requireStaff(ctx);
+    refuseBlankArgument(currency, 'currency');
     if (from >= to) throw badInput('to must be after from', 'to');
     if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) throw badInput(`the window is at most ${MAX_WINDOW_DAYS} days`, 'to');
     return programStats(ctx.em, currency, from, to, ctx.clock.now());

@@ -65,10 +65,20 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
   const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
   const segments = data.segments == null ? data.segments : [...new Set(data.segments.map(segmentOf))];
   return ctx.em.transactional(async (em) => {
+    const closing = data.status === CustomerStatus.CLOSED;
+    let closedFirst = false;
     if (data.status != null) {
       // A status change waits for awards in flight that read the old status, and later ones read the new one.
       const [existing] = await query<{ id: number }>(em, sql`select id from customer where external_id = ${data.externalId}`);
       if (existing) await query(em, customerStatusLock(existing.id, 'change'));
+      // Its sockets close on every instance as the relays read this (src/http/ws.ts). Recorded before
+      // the customer's row is written: the event takes the customer's stream, and every writer of a
+      // customer takes the stream before the row (the tier batch holds the stream while it writes the
+      // tier); a close that took the row first deadlocked with it (hostile pass 10).
+      if (existing && closing) {
+        await recordSessionEnd(em, { customerId: existing.id }, now);
+        closedFirst = true;
+      }
     }
     const [row] = await query(
       em,
@@ -86,8 +96,8 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
           returning ${CUSTOMER_COLUMNS}, (xmax = 0) as inserted`,
     );
     if (row.inserted) await recomputeTier(em, row.id, now);
-    // Its sockets close on every instance as the relays read this (src/http/ws.ts).
-    if (data.status === CustomerStatus.CLOSED) await recordSessionEnd(em, { customerId: row.id }, now);
+    // A customer created CLOSED (no row to take before): the same event, after the insert.
+    if (closing && !closedFirst) await recordSessionEnd(em, { customerId: row.id }, now);
     await recordAudit(em, {
       actor: actorOf(ctx.caller),
       action: row.inserted ? 'createCustomer' : 'updateCustomer',

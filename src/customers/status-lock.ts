@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import { sql } from '../db/sql.js';
 
 /** The prefix of a customer's status lock key (`customer-status:<id>`, hashed by `hashtextextended`). */
@@ -14,4 +15,18 @@ export const CUSTOMER_STATUS_LOCK = 'customer-status:';
 export function customerStatusLock(customerId: number, mode: 'award' | 'change') {
   const key = `${CUSTOMER_STATUS_LOCK}${customerId}`;
   return mode === 'award' ? sql`select pg_advisory_xact_lock_shared(hashtextextended(${key}, 0))` : sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+}
+
+/**
+ * The customer's status (`'ACTIVE'`, …; null: no such customer) as a SQL text expression that first
+ * takes `customerStatusLock(customer, 'award')` and then reads the status on a snapshot of its own
+ * (`customer_status_locked`, Migration20261201030000): a status change committed while the
+ * statement waited is seen, and none commits before the caller's transaction ends. For spends
+ * (purchases, gift claims, a till's lock or redemption), whose status read at authentication may be
+ * older than a suspension that committed while they waited for the account or the offer (hostile
+ * pass 10). Take it before the account's row lock, as awards do, so status changes, awards and
+ * spends queue in one order.
+ */
+export function customerStatusNow(customerId: RawBuilder<unknown> | number) {
+  return sql<string | null>`customer_status_locked(${customerId})`;
 }

@@ -3,6 +3,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import type { DbTimeouts } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 import { prepareParameterisedStatements } from './prepared.js';
@@ -14,10 +15,26 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 export interface OrmOptions {
   url: string;
   poolMax: number;
+  /** Bounds on waiting for PostgreSQL (`DbTimeouts`); none when absent (scripts, benchmarks). */
+  timeouts?: DbTimeouts;
   debug?: boolean;
 }
 
-export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
+/**
+ * pg's options for `timeouts`: pg-pool's `connectionTimeoutMillis` bounds both the wait for a free
+ * connection and the connecting of a new one; the other two are sent as session settings when a
+ * connection opens (no statement of their own). 0 leaves a bound out.
+ */
+function timeoutOptions(timeouts: DbTimeouts | undefined) {
+  if (!timeouts) return {};
+  return {
+    connectionTimeoutMillis: timeouts.acquireMs,
+    statement_timeout: timeouts.statementMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+  };
+}
+
+export function ormConfig({ url, poolMax, timeouts, debug = false }: OrmOptions) {
   return defineConfig({
     clientUrl: url,
     entities: ENTITIES,
@@ -32,6 +49,7 @@ export function ormConfig({ url, poolMax, debug = false }: OrmOptions) {
         }),
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
       onConnect: readCommitted,
+      ...timeoutOptions(timeouts),
     },
     debug,
     // Request handlers always fork; touching the global EntityManager is a bug.
@@ -74,6 +92,17 @@ export const READ_COMMITTED = `set default_transaction_isolation = 'read committ
 function isRollback(text: unknown): boolean {
   return typeof text === 'string' && text.length <= 32 && text.trim().toLowerCase() === 'rollback';
 }
+
+/**
+ * Select-list items that lift the request pool's `statement_timeout` and
+ * `idle_in_transaction_session_timeout` (`DbTimeouts`) for the rest of the transaction they run
+ * in: for work that is legitimately long and waits for no caller (a job: points expiry, event
+ * retention, a webhook's HTTP request inside its job's transaction; a migration).
+ * `set_config(…, true)` is SET LOCAL: the connection goes back to the pool with the request bounds,
+ * whatever the transaction's end. Put them in a statement the transaction runs anyway (a job's
+ * `returning`), or `select` them; outside a transaction they would last for that statement only.
+ */
+export const LIFT_REQUEST_TIMEOUTS = `set_config('statement_timeout', '0', true) as lifted_statement_timeout, set_config('idle_in_transaction_session_timeout', '0', true) as lifted_idle_timeout`;
 
 /** What a ROLLBACK answers (pg's result of a command with no rows). */
 const ROLLED_BACK: pg.QueryResult = { command: 'ROLLBACK', rowCount: null, oid: 0, rows: [], fields: [] };
@@ -128,9 +157,17 @@ export async function openOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormConfig(options));
 }
 
-/** Applies every pending migration; returns the names it applied. */
+/**
+ * Applies every pending migration, all in one transaction (all or nothing) without the request
+ * pool's statement timeouts (`LIFT_REQUEST_TIMEOUTS`: a migration rewriting a large table may take
+ * minutes); returns the names it applied.
+ */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.migrator.up();
+  const connection = orm.em.getConnection();
+  const applied = await connection.transactional(async (trx) => {
+    await connection.execute(`select ${LIFT_REQUEST_TIMEOUTS}`, [], 'run', trx);
+    return orm.migrator.up({ transaction: trx });
+  });
   return applied.map((m) => m.name);
 }
 

@@ -31,6 +31,12 @@ export interface RelayStats {
   eventsRead: number;
 }
 
+/**
+ * How long a Redis command of the fan-out may wait for an answer (ms): a PUBLISH of one page takes
+ * a millisecond or so when Redis is well, so a second means it is not.
+ */
+const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
 /** The relay's name in `event_relay_cursor`, and its advisory lock key. */
 const REDIS_RELAY = REDIS_RELAY_CURSOR;
 const LEADER_LOCK = 'reward_gateway_event_relay';
@@ -213,7 +219,11 @@ class RedisRelay implements EventRelay {
     private readonly hub: EventHub,
     private readonly log: Logger,
   ) {
-    const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 2 };
+    // A command Redis does not answer within REDIS_COMMAND_TIMEOUT_MS fails: the reader gives its
+    // page up (not its cursor) and reads it again, and QUIT gives way to closing the socket. A
+    // Redis that stopped answering with its connections open held the reader's PUBLISH, and the
+    // gateway's shutdown in QUIT, for as long as it stayed so (test/events/redis-fanout-stalled.test.ts).
+    const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: REDIS_COMMAND_TIMEOUT_MS };
     this.subscriber = new Redis(options.redisUrl!, redisOptions);
     this.publisher = new Redis(options.redisUrl!, redisOptions);
     this.subscriber.on('error', (error) => log.warn({ err: error }, 'event fan-out (Redis) subscriber error'));
@@ -292,7 +302,7 @@ class RedisRelay implements EventRelay {
     clearTimeout(this.leaderTimer);
     await this.poller?.stop();
     this.poller = undefined;
-    await Promise.all([this.subscriber.quit().catch(() => undefined), this.publisher.quit().catch(() => undefined)]);
+    await Promise.all([this.subscriber, this.publisher].map((redis) => redis.quit().then(() => undefined, () => redis.disconnect())));
   }
 
   stats = (): RelayStats => ({ mode: 'redis', reading: this.poller !== undefined, pagesRead: this.pagesRead, eventsRead: this.eventsRead });

@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
+import { customerStatusNow } from '../customers/status-lock.js';
 import { byDefault, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { anyOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { firstDuplicate } from '../domain/lists.js';
@@ -163,7 +164,7 @@ const CLAIMED_LIST_COLUMNS = columnsOf(GiftList, 'g', ['id', 'name', 'threshold'
  * when the offer is not on the list: `onList` is checked first).
  */
 type ClaimedList = Selected<typeof CLAIMED_LIST_COLUMNS> &
-  Selected<typeof CLAIMED_LIST_MONEY> & { onList: boolean; onShow: boolean; claimed: number | null } & OfferVersionColumns<'offer.'>;
+  Selected<typeof CLAIMED_LIST_MONEY> & { onList: boolean; onShow: boolean; claimed: number | null; customerStatus: string | null } & OfferVersionColumns<'offer.'>;
 /** The money of the list's program: the money currency of the offers claimed from it. */
 const CLAIMED_LIST_MONEY = columnsOf(PointCurrency, 'pc', ['moneyCurrency']);
 
@@ -179,13 +180,13 @@ export interface GiftClaimOutcome {
  * Claims one option of a gift list, whole or not at all, in one transaction: claim the
  * idempotency key → check the list and the option → spend `threshold` points (oldest-expiring
  * first) → count the claim against `maxClaims` → issue the offer (current version) → record the
- * claim. Locks in the order of purchases (key, account, counter), so concurrent claims queue
- * rather than deadlock. Any refusal rolls everything back and frees the key.
+ * claim. Locks in the order of purchases (key, the customer's status lock shared, account, counter), so concurrent claims queue
+ * rather than deadlock. Any refusal rolls everything back and frees the key. NOT_ELIGIBLE when the
+ * customer is not ACTIVE, as read under the status lock (customerStatusNow), not at authentication.
  */
 export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: number, offerId: number, idempotencyKey: string): Promise<GiftClaimOutcome> {
-  if (customer.status !== CustomerStatus.ACTIVE) {
-    throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot claim gifts right now.');
-  }
+  const notActive = () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot claim gifts right now.');
+  if (customer.status !== CustomerStatus.ACTIVE) throw notActive();
   const now = ctx.clock.now();
   const scope = `gift:${customer.customerId}`;
   return ctx.em.transactional(async (em) => {
@@ -197,7 +198,7 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
       sql<ClaimedList>`select ${CLAIMED_LIST_COLUMNS}, ${CLAIMED_LIST_MONEY},
                  (o.offer_id is not null) as "onList", ${optionOnShow(now)} as "onShow",
                  (select n.claimed from gift_claim_count n where n.gift_list_id = g.id and n.customer_id = ${customer.customerId}) as claimed,
-                 ${offerVersionColumns('offer.')}
+                 ${customerStatusNow(customer.customerId)} as "customerStatus", ${offerVersionColumns('offer.')}
             from gift_list g
             join point_currency pc on pc.code = g.currency_code
             left join gift_list_option o on o.gift_list_id = g.id and o.offer_id = ${offerId}
@@ -206,6 +207,9 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
            where g.id = ${giftListId}`,
     );
     if (!list) throw refuse(UserErrorCode.NOT_FOUND, 'No such gift list.', ['input', 'giftListId']);
+    // The status as of now, under the status lock (before the account's): a suspension committed
+    // since the request was authenticated refuses the claim; one that comes later waits for it.
+    if (list.customerStatus !== CustomerStatus.ACTIVE) throw notActive();
     if (!list.onList) throw refuse(UserErrorCode.NOT_FOUND, 'This offer is not an option of this gift list.', ['input', 'optionId']);
     if (!list.onShow) throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be picked.', ['input', 'optionId']);
     const maxClaims = list.maxClaims;

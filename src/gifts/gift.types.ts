@@ -48,6 +48,7 @@ export class CreateGiftListInput {
   @Field()
   @MinLength(1)
   @MaxLength(20)
+  @NotBlank()
   currency!: string;
 
   @Field()

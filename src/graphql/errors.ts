@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 
 /** The domain's refusals (`src/domain/refusals.ts`), re-exported for the resolvers and tests. */
@@ -47,6 +48,13 @@ export const ErrorCode = {
    * and nothing of it ran (src/http/drain.ts). Send it again (to another instance).
    */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /**
+   * HTTP 503 with `Retry-After`: the database did not answer in time (no pooled connection came
+   * free within DB_ACQUIRE_TIMEOUT_MS, or a statement ran or waited for a lock past
+   * DB_STATEMENT_TIMEOUT_MS). Whatever the request had begun was rolled back: send it again, with
+   * the same idempotency key (src/db/unavailable.ts).
+   */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -96,6 +104,31 @@ export function rateLimited(retryAfterSeconds: number) {
   });
 }
 
+/**
+ * Seconds a client is asked to wait (`Retry-After`) before it sends a request cut by a database
+ * bound again: long enough for a moment's saturation of the pool to pass, short enough for a till.
+ */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
+const UNAVAILABLE_MESSAGE = 'The database did not answer in time: nothing of the request was done. Send it again shortly (a mutation with the same idempotency key).';
+
+/** SERVICE_UNAVAILABLE, HTTP 503 with `Retry-After` (`UNAVAILABLE_RETRY_AFTER_SECONDS`): see `ErrorCode.SERVICE_UNAVAILABLE`. */
+export function serviceUnavailable() {
+  return new GraphQLError(UNAVAILABLE_MESSAGE, {
+    extensions: {
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      http: { status: 503, headers: new Map([['retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS)]]) },
+    },
+  });
+}
+
+/** The body and headers of a SERVICE_UNAVAILABLE answer written outside Apollo (as `HttpDrain.refuse` writes SHUTTING_DOWN). */
+export const UNAVAILABLE_ANSWER = {
+  status: 503,
+  body: { errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] },
+  headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS), 'cache-control': 'private, no-store' },
+} as const;
+
 const SAFE_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
@@ -114,6 +147,7 @@ const SAFE_CODES = new Set([
   'EVENT_ID_EXPIRED',
   'TOO_MANY_SUBSCRIPTIONS',
   'MUTATION_OVER_WEBSOCKET',
+  'SERVICE_UNAVAILABLE',
 ]);
 
 /** graphql-js's parse error for a document over `parseOptions.maxTokens` (16.x spells it "more that"). */
@@ -193,11 +227,14 @@ const FIELD_OF_OBJECT = /; Field "([_A-Za-z][_0-9A-Za-z]*)" (?:of required type 
 export interface FormatOptions {
   /** Strip graphql-js's name suggestions from client errors (production: SPEC §4, no field suggestions). */
   hideSuggestions?: boolean;
+  /** Told of every error a database bound cut (answered SERVICE_UNAVAILABLE), with its reason: the log line. */
+  onUnavailable?: (reason: Unavailability, error: unknown) => void;
 }
 
 /**
  * The last word on what leaves the server, over HTTP and WebSocket alike: known client errors keep
- * their message (without name suggestions when `options.hideSuggestions`) and code; anything else
+ * their message (without name suggestions when `options.hideSuggestions`) and code; a wait on the
+ * database that a bound cut is SERVICE_UNAVAILABLE (`options.onUnavailable` logs it); anything else
  * (a database error, a bug) becomes a bare INTERNAL_SERVER_ERROR with no stack and no SQL.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, onInternal?: (error: unknown) => void, options: FormatOptions = {}): GraphQLFormattedError {
@@ -208,6 +245,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   const tokenLimit = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? TOKEN_LIMIT.exec(formatted.message) : null;
   if (tokenLimit) {
     return { message: `Token limit of ${tokenLimit[1]} exceeded.`, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+  }
+  const unavailable = databaseUnavailable(original);
+  if (unavailable) {
+    options.onUnavailable?.(unavailable, error);
+    return { message: UNAVAILABLE_MESSAGE, path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
   }
   const dataException = dataExceptionMessage(original);
   if (dataException) {

@@ -190,14 +190,20 @@ function clearRule(name: string, validate: (value: unknown) => boolean, message:
 export const IDEMPOTENCY_KEY_MAX = 200;
 
 /**
- * A mutation's idempotency key: 1 to 200 characters (`IDEMPOTENCY_KEY_MAX`). An empty or longer one
- * is BAD_USER_INPUT with the message "<field> must be 1 to 200 characters" and `field`, not the
- * generic "Argument Validation Error".
+ * A mutation's idempotency key: 1 to 200 characters (`IDEMPOTENCY_KEY_MAX`) with something to read
+ * in them (not `isBlank`). An empty or longer one is BAD_USER_INPUT "<field> must be 1 to 200
+ * characters"; one of only white space or invisible characters (" ", "\u200b") is BAD_USER_INPUT
+ * "<field> must not be blank (…)", as every other key and reference a caller sends (edges-10: a
+ * blank key was taken, so two clients that each send " " for different requests collide on it);
+ * both name the field, not the generic "Argument Validation Error".
  */
 export const IsIdempotencyKey = clearRule(
   'isIdempotencyKey',
-  (value) => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX,
-  (property) => `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+  (value) => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX && !isBlank(value),
+  (property, value) =>
+    typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX
+      ? `${property} must not be blank ${BLANK_MEANS}`
+      : `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
 );
 
 /**
@@ -282,9 +288,11 @@ export function isBlank(text: string): boolean {
 const BLANK_MEANS = '(only white space or invisible characters such as zero-width spaces)';
 
 /**
- * An optional text argument of a query that is given must not be blank (`isBlank`), as optional
- * input fields must not (`NotBlank`): BAD_USER_INPUT "<argument> must not be blank (…)", naming the
- * argument in `extensions.field`. Absent or null passes.
+ * A text argument of a query, when given, must not be blank (`isBlank`), as input fields must not
+ * (`NotBlank`): BAD_USER_INPUT "<argument> must not be blank (…)", naming the argument in
+ * `extensions.field`. For optional filters and for the keys a query looks a thing up by
+ * (`customer(externalId:)`: a blank key names nothing, and answering null read as "no such
+ * customer"). Absent or null passes.
  */
 export function refuseBlankArgument(value: string | null | undefined, argument: string): void {
   if (typeof value === 'string' && isBlank(value)) throw badInput(`${argument} must not be blank ${BLANK_MEANS}`, argument);

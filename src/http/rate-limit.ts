@@ -25,10 +25,11 @@ function keyOf(caller: Caller, ip: string): { kind: Kind; key: string } {
 }
 
 /**
- * How long a rate limit command may wait for Redis before it fails and the request is let through
- * (ms): a count takes well under a millisecond when Redis is well, so a second means it is not.
+ * How long a rate limit count may wait for its store (a Redis command, a PostgreSQL statement)
+ * before it fails and the request is let through (ms): a count takes well under a millisecond when
+ * the store is well, so a second means it is not.
  */
-const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+const STORE_TIMEOUT_MS = 1_000;
 
 /** Whole seconds until the window frees up, at least 1 (HTTP `Retry-After`). */
 const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
@@ -66,10 +67,10 @@ export class RateLimits {
 
     const limiters: Partial<Record<Kind, RateLimiterAbstract>> = {};
     if (rateLimit.store === 'redis') {
-      // A command Redis does not answer within REDIS_COMMAND_TIMEOUT_MS fails, and the request is let
+      // A command Redis does not answer within STORE_TIMEOUT_MS fails, and the request is let
       // through (consume): a Redis that stops answering with its connection open (a partition, a
       // stuck server) held every request for ever (hostile pass 9).
-      const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+      const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: STORE_TIMEOUT_MS });
       redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
       await redis.connect();
       for (const [kind, points] of enabled) {
@@ -82,7 +83,16 @@ export class RateLimits {
     // A small pool of its own: one short upsert per request, never queued behind slow requests.
     // Its upserts of one caller's bucket meet each other's: under a database default of REPEATABLE
     // READ they failed with serialization errors, and a failed count lets the request through.
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, onConnect: readCommitted });
+    // Bounded as Redis is: a count that waits for a lock (a stuck session on the table) past
+    // STORE_TIMEOUT_MS, or for a connection past DB_ACQUIRE_TIMEOUT_MS (a stalled database), fails,
+    // and the request goes on; unbounded, every request waited for ever before the gateway's own work.
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 4,
+      onConnect: readCommitted,
+      connectionTimeoutMillis: config.dbTimeouts.acquireMs,
+      statement_timeout: STORE_TIMEOUT_MS,
+    });
     pool.on('error', (error) => log.warn({ err: error }, 'rate limit store (PostgreSQL) connection error'));
     enabled.forEach(([kind, points], i) => {
       limiters[kind] = new RateLimiterPostgres({

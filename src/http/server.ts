@@ -14,7 +14,8 @@ import { pendingMigrations, requestEntityManager } from '../db/orm.js';
 import { outboxReplay } from '../events/events.service.js';
 import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
-import { formatError, QueryTooComplexError, unauthenticated } from '../graphql/errors.js';
+import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
+import { formatError, QueryTooComplexError, serviceUnavailable, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
@@ -118,6 +119,24 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+/**
+ * Answers HTTP 503 with `Retry-After` when an operation's error is a wait on the database that a
+ * bound cut (`databaseUnavailable`; formatError gives it the code SERVICE_UNAVAILABLE): the answer
+ * a client and a load balancer read as "try again", not a 200 carrying an error.
+ */
+const unavailableStatus: ApolloServerPlugin<RequestCtx> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, response }) {
+        if (!errors.some((e) => databaseUnavailable(e.originalError))) return;
+        const { status, headers } = serviceUnavailable().extensions.http as { status: number; headers: Map<string, string> };
+        response.http.status = status;
+        for (const [name, value] of headers) response.http.headers.set(name, value);
+      },
+    };
+  },
+};
+
 /** How long shutdown waits for requests and socket operations in flight (milliseconds). */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -157,8 +176,17 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   }
   const web = await WebApp.load(config);
   const logInternal = (err: unknown) => log.error({ err, requestId: currentRequestId() }, 'internal error');
+  const logUnavailable = (reason: Unavailability, err: unknown) =>
+    log.warn({ reason, err, requestId: currentRequestId() }, `database did not answer in time (${reason}): answered SERVICE_UNAVAILABLE`);
+  /** `error` as the client gets it: SERVICE_UNAVAILABLE (logged) for a wait on the database a bound cut, else itself. */
+  const unavailableOr = (error: unknown): unknown => {
+    const reason = databaseUnavailable(error);
+    if (!reason) return error;
+    logUnavailable(reason, error);
+    return serviceUnavailable();
+  };
   const introspection = config.nodeEnv !== 'production';
-  const formatOptions = { hideSuggestions: !introspection };
+  const formatOptions = { hideSuggestions: !introspection, onUnavailable: logUnavailable };
   let migrationsApplied = false;
 
   const hub = new EventHub(config.events.subscriberQueue, outboxReplay(() => orm.em.fork()));
@@ -244,6 +272,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<RequestCtx>[]),
       requireCredentials,
+      unavailableStatus,
       rememberApq,
       costLimitPlugin({ maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize }) as ApolloServerPlugin<RequestCtx>,
       metrics.apolloPlugin<RequestCtx>(requestKey),
@@ -292,7 +321,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     try {
       ctx = await contextFor(req.headers, proxies.clientIp(req), { deferCustomerCheck: compiled !== undefined && req.method === 'POST' });
     } catch (error) {
-      contextError = error;
+      contextError = unavailableOr(error);
     }
 
     /**
@@ -474,6 +503,10 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       }
     };
     return route().catch((error) => {
+      if (unavailableOr(error) !== error) {
+        if (!res.headersSent) return send(res, UNAVAILABLE_ANSWER.status, UNAVAILABLE_ANSWER.body, UNAVAILABLE_ANSWER.headers);
+        return res.destroy();
+      }
       log.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.destroy();

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
 import { JOBS_CHANNEL } from './queue.js';
 
@@ -273,11 +274,14 @@ export class JobRunner {
         // since its transaction died with it), a job already taken over costs no work, and the
         // handler's last statement is followed only by the commit: locks a handler takes late
         // (e.g. a campaign's counter) are held for the shortest time.
+        // It also lifts the request pool's statement bounds for the rest of the transaction, in the
+        // same round trip: a job waits for no caller and may be long (points expiry, retention, a
+        // webhook's HTTP request).
         const [done] = await query(
           em,
           sql`update job set status = 'DONE', finished_at = ${this.clock.now()}, locked_until = null
                where id = ${job.id} and locked_by = ${this.workerId} and status = 'RUNNING' and attempts = ${job.attempts}
-              returning id`,
+              returning id, ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`,
         );
         if (!done) throw new LeaseLostError(`job ${job.id} was taken over by another worker`);
         await handler.run(this.contextFor(em), job.payload as never, job);

@@ -42,16 +42,22 @@ export async function partnersByIds(em: SqlEntityManager, ids: readonly number[]
   return query(em, sql<PartnerRow>`select ${PARTNER_COLUMNS} from partner p where p.id = any(${idList(ids)})`);
 }
 
-/** Creates a partner and its API key: 192 random bits, returned once; only its hash is kept. */
+/**
+ * Creates a partner and its API key: 192 random bits, returned once; only its hash is kept.
+ * A scope not in `PARTNER_SCOPES` is INVALID "Unknown scopes: "x" (item 2), …", each unknown one
+ * named with its position, `field` the first (`["input","scopes","2"]`); nothing written.
+ */
 export async function createPartner(
   ctx: Ctx,
   data: { name: string; scopes: string[] },
   /** Only the demo seed passes one (derived, so it can be printed at every start). */
   apiKey = `rg_${randomBytes(24).toString('base64url')}`,
 ): Promise<{ partner: PartnerRow; apiKey: string }> {
-  const unknown = data.scopes.filter((s) => !(PARTNER_SCOPES as readonly string[]).includes(s));
+  // each unknown scope by its position, and the path at the first: a console marks that entry
+  const unknown = data.scopes.flatMap((s, i) => ((PARTNER_SCOPES as readonly string[]).includes(s) ? [] : [i]));
   if (unknown.length) {
-    throw refuse(UserErrorCode.INVALID, `Unknown scopes: ${unknown.map(shown).join(', ')}. Known: ${PARTNER_SCOPES.join(', ')}.`, ['input', 'scopes']);
+    const named = unknown.map((i) => `${shown(data.scopes[i])} (item ${i})`).join(', ');
+    throw refuse(UserErrorCode.INVALID, `Unknown scopes: ${named}. Known: ${PARTNER_SCOPES.join(', ')}.`, ['input', 'scopes', String(unknown[0])]);
   }
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);

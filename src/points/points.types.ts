@@ -124,6 +124,7 @@ export class AdjustPointsInput {
   @Field()
   @MinLength(1)
   @MaxLength(20)
+  @NotBlank()
   currency!: string;
 
   @Field(() => Int, { description: 'Signed: positive credits, negative debits.' })

@@ -1,6 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
+import { customerStatusNow } from '../customers/status-lock.js';
 import { columnsOf, db, fromPrefixed, prefixedColumnsOf, renamedKeys, type EntityRow, type PrefixedRow } from '../db/schema.js';
 import type { RawBuilder } from 'kysely';
 import { anyOf, queryOne, sql, statement } from '../db/sql.js';
@@ -95,6 +96,7 @@ async function purchaseAlone(
     // No listing of that id: the statement had no row to take the detail from, and sends none.
     const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null };
     if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency!);
+    if (refused.reason === NOT_ACTIVE) throw notActive();
     if (refused.reason in PURCHASE_REFUSALS) throw purchaseRefusal(refused.reason as keyof typeof PURCHASE_REFUSALS, detail);
     throw new Error(`purchase of listing ${listingId} by customer ${customer.customerId}: ${refused.reason}`);
   }
@@ -116,6 +118,10 @@ async function purchaseAlone(
 
 /** What PURCHASE_ALONE raises when it cannot decide alone (see purchaseAlone). */
 const RETRY = 'RETRY';
+/** What PURCHASE_ALONE raises when the customer, read under the status lock, is not ACTIVE. */
+const NOT_ACTIVE = 'NOT_ACTIVE';
+/** A purchase by a customer who is not ACTIVE (SUSPENDED; CLOSED ones are not authenticated). */
+const notActive = () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
 
 /** The purchase's refusals by code, as both paths answer them (INSUFFICIENT_POINTS is the ledger's). */
 const PURCHASE_REFUSALS = {
@@ -141,8 +147,11 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  *   snapshot's account less the price, which is what the debit leaves, since it is written only
  *   when the account is the snapshot's). A committed key: no row, and nothing below writes (the
  *   caller answers with replayOf); a key in flight: waited for here, before any other lock;
- * - `checked`: what the snapshot refuses, in the transaction path's order (OFFER_UNAVAILABLE,
- *   NOT_ELIGIBLE, OUT_OF_STOCK), and RETRY without an account (the transaction creates it);
+ * - `st`: the customer's status, read under the status lock taken shared (customerStatusNow: a
+ *   snapshot of its own, after the lock), before the account's lock, as awards take it;
+ * - `checked`: what the snapshot refuses, in the transaction path's order (NOT_ACTIVE for a
+ *   customer `st` did not read ACTIVE, OFFER_UNAVAILABLE, NOT_ELIGIBLE, OUT_OF_STOCK), and RETRY
+ *   without an account (the transaction creates it);
  * - `locked`: the account's row lock. FOR UPDATE returns the row's latest committed version: when
  *   its `version` is not the snapshot's, another writer changed it since (every write of the
  *   account's ledger bumps it under this lock), and RETRY. When it is, nothing of the account
@@ -157,7 +166,7 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  * The last column calls raise_refusal with the outcome when the key was claimed but something
  * refused (INSUFFICIENT_POINTS, LIMIT_REACHED, OUT_OF_STOCK after the debit, …): the error rolls
  * back the whole statement, the claim included; its detail carries the currency and the limit for
- * the message. Row locks come in purchaseInTransaction's order: key, account, listing, count.
+ * the message. Locks come in purchaseInTransaction's order: key, status (shared), account, listing, count.
  */
 const PURCHASE_ALONE = statement(
   (customerId: number, listingId: number, scope: string, key: string, fingerprint: string, now: Date, code: string, actor: string) => {
@@ -184,12 +193,15 @@ const PURCHASE_ALONE = statement(
           from (select 1) one left join h on true
         on conflict do nothing
         returning 1
+      ), st as materialized (
+        select ${customerStatusNow(customerId)} as status from claim
       ), checked as materialized (
-        select case when h.listing_id is null or not h.on_show then ${UserErrorCode.OFFER_UNAVAILABLE}::text
+        select case when st.status is distinct from ${CustomerStatus.ACTIVE}::text then ${NOT_ACTIVE}::text
+                    when h.listing_id is null or not h.on_show then ${UserErrorCode.OFFER_UNAVAILABLE}::text
                     when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
                     when h.stock_remaining = 0 then ${UserErrorCode.OUT_OF_STOCK}::text
                     when h.account_id is null then ${RETRY}::text end as refused
-          from claim left join h on true
+          from claim left join st on true left join h on true
       ), locked as materialized (
         select pa.version from point_account pa join h on pa.id = h.account_id
          where exists (select 1 from checked where refused is null)
@@ -277,8 +289,9 @@ type PurchaseAloneRow = Awaited<ReturnType<typeof PURCHASE_ALONE.run>>[number];
  * purchaseOffer runs when its one statement cannot decide alone, see purchaseAlone):
  *
  * 1. claim the idempotency key, read the listing (on show, eligibility, stock, price, the offer's
- *    current version, the currency) and take the account's row lock (only once the key is
- *    claimed, so a repeat never waits on the account);
+ *    current version, the currency), read the customer's status under the status lock
+ *    (customerStatusNow) and take the account's row lock (only once the key is claimed, so a
+ *    repeat never waits on the account, and only for an ACTIVE customer);
  * 2. debit the points (oldest-expiring credits first: ledger.service `debitStatement`), count the
  *    purchase against the per-customer limit, take one from stock, issue the offer (current
  *    version, its expiry), record the purchase, the BALANCE_CHANGED and WALLET_CHANGED events (in
@@ -294,13 +307,13 @@ type PurchaseAloneRow = Awaited<ReturnType<typeof PURCHASE_ALONE.run>>[number];
  * for the account is refused OFFER_UNAVAILABLE, a customer who stopped qualifying meanwhile (a
  * debit, a return, a tier change: what the lock's holder writes) NOT_ELIGIBLE; nothing is sold.
  *
- * Row locks are taken in the same order by every purchase (idempotency key, account, listing with
- * stock, per-customer count), so concurrent purchases queue rather than deadlock, and the busiest
+ * Locks are taken in the same order by every purchase (idempotency key, the customer's status lock
+ * shared, account, listing with stock, per-customer count), so concurrent purchases queue rather than deadlock, and the busiest
  * lock (the listing's stock) is taken by the last statement, so held for the shortest time (the
  * per-customer count is only ever locked by the customer's own purchases, which queue on the
  * account first). Refusals, in this order (a UserErrorException;
- * everything rolls back and the key is freed): NOT_ELIGIBLE (suspended account; store closed to
- * the customer), OFFER_UNAVAILABLE, OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
+ * everything rolls back and the key is freed): NOT_ELIGIBLE (suspended account, as read under
+ * the status lock, so also one suspended while this purchase waited; store closed to the customer), OFFER_UNAVAILABLE, OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
  * LIMIT_REACHED; IDEMPOTENCY_KEY_REUSED for a key used for another listing.
  */
 async function purchaseInTransaction(
@@ -326,20 +339,22 @@ async function purchaseInTransaction(
               join offer o on o.id = l.offer_id
               join offer_version ov on ov.id = o.current_version_id
              where l.id = ${listingId}
+          ), st as materialized (
+            select ${customerStatusNow(customer.customerId)} as "customerStatus" from claim
           ), locked as materialized (
             select ${HEAD_ACCOUNT_COLUMNS} from point_account pa
              where pa.customer_id = ${customer.customerId} and pa.currency_code = (select "currency.code" from shown)
-               and exists (select 1 from claim)
+               and exists (select 1 from st where "customerStatus" = ${CustomerStatus.ACTIVE}::text)
                for update
           )
-          select exists (select 1 from claim) as claimed, shown.*, locked.*
-            from (select 1) one left join shown on true left join locked on true`,
+          select exists (select 1 from claim) as claimed, shown.*, st.*, locked.*
+            from (select 1) one left join shown on true left join st on true left join locked on true`,
     );
     if (!head?.claimed) return replayOf<PurchaseOutcome>(em, scope, idempotencyKey, fingerprint);
-    // After the replay: a purchase that went through still answers the same once the account is suspended.
-    if (customer.status !== CustomerStatus.ACTIVE) {
-      throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
-    }
+    // After the replay: a purchase that went through still answers the same once the account is
+    // suspended. The status is the one read under the status lock (customerStatusNow), not at
+    // authentication: a suspension committed while this request waited refuses it.
+    if (head.customerStatus !== CustomerStatus.ACTIVE) throw notActive();
     if (head.id == null || !head.onShow) {
       throw purchaseRefusal(UserErrorCode.OFFER_UNAVAILABLE);
     }
@@ -448,7 +463,7 @@ type IssuedKey = keyof IssuedOfferRow & keyof EntityRow<IssuedOffer> & string;
 const ISSUED_KEYS: readonly IssuedKey[] = ['id', 'code', 'customerId', 'offerVersionId', 'source', 'moneyCurrency', 'status', 'lockExpiresAt', 'expiresAt', 'redeemedAt', 'createdAt'];
 
 /** The purchase's first statement: the claim, the listing with its offer and currency, the locked account. */
-type PurchaseHead = { claimed: boolean; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
+type PurchaseHead = { claimed: boolean; customerStatus: string | null; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
   PrefixedRow<PointCurrency, (typeof CURRENCY_KEYS)[number], 'currency.'> &
   Partial<PrefixedRow<PointAccount, (typeof ACCOUNT_KEYS)[number], 'account.'>>;
 

@@ -8,6 +8,7 @@ import { idList, query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import type { CampaignRow, EconomyRuleRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
+import { refuseUnknownTiers } from '../tiers/tier.service.js';
 
 const RULE_HEAD = columnsOf(EconomyRule, 'r', ['id', 'currencyCode']);
 const RULE_PER_UNIT = castColumn(EconomyRule, 'r', 'pointsPerUnit', 'text');
@@ -117,6 +118,11 @@ export interface CampaignData {
   limits?: { perCustomer?: number | null; budgetPoints?: number | null } | null;
 }
 
+/**
+ * Creates a campaign (staff), audit-logged. Refusals (nothing written): INVALID for an empty window
+ * or no outcome; NOT_FOUND for an unknown currency, a condition tier the ladder does not have
+ * (`refuseUnknownTiers`) or an unknown outcome offer.
+ */
 export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<CampaignRow> {
   const c = d.conditions ?? {};
   const o = d.outcome ?? {};
@@ -128,6 +134,7 @@ export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<Campaig
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     await requireCurrency(em, d.currency);
+    await refuseUnknownTiers(em, c.tiers, ['input', 'conditions', 'tiers']);
     if (o.offerId != null && !(await db(em).selectFrom('Offer').select('id').where('id', '=', o.offerId).executeTakeFirst())) {
       throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'outcome', 'offerId']);
     }

@@ -58,6 +58,7 @@ export class SetEconomyRuleInput {
   @Field()
   @MinLength(1)
   @MaxLength(20)
+  @NotBlank()
   currency!: string;
 
   @Field(() => DecimalScalar)
@@ -149,7 +150,7 @@ export class CampaignConditionsInput {
   @NoDuplicates(itemKey)
   channels?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Tier codes (capitals, digits, _, as tiers are defined), each once.' })
+  @Field(() => [String], { nullable: true, description: 'Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND.' })
   @MaxItems(50)
   @MaxLength(TIER_CODE_MAX, { each: true })
   @NotBlank({ each: true })
@@ -217,6 +218,7 @@ export class CreateCampaignInput {
   @Field()
   @MinLength(1)
   @MaxLength(20)
+  @NotBlank()
   currency!: string;
 
   @Field(() => DateTimeScalar)

@@ -12,6 +12,7 @@ import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type O
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { Listing } from './listing.entity.js';
 import { RewardStore } from './reward-store.entity.js';
+import { refuseUnknownTiers } from '../tiers/tier.service.js';
 
 /** A reward store as the API shows it: every column of `reward_store` but `createdAt`. */
 export type StoreRow = Pick<EntityRow<RewardStore>, (typeof STORE_KEYS)[number]>;
@@ -297,7 +298,7 @@ export interface StoreData {
 
 /**
  * Creates a reward store (staff), idempotent on its code: the same request again answers the store;
- * another with the same code is ALREADY_EXISTS. NOT_FOUND for an unknown currency, INVALID for an empty window.
+ * another with the same code is ALREADY_EXISTS. NOT_FOUND for an unknown currency or eligibility tier, INVALID for an empty window.
  */
 export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<StoreRow> {
   if (data.startsAt && data.endsAt && data.startsAt >= data.endsAt) {
@@ -310,6 +311,7 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
   return ctx.em.transactional(async (em) => {
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    await refuseUnknownTiers(em, e.tiers, ['input', 'eligibility', 'tiers']);
     // The code is the request's key: the same request again answers the store and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `A store with code ${data.code} already exists.` };
     const meaning = { ...data, eligibility: { tiers: e.tiers ?? [], segments, minBalance: e.minBalance, minLifetimePoints: e.minLifetimePoints } };

@@ -84,7 +84,7 @@ export const ListingConnection = ConnectionType(Listing, 'Listing');
 
 @InputType()
 export class StoreEligibilityInput {
-  @Field(() => [String], { nullable: true, description: 'Tier codes (capitals, digits, _, as tiers are defined), each once.' })
+  @Field(() => [String], { nullable: true, description: 'Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND.' })
   @MaxItems(50)
   @MaxLength(TIER_CODE_MAX, { each: true })
   @NotBlank({ each: true })
@@ -126,6 +126,7 @@ export class CreateRewardStoreInput {
   @Field()
   @MinLength(1)
   @MaxLength(20)
+  @NotBlank()
   currency!: string;
 
   @Field(() => DateTimeScalar, { nullable: true })

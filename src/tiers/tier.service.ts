@@ -31,6 +31,22 @@ export async function tierByCode(em: SqlEntityManager, code: string): Promise<Ti
   return queryOne(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t where t.code = ${code}`);
 }
 
+/**
+ * Refuses a list of tier codes (a store's `eligibility.tiers`, a campaign's `conditions.tiers`)
+ * that names a tier the ladder does not have: such an entry silently matched nobody. NOT_FOUND
+ * "No tier NOSUCH, NEITHER." (every unknown code, in the order sent) on `[...field, i]`, i the first
+ * unknown entry, as every other reference to nothing answers (a currency, a gift list's offer;
+ * docs/decisions.md, "Input faults fixed as kinds (edges-10)"). Tiers are never deleted or renamed,
+ * so a code found here stays one. Codes are compared exactly (the edge took only `TIER_CODE` shapes).
+ */
+export async function refuseUnknownTiers(em: SqlEntityManager, codes: readonly string[] | null | undefined, field: readonly string[]): Promise<void> {
+  if (!codes?.length) return;
+  const found = await query<{ code: string }>(em, sql`select code from tier where code = any(${[...codes]}::text[])`);
+  const known = new Set(found.map((t) => t.code));
+  const unknown = codes.filter((code) => !known.has(code));
+  if (unknown.length) throw refuse(UserErrorCode.NOT_FOUND, `No tier ${unknown.join(', ')}.`, [...field, String(codes.indexOf(unknown[0]))]);
+}
+
 /** The whole ladder, lowest rank first. */
 export async function allTiers(em: SqlEntityManager): Promise<TierRow[]> {
   return query(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t order by t.rank`);

@@ -53,6 +53,7 @@ export class CreateTierInput {
   @Field()
   @MinLength(1)
   @MaxLength(20)
+  @NotBlank()
   currency!: string;
 
   @Field()

@@ -1,5 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Ctx, PartnerCaller } from '../context.js';
+import { CustomerStatus } from '../customers/customer.entity.js';
+import { customerStatusNow } from '../customers/status-lock.js';
 import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
@@ -29,7 +31,11 @@ const LIVE: readonly IssuedOfferStatus[] = [IssuedOfferStatus.ISSUED, IssuedOffe
  */
 type TillRow = IssuedOfferRow &
   Pick<EntityRow<IssuedOffer>, 'lockId' | 'lockPartnerId'> & {
-    /** A SUSPENDED or CLOSED customer's offers cannot be used at a till. */
+    /**
+     * A SUSPENDED or CLOSED customer's offers cannot be used at a till: the status read under the
+     * customer's status lock (customerStatusNow), so a suspension committed while the till waited
+     * for the offer's row is seen, and a later one waits for the till's transaction.
+     */
     customerActive: boolean;
     /** The channels the offer's version may be used in (empty: any). */
     offerChannels: EntityRow<OfferVersion>['channels'];
@@ -60,7 +66,7 @@ const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartner
 /** What a till's lock or redemption reads: of `io`, joined to its version as `ov` (one join, not a subquery per column). */
 const tillColumns = (now: Date): RawBuilder<TillRow> =>
   sql`${issuedColumns(now)}, ${LOCK_HOLDER_COLUMNS},
-      exists (select 1 from customer c where c.id = io.customer_id and c.status = 'ACTIVE') as "customerActive",
+      ${customerStatusNow(sql`io.customer_id`)} is not distinct from ${CustomerStatus.ACTIVE}::text as "customerActive",
       ov.channels as "offerChannels", ov.benefit_kind as "offerBenefitKind", ov.max_discount::text as "offerMaxDiscount"`;
 
 /**

@@ -219,6 +219,17 @@ export const dispatchWebhooksJob: JobHandler = {
   },
 };
 
+/**
+ * Each attempt of a delivery is a job. One that fails for good (it threw on every try: its
+ * database connection lost mid-send, a failover) ends its delivery FAILED with the reason, if it
+ * is still PENDING, so staff see it and can replay it. Before hostile pass 10 the delivery stayed
+ * PENDING with no job left to send it, and a replay of a PENDING delivery changes nothing: the
+ * event never reached the partner.
+ */
 export const deliverWebhookJob: JobHandler = {
   run: (jc, payload: { deliveryId: number }) => deliverWebhook(jc, payload),
+  onFailed: async ({ em, clock }, { deliveryId }: { deliveryId: number }, reason) => {
+    const [pending] = await query(em, sql`select 1 from webhook_delivery where id = ${deliveryId} and status = 'PENDING' for update`);
+    if (pending) await finish(em, deliveryId, 'FAILED', `The delivery could not be completed: ${reason}`, clock.now());
+  },
 };

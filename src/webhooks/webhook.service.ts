@@ -31,13 +31,17 @@ function ownerScope(ctx: Ctx): number | null {
   return ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null;
 }
 
+/** The path of the first entry of `eventTypes` (as sent) that is `type`: a refusal names the entry at fault, not the list. */
+const entryOf = (eventTypes: readonly WebhookEventWireType[], type: WebhookEventWireType) => ['input', 'eventTypes', String(eventTypes.indexOf(type))];
+
 /**
  * Registers an endpoint and returns it with its signing secret (`whsec_` + 24 random bytes in
  * base64, Standard Webhooks' format), which is never shown again. A partner registers for itself;
  * an operator for the program (`partnerId` null) or on a partner's behalf. Refusals (INVALID, with
  * the field): the URL (see `webhookUrlProblem`); DESTINATION_NOT_ALLOWED: a literal internal
  * address or `localhost` (see `WebhookDestinations`; names are checked when sending); NOT_ELIGIBLE: an event type a partner may not
- * receive (offer events show the wallet, which partners do not read); NOT_FOUND: no such partner.
+ * receive (offer events show the wallet, which partners do not read), on the first such entry
+ * (`["input","eventTypes","1"]`); NOT_FOUND: no such partner.
  */
 export async function registerWebhookEndpoint(
   ctx: Ctx,
@@ -54,7 +58,7 @@ export async function registerWebhookEndpoint(
   if (partnerId !== null) {
     const refused = eventTypes.filter((t) => !PARTNER_WEBHOOK_EVENT_TYPES.includes(t));
     if (refused.length) {
-      throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint cannot receive ${refused.join(', ')}: partners do not read the wallet.`, ['input', 'eventTypes']);
+      throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint cannot receive ${refused.join(', ')}: partners do not read the wallet.`, entryOf(d.eventTypes, refused[0]));
     }
   }
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -68,7 +72,7 @@ export async function registerWebhookEndpoint(
       const beyond = eventTypesBeyond(eventTypes, partner.scopes);
       if (beyond.length) {
         const needs = beyond.map((b) => `${b.type} needs ${b.scope}`).join(', ');
-        throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint receives only what the partner may read: ${needs}.`, ['input', 'eventTypes']);
+        throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint receives only what the partner may read: ${needs}.`, entryOf(d.eventTypes, beyond[0].type));
       }
     }
     const [endpoint] = await query<WebhookEndpointRow>(

@@ -161,6 +161,51 @@ describe('activities keep their natural limits', () => {
     expect((await pointsOf(winner)).entries).toBe(1);
   });
 
+  describe('REFERRAL cannot go round in a circle (edges-10: two customers each referred the other and both earned)', () => {
+    const cycle = { pointsAwarded: null, userErrors: [{ code: 'INVALID', field: ['input', 'reference'], message: expect.stringMatching(/cannot go round in a circle/) }] };
+
+    it('B, referred by A, cannot refer A back: INVALID, nothing written', async () => {
+      const [ann, bob] = [await customer(), await customer()];
+      expect(codes([await report(ann, 'REFERRAL', bob)])).toEqual([200]);
+      const before = await pointsOf(bob);
+      expect(await report(bob, 'REFERRAL', ann)).toEqual(cycle);
+      expect(await pointsOf(bob)).toEqual(before);
+      // by another partner, or the id spelled with spaces: the same customer, the same refusal
+      expect(await report(bob, 'REFERRAL', ` ${ann} `, otherPartner)).toEqual(cycle);
+      expect(await pointsOf(bob)).toEqual(before);
+    });
+
+    it('nor can a longer chain close: A→B→C, then C→A is INVALID; C may still refer someone new', async () => {
+      const [ann, bob, cy, dee] = [await customer(), await customer(), await customer(), await customer()];
+      expect(codes([await report(ann, 'REFERRAL', bob), await report(bob, 'REFERRAL', cy)])).toEqual([200, 200]);
+      expect(await report(cy, 'REFERRAL', ann)).toEqual(cycle);
+      expect(await report(cy, 'REFERRAL', bob)).toEqual(cycle);
+      expect(codes([await report(cy, 'REFERRAL', dee)])).toEqual([200]);
+      expect(await pointsOf(cy)).toEqual({ available: 200, activities: 1, entries: 1 });
+    });
+
+    it('A→B and B→A sent at the same time: exactly one of each pair earns (20 requests in parallel)', async () => {
+      const pairs = await Promise.all(Array.from({ length: 10 }, async () => [await customer(), await customer()] as const));
+      const results = await Promise.all(pairs.flatMap(([a, b]) => [report(a, 'REFERRAL', b), report(b, 'REFERRAL', a, otherPartner)]));
+      for (let i = 0; i < pairs.length; i++) {
+        const pair = codes(results.slice(2 * i, 2 * i + 2));
+        expect(pair.sort()).toEqual([200, 'INVALID']);
+      }
+      const [{ n }] = await t.sql<{ n: number }>(
+        `select count(*)::int as n from activity x join activity y on x.customer_id = y.referred_customer_id and y.customer_id = x.referred_customer_id where x.kind = 'REFERRAL'`,
+      );
+      expect(n).toBe(0);
+    });
+
+    it('a three-customer ring sent at the same time: at most two of the three earn', async () => {
+      for (let round = 0; round < 5; round++) {
+        const [a, b, c] = [await customer(), await customer(), await customer()];
+        const results = await Promise.all([report(a, 'REFERRAL', b), report(b, 'REFERRAL', c, otherPartner), report(c, 'REFERRAL', a)]);
+        expect(codes(results).sort()).toEqual([200, 200, 'INVALID']);
+      }
+    });
+  });
+
   it('REFERRAL of a customer whose externalId is stored decomposed (NFD) or with spaces: found by the id as stored, and as normalised', async () => {
     // hostile pass 6: the reference was only ever looked up normalised (NFC, trimmed), so these
     // customers, whose ids the retailer gave exactly so, could never be referred

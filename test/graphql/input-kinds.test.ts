@@ -1,6 +1,6 @@
 import { toGlobalId } from '../../src/graphql/ids.js';
-import { expectRefusedAtTheEdge, type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createOffer, createPartner, simpleShop, unique } from '../support/program.js';
+import { expectRefusedAtTheEdge, expectRefusedWith, type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createOffer, createPartner, createTier, simpleShop, unique } from '../support/program.js';
 
 /**
  * Input-edge faults fixed as kinds (edges-input): text that shows nothing, lists that name a thing
@@ -31,6 +31,8 @@ describe('the input edge, by kind', () => {
     customer = await createCustomer(t, shop.currency, 50);
     await t.register(till.credential, RECORD_ACTIVITY, REVERSE, SUBMIT, REDEEM, LOCK, RELEASE, RECORD_ACTIVITY_CONTRACT);
     ok(await t.gql(`mutation($c: String!) { setActivityRule(input: { currency: $c, kind: REVIEW, points: 5 }) { userErrors { code } } }`, { c: shop.currency }, t.operatorToken));
+    // the tiers the cases name as existing ones (a store or campaign naming a tier the ladder lacks is NOT_FOUND: input-kinds-10)
+    for (const [rank, code] of ['GOLD', 'SILVER', 'TIER_2'].entries()) await createTier(t, { currency: shop.currency, code, rank: 10 + rank, threshold: 100 * rank });
   });
   afterAll(async () => {
     expect(await ledgerViolations(t)).toEqual([]);
@@ -40,15 +42,6 @@ describe('the input edge, by kind', () => {
   /** `field`: the path inside `input` (`lines.0.sku`), which `extensions.field` names after the argument's name. */
   const refusedAtTheEdge = (request: () => Promise<GqlResult<unknown>>, field: string, message: RegExp) => expectRefusedAtTheEdge(t, request, `input.${field}`, message);
 
-  /** Runs `request` (a mutation `name`); expects the userError `code` on `field` and no table changed. */
-  async function refusedWith(request: () => Promise<GqlResult<unknown>>, name: string, code: string, field: string[], message: RegExp) {
-    const before = await tableSnapshot(t);
-    const res = await request();
-    expect(res.errors).toBeUndefined();
-    const payload = (res.data as Record<string, { userErrors: { code: string; field: string[]; message: string }[] }>)[name];
-    expect(payload.userErrors).toEqual([{ code, field, message: expect.stringMatching(message) }]);
-    expect(await tableSnapshot(t)).toEqual(before);
-  }
 
   /** An operator's mutation with `input`; its answer is read by shape (`any`: documents written here, not generated). */
   const staff = (query: string, input: Record<string, unknown>) => t.gql<any, unknown>(query, { input }, t.operatorToken);
@@ -146,8 +139,8 @@ describe('the input edge, by kind', () => {
       const other = await createOffer(t);
       const send = (offerIds: string[]) => () =>
         staff(`mutation($input: CreateGiftListInput!) { createGiftList(input: $input) { giftList { id } userErrors { code field message } } }`, { currency: shop.currency, name: 'twice', threshold: 10, offerIds });
-      await refusedWith(send([offer.id, other.id, offer.id]), 'createGiftList', 'INVALID', ['input', 'offerIds', '2'], /^offerIds\[2\] names the same offer as offerIds\[0\]/);
-      await refusedWith(send([offer.id, toGlobalId('Offer', Number(offer_id))]), 'createGiftList', 'INVALID', ['input', 'offerIds', '1'], /same offer/);
+      await expectRefusedWith(t, send([offer.id, other.id, offer.id]), 'createGiftList', 'INVALID', ['input', 'offerIds', '2'], /^offerIds\[2\] names the same offer as offerIds\[0\]/);
+      await expectRefusedWith(t, send([offer.id, toGlobalId('Offer', Number(offer_id))]), 'createGiftList', 'INVALID', ['input', 'offerIds', '1'], /same offer/);
       const res = await send([offer.id, other.id])();
       expect(ok(res).createGiftList).toMatchObject({ giftList: { id: expect.any(String) }, userErrors: [] });
     });
@@ -263,7 +256,7 @@ describe('the input edge, by kind', () => {
 
     it('an unknown partner scope is named escaped, so an empty or invisible one shows', async () => {
       const res = await staff(`mutation($input: CreatePartnerInput!) { createPartner(input: $input) { userErrors { code message } } }`, { name: 'p', scopes: ['customers:read', '', '\u200b'] });
-      expect(res.data.createPartner.userErrors).toEqual([{ code: 'INVALID', message: expect.stringMatching(/^Unknown scopes: "", "\\u200B"\. Known: /) }]);
+      expect(res.data.createPartner.userErrors).toEqual([{ code: 'INVALID', message: expect.stringMatching(/^Unknown scopes: "" \(item 1\), "\\u200B" \(item 2\)\. Known: /) }]);
     });
 
     it('codes in use are taken (JPY, CHF)', async () => {
@@ -466,7 +459,7 @@ describe('the input edge, by kind', () => {
     });
 
     it('a business refusal names its value the same way in userErrors.field (the contract\'s shape, unchanged)', async () => {
-      await refusedWith(
+      await expectRefusedWith(t, 
         () => staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { rewardStore { id } userErrors { code field message } } }`, { code: unique('s'), name: 'n', currency: 'NO_SUCH' }),
         'createRewardStore',
         'NOT_FOUND',
@@ -488,8 +481,8 @@ describe('the input edge, by kind', () => {
     });
 
     it('a benefit missing its value, or carrying another kind\'s, is named without "A AMOUNT_OFF"', async () => {
-      await refusedWith(() => staff(UPDATE_OFFER, { offerId: shop.offer.id, benefit: { kind: 'AMOUNT_OFF' } }), 'updateOffer', 'INVALID', ['input', 'benefit', 'amountOff'], /^A benefit of kind AMOUNT_OFF needs amountOff\.$/);
-      await refusedWith(() => staff(UPDATE_OFFER, { offerId: shop.offer.id, benefit: { kind: 'PERCENT_OFF', percentOff: 10, amountOff: '1.00' } }), 'updateOffer', 'INVALID', ['input', 'benefit', 'amountOff'], /^A benefit of kind PERCENT_OFF takes no amountOff\.$/);
+      await expectRefusedWith(t, () => staff(UPDATE_OFFER, { offerId: shop.offer.id, benefit: { kind: 'AMOUNT_OFF' } }), 'updateOffer', 'INVALID', ['input', 'benefit', 'amountOff'], /^A benefit of kind AMOUNT_OFF needs amountOff\.$/);
+      await expectRefusedWith(t, () => staff(UPDATE_OFFER, { offerId: shop.offer.id, benefit: { kind: 'PERCENT_OFF', percentOff: 10, amountOff: '1.00' } }), 'updateOffer', 'INVALID', ['input', 'benefit', 'amountOff'], /^A benefit of kind PERCENT_OFF takes no amountOff\.$/);
     });
 
     it('a money amount below zero is told it must not be negative (same code and path)', async () => {

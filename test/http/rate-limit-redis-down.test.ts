@@ -1,17 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createCurrency, eventually, unique } from '../support/program.js';
-
-/** A port no one listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { createCustomer, createCurrency, unique } from '../support/program.js';
+import { startOwnRedis, type OwnRedis } from '../support/redis.js';
 
 /**
  * Rate limits counted in Redis (REDIS_URL) let requests through when Redis fails, rather than
@@ -22,26 +11,20 @@ async function freePort(): Promise<number> {
  * shutdown ("Stream isn't writeable"), so the jobs were not drained and the database not stopped.
  */
 describe('rate limits in a Redis that stops answering', () => {
-  let redis: ChildProcess;
+  let redis: OwnRedis;
   let t: TestGateway;
   let token: string;
   let closed = false;
 
   beforeAll(async () => {
-    const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50 });
-    probe.on('error', () => undefined);
-    await eventually(async () => (await probe.ping().catch(() => null)) === 'PONG');
-    probe.disconnect();
-    t = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_KEY_PREFIX: unique('rl'), RATE_LIMIT_CUSTOMER: '1000' });
+    redis = await startOwnRedis();
+    t = await startTestGateway({ REDIS_URL: redis.url, RATE_LIMIT_KEY_PREFIX: unique('rl'), RATE_LIMIT_CUSTOMER: '1000' });
     const currency = unique('RD').toUpperCase().replace(/-/g, '_').slice(0, 20);
     await createCurrency(t, currency);
     token = (await createCustomer(t, currency)).token;
   });
   afterAll(async () => {
-    redis.kill('SIGCONT');
-    redis.kill('SIGKILL');
+    await redis.kill();
     if (!closed) await t.close().catch(() => undefined);
   });
 
@@ -62,13 +45,12 @@ describe('rate limits in a Redis that stops answering', () => {
 
   it('answers while Redis is stopped, and again once it answers; stops cleanly once Redis is gone', async () => {
     expect(await statusOfMe()).toBe(200); // the control
-    redis.kill('SIGSTOP');
+    redis.stall();
     expect(await statusOfMe()).toBe(200);
     expect(await statusOfMe()).toBe(200);
-    redis.kill('SIGCONT');
+    redis.resume();
     expect(await statusOfMe()).toBe(200);
-    redis.kill('SIGKILL');
-    await new Promise((resolve) => redis.once('exit', resolve));
+    await redis.kill();
     expect(await statusOfMe()).toBe(200);
     closed = true;
     await expect(t.close()).resolves.toBeUndefined();

@@ -61,7 +61,7 @@ describe('partners and API keys', () => {
 
   it('refuses unknown scopes, and only operators create partners', async () => {
     const bad = dataOf(await t.gql(CreatePartnerDocument, { input: { name: 'x', scopes: ['everything'] } }, t.operatorToken)).createPartner;
-    expect(bad).toMatchObject({ partner: null, apiKey: null, userErrors: [{ code: 'INVALID', field: ['input', 'scopes'] }] });
+    expect(bad).toMatchObject({ partner: null, apiKey: null, userErrors: [{ code: 'INVALID', field: ['input', 'scopes', '0'] }] });
     const analyst = await t.gql(CreatePartnerDocument, { input: { name: 'x', scopes: ['customers:read'] } }, t.analystToken);
     expect(analyst.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });

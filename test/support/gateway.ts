@@ -111,10 +111,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
  * `alter database … set` before the gateway's first connection; the run's server keeps
  * PostgreSQL's (UTC, read committed).
  * `options.jobPollMs`: how often idle job loops look for work without a wake-up (default 25 ms).
+ * `options.log`: the gateway's logger (default: silent, or TEST_LOG_LEVEL), for tests of its log lines.
  */
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number } = {},
+  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; log?: pino.Logger } = {},
 ): Promise<TestGateway> {
   const database = await createTestDatabase();
   if (options.settings) {
@@ -132,10 +133,10 @@ export async function startTestGateway(
     }
   }
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });
-  const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax });
+  const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
   await migrate(orm);
   const clock = new AdjustableClock();
-  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
+  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
   const jobs = await startJobs(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
     { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
@@ -341,5 +342,19 @@ export async function expectRefusedAtTheEdge(t: TestGateway, request: () => Prom
   const path = typeof field === 'string' ? field.split('.') : field;
   expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field: path }]);
   expect(res.errors![0].message).toMatch(message);
+  expect(await tableSnapshot(t)).toEqual(before);
+}
+
+/**
+ * Runs `request` (a mutation whose payload field is `name`); expects no GraphQL error, exactly one
+ * userError with `code`, the path `field` and a message matching `message`, and every table as it
+ * was before (`tableSnapshot`): a business refusal that wrote nothing.
+ */
+export async function expectRefusedWith(t: TestGateway, request: () => Promise<GqlResult<unknown>>, name: string, code: string, field: string[], message: RegExp): Promise<void> {
+  const before = await tableSnapshot(t);
+  const res = await request();
+  expect(res.errors).toBeUndefined();
+  const payload = (res.data as Record<string, { userErrors: { code: string; field: string[]; message: string }[] }>)[name];
+  expect(payload.userErrors).toEqual([{ code, field, message: expect.stringMatching(message) }]);
   expect(await tableSnapshot(t)).toEqual(before);
 }

@@ -233,7 +233,7 @@ describe('partner webhooks', () => {
     expect(await seen(b.credential)).toEqual([eb.endpoint!.id]);
     // a key without the scope, and offer events (the wallet) for a partner, are refused
     expect((await t.gql(ENDPOINTS, {}, till.credential)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await register({ url: ra.url, eventTypes: ['OFFER_REDEEMED'] }, a.credential)).userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes'] });
+    expect((await register({ url: ra.url, eventTypes: ['OFFER_REDEEMED'] }, a.credential)).userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes', '0'] });
 
     const carol = await createCustomer(t, currency);
     const saleOfA = await sell(carol.externalId, a.apiKey);
@@ -287,10 +287,10 @@ describe('partner webhooks', () => {
     const r = await receiver();
     for (const [eventType, scope] of [['BALANCE_CHANGED', 'customers:read'], ['TIER_CHANGED', 'customers:read'], ['SALE_PROCESSED', 'transactions:read']]) {
       const byPartner = await register({ url: r.url, eventTypes: [eventType] }, manager.credential);
-      expect(byPartner.userErrors).toEqual([{ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes'], message: expect.stringContaining(scope) }]);
+      expect(byPartner.userErrors).toEqual([{ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes', '0'], message: expect.stringContaining(scope) }]);
       // nor may an operator register it for the partner
       const byOperator = await register({ url: r.url, eventTypes: [eventType], partnerId: manager.id });
-      expect(byOperator.userErrors).toEqual([{ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes'], message: expect.stringContaining(scope) }]);
+      expect(byOperator.userErrors).toEqual([{ code: 'NOT_ELIGIBLE', field: ['input', 'eventTypes', '0'], message: expect.stringContaining(scope) }]);
     }
     expect(await t.sql(`select 1 from webhook_endpoint where url = $1`, [r.url])).toEqual([]);
     // An endpoint registered before the rule (written as it was then) is sent nothing it may not read.

@@ -50,7 +50,7 @@ export type CampaignConditionsInput = {
   segments?: Array<string> | null | undefined;
   /** Each SKU once (compared case, spacing and invisible characters aside). */
   skus?: Array<string> | null | undefined;
-  /** Tier codes (capitals, digits, _, as tiers are defined), each once. */
+  /** Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND. */
   tiers?: Array<string> | null | undefined;
 };
 
@@ -223,7 +223,7 @@ export type StoreEligibilityInput = {
   minLifetimePoints?: number | null | undefined;
   /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
-  /** Tier codes (capitals, digits, _, as tiers are defined), each once. */
+  /** Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND. */
   tiers?: Array<string> | null | undefined;
 };
 

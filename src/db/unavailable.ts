@@ -1,0 +1,39 @@
+/**
+ * What a bound on waiting for PostgreSQL (`DbTimeouts`, src/config.ts) looks like when it cuts a
+ * request: the error of the pool or of PostgreSQL, and the reason the gateway logs for it.
+ */
+export type Unavailability =
+  /** No pooled connection came free, or none could be opened, within DB_ACQUIRE_TIMEOUT_MS. */
+  | 'acquire timeout'
+  /** PostgreSQL cancelled the statement: DB_STATEMENT_TIMEOUT_MS (a lock wait included), or an operator's pg_cancel_backend. */
+  | 'statement cancelled'
+  /** PostgreSQL gave up waiting for a lock (a `lock_timeout` of the database or role). */
+  | 'lock timeout'
+  /** PostgreSQL ended a session whose transaction sat idle past DB_IDLE_IN_TRANSACTION_TIMEOUT_MS. */
+  | 'idle in transaction timeout';
+
+/** pg-pool's errors: waiting in its queue for a connection; opening a new one. */
+const POOL_TIMEOUTS = ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout'];
+
+/** SQLSTATEs of a statement that was cut, not refused: it may well succeed when sent again. */
+const CUT_STATEMENTS: Record<string, Unavailability> = {
+  '57014': 'statement cancelled', // query_canceled
+  '55P03': 'lock timeout', // lock_not_available (the gateway's SQL never uses NOWAIT)
+  '25P03': 'idle in transaction timeout', // idle_in_transaction_session_timeout
+};
+
+/**
+ * Why `error` (the driver's, or MikroORM's wrapping of it, followed through `cause`) is a wait on
+ * PostgreSQL that a bound cut, or null for any other error. Such a request did nothing: the
+ * statement's transaction was rolled back (by PostgreSQL, or kysely's ROLLBACK), or no statement
+ * ran; sending it again, with the same idempotency key, is safe.
+ */
+export function databaseUnavailable(error: unknown): Unavailability | null {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (!(e instanceof Error)) return null;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && Object.hasOwn(CUT_STATEMENTS, code)) return CUT_STATEMENTS[code];
+    if (POOL_TIMEOUTS.includes(e.message)) return 'acquire timeout';
+  }
+  return null;
+}
