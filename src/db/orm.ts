@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
-import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
+import { defineConfig, MikroORM, type SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { DbTimeouts } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
@@ -85,6 +85,15 @@ export async function readCommitted(client: pg.ClientBase): Promise<void> {
 export const READ_COMMITTED = `set default_transaction_isolation = 'read committed'`;
 
 /**
+ * Whether a statement's text is a ROLLBACK (kysely sends `rollback`). The length is looked at
+ * first: every statement passes here, and lowercasing a copy of each (the page's is ~20 kB) was
+ * ~40,000 instructions and as many bytes of garbage per page (issue 12, seventh session).
+ */
+function isRollback(text: unknown): boolean {
+  return typeof text === 'string' && text.length <= 32 && text.trim().toLowerCase() === 'rollback';
+}
+
+/**
  * Select-list items that lift the request pool's `statement_timeout` and
  * `idle_in_transaction_session_timeout` (`DbTimeouts`) for the rest of the transaction they run
  * in: for work that is legitimately long and waits for no caller (a job: points expiry, event
@@ -115,13 +124,33 @@ export function endOnFailedRollback(client: pg.Client): void {
   const query = client.query as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const result = query.apply(client, args);
-    if (typeof args[0] !== 'string' || args[0].trim().toLowerCase() !== 'rollback' || !(result instanceof Promise)) return result;
+    if (!isRollback(args[0]) || !(result instanceof Promise)) return result;
     return result.catch(() => {
       // Not awaited: a connection that is already gone may never report its end.
       client.end().catch(() => undefined);
       return ROLLED_BACK;
     });
   };
+}
+
+/** MikroORM's EntityManager constructor (internal): configuration, driver, metadata storage, whether to use the request context, event manager. */
+type EntityManagerClass = new (config: unknown, driver: unknown, metadata: unknown, useContext: boolean, eventManager: unknown) => SqlEntityManager;
+
+/**
+ * A new EntityManager for one request or job: its own identity map and unit of work, no context,
+ * the ORM's event manager. What `orm.em.fork()` answers on the root EntityManager (whose filters,
+ * filter parameters, session context, logger context and schema this gateway never sets), made
+ * directly: `fork()` also sets `allowGlobalContext` on the shared configuration and back, and each
+ * `Configuration.set` writes `process.env.MIKRO_ORM_COLORS` (a call into C++) and resets the
+ * logger; with the copies of those empty settings that was ~2.5 % of the gateway's CPU per page
+ * (V8 profile of `npm run bench -- --profile`, issue 12, seventh session). Uses the constructor
+ * MikroORM's own `fork()` calls (`new em.constructor(config, driver, metadata, useContext,
+ * eventManager)`); test/db/request-entity-manager.test.ts checks it answers as a fork does.
+ */
+export function requestEntityManager(orm: MikroORM): SqlEntityManager {
+  const root = orm.em;
+  const EntityManager = root.constructor as EntityManagerClass;
+  return new EntityManager(orm.config, root.getDriver(), root.getMetadata(), false, root.getEventManager());
 }
 
 export async function openOrm(options: OrmOptions): Promise<MikroORM> {

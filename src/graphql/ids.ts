@@ -76,9 +76,28 @@ export function base64url(text: string): string {
   return out;
 }
 
-/** Opaque global id: base64url of `Type:id`. Clients must not parse it. */
+/** Global ids kept per type, at most this many each (the map is emptied when full). */
+const GLOBAL_IDS_KEPT = 4_096;
+const globalIds = new Map<NodeTypeName, Map<number, string>>();
+
+/**
+ * Opaque global id: base64url of `Type:id`. Clients must not parse it. The same database ids come
+ * back on every page (the listings and offers of a store), so the text of each is kept, per type
+ * and database id, up to GLOBAL_IDS_KEPT per type (~0.4 MB for all types at most): a page of 20
+ * makes 41 global ids, and encoding each again was ~1.5 % of the gateway's CPU per page (V8 profile
+ * of `npm run bench -- --profile`, issue 12, seventh session). The text depends on nothing but the
+ * type and the id, so a kept one can be served to any caller.
+ */
 export function toGlobalId(type: NodeTypeName, id: number): string {
-  return base64url(`${type}:${id}`);
+  let byId = globalIds.get(type);
+  if (!byId) globalIds.set(type, (byId = new Map()));
+  let text = byId.get(id);
+  if (text === undefined) {
+    text = base64url(`${type}:${id}`);
+    if (byId.size >= GLOBAL_IDS_KEPT) byId.clear();
+    byId.set(id, text);
+  }
+  return text;
 }
 
 export interface DecodedId {

@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Ctx, CustomerCaller } from '../context.js';
 import type { RequestCtx } from '../graphql/context.js';
-import { pendingMigrations } from '../db/orm.js';
+import { pendingMigrations, requestEntityManager } from '../db/orm.js';
 import { outboxReplay } from '../events/events.service.js';
 import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
@@ -199,7 +199,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
 
   /** The request's context; with `ip`, the caller's rate limit is taken first (failed credentials count per IP). */
   const contextFor = async (headers: Record<string, unknown>, ip?: string, options?: AuthenticateOptions): Promise<RequestCtx> => {
-    const em = orm.em.fork();
+    const em = requestEntityManager(orm);
     const { caller, customer, customerCheck } = await auth.authenticate(headers, em, options).catch(async (error: unknown) => {
       if (ip !== undefined) await rateLimits.take({ kind: 'anonymous' }, ip);
       throw error;

@@ -25,6 +25,7 @@ import { query, sql, idList } from '../db/sql.js';
 import type { EventHub } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
 import { ErrorCode, formatError, QueryTooComplexError, type FormatOptions } from '../graphql/errors.js';
+import { requestEntityManager } from '../db/orm.js';
 import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, partnerClient, type PersistedStore } from '../persisted/persisted.service.js';
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
@@ -214,7 +215,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       if (caller.kind === 'partner') partners.set(caller.partnerId, [...(partners.get(caller.partnerId) ?? []), session]);
     }
     if (!customers.size && !partners.size) return;
-    const em = orm.em.fork();
+    const em = requestEntityManager(orm);
     const [closed, revoked] = await Promise.all([
       customers.size ? query<{ id: string }>(em, sql`select id from customer where id = any(${idList([...customers.keys()])}) and status = 'CLOSED'`) : [],
       partners.size ? query<{ id: string }>(em, sql`select id from partner where id = any(${idList([...partners.keys()])}) and revoked_at is not null`) : [],
@@ -267,7 +268,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const operationContext = async (session: Session): Promise<SocketOperationCtx> => {
     let caller: Caller;
     try {
-      ({ caller } = await auth.authenticate(session.credentials, orm.em.fork()));
+      ({ caller } = await auth.authenticate(session.credentials, requestEntityManager(orm)));
     } catch (error) {
       const refused = credentialClose(error);
       if (refused) {
@@ -289,7 +290,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       events: hub,
       socket: { slowConsumer: () => close(session, SocketClose.SLOW_CONSUMER, `slow consumer: over ${config.events.subscriberQueue} events waiting; resume with after`) },
       get em() {
-        return (em ??= orm.em.fork());
+        return (em ??= requestEntityManager(orm));
       },
       get loaders() {
         return (loaders ??= new Loaders(ctx.em, caller, clock, config));
@@ -331,7 +332,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         const credentials = { authorization: params.authorization ?? params.Authorization, 'x-api-key': params['x-api-key'] };
         let authenticated;
         try {
-          authenticated = await auth.authenticate(credentials, orm.em.fork());
+          authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
         } catch (error) {
           const refused = credentialClose(error);
           if (!refused) log.error({ err: error }, 'could not check WebSocket credentials');
@@ -343,7 +344,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         let seenSeq: number | undefined;
         if (authenticated.caller.kind === 'customer') {
           const [now] = await query<{ status: string; seq: string | null }>(
-            orm.em.fork(),
+            requestEntityManager(orm),
             sql`select c.status, s.last_seq as seq from customer c left join event_stream s on s.customer_id = c.id where c.id = ${authenticated.caller.customerId}`,
           );
           if (!now || now.status === 'CLOSED') {

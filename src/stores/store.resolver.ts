@@ -92,28 +92,9 @@ export class ListingResolver {
     return toGlobalId('Listing', listing.id);
   }
 
-  @FieldResolver(() => Offer, { description: 'The offer at its current version.' })
-  offer(@Root() listing: ListingRow) {
-    return listing.offer;
-  }
-
   @FieldResolver(() => RewardStore, { nullable: true })
   store(@Root() listing: ListingRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.store.load(listing.storeId);
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: 'How many times the signed-in customer bought it (null for staff).' })
-  purchasedByMe(@Root() listing: ListingRow, @Context() ctx: RequestCtx) {
-    return ctx.loaders.viewer ? listing.purchasedByViewer : null;
-  }
-
-  @FieldResolver(() => Boolean, { nullable: true, description: "Whether the signed-in customer's balance pays for it." })
-  affordable(@Root() listing: ListingRow, @Context() ctx: RequestCtx) {
-    return ctx.loaders.viewer ? (listing.viewerBalance ?? 0) >= listing.priceInPoints : null;
-  }
-
-  @FieldResolver(() => Int, { nullable: true, description: 'Points the signed-in customer lacks to buy it (0 when affordable).' })
-  pointsMissing(@Root() listing: ListingRow, @Context() ctx: RequestCtx) {
-    return ctx.loaders.viewer ? Math.max(0, listing.priceInPoints - (listing.viewerBalance ?? 0)) : null;
-  }
 }

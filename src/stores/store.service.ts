@@ -36,6 +36,12 @@ export type ListingRow = Pick<EntityRow<Listing>, (typeof LISTING_KEYS)[number]>
     /** The viewing customer's available balance in the store's currency (null for staff). */
     viewerBalance: number | null;
     offer: OfferVersionRow;
+    /** `Listing.purchasedByMe`: purchasedByViewer for a customer, null for staff. */
+    purchasedByMe: number | null;
+    /** `Listing.affordable`: the viewer's balance pays for it (null for staff). */
+    affordable: boolean | null;
+    /** `Listing.pointsMissing`: points the viewer lacks, 0 when affordable (null for staff). */
+    pointsMissing: number | null;
   };
 
 /**
@@ -148,12 +154,21 @@ function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, ta
 }
 
 /** One row of `listingSelect`: the listing's fields with its offer's alongside, prefixed `offer.`. */
-type ListingSelected = Omit<ListingRow, 'offer'> & OfferVersionColumns<'offer.'>;
+type ListingSelected = Omit<ListingRow, 'offer' | 'purchasedByMe' | 'affordable' | 'pointsMissing'> & OfferVersionColumns<'offer.'>;
 
+/**
+ * A listing as `viewer` (the viewer it was read for) sees it: its offer, and for a customer what
+ * they bought of it and what their balance (points; 0 when they hold none of the store's
+ * currency) lacks for it; null for staff.
+ */
 function toListing(row: ListingSelected, viewer: Viewer): ListingRow {
+  const balance = viewer ? (row.viewerBalance ?? 0) : null;
   return Object.assign(row, {
     offer: offerVersionFrom(row, 'offer.'),
-    viewerBalance: viewer && row.viewerBalance === null ? 0 : row.viewerBalance,
+    viewerBalance: balance,
+    purchasedByMe: viewer ? row.purchasedByViewer : null,
+    affordable: balance === null ? null : balance >= row.priceInPoints,
+    pointsMissing: balance === null ? null : Math.max(0, row.priceInPoints - balance),
   });
 }
 

@@ -7,6 +7,7 @@ import { AreTags, AreTierCodes, MaxItems, NoDuplicates, NoDuplicateSegments, Not
 import { SEGMENT_MAX } from '../customers/customer.types.js';
 import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
+import { Offer } from '../offers/offer.types.js';
 import { MAX_POINTS } from '../points/points.types.js';
 
 @ObjectType({ description: 'Who may shop in a store: every rule that is set must hold.' })
@@ -63,6 +64,20 @@ export class Listing extends Node {
 
   @Field(() => Int)
   sortOrder!: number;
+
+  // What the listing is to the viewer, set where its row is read (`toListing`): plain fields, so a
+  // page of 20 runs no resolver for them (each resolver call costs graphql-jit a resolve-info object).
+  @Field(() => Offer, { description: 'The offer at its current version.' })
+  offer!: Offer;
+
+  @Field(() => Int, { nullable: true, description: 'How many times the signed-in customer bought it (null for staff).' })
+  purchasedByMe!: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: "Whether the signed-in customer's balance pays for it." })
+  affordable!: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Points the signed-in customer lacks to buy it (0 when affordable).' })
+  pointsMissing!: number | null;
 }
 
 export const ListingConnection = ConnectionType(Listing, 'Listing');

@@ -26,6 +26,18 @@ describe('global ids and cursors', () => {
     );
   });
 
+  it('answers a kept id as it made it: per type, again and again, and past the number kept', () => {
+    const types: NodeTypeName[] = ['Listing', 'Offer', 'OfferVersion', 'RewardStore'];
+    // A small range of ids, so most are asked for again (under another type too) once kept.
+    fc.assert(
+      fc.property(fc.constantFrom(...types), fc.integer({ min: 1, max: 40 }), (type, id) => toGlobalId(type, id) === viaBuffer(`${type}:${id}`)),
+      { numRuns: 2_000 },
+    );
+    // More ids of one type than are kept (4,096), then the first ones again: still their own.
+    for (let id = 1; id <= 10_000; id++) expect(toGlobalId('Customer', id)).toBe(viaBuffer(`Customer:${id}`));
+    for (let id = 1; id <= 10_000; id += 7) expect(decodeGlobalId(toGlobalId('Customer', id))).toEqual({ type: 'Customer', id });
+  });
+
   it('makes the cursors Buffer made, and reads them back', () => {
     fc.assert(
       fc.property(fc.integer({ min: -2_147_483_648, max: 2_147_483_647 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (sort, id) => {
