@@ -70,11 +70,13 @@ describe('the store page, its statements built once, attacked', () => {
       const foreign = ok(await pageOf(other.store.id, token, 1)).node!.listings.pageInfo.endCursor;
       expect(idsOf(ok(await pageOf(shop.store.id, token, 3, foreign)).node!.listings)).toEqual(ids.slice(8, 11));
       const forged = [
-        Buffer.from('[99999999999,1]').toString('base64url'),
-        Buffer.from('[1,-5]').toString('base64url'),
-        Buffer.from('[1.5,2]').toString('base64url'),
-        Buffer.from('["1","2"]').toString('base64url'),
-        Buffer.from('[1]').toString('base64url'),
+        // A listings cursor's kind with a key out of range or of the wrong shape, then no kind at all.
+        Buffer.from('["Listing",99999999999,1]').toString('base64url'),
+        Buffer.from('["Listing",1,-5]').toString('base64url'),
+        Buffer.from('["Listing",1.5,2]').toString('base64url'),
+        Buffer.from('["Listing","1","2"]').toString('base64url'),
+        Buffer.from('["Listing",1]').toString('base64url'),
+        Buffer.from('[1,1]').toString('base64url'),
         Buffer.from('{"a":1}').toString('base64url'),
         'not a cursor',
         '', // no cursor we issue (edges-input: it used to read as "from the start"; null is that)
