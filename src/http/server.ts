@@ -22,7 +22,7 @@ import { CompiledQueries } from '../graphql/compiled.js';
 import { checkCost } from '../graphql/cost.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
-import { Authenticator, inactiveCustomer, type AuthenticateOptions } from './auth.js';
+import { Authenticator, BEARER_CHALLENGE, inactiveCustomer, type AuthenticateOptions } from './auth.js';
 import { Cors } from './cors.js';
 import { HttpDrain } from './drain.js';
 import { costLimitPlugin, documentTooLong, ProxyTrust } from './limits.js';
@@ -113,9 +113,11 @@ function armorFor(config: Config) {
   }).protect();
 }
 
+/** Writes a whole answer: a string as text, anything else as JSON; a 401 carries `BEARER_CHALLENGE`. */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers });
+  const challenge = status === 401 ? { 'www-authenticate': BEARER_CHALLENGE } : {};
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...challenge, ...headers });
   res.end(text);
 }
 
@@ -387,6 +389,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       if (requestCtx && (await customerRefused())) return viaApollo(sentBody, url.search);
       for (const [name, value] of result.headers) res.setHeader(name, value);
       res.statusCode = result.status ?? 200;
+      // Every 401 of Apollo's (UNAUTHENTICATED from the context, the credentials check or a guard).
+      if (res.statusCode === 401) res.setHeader('www-authenticate', BEARER_CHALLENGE);
       if (result.body.kind === 'complete') {
         // Shared caches may keep only what every caller would get alike: a successful GET sent
         // without credentials. Anything a credential could have shaped stays private.
