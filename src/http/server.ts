@@ -26,7 +26,7 @@ import { Authenticator, BEARER_CHALLENGE, inactiveCustomer, type AuthenticateOpt
 import { Cors } from './cors.js';
 import { HttpDrain } from './drain.js';
 import { costLimitPlugin, documentTooLong, ProxyTrust } from './limits.js';
-import { Metrics, RequestMeter } from './metrics.js';
+import { Metrics, metricsAccess, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
 import { devTokens, devTokensEnabled } from './dev-tokens.js';
@@ -175,6 +175,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const proxies = ProxyTrust.of(config);
   if (config.trustProxyHops > 0) {
     log.warn('TRUST_PROXY_HOPS believes X-Forwarded-For by count, whoever sends it: a client that reaches the gateway without the proxy can name its own IP. List the proxies in TRUST_PROXY_ADDRESSES instead.');
+  }
+  if (config.nodeEnv === 'production' && config.metricsToken === undefined) {
+    log.warn('METRICS_TOKEN is not set: /metrics answers 404 in production. Set it and scrape with Authorization: Bearer <METRICS_TOKEN>.');
   }
   const web = await WebApp.load(config);
   const logInternal = (err: unknown) => log.error({ err, requestId: currentRequestId() }, 'internal error');
@@ -496,8 +499,13 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
           return send(res, 200, { status: 'ok' });
         case '/readyz':
           return (await ready()) ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
-        case '/metrics':
+        case '/metrics': {
+          // Refused before anything is rendered: a refusal costs no more than a 404.
+          const access = metricsAccess(config, req.headers.authorization);
+          if (access === 'hidden') return send(res, 404, errorBody('Not found: set METRICS_TOKEN to scrape metrics.', 'NOT_FOUND'));
+          if (access === 'unauthorized') return send(res, 401, errorBody('Send Authorization: Bearer <METRICS_TOKEN> to scrape metrics.', 'UNAUTHENTICATED'));
           return send(res, 200, await metrics.render(), { 'content-type': metrics.contentType });
+        }
         case '/dev/tokens':
           if (devTokensEnabled(config) && req.method === 'GET') return send(res, 200, await devTokens(orm, config), { 'cache-control': 'no-store' });
           return send(res, 404, errorBody('Not found: demo tokens exist only in development.', 'NOT_FOUND'));
