@@ -12,7 +12,7 @@ describe('WWW-Authenticate on 401', () => {
   const CHALLENGE = 'Bearer realm="reward-gateway"';
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway();
+    t = await startTestGateway({ CORS_ORIGINS: 'https://app.example' });
   });
   afterAll(() => t.close());
 
@@ -34,6 +34,12 @@ describe('WWW-Authenticate on 401', () => {
     await expectChallenged(await profile({ authorization: 'Basic dXNlcjpwYXNz' }), 'Authorization must be "Bearer <JWT>".');
     // No credentials: refused once the operation is known not to be introspection.
     await expectChallenged(await profile({ 'apollo-require-preflight': 'true' }), 'Sign in first: a valid bearer token or API key is required.');
+  });
+
+  it('a browser app on an allowed origin may read the challenge', async () => {
+    const res = await profile({ authorization: 'Bearer not-a-jwt', origin: 'https://app.example' });
+    expect([res.status, res.headers.get('access-control-allow-origin')]).toEqual([401, 'https://app.example']);
+    expect(res.headers.get('access-control-expose-headers')?.split(', ')).toContain('www-authenticate');
   });
 
   it("a closed customer's token gets 401 with the challenge, refused by authentication or after a compiled query", async () => {
