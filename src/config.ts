@@ -109,6 +109,12 @@ export interface Config {
   /** Seconds a shared cache may keep a response that is the same for every caller (PUBLIC_MAX_AGE). */
   publicMaxAge: number;
   /**
+   * The bearer token /metrics answers to (METRICS_TOKEN; at least 16 printable ASCII characters, no
+   * spaces). Unset: /metrics is open outside production and not served (404) in production
+   * (docs/decisions.md, "/metrics answers to METRICS_TOKEN").
+   */
+  metricsToken?: string;
+  /**
    * Query documents a caller has registered, and any other sent a few times, run compiled to
    * JavaScript (graphql-jit) instead of through graphql-js and Apollo's pipeline
    * (COMPILED_QUERIES, default on; see src/graphql/compiled.ts).
@@ -294,6 +300,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (secret !== undefined && secret !== '' && secret.length < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 characters (256 bits for HS256)');
   }
+  const metricsToken = env.METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters, printable ASCII without spaces (e.g. the output of `openssl rand -hex 32`)');
+  }
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -359,6 +369,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     persistedOnly: names(env, 'PERSISTED_ONLY', /^[a-z][a-z0-9_-]{0,39}$/),
     publicMaxAge: int(env, 'PUBLIC_MAX_AGE', 60, 0, 86_400),
+    metricsToken,
     compiledQueries: bool(env, 'COMPILED_QUERIES', true),
     ws: {
       maxPayloadBytes: int(env, 'WS_MAX_PAYLOAD_BYTES', 100_000, 1_000, 10_000_000),

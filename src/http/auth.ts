@@ -22,6 +22,15 @@ export interface Authenticated {
   expiresAt?: number;
 }
 
+/**
+ * The `WWW-Authenticate` value of every HTTP 401 the gateway sends (RFC 9110 §11.6.1 requires one
+ * on a 401; RFC 6750 §3 defines the Bearer scheme's). One realm for the whole gateway: customers'
+ * and staff's JWTs and the /metrics token are bearer tokens; a partner's `x-api-key` has no HTTP
+ * authentication scheme of its own, and its 401s carry the same challenge (docs/decisions.md,
+ * "401 answers carry a Bearer challenge").
+ */
+export const BEARER_CHALLENGE = 'Bearer realm="reward-gateway"';
+
 const STAFF_ROLES = new Set(['operator', 'analyst']);
 const VERIFIED_CACHE_SIZE = 10_000;
 const CUSTOMER_ID_CACHE_SIZE = 10_000;

@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Config } from '../config.js';
 
 /** The one label value of every request that is not a registered operation of a known client. */
 export const OTHER = 'other';
@@ -19,6 +21,29 @@ export class RequestMeter {
   errored = false;
   /** Answered by a compiled document (src/graphql/compiled.ts) rather than by Apollo. */
   compiled = false;
+}
+
+/**
+ * How /metrics answers a scrape: `serve` the metrics; `unauthorized` (401 with a Bearer challenge):
+ * METRICS_TOKEN is set and the request did not send `Authorization: Bearer <METRICS_TOKEN>`;
+ * `hidden` (404): production without METRICS_TOKEN, so no one reads it.
+ */
+export type MetricsAccess = 'serve' | 'unauthorized' | 'hidden';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Whether a scrape sending `authorization` (the request's `Authorization` header) may read /metrics
+ * (docs/decisions.md, "/metrics answers to METRICS_TOKEN"). Unset METRICS_TOKEN: open outside
+ * production (the demo, the suite), hidden in production. The token is compared in constant time:
+ * the SHA-256 digests of the sent and the configured token, by `timingSafeEqual`, so neither the
+ * time taken nor a length check tells a guesser how close it came. The scheme is case-insensitive
+ * (RFC 9110 §11.1).
+ */
+export function metricsAccess(config: Pick<Config, 'metricsToken' | 'nodeEnv'>, authorization: string | undefined): MetricsAccess {
+  if (config.metricsToken === undefined) return config.nodeEnv === 'production' ? 'hidden' : 'serve';
+  const sent = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
+  return sent !== undefined && timingSafeEqual(sha256(sent), sha256(config.metricsToken)) ? 'serve' : 'unauthorized';
 }
 
 const MAX_ERROR_CODES = 50;

@@ -22,11 +22,11 @@ import { CompiledQueries } from '../graphql/compiled.js';
 import { checkCost } from '../graphql/cost.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
-import { Authenticator, inactiveCustomer, type AuthenticateOptions } from './auth.js';
+import { Authenticator, BEARER_CHALLENGE, inactiveCustomer, type AuthenticateOptions } from './auth.js';
 import { Cors } from './cors.js';
 import { HttpDrain } from './drain.js';
 import { costLimitPlugin, documentTooLong, ProxyTrust } from './limits.js';
-import { Metrics, RequestMeter } from './metrics.js';
+import { Metrics, metricsAccess, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
 import { devTokens, devTokensEnabled } from './dev-tokens.js';
@@ -113,9 +113,11 @@ function armorFor(config: Config) {
   }).protect();
 }
 
+/** Writes a whole answer: a string as text, anything else as JSON; a 401 carries `BEARER_CHALLENGE`. */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers });
+  const challenge = status === 401 ? { 'www-authenticate': BEARER_CHALLENGE } : {};
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...challenge, ...headers });
   res.end(text);
 }
 
@@ -173,6 +175,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const proxies = ProxyTrust.of(config);
   if (config.trustProxyHops > 0) {
     log.warn('TRUST_PROXY_HOPS believes X-Forwarded-For by count, whoever sends it: a client that reaches the gateway without the proxy can name its own IP. List the proxies in TRUST_PROXY_ADDRESSES instead.');
+  }
+  if (config.nodeEnv === 'production' && config.metricsToken === undefined) {
+    log.warn('METRICS_TOKEN is not set: /metrics answers 404 in production. Set it and scrape with Authorization: Bearer <METRICS_TOKEN>.');
   }
   const web = await WebApp.load(config);
   const logInternal = (err: unknown) => log.error({ err, requestId: currentRequestId() }, 'internal error');
@@ -387,6 +392,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       if (requestCtx && (await customerRefused())) return viaApollo(sentBody, url.search);
       for (const [name, value] of result.headers) res.setHeader(name, value);
       res.statusCode = result.status ?? 200;
+      // Every 401 of Apollo's (UNAUTHENTICATED from the context, the credentials check or a guard).
+      if (res.statusCode === 401) res.setHeader('www-authenticate', BEARER_CHALLENGE);
       if (result.body.kind === 'complete') {
         // Shared caches may keep only what every caller would get alike: a successful GET sent
         // without credentials. Anything a credential could have shaped stays private.
@@ -492,8 +499,13 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
           return send(res, 200, { status: 'ok' });
         case '/readyz':
           return (await ready()) ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
-        case '/metrics':
+        case '/metrics': {
+          // Refused before anything is rendered: a refusal costs no more than a 404.
+          const access = metricsAccess(config, req.headers.authorization);
+          if (access === 'hidden') return send(res, 404, errorBody('Not found: set METRICS_TOKEN to scrape metrics.', 'NOT_FOUND'));
+          if (access === 'unauthorized') return send(res, 401, errorBody('Send Authorization: Bearer <METRICS_TOKEN> to scrape metrics.', 'UNAUTHENTICATED'));
           return send(res, 200, await metrics.render(), { 'content-type': metrics.contentType });
+        }
         case '/dev/tokens':
           if (devTokensEnabled(config) && req.method === 'GET') return send(res, 200, await devTokens(orm, config), { 'cache-control': 'no-store' });
           return send(res, 404, errorBody('Not found: demo tokens exist only in development.', 'NOT_FOUND'));
