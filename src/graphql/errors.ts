@@ -112,22 +112,26 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 const UNAVAILABLE_MESSAGE = 'The database did not answer in time: nothing of the request was done. Send it again shortly (a mutation with the same idempotency key).';
 
-/** SERVICE_UNAVAILABLE, HTTP 503 with `Retry-After` (`UNAVAILABLE_RETRY_AFTER_SECONDS`): see `ErrorCode.SERVICE_UNAVAILABLE`. */
-export function serviceUnavailable() {
-  return new GraphQLError(UNAVAILABLE_MESSAGE, {
-    extensions: {
-      code: ErrorCode.SERVICE_UNAVAILABLE,
-      http: { status: 503, headers: new Map([['retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS)]]) },
-    },
-  });
-}
-
-/** The body and headers of a SERVICE_UNAVAILABLE answer written outside Apollo (as `HttpDrain.refuse` writes SHUTTING_DOWN). */
+/**
+ * The status, body and headers of a SERVICE_UNAVAILABLE answer: written as they are outside Apollo
+ * (as `HttpDrain.refuse` writes SHUTTING_DOWN), and the status and `Retry-After` of Apollo's answer
+ * too (`serviceUnavailable`, the server's plugin for errors in execution).
+ */
 export const UNAVAILABLE_ANSWER = {
   status: 503,
   body: { errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] },
   headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS), 'cache-control': 'private, no-store' },
 } as const;
+
+/** SERVICE_UNAVAILABLE, HTTP 503 with `Retry-After` (`UNAVAILABLE_RETRY_AFTER_SECONDS`): see `ErrorCode.SERVICE_UNAVAILABLE`. */
+export function serviceUnavailable() {
+  return new GraphQLError(UNAVAILABLE_MESSAGE, {
+    extensions: {
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      http: { status: UNAVAILABLE_ANSWER.status, headers: new Map([['retry-after', UNAVAILABLE_ANSWER.headers['retry-after']]]) },
+    },
+  });
+}
 
 const SAFE_CODES = new Set([
   'UNAUTHENTICATED',

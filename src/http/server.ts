@@ -131,9 +131,8 @@ const unavailableStatus: ApolloServerPlugin<RequestCtx> = {
     return {
       async didEncounterErrors({ errors, response }) {
         if (!errors.some((e) => databaseUnavailable(e.originalError))) return;
-        const { status, headers } = serviceUnavailable().extensions.http as { status: number; headers: Map<string, string> };
-        response.http.status = status;
-        for (const [name, value] of headers) response.http.headers.set(name, value);
+        response.http.status = UNAVAILABLE_ANSWER.status;
+        response.http.headers.set('retry-after', UNAVAILABLE_ANSWER.headers['retry-after']);
       },
     };
   },
@@ -515,7 +514,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       }
     };
     return route().catch((error) => {
-      if (unavailableOr(error) !== error) {
+      const unavailable = databaseUnavailable(error);
+      if (unavailable) {
+        logUnavailable(unavailable, error);
         if (!res.headersSent) return send(res, UNAVAILABLE_ANSWER.status, UNAVAILABLE_ANSWER.body, UNAVAILABLE_ANSWER.headers);
         return res.destroy();
       }
