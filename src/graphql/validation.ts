@@ -189,6 +189,9 @@ function clearRule(name: string, validate: (value: unknown) => boolean, message:
 /** The longest idempotency key taken (the columns holding one are `text`; the bound is the API's, as before this rule). */
 export const IDEMPOTENCY_KEY_MAX = 200;
 
+/** An idempotency key's length is within 1 to IDEMPOTENCY_KEY_MAX characters. */
+const keyLengthFits = (value: unknown): value is string => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX;
+
 /**
  * A mutation's idempotency key: 1 to 200 characters (`IDEMPOTENCY_KEY_MAX`) with something to read
  * in them (not `isBlank`). An empty or longer one is BAD_USER_INPUT "<field> must be 1 to 200
@@ -199,11 +202,8 @@ export const IDEMPOTENCY_KEY_MAX = 200;
  */
 export const IsIdempotencyKey = clearRule(
   'isIdempotencyKey',
-  (value) => typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX && !isBlank(value),
-  (property, value) =>
-    typeof value === 'string' && value.length >= 1 && value.length <= IDEMPOTENCY_KEY_MAX
-      ? `${property} must not be blank ${BLANK_MEANS}`
-      : `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+  (value) => keyLengthFits(value) && !isBlank(value),
+  (property, value) => (keyLengthFits(value) ? `${property} must not be blank ${BLANK_MEANS}` : `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`),
 );
 
 /**
