@@ -2,8 +2,13 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { DeliveredEvent, ReplaySource } from './hub.js';
 import { readCustomerEvents, streamPosition } from './outbox.reader.js';
 
-/** The most digits an event id may have (positions are bigints, sent as decimal text). */
-const EVENT_ID = /^\d{1,15}$/;
+/**
+ * An event id as the stream gives it out: a position's decimal text, up to 15 digits, without
+ * leading zeros (`String(n)`), so `7` has one spelling and `007` is refused like any other text
+ * that is no event id (edges-11). `0` (before the first event) is kept: resuming from it is
+ * resuming from the start, which the retention check still bounds.
+ */
+const EVENT_ID = /^(?:0|[1-9]\d{0,14})$/;
 
 /** Whether a subscription may resume after `eventId`, and from which position. */
 export type ResumeCheck =

@@ -105,7 +105,13 @@ export interface DecodedId {
   id: number;
 }
 
-/** Decodes any global id; null when it is not one of ours. */
+/**
+ * Decodes any global id; null when it is not one of ours. Only the spelling `toGlobalId` gives out
+ * is one (edges-11): Node's base64url decoder also reads padded text (`…Mg==`), the standard
+ * alphabet (`+`, `/`), characters outside the alphabet (skipped: ` …Mg`, `…Mg!`) and a last
+ * character whose unused low bits are set (`…Mh` reads as `…Mg`), so one id had many spellings; each
+ * of those is refused like any other malformed id (the decoded text must encode back to what was sent).
+ */
 export function decodeGlobalId(globalId: string): DecodedId | null {
   if (typeof globalId !== 'string' || globalId.length > 64) return null;
   const text = Buffer.from(globalId, 'base64url').toString('utf8');
@@ -115,7 +121,7 @@ export function decodeGlobalId(globalId: string): DecodedId | null {
   const raw = text.slice(sep + 1);
   if (!NODE_TYPES.has(type) || !/^[1-9]\d{0,15}$/.test(raw)) return null;
   const id = Number(raw);
-  if (!Number.isSafeInteger(id)) return null;
+  if (!Number.isSafeInteger(id) || base64url(text) !== globalId) return null;
   return { type: type as NodeTypeName, id };
 }
 

@@ -13,14 +13,16 @@ import { asNode, Node } from './node.js';
 import { storeForNode } from '../stores/store-page.js';
 
 /**
- * Fetches any object by global id, or null when it does not exist or the caller may not see it:
+ * Fetches any object by global id, or null when it does not exist or the caller may not see it.
+ * An id the gateway never gives out (blank, garbage, another spelling of one: `decodeGlobalId`) is
+ * BAD_USER_INPUT "id is not a valid global id", as it is in every other argument (edges-11):
  * a customer sees only their own profile, wallet, purchases and ledger, and only the stores and
  * listings open to them; offers and the audit log are for staff. `info` (node(id:) only): the
  * selection, so a store and the page of listings it asks for are read together (`storeForNode`).
  */
 async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLResolveInfo) {
   const decoded = decodeGlobalId(globalId);
-  if (!decoded) return null;
+  if (!decoded) throw badInput('id is not a valid global id', 'id');
   const { type, id } = decoded;
   // Partners read through their operations (customer(externalId:), transaction(externalId:)); by
   // global id they reach only their own sales, and only with transactions:read.
@@ -79,14 +81,16 @@ async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLReso
 
 @Resolver()
 export class NodeResolver {
-  @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist or is not yours to see.' })
+  @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist or is not yours to see; an id this API never gave out is BAD_USER_INPUT.' })
   node(@Arg('id', () => ID) id: string, @Context() ctx: RequestCtx, @Info() info: GraphQLResolveInfo) {
     return resolveNode(ctx, id, info);
   }
 
-  @Query(() => [Node], { nullable: 'items', description: 'Several objects by global id, in the same order.' })
+  @Query(() => [Node], { nullable: 'items', description: 'Several objects by global id, in the same order; an id this API never gave out is BAD_USER_INPUT naming its position.' })
   nodes(@Arg('ids', () => [ID]) ids: string[], @Context() ctx: RequestCtx) {
     if (ids.length > ctx.config.maxPageSize) throw badInput(`ids takes at most ${ctx.config.maxPageSize} ids`, 'ids');
+    const malformed = ids.findIndex((id) => !decodeGlobalId(id));
+    if (malformed >= 0) throw badInput(`ids.${malformed} is not a valid global id`, ['ids', String(malformed)]);
     return Promise.all(ids.map((id) => resolveNode(ctx, id)));
   }
 }

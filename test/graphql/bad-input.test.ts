@@ -321,10 +321,12 @@ describe('bad input', () => {
       expect(remove.data!.removeListing.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND' })]);
     });
 
-    it('node(id:) answers null for ids that are not ours, and nodes(ids:) refuses too many', async () => {
-      for (const id of ['garbage', '', globalId('Listing:0'), globalId('Account:1'), globalId('Listing:987654')]) {
-        const res = await t.gql(`query N($id: ID!) { node(id: $id) { id } }`, { id }, customer.token);
-        expect({ id, errors: res.errors, data: res.data }).toEqual({ id, errors: undefined, data: { node: null } });
+    it('node(id:) answers null for an id of nothing, refuses ids that are not ours, and nodes(ids:) refuses too many', async () => {
+      const res = await t.gql(`query N($id: ID!) { node(id: $id) { id } }`, { id: globalId('Listing:987654') }, customer.token);
+      expect({ errors: res.errors, data: res.data }).toEqual({ errors: undefined, data: { node: null } });
+      // never given out, so BAD_USER_INPUT as in any other argument (edges-11)
+      for (const id of ['garbage', '', globalId('Listing:0'), globalId('Account:1')]) {
+        expectFieldError(await t.gql(`query N($id: ID!) { node(id: $id) { id } }`, { id }, customer.token), 'BAD_USER_INPUT', 'node');
       }
       const ids = Array.from({ length: t.config.maxPageSize + 1 }, (_, i) => globalId(`Listing:${i + 1}`));
       expectFieldError(await t.gql(`query N($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids }, customer.token), 'BAD_USER_INPUT', 'nodes');

@@ -38,6 +38,22 @@ describe('global ids and cursors', () => {
     for (let id = 1; id <= 10_000; id += 7) expect(decodeGlobalId(toGlobalId('Customer', id))).toEqual({ type: 'Customer', id });
   });
 
+  it('reads an id only as it is spelled out: any other text Buffer decodes to it is no id (edges-11)', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: 63 }), fc.constantFrom('=', '==', ' ', '\n', '!', '.'), (id, last, extra) => {
+        const globalId = toGlobalId('Listing', id);
+        const other = [globalId + extra, extra + globalId, globalId.slice(0, -1) + ALPHABET[last], globalId.replace(/-/g, '+').replace(/_/g, '/')];
+        for (const text of other) {
+          // only the texts Node reads as this very id (a changed last character may be another id)
+          if (text === globalId || Buffer.from(text, 'base64url').toString() !== `Listing:${id}`) continue;
+          expect({ text, decoded: decodeGlobalId(text) }).toEqual({ text, decoded: null });
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('makes the cursors Buffer made, and reads them back', () => {
     fc.assert(
       fc.property(fc.integer({ min: -2_147_483_648, max: 2_147_483_647 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (sort, id) => {

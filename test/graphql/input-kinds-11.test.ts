@@ -1,0 +1,137 @@
+import { expectRefusedAtTheEdge, type GqlResult, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adjust, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
+
+/**
+ * Input faults fixed as kinds (edges-11), each asserted as a client sees it (the code, a message
+ * naming the value, `extensions.field` or the userError's path) and with every table as it was
+ * before.
+ */
+
+/**
+ * Other spellings of the global id `id` (base64url, unpadded) that Node's decoder reads as the same
+ * id: padded, the last character with its unused low bits set, with characters outside the alphabet
+ * around it, and in the standard alphabet when the id has a `-` or `_`.
+ */
+function respellings(id: string): [string, string][] {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const out: [string, string][] = [
+    ['with a leading space', ` ${id}`],
+    ['with a trailing line break', `${id}\n`],
+    ['with a character outside the alphabet', `${id.slice(0, 4)}!${id.slice(4)}`],
+  ];
+  const unusedBits = { 2: 4, 3: 2 }[id.length % 4 as 2 | 3];
+  if (unusedBits) {
+    out.push(['padded', id + '='.repeat(4 - (id.length % 4))]);
+    const last = ALPHABET.indexOf(id.at(-1)!);
+    out.push(['with non-zero trailing bits', id.slice(0, -1) + ALPHABET[last | 1]]);
+  }
+  if (/[-_]/.test(id)) out.push(['in the standard alphabet', id.replace(/-/g, '+').replace(/_/g, '/')]);
+  return out;
+}
+
+describe('the input edge, by kind (edges-11)', () => {
+  let t: TestGateway;
+  let shop: Awaited<ReturnType<typeof simpleShop>>;
+  let customer: Awaited<ReturnType<typeof createCustomer>>;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+  const sockets: TestSocket[] = [];
+
+  const SUBMIT = `mutation Submit($input: SubmitTransactionInput!) { submitTransaction(input: $input) { transaction { status } userErrors { code } } }`;
+  const REVERSE = `mutation Reverse($input: ReverseTransactionInput!) { reverseTransaction(input: $input) { userErrors { code } } }`;
+  const REDEEM = `mutation Redeem($input: RedeemOfferInput!) { redeemOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
+  const LOCK = `mutation Lock($input: LockOfferInput!) { lockOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
+  const RELEASE = `mutation Release($input: ReleaseOfferInput!) { releaseOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
+  const RECORD = `mutation Record($input: RecordActivityInput!) { recordActivity(input: $input) { pointsAwarded userErrors { code } } }`;
+  const CUSTOMER_QUERY = `query Customer($externalId: String!) { customer(externalId: $externalId) { id } }`;
+  const TRANSACTION_QUERY = `query Transaction($externalId: String!) { transaction(externalId: $externalId) { id } }`;
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    shop = await simpleShop(t, { priceInPoints: 10 });
+    customer = await createCustomer(t, shop.currency, 500);
+    till = await createPartner(t, ['transactions:write', 'transactions:read', 'activities:write', 'offers:redeem', 'customers:read']);
+    await t.register(till.credential, SUBMIT, REVERSE, REDEEM, LOCK, RELEASE, RECORD, CUSTOMER_QUERY, TRANSACTION_QUERY);
+    ok(await t.gql(`mutation($c: String!) { setActivityRule(input: { currency: $c, kind: REVIEW, points: 5 }) { userErrors { code } } }`, { c: shop.currency }, t.operatorToken));
+  });
+
+  /** An operator's mutation with `input`; its answer is read by shape. */
+  const staff = (query: string, input: Record<string, unknown>) => t.gql<any, unknown>(query, { input }, t.operatorToken);
+  /** A valid sale at the till for the customer, to which a case gives the field under test. */
+  const sale = () => ({ externalId: unique('sale'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'EUR', lines: [{ sku: 'BEANS', quantity: 1, unitPrice: '1.00' }] });
+  /** A purchase of the shop's listing by the customer: the code of the offer issued. */
+  const bought = async () => {
+    const res = await t.gql<any, unknown>(`mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { purchase { issuedOffer { code } } userErrors { code } } }`, { input: { listingId: shop.listing.id, idempotencyKey: unique('k') } }, customer.token);
+    return ok(res).purchaseOffer.purchase.issuedOffer.code as string;
+  };
+  afterAll(async () => {
+    for (const s of sockets) await s.dispose();
+    expect(await ledgerViolations(t)).toEqual([]);
+    await t.close();
+  });
+
+  describe('an id has one spelling (kind 1)', () => {
+    const NODE = `query N($id: ID!) { node(id: $id) { id } }`;
+    const NODES = `query N($ids: [ID!]!) { nodes(ids: $ids) { id } }`;
+    
+    it('the examples have the spellings they test: each decodes, in Node, to the store id itself', () => {
+      const decoded = Buffer.from(shop.store.id, 'base64url').toString();
+      expect(decoded).toMatch(/^RewardStore:\d+$/);
+      for (const [, spelling] of respellings(shop.store.id)) expect(Buffer.from(spelling, 'base64url').toString()).toBe(decoded);
+      expect(respellings(shop.store.id).map(([name]) => name)).toEqual(expect.arrayContaining(['padded', 'with non-zero trailing bits']));
+    });
+
+    it('a mutation refuses another spelling of an id as it refuses any malformed id, nothing written', async () => {
+      const ADD = `mutation($input: AddListingInput!) { addListing(input: $input) { listing { id } userErrors { code } } }`;
+      for (const [, storeId] of respellings(shop.store.id)) {
+        await expectRefusedAtTheEdge(t, () => t.gql(ADD, { input: { storeId, offerId: shop.offer.id, priceInPoints: 5 } }, t.operatorToken), ['input', 'storeId'], /^storeId is not a valid RewardStore id$/);
+      }
+      // the one spelling still adds
+      expect(ok(await t.gql<any, unknown>(ADD, { input: { storeId: shop.store.id, offerId: shop.offer.id, priceInPoints: 5 } }, t.operatorToken)).addListing.userErrors).toEqual([]);
+    });
+
+    /** What node(id:) answers: the errors' codes and paths, and the data. */
+    const nodeAnswer = async (id: string) => {
+      const res: GqlResult<any> = await t.gql(NODE, { id }, t.operatorToken);
+      return { errors: res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message })), node: res.data?.node ?? null };
+    };
+
+    it('node(id:) refuses blank, garbage and another spelling of an id with BAD_USER_INPUT, as every argument does', async () => {
+      const refused = { errors: [{ code: 'BAD_USER_INPUT', field: ['id'], message: 'id is not a valid global id' }], node: null };
+      for (const id of [' ', '', '\u200b', 'garbage', ...respellings(shop.store.id).map(([, s]) => s), ...respellings(shop.listing.id).map(([, s]) => s)]) {
+        expect({ id, ...(await nodeAnswer(id)) }).toEqual({ id, ...refused });
+      }
+      // a well-formed id is answered: the thing, or null when there is nothing to see
+      expect(await nodeAnswer(shop.listing.id)).toEqual({ errors: undefined, node: { id: shop.listing.id } });
+      expect(await nodeAnswer(Buffer.from('Listing:987654321').toString('base64url'))).toEqual({ errors: undefined, node: null });
+    });
+
+    it('nodes(ids:) names the entry that is not an id', async () => {
+      const res: GqlResult<any> = await t.gql(NODES, { ids: [shop.listing.id, `${shop.store.id}=`, ' '] }, t.operatorToken);
+      expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }))).toEqual([
+        { code: 'BAD_USER_INPUT', field: ['ids', '1'], message: 'ids.1 is not a valid global id' },
+      ]);
+      expect(ok(await t.gql<any, unknown>(NODES, { ids: [shop.listing.id, shop.store.id] }, t.operatorToken)).nodes).toEqual([{ id: shop.listing.id }, { id: shop.store.id }]);
+    });
+
+    it('a subscription resumes only from an event id as the stream spells it: "007" is not "7"', async () => {
+      const BALANCE = `subscription($after: ID) { balanceChanged(after: $after) { eventId available } }`;
+      const who = await createCustomer(t, shop.currency);
+      await adjust(t, who.externalId, shop.currency, 1);
+      await adjust(t, who.externalId, shop.currency, 2);
+      const [{ first }] = await t.sql<{ first: string }>(
+        `select min(e.customer_seq)::text as first from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1`,
+        [who.externalId],
+      );
+      const socket = openSocket(t.url, who.token);
+      sockets.push(socket);
+      for (const after of [`0${first}`, `00${first}`, ` ${first}`, `+${first}`]) {
+        const refused = collect(socket.client, BALANCE, { after });
+        await waitFor(() => refused.done, 15_000, 'the refusal');
+        expect({ after, errors: refused.results[0].errors?.map((e) => e.extensions?.code) }).toEqual({ after, errors: ['BAD_USER_INPUT'] });
+      }
+      const resumed = collect<any>(socket.client, BALANCE, { after: first });
+      expect((await resumed.until(1))[0].data.balanceChanged).toMatchObject({ available: 3 });
+    });
+  });
+});
