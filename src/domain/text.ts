@@ -66,6 +66,25 @@ export function tagProblem(tag: string): string | null {
 }
 
 /**
+ * Why `key` (an idempotency key, or a caller's id of a record: a customer's or sale's externalId,
+ * a basket's lockId, an activity's reference) could look like another key while comparing
+ * different, or null when it cannot (edges-11). Keys are compared exactly and echoed back as sent
+ * (a retailer joins its own records on its externalIds), so they are refused rather than changed:
+ * an invisible mark (`k\u200b1`, a BOM), a blank glyph, white space other than the plain space (a
+ * tab, a no-break space), or text that is not in Unicode NFC (`e` + U+0301 where `é` reads the
+ * same) would make two keys that read alike two keys, and a retry under the other spelling a
+ * second effect. Plain spaces, case and every visible character stay significant, as before.
+ */
+export function keyProblem(key: string): string | null {
+  const invisible = key.match(INVISIBLE_MARKS) ?? key.match(BLANK_GLYPHS);
+  if (invisible) return `has a character that shows nothing (${shown(invisible[0]).slice(1, -1)})`;
+  const space = OTHER_WHITE_SPACE.exec(key);
+  if (space) return `has white space other than plain spaces (${shown(space[0]).slice(1, -1)})`;
+  if (key.normalize('NFC') !== key) return 'is not in Unicode NFC (a letter and a combining accent where one composed character reads the same)';
+  return null;
+}
+
+/**
  * A segment as it is stored and compared: Unicode NFC, so `café` typed as `e` + U+0301 and as
  * `é` is one tag (they look the same, and NFC is how the web writes text). Everything else as sent.
  */

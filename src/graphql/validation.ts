@@ -3,7 +3,7 @@ import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
 import { isIsoCurrency } from '../domain/currency.js';
-import { BLANK_GLYPHS, INVISIBLE_MARKS, segmentOf, shown as quoted, tagProblem, TIER_CODE } from '../domain/text.js';
+import { BLANK_GLYPHS, INVISIBLE_MARKS, keyProblem, segmentOf, shown as quoted, tagProblem, TIER_CODE } from '../domain/text.js';
 import { badInput } from './errors.js';
 
 /**
@@ -202,9 +202,38 @@ const keyLengthFits = (value: unknown): value is string => typeof value === 'str
  */
 export const IsIdempotencyKey = clearRule(
   'isIdempotencyKey',
-  (value) => keyLengthFits(value) && !isBlank(value),
-  (property, value) => (keyLengthFits(value) ? `${property} must not be blank ${BLANK_MEANS}` : `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`),
+  (value) => keyLengthFits(value) && !isBlank(value) && keyProblem(value) === null,
+  (property, value) =>
+    !keyLengthFits(value) ? `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters` : isBlank(value) ? `${property} must not be blank ${BLANK_MEANS}` : keyRefusal(property, value),
 );
+
+/** The refusal of a key with a `keyProblem`: "<field> has … : keys are compared exactly, …". */
+function keyRefusal(property: string, key: string): string {
+  return `${property} ${keyProblem(key)}: keys are compared exactly, so send it as one spelling, without invisible characters and in NFC`;
+}
+
+/**
+ * A caller's id of a record that is compared exactly (a customer's or sale's externalId, a lockId,
+ * an activity's reference): no `keyProblem` (an invisible character, white space other than plain
+ * spaces, text not in NFC), so what reads as one key is one key (edges-11). BAD_USER_INPUT
+ * "<field> has a character that shows nothing (\u200B): keys are compared exactly, …", naming the
+ * field. Blank text passes: it is `NotBlank`'s to answer.
+ */
+export const IsKey = clearRule(
+  'isKey',
+  (value) => typeof value !== 'string' || isBlank(value) || keyProblem(value) === null,
+  (property, value) => keyRefusal(property, value as string),
+);
+
+/**
+ * A key a query looks a thing up by (`customer(externalId:)`, `transaction(externalId:)`): not
+ * blank (`refuseBlankArgument`) and without a `keyProblem`, as the inputs that stored it must be:
+ * BAD_USER_INPUT naming the argument, rather than null, which reads as "no such thing".
+ */
+export function refuseMalformedKeyArgument(value: string, argument: string): void {
+  refuseBlankArgument(value, argument);
+  if (keyProblem(value) !== null) throw badInput(keyRefusal(argument, value), argument);
+}
 
 /**
  * A money amount above zero that fits a `numeric(14,2)` column: at most 12 digits before the point

@@ -2,7 +2,7 @@ import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-v
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsCurrencyCode, MaxItems, moneyMessage, MinItems, NotBlank, SaleTotalFits } from '../graphql/validation.js';
+import { IsCurrencyCode, IsKey, MaxItems, MinItems, moneyMessage, NotBlank, SaleTotalFits } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { ITEM_KEY_MAX } from './pricing.js';
@@ -103,12 +103,14 @@ export class SubmitTransactionInput {
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
+  @IsKey()
   externalId!: string;
 
   @Field()
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
+  @IsKey()
   customerExternalId!: string;
 
   @Field(() => String, { nullable: true, description: 'e.g. STORE, ONLINE, APP; up to 100 characters, as an offer or campaign may name; when given, not blank.' })
@@ -143,6 +145,7 @@ export class SubmitTransactionInput {
   @Field(() => String, { nullable: true, description: 'When given, not blank.' })
   @MaxLength(200)
   @NotBlank()
+  @IsKey()
   lockId?: string | null;
 }
 
@@ -161,6 +164,7 @@ export class ReverseTransactionInput {
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
+  @IsKey()
   externalId!: string;
 
   @Field(() => String, { nullable: true, description: 'Why (not blank when given).' })

@@ -6,6 +6,7 @@ import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { INVISIBLE_MARKS } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
 import type { OfferVersion } from '../offers/offer.entity.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
@@ -49,10 +50,13 @@ type WalletKey = Pick<IssuedOfferRow, 'id' | 'customerId'>;
 
 /**
  * Codes as a person types them: any case, with or without dashes or spaces, and Crockford's
- * look-alikes (O for 0, I and L for 1) read as the digits they stand for.
+ * look-alikes (O for 0, I and L for 1) read as the digits they stand for. Characters that show
+ * nothing (`INVISIBLE_MARKS`: a zero-width space or BOM a scanner or a copy-paste adds) are left out
+ * as spaces are (edges-11): a code is read, never stored from what was sent, and no two codes
+ * differ by one, so reading past them cannot make one code another.
  */
 export function normalizeOfferCode(input: string): string {
-  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  const compact = input.replace(INVISIBLE_MARKS, '').toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   return compact.length === 12 ? `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8)}` : compact;
 }
 

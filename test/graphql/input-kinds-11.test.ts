@@ -134,4 +134,79 @@ describe('the input edge, by kind (edges-11)', () => {
       expect((await resumed.until(1))[0].data.balanceChanged).toMatchObject({ available: 3 });
     });
   });
+
+  describe('keys that read alike are one key (kind 2)', () => {
+    /** Keys that read as `key-1` but are spelled otherwise, each with what its refusal names. */
+    const LOOKALIKES: [string, string, RegExp][] = [
+      ['a zero-width space inside', 'key\u200b-1', /has a character that shows nothing \(\\u200B\)/],
+      ['a byte order mark in front', '\ufeffkey-1', /has a character that shows nothing \(\\uFEFF\)/],
+      ['a no-break space inside', 'key\u00a01', /has white space other than plain spaces \(\\u00A0\)/],
+      ['NFD (e + U+0301) where NFC reads the same', 'cle\u0301-1', /is not in Unicode NFC \([^)]*\)/],
+    ];
+
+    /** Every key a caller sends, with a request that sends `key` as it. */
+    const KEYS: [string, string, (key: string) => Promise<GqlResult<unknown>>][] = [
+      ['adjustPoints', 'idempotencyKey', (idempotencyKey) => staff(`mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, { customerExternalId: customer.externalId, currency: shop.currency, amount: 5, reason: 'r', idempotencyKey })],
+      ['purchaseOffer', 'idempotencyKey', (idempotencyKey) => t.gql(`mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { userErrors { code } } }`, { input: { listingId: shop.listing.id, idempotencyKey } }, customer.token)],
+      ['claimGift', 'idempotencyKey', (idempotencyKey) => t.gql(`mutation($input: ClaimGiftInput!) { claimGift(input: $input) { userErrors { code } } }`, { input: { giftListId: Buffer.from('GiftList:1').toString('base64url'), optionId: shop.offer.id, idempotencyKey } }, customer.token)],
+      ['issueReplacementOffer', 'idempotencyKey', (idempotencyKey) => staff(`mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { userErrors { code } } }`, { issuedOfferId: Buffer.from('IssuedOffer:1').toString('base64url'), reason: 'r', idempotencyKey })],
+      ['upsertCustomer', 'externalId', (externalId) => staff(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { externalId })],
+      ['adjustPoints', 'customerExternalId', (customerExternalId) => staff(`mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, { customerExternalId, currency: shop.currency, amount: 5, reason: 'r', idempotencyKey: unique('k') })],
+      ['submitTransaction', 'externalId', (externalId) => t.gql(SUBMIT, { input: { ...sale(), externalId } }, till.credential)],
+      ['submitTransaction', 'customerExternalId', (customerExternalId) => t.gql(SUBMIT, { input: { ...sale(), customerExternalId } }, till.credential)],
+      ['submitTransaction', 'lockId', (lockId) => t.gql(SUBMIT, { input: { ...sale(), lockId } }, till.credential)],
+      ['reverseTransaction', 'externalId', (externalId) => t.gql(REVERSE, { input: { externalId } }, till.credential)],
+      ['redeemOffer', 'transactionExternalId', (transactionExternalId) => t.gql(REDEEM, { input: { code: 'ANY-CODE', transactionExternalId } }, till.credential)],
+      ['redeemOffer', 'lockId', (lockId) => t.gql(REDEEM, { input: { code: 'ANY-CODE', lockId } }, till.credential)],
+      ['lockOffer', 'lockId', (lockId) => t.gql(LOCK, { input: { code: 'ANY-CODE', lockId } }, till.credential)],
+      ['releaseOffer', 'lockId', (lockId) => t.gql(RELEASE, { input: { code: 'ANY-CODE', lockId } }, till.credential)],
+      ['recordActivity', 'customerExternalId', (customerExternalId) => t.gql(RECORD, { input: { customerExternalId, kind: 'REVIEW', reference: unique('r') } }, till.credential)],
+      ['recordActivity', 'reference', (reference) => t.gql(RECORD, { input: { customerExternalId: customer.externalId, kind: 'REVIEW', reference } }, till.credential)],
+    ];
+
+    describe.each(KEYS)('%s %s', (_mutation, field, send) => {
+      it.each(LOOKALIKES)('with %s is BAD_USER_INPUT naming the field, nothing written', async (_name, key, problem) => {
+        await expectRefusedAtTheEdge(t, () => send(key), ['input', field], new RegExp(`^${field} ${problem.source}: keys are compared exactly`));
+      });
+    });
+
+    it.each([
+      ['customer', CUSTOMER_QUERY],
+      ['transaction', TRANSACTION_QUERY],
+    ])('%s(externalId:) with a look-alike key is BAD_USER_INPUT naming the argument, not null', async (_query, query) => {
+      for (const [, key, problem] of LOOKALIKES) {
+        const res = await t.gql(query, { externalId: key }, till.credential);
+        expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field: ['externalId'] }]);
+        expect(res.errors![0].message).toMatch(new RegExp(`^externalId ${problem.source}`));
+      }
+    });
+
+    it('a retry whose key gained an invisible character does not adjust twice', async () => {
+      const who = await createCustomer(t, shop.currency);
+      const ADJUST = `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { balanceAfter } userErrors { code } } }`;
+      const input = { customerExternalId: who.externalId, currency: shop.currency, amount: 7, reason: 'goodwill' };
+      const key = unique('adj');
+      expect(ok(await staff(ADJUST, { ...input, idempotencyKey: key })).adjustPoints.userErrors).toEqual([]);
+      await expectRefusedAtTheEdge(t, () => staff(ADJUST, { ...input, idempotencyKey: `${key}\u200b` }), ['input', 'idempotencyKey'], /^idempotencyKey has a character that shows nothing/);
+      expect(ok(await staff(ADJUST, { ...input, idempotencyKey: key })).adjustPoints.entry.balanceAfter).toBe(7);
+    });
+
+    it('a review reported again with an invisible character in its reference does not earn twice', async () => {
+      const reference = unique('review');
+      expect(ok(await t.gql<any, unknown>(RECORD, { input: { customerExternalId: customer.externalId, kind: 'REVIEW', reference } }, till.credential)).recordActivity).toEqual({ pointsAwarded: 5, userErrors: [] });
+      await expectRefusedAtTheEdge(t, () => t.gql(RECORD, { input: { customerExternalId: customer.externalId, kind: 'REVIEW', reference: `\u200b${reference}` } }, till.credential), ['input', 'reference'], /^reference has a character/);
+    });
+
+    it('keys with plain spaces, case and visible accents in NFC are taken as sent', async () => {
+      for (const externalId of [unique(' Caf\u00e9 '), unique('\u00c5ngstr\u00f6m')]) {
+        expect(ok(await staff(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { externalId } userErrors { code } } }`, { externalId })).upsertCustomer).toEqual({ customer: { externalId }, userErrors: [] });
+      }
+    });
+
+    it('an offer code read at the till past a zero-width space or BOM is the code (codes are read, not stored)', async () => {
+      const code = await bought();
+      const sent = `\ufeff${code.slice(0, 3)}\u200b${code.slice(3)}`;
+      expect(ok(await t.gql<any, unknown>(REDEEM, { input: { code: sent } }, till.credential)).redeemOffer).toEqual({ issuedOffer: { status: 'REDEEMED' }, userErrors: [] });
+    });
+  });
 });
