@@ -4,7 +4,7 @@ import { badInput } from '../graphql/errors.js';
 import { requireStaff } from '../graphql/guards.js';
 import { Offer } from '../offers/offer.types.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
-import { refuseBlankArgument } from '../graphql/validation.js';
+import { currencyFilterArgument } from '../graphql/arguments.js';
 import { Tier } from '../tiers/tier.types.js';
 import { programStats, tierMix, topOffers, type OfferStatsRow, type ProgramStatsRow, type TierMixRow } from './analytics.service.js';
 import { OfferStats, ProgramStats, TierMembers } from './analytics.types.js';
@@ -13,15 +13,19 @@ const MAX_WINDOW_DAYS = 366 * 5;
 
 @Resolver(() => ProgramStats)
 export class ProgramStatsResolver {
-  @Query(() => ProgramStats, { nullable: true, description: 'Staff: figures of one currency over [from, to). Null for an unknown currency; blank: BAD_USER_INPUT.' })
-  programStats(
+  @Query(() => ProgramStats, {
+    nullable: true,
+    description: 'Staff: figures of one currency over [from, to). A blank code or one no currency has: BAD_USER_INPUT "No currency NOPE.", as in every currency argument.',
+  })
+  async programStats(
     @Arg('currency') currency: string,
     @Arg('from', () => DateTimeScalar) from: Date,
     @Arg('to', () => DateTimeScalar) to: Date,
     @Context() ctx: RequestCtx,
   ) {
     requireStaff(ctx);
-    refuseBlankArgument(currency, 'currency');
+    // an unknown code answered null, which read as "no figures yet" (edges-11)
+    await currencyFilterArgument(ctx, currency);
     if (from >= to) throw badInput('to must be after from', 'to');
     if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) throw badInput(`the window is at most ${MAX_WINDOW_DAYS} days`, 'to');
     return programStats(ctx.em, currency, from, to, ctx.clock.now());

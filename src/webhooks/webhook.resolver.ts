@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
-import { payloadOf } from '../graphql/errors.js';
+import { badInput, payloadOf } from '../graphql/errors.js';
 import { requireOperator, requirePartnerScope, requireStaff } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Partner } from '../partners/partner.types.js';
@@ -122,6 +122,8 @@ export class WebhookDeliveryResolver {
     requireStaff(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 'WebhookDelivery');
     const endpointId = args.endpointId ? fromGlobalId(args.endpointId, 'WebhookEndpoint', 'endpointId') : null;
+    // an endpoint that never was answered an empty log, which read as "nothing sent to it" (edges-11)
+    if (endpointId !== null && !(await webhookEndpointsByIds(ctx.em, [endpointId])).length) throw badInput(`No webhook endpoint ${args.endpointId}.`, 'endpointId');
     return connectionOf(await webhookDeliveriesPage(ctx.em, { endpointId, status: args.status ?? null }, page), page, (d) => [d.id]);
   }
 

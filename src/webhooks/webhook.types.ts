@@ -112,7 +112,7 @@ export const WebhookDeliveryConnection = ConnectionType(WebhookDelivery, 'Webhoo
 
 @ArgsType()
 export class WebhookDeliveriesArgs extends PageArgs {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only this endpoint\'s deliveries (a removed endpoint\'s too); an id of no endpoint is BAD_USER_INPUT.' })
   endpointId?: string | null;
 
   @Field(() => WebhookDeliveryStatus, { nullable: true })

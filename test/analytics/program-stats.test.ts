@@ -113,6 +113,8 @@ describe('program statistics', () => {
     expect(ok(await t.gql(ProgramStatsDocument, vars, t.operatorToken)).programStats).toMatchObject({ pointsIssued: 0, activeMembers: 0 });
     const reversed = await t.gql(ProgramStatsDocument, { ...vars, from: vars.to, to: vars.from }, t.analystToken);
     expect(reversed.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(ok(await t.gql(ProgramStatsDocument, { ...vars, currency: 'NOPE' }, t.analystToken)).programStats).toBeNull();
+    // a code no currency has is refused as in every currency argument, not answered null (edges-11)
+    const unknown = await t.gql(ProgramStatsDocument, { ...vars, currency: 'NOPE' }, t.analystToken);
+    expect(unknown.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }))).toEqual([{ code: 'BAD_USER_INPUT', field: ['currency'], message: 'No currency NOPE.' }]);
   });
 });

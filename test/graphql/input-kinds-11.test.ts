@@ -209,4 +209,30 @@ describe('the input edge, by kind (edges-11)', () => {
       expect(ok(await t.gql<any, unknown>(REDEEM, { input: { code: sent } }, till.credential)).redeemOffer).toEqual({ issuedOffer: { status: 'REDEEMED' }, userErrors: [] });
     });
   });
+
+  describe('a reference to nothing in a query is refused as its siblings refuse it (kind 3)', () => {
+    const window = { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' };
+    /** The answer's errors, and what the field answered (null when refused). */
+    const refusal = (res: GqlResult<unknown>) => ({ data: Object.values(res.data ?? {})[0] ?? null, errors: res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message })) });
+
+    it('programStats(currency:) of a code no currency has is BAD_USER_INPUT "No currency NOPE.", as pointHistory(currency:) says', async () => {
+      const STATS = `query($c: String!, $from: DateTime!, $to: DateTime!) { programStats(currency: $c, from: $from, to: $to) { currency } }`;
+      const HISTORY = `query($c: String) { me { pointHistory(currency: $c, first: 1) { edges { cursor } } } }`;
+      expect(refusal(await t.gql(HISTORY, { c: 'NOPE' }, customer.token)).errors).toEqual([{ code: 'BAD_USER_INPUT', field: ['currency'], message: 'No currency NOPE.' }]);
+      for (const c of ['NOPE', shop.currency.toLowerCase()]) {
+        expect(refusal(await t.gql(STATS, { c, ...window }, t.analystToken))).toEqual({ data: null, errors: [{ code: 'BAD_USER_INPUT', field: ['currency'], message: `No currency ${c}.` }] });
+      }
+      expect(ok(await t.gql<any, unknown>(STATS, { c: shop.currency, ...window }, t.analystToken)).programStats).toEqual({ currency: shop.currency });
+    });
+
+    it('webhookDeliveries(endpointId:) of an endpoint that never was is BAD_USER_INPUT, not an empty log', async () => {
+      const DELIVERIES = `query($id: ID) { webhookDeliveries(endpointId: $id, first: 5) { edges { cursor } } }`;
+      const nowhere = Buffer.from('WebhookEndpoint:987654').toString('base64url');
+      expect(refusal(await t.gql(DELIVERIES, { id: nowhere }, t.operatorToken))).toEqual({
+        data: null,
+        errors: [{ code: 'BAD_USER_INPUT', field: ['endpointId'], message: `No webhook endpoint ${nowhere}.` }],
+      });
+      expect(ok(await t.gql<any, unknown>(DELIVERIES, { id: null }, t.operatorToken)).webhookDeliveries).toEqual({ edges: [] });
+    });
+  });
 });
