@@ -231,6 +231,7 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
       reason: `${list.name}: ${offer.name}`,
       actor: actorOf(ctx.caller),
       now,
+      refusalField: ['input', 'giftListId'],
     });
 
     const counted = await queryOne(

@@ -31,6 +31,11 @@ export interface Posting {
    */
   qualifying?: boolean;
   now: Date;
+  /**
+   * The input path a refusal of this debit names (INSUFFICIENT_POINTS' `field`): what the caller
+   * spends on (`["input","listingId"]`, `["input","amount"]`). Default: none.
+   */
+  refusalField?: string[];
 }
 
 /**
@@ -174,9 +179,15 @@ export function creditFits(account: AccountRow, amount: number, qualifying: bool
   );
 }
 
-/** The refusal of a debit larger than the account's balance in `currencyCode` (INSUFFICIENT_POINTS). */
-export function insufficientPoints(currencyCode: string) {
-  return refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${currencyCode} points for this.`);
+/**
+ * The refusal of a debit larger than the account's balance in `currencyCode` (INSUFFICIENT_POINTS):
+ * `missing` is how many points the balance as of now lacks (the debit less the balance, above 0),
+ * said in the message because the contract's userError is `{ code field message }` and has no
+ * place of its own for it ("Not enough STARS points for this: 40 more needed."); `field` is the
+ * input it is about (the listing bought, the amount taken), as every other userError names one.
+ */
+export function insufficientPoints(currencyCode: string, missing: number, field?: string[]) {
+  return refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${currencyCode} points for this: ${missing} more needed.`, field);
 }
 
 /** The refusal of a credit that would take the account past MAX_ACCOUNT_POINTS (INVALID). */
@@ -311,15 +322,18 @@ export async function debit<X extends object = object>(
 ): Promise<{ posted: Posted; row: DebitRow & X; released: boolean }> {
   if (!Number.isSafeInteger(d.amount) || d.amount <= 0) throw new Error(`invalid debit ${d.amount}`);
   let released = false;
+  // the locked account as the statement that decides reads it (after a write-down, if one was due)
+  let current = account;
   let row = await queryOne(em, debitStatement<X>(account, d, more));
   if (row?.due) {
     const settled = await settleAccount(em, account, d.now);
     released = settled.released;
+    current = settled.account;
     row = await queryOne(em, debitStatement<X>(settled.account, d, more));
     if (row?.due) throw new Error(`ledger: account ${account.id} still has points due after its write-down`);
   }
   if (row?.refused != null) throw more!.precondition!.refusal(row.refused);
-  if (!row || row.id == null) throw insufficientPoints(account.currencyCode);
+  if (!row || row.id == null) throw insufficientPoints(account.currencyCode, d.amount - current.available, d.refusalField);
   if (row.consumed !== d.amount) {
     // The balance and the open credits disagree: refuse to make it worse (rolls back).
     throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${d.amount}`);

@@ -199,6 +199,7 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
       actor,
       qualifying,
       now,
+      refusalField: ['input', 'amount'],
     });
     await completeIdempotencyKey(em, `adjust:${actor}`, data.idempotencyKey, { entryId: posted.entryId });
     await recordAudit(em, {

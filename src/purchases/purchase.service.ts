@@ -95,8 +95,8 @@ async function purchaseAlone(
     if (!refused) throw error;
     if (refused.reason === RETRY) return null;
     // No listing of that id: the statement had no row to take the detail from, and sends none.
-    const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null };
-    if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency!);
+    const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null; missing?: number };
+    if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency!, detail.missing!, ON_LISTING);
     if (refused.reason === NOT_ACTIVE) throw notActive();
     if (refused.reason in PURCHASE_REFUSALS) throw purchaseRefusal(refused.reason as keyof typeof PURCHASE_REFUSALS, detail);
     throw new Error(`purchase of listing ${listingId} by customer ${customer.customerId}: ${refused.reason}`);
@@ -123,6 +123,9 @@ const RETRY = 'RETRY';
 const NOT_ACTIVE = 'NOT_ACTIVE';
 /** A purchase by a customer who is not ACTIVE (SUSPENDED; CLOSED ones are not authenticated). */
 const notActive = () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
+
+/** Where the purchase's refusals point: the listing bought. */
+const ON_LISTING = ['input', 'listingId'];
 
 /** The purchase's refusals by code, as both paths answer them (INSUFFICIENT_POINTS is the ledger's). */
 const PURCHASE_REFUSALS = {
@@ -260,7 +263,7 @@ const PURCHASE_ALONE = statement(
               when not exists (select 1 from counted) then ${UserErrorCode.LIMIT_REACHED}::text
               when (select stock_remaining from h) is not null and not exists (select 1 from taken) then ${UserErrorCode.OUT_OF_STOCK}::text
               when (select available from a) <> (select account_available - price from h) then 'LEDGER_INVARIANT: balance after <> stored answer'
-            end, (select jsonb_build_object('currency', "currency.code", 'limit', per_customer_limit)::text from h)) as refusal`,
+            end, (select jsonb_build_object('currency', "currency.code", 'limit', per_customer_limit, 'missing', price - coalesce(account_available, 0))::text from h)) as refusal`,
         joins: sql`left join p on true left join io on true left join h on true`,
       },
     );
@@ -375,7 +378,7 @@ async function purchaseInTransaction(
     const { posted, row, released } = await debit<PurchaseWritten>(
       em,
       account,
-      { amount: price, kind: LedgerEntryKind.SPEND, source: LedgerSource.PURCHASE, reason: offer.name, actor: actorOf(ctx.caller), now },
+      { amount: price, kind: LedgerEntryKind.SPEND, source: LedgerSource.PURCHASE, reason: offer.name, actor: actorOf(ctx.caller), now, refusalField: ON_LISTING },
       purchaseWrites({ customer, customerId: customer.customerId, listingId, price, idempotencyKey, scope, now, offer, head }),
     );
     if (!row.counted) throw purchaseRefusal(UserErrorCode.LIMIT_REACHED, { limit: head.perCustomerLimit });

@@ -152,7 +152,7 @@ describe('gift lists', () => {
 
     expect(dataOf(await claim(poor.token, list.id, list.offerIds[0])).claimGift).toEqual({
       issuedOffer: null,
-      userErrors: [{ code: 'INSUFFICIENT_POINTS', field: null, message: expect.any(String) }],
+      userErrors: [{ code: 'INSUFFICIENT_POINTS', field: ['input', 'giftListId'], message: `Not enough ${currency} points for this: 1 more needed.` }],
     });
     expect(dataOf(await claim(rich.token, list.id, notOnList.id)).claimGift.userErrors).toEqual([
       { code: 'NOT_FOUND', field: ['input', 'optionId'], message: expect.any(String) },

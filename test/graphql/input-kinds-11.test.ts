@@ -1,4 +1,4 @@
-import { expectRefusedAtTheEdge, type GqlResult, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { expectRefusedAtTheEdge, expectRefusedWith, type GqlResult, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
@@ -233,6 +233,49 @@ describe('the input edge, by kind (edges-11)', () => {
         errors: [{ code: 'BAD_USER_INPUT', field: ['endpointId'], message: `No webhook endpoint ${nowhere}.` }],
       });
       expect(ok(await t.gql<any, unknown>(DELIVERIES, { id: null }, t.operatorToken)).webhookDeliveries).toEqual({ edges: [] });
+    });
+  });
+
+  describe('INSUFFICIENT_POINTS names what is short and by how much (kind 4)', () => {
+    const PURCHASE = `mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { purchase { id } userErrors { code field message } } }`;
+
+    it('a purchase: on the listing, with the points missing, in the one statement and in the transaction after a write-down', async () => {
+      const pricey = ok(await staff(`mutation($input: AddListingInput!) { addListing(input: $input) { listing { id } userErrors { code } } }`, { storeId: shop.store.id, offerId: shop.offer.id, priceInPoints: 530 })).addListing.listing.id;
+      const buyer = await createCustomer(t, shop.currency, 500);
+      await expectRefusedWith(t, () => t.gql(PURCHASE, { input: { listingId: pricey, idempotencyKey: unique('k') } }, buyer.token), 'purchaseOffer', 'INSUFFICIENT_POINTS', ['input', 'listingId'], new RegExp(`^Not enough ${shop.currency} points for this: 30 more needed\\.$`));
+      // points that fell due (a year on: the currency's 365-day expiry) are written down first, then the purchase is refused by the transaction
+      const lapsed = await createCustomer(t, shop.currency, 4);
+      t.clock.advance(366 * 86_400_000);
+      try {
+        await expectRefusedWith(t, () => t.gql(PURCHASE, { input: { listingId: shop.listing.id, idempotencyKey: unique('k') } }, lapsed.token), 'purchaseOffer', 'INSUFFICIENT_POINTS', ['input', 'listingId'], /: 10 more needed\.$/);
+      } finally {
+        t.clock.reset();
+      }
+    });
+
+    it('an adjustment taking more than the balance: on the amount, with the points missing', async () => {
+      const who = await createCustomer(t, shop.currency, 25);
+      await expectRefusedWith(
+        t,
+        () => staff(`mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { id } userErrors { code field message } } }`, { customerExternalId: who.externalId, currency: shop.currency, amount: -40, reason: 'r', idempotencyKey: unique('k') }),
+        'adjustPoints',
+        'INSUFFICIENT_POINTS',
+        ['input', 'amount'],
+        new RegExp(`^Not enough ${shop.currency} points for this: 15 more needed\\.$`),
+      );
+    });
+
+    it('a gift claim: on the gift list, with the points missing', async () => {
+      const list = ok(await staff(`mutation($input: CreateGiftListInput!) { createGiftList(input: $input) { giftList { id } userErrors { code } } }`, { currency: shop.currency, name: unique('list'), threshold: 10, offerIds: [shop.offer.id] })).createGiftList.giftList.id;
+      const poor = await createCustomer(t, shop.currency, 9);
+      await expectRefusedWith(
+        t,
+        () => t.gql(`mutation($input: ClaimGiftInput!) { claimGift(input: $input) { issuedOffer { id } userErrors { code field message } } }`, { input: { giftListId: list, optionId: shop.offer.id, idempotencyKey: unique('k') } }, poor.token),
+        'claimGift',
+        'INSUFFICIENT_POINTS',
+        ['input', 'giftListId'],
+        /: 1 more needed\.$/,
+      );
     });
   });
 });

@@ -116,7 +116,7 @@ describe('a purchase in round trips to PostgreSQL', () => {
 
     const onListing = ['input', 'listingId'];
     const cases: [string, string, string, string[] | null][] = [
-      [pricey.id, 'INSUFFICIENT_POINTS', `Not enough ${shop.currency} points for this.`, null],
+      [pricey.id, 'INSUFFICIENT_POINTS', `Not enough ${shop.currency} points for this: 400 more needed.`, onListing],
       [shop.listing.id, 'OUT_OF_STOCK', 'This offer is sold out.', onListing],
       [removed.id, 'OFFER_UNAVAILABLE', 'This offer is not on sale.', onListing],
       [members.id, 'NOT_ELIGIBLE', 'This store is not open to you.', onListing],
