@@ -152,10 +152,34 @@ export class Authenticator {
       return payload;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired.');
+      if (error instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(claimRefusal(error.claim, error.reason));
+      if (error instanceof joseErrors.JOSEAlgNotAllowed) throw unauthenticated('The token is signed with an algorithm this gateway does not accept.');
+      if (error instanceof joseErrors.JWSSignatureVerificationFailed) throw unauthenticated('The token\'s signature does not verify.');
       if (error instanceof joseErrors.JOSEError) throw unauthenticated('The token is not valid.');
       throw error;
     }
   }
+}
+
+/**
+ * What a token whose claims do not check out is told (UNAUTHENTICATED, HTTP 401), per claim:
+ * jose's "missing required "exp" claim" used to reach the client as "The token is not valid.",
+ * which does not tell an integrator that the token lacks an expiry (edges-11). The contract
+ * requires `exp` (README, "Who is calling"), and the gateway requires it of staff tokens too: a
+ * token without one would never expire, and a subscription lives only as long as its token.
+ * `reason` is jose's: `missing`, `invalid` (not a number) or `check_failed`.
+ */
+function claimRefusal(claim: string, reason: string): string {
+  if (claim === 'exp') {
+    return reason === 'missing'
+      ? 'The token has no exp claim: this gateway takes only tokens that expire (exp is required).'
+      : 'The token\'s exp claim must be a number of seconds since 1970.';
+  }
+  if (claim === 'sub') return 'The token has no valid subject.';
+  if (claim === 'nbf') return 'The token is not valid yet (nbf).';
+  if (claim === 'iss') return 'The token is not from the issuer this gateway accepts (iss).';
+  if (claim === 'aud') return 'The token is not for this gateway (aud).';
+  return `The token's ${claim} claim is not valid.`;
 }
 
 /** UNAUTHENTICATED (401) for a customer token whose customer is missing or CLOSED. */

@@ -143,3 +143,36 @@ describe('RS256 against a JWKS (JWT_JWKS_URL)', () => {
     await expectRefused(t, await rs(privateKey, { kid: 'key-2' }));
   });
 });
+
+describe('claims that do not check out are each named (edges-11)', () => {
+  let t: TestGateway;
+  const secret = new TextEncoder().encode(TEST_JWT_SECRET);
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    t = await startTestGateway({});
+    await customerRow(t, 'claims-alice');
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['a customer token without exp', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('claims-alice').setIssuedAt().sign(secret), 'The token has no exp claim: this gateway takes only tokens that expire (exp is required).'],
+    ['a staff token without exp', () => new SignJWT({ role: 'operator' }).setProtectedHeader({ alg: 'HS256' }).setSubject('staff-1').sign(secret), 'The token has no exp claim: this gateway takes only tokens that expire (exp is required).'],
+    ['an exp that is not a number', () => new SignJWT({ exp: 'tomorrow' } as never).setProtectedHeader({ alg: 'HS256' }).setSubject('claims-alice').sign(secret), "The token's exp claim must be a number of seconds since 1970."],
+    ['a token not valid for an hour yet', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('claims-alice').setNotBefore(now() + 3600).setExpirationTime(now() + 7200).sign(secret), 'The token is not valid yet (nbf).'],
+    ['a token without sub', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now() + 3600).sign(secret), 'The token has no valid subject.'],
+    ['a signature by another secret', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('claims-alice').setExpirationTime(now() + 3600).sign(new TextEncoder().encode(`${TEST_JWT_SECRET}-not`)), "The token's signature does not verify."],
+  ])('%s is 401 UNAUTHENTICATED saying which claim, and never served', async (_name, sign, message) => {
+    const res = await me(t, await sign());
+    expect({ status: res.status, errors: (res.body.errors as { message: string; extensions?: { code?: string } }[] | undefined)?.map((e) => ({ code: e.extensions?.code, message: e.message })), data: res.body.data }).toEqual({
+      status: 401,
+      errors: [{ code: 'UNAUTHENTICATED', message }],
+      data: undefined,
+    });
+  });
+
+  it('the control: the same customer token with exp is served', async () => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('claims-alice').setExpirationTime(now() + 3600).sign(secret);
+    expect(await me(t, token)).toEqual({ status: 200, body: { data: { me: { externalId: 'claims-alice' } } } });
+  });
+});

@@ -26,7 +26,7 @@ describe('WWW-Authenticate on 401', () => {
 
   it('a bad token, an expired token, an unknown API key and no credentials at all get 401 with the challenge', async () => {
     const forged = await signToken({ ...t.config, jwtSecret: 'another-secret-that-is-long-enough-for-hs256' }, { sub: 'cust-forged' });
-    await expectChallenged(await profile({ authorization: `Bearer ${forged}` }), 'The token is not valid.');
+    await expectChallenged(await profile({ authorization: `Bearer ${forged}` }), "The token's signature does not verify.");
     await expectChallenged(await profile({ authorization: 'Bearer not-a-jwt' }), 'Authorization must be "Bearer <JWT>".');
     const expired = await signToken(t.config, { sub: 'cust-expired' }, -60);
     await expectChallenged(await profile({ authorization: `Bearer ${expired}` }), 'The token has expired.');
