@@ -201,12 +201,22 @@ function names(env: Env, name: string, pattern: RegExp): string[] {
 
 /**
  * `CORS_ORIGINS`: comma-separated origins, each exactly `http(s)://host[:port]` (no path), or with
- * `:*` as the port to allow any port of that host (handy for local development servers).
+ * `:*` as the port to allow any port of that host (handy for local development servers); `none`
+ * allows no browser origin. Set but listing nothing (`CORS_ORIGINS=`, `CORS_ORIGINS=" , "`) stops
+ * start-up (edges-11): it used to mean "no origin", unlike every other empty setting (which means
+ * the default), so a value left blank in a deployment's template silently shut the web apps out
+ * in development, or read as "the default" to whoever wrote it.
  */
 function origins(env: Env, name: string, fallback: string[]): string[] {
   const raw = env[name];
   if (raw === undefined) return fallback;
+  if (raw.trim() === 'none') return [];
   const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  if (!list.length) {
+    throw new ConfigError(
+      `${name} is set but lists no origin: unset it for the default (${fallback.length ? fallback.join(', ') : 'no origin'}), list origins such as https://app.example.com, or write ${name}=none to allow no browser origin`,
+    );
+  }
   for (const origin of list) {
     const wildcardPort = /^https?:\/\/[^/:*]+:\*$/.test(origin);
     let parsed: URL | undefined;
