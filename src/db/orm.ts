@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { DbTimeouts } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
+import { TCP_KEEPALIVE } from './keepalive.js';
 import { prepareParameterisedStatements } from './prepared.js';
 
 // Points and ids are bigint columns; every value the program handles fits a JS number exactly,
@@ -49,6 +50,7 @@ export function ormConfig({ url, poolMax, timeouts, debug = false }: OrmOptions)
         }),
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
       onConnect: readCommitted,
+      ...TCP_KEEPALIVE,
       ...timeoutOptions(timeouts),
     },
     debug,

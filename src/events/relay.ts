@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import type { DeliveredEvent, EventHub } from './hub.js';
 import { REDIS_RELAY_CURSOR } from './outbox-event.entity.js';
 import { cursorAtNow, decodeCursor, encodeCursor, readCommittedEvents, type OutboxCursor, type OutboxRow } from './outbox.reader.js';
@@ -48,7 +49,7 @@ class DedicatedConnection {
   lost = false;
 
   constructor(databaseUrl: string, log: Logger, onLost: () => void) {
-    this.client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway event relay' });
+    this.client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway event relay', ...TCP_KEEPALIVE });
     const lost = (error?: Error) => {
       if (this.lost) return;
       this.lost = true;

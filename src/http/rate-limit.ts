@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
+import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { readCommitted } from '../db/orm.js';
 import type { Caller } from '../context.js';
 import { rateLimited } from '../graphql/errors.js';
@@ -90,6 +91,7 @@ export class RateLimits {
       connectionString: databaseUrl,
       max: 4,
       onConnect: readCommitted,
+      ...TCP_KEEPALIVE,
       connectionTimeoutMillis: config.dbTimeouts.acquireMs,
       statement_timeout: STORE_TIMEOUT_MS,
     });

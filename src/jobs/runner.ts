@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
 import { JOBS_CHANNEL } from './queue.js';
@@ -111,7 +112,7 @@ export class JobRunner {
    * processing, a webhook) waited for a loop's next poll (JOB_POLL_MS, default 1 s).
    */
   private async listen(databaseUrl: string, retrying: boolean): Promise<void> {
-    const client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway job wake-ups' });
+    const client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway job wake-ups', ...TCP_KEEPALIVE });
     let lost = false;
     const onLost = (error?: unknown) => {
       if (lost) return;

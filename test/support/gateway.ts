@@ -13,6 +13,9 @@ import { toGlobalId } from '../../src/graphql/ids.js';
 import { manifestFromDocument, type ManifestOperation, type PersistedManifest } from '../../src/persisted/manifest.js';
 import { contractDocument } from './contract.js';
 
+/** The application_name of `TestGateway.sql`'s connections, which are the test's, not the gateway's. */
+export const TEST_SQL_APPLICATION = 'reward-gateway tests';
+
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 
 /**
@@ -141,7 +144,7 @@ export async function startTestGateway(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
     { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
   );
-  const sqlPool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const sqlPool = new pg.Pool({ connectionString: database.url, max: 2, application_name: TEST_SQL_APPLICATION });
   // pool.end() resolves before its clients have hung up, so dropping the database (with force) can
   // reach a client still closing; without a listener that error would fail whichever test runs then.
   sqlPool.on('error', () => undefined);
