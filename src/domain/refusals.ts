@@ -42,5 +42,16 @@ export class UserErrorException extends Error {
   }
 }
 
+/**
+ * Thrown inside a partner's write when its API key was revoked while the request ran (after it
+ * was authenticated): the write's transaction rolls back, and the GraphQL layer answers as for
+ * any revoked key (UNAUTHENTICATED, HTTP 401), since the request's credential no longer stands.
+ */
+export class CredentialRevoked extends Error {
+  constructor() {
+    super('Unknown or revoked API key.');
+  }
+}
+
 /** A refusal to throw: `throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['offerId'])`. */
 export const refuse = (code: UserErrorCode, message: string, field?: string[]) => new UserErrorException(code, message, field);

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
-import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { CredentialRevoked, refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 
 /** The domain's refusals (`src/domain/refusals.ts`), re-exported for the resolvers and tests. */
 export { refuse, UserErrorCode, UserErrorException };
@@ -287,13 +287,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
 
 /**
  * Runs a mutation's work and shapes its payload: the work's result with no userErrors, or, when the
- * work refused (and so rolled back), the refusal alone.
+ * work refused (and so rolled back), the refusal alone; a write whose API key was revoked meanwhile
+ * (`CredentialRevoked`) is UNAUTHENTICATED.
  */
 export async function payloadOf<T extends object>(work: () => Promise<T>): Promise<Partial<T> & { userErrors: UserError[] }> {
   try {
     return { ...(await work()), userErrors: [] };
   } catch (error) {
     if (error instanceof UserErrorException) return { userErrors: [userErrorOf(error)] } as Partial<T> & { userErrors: UserError[] };
+    // the key was revoked while the write ran: answered as the revoked key is at the door (edges-11)
+    if (error instanceof CredentialRevoked) throw unauthenticated(error.message);
     throw error;
   }
 }

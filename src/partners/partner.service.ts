@@ -7,6 +7,7 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { shown } from '../domain/text.js';
 import { recordSessionEnd } from '../events/outbox.service.js';
+import type { RawBuilder } from 'kysely';
 import { Partner } from './partner.entity.js';
 
 /** What a partner may be allowed to do (contract README). */
@@ -25,6 +26,27 @@ const PARTNER_COLUMNS = sql<PartnerRow>`${columnsOf(Partner, 'p', PARTNER_KEYS)}
 const KEY_FORMAT = /^rg_[A-Za-z0-9_-]{32}$/;
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * A condition (SQL, boolean) for a partner's write, to fold into the statement that writes: the
+ * partner's key is not revoked, read with a `FOR KEY SHARE` lock on its row (edges-11). The key is
+ * checked when a request is authenticated, but a request can run for a while after (waiting on an
+ * account's lock, up to DB_STATEMENT_TIMEOUT_MS), so a key revoked meanwhile could still commit
+ * sales. With the lock, `revokePartner` (which takes the row `FOR UPDATE`) waits for writes that
+ * hold it to commit, and a write that comes to lock it after the revocation committed reads the
+ * revoked row (READ COMMITTED re-checks a locked row's condition on its latest version) and writes
+ * nothing: once revokePartner has answered, no write of the key commits. The sale's foreign key to
+ * `partner` takes the same lock in the same statement, so this adds an index read, not a row write.
+ */
+export function partnerStillHolds(partnerId: number): RawBuilder<boolean> {
+  return sql<boolean>`exists (select 1 from partner live where live.id = ${partnerId} and live.revoked_at is null for key share)`;
+}
+
+/** Whether the partner's key is revoked now: asked when a write guarded by `partnerStillHolds` wrote nothing, to say why. */
+export async function partnerRevoked(em: SqlEntityManager, partnerId: number): Promise<boolean> {
+  const row = await queryOne<{ revoked: boolean }>(em, sql`select revoked_at is not null as revoked from partner where id = ${partnerId}`);
+  return row?.revoked ?? true;
+}
 
 /** The partner holding `key`, unless the key is malformed, unknown or revoked. */
 export async function partnerByApiKey(em: SqlEntityManager, key: string): Promise<PartnerRow | undefined> {
@@ -84,7 +106,10 @@ export async function revokePartner(ctx: Ctx, partnerId: number, reason: string 
   return ctx.em.transactional(async (em) => {
     const partner = await queryOne(
       em,
-      sql<PartnerRow>`update partner p set revoked_at = coalesce(p.revoked_at, ${now}) where p.id = ${partnerId} returning ${PARTNER_COLUMNS}`,
+      // FOR UPDATE (an UPDATE of a non-key column would take only FOR NO KEY UPDATE): it waits for
+      // the partner's writes in flight, which hold the row FOR KEY SHARE (partnerStillHolds).
+      sql<PartnerRow>`with held as (select id from partner where id = ${partnerId} for update)
+        update partner p set revoked_at = coalesce(p.revoked_at, ${now}) from held where p.id = held.id returning ${PARTNER_COLUMNS}`,
     );
     if (!partner) throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
     // Its sockets close on every instance as the relays read this (src/http/ws.ts), and its

@@ -3,9 +3,10 @@ import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
 import type { RawBuilder } from 'kysely';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { CredentialRevoked, refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeKeySql, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
+import { partnerRevoked, partnerStillHolds } from '../partners/partner.service.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { lockAccount, lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
@@ -130,7 +131,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
                                                 lock_id, status, total, received_at)
             select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${d.currency},
                    ${JSON.stringify(lines)}::jsonb, ${d.lockId ?? null}, 'RECEIVED', ${fromCents(saleTotal(lines))}, ${now}
-              from customer c where c.external_id = ${d.customerExternalId}
+              from customer c where c.external_id = ${d.customerExternalId} and ${partnerStillHolds(partner.partnerId)}
             on conflict (partner_id, external_id) do nothing
             returning ${TRANSACTION_COLUMNS}
           ), job as (${enqueueJobSql(PROCESS_TRANSACTION, answer, sql`sale`, { runAt: now, maxAttempts: 5 })}),
@@ -138,6 +139,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
           select exists (select 1 from job) as enqueued, sale.* from sale`,
     );
     if (!head) {
+      if (await partnerRevoked(em, partner.partnerId)) throw new CredentialRevoked();
       // A sale stored before its key was recorded (sales from before fingerprints): answered as it
       // is, and that answer recorded with the key this request claimed, or every later repeat would
       // find the key with no answer (an internal error instead of the sale).

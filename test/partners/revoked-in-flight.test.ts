@@ -1,0 +1,128 @@
+import pg from 'pg';
+import { SubmitTransactionDocument } from '../generated/graphql.js';
+import { dataOf, type GqlResult, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
+
+/**
+ * A partner's API key revoked while one of its requests is in flight (edges-11). The key is
+ * checked when the request is authenticated; a sale that then waited (on a lock, a slow database)
+ * still committed after the revocation had answered. Now the sale's own statement reads the key's
+ * row under a lock that revokePartner's conflicts with: once revokePartner has answered, no sale
+ * of the key commits, and one refused so is UNAUTHENTICATED with nothing stored.
+ */
+describe('a partner key revoked while its sales are in flight', () => {
+  let t: TestGateway;
+  let program: { money: string; currency: string };
+  let customer: Awaited<ReturnType<typeof createCustomer>>;
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    program = await earningProgram(t, 'RV');
+    customer = await createCustomer(t, program.currency);
+  });
+  afterAll(async () => {
+    expect(await ledgerViolations(t)).toEqual([]);
+    await t.close();
+  });
+
+  const sale = (till: { credential: { apiKey: string } }, externalId = unique('sale')) =>
+    t.gql(
+      SubmitTransactionDocument,
+      { input: { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: program.money, lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00' }] } },
+      till.credential,
+    );
+  const revoke = (partnerId: string) =>
+    t.gql(`mutation($id: ID!) { revokePartner(input: { partnerId: $id, reason: "lost till" }) { partner { revokedAt } userErrors { code } } }`, { id: partnerId }, t.operatorToken);
+  const numericId = (globalId: string) => Number(Buffer.from(globalId, 'base64url').toString().split(':')[1]);
+  /** What a partner's sales left behind: sales stored, and idempotency keys claimed. */
+  const stored = async (partnerId: number) => {
+    const [row] = await t.sql<{ sales: number; keys: number }>(
+      `select (select count(*) from sales_transaction where partner_id = $1)::int as sales,
+              (select count(*) from idempotency_record where scope = 'sale:partner:' || $1::text)::int as keys`,
+      [partnerId],
+    );
+    return row;
+  };
+  const refusedAsRevoked = (res: GqlResult<unknown>) =>
+    res.status === 401 && res.errors?.length === 1 && res.errors[0].extensions?.code === 'UNAUTHENTICATED' && res.errors[0].message === 'Unknown or revoked API key.';
+  const lockWaiters = async () =>
+    (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n;
+
+  it('a sale authenticated before the revocation and writing after it answered is refused, nothing stored', async () => {
+    const till = await createPartner(t, ['transactions:write']);
+    const partnerId = numericId(till.id);
+    expect(ok(await sale(till)).submitTransaction.userErrors).toEqual([]); // the control (and its document registered)
+    // the sale is held after authentication, at its idempotency key, by a claim of this test's not yet committed
+    const externalId = unique('sale');
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`insert into idempotency_record (scope, key, fingerprint, created_at) values ($1, $2, 'held', now())`, [`sale:partner:${partnerId}`, externalId]);
+      const sent = sale(till, externalId);
+      await waitUntil(async () => (await lockWaiters()) >= 1, 'the sale waiting at its key');
+      expect(dataOf(await revoke(till.id) as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      await holder.query('rollback');
+      const answer = await sent;
+      expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
+      expect(await stored(partnerId)).toEqual({ sales: 1, keys: 1 }); // the control's only
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+    }
+  });
+
+  it('a sale reaching the key while a revocation holds it waits for the revocation, then is refused with nothing stored', async () => {
+    const till = await createPartner(t, ['transactions:write']);
+    const partnerId = numericId(till.id);
+    expect(ok(await sale(till)).submitTransaction.userErrors).toEqual([]); // the control (and its document registered)
+    // revokePartner is made to stop after it has taken the partner's row, at a webhook endpoint of the partner held by this test
+    const [{ id: endpointId }] = await t.sql<{ id: number }>(
+      `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by) values ($1, 'https://hooks.example.test/', '{TRANSACTION_PROCESSED}', 'whsec_x', 'test') returning id`,
+      [partnerId],
+    );
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from webhook_endpoint where id = $1 for update', [endpointId]);
+      const revoked = revoke(till.id);
+      await waitUntil(async () => (await lockWaiters()) >= 1, 'revokePartner waiting at the endpoint');
+      // the sale is authenticated now (the key is not yet revoked for anyone) and reaches its write
+      const sent = sale(till);
+      const settled = await Promise.race([sent.then(() => 'answered'), waitUntil(async () => (await lockWaiters()) >= 2, 'the sale waiting').then(() => 'waiting')]);
+      await holder.query('commit');
+      const [revokeAnswer, saleAnswer] = await Promise.all([revoked, sent]);
+      expect(dataOf(revokeAnswer as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      expect({ settled, refused: refusedAsRevoked(saleAnswer), answer: saleAnswer.errors ?? saleAnswer.data }).toEqual({ settled: 'waiting', refused: true, answer: expect.anything() });
+      expect(await stored(partnerId)).toEqual({ sales: 1, keys: 1 }); // the control's only
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+    }
+  });
+
+  it('40 sales racing a revocation: each is stored or refused whole, and none sent after it answered is stored', async () => {
+    const till = await createPartner(t, ['transactions:write']);
+    const partnerId = numericId(till.id);
+    expect(ok(await sale(till)).submitTransaction.userErrors).toEqual([]);
+    const racing = Array.from({ length: 30 }, () => sale(till));
+    const revoked = await revoke(till.id);
+    expect(dataOf(revoked as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+    const after = await Promise.all(Array.from({ length: 10 }, () => sale(till)));
+    const during = await Promise.all(racing);
+    expect(after.filter((r) => !refusedAsRevoked(r))).toEqual([]);
+    const taken = during.filter((r) => !r.errors && (r.data as any)?.submitTransaction?.transaction);
+    expect(taken.length + during.filter(refusedAsRevoked).length).toBe(during.length);
+    expect(await stored(partnerId)).toEqual({ sales: 1 + taken.length, keys: 1 + taken.length });
+  });
+});
+
+/** Polls `check` every 20 ms until it holds; throws naming `what` after 5 s. */
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
