@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, type GqlResult, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
+import { createCustomer, createPartner, earningProgram, simpleShop, unique } from '../support/program.js';
 
 /**
  * A partner's API key revoked while one of its requests is in flight (edges-11). The key is
@@ -66,6 +66,33 @@ describe('a partner key revoked while its sales are in flight', () => {
       const answer = await sent;
       expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
       expect(await stored(partnerId)).toEqual({ sales: 1, keys: 1 }); // the control's only
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+    }
+  });
+
+  it('a redemption authenticated before the revocation and writing after it answered is refused, the offer still ISSUED', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const buyer = await createCustomer(t, shop.currency, 50);
+    const bought = await t.gql<any, unknown>(`mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { purchase { issuedOffer { id code } } userErrors { code } } }`, { input: { listingId: shop.listing.id, idempotencyKey: unique('k') } }, buyer.token);
+    const { code } = ok(bought).purchaseOffer.purchase.issuedOffer;
+    const till = await createPartner(t, ['offers:redeem']);
+    const REDEEM = `mutation Redeem($input: RedeemOfferInput!) { redeemOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
+    // the control registers the document: a code no offer has
+    expect(dataOf(await t.gql<any, unknown>(REDEEM, { input: { code: 'ZZZZ-ZZZZ-ZZZZ' } }, till.credential)).redeemOffer.userErrors).toEqual([{ code: 'OFFER_NOT_REDEEMABLE' }]);
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from issued_offer where code = $1 for update', [code]);
+      const sent = t.gql(REDEEM, { input: { code } }, till.credential);
+      await waitUntil(async () => (await lockWaiters()) >= 1, 'the redemption waiting at the offer');
+      expect(dataOf(await revoke(till.id) as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      await holder.query('rollback');
+      const answer = await sent;
+      expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
+      expect(await t.sql(`select status, redeemed_by_partner_id from issued_offer where code = $1`, [code])).toEqual([{ status: 'ISSUED', redeemed_by_partner_id: null }]);
     } finally {
       await holder.query('rollback').catch(() => undefined);
       await holder.end();
