@@ -54,22 +54,15 @@ describe('a partner key revoked while its sales are in flight', () => {
     expect(ok(await sale(till)).submitTransaction.userErrors).toEqual([]); // the control (and its document registered)
     // the sale is held after authentication, at its idempotency key, by a claim of this test's not yet committed
     const externalId = unique('sale');
-    const holder = new pg.Client({ connectionString: t.databaseUrl });
-    await holder.connect();
-    try {
-      await holder.query('begin');
-      await holder.query(`insert into idempotency_record (scope, key, fingerprint, created_at) values ($1, $2, 'held', now())`, [`sale:partner:${partnerId}`, externalId]);
-      const sent = sale(till, externalId);
-      await waitUntil(async () => (await lockWaiters()) >= 1, 'the sale waiting at its key');
-      expect(dataOf(await revoke(till.id) as GqlResult<any>).revokePartner.userErrors).toEqual([]);
-      await holder.query('rollback');
-      const answer = await sent;
-      expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
-      expect(await stored(partnerId)).toEqual({ sales: 1, keys: 1 }); // the control's only
-    } finally {
-      await holder.query('rollback').catch(() => undefined);
-      await holder.end();
-    }
+    await whileHeld(t.databaseUrl, [`insert into idempotency_record (scope, key, fingerprint, created_at) values ($1, $2, 'held', now())`, [`sale:partner:${partnerId}`, externalId]], async (release) => {
+    const sent = sale(till, externalId);
+    await waitUntil(async () => (await lockWaiters()) >= 1, 'the sale waiting at its key');
+    expect(dataOf(await revoke(till.id) as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+    await release();
+    const answer = await sent;
+    expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
+    expect(await stored(partnerId)).toEqual({ sales: 1, keys: 1 }); // the control's only
+    });
   });
 
   it('a redemption authenticated before the revocation and writing after it answered is refused, the offer still ISSUED', async () => {
@@ -81,22 +74,15 @@ describe('a partner key revoked while its sales are in flight', () => {
     const REDEEM = `mutation Redeem($input: RedeemOfferInput!) { redeemOffer(input: $input) { issuedOffer { status } userErrors { code } } }`;
     // the control registers the document: a code no offer has
     expect(dataOf(await t.gql<any, unknown>(REDEEM, { input: { code: 'ZZZZ-ZZZZ-ZZZZ' } }, till.credential)).redeemOffer.userErrors).toEqual([{ code: 'OFFER_NOT_REDEEMABLE' }]);
-    const holder = new pg.Client({ connectionString: t.databaseUrl });
-    await holder.connect();
-    try {
-      await holder.query('begin');
-      await holder.query('select id from issued_offer where code = $1 for update', [code]);
-      const sent = t.gql(REDEEM, { input: { code } }, till.credential);
-      await waitUntil(async () => (await lockWaiters()) >= 1, 'the redemption waiting at the offer');
-      expect(dataOf(await revoke(till.id) as GqlResult<any>).revokePartner.userErrors).toEqual([]);
-      await holder.query('rollback');
-      const answer = await sent;
-      expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
-      expect(await t.sql(`select status, redeemed_by_partner_id from issued_offer where code = $1`, [code])).toEqual([{ status: 'ISSUED', redeemed_by_partner_id: null }]);
-    } finally {
-      await holder.query('rollback').catch(() => undefined);
-      await holder.end();
-    }
+    await whileHeld(t.databaseUrl, ['select id from issued_offer where code = $1 for update', [code]], async (release) => {
+    const sent = t.gql(REDEEM, { input: { code } }, till.credential);
+    await waitUntil(async () => (await lockWaiters()) >= 1, 'the redemption waiting at the offer');
+    expect(dataOf(await revoke(till.id) as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+    await release();
+    const answer = await sent;
+    expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
+    expect(await t.sql(`select status, redeemed_by_partner_id from issued_offer where code = $1`, [code])).toEqual([{ status: 'ISSUED', redeemed_by_partner_id: null }]);
+    });
   });
 
   it('a sale reaching the key while a revocation holds it waits for the revocation, then is refused with nothing stored', async () => {
@@ -108,25 +94,18 @@ describe('a partner key revoked while its sales are in flight', () => {
       `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by) values ($1, 'https://hooks.example.test/', '{TRANSACTION_PROCESSED}', 'whsec_x', 'test') returning id`,
       [partnerId],
     );
-    const holder = new pg.Client({ connectionString: t.databaseUrl });
-    await holder.connect();
-    try {
-      await holder.query('begin');
-      await holder.query('select id from webhook_endpoint where id = $1 for update', [endpointId]);
-      const revoked = revoke(till.id);
-      await waitUntil(async () => (await lockWaiters()) >= 1, 'revokePartner waiting at the endpoint');
-      // the sale is authenticated now (the key is not yet revoked for anyone) and reaches its write
-      const sent = sale(till);
-      const settled = await Promise.race([sent.then(() => 'answered'), waitUntil(async () => (await lockWaiters()) >= 2, 'the sale waiting').then(() => 'waiting')]);
-      await holder.query('commit');
-      const [revokeAnswer, saleAnswer] = await Promise.all([revoked, sent]);
-      expect(dataOf(revokeAnswer as GqlResult<any>).revokePartner.userErrors).toEqual([]);
-      expect({ settled, refused: refusedAsRevoked(saleAnswer), answer: saleAnswer.errors ?? saleAnswer.data }).toEqual({ settled: 'waiting', refused: true, answer: expect.anything() });
-      expect(await stored(partnerId)).toEqual({ sales: 1, keys: 1 }); // the control's only
-    } finally {
-      await holder.query('rollback').catch(() => undefined);
-      await holder.end();
-    }
+    await whileHeld(t.databaseUrl, ['select id from webhook_endpoint where id = $1 for update', [endpointId]], async (release) => {
+    const revoked = revoke(till.id);
+    await waitUntil(async () => (await lockWaiters()) >= 1, 'revokePartner waiting at the endpoint');
+    // the sale is authenticated now (the key is not yet revoked for anyone) and reaches its write
+    const sent = sale(till);
+    const settled = await Promise.race([sent.then(() => 'answered'), waitUntil(async () => (await lockWaiters()) >= 2, 'the sale waiting').then(() => 'waiting')]);
+    await release();
+    const [revokeAnswer, saleAnswer] = await Promise.all([revoked, sent]);
+    expect(dataOf(revokeAnswer as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+    expect({ settled, refused: refusedAsRevoked(saleAnswer), answer: saleAnswer.errors ?? saleAnswer.data }).toEqual({ settled: 'waiting', refused: true, answer: expect.anything() });
+    expect(await stored(partnerId)).toEqual({ sales: 1, keys: 1 }); // the control's only
+    });
   });
 
   it('40 sales racing a revocation: each is stored or refused whole, and none sent after it answered is stored', async () => {
@@ -151,5 +130,27 @@ async function waitUntil(check: () => Promise<boolean>, what: string): Promise<v
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Runs `during` while a transaction of this test holds the rows `hold` (a statement and its
+ * parameters) locks or writes; `release` rolls it back (done at the end in any case).
+ */
+async function whileHeld(databaseUrl: string, hold: [string, unknown[]], during: (release: () => Promise<void>) => Promise<void>): Promise<void> {
+  const holder = new pg.Client({ connectionString: databaseUrl });
+  await holder.connect();
+  let held = true;
+  const release = async () => {
+    if (held) await holder.query('rollback');
+    held = false;
+  };
+  try {
+    await holder.query('begin');
+    await holder.query(hold[0], hold[1]);
+    await during(release);
+  } finally {
+    await release().catch(() => undefined);
+    await holder.end();
   }
 }
