@@ -71,16 +71,18 @@ export function tagProblem(tag: string): string | null {
  * different, or null when it cannot (edges-11). Keys are compared exactly and echoed back as sent
  * (a retailer joins its own records on its externalIds), so they are refused rather than changed:
  * an invisible mark (`k\u200b1`, a BOM), a blank glyph, white space other than the plain space (a
- * tab, a no-break space), or text that is not in Unicode NFC (`e` + U+0301 where `é` reads the
- * same) would make two keys that read alike two keys, and a retry under the other spelling a
- * second effect. Plain spaces, case and every visible character stay significant, as before.
+ * tab, a no-break space) would make two keys that read alike two keys, and a retry under the
+ * other spelling a second effect. With `nfc` (idempotency keys), text not in Unicode NFC (`e` +
+ * U+0301 where `é` reads the same) too; a caller's id of a record may be decomposed on purpose,
+ * as the retailer gave it (hostile pass 6), and is compared as sent. Plain spaces, case and every
+ * visible character stay significant, as before.
  */
-export function keyProblem(key: string): string | null {
+export function keyProblem(key: string, nfc = false): string | null {
   const invisible = key.match(INVISIBLE_MARKS) ?? key.match(BLANK_GLYPHS);
   if (invisible) return `has a character that shows nothing (${shown(invisible[0]).slice(1, -1)})`;
   const space = OTHER_WHITE_SPACE.exec(key);
   if (space) return `has white space other than plain spaces (${shown(space[0]).slice(1, -1)})`;
-  if (key.normalize('NFC') !== key) return 'is not in Unicode NFC (a letter and a combining accent where one composed character reads the same)';
+  if (nfc && key.normalize('NFC') !== key) return 'is not in Unicode NFC (a letter and a combining accent where one composed character reads the same)';
   return null;
 }
 

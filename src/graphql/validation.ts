@@ -202,20 +202,20 @@ const keyLengthFits = (value: unknown): value is string => typeof value === 'str
  */
 export const IsIdempotencyKey = clearRule(
   'isIdempotencyKey',
-  (value) => keyLengthFits(value) && !isBlank(value) && keyProblem(value) === null,
+  (value) => keyLengthFits(value) && !isBlank(value) && keyProblem(value, true) === null,
   (property, value) =>
-    !keyLengthFits(value) ? `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters` : isBlank(value) ? `${property} must not be blank ${BLANK_MEANS}` : keyRefusal(property, value),
+    !keyLengthFits(value) ? `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters` : isBlank(value) ? `${property} must not be blank ${BLANK_MEANS}` : keyRefusal(property, value, true),
 );
 
 /** The refusal of a key with a `keyProblem`: "<field> has … : keys are compared exactly, …". */
-function keyRefusal(property: string, key: string): string {
-  return `${property} ${keyProblem(key)}: keys are compared exactly, so send it as one spelling, without invisible characters and in NFC`;
+function keyRefusal(property: string, key: string, nfc = false): string {
+  return `${property} ${keyProblem(key, nfc)}: keys are compared exactly, so send it as one spelling, without invisible characters${nfc ? ' and in NFC' : ''}`;
 }
 
 /**
  * A caller's id of a record that is compared exactly (a customer's or sale's externalId, a lockId,
  * an activity's reference): no `keyProblem` (an invisible character, white space other than plain
- * spaces, text not in NFC), so what reads as one key is one key (edges-11). BAD_USER_INPUT
+ * spaces), so what reads as one key is one key (edges-11). NFD is taken as sent (hostile pass 6). BAD_USER_INPUT
  * "<field> has a character that shows nothing (\u200B): keys are compared exactly, …", naming the
  * field. Blank text passes: it is `NotBlank`'s to answer.
  */

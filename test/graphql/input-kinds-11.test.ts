@@ -164,8 +164,12 @@ describe('the input edge, by kind (edges-11)', () => {
       ['recordActivity', 'reference', (reference) => t.gql(RECORD, { input: { customerExternalId: customer.externalId, kind: 'REVIEW', reference } }, till.credential)],
     ];
 
+    /** NFD is refused in idempotency keys only: a caller's id of a record may be decomposed as the retailer gave it (hostile pass 6). */
+    const lookalikesOf = (field: string) => (field === 'idempotencyKey' ? LOOKALIKES : LOOKALIKES.filter(([name]) => !name.startsWith('NFD')));
+
     describe.each(KEYS)('%s %s', (_mutation, field, send) => {
-      it.each(LOOKALIKES)('with %s is BAD_USER_INPUT naming the field, nothing written', async (_name, key, problem) => {
+      it.each(LOOKALIKES)('with %s is BAD_USER_INPUT naming the field, nothing written', async (name, key, problem) => {
+        if (!lookalikesOf(field).some(([n]) => n === name)) return;
         await expectRefusedAtTheEdge(t, () => send(key), ['input', field], new RegExp(`^${field} ${problem.source}: keys are compared exactly`));
       });
     });
@@ -174,7 +178,7 @@ describe('the input edge, by kind (edges-11)', () => {
       ['customer', CUSTOMER_QUERY],
       ['transaction', TRANSACTION_QUERY],
     ])('%s(externalId:) with a look-alike key is BAD_USER_INPUT naming the argument, not null', async (_query, query) => {
-      for (const [, key, problem] of LOOKALIKES) {
+      for (const [, key, problem] of lookalikesOf('externalId')) {
         const res = await t.gql(query, { externalId: key }, till.credential);
         expect(res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field: ['externalId'] }]);
         expect(res.errors![0].message).toMatch(new RegExp(`^externalId ${problem.source}`));
