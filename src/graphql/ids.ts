@@ -105,7 +105,13 @@ export interface DecodedId {
   id: number;
 }
 
-/** Decodes any global id; null when it is not one of ours. */
+/**
+ * Decodes any global id; null when it is not one of ours. Only the text `toGlobalId` gives out is
+ * an id: Node's base64url decoder skips padding, white space and characters outside its alphabet,
+ * so `TGlzdGluZzox==`, ` TGlzdGluZzox` or `TGlz.dGluZzox` would read as Listing 1 and be answered
+ * under another id than the one asked for (hostile pass 11; cursors are held to the same rule:
+ * connection.ts `decodeCursor`).
+ */
 export function decodeGlobalId(globalId: string): DecodedId | null {
   if (typeof globalId !== 'string' || globalId.length > 64) return null;
   const text = Buffer.from(globalId, 'base64url').toString('utf8');
@@ -115,7 +121,7 @@ export function decodeGlobalId(globalId: string): DecodedId | null {
   const raw = text.slice(sep + 1);
   if (!NODE_TYPES.has(type) || !/^[1-9]\d{0,15}$/.test(raw)) return null;
   const id = Number(raw);
-  if (!Number.isSafeInteger(id)) return null;
+  if (!Number.isSafeInteger(id) || toGlobalId(type as NodeTypeName, id) !== globalId) return null;
   return { type: type as NodeTypeName, id };
 }
 

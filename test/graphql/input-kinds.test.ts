@@ -305,6 +305,18 @@ describe('the input edge, by kind', () => {
         expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       }
     });
+
+    it('a global id is the text we gave out: padded, spaced or punctuated spellings are no id, in node(id:) and in a mutation (hostile pass 11)', async () => {
+      const listingId = shop.listing.id;
+      const node = `query($id: ID!) { node(id: $id) { id } }`;
+      expect(ok(await t.gql(node, { id: listingId }, customer.token))).toEqual({ node: { id: listingId } });
+      const purchase = `mutation($l: ID!, $k: String!) { purchaseOffer(input: { listingId: $l, idempotencyKey: $k }) { purchase { id } userErrors { code } } }`;
+      for (const id of [`${listingId}=`, `${listingId}==`, ` ${listingId}`, `${listingId} `, `${listingId}!`, `${listingId.slice(0, 2)}.${listingId.slice(2)}`]) {
+        // Before: each read as the listing, whose answer then named another id than the one asked for.
+        expect(ok(await t.gql(node, { id }, customer.token))).toEqual({ node: null });
+        await expectRefusedAtTheEdge(t, () => t.gql(purchase, { l: id, k: unique('k') }, customer.token), 'input.listingId', /^listingId is not a valid Listing id$/);
+      }
+    });
   });
 
   describe("a till's line, lock and offer text that shows nothing (kind 5: edges-9)", () => {
