@@ -2,8 +2,11 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { DeliveredEvent, ReplaySource } from './hub.js';
 import { readCustomerEvents, streamPosition } from './outbox.reader.js';
 
-/** The most digits an event id may have (positions are bigints, sent as decimal text). */
-const EVENT_ID = /^\d{1,15}$/;
+/**
+ * An event id as the stream gives it out: decimal text of at most 15 digits, no leading zero
+ * ("01" is not the id "1" was; hostile pass 11, as global ids and cursors). "0" is before the first event.
+ */
+const EVENT_ID = /^(0|[1-9]\d{0,14})$/;
 
 /** Whether a subscription may resume after `eventId`, and from which position. */
 export type ResumeCheck =
