@@ -103,7 +103,8 @@ if (config.seedDemo && !config.jwtJwksUrl) {
 }
 
 let stopping = false;
-async function shutdown(signal: string) {
+/** Stops accepting, finishes what is in flight, stops the jobs and the database, and exits with `exitCode`. */
+async function shutdown(signal: string, exitCode = 0) {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down: finishing in-flight requests');
@@ -117,7 +118,7 @@ async function shutdown(signal: string) {
     await jobs?.stop();
     await database!.close();
     log.info('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   } catch (error) {
     log.error({ err: error }, 'shutdown failed');
     process.exit(1);
@@ -129,3 +130,12 @@ process.removeAllListeners('SIGTERM');
 process.removeAllListeners('SIGINT');
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// The embedded PostgreSQL gone under the gateway (killed, crashed, stopped by hand): nothing it
+// serves can work, and nothing here restarts it. Hostile pass 11: the gateway kept running and
+// answered every request with an error, its `npm start` still up, until someone noticed. It stops,
+// saying why; the next start recovers the database (WAL replay) and what the dead server left.
+void database.lost?.then((how) => {
+  if (stopping) return;
+  console.error(`The embedded PostgreSQL stopped under the running gateway (${how}), so the gateway stops too: start it again (the next start recovers the database).`);
+  void shutdown('embedded PostgreSQL stopped', 1);
+});

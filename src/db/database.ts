@@ -11,6 +11,8 @@ export interface Database {
   embedded: boolean;
   /** Closes the pool, then stops the embedded server if this process started it. */
   close(): Promise<void>;
+  /** The embedded server's `lost` (see RunningPostgres): how it ended, when it ends under the gateway. Undefined with DATABASE_URL. */
+  lost?: Promise<string>;
 }
 
 const EMBEDDED_DATABASE = 'reward_gateway';
@@ -36,6 +38,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
       orm,
       url,
       embedded: !!embedded,
+      lost: embedded?.lost,
       close: async () => {
         await orm.close(true);
         await embedded?.stop();

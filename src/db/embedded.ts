@@ -16,6 +16,11 @@ export interface RunningPostgres {
   urlFor(database: string): string;
   /** Stops the server (fast shutdown) and releases DATA_DIR. */
   stop(): Promise<void>;
+  /**
+   * Resolves, with how it ended (`killed by SIGKILL`, `exit code 1`), when the server exits other
+   * than through `stop()`: killed, crashed, or stopped by hand under the running gateway.
+   */
+  lost: Promise<string>;
 }
 
 /**
@@ -81,9 +86,15 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     const server = await startServer(bin, clusterDir, owner, options, log);
     const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${server.port}`;
     let stopped: Promise<void> | undefined;
+    const lost = new Promise<string>((resolve) =>
+      server.process.once('exit', (code, signal) => {
+        if (!stopped) resolve(signal ? `killed by ${signal}` : `exit code ${code}`);
+      }),
+    );
     return {
       adminUrl: `${base}/postgres`,
       urlFor: (database) => `${base}/${database}`,
+      lost,
       stop: () =>
         (stopped ??= (async () => {
           await stopProcess(server.process);

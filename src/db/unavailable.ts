@@ -10,7 +10,13 @@ export type Unavailability =
   /** PostgreSQL gave up waiting for a lock (a `lock_timeout` of the database or role). */
   | 'lock timeout'
   /** PostgreSQL ended a session whose transaction sat idle past DB_IDLE_IN_TRANSACTION_TIMEOUT_MS. */
-  | 'idle in transaction timeout';
+  | 'idle in transaction timeout'
+  /**
+   * No connection could be opened: the server refused it or could not be reached (down, restarting,
+   * failing over; the embedded one killed), or turned it away before the session began (starting
+   * up, shutting down, in recovery, too many connections).
+   */
+  | 'unreachable';
 
 /** pg-pool's errors: waiting in its queue for a connection; opening a new one. */
 const POOL_TIMEOUTS = ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout'];
@@ -22,18 +28,29 @@ const CUT_STATEMENTS: Record<string, Unavailability> = {
   '25P03': 'idle in transaction timeout', // idle_in_transaction_session_timeout
 };
 
+/** The system calls whose failure means the TCP connection to PostgreSQL was never made. */
+const CONNECT_SYSCALLS = ['connect', 'getaddrinfo'];
+
+/** SQLSTATEs PostgreSQL answers a new connection with before its session begins: no statement of it ran. */
+const REFUSED_SESSIONS = ['57P03', '53300']; // cannot_connect_now, too_many_connections
+
 /**
  * Why `error` (the driver's, or MikroORM's wrapping of it, followed through `cause`) is a wait on
- * PostgreSQL that a bound cut, or null for any other error. Such a request did nothing: the
- * statement's transaction was rolled back (by PostgreSQL, or kysely's ROLLBACK), or no statement
- * ran; sending it again, with the same idempotency key, is safe.
+ * PostgreSQL that a bound cut or a connection that could not be opened, or null for any other
+ * error. Such a request did nothing: the statement's transaction was rolled back (by PostgreSQL,
+ * or kysely's ROLLBACK), or no statement ran; sending it again, with the same idempotency key, is
+ * safe. (A connection lost after it was opened is not here: a COMMIT may have reached the server.)
  */
 export function databaseUnavailable(error: unknown): Unavailability | null {
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (!(e instanceof Error)) return null;
+    // A failed fetch (Node's is a TypeError, its cause the socket's error: JWT_JWKS_URL's server
+    // down) is not the database's; PostgreSQL's driver and MikroORM raise plain Errors.
+    if (!(e instanceof Error) || e instanceof TypeError) return null;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && Object.hasOwn(CUT_STATEMENTS, code)) return CUT_STATEMENTS[code];
     if (POOL_TIMEOUTS.includes(e.message)) return 'acquire timeout';
+    // Hostile pass 11: these were internal errors (500), so a client could not tell its purchase was safe to send again.
+    if (CONNECT_SYSCALLS.includes((e as { syscall?: unknown }).syscall as string) || (typeof code === 'string' && REFUSED_SESSIONS.includes(code))) return 'unreachable';
   }
   return null;
 }

@@ -157,6 +157,9 @@ const SAFE_CODES = new Set([
 /** graphql-js's parse error for a document over `parseOptions.maxTokens` (16.x spells it "more that"). */
 const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\./;
 
+/** V8's RangeError when recursion runs out of stack (graphql-js's parser on a deeply nested literal). */
+const STACK_EXHAUSTED = /^Maximum call stack size exceeded$/;
+
 /**
  * What PostgreSQL says when a value a client sent cannot be stored or compared as sent: SQLSTATE
  * class 22 (data exception: a number out of its column's range, a string too long, a date out of
@@ -250,6 +253,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   if (tokenLimit) {
     return { message: `Token limit of ${tokenLimit[1]} exceeded.`, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
   }
+  // graphql-js parses nested values by recursion: a list or object literal a thousand or two deep
+  // (4 kB) runs it out of stack before the token limit counts that far. Hostile pass 11: answered
+  // GRAPHQL_PARSE_FAILED with V8's own message.
+  if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && STACK_EXHAUSTED.test(formatted.message)) {
+    return { message: 'The document nests values deeper than the gateway reads.', extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+  }
   const unavailable = databaseUnavailable(original);
   if (unavailable) {
     options.onUnavailable?.(unavailable, error);
@@ -266,9 +275,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
     // it over HTTP, a socket would send it as it is.
     const { stacktrace: _stack, exception: _exception, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
     if (code === 'BAD_USER_INPUT' && Array.isArray(extensions.validationErrors)) {
-      extensions.validationErrors = (extensions.validationErrors as Array<{ property: string; constraints?: Record<string, string>; children?: unknown[] }>).map(
-        (v) => ({ property: v.property, constraints: v.constraints, children: v.children?.length ? v.children : undefined }),
-      );
+      extensions.validationErrors = (extensions.validationErrors as RawValidationError[]).map(validationErrorShown);
     }
     if (code === 'BAD_USER_INPUT' && extensions.field === undefined) {
       const field = variablePathOf(formatted.message);
@@ -283,6 +290,20 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
     path: formatted.path,
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
+}
+
+/** class-validator's ValidationError as it reaches the formatter: with the object and value it checked. */
+type RawValidationError = { property: string; constraints?: Record<string, string>; children?: RawValidationError[] };
+/** What a client is shown of one, at every level: where (`property`) and which rules failed, never the values. */
+type ShownValidationError = { property: string; constraints?: Record<string, string>; children?: ShownValidationError[] };
+
+/**
+ * A validation error as shown, its children shown the same way. Hostile pass 11: only the top
+ * level dropped class-validator's `target` and `value`, and every nested error carried its whole
+ * parent (each bad sale line, the list of all 500 lines), so 30 kB of bad lines answered 15.6 MB.
+ */
+function validationErrorShown(v: RawValidationError): ShownValidationError {
+  return { property: v.property, constraints: v.constraints, children: v.children?.length ? v.children.map(validationErrorShown) : undefined };
 }
 
 /**

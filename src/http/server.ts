@@ -144,7 +144,17 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
 
 class BodyTooLarge extends Error {}
+class BodyNotUtf8 extends Error {}
 
+/** Decodes UTF-8 strictly: a byte sequence that is not UTF-8 throws instead of reading as U+FFFD. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The request body as text, at most `limit` bytes (BodyTooLarge beyond). Bytes that are not UTF-8
+ * are BodyNotUtf8: read leniently they became U+FFFD, so two idempotency keys (or names, codes)
+ * differing only in such bytes were one key, and the second purchase answered as the first
+ * (hostile pass 11). A leading byte order mark is dropped, as JSON parsers may (RFC 8259 §8.1).
+ */
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new BodyTooLarge();
@@ -155,7 +165,31 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     if (size > limit) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return STRICT_UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new BodyNotUtf8();
+  }
+}
+
+/**
+ * The Content-Encoding of a request body the gateway cannot read (it reads bodies as sent: no
+ * gzip, deflate or br), or null for none or `identity`. Such a body was answered "not valid JSON",
+ * which sent its client looking in the wrong place.
+ */
+function unreadableEncoding(req: IncomingMessage): string | null {
+  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  return encoding === '' || encoding === 'identity' ? null : encoding;
+}
+
+/** Whether a URL's query string percent-encodes only UTF-8 (URLSearchParams reads other bytes as U+FFFD). */
+function queryStringIsUtf8(search: string): boolean {
+  try {
+    decodeURIComponent(search);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -295,12 +329,16 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       return send(res, status, errorBody(message, code), { 'cache-control': 'private, no-store' });
     };
     let body: unknown;
+    if (req.method === 'GET' && !queryStringIsUtf8(url.search)) return refuse(400, 'The query string is not valid UTF-8 text.', 'BAD_REQUEST');
     if (req.method === 'POST') {
+      const encoding = unreadableEncoding(req);
+      if (encoding) return refuse(415, `Content-Encoding ${encoding} is not supported: send the body uncompressed.`, 'UNSUPPORTED_MEDIA_TYPE');
       let text: string;
       try {
         text = await readBody(req, config.bodyLimitBytes);
       } catch (error) {
         if (error instanceof BodyTooLarge) return refuse(413, `Request body is larger than ${config.bodyLimitBytes} bytes.`, 'PAYLOAD_TOO_LARGE');
+        if (error instanceof BodyNotUtf8) return refuse(400, 'The request body is not valid UTF-8 text.', 'BAD_REQUEST');
         throw error;
       }
       if ((req.headers['content-type'] ?? '').includes('json')) {

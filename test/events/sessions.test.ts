@@ -82,7 +82,7 @@ describe('WebSocket sessions', () => {
 
   it('answers invalid documents with the codes HTTP answers, never INTERNAL_SERVER_ERROR', async () => {
     const shop = await simpleShop(t);
-    const customer = await createCustomer(t, shop.currency);
+    const customer = await createCustomer(t, shop.currency, 10); // with points: an event 1 in their stream
     const socket = open(customer.token);
     const cases: [string, Record<string, unknown>, string?][] = [
       ['{ me { externalId ', {}],
@@ -117,6 +117,11 @@ describe('WebSocket sessions', () => {
     expect(blankCurrency.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^currency must not be blank/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: ['currency'] }) })]);
     const badAfter = await firstResult(socket.client, 'subscription { balanceChanged(after: "x1") { available } }');
     expect(badAfter.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    // An eventId is the text the stream gave out: "01" was read as event 1 (hostile pass 11, as global ids and cursors).
+    for (const after of ['01', '007']) {
+      const padded = await firstResult(socket.client, `subscription { balanceChanged(after: "${after}") { available } }`);
+      expect(padded.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', `after must be an eventId this stream gave you; "${after}" is not one.`]]);
+    }
   });
 
   it('refuses a frame larger than WS_MAX_PAYLOAD_BYTES (1009), before any credentials', async () => {

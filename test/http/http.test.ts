@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { gzipSync } from 'node:zlib';
 import net from 'node:net';
 import pg from 'pg';
 import { ProfileDocument, PurchaseOfferDocument } from '../generated/graphql.js';
@@ -50,6 +51,38 @@ describe('HTTP', () => {
     const res = await t.fetch(`/graphql?query=${encodeURIComponent('{ __typename }')}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/CSRF|preflight/i);
+  });
+
+  it('a body that is not UTF-8 is refused, not read with U+FFFD in place of its bytes: two keys differing only there are two keys (hostile pass 11)', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 1000);
+    const post = (body: Buffer, headers: Record<string, string> = {}) =>
+      t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}`, ...headers }, body });
+    const purchase = (keyBytes: Buffer) =>
+      Buffer.concat([
+        Buffer.from(JSON.stringify({ query: PurchaseOfferDocument.toString(), variables: { listingId: shop.listing.id, idempotencyKey: 'KEY' } }).replace('"KEY"', '"key-')),
+        keyBytes,
+        Buffer.from('"}}'),
+      ]);
+    // Before: both were key "key-\uFFFD", and the second purchase answered the first one's id.
+    for (const bytes of [Buffer.from([0xff]), Buffer.from([0xfe]), Buffer.from([0xc3])]) {
+      const res = await post(purchase(bytes));
+      expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: 'The request body is not valid UTF-8 text.', extensions: { code: 'BAD_REQUEST' } }] }]);
+    }
+    expect(await t.sql(`select 1 from offer_purchase where customer_id = (select id from customer where external_id = $1)`, [customer.externalId])).toEqual([]);
+    // A compressed body is refused as such, not as "not valid JSON"; the same JSON sent plain is taken.
+    const plain = Buffer.from(JSON.stringify({ query: '{ me { externalId } }' }));
+    const gzipped = await post(gzipSync(plain), { 'content-encoding': 'gzip' });
+    expect([gzipped.status, await gzipped.json()]).toEqual([
+      415,
+      { errors: [{ message: 'Content-Encoding gzip is not supported: send the body uncompressed.', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] },
+    ]);
+    expect(await (await post(plain, { 'content-encoding': 'identity' })).json()).toEqual({ data: { me: { externalId: customer.externalId } } });
+    // GET: a percent-encoded byte that is not UTF-8 is refused the same way.
+    const get = await t.fetch(`/graphql?query=${encodeURIComponent('query($id: String!) { customer(externalId: $id) { id } }')}&variables=%7B%22id%22%3A%22%FF%22%7D`, {
+      headers: { authorization: `Bearer ${t.operatorToken}` },
+    });
+    expect([get.status, await get.json()]).toEqual([400, { errors: [{ message: 'The query string is not valid UTF-8 text.', extensions: { code: 'BAD_REQUEST' } }] }]);
   });
 
   it('answers unknown paths with 404', async () => {

@@ -78,6 +78,9 @@ describe('limits on what one request may ask', () => {
       body: { query: upsert('id'), variables: { padding: 'x'.repeat(t.config.bodyLimitBytes) } },
     }), 413, 'PAYLOAD_TOO_LARGE'],
     ['a batch (batching is off)', () => ({ body: [{ query: upsert('id') }, { query: upsert('id') }] }), 400, 'BAD_REQUEST'],
+    // Hostile pass 11: the parser's recursion ran out of stack before the token limit counted this
+    // far, and the answer was GRAPHQL_PARSE_FAILED "Maximum call stack size exceeded".
+    ['a list literal nested deeper than the parser follows (4 kB)', () => ({ body: { query: upsert(`id @include(if: ${'['.repeat(1990)}${']'.repeat(1990)})`) } }), 400, 'QUERY_TOO_COMPLEX'],
   ];
 
   it.each(cases)('%s is refused with its code and runs nothing', async (_name, make, status, code) => {

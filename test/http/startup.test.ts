@@ -178,6 +178,26 @@ describe('starting the gateway', () => {
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   }, 180_000);
 
+  it('its embedded PostgreSQL killed under it: the gateway says so in one line and exits 1, and the next start recovers (hostile pass 11)', async () => {
+    const dataDir = await tempDir();
+    const first = gateway({ DATA_DIR: dataDir });
+    const url = await first.listening();
+    expect(await readyz(url)).toBe(200);
+    const postmaster = Number.parseInt(readFileSync(path.join(dataDir, 'pg/postmaster.pid'), 'utf8'), 10);
+    process.kill(postmaster, 'SIGKILL');
+    // Before: it kept running with no database, answering every request 500, until someone noticed.
+    const outcome = await Promise.race([first.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
+    if (outcome === null) first.child.kill('SIGKILL');
+    expect(outcome?.code).toBe(1);
+    expect(outcome?.errors).toEqual([
+      'The embedded PostgreSQL stopped under the running gateway (killed by SIGKILL), so the gateway stops too: start it again (the next start recovers the database).',
+    ]);
+    const second = gateway({ DATA_DIR: dataDir });
+    expect(await readyz(await second.listening())).toBe(200);
+    expect((await second.stop()).code).toBe(0);
+    expect(postgresProcessesFor(dataDir)).toEqual([]);
+  }, 180_000);
+
   it('DATA_DIR that cannot be created: one line, exit 1', async () => {
     const parent = await tempDir();
     await writeFile(path.join(parent, 'a-file'), 'not a folder');
