@@ -112,9 +112,12 @@ export async function benchDatabase(): Promise<BenchDatabase> {
 /** One gateway instance (HTTP + job workers) in a process of its own, `fleet-server.ts`. */
 export type Instance = ServerProcess;
 
-/** Starts one instance: `fleet-server.js` with `env` (see ServerProcess.start for its Node flags). */
-export function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
-  return ServerProcess.start(name, path.join(here, 'fleet-server.js'), env);
+/**
+ * Starts one instance: `fleet-server.js` with `env` (see ServerProcess.start for its Node flags);
+ * `dist`, another build's dist folder, starts that build's instead (bench:till's BENCH_BASELINE).
+ */
+export function startInstance(name: string, env: Record<string, string>, dist?: string): Promise<Instance> {
+  return ServerProcess.start(name, dist ? path.resolve(dist, 'bench/fleet-server.js') : path.join(here, 'fleet-server.js'), env);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,13 +388,15 @@ export interface Fleet {
 /**
  * A fresh database, migrated and seeded (`seedFleetProgram`), and `instances` gateway instances
  * with their job workers on it. `env` adds to (or overrides) the instances' environment
- * (`benchGatewayEnv` with a pool of `poolMax`).
+ * (`benchGatewayEnv` with a pool of `poolMax`). `dist`: the instances are another build's (its
+ * dist folder), on the database this build migrated and seeded.
  */
 export async function startFleet(options: {
   instances: number;
   poolMax: number;
   seed: { customers: number; listings: number; balance: number; stock: number };
   env?: Record<string, string>;
+  dist?: string;
 }): Promise<Fleet> {
   const db = await benchDatabase();
   const jwtSecret = `bench-${randomBytes(24).toString('hex')}`;
@@ -417,7 +422,7 @@ export async function startFleet(options: {
     } finally {
       await orm.close(true);
     }
-    for (let i = 0; i < options.instances; i++) instances.push(await startInstance(`instance ${i + 1}`, env));
+    for (let i = 0; i < options.instances; i++) instances.push(await startInstance(`instance ${i + 1}`, env, options.dist));
     return { db, pool, program, config, instances, close };
   } catch (error) {
     await close();
