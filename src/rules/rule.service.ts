@@ -63,22 +63,37 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
   });
 }
 
-/** The economy rules of the point currencies valued in `moneyCurrency` (what a sale in it earns). */
-export async function economyRulesFor(em: SqlEntityManager, moneyCurrency: string): Promise<EconomyRuleRow[]> {
-  return query(
-    em,
-    sql<EconomyRuleRow>`select ${RULE_COLUMNS} from economy_rule r join point_currency pc on pc.code = r.currency_code
-         where pc.money_currency = ${moneyCurrency} order by r.currency_code`,
-  );
+/**
+ * The economy rules of the point currencies valued in `moneyCurrency` (what a sale in it earns), as
+ * an SQL expression: a JSON array of EconomyRuleRow, by currency code (`[]` for none). An
+ * expression rather than a statement, so a sale's processing reads them in the statement that
+ * reads its customer (one round trip instead of one per read; issue 12). Every column is JSON
+ * as the driver would give it (numbers, text, arrays, the multipliers' jsonb), so the array parses
+ * into EconomyRuleRow as it is.
+ */
+export function economyRulesJson(moneyCurrency: string): RawBuilder<EconomyRuleRow[]> {
+  return sql<EconomyRuleRow[]>`(select coalesce(json_agg(x order by x."currencyCode"), '[]') from (
+      select ${RULE_COLUMNS} from economy_rule r join point_currency pc on pc.code = r.currency_code
+       where pc.money_currency = ${moneyCurrency}) x)`;
 }
 
-/** Campaigns whose window holds `at`, for point currencies valued in `moneyCurrency`. */
-export async function campaignsAt(em: SqlEntityManager, moneyCurrency: string, at: Date): Promise<CampaignRow[]> {
-  return query(
-    em,
-    sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c join point_currency pc on pc.code = c.currency_code
-         where pc.money_currency = ${moneyCurrency} and c.starts_at <= ${at} and c.ends_at > ${at} order by c.id`,
-  );
+/**
+ * Campaigns whose window holds `at`, for point currencies valued in `moneyCurrency`, as an SQL
+ * expression: a JSON array of CampaignRow by id (`[]` for none), read with its sale's customer (see
+ * economyRulesJson). Its window's bounds arrive as ISO strings: `campaignsFromJson` makes them Dates.
+ */
+export function campaignsAtJson(moneyCurrency: string, at: Date): RawBuilder<CampaignJson[]> {
+  return sql<CampaignJson[]>`(select coalesce(json_agg(x order by x.id), '[]') from (
+      select ${CAMPAIGN_COLUMNS} from campaign c join point_currency pc on pc.code = c.currency_code
+       where pc.money_currency = ${moneyCurrency} and c.starts_at <= ${at} and c.ends_at > ${at}) x)`;
+}
+
+/** A CampaignRow as JSON carries it: its window's bounds as ISO 8601 strings. */
+export type CampaignJson = Omit<CampaignRow, 'startsAt' | 'endsAt'> & { startsAt: string; endsAt: string };
+
+/** The CampaignRows of `campaignsAtJson`'s array, their window's bounds as Dates. */
+export function campaignsFromJson(rows: readonly CampaignJson[]): CampaignRow[] {
+  return rows.map((c) => ({ ...c, startsAt: new Date(c.startsAt), endsAt: new Date(c.endsAt) }));
 }
 
 /** The newest 500 campaigns, newest first (staff). */
