@@ -289,7 +289,9 @@ export async function backlog(pool: pg.Pool): Promise<number> {
  * - stock never below zero, and each listing's stock + its purchases = the stock it started with;
  * - every purchase has its ledger entry (−price, the buyer's) and its issued offer (the buyer's);
  * - every sale PROCESSED, exactly once: one DONE job, its awards = its points, each award's ledger
- *   entry the sale's, no rule awarded twice.
+ *   entry the sale's, no rule awarded twice;
+ * - every campaign's count (`points_awarded` plus its `campaign_count` shards) = the points of its
+ *   awards not reversed.
  */
 export async function ledgerViolations(pool: pg.Pool, initialStock: number): Promise<{ rule: string; row: string }[]> {
   const { rows } = await pool.query<{ rule: string; row: string }>(
@@ -331,7 +333,12 @@ export async function ledgerViolations(pool: pg.Pool, initialStock: number): Pro
      having s.points_awarded <> coalesce(sum(a.points), 0) or count(a.id) <> count(e.id) or count(a.id) = 0
      union all
      select 'no rule awards a sale twice', a.transaction_id::text
-       from transaction_award a group by a.transaction_id, a.rule having count(*) > 1`,
+       from transaction_award a group by a.transaction_id, a.rule having count(*) > 1
+     union all
+     select 'a campaign''s count (its row and its shards) = its awards not reversed', c.id::text
+       from campaign c
+      where c.points_awarded + coalesce((select sum(k.points) from campaign_count k where k.campaign_id = c.id), 0)
+            <> coalesce((select sum(a.points) from transaction_award a where a.campaign_id = c.id and a.reversed_at is null), 0)`,
     [initialStock],
   );
   return rows;

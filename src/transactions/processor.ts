@@ -12,7 +12,7 @@ import { creditSettled, lockAccounts, settleAccount, type AccountRow } from '../
 import { addPending } from '../points/pending.service.js';
 import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPoints, multiplierPoints, type EconomyRuleRow, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
-import { campaignsAtJson, campaignsFromJson, economyRulesJson, type CampaignJson } from '../rules/rule.service.js';
+import { campaignsAtJson, campaignsFromJson, countShardOf, economyRulesJson, type CampaignJson } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
 import { benefitOf, fromCents, priceBasket, saleTotal, toCents } from './pricing.js';
@@ -258,16 +258,15 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   }
 
   // The last statement, in one: the sale PROCESSED, its TRANSACTION_PROCESSED event (in the
-  // outbox, as recordEvent writes it), and the points counted on campaigns without a budget.
-  // Those last, so the campaign's row is locked only from here to the commit: every sale of an
-  // always-on campaign counts on this one row, and holding it from the decision to the commit
-  // (a dozen statements) made all workers of all instances queue behind one another on it.
-  // Lock order, here and in reverseTransaction: budgeted campaigns (by id), accounts, then these
-  // (by id: the FOR NO KEY UPDATE below, the lock the UPDATE itself takes; FOR UPDATE would also
-  // wait on the KEY SHARE locks that other sales' `transaction_award` rows hold on the campaign
-  // (their foreign key) to their commit, while they wait on this one's: a deadlock). The
-  // customer's event stream row is no new lock here when there are such counts: they come with
-  // points, whose BALANCE_CHANGED events took it before.
+  // outbox, as recordEvent writes it), and the points counted on campaigns without a budget, on
+  // the customer's shard of each (`campaign_count`, see CampaignCount). Those last, so a count's
+  // row is locked only from here to the commit, and on a shard, not the campaign's one row: every
+  // sale of an always-on campaign counted on that row and held it through its commit's WAL flush,
+  // so the commits of all workers of all instances queued on it (issue 12). Sales of customers in
+  // other shards never wait on this one's count; the customer's own are serialised anyway (the
+  // advisory lock above). Lock order, here and in reverseTransaction: budgeted campaigns (by id),
+  // accounts, then these (by campaign id). The customer's event stream row is no new lock here
+  // when there are such counts: they come with points, whose BALANCE_CHANGED events took it before.
   const processed = { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) };
   await query(
     em,
@@ -278,11 +277,11 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
         ), event as (
           insert into outbox_event (topic, customer_id, payload, created_at)
           select ${'TRANSACTION_PROCESSED' satisfies EventTopic}, sale.customer_id, ${JSON.stringify(processed)}::jsonb, ${now} from sale
-        ), counts as (
-          select c.id, u.points from campaign c join unnest(${unbudgeted.map((u) => u.campaignId)}::bigint[], ${unbudgeted.map((u) => u.points)}::bigint[]) as u(id, points) on u.id = c.id
-           order by c.id for no key update of c
         )
-        update campaign c set points_awarded = c.points_awarded + counts.points from counts where c.id = counts.id`,
+        insert into campaign_count as k (campaign_id, shard, points)
+        select u.id, ${countShardOf(sale.customerId)}, u.points from unnest(${unbudgeted.map((u) => u.campaignId)}::bigint[], ${unbudgeted.map((u) => u.points)}::bigint[]) as u(id, points)
+         order by u.id
+        on conflict (campaign_id, shard) do update set points = k.points + excluded.points`,
   );
 }
 
