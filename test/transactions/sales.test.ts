@@ -41,6 +41,19 @@ import {
 
 const DAY = 86_400_000;
 
+/**
+ * A currency `code` valued in `money`, its economy rule (1 point per unit) and an always-on
+ * campaign 'Always' without a budget (5 points a sale): what concurrent-processing tests sell in.
+ * Answers the campaigns' window, for more campaigns beside it.
+ */
+async function alwaysOnProgram(t: TestGateway, code: string, money: string): Promise<{ startsAt: string; endsAt: string }> {
+  ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "c", pointValue: "0.01", moneyCurrency: "${money}" }) { userErrors { code } } }`, {}, t.operatorToken));
+  ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '1' } }, t.operatorToken));
+  const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+  ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: code, ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+  return window;
+}
+
 /** Each campaign's `pointsAwarded` as staff read it (the `campaigns` query), by name, of the currencies `currency` matches. */
 async function campaignCounts(t: TestGateway, currency: (code: string) => boolean): Promise<Record<string, number>> {
   const shown = ok(await t.gql(`{ campaigns { name currency { code } pointsAwarded } }`, {}, t.operatorToken)) as {
@@ -617,10 +630,7 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "MANY_C", name: "m", pointValue: "0.01", moneyCurrency: "XOF" }) { userErrors { code } } }`, {}, t.operatorToken));
-      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'MANY_C', pointsPerUnit: '1' } }, t.operatorToken));
-      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
-      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: 'MANY_C', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      await alwaysOnProgram(t, 'MANY_C', 'XOF');
       const customers = await Promise.all(Array.from({ length: 12 }, () => createCustomer(t, 'MANY_C')));
       for (let i = 0; i < 48; i++) {
         const input = { externalId: `many-${i}`, customerExternalId: customers[i % customers.length].externalId, occurredAt: new Date().toISOString(), currency: 'XOF', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
@@ -642,11 +652,8 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "CROWD_C", name: "c", pointValue: "0.01", moneyCurrency: "XCD" }) { userErrors { code } } }`, {}, t.operatorToken));
-      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'CROWD_C', pointsPerUnit: '1' } }, t.operatorToken));
-      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       // One campaign without a budget (counted at the end of processing), one with (locked first), one per customer.
-      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      const window = await alwaysOnProgram(t, 'CROWD_C', 'XCD');
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Budget', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 7 }, limits: { budgetPoints: 70 } } }, t.operatorToken));
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Once', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 3 }, limits: { perCustomer: 1 } } }, t.operatorToken));
       const customers = await Promise.all(Array.from({ length: 6 }, () => createCustomer(t, 'CROWD_C')));
@@ -710,10 +717,7 @@ describe('sales processed by workers the test drives', () => {
     const holds: Awaited<ReturnType<typeof holdLocks>>[] = [];
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "SHARD_C", name: "c", pointValue: "0.01", moneyCurrency: "XPF" }) { userErrors { code } } }`, {}, t.operatorToken));
-      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'SHARD_C', pointsPerUnit: '1' } }, t.operatorToken));
-      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
-      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: 'SHARD_C', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      const window = await alwaysOnProgram(t, 'SHARD_C', 'XPF');
       const [always] = await t.sql<{ id: string }>(`select id from campaign where currency_code = 'SHARD_C' and name = 'Always'`);
       const idOf = async (externalId: string) => Number((await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [externalId]))[0].id);
       const a = await createCustomer(t, 'SHARD_C');
