@@ -2,8 +2,8 @@
  * Sales at the till under load (issue 12): `npm run bench:till`.
  *
  * For each instance count in BENCH_INSTANCES (default `1,2`): a fresh database, the fleet program
- * (bench/seed.ts `seedFleetProgram`: an economy rule and an always-on campaign, so every sale takes
- * the campaign's row lock; BENCH_CUSTOMERS customers), and that many gateway instances, each a
+ * (bench/seed.ts `seedFleetProgram`: an economy rule and an always-on campaign, so every sale counts
+ * on it; BENCH_CUSTOMERS customers), and that many gateway instances, each a
  * process of its own with its job workers on (`fleet-server.ts`). A POS then submits
  * BENCH_RATE sales per second per instance (40) for BENCH_SECONDS (30) through the gateway's HTTP
  * API as a till does: the contract's SubmitTransaction by its persisted id, with the till's API key,
