@@ -112,9 +112,12 @@ export async function benchDatabase(): Promise<BenchDatabase> {
 /** One gateway instance (HTTP + job workers) in a process of its own, `fleet-server.ts`. */
 export type Instance = ServerProcess;
 
-/** Starts one instance: `fleet-server.js` with `env` (see ServerProcess.start for its Node flags). */
-export function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
-  return ServerProcess.start(name, path.join(here, 'fleet-server.js'), env);
+/**
+ * Starts one instance: `fleet-server.js` with `env` (see ServerProcess.start for its Node flags);
+ * `dist`, another build's dist folder, starts that build's instead (bench:till's BENCH_BASELINE).
+ */
+export function startInstance(name: string, env: Record<string, string>, dist?: string): Promise<Instance> {
+  return ServerProcess.start(name, dist ? path.resolve(dist, 'bench/fleet-server.js') : path.join(here, 'fleet-server.js'), env);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +289,9 @@ export async function backlog(pool: pg.Pool): Promise<number> {
  * - stock never below zero, and each listing's stock + its purchases = the stock it started with;
  * - every purchase has its ledger entry (−price, the buyer's) and its issued offer (the buyer's);
  * - every sale PROCESSED, exactly once: one DONE job, its awards = its points, each award's ledger
- *   entry the sale's, no rule awarded twice.
+ *   entry the sale's, no rule awarded twice;
+ * - every campaign's count (`points_awarded` plus its `campaign_count` shards) = the points of its
+ *   awards not reversed.
  */
 export async function ledgerViolations(pool: pg.Pool, initialStock: number): Promise<{ rule: string; row: string }[]> {
   const { rows } = await pool.query<{ rule: string; row: string }>(
@@ -328,7 +333,12 @@ export async function ledgerViolations(pool: pg.Pool, initialStock: number): Pro
      having s.points_awarded <> coalesce(sum(a.points), 0) or count(a.id) <> count(e.id) or count(a.id) = 0
      union all
      select 'no rule awards a sale twice', a.transaction_id::text
-       from transaction_award a group by a.transaction_id, a.rule having count(*) > 1`,
+       from transaction_award a group by a.transaction_id, a.rule having count(*) > 1
+     union all
+     select 'a campaign''s count (its row and its shards) = its awards not reversed', c.id::text
+       from campaign c
+      where c.points_awarded + coalesce((select sum(k.points) from campaign_count k where k.campaign_id = c.id), 0)
+            <> coalesce((select sum(a.points) from transaction_award a where a.campaign_id = c.id and a.reversed_at is null), 0)`,
     [initialStock],
   );
   return rows;
@@ -385,13 +395,15 @@ export interface Fleet {
 /**
  * A fresh database, migrated and seeded (`seedFleetProgram`), and `instances` gateway instances
  * with their job workers on it. `env` adds to (or overrides) the instances' environment
- * (`benchGatewayEnv` with a pool of `poolMax`).
+ * (`benchGatewayEnv` with a pool of `poolMax`). `dist`: the instances are another build's (its
+ * dist folder), on the database this build migrated and seeded.
  */
 export async function startFleet(options: {
   instances: number;
   poolMax: number;
   seed: { customers: number; listings: number; balance: number; stock: number };
   env?: Record<string, string>;
+  dist?: string;
 }): Promise<Fleet> {
   const db = await benchDatabase();
   const jwtSecret = `bench-${randomBytes(24).toString('hex')}`;
@@ -417,7 +429,7 @@ export async function startFleet(options: {
     } finally {
       await orm.close(true);
     }
-    for (let i = 0; i < options.instances; i++) instances.push(await startInstance(`instance ${i + 1}`, env));
+    for (let i = 0; i < options.instances; i++) instances.push(await startInstance(`instance ${i + 1}`, env, options.dist));
     return { db, pool, program, config, instances, close };
   } catch (error) {
     await close();

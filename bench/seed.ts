@@ -159,8 +159,8 @@ export interface FleetProgram {
 /**
  * A program for loads of many customers at once, written through the gateway's own services:
  * a currency (EUR money) with an economy rule (1 point per euro) and an always-on bonus campaign
- * (5 points a sale, no budget: every sale takes the campaign's row lock, the contention a real
- * program has), one tier, a store of `listings` affordable listings with no per-customer limit
+ * (5 points a sale, no budget: every sale counts on it, on its customer's shard of the count
+ * (`campaign_count`), as a real program's sales do), one tier, a store of `listings` affordable listings with no per-customer limit
  * (every other one with stock of `stock`, the rest unlimited), `customers` customers with
  * `balance` points each, and a till (a partner) with the contract's partner operations registered
  * on its list, as an operator does.

@@ -2,8 +2,8 @@
  * Sales at the till under load (issue 12): `npm run bench:till`.
  *
  * For each instance count in BENCH_INSTANCES (default `1,2`): a fresh database, the fleet program
- * (bench/seed.ts `seedFleetProgram`: an economy rule and an always-on campaign, so every sale takes
- * the campaign's row lock; BENCH_CUSTOMERS customers), and that many gateway instances, each a
+ * (bench/seed.ts `seedFleetProgram`: an economy rule and an always-on campaign, so every sale counts
+ * on it; BENCH_CUSTOMERS customers), and that many gateway instances, each a
  * process of its own with its job workers on (`fleet-server.ts`). A POS then submits
  * BENCH_RATE sales per second per instance (40) for BENCH_SECONDS (30) through the gateway's HTTP
  * API as a till does: the contract's SubmitTransaction by its persisted id, with the till's API key,
@@ -17,6 +17,12 @@
  *   npm run bench:till
  *   BENCH_SECONDS=10 BENCH_INSTANCES=1 npm run bench:till          # a smoke run
  *   JOB_CONCURRENCY=8 npm run bench:till                            # passed to the instances
+ *   BENCH_BASELINE=<another build's dist> BENCH_ROUNDS=2 npm run bench:till
+ *
+ * `BENCH_BASELINE`: the dist folder of another build (e.g. main's); each run is then made with
+ * this build's instances and with that one's, alternating (this, baseline in odd rounds; baseline,
+ * this in even ones), for BENCH_ROUNDS rounds (1), each on a fresh database this build migrates
+ * and seeds, so both are measured in the same stretch of a shared machine's load.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +38,8 @@ const settings = {
   instances: (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number),
   poolMax: envInt('BENCH_POOL', 20, 2, 200),
   profile: process.argv.includes('--profile'),
+  baseline: process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined,
+  rounds: envInt('BENCH_ROUNDS', 1, 1, 100),
 };
 /** Settings of the instances taken from this process's environment when set. */
 const PASSED = ['JOB_CONCURRENCY', 'JOB_POLL_MS', 'JOB_LEASE_MS'];
@@ -87,9 +95,10 @@ function sampleWaits(fleet: Fleet): { stop(): Promise<string> } {
   };
 }
 
-async function oneRun(instances: number): Promise<TillResult> {
+/** One run on `instances` instances, of this build or (`dist`) another build's. */
+async function oneRun(instances: number, dist?: string): Promise<TillResult> {
   const env = Object.fromEntries(PASSED.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
-  const fleet: Fleet = await startFleet({ instances, poolMax: settings.poolMax, seed: { customers: settings.customers, listings: 20, balance: 1_000, stock: 1_000 }, env });
+  const fleet: Fleet = await startFleet({ instances, poolMax: settings.poolMax, seed: { customers: settings.customers, listings: 20, balance: 1_000, stock: 1_000 }, env, dist });
   try {
     const agent = keepAliveAgent(64);
     const till = new Till(fleet.program.apiKey);
@@ -194,19 +203,26 @@ async function main(): Promise<void> {
     `till benchmark — node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}; ${settings.rate} sales/s per instance for ${settings.seconds} s, ` +
       `${settings.customers} customers, JOB_CONCURRENCY ${process.env.JOB_CONCURRENCY ?? 'default (4)'}, database ${process.env.BENCH_PG_ADMIN_URL ? 'BENCH_PG_ADMIN_URL' : 'embedded'}`,
   );
+  if (settings.baseline) console.log(`builds alternating: this (${process.cwd()}) and BENCH_BASELINE ${settings.baseline}, ${settings.rounds} round(s)`);
   const header =
-    'instances  submitted/s  processed/s  backlog at end  recv→processed p50      p99      max   submit p50   p99   node CPU ms/sale  PG CPU ms/sale  SQL/sale  peak RSS MB';
+    `${settings.baseline ? 'round  build     ' : ''}instances  submitted/s  processed/s  backlog at end  recv→processed p50      p99      max   submit p50   p99   node CPU ms/sale  PG CPU ms/sale  SQL/sale  peak RSS MB`;
   const rows: string[] = [];
-  for (const instances of settings.instances) {
-    const r = await oneRun(instances);
-    rows.push(
-      `${String(r.instances).padStart(9)}  ${String(settings.rate * r.instances).padStart(11)}  ${r.throughput.toFixed(1).padStart(11)}  ${String(r.backlog).padStart(14)}` +
-        `  ${ms(r.latency.p50).padStart(17)}  ${ms(r.latency.p99).padStart(7)}  ${ms(r.latency.max).padStart(7)}  ${ms(r.submitLatency.p50).padStart(11)}  ${ms(r.submitLatency.p99).padStart(5)}` +
-        `  ${r.nodeCpuMsPerSale.toFixed(2).padStart(16)}  ${r.pgCpuMsPerSale.toFixed(2).padStart(14)}  ${r.statementsPerSale.toFixed(1).padStart(8)}  ${r.peakRssMb.map((m) => m.toFixed(0)).join(' / ')}`,
-    );
-    console.log(`${rows.length === 1 ? header + '\n' : ''}${rows.at(-1)}   (${r.submitted} sales timed, all sales and the ledger checked; load average ${loadAverage()})`);
-    console.log(`           idle, before the run: instances ${r.idle.nodeMsPerSecond.toFixed(1)} ms CPU/s, PostgreSQL ${r.idle.pgMsPerSecond.toFixed(1)} ms CPU/s, ${r.idle.statementsPerSecond.toFixed(0)} statements/s`);
-    console.log(`           sessions busy in PostgreSQL while the till submitted (mean count per sample): ${r.waits}`);
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const instances of settings.instances) {
+      const builds: (string | undefined)[] = !settings.baseline ? [undefined] : round % 2 ? [undefined, settings.baseline] : [settings.baseline, undefined];
+      for (const dist of builds) {
+        const r = await oneRun(instances, dist);
+        const label = settings.baseline ? `${String(round).padStart(5)}  ${(dist ? 'baseline' : 'this').padEnd(8)}  ` : '';
+        rows.push(
+          `${label}${String(r.instances).padStart(9)}  ${String(settings.rate * r.instances).padStart(11)}  ${r.throughput.toFixed(1).padStart(11)}  ${String(r.backlog).padStart(14)}` +
+            `  ${ms(r.latency.p50).padStart(17)}  ${ms(r.latency.p99).padStart(7)}  ${ms(r.latency.max).padStart(7)}  ${ms(r.submitLatency.p50).padStart(11)}  ${ms(r.submitLatency.p99).padStart(5)}` +
+            `  ${r.nodeCpuMsPerSale.toFixed(2).padStart(16)}  ${r.pgCpuMsPerSale.toFixed(2).padStart(14)}  ${r.statementsPerSale.toFixed(1).padStart(8)}  ${r.peakRssMb.map((m) => m.toFixed(0)).join(' / ')}`,
+        );
+        console.log(`${rows.length === 1 ? header + '\n' : ''}${rows.at(-1)}   (${r.submitted} sales timed, all sales and the ledger checked; load average ${loadAverage()})`);
+        console.log(`           idle, before the run: instances ${r.idle.nodeMsPerSecond.toFixed(1)} ms CPU/s, PostgreSQL ${r.idle.pgMsPerSecond.toFixed(1)} ms CPU/s, ${r.idle.statementsPerSecond.toFixed(0)} statements/s`);
+        console.log(`           sessions busy in PostgreSQL while the till submitted (mean count per sample): ${r.waits}`);
+      }
+    }
   }
 }
 

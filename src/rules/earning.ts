@@ -100,6 +100,9 @@ export function multiplierPoints(base: number, multiplier: number, rounding: Rou
  */
 export type CampaignRow = Omit<EntityRow<Campaign>, 'createdAt' | 'multiplier'> & { multiplier: number | null };
 
+/** A campaign's terms, what a sale's earning reads: a CampaignRow without its running count. */
+export type CampaignTerms = Omit<CampaignRow, 'pointsAwarded'>;
+
 export interface SaleFacts {
   lines: SaleLine[];
   /** What the customer paid, in cents, after discounts. */
@@ -121,12 +124,12 @@ export const isoDay = (at: Date) => ((at.getUTCDay() + 6) % 7) + 1;
  * under which it reads the tier (the campaign's budget and the accounts it may credit are locked
  * first).
  */
-export function campaignMayApply(c: CampaignRow, f: Omit<SaleFacts, 'tierCode'>, minSpendCents: number | null): boolean {
+export function campaignMayApply(c: CampaignTerms, f: Omit<SaleFacts, 'tierCode'>, minSpendCents: number | null): boolean {
   return campaignApplies({ ...c, tiers: [] }, { ...f, tierCode: null }, minSpendCents);
 }
 
 /** Every condition the campaign sets holds for the sale (conditions it does not set hold trivially). */
-export function campaignApplies(c: CampaignRow, f: SaleFacts, minSpendCents: number | null): boolean {
+export function campaignApplies(c: CampaignTerms, f: SaleFacts, minSpendCents: number | null): boolean {
   const at = f.occurredAt.getTime();
   if (at < new Date(c.startsAt).getTime() || at >= new Date(c.endsAt).getTime()) return false;
   if (minSpendCents !== null && f.netTotal < minSpendCents) return false;

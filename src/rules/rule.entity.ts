@@ -111,10 +111,39 @@ export class Campaign {
   @Property({ type: 'bigint', nullable: true })
   budgetPoints?: number | null;
 
-  /** Points awarded so far, net of reversals: the budget's running total. */
+  /**
+   * A campaign with a budget: points awarded so far, net of reversals (the budget's running total,
+   * counted under this row's lock). One without: what was counted here before its counts moved to
+   * `campaign_count` (Migration20261201060000); what it has awarded is this plus its counts' rows
+   * (`campaignPointsAwarded`).
+   */
   @Property({ type: new BigIntType('number'), default: 0 })
   pointsAwarded: number & Opt = 0;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
+}
+
+/**
+ * What a campaign without a budget has awarded, net of reversals, in shards: each sale adds its
+ * points to the row of its customer's shard (`countShardOf`), a return takes them off the same row,
+ * and the campaign's total is `campaign.points_awarded` plus its rows' sum (`campaignPointsAwarded`).
+ * A sale holds the row it counts on from its last statement to its commit; with one row per
+ * campaign every sale of an always-on campaign, on every instance, queued on it (issue 12). A
+ * campaign with a budget keeps counting on its own row, under whose lock each sale checks it.
+ */
+@Entity({ tableName: 'campaign_count' })
+export class CampaignCount {
+  [EntityName]?: 'CampaignCount';
+
+  @ManyToOne(() => Campaign, { primary: true, deleteRule: 'cascade' })
+  campaign!: Campaign;
+
+  /** `countShardOf(customer)`: 0 … CAMPAIGN_COUNT_SHARDS − 1. */
+  @PrimaryKey({ type: 'smallint' })
+  shard!: number;
+
+  /** Points added by sales of this shard's customers, less those taken back by returns (a row may be negative: see Migration20261201060000). */
+  @Property({ type: new BigIntType('number') })
+  points!: number;
 }

@@ -6,7 +6,7 @@ import type { RawBuilder } from 'kysely';
 import { byDefault, castColumn, columnsOf, db, type Selected } from '../db/schema.js';
 import { idList, query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import type { CampaignRow, EconomyRuleRow } from './earning.js';
+import type { CampaignRow, CampaignTerms, EconomyRuleRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
 
@@ -19,15 +19,35 @@ const CAMPAIGN_MIN_SPEND = castColumn(Campaign, 'c', 'minSpend', 'text');
 const CAMPAIGN_MIDDLE = columnsOf(Campaign, 'c', ['skus', 'categories', 'channels', 'tiers', 'segments', 'firstPurchase', 'daysOfWeek', 'bonusPoints']);
 // A number, as earning multiplies with it (the entity keeps the exact decimal string).
 const CAMPAIGN_MULTIPLIER = castColumn(Campaign, 'c', 'multiplier', 'float8');
-const CAMPAIGN_TAIL = columnsOf(Campaign, 'c', ['offerId', 'perCustomer', 'budgetPoints', 'pointsAwarded']);
+const CAMPAIGN_TAIL = columnsOf(Campaign, 'c', ['offerId', 'perCustomer', 'budgetPoints']);
 
 const RULE_COLUMNS: RawBuilder<EconomyRuleRow> = sql<
   Selected<typeof RULE_HEAD> & Selected<typeof RULE_PER_UNIT> & Selected<typeof RULE_TAIL>
 >`${RULE_HEAD}, ${RULE_PER_UNIT}, ${RULE_TAIL}`;
 
-const CAMPAIGN_COLUMNS: RawBuilder<CampaignRow> = sql<
+/** A campaign's terms (`c`): what a sale's processing reads of it. */
+const CAMPAIGN_TERMS: RawBuilder<CampaignTerms> = sql<
   Selected<typeof CAMPAIGN_HEAD> & Selected<typeof CAMPAIGN_MIN_SPEND> & Selected<typeof CAMPAIGN_MIDDLE> & Selected<typeof CAMPAIGN_MULTIPLIER> & Selected<typeof CAMPAIGN_TAIL>
 >`${CAMPAIGN_HEAD}, ${CAMPAIGN_MIN_SPEND}, ${CAMPAIGN_MIDDLE}, ${CAMPAIGN_MULTIPLIER}, ${CAMPAIGN_TAIL}`;
+
+/**
+ * A campaign (`c`) as staff read it: its terms and what it has awarded, net of reversals: its row's
+ * count plus, for one without a budget, its shards' (`CampaignCount`; never below 0, as returns
+ * never took the count below 0 before the shards).
+ */
+const CAMPAIGN_COLUMNS: RawBuilder<CampaignRow> = sql<CampaignRow>`${CAMPAIGN_TERMS},
+  greatest(c.points_awarded + coalesce((select sum(k.points) from campaign_count k where k.campaign_id = c.id), 0), 0)::int8 as "pointsAwarded"`;
+
+/**
+ * How many rows each campaign without a budget counts on (`CampaignCount.shard`): sales of
+ * customers in different shards never wait on each other's count.
+ */
+export const CAMPAIGN_COUNT_SHARDS = 32;
+
+/** The `campaign_count` row a customer's sales and returns count on. */
+export function countShardOf(customerId: number): number {
+  return customerId % CAMPAIGN_COUNT_SHARDS;
+}
 
 async function requireCurrency(em: SqlEntityManager, code: string) {
   if (!(await db(em).selectFrom('PointCurrency').select('code').where('code', '=', code).executeTakeFirst())) {
@@ -63,22 +83,37 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
   });
 }
 
-/** The economy rules of the point currencies valued in `moneyCurrency` (what a sale in it earns). */
-export async function economyRulesFor(em: SqlEntityManager, moneyCurrency: string): Promise<EconomyRuleRow[]> {
-  return query(
-    em,
-    sql<EconomyRuleRow>`select ${RULE_COLUMNS} from economy_rule r join point_currency pc on pc.code = r.currency_code
-         where pc.money_currency = ${moneyCurrency} order by r.currency_code`,
-  );
+/**
+ * The economy rules of the point currencies valued in `moneyCurrency` (what a sale in it earns), as
+ * an SQL expression: a JSON array of EconomyRuleRow, by currency code (`[]` for none). An
+ * expression rather than a statement, so a sale's processing reads them in the statement that
+ * reads its customer (one round trip instead of one per read; issue 12). Every column is JSON
+ * as the driver would give it (numbers, text, arrays, the multipliers' jsonb), so the array parses
+ * into EconomyRuleRow as it is.
+ */
+export function economyRulesJson(moneyCurrency: string): RawBuilder<EconomyRuleRow[]> {
+  return sql<EconomyRuleRow[]>`(select coalesce(json_agg(x order by x."currencyCode"), '[]') from (
+      select ${RULE_COLUMNS} from economy_rule r join point_currency pc on pc.code = r.currency_code
+       where pc.money_currency = ${moneyCurrency}) x)`;
 }
 
-/** Campaigns whose window holds `at`, for point currencies valued in `moneyCurrency`. */
-export async function campaignsAt(em: SqlEntityManager, moneyCurrency: string, at: Date): Promise<CampaignRow[]> {
-  return query(
-    em,
-    sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c join point_currency pc on pc.code = c.currency_code
-         where pc.money_currency = ${moneyCurrency} and c.starts_at <= ${at} and c.ends_at > ${at} order by c.id`,
-  );
+/**
+ * Campaigns whose window holds `at`, for point currencies valued in `moneyCurrency`, as an SQL
+ * expression: a JSON array of CampaignTerms by id (`[]` for none), read with its sale's customer (see
+ * economyRulesJson). Its window's bounds arrive as ISO strings: `campaignsFromJson` makes them Dates.
+ */
+export function campaignsAtJson(moneyCurrency: string, at: Date): RawBuilder<CampaignJson[]> {
+  return sql<CampaignJson[]>`(select coalesce(json_agg(x order by x.id), '[]') from (
+      select ${CAMPAIGN_TERMS} from campaign c join point_currency pc on pc.code = c.currency_code
+       where pc.money_currency = ${moneyCurrency} and c.starts_at <= ${at} and c.ends_at > ${at}) x)`;
+}
+
+/** CampaignTerms as JSON carries them: the window's bounds as ISO 8601 strings. */
+export type CampaignJson = Omit<CampaignTerms, 'startsAt' | 'endsAt'> & { startsAt: string; endsAt: string };
+
+/** The CampaignTerms of `campaignsAtJson`'s array, their window's bounds as Dates. */
+export function campaignsFromJson(rows: readonly CampaignJson[]): CampaignTerms[] {
+  return rows.map((c) => ({ ...c, startsAt: new Date(c.startsAt), endsAt: new Date(c.endsAt) }));
 }
 
 /** The newest 500 campaigns, newest first (staff). */

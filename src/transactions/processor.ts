@@ -10,9 +10,9 @@ import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVe
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { creditSettled, lockAccounts, settleAccount, type AccountRow } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
-import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPoints, multiplierPoints, type SaleFacts } from '../rules/earning.js';
+import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPoints, multiplierPoints, type EconomyRuleRow, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
-import { campaignsAt, economyRulesFor } from '../rules/rule.service.js';
+import { campaignsAtJson, campaignsFromJson, countShardOf, economyRulesJson, type CampaignJson } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
 import { benefitOf, fromCents, priceBasket, saleTotal, toCents } from './pricing.js';
@@ -36,6 +36,23 @@ type SaleCustomer = Selected<typeof CUSTOMER_COLUMNS> & { firstPurchase: boolean
 
 /** The customer's tier as processing reads it, under the accounts' locks: its code and multiplier. */
 type SaleTier = Selected<typeof TIER_CODE> & { multiplier: number };
+
+/** What processing reads in one statement after the sale's locks (see processTransaction). */
+type SaleInputs = SaleCustomer & {
+  applied: (Selected<typeof APPLIED_COLUMN> & OfferVersionColumns<'offer.'>)[];
+  rules: EconomyRuleRow[];
+  campaigns: CampaignJson[];
+};
+
+/**
+ * When the sale happened, for its campaigns' windows and weekdays: the till's time, or when the
+ * sale reached us if that is earlier. A till whose clock runs ahead (submitTransaction allows a
+ * day) stamps a time that has not come: the sale happened by the time it reached us at the latest,
+ * so a campaign that starts after that is not one it was in, nor is a weekday the till has not reached.
+ */
+function occurredAtOf(sale: SaleRow): Date {
+  return new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime()));
+}
 
 interface PointsAward {
   currency: string;
@@ -69,25 +86,34 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
           from s`,
   );
   if (!sale || sale.status !== TransactionStatus.RECEIVED) return; // reversed meanwhile, or already done
-  // Whether this is the customer's first purchase: only their own sales make it false, and those
-  // are serialised by the advisory lock above (a return of their earlier sale committing after
-  // this read is ordered after this sale).
-  const customer = await queryOne<SaleCustomer>(
+  // What the sale earns from, in one statement after the locks (issue 12: each read was a round
+  // trip of its own, five of the job's sixteen statements): the customer's status and segments;
+  // whether this is their first purchase (only their own sales make it false, and those are
+  // serialised by the advisory lock above: a return of their earlier sale committing after this
+  // read is ordered after this sale); the offers applied at the till with their terms; the economy
+  // rules and the campaigns of the sale's money. The lists arrive as JSON arrays.
+  const inputs = await queryOne<SaleInputs>(
     em,
     sql`select ${CUSTOMER_COLUMNS},
-               not exists (select 1 from sales_transaction s where s.customer_id = c.id and s.status = 'PROCESSED' and s.id <> ${sale.id}) as "firstPurchase"
+               not exists (select 1 from sales_transaction s where s.customer_id = c.id and s.status = 'PROCESSED' and s.id <> ${sale.id}) as "firstPurchase",
+               (select coalesce(json_agg(x order by x."issuedOfferId"), '[]') from (
+                  select ${APPLIED_COLUMN}, ${offerVersionColumns('offer.')}
+                    from transaction_offer t join issued_offer io on io.id = t.issued_offer_id join offer_version ov on ov.id = io.offer_version_id
+                   where t.transaction_id = ${sale.id}) x) as applied,
+               ${economyRulesJson(sale.moneyCurrency)} as rules,
+               ${campaignsAtJson(sale.moneyCurrency, occurredAtOf(sale))} as campaigns
           from customer c where c.id = ${sale.customerId}`,
   );
-  if (!customer || customer.status !== 'ACTIVE') throw new PermanentJobError('The customer is not active.');
+  if (!inputs || inputs.status !== 'ACTIVE') throw new PermanentJobError('The customer is not active.');
+  const customer: SaleCustomer = inputs;
 
   // Discounts of the offers applied at the till, in the order they were given.
-  const applied = await query<Selected<typeof APPLIED_COLUMN> & OfferVersionColumns<'offer.'>>(
-    em,
-    sql`select ${APPLIED_COLUMN}, ${offerVersionColumns('offer.')}
-          from transaction_offer t join issued_offer io on io.id = t.issued_offer_id join offer_version ov on ov.id = io.offer_version_id
-         where t.transaction_id = ${sale.id} order by t.issued_offer_id`,
-  );
-  const offers = applied.map((row) => offerVersionFrom(row, 'offer.'));
+  const applied = inputs.applied;
+  const offers = applied.map((row) => {
+    const offer = offerVersionFrom(row, 'offer.');
+    // JSON carries the timestamp as an ISO string
+    return { ...offer, validUntil: offer.validUntil === null ? null : new Date(offer.validUntil) };
+  });
   // The same order and terms as submitTransaction checked, so the discounts are the ones it promised.
   const priced = priceBasket(sale.lines, offers.map(benefitOf));
   for (const [i, row] of applied.entries()) {
@@ -99,17 +125,14 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const discount = priced.discount;
   const net = priced.netLines;
   const remaining = saleTotal(sale.lines) - discount;
-  // A till whose clock runs ahead (submitTransaction allows a day) stamps a time that has not
-  // come: the sale happened by the time it reached us at the latest, so a campaign that starts
-  // after that is not one it was in, nor is a weekday the till has not reached.
-  const occurredAt = new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime()));
+  const occurredAt = occurredAtOf(sale);
   const known = { lines: sale.lines, netTotal: remaining, channel: sale.channel, segments: customer.segments, occurredAt, firstPurchase: customer.firstPurchase };
 
-  const rules = await economyRulesFor(em, sale.moneyCurrency);
+  const rules = inputs.rules;
   const pendingDays = new Map(rules.map((r) => [r.currencyCode, r.pendingDays]));
   const rounding = new Map(rules.map((r) => [r.currencyCode, r.rounding]));
   const base = new Map(rules.map((r) => [r.currencyCode, economyBase(r, sale.lines, net)]));
-  const campaigns = (await campaignsAt(em, sale.moneyCurrency, occurredAt)).filter((c) =>
+  const campaigns = campaignsFromJson(inputs.campaigns).filter((c) =>
     campaignMayApply(c, known, c.minSpend === null ? null : toCents(c.minSpend)),
   );
   // What the sale decides from depends on the customer's tier (its multiplier, campaigns for some
@@ -235,16 +258,15 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   }
 
   // The last statement, in one: the sale PROCESSED, its TRANSACTION_PROCESSED event (in the
-  // outbox, as recordEvent writes it), and the points counted on campaigns without a budget.
-  // Those last, so the campaign's row is locked only from here to the commit: every sale of an
-  // always-on campaign counts on this one row, and holding it from the decision to the commit
-  // (a dozen statements) made all workers of all instances queue behind one another on it.
-  // Lock order, here and in reverseTransaction: budgeted campaigns (by id), accounts, then these
-  // (by id: the FOR NO KEY UPDATE below, the lock the UPDATE itself takes; FOR UPDATE would also
-  // wait on the KEY SHARE locks that other sales' `transaction_award` rows hold on the campaign
-  // (their foreign key) to their commit, while they wait on this one's: a deadlock). The
-  // customer's event stream row is no new lock here when there are such counts: they come with
-  // points, whose BALANCE_CHANGED events took it before.
+  // outbox, as recordEvent writes it), and the points counted on campaigns without a budget, on
+  // the customer's shard of each (`campaign_count`, see CampaignCount). Those last, so a count's
+  // row is locked only from here to the commit, and on a shard, not the campaign's one row: every
+  // sale of an always-on campaign counted on that row and held it through its commit's WAL flush,
+  // so the commits of all workers of all instances queued on it (issue 12). Sales of customers in
+  // other shards never wait on this one's count; the customer's own are serialised anyway (the
+  // advisory lock above). Lock order, here and in reverseTransaction: budgeted campaigns (by id),
+  // accounts, then these (by campaign id). The customer's event stream row is no new lock here
+  // when there are such counts: they come with points, whose BALANCE_CHANGED events took it before.
   const processed = { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) };
   await query(
     em,
@@ -255,11 +277,11 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
         ), event as (
           insert into outbox_event (topic, customer_id, payload, created_at)
           select ${'TRANSACTION_PROCESSED' satisfies EventTopic}, sale.customer_id, ${JSON.stringify(processed)}::jsonb, ${now} from sale
-        ), counts as (
-          select c.id, u.points from campaign c join unnest(${unbudgeted.map((u) => u.campaignId)}::bigint[], ${unbudgeted.map((u) => u.points)}::bigint[]) as u(id, points) on u.id = c.id
-           order by c.id for no key update of c
         )
-        update campaign c set points_awarded = c.points_awarded + counts.points from counts where c.id = counts.id`,
+        insert into campaign_count as k (campaign_id, shard, points)
+        select u.id, ${countShardOf(sale.customerId)}, u.points from unnest(${unbudgeted.map((u) => u.campaignId)}::bigint[], ${unbudgeted.map((u) => u.points)}::bigint[]) as u(id, points)
+         order by u.id
+        on conflict (campaign_id, shard) do update set points = k.points + excluded.points`,
   );
 }
 

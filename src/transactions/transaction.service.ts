@@ -1,3 +1,4 @@
+import { countShardOf } from '../rules/rule.service.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
 import type { RawBuilder } from 'kysely';
@@ -264,11 +265,14 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     const offerIds = awards.flatMap((a) => (a.kind === AwardKind.OFFER && a.issuedOfferId !== null ? [a.issuedOfferId] : []));
     if (offerIds.length) await query(em, sql`select 1 from issued_offer where id = any(${idList(offerIds)}) order by code collate "C" for update`);
     // Locks in processing's order (src/transactions/processor.ts), so the two cannot deadlock:
-    // campaigns with a budget (by id) before accounts, campaigns without one (by id) after them.
+    // campaigns with a budget (by id) before accounts, the counts of campaigns without one (their
+    // customer's shard, by campaign id: CampaignCount) after them.
     const campaignIds = [...new Set(awards.map((a) => a.campaignId).filter((id): id is number => id !== null))];
-    if (campaignIds.length) {
-      await query(em, sql`select 1 from campaign where id = any(${idList(campaignIds)}) and budget_points is not null order by id for update`);
-    }
+    const budgeted = new Set(
+      campaignIds.length
+        ? (await query<{ id: number }>(em, sql`select id from campaign where id = any(${idList(campaignIds)}) and budget_points is not null order by id for update`)).map((c) => c.id)
+        : [],
+    );
     // Every account the reversal writes, before its first event (see lockAccount).
     await lockAccounts(em, sale.customerId, awards.flatMap((a) => (a.kind === AwardKind.POINTS ? [a.currencyCode!] : [])), now);
     const givenBack = new Map<number, number>();
@@ -310,8 +314,20 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     // One TIER_CHANGED for the return, from the tier before it to the tier after it: the tiers
     // between two of its awards were never visible outside this transaction.
     if (awards.some((a) => a.kind === AwardKind.POINTS)) await recomputeTier(em, sale.customerId, now);
-    for (const [campaignId, points] of [...givenBack].sort(([a], [b]) => a - b)) {
+    const back = [...givenBack].sort(([a], [b]) => a - b);
+    for (const [campaignId, points] of back.filter(([id]) => budgeted.has(id))) {
       await query(em, sql`update campaign set points_awarded = greatest(points_awarded - ${points}, 0) where id = ${campaignId}`);
+    }
+    // Campaigns without a budget: off the shard the sale counted on (its customer's), in one statement.
+    const unbudgeted = back.filter(([id]) => !budgeted.has(id));
+    if (unbudgeted.length) {
+      await query(
+        em,
+        sql`insert into campaign_count as k (campaign_id, shard, points)
+            select u.id, ${countShardOf(sale.customerId)}, -u.points from unnest(${unbudgeted.map(([id]) => id)}::bigint[], ${unbudgeted.map(([, p]) => p)}::bigint[]) as u(id, points)
+             order by u.id
+            on conflict (campaign_id, shard) do update set points = k.points + excluded.points`,
+      );
     }
     await db(em).updateTable('TransactionAward').set({ reversedAt: now }).where('transaction', '=', sale.id).where('reversedAt', 'is', null).execute();
     await query(

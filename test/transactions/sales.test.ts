@@ -42,6 +42,27 @@ import {
 const DAY = 86_400_000;
 
 /**
+ * A currency `code` valued in `money`, its economy rule (1 point per unit) and an always-on
+ * campaign 'Always' without a budget (5 points a sale): what concurrent-processing tests sell in.
+ * Answers the campaigns' window, for more campaigns beside it.
+ */
+async function alwaysOnProgram(t: TestGateway, code: string, money: string): Promise<{ startsAt: string; endsAt: string }> {
+  ok(await t.gql(`mutation { createCurrency(input: { code: "${code}", name: "c", pointValue: "0.01", moneyCurrency: "${money}" }) { userErrors { code } } }`, {}, t.operatorToken));
+  ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '1' } }, t.operatorToken));
+  const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+  ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: code, ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+  return window;
+}
+
+/** Each campaign's `pointsAwarded` as staff read it (the `campaigns` query), by name, of the currencies `currency` matches. */
+async function campaignCounts(t: TestGateway, currency: (code: string) => boolean): Promise<Record<string, number>> {
+  const shown = ok(await t.gql(`{ campaigns { name currency { code } pointsAwarded } }`, {}, t.operatorToken)) as {
+    campaigns: { name: string; currency: { code: string }; pointsAwarded: number }[];
+  };
+  return Object.fromEntries(shown.campaigns.filter((c) => currency(c.currency.code)).map((c) => [c.name, Number(c.pointsAwarded)]));
+}
+
+/**
  * SPEC §1 steps 4-5 and the earning rules (issue 4), through HTTP with the contract's operations:
  * the till submits sales, a background job processes them, a return reverses them.
  */
@@ -609,10 +630,7 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "MANY_C", name: "m", pointValue: "0.01", moneyCurrency: "XOF" }) { userErrors { code } } }`, {}, t.operatorToken));
-      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'MANY_C', pointsPerUnit: '1' } }, t.operatorToken));
-      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
-      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: 'MANY_C', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      await alwaysOnProgram(t, 'MANY_C', 'XOF');
       const customers = await Promise.all(Array.from({ length: 12 }, () => createCustomer(t, 'MANY_C')));
       for (let i = 0; i < 48; i++) {
         const input = { externalId: `many-${i}`, customerExternalId: customers[i % customers.length].externalId, occurredAt: new Date().toISOString(), currency: 'XOF', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
@@ -623,8 +641,7 @@ describe('sales processed by workers the test drives', () => {
       const jobs = await t.sql<{ status: string; attempts: number }>(`select status, attempts from job where payload ? 'transactionId'`);
       expect(jobs).toHaveLength(48);
       expect(jobs.filter((j) => j.status !== 'DONE' || j.attempts !== 1)).toEqual([]);
-      const [campaign] = await t.sql<{ points_awarded: number }>(`select points_awarded from campaign where name = 'Always' and currency_code = 'MANY_C'`);
-      expect(Number(campaign.points_awarded)).toBe(48 * 5);
+      expect((await campaignCounts(t, (code) => code === 'MANY_C')).Always).toBe(48 * 5);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
       await t.close();
@@ -635,11 +652,8 @@ describe('sales processed by workers the test drives', () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     try {
       const till = await createPartner(t, ['transactions:write', 'transactions:read']);
-      ok(await t.gql(`mutation { createCurrency(input: { code: "CROWD_C", name: "c", pointValue: "0.01", moneyCurrency: "XCD" }) { userErrors { code } } }`, {}, t.operatorToken));
-      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'CROWD_C', pointsPerUnit: '1' } }, t.operatorToken));
-      const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       // One campaign without a budget (counted at the end of processing), one with (locked first), one per customer.
-      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+      const window = await alwaysOnProgram(t, 'CROWD_C', 'XCD');
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Budget', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 7 }, limits: { budgetPoints: 70 } } }, t.operatorToken));
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Once', currency: 'CROWD_C', ...window, outcome: { bonusPoints: 3 }, limits: { perCustomer: 1 } } }, t.operatorToken));
       const customers = await Promise.all(Array.from({ length: 6 }, () => createCustomer(t, 'CROWD_C')));
@@ -664,13 +678,14 @@ describe('sales processed by workers the test drives', () => {
 
       const statuses = await Promise.all(sales.map(async (s) => ok(await t.gql(TransactionStatusDocument, { externalId: s.externalId }, till.credential)).transaction!.status));
       expect(statuses).toEqual([...Array(10).fill('REVERSED'), ...Array(20).fill('PROCESSED')]);
-      // Each campaign's counter is what its sales still hold; the budget was never passed.
-      const counted = await t.sql<{ name: string; points_awarded: string; held: string; budget_points: string | null }>(
-        `select c.name, c.points_awarded, c.budget_points,
+      // Each campaign's counter, as staff read it, is what its sales still hold; the budget was never passed.
+      const counted = await t.sql<{ name: string; held: string; budget_points: string | null }>(
+        `select c.name, c.budget_points,
                 coalesce((select sum(a.points) from transaction_award a where a.campaign_id = c.id and a.reversed_at is null), 0) as held
            from campaign c where c.currency_code = 'CROWD_C' order by c.id`,
       );
-      for (const c of counted) expect([c.name, Number(c.points_awarded)]).toEqual([c.name, Number(c.held)]);
+      const awarded = await campaignCounts(t, (code) => code === 'CROWD_C');
+      for (const c of counted) expect([c.name, awarded[c.name]]).toEqual([c.name, Number(c.held)]);
       expect(counted.map((c) => c.name)).toEqual(['Always', 'Budget', 'Once']);
       expect(Number(counted[0].held)).toBe(20 * 5); // every processed sale that was not returned
       expect(Number(counted[1].held)).toBeLessThanOrEqual(70);
@@ -689,6 +704,74 @@ describe('sales processed by workers the test drives', () => {
       expect(twice).toEqual([]);
       expect(await ledgerViolations(t)).toEqual([]);
     } finally {
+      await t.close();
+    }
+  });
+
+  it("a sale counts on its customer's shard of a campaign without a budget: another customer's count does not hold it up, a budget's row still does", async () => {
+    // Every sale of an always-on campaign used to count on the campaign's one row and hold it
+    // through its commit, so the sales of all workers of all instances queued there (issue 12).
+    // The test holds what another sale's count holds (the campaign's row, as before; the shard row
+    // of customer A) and processes a sale of B (another shard) and of C (A's shard) meanwhile.
+    const t = await startTestGateway({}, { jobs: 'manual' });
+    const holds: Awaited<ReturnType<typeof holdLocks>>[] = [];
+    try {
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      const window = await alwaysOnProgram(t, 'SHARD_C', 'XPF');
+      const [always] = await t.sql<{ id: string }>(`select id from campaign where currency_code = 'SHARD_C' and name = 'Always'`);
+      const idOf = async (externalId: string) => Number((await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [externalId]))[0].id);
+      const a = await createCustomer(t, 'SHARD_C');
+      const b = await createCustomer(t, 'SHARD_C');
+      const shardOf = (id: number) => id % 32;
+      expect(shardOf(await idOf(b.externalId))).not.toBe(shardOf(await idOf(a.externalId)));
+      let c = await createCustomer(t, 'SHARD_C');
+      while (shardOf(await idOf(c.externalId)) !== shardOf(await idOf(a.externalId))) c = await createCustomer(t, 'SHARD_C');
+      const sell = async (customer: { externalId: string }) => {
+        const input = { externalId: unique('shard'), customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'XPF', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+        ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+        return input.externalId;
+      };
+      const within = <T,>(promise: Promise<T>, ms: number) => Promise.race([promise, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms))]);
+      const statusOf = async (externalId: string) => ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction!;
+
+      await sell(a);
+      expect(await t.jobs.runner.runOne()).toBe(true); // A's shard has its row now
+      // What another customer's sale holds from its count to its commit.
+      holds.push(await holdLocks(t, `select id from campaign where id = $1 for no key update`, [always.id]));
+      holds.push(await holdLocks(t, `select 1 from campaign_count where campaign_id = $1 and shard = $2 for no key update`, [always.id, shardOf(await idOf(a.externalId))]));
+      const ofB = await sell(b);
+      expect(await within(t.jobs.runner.runOne(), 5_000)).toBe(true); // B is processed while they are held
+      expect(await statusOf(ofB)).toMatchObject({ status: 'PROCESSED', pointsAwarded: 15 });
+      // C counts on A's row: it waits for that sale's commit, and counts after it.
+      const ofC = await sell(c);
+      const cDone = t.jobs.runner.runOne();
+      await holds[1].blocking(1);
+      for (const hold of holds) await hold.commit();
+      expect(await cDone).toBe(true);
+      expect(await statusOf(ofC)).toMatchObject({ status: 'PROCESSED', pointsAwarded: 15 });
+
+      // A campaign with a budget still counts on its own row, under whose lock each sale checks it.
+      ok(await t.gql(CreateCampaignDocument, { input: { name: 'Budget', currency: 'SHARD_C', ...window, outcome: { bonusPoints: 7 }, limits: { budgetPoints: 7 } } }, t.operatorToken));
+      const [budget] = await t.sql<{ id: string }>(`select id from campaign where currency_code = 'SHARD_C' and name = 'Budget'`);
+      holds.push(await holdLocks(t, `select id from campaign where id = $1 for update`, [budget.id]));
+      const [ofB2, ofB3] = [await sell(b), await sell(b)];
+      const bDone = t.jobs.runner.runOne();
+      await holds[2].blocking(1);
+      await holds[2].commit();
+      expect(await bDone).toBe(true);
+      expect(await t.jobs.runner.runOne()).toBe(true);
+      expect(await statusOf(ofB2)).toMatchObject({ status: 'PROCESSED', pointsAwarded: 22 });
+      expect(await statusOf(ofB3)).toMatchObject({ status: 'PROCESSED', pointsAwarded: 15 }); // the budget was spent
+
+      // Staff read each campaign's count: every sale's bonus, once; a return takes its bonus off.
+      const counts = () => campaignCounts(t, (code) => code === 'SHARD_C');
+      expect(await counts()).toEqual({ Always: 5 * 5, Budget: 7 });
+      ok(await t.gql(ReverseTransactionDocument, { externalId: ofC }, till.credential));
+      ok(await t.gql(ReverseTransactionDocument, { externalId: ofB2 }, till.credential));
+      expect(await counts()).toEqual({ Always: 3 * 5, Budget: 0 });
+      expect(await ledgerViolations(t)).toEqual([]);
+    } finally {
+      for (const hold of holds) await hold.end();
       await t.close();
     }
   });
@@ -780,12 +863,13 @@ describe('sales processed by workers the test drives', () => {
       expect(statuses).toEqual([...Array(10).fill('REVERSED'), ...Array(14).fill('PROCESSED')]);
       const jobs = await t.sql<{ status: string; attempts: number; last_error: string | null }>(`select status, attempts, last_error from job where payload ? 'transactionId'`);
       expect(jobs.filter((j) => j.status !== 'DONE' || j.attempts !== 1)).toEqual([]);
-      const counted = await t.sql<{ name: string; points_awarded: string; held: string; budget_points: string | null }>(
-        `select c.name, c.points_awarded, c.budget_points,
+      const counted = await t.sql<{ name: string; held: string; budget_points: string | null }>(
+        `select c.name, c.budget_points,
                 coalesce((select sum(a.points) from transaction_award a where a.campaign_id = c.id and a.reversed_at is null), 0) as held
            from campaign c where c.currency_code like 'DUO_%' order by c.id`,
       );
-      for (const c of counted) expect([c.name, Number(c.points_awarded)]).toEqual([c.name, Number(c.held)]);
+      const awarded = await campaignCounts(t, (code) => code.startsWith('DUO_'));
+      for (const c of counted) expect([c.name, awarded[c.name]]).toEqual([c.name, Number(c.held)]);
       expect(Number(counted.find((c) => c.name === 'BudgetA')!.held)).toBeLessThanOrEqual(49);
       expect(Number(counted.find((c) => c.name === 'AlwaysB')!.held)).toBe(14 * 5);
       // every customer's balances are what their sales still hold plus the adjustments
