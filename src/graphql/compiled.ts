@@ -1,6 +1,7 @@
 import {
   Kind,
   NoSchemaIntrospectionCustomRule,
+  isEnumType,
   defaultFieldResolver,
   getVariableValues,
   visit,
@@ -62,6 +63,31 @@ const CONTENT_TYPE_FOR_ACCEPT = new Map<string | undefined, string>([
   ['application/graphql-response+json, application/json', 'application/graphql-response+json; charset=utf-8'],
   ['application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json; charset=utf-8'],
 ]);
+
+/**
+ * Whether graphql-jit may write the built-in scalars' and the enums' values as the resolvers return
+ * them (`disableLeafSerialization`) instead of passing each through its type's `serialize`.
+ *
+ * Why: for every leaf, graphql-jit's serializing call builds its arguments anew (the field's
+ * source locations as an array of objects, its response path as an array, and two rest-parameter
+ * arrays), about 300 bytes of garbage per leaf even when nothing is wrong: 65 kB of the page of
+ * 20's 313 kB allocated per request (bench/README.md, issue 12, eighth session). Written as
+ * returned, a leaf costs a null check and nothing else.
+ *
+ * When it is the same answer: `serialize` of Int, Float, String, Boolean and ID returns a value of
+ * its own type unchanged, and this schema's resolvers return those types (SQL integers are numbers,
+ * `int8` included (db/orm.ts), ids are global-id strings, numerics are cast to `float8` or read as
+ * text for Decimal); the suites check it byte for byte against the interpreter
+ * (test/graphql/compiled.test.ts). An enum's `serialize` maps a value to its name: the same only when
+ * every value of every enum is its own name, which this checks, so a schema with a mapped enum
+ * keeps serializing. Custom scalars (DateTime, Decimal, BigInt, …) are serialized either way.
+ */
+export function leavesPassThrough(schema: GraphQLSchema): boolean {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isEnumType(type) && type.getValues().some((value) => value.value !== value.name)) return false;
+  }
+  return true;
+}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -206,6 +232,7 @@ export class CompiledQueries {
   private readonly rules: readonly ValidationRule[];
   private readonly hotAfter: number;
   private readonly maxEntries: number;
+  private readonly passThrough: boolean;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -214,6 +241,7 @@ export class CompiledQueries {
     this.rules = [...specifiedRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...options.validationRules];
     this.hotAfter = options.hotAfter ?? 3;
     this.maxEntries = options.maxEntries ?? 200;
+    this.passThrough = leavesPassThrough(schema);
     replayMutations(schema);
   }
 
@@ -341,7 +369,7 @@ export class CompiledQueries {
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
     if (!operation || (operation.operation !== 'query' && operation.operation !== 'mutation')) return null;
     if (operation.operation === 'mutation' && rootResponseKeys(document, operation).size !== 1) return null;
-    const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
+    const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true, disableLeafSerialization: this.passThrough });
     if (!isCompiledQuery(compiled)) return null;
     return { document, operation, query: compiled.query.bind(compiled), accepted: new Map(), fieldVariables: fieldVariables(document) };
   }
