@@ -1,6 +1,6 @@
 import { GraphQLEnumType, GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, graphql } from 'graphql';
 import type { Ctx } from '../../src/context.js';
-import { CompiledQueries, leavesPassThrough } from '../../src/graphql/compiled.js';
+import { CompiledQueries, leavesPassThrough, responseBytes } from '../../src/graphql/compiled.js';
 import { gatewaySchema } from '../../src/graphql/schema.js';
 
 /**
@@ -33,7 +33,7 @@ describe('compiled leaves', () => {
     const expected = `${JSON.stringify(await graphql({ schema, source: query }))}\n`;
     expect(expected).toContain('"kind":"PERCENT_OFF"');
     const answer = await new CompiledQueries(schema, options).answer({ query }, undefined, ctx, true);
-    expect(answer?.body).toBe(expected);
+    expect(answer?.body.toString()).toBe(expected);
   });
 
   it('writes the leaves as returned when every enum value is its own name, with the same bytes', async () => {
@@ -41,10 +41,16 @@ describe('compiled leaves', () => {
     expect(leavesPassThrough(schema)).toBe(true);
     const expected = `${JSON.stringify(await graphql({ schema, source: query }))}\n`;
     const answer = await new CompiledQueries(schema, options).answer({ query }, undefined, ctx, true);
-    expect(answer?.body).toBe(expected);
+    expect(answer?.body.toString()).toBe(expected);
   });
 
   it("holds for the gateway's schema: every enum value is its own name", async () => {
     expect(leavesPassThrough(await gatewaySchema())).toBe(true);
+  });
+
+  it("writes an answer as the UTF-8 bytes of Apollo's serialisation, characters of several bytes included", () => {
+    const data = { name: 'Café ☕ 🥐', items: [{ n: 1, text: 'a"b\\c\n' }], empty: null };
+    expect(responseBytes(data).equals(Buffer.from(`${JSON.stringify({ data })}\n`, 'utf8'))).toBe(true);
+    expect(responseBytes(data).toString('utf8')).toBe(`${JSON.stringify({ data })}\n`);
   });
 });
