@@ -21,24 +21,16 @@
  * taken after a full collection) to `$TMPDIR/reward-gateway-gc/`, summarised by constructor (self
  * size, count) and by the script that compiled the most code and the biggest strings.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
-import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded.js';
-import { migrate, openOrm } from '../src/db/orm.js';
-import { toGlobalId } from '../src/graphql/ids.js';
-import { signToken } from '../src/http/auth.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded.js';
 import { envInt } from './fleet.js';
 import { runLoad, type Target } from './load.js';
-import { contractOperation } from './operations.js';
 import { ServerProcess } from './server-process.js';
-import { BENCH, benchGatewayEnv, seedBenchProgram } from './seed.js';
+import { purchasesThenPage, seedPageDatabase } from './seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const settings = {
@@ -155,47 +147,14 @@ async function main(): Promise<void> {
     process.env.BENCH_CHILD_OUTPUT = outDir;
     console.log(`GC per page — node ${process.version}; servers: ${SERVERS.map((s) => s.label).join(', ')}; ${settings.warmup} warm-up, ${settings.rounds} rounds × ${settings.requests}, ${settings.connections} connections; load ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
     postgres = await startEmbeddedPostgres(tempDir);
-    await ensureDatabase(postgres.adminUrl, 'reward_bench');
-    const databaseUrl = postgres.urlFor('reward_bench');
-    const secret = `bench-${randomBytes(24).toString('hex')}`;
-    const env = benchGatewayEnv(secret, databaseUrl, 20);
-    const config = loadConfig(env);
-    const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
-    let program;
-    try {
-      await migrate(orm);
-      program = await seedBenchProgram(orm, config, systemClock);
-    } finally {
-      await orm.close(true);
-    }
-    const sql = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    await sql.query('vacuum analyze');
-    await sql.end();
+    const db = await seedPageDatabase(postgres);
+    const { env, headers, pageBody: body } = db;
     const started = await Promise.all(
       SERVERS.map((s) => ServerProcess.start(s.label, s.script, env, { extraFlags: ['--trace-gc-nvp', ...(snapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${outDir}`] : [])] })),
     );
     servers.push(...started);
     const byId = Object.fromEntries(SERVERS.map((s, i) => [s.id, started[i]]));
-    const token = await signToken(config, { sub: BENCH.customer });
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    const post = async (url: string, query: string, variables: Record<string, unknown>) => {
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      return { status: response.status, text: await response.text() };
-    };
-    const purchaseOffer = contractOperation('PurchaseOffer');
-    for (const [index, times] of [[0, 1], [2, 2], [3, 3]] as const) {
-      for (let i = 0; i < times; i++) {
-        const answer = await post(byId.gateway.url, purchaseOffer, { listingId: toGlobalId('Listing', program.storeListingIds[index]), idempotencyKey: `setup-${index}-${i}` });
-        if (answer.status !== 200 || !answer.text.includes('"userErrors":[]')) throw new Error(`setup purchase: ${answer.text}`);
-      }
-    }
-    const variables = { storeId: toGlobalId('RewardStore', program.storeId), first: 20 };
-    const body = JSON.stringify({ query: contractOperation('RewardStoreOffers'), variables });
-    const expected = await post(byId.gateway.url, contractOperation('RewardStoreOffers'), variables);
-    for (const s of SERVERS.slice(1)) {
-      const other = await post(byId[s.id].url, contractOperation('RewardStoreOffers'), variables);
-      if (other.text !== expected.text) throw new Error(`${s.label}'s page is not byte-identical to the gateway's`);
-    }
+    const expected = { text: await purchasesThenPage(db, byId.gateway.url, SERVERS.slice(1).map((s) => ({ label: s.label, url: byId[s.id].url }))) };
     const targets: Record<string, Target> = Object.fromEntries(SERVERS.map((s) => [s.id, { name: s.label, url: byId[s.id].url, headers, body, expectBody: expected.text }]));
     const load = async (id: string, amount: number) => {
       const result = await runLoad(targets[id], settings.connections, amount);
