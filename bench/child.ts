@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
 import pg from 'pg';
 
-export type ToChild = { type: 'stats' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'memory' } | { type: 'breakdown' };
+export type ToChild = { type: 'stats' } | { type: 'stop' } | { type: 'profile-start'; allocations?: boolean } | { type: 'profile-stop'; file: string } | { type: 'memory' } | { type: 'breakdown' };
 
 /**
  * Where a process's memory is, now, without collecting first (bytes): `process.memoryUsage()`
@@ -82,9 +82,22 @@ function send(message: FromChild): void {
 class Profiler {
   private session: Session | undefined;
 
-  async start(): Promise<void> {
+  private allocations = false;
+
+  /**
+   * `allocations`: V8's sampling heap profiler instead (a sample every 4 kB allocated on average,
+   * with its stack), keeping the samples of objects collected since, so the profile is where the
+   * bytes were allocated, not what is still alive.
+   */
+  async start(allocations = false): Promise<void> {
     this.session = new Session();
     this.session.connect();
+    this.allocations = allocations;
+    if (allocations) {
+      await this.session.post('HeapProfiler.enable');
+      await this.session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      return;
+    }
     await this.session.post('Profiler.enable');
     await this.session.post('Profiler.setSamplingInterval', { interval: 200 });
     await this.session.post('Profiler.start');
@@ -92,7 +105,7 @@ class Profiler {
 
   async stop(file: string): Promise<void> {
     if (!this.session) throw new Error('the profiler was not started');
-    const { profile } = await this.session.post('Profiler.stop');
+    const { profile } = this.allocations ? await this.session.post('HeapProfiler.stopSampling') : await this.session.post('Profiler.stop');
     this.session.disconnect();
     this.session = undefined;
     await writeFile(file, JSON.stringify(profile));
@@ -133,7 +146,7 @@ export function serveChild(start: () => Promise<{ url: string; close: () => Prom
     } else if (message.type === 'stop') {
       void stop(0);
     } else if (message.type === 'profile-start') {
-      profiler.start().then(() => send({ type: 'profile-started' }), (e: unknown) => send({ type: 'failed', message: String(e) }));
+      profiler.start(message.allocations).then(() => send({ type: 'profile-started' }), (e: unknown) => send({ type: 'failed', message: String(e) }));
     } else if (message.type === 'profile-stop') {
       profiler.stop(message.file).then(() => send({ type: 'profile-stopped', file: message.file }), (e: unknown) => send({ type: 'failed', message: String(e) }));
     }

@@ -45,24 +45,16 @@
  * `flock /work/wt/bench.lock` like every bench on the shared machine.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
-import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded.js';
-import { migrate, openOrm } from '../src/db/orm.js';
-import { toGlobalId } from '../src/graphql/ids.js';
-import { signToken } from '../src/http/auth.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded.js';
 import { envInt } from './fleet.js';
 import { runLoad, type Target } from './load.js';
-import { contractOperation } from './operations.js';
 import { ServerProcess } from './server-process.js';
-import { BENCH, benchGatewayEnv, seedBenchProgram } from './seed.js';
+import { purchasesThenPage, seedPageDatabase } from './seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -234,24 +226,10 @@ async function main(): Promise<void> {
         `${settings.warmup} warm-up, ${settings.rounds} rounds × ${settings.requests} requests, ${settings.connections} connections; load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`,
     );
     postgres = await startEmbeddedPostgres(tempDir);
-    await ensureDatabase(postgres.adminUrl, 'reward_bench');
-    const databaseUrl = postgres.urlFor('reward_bench');
-    const secret = `bench-${randomBytes(24).toString('hex')}`;
     // The event relay's outbox poll (every 25 ms by default) is not on the page's path, and under
     // valgrind's ~50× slowdown it would be most of what the idle rate subtracts: once a minute.
-    const env = { ...benchGatewayEnv(secret, databaseUrl, 20), EVENT_POLL_MS: '60000' };
-    const config = loadConfig(env);
-    const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
-    let program;
-    try {
-      await migrate(orm);
-      program = await seedBenchProgram(orm, config, systemClock);
-    } finally {
-      await orm.close(true);
-    }
-    const sql = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    await sql.query('vacuum analyze');
-    await sql.end();
+    const db = await seedPageDatabase(postgres, { EVENT_POLL_MS: '60000' });
+    const { env, headers, pageBody: body } = db;
 
     const started = await Promise.all(
       SERVERS.map((s) =>
@@ -264,27 +242,7 @@ async function main(): Promise<void> {
     );
     servers.push(...started);
     const byId = Object.fromEntries(SERVERS.map((s, i) => [s.id, started[i]]));
-    const token = await signToken(config, { sub: BENCH.customer });
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    const post = async (url: string, query: string, variables: Record<string, unknown>) => {
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      return { status: response.status, text: await response.text() };
-    };
-    // The same data as `npm run bench`: three listings with purchases by the customer.
-    const purchaseOffer = contractOperation('PurchaseOffer');
-    for (const [index, times] of [[0, 1], [2, 2], [3, 3]] as const) {
-      for (let i = 0; i < times; i++) {
-        const answer = await post(byId.gateway.url, purchaseOffer, { listingId: toGlobalId('Listing', program.storeListingIds[index]), idempotencyKey: `setup-${index}-${i}` });
-        if (answer.status !== 200 || answer.text.includes('"errors"') || !answer.text.includes('"userErrors":[]')) throw new Error(`setup purchase: ${answer.text}`);
-      }
-    }
-    const body = JSON.stringify({ query: contractOperation('RewardStoreOffers'), variables: { storeId: toGlobalId('RewardStore', program.storeId), first: 20 } });
-    const expected = await post(byId.gateway.url, contractOperation('RewardStoreOffers'), JSON.parse(body).variables);
-    if (expected.status !== 200 || !expected.text.includes('"listings"')) throw new Error(`the gateway's page: ${expected.text.slice(0, 500)}`);
-    for (const s of SERVERS.slice(1)) {
-      const other = await post(byId[s.id].url, contractOperation('RewardStoreOffers'), JSON.parse(body).variables);
-      if (other.text !== expected.text) throw new Error(`${s.label}'s page is not byte-identical to the gateway's`);
-    }
+    const expected = { text: await purchasesThenPage(db, byId.gateway.url, SERVERS.slice(1).map((s) => ({ label: s.label, url: byId[s.id].url }))) };
     const targets: Record<string, Target> = Object.fromEntries(SERVERS.map((s) => [s.id, { name: s.label, url: byId[s.id].url, headers, body, expectBody: expected.text }]));
     const load = async (id: string, amount: number, tolerant = false) => {
       const result = await runLoad(targets[id], settings.connections, amount, undefined, 300);

@@ -17,6 +17,15 @@ import { contractPartnerManifest } from '../src/persisted/contract.js';
 import { partnerClient, registerManifest } from '../src/persisted/persisted.service.js';
 import { createCampaign, setEconomyRule } from '../src/rules/rule.service.js';
 import { query, sql } from '../src/db/sql.js';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { ensureDatabase, type RunningPostgres } from '../src/db/embedded.js';
+import { migrate, openOrm } from '../src/db/orm.js';
+import { toGlobalId } from '../src/graphql/ids.js';
+import { signToken } from '../src/http/auth.js';
+import { contractOperation } from './operations.js';
 
 export const BENCH = {
   currency: 'BENCH',
@@ -291,4 +300,69 @@ async function seedMembersHistory(em: Parameters<typeof postEntry>[0], currency:
              or a.available <> (select coalesce(sum(e.remaining), 0) from ledger_entry e where e.account_id = a.id))`,
   );
   if (off.accounts !== 0) throw new Error(`seeded history: ${off.accounts} accounts whose balance is not the sum of their ledger`);
+}
+
+/** What `seedPageDatabase` made: the gateway's environment and config, the program, and a signed-in page request. */
+export interface PageDatabase {
+  env: Record<string, string>;
+  config: Config;
+  program: BenchProgram;
+  /** The bench customer's headers (JSON, a bearer token). */
+  headers: Record<string, string>;
+  /** The contract's RewardStoreOffers for the first 20 listings of the bench store, as a POST body. */
+  pageBody: string;
+}
+
+/**
+ * The page benchmarks' database on `postgres` (bench/instructions.ts, bench/gc.ts): `reward_bench`,
+ * migrated, seeded by `seedBenchProgram`, `vacuum analyze`d; the gateway's environment for it (a
+ * fresh JWT secret, a pool of 20, and `extraEnv`).
+ */
+export async function seedPageDatabase(postgres: RunningPostgres, extraEnv: Record<string, string> = {}): Promise<PageDatabase> {
+  await ensureDatabase(postgres.adminUrl, 'reward_bench');
+  const databaseUrl = postgres.urlFor('reward_bench');
+  const env = { ...benchGatewayEnv(`bench-${randomBytes(24).toString('hex')}`, databaseUrl, 20), ...extraEnv };
+  const config = loadConfig(env);
+  const orm = await openOrm({ url: databaseUrl, poolMax: 4 });
+  let program;
+  try {
+    await migrate(orm);
+    program = await seedBenchProgram(orm, config, systemClock);
+  } finally {
+    await orm.close(true);
+  }
+  const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  await admin.query('vacuum analyze');
+  await admin.end();
+  const token = await signToken(config, { sub: BENCH.customer });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const pageBody = JSON.stringify({ query: contractOperation('RewardStoreOffers'), variables: { storeId: toGlobalId('RewardStore', program.storeId), first: 20 } });
+  return { env, config, program, headers, pageBody };
+}
+
+/**
+ * The same data as `npm run bench` before the page is read: three listings bought by the customer
+ * (once, twice, three times) through the gateway at `gatewayUrl`; then the gateway's page, checked
+ * to be a page, and each of `others`' pages checked to be byte-identical to it. Returns the page.
+ * Throws on a refused purchase or a page that differs.
+ */
+export async function purchasesThenPage(db: PageDatabase, gatewayUrl: string, others: readonly { label: string; url: string }[]): Promise<string> {
+  const post = async (url: string, body: string) => {
+    const response = await fetch(url, { method: 'POST', headers: db.headers, body });
+    return { status: response.status, text: await response.text() };
+  };
+  const purchaseOffer = contractOperation('PurchaseOffer');
+  for (const [index, times] of [[0, 1], [2, 2], [3, 3]] as const) {
+    for (let i = 0; i < times; i++) {
+      const variables = { listingId: toGlobalId('Listing', db.program.storeListingIds[index]), idempotencyKey: `setup-${index}-${i}` };
+      const answer = await post(gatewayUrl, JSON.stringify({ query: purchaseOffer, variables }));
+      if (answer.status !== 200 || answer.text.includes('"errors"') || !answer.text.includes('"userErrors":[]')) throw new Error(`setup purchase: ${answer.text}`);
+    }
+  }
+  const expected = await post(gatewayUrl, db.pageBody);
+  if (expected.status !== 200 || !expected.text.includes('"listings"')) throw new Error(`the gateway's page: ${expected.text.slice(0, 500)}`);
+  for (const other of others) {
+    if ((await post(other.url, db.pageBody)).text !== expected.text) throw new Error(`${other.label}'s page is not byte-identical to the gateway's`);
+  }
+  return expected.text;
 }

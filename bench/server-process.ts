@@ -128,8 +128,9 @@ export class ServerProcess {
     return this.request('memory', 120_000, { type: 'memory' });
   }
 
-  async profileStart(): Promise<void> {
-    await this.request('profile-started', 10_000, { type: 'profile-start' });
+  /** Starts V8's CPU profiler in the process, or with `allocations` its sampling heap profiler (bench/child.ts). */
+  async profileStart(allocations = false): Promise<void> {
+    await this.request('profile-started', 10_000, { type: 'profile-start', allocations });
   }
 
   async profileStop(file: string): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   Kind,
   NoSchemaIntrospectionCustomRule,
+  isEnumType,
   defaultFieldResolver,
   getVariableValues,
   visit,
@@ -62,6 +63,48 @@ const CONTENT_TYPE_FOR_ACCEPT = new Map<string | undefined, string>([
   ['application/graphql-response+json, application/json', 'application/graphql-response+json; charset=utf-8'],
   ['application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json; charset=utf-8'],
 ]);
+
+/**
+ * Whether graphql-jit may write the built-in scalars' and the enums' values as the resolvers return
+ * them (`disableLeafSerialization`) instead of passing each through its type's `serialize`.
+ *
+ * Why: for every leaf, graphql-jit's serializing call builds its arguments anew (the field's
+ * source locations as an array of objects, its response path as an array, and two rest-parameter
+ * arrays), about 300 bytes of garbage per leaf even when nothing is wrong: 65 kB of the page of
+ * 20's 313 kB allocated per request (bench/README.md, issue 12, eighth session). Written as
+ * returned, a leaf costs a null check and nothing else.
+ *
+ * When it is the same answer: `serialize` of Int, Float, String, Boolean and ID returns a value of
+ * its own type unchanged, and this schema's resolvers return those types (SQL integers are numbers,
+ * `int8` included (db/orm.ts), ids are global-id strings, numerics are cast to `float8` or read as
+ * text for Decimal); the suites check it byte for byte against the interpreter
+ * (test/graphql/compiled.test.ts). An enum's `serialize` maps a value to its name: the same only when
+ * every value of every enum is its own name, which this checks, so a schema with a mapped enum
+ * keeps serializing. Custom scalars (DateTime, Decimal, BigInt, …) are serialized either way.
+ */
+export function leavesPassThrough(schema: GraphQLSchema): boolean {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isEnumType(type) && type.getValues().some((value) => value.value !== value.name)) return false;
+  }
+  return true;
+}
+
+/**
+ * Apollo's serialisation of a result without errors exactly, `{"data":…}` and a newline, as UTF-8
+ * bytes in a buffer (outside V8's heap from 4 kB up). As a string, the newline made it a two-part
+ * string, which V8 copied whole to measure it (`Buffer.byteLength`), and node:http copied it again
+ * to put the header in front: two copies of a 14 kB page per request in the young generation.
+ * Here the JSON text is measured and written into the buffer as it is, and nothing is copied on the
+ * heap (bench/README.md, issue 12, eighth session).
+ */
+export function responseBytes(data: unknown): Buffer {
+  const json = JSON.stringify({ data });
+  const length = Buffer.byteLength(json);
+  const bytes = Buffer.allocUnsafe(length + 1);
+  bytes.write(json, 0, length, 'utf8');
+  bytes[length] = 0x0a;
+  return bytes;
+}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -206,6 +249,7 @@ export class CompiledQueries {
   private readonly rules: readonly ValidationRule[];
   private readonly hotAfter: number;
   private readonly maxEntries: number;
+  private readonly passThrough: boolean;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -214,6 +258,7 @@ export class CompiledQueries {
     this.rules = [...specifiedRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...options.validationRules];
     this.hotAfter = options.hotAfter ?? 3;
     this.maxEntries = options.maxEntries ?? 200;
+    this.passThrough = leavesPassThrough(schema);
     replayMutations(schema);
   }
 
@@ -228,7 +273,8 @@ export class CompiledQueries {
    * Runs the request on its compiled document and returns the response to send with the
    * operation's type, or undefined when Apollo should answer it (nothing has been sent; a mutation
    * that ran has left its outcomes for Apollo's execution to replay). `trusted`: the operation is
-   * on the caller's registered list. `requestType`: the request's Content-Type header.
+   * on the caller's registered list. `requestType`: the request's Content-Type header. The body is
+   * the answer's UTF-8 bytes (`responseBytes`).
    */
   async answer(
     body: unknown,
@@ -236,7 +282,7 @@ export class CompiledQueries {
     ctx: Ctx,
     trusted: boolean,
     requestType?: string,
-  ): Promise<{ contentType: string; body: string; operation: 'query' | 'mutation' } | undefined> {
+  ): Promise<{ contentType: string; body: Buffer; operation: 'query' | 'mutation' } | undefined> {
     if (ctx.caller.kind === 'anonymous' || !isPlainObject(body)) return undefined;
     const contentType = CONTENT_TYPE_FOR_ACCEPT.get(accept);
     if (!contentType) return undefined;
@@ -263,8 +309,7 @@ export class CompiledQueries {
       return undefined;
     }
     if (result.errors?.length || !result.data) return undefined;
-    // Apollo's serialisation exactly: `{"data":…}` and a newline.
-    return { contentType, body: `${JSON.stringify({ data: result.data })}\n`, operation };
+    return { contentType, body: responseBytes(result.data), operation };
   }
 
   /**
@@ -341,7 +386,7 @@ export class CompiledQueries {
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
     if (!operation || (operation.operation !== 'query' && operation.operation !== 'mutation')) return null;
     if (operation.operation === 'mutation' && rootResponseKeys(document, operation).size !== 1) return null;
-    const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true });
+    const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true, disableLeafSerialization: this.passThrough });
     if (!isCompiledQuery(compiled)) return null;
     return { document, operation, query: compiled.query.bind(compiled), accepted: new Map(), fieldVariables: fieldVariables(document) };
   }

@@ -499,7 +499,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         meter.type = answer.operation;
         meter.compiled = true;
         // Framed as Apollo's answers are (a content-length, not chunks).
-        res.writeHead(200, { 'content-type': answer.contentType, 'cache-control': 'private, no-store', 'content-length': Buffer.byteLength(answer.body) });
+        res.writeHead(200, { 'content-type': answer.contentType, 'cache-control': 'private, no-store', 'content-length': answer.body.length });
         res.end(answer.body);
         return;
       }
