@@ -4,6 +4,7 @@
  * with how many SQL statements its pg clients sent and how much CPU it used so far; on `stop`, or
  * when the parent goes away, it closes and exits.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { Server } from 'node:http';
@@ -31,7 +32,7 @@ export interface MemoryBreakdown {
 }
 export type FromChild =
   | { type: 'ready'; url: string }
-  | { type: 'stats'; statements: number; connections: number; cpuMicros: number }
+  | { type: 'stats'; statements: number; connections: number; cpuMicros: number; threads?: Record<string, number> }
   | { type: 'profile-started' }
   | { type: 'profile-stopped'; file: string }
   /** After a full garbage collection when the process runs with --expose-gc. */
@@ -73,6 +74,33 @@ export function memoryBreakdown(): MemoryBreakdown {
   }
   return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, spaces };
 }
+
+/**
+ * CPU time used so far by each kind of thread of this process (µs, from the kernel's
+ * `/proc/self/task/<tid>/schedstat`, nanosecond resolution), keyed by the thread's name: `main`
+ * (the JavaScript thread), `V8Worker` (V8's platform workers: concurrent and parallel garbage
+ * collection, optimising compilation), `libuv-worker` (the thread pool), and the rest by their
+ * kernel name; `process.cpuUsage()` is their sum, and a V8 CPU profile sees only `main`. Then the
+ * whole process's user and system time (`(process: user)`, `(process: system)`). The reads cost
+ * ~0.1–0.3 ms per call, so only with BENCH_THREADS=1.
+ */
+export function threadCpuMicros(): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const name = tid === String(process.pid) ? 'main' : readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      const onCpuNs = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      byName[name] = (byName[name] ?? 0) + onCpuNs / 1000;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  // and the whole process's, split as the kernel accounts it: in our code or in system calls
+  const { user, system } = process.cpuUsage();
+  return { ...byName, '(process: user)': user, '(process: system)': system };
+}
+
+const reportThreads = process.env.BENCH_THREADS === '1';
 
 function send(message: FromChild): void {
   process.send?.(message);
@@ -134,8 +162,9 @@ export function serveChild(start: () => Promise<{ url: string; close: () => Prom
   };
   process.on('message', (message: ToChild) => {
     if (message.type === 'stats') {
+      const threads = reportThreads ? threadCpuMicros() : undefined;
       const cpu = process.cpuUsage();
-      send({ type: 'stats', statements, connections, cpuMicros: cpu.user + cpu.system });
+      send({ type: 'stats', statements, connections, cpuMicros: cpu.user + cpu.system, threads });
     } else if (message.type === 'memory') {
       const gc = (globalThis as { gc?: () => void }).gc;
       gc?.();

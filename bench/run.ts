@@ -242,6 +242,7 @@ function postgraphilePage(data: Record<string, any>): { rows: PageRow[]; hasNext
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const f3 = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : '–');
 const pad = (text: string, width: number) => text.padStart(width);
 const padEnd = (text: string, width: number) => text.padEnd(width);
 
@@ -551,12 +552,38 @@ async function main(): Promise<void> {
       await durable.query('commit');
     };
     for (let i = 0; purchasing && i < warmPurchases; i++) await durableWrite();
-    type PurchaseTimes = { purchase: number[]; anonymous: number[]; signedIn: number[]; statements: number; cpuMicros: number; postgresCpuMicros: number };
-    const times = Object.fromEntries(buyers.map((b) => [b, { purchase: [], anonymous: [], signedIn: [], statements: 0, cpuMicros: 0, postgresCpuMicros: 0 }])) as unknown as Record<
+    type PurchaseTimes = {
+      purchase: number[];
+      anonymous: number[];
+      signedIn: number[];
+      statements: number;
+      cpuMicros: number;
+      postgresCpuMicros: number;
+      /** BENCH_THREADS=1: CPU µs by thread name over the purchases' windows and the signed-in no-ops' windows. */
+      purchaseThreads: Record<string, number>;
+      signedInThreads: Record<string, number>;
+      signedInWindowCpuMicros: number;
+    };
+    const addThreads = (into: Record<string, number>, from: Record<string, number>, to: Record<string, number>) => {
+      for (const [name, micros] of Object.entries(to)) into[name] = (into[name] ?? 0) + micros - (from[name] ?? 0);
+    };
+    const times = Object.fromEntries(
+      buyers.map((b) => [b, { purchase: [], anonymous: [], signedIn: [], statements: 0, cpuMicros: 0, postgresCpuMicros: 0, purchaseThreads: {}, signedInThreads: {}, signedInWindowCpuMicros: 0 }]),
+    ) as unknown as Record<
       (typeof buyers)[number],
       PurchaseTimes
     >;
     const durableSamples: number[] = [];
+    // What each build's process spends with no request at all (the event relay's outbox polls,
+    // timers), per second: a purchase's window is longer than a no-op's, so it holds more of it.
+    const idleCpuMsPerSecond = Object.fromEntries(buyers.map((b) => [b, 0])) as Record<(typeof buyers)[number], number>;
+    if (purchasing) {
+      const idleMs = 3_000;
+      const before = await Promise.all(buyers.map((b) => byId[b].stats()));
+      await new Promise((resolve) => setTimeout(resolve, idleMs));
+      const after = await Promise.all(buyers.map((b) => byId[b].stats()));
+      buyers.forEach((b, i) => (idleCpuMsPerSecond[b] = (after[i].cpuMicros - before[i].cpuMicros) / idleMs));
+    }
     // With --profile: a CPU profile of the gateway over the timed purchases (and their no-ops).
     const purchaseProfile = path.join(os.tmpdir(), 'reward-gateway-bench-profiles', 'gateway-purchases.cpuprofile');
     if (purchasing && settings.profile) {
@@ -578,7 +605,17 @@ async function main(): Promise<void> {
         t.statements += after.statements - before.statements;
         t.cpuMicros += after.cpuMicros - before.cpuMicros;
         t.anonymous.push(...(await timeSequential(1, typename(which, false))));
+        // The signed-in no-op's CPU in the same kind of window as the purchase's (a stats message
+        // before and after: the window holds one stats message's handling, which the back-to-back
+        // figure below spreads over 20 no-ops), and with BENCH_THREADS=1 both windows' CPU by thread.
+        const noOpBefore = await byId[which].stats();
         t.signedIn.push(...(await timeSequential(1, typename(which, true))));
+        const noOpAfter = await byId[which].stats();
+        t.signedInWindowCpuMicros += noOpAfter.cpuMicros - noOpBefore.cpuMicros;
+        if (before.threads && after.threads && noOpBefore.threads && noOpAfter.threads) {
+          addThreads(t.purchaseThreads, before.threads, after.threads);
+          addThreads(t.signedInThreads, noOpBefore.threads, noOpAfter.threads);
+        }
       }
       durableSamples.push(...(await timeSequential(1, durableWrite)));
     }
@@ -711,6 +748,31 @@ async function main(): Promise<void> {
         console.log(
           `${label(b, 'PurchaseOffer')} over the run, first fifth → last fifth: p50 ${f2(first.bought)} → ${f2(last.bought)} ms, ` +
             `÷ signed-in { __typename } ${ratio(first.bought, first.signedIn)} → ${ratio(last.bought, last.signedIn)}.`,
+        );
+      }
+      for (const b of buyers) {
+        const [purchaseCpu, noOpCpu] = [times[b].cpuMicros, times[b].signedInWindowCpuMicros].map((micros) => micros / 1000 / settings.purchases);
+        const longer = stats[b].purchase.mean - stats[b].signedIn.mean;
+        console.log(
+          `${label(b, 'node CPU')} per request, each in a window of its own (a stats message before and after): PurchaseOffer ${f2(purchaseCpu)} ms, ` +
+            `signed-in { __typename } ${f2(noOpCpu)} ms, difference ${f2(purchaseCpu - noOpCpu)} ms (the table's no-op figure is 20 back to back); ` +
+            `idle, the process spends ${f2(idleCpuMsPerSecond[b])} ms CPU/s, so ~${f2((idleCpuMsPerSecond[b] * longer) / 1000)} ms of that difference is background work in the purchase's longer window (${f2(longer)} ms longer on average).`,
+        );
+      }
+      for (const b of buyers.filter((b) => Object.keys(times[b].purchaseThreads).length)) {
+        const { purchaseThreads, signedInThreads } = times[b];
+        const names = [...new Set([...Object.keys(purchaseThreads), ...Object.keys(signedInThreads)])].sort((x, y) => (purchaseThreads[y] ?? 0) - (purchaseThreads[x] ?? 0));
+        const perRequest = (micros = 0) => f3(micros / 1000 / settings.purchases);
+        console.log(
+          `${label(b, 'node CPU by thread')} (BENCH_THREADS=1; ms per request, each request in a window of its own between two stats messages, ` +
+            `which then also read every thread's CPU):`,
+        );
+        console.log(
+          table(
+            ['thread', 'PurchaseOffer', 'signed-in no-op', 'difference'],
+            names.map((n) => [n, perRequest(purchaseThreads[n]), perRequest(signedInThreads[n]), perRequest((purchaseThreads[n] ?? 0) - (signedInThreads[n] ?? 0))]),
+            20,
+          ),
         );
       }
       if (buyers.length > 1) {

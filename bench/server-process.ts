@@ -57,7 +57,7 @@ export class ServerProcess {
 
   /**
    * Starts `script` (an absolute path) with `env` (nothing else of this process's environment but
-   * PATH, HOME and DEBUG) and waits for it to listen (90 s at most). Node flags: those the gateway
+   * PATH, HOME, DEBUG and BENCH_THREADS) and waits for it to listen (90 s at most). Node flags: those the gateway
    * ships with (bench/node-flags.ts), or instead BENCH_NODE_OPTIONS when it is set (space-separated,
    * e.g. `--perf-basic-prof` to profile with `perf record -p <pid>`; empty for Node's defaults).
    * `wrapper`: a command that runs Node (e.g. `valgrind --tool=callgrind …`): the process is then
@@ -77,6 +77,7 @@ export class ServerProcess {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? os.tmpdir(),
         ...(process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}),
+        ...(process.env.BENCH_THREADS ? { BENCH_THREADS: process.env.BENCH_THREADS } : {}),
         ...env,
       },
       ...(wrapper?.length ? { execPath: wrapper[0], execArgv: [...wrapper.slice(1), process.execPath, ...flags] } : { execArgv: flags }),
@@ -119,7 +120,7 @@ export class ServerProcess {
   }
 
   /** SQL statements sent, PostgreSQL sessions opened and CPU used by the process so far. */
-  stats(): Promise<{ statements: number; connections: number; cpuMicros: number }> {
+  stats(): Promise<{ statements: number; connections: number; cpuMicros: number; threads?: Record<string, number> }> {
     return this.request('stats', 10_000, { type: 'stats' });
   }
 
