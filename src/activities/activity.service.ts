@@ -8,6 +8,7 @@ import { daysOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { accountFull, creditFits, creditSettled, lockAccounts, settleAccount } from '../points/ledger.service.js';
+import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
 import { Activity, ActivityKind, ActivityRule } from './activity.entity.js';
@@ -70,14 +71,16 @@ export interface ActivityResult {
 /**
  * A partner reports an activity of a customer it knows by the retailer's id. The reference is
  * normalised (`normaliseReference`) before it counts; the kind's natural limit and the rules'
- * caps apply (`awardActivity`).
+ * caps apply (`awardActivity`). A partner's report commits only while its key holds: one whose key
+ * was revoked while it ran is CredentialRevoked (UNAUTHENTICATED), nothing written (edges-12).
  */
 export async function recordActivity(ctx: Ctx, data: { customerExternalId: string; kind: ActivityKind; reference: string }): Promise<ActivityResult> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const customer = await db(em).selectFrom('Customer').select(['id']).where('externalId', '=', data.customerExternalId).executeTakeFirst();
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
-    return awardActivity(em, { customerId: customer.id, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now });
+    const partnerId = ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null;
+    return awardActivity(em, { customerId: customer.id, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now, partnerId });
   });
 }
 
@@ -90,6 +93,8 @@ export interface ActivityOccurrence {
   now: Date;
   /** When the activity happened, for the kinds whose limit depends on the day (BIRTHDAY); default `now`. */
   occurredAt?: Date;
+  /** The partner whose key reports it (its write then commits only while the key holds: `partnerStillHolds`); absent for the program's own jobs. */
+  partnerId?: number | null;
 }
 
 /** An active rule of the activity's kind and how much of its cap the customer used. */
@@ -187,11 +192,19 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
       throw accountFull(rule.currencyCode);
     }
   }
+  // The activity's first write, after every lock it waited for: only while the reporting key
+  // holds, so a report in flight when its key is revoked is refused once revokePartner has
+  // answered (edges-12); the write-down above rolls back with it.
   const [activity] = await query<{ id: number }>(
     em,
     sql`insert into activity (customer_id, kind, reference, occurrence, referred_customer_id, points_awarded, actor, created_at)
-        values (${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}) returning id`,
+        select ${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}
+         where ${partnerStillHolds(a.partnerId ?? null)} returning id`,
   );
+  if (!activity) {
+    await refuseIfRevoked(em, a.partnerId ?? null);
+    throw new Error('an activity with no partner to check was not inserted');
+  }
   for (const rule of awarding) {
     const posted = await creditSettled(em, accounts.get(rule.currencyCode)!, {
       amount: rule.points,

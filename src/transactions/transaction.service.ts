@@ -4,10 +4,10 @@ import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
 import type { RawBuilder } from 'kysely';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { CredentialRevoked, refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeKeySql, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
-import { partnerRevoked, partnerStillHolds } from '../partners/partner.service.js';
+import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { lockAccount, lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
@@ -140,7 +140,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
           select exists (select 1 from job) as enqueued, sale.* from sale`,
     );
     if (!head) {
-      if (await partnerRevoked(em, partner.partnerId)) throw new CredentialRevoked();
+      await refuseIfRevoked(em, partner.partnerId);
       // A sale stored before its key was recorded (sales from before fingerprints): answered as it
       // is, and that answer recorded with the key this request claimed, or every later repeat would
       // find the key with no answer (an internal error instead of the sale).
@@ -236,7 +236,10 @@ const PENDING_ENTRY_COLUMN = columnsOf(PendingCredit, '', ['ledgerEntryId']);
  * reference (pending ones not yet due cancelled; spent ones owed, expired ones gone: see
  * reverseCredits), awarded offers voided unless already redeemed (those are reported),
  * campaign budgets given back. A sale not processed yet is simply marked REVERSED, and its
- * processing then does nothing. Offers the customer used on the sale stay redeemed.
+ * processing then does nothing. Offers the customer used on the sale stay redeemed. Refusals:
+ * NOT_FOUND (no sale of this partner with `externalId`), ALREADY_REVERSED; CredentialRevoked
+ * (UNAUTHENTICATED) when the partner's key was revoked before the return's last write, which then
+ * rolls back whole (edges-12).
  */
 export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, externalId: string, reason: string | null): Promise<ReversalOutcome> {
   const now = ctx.clock.now();
@@ -330,10 +333,18 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
       );
     }
     await db(em).updateTable('TransactionAward').set({ reversedAt: now }).where('transaction', '=', sale.id).where('reversedAt', 'is', null).execute();
-    await query(
+    // The return's own write, last, after every lock it waited for: it commits only if the till's
+    // key still holds (partnerStillHolds), so a return in flight when its key is revoked (held at
+    // an account, a campaign, an offer) is refused whole once revokePartner has answered (edges-12).
+    const marked = await query(
       em,
-      sql`update sales_transaction set status = 'REVERSED', reversed_at = ${now}, reversal_reason = ${reason} where id = ${sale.id}`,
+      sql`update sales_transaction set status = 'REVERSED', reversed_at = ${now}, reversal_reason = ${reason}
+           where id = ${sale.id} and ${partnerStillHolds(partner.partnerId)} returning id`,
     );
+    if (!marked.length) {
+      await refuseIfRevoked(em, partner.partnerId);
+      throw new Error(`sale ${sale.id} could not be marked REVERSED under its row lock`);
+    }
     const [transaction] = await transactionsByIds(em, [sale.id]);
     return { transaction, pointsReversed, pointsOwed, offersKept };
   });

@@ -5,8 +5,8 @@ import { customerStatusNow } from '../customers/status-lock.js';
 import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { CredentialRevoked, refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
-import { partnerRevoked, partnerStillHolds } from '../partners/partner.service.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { INVISIBLE_MARKS } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
 import type { OfferVersion } from '../offers/offer.entity.js';
@@ -96,14 +96,6 @@ function checkCurrency(row: TillRow, currency: string | null | undefined): void 
   }
 }
 
-/**
- * After a till's write guarded by `partnerStillHolds` changed nothing: CredentialRevoked when the
- * partner's key was revoked while the request ran (edges-11), else nothing (the caller refuses as it would).
- */
-async function refuseRevoked(em: SqlEntityManager, partnerId: number): Promise<void> {
-  if (await partnerRevoked(em, partnerId)) throw new CredentialRevoked();
-}
-
 /** A live lock held by this partner's basket `lockId`. */
 function holds(row: TillRow, partnerId: number, lockId: string | null): boolean {
   return row.status === IssuedOfferStatus.LOCKED && lockId !== null && row.lockId === lockId && row.lockPartnerId === partnerId;
@@ -154,7 +146,7 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)}
           returning ${issuedColumns(now)}`,
     );
-    if (!locked) await refuseRevoked(em, partner.partnerId);
+    if (!locked) await refuseIfRevoked(em, partner.partnerId);
     await recordWalletChange(em, row.customerId, renewing ? 'LOCK_EXTENDED' : 'LOCKED', row.id, now);
     return locked;
   });
@@ -174,7 +166,7 @@ export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { 
       sql<IssuedOfferRow>`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now}
                            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)} returning ${issuedColumns(now)}`,
     );
-    if (!released) await refuseRevoked(em, partner.partnerId);
+    if (!released) await refuseIfRevoked(em, partner.partnerId);
     await recordWalletChange(em, row.customerId, 'RELEASED', row.id, now);
     return released;
   });
@@ -225,7 +217,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
          where io.id = ${row.id} and io.status in ('ISSUED', 'LOCKED') and ${partnerStillHolds(r.partnerId)}
         returning ${issuedColumns(r.now)}`,
   );
-  if (!redeemed) await refuseRevoked(em, r.partnerId);
+  if (!redeemed) await refuseIfRevoked(em, r.partnerId);
   if (!redeemed) throw notRedeemable(); // unreachable under the row lock; never redeem twice regardless
   await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
   return { ...redeemed, offer: offerVersionFrom(row, 'offer.') };
