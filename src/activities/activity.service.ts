@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { Customer, CustomerStatus } from '../customers/customer.entity.js';
-import { customerStatusLock } from '../customers/status-lock.js';
+import { customerStatusNow } from '../customers/status-lock.js';
 import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { daysOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
@@ -124,7 +124,8 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
  * - at most `capPerPeriod` awards per rule in the last `periodDays` days (CAP_REACHED);
  * - an account it credits stays within MAX_ACCOUNT_POINTS (INVALID), checked under the account
  *   locks before anything of the activity is written.
- * The customer must be ACTIVE (NOT_ELIGIBLE), as read under `customerStatusLock` after that lock,
+ * The customer must be ACTIVE (NOT_ELIGIBLE), as read under `customerStatusLock` after that lock
+ * (`customerStatusNow`: one statement),
  * so a close that committed while the award waited is seen, and one that comes later waits for it.
  * A customer's activities of one kind are serialised by an advisory lock taken before anything is
  * read (referrals also take one program-wide lock, see `occurrenceOf`), so no limit can be beaten by requests that
@@ -136,11 +137,16 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   if (reference.length === 0) throw refuse(UserErrorCode.INVALID, 'The reference must not be blank.', ['input', 'reference']);
   await query(em, lockKey(`activity:${a.customerId}:${a.kind}`));
   // The status as of now, not as the caller read it before waiting for the lock above (a batch of
-  // the birthday job selects its customers first): held against status changes until commit.
-  await query(em, customerStatusLock(a.customerId, 'award'));
-  const status = (await queryOne<{ status: CustomerStatus }>(em, sql`select status from customer where id = ${a.customerId}`))?.status;
+  // the birthday job selects its customers first): held against status changes until commit. The
+  // status lock and the read after it in one statement (customerStatusNow), with the birth date
+  // (which no status change moves): edges-12, they were three statements.
+  const customer = await queryOne<{ status: CustomerStatus | null } & Pick<EntityRow<Customer>, 'birthDate'>>(
+    em,
+    sql`select ${customerStatusNow(a.customerId)} as status, to_char(c.birth_date, 'YYYY-MM-DD') as "birthDate" from customer c where c.id = ${a.customerId}`,
+  );
+  const status = customer?.status;
   // A birthday's reference repeats within its year only: the same reference next year is next year's birthday.
-  const birthday = a.kind === ActivityKind.BIRTHDAY ? await birthdayYearOf(em, a) : undefined;
+  const birthday = a.kind === ActivityKind.BIRTHDAY ? birthdayYearOf(customer?.birthDate, a) : undefined;
   const done = await queryOne(
     em,
     sql<Selected<typeof AWARDED>>`select ${AWARDED} from activity
@@ -230,12 +236,8 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
 /** The year of the birthday the activity falls on, or why it falls on none (refused once the rules are known). */
 type BirthdayYear = { year: number; refusal?: undefined } | { year?: undefined; refusal: string };
 
-async function birthdayYearOf(em: SqlEntityManager, a: ActivityOccurrence): Promise<BirthdayYear> {
-  const customer = await queryOne<Pick<EntityRow<Customer>, 'birthDate'>>(
-    em,
-    sql`select to_char(birth_date, 'YYYY-MM-DD') as "birthDate" from customer where id = ${a.customerId}`,
-  );
-  const birthDate = parseBirthDate(customer?.birthDate);
+function birthdayYearOf(birthDateText: string | null | undefined, a: ActivityOccurrence): BirthdayYear {
+  const birthDate = parseBirthDate(birthDateText);
   if (!birthDate) return { refusal: "Birthday points need the customer's birth date, and it is not on file." };
   const year = birthdayYearAt(birthDate, a.occurredAt ?? a.now);
   if (year === null) return { refusal: "Birthday points are earned on the customer's birthday (its UTC day, or the day either side)." };

@@ -9,7 +9,7 @@ import { claimIdempotencyKey, completeKeySql, requestFingerprint } from '../idem
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
-import { lockAccount, lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
+import { lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
 import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
@@ -276,15 +276,19 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
         ? (await query<{ id: number }>(em, sql`select id from campaign where id = any(${idList(campaignIds)}) and budget_points is not null order by id for update`)).map((c) => c.id)
         : [],
     );
-    // Every account the reversal writes, before its first event (see lockAccount).
-    await lockAccounts(em, sale.customerId, awards.flatMap((a) => (a.kind === AwardKind.POINTS ? [a.currencyCode!] : [])), now);
+    // Every account the reversal writes, before its first event (see lockAccount), each locked and
+    // written down once: under the locks nothing more falls due at the same moment, so the awards
+    // below are undone on these rows (edges-12: each award locked and wrote down its account
+    // twice more, five locks and four write-downs for a sale of two credits).
+    const accounts = await lockAccounts(em, sale.customerId, awards.flatMap((a) => (a.kind === AwardKind.POINTS ? [a.currencyCode!] : [])), now);
+    for (const account of accounts.values()) await settleAccount(em, account, now);
     const givenBack = new Map<number, number>();
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
-        // By reference: the award's own credit (or its pending credit, released if its day has
-        // come) is what is undone — never other points in its place. The tier is placed once,
-        // after every award is undone (below), as processing placed it once after every credit.
-        await settleAccount(em, await lockAccount(em, sale.customerId, a.currencyCode!, now), now);
+        // By reference: the award's own credit (or its pending credit, released by the write-down
+        // above if its day has come) is what is undone — never other points in its place. The tier
+        // is placed once, after every award is undone (below), as processing placed it once after
+        // every credit.
         const cancelled = a.pendingCreditId !== null && (await cancelPending(em, a.pendingCreditId, now));
         if (!cancelled) {
           const entryId =
@@ -292,9 +296,7 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
             (await queryOne<Selected<typeof PENDING_ENTRY_COLUMN>>(em, sql`select ${PENDING_ENTRY_COLUMN} from pending_credit where id = ${a.pendingCreditId}`))
               ?.ledgerEntryId ??
             null;
-          const result = await reverseCredits(em, {
-            customerId: sale.customerId,
-            currency: a.currencyCode!,
+          const result = await reverseCredits(em, accounts.get(a.currencyCode!)!, {
             entryIds: entryId === null ? [] : [entryId],
             source: LedgerSource.TRANSACTION,
             sourceId: String(sale.id),
