@@ -347,16 +347,6 @@ export async function debit<X extends object = object>(
 }
 
 /**
- * Writes down what is due on one customer's account at `now` (expiries, pending releases), under
- * its lock, and re-places the customer's tier if points were released. For callers that are about
- * to change the account outside `postEntry` (cancelling pending points).
- */
-export async function writeDownAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<void> {
-  const settled = await settleAccount(em, await lockAccount(em, customerId, currency, now), now);
-  if (settled.released) await recomputeTier(em, customerId, now);
-}
-
-/**
  * Takes the account's row lock (creating the account if it has none yet) and reads it.
  *
  * Lock order: a customer's account rows before that customer's `event_stream` row, which every
