@@ -11,7 +11,7 @@ import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
-import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
+import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, voidLockedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { applicability, fromCents, notApplicableMessage, saleTotal, termsOf, toCents } from './pricing.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
@@ -262,11 +262,10 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     // The offers it awarded, before anything else: a till redeeming, locking or releasing one, or
     // applying it to a sale, takes the offer's row and then the customer's event stream (its
     // WALLET_CHANGED), so a return that took the stream first (reversing the points) and the offer
-    // after deadlocked with it, and one of the two failed with an internal error. In code order,
-    // as a sale naming several takes them (applyOffers: codes sorted; codes are ASCII, so JS and
-    // the "C" collation agree); in id order it deadlocked with a sale naming two of them.
+    // after deadlocked with it, and one of the two failed with an internal error. In code order
+    // (lockOffersToVoid); voided after the accounts' locks (below), on these rows.
     const offerIds = awards.flatMap((a) => (a.kind === AwardKind.OFFER && a.issuedOfferId !== null ? [a.issuedOfferId] : []));
-    if (offerIds.length) await query(em, sql`select 1 from issued_offer where id = any(${idList(offerIds)}) order by code collate "C" for update`);
+    const offersToVoid = await lockOffersToVoid(em, offerIds, now);
     // Locks in processing's order (src/transactions/processor.ts), so the two cannot deadlock:
     // campaigns with a budget (by id) before accounts, the counts of campaigns without one (their
     // customer's shard, by campaign id: CampaignCount) after them.
@@ -311,11 +310,11 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
           pointsReversed += a.points;
         }
         if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
-      } else if (a.issuedOfferId !== null) {
-        const { alreadyRedeemed } = await voidIssuedOffers(em, [a.issuedOfferId], now);
-        offersKept.push(...alreadyRedeemed);
       }
     }
+    // Every offer it awarded at once (each voided, or kept and reported when already redeemed).
+    const { alreadyRedeemed } = await voidLockedOffers(em, offersToVoid, now);
+    offersKept.push(...offerIds.filter((id) => alreadyRedeemed.includes(id)));
     // One TIER_CHANGED for the return, from the tier before it to the tier after it: the tiers
     // between two of its awards were never visible outside this transaction.
     if (awards.some((a) => a.kind === AwardKind.POINTS)) await recomputeTier(em, sale.customerId, now);
@@ -338,16 +337,16 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     // The return's own write, last, after every lock it waited for: it commits only if the till's
     // key still holds (partnerStillHolds), so a return in flight when its key is revoked (held at
     // an account, a campaign, an offer) is refused whole once revokePartner has answered (edges-12).
-    const marked = await query(
+    // It answers the sale as it leaves it (edges-12: the sale was read again after this).
+    const [transaction] = await query<TransactionRow>(
       em,
-      sql`update sales_transaction set status = 'REVERSED', reversed_at = ${now}, reversal_reason = ${reason}
-           where id = ${sale.id} and ${partnerStillHolds(partner.partnerId)} returning id`,
+      sql`update sales_transaction t set status = 'REVERSED', reversed_at = ${now}, reversal_reason = ${reason}
+           where t.id = ${sale.id} and ${partnerStillHolds(partner.partnerId)} returning ${TRANSACTION_COLUMNS}`,
     );
-    if (!marked.length) {
+    if (!transaction) {
       await refuseIfRevoked(em, partner.partnerId);
       throw new Error(`sale ${sale.id} could not be marked REVERSED under its row lock`);
     }
-    const [transaction] = await transactionsByIds(em, [sale.id]);
     return { transaction, pointsReversed, pointsOwed, offersKept };
   });
 }

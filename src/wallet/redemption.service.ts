@@ -262,19 +262,32 @@ export async function redeemOffer(
   });
 }
 
+/** An issued offer as `lockOffersToVoid` locked it: its key and its status as of the reversal's `now`. */
+export type VoidableOffer = WalletKey & Pick<IssuedOfferRow, 'status'>;
+
 /**
- * Voids issued offers (a reversed sale takes back what it awarded), in the caller's transaction:
- * ISSUED or LOCKED ones (as of `now`) become VOIDED; REDEEMED ones are reported and left alone;
- * expired, already voided and unknown ids are neither. Rows are locked in id order, so two
- * reversals never deadlock.
+ * Locks the issued offers a reversed sale awarded (unknown ids are left out) and reads their status
+ * as of `now`, for `voidLockedOffers` later in the same transaction. In code order, as a till's sale
+ * naming several takes them (applyOffers sorts its codes; codes are ASCII, so JS and the "C"
+ * collation agree): in id order a return deadlocked with a sale naming two of them.
  */
-export async function voidIssuedOffers(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
-  if (issuedOfferIds.length === 0) return { voided: [], alreadyRedeemed: [] };
-  const rows = await query(
+export async function lockOffersToVoid(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<VoidableOffer[]> {
+  if (issuedOfferIds.length === 0) return [];
+  return query(
     em,
-    sql<WalletKey & Pick<IssuedOfferRow, 'status'>>`select ${WALLET_KEY_COLUMNS}, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
-          from issued_offer io where io.id = any(${idList(issuedOfferIds)}) order by io.id for update`,
+    sql<VoidableOffer>`select ${WALLET_KEY_COLUMNS}, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
+          from issued_offer io where io.id = any(${idList(issuedOfferIds)}) order by io.code collate "C" for update`,
   );
+}
+
+/**
+ * Voids offers the caller locked (`lockOffersToVoid`): a reversed sale takes back what it awarded,
+ * in the caller's transaction. ISSUED or LOCKED ones (as of the lock's `now`) become VOIDED, each
+ * with its WALLET_CHANGED event; REDEEMED ones are reported and left alone; expired and already
+ * voided ones are neither. One statement for the rows and one for their events (edges-12: each
+ * offer was locked and read a second time here, one offer at a time).
+ */
+export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
   const live = rows.filter((r) => LIVE.includes(r.status));
   if (live.length) {
     await query(
