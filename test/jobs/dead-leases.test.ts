@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** This file's own build of the gateway (inside node_modules, so its packages resolve). */
@@ -55,21 +56,6 @@ function gateway(dataDir: string) {
       throw new Error(`gateway did not start: ${output}`);
     },
   };
-}
-
-/** PostgreSQL processes whose command line names `dir`. */
-function postgresProcessesFor(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmdline = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        return cmdline.includes('postgres') && cmdline.includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 async function until<T>(check: () => Promise<T | undefined | null | false>, what: string, ms: number): Promise<T> {

@@ -195,6 +195,21 @@ describe('a partner key revoked while its sales are in flight', () => {
     expect(await t.sql(`select url from webhook_endpoint where url = 'https://hooks.example.test/late'`)).toEqual([]);
   });
 
+  it("an operator registering an endpoint for a partner being revoked waits for the revocation and is told there is no such partner (edges-12)", async () => {
+    const partner = await createPartner(t, ['webhooks:manage', 'transactions:read']);
+    const register = (url: string) => t.gql<any, unknown>(REGISTER, { input: { url, eventTypes: ['SALE_PROCESSED'], partnerId: partner.id } }, t.operatorToken);
+    expect(ok(await register('https://hooks.example.test/by-operator')).registerWebhookEndpoint.userErrors).toEqual([]); // the control
+    await whileRevoking(partner, async (revoked, release) => {
+      const sent = register('https://hooks.example.test/by-operator-late');
+      const settled = await Promise.race([sent.then(() => 'answered'), waitUntil(async () => (await lockWaiters()) >= 2, 'the registration waiting').then(() => 'waiting')]);
+      await release();
+      const [revokeAnswer, answer] = await Promise.all([revoked, sent]);
+      expect(dataOf(revokeAnswer as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      expect({ settled, answer: dataOf(answer).registerWebhookEndpoint }).toEqual({ settled: 'waiting', answer: { endpoint: null, userErrors: [{ code: 'NOT_FOUND' }] } });
+    });
+    expect(await liveEndpoints(numericId(partner.id))).toEqual([]);
+  });
+
   it('an endpoint removed by the key while revokePartner runs is refused after it, nothing recorded in its name (edges-12)', async () => {
     const partner = await createPartner(t, ['webhooks:manage', 'transactions:read']);
     const register = (url: string) => t.gql<any, unknown>(REGISTER, { input: { url, eventTypes: ['SALE_PROCESSED'] } }, partner.credential);
