@@ -8,6 +8,7 @@ import { signToken } from './http/auth.js';
 import { currenciesOutsideIso } from './points/points.service.js';
 import { startGateway } from './http/server.js';
 import { startJobs } from './jobs/registry.js';
+import { releaseDeadLeases } from './jobs/runner.js';
 import { contractPartnerManifest } from './persisted/contract.js';
 import { registerFirstPartyManifests } from './persisted/first-party.js';
 import { gatewaySchema } from './graphql/schema.js';
@@ -46,6 +47,11 @@ try {
   // The built member app and console send only ids: their operations are on their lists first.
   const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), systemClock.now());
   if (Object.values(registered).some((n) => n > 0)) log.info({ registered }, 'web app operations registered');
+  if (database.embedded) {
+    // A killed run's leases on its own DATA_DIR: taken over now, not after JOB_LEASE_MS (edges-12).
+    const released = await releaseDeadLeases(database.orm.em.fork(), systemClock.now());
+    if (released.length) log.info({ jobs: released }, 'released the job leases of a run that was killed');
+  }
   gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log });
   jobs = config.jobsEnabled
     ? await startJobs(

@@ -2,12 +2,13 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { Customer, CustomerStatus } from '../customers/customer.entity.js';
-import { customerStatusLock } from '../customers/status-lock.js';
+import { customerStatusNow } from '../customers/status-lock.js';
 import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { daysOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { accountFull, creditFits, creditSettled, lockAccounts, settleAccount } from '../points/ledger.service.js';
+import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
 import { Activity, ActivityKind, ActivityRule } from './activity.entity.js';
@@ -70,14 +71,16 @@ export interface ActivityResult {
 /**
  * A partner reports an activity of a customer it knows by the retailer's id. The reference is
  * normalised (`normaliseReference`) before it counts; the kind's natural limit and the rules'
- * caps apply (`awardActivity`).
+ * caps apply (`awardActivity`). A partner's report commits only while its key holds: one whose key
+ * was revoked while it ran is CredentialRevoked (UNAUTHENTICATED), nothing written (edges-12).
  */
 export async function recordActivity(ctx: Ctx, data: { customerExternalId: string; kind: ActivityKind; reference: string }): Promise<ActivityResult> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const customer = await db(em).selectFrom('Customer').select(['id']).where('externalId', '=', data.customerExternalId).executeTakeFirst();
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
-    return awardActivity(em, { customerId: customer.id, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now });
+    const partnerId = ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null;
+    return awardActivity(em, { customerId: customer.id, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now, partnerId });
   });
 }
 
@@ -90,6 +93,8 @@ export interface ActivityOccurrence {
   now: Date;
   /** When the activity happened, for the kinds whose limit depends on the day (BIRTHDAY); default `now`. */
   occurredAt?: Date;
+  /** The partner whose key reports it (its write then commits only while the key holds: `partnerStillHolds`); absent for the program's own jobs. */
+  partnerId?: number | null;
 }
 
 /** An active rule of the activity's kind and how much of its cap the customer used. */
@@ -119,7 +124,8 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
  * - at most `capPerPeriod` awards per rule in the last `periodDays` days (CAP_REACHED);
  * - an account it credits stays within MAX_ACCOUNT_POINTS (INVALID), checked under the account
  *   locks before anything of the activity is written.
- * The customer must be ACTIVE (NOT_ELIGIBLE), as read under `customerStatusLock` after that lock,
+ * The customer must be ACTIVE (NOT_ELIGIBLE), as read under `customerStatusLock` after that lock
+ * (`customerStatusNow`: one statement),
  * so a close that committed while the award waited is seen, and one that comes later waits for it.
  * A customer's activities of one kind are serialised by an advisory lock taken before anything is
  * read (referrals also take one program-wide lock, see `occurrenceOf`), so no limit can be beaten by requests that
@@ -131,11 +137,16 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   if (reference.length === 0) throw refuse(UserErrorCode.INVALID, 'The reference must not be blank.', ['input', 'reference']);
   await query(em, lockKey(`activity:${a.customerId}:${a.kind}`));
   // The status as of now, not as the caller read it before waiting for the lock above (a batch of
-  // the birthday job selects its customers first): held against status changes until commit.
-  await query(em, customerStatusLock(a.customerId, 'award'));
-  const status = (await queryOne<{ status: CustomerStatus }>(em, sql`select status from customer where id = ${a.customerId}`))?.status;
+  // the birthday job selects its customers first): held against status changes until commit. The
+  // status lock and the read after it in one statement (customerStatusNow), with the birth date
+  // (which no status change moves): edges-12, they were three statements.
+  const customer = await queryOne<{ status: CustomerStatus | null } & Pick<EntityRow<Customer>, 'birthDate'>>(
+    em,
+    sql`select ${customerStatusNow(a.customerId)} as status, to_char(c.birth_date, 'YYYY-MM-DD') as "birthDate" from customer c where c.id = ${a.customerId}`,
+  );
+  const status = customer?.status;
   // A birthday's reference repeats within its year only: the same reference next year is next year's birthday.
-  const birthday = a.kind === ActivityKind.BIRTHDAY ? await birthdayYearOf(em, a) : undefined;
+  const birthday = a.kind === ActivityKind.BIRTHDAY ? birthdayYearOf(customer?.birthDate, a) : undefined;
   const done = await queryOne(
     em,
     sql<Selected<typeof AWARDED>>`select ${AWARDED} from activity
@@ -187,11 +198,19 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
       throw accountFull(rule.currencyCode);
     }
   }
+  // The activity's first write, after every lock it waited for: only while the reporting key
+  // holds, so a report in flight when its key is revoked is refused once revokePartner has
+  // answered (edges-12); the write-down above rolls back with it.
   const [activity] = await query<{ id: number }>(
     em,
     sql`insert into activity (customer_id, kind, reference, occurrence, referred_customer_id, points_awarded, actor, created_at)
-        values (${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}) returning id`,
+        select ${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}
+         where ${partnerStillHolds(a.partnerId ?? null)} returning id`,
   );
+  if (!activity) {
+    await refuseIfRevoked(em, a.partnerId ?? null);
+    throw new Error('an activity with no partner to check was not inserted');
+  }
   for (const rule of awarding) {
     const posted = await creditSettled(em, accounts.get(rule.currencyCode)!, {
       amount: rule.points,
@@ -217,12 +236,8 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
 /** The year of the birthday the activity falls on, or why it falls on none (refused once the rules are known). */
 type BirthdayYear = { year: number; refusal?: undefined } | { year?: undefined; refusal: string };
 
-async function birthdayYearOf(em: SqlEntityManager, a: ActivityOccurrence): Promise<BirthdayYear> {
-  const customer = await queryOne<Pick<EntityRow<Customer>, 'birthDate'>>(
-    em,
-    sql`select to_char(birth_date, 'YYYY-MM-DD') as "birthDate" from customer where id = ${a.customerId}`,
-  );
-  const birthDate = parseBirthDate(customer?.birthDate);
+function birthdayYearOf(birthDateText: string | null | undefined, a: ActivityOccurrence): BirthdayYear {
+  const birthDate = parseBirthDate(birthDateText);
   if (!birthDate) return { refusal: "Birthday points need the customer's birth date, and it is not on file." };
   const year = birthdayYearAt(birthDate, a.occurredAt ?? a.now);
   if (year === null) return { refusal: "Birthday points are earned on the customer's birthday (its UTC day, or the day either side)." };

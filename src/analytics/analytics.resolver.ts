@@ -31,7 +31,10 @@ export class ProgramStatsResolver {
     return programStats(ctx.em, currency, from, to, ctx.clock.now());
   }
 
-  @FieldResolver(() => [TierMembers], { description: 'Members per tier of the ladder now.' })
+  @FieldResolver(() => [TierMembers], {
+    description:
+      "Every tier of this currency's ladder, lowest rank first, with the customers on it now, whatever the window: every customer not CLOSED, each on one tier (the highest they qualify for across the program's ladders, rolling windows read at now), including members who never did anything in the window or earned nothing (a tier with threshold 0 holds them). Not a window figure like activeMembers, which counts only those who did something in [from, to) (edges-12).",
+  })
   tierMix(@Root() stats: ProgramStatsRow, @Context() ctx: RequestCtx) {
     return tierMix(ctx.em, stats.currency, ctx.clock.now());
   }

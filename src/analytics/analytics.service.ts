@@ -99,12 +99,17 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
 /** How many customers hold one tier: a count, keyed by the tier's id. */
 export type TierMixRow = { tierId: Tier['id'] | null; members: number };
 
-/** How many customers sit on each tier of the currency's ladder as of `now` (`customer_tier_at`). */
+/**
+ * How many customers sit on each tier of the currency's ladder as of `now` (`customer_tier_at`),
+ * every tier of the ladder by rank (0 when empty). Every customer but CLOSED ones (a closed account
+ * is no longer a member: it cannot earn, spend or sign in; edges-12), whatever they did in any
+ * window: this is the membership now, not the active members of a window.
+ */
 export async function tierMix(em: SqlEntityManager, currency: string, now: Date): Promise<TierMixRow[]> {
   return query(
     em,
     sql<TierMixRow>`select t.id as "tierId", count(c.id)::int as members
-          from tier t left join (select id, customer_tier_at(id, ${now}) as tier_id from customer) c on c.tier_id = t.id
+          from tier t left join (select id, customer_tier_at(id, ${now}) as tier_id from customer where status <> 'CLOSED') c on c.tier_id = t.id
          where t.currency_code = ${currency}
          group by t.id, t.rank order by t.rank`,
   );

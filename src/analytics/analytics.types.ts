@@ -43,13 +43,16 @@ export class ProgramStats {
   @Field(() => Float, { description: 'Points spent ÷ points issued in the window (0 when none were issued).' })
   redemptionRate!: number;
 
-  @Field(() => Int, { description: 'Members with any points movement, sale or purchase in the window.' })
+  @Field(() => Int, {
+    description:
+      'Customers who did something in this currency within [from, to): a ledger entry of its points (earned, spent, adjusted by staff, reversed, or expired or released as they fell due), a sale in its money currency, or a purchase from one of its stores; each counted once, whatever their status or tier now. A window figure: a member who did nothing in it is in tierMix but not here, so the two need not add up (edges-12).',
+  })
   activeMembers!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'One tier of the ladder and how many customers are on it now.' })
 export class TierMembers {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Customers not CLOSED whose tier is this one now.' })
   members!: number;
 }
 

@@ -24,8 +24,9 @@ export function customerStatusLock(customerId: number, mode: 'award' | 'change')
  * statement waited is seen, and none commits before the caller's transaction ends. For spends
  * (purchases, gift claims, a till's lock or redemption), whose status read at authentication may be
  * older than a suspension that committed while they waited for the account or the offer (hostile
- * pass 10). Take it before the account's row lock, as awards do, so status changes, awards and
- * spends queue in one order.
+ * pass 10), and for activities' awards (the lock and the read after it in one statement, edges-12).
+ * Take it before the account's row lock, as awards do, so status changes, awards and spends queue
+ * in one order.
  */
 export function customerStatusNow(customerId: RawBuilder<unknown> | number) {
   return sql<string | null>`customer_status_locked(${customerId})`;

@@ -35,6 +35,27 @@ export interface JobHandler {
 /** A failure that retrying cannot mend: the job fails at once. */
 export class PermanentJobError extends Error {}
 
+/**
+ * Ends, as of `now`, the leases of every RUNNING job whose row no live transaction holds, so the
+ * next claim takes them at once instead of after JOB_LEASE_MS. Only for a gateway that has just
+ * started its embedded PostgreSQL on DATA_DIR: it holds DATA_DIR's lock and stopped whatever server
+ * a killed run left there, so no other worker's session (or transaction) on that database can be
+ * alive, and every lease in it is a dead worker's. With DATABASE_URL other instances may be
+ * running their jobs, and their leases are left to run out. Safe even if it were wrong about a
+ * worker: a job a live worker executes is locked (skipped here), and one it has claimed but not yet
+ * begun fails its own completion check (`locked_by`, `attempts`) once claimed again, so no job runs
+ * twice to completion. The job keeps its attempts (the killed run counts as one, as when a lease
+ * runs out). Returns the ids released, lowest first.
+ */
+export async function releaseDeadLeases(em: SqlEntityManager, now: Date): Promise<number[]> {
+  const rows = await query<{ id: number }>(
+    em,
+    sql`with dead as (select id from job where status = 'RUNNING' and locked_until > ${now} for update skip locked)
+        update job j set locked_until = ${now} from dead where j.id = dead.id returning j.id`,
+  );
+  return rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
 /** This worker's lease ran out and another worker took the job over: its work must not commit. */
 class LeaseLostError extends Error {}
 

@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { shown } from '../domain/text.js';
 import { recordSessionEnd } from '../events/outbox.service.js';
 import type { RawBuilder } from 'kysely';
@@ -32,13 +32,17 @@ export const hashApiKey = (key: string) => createHash('sha256').update(key).dige
  * partner's key is not revoked, read with a `FOR KEY SHARE` lock on its row (edges-11). The key is
  * checked when a request is authenticated, but a request can run for a while after (waiting on an
  * account's lock, up to DB_STATEMENT_TIMEOUT_MS), so a key revoked meanwhile could still commit
- * sales. With the lock, `revokePartner` (which takes the row `FOR UPDATE`) waits for writes that
+ * writes. With the lock, `revokePartner` (which takes the row `FOR UPDATE`) waits for writes that
  * hold it to commit, and a write that comes to lock it after the revocation committed reads the
  * revoked row (READ COMMITTED re-checks a locked row's condition on its latest version) and writes
- * nothing: once revokePartner has answered, no write of the key commits. The sale's foreign key to
- * `partner` takes the same lock in the same statement, so this adds an index read, not a row write.
+ * nothing: once revokePartner has answered, no write of the key commits. A write whose statement
+ * also references `partner` by foreign key takes the same lock there, so this adds an index read,
+ * not a row write. `partnerId` null (a staff member's or a job's write, which no key makes): `true`.
+ * Every write a partner key can make carries it (docs/decisions.md, edges-11 and edges-12): a
+ * sale, a return, a till's lock, release and redemption, an activity, and its webhook endpoints.
  */
-export function partnerStillHolds(partnerId: number): RawBuilder<boolean> {
+export function partnerStillHolds(partnerId: number | null): RawBuilder<boolean> {
+  if (partnerId === null) return sql<boolean>`true`;
   return sql<boolean>`exists (select 1 from partner live where live.id = ${partnerId} and live.revoked_at is null for key share)`;
 }
 
@@ -46,6 +50,16 @@ export function partnerStillHolds(partnerId: number): RawBuilder<boolean> {
 export async function partnerRevoked(em: SqlEntityManager, partnerId: number): Promise<boolean> {
   const row = await queryOne<{ revoked: boolean }>(em, sql`select revoked_at is not null as revoked from partner where id = ${partnerId}`);
   return row?.revoked ?? true;
+}
+
+/**
+ * After a write guarded by `partnerStillHolds` wrote nothing: throws CredentialRevoked (answered as
+ * a revoked key is at the door: UNAUTHENTICATED "Unknown or revoked API key.", HTTP 401; the
+ * caller's transaction rolls back) when the key was revoked while the request ran, else returns
+ * (the caller refuses as it would: no such row, not redeemable, …). `partnerId` null: returns.
+ */
+export async function refuseIfRevoked(em: SqlEntityManager, partnerId: number | null): Promise<void> {
+  if (partnerId !== null && (await partnerRevoked(em, partnerId))) throw new CredentialRevoked();
 }
 
 /** The partner holding `key`, unless the key is malformed, unknown or revoked. */

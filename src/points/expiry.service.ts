@@ -1,8 +1,9 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { columnsOf, type Selected } from '../db/schema.js';
+import { columnsOf } from '../db/schema.js';
 import { query, sql } from '../db/sql.js';
 import { PointAccount } from './account.entity.js';
-import { writeDownAccount } from './ledger.service.js';
+import { recomputeTier } from '../tiers/tier.service.js';
+import { ACCOUNT_KEYS, settleAccount, type AccountRow } from './ledger.service.js';
 
 /** Accounts one write-down run takes by default (`LEDGER_JOB_BATCH`); a full batch enqueues the next run at once. */
 export const WRITE_DOWN_BATCH = 500;
@@ -22,7 +23,7 @@ export const WRITE_DOWN_BATCH = 500;
  * took: the caller runs again while that is a full batch.
  */
 export async function writeDownDueAccounts(em: SqlEntityManager, now: Date, batch = WRITE_DOWN_BATCH): Promise<number> {
-  const accounts = await query<Selected<typeof DUE_ACCOUNT_COLUMNS>>(
+  const accounts = await query<AccountRow>(
     em,
     sql`select ${DUE_ACCOUNT_COLUMNS} from point_account a
          where a.id in (
@@ -35,8 +36,12 @@ export async function writeDownDueAccounts(em: SqlEntityManager, now: Date, batc
          order by a.customer_id, a.id
          for update skip locked`,
   );
-  for (const a of accounts) await writeDownAccount(em, a.customerId, a.currencyCode, now);
+  // On the rows just locked (edges-12: each was locked and read again, one statement per account).
+  for (const account of accounts) {
+    if ((await settleAccount(em, account, now)).released) await recomputeTier(em, account.customerId, now);
+  }
   return accounts.length;
 }
 
-const DUE_ACCOUNT_COLUMNS = columnsOf(PointAccount, 'a', ['id', 'customerId', 'currencyCode']);
+/** The whole row settleAccount works on, read by the statement that locks it. */
+const DUE_ACCOUNT_COLUMNS = columnsOf(PointAccount, 'a', ACCOUNT_KEYS);

@@ -79,8 +79,11 @@ const RELEASED_COLUMNS = columnsOf(PendingCredit, '', ['amount', 'sourceType', '
 /** A credit a reversal by reference undoes, with the points of it that expired (allocated to EXPIRE debits). */
 const REVERSED_CREDIT_COLUMNS = columnsOf(LedgerEntry, 'e', ['id', 'amount', 'remaining', 'qualifying', 'createdAt']);
 
-/** The account's totals a reversal changes directly. */
-const REVERSAL_ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ['debt', 'lifetimeEarned']);
+/**
+ * The account's totals after a reversal's change (debt, lifetime), with its balances: the caller's
+ * row may be older than a write of its own since it was locked (a pending credit cancelled).
+ */
+const REVERSAL_ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ['available', 'pending', 'debt', 'lifetimeEarned']);
 
 /** Points a debit takes from one credit entry (> 0): one `ledger_allocation` row. */
 type Take = { id: LedgerEntry['id']; amount: number };
@@ -344,16 +347,6 @@ export async function debit<X extends object = object>(
 }
 
 /**
- * Writes down what is due on one customer's account at `now` (expiries, pending releases), under
- * its lock, and re-places the customer's tier if points were released. For callers that are about
- * to change the account outside `postEntry` (cancelling pending points).
- */
-export async function writeDownAccount(em: SqlEntityManager, customerId: number, currency: string, now: Date): Promise<void> {
-  const settled = await settleAccount(em, await lockAccount(em, customerId, currency, now), now);
-  if (settled.released) await recomputeTier(em, customerId, now);
-}
-
-/**
  * Takes the account's row lock (creating the account if it has none yet) and reads it.
  *
  * Lock order: a customer's account rows before that customer's `event_stream` row, which every
@@ -593,6 +586,9 @@ export interface ReversalResult {
  * expired is gone — other points are never taken in its place. Lifetime earned drops by the whole
  * amount of the qualifying credits, and rolling-window tiers get a `qualifying_adjustment` dated
  * at each credit's own moment, so every window that counted the credit stops counting it.
+ * On `account`, which the caller locked (`lockAccounts`) and wrote down at `r.now`
+ * (`settleAccount`) earlier in its transaction, as `creditSettled` takes it: a return of several
+ * awards locks and writes down each account once (edges-12). `account` is updated to the state after.
  * Does not re-place the customer's tier: the caller calls `recomputeTier` once after its last
  * reversal (a return of a sale with several awards would otherwise tell subscribers of tiers the
  * customer holds only between two of its statements, C -> B -> A for one return).
@@ -600,11 +596,11 @@ export interface ReversalResult {
  */
 export async function reverseCredits(
   em: SqlEntityManager,
-  r: { customerId: number; currency: string; entryIds: number[]; source: LedgerSource; sourceId: string; reason: string; actor: string; now: Date },
+  account: AccountRow,
+  r: { entryIds: number[]; source: LedgerSource; sourceId: string; reason: string; actor: string; now: Date },
 ): Promise<ReversalResult> {
   const result: ReversalResult = { taken: 0, owed: 0, expired: 0, entryId: null };
   if (r.entryIds.length === 0) return result;
-  const { account } = await settleAccount(em, await lockAccount(em, r.customerId, r.currency, r.now), r.now);
   const credits = await query<Selected<typeof REVERSED_CREDIT_COLUMNS> & { expired: number }>(
     em,
     sql`select ${REVERSED_CREDIT_COLUMNS},
@@ -657,8 +653,16 @@ export async function reverseCredits(
     await recordEvent(
       em,
       'BALANCE_CHANGED',
-      r.customerId,
-      { currency: r.currency, accountId: account.id, customerId: r.customerId, currencyCode: r.currency, available: account.available, pending: account.pending, lifetimeEarned: account.lifetimeEarned },
+      account.customerId,
+      {
+        currency: account.currencyCode,
+        accountId: account.id,
+        customerId: account.customerId,
+        currencyCode: account.currencyCode,
+        available: account.available,
+        pending: account.pending,
+        lifetimeEarned: account.lifetimeEarned,
+      },
       r.now,
     );
   }
@@ -667,13 +671,13 @@ export async function reverseCredits(
       await query(
         em,
         sql`insert into qualifying_adjustment (account_id, customer_id, amount, reason, created_at)
-            values (${account.id}, ${r.customerId}, ${-c.amount}, ${r.reason}, ${c.createdAt})`,
+            values (${account.id}, ${account.customerId}, ${-c.amount}, ${r.reason}, ${c.createdAt})`,
       );
     }
     await query(
       em,
       sql`insert into ledger_reversal (account_id, customer_id, credit_id, reversal_entry_id, taken, owed, expired, reason, created_at)
-          values (${account.id}, ${r.customerId}, ${c.id}, ${posted?.entryId ?? null}, ${c.remaining}, ${owedOf(c)}, ${c.expired}, ${r.reason}, ${r.now})`,
+          values (${account.id}, ${account.customerId}, ${c.id}, ${posted?.entryId ?? null}, ${c.remaining}, ${owedOf(c)}, ${c.expired}, ${r.reason}, ${r.now})`,
     );
   }
   return result;

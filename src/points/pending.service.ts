@@ -62,7 +62,7 @@ export async function addPending(em: SqlEntityManager, account: AccountRow, d: P
 
 /**
  * Cancels pending points not yet released; false when they already were (or were cancelled).
- * The caller writes the account down first (`writeDownAccount`), so points already due are
+ * The caller writes the account down first (`settleAccount` on the locked row), so points already due are
  * released, and reversed by reference, rather than cancelled.
  */
 export async function cancelPending(em: SqlEntityManager, pendingId: number, now: Date): Promise<boolean> {

@@ -4,14 +4,14 @@ import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
 import type { RawBuilder } from 'kysely';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { CredentialRevoked, refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeKeySql, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
-import { partnerRevoked, partnerStillHolds } from '../partners/partner.service.js';
+import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
-import { lockAccount, lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
+import { lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
-import { normalizeOfferCode, redeemIssuedOffer, voidIssuedOffers } from '../wallet/redemption.service.js';
+import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, voidLockedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { applicability, fromCents, notApplicableMessage, saleTotal, termsOf, toCents } from './pricing.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
@@ -140,7 +140,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
           select exists (select 1 from job) as enqueued, sale.* from sale`,
     );
     if (!head) {
-      if (await partnerRevoked(em, partner.partnerId)) throw new CredentialRevoked();
+      await refuseIfRevoked(em, partner.partnerId);
       // A sale stored before its key was recorded (sales from before fingerprints): answered as it
       // is, and that answer recorded with the key this request claimed, or every later repeat would
       // find the key with no answer (an internal error instead of the sale).
@@ -236,7 +236,10 @@ const PENDING_ENTRY_COLUMN = columnsOf(PendingCredit, '', ['ledgerEntryId']);
  * reference (pending ones not yet due cancelled; spent ones owed, expired ones gone: see
  * reverseCredits), awarded offers voided unless already redeemed (those are reported),
  * campaign budgets given back. A sale not processed yet is simply marked REVERSED, and its
- * processing then does nothing. Offers the customer used on the sale stay redeemed.
+ * processing then does nothing. Offers the customer used on the sale stay redeemed. Refusals:
+ * NOT_FOUND (no sale of this partner with `externalId`), ALREADY_REVERSED; CredentialRevoked
+ * (UNAUTHENTICATED) when the partner's key was revoked before the return's last write, which then
+ * rolls back whole (edges-12).
  */
 export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, externalId: string, reason: string | null): Promise<ReversalOutcome> {
   const now = ctx.clock.now();
@@ -259,11 +262,10 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     // The offers it awarded, before anything else: a till redeeming, locking or releasing one, or
     // applying it to a sale, takes the offer's row and then the customer's event stream (its
     // WALLET_CHANGED), so a return that took the stream first (reversing the points) and the offer
-    // after deadlocked with it, and one of the two failed with an internal error. In code order,
-    // as a sale naming several takes them (applyOffers: codes sorted; codes are ASCII, so JS and
-    // the "C" collation agree); in id order it deadlocked with a sale naming two of them.
+    // after deadlocked with it, and one of the two failed with an internal error. In code order
+    // (lockOffersToVoid); voided after the accounts' locks (below), on these rows.
     const offerIds = awards.flatMap((a) => (a.kind === AwardKind.OFFER && a.issuedOfferId !== null ? [a.issuedOfferId] : []));
-    if (offerIds.length) await query(em, sql`select 1 from issued_offer where id = any(${idList(offerIds)}) order by code collate "C" for update`);
+    const offersToVoid = await lockOffersToVoid(em, offerIds, now);
     // Locks in processing's order (src/transactions/processor.ts), so the two cannot deadlock:
     // campaigns with a budget (by id) before accounts, the counts of campaigns without one (their
     // customer's shard, by campaign id: CampaignCount) after them.
@@ -273,15 +275,19 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
         ? (await query<{ id: number }>(em, sql`select id from campaign where id = any(${idList(campaignIds)}) and budget_points is not null order by id for update`)).map((c) => c.id)
         : [],
     );
-    // Every account the reversal writes, before its first event (see lockAccount).
-    await lockAccounts(em, sale.customerId, awards.flatMap((a) => (a.kind === AwardKind.POINTS ? [a.currencyCode!] : [])), now);
+    // Every account the reversal writes, before its first event (see lockAccount), each locked and
+    // written down once: under the locks nothing more falls due at the same moment, so the awards
+    // below are undone on these rows (edges-12: each award locked and wrote down its account
+    // twice more, five locks and four write-downs for a sale of two credits).
+    const accounts = await lockAccounts(em, sale.customerId, awards.flatMap((a) => (a.kind === AwardKind.POINTS ? [a.currencyCode!] : [])), now);
+    for (const account of accounts.values()) await settleAccount(em, account, now);
     const givenBack = new Map<number, number>();
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
-        // By reference: the award's own credit (or its pending credit, released if its day has
-        // come) is what is undone — never other points in its place. The tier is placed once,
-        // after every award is undone (below), as processing placed it once after every credit.
-        await settleAccount(em, await lockAccount(em, sale.customerId, a.currencyCode!, now), now);
+        // By reference: the award's own credit (or its pending credit, released by the write-down
+        // above if its day has come) is what is undone — never other points in its place. The tier
+        // is placed once, after every award is undone (below), as processing placed it once after
+        // every credit.
         const cancelled = a.pendingCreditId !== null && (await cancelPending(em, a.pendingCreditId, now));
         if (!cancelled) {
           const entryId =
@@ -289,9 +295,7 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
             (await queryOne<Selected<typeof PENDING_ENTRY_COLUMN>>(em, sql`select ${PENDING_ENTRY_COLUMN} from pending_credit where id = ${a.pendingCreditId}`))
               ?.ledgerEntryId ??
             null;
-          const result = await reverseCredits(em, {
-            customerId: sale.customerId,
-            currency: a.currencyCode!,
+          const result = await reverseCredits(em, accounts.get(a.currencyCode!)!, {
             entryIds: entryId === null ? [] : [entryId],
             source: LedgerSource.TRANSACTION,
             sourceId: String(sale.id),
@@ -306,11 +310,11 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
           pointsReversed += a.points;
         }
         if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
-      } else if (a.issuedOfferId !== null) {
-        const { alreadyRedeemed } = await voidIssuedOffers(em, [a.issuedOfferId], now);
-        offersKept.push(...alreadyRedeemed);
       }
     }
+    // Every offer it awarded at once (each voided, or kept and reported when already redeemed).
+    const { alreadyRedeemed } = await voidLockedOffers(em, offersToVoid, now);
+    offersKept.push(...offerIds.filter((id) => alreadyRedeemed.includes(id)));
     // One TIER_CHANGED for the return, from the tier before it to the tier after it: the tiers
     // between two of its awards were never visible outside this transaction.
     if (awards.some((a) => a.kind === AwardKind.POINTS)) await recomputeTier(em, sale.customerId, now);
@@ -330,11 +334,19 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
       );
     }
     await db(em).updateTable('TransactionAward').set({ reversedAt: now }).where('transaction', '=', sale.id).where('reversedAt', 'is', null).execute();
-    await query(
+    // The return's own write, last, after every lock it waited for: it commits only if the till's
+    // key still holds (partnerStillHolds), so a return in flight when its key is revoked (held at
+    // an account, a campaign, an offer) is refused whole once revokePartner has answered (edges-12).
+    // It answers the sale as it leaves it (edges-12: the sale was read again after this).
+    const [transaction] = await query<TransactionRow>(
       em,
-      sql`update sales_transaction set status = 'REVERSED', reversed_at = ${now}, reversal_reason = ${reason} where id = ${sale.id}`,
+      sql`update sales_transaction t set status = 'REVERSED', reversed_at = ${now}, reversal_reason = ${reason}
+           where t.id = ${sale.id} and ${partnerStillHolds(partner.partnerId)} returning ${TRANSACTION_COLUMNS}`,
     );
-    const [transaction] = await transactionsByIds(em, [sale.id]);
+    if (!transaction) {
+      await refuseIfRevoked(em, partner.partnerId);
+      throw new Error(`sale ${sale.id} could not be marked REVERSED under its row lock`);
+    }
     return { transaction, pointsReversed, pointsOwed, offersKept };
   });
 }

@@ -5,8 +5,8 @@ import { customerStatusNow } from '../customers/status-lock.js';
 import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
-import { CredentialRevoked, refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
-import { partnerRevoked, partnerStillHolds } from '../partners/partner.service.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { INVISIBLE_MARKS } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
 import type { OfferVersion } from '../offers/offer.entity.js';
@@ -96,14 +96,6 @@ function checkCurrency(row: TillRow, currency: string | null | undefined): void 
   }
 }
 
-/**
- * After a till's write guarded by `partnerStillHolds` changed nothing: CredentialRevoked when the
- * partner's key was revoked while the request ran (edges-11), else nothing (the caller refuses as it would).
- */
-async function refuseRevoked(em: SqlEntityManager, partnerId: number): Promise<void> {
-  if (await partnerRevoked(em, partnerId)) throw new CredentialRevoked();
-}
-
 /** A live lock held by this partner's basket `lockId`. */
 function holds(row: TillRow, partnerId: number, lockId: string | null): boolean {
   return row.status === IssuedOfferStatus.LOCKED && lockId !== null && row.lockId === lockId && row.lockPartnerId === partnerId;
@@ -154,7 +146,7 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)}
           returning ${issuedColumns(now)}`,
     );
-    if (!locked) await refuseRevoked(em, partner.partnerId);
+    if (!locked) await refuseIfRevoked(em, partner.partnerId);
     await recordWalletChange(em, row.customerId, renewing ? 'LOCK_EXTENDED' : 'LOCKED', row.id, now);
     return locked;
   });
@@ -174,7 +166,7 @@ export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { 
       sql<IssuedOfferRow>`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now}
                            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)} returning ${issuedColumns(now)}`,
     );
-    if (!released) await refuseRevoked(em, partner.partnerId);
+    if (!released) await refuseIfRevoked(em, partner.partnerId);
     await recordWalletChange(em, row.customerId, 'RELEASED', row.id, now);
     return released;
   });
@@ -225,7 +217,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
          where io.id = ${row.id} and io.status in ('ISSUED', 'LOCKED') and ${partnerStillHolds(r.partnerId)}
         returning ${issuedColumns(r.now)}`,
   );
-  if (!redeemed) await refuseRevoked(em, r.partnerId);
+  if (!redeemed) await refuseIfRevoked(em, r.partnerId);
   if (!redeemed) throw notRedeemable(); // unreachable under the row lock; never redeem twice regardless
   await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
   return { ...redeemed, offer: offerVersionFrom(row, 'offer.') };
@@ -270,19 +262,32 @@ export async function redeemOffer(
   });
 }
 
+/** An issued offer as `lockOffersToVoid` locked it: its key and its status as of the reversal's `now`. */
+export type VoidableOffer = WalletKey & Pick<IssuedOfferRow, 'status'>;
+
 /**
- * Voids issued offers (a reversed sale takes back what it awarded), in the caller's transaction:
- * ISSUED or LOCKED ones (as of `now`) become VOIDED; REDEEMED ones are reported and left alone;
- * expired, already voided and unknown ids are neither. Rows are locked in id order, so two
- * reversals never deadlock.
+ * Locks the issued offers a reversed sale awarded (unknown ids are left out) and reads their status
+ * as of `now`, for `voidLockedOffers` later in the same transaction. In code order, as a till's sale
+ * naming several takes them (applyOffers sorts its codes; codes are ASCII, so JS and the "C"
+ * collation agree): in id order a return deadlocked with a sale naming two of them.
  */
-export async function voidIssuedOffers(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
-  if (issuedOfferIds.length === 0) return { voided: [], alreadyRedeemed: [] };
-  const rows = await query(
+export async function lockOffersToVoid(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<VoidableOffer[]> {
+  if (issuedOfferIds.length === 0) return [];
+  return query(
     em,
-    sql<WalletKey & Pick<IssuedOfferRow, 'status'>>`select ${WALLET_KEY_COLUMNS}, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
-          from issued_offer io where io.id = any(${idList(issuedOfferIds)}) order by io.id for update`,
+    sql<VoidableOffer>`select ${WALLET_KEY_COLUMNS}, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
+          from issued_offer io where io.id = any(${idList(issuedOfferIds)}) order by io.code collate "C" for update`,
   );
+}
+
+/**
+ * Voids offers the caller locked (`lockOffersToVoid`): a reversed sale takes back what it awarded,
+ * in the caller's transaction. ISSUED or LOCKED ones (as of the lock's `now`) become VOIDED, each
+ * with its WALLET_CHANGED event; REDEEMED ones are reported and left alone; expired and already
+ * voided ones are neither. One statement for the rows and one for their events (edges-12: each
+ * offer was locked and read a second time here, one offer at a time).
+ */
+export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
   const live = rows.filter((r) => LIVE.includes(r.status));
   if (live.length) {
     await query(

@@ -7,6 +7,7 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { enqueueJob } from '../jobs/queue.js';
+import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
 import { WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
@@ -41,7 +42,10 @@ const entryOf = (eventTypes: readonly WebhookEventWireType[], type: WebhookEvent
  * the field): the URL (see `webhookUrlProblem`); DESTINATION_NOT_ALLOWED: a literal internal
  * address or `localhost` (see `WebhookDestinations`; names are checked when sending); NOT_ELIGIBLE: an event type a partner may not
  * receive (offer events show the wallet, which partners do not read), on the first such entry
- * (`["input","eventTypes","1"]`); NOT_FOUND: no such partner.
+ * (`["input","eventTypes","1"]`); NOT_FOUND: no such partner (or revoked, for an operator);
+ * CredentialRevoked (UNAUTHENTICATED) when a partner's own key was revoked while this ran. A
+ * partner's endpoint is registered under the partner's row lock (FOR KEY SHARE), so it commits
+ * before a revocation (which then disables it) or not at all (edges-12).
  */
 export async function registerWebhookEndpoint(
   ctx: Ctx,
@@ -66,8 +70,16 @@ export async function registerWebhookEndpoint(
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
     if (partnerId !== null) {
-      const partner = await queryOne<{ scopes: string[] }>(em, sql`select scopes from partner where id = ${partnerId} and revoked_at is null`);
-      if (!partner) throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
+      // FOR KEY SHARE, as partnerStillHolds reads it, held to commit: a revocation waits for this
+      // registration and then disables the endpoint with the partner's others, and one that
+      // committed while this waited is read (edges-12). Before, an endpoint registered while
+      // revokePartner ran stayed enabled for the revoked partner.
+      const partner = await queryOne<{ scopes: string[] }>(em, sql`select scopes from partner where id = ${partnerId} and revoked_at is null for key share`);
+      if (!partner) {
+        // the caller's own key revoked while it ran: refused as at the door
+        if (ctx.caller.kind === 'partner') await refuseIfRevoked(em, partnerId);
+        throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
+      }
       // Whoever registers it (the partner, or an operator for it): a partner is sent only what it may read.
       const beyond = eventTypesBeyond(eventTypes, partner.scopes);
       if (beyond.length) {
@@ -86,7 +98,11 @@ export async function registerWebhookEndpoint(
   });
 }
 
-/** Stops sending to an endpoint (its pending deliveries end FAILED). A partner's other endpoints are NOT_FOUND to it. */
+/**
+ * Stops sending to an endpoint (its pending deliveries end FAILED). A partner's other endpoints are
+ * NOT_FOUND to it; a partner whose key was revoked while this ran is refused as at the door
+ * (CredentialRevoked), nothing written (edges-12).
+ */
 export async function removeWebhookEndpoint(ctx: Ctx, endpointId: number): Promise<WebhookEndpointRow> {
   const owner = ownerScope(ctx);
   const now = ctx.clock.now();
@@ -94,9 +110,12 @@ export async function removeWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
     const endpoint = await queryOne<WebhookEndpointRow>(
       em,
       sql`update webhook_endpoint e set disabled_at = coalesce(e.disabled_at, ${now})
-           where e.id = ${endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) returning ${ENDPOINT_COLUMNS}`,
+           where e.id = ${endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) and ${partnerStillHolds(owner)} returning ${ENDPOINT_COLUMNS}`,
     );
-    if (!endpoint) throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
+    if (!endpoint) {
+      await refuseIfRevoked(em, owner);
+      throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
+    }
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, at: now });
     return endpoint;
   });

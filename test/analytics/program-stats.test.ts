@@ -105,6 +105,32 @@ describe('program statistics', () => {
     t.clock.reset();
   });
 
+  it('activeMembers counts who did something in the window, tierMix the membership now: a quiet member is in the mix only, a closed one in neither (edges-12)', async () => {
+    // The demo's console showed 2 active members beside a tier mix of 3: Carol earned nothing and
+    // sits on GREEN (threshold 0). The two are defined apart on purpose; a CLOSED customer,
+    // though, was still counted on their tier for ever.
+    t.clock.freeze();
+    const currency = `MIX_${Date.now() % 100000}`;
+    ok(await t.gql(`mutation { createCurrency(input: { code: "${currency}", name: "m", pointValue: "0.01", moneyCurrency: "EUR" }) { userErrors { code } } }`, {}, t.operatorToken));
+    await createTier(t, { currency, code: `${currency}_IN`, rank: 800, threshold: 1 });
+    await createTier(t, { currency, code: `${currency}_TOP`, rank: 801, threshold: 100 });
+    const top = await createCustomer(t, currency, 150);
+    const quiet = await createCustomer(t, currency, 20);
+    const leaving = await createCustomer(t, currency, 30);
+    t.clock.advance(40 * DAY);
+    await adjust(t, top.externalId, currency, 1);
+    const read = async () => {
+      const now = t.clock.now().getTime();
+      const s = ok(await t.gql(ProgramStatsDocument, { currency, from: new Date(now - 30 * DAY).toISOString(), to: new Date(now + 1).toISOString() }, t.analystToken)).programStats!;
+      return { active: s.activeMembers, mix: s.tierMix.map((m) => [m.tier?.code, m.members]) };
+    };
+    expect(await read()).toEqual({ active: 1, mix: [[`${currency}_IN`, 2], [`${currency}_TOP`, 1]] });
+    ok(await t.gql(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { input: { externalId: leaving.externalId, status: 'CLOSED' } }, t.operatorToken));
+    expect(await read()).toEqual({ active: 1, mix: [[`${currency}_IN`, 1], [`${currency}_TOP`, 1]] });
+    expect(quiet.externalId).toBeTruthy();
+    t.clock.reset();
+  });
+
   it('is for staff only, and refuses an empty or reversed window', async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);

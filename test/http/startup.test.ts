@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { MIGRATIONS } from '../../migrations/index.js';
 import { freePort } from '../../src/db/embedded.js';
 import { migrate, openOrm } from '../../src/db/orm.js';
 import { createTestDatabase } from '../support/gateway.js';
+import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** This file's own build of the gateway (inside node_modules, so its packages resolve; apart from dist/, which process.test.ts builds). */
@@ -61,21 +62,6 @@ function gateway(env: Record<string, string>, options: { cwd?: string; main?: st
       return exited;
     },
   };
-}
-
-/** PostgreSQL processes whose command line names `dir` (a DATA_DIR or its cluster). */
-function postgresProcessesFor(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmdline = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        return cmdline.includes('postgres') && cmdline.includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 async function readyz(url: string): Promise<number> {

@@ -8,6 +8,7 @@ import { CreateCampaignDocument, CreateOfferDocument, SetEconomyRuleDocument, Su
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
 import { createCustomer, createPartner, createTier, tierMoves } from '../support/program.js';
+import { recordStatements } from '../support/statements.js';
 
 const DAY = 86_400_000;
 
@@ -75,6 +76,29 @@ describe('batch jobs writing many customers at once', () => {
       const moves = await tierMoves(t, c.externalId);
       expect([c.externalId, moves]).toEqual([c.externalId, [[null, 'ORDER_MEMBER']]]);
     }
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+
+  it('the write-down locks each due account once, in the statement that finds it (edges-12)', async () => {
+    // It took the batch's accounts FOR UPDATE and then locked and read each again (lockAccount):
+    // one statement more per account, for rows it already held.
+    ok(await t.gql(`mutation { createCurrency(input: { code: "ONCE_C", name: "o", pointValue: "0.01", expiryDays: 1, moneyCurrency: "ZAR" }) { userErrors { code } } }`, {}, t.operatorToken));
+    const customers = [await createCustomer(t, 'ONCE_C', 5), await createCustomer(t, 'ONCE_C', 6), await createCustomer(t, 'ONCE_C', 7)];
+    t.clock.advance(2 * DAY);
+    const recorder = recordStatements();
+    try {
+      await t.orm.em.fork().transactional((em) => writeDownDueAccounts(em, t.clock.now()));
+      const locks = recorder.take().filter((s) => /from point_account[\s\S]*for update/i.test(s.text));
+      expect(locks).toHaveLength(1);
+    } finally {
+      recorder.stop();
+    }
+    const rows = await t.sql<{ available: number; expired: string }>(
+      `select a.available, (select -sum(amount) from ledger_entry e where e.account_id = a.id and e.kind = 'EXPIRE')::text as expired
+         from point_account a join customer c on c.id = a.customer_id where c.external_id = any($1) order by a.id`,
+      [customers.map((c) => c.externalId)],
+    );
+    expect(rows).toEqual([{ available: 0, expired: '5' }, { available: 0, expired: '6' }, { available: 0, expired: '7' }]);
     expect(await ledgerViolations(t)).toEqual([]);
   });
 

@@ -108,6 +108,127 @@ describe('a partner key revoked while its sales are in flight', () => {
     });
   });
 
+  /** A customer's point account in the program's currency, held FOR UPDATE by the test: a partner's write that credits or debits it waits there. */
+  const accountLock = (externalId: string) =>
+    [`select a.id from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 and a.currency_code = $2 for update`, [externalId, program.currency]] as [string, unknown[]];
+  const balanceOf = async (externalId: string) =>
+    (await t.sql<{ available: number }>(`select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 and a.currency_code = $2`, [externalId, program.currency]))[0].available;
+
+  it('a return authenticated before the revocation and writing after it answered is refused, the sale and its points as they were (edges-12)', async () => {
+    const till = await createPartner(t, ['transactions:write']);
+    const buyer = await createCustomer(t, program.currency);
+    const REVERSE = `mutation Reverse($input: ReverseTransactionInput!) { reverseTransaction(input: $input) { transaction { status } pointsReversed userErrors { code } } }`;
+    // the control registers the document: a sale that does not exist
+    expect(dataOf(await t.gql<any, unknown>(REVERSE, { input: { externalId: unique('none') } }, till.credential)).reverseTransaction.userErrors).toEqual([{ code: 'NOT_FOUND' }]);
+    const externalId = unique('sale');
+    const input = { externalId, customerExternalId: buyer.externalId, occurredAt: t.clock.now().toISOString(), currency: program.money, lines: [{ sku: 'A', quantity: 1, unitPrice: '5.00' }] };
+    expect(ok(await t.gql(SubmitTransactionDocument, { input }, till.credential)).submitTransaction.userErrors).toEqual([]);
+    while (await t.jobs.runner.runOne()) { /* processes the sale */ }
+    const earned = await balanceOf(buyer.externalId);
+    expect(earned).toBeGreaterThan(0);
+    await whileHeld(t.databaseUrl, accountLock(buyer.externalId), async (release) => {
+      const sent = t.gql(REVERSE, { input: { externalId, reason: 'returned' } }, till.credential);
+      await waitUntil(async () => (await lockWaiters()) >= 1, 'the return waiting at the account');
+      expect(dataOf((await revoke(till.id)) as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      await release();
+      const answer = await sent;
+      expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
+    });
+    expect(await t.sql(`select status, reversed_at from sales_transaction where external_id = $1`, [externalId])).toEqual([{ status: 'PROCESSED', reversed_at: null }]);
+    expect(await balanceOf(buyer.externalId)).toBe(earned);
+    expect(await t.sql(`select kind from ledger_entry e join customer c on c.id = e.customer_id where c.external_id = $1 and e.kind = 'REVERSAL'`, [buyer.externalId])).toEqual([]);
+  });
+
+  it('an activity reported before the revocation and writing after it answered is refused, nothing recorded or credited (edges-12)', async () => {
+    ok(await t.gql(`mutation($input: SetActivityRuleInput!) { setActivityRule(input: $input) { userErrors { code } } }`, { input: { currency: program.currency, kind: 'REVIEW', points: 5 } }, t.operatorToken));
+    const reporter = await createPartner(t, ['activities:write']);
+    const member = await createCustomer(t, program.currency, 10);
+    const RECORD = `mutation Record($input: RecordActivityInput!) { recordActivity(input: $input) { pointsAwarded userErrors { code } } }`;
+    const report = (reference: string) => t.gql<any, unknown>(RECORD, { input: { customerExternalId: member.externalId, kind: 'REVIEW', reference } }, reporter.credential);
+    expect(ok(await report(unique('review'))).recordActivity).toEqual({ pointsAwarded: 5, userErrors: [] }); // the control
+    await whileHeld(t.databaseUrl, accountLock(member.externalId), async (release) => {
+      const sent = report(unique('review'));
+      await waitUntil(async () => (await lockWaiters()) >= 1, 'the activity waiting at the account');
+      expect(dataOf((await revoke(reporter.id)) as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      await release();
+      const answer = await sent;
+      expect({ refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ refused: true, answer: expect.anything() });
+    });
+    expect(await t.sql(`select count(*)::int as n from activity a join customer c on c.id = a.customer_id where c.external_id = $1`, [member.externalId])).toEqual([{ n: 1 }]);
+    expect(await balanceOf(member.externalId)).toBe(15);
+  });
+
+  /**
+   * revokePartner made to stop after it has taken the partner's row and disabled its first
+   * endpoint, at the partner's second endpoint, held by this test; `during` runs meanwhile.
+   */
+  const whileRevoking = async (partner: { id: string }, during: (revoked: Promise<GqlResult<unknown>>, release: () => Promise<void>) => Promise<void>) => {
+    const partnerId = numericId(partner.id);
+    const [{ id: held }] = await t.sql<{ id: number }>(
+      `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by) values ($1, 'https://hooks.example.test/held', '{sale.processed}', 'whsec_x', 'test') returning id`,
+      [partnerId],
+    );
+    await whileHeld(t.databaseUrl, ['select id from webhook_endpoint where id = $1 for update', [held]], async (release) => {
+      const revoked = revoke(partner.id);
+      await waitUntil(async () => (await lockWaiters()) >= 1, 'revokePartner waiting at the endpoint');
+      await during(revoked, release);
+    });
+  };
+  const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`;
+  const REMOVE = `mutation Remove($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`;
+  const liveEndpoints = async (partnerId: number) =>
+    (await t.sql<{ url: string }>(`select url from webhook_endpoint where partner_id = $1 and disabled_at is null order by id`, [partnerId])).map((r) => r.url);
+
+  it('an endpoint registered by the key while revokePartner runs waits for it and is refused: the revoked partner keeps no live endpoint (edges-12)', async () => {
+    const partner = await createPartner(t, ['webhooks:manage', 'transactions:read']);
+    const register = (url: string) => t.gql<any, unknown>(REGISTER, { input: { url, eventTypes: ['SALE_PROCESSED'] } }, partner.credential);
+    expect(ok(await register('https://hooks.example.test/first')).registerWebhookEndpoint.userErrors).toEqual([]); // the control
+    await whileRevoking(partner, async (revoked, release) => {
+      const sent = register('https://hooks.example.test/late');
+      const settled = await Promise.race([sent.then(() => 'answered'), waitUntil(async () => (await lockWaiters()) >= 2, 'the registration waiting').then(() => 'waiting')]);
+      await release();
+      const [revokeAnswer, answer] = await Promise.all([revoked, sent]);
+      expect(dataOf(revokeAnswer as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      expect({ settled, refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ settled: 'waiting', refused: true, answer: expect.anything() });
+    });
+    expect(await liveEndpoints(numericId(partner.id))).toEqual([]);
+    expect(await t.sql(`select url from webhook_endpoint where url = 'https://hooks.example.test/late'`)).toEqual([]);
+  });
+
+  it("an operator registering an endpoint for a partner being revoked waits for the revocation and is told there is no such partner (edges-12)", async () => {
+    const partner = await createPartner(t, ['webhooks:manage', 'transactions:read']);
+    const register = (url: string) => t.gql<any, unknown>(REGISTER, { input: { url, eventTypes: ['SALE_PROCESSED'], partnerId: partner.id } }, t.operatorToken);
+    expect(ok(await register('https://hooks.example.test/by-operator')).registerWebhookEndpoint.userErrors).toEqual([]); // the control
+    await whileRevoking(partner, async (revoked, release) => {
+      const sent = register('https://hooks.example.test/by-operator-late');
+      const settled = await Promise.race([sent.then(() => 'answered'), waitUntil(async () => (await lockWaiters()) >= 2, 'the registration waiting').then(() => 'waiting')]);
+      await release();
+      const [revokeAnswer, answer] = await Promise.all([revoked, sent]);
+      expect(dataOf(revokeAnswer as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      expect({ settled, answer: dataOf(answer).registerWebhookEndpoint }).toEqual({ settled: 'waiting', answer: { endpoint: null, userErrors: [{ code: 'NOT_FOUND' }] } });
+    });
+    expect(await liveEndpoints(numericId(partner.id))).toEqual([]);
+  });
+
+  it('an endpoint removed by the key while revokePartner runs is refused after it, nothing recorded in its name (edges-12)', async () => {
+    const partner = await createPartner(t, ['webhooks:manage', 'transactions:read']);
+    const register = (url: string) => t.gql<any, unknown>(REGISTER, { input: { url, eventTypes: ['SALE_PROCESSED'] } }, partner.credential);
+    const kept = ok(await register('https://hooks.example.test/kept')).registerWebhookEndpoint.endpoint.id;
+    const control = ok(await register('https://hooks.example.test/control')).registerWebhookEndpoint.endpoint.id;
+    expect(ok(await t.gql<any, unknown>(REMOVE, { input: { endpointId: control } }, partner.credential)).removeWebhookEndpoint.userErrors).toEqual([]); // the control
+    await whileRevoking(partner, async (revoked, release) => {
+      const sent = t.gql(REMOVE, { input: { endpointId: kept } }, partner.credential);
+      const settled = await Promise.race([sent.then(() => 'answered'), waitUntil(async () => (await lockWaiters()) >= 2, 'the removal waiting').then(() => 'waiting')]);
+      await release();
+      const [revokeAnswer, answer] = await Promise.all([revoked, sent]);
+      expect(dataOf(revokeAnswer as GqlResult<any>).revokePartner.userErrors).toEqual([]);
+      expect({ settled, refused: refusedAsRevoked(answer), answer: answer.errors ?? answer.data }).toEqual({ settled: 'waiting', refused: true, answer: expect.anything() });
+    });
+    // the revocation disabled it; the key's removal, refused, wrote no audit entry of its own
+    expect(await liveEndpoints(numericId(partner.id))).toEqual([]);
+    expect(await t.sql(`select count(*)::int as n from audit_entry where action = 'removeWebhookEndpoint' and actor = $1`, [`partner:${numericId(partner.id)}`])).toEqual([{ n: 1 }]);
+  });
+
   it('40 sales racing a revocation: each is stored or refused whole, and none sent after it answered is stored', async () => {
     const till = await createPartner(t, ['transactions:write']);
     const partnerId = numericId(till.id);

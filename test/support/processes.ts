@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
 
@@ -65,4 +66,19 @@ export async function startGatewayProcess(databaseUrl: string, env: Record<strin
       return exited;
     },
   };
+}
+
+/** PostgreSQL processes whose command line names `dir` (a DATA_DIR or its cluster): what a gateway process on that DATA_DIR left running. */
+export function postgresProcessesFor(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const cmdline = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        return cmdline.includes('postgres') && cmdline.includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

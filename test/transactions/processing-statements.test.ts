@@ -1,6 +1,6 @@
-import { CreateCampaignDocument, ProfileDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
+import { CreateCampaignDocument, ProfileDocument, ReverseTransactionDocument, SetEconomyRuleDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, createTier, unique } from '../support/program.js';
+import { createCustomer, createOffer, createPartner, createTier, unique } from '../support/program.js';
 import { headOf, recordStatements } from '../support/statements.js';
 
 const DAY = 86_400_000;
@@ -76,5 +76,57 @@ describe("a sale's processing in statements to PostgreSQL", () => {
     // offers, rules, campaigns: one statement), the account's lock, the tier, what is due, two
     // credits, the awards, the tier placed, PROCESSED with its event and counts, COMMIT
     expect(statements.length).toBeLessThanOrEqual(13);
+  });
+  it("a return of two credits and an offer: the account locked once and written down once, the offer locked once, the sale read once (edges-12)", async () => {
+    // The return locked the customer's accounts (lockAccounts), then each points award locked its
+    // account again and wrote it down, and reverseCredits locked and wrote it down once more: five
+    // account locks and four write-downs for a sale of two credits, where one of each does. It
+    // locked the awarded offers, then locked and read each again to void it, and read the sale
+    // again after marking it REVERSED.
+    const currency = unique('RETQ').toUpperCase().replace(/[^A-Z0-9_]/g, '_').slice(0, 20);
+    ok(await t.gql(`mutation { createCurrency(input: { code: "${currency}", name: "q", expiryDays: 365, pointValue: "0.01", moneyCurrency: "ZAR" }) { userErrors { code } } }`, {}, t.operatorToken));
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '1' } }, t.operatorToken));
+    const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency, ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
+    const gift = await createOffer(t);
+    ok(await t.gql(CreateCampaignDocument, { input: { name: 'A gift', currency, ...window, outcome: { offerId: gift.id } } }, t.operatorToken));
+    await createTier(t, { currency, code: `${currency}_G`, rank: 3, threshold: 0 });
+    await createTier(t, { currency, code: `${currency}_S`, rank: 4, threshold: 20 });
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const customer = await createCustomer(t, currency, 10);
+    const sold = async () => {
+      const input = { externalId: unique('sale'), customerExternalId: customer.externalId, occurredAt: new Date().toISOString(), currency: 'ZAR', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      expect(await t.jobs.runner.runOne()).toBe(true);
+      return input.externalId;
+    };
+    const reversed = async (externalId: string) => {
+      recorder.take();
+      expect(ok(await t.gql(ReverseTransactionDocument, { externalId, reason: 'returned' }, till.credential)).reverseTransaction.userErrors).toEqual([]);
+      const sent = recorder.take().map((s) => s.text);
+      return sent.slice(sent.findIndex((s) => /^begin/i.test(s.trim())));
+    };
+    await reversed(await sold()); // warm
+    const first = await sold();
+    expect((await t.gql(ProfileDocument, {}, customer.token)).data!.me!.balances.find((b) => b.currency.code === currency)).toMatchObject({ available: 25 });
+    const full = await reversed(first);
+    const statements = full.map((s) => headOf(s, 4));
+    const me = ok(await t.gql(ProfileDocument, {}, customer.token)).me!;
+    expect(me.balances.find((b) => b.currency.code === currency)).toMatchObject({ available: 10, lifetimeEarned: 10 });
+    expect(me.tier?.code).toBe(`${currency}_G`);
+    expect(ok(await t.gql(TransactionStatusDocument, { externalId: first }, till.credential)).transaction).toMatchObject({ status: 'REVERSED' });
+    expect(await t.sql(`select io.status from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1 order by io.id`, [customer.externalId])).toEqual([
+      { status: 'VOIDED' },
+      { status: 'VOIDED' },
+    ]);
+    const count = (prefix: string) => statements.filter((s) => s.startsWith(prefix)).length;
+    const matching = (pattern: RegExp) => full.filter((s) => pattern.test(s)).length;
+    expect({
+      accountLocks: count('select id, customer_id as'),
+      writeDowns: count('select * from ('),
+      offerLocks: matching(/from issued_offer[\s\S]*for update/i),
+      saleReads: matching(/^\s*select[\s\S]*from sales_transaction/i),
+    }).toEqual({ accountLocks: 1, writeDowns: 1, offerLocks: 1, saleReads: 1 });
+    expect(statements.at(-1)).toBe('commit');
   });
 });

@@ -1,6 +1,6 @@
 import { UserErrorException } from '../../src/graphql/errors.js';
 import { fromGlobalId } from '../../src/graphql/ids.js';
-import { redeemIssuedOffer, voidIssuedOffers } from '../../src/wallet/redemption.service.js';
+import { lockOffersToVoid, redeemIssuedOffer, voidLockedOffers } from '../../src/wallet/redemption.service.js';
 import {
   CreatePartnerDocument,
   LockOfferDocument,
@@ -221,8 +221,10 @@ describe('the wallet at the till', () => {
     const used = await boughtOffer();
     ok(await lock(locked.code, 'basket'));
     ok(await redeem(used.code));
-    const outcome = await t.orm.em.fork().transactional((em) => voidIssuedOffers(em, [plain.dbId, locked.dbId, used.dbId, 999_999_999], t.clock.now()));
-    expect(outcome).toEqual({ voided: [plain.dbId, locked.dbId].sort((a, b) => a - b), alreadyRedeemed: [used.dbId] });
+    const outcome = await t.orm.em
+      .fork()
+      .transactional(async (em) => voidLockedOffers(em, await lockOffersToVoid(em, [plain.dbId, locked.dbId, used.dbId, 999_999_999], t.clock.now()), t.clock.now()));
+    expect({ ...outcome, voided: [...outcome.voided].sort((a, b) => a - b) }).toEqual({ voided: [plain.dbId, locked.dbId].sort((a, b) => a - b), alreadyRedeemed: [used.dbId] });
 
     for (const offer of [plain, locked]) {
       expect(await walletStatus(offer.customer.token, offer.code)).toBe('VOIDED');

@@ -119,7 +119,10 @@ export function Analytics() {
             </div>
             <div className="card">
               <p className="muted">Active members</p>
-              <p className="big">{formatPoints(total.activeMembers)}</p>
+              <p className="big" data-testid="kpi-active">
+                {formatPoints(total.activeMembers)}
+              </p>
+              <p className="muted">did something in the period</p>
             </div>
           </div>
         </section>
@@ -185,6 +188,7 @@ export function Analytics() {
           <figure className="card" aria-labelledby="tier-caption" data-testid="chart-tiers">
             <figcaption id="tier-caption">
               <h2>Tier mix</h2>
+              <p className="muted">every member now, active in the period or not</p>
             </figcaption>
             <div className="chart" aria-hidden="true">
               <ResponsiveContainer width="100%" height={260}>
