@@ -18,9 +18,10 @@ export interface CustomerCaller {
   externalId: string;
   /**
    * The status authentication read (ACTIVE or SUSPENDED: CLOSED is refused there). Undefined when
-   * authentication took the id from its cache and left the read to the request (an HTTP query:
-   * `CustomerCheck`, src/customers/customer-check.ts); mutations always have it. Code that acts on
-   * it treats undefined as not ACTIVE.
+   * authentication took the id from its cache and left the read to the request (an HTTP query, or
+   * a compiled `purchaseOffer`, whose statement reads the status itself: `CustomerCheck`,
+   * src/customers/customer-check.ts); other mutations always have it. Code that acts on it treats
+   * undefined as not ACTIVE.
    */
   status: CustomerStatus | undefined;
 }

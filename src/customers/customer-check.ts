@@ -9,9 +9,10 @@ import { customerByExternalId, type CustomerRow } from './customer.service.js';
  * not do, their mutations refuse).
  *
  * Authentication reads the customer's row before anything else runs unless it knows their id
- * already and the request is an HTTP query; then it leaves this check pending, and the first
+ * already and the request is an HTTP query (or a compiled purchase); then it leaves this check pending, and the first
  * statement of the request that reads the row settles it (`observe`, `observeRow`): the store
- * page's statement (`storeWithListingsPage`'s `viewerActive`) or the `customer` loader. Before the
+ * page's statement (`storeWithListingsPage`'s `viewerActive`), the `customer` loader, or a
+ * compiled purchase's one statement (purchase.service, `purchaseOffer`). Before the
  * response is written, the HTTP server calls `settle`, which runs the standalone lookup
  * (`customerByExternalId`, the statement authentication would have run) when nothing settled it,
  * and refuses the response (401 UNAUTHENTICATED, as authentication does) when the customer is not

@@ -43,13 +43,15 @@ export class UserErrorException extends Error {
 }
 
 /**
- * Thrown inside a partner's write when its API key was revoked while the request ran (after it
- * was authenticated): the write's transaction rolls back, and the GraphQL layer answers as for
- * any revoked key (UNAUTHENTICATED, HTTP 401), since the request's credential no longer stands.
+ * Thrown inside a write when the request's credential no longer stands: a partner's API key
+ * revoked while the request ran (after it was authenticated), or a signed-in customer whose row
+ * the write's own statement found missing or CLOSED (a purchase settling the check authentication
+ * left to it, CustomerCheck). The write rolls back (or wrote nothing), and the GraphQL layer
+ * answers UNAUTHENTICATED with `message` (HTTP 401), as authentication does for that credential.
  */
 export class CredentialRevoked extends Error {
-  constructor() {
-    super('Unknown or revoked API key.');
+  constructor(message = 'Unknown or revoked API key.') {
+    super(message);
   }
 }
 

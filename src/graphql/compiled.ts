@@ -33,6 +33,11 @@ interface Compiled {
   accepted: Map<string, boolean>;
   /** Variables that are the value of an input object literal's field (`{ name: $name }`): see `fieldVariables`. */
   fieldVariables: readonly string[];
+  /**
+   * Whether the request may run before the signed-in customer's status is known (CustomerCheck): a
+   * query, or a mutation whose root fields are all `customerCheckingMutations`.
+   */
+  beforeCustomerCheck: boolean;
 }
 
 const COST_ANSWERS_KEPT = 32;
@@ -51,6 +56,12 @@ export interface CompiledQueriesOptions {
   hotAfter?: number;
   /** At most this many compiled documents are kept (the oldest go first). */
   maxEntries?: number;
+  /**
+   * Mutation fields whose own first statement settles a pending CustomerCheck before it writes
+   * anything, refusing (writing nothing) for a customer authentication would refuse: a document of
+   * these alone may run before the check is settled (`mayRunBeforeCustomerCheck`).
+   */
+  customerCheckingMutations?: readonly string[];
 }
 
 /** The media types a JSON answer may be sent as, by the exact Accept headers this path serves. */
@@ -190,17 +201,18 @@ function fieldVariables(document: DocumentNode): string[] {
 }
 
 /**
- * The response keys (alias or field name) of an operation's root fields, through its fragments,
- * whatever their @include/@skip (a field a directive may leave out still counts).
+ * The response keys (alias or field name) of an operation's root fields, or with `by: 'name'` their
+ * field names, through its fragments, whatever their @include/@skip (a field a directive may leave
+ * out still counts).
  */
-function rootResponseKeys(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+function rootFieldKeys(document: DocumentNode, operation: OperationDefinitionNode, by: 'responseKey' | 'name' = 'responseKey'): Set<string> {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const keys = new Set<string>();
   const seen = new Set<string>();
   const walk = (selections: readonly SelectionNode[]) => {
     for (const selection of selections) {
-      if (selection.kind === Kind.FIELD) keys.add((selection.alias ?? selection.name).value);
+      if (selection.kind === Kind.FIELD) keys.add((by === 'name' ? selection.name : (selection.alias ?? selection.name)).value);
       else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet.selections);
       else if (!seen.has(selection.name.value)) {
         seen.add(selection.name.value);
@@ -313,17 +325,18 @@ export class CompiledQueries {
   }
 
   /**
-   * Whether `body` names a document compiled here whose operation is a query, by what is already
-   * compiled only (nothing is parsed or compiled for it): a request the HTTP server may run before
-   * the customer's status is known (CustomerCheck), since a query has no effects. False for
-   * anything else, mutations and documents not yet seen included.
+   * Whether `body` names a document compiled here that the HTTP server may run before the
+   * customer's status is known (CustomerCheck), by what is already compiled only (nothing is parsed
+   * or compiled for it): a query, since it has no effects, or a mutation whose root fields are all
+   * `customerCheckingMutations` (a purchase: its statement settles the check before it writes).
+   * False for anything else, other mutations and documents not yet seen included.
    */
-  isQuery(body: unknown): boolean {
+  mayRunBeforeCustomerCheck(body: unknown): boolean {
     if (!isPlainObject(body) || typeof body.query !== 'string') return false;
     const operationName = body.operationName ?? undefined;
     if (operationName !== undefined && typeof operationName !== 'string') return false;
     const entry = this.entries.get(operationName === undefined ? body.query : `${operationName}\u0000${body.query}`);
-    return entry?.operation.operation === 'query';
+    return entry?.beforeCustomerCheck ?? false;
   }
 
   /**
@@ -385,9 +398,11 @@ export class CompiledQueries {
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
     if (!operation || (operation.operation !== 'query' && operation.operation !== 'mutation')) return null;
-    if (operation.operation === 'mutation' && rootResponseKeys(document, operation).size !== 1) return null;
+    if (operation.operation === 'mutation' && rootFieldKeys(document, operation).size !== 1) return null;
     const compiled = compileQuery(this.schema, document, operation.name?.value, { disablingCapturingStackErrors: true, disableLeafSerialization: this.passThrough });
     if (!isCompiledQuery(compiled)) return null;
-    return { document, operation, query: compiled.query.bind(compiled), accepted: new Map(), fieldVariables: fieldVariables(document) };
+    const checking = this.options.customerCheckingMutations ?? [];
+    const beforeCustomerCheck = operation.operation === 'query' || [...rootFieldKeys(document, operation, 'name')].every((name) => checking.includes(name));
+    return { document, operation, query: compiled.query.bind(compiled), accepted: new Map(), fieldVariables: fieldVariables(document), beforeCustomerCheck };
   }
 }

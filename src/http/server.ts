@@ -289,6 +289,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         maxPageSize: config.maxPageSize,
         introspection,
         validationRules: armor.validationRules,
+        // Its one statement checks the customer as authentication would, before it claims or writes (purchase.service).
+        customerCheckingMutations: ['purchaseOffer'],
       })
     : undefined;
 
@@ -485,9 +487,10 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         }
       }
     }
-    // Only a query already compiled (so known to be one) that remembers nothing runs before the
-    // customer's status is known; anything else settles it first, as authentication would have.
-    if (ctx?.customerCheck && !(compiled?.isQuery(body) && !toRemember.has(requestKey(ctx))) && (await answered(true))) return;
+    // Only a query already compiled (so known to be one), or a compiled purchase (whose statement
+    // settles the check before it writes), that remembers nothing runs before the customer's status
+    // is known; anything else settles it first, as authentication would have.
+    if (ctx?.customerCheck && !(compiled?.mayRunBeforeCustomerCheck(body) && !toRemember.has(requestKey(ctx))) && (await answered(true))) return;
     if (ctx) metrics.attach(requestKey(ctx), meter);
 
     // An operation that needs nothing of Apollo runs compiled; anything else (and any error) is

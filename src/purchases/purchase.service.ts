@@ -1,12 +1,13 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
+import type { CustomerCheck } from '../customers/customer-check.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { customerStatusNow } from '../customers/status-lock.js';
 import { columnsOf, db, fromPrefixed, prefixedColumnsOf, renamedKeys, type EntityRow, type PrefixedRow } from '../db/schema.js';
 import type { RawBuilder } from 'kysely';
 import { anyOf, queryOne, sql, statement } from '../db/sql.js';
 import { statementRefusal } from '../db/refusal.js';
-import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
 import { claimKeySql, completeKeySql, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
@@ -57,15 +58,23 @@ export interface PurchaseRows {
  * transaction of two statements (`purchaseInTransaction`). Both answer the same, refuse the same
  * (see purchaseInTransaction for the refusals and their order) and take row locks in the same
  * order.
+ *
+ * `check`: the request's pending check of the signed-in customer (CustomerCheck), when
+ * authentication left it to the request (`customer.status` is then undefined). The one statement
+ * settles it (issue 12, ninth session): it reads the customer's row by id and external id, and for
+ * a customer missing or CLOSED writes nothing, claims no key and throws CredentialRevoked, having
+ * settled the check false, so the server answers the 401 authentication gives; anything else it
+ * decides settles it true. A statement that fails otherwise leaves it to the server.
  */
 export async function purchaseOffer(
   ctx: Ctx,
   customer: CustomerCaller,
   listingId: number,
   idempotencyKey: string,
+  check?: CustomerCheck,
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
-  if (customer.status === CustomerStatus.ACTIVE) {
-    const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey);
+  if (customer.status === CustomerStatus.ACTIVE || check) {
+    const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check);
     if (alone) return alone;
   }
   return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
@@ -83,16 +92,24 @@ async function purchaseAlone(
   customer: CustomerCaller,
   listingId: number,
   idempotencyKey: string,
+  check?: CustomerCheck,
 ): Promise<(PurchaseOutcome & { rows?: PurchaseRows }) | null> {
   const now = ctx.clock.now();
   const scope = `purchase:${customer.customerId}`;
   const fingerprint = requestFingerprint({ listingId });
+  const externalId = check ? check.externalId : null;
   let row: PurchaseAloneRow | undefined;
   try {
-    [row] = await PURCHASE_ALONE.run(ctx.em, customer.customerId, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actorOf(ctx.caller));
+    [row] = await PURCHASE_ALONE.run(ctx.em, customer.customerId, externalId, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actorOf(ctx.caller));
   } catch (error) {
     const refused = statementRefusal(error);
     if (!refused) throw error;
+    if (refused.reason === SIGNED_OUT) {
+      check?.observe(false);
+      throw new CredentialRevoked(SIGNED_OUT_MESSAGE);
+    }
+    // Any other reason comes after the customer's row was found active.
+    check?.observe(true);
     if (refused.reason === RETRY) return null;
     // No listing of that id: the statement had no row to take the detail from, and sends none.
     const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null; missing?: number };
@@ -101,6 +118,7 @@ async function purchaseAlone(
     if (refused.reason in PURCHASE_REFUSALS) throw purchaseRefusal(refused.reason as keyof typeof PURCHASE_REFUSALS, detail);
     throw new Error(`purchase of listing ${listingId} by customer ${customer.customerId}: ${refused.reason}`);
   }
+  check?.observe(true);
   if (!row!.claimed) return replayOf<PurchaseOutcome>(ctx.em, scope, idempotencyKey, fingerprint);
   const purchase = fromPrefixed(OfferPurchase, row!, PURCHASE_KEYS, 'purchase.');
   const issued: IssuedOfferRow = fromPrefixed(IssuedOffer, row as Partial<PrefixedRow<IssuedOffer, IssuedKey, 'issued.'>>, ISSUED_KEYS, 'issued.');
@@ -121,6 +139,14 @@ async function purchaseAlone(
 const RETRY = 'RETRY';
 /** What PURCHASE_ALONE raises when the customer, read under the status lock, is not ACTIVE. */
 const NOT_ACTIVE = 'NOT_ACTIVE';
+/**
+ * What PURCHASE_ALONE raises, before anything else and having claimed nothing, when it checks the
+ * signed-in customer (a pending CustomerCheck) and finds no customer row of that id and external id
+ * that is not CLOSED: what authentication refuses (http/auth.ts, `inactiveCustomer`, whose message
+ * this is).
+ */
+const SIGNED_OUT = 'SIGNED_OUT';
+const SIGNED_OUT_MESSAGE = 'No active customer for this token.';
 /** A purchase by a customer who is not ACTIVE (SUSPENDED; CLOSED ones are not authenticated). */
 const notActive = () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
 
@@ -147,6 +173,10 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  * - `h`: the listing (on show, open to the customer, stock, price, limit), its offer's current
  *   version and the issued offer's expiry, the currency, the customer's account as the snapshot
  *   has it (no lock yet) and the purchase's id, taken from its sequence now;
+ * - `v`: whether the signed-in customer may be served at all, when the request left that to this
+ *   statement (`externalId` not null: a pending CustomerCheck): a customer row of that id and
+ *   external id that is not CLOSED, as authentication checks it. When not, the key is not claimed
+ *   (so nothing below writes), and the last column raises SIGNED_OUT before any other reason;
  * - `claim`: the idempotency key, storing the answer at once (the purchase id; the balance: the
  *   snapshot's account less the price, which is what the debit leaves, since it is written only
  *   when the account is the snapshot's). A committed key: no row, and nothing below writes (the
@@ -173,7 +203,7 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  * the message. Locks come in purchaseInTransaction's order: key, status (shared), account, listing, count.
  */
 const PURCHASE_ALONE = statement(
-  (customerId: number, listingId: number, scope: string, key: string, fingerprint: string, now: Date, code: string, actor: string) => {
+  (customerId: number, externalId: string | null, listingId: number, scope: string, key: string, fingerprint: string, now: Date, code: string, actor: string) => {
     const viewer = { customerId };
     const head = sql`h as materialized (
         select l.id as listing_id, l.price_in_points as price, l.per_customer_limit, l.stock_remaining,
@@ -189,12 +219,16 @@ const PURCHASE_ALONE = statement(
           join offer_version ov on ov.id = o.current_version_id
           left join point_account pa on pa.customer_id = ${customerId} and pa.currency_code = s.currency_code
          where l.id = ${listingId}
+      ), v as materialized (
+        select ${externalId}::text is null
+            or exists (select 1 from customer c where c.id = ${customerId} and c.external_id = ${externalId} and c.status <> ${CustomerStatus.CLOSED}) as signed_in
       ), claim as materialized (
         insert into idempotency_record (scope, key, fingerprint, result, created_at)
         select ${scope}, ${key}, ${fingerprint}, jsonb_build_object('purchaseId', h.purchase_id, 'balance', jsonb_build_object(
                  'accountId', h.account_id, 'customerId', ${customerId}::bigint, 'currencyCode', h."currency.code",
                  'available', h.account_available - h.price, 'pending', h.account_pending, 'lifetimeEarned', h.account_lifetime_earned)), ${now}
           from (select 1) one left join h on true
+         where (select signed_in from v)
         on conflict do nothing
         returning 1
       ), st as materialized (
@@ -255,6 +289,7 @@ const PURCHASE_ALONE = statement(
         events: sql`union all select 2, 'WALLET_CHANGED', jsonb_build_object('change', 'ISSUED', 'issuedOfferId', io.id) from io`,
         columns: sql`, exists (select 1 from claim) as claimed, ${renamedKeys('p', PURCHASE_KEYS, 'purchase.')}, ${renamedKeys('io', ISSUED_KEYS, 'issued.')}, h.*,
             raise_refusal(case
+              when not (select signed_in from v) then ${SIGNED_OUT}::text
               when not exists (select 1 from claim) then null
               when (select refused from due) is not null then (select refused from due)
               when (select due from due) then ${RETRY}::text

@@ -1,4 +1,4 @@
-import { ProfileDocument, PurchaseOfferDocument, RewardStoreOffersDocument, UpsertCustomerDocument, WalletDocument } from '../generated/graphql.js';
+import { type CustomerStatus, ProfileDocument, PurchaseOfferDocument, RewardStoreOffersDocument, UpsertCustomerDocument, WalletDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createOffer, createStore, simpleShop, storeOf, unique } from '../support/program.js';
 import { recordStatements } from '../support/statements.js';
@@ -169,6 +169,63 @@ describe('the customer check left to the request', () => {
     expect((await buy()).data?.purchaseOffer.userErrors.map((e) => e.code)).toEqual(['NOT_ELIGIBLE']);
     ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'ACTIVE' } }, t.operatorToken));
     expect(ok(await buy()).purchaseOffer.balance?.available).toBe(80);
+  });
+
+  it('a compiled purchase checks the customer in its own statement: one statement, the same refusals, and a closed customer the same 401 with nothing written', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10, stock: 100 });
+    const customer = await createCustomer(t, shop.currency, 1000);
+    const buy = (idempotencyKey = unique('buy')) => send(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey }, customer.token);
+    const errorsOf = (res: { text: string }) => (JSON.parse(res.text) as { data: { purchaseOffer: { userErrors: { code: string; message: string }[] } } }).data.purchaseOffer.userErrors;
+    const setStatus = async (status: CustomerStatus) => ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status } }, t.operatorToken));
+    const written = async () =>
+      (
+        await t.sql<Record<string, number>>(
+          `select (select count(*) from offer_purchase p where p.customer_id = c.id)::int as purchases, (select count(*) from idempotency_record k where k.scope = 'purchase:' || c.id)::int as keys,
+                  (select count(*) from ledger_entry e where e.customer_id = c.id)::int as entries, (select stock_remaining from listing where id = (select min(l.id) from listing l join reward_store s on s.id = l.store_id where s.currency_code = $2)) as stock
+             from customer c where c.external_id = $1`,
+          [customer.externalId, shop.currency],
+        )
+      )[0];
+    // Compiled once sent a few times; the customer's id known after their first request.
+    for (let i = 0; i < 4; i++) expect(errorsOf(await buy())).toEqual([]);
+    const kept = unique('buy');
+    const bought = await buy(kept);
+    expect(errorsOf(bought)).toEqual([]);
+
+    // The purchase is the request's one statement: no read of the caller's row before it.
+    const fresh = await statementsOf(() => buy());
+    expect(errorsOf(fresh.result)).toEqual([]);
+    expect(fresh.statements).toHaveLength(1);
+
+    // SUSPENDED: refused as before (NOT_ELIGIBLE), by that one statement; a committed key still answers its purchase.
+    await setStatus('SUSPENDED');
+    const suspended = await statementsOf(() => buy());
+    expect(errorsOf(suspended.result)).toEqual([{ code: 'NOT_ELIGIBLE', field: null, message: 'This account cannot buy offers right now.' }]);
+    expect(suspended.statements).toHaveLength(1);
+    expect((await buy(kept)).text).toBe(bought.text);
+
+    // CLOSED while the id is cached: the 401 authentication gives, byte for byte, for a fresh key and
+    // for a committed one (not its stored purchase); nothing is written, no key claimed.
+    await setStatus('ACTIVE');
+    expect(errorsOf(await buy())).toEqual([]);
+    const before = await written();
+    await setStatus('CLOSED');
+    const deferred = refusal(await buy());
+    // Refused by authentication itself now (the cached id was dropped).
+    const eager = refusal(await buy());
+    expect(deferred.status).toBe(401);
+    expect(JSON.parse(deferred.text)).toEqual({ errors: [{ message: 'No active customer for this token.', extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(deferred).toEqual(eager);
+    expect(await written()).toEqual(before);
+
+    await setStatus('ACTIVE');
+    expect(errorsOf(await buy())).toEqual([]);
+    const cached = await written();
+    await setStatus('CLOSED');
+    const replayed = refusal(await buy(kept));
+    expect(replayed).toEqual(eager);
+    expect(replayed.text).not.toContain('purchase');
+    expect(await written()).toEqual(cached);
   });
 
   it("a page shows the store by the customer's segments as of that request, not as of an earlier one", async () => {

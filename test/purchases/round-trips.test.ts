@@ -31,14 +31,17 @@ describe('a purchase in round trips to PostgreSQL', () => {
 
   /**
    * The statements of one purchase: `request` counts all of them, `purchase` those after the
-   * caller's row is read (the authentication), from the purchase's first to its last.
+   * caller's row is read (the authentication, when it reads it: `callerRead`), from the purchase's
+   * first to its last.
    */
   async function purchaseCounting(listingId: string, token: string, idempotencyKey = unique('buy')) {
     recorder.take();
     const payload = dataOf(await t.gql(PurchaseOfferDocument, { listingId, idempotencyKey }, token)).purchaseOffer;
     // the rate limiter's own upsert aside
-    const sent = recorder.take().filter((s) => !s.text.includes('rate_limit_bucket')).map((s) => headOf(s.text, 3));
-    return { payload, request: sent.length, purchase: sent.slice(1) };
+    const sent = recorder.take().filter((s) => !s.text.includes('rate_limit_bucket'));
+    const callerRead = /from customer c where c\.external_id = \$1$/.test(sent[0]?.text.trim() ?? '');
+    const heads = sent.map((s) => headOf(s.text, 3));
+    return { payload, request: sent.length, callerRead, purchase: callerRead ? heads.slice(1) : heads };
   }
 
   /** Every one of the customer's rows a purchase may write, counted: a refused purchase changes none. */
@@ -77,6 +80,29 @@ describe('a purchase in round trips to PostgreSQL', () => {
       shop.currency,
     ]);
     expect(stock).toBe(8);
+  });
+
+  it('a compiled purchase by a customer the gateway knows is the one statement for the whole request, which also checks the customer', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10, stock: 10 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    // The document is compiled once it has been sent a few times; the customer's id is known after their first request.
+    for (let i = 0; i < 3; i++) expect((await purchaseCounting(shop.listing.id, customer.token)).payload.userErrors).toEqual([]);
+
+    const { payload, request, callerRead, purchase } = await purchaseCounting(shop.listing.id, customer.token);
+    expect(payload.userErrors).toEqual([]);
+    expect(payload.balance).toMatchObject({ currency: { code: shop.currency }, available: 60 });
+    expect(payload.purchase?.issuedOffer).toMatchObject({ status: 'ISSUED', offer: { id: shop.offer.id } });
+    expect(callerRead).toBe(false);
+    expect(purchase).toEqual(['with h as']);
+    expect(request).toBe(1);
+
+    // A repeat reads the stored answer, as ever, and still reads no caller's row first.
+    const key = unique('buy');
+    const first = await purchaseCounting(shop.listing.id, customer.token, key);
+    const again = await purchaseCounting(shop.listing.id, customer.token, key);
+    expect(again.payload).toEqual(first.payload);
+    expect(again.callerRead).toBe(false);
+    expect(again.purchase.slice(0, 2)).toEqual(['with h as', 'select fingerprint, result']);
   });
 
   it('a repeat answers the first purchase without writing, and a refusal after the debit leaves nothing', async () => {
