@@ -44,8 +44,9 @@ function listen(topic: EventTopic, filterOf?: (args: Args, ctx: RequestCtx) => P
     const customer = requireCustomer(context);
     const filter = await filterOf?.(args, context);
     const after = await resumeAfter(context, customer.customerId, args.after);
-    const liveFrom = after === undefined ? await streamHead(context.em, customer.customerId) : undefined;
-    return context.events!.open(customer.customerId, topic, { after, liveFrom, filter, onOverflow: (error) => context.socket?.slowConsumer(error) });
+    // The start is read once the stream is registered (the hub calls `head`): see OpenOptions.head.
+    const head = () => streamHead(context.em, customer.customerId);
+    return context.events!.open(customer.customerId, topic, { after, head, filter, onOverflow: (error) => context.socket?.slowConsumer(error) });
   };
 }
 

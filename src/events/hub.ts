@@ -35,10 +35,14 @@ export interface OpenOptions {
   /** Replay the customer's events after this position first (the caller has checked it is still kept). */
   after?: number;
   /**
-   * Without `after`: the customer's stream position when the subscription began. Live events at or
-   * before it (committed before the subscription, read by the relay after) are not delivered.
+   * Without `after`: reads where the customer's stream stands (its last position, 0 before any
+   * event), the subscription's start. Called once the stream is registered; live events at or
+   * before it (committed before the subscription, read by the relay after) are not delivered, and
+   * those the relay hands over while it is read are held until it is known. Read before
+   * registering, an event committed after that read and published before the stream was there
+   * was lost (hostile pass 12). Without either: every live event from registration on.
    */
-  liveFrom?: number;
+  head?: () => Promise<number>;
   /** Only events this accepts (e.g. one currency's balance). */
   filter?: (event: DeliveredEvent) => boolean;
   /** Called once when the stream is cut off for falling behind (closes the socket). */
@@ -81,6 +85,10 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   private lastId: number;
   /** Position to replay from, while replaying. */
   private replayAfter: number | undefined;
+  /** While the start (`OpenOptions.head`) is being read: live events are held, session ends noted. */
+  private starting: boolean;
+  /** The latest session end (`SessionEnd.seq`) heard while starting. */
+  private endedAt = 0;
 
   constructor(
     private readonly hub: EventHub,
@@ -88,8 +96,30 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     readonly topic: string,
     private readonly options: OpenOptions,
   ) {
-    this.lastId = options.after ?? options.liveFrom ?? 0;
+    this.lastId = options.after ?? 0;
     this.replayAfter = options.after;
+    this.starting = options.after === undefined && options.head !== undefined;
+  }
+
+  /**
+   * Sets the start read by `OpenOptions.head`: the held live events after it follow, and a session
+   * end heard meanwhile that is after it (the customer closed since) ends the stream.
+   */
+  begin(head: number): void {
+    if (!this.starting) return;
+    this.starting = false;
+    this.lastId = head;
+    if (this.endedAt > head) return this.release();
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const event of held) this.offer(event);
+  }
+
+  /** A session end of its customer at stream position `seq`: ends the stream if it was opened before it. */
+  endSession(seq: number): void {
+    if (this.starting) this.endedAt = Math.max(this.endedAt, seq);
+    // (a stream at or past the close was opened after it: the account was reopened since)
+    else if (this.position < seq) this.release();
   }
 
   /** The stream's position in the customer's events: the last accepted, or where it started. */
@@ -100,7 +130,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   /** Takes a live event (from the hub). */
   offer(event: DeliveredEvent): void {
     if (this.closed || event.topic !== this.topic) return;
-    if (this.replayAfter !== undefined) {
+    if (this.replayAfter !== undefined || this.starting) {
       (this.held ??= []).push(event);
       if (this.held.length > this.hub.maxQueue) this.overflow();
       return;
@@ -176,7 +206,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   }
 
   /** Leaves the hub and drops everything queued; a pending `next()` ends. */
-  private release(): void {
+  release(): void {
     if (this.closed) return;
     this.closed = true;
     this.queue = undefined;
@@ -191,7 +221,10 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
 export class EventHub {
   /** Streams by customer: one stream alone, or a set of them (most customers have one subscriber). */
   private readonly streams = new Map<number, EventStream | Set<EventStream>>();
+  /** Streams registered, those still reading their start included (the relay must read for them). */
   private count = 0;
+  /** Streams still reading their start (`OpenOptions.head`). */
+  private starting = 0;
 
   /**
    * @param maxQueue events a subscriber may let wait before it is cut off (EVENT_SUBSCRIBER_QUEUE)
@@ -219,11 +252,13 @@ export class EventHub {
   }
 
   /**
-   * A subscriber to one customer's events of one topic, live from now, or, with `after`, first
-   * those after that position (replayed from the outbox) and then live, with no gap and no
-   * duplicate between the two.
+   * A subscriber to one customer's events of one topic, live from its start (`head`), or, with
+   * `after`, first those after that position (replayed from the outbox) and then live, with no gap
+   * and no duplicate between the two. The stream is registered before anything is read, so no
+   * event the relay hands over from then on passes it by; it counts as a listener once its start
+   * is known. Rejects with `head`'s error (the stream is released).
    */
-  open(customerId: number, topic: string, options: OpenOptions = {}): EventStream {
+  async open(customerId: number, topic: string, options: OpenOptions = {}): Promise<EventStream> {
     if (options.after !== undefined && !this.replay) throw new Error('this hub cannot replay');
     const stream = new EventStream(this, customerId, topic, options);
     const entry = this.streams.get(customerId);
@@ -231,6 +266,16 @@ export class EventHub {
     else if (entry instanceof EventStream) this.streams.set(customerId, new Set([entry, stream]));
     else entry.add(stream);
     this.count++;
+    if (options.after !== undefined || !options.head) return stream;
+    this.starting++;
+    try {
+      stream.begin(await options.head());
+    } catch (error) {
+      stream.release();
+      throw error;
+    } finally {
+      this.starting--;
+    }
     return stream;
   }
 
@@ -246,9 +291,9 @@ export class EventHub {
     }
   }
 
-  /** Open subscribers on this instance. */
+  /** Open subscribers on this instance whose start is known (an event committed from now on reaches them). */
   listenerCount(): number {
-    return this.count;
+    return this.count - this.starting;
   }
 
   private readonly watchers = new Set<SessionWatcher>();
@@ -267,8 +312,7 @@ export class EventHub {
   private endSessions(ended: SessionEnd): void {
     if (ended.kind === 'customer') {
       const entry = this.streams.get(ended.customerId);
-      // (a stream at or past the close was opened after it: the account was reopened since)
-      for (const stream of entry instanceof EventStream ? [entry] : [...(entry ?? [])]) if (stream.position < ended.seq) void stream.return();
+      for (const stream of entry instanceof EventStream ? [entry] : [...(entry ?? [])]) stream.endSession(ended.seq);
     }
     for (const watcher of this.watchers) watcher.end(ended);
   }
