@@ -1,6 +1,6 @@
 import { BalanceChangedDocument } from '../generated/graphql.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCustomer, simpleShop } from '../support/program.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adjust, createCustomer, createPartner, simpleShop } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
@@ -18,7 +18,8 @@ describe('a subscription’s start', () => {
   const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
-    t = await startTestGateway();
+    // no sweep within a test: a socket left open is closed by a session end or not at all
+    t = await startTestGateway({ WS_SESSION_RECHECK_MS: '600000' });
   });
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.dispose()));
@@ -36,7 +37,7 @@ describe('a subscription’s start', () => {
     const sub = collect<Balance>(socket.client, BalanceChangedDocument.toString());
     // The subscription has read its start (nothing yet) and not heard the answer: an event commits
     // now, and the relay reads and publishes it before the answer is heard.
-    await head.answered;
+    await head.reached;
     const read = t.gateway.relay.stats().eventsRead;
     await adjust(t, customer.externalId, shop.currency, 7);
     await waitFor(() => t.gateway.relay.stats().eventsRead > read, 10_000, 'the relay to read the event');
@@ -46,5 +47,47 @@ describe('a subscription’s start', () => {
     const [first, second] = await sub.until(2, 3_000).catch(() => sub.results);
     expect([first?.data?.balanceChanged.available, second?.data?.balanceChanged.available]).toEqual([7, 18]);
     sub.stop();
+  });
+
+  /** Opens a socket of a bystander (the relay then reads every poll) and returns it. */
+  async function bystander(currency: string) {
+    const before = t.gateway.sockets.sessionCount();
+    const socket = openSocket(t.url, (await createCustomer(t, currency)).token);
+    sockets.push(socket);
+    await waitFor(() => t.gateway.sockets.sessionCount() > before, 10_000, 'the bystander’s socket');
+    return socket;
+  }
+
+  const stillOpen = (ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve('still open'), ms).unref());
+
+  it('closes a socket whose customer was closed while it connected, at once (it stayed open until the sweep)', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    await bystander(shop.currency);
+    const status = holdAnswers((text) => /select c\.status, s\.last_seq as seq from customer c/.test(text));
+    const socket = openSocket(t.url, customer.token);
+    sockets.push(socket);
+    // the socket has read the customer's status (active) and not heard it; staff close the customer
+    await status.reached;
+    const read = t.gateway.relay.stats().eventsRead;
+    ok(await t.gql(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
+    await waitFor(() => t.gateway.relay.stats().eventsRead > read, 10_000, 'the relay to read the close');
+    status.release();
+    expect(await Promise.race([socket.closed, stillOpen(3_000)])).toEqual({ code: 4403, reason: 'account closed' });
+  });
+
+  it('closes a partner’s socket whose key was revoked while it connected, at once (it stayed open until the sweep)', async () => {
+    const shop = await simpleShop(t);
+    const partner = await createPartner(t, ['customers:read']);
+    await bystander(shop.currency);
+    const key = holdAnswers((text) => /from partner p where p\.key_hash/.test(text));
+    const socket = openSocket(t.url, { 'x-api-key': partner.apiKey });
+    sockets.push(socket);
+    await key.reached;
+    const read = t.gateway.relay.stats().eventsRead;
+    ok(await t.gql(`mutation($input: RevokePartnerInput!) { revokePartner(input: $input) { userErrors { code } } }`, { input: { partnerId: partner.id } }, t.operatorToken));
+    await waitFor(() => t.gateway.relay.stats().eventsRead > read, 10_000, 'the relay to read the revocation');
+    key.release();
+    expect(await Promise.race([socket.closed, stillOpen(3_000)])).toEqual({ code: 4401, reason: 'API key revoked' });
   });
 });
