@@ -89,7 +89,8 @@ class DedicatedConnection {
  * each page to `sink`; a full page is followed by the next at once. Money-moving transactions
  * write their rows and nothing else, so the relay adds no work and no lock to them: the cost of
  * delivery is one indexed read per instance per poll. Reconnects with backoff when its connection
- * drops; `cursor` may be persisted by `saveCursor` so another process goes on from it.
+ * drops, and goes on from its cursor; `cursor` may be persisted by `saveCursor` so another process
+ * goes on from it.
  */
 class OutboxPoller {
   private connection: DedicatedConnection | undefined;
@@ -114,7 +115,7 @@ class OutboxPoller {
     private readonly hooks: {
       /** Nobody to deliver to: skip reading rows (move the cursor to now). */
       idle?: () => boolean;
-      /** Called with the fresh connection before the first read: where to start (default: now). */
+      /** Called with each fresh connection before its first read: where to start (default: the cursor held, else now). */
       begin?: (connection: DedicatedConnection) => Promise<OutboxCursor | undefined>;
       saveCursor?: (db: Kysely<never>, cursor: OutboxCursor) => Promise<void>;
       /** The connection was lost (e.g. a leader's lock went with it). */
@@ -136,8 +137,14 @@ class OutboxPoller {
     });
     await connection.client.connect();
     this.connection = connection;
-    this.cursor = (await this.hooks.begin?.(connection)) ?? (await cursorAtNow(connection.db));
-    this.cursorAt = performance.now();
+    const begun = await this.hooks.begin?.(connection);
+    // Connected again after a loss: go on from the cursor held (a snapshot is the cluster's, not
+    // the connection's). Starting at the present passed by what committed while the connection
+    // was down or reconnecting, and live subscribers never got it (hostile pass 12).
+    if (begun || !this.cursor) {
+      this.cursor = begun ?? (await cursorAtNow(connection.db));
+      this.cursorAt = performance.now();
+    }
     this.retryMs = 500;
   }
 

@@ -7,7 +7,7 @@ import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js'
 /** The statement that reads where a customer's event stream stands (`streamPosition`). */
 const isStreamPosition = (text: string) => /select last_seq from event_stream/.test(text);
 
-type Balance = { balanceChanged: { eventId: string; available: number } };
+type Balance = { balanceChanged: { available: number } };
 
 /**
  * Where a subscription starts (hostile pass 12): everything committed after the subscription read
