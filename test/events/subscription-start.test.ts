@@ -49,6 +49,24 @@ describe('a subscription’s start', () => {
     sub.stop();
   });
 
+  it('leaves no stream behind when the client goes while the start is read', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    await Promise.all(sockets.splice(0).map((s) => s.dispose()));
+    await waitFor(() => t.gateway.sockets.sessionCount() === 0, 10_000, 'the sockets to go');
+    const head = holdAnswers(isStreamPosition);
+    const socket = openSocket(t.url, customer.token);
+    collect<Balance>(socket.client, BalanceChangedDocument.toString());
+    await head.reached;
+    expect(t.gateway.events.wanted()).toBe(true);
+    await socket.dispose();
+    await waitFor(() => t.gateway.sockets.sessionCount() === 0, 10_000, 'the socket to go');
+    head.release();
+    // the relay goes idle again: no stream of a gone client keeps it reading
+    await waitFor(() => !t.gateway.events.wanted(), 10_000, 'the stream to go');
+    expect(t.gateway.events.listenerCount()).toBe(0);
+  });
+
   /** Opens a socket of a bystander (the relay then reads every poll) and returns it. */
   async function bystander(currency: string) {
     const before = t.gateway.sockets.sessionCount();
