@@ -78,7 +78,8 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   private queue: DeliveredEvent[] | undefined;
   /** Live events that arrived while the replay was still being read. */
   private held: DeliveredEvent[] | undefined;
-  private waiter: ((result: IteratorResult<DeliveredEvent>) => void) | undefined;
+  /** A pending `next()`: given its result, or undefined to look again (a replay to read). */
+  private waiter: ((result: IteratorResult<DeliveredEvent> | undefined) => void) | undefined;
   private closed = false;
   private failure: SlowConsumerError | undefined;
   /** Highest position accepted (delivered or queued): anything at or below it is a duplicate. */
@@ -89,6 +90,8 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   private starting: boolean;
   /** The latest session end (`SessionEnd.seq`) heard while starting. */
   private endedAt = 0;
+  /** Live events may have been missed (`resync`): read the outbox again before going on live. */
+  private missed = false;
 
   constructor(
     private readonly hub: EventHub,
@@ -110,9 +113,31 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     this.starting = false;
     this.lastId = head;
     if (this.endedAt > head) return this.release();
+    if (this.missed) {
+      this.missed = false;
+      this.replayAfter = head;
+    }
     const held = this.held ?? [];
     this.held = undefined;
     for (const event of held) this.offer(event);
+  }
+
+  /**
+   * Live events may have gone by unseen (the fan-out's subscription dropped and came back): the
+   * stream reads the outbox after its position again, holding live events meanwhile, as a resume
+   * does; what it already has is dropped by position.
+   */
+  resync(): void {
+    if (this.closed) return;
+    if (this.starting || this.replayAfter !== undefined) {
+      // (a replay under way reads once more when caught up: its last page may be older than the gap)
+      this.missed = true;
+      return;
+    }
+    this.replayAfter = this.lastId;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.(undefined);
   }
 
   /** A session end of its customer at stream position `seq`: ends the stream if it was opened before it. */
@@ -169,7 +194,11 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
       const queued = this.queue?.shift();
       if (queued) return { value: queued, done: false };
       if (this.closed) return { value: undefined, done: true };
-      if (this.replayAfter === undefined) return new Promise((resolve) => (this.waiter = resolve));
+      if (this.replayAfter === undefined) {
+        const result = await new Promise<IteratorResult<DeliveredEvent> | undefined>((resolve) => (this.waiter = resolve));
+        if (result) return result;
+        continue;
+      }
       await this.readReplayPage();
     }
   }
@@ -184,6 +213,10 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
       (this.queue ??= []).push(row);
     }
     if (rows.length === REPLAY_PAGE) return;
+    if (this.missed) {
+      this.missed = false;
+      return;
+    }
     // Caught up: what arrived live meanwhile follows, without what the replay already gave.
     this.replayAfter = undefined;
     const held = this.held ?? [];
@@ -302,6 +335,16 @@ export class EventHub {
   watchSessions(watcher: SessionWatcher): () => void {
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
+  }
+
+  /**
+   * Every stream reads the outbox after its position again (`EventStream.resync`): for a fan-out
+   * that may have dropped events (Redis pub/sub delivers nothing to a subscriber while it
+   * reconnects). One outbox read per stream.
+   */
+  resync(): void {
+    if (!this.replay) return;
+    for (const entry of this.streams.values()) for (const stream of entry instanceof EventStream ? [entry] : [...entry]) stream.resync();
   }
 
   /** Whether anything on this instance needs committed events: a subscriber, or an open session that one could end. */

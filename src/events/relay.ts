@@ -237,7 +237,8 @@ class PostgresRelay implements EventRelay {
  * each page on a Redis channel; every instance subscribes to the channel and hands the events to
  * its hub. The reader saves its cursor after each page (`event_relay_cursor`), so a successor goes
  * on where it stopped: a page may then be published twice, and streams drop what they already
- * have (by event id), so subscribers see each event once.
+ * have (by event id), so subscribers see each event once. An instance whose subscription dropped
+ * has its streams read the outbox again once it is back (`EventHub.resync`).
  */
 class RedisRelay implements EventRelay {
   private readonly subscriber: Redis;
@@ -276,6 +277,15 @@ class RedisRelay implements EventRelay {
       }
     });
     await this.subscriber.subscribe(this.channel);
+    // Pub/sub hands nothing to a subscriber while it reconnects: what was published meanwhile
+    // never came (hostile pass 12). Once the channel is ours again (ioredis resubscribes; this
+    // SUBSCRIBE's answer comes after that), every stream reads the outbox after its position.
+    this.subscriber.on('ready', () => {
+      this.subscriber.subscribe(this.channel).then(
+        () => this.hub.resync(),
+        (error: unknown) => this.log.warn({ err: error }, 'event fan-out (Redis): could not subscribe again'),
+      );
+    });
     await this.tryLead();
   }
 

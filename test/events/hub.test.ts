@@ -70,6 +70,22 @@ describe('event hub streams', () => {
     expect([hub.listenerCount(), hub.wanted()]).toEqual([0, false]);
   });
 
+  it('read the outbox again when the fan-out may have dropped events (resync): what went by unseen comes, each event once', async () => {
+    const stored = [event(1), event(2), event(3), event(4)];
+    const hub = new EventHub(10, async (_c, after, _t, limit) => stored.filter((e) => e.id > after).slice(0, limit));
+    const stream = await hub.open(1, 'BALANCE_CHANGED', { head: async () => 0 });
+    hub.publish(event(1));
+    expect((await stream.next()).value!.id).toBe(1);
+    const waiting = stream.next();
+    // 2 and 3 went by unseen; the fan-out is back, and 4 comes live while the outbox is read
+    hub.resync();
+    hub.publish(event(4));
+    expect([(await waiting).value!.id, (await stream.next()).value!.id, (await stream.next()).value!.id]).toEqual([2, 3, 4]);
+    hub.publish(event(5));
+    expect((await stream.next()).value!.id).toBe(5);
+    await stream.return();
+  });
+
   it('cut off a subscriber that lets more than its bound wait, and say so once', async () => {
     const hub = new EventHub(3);
     const cut: SlowConsumerError[] = [];
