@@ -247,6 +247,7 @@ class RedisRelay implements EventRelay {
   private poller: OutboxPoller | undefined;
   private leaderTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private pagesRead = 0;
   private eventsRead = 0;
 
@@ -342,7 +343,12 @@ class RedisRelay implements EventRelay {
     this.leaderTimer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Stops reading and leaves Redis; a second call waits for the first (QUIT on a closed connection fell back to a disconnect that armed a 2 s timer). */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.close());
+  }
+
+  private async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.leaderTimer);
     await this.poller?.stop();
