@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop } from '../support/program.js';
 import { startOwnRedis, type OwnRedis } from '../support/redis.js';
-import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
+import { subscribed, waitFor, type TestSocket } from '../support/ws.js';
 
 type Balance = { balanceChanged: { eventId: string; available: number } };
 
@@ -33,10 +33,8 @@ describe('EVENT_FANOUT=redis when an instance’s Redis subscription drops', () 
     await waitFor(() => t.gateway.relay.stats().reading, 10_000, 'the reader');
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);
-    const socket = openSocket(t.url, customer.token);
+    const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, customer.token, 'subscription { balanceChanged { eventId available } }');
     sockets.push(socket);
-    const sub = collect<Balance>(socket.client, 'subscription { balanceChanged { eventId available } }');
-    await waitFor(() => t.gateway.events.listenerCount() === 1, 10_000, 'the subscription');
     const rounds = 5;
     for (let i = 0; i < rounds; i++) {
       // the pub/sub connection killed: ioredis reconnects after ~50 ms; the event is published sooner

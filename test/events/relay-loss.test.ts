@@ -1,6 +1,6 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, eventually, simpleShop } from '../support/program.js';
-import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
+import { subscribed, waitFor, type TestSocket } from '../support/ws.js';
 
 const RELAY = 'reward-gateway event relay';
 
@@ -31,10 +31,8 @@ describe('an event relay whose connection is lost', () => {
   it('delivers what committed while it reconnected (its cursor went to the present and passed it by)', async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);
-    const socket = openSocket(t.url, customer.token);
+    const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, customer.token, 'subscription { balanceChanged { eventId available } }');
     sockets.push(socket);
-    const sub = collect<Balance>(socket.client, 'subscription { balanceChanged { eventId available } }');
-    await waitFor(() => t.gateway.events.listenerCount() === 1, 10_000, 'the subscription');
     await adjust(t, customer.externalId, shop.currency, 1);
     await sub.until(1);
 
