@@ -43,6 +43,13 @@ export interface OpenOptions {
    * was lost (hostile pass 12). Without either: every live event from registration on.
    */
   head?: () => Promise<number>;
+  /**
+   * With `after`: the customer's last stream position when the resume point was checked. A
+   * session end at or before it committed before the subscription (the account was reopened
+   * since) and does not end the stream. (Compared with the replay's position instead, a close
+   * read late ended a resumed subscription of the reopened account: hostile pass 12.)
+   */
+  seenSeq?: number;
   /** Only events this accepts (e.g. one currency's balance). */
   filter?: (event: DeliveredEvent) => boolean;
   /** Called once when the stream is cut off for falling behind (closes the socket). */
@@ -88,6 +95,8 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   private replayAfter: number | undefined;
   /** While the start (`OpenOptions.head`) is being read: live events are held, session ends noted. */
   private starting: boolean;
+  /** The customer's stream position when the subscription began: a session end after it ends the stream. */
+  private openedAt: number;
   /** The latest session end (`SessionEnd.seq`) heard while starting. */
   private endedAt = 0;
   /** Live events may have been missed (`resync`): read the outbox again before going on live. */
@@ -102,6 +111,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     this.lastId = options.after ?? 0;
     this.replayAfter = options.after;
     this.starting = options.after === undefined && options.head !== undefined;
+    this.openedAt = options.after === undefined ? 0 : Math.max(options.after, options.seenSeq ?? 0);
   }
 
   /**
@@ -112,6 +122,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     if (!this.starting) return;
     this.starting = false;
     this.lastId = head;
+    this.openedAt = head;
     if (this.endedAt > head) return this.release();
     if (this.missed) {
       this.missed = false;
@@ -143,13 +154,8 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   /** A session end of its customer at stream position `seq`: ends the stream if it was opened before it. */
   endSession(seq: number): void {
     if (this.starting) this.endedAt = Math.max(this.endedAt, seq);
-    // (a stream at or past the close was opened after it: the account was reopened since)
-    else if (this.position < seq) this.release();
-  }
-
-  /** The stream's position in the customer's events: the last accepted, or where it started. */
-  get position(): number {
-    return this.lastId;
+    // (a close at or before the start committed before the stream opened: the account was reopened since)
+    else if (this.openedAt < seq) this.release();
   }
 
   /** Takes a live event (from the hub). */

@@ -1,4 +1,5 @@
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { holdAnswers } from '../support/statements.js';
 import { adjust, createCustomer, eventually, simpleShop } from '../support/program.js';
 import { subscribed, waitFor, type TestSocket } from '../support/ws.js';
 
@@ -7,10 +8,11 @@ const RELAY = 'reward-gateway event relay';
 type Balance = { balanceChanged: { eventId: string; available: number } };
 
 /**
- * The event relay's connection lost (hostile pass 12): what commits while it is down and
- * reconnecting still reaches the subscribers it had, once, in order.
+ * An event relay that loses its connection or lags (hostile pass 12): what commits while it is
+ * down and reconnecting still reaches the subscribers it had, once, in order; and what it reads
+ * late is judged by when it committed, not by when it was read.
  */
-describe('an event relay whose connection is lost', () => {
+describe('an event relay that loses its connection or lags', () => {
   let t: TestGateway;
   const sockets: TestSocket[] = [];
 
@@ -53,5 +55,27 @@ describe('an event relay whose connection is lost', () => {
     expect(results.map((r) => r.data?.balanceChanged.available)).toEqual([1, 3, 7]);
     expect(results.map((r) => Number(r.data?.balanceChanged.eventId))).toEqual([1, 2, 3]);
     sub.stop();
+  });
+
+  it('a close it reads late does not end a resumed subscription of the account reopened since', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 5); // event 1
+    const upsert = `mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`;
+    // the relay's next read is slow to run: the close (event 2) and the reopen commit, and the
+    // customer connects and resumes after event 1, before the relay reads the close
+    const lagging = holdAnswers((text) => text.includes('with w as'), 'statement');
+    await lagging.reached;
+    ok(await t.gql(upsert, { input: { externalId: customer.externalId, status: 'CLOSED' } }, t.operatorToken));
+    ok(await t.gql(upsert, { input: { externalId: customer.externalId, status: 'ACTIVE' } }, t.operatorToken));
+    const token = await t.customerToken(customer.externalId);
+    const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, token, 'subscription($after: ID) { balanceChanged(after: $after) { eventId available } }', { after: '1' });
+    sockets.push(socket);
+    lagging.release();
+    const read = t.gateway.relay.stats().eventsRead;
+    await waitFor(() => t.gateway.relay.stats().eventsRead > read, 10_000, 'the relay to read the close');
+    await adjust(t, customer.externalId, shop.currency, 2);
+    const results = await sub.until(1, 5_000).catch(() => sub.results);
+    expect({ done: sub.done, available: results.map((r) => r.data?.balanceChanged.available) }).toEqual({ done: false, available: [7] });
+    expect(await Promise.race([socket.closed, new Promise((resolve) => setTimeout(() => resolve('open'), 200).unref())])).toBe('open');
   });
 });
