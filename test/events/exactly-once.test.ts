@@ -74,4 +74,30 @@ describe('a subscriber resuming while events commit', () => {
     expect(received.map((r) => r.available)).toEqual(seqs.map((_, i) => i + 1));
     expect(round).toBeGreaterThan(5);
   });
+
+  it('subscriptions that start while their customer’s events commit get every event after their first, with no gap', async () => {
+    const shop = await simpleShop(t);
+    const customers = await Promise.all(Array.from({ length: 16 }, () => createCustomer(t, shop.currency)));
+    const perCustomer = 12;
+    const runs = customers.map(async (customer, i) => {
+      const producing = (async () => {
+        for (let n = 0; n < perCustomer; n++) await adjust(t, customer.externalId, shop.currency, 1);
+      })();
+      // subscribe somewhere in the middle of the commits, on either instance
+      await new Promise((resolve) => setTimeout(resolve, 20 + ((i * 37) % 150)));
+      const socket = openSocket(i % 2 ? other.url : t.url, customer.token);
+      sockets.push(socket);
+      const sub = collect<Balance>(socket.client, 'subscription { balanceChanged { eventId available } }');
+      await producing;
+      await waitFor(() => sub.results.some((r) => Number(r.data?.balanceChanged.eventId) === perCustomer) || sub.done, 15_000, 'the last event');
+      const ids = sub.results.map((r) => Number(r.data!.balanceChanged.eventId));
+      await socket.dispose();
+      return ids;
+    });
+    for (const ids of await Promise.all(runs)) {
+      // from the first event received to the last, each once, in order
+      expect(ids).toEqual(Array.from({ length: ids.length }, (_, k) => ids[0] + k));
+      expect(ids.at(-1)).toBe(perCustomer);
+    }
+  });
 });
