@@ -52,7 +52,12 @@ export interface OpenOptions {
   seenSeq?: number;
   /** Only events this accepts (e.g. one currency's balance). */
   filter?: (event: DeliveredEvent) => boolean;
-  /** Called once when the stream is cut off for falling behind (closes the socket). */
+  /**
+   * Called once when the stream is cut off for falling behind (closes the socket, 4008, which says
+   * what to do). With it, the stream then simply ends; without it, `next()` throws the error once.
+   * (Thrown through graphql-ws, it was formatted as an error of the gateway's: an "internal error"
+   * logged at error level for every slow client, and a frame the closing socket never carried.)
+   */
   onOverflow?: (error: SlowConsumerError) => void;
 }
 
@@ -185,7 +190,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
 
   private overflow(): void {
     const error = new SlowConsumerError(this.hub.maxQueue);
-    this.failure = error;
+    if (!this.options.onOverflow) this.failure = error;
     this.release();
     this.options.onOverflow?.(error);
   }

@@ -1,8 +1,9 @@
+import pino from 'pino';
 import { BalanceChangedDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createPartner, simpleShop } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
-import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
+import { collect, openSocket, subscribed, waitFor, type TestSocket } from '../support/ws.js';
 
 /** The statement that reads where a customer's event stream stands (`streamPosition`). */
 const isStreamPosition = (text: string) => /select last_seq from event_stream/.test(text);
@@ -107,5 +108,38 @@ describe('a subscription’s start', () => {
     await waitFor(() => t.gateway.relay.stats().eventsRead > read, 10_000, 'the relay to read the revocation');
     key.release();
     expect(await Promise.race([socket.closed, stillOpen(3_000)])).toEqual({ code: 4401, reason: 'API key revoked' });
+  });
+});
+
+describe('a subscriber cut off as a slow consumer', () => {
+  let t: TestGateway;
+  const lines: { level: number; msg: string }[] = [];
+  const sockets: TestSocket[] = [];
+
+  beforeAll(async () => {
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    t = await startTestGateway({ EVENT_SUBSCRIBER_QUEUE: '2' }, { log });
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await t.close();
+  });
+
+  it('is closed 4008 with what to do, and the gateway logs no internal error for it', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, customer.token, BalanceChangedDocument.toString());
+    sockets.push(socket);
+    // five events in one transaction: one relay page, more than the bound at once
+    await t.sql(
+      `insert into outbox_event (topic, customer_id, payload)
+       select 'BALANCE_CHANGED', c.id, jsonb_build_object('currency', $2::text, 'available', g, 'pending', 0, 'lifetimeEarned', g)
+         from customer c, generate_series(1, 5) g where c.external_id = $1`,
+      [customer.externalId, shop.currency],
+    );
+    expect(await socket.closed).toEqual({ code: 4008, reason: 'slow consumer: over 2 events waiting; resume with after' });
+    await waitFor(() => sub.done, 5_000, 'the subscription to end');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
   });
 });
