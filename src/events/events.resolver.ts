@@ -21,11 +21,11 @@ type Args = { after?: string | null; currency?: string | null };
 const AFTER_DESCRIPTION =
   'Resume: the last `eventId` you received. Events after it are replayed first (if no older than EVENT_RETENTION_HOURS, else EVENT_ID_EXPIRED), then live ones follow, with none missed or repeated.';
 
-/** Where a subscription starts: live from now, or after a resume point that is still kept. */
-async function resumeAfter(ctx: RequestCtx, customerId: number, after: string | null | undefined): Promise<number | undefined> {
+/** Where a subscription starts: live from now (undefined), or after a resume point that is still kept, with the stream's last position then. */
+async function resumeAfter(ctx: RequestCtx, customerId: number, after: string | null | undefined): Promise<{ after: number; lastSeq: number } | undefined> {
   if (after === undefined || after === null) return undefined;
   const check = await checkResumePoint(ctx.em, customerId, after, ctx.clock.now(), ctx.config.events.retentionHours);
-  if (check.ok) return check.after;
+  if (check.ok) return check;
   if (check.reason === 'expired') {
     throw new GraphQLError(
       `Event ${after} is older than the ${ctx.config.events.retentionHours}-hour replay window: read the current state again, then subscribe without \`after\`.`,
@@ -43,9 +43,11 @@ function listen(topic: EventTopic, filterOf?: (args: Args, ctx: RequestCtx) => P
   return async ({ context, args }: SubscribeResolverData<unknown, Args, RequestCtx>): Promise<EventStream> => {
     const customer = requireCustomer(context);
     const filter = await filterOf?.(args, context);
-    const after = await resumeAfter(context, customer.customerId, args.after);
-    const liveFrom = after === undefined ? await streamHead(context.em, customer.customerId) : undefined;
-    return context.events!.open(customer.customerId, topic, { after, liveFrom, filter, onOverflow: (error) => context.socket?.slowConsumer(error) });
+    const resume = await resumeAfter(context, customer.customerId, args.after);
+    // The start is read once the stream is registered (the hub calls `head`): see OpenOptions.head.
+    const head = () => streamHead(context.em, customer.customerId);
+    const from = resume ? { after: resume.after, seenSeq: resume.lastSeq } : { head };
+    return context.events!.open(customer.customerId, topic, { ...from, filter, onOverflow: (error) => context.socket?.slowConsumer(error) });
   };
 }
 

@@ -12,7 +12,8 @@ const EVENT_ID = /^(?:0|[1-9]\d{0,14})$/;
 
 /** Whether a subscription may resume after `eventId`, and from which position. */
 export type ResumeCheck =
-  | { ok: true; after: number }
+  /** `lastSeq`: the customer's last stream position, read with the check. */
+  | { ok: true; after: number; lastSeq: number }
   /** `malformed`: not an id; `unknown`: later than anything in the customer's stream; `expired`: past the retention window. */
   | { ok: false; reason: 'malformed' | 'unknown' | 'expired' };
 
@@ -27,9 +28,9 @@ export async function checkResumePoint(em: SqlEntityManager, customerId: number,
   const after = Number(eventId);
   const { lastSeq, nextWrittenAt } = await streamPosition(em.getKysely(), customerId, after);
   if (after > lastSeq) return { ok: false, reason: 'unknown' };
-  if (after === lastSeq) return { ok: true, after };
+  if (after === lastSeq) return { ok: true, after, lastSeq };
   if (!nextWrittenAt || nextWrittenAt.getTime() < now.getTime() - retentionHours * 3_600_000) return { ok: false, reason: 'expired' };
-  return { ok: true, after };
+  return { ok: true, after, lastSeq };
 }
 
 /** Where resuming subscribers read what they missed: the outbox, through a fresh unit of work per page. */

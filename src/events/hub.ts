@@ -35,13 +35,29 @@ export interface OpenOptions {
   /** Replay the customer's events after this position first (the caller has checked it is still kept). */
   after?: number;
   /**
-   * Without `after`: the customer's stream position when the subscription began. Live events at or
-   * before it (committed before the subscription, read by the relay after) are not delivered.
+   * Without `after`: reads where the customer's stream stands (its last position, 0 before any
+   * event), the subscription's start. Called once the stream is registered; live events at or
+   * before it (committed before the subscription, read by the relay after) are not delivered, and
+   * those the relay hands over while it is read are held until it is known. Read before
+   * registering, an event committed after that read and published before the stream was there
+   * was lost (hostile pass 12). Without either: every live event from registration on.
    */
-  liveFrom?: number;
+  head?: () => Promise<number>;
+  /**
+   * With `after`: the customer's last stream position when the resume point was checked. A
+   * session end at or before it committed before the subscription (the account was reopened
+   * since) and does not end the stream. (Compared with the replay's position instead, a close
+   * read late ended a resumed subscription of the reopened account: hostile pass 12.)
+   */
+  seenSeq?: number;
   /** Only events this accepts (e.g. one currency's balance). */
   filter?: (event: DeliveredEvent) => boolean;
-  /** Called once when the stream is cut off for falling behind (closes the socket). */
+  /**
+   * Called once when the stream is cut off for falling behind (closes the socket, 4008, which says
+   * what to do). With it, the stream then simply ends; without it, `next()` throws the error once.
+   * (Thrown through graphql-ws, it was formatted as an error of the gateway's: an "internal error"
+   * logged at error level for every slow client, and a frame the closing socket never carried.)
+   */
   onOverflow?: (error: SlowConsumerError) => void;
 }
 
@@ -74,13 +90,22 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   private queue: DeliveredEvent[] | undefined;
   /** Live events that arrived while the replay was still being read. */
   private held: DeliveredEvent[] | undefined;
-  private waiter: ((result: IteratorResult<DeliveredEvent>) => void) | undefined;
+  /** A pending `next()`: given its result, or undefined to look again (a replay to read). */
+  private waiter: ((result: IteratorResult<DeliveredEvent> | undefined) => void) | undefined;
   private closed = false;
   private failure: SlowConsumerError | undefined;
   /** Highest position accepted (delivered or queued): anything at or below it is a duplicate. */
   private lastId: number;
   /** Position to replay from, while replaying. */
   private replayAfter: number | undefined;
+  /** While the start (`OpenOptions.head`) is being read: live events are held, session ends noted. */
+  private starting: boolean;
+  /** The customer's stream position when the subscription began: a session end after it ends the stream. */
+  private openedAt: number;
+  /** The latest session end (`SessionEnd.seq`) heard while starting. */
+  private endedAt = 0;
+  /** Live events may have been missed (`resync`): read the outbox again before going on live. */
+  private missed = false;
 
   constructor(
     private readonly hub: EventHub,
@@ -88,19 +113,60 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
     readonly topic: string,
     private readonly options: OpenOptions,
   ) {
-    this.lastId = options.after ?? options.liveFrom ?? 0;
+    this.lastId = options.after ?? 0;
     this.replayAfter = options.after;
+    this.starting = options.after === undefined && options.head !== undefined;
+    this.openedAt = options.after === undefined ? 0 : Math.max(options.after, options.seenSeq ?? 0);
   }
 
-  /** The stream's position in the customer's events: the last accepted, or where it started. */
-  get position(): number {
-    return this.lastId;
+  /**
+   * Sets the start read by `OpenOptions.head`: the held live events after it follow, and a session
+   * end heard meanwhile that is after it (the customer closed since) ends the stream.
+   */
+  begin(head: number): void {
+    if (!this.starting) return;
+    this.starting = false;
+    this.lastId = head;
+    this.openedAt = head;
+    if (this.endedAt > head) return this.release();
+    if (this.missed) {
+      this.missed = false;
+      this.replayAfter = head;
+    }
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const event of held) this.offer(event);
+  }
+
+  /**
+   * Live events may have gone by unseen (the fan-out's subscription dropped and came back): the
+   * stream reads the outbox after its position again, holding live events meanwhile, as a resume
+   * does; what it already has is dropped by position.
+   */
+  resync(): void {
+    if (this.closed) return;
+    if (this.starting || this.replayAfter !== undefined) {
+      // (a replay under way reads once more when caught up: its last page may be older than the gap)
+      this.missed = true;
+      return;
+    }
+    this.replayAfter = this.lastId;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.(undefined);
+  }
+
+  /** A session end of its customer at stream position `seq`: ends the stream if it was opened before it. */
+  endSession(seq: number): void {
+    if (this.starting) this.endedAt = Math.max(this.endedAt, seq);
+    // (a close at or before the start committed before the stream opened: the account was reopened since)
+    else if (this.openedAt < seq) this.release();
   }
 
   /** Takes a live event (from the hub). */
   offer(event: DeliveredEvent): void {
     if (this.closed || event.topic !== this.topic) return;
-    if (this.replayAfter !== undefined) {
+    if (this.replayAfter !== undefined || this.starting) {
       (this.held ??= []).push(event);
       if (this.held.length > this.hub.maxQueue) this.overflow();
       return;
@@ -124,7 +190,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
 
   private overflow(): void {
     const error = new SlowConsumerError(this.hub.maxQueue);
-    this.failure = error;
+    if (!this.options.onOverflow) this.failure = error;
     this.release();
     this.options.onOverflow?.(error);
   }
@@ -139,7 +205,11 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
       const queued = this.queue?.shift();
       if (queued) return { value: queued, done: false };
       if (this.closed) return { value: undefined, done: true };
-      if (this.replayAfter === undefined) return new Promise((resolve) => (this.waiter = resolve));
+      if (this.replayAfter === undefined) {
+        const result = await new Promise<IteratorResult<DeliveredEvent> | undefined>((resolve) => (this.waiter = resolve));
+        if (result) return result;
+        continue;
+      }
       await this.readReplayPage();
     }
   }
@@ -154,6 +224,10 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
       (this.queue ??= []).push(row);
     }
     if (rows.length === REPLAY_PAGE) return;
+    if (this.missed) {
+      this.missed = false;
+      return;
+    }
     // Caught up: what arrived live meanwhile follows, without what the replay already gave.
     this.replayAfter = undefined;
     const held = this.held ?? [];
@@ -176,7 +250,7 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
   }
 
   /** Leaves the hub and drops everything queued; a pending `next()` ends. */
-  private release(): void {
+  release(): void {
     if (this.closed) return;
     this.closed = true;
     this.queue = undefined;
@@ -191,7 +265,10 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
 export class EventHub {
   /** Streams by customer: one stream alone, or a set of them (most customers have one subscriber). */
   private readonly streams = new Map<number, EventStream | Set<EventStream>>();
+  /** Streams registered, those still reading their start included (the relay must read for them). */
   private count = 0;
+  /** Streams still reading their start (`OpenOptions.head`). */
+  private starting = 0;
 
   /**
    * @param maxQueue events a subscriber may let wait before it is cut off (EVENT_SUBSCRIBER_QUEUE)
@@ -219,11 +296,13 @@ export class EventHub {
   }
 
   /**
-   * A subscriber to one customer's events of one topic, live from now, or, with `after`, first
-   * those after that position (replayed from the outbox) and then live, with no gap and no
-   * duplicate between the two.
+   * A subscriber to one customer's events of one topic, live from its start (`head`), or, with
+   * `after`, first those after that position (replayed from the outbox) and then live, with no gap
+   * and no duplicate between the two. The stream is registered before anything is read, so no
+   * event the relay hands over from then on passes it by; it counts as a listener once its start
+   * is known. Rejects with `head`'s error (the stream is released).
    */
-  open(customerId: number, topic: string, options: OpenOptions = {}): EventStream {
+  async open(customerId: number, topic: string, options: OpenOptions = {}): Promise<EventStream> {
     if (options.after !== undefined && !this.replay) throw new Error('this hub cannot replay');
     const stream = new EventStream(this, customerId, topic, options);
     const entry = this.streams.get(customerId);
@@ -231,6 +310,16 @@ export class EventHub {
     else if (entry instanceof EventStream) this.streams.set(customerId, new Set([entry, stream]));
     else entry.add(stream);
     this.count++;
+    if (options.after !== undefined || !options.head) return stream;
+    this.starting++;
+    try {
+      stream.begin(await options.head());
+    } catch (error) {
+      stream.release();
+      throw error;
+    } finally {
+      this.starting--;
+    }
     return stream;
   }
 
@@ -246,9 +335,9 @@ export class EventHub {
     }
   }
 
-  /** Open subscribers on this instance. */
+  /** Open subscribers on this instance whose start is known (an event committed from now on reaches them). */
   listenerCount(): number {
-    return this.count;
+    return this.count - this.starting;
   }
 
   private readonly watchers = new Set<SessionWatcher>();
@@ -259,6 +348,16 @@ export class EventHub {
     return () => this.watchers.delete(watcher);
   }
 
+  /**
+   * Every stream reads the outbox after its position again (`EventStream.resync`): for a fan-out
+   * that may have dropped events (Redis pub/sub delivers nothing to a subscriber while it
+   * reconnects). One outbox read per stream.
+   */
+  resync(): void {
+    if (!this.replay) return;
+    for (const entry of this.streams.values()) for (const stream of entry instanceof EventStream ? [entry] : [...entry]) stream.resync();
+  }
+
   /** Whether anything on this instance needs committed events: a subscriber, or an open session that one could end. */
   wanted(): boolean {
     return this.count > 0 || [...this.watchers].some((w) => w.active());
@@ -267,8 +366,7 @@ export class EventHub {
   private endSessions(ended: SessionEnd): void {
     if (ended.kind === 'customer') {
       const entry = this.streams.get(ended.customerId);
-      // (a stream at or past the close was opened after it: the account was reopened since)
-      for (const stream of entry instanceof EventStream ? [entry] : [...(entry ?? [])]) if (stream.position < ended.seq) void stream.return();
+      for (const stream of entry instanceof EventStream ? [entry] : [...(entry ?? [])]) stream.endSession(ended.seq);
     }
     for (const watcher of this.watchers) watcher.end(ended);
   }

@@ -44,8 +44,9 @@ const REDIS_COMMAND_TIMEOUT_MS = 1_000;
  * While nothing on this instance wants events (`idle`), how often the relay moves its cursor to
  * now (ms). It still looks every `pollMs` whether something wants them (no statement), so a first
  * subscriber is served from the next poll; that read starts from a cursor up to this old, and
- * what it reads from before the subscription is dropped by position (a stream's `liveFrom`, a
- * session end's `seq`), as the poll's own lag always was. Moving it every poll cost an idle
+ * what it reads from before the subscription is dropped by position (a stream's start, a
+ * session end's `seq`), as the poll's own lag always was. A cursor taken while something came to
+ * want events is not kept. Moving it every poll cost an idle
  * instance ~40 statements and ~15 ms of CPU a second (bench/README.md, ninth session).
  */
 export const IDLE_CURSOR_MS = 1_000;
@@ -88,7 +89,8 @@ class DedicatedConnection {
  * each page to `sink`; a full page is followed by the next at once. Money-moving transactions
  * write their rows and nothing else, so the relay adds no work and no lock to them: the cost of
  * delivery is one indexed read per instance per poll. Reconnects with backoff when its connection
- * drops; `cursor` may be persisted by `saveCursor` so another process goes on from it.
+ * drops, and goes on from its cursor; `cursor` may be persisted by `saveCursor` so another process
+ * goes on from it.
  */
 class OutboxPoller {
   private connection: DedicatedConnection | undefined;
@@ -113,7 +115,7 @@ class OutboxPoller {
     private readonly hooks: {
       /** Nobody to deliver to: skip reading rows (move the cursor to now). */
       idle?: () => boolean;
-      /** Called with the fresh connection before the first read: where to start (default: now). */
+      /** Called with each fresh connection before its first read: where to start (default: the cursor held, else now). */
       begin?: (connection: DedicatedConnection) => Promise<OutboxCursor | undefined>;
       saveCursor?: (db: Kysely<never>, cursor: OutboxCursor) => Promise<void>;
       /** The connection was lost (e.g. a leader's lock went with it). */
@@ -135,8 +137,14 @@ class OutboxPoller {
     });
     await connection.client.connect();
     this.connection = connection;
-    this.cursor = (await this.hooks.begin?.(connection)) ?? (await cursorAtNow(connection.db));
-    this.cursorAt = performance.now();
+    const begun = await this.hooks.begin?.(connection);
+    // Connected again after a loss: go on from the cursor held (a snapshot is the cluster's, not
+    // the connection's). Starting at the present passed by what committed while the connection
+    // was down or reconnecting, and live subscribers never got it (hostile pass 12).
+    if (begun || !this.cursor) {
+      this.cursor = begun ?? (await cursorAtNow(connection.db));
+      this.cursorAt = performance.now();
+    }
     this.retryMs = 500;
   }
 
@@ -156,8 +164,12 @@ class OutboxPoller {
       if (this.hooks.idle?.()) {
         if (performance.now() - this.cursorAt >= IDLE_CURSOR_MS) {
           this.cursorAt = performance.now();
-          this.cursor = await cursorAtNow(db);
+          const now = await cursorAtNow(db);
           this.idleReads++;
+          // Something came to want events while the statement ran (a socket, a subscription): its
+          // snapshot may be later than their start, and what committed in between would be
+          // passed by (hostile pass 12). The older cursor stays: the next read starts from it.
+          if (this.hooks.idle?.()) this.cursor = now;
         }
       } else {
         this.cursorAt = performance.now();
@@ -225,7 +237,8 @@ class PostgresRelay implements EventRelay {
  * each page on a Redis channel; every instance subscribes to the channel and hands the events to
  * its hub. The reader saves its cursor after each page (`event_relay_cursor`), so a successor goes
  * on where it stopped: a page may then be published twice, and streams drop what they already
- * have (by event id), so subscribers see each event once.
+ * have (by event id), so subscribers see each event once. An instance whose subscription dropped
+ * has its streams read the outbox again once it is back (`EventHub.resync`).
  */
 class RedisRelay implements EventRelay {
   private readonly subscriber: Redis;
@@ -234,6 +247,7 @@ class RedisRelay implements EventRelay {
   private poller: OutboxPoller | undefined;
   private leaderTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private pagesRead = 0;
   private eventsRead = 0;
 
@@ -264,6 +278,15 @@ class RedisRelay implements EventRelay {
       }
     });
     await this.subscriber.subscribe(this.channel);
+    // Pub/sub hands nothing to a subscriber while it reconnects: what was published meanwhile
+    // never came (hostile pass 12). Once the channel is ours again (ioredis resubscribes; this
+    // SUBSCRIBE's answer comes after that), every stream reads the outbox after its position.
+    this.subscriber.on('ready', () => {
+      this.subscriber.subscribe(this.channel).then(
+        () => this.hub.resync(),
+        (error: unknown) => this.log.warn({ err: error }, 'event fan-out (Redis): could not subscribe again'),
+      );
+    });
     await this.tryLead();
   }
 
@@ -320,7 +343,12 @@ class RedisRelay implements EventRelay {
     this.leaderTimer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Stops reading and leaves Redis; a second call waits for the first (QUIT on a closed connection fell back to a disconnect that armed a 2 s timer). */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.close());
+  }
+
+  private async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.leaderTimer);
     await this.poller?.stop();

@@ -22,7 +22,7 @@ import type { Config } from '../config.js';
 import type { Caller, Ctx } from '../context.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { query, sql, idList } from '../db/sql.js';
-import type { EventHub } from '../events/hub.js';
+import type { EventHub, SessionEnd } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
 import { ErrorCode, formatError, QueryTooComplexError, type FormatOptions } from '../graphql/errors.js';
 import { requestEntityManager } from '../db/orm.js';
@@ -128,6 +128,19 @@ function credentialClose(error: unknown): { code: number; reason: string } | und
   const message = (error as Error).message;
   if (/expired/i.test(message)) return { code: SocketClose.UNAUTHORIZED, reason: 'token expired' };
   return { code: SocketClose.UNAUTHORIZED, reason: reasonOf(message) };
+}
+
+/**
+ * How a session end closes a socket of `caller` whose customer's stream stood at `seenSeq` when it
+ * connected, or undefined when the end is not theirs: a customer's close at or before `seenSeq`
+ * committed before the socket connected (the account was reopened since).
+ */
+function endOf(ended: SessionEnd, caller: Caller, seenSeq: number | undefined): { code: number; reason: string } | undefined {
+  if (ended.kind === 'customer' && caller.kind === 'customer' && caller.customerId === ended.customerId && (seenSeq ?? 0) < ended.seq) {
+    return { code: SocketClose.FORBIDDEN, reason: 'account closed' };
+  }
+  if (ended.kind === 'partner' && caller.kind === 'partner' && caller.partnerId === ended.partnerId) return { code: SocketClose.UNAUTHORIZED, reason: 'API key revoked' };
+  return undefined;
 }
 
 /** GraphQL documents already parsed and validated, by text: ten thousand subscribers of one operation share one AST. */
@@ -236,17 +249,23 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   }, config.ws.sessionRecheckMs);
   sweepTimer.unref();
 
+  /**
+   * Session ends heard while a socket connects, one list per connecting socket: from before its
+   * credentials are read until it is a session. An end the relay hands over in between (committed
+   * after the read, heard before the socket was in `sessions`) passed it by, and the socket of a
+   * customer closed meanwhile stayed open until the sweep (hostile pass 12).
+   */
+  const connecting = new Set<SessionEnd[]>();
+
   // A customer closed or a key revoked anywhere: the relay hands this instance the change's own
   // event (src/events/hub.ts has already ended the customer's subscriptions), and its sockets close.
   const unwatch = hub.watchSessions({
-    active: () => sessions.size > 0,
+    active: () => sessions.size > 0 || connecting.size > 0,
     end: (ended) => {
+      for (const heard of connecting) heard.push(ended);
       for (const session of sessions) {
-        const { caller } = session;
-        if (ended.kind === 'customer' && caller.kind === 'customer' && caller.customerId === ended.customerId && (session.seenSeq ?? 0) < ended.seq) {
-          close(session, SocketClose.FORBIDDEN, 'account closed');
-        }
-        if (ended.kind === 'partner' && caller.kind === 'partner' && caller.partnerId === ended.partnerId) close(session, SocketClose.UNAUTHORIZED, 'API key revoked');
+        const closing = endOf(ended, session.caller, session.seenSeq);
+        if (closing) close(session, closing.code, closing.reason);
       }
     },
   });
@@ -323,74 +342,93 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     if (inFlight === 0) drained?.();
   };
 
+  /** A socket's connection: its credentials and, for a customer, status and stream position; false when refused (the socket is closed with the reason). */
+  const connect = async (ctx: SocketCtx, heard: readonly SessionEnd[]): Promise<boolean> => {
+    const { socket, request } = ctx.extra;
+    const params = ctx.connectionParams ?? {};
+    const credentials = { authorization: params.authorization ?? params.Authorization, 'x-api-key': params['x-api-key'] };
+    let authenticated;
+    try {
+      authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
+    } catch (error) {
+      const refused = credentialClose(error);
+      if (!refused) log.error({ err: error }, 'could not check WebSocket credentials');
+      socket.close(refused?.code ?? CloseCode.InternalServerError, refused?.reason ?? 'Internal server error');
+      return false;
+    }
+    // Where the customer's stream stood, with their status, in one snapshot: a close that
+    // committed later (seq past this) closes the socket; one before it was undone by a reopen.
+    let seenSeq: number | undefined;
+    if (authenticated.caller.kind === 'customer') {
+      const [now] = await query<{ status: string; seq: string | null }>(
+        requestEntityManager(orm),
+        sql`select c.status, s.last_seq as seq from customer c left join event_stream s on s.customer_id = c.id where c.id = ${authenticated.caller.customerId}`,
+      );
+      if (!now || now.status === 'CLOSED') {
+        socket.close(SocketClose.FORBIDDEN, 'account closed');
+        return false;
+      }
+      seenSeq = Number(now.seq ?? 0);
+    }
+    // A close or a revocation that committed after those reads and was heard while they ran.
+    for (const ended of heard) {
+      const closing = endOf(ended, authenticated.caller, seenSeq);
+      if (closing) {
+        socket.close(closing.code, closing.reason);
+        return false;
+      }
+    }
+    // The client may have gone while its credentials were checked: graphql-ws has forgotten it then.
+    if (socket.readyState !== WebSocket.OPEN) return false;
+    const key = callerKey(authenticated.caller);
+    if (!key) {
+      socket.close(SocketClose.UNAUTHORIZED, 'credentials required: connectionParams.authorization "Bearer <JWT>" or x-api-key');
+      return false;
+    }
+    const open = socketsByCaller.get(key) ?? 0;
+    if (open >= config.ws.maxSocketsPerCaller) {
+      socket.close(SocketClose.TOO_MANY_SOCKETS, `too many sockets: at most ${config.ws.maxSocketsPerCaller} per caller`);
+      return false;
+    }
+    const headerName = request?.headers['apollographql-client-name'];
+    // The client names itself in connectionParams (`clientName`, as the web apps send it, or the
+    // HTTP header's name) or in the upgrade request's header.
+    const fromParams = params.clientName ?? params['apollographql-client-name'];
+    const named = typeof fromParams === 'string' ? fromParams : headerName;
+    const session: Session = {
+      socket,
+      key,
+      caller: authenticated.caller,
+      credentials,
+      ip: request ? deps.proxies.clientIp(request) : 'unknown',
+      clientName: typeof named === 'string' && CLIENT_NAME.test(named) ? named : undefined,
+      expiresAt: authenticated.expiresAt,
+      seenSeq,
+    };
+    if (session.expiresAt !== undefined && session.expiresAt <= Date.now()) {
+      socket.close(SocketClose.UNAUTHORIZED, 'token expired');
+      return false;
+    }
+    socketsByCaller.set(key, open + 1);
+    sessions.add(session);
+    armExpiry(session, Date.now() + config.ws.sessionRecheckMs);
+    ctx.extra.session = session;
+    // The upgrade request is not needed any more: an idle socket should hold as little as it can.
+    delete ctx.extra.request;
+    return true;
+  };
+
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
       onConnect: async (ctx: SocketCtx) => {
-        const { socket, request } = ctx.extra;
-        const params = ctx.connectionParams ?? {};
-        const credentials = { authorization: params.authorization ?? params.Authorization, 'x-api-key': params['x-api-key'] };
-        let authenticated;
+        const heard: SessionEnd[] = [];
+        connecting.add(heard);
         try {
-          authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
-        } catch (error) {
-          const refused = credentialClose(error);
-          if (!refused) log.error({ err: error }, 'could not check WebSocket credentials');
-          socket.close(refused?.code ?? CloseCode.InternalServerError, refused?.reason ?? 'Internal server error');
-          return false;
+          return await connect(ctx, heard);
+        } finally {
+          connecting.delete(heard);
         }
-        // Where the customer's stream stood, with their status, in one snapshot: a close that
-        // committed later (seq past this) closes the socket; one before it was undone by a reopen.
-        let seenSeq: number | undefined;
-        if (authenticated.caller.kind === 'customer') {
-          const [now] = await query<{ status: string; seq: string | null }>(
-            requestEntityManager(orm),
-            sql`select c.status, s.last_seq as seq from customer c left join event_stream s on s.customer_id = c.id where c.id = ${authenticated.caller.customerId}`,
-          );
-          if (!now || now.status === 'CLOSED') {
-            socket.close(SocketClose.FORBIDDEN, 'account closed');
-            return false;
-          }
-          seenSeq = Number(now.seq ?? 0);
-        }
-        // The client may have gone while its credentials were checked: graphql-ws has forgotten it then.
-        if (socket.readyState !== WebSocket.OPEN) return false;
-        const key = callerKey(authenticated.caller);
-        if (!key) {
-          socket.close(SocketClose.UNAUTHORIZED, 'credentials required: connectionParams.authorization "Bearer <JWT>" or x-api-key');
-          return false;
-        }
-        const open = socketsByCaller.get(key) ?? 0;
-        if (open >= config.ws.maxSocketsPerCaller) {
-          socket.close(SocketClose.TOO_MANY_SOCKETS, `too many sockets: at most ${config.ws.maxSocketsPerCaller} per caller`);
-          return false;
-        }
-        const headerName = request?.headers['apollographql-client-name'];
-        // The client names itself in connectionParams (`clientName`, as the web apps send it, or the
-        // HTTP header's name) or in the upgrade request's header.
-        const fromParams = params.clientName ?? params['apollographql-client-name'];
-        const named = typeof fromParams === 'string' ? fromParams : headerName;
-        const session: Session = {
-          socket,
-          key,
-          caller: authenticated.caller,
-          credentials,
-          ip: request ? deps.proxies.clientIp(request) : 'unknown',
-          clientName: typeof named === 'string' && CLIENT_NAME.test(named) ? named : undefined,
-          expiresAt: authenticated.expiresAt,
-          seenSeq,
-        };
-        if (session.expiresAt !== undefined && session.expiresAt <= Date.now()) {
-          socket.close(SocketClose.UNAUTHORIZED, 'token expired');
-          return false;
-        }
-        socketsByCaller.set(key, open + 1);
-        sessions.add(session);
-        armExpiry(session, Date.now() + config.ws.sessionRecheckMs);
-        ctx.extra.session = session;
-        // The upgrade request is not needed any more: an idle socket should hold as little as it can.
-        delete ctx.extra.request;
-        return true;
       },
       onClose: (ctx: SocketCtx) => {
         const session = ctx.extra.session;

@@ -67,6 +67,8 @@ describe('a database the gateway cannot connect to', () => {
   }, 120_000);
   afterAll(async () => {
     await gateway?.terminate();
+    // (reopened by the test: left listening, it kept the jest worker alive after the file)
+    await relay.cut();
     expect(await ledgerViolations(t)).toEqual([]);
     await t.close();
   });

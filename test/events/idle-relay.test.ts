@@ -3,6 +3,8 @@ import WebSocket from 'ws';
 import { BalanceChangedDocument } from '../generated/graphql.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop } from '../support/program.js';
+import { holdAnswers } from '../support/statements.js';
+import { collect, openSocket, waitFor } from '../support/ws.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,5 +80,24 @@ describe('the event relay while idle', () => {
     // both were read (the first from the older cursor) and only the second delivered
     expect(t.gateway.relay.stats().eventsRead - read).toBeGreaterThanOrEqual(2);
     await iterator.return?.();
+  });
+
+  it('keeps its older cursor when a subscriber came while it was moving it (what committed meanwhile was passed by)', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    await waitFor(() => t.gateway.sockets.sessionCount() === 0 && t.gateway.events.listenerCount() === 0, 10_000, 'the instance to be idle');
+    // The idle relay decides to move its cursor; its statement is slow to run (held here): a socket
+    // connects, subscribes and an event commits before the statement takes its snapshot.
+    const moving = holdAnswers((text) => text.includes('pg_current_snapshot()::text as snap'), 'statement');
+    await moving.reached;
+    const socket = openSocket(t.url, customer.token);
+    const sub = collect<{ balanceChanged: { available: number } }>(socket.client, BalanceChangedDocument.toString());
+    await waitFor(() => t.gateway.events.listenerCount() === 1, 10_000, 'the subscription');
+    await adjust(t, customer.externalId, shop.currency, 5);
+    moving.release();
+    const [first] = await sub.until(1, 3_000).catch(() => sub.results);
+    expect(first?.data?.balanceChanged.available).toBe(5);
+    sub.stop();
+    await socket.dispose();
   });
 });

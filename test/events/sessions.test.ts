@@ -303,7 +303,9 @@ describe('sockets end when their caller is closed or revoked, on every instance'
     sockets.push(socket);
     return socket;
   };
-  const within = <T,>(promise: Promise<T>, ms: number) => Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve(`nothing within ${ms} ms`), ms))]);
+  // (unref'd: a pending 10 s timer per call kept the jest worker alive after the file, "failed to exit gracefully")
+  const within = <T,>(promise: Promise<T>, ms: number) =>
+    Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve(`nothing within ${ms} ms`), ms).unref())]);
 
   beforeAll(async () => {
     t = await startTestGateway({ WS_SESSION_RECHECK_MS: '3600000' });

@@ -37,3 +37,61 @@ export function recordStatements(): { take(): SentStatement[]; stop(): void } {
 
 /** A statement's first `words` words, lower-case: enough to tell the statements of a count apart. */
 export const headOf = (text: string, words: number): string => text.trim().split(/\s+/).slice(0, words).join(' ').toLowerCase();
+
+/** Answers to statements held back by `holdAnswers`. */
+export interface HeldAnswers {
+  /** Resolves once a matching statement has run and its answer is held (with `hold: 'statement'`: once it is held before running). */
+  reached: Promise<void>;
+  /** Hands the held answer(s) on, and stops holding. */
+  release(): void;
+}
+
+/**
+ * Holds back the answer of the first statement whose text `matches` (sent by any `pg` client of
+ * this process, the test gateway's pool included) until `release()`: the statement has run in
+ * PostgreSQL, its caller has not heard. With `hold: 'statement'`, the statement itself waits
+ * (it runs, and takes its snapshot, after `release()`; `reached` then resolves when it is
+ * caught). For tests that change the world between a read and its use (a subscription's start,
+ * read before the relay delivers an event). One statement only; the others pass.
+ */
+export function holdAnswers(matches: (text: string) => boolean, hold: 'answer' | 'statement' = 'answer'): HeldAnswers {
+  const original = pg.Client.prototype.query;
+  let onAnswered!: () => void;
+  const answered = new Promise<void>((resolve) => (onAnswered = resolve));
+  let onRelease!: () => void;
+  const released = new Promise<void>((resolve) => (onRelease = resolve));
+  let taken = false;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string } | undefined;
+    const text = typeof config === 'string' ? config : config?.text;
+    if (!taken && hold === 'statement' && text && matches(text)) {
+      taken = true;
+      pg.Client.prototype.query = original;
+      onAnswered();
+      return released.then(() => (original as (...a: unknown[]) => unknown).apply(this, args));
+    }
+    const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+    if (taken || !text || !matches(text) || !(result instanceof Promise)) return result;
+    taken = true;
+    pg.Client.prototype.query = original;
+    return result.then(
+      async (value: unknown) => {
+        onAnswered();
+        await released;
+        return value;
+      },
+      async (error: unknown) => {
+        onAnswered();
+        await released;
+        throw error;
+      },
+    );
+  } as typeof original;
+  return {
+    reached: answered,
+    release: () => {
+      pg.Client.prototype.query = original;
+      onRelease();
+    },
+  };
+}

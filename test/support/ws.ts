@@ -119,3 +119,15 @@ export function upgradeStatus(url: string, headers: Record<string, string> = {})
     socket.on('error', reject);
   });
 }
+
+/**
+ * Opens a socket with `token` on `url`, subscribes with `query` and waits until the gateway's hub
+ * (`on`) counts the subscription as started: an event committed from then on reaches it.
+ */
+export async function subscribed<T>(url: string, on: { listenerCount(): number }, token: string, query: string, variables: Record<string, unknown> = {}) {
+  const before = on.listenerCount();
+  const socket = openSocket(url, token);
+  const sub = collect<T>(socket.client, query, variables);
+  await waitFor(() => on.listenerCount() > before, 10_000, 'the subscription');
+  return { socket, sub };
+}
