@@ -777,7 +777,7 @@ async function main(): Promise<void> {
             ]),
             latencyRow('one-row write transaction', durableStats, '3', ''),
           ],
-          30,
+          34,
         ),
       );
       for (const b of buyers) {
