@@ -27,12 +27,11 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { actorOf, type CustomerCaller } from '../src/context.js';
 import { purchaseAloneSql, type PurchaseAloneRow } from '../src/purchases/purchase.service.js';
 import { listenOnLoopback, serveChild } from './child.js';
-import { CUSTOMER, STORE_PAGE } from './floor-statements.js';
+import { CUSTOMER, STORE_PAGE, statementCompiler } from './floor-statements.js';
 import { contractOperation, TYPENAME } from './operations.js';
 
 // As the gateway's ORM does: bigint columns come back as numbers.
@@ -95,8 +94,7 @@ serveChild(async () => {
   const customerIds = new Map<string, number>();
 
   const purchaseDocument = contractOperation('PurchaseOffer');
-  /** Compiles the gateway's purchase statement (purchaseAloneSql); it has no pool and executes nothing. */
-  const compiler = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: () => Promise.reject(new Error('The floor only compiles with kysely.')) }) });
+  const compiler = statementCompiler();
 
   /** The signed-in caller's row, as the gateway reads it before a mutation (or to settle a query that read nothing): 401 when missing or CLOSED. */
   const caller = async (client: pg.PoolClient, sub: string) => {

@@ -36,8 +36,10 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../
 import { migrate, openOrm } from '../src/db/orm.js';
 import { decodeGlobalId, toGlobalId } from '../src/graphql/ids.js';
 import { signToken } from '../src/http/auth.js';
+import { purchaseAloneSql, type PurchaseAloneRow } from '../src/purchases/purchase.service.js';
 import { postgresCpuMicros, summarizeProfile, type CpuProfile } from './cpu.js';
 import { runLoad, summarize, timeSequential, type LatencySummary, type LoadResult, type Target } from './load.js';
+import { statementCompiler } from './floor-statements.js';
 import { contractOperation, POSTGRAPHILE5_STORE_OFFERS, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
 import { ServerProcess } from './server-process.js';
 import { BENCH, benchGatewayEnv, seedBenchProgram, type BenchProgram } from './seed.js';
@@ -594,7 +596,19 @@ async function main(): Promise<void> {
       await durable.query({ name: 'bench_commit_probe', text: 'insert into bench_commit_probe (at) values ($1)', values: [new Date()] });
       await durable.query('commit');
     };
-    for (let i = 0; purchasing && i < warmPurchases; i++) await durableWrite();
+    // And the purchase's own statement alone, sent from this process as the floor sends it (the
+    // gateway's text and parameters, purchaseAloneSql): what is left of a purchase without HTTP,
+    // the token, the caller's row and the answer.
+    const compiler = statementCompiler();
+    const statementAlone = async (i: number) => {
+      const { text, values } = purchaseAloneSql(compiler, program.customerId, program.purchaseListingId, `bench-statement-alone-${i}`, new Date(), `customer:${program.customerId}`);
+      const { rows: [row] } = await durable.query<PurchaseAloneRow>({ name: 'bench_purchase_alone', text, values });
+      if (!row?.claimed || row['purchase.pointsPaid'] !== program.purchasePrice) throw new Error(`the purchase statement alone went wrong: ${JSON.stringify(row)}`);
+    };
+    for (let i = 0; purchasing && i < warmPurchases; i++) {
+      await durableWrite();
+      await statementAlone(i);
+    }
     type PurchaseTimes = {
       purchase: number[];
       anonymous: number[];
@@ -617,6 +631,8 @@ async function main(): Promise<void> {
       PurchaseTimes
     >;
     const durableSamples: number[] = [];
+    const aloneSamples: number[] = [];
+    let alonePostgresCpuMicros = 0;
     // What each build's process spends with no request at all (the event relay's outbox polls,
     // timers), per second: a purchase's window is longer than a no-op's, so it holds more of it.
     const idleCpuMsPerSecond = Object.fromEntries(buyers.map((b) => [b, 0])) as Record<(typeof buyers)[number], number>;
@@ -661,6 +677,9 @@ async function main(): Promise<void> {
         }
       }
       durableSamples.push(...(await timeSequential(1, durableWrite)));
+      const postgresBefore = postgresCpuMicros(pgDir);
+      aloneSamples.push(...(await timeSequential(1, () => statementAlone(i))));
+      alonePostgresCpuMicros += postgresCpuMicros(pgDir) - postgresBefore;
     }
     durable.release();
     const purchasesSeconds = (performance.now() - purchasesStarted) / 1000;
@@ -679,7 +698,7 @@ async function main(): Promise<void> {
     >;
 
     // The ledger still adds up: every purchase debited exactly once.
-    const totalPurchases = purchasing ? (warmPurchases + settings.purchases) * buyers.length + checkPurchases : 0;
+    const totalPurchases = purchasing ? (warmPurchases + settings.purchases) * (buyers.length + 1) + checkPurchases : 0;
     const { rows } = await sqlPool.query<{ available: number; ledger: number; purchases: number }>(
       `select a.available::float8 as available, (select sum(amount) from ledger_entry e where e.account_id = a.id)::float8 as ledger,
               (select count(*) from offer_purchase p where p.customer_id = a.customer_id and p.listing_id = $2)::int as purchases
@@ -747,6 +766,7 @@ async function main(): Promise<void> {
     if (purchasing) {
       console.log('');
       const durableStats = summarize(durableSamples);
+      const aloneStats = summarize(aloneSamples);
       const serverName = (which: ServerId) => (which === 'base' ? 'the baseline build' : which === 'floor' ? 'the floor' : 'the gateway');
 
       console.log(
@@ -775,6 +795,7 @@ async function main(): Promise<void> {
               latencyRow(label(b, '{ __typename }, anonymous'), stats[b].anonymous, '0', ''),
               latencyRow(label(b, '{ __typename }, signed in'), stats[b].signedIn, f1(noOpCost[b].statements), f2(noOpCost[b].cpuMs)),
             ]),
+            latencyRow('the purchase statement alone', aloneStats, '1', '', f2(alonePostgresCpuMicros / 1000 / settings.purchases)),
             latencyRow('one-row write transaction', durableStats, '3', ''),
           ],
           34,
@@ -840,6 +861,10 @@ async function main(): Promise<void> {
           `the floor's PurchaseOffer ÷ the gateway's signed-in { __typename }: p50 ${ratio(floor.purchase.p50, ours.signedIn.p50)}, p99 ${ratio(floor.purchase.p99, ours.signedIn.p99)} ` +
             `(the least a purchase can take with this statement, against the gateway's no-op); the gateway's PurchaseOffer ÷ its signed-in { __typename }: p50 ${ratio(ours.purchase.p50, ours.signedIn.p50)}.`,
         );
+        console.log(
+          `the purchase statement alone (from this process, no HTTP): p50 ${f2(aloneStats.p50)} ms, ${ratio(aloneStats.p50, ours.signedIn.p50)} the gateway's signed-in { __typename }; ` +
+            `p50 beyond it: the floor's purchase ${f2(floor.purchase.p50 - aloneStats.p50)} ms, the gateway's ${f2(ours.purchase.p50 - aloneStats.p50)} ms.`,
+        );
       }
       if (running('base')) {
         const [ours, base] = [stats.gateway, stats.base];
@@ -849,7 +874,7 @@ async function main(): Promise<void> {
         );
       }
       console.log(
-        `Ledger checked: ${totalPurchases} purchases (${buyers.map((b) => `${settings.purchases + warmPurchases} on ${serverName(b)}`).join(', ')}${checkPurchases ? `, ${checkPurchases} in the answers' check` : ''}), balance = sum of ledger = ${expectedBalance}. One-row write transaction (from the bench process over pg: BEGIN, INSERT, COMMIT, ` +
+        `Ledger checked: ${totalPurchases} purchases (${buyers.map((b) => `${settings.purchases + warmPurchases} on ${serverName(b)}`).join(', ')}, ${settings.purchases + warmPurchases} by the statement alone${checkPurchases ? `, ${checkPurchases} in the answers' check` : ''}), balance = sum of ledger = ${expectedBalance}. One-row write transaction (from the bench process over pg: BEGIN, INSERT, COMMIT, ` +
           `one WAL flush; what any durable write pays on this disk): p50 ${f2(durableStats.p50)} ms.`,
       );
     }

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { statementCompiler } from '../../bench/floor-statements.js';
 import { decodeGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 import type { purchaseAloneSql as PurchaseAloneSql, PurchaseAloneRow } from '../../src/purchases/purchase.service.js';
 import { PurchaseOfferDocument } from '../generated/graphql.js';
@@ -45,7 +45,7 @@ describe('the purchase statement the floor sends', () => {
     await jest.isolateModulesAsync(async () => {
       ({ purchaseAloneSql } = await import('../../src/purchases/purchase.service.js'));
     });
-    const compiler = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: () => Promise.reject(new Error('compiles only')) }) });
+    const compiler = statementCompiler();
     const floor = purchaseAloneSql!(compiler, customerId, listingId, 'by-the-gateway', new Date(), `customer:${customerId}`);
     expect(floor.text).toBe(sent[0].text);
 
