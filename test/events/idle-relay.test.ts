@@ -73,7 +73,7 @@ describe('the event relay while idle', () => {
     }
     await adjust(t, customer.externalId, shop.currency, 11);
     let timer: NodeJS.Timeout | undefined;
-    const event = await Promise.race([first, new Promise<undefined>((resolve) => (timer = setTimeout(resolve, 5_000)))]).finally(() => clearTimeout(timer));
+    const event = await Promise.race([first, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 5_000)))]).finally(() => clearTimeout(timer));
     expect(event?.value?.data?.balanceChanged).toMatchObject({ available: 18, change: { amount: 11 } });
     // both were read (the first from the older cursor) and only the second delivered
     expect(t.gateway.relay.stats().eventsRead - read).toBeGreaterThanOrEqual(2);
