@@ -10,13 +10,30 @@
  *
  * The statement texts are the gateway's (bench/floor-statements.ts); test/stores/plan-cache.test.ts
  * fails when the gateway's texts change and these are not copied again.
+ *
+ * It also buys, as the purchase's floor (issue 12, ninth session): the contract's PurchaseOffer,
+ * doing the least the gateway does for it. The same token check; then the caller's row by the
+ * token's subject (the gateway reads it before any mutation, whether or not it knows the
+ * customer's id: a mutation acts on the customer's status), refused as the gateway refuses a
+ * missing or CLOSED customer; then the gateway's own purchase statement (`purchaseAloneSql`,
+ * built by the gateway's code, with the gateway's 72 parameters) as a named prepared statement,
+ * its own transaction; and the answer the gateway writes for a fresh purchase, byte for byte
+ * (bench/run.ts checks it against the gateway's replay of the same key before any load). What the
+ * gateway does on its rarer paths the floor does not: a customer who is not ACTIVE (the gateway's
+ * two-statement transaction), a statement that refuses or raises RETRY, and a repeat of a committed
+ * key (the gateway's replay) are answered 500 with what happened, never with a wrong answer. And
+ * `{ __typename }`, as the purchase's no-op: anonymous, nothing read; signed in, the token and the
+ * caller's row, as the gateway settles a signed-in query that reads nothing else.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
+import { actorOf, type CustomerCaller } from '../src/context.js';
+import { statementRefusal } from '../src/db/refusal.js';
+import { purchaseAloneSql, type PurchaseAloneRow } from '../src/purchases/purchase.service.js';
 import { listenOnLoopback, serveChild } from './child.js';
-import { CUSTOMER, STORE_PAGE } from './floor-statements.js';
-import { contractOperation } from './operations.js';
+import { CUSTOMER, STORE_PAGE, statementCompiler } from './floor-statements.js';
+import { contractOperation, TYPENAME } from './operations.js';
 
 // As the gateway's ORM does: bigint columns come back as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -77,11 +94,105 @@ serveChild(async () => {
   /** Customer ids by token subject, as the gateway's Authenticator keeps them. */
   const customerIds = new Map<string, number>();
 
-  const page = async (req: IncomingMessage, res: ServerResponse) => {
+  const purchaseDocument = contractOperation('PurchaseOffer');
+  const compiler = statementCompiler();
+
+  /** The signed-in caller's row, as the gateway reads it before a mutation (or to settle a query that read nothing): 401 when missing or CLOSED. */
+  const caller = async (client: pg.PoolClient, sub: string) => {
+    const customer = (await client.query({ ...CUSTOMER, values: [sub] })).rows[0] as { id: number; status: string } | undefined;
+    if (!customer || customer.status === 'CLOSED') throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
+    return customer;
+  };
+
+  const typename = async (req: IncomingMessage): Promise<string> => {
+    if (req.headers.authorization !== undefined) {
+      const sub = verifyToken(req.headers.authorization, secret);
+      const client = await pool.connect();
+      try {
+        await caller(client, sub);
+      } finally {
+        client.release();
+      }
+    }
+    return '{"data":{"__typename":"Query"}}';
+  };
+
+  const purchase = async (req: IncomingMessage, variables: Record<string, unknown>): Promise<string> => {
     const sub = verifyToken(req.headers.authorization, secret);
+    const listingId = decodeId(variables.listingId, 'Listing');
+    const key = variables.idempotencyKey;
+    if (typeof key !== 'string' || key.length === 0) throw new Refusal(200, 'BAD_USER_INPUT', 'idempotencyKey');
+    const client = await pool.connect();
+    let row: PurchaseAloneRow;
+    try {
+      // As the gateway (issue 12, ninth session): a customer whose id is known is not read on their
+      // own; the purchase's statement checks the row itself (the token's subject, not CLOSED) and
+      // raises SIGNED_OUT before writing anything. An unknown one is read first, as a mutation was.
+      let customerId = customerIds.get(sub);
+      let externalId: string | null = sub;
+      if (customerId === undefined) {
+        const customer = await caller(client, sub);
+        // The gateway runs its one statement only for an ACTIVE customer (else its transaction of two).
+        if (customer.status !== 'ACTIVE') throw new Refusal(500, 'FLOOR_CANNOT', `The floor buys only for an ACTIVE customer (this one is ${customer.status}): the gateway would run its two-statement transaction.`);
+        customerId = customer.id;
+        externalId = null;
+        if (customerIds.size >= 10_000) customerIds.delete(customerIds.keys().next().value!);
+        customerIds.set(sub, customerId);
+      }
+      const who: CustomerCaller = { kind: 'customer', customerId, externalId: sub, status: 'ACTIVE' as CustomerCaller['status'] };
+      const { text, values } = purchaseAloneSql(compiler, customerId, externalId, listingId, key, new Date(), actorOf(who));
+      try {
+        row = (await client.query({ name: 'floor_purchase', text, values })).rows[0] as PurchaseAloneRow;
+      } catch (error) {
+        const { code, message } = error as { code?: string; message?: string };
+        if (statementRefusal(error)?.reason === 'SIGNED_OUT') {
+          customerIds.delete(sub);
+          throw new Refusal(401, 'UNAUTHENTICATED', 'No active customer for this token.');
+        }
+        // raise_refusal's other reasons (RETRY, NOT_ACTIVE, a refusal's code) and anything else: the
+        // gateway would fall back, refuse or fail; the floor says which rather than answer.
+        throw new Refusal(500, 'FLOOR_CANNOT', `The purchase statement raised ${code ?? '?'} ${message ?? String(error)}: the floor takes neither the gateway's fallback nor its refusals.`);
+      }
+    } finally {
+      client.release();
+    }
+    if (!row?.claimed) throw new Refusal(500, 'FLOOR_CANNOT', `The key ${JSON.stringify(key)} was used before: the floor does not replay a stored answer.`);
+    // The fields of the contract's PurchaseOffer, in its order, as the gateway writes a fresh purchase.
+    return JSON.stringify({
+      data: {
+        purchaseOffer: {
+          purchase: {
+            id: globalId('OfferPurchase', row['purchase.id']),
+            pointsPaid: row['purchase.pointsPaid'],
+            issuedOffer: {
+              id: globalId('IssuedOffer', row['issued.id']!),
+              code: row['issued.code'],
+              status: row['issued.status'],
+              expiresAt: row['issued.expiresAt'] == null ? null : new Date(row['issued.expiresAt']).toISOString(),
+              offer: { id: globalId('OfferVersion', row['offer.versionId']), name: row['offer.name'], version: row['offer.version'] },
+            },
+          },
+          balance: { currency: { code: row['currency.code'] }, available: row.balanceAfter },
+          userErrors: [],
+        },
+      },
+    });
+  };
+
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
     const body = JSON.parse(await readBody(req)) as { query?: unknown; variables?: Record<string, unknown> };
-    if (body.query !== document) throw new Refusal(400, 'PERSISTED_QUERY_NOT_FOUND', 'The floor answers RewardStoreOffers only.');
-    const variables = body.variables ?? {};
+    let json: string;
+    if (body.query === document) json = await page(req, body.variables ?? {});
+    else if (body.query === purchaseDocument) json = await purchase(req, body.variables ?? {});
+    else if (body.query === TYPENAME) json = await typename(req);
+    else throw new Refusal(400, 'PERSISTED_QUERY_NOT_FOUND', 'The floor answers RewardStoreOffers, PurchaseOffer and { __typename } only.');
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-store' });
+    // Apollo ends its JSON with a newline; so does the floor, to be byte-identical.
+    res.end(`${json}\n`);
+  };
+
+  const page = async (req: IncomingMessage, variables: Record<string, unknown>): Promise<string> => {
+    const sub = verifyToken(req.headers.authorization, secret);
     const storeId = decodeId(variables.storeId, 'RewardStore');
     const first = variables.first ?? 20;
     if (!Number.isInteger(first) || (first as number) < 0 || (first as number) > MAX_PAGE_SIZE) throw new Refusal(200, 'BAD_USER_INPUT', 'first');
@@ -165,13 +276,11 @@ serveChild(async () => {
     } finally {
       client.release();
     }
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-store' });
-    // Apollo ends its JSON with a newline; so does the floor, to be byte-identical.
-    res.end(`${json}\n`);
+    return json;
   };
 
   const server = createServer((req, res) => {
-    page(req, res).catch((error: unknown) => {
+    answer(req, res).catch((error: unknown) => {
       const refusal = error instanceof Refusal ? error : new Refusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       if (!(error instanceof Refusal)) console.error(error);
       res.writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8' });

@@ -9,6 +9,18 @@
  * gateway's. test/stores/plan-cache.test.ts fails when the gateway's texts and these part: copy
  * the gateway's again.
  */
+import { Kysely, PostgresDialect } from 'kysely';
+
+/**
+ * A Kysely that only compiles, for `purchaseAloneSql` (src/purchases/purchase.service.ts): the
+ * purchase's statement is not copied here but built by the gateway's own code, which needs a
+ * Kysely of the PostgreSQL dialect to compile its text. It has no pool: running a query through it
+ * fails; the floor sends the text on its own `pg` connection.
+ */
+export function statementCompiler(): Kysely<unknown> {
+  return new Kysely<unknown>({ dialect: new PostgresDialect({ pool: () => Promise.reject(new Error('This Kysely only compiles statements.')) }) });
+}
+
 export const CUSTOMER = {
   name: 'floor_customer',
   text:

@@ -16,7 +16,9 @@
  * 3. runs the gateway and the floor at a fixed rate, half the gateway's throughput, for p99 at the
  *    same load;
  * 4. times sequential PurchaseOffer mutations against a same-run baseline: `{ __typename }` on the
- *    same gateway, interleaved with them.
+ *    same gateway, interleaved with them; and the same purchases on the floor, which sends the
+ *    gateway's own purchase statement (checked first: the floor's answer to a key is byte for byte
+ *    the gateway's replay of that key), the gateway and the floor buying in turn.
  *
  * Ratios, never assertions: the run fails only when an answer is wrong. Loopback only; bounded in
  * requests and in time; it stops its servers and removes its temp folder however it ends.
@@ -34,8 +36,10 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../
 import { migrate, openOrm } from '../src/db/orm.js';
 import { decodeGlobalId, toGlobalId } from '../src/graphql/ids.js';
 import { signToken } from '../src/http/auth.js';
+import { purchaseAloneSql, type PurchaseAloneRow } from '../src/purchases/purchase.service.js';
 import { postgresCpuMicros, summarizeProfile, type CpuProfile } from './cpu.js';
 import { runLoad, summarize, timeSequential, type LatencySummary, type LoadResult, type Target } from './load.js';
+import { statementCompiler } from './floor-statements.js';
 import { contractOperation, POSTGRAPHILE5_STORE_OFFERS, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
 import { ServerProcess } from './server-process.js';
 import { BENCH, benchGatewayEnv, seedBenchProgram, type BenchProgram } from './seed.js';
@@ -80,12 +84,17 @@ const packageVersion = (name: string) =>
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE, 'bench/gateway-server.js') : undefined;
 /**
  * `BENCH_SECTIONS`: `page` (the page's throughput, latency at a fixed rate), `purchase` (the
- * sequential purchases), or both (default). With `purchase` alone only the gateway (and the
- * baseline) run, and with `BENCH_BASELINE` each purchase and no-op is timed on both builds in turn.
+ * sequential purchases), or both (default). With `purchase` alone only the gateway, the floor
+ * (unless BENCH_SERVERS leaves it out) and the baseline run; each purchase and no-op is timed on
+ * each of them in turn.
  */
 const sections = new Set((process.env.BENCH_SECTIONS ?? 'page,purchase').split(',').map((s) => s.trim()));
-/** `BENCH_SERVERS`: which of floor, pg5, pg4 to run besides the gateway (default all; the floor always runs with the page section). */
-const chosen = sections.has('page') ? new Set((process.env.BENCH_SERVERS ?? 'floor,pg5,pg4').split(',').map((s) => s.trim())) : new Set<string>();
+/**
+ * `BENCH_SERVERS`: which of floor, pg5, pg4 to run besides the gateway (default all). The floor
+ * always runs with the page section, and with the purchase section when chosen; PostGraphile only
+ * with the page section.
+ */
+const chosen = new Set((process.env.BENCH_SERVERS ?? 'floor,pg5,pg4').split(',').map((s) => s.trim()));
 /** The servers, in the order of the first round (later rounds rotate it). */
 const SERVERS: { id: ServerId; label: string; script: string }[] = [
   { id: 'gateway' as const, label: 'gateway', script: 'gateway-server.js' },
@@ -93,7 +102,13 @@ const SERVERS: { id: ServerId; label: string; script: string }[] = [
   { id: 'floor' as const, label: 'floor (node:http + pg)', script: 'floor-server.js' },
   { id: 'pg5' as const, label: `PostGraphile ${packageVersion('postgraphile5')}`, script: 'postgraphile5-server.js' },
   { id: 'pg4' as const, label: `PostGraphile ${packageVersion('postgraphile')}`, script: 'postgraphile-server.js' },
-].filter((s) => s.id === 'gateway' || s.id === 'base' || chosen.has(s.id) || (s.id === 'floor' && sections.has('page')));
+].filter(
+  (s) =>
+    s.id === 'gateway' ||
+    s.id === 'base' ||
+    (s.id === 'floor' && (sections.has('page') || (sections.has('purchase') && chosen.has('floor')))) ||
+    (sections.has('page') && chosen.has(s.id)),
+);
 const running = (id: ServerId) => SERVERS.some((s) => s.id === id);
 const DATABASE = 'reward_bench';
 
@@ -515,10 +530,10 @@ async function main(): Promise<void> {
       }
     }
     if (page) console.log(`[${elapsed()}] fixed rate ${halfRate} req/s: 2 rounds × ${rateRequests} requests each for the gateway and the floor`);
-    // 5. Purchases, sequential, interleaved with the `{ __typename }` baselines on the same gateway
-    // (and, with BENCH_BASELINE, on the baseline build too, the two builds taking turns to go first).
+    // 5. Purchases, sequential, interleaved with the `{ __typename }` baselines on the same server:
+    // the gateway, the floor and, with BENCH_BASELINE, the baseline build, taking turns to go first.
     const purchasing = sections.has('purchase');
-    const buyers = (['gateway', 'base'] as const).filter(running);
+    const buyers = (['gateway', 'base', 'floor'] as const).filter(running);
     const purchaseVariables = (which: ServerId, i: number) => ({
       listingId: toGlobalId('Listing', program.purchaseListingId),
       idempotencyKey: `bench-${which}-purchase-${i}`,
@@ -534,6 +549,36 @@ async function main(): Promise<void> {
       const res = await postGraphQL(byId[which].url, TYPENAME, undefined, signedIn ? token : undefined);
       if (dataOf(res, '{ __typename }').__typename !== 'Query') throw new Error(`{ __typename } went wrong: ${res.text}`);
     };
+    // The floor's answer to a purchase is the gateway's, byte for byte. A repeat of a key answers
+    // the first answer again (the contract), so: the floor buys with a key, then the gateway (and
+    // the baseline) are sent the same key and must replay the floor's very bytes; and the gateway's
+    // own answer to a key of its own must equal its replay of it. The floor refuses a repeat
+    // loudly (it does not replay) and buys nothing then.
+    let checkPurchases = 0;
+    if (purchasing && running('floor')) {
+      const send = (which: ServerId, key: string) => postGraphQL(byId[which].url, purchaseOffer, { listingId: toGlobalId('Listing', program.purchaseListingId), idempotencyKey: key }, token);
+      const sameBytes = (what: string, first: GqlResponse, then: GqlResponse) => {
+        if (first.text === then.text) return;
+        const at = [...first.text].findIndex((c, i) => then.text[i] !== c);
+        throw new Error(`${what} (first difference at byte ${at}):\n  first: ${first.text}\n  then:  ${then.text}`);
+      };
+      const floorAnswer = await send('floor', 'check-floor-first');
+      const bought = dataOf(floorAnswer, 'the floor\'s PurchaseOffer').purchaseOffer as { purchase: { pointsPaid: number } | null; userErrors: unknown[] };
+      if (bought.userErrors.length || bought.purchase?.pointsPaid !== program.purchasePrice) throw new Error(`the floor's purchase went wrong: ${floorAnswer.text}`);
+      for (const which of (['gateway', 'base'] as const).filter(running)) {
+        sameBytes(`${byId[which].name}'s replay of the floor's purchase is not the floor's answer`, floorAnswer, await send(which, 'check-floor-first'));
+      }
+      const gatewayAnswer = await send('gateway', 'check-gateway-first');
+      dataOf(gatewayAnswer, 'the gateway\'s PurchaseOffer');
+      sameBytes('the gateway\'s replay of its own purchase is not its first answer', gatewayAnswer, await send('gateway', 'check-gateway-first'));
+      const floorRepeat = await send('floor', 'check-gateway-first');
+      if (floorRepeat.status !== 500) throw new Error(`the floor answered a repeat it cannot replay with HTTP ${floorRepeat.status}: ${floorRepeat.text}`);
+      checkPurchases = 2;
+      console.log(
+        `[${elapsed()}] checked: the floor's PurchaseOffer answer (${floorAnswer.text.length} B) is byte-identical to the gateway's replay of its key${running('base') ? ' and the baseline\'s' : ''}; ` +
+          `the gateway's own answer to its replay; the floor refuses a repeat with HTTP 500 (${(floorRepeat.body.errors?.[0] as { message?: string } | undefined)?.message ?? floorRepeat.text.slice(0, 80)})`,
+      );
+    }
     const warmPurchases = 20;
     for (let i = 0; purchasing && i < warmPurchases; i++) {
       for (const which of buyers) {
@@ -551,7 +596,19 @@ async function main(): Promise<void> {
       await durable.query({ name: 'bench_commit_probe', text: 'insert into bench_commit_probe (at) values ($1)', values: [new Date()] });
       await durable.query('commit');
     };
-    for (let i = 0; purchasing && i < warmPurchases; i++) await durableWrite();
+    // And the purchase's own statement alone, sent from this process as the floor sends it (the
+    // gateway's text and parameters, purchaseAloneSql): what is left of a purchase without HTTP,
+    // the token, the caller's row and the answer.
+    const compiler = statementCompiler();
+    const statementAlone = async (i: number) => {
+      const { text, values } = purchaseAloneSql(compiler, program.customerId, BENCH.customer, program.purchaseListingId, `bench-statement-alone-${i}`, new Date(), `customer:${program.customerId}`);
+      const { rows: [row] } = await durable.query<PurchaseAloneRow>({ name: 'bench_purchase_alone', text, values });
+      if (!row?.claimed || row['purchase.pointsPaid'] !== program.purchasePrice) throw new Error(`the purchase statement alone went wrong: ${JSON.stringify(row)}`);
+    };
+    for (let i = 0; purchasing && i < warmPurchases; i++) {
+      await durableWrite();
+      await statementAlone(i);
+    }
     type PurchaseTimes = {
       purchase: number[];
       anonymous: number[];
@@ -574,6 +631,8 @@ async function main(): Promise<void> {
       PurchaseTimes
     >;
     const durableSamples: number[] = [];
+    const aloneSamples: number[] = [];
+    let alonePostgresCpuMicros = 0;
     // What each build's process spends with no request at all (the event relay's outbox polls,
     // timers), per second: a purchase's window is longer than a no-op's, so it holds more of it.
     const idleCpuMsPerSecond = Object.fromEntries(buyers.map((b) => [b, 0])) as Record<(typeof buyers)[number], number>;
@@ -618,6 +677,9 @@ async function main(): Promise<void> {
         }
       }
       durableSamples.push(...(await timeSequential(1, durableWrite)));
+      const postgresBefore = postgresCpuMicros(pgDir);
+      aloneSamples.push(...(await timeSequential(1, () => statementAlone(i))));
+      alonePostgresCpuMicros += postgresCpuMicros(pgDir) - postgresBefore;
     }
     durable.release();
     const purchasesSeconds = (performance.now() - purchasesStarted) / 1000;
@@ -636,7 +698,7 @@ async function main(): Promise<void> {
     >;
 
     // The ledger still adds up: every purchase debited exactly once.
-    const totalPurchases = purchasing ? (warmPurchases + settings.purchases) * buyers.length : 0;
+    const totalPurchases = purchasing ? (warmPurchases + settings.purchases) * (buyers.length + 1) + checkPurchases : 0;
     const { rows } = await sqlPool.query<{ available: number; ledger: number; purchases: number }>(
       `select a.available::float8 as available, (select sum(amount) from ledger_entry e where e.account_id = a.id)::float8 as ledger,
               (select count(*) from offer_purchase p where p.customer_id = a.customer_id and p.listing_id = $2)::int as purchases
@@ -704,14 +766,17 @@ async function main(): Promise<void> {
     if (purchasing) {
       console.log('');
       const durableStats = summarize(durableSamples);
+      const aloneStats = summarize(aloneSamples);
+      const serverName = (which: ServerId) => (which === 'base' ? 'the baseline build' : which === 'floor' ? 'the floor' : 'the gateway');
+
       console.log(
         `PurchaseOffer — ${settings.purchases} sequential purchases (after ${warmPurchases} warm-up), each with its own idempotency key, ` +
-          `interleaved with the { __typename } baselines on the same gateway${buyers.length > 1 ? ', the two builds taking turns' : ''} (${f1(purchasesSeconds)} s)`,
+          `interleaved with the { __typename } baselines on the same server${buyers.length > 1 ? `, ${buyers.map(serverName).join(', ')} taking turns` : ''} (${f1(purchasesSeconds)} s)`,
       );
       const latencyRow = (label: string, s: LatencySummary, statements: string, cpu: string, postgresCpu = '') => [
         label, String(s.count), f2(s.mean), f2(s.p50), f2(s.p90), f2(s.p99), f2(s.max), statements, cpu, postgresCpu,
       ];
-      const label = (which: ServerId, what: string) => (which === 'base' ? `${what} (baseline)` : what);
+      const label = (which: ServerId, what: string) => (which === 'base' ? `${what} (baseline)` : which === 'floor' ? `${what} (floor)` : what);
       const stats = Object.fromEntries(
         buyers.map((b) => [b, { purchase: summarize(times[b].purchase), anonymous: summarize(times[b].anonymous), signedIn: summarize(times[b].signedIn) }]),
       ) as Record<(typeof buyers)[number], { purchase: LatencySummary; anonymous: LatencySummary; signedIn: LatencySummary }>;
@@ -730,9 +795,10 @@ async function main(): Promise<void> {
               latencyRow(label(b, '{ __typename }, anonymous'), stats[b].anonymous, '0', ''),
               latencyRow(label(b, '{ __typename }, signed in'), stats[b].signedIn, f1(noOpCost[b].statements), f2(noOpCost[b].cpuMs)),
             ]),
+            latencyRow('the purchase statement alone', aloneStats, '1', '', f2(alonePostgresCpuMicros / 1000 / settings.purchases)),
             latencyRow('one-row write transaction', durableStats, '3', ''),
           ],
-          30,
+          34,
         ),
       );
       for (const b of buyers) {
@@ -775,7 +841,32 @@ async function main(): Promise<void> {
           ),
         );
       }
-      if (buyers.length > 1) {
+      if (running('floor') && buyers.includes('floor')) {
+        const [ours, floor] = [stats.gateway, stats.floor];
+        // The run in five blocks of consecutive purchases: the ratio of p50s in each, for its spread.
+        const blocks = 5;
+        const size = Math.max(1, Math.floor(settings.purchases / blocks));
+        const blockRatios = Array.from({ length: blocks }, (_, k) => {
+          const [from, to] = [k * size, k === blocks - 1 ? settings.purchases : (k + 1) * size];
+          return summarize(times.gateway.purchase.slice(from, to)).p50 / summarize(times.floor.purchase.slice(from, to)).p50;
+        });
+        const [gatewayCpu, floorCpu] = [times.gateway, times.floor].map((t) => ({ node: t.cpuMicros / 1000 / settings.purchases, postgres: t.postgresCpuMicros / 1000 / settings.purchases }));
+        console.log(
+          `gateway PurchaseOffer ÷ the floor's: p50 ${ratio(ours.purchase.p50, floor.purchase.p50)} (${f2(ours.purchase.p50)} ÷ ${f2(floor.purchase.p50)} ms; ` +
+            `${blocks} blocks of ${size}: ${blockRatios.map(f2).join(' ')}), p99 ${ratio(ours.purchase.p99, floor.purchase.p99)}, mean ${ratio(ours.purchase.mean, floor.purchase.mean)}; ` +
+            `node CPU per purchase ${f2(gatewayCpu.node)} ÷ ${f2(floorCpu.node)} ms = ${ratio(gatewayCpu.node, floorCpu.node)}, PostgreSQL CPU ${f2(gatewayCpu.postgres)} ÷ ${f2(floorCpu.postgres)} ms = ${ratio(gatewayCpu.postgres, floorCpu.postgres)}; ` +
+            `the floor's signed-in no-op ÷ the gateway's: p50 ${ratio(floor.signedIn.p50, ours.signedIn.p50)}.`,
+        );
+        console.log(
+          `the floor's PurchaseOffer ÷ the gateway's signed-in { __typename }: p50 ${ratio(floor.purchase.p50, ours.signedIn.p50)}, p99 ${ratio(floor.purchase.p99, ours.signedIn.p99)} ` +
+            `(the least a purchase can take with this statement, against the gateway's no-op); the gateway's PurchaseOffer ÷ its signed-in { __typename }: p50 ${ratio(ours.purchase.p50, ours.signedIn.p50)}.`,
+        );
+        console.log(
+          `the purchase statement alone (from this process, no HTTP): p50 ${f2(aloneStats.p50)} ms, ${ratio(aloneStats.p50, ours.signedIn.p50)} the gateway's signed-in { __typename }; ` +
+            `p50 beyond it: the floor's purchase ${f2(floor.purchase.p50 - aloneStats.p50)} ms, the gateway's ${f2(ours.purchase.p50 - aloneStats.p50)} ms.`,
+        );
+      }
+      if (running('base')) {
         const [ours, base] = [stats.gateway, stats.base];
         console.log(
           `this build ÷ the baseline: purchase p50 ${ratio(ours.purchase.p50, base.purchase.p50)} (${f2(ours.purchase.p50 - base.purchase.p50)} ms), mean ${ratio(ours.purchase.mean, base.purchase.mean)}, ` +
@@ -783,7 +874,7 @@ async function main(): Promise<void> {
         );
       }
       console.log(
-        `Ledger checked: ${totalPurchases} purchases, balance = sum of ledger = ${expectedBalance}. One-row write transaction (from the bench process over pg: BEGIN, INSERT, COMMIT, ` +
+        `Ledger checked: ${totalPurchases} purchases (${buyers.map((b) => `${settings.purchases + warmPurchases} on ${serverName(b)}`).join(', ')}, ${settings.purchases + warmPurchases} by the statement alone${checkPurchases ? `, ${checkPurchases} in the answers' check` : ''}), balance = sum of ledger = ${expectedBalance}. One-row write transaction (from the bench process over pg: BEGIN, INSERT, COMMIT, ` +
           `one WAL flush; what any durable write pays on this disk): p50 ${f2(durableStats.p50)} ms.`,
       );
     }

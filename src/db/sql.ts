@@ -97,12 +97,22 @@ export class Statement<A extends unknown[], R> {
   async run(em: SqlEntityManager, ...args: A): Promise<R[]> {
     const kysely = em.getKysely();
     const shape = (this.shape ??= this.compile(kysely));
-    const { argument, constants } = shape;
-    const parameters = new Array<unknown>(argument.length);
-    for (let i = 0; i < argument.length; i++) parameters[i] = argument[i] < 0 ? constants[i] : args[argument[i]];
     // A fresh query id per run: kysely's driver keys a connection's cancellation by its identity.
-    const result = await kysely.executeQuery<R>({ sql: shape.sql, query: shape.query, parameters, queryId: { queryId: '' } });
+    const result = await kysely.executeQuery<R>({ sql: shape.sql, query: shape.query, parameters: parametersOf(shape, args), queryId: { queryId: '' } });
     return result.rows;
+  }
+
+  /**
+   * What `run` sends for `args`, without sending it: `sql`, the statement's text (the same string
+   * object on every call, as `run` sends it), and `parameters`, its `$1`…`$n` in order. For a
+   * process that must send the gateway's very statement on a `pg` client of its own: the
+   * benchmark's floor (bench/floor-server.ts). `kysely` only compiles the text, at the first call
+   * (`run`'s or this one's): any Kysely of the PostgreSQL dialect without plugins, as
+   * `em.getKysely()` is, compiles the same text; nothing is executed.
+   */
+  bind(kysely: QueryExecutorProvider, ...args: A): { sql: string; parameters: unknown[] } {
+    const shape = (this.shape ??= this.compile(kysely));
+    return { sql: shape.sql, parameters: parametersOf(shape, args) };
   }
 
   private compile(kysely: QueryExecutorProvider): Shape {
@@ -116,6 +126,14 @@ export class Statement<A extends unknown[], R> {
     });
     return { sql: compiled.sql, query: compiled.query, argument, constants };
   }
+}
+
+/** A statement's `$n` values for one call's arguments: each argument where the text placed it, the text's constants between. */
+function parametersOf(shape: Shape, args: readonly unknown[]): unknown[] {
+  const { argument, constants } = shape;
+  const parameters = new Array<unknown>(argument.length);
+  for (let i = 0; i < argument.length; i++) parameters[i] = argument[i] < 0 ? constants[i] : args[argument[i]];
+  return parameters;
 }
 
 /** `new Statement(build)`: see `Statement`. */

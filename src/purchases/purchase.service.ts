@@ -4,7 +4,7 @@ import type { CustomerCheck } from '../customers/customer-check.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { customerStatusNow } from '../customers/status-lock.js';
 import { columnsOf, db, fromPrefixed, prefixedColumnsOf, renamedKeys, type EntityRow, type PrefixedRow } from '../db/schema.js';
-import type { RawBuilder } from 'kysely';
+import type { QueryExecutorProvider, RawBuilder } from 'kysely';
 import { anyOf, queryOne, sql, statement } from '../db/sql.js';
 import { statementRefusal } from '../db/refusal.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
@@ -94,13 +94,11 @@ async function purchaseAlone(
   idempotencyKey: string,
   check?: CustomerCheck,
 ): Promise<(PurchaseOutcome & { rows?: PurchaseRows }) | null> {
-  const now = ctx.clock.now();
-  const scope = `purchase:${customer.customerId}`;
-  const fingerprint = requestFingerprint({ listingId });
-  const externalId = check ? check.externalId : null;
+  const { scope, fingerprint } = keyOf(customer.customerId, listingId);
   let row: PurchaseAloneRow | undefined;
   try {
-    [row] = await PURCHASE_ALONE.run(ctx.em, customer.customerId, externalId, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actorOf(ctx.caller));
+    const externalId = check ? check.externalId : null;
+    [row] = await PURCHASE_ALONE.run(ctx.em, ...purchaseAloneArguments(customer.customerId, externalId, listingId, idempotencyKey, ctx.clock.now(), actorOf(ctx.caller)));
   } catch (error) {
     const refused = statementRefusal(error);
     if (!refused) throw error;
@@ -133,6 +131,57 @@ async function purchaseAlone(
     lifetimeEarned: row!.lifetimeEarned!,
   };
   return { purchaseId: purchase.id, balance, rows: { purchase, issued, offer, currency } };
+}
+
+/** A purchase's idempotency scope (per customer) and the fingerprint of what it asks (the listing), as both paths claim its key with. */
+function keyOf(customerId: number, listingId: number): { scope: string; fingerprint: string } {
+  return { scope: `purchase:${customerId}`, fingerprint: requestFingerprint({ listingId }) };
+}
+
+/** PURCHASE_ALONE's arguments for one purchase (a fresh offer code each call): what purchaseAlone and purchaseAloneSql send. */
+function purchaseAloneArguments(
+  customerId: number,
+  externalId: string | null,
+  listingId: number,
+  idempotencyKey: string,
+  now: Date,
+  actor: string,
+): Parameters<typeof PURCHASE_ALONE.run> extends [unknown, ...infer A] ? A : never {
+  const { scope, fingerprint } = keyOf(customerId, listingId);
+  return [customerId, externalId, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actor];
+}
+
+/**
+ * The purchase's one statement as purchaseAlone sends it, for a process that sends it on a `pg`
+ * client of its own: the benchmark's floor for the purchase (bench/floor-server.ts), which must
+ * send the gateway's very statement, built by this code rather than copied. `kysely`: any Kysely
+ * of the PostgreSQL dialect without plugins (it only compiles the text, once; see Statement.bind).
+ * For `customerId` (an ACTIVE customer's `customer.id`: purchaseOffer runs this statement only for
+ * one), `externalId` (the token's subject, for the statement to check the customer itself, as
+ * the gateway's folded CustomerCheck does: it then raises SIGNED_OUT for a missing or CLOSED
+ * customer; null when the caller already read the customer), `listingId` (`listing.id`), the
+ * request's idempotency key, `now` and `actor` (`actorOf` the caller: `customer:<id>`), it returns `text` (the same string object on every call) and
+ * `values`, its 72 `$n` parameters, a fresh offer code among them.
+ *
+ * The statement is its own transaction (no BEGIN or COMMIT). Its one row is PurchaseAloneRow:
+ * `claimed` false for a repeat of a committed key, whose answer purchaseAlone then reads
+ * (replayOf); else the purchase (`purchase.*`), the issued offer (`issued.*`), the offer version
+ * (`offer.*`), the currency (`currency.*`) and the balance after (`balanceAfter`, `pending`,
+ * `lifetimeEarned`). It writes nothing and raises `raise_refusal`'s error (SQLSTATE RG001, read
+ * with `statementRefusal`) when it refuses (a UserErrorCode as the reason, or NOT_ACTIVE) or
+ * cannot decide alone (RETRY: purchaseOffer then runs purchaseInTransaction).
+ */
+export function purchaseAloneSql(
+  kysely: QueryExecutorProvider,
+  customerId: number,
+  externalId: string | null,
+  listingId: number,
+  idempotencyKey: string,
+  now: Date,
+  actor: string,
+): { text: string; values: unknown[] } {
+  const { sql: text, parameters } = PURCHASE_ALONE.bind(kysely, ...purchaseAloneArguments(customerId, externalId, listingId, idempotencyKey, now, actor));
+  return { text, values: parameters };
 }
 
 /** What PURCHASE_ALONE raises when it cannot decide alone (see purchaseAlone). */
@@ -321,7 +370,8 @@ type PurchaseAloneWritten = { claimed: boolean } & PrefixedRow<OfferPurchase, (t
   Partial<PrefixedRow<IssuedOffer, IssuedKey, 'issued.'>> &
   OfferVersionColumns<'offer.'> &
   PrefixedRow<PointCurrency, (typeof CURRENCY_KEYS)[number], 'currency.'>;
-type PurchaseAloneRow = Awaited<ReturnType<typeof PURCHASE_ALONE.run>>[number];
+/** PURCHASE_ALONE's row (purchaseAloneSql). */
+export type PurchaseAloneRow = Awaited<ReturnType<typeof PURCHASE_ALONE.run>>[number];
 
 /**
  * Buys a listing with points, whole or not at all, in one transaction of two statements (what
@@ -362,8 +412,7 @@ async function purchaseInTransaction(
   idempotencyKey: string,
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
   const now = ctx.clock.now();
-  const scope = `purchase:${customer.customerId}`;
-  const fingerprint = requestFingerprint({ listingId });
+  const { scope, fingerprint } = keyOf(customer.customerId, listingId);
   return ctx.em.transactional(async (em) => {
     const head = await queryOne<PurchaseHead>(
       em,
