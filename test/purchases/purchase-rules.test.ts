@@ -127,4 +127,22 @@ describe('purchase rules', () => {
     // spending does not lower qualifying points
     expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.tier?.code).toBe('SAPPHIRE');
   });
+
+  it("a repeat answers the same purchase and the balance right after it, with its offer as it stands now (expired since)", async () => {
+    const shop = await simpleShop(t, { priceInPoints: 30 });
+    const customer = await createCustomer(t, shop.currency, 100);
+    const key = unique('replay');
+    const first = await buy(customer.token, shop.listing.id, key);
+    expect(first.userErrors).toEqual([]);
+    expect(first.purchase!.issuedOffer.status).toBe('ISSUED');
+    expect(first.balance!.available).toBe(70);
+    // later: more points, and the offer's validity over
+    await adjust(t, customer.externalId, shop.currency, 5);
+    t.clock.advance(Date.parse(first.purchase!.issuedOffer.expiresAt as string) + DAY - t.clock.now().getTime());
+    const again = await buy(customer.token, shop.listing.id, key);
+    expect(again.userErrors).toEqual([]);
+    // the same objects (the offer as it stands now), the balance as it was right after the purchase
+    expect(again.purchase).toEqual({ ...first.purchase, issuedOffer: { ...first.purchase!.issuedOffer, status: 'EXPIRED' } });
+    expect(again.balance).toEqual(first.balance);
+  });
 });
