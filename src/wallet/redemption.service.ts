@@ -266,17 +266,26 @@ export async function redeemOffer(
 export type VoidableOffer = WalletKey & Pick<IssuedOfferRow, 'status'>;
 
 /**
- * Locks the issued offers a reversed sale awarded (unknown ids are left out) and reads their status
- * as of `now`, for `voidLockedOffers` later in the same transaction. In code order, as a till's sale
- * naming several takes them (applyOffers sorts its codes; codes are ASCII, so JS and the "C"
- * collation agree): in id order a return deadlocked with a sale naming two of them.
+ * Locks the issued offers a reversed sale awarded and the staff replacements standing in for them
+ * (`replaces`, followed down the chain: an awarded offer that expired or was used up for nothing
+ * and was given again), unknown ids left out, and reads their status as of `now`, for
+ * `voidLockedOffers` later in the same transaction. In code order, as a till's sale naming several
+ * takes them (applyOffers sorts its codes; codes are ASCII, so JS and the "C" collation agree): in
+ * id order a return deadlocked with a sale naming two of them. The caller holds the sale's row
+ * lock, which a replacement of an offer it awarded takes first (`issueReplacementOffer`), so the
+ * chain read here is complete and none is added before the return commits (hostile 12b: the
+ * replacement stayed live after the return).
  */
 export async function lockOffersToVoid(em: SqlEntityManager, issuedOfferIds: number[], now: Date): Promise<VoidableOffer[]> {
   if (issuedOfferIds.length === 0) return [];
   return query(
     em,
-    sql<VoidableOffer>`select ${WALLET_KEY_COLUMNS}, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
-          from issued_offer io where io.id = any(${idList(issuedOfferIds)}) order by io.code collate "C" for update`,
+    sql<VoidableOffer>`with recursive chain(id) as (
+            select unnest(${idList(issuedOfferIds)}::bigint[])
+            union select r.id from issued_offer r join chain on r.replaces_id = chain.id
+          )
+          select ${WALLET_KEY_COLUMNS}, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
+            from issued_offer io where io.id in (select id from chain) order by io.code collate "C" for update of io`,
   );
 }
 

@@ -27,7 +27,8 @@ export interface ReplacementRequest {
  * (scope: the operator) → lock the original → refuse it while it is still usable (ISSUED or LOCKED
  * as of now: INVALID) or when it was replaced already (ALREADY_EXISTS) → issue the same offer
  * version to the same customer (source STAFF), valid as if issued now (OFFER_UNAVAILABLE when that
- * is already past, e.g. the version's `validUntil`) → audit entry with the reason. A repeat with
+ * is already past, e.g. the version's `validUntil`; INVALID when the sale that awarded it, or the
+ * offer it replaces, was returned: the offer went back with it) → audit entry with the reason. A repeat with
  * the key answers the same replacement; the key with another offer or reason is IDEMPOTENCY_KEY_REUSED.
  */
 export async function issueReplacementOffer(ctx: Ctx, request: ReplacementRequest): Promise<ReplacementOutcome> {
@@ -40,6 +41,22 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     const fingerprint = requestFingerprint({ issuedOfferId: request.issuedOfferId, reason: request.reason });
     const claim = await claimIdempotencyKey<ReplacementOutcome>(em, scope, request.idempotencyKey, fingerprint, now);
     if (claim.replay) return claim.result;
+    // The sale that awarded the offer (or the offer it replaces, up the chain), locked before the
+    // offer as a return locks it (sale, then its offers): a return waiting here voids the
+    // replacement this issues; one that went first leaves an offer taken back with its sale, which
+    // is not given again (hostile 12b: the replacement stayed live after the return).
+    const awardedBy = await queryOne<{ reversed: boolean }>(
+      em,
+      sql`with recursive up(id, replaces_id) as (
+            select id, replaces_id from issued_offer where id = ${request.issuedOfferId}
+            union all select io.id, io.replaces_id from issued_offer io join up on io.id = up.replaces_id
+          )
+          select s.status = 'REVERSED' as reversed from sales_transaction s join transaction_award w on w.transaction_id = s.id
+           where w.issued_offer_id in (select id from up) order by s.id for share of s`,
+    );
+    if (awardedBy?.reversed) {
+      throw refuse(UserErrorCode.INVALID, 'The sale that awarded this offer was returned: the offer went back with it.', ['input', 'issuedOfferId']);
+    }
     const original = await queryOne(
       em,
       sql<IssuedOfferRow & OfferVersionColumns<'offer.'>>`select ${issuedColumns(now)}, ${offerVersionColumns('offer.')}
