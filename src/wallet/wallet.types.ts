@@ -175,7 +175,10 @@ export class ReleaseOfferPayload {
 
 @InputType({ description: 'Operators: give a customer a used-up offer again (e.g. redeemed for a sale that then failed), as a new wallet item.' })
 export class IssueReplacementOfferInput {
-  @Field(() => ID, { description: 'The used-up issued offer (REDEEMED, EXPIRED or VOIDED) to replace; each is replaced at most once.' })
+  @Field(() => ID, {
+    description:
+      'The used-up issued offer (REDEEMED, EXPIRED or VOIDED) to replace; each is replaced at most once. An offer a returned sale gave (or that replaces one) is not replaced: INVALID.',
+  })
   issuedOfferId!: string;
 
   @Field({ description: 'Why; kept in the audit log.' })
