@@ -82,7 +82,7 @@ export async function decide(
   if (caller.persistedOnly) {
     if (!registered) {
       if (caller.client && !(await store.hasOperations(em, caller.client))) {
-        return refuse(400, PersistedCode.NOT_ALLOWED, 'This client has no registered operations yet: an operator registers its manifest first (registerPersistedOperations).');
+        return refuse(400, PersistedCode.NOT_ALLOWED, "This client has no registered operations yet: an operator registers its manifest first (the console's Partners page, or registerPersistedOperations).");
       }
       return refuse(400, PersistedCode.NOT_ALLOWED, 'This operation is not on the registered list of this client.');
     }

@@ -130,7 +130,7 @@ describe('trusted documents', () => {
     const first = await send();
     expect([first.status, first.body]).toEqual([
       400,
-      { errors: [{ message: 'This client has no registered operations yet: an operator registers its manifest first (registerPersistedOperations).', extensions: { code: 'PERSISTED_QUERY_NOT_ALLOWED' } }] },
+      { errors: [{ message: "This client has no registered operations yet: an operator registers its manifest first (the console's Partners page, or registerPersistedOperations).", extensions: { code: 'PERSISTED_QUERY_NOT_ALLOWED' } }] },
     ]);
     await t.register({ apiKey: fresh.apiKey }, partnerManifest);
     expect((await send()).body).toEqual({ data: { customer: expect.objectContaining({ externalId: customer.externalId }) } });
