@@ -35,7 +35,11 @@ try {
   // One line naming cause and remedy, as `npm start` gives; a second for what this tool can do instead.
   console.error(startupFailure(error, config));
   if (!config.databaseUrl) {
-    console.error('On the embedded database, stop the running gateway first; or, with it running, register through it (the registerPersistedOperations mutation, with an operator token).');
+    console.error(
+      command === 'register'
+        ? 'On the embedded database, stop the running gateway first; or, with it running, register through it (the registerPersistedOperations mutation, with an operator token).'
+        : 'On the embedded database, stop the running gateway first: check reads the registered operations from its database.',
+    );
   }
   process.exit(1);
 }

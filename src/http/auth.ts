@@ -92,7 +92,11 @@ export class Authenticator {
     if (authorization === undefined || authorization === '') return { caller: { kind: 'anonymous' } };
     if (typeof authorization !== 'string') throw unauthenticated('Malformed Authorization header.');
     const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/i.exec(authorization.trim());
-    if (!match) throw unauthenticated('Authorization must be "Bearer <JWT>".');
+    if (!match) {
+      // A partner's key put where tokens go (`Authorization: Bearer rg_…`, or bare): say where it goes.
+      if (/^(?:Bearer\s+)?rg_\S*$/i.test(authorization.trim())) throw unauthenticated('An API key goes in the x-api-key header, not in Authorization.');
+      throw unauthenticated('Authorization must be "Bearer <JWT>".');
+    }
     const claims = await this.verify(match[1]);
     const expiresAt = claims.exp! * 1000;
     const role = claims.role ?? 'customer';

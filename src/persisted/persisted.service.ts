@@ -130,6 +130,17 @@ export class PersistedStore {
   }
 
   /**
+   * Whether `client`'s list holds any operation. Read only to word a refusal: a partner that sends
+   * an id before an operator registered its manifest is told that, not that this one id is
+   * missing. One indexed statement (`persisted_operation_client_hash_unique`); not cached, so a
+   * registration shows at once.
+   */
+  async hasOperations(em: SqlEntityManager, client: string): Promise<boolean> {
+    const [row] = await query<{ any: boolean }>(em, sql`select exists (select 1 from persisted_operation where client = ${client}) as any`);
+    return row?.any === true;
+  }
+
+  /**
    * Remembers an APQ document (hash already checked against the body, document already
    * validated). Never adds to any client's list.
    */

@@ -43,7 +43,8 @@ const refuse = (status: number, code: string, message: string): Decision => ({ k
  * - a persisted-only caller runs only an operation on its own list, named by
  *   `extensions.persistedQuery.sha256Hash` with no `query` or with the very body the hash names;
  *   anything else (plain text, even of a registered body; a hash of another client's operation; a
- *   hash with another body) is PERSISTED_QUERY_NOT_ALLOWED;
+ *   hash with another body) is PERSISTED_QUERY_NOT_ALLOWED, whose message says when the client's
+ *   list is still empty (nothing registered for it yet);
  * - other callers may send a hash alone (PERSISTED_QUERY_NOT_FOUND when no instance knows it, so
  *   the client retries with the text) or a hash with its text, which is then remembered for every
  *   instance; a hash that is not the text's SHA-256 is PERSISTED_QUERY_HASH_MISMATCH (400).
@@ -79,7 +80,12 @@ export async function decide(
   const registered = caller.client ? await store.operation(em, caller.client, hash) : undefined;
 
   if (caller.persistedOnly) {
-    if (!registered) return refuse(400, PersistedCode.NOT_ALLOWED, 'This operation is not on the registered list of this client.');
+    if (!registered) {
+      if (caller.client && !(await store.hasOperations(em, caller.client))) {
+        return refuse(400, PersistedCode.NOT_ALLOWED, "This client has no registered operations yet: an operator registers its manifest first (the console's Partners page, or registerPersistedOperations).");
+      }
+      return refuse(400, PersistedCode.NOT_ALLOWED, 'This operation is not on the registered list of this client.');
+    }
     if (!matches) return refuse(400, PersistedCode.NOT_ALLOWED, 'The query is not the document its sha256Hash names.');
     return { kind: 'run', query: registered.body, extensions: rest, registered };
   }

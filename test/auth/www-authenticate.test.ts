@@ -32,6 +32,9 @@ describe('WWW-Authenticate on 401', () => {
     await expectChallenged(await profile({ authorization: `Bearer ${expired}` }), 'The token has expired.');
     await expectChallenged(await profile({ 'x-api-key': 'rg_unknown_key_0123456789' }), 'Unknown or revoked API key.');
     await expectChallenged(await profile({ authorization: 'Basic dXNlcjpwYXNz' }), 'Authorization must be "Bearer <JWT>".');
+    // A partner's key sent as a token (trial-12: a new POS developer's first try) is told where keys go.
+    await expectChallenged(await profile({ authorization: 'Bearer rg_CJCFxZTY5Zl-agG-C_0cjAyxVH7ltmXU' }), 'An API key goes in the x-api-key header, not in Authorization.');
+    await expectChallenged(await profile({ authorization: 'rg_CJCFxZTY5Zl-agG-C_0cjAyxVH7ltmXU' }), 'An API key goes in the x-api-key header, not in Authorization.');
     // No credentials: refused once the operation is known not to be introspection.
     await expectChallenged(await profile({ 'apollo-require-preflight': 'true' }), 'Sign in first: a valid bearer token or API key is required.');
   });

@@ -123,11 +123,14 @@ describe('starting the gateway', () => {
 
     // `npm run persisted` on the same DATA_DIR: the same line, and what the tool can do instead (it
     // printed a stack trace, and DATA_DIR's advice would have registered into another database).
-    const cli = await gateway({ DATA_DIR: dataDir }, { main: path.join(build, 'scripts/persisted.js'), args: ['check'] }).exited;
-    expect(cli.code).toBe(1);
-    expect(cli.errors).toEqual([
-      `DATA_DIR ${dataDir} is in use by another running gateway (pid ${firstPid}): stop that one first, or give this one its own DATA_DIR (and PORT).`,
-      'On the embedded database, stop the running gateway first; or, with it running, register through it (the registerPersistedOperations mutation, with an operator token).',
+    // Each command gets its own advice (trial-12: `check` was told to "register through it").
+    const inUse = `DATA_DIR ${dataDir} is in use by another running gateway (pid ${firstPid}): stop that one first, or give this one its own DATA_DIR (and PORT).`;
+    const check = await gateway({ DATA_DIR: dataDir }, { main: path.join(build, 'scripts/persisted.js'), args: ['check'] }).exited;
+    expect([check.code, check.errors]).toEqual([1, [inUse, 'On the embedded database, stop the running gateway first: check reads the registered operations from its database.']]);
+    const register = await gateway({ DATA_DIR: dataDir }, { main: path.join(build, 'scripts/persisted.js'), args: ['register', 'mobile', 'schema/partner-manifest.json'] }).exited;
+    expect([register.code, register.errors]).toEqual([
+      1,
+      [inUse, 'On the embedded database, stop the running gateway first; or, with it running, register through it (the registerPersistedOperations mutation, with an operator token).'],
     ]);
     expect(await readyz(url)).toBe(200);
 

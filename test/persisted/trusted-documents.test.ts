@@ -122,6 +122,25 @@ describe('trusted documents', () => {
     });
   });
 
+  it('tells a partner whose list is still empty that nothing is registered for it yet, and one with a list that this id is not on it', async () => {
+    // A POS's first call after an operator created its key: "not on the registered list" sent
+    // integrators looking for a wrong id when no operation had been registered for them at all.
+    const fresh = await createPartner(t, ALL_SCOPES);
+    const send = () => post(t.url, { extensions: persisted(idOf('CustomerByExternalId')), variables: { externalId: customer.externalId } }, { 'x-api-key': fresh.apiKey });
+    const first = await send();
+    expect([first.status, first.body]).toEqual([
+      400,
+      { errors: [{ message: "This client has no registered operations yet: an operator registers its manifest first (the console's Partners page, or registerPersistedOperations).", extensions: { code: 'PERSISTED_QUERY_NOT_ALLOWED' } }] },
+    ]);
+    await t.register({ apiKey: fresh.apiKey }, partnerManifest);
+    expect((await send()).body).toEqual({ data: { customer: expect.objectContaining({ externalId: customer.externalId }) } });
+    const unknown = await post(t.url, { extensions: persisted(documentHash('query Nope { me { id } }')) }, { 'x-api-key': fresh.apiKey });
+    expect([unknown.status, unknown.body]).toEqual([
+      400,
+      { errors: [{ message: 'This operation is not on the registered list of this client.', extensions: { code: 'PERSISTED_QUERY_NOT_ALLOWED' } }] },
+    ]);
+  });
+
   describe('a partner with a registered manifest', () => {
     let pos: Awaited<ReturnType<typeof createPartner>>;
     let rival: Awaited<ReturnType<typeof createPartner>>;
