@@ -61,7 +61,10 @@ export class SalesTransaction extends Node {
   @Field(() => DecimalScalar)
   discount!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      'Points the sale earned when it was processed (0 before). A return does not change it: with status REVERSED they were taken back (reversedAt), and the ledger shows the REVERSAL.',
+  })
   pointsAwarded!: number;
 
   @Field(() => DateTimeScalar)
