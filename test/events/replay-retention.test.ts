@@ -70,42 +70,38 @@ describe('resuming while the prune removes what the replay is to read', () => {
     return { ids: sub.results.map((r) => r.data?.balanceChanged.eventId), codes: errors.map((e) => e.extensions?.code) };
   }
 
-  it('answers EVENT_ID_EXPIRED when the events after the resume point are pruned between its check and the replay (2 and 3 were skipped)', async () => {
+  /**
+   * Resumes after 1 while `aged` (written half an hour inside the window: the check passes) are
+   * pruned between the check and the replay (the prune an hour on takes them): what the subscriber sees.
+   */
+  async function resumeWhilePruning(aged: number[]) {
     const retention = hours(t.config.events.retentionHours);
     const { socket, writtenAgo } = await customerWithFourEvents();
-    // 2 and 3 were written half an hour inside the window: the check passes; the next prune (an
-    // hour on) takes them.
-    await writtenAgo(2, retention - hours(0.5));
-    await writtenAgo(3, retention - hours(0.5));
+    for (const seq of aged) await writtenAgo(seq, retention - hours(0.5));
     const check = holdAnswers((text) => text.includes('as next_at'));
     const sub = collect<Balance>(socket.client, BALANCE, { after: '1' });
     await check.reached;
-    expect(await prune(new Date(t.clock.now().getTime() + hours(1)))).toBe(2);
+    expect(await prune(new Date(t.clock.now().getTime() + hours(1)))).toBe(aged.length);
     check.release();
-    expect(await outcome(sub)).toEqual({ ids: [], codes: ['EVENT_ID_EXPIRED'] });
+    return outcome(sub);
+  }
+
+  it('answers EVENT_ID_EXPIRED when the events after the resume point are pruned between its check and the replay (2 and 3 were skipped)', async () => {
+    expect(await resumeWhilePruning([2, 3])).toEqual({ ids: [], codes: ['EVENT_ID_EXPIRED'] });
     // and the stream ended with it: no listener left for the relay to read for
     await waitFor(() => t.gateway.events.listenerCount() === 0, 5_000, 'the stream to go');
   });
 
-  it('answers EVENT_ID_EXPIRED when an event past the one after the resume point was pruned (3 was skipped)', async () => {
-    const retention = hours(t.config.events.retentionHours);
-    const { socket, writtenAgo } = await customerWithFourEvents();
-    // 3's transaction began before the cutoff and committed after 2's, which began after it
-    await writtenAgo(3, retention + hours(1));
-    expect(await prune(t.clock.now())).toBe(1);
-    const sub = collect<Balance>(socket.client, BALANCE, { after: '1' });
-    expect(await outcome(sub)).toEqual({ ids: [], codes: ['EVENT_ID_EXPIRED'] });
+  it('answers EVENT_ID_EXPIRED when everything after the resume point is pruned between its check and the replay (the stream went on live, silent)', async () => {
+    expect(await resumeWhilePruning([2, 3, 4])).toEqual({ ids: [], codes: ['EVENT_ID_EXPIRED'] });
   });
 
-  it('answers EVENT_ID_EXPIRED when everything after the resume point is pruned between its check and the replay (the stream went on live, silent)', async () => {
-    const retention = hours(t.config.events.retentionHours);
+  it('answers EVENT_ID_EXPIRED when an event past the one after the resume point was pruned (3 was skipped)', async () => {
     const { socket, writtenAgo } = await customerWithFourEvents();
-    for (const seq of [2, 3, 4]) await writtenAgo(seq, retention - hours(0.5));
-    const check = holdAnswers((text) => text.includes('as next_at'));
+    // 3's transaction began before the cutoff and committed after 2's, which began after it
+    await writtenAgo(3, hours(t.config.events.retentionHours + 1));
+    expect(await prune(t.clock.now())).toBe(1);
     const sub = collect<Balance>(socket.client, BALANCE, { after: '1' });
-    await check.reached;
-    expect(await prune(new Date(t.clock.now().getTime() + hours(1)))).toBe(3);
-    check.release();
     expect(await outcome(sub)).toEqual({ ids: [], codes: ['EVENT_ID_EXPIRED'] });
   });
 
