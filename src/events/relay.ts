@@ -235,9 +235,10 @@ class PostgresRelay implements EventRelay {
  * EVENT_FANOUT=redis: one instance at a time (the holder of a PostgreSQL advisory lock, taken on
  * its relay connection, so it is released when that instance dies) reads the outbox and publishes
  * each page on a Redis channel; every instance subscribes to the channel and hands the events to
- * its hub. The reader saves its cursor where it starts, when none is saved yet, and after each page
- * (`event_relay_cursor`), so a successor goes on where it stopped: a page may then be published twice, and streams drop what they already
- * have (by event id), so subscribers see each event once. An instance whose subscription dropped
+ * its hub. The reader saves its cursor where it starts, when none is saved yet, and after each
+ * page (`event_relay_cursor`), so a successor goes on where it stopped: a page may then be
+ * published twice, and streams drop what they already have (by event id), so subscribers see
+ * each event once. An instance whose subscription dropped
  * has its streams read the outbox again once it is back (`EventHub.resync`).
  */
 class RedisRelay implements EventRelay {
