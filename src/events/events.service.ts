@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import type { DeliveredEvent, ReplaySource } from './hub.js';
+import { EventsPrunedError, type DeliveredEvent, type ReplaySource } from './hub.js';
 import { readCustomerEvents, streamPosition } from './outbox.reader.js';
 
 /**
@@ -33,10 +33,17 @@ export async function checkResumePoint(em: SqlEntityManager, customerId: number,
   return { ok: true, after, lastSeq };
 }
 
-/** Where resuming subscribers read what they missed: the outbox, through a fresh unit of work per page. */
+/**
+ * Where resuming subscribers read what they missed: the outbox, through a fresh unit of work per
+ * page. Rejects with `EventsPrunedError` when an event after `afterId` up to the page's end was
+ * pruned (between the resume point's check and this read, or past the event the check read).
+ */
 export function outboxReplay(fork: () => SqlEntityManager): ReplaySource {
-  return async (customerId, afterId, topic, limit): Promise<DeliveredEvent[]> =>
-    (await readCustomerEvents(fork().getKysely(), customerId, afterId, topic, limit)).map((e) => ({ id: e.id, topic: e.topic, customerId: e.customerId, payload: e.payload }));
+  return async (customerId, afterId, topic, limit): Promise<DeliveredEvent[]> => {
+    const { events, whole } = await readCustomerEvents(fork().getKysely(), customerId, afterId, topic, limit);
+    if (!whole) throw new EventsPrunedError(afterId);
+    return events.map((e) => ({ id: e.id, topic: e.topic, customerId: e.customerId, payload: e.payload }));
+  };
 }
 
 /**

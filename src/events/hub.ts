@@ -21,8 +21,23 @@ export interface DeliveredEvent {
   payload: Record<string, unknown>;
 }
 
-/** Reads a customer's events after a position, for a resuming subscriber (see `readCustomerEvents`). */
+/**
+ * Reads a customer's events after a position, for a resuming subscriber (see `readCustomerEvents`).
+ * Rejects with `EventsPrunedError` when an event after `afterId` is no longer kept: a page read
+ * past a pruned event would skip it without a word.
+ */
 export type ReplaySource = (customerId: number, afterId: number, topic: string, limit: number) => Promise<DeliveredEvent[]>;
+
+/**
+ * A stream cannot go on from `afterId`: some of the customer's events after it were pruned (past
+ * EVENT_RETENTION_HOURS). The GraphQL layer answers it as EVENT_ID_EXPIRED, as the resume point's
+ * own check does: the subscriber reads the current state again and subscribes without `after`.
+ */
+export class EventsPrunedError extends Error {
+  constructor(readonly afterId: number) {
+    super(`Events after ${afterId} are no longer kept (older than the replay window): read the current state again, then subscribe without \`after\`.`);
+  }
+}
 
 /** Thrown from `next()` of a stream that fell more than its bound behind. */
 export class SlowConsumerError extends Error {
@@ -210,7 +225,14 @@ export class EventStream implements AsyncIterableIterator<DeliveredEvent> {
         if (result) return result;
         continue;
       }
-      await this.readReplayPage();
+      try {
+        await this.readReplayPage();
+      } catch (error) {
+        // The stream ends with the error (graphql-ws does not call return() after a failed next()):
+        // left registered, it held its customer's events and kept the relay reading for nobody.
+        this.release();
+        throw error;
+      }
     }
   }
 

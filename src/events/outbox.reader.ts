@@ -100,14 +100,40 @@ export async function readCommittedEvents(db: SqlExecutor, cursor: OutboxCursor,
 
 /**
  * A customer's events after position `afterSeq` in their stream, optionally of one topic, in
- * stream order (what a resuming subscriber missed), at most `limit`.
+ * stream order (what a resuming subscriber missed), at most `limit`; and whether every event of
+ * theirs from `afterSeq + 1` up to the page's end is still kept (`whole`). The page's end is its
+ * last row when the page is full, else the stream's last position: positions are dense (each is
+ * taken under the customer's `event_stream` lock and committed with its row, a rollback takes its
+ * number back), so a count short of the range means the prune removed some, whatever their topic
+ * (the page and the count are one statement, one snapshot). Without it, an event pruned after the
+ * resume point's check (`streamPosition`), or any past the first, was skipped without a word
+ * (relay-12).
  */
-export async function readCustomerEvents(db: SqlExecutor, customerId: number, afterSeq: number, topic: string | null, limit: number): Promise<OutboxRow[]> {
-  const { rows } = await sql<Omit<Row, 'to'>>`
-    select id, topic, customer_id, customer_seq, payload, created_at from outbox_event
-     where customer_id = ${customerId} and customer_seq > ${afterSeq} and (${topic}::text is null or topic = ${topic})
-     order by customer_seq limit ${limit}`.execute(db);
-  return rows.map((r) => ({ rowId: Number(r.id), id: Number(r.customer_seq), topic: r.topic, customerId: customerId, payload: r.payload, createdAt: new Date(r.created_at) }));
+export async function readCustomerEvents(
+  db: SqlExecutor,
+  customerId: number,
+  afterSeq: number,
+  topic: string | null,
+  limit: number,
+): Promise<{ events: OutboxRow[]; whole: boolean }> {
+  const { rows } = await sql<Omit<Row, 'to'> & { missing: string }>`
+    with page as (
+      select id, topic, customer_id, customer_seq, payload, created_at from outbox_event
+       where customer_id = ${customerId} and customer_seq > ${afterSeq} and (${topic}::text is null or topic = ${topic})
+       order by customer_seq limit ${limit}
+    ), upto as (
+      select case when (select count(*) from page) = ${limit} then (select max(customer_seq) from page)
+                  else greatest(${afterSeq}::bigint, (select last_seq from event_stream where customer_id = ${customerId})) end as seq
+    )
+    select upto.seq - ${afterSeq}::bigint
+             - (select count(*) from outbox_event k where k.customer_id = ${customerId} and k.customer_seq > ${afterSeq} and k.customer_seq <= upto.seq) as missing,
+           page.id, page.topic, page.customer_id, page.customer_seq, page.payload, page.created_at
+      from upto left join page on true
+     order by page.customer_seq`.execute(db);
+  const events = rows
+    .filter((r) => r.id !== null)
+    .map((r) => ({ rowId: Number(r.id), id: Number(r.customer_seq), topic: r.topic, customerId: customerId, payload: r.payload, createdAt: new Date(r.created_at) }));
+  return { events, whole: Number(rows[0]?.missing ?? 0) === 0 };
 }
 
 /** Where a customer's stream stands: its last position, and when the event right after `afterSeq` was written (if still kept). */

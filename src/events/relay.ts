@@ -235,9 +235,10 @@ class PostgresRelay implements EventRelay {
  * EVENT_FANOUT=redis: one instance at a time (the holder of a PostgreSQL advisory lock, taken on
  * its relay connection, so it is released when that instance dies) reads the outbox and publishes
  * each page on a Redis channel; every instance subscribes to the channel and hands the events to
- * its hub. The reader saves its cursor after each page (`event_relay_cursor`), so a successor goes
- * on where it stopped: a page may then be published twice, and streams drop what they already
- * have (by event id), so subscribers see each event once. An instance whose subscription dropped
+ * its hub. The reader saves its cursor where it starts, when none is saved yet, and after each
+ * page (`event_relay_cursor`), so a successor goes on where it stopped: a page may then be
+ * published twice, and streams drop what they already have (by event id), so subscribers see
+ * each event once. An instance whose subscription dropped
  * has its streams read the outbox again once it is back (`EventHub.resync`).
  */
 class RedisRelay implements EventRelay {
@@ -309,12 +310,16 @@ class RedisRelay implements EventRelay {
           const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${LEADER_LOCK})) as locked`.execute(connection.db);
           if (!rows[0].locked) throw new NotLeader();
           const saved = await sql<{ cursor: string }>`select cursor from event_relay_cursor where name = ${REDIS_RELAY}`.execute(connection.db);
-          return saved.rows[0] ? decodeCursor(saved.rows[0].cursor) : undefined;
+          if (saved.rows[0]) return decodeCursor(saved.rows[0].cursor);
+          // The first leader ever: where it starts is saved before it reads, so a successor goes on
+          // from there. Saved only after a page it published, a leader that died before its first
+          // page left nothing, and its successor started at its own present: what committed in
+          // between reached no subscriber (relay-12).
+          const start = await cursorAtNow(connection.db);
+          await saveRelayCursor(connection.db, start);
+          return start;
         },
-        saveCursor: async (db, cursor) => {
-          await sql`insert into event_relay_cursor (name, cursor, updated_at) values (${REDIS_RELAY}, ${encodeCursor(cursor)}, now())
-                    on conflict (name) do update set cursor = excluded.cursor, updated_at = excluded.updated_at`.execute(db);
-        },
+        saveCursor: saveRelayCursor,
         lost: () => this.demote(poller),
       },
     );
@@ -360,6 +365,12 @@ class RedisRelay implements EventRelay {
 }
 
 class NotLeader extends Error {}
+
+/** Saves the Redis relay's cursor (`event_relay_cursor`): where its successor goes on from. Only the leader writes it. */
+async function saveRelayCursor(db: Kysely<never>, cursor: OutboxCursor): Promise<void> {
+  await sql`insert into event_relay_cursor (name, cursor, updated_at) values (${REDIS_RELAY}, ${encodeCursor(cursor)}, now())
+            on conflict (name) do update set cursor = excluded.cursor, updated_at = excluded.updated_at`.execute(db);
+}
 
 /** EVENT_FANOUT=off: this instance delivers no events (subscriptions stay silent); for benchmarks and job-only instances. */
 class NoRelay implements EventRelay {

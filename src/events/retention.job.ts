@@ -24,10 +24,10 @@ export interface PruneResult {
  *   that snapshot and committed since (it is read in a later window). The readers: the webhook
  *   dispatcher (`webhook_cursor`; with no cursor yet, nothing is pruned) and, when this deployment
  *   fans out through Redis (EVENT_FANOUT=redis), the relay's leader (`event_relay_cursor`; a
- *   stalled leader holds the prune back, as a stopped dispatcher does, and with no cursor yet it
- *   starts at the present, so it holds nothing back). A relay cursor left by an earlier Redis
- *   deployment is ignored otherwise: it would stop the prune for good (docs/decisions.md, "Event
- *   retention");
+ *   stalled leader holds the prune back, as a stopped dispatcher does; the first leader saves its
+ *   cursor as it starts, and before any leader started there is nothing to hold back). A relay
+ *   cursor left by an earlier Redis deployment is ignored otherwise: it would stop the prune for
+ *   good (docs/decisions.md, "Event retention");
  * - finished webhook deliveries (DELIVERED or FAILED) and their attempts, and any attempt older
  *   than the retention (a delivery retried for days keeps its recent attempts);
  * - finished jobs (DONE), so the queue's table stays the size of its work in hand. FAILED jobs stay

@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
 import { CredentialRevoked, refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { EventsPrunedError } from '../events/hub.js';
 
 /** The domain's refusals (`src/domain/refusals.ts`), re-exported for the resolvers and tests. */
 export { refuse, UserErrorCode, UserErrorException };
@@ -248,6 +249,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof QueryTooComplexError) {
     return { message: original.message, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+  }
+  // a resumed subscription whose replay found pruned events (thrown from its stream, so not a GraphQLError)
+  if (original instanceof EventsPrunedError) {
+    return { message: original.message, path: formatted.path, extensions: { code: ErrorCode.EVENT_ID_EXPIRED } };
   }
   const tokenLimit = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? TOKEN_LIMIT.exec(formatted.message) : null;
   if (tokenLimit) {
