@@ -160,8 +160,9 @@ function purchaseAloneArguments(
  * one), `externalId` (the token's subject, for the statement to check the customer itself, as
  * the gateway's folded CustomerCheck does: it then raises SIGNED_OUT for a missing or CLOSED
  * customer; null when the caller already read the customer), `listingId` (`listing.id`), the
- * request's idempotency key, `now` and `actor` (`actorOf` the caller: `customer:<id>`), it returns `text` (the same string object on every call) and
- * `values`, its 72 `$n` parameters, a fresh offer code among them.
+ * request's idempotency key, `now` and `actor` (`actorOf` the caller: `customer:<id>`), it
+ * returns `text` (the same string object on every call) and `values`, its `$n` parameters, a
+ * fresh offer code among them.
  *
  * The statement is its own transaction (no BEGIN or COMMIT). Its one row is PurchaseAloneRow:
  * `claimed` false for a repeat of a committed key, whose answer purchaseAlone then reads
