@@ -7,7 +7,7 @@ import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { daysOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { accountFull, creditFits, creditSettled, lockAccounts, settleAccount } from '../points/ledger.service.js';
+import { accountFull, creditFits, creditSettled, lockAccounts, notBeforeWrites, settleAccount } from '../points/ledger.service.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
@@ -186,15 +186,17 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   // down once; the tier is placed once after all of its credits (below), as a sale places it: a
   // credit at a time (postEntry) told subscribers of a tier held only between two of them.
   const accounts = await lockAccounts(em, a.customerId, awarding.map((r) => r.currencyCode), a.now);
+  // Dated no earlier than a write of these accounts committed while the activity waited (edges-12b).
+  const now = notBeforeWrites(a.now, accounts.values());
   let released = false;
-  for (const account of accounts.values()) released = (await settleAccount(em, account, a.now)).released || released;
+  for (const account of accounts.values()) released = (await settleAccount(em, account, now)).released || released;
   // Refused before anything of the activity is written: the birthday job goes on with its next
   // customer in the same transaction, and an activity recorded without its points would stand.
   // The write-down stands there too, so the tier its releases moved is stored before refusing
   // (else the stored tier lagged what readers see until the customer's next write).
   for (const rule of awarding) {
     if (!creditFits(accounts.get(rule.currencyCode)!, rule.points, true)) {
-      if (released) await recomputeTier(em, a.customerId, a.now);
+      if (released) await recomputeTier(em, a.customerId, now);
       throw accountFull(rule.currencyCode);
     }
   }
@@ -204,7 +206,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   const [activity] = await query<{ id: number }>(
     em,
     sql`insert into activity (customer_id, kind, reference, occurrence, referred_customer_id, points_awarded, actor, created_at)
-        select ${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${a.now}
+        select ${a.customerId}, ${a.kind}, ${reference}, ${occurrence}, ${referredCustomerId}, ${pointsAwarded}, ${a.actor}, ${now}
          where ${partnerStillHolds(a.partnerId ?? null)} returning id`,
   );
   if (!activity) {
@@ -220,16 +222,16 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
       reason: `${a.kind} ${reference}`,
       actor: a.actor,
       qualifying: true,
-      now: a.now,
+      now: now,
     });
     await query(
       em,
       sql`insert into activity_award (activity_id, rule_id, customer_id, points, ledger_entry_id, created_at)
-          values (${activity.id}, ${rule.id}, ${a.customerId}, ${rule.points}, ${posted.entryId}, ${a.now})`,
+          values (${activity.id}, ${rule.id}, ${a.customerId}, ${rule.points}, ${posted.entryId}, ${now})`,
     );
   }
   // Qualifying points changed (the credits, and any release the write-down made): one placement.
-  await recomputeTier(em, a.customerId, a.now);
+  await recomputeTier(em, a.customerId, now);
   return { pointsAwarded };
 }
 

@@ -62,8 +62,12 @@ export type Posted = { entryId: LedgerEntry['id'] } & Pick<
 /** An account row as locked for a write; amounts in points. */
 export type AccountRow = Selected<typeof ACCOUNT_COLUMNS>;
 
-/** The keys of an AccountRow, for a caller that takes the account's lock in a statement of its own. */
-export const ACCOUNT_KEYS = ['id', 'customerId', 'currencyCode', 'available', 'pending', 'lifetimeEarned', 'debt'] as const;
+/**
+ * The keys of an AccountRow, for a caller that takes the account's lock in a statement of its own.
+ * `updatedAt` is the instant of the account's latest dated write (never earlier than any of its
+ * entries' `createdAt`): see `notBeforeWrites`.
+ */
+export const ACCOUNT_KEYS = ['id', 'customerId', 'currencyCode', 'available', 'pending', 'lifetimeEarned', 'debt', 'updatedAt'] as const;
 const ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ACCOUNT_KEYS);
 
 /** What the writing statement returns: the entry, the account's totals after it, and how much of the credits it consumed. */
@@ -71,7 +75,7 @@ type PostedRow = Selected<typeof POSTED_ENTRY_COLUMNS> & Selected<typeof POSTED_
 
 const POSTED_ENTRY_COLUMNS = columnsOf(LedgerEntry, 'e', ['id', 'accountId', 'amount', 'kind', 'reason', 'balanceAfter', 'expiresAt', 'createdAt']);
 /** Read from the `a` CTE: the `returning` of the account update, so `point_account`'s column names. */
-const POSTED_ACCOUNT_COLUMNS = columnsOf(PointAccount, 'a', ['pending', 'lifetimeEarned', 'debt']);
+const POSTED_ACCOUNT_COLUMNS = columnsOf(PointAccount, 'a', ['pending', 'lifetimeEarned', 'debt', 'updatedAt']);
 
 /** What a released pending credit brings to its EARN entry. */
 const RELEASED_COLUMNS = columnsOf(PendingCredit, '', ['amount', 'sourceType', 'sourceId', 'reason', 'qualifying']);
@@ -83,7 +87,7 @@ const REVERSED_CREDIT_COLUMNS = columnsOf(LedgerEntry, 'e', ['id', 'amount', 're
  * The account's totals after a reversal's change (debt, lifetime), with its balances: the caller's
  * row may be older than a write of its own since it was locked (a pending credit cancelled).
  */
-const REVERSAL_ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ['available', 'pending', 'debt', 'lifetimeEarned']);
+const REVERSAL_ACCOUNT_COLUMNS = columnsOf(PointAccount, '', ['available', 'pending', 'debt', 'lifetimeEarned', 'updatedAt']);
 
 /** Points a debit takes from one credit entry (> 0): one `ledger_allocation` row. */
 type Take = { id: LedgerEntry['id']; amount: number };
@@ -97,7 +101,11 @@ interface Write {
   reason: string | null;
   actor: string;
   qualifying: boolean;
-  /** When the entry happened: now, or for a write-down the moment it fell due. */
+  /**
+   * When the entry happened: now, or for a write-down the moment it fell due. Written no earlier
+   * than the account's latest write (`updated_at`, see notBeforeWrites): a writer whose `now` was
+   * read before it waited for the account's lock is dated after what committed meanwhile.
+   */
   at: Date;
   /** Debits: the credits it takes from and how much of each (their sum is -amount). */
   consume?: Take[];
@@ -131,15 +139,35 @@ export async function postEntry(em: SqlEntityManager, p: Posting): Promise<Poste
     qualifying: p.qualifying ?? false,
     at: p.now,
   };
+  const locked = await lockAccount(em, p.customerId, p.currency, p.now);
+  // Its time as of the lock: never before a write that committed while it waited (edges-12b).
+  const now = notBeforeWrites(p.now, [locked]);
   if (p.amount < 0) {
-    const debited = await debit(em, await lockAccount(em, p.customerId, p.currency, p.now), { ...p, amount: -p.amount });
-    if (p.qualifying || debited.released) await recomputeTier(em, p.customerId, p.now);
+    const debited = await debit(em, locked, { ...p, amount: -p.amount, now });
+    if (p.qualifying || debited.released) await recomputeTier(em, p.customerId, now);
     return debited.posted;
   }
-  const settled = await settleAccount(em, await lockAccount(em, p.customerId, p.currency, p.now), p.now);
-  const posted = await creditWithRepayment(em, settled.account, w, p.now);
-  if (p.qualifying || settled.released) await recomputeTier(em, p.customerId, p.now);
+  const settled = await settleAccount(em, locked, now);
+  const posted = await creditWithRepayment(em, settled.account, { ...w, at: now }, now);
+  if (p.qualifying || settled.released) await recomputeTier(em, p.customerId, now);
   return posted;
+}
+
+/**
+ * The instant a write that read `now` before it waited for its locks is dated at, once it holds
+ * them: the latest of `now` and each locked account's latest write (`updatedAt`, which every ledger
+ * write moves to at least its entry's date under the row lock). So per account the ledger's order
+ * by `createdAt` is the order its writes committed in, as tier placements never go back before a
+ * committed placement (docs/decisions.md, "Writes are dated after the writes they waited for").
+ */
+export function notBeforeWrites(now: Date, accounts: Iterable<Pick<AccountRow, 'updatedAt'>>): Date {
+  let latest = now;
+  for (const a of accounts) {
+    // A row read with raw SQL carries the timestamp as the driver gives it (text): read as a Date.
+    const written = new Date(a.updatedAt);
+    if (written.getTime() > latest.getTime()) latest = written;
+  }
+  return latest;
 }
 
 /** A credit of `creditSettled`'s: `amount` is the points earned (> 0). */
@@ -270,7 +298,7 @@ export function debitStatement<X extends object = object>(account: DebitAccount,
          set available = available - ${d.amount}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
              version = version + 1, updated_at = greatest(updated_at, ${d.now})
        where id = ${account.id} and available >= ${d.amount} and not (select due from due) and (select refused from due) is null
-      returning id, available, pending, lifetime_earned, debt
+      returning id, available, pending, lifetime_earned, debt, updated_at
     ), take as (
       select o.id, least(o.remaining, ${d.amount} - (o.running - o.remaining))::bigint as amount from (
         select id, remaining, sum(remaining) over (order by expires_at asc nulls last, id) as running
@@ -284,7 +312,7 @@ export function debitStatement<X extends object = object>(account: DebitAccount,
       insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
                                 balance_after, expires_at, remaining, qualifying, created_at)
       select a.id, ${account.customerId}, -(${d.amount}::bigint), ${d.kind}, ${d.source}, ${d.sourceId ?? null}, ${d.reason ?? null}, ${d.actor},
-             a.available, null, 0, ${d.qualifying ?? false}, ${d.now}
+             a.available, null, 0, ${d.qualifying ?? false}, a.updated_at
         from a
       returning *
     ), allocated as (
@@ -342,7 +370,13 @@ export async function debit<X extends object = object>(
     throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${d.amount}`);
   }
   const entry = row as DebitRow & PostedRow;
-  Object.assign(account, { available: entry.balanceAfter, pending: entry.pending, lifetimeEarned: entry.lifetimeEarned, debt: entry.debt } satisfies Partial<AccountRow>);
+  Object.assign(account, {
+    available: entry.balanceAfter,
+    pending: entry.pending,
+    lifetimeEarned: entry.lifetimeEarned,
+    debt: entry.debt,
+    updatedAt: entry.updatedAt,
+  } satisfies Partial<AccountRow>);
   return { posted: postedOf(account, entry), row, released };
 }
 
@@ -501,7 +535,7 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
        where id = ${account.id} and available + ${w.amount} >= 0
          and available + pending + ${w.amount - fromPending} <= ${MAX_ACCOUNT_POINTS}
          and lifetime_earned + pending + ${lifetimeDelta - fromPending} <= ${MAX_ACCOUNT_POINTS}
-      returning id, available, pending, lifetime_earned, debt
+      returning id, available, pending, lifetime_earned, debt, updated_at
     ), take as (
       select * from unnest(${consume.map((c) => c.id)}::bigint[], ${consume.map((c) => c.amount)}::bigint[]) as t(id, amount)
     ), consumed as (
@@ -513,8 +547,8 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
       insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
                                 balance_after, expires_at, remaining, qualifying, created_at)
       select a.id, ${account.customerId}, ${w.amount}, ${w.kind}, ${w.source}, ${w.sourceId}, ${w.reason}, ${w.actor}, a.available,
-             case when ${isCredit} then ${w.at}::timestamptz + ${daysOf(sql`c.expiry_days`)} end,
-             ${isCredit ? w.amount : 0}, ${w.qualifying}, ${w.at}
+             case when ${isCredit} then a.updated_at + ${daysOf(sql`c.expiry_days`)} end,
+             ${isCredit ? w.amount : 0}, ${w.qualifying}, a.updated_at
         from a join point_currency c on c.code = ${account.currencyCode}
       returning *
     ), allocated as (
@@ -541,7 +575,13 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
     // The balance and the open credits disagree: refuse to make it worse (rolls back).
     throw new Error(`ledger invariant broken on account ${account.id}: consumed ${row.consumed} of ${-w.amount}`);
   }
-  Object.assign(account, { available: row.balanceAfter, pending: row.pending, lifetimeEarned: row.lifetimeEarned, debt: row.debt } satisfies Partial<AccountRow>);
+  Object.assign(account, {
+    available: row.balanceAfter,
+    pending: row.pending,
+    lifetimeEarned: row.lifetimeEarned,
+    debt: row.debt,
+    updatedAt: row.updatedAt,
+  } satisfies Partial<AccountRow>);
   return row;
 }
 
@@ -622,7 +662,7 @@ export async function reverseCredits(
   const changed = await queryOne<Selected<typeof REVERSAL_ACCOUNT_COLUMNS>>(
     em,
     sql`update point_account set debt = debt + ${result.owed}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
-               version = version + 1, updated_at = ${r.now}
+               version = version + 1, updated_at = greatest(updated_at, ${r.now})
          where id = ${account.id} and debt + ${result.owed} <= ${MAX_ACCOUNT_POINTS}
         returning ${REVERSAL_ACCOUNT_COLUMNS}`,
   );

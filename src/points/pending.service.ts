@@ -42,7 +42,7 @@ export async function addPending(em: SqlEntityManager, account: AccountRow, d: P
   const [row] = await query<BalanceAfter & { id: number }>(
     em,
     sql`with a as (
-          update point_account a set pending = pending + ${d.amount}, version = version + 1, updated_at = ${d.now}
+          update point_account a set pending = pending + ${d.amount}, version = version + 1, updated_at = greatest(updated_at, ${d.now})
            where id = ${account.id}
              and available + pending + ${d.amount} <= ${MAX_ACCOUNT_POINTS} and lifetime_earned + pending + ${d.amount} <= ${MAX_ACCOUNT_POINTS}
           returning a.*
@@ -73,7 +73,7 @@ export async function cancelPending(em: SqlEntityManager, pendingId: number, now
            where id = ${pendingId} and released_at is null and cancelled_at is null
           returning account_id, customer_id, amount
         )
-        update point_account a set pending = a.pending - p.amount, version = a.version + 1, updated_at = ${now}
+        update point_account a set pending = a.pending - p.amount, version = a.version + 1, updated_at = greatest(a.updated_at, ${now})
           from p where a.id = p.account_id
         returning ${BALANCE_AFTER}`,
   );

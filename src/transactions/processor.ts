@@ -8,7 +8,7 @@ import type { EventTopic } from '../events/outbox.service.js';
 import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVersionColumns } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { creditSettled, lockAccounts, settleAccount, type AccountRow } from '../points/ledger.service.js';
+import { creditSettled, lockAccounts, notBeforeWrites, settleAccount, type AccountRow } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
 import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPoints, multiplierPoints, type EconomyRuleRow, type SaleFacts } from '../rules/earning.js';
 import { Campaign, Rounding } from '../rules/rule.entity.js';
@@ -70,7 +70,8 @@ interface PointsAward {
  * (within its limits), each award written to the ledger (or pending) and named by its rule.
  */
 export async function processTransaction({ em, clock }: JobContext, { transactionId }: { transactionId: number }): Promise<void> {
-  const now = clock.now();
+  // Moved to the latest write of the accounts it credits once it holds their locks (see below).
+  let now = clock.now();
   // The sale's row lock, then, in the same statement once the row is locked, its customer's
   // advisory lock: one customer's sales are processed one at a time, so "first purchase",
   // per-customer campaign limits and the tier read below see each other's results. Then the
@@ -160,6 +161,8 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     ...campaigns.filter((c) => (c.bonusPoints ?? 0) > 0 || ((c.multiplier ?? 0) > 1 && (base.get(c.currencyCode)?.n ?? 0n) > 0n)).map((c) => c.currencyCode),
   ];
   const accounts = await lockAccounts(em, sale.customerId, mayCredit, now);
+  // Dated no earlier than a write those accounts took while the sale waited for them (edges-12b).
+  now = notBeforeWrites(now, accounts.values());
 
   // Under those locks: the customer's tier as of now.
   const tier = await queryOne<SaleTier>(em, sql`select ${TIER_CODE}, ${TIER_MULTIPLIER} from tier t where t.id = customer_tier_at(${sale.customerId}, ${now})`);

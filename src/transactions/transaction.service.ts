@@ -9,7 +9,7 @@ import { claimIdempotencyKey, completeKeySql, requestFingerprint } from '../idem
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
-import { lockAccounts, reverseCredits, settleAccount } from '../points/ledger.service.js';
+import { lockAccounts, notBeforeWrites, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
 import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, voidLockedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
@@ -225,7 +225,7 @@ export interface ReversalOutcome {
   offersKept: number[];
 }
 
-const REVERSED_SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'status', 'customerId']);
+const REVERSED_SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'status', 'customerId', 'processedAt']);
 const REVERSED_AWARD_COLUMNS = columnsOf(TransactionAward, '', [
   'id', 'kind', 'points', 'currencyCode', 'ledgerEntryId', 'pendingCreditId', 'issuedOfferId', 'campaignId',
 ]);
@@ -242,7 +242,9 @@ const PENDING_ENTRY_COLUMN = columnsOf(PendingCredit, '', ['ledgerEntryId']);
  * rolls back whole (edges-12).
  */
 export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, externalId: string, reason: string | null): Promise<ReversalOutcome> {
-  const now = ctx.clock.now();
+  // Read before the locks below, which may be waited for: the return is dated no earlier than what
+  // committed meanwhile (the sale's processing, every write of its accounts; see notBeforeWrites).
+  let now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
     const sale = await queryOne<Selected<typeof REVERSED_SALE_COLUMNS>>(
@@ -251,6 +253,7 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     );
     if (!sale) throw refuse(UserErrorCode.NOT_FOUND, 'No sale with this externalId.', ['input', 'externalId']);
     if (sale.status === TransactionStatus.REVERSED) throw refuse(UserErrorCode.ALREADY_REVERSED, 'This sale was already reversed.', ['input', 'externalId']);
+    if (sale.processedAt) now = notBeforeWrites(now, [{ updatedAt: sale.processedAt }]);
     let pointsReversed = 0;
     let pointsOwed = 0;
     const offersKept: number[] = [];
@@ -280,6 +283,7 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     // below are undone on these rows (edges-12: each award locked and wrote down its account
     // twice more, five locks and four write-downs for a sale of two credits).
     const accounts = await lockAccounts(em, sale.customerId, awards.flatMap((a) => (a.kind === AwardKind.POINTS ? [a.currencyCode!] : [])), now);
+    now = notBeforeWrites(now, accounts.values());
     for (const account of accounts.values()) await settleAccount(em, account, now);
     const givenBack = new Map<number, number>();
     for (const a of awards) {
