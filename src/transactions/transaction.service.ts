@@ -234,7 +234,8 @@ const PENDING_ENTRY_COLUMN = columnsOf(PendingCredit, '', ['ledgerEntryId']);
 /**
  * Undoes exactly what a sale earned and awarded, once: each points award's own credit reversed by
  * reference (pending ones not yet due cancelled; spent ones owed, expired ones gone: see
- * reverseCredits), awarded offers voided unless already redeemed (those are reported),
+ * reverseCredits), awarded offers and staff replacements of them voided unless already redeemed
+ * (those are reported in `offersKept`, issued offer ids in code order),
  * campaign budgets given back. A sale not processed yet is simply marked REVERSED, and its
  * processing then does nothing. Offers the customer used on the sale stay redeemed. Refusals:
  * NOT_FOUND (no sale of this partner with `externalId`), ALREADY_REVERSED; CredentialRevoked
@@ -316,9 +317,11 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
         if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
       }
     }
-    // Every offer it awarded at once (each voided, or kept and reported when already redeemed).
+    // Every offer it awarded, and the replacements standing in for them, at once: each voided, or
+    // kept and reported when already redeemed (edges-12b: a redeemed replacement was kept but not
+    // reported, as only the awarded ids were).
     const { alreadyRedeemed } = await voidLockedOffers(em, offersToVoid, now);
-    offersKept.push(...offerIds.filter((id) => alreadyRedeemed.includes(id)));
+    offersKept.push(...alreadyRedeemed);
     // One TIER_CHANGED for the return, from the tier before it to the tier after it: the tiers
     // between two of its awards were never visible outside this transaction.
     if (awards.some((a) => a.kind === AwardKind.POINTS)) await recomputeTier(em, sale.customerId, now);

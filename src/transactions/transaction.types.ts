@@ -187,7 +187,7 @@ export class ReverseTransactionPayload {
   @Field(() => Int, { nullable: true, description: 'Of those, points already spent: owed, and repaid from the next points earned.' })
   pointsOwed?: number | null;
 
-  @Field(() => [IssuedOffer], { nullable: true, description: 'Offers the sale awarded that were already redeemed, so could not be voided.' })
+  @Field(() => [IssuedOffer], { nullable: true, description: 'Offers the sale awarded, or staff replacements of them, that were already redeemed, so could not be voided: the customer keeps them.' })
   offersKept?: unknown[] | null;
 
   @Field(() => [UserError])

@@ -436,6 +436,33 @@ describe('returns, activities and the write-down raced (hostile 12b)', () => {
     ]);
   });
 
+  it("a return reports in offersKept the staff replacement the customer already redeemed (edges-12b), and the awarded offer it replaced is not", async () => {
+    const { money, currency } = await earningProgram(t, 'K');
+    const gift = await createOffer(t); // valid 30 days after issue
+    const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + 30 * DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: unique('gift'), currency, ...window, conditions: { minSpend: '70.00' }, outcome: { offerId: gift.id } } as never }, t.operatorToken));
+    const customer = await createCustomer(t, currency);
+    const sale = await sold(customer.externalId, money, 80);
+    const [awarded] = await t.sql<{ id: string }>(`select io.id from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
+    t.clock.advance(31 * DAY); // the awarded offer expired unused
+    ok(
+      await t.gql(
+        `mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { userErrors { code } } }`,
+        { input: { issuedOfferId: toGlobalId('IssuedOffer', Number(awarded.id)), reason: 'expired while the app was down', idempotencyKey: unique('rep') } },
+        t.operatorToken,
+      ),
+    );
+    const [replacement] = await t.sql<{ code: string }>(`select code from issued_offer where replaces_id = $1`, [awarded.id]);
+    expect(ok(await t.gql(RedeemOfferDocument, { code: replacement.code, lockId: null, transactionExternalId: unique('use') }, till.credential)).redeemOffer.issuedOffer?.status).toBe('REDEEMED');
+    const returned = await t.gql(
+      `mutation($externalId: String!, $reason: String) { reverseTransaction(input: { externalId: $externalId, reason: $reason }) {
+         transaction { status } offersKept { code status } userErrors { code } } }`,
+      { externalId: sale, reason: 'returned' },
+      till.credential,
+    );
+    expect(ok(returned)).toEqual({ reverseTransaction: { transaction: { status: 'REVERSED' }, offersKept: [{ code: replacement.code, status: 'REDEEMED' }], userErrors: [] } });
+  });
+
   it('a return and a replacement of the offer its sale awarded, at once: whichever goes first, no live offer is left of the returned sale', async () => {
     const { money, currency } = await earningProgram(t, 'Q');
     const gift = await createOffer(t);
