@@ -31,8 +31,11 @@ export type ProgramStatsRow = {
  * less, per account, the debt its release will repay first (`ledger_due`), and its money value:
  * the liability that becomes outstanding unless the sale is returned (a member's own balance shows
  * `pending` before that repayment);
- * spent ÷ issued; and the members who did anything in the window in this currency (points moved,
- * a sale in its money currency, a purchase from one of its stores). As of `now`: points that
+ * spent ÷ issued; and the members who did something of their own in the window in this currency
+ * (earned from a sale or an activity, spent, returned a sale, a sale in its money currency, a
+ * purchase from one of its stores, an offer of its money redeemed at the till), not counting what
+ * the program did to their points (expiry, release, repayment, a birthday credit) or a staff
+ * adjustment (docs/decisions.md, "Program statistics"). As of `now`: points that
  * expired or were released before any job wrote them down count at the moment they fell due. Straight aggregates over the
  * ledger, which is the truth; reversals count where they happened (a reversal is not "spent").
  */
@@ -69,12 +72,22 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
           select coalesce((select sum(available) from point_account where currency_code = ${currency}), 0)
                + coalesce((select sum(amount) from due), 0) as points
         ),
+        -- Members who did something of their own (edges-12b): not what the program did to their
+        -- points (expiry, a pending release, a debt repaid from a credit: actor 'system'; a birthday
+        -- credit, the job's), nor a staff adjustment (ADJUST, the operator's doing).
         active as (
-          select customer_id from moves
+          select e.customer_id from ledger_entry e join point_account a on a.id = e.account_id
+           where a.currency_code = ${currency} and e.created_at >= ${from} and e.created_at < ${to}
+             and e.kind in ('EARN', 'SPEND', 'REVERSAL') and e.actor is distinct from 'system'
+          union select p.customer_id from pending_credit p join point_account a on a.id = p.account_id
+                 where a.currency_code = ${currency} and p.created_at >= ${from} and p.created_at < ${to}
           union select t.customer_id from sales_transaction t, c
-                 where t.money_currency = c.money_currency and t.received_at >= ${from} and t.received_at < ${to}
+                 where t.money_currency = c.money_currency
+                   and ((t.received_at >= ${from} and t.received_at < ${to}) or (t.reversed_at >= ${from} and t.reversed_at < ${to}))
           union select p.customer_id from offer_purchase p join listing l on l.id = p.listing_id join reward_store s on s.id = l.store_id
                  where s.currency_code = ${currency} and p.created_at >= ${from} and p.created_at < ${to}
+          union select io.customer_id from issued_offer io, c
+                 where io.money_currency = c.money_currency and io.redeemed_at >= ${from} and io.redeemed_at < ${to}
         )
         select coalesce((select sum(amount) from moves where amount > 0 and kind in ('EARN', 'ADJUST')), 0)::bigint as "pointsIssued",
                coalesce((select -sum(amount) from moves where kind = 'SPEND'), 0)::bigint as "pointsSpent",

@@ -45,7 +45,7 @@ export class ProgramStats {
 
   @Field(() => Int, {
     description:
-      'Customers who did something in this currency within [from, to): a ledger entry of its points (earned, spent, adjusted by staff, reversed, or expired or released as they fell due), a sale in its money currency, or a purchase from one of its stores; each counted once, whatever their status or tier now. A window figure: a member who did nothing in it is in tierMix but not here, so the two need not add up (edges-12).',
+      'Customers who did something of their own in this currency within [from, to): earned its points from a sale or an activity, spent them (an offer, a gift), returned a sale, made a sale in its money currency, bought from one of its stores, or redeemed an offer of its money at the till; each counted once, whatever their status or tier now. What the program did to their points (expiry, a pending release, a debt repaid, a birthday credit) and staff adjustments do not count. A window figure: a member who did nothing in it is in tierMix but not here, so the two need not add up (edges-12, edges-12b).',
   })
   activeMembers!: number;
 }

@@ -1,6 +1,6 @@
-import { ProgramStatsDocument, PurchaseOfferDocument, ReverseTransactionDocument } from '../generated/graphql.js';
+import { ProgramStatsDocument, PurchaseOfferDocument, RecordActivityDocument, RedeemOfferDocument, ReverseTransactionDocument, SetActivityRuleDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCustomer, createPartner, createTier, earningProgram, processedSale, simpleShop } from '../support/program.js';
+import { addListing, adjust, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, processedSale, simpleShop, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -60,9 +60,10 @@ describe('program statistics', () => {
       const s = ok(await t.gql(ProgramStatsDocument, { currency: shop.currency, from: new Date(from).toISOString(), to: new Date(to).toISOString() }, t.analystToken)).programStats!;
       return { issued: s.pointsIssued, expired: s.pointsExpired, active: s.activeMembers };
     };
-    expect(await stats(earnedAt, earnedAt + 1)).toEqual({ issued: 100, expired: 0, active: 1 });
+    // active: neither the staff credit nor the expiry is the member's own doing (edges-12b)
+    expect(await stats(earnedAt, earnedAt + 1)).toEqual({ issued: 100, expired: 0, active: 0 });
     expect(await stats(earnedAt - DAY, earnedAt)).toEqual({ issued: 0, expired: 0, active: 0 });
-    expect(await stats(expiresAt, expiresAt + 1)).toEqual({ issued: 0, expired: 100, active: 1 });
+    expect(await stats(expiresAt, expiresAt + 1)).toEqual({ issued: 0, expired: 100, active: 0 });
     expect(await stats(expiresAt - DAY, expiresAt)).toEqual({ issued: 0, expired: 0, active: 0 });
     t.clock.reset();
   });
@@ -112,13 +113,16 @@ describe('program statistics', () => {
     t.clock.freeze();
     const currency = `MIX_${Date.now() % 100000}`;
     ok(await t.gql(`mutation { createCurrency(input: { code: "${currency}", name: "m", pointValue: "0.01", moneyCurrency: "EUR" }) { userErrors { code } } }`, {}, t.operatorToken));
+    ok(await t.gql(SetActivityRuleDocument, { input: { kind: 'REVIEW', currency, points: 1 } as never }, t.operatorToken));
+    const till = await createPartner(t, ['activities:write']);
     await createTier(t, { currency, code: `${currency}_IN`, rank: 800, threshold: 1 });
     await createTier(t, { currency, code: `${currency}_TOP`, rank: 801, threshold: 100 });
     const top = await createCustomer(t, currency, 150);
     const quiet = await createCustomer(t, currency, 20);
     const leaving = await createCustomer(t, currency, 30);
     t.clock.advance(40 * DAY);
-    await adjust(t, top.externalId, currency, 1);
+    // An action of the member's own (a staff adjustment would not count: edges-12b).
+    ok(await t.gql(RecordActivityDocument, { customerExternalId: top.externalId, kind: 'REVIEW', reference: unique('review') }, till.credential));
     const read = async () => {
       const now = t.clock.now().getTime();
       const s = ok(await t.gql(ProgramStatsDocument, { currency, from: new Date(now - 30 * DAY).toISOString(), to: new Date(now + 1).toISOString() }, t.analystToken)).programStats!;
@@ -128,6 +132,46 @@ describe('program statistics', () => {
     ok(await t.gql(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { input: { externalId: leaving.externalId, status: 'CLOSED' } }, t.operatorToken));
     expect(await read()).toEqual({ active: 1, mix: [[`${currency}_IN`, 1], [`${currency}_TOP`, 1]] });
     expect(quiet.externalId).toBeTruthy();
+    t.clock.reset();
+  });
+
+  it("activeMembers counts members' own actions, not what the program or staff did to their points (edges-12b)", async () => {
+    t.clock.freeze();
+    const T0 = t.clock.now().getTime();
+    const { money, currency } = await earningProgram(t, 'AM', { expiryDays: 10, pendingDays: 2 });
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 10 });
+    ok(await t.gql(SetActivityRuleDocument, { input: { kind: 'REVIEW', currency, points: 5 } as never }, t.operatorToken));
+    const till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem', 'activities:write']);
+    const buy = async (c: { token: string }) => ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, c.token));
+    // At T0, before the window: points that will expire at T0+10d (a staff credit), a sale whose
+    // points wait until T0+2d, an offer bought to be redeemed later.
+    const expiring = await createCustomer(t, currency, 50);
+    const released = await createCustomer(t, currency);
+    await processedSale(t, till, released.externalId, money, 3);
+    const redeemer = await createCustomer(t, currency, 20);
+    await buy(redeemer);
+    const [{ code }] = await t.sql<{ code: string }>(`select io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [redeemer.externalId]);
+    const buyer = await createCustomer(t, currency, 20);
+    const seller = await createCustomer(t, currency);
+    const doer = await createCustomer(t, currency);
+    const adjusted = await createCustomer(t, currency);
+    // At T0+5d, in the window: each of these does one thing; the last is only adjusted by staff.
+    t.clock.advance(5 * DAY);
+    await buy(buyer);
+    await processedSale(t, till, seller.externalId, money, 2);
+    ok(await t.gql(RecordActivityDocument, { customerExternalId: doer.externalId, kind: 'REVIEW', reference: unique('review') }, till.credential));
+    ok(await t.gql(RedeemOfferDocument, { code, lockId: null, transactionExternalId: unique('use') }, till.credential));
+    await adjust(t, adjusted.externalId, currency, 5);
+    t.clock.advance(15 * DAY); // T0+20d: the release (T0+2d) and the expiry (T0+10d) fell due; no job wrote them down
+    const active = async (fromDays: number) =>
+      ok(await t.gql(ProgramStatsDocument, { currency, from: new Date(T0 + fromDays * DAY).toISOString(), to: t.clock.now().toISOString() }, t.analystToken)).programStats!
+        .activeMembers;
+    // buyer, seller, doer, redeemer; not expiring (expired), released (released), adjusted (staff)
+    expect(await active(1)).toBe(4);
+    // From T0+8d only the expiry falls in the window: nobody did anything
+    expect(await active(8)).toBe(0);
+    expect([expiring, released].map((c) => !!c.externalId)).toEqual([true, true]);
     t.clock.reset();
   });
 
