@@ -142,7 +142,8 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
       em,
       sql<IssuedOfferRow>`update issued_offer io
              set status = 'LOCKED', lock_id = ${request.lockId}, lock_partner_id = ${partner.partnerId},
-                 lock_expires_at = least(${until}::timestamptz, io.expires_at), updated_at = ${now}
+                 lock_expires_at = least(greatest(${now}::timestamptz, io.updated_at) + (${until}::timestamptz - ${now}::timestamptz), io.expires_at),
+                 updated_at = greatest(io.updated_at, ${now})
            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)}
           returning ${issuedColumns(now)}`,
     );
@@ -163,7 +164,7 @@ export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { 
     }
     const [released] = await query(
       em,
-      sql<IssuedOfferRow>`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now}
+      sql<IssuedOfferRow>`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
                            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)} returning ${issuedColumns(now)}`,
     );
     if (!released) await refuseIfRevoked(em, partner.partnerId);
@@ -212,8 +213,8 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   const [redeemed] = await query(
     em,
     sql<IssuedOfferRow>`update issued_offer io
-           set status = 'REDEEMED', redeemed_at = ${r.now}, redeemed_by_partner_id = ${r.partnerId}, redemption_ref = ${r.transactionRef},
-               ${CLEAR_LOCK}, updated_at = ${r.now}
+           set status = 'REDEEMED', redeemed_at = greatest(${r.now}, io.updated_at), redeemed_by_partner_id = ${r.partnerId},
+               redemption_ref = ${r.transactionRef}, ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${r.now})
          where io.id = ${row.id} and io.status in ('ISSUED', 'LOCKED') and ${partnerStillHolds(r.partnerId)}
         returning ${issuedColumns(r.now)}`,
   );
@@ -301,7 +302,7 @@ export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer
   if (live.length) {
     await query(
       em,
-      sql`update issued_offer io set status = 'VOIDED', ${CLEAR_LOCK}, updated_at = ${now} where io.id = any(${idList(live.map((r) => r.id))})`,
+      sql`update issued_offer io set status = 'VOIDED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now}) where io.id = any(${idList(live.map((r) => r.id))})`,
     );
     await recordEvents(em, 'WALLET_CHANGED', live.map((r) => walletEvent(r, 'VOIDED')), now);
   }

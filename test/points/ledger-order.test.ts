@@ -1,6 +1,8 @@
 import {
   AdjustPointsDocument,
+  LockOfferDocument,
   PurchaseOfferDocument,
+  RedeemOfferDocument,
   RecordActivityDocument,
   ReverseTransactionDocument,
   SetActivityRuleDocument,
@@ -28,7 +30,7 @@ describe('a write dated after the writes it waited for (edges-12b)', () => {
   let till: Awaited<ReturnType<typeof createPartner>>;
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
-    till = await createPartner(t, ['transactions:write', 'transactions:read', 'activities:write']);
+    till = await createPartner(t, ['transactions:write', 'transactions:read', 'activities:write', 'offers:redeem']);
   });
   afterEach(() => t.clock.reset());
   afterAll(() => t.close());
@@ -150,5 +152,35 @@ describe('a write dated after the writes it waited for (edges-12b)', () => {
     );
     expect(ok(res).purchaseOffer.userErrors).toEqual([]);
     expect((await expectInCommitOrder(customer.externalId, currency)).map((e) => e.amount)).toEqual([5, 1, -3]);
+  });
+
+  it("a redemption at the till waiting for the offer while its basket renews the lock: redeemedAt is not before the renewal", async () => {
+    const { currency } = await earningProgram(t, 'O');
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 3 });
+    const customer = await createCustomer(t, currency, 5);
+    ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token));
+    const [{ code }] = await t.sql<{ code: string }>(`select io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
+    t.clock.freeze();
+    const lockId = unique('basket');
+    ok(await t.gql(LockOfferDocument, { code, lockId, ttlSeconds: 600 }, till.credential));
+    // The redemption's row lock, held before it is sent: its clock was read an hour before the renewal commits.
+    const held = holdAnswers((text) => /for update of io/.test(text) && /set status = 'REDEEMED'/.test(text) === false, 'statement');
+    const redeeming = t.gql(RedeemOfferDocument, { code, lockId, transactionExternalId: unique('use') }, till.credential);
+    let renewedAt: number;
+    try {
+      await held.reached;
+      t.clock.advance(HOUR);
+      renewedAt = t.clock.now().getTime();
+      ok(await t.gql(LockOfferDocument, { code, lockId, ttlSeconds: 600 }, till.credential));
+    } finally {
+      held.release();
+    }
+    expect(ok(await redeeming).redeemOffer.issuedOffer?.status).toBe('REDEEMED');
+    const [row] = await t.sql<{ redeemed: Date; updated: Date }>(`select redeemed_at as redeemed, updated_at as updated from issued_offer where code = $1`, [code]);
+    expect({ redeemedAfterRenewal: row.redeemed.getTime() >= renewedAt!, updatedAfterRenewal: row.updated.getTime() >= renewedAt! }).toEqual({
+      redeemedAfterRenewal: true,
+      updatedAfterRenewal: true,
+    });
   });
 });
