@@ -11,6 +11,7 @@ import {
   type AdjustPointsInput,
 } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { brokenInvariants } from '../support/invariants.js';
 import { addListing, createCurrency, createPartner, createStore, createTier } from '../support/program.js';
 import { DAY, LedgerModel, type CustomerView, type ModelOffer, type ProgramRules, type Refusal, type SaleLine } from './ledger-model.js';
 
@@ -178,17 +179,6 @@ function differences(who: string, expected: CustomerView, seen: CustomerView): s
     .filter((key) => JSON.stringify(seen[key]) !== JSON.stringify(expected[key]))
     .map((key) => `${who}.${key}: model ${JSON.stringify(expected[key])}, API ${JSON.stringify(seen[key])}`);
 }
-
-/** SPEC §5 in SQL: the rows that break it (none expected). */
-const INVARIANTS = `
-  select 'balance = ledger = open credits, never negative (§5.1)' as rule, a.id::text as row
-    from point_account a left join ledger_entry e on e.account_id = a.id
-   group by a.id
-  having a.available <> coalesce(sum(e.amount), 0) or a.available <> coalesce(sum(e.remaining), 0) or a.available < 0
-  union all
-  select 'stock never below zero (§5.2)', id::text from listing where stock_remaining < 0
-  union all
-  select 'an offer redeemed at most once (§5.4)', issued_offer_id::text from transaction_offer group by issued_offer_id having count(*) > 1`;
 
 function clockText(ms: number): string {
   const d = Math.floor(ms / DAY);
@@ -383,7 +373,7 @@ describe('ledger simulation (seeded, model-checked)', () => {
      * store (listings' stock, affordability and their purchases).
      */
     async function check(viewer: number): Promise<void> {
-      const broken = await t.sql<{ rule: string; row: string }>(INVARIANTS);
+      const broken = await brokenInvariants(t);
       if (broken.length) fail(`SPEC §5 broken: ${broken.map((b) => `${b.rule}: row ${b.row}`).join('; ')}`);
 
       const mismatches: string[] = [];

@@ -13,49 +13,11 @@ import {
   UpsertCustomerDocument,
 } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { brokenInvariants } from '../support/invariants.js';
 import { holdLocks } from '../support/locks.js';
 import { addListing, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
-
-/**
- * The ledger's invariants (SPEC §5) in SQL, the simulation's and more: the rows that break one
- * (none expected). Balance = ledger = open credits; pending = open pending credits; every debit
- * allocated exactly, every credit's spent part allocated exactly; debt = what reversals found
- * owed less what credits repaid; a reversed sale's awards all reversed and its offers not live.
- */
-const INVARIANTS = `
-  select 'balance = ledger = open credits, never negative' as rule, a.id::text as row
-    from point_account a left join ledger_entry e on e.account_id = a.id
-   group by a.id
-  having a.available <> coalesce(sum(e.amount), 0) or a.available <> coalesce(sum(e.remaining), 0) or a.available < 0
-  union all
-  select 'pending = open pending credits', a.id::text from point_account a
-   where a.pending <> (select coalesce(sum(p.amount), 0) from pending_credit p where p.account_id = a.id and p.released_at is null and p.cancelled_at is null)
-  union all
-  select 'a debit is allocated exactly', d.id::text from ledger_entry d
-   where d.amount < 0 and -d.amount <> (select coalesce(sum(al.amount), 0) from ledger_allocation al where al.debit_id = d.id)
-  union all
-  select 'a credit''s spent part is allocated exactly', c.id::text from ledger_entry c
-   where c.amount > 0 and c.amount - c.remaining <> (select coalesce(sum(al.amount), 0) from ledger_allocation al where al.credit_id = c.id)
-  union all
-  select 'no allocation without its debit and credit', al.id::text from ledger_allocation al
-   where not exists (select 1 from ledger_entry d where d.id = al.debit_id and d.amount < 0)
-      or not exists (select 1 from ledger_entry c where c.id = al.credit_id and c.amount > 0)
-  union all
-  select 'debt = owed less repaid', a.id::text from point_account a
-   where a.debt <> (select coalesce(sum(r.owed), 0) from ledger_reversal r where r.account_id = a.id)
-                 + (select coalesce(sum(e.amount), 0) from ledger_entry e where e.account_id = a.id and e.reason = 'Repays points owed from a reversed sale')
-      or a.debt < 0
-  union all
-  select 'a reversed sale has every award reversed, others none', s.id::text from sales_transaction s
-   where exists (select 1 from transaction_award w where w.transaction_id = s.id and (w.reversed_at is null) = (s.status = 'REVERSED'))
-  union all
-  select 'an offer a reversed sale awarded is not live', io.id::text from issued_offer io
-    join transaction_award w on w.issued_offer_id = io.id join sales_transaction s on s.id = w.transaction_id
-   where s.status = 'REVERSED' and io.status in ('ISSUED', 'LOCKED') and (io.expires_at is null or io.expires_at > s.reversed_at)
-  union all
-  select 'an offer redeemed at most once', issued_offer_id::text from transaction_offer group by issued_offer_id having count(*) > 1`;
 
 /**
  * Returns raced against everything that writes the same account or the same sale (hostile pass
@@ -71,7 +33,7 @@ describe('returns, activities and the write-down raced (hostile 12b)', () => {
   });
   afterEach(async () => {
     t.clock.reset();
-    expect(await t.sql(INVARIANTS)).toEqual([]);
+    expect(await brokenInvariants(t)).toEqual([]);
   });
   afterAll(() => t.close());
 
@@ -359,7 +321,7 @@ describe('returns, activities and the write-down raced (hostile 12b)', () => {
       await Promise.all(work);
       await t.jobs.runner.runUntilIdle();
       expect([round, failures]).toEqual([round, []]);
-      expect([round, await t.sql(INVARIANTS)]).toEqual([round, []]);
+      expect([round, await brokenInvariants(t)]).toEqual([round, []]);
     }
     if (process.env.STORM_DEBUG) console.log(JSON.stringify(await t.sql(`select (select count(*) from sales_transaction where status='REVERSED') rev, (select count(*) from sales_transaction where status='PROCESSED') proc,
       (select count(*) from issued_offer where status='REDEEMED') redeemed, (select count(*) from issued_offer where status='VOIDED') voided, (select count(*) from ledger_entry where kind='EXPIRE') expired,
