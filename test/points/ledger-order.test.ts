@@ -6,11 +6,10 @@ import {
   RecordActivityDocument,
   ReverseTransactionDocument,
   SetActivityRuleDocument,
-  SubmitTransactionDocument,
 } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
-import { adjust, addListing, createCustomer, createOffer, createPartner, createStore, earningProgram, unique } from '../support/program.js';
+import { adjust, addListing, createCustomer, createOffer, createPartner, createStore, earningProgram, submitSale, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
 
 const HOUR = 3_600_000;
@@ -49,18 +48,7 @@ describe('a write dated after the writes it waited for (edges-12b)', () => {
     }
     return entries;
   };
-  const sale = async (customerExternalId: string, money: string, amount: number) => {
-    const externalId = unique('sale');
-    const input = {
-      externalId,
-      customerExternalId,
-      occurredAt: t.clock.now().toISOString(),
-      currency: money,
-      lines: [{ sku: 'BEANS', category: 'COFFEE', quantity: 1, unitPrice: amount.toFixed(2) }],
-    };
-    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
-    return externalId;
-  };
+  const sale = (customerExternalId: string, money: string, amount: number) => submitSale(t, till, customerExternalId, money, amount);
 
   /**
    * Starts `write` with the clock frozen, holds its account-lock statement before it is sent, moves

@@ -139,6 +139,34 @@ export async function earningProgram(t: TestGateway, prefix: string, opts: { exp
 }
 
 /**
+ * Submits a sale at the till (not waiting for its processing): one line of BEANS in category COFFEE
+ * for `amount` money units (`money`, the money currency's code), occurring at the test clock's now,
+ * with `offerCodes` to redeem on it, sent with the till's partner credential. Fails the test on a
+ * GraphQL error or a userError.
+ * @returns the sale's externalId.
+ */
+export async function submitSale(
+  t: TestGateway,
+  till: { credential: { apiKey: string } },
+  customerExternalId: string,
+  money: string,
+  amount: number,
+  offerCodes: string[] = [],
+): Promise<string> {
+  const externalId = unique('sale');
+  const input = {
+    externalId,
+    customerExternalId,
+    occurredAt: t.clock.now().toISOString(),
+    currency: money,
+    lines: [{ sku: 'BEANS', category: 'COFFEE', quantity: 1, unitPrice: amount.toFixed(2) }],
+    ...(offerCodes.length ? { offerCodes } : {}),
+  };
+  ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+  return externalId;
+}
+
+/**
  * A sale at the till: one line of `amount` money units (`money`, the money currency's code; an
  * earning program's `money`) for the customer, submitted with the till's partner credential and
  * waited for until its processing job has PROCESSED it (fails the test after `eventually`'s 10 s).

@@ -15,7 +15,7 @@ import {
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
 import { holdLocks } from '../support/locks.js';
-import { addListing, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, unique } from '../support/program.js';
+import { addListing, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, submitSale, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -37,19 +37,7 @@ describe('returns, activities and the write-down raced (hostile 12b)', () => {
   });
   afterAll(() => t.close());
 
-  const submit = async (customerExternalId: string, money: string, amount: number, offerCodes: string[] = []) => {
-    const externalId = unique('sale');
-    const input = {
-      externalId,
-      customerExternalId,
-      occurredAt: t.clock.now().toISOString(),
-      currency: money,
-      lines: [{ sku: 'BEANS', category: 'COFFEE', quantity: 1, unitPrice: amount.toFixed(2) }],
-      ...(offerCodes.length ? { offerCodes } : {}),
-    };
-    ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
-    return externalId;
-  };
+  const submit = (customerExternalId: string, money: string, amount: number, offerCodes: string[] = []) => submitSale(t, till, customerExternalId, money, amount, offerCodes);
   const sold = async (customerExternalId: string, money: string, amount: number) => {
     const externalId = await submit(customerExternalId, money, amount);
     await t.jobs.runner.runUntilIdle();
@@ -372,34 +360,13 @@ describe('returns, activities and the write-down raced (hostile 12b)', () => {
     expect(await account(customer.externalId, currency)).toMatchObject({ available: 8 });
   });
 
-  it('a return voids the live replacement staff issued for an offer the sale awarded (expired meanwhile): the customer keeps nothing the sale gave', async () => {
-    const { money, currency } = await earningProgram(t, 'P');
-    const gift = await createOffer(t); // valid 30 days after issue
-    const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + 30 * DAY).toISOString() };
-    ok(await t.gql(CreateCampaignDocument, { input: { name: unique('gift'), currency, ...window, conditions: { minSpend: '70.00' }, outcome: { offerId: gift.id } } as never }, t.operatorToken));
-    const customer = await createCustomer(t, currency);
-    const sale = await sold(customer.externalId, money, 80);
-    const [awarded] = await t.sql<{ id: string }>(`select io.id from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
-    t.clock.advance(31 * DAY); // the awarded offer expired unused
-    const replaced = await t.gql(
-      `mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { userErrors { code } } }`,
-      { input: { issuedOfferId: toGlobalId('IssuedOffer', Number(awarded.id)), reason: 'expired while the app was down', idempotencyKey: unique('rep') } },
-      t.operatorToken,
-    );
-    ok(replaced);
-    expect(outcome(await reverse(sale))).toBe('REVERSED');
-    const wallet = await t.sql<{ status: string; replaces: boolean }>(
-      `select issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, $2) as status, io.replaces_id is not null as replaces from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1 order by io.id`,
-      [customer.externalId, t.clock.now()],
-    );
-    expect(wallet).toEqual([
-      { status: 'EXPIRED', replaces: false },
-      { status: 'VOIDED', replaces: true },
-    ]);
-  });
-
-  it("a return reports in offersKept the staff replacement the customer already redeemed (edges-12b), and the awarded offer it replaced is not", async () => {
-    const { money, currency } = await earningProgram(t, 'K');
+  /**
+   * A program whose campaign awards an offer (valid 30 days) to a sale of 80, one customer's sale
+   * that earned it, the clock moved 31 days (the offer expired unused) and staff's replacement of
+   * it: the sale's externalId, the customer and the replacement's code.
+   */
+  const awardedThenReplaced = async (prefix: string) => {
+    const { money, currency } = await earningProgram(t, prefix);
     const gift = await createOffer(t); // valid 30 days after issue
     const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + 30 * DAY).toISOString() };
     ok(await t.gql(CreateCampaignDocument, { input: { name: unique('gift'), currency, ...window, conditions: { minSpend: '70.00' }, outcome: { offerId: gift.id } } as never }, t.operatorToken));
@@ -415,6 +382,24 @@ describe('returns, activities and the write-down raced (hostile 12b)', () => {
       ),
     );
     const [replacement] = await t.sql<{ code: string }>(`select code from issued_offer where replaces_id = $1`, [awarded.id]);
+    return { sale, customer, replacement };
+  };
+
+  it('a return voids the live replacement staff issued for an offer the sale awarded (expired meanwhile): the customer keeps nothing the sale gave', async () => {
+    const { sale, customer } = await awardedThenReplaced('P');
+    expect(outcome(await reverse(sale))).toBe('REVERSED');
+    const wallet = await t.sql<{ status: string; replaces: boolean }>(
+      `select issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, $2) as status, io.replaces_id is not null as replaces from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1 order by io.id`,
+      [customer.externalId, t.clock.now()],
+    );
+    expect(wallet).toEqual([
+      { status: 'EXPIRED', replaces: false },
+      { status: 'VOIDED', replaces: true },
+    ]);
+  });
+
+  it("a return reports in offersKept the staff replacement the customer already redeemed (edges-12b), and the awarded offer it replaced is not", async () => {
+    const { sale, replacement } = await awardedThenReplaced('K');
     expect(ok(await t.gql(RedeemOfferDocument, { code: replacement.code, lockId: null, transactionExternalId: unique('use') }, till.credential)).redeemOffer.issuedOffer?.status).toBe('REDEEMED');
     const returned = await t.gql(
       `mutation($externalId: String!, $reason: String) { reverseTransaction(input: { externalId: $externalId, reason: $reason }) {
