@@ -96,6 +96,14 @@ export class RateLimits {
       statement_timeout: STORE_TIMEOUT_MS,
     });
     pool.on('error', (error) => log.warn({ err: error }, 'rate limit store (PostgreSQL) connection error'));
+    // The pool's sessions, until each has ended: pool.end() ends idle ones without waiting for their
+    // sockets to close, and the gateway then stopped the embedded PostgreSQL under a session still
+    // closing, whose 57P01 was logged on a clean Ctrl-C (test/http/process.test.ts, once in CI).
+    const sessions = new Set<pg.Client>();
+    pool.on('connect', (client) => {
+      sessions.add(client);
+      client.once('end', () => sessions.delete(client));
+    });
     enabled.forEach(([kind, points], i) => {
       limiters[kind] = new RateLimiterPostgres({
         storeClient: pool,
@@ -109,7 +117,13 @@ export class RateLimits {
         duration: rateLimit.windowSeconds,
       });
     });
-    return new RateLimits(limiters, log, () => pool.end());
+    return new RateLimits(limiters, log, async () => {
+      const ended = [...sessions].map((client) => new Promise<void>((resolve) => client.once('end', () => resolve())));
+      await pool.end();
+      // bounded: a socket that never reports its end must not hold the shutdown
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(ended), new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)))]).finally(() => clearTimeout(timer));
+    });
   }
 
   /**
