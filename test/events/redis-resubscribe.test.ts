@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
-import pino from 'pino';
-import { pruneEvents } from '../../src/events/retention.job.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop } from '../support/program.js';
 import { startOwnRedis, type OwnRedis } from '../support/redis.js';
+import { pruneAt } from '../support/retention.js';
 import { subscribed, waitFor, type TestSocket } from '../support/ws.js';
 
 type Balance = { balanceChanged: { eventId: string; available: number } };
@@ -31,12 +30,18 @@ describe('EVENT_FANOUT=redis when an instance’s Redis subscription drops', () 
     await redis.kill();
   });
 
-  it('delivers what was published while the subscription was down, once and in order (it was lost)', async () => {
+  /** A new customer with a live balance subscription on the gateway, once the instance reads the outbox. */
+  async function balanceSubscriber() {
     await waitFor(() => t.gateway.relay.stats().reading, 10_000, 'the reader');
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);
     const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, customer.token, 'subscription { balanceChanged { eventId available } }');
     sockets.push(socket);
+    return { shop, customer, sub };
+  }
+
+  it('delivers what was published while the subscription was down, once and in order (it was lost)', async () => {
+    const { shop, customer, sub } = await balanceSubscriber();
     const rounds = 5;
     for (let i = 0; i < rounds; i++) {
       // the pub/sub connection killed: ioredis reconnects after ~50 ms; the event is published sooner
@@ -54,11 +59,7 @@ describe('EVENT_FANOUT=redis when an instance’s Redis subscription drops', () 
    * subscription was down and pruned before the stream's outbox read is not skipped without a word.
    */
   it('ends the stream with EVENT_ID_EXPIRED when an event missed while the subscription was down is pruned before the resync reads it (not a silent gap)', async () => {
-    await waitFor(() => t.gateway.relay.stats().reading, 10_000, 'the reader');
-    const shop = await simpleShop(t);
-    const customer = await createCustomer(t, shop.currency);
-    const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, customer.token, 'subscription { balanceChanged { eventId available } }');
-    sockets.push(socket);
+    const { shop, customer, sub } = await balanceSubscriber();
     await adjust(t, customer.externalId, shop.currency, 1);
     expect((await sub.until(1)).map((r) => r.data?.balanceChanged.eventId)).toEqual(['1']);
 
@@ -77,7 +78,7 @@ describe('EVENT_FANOUT=redis when an instance’s Redis subscription drops', () 
         [customer.externalId, retentionMs - 1_800_000],
       );
       const later = new Date(t.clock.now().getTime() + 3_600_000);
-      await waitFor(async () => (await pruneAt(later)) === 1, 10_000, 'the prune of event 2');
+      await waitFor(async () => (await pruneAt(t, later)) === 1, 10_000, 'the prune of event 2');
       expect(sub.results.length).toBe(1);
     } finally {
       // the subscription comes back: the stream reads the outbox after 1
@@ -90,13 +91,4 @@ describe('EVENT_FANOUT=redis when an instance’s Redis subscription drops', () 
     expect(errors[0].message).toContain('read the current state again');
   });
 
-  /** The hourly prune, run at `now`, with the webhook dispatcher past everything: how many events it removed. */
-  async function pruneAt(now: Date): Promise<number> {
-    await t.sql(
-      `insert into webhook_cursor (name, cursor) values ('webhooks', json_build_object('from', pg_current_snapshot()::text)::text)
-       on conflict (name) do update set cursor = excluded.cursor`,
-    );
-    const pruned = await t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: { now: () => now }, config: t.config, log: pino({ level: 'silent' }) }));
-    return pruned.events;
-  }
 });

@@ -1,7 +1,6 @@
-import pino from 'pino';
-import { pruneEvents } from '../../src/events/retention.job.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop } from '../support/program.js';
+import { pruneAt } from '../support/retention.js';
 import { holdAnswers } from '../support/statements.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
@@ -50,15 +49,7 @@ describe('resuming while the prune removes what the replay is to read', () => {
     return { shop, customer, socket, writtenAgo };
   }
 
-  /** The hourly prune, run at `now` (the webhook dispatcher has passed everything): how many events it removed. */
-  async function prune(now: Date): Promise<number> {
-    await t.sql(
-      `insert into webhook_cursor (name, cursor) values ('webhooks', json_build_object('from', pg_current_snapshot()::text)::text)
-       on conflict (name) do update set cursor = excluded.cursor`,
-    );
-    const pruned = await t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: { now: () => now }, config: t.config, log: pino({ level: 'silent' }) }));
-    return pruned.events;
-  }
+  const prune = (now: Date) => pruneAt(t, now);
 
   /** What the subscriber sees: the events delivered, and the error codes the subscription ended with. */
   async function outcome(sub: ReturnType<typeof collect<Balance>>) {
