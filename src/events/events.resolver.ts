@@ -19,7 +19,7 @@ import type { EventTopic } from './outbox.service.js';
 type Args = { after?: string | null; currency?: string | null };
 
 const AFTER_DESCRIPTION =
-  'Resume: the last `eventId` you received. Events after it are replayed first (if no older than EVENT_RETENTION_HOURS, else EVENT_ID_EXPIRED, which may also end the replay when the window passes events still to be replayed), then live ones follow, with none missed or repeated.';
+  'Resume: the last `eventId` you received. Events after it are replayed first (if no older than EVENT_RETENTION_HOURS, else EVENT_ID_EXPIRED, which may also end the replay when the window passes events still to be replayed), then live ones follow, with none missed or repeated. `0` (before your first event) replays every event of yours from the first, or answers EVENT_ID_EXPIRED once the first is no longer kept.';
 
 /** Where a subscription starts: live from now (undefined), or after a resume point that is still kept, with the stream's last position then. */
 async function resumeAfter(ctx: RequestCtx, customerId: number, after: string | null | undefined): Promise<{ after: number; lastSeq: number } | undefined> {

@@ -1,7 +1,6 @@
-import pino from 'pino';
-import { pruneEvents } from '../../src/events/retention.job.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop } from '../support/program.js';
+import { pruneAt } from '../support/retention.js';
 import { holdAnswers } from '../support/statements.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
@@ -50,15 +49,7 @@ describe('resuming while the prune removes what the replay is to read', () => {
     return { shop, customer, socket, writtenAgo };
   }
 
-  /** The hourly prune, run at `now` (the webhook dispatcher has passed everything): how many events it removed. */
-  async function prune(now: Date): Promise<number> {
-    await t.sql(
-      `insert into webhook_cursor (name, cursor) values ('webhooks', json_build_object('from', pg_current_snapshot()::text)::text)
-       on conflict (name) do update set cursor = excluded.cursor`,
-    );
-    const pruned = await t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: { now: () => now }, config: t.config, log: pino({ level: 'silent' }) }));
-    return pruned.events;
-  }
+  const prune = (now: Date) => pruneAt(t, now);
 
   /** What the subscriber sees: the events delivered, and the error codes the subscription ended with. */
   async function outcome(sub: ReturnType<typeof collect<Balance>>) {
@@ -111,6 +102,49 @@ describe('resuming while the prune removes what the replay is to read', () => {
     expect((await sub.until(3)).map((r) => r.data?.balanceChanged.eventId)).toEqual(['2', '3', '4']);
     await adjust(t, customer.externalId, shop.currency, 5);
     expect((await sub.until(4))[3].data?.balanceChanged).toEqual({ eventId: '5', available: 15 });
+  });
+
+  /**
+   * `after: "0"` (before the first event) is resuming from the start: every event of the customer's
+   * from their first, then live; EVENT_ID_EXPIRED once the first is no longer kept, rather than a
+   * replay from the oldest event still kept (which would be a gap the subscriber cannot see).
+   */
+  it('after "0" replays every event from the customer\'s first, then goes on live', async () => {
+    const { shop, customer, socket } = await customerWithFourEvents();
+    const sub = collect<Balance>(socket.client, BALANCE, { after: '0' });
+    expect((await sub.until(4)).map((r) => r.data?.balanceChanged)).toEqual([
+      { eventId: '1', available: 1 },
+      { eventId: '2', available: 3 },
+      { eventId: '3', available: 6 },
+      { eventId: '4', available: 10 },
+    ]);
+    await adjust(t, customer.externalId, shop.currency, 5);
+    expect((await sub.until(5))[4].data?.balanceChanged).toEqual({ eventId: '5', available: 15 });
+  });
+
+  it('after "0" from a customer with no event yet goes on live', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const socket = openSocket(t.url, customer.token);
+    sockets.push(socket);
+    const before = t.gateway.events.listenerCount();
+    const sub = collect<Balance>(socket.client, BALANCE, { after: '0' });
+    await waitFor(() => t.gateway.events.listenerCount() > before, 10_000, 'the subscription');
+    await adjust(t, customer.externalId, shop.currency, 7);
+    expect((await sub.until(1)).map((r) => r.data?.balanceChanged)).toEqual([{ eventId: '1', available: 7 }]);
+  });
+
+  it('after "0" answers EVENT_ID_EXPIRED once the customer\'s first event was pruned (not the kept ones from 2 on)', async () => {
+    const { socket, writtenAgo } = await customerWithFourEvents();
+    await writtenAgo(1, hours(t.config.events.retentionHours + 1));
+    expect(await prune(t.clock.now())).toBe(1);
+    const sub = collect<Balance>(socket.client, BALANCE, { after: '0' });
+    // (refused by the resume point's check, the error comes as the subscription's one result; from the replay, as its end)
+    await waitFor(() => sub.done, 5_000, 'the subscription to end');
+    const failed = Array.isArray(sub.failure) ? [{ errors: sub.failure }] : [];
+    const errors = [...sub.results, ...failed].flatMap((r) => (r.errors ?? []) as { message: string; extensions?: { code?: string } }[]);
+    expect({ events: sub.results.filter((r) => r.data).length, codes: errors.map((e) => e.extensions?.code) }).toEqual({ events: 0, codes: ['EVENT_ID_EXPIRED'] });
+    expect(errors[0].message).toContain('read the current state again, then subscribe without `after`');
   });
 
   it('answers EVENT_ID_EXPIRED when the prune removes events of a later replay page while the subscriber reads the first (they were skipped)', async () => {

@@ -1,5 +1,7 @@
 import {
   AdjustPointsDocument,
+  ClaimGiftDocument,
+  CreateGiftListDocument,
   LockOfferDocument,
   PurchaseOfferDocument,
   RedeemOfferDocument,
@@ -139,6 +141,18 @@ describe('a write dated after the writes it waited for (edges-12b)', () => {
       t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token),
     );
     expect(ok(res).purchaseOffer.userErrors).toEqual([]);
+    expect((await expectInCommitOrder(customer.externalId, currency)).map((e) => e.amount)).toEqual([5, 1, -3]);
+  });
+
+  it('a gift claim waiting for the account', async () => {
+    const { currency } = await earningProgram(t, 'G');
+    const offerIds = [(await createOffer(t)).id];
+    const list = ok(await t.gql(CreateGiftListDocument, { input: { currency, name: unique('list'), offerIds, threshold: 3, maxClaims: null } }, t.operatorToken)).createGiftList.giftList!;
+    const customer = await createCustomer(t, currency, 5);
+    const res = await heldWhileAnotherCommits(customer.externalId, currency, () =>
+      t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: offerIds[0], idempotencyKey: unique('claim') }, customer.token),
+    );
+    expect(ok(res).claimGift.userErrors).toEqual([]);
     expect((await expectInCommitOrder(customer.externalId, currency)).map((e) => e.amount)).toEqual([5, 1, -3]);
   });
 
