@@ -12,6 +12,7 @@ import { releaseDeadLeases } from './jobs/runner.js';
 import { contractPartnerManifest } from './persisted/contract.js';
 import { registerFirstPartyManifests } from './persisted/first-party.js';
 import { gatewaySchema } from './graphql/schema.js';
+import { assertOutboxClock } from './events/outbox.rebase.js';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 type Jobs = Awaited<ReturnType<typeof startJobs>>;
@@ -37,6 +38,7 @@ let jobs: Jobs | undefined;
 try {
   await ensurePortFree(config.host, config.port);
   database = await openDatabase(config, log);
+  await assertOutboxClock(database.orm.em.fork().getKysely());
   if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
   for (const currency of await currenciesOutsideIso(database.orm.em.fork())) {
     log.warn(

@@ -253,6 +253,38 @@ describe('starting the gateway', () => {
     }
   }, 60_000);
 
+  it('a database restored from another cluster (its outbox ahead of it): one line naming the repair, exit 1; npm run outbox -- rebase; then it starts', async () => {
+    const database = await createTestDatabase();
+    try {
+      const orm = await openOrm({ url: database.url, poolMax: 2 });
+      await migrate(orm);
+      // what pg_restore leaves: the dispatcher's cursor in the old cluster's numbering, a million transactions ahead
+      await orm.em.getConnection().execute(
+        `insert into webhook_cursor (name, cursor) select 'webhooks', json_build_object('from', x || ':' || x || ':')::text
+           from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000 as x) s`,
+      );
+      await orm.close(true);
+
+      const refused = await gateway({ DATABASE_URL: database.url, SEED_DEMO: 'false' }).exited;
+      expect(refused.code).toBe(1);
+      expect(refused.errors).toHaveLength(1);
+      expect(refused.errors[0]).toMatch(/^The outbox holds transaction numbers this database has not reached \(webhook_cursor webhooks at \d+; it is at \d+\).* run `npm run outbox -- rebase` once, then start again\.$/);
+
+      const cli = await gateway({ DATABASE_URL: database.url }, { main: path.join(build, 'scripts/outbox.js'), args: ['rebase'] }).exited;
+      expect({ code: cli.code, errors: cli.errors }).toEqual({ code: 0, errors: [] });
+      expect(cli.stdout).toMatch(/^Re-based onto transaction \d+: 0 events kept as read, 0 left for the webhook dispatcher/);
+
+      // Without the demo there is no banner: the gateway is up once it logs "gateway ready".
+      const started = gateway({ DATABASE_URL: database.url, SEED_DEMO: 'false' });
+      const deadline = Date.now() + 30_000;
+      while (!started.output().includes('"gateway ready"') && started.child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const outcome = await started.stop();
+      expect({ code: outcome.code, ready: outcome.stdout.includes('"gateway ready"'), errors: outcome.errors }).toEqual({ code: 0, ready: true, errors: [] });
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+
   it('npm run persisted -- register for a partner id no partner has: one line, exit 1, nothing registered (trial-fixes-4)', async () => {
     const database = await createTestDatabase();
     try {
