@@ -7,11 +7,9 @@
  * left to dispatch. Stop every gateway on the database first (on the embedded one, the gateway
  * holds DATA_DIR anyway).
  */
-import pino from 'pino';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/database.js';
-import { startupFailure } from '../src/startup.js';
 import { outboxClockFaults, rebaseOutbox } from '../src/events/outbox.rebase.js';
+import { openCliDatabase } from './cli-database.js';
 
 const [command] = process.argv.slice(2);
 if (command !== 'rebase') {
@@ -20,14 +18,7 @@ if (command !== 'rebase') {
 }
 
 const config = loadConfig();
-const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
-let database: Awaited<ReturnType<typeof openDatabase>>;
-try {
-  database = await openDatabase(config, log);
-} catch (error) {
-  console.error(startupFailure(error, config));
-  process.exit(1);
-}
+const database = await openCliDatabase(config);
 let exitCode = 0;
 try {
   const em = database.orm.em.fork();

@@ -8,16 +8,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { buildSchema, type GraphQLSchema } from 'graphql';
-import pino from 'pino';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/database.js';
-import { startupFailure } from '../src/startup.js';
 import { gatewaySchema } from '../src/graphql/schema.js';
 import { decodeGlobalId } from '../src/graphql/ids.js';
 import { breakingChanges, ManifestRejected } from '../src/persisted/manifest.js';
 import { partnersByIds } from '../src/partners/partner.service.js';
 import { allRegisteredOperations, CLIENT_NAME, partnerClient, registerManifest } from '../src/persisted/persisted.service.js';
+import { openCliDatabase } from './cli-database.js';
 
 const [command, ...args] = process.argv.slice(2);
 const usage = 'usage: npm run persisted -- register <client> <manifest.json> | check [--schema <schema.graphql>]';
@@ -27,22 +25,13 @@ if (command !== 'register' && command !== 'check') {
 }
 
 const config = loadConfig();
-const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
-let database: Awaited<ReturnType<typeof openDatabase>>;
-try {
-  database = await openDatabase(config, log);
-} catch (error) {
-  // One line naming cause and remedy, as `npm start` gives; a second for what this tool can do instead.
-  console.error(startupFailure(error, config));
-  if (!config.databaseUrl) {
-    console.error(
-      command === 'register'
-        ? 'On the embedded database, stop the running gateway first; or, with it running, register through it (the registerPersistedOperations mutation, with an operator token).'
-        : 'On the embedded database, stop the running gateway first: check reads the registered operations from its database.',
-    );
-  }
-  process.exit(1);
-}
+// One line naming cause and remedy, as `npm start` gives; a second for what this tool can do instead.
+const database = await openCliDatabase(
+  config,
+  command === 'register'
+    ? 'On the embedded database, stop the running gateway first; or, with it running, register through it (the registerPersistedOperations mutation, with an operator token).'
+    : 'On the embedded database, stop the running gateway first: check reads the registered operations from its database.',
+);
 let exitCode = 0;
 try {
   const em = database.orm.em.fork();
