@@ -27,7 +27,7 @@ import { checkCost } from '../graphql/cost.js';
 import { ErrorCode, formatError, QueryTooComplexError, type FormatOptions } from '../graphql/errors.js';
 import { requestEntityManager } from '../db/orm.js';
 import { Loaders } from '../graphql/loaders.js';
-import { CLIENT_NAME, partnerClient, type PersistedStore } from '../persisted/persisted.service.js';
+import { CLIENT_NAME, type PersistedStore } from '../persisted/persisted.service.js';
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
 import type { Authenticator } from './auth.js';
 import type { ProxyTrust } from './limits.js';

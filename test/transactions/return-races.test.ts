@@ -9,7 +9,6 @@ import {
   RedeemOfferDocument,
   ReverseTransactionDocument,
   SetActivityRuleDocument,
-  SubmitTransactionDocument,
   UpsertCustomerDocument,
 } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
