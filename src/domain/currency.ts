@@ -18,3 +18,34 @@ const ISO_CURRENCIES: ReadonlySet<string> = new Set([...Intl.supportedValuesOf('
 export function isIsoCurrency(code: string): boolean {
   return ISO_CURRENCIES.has(code);
 }
+
+/**
+ * ISO 4217's minor unit of the currencies whose amounts do not have two decimals (the standard's
+ * "minor unit" column, list one, amendment 178): yen and won have none, the dinars of Bahrain,
+ * Iraq, Jordan, Kuwait, Libya and Tunisia and the Omani rial three, the Chilean and Uruguayan
+ * units of account four. Taken from the standard, not from the runtime's ICU data, which follows
+ * CLDR's display habits (CLDR shows HUF, IDR and COP without decimals, and IQD with none, while
+ * ISO 4217 and the tills that price in them keep 2, 2, 2 and 3).
+ */
+const MINOR_DIGITS: ReadonlyMap<string, number> = new Map([
+  ...['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'].map((c) => [c, 0] as const),
+  ...['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((c) => [c, 3] as const),
+  ...['CLF', 'UYW'].map((c) => [c, 4] as const),
+]);
+
+/** The most decimals any money takes (`minorDigits`): the scale money is checked and stored at. */
+export const MAX_MINOR_DIGITS = 4;
+
+/**
+ * How many decimals an amount of money `code` (an ISO 4217 code, as `isIsoCurrency` takes it) has:
+ * ISO 4217's minor unit, 0 for JPY, 3 for KWD, 2 for EUR and every currency the standard gives two.
+ */
+export function minorDigits(code: string): number {
+  return MINOR_DIGITS.get(code) ?? 2;
+}
+
+/** "none", "one decimal", "3 decimals": how a message names a money's decimals. */
+export function decimalsOf(code: string): string {
+  const digits = minorDigits(code);
+  return digits === 0 ? 'no decimals' : digits === 1 ? 'one decimal' : `${digits} decimals`;
+}

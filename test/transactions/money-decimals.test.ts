@@ -1,0 +1,155 @@
+import {
+  AddListingDocument,
+  CreateCurrencyDocument,
+  CreateOfferDocument,
+  ProgramStatsDocument,
+  PurchaseOfferDocument,
+  ReverseTransactionDocument,
+  SetEconomyRuleDocument,
+  SubmitTransactionDocument,
+  TransactionStatusDocument,
+  type CreateOfferInput,
+  type SubmitTransactionInput,
+} from '../generated/graphql.js';
+import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, createStore, unique } from '../support/program.js';
+
+const DAY = 86_400_000;
+
+/**
+ * Money with the decimals of its currency (docs/decisions.md, "Money and time edges (money-12)"):
+ * ISO 4217 gives KWD, BHD, OMR, TND, JOD three decimals and JPY, KRW none. Through HTTP with the
+ * contract's operations, on a real PostgreSQL: a price is taken when it is a whole number of the
+ * money's minor units (zeros past them too), refused with BAD_USER_INPUT naming the line's
+ * `unitPrice` otherwise; totals, discounts, points and the liability are exact in that money.
+ */
+describe('money in the decimals of its currency (money-12)', () => {
+  let t: TestGateway;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+  const KWD = 'FILSPTS';
+  const JPY = 'YENPTS';
+  const stores: Record<string, { id: string }> = {};
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    for (const [code, moneyCurrency, pointsPerUnit, pointValue] of [
+      [KWD, 'KWD', '10', '0.001'],
+      [JPY, 'JPY', '0.01', '1'],
+    ]) {
+      ok(await t.gql(CreateCurrencyDocument, { input: { code, name: code, expiryDays: null, pointValue, moneyCurrency } }, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit } }, t.operatorToken));
+      stores[code] = await createStore(t, code);
+    }
+    till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
+  });
+  afterEach(async () => expect(await ledgerViolations(t)).toEqual([]));
+  afterAll(() => t.close());
+
+  const sale = (customerExternalId: string, currency: string, lines: SubmitTransactionInput['lines'], offerCodes?: string[]): SubmitTransactionInput => ({
+    externalId: unique('sale'),
+    customerExternalId,
+    occurredAt: t.clock.now().toISOString(),
+    currency,
+    lines,
+    ...(offerCodes ? { offerCodes } : {}),
+  });
+  const submit = async (input: SubmitTransactionInput) => t.gql(SubmitTransactionDocument, { input }, till.credential);
+  const processed = async (externalId: string) => {
+    await t.jobs.runner.runUntilIdle();
+    return ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction!;
+  };
+  const balance = async (externalId: string, currency: string) =>
+    (await t.sql<{ available: number }>(`select available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 and a.currency_code = $2`, [externalId, currency]))[0]
+      ?.available ?? 0;
+
+  /** Refused at the edge: BAD_USER_INPUT naming `field`, with `message`, and nothing written. */
+  async function refusedAtTheEdge(input: SubmitTransactionInput, field: string[], message: string) {
+    const before = await writeCounts(t);
+    const answer = await submit(input);
+    expect(answer.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }))).toEqual([{ code: 'BAD_USER_INPUT', field, message }]);
+    expect(await writeCounts(t)).toEqual(before);
+  }
+
+  it('a KWD sale priced in fils is taken, totalled and earned on exactly, and its return takes back exactly that', async () => {
+    const customer = await createCustomer(t, KWD);
+    // 3 × 1.250 + 0.125 = 3.875 KWD; 10 points per dinar: 38.75 → 38 (the rule's FLOOR)
+    const input = sale(customer.externalId, 'KWD', [
+      { sku: 'LATTE', quantity: 3, unitPrice: '1.250' },
+      { sku: 'SUGAR', quantity: 1, unitPrice: '0.125' },
+    ]);
+    expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    expect(await processed(input.externalId)).toMatchObject({ status: 'PROCESSED', total: '3.875', discount: '0.000', pointsAwarded: 38 });
+    expect(await balance(customer.externalId, KWD)).toBe(38);
+
+    expect(ok(await t.gql(ReverseTransactionDocument, { externalId: input.externalId, reason: 'returned' }, till.credential)).reverseTransaction.userErrors).toEqual([]);
+    expect(await balance(customer.externalId, KWD)).toBe(0);
+  });
+
+  it('a price finer than its money is refused, naming the line: 10.5 JPY, 1.2345 KWD; zeros past its decimals are taken', async () => {
+    const customer = await createCustomer(t, JPY);
+    await refusedAtTheEdge(
+      sale(customer.externalId, 'JPY', [
+        { sku: 'LATTE', quantity: 1, unitPrice: '480' },
+        { sku: 'MUFFIN', quantity: 2, unitPrice: '10.5' },
+      ]),
+      ['input', 'lines', '1', 'unitPrice'],
+      'lines.1.unitPrice 10.5 is not an amount of JPY, which has no decimals',
+    );
+    await refusedAtTheEdge(
+      sale(customer.externalId, 'KWD', [{ sku: 'LATTE', quantity: 1, unitPrice: '1.2345' }]),
+      ['input', 'lines', '0', 'unitPrice'],
+      'lines.0.unitPrice 1.2345 is not an amount of KWD, which has 3 decimals',
+    );
+
+    // ¥1000.00 is ¥1000: a till that writes every price with two decimals is understood
+    const input = sale(customer.externalId, 'JPY', [{ sku: 'BEANS', quantity: 2, unitPrice: '1000.00' }]);
+    expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    // 0.01 points per yen: 2000 × 0.01 = 20
+    expect(await processed(input.externalId)).toMatchObject({ status: 'PROCESSED', total: '2000', discount: '0', pointsAwarded: 20 });
+  });
+
+  /** A customer of `program` with an offer made of `benefit`, bought in its store for 1 point. */
+  async function bought(program: string, benefit: CreateOfferInput['benefit']) {
+    const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit, validDays: 30 } }, t.operatorToken)).createOffer.offer!;
+    const listing = ok(await t.gql(AddListingDocument, { input: { storeId: stores[program].id, offerId: offer.id, priceInPoints: 1 } }, t.operatorToken)).addListing.listing!;
+    const customer = await createCustomer(t, program, 10);
+    const issued = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
+    return { code: issued.code, customer };
+  }
+
+  it('a percent off a KWD sale is rounded to the fil, not to the cent', async () => {
+    const { code, customer } = await bought(KWD, { kind: 'PERCENT_OFF', percentOff: 10 });
+    const input = sale(customer.externalId, 'KWD', [{ sku: 'LATTE', quantity: 3, unitPrice: '1.125' }], [code]);
+    expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    // 10 % of 3.375 = 0.3375 → 0.338 (half up); paid 3.037 → 30.37 points → 30
+    expect(await processed(input.externalId)).toMatchObject({ total: '3.375', discount: '0.338', pointsAwarded: 30 });
+  });
+
+  it('an amount off finer than its money (2.50 off in a JPY program) is not applicable: the offer is kept, nothing written', async () => {
+    const { code, customer } = await bought(JPY, { kind: 'AMOUNT_OFF', amountOff: '2.50' });
+    const before = await writeCounts(t);
+    const answer = dataOf(await submit(sale(customer.externalId, 'JPY', [{ sku: 'LATTE', quantity: 1, unitPrice: '480' }], [code]))).submitTransaction;
+    expect(answer).toEqual({
+      transaction: null,
+      userErrors: [
+        {
+          code: 'OFFER_NOT_APPLICABLE',
+          field: ['input', 'offerCodes', '0'],
+          message: "This offer's amount is finer than JPY can be paid in (it has no decimals), so it cannot be used on this sale.",
+        },
+      ],
+    });
+    expect(await writeCounts(t)).toEqual(before);
+  });
+
+  it("the liability of points is in the money's decimals: fils for KWD, whole yen for JPY", async () => {
+    const from = new Date(t.clock.now().getTime() - DAY).toISOString();
+    const to = new Date(t.clock.now().getTime() + DAY).toISOString();
+    const stats = async (currency: string) => ok(await t.gql(ProgramStatsDocument, { currency, from, to }, t.analystToken)).programStats!;
+    const kwd = await stats(KWD);
+    // every point is worth 0.001 KWD: the liability is the outstanding points in fils
+    expect(kwd.outstandingLiability).toBe((kwd.outstandingPoints / 1000).toFixed(3));
+    const jpy = await stats(JPY);
+    expect(jpy.outstandingLiability).toBe(String(jpy.outstandingPoints));
+  });
+});
