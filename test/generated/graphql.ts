@@ -254,6 +254,7 @@ export type TransactionLineInput = {
   quantity: number;
   /** Not blank (white space or invisible characters only). */
   sku: string;
+  /** In the sale's currency, with at most its decimals (ISO 4217: 2 for EUR, 3 for KWD, none for JPY); zeros past them are taken. */
   unitPrice: string;
 };
 
