@@ -99,7 +99,10 @@ const DECIMAL_RE = /^-?\d{1,15}(\.\d{1,6})?$/;
  * for clients that send numbers (docs/decisions.md, "Decimal inputs may be JSON numbers"): a JSON
  * number in variables is read as its shortest form (`String(n)`: 3.8 is "3.8"), taken when that is
  * such a decimal and refused when it is not (0.1 + 0.2 is 0.30000000000000004, 1e21 is "1e+21"),
- * so no binary rounding is ever stored; a number literal in the document is read as written.
+ * so no binary rounding is ever stored; a number literal in the document is read as written. A
+ * number the request's JSON wrote with more precision than a double keeps (4.500000000000000001,
+ * which arrives here as 4.5) never reaches this: the HTTP layer refuses the request
+ * (`parseRequestJson`, src/http/request-json.ts).
  * Throws TypeError (BAD_USER_INPUT) otherwise.
  */
 function parseDecimal(value: unknown): string {
@@ -114,7 +117,7 @@ function parseDecimal(value: unknown): string {
 export const DecimalScalar = new GraphQLScalarType<string, string>({
   name: 'Decimal',
   description:
-    'An exact decimal number, answered as a string such as "4.50"; send strings. A JSON number in variables (3.8) is also taken as the decimal its shortest form spells ("3.8"), and refused when that form is not one (0.30000000000000004, 1e+21).',
+    'An exact decimal number, answered as a string such as "4.50"; send strings. A JSON number in variables (3.8) is also taken as the decimal its shortest form spells ("3.8"), and refused when that form is not one (0.30000000000000004, 1e+21) or is not what was written (4.500000000000000001 reads as 4.5: the request is refused).',
   serialize: (value) => {
     if (typeof value === 'number') return String(value);
     if (typeof value === 'string') return value;
