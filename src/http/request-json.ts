@@ -56,19 +56,58 @@ export function readsAsWritten(source: string, value: number): boolean {
   return written !== null && written === canonical(String(value));
 }
 
+const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * The first number token of JSON text `text` (already valid JSON) that does not read as written,
+ * or null. One pass over the text, strings skipped, no recursion: a body may nest as deep as its
+ * size allows, and a plain `JSON.parse` takes that.
+ */
+function firstInexactToken(text: string): string | null {
+  const length = text.length;
+  for (let i = 0; i < length; ) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: to its closing quote, past escaped characters
+      for (i++; i < length; ) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i += 2;
+        else {
+          i++;
+          if (d === 0x22) break;
+        }
+      }
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      NUMBER_TOKEN.lastIndex = i;
+      const token = NUMBER_TOKEN.exec(text)![0];
+      if (!readsAsWritten(token, Number(token))) return token;
+      i += token.length;
+    } else i++;
+  }
+  return null;
+}
+
 /**
  * `text` parsed as JSON (throws SyntaxError as `JSON.parse` does), with the first number in it
- * (depth first, in document order) that does not read back as written (`readsAsWritten`), or null
- * when every number does.
+ * (in document order) that does not read back as written (`readsAsWritten`), or null when every
+ * number does. Where it is (`path`) is found by a second parse only then, with each number's
+ * source at hand (`JSON.parse`'s reviver context); a body nested too deep for that reviver's
+ * recursion is answered without a path.
  */
 export function parseRequestJson(text: string): { value: unknown; inexact: InexactNumber | null } {
-  let markers = 0;
-  const value: unknown = JSON.parse(text, function (this: unknown, _key: string, parsed: unknown, context?: { source?: string }) {
-    if (typeof parsed !== 'number' || context?.source === undefined || readsAsWritten(context.source, parsed)) return parsed;
-    markers++;
-    return new Marker(context.source, String(parsed));
-  });
-  return { value, inexact: markers ? firstMarker(value) : null };
+  const value: unknown = JSON.parse(text);
+  const token = firstInexactToken(text);
+  if (token === null) return { value, inexact: null };
+  try {
+    const marked: unknown = JSON.parse(text, (_key: string, parsed: unknown, context?: { source?: string }) =>
+      typeof parsed === 'number' && context?.source !== undefined && !readsAsWritten(context.source, parsed) ? new Marker(context.source, String(parsed)) : parsed,
+    );
+    const found = firstMarker(marked);
+    if (found) return { value, inexact: found };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+  }
+  return { value, inexact: { path: [], source: token, parsed: String(Number(token)) } };
 }
 
 /**

@@ -71,6 +71,22 @@ describe('JSON numbers that do not survive parsing (money-12)', () => {
     expect(await total(externalId)).toBe(stored);
   });
 
+  it('a body nested deeper than a second parse can follow is still refused, naming the number', async () => {
+    const depth = 10_000;
+    const res = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.operatorToken}` },
+      body: `{"query":"query { __typename }","variables":{"deep":${'['.repeat(depth)}4.500000000000000001${']'.repeat(depth)}}}`,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: unknown[] }).errors).toEqual([
+      {
+        message: 'The number 4.500000000000000001, which a JSON number cannot hold (it reads as 4.5): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.',
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
+  });
+
   it('a GET request\'s variables are read the same way (a page size of 5.0000000000000001 is not 5)', async () => {
     const query = 'query Audit($first: Int) { auditLog(first: $first) { edges { node { id } } } }';
     const get = async (variables: string) => {
