@@ -49,3 +49,12 @@ export function decimalsOf(code: string): string {
   const digits = minorDigits(code);
   return digits === 0 ? 'no decimals' : digits === 1 ? 'one decimal' : `${digits} decimals`;
 }
+
+/**
+ * Whether a decimal amount (`"2.50"`) is a whole number of minor units of money `code`: no digit
+ * but 0 past its decimals (`minorDigits`). "2.50" fits EUR and KWD, not JPY; "1000.00" fits JPY.
+ */
+export function amountFitsMoney(amount: string, code: string): boolean {
+  const fraction = /\.(\d+)$/.exec(amount.trim())?.[1] ?? '';
+  return !/[1-9]/.test(fraction.slice(minorDigits(code)));
+}

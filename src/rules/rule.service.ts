@@ -9,6 +9,7 @@ import { refuse, UserErrorCode } from '../domain/refusals.js';
 import type { CampaignRow, CampaignTerms, EconomyRuleRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
+import { refuseAmountsFinerThanMoney } from '../offers/offer.service.js';
 
 const RULE_HEAD = columnsOf(EconomyRule, 'r', ['id', 'currencyCode']);
 const RULE_PER_UNIT = castColumn(EconomyRule, 'r', 'pointsPerUnit', 'text');
@@ -172,6 +173,10 @@ export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<Campaig
     await refuseUnknownTiers(em, c.tiers, ['input', 'conditions', 'tiers']);
     if (o.offerId != null && !(await db(em).selectFrom('Offer').select('id').where('id', '=', o.offerId).executeTakeFirst())) {
       throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'outcome', 'offerId']);
+    }
+    if (o.offerId != null) {
+      const money = await db(em).selectFrom('PointCurrency').select('moneyCurrency').where('code', '=', d.currency).executeTakeFirstOrThrow();
+      await refuseAmountsFinerThanMoney(em, [o.offerId], money.moneyCurrency, () => ['input', 'outcome', 'offerId']);
     }
     const row = await db(em)
       .insertInto('Campaign')

@@ -2,7 +2,7 @@
  * The arithmetic of a sale, in integer minor units of its money (cents, fils, yen: `minorDigits`):
  * line totals, offer discounts and how a discount is shared across lines. Pure functions, unit-tested beside the HTTP suites.
  */
-import { decimalsOf, minorDigits } from '../domain/currency.js';
+import { amountFitsMoney, decimalsOf, minorDigits } from '../domain/currency.js';
 import { exactDecimal, roundHalfUp, times } from '../domain/decimal.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS } from '../domain/text.js';
 import type { OfferBenefitKind } from '../offers/offer.entity.js';
@@ -13,7 +13,7 @@ import type { SaleLine } from './transaction.entity.js';
  * A money amount in the minor units of a money with `digits` decimals (`minorDigits`: 2 for EUR,
  * 3 for KWD, 0 for JPY): "4.50" → 450 at 2, "1.250" → 1250 at 3, "1000" and "1000.00" → 1000 at 0.
  * Decimals beyond the money's must be zeros (`exact`, the default: "10.5" at 0 throws; inputs are
- * refused before, `MoneyFitsCurrency`), or are cut towards minus infinity (`floor`) or plus
+ * refused before, `PricesFitCurrency`), or are cut towards minus infinity (`floor`) or plus
  * infinity (`ceil`): a minimum spend of "1000.50" yen is met by 1001 yen and not by 1000.
  */
 export function toMinor(decimal: string, digits: number, rounding: 'exact' | 'floor' | 'ceil' = 'exact'): number {
@@ -27,12 +27,6 @@ export function toMinor(decimal: string, digits: number, rounding: 'exact' | 'fl
   const negative = m[1] === '-';
   if (cut && rounding === (negative ? 'floor' : 'ceil')) minor += 1;
   return negative ? -minor : minor;
-}
-
-/** Whether `decimal` is a whole number of minor units of a money with `digits` decimals (zeros past them are taken). */
-export function fitsMinor(decimal: string, digits: number): boolean {
-  const fraction = /\.(\d+)$/.exec(decimal.trim())?.[1] ?? '';
-  return !/[1-9]/.test(fraction.slice(digits));
 }
 
 /** Minor units as the money amount they are, with the money's `digits` decimals: 450 → "4.50" at 2, 1250 → "1.250" at 3, 1000 → "1000" at 0. */
@@ -188,8 +182,7 @@ export function hasMoneyValue(b: Pick<Benefit, 'kind' | 'maxDiscount'>): boolean
  * would decide for the program or the customer what the offer never said.
  */
 export function amountsFit(o: Pick<Benefit, 'amountOff' | 'maxDiscount'>, saleCurrency: string): boolean {
-  const digits = minorDigits(saleCurrency);
-  return [o.amountOff, o.maxDiscount].every((amount) => amount === null || fitsMinor(amount, digits));
+  return [o.amountOff, o.maxDiscount].every((amount) => amount === null || amountFitsMoney(amount, saleCurrency));
 }
 
 /**

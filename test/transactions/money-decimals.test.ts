@@ -1,6 +1,8 @@
 import {
   AddListingDocument,
+  CreateCampaignDocument,
   CreateCurrencyDocument,
+  CreateGiftListDocument,
   CreateOfferDocument,
   ProgramStatsDocument,
   PurchaseOfferDocument,
@@ -8,6 +10,7 @@ import {
   SetEconomyRuleDocument,
   SubmitTransactionDocument,
   TransactionStatusDocument,
+  UpdateOfferDocument,
   type CreateOfferInput,
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
@@ -126,7 +129,9 @@ describe('money in the decimals of its currency (money-12)', () => {
   });
 
   it('an amount off finer than its money (2.50 off in a JPY program) is not applicable: the offer is kept, nothing written', async () => {
-    const { code, customer } = await bought(JPY, { kind: 'AMOUNT_OFF', amountOff: '2.50' });
+    const { code, customer } = await bought(JPY, { kind: 'AMOUNT_OFF', amountOff: '200' });
+    // as an offer issued before such offers were refused where they are put (below) would be
+    await t.sql(`update offer_version set amount_off = 2.50 where id = (select offer_version_id from issued_offer where code = $1)`, [code]);
     const before = await writeCounts(t);
     const answer = dataOf(await submit(sale(customer.externalId, 'JPY', [{ sku: 'LATTE', quantity: 1, unitPrice: '480' }], [code]))).submitTransaction;
     expect(answer).toEqual({
@@ -140,6 +145,50 @@ describe('money in the decimals of its currency (money-12)', () => {
       ],
     });
     expect(await writeCounts(t)).toEqual(before);
+  });
+
+  it('an offer whose amount is finer than a program\'s money is not put in it: a listing, a gift list, a campaign, an edit', async () => {
+    const newOffer = async (amountOff: string, maxDiscount?: string) =>
+      ok(
+        await t.gql(
+          CreateOfferDocument,
+          { input: { name: unique('offer'), benefit: maxDiscount ? { kind: 'PERCENT_OFF', percentOff: 10, maxDiscount } : { kind: 'AMOUNT_OFF', amountOff }, validDays: 30 } },
+          t.operatorToken,
+        ),
+      ).createOffer.offer!;
+    const halfYen = await newOffer('2.50');
+    const cappedAtHalfYen = await newOffer('', '2.50');
+    const whole = await newOffer('200');
+    const message = (field: string) => `This offer's ${field} 2.50 is finer than JPY, the money of this program, can be paid in (it has no decimals).`;
+    const before = await writeCounts(t);
+    const giftLists = async () => (await t.sql<{ n: number }>(`select count(*)::int as n from gift_list`))[0].n;
+    const campaigns = async () => (await t.sql<{ n: number }>(`select count(*)::int as n from campaign`))[0].n;
+    const [giftListsBefore, campaignsBefore] = [await giftLists(), await campaigns()];
+
+    const listing = dataOf(await t.gql(AddListingDocument, { input: { storeId: stores[JPY].id, offerId: halfYen.id, priceInPoints: 1 } }, t.operatorToken)).addListing;
+    expect(listing).toEqual({ listing: null, userErrors: [{ code: 'INVALID', field: ['input', 'offerId'], message: message('amountOff') }] });
+    const capped = dataOf(await t.gql(AddListingDocument, { input: { storeId: stores[JPY].id, offerId: cappedAtHalfYen.id, priceInPoints: 1 } }, t.operatorToken)).addListing;
+    expect(capped.userErrors).toEqual([{ code: 'INVALID', field: ['input', 'offerId'], message: message('maxDiscount') }]);
+
+    const gifts = dataOf(await t.gql(CreateGiftListDocument, { input: { currency: JPY, name: unique('gifts'), threshold: 10, offerIds: [whole.id, halfYen.id] } }, t.operatorToken)).createGiftList;
+    expect(gifts).toEqual({ giftList: null, userErrors: [{ code: 'INVALID', field: ['input', 'offerIds', '1'], message: message('amountOff') }] });
+
+    const window = { startsAt: t.clock.now().toISOString(), endsAt: new Date(t.clock.now().getTime() + DAY).toISOString() };
+    const campaign = dataOf(await t.gql(CreateCampaignDocument, { input: { name: unique('c'), currency: JPY, ...window, outcome: { offerId: halfYen.id } } }, t.operatorToken)).createCampaign;
+    expect(campaign).toEqual({ campaign: null, userErrors: [{ code: 'INVALID', field: ['input', 'outcome', 'offerId'], message: message('amountOff') }] });
+    expect(await writeCounts(t)).toEqual(before);
+    expect([await giftLists(), await campaigns()]).toEqual([giftListsBefore, campaignsBefore]);
+
+    // in a KWD store 2.50 is 2.500: taken; an edit to 2.50 of an offer listed in a JPY store is not
+    ok(await t.gql(AddListingDocument, { input: { storeId: stores[KWD].id, offerId: halfYen.id, priceInPoints: 1 } }, t.operatorToken));
+    ok(await t.gql(AddListingDocument, { input: { storeId: stores[JPY].id, offerId: whole.id, priceInPoints: 1 } }, t.operatorToken));
+    const edit = dataOf(await t.gql(UpdateOfferDocument, { input: { offerId: whole.id, benefit: { kind: 'AMOUNT_OFF', amountOff: '2.50' } } }, t.operatorToken)).updateOffer;
+    expect(edit).toEqual({
+      offer: null,
+      userErrors: [
+        { code: 'INVALID', field: ['input', 'benefit', 'amountOff'], message: "This offer's amountOff 2.50 is finer than JPY, the money of a program it is offered in, can be paid in (it has no decimals)." },
+      ],
+    });
   });
 
   it("the liability of points is in the money's decimals: fils for KWD, whole yen for JPY", async () => {
