@@ -1,5 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
 import { unstorableText } from './validation.js';
 
 function toDate(value: unknown): Date {
@@ -23,13 +24,26 @@ function inRange(date: Date): Date {
   return date;
 }
 
-/** An instant, ISO 8601 / RFC 3339 with a time zone, always answered in UTC. */
+/**
+ * `date` as an OffsetInstant carrying the UTC offset `written` (the client's text) ends with, so a
+ * service can tell the calendar day where it happened (a sale's weekday at its till); `date` itself
+ * when the text names none.
+ */
+function withOffset(date: Date, written: unknown): Date {
+  const offset = typeof written === 'string' ? writtenOffsetMinutes(written) : null;
+  return offset === null ? date : new OffsetInstant(date.getTime(), offset);
+}
+
+/**
+ * An instant, ISO 8601 / RFC 3339 with a time zone, always answered in UTC. As input, the Date
+ * remembers the offset it was written with (`OffsetInstant`); the instant is the same either way.
+ */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z, from year 0001 to 9999; answered in UTC.',
   serialize: (value) => toDate(value).toISOString(),
-  parseValue: (value) => inRange(DateTimeResolver.parseValue(value) as Date),
-  parseLiteral: (ast, variables) => inRange(DateTimeResolver.parseLiteral(ast, variables) as Date),
+  parseValue: (value) => withOffset(inRange(DateTimeResolver.parseValue(value) as Date), value),
+  parseLiteral: (ast, variables) => withOffset(inRange(DateTimeResolver.parseLiteral(ast, variables) as Date), ast.kind === Kind.STRING ? ast.value : null),
 });
 
 /** How deep a JSON value may nest (objects and arrays); PostgreSQL's jsonb would take far more than any client needs. */

@@ -114,10 +114,12 @@ export interface SaleFacts {
   /** No earlier processed sale for this customer. */
   firstPurchase: boolean;
   occurredAt: Date;
+  /** The UTC offset the till wrote its time with, in minutes east of UTC (0: UTC): where its day of the week is read. */
+  offsetMinutes?: number;
 }
 
-/** ISO day of the week in UTC: 1 = Monday … 7 = Sunday. */
-export const isoDay = (at: Date) => ((at.getUTCDay() + 6) % 7) + 1;
+/** ISO day of the week, 1 = Monday … 7 = Sunday, at `offsetMinutes` east of UTC (default: in UTC). */
+export const isoDay = (at: Date, offsetMinutes = 0) => ((new Date(at.getTime() + offsetMinutes * 60_000).getUTCDay() + 6) % 7) + 1;
 
 /**
  * Whether the campaign can apply to the sale whatever the customer's tier: every other condition
@@ -141,6 +143,7 @@ export function campaignApplies(c: CampaignTerms, f: SaleFacts, minSpendCents: n
   if (c.tiers.length && !(f.tierCode && c.tiers.includes(f.tierCode))) return false;
   if (c.segments.length && !f.segments.some((s) => c.segments.includes(s))) return false;
   if (c.firstPurchase && !f.firstPurchase) return false;
-  if (c.daysOfWeek.length && !c.daysOfWeek.includes(isoDay(f.occurredAt))) return false;
+  // the till's weekday: a Tuesday-only campaign is Tuesday in the shop, not in Greenwich (money-12)
+  if (c.daysOfWeek.length && !c.daysOfWeek.includes(isoDay(f.occurredAt, f.offsetMinutes))) return false;
   return true;
 }

@@ -92,7 +92,7 @@ export class Campaign {
   @Property({ type: 'boolean', default: false })
   firstPurchase: boolean & Opt = false;
 
-  /** ISO days of the week, 1 = Monday … 7 = Sunday (UTC). Empty: any day. */
+  /** ISO days of the week, 1 = Monday … 7 = Sunday, at the till that sold (its `occurredAt`'s offset; UTC when it wrote none). Empty: any day. */
   @Property({ type: 'integer[]', defaultRaw: "'{}'" })
   daysOfWeek: number[] & Opt = [];
 

@@ -23,7 +23,7 @@ import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
 type SaleRow = Selected<typeof SALE_COLUMNS>;
 
-const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'receivedAt', 'moneyCurrency', 'lines', 'moneyScale']);
+const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'occurredOffsetMinutes', 'receivedAt', 'moneyCurrency', 'lines', 'moneyScale']);
 const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
 // A number, as it multiplies points (the entity keeps the exact decimal string).
 const TIER_CODE = columnsOf(Tier, 't', ['code']);
@@ -137,7 +137,15 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const net = priced.netLines;
   const remaining = saleTotal(sale.lines) - discount;
   const occurredAt = occurredAtOf(sale);
-  const known = { lines: sale.lines, netTotal: remaining, channel: sale.channel, segments: customer.segments, occurredAt, firstPurchase: customer.firstPurchase };
+  const known = {
+    lines: sale.lines,
+    netTotal: remaining,
+    channel: sale.channel,
+    segments: customer.segments,
+    occurredAt,
+    offsetMinutes: sale.occurredOffsetMinutes,
+    firstPurchase: customer.firstPurchase,
+  };
 
   const rules = inputs.rules;
   const pendingDays = new Map(rules.map((r) => [r.currencyCode, r.pendingDays]));

@@ -28,6 +28,7 @@ export interface SaleLine {
  * EUR, "1.250" KWD, "1000" JPY), kept in `moneyScale`; sales stored before it were all in cents (2).
  */
 @Entity({ tableName: 'sales_transaction' })
+@Check({ name: 'sales_transaction_occurred_offset', expression: 'occurred_offset_minutes >= -1080 and occurred_offset_minutes <= 1080' })
 @Check({ name: 'sales_transaction_money_scale', expression: 'money_scale >= 0 and money_scale <= 4' })
 @Check({ name: 'sales_transaction_money_range', expression: 'total >= 0 and total < 1000000000000 and discount >= 0 and discount <= total' })
 @Unique({ name: 'sales_transaction_partner_external_unique', properties: ['partner', 'externalId'] })
@@ -55,6 +56,13 @@ export class SalesTransaction {
 
   @Property({ type: 'timestamptz' })
   occurredAt!: Date;
+
+  /**
+   * The UTC offset the till wrote `occurredAt` with, in minutes east of UTC (`+09:00`: 540; `Z`: 0):
+   * the day of the week of the sale where it happened, which a campaign's `daysOfWeek` reads.
+   */
+  @Property({ type: 'smallint', default: 0 })
+  occurredOffsetMinutes: number & Opt = 0;
 
   @Property({ type: 'text' })
   moneyCurrency!: string;

@@ -1,4 +1,5 @@
 import { minorDigits } from '../domain/currency.js';
+import { offsetMinutesOf } from '../domain/instant.js';
 import { countShardOf } from '../rules/rule.service.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
@@ -25,7 +26,7 @@ export const PROCESS_TRANSACTION = 'transaction.process';
 export type TransactionRow = Omit<EntityRow<SalesTransaction>, 'lockId' | 'reversalReason'>;
 
 const TRANSACTION_HEAD = columnsOf(SalesTransaction, 't', [
-  'id', 'partnerId', 'externalId', 'customerId', 'channel', 'locationId', 'occurredAt', 'moneyCurrency', 'lines', 'moneyScale', 'status', 'failureReason',
+  'id', 'partnerId', 'externalId', 'customerId', 'channel', 'locationId', 'occurredAt', 'occurredOffsetMinutes', 'moneyCurrency', 'lines', 'moneyScale', 'status', 'failureReason',
 ]);
 const TRANSACTION_TOTAL = castColumn(SalesTransaction, 't', 'total', 'text');
 const TRANSACTION_DISCOUNT = castColumn(SalesTransaction, 't', 'discount', 'text');
@@ -107,7 +108,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
     throw refuse(UserErrorCode.INVALID, "occurredAt is more than a day ahead of the gateway's clock.", ['input', 'occurredAt']);
   }
   // In minor units of the sale's money (cents, fils, yen); the input's validation took only prices
-  // that are whole minor units of it (`MoneyFitsCurrency`).
+  // that are whole minor units of it (`PricesFitCurrency`).
   const digits = minorDigits(d.currency);
   const lines: SaleLine[] = d.lines.map((l, i) => {
     const unitPrice = toMinor(l.unitPrice, digits);
@@ -132,9 +133,9 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
     const head = await queryOne<{ enqueued: boolean } & TransactionRow>(
       em,
       sql`with sale as (
-            insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, money_currency, lines,
-                                                money_scale, lock_id, status, total, discount, received_at)
-            select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${d.currency},
+            insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, occurred_offset_minutes,
+                                                money_currency, lines, money_scale, lock_id, status, total, discount, received_at)
+            select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${offsetMinutesOf(d.occurredAt)}, ${d.currency},
                    ${JSON.stringify(lines)}::jsonb, ${digits}, ${d.lockId ?? null}, 'RECEIVED', ${fromMinor(saleTotal(lines), digits)}::numeric,
                    ${fromMinor(0, digits)}::numeric, ${now}
               from customer c where c.external_id = ${d.customerExternalId} and ${partnerStillHolds(partner.partnerId)}
@@ -169,7 +170,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
 
 /**
  * What a sale means, for comparing a repeat of its externalId: the customer, channel, location,
- * the instant it occurred, the money currency, the lines in order with prices in minor units of
+ * the instant it occurred (and the UTC offset the till wrote it with, which decides its weekday), the money currency, the lines in order with prices in minor units of
  * that money ("4.0" and "4.00" are the same price; the key still reads `unitPriceCents`, so the
  * fingerprints of sales in two-decimal moneys stored before money-12 are unchanged), the offer codes as the till reads them (any order, repeats once) and
  * the basket's lockId.
@@ -180,6 +181,8 @@ function saleFingerprint(d: SubmitData, lines: SaleLine[]): string {
     channel: d.channel,
     locationId: d.locationId,
     occurredAt: d.occurredAt,
+    // the till's offset decides the sale's weekday; a sale written in UTC keeps the fingerprint it had before money-12
+    ...(offsetMinutesOf(d.occurredAt) !== 0 ? { occurredOffsetMinutes: offsetMinutesOf(d.occurredAt) } : {}),
     currency: d.currency,
     lines: lines.map((l) => ({ sku: l.sku, category: l.category, quantity: l.quantity, unitPriceCents: l.unitPrice })),
     offerCodes: [...new Set((d.offerCodes ?? []).map(normalizeOfferCode))].sort(),

@@ -15,7 +15,7 @@ import {
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, createStore, unique } from '../support/program.js';
+import { createCustomer, createPartner, createStore, earningProgram, unique } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -200,5 +200,39 @@ describe('money in the decimals of its currency (money-12)', () => {
     expect(kwd.outstandingLiability).toBe((kwd.outstandingPoints / 1000).toFixed(3));
     const jpy = await stats(JPY);
     expect(jpy.outstandingLiability).toBe(String(jpy.outstandingPoints));
+  });
+
+  it("a campaign's days of the week are days, and the till's: the offset occurredAt was written with (UTC+14, UTC+9, UTC−12)", async () => {
+    const { currency, money } = await earningProgram(t, 'DAYS', { expiryDays: null });
+    // the clock on the coming Wednesday, 12:00 UTC, a week or more ahead
+    const now = t.clock.now().getTime();
+    const wednesday = Math.floor(now / DAY) * DAY + (((3 - new Date(now).getUTCDay() + 7) % 7) + 7) * DAY + 12 * 3_600_000;
+    t.clock.advance(wednesday - now);
+    const tuesday = new Date(wednesday - DAY).toISOString().slice(0, 10);
+    const monday = new Date(wednesday - 2 * DAY).toISOString().slice(0, 10);
+    const wednesdayDate = new Date(wednesday).toISOString().slice(0, 10);
+    const window = { startsAt: new Date(wednesday - 7 * DAY).toISOString(), endsAt: new Date(wednesday + DAY).toISOString() };
+    expect(ok(await t.gql(CreateCampaignDocument, { input: { name: 'Tuesday bonus', currency, ...window, conditions: { daysOfWeek: [2] }, outcome: { bonusPoints: 100 } } }, t.operatorToken)).createCampaign.userErrors).toEqual([]);
+    const customer = await createCustomer(t, currency);
+    const awarded = async (occurredAt: string) => {
+      const input = sale(customer.externalId, money, [{ sku: 'BEANS', quantity: 1, unitPrice: '1.00' }]);
+      expect(ok(await submit({ ...input, occurredAt })).submitTransaction.userErrors).toEqual([]);
+      const r = await processed(input.externalId);
+      return r.pointsAwarded; // 10 from the economy rule, 110 with the bonus
+    };
+    // a campaign for some days of the week applied on none (days_of_week was text[]: "2" is not 2)
+    expect({ utcTuesday: await awarded(`${tuesday}T12:00:00Z`), utcMonday: await awarded(`${monday}T12:00:00Z`) }).toEqual({ utcTuesday: 110, utcMonday: 10 });
+    // the till's day, by the offset it wrote: Tuesday in Kiribati, Baker Island and Tokyo is not Tuesday in UTC
+    expect({
+      kiribatiTuesdayDawn: await awarded(`${tuesday}T00:30:00+14:00`), // Monday 10:30 UTC
+      tokyoWednesdayMorning: await awarded(`${wednesdayDate}T08:00:00+09:00`), // Tuesday 23:00 UTC
+      bakerIslandTuesdayNight: await awarded(`${tuesday}T23:30:00-12:00`), // Wednesday 11:30 UTC
+      tokyoTuesdayEvening: await awarded(`${tuesday}T20:00:00+09:00`), // Tuesday 11:00 UTC
+    }).toEqual({ kiribatiTuesdayDawn: 110, tokyoWednesdayMorning: 10, bakerIslandTuesdayNight: 110, tokyoTuesdayEvening: 110 });
+    // the offset is part of what the sale means: the same externalId with another offset is another sale
+    const input = sale(customer.externalId, money, [{ sku: 'BEANS', quantity: 1, unitPrice: '1.00' }]);
+    ok(await submit({ ...input, occurredAt: `${tuesday}T20:00:00+09:00` }));
+    expect(dataOf(await submit({ ...input, occurredAt: `${tuesday}T11:00:00Z` })).submitTransaction.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(ok(await submit({ ...input, occurredAt: `${tuesday}T20:00:00+09:00` })).submitTransaction.userErrors).toEqual([]);
   });
 });
