@@ -93,7 +93,8 @@ export class Campaign {
   firstPurchase: boolean & Opt = false;
 
   /** ISO days of the week, 1 = Monday … 7 = Sunday, at the till that sold (its `occurredAt`'s offset; UTC when it wrote none). Empty: any day. */
-  @Property({ type: 'integer[]', defaultRaw: "'{}'" })
+  // columnType too: MikroORM reads `type: 'integer[]'` as a text[] column, which left the days strings (money-12)
+  @Property({ type: 'integer[]', columnType: 'integer[]', defaultRaw: "'{}'" })
   daysOfWeek: number[] & Opt = [];
 
   @Property({ type: 'integer', nullable: true })
