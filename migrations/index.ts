@@ -25,6 +25,7 @@ import { Migration20261201030000 } from './Migration20261201030000.js';
 import { Migration20261201060000 } from './Migration20261201060000.js';
 import { Migration20261201120000 } from './Migration20261201120000.js';
 import { Migration20261201130000 } from './Migration20261201130000.js';
+import { Migration20261201140000 } from './Migration20261201140000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261201060000', class: Migration20261201060000 },
   { name: 'Migration20261201120000', class: Migration20261201120000 },
   { name: 'Migration20261201130000', class: Migration20261201130000 },
+  { name: 'Migration20261201140000', class: Migration20261201140000 },
 ];

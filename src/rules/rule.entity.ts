@@ -12,6 +12,7 @@ export enum Rounding {
 /** How a currency's points are earned from money spent: one rule per currency. */
 @Entity({ tableName: 'economy_rule' })
 @Check({ name: 'economy_rule_points_per_unit_non_negative', expression: 'points_per_unit >= 0' })
+@Check({ name: 'economy_rule_points_per_unit_range', expression: 'points_per_unit < 100000000 and scale(points_per_unit) <= 6' })
 @Check({ name: 'economy_rule_pending_days_range', expression: 'pending_days >= 0 and pending_days <= 365' })
 export class EconomyRule {
   [EntityName]?: 'EconomyRule';
@@ -22,8 +23,12 @@ export class EconomyRule {
   @ManyToOne(() => PointCurrency, { fieldName: 'currency_code', unique: true })
   currency!: PointCurrency;
 
-  /** Points per one unit of money spent after discounts. */
-  @Property({ type: 'decimal', precision: 12, scale: 4 })
+  /**
+   * Points per one unit of money spent after discounts: below 100,000,000 with at most 6 decimals
+   * (one point per 1,000,000 of a money of large numbers: VND, IDR, IRR), kept with at least 4
+   * decimals ("10.0000", "0.00001") as the answers always showed it.
+   */
+  @Property({ type: 'decimal', columnType: 'numeric' })
   pointsPerUnit!: string;
 
   /** `[{ category, multiplier }]`. */

@@ -73,7 +73,7 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
     const [row] = await query(
       em,
       sql<EconomyRuleRow>`insert into economy_rule as r (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at)
-          values (${d.currency}, ${d.pointsPerUnit}, ${JSON.stringify(d.categoryMultipliers ?? [])}::jsonb, ${d.excludedSkus ?? []}::text[],
+          values (${d.currency}, round(${d.pointsPerUnit}::numeric, greatest(4, scale(${d.pointsPerUnit}::numeric))), ${JSON.stringify(d.categoryMultipliers ?? [])}::jsonb, ${d.excludedSkus ?? []}::text[],
                   ${d.rounding ?? Rounding.FLOOR}, ${d.pendingDays ?? 0}, ${now})
           on conflict (currency_code) do update set points_per_unit = excluded.points_per_unit, category_multipliers = excluded.category_multipliers,
             excluded_skus = excluded.excluded_skus, rounding = excluded.rounding, pending_days = excluded.pending_days, updated_at = excluded.updated_at

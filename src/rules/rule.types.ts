@@ -61,8 +61,8 @@ export class SetEconomyRuleInput {
   @NotBlank()
   currency!: string;
 
-  @Field(() => DecimalScalar)
-  @Matches(/^\d{1,8}(\.\d{1,4})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 4 decimals' })
+  @Field(() => DecimalScalar, { description: 'Points per unit of money paid: at most 8 digits and 6 decimals (0.00001 is one point per 100,000, as programs in VND or IDR count).' })
+  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 6 decimals' })
   pointsPerUnit!: string;
 
   @Field(() => [CategoryMultiplierInput], { nullable: true, description: 'One multiplier per category (compared case, spacing and invisible characters aside).' })

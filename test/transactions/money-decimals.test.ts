@@ -235,4 +235,17 @@ describe('money in the decimals of its currency (money-12)', () => {
     expect(dataOf(await submit({ ...input, occurredAt: `${tuesday}T11:00:00Z` })).submitTransaction.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     expect(ok(await submit({ ...input, occurredAt: `${tuesday}T20:00:00+09:00` })).submitTransaction.userErrors).toEqual([]);
   });
+
+  it('a program in a money of large numbers earns one point per 100,000 of it (pointsPerUnit 0.00001, VND)', async () => {
+    ok(await t.gql(CreateCurrencyDocument, { input: { code: 'DONGPTS', name: 'Dong points', expiryDays: null, pointValue: '1000', moneyCurrency: 'VND' } }, t.operatorToken));
+    const rule = ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'DONGPTS', pointsPerUnit: '0.00001' } }, t.operatorToken)).setEconomyRule;
+    expect(rule.rule).toMatchObject({ pointsPerUnit: '0.00001' });
+    const customer = await createCustomer(t, 'DONGPTS');
+    const input = sale(customer.externalId, 'VND', [{ sku: 'PHO', quantity: 5, unitPrice: '55000' }]);
+    expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    // 275,000₫ × 0.00001 = 2.75 → 2 (FLOOR)
+    expect(await processed(input.externalId)).toMatchObject({ total: '275000', pointsAwarded: 2 });
+    // a rule written with fewer decimals is answered as before, with four
+    expect(ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'DONGPTS', pointsPerUnit: '1' } }, t.operatorToken)).setEconomyRule.rule).toMatchObject({ pointsPerUnit: '1.0000' });
+  });
 });
