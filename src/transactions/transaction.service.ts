@@ -170,7 +170,8 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
 
 /**
  * What a sale means, for comparing a repeat of its externalId: the customer, channel, location,
- * the instant it occurred (and the UTC offset the till wrote it with, which decides its weekday), the money currency, the lines in order with prices in minor units of
+ * the instant it occurred (in any UTC offset: a repeat is answered as the first, whose offset
+ * decided its weekday), the money currency, the lines in order with prices in minor units of
  * that money ("4.0" and "4.00" are the same price; the key still reads `unitPriceCents`, so the
  * fingerprints of sales in two-decimal moneys stored before money-12 are unchanged), the offer codes as the till reads them (any order, repeats once) and
  * the basket's lockId.
@@ -181,8 +182,6 @@ function saleFingerprint(d: SubmitData, lines: SaleLine[]): string {
     channel: d.channel,
     locationId: d.locationId,
     occurredAt: d.occurredAt,
-    // the till's offset decides the sale's weekday; a sale written in UTC keeps the fingerprint it had before money-12
-    ...(offsetMinutesOf(d.occurredAt) !== 0 ? { occurredOffsetMinutes: offsetMinutesOf(d.occurredAt) } : {}),
     currency: d.currency,
     lines: lines.map((l) => ({ sku: l.sku, category: l.category, quantity: l.quantity, unitPriceCents: l.unitPrice })),
     offerCodes: [...new Set((d.offerCodes ?? []).map(normalizeOfferCode))].sort(),
