@@ -58,3 +58,13 @@ export function amountFitsMoney(amount: string, code: string): boolean {
   const fraction = /\.(\d+)$/.exec(amount.trim())?.[1] ?? '';
   return !/[1-9]/.test(fraction.slice(minorDigits(code)));
 }
+
+/**
+ * A money amount as it is stored for a definition that names no money yet (an offer's amount off,
+ * a campaign's minimum spend): with at least two decimals ("2" → "2.00", "2.5" → "2.50") and any
+ * more it was written with ("0.125" stays), so amounts set before fils were taken read as before.
+ */
+export function withCents(amount: string): string {
+  const [units, fraction = ''] = amount.trim().split('.');
+  return `${units}.${fraction.padEnd(2, '0')}`;
+}

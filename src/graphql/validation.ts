@@ -292,19 +292,23 @@ export function refuseMalformedKeyArgument(value: string, argument: string): voi
   if (keyProblem(value) !== null) throw badInput(keyRefusal(argument, value), argument);
 }
 
+/** A money amount of a definition that names no money yet: up to 12 digits and MAX_MINOR_DIGITS decimals (fils: "0.125"). */
+export const MONEY_AMOUNT = new RegExp(`^\\d{1,12}(\\.\\d{1,${MAX_MINOR_DIGITS}})?$`);
+
 /**
- * A money amount above zero that fits a `numeric(14,2)` column: at most 12 digits before the point
- * and 2 after (so 0.01 to 999,999,999,999.99), e.g. "4.50". For amounts off and caps on them, which
- * the database holds above zero (`offer_version_amount_positive`, `…_max_discount_positive`): an
- * amount of 0 is refused here, not by the CHECK as an internal error.
+ * A money amount above zero: at most 12 digits before the point and MAX_MINOR_DIGITS after (so
+ * "0.125" KWD off can be written; which money it is in is decided where the offer is put, and an
+ * amount finer than that money is refused there: `refuseAmountsFinerThanMoney`), e.g. "4.50". For
+ * amounts off and caps on them, which the database holds above zero (`offer_version_amount_positive`,
+ * `…_max_discount_positive`): an amount of 0 is refused here, not by the CHECK as an internal error.
  */
 export function IsPositiveMoney(options?: ValidationOptions) {
   return ValidateBy(
     {
       name: 'isPositiveMoney',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && /^\d{1,12}(\.\d{1,2})?$/.test(value) && /[1-9]/.test(value),
-        defaultMessage: (args) => `${args?.property ?? 'amount'} must be a money amount above 0 such as "4.50" (at most 999999999999.99)`,
+        validate: (value: unknown) => typeof value === 'string' && MONEY_AMOUNT.test(value) && /[1-9]/.test(value),
+        defaultMessage: (args) => `${args?.property ?? 'amount'} must be a money amount above 0 such as "4.50" (at most 12 digits before the point and ${MAX_MINOR_DIGITS} after)`,
       },
     },
     options,

@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { byDefault, columnMap, db, type EntityRow } from '../db/schema.js';
 import { anyOf, idList, query, queryOne } from '../db/sql.js';
-import { amountFitsMoney, decimalsOf } from '../domain/currency.js';
+import { amountFitsMoney, decimalsOf, withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { OfferVersion, type OfferBenefitKind } from './offer.entity.js';
 
@@ -190,11 +190,11 @@ async function insertVersion(em: SqlEntityManager, offerId: number, version: num
       benefitKind: c.benefit.kind,
       // numeric from a JS number: the same text the driver would send for it
       percentOff: c.benefit.percentOff == null ? null : String(c.benefit.percentOff),
-      amountOff: c.benefit.amountOff ?? null,
+      amountOff: c.benefit.amountOff == null ? null : withCents(c.benefit.amountOff),
       freeSku: c.benefit.freeSku ?? null,
       skus: c.benefit.skus ?? [],
       categories: c.benefit.categories ?? [],
-      maxDiscount: c.benefit.maxDiscount ?? null,
+      maxDiscount: c.benefit.maxDiscount == null ? null : withCents(c.benefit.maxDiscount),
       validDays: c.validDays ?? null,
       validUntil: c.validUntil ?? null,
       channels: c.channels ?? [],

@@ -52,6 +52,7 @@ export class EconomyRule {
 /** Bonus rules: a window, conditions a sale must meet, an outcome, and limits. */
 @Entity({ tableName: 'campaign' })
 @Check({ name: 'campaign_window', expression: 'starts_at < ends_at' })
+@Check({ name: 'campaign_min_spend_range', expression: 'min_spend is null or (min_spend >= 0 and min_spend < 1000000000000 and scale(min_spend) <= 4)' })
 @Check({ name: 'campaign_has_outcome', expression: 'bonus_points is not null or multiplier is not null or offer_id is not null' })
 @Check({ name: 'campaign_bonus_positive', expression: 'bonus_points is null or bonus_points > 0' })
 @Check({ name: 'campaign_multiplier_positive', expression: 'multiplier is null or multiplier > 0' })
@@ -76,7 +77,8 @@ export class Campaign {
   @Property({ type: 'timestamptz' })
   endsAt!: Date;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2, nullable: true })
+  /** Money with at least 2 decimals and at most 4 (`withCents`; "0.125" for fils), below 10^12. */
+  @Property({ type: 'decimal', columnType: 'numeric', nullable: true })
   minSpend?: string | null;
 
   @Property({ type: 'text[]', defaultRaw: "'{}'" })

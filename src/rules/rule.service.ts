@@ -5,6 +5,7 @@ import { actorOf, type Ctx } from '../context.js';
 import type { RawBuilder } from 'kysely';
 import { byDefault, castColumn, columnsOf, db, type Selected } from '../db/schema.js';
 import { idList, query, sql } from '../db/sql.js';
+import { withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import type { CampaignRow, CampaignTerms, EconomyRuleRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
@@ -186,7 +187,7 @@ export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<Campaig
         currency: d.currency,
         startsAt: d.startsAt,
         endsAt: d.endsAt,
-        minSpend: c.minSpend ?? null,
+        minSpend: c.minSpend == null ? null : withCents(c.minSpend),
         skus: c.skus ?? [],
         categories: c.categories ?? [],
         channels: c.channels ?? [],

@@ -248,4 +248,19 @@ describe('money in the decimals of its currency (money-12)', () => {
     // a rule written with fewer decimals is answered as before, with four
     expect(ok(await t.gql(SetEconomyRuleDocument, { input: { currency: 'DONGPTS', pointsPerUnit: '1' } }, t.operatorToken)).setEconomyRule.rule).toMatchObject({ pointsPerUnit: '1.0000' });
   });
+
+  it('a KWD offer takes fils off (0.125 KWD), and a KWD campaign can ask for a minimum spend in fils', async () => {
+    const { code, customer } = await bought(KWD, { kind: 'AMOUNT_OFF', amountOff: '0.125' });
+    const window = { startsAt: new Date(t.clock.now().getTime() - DAY).toISOString(), endsAt: new Date(t.clock.now().getTime() + DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: unique('fils'), currency: KWD, ...window, conditions: { minSpend: '2.625' }, outcome: { bonusPoints: 7 } } }, t.operatorToken));
+    // 2.750 − 0.125 = 2.625 paid: the minimum is met; 26.25 → 26 points and the bonus
+    const input = sale(customer.externalId, 'KWD', [{ sku: 'LATTE', quantity: 1, unitPrice: '2.750' }], [code]);
+    expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    expect(await processed(input.externalId)).toMatchObject({ total: '2.750', discount: '0.125', pointsAwarded: 26 + 7 });
+    // 2.749 − 0.125 = 2.624: not met
+    const other = await bought(KWD, { kind: 'AMOUNT_OFF', amountOff: '0.125' });
+    const below = sale(other.customer.externalId, 'KWD', [{ sku: 'LATTE', quantity: 1, unitPrice: '2.749' }], [other.code]);
+    expect(ok(await submit(below)).submitTransaction.userErrors).toEqual([]);
+    expect(await processed(below.externalId)).toMatchObject({ discount: '0.125', pointsAwarded: 26 });
+  });
 });
