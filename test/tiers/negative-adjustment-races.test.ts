@@ -1,6 +1,6 @@
-import { AdjustPointsDocument, PurchaseOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
+import { AdjustPointsDocument, PurchaseOfferDocument, ReverseTransactionDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, storedAndCurrentTier, tierMoves, unique } from '../support/program.js';
+import { addListing, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, processedSale, storedAndCurrentTier, tierMoves, unique } from '../support/program.js';
 
 /**
  * A staff adjustment that takes qualifying points away and moves the customer down a tier, sent at
@@ -106,6 +106,59 @@ describe('a negative qualifying adjustment raced with purchases and a sale', () 
         [o.customer.externalId, t.clock.now()],
       );
       expect(placed.ok).toBe(true);
+    }
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+
+  it('raced with the return of the sale that made the customer GOLD: no balance below zero, debt where points were spent, the tier the points say', async () => {
+    const { money, currency } = await earningProgram(t, 'RET', { expiryDays: null });
+    await createTier(t, { currency, code: `${currency}_GOLD`, rank: 3, threshold: 1000 }); // ranks are the whole ladder's
+    const goldStore = await createStore(t, currency, { eligibility: { tiers: [`${currency}_GOLD`] } });
+    const listing = await addListing(t, goldStore.id, (await createOffer(t)).id, { priceInPoints: 300 });
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, async (_, round) => {
+        const customer = await createCustomer(t, currency, 500);
+        // 60.00 at 10 points per unit: 600 points, lifetime 1100: GOLD
+        const saleId = await processedSale(t, till, customer.externalId, money, 60);
+        await new Promise((resolve) => setTimeout(resolve, round % 3));
+        const [adjusted, returned, bought] = await Promise.all([
+          t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency, amount: -400, qualifying: true, reason: 'goodwill reversed', idempotencyKey: unique('adj') } }, t.operatorToken),
+          t.gql(ReverseTransactionDocument, { externalId: saleId, reason: 'returned' }, till.credential),
+          t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token),
+        ]);
+        return { customer, adjusted: dataOf(adjusted).adjustPoints, returned: dataOf(returned).reverseTransaction, bought: dataOf(bought).purchaseOffer };
+      }),
+    );
+    for (const o of outcomes) {
+      expect(o.returned.userErrors).toEqual([]);
+      for (const code of [...o.adjusted.userErrors, ...o.bought.userErrors].map((e) => e.code)) expect(['INSUFFICIENT_POINTS', 'NOT_ELIGIBLE']).toContain(code);
+      const [account] = await t.sql<{ available: number; debt: number; lifetime: number }>(
+        `select a.available::int as available, a.debt::int as debt, a.lifetime_earned::int as lifetime from point_account a join customer c on c.id = a.customer_id
+          where c.external_id = $1 and a.currency_code = $2`,
+        [o.customer.externalId, currency],
+      );
+      expect(account.available).toBeGreaterThanOrEqual(0);
+      // every point is accounted for: what came in, less what went out, is what is left less what is owed
+      const [flow] = await t.sql<{ net: number }>(
+        `select coalesce(sum(e.amount), 0)::int as net from ledger_entry e join point_account a on a.id = e.account_id join customer c on c.id = a.customer_id
+          where c.external_id = $1 and a.currency_code = $2`,
+        [o.customer.externalId, currency],
+      );
+      expect(flow.net).toBe(account.available);
+      const spent = o.bought.purchase ? 300 : 0;
+      const adjusted = o.adjusted.entry ? 400 : 0;
+      expect(account.available - account.debt).toBe(500 + 600 - 600 - spent - adjusted);
+      const tier = await storedAndCurrentTier(t, o.customer.externalId);
+      expect(tier.stored).toBe(tier.now);
+      expect(tier.now).toBe(null); // 1100 − 600 returned (− 400): below GOLD either way
+      let at: string | null = null;
+      for (const [from, to] of await tierMoves(t, o.customer.externalId)) {
+        expect(from).toBe(at);
+        at = to;
+      }
+      expect(at).toBe(tier.stored);
     }
     expect(await ledgerViolations(t)).toEqual([]);
   });
