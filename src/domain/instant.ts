@@ -18,6 +18,9 @@ export function offsetMinutesOf(at: Date): number {
   return at instanceof OffsetInstant ? at.offsetMinutes : 0;
 }
 
+/** The widest UTC offset taken, in minutes: ±18:00 (`sales_transaction_occurred_offset`; zones in use run from −12:00 to +14:00). */
+export const MAX_OFFSET_MINUTES = 18 * 60;
+
 const OFFSET = /(?:([+-])(\d{2}):?(\d{2})|[zZ])$/;
 
 /** The UTC offset an ISO 8601 / RFC 3339 time ends with, in minutes east of UTC (`Z`, `+00:00`, `-00:00`: 0); null when it ends with none. */

@@ -1,6 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import { OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
+import { MAX_OFFSET_MINUTES, OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
 import { unstorableText } from './validation.js';
 
 function toDate(value: unknown): Date {
@@ -31,7 +31,10 @@ function inRange(date: Date): Date {
  */
 function withOffset(date: Date, written: unknown): Date {
   const offset = typeof written === 'string' ? writtenOffsetMinutes(written) : null;
-  return offset === null ? date : new OffsetInstant(date.getTime(), offset);
+  if (offset === null) return date;
+  // RFC 3339's syntax takes +23:59; no time zone is past ±18:00 (today's run from −12:00 to +14:00)
+  if (Math.abs(offset) > MAX_OFFSET_MINUTES) throw new TypeError('DateTime must have a UTC offset between -18:00 and +18:00');
+  return new OffsetInstant(date.getTime(), offset);
 }
 
 /**

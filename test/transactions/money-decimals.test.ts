@@ -229,6 +229,10 @@ describe('money in the decimals of its currency (money-12)', () => {
       bakerIslandTuesdayNight: await awarded(`${tuesday}T23:30:00-12:00`), // Wednesday 11:30 UTC
       tokyoTuesdayEvening: await awarded(`${tuesday}T20:00:00+09:00`), // Tuesday 11:00 UTC
     }).toEqual({ kiribatiTuesdayDawn: 110, tokyoWednesdayMorning: 10, bakerIslandTuesdayNight: 110, tokyoTuesdayEvening: 110 });
+    // an offset no time zone has (RFC 3339's syntax takes up to +23:59) is refused at the edge, not by the database
+    const beyond = await submit({ ...sale(customer.externalId, money, [{ sku: 'BEANS', quantity: 1, unitPrice: '1.00' }]), occurredAt: `${tuesday}T20:00:00+20:00` });
+    expect(beyond.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field: ['input', 'occurredAt'] }]);
+    expect(beyond.errors?.[0].message).toMatch(/UTC offset between -18:00 and \+18:00/);
     // a repeat of a sale in another offset is the same sale (the same instant), answered as the first: its offset stands
     const input = sale(customer.externalId, money, [{ sku: 'BEANS', quantity: 1, unitPrice: '1.00' }]);
     const first = ok(await submit({ ...input, occurredAt: `${wednesdayDate}T08:00:00+09:00` })).submitTransaction.transaction;
