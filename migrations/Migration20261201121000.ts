@@ -7,8 +7,8 @@ import { Migration } from '@mikro-orm/migrations';
  * "1.250", "1000"), so every stored value reads as before. `money_scale` says in which minor unit a
  * sale's lines (`lines[].unitPrice`) are: rows stored before are in cents (2), whatever the money.
  */
-export class Migration20261201120000 extends Migration {
-  override name = 'Migration20261201120000';
+export class Migration20261201121000 extends Migration {
+  override name = 'Migration20261201121000';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "sales_transaction" add column "money_scale" smallint not null default 2;`);
