@@ -19,7 +19,6 @@ import { formatError, QueryTooComplexError, serviceUnavailable, unauthenticated,
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
-import { checkCost } from '../graphql/cost.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
 import { Authenticator, BEARER_CHALLENGE, inactiveCustomer, type AuthenticateOptions } from './auth.js';

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { startGateway, type Gateway } from '../../src/http/server.js';
 import { cursorAtNow, readCommittedEvents, type OutboxCursor } from '../../src/events/outbox.reader.js';
 import { pruneEvents } from '../../src/events/retention.job.js';
-import { BalanceChangedDocument, PurchaseOfferDocument } from '../generated/graphql.js';
+import { PurchaseOfferDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop, unique } from '../support/program.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
