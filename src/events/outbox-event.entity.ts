@@ -83,3 +83,22 @@ export class EventRelayCursor {
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date & Opt = new Date();
 }
+
+/**
+ * What had committed at an instant: `snapshot` is `pg_current_snapshot()` taken by `events.prune`
+ * at `takenAt` (its clock). The prune removes an event only once its transaction is visible in a
+ * snapshot taken at least EVENT_RETENTION_HOURS before, so an event is kept that long after it
+ * committed, whatever date its writer gave it (`createdAt`, read before the transaction's locks or
+ * its end), and a reader that keeps its cursor in memory (a PostgreSQL relay) has that long to read it.
+ */
+@Entity({ tableName: 'outbox_horizon' })
+export class OutboxHorizon {
+  [EntityName]?: 'OutboxHorizon';
+  [PrimaryKeyProp]?: 'takenAt';
+
+  @PrimaryKey({ type: 'timestamptz' })
+  takenAt!: Date;
+
+  @Property({ type: 'text' })
+  snapshot!: string;
+}

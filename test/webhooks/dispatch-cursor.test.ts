@@ -7,6 +7,7 @@ import { openOrm } from '../../src/db/orm.js';
 import { pruneEvents } from '../../src/events/retention.job.js';
 import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
 import { createTestDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
+import { committedLongAgo } from '../support/retention.js';
 
 /** A migration from before the webhook cursor became an `OutboxCursor` (Migration20261130130000). */
 const BEFORE = 'Migration20261130070000';
@@ -179,7 +180,10 @@ describe('webhook dispatcher cursor', () => {
       // (customers 0 and 1's events wait for the held transaction: it holds their event streams)
       for (let i = 0; i < 7; i++) committed.push(...(await transaction([2])).ids);
 
-      const prune = () => orm.em.fork().transactional((em) => pruneEvents({ ...jobContext(batchOfTwo), em }));
+      const prune = async () => {
+        await committedLongAgo(sql, batchOfTwo.events.retentionHours, clock.now());
+        return orm.em.fork().transactional((em) => pruneEvents({ ...jobContext(batchOfTwo), em }));
+      };
       clock.advance(10 * 86_400_000); // every event is past the retention
       try {
         for (let round = 0; round < 2; round++) await Promise.all([dispatch(batchOfTwo), dispatch(batchOfTwo), prune()]);
@@ -212,6 +216,7 @@ describe('webhook dispatcher cursor', () => {
     const [{ cursor }] = await sql<{ cursor: string }>(`select cursor from webhook_cursor`);
     expect(JSON.parse(cursor)).toEqual({ from: expect.any(String), to: expect.any(String), after: [expect.any(Number), expect.any(Number)] });
     expect(await chained()).toBe(chainedBefore + 1); // a full batch enqueues the next run at once
+    await committedLongAgo(sql, batchOfTwo.events.retentionHours, clock.now());
     await orm.em.fork().transactional((em) => pruneEvents({ ...jobContext(batchOfTwo), em }));
     const read = (await sql<{ event_id: string }>(`select event_id from webhook_delivery where event_id = any($1::bigint[])`, [backlog])).map((r) => Number(r.event_id));
     const left = (await sql<{ id: string }>(`select id from outbox_event where id = any($1::bigint[])`, [backlog])).map((r) => Number(r.id));
