@@ -47,7 +47,7 @@ export class OutboxEvent {
   customerSeq?: number | null;
 }
 
-/** The last number given out in each customer's event stream (the trigger's counter, one row lock per customer). */
+/** The last number given out in each customer's event stream (the trigger's counter, one row lock per customer), and its event's date. */
 @Entity({ tableName: 'event_stream' })
 export class EventStream {
   [EntityName]?: 'EventStream';
@@ -58,6 +58,15 @@ export class EventStream {
 
   @Property({ type: new BigIntType('number') })
   lastSeq!: number;
+
+  /**
+   * The date of the customer's latest event (null: none since dates-12c). The trigger dates each
+   * new event no earlier (`greatest(created_at, last_at)`): writers read their clock before they
+   * wait for their locks, and the customer's events' dates (a webhook's `timestamp`) went back in
+   * their stream's order.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  lastAt?: Date | null;
 }
 
 /** The Redis relay's row in `event_relay_cursor` (`events.prune` reads it too when EVENT_FANOUT=redis). */

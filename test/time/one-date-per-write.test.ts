@@ -1,6 +1,15 @@
-import { AdjustPointsDocument, AuditLogDocument, ClaimGiftDocument, CreateGiftListDocument, PointHistoryDocument, PurchaseOfferDocument } from '../generated/graphql.js';
+import {
+  AdjustPointsDocument,
+  AuditLogDocument,
+  ClaimGiftDocument,
+  CreateGiftListDocument,
+  LockOfferDocument,
+  PointHistoryDocument,
+  PurchaseOfferDocument,
+  RedeemOfferDocument,
+} from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, addListing, createCustomer, createOffer, createStore, earningProgram, unique } from '../support/program.js';
+import { adjust, addListing, createCustomer, createOffer, createPartner, createStore, earningProgram, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
 
 const HOUR = 3_600_000;
@@ -126,5 +135,32 @@ describe('a write that waited for its account dates all it writes as its ledger 
     const audit = ok(await t.gql(AuditLogDocument, { first: 5 }, t.operatorToken)).auditLog.edges.map((e) => e.node);
     const logged = audit.find((a) => a.action === 'adjustPoints' && a.reason === 'dated')!;
     expect(new Date(logged.at).getTime() - new Date(entry.createdAt).getTime()).toBe(0);
+  });
+
+  it("a redemption waiting for the offer while its basket renews the lock: the REDEEMED event is not dated before the renewal's", async () => {
+    const till = await createPartner(t, ['offers:redeem']);
+    const { currency } = await earningProgram(t, 'H');
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 3 });
+    const customer = await createCustomer(t, currency, 5);
+    ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token));
+    const [{ code }] = await t.sql<{ code: string }>(`select io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
+    t.clock.freeze();
+    const lockId = unique('basket');
+    ok(await t.gql(LockOfferDocument, { code, lockId, ttlSeconds: 600 }, till.credential));
+    // the redemption's row lock, held before it is sent: its clock was read an hour before the renewal commits
+    const held = holdAnswers((text) => /for update of io/.test(text) && /set status = 'REDEEMED'/.test(text) === false, 'statement');
+    const redeeming = t.gql(RedeemOfferDocument, { code, lockId, transactionExternalId: unique('use') }, till.credential);
+    try {
+      await held.reached;
+      t.clock.advance(HOUR);
+      ok(await t.gql(LockOfferDocument, { code, lockId, ttlSeconds: 600 }, till.credential));
+    } finally {
+      held.release();
+    }
+    expect(ok(await redeeming).redeemOffer.issuedOffer?.status).toBe('REDEEMED');
+    const [{ redeemed }] = await t.sql<{ redeemed: Date }>(`select redeemed_at as redeemed from issued_offer where code = $1`, [code]);
+    // (the last two: LOCK_EXTENDED, then REDEEMED, which says when it was redeemed)
+    await expectEventsInOrder(customer.externalId, 1, redeemed.getTime());
   });
 });
