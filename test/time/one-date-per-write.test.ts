@@ -8,6 +8,7 @@ import {
   PurchaseOfferDocument,
   RedeemOfferDocument,
 } from '../generated/graphql.js';
+import { toGlobalId } from '../../src/graphql/ids.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, addListing, createCustomer, createOffer, createPartner, createStore, earningProgram, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
@@ -162,5 +163,47 @@ describe('a write that waited for its account dates all it writes as its ledger 
     const [{ redeemed }] = await t.sql<{ redeemed: Date }>(`select redeemed_at as redeemed from issued_offer where code = $1`, [code]);
     // (the last two: LOCK_EXTENDED, then REDEEMED, which says when it was redeemed)
     await expectEventsInOrder(customer.externalId, 1, redeemed.getTime());
+  });
+
+  it("a staff replacement waiting for the offer it replaces while a till redeems it: the replacement is not issued before the redemption", async () => {
+    const till = await createPartner(t, ['offers:redeem']);
+    const { currency } = await earningProgram(t, 'J');
+    const store = await createStore(t, currency);
+    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 3 });
+    const customer = await createCustomer(t, currency, 5);
+    ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token));
+    const [original] = await t.sql<{ id: string; code: string }>(`select io.id, io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [
+      customer.externalId,
+    ]);
+    t.clock.freeze();
+    const lockId = unique('basket');
+    ok(await t.gql(LockOfferDocument, { code: original.code, lockId, ttlSeconds: 600 }, till.credential));
+    // the replacement's row lock, held before it is sent: its clock was read an hour before the redemption commits
+    const held = holdAnswers((text) => /join offer_version ov on ov.id = io.offer_version_id\s+where io.id = \$\d+ for update of io/.test(text), 'statement');
+    const replacing = t.gql(
+      `mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { userErrors { code } } }`,
+      { input: { issuedOfferId: toGlobalId('IssuedOffer', Number(original.id)), reason: 'dated', idempotencyKey: unique('rep') } },
+      t.operatorToken,
+    );
+    try {
+      await held.reached;
+      t.clock.advance(HOUR);
+      ok(await t.gql(RedeemOfferDocument, { code: original.code, lockId, transactionExternalId: unique('use') }, till.credential));
+    } finally {
+      held.release();
+    }
+    ok(await replacing);
+    const [row] = await t.sql<{ redeemed: Date; issued: Date; expires: Date; audited: Date }>(
+      `select o.redeemed_at as redeemed, r.created_at as issued, r.expires_at as expires,
+              (select at from audit_entry where action = 'issueReplacementOffer' and target = 'IssuedOffer:' || o.id) as audited
+         from issued_offer o join issued_offer r on r.replaces_id = o.id where o.id = $1`,
+      [original.id],
+    );
+    const redeemedAt = row.redeemed.getTime();
+    expect({ issued: row.issued.getTime() - redeemedAt, validFor: row.expires.getTime() - row.issued.getTime(), audited: row.audited.getTime() - redeemedAt }).toEqual({
+      issued: 0,
+      validFor: 30 * DAY,
+      audited: 0,
+    });
   });
 });
