@@ -16,7 +16,9 @@ const BALANCE = `subscription { balanceChanged { eventId available } }`;
  * account's lock while the clock moves past the retention) wrote an event that was at once past
  * the cutoff. The prune took it as soon as the webhook dispatcher had passed it, while this
  * instance's relay, whose cursor is in memory and holds nothing back, had not read it yet: the
- * live subscriber never got it, and nothing told them (their stream went from 2 to 4).
+ * live subscriber never got it, and nothing told them (their stream went from 2 to 4). And a relay
+ * that could not read for longer than the retention, which no prune can wait for, passed what was
+ * pruned meanwhile as silently: its streams now read the outbox again, so a gap is EVENT_ID_EXPIRED.
  */
 describe('the prune keeps an event a live relay has not read', () => {
   let t: TestGateway;
@@ -79,6 +81,33 @@ describe('the prune keeps an event a live relay has not read', () => {
       { eventId: '3', available: 8 },
       { eventId: '4', available: 11 },
     ]);
+  });
+
+  it('a relay that could not read for longer than the retention: its live subscriber is told EVENT_ID_EXPIRED, not left with a gap', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 5);
+    const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, customer.token, BALANCE);
+    sockets.push(socket);
+    await adjust(t, customer.externalId, shop.currency, 1);
+    expect((await sub.until(1)).map((r) => r.data?.balanceChanged)).toEqual([{ eventId: '2', available: 6 }]);
+
+    t.clock.freeze();
+    // the relay's next read is stuck (held before it runs) for longer than the retention
+    const relayRead = holdAnswers((text) => text.includes('not pg_visible_in_snapshot(o.xid, w.f)'), 'statement');
+    try {
+      await relayRead.reached;
+      await adjust(t, customer.externalId, shop.currency, 2); // eventId 3, which it has not read
+      await prune(); // the hourly run: 3 has committed
+      t.clock.advance(hours(t.config.events.retentionHours + 1));
+      expect(await prune()).toBeGreaterThan(0); // a retention on: 3 is past it, and the dispatcher passed it
+    } finally {
+      relayRead.release();
+    }
+    await waitFor(() => sub.done, 5_000, 'the stream to end').catch(() => undefined);
+    await adjust(t, customer.externalId, shop.currency, 3); // eventId 4
+    await waitFor(() => sub.results.length > 1, 2_000, 'another event').catch(() => undefined);
+    const codes = Array.isArray(sub.failure) ? (sub.failure as { extensions?: { code?: string } }[]).map((e) => e.extensions?.code) : [];
+    expect({ ids: sub.results.map((r) => r.data?.balanceChanged.eventId), codes }).toEqual({ ids: ['2'], codes: ['EVENT_ID_EXPIRED'] });
   });
 
   it('an event is pruned once it committed a retention ago and the readers passed it', async () => {
