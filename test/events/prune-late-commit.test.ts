@@ -43,13 +43,19 @@ describe('the prune keeps an event a live relay has not read', () => {
     return (await t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }))).events;
   };
 
-  it('a write held open past the retention commits; the dispatcher passes it and the prune runs before the relay reads: the subscriber still gets it', async () => {
+  /** A customer with 5 points subscribed live to their balance on this instance, who got their +1 (eventId 2). */
+  const liveSubscriber = async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency, 5);
     const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, customer.token, BALANCE);
     sockets.push(socket);
     await adjust(t, customer.externalId, shop.currency, 1);
     expect((await sub.until(1)).map((r) => r.data?.balanceChanged)).toEqual([{ eventId: '2', available: 6 }]);
+    return { shop, customer, sub };
+  };
+
+  it('a write held open past the retention commits; the dispatcher passes it and the prune runs before the relay reads: the subscriber still gets it', async () => {
+    const { shop, customer, sub } = await liveSubscriber();
 
     t.clock.freeze();
     await prune(); // the hourly run, as any hour of the week before
@@ -84,12 +90,7 @@ describe('the prune keeps an event a live relay has not read', () => {
   });
 
   it('a relay that could not read for longer than the retention: its live subscriber is told EVENT_ID_EXPIRED, not left with a gap', async () => {
-    const shop = await simpleShop(t);
-    const customer = await createCustomer(t, shop.currency, 5);
-    const { socket, sub } = await subscribed<Balance>(t.url, t.gateway.events, customer.token, BALANCE);
-    sockets.push(socket);
-    await adjust(t, customer.externalId, shop.currency, 1);
-    expect((await sub.until(1)).map((r) => r.data?.balanceChanged)).toEqual([{ eventId: '2', available: 6 }]);
+    const { shop, customer, sub } = await liveSubscriber();
 
     t.clock.freeze();
     // the relay's next read is stuck (held before it runs) for longer than the retention

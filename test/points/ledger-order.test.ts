@@ -193,16 +193,28 @@ describe('a write dated after the writes it waited for (edges-12b)', () => {
     await expectEventsInOrder(customer.externalId, 2, spentAt);
   });
 
-  it("a redemption at the till waiting for the offer while its basket renews the lock: redeemedAt (and its event's date) is not before the renewal", async () => {
-    const { currency } = await earningProgram(t, 'O');
+  /** A customer's offer, bought in a program `prefix` of its own and locked by a till's basket, with the clock frozen. */
+  const lockedOffer = async (prefix: string) => {
+    const { currency } = await earningProgram(t, prefix);
     const store = await createStore(t, currency);
     const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 3 });
     const customer = await createCustomer(t, currency, 5);
     ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token));
-    const [{ code }] = await t.sql<{ code: string }>(`select io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [customer.externalId]);
+    const [offer] = await t.sql<{ id: string; code: string }>(`select io.id, io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [
+      customer.externalId,
+    ]);
     t.clock.freeze();
     const lockId = unique('basket');
-    ok(await t.gql(LockOfferDocument, { code, lockId, ttlSeconds: 600 }, till.credential));
+    ok(await t.gql(LockOfferDocument, { code: offer.code, lockId, ttlSeconds: 600 }, till.credential));
+    return { customer, offer, lockId };
+  };
+
+  it("a redemption at the till waiting for the offer while its basket renews the lock: redeemedAt (and its event's date) is not before the renewal", async () => {
+    const {
+      customer,
+      offer: { code },
+      lockId,
+    } = await lockedOffer('O');
     // The redemption's row lock, held before it is sent: its clock was read an hour before the renewal commits.
     const held = holdAnswers((text) => /for update of io/.test(text) && /set status = 'REDEEMED'/.test(text) === false, 'statement');
     const redeeming = t.gql(RedeemOfferDocument, { code, lockId, transactionExternalId: unique('use') }, till.credential);
@@ -233,17 +245,7 @@ describe('a write dated after the writes it waited for (edges-12b)', () => {
   });
 
   it("a staff replacement waiting for the offer it replaces while a till redeems it: the replacement is not issued before the redemption", async () => {
-    const { currency } = await earningProgram(t, 'J');
-    const store = await createStore(t, currency);
-    const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 3 });
-    const customer = await createCustomer(t, currency, 5);
-    ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token));
-    const [original] = await t.sql<{ id: string; code: string }>(`select io.id, io.code from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [
-      customer.externalId,
-    ]);
-    t.clock.freeze();
-    const lockId = unique('basket');
-    ok(await t.gql(LockOfferDocument, { code: original.code, lockId, ttlSeconds: 600 }, till.credential));
+    const { offer: original, lockId } = await lockedOffer('J');
     // the replacement's row lock, held before it is sent: its clock was read an hour before the redemption commits
     const held = holdAnswers((text) => /join offer_version ov on ov.id = io.offer_version_id\s+where io.id = \$\d+ for update of io/.test(text), 'statement');
     const replacing = t.gql(
