@@ -228,7 +228,14 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
 
   const hub = new EventHub(config.events.subscriberQueue, outboxReplay(() => orm.em.fork()));
   const relay = createRelay(
-    { databaseUrl, mode: config.events.fanout, pollMs: config.events.pollMs, redisUrl: config.rateLimit.redisUrl, keyPrefix: config.rateLimit.keyPrefix },
+    {
+      databaseUrl,
+      mode: config.events.fanout,
+      pollMs: config.events.pollMs,
+      redisUrl: config.rateLimit.redisUrl,
+      keyPrefix: config.rateLimit.keyPrefix,
+      retention: { hours: config.events.retentionHours, clock },
+    },
     hub,
     log,
   );
