@@ -19,6 +19,7 @@ import { formatError, QueryTooComplexError, serviceUnavailable, unauthenticated,
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
+import { oneMutationField } from '../graphql/mutation-fields.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
 import { Authenticator, BEARER_CHALLENGE, inactiveCustomer, type AuthenticateOptions } from './auth.js';
@@ -202,6 +203,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const metrics = new Metrics();
   const persisted = new PersistedStore();
   const armor = armorFor(config);
+  // Every transport validates with these: Apollo, compiled documents and the socket.
+  const validationRules = [...armor.validationRules, oneMutationField];
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
   const rateLimits = await RateLimits.create(config, databaseUrl, log);
   const proxies = ProxyTrust.of(config);
@@ -287,7 +290,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         maxCost: config.limits.maxCost,
         maxPageSize: config.maxPageSize,
         introspection,
-        validationRules: armor.validationRules,
+        validationRules,
         // Its one statement checks the customer as authentication would, before it claims or writes (purchase.service).
         customerCheckingMutations: ['purchaseOffer'],
       })
@@ -306,7 +309,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     allowBatchedHttpRequests: false,
     // graphql-js stops parsing past the token limit; formatError tags that QUERY_TOO_COMPLEX.
     parseOptions: { maxTokens: config.limits.maxTokens },
-    validationRules: armor.validationRules,
+    validationRules,
     formatError: (formatted, error) => withRequestId(formatError(formatted, error, logInternal, formatOptions)),
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<RequestCtx>[]),
@@ -570,7 +573,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     httpServer,
     schema,
     // Apollo adds NoSchemaIntrospectionCustomRule itself when introspection is off; graphql-ws does not.
-    validationRules: [...specifiedRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...armor.validationRules],
+    validationRules: [...specifiedRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...validationRules],
     formatOptions,
     config,
     orm,
