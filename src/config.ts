@@ -130,6 +130,12 @@ export interface Config {
     maxSocketsPerCaller: number;
     /** How often open sockets' customers and API keys are checked for closure and revocation (WS_SESSION_RECHECK_MS). */
     sessionRecheckMs: number;
+    /**
+     * Heartbeat (WS_KEEPALIVE_MS, milliseconds; 0: none): every socket is pinged this often and
+     * dropped when its pong has not come this long after, so a peer gone without a FIN is freed
+     * (its subscriptions ended, its WS_MAX_SOCKETS_PER_CALLER slot given back) within two intervals.
+     */
+    keepAliveMs: number;
   };
   /** Event delivery (docs/decisions.md, "Resumable subscriptions and a polling relay"). */
   events: {
@@ -181,6 +187,16 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/**
+ * WS_KEEPALIVE_MS: 0 (no heartbeat) or 100 ms to an hour; default 12 s (graphql-ws's own). Below
+ * 100 ms a pong's round trip on a busy network would count as a dead peer.
+ */
+function wsKeepAlive(env: Env): number {
+  const value = int(env, 'WS_KEEPALIVE_MS', 12_000, 0, 3_600_000);
+  if (value > 0 && value < 100) throw new ConfigError(`WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000, got ${value}`);
   return value;
 }
 
@@ -386,6 +402,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSubscriptionsPerSocket: int(env, 'WS_MAX_SUBSCRIPTIONS', 20, 1, 10_000),
       maxSocketsPerCaller: int(env, 'WS_MAX_SOCKETS_PER_CALLER', 10, 1, 100_000),
       sessionRecheckMs: int(env, 'WS_SESSION_RECHECK_MS', 15_000, 50, 3_600_000),
+      keepAliveMs: wsKeepAlive(env),
     },
     events: {
       fanout: eventFanout,

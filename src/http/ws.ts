@@ -507,6 +507,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       },
     },
     wsServer,
+    // graphql-ws pings every socket this often and terminates one whose pong has not come as long after.
+    config.ws.keepAliveMs,
   );
 
   // A client's protocol error (an oversized frame: ws has already closed the socket with 1009) is
