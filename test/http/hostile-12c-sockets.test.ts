@@ -1,8 +1,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
-import { createCustomer, simpleShop } from '../support/program.js';
-import { subscribed, waitFor } from '../support/ws.js';
+import { holdLocks } from '../support/locks.js';
+import { adjust, createCustomer, simpleShop } from '../support/program.js';
+import { firstResult, openSocket, subscribed, waitFor, type TestSocket } from '../support/ws.js';
 
 /**
  * Hostile pass 12c on /graphql's WebSocket: peers that vanish without a FIN (docs/decisions.md,
@@ -74,5 +75,62 @@ describe('a WebSocket peer that vanishes without closing (hostile pass 12c)', ()
     expect(loadConfig(env('')).ws.keepAliveMs).toBe(12_000);
     expect(() => loadConfig(env('50'))).toThrow(ConfigError);
     expect(() => loadConfig(env('50'))).toThrow(/WS_KEEPALIVE_MS/);
+  });
+});
+
+describe('a WebSocket while the database does not answer in time (hostile pass 12c)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ DB_STATEMENT_TIMEOUT_MS: '300' });
+  });
+  afterAll(() => t.close());
+
+  /** Holds every read of the customer table past the statement bound until `release`. */
+  const customersStalled = () => holdLocks(t, 'lock table customer in access exclusive mode', []);
+
+  it('a socket connecting meanwhile is closed 1013 "try again later", which graphql-ws clients retry, and leaves nothing behind', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 10);
+    const stall = await customersStalled();
+    let socket: TestSocket | undefined;
+    try {
+      socket = openSocket(t.url, customer.token);
+      const closed = await socket.closed;
+      expect(closed).toEqual({ code: 1013, reason: expect.stringMatching(/try again/i) });
+    } finally {
+      await stall.end();
+      await socket?.dispose();
+    }
+    expect(t.gateway.sockets.sessionCount()).toBe(0);
+    // Once the database answers, the same client connects.
+    const again = openSocket(t.url, customer.token);
+    expect(await firstResult(again.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+    await again.dispose();
+  });
+
+  it('an operation on an open socket meanwhile is answered SERVICE_UNAVAILABLE; the socket and its other subscriptions stay', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 10);
+    const { socket, sub } = await subscribed<{ balanceChanged: { available: number } }>(
+      t.url,
+      t.gateway.events,
+      customer.token,
+      `subscription { balanceChanged(currency: "${shop.currency}") { available } }`,
+    );
+    let closedWith: { code: number; reason: string } | undefined;
+    void socket.closed.then((c) => (closedWith = c));
+    const stall = await customersStalled();
+    let answer;
+    try {
+      answer = await firstResult(socket.client, '{ me { externalId } }');
+    } finally {
+      await stall.end();
+    }
+    expect(answer).toEqual({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE' }) })] });
+    expect(closedWith).toBeUndefined();
+    // The subscription opened before still hears the customer's next change.
+    await adjust(t, customer.externalId, shop.currency, 5);
+    expect((await sub.until(1))[0]).toEqual({ data: { balanceChanged: { available: 15 } } });
+    await socket.dispose();
   });
 });
