@@ -23,6 +23,13 @@ export interface Config {
   dbTimeouts: DbTimeouts;
   maxPageSize: number;
   bodyLimitBytes: number;
+  /**
+   * How long a client may take to send a request (milliseconds), answered 408 and closed past it:
+   * its headers (HTTP_HEADERS_TIMEOUT_MS, default 10 s) and the whole request, body included
+   * (HTTP_REQUEST_TIMEOUT_MS, default 30 s; not less than the headers' bound). Only receiving is
+   * bounded: a request being answered is the database bounds' to cut.
+   */
+  httpTimeouts: { headersMs: number; requestMs: number };
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxDocumentBytes: number };
   /**
    * Requests per caller per window, counted in a store every instance shares (PostgreSQL, or Redis
@@ -190,6 +197,14 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   return value;
 }
 
+/** HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS (`Config.httpTimeouts`): Node refuses a headers bound above the request's. */
+function httpTimeouts(env: Env): Config['httpTimeouts'] {
+  const headersMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000);
+  const requestMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (headersMs > requestMs) throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersMs}) must not be more than HTTP_REQUEST_TIMEOUT_MS (${requestMs})`);
+  return { headersMs, requestMs };
+}
+
 /**
  * WS_KEEPALIVE_MS: 0 (no heartbeat) or 100 ms to an hour; default 12 s (graphql-ws's own). Below
  * 100 ms a pong's round trip on a busy network would count as a dead peer.
@@ -351,6 +366,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 10_000_000),
+    httpTimeouts: httpTimeouts(env),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
       maxCost: int(env, 'MAX_QUERY_COST', 20_000, 10, 10_000_000),

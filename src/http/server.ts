@@ -145,6 +145,8 @@ const errorBody = (message: string, code: string) => ({ errors: [{ message, exte
 
 class BodyTooLarge extends Error {}
 class BodyNotUtf8 extends Error {}
+/** The client's connection ended before its body did (it went away, or Node answered 408 past HTTP_REQUEST_TIMEOUT_MS): no one to answer. */
+class BodyNotSent extends Error {}
 
 /** Decodes UTF-8 strictly: a byte sequence that is not UTF-8 throws instead of reading as U+FFFD. */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -160,10 +162,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   if (declared > limit) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new BodyTooLarge();
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    // A request stream fails only when its connection did: the client's doing, not an internal error.
+    if (error instanceof BodyTooLarge) throw error;
+    throw new BodyNotSent();
   }
   try {
     return STRICT_UTF8.decode(Buffer.concat(chunks));
@@ -296,7 +304,14 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       })
     : undefined;
 
-  const httpServer = createServer();
+  // Node checks these bounds every connectionsCheckingInterval (30 s by default, longer than a
+  // short bound): a quarter of the headers' bound, at most a second.
+  const { headersMs, requestMs } = config.httpTimeouts;
+  const httpServer = createServer({
+    headersTimeout: headersMs,
+    requestTimeout: requestMs,
+    connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersMs / 4))),
+  });
   const drain = new HttpDrain(httpServer);
   let apolloStopped = false;
   const apollo = new ApolloServer<RequestCtx>({
@@ -343,6 +358,10 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       } catch (error) {
         if (error instanceof BodyTooLarge) return refuse(413, `Request body is larger than ${config.bodyLimitBytes} bytes.`, 'PAYLOAD_TOO_LARGE');
         if (error instanceof BodyNotUtf8) return refuse(400, 'The request body is not valid UTF-8 text.', 'BAD_REQUEST');
+        if (error instanceof BodyNotSent) {
+          metrics.countError(meter, 'BODY_NOT_SENT');
+          return log.debug({ requestId: currentRequestId() }, 'the client stopped sending its request body');
+        }
         throw error;
       }
       if ((req.headers['content-type'] ?? '').includes('json')) {
