@@ -58,6 +58,9 @@ export const SocketClose = {
   TRY_AGAIN_LATER: 1013,
 } as const;
 
+/** How long shutdown waits for a peer to answer its 1001 close frame before cutting the socket (milliseconds). */
+const CLOSE_HANDSHAKE_MS = 1_000;
+
 /** A connected, acknowledged socket and who is on it. */
 export interface Session {
   socket: WebSocket;
@@ -578,8 +581,23 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           setTimeout(resolve, graceMs).unref();
         });
       }
-      await cleanup.dispose();
+      // Sends every socket 1001 and resolves once all have closed. A peer that vanished never answers
+      // the close frame: ws waits 30 s for it, and so did the shutdown, for its whole grace period
+      // (hostile pass 12c). Healthy peers answer within a round trip; what is left after
+      // CLOSE_HANDSHAKE_MS is cut.
+      const disposed = cleanup.dispose();
       for (const session of sessions) clearTimeout(session.expiryTimer);
+      const open = [...wsServer.clients].filter((socket) => socket.readyState !== WebSocket.CLOSED);
+      if (open.length) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all(open.map((socket) => new Promise<void>((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve() : socket.once('close', () => resolve()))))),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_MS))),
+        ]);
+        clearTimeout(timer);
+        for (const socket of open) socket.terminate();
+      }
+      await disposed;
     },
   };
 }
