@@ -364,6 +364,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         }
         throw error;
       }
+      // Shutdown refused it while its body was still coming (HttpDrain): that answer said nothing ran.
+      if (res.headersSent) return;
       if ((req.headers['content-type'] ?? '').includes('json')) {
         try {
           body = text.length ? JSON.parse(text) : undefined;

@@ -110,3 +110,22 @@ describe('requests malformed at the framing level (hostile pass 12c: these held)
     expect(statusOf(answer.text)).toBe(status);
   });
 });
+
+describe('shutting down while a request is still being sent (hostile pass 12c)', () => {
+  it('does not wait for the rest of a body that stopped coming', async () => {
+    const t = await startTestGateway();
+    try {
+      const head = `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":`;
+      const answer = raw(t.gateway.port, [head], 0, 15_000);
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      await t.gateway.close();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      const { text } = await answer;
+      expect(statusOf(text)).toBe(503);
+      expect(text).toMatch(/SHUTTING_DOWN/);
+    } finally {
+      await t.close();
+    }
+  });
+});
