@@ -1,8 +1,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
+import { AdjustPointsDocument } from '../generated/graphql.js';
+import { startTestGateway, TEST_JWT_SECRET, TEST_SQL_APPLICATION, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
-import { adjust, createCustomer, simpleShop } from '../support/program.js';
+import { adjust, createCustomer, eventually, simpleShop, unique } from '../support/program.js';
 import { firstResult, openSocket, subscribed, waitFor, type TestSocket } from '../support/ws.js';
 
 /**
@@ -154,5 +155,38 @@ describe('shutting down with a WebSocket peer that vanished (hostile pass 12c)',
       await proxy.close();
       await t.close();
     }
+  });
+});
+
+describe('a subscription when every database connection of the gateway is terminated (hostile pass 12c)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(() => t.close());
+
+  it('keeps its socket and hears the next change once the gateway has connected again', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 10);
+    const { socket, sub } = await subscribed<{ balanceChanged: { available: number } }>(
+      t.url,
+      t.gateway.events,
+      customer.token,
+      `subscription { balanceChanged(currency: "${shop.currency}") { available } }`,
+    );
+    let closedWith: { code: number; reason: string } | undefined;
+    void socket.closed.then((c) => (closedWith = c));
+    const [{ n }] = await t.sql<{ n: number }>(
+      `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and application_name <> $1`,
+      [TEST_SQL_APPLICATION],
+    );
+    expect(n).toBeGreaterThan(0);
+    const key = unique('k');
+    // The first request after may meet a dead pooled connection (INTERNAL_SERVER_ERROR, by design); the change is made once.
+    await eventually(async () => (await t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 5, reason: 'r', idempotencyKey: key } }, t.operatorToken)).data?.adjustPoints.entry);
+    expect((await sub.until(1, 10_000))[0]).toEqual({ data: { balanceChanged: { available: 15 } } });
+    expect(closedWith).toBeUndefined();
+    expect(t.gateway.sockets.sessionCount()).toBe(1);
+    await socket.dispose();
   });
 });
