@@ -27,9 +27,11 @@ export interface Config {
    * How long a client may take to send a request (milliseconds), answered 408 and closed past it:
    * its headers (HTTP_HEADERS_TIMEOUT_MS, default 10 s) and the whole request, body included
    * (HTTP_REQUEST_TIMEOUT_MS, default 30 s; not less than the headers' bound). Only receiving is
-   * bounded: a request being answered is the database bounds' to cut.
+   * bounded: a request being answered is the database bounds' to cut. An answer that cannot be
+   * handed over because its connection moves nothing for HTTP_SEND_TIMEOUT_MS (default 30 s: the
+   * client stopped reading) has its connection cut.
    */
-  httpTimeouts: { headersMs: number; requestMs: number };
+  httpTimeouts: { headersMs: number; requestMs: number; sendMs: number };
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxDocumentBytes: number };
   /**
    * Requests per caller per window, counted in a store every instance shares (PostgreSQL, or Redis
@@ -197,12 +199,12 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   return value;
 }
 
-/** HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS (`Config.httpTimeouts`): Node refuses a headers bound above the request's. */
+/** HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS and HTTP_SEND_TIMEOUT_MS (`Config.httpTimeouts`): Node refuses a headers bound above the request's. */
 function httpTimeouts(env: Env): Config['httpTimeouts'] {
   const headersMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000);
   const requestMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
   if (headersMs > requestMs) throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersMs}) must not be more than HTTP_REQUEST_TIMEOUT_MS (${requestMs})`);
-  return { headersMs, requestMs };
+  return { headersMs, requestMs, sendMs: int(env, 'HTTP_SEND_TIMEOUT_MS', 30_000, 100, 3_600_000) };
 }
 
 /**

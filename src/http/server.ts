@@ -148,6 +148,22 @@ class BodyNotUtf8 extends Error {}
 /** The client's connection ended before its body did (it went away, or Node answered 408 past HTTP_REQUEST_TIMEOUT_MS): no one to answer. */
 class BodyNotSent extends Error {}
 
+/**
+ * Bounds how long an answer the gateway is done with may wait on its client: if its connection
+ * sends nothing for `sendMs` (the client stopped reading; the kernel's buffers are full) before the
+ * answer is all handed over, the connection is cut. Node sets no such bound (`server.timeout` is
+ * 0), so each such connection, with its answer in memory, stayed for ever (hostile pass 12c). A
+ * client that reads slowly keeps it alive: any progress restarts the count.
+ */
+function bindSending(res: ServerResponse, sendMs: number): void {
+  const socket = res.socket;
+  if (!socket || res.writableFinished || socket.destroyed) return;
+  const cut = () => socket.destroy();
+  socket.setTimeout(sendMs, cut);
+  // Once handed over, node's own idle handling (keepAliveTimeout) takes the connection back.
+  res.once('finish', () => socket.off('timeout', cut));
+}
+
 /** Decodes UTF-8 strictly: a byte sequence that is not UTF-8 throws instead of reading as U+FFFD. */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -587,7 +603,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       log.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.destroy();
-    });
+    }).finally(() => bindSending(res, config.httpTimeouts.sendMs));
   })));
 
   const subscriptions = startSubscriptionServer({

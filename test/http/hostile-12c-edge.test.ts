@@ -4,6 +4,7 @@ import pino from 'pino';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
 import { createCustomer, simpleShop } from '../support/program.js';
+import { waitFor } from '../support/ws.js';
 
 /**
  * Hostile pass 12c at the HTTP edge, on raw sockets (docs/decisions.md, "Hostile pass 12c"):
@@ -127,5 +128,31 @@ describe('shutting down while a request is still being sent (hostile pass 12c)',
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('a client that stops reading its answers (hostile pass 12c)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ HTTP_SEND_TIMEOUT_MS: '500' });
+  });
+  afterAll(() => t.close());
+
+  it('has its connection closed once the answers have not moved for HTTP_SEND_TIMEOUT_MS', async () => {
+    // Many requests pipelined on one connection, whose answers (introspection, a large one) the
+    // client never reads: the kernel's buffers fill and the gateway's writes stop.
+    const body = JSON.stringify({ query: '{ __schema { types { name description fields { name description args { name description } type { name kind ofType { name kind } } } } } }' });
+    const one = `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const socket = connect(t.gateway.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+    socket.pause();
+    socket.write(one.repeat(400));
+    // The client, paused, would only see the close when it reads again: the gateway's side is counted.
+    const connections = () => new Promise<number>((resolve) => t.gateway.server.getConnections((_error, n) => resolve(n)));
+    const started = Date.now();
+    await waitFor(async () => (await connections()) === 0, 6_000, 'the gateway to cut the connection');
+    expect(Date.now() - started).toBeLessThan(6_000);
+    socket.destroy();
   });
 });
