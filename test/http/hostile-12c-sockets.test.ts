@@ -40,6 +40,24 @@ async function blackholeProxy(port: number): Promise<{ port: number; cut(): void
   };
 }
 
+/**
+ * A customer with 10 points of a new shop's currency, subscribed to their balance over a socket to
+ * `url` (the gateway's own unless given); `closedWith()` is the socket's close once it came.
+ */
+async function balanceSubscriber(t: TestGateway, url = t.url) {
+  const shop = await simpleShop(t);
+  const customer = await createCustomer(t, shop.currency, 10);
+  const { socket, sub } = await subscribed<{ balanceChanged: { available: number } }>(
+    url,
+    t.gateway.events,
+    customer.token,
+    `subscription { balanceChanged(currency: "${shop.currency}") { available } }`,
+  );
+  let closedWith: { code: number; reason: string } | undefined;
+  void socket.closed.then((c) => (closedWith = c));
+  return { shop, customer, socket, sub, closedWith: () => closedWith };
+}
+
 describe('a WebSocket peer that vanishes without closing (hostile pass 12c)', () => {
   let t: TestGateway;
   beforeAll(async () => {
@@ -48,12 +66,9 @@ describe('a WebSocket peer that vanishes without closing (hostile pass 12c)', ()
   afterAll(() => t.close());
 
   it('is pinged every WS_KEEPALIVE_MS and dropped, with its subscription, when a pong does not come in as long', async () => {
-    const shop = await simpleShop(t);
-    const customer = await createCustomer(t, shop.currency, 10);
     const proxy = await blackholeProxy(t.gateway.port);
     try {
-      const viaProxy = t.url.replace(`:${t.gateway.port}/`, `:${proxy.port}/`);
-      const { socket } = await subscribed(viaProxy, t.gateway.events, customer.token, `subscription { balanceChanged(currency: "${shop.currency}") { available } }`);
+      const { socket } = await balanceSubscriber(t, t.url.replace(`:${t.gateway.port}/`, `:${proxy.port}/`));
       // Alive while it answers pings: several intervals pass and the session stays.
       await new Promise((r) => setTimeout(r, 1_000));
       expect(t.gateway.sockets.sessionCount()).toBe(1);
@@ -110,16 +125,7 @@ describe('a WebSocket while the database does not answer in time (hostile pass 1
   });
 
   it('an operation on an open socket meanwhile is answered SERVICE_UNAVAILABLE; the socket and its other subscriptions stay', async () => {
-    const shop = await simpleShop(t);
-    const customer = await createCustomer(t, shop.currency, 10);
-    const { socket, sub } = await subscribed<{ balanceChanged: { available: number } }>(
-      t.url,
-      t.gateway.events,
-      customer.token,
-      `subscription { balanceChanged(currency: "${shop.currency}") { available } }`,
-    );
-    let closedWith: { code: number; reason: string } | undefined;
-    void socket.closed.then((c) => (closedWith = c));
+    const { shop, customer, socket, sub, closedWith } = await balanceSubscriber(t);
     const stall = await customersStalled();
     let answer;
     try {
@@ -128,7 +134,7 @@ describe('a WebSocket while the database does not answer in time (hostile pass 1
       await stall.end();
     }
     expect(answer).toEqual({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE' }) })] });
-    expect(closedWith).toBeUndefined();
+    expect(closedWith()).toBeUndefined();
     // The subscription opened before still hears the customer's next change.
     await adjust(t, customer.externalId, shop.currency, 5);
     expect((await sub.until(1))[0]).toEqual({ data: { balanceChanged: { available: 15 } } });
@@ -141,10 +147,7 @@ describe('shutting down with a WebSocket peer that vanished (hostile pass 12c)',
     const t = await startTestGateway();
     const proxy = await blackholeProxy(t.gateway.port);
     try {
-      const shop = await simpleShop(t);
-      const customer = await createCustomer(t, shop.currency, 10);
-      const viaProxy = t.url.replace(`:${t.gateway.port}/`, `:${proxy.port}/`);
-      const { socket } = await subscribed(viaProxy, t.gateway.events, customer.token, `subscription { balanceChanged(currency: "${shop.currency}") { available } }`);
+      const { socket } = await balanceSubscriber(t, t.url.replace(`:${t.gateway.port}/`, `:${proxy.port}/`));
       proxy.cut();
       const started = Date.now();
       await t.gateway.close();
@@ -166,16 +169,7 @@ describe('a subscription when every database connection of the gateway is termin
   afterAll(() => t.close());
 
   it('keeps its socket and hears the next change once the gateway has connected again', async () => {
-    const shop = await simpleShop(t);
-    const customer = await createCustomer(t, shop.currency, 10);
-    const { socket, sub } = await subscribed<{ balanceChanged: { available: number } }>(
-      t.url,
-      t.gateway.events,
-      customer.token,
-      `subscription { balanceChanged(currency: "${shop.currency}") { available } }`,
-    );
-    let closedWith: { code: number; reason: string } | undefined;
-    void socket.closed.then((c) => (closedWith = c));
+    const { shop, customer, socket, sub, closedWith } = await balanceSubscriber(t);
     const [{ n }] = await t.sql<{ n: number }>(
       `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and application_name <> $1`,
       [TEST_SQL_APPLICATION],
@@ -185,7 +179,7 @@ describe('a subscription when every database connection of the gateway is termin
     // The first request after may meet a dead pooled connection (INTERNAL_SERVER_ERROR, by design); the change is made once.
     await eventually(async () => (await t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 5, reason: 'r', idempotencyKey: key } }, t.operatorToken)).data?.adjustPoints.entry);
     expect((await sub.until(1, 10_000))[0]).toEqual({ data: { balanceChanged: { available: 15 } } });
-    expect(closedWith).toBeUndefined();
+    expect(closedWith()).toBeUndefined();
     expect(t.gateway.sockets.sessionCount()).toBe(1);
     await socket.dispose();
   });
