@@ -61,7 +61,8 @@ async function balanceSubscriber(t: TestGateway, url = t.url) {
 describe('a WebSocket peer that vanishes without closing (hostile pass 12c)', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({ WS_KEEPALIVE_MS: '300' });
+    // Short HTTP bounds too: they are the upgrade request's, not the socket's once it is open.
+    t = await startTestGateway({ WS_KEEPALIVE_MS: '300', HTTP_HEADERS_TIMEOUT_MS: '200', HTTP_REQUEST_TIMEOUT_MS: '300' });
   });
   afterAll(() => t.close());
 
