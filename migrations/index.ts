@@ -23,6 +23,7 @@ import { Migration20261130223000 } from './Migration20261130223000.js';
 import { Migration20261130230500 } from './Migration20261130230500.js';
 import { Migration20261201030000 } from './Migration20261201030000.js';
 import { Migration20261201060000 } from './Migration20261201060000.js';
+import { Migration20261201120000 } from './Migration20261201120000.js';
 import { Migration20261201121000 } from './Migration20261201121000.js';
 import { Migration20261201130000 } from './Migration20261201130000.js';
 import { Migration20261201140000 } from './Migration20261201140000.js';
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261130230500', class: Migration20261130230500 },
   { name: 'Migration20261201030000', class: Migration20261201030000 },
   { name: 'Migration20261201060000', class: Migration20261201060000 },
+  { name: 'Migration20261201120000', class: Migration20261201120000 },
   { name: 'Migration20261201121000', class: Migration20261201121000 },
   { name: 'Migration20261201130000', class: Migration20261201130000 },
   { name: 'Migration20261201140000', class: Migration20261201140000 },

@@ -23,6 +23,15 @@ export interface Config {
   dbTimeouts: DbTimeouts;
   maxPageSize: number;
   bodyLimitBytes: number;
+  /**
+   * How long a client may take to send a request (milliseconds), answered 408 and closed past it:
+   * its headers (HTTP_HEADERS_TIMEOUT_MS, default 10 s) and the whole request, body included
+   * (HTTP_REQUEST_TIMEOUT_MS, default 30 s; not less than the headers' bound). Only receiving is
+   * bounded: a request being answered is the database bounds' to cut. An answer that cannot be
+   * handed over because its connection moves nothing for HTTP_SEND_TIMEOUT_MS (default 30 s: the
+   * client stopped reading) has its connection cut.
+   */
+  httpTimeouts: { headersMs: number; requestMs: number; sendMs: number };
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxDocumentBytes: number };
   /**
    * Requests per caller per window, counted in a store every instance shares (PostgreSQL, or Redis
@@ -130,6 +139,12 @@ export interface Config {
     maxSocketsPerCaller: number;
     /** How often open sockets' customers and API keys are checked for closure and revocation (WS_SESSION_RECHECK_MS). */
     sessionRecheckMs: number;
+    /**
+     * Heartbeat (WS_KEEPALIVE_MS, milliseconds; 0: none): every socket is pinged this often and
+     * dropped when its pong has not come this long after, so a peer gone without a FIN is freed
+     * (its subscriptions ended, its WS_MAX_SOCKETS_PER_CALLER slot given back) within two intervals.
+     */
+    keepAliveMs: number;
   };
   /** Event delivery (docs/decisions.md, "Resumable subscriptions and a polling relay"). */
   events: {
@@ -181,6 +196,24 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS and HTTP_SEND_TIMEOUT_MS (`Config.httpTimeouts`): Node refuses a headers bound above the request's. */
+function httpTimeouts(env: Env): Config['httpTimeouts'] {
+  const headersMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000);
+  const requestMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (headersMs > requestMs) throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersMs}) must not be more than HTTP_REQUEST_TIMEOUT_MS (${requestMs})`);
+  return { headersMs, requestMs, sendMs: int(env, 'HTTP_SEND_TIMEOUT_MS', 30_000, 100, 3_600_000) };
+}
+
+/**
+ * WS_KEEPALIVE_MS: 0 (no heartbeat) or 100 ms to an hour; default 12 s (graphql-ws's own). Below
+ * 100 ms a pong's round trip on a busy network would count as a dead peer.
+ */
+function wsKeepAlive(env: Env): number {
+  const value = int(env, 'WS_KEEPALIVE_MS', 12_000, 0, 3_600_000);
+  if (value > 0 && value < 100) throw new ConfigError(`WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000, got ${value}`);
   return value;
 }
 
@@ -335,6 +368,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 10_000_000),
+    httpTimeouts: httpTimeouts(env),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
       maxCost: int(env, 'MAX_QUERY_COST', 20_000, 10, 10_000_000),
@@ -386,6 +420,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSubscriptionsPerSocket: int(env, 'WS_MAX_SUBSCRIPTIONS', 20, 1, 10_000),
       maxSocketsPerCaller: int(env, 'WS_MAX_SOCKETS_PER_CALLER', 10, 1, 100_000),
       sessionRecheckMs: int(env, 'WS_SESSION_RECHECK_MS', 15_000, 50, 3_600_000),
+      keepAliveMs: wsKeepAlive(env),
     },
     events: {
       fanout: eventFanout,

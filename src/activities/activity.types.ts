@@ -2,7 +2,7 @@ import { Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsKey, NotBlank } from '../graphql/validation.js';
+import { IsKey, IsStoredKey, NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { MAX_POINTS } from '../points/points.types.js';
 import { ActivityKind } from './activity.entity.js';
@@ -75,7 +75,7 @@ export class RecordActivityInput {
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
-  @IsKey()
+  @IsStoredKey('customer')
   customerExternalId!: string;
 
   @Field(() => ActivityKind)

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DateScalar, JSONScalar } from '../graphql/scalars.js';
 import { currencyFilterArgument } from '../graphql/arguments.js';
-import { refuseMalformedKeyArgument } from '../graphql/validation.js';
+import { lookedUpByKey } from '../graphql/validation.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
@@ -26,11 +26,10 @@ export class CustomerResolver {
     return ctx.loaders.customer.load(requireCustomer(ctx).customerId);
   }
 
-  @Query(() => Customer, { nullable: true, description: 'Staff, or a partner with customers:read: a customer by the retailer id (blank, or with invisible characters: BAD_USER_INPUT).' })
+  @Query(() => Customer, { nullable: true, description: 'Staff, or a partner with customers:read: a customer by the retailer id (blank, or with invisible characters when no customer is stored under exactly that id: BAD_USER_INPUT).' })
   customer(@Arg('externalId') externalId: string, @Context() ctx: RequestCtx) {
     requireStaffOrScope(ctx, 'customers:read');
-    refuseMalformedKeyArgument(externalId, 'externalId');
-    return customerByExternalId(ctx.em, externalId);
+    return lookedUpByKey(externalId, 'externalId', (key) => customerByExternalId(ctx.em, key));
   }
 
   @FieldResolver(() => ID)

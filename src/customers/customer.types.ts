@@ -2,7 +2,7 @@ import { IsEmail, MaxLength, MinLength } from 'class-validator';
 import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { AreTags, IsKey, MaxItems, NotBlank } from '../graphql/validation.js';
+import { AreTags, IsStoredKey, MaxItems, NotBlank } from '../graphql/validation.js';
 import { DateScalar, DateTimeScalar, JSONScalar } from '../graphql/scalars.js';
 import { CustomerStatus } from './customer.entity.js';
 
@@ -47,7 +47,7 @@ export class UpsertCustomerInput {
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
-  @IsKey()
+  @IsStoredKey('customer')
   externalId!: string;
 
   @Field(() => String, { nullable: true })

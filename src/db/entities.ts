@@ -1,7 +1,7 @@
 import { Activity, ActivityAward, ActivityRule } from '../activities/activity.entity.js';
 import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { Customer } from '../customers/customer.entity.js';
-import { EventRelayCursor, EventStream, OutboxEvent } from '../events/outbox-event.entity.js';
+import { EventRelayCursor, EventStream, OutboxEvent, OutboxHorizon } from '../events/outbox-event.entity.js';
 import { GiftClaim, GiftClaimCount, GiftList, GiftListOption } from '../gifts/gift-list.entity.js';
 import { IdempotencyRecord } from '../idempotency/idempotency-record.entity.js';
 import { RateLimitBucket } from '../http/rate-limit-bucket.entity.js';
@@ -38,6 +38,7 @@ export const ENTITIES = [
   OutboxEvent,
   EventStream,
   EventRelayCursor,
+  OutboxHorizon,
   GiftClaim,
   GiftClaimCount,
   GiftList,

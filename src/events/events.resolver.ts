@@ -13,7 +13,7 @@ import { issuedOffersByIds } from '../wallet/wallet.service.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { checkResumePoint, streamHead } from './events.service.js';
 import { BalanceChange, TierChange, TransactionProcessed, WalletChange } from './events.types.js';
-import type { DeliveredEvent, EventStream } from './hub.js';
+import { resumeExpiredMessage, type DeliveredEvent, type EventStream } from './hub.js';
 import type { EventTopic } from './outbox.service.js';
 
 type Args = { after?: string | null; currency?: string | null };
@@ -27,10 +27,7 @@ async function resumeAfter(ctx: RequestCtx, customerId: number, after: string | 
   const check = await checkResumePoint(ctx.em, customerId, after, ctx.clock.now(), ctx.config.events.retentionHours);
   if (check.ok) return check;
   if (check.reason === 'expired') {
-    throw new GraphQLError(
-      `Event ${after} is older than the ${ctx.config.events.retentionHours}-hour replay window: read the current state again, then subscribe without \`after\`.`,
-      { extensions: { code: ErrorCode.EVENT_ID_EXPIRED } },
-    );
+    throw new GraphQLError(resumeExpiredMessage(Number(after), ctx.config.events.retentionHours), { extensions: { code: ErrorCode.EVENT_ID_EXPIRED } });
   }
   throw badInput(`after must be an eventId this stream gave you; ${shown(after)} is not one.`, 'after');
 }

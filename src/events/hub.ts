@@ -35,8 +35,24 @@ export type ReplaySource = (customerId: number, afterId: number, topic: string, 
  */
 export class EventsPrunedError extends Error {
   constructor(readonly afterId: number) {
-    super(`Events after ${afterId} are no longer kept (older than the replay window): read the current state again, then subscribe without \`after\`.`);
+    super(resumeExpiredMessage(afterId));
   }
+}
+
+/**
+ * What a subscriber is told (EVENT_ID_EXPIRED) when a resume from `after` (an eventId, or 0: from
+ * the first) cannot be served whole: what is gone (their first event, or some event after the one
+ * they name, not that event itself, which they may have received a minute ago), why (events are
+ * kept for replay `retentionHours`, when known), and what to do. "Event 0 is older than the
+ * replay window" named an event that does not exist (dates-12c).
+ */
+export function resumeExpiredMessage(after: number, retentionHours?: number): string {
+  const window = retentionHours === undefined ? 'past the replay window' : `events are kept for replay for ${retentionHours} hours`;
+  const gone =
+    after === 0
+      ? `Your first event is no longer kept (${window}), so a replay from \`after: "0"\` would start with a gap`
+      : `Some of your events after eventId ${after} are no longer kept (${window}), so the replay would have a gap`;
+  return `${gone}: read the current state again, then subscribe without \`after\`.`;
 }
 
 /** Thrown from `next()` of a stream that fell more than its bound behind. */

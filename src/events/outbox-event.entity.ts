@@ -47,7 +47,7 @@ export class OutboxEvent {
   customerSeq?: number | null;
 }
 
-/** The last number given out in each customer's event stream (the trigger's counter, one row lock per customer). */
+/** The last number given out in each customer's event stream (the trigger's counter, one row lock per customer), and its event's date. */
 @Entity({ tableName: 'event_stream' })
 export class EventStream {
   [EntityName]?: 'EventStream';
@@ -58,6 +58,15 @@ export class EventStream {
 
   @Property({ type: new BigIntType('number') })
   lastSeq!: number;
+
+  /**
+   * The date of the customer's latest event (null: none since dates-12c). The trigger dates each
+   * new event no earlier (`greatest(created_at, last_at)`): writers read their clock before they
+   * wait for their locks, and the customer's events' dates (a webhook's `timestamp`) went back in
+   * their stream's order.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  lastAt?: Date | null;
 }
 
 /** The Redis relay's row in `event_relay_cursor` (`events.prune` reads it too when EVENT_FANOUT=redis). */
@@ -82,4 +91,23 @@ export class EventRelayCursor {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date & Opt = new Date();
+}
+
+/**
+ * What had committed at an instant: `snapshot` is `pg_current_snapshot()` taken by `events.prune`
+ * at `takenAt` (its clock). The prune removes an event only once its transaction is visible in a
+ * snapshot taken at least EVENT_RETENTION_HOURS before, so an event is kept that long after it
+ * committed, whatever date its writer gave it (`createdAt`, read before the transaction's locks or
+ * its end), and a reader that keeps its cursor in memory (a PostgreSQL relay) has that long to read it.
+ */
+@Entity({ tableName: 'outbox_horizon' })
+export class OutboxHorizon {
+  [EntityName]?: 'OutboxHorizon';
+  [PrimaryKeyProp]?: 'takenAt';
+
+  @PrimaryKey({ type: 'timestamptz' })
+  takenAt!: Date;
+
+  @Property({ type: 'text' })
+  snapshot!: string;
 }

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import type { DeliveredEvent, EventHub } from './hub.js';
 import { REDIS_RELAY_CURSOR } from './outbox-event.entity.js';
@@ -20,6 +21,11 @@ export interface RelayOptions {
   redisUrl?: string;
   /** Redis channel prefix (RATE_LIMIT_KEY_PREFIX: one Redis can serve several deployments). */
   keyPrefix?: string;
+  /**
+   * EVENT_RETENTION_HOURS, and the clock the prune reads it by: a PostgreSQL relay whose reads are
+   * that far apart may have passed pruned events, and has its streams read the outbox again.
+   */
+  retention?: { hours: number; clock: Clock };
 }
 
 /** A relay's counters, for tests and metrics. */
@@ -120,8 +126,17 @@ class OutboxPoller {
       saveCursor?: (db: Kysely<never>, cursor: OutboxCursor) => Promise<void>;
       /** The connection was lost (e.g. a leader's lock went with it). */
       lost?: () => void;
+      /**
+       * With `retention`: called after a read that ended a retention or more after the read before
+       * it began (by `retention.clock`): the prune may have removed events committed in between,
+       * which the read passed by without a word (see PostgresRelay).
+       */
+      readLate?: () => void;
     } = {},
+    private readonly retention?: RelayOptions['retention'],
   ) {}
+  /** When (retention.clock, ms) the read the cursor comes from began: the outbox was read up to then. */
+  private readFrom: number | undefined;
 
   async start(): Promise<void> {
     await this.connect();
@@ -142,8 +157,10 @@ class OutboxPoller {
     // the connection's). Starting at the present passed by what committed while the connection
     // was down or reconnecting, and live subscribers never got it (hostile pass 12).
     if (begun || !this.cursor) {
+      const at = this.retention?.clock.now().getTime();
       this.cursor = begun ?? (await cursorAtNow(connection.db));
       this.cursorAt = performance.now();
+      this.readFrom = at;
     }
     this.retryMs = 500;
   }
@@ -164,21 +181,32 @@ class OutboxPoller {
       if (this.hooks.idle?.()) {
         if (performance.now() - this.cursorAt >= IDLE_CURSOR_MS) {
           this.cursorAt = performance.now();
+          const begun = this.retention?.clock.now().getTime();
           const now = await cursorAtNow(db);
           this.idleReads++;
           // Something came to want events while the statement ran (a socket, a subscription): its
           // snapshot may be later than their start, and what committed in between would be
           // passed by (hostile pass 12). The older cursor stays: the next read starts from it.
-          if (this.hooks.idle?.()) this.cursor = now;
+          if (this.hooks.idle?.()) {
+            this.cursor = now;
+            this.readFrom = begun;
+          }
         }
       } else {
         this.cursorAt = performance.now();
+        const begun = this.retention?.clock.now().getTime();
         const page = await readCommittedEvents(db, this.cursor!, this.pageSize);
         if (page.events.length) {
           this.pagesRead++;
           this.eventsRead += page.events.length;
           await this.sink(page.events);
         }
+        // This read ended a retention or more after the one before began: an event committed after
+        // that one's snapshot (so not read by it) may have been pruned before this one's (the prune
+        // keeps an event a retention after it commits).
+        const ended = this.retention?.clock.now().getTime();
+        if (ended !== undefined && this.readFrom !== undefined && ended - this.readFrom >= this.retention!.hours * 3_600_000) this.hooks.readLate?.();
+        this.readFrom = begun;
         this.cursor = page.cursor;
         if (page.events.length && this.hooks.saveCursor) await this.hooks.saveCursor(db, page.cursor);
         if (page.events.length === this.pageSize) next = 0;
@@ -215,15 +243,31 @@ export interface EventRelay {
 /**
  * EVENT_FANOUT=postgres (the default): every instance reads the outbox itself and hands events to
  * its own hub; while it has no subscriber and no open socket (whose caller's close it must hear)
- * it only moves its cursor.
+ * it only moves its cursor. Its cursor is in memory and holds the prune back in nothing: the prune
+ * keeps an event a retention after it commits, which is the time this relay has to read it. A read
+ * that ended a retention or more after the one before began (its connection lost that long, a read
+ * stuck) may have passed pruned events: every stream then reads the outbox after its position
+ * (`EventHub.resync`), so a subscriber gets what is still kept, or EVENT_ID_EXPIRED, not a gap.
  */
 class PostgresRelay implements EventRelay {
   private readonly poller: OutboxPoller;
 
   constructor(options: RelayOptions, hub: EventHub, log: Logger) {
-    this.poller = new OutboxPoller(options.databaseUrl, options.pollMs, options.pageSize ?? 500, (events) => events.forEach((e) => hub.publish(e)), log, {
-      idle: () => !hub.wanted(),
-    });
+    this.poller = new OutboxPoller(
+      options.databaseUrl,
+      options.pollMs,
+      options.pageSize ?? 500,
+      (events) => events.forEach((e) => hub.publish(e)),
+      log,
+      {
+        idle: () => !hub.wanted(),
+        readLate: () => {
+          log.warn({ retentionHours: options.retention?.hours }, 'event relay: a read came a retention after the one before; streams read the outbox again');
+          hub.resync();
+        },
+      },
+      options.retention,
+    );
   }
 
   start = () => this.poller.start();

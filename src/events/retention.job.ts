@@ -18,7 +18,14 @@ export interface PruneResult {
 
 /**
  * Removes what is older than EVENT_RETENTION_HOURS and no longer needed:
- * - outbox events every reader that keeps a cursor has passed: those whose transaction is visible
+ * - outbox events that committed more than EVENT_RETENTION_HOURS ago (visible in a snapshot a
+ *   prune took that long ago, `committedBefore`), not only dated so: a writer dates its event when
+ *   it starts, and a transaction that commits long after (held open, or its clock read before its
+ *   locks) wrote an event that was at once past the cutoff, and pruned as soon as the dispatcher
+ *   passed it, before a PostgreSQL relay, whose cursor is in memory, had read it: its live
+ *   subscribers never got it, without a word (dates-12c). So a relay has the retention to read an
+ *   event after it commits, as a resuming subscriber has to replay it;
+ * - of those, the outbox events every reader that keeps a cursor has passed: those whose transaction is visible
  *   in the `from` snapshot of each one's `OutboxCursor`, so an event is never pruned before it is
  *   read, however long the reader was stopped, nor one of a transaction that was still running at
  *   that snapshot and committed since (it is read in a later window). The readers: the webhook
@@ -35,20 +42,24 @@ export interface PruneResult {
  * One batch of each per run; a full batch enqueues nothing but the next scheduled run takes more.
  */
 export async function pruneEvents({ em, clock, config }: JobContext): Promise<PruneResult> {
-  const cutoff = new Date(clock.now().getTime() - config.events.retentionHours * 3_600_000);
+  const now = clock.now();
+  const cutoff = new Date(now.getTime() - config.events.retentionHours * 3_600_000);
+  const horizon = await committedBefore(em, now, cutoff);
   const cursorOf = async (table: 'webhook_cursor' | 'event_relay_cursor', name: string) => {
     const saved = await queryOne<{ cursor: string }>(em, sql`select cursor from ${sql.table(table)} where name = ${name}`);
     return saved ? decodeCursor(saved.cursor).from : null;
   };
   const dispatched = await cursorOf('webhook_cursor', WEBHOOK_CURSOR);
   const relayed = config.events.fanout === 'redis' ? await cursorOf('event_relay_cursor', REDIS_RELAY_CURSOR) : null;
-  const events = dispatched
+  const events = dispatched && horizon
     ? await query(
         em,
         sql`delete from outbox_event where id in (
               select id from outbox_event
                where created_at < ${cutoff}
-                 and xid < least(pg_snapshot_xmax(${dispatched}::pg_snapshot), pg_snapshot_xmax(coalesce(${relayed}::pg_snapshot, ${dispatched}::pg_snapshot)))
+                 and xid < least(pg_snapshot_xmax(${dispatched}::pg_snapshot), pg_snapshot_xmax(coalesce(${relayed}::pg_snapshot, ${dispatched}::pg_snapshot)),
+                                 pg_snapshot_xmax(${horizon}::pg_snapshot))
+                 and pg_visible_in_snapshot(xid, ${horizon}::pg_snapshot)
                  and pg_visible_in_snapshot(xid, ${dispatched}::pg_snapshot)
                  and (${relayed}::pg_snapshot is null or pg_visible_in_snapshot(xid, ${relayed}::pg_snapshot))
                limit ${PRUNE_BATCH})
@@ -75,6 +86,22 @@ export async function pruneEvents({ em, clock, config }: JobContext): Promise<Pr
     sql`delete from job where id in (select id from job where status = 'DONE' and finished_at < ${cutoff} limit ${PRUNE_BATCH}) returning id`,
   );
   return { events: events.length, deliveries: deliveries.length, attempts: attempts.length, jobs: jobs.length };
+}
+
+/**
+ * What had committed by `cutoff`: the latest snapshot a prune took at or before it (`outbox_horizon`),
+ * or null when none is that old (the first EVENT_RETENTION_HOURS of a database: nothing is known
+ * to have committed that long ago, and no event is pruned). Records the present snapshot as taken
+ * at `now` first, for the runs a retention later, and forgets those older than the one answered.
+ */
+async function committedBefore(em: JobContext['em'], now: Date, cutoff: Date): Promise<string | null> {
+  await query(em, sql`insert into outbox_horizon (taken_at, snapshot) values (${now}, pg_current_snapshot()::text) on conflict (taken_at) do nothing`);
+  const horizon = await queryOne<{ snapshot: string; takenAt: Date }>(
+    em,
+    sql`select snapshot, taken_at as "takenAt" from outbox_horizon where taken_at <= ${cutoff} order by taken_at desc limit 1`,
+  );
+  if (horizon) await query(em, sql`delete from outbox_horizon where taken_at < ${horizon.takenAt}`);
+  return horizon?.snapshot ?? null;
 }
 
 export const pruneEventsJob: JobHandler = {

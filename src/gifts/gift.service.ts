@@ -244,18 +244,21 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     );
     if (!counted) throw limitReached();
 
+    // One date for the claim: its ledger entry's (never before a write that committed on the
+    // account while the claim waited for it), for the wallet item, its validity and the claim row.
+    const at = new Date(debit.createdAt);
     const issued = await issueOffer(em, {
       customerId: customer.customerId,
       offer,
       source: IssuedOfferSource.GIFT,
       sourceId: source,
       moneyCurrency: list.moneyCurrency,
-      now,
+      now: at,
     });
     const [row] = await query<{ id: number }>(
       em,
       sql`insert into gift_claim (customer_id, gift_list_id, offer_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, created_at)
-          values (${customer.customerId}, ${giftListId}, ${offerId}, ${threshold}, ${debit.entryId}, ${issued.id}, ${idempotencyKey}, ${now})
+          values (${customer.customerId}, ${giftListId}, ${offerId}, ${threshold}, ${debit.entryId}, ${issued.id}, ${idempotencyKey}, ${at})
           returning id`,
     );
     const outcome: GiftClaimOutcome = { claimId: row.id, giftListId, issuedOfferId: issued.id, balance: debit.balance };

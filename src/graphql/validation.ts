@@ -5,6 +5,9 @@ import { firstDuplicate } from '../domain/lists.js';
 import { decimalsOf, isIsoCurrency, MAX_MINOR_DIGITS, minorDigits } from '../domain/currency.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS, keyProblem, segmentOf, shown as quoted, tagProblem, TIER_CODE } from '../domain/text.js';
 import { badInput } from './errors.js';
+import { query, sql } from '../db/sql.js';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { Caller } from '../context.js';
 
 /**
  * The input edge: what every argument of every field must be before any resolver sees it.
@@ -135,7 +138,7 @@ function passesClearChecks(value: object): boolean {
  * first, else the first failure; any other rule's answer also keeps class-validator's
  * `validationErrors`, as before.
  */
-export const validateArguments: ValidatorFn = async (argValue, _argType, { args, info }) => {
+export const validateArguments: ValidatorFn = async (argValue, _argType, { args, info, context }) => {
   if (args && typeof args === 'object' && !checkedArgs.has(args)) {
     checkedArgs.add(args);
     const found = findUnstorableText(args);
@@ -152,6 +155,7 @@ export const validateArguments: ValidatorFn = async (argValue, _argType, { args,
     const argument = argumentNameOf(objects[0], info);
     // A rule with a message of its own for users answers that message; any other rule its own
     // sentence naming the path. Both name the value by its path from the argument.
+    if (await onlyStoredKeys(errors, context as Partial<StoredKeyCtx> | undefined)) return;
     const failure = clearFailure(errors) ?? firstFailure(errors);
     if (!failure) throw new ArgumentValidationError(errors as never);
     const field = argument ? [argument, ...failure.field] : failure.field;
@@ -274,7 +278,8 @@ function keyRefusal(property: string, key: string, nfc = false): string {
  * an activity's reference): no `keyProblem` (an invisible character, white space other than plain
  * spaces), so what reads as one key is one key (edges-11). NFD is taken as sent (hostile pass 6). BAD_USER_INPUT
  * "<field> has a character that shows nothing (\u200B): keys are compared exactly, …", naming the
- * field. Blank text passes: it is `NotBlank`'s to answer.
+ * field. Blank text passes: it is `NotBlank`'s to answer. See `IsStoredKey` for keys of records
+ * that may have been stored before the rule.
  */
 export const IsKey = clearRule(
   'isKey',
@@ -283,13 +288,66 @@ export const IsKey = clearRule(
 );
 
 /**
- * A key a query looks a thing up by (`customer(externalId:)`, `transaction(externalId:)`): not
- * blank (`refuseBlankArgument`) and without a `keyProblem`, as the inputs that stored it must be:
- * BAD_USER_INPUT naming the argument, rather than null, which reads as "no such thing".
+ * The records whose keys were stored before edges-11 refused invisible characters in them, and
+ * whether one is stored under exactly `key` (one indexed read; run only for a key `IsKey` refuses).
  */
-export function refuseMalformedKeyArgument(value: string, argument: string): void {
+const STORED_KEYS = {
+  customer: async ({ em }: StoredKeyCtx, key: string) => (await query(em, sql`select 1 from customer where external_id = ${key} limit 1`)).length > 0,
+  // A partner's sales are its own: another partner's sale stored under the key lets nothing through.
+  sale: async ({ em, caller }: StoredKeyCtx, key: string) => {
+    const partnerId = caller.kind === 'partner' ? caller.partnerId : null;
+    return (await query(em, sql`select 1 from sales_transaction where external_id = ${key} and (${partnerId}::bigint is null or partner_id = ${partnerId}) limit 1`)).length > 0;
+  },
+};
+/** What a stored key's check reads with: the request's unit of work and its caller. */
+type StoredKeyCtx = { em: SqlEntityManager; caller: Caller };
+type StoredKeyKind = keyof typeof STORED_KEYS;
+
+/**
+ * `IsKey` for a key that names a `stored` record (a customer's externalId, a sale's): a key with a
+ * `keyProblem` is still taken when a record is stored under exactly that text (written before
+ * edges-11's rule, by a retailer's import or an older gateway), so such a customer can still be
+ * credited, corrected and closed, and such a sale read and reversed; any other such key is refused
+ * as by `IsKey`, so nothing new is stored with one (hostile pass 12c, docs/decisions.md).
+ */
+export const IsStoredKey = (stored: StoredKeyKind) => IsKey({ context: { stored } });
+
+/**
+ * Whether every failure in `errors` is an `IsStoredKey` refusal of a key that names a stored record
+ * exactly (then the input is taken as it is); false at the first other failure.
+ */
+async function onlyStoredKeys(errors: readonly ValidationError[], ctx: Partial<StoredKeyCtx> | undefined): Promise<boolean> {
+  if (!ctx?.em || !ctx.caller) return false;
+  const keys: [StoredKeyKind, string][] = [];
+  const walk = (list: readonly ValidationError[]): boolean =>
+    list.every((e) => {
+      const rules = Object.keys(e.constraints ?? {});
+      if (rules.length === 0) return walk(e.children ?? []);
+      const stored = (e.contexts?.isKey as { stored?: StoredKeyKind } | undefined)?.stored;
+      if (rules.length !== 1 || rules[0] !== 'isKey' || stored === undefined || typeof e.value !== 'string' || (e.children ?? []).length) return false;
+      keys.push([stored, e.value]);
+      return true;
+    });
+  if (!walk(errors) || !keys.length) return false;
+  for (const [kind, key] of keys) if (!(await STORED_KEYS[kind](ctx as StoredKeyCtx, key))) return false;
+  return true;
+}
+
+/**
+ * A thing a query looks up by a key (`customer(externalId:)`, `transaction(externalId:)`): refused
+ * when blank (`refuseBlankArgument`); else what `lookup` finds under exactly that key (a key stored
+ * before edges-11's rule included: hostile pass 12c); when it finds nothing, a key with a
+ * `keyProblem` is BAD_USER_INPUT naming the argument, as the inputs that store keys refuse it, rather
+ * than null, which reads as "no such thing".
+ */
+export async function lookedUpByKey<T>(value: string, argument: string, lookup: (key: string) => Promise<T | null | undefined>): Promise<T | null> {
   refuseBlankArgument(value, argument);
-  if (keyProblem(value) !== null) throw badInput(keyRefusal(argument, value), argument);
+  const found = await lookup(value);
+  if (found === null || found === undefined) {
+    if (keyProblem(value) !== null) throw badInput(keyRefusal(argument, value), argument);
+    return null;
+  }
+  return found;
 }
 
 /** A money amount of a definition that names no money yet: up to 12 digits and MAX_MINOR_DIGITS decimals (fils: "0.125"). */

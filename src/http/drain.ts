@@ -19,11 +19,16 @@ import { ErrorCode } from '../graphql/errors.js';
  * 2. every request read from then on is refused at once, 503 `SHUTTING_DOWN` with
  *    `Connection: close`, before any of the gateway's work (nothing of it ran: safe to send again);
  * 3. wait (at most `graceMs`) for the handlers that started before (their answers also carry
- *    `Connection: close`) and for whatever else the caller names (operations over WebSocket);
+ *    `Connection: close`) and for whatever else the caller names (operations over WebSocket); a
+ *    request whose body has not all come within `BODY_GRACE_MS` is refused like a new one (nothing
+ *    of it ran), so a client that stopped sending does not hold the shutdown for its grace period;
  * 4. close the connections left idle, then wait (within the same deadline) for the others to
  *    finish; at the deadline, cut whatever is left.
  * Only then may the caller stop what the handlers use (Apollo, the relay, rate limits).
  */
+/** How long shutdown lets a request body still being received come in before refusing it (milliseconds). */
+const BODY_GRACE_MS = 1_000;
+
 export class HttpDrain {
   #closing = false;
   /** Responses of handlers still running (each removed when its handler's promise settles). */
@@ -52,6 +57,23 @@ export class HttpDrain {
     handle().then(done, done);
   }
 
+  /**
+   * Refuses (as a request read after the start of shutdown) each running request whose body is
+   * still coming `BODY_GRACE_MS` after shutdown began, and ends its connection: its handler's read
+   * of the body then fails and it settles (hostile pass 12c: a stalled upload held the shutdown
+   * for its whole grace period).
+   */
+  async #refuseUnsentBodies(): Promise<void> {
+    const receiving = [...this.#running].filter((res) => !res.req.complete);
+    if (!receiving.length) return;
+    await new Promise((resolve) => setTimeout(resolve, BODY_GRACE_MS).unref());
+    for (const res of receiving) {
+      if (res.req.complete || res.headersSent || res.writableEnded) continue;
+      HttpDrain.refuse(res);
+      res.once('finish', () => res.req.destroy());
+    }
+  }
+
   /** 503 `SHUTTING_DOWN` with `Connection: close` (node then closes the socket once it is sent). */
   static refuse(res: ServerResponse): void {
     const body = JSON.stringify({ errors: [{ message: 'The gateway is shutting down: send the request again.', extensions: { code: ErrorCode.SHUTTING_DOWN } }] });
@@ -76,6 +98,7 @@ export class HttpDrain {
       // may hold a request already sent (not yet read); it is read and refused cleanly instead.
       net.Server.prototype.close.call(this.server);
       for (const res of this.#running) if (!res.headersSent) res.setHeader('connection', 'close');
+      void this.#refuseUnsentBodies();
       const settled = this.#running.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#allSettled = resolve));
       await Promise.race([Promise.all([settled, ...alongside]), deadline]);
       // Now idle ones are closed; an answer still being sent closes its connection after it.

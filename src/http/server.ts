@@ -19,7 +19,7 @@ import { formatError, QueryTooComplexError, serviceUnavailable, unauthenticated,
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
-import { checkCost } from '../graphql/cost.js';
+import { oneMutationField } from '../graphql/mutation-fields.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
 import { Authenticator, BEARER_CHALLENGE, inactiveCustomer, type AuthenticateOptions } from './auth.js';
@@ -164,6 +164,24 @@ function inexactVariable(variables: string | null): InexactNumber | null {
 
 class BodyTooLarge extends Error {}
 class BodyNotUtf8 extends Error {}
+/** The client's connection ended before its body did (it went away, or Node answered 408 past HTTP_REQUEST_TIMEOUT_MS): no one to answer. */
+class BodyNotSent extends Error {}
+
+/**
+ * Bounds how long an answer the gateway is done with may wait on its client: if its connection
+ * sends nothing for `sendMs` (the client stopped reading; the kernel's buffers are full) before the
+ * answer is all handed over, the connection is cut. Node sets no such bound (`server.timeout` is
+ * 0), so each such connection, with its answer in memory, stayed for ever (hostile pass 12c). A
+ * client that reads slowly keeps it alive: any progress restarts the count.
+ */
+function bindSending(res: ServerResponse, sendMs: number): void {
+  const socket = res.socket;
+  if (!socket || res.writableFinished || socket.destroyed) return;
+  const cut = () => socket.destroy();
+  socket.setTimeout(sendMs, cut);
+  // Once handed over, node's own idle handling (keepAliveTimeout) takes the connection back.
+  res.once('finish', () => socket.off('timeout', cut));
+}
 
 /** Decodes UTF-8 strictly: a byte sequence that is not UTF-8 throws instead of reading as U+FFFD. */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -179,10 +197,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   if (declared > limit) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new BodyTooLarge();
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    // A request stream fails only when its connection did: the client's doing, not an internal error.
+    if (error instanceof BodyTooLarge) throw error;
+    throw new BodyNotSent();
   }
   try {
     return STRICT_UTF8.decode(Buffer.concat(chunks));
@@ -222,6 +246,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   const metrics = new Metrics();
   const persisted = new PersistedStore();
   const armor = armorFor(config);
+  // Every transport validates with these: Apollo, compiled documents and the socket.
+  const validationRules = [...armor.validationRules, oneMutationField];
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
   const rateLimits = await RateLimits.create(config, databaseUrl, log);
   const proxies = ProxyTrust.of(config);
@@ -248,7 +274,14 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
 
   const hub = new EventHub(config.events.subscriberQueue, outboxReplay(() => orm.em.fork()));
   const relay = createRelay(
-    { databaseUrl, mode: config.events.fanout, pollMs: config.events.pollMs, redisUrl: config.rateLimit.redisUrl, keyPrefix: config.rateLimit.keyPrefix },
+    {
+      databaseUrl,
+      mode: config.events.fanout,
+      pollMs: config.events.pollMs,
+      redisUrl: config.rateLimit.redisUrl,
+      keyPrefix: config.rateLimit.keyPrefix,
+      retention: { hours: config.events.retentionHours, clock },
+    },
     hub,
     log,
   );
@@ -307,13 +340,20 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         maxCost: config.limits.maxCost,
         maxPageSize: config.maxPageSize,
         introspection,
-        validationRules: armor.validationRules,
+        validationRules,
         // Its one statement checks the customer as authentication would, before it claims or writes (purchase.service).
         customerCheckingMutations: ['purchaseOffer'],
       })
     : undefined;
 
-  const httpServer = createServer();
+  // Node checks these bounds every connectionsCheckingInterval (30 s by default, longer than a
+  // short bound): a quarter of the headers' bound, at most a second.
+  const { headersMs, requestMs } = config.httpTimeouts;
+  const httpServer = createServer({
+    headersTimeout: headersMs,
+    requestTimeout: requestMs,
+    connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersMs / 4))),
+  });
   const drain = new HttpDrain(httpServer);
   let apolloStopped = false;
   const apollo = new ApolloServer<RequestCtx>({
@@ -326,7 +366,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     allowBatchedHttpRequests: false,
     // graphql-js stops parsing past the token limit; formatError tags that QUERY_TOO_COMPLEX.
     parseOptions: { maxTokens: config.limits.maxTokens },
-    validationRules: armor.validationRules,
+    validationRules,
     formatError: (formatted, error) => withRequestId(formatError(formatted, error, logInternal, formatOptions)),
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<RequestCtx>[]),
@@ -364,8 +404,14 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       } catch (error) {
         if (error instanceof BodyTooLarge) return refuse(413, `Request body is larger than ${config.bodyLimitBytes} bytes.`, 'PAYLOAD_TOO_LARGE');
         if (error instanceof BodyNotUtf8) return refuse(400, 'The request body is not valid UTF-8 text.', 'BAD_REQUEST');
+        if (error instanceof BodyNotSent) {
+          metrics.countError(meter, 'BODY_NOT_SENT');
+          return log.debug({ requestId: currentRequestId() }, 'the client stopped sending its request body');
+        }
         throw error;
       }
+      // Shutdown refused it while its body was still coming (HttpDrain): that answer said nothing ran.
+      if (res.headersSent) return;
       if ((req.headers['content-type'] ?? '').includes('json')) {
         try {
           const parsed = text.length ? parseRequestJson(text) : { value: undefined, inexact: null };
@@ -590,14 +636,14 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       log.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.destroy();
-    });
+    }).finally(() => bindSending(res, config.httpTimeouts.sendMs));
   })));
 
   const subscriptions = startSubscriptionServer({
     httpServer,
     schema,
     // Apollo adds NoSchemaIntrospectionCustomRule itself when introspection is off; graphql-ws does not.
-    validationRules: [...specifiedRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...armor.validationRules],
+    validationRules: [...specifiedRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...validationRules],
     formatOptions,
     config,
     orm,

@@ -13,7 +13,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
-import { CloseCode, type Context as WsContext } from 'graphql-ws';
+import { CloseCode, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -26,6 +26,7 @@ import type { EventHub, SessionEnd } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
 import { ErrorCode, formatError, QueryTooComplexError, type FormatOptions } from '../graphql/errors.js';
 import { requestEntityManager } from '../db/orm.js';
+import { databaseUnavailable } from '../db/unavailable.js';
 import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, type PersistedStore } from '../persisted/persisted.service.js';
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
@@ -49,7 +50,16 @@ export const SocketClose = {
   SLOW_CONSUMER: 4008,
   /** The instance is shutting down (after its in-flight operations ended): reconnect, resume with `after`. */
   GOING_AWAY: 1001,
+  /**
+   * The database did not answer in time while the socket connected (a bound of `DbTimeouts` cut the
+   * read of its credentials): nothing was wrong with them; reconnect shortly. RFC 6455's "Try Again
+   * Later", which graphql-ws clients retry (4500 they do not).
+   */
+  TRY_AGAIN_LATER: 1013,
 } as const;
+
+/** How long shutdown waits for a peer to answer its 1001 close frame before cutting the socket (milliseconds). */
+const CLOSE_HANDSHAKE_MS = 1_000;
 
 /** A connected, acknowledged socket and who is on it. */
 export interface Session {
@@ -342,6 +352,23 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     if (inFlight === 0) drained?.();
   };
 
+  /**
+   * The close of a socket whose connection failed with `error`: the credential's refusal (4401), a
+   * database that did not answer in time (1013, retried by clients; logged as HTTP logs it), or an
+   * internal error (4500, logged).
+   */
+  const connectRefusal = (error: unknown): { code: number; reason: string } => {
+    const refused = credentialClose(error);
+    if (refused) return refused;
+    const unavailable = databaseUnavailable(error);
+    if (unavailable) {
+      deps.formatOptions.onUnavailable?.(unavailable, error);
+      return { code: SocketClose.TRY_AGAIN_LATER, reason: 'database unavailable: try again later' };
+    }
+    log.error({ err: error }, 'could not check WebSocket credentials');
+    return { code: CloseCode.InternalServerError, reason: 'Internal server error' };
+  };
+
   /** A socket's connection: its credentials and, for a customer, status and stream position; false when refused (the socket is closed with the reason). */
   const connect = async (ctx: SocketCtx, heard: readonly SessionEnd[]): Promise<boolean> => {
     const { socket, request } = ctx.extra;
@@ -351,19 +378,25 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     try {
       authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
     } catch (error) {
-      const refused = credentialClose(error);
-      if (!refused) log.error({ err: error }, 'could not check WebSocket credentials');
-      socket.close(refused?.code ?? CloseCode.InternalServerError, refused?.reason ?? 'Internal server error');
+      const refused = connectRefusal(error);
+      socket.close(refused.code, refused.reason);
       return false;
     }
     // Where the customer's stream stood, with their status, in one snapshot: a close that
     // committed later (seq past this) closes the socket; one before it was undone by a reopen.
     let seenSeq: number | undefined;
     if (authenticated.caller.kind === 'customer') {
-      const [now] = await query<{ status: string; seq: string | null }>(
-        requestEntityManager(orm),
-        sql`select c.status, s.last_seq as seq from customer c left join event_stream s on s.customer_id = c.id where c.id = ${authenticated.caller.customerId}`,
-      );
+      let now: { status: string; seq: string | null } | undefined;
+      try {
+        [now] = await query<{ status: string; seq: string | null }>(
+          requestEntityManager(orm),
+          sql`select c.status, s.last_seq as seq from customer c left join event_stream s on s.customer_id = c.id where c.id = ${authenticated.caller.customerId}`,
+        );
+      } catch (error) {
+        const refused = connectRefusal(error);
+        socket.close(refused.code, refused.reason);
+        return false;
+      }
       if (!now || now.status === 'CLOSED') {
         socket.close(SocketClose.FORBIDDEN, 'account closed');
         return false;
@@ -418,6 +451,60 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     return true;
   };
 
+  /**
+   * An operation's execution arguments once every check of HTTP's has passed (credentials and rate
+   * limit, trusted documents, size, tokens, validation, operation type, variables, cost), or the
+   * errors refusing it. Throws what it could not decide (a database error): see onSubscribe.
+   */
+  const prepare = async (ctx: SocketCtx, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+    const session = ctx.extra.session!;
+    if (Object.keys(ctx.subscriptions).length > config.ws.maxSubscriptionsPerSocket) {
+      return refusal(`At most ${config.ws.maxSubscriptionsPerSocket} operations may run at once on one socket.`, ErrorCode.TOO_MANY_SUBSCRIPTIONS);
+    }
+    const context = await operationContext(session);
+    // Trusted documents, decided before any text is parsed (as over HTTP); a hash-only request sends `query: ""`.
+    const persistedQuery = (payload.extensions as Record<string, unknown> | undefined)?.persistedQuery;
+    const decision = await decide(persisted, context.em, deps.trustedCaller(context, session.clientName), {
+      query: persistedQuery !== undefined && payload.query === '' ? undefined : payload.query,
+      extensions: payload.extensions,
+    });
+    if (decision.kind === 'refuse') return refusal(decision.message, decision.code);
+    const text = decision.query as string;
+    if (Buffer.byteLength(text, 'utf8') > config.limits.maxDocumentBytes) {
+      return [new QueryTooComplexError(`The document is longer than ${config.limits.maxDocumentBytes} bytes.`)];
+    }
+    const { document, errors } = documents.get(text, () => {
+      let parsed: DocumentNode;
+      try {
+        parsed = parse(text, { maxTokens: config.limits.maxTokens });
+      } catch (error) {
+        return { errors: [coded(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
+      }
+      const invalid = validate(schema, parsed, deps.validationRules);
+      return invalid.length ? { errors: invalid.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document: parsed };
+    });
+    if (!document) return errors!;
+    const operation = getOperationAST(document, payload.operationName ?? undefined) as OperationDefinitionNode | null;
+    if (!operation) {
+      const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+      return refusal(message, 'OPERATION_RESOLUTION_FAILURE');
+    }
+    // graphql-ws clients resend an operation whose result had not come when the socket dropped,
+    // and most mutations carry no idempotency key: one sent here could run twice. Queries and
+    // subscriptions change nothing, so running one again is harmless.
+    if (operation.operation === 'mutation') return refusal(MUTATION_OVER_WEBSOCKET_MESSAGE, ErrorCode.MUTATION_OVER_WEBSOCKET);
+    const variables = getVariableValues(schema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>);
+    if (variables.errors) return variables.errors.map((e) => coded(e, ErrorCode.BAD_USER_INPUT));
+    const tooCostly = checkCost(schema, document, operation, payload.variables ?? undefined, { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize });
+    if (tooCostly) return [tooCostly];
+    if (decision.remember) await persisted.rememberApq(context.em, decision.remember.hash, decision.remember.body, clock.now()).catch((e: unknown) => log.error({ err: e }, 'could not remember an APQ document'));
+    if (operation.operation !== 'subscription') {
+      inFlight++;
+      (session.running ??= new Set()).add(id);
+    }
+    return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
+  };
+
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
@@ -437,58 +524,16 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         forget(session);
       },
       onSubscribe: async (ctx: SocketCtx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-        const session = ctx.extra.session!;
-        if (Object.keys(ctx.subscriptions).length > config.ws.maxSubscriptionsPerSocket) {
-          return refusal(`At most ${config.ws.maxSubscriptionsPerSocket} operations may run at once on one socket.`, ErrorCode.TOO_MANY_SUBSCRIPTIONS);
-        }
-        let context: SocketOperationCtx;
         try {
-          context = await operationContext(session);
+          return await prepare(ctx, id, payload);
         } catch (error) {
+          // Thrown here, graphql-ws closed the whole socket with 4500 (which its clients do not
+          // retry), ending every other subscription on it: a database bound that cut the operation's
+          // credential check did that (hostile pass 12c). The operation's error instead, formatted
+          // by onError as every other (SERVICE_UNAVAILABLE, or INTERNAL_SERVER_ERROR with an id).
           if (error instanceof GraphQLError) return [error];
-          throw error;
+          return [new GraphQLError((error as Error)?.message ?? String(error), { originalError: error as Error })];
         }
-        // Trusted documents, decided before any text is parsed (as over HTTP); a hash-only request sends `query: ""`.
-        const persistedQuery = (payload.extensions as Record<string, unknown> | undefined)?.persistedQuery;
-        const decision = await decide(persisted, context.em, deps.trustedCaller(context, session.clientName), {
-          query: persistedQuery !== undefined && payload.query === '' ? undefined : payload.query,
-          extensions: payload.extensions,
-        });
-        if (decision.kind === 'refuse') return refusal(decision.message, decision.code);
-        const text = decision.query as string;
-        if (Buffer.byteLength(text, 'utf8') > config.limits.maxDocumentBytes) {
-          return [new QueryTooComplexError(`The document is longer than ${config.limits.maxDocumentBytes} bytes.`)];
-        }
-        const { document, errors } = documents.get(text, () => {
-          let parsed: DocumentNode;
-          try {
-            parsed = parse(text, { maxTokens: config.limits.maxTokens });
-          } catch (error) {
-            return { errors: [coded(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
-          }
-          const invalid = validate(schema, parsed, deps.validationRules);
-          return invalid.length ? { errors: invalid.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document: parsed };
-        });
-        if (!document) return errors!;
-        const operation = getOperationAST(document, payload.operationName ?? undefined) as OperationDefinitionNode | null;
-        if (!operation) {
-          const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
-          return refusal(message, 'OPERATION_RESOLUTION_FAILURE');
-        }
-        // graphql-ws clients resend an operation whose result had not come when the socket dropped,
-        // and most mutations carry no idempotency key: one sent here could run twice. Queries and
-        // subscriptions change nothing, so running one again is harmless.
-        if (operation.operation === 'mutation') return refusal(MUTATION_OVER_WEBSOCKET_MESSAGE, ErrorCode.MUTATION_OVER_WEBSOCKET);
-        const variables = getVariableValues(schema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>);
-        if (variables.errors) return variables.errors.map((e) => coded(e, ErrorCode.BAD_USER_INPUT));
-        const tooCostly = checkCost(schema, document, operation, payload.variables ?? undefined, { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize });
-        if (tooCostly) return [tooCostly];
-        if (decision.remember) await persisted.rememberApq(context.em, decision.remember.hash, decision.remember.body, clock.now()).catch((e: unknown) => log.error({ err: e }, 'could not remember an APQ document'));
-        if (operation.operation !== 'subscription') {
-          inFlight++;
-          (session.running ??= new Set()).add(id);
-        }
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
       },
       onOperation: (_ctx, _id, _payload, args) => {
         // A subscription's checks (resume point, currency) are done: an idle subscriber holds no unit of work.
@@ -507,6 +552,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       },
     },
     wsServer,
+    // graphql-ws pings every socket this often and terminates one whose pong has not come as long after.
+    config.ws.keepAliveMs,
   );
 
   // A client's protocol error (an oversized frame: ws has already closed the socket with 1009) is
@@ -534,8 +581,23 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           setTimeout(resolve, graceMs).unref();
         });
       }
-      await cleanup.dispose();
+      // Sends every socket 1001 and resolves once all have closed. A peer that vanished never answers
+      // the close frame: ws waits 30 s for it, and so did the shutdown, for its whole grace period
+      // (hostile pass 12c). Healthy peers answer within a round trip; what is left after
+      // CLOSE_HANDSHAKE_MS is cut.
+      const disposed = cleanup.dispose();
       for (const session of sessions) clearTimeout(session.expiryTimer);
+      const open = [...wsServer.clients].filter((socket) => socket.readyState !== WebSocket.CLOSED);
+      if (open.length) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all(open.map((socket) => new Promise<void>((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve() : socket.once('close', () => resolve()))))),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_MS))),
+        ]);
+        clearTimeout(timer);
+        for (const socket of open) socket.terminate();
+      }
+      await disposed;
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type TypeNode,
+  type ValidationRule,
 } from 'graphql';
 
 /**
@@ -93,10 +94,11 @@ export function manifestFromDocument(document: DocumentNode): PersistedManifest 
 /**
  * Checks a manifest's shape and every operation in it against `schema`: the id is the SHA-256 of
  * the body, the body parses to exactly one operation with the entry's name and type (plus the
- * fragments it uses), and validates with graphql-js's specified rules.
+ * fragments it uses), and validates with `rules` (graphql-js's specified rules unless told: the
+ * operators' mutation adds the gateway's own, so nothing is registered that would be refused when run).
  * @throws ManifestRejected with every problem found (fields point into `manifest`).
  */
-export function checkManifest(schema: GraphQLSchema, manifest: unknown): PersistedManifest {
+export function checkManifest(schema: GraphQLSchema, manifest: unknown, rules: readonly ValidationRule[] = specifiedRules): PersistedManifest {
   const problems: ManifestProblem[] = [];
   const at = (...path: (string | number)[]) => ['manifest', ...path.map(String)];
   const m = manifest as Partial<PersistedManifest> | null;
@@ -132,7 +134,7 @@ export function checkManifest(schema: GraphQLSchema, manifest: unknown): Persist
     if (operations.length !== 1) return fail(`${label}: the body must hold exactly one operation, it holds ${operations.length}.`, 'body');
     if (operations[0].name?.value !== op.name) return fail(`${label}: the body's operation is named ${operations[0].name?.value ?? '(nothing)'}.`, 'name');
     if (operations[0].operation !== op.type) return fail(`${label}: the body is a ${operations[0].operation}, not a ${op.type}.`, 'type');
-    for (const error of validate(schema, document, specifiedRules)) fail(`${label}: ${error.message}`, 'body');
+    for (const error of validate(schema, document, rules)) fail(`${label}: ${error.message}`, 'body');
   });
   if (problems.length) throw new ManifestRejected(problems);
   return m as PersistedManifest;

@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { recordAudit } from '../audit/audit.service.js';
 import { query, sql } from '../db/sql.js';
 import { checkManifest, selectedFieldTypes, type OperationType, type RegisteredOperation } from './manifest.js';
@@ -20,9 +20,9 @@ export const CLIENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
  */
 export async function registerManifest(
   em: SqlEntityManager,
-  input: { schema: GraphQLSchema; client: string; manifest: unknown; actor: string; now: Date },
+  input: { schema: GraphQLSchema; client: string; manifest: unknown; actor: string; now: Date; rules?: readonly ValidationRule[] },
 ): Promise<{ count: number }> {
-  const manifest = checkManifest(input.schema, input.manifest);
+  const manifest = checkManifest(input.schema, input.manifest, input.rules);
   const rows = manifest.operations.map((op) => ({
     hash: op.id,
     body: op.body,

@@ -276,7 +276,9 @@ type DebitRow = { due: boolean; refused: string | null; consumed: number } & { [
  * open credits oldest-expiring first (never-expiring last, ties by age; `ledger_allocation`
  * rows), writes the entry and records its BALANCE_CHANGED event (ord 1, before the extension's
  * events) in the outbox. CTE names the extension may read: `a` (point_account's returning: id,
- * available, pending, lifetime_earned, debt) and `e` (the ledger_entry written, every column).
+ * available, pending, lifetime_earned, debt, updated_at) and `e` (the ledger_entry written, every
+ * column). The entry and every event are dated `a.updated_at` (the debit's `now`, never before the
+ * account's latest write): an extension dates what it writes with it too, one date per write.
  * The reads run on the statement's snapshot, which is current because the account lock was
  * taken by an earlier statement of the transaction and every ledger write holds it. A caller that
  * takes the lock in the statement itself (the extension's `head`, before `due`) must make the
@@ -320,7 +322,7 @@ export function debitStatement<X extends object = object>(account: DebitAccount,
       select e.account_id, e.customer_id, e.id, consumed.id, consumed.amount from e, consumed
     )${more.ctes ?? sql``}, events as (
       insert into outbox_event (topic, customer_id, payload, created_at)
-      select x.topic, ${account.customerId}, x.payload, ${d.now} from (
+      select x.topic, ${account.customerId}, x.payload, (select updated_at from a) from (
         select 1 as ord, 'BALANCE_CHANGED' as topic,
                jsonb_build_object('currency', ${account.currencyCode}::text, 'accountId', a.id, 'customerId', ${account.customerId}::bigint,
                                   'currencyCode', ${account.currencyCode}::text, 'available', a.available, 'pending', a.pending,

@@ -208,7 +208,8 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
       target: `Customer:${customer.id}`,
       reason: data.reason,
       details: { currency: data.currency, amount: data.amount, qualifying, entryId: posted.entryId },
-      at: now,
+      // the entry's date: never before a write that committed on the account while this one waited
+      at: new Date(posted.createdAt),
     });
     return posted.entryId;
   });

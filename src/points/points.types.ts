@@ -4,7 +4,7 @@ import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { IsCurrencyCode, IsIdempotencyKey, IsKey, NotBlank } from '../graphql/validation.js';
+import { IsCurrencyCode, IsIdempotencyKey, IsStoredKey, NotBlank } from '../graphql/validation.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 
 registerEnumType(LedgerEntryKind, { name: 'LedgerEntryKind' });
@@ -119,7 +119,7 @@ export class AdjustPointsInput {
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
-  @IsKey()
+  @IsStoredKey('customer')
   customerExternalId!: string;
 
   @Field()

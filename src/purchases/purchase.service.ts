@@ -221,7 +221,7 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  * snapshot, in this order (each CTE reads the one before it, so PostgreSQL runs them in turn):
  *
  * - `h`: the listing (on show, open to the customer, stock, price, limit), its offer's current
- *   version and the issued offer's expiry, the currency, the customer's account as the snapshot
+ *   version, the currency, the customer's account as the snapshot
  *   has it (no lock yet) and the purchase's id, taken from its sequence now;
  * - `v`: whether the signed-in customer may be served at all, when the request left that to this
  *   statement (`externalId` not null: a pending CustomerCheck): a customer row of that id and
@@ -245,7 +245,9 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  *   meanwhile: OFFER_UNAVAILABLE), as purchaseWrites' precondition does;
  * - the ledger's debit (debitStatement: RETRY when points are due, for the transaction's
  *   write-down), then the per-customer count, the stock, the issued offer and the purchase, as
- *   purchaseWrites (with their events).
+ *   purchaseWrites (with their events). Every row it writes is dated as its ledger entry is
+ *   (`a.updated_at`: `now`, or the account's latest write when one committed while it waited), the
+ *   offer's expiry counted from that date; the listing's window and eligibility are checked at `now`.
  *
  * The last column calls raise_refusal with the outcome when the key was claimed but something
  * refused (INSUFFICIENT_POINTS, LIMIT_REACHED, OUT_OF_STOCK after the debit, …): the error rolls
@@ -258,7 +260,7 @@ const PURCHASE_ALONE = statement(
     const head = sql`h as materialized (
         select l.id as listing_id, l.price_in_points as price, l.per_customer_limit, l.stock_remaining,
                ${listingOnShow(now)} and ${storeOpen(now)} as on_show, ${customerQualifies(viewer, now)} as eligible,
-               ${offerVersionColumns('offer.')}, ${expirySql(now)} as offer_expires_at, ${HEAD_CURRENCY_COLUMNS},
+               ${offerVersionColumns('offer.')}, ${HEAD_CURRENCY_COLUMNS},
                pa.id as account_id, pa.available as account_available, pa.pending as account_pending,
                pa.lifetime_earned as account_lifetime_earned, pa.version as account_version,
                nextval('offer_purchase_id_seq') as purchase_id
@@ -323,17 +325,18 @@ const PURCHASE_ALONE = statement(
           ), io as (${issueOfferSql(
             {
               customerId,
-              offer: { versionId: sql`h."offer.versionId"`, expiresAt: sql`h.offer_expires_at` },
+              offer: { versionId: sql`h."offer.versionId"`, expiresAt: expirySql(sql`a.updated_at`, { validDays: sql`h."offer.validDays"`, validUntil: sql`h."offer.validUntil"` }) },
               moneyCurrency: sql`h."currency.moneyCurrency"`,
               code,
               source: IssuedOfferSource.PURCHASE,
               now,
+              at: sql`a.updated_at`,
             },
             sql`a, h`,
           )}),
           p as (
             insert into offer_purchase (id, customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
-            select h.purchase_id, ${customerId}, ${listingId}, h.price, e.id, io.id, ${key}, 'COMPLETED', ${now} from e, io, h
+            select h.purchase_id, ${customerId}, ${listingId}, h.price, e.id, io.id, ${key}, 'COMPLETED', e.created_at from e, io, h
             returning ${PURCHASE_COLUMNS}
           )`,
         events: sql`union all select 2, 'WALLET_CHANGED', jsonb_build_object('change', 'ISSUED', 'issuedOfferId', io.id) from io`,
@@ -481,7 +484,8 @@ async function purchaseInTransaction(
  * so nothing is written when the debit is not): the per-customer count (`counted`: 0 when the
  * limit is reached), the stock (`taken`: 0 when sold out meanwhile; the row lock decides races),
  * the issued offer, the purchase, the WALLET_CHANGED event and the key's stored answer (the
- * PurchaseOutcome a repeat gets).
+ * PurchaseOutcome a repeat gets). The offer and the purchase are dated as the entry (`a.updated_at`,
+ * the offer's expiry counted from it); the precondition checks the listing at `now`.
  */
 function purchaseWrites(p: {
   customer: CustomerCaller;
@@ -528,12 +532,12 @@ function purchaseWrites(p: {
          where id = ${p.listingId} and ${stocked} and stock_remaining > 0 and exists (select 1 from a)
         returning stock_remaining
       ), io as (${issueOfferSql(
-        { customerId: p.customerId, offer: p.offer, moneyCurrency: p.head['currency.moneyCurrency'], source: IssuedOfferSource.PURCHASE, now: p.now },
+        { customerId: p.customerId, offer: p.offer, moneyCurrency: p.head['currency.moneyCurrency'], source: IssuedOfferSource.PURCHASE, now: p.now, at: sql`a.updated_at` },
         sql`a`,
       )}),
       p as (
         insert into offer_purchase (customer_id, listing_id, points_paid, ledger_entry_id, issued_offer_id, idempotency_key, status, created_at)
-        select ${p.customerId}, ${p.listingId}, ${p.price}, e.id, io.id, ${p.idempotencyKey}, 'COMPLETED', ${p.now} from e, io
+        select ${p.customerId}, ${p.listingId}, ${p.price}, e.id, io.id, ${p.idempotencyKey}, 'COMPLETED', e.created_at from e, io
         returning ${PURCHASE_COLUMNS}
       ), done as (${completeKeySql(p.scope, p.idempotencyKey, outcome, sql`p, a`)})`,
     events: sql`union all select 2, 'WALLET_CHANGED', jsonb_build_object('change', 'ISSUED', 'issuedOfferId', io.id) from io`,

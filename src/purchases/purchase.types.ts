@@ -1,5 +1,4 @@
 import { IsIdempotencyKey } from '../graphql/validation.js';
-import { MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';

@@ -2,7 +2,7 @@ import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root
 import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaff } from '../graphql/guards.js';
-import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
+import { toGlobalId, offerRefOf } from '../graphql/ids.js';
 import { offerIdsOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx as Context, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestCtx } from '../graphql/context.js';
 import { connectionOf, ID_KEY, INT4_KEY, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
@@ -6,7 +6,6 @@ import { requireOperator, requireStaffOrCustomer } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
 import { listingsPageKey } from '../graphql/loaders.js';
 import { offerIdsOf } from '../offers/offer.service.js';
-import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
 import { addListing, createRewardStore, listingsPage, removeListing, storesPage, type ListingRow, type StoreRow } from './store.service.js';
 import {

@@ -5,7 +5,7 @@ import { Customer } from '../customers/customer.types.js';
 import { payloadOf } from '../graphql/errors.js';
 import { partnerHolds, requirePartnerScope, requireStaffOrScope } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
-import { refuseMalformedKeyArgument } from '../graphql/validation.js';
+import { lookedUpByKey } from '../graphql/validation.js';
 import { Offer } from '../offers/offer.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import {
@@ -28,11 +28,10 @@ import {
 
 @Resolver(() => SalesTransaction)
 export class TransactionResolver {
-  @Query(() => SalesTransaction, { nullable: true, description: "A partner's sale by its externalId (transactions:read; blank, or with invisible characters: BAD_USER_INPUT); staff see any partner's." })
+  @Query(() => SalesTransaction, { nullable: true, description: "A partner's sale by its externalId (transactions:read; blank, or with invisible characters when none of its sales is stored under exactly that id: BAD_USER_INPUT); staff see any partner's." })
   transaction(@Arg('externalId') externalId: string, @Context() ctx: RequestCtx) {
     requireStaffOrScope(ctx, 'transactions:read');
-    refuseMalformedKeyArgument(externalId, 'externalId');
-    return transactionByExternalId(ctx.em, externalId, ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null);
+    return lookedUpByKey(externalId, 'externalId', (key) => transactionByExternalId(ctx.em, key, ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null));
   }
 
   @FieldResolver(() => ID)

@@ -2,7 +2,7 @@ import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-v
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsCurrencyCode, IsKey, MaxItems, MinItems, moneyMessage, NotBlank, PricesFitCurrency, SaleTotalFits, UNIT_PRICE } from '../graphql/validation.js';
+import { IsCurrencyCode, IsKey, IsStoredKey, MaxItems, MinItems, moneyMessage, NotBlank, PricesFitCurrency, SaleTotalFits, UNIT_PRICE } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { ITEM_KEY_MAX } from './pricing.js';
@@ -106,14 +106,14 @@ export class SubmitTransactionInput {
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
-  @IsKey()
+  @IsStoredKey('sale')
   externalId!: string;
 
   @Field()
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
-  @IsKey()
+  @IsStoredKey('customer')
   customerExternalId!: string;
 
   @Field(() => String, { nullable: true, description: 'e.g. STORE, ONLINE, APP; up to 100 characters, as an offer or campaign may name; when given, not blank.' })
@@ -168,7 +168,7 @@ export class ReverseTransactionInput {
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
-  @IsKey()
+  @IsStoredKey('sale')
   externalId!: string;
 
   @Field(() => String, { nullable: true, description: 'Why (not blank when given).' })

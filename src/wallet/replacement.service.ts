@@ -59,7 +59,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     }
     const original = await queryOne(
       em,
-      sql<IssuedOfferRow & OfferVersionColumns<'offer.'>>`select ${issuedColumns(now)}, ${offerVersionColumns('offer.')}
+      sql<IssuedOfferRow & OfferVersionColumns<'offer.'> & { updatedAt: Date }>`select ${issuedColumns(now)}, io.updated_at as "updatedAt", ${offerVersionColumns('offer.')}
             from issued_offer io join offer_version ov on ov.id = io.offer_version_id
            where io.id = ${request.issuedOfferId} for update of io`,
     );
@@ -70,8 +70,12 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     const replaced = await db(em).selectFrom('IssuedOffer').select('id').where('replaces', '=', original.id).executeTakeFirst();
     if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
     const offer = offerVersionFrom(original, 'offer.');
-    const expiresAt = expiryOf(offer, now);
-    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+    // Dated no earlier than the original's last write, which may have committed while this waited
+    // for its row (a redemption, a void): the replacement is not issued before what it replaces
+    // was used up, and is valid its days from then (dates-12c, as edges-12b for the ledger).
+    const at = new Date(Math.max(now.getTime(), new Date(original.updatedAt).getTime()));
+    const expiresAt = expiryOf(offer, at);
+    if (expiresAt && expiresAt.getTime() <= at.getTime()) {
       throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be issued.', ['input', 'issuedOfferId']);
     }
     const issued = await issueOffer(em, {
@@ -82,7 +86,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
       // The same offer in the same program: its amounts stay in the money they were in.
       moneyCurrency: original.moneyCurrency,
       replaces: original.id,
-      now,
+      now: at,
     });
     await recordAudit(em, {
       actor,
@@ -90,7 +94,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
       target: `IssuedOffer:${original.id}`,
       reason: request.reason,
       details: { replacement: `IssuedOffer:${issued.id}`, status: original.status },
-      at: now,
+      at,
     });
     const outcome: ReplacementOutcome = { replacedId: original.id, issuedOfferId: issued.id };
     await completeIdempotencyKey(em, scope, request.idempotencyKey, outcome);

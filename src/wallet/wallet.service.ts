@@ -98,14 +98,20 @@ export async function issueOffer(em: SqlEntityManager, data: IssueData): Promise
 /**
  * The insert of issueOffer (without its event) as a statement or a CTE: one row, the issued offer
  * as of `now`; none when `from` (a CTE of the caller's statement, e.g. the debit that pays for the
- * offer) has no row. A caller that uses it records WALLET_CHANGED itself.
+ * offer) has no row. A caller that uses it records WALLET_CHANGED itself. `at`: the date it is
+ * written with (created, updated, and the start of its validity), an SQL expression of the caller's
+ * statement (the debit's `a.updated_at`, so the offer shares its ledger entry's date); default `now`.
  */
-export function issueOfferSql(data: IssueData | IssueDataInStatement, from?: RawBuilder<unknown>): RawBuilder<IssuedOfferRow> {
-  const [versionId, expiresAt] = 'expiresAt' in data.offer ? [data.offer.versionId, data.offer.expiresAt] : [data.offer.versionId, expiryOf(data.offer, data.now)];
+export function issueOfferSql(data: (IssueData | IssueDataInStatement) & { at?: RawBuilder<unknown> }, from?: RawBuilder<unknown>): RawBuilder<IssuedOfferRow> {
+  const at = data.at ?? data.now;
+  const [versionId, expiresAt] =
+    'expiresAt' in data.offer
+      ? [data.offer.versionId, data.offer.expiresAt]
+      : [data.offer.versionId, data.at ? expirySql(data.at, { validDays: data.offer.validDays, validUntil: data.offer.validUntil }) : expiryOf(data.offer, data.now)];
   return sql<IssuedOfferRow>`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, money_currency, replaces_id, status, expires_at, created_at, updated_at)
         select ${'code' in data ? data.code : newOfferCode()}, ${data.customerId}::bigint, ${versionId}::bigint, ${data.source}, ${data.sourceId ?? null},
                ${data.moneyCurrency}::text, ${data.replaces ?? null}::bigint, 'ISSUED',
-               ${expiresAt}::timestamptz, ${data.now}::timestamptz, ${data.now}::timestamptz ${from ? sql`from ${from}` : sql``}
+               ${expiresAt}::timestamptz, ${at}::timestamptz, ${at}::timestamptz ${from ? sql`from ${from}` : sql``}
         returning ${issuedColumns(data.now)}`;
 }
 
@@ -120,9 +126,17 @@ export type IssueDataInStatement = Omit<IssueData, 'offer' | 'moneyCurrency'> & 
   code: string;
 };
 
-/** expiryOf in SQL, for offer version `ov` issued at `now`: `valid_days` whole days of 24 hours after, capped by `valid_until`. */
-export function expirySql(now: Date): RawBuilder<Date | null> {
-  return sql`least(${now}::timestamptz + ${daysOf(sql`ov.valid_days`)}, ov.valid_until)`;
+/**
+ * expiryOf in SQL, for an offer version issued at `at` (a Date, or an SQL expression of the
+ * statement: the debit's `a.updated_at`, the date its ledger entry gets): `validDays` whole days
+ * of 24 hours after, capped by `validUntil` (either null: no such bound). The version's fields are
+ * values or SQL expressions; by default offer version `ov`'s columns.
+ */
+export function expirySql(
+  at: Date | RawBuilder<unknown>,
+  version: { validDays: number | null | RawBuilder<unknown>; validUntil: Date | null | RawBuilder<unknown> } = { validDays: sql`ov.valid_days`, validUntil: sql`ov.valid_until` },
+): RawBuilder<Date | null> {
+  return sql`least(${at}::timestamptz + ${daysOf(version.validDays as number | RawBuilder<unknown>)}, ${version.validUntil}::timestamptz)`;
 }
 
 /** Issued offers by id as of `now` (any order; unknown ids are left out), for the `issuedOffer` loader. */

@@ -3,7 +3,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsCurrencyCode, IsIdempotencyKey, IsKey, NotBlank } from '../graphql/validation.js';
+import { IsCurrencyCode, IsIdempotencyKey, IsKey, IsStoredKey, NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 import { LOCK_TTL_SECONDS } from './redemption.service.js';
@@ -126,7 +126,7 @@ export class RedeemOfferInput {
   @MinLength(1)
   @MaxLength(200)
   @NotBlank()
-  @IsKey()
+  @IsStoredKey('sale')
   transactionExternalId?: string | null;
 
   @Field(() => String, { nullable: true, description: "The sale's channel (e.g. STORE, ONLINE, APP): an offer limited to other channels is refused with OFFER_NOT_APPLICABLE." })

@@ -17,7 +17,7 @@ import { toGlobalId } from '../../src/graphql/ids.js';
 import { gatewaySchema } from '../../src/graphql/schema.js';
 import { PARTNER_SCOPES } from '../../src/partners/partner.service.js';
 import { type Credential, type GqlResult, ledgerViolations, startTestGateway, type TestGateway, writeCounts } from '../support/gateway.js';
-import { createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { createCustomer, createPartner, simpleShop } from '../support/program.js';
 
 /**
  * Who may call what (SPEC §4, invariant §5.6), as a table: every root field of the schema, called

@@ -4,10 +4,11 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { startGateway, type Gateway } from '../../src/http/server.js';
 import { cursorAtNow, readCommittedEvents, type OutboxCursor } from '../../src/events/outbox.reader.js';
 import { pruneEvents } from '../../src/events/retention.job.js';
-import { BalanceChangedDocument, PurchaseOfferDocument } from '../generated/graphql.js';
+import { PurchaseOfferDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop, unique } from '../support/program.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
+import { committedLongAgo } from '../support/retention.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
 type Balance = { balanceChanged: { eventId: string; available: number; change: { amount: number } | null } };
@@ -274,7 +275,10 @@ describe('event delivery through Redis', () => {
        on conflict (name) do update set cursor = excluded.cursor`,
     );
     t.clock.advance((t.config.events.retentionHours + 1) * 3_600_000); // all of it past the retention
-    const prune = () => t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }));
+    const prune = async () => {
+      await committedLongAgo(t.sql, t.config.events.retentionHours, t.clock.now());
+      return t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }));
+    };
     await prune();
     expect(await eventsOf()).toEqual(unrelayed);
 

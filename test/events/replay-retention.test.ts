@@ -145,6 +145,10 @@ describe('resuming while the prune removes what the replay is to read', () => {
     const errors = [...sub.results, ...failed].flatMap((r) => (r.errors ?? []) as { message: string; extensions?: { code?: string } }[]);
     expect({ events: sub.results.filter((r) => r.data).length, codes: errors.map((e) => e.extensions?.code) }).toEqual({ events: 0, codes: ['EVENT_ID_EXPIRED'] });
     expect(errors[0].message).toContain('read the current state again, then subscribe without `after`');
+    // (0 names no event: the message says what is gone, the customer's first event, and why)
+    expect(errors[0].message).toBe(
+      `Your first event is no longer kept (events are kept for replay for ${t.config.events.retentionHours} hours), so a replay from \`after: "0"\` would start with a gap: read the current state again, then subscribe without \`after\`.`,
+    );
   });
 
   it('answers EVENT_ID_EXPIRED when the prune removes events of a later replay page while the subscriber reads the first (they were skipped)', async () => {

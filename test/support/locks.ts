@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { TestGateway } from './gateway.js';
-import { eventually } from './program.js';
+import { adjust, eventually } from './program.js';
+import { holdAnswers } from './statements.js';
 
 /** Row locks held by a transaction of the test's own (see holdLocks). */
 export interface HeldLocks {
@@ -38,4 +39,27 @@ export async function holdLocks(t: TestGateway, lockSql: string, params: unknown
     await client.end();
     throw error;
   }
+}
+
+/** The statement that takes one customer's account lock (lockAccount), or the purchase's one statement that takes it itself. */
+const takesAccountLock = (text: string) =>
+  /from point_account where customer_id = \$\d+ and currency_code = \$\d+ for update/.test(text) || /insert into offer_purchase/.test(text);
+
+/**
+ * A write whose clock was read before it waited for its account's lock (edges-12b): starts `write`
+ * with the test clock frozen, holds its account-lock statement before it is sent, moves the clock
+ * an hour and commits a staff adjustment of +1 on the account, then lets `write` go on.
+ */
+export async function heldWhileAnotherCommits<R>(t: TestGateway, customerExternalId: string, currency: string, write: () => Promise<R>): Promise<R> {
+  t.clock.freeze();
+  const held = holdAnswers(takesAccountLock, 'statement');
+  const running = write();
+  try {
+    await held.reached;
+    t.clock.advance(3_600_000);
+    await adjust(t, customerExternalId, currency, 1);
+  } finally {
+    held.release();
+  }
+  return running;
 }

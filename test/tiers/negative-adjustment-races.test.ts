@@ -1,5 +1,5 @@
 import { AdjustPointsDocument, PurchaseOfferDocument, ReverseTransactionDocument, SubmitTransactionDocument } from '../generated/graphql.js';
-import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { dataOf, ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createOffer, createPartner, createStore, createTier, earningProgram, processedSale, storedAndCurrentTier, tierMoves, unique } from '../support/program.js';
 
 /**

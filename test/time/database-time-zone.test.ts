@@ -1,6 +1,6 @@
 import { ProfileDocument, RecordActivityDocument, SetActivityRuleDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, createPartner, createTier, earningProgram, processedSale, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createPartner, createTier, earningProgram, processedSale, unique } from '../support/program.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

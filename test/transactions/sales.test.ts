@@ -26,7 +26,6 @@ import { holdLocks } from '../support/locks.js';
 import {
   addListing,
   adjust,
-  createCurrency,
   createCustomer,
   createOffer,
   createPartner,

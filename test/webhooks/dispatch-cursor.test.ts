@@ -7,11 +7,18 @@ import { openOrm } from '../../src/db/orm.js';
 import { pruneEvents } from '../../src/events/retention.job.js';
 import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
 import { createTestDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
+import { committedLongAgo } from '../support/retention.js';
 
 /** A migration from before the webhook cursor became an `OutboxCursor` (Migration20261130130000). */
 const BEFORE = 'Migration20261130070000';
 /** The last migration before the cursor's conversion (Migration20261130130000): `down` to it gives the old form, whatever came after. */
 const BEFORE_CONVERSION = 'Migration20261130120000';
+/**
+ * The last migration a transaction that wrote events may stay open across: the next one alters
+ * `event_stream` (dates-12c), which waits, as any ALTER TABLE does, for the transactions holding
+ * its rows (the held one here, which the test commits only after the migration).
+ */
+const BEFORE_EVENT_STREAM_ALTER = 'Migration20261201060000';
 
 /**
  * The webhook dispatcher's cursor, on a database of its own. An installation whose dispatcher ran
@@ -96,12 +103,13 @@ describe('webhook dispatcher cursor', () => {
       await oldDispatcherStoppedAt(b.xid, b.ids[1], [...a.ids, b.ids[0], b.ids[1]]);
       await sql(`delete from webhook_delivery where event_id = any($1::bigint[])`, [a.ids]);
 
-      await orm.migrator.up();
+      await orm.migrator.up({ to: BEFORE_EVENT_STREAM_ALTER });
       expect(await sql(`select cursor from webhook_cursor`)).toEqual([{ cursor: `{"from":"${b.xid}:${b.xid}:"}` }]);
 
       expect(await dispatch()).toBe(2);
       expect(await deliveriesOf([...a.ids, ...b.ids, ...c.ids, ...held.ids])).toEqual([...already(b.ids.slice(0, 2)), ...once([b.ids[2], ...c.ids])]);
       await d.query('commit');
+      await orm.migrator.up();
       expect(await dispatch()).toBe(1);
       expect(await dispatch()).toBe(0);
       expect(await deliveriesOf([...a.ids, ...b.ids, ...c.ids, ...held.ids])).toEqual([...already(b.ids.slice(0, 2)), ...once([b.ids[2], ...c.ids, ...held.ids])]);
@@ -179,7 +187,10 @@ describe('webhook dispatcher cursor', () => {
       // (customers 0 and 1's events wait for the held transaction: it holds their event streams)
       for (let i = 0; i < 7; i++) committed.push(...(await transaction([2])).ids);
 
-      const prune = () => orm.em.fork().transactional((em) => pruneEvents({ ...jobContext(batchOfTwo), em }));
+      const prune = async () => {
+        await committedLongAgo(sql, batchOfTwo.events.retentionHours, clock.now());
+        return orm.em.fork().transactional((em) => pruneEvents({ ...jobContext(batchOfTwo), em }));
+      };
       clock.advance(10 * 86_400_000); // every event is past the retention
       try {
         for (let round = 0; round < 2; round++) await Promise.all([dispatch(batchOfTwo), dispatch(batchOfTwo), prune()]);
@@ -212,6 +223,7 @@ describe('webhook dispatcher cursor', () => {
     const [{ cursor }] = await sql<{ cursor: string }>(`select cursor from webhook_cursor`);
     expect(JSON.parse(cursor)).toEqual({ from: expect.any(String), to: expect.any(String), after: [expect.any(Number), expect.any(Number)] });
     expect(await chained()).toBe(chainedBefore + 1); // a full batch enqueues the next run at once
+    await committedLongAgo(sql, batchOfTwo.events.retentionHours, clock.now());
     await orm.em.fork().transactional((em) => pruneEvents({ ...jobContext(batchOfTwo), em }));
     const read = (await sql<{ event_id: string }>(`select event_id from webhook_delivery where event_id = any($1::bigint[])`, [backlog])).map((r) => Number(r.event_id));
     const left = (await sql<{ id: string }>(`select id from outbox_event where id = any($1::bigint[])`, [backlog])).map((r) => Number(r.id));

@@ -8,6 +8,7 @@ import { webhookUrlProblem } from '../../src/webhooks/webhook-url.js';
 import { SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
+import { committedLongAgo } from '../support/retention.js';
 
 /** A real HTTP receiver: answers `status()` for each request and keeps what it was sent. */
 class Receiver {
@@ -411,7 +412,10 @@ describe('partner webhooks', () => {
 
   it('prunes what the dispatcher passed while a transaction is held open, never the held one\'s event, committed after the cursor\'s snapshot, until it is dispatched', async () => {
     const jc = () => ({ em: t.orm.em.fork(), clock: t.clock, config: t.config, log: pino({ level: 'silent' }) });
-    const prune = () => t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
+    const prune = async () => {
+      await committedLongAgo(t.sql, t.config.events.retentionHours, t.clock.now());
+      return t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
+    };
     const kept = async (...ids: number[]) => (await t.sql<{ id: string }>(`select id from outbox_event where id = any($1::bigint[]) order by id`, [ids])).map((row) => Number(row.id));
     const [hank, ida] = [await customerId(), await customerId()];
     const old = new Date(t.clock.now().getTime() - 3 * 3_600_000); // past EVENT_RETENTION_HOURS=1
@@ -442,6 +446,7 @@ describe('partner webhooks', () => {
     t.clock.advance(2 * 3_600_000);
     // an old event written after the dispatcher's last run: it waits for the dispatcher
     await t.sql(`insert into outbox_event (topic, customer_id, payload, created_at) values ('TIER_CHANGED', null, '{}', $1)`, [new Date(t.clock.now().getTime() - 3 * 3_600_000)]);
+    await committedLongAgo(t.sql, t.config.events.retentionHours, t.clock.now());
     const pruned = await t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
     expect(pruned.events).toBeGreaterThan(0);
     expect(pruned.attempts).toBeGreaterThan(0);
@@ -449,6 +454,7 @@ describe('partner webhooks', () => {
     expect(await count('webhook_attempt')).toBe(0);
     expect(await count('webhook_delivery where status <> \'PENDING\'')).toBe(0);
     await stepUntil(allDispatched); // the dispatcher passes it (the scheduled prune may already take it)
+    await committedLongAgo(t.sql, t.config.events.retentionHours, t.clock.now());
     await t.orm.em.fork().transactional((em) => pruneEvents({ ...jc(), em }));
     expect(await count('outbox_event')).toBe(0);
   });
