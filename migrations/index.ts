@@ -24,6 +24,10 @@ import { Migration20261130230500 } from './Migration20261130230500.js';
 import { Migration20261201030000 } from './Migration20261201030000.js';
 import { Migration20261201060000 } from './Migration20261201060000.js';
 import { Migration20261201120000 } from './Migration20261201120000.js';
+import { Migration20261201121000 } from './Migration20261201121000.js';
+import { Migration20261201130000 } from './Migration20261201130000.js';
+import { Migration20261201140000 } from './Migration20261201140000.js';
+import { Migration20261201150000 } from './Migration20261201150000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -53,4 +57,8 @@ export const MIGRATIONS = [
   { name: 'Migration20261201030000', class: Migration20261201030000 },
   { name: 'Migration20261201060000', class: Migration20261201060000 },
   { name: 'Migration20261201120000', class: Migration20261201120000 },
+  { name: 'Migration20261201121000', class: Migration20261201121000 },
+  { name: 'Migration20261201130000', class: Migration20261201130000 },
+  { name: 'Migration20261201140000', class: Migration20261201140000 },
+  { name: 'Migration20261201150000', class: Migration20261201150000 },
 ];

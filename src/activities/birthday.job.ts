@@ -12,8 +12,13 @@ import { birthdayReference, isLeapYear } from './activity-limits.js';
 export const BIRTHDAY_JOB = 'activities.birthday';
 const DAY_MS = 86_400_000;
 
-/** Once a day (a UTC day is the schedule's slot), on the shared queue: each day runs once across instances. */
-export const BIRTHDAY_SCHEDULE: Schedule = { kind: BIRTHDAY_JOB, everyMs: DAY_MS };
+/**
+ * Once a day (a UTC day is the schedule's slot), on the shared queue: each day runs once across
+ * instances. A day on which no instance ticked (all down from before its midnight to after the
+ * next) is run late, by the next tick, up to a week back (the job table keeps a week of done jobs:
+ * EVENT_RETENTION_HOURS, 168 by default), so its birthdays are not lost (money-12).
+ */
+export const BIRTHDAY_SCHEDULE: Schedule = { kind: BIRTHDAY_JOB, everyMs: DAY_MS, catchUpSlots: 7 };
 
 /** `MM-DD` of the birthdays celebrated on `day` (UTC): Feb 29 birthdays fall on Feb 28 outside leap years. */
 export function birthdaysOn(day: Date): string[] {

@@ -1,5 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, queryOne, sql } from '../db/sql.js';
+import { minorDigits } from '../domain/currency.js';
+import { roundedTo } from '../domain/decimal.js';
 import type { Offer } from '../offers/offer.entity.js';
 import type { PointCurrency } from '../points/currency.entity.js';
 import type { Tier } from '../tiers/tier.entity.js';
@@ -7,7 +9,7 @@ import type { Tier } from '../tiers/tier.entity.js';
 /**
  * A currency's figures over [from, to): aggregates, not columns, so only `currency` (its code)
  * is typed from an entity. Points are whole points; `outstandingLiability` is a decimal string in
- * the currency's money currency; `redemptionRate` is spent ÷ issued, 4 decimals.
+ * the currency's money currency, with its decimals (ISO 4217: "0.039" KWD, "12" JPY, "4.50" EUR); `redemptionRate` is spent ÷ issued, 4 decimals.
  */
 export type ProgramStatsRow = {
   currency: PointCurrency['code'];
@@ -40,7 +42,7 @@ export type ProgramStatsRow = {
  * ledger, which is the truth; reversals count where they happened (a reversal is not "spent").
  */
 export async function programStats(em: SqlEntityManager, currency: string, from: Date, to: Date, now: Date): Promise<ProgramStatsRow | undefined> {
-  const row = await queryOne<Omit<ProgramStatsRow, 'redemptionRate' | 'currency' | 'from' | 'to'>>(
+  const row = await queryOne<Omit<ProgramStatsRow, 'redemptionRate' | 'currency' | 'from' | 'to'> & { moneyCurrency: string }>(
     em,
     sql`with c as (select code, point_value, money_currency from point_currency where code = ${currency}),
         -- What fell due by now but no job has written down yet counts where it fell due (ledger_due).
@@ -93,15 +95,21 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
                coalesce((select -sum(amount) from moves where kind = 'SPEND'), 0)::bigint as "pointsSpent",
                coalesce((select -sum(amount) from moves where kind = 'EXPIRE'), 0)::bigint as "pointsExpired",
                (select points from outstanding)::bigint as "outstandingPoints",
-               round((select points from outstanding) * c.point_value, 2)::text as "outstandingLiability",
+               ((select points from outstanding) * c.point_value)::text as "outstandingLiability",
                (select points from pending)::bigint as "pendingPoints",
-               round((select points from pending) * c.point_value, 2)::text as "pendingLiability",
+               ((select points from pending) * c.point_value)::text as "pendingLiability",
+               c.money_currency as "moneyCurrency",
                (select count(*) from active)::int as "activeMembers"
           from c`,
   );
   if (!row) return undefined;
+  // In the money's own decimals (fils of KWD, whole yen), not in cents: 39 points at 0.001 KWD are 0.039 KWD.
+  const digits = minorDigits(row.moneyCurrency);
+  const { moneyCurrency: _money, ...figures } = row;
   return {
-    ...row,
+    ...figures,
+    outstandingLiability: roundedTo(row.outstandingLiability, digits),
+    pendingLiability: roundedTo(row.pendingLiability, digits),
     currency,
     from,
     to,

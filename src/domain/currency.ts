@@ -18,3 +18,53 @@ const ISO_CURRENCIES: ReadonlySet<string> = new Set([...Intl.supportedValuesOf('
 export function isIsoCurrency(code: string): boolean {
   return ISO_CURRENCIES.has(code);
 }
+
+/**
+ * ISO 4217's minor unit of the currencies whose amounts do not have two decimals (the standard's
+ * "minor unit" column, list one, amendment 178): yen and won have none, the dinars of Bahrain,
+ * Iraq, Jordan, Kuwait, Libya and Tunisia and the Omani rial three, the Chilean and Uruguayan
+ * units of account four. Taken from the standard, not from the runtime's ICU data, which follows
+ * CLDR's display habits (CLDR shows HUF, IDR and COP without decimals, and IQD with none, while
+ * ISO 4217 and the tills that price in them keep 2, 2, 2 and 3).
+ */
+const MINOR_DIGITS: ReadonlyMap<string, number> = new Map([
+  ...['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'].map((c) => [c, 0] as const),
+  ...['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((c) => [c, 3] as const),
+  ...['CLF', 'UYW'].map((c) => [c, 4] as const),
+]);
+
+/** The most decimals any money takes (`minorDigits`): the scale money is checked and stored at. */
+export const MAX_MINOR_DIGITS = 4;
+
+/**
+ * How many decimals an amount of money `code` (an ISO 4217 code, as `isIsoCurrency` takes it) has:
+ * ISO 4217's minor unit, 0 for JPY, 3 for KWD, 2 for EUR and every currency the standard gives two.
+ */
+export function minorDigits(code: string): number {
+  return MINOR_DIGITS.get(code) ?? 2;
+}
+
+/** "none", "one decimal", "3 decimals": how a message names a money's decimals. */
+export function decimalsOf(code: string): string {
+  const digits = minorDigits(code);
+  return digits === 0 ? 'no decimals' : digits === 1 ? 'one decimal' : `${digits} decimals`;
+}
+
+/**
+ * Whether a decimal amount (`"2.50"`) is a whole number of minor units of money `code`: no digit
+ * but 0 past its decimals (`minorDigits`). "2.50" fits EUR and KWD, not JPY; "1000.00" fits JPY.
+ */
+export function amountFitsMoney(amount: string, code: string): boolean {
+  const fraction = /\.(\d+)$/.exec(amount.trim())?.[1] ?? '';
+  return !/[1-9]/.test(fraction.slice(minorDigits(code)));
+}
+
+/**
+ * A money amount as it is stored for a definition that names no money yet (an offer's amount off,
+ * a campaign's minimum spend): with at least two decimals ("2" → "2.00", "2.5" → "2.50") and any
+ * more it was written with ("0.125" stays), so amounts set before fils were taken read as before.
+ */
+export function withCents(amount: string): string {
+  const [units, fraction = ''] = amount.trim().split('.');
+  return `${units}.${fraction.padEnd(2, '0')}`;
+}

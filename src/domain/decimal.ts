@@ -57,3 +57,25 @@ export function roundHalfUp(a: ExactDecimal): number {
   const twice = unit * 2n;
   return Number(doubled >= 0n ? doubled / twice : -((-doubled + twice - 1n) / twice));
 }
+
+/**
+ * `value` (a decimal string, as PostgreSQL prints a `numeric`) rounded to `digits` decimals, half
+ * away from zero as PostgreSQL's `round(numeric, d)` does, and written with exactly that many:
+ * ("0.0385", 3) → "0.039", ("12.5", 0) → "13", ("7", 2) → "7.00". Exact (BigInt) at any size. For
+ * money in the decimals of its currency (`minorDigits`).
+ */
+export function roundedTo(value: string, digits: number): string {
+  const { n, scale } = exactDecimal(value);
+  const negative = n < 0n;
+  let units = negative ? -n : n;
+  if (scale > digits) {
+    const cut = 10n ** BigInt(scale - digits);
+    const rest = units % cut;
+    units = units / cut + (rest * 2n >= cut ? 1n : 0n);
+  } else {
+    units *= 10n ** BigInt(digits - scale);
+  }
+  const text = units.toString().padStart(digits + 1, '0');
+  const whole = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return negative && units !== 0n ? `-${whole}` : whole;
+}

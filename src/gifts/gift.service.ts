@@ -9,7 +9,7 @@ import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry, type Posted } from '../points/ledger.service.js';
@@ -127,7 +127,7 @@ export async function createGiftList(ctx: Ctx, data: CreateGiftListData): Promis
   const actor = actorOf(ctx.caller);
   const offerIds = data.offerIds;
   return ctx.em.transactional(async (em) => {
-    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
+    const currency = await db(em).selectFrom('PointCurrency').select(['code', 'moneyCurrency']).where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
     const found = await db(em).selectFrom('Offer').select('id').where('id', '=', anyOf(offerIds)).where('currentVersion', 'is not', null).execute();
     const known = new Set(found.map((o) => o.id));
@@ -141,6 +141,7 @@ export async function createGiftList(ctx: Ctx, data: CreateGiftListData): Promis
         ['input', 'offerIds', String(repeat.again)],
       );
     }
+    await refuseAmountsFinerThanMoney(em, offerIds, currency.moneyCurrency, (i) => ['input', 'offerIds', String(i)]);
 
     const list = await db(em)
       .insertInto('GiftList')

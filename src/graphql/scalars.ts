@@ -1,5 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { MAX_OFFSET_MINUTES, OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
 import { unstorableText } from './validation.js';
 
 function toDate(value: unknown): Date {
@@ -23,13 +24,29 @@ function inRange(date: Date): Date {
   return date;
 }
 
-/** An instant, ISO 8601 / RFC 3339 with a time zone, always answered in UTC. */
+/**
+ * `date` as an OffsetInstant carrying the UTC offset `written` (the client's text) ends with, so a
+ * service can tell the calendar day where it happened (a sale's weekday at its till); `date` itself
+ * when the text names none.
+ */
+function withOffset(date: Date, written: unknown): Date {
+  const offset = typeof written === 'string' ? writtenOffsetMinutes(written) : null;
+  if (offset === null) return date;
+  // RFC 3339's syntax takes +23:59; no time zone is past ±18:00 (today's run from −12:00 to +14:00)
+  if (Math.abs(offset) > MAX_OFFSET_MINUTES) throw new TypeError('DateTime must have a UTC offset between -18:00 and +18:00');
+  return new OffsetInstant(date.getTime(), offset);
+}
+
+/**
+ * An instant, ISO 8601 / RFC 3339 with a time zone, always answered in UTC. As input, the Date
+ * remembers the offset it was written with (`OffsetInstant`); the instant is the same either way.
+ */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z, from year 0001 to 9999; answered in UTC.',
   serialize: (value) => toDate(value).toISOString(),
-  parseValue: (value) => inRange(DateTimeResolver.parseValue(value) as Date),
-  parseLiteral: (ast, variables) => inRange(DateTimeResolver.parseLiteral(ast, variables) as Date),
+  parseValue: (value) => withOffset(inRange(DateTimeResolver.parseValue(value) as Date), value),
+  parseLiteral: (ast, variables) => withOffset(inRange(DateTimeResolver.parseLiteral(ast, variables) as Date), ast.kind === Kind.STRING ? ast.value : null),
 });
 
 /** How deep a JSON value may nest (objects and arrays); PostgreSQL's jsonb would take far more than any client needs. */
@@ -99,7 +116,10 @@ const DECIMAL_RE = /^-?\d{1,15}(\.\d{1,6})?$/;
  * for clients that send numbers (docs/decisions.md, "Decimal inputs may be JSON numbers"): a JSON
  * number in variables is read as its shortest form (`String(n)`: 3.8 is "3.8"), taken when that is
  * such a decimal and refused when it is not (0.1 + 0.2 is 0.30000000000000004, 1e21 is "1e+21"),
- * so no binary rounding is ever stored; a number literal in the document is read as written.
+ * so no binary rounding is ever stored; a number literal in the document is read as written. A
+ * number the request's JSON wrote with more precision than a double keeps (4.500000000000000001,
+ * which arrives here as 4.5) never reaches this: the HTTP layer refuses the request
+ * (`parseRequestJson`, src/http/request-json.ts).
  * Throws TypeError (BAD_USER_INPUT) otherwise.
  */
 function parseDecimal(value: unknown): string {
@@ -114,7 +134,7 @@ function parseDecimal(value: unknown): string {
 export const DecimalScalar = new GraphQLScalarType<string, string>({
   name: 'Decimal',
   description:
-    'An exact decimal number, answered as a string such as "4.50"; send strings. A JSON number in variables (3.8) is also taken as the decimal its shortest form spells ("3.8"), and refused when that form is not one (0.30000000000000004, 1e+21).',
+    'An exact decimal number, answered as a string such as "4.50"; send strings. A JSON number in variables (3.8) is also taken as the decimal its shortest form spells ("3.8"), and refused when that form is not one (0.30000000000000004, 1e+21) or is not what was written (4.500000000000000001 reads as 4.5: the request is refused).',
   serialize: (value) => {
     if (typeof value === 'number') return String(value);
     if (typeof value === 'string') return value;

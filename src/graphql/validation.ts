@@ -2,7 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, getMetadataStorage as validationMetadata, v
 import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
-import { isIsoCurrency } from '../domain/currency.js';
+import { decimalsOf, isIsoCurrency, MAX_MINOR_DIGITS, minorDigits } from '../domain/currency.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS, keyProblem, segmentOf, shown as quoted, tagProblem, TIER_CODE } from '../domain/text.js';
 import { badInput } from './errors.js';
 import { query, sql } from '../db/sql.js';
@@ -202,9 +202,10 @@ function messageAt(e: ValidationError, rule: string, path: string[]): string {
 
 /** The path of `e`'s value, and of the list item at fault when `rule` can name one. */
 function pathAt(e: ValidationError, rule: string, path: string[]): string[] {
-  const itemAt = (e.contexts?.[rule] as { itemAt?: (list: unknown[]) => number | null } | undefined)?.itemAt;
-  const at = Array.isArray(e.value) && itemAt ? itemAt(e.value) : null;
-  return at === null || at === undefined ? path : [...path, String(at)];
+  const context = e.contexts?.[rule] as { itemAt?: (list: unknown[], object?: object) => number | null; itemField?: string } | undefined;
+  const at = Array.isArray(e.value) && context?.itemAt ? context.itemAt(e.value, e.target) : null;
+  if (at === null || at === undefined) return path;
+  return context?.itemField ? [...path, String(at), context.itemField] : [...path, String(at)];
 }
 
 /**
@@ -349,19 +350,23 @@ export async function lookedUpByKey<T>(value: string, argument: string, lookup: 
   return found;
 }
 
+/** A money amount of a definition that names no money yet: up to 12 digits and MAX_MINOR_DIGITS decimals (fils: "0.125"). */
+export const MONEY_AMOUNT = new RegExp(`^\\d{1,12}(\\.\\d{1,${MAX_MINOR_DIGITS}})?$`);
+
 /**
- * A money amount above zero that fits a `numeric(14,2)` column: at most 12 digits before the point
- * and 2 after (so 0.01 to 999,999,999,999.99), e.g. "4.50". For amounts off and caps on them, which
- * the database holds above zero (`offer_version_amount_positive`, `…_max_discount_positive`): an
- * amount of 0 is refused here, not by the CHECK as an internal error.
+ * A money amount above zero: at most 12 digits before the point and MAX_MINOR_DIGITS after (so
+ * "0.125" KWD off can be written; which money it is in is decided where the offer is put, and an
+ * amount finer than that money is refused there: `refuseAmountsFinerThanMoney`), e.g. "4.50". For
+ * amounts off and caps on them, which the database holds above zero (`offer_version_amount_positive`,
+ * `…_max_discount_positive`): an amount of 0 is refused here, not by the CHECK as an internal error.
  */
 export function IsPositiveMoney(options?: ValidationOptions) {
   return ValidateBy(
     {
       name: 'isPositiveMoney',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && /^\d{1,12}(\.\d{1,2})?$/.test(value) && /[1-9]/.test(value),
-        defaultMessage: (args) => `${args?.property ?? 'amount'} must be a money amount above 0 such as "4.50" (at most 999999999999.99)`,
+        validate: (value: unknown) => typeof value === 'string' && MONEY_AMOUNT.test(value) && /[1-9]/.test(value),
+        defaultMessage: (args) => `${args?.property ?? 'amount'} must be a money amount above 0 such as "4.50" (at most 12 digits before the point and ${MAX_MINOR_DIGITS} after)`,
       },
     },
     options,
@@ -492,19 +497,23 @@ export const IsCurrencyCode = clearRule(
   (property, value) => `${property} must be an ISO 4217 currency code in capitals such as EUR; ${typeof value === 'string' ? quoted(value) : JSON.stringify(value)} is not one`,
 );
 
-/** The largest amount a `numeric(14,2)` money column holds, in cents. */
-export const MAX_MONEY_CENTS = 99_999_999_999_999n;
+/** Money of a sale is below this many units of its money (`sales_transaction_money_range`). */
+export const MONEY_LIMIT = 1_000_000_000_000n;
 
-/** Cents of a money string that already matched its field's pattern ("4.50" → 450n). */
-function centsOf(amount: string): bigint {
+/** A money string that already matched its field's pattern, in units of 10^-MAX_MINOR_DIGITS ("4.50" → 45000n). */
+function finestUnitsOf(amount: string): bigint {
   const [units, fraction = ''] = amount.split('.');
-  return BigInt(units) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2));
+  return BigInt(units) * 10n ** BigInt(MAX_MINOR_DIGITS) + BigInt(fraction.padEnd(MAX_MINOR_DIGITS, '0').slice(0, MAX_MINOR_DIGITS));
 }
 
+/** A money amount as a sale line's `unitPrice` takes it: up to 9 digits and MAX_MINOR_DIGITS decimals (which of them the money has: `PricesFitCurrency`). */
+export const UNIT_PRICE = new RegExp(`^\\d{1,9}(\\.\\d{1,${MAX_MINOR_DIGITS}})?$`);
+
 /**
- * On a list of sale lines: the sale's total (the sum of quantity × unitPrice) fits the
- * `numeric(14,2)` columns that store totals and discounts, so a sale is refused at the edge
- * instead of failing in SQL. Computed exactly (bigint cents); lines whose own fields are invalid
+ * On a list of sale lines: the sale's total (the sum of quantity × unitPrice) is below
+ * MONEY_LIMIT units of its money (`sales_transaction_money_range`), and a whole number of its minor
+ * units stays within 2^53 − 1 (the arithmetic of a sale is in JS numbers), so a sale is refused at
+ * the edge instead of failing in SQL. Computed exactly (bigint); lines whose own fields are invalid
  * are left to their own validators.
  */
 export function SaleTotalFits(options?: ValidationOptions) {
@@ -512,21 +521,67 @@ export function SaleTotalFits(options?: ValidationOptions) {
     {
       name: 'saleTotalFits',
       validator: {
-        validate: (lines: unknown) => {
+        validate: (lines: unknown, args?: ValidationArguments) => {
           if (!Array.isArray(lines)) return true;
           let total = 0n;
           for (const line of lines as Array<{ quantity?: unknown; unitPrice?: unknown }>) {
-            if (!Number.isSafeInteger(line?.quantity) || typeof line?.unitPrice !== 'string' || !/^\d{1,15}(\.\d{1,6})?$/.test(line.unitPrice)) continue;
-            total += BigInt(line.quantity as number) * centsOf(line.unitPrice);
+            if (!Number.isSafeInteger(line?.quantity) || typeof line?.unitPrice !== 'string' || !UNIT_PRICE.test(line.unitPrice)) continue;
+            total += BigInt(line.quantity as number) * finestUnitsOf(line.unitPrice);
           }
-          return total <= MAX_MONEY_CENTS;
+          const currency = (args?.object as { currency?: unknown } | undefined)?.currency;
+          const digits = typeof currency === 'string' ? minorDigits(currency) : 2;
+          const minor = total / 10n ** BigInt(MAX_MINOR_DIGITS - digits);
+          return total < MONEY_LIMIT * 10n ** BigInt(MAX_MINOR_DIGITS) && minor <= BigInt(Number.MAX_SAFE_INTEGER);
         },
-        defaultMessage: () => 'the sale total (quantity × unitPrice over all lines) must be at most 999999999999.99',
+        defaultMessage: () => `the sale total (quantity × unitPrice over all lines) must be less than ${MONEY_LIMIT}`,
       },
     },
     options,
   );
 }
+
+/**
+ * On a sale's lines: each `unitPrice` is a whole number of minor units of the sale's `currency`
+ * (ISO 4217's minor unit, `minorDigits`): "1.250" KWD and "1000" or "1000.00" JPY are prices,
+ * "10.5" JPY and "1.2345" KWD are not. Zeros past the money's decimals are taken (a till that
+ * writes every price with two decimals sends "1000.00" yen); any other digit there is refused,
+ * never rounded: BAD_USER_INPUT "lines.1.unitPrice 10.5 is not an amount of JPY, which has no
+ * decimals", naming that line's `unitPrice`. Prices whose shape is wrong, and an unknown currency,
+ * are left to their own rules.
+ */
+export const PricesFitCurrency = (options?: ValidationOptions) => {
+  const misfit = (lines: unknown[], currency: unknown): number | null => {
+    if (typeof currency !== 'string' || !isIsoCurrency(currency)) return null;
+    const digits = minorDigits(currency);
+    const at = lines.findIndex((line) => {
+      const price = (line as { unitPrice?: unknown } | null)?.unitPrice;
+      return typeof price === 'string' && UNIT_PRICE.test(price) && /[1-9]/.test(price.split('.')[1]?.slice(digits) ?? '');
+    });
+    return at < 0 ? null : at;
+  };
+  CLEAR_RULES.add('pricesFitCurrency');
+  return ValidateBy(
+    {
+      name: 'pricesFitCurrency',
+      validator: {
+        validate: (lines: unknown, args?: ValidationArguments) => !Array.isArray(lines) || misfit(lines, (args?.object as { currency?: unknown }).currency) === null,
+        defaultMessage: (args) => {
+          const lines = args!.value as { unitPrice: string }[];
+          const currency = (args!.object as { currency: string }).currency;
+          const at = misfit(lines, currency)!;
+          return `${args!.property}.${at}.unitPrice ${lines[at].unitPrice} is not an amount of ${currency}, which has ${decimalsOf(currency)}`;
+        },
+      },
+    },
+    {
+      ...options,
+      context: {
+        itemAt: (lines: unknown[], object?: { currency?: unknown }) => misfit(lines, object?.currency),
+        itemField: 'unitPrice',
+      },
+    },
+  );
+};
 
 /** The first item of `list` that `fails`, or null. */
 function firstFailing(list: unknown[], fails: (item: unknown) => boolean): number | null {

@@ -30,6 +30,7 @@ import { Metrics, metricsAccess, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
 import { devTokens, devTokensEnabled } from './dev-tokens.js';
+import { inexactNumberMessage, parseRequestJson, type InexactNumber } from './request-json.js';
 import { isPageRequest, WebApp } from './web.js';
 import { startSubscriptionServer } from './ws.js';
 
@@ -141,7 +142,25 @@ const unavailableStatus: ApolloServerPlugin<RequestCtx> = {
 /** How long shutdown waits for requests and socket operations in flight (milliseconds). */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
+const errorBody = (message: string, code: string, field?: string[]) => ({ errors: [{ message, extensions: { code, ...(field ? { field } : {}) } }] });
+
+/**
+ * `extensions.field` of an inexact number: its path inside `variables` (`["input", "lines", "0",
+ * "unitPrice"]`, which for the contract's `$input` is the path from the argument, as every input
+ * error names it); none when the number is elsewhere in the body.
+ */
+const inexactField = (path: string[]) => (path[0] === 'variables' && path.length > 1 ? path.slice(1) : undefined);
+
+/** The first inexact number (`parseRequestJson`) in a GET's `variables` parameter, its path from `variables`; text that is not JSON is Apollo's to refuse. */
+function inexactVariable(variables: string | null): InexactNumber | null {
+  if (variables === null) return null;
+  try {
+    const { inexact } = parseRequestJson(variables);
+    return inexact && { ...inexact, path: ['variables', ...inexact.path] };
+  } catch {
+    return null;
+  }
+}
 
 class BodyTooLarge extends Error {}
 class BodyNotUtf8 extends Error {}
@@ -366,12 +385,16 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
   await apollo.start();
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, meter: RequestMeter) => {
-    const refuse = (status: number, message: string, code: string) => {
+    const refuse = (status: number, message: string, code: string, field?: string[]) => {
       metrics.countError(meter, code);
-      return send(res, status, errorBody(message, code), { 'cache-control': 'private, no-store' });
+      return send(res, status, errorBody(message, code, field), { 'cache-control': 'private, no-store' });
     };
     let body: unknown;
     if (req.method === 'GET' && !queryStringIsUtf8(url.search)) return refuse(400, 'The query string is not valid UTF-8 text.', 'BAD_REQUEST');
+    if (req.method === 'GET') {
+      const inexact = inexactVariable(url.searchParams.get('variables'));
+      if (inexact) return refuse(400, inexactNumberMessage(inexact), 'BAD_USER_INPUT', inexactField(inexact.path));
+    }
     if (req.method === 'POST') {
       const encoding = unreadableEncoding(req);
       if (encoding) return refuse(415, `Content-Encoding ${encoding} is not supported: send the body uncompressed.`, 'UNSUPPORTED_MEDIA_TYPE');
@@ -391,7 +414,10 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       if (res.headersSent) return;
       if ((req.headers['content-type'] ?? '').includes('json')) {
         try {
-          body = text.length ? JSON.parse(text) : undefined;
+          const parsed = text.length ? parseRequestJson(text) : { value: undefined, inexact: null };
+          // A number that JSON's double does not hold as written would reach a field as another value.
+          if (parsed.inexact) return refuse(400, inexactNumberMessage(parsed.inexact), 'BAD_USER_INPUT', inexactField(parsed.inexact.path));
+          body = parsed.value;
         } catch {
           return refuse(400, 'The request body is not valid JSON.', 'BAD_REQUEST');
         }

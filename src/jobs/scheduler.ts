@@ -1,11 +1,21 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { query, sql } from '../db/sql.js';
 import { enqueueJob } from './queue.js';
 
 export interface Schedule {
   /** The job kind to enqueue. */
   kind: string;
   everyMs: number;
+  /**
+   * For a job whose slot is a fact of its own (the birthday job: a slot is a UTC day, and a day not
+   * run is a day of birthdays never awarded): how many slots back a tick looks for slots that were
+   * never enqueued (no instance ticked in them) after the last one that was, and enqueues those too,
+   * oldest first. Slots before the schedule's first run are not reached back to. Absent: only the
+   * current slot (jobs that write down whatever is due need no past slot).
+   */
+  catchUpSlots?: number;
 }
 
 /**
@@ -29,8 +39,10 @@ export class Scheduler {
     await this.orm.em.fork().transactional(async (em) => {
       for (const s of this.schedules) {
         const slot = Math.floor(now.getTime() / s.everyMs);
-        const id = await enqueueJob(em, s.kind, { slot, at: now.toISOString() }, { runAt: now, uniqueKey: `${s.kind}:${slot}`, maxAttempts: 3 });
-        if (id) created++;
+        for (const due of await missedSlots(em, s, slot)) {
+          const id = await enqueueJob(em, s.kind, { slot: due, at: now.toISOString() }, { runAt: now, uniqueKey: `${s.kind}:${due}`, maxAttempts: 3 });
+          if (id) created++;
+        }
       }
     });
     return created;
@@ -46,4 +58,20 @@ export class Scheduler {
   stop(): void {
     clearInterval(this.timer);
   }
+}
+
+/**
+ * The slots a tick at `slot` enqueues for `s`, oldest first: `slot`, and with `catchUpSlots` the
+ * slots after the latest of the `catchUpSlots` before it that was enqueued (none enqueued: only
+ * `slot`, as at a first start). Looked up by the slots' unique keys (the job table's unique index),
+ * so a tick costs one indexed read whatever the queue holds.
+ */
+async function missedSlots(em: SqlEntityManager, s: Schedule, slot: number): Promise<number[]> {
+  const back = s.catchUpSlots ?? 0;
+  if (back <= 0) return [slot];
+  const keys = Array.from({ length: back }, (_, i) => `${s.kind}:${slot - 1 - i}`);
+  const rows = await query<{ uniqueKey: string }>(em, sql`select unique_key as "uniqueKey" from job where unique_key = any(${keys}::text[])`);
+  if (rows.length === 0) return [slot];
+  const latest = Math.max(...rows.map((r) => Number(r.uniqueKey.slice(s.kind.length + 1))));
+  return Array.from({ length: slot - latest }, (_, i) => latest + 1 + i);
 }

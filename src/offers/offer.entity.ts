@@ -33,6 +33,11 @@ export class Offer {
 @Check({ name: 'offer_version_percent_range', expression: 'percent_off is null or (percent_off > 0 and percent_off <= 100)' })
 @Check({ name: 'offer_version_amount_positive', expression: 'amount_off is null or amount_off > 0' })
 @Check({ name: 'offer_version_max_discount_positive', expression: 'max_discount is null or max_discount > 0' })
+@Check({
+  name: 'offer_version_money_range',
+  expression:
+    '(amount_off is null or (amount_off < 1000000000000 and scale(amount_off) <= 4)) and (max_discount is null or (max_discount < 1000000000000 and scale(max_discount) <= 4))',
+})
 @Check({ name: 'offer_version_valid_days_positive', expression: 'valid_days is null or valid_days > 0' })
 @Check({
   name: 'offer_version_benefit_shape',
@@ -69,7 +74,8 @@ export class OfferVersion {
   @Property({ type: 'decimal', precision: 5, scale: 2, nullable: true })
   percentOff?: string | null;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2, nullable: true })
+  /** Money with at least 2 decimals and at most 4 (`withCents`; "0.125" for fils), below 10^12. */
+  @Property({ type: 'decimal', columnType: 'numeric', nullable: true })
   amountOff?: string | null;
 
   @Property({ type: 'text', nullable: true })
@@ -81,7 +87,8 @@ export class OfferVersion {
   @Property({ type: 'text[]', defaultRaw: "'{}'" })
   categories: string[] & Opt = [];
 
-  @Property({ type: 'decimal', precision: 14, scale: 2, nullable: true })
+  /** Money with at least 2 decimals and at most 4 (`withCents`; "0.125" for fils), below 10^12. */
+  @Property({ type: 'decimal', columnType: 'numeric', nullable: true })
   maxDiscount?: string | null;
 
   /** Days an issued offer stays valid after issue; `validUntil` caps it. Neither: no expiry. */

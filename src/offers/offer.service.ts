@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { byDefault, columnMap, db, type EntityRow } from '../db/schema.js';
 import { anyOf, idList, query, queryOne } from '../db/sql.js';
+import { amountFitsMoney, decimalsOf, withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { OfferVersion, type OfferBenefitKind } from './offer.entity.js';
 
@@ -189,11 +190,11 @@ async function insertVersion(em: SqlEntityManager, offerId: number, version: num
       benefitKind: c.benefit.kind,
       // numeric from a JS number: the same text the driver would send for it
       percentOff: c.benefit.percentOff == null ? null : String(c.benefit.percentOff),
-      amountOff: c.benefit.amountOff ?? null,
+      amountOff: c.benefit.amountOff == null ? null : withCents(c.benefit.amountOff),
       freeSku: c.benefit.freeSku ?? null,
       skus: c.benefit.skus ?? [],
       categories: c.benefit.categories ?? [],
-      maxDiscount: c.benefit.maxDiscount ?? null,
+      maxDiscount: c.benefit.maxDiscount == null ? null : withCents(c.benefit.maxDiscount),
       validDays: c.validDays ?? null,
       validUntil: c.validUntil ?? null,
       channels: c.channels ?? [],
@@ -220,6 +221,55 @@ export async function createOffer(ctx: Ctx, content: OfferContent): Promise<Offe
 }
 
 export type OfferChanges = { [K in keyof OfferContent]?: OfferContent[K] | null };
+
+/** The first money amount of a benefit (`amountOff`, then `maxDiscount`) finer than money `code` can be paid in (`amountFitsMoney`), named; null when none is. */
+function amountFinerThan(b: Pick<OfferVersionRow, 'amountOff' | 'maxDiscount'>, code: string): { name: string; amount: string } | null {
+  if (b.amountOff !== null && !amountFitsMoney(b.amountOff, code)) return { name: 'amountOff', amount: b.amountOff };
+  if (b.maxDiscount !== null && !amountFitsMoney(b.maxDiscount, code)) return { name: 'maxDiscount', amount: b.maxDiscount };
+  return null;
+}
+
+/**
+ * Refuses to put offers where their money amounts cannot be paid (money-12): offer `offerIds[i]`
+ * (its current version) in a program valued in `moneyCurrency` when its `amountOff` or
+ * `maxDiscount` is finer than that money ("2.50 off" in yen, which no sale in JPY can take, so the
+ * customer would pay points for an offer no till applies). INVALID on `field(i)`: "This offer's
+ * amountOff 2.50 is finer than JPY, the money of this program, can be paid in (it has no
+ * decimals)." For addListing, createGiftList and a campaign's offer.
+ */
+export async function refuseAmountsFinerThanMoney(em: SqlEntityManager, offerIds: readonly number[], moneyCurrency: string, field: (i: number) => string[]): Promise<void> {
+  const versions = new Map((await currentOffersByIds(em, offerIds)).map((v) => [v.offerId, v]));
+  for (const [i, offerId] of offerIds.entries()) {
+    const version = versions.get(offerId);
+    const finer = version ? amountFinerThan(version, moneyCurrency) : null;
+    if (finer) {
+      throw refuse(
+        UserErrorCode.INVALID,
+        `This offer's ${finer.name} ${finer.amount} is finer than ${moneyCurrency}, the money of this program, can be paid in (it has ${decimalsOf(moneyCurrency)}).`,
+        field(i),
+      );
+    }
+  }
+}
+
+/**
+ * The money currencies of the programs an offer is put in now, where its next version would be
+ * issued: the stores listing it (not removed), the gift lists offering it and the campaigns that
+ * award it and have not ended.
+ */
+async function moneysOfferedIn(em: SqlEntityManager, offerId: number, now: Date): Promise<string[]> {
+  const rows = await query<{ money: string }>(
+    em,
+    sql`select pc.money_currency as money from listing l join reward_store s on s.id = l.store_id join point_currency pc on pc.code = s.currency_code
+         where l.offer_id = ${offerId} and l.removed_at is null
+        union select pc.money_currency from gift_list_option o join gift_list g on g.id = o.gift_list_id join point_currency pc on pc.code = g.currency_code
+         where o.offer_id = ${offerId}
+        union select pc.money_currency from campaign c join point_currency pc on pc.code = c.currency_code
+         where c.offer_id = ${offerId} and c.ends_at > ${now}
+        order by 1`,
+  );
+  return rows.map((r) => r.money);
+}
 
 /**
  * Edits an offer by writing a new version from the current one and the changes, then pointing the
@@ -253,6 +303,17 @@ export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChang
       channels: defined.channels ?? current.channels,
     };
     checkBenefit(next.benefit, defined.benefit != null);
+    // The new version is what its stores, gift lists and campaigns issue from now on: its amounts must be payable in their moneys.
+    for (const money of await moneysOfferedIn(em, offerId, now)) {
+      const finer = amountFinerThan({ amountOff: next.benefit.amountOff ?? null, maxDiscount: next.benefit.maxDiscount ?? null }, money);
+      if (finer) {
+        throw refuse(
+          UserErrorCode.INVALID,
+          `This offer's ${finer.name} ${finer.amount} is finer than ${money}, the money of a program it is offered in, can be paid in (it has ${decimalsOf(money)}).`,
+          ['input', 'benefit', finer.name],
+        );
+      }
+    }
     const versionId = await insertVersion(em, offerId, current.version + 1, next, actor, now);
     await recordAudit(em, { actor, action: 'updateOffer', target: `Offer:${offerId}`, details: { version: current.version + 1, changes }, at: now });
     return (await offerVersionsByIds(em, [versionId]))[0];

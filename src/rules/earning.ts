@@ -1,6 +1,6 @@
 /**
  * How a sale earns: the economy rule's base points and whether a campaign applies. Pure functions
- * over cents and plain rows, unit-tested beside the HTTP suites.
+ * over minor units of money and plain rows, unit-tested beside the HTTP suites.
  */
 import { PermanentJobError } from '../jobs/runner.js';
 import { itemKey, matchesAny } from '../transactions/pricing.js';
@@ -57,19 +57,20 @@ export function roundPoints(raw: ExactDecimal | number, rounding: Rounding): num
  * computed exactly (ExactDecimal) and rounded once at the end. Throws AwardOutOfRangeError past
  * MAX_AWARD_POINTS.
  */
-export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number): number {
-  return checkedAward(Math.max(0, roundPoints(times(economyBase(rule, lines, netTotals), exactDecimal(tierMultiplier)), rule.rounding)));
+export function economyPoints(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], tierMultiplier: number, digits: number): number {
+  return checkedAward(Math.max(0, roundPoints(times(economyBase(rule, lines, netTotals, digits), exactDecimal(tierMultiplier)), rule.rounding)));
 }
 
 /**
  * The economy rule's points before the tier multiplier and rounding, exactly (economyPoints'
- * product without the tier): points per unit of money paid per line (`netTotals`, cents), times
+ * product without the tier): points per unit of money paid per line (`netTotals`, minor units of a money with `digits` decimals:
+ * cents, fils, yen), times
  * the line's category multiplier, excluded SKUs earning nothing. A sale earns in the rule's
  * currency at some tier only when this is above 0 (tier multipliers are not negative), which is
  * what processing needs to know before it reads the tier (it locks the accounts the tier depends
  * on first).
  */
-export function economyBase(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[]): ExactDecimal {
+export function economyBase(rule: EconomyRuleRow, lines: SaleLine[], netTotals: number[], digits: number): ExactDecimal {
   const perUnit = exactDecimal(rule.pointsPerUnit);
   // cents paid per category multiplier (a sale has few), then Σ cents × multiplier exactly
   const centsByMultiplier = new Map<number, bigint>();
@@ -81,7 +82,7 @@ export function economyBase(rule: EconomyRuleRow, lines: SaleLine[], netTotals: 
   });
   let paid = ZERO;
   for (const [multiplier, cents] of centsByMultiplier) paid = plus(paid, times({ n: cents, scale: 0 }, exactDecimal(multiplier)));
-  return times(times(paid, { n: 1n, scale: 2 }), perUnit); // cents → money units
+  return times(times(paid, { n: 1n, scale: digits }), perUnit); // minor units → money units
 }
 
 /**
@@ -105,7 +106,7 @@ export type CampaignTerms = Omit<CampaignRow, 'pointsAwarded'>;
 
 export interface SaleFacts {
   lines: SaleLine[];
-  /** What the customer paid, in cents, after discounts. */
+  /** What the customer paid, in minor units of the sale's money, after discounts. */
   netTotal: number;
   channel: string | null;
   tierCode: string | null;
@@ -113,10 +114,12 @@ export interface SaleFacts {
   /** No earlier processed sale for this customer. */
   firstPurchase: boolean;
   occurredAt: Date;
+  /** The UTC offset the till wrote its time with, in minutes east of UTC (0: UTC): where its day of the week is read. */
+  offsetMinutes?: number;
 }
 
-/** ISO day of the week in UTC: 1 = Monday … 7 = Sunday. */
-export const isoDay = (at: Date) => ((at.getUTCDay() + 6) % 7) + 1;
+/** ISO day of the week, 1 = Monday … 7 = Sunday, at `offsetMinutes` east of UTC (default: in UTC). */
+export const isoDay = (at: Date, offsetMinutes = 0) => ((new Date(at.getTime() + offsetMinutes * 60_000).getUTCDay() + 6) % 7) + 1;
 
 /**
  * Whether the campaign can apply to the sale whatever the customer's tier: every other condition
@@ -140,6 +143,7 @@ export function campaignApplies(c: CampaignTerms, f: SaleFacts, minSpendCents: n
   if (c.tiers.length && !(f.tierCode && c.tiers.includes(f.tierCode))) return false;
   if (c.segments.length && !f.segments.some((s) => c.segments.includes(s))) return false;
   if (c.firstPurchase && !f.firstPurchase) return false;
-  if (c.daysOfWeek.length && !c.daysOfWeek.includes(isoDay(f.occurredAt))) return false;
+  // the till's weekday: a Tuesday-only campaign is Tuesday in the shop, not in Greenwich (money-12)
+  if (c.daysOfWeek.length && !c.daysOfWeek.includes(isoDay(f.occurredAt, f.offsetMinutes))) return false;
   return true;
 }

@@ -12,6 +12,7 @@ export enum Rounding {
 /** How a currency's points are earned from money spent: one rule per currency. */
 @Entity({ tableName: 'economy_rule' })
 @Check({ name: 'economy_rule_points_per_unit_non_negative', expression: 'points_per_unit >= 0' })
+@Check({ name: 'economy_rule_points_per_unit_range', expression: 'points_per_unit < 100000000 and scale(points_per_unit) <= 6' })
 @Check({ name: 'economy_rule_pending_days_range', expression: 'pending_days >= 0 and pending_days <= 365' })
 export class EconomyRule {
   [EntityName]?: 'EconomyRule';
@@ -22,8 +23,12 @@ export class EconomyRule {
   @ManyToOne(() => PointCurrency, { fieldName: 'currency_code', unique: true })
   currency!: PointCurrency;
 
-  /** Points per one unit of money spent after discounts. */
-  @Property({ type: 'decimal', precision: 12, scale: 4 })
+  /**
+   * Points per one unit of money spent after discounts: below 100,000,000 with at most 6 decimals
+   * (one point per 1,000,000 of a money of large numbers: VND, IDR, IRR), kept with at least 4
+   * decimals ("10.0000", "0.00001") as the answers always showed it.
+   */
+  @Property({ type: 'decimal', columnType: 'numeric' })
   pointsPerUnit!: string;
 
   /** `[{ category, multiplier }]`. */
@@ -47,6 +52,7 @@ export class EconomyRule {
 /** Bonus rules: a window, conditions a sale must meet, an outcome, and limits. */
 @Entity({ tableName: 'campaign' })
 @Check({ name: 'campaign_window', expression: 'starts_at < ends_at' })
+@Check({ name: 'campaign_min_spend_range', expression: 'min_spend is null or (min_spend >= 0 and min_spend < 1000000000000 and scale(min_spend) <= 4)' })
 @Check({ name: 'campaign_has_outcome', expression: 'bonus_points is not null or multiplier is not null or offer_id is not null' })
 @Check({ name: 'campaign_bonus_positive', expression: 'bonus_points is null or bonus_points > 0' })
 @Check({ name: 'campaign_multiplier_positive', expression: 'multiplier is null or multiplier > 0' })
@@ -71,7 +77,8 @@ export class Campaign {
   @Property({ type: 'timestamptz' })
   endsAt!: Date;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2, nullable: true })
+  /** Money with at least 2 decimals and at most 4 (`withCents`; "0.125" for fils), below 10^12. */
+  @Property({ type: 'decimal', columnType: 'numeric', nullable: true })
   minSpend?: string | null;
 
   @Property({ type: 'text[]', defaultRaw: "'{}'" })
@@ -92,8 +99,9 @@ export class Campaign {
   @Property({ type: 'boolean', default: false })
   firstPurchase: boolean & Opt = false;
 
-  /** ISO days of the week, 1 = Monday … 7 = Sunday (UTC). Empty: any day. */
-  @Property({ type: 'integer[]', defaultRaw: "'{}'" })
+  /** ISO days of the week, 1 = Monday … 7 = Sunday, at the till that sold (its `occurredAt`'s offset; UTC when it wrote none). Empty: any day. */
+  // columnType too: MikroORM reads `type: 'integer[]'` as a text[] column, which left the days strings (money-12)
+  @Property({ type: 'integer[]', columnType: 'integer[]', defaultRaw: "'{}'" })
   daysOfWeek: number[] & Opt = [];
 
   @Property({ type: 'integer', nullable: true })

@@ -5,10 +5,12 @@ import { actorOf, type Ctx } from '../context.js';
 import type { RawBuilder } from 'kysely';
 import { byDefault, castColumn, columnsOf, db, type Selected } from '../db/schema.js';
 import { idList, query, sql } from '../db/sql.js';
+import { withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import type { CampaignRow, CampaignTerms, EconomyRuleRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
+import { refuseAmountsFinerThanMoney } from '../offers/offer.service.js';
 
 const RULE_HEAD = columnsOf(EconomyRule, 'r', ['id', 'currencyCode']);
 const RULE_PER_UNIT = castColumn(EconomyRule, 'r', 'pointsPerUnit', 'text');
@@ -72,7 +74,7 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
     const [row] = await query(
       em,
       sql<EconomyRuleRow>`insert into economy_rule as r (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at)
-          values (${d.currency}, ${d.pointsPerUnit}, ${JSON.stringify(d.categoryMultipliers ?? [])}::jsonb, ${d.excludedSkus ?? []}::text[],
+          values (${d.currency}, round(${d.pointsPerUnit}::numeric, greatest(4, scale(${d.pointsPerUnit}::numeric))), ${JSON.stringify(d.categoryMultipliers ?? [])}::jsonb, ${d.excludedSkus ?? []}::text[],
                   ${d.rounding ?? Rounding.FLOOR}, ${d.pendingDays ?? 0}, ${now})
           on conflict (currency_code) do update set points_per_unit = excluded.points_per_unit, category_multipliers = excluded.category_multipliers,
             excluded_skus = excluded.excluded_skus, rounding = excluded.rounding, pending_days = excluded.pending_days, updated_at = excluded.updated_at
@@ -173,6 +175,10 @@ export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<Campaig
     if (o.offerId != null && !(await db(em).selectFrom('Offer').select('id').where('id', '=', o.offerId).executeTakeFirst())) {
       throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'outcome', 'offerId']);
     }
+    if (o.offerId != null) {
+      const money = await db(em).selectFrom('PointCurrency').select('moneyCurrency').where('code', '=', d.currency).executeTakeFirstOrThrow();
+      await refuseAmountsFinerThanMoney(em, [o.offerId], money.moneyCurrency, () => ['input', 'outcome', 'offerId']);
+    }
     const row = await db(em)
       .insertInto('Campaign')
       .values({
@@ -181,7 +187,7 @@ export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<Campaig
         currency: d.currency,
         startsAt: d.startsAt,
         endsAt: d.endsAt,
-        minSpend: c.minSpend ?? null,
+        minSpend: c.minSpend == null ? null : withCents(c.minSpend),
         skus: c.skus ?? [],
         categories: c.categories ?? [],
         channels: c.channels ?? [],

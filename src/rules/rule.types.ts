@@ -3,7 +3,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { AreTags, AreTierCodes, HasAtMostDecimals, MaxItems, moneyMessage, NoDuplicates, NoDuplicateSegments, NotBlank } from '../graphql/validation.js';
+import { AreTags, AreTierCodes, HasAtMostDecimals, MaxItems, moneyMessage, MONEY_AMOUNT, NoDuplicates, NoDuplicateSegments, NotBlank } from '../graphql/validation.js';
 import { SEGMENT_MAX } from '../customers/customer.types.js';
 import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
@@ -61,8 +61,8 @@ export class SetEconomyRuleInput {
   @NotBlank()
   currency!: string;
 
-  @Field(() => DecimalScalar)
-  @Matches(/^\d{1,8}(\.\d{1,4})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 4 decimals' })
+  @Field(() => DecimalScalar, { description: 'Points per unit of money paid: at most 8 digits and 6 decimals (0.00001 is one point per 100,000, as programs in VND or IDR count).' })
+  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 6 decimals' })
   pointsPerUnit!: string;
 
   @Field(() => [CategoryMultiplierInput], { nullable: true, description: 'One multiplier per category (compared case, spacing and invisible characters aside).' })
@@ -126,7 +126,7 @@ export class Campaign extends Node {
 @InputType()
 export class CampaignConditionsInput {
   @Field(() => DecimalScalar, { nullable: true })
-  @Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: moneyMessage('10.00') })
+  @Matches(MONEY_AMOUNT, { message: moneyMessage('10.00') })
   minSpend?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })

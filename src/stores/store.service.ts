@@ -4,11 +4,11 @@ import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { byDefault, columnsOf, db, fromPrefixed, prefixedColumnsOf, type EntityRow, type PrefixedRow, type Selected } from '../db/schema.js';
-import { idList, query, sql, statement } from '../db/sql.js';
+import { idList, query, queryOne, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { Listing } from './listing.entity.js';
 import { RewardStore } from './reward-store.entity.js';
@@ -351,10 +351,14 @@ export async function addListing(ctx: Ctx, data: ListingData): Promise<ListingRo
   }
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const store = await db(em).selectFrom('RewardStore').select('id').where('id', '=', data.storeId).executeTakeFirst();
+    const store = await queryOne<{ money: string }>(
+      em,
+      sql`select pc.money_currency as money from reward_store s join point_currency pc on pc.code = s.currency_code where s.id = ${data.storeId}`,
+    );
     if (!store) throw refuse(UserErrorCode.NOT_FOUND, 'No such reward store.', ['input', 'storeId']);
     const offer = await db(em).selectFrom('Offer').select('id').where('id', '=', data.offerId).executeTakeFirst();
     if (!offer) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
+    await refuseAmountsFinerThanMoney(em, [data.offerId], store.money, () => ['input', 'offerId']);
     const row = await db(em)
       .insertInto('Listing')
       .values({

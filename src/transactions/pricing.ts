@@ -1,26 +1,41 @@
 /**
- * The arithmetic of a sale, in integer cents: line totals, offer discounts and how a discount is
- * shared across lines. Pure functions, unit-tested beside the HTTP suites.
+ * The arithmetic of a sale, in integer minor units of its money (cents, fils, yen: `minorDigits`):
+ * line totals, offer discounts and how a discount is shared across lines. Pure functions, unit-tested beside the HTTP suites.
  */
+import { amountFitsMoney, decimalsOf, minorDigits } from '../domain/currency.js';
 import { exactDecimal, roundHalfUp, times } from '../domain/decimal.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS } from '../domain/text.js';
 import type { OfferBenefitKind } from '../offers/offer.entity.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import type { SaleLine } from './transaction.entity.js';
 
-/** "4.50" → 450. Money has two decimals; more are refused by the input's validation. */
-export function toCents(decimal: string): number {
-  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(decimal.trim());
+/**
+ * A money amount in the minor units of a money with `digits` decimals (`minorDigits`: 2 for EUR,
+ * 3 for KWD, 0 for JPY): "4.50" → 450 at 2, "1.250" → 1250 at 3, "1000" and "1000.00" → 1000 at 0.
+ * Decimals beyond the money's must be zeros (`exact`, the default: "10.5" at 0 throws; inputs are
+ * refused before, `PricesFitCurrency`), or are cut towards minus infinity (`floor`) or plus
+ * infinity (`ceil`): a minimum spend of "1000.50" yen is met by 1001 yen and not by 1000.
+ */
+export function toMinor(decimal: string, digits: number, rounding: 'exact' | 'floor' | 'ceil' = 'exact'): number {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(decimal.trim());
   if (!m) throw new Error(`not a money amount: ${decimal}`);
-  const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  return m[1] ? -cents : cents;
+  const fraction = m[3] ?? '';
+  const kept = fraction.slice(0, digits).padEnd(digits, '0');
+  const cut = /[1-9]/.test(fraction.slice(digits));
+  if (cut && rounding === 'exact') throw new Error(`${decimal} has more decimals than its money (${digits})`);
+  let minor = Number(m[2]) * 10 ** digits + Number(kept || '0');
+  const negative = m[1] === '-';
+  if (cut && rounding === (negative ? 'floor' : 'ceil')) minor += 1;
+  return negative ? -minor : minor;
 }
 
-/** 450 → "4.50". */
-export function fromCents(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+/** Minor units as the money amount they are, with the money's `digits` decimals: 450 → "4.50" at 2, 1250 → "1.250" at 3, 1000 → "1000" at 0. */
+export function fromMinor(minor: number, digits: number): string {
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(minor);
+  if (digits === 0) return `${sign}${abs}`;
+  const unit = 10 ** digits;
+  return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(digits, '0')}`;
 }
 
 export const lineTotal = (line: SaleLine) => line.quantity * line.unitPrice;
@@ -90,11 +105,11 @@ export function share(amount: number, weights: number[]): number[] {
 }
 
 export interface Priced {
-  /** Cents off the whole basket. */
+  /** Minor units of the sale's money off the whole basket. */
   discount: number;
-  /** Cents each offer took off, in the order given. */
+  /** Minor units each offer took off, in the order given. */
   perOffer: number[];
-  /** What each line finally cost, in cents: points are earned on these. */
+  /** What each line finally cost, in minor units: points are earned on these. */
   netLines: number[];
 }
 
@@ -105,9 +120,12 @@ export interface Priced {
  * - FREE_ITEM: one unit of `freeSku` when the basket has it — and, when the offer is limited to
  *   SKUs or categories, also something else from those ("buy a coffee, get a muffin").
  * `maxDiscount` caps each. Each discount is taken off the lines it was earned on, so a free
- * muffin lowers the muffin line, not the coffee.
+ * muffin lowers the muffin line, not the coffee. `lines` are in minor units of a money with
+ * `digits` decimals (`minorDigits`), and so is the answer; an amount off or a cap finer than that
+ * money (2.50 off in yen) counts down to it, and `applicability` refuses such an offer first.
  */
-export function priceBasket(lines: SaleLine[], benefits: Benefit[]): Priced {
+export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: number): Priced {
+  const minor = (amount: string) => toMinor(amount, digits, 'floor');
   const net = lines.map(lineTotal);
   const perOffer: number[] = [];
   for (const b of benefits) {
@@ -118,16 +136,16 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[]): Priced {
       const limited = b.skus.length > 0 || b.categories.length > 0;
       const bought = !limited || lines.some((l, i) => qualifies(l, b) && (i !== free || l.quantity > 1));
       const value = free >= 0 && bought ? Math.min(lines[free].unitPrice, net[free]) : 0;
-      const capped = b.maxDiscount !== null ? Math.min(value, toCents(b.maxDiscount)) : value;
+      const capped = b.maxDiscount !== null ? Math.min(value, minor(b.maxDiscount)) : value;
       taken = lines.map((_, i) => (i === free ? capped : 0));
     } else {
       const eligibleTotal = eligible.reduce((a, c) => a + c, 0);
-      // percent of cents to the cent, half up, exactly: in floats 0.35 % of 11000 cents (38.5) came to 38
+      // percent of minor units to the minor unit, half up, exactly: in floats 0.35 % of 11000 cents (38.5) came to 38
       let amount =
         b.kind === 'PERCENT_OFF'
           ? roundHalfUp(times(times(exactDecimal(eligibleTotal), exactDecimal(b.percentOff ?? 0)), { n: 1n, scale: 2 }))
-          : Math.min(toCents(b.amountOff ?? '0'), eligibleTotal);
-      if (b.maxDiscount !== null) amount = Math.min(amount, toCents(b.maxDiscount));
+          : Math.min(minor(b.amountOff ?? '0'), eligibleTotal);
+      if (b.maxDiscount !== null) amount = Math.min(amount, minor(b.maxDiscount));
       taken = share(Math.max(0, amount), eligible);
     }
     taken.forEach((t, i) => (net[i] -= t));
@@ -159,15 +177,24 @@ export function hasMoneyValue(b: Pick<Benefit, 'kind' | 'maxDiscount'>): boolean
 }
 
 /**
+ * Whether a benefit's money amounts (`amountOff`, `maxDiscount`) are whole minor units of the
+ * sale's money: "2.50 off" is not an amount of yen, and cutting it to ¥2 or raising it to ¥3
+ * would decide for the program or the customer what the offer never said.
+ */
+export function amountsFit(o: Pick<Benefit, 'amountOff' | 'maxDiscount'>, saleCurrency: string): boolean {
+  return [o.amountOff, o.maxDiscount].every((amount) => amount === null || amountFitsMoney(amount, saleCurrency));
+}
+
+/**
  * Whether an offer's benefit may be applied to a sale in `saleCurrency` (ISO 4217, capitals, as
  * the sale's input takes it; the offer's money is stored the same way, so codes compare as they
  * are): always when it has no money value (`hasMoneyValue`), else only when its money is the
- * sale's. An offer whose money is not known (null) and that has a money value applies nowhere:
+ * sale's and its amounts are whole minor units of it (`amountsFit`). An offer whose money is not known (null) and that has a money value applies nowhere:
  * "2.00 off" in an unknown money could be ¥2 or €2 (docs/decisions.md, "An offer's money is its
  * program's").
  */
-export function currencyFits(o: Pick<OfferTerms, 'kind' | 'maxDiscount' | 'moneyCurrency'>, saleCurrency: string): boolean {
-  return !hasMoneyValue(o) || o.moneyCurrency === saleCurrency;
+export function currencyFits(o: Pick<OfferTerms, 'kind' | 'amountOff' | 'maxDiscount' | 'moneyCurrency'>, saleCurrency: string): boolean {
+  return !hasMoneyValue(o) || (o.moneyCurrency === saleCurrency && amountsFit(o, saleCurrency));
 }
 
 /**
@@ -188,13 +215,15 @@ export function applicability(
   sale: { channel: string | null; currency: string },
   offers: OfferTerms[],
 ): { priced: Priced; refused: (NotApplicable | null)[] } {
-  const priced = priceBasket(lines, offers);
+  const digits = minorDigits(sale.currency);
+  const priced = priceBasket(lines, offers, digits);
   const refused = offers.map((o, i): NotApplicable | null => {
     if (o.channels.length > 0 && !matchesAny(sale.channel, o.channels)) return 'CHANNEL';
     if (!currencyFits(o, sale.currency)) return 'CURRENCY';
     if (priced.perOffer[i] <= 0) return 'NOTHING_TO_DISCOUNT';
     if (o.kind === 'AMOUNT_OFF') {
-      const full = o.maxDiscount !== null ? Math.min(toCents(o.amountOff ?? '0'), toCents(o.maxDiscount)) : toCents(o.amountOff ?? '0');
+      const amount = toMinor(o.amountOff ?? '0', digits);
+      const full = o.maxDiscount !== null ? Math.min(amount, toMinor(o.maxDiscount, digits)) : amount;
       if (priced.perOffer[i] < full) return 'BASKET_BELOW_AMOUNT';
     }
     return null;
@@ -216,6 +245,7 @@ export const NOT_APPLICABLE_MESSAGE: Record<Exclude<NotApplicable, 'CURRENCY'>, 
  */
 export function notApplicableMessage(reason: NotApplicable, o: Pick<OfferTerms, 'moneyCurrency'>, saleCurrency: string): string {
   if (reason !== 'CURRENCY') return NOT_APPLICABLE_MESSAGE[reason];
+  if (o.moneyCurrency === saleCurrency) return `This offer's amount is finer than ${saleCurrency} can be paid in (it has ${decimalsOf(saleCurrency)}), so it cannot be used on this sale.`;
   return o.moneyCurrency === null
     ? `This offer's amount is in no known currency, so it cannot be used on a sale in ${saleCurrency}.`
     : `This offer's amount is in ${o.moneyCurrency}; this sale is in ${saleCurrency}.`;

@@ -15,7 +15,7 @@ import { Campaign, Rounding } from '../rules/rule.entity.js';
 import { campaignsAtJson, campaignsFromJson, countShardOf, economyRulesJson, type CampaignJson } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
-import { benefitOf, fromCents, priceBasket, saleTotal, toCents } from './pricing.js';
+import { benefitOf, fromMinor, priceBasket, saleTotal, toMinor } from './pricing.js';
 import { Tier } from '../tiers/tier.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from './transaction.entity.js';
@@ -23,7 +23,7 @@ import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
 type SaleRow = Selected<typeof SALE_COLUMNS>;
 
-const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'receivedAt', 'moneyCurrency', 'lines']);
+const SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'partnerId', 'customerId', 'status', 'channel', 'occurredAt', 'occurredOffsetMinutes', 'receivedAt', 'moneyCurrency', 'lines', 'moneyScale']);
 const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
 // A number, as it multiplies points (the entity keeps the exact decimal string).
 const TIER_CODE = columnsOf(Tier, 't', ['code']);
@@ -52,6 +52,14 @@ type SaleInputs = SaleCustomer & {
  */
 function occurredAtOf(sale: SaleRow): Date {
   return new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime()));
+}
+
+/**
+ * A campaign's minimum spend in minor units of a sale's money with `digits` decimals, rounded up:
+ * "1000.50" of yen is met by ¥1001 and not by ¥1000 (null: none).
+ */
+function minSpendOf(c: { minSpend: string | null }, digits: number): number | null {
+  return c.minSpend === null ? null : toMinor(c.minSpend, digits, 'ceil');
 }
 
 interface PointsAward {
@@ -116,25 +124,35 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
     return { ...offer, validUntil: offer.validUntil === null ? null : new Date(offer.validUntil) };
   });
   // The same order and terms as submitTransaction checked, so the discounts are the ones it promised.
-  const priced = priceBasket(sale.lines, offers.map(benefitOf));
+  // Lines are in minor units of the sale's money, `moneyScale` decimals (cents for sales stored before money-12).
+  const digits = sale.moneyScale;
+  const priced = priceBasket(sale.lines, offers.map(benefitOf), digits);
   for (const [i, row] of applied.entries()) {
     await query(
       em,
-      sql`update transaction_offer set discount = ${fromCents(priced.perOffer[i])} where transaction_id = ${sale.id} and issued_offer_id = ${row.issuedOfferId}`,
+      sql`update transaction_offer set discount = ${fromMinor(priced.perOffer[i], digits)}::numeric where transaction_id = ${sale.id} and issued_offer_id = ${row.issuedOfferId}`,
     );
   }
   const discount = priced.discount;
   const net = priced.netLines;
   const remaining = saleTotal(sale.lines) - discount;
   const occurredAt = occurredAtOf(sale);
-  const known = { lines: sale.lines, netTotal: remaining, channel: sale.channel, segments: customer.segments, occurredAt, firstPurchase: customer.firstPurchase };
+  const known = {
+    lines: sale.lines,
+    netTotal: remaining,
+    channel: sale.channel,
+    segments: customer.segments,
+    occurredAt,
+    offsetMinutes: sale.occurredOffsetMinutes,
+    firstPurchase: customer.firstPurchase,
+  };
 
   const rules = inputs.rules;
   const pendingDays = new Map(rules.map((r) => [r.currencyCode, r.pendingDays]));
   const rounding = new Map(rules.map((r) => [r.currencyCode, r.rounding]));
-  const base = new Map(rules.map((r) => [r.currencyCode, economyBase(r, sale.lines, net)]));
+  const base = new Map(rules.map((r) => [r.currencyCode, economyBase(r, sale.lines, net, digits)]));
   const campaigns = campaignsFromJson(inputs.campaigns).filter((c) =>
-    campaignMayApply(c, known, c.minSpend === null ? null : toCents(c.minSpend)),
+    campaignMayApply(c, known, minSpendOf(c, digits)),
   );
   // What the sale decides from depends on the customer's tier (its multiplier, campaigns for some
   // tiers) and on campaign counts, and the tier on their points. So every lock that guards those
@@ -171,7 +189,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   const awards: PointsAward[] = [];
   const basePoints = new Map<string, number>();
   for (const rule of rules) {
-    const points = economyPoints(rule, sale.lines, net, tier?.multiplier ?? 1);
+    const points = economyPoints(rule, sale.lines, net, tier?.multiplier ?? 1, digits);
     basePoints.set(rule.currencyCode, points);
     if (points > 0) {
       awards.push({ currency: rule.currencyCode, points, rule: `economy:${rule.currencyCode}`, source: LedgerSource.TRANSACTION, campaignId: null, pendingDays: rule.pendingDays });
@@ -182,7 +200,7 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   // Points counted on campaigns without a budget, added at the very end (see below).
   const unbudgeted: { campaignId: number; points: number }[] = [];
   for (const c of campaigns) {
-    if (!campaignApplies(c, facts, c.minSpend === null ? null : toCents(c.minSpend))) continue;
+    if (!campaignApplies(c, facts, minSpendOf(c, digits))) continue;
     const budget = budgets.get(c.id) ?? null;
     if (c.perCustomer !== null) {
       const used = await queryOne<{ n: number }>(
@@ -270,11 +288,11 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   // advisory lock above). Lock order, here and in reverseTransaction: budgeted campaigns (by id),
   // accounts, then these (by campaign id). The customer's event stream row is no new lock here
   // when there are such counts: they come with points, whose BALANCE_CHANGED events took it before.
-  const processed = { transactionId: sale.id, pointsAwarded, discount: fromCents(discount) };
+  const processed = { transactionId: sale.id, pointsAwarded, discount: fromMinor(discount, digits) };
   await query(
     em,
     sql`with sale as (
-          update sales_transaction set status = 'PROCESSED', discount = ${fromCents(discount)}, points_awarded = ${pointsAwarded}, processed_at = ${now}
+          update sales_transaction set status = 'PROCESSED', discount = ${fromMinor(discount, digits)}::numeric, points_awarded = ${pointsAwarded}, processed_at = ${now}
            where id = ${sale.id}
           returning customer_id
         ), event as (

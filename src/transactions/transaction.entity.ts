@@ -18,12 +18,19 @@ export interface SaleLine {
   sku: string;
   category: string | null;
   quantity: number;
-  /** Cents. */
+  /** Minor units of the sale's money: cents, fils, yen (`SalesTransaction.moneyScale` says which). */
   unitPrice: number;
 }
 
-/** A sale sent by a till. (partner, externalId) is its idempotency key. */
+/**
+ * A sale sent by a till. (partner, externalId) is its idempotency key. Its money (`total`,
+ * `discount`, the lines' `unitPrice`) has the decimals of its money currency (`minorDigits`: "12.50"
+ * EUR, "1.250" KWD, "1000" JPY), kept in `moneyScale`; sales stored before it were all in cents (2).
+ */
 @Entity({ tableName: 'sales_transaction' })
+@Check({ name: 'sales_transaction_occurred_offset', expression: 'occurred_offset_minutes >= -1080 and occurred_offset_minutes <= 1080' })
+@Check({ name: 'sales_transaction_money_scale', expression: 'money_scale >= 0 and money_scale <= 4' })
+@Check({ name: 'sales_transaction_money_range', expression: 'total >= 0 and total < 1000000000000 and discount >= 0 and discount <= total' })
 @Unique({ name: 'sales_transaction_partner_external_unique', properties: ['partner', 'externalId'] })
 @Index({ name: 'sales_transaction_customer_idx', properties: ['customer', 'id'] })
 export class SalesTransaction {
@@ -50,11 +57,22 @@ export class SalesTransaction {
   @Property({ type: 'timestamptz' })
   occurredAt!: Date;
 
+  /**
+   * The UTC offset the till wrote `occurredAt` with, in minutes east of UTC (`+09:00`: 540; `Z`: 0):
+   * the day of the week of the sale where it happened, which a campaign's `daysOfWeek` reads.
+   */
+  @Property({ type: 'smallint', default: 0 })
+  occurredOffsetMinutes: number & Opt = 0;
+
   @Property({ type: 'text' })
   moneyCurrency!: string;
 
   @Property({ type: 'jsonb' })
   lines!: SaleLine[];
+
+  /** The decimals of the sale's money (`minorDigits` of `moneyCurrency`): the scale of the lines' `unitPrice` minor units. */
+  @Property({ type: 'smallint', default: 2 })
+  moneyScale: number & Opt = 2;
 
   @Property({ type: 'text', nullable: true })
   lockId?: string | null;
@@ -65,10 +83,11 @@ export class SalesTransaction {
   @Property({ type: 'text', nullable: true })
   failureReason?: string | null;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2 })
+  /** Before discounts, written with the money's decimals (`moneyScale`). */
+  @Property({ type: 'decimal', columnType: 'numeric' })
   total!: string;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2, default: 0 })
+  @Property({ type: 'decimal', columnType: 'numeric', default: 0 })
   discount: string & Opt = '0';
 
   @Property({ type: new BigIntType('number'), default: 0 })
@@ -98,7 +117,8 @@ export class TransactionOffer {
   @ManyToOne(() => IssuedOffer, { primary: true, deleteRule: 'restrict', unique: true })
   issuedOffer!: IssuedOffer;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2, default: 0 })
+  /** Written with the sale's money's decimals (`SalesTransaction.moneyScale`). */
+  @Property({ type: 'decimal', columnType: 'numeric', default: 0 })
   discount: string & Opt = '0';
 }
 

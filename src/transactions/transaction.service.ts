@@ -1,3 +1,5 @@
+import { minorDigits } from '../domain/currency.js';
+import { offsetMinutesOf } from '../domain/instant.js';
 import { countShardOf } from '../rules/rule.service.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { actorOf, type Ctx, type PartnerCaller } from '../context.js';
@@ -13,7 +15,7 @@ import { lockAccounts, notBeforeWrites, reverseCredits, settleAccount } from '..
 import { cancelPending } from '../points/pending.service.js';
 import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, voidLockedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
-import { applicability, fromCents, notApplicableMessage, saleTotal, termsOf, toCents } from './pricing.js';
+import { applicability, fromMinor, notApplicableMessage, saleTotal, termsOf, toMinor } from './pricing.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionAward, TransactionStatus, type SaleLine } from './transaction.entity.js';
@@ -24,7 +26,7 @@ export const PROCESS_TRANSACTION = 'transaction.process';
 export type TransactionRow = Omit<EntityRow<SalesTransaction>, 'lockId' | 'reversalReason'>;
 
 const TRANSACTION_HEAD = columnsOf(SalesTransaction, 't', [
-  'id', 'partnerId', 'externalId', 'customerId', 'channel', 'locationId', 'occurredAt', 'moneyCurrency', 'lines', 'status', 'failureReason',
+  'id', 'partnerId', 'externalId', 'customerId', 'channel', 'locationId', 'occurredAt', 'occurredOffsetMinutes', 'moneyCurrency', 'lines', 'moneyScale', 'status', 'failureReason',
 ]);
 const TRANSACTION_TOTAL = castColumn(SalesTransaction, 't', 'total', 'text');
 const TRANSACTION_DISCOUNT = castColumn(SalesTransaction, 't', 'discount', 'text');
@@ -105,8 +107,11 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
   if (d.occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
     throw refuse(UserErrorCode.INVALID, "occurredAt is more than a day ahead of the gateway's clock.", ['input', 'occurredAt']);
   }
+  // In minor units of the sale's money (cents, fils, yen); the input's validation took only prices
+  // that are whole minor units of it (`PricesFitCurrency`).
+  const digits = minorDigits(d.currency);
   const lines: SaleLine[] = d.lines.map((l, i) => {
-    const unitPrice = toCents(l.unitPrice);
+    const unitPrice = toMinor(l.unitPrice, digits);
     if (unitPrice < 0) throw refuse(UserErrorCode.INVALID, 'unitPrice cannot be negative.', ['input', 'lines', String(i), 'unitPrice']);
     return { sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice };
   });
@@ -128,10 +133,11 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
     const head = await queryOne<{ enqueued: boolean } & TransactionRow>(
       em,
       sql`with sale as (
-            insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, money_currency, lines,
-                                                lock_id, status, total, received_at)
-            select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${d.currency},
-                   ${JSON.stringify(lines)}::jsonb, ${d.lockId ?? null}, 'RECEIVED', ${fromCents(saleTotal(lines))}, ${now}
+            insert into sales_transaction as t (partner_id, external_id, customer_id, channel, location_id, occurred_at, occurred_offset_minutes,
+                                                money_currency, lines, money_scale, lock_id, status, total, discount, received_at)
+            select ${partner.partnerId}, ${d.externalId}, c.id, ${d.channel ?? null}, ${d.locationId ?? null}, ${d.occurredAt}, ${offsetMinutesOf(d.occurredAt)}, ${d.currency},
+                   ${JSON.stringify(lines)}::jsonb, ${digits}, ${d.lockId ?? null}, 'RECEIVED', ${fromMinor(saleTotal(lines), digits)}::numeric,
+                   ${fromMinor(0, digits)}::numeric, ${now}
               from customer c where c.external_id = ${d.customerExternalId} and ${partnerStillHolds(partner.partnerId)}
             on conflict (partner_id, external_id) do nothing
             returning ${TRANSACTION_COLUMNS}
@@ -164,8 +170,10 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
 
 /**
  * What a sale means, for comparing a repeat of its externalId: the customer, channel, location,
- * the instant it occurred, the money currency, the lines in order with prices in cents ("4.0" and
- * "4.00" are the same price), the offer codes as the till reads them (any order, repeats once) and
+ * the instant it occurred (in any UTC offset: a repeat is answered as the first, whose offset
+ * decided its weekday), the money currency, the lines in order with prices in minor units of
+ * that money ("4.0" and "4.00" are the same price; the key still reads `unitPriceCents`, so the
+ * fingerprints of sales in two-decimal moneys stored before money-12 are unchanged), the offer codes as the till reads them (any order, repeats once) and
  * the basket's lockId.
  */
 function saleFingerprint(d: SubmitData, lines: SaleLine[]): string {
@@ -214,7 +222,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
     throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage(refused[first]!, terms[first], d.currency), field(redeemed[first].code));
   }
   for (const [i, r] of redeemed.entries()) {
-    await db(em).insertInto('TransactionOffer').values({ transaction: sale.id, issuedOffer: r.id, discount: fromCents(priced.perOffer[i]) }).execute();
+    await db(em).insertInto('TransactionOffer').values({ transaction: sale.id, issuedOffer: r.id, discount: fromMinor(priced.perOffer[i], minorDigits(d.currency)) }).execute();
   }
 }
 

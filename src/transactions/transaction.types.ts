@@ -2,7 +2,7 @@ import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-v
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsCurrencyCode, IsKey, IsStoredKey, MaxItems, MinItems, moneyMessage, NotBlank, SaleTotalFits } from '../graphql/validation.js';
+import { IsCurrencyCode, IsKey, IsStoredKey, MaxItems, MinItems, moneyMessage, NotBlank, PricesFitCurrency, SaleTotalFits, UNIT_PRICE } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { ITEM_KEY_MAX } from './pricing.js';
@@ -95,8 +95,8 @@ export class TransactionLineInput {
   @Max(100_000)
   quantity!: number;
 
-  @Field(() => DecimalScalar)
-  @Matches(/^\d{1,9}(\.\d{1,2})?$/, { message: moneyMessage('4.50') })
+  @Field(() => DecimalScalar, { description: "In the sale's currency, with at most its decimals (ISO 4217: 2 for EUR, 3 for KWD, none for JPY); zeros past them are taken." })
+  @Matches(UNIT_PRICE, { message: moneyMessage('4.50') })
   unitPrice!: string;
 }
 
@@ -138,6 +138,7 @@ export class SubmitTransactionInput {
   @MaxItems(500, 'line')
   @ValidateNested({ each: true })
   @SaleTotalFits()
+  @PricesFitCurrency()
   lines!: TransactionLineInput[];
 
   @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code.' })

@@ -41,8 +41,9 @@ type TillRow = IssuedOfferRow &
     customerActive: boolean;
     /** The channels the offer's version may be used in (empty: any). */
     offerChannels: EntityRow<OfferVersion>['channels'];
-    /** The version's benefit kind and maximum discount: whether its benefit has a money value. */
+    /** The version's benefit kind, amount off and maximum discount: whether its benefit has a money value, and whether it fits the sale's money. */
     offerBenefitKind: EntityRow<OfferVersion>['benefitKind'];
+    offerAmountOff: EntityRow<OfferVersion>['amountOff'];
     offerMaxDiscount: EntityRow<OfferVersion>['maxDiscount'];
   };
 
@@ -72,7 +73,7 @@ const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartner
 const tillColumns = (now: Date): RawBuilder<TillRow> =>
   sql`${issuedColumns(now)}, ${LOCK_HOLDER_COLUMNS},
       ${customerStatusNow(sql`io.customer_id`)} is not distinct from ${CustomerStatus.ACTIVE}::text as "customerActive",
-      ov.channels as "offerChannels", ov.benefit_kind as "offerBenefitKind", ov.max_discount::text as "offerMaxDiscount"`;
+      ov.channels as "offerChannels", ov.benefit_kind as "offerBenefitKind", ov.amount_off::text as "offerAmountOff", ov.max_discount::text as "offerMaxDiscount"`;
 
 /**
  * An offer restricted to channels is refused (OFFER_NOT_APPLICABLE, nothing changes) when the till
@@ -87,11 +88,11 @@ function checkChannel(row: TillRow, channel: string | null | undefined): void {
 /**
  * An offer whose benefit has a money value (an amount off, a maximum discount) is refused
  * (OFFER_NOT_APPLICABLE on `input.currency`, nothing changes) when the till names a sale currency
- * other than the offer's money (`currencyFits`). A till that names none is not checked here (it
+ * other than the offer's money, or one its amounts are finer than (2.50 off in yen: `currencyFits`). A till that names none is not checked here (it
  * applies the discount itself and reads the offer's `moneyCurrency`); the sale it submits is.
  */
 function checkCurrency(row: TillRow, currency: string | null | undefined): void {
-  if (currency != null && !currencyFits({ kind: row.offerBenefitKind, maxDiscount: row.offerMaxDiscount, moneyCurrency: row.moneyCurrency }, currency)) {
+  if (currency != null && !currencyFits({ kind: row.offerBenefitKind, amountOff: row.offerAmountOff, maxDiscount: row.offerMaxDiscount, moneyCurrency: row.moneyCurrency }, currency)) {
     throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage('CURRENCY', row, currency), ['input', 'currency']);
   }
 }

@@ -347,6 +347,32 @@ describe('birthday points', () => {
     await runTheDay();
     expect(await pointsOf({ suspended })).toEqual({ suspended: 0 });
   });
+
+  it('a UTC day on which no gateway ran is caught up the next day: its birthdays are awarded, once (money-12)', async () => {
+    const year = t.clock.now().getUTCFullYear() + 1;
+    const people = { sep10: await customerBornOn('1985-09-10'), sep11: await customerBornOn('1985-09-11') };
+    goTo(year, 9, 9);
+    await runTheDay();
+    // nothing ran on Sep 10: every gateway was down from before its midnight to after the next
+    goTo(year, 9, 11);
+    await runTheDay();
+    expect(await pointsOf(people)).toEqual({ sep10: 50, sep11: 50 });
+    goTo(year, 9, 12);
+    await runTheDay();
+    expect(await pointsOf(people)).toEqual({ sep10: 50, sep11: 50 });
+    const references = await t.sql<{ reference: string }>(`select a.reference from activity a join customer c on c.id = a.customer_id where c.external_id = any($1)`, [
+      Object.values(people),
+    ]);
+    expect(references).toEqual([{ reference: `birthday-${year}` }, { reference: `birthday-${year}` }]);
+  });
+
+  it('a first start does not reach back: the days before the first run of the birthday job are not run (money-12)', async () => {
+    const year = t.clock.now().getUTCFullYear() + 2;
+    const before = await customerBornOn('1985-10-01');
+    goTo(year, 10, 3);
+    await runTheDay();
+    expect(await pointsOf({ before })).toEqual({ before: 0 });
+  });
 });
 
 describe('an activity earning in two currencies', () => {

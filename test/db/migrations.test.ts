@@ -1,3 +1,4 @@
+import type { EntityMetadata } from '@mikro-orm/core';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 /**
@@ -11,6 +12,28 @@ describe('migrations', () => {
     t = await startTestGateway();
   });
   afterAll(() => t.close());
+
+  it("give every array column the element type its entity says (the schema diff does not compare them: money-12)", async () => {
+    // campaign.days_of_week was text[] for an integer[] property: its days came back as strings and matched no day
+    const declared: { column: string; type: string }[] = [];
+    const all: unknown = t.orm.getMetadata().getAll();
+    const metas = (all instanceof Map ? [...all.values()] : Object.values(all as object)) as EntityMetadata[];
+    for (const meta of metas) {
+      if (!meta.tableName || meta.embeddable || meta.virtual) continue;
+      for (const prop of Object.values(meta.properties)) {
+        // what the entity declares (`type: 'integer[]'`), which MikroORM's own column type may not follow
+        const type = typeof prop.type === 'string' && prop.type.endsWith('[]') ? prop.type : String(prop.columnTypes?.[0] ?? '');
+        if (type.endsWith('[]')) declared.push({ column: `${meta.tableName}.${prop.fieldNames[0]}`, type: type.replace(/^integer/, 'int4').replace(/^text/, 'text').replace(/^bigint/, 'int8') });
+      }
+    }
+    expect(declared.length).toBeGreaterThan(5);
+    const actual = await t.sql<{ column: string; type: string }>(
+      `select table_name || '.' || column_name as column, substr(udt_name, 2) || '[]' as type from information_schema.columns
+        where table_schema = current_schema() and data_type = 'ARRAY'`,
+    );
+    const byColumn = new Map(actual.map((c) => [c.column, c.type]));
+    expect(declared.filter((d) => byColumn.get(d.column) !== d.type).map((d) => ({ ...d, actual: byColumn.get(d.column) }))).toEqual([]);
+  });
 
   it('leave nothing for the schema diff but the hand-written trigger and function', async () => {
     const diff = await t.orm.schema.getUpdateSchemaSQL({ wrap: false });

@@ -167,7 +167,7 @@ describe('the input edge', () => {
 
     it.each([
       ['amountOff beyond numeric(14,2)', { kind: 'AMOUNT_OFF', amountOff: '999999999999999.99' }],
-      ['amountOff with more decimals than cents', { kind: 'AMOUNT_OFF', amountOff: '1.005' }],
+      ['amountOff with more decimals than any money (ISO 4217 has 4 at most)', { kind: 'AMOUNT_OFF', amountOff: '1.00005' }],
       ['a negative amountOff', { kind: 'AMOUNT_OFF', amountOff: '-5.00' }],
       ['maxDiscount beyond numeric(14,2)', { kind: 'PERCENT_OFF', percentOff: 10, maxDiscount: '1000000000000' }],
     ] as const)('an offer with %s is BAD_USER_INPUT', async (_name, benefit) => {

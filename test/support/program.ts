@@ -1,3 +1,4 @@
+import { minorDigits } from '../../src/domain/currency.js';
 import {
   AddListingDocument,
   AdjustPointsDocument,
@@ -104,7 +105,9 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
 const LITERAL_MONEY = new Set(
   'EUR USD CHF JPY GBP ZAR ZMW ZWG YER XPF XOF XCD XAF WST VUV VND VES UZS UYU UGX UAH TZS TWD TTD TRY TOP'.split(' '),
 );
-const MONEY_POOL = Intl.supportedValuesOf('currency').filter((code) => !LITERAL_MONEY.has(code));
+// Two-decimal moneys only: the helpers below send prices with cents (`toFixed(2)`), which a money
+// without decimals (KRW, ISK…) refuses unless they are zeros (money-12).
+const MONEY_POOL = Intl.supportedValuesOf('currency').filter((code) => !LITERAL_MONEY.has(code) && minorDigits(code) === 2);
 let moneyHandedOut = 0;
 
 /**

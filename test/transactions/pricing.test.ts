@@ -1,10 +1,10 @@
 import { OfferBenefitKind } from '../../src/offers/offer.entity.js';
 import { campaignApplies, economyPoints, exactDecimal, isoDay, multiplierPoints, roundPoints, type CampaignRow, type EconomyRuleRow } from '../../src/rules/earning.js';
 import { Rounding } from '../../src/rules/rule.entity.js';
-import { fromCents, priceBasket, share, toCents, type Benefit } from '../../src/transactions/pricing.js';
+import { fromMinor, priceBasket, share, toMinor, type Benefit } from '../../src/transactions/pricing.js';
 import type { SaleLine } from '../../src/transactions/transaction.entity.js';
 
-const line = (sku: string, category: string | null, quantity: number, price: string): SaleLine => ({ sku, category, quantity, unitPrice: toCents(price) });
+const line = (sku: string, category: string | null, quantity: number, price: string): SaleLine => ({ sku, category, quantity, unitPrice: toMinor(price, 2) });
 const benefit = (b: Partial<Benefit> & { kind: OfferBenefitKind }): Benefit => ({
   percentOff: null,
   amountOff: null,
@@ -17,9 +17,15 @@ const benefit = (b: Partial<Benefit> & { kind: OfferBenefitKind }): Benefit => (
 
 describe('money', () => {
   it('parses and prints cents exactly', () => {
+    const toCents = (amount: string) => toMinor(amount, 2);
     expect([toCents('4.5'), toCents('4.50'), toCents('0.07'), toCents('12'), toCents('-3.25')]).toEqual([450, 450, 7, 1200, -325]);
-    expect([fromCents(450), fromCents(7), fromCents(0), fromCents(-325)]).toEqual(['4.50', '0.07', '0.00', '-3.25']);
-    expect(() => toCents('1.234')).toThrow('not a money amount: 1.234');
+    expect([fromMinor(450, 2), fromMinor(7, 2), fromMinor(0, 2), fromMinor(-325, 2)]).toEqual(['4.50', '0.07', '0.00', '-3.25']);
+    expect(() => toCents('1.234')).toThrow('1.234 has more decimals than its money (2)');
+    // other moneys' minor units (money-12): fils, yen
+    expect([toMinor('1.250', 3), toMinor('1.25', 3), toMinor('0.001', 3), toMinor('1000', 0), toMinor('1000.00', 0)]).toEqual([1250, 1250, 1, 1000, 1000]);
+    expect([fromMinor(1250, 3), fromMinor(1, 3), fromMinor(1000, 0), fromMinor(0, 0)]).toEqual(['1.250', '0.001', '1000', '0']);
+    expect(() => toMinor('10.5', 0)).toThrow('10.5 has more decimals than its money (0)');
+    expect([toMinor('1000.50', 0, 'ceil'), toMinor('1000.50', 0, 'floor'), toMinor('-2.5', 0, 'floor'), toMinor('1000.00', 0, 'ceil')]).toEqual([1001, 1000, -3, 1000]);
   });
 
   it('shares an amount in proportion, adding up exactly', () => {
@@ -34,22 +40,22 @@ describe('offer discounts', () => {
 
   it('a free item needs what it is limited to in the basket, and comes off its own line', () => {
     const muffin = benefit({ kind: OfferBenefitKind.FREE_ITEM, freeSku: 'MUFFIN', categories: ['COFFEE'] });
-    expect(priceBasket(basket, [muffin])).toEqual({ discount: 280, perOffer: [280], netLines: [350, 280, 200] });
-    expect(priceBasket([line('MUFFIN', 'BAKERY', 1, '2.80')], [muffin]).discount).toBe(0);
-    expect(priceBasket([line('LATTE', 'COFFEE', 1, '3.50')], [muffin]).discount).toBe(0);
-    expect(priceBasket(basket, [{ ...muffin, maxDiscount: '1.00' }]).discount).toBe(100);
+    expect(priceBasket(basket, [muffin], 2)).toEqual({ discount: 280, perOffer: [280], netLines: [350, 280, 200] });
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 1, '2.80')], [muffin], 2).discount).toBe(0);
+    expect(priceBasket([line('LATTE', 'COFFEE', 1, '3.50')], [muffin], 2).discount).toBe(0);
+    expect(priceBasket(basket, [{ ...muffin, maxDiscount: '1.00' }], 2).discount).toBe(100);
   });
 
   it('percent and amount off apply to the qualifying lines only, capped', () => {
     const pastry = benefit({ kind: OfferBenefitKind.PERCENT_OFF, percentOff: 20, categories: ['PASTRY', 'BAKERY'] });
-    expect(priceBasket(basket, [pastry])).toMatchObject({ discount: 152, netLines: [350, 448, 160] });
-    expect(priceBasket(basket, [{ ...pastry, maxDiscount: '1.00' }]).discount).toBe(100);
+    expect(priceBasket(basket, [pastry], 2)).toMatchObject({ discount: 152, netLines: [350, 448, 160] });
+    expect(priceBasket(basket, [{ ...pastry, maxDiscount: '1.00' }], 2).discount).toBe(100);
     const twoOff = benefit({ kind: OfferBenefitKind.AMOUNT_OFF, amountOff: '2.00' });
-    expect(priceBasket([line('TEA', null, 1, '1.50')], [twoOff]).discount).toBe(150);
+    expect(priceBasket([line('TEA', null, 1, '1.50')], [twoOff], 2).discount).toBe(150);
   });
 
   it('percent off is exact to the cent, half up (hostile pass 6): 0.35 % of 110.00 is 38.5 cents, so 39; floats made it 38', () => {
-    const pct = (percentOff: number, price: string) => priceBasket([line('BEANS', null, 1, price)], [benefit({ kind: OfferBenefitKind.PERCENT_OFF, percentOff })]).discount;
+    const pct = (percentOff: number, price: string) => priceBasket([line('BEANS', null, 1, price)], [benefit({ kind: OfferBenefitKind.PERCENT_OFF, percentOff })], 2).discount;
     expect(pct(0.35, '110.00')).toBe(39);
     expect(pct(1.15, '30.00')).toBe(35);
     expect(pct(0.57, '50.00')).toBe(29);
@@ -60,7 +66,7 @@ describe('offer discounts', () => {
 
   it('several offers apply one after the other and never take the basket below zero', () => {
     const all = benefit({ kind: OfferBenefitKind.AMOUNT_OFF, amountOff: '100.00' });
-    const priced = priceBasket(basket, [all, all]);
+    const priced = priceBasket(basket, [all, all], 2);
     expect(priced.discount).toBe(1110);
     expect(priced.perOffer).toEqual([1110, 0]);
     expect(priced.netLines).toEqual([0, 0, 0]);
@@ -81,11 +87,11 @@ describe('earning', () => {
 
   it('earns on what was paid, with category multipliers, exclusions, the tier multiplier and rounding', () => {
     const net = lines.map((l) => l.unitPrice);
-    expect(economyPoints(rule, lines, net, 1)).toBe(75); // 35.5 + 40 = 75.5 → 75
-    expect(economyPoints({ ...rule, rounding: Rounding.CEIL }, lines, net, 1)).toBe(76);
-    expect(economyPoints({ ...rule, rounding: Rounding.ROUND }, lines, net, 1)).toBe(76);
-    expect(economyPoints(rule, lines, net, 1.5)).toBe(113); // 113.25
-    expect(economyPoints(rule, lines, [0, 0, 2500], 1)).toBe(0);
+    expect(economyPoints(rule, lines, net, 1, 2)).toBe(75); // 35.5 + 40 = 75.5 → 75
+    expect(economyPoints({ ...rule, rounding: Rounding.CEIL }, lines, net, 1, 2)).toBe(76);
+    expect(economyPoints({ ...rule, rounding: Rounding.ROUND }, lines, net, 1, 2)).toBe(76);
+    expect(economyPoints(rule, lines, net, 1.5, 2)).toBe(113); // 113.25
+    expect(economyPoints(rule, lines, [0, 0, 2500], 1, 2)).toBe(0);
   });
 
   it('rounds without float noise', () => {
@@ -102,9 +108,9 @@ describe('earning', () => {
     // 0.01 × 133.3333 × 1.5 = 1.9999995: float noise settling to 6 decimals made it 2
     const cent = [line('MINT', null, 1, '0.01')];
     const odd = { ...rule, pointsPerUnit: '133.3333', categoryMultipliers: [], excludedSkus: [] };
-    expect(economyPoints(odd, cent, [1], 1.5)).toBe(1);
-    expect(economyPoints({ ...odd, rounding: Rounding.CEIL }, cent, [1], 1.5)).toBe(2);
-    expect(economyPoints({ ...odd, rounding: Rounding.ROUND }, cent, [1], 1.5)).toBe(2);
+    expect(economyPoints(odd, cent, [1], 1.5, 2)).toBe(1);
+    expect(economyPoints({ ...odd, rounding: Rounding.CEIL }, cent, [1], 1.5, 2)).toBe(2);
+    expect(economyPoints({ ...odd, rounding: Rounding.ROUND }, cent, [1], 1.5, 2)).toBe(2);
     // ROUND is half up, exactly at the half
     expect(roundPoints({ n: 25n, scale: 1 }, Rounding.ROUND)).toBe(3);
     expect(roundPoints({ n: 2499999999n, scale: 9 }, Rounding.ROUND)).toBe(2);

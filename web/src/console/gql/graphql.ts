@@ -214,6 +214,7 @@ export type SetEconomyRuleInput = {
   excludedSkus?: Array<string> | null | undefined;
   /** Days earned points wait before they can be spent (default 0). */
   pendingDays?: number | null | undefined;
+  /** Points per unit of money paid: at most 8 digits and 6 decimals (0.00001 is one point per 100,000, as programs in VND or IDR count). */
   pointsPerUnit: string;
   rounding?: Rounding | null | undefined;
 };
