@@ -98,6 +98,19 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A `pg` pool for a test's own SQL on `url`. `pool.end()` resolves before its clients have hung up,
+ * so dropping the database (`with (force)`) can reach a client still closing: its 57P01 is emitted
+ * on the pool, and a pool with no 'error' listener fails whichever test runs then ("Unhandled
+ * error", seen in logical-restore, dispatch-cursor and delivery). Every test pool takes that
+ * error here.
+ */
+export function testPool(url: string, options: pg.PoolConfig = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, ...options });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** A fresh, empty database on the run's server; dropped by `close`. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `rg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -144,10 +157,7 @@ export async function startTestGateway(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
     { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
   );
-  const sqlPool = new pg.Pool({ connectionString: database.url, max: 2, application_name: TEST_SQL_APPLICATION });
-  // pool.end() resolves before its clients have hung up, so dropping the database (with force) can
-  // reach a client still closing; without a listener that error would fail whichever test runs then.
-  sqlPool.on('error', () => undefined);
+  const sqlPool = testPool(database.url, { max: 2, application_name: TEST_SQL_APPLICATION });
 
   /** Per API key: the hashes already on its partner's list (registered by `gql` or `register`). */
   const registeredFor = new Map<string, Set<string>>();
