@@ -1,0 +1,113 @@
+import { requestFingerprint } from '../../src/idempotency/fingerprint.js';
+import { CreateCurrencyDocument, SetEconomyRuleDocument, SubmitTransactionDocument, type SubmitTransactionInput } from '../generated/graphql.js';
+import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, unique } from '../support/program.js';
+
+/**
+ * Sales taken before money-12, in cents whatever their money (docs/decisions.md, "Hostile pass
+ * 12d"): a till that sent a JPY or KWD sale just before the upgrade and retries it just after (a
+ * timeout, a deploy that cut its connection) must get that sale back, not IDEMPOTENCY_KEY_REUSED.
+ * The state before the upgrade is made by hand: the sale's lines in cents (`money_scale` 2) and
+ * its key's fingerprint as the code before money-12 computed it (`unitPriceCents`: cents).
+ */
+describe('a sale taken before money-12, retried after it (hostile pass 12d)', () => {
+  let t: TestGateway;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    for (const [code, moneyCurrency] of [
+      ['UPG_KWD', 'KWD'],
+      ['UPG_JPY', 'JPY'],
+    ]) {
+      ok(await t.gql(CreateCurrencyDocument, { input: { code, name: code, expiryDays: null, pointValue: '0.01', moneyCurrency } }, t.operatorToken));
+      ok(await t.gql(SetEconomyRuleDocument, { input: { currency: code, pointsPerUnit: '1' } }, t.operatorToken));
+    }
+    till = await createPartner(t, ['transactions:write', 'transactions:read']);
+  });
+  afterEach(async () => expect(await ledgerViolations(t)).toEqual([]));
+  afterAll(() => t.close());
+
+  const submit = (input: SubmitTransactionInput) => t.gql(SubmitTransactionDocument, { input }, till.credential);
+
+  /**
+   * A sale of `lines` in `currency` as the gateway before money-12 stored it: prices in cents, and
+   * its key's fingerprint with `unitPriceCents` in cents. Checks first that the fingerprint rebuilt
+   * here is the one the gateway stored, so the rewrite is of the same meaning.
+   */
+  async function takenBeforeTheUpgrade(currency: string, program: string, lines: { sku: string; quantity: number; unitPrice: string }[], cents: number[], minor: number[]) {
+    const customer = await createCustomer(t, program);
+    const input: SubmitTransactionInput = { externalId: unique('old'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency, lines };
+    const first = ok(await submit(input)).submitTransaction;
+    expect(first.userErrors).toEqual([]);
+    const meaning = (prices: number[]) =>
+      requestFingerprint({
+        customerExternalId: input.customerExternalId,
+        occurredAt: new Date(input.occurredAt as string),
+        currency,
+        lines: lines.map((l, i) => ({ sku: l.sku, category: null, quantity: l.quantity, unitPriceCents: prices[i] })),
+        offerCodes: [],
+      });
+    const [key] = await t.sql<{ fingerprint: string }>(`select fingerprint from idempotency_record where key = $1`, [input.externalId]);
+    expect(key.fingerprint).toBe(meaning(minor));
+    await t.sql(`update idempotency_record set fingerprint = $2 where key = $1`, [input.externalId, meaning(cents)]);
+    await t.sql(
+      `update sales_transaction set money_scale = 2,
+              lines = (select jsonb_agg(jsonb_set(l, '{unitPrice}', to_jsonb(($2::int[])[n::int]))) from jsonb_array_elements(lines) with ordinality as x(l, n))
+        where external_id = $1`,
+      [input.externalId, cents],
+    );
+    return { input, first };
+  }
+
+  it('a JPY sale of ¥480 × 2 sent before the upgrade and again after is answered as the first, and processed in yen', async () => {
+    const { input, first } = await takenBeforeTheUpgrade('JPY', 'UPG_JPY', [{ sku: 'LATTE', quantity: 2, unitPrice: '480' }], [48000], [480]);
+    const before = await writeCounts(t);
+    expect(dataOf(await submit(input)).submitTransaction).toEqual({ transaction: first.transaction, userErrors: [] });
+    // "480.00" is how a till formatting two decimals sent it before: the same sale
+    expect(dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '480.00' }] })).submitTransaction).toEqual({
+      transaction: first.transaction,
+      userErrors: [],
+    });
+    expect(await writeCounts(t)).toEqual(before);
+    // another price under the same externalId is still another sale
+    const other = dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '481' }] })).submitTransaction;
+    expect(other.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    // the stored sale (cents, scale 2) is processed as ¥960: 960 points at 1 a yen
+    await t.jobs.runner.runUntilIdle();
+    const [sale] = await t.sql<{ status: string; points_awarded: number; total: string }>(
+      `select status, points_awarded, total::text from sales_transaction where external_id = $1`,
+      [input.externalId],
+    );
+    expect(sale).toEqual({ status: 'PROCESSED', points_awarded: 960, total: '960' });
+  });
+
+  it('a KWD sale of 1.25 sent before the upgrade and again after (as "1.25" or "1.250") is answered as the first', async () => {
+    const { input, first } = await takenBeforeTheUpgrade('KWD', 'UPG_KWD', [{ sku: 'LATTE', quantity: 3, unitPrice: '1.25' }], [125], [1250]);
+    const before = await writeCounts(t);
+    expect(dataOf(await submit(input)).submitTransaction).toEqual({ transaction: first.transaction, userErrors: [] });
+    expect(dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 3, unitPrice: '1.250' }] })).submitTransaction).toEqual({
+      transaction: first.transaction,
+      userErrors: [],
+    });
+    expect(await writeCounts(t)).toEqual(before);
+    const other = dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 3, unitPrice: '1.251' }] })).submitTransaction;
+    expect(other.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+  });
+
+  it('a sale taken since the upgrade is not matched by what another price meant before it: ¥48,000 is not ¥480 in cents', async () => {
+    const customer = await createCustomer(t, 'UPG_JPY');
+    const input: SubmitTransactionInput = {
+      externalId: unique('new'),
+      customerExternalId: customer.externalId,
+      occurredAt: t.clock.now().toISOString(),
+      currency: 'JPY',
+      lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '48000' }],
+    };
+    expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    const before = await writeCounts(t);
+    const other = dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '480' }] })).submitTransaction;
+    expect(other).toEqual({ transaction: null, userErrors: [expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'externalId'] })] });
+    expect(await writeCounts(t)).toEqual(before);
+  });
+});
