@@ -1,5 +1,5 @@
 import { requestFingerprint } from '../../src/idempotency/fingerprint.js';
-import { CreateCurrencyDocument, SetEconomyRuleDocument, SubmitTransactionDocument, type SubmitTransactionInput } from '../generated/graphql.js';
+import { CreateCurrencyDocument, ReverseTransactionDocument, SetEconomyRuleDocument, SubmitTransactionDocument, type SubmitTransactionInput } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, unique } from '../support/program.js';
 
@@ -80,6 +80,13 @@ describe('a sale taken before money-12, retried after it (hostile pass 12d)', ()
       [input.externalId],
     );
     expect(sale).toEqual({ status: 'PROCESSED', points_awarded: 960, total: '960' });
+    // and returned after the upgrade: exactly those points taken back
+    expect(ok(await t.gql(ReverseTransactionDocument, { externalId: input.externalId, reason: 'returned' }, till.credential)).reverseTransaction.userErrors).toEqual([]);
+    const [account] = await t.sql<{ available: number }>(
+      `select a.available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 and a.currency_code = 'UPG_JPY'`,
+      [input.customerExternalId],
+    );
+    expect(account.available).toBe(0);
   });
 
   it('a KWD sale of 1.25 sent before the upgrade and again after (as "1.25" or "1.250") is answered as the first', async () => {

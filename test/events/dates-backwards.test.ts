@@ -1,0 +1,42 @@
+import { ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adjust, createCurrency, createCustomer } from '../support/program.js';
+
+const HOUR = 3_600_000;
+
+/**
+ * A customer's dates under parallel writes and a clock stepped back (NTP), attacked (docs/decisions.md,
+ * "Hostile pass 12d"): every write still succeeds, the customer's events (in their stream's order)
+ * and their account's entries (in id order) never go back in date.
+ */
+describe("one customer's dates with parallel writes and a clock stepped back (hostile pass 12d)", () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    await createCurrency(t, 'BACK12D', null);
+  });
+  afterAll(() => t.close());
+
+  it('twenty parallel adjustments, half before and half after the clock steps back an hour, are all taken and stay in date order', async () => {
+    const customer = await createCustomer(t, 'BACK12D', 100);
+    const early = Array.from({ length: 10 }, () => adjust(t, customer.externalId, 'BACK12D', 1));
+    await Promise.all(early.slice(0, 3));
+    t.clock.advance(-HOUR);
+    const late = Array.from({ length: 10 }, (_, i) => adjust(t, customer.externalId, 'BACK12D', i % 2 ? 1 : -1));
+    await Promise.all([...early, ...late]);
+    t.clock.reset();
+    const events = await t.sql<{ seq: number; at: Date; id: number }>(
+      `select e.customer_seq::int as seq, e.created_at as at, e.id::int as id from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 order by e.customer_seq`,
+      [customer.externalId],
+    );
+    expect(events.length).toBeGreaterThanOrEqual(21);
+    const backInDate = events.filter((e, i) => i > 0 && e.at.getTime() < events[i - 1].at.getTime());
+    expect(backInDate).toEqual([]);
+    const entries = await t.sql<{ id: number; at: Date }>(
+      `select l.id::int as id, l.created_at as at from ledger_entry l join point_account a on a.id = l.account_id join customer c on c.id = a.customer_id where c.external_id = $1 order by l.id`,
+      [customer.externalId],
+    );
+    expect(entries).toHaveLength(21);
+    expect(entries.filter((e, i) => i > 0 && e.at.getTime() < entries[i - 1].at.getTime())).toEqual([]);
+    expect(await ledgerViolations(t)).toEqual([]);
+  });
+});
