@@ -1,3 +1,5 @@
+import pino from 'pino';
+import { pruneEvents } from '../../src/events/retention.job.js';
 import { ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer } from '../support/program.js';
 
@@ -38,5 +40,24 @@ describe("one customer's dates with parallel writes and a clock stepped back (ho
     expect(entries).toHaveLength(21);
     expect(entries.filter((e, i) => i > 0 && e.at.getTime() < entries[i - 1].at.getTime())).toEqual([]);
     expect(await ledgerViolations(t)).toEqual([]);
+  });
+
+  it('prunes in parallel on a clock jumped a retention ahead, before any snapshot is that old: every run succeeds and no event is pruned', async () => {
+    const customer = await createCustomer(t, 'BACK12D', 5);
+    await adjust(t, customer.externalId, 'BACK12D', 1);
+    await t.sql(
+      `insert into webhook_cursor (name, cursor) values ('webhooks', json_build_object('from', pg_current_snapshot()::text)::text)
+       on conflict (name) do update set cursor = excluded.cursor`,
+    );
+    const events = async () => (await t.sql<{ n: number }>(`select count(*)::int as n from outbox_event`))[0].n;
+    const before = await events();
+    const jumped = { now: () => new Date(Date.now() + (t.config.events.retentionHours + 24) * HOUR) };
+    const prune = () => t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: jumped, config: t.config, log: pino({ level: 'silent' }) }));
+    const runs = await Promise.all([prune(), prune(), prune()]);
+    expect(runs.map((r) => r.events)).toEqual([0, 0, 0]);
+    expect(await events()).toBe(before);
+    // stepped back to the present: still nothing is known to have committed a retention ago
+    expect((await t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }))).events).toBe(0);
+    expect(await events()).toBe(before);
   });
 });

@@ -117,4 +117,22 @@ describe('a sale taken before money-12, retried after it (hostile pass 12d)', ()
     expect(other).toEqual({ transaction: null, userErrors: [expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'externalId'] })] });
     expect(await writeCounts(t)).toEqual(before);
   });
+
+  it('one externalId sent again in another money is another sale, also where the minor units agree (1.250 KWD, ¥1250, 12.50 EUR)', async () => {
+    const customer = await createCustomer(t, 'UPG_KWD');
+    const input: SubmitTransactionInput = {
+      externalId: unique('cross'),
+      customerExternalId: customer.externalId,
+      occurredAt: t.clock.now().toISOString(),
+      currency: 'KWD',
+      lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '1.250' }],
+    };
+    expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    const before = await writeCounts(t);
+    for (const [currency, unitPrice] of [['JPY', '1250'], ['EUR', '12.50'], ['BHD', '1.250']]) {
+      const answer = dataOf(await submit({ ...input, currency, lines: [{ sku: 'LATTE', quantity: 1, unitPrice }] })).submitTransaction;
+      expect({ currency, codes: answer.userErrors.map((e) => e.code) }).toEqual({ currency, codes: ['IDEMPOTENCY_KEY_REUSED'] });
+    }
+    expect(await writeCounts(t)).toEqual(before);
+  });
 });
