@@ -2,8 +2,6 @@ import { SetActivityRuleDocument, UpsertCustomerDocument } from '../generated/gr
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCurrency, unique } from '../support/program.js';
 
-const DAY = 86_400_000;
-
 /**
  * The birthday job's missed days (money-12's catch-up) attacked (docs/decisions.md, "Hostile pass
  * 12d"): instances that tick at the same moment after a gap, a clock stepped back, a gap longer than
@@ -31,9 +29,10 @@ describe('birthdays of days no gateway ran, with several instances and a moved c
     ok(await t.gql(UpsertCustomerDocument, { input: { externalId, birthDate, status: 'ACTIVE' } }, t.operatorToken));
     return externalId;
   };
+  /** How many birthday awards each customer had. */
   const awards = async (externalIds: Record<string, string>) => {
-    const rows = await t.sql<{ external_id: string; n: number; points: number }>(
-      `select c.external_id, count(a.id)::int as n, coalesce(sum(a.points_awarded), 0)::int as points
+    const rows = await t.sql<{ external_id: string; n: number }>(
+      `select c.external_id, count(a.id)::int as n
          from customer c left join activity a on a.customer_id = c.id and a.kind = 'BIRTHDAY' where c.external_id = any($1) group by c.external_id`,
       [Object.values(externalIds)],
     );
