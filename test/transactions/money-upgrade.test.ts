@@ -60,19 +60,25 @@ describe('a sale taken before money-12, retried after it (hostile pass 12d)', ()
     return { input, first };
   }
 
+  /**
+   * Sends `input` again with each of `samePrices` as its one line's price (answered as `first`,
+   * nothing written), then with `otherPrice` (IDEMPOTENCY_KEY_REUSED).
+   */
+  async function retried(input: SubmitTransactionInput, first: { transaction?: unknown }, samePrices: string[], otherPrice: string) {
+    const line = Array.isArray(input.lines) ? input.lines[0] : input.lines;
+    const before = await writeCounts(t);
+    for (const unitPrice of samePrices) {
+      expect(dataOf(await submit({ ...input, lines: [{ ...line, unitPrice }] })).submitTransaction).toEqual({ transaction: first.transaction, userErrors: [] });
+    }
+    expect(await writeCounts(t)).toEqual(before);
+    const other = dataOf(await submit({ ...input, lines: [{ ...line, unitPrice: otherPrice }] })).submitTransaction;
+    expect(other.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+  }
+
   it('a JPY sale of ¥480 × 2 sent before the upgrade and again after is answered as the first, and processed in yen', async () => {
     const { input, first } = await takenBeforeTheUpgrade('JPY', 'UPG_JPY', [{ sku: 'LATTE', quantity: 2, unitPrice: '480' }], [48000], [480]);
-    const before = await writeCounts(t);
-    expect(dataOf(await submit(input)).submitTransaction).toEqual({ transaction: first.transaction, userErrors: [] });
-    // "480.00" is how a till formatting two decimals sent it before: the same sale
-    expect(dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '480.00' }] })).submitTransaction).toEqual({
-      transaction: first.transaction,
-      userErrors: [],
-    });
-    expect(await writeCounts(t)).toEqual(before);
-    // another price under the same externalId is still another sale
-    const other = dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '481' }] })).submitTransaction;
-    expect(other.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    // "480.00" is how a till formatting two decimals sent it before: the same sale; another price is another sale
+    await retried(input, first, ['480', '480.00'], '481');
     // the stored sale (cents, scale 2) is processed as ¥960: 960 points at 1 a yen
     await t.jobs.runner.runUntilIdle();
     const [sale] = await t.sql<{ status: string; points_awarded: number; total: string }>(
@@ -91,27 +97,19 @@ describe('a sale taken before money-12, retried after it (hostile pass 12d)', ()
 
   it('a KWD sale of 1.25 sent before the upgrade and again after (as "1.25" or "1.250") is answered as the first', async () => {
     const { input, first } = await takenBeforeTheUpgrade('KWD', 'UPG_KWD', [{ sku: 'LATTE', quantity: 3, unitPrice: '1.25' }], [125], [1250]);
-    const before = await writeCounts(t);
-    expect(dataOf(await submit(input)).submitTransaction).toEqual({ transaction: first.transaction, userErrors: [] });
-    expect(dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 3, unitPrice: '1.250' }] })).submitTransaction).toEqual({
-      transaction: first.transaction,
-      userErrors: [],
-    });
-    expect(await writeCounts(t)).toEqual(before);
-    const other = dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 3, unitPrice: '1.251' }] })).submitTransaction;
-    expect(other.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    await retried(input, first, ['1.25', '1.250'], '1.251');
   });
 
-  it('a sale taken since the upgrade is not matched by what another price meant before it: ¥48,000 is not ¥480 in cents', async () => {
-    const customer = await createCustomer(t, 'UPG_JPY');
-    const input: SubmitTransactionInput = {
-      externalId: unique('new'),
-      customerExternalId: customer.externalId,
-      occurredAt: t.clock.now().toISOString(),
-      currency: 'JPY',
-      lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '48000' }],
-    };
+  /** A sale of one LATTE line taken now (since the upgrade), for a new customer of `program`. */
+  async function takenNow(program: string, currency: string, quantity: number, unitPrice: string): Promise<SubmitTransactionInput> {
+    const customer = await createCustomer(t, program);
+    const input = { externalId: unique('new'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency, lines: [{ sku: 'LATTE', quantity, unitPrice }] };
     expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    return input;
+  }
+
+  it('a sale taken since the upgrade is not matched by what another price meant before it: ¥48,000 is not ¥480 in cents', async () => {
+    const input = await takenNow('UPG_JPY', 'JPY', 2, '48000');
     const before = await writeCounts(t);
     const other = dataOf(await submit({ ...input, lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '480' }] })).submitTransaction;
     expect(other).toEqual({ transaction: null, userErrors: [expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'externalId'] })] });
@@ -119,15 +117,7 @@ describe('a sale taken before money-12, retried after it (hostile pass 12d)', ()
   });
 
   it('one externalId sent again in another money is another sale, also where the minor units agree (1.250 KWD, ¥1250, 12.50 EUR)', async () => {
-    const customer = await createCustomer(t, 'UPG_KWD');
-    const input: SubmitTransactionInput = {
-      externalId: unique('cross'),
-      customerExternalId: customer.externalId,
-      occurredAt: t.clock.now().toISOString(),
-      currency: 'KWD',
-      lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '1.250' }],
-    };
-    expect(ok(await submit(input)).submitTransaction.userErrors).toEqual([]);
+    const input = await takenNow('UPG_KWD', 'KWD', 1, '1.250');
     const before = await writeCounts(t);
     for (const [currency, unitPrice] of [['JPY', '1250'], ['EUR', '12.50'], ['BHD', '1.250']]) {
       const answer = dataOf(await submit({ ...input, currency, lines: [{ sku: 'LATTE', quantity: 1, unitPrice }] })).submitTransaction;
