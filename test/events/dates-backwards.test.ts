@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { pruneEvents } from '../../src/events/retention.job.js';
-import { ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer } from '../support/program.js';
+import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { PurchaseOfferDocument, RedeemOfferDocument } from '../generated/graphql.js';
+import { adjust, createCurrency, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 
 const HOUR = 3_600_000;
 
@@ -59,5 +60,40 @@ describe("one customer's dates with parallel writes and a clock stepped back (ho
     // stepped back to the present: still nothing is known to have committed a retention ago
     expect((await t.orm.em.fork().transactional((em) => pruneEvents({ em, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }))).events).toBe(0);
     expect(await events()).toBe(before);
+  });
+
+  it('purchases and till redemptions in parallel, some sent after the clock stepped back an hour: all taken, each purchase dated as its entry, events in date order', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 1 });
+    const customer = await createCustomer(t, shop.currency, 50);
+    const till = await createPartner(t, ['offers:redeem']);
+    const buy = () => t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, customer.token).then((r) => ok(r).purchaseOffer.purchase!.issuedOffer.code);
+    const first = await Promise.all(Array.from({ length: 4 }, buy));
+    t.clock.advance(-HOUR);
+    const later = await Promise.all([
+      ...Array.from({ length: 4 }, buy),
+      ...first.map((code) => t.gql(RedeemOfferDocument, { code }, till.credential).then((r) => ok(r) && code)),
+      adjust(t, customer.externalId, shop.currency, 3).then(() => 'adjusted'),
+    ]);
+    t.clock.reset();
+    expect(later).toHaveLength(9);
+    const events = await t.sql<{ at: Date }>(
+      `select e.created_at as at from outbox_event e join customer c on c.id = e.customer_id where c.external_id = $1 order by e.customer_seq`,
+      [customer.externalId],
+    );
+    expect(events.filter((e, i) => i > 0 && e.at.getTime() < events[i - 1].at.getTime())).toEqual([]);
+    // each purchase row, its issued offer and its SPEND entry carry one date
+    const undated = await t.sql(
+      `select p.id from offer_purchase p join issued_offer io on io.id = p.issued_offer_id join ledger_entry l on l.id = p.ledger_entry_id
+        join customer c on c.id = p.customer_id where c.external_id = $1 and (p.created_at <> l.created_at or io.created_at <> l.created_at)`,
+      [customer.externalId],
+    );
+    expect(undated).toEqual([]);
+    // an offer is not redeemed before it was issued
+    const redeemedEarly = await t.sql<{ code: string; created_at: Date; redeemed_at: Date }>(
+      `select io.code, io.created_at, io.redeemed_at from issued_offer io where io.code = any($1) and io.redeemed_at < io.created_at`,
+      [first],
+    );
+    expect(redeemedEarly).toEqual([]);
+    expect(await ledgerViolations(t)).toEqual([]);
   });
 });
