@@ -7,7 +7,12 @@ import { IdempotencyRecord } from './idempotency-record.entity.js';
 
 export { canonicalDecimal, requestFingerprint } from './fingerprint.js';
 
-export type Claim<R> = { replay: false } | { replay: true; result: R };
+/**
+ * What claimIdempotencyKey found: the key is this request's (`replay: false`), or a repeat's
+ * stored `result`; `former` when the key matched one of the `formerFingerprints` only (the caller
+ * checks that the stored request is from before the change that gave it another fingerprint).
+ */
+export type Claim<R> = { replay: false } | { replay: true; result: R; former: boolean };
 
 /** What a repeat reads of the first request: its fingerprint and the answer it stored (JSON). */
 const CLAIMED_COLUMNS = columnsOf(IdempotencyRecord, '', ['fingerprint', 'result']);
@@ -26,6 +31,10 @@ const CLAIMED_COLUMNS = columnsOf(IdempotencyRecord, '', ['fingerprint', 'result
  * - A repeat whose fingerprint differs is refused (a UserErrorException, so the caller's transaction
  *   writes nothing): `IDEMPOTENCY_KEY_REUSED` on `["input", "idempotencyKey"]` unless `refusal` names
  *   another code, field or message (a sale's externalId; a code that already exists).
+ * - `formerFingerprints`: what the same request meant to an earlier version of the gateway, when
+ *   the operation's reading changed (a sale's prices, in cents before money-12 and in its money's
+ *   minor units since): a key stored with one of them is the same request too, so a client
+ *   retrying across an upgrade gets its answer, not a refusal (hostile pass 12d).
  */
 export async function claimIdempotencyKey<R>(
   em: SqlEntityManager,
@@ -34,10 +43,12 @@ export async function claimIdempotencyKey<R>(
   fingerprint: string,
   now: Date,
   refusal: IdempotencyRefusal = {},
+  formerFingerprints: readonly string[] = [],
 ): Promise<Claim<R>> {
   const [claimed] = await query(em, claimKeySql(scope, key, fingerprint, now));
   if (claimed) return { replay: false };
-  return { replay: true, result: await replayOf<R>(em, scope, key, fingerprint, refusal) };
+  const { result, former } = await storedAnswer<R>(em, scope, key, fingerprint, refusal, formerFingerprints);
+  return { replay: true, result, former };
 }
 
 /** How a repeat whose fingerprint differs is refused (see claimIdempotencyKey). */
@@ -64,20 +75,31 @@ export function claimKeySql(scope: string, key: string, fingerprint: string, now
  * differs (IDEMPOTENCY_KEY_REUSED unless `refusal` says otherwise).
  */
 export async function replayOf<R>(em: SqlEntityManager, scope: string, key: string, fingerprint: string, refusal: IdempotencyRefusal = {}): Promise<R> {
-  const field = refusal.field ?? ['input', 'idempotencyKey'];
+  return (await storedAnswer<R>(em, scope, key, fingerprint, refusal, [])).result;
+}
+
+/** replayOf, also taking a key stored with one of `formerFingerprints` (then `former`: see claimIdempotencyKey). */
+async function storedAnswer<R>(
+  em: SqlEntityManager,
+  scope: string,
+  key: string,
+  fingerprint: string,
+  refusal: IdempotencyRefusal,
+  formerFingerprints: readonly string[],
+): Promise<{ result: R; former: boolean }> {
   const [existing] = await query(
     em,
     sql<Selected<typeof CLAIMED_COLUMNS>>`select ${CLAIMED_COLUMNS} from idempotency_record where scope = ${scope} and key = ${key}`,
   );
-  if (!existing || existing.fingerprint !== fingerprint) {
-    throw refuse(
-      refusal.code ?? UserErrorCode.IDEMPOTENCY_KEY_REUSED,
-      refusal.message ?? `This ${field.at(-1) ?? 'key'} was already used for a different request.`,
-      field,
-    );
-  }
+  if (!existing || (existing.fingerprint !== fingerprint && !formerFingerprints.includes(existing.fingerprint))) throw reused(refusal);
   // The stored JSON is what completeIdempotencyKey stored for this scope's operation, typed by its caller.
-  return existing.result as R;
+  return { result: existing.result as R, former: existing.fingerprint !== fingerprint };
+}
+
+/** The refusal of a repeat whose fingerprint differs (see claimIdempotencyKey). */
+export function reused(refusal: IdempotencyRefusal = {}) {
+  const field = refusal.field ?? ['input', 'idempotencyKey'];
+  return refuse(refusal.code ?? UserErrorCode.IDEMPOTENCY_KEY_REUSED, refusal.message ?? `This ${field.at(-1) ?? 'key'} was already used for a different request.`, field);
 }
 
 /** Stores the first request's answer with its key, in the same transaction (see claimIdempotencyKey). */

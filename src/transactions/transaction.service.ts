@@ -7,7 +7,7 @@ import type { RawBuilder } from 'kysely';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
-import { claimIdempotencyKey, completeKeySql, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeKeySql, requestFingerprint, reused } from '../idempotency/idempotency.service.js';
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
@@ -118,10 +118,21 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
   const scope = `sale:partner:${partner.partnerId}`;
   let enqueued = false;
   const sale = await ctx.em.transactional(async (em) => {
-    const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, saleFingerprint(d, lines), now, {
-      field: ['input', 'externalId'],
-    });
-    if (claim.replay) return (await transactionsByIds(em, [claim.result.transactionId]))[0];
+    const claim = await claimIdempotencyKey<{ transactionId: number }>(
+      em,
+      scope,
+      d.externalId,
+      saleFingerprint(d, lines),
+      now,
+      { field: ['input', 'externalId'] },
+      centsFingerprint(d, digits),
+    );
+    if (claim.replay) {
+      const [stored] = await transactionsByIds(em, [claim.result.transactionId]);
+      // What this sale meant in cents is this sale only if it was taken in cents: ¥480 sent now is not ¥48,000 taken since the upgrade.
+      if (claim.former && stored.moneyScale !== 2) throw reused({ field: ['input', 'externalId'] });
+      return stored;
+    }
     // A new sale only: a repeat of one taken within the bound is answered with it, however late.
     if (d.occurredAt.getTime() < now.getTime() - ctx.config.saleMaxAgeDays * 86_400_000) {
       throw refuse(UserErrorCode.INVALID, `occurredAt is more than ${ctx.config.saleMaxAgeDays} days ago: too late to send this sale.`, ['input', 'occurredAt']);
@@ -187,6 +198,20 @@ function saleFingerprint(d: SubmitData, lines: SaleLine[]): string {
     offerCodes: [...new Set((d.offerCodes ?? []).map(normalizeOfferCode))].sort(),
     lockId: d.lockId,
   });
+}
+
+/**
+ * The fingerprint the gateway before money-12 stored for this sale, when it differs from
+ * `saleFingerprint`: then every price was cents (`toCents`, at most two decimals) whatever the
+ * money, so a JPY or KWD sale sent before the upgrade and retried after it (its minor units are
+ * yen or fils now) is still the same sale (hostile pass 12d). Empty for a two-decimal money (the
+ * same fingerprint) and for a price with a digit past the cent, which that gateway could not take.
+ */
+function centsFingerprint(d: SubmitData, digits: number): string[] {
+  const finerThanCents = (price: string) => /[1-9]/.test(price.trim().split('.')[1]?.slice(2) ?? '');
+  if (digits === 2 || d.lines.some((l) => finerThanCents(l.unitPrice))) return [];
+  const lines = d.lines.map((l) => ({ sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice: toMinor(l.unitPrice, 2) }));
+  return [saleFingerprint(d, lines)];
 }
 
 /**
