@@ -5,7 +5,7 @@ import { startGateway, type Gateway } from '../../src/http/server.js';
 import { cursorAtNow, readCommittedEvents, type OutboxCursor } from '../../src/events/outbox.reader.js';
 import { pruneEvents } from '../../src/events/retention.job.js';
 import { PurchaseOfferDocument } from '../generated/graphql.js';
-import { dataOf, ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { dataOf, ledgerViolations, startTestGateway, testPool, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, simpleShop, unique } from '../support/program.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
 import { committedLongAgo } from '../support/retention.js';
@@ -43,7 +43,7 @@ describe('event delivery', () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);
     const [{ id: customerId }] = await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [customer.externalId]);
-    const pool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+    const pool = testPool({ connectionString: t.databaseUrl, max: 2 });
     const db = new Kysely<never>({ dialect: new PostgresDialect({ pool }) });
     const early = new pg.Client({ connectionString: t.databaseUrl });
     await early.connect();
