@@ -46,7 +46,7 @@ export function ormConfig({ url, poolMax, timeouts, debug = false }: OrmOptions)
       onPoolCreated: (pool: pg.Pool) =>
         pool.on('connect', (client) => {
           prepareParameterisedStatements(client);
-          endOnFailedRollback(client);
+          handBackOnFailedTransactionControl(client);
         }),
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
       onConnect: readCommitted,
@@ -87,12 +87,17 @@ export async function readCommitted(client: pg.ClientBase): Promise<void> {
 export const READ_COMMITTED = `set default_transaction_isolation = 'read committed'`;
 
 /**
- * Whether a statement's text is a ROLLBACK (kysely sends `rollback`). The length is looked at
- * first: every statement passes here, and lowercasing a copy of each (the page's is ~20 kB) was
- * ~40,000 instructions and as many bytes of garbage per page (issue 12, seventh session).
+ * Which of kysely's transaction-control statements a statement's text is (PostgresDriver: `begin`,
+ * or `start transaction …` with an isolation level or access mode; `rollback`), if any. The length
+ * is looked at first: every statement passes here, and lowercasing a copy of each (the page's is
+ * ~20 kB) was ~40,000 instructions and as many bytes of garbage per page (issue 12, seventh session).
  */
-function isRollback(text: unknown): boolean {
-  return typeof text === 'string' && text.length <= 32 && text.trim().toLowerCase() === 'rollback';
+function transactionControl(text: unknown): 'begin' | 'rollback' | undefined {
+  if (typeof text !== 'string' || text.length > 64) return undefined;
+  const statement = text.trim().toLowerCase();
+  if (statement === 'rollback') return 'rollback';
+  if (statement === 'begin' || statement.startsWith('start transaction')) return 'begin';
+  return undefined;
 }
 
 /**
@@ -110,28 +115,47 @@ export const LIFT_REQUEST_TIMEOUTS = `set_config('statement_timeout', '0', true)
 const ROLLED_BACK: pg.QueryResult = { command: 'ROLLBACK', rowCount: null, oid: 0, rows: [], fields: [] };
 
 /**
- * Makes a ROLLBACK that fails on `client` end the connection and resolve, so the transaction's
- * connection goes back to the pool, which drops it. A ROLLBACK fails when the connection is gone
- * (the server ended the session: a failover, `pg_terminate_backend`, a proxy's timeout), and the
- * session's end rolled the transaction back already. kysely's transaction hands its connection back
- * only after a ROLLBACK that succeeded: each connection lost inside a transaction (an HTTP request's
- * or a job's) stayed out of the pool for good, and after DB_POOL_MAX of them every request waited
- * for a connection for ever and the gateway could not stop, since closing the pool waits for every
- * connection (hostile pass 9, test/db/connection-loss.test.ts). Ending the client marks it so the
- * pool drops it rather than lend it again, also in the unlikely case that its socket still works:
- * a connection whose transaction state is unknown is never reused. The error that ended the
- * transaction is still the one its caller sees.
+ * Hands a pooled connection back to the pool when the statement that opens or ends a transaction
+ * on it fails, which kysely (0.29, kysely-org/kysely#1990) does not do: each such connection stayed
+ * out of the pool for good, and after DB_POOL_MAX of them every request waited for a connection for
+ * ever; and since closing the pool waits for every connection, the gateway could not stop (a
+ * SIGTERM ended by the 15 s force exit, a test's `orm.close()` for ever). Both fail when the
+ * connection is gone (the server ended the session: a failover, `pg_terminate_backend`, a proxy's
+ * timeout), which a connection idle in the pool can be without the pool knowing yet.
+ * - A ROLLBACK that fails ends the connection and resolves: kysely then hands it back, and the pool
+ *   drops it. The session's end rolled the transaction back already (hostile pass 9,
+ *   test/db/connection-loss.test.ts).
+ * - A BEGIN that fails (kysely's `startTransaction().execute()`, which MikroORM's `transactional`
+ *   and `begin` use, then holds the connection and hands it to no one) releases the connection to
+ *   the pool with its error, so the pool ends and drops it, and rejects as before; the release
+ *   kysely's other transactions (or a kysely that fixes this) make after it does nothing (hang-12,
+ *   test/db/connection-loss.test.ts).
+ * A connection whose transaction state is unknown is never reused, also in the unlikely case that
+ * its socket still works. The error that ended the transaction is still the one its caller sees.
  */
-export function endOnFailedRollback(client: pg.Client): void {
+export function handBackOnFailedTransactionControl(client: pg.PoolClient): void {
   const query = client.query as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const result = query.apply(client, args);
-    if (!isRollback(args[0]) || !(result instanceof Promise)) return result;
-    return result.catch(() => {
-      // Not awaited: a connection that is already gone may never report its end.
-      client.end().catch(() => undefined);
-      return ROLLED_BACK;
-    });
+    if (!(result instanceof Promise)) return result;
+    const control = transactionControl(args[0]);
+    if (control === 'rollback') {
+      return result.catch(() => {
+        // Not awaited: a connection that is already gone may never report its end.
+        client.end().catch(() => undefined);
+        return ROLLED_BACK;
+      });
+    }
+    if (control === 'begin') {
+      return result.catch((error: unknown) => {
+        const release = client.release;
+        // pg-pool lends a connection with a new `release`; this one is never lent again.
+        client.release = () => undefined;
+        release.call(client, error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      });
+    }
+    return result;
   };
 }
 

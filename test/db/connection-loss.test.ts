@@ -1,7 +1,8 @@
 import { AdjustPointsDocument, ProfileDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
-import { ledgerViolations, ok, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { ledgerViolations, ok, startTestGateway, TEST_SQL_APPLICATION, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
 import { createCustomer, createPartner, earningProgram, eventually, unique } from '../support/program.js';
+import { holdAnswers } from '../support/statements.js';
 
 const POOL = 2;
 
@@ -70,6 +71,26 @@ describe('a connection terminated in the middle of a transaction', () => {
     }
     expect(ok(await answered(adjust(customer.externalId, currency, key))).adjustPoints.entry).toMatchObject({ amount: 5, balanceAfter: 15 });
     expect(ok(await answered(adjust(customer.externalId, currency, key))).adjustPoints.entry).toMatchObject({ amount: 5, balanceAfter: 15 });
+    expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(15);
+  });
+
+  it('an adjustment whose pooled connection was terminated before its BEGIN is an internal error; twice the pool size of them later, the gateway still adjusts, and stops', async () => {
+    // A connection idle in the pool whose session the server ended, lent before the pool heard
+    // (hostile-12c's test met it after terminating every session of the gateway): its BEGIN fails,
+    // and kysely handed the connection back to no one (hang-12).
+    const { currency } = await earningProgram(t, 'CB');
+    const customer = await createCustomer(t, currency, 10);
+    for (let i = 0; i < 2 * POOL; i++) {
+      const held = holdAnswers((text) => text === 'begin', 'statement');
+      const adjusting = adjust(customer.externalId, currency, unique('adj'));
+      // Before hang-12, the third BEGIN never came: both connections were held by no one.
+      await answered(held.reached);
+      await t.sql(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name <> $1`, [TEST_SQL_APPLICATION]);
+      held.release();
+      const res: GqlResult<unknown> = await answered(adjusting);
+      expect(res.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Internal server error', 'INTERNAL_SERVER_ERROR']]);
+    }
+    expect(ok(await answered(adjust(customer.externalId, currency, unique('adj')))).adjustPoints.entry).toMatchObject({ amount: 5, balanceAfter: 15 });
     expect(ok(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(15);
   });
 

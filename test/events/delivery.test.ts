@@ -43,7 +43,7 @@ describe('event delivery', () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency);
     const [{ id: customerId }] = await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [customer.externalId]);
-    const pool = testPool(t.databaseUrl, { max: 2 });
+    const pool = testPool({ connectionString: t.databaseUrl, max: 2 });
     const db = new Kysely<never>({ dialect: new PostgresDialect({ pool }) });
     const early = new pg.Client({ connectionString: t.databaseUrl });
     await early.connect();

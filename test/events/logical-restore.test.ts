@@ -31,7 +31,7 @@ describe('an outbox restored from another cluster', () => {
     database = await createTestDatabase();
     orm = await openOrm({ url: database.url, poolMax: 4 });
     await migrate(orm);
-    pool = testPool(database.url, { max: 4 });
+    pool = testPool({ connectionString: database.url, max: 4 });
     [{ id: customer }] = await sql<{ id: string }>(`insert into customer (external_id) values ('c1') returning id`);
     await sql(`insert into webhook_endpoint (url, event_types, secret, created_by, created_at) values ('http://127.0.0.1:9/hook', '{tier.changed}', 'whsec_dGVzdA==', 'test', now() - interval '1 day')`);
   });

@@ -40,7 +40,7 @@ describe('webhook dispatcher cursor', () => {
     database = await createTestDatabase();
     orm = await openOrm({ url: database.url, poolMax: 4 });
     await orm.migrator.up({ to: BEFORE });
-    pool = testPool(database.url, { max: 4 });
+    pool = testPool({ connectionString: database.url, max: 4 });
     for (const name of ['c1', 'c2', 'c3']) customers.push((await sql<{ id: string }>(`insert into customer (external_id) values ($1) returning id`, [name]))[0].id);
     [{ id: endpointId }] = await sql<{ id: string }>(
       `insert into webhook_endpoint (url, event_types, secret, created_by, created_at) values ('http://127.0.0.1:9/hook', '{tier.changed}', 'whsec_dGVzdA==', 'test', now() - interval '1 day') returning id`,
