@@ -24,7 +24,7 @@ export class PointCurrency {
   @Field(() => Int, { nullable: true, description: 'Days after earning at which points expire; null: never.' })
   expiryDays!: number | null;
 
-  @Field(() => DecimalScalar, { description: 'Money value of one point.' })
+  @Field(() => DecimalScalar, { description: 'Money value of one point, in moneyCurrency (0.01 for a point worth a euro cent; up to 6 decimals).' })
   pointValue!: string;
 
   @Field({ description: 'ISO 4217 code of the money the point value is in.' })
