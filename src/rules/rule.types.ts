@@ -130,7 +130,7 @@ export class CampaignConditionsInput {
     description:
       'In the money of the campaign\'s point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money\'s ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils).',
   })
-  @Matches(MONEY_AMOUNT, { message: moneyMessage('10.00') })
+  @Matches(MONEY_AMOUNT, { message: moneyMessage('10.00', 12) })
   minSpend?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })
