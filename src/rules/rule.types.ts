@@ -62,7 +62,7 @@ export class SetEconomyRuleInput {
   currency!: string;
 
   @Field(() => DecimalScalar, { description: 'Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points.' })
-  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 6 decimals' })
+  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointsPerUnit must be a decimal not below 0 such as "10" (at most 8 digits before the point and 6 after)' })
   pointsPerUnit!: string;
 
   @Field(() => [CategoryMultiplierInput], { nullable: true, description: 'One multiplier per category (compared case, spacing and invisible characters aside).' })

@@ -529,6 +529,21 @@ describe('the input edge, by kind', () => {
       await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '-0.00' }] } }, till.credential), 'lines.0.unitPrice', /^lines\.0\.unitPrice must be a money amount such as "4\.50" \(at most 9 digits before the point and 4 after\)$/);
     });
 
+    it('a point value or points per unit past its shape is told the shape\'s bounds (trial-12b)', async () => {
+      const currency = `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`;
+      const rule = `mutation($input: SetEconomyRuleInput!) { setEconomyRule(input: $input) { userErrors { code } } }`;
+      await refusedAtTheEdge(
+        () => staff(currency, { code: code(), name: 'n', pointValue: '123456789', moneyCurrency: 'KWD' }),
+        'pointValue',
+        /^pointValue must be a decimal not below 0 such as "0\.01" \(at most 8 digits before the point and 6 after\)$/,
+      );
+      await refusedAtTheEdge(
+        () => staff(rule, { ...validInput('setEconomyRule'), pointsPerUnit: '123456789' }),
+        'pointsPerUnit',
+        /^pointsPerUnit must be a decimal not below 0 such as "10" \(at most 8 digits before the point and 6 after\)$/,
+      );
+    });
+
     it('pointHistory(currency:) refuses blank and unknown codes, naming the argument; a known one filters', async () => {
       for (const [currency, message] of [
         ['  ', /^currency must not be blank/],
