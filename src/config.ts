@@ -199,21 +199,37 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   return value;
 }
 
-/** HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS and HTTP_SEND_TIMEOUT_MS (`Config.httpTimeouts`): Node refuses a headers bound above the request's. */
+/**
+ * HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS and HTTP_SEND_TIMEOUT_MS (`Config.httpTimeouts`),
+ * each 100 ms to an hour. Raises ConfigError for a value out of range, or for a headers bound above
+ * the request's (Node refuses it), naming which of the two was the default.
+ */
 function httpTimeouts(env: Env): Config['httpTimeouts'] {
   const headersMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000);
   const requestMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
-  if (headersMs > requestMs) throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersMs}) must not be more than HTTP_REQUEST_TIMEOUT_MS (${requestMs})`);
+  if (headersMs > requestMs) {
+    // Name the one the operator did not set as the default: setting HTTP_REQUEST_TIMEOUT_MS=5000 alone
+    // is refused for a headers bound they never wrote.
+    const shown = (name: string, value: number) => `${name} (${value} ms${env[name] ? '' : ', the default'})`;
+    throw new ConfigError(
+      `${shown('HTTP_HEADERS_TIMEOUT_MS', headersMs)} must not be more than ${shown('HTTP_REQUEST_TIMEOUT_MS', requestMs)}: the headers are part of the request. Lower the first or raise the second.`,
+    );
+  }
   return { headersMs, requestMs, sendMs: int(env, 'HTTP_SEND_TIMEOUT_MS', 30_000, 100, 3_600_000) };
 }
 
 /**
  * WS_KEEPALIVE_MS: 0 (no heartbeat) or 100 ms to an hour; default 12 s (graphql-ws's own). Below
- * 100 ms a pong's round trip on a busy network would count as a dead peer.
+ * 100 ms a pong's round trip on a busy network would count as a dead peer. Raises ConfigError with
+ * that whole rule for any other value (hostile-12c; the message, trial-12b).
  */
 function wsKeepAlive(env: Env): number {
-  const value = int(env, 'WS_KEEPALIVE_MS', 12_000, 0, 3_600_000);
-  if (value > 0 && value < 100) throw new ConfigError(`WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000, got ${value}`);
+  const raw = env.WS_KEEPALIVE_MS;
+  const value = int(env, 'WS_KEEPALIVE_MS', 12_000, -Infinity, Infinity);
+  // One message for every value out of range: the generic "between 0 and 3600000" read as if 50 were taken.
+  if (value !== 0 && (value < 100 || value > 3_600_000)) {
+    throw new ConfigError(`WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000 (milliseconds), got ${raw?.trim()}`);
+  }
   return value;
 }
 

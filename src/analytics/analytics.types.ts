@@ -28,7 +28,7 @@ export class ProgramStats {
   @Field(() => BigIntScalar, { description: 'Spendable points held by members now.' })
   outstandingPoints!: number;
 
-  @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency: the liability." })
+  @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency, rounded half up to its ISO 4217 decimals (\"0.039\" KWD, \"12\" JPY): the liability." })
   outstandingLiability!: string;
 
   @Field(() => BigIntScalar, {
@@ -37,7 +37,7 @@ export class ProgramStats {
   })
   pendingPoints!: number;
 
-  @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency: the liability that becomes outstanding unless the sale is returned." })
+  @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency, rounded half up to its ISO 4217 decimals: the liability that becomes outstanding unless the sale is returned." })
   pendingLiability!: string;
 
   @Field(() => Float, { description: 'Points spent ÷ points issued in the window (0 when none were issued).' })

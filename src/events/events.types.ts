@@ -64,6 +64,6 @@ export class TransactionProcessed {
   @Field(() => Int)
   pointsAwarded!: number;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: "What the offers applied took off, in the sale's currency with its ISO 4217 decimals." })
   discount!: string;
 }

@@ -390,15 +390,17 @@ export function MaxItems(max: number, one = 'entry', many = one === 'entry' ? 'e
 }
 
 /**
- * The message of a money field's pattern (`@Matches(…, { message: moneyMessage("4.50") })`): a
- * decimal below zero is told it must not be negative; anything else is shown the shape, e.g.
- * "unitPrice must be a money amount such as "4.50"".
+ * The message of a money field's pattern (`@Matches(…, { message: moneyMessage("4.50", 9) })`): a
+ * decimal below zero is told it must not be negative; anything else is shown the shape with its
+ * bounds, e.g. "unitPrice must be a money amount such as "4.50" (at most 9 digits before the point
+ * and 4 after)" — a KWD till sending five decimals learns the shape's limit, not only an example
+ * in cents. `wholeDigits` is the pattern's (UNIT_PRICE 9, MONEY_AMOUNT 12).
  */
-export function moneyMessage(example: string) {
+export function moneyMessage(example: string, wholeDigits: number) {
   return (args: ValidationArguments) =>
     typeof args.value === 'string' && /^-(?=[\d.]*[1-9])\d*(\.\d+)?$/.test(args.value)
       ? `${args.property} must not be negative`
-      : `${args.property} must be a money amount such as "${example}"`;
+      : `${args.property} must be a money amount such as "${example}" (at most ${wholeDigits} digits before the point and ${MAX_MINOR_DIGITS} after)`;
 }
 
 /**

@@ -133,11 +133,11 @@ function firstMarker(value: unknown): InexactNumber | null {
 
 /**
  * What a client is told of an inexact number: "variables.input.lines.0.unitPrice is the number
- * 4.500000000000000001, which a JSON number cannot hold (it reads as 4.5): send a Decimal as a
+ * 4.500000000000000001, which would be read as 4.5 (JSON numbers are read as 64-bit doubles): send a Decimal as a
  * string such as "4.50", and whole numbers up to 2^53 - 1."
  */
 export function inexactNumberMessage(n: InexactNumber): string {
   const shown = n.source.length > 40 ? `${n.source.slice(0, 40)}…` : n.source;
   const where = n.path.length ? `${n.path.join('.')} is the number ${shown}` : `The number ${shown}`;
-  return `${where}, which a JSON number cannot hold (it reads as ${n.parsed}): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.`;
+  return `${where}, which would be read as ${n.parsed} (JSON numbers are read as 64-bit doubles): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.`;
 }

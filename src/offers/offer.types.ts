@@ -9,6 +9,12 @@ import { OfferBenefitKind } from './offer.entity.js';
 
 registerEnumType(OfferBenefitKind, { name: 'OfferBenefitKind' });
 
+/** Where an offer's money amounts are in, and which decimals they may have (money-12; docs/decisions.md, "Money and time edges"). */
+const OFFER_MONEY_RULE =
+  "An offer names no money: the amount is in the money of the program it is put in (the moneyCurrency of the store's, gift list's or campaign's point currency), and a sale in another money cannot use it (OFFER_NOT_APPLICABLE). At most 12 digits and 4 decimals, sent as a string; an amount finer than that money's ISO 4217 decimals (\"2.50\" where the money is JPY) is refused INVALID where the offer is listed, put in a gift list or campaign, or updated while one offers it.";
+const AMOUNT_OFF_DESCRIPTION = `AMOUNT_OFF: money taken off the sale, above 0 ("2.00" EUR, "0.125" KWD, "200" JPY). ${OFFER_MONEY_RULE}`;
+const MAX_DISCOUNT_DESCRIPTION = `The most the offer takes off a sale, whatever its kind, above 0. ${OFFER_MONEY_RULE}`;
+
 @ObjectType({ description: 'What an offer gives at the till.' })
 export class OfferBenefit {
   @Field(() => OfferBenefitKind)
@@ -17,7 +23,7 @@ export class OfferBenefit {
   @Field(() => Float, { nullable: true })
   percentOff!: number | null;
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, { nullable: true, description: AMOUNT_OFF_DESCRIPTION })
   amountOff!: string | null;
 
   @Field(() => String, { nullable: true })
@@ -29,7 +35,7 @@ export class OfferBenefit {
   @Field(() => [String], { description: 'Only these categories count (empty: any).' })
   categories!: string[];
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, { nullable: true, description: MAX_DISCOUNT_DESCRIPTION })
   maxDiscount!: string | null;
 }
 
@@ -74,7 +80,7 @@ export class OfferBenefitInput {
   @HasAtMostDecimals(2)
   percentOff?: number | null;
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, { nullable: true, description: AMOUNT_OFF_DESCRIPTION })
   @IsPositiveMoney()
   amountOff?: string | null;
 
@@ -98,7 +104,7 @@ export class OfferBenefitInput {
   @NoDuplicates(itemKey)
   categories?: string[] | null;
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, { nullable: true, description: MAX_DISCOUNT_DESCRIPTION })
   @IsPositiveMoney()
   maxDiscount?: string | null;
 }

@@ -24,7 +24,7 @@ export class PointCurrency {
   @Field(() => Int, { nullable: true, description: 'Days after earning at which points expire; null: never.' })
   expiryDays!: number | null;
 
-  @Field(() => DecimalScalar, { description: 'Money value of one point.' })
+  @Field(() => DecimalScalar, { description: 'Money value of one point, in moneyCurrency (0.01 for a point worth a euro cent; up to 6 decimals).' })
   pointValue!: string;
 
   @Field({ description: 'ISO 4217 code of the money the point value is in.' })
@@ -96,7 +96,7 @@ export class CreateCurrencyInput {
   expiryDays?: number | null;
 
   @Field(() => DecimalScalar)
-  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointValue must be a non-negative decimal' })
+  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointValue must be a decimal not below 0 such as "0.01" (at most 8 digits before the point and 6 after)' })
   pointValue!: string;
 
   @Field({ description: 'The ISO 4217 code, in capitals, of the money a point is worth (and of the sales that earn it), e.g. EUR.' })

@@ -23,7 +23,7 @@ export class CategoryMultiplier {
 
 @ObjectType({ implements: Node, description: 'How a currency is earned from money spent.' })
 export class EconomyRule extends Node {
-  @Field(() => DecimalScalar, { description: 'Points per unit of money paid (after discounts).' })
+  @Field(() => DecimalScalar, { description: 'Points per whole unit of the money paid, after discounts: per euro for EUR (not per cent), per dinar for KWD (1000 fils), per yen for JPY.' })
   pointsPerUnit!: string;
 
   @Field(() => [CategoryMultiplier])
@@ -61,8 +61,8 @@ export class SetEconomyRuleInput {
   @NotBlank()
   currency!: string;
 
-  @Field(() => DecimalScalar, { description: 'Points per unit of money paid: at most 8 digits and 6 decimals (0.00001 is one point per 100,000, as programs in VND or IDR count).' })
-  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointsPerUnit must be a non-negative decimal with at most 6 decimals' })
+  @Field(() => DecimalScalar, { description: 'Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points.' })
+  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointsPerUnit must be a decimal not below 0 such as "10" (at most 8 digits before the point and 6 after)' })
   pointsPerUnit!: string;
 
   @Field(() => [CategoryMultiplierInput], { nullable: true, description: 'One multiplier per category (compared case, spacing and invisible characters aside).' })
@@ -125,8 +125,12 @@ export class Campaign extends Node {
 
 @InputType()
 export class CampaignConditionsInput {
-  @Field(() => DecimalScalar, { nullable: true })
-  @Matches(MONEY_AMOUNT, { message: moneyMessage('10.00') })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description:
+      'In the money of the campaign\'s point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money\'s ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils).',
+  })
+  @Matches(MONEY_AMOUNT, { message: moneyMessage('10.00', 12) })
   minSpend?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })
@@ -169,7 +173,7 @@ export class CampaignConditionsInput {
   @Field(() => Boolean, { nullable: true })
   firstPurchase?: boolean | null;
 
-  @Field(() => [Int], { nullable: true, description: 'ISO days: 1 = Monday … 7 = Sunday (UTC), each once.' })
+  @Field(() => [Int], { nullable: true, description: 'ISO days: 1 = Monday … 7 = Sunday, each once. The day at the till that sold: the date of the sale\'s occurredAt at the UTC offset it was written with (2026-12-02T08:00:00+09:00 is a Wednesday, though it is Tuesday 23:00 UTC; written with Z, the UTC day).' })
   @MaxItems(7, 'day')
   @NoDuplicates()
   @Min(1, { each: true })

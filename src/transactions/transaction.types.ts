@@ -55,10 +55,10 @@ export class SalesTransaction extends Node {
   @Field(() => String, { name: 'currency', description: 'ISO 4217 money currency.' })
   moneyCurrency!: string;
 
-  @Field(() => DecimalScalar, { description: 'Before discounts.' })
+  @Field(() => DecimalScalar, { description: 'Before discounts, in the sale\'s currency with its ISO 4217 decimals ("13.00" EUR, "3.875" KWD, "1003" JPY).' })
   total!: string;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: 'What the offers applied took off, in the sale\'s currency with its decimals (a percent off rounds half up to its minor unit).' })
   discount!: string;
 
   @Field(() => Int, {
@@ -95,8 +95,11 @@ export class TransactionLineInput {
   @Max(100_000)
   quantity!: number;
 
-  @Field(() => DecimalScalar, { description: "In the sale's currency, with at most its decimals (ISO 4217: 2 for EUR, 3 for KWD, none for JPY); zeros past them are taken." })
-  @Matches(UNIT_PRICE, { message: moneyMessage('4.50') })
+  @Field(() => DecimalScalar, {
+    description:
+      'One unit\'s price in the sale\'s currency, sent as a string: a whole number of its minor unit, so at most its ISO 4217 decimals (2 for EUR: "3.20"; 3 for KWD, BHD, OMR…: "1.250" is 1250 fils; none for JPY, KRW…: "1000"). Zeros past them are taken ("1000.00" JPY is ¥1000); any other digit past them ("10.5" JPY) is BAD_USER_INPUT on this field, never rounded.',
+  })
+  @Matches(UNIT_PRICE, { message: moneyMessage('4.50', 9) })
   unitPrice!: string;
 }
 
@@ -126,7 +129,10 @@ export class SubmitTransactionInput {
   @NotBlank()
   locationId?: string | null;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, {
+    description:
+      "When the sale happened, written with the till's own UTC offset (2026-12-01T08:30:00+09:00): campaigns' daysOfWeek are that day. At most SALE_MAX_AGE_DAYS (30) old and a day ahead of the gateway, else INVALID.",
+  })
   occurredAt!: Date;
 
   @Field({ description: 'ISO 4217 money currency, in capitals (e.g. EUR).' })

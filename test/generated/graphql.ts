@@ -46,9 +46,10 @@ export type CampaignConditionsInput = {
   categories?: Array<string> | null | undefined;
   /** Each channel once (compared case, spacing and invisible characters aside). */
   channels?: Array<string> | null | undefined;
-  /** ISO days: 1 = Monday … 7 = Sunday (UTC), each once. */
+  /** ISO days: 1 = Monday … 7 = Sunday, each once. The day at the till that sold: the date of the sale's occurredAt at the UTC offset it was written with (2026-12-02T08:00:00+09:00 is a Wednesday, though it is Tuesday 23:00 UTC; written with Z, the UTC day). */
   daysOfWeek?: Array<number> | null | undefined;
   firstPurchase?: boolean | null | undefined;
+  /** In the money of the campaign's point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money's ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils). */
   minSpend?: string | null | undefined;
   /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
@@ -168,11 +169,13 @@ export type LedgerEntryKind =
   | 'SPEND';
 
 export type OfferBenefitInput = {
+  /** AMOUNT_OFF: money taken off the sale, above 0 ("2.00" EUR, "0.125" KWD, "200" JPY). An offer names no money: the amount is in the money of the program it is put in (the moneyCurrency of the store's, gift list's or campaign's point currency), and a sale in another money cannot use it (OFFER_NOT_APPLICABLE). At most 12 digits and 4 decimals, sent as a string; an amount finer than that money's ISO 4217 decimals ("2.50" where the money is JPY) is refused INVALID where the offer is listed, put in a gift list or campaign, or updated while one offers it. */
   amountOff?: string | null | undefined;
   /** Each category once (compared as the till compares them: case, spacing and invisible characters aside). */
   categories?: Array<string> | null | undefined;
   freeSku?: string | null | undefined;
   kind: OfferBenefitKind;
+  /** The most the offer takes off a sale, whatever its kind, above 0. An offer names no money: the amount is in the money of the program it is put in (the moneyCurrency of the store's, gift list's or campaign's point currency), and a sale in another money cannot use it (OFFER_NOT_APPLICABLE). At most 12 digits and 4 decimals, sent as a string; an amount finer than that money's ISO 4217 decimals ("2.50" where the money is JPY) is refused INVALID where the offer is listed, put in a gift list or campaign, or updated while one offers it. */
   maxDiscount?: string | null | undefined;
   percentOff?: number | null | undefined;
   /** Each SKU once (compared as the till compares them: case, spacing and invisible characters aside). */
@@ -217,7 +220,7 @@ export type SetEconomyRuleInput = {
   excludedSkus?: Array<string> | null | undefined;
   /** Days earned points wait before they can be spent (default 0). */
   pendingDays?: number | null | undefined;
-  /** Points per unit of money paid: at most 8 digits and 6 decimals (0.00001 is one point per 100,000, as programs in VND or IDR count). */
+  /** Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. */
   pointsPerUnit: string;
   rounding?: Rounding | null | undefined;
 };
@@ -244,6 +247,7 @@ export type SubmitTransactionInput = {
   locationId?: string | null | undefined;
   /** When given, not blank. */
   lockId?: string | null | undefined;
+  /** When the sale happened, written with the till's own UTC offset (2026-12-01T08:30:00+09:00): campaigns' daysOfWeek are that day. At most SALE_MAX_AGE_DAYS (30) old and a day ahead of the gateway, else INVALID. */
   occurredAt: string;
   /** Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code. */
   offerCodes?: Array<string> | null | undefined;
@@ -255,7 +259,7 @@ export type TransactionLineInput = {
   quantity: number;
   /** Not blank (white space or invisible characters only). */
   sku: string;
-  /** In the sale's currency, with at most its decimals (ISO 4217: 2 for EUR, 3 for KWD, none for JPY); zeros past them are taken. */
+  /** One unit's price in the sale's currency, sent as a string: a whole number of its minor unit, so at most its ISO 4217 decimals (2 for EUR: "3.20"; 3 for KWD, BHD, OMR…: "1.250" is 1250 fils; none for JPY, KRW…: "1000"). Zeros past them are taken ("1000.00" JPY is ¥1000); any other digit past them ("10.5" JPY) is BAD_USER_INPUT on this field, never rounded. */
   unitPrice: string;
 };
 

@@ -475,7 +475,7 @@ describe('the input edge, by kind', () => {
       ['unstorable text (NUL), checked across all arguments', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A\u0000', quantity: 1, unitPrice: '1.00' }] } }, till.credential), ['input', 'lines', '0', 'sku'], /^input\.lines\.0\.sku must not contain NUL/],
       ['a rule written for users, nested', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00' }, { sku: '\u200b', quantity: 1, unitPrice: '1.00' }] } }, till.credential), ['input', 'lines', '1', 'sku'], /^lines\.1\.sku must not be blank/],
       ['a rule on a list entry', () => staff(`mutation($input: CreateRewardStoreInput!) { createRewardStore(input: $input) { userErrors { code } } }`, { ...validInput('createRewardStore'), eligibility: { segments: ['a', 'b', 'a'] } }), ['input', 'eligibility', 'segments', '2'], /^eligibility\.segments names "a" twice/],
-      ['any other class-validator rule, nested (a price with five decimals)', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00001' }] } }, till.credential), ['input', 'lines', '0', 'unitPrice'], /^lines\.0\.unitPrice must be a money amount such as "4\.50"$/],
+      ['any other class-validator rule, nested (a price with five decimals)', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00001' }] } }, till.credential), ['input', 'lines', '0', 'unitPrice'], /^lines\.0\.unitPrice must be a money amount such as "4\.50" \(at most 9 digits before the point and 4 after\)$/],
       ['any other class-validator rule (a range)', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 0, unitPrice: '1.00' }] } }, till.credential), ['input', 'lines', '0', 'quantity'], /^lines\.0\.quantity must not be less than 1$/],
       ['a variable that is no value of its scalar', () => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: 'abc' }] } }, till.credential), ['input', 'lines', '0', 'unitPrice'], /^Variable "\$input" got invalid value "abc" at "input\.lines\[0\]\.unitPrice"/],
       ['a variable that is no value of its enum (the contract document, variables one by one)', () => t.gql(RECORD_ACTIVITY_CONTRACT, { customerExternalId: customer.externalId, kind: 'NOPE', reference: 'r' }, till.credential), ['kind'], /^Variable "\$kind" got invalid value "NOPE"/],
@@ -526,7 +526,22 @@ describe('the input edge, by kind', () => {
       await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '-1.00' }] } }, till.credential), 'lines.0.unitPrice', /^lines\.0\.unitPrice must not be negative$/);
       await refusedAtTheEdge(() => staff(CAMPAIGN, { ...validInput('createCampaign'), conditions: { minSpend: '-5' } }), 'conditions.minSpend', /^conditions\.minSpend must not be negative$/);
       // minus zero is not below zero: the shape, as before
-      await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '-0.00' }] } }, till.credential), 'lines.0.unitPrice', /^lines\.0\.unitPrice must be a money amount such as "4\.50"$/);
+      await refusedAtTheEdge(() => t.gql(SUBMIT, { input: { ...sale(), lines: [{ sku: 'A', quantity: 1, unitPrice: '-0.00' }] } }, till.credential), 'lines.0.unitPrice', /^lines\.0\.unitPrice must be a money amount such as "4\.50" \(at most 9 digits before the point and 4 after\)$/);
+    });
+
+    it('a point value or points per unit past its shape is told the shape\'s bounds (trial-12b)', async () => {
+      const currency = `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`;
+      const rule = `mutation($input: SetEconomyRuleInput!) { setEconomyRule(input: $input) { userErrors { code } } }`;
+      await refusedAtTheEdge(
+        () => staff(currency, { code: code(), name: 'n', pointValue: '123456789', moneyCurrency: 'KWD' }),
+        'pointValue',
+        /^pointValue must be a decimal not below 0 such as "0\.01" \(at most 8 digits before the point and 6 after\)$/,
+      );
+      await refusedAtTheEdge(
+        () => staff(rule, { ...validInput('setEconomyRule'), pointsPerUnit: '123456789' }),
+        'pointsPerUnit',
+        /^pointsPerUnit must be a decimal not below 0 such as "10" \(at most 8 digits before the point and 6 after\)$/,
+      );
     });
 
     it('pointHistory(currency:) refuses blank and unknown codes, naming the argument; a known one filters', async () => {

@@ -50,7 +50,7 @@ describe('JSON numbers that do not survive parsing (money-12)', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.errors).toEqual([
       {
-        message: `variables.${field.join('.')} is the number ${source}, which a JSON number cannot hold (it reads as ${parsed}): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.`,
+        message: `variables.${field.join('.')} is the number ${source}, which would be read as ${parsed} (JSON numbers are read as 64-bit doubles): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.`,
         extensions: { code: 'BAD_USER_INPUT', field },
       },
     ]);
@@ -81,7 +81,7 @@ describe('JSON numbers that do not survive parsing (money-12)', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: unknown[] }).errors).toEqual([
       {
-        message: 'The number 4.500000000000000001, which a JSON number cannot hold (it reads as 4.5): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.',
+        message: 'The number 4.500000000000000001, which would be read as 4.5 (JSON numbers are read as 64-bit doubles): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.',
         extensions: { code: 'BAD_USER_INPUT' },
       },
     ]);

@@ -42,9 +42,10 @@ export type CampaignConditionsInput = {
   categories?: Array<string> | null | undefined;
   /** Each channel once (compared case, spacing and invisible characters aside). */
   channels?: Array<string> | null | undefined;
-  /** ISO days: 1 = Monday … 7 = Sunday (UTC), each once. */
+  /** ISO days: 1 = Monday … 7 = Sunday, each once. The day at the till that sold: the date of the sale's occurredAt at the UTC offset it was written with (2026-12-02T08:00:00+09:00 is a Wednesday, though it is Tuesday 23:00 UTC; written with Z, the UTC day). */
   daysOfWeek?: Array<number> | null | undefined;
   firstPurchase?: boolean | null | undefined;
+  /** In the money of the campaign's point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money's ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils). */
   minSpend?: string | null | undefined;
   /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
@@ -155,11 +156,13 @@ export type LedgerSource =
   | 'TRANSACTION';
 
 export type OfferBenefitInput = {
+  /** AMOUNT_OFF: money taken off the sale, above 0 ("2.00" EUR, "0.125" KWD, "200" JPY). An offer names no money: the amount is in the money of the program it is put in (the moneyCurrency of the store's, gift list's or campaign's point currency), and a sale in another money cannot use it (OFFER_NOT_APPLICABLE). At most 12 digits and 4 decimals, sent as a string; an amount finer than that money's ISO 4217 decimals ("2.50" where the money is JPY) is refused INVALID where the offer is listed, put in a gift list or campaign, or updated while one offers it. */
   amountOff?: string | null | undefined;
   /** Each category once (compared as the till compares them: case, spacing and invisible characters aside). */
   categories?: Array<string> | null | undefined;
   freeSku?: string | null | undefined;
   kind: OfferBenefitKind;
+  /** The most the offer takes off a sale, whatever its kind, above 0. An offer names no money: the amount is in the money of the program it is put in (the moneyCurrency of the store's, gift list's or campaign's point currency), and a sale in another money cannot use it (OFFER_NOT_APPLICABLE). At most 12 digits and 4 decimals, sent as a string; an amount finer than that money's ISO 4217 decimals ("2.50" where the money is JPY) is refused INVALID where the offer is listed, put in a gift list or campaign, or updated while one offers it. */
   maxDiscount?: string | null | undefined;
   percentOff?: number | null | undefined;
   /** Each SKU once (compared as the till compares them: case, spacing and invisible characters aside). */
@@ -214,7 +217,7 @@ export type SetEconomyRuleInput = {
   excludedSkus?: Array<string> | null | undefined;
   /** Days earned points wait before they can be spent (default 0). */
   pendingDays?: number | null | undefined;
-  /** Points per unit of money paid: at most 8 digits and 6 decimals (0.00001 is one point per 100,000, as programs in VND or IDR count). */
+  /** Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. */
   pointsPerUnit: string;
   rounding?: Rounding | null | undefined;
 };

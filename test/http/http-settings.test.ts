@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+/**
+ * What an operator reads when a socket or HTTP bound is set wrong: start-up stops with one message
+ * that says the whole rule (trial-12b). The behaviour of the bounds is tested in hostile-12c-edge
+ * and hostile-12c-sockets.
+ */
+const base = { NODE_ENV: 'test', DATABASE_URL: 'postgres://localhost/x' };
+
+describe('HTTP receiving bounds at start-up', () => {
+  it('names the default when only one of the two bounds was set', () => {
+    expect(() => loadConfig({ ...base, HTTP_REQUEST_TIMEOUT_MS: '5000' })).toThrow(
+      new ConfigError(
+        'HTTP_HEADERS_TIMEOUT_MS (10000 ms, the default) must not be more than HTTP_REQUEST_TIMEOUT_MS (5000 ms): the headers are part of the request. Lower the first or raise the second.',
+      ),
+    );
+    expect(() => loadConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(
+      new ConfigError(
+        'HTTP_HEADERS_TIMEOUT_MS (40000 ms) must not be more than HTTP_REQUEST_TIMEOUT_MS (30000 ms, the default): the headers are part of the request. Lower the first or raise the second.',
+      ),
+    );
+  });
+
+  it('takes equal bounds and the documented range', () => {
+    expect(loadConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '100', HTTP_REQUEST_TIMEOUT_MS: '100', HTTP_SEND_TIMEOUT_MS: '3600000' }).httpTimeouts).toEqual({
+      headersMs: 100,
+      requestMs: 100,
+      sendMs: 3_600_000,
+    });
+    expect(() => loadConfig({ ...base, HTTP_SEND_TIMEOUT_MS: '5' })).toThrow(new ConfigError('HTTP_SEND_TIMEOUT_MS must be between 100 and 3600000, got 5'));
+  });
+});
+
+describe('WS_KEEPALIVE_MS at start-up', () => {
+  it.each(['50', '-1', '4000000'])('refuses %s with the whole rule, 0 included', (value) => {
+    expect(() => loadConfig({ ...base, WS_KEEPALIVE_MS: value })).toThrow(
+      new ConfigError(`WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000 (milliseconds), got ${value}`),
+    );
+  });
+
+  it('takes 0, the bounds and the default', () => {
+    expect(loadConfig({ ...base, WS_KEEPALIVE_MS: '0' }).ws.keepAliveMs).toBe(0);
+    expect(loadConfig({ ...base, WS_KEEPALIVE_MS: '100' }).ws.keepAliveMs).toBe(100);
+    expect(loadConfig({ ...base, WS_KEEPALIVE_MS: '3600000' }).ws.keepAliveMs).toBe(3_600_000);
+    expect(loadConfig(base).ws.keepAliveMs).toBe(12_000);
+    expect(() => loadConfig({ ...base, WS_KEEPALIVE_MS: '12s' })).toThrow(new ConfigError('WS_KEEPALIVE_MS must be a whole number, got "12s"'));
+  });
+});
