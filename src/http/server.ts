@@ -173,14 +173,28 @@ class BodyNotSent extends Error {}
  * answer is all handed over, the connection is cut. Node sets no such bound (`server.timeout` is
  * 0), so each such connection, with its answer in memory, stayed for ever (hostile pass 12c). A
  * client that reads slowly keeps it alive: any progress restarts the count.
+ *
+ * The bound covers this answer's sending only (hostile pass 12e). An answer queued behind an
+ * earlier pipelined one has no socket yet: it is bound when Node hands it the socket. Once it is
+ * handed over the socket's timeout is disarmed, before Node's own `finish` handling runs (which
+ * arms keepAliveTimeout on an idle connection): left armed, Node's `socketOnTimeout` destroys a
+ * socket whose 'timeout' nobody else listens to, and so cut the next pipelined request on the
+ * connection whenever it ran longer than `sendMs` while its client was reading.
  */
 function bindSending(res: ServerResponse, sendMs: number): void {
+  if (res.writableFinished) return;
   const socket = res.socket;
-  if (!socket || res.writableFinished || socket.destroyed) return;
+  if (!socket) {
+    res.once('socket', () => bindSending(res, sendMs));
+    return;
+  }
+  if (socket.destroyed) return;
   const cut = () => socket.destroy();
   socket.setTimeout(sendMs, cut);
-  // Once handed over, node's own idle handling (keepAliveTimeout) takes the connection back.
-  res.once('finish', () => socket.off('timeout', cut));
+  res.prependOnceListener('finish', () => {
+    socket.off('timeout', cut);
+    socket.setTimeout(0);
+  });
 }
 
 /** Decodes UTF-8 strictly: a byte sequence that is not UTF-8 throws instead of reading as U+FFFD. */
