@@ -151,15 +151,24 @@ const errorBody = (message: string, code: string, field?: string[]) => ({ errors
  */
 const inexactField = (path: string[]) => (path[0] === 'variables' && path.length > 1 ? path.slice(1) : undefined);
 
-/** The first inexact number (`parseRequestJson`) in a GET's `variables` parameter, its path from `variables`; text that is not JSON is Apollo's to refuse. */
-function inexactVariable(variables: string | null): InexactNumber | null {
-  if (variables === null) return null;
-  try {
-    const { inexact } = parseRequestJson(variables);
-    return inexact && { ...inexact, path: ['variables', ...inexact.path] };
-  } catch {
-    return null;
+/**
+ * The first inexact number (`parseRequestJson`) in a GET's JSON parameters, `variables` then
+ * `extensions` (the two a POST's body holds as JSON), its path from the body's top as a POST's
+ * would be (`["variables", "first"]`), so the same request is answered the same either way (a
+ * GET's `extensions` went unchecked: hostile pass 12e). Text that is not JSON is Apollo's to refuse.
+ */
+function inexactParameter(params: URLSearchParams): InexactNumber | null {
+  for (const name of ['variables', 'extensions']) {
+    const text = params.get(name);
+    if (text === null) continue;
+    try {
+      const { inexact } = parseRequestJson(text);
+      if (inexact) return { ...inexact, path: [name, ...inexact.path] };
+    } catch {
+      continue;
+    }
   }
+  return null;
 }
 
 class BodyTooLarge extends Error {}
@@ -406,7 +415,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     let body: unknown;
     if (req.method === 'GET' && !queryStringIsUtf8(url.search)) return refuse(400, 'The query string is not valid UTF-8 text.', 'BAD_REQUEST');
     if (req.method === 'GET') {
-      const inexact = inexactVariable(url.searchParams.get('variables'));
+      const inexact = inexactParameter(url.searchParams);
       if (inexact) return refuse(400, inexactNumberMessage(inexact), 'BAD_USER_INPUT', inexactField(inexact.path));
     }
     if (req.method === 'POST') {
@@ -430,7 +439,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         try {
           const parsed = text.length ? parseRequestJson(text) : { value: undefined, inexact: null };
           // A number that JSON's double does not hold as written would reach a field as another value.
-          if (parsed.inexact) return refuse(400, inexactNumberMessage(parsed.inexact), 'BAD_USER_INPUT', inexactField(parsed.inexact.path));
+          // A batch is refused whatever it holds (Apollo's "Operation batching disabled."): said first,
+          // or a client would mend its number only to be told its request's shape was never taken.
+          if (parsed.inexact && !Array.isArray(parsed.value)) return refuse(400, inexactNumberMessage(parsed.inexact), 'BAD_USER_INPUT', inexactField(parsed.inexact.path));
           body = parsed.value;
         } catch {
           return refuse(400, 'The request body is not valid JSON.', 'BAD_REQUEST');
