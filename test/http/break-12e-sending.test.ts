@@ -104,3 +104,40 @@ describe('HTTP_SEND_TIMEOUT_MS on a keep-alive connection (hostile pass 12e)', (
     }
   });
 });
+
+describe('the receiving bounds on a keep-alive connection (hostile pass 12e: these held)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ HTTP_HEADERS_TIMEOUT_MS: '400', HTTP_REQUEST_TIMEOUT_MS: '800', HTTP_SEND_TIMEOUT_MS: '400' });
+  });
+  afterAll(() => t.close());
+
+  it('a connection idle longer than the headers bound between requests serves the next one, however long it then runs', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 3);
+    const c = await reader(t.gateway.port);
+    const answers = async (n: number) => {
+      const started = Date.now();
+      while (c.statuses().length < n && !c.closed() && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+    };
+    try {
+      c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
+      await answers(1);
+      // Idle for three times the headers' bound and the send bound (keepAliveTimeout is 5 s).
+      await new Promise((r) => setTimeout(r, 1_200));
+      const stall = await holdLocks(t, 'lock table customer in access exclusive mode', []);
+      c.socket.write(post(JSON.stringify({ query: '{ me { externalId } }' }), customer.token));
+      await stall.waiters(1);
+      // Longer than the whole request's bound, on the database.
+      await new Promise((r) => setTimeout(r, 1_200));
+      await stall.end();
+      await answers(2);
+      c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
+      await answers(3);
+      expect({ statuses: c.statuses(), closed: c.closed() }).toEqual({ statuses: [200, 200, 200], closed: false });
+      expect(c.text()).toContain(customer.externalId);
+    } finally {
+      c.socket.destroy();
+    }
+  });
+});
