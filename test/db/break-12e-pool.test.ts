@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { AdjustPointsDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, TEST_SQL_APPLICATION, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { answered } from '../support/locks.js';
 import { createCustomer, earningProgram, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
 
@@ -29,17 +30,6 @@ describe('every pooled connection dead at its BEGIN at once (hostile pass 12e)',
   afterAll(async () => {
     await answered(t.close());
   });
-
-  /** `request`'s answer, or a failure of the test when none comes within 10 s (the pool has no connection left to give). */
-  const answered = async <T>(request: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 10 s: the pool has no connection left')), 10_000)));
-    try {
-      return await Promise.race([request, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 
   it('answers every request, releases no connection twice, and serves with its whole pool after', async () => {
     const { currency } = await earningProgram(t, 'PB');
