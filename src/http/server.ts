@@ -151,15 +151,24 @@ const errorBody = (message: string, code: string, field?: string[]) => ({ errors
  */
 const inexactField = (path: string[]) => (path[0] === 'variables' && path.length > 1 ? path.slice(1) : undefined);
 
-/** The first inexact number (`parseRequestJson`) in a GET's `variables` parameter, its path from `variables`; text that is not JSON is Apollo's to refuse. */
-function inexactVariable(variables: string | null): InexactNumber | null {
-  if (variables === null) return null;
-  try {
-    const { inexact } = parseRequestJson(variables);
-    return inexact && { ...inexact, path: ['variables', ...inexact.path] };
-  } catch {
-    return null;
+/**
+ * The first inexact number (`parseRequestJson`) in a GET's JSON parameters, `variables` then
+ * `extensions` (the two a POST's body holds as JSON), its path from the body's top as a POST's
+ * would be (`["variables", "first"]`), so the same request is answered the same either way (a
+ * GET's `extensions` went unchecked: hostile pass 12e). Text that is not JSON is Apollo's to refuse.
+ */
+function inexactParameter(params: URLSearchParams): InexactNumber | null {
+  for (const name of ['variables', 'extensions']) {
+    const text = params.get(name);
+    if (text === null) continue;
+    try {
+      const { inexact } = parseRequestJson(text);
+      if (inexact) return { ...inexact, path: [name, ...inexact.path] };
+    } catch {
+      continue;
+    }
   }
+  return null;
 }
 
 class BodyTooLarge extends Error {}
@@ -173,14 +182,28 @@ class BodyNotSent extends Error {}
  * answer is all handed over, the connection is cut. Node sets no such bound (`server.timeout` is
  * 0), so each such connection, with its answer in memory, stayed for ever (hostile pass 12c). A
  * client that reads slowly keeps it alive: any progress restarts the count.
+ *
+ * The bound covers this answer's sending only (hostile pass 12e). An answer queued behind an
+ * earlier pipelined one has no socket yet: it is bound when Node hands it the socket. Once it is
+ * handed over the socket's timeout is disarmed, before Node's own `finish` handling runs (which
+ * arms keepAliveTimeout on an idle connection): left armed, Node's `socketOnTimeout` destroys a
+ * socket whose 'timeout' nobody else listens to, and so cut the next pipelined request on the
+ * connection whenever it ran longer than `sendMs` while its client was reading.
  */
 function bindSending(res: ServerResponse, sendMs: number): void {
+  if (res.writableFinished) return;
   const socket = res.socket;
-  if (!socket || res.writableFinished || socket.destroyed) return;
+  if (!socket) {
+    res.once('socket', () => bindSending(res, sendMs));
+    return;
+  }
+  if (socket.destroyed) return;
   const cut = () => socket.destroy();
   socket.setTimeout(sendMs, cut);
-  // Once handed over, node's own idle handling (keepAliveTimeout) takes the connection back.
-  res.once('finish', () => socket.off('timeout', cut));
+  res.prependOnceListener('finish', () => {
+    socket.off('timeout', cut);
+    socket.setTimeout(0);
+  });
 }
 
 /** Decodes UTF-8 strictly: a byte sequence that is not UTF-8 throws instead of reading as U+FFFD. */
@@ -392,7 +415,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     let body: unknown;
     if (req.method === 'GET' && !queryStringIsUtf8(url.search)) return refuse(400, 'The query string is not valid UTF-8 text.', 'BAD_REQUEST');
     if (req.method === 'GET') {
-      const inexact = inexactVariable(url.searchParams.get('variables'));
+      const inexact = inexactParameter(url.searchParams);
       if (inexact) return refuse(400, inexactNumberMessage(inexact), 'BAD_USER_INPUT', inexactField(inexact.path));
     }
     if (req.method === 'POST') {
@@ -416,7 +439,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         try {
           const parsed = text.length ? parseRequestJson(text) : { value: undefined, inexact: null };
           // A number that JSON's double does not hold as written would reach a field as another value.
-          if (parsed.inexact) return refuse(400, inexactNumberMessage(parsed.inexact), 'BAD_USER_INPUT', inexactField(parsed.inexact.path));
+          // A batch is refused whatever it holds (Apollo's "Operation batching disabled."): said first,
+          // or a client would mend its number only to be told its request's shape was never taken.
+          if (parsed.inexact && !Array.isArray(parsed.value)) return refuse(400, inexactNumberMessage(parsed.inexact), 'BAD_USER_INPUT', inexactField(parsed.inexact.path));
           body = parsed.value;
         } catch {
           return refuse(400, 'The request body is not valid JSON.', 'BAD_REQUEST');

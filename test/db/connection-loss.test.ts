@@ -1,6 +1,6 @@
 import { AdjustPointsDocument, ProfileDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, TEST_SQL_APPLICATION, type GqlResult, type TestGateway } from '../support/gateway.js';
-import { holdLocks } from '../support/locks.js';
+import { answered, holdLocks } from '../support/locks.js';
 import { createCustomer, createPartner, earningProgram, eventually, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
 
@@ -27,17 +27,6 @@ describe('a connection terminated in the middle of a transaction', () => {
     // Closing the pool waits for every connection to come back: a leaked one stops the gateway from stopping.
     await answered(t.close());
   });
-
-  /** `request`'s answer, or a failure of the test when none comes within 10 s (the pool has no connection left to give). */
-  const answered = async <T>(request: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 10 s: the pool has no connection left')), 10_000)));
-    try {
-      return await Promise.race([request, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 
   /** Terminates the gateway's one session that waits on a lock (the request or job held below). */
   const terminateTheWaiter = async () => {

@@ -100,6 +100,30 @@ describe('JSON numbers that do not survive parsing (money-12)', () => {
     expect(taken.body.errors).toBeUndefined();
   });
 
+  it("a GET request's extensions are read as a POST's are (hostile pass 12e)", async () => {
+    const extensions = '{"note":1.0000000000000000001}';
+    const headers = { authorization: `Bearer ${t.analystToken}` };
+    const get = await t.fetch(`/graphql?${new URLSearchParams({ query: '{ __typename }', extensions })}`, { headers });
+    const post = await t.fetch('/graphql', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: `{"query":"{ __typename }","extensions":${extensions}}` });
+    const answer = async (res: Response) => ({ status: res.status, body: (await res.json()) as unknown });
+    const posted = await answer(post);
+    expect(posted).toEqual({
+      status: 400,
+      body: { errors: [{ message: 'extensions.note is the number 1.0000000000000000001, which a JSON number cannot hold (it reads as 1): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.', extensions: { code: 'BAD_USER_INPUT' } }] },
+    });
+    expect(await answer(get)).toEqual(posted);
+  });
+
+  it('a batched body is told batches are not taken, whatever numbers it holds (hostile pass 12e)', async () => {
+    const send = async (body: string) => {
+      const res = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.analystToken}` }, body });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const plain = await send('[{"query":"{ __typename }","variables":{"n":4.5}}]');
+    expect(plain.status).toBe(400);
+    expect(await send('[{"query":"{ __typename }","variables":{"n":4.500000000000000001}}]')).toEqual(plain);
+  });
+
   it("a staff Float (a tier's multiplier) is refused the same way, not taken as 1.5", async () => {
     ok(await t.gql(CreateCurrencyDocument, { input: { code: 'FLOATS', name: 'Floats', expiryDays: null, pointValue: '0.01', moneyCurrency: 'EUR' } }, t.operatorToken));
     const res = await t.fetch('/graphql', {

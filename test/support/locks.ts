@@ -63,3 +63,17 @@ export async function heldWhileAnotherCommits<R>(t: TestGateway, customerExterna
   }
   return running;
 }
+
+/**
+ * `request`'s answer, or a failure of the test when none comes within 10 s: for tests whose fault
+ * is a pool with no connection left to give (every request then waits for ever).
+ */
+export async function answered<T>(request: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 10 s: the pool has no connection left')), 10_000)));
+  try {
+    return await Promise.race([request, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,143 @@
+import { connect, type Socket } from 'node:net';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { holdLocks } from '../support/locks.js';
+import { createCustomer, simpleShop } from '../support/program.js';
+
+/**
+ * Hostile pass 12e on HTTP_SEND_TIMEOUT_MS (docs/decisions.md, "Hostile pass 12e"): the bound on
+ * an answer a client does not read must not reach a request the client is waiting on, nor keep a
+ * connection from Node's own keep-alive handling.
+ */
+
+/** A raw keep-alive connection that reads everything; `answers()` counts the HTTP status lines read so far. */
+async function reader(port: number): Promise<{ socket: Socket; text: () => string; statuses: () => number[]; closed: () => boolean }> {
+  const socket = connect(port, '127.0.0.1');
+  let text = '';
+  let closed = false;
+  socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  return {
+    socket,
+    text: () => text,
+    statuses: () => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1])),
+    closed: () => closed,
+  };
+}
+
+const post = (body: string, token?: string) =>
+  `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+describe('HTTP_SEND_TIMEOUT_MS on a keep-alive connection (hostile pass 12e)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ HTTP_SEND_TIMEOUT_MS: '400' });
+  });
+  afterAll(() => t.close());
+
+  it('does not cut a pipelined request that runs longer than the bound while its client reads', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 3);
+    const stall = await holdLocks(t, 'lock table customer in access exclusive mode', []);
+    const c = await reader(t.gateway.port);
+    try {
+      // The first answer is sent at once; the second waits on the lock for three times the bound.
+      c.socket.write(post(JSON.stringify({ query: '{ __typename }' })) + post(JSON.stringify({ query: '{ me { externalId } }' }), customer.token));
+      await stall.waiters(1);
+      await new Promise((r) => setTimeout(r, 1_200));
+      await stall.end();
+      const started = Date.now();
+      while (c.statuses().length < 2 && !c.closed() && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+      expect({ statuses: c.statuses(), closed: c.closed() }).toEqual({ statuses: [200, 200], closed: false });
+      expect(c.text()).toContain(customer.externalId);
+    } finally {
+      c.socket.destroy();
+      await stall.end().catch(() => undefined);
+    }
+  });
+
+  it('cuts a connection whose answers, queued behind a slow pipelined one, are then not read', async () => {
+    // The first request waits on a lock; the answers after it are done while it waits (no socket
+    // of their own yet), then sent once it is, to a client that reads nothing.
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 3);
+    const stall = await holdLocks(t, 'lock table customer in access exclusive mode', []);
+    const big = post(JSON.stringify({ query: '{ __schema { types { name description fields { name description args { name description } type { name kind ofType { name kind } } } } } }' }));
+    // The gateway's side of this one connection (the client, paused, would see its end only by reading).
+    const accepted = new Promise<Socket>((resolve) => t.gateway.server.once('connection', resolve));
+    const socket = connect(t.gateway.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+      const ours = await accepted;
+      let closedAt = 0;
+      ours.on('close', () => (closedAt = Date.now()));
+      socket.pause();
+      socket.write(post(JSON.stringify({ query: '{ me { externalId } }' }), customer.token) + big.repeat(300));
+      await stall.waiters(1);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const released = Date.now();
+      await stall.end();
+      // Computing 300 introspection answers takes the gateway a few seconds of CPU; before the fix
+      // the connection stayed for good.
+      while (!closedAt && Date.now() - released < 12_000) await new Promise((r) => setTimeout(r, 50));
+      expect(closedAt).toBeGreaterThan(0);
+    } finally {
+      socket.destroy();
+      await stall.end().catch(() => undefined);
+    }
+  }, 30_000);
+
+  it('leaves an idle connection to keepAliveTimeout once its answers are sent', async () => {
+    const keepAlive = t.gateway.server.keepAliveTimeout;
+    t.gateway.server.keepAliveTimeout = 300;
+    const c = await reader(t.gateway.port);
+    try {
+      c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
+      const started = Date.now();
+      while (!c.closed() && Date.now() - started < 3_000) await new Promise((r) => setTimeout(r, 20));
+      expect({ statuses: c.statuses(), closed: c.closed() }).toEqual({ statuses: [200], closed: true });
+    } finally {
+      t.gateway.server.keepAliveTimeout = keepAlive;
+      c.socket.destroy();
+    }
+  });
+});
+
+describe('the receiving bounds on a keep-alive connection (hostile pass 12e: these held)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ HTTP_HEADERS_TIMEOUT_MS: '400', HTTP_REQUEST_TIMEOUT_MS: '800', HTTP_SEND_TIMEOUT_MS: '400' });
+  });
+  afterAll(() => t.close());
+
+  it('a connection idle longer than the headers bound between requests serves the next one, however long it then runs', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 3);
+    const c = await reader(t.gateway.port);
+    const answers = async (n: number) => {
+      const started = Date.now();
+      while (c.statuses().length < n && !c.closed() && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+    };
+    try {
+      c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
+      await answers(1);
+      // Idle for three times the headers' bound and the send bound (keepAliveTimeout is 5 s).
+      await new Promise((r) => setTimeout(r, 1_200));
+      const stall = await holdLocks(t, 'lock table customer in access exclusive mode', []);
+      c.socket.write(post(JSON.stringify({ query: '{ me { externalId } }' }), customer.token));
+      await stall.waiters(1);
+      // Longer than the whole request's bound, on the database.
+      await new Promise((r) => setTimeout(r, 1_200));
+      await stall.end();
+      await answers(2);
+      c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
+      await answers(3);
+      expect({ statuses: c.statuses(), closed: c.closed() }).toEqual({ statuses: [200, 200, 200], closed: false });
+      expect(c.text()).toContain(customer.externalId);
+    } finally {
+      c.socket.destroy();
+    }
+  });
+});
