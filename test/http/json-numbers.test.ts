@@ -109,7 +109,7 @@ describe('JSON numbers that do not survive parsing (money-12)', () => {
     const posted = await answer(post);
     expect(posted).toEqual({
       status: 400,
-      body: { errors: [{ message: 'extensions.note is the number 1.0000000000000000001, which a JSON number cannot hold (it reads as 1): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.', extensions: { code: 'BAD_USER_INPUT' } }] },
+      body: { errors: [{ message: 'extensions.note is the number 1.0000000000000000001, which would be read as 1 (JSON numbers are read as 64-bit doubles): send a Decimal as a string such as "4.50", and whole numbers up to 2^53 - 1.', extensions: { code: 'BAD_USER_INPUT' } }] },
     });
     expect(await answer(get)).toEqual(posted);
   });
