@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { prepareParameterisedStatements } from './prepared.js';
+import { markTransactionNotBegun } from './unavailable.js';
 
 // Points and ids are bigint columns; every value the program handles fits a JS number exactly,
 // so read int8 as a number rather than a string.
@@ -131,7 +132,9 @@ const ROLLED_BACK: pg.QueryResult = { command: 'ROLLBACK', rowCount: null, oid: 
  *   kysely's other transactions (or a kysely that fixes this) make after it does nothing (hang-12,
  *   test/db/connection-loss.test.ts).
  * A connection whose transaction state is unknown is never reused, also in the unlikely case that
- * its socket still works. The error that ended the transaction is still the one its caller sees.
+ * its socket still works. The error that ended the transaction is still the one its caller sees;
+ * a failed BEGIN's is marked (`markTransactionNotBegun`), so one on a dead connection answers
+ * SERVICE_UNAVAILABLE: nothing of the transaction ran (begin-503).
  */
 export function handBackOnFailedTransactionControl(client: pg.PoolClient): void {
   const query = client.query as (...args: unknown[]) => unknown;
@@ -152,7 +155,7 @@ export function handBackOnFailedTransactionControl(client: pg.PoolClient): void 
         // pg-pool lends a connection with a new `release`; this one is never lent again.
         client.release = () => undefined;
         release.call(client, error instanceof Error ? error : new Error(String(error)));
-        throw error;
+        throw markTransactionNotBegun(error);
       });
     }
     return result;

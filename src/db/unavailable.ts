@@ -16,7 +16,13 @@ export type Unavailability =
    * failing over; the embedded one killed), or turned it away before the session began (starting
    * up, shutting down, in recovery, too many connections).
    */
-  | 'unreachable';
+  | 'unreachable'
+  /**
+   * The connection was found gone (the server ended the session: a failover, `pg_terminate_backend`,
+   * a proxy's timeout; or its socket broke) at the BEGIN of a transaction, its first statement
+   * (`markTransactionNotBegun`): no statement of the transaction ran (begin-503).
+   */
+  | 'connection lost at BEGIN';
 
 /** pg-pool's errors: waiting in its queue for a connection; opening a new one. */
 const POOL_TIMEOUTS = ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout'];
@@ -34,12 +40,41 @@ const CONNECT_SYSCALLS = ['connect', 'getaddrinfo'];
 /** SQLSTATEs PostgreSQL answers a new connection with before its session begins: no statement of it ran. */
 const REFUSED_SESSIONS = ['57P03', '53300']; // cannot_connect_now, too_many_connections
 
+/** SQLSTATEs of a session the server ended: admin_shutdown (`pg_terminate_backend`, a fast shutdown), crash_shutdown. Class 08 (connection exception) is matched by its prefix. */
+const ENDED_SESSIONS = ['57P01', '57P02'];
+
+/** The errors of pg, and of Node's socket under it, when the connection to PostgreSQL is gone. */
+const LOST_CONNECTION_MESSAGES = ['Connection terminated unexpectedly', 'Connection terminated', 'Client has encountered a connection error and is not queryable', 'Client was closed and is not queryable'];
+const LOST_SOCKET_CODES = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'];
+
+/** A property (own, so MikroORM's copy of a driver error keeps it) on the error of a failed BEGIN. */
+const TRANSACTION_NOT_BEGUN = 'transactionNotBegun';
+
+/**
+ * Marks `error` as the failure of a transaction's BEGIN (src/db/orm.ts,
+ * `handBackOnFailedTransactionControl`): no statement of that transaction ran, so if the
+ * connection was gone, `databaseUnavailable` answers 'connection lost at BEGIN'. Non-enumerable, so
+ * logs do not show it. Returns `error`.
+ */
+export function markTransactionNotBegun<E>(error: E): E {
+  if (error instanceof Error) Object.defineProperty(error, TRANSACTION_NOT_BEGUN, { value: true, enumerable: false, configurable: true });
+  return error;
+}
+
+/** Whether `e` (one error of a `cause` chain) says the connection to PostgreSQL is gone. */
+function lostConnection(e: Error, code: unknown): boolean {
+  if (typeof code === 'string' && (ENDED_SESSIONS.includes(code) || code.startsWith('08') || LOST_SOCKET_CODES.includes(code))) return true;
+  return LOST_CONNECTION_MESSAGES.includes(e.message);
+}
+
 /**
  * Why `error` (the driver's, or MikroORM's wrapping of it, followed through `cause`) is a wait on
  * PostgreSQL that a bound cut or a connection that could not be opened, or null for any other
  * error. Such a request did nothing: the statement's transaction was rolled back (by PostgreSQL,
  * or kysely's ROLLBACK), or no statement ran; sending it again, with the same idempotency key, is
- * safe. (A connection lost after it was opened is not here: a COMMIT may have reached the server.)
+ * safe. (A connection lost after its transaction's BEGIN is not here: a COMMIT may have reached the
+ * server; nor one lost at a statement outside a transaction, which may have been a write that
+ * committed. One found lost at BEGIN is: nothing of the transaction ran, begin-503.)
  */
 export function databaseUnavailable(error: unknown): Unavailability | null {
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -50,6 +85,7 @@ export function databaseUnavailable(error: unknown): Unavailability | null {
     if (typeof code === 'string' && Object.hasOwn(CUT_STATEMENTS, code)) return CUT_STATEMENTS[code];
     if (POOL_TIMEOUTS.includes(e.message)) return 'acquire timeout';
     // Hostile pass 11: these were internal errors (500), so a client could not tell its purchase was safe to send again.
+    if (Object.hasOwn(e, TRANSACTION_NOT_BEGUN) && lostConnection(e, code)) return 'connection lost at BEGIN';
     if (CONNECT_SYSCALLS.includes((e as { syscall?: unknown }).syscall as string) || (typeof code === 'string' && REFUSED_SESSIONS.includes(code))) return 'unreachable';
   }
   return null;
