@@ -51,12 +51,20 @@ export function decimalsOf(code: string): string {
 }
 
 /**
+ * Whether a decimal amount (`"2.50"`) has no digit but 0 past its first `digits` decimals: "1000.00"
+ * fits 0, "10.5" does not; "1.250" fits 3 and 2, "1.2505" neither.
+ */
+export function fitsDigits(amount: string, digits: number): boolean {
+  const fraction = /\.(\d+)$/.exec(amount.trim())?.[1] ?? '';
+  return !/[1-9]/.test(fraction.slice(digits));
+}
+
+/**
  * Whether a decimal amount (`"2.50"`) is a whole number of minor units of money `code`: no digit
  * but 0 past its decimals (`minorDigits`). "2.50" fits EUR and KWD, not JPY; "1000.00" fits JPY.
  */
 export function amountFitsMoney(amount: string, code: string): boolean {
-  const fraction = /\.(\d+)$/.exec(amount.trim())?.[1] ?? '';
-  return !/[1-9]/.test(fraction.slice(minorDigits(code)));
+  return fitsDigits(amount, minorDigits(code));
 }
 
 /**

@@ -2,7 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, getMetadataStorage as validationMetadata, v
 import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
-import { decimalsOf, isIsoCurrency, MAX_MINOR_DIGITS, minorDigits } from '../domain/currency.js';
+import { decimalsOf, fitsDigits, isIsoCurrency, MAX_MINOR_DIGITS, minorDigits } from '../domain/currency.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS, keyProblem, segmentOf, shown as quoted, tagProblem, TIER_CODE } from '../domain/text.js';
 import { badInput } from './errors.js';
 import { query, sql } from '../db/sql.js';
@@ -557,7 +557,7 @@ export const PricesFitCurrency = (options?: ValidationOptions) => {
     const digits = minorDigits(currency);
     const at = lines.findIndex((line) => {
       const price = (line as { unitPrice?: unknown } | null)?.unitPrice;
-      return typeof price === 'string' && UNIT_PRICE.test(price) && /[1-9]/.test(price.split('.')[1]?.slice(digits) ?? '');
+      return typeof price === 'string' && UNIT_PRICE.test(price) && !fitsDigits(price, digits);
     });
     return at < 0 ? null : at;
   };

@@ -1,4 +1,4 @@
-import { minorDigits } from '../domain/currency.js';
+import { fitsDigits, minorDigits } from '../domain/currency.js';
 import { offsetMinutesOf } from '../domain/instant.js';
 import { countShardOf } from '../rules/rule.service.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
@@ -208,8 +208,7 @@ function saleFingerprint(d: SubmitData, lines: SaleLine[]): string {
  * same fingerprint) and for a price with a digit past the cent, which that gateway could not take.
  */
 function centsFingerprint(d: SubmitData, digits: number): string[] {
-  const finerThanCents = (price: string) => /[1-9]/.test(price.trim().split('.')[1]?.slice(2) ?? '');
-  if (digits === 2 || d.lines.some((l) => finerThanCents(l.unitPrice))) return [];
+  if (digits === 2 || d.lines.some((l) => !fitsDigits(l.unitPrice, 2))) return [];
   const lines = d.lines.map((l) => ({ sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice: toMinor(l.unitPrice, 2) }));
   return [saleFingerprint(d, lines)];
 }
