@@ -236,8 +236,15 @@ function amountFinerThan(b: Pick<OfferVersionRow, 'amountOff' | 'maxDiscount'>, 
  * customer would pay points for an offer no till applies). INVALID on `field(i)`: "This offer's
  * amountOff 2.50 is finer than JPY, the money of this program, can be paid in (it has no
  * decimals)." For addListing, createGiftList and a campaign's offer.
+ * Holds each offer's row (FOR SHARE, to the caller's commit) before reading its current version:
+ * `updateOffer` takes the row FOR UPDATE before it checks the programs offering the offer, so an
+ * edit and a putting that meet wait for each other and the second checks what the first wrote.
+ * Without it both passed their check at once (the edit saw no JPY listing yet, the listing the
+ * version before the edit) and a JPY store sold "2.50 off" (break-12f). The lock is a statement of
+ * its own: read in the same statement, a version changed meanwhile would not join the row locked.
  */
 export async function refuseAmountsFinerThanMoney(em: SqlEntityManager, offerIds: readonly number[], moneyCurrency: string, field: (i: number) => string[]): Promise<void> {
+  await query(em, sql`select id from offer where id = any(${idList(offerIds)}) order by id for share`);
   const versions = new Map((await currentOffersByIds(em, offerIds)).map((v) => [v.offerId, v]));
   for (const [i, offerId] of offerIds.entries()) {
     const version = versions.get(offerId);
