@@ -262,9 +262,12 @@ export async function refuseAmountsFinerThanMoney(em: SqlEntityManager, offerIds
 /**
  * The money currencies of the programs an offer is put in now, where its next version would be
  * issued: the stores listing it (not removed), the gift lists offering it and the campaigns that
- * award it and have not ended.
+ * award it and may still award it: those that ended after `lateSalesFrom` too, as a sale that
+ * happened in one may still be sent (SALE_MAX_AGE_DAYS) and is awarded the offer's version of the
+ * day it is processed (break-12f: an edit to "2.50" the day after a JPY campaign ended put an
+ * offer no yen till can apply in the wallet of the customer whose sale came late).
  */
-async function moneysOfferedIn(em: SqlEntityManager, offerId: number, now: Date): Promise<string[]> {
+async function moneysOfferedIn(em: SqlEntityManager, offerId: number, lateSalesFrom: Date): Promise<string[]> {
   const rows = await query<{ money: string }>(
     em,
     sql`select pc.money_currency as money from listing l join reward_store s on s.id = l.store_id join point_currency pc on pc.code = s.currency_code
@@ -272,7 +275,7 @@ async function moneysOfferedIn(em: SqlEntityManager, offerId: number, now: Date)
         union select pc.money_currency from gift_list_option o join gift_list g on g.id = o.gift_list_id join point_currency pc on pc.code = g.currency_code
          where o.offer_id = ${offerId}
         union select pc.money_currency from campaign c join point_currency pc on pc.code = c.currency_code
-         where c.offer_id = ${offerId} and c.ends_at > ${now}
+         where c.offer_id = ${offerId} and c.ends_at > ${lateSalesFrom}
         order by 1`,
   );
   return rows.map((r) => r.money);
@@ -311,7 +314,7 @@ export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChang
     };
     checkBenefit(next.benefit, defined.benefit != null);
     // The new version is what its stores, gift lists and campaigns issue from now on: its amounts must be payable in their moneys.
-    for (const money of await moneysOfferedIn(em, offerId, now)) {
+    for (const money of await moneysOfferedIn(em, offerId, new Date(now.getTime() - ctx.config.saleMaxAgeDays * 86_400_000))) {
       const finer = amountFinerThan({ amountOff: next.benefit.amountOff ?? null, maxDiscount: next.benefit.maxDiscount ?? null }, money);
       if (finer) {
         throw refuse(
