@@ -379,6 +379,17 @@ describe('birthday points', () => {
     expect(await pointsOf({ member, joinedAfter })).toEqual({ member: 50, joinedAfter: 0 });
   });
 
+  it('a gateway down longer than the catch-up still catches up its last seven days (break-12f)', async () => {
+    const year = t.clock.now().getUTCFullYear() + 4;
+    const people = { mar12: await customerBornOn('1980-03-12'), mar13: await customerBornOn('1980-03-13'), mar19: await customerBornOn('1980-03-19'), mar20: await customerBornOn('1980-03-20') };
+    goTo(year, 3, 11);
+    await runTheDay();
+    // every gateway down from Mar 11 to Mar 20: eight days no one ran, one more than are caught up
+    goTo(year, 3, 20);
+    await runTheDay();
+    expect(await pointsOf(people)).toEqual({ mar12: 0, mar13: 50, mar19: 50, mar20: 50 });
+  });
+
   it('a first start does not reach back: the days before the first run of the birthday job are not run (money-12)', async () => {
     const year = t.clock.now().getUTCFullYear() + 2;
     const before = await customerBornOn('1985-10-01');
