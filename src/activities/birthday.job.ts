@@ -29,9 +29,11 @@ export function birthdaysOn(day: Date): string[] {
 }
 
 /**
- * The ACTIVE customers whose birthday is `day` and who have not had that year's birthday points
- * (from the job or a partner), in id order: with `range`, at most `batch` of them after `afterId`.
- * None when no BIRTHDAY rule is active.
+ * The ACTIVE customers whose birthday is `day`, who were members by the end of that UTC day, and
+ * who have not had that year's birthday points (from the job or a partner), in id order: with
+ * `range`, at most `batch` of them after `afterId`. None when no BIRTHDAY rule is active. A day
+ * run late (catch-up) awards whom the day itself would have: someone who joined after it, born on
+ * it, was no member on their birthday (break-12f: they earned it only when the gateway had been down).
  */
 async function birthdaysDue(em: SqlEntityManager, day: Date, range: { afterId: number; batch: number } | null): Promise<{ id: number }[]> {
   const rule = await queryOne(em, sql`select 1 from activity_rule where kind = ${ActivityKind.BIRTHDAY} and active limit 1`);
@@ -40,6 +42,7 @@ async function birthdaysDue(em: SqlEntityManager, day: Date, range: { afterId: n
     em,
     sql`select c.id from customer c
          where c.status = ${CustomerStatus.ACTIVE} and to_char(c.birth_date, 'MM-DD') = any(${birthdaysOn(day)}::text[])
+           and c.created_at < ${new Date((Math.floor(day.getTime() / DAY_MS) + 1) * DAY_MS)}
            and c.id > ${range?.afterId ?? 0}
            and not exists (select 1 from activity a where a.customer_id = c.id and a.kind = ${ActivityKind.BIRTHDAY} and a.occurrence = ${String(day.getUTCFullYear())})
          order by c.id limit ${range?.batch ?? null}`,

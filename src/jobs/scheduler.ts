@@ -12,7 +12,8 @@ export interface Schedule {
    * For a job whose slot is a fact of its own (the birthday job: a slot is a UTC day, and a day not
    * run is a day of birthdays never awarded): how many slots back a tick looks for slots that were
    * never enqueued (no instance ticked in them) after the last one that was, and enqueues those too,
-   * oldest first. Slots before the schedule's first run are not reached back to. Absent: only the
+   * oldest first (at most this many, however long no instance ticked). Slots before the schedule's
+   * first run are not reached back to. Absent: only the
    * current slot (jobs that write down whatever is due need no past slot).
    */
   catchUpSlots?: number;
@@ -61,17 +62,29 @@ export class Scheduler {
 }
 
 /**
+ * How many slots before the current one a tick looks for the schedule's latest enqueued slot.
+ * Longer than any catch-up: an outage longer than the catch-up is still an outage, not a first
+ * start. The job rows of a schedule's slots outlive an outage (done jobs are pruned by a job that
+ * runs only once a gateway is back, after the tick that reads them), so the latest is found.
+ */
+const LATEST_SLOT_LOOKBACK = 366;
+
+/**
  * The slots a tick at `slot` enqueues for `s`, oldest first: `slot`, and with `catchUpSlots` the
- * slots after the latest of the `catchUpSlots` before it that was enqueued (none enqueued: only
- * `slot`, as at a first start). Looked up by the slots' unique keys (the job table's unique index),
- * so a tick costs one indexed read whatever the queue holds.
+ * slots after the latest one enqueued among the LATEST_SLOT_LOOKBACK before it, at most the
+ * `catchUpSlots` just before `slot` (none enqueued: only `slot`, as at a first start). An outage
+ * one slot longer than the catch-up used to find no slot in the catch-up window and was taken for
+ * a first start, so eight days down caught up none of the last seven days' birthdays (break-12f).
+ * Looked up by the slots' unique keys (the job table's unique index), so a tick costs one indexed
+ * read whatever the queue holds.
  */
 async function missedSlots(em: SqlEntityManager, s: Schedule, slot: number): Promise<number[]> {
   const back = s.catchUpSlots ?? 0;
   if (back <= 0) return [slot];
-  const keys = Array.from({ length: back }, (_, i) => `${s.kind}:${slot - 1 - i}`);
+  const keys = Array.from({ length: Math.max(back, LATEST_SLOT_LOOKBACK) }, (_, i) => `${s.kind}:${slot - 1 - i}`);
   const rows = await query<{ uniqueKey: string }>(em, sql`select unique_key as "uniqueKey" from job where unique_key = any(${keys}::text[])`);
   if (rows.length === 0) return [slot];
   const latest = Math.max(...rows.map((r) => Number(r.uniqueKey.slice(s.kind.length + 1))));
-  return Array.from({ length: slot - latest }, (_, i) => latest + 1 + i);
+  const from = Math.max(latest + 1, slot - back);
+  return Array.from({ length: slot - from + 1 }, (_, i) => from + i);
 }

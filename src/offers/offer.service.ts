@@ -236,8 +236,15 @@ function amountFinerThan(b: Pick<OfferVersionRow, 'amountOff' | 'maxDiscount'>, 
  * customer would pay points for an offer no till applies). INVALID on `field(i)`: "This offer's
  * amountOff 2.50 is finer than JPY, the money of this program, can be paid in (it has no
  * decimals)." For addListing, createGiftList and a campaign's offer.
+ * Holds each offer's row (FOR SHARE, to the caller's commit) before reading its current version:
+ * `updateOffer` takes the row FOR UPDATE before it checks the programs offering the offer, so an
+ * edit and a putting that meet wait for each other and the second checks what the first wrote.
+ * Without it both passed their check at once (the edit saw no JPY listing yet, the listing the
+ * version before the edit) and a JPY store sold "2.50 off" (break-12f). The lock is a statement of
+ * its own: read in the same statement, a version changed meanwhile would not join the row locked.
  */
 export async function refuseAmountsFinerThanMoney(em: SqlEntityManager, offerIds: readonly number[], moneyCurrency: string, field: (i: number) => string[]): Promise<void> {
+  await query(em, sql`select id from offer where id = any(${idList(offerIds)}) order by id for share`);
   const versions = new Map((await currentOffersByIds(em, offerIds)).map((v) => [v.offerId, v]));
   for (const [i, offerId] of offerIds.entries()) {
     const version = versions.get(offerId);
@@ -255,9 +262,12 @@ export async function refuseAmountsFinerThanMoney(em: SqlEntityManager, offerIds
 /**
  * The money currencies of the programs an offer is put in now, where its next version would be
  * issued: the stores listing it (not removed), the gift lists offering it and the campaigns that
- * award it and have not ended.
+ * award it and may still award it: those that ended after `lateSalesFrom` too, as a sale that
+ * happened in one may still be sent (SALE_MAX_AGE_DAYS) and is awarded the offer's version of the
+ * day it is processed (break-12f: an edit to "2.50" the day after a JPY campaign ended put an
+ * offer no yen till can apply in the wallet of the customer whose sale came late).
  */
-async function moneysOfferedIn(em: SqlEntityManager, offerId: number, now: Date): Promise<string[]> {
+async function moneysOfferedIn(em: SqlEntityManager, offerId: number, lateSalesFrom: Date): Promise<string[]> {
   const rows = await query<{ money: string }>(
     em,
     sql`select pc.money_currency as money from listing l join reward_store s on s.id = l.store_id join point_currency pc on pc.code = s.currency_code
@@ -265,7 +275,7 @@ async function moneysOfferedIn(em: SqlEntityManager, offerId: number, now: Date)
         union select pc.money_currency from gift_list_option o join gift_list g on g.id = o.gift_list_id join point_currency pc on pc.code = g.currency_code
          where o.offer_id = ${offerId}
         union select pc.money_currency from campaign c join point_currency pc on pc.code = c.currency_code
-         where c.offer_id = ${offerId} and c.ends_at > ${now}
+         where c.offer_id = ${offerId} and c.ends_at > ${lateSalesFrom}
         order by 1`,
   );
   return rows.map((r) => r.money);
@@ -304,7 +314,7 @@ export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChang
     };
     checkBenefit(next.benefit, defined.benefit != null);
     // The new version is what its stores, gift lists and campaigns issue from now on: its amounts must be payable in their moneys.
-    for (const money of await moneysOfferedIn(em, offerId, now)) {
+    for (const money of await moneysOfferedIn(em, offerId, new Date(now.getTime() - ctx.config.saleMaxAgeDays * 86_400_000))) {
       const finer = amountFinerThan({ amountOff: next.benefit.amountOff ?? null, maxDiscount: next.benefit.maxDiscount ?? null }, money);
       if (finer) {
         throw refuse(

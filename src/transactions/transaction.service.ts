@@ -118,19 +118,19 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
   const scope = `sale:partner:${partner.partnerId}`;
   let enqueued = false;
   const sale = await ctx.em.transactional(async (em) => {
-    const claim = await claimIdempotencyKey<{ transactionId: number }>(
-      em,
-      scope,
-      d.externalId,
-      saleFingerprint(d, lines),
-      now,
-      { field: ['input', 'externalId'] },
-      centsFingerprint(d, digits),
-    );
+    const fingerprint = saleFingerprint(d, lines);
+    const inCents = centsFingerprint(d, digits);
+    const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, fingerprint, now, { field: ['input', 'externalId'] }, inCents);
     if (claim.replay) {
       const [stored] = await transactionsByIds(em, [claim.result.transactionId]);
-      // What this sale meant in cents is this sale only if it was taken in cents: ¥480 sent now is not ¥48,000 taken since the upgrade.
-      if (claim.former && stored.moneyScale !== 2) throw reused({ field: ['input', 'externalId'] });
+      // A stored fingerprint's prices are minor units of the stored sale's scale: cents for a sale
+      // taken before money-12, the money's own since. So a match stands only when this request
+      // means the same in that scale: ¥480 sent now is not ¥48,000 taken since the upgrade (its
+      // cents match), and ¥48,000 sent now is not ¥480 taken before it in cents (its yen match,
+      // 48000 either way; break-12f). A price of 0 is the same in both.
+      const matchedInCents = claim.former || inCents.includes(fingerprint);
+      const stands = stored.moneyScale === digits ? !claim.former : stored.moneyScale === 2 && matchedInCents;
+      if (!stands) throw reused({ field: ['input', 'externalId'] });
       return stored;
     }
     // A new sale only: a repeat of one taken within the bound is answered with it, however late.

@@ -366,6 +366,30 @@ describe('birthday points', () => {
     expect(references).toEqual([{ reference: `birthday-${year}` }, { reference: `birthday-${year}` }]);
   });
 
+  it("a caught-up day awards the members of that day only: who joined after it gets nothing, as on a day the job ran (break-12f)", async () => {
+    const year = t.clock.now().getUTCFullYear() + 3;
+    const member = await customerBornOn('1985-11-10');
+    goTo(year, 11, 9);
+    await runTheDay();
+    // nothing ran on Nov 10; on Nov 11 someone born on Nov 10 joins, before the day is caught up
+    goTo(year, 11, 11);
+    const joinedAfter = await customerBornOn('1990-11-10');
+    await runTheDay();
+    // Nov 10 run on its day would have awarded the member and not the one who joined after it
+    expect(await pointsOf({ member, joinedAfter })).toEqual({ member: 50, joinedAfter: 0 });
+  });
+
+  it('a gateway down longer than the catch-up still catches up its last seven days (break-12f)', async () => {
+    const year = t.clock.now().getUTCFullYear() + 4;
+    const people = { mar12: await customerBornOn('1980-03-12'), mar13: await customerBornOn('1980-03-13'), mar19: await customerBornOn('1980-03-19'), mar20: await customerBornOn('1980-03-20') };
+    goTo(year, 3, 11);
+    await runTheDay();
+    // every gateway down from Mar 11 to Mar 20: eight days no one ran, one more than are caught up
+    goTo(year, 3, 20);
+    await runTheDay();
+    expect(await pointsOf(people)).toEqual({ mar12: 0, mar13: 50, mar19: 50, mar20: 50 });
+  });
+
   it('a first start does not reach back: the days before the first run of the birthday job are not run (money-12)', async () => {
     const year = t.clock.now().getUTCFullYear() + 2;
     const before = await customerBornOn('1985-10-01');

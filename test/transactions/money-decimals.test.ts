@@ -11,6 +11,7 @@ import {
   SubmitTransactionDocument,
   TransactionStatusDocument,
   UpdateOfferDocument,
+  WalletDocument,
   type CreateOfferInput,
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
@@ -266,5 +267,23 @@ describe('money in the decimals of its currency (money-12)', () => {
     const below = sale(other.customer.externalId, 'KWD', [{ sku: 'LATTE', quantity: 1, unitPrice: '2.749' }], [other.code]);
     expect(ok(await submit(below)).submitTransaction.userErrors).toEqual([]);
     expect(await processed(below.externalId)).toMatchObject({ discount: '0.125', pointsAwarded: 26 });
+  });
+  it('an offer of a campaign that ended is not edited finer than its money while a late sale can still be in it (break-12f)', async () => {
+    const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit: { kind: 'AMOUNT_OFF', amountOff: '200' }, validDays: 30 } }, t.operatorToken)).createOffer.offer!;
+    // a JPY campaign of the day before yesterday: it ended yesterday
+    const now = t.clock.now().getTime();
+    const window = { startsAt: new Date(now - 2 * DAY).toISOString(), endsAt: new Date(now - DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: unique('ended'), currency: JPY, ...window, outcome: { offerId: offer.id } } }, t.operatorToken));
+    // a till may still send a sale that happened in it (SALE_MAX_AGE_DAYS), which awards the offer as it is then
+    const edit = dataOf(await t.gql(UpdateOfferDocument, { input: { offerId: offer.id, benefit: { kind: 'AMOUNT_OFF', amountOff: '2.50' } } }, t.operatorToken)).updateOffer;
+    expect(edit.userErrors.map((e) => ({ code: e.code, field: e.field }))).toEqual([{ code: 'INVALID', field: ['input', 'benefit', 'amountOff'] }]);
+    // so the offer a late sale of the campaign awards is one a yen till can apply
+    const customer = await createCustomer(t, JPY);
+    const late = { ...sale(customer.externalId, 'JPY', [{ sku: 'LATTE', quantity: 1, unitPrice: '480' }]), occurredAt: new Date(now - 1.5 * DAY).toISOString() };
+    expect(ok(await submit(late)).submitTransaction.userErrors).toEqual([]);
+    expect((await processed(late.externalId)).awards.map((a) => a.kind)).toContain('OFFER');
+    const [awarded] = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges;
+    const used = ok(await submit(sale(customer.externalId, 'JPY', [{ sku: 'LATTE', quantity: 1, unitPrice: '480' }], [awarded.node.code]))).submitTransaction;
+    expect(used.userErrors).toEqual([]);
   });
 });

@@ -100,6 +100,26 @@ describe('a sale taken before money-12, retried after it (hostile pass 12d)', ()
     await retried(input, first, ['1.25', '1.250'], '1.251');
   });
 
+  it("a price whose yen or fils are the cents a sale taken before the upgrade stored is another sale: ¥48,000 is not that ¥480, 0.125 KWD not that 1.25 (break-12f)", async () => {
+    // The stored fingerprint of ¥480 × 2 taken before the upgrade holds 48000 (cents); ¥48,000 × 2
+    // sent now has the same minor units (yen), so its fingerprint is that one as written.
+    const yen = await takenBeforeTheUpgrade('JPY', 'UPG_JPY', [{ sku: 'LATTE', quantity: 2, unitPrice: '480' }], [48000], [480]);
+    const fils = await takenBeforeTheUpgrade('KWD', 'UPG_KWD', [{ sku: 'LATTE', quantity: 3, unitPrice: '1.25' }], [125], [1250]);
+    const before = await writeCounts(t);
+    for (const [input, unitPrice] of [
+      [yen.input, '48000'],
+      [fils.input, '0.125'],
+    ] as const) {
+      const line = Array.isArray(input.lines) ? input.lines[0] : input.lines;
+      const answer = dataOf(await submit({ ...input, lines: [{ ...line, unitPrice }] })).submitTransaction;
+      expect({ unitPrice, answer }).toEqual({ unitPrice, answer: { transaction: null, userErrors: [expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'externalId'] })] } });
+    }
+    expect(await writeCounts(t)).toEqual(before);
+    // a sale of free items (¥0) is the same in cents and in yen: still answered as the first
+    const free = await takenBeforeTheUpgrade('JPY', 'UPG_JPY', [{ sku: 'LATTE', quantity: 2, unitPrice: '0' }], [0], [0]);
+    await retried(free.input, free.first, ['0', '0.00'], '1');
+  });
+
   /** A sale of one LATTE line taken now (since the upgrade), for a new customer of `program`. */
   async function takenNow(program: string, currency: string, quantity: number, unitPrice: string): Promise<SubmitTransactionInput> {
     const customer = await createCustomer(t, program);
