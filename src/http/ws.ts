@@ -33,6 +33,7 @@ import { decide, type TrustedCaller } from '../persisted/trusted.js';
 import type { Authenticator } from './auth.js';
 import type { ProxyTrust } from './limits.js';
 import type { RateLimits } from './rate-limit.js';
+import { inexactField, inexactNumberIn, inexactNumberMessage, markInexactNumbers } from './request-json.js';
 
 /**
  * Close codes of /graphql's WebSocket (graphql-ws), besides the protocol's own
@@ -458,6 +459,13 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
    */
   const prepare = async (ctx: SocketCtx, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
     const session = ctx.extra.session!;
+    // A number JSON's double does not hold as written, marked when the message was parsed
+    // (markInexactNumbers): refused first, as HTTP refuses the body, not run as another value.
+    const inexact = inexactNumberIn(payload);
+    if (inexact) {
+      const field = inexactField(inexact.path);
+      return [new GraphQLError(inexactNumberMessage(inexact), { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } })];
+    }
     if (Object.keys(ctx.subscriptions).length > config.ws.maxSubscriptionsPerSocket) {
       return refusal(`At most ${config.ws.maxSubscriptionsPerSocket} operations may run at once on one socket.`, ErrorCode.TOO_MANY_SUBSCRIPTIONS);
     }
@@ -508,6 +516,9 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
+      // Every message is parsed with each number's source text at hand, so a number that would
+      // change on parsing (4.500000000000000001 read as 4.5) is refused as over HTTP (`prepare`).
+      jsonMessageReviver: markInexactNumbers as (key: string, value: unknown) => unknown,
       onConnect: async (ctx: SocketCtx) => {
         const heard: SessionEnd[] = [];
         connecting.add(heard);

@@ -131,3 +131,47 @@ export async function subscribed<T>(url: string, on: { listenerCount(): number }
   await waitFor(() => on.listenerCount() > before, 10_000, 'the subscription');
   return { socket, sub };
 }
+
+/** One message the gateway sent on a raw graphql-ws socket. */
+export type RawMessage = { type: string; id?: string; payload?: unknown };
+
+/**
+ * A graphql-transport-ws socket driven by hand, for messages a graphql-ws client cannot write (a
+ * number `JSON.stringify` would print otherwise, a binary frame): `send` takes the frame's text or
+ * bytes as they go on the wire; `answer(id)` waits for the `next` or `error` of that operation.
+ */
+export interface RawSocket {
+  socket: WebSocket;
+  messages: RawMessage[];
+  /** Resolves with the close code and reason once the socket closes. */
+  closed: Promise<{ code: number; reason: string }>;
+  send(frame: string | Buffer, binary?: boolean): void;
+  answer(id: string, timeoutMs?: number): Promise<RawMessage>;
+}
+
+/** Opens a raw graphql-ws socket on `url` with `params` as connection_init payload and waits for the ack. */
+export async function rawSocket(url: string, params: Record<string, unknown>): Promise<RawSocket> {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const messages: RawMessage[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  socket.on('message', (data) => messages.push(JSON.parse(String(data)) as RawMessage));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.send(JSON.stringify({ type: 'connection_init', payload: params }));
+  await waitFor(() => messages.some((m) => m.type === 'connection_ack') || socket.readyState !== WebSocket.OPEN, 10_000, 'connection_ack');
+  return {
+    socket,
+    messages,
+    closed,
+    send: (frame, binary = false) => socket.send(frame, { binary }),
+    async answer(id, timeoutMs = 10_000) {
+      let found: RawMessage | undefined;
+      await waitFor(() => (found = messages.find((m) => m.id === id && (m.type === 'next' || m.type === 'error'))) !== undefined || socket.readyState === WebSocket.CLOSED, timeoutMs, `an answer to ${id}`);
+      if (!found) throw new Error(`the socket closed before ${id} was answered: ${JSON.stringify(await closed)}`);
+      return found;
+    },
+  };
+}
