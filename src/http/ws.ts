@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -47,8 +48,16 @@ export const SocketClose = {
   FORBIDDEN: 4403,
   /** More sockets than WS_MAX_SOCKETS_PER_CALLER for this caller on this instance. */
   TOO_MANY_SOCKETS: 4429,
+  /** Failed credentials past the client IP's anonymous budget (RATE_LIMIT_ANONYMOUS, shared with HTTP): reason says when to try again. */
+  RATE_LIMITED: 4429,
   /** A subscriber let more than EVENT_SUBSCRIBER_QUEUE events wait: reconnect and resume with `after`. */
   SLOW_CONSUMER: 4008,
+  /**
+   * A message that is not UTF-8 text: what ws answers a text frame with such bytes, and the answer a
+   * binary frame gets too (graphql-ws read it leniently, each bad byte as U+FFFD; HTTP refuses such a
+   * body 400). graphql-ws clients do not retry it.
+   */
+  NOT_UTF8: 1007,
   /** The instance is shutting down (after its in-flight operations ended): reconnect, resume with `after`. */
   GOING_AWAY: 1001,
   /**
@@ -379,7 +388,18 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     try {
       authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
     } catch (error) {
-      const refused = connectRefusal(error);
+      let refused = connectRefusal(error);
+      // Failed credentials count on the client IP's anonymous budget, as over HTTP: a socket gave a
+      // guesser a second budget (WS connects) beside HTTP's. Over it, the refusal HTTP answers.
+      if (refused.code === SocketClose.UNAUTHORIZED) {
+        const ip = request ? deps.proxies.clientIp(request) : undefined;
+        if (ip !== undefined) {
+          await rateLimits.take({ kind: 'anonymous' }, ip).catch((limited: unknown) => {
+            const retryAfter = (limited as GraphQLError)?.extensions?.retryAfter;
+            if (retryAfter !== undefined) refused = { code: SocketClose.RATE_LIMITED, reason: `rate limited: try again in ${String(retryAfter)} s` };
+          });
+        }
+      }
       socket.close(refused.code, refused.reason);
       return false;
     }
@@ -520,6 +540,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       // change on parsing (4.500000000000000001 read as 4.5) is refused as over HTTP (`prepare`).
       jsonMessageReviver: markInexactNumbers as (key: string, value: unknown) => unknown,
       onConnect: async (ctx: SocketCtx) => {
+        // Its connection_init came in a frame that is not UTF-8 (closed below): not read as credentials.
+        if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
         const heard: SessionEnd[] = [];
         connecting.add(heard);
         try {
@@ -535,6 +557,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         forget(session);
       },
       onSubscribe: async (ctx: SocketCtx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        // A frame that is not UTF-8 closed the socket (below); what graphql-ws read of it does not run.
+        if (ctx.extra.socket.readyState !== WebSocket.OPEN) return refusal('The message is not valid UTF-8 text.', 'BAD_REQUEST');
         try {
           return await prepare(ctx, id, payload);
         } catch (error) {
@@ -570,6 +594,14 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   // A client's protocol error (an oversized frame: ws has already closed the socket with 1009) is
   // not the server's: graphql-ws would print it to stderr as an internal error and close again with 4500.
   wsServer.on('connection', (socket: WebSocket) => {
+    // Ahead of graphql-ws's own listener, which reads a binary frame with String(buffer): a frame
+    // that is not UTF-8 closes the socket as ws closes a text frame with such bytes, and graphql-ws's
+    // handling of it stops at the closed socket (onConnect, onSubscribe).
+    socket.prependListener('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      if (!isBinary) return;
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      if (!isUtf8(bytes)) socket.close(SocketClose.NOT_UTF8, 'The message is not valid UTF-8 text.');
+    });
     socket.removeAllListeners('error');
     socket.on('error', (error: Error & { code?: string }) => log.debug({ err: error }, 'WebSocket protocol error from a client'));
   });

@@ -1,5 +1,5 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { rawSocket, type RawSocket } from '../support/ws.js';
+import { rawSocket, waitFor, type RawSocket } from '../support/ws.js';
 
 /**
  * What HTTP checks, the WebSocket checks the same way with the same code (docs/decisions.md, "ws-12").
@@ -55,5 +55,59 @@ describe('a JSON number that does not survive parsing, sent over a WebSocket (ws
     expect(answer.payload).toEqual([
       { message: expect.stringMatching(/^extensions\.persistedQuery\.version is the number 1\.0000000000000001, which would be read as 1 /), extensions: { code: 'BAD_USER_INPUT' } },
     ]);
+  });
+});
+
+describe('a message that is not UTF-8 text, sent as a binary frame (ws-12)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(() => t.close());
+
+  it('closes the socket 1007 as a text frame with such bytes does, and does not run (HTTP refuses such a body 400)', async () => {
+    const query = 'query Type($name: String!) { __type(name: $name) { name } }';
+    const frame = (id: string, name: Buffer) =>
+      Buffer.concat([Buffer.from(`{"id":"${id}","type":"subscribe","payload":{"query":${JSON.stringify(query)},"variables":{"name":"`), name, Buffer.from('"}}}')]);
+    const bad = Buffer.from([0x51, 0xff, 0x75, 0x65, 0x72, 0x79]); // "Q\xFFuery": not UTF-8
+
+    const http = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.operatorToken}` },
+      body: Buffer.concat([Buffer.from(`{"query":${JSON.stringify(query)},"variables":{"name":"`), bad, Buffer.from('"}}')]),
+    });
+    expect(http.status).toBe(400);
+    expect(((await http.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('BAD_REQUEST');
+
+    const raw = await rawSocket(t.url, { authorization: `Bearer ${t.operatorToken}` });
+    // A well-formed binary frame runs as a text frame does.
+    raw.send(frame('good', Buffer.from('Query')), true);
+    expect((await raw.answer('good')).payload).toEqual({ data: { __type: { name: 'Query' } } });
+    raw.send(frame('bad', bad), true);
+    await waitFor(() => raw.socket.readyState === raw.socket.CLOSED || raw.messages.some((m) => m.id === 'bad'), 10_000, 'a close or an answer');
+    expect(raw.messages.filter((m) => m.id === 'bad')).toEqual([]);
+    expect(await raw.closed).toEqual({ code: 1007, reason: 'The message is not valid UTF-8 text.' });
+  });
+});
+
+describe('failed credentials on a WebSocket connect (ws-12)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_WINDOW_SECONDS: '600' });
+  });
+  afterAll(() => t.close());
+
+  it("count on the client IP's anonymous budget as over HTTP, and past it are refused RATE_LIMITED with when to try again", async () => {
+    const bad = { authorization: 'Bearer a.b.c' };
+    for (let i = 0; i < 2; i++) {
+      const raw = await rawSocket(t.url, bad);
+      expect(await raw.closed).toEqual({ code: 4401, reason: expect.any(String) });
+    }
+    const third = await rawSocket(t.url, bad);
+    expect(await third.closed).toEqual({ code: 4429, reason: expect.stringMatching(/^rate limited: try again in \d+ s$/) });
+    // HTTP sees the same budget spent
+    const http = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer a.b.c' }, body: '{"query":"{ __typename }"}' });
+    expect(http.status).toBe(429);
+    expect(http.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 });
