@@ -25,7 +25,7 @@ import type { RequestCtx } from '../graphql/context.js';
 import { query, sql, idList } from '../db/sql.js';
 import type { EventHub, SessionEnd } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
-import { ErrorCode, formatError, QueryTooComplexError, type FormatOptions } from '../graphql/errors.js';
+import { ErrorCode, formatError, QueryTooComplexError, UNAVAILABLE_RETRY_AFTER_SECONDS, type FormatOptions } from '../graphql/errors.js';
 import { requestEntityManager } from '../db/orm.js';
 import { databaseUnavailable } from '../db/unavailable.js';
 import { Loaders } from '../graphql/loaders.js';
@@ -373,7 +373,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     const unavailable = databaseUnavailable(error);
     if (unavailable) {
       deps.formatOptions.onUnavailable?.(unavailable, error);
-      return { code: SocketClose.TRY_AGAIN_LATER, reason: 'database unavailable: try again later' };
+      // The seconds HTTP's Retry-After gives, in the one place a socket's client can read them.
+      return { code: SocketClose.TRY_AGAIN_LATER, reason: `database unavailable: try again in ${UNAVAILABLE_RETRY_AFTER_SECONDS} s` };
     }
     log.error({ err: error }, 'could not check WebSocket credentials');
     return { code: CloseCode.InternalServerError, reason: 'Internal server error' };

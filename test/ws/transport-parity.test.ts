@@ -1,5 +1,7 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { rawSocket, waitFor, type RawSocket } from '../support/ws.js';
+import { holdLocks } from '../support/locks.js';
+import { createCustomer, simpleShop } from '../support/program.js';
+import { firstResult, openSocket, rawSocket, waitFor, type RawSocket } from '../support/ws.js';
 
 /**
  * What HTTP checks, the WebSocket checks the same way with the same code (docs/decisions.md, "ws-12").
@@ -109,5 +111,36 @@ describe('failed credentials on a WebSocket connect (ws-12)', () => {
     const http = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer a.b.c' }, body: '{"query":"{ __typename }"}' });
     expect(http.status).toBe(429);
     expect(http.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+});
+
+describe('a database that does not answer in time, seen over a WebSocket (ws-12)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ DB_STATEMENT_TIMEOUT_MS: '300' });
+  });
+  afterAll(() => t.close());
+
+  it("tells a socket's client when to try again, as HTTP's Retry-After does: in the 1013 close's reason and in the operation's error", async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 10);
+    const open = openSocket(t.url, customer.token);
+    expect(await firstResult(open.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+    const stall = await holdLocks(t, 'lock table customer in access exclusive mode', []);
+    try {
+      const http = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}` }, body: '{"query":"{ me { externalId } }"}' });
+      expect([http.status, http.headers.get('retry-after')]).toEqual([503, '2']);
+      const overHttp = ((await http.json()) as { errors: { extensions: Record<string, unknown> }[] }).errors[0].extensions;
+      expect(overHttp).toEqual({ code: 'SERVICE_UNAVAILABLE', retryAfter: 2 });
+
+      const connecting = openSocket(t.url, customer.token);
+      expect(await connecting.closed).toEqual({ code: 1013, reason: 'database unavailable: try again in 2 s' });
+      await connecting.dispose();
+      const answer = await firstResult(open.client, '{ me { externalId } }');
+      expect(answer.errors?.map((e) => e.extensions)).toEqual([overHttp]);
+    } finally {
+      await stall.end();
+      await open.dispose();
+    }
   });
 });
