@@ -62,8 +62,9 @@ export const SocketClose = {
   GOING_AWAY: 1001,
   /**
    * The database did not answer in time while the socket connected (a bound of `DbTimeouts` cut the
-   * read of its credentials): nothing was wrong with them; reconnect shortly. RFC 6455's "Try Again
-   * Later", which graphql-ws clients retry (4500 they do not).
+   * read of its credentials): nothing was wrong with them; reconnect shortly. Also a connection
+   * attempt past RATE_LIMIT_WS_CONNECT for its address. RFC 6455's "Try Again Later", which
+   * graphql-ws clients retry (4500 they do not); the reason says in how many seconds.
    */
   TRY_AGAIN_LATER: 1013,
 } as const;
@@ -217,13 +218,30 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     path: '/graphql',
     // ws closes the socket (1009) on a larger frame, before reading it, whoever sent it.
     maxPayload: config.ws.maxPayloadBytes,
-    // Connection attempts count per client IP before the upgrade: over budget is HTTP 429.
+    // Connection attempts count per client IP before the upgrade. Over budget, the upgrade is taken
+    // and closed at once (below): a refused upgrade (HTTP 429) reaches a WebSocket client as an
+    // error event, not a close, and graphql-ws clients then stop retrying for good (ws-12).
     verifyClient: (info, done) => {
       rateLimits.connectionAttempt(deps.proxies.clientIp(info.req)).then(
-        (retryAfter) => (retryAfter === undefined ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) })),
+        (retryAfter) => {
+          if (retryAfter !== undefined) overBudget.set(info.req, retryAfter);
+          done(true);
+        },
         () => done(true),
       );
     },
+  });
+
+  /** Upgrades past RATE_LIMIT_WS_CONNECT, with the seconds until the window frees up. */
+  const overBudget = new WeakMap<IncomingMessage, number>();
+  // Ahead of graphql-ws's own handler: such a socket is closed 1013 "try again in N s", which
+  // graphql-ws clients retry with their back-off, before any message of it is read (no database
+  // work); a peer that does not answer the close is cut after CLOSE_HANDSHAKE_MS.
+  wsServer.prependListener('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const retryAfter = overBudget.get(request);
+    if (retryAfter === undefined) return;
+    socket.close(SocketClose.TRY_AGAIN_LATER, `too many connection attempts from this address: try again in ${retryAfter} s`);
+    setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS).unref();
   });
 
   const close = (session: Session, code: number, reason: string) => {

@@ -101,19 +101,18 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /**
- * Opens a WebSocket upgrade to a gateway's /graphql with `headers` and closes it at once: the
- * status the upgrade was answered (101 when it opened, else the HTTP status, e.g. 429) and its
- * `Retry-After`, if any.
+ * A WebSocket connection attempt on a gateway's /graphql with `headers` and no credentials: how the
+ * gateway ended it. An attempt let through is closed 4401 (credentials required) once its
+ * connection_init comes; one past RATE_LIMIT_WS_CONNECT is closed 1013 "… try again in N s" at once;
+ * an upgrade refused outright is its HTTP status.
  */
-export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfter?: string }> {
+export function connectAttempt(url: string, headers: Record<string, string> = {}): Promise<{ code: number; reason: string } | { status: number }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
-    socket.on('open', () => {
-      socket.close();
-      resolve({ status: 101 });
-    });
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     socket.on('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+      resolve({ status: res.statusCode ?? 0 });
       res.resume();
     });
     socket.on('error', reject);

@@ -1,3 +1,5 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
 import { createCustomer, simpleShop } from '../support/program.js';
@@ -142,5 +144,40 @@ describe('a database that does not answer in time, seen over a WebSocket (ws-12)
       await stall.end();
       await open.dispose();
     }
+  });
+});
+
+describe('connection attempts past RATE_LIMIT_WS_CONNECT (ws-12)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ RATE_LIMIT_WS_CONNECT: '1', RATE_LIMIT_WINDOW_SECONDS: '600' });
+  });
+  afterAll(() => t.close());
+
+  it('are closed 1013 with when to try again, which a graphql-ws client with its default options retries (a refused upgrade made it give up)', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const first = openSocket(t.url, customer.token);
+    expect(await firstResult(first.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+    // The budget is spent: a phone behind the same address, with graphql-ws's defaults but a short wait.
+    const closes: { code: number; reason: string }[] = [];
+    let gaveUpWith: unknown;
+    const client = createClient({
+      url: t.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${customer.token}` },
+      lazy: false,
+      retryAttempts: 2,
+      retryWait: () => new Promise((resolve) => setTimeout(resolve, 20)),
+      onNonLazyError: (error) => (gaveUpWith = error),
+      on: { closed: (event) => void closes.push({ code: (event as CloseEvent).code, reason: String((event as CloseEvent).reason) }) },
+    });
+    client.on('error', () => undefined);
+    await waitFor(() => gaveUpWith !== undefined, 10_000, 'the client to give up');
+    // Tried three times (the first attempt and both retries), each told when to come back.
+    expect(closes).toEqual(Array(3).fill({ code: 1013, reason: expect.stringMatching(/^too many connection attempts from this address: try again in \d+ s$/) }));
+    expect(gaveUpWith).toMatchObject({ code: 1013 });
+    await client.dispose();
+    await first.dispose();
   });
 });
