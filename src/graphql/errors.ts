@@ -120,7 +120,7 @@ const UNAVAILABLE_MESSAGE = 'The database did not answer in time: nothing of the
  */
 export const UNAVAILABLE_ANSWER = {
   status: 503,
-  body: { errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] },
+  body: { errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: UNAVAILABLE_RETRY_AFTER_SECONDS } }] },
   headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS), 'cache-control': 'private, no-store' },
 } as const;
 
@@ -129,6 +129,7 @@ export function serviceUnavailable() {
   return new GraphQLError(UNAVAILABLE_MESSAGE, {
     extensions: {
       code: ErrorCode.SERVICE_UNAVAILABLE,
+      retryAfter: UNAVAILABLE_RETRY_AFTER_SECONDS,
       http: { status: UNAVAILABLE_ANSWER.status, headers: new Map([['retry-after', UNAVAILABLE_ANSWER.headers['retry-after']]]) },
     },
   });
@@ -267,7 +268,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   const unavailable = databaseUnavailable(original);
   if (unavailable) {
     options.onUnavailable?.(unavailable, error);
-    return { message: UNAVAILABLE_MESSAGE, path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+    // `retryAfter` as RATE_LIMITED carries it: a socket's answer has no Retry-After header (ws-12).
+    return { message: UNAVAILABLE_MESSAGE, path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: UNAVAILABLE_RETRY_AFTER_SECONDS } };
   }
   const dataException = dataExceptionMessage(original);
   if (dataException) {

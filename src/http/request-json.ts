@@ -21,12 +21,20 @@ export interface InexactNumber {
   parsed: string;
 }
 
-/** Stands in for an inexact number while the body is parsed, so its path can be found after. */
+/**
+ * Stands in for an inexact number while the body is parsed, so its path can be found after. Written
+ * back out (a graphql-ws ping's payload echoed in its pong) it is the double it was read as.
+ */
 class Marker {
   constructor(
     readonly source: string,
     readonly parsed: string,
+    readonly value: number,
   ) {}
+
+  toJSON(): number {
+    return this.value;
+  }
 }
 
 const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
@@ -100,7 +108,7 @@ export function parseRequestJson(text: string): { value: unknown; inexact: Inexa
   if (token === null) return { value, inexact: null };
   try {
     const marked: unknown = JSON.parse(text, (_key: string, parsed: unknown, context?: { source?: string }) =>
-      typeof parsed === 'number' && context?.source !== undefined && !readsAsWritten(context.source, parsed) ? new Marker(context.source, String(parsed)) : parsed,
+      typeof parsed === 'number' && context?.source !== undefined && !readsAsWritten(context.source, parsed) ? new Marker(context.source, String(parsed), parsed) : parsed,
     );
     const found = firstMarker(marked);
     if (found) return { value, inexact: found };
@@ -109,6 +117,32 @@ export function parseRequestJson(text: string): { value: unknown; inexact: Inexa
   }
   return { value, inexact: { path: [], source: token, parsed: String(Number(token)) } };
 }
+
+/**
+ * A `JSON.parse` reviver (graphql-ws's `jsonMessageReviver`) that leaves in place of each number
+ * not read back as written (`readsAsWritten`, from the source text `JSON.parse` passes a reviver in
+ * Node 22+) a stand-in that `inexactNumberIn` finds with its path; every other value is kept.
+ * V8 revives recursively: a message nested some thousands of levels deep throws RangeError.
+ */
+export function markInexactNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  return typeof value === 'number' && context?.source !== undefined && !readsAsWritten(context.source, value) ? new Marker(context.source, String(value), value) : value;
+}
+
+/**
+ * The first number `markInexactNumbers` marked in `value` (a parsed message or part of one), depth
+ * first in document order, with its path from `value`'s top; null when there is none.
+ */
+export function inexactNumberIn(value: unknown): InexactNumber | null {
+  return firstMarker(value);
+}
+
+/**
+ * `extensions.field` of an inexact number whose path is from a request's top (a POST body, a
+ * graphql-ws subscribe payload): its path inside `variables` (`["input", "lines", "0",
+ * "unitPrice"]`, which for the contract's `$input` is the path from the argument, as every input
+ * error names it); none when the number is elsewhere.
+ */
+export const inexactField = (path: string[]): string[] | undefined => (path[0] === 'variables' && path.length > 1 ? path.slice(1) : undefined);
 
 /**
  * The first Marker in `value`, depth first in document order, with its path. A loop with links to

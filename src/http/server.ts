@@ -30,7 +30,7 @@ import { Metrics, metricsAccess, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
 import { devTokens, devTokensEnabled } from './dev-tokens.js';
-import { inexactNumberMessage, parseRequestJson, type InexactNumber } from './request-json.js';
+import { inexactField, inexactNumberMessage, parseRequestJson, type InexactNumber } from './request-json.js';
 import { isPageRequest, WebApp } from './web.js';
 import { startSubscriptionServer } from './ws.js';
 
@@ -143,13 +143,6 @@ const unavailableStatus: ApolloServerPlugin<RequestCtx> = {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 const errorBody = (message: string, code: string, field?: string[]) => ({ errors: [{ message, extensions: { code, ...(field ? { field } : {}) } }] });
-
-/**
- * `extensions.field` of an inexact number: its path inside `variables` (`["input", "lines", "0",
- * "unitPrice"]`, which for the contract's `$input` is the path from the argument, as every input
- * error names it); none when the number is elsewhere in the body.
- */
-const inexactField = (path: string[]) => (path[0] === 'variables' && path.length > 1 ? path.slice(1) : undefined);
 
 /**
  * The first inexact number (`parseRequestJson`) in a GET's JSON parameters, `variables` then

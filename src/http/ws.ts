@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -24,7 +25,7 @@ import type { RequestCtx } from '../graphql/context.js';
 import { query, sql, idList } from '../db/sql.js';
 import type { EventHub, SessionEnd } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
-import { ErrorCode, formatError, QueryTooComplexError, type FormatOptions } from '../graphql/errors.js';
+import { ErrorCode, formatError, QueryTooComplexError, UNAVAILABLE_RETRY_AFTER_SECONDS, type FormatOptions } from '../graphql/errors.js';
 import { requestEntityManager } from '../db/orm.js';
 import { databaseUnavailable } from '../db/unavailable.js';
 import { Loaders } from '../graphql/loaders.js';
@@ -33,6 +34,7 @@ import { decide, type TrustedCaller } from '../persisted/trusted.js';
 import type { Authenticator } from './auth.js';
 import type { ProxyTrust } from './limits.js';
 import type { RateLimits } from './rate-limit.js';
+import { inexactField, inexactNumberIn, inexactNumberMessage, markInexactNumbers } from './request-json.js';
 
 /**
  * Close codes of /graphql's WebSocket (graphql-ws), besides the protocol's own
@@ -46,14 +48,23 @@ export const SocketClose = {
   FORBIDDEN: 4403,
   /** More sockets than WS_MAX_SOCKETS_PER_CALLER for this caller on this instance. */
   TOO_MANY_SOCKETS: 4429,
+  /** Failed credentials past the client IP's anonymous budget (RATE_LIMIT_ANONYMOUS, shared with HTTP): reason says when to try again. */
+  RATE_LIMITED: 4429,
   /** A subscriber let more than EVENT_SUBSCRIBER_QUEUE events wait: reconnect and resume with `after`. */
   SLOW_CONSUMER: 4008,
+  /**
+   * A message that is not UTF-8 text: what ws answers a text frame with such bytes, and the answer a
+   * binary frame gets too (graphql-ws read it leniently, each bad byte as U+FFFD; HTTP refuses such a
+   * body 400). graphql-ws clients do not retry it.
+   */
+  NOT_UTF8: 1007,
   /** The instance is shutting down (after its in-flight operations ended): reconnect, resume with `after`. */
   GOING_AWAY: 1001,
   /**
    * The database did not answer in time while the socket connected (a bound of `DbTimeouts` cut the
-   * read of its credentials): nothing was wrong with them; reconnect shortly. RFC 6455's "Try Again
-   * Later", which graphql-ws clients retry (4500 they do not).
+   * read of its credentials): nothing was wrong with them; reconnect shortly. Also a connection
+   * attempt past RATE_LIMIT_WS_CONNECT for its address. RFC 6455's "Try Again Later", which
+   * graphql-ws clients retry (4500 they do not); the reason says in how many seconds.
    */
   TRY_AGAIN_LATER: 1013,
 } as const;
@@ -207,13 +218,30 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     path: '/graphql',
     // ws closes the socket (1009) on a larger frame, before reading it, whoever sent it.
     maxPayload: config.ws.maxPayloadBytes,
-    // Connection attempts count per client IP before the upgrade: over budget is HTTP 429.
+    // Connection attempts count per client IP before the upgrade. Over budget, the upgrade is taken
+    // and closed at once (below): a refused upgrade (HTTP 429) reaches a WebSocket client as an
+    // error event, not a close, and graphql-ws clients then stop retrying for good (ws-12).
     verifyClient: (info, done) => {
       rateLimits.connectionAttempt(deps.proxies.clientIp(info.req)).then(
-        (retryAfter) => (retryAfter === undefined ? done(true) : done(false, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) })),
+        (retryAfter) => {
+          if (retryAfter !== undefined) overBudget.set(info.req, retryAfter);
+          done(true);
+        },
         () => done(true),
       );
     },
+  });
+
+  /** Upgrades past RATE_LIMIT_WS_CONNECT, with the seconds until the window frees up. */
+  const overBudget = new WeakMap<IncomingMessage, number>();
+  // Ahead of graphql-ws's own handler: such a socket is closed 1013 "try again in N s", which
+  // graphql-ws clients retry with their back-off, before any message of it is read (no database
+  // work); a peer that does not answer the close is cut after CLOSE_HANDSHAKE_MS.
+  wsServer.prependListener('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const retryAfter = overBudget.get(request);
+    if (retryAfter === undefined) return;
+    socket.close(SocketClose.TRY_AGAIN_LATER, `too many connection attempts from this address: try again in ${retryAfter} s`);
+    setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS).unref();
   });
 
   const close = (session: Session, code: number, reason: string) => {
@@ -363,7 +391,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     const unavailable = databaseUnavailable(error);
     if (unavailable) {
       deps.formatOptions.onUnavailable?.(unavailable, error);
-      return { code: SocketClose.TRY_AGAIN_LATER, reason: 'database unavailable: try again later' };
+      // The seconds HTTP's Retry-After gives, in the one place a socket's client can read them.
+      return { code: SocketClose.TRY_AGAIN_LATER, reason: `database unavailable: try again in ${UNAVAILABLE_RETRY_AFTER_SECONDS} s` };
     }
     log.error({ err: error }, 'could not check WebSocket credentials');
     return { code: CloseCode.InternalServerError, reason: 'Internal server error' };
@@ -378,7 +407,18 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     try {
       authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
     } catch (error) {
-      const refused = connectRefusal(error);
+      let refused = connectRefusal(error);
+      // Failed credentials count on the client IP's anonymous budget, as over HTTP: a socket gave a
+      // guesser a second budget (WS connects) beside HTTP's. Over it, the refusal HTTP answers.
+      if (refused.code === SocketClose.UNAUTHORIZED) {
+        const ip = request ? deps.proxies.clientIp(request) : undefined;
+        if (ip !== undefined) {
+          await rateLimits.take({ kind: 'anonymous' }, ip).catch((limited: unknown) => {
+            const retryAfter = (limited as GraphQLError)?.extensions?.retryAfter;
+            if (retryAfter !== undefined) refused = { code: SocketClose.RATE_LIMITED, reason: `rate limited: try again in ${String(retryAfter)} s` };
+          });
+        }
+      }
       socket.close(refused.code, refused.reason);
       return false;
     }
@@ -458,6 +498,13 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
    */
   const prepare = async (ctx: SocketCtx, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
     const session = ctx.extra.session!;
+    // A number JSON's double does not hold as written, marked when the message was parsed
+    // (markInexactNumbers): refused first, as HTTP refuses the body, not run as another value.
+    const inexact = inexactNumberIn(payload);
+    if (inexact) {
+      const field = inexactField(inexact.path);
+      return [new GraphQLError(inexactNumberMessage(inexact), { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } })];
+    }
     if (Object.keys(ctx.subscriptions).length > config.ws.maxSubscriptionsPerSocket) {
       return refusal(`At most ${config.ws.maxSubscriptionsPerSocket} operations may run at once on one socket.`, ErrorCode.TOO_MANY_SUBSCRIPTIONS);
     }
@@ -508,7 +555,12 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
+      // Every message is parsed with each number's source text at hand, so a number that would
+      // change on parsing (4.500000000000000001 read as 4.5) is refused as over HTTP (`prepare`).
+      jsonMessageReviver: markInexactNumbers as (key: string, value: unknown) => unknown,
       onConnect: async (ctx: SocketCtx) => {
+        // Its connection_init came in a frame that is not UTF-8 (closed below): not read as credentials.
+        if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
         const heard: SessionEnd[] = [];
         connecting.add(heard);
         try {
@@ -524,6 +576,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         forget(session);
       },
       onSubscribe: async (ctx: SocketCtx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        // A frame that is not UTF-8 closed the socket (below); what graphql-ws read of it does not run.
+        if (ctx.extra.socket.readyState !== WebSocket.OPEN) return refusal('The message is not valid UTF-8 text.', 'BAD_REQUEST');
         try {
           return await prepare(ctx, id, payload);
         } catch (error) {
@@ -559,6 +613,14 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   // A client's protocol error (an oversized frame: ws has already closed the socket with 1009) is
   // not the server's: graphql-ws would print it to stderr as an internal error and close again with 4500.
   wsServer.on('connection', (socket: WebSocket) => {
+    // Ahead of graphql-ws's own listener, which reads a binary frame with String(buffer): a frame
+    // that is not UTF-8 closes the socket as ws closes a text frame with such bytes, and graphql-ws's
+    // handling of it stops at the closed socket (onConnect, onSubscribe).
+    socket.prependListener('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      if (!isBinary) return;
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      if (!isUtf8(bytes)) socket.close(SocketClose.NOT_UTF8, 'The message is not valid UTF-8 text.');
+    });
     socket.removeAllListeners('error');
     socket.on('error', (error: Error & { code?: string }) => log.debug({ err: error }, 'WebSocket protocol error from a client'));
   });

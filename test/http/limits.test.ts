@@ -7,7 +7,7 @@ import { startGateway } from '../../src/http/server.js';
 import { PurchaseOfferDocument } from '../generated/graphql.js';
 import { startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
-import { upgradeStatus } from '../support/ws.js';
+import { connectAttempt } from '../support/ws.js';
 
 /**
  * Issue 8's limits, each exceeded once: the refusal's HTTP status and `extensions.code`, and
@@ -206,14 +206,14 @@ describe.each([
     expectRateLimited(await post(t.url, { query: ME }, { 'x-api-key': 'another-guess' }), 300);
   });
 
-  it('WebSocket connection attempts count per IP: over budget the upgrade is answered 429', async () => {
-    const attempt = (url: string) => upgradeStatus(url);
-    expect(await attempt(t.url)).toEqual({ status: 101 });
-    expect(await attempt(b.url)).toEqual({ status: 101 });
+  it('WebSocket connection attempts count per IP: over budget the socket is closed 1013 with when to try again (ws-12: a refused upgrade made graphql-ws clients stop retrying)', async () => {
+    const attempt = (url: string) => connectAttempt(url);
+    expect(await attempt(t.url)).toEqual({ code: 4401, reason: expect.stringMatching(/credentials required/) });
+    expect(await attempt(b.url)).toEqual({ code: 4401, reason: expect.stringMatching(/credentials required/) });
     const refused = await attempt(t.url);
-    expect(refused.status).toBe(429);
-    expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
-    expect((await attempt(b.url)).status).toBe(429);
+    expect(refused).toEqual({ code: 1013, reason: expect.stringMatching(/^too many connection attempts from this address: try again in \d+ s$/) });
+    expect(Number(/in (\d+) s/.exec((refused as { reason: string }).reason)![1])).toBeGreaterThanOrEqual(1);
+    expect(await attempt(b.url)).toEqual({ code: 1013, reason: expect.stringMatching(/try again in/) });
   });
 });
 
@@ -278,7 +278,7 @@ describe('trusted proxies by address (TRUST_PROXY_ADDRESSES)', () => {
     await unlisted.close();
   });
   const from = (t: TestGateway, forwardedFor: string, extra: Record<string, string> = {}) => post(t.url, { query: ME }, { 'x-forwarded-for': forwardedFor, ...extra });
-  const upgrade = async (t: TestGateway, forwardedFor: string) => (await upgradeStatus(t.url, { 'x-forwarded-for': forwardedFor })).status;
+  const upgrade = async (t: TestGateway, forwardedFor: string) => ((await connectAttempt(t.url, { 'x-forwarded-for': forwardedFor })) as { code: number }).code;
 
   it('behind a listed proxy, each client has its own budget: the first address from the right that is not a listed proxy', async () => {
     expect((await from(listed, '203.0.113.1')).status).toBe(401);
@@ -296,7 +296,7 @@ describe('trusted proxies by address (TRUST_PROXY_ADDRESSES)', () => {
     expect((await from(listed, '10.0.0.5')).status).toBe(401);
     expectRateLimited(await from(listed, '10.0.0.5'), 300);
     // WebSocket connection attempts count per forwarded client too
-    expect([await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.8')]).toEqual([101, 101, 429, 101]);
+    expect([await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.7'), await upgrade(listed, '203.0.113.8')]).toEqual([4401, 4401, 1013, 4401]);
     // HSTS when the listed proxy says the client came over HTTPS
     const https = await from(listed, '203.0.113.9', { 'x-forwarded-proto': 'https' });
     expect(https.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
@@ -306,7 +306,7 @@ describe('trusted proxies by address (TRUST_PROXY_ADDRESSES)', () => {
     expect((await from(unlisted, '198.51.100.1')).status).toBe(401);
     expect((await from(unlisted, '198.51.100.2, 10.0.0.1')).status).toBe(401);
     expectRateLimited(await from(unlisted, '198.51.100.3'), 300);
-    expect([await upgrade(unlisted, '203.0.113.1'), await upgrade(unlisted, '203.0.113.2'), await upgrade(unlisted, '203.0.113.3')]).toEqual([101, 101, 429]);
+    expect([await upgrade(unlisted, '203.0.113.1'), await upgrade(unlisted, '203.0.113.2'), await upgrade(unlisted, '203.0.113.3')]).toEqual([4401, 4401, 1013]);
     const https = await from(unlisted, '198.51.100.4', { 'x-forwarded-proto': 'https' });
     expect(https.headers.get('strict-transport-security')).toBeNull();
   });

@@ -101,19 +101,18 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /**
- * Opens a WebSocket upgrade to a gateway's /graphql with `headers` and closes it at once: the
- * status the upgrade was answered (101 when it opened, else the HTTP status, e.g. 429) and its
- * `Retry-After`, if any.
+ * A WebSocket connection attempt on a gateway's /graphql with `headers` and no credentials: how the
+ * gateway ended it. An attempt let through is closed 4401 (credentials required) once its
+ * connection_init comes; one past RATE_LIMIT_WS_CONNECT is closed 1013 "… try again in N s" at once;
+ * an upgrade refused outright is its HTTP status.
  */
-export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfter?: string }> {
+export function connectAttempt(url: string, headers: Record<string, string> = {}): Promise<{ code: number; reason: string } | { status: number }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
-    socket.on('open', () => {
-      socket.close();
-      resolve({ status: 101 });
-    });
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     socket.on('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+      resolve({ status: res.statusCode ?? 0 });
       res.resume();
     });
     socket.on('error', reject);
@@ -130,4 +129,48 @@ export async function subscribed<T>(url: string, on: { listenerCount(): number }
   const sub = collect<T>(socket.client, query, variables);
   await waitFor(() => on.listenerCount() > before, 10_000, 'the subscription');
   return { socket, sub };
+}
+
+/** One message the gateway sent on a raw graphql-ws socket. */
+export type RawMessage = { type: string; id?: string; payload?: unknown };
+
+/**
+ * A graphql-transport-ws socket driven by hand, for messages a graphql-ws client cannot write (a
+ * number `JSON.stringify` would print otherwise, a binary frame): `send` takes the frame's text or
+ * bytes as they go on the wire; `answer(id)` waits for the `next` or `error` of that operation.
+ */
+export interface RawSocket {
+  socket: WebSocket;
+  messages: RawMessage[];
+  /** Resolves with the close code and reason once the socket closes. */
+  closed: Promise<{ code: number; reason: string }>;
+  send(frame: string | Buffer, binary?: boolean): void;
+  answer(id: string, timeoutMs?: number): Promise<RawMessage>;
+}
+
+/** Opens a raw graphql-ws socket on `url` with `params` as connection_init payload and waits for the ack. */
+export async function rawSocket(url: string, params: Record<string, unknown>): Promise<RawSocket> {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const messages: RawMessage[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  socket.on('message', (data) => messages.push(JSON.parse(String(data)) as RawMessage));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.send(JSON.stringify({ type: 'connection_init', payload: params }));
+  await waitFor(() => messages.some((m) => m.type === 'connection_ack') || socket.readyState !== WebSocket.OPEN, 10_000, 'connection_ack');
+  return {
+    socket,
+    messages,
+    closed,
+    send: (frame, binary = false) => socket.send(frame, { binary }),
+    async answer(id, timeoutMs = 10_000) {
+      let found: RawMessage | undefined;
+      await waitFor(() => (found = messages.find((m) => m.id === id && (m.type === 'next' || m.type === 'error'))) !== undefined || socket.readyState === WebSocket.CLOSED, timeoutMs, `an answer to ${id}`);
+      if (!found) throw new Error(`the socket closed before ${id} was answered: ${JSON.stringify(await closed)}`);
+      return found;
+    },
+  };
 }
