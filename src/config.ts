@@ -149,9 +149,10 @@ export interface Config {
   /** Event delivery (docs/decisions.md, "Resumable subscriptions and a polling relay"). */
   /**
    * How far, in milliseconds, this instance's clock may be from PostgreSQL's (either way) for it to
-   * run background jobs (CLOCK_SKEW_MAX_MS, default 10 000, 100 to 3 600 000). Past it the instance
-   * runs none (expiry, tiers, awards, prune, webhooks, sales: each stays due for another instance),
-   * answers /readyz 503 and logs both clocks (src/clock-guard.ts).
+   * run background jobs and take mutations (CLOCK_SKEW_MAX_MS, default 10 000, 100 to 3 600 000).
+   * Past it the instance runs no job (expiry, tiers, awards, prune, webhooks, sales: each stays due
+   * for another instance), enqueues no slot, answers mutations and /readyz 503 and logs both clocks
+   * (src/clock-guard.ts).
    */
   clockSkewMaxMs: number;
   events: {
@@ -214,10 +215,9 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
 function clockSkewMaxMs(env: Env): number {
   try {
     return int(env, 'CLOCK_SKEW_MAX_MS', 10_000, 100, 3_600_000);
-  } catch (error) {
+  } catch {
     throw new ConfigError(
-      `CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway's clock may be from the database's, either way, for it to run background jobs; got "${env.CLOCK_SKEW_MAX_MS}"`,
-      { cause: error },
+      `CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway's clock may be from the database's, either way, for it to run background jobs and take mutations; got "${env.CLOCK_SKEW_MAX_MS}"`,
     );
   }
 }

@@ -124,9 +124,12 @@ export const UNAVAILABLE_ANSWER = {
   headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS), 'cache-control': 'private, no-store' },
 } as const;
 
-/** SERVICE_UNAVAILABLE, HTTP 503 with `Retry-After` (`UNAVAILABLE_RETRY_AFTER_SECONDS`): see `ErrorCode.SERVICE_UNAVAILABLE`. */
-export function serviceUnavailable() {
-  return new GraphQLError(UNAVAILABLE_MESSAGE, {
+/**
+ * SERVICE_UNAVAILABLE, HTTP 503 with `Retry-After` (`UNAVAILABLE_RETRY_AFTER_SECONDS`): see
+ * `ErrorCode.SERVICE_UNAVAILABLE`. `message`: why, for the client (default: the database did not answer).
+ */
+export function serviceUnavailable(message = UNAVAILABLE_MESSAGE) {
+  return new GraphQLError(message, {
     extensions: {
       code: ErrorCode.SERVICE_UNAVAILABLE,
       http: { status: UNAVAILABLE_ANSWER.status, headers: new Map([['retry-after', UNAVAILABLE_ANSWER.headers['retry-after']]]) },
@@ -144,12 +147,7 @@ const CLOCK_REFUSAL_MESSAGE =
  * clocks) is in the log and /readyz, not in the client's answer.
  */
 export function clockUnavailable() {
-  return new GraphQLError(CLOCK_REFUSAL_MESSAGE, {
-    extensions: {
-      code: ErrorCode.SERVICE_UNAVAILABLE,
-      http: { status: UNAVAILABLE_ANSWER.status, headers: new Map([['retry-after', UNAVAILABLE_ANSWER.headers['retry-after']]]) },
-    },
-  });
+  return serviceUnavailable(CLOCK_REFUSAL_MESSAGE);
 }
 
 const SAFE_CODES = new Set([
