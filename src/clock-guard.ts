@@ -10,8 +10,9 @@ import type { SqlExecutor } from './events/outbox.reader.js';
  * snapshot, a hand-set date) would do all of it at its own wrong hour. PostgreSQL's clock is the
  * one every instance shares, so an instance compares its clock with it before each irrevocable run
  * (in the same round trip as the job's claim, or the schedule's tick) and at start-up and every
- * readiness probe; when they differ by more than CLOCK_SKEW_MAX_MS, either way, it runs no job
- * (the job stays due for another instance, or for this one once its clock is right), answers
+ * readiness probe, and estimates it (no statement) before each mutation; when they differ by more
+ * than CLOCK_SKEW_MAX_MS, either way, it runs no job (the job stays due for another instance, or
+ * for this one once its clock is right), enqueues no slot, refuses mutations (503), answers
  * `/readyz` 503, logs an error with both clocks and shows the skew in /metrics. Reads go on.
  */
 
@@ -23,7 +24,7 @@ export interface ClockReading {
   databaseAt: Date;
   /** gatewayAt − databaseAt, in milliseconds: positive when the gateway runs ahead. */
   skewMs: number;
-  /** Whether |skewMs| is over the tolerance: irrevocable jobs are refused. */
+  /** Whether |skewMs| is over the tolerance: jobs, slots and mutations are refused. */
   skewed: boolean;
 }
 
@@ -107,14 +108,17 @@ export class ClockGuard {
   /**
    * Whether a write (a mutation) must be refused: the estimated skew is over the tolerance. Takes a
    * reading first (one statement on `db`, shared by the writes that ask meanwhile) when there is
-   * none younger than READING_MAX_AGE_MS. Raises what the statement raises.
+   * none younger than READING_MAX_AGE_MS. When that statement fails (the database unreachable),
+   * judges by the last reading however old, or allows with none: the write then meets the
+   * database's failure itself, answered as such (SERVICE_UNAVAILABLE), not as a clock fault.
    */
   async writesRefused(db: SqlExecutor): Promise<boolean> {
     if (this.estimatedSkewMs() === undefined) {
       this.refreshing ??= this.check(db).finally(() => (this.refreshing = undefined));
-      await this.refreshing;
+      await this.refreshing.catch(() => undefined);
     }
-    return Math.abs(this.estimatedSkewMs(Infinity)!) > this.maxSkewMs;
+    const skew = this.estimatedSkewMs(Infinity);
+    return skew !== undefined && Math.abs(skew) > this.maxSkewMs;
   }
 
   /** `writesRefused` without a statement: undefined when it would need one (no recent reading). */
