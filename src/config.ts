@@ -147,6 +147,14 @@ export interface Config {
     keepAliveMs: number;
   };
   /** Event delivery (docs/decisions.md, "Resumable subscriptions and a polling relay"). */
+  /**
+   * How far, in milliseconds, this instance's clock may be from PostgreSQL's (either way) for it to
+   * run background jobs and take mutations (CLOCK_SKEW_MAX_MS, default 10 000, 100 to 3 600 000).
+   * Past it the instance runs no job (expiry, tiers, awards, prune, webhooks, sales: each stays due
+   * for another instance), enqueues no slot, answers mutations and /readyz 503 and logs both clocks
+   * (src/clock-guard.ts).
+   */
+  clockSkewMaxMs: number;
   events: {
     /** postgres: every instance reads the outbox; redis: one reads it and fans out through Redis pub/sub (EVENT_FANOUT); off: no delivery. */
     fanout: 'postgres' | 'redis' | 'off';
@@ -197,6 +205,21 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/**
+ * CLOCK_SKEW_MAX_MS (`Config.clockSkewMaxMs`). Raises ConfigError naming the whole rule: a whole
+ * number of milliseconds from 100 (below it a round trip's own time would count as skew) to
+ * 3 600 000 (an hour: past it jobs would run on a clock off by hours).
+ */
+function clockSkewMaxMs(env: Env): number {
+  try {
+    return int(env, 'CLOCK_SKEW_MAX_MS', 10_000, 100, 3_600_000);
+  } catch {
+    throw new ConfigError(
+      `CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway's clock may be from the database's, either way, for it to run background jobs and take mutations; got "${env.CLOCK_SKEW_MAX_MS}"`,
+    );
+  }
 }
 
 /**
@@ -417,6 +440,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobConcurrency: int(env, 'JOB_CONCURRENCY', 4, 1, 64),
     jobLeaseMs: int(env, 'JOB_LEASE_MS', 60_000, 1_000, 3_600_000),
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),
+    clockSkewMaxMs: clockSkewMaxMs(env),
     webhooks: {
       allowHttpLocalhost: bool(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST', nodeEnv !== 'production'),
       allowedDestinations: ipRanges(env, 'WEBHOOK_ALLOWED_DESTINATIONS'),

@@ -1,5 +1,6 @@
 import { createLogger } from './logging.js';
 import { systemClock } from './clock.js';
+import { ClockGuard } from './clock-guard.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { ensurePortFree, startupFailure } from './startup.js';
@@ -35,10 +36,14 @@ if (config.jwtSecretIsDefault && !config.jwtJwksUrl) log.warn('JWT_SECRET is not
 let database: Database | undefined;
 let gateway: Gateway | undefined;
 let jobs: Jobs | undefined;
+const clockGuard = new ClockGuard(systemClock, config.clockSkewMaxMs, log);
 try {
   await ensurePortFree(config.host, config.port);
   database = await openDatabase(config, log);
   await assertOutboxClock(database.orm.em.fork().getKysely());
+  // The host clock against the database's (clock-12): a fault is logged with both clocks and keeps
+  // this instance from every background job and out of readiness; it still starts and serves reads.
+  await clockGuard.check(database.orm.em.fork().getKysely());
   if (config.seedDemo && (await seedDemo(database.orm, config, systemClock))) log.info('demo program seeded');
   for (const currency of await currenciesOutsideIso(database.orm.em.fork())) {
     log.warn(
@@ -54,10 +59,10 @@ try {
     const released = await releaseDeadLeases(database.orm.em.fork(), systemClock.now());
     if (released.length) log.info({ jobs: released }, 'released the job leases of a run that was killed');
   }
-  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log });
+  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log, clockGuard });
   jobs = config.jobsEnabled
     ? await startJobs(
-        { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url },
+        { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url, clockGuard },
         { pollMs: config.jobPollMs, concurrency: config.jobConcurrency, leaseMs: config.jobLeaseMs, schedulerTickMs: config.schedulerTickMs },
       )
     : undefined;

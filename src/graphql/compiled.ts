@@ -62,6 +62,11 @@ export interface CompiledQueriesOptions {
    * these alone may run before the check is settled (`mayRunBeforeCustomerCheck`).
    */
   customerCheckingMutations?: readonly string[];
+  /**
+   * Whether a mutation may run here now (the clock guard's verdict without a statement); false
+   * leaves it to Apollo's path, which checks the clock and refuses (src/http/server.ts). Absent: always.
+   */
+  writesAllowed?: () => boolean;
 }
 
 /** The media types a JSON answer may be sent as, by the exact Accept headers this path serves. */
@@ -312,6 +317,7 @@ export class CompiledQueries {
     const operation = entry.operation.operation as 'query' | 'mutation';
     if (operation === 'mutation') {
       if (requestType?.split(';', 1)[0].trim().toLowerCase() !== 'application/json') return undefined;
+      if (this.options.writesAllowed && !this.options.writesAllowed()) return undefined;
       mutationOutcomes.set(ctx.em, new Map());
     }
     let result;

@@ -124,15 +124,31 @@ export const UNAVAILABLE_ANSWER = {
   headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS), 'cache-control': 'private, no-store' },
 } as const;
 
-/** SERVICE_UNAVAILABLE, HTTP 503 with `Retry-After` (`UNAVAILABLE_RETRY_AFTER_SECONDS`): see `ErrorCode.SERVICE_UNAVAILABLE`. */
-export function serviceUnavailable() {
-  return new GraphQLError(UNAVAILABLE_MESSAGE, {
+/**
+ * SERVICE_UNAVAILABLE, HTTP 503 with `Retry-After` (`UNAVAILABLE_RETRY_AFTER_SECONDS`): see
+ * `ErrorCode.SERVICE_UNAVAILABLE`. `message`: why, for the client (default: the database did not answer).
+ */
+export function serviceUnavailable(message = UNAVAILABLE_MESSAGE) {
+  return new GraphQLError(message, {
     extensions: {
       code: ErrorCode.SERVICE_UNAVAILABLE,
       retryAfter: UNAVAILABLE_RETRY_AFTER_SECONDS,
       http: { status: UNAVAILABLE_ANSWER.status, headers: new Map([['retry-after', UNAVAILABLE_ANSWER.headers['retry-after']]]) },
     },
   });
+}
+
+const CLOCK_REFUSAL_MESSAGE =
+  "This gateway instance's clock disagrees with the database's, so it takes no writes: nothing of the request was done. Send it again shortly (a mutation with the same idempotency key); another instance will take it.";
+
+/**
+ * SERVICE_UNAVAILABLE, HTTP 503 with `Retry-After`, for a mutation sent to an instance whose clock
+ * is off the database's by more than CLOCK_SKEW_MAX_MS (src/clock-guard.ts): it would date the
+ * write, and write down expiries, at its own wrong hour. Nothing ran; the operator's detail (both
+ * clocks) is in the log and /readyz, not in the client's answer.
+ */
+export function clockUnavailable() {
+  return serviceUnavailable(CLOCK_REFUSAL_MESSAGE);
 }
 
 const SAFE_CODES = new Set([

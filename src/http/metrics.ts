@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ClockGuard } from '../clock-guard.js';
 import type { Config } from '../config.js';
 
 /** The one label value of every request that is not a registered operation of a known client. */
@@ -95,8 +96,31 @@ export class Metrics {
   private readonly errorCodes = new Set<string>();
   private readonly meters = new WeakMap<object, RequestMeter>();
 
-  constructor() {
+  /**
+   * `clockGuard`: the process's clock guard, whose last comparison is shown as
+   * `gateway_clock_skew_seconds` (this clock − the database's: positive ahead; absent until the
+   * first comparison) and `gateway_clock_skewed` (1 while jobs are refused for it).
+   */
+  constructor(clockGuard?: ClockGuard) {
     collectDefaultMetrics({ register: this.registry });
+    if (clockGuard) {
+      new Gauge({
+        name: 'gateway_clock_skew_seconds',
+        help: "This gateway's clock minus the database's at the last comparison (job claim, tick or /readyz), in seconds",
+        registers: [this.registry],
+        collect() {
+          if (clockGuard.last) this.set(clockGuard.last.skewMs / 1000);
+        },
+      });
+      new Gauge({
+        name: 'gateway_clock_skewed',
+        help: '1 while the clock is off the database clock by more than CLOCK_SKEW_MAX_MS: background jobs are refused and /readyz answers 503',
+        registers: [this.registry],
+        collect() {
+          this.set(clockGuard.last?.skewed ? 1 : 0);
+        },
+      });
+    }
   }
 
   get contentType(): string {

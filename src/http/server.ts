@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Kind, NoSchemaIntrospectionCustomRule, specifiedRules, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { ClockGuard, clockSkewMessage } from '../clock-guard.js';
 import type { Config } from '../config.js';
 import type { Ctx, CustomerCaller } from '../context.js';
 import type { RequestCtx } from '../graphql/context.js';
@@ -15,7 +16,7 @@ import { outboxReplay } from '../events/events.service.js';
 import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
-import { formatError, QueryTooComplexError, serviceUnavailable, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
+import { clockUnavailable, formatError, QueryTooComplexError, serviceUnavailable, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
@@ -59,6 +60,8 @@ export interface GatewayDeps {
   databaseUrl: string;
   clock: Clock;
   log: Logger;
+  /** The process's clock guard, shared with the job runner (one of the server's own when absent): /readyz and /metrics show it. */
+  clockGuard?: ClockGuard;
 }
 
 /** True when every root field of the operation is introspection (`__schema`, `__type`, `__typename`). */
@@ -256,10 +259,11 @@ function queryStringIsUtf8(search: string): boolean {
  * same path), `/healthz`, `/readyz`, `/metrics`. Built on node:http directly: nothing between the
  * socket and Apollo but body reading.
  */
-export async function startGateway({ config, orm, databaseUrl, clock, log }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
+export async function startGateway({ config, orm, databaseUrl, clock, log, clockGuard }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
   const schema = await gatewaySchema();
   const auth = new Authenticator(config);
-  const metrics = new Metrics();
+  const guard = clockGuard ?? new ClockGuard(clock, config.clockSkewMaxMs, log);
+  const metrics = new Metrics(guard);
   const persisted = new PersistedStore();
   const armor = armorFor(config);
   // Every transport validates with these: Apollo, compiled documents and the socket.
@@ -350,6 +354,21 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     return { client, persistedOnly: client !== undefined && config.persistedOnly.includes(client), mayRegister };
   };
 
+  /**
+   * Mutations wait for a clock that agrees with the database's (clock-12): an instance whose clock
+   * stepped would date the write, and write down expiries due by its own wrong hour (points a week
+   * early), for good. Refused before anything runs, SERVICE_UNAVAILABLE; queries go on.
+   */
+  const clockGuardedWrites: ApolloServerPlugin<RequestCtx> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation === 'mutation' && (await guard.writesRefused(orm.em.fork().getKysely()))) throw clockUnavailable();
+        },
+      };
+    },
+  };
+
   const compiled = config.compiledQueries
     ? new CompiledQueries(schema, {
         maxTokens: config.limits.maxTokens,
@@ -359,6 +378,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         validationRules,
         // Its one statement checks the customer as authentication would, before it claims or writes (purchase.service).
         customerCheckingMutations: ['purchaseOffer'],
+        // Unknown (no recent reading) or refused: Apollo's path, whose plugin reads the clock and refuses.
+        writesAllowed: () => guard.writesRefusedNow() === false,
       })
     : undefined;
 
@@ -388,6 +409,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
       ...(armor.plugins as unknown as ApolloServerPlugin<RequestCtx>[]),
       requireCredentials,
       unavailableStatus,
+      clockGuardedWrites,
       rememberApq,
       costLimitPlugin({ maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize }) as ApolloServerPlugin<RequestCtx>,
       metrics.apolloPlugin<RequestCtx>(requestKey),
@@ -600,13 +622,29 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
     return viaApollo(body, search);
   };
 
-  const ready = async (): Promise<boolean> => {
+  /**
+   * Ready: the database answers, every migration is applied, and this instance's clock agrees with
+   * the database's within CLOCK_SKEW_MAX_MS (clock-12: an instance whose clock has stepped runs no
+   * job, and its requests would date writes at its own wrong hour, so it asks to be taken out of
+   * rotation). Not ready with a clock fault answers both clocks, for the operator.
+   */
+  const ready = async (): Promise<{ ready: boolean; clock?: Record<string, unknown> }> => {
     try {
-      await orm.em.fork().getConnection().execute('select 1');
+      const reading = await guard.check(orm.em.fork().getKysely());
       migrationsApplied ||= (await pendingMigrations(orm)) === 0;
-      return migrationsApplied;
+      if (reading.skewed) {
+        const clockFault = {
+          gateway: reading.gatewayAt.toISOString(),
+          database: reading.databaseAt.toISOString(),
+          skewMs: reading.skewMs,
+          maxSkewMs: guard.maxSkewMs,
+          message: clockSkewMessage(reading, guard.maxSkewMs),
+        };
+        return { ready: false, clock: clockFault };
+      }
+      return { ready: migrationsApplied };
     } catch {
-      return false;
+      return { ready: false };
     }
   };
 
@@ -627,8 +665,10 @@ export async function startGateway({ config, orm, databaseUrl, clock, log }: Gat
         }
         case '/healthz':
           return send(res, 200, { status: 'ok' });
-        case '/readyz':
-          return (await ready()) ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
+        case '/readyz': {
+          const readiness = await ready();
+          return readiness.ready ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready', ...(readiness.clock ? { clock: readiness.clock } : {}) });
+        }
         case '/metrics': {
           // Refused before anything is rendered: a refusal costs no more than a 404.
           const access = metricsAccess(config, req.headers.authorization);

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { BIRTHDAY_JOB, BIRTHDAY_SCHEDULE, birthdayPointsJob } from '../activities/birthday.job.js';
 import type { Clock } from '../clock.js';
+import type { ClockGuard } from '../clock-guard.js';
 import type { Config } from '../config.js';
 import { EXPIRE_POINTS, expirePointsJob, RELEASE_PENDING, releasePendingJob } from '../points/points.jobs.js';
 import { RECOMPUTE_TIERS, recomputeTiersJob } from '../tiers/tier.jobs.js';
@@ -50,14 +51,18 @@ export interface Jobs {
   stop(): Promise<void>;
 }
 
-/** The gateway's background work: a queue worker and the scheduler, inside the gateway process. */
+/**
+ * The gateway's background work: a queue worker and the scheduler, inside the gateway process.
+ * `deps.clockGuard`: the process's clock guard (shared with the HTTP server's /readyz and /metrics;
+ * one of the runner's own when absent), which every claim and tick consults.
+ */
 export async function startJobs(
-  deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string },
+  deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard },
   options: Partial<RunnerOptions> & { background?: boolean; scheduler?: boolean; schedulerTickMs?: number } = {},
 ): Promise<Jobs> {
   const runner = new JobRunner(deps, JOB_HANDLERS, { ...DEFAULT_RUNNER_OPTIONS, concurrency: deps.config.jobConcurrency, ...options });
-  const scheduler = new Scheduler(deps.orm, deps.clock, SCHEDULES);
-  const dispatcher = new Scheduler(deps.orm, deps.clock, [dispatchSchedule(deps.config)]);
+  const scheduler = new Scheduler(deps.orm, deps.clock, SCHEDULES, runner.guard);
+  const dispatcher = new Scheduler(deps.orm, deps.clock, [dispatchSchedule(deps.config)], runner.guard);
   if (options.background ?? true) {
     await runner.start(deps.databaseUrl);
   }

@@ -3,6 +3,7 @@ import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { ClockGuard, DATABASE_NOW_MS, hostNowMs } from '../clock-guard.js';
 import type { Config } from '../config.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
@@ -102,14 +103,20 @@ export class JobRunner {
   private readonly config: Config;
   private readonly log: Logger;
   private readonly options: RunnerOptions;
+  /** Compares this instance's clock with PostgreSQL's at every claim (src/clock-guard.ts). */
+  readonly guard: ClockGuard;
 
-  /** `options` default to DEFAULT_RUNNER_OPTIONS, one by one. */
+  /**
+   * `options` default to DEFAULT_RUNNER_OPTIONS, one by one. `deps.clockGuard`: the process's
+   * guard (one of its own, at CLOCK_SKEW_MAX_MS, when absent).
+   */
   constructor(
-    deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger },
+    deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; clockGuard?: ClockGuard },
     private readonly handlers: Record<string, JobHandler>,
     options: Partial<RunnerOptions> = {},
   ) {
     ({ orm: this.orm, clock: this.clock, config: this.config, log: this.log } = deps);
+    this.guard = deps.clockGuard ?? new ClockGuard(deps.clock, deps.config.clockSkewMaxMs, deps.log);
     this.options = { ...DEFAULT_RUNNER_OPTIONS, ...options };
   }
 
@@ -262,28 +269,38 @@ export class JobRunner {
   /**
    * Claims the first due job, and tells whether another job was due besides it (`more`: a job
    * another worker is claiming at the same moment may count, so `more` can be true for nothing;
-   * never false while another stays due and unclaimed).
+   * never false while another stays due and unclaimed). Claims none while this instance's clock
+   * and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS (the reading is recorded in `guard`):
+   * the job stays due, untouched (no attempt counted), for another instance or a later claim.
    */
   private async claimNext(): Promise<{ job: ClaimedJob; more: boolean } | null> {
     const now = this.clock.now();
+    const hostMs = hostNowMs(this.clock);
     const lockedUntil = new Date(now.getTime() + this.options.leaseMs);
     const kinds = Object.keys(this.handlers);
-    const [row] = await query<ClaimedJob & { more: boolean }>(
+    // The clock guard's comparison rides in the claim (clock-12): no job is claimed, in the same
+    // statement, when this instance's clock and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS.
+    const [row] = await query<Partial<ClaimedJob> & { more: boolean | null; databaseAtMs: number }>(
       this.orm.em.fork(),
-      sql`update job set status = 'RUNNING', attempts = attempts + 1, locked_until = ${lockedUntil}, locked_by = ${this.workerId}
-           where id = (select id from job
-                        where kind = any(${kinds}::text[])
-                          and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
-                        order by run_at, id
-                        for update skip locked limit 1)
-          returning id, kind, payload, attempts, max_attempts as "maxAttempts",
-                    exists (select 1 from job d
-                             where d.kind = any(${kinds}::text[]) and d.id <> job.id
-                               and ((d.status = 'PENDING' and d.run_at <= ${now}) or (d.status = 'RUNNING' and d.locked_until <= ${now}))) as more`,
+      sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms),
+          claimed as (
+            update job set status = 'RUNNING', attempts = attempts + 1, locked_until = ${lockedUntil}, locked_by = ${this.workerId}
+             where id = (select id from job
+                          where (select abs(db.at_ms - ${hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 from db)
+                            and kind = any(${kinds}::text[])
+                            and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
+                          order by run_at, id
+                          for update skip locked limit 1)
+            returning id, kind, payload, attempts, max_attempts as "maxAttempts",
+                      exists (select 1 from job d
+                               where d.kind = any(${kinds}::text[]) and d.id <> job.id
+                                 and ((d.status = 'PENDING' and d.run_at <= ${now}) or (d.status = 'RUNNING' and d.locked_until <= ${now}))) as more)
+          select db.at_ms as "databaseAtMs", claimed.* from db left join claimed on true`,
     );
-    if (!row) return null;
-    const { more, ...job } = row;
-    return { job, more };
+    const reading = this.guard.record(hostMs, new Date(Number(row.databaseAtMs)));
+    if (reading.skewed || row.id === undefined || row.id === null) return null;
+    const { more, databaseAtMs: _databaseAtMs, ...job } = row;
+    return { job: job as ClaimedJob, more: more ?? false };
   }
 
   async execute(job: ClaimedJob): Promise<void> {

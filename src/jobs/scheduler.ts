@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
+import type { ClockGuard } from '../clock-guard.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, sql } from '../db/sql.js';
 import { enqueueJob } from './queue.js';
@@ -27,17 +28,26 @@ export interface Schedule {
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
 
+  /** `guard`: the process's clock guard; a tick while it finds the clock off the database's enqueues nothing. */
   constructor(
     private readonly orm: MikroORM,
     private readonly clock: Clock,
     private readonly schedules: Schedule[],
+    private readonly guard: ClockGuard,
   ) {}
 
-  /** Enqueues the current slot of every schedule; returns how many jobs this call created. */
+  /**
+   * Enqueues the current slot of every schedule; returns how many jobs this call created. Enqueues
+   * nothing (0) when this instance's clock and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS:
+   * a slot of a clock a week ahead would be a week's birthdays awarded early, and the catch-up would
+   * then see no day missed until the real clock reached it (clock-12). The slot is ticked by
+   * another instance, or by this one once its clock is right.
+   */
   async tick(): Promise<number> {
-    const now = this.clock.now();
     let created = 0;
     await this.orm.em.fork().transactional(async (em) => {
+      if ((await this.guard.check(em.getKysely())).skewed) return;
+      const now = this.clock.now();
       for (const s of this.schedules) {
         const slot = Math.floor(now.getTime() / s.everyMs);
         for (const due of await missedSlots(em, s, slot)) {

@@ -46,3 +46,16 @@ describe('WS_KEEPALIVE_MS at start-up', () => {
     expect(() => loadConfig({ ...base, WS_KEEPALIVE_MS: '12s' })).toThrow(new ConfigError('WS_KEEPALIVE_MS must be a whole number, got "12s"'));
   });
 });
+
+describe('CLOCK_SKEW_MAX_MS at start-up (clock-12)', () => {
+  const rule =
+    'CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway\'s clock may be from the database\'s, either way, for it to run background jobs and take mutations';
+  it('refuses a value out of range or not a number with the whole rule, and takes the bounds and the default', () => {
+    expect(() => loadConfig({ ...base, CLOCK_SKEW_MAX_MS: '50' })).toThrow(new ConfigError(`${rule}; got "50"`));
+    expect(() => loadConfig({ ...base, CLOCK_SKEW_MAX_MS: '10s' })).toThrow(new ConfigError(`${rule}; got "10s"`));
+    expect(() => loadConfig({ ...base, CLOCK_SKEW_MAX_MS: '3600001' })).toThrow(new ConfigError(`${rule}; got "3600001"`));
+    expect(loadConfig({ ...base, CLOCK_SKEW_MAX_MS: '100' }).clockSkewMaxMs).toBe(100);
+    expect(loadConfig({ ...base, CLOCK_SKEW_MAX_MS: '3600000' }).clockSkewMaxMs).toBe(3_600_000);
+    expect(loadConfig(base).clockSkewMaxMs).toBe(10_000);
+  });
+});

@@ -252,7 +252,7 @@ describe('the job queue', () => {
 
   it('schedules enqueue each time slot once, however many instances tick', async () => {
     const schedules = [{ kind: 'test.effect', everyMs: 60_000 }];
-    const instances = Array.from({ length: 5 }, () => new Scheduler(t.orm, t.clock, schedules));
+    const instances = Array.from({ length: 5 }, () => new Scheduler(t.orm, t.clock, schedules, t.jobs.runner.guard));
     const created = await Promise.all(instances.map((s) => s.tick()));
     expect(created.reduce((a, b) => a + b, 0)).toBe(1);
     expect((await Promise.all(instances.map((s) => s.tick()))).reduce((a, b) => a + b, 0)).toBe(0);

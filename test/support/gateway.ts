@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import pino from 'pino';
 import { AdjustableClock } from '../../src/clock.js';
+import { ClockGuard } from '../../src/clock-guard.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { migrate, openOrm } from '../../src/db/orm.js';
 import { signToken } from '../../src/http/auth.js';
@@ -154,9 +155,12 @@ export async function startTestGateway(
   const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
   await migrate(orm);
   const clock = new AdjustableClock();
-  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
+  const gatewayLog = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  // One per process, as src/main.ts has: /readyz and /metrics show what the job claims found.
+  const clockGuard = new ClockGuard(clock, config.clockSkewMaxMs, gatewayLog);
+  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: gatewayLog, clockGuard }, 0, '127.0.0.1');
   const jobs = await startJobs(
-    { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url },
+    { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url, clockGuard },
     { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
   );
   const sqlPool = testPool({ connectionString: database.url, max: 2, application_name: TEST_SQL_APPLICATION });
