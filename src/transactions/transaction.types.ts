@@ -2,7 +2,7 @@ import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-v
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsCurrencyCode, IsKey, IsStoredKey, MaxItems, MinItems, moneyMessage, NotBlank, PricesFitCurrency, SaleTotalFits, UNIT_PRICE } from '../graphql/validation.js';
+import { IsCurrencyCode, IsKey, IsStoredKey, MaxItems, MinItems, moneyMessage, NotBlank, SaleTotalFits, UNIT_PRICE } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { ITEM_KEY_MAX } from './pricing.js';
@@ -144,7 +144,6 @@ export class SubmitTransactionInput {
   @MaxItems(500, 'line')
   @ValidateNested({ each: true })
   @SaleTotalFits()
-  @PricesFitCurrency()
   lines!: TransactionLineInput[];
 
   @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code.' })
