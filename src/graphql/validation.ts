@@ -508,7 +508,7 @@ function finestUnitsOf(amount: string): bigint {
   return BigInt(units) * 10n ** BigInt(MAX_MINOR_DIGITS) + BigInt(fraction.padEnd(MAX_MINOR_DIGITS, '0').slice(0, MAX_MINOR_DIGITS));
 }
 
-/** A money amount as a sale line's `unitPrice` takes it: up to 9 digits and MAX_MINOR_DIGITS decimals (which of them the money has: `PricesFitCurrency`). */
+/** A money amount as a sale line's `unitPrice` takes it: up to 9 digits and MAX_MINOR_DIGITS decimals (which of them the money has: `priceFinerThanMoney`). */
 export const UNIT_PRICE = new RegExp(`^\\d{1,9}(\\.\\d{1,${MAX_MINOR_DIGITS}})?$`);
 
 /**
@@ -543,47 +543,26 @@ export function SaleTotalFits(options?: ValidationOptions) {
 }
 
 /**
- * On a sale's lines: each `unitPrice` is a whole number of minor units of the sale's `currency`
- * (ISO 4217's minor unit, `minorDigits`): "1.250" KWD and "1000" or "1000.00" JPY are prices,
- * "10.5" JPY and "1.2345" KWD are not. Zeros past the money's decimals are taken (a till that
- * writes every price with two decimals sends "1000.00" yen); any other digit there is refused,
- * never rounded: BAD_USER_INPUT "lines.1.unitPrice 10.5 is not an amount of JPY, which has no
- * decimals", naming that line's `unitPrice`. Prices whose shape is wrong, and an unknown currency,
- * are left to their own rules.
+ * A sale's lines checked against its `currency` (ISO 4217 capitals): each `unitPrice` must be a
+ * whole number of minor units of it (ISO 4217's minor unit, `minorDigits`): "1.250" KWD and "1000"
+ * or "1000.00" JPY are prices, "10.5" JPY and "1.2345" KWD are not. Zeros past the money's decimals
+ * are taken (a till that writes every price with two decimals sends "1000.00" yen); any other digit
+ * there is refused, never rounded. Returns null when every price fits (prices of the wrong shape
+ * and an unknown currency are left to their own rules), else the BAD_USER_INPUT to answer:
+ * "lines.1.unitPrice 10.5 is not an amount of JPY, which has no decimals", naming that line's
+ * `unitPrice` (`["input", "lines", "1", "unitPrice"]`).
+ *
+ * Not an argument rule: `submitTransaction` asks it after it has looked up the sale's key, since a
+ * sale taken before money-12 (cents were prices of every money then) may be retried with such a
+ * price and must be answered with the sale it is (upgrade-12, docs/decisions.md).
  */
-export const PricesFitCurrency = (options?: ValidationOptions) => {
-  const misfit = (lines: unknown[], currency: unknown): number | null => {
-    if (typeof currency !== 'string' || !isIsoCurrency(currency)) return null;
-    const digits = minorDigits(currency);
-    const at = lines.findIndex((line) => {
-      const price = (line as { unitPrice?: unknown } | null)?.unitPrice;
-      return typeof price === 'string' && UNIT_PRICE.test(price) && !fitsDigits(price, digits);
-    });
-    return at < 0 ? null : at;
-  };
-  CLEAR_RULES.add('pricesFitCurrency');
-  return ValidateBy(
-    {
-      name: 'pricesFitCurrency',
-      validator: {
-        validate: (lines: unknown, args?: ValidationArguments) => !Array.isArray(lines) || misfit(lines, (args?.object as { currency?: unknown }).currency) === null,
-        defaultMessage: (args) => {
-          const lines = args!.value as { unitPrice: string }[];
-          const currency = (args!.object as { currency: string }).currency;
-          const at = misfit(lines, currency)!;
-          return `${args!.property}.${at}.unitPrice ${lines[at].unitPrice} is not an amount of ${currency}, which has ${decimalsOf(currency)}`;
-        },
-      },
-    },
-    {
-      ...options,
-      context: {
-        itemAt: (lines: unknown[], object?: { currency?: unknown }) => misfit(lines, object?.currency),
-        itemField: 'unitPrice',
-      },
-    },
-  );
-};
+export function priceFinerThanMoney(lines: readonly { unitPrice: string }[], currency: string): GraphQLError | null {
+  if (!isIsoCurrency(currency)) return null;
+  const digits = minorDigits(currency);
+  const at = lines.findIndex((line) => UNIT_PRICE.test(line.unitPrice) && !fitsDigits(line.unitPrice, digits));
+  if (at < 0) return null;
+  return badInput(`lines.${at}.unitPrice ${lines[at].unitPrice} is not an amount of ${currency}, which has ${decimalsOf(currency)}`, ['input', 'lines', String(at), 'unitPrice']);
+}
 
 /** The first item of `list` that `fails`, or null. */
 function firstFailing(list: unknown[], fails: (item: unknown) => boolean): number | null {

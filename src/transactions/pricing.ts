@@ -13,7 +13,7 @@ import type { SaleLine } from './transaction.entity.js';
  * A money amount in the minor units of a money with `digits` decimals (`minorDigits`: 2 for EUR,
  * 3 for KWD, 0 for JPY): "4.50" → 450 at 2, "1.250" → 1250 at 3, "1000" and "1000.00" → 1000 at 0.
  * Decimals beyond the money's must be zeros (`exact`, the default: "10.5" at 0 throws; inputs are
- * refused before, `PricesFitCurrency`), or are cut towards minus infinity (`floor`) or plus
+ * refused before, `priceFinerThanMoney`), or are cut towards minus infinity (`floor`) or plus
  * infinity (`ceil`): a minimum spend of "1000.50" yen is met by 1001 yen and not by 1000.
  */
 export function toMinor(decimal: string, digits: number, rounding: 'exact' | 'floor' | 'ceil' = 'exact'): number {

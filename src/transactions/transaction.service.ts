@@ -7,7 +7,8 @@ import type { RawBuilder } from 'kysely';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
-import { claimIdempotencyKey, completeKeySql, requestFingerprint, reused } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeKeySql, replayOf, requestFingerprint, reused } from '../idempotency/idempotency.service.js';
+import { priceFinerThanMoney } from '../graphql/validation.js';
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
@@ -107,10 +108,12 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
   if (d.occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
     throw refuse(UserErrorCode.INVALID, "occurredAt is more than a day ahead of the gateway's clock.", ['input', 'occurredAt']);
   }
-  // In minor units of the sale's money (cents, fils, yen); the input's validation took only prices
-  // that are whole minor units of it (`PricesFitCurrency`).
+  // In minor units of the sale's money (cents, fils, yen). A price finer than them ("480.50" yen)
+  // is no sale's now, but may be a retry of one taken before money-12: refused only once the key
+  // says it is not (`retriedFromBeforeTheUpgrade`, upgrade-12).
   const digits = minorDigits(d.currency);
-  const lines: SaleLine[] = d.lines.map((l, i) => {
+  const finer = priceFinerThanMoney(d.lines, d.currency);
+  const lines: SaleLine[] = finer ? [] : d.lines.map((l, i) => {
     const unitPrice = toMinor(l.unitPrice, digits);
     if (unitPrice < 0) throw refuse(UserErrorCode.INVALID, 'unitPrice cannot be negative.', ['input', 'lines', String(i), 'unitPrice']);
     return { sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice };
@@ -118,6 +121,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
   const scope = `sale:partner:${partner.partnerId}`;
   let enqueued = false;
   const sale = await ctx.em.transactional(async (em) => {
+    if (finer) return retriedFromBeforeTheUpgrade(em, scope, d, digits, finer);
     const fingerprint = saleFingerprint(d, lines);
     const inCents = centsFingerprint(d, digits);
     const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, fingerprint, now, { field: ['input', 'externalId'] }, inCents);
@@ -211,6 +215,31 @@ function centsFingerprint(d: SubmitData, digits: number): string[] {
   if (digits === 2 || d.lines.some((l) => !fitsDigits(l.unitPrice, 2))) return [];
   const lines = d.lines.map((l) => ({ sku: l.sku, category: l.category ?? null, quantity: l.quantity, unitPrice: toMinor(l.unitPrice, 2) }));
   return [saleFingerprint(d, lines)];
+}
+
+/**
+ * The sale a request whose price is finer than its money (`priceFinerThanMoney`: "480.50" yen,
+ * "1.2345" KWD) stands for: before money-12 every price was cents, so "480.50" yen was a sale
+ * (48050 cents), and a till that sent it just before the upgrade retries it just after. When the
+ * key holds a sale stored in cents (`money_scale` 2) whose fingerprint is this request's in cents
+ * (`centsFingerprint`), that sale is the answer, as for every retry (nothing written); otherwise
+ * `finer` is thrown (BAD_USER_INPUT on the line's `unitPrice`): no new sale takes such a price, and
+ * a sale taken since the upgrade under the key is not this request either. Read only: the key is
+ * not claimed (the sale it may name committed before the upgrade).
+ */
+async function retriedFromBeforeTheUpgrade(em: SqlEntityManager, scope: string, d: SubmitData, digits: number, finer: Error): Promise<TransactionRow> {
+  const [inCents] = centsFingerprint(d, digits);
+  if (inCents === undefined) throw finer;
+  let answer: { transactionId: number } | null;
+  try {
+    answer = await replayOf<{ transactionId: number } | null>(em, scope, d.externalId, inCents);
+  } catch (error) {
+    if (error instanceof UserErrorException) throw finer;
+    throw error;
+  }
+  const [stored] = answer ? await transactionsByIds(em, [answer.transactionId]) : [];
+  if (stored?.moneyScale !== 2) throw finer;
+  return stored;
 }
 
 /**

@@ -2,7 +2,7 @@ import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-v
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsCurrencyCode, IsKey, IsStoredKey, MaxItems, MinItems, moneyMessage, NotBlank, PricesFitCurrency, SaleTotalFits, UNIT_PRICE } from '../graphql/validation.js';
+import { IsCurrencyCode, IsKey, IsStoredKey, MaxItems, MinItems, moneyMessage, NotBlank, SaleTotalFits, UNIT_PRICE } from '../graphql/validation.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { ITEM_KEY_MAX } from './pricing.js';
@@ -97,7 +97,7 @@ export class TransactionLineInput {
 
   @Field(() => DecimalScalar, {
     description:
-      'One unit\'s price in the sale\'s currency, sent as a string: a whole number of its minor unit, so at most its ISO 4217 decimals (2 for EUR: "3.20"; 3 for KWD, BHD, OMR…: "1.250" is 1250 fils; none for JPY, KRW…: "1000"). Zeros past them are taken ("1000.00" JPY is ¥1000); any other digit past them ("10.5" JPY) is BAD_USER_INPUT on this field, never rounded.',
+      'One unit\'s price in the sale\'s currency, sent as a string: a whole number of its minor unit, so at most its ISO 4217 decimals (2 for EUR: "3.20"; 3 for KWD, BHD, OMR…: "1.250" is 1250 fils; none for JPY, KRW…: "1000"). Zeros past them are taken ("1000.00" JPY is ¥1000); any other digit past them ("10.5" JPY) is BAD_USER_INPUT on this field, never rounded (a retry of a sale taken before money-12, when cents were prices of every money, is answered with that sale).',
   })
   @Matches(UNIT_PRICE, { message: moneyMessage('4.50', 9) })
   unitPrice!: string;
@@ -144,7 +144,6 @@ export class SubmitTransactionInput {
   @MaxItems(500, 'line')
   @ValidateNested({ each: true })
   @SaleTotalFits()
-  @PricesFitCurrency()
   lines!: TransactionLineInput[];
 
   @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code.' })

@@ -112,7 +112,8 @@ async function lockRowByCode(em: SqlEntityManager, code: string, now: Date): Pro
 
 const WALLET_KEY_COLUMNS = columnsOf(IssuedOffer, 'io', ['id', 'customerId']);
 
-const CLEAR_LOCK = sql`lock_id = null, lock_partner_id = null, lock_expires_at = null`;
+/** The SET list that clears an issued offer's lock (a release, a redemption, a void). */
+export const CLEAR_LOCK = sql`lock_id = null, lock_partner_id = null, lock_expires_at = null`;
 
 export interface LockRequest {
   code: string;

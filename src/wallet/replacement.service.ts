@@ -1,12 +1,15 @@
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { db } from '../db/schema.js';
-import { queryOne, sql } from '../db/sql.js';
+import { query, queryOne, sql } from '../db/sql.js';
+import { amountFitsMoney, decimalsOf } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns } from '../offers/offer.service.js';
+import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { amountsFit, hasMoneyValue } from '../transactions/pricing.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
-import { expiryOf, issueOffer, issuedColumns, type IssuedOfferRow } from './wallet.service.js';
+import { CLEAR_LOCK } from './redemption.service.js';
+import { expiryOf, issueOffer, issuedColumns, recordWalletChange, type IssuedOfferRow } from './wallet.service.js';
 
 /** What a replacement answers, stored with its idempotency key so a repeat answers the same. */
 export interface ReplacementOutcome {
@@ -18,6 +21,31 @@ export interface ReplacementRequest {
   issuedOfferId: number;
   reason: string;
   idempotencyKey: string;
+  /** Replace a live (ISSUED or LOCKED) offer no till can apply in its money, voiding it (upgrade-12); absent or false: only a used-up one. */
+  unusable?: boolean | null;
+}
+
+/**
+ * Whether an offer version's benefit can be applied in `money` (the issued offer's
+ * `moneyCurrency`): it has no money value, or its amounts are whole minor units of that money
+ * (`amountsFit`; "2.50" off is no amount of yen). A money value in no known money (null) fits none.
+ */
+function payableIn(version: OfferVersionRow, money: string | null): boolean {
+  const benefit = { kind: version.benefitKind, amountOff: version.amountOff, maxDiscount: version.maxDiscount };
+  return !hasMoneyValue(benefit) || (money !== null && amountsFit(benefit, money));
+}
+
+/** The refusal of a replacement whose offer (issued and current version) cannot be paid in `money`. */
+function unpayable(version: OfferVersionRow, money: string | null) {
+  if (money === null) {
+    return refuse(UserErrorCode.INVALID, "This offer's money is not known, so no till could apply a replacement either.", ['input', 'issuedOfferId']);
+  }
+  const [name, amount] = version.amountOff !== null && !amountFitsMoney(version.amountOff, money) ? ['amountOff', version.amountOff] : ['maxDiscount', version.maxDiscount];
+  return refuse(
+    UserErrorCode.INVALID,
+    `This offer's ${name} ${amount} is finer than ${money} can be paid in (it has ${decimalsOf(money)}), in the version issued and in its current one: edit the offer to an amount of ${money} first.`,
+    ['input', 'issuedOfferId'],
+  );
 }
 
 /**
@@ -29,7 +57,19 @@ export interface ReplacementRequest {
  * version to the same customer (source STAFF), valid as if issued now (OFFER_UNAVAILABLE when that
  * is already past, e.g. the version's `validUntil`; INVALID when the sale that awarded it, or the
  * offer it replaces, was returned: the offer went back with it) → audit entry with the reason. A repeat with
- * the key answers the same replacement; the key with another offer or reason is IDEMPOTENCY_KEY_REUSED.
+ * the key answers the same replacement; the key with another offer, reason or `unusable` is IDEMPOTENCY_KEY_REUSED.
+ *
+ * An offer no till can apply in its money (`payableIn`: "2.50" off issued in a yen program before
+ * money-12, OFFER_NOT_APPLICABLE reason CURRENCY at every till) is remedied here too (upgrade-12):
+ * - with `unusable`, while it is ISSUED or LOCKED: it is VOIDED (its WALLET_CHANGED event) in the
+ *   same transaction as the replacement is issued, under its row lock, so a till redeeming it at the
+ *   same moment either went first (then it is no longer live: INVALID, nothing replaced, the
+ *   customer had its use) or finds it VOIDED (OFFER_NOT_REDEEMABLE): never both. INVALID when the
+ *   offer can be applied in its money (`unusable` is a claim checked, not a way to swap offers);
+ * - whether live or used up, the replacement is then the offer's current version (staff edit the
+ *   offer to a payable amount first), not the version issued, which would be as unusable; INVALID
+ *   when the current one cannot be paid in that money either (`unpayable`), or when its money is
+ *   not known.
  */
 export async function issueReplacementOffer(ctx: Ctx, request: ReplacementRequest): Promise<ReplacementOutcome> {
   const now = ctx.clock.now();
@@ -38,7 +78,8 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
   return ctx.em.transactional(async (em) => {
     // What the request means: the offer and the reason (kept in the audit log), as adjustPoints
     // compares its reason; the key with another reason is IDEMPOTENCY_KEY_REUSED, not a replay.
-    const fingerprint = requestFingerprint({ issuedOfferId: request.issuedOfferId, reason: request.reason });
+    // (`unusable` only when set, so keys stored before it mean what they meant.)
+    const fingerprint = requestFingerprint({ issuedOfferId: request.issuedOfferId, reason: request.reason, ...(request.unusable ? { unusable: true } : {}) });
     const claim = await claimIdempotencyKey<ReplacementOutcome>(em, scope, request.idempotencyKey, fingerprint, now);
     if (claim.replay) return claim.result;
     // The sale that awarded the offer (or the offer it replaces, up the chain), locked before the
@@ -64,12 +105,29 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
            where io.id = ${request.issuedOfferId} for update of io`,
     );
     if (!original) throw refuse(UserErrorCode.NOT_FOUND, 'No such issued offer.', ['input', 'issuedOfferId']);
-    if (original.status === IssuedOfferStatus.ISSUED || original.status === IssuedOfferStatus.LOCKED) {
-      throw refuse(UserErrorCode.INVALID, 'This offer can still be used; only a used-up offer can be replaced.', ['input', 'issuedOfferId']);
+    const issuedAs = offerVersionFrom(original, 'offer.');
+    const payable = payableIn(issuedAs, original.moneyCurrency);
+    const live = original.status === IssuedOfferStatus.ISSUED || original.status === IssuedOfferStatus.LOCKED;
+    if (live && !request.unusable) {
+      throw refuse(
+        UserErrorCode.INVALID,
+        payable
+          ? 'This offer can still be used; only a used-up offer can be replaced.'
+          : `This offer is still ${original.status}: to replace it because no till can apply it in its money, send unusable: true (it is then voided).`,
+        ['input', 'issuedOfferId'],
+      );
+    }
+    if (request.unusable && !live) {
+      throw refuse(UserErrorCode.INVALID, `This offer is ${original.status} now (used or ended meanwhile), no longer an unusable live offer: nothing was replaced.`, ['input', 'issuedOfferId']);
+    }
+    if (request.unusable && payable) {
+      throw refuse(UserErrorCode.INVALID, `This offer can be applied in ${original.moneyCurrency ?? 'any money'}; it is not unusable.`, ['input', 'issuedOfferId']);
     }
     const replaced = await db(em).selectFrom('IssuedOffer').select('id').where('replaces', '=', original.id).executeTakeFirst();
     if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
-    const offer = offerVersionFrom(original, 'offer.');
+    // An offer that cannot be paid in its money is replaced by its current version, if that can.
+    const offer = payable ? issuedAs : (await currentOffersByIds(em, [issuedAs.offerId]))[0];
+    if (!payableIn(offer, original.moneyCurrency)) throw unpayable(issuedAs, original.moneyCurrency);
     // Dated no earlier than the original's last write, which may have committed while this waited
     // for its row (a redemption, a void): the replacement is not issued before what it replaces
     // was used up, and is valid its days from then (dates-12c, as edges-12b for the ledger).
@@ -77,6 +135,11 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     const expiresAt = expiryOf(offer, at);
     if (expiresAt && expiresAt.getTime() <= at.getTime()) {
       throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be issued.', ['input', 'issuedOfferId']);
+    }
+    if (live) {
+      // Voided before the replacement is issued, in this transaction: the two are never both live.
+      await query(em, sql`update issued_offer io set status = 'VOIDED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${at}) where io.id = ${original.id}`);
+      await recordWalletChange(em, original.customerId, 'VOIDED', original.id, at);
     }
     const issued = await issueOffer(em, {
       customerId: original.customerId,
@@ -93,7 +156,12 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
       action: 'issueReplacementOffer',
       target: `IssuedOffer:${original.id}`,
       reason: request.reason,
-      details: { replacement: `IssuedOffer:${issued.id}`, status: original.status },
+      details: {
+        replacement: `IssuedOffer:${issued.id}`,
+        status: original.status,
+        ...(live ? { voided: true } : {}),
+        ...(offer.versionId !== issuedAs.versionId ? { version: offer.version, versionIssued: issuedAs.version } : {}),
+      },
       at,
     });
     const outcome: ReplacementOutcome = { replacedId: original.id, issuedOfferId: issued.id };

@@ -45,7 +45,7 @@ export class IssuedOfferResolver {
     return payloadOf(async () => ({ issuedOffer: await redeemOffer(ctx, partner, input) }));
   }
 
-  @Mutation(() => IssueReplacementOfferPayload, { description: 'Operators: issue a used-up offer again as a new wallet item, with a reason (audited).' })
+  @Mutation(() => IssueReplacementOfferPayload, { description: 'Operators: issue a used-up offer again as a new wallet item, or replace a live one no till can apply in its money (`unusable`: the original is voided), with a reason (audited).' })
   issueReplacementOffer(@Arg('input') input: IssueReplacementOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const issuedOfferId = fromGlobalId(input.issuedOfferId, 'IssuedOffer', 'input.issuedOfferId');

@@ -173,13 +173,20 @@ export class ReleaseOfferPayload {
   userErrors!: UserError[];
 }
 
-@InputType({ description: 'Operators: give a customer a used-up offer again (e.g. redeemed for a sale that then failed), as a new wallet item.' })
+@InputType({ description: 'Operators: give a customer a used-up offer again (e.g. redeemed for a sale that then failed), as a new wallet item; or, with `unusable`, replace an offer no till can apply in its money.' })
 export class IssueReplacementOfferInput {
   @Field(() => ID, {
     description:
-      'The used-up issued offer (REDEEMED, EXPIRED or VOIDED) to replace; each is replaced at most once. An offer a returned sale gave (or that replaces one) is not replaced: INVALID.',
+      'The used-up issued offer (REDEEMED, EXPIRED or VOIDED) to replace, or with `unusable` a live one no till can apply in its money; each is replaced at most once. An offer a returned sale gave (or that replaces one) is not replaced: INVALID.',
   })
   issuedOfferId!: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'true: replace an offer still ISSUED or LOCKED that no till can apply in its money (an amount finer than it, such as "2.50" off issued in yen before money-12): it is VOIDED in the same step, and the replacement is the offer\'s current version, which must be payable in that money (edit the offer first; INVALID otherwise). INVALID when the offer can be applied, or is no longer ISSUED or LOCKED (a till used it meanwhile: nothing is replaced). Absent or false: only used-up offers are replaced.',
+  })
+  unusable?: boolean | null;
 
   @Field({ description: 'Why; kept in the audit log.' })
   @MinLength(1)

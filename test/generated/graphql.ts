@@ -259,7 +259,7 @@ export type TransactionLineInput = {
   quantity: number;
   /** Not blank (white space or invisible characters only). */
   sku: string;
-  /** One unit's price in the sale's currency, sent as a string: a whole number of its minor unit, so at most its ISO 4217 decimals (2 for EUR: "3.20"; 3 for KWD, BHD, OMR…: "1.250" is 1250 fils; none for JPY, KRW…: "1000"). Zeros past them are taken ("1000.00" JPY is ¥1000); any other digit past them ("10.5" JPY) is BAD_USER_INPUT on this field, never rounded. */
+  /** One unit's price in the sale's currency, sent as a string: a whole number of its minor unit, so at most its ISO 4217 decimals (2 for EUR: "3.20"; 3 for KWD, BHD, OMR…: "1.250" is 1250 fils; none for JPY, KRW…: "1000"). Zeros past them are taken ("1000.00" JPY is ¥1000); any other digit past them ("10.5" JPY) is BAD_USER_INPUT on this field, never rounded (a retry of a sale taken before money-12, when cents were prices of every money, is answered with that sale). */
   unitPrice: string;
 };
 

@@ -120,6 +120,31 @@ describe('a sale taken before money-12, retried after it (hostile pass 12d)', ()
     await retried(free.input, free.first, ['0', '0.00'], '1');
   });
 
+  it('a JPY sale of ¥480.50 taken before the upgrade (cents were prices then) and retried after it is answered with that sale; a new one stays refused (upgrade-12)', async () => {
+    // Before money-12 "480.50" yen was 48050 cents and taken; since, it is finer than yen. The
+    // retry must be told the sale exists, not BAD_USER_INPUT before its key is looked at.
+    const { input, first } = await takenBeforeTheUpgrade('JPY', 'UPG_JPY', [{ sku: 'LATTE', quantity: 2, unitPrice: '480' }], [48050], [480]);
+    const line = Array.isArray(input.lines) ? input.lines[0] : input.lines;
+    const before = await writeCounts(t);
+    expect(dataOf(await submit({ ...input, lines: [{ ...line, unitPrice: '480.50' }] })).submitTransaction).toEqual({ transaction: first.transaction, userErrors: [] });
+    expect(await writeCounts(t)).toEqual(before);
+    // Another half-yen price under that key, a half-yen price of a sale taken since the upgrade, and a new sale: refused at the edge as before, nothing written.
+    const taken = await takenNow('UPG_JPY', 'JPY', 2, '480');
+    const after = await writeCounts(t);
+    for (const retry of [
+      { ...input, lines: [{ ...line, unitPrice: '480.51' }] },
+      { ...taken, lines: [{ sku: 'LATTE', quantity: 2, unitPrice: '480.50' }] },
+      { ...input, externalId: unique('new'), lines: [{ ...line, unitPrice: '480.50' }] },
+    ]) {
+      const answer = await submit(retry);
+      expect({ data: answer.data, errors: answer.errors?.map((e) => ({ message: e.message, code: e.extensions?.code, field: e.extensions?.field })) }).toEqual({
+        data: null,
+        errors: [{ message: `lines.0.unitPrice ${retry.lines instanceof Array ? retry.lines[0].unitPrice : ''} is not an amount of JPY, which has no decimals`, code: 'BAD_USER_INPUT', field: ['input', 'lines', '0', 'unitPrice'] }],
+      });
+    }
+    expect(await writeCounts(t)).toEqual(after);
+  });
+
   /** A sale of one LATTE line taken now (since the upgrade), for a new customer of `program`. */
   async function takenNow(program: string, currency: string, quantity: number, unitPrice: string): Promise<SubmitTransactionInput> {
     const customer = await createCustomer(t, program);
