@@ -17,6 +17,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 export interface OrmOptions {
   url: string;
   poolMax: number;
+  /**
+   * How long a pooled connection may sit unused before the pool closes it (ms; DB_POOL_IDLE_MS);
+   * 0 or absent keeps every connection the pool opened: a fixed-size pool once it has grown.
+   * pg-pool's own default (10 s) closed all but one connection in every lull of a few seconds,
+   * and the next burst paid for new sessions (pool-12).
+   */
+  poolIdleMs?: number;
   /** Bounds on waiting for PostgreSQL (`DbTimeouts`); none when absent (scripts, benchmarks). */
   timeouts?: DbTimeouts;
   debug?: boolean;
@@ -36,7 +43,7 @@ function timeoutOptions(timeouts: DbTimeouts | undefined) {
   };
 }
 
-export function ormConfig({ url, poolMax, timeouts, debug = false }: OrmOptions) {
+export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = false }: OrmOptions) {
   return defineConfig({
     clientUrl: url,
     entities: ENTITIES,
@@ -51,6 +58,8 @@ export function ormConfig({ url, poolMax, timeouts, debug = false }: OrmOptions)
         }),
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
       onConnect: readCommitted,
+      // pg-pool: 0 turns its idle timer off; left out, it is 10 s (merged into the pool's options).
+      idleTimeoutMillis: poolIdleMs,
       ...TCP_KEEPALIVE,
       ...timeoutOptions(timeouts),
     },
