@@ -26,10 +26,15 @@ async function onADeadConnection<R>(t: TestGateway, matches: (text: string) => b
   const held = holdAnswers(matches, 'statement');
   const running = request();
   await answered(held.reached);
-  const sessions = `from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and application_name <> $1`;
-  await t.sql(`select pg_terminate_backend(pid) ${sessions}`, [TEST_SQL_APPLICATION]);
-  // Gone from the server, and heard of by the gateway's sockets (the same process) a moment later.
-  await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n ${sessions}`, [TEST_SQL_APPLICATION]))[0].n === 0);
+  const pids = (
+    await t.sql<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and application_name <> $1`,
+      [TEST_SQL_APPLICATION],
+    )
+  ).map((r) => r.pid);
+  await t.sql(`select pg_terminate_backend(pid) from unnest($1::int[]) as pid`, [pids]);
+  // Gone from the server (the event relay connects again on its own), and heard of by the gateway's sockets (the same process) a moment later.
+  await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where pid = any($1::int[])`, [pids]))[0].n === 0);
   await new Promise((resolve) => setTimeout(resolve, 100));
   held.release();
   return answered(running);
@@ -80,15 +85,26 @@ describe('a pooled connection PostgreSQL ended, met by', () => {
     expect({ status: res.status, errors: body.errors, data: body.data }).toEqual({ status: 200, errors: undefined, data: { me: { balances: [{ available: 1000 }] } } });
   });
 
-  it('a query over WebSocket: answered with its data; a subscription whose resume point is read on it starts, and hears the next change', async () => {
+  it('a query over WebSocket: answered with its data', async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency, 10);
     const socket = openSocket(t.url, customer.token);
     try {
       const query = await onADeadConnection(t, balancesRead, async () => collect(socket.client, `{ me { balances { available } } }`).until(1));
       expect(query).toEqual([{ data: { me: { balances: [{ available: 10 }] } } }]);
+    } finally {
+      await socket.dispose();
+    }
+  });
+
+  it('a subscription whose resume point is read on it: starts, and hears the next change', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 10);
+    const socket = openSocket(t.url, customer.token);
+    try {
+      const listening = t.gateway.events.listenerCount();
       const sub = collect<{ balanceChanged: { available: number } }>(socket.client, `subscription { balanceChanged(currency: "${shop.currency}") { available } }`);
-      await onADeadConnection(t, resumePoint, () => eventually(async () => sub.done || t.gateway.events.listenerCount() > 0));
+      await onADeadConnection(t, resumePoint, () => eventually(async () => sub.done || t.gateway.events.listenerCount() > listening));
       // Before pool-12 the subscription ended with INTERNAL_SERVER_ERROR at its start.
       expect({ done: sub.done, failure: sub.failure, results: sub.results }).toEqual({ done: false, failure: undefined, results: [] });
       await adjust(t, customer.externalId, shop.currency, 5);
