@@ -16,7 +16,7 @@ export type FromEventsServer = { type: 'ready'; url: string } | { type: 'heap'; 
 const send = (message: FromEventsServer) => process.send?.(message);
 
 const config = loadConfig(process.env);
-const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
+const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 try {
   gateway = await startGateway({ config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log: createLogger(config.logLevel) }, 0, '127.0.0.1');

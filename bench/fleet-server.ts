@@ -16,7 +16,7 @@ import { serveChild } from './child.js';
 serveChild(async () => {
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
-  const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
+  const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
   const deps = { config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log };
   const gateway = await startGateway(deps, 0, '127.0.0.1');
   const jobs = await startJobs(deps, { pollMs: config.jobPollMs, concurrency: config.jobConcurrency, leaseMs: config.jobLeaseMs, schedulerTickMs: config.schedulerTickMs });

@@ -13,7 +13,7 @@ import { serveChild } from './child.js';
 serveChild(async () => {
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
-  const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
+  const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
   const gateway = await startGateway({ config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log }, 0, '127.0.0.1');
   return {
     url: gateway.url,

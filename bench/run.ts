@@ -496,11 +496,20 @@ async function main(): Promise<void> {
       const rotated = [...ids.slice(round % ids.length), ...ids.slice(0, round % ids.length)];
       return round % 2 ? rotated.reverse() : rotated;
     };
+    /**
+     * PostgreSQL sessions each server opened in its turns, the unmeasured requests before each
+     * included: the table's column counts the measured requests only, and the requests before
+     * them open again what a pool let go while the others ran, so the column showed 0–6 where the
+     * gateway reopened 15 of its 16 connections every turn (pool-12).
+     */
+    const turnSessions = Object.fromEntries(SERVERS.map((s) => [s.id, 0])) as Record<ServerId, number>;
     for (let round = 0; page && round < settings.rounds; round++) {
       for (const which of roundOrder(round)) {
+        const turnStart = await targets[which].server.stats();
         // A few unmeasured requests first: a pool that sat idle while the other servers ran has let connections go.
         await runLoad(targets[which].target, settings.connections, refresh);
         rounds[which].push(await measure(which, settings.requests));
+        turnSessions[which] += (await targets[which].server.stats()).connections - turnStart.connections;
       }
       const o = rounds.gateway[round].load;
       console.log(
@@ -750,6 +759,10 @@ async function main(): Promise<void> {
             `both ${f2(ourCpu)} ÷ ${f2(theirCpu)} ms = ${ratio(ourCpu, theirCpu)}`,
         );
       }
+      console.log(
+        `new PostgreSQL sessions in the ${settings.rounds} turns, the ${refresh} unmeasured requests before each included: ` +
+          SERVERS.map((s) => `${s.label} ${turnSessions[s.id]}`).join(', '),
+      );
       console.log(
         `(throughput: above 1 we serve more; latency and CPU: below 1 we answer sooner, spend less). ` +
           `load generator (this process): ${SERVERS.map((s) => `${f1(all[s.id].loaderCpuShare * 100)} % of a core against ${s.label}`).join(', ')}`,

@@ -19,6 +19,12 @@ export interface Config {
   seedDemo: boolean;
   logLevel: string;
   dbPoolMax: number;
+  /**
+   * How long a pooled PostgreSQL connection may sit unused before the pool closes it, in
+   * milliseconds (DB_POOL_IDLE_MS); 0, the default, keeps every connection the pool opened (up to
+   * DB_POOL_MAX) for the life of the process. `poolIdle` gives the rule and why (pool-12).
+   */
+  dbPoolIdleMs: number;
   /** How long the gateway waits on PostgreSQL before it gives up (docs/decisions.md, "A database that stalls"). */
   dbTimeouts: DbTimeouts;
   maxPageSize: number;
@@ -242,6 +248,23 @@ function httpTimeouts(env: Env): Config['httpTimeouts'] {
 }
 
 /**
+ * DB_POOL_IDLE_MS (`Config.dbPoolIdleMs`): 0 (the default: keep idle connections) or 1000 to
+ * 86400000 ms (a day). pg-pool's own default closed a connection after 10 s unused, so every lull
+ * of a few seconds (a burst's end, the benchmark's other servers' turns) closed all but one, and
+ * the next burst paid for new PostgreSQL sessions: a backend's start, its catalog caches and every
+ * named statement prepared again (bench/README.md, pool-12). Below a second a pool would churn
+ * between two requests. Raises ConfigError with that whole rule for any other value.
+ */
+function poolIdle(env: Env): number {
+  const raw = env.DB_POOL_IDLE_MS;
+  const value = int(env, 'DB_POOL_IDLE_MS', 0, -Infinity, Infinity);
+  if (value !== 0 && (value < 1_000 || value > 86_400_000)) {
+    throw new ConfigError(`DB_POOL_IDLE_MS must be 0 (keep idle connections open, the default) or between 1000 and 86400000 (milliseconds a pooled connection may sit unused before it is closed), got ${raw?.trim()}`);
+  }
+  return value;
+}
+
+/**
  * WS_KEEPALIVE_MS: 0 (no heartbeat) or 100 ms to an hour; default 12 s (graphql-ws's own). Below
  * 100 ms a pong's round trip on a busy network would count as a dead peer. Raises ConfigError with
  * that whole rule for any other value (hostile-12c; the message, trial-12b).
@@ -400,6 +423,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemo: bool(env, 'SEED_DEMO', !databaseUrl),
     logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'silent' : 'info'),
     dbPoolMax: int(env, 'DB_POOL_MAX', 20, 1, 1000),
+    dbPoolIdleMs: poolIdle(env),
     dbTimeouts: {
       acquireMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 5_000, 0, 600_000),
       statementMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),

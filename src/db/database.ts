@@ -28,7 +28,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     url = embedded.urlFor(EMBEDDED_DATABASE);
   }
   try {
-    const orm = await openOrm({ url, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
+    const orm = await openOrm({ url, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
     const applied = await migrateChecked(orm).catch(async (error) => {
       await orm.close(true);
       throw error;

@@ -8,7 +8,8 @@ import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { prepareParameterisedStatements } from './prepared.js';
-import { markTransactionNotBegun } from './unavailable.js';
+import { onlyReads, plainRead } from './reads.js';
+import { connectionLost, markTransactionNotBegun } from './unavailable.js';
 
 // Points and ids are bigint columns; every value the program handles fits a JS number exactly,
 // so read int8 as a number rather than a string.
@@ -17,6 +18,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 export interface OrmOptions {
   url: string;
   poolMax: number;
+  /**
+   * How long a pooled connection may sit unused before the pool closes it (ms; DB_POOL_IDLE_MS);
+   * 0 or absent keeps every connection the pool opened: a fixed-size pool once it has grown.
+   * pg-pool's own default (10 s) closed all but one connection in every lull of a few seconds,
+   * and the next burst paid for new sessions (pool-12).
+   */
+  poolIdleMs?: number;
   /** Bounds on waiting for PostgreSQL (`DbTimeouts`); none when absent (scripts, benchmarks). */
   timeouts?: DbTimeouts;
   debug?: boolean;
@@ -36,7 +44,7 @@ function timeoutOptions(timeouts: DbTimeouts | undefined) {
   };
 }
 
-export function ormConfig({ url, poolMax, timeouts, debug = false }: OrmOptions) {
+export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = false }: OrmOptions) {
   return defineConfig({
     clientUrl: url,
     entities: ENTITIES,
@@ -48,9 +56,12 @@ export function ormConfig({ url, poolMax, timeouts, debug = false }: OrmOptions)
         pool.on('connect', (client) => {
           prepareParameterisedStatements(client);
           handBackOnFailedTransactionControl(client);
+          retryLostReads(client, pool);
         }),
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
       onConnect: readCommitted,
+      // pg-pool: 0 turns its idle timer off; left out, it is 10 s (merged into the pool's options).
+      idleTimeoutMillis: poolIdleMs,
       ...TCP_KEEPALIVE,
       ...timeoutOptions(timeouts),
     },
@@ -93,10 +104,11 @@ export const READ_COMMITTED = `set default_transaction_isolation = 'read committ
  * is looked at first: every statement passes here, and lowercasing a copy of each (the page's is
  * ~20 kB) was ~40,000 instructions and as many bytes of garbage per page (issue 12, seventh session).
  */
-function transactionControl(text: unknown): 'begin' | 'rollback' | undefined {
+function transactionControl(text: unknown): 'begin' | 'commit' | 'rollback' | undefined {
   if (typeof text !== 'string' || text.length > 64) return undefined;
   const statement = text.trim().toLowerCase();
   if (statement === 'rollback') return 'rollback';
+  if (statement === 'commit') return 'commit';
   if (statement === 'begin' || statement.startsWith('start transaction')) return 'begin';
   return undefined;
 }
@@ -160,6 +172,58 @@ export function handBackOnFailedTransactionControl(client: pg.PoolClient): void 
     }
     return result;
   };
+}
+
+/** A client's `query` as `retryLostReads` found it: what a retry sends through, so a statement is retried once only. */
+const UNRETRIED = Symbol('query without retry');
+
+/**
+ * Sends a read once more, on another pooled connection, when the connection it was sent on is
+ * found gone (`connectionLost`: a failover, `pg_terminate_backend`, a proxy's idle cut, which a
+ * connection idle in the pool can meet without the pool knowing yet), as drivers and ORMs do for
+ * idempotent reads (MongoDB's retryable reads, Rails' retry of a read on a lost connection). Only
+ * when all of these hold, so that nothing can have been written twice:
+ * - the statement runs outside a transaction on `client` (kysely's `begin` … `commit`/`rollback`:
+ *   a statement inside one is the transaction's, which ended with the session);
+ * - its context says its statements are reads (`onlyReads`: a GraphQL query's or subscription's
+ *   work, the gateway's own reads before an operation; never a mutation's or a job's);
+ * - its text is a plain read by itself (`plainRead`), checked only once it failed.
+ * The dead connection is first handed back to the pool with its error, which drops it (so a
+ * request holding it does not wait for the pool's last connection), and its later release does
+ * nothing, as for a failed BEGIN. The retry's own failure, whatever it is, is what the caller sees
+ * (pool-12; docs/decisions.md "A read on a dead connection is sent again").
+ */
+export function retryLostReads(client: pg.PoolClient, pool: pg.Pool): void {
+  const query = client.query as (...args: unknown[]) => unknown;
+  let inTransaction = false;
+  const wrapped = (...args: unknown[]) => {
+    const result = query.apply(client, args);
+    if (!(result instanceof Promise)) return result;
+    const control = transactionControl(args[0]);
+    if (control) {
+      inTransaction = control === 'begin';
+      return result;
+    }
+    if (inTransaction || !onlyReads()) return result;
+    return result.catch(async (error: unknown) => {
+      if (!connectionLost(error) || !plainRead(args[0])) throw error;
+      const release = client.release;
+      // pg-pool lends a connection with a new `release`; this one is never lent again.
+      client.release = () => undefined;
+      release.call(client, error instanceof Error ? error : new Error(String(error)));
+      const fresh = await pool.connect();
+      let failed: Error | undefined;
+      try {
+        return await ((fresh as unknown as Record<symbol, (...a: unknown[]) => Promise<unknown>>)[UNRETRIED] ?? fresh.query).apply(fresh, args);
+      } catch (retryError) {
+        failed = connectionLost(retryError) ? (retryError as Error) : undefined;
+        throw retryError;
+      } finally {
+        fresh.release(failed);
+      }
+    });
+  };
+  Object.assign(client, { query: wrapped, [UNRETRIED]: query });
 }
 
 /** MikroORM's EntityManager constructor (internal): configuration, driver, metadata storage, whether to use the request context, event manager. */

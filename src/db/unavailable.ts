@@ -68,6 +68,15 @@ function lostConnection(e: Error, code: unknown): boolean {
 }
 
 /**
+ * Whether `error` (pg's, as a statement's promise rejects with it) says the connection to
+ * PostgreSQL is gone: the server ended the session (57P01, 57P02, class 08), the socket broke, or
+ * pg found the client already closed. What `retryLostReads` (src/db/orm.ts) retries a read on.
+ */
+export function connectionLost(error: unknown): boolean {
+  return error instanceof Error && lostConnection(error, (error as { code?: unknown }).code);
+}
+
+/**
  * Why `error` (the driver's, or MikroORM's wrapping of it, followed through `cause`) is a wait on
  * PostgreSQL that a bound cut or a connection that could not be opened, or null for any other
  * error. Such a request did nothing: the statement's transaction was rolled back (by PostgreSQL,

@@ -19,6 +19,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Ctx } from '../context.js';
+import { markOperation } from '../db/reads.js';
 import { checkCost } from './cost.js';
 
 /** One query or mutation operation of a document that parsed, validated and compiled. */
@@ -315,6 +316,8 @@ export class CompiledQueries {
     for (const name of entry.fieldVariables) if (!Object.hasOwn(vars, name)) return undefined;
     if (!this.accepts(entry, vars)) return undefined;
     const operation = entry.operation.operation as 'query' | 'mutation';
+    // Before it runs: a query's statements may be sent again on a dead connection, a mutation's never (pool-12).
+    markOperation(operation);
     if (operation === 'mutation') {
       if (requestType?.split(';', 1)[0].trim().toLowerCase() !== 'application/json') return undefined;
       if (this.options.writesAllowed && !this.options.writesAllowed()) return undefined;

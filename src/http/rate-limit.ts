@@ -90,6 +90,8 @@ export class RateLimits {
     const pool = new pg.Pool({
       connectionString: databaseUrl,
       max: 4,
+      // DB_POOL_IDLE_MS as the request pool: pg-pool's 10 s default reopened sessions after every lull (pool-12).
+      idleTimeoutMillis: config.dbPoolIdleMs,
       onConnect: readCommitted,
       ...TCP_KEEPALIVE,
       connectionTimeoutMillis: config.dbTimeouts.acquireMs,

@@ -15,6 +15,7 @@ import { pendingMigrations, requestEntityManager } from '../db/orm.js';
 import { outboxReplay } from '../events/events.service.js';
 import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
+import { markOperation, mayWrite, readsUntilToldOtherwise } from '../db/reads.js';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
 import { clockUnavailable, formatError, QueryTooComplexError, serviceUnavailable, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
@@ -81,6 +82,20 @@ function onlyIntrospection(operation: OperationDefinitionNode, document: Documen
     });
   return check(operation.selectionSet);
 }
+
+/**
+ * Tells the pool's read retry (`retryLostReads`) what the operation is once Apollo has resolved it,
+ * before it runs: a query's statements are reads, a mutation's are not (pool-12).
+ */
+const operationKind: ApolloServerPlugin<RequestCtx> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation) markOperation(operation.operation);
+      },
+    };
+  },
+};
 
 /** No credentials: introspection only (where it is on), nothing else. */
 const requireCredentials: ApolloServerPlugin<RequestCtx> = {
@@ -336,7 +351,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
         // Runs only once the document parsed, validated and passed every didResolveOperation check.
         async executionDidStart() {
           try {
-            await persisted.rememberApq(contextValue.em, pending.hash, pending.body, clock.now());
+            // A write in a query's request: never sent twice (pool-12).
+            await mayWrite(() => persisted.rememberApq(contextValue.em, pending.hash, pending.body, clock.now()));
           } catch (error) {
             log.error({ err: error }, 'could not remember an APQ document');
           }
@@ -407,6 +423,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     formatError: (formatted, error) => withRequestId(formatError(formatted, error, logInternal, formatOptions)),
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<RequestCtx>[]),
+      operationKind,
       requireCredentials,
       unavailableStatus,
       clockGuardedWrites,
@@ -658,7 +675,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
           if (cors.handle(req, res)) return;
           const meter = new RequestMeter();
           try {
-            return await handleGraphQL(req, res, url, meter);
+            // The gateway's own statements before the operation (the caller, a persisted document)
+            // are reads; the operation's are once it is known to be a query (pool-12).
+            return await readsUntilToldOtherwise(() => handleGraphQL(req, res, url, meter));
           } finally {
             metrics.end(meter, res.statusCode);
           }

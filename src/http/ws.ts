@@ -27,6 +27,7 @@ import type { EventHub, SessionEnd } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
 import { ErrorCode, formatError, QueryTooComplexError, UNAVAILABLE_RETRY_AFTER_SECONDS, type FormatOptions } from '../graphql/errors.js';
 import { requestEntityManager } from '../db/orm.js';
+import { readsUntilToldOtherwise } from '../db/reads.js';
 import { databaseUnavailable } from '../db/unavailable.js';
 import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, type PersistedStore } from '../persisted/persisted.service.js';
@@ -613,6 +614,11 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   // A client's protocol error (an oversized frame: ws has already closed the socket with 1009) is
   // not the server's: graphql-ws would print it to stderr as an internal error and close again with 4500.
   wsServer.on('connection', (socket: WebSocket) => {
+    // Mutations are refused over sockets: what each message starts (the connection's and each
+    // operation's credentials, a subscription's checks, a query, the reads of every event) is
+    // reads, and a read that meets a dead pooled connection is sent again (pool-12).
+    const emit = socket.emit;
+    socket.emit = (...args: Parameters<WebSocket['emit']>) => readsUntilToldOtherwise(() => emit.apply(socket, args));
     // Ahead of graphql-ws's own listener, which reads a binary frame with String(buffer): a frame
     // that is not UTF-8 closes the socket as ws closes a text frame with such bytes, and graphql-ws's
     // handling of it stops at the closed socket (onConnect, onSubscribe).

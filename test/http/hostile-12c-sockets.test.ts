@@ -177,7 +177,7 @@ describe('a subscription when every database connection of the gateway is termin
     );
     expect(n).toBeGreaterThan(0);
     const key = unique('k');
-    // The first request after may meet a dead pooled connection (SERVICE_UNAVAILABLE at its BEGIN since begin-503, INTERNAL_SERVER_ERROR at a read outside a transaction, by design); the change is made once.
+    // The first request after may meet a dead pooled connection (SERVICE_UNAVAILABLE at its BEGIN since begin-503; a read outside a transaction is sent again since pool-12); the change is made once.
     await eventually(async () => (await t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency: shop.currency, amount: 5, reason: 'r', idempotencyKey: key } }, t.operatorToken)).data?.adjustPoints.entry);
     expect((await sub.until(1, 10_000))[0]).toEqual({ data: { balanceChanged: { available: 15 } } });
     expect(closedWith()).toBeUndefined();

@@ -15,7 +15,7 @@ import { openOrm } from '../../src/db/orm.js';
 import { startGateway } from '../../src/http/server.js';
 
 const config = loadConfig(process.env);
-const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
+const orm = await openOrm({ url: config.databaseUrl!, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
 const gateway = await startGateway({ config, orm, databaseUrl: config.databaseUrl!, clock: systemClock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, 0, '127.0.0.1');
 
 let stopping = false;

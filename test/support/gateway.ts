@@ -152,7 +152,7 @@ export async function startTestGateway(
     }
   }
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });
-  const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax, timeouts: config.dbTimeouts });
+  const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
   await migrate(orm);
   const clock = new AdjustableClock();
   const gatewayLog = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

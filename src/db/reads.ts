@@ -1,0 +1,54 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Whether the statements sent from the current asynchronous context are all reads: set by the
+ * transports for the work of a GraphQL operation of type `query` (and a subscription's reads), and
+ * for the gateway's own reads before any operation runs (the caller's row, a persisted document).
+ * A statement outside a transaction that meets a dead pooled connection there is sent once more,
+ * on another connection (`retryLostReads`, src/db/orm.ts; pool-12). Outside any such context (jobs,
+ * scripts, a mutation's work) nothing is retried.
+ */
+export interface ReadScope {
+  /** Flipped by the transport once the operation's type is known: false for a mutation. */
+  reads: boolean;
+}
+
+const scope = new AsyncLocalStorage<ReadScope>();
+
+/** Runs `fn` with its statements taken as reads until `markOperation` says otherwise; answers `fn`'s result. */
+export function readsUntilToldOtherwise<T>(fn: () => T): T {
+  return scope.run({ reads: true }, fn);
+}
+
+/**
+ * Says which kind of GraphQL operation the current context runs (`query`, `mutation`,
+ * `subscription`), before it runs: only a mutation's statements are not reads. No effect outside
+ * `readsUntilToldOtherwise`.
+ */
+export function markOperation(operation: 'query' | 'mutation' | 'subscription'): void {
+  const current = scope.getStore();
+  if (current) current.reads = operation !== 'mutation';
+}
+
+/** Runs `fn` with its statements taken as possible writes (never sent twice), whatever the context says. */
+export function mayWrite<T>(fn: () => T): T {
+  return scope.run({ reads: false }, fn);
+}
+
+/** Whether the statements of the current context are all reads (see `ReadScope`). */
+export function onlyReads(): boolean {
+  return scope.getStore()?.reads === true;
+}
+
+/** Statements that might write or lock, or call something that might: never taken as reads. */
+const MAY_WRITE = /\b(insert|update|delete|merge|truncate|copy|call|do|lock|nextval|setval|set_config|pg_advisory\w*|pg_notify|notify|listen|customer_status_locked)\b|\bfor\s+(no\s+key\s+)?(update|share|key\s+share)\b/i;
+
+/**
+ * Whether a statement's text is, by itself, a plain read: it begins `select`, `with`, `values` or
+ * `table` and names nothing that writes, locks or notifies (`MAY_WRITE`). Conservative (a read
+ * that mentions `update` in a string is taken as a write, and is not retried); looked at only
+ * when a statement failed, so it costs nothing on the way that succeeds.
+ */
+export function plainRead(text: unknown): boolean {
+  return typeof text === 'string' && /^\s*\(?\s*(select|with|values|table)\b/i.test(text) && !MAY_WRITE.test(text);
+}
