@@ -80,4 +80,22 @@ describe('the clock guard counts no wait as skew', () => {
     await t.jobs.runner.runUntilIdle();
     expect(await t.sql(`select status from job where kind = 'points.expire'`)).toEqual([{ status: 'DONE' }]);
   });
+
+  it('a clock just over the limit either way is still refused, and writes are taken the moment it agrees again', async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    const currency = 'WAITEDGE';
+    await createCurrency(t, currency, null);
+    const customer = await createCustomer(t, currency, 5);
+    const send = () =>
+      t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency, amount: 1, reason: 'test', idempotencyKey: unique('edge') } }, t.operatorToken);
+    // a local round trip is a few ms: 300 ms over is over however it splits
+    for (const step of [t.config.clockSkewMaxMs + 300, -(t.config.clockSkewMaxMs + 300)]) {
+      t.clock.stepHost(step);
+      expect((await t.fetch('/readyz')).status).toBe(503);
+      expect((await send()).status).toBe(503);
+      t.clock.stepHost(-step);
+      expect((await send()).status).toBe(200);
+      expect((await t.fetch('/readyz')).status).toBe(200);
+    }
+  });
 });
