@@ -16,16 +16,33 @@ import type { SqlExecutor } from './events/outbox.reader.js';
  * `/readyz` 503, logs an error with both clocks and shows the skew in /metrics. Reads go on.
  */
 
-/** One comparison: the gateway's clock (its host part: `Clock.deliberateOffsetMs` taken off) and PostgreSQL's `clock_timestamp()`. */
+/**
+ * One comparison: the gateway's clock (its host part: `Clock.deliberateOffsetMs` taken off) and
+ * PostgreSQL's `clock_timestamp()`. PostgreSQL read its clock at some moment between the statement's
+ * sending and its answer's reading; that moment is taken as their midpoint, and half the round
+ * trip (`uncertaintyMs`) is how far off that can be (break-12g): a statement that waited for a
+ * pooled connection or a lock before PostgreSQL read its clock, or whose answer was read late (a
+ * slow network, a stalled event loop), is a wide reading, not a skewed one.
+ */
 export interface ClockReading {
-  /** The gateway's host clock when the statement was sent. */
+  /** The gateway's host clock at the round trip's midpoint (whole milliseconds). */
   gatewayAt: Date;
   /** PostgreSQL's `clock_timestamp()` in that statement. */
   databaseAt: Date;
   /** gatewayAt − databaseAt, in milliseconds: positive when the gateway runs ahead. */
   skewMs: number;
-  /** Whether |skewMs| is over the tolerance: jobs, slots and mutations are refused. */
+  /** Half the statement's round trip, in milliseconds: the true skew is within skewMs ± this. */
+  uncertaintyMs: number;
+  /** Whether the skew is over the tolerance however the round trip split: |skewMs| − uncertaintyMs > CLOCK_SKEW_MAX_MS. */
   skewed: boolean;
+}
+
+/** When a statement that reads PostgreSQL's clock was sent (`ClockGuard.sending`): both of the gateway's clocks. */
+export interface SentAt {
+  /** The host clock (`hostNowMs`), epoch milliseconds. */
+  hostMs: number;
+  /** `performance.now()`: the monotonic clock, which no step of the host's moves. */
+  mono: number;
 }
 
 /** PostgreSQL's `clock_timestamp()` in epoch milliseconds (a double: microseconds kept), as SQL. */
@@ -63,23 +80,38 @@ export class ClockGuard {
    * Records the reading (see `record`). Raises what the statement raises.
    */
   async check(db: SqlExecutor): Promise<ClockReading> {
-    const gatewayMs = hostNowMs(this.clock);
+    const sent = this.sending();
     const { rows } = await sql<{ atMs: number }>`select ${DATABASE_NOW_MS} as "atMs"`.execute(db);
-    return this.record(gatewayMs, new Date(Number(rows[0].atMs)));
+    return this.record(sent, new Date(Number(rows[0].atMs)));
+  }
+
+  /** Both of the gateway's clocks now: taken just before a statement that reads PostgreSQL's clock is sent, for `record`. */
+  sending(): SentAt {
+    return { hostMs: hostNowMs(this.clock), mono: performance.now() };
   }
 
   /**
-   * Records a comparison made elsewhere (the claim statement's reading): `gatewayMs` the host
-   * clock (`hostNowMs`) read before the statement, `databaseAt` its `clock_timestamp()`. Logs an
-   * error with both clocks when the instance becomes skewed (and again at most once a minute while
-   * it stays so), and an info line when it is back within the tolerance.
+   * Records a comparison made elsewhere (the claim statement's reading), called as soon as its
+   * answer is read: `sent` taken (`sending`) before the statement, `databaseAt` its
+   * `clock_timestamp()`. The gateway's side is the round trip's midpoint, and the reading is skewed
+   * only when it is over the tolerance however the round trip split (`ClockReading`): a wait is
+   * no skew. Logs an error with both clocks when the instance becomes skewed (and again at most
+   * once a minute while it stays so), and an info line when it is back within the tolerance.
    */
-  record(gatewayMs: number, databaseAt: Date): ClockReading {
+  record(sent: SentAt, databaseAt: Date): ClockReading {
+    const halfTrip = Math.max(0, performance.now() - sent.mono) / 2;
+    const gatewayMs = Math.round(sent.hostMs + halfTrip);
     const skewMs = gatewayMs - databaseAt.getTime();
-    const reading: ClockReading = { gatewayAt: new Date(gatewayMs), databaseAt, skewMs, skewed: Math.abs(skewMs) > this.maxSkewMs };
+    const reading: ClockReading = {
+      gatewayAt: new Date(gatewayMs),
+      databaseAt,
+      skewMs,
+      uncertaintyMs: halfTrip,
+      skewed: this.over(skewMs, halfTrip),
+    };
     const before = this.latest;
     this.latest = reading;
-    this.latestMono = performance.now();
+    this.latestMono = sent.mono + halfTrip;
     const fields = { gatewayClock: reading.gatewayAt.toISOString(), databaseClock: databaseAt.toISOString(), skewMs, maxSkewMs: this.maxSkewMs };
     if (reading.skewed && (!before?.skewed || databaseAt.getTime() - this.loggedAt >= 60_000)) {
       this.loggedAt = databaseAt.getTime();
@@ -92,9 +124,15 @@ export class ClockGuard {
 
   private loggedAt = 0;
 
+  /** Whether a skew known to within ± `uncertaintyMs` is over the tolerance however it lies in that range. */
+  private over(skewMs: number, uncertaintyMs: number): boolean {
+    return Math.abs(skewMs) - uncertaintyMs > this.maxSkewMs;
+  }
+
   /**
    * The skew now, estimated without a statement from the last reading: the database's clock then,
-   * plus the monotonic time since, against the host clock now. A step of the host clock since the
+   * plus the monotonic time since the reading's midpoint, against the host clock now (known to
+   * within the reading's `uncertaintyMs`). A step of the host clock since the
    * reading shows at once (the monotonic clock does not step); slow drift shows at the next
    * reading. Undefined before any reading, or when the last is older than `maxAgeMs`.
    */
@@ -106,7 +144,8 @@ export class ClockGuard {
   }
 
   /**
-   * Whether a write (a mutation) must be refused: the estimated skew is over the tolerance. Takes a
+   * Whether a write (a mutation) must be refused: the estimated skew is over the tolerance however
+   * the last reading's round trip split. Takes a
    * reading first (one statement on `db`, shared by the writes that ask meanwhile) when there is
    * none younger than READING_MAX_AGE_MS. When that statement fails (the database unreachable),
    * judges by the last reading however old, or allows with none: the write then meets the
@@ -118,13 +157,13 @@ export class ClockGuard {
       await this.refreshing.catch(() => undefined);
     }
     const skew = this.estimatedSkewMs(Infinity);
-    return skew !== undefined && Math.abs(skew) > this.maxSkewMs;
+    return skew !== undefined && this.over(skew, this.latest!.uncertaintyMs);
   }
 
   /** `writesRefused` without a statement: undefined when it would need one (no recent reading). */
   writesRefusedNow(): boolean | undefined {
     const skew = this.estimatedSkewMs();
-    return skew === undefined ? undefined : Math.abs(skew) > this.maxSkewMs;
+    return skew === undefined ? undefined : this.over(skew, this.latest!.uncertaintyMs);
   }
 }
 

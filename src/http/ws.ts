@@ -70,7 +70,12 @@ export const SocketClose = {
   TRY_AGAIN_LATER: 1013,
 } as const;
 
-/** How long shutdown waits for a peer to answer its 1001 close frame before cutting the socket (milliseconds). */
+/**
+ * How long a socket the gateway closed waits for its peer to answer the close frame before it is
+ * cut (milliseconds): ws's `closeTimeout` for every socket (its default, 30 s, held each socket a
+ * vanished peer or a flood left, with its file descriptor; break-12g), and the shutdown's wait.
+ * Healthy peers answer within a round trip; the close frame itself is sent before the cut.
+ */
 const CLOSE_HANDSHAKE_MS = 1_000;
 
 /** A connected, acknowledged socket and who is on it. */
@@ -219,6 +224,9 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     path: '/graphql',
     // ws closes the socket (1009) on a larger frame, before reading it, whoever sent it.
     maxPayload: config.ws.maxPayloadBytes,
+    // Every close the gateway sends (4401, 4408, 1007, 1013, …), not only the connect budget's and
+    // the shutdown's. ws (8.23 here) has the option; @types/ws does not declare it.
+    ...({ closeTimeout: CLOSE_HANDSHAKE_MS } as object),
     // Connection attempts count per client IP before the upgrade. Over budget, the upgrade is taken
     // and closed at once (below): a refused upgrade (HTTP 429) reaches a WebSocket client as an
     // error event, not a close, and graphql-ws clients then stop retrying for good (ws-12).
@@ -237,12 +245,11 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const overBudget = new WeakMap<IncomingMessage, number>();
   // Ahead of graphql-ws's own handler: such a socket is closed 1013 "try again in N s", which
   // graphql-ws clients retry with their back-off, before any message of it is read (no database
-  // work); a peer that does not answer the close is cut after CLOSE_HANDSHAKE_MS.
+  // work); a peer that does not answer the close is cut after CLOSE_HANDSHAKE_MS (`closeTimeout`).
   wsServer.prependListener('connection', (socket: WebSocket, request: IncomingMessage) => {
     const retryAfter = overBudget.get(request);
     if (retryAfter === undefined) return;
     socket.close(SocketClose.TRY_AGAIN_LATER, `too many connection attempts from this address: try again in ${retryAfter} s`);
-    setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS).unref();
   });
 
   const close = (session: Session, code: number, reason: string) => {

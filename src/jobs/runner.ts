@@ -3,7 +3,7 @@ import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { ClockGuard, DATABASE_NOW_MS, hostNowMs } from '../clock-guard.js';
+import { ClockGuard, DATABASE_NOW_MS } from '../clock-guard.js';
 import type { Config } from '../config.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
@@ -275,7 +275,7 @@ export class JobRunner {
    */
   private async claimNext(): Promise<{ job: ClaimedJob; more: boolean } | null> {
     const now = this.clock.now();
-    const hostMs = hostNowMs(this.clock);
+    const sent = this.guard.sending();
     const lockedUntil = new Date(now.getTime() + this.options.leaseMs);
     const kinds = Object.keys(this.handlers);
     // The clock guard's comparison rides in the claim (clock-12): no job is claimed, in the same
@@ -286,7 +286,7 @@ export class JobRunner {
           claimed as (
             update job set status = 'RUNNING', attempts = attempts + 1, locked_until = ${lockedUntil}, locked_by = ${this.workerId}
              where id = (select id from job
-                          where (select abs(db.at_ms - ${hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 from db)
+                          where (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 from db)
                             and kind = any(${kinds}::text[])
                             and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
                           order by run_at, id
@@ -297,8 +297,12 @@ export class JobRunner {
                                  and ((d.status = 'PENDING' and d.run_at <= ${now}) or (d.status = 'RUNNING' and d.locked_until <= ${now}))) as more)
           select db.at_ms as "databaseAtMs", claimed.* from db left join claimed on true`,
     );
-    const reading = this.guard.record(hostMs, new Date(Number(row.databaseAtMs)));
-    if (reading.skewed || row.id === undefined || row.id === null) return null;
+    // The statement's own test (the host clock before it was sent) decides the claim; the guard
+    // records the reading at the round trip's midpoint (break-12g). A claim that waited (a lock on
+    // the job table, a pooled connection) past the tolerance claims nothing this time, harmlessly:
+    // the job stays due, and the next claim, which does not wait, takes it.
+    this.guard.record(sent, new Date(Number(row.databaseAtMs)));
+    if (row.id === undefined || row.id === null) return null;
     const { more, databaseAtMs: _databaseAtMs, ...job } = row;
     return { job: job as ClaimedJob, more: more ?? false };
   }
