@@ -14,6 +14,7 @@ import { contractPartnerManifest } from './persisted/contract.js';
 import { registerFirstPartyManifests } from './persisted/first-party.js';
 import { gatewaySchema } from './graphql/schema.js';
 import { assertOutboxClock } from './events/outbox.rebase.js';
+import { logOffersNoTillCanApply } from './offers/offer.service.js';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 type Jobs = Awaited<ReturnType<typeof startJobs>>;
@@ -51,6 +52,9 @@ try {
       `Point currency ${currency.code} is valued in ${JSON.stringify(currency.moneyCurrency)}, which is not an ISO 4217 currency code in use: sales must name an ISO money, so ${currency.code} earns nothing. Set its money with: update point_currency set money_currency = '<ISO code, e.g. EUR>' where code = '${currency.code}';`,
     );
   }
+  // Listings, gift lists and campaigns kept from before money-12 with "2.50 off" in yen: off sale
+  // (offsale-12), one line each for staff to edit the offer.
+  await logOffersNoTillCanApply(database.orm.em.fork(), log);
   // The built member app and console send only ids: their operations are on their lists first.
   const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), systemClock.now());
   if (Object.values(registered).some((n) => n > 0)) log.info({ registered }, 'web app operations registered');

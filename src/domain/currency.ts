@@ -33,6 +33,16 @@ const MINOR_DIGITS: ReadonlyMap<string, number> = new Map([
   ...['CLF', 'UYW'].map((c) => [c, 4] as const),
 ]);
 
+/**
+ * The moneys whose decimals are not two, by their decimals (MINOR_DIGITS grouped: 0 → JPY…, 3 →
+ * KWD…, 4 → CLF, UYW): for a statement that reads a money's decimals in SQL (`amountsFitMoneySql`).
+ */
+export function moneysByDigits(): ReadonlyMap<number, readonly string[]> {
+  const byDigits = new Map<number, string[]>();
+  for (const [code, digits] of MINOR_DIGITS) byDigits.set(digits, [...(byDigits.get(digits) ?? []), code]);
+  return byDigits;
+}
+
 /** The most decimals any money takes (`minorDigits`): the scale money is checked and stored at. */
 export const MAX_MINOR_DIGITS = 4;
 

@@ -9,7 +9,7 @@ import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry, type Posted } from '../points/ledger.service.js';
@@ -221,6 +221,11 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
 
     const threshold = list.threshold;
     const offer = offerVersionFrom(list, 'offer.');
+    // A list kept from before money-12 may offer "2.50 off" in yen: no till could apply it, so it is
+    // not issued for points (offsale-12). Nothing spent; staff edit the offer (start-up log).
+    if (!versionFitsMoney(offer, list.moneyCurrency)) {
+      throw refuse(UserErrorCode.OFFER_UNAVAILABLE, "This offer cannot be picked now: its amount cannot be applied in this program's money. No points were taken.", ['input', 'optionId']);
+    }
     const source = `GiftList:${giftListId}`;
     const debit = await postEntry(em, {
       customerId: customer.customerId,

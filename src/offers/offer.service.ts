@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { byDefault, columnMap, db, type EntityRow } from '../db/schema.js';
 import { anyOf, idList, query, queryOne } from '../db/sql.js';
-import { amountFitsMoney, decimalsOf, withCents } from '../domain/currency.js';
+import { amountFitsMoney, decimalsOf, moneysByDigits, withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { OfferVersion, type OfferBenefitKind } from './offer.entity.js';
 
@@ -227,6 +227,92 @@ function amountFinerThan(b: Pick<OfferVersionRow, 'amountOff' | 'maxDiscount'>, 
   if (b.amountOff !== null && !amountFitsMoney(b.amountOff, code)) return { name: 'amountOff', amount: b.amountOff };
   if (b.maxDiscount !== null && !amountFitsMoney(b.maxDiscount, code)) return { name: 'maxDiscount', amount: b.maxDiscount };
   return null;
+}
+
+/**
+ * Whether an offer version's money amounts (`amountOff`, `maxDiscount`) are whole minor units of
+ * money `code` (ISO 4217): "2.50" off is no amount of yen. A version without them fits every money.
+ * What a purchase, a gift claim and a campaign's award check before issuing a version (offsale-12).
+ */
+export function versionFitsMoney(version: Pick<OfferVersionRow, 'amountOff' | 'maxDiscount'>, code: string): boolean {
+  return amountFinerThan(version, code) === null;
+}
+
+/**
+ * versionFitsMoney in SQL: whether the offer version `ov` (the alias) has no `amount_off` or
+ * `max_discount` finer than the money `money` (an SQL text expression, an ISO 4217 code) can be
+ * paid in: `trunc` to the money's decimals (ISO 4217's minor unit, `minorDigits`, as a CASE
+ * over the moneys without two) leaves the amount as it is. Exact (`numeric`), no table read: a
+ * few comparisons per row, for the purchase's one statement (offsale-12).
+ */
+export function amountsFitMoneySql(money: RawBuilder<unknown>): RawBuilder<boolean> {
+  const digits = sql`(case ${sql.join(
+    [...moneysByDigits()].map(([d, codes]) => sql`when ${money} = any(${sql.lit(`{${codes.join(',')}}`)}::text[]) then ${sql.lit(d)}`),
+    sql` `,
+  )} else 2 end)`;
+  return sql<boolean>`(coalesce(trunc(ov.amount_off, ${digits}) = ov.amount_off, true) and coalesce(trunc(ov.max_discount, ${digits}) = ov.max_discount, true))`;
+}
+
+/** A listing, gift list or campaign that holds an offer no till in its program's money could apply (offersNoTillCanApply). */
+export interface OfferNoTillCanApply {
+  /** What holds it: a store's `listing`, a `giftList` (one of its options) or a `campaign` (its award). */
+  holder: 'listing' | 'giftList' | 'campaign';
+  /** The holder's id (`listing.id`, `gift_list.id`, `campaign.id`). */
+  holderId: number;
+  /** The program's point currency and its money (ISO 4217). */
+  currency: string;
+  money: string;
+  offerId: number;
+  /** The offer's current version and its money amounts as stored ("2.50"). */
+  version: number;
+  amountOff: string | null;
+  maxDiscount: string | null;
+}
+
+/**
+ * The listings (not removed), gift list options and campaigns whose offer, as its current version
+ * reads, has an `amountOff` or `maxDiscount` finer than their program's money (`amountsFitMoneySql`):
+ * data from before money-12, which refuses to make them since. Such an offer is not sold, claimed
+ * or awarded (offsale-12); staff edit the offer to an amount of the money (or remove the listing)
+ * to put it back. Read at start-up for the log (`logOffersNoTillCanApply`), ordered by holder and id.
+ */
+export async function offersNoTillCanApply(em: SqlEntityManager): Promise<OfferNoTillCanApply[]> {
+  const unfit = amountsFitMoneySql(sql`pc.money_currency`);
+  const columns = sql`pc.code as currency, pc.money_currency as money, o.id as "offerId", ov.version, ov.amount_off::text as "amountOff", ov.max_discount::text as "maxDiscount"`;
+  return query<OfferNoTillCanApply>(
+    em,
+    sql`select 'listing' as holder, l.id as "holderId", ${columns}
+          from listing l join reward_store s on s.id = l.store_id join point_currency pc on pc.code = s.currency_code
+          join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id
+         where l.removed_at is null and not ${unfit}
+        union all
+        select 'giftList', g.id, ${columns}
+          from gift_list_option go join gift_list g on g.id = go.gift_list_id join point_currency pc on pc.code = g.currency_code
+          join offer o on o.id = go.offer_id join offer_version ov on ov.id = o.current_version_id
+         where not ${unfit}
+        union all
+        select 'campaign', c.id, ${columns}
+          from campaign c join point_currency pc on pc.code = c.currency_code
+          join offer o on o.id = c.offer_id join offer_version ov on ov.id = o.current_version_id
+         where not ${unfit}
+        order by 1, 2`,
+  );
+}
+
+/**
+ * Logs, at start-up, one warning per listing, gift list and campaign holding an offer no till in
+ * its program's money could apply (offersNoTillCanApply), so staff find what is off sale and why.
+ * `log`: anything with pino's `warn(object, message)`. Returns what it logged.
+ */
+export async function logOffersNoTillCanApply(em: SqlEntityManager, log: { warn(details: object, message: string): void }): Promise<OfferNoTillCanApply[]> {
+  const found = await offersNoTillCanApply(em);
+  for (const f of found) {
+    log.warn(
+      f,
+      `${f.holder} ${f.holderId} holds offer ${f.offerId} (version ${f.version}) whose amount is finer than ${f.money} can be paid in: it is not sold, claimed or awarded until the offer is edited to an amount of ${f.money}`,
+    );
+  }
+  return found;
 }
 
 /**

@@ -10,7 +10,7 @@ import { statementRefusal } from '../db/refusal.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
 import { claimKeySql, completeKeySql, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
@@ -113,6 +113,7 @@ async function purchaseAlone(
     const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null; missing?: number };
     if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency!, detail.missing!, ON_LISTING);
     if (refused.reason === NOT_ACTIVE) throw notActive();
+    if (refused.reason === UNPAYABLE) throw unpayable();
     if (refused.reason in PURCHASE_REFUSALS) throw purchaseRefusal(refused.reason as keyof typeof PURCHASE_REFUSALS, detail);
     throw new Error(`purchase of listing ${listingId} by customer ${customer.customerId}: ${refused.reason}`);
   }
@@ -197,6 +198,25 @@ const NOT_ACTIVE = 'NOT_ACTIVE';
  */
 const SIGNED_OUT = 'SIGNED_OUT';
 const SIGNED_OUT_MESSAGE = 'No active customer for this token.';
+/**
+ * What PURCHASE_ALONE raises when the listing's offer, as its current version reads, has an amount
+ * finer than the store's money can be paid in ("2.50" off in a yen store, listed before money-12
+ * took such listings out): `unpayable`, nothing written (offsale-12).
+ */
+const UNPAYABLE = 'UNPAYABLE';
+/**
+ * The purchase of a listing whose offer no till in the store's money could apply (its current
+ * version's `amountOff` or `maxDiscount` finer than that money: `amountsFitMoneySql`): OFFER_UNAVAILABLE,
+ * nothing written, no points taken. Only data from before money-12 holds such a listing (addListing
+ * and updateOffer refuse to make one since); staff find them in the start-up log
+ * (`logOffersNoTillCanApply`) and edit the offer to an amount of that money, which puts it back on sale.
+ */
+const unpayable = () =>
+  refuse(
+    UserErrorCode.OFFER_UNAVAILABLE,
+    "This offer cannot be bought now: its amount cannot be applied in this store's money. No points were taken.",
+    ['input', 'listingId'],
+  );
 /** A purchase by a customer who is not ACTIVE (SUSPENDED; CLOSED ones are not authenticated). */
 const notActive = () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot buy offers right now.');
 
@@ -234,7 +254,8 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  * - `st`: the customer's status, read under the status lock taken shared (customerStatusNow: a
  *   snapshot of its own, after the lock), before the account's lock, as awards take it;
  * - `checked`: what the snapshot refuses, in the transaction path's order (NOT_ACTIVE for a
- *   customer `st` did not read ACTIVE, OFFER_UNAVAILABLE, NOT_ELIGIBLE, OUT_OF_STOCK), and RETRY
+ *   customer `st` did not read ACTIVE, OFFER_UNAVAILABLE, UNPAYABLE for an offer whose current
+ *   version no till in the store's money could apply, NOT_ELIGIBLE, OUT_OF_STOCK), and RETRY
  *   without an account (the transaction creates it);
  * - `locked`: the account's row lock. FOR UPDATE returns the row's latest committed version: when
  *   its `version` is not the snapshot's, another writer changed it since (every write of the
@@ -260,6 +281,7 @@ const PURCHASE_ALONE = statement(
     const head = sql`h as materialized (
         select l.id as listing_id, l.price_in_points as price, l.per_customer_limit, l.stock_remaining,
                ${listingOnShow(now)} and ${storeOpen(now)} as on_show, ${customerQualifies(viewer, now)} as eligible,
+               ${amountsFitMoneySql(sql`c.money_currency`)} as payable,
                ${offerVersionColumns('offer.')}, ${HEAD_CURRENCY_COLUMNS},
                pa.id as account_id, pa.available as account_available, pa.pending as account_pending,
                pa.lifetime_earned as account_lifetime_earned, pa.version as account_version,
@@ -288,6 +310,7 @@ const PURCHASE_ALONE = statement(
       ), checked as materialized (
         select case when st.status is distinct from ${CustomerStatus.ACTIVE}::text then ${NOT_ACTIVE}::text
                     when h.listing_id is null or not h.on_show then ${UserErrorCode.OFFER_UNAVAILABLE}::text
+                    when not h.payable then ${UNPAYABLE}::text
                     when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
                     when h.stock_remaining = 0 then ${UserErrorCode.OUT_OF_STOCK}::text
                     when h.account_id is null then ${RETRY}::text end as refused
@@ -406,7 +429,9 @@ export type PurchaseAloneRow = Awaited<ReturnType<typeof PURCHASE_ALONE.run>>[nu
  * per-customer count is only ever locked by the customer's own purchases, which queue on the
  * account first). Refusals, in this order (a UserErrorException;
  * everything rolls back and the key is freed): NOT_ELIGIBLE (suspended account, as read under
- * the status lock, so also one suspended while this purchase waited; store closed to the customer), OFFER_UNAVAILABLE, OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
+ * the status lock, so also one suspended while this purchase waited; store closed to the customer), OFFER_UNAVAILABLE (also,
+ * with its own message, an offer whose current version no till in the store's money could apply: `unpayable`; read on the
+ * first snapshot only, as no edit can make a listed offer so since money-12, which refuses it under the offer's row lock), OUT_OF_STOCK (sold out before or during), INSUFFICIENT_POINTS,
  * LIMIT_REACHED; IDEMPOTENCY_KEY_REUSED for a key used for another listing.
  */
 async function purchaseInTransaction(
@@ -424,6 +449,7 @@ async function purchaseInTransaction(
           shown as materialized (
             select l.id, l.price_in_points as price, l.per_customer_limit as "perCustomerLimit", l.stock_remaining as "stockRemaining",
                    ${listingOnShow(now)} and ${storeOpen(now)} as "onShow", ${customerQualifies(customer, now)} as eligible,
+                   ${amountsFitMoneySql(sql`c.money_currency`)} as payable,
                    ${offerVersionColumns('offer.')}, ${HEAD_CURRENCY_COLUMNS}
               from listing l
               join reward_store s on s.id = l.store_id
@@ -450,6 +476,7 @@ async function purchaseInTransaction(
     if (head.id == null || !head.onShow) {
       throw purchaseRefusal(UserErrorCode.OFFER_UNAVAILABLE);
     }
+    if (!head.payable) throw unpayable();
     if (!head.eligible) {
       throw purchaseRefusal(UserErrorCode.NOT_ELIGIBLE);
     }
@@ -556,7 +583,7 @@ type IssuedKey = keyof IssuedOfferRow & keyof EntityRow<IssuedOffer> & string;
 const ISSUED_KEYS: readonly IssuedKey[] = ['id', 'code', 'customerId', 'offerVersionId', 'source', 'moneyCurrency', 'status', 'lockExpiresAt', 'expiresAt', 'redeemedAt', 'createdAt'];
 
 /** The purchase's first statement: the claim, the listing with its offer and currency, the locked account. */
-type PurchaseHead = { claimed: boolean; customerStatus: string | null; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
+type PurchaseHead = { claimed: boolean; customerStatus: string | null; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; payable: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
   PrefixedRow<PointCurrency, (typeof CURRENCY_KEYS)[number], 'currency.'> &
   Partial<PrefixedRow<PointAccount, (typeof ACCOUNT_KEYS)[number], 'account.'>>;
 
