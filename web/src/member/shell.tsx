@@ -35,7 +35,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
   const [announcement, setAnnouncement] = useState('');
 
   useEffect(() => {
-    const ws = createLiveClient('web', token);
+    const { ws, dispose } = createLiveClient('web', token);
     // One refresh at a time, and one more after it when events came in meanwhile: a refresh asked
     // for while another was in flight joined it (Apollo dedupes identical in-flight queries) and
     // kept what that request had read before the newer change (test/web/web-app.browser.test.ts,
@@ -87,7 +87,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       stopWallet();
       offConnected();
       offClosed();
-      void ws.dispose();
+      dispose();
     };
   }, [client, token]);
 
@@ -117,6 +117,11 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       <div aria-live="polite" className="sr-only" data-testid="live-announcement">
         {announcement}
       </div>
+      {live === 'offline' ? (
+        <p className="notice" role="status" data-testid="live-stale">
+          Not connected: your balance and wallet may be out of date. Reconnecting…
+        </p>
+      ) : null}
       {profile.error ? <ProblemAlert problem={problemOf(profile.error)} /> : null}
       {profile.error && problemOf(profile.error).code === 'UNAUTHENTICATED' ? (
         <p>

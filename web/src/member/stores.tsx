@@ -102,6 +102,17 @@ function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; curr
   const dialog = useRef<HTMLDialogElement>(null);
   const [key] = useState(newIdempotencyKey);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
+  // The gateway's "not before" (its retryAfter): "Try again" stays disabled until then.
+  const [held, setHeld] = useState(false);
+  useEffect(() => {
+    if (!problem?.retryAfter) return;
+    setHeld(true);
+    const timer = setTimeout(() => setHeld(false), problem.retryAfter * 1000);
+    return () => clearTimeout(timer);
+  }, [problem]);
+  // A second click before React re-rendered the button disabled would send the purchase twice
+  // (the same key, so not bought twice, but a second answer to wait for): one at a time.
+  const sending = useRef(false);
   const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {
     refetchQueries: [MemberProfileDocument, MemberStoreDocument, MemberWalletDocument],
   });
@@ -112,6 +123,8 @@ function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; curr
   }, []);
 
   const confirm = async () => {
+    if (sending.current) return;
+    sending.current = true;
     setProblem(null);
     try {
       const { data } = await purchase({ variables: { input: { listingId: listing.id, idempotencyKey: key } } });
@@ -120,6 +133,8 @@ function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; curr
       if (result?.purchase) onDone({ name: listing.offer.name, code: result.purchase.issuedOffer.code });
     } catch (error) {
       setProblem(problemOf(error));
+    } finally {
+      sending.current = false;
     }
   };
 
@@ -132,7 +147,7 @@ function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; curr
       {listing.offer.terms ? <p className="muted">Terms: {listing.offer.terms}</p> : null}
       <ProblemAlert problem={problem} />
       <div className="row">
-        <button type="button" onClick={confirm} disabled={loading}>
+        <button type="button" onClick={confirm} disabled={loading || held}>
           {problem ? 'Try again' : 'Confirm purchase'}
         </button>
         <button type="button" className="secondary" onClick={() => onDone(null)}>

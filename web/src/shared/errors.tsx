@@ -4,6 +4,7 @@
  * server's own message where it names the input at fault: never a stack or a raw response.
  */
 import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
+import { retryAfterOfHeader } from './backoff';
 
 export const ERROR_MESSAGES: Record<string, string> = {
   // GraphQL errors
@@ -14,6 +15,11 @@ export const ERROR_MESSAGES: Record<string, string> = {
   QUERY_TOO_COMPLEX: 'That asked for too much at once. Try a smaller page.',
   PAYLOAD_TOO_LARGE: 'That is too much to send at once. Make it smaller and try again.',
   RATE_LIMITED: 'Too many requests just now. Wait a moment and try again.',
+  SERVICE_UNAVAILABLE: 'The service is busy right now and nothing was changed. Wait a moment and try again.',
+  SHUTTING_DOWN: 'The service is restarting and nothing was changed. Wait a moment and try again.',
+  EVENT_ID_EXPIRED: 'Live updates missed too much. Reload the page.',
+  TOO_MANY_SUBSCRIPTIONS: 'Too many live updates are open. Close some tabs of this app.',
+  MUTATION_OVER_WEBSOCKET: 'This version of the app does not match the server. Reload the page.',
   INTERNAL_SERVER_ERROR: 'Something went wrong on our side. Please try again; if it keeps happening, quote the reference below.',
   PERSISTED_QUERY_NOT_FOUND: 'This version of the app is not known to the server. Reload the page.',
   PERSISTED_QUERY_NOT_ALLOWED: 'This version of the app is not registered with the server. Reload the page.',
@@ -50,30 +56,40 @@ export interface ApiProblem {
   message: string;
   /** INTERNAL_SERVER_ERROR's request id, for a support ticket. */
   reference?: string;
+  /** Seconds the gateway asked the app to wait before sending it again (`retryAfter`, `Retry-After`). */
+  retryAfter?: number;
 }
 
-function fromCode(code: string, serverMessage?: string, reference?: string): ApiProblem {
+/**
+ * The sentence for a code. A code the app does not know gets a plain sentence, never the code
+ * itself (it stays in the alert's `data-code` for support).
+ */
+function fromCode(code: string, serverMessage?: string, reference?: string, retryAfter?: number): ApiProblem {
   const known = ERROR_MESSAGES[code];
-  const message = known ? (DETAILED.has(code) && serverMessage ? `${known} ${serverMessage}` : known) : `Something went wrong (${code}). Please try again.`;
-  return { code, message, reference };
+  let message = known ? (DETAILED.has(code) && serverMessage ? `${known} ${serverMessage}` : known) : 'Something went wrong. Please try again.';
+  if (retryAfter !== undefined && retryAfter > 0) message = message.replace(/Wait a moment and try again\.$/, `Try again in ${retryAfter} s.`);
+  return { code, message, reference, retryAfter };
 }
+
+const secondsOf = (value: unknown) => (typeof value === 'number' && value > 0 ? value : undefined);
 
 /** One problem to show for whatever a request failed with. */
 export function problemOf(error: unknown): ApiProblem {
   if (CombinedGraphQLErrors.is(error)) {
     const first = error.errors[0];
-    const ext = (first?.extensions ?? {}) as { code?: string; requestId?: string };
-    return fromCode(ext.code ?? 'INTERNAL_SERVER_ERROR', first?.message, ext.requestId);
+    const ext = (first?.extensions ?? {}) as { code?: string; requestId?: string; retryAfter?: unknown };
+    return fromCode(ext.code ?? 'INTERNAL_SERVER_ERROR', first?.message, ext.requestId, secondsOf(ext.retryAfter));
   }
   if (ServerError.is(error)) {
+    const header = retryAfterOfHeader(error.response.headers.get('retry-after'));
     try {
-      const body = JSON.parse(error.bodyText) as { errors?: { message?: string; extensions?: { code?: string; requestId?: string } }[] };
+      const body = JSON.parse(error.bodyText) as { errors?: { message?: string; extensions?: { code?: string; requestId?: string; retryAfter?: unknown } }[] };
       const first = body.errors?.[0];
-      if (first?.extensions?.code) return fromCode(first.extensions.code, first.message, first.extensions.requestId);
+      if (first?.extensions?.code) return fromCode(first.extensions.code, first.message, first.extensions.requestId, secondsOf(first.extensions.retryAfter) ?? header);
     } catch {
       // not JSON: fall through
     }
-    return fromCode(error.statusCode === 429 ? 'RATE_LIMITED' : 'INTERNAL_SERVER_ERROR');
+    return fromCode(error.statusCode === 429 ? 'RATE_LIMITED' : error.statusCode === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR', undefined, undefined, header);
   }
   return fromCode('NETWORK');
 }
