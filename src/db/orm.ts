@@ -190,8 +190,11 @@ const UNRETRIED = Symbol('query without retry');
  * - its text is a plain read by itself (`plainRead`), checked only once it failed.
  * The dead connection is first handed back to the pool with its error, which drops it (so a
  * request holding it does not wait for the pool's last connection), and its later release does
- * nothing, as for a failed BEGIN. The retry's own failure, whatever it is, is what the caller sees
- * (pool-12; docs/decisions.md "A read on a dead connection is sent again").
+ * nothing, as for a failed BEGIN. A retry that finds its borrowed connection gone too (a failover
+ * ended every session and the pool lent one it had not yet heard of) drops it and borrows again,
+ * at most the pool's `max` + 1 times in all: each try drops one, so by then the pool has opened a
+ * new one (break-12h). Any other failure of a retry is what the caller sees (pool-12;
+ * docs/decisions.md "A read on a dead connection is sent again").
  */
 export function retryLostReads(client: pg.PoolClient, pool: pg.Pool): void {
   const query = client.query as (...args: unknown[]) => unknown;
@@ -211,15 +214,18 @@ export function retryLostReads(client: pg.PoolClient, pool: pg.Pool): void {
       // pg-pool lends a connection with a new `release`; this one is never lent again.
       client.release = () => undefined;
       release.call(client, error instanceof Error ? error : new Error(String(error)));
-      const fresh = await pool.connect();
-      let failed: Error | undefined;
-      try {
-        return await ((fresh as unknown as Record<symbol, (...a: unknown[]) => Promise<unknown>>)[UNRETRIED] ?? fresh.query).apply(fresh, args);
-      } catch (retryError) {
-        failed = connectionLost(retryError) ? (retryError as Error) : undefined;
-        throw retryError;
-      } finally {
-        fresh.release(failed);
+      // Each connection a retry finds gone is dropped, so the pool opens a new one within `max` tries.
+      for (let tries = 1; ; tries++) {
+        const fresh = await pool.connect();
+        let failed: Error | undefined;
+        try {
+          return await ((fresh as unknown as Record<symbol, (...a: unknown[]) => Promise<unknown>>)[UNRETRIED] ?? fresh.query).apply(fresh, args);
+        } catch (retryError) {
+          failed = connectionLost(retryError) ? (retryError as Error) : undefined;
+          if (!failed || tries > (pool.options.max ?? 10)) throw retryError;
+        } finally {
+          fresh.release(failed);
+        }
       }
     });
   };

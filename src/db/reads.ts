@@ -40,8 +40,15 @@ export function onlyReads(): boolean {
   return scope.getStore()?.reads === true;
 }
 
-/** Statements that might write or lock, or call something that might: never taken as reads. */
-const MAY_WRITE = /\b(insert|update|delete|merge|truncate|copy|call|do|lock|nextval|setval|set_config|pg_advisory\w*|pg_notify|notify|listen|customer_status_locked)\b|\bfor\s+(no\s+key\s+)?(update|share|key\s+share)\b/i;
+/**
+ * Statements that might write or lock, or call something that might: never taken as reads. Words
+ * and PostgreSQL's built-in functions with effects: any advisory lock (`pg_try_advisory_lock` too,
+ * whose `advisory` follows an underscore: break-12h), large objects (`lo_unlink`, `lo_from_bytea`),
+ * dblink, ending or cancelling a backend, a logical message, replication slots and origins,
+ * `pg_stat_reset*`, `setseed`, and `select … into` (which creates a table).
+ */
+const MAY_WRITE =
+  /\b(insert|update|delete|merge|truncate|copy|call|do|lock|into|nextval|setval|setseed|set_config|pg_notify|notify|listen|customer_status_locked|lo_\w+|dblink\w*|pg_(terminate|cancel)_backend|pg_logical_emit_message|pg_stat_reset\w*|pg_reload_conf|pg_switch_wal|pg_promote|pg_create_restore_point|pg_rotate_logfile)\b|\w*advisory\w*|\bpg_\w*replication\w*|\bfor\s+(no\s+key\s+)?(update|share|key\s+share)\b/i;
 
 /**
  * Whether a statement's text is, by itself, a plain read: it begins `select`, `with`, `values` or

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ProfileDocument, PurchaseOfferDocument } from '../generated/graphql.js';
-import { dataOf, ledgerViolations, startTestGateway, TEST_SQL_APPLICATION, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { dataOf, ledgerViolations, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { onADeadConnection } from '../support/dead-connection.js';
 import { answered } from '../support/locks.js';
 import { adjust, createCustomer, eventually, simpleShop, unique } from '../support/program.js';
-import { holdAnswers, recordStatements } from '../support/statements.js';
+import { recordStatements } from '../support/statements.js';
 import { collect, openSocket } from '../support/ws.js';
 import { plainRead } from '../../src/db/reads.js';
 
@@ -15,30 +16,6 @@ const balancesRead = (text: string) => text.startsWith('select a.id as "accountI
 const resumePoint = (text: string) => text.trim().startsWith('select (select last_seq from event_stream');
 /** The purchase's one statement, outside a transaction (it writes). */
 const purchaseStatement = (text: string) => /insert into offer_purchase/.test(text);
-
-/**
- * Runs `request` with the first statement matching `matches` held before it is sent, on the
- * connection the pool lent it; meanwhile ends every PostgreSQL session of the gateway (as a
- * failover, an operator's `pg_terminate_backend` or a proxy's idle cut does) and waits until they
- * are gone; then lets the statement go, on its now dead connection. Answers what `request` answered.
- */
-async function onADeadConnection<R>(t: TestGateway, matches: (text: string) => boolean, request: () => Promise<R>): Promise<R> {
-  const held = holdAnswers(matches, 'statement');
-  const running = request();
-  await answered(held.reached);
-  const pids = (
-    await t.sql<{ pid: number }>(
-      `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and application_name <> $1`,
-      [TEST_SQL_APPLICATION],
-    )
-  ).map((r) => r.pid);
-  await t.sql(`select pg_terminate_backend(pid) from unnest($1::int[]) as pid`, [pids]);
-  // Gone from the server (the event relay connects again on its own), and heard of by the gateway's sockets (the same process) a moment later.
-  await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where pid = any($1::int[])`, [pids]))[0].n === 0);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  held.release();
-  return answered(running);
-}
 
 const codes = (res: GqlResult<unknown>) => res.errors?.map((e) => e.extensions?.code);
 
@@ -150,6 +127,17 @@ describe('which statements a retry may send again (plainRead, checked once a sta
       'select id from point_account where id = $1 for update',
       'select id from listing for no key update skip locked',
       'select pg_advisory_xact_lock(1)',
+      // break-12h: functions with effects the list missed (an underscore before `advisory` and `lock`)
+      'select pg_try_advisory_lock(1)',
+      'select pg_try_advisory_xact_lock(hashtext($1))',
+      'select pg_try_advisory_lock_shared(1)',
+      'select lo_unlink($1)',
+      'select lo_from_bytea(0, $1)',
+      'select pg_terminate_backend($1)',
+      'select pg_cancel_backend($1)',
+      'select pg_logical_emit_message(true, $1, $2)',
+      'select dblink_exec($1, $2)',
+      'select 1 as x into new_table',
       'select set_config($1, $2, false)',
       'select nextval($1)',
       'update customer set name = $1',

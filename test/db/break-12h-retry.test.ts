@@ -1,0 +1,110 @@
+import { ProfileDocument } from '../generated/graphql.js';
+import { dataOf, ledgerViolations, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { endGatewaySessions, onADeadConnection } from '../support/dead-connection.js';
+import { answered } from '../support/locks.js';
+import { createCustomer, simpleShop, unique } from '../support/program.js';
+import { holdAnswers, recordStatements } from '../support/statements.js';
+
+/** The purchase's one statement, outside a transaction (it writes). */
+const purchaseStatement = (text: string) => /insert into offer_purchase/.test(text);
+
+const codes = (res: GqlResult<unknown>) => res.errors?.map((e) => e.extensions?.code);
+
+const BUY = `query Balances { me { balances { available } } }
+mutation Buy($listingId: ID!, $idempotencyKey: String!) {
+  purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) { balance { available } userErrors { code } }
+}`;
+
+/**
+ * break-12h: a mutation whose statement meets a dead connection in a request whose context started
+ * as reads (pool-12) is never sent again, however the operation is picked or whatever runs beside it.
+ */
+describe('break-12h: a dead connection under a mutation picked or interleaved', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+  });
+  afterAll(async () => {
+    expect(await ledgerViolations(t)).toEqual([]);
+    await answered(t.close());
+  });
+
+  it('a mutation picked by operationName from a document whose first operation is a query: sent once, nothing written', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 1000);
+    const key = unique('buy');
+    const sent = recordStatements();
+    let res: GqlResult<unknown>;
+    try {
+      res = await onADeadConnection(t, purchaseStatement, () =>
+        t.fetch('/graphql', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ query: BUY, operationName: 'Buy', variables: { listingId: shop.listing.id, idempotencyKey: key } }),
+        }).then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>),
+      );
+    } finally {
+      sent.stop();
+    }
+    expect(codes(res)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(sent.take().filter((s) => purchaseStatement(s.text))).toHaveLength(1);
+    expect(dataOf(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(1000);
+  });
+
+  it('a query and a mutation in parallel, both on connections that die: the query answers, the purchase is sent once', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 1000);
+    const key = unique('buy');
+    const sent = recordStatements();
+    let results: GqlResult<unknown>[];
+    try {
+      results = await onADeadConnection(t, purchaseStatement, async () => {
+        const body = (operationName: string) => JSON.stringify({ query: BUY, operationName, variables: operationName === 'Buy' ? { listingId: shop.listing.id, idempotencyKey: key } : {} });
+        const post = (operationName: string) =>
+          t.fetch('/graphql', { method: 'POST', headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' }, body: body(operationName) })
+            .then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>);
+        return Promise.all([post('Buy'), post('Balances'), post('Balances')]);
+      });
+    } finally {
+      sent.stop();
+    }
+    expect(codes(results[0])).toEqual(['INTERNAL_SERVER_ERROR']);
+    // The queries beside it ran as reads: answered (theirs retried if they met a dead connection).
+    for (const query of results.slice(1)) expect({ codes: codes(query), data: query.data }).toEqual({ codes: undefined, data: { me: { balances: [{ available: 1000 }] } } });
+    expect(sent.take().filter((s) => purchaseStatement(s.text))).toHaveLength(1);
+    expect(dataOf(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(1000);
+  });
+});
+
+/** The statement of `me { balances }` that reads the customer's accounts (the operation's own read). */
+const balancesRead = (text: string) => text.startsWith('select a.id as "accountId"');
+
+describe('break-12h: the retry of a read meets a dead connection too', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+  });
+  afterAll(async () => {
+    await answered(t.close());
+  });
+
+  it('a query whose read, and then its retry, each meet a connection PostgreSQL ended: answered with its data', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 1000);
+    const first = holdAnswers(balancesRead, 'statement');
+    const running = t.gql(ProfileDocument, {}, customer.token);
+    await answered(first.reached);
+    await endGatewaySessions(t);
+    // The retry's statement is held on the connection it borrowed, and that session ended too
+    // (a failover ending sessions one after another, or an idle one the pool has not heard of yet).
+    // (first.release puts back pg's query as it found it: the second hold goes on after it, before the statement is sent.)
+    first.release();
+    const second = holdAnswers(balancesRead, 'statement');
+    await answered(second.reached);
+    await endGatewaySessions(t);
+    second.release();
+    const res = await answered(running);
+    expect({ status: res.status, codes: codes(res) }).toEqual({ status: 200, codes: undefined });
+    expect(dataOf(res).me!.balances[0].available).toBe(1000);
+  });
+});
