@@ -150,9 +150,9 @@ describe('a client that stops reading its answers (hostile pass 12c)', () => {
     socket.write(one.repeat(400));
     // The client, paused, would only see the close when it reads again: the gateway's side is counted.
     const connections = () => new Promise<number>((resolve) => t.gateway.server.getConnections((_error, n) => resolve(n)));
-    const started = Date.now();
-    await waitFor(async () => (await connections()) === 0, 6_000, 'the gateway to cut the connection');
-    expect(Date.now() - started).toBeLessThan(6_000);
+    // Before the fix the connection stayed for good; the wait is only how long computing 400
+    // introspection answers may take on a loaded machine (a CI run at load 9 took over 6 s).
+    await waitFor(async () => (await connections()) === 0, 40_000, 'the gateway to cut the connection');
     socket.destroy();
-  });
+  }, 60_000);
 });
