@@ -78,6 +78,25 @@ export const SocketClose = {
  */
 const CLOSE_HANDSHAKE_MS = 1_000;
 
+/**
+ * How long a socket cut for falling behind (4008, SLOW_CONSUMER) waits for its peer to answer the
+ * close (milliseconds): ws's own default. That peer is alive by definition (it read until it fell
+ * behind), and its close frame is queued behind the events it has not read yet, so with
+ * CLOSE_HANDSHAKE_MS it was cut before it could read the frame and saw 1006 with no reason in
+ * place of 4008 "resume with after" (test/events/memory.test.ts). Its stream is already gone, so
+ * the wait holds a file descriptor and kernel buffers, not heap.
+ */
+const SLOW_CONSUMER_CLOSE_MS = 30_000;
+
+/**
+ * Sets how long ws waits for `socket`'s peer to answer a close the gateway sends next. ws takes
+ * `closeTimeout` per server only and keeps it per socket in `_closeTimeout`, read when the close
+ * frame is sent (ws 8, lib/websocket.js `setCloseTimer`); there is no public per-socket setter.
+ */
+function closeHandshakeBound(socket: WebSocket, ms: number): void {
+  (socket as unknown as { _closeTimeout: number })._closeTimeout = ms;
+}
+
 /** A connected, acknowledged socket and who is on it. */
 export interface Session {
   socket: WebSocket;
@@ -353,7 +372,12 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       config,
       log,
       events: hub,
-      socket: { slowConsumer: () => close(session, SocketClose.SLOW_CONSUMER, `slow consumer: over ${config.events.subscriberQueue} events waiting; resume with after`) },
+      socket: {
+        slowConsumer: () => {
+          closeHandshakeBound(session.socket, SLOW_CONSUMER_CLOSE_MS);
+          close(session, SocketClose.SLOW_CONSUMER, `slow consumer: over ${config.events.subscriberQueue} events waiting; resume with after`);
+        },
+      },
       get em() {
         return (em ??= requestEntityManager(orm));
       },
