@@ -114,7 +114,7 @@ export class Metrics {
       });
       new Gauge({
         name: 'gateway_clock_skewed',
-        help: '1 while the clock is off the database clock by more than CLOCK_SKEW_MAX_MS: background jobs are refused and /readyz answers 503',
+        help: '1 while the clock is off the database clock by more than CLOCK_SKEW_MAX_MS: background jobs and mutations are refused and /readyz answers 503',
         registers: [this.registry],
         collect() {
           this.set(clockGuard.last?.skewed ? 1 : 0);

@@ -157,8 +157,8 @@ export function createLiveClient(app: AppName, token: string): LiveConnection {
     connectionParams: { authorization: `Bearer ${token}`, clientName: app },
     retryAttempts: Infinity,
     retryWait,
-    // Reconnect after network trouble, never after the gateway refused the token (4403): that
-    // only counts against the connection rate limit.
+    // Reconnect after network trouble, never after staff closed the account (4403): that would
+    // only count against the connection rate limit.
     shouldRetry: (event) => !(event && typeof event === 'object' && 'code' in event && (event as CloseEvent).code === 4403),
   });
   const offClosed = ws.on('closed', (event) => {
