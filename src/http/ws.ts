@@ -27,7 +27,7 @@ import type { EventHub, SessionEnd } from '../events/hub.js';
 import { checkCost } from '../graphql/cost.js';
 import { ErrorCode, formatError, QueryTooComplexError, UNAVAILABLE_RETRY_AFTER_SECONDS, type FormatOptions } from '../graphql/errors.js';
 import { requestEntityManager } from '../db/orm.js';
-import { readsUntilToldOtherwise } from '../db/reads.js';
+import { mayWrite, readsUntilToldOtherwise } from '../db/reads.js';
 import { databaseUnavailable } from '../db/unavailable.js';
 import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, type PersistedStore } from '../persisted/persisted.service.js';
@@ -576,7 +576,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     if (variables.errors) return variables.errors.map((e) => coded(e, ErrorCode.BAD_USER_INPUT));
     const tooCostly = checkCost(schema, document, operation, payload.variables ?? undefined, { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize });
     if (tooCostly) return [tooCostly];
-    if (decision.remember) await persisted.rememberApq(context.em, decision.remember.hash, decision.remember.body, clock.now()).catch((e: unknown) => log.error({ err: e }, 'could not remember an APQ document'));
+    if (decision.remember) await mayWrite(() => persisted.rememberApq(context.em, decision.remember!.hash, decision.remember!.body, clock.now())).catch((e: unknown) => log.error({ err: e }, 'could not remember an APQ document'));
     if (operation.operation !== 'subscription') {
       inFlight++;
       (session.running ??= new Set()).add(id);
