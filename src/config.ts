@@ -204,12 +204,31 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+/**
+ * A whole-number setting: `fallback` when unset or empty, else an integer from `min` to `max`.
+ * Raises ConfigError naming the setting, the whole rule and the value given, the same sentence
+ * whether the value is not a number ("10s") or out of range (trial-12c: "must be a whole number"
+ * alone left the operator to guess the range). `rule` replaces the generic "a whole number from
+ * min to max" for settings whose rule has more to it (0 meaning "off", say).
+ */
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER, rule?: string): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be ${rule ?? `a whole number ${range}`}, got "${raw.trim()}"`);
+  }
+  return value;
+}
+
+/**
+ * A whole-number setting where 0 turns the thing off: `fallback` when unset, else 0 or an integer
+ * from `min` to `max`. Raises ConfigError with `rule` (the whole rule, in words) for anything else.
+ */
+function intOrOff(env: Env, name: string, fallback: number, min: number, max: number, rule: string): number {
+  const value = int(env, name, fallback, 0, max, rule);
+  if (value !== 0 && value < min) throw new ConfigError(`${name} must be ${rule}, got "${env[name]?.trim()}"`);
   return value;
 }
 
@@ -256,12 +275,8 @@ function httpTimeouts(env: Env): Config['httpTimeouts'] {
  * between two requests. Raises ConfigError with that whole rule for any other value.
  */
 function poolIdle(env: Env): number {
-  const raw = env.DB_POOL_IDLE_MS;
-  const value = int(env, 'DB_POOL_IDLE_MS', 0, -Infinity, Infinity);
-  if (value !== 0 && (value < 1_000 || value > 86_400_000)) {
-    throw new ConfigError(`DB_POOL_IDLE_MS must be 0 (keep idle connections open, the default) or between 1000 and 86400000 (milliseconds a pooled connection may sit unused before it is closed), got ${raw?.trim()}`);
-  }
-  return value;
+  const rule = '0 (keep idle connections open, the default) or between 1000 and 86400000 (milliseconds a pooled connection may sit unused before it is closed)';
+  return intOrOff(env, 'DB_POOL_IDLE_MS', 0, 1_000, 86_400_000, rule);
 }
 
 /**
@@ -270,13 +285,9 @@ function poolIdle(env: Env): number {
  * that whole rule for any other value (hostile-12c; the message, trial-12b).
  */
 function wsKeepAlive(env: Env): number {
-  const raw = env.WS_KEEPALIVE_MS;
-  const value = int(env, 'WS_KEEPALIVE_MS', 12_000, -Infinity, Infinity);
-  // One message for every value out of range: the generic "between 0 and 3600000" read as if 50 were taken.
-  if (value !== 0 && (value < 100 || value > 3_600_000)) {
-    throw new ConfigError(`WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000 (milliseconds), got ${raw?.trim()}`);
-  }
-  return value;
+  // One message for every value refused: the generic "from 0 to 3600000" read as if 50 were taken.
+  const rule = '0 (no heartbeat) or between 100 and 3600000 (milliseconds)';
+  return intOrOff(env, 'WS_KEEPALIVE_MS', 12_000, 100, 3_600_000, rule);
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {

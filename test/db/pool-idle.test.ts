@@ -62,10 +62,9 @@ describe('the request pool across an idle gap', () => {
   it('refuses a DB_POOL_IDLE_MS out of its rule with the whole rule', () => {
     const rule = (got: string) =>
       new ConfigError(
-        `DB_POOL_IDLE_MS must be 0 (keep idle connections open, the default) or between 1000 and 86400000 (milliseconds a pooled connection may sit unused before it is closed), got ${got}`,
+        `DB_POOL_IDLE_MS must be 0 (keep idle connections open, the default) or between 1000 and 86400000 (milliseconds a pooled connection may sit unused before it is closed), got "${got}"`,
       );
-    for (const value of ['500', '-1', '86400001']) expect(() => loadConfig({ DB_POOL_IDLE_MS: value })).toThrow(rule(value));
-    expect(() => loadConfig({ DB_POOL_IDLE_MS: '10s' })).toThrow(new ConfigError('DB_POOL_IDLE_MS must be a whole number, got "10s"'));
+    for (const value of ['500', '-1', '86400001', '10s', 'abc']) expect(() => loadConfig({ DB_POOL_IDLE_MS: value })).toThrow(rule(value));
     expect(loadConfig({}).dbPoolIdleMs).toBe(0);
     expect(loadConfig({ DB_POOL_IDLE_MS: '600000' }).dbPoolIdleMs).toBe(600_000);
   });

@@ -27,14 +27,17 @@ describe('HTTP receiving bounds at start-up', () => {
       requestMs: 100,
       sendMs: 3_600_000,
     });
-    expect(() => loadConfig({ ...base, HTTP_SEND_TIMEOUT_MS: '5' })).toThrow(new ConfigError('HTTP_SEND_TIMEOUT_MS must be between 100 and 3600000, got 5'));
+    expect(() => loadConfig({ ...base, HTTP_SEND_TIMEOUT_MS: '5' })).toThrow(new ConfigError('HTTP_SEND_TIMEOUT_MS must be a whole number from 100 to 3600000, got "5"'));
+    // Not a number gets the same whole rule as out of range: the range was missing (trial-12c).
+    expect(() => loadConfig({ ...base, HTTP_SEND_TIMEOUT_MS: '30s' })).toThrow(new ConfigError('HTTP_SEND_TIMEOUT_MS must be a whole number from 100 to 3600000, got "30s"'));
+    expect(() => loadConfig({ ...base, PORT: 'http' })).toThrow(new ConfigError('PORT must be a whole number from 0 to 65535, got "http"'));
   });
 });
 
 describe('WS_KEEPALIVE_MS at start-up', () => {
   it.each(['50', '-1', '4000000'])('refuses %s with the whole rule, 0 included', (value) => {
     expect(() => loadConfig({ ...base, WS_KEEPALIVE_MS: value })).toThrow(
-      new ConfigError(`WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000 (milliseconds), got ${value}`),
+      new ConfigError(`WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000 (milliseconds), got "${value}"`),
     );
   });
 
@@ -43,7 +46,7 @@ describe('WS_KEEPALIVE_MS at start-up', () => {
     expect(loadConfig({ ...base, WS_KEEPALIVE_MS: '100' }).ws.keepAliveMs).toBe(100);
     expect(loadConfig({ ...base, WS_KEEPALIVE_MS: '3600000' }).ws.keepAliveMs).toBe(3_600_000);
     expect(loadConfig(base).ws.keepAliveMs).toBe(12_000);
-    expect(() => loadConfig({ ...base, WS_KEEPALIVE_MS: '12s' })).toThrow(new ConfigError('WS_KEEPALIVE_MS must be a whole number, got "12s"'));
+    expect(() => loadConfig({ ...base, WS_KEEPALIVE_MS: '12s' })).toThrow(new ConfigError('WS_KEEPALIVE_MS must be 0 (no heartbeat) or between 100 and 3600000 (milliseconds), got "12s"'));
   });
 });
 
