@@ -226,3 +226,28 @@ describe('credentials and operations named as HTTP names them (parity-12)', () =
     await socket.dispose();
   });
 });
+
+describe("an open socket's credentials that stop holding, past the address's anonymous budget (parity-12)", () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ RATE_LIMIT_ANONYMOUS: '1', RATE_LIMIT_WINDOW_SECONDS: '600' }, { jobs: 'manual' });
+  });
+  afterAll(() => t.close());
+
+  it('close it 4429 with when to try again, as HTTP answers 429 (it closed 4401, as if the budget were not spent)', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const socket = openSocket(t.url, customer.token);
+    expect(await firstResult(socket.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+    // Closed by hand (no outbox event, so nothing closes the socket before its next operation), and
+    // the address's one anonymous point spent.
+    await t.sql(`update customer set status = 'CLOSED' where external_id = $1`, [customer.externalId]);
+    const anonymous = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    expect(anonymous.status).toBe(200);
+    const http = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}` }, body: '{"query":"{ me { externalId } }"}' });
+    expect(http.status).toBe(429);
+    const answer = await firstResult(socket.client, '{ me { externalId } }');
+    expect(answer.errors?.map((e) => e.extensions)).toEqual([{ code: 'RATE_LIMITED', retryAfter: expect.any(Number) }]);
+    expect(await socket.closed).toEqual({ code: 4429, reason: expect.stringMatching(/^rate limited: try again in \d+ s$/) });
+  });
+});
