@@ -1,8 +1,7 @@
-import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, simpleShop } from '../support/program.js';
-import { connectAttempt, firstResult, openSocket, waitFor, type RawMessage } from '../support/ws.js';
+import { connectAttempt, firstResult, openSocket, rawSocket, waitFor } from '../support/ws.js';
 
 /**
  * The same input or credential answered alike by HTTP and by the WebSocket (docs/decisions.md,
@@ -10,20 +9,6 @@ import { connectAttempt, firstResult, openSocket, waitFor, type RawMessage } fro
  */
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-/** A graphql-transport-ws socket whose every frame is written as given (bytes, BOM and all). */
-async function bytesSocket(url: string) {
-  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-  const messages: RawMessage[] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  socket.on('message', (data) => messages.push(JSON.parse(String(data)) as RawMessage));
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  return { socket, messages, closed };
-}
 
 describe('a JSON text that starts with a UTF-8 byte order mark (parity-12)', () => {
   let t: TestGateway;
@@ -43,13 +28,10 @@ describe('a JSON text that starts with a UTF-8 byte order mark (parity-12)', () 
     const overHttp = await http.json();
     expect(overHttp).toEqual({ data: { __type: { name: 'Query' } } });
 
-    const raw = await bytesSocket(t.url);
-    raw.socket.send(Buffer.concat([BOM, Buffer.from(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${t.operatorToken}` } }))]));
-    await waitFor(() => raw.messages.length > 0 || raw.socket.readyState !== WebSocket.OPEN, 10_000, 'an ack or a close');
+    const raw = await rawSocket(t.url, Buffer.concat([BOM, Buffer.from(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${t.operatorToken}` } }))]));
     expect(raw.messages[0]).toEqual({ type: 'connection_ack' });
-    raw.socket.send(Buffer.concat([BOM, Buffer.from(JSON.stringify({ id: 'q', type: 'subscribe', payload: { query } }))]));
-    await waitFor(() => raw.messages.some((m) => m.id === 'q') || raw.socket.readyState !== WebSocket.OPEN, 10_000, 'an answer or a close');
-    expect(raw.messages.find((m) => m.id === 'q')).toEqual({ id: 'q', type: 'next', payload: overHttp });
+    raw.send(Buffer.concat([BOM, Buffer.from(JSON.stringify({ id: 'q', type: 'subscribe', payload: { query } }))]));
+    expect(await raw.answer('q')).toEqual({ id: 'q', type: 'next', payload: overHttp });
     // One mark is dropped, as a UTF-8 decoder drops one: a second is text, not JSON, on both.
     const twice = await t.fetch('/graphql', {
       method: 'POST',
@@ -57,7 +39,7 @@ describe('a JSON text that starts with a UTF-8 byte order mark (parity-12)', () 
       body: Buffer.concat([BOM, BOM, Buffer.from(JSON.stringify({ query }))]),
     });
     expect(twice.status).toBe(400);
-    raw.socket.send(Buffer.concat([BOM, BOM, Buffer.from(JSON.stringify({ id: 'q2', type: 'subscribe', payload: { query } }))]));
+    raw.send(Buffer.concat([BOM, BOM, Buffer.from(JSON.stringify({ id: 'q2', type: 'subscribe', payload: { query } }))]));
     expect((await raw.closed).code).toBe(4400);
   });
 });
