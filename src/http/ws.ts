@@ -49,7 +49,7 @@ export const SocketClose = {
   FORBIDDEN: 4403,
   /** More sockets than WS_MAX_SOCKETS_PER_CALLER for this caller on this instance. */
   TOO_MANY_SOCKETS: 4429,
-  /** Failed credentials past the client IP's anonymous budget (RATE_LIMIT_ANONYMOUS, shared with HTTP): reason says when to try again. */
+  /** Failed or no credentials past the client IP's anonymous budget (RATE_LIMIT_ANONYMOUS, shared with HTTP): reason says when to try again. */
   RATE_LIMITED: 4429,
   /** A subscriber let more than EVENT_SUBSCRIBER_QUEUE events wait: reconnect and resume with `after`. */
   SLOW_CONSUMER: 4008,
@@ -236,7 +236,9 @@ function coded(error: GraphQLError, code: string): GraphQLError {
  * socket lives, the same refusals and error codes as over HTTP, and the limits of WS_* settings.
  *
  * - Connect: `connectionParams.authorization` (Bearer JWT) or `connectionParams['x-api-key']`.
- *   None, bad, expired or revoked: closed 4401 with the reason; over WS_MAX_SOCKETS_PER_CALLER: 4429.
+ *   None, bad, expired or revoked: closed 4401 with the reason, a point of the client IP's anonymous
+ *   budget taken as for such an HTTP request (past it, 4429 with when to try again); over
+ *   WS_MAX_SOCKETS_PER_CALLER: 4429. A token is taken until `exp` plus the leeway HTTP allows.
  * - While open: closed 4401 "token expired" at the token's `exp` (a timer armed by the periodic
  *   sweep for tokens expiring before the next one), 4403 "account closed" when staff close the
  *   customer, 4401 "API key revoked" when the partner's key is revoked: at once on every instance,
