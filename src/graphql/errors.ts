@@ -45,6 +45,12 @@ export const ErrorCode = {
    */
   MUTATION_OVER_WEBSOCKET: 'MUTATION_OVER_WEBSOCKET',
   /**
+   * HTTP 400: a subscription sent over HTTP, which answers once and cannot carry a stream of events.
+   * Subscribe over graphql-ws on the same /graphql (parity-12: graphql-js ran its root resolver
+   * without an event, answered 200 INTERNAL_SERVER_ERROR and logged an internal error).
+   */
+  SUBSCRIPTION_OVER_HTTP: 'SUBSCRIPTION_OVER_HTTP',
+  /**
    * HTTP 503 with `Connection: close`: the request was read after the gateway began shutting down,
    * and nothing of it ran (src/http/drain.ts). Send it again (to another instance).
    */
@@ -61,6 +67,13 @@ export const ErrorCode = {
 
 export function unauthenticated(message = 'Sign in first: a valid bearer token or API key is required.') {
   return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+}
+
+/** Why a subscription over HTTP is refused (ErrorCode.SUBSCRIPTION_OVER_HTTP, HTTP 400), and where to send it. */
+export function subscriptionOverHttp() {
+  return new GraphQLError('Subscriptions are not taken over HTTP, which answers once: subscribe over WebSocket (graphql-ws, protocol graphql-transport-ws) on the same /graphql.', {
+    extensions: { code: ErrorCode.SUBSCRIPTION_OVER_HTTP, http: { status: 400 } },
+  });
 }
 
 export function forbidden(message = 'You may not do this.') {
@@ -169,6 +182,7 @@ const SAFE_CODES = new Set([
   'EVENT_ID_EXPIRED',
   'TOO_MANY_SUBSCRIPTIONS',
   'MUTATION_OVER_WEBSOCKET',
+  'SUBSCRIPTION_OVER_HTTP',
   'SERVICE_UNAVAILABLE',
 ]);
 

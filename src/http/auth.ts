@@ -18,9 +18,28 @@ export interface Authenticated {
    * known): the request must settle it before it answers (CustomerCheck).
    */
   customerCheck?: CustomerCheck;
-  /** When the bearer token expires (ms since the epoch); absent for API keys and anonymous callers. */
-  expiresAt?: number;
+  /**
+   * The last instant the bearer token is taken (ms since the epoch): its `exp` plus
+   * TOKEN_CLOCK_TOLERANCE_SECONDS, the instant `verify` starts refusing it. A socket closes at it
+   * (src/http/ws.ts), so a token is honoured exactly as long on either transport. Absent for API keys
+   * and anonymous callers.
+   */
+  acceptedUntil?: number;
 }
+
+/**
+ * How far, in seconds, the gateway's clock may disagree with the token issuer's: a token is still
+ * taken this long after its `exp` (and this long before its `nbf`). The one leeway of every path that
+ * judges a token's time: jose's verification (every HTTP request, a socket's connect and each of its
+ * operations) and an open socket's own expiry (`Authenticated.acceptedUntil`). Before parity-12 the
+ * socket compared the bare `exp` with its clock: a token 1 to 5 s past `exp` was served over HTTP and
+ * refused 4401 "token expired" at a socket's connect, and an open socket closed 5 s before HTTP
+ * stopped taking the same token.
+ */
+export const TOKEN_CLOCK_TOLERANCE_SECONDS = 5;
+
+/** The instant (ms since the epoch) a token whose `exp` is `exp` (seconds since the epoch) stops being taken. */
+export const tokenAcceptedUntil = (exp: number): number => (exp + TOKEN_CLOCK_TOLERANCE_SECONDS) * 1000;
 
 /**
  * The `WWW-Authenticate` value of every HTTP 401 the gateway sends (RFC 9110 §11.6.1 requires one
@@ -98,14 +117,14 @@ export class Authenticator {
       throw unauthenticated('Authorization must be "Bearer <JWT>".');
     }
     const claims = await this.verify(match[1]);
-    const expiresAt = claims.exp! * 1000;
+    const acceptedUntil = tokenAcceptedUntil(claims.exp!);
     const role = claims.role ?? 'customer';
     if (role === 'customer') {
       const externalId = claims.sub!;
       const knownId = options.deferCustomerCheck ? this.customerIds.get(externalId) : undefined;
       if (knownId !== undefined) {
         const customerCheck = new CustomerCheck(knownId, externalId);
-        return { caller: { kind: 'customer', customerId: knownId, externalId, status: undefined }, customerCheck, expiresAt };
+        return { caller: { kind: 'customer', customerId: knownId, externalId, status: undefined }, customerCheck, acceptedUntil };
       }
       const customer = await customerByExternalId(em, externalId);
       if (!customer || customer.status === CustomerStatus.CLOSED) {
@@ -116,10 +135,10 @@ export class Authenticator {
         if (this.customerIds.size >= CUSTOMER_ID_CACHE_SIZE) this.customerIds.delete(this.customerIds.keys().next().value!);
         this.customerIds.set(externalId, customer.id);
       }
-      return { caller: { kind: 'customer', customerId: customer.id, externalId: customer.externalId, status: customer.status }, customer, expiresAt };
+      return { caller: { kind: 'customer', customerId: customer.id, externalId: customer.externalId, status: customer.status }, customer, acceptedUntil };
     }
     if (typeof role === 'string' && STAFF_ROLES.has(role)) {
-      return { caller: { kind: 'staff', staffId: claims.sub!, role: role as 'operator' | 'analyst' }, expiresAt };
+      return { caller: { kind: 'staff', staffId: claims.sub!, role: role as 'operator' | 'analyst' }, acceptedUntil };
     }
     throw unauthenticated('This token has no role this gateway knows.');
   }
@@ -135,7 +154,8 @@ export class Authenticator {
     if (hit && hit.until > now) return hit.claims;
     const claims = await this.verifySignature(token);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { claims, until: Math.min((claims.exp ?? 0) * 1000, now + 60_000) });
+    // Kept while jose would take it again (the same leeway), at most a minute.
+    this.verified.set(token, { claims, until: Math.min(tokenAcceptedUntil(claims.exp ?? 0), now + 60_000) });
     return claims;
   }
 
@@ -145,7 +165,7 @@ export class Authenticator {
         requiredClaims: ['exp', 'sub'],
         issuer: this.config.jwtIssuer,
         audience: this.config.jwtAudience,
-        clockTolerance: 5,
+        clockTolerance: TOKEN_CLOCK_TOLERANCE_SECONDS,
       };
       const { payload } = this.jwks
         ? await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })

@@ -11,6 +11,20 @@
  * as before; whether a field takes them is its scalar's to say.
  */
 
+/** UTF-8's byte order mark (U+FEFF as bytes). */
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * `bytes` without one leading UTF-8 byte order mark, if it starts with one (the same buffer
+ * otherwise). A JSON text must not begin with one, but a parser may ignore it (RFC 8259 §8.1), and
+ * editors and some HTTP stacks on Windows write one: the gateway drops it from an HTTP body and from
+ * a WebSocket message alike (parity-12; a socket was closed 4400 for what HTTP took). Only one, as
+ * a UTF-8 decoder drops only one: a second is text.
+ */
+export function dropByteOrderMark(bytes: Buffer): Buffer {
+  return bytes.subarray(0, 3).equals(BYTE_ORDER_MARK) ? bytes.subarray(3) : bytes;
+}
+
 /** A number of the request that JSON's double cannot hold as written, and where it is. */
 export interface InexactNumber {
   /** The path from the body's top (`["variables", "input", "lines", "0", "unitPrice"]`). */

@@ -17,7 +17,7 @@ import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
 import { markOperation, mayWrite, readsUntilToldOtherwise } from '../db/reads.js';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
-import { clockUnavailable, formatError, QueryTooComplexError, serviceUnavailable, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
+import { clockUnavailable, formatError, QueryTooComplexError, serviceUnavailable, subscriptionOverHttp, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
@@ -32,7 +32,7 @@ import { Metrics, metricsAccess, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
 import { devTokens, devTokensEnabled } from './dev-tokens.js';
-import { inexactField, inexactNumberMessage, parseRequestJson, type InexactNumber } from './request-json.js';
+import { dropByteOrderMark, inexactField, inexactNumberMessage, parseRequestJson, type InexactNumber } from './request-json.js';
 import { isPageRequest, WebApp } from './web.js';
 import { startSubscriptionServer } from './ws.js';
 
@@ -103,6 +103,20 @@ const requireCredentials: ApolloServerPlugin<RequestCtx> = {
     return {
       async didResolveOperation({ contextValue, operation, document }) {
         if (contextValue.caller.kind === 'anonymous' && (!operation || !onlyIntrospection(operation, document))) throw unauthenticated();
+      },
+    };
+  },
+};
+
+/**
+ * Subscriptions over the socket only (SUBSCRIPTION_OVER_HTTP, 400), as mutations are over HTTP only
+ * (MUTATION_OVER_WEBSOCKET): each transport says which operations it carries, before anything runs.
+ */
+const noSubscriptionOverHttp: ApolloServerPlugin<RequestCtx> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === 'subscription') throw subscriptionOverHttp();
       },
     };
   },
@@ -217,14 +231,17 @@ function bindSending(res: ServerResponse, sendMs: number): void {
   });
 }
 
-/** Decodes UTF-8 strictly: a byte sequence that is not UTF-8 throws instead of reading as U+FFFD. */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Decodes UTF-8 strictly: a byte sequence that is not UTF-8 throws instead of reading as U+FFFD. A
+ * byte order mark is the caller's to drop (`dropByteOrderMark`, the rule the WebSocket follows too).
+ */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The request body as text, at most `limit` bytes (BodyTooLarge beyond). Bytes that are not UTF-8
  * are BodyNotUtf8: read leniently they became U+FFFD, so two idempotency keys (or names, codes)
  * differing only in such bytes were one key, and the second purchase answered as the first
- * (hostile pass 11). A leading byte order mark is dropped, as JSON parsers may (RFC 8259 §8.1).
+ * (hostile pass 11). A leading byte order mark is dropped (`dropByteOrderMark`), as over a WebSocket.
  */
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -243,7 +260,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     throw new BodyNotSent();
   }
   try {
-    return STRICT_UTF8.decode(Buffer.concat(chunks));
+    return STRICT_UTF8.decode(dropByteOrderMark(Buffer.concat(chunks)));
   } catch {
     throw new BodyNotUtf8();
   }
@@ -425,6 +442,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
       ...(armor.plugins as unknown as ApolloServerPlugin<RequestCtx>[]),
       operationKind,
       requireCredentials,
+      noSubscriptionOverHttp,
       unavailableStatus,
       clockGuardedWrites,
       rememberApq,

@@ -35,7 +35,7 @@ import { decide, type TrustedCaller } from '../persisted/trusted.js';
 import type { Authenticator } from './auth.js';
 import type { ProxyTrust } from './limits.js';
 import type { RateLimits } from './rate-limit.js';
-import { inexactField, inexactNumberIn, inexactNumberMessage, markInexactNumbers } from './request-json.js';
+import { dropByteOrderMark, inexactField, inexactNumberIn, inexactNumberMessage, markInexactNumbers } from './request-json.js';
 
 /**
  * Close codes of /graphql's WebSocket (graphql-ws), besides the protocol's own
@@ -49,7 +49,7 @@ export const SocketClose = {
   FORBIDDEN: 4403,
   /** More sockets than WS_MAX_SOCKETS_PER_CALLER for this caller on this instance. */
   TOO_MANY_SOCKETS: 4429,
-  /** Failed credentials past the client IP's anonymous budget (RATE_LIMIT_ANONYMOUS, shared with HTTP): reason says when to try again. */
+  /** Failed or no credentials past the client IP's anonymous budget (RATE_LIMIT_ANONYMOUS, shared with HTTP): reason says when to try again. */
   RATE_LIMITED: 4429,
   /** A subscriber let more than EVENT_SUBSCRIBER_QUEUE events wait: reconnect and resume with `after`. */
   SLOW_CONSUMER: 4008,
@@ -108,8 +108,11 @@ export interface Session {
   ip: string;
   /** `apollographql-client-name` (connection params or upgrade header): PERSISTED_ONLY applies by it. */
   clientName?: string;
-  /** Token expiry (ms since the epoch); absent for API keys. */
-  expiresAt?: number;
+  /**
+   * The last instant its token is taken (ms since the epoch; `Authenticated.acceptedUntil`: `exp` plus
+   * the leeway HTTP allows), when the socket closes 4401 "token expired"; absent for API keys.
+   */
+  acceptedUntil?: number;
   /**
    * A customer's: the last position of their event stream when the socket connected, read with
    * their status in one statement. A close at or before it was committed before the socket
@@ -167,6 +170,21 @@ export const MUTATION_OVER_WEBSOCKET_MESSAGE =
 /** A close reason fits a control frame (123 bytes). */
 const reasonOf = (text: string) => (Buffer.byteLength(text) <= 123 ? text : Buffer.from(text).subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '…');
 
+/**
+ * The connectionParams value named as HTTP header `name` (lower case), its name matched as HTTP
+ * matches header names, whatever its case: `X-API-Key` is `x-api-key` there (parity-12: a socket
+ * read only `x-api-key`, and `Authorization` besides `authorization`, so a partner whose client
+ * wrote the header's usual spelling was refused "credentials required"). The lower-case key first,
+ * then the first other spelling in the payload's order.
+ */
+function paramOf(params: Record<string, unknown>, name: string): unknown {
+  const key = Object.keys(params).find((k) => k !== name && k.toLowerCase() === name);
+  return params[name] ?? (key === undefined ? undefined : params[key]);
+}
+
+/** The close of a socket that sent no credentials: what to send instead. */
+const CREDENTIALS_REQUIRED = { code: SocketClose.UNAUTHORIZED, reason: 'credentials required: connectionParams.authorization "Bearer <JWT>" or x-api-key' };
+
 /** The close a refused credential gets: what the client should do is in the reason. */
 function credentialClose(error: unknown): { code: number; reason: string } | undefined {
   const code = (error as GraphQLError)?.extensions?.code;
@@ -218,7 +236,9 @@ function coded(error: GraphQLError, code: string): GraphQLError {
  * socket lives, the same refusals and error codes as over HTTP, and the limits of WS_* settings.
  *
  * - Connect: `connectionParams.authorization` (Bearer JWT) or `connectionParams['x-api-key']`.
- *   None, bad, expired or revoked: closed 4401 with the reason; over WS_MAX_SOCKETS_PER_CALLER: 4429.
+ *   None, bad, expired or revoked: closed 4401 with the reason, a point of the client IP's anonymous
+ *   budget taken as for such an HTTP request (past it, 4429 with when to try again); over
+ *   WS_MAX_SOCKETS_PER_CALLER: 4429. A token is taken until `exp` plus the leeway HTTP allows.
  * - While open: closed 4401 "token expired" at the token's `exp` (a timer armed by the periodic
  *   sweep for tokens expiring before the next one), 4403 "account closed" when staff close the
  *   customer, 4401 "API key revoked" when the partner's key is revoked: at once on every instance,
@@ -276,8 +296,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   };
 
   const armExpiry = (session: Session, horizon: number) => {
-    if (session.expiresAt === undefined || session.expiryTimer || session.expiresAt > horizon) return;
-    session.expiryTimer = setTimeout(() => close(session, SocketClose.UNAUTHORIZED, 'token expired'), Math.max(0, session.expiresAt - Date.now()));
+    if (session.acceptedUntil === undefined || session.expiryTimer || session.acceptedUntil > horizon) return;
+    session.expiryTimer = setTimeout(() => close(session, SocketClose.UNAUTHORIZED, 'token expired'), Math.max(0, session.acceptedUntil - Date.now()));
     session.expiryTimer.unref();
   };
 
@@ -355,13 +375,12 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       ({ caller } = await auth.authenticate(session.credentials, requestEntityManager(orm)));
     } catch (error) {
       const refused = credentialClose(error);
-      if (refused) {
-        await rateLimits.take({ kind: 'anonymous' }, session.ip).finally(() => {
-          // After the refusal is on its way (graphql-ws sends it in the microtasks that follow).
-          setImmediate(() => close(session, refused.code, refused.reason));
-        });
-      }
-      throw error;
+      if (!refused) throw error;
+      const charged = await chargedRefusal(session.ip, refused);
+      // After the refusal is on its way (graphql-ws sends it in the microtasks that follow).
+      setImmediate(() => close(session, charged.close.code, charged.close.reason));
+      // Over the budget the operation is answered RATE_LIMITED, as HTTP answers 429.
+      throw charged.limited ?? error;
     }
     await rateLimits.take(caller, session.ip);
     let em: Ctx['em'] | undefined;
@@ -412,6 +431,27 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     if (inFlight === 0) drained?.();
   };
 
+  const clientIp = (request: IncomingMessage | undefined): string | undefined => (request ? deps.proxies.clientIp(request) : undefined);
+
+  /**
+   * Takes a point of `ip`'s anonymous budget (RATE_LIMIT_ANONYMOUS, shared with HTTP) for a socket
+   * whose credentials failed or were none, as an HTTP request without valid credentials takes one.
+   * `close` is the close to send: `refused` itself, or past the budget 4429 "rate limited: try again
+   * in N s" (HTTP answers 429 with Retry-After there), with the RATE_LIMITED error as `limited`. A
+   * socket with no known address (none in the upgrade) is not counted.
+   */
+  const chargedRefusal = async (ip: string | undefined, refused: { code: number; reason: string }): Promise<{ close: { code: number; reason: string }; limited?: GraphQLError }> => {
+    if (ip === undefined) return { close: refused };
+    try {
+      await rateLimits.take({ kind: 'anonymous' }, ip);
+      return { close: refused };
+    } catch (error) {
+      const retryAfter = (error as GraphQLError)?.extensions?.retryAfter;
+      if (retryAfter === undefined) throw error;
+      return { close: { code: SocketClose.RATE_LIMITED, reason: `rate limited: try again in ${String(retryAfter)} s` }, limited: error as GraphQLError };
+    }
+  };
+
   /**
    * The close of a socket whose connection failed with `error`: the credential's refusal (4401), a
    * database that did not answer in time (1013, retried by clients; logged as HTTP logs it), or an
@@ -434,24 +474,23 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const connect = async (ctx: SocketCtx, heard: readonly SessionEnd[]): Promise<boolean> => {
     const { socket, request } = ctx.extra;
     const params = ctx.connectionParams ?? {};
-    const credentials = { authorization: params.authorization ?? params.Authorization, 'x-api-key': params['x-api-key'] };
+    const credentials = { authorization: paramOf(params, 'authorization'), 'x-api-key': paramOf(params, 'x-api-key') };
     let authenticated;
     try {
       authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
     } catch (error) {
-      let refused = connectRefusal(error);
+      const refused = connectRefusal(error);
       // Failed credentials count on the client IP's anonymous budget, as over HTTP: a socket gave a
       // guesser a second budget (WS connects) beside HTTP's. Over it, the refusal HTTP answers.
-      if (refused.code === SocketClose.UNAUTHORIZED) {
-        const ip = request ? deps.proxies.clientIp(request) : undefined;
-        if (ip !== undefined) {
-          await rateLimits.take({ kind: 'anonymous' }, ip).catch((limited: unknown) => {
-            const retryAfter = (limited as GraphQLError)?.extensions?.retryAfter;
-            if (retryAfter !== undefined) refused = { code: SocketClose.RATE_LIMITED, reason: `rate limited: try again in ${String(retryAfter)} s` };
-          });
-        }
-      }
-      socket.close(refused.code, refused.reason);
+      const closing = refused.code === SocketClose.UNAUTHORIZED ? (await chargedRefusal(clientIp(request), refused)).close : refused;
+      socket.close(closing.code, closing.reason);
+      return false;
+    }
+    // No credentials at all: a point of the same budget, as an anonymous HTTP request takes one
+    // (parity-12; before, a socket without credentials cost only a connection attempt).
+    if (authenticated.caller.kind === 'anonymous') {
+      const closing = (await chargedRefusal(clientIp(request), CREDENTIALS_REQUIRED)).close;
+      socket.close(closing.code, closing.reason);
       return false;
     }
     // Where the customer's stream stood, with their status, in one snapshot: a close that
@@ -485,11 +524,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     }
     // The client may have gone while its credentials were checked: graphql-ws has forgotten it then.
     if (socket.readyState !== WebSocket.OPEN) return false;
-    const key = callerKey(authenticated.caller);
-    if (!key) {
-      socket.close(SocketClose.UNAUTHORIZED, 'credentials required: connectionParams.authorization "Bearer <JWT>" or x-api-key');
-      return false;
-    }
+    const key = callerKey(authenticated.caller)!;
     const open = socketsByCaller.get(key) ?? 0;
     if (open >= config.ws.maxSocketsPerCaller) {
       socket.close(SocketClose.TOO_MANY_SOCKETS, `too many sockets: at most ${config.ws.maxSocketsPerCaller} per caller`);
@@ -498,19 +533,20 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     const headerName = request?.headers['apollographql-client-name'];
     // The client names itself in connectionParams (`clientName`, as the web apps send it, or the
     // HTTP header's name) or in the upgrade request's header.
-    const fromParams = params.clientName ?? params['apollographql-client-name'];
+    const fromParams = params.clientName ?? paramOf(params, 'apollographql-client-name');
     const named = typeof fromParams === 'string' ? fromParams : headerName;
     const session: Session = {
       socket,
       key,
       caller: authenticated.caller,
       credentials,
-      ip: request ? deps.proxies.clientIp(request) : 'unknown',
+      ip: clientIp(request) ?? 'unknown',
       clientName: typeof named === 'string' && CLIENT_NAME.test(named) ? named : undefined,
-      expiresAt: authenticated.expiresAt,
+      acceptedUntil: authenticated.acceptedUntil,
       seenSeq,
     };
-    if (session.expiresAt !== undefined && session.expiresAt <= Date.now()) {
+    // Its token lapsed while the connect read the database (the same instant HTTP stops taking it).
+    if (session.acceptedUntil !== undefined && session.acceptedUntil <= Date.now()) {
       socket.close(SocketClose.UNAUTHORIZED, 'token expired');
       return false;
     }
@@ -648,8 +684,13 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     // Mutations are refused over sockets: what each message starts (the connection's and each
     // operation's credentials, a subscription's checks, a query, the reads of every event) is
     // reads, and a read that meets a dead pooled connection is sent again (pool-12).
+    // A message's leading byte order mark is dropped before anyone reads it (graphql-ws's JSON.parse
+    // closed the socket 4400 for one), as HTTP drops it from a body: one rule, `dropByteOrderMark`.
     const emit = socket.emit;
-    socket.emit = (...args: Parameters<WebSocket['emit']>) => readsUntilToldOtherwise(() => emit.apply(socket, args));
+    socket.emit = (...args: Parameters<WebSocket['emit']>) => {
+      if (args[0] === 'message' && Buffer.isBuffer(args[1])) args[1] = dropByteOrderMark(args[1]);
+      return readsUntilToldOtherwise(() => emit.apply(socket, args));
+    };
     // Ahead of graphql-ws's own listener, which reads a binary frame with String(buffer): a frame
     // that is not UTF-8 closes the socket as ws closes a text frame with such bytes, and graphql-ws's
     // handling of it stops at the closed socket (onConnect, onSubscribe).

@@ -148,8 +148,11 @@ export interface RawSocket {
   answer(id: string, timeoutMs?: number): Promise<RawMessage>;
 }
 
-/** Opens a raw graphql-ws socket on `url` with `params` as connection_init payload and waits for the ack. */
-export async function rawSocket(url: string, params: Record<string, unknown>): Promise<RawSocket> {
+/**
+ * Opens a raw graphql-ws socket on `url` with `params` as connection_init payload (or, given bytes,
+ * that whole frame as written) and waits for the ack or the socket's close.
+ */
+export async function rawSocket(url: string, params: Record<string, unknown> | Buffer): Promise<RawSocket> {
   const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   const messages: RawMessage[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
@@ -159,7 +162,7 @@ export async function rawSocket(url: string, params: Record<string, unknown>): P
     socket.once('open', () => resolve());
     socket.once('error', reject);
   });
-  socket.send(JSON.stringify({ type: 'connection_init', payload: params }));
+  socket.send(Buffer.isBuffer(params) ? params : JSON.stringify({ type: 'connection_init', payload: params }));
   await waitFor(() => messages.some((m) => m.type === 'connection_ack') || socket.readyState !== WebSocket.OPEN, 10_000, 'connection_ack');
   return {
     socket,

@@ -20,6 +20,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
   EVENT_ID_EXPIRED: 'Live updates missed too much. Reload the page.',
   TOO_MANY_SUBSCRIPTIONS: 'Too many live updates are open. Close some tabs of this app.',
   MUTATION_OVER_WEBSOCKET: 'This version of the app does not match the server. Reload the page.',
+  SUBSCRIPTION_OVER_HTTP: 'This version of the app does not match the server. Reload the page.',
   INTERNAL_SERVER_ERROR: 'Something went wrong on our side. Please try again; if it keeps happening, quote the reference below.',
   PERSISTED_QUERY_NOT_FOUND: 'This version of the app is not known to the server. Reload the page.',
   PERSISTED_QUERY_NOT_ALLOWED: 'This version of the app is not registered with the server. Reload the page.',
