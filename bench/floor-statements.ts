@@ -42,7 +42,7 @@ export const STORE_PAGE = {
     "    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && vc.segments)\n" +
     "    and (s.min_balance is null or coalesce((select b.available from vb b where b.currency_code = s.currency_code), 0) >= s.min_balance)\n" +
     "    and (s.min_lifetime_points is null or coalesce((select b.lifetime_earned from vb b where b.currency_code = s.currency_code), 0) >= s.min_lifetime_points)\n" +
-    "      left join lateral (select (case when sp.money_currency = any('{BIF,CLP,DJF,GNF,ISK,JPY,KMF,KRW,PYG,RWF,UGX,UYI,VND,VUV,XAF,XOF,XPF}'::text[]) then 0 when sp.money_currency = any('{BHD,IQD,JOD,KWD,LYD,OMR,TND}'::text[]) then 3 when sp.money_currency = any('{CLF,UYW}'::text[]) then 4 else 2 end) as digits from point_currency sp where sp.code = s.currency_code) sm on true\n" +
+    "      left join lateral (select (case when sp.money_currency = any('{BIF,CLP,DJF,GNF,ISK,JPY,KMF,KRW,PYG,RWF,UGX,UYI,VND,VUV,XAF,XOF,XPF}'::text[]) then 0 when sp.money_currency = any('{BHD,IQD,JOD,KWD,LYD,OMR,TND}'::text[]) then 3 when sp.money_currency = any('{CLF,UYW}'::text[]) then 4 else 2 end) as digits from point_currency sp where sp.code = s.currency_code offset 0) sm on true\n" +
     "      left join lateral (\n" +
     "        select l.id, l.store_id as \"storeId\", l.price_in_points as \"priceInPoints\", l.stock_total as \"stockTotal\", l.stock_remaining as \"stockRemaining\", l.per_customer_limit as \"perCustomerLimit\", l.visible_from as \"visibleFrom\", l.visible_until as \"visibleUntil\", l.sort_order as \"sortOrder\", l.removed_at as \"removedAt\", s.currency_code as \"currencyCode\",\n" +
     "               coalesce(pc.purchased, 0) as \"purchasedByViewer\",\n" +

@@ -259,7 +259,7 @@ function storePageSelect(viewer: NonNullable<Viewer>, externalId: string, now: D
     select vc.active as "viewerActive", ${STORE_PREFIXED}, l.*, vb.available as "viewerBalance"
       from vc
       left join reward_store s on vc.active and s.id = ${storeId}::bigint and ${storeOpen(now)} and ${customerQualifies(viewer, now, sql`vb`, sql`vc.segments`)}
-      left join lateral (select ${moneyDigitsSql(sql`sp.money_currency`)} as digits from point_currency sp where sp.code = s.currency_code) sm on true
+      left join lateral (select ${moneyDigitsSql(sql`sp.money_currency`)} as digits from point_currency sp where sp.code = s.currency_code offset 0) sm on true
       left join lateral (
         select ${LISTING_COLUMNS}, ${LISTING_CURRENCY},
                coalesce(pc.purchased, 0) as "purchasedByViewer",

@@ -91,7 +91,8 @@ function unpayable(version: OfferVersionRow, money: string | null) {
  * - whether live or used up, the replacement is then the offer's current version (staff edit the
  *   offer to a payable amount first), not the version issued, which would be as unusable; INVALID
  *   when the current one cannot be paid in that money either (`unpayable`), or when its money is
- *   not known.
+ *   not known and the request does not name it (`moneyCurrency`, offsale-12b: the replacement is
+ *   then in the money staff name, recorded in the audit entry; moneyOfReplacement).
  */
 export async function issueReplacementOffer(ctx: Ctx, request: ReplacementRequest): Promise<ReplacementOutcome> {
   const now = ctx.clock.now();
