@@ -42,7 +42,6 @@ export const STORE_PAGE = {
     "    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && vc.segments)\n" +
     "    and (s.min_balance is null or coalesce((select b.available from vb b where b.currency_code = s.currency_code), 0) >= s.min_balance)\n" +
     "    and (s.min_lifetime_points is null or coalesce((select b.lifetime_earned from vb b where b.currency_code = s.currency_code), 0) >= s.min_lifetime_points)\n" +
-    "      left join lateral (select (case when sp.money_currency = any('{BIF,CLP,DJF,GNF,ISK,JPY,KMF,KRW,PYG,RWF,UGX,UYI,VND,VUV,XAF,XOF,XPF}'::text[]) then 0 when sp.money_currency = any('{BHD,IQD,JOD,KWD,LYD,OMR,TND}'::text[]) then 3 when sp.money_currency = any('{CLF,UYW}'::text[]) then 4 else 2 end) as digits from point_currency sp where sp.code = s.currency_code offset 0) sm on true\n" +
     "      left join lateral (\n" +
     "        select l.id, l.store_id as \"storeId\", l.price_in_points as \"priceInPoints\", l.stock_total as \"stockTotal\", l.stock_remaining as \"stockRemaining\", l.per_customer_limit as \"perCustomerLimit\", l.visible_from as \"visibleFrom\", l.visible_until as \"visibleUntil\", l.sort_order as \"sortOrder\", l.removed_at as \"removedAt\", s.currency_code as \"currencyCode\",\n" +
     "               coalesce(pc.purchased, 0) as \"purchasedByViewer\",\n" +
@@ -53,7 +52,7 @@ export const STORE_PAGE = {
     "          left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = $11::bigint\n" +
     "         where l.store_id = s.id and ($12::bigint is null or (l.sort_order, l.id) > ($13::int, $14::bigint)) and l.removed_at is null and (l.visible_from is null or l.visible_from <= $15) and (l.visible_until is null or l.visible_until > $16)\n" +
     "    and (ov.valid_until is null or ov.valid_until > $17)\n" +
-    "           and (coalesce(trunc(ov.amount_off, sm.digits) = ov.amount_off, true) and coalesce(trunc(ov.max_discount, sm.digits) = ov.max_discount, true))\n" +
+    "           and (coalesce(trunc(ov.amount_off, s.money_digits) = ov.amount_off, true) and coalesce(trunc(ov.max_discount, s.money_digits) = ov.max_discount, true))\n" +
     "         order by l.sort_order, l.id limit $18) l on true\n" +
     "      left join vb on vb.currency_code = s.currency_code\n" +
     "     order by l.\"sortOrder\", l.id",

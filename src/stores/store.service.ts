@@ -10,7 +10,6 @@ import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import {
   amountsFitDigitsSql,
-  moneyDigitsSql,
   offerVersionColumns,
   offerVersionFrom,
   refuseAmountsFinerThanMoney,
@@ -113,7 +112,8 @@ export function listingOnShow(now: Date): RawBuilder<unknown> {
 /**
  * What a customer is shown of a store's listings beyond listingOnShow: the listing's offer (`ov`,
  * its current version) can be paid in the store's money, whose decimals are `digits` (an SQL
- * integer: moneyDigitsSql of the store's point currency's `money_currency`; amountsFitDigitsSql). A listing kept from before money-12 whose offer reads "2.50" off in a
+ * integer: the store's `money_digits`, kept by the database from its point currency's money;
+ * amountsFitDigitsSql). A listing kept from before money-12 whose offer reads "2.50" off in a
  * yen store is refused at purchase (OFFER_UNAVAILABLE, offsale-12), so it is not shown either: not
  * on the page, not counted in its `hasNextPage`, not given a cursor, null by `node(id:)`; it is
  * back on show once staff edit the offer to an amount of the money (offsale-12b). Staff see it.
@@ -167,12 +167,11 @@ function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, ta
       join reward_store s on s.id = l.store_id
       join offer o on o.id = l.offer_id
       join offer_version ov on ov.id = o.current_version_id
-      join point_currency sp on sp.code = s.currency_code
       left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = ${viewerId}::bigint
       left join vb on vb.currency_code = s.currency_code
      where ${where} and ${
        viewer
-         ? sql`${listingOnShow(now)} and ${listingPayable(moneyDigitsSql(sql`sp.money_currency`))} and ${storeChecked ? sql`true` : storeVisibleTo(viewer, now)}`
+         ? sql`${listingOnShow(now)} and ${listingPayable(sql`s.money_digits`)} and ${storeChecked ? sql`true` : storeVisibleTo(viewer, now)}`
          : sql`true`
      }
      ${tail}`;
@@ -259,7 +258,6 @@ function storePageSelect(viewer: NonNullable<Viewer>, externalId: string, now: D
     select vc.active as "viewerActive", ${STORE_PREFIXED}, l.*, vb.available as "viewerBalance"
       from vc
       left join reward_store s on vc.active and s.id = ${storeId}::bigint and ${storeOpen(now)} and ${customerQualifies(viewer, now, sql`vb`, sql`vc.segments`)}
-      left join lateral (select ${moneyDigitsSql(sql`sp.money_currency`)} as digits from point_currency sp where sp.code = s.currency_code offset 0) sm on true
       left join lateral (
         select ${LISTING_COLUMNS}, ${LISTING_CURRENCY},
                coalesce(pc.purchased, 0) as "purchasedByViewer",
@@ -269,7 +267,7 @@ function storePageSelect(viewer: NonNullable<Viewer>, externalId: string, now: D
           join offer_version ov on ov.id = o.current_version_id
           left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = ${viewer.customerId}::bigint
          where l.store_id = s.id and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint)) and ${listingOnShow(now)}
-           and ${listingPayable(sql`sm.digits`)}
+           and ${listingPayable(sql`s.money_digits`)}
          order by l.sort_order, l.id limit ${limit}) l on true
       left join vb on vb.currency_code = s.currency_code
      order by l."sortOrder", l.id`;

@@ -2,6 +2,7 @@ import { CreateCurrencyDocument, CreateOfferDocument, RewardStoreOffersDocument,
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createStore, storeOf, unique } from '../support/program.js';
 import { headOf, recordStatements } from '../support/statements.js';
+import { moneysByDigits, minorDigits } from '../../src/domain/currency.js';
 
 /**
  * A listing kept from before money-12 whose offer reads "2.50" off in a yen store cannot be bought
@@ -113,5 +114,23 @@ describe("a listing whose offer cannot be paid in its store's money is not on th
       (ok(await t.gql(`query($id: ID!) { node(id: $id) { ... on Listing { id } } }`, { id }, customer.token)) as { node: { id: string } | null }).node;
     expect(await byId(listings[1].id)).toBeNull();
     expect(await byId(listings[2].id)).toEqual({ id: listings[2].id });
+  });
+
+  it("a store's money changed by hand (as start-up advises for a non-ISO code) changes what its page shows; the database's digits are ISO 4217's", async () => {
+    const code = unique('EURO').toUpperCase().replace(/[^A-Z]/g, '').slice(0, 12);
+    ok(await t.gql(CreateCurrencyDocument, { input: { code, name: code, expiryDays: null, pointValue: '1', moneyCurrency: 'EUR' } }, t.operatorToken));
+    const store = await createStore(t, code);
+    const cents = ok(await t.gql(CreateOfferDocument, { input: { name: unique('cents'), benefit: { kind: 'AMOUNT_OFF', amountOff: '2.50' }, validDays: 30 } }, t.operatorToken)).createOffer.offer!;
+    const listing = await addListing(t, store.id, cents.id, { priceInPoints: 10 });
+    const customer = await createCustomer(t, code, 100);
+    expect((await pageOf(store.id, customer.token, 20)).ids).toEqual([listing.id]);
+    await t.sql(`update point_currency set money_currency = 'JPY' where code = $1`, [code]);
+    expect((await pageOf(store.id, customer.token, 20)).ids).toEqual([]);
+    await t.sql(`update point_currency set money_currency = 'EUR' where code = $1`, [code]);
+    expect((await pageOf(store.id, customer.token, 20)).ids).toEqual([listing.id]);
+
+    const codes = [...moneysByDigits().values()].flat().concat(['EUR', 'USD', 'XYZ']);
+    const rows = await t.sql<{ code: string; digits: number }>(`select c as code, money_digits(c) as digits from unnest($1::text[]) c`, [codes]);
+    expect(rows.map((r) => [r.code, Number(r.digits)])).toEqual(codes.map((c) => [c, minorDigits(c)]));
   });
 });
