@@ -28,6 +28,7 @@ import { Migration20261201121000 } from './Migration20261201121000.js';
 import { Migration20261201130000 } from './Migration20261201130000.js';
 import { Migration20261201140000 } from './Migration20261201140000.js';
 import { Migration20261201150000 } from './Migration20261201150000.js';
+import { Migration20261201190000 } from './Migration20261201190000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261201130000', class: Migration20261201130000 },
   { name: 'Migration20261201140000', class: Migration20261201140000 },
   { name: 'Migration20261201150000', class: Migration20261201150000 },
+  { name: 'Migration20261201190000', class: Migration20261201190000 },
 ];

@@ -9,7 +9,7 @@ import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry, type Posted } from '../points/ledger.service.js';
@@ -31,7 +31,7 @@ export interface GiftProgress {
  */
 export type GiftListRow = Pick<EntityRow<GiftList>, (typeof GIFT_LIST_KEYS)[number]> &
   Nullable<GiftProgress> & {
-    /** Offers that can be picked now, at their current version, in the list's order. */
+    /** Offers that can be picked now, at their current version, in the list's order (for a customer: those payable in the list's money). */
     options: OfferVersionRow[];
   };
 
@@ -80,13 +80,18 @@ async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number
          order by g.threshold, g.id`,
   );
   if (lists.length === 0) return [];
+  // A customer is not offered what the claim would refuse: an option whose offer cannot be paid in
+  // the list's money (OFFER_UNAVAILABLE, offsale-12; offsale-12b). Staff see it.
   const options = await query<OfferVersionRow & Selected<typeof OPTION_LIST_COLUMN>>(
     em,
     sql`select ${OPTION_LIST_COLUMN}, ${offerVersionColumns()}
           from gift_list_option o
           join offer f on f.id = o.offer_id
           join offer_version ov on ov.id = f.current_version_id
+          join gift_list g on g.id = o.gift_list_id
+          join point_currency pc on pc.code = g.currency_code
          where o.gift_list_id = any(${idList(lists.map((l) => l.id))}) and ${optionOnShow(now)}
+           and (${customerId}::bigint is null or ${amountsFitMoneySql(sql`pc.money_currency`)})
          order by o.gift_list_id, o.position`,
   );
   return lists.map(({ available, claimed, ...list }) => ({
@@ -96,7 +101,7 @@ async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number
   }));
 }
 
-/** The lists a customer can pick from (lists with no option on show are left out), with their progress. */
+/** The lists a customer can pick from (lists with no option on show, or none payable in the list's money, are left out), with their progress. */
 export async function giftListsFor(em: SqlEntityManager, customerId: number, now: Date, ids: readonly number[] | null = null): Promise<GiftListRow[]> {
   return (await giftListRows(em, { ids, customerId, now })).filter((list) => list.options.length > 0);
 }

@@ -70,7 +70,7 @@ export type { Page };
  * share a kind (`rewardStores` and `eligibleRewardStores`; one store's listings and another's,
  * whose cursor names a place in the order, test/stores/shaped-pages-hostile.test.ts).
  */
-export type CursorKind = 'RewardStore' | 'Listing' | 'Offer' | 'AuditEntry' | 'IssuedOffer' | 'LedgerEntry' | 'WebhookEndpoint' | 'WebhookDelivery';
+export type CursorKind = 'RewardStore' | 'Listing' | 'Offer' | 'UnpayableOffer' | 'AuditEntry' | 'IssuedOffer' | 'LedgerEntry' | 'WebhookEndpoint' | 'WebhookDelivery';
 
 /** A cursor: base64url of the JSON array `[kind, ...key]` (`["LedgerEntry",6]`), opaque to clients. */
 export function encodeCursor(kind: CursorKind, key: number[]): string {

@@ -239,18 +239,35 @@ export function versionFitsMoney(version: Pick<OfferVersionRow, 'amountOff' | 'm
 }
 
 /**
- * versionFitsMoney in SQL: whether the offer version `ov` (the alias) has no `amount_off` or
- * `max_discount` finer than the money `money` (an SQL text expression, an ISO 4217 code) can be
- * paid in: `trunc` to the money's decimals (ISO 4217's minor unit, `minorDigits`, as a CASE
- * over the moneys without two) leaves the amount as it is. Exact (`numeric`), no table read: a
- * few comparisons per row, for the purchase's one statement (offsale-12).
+ * The decimals of money `money` (an SQL text expression, an ISO 4217 code) as an SQL integer:
+ * ISO 4217's minor unit (`minorDigits`), a CASE over the moneys that do not have two
+ * (`moneysByDigits`), literals in the text, no table read.
  */
-export function amountsFitMoneySql(money: RawBuilder<unknown>): RawBuilder<boolean> {
-  const digits = sql`(case ${sql.join(
+export function moneyDigitsSql(money: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`(case ${sql.join(
     [...moneysByDigits()].map(([d, codes]) => sql`when ${money} = any(${sql.lit(`{${codes.join(',')}}`)}::text[]) then ${sql.lit(d)}`),
     sql` `,
   )} else 2 end)`;
+}
+
+/**
+ * Whether the offer version `ov` (the alias) has no `amount_off` or `max_discount` with more
+ * decimals than `digits` (an SQL integer expression, a money's `moneyDigitsSql`): `trunc` to them
+ * leaves the amount as it is. Exact (`numeric`). Two comparisons per row when `digits` is read
+ * once for the statement (the store page, offsale-12b).
+ */
+export function amountsFitDigitsSql(digits: RawBuilder<unknown>): RawBuilder<boolean> {
   return sql<boolean>`(coalesce(trunc(ov.amount_off, ${digits}) = ov.amount_off, true) and coalesce(trunc(ov.max_discount, ${digits}) = ov.max_discount, true))`;
+}
+
+/**
+ * versionFitsMoney in SQL: whether the offer version `ov` (the alias) has no `amount_off` or
+ * `max_discount` finer than the money `money` (an SQL text expression, an ISO 4217 code) can be
+ * paid in (amountsFitDigitsSql of moneyDigitsSql). A few comparisons per row, no table read: for
+ * the purchase's one statement (offsale-12).
+ */
+export function amountsFitMoneySql(money: RawBuilder<unknown>): RawBuilder<boolean> {
+  return amountsFitDigitsSql(moneyDigitsSql(money));
 }
 
 /** A listing, gift list or campaign that holds an offer no till in its program's money could apply (offersNoTillCanApply). */
@@ -263,40 +280,106 @@ export interface OfferNoTillCanApply {
   currency: string;
   money: string;
   offerId: number;
-  /** The offer's current version and its money amounts as stored ("2.50"). */
+  /** The offer's current version (its id and number) and its money amounts as stored ("2.50"). */
+  versionId: number;
   version: number;
   amountOff: string | null;
   maxDiscount: string | null;
+}
+
+const HOLDER_COLUMNS = sql`pc.code as currency, pc.money_currency as money, o.id as "offerId", ov.id as "versionId", ov.version,
+  ov.amount_off::text as "amountOff", ov.max_discount::text as "maxDiscount"`;
+
+/**
+ * The listings (not removed), gift list options and campaigns whose offer's current version does
+ * not fit their program's money (`amountsFitMoneySql`), each with `rank` (1, 2, 3: the order of
+ * `holder`s) for the callers' order: the one description of offersNoTillCanApply's holders.
+ */
+function holdersNoTillCanApply(): RawBuilder<OfferNoTillCanApply & { rank: number }> {
+  const unfit = amountsFitMoneySql(sql`pc.money_currency`);
+  return sql`select 1 as rank, 'listing' as holder, l.id as "holderId", ${HOLDER_COLUMNS}
+          from listing l join reward_store s on s.id = l.store_id join point_currency pc on pc.code = s.currency_code
+          join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id
+         where l.removed_at is null and not ${unfit}
+        union all
+        select 2, 'giftList', g.id, ${HOLDER_COLUMNS}
+          from gift_list_option go join gift_list g on g.id = go.gift_list_id join point_currency pc on pc.code = g.currency_code
+          join offer o on o.id = go.offer_id join offer_version ov on ov.id = o.current_version_id
+         where not ${unfit}
+        union all
+        select 3, 'campaign', c.id, ${HOLDER_COLUMNS}
+          from campaign c join point_currency pc on pc.code = c.currency_code
+          join offer o on o.id = c.offer_id join offer_version ov on ov.id = o.current_version_id
+         where not ${unfit}`;
 }
 
 /**
  * The listings (not removed), gift list options and campaigns whose offer, as its current version
  * reads, has an `amountOff` or `maxDiscount` finer than their program's money (`amountsFitMoneySql`):
  * data from before money-12, which refuses to make them since. Such an offer is not sold, claimed
- * or awarded (offsale-12); staff edit the offer to an amount of the money (or remove the listing)
- * to put it back. Read at start-up for the log (`logOffersNoTillCanApply`), ordered by holder and id.
+ * or awarded (offsale-12) nor shown on the store page (offsale-12b); staff edit the offer to an
+ * amount of the money (or remove the listing) to put it back. Read at start-up for the log
+ * (`logOffersNoTillCanApply`), ordered by holder and id.
  */
 export async function offersNoTillCanApply(em: SqlEntityManager): Promise<OfferNoTillCanApply[]> {
-  const unfit = amountsFitMoneySql(sql`pc.money_currency`);
-  const columns = sql`pc.code as currency, pc.money_currency as money, o.id as "offerId", ov.version, ov.amount_off::text as "amountOff", ov.max_discount::text as "maxDiscount"`;
-  return query<OfferNoTillCanApply>(
+  const rows = await query<OfferNoTillCanApply & { rank?: number }>(em, sql`${holdersNoTillCanApply()} order by 2, 3, "versionId"`);
+  return rows.map(({ rank: _, ...row }) => row);
+}
+
+/** One row of unpayableOffersPage: a holder of offersNoTillCanApply, or a live wallet item no till can apply. */
+export interface UnpayableOffer extends Omit<OfferNoTillCanApply, 'holder' | 'currency' | 'money'> {
+  /** offersNoTillCanApply's holders, and `issuedOffer`: a customer's ISSUED or LOCKED offer (`holderId`: `issued_offer.id`). */
+  holder: OfferNoTillCanApply['holder'] | 'issuedOffer';
+  /** The holder's point currency; null for an issued offer (it records its money only). */
+  currency: string | null;
+  /** The money (ISO 4217) its amounts are in; null for an issued offer whose money was never recorded. */
+  money: string | null;
+  /** 1–4 by holder, then `holderId` and `versionId`: the page's order and its cursor's key. */
+  rank: number;
+}
+
+/**
+ * What staff can act on (offsale-12b): offersNoTillCanApply's holders (edit the offer to an amount
+ * of the money, or remove the listing), then every customer's live offer (ISSUED or LOCKED, not
+ * past its `expiresAt` at `now`) whose issued version has a money value (an AMOUNT_OFF or a
+ * `maxDiscount`, as `hasMoneyValue`) that no till can apply: finer than the offer's
+ * `money_currency`, or in no recorded money (null, an offer from before that column whose program
+ * could not be traced). Those are OFFER_NOT_APPLICABLE at a till naming its money; the remedy is
+ * `issueReplacementOffer` with `unusable: true` (and, for an unknown money, `moneyCurrency`).
+ * Ordered by (rank, holderId, versionId), after `after` (that key), `limit` rows. A staff read:
+ * the wallet part scans the live issued offers (no index leads to them by version).
+ */
+export async function unpayableOffersPage(em: SqlEntityManager, now: Date, limit: number, after: readonly number[] | null): Promise<UnpayableOffer[]> {
+  const [rank, holderId, versionId] = after ?? [null, null, null];
+  return query<UnpayableOffer>(
     em,
-    sql`select 'listing' as holder, l.id as "holderId", ${columns}
-          from listing l join reward_store s on s.id = l.store_id join point_currency pc on pc.code = s.currency_code
-          join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id
-         where l.removed_at is null and not ${unfit}
-        union all
-        select 'giftList', g.id, ${columns}
-          from gift_list_option go join gift_list g on g.id = go.gift_list_id join point_currency pc on pc.code = g.currency_code
-          join offer o on o.id = go.offer_id join offer_version ov on ov.id = o.current_version_id
-         where not ${unfit}
-        union all
-        select 'campaign', c.id, ${columns}
-          from campaign c join point_currency pc on pc.code = c.currency_code
-          join offer o on o.id = c.offer_id join offer_version ov on ov.id = o.current_version_id
-         where not ${unfit}
-        order by 1, 2`,
+    sql`select * from (
+          ${holdersNoTillCanApply()}
+          union all
+          select 4, 'issuedOffer', io.id, null, io.money_currency, ov.offer_id, ov.id, ov.version, ov.amount_off::text, ov.max_discount::text
+            from issued_offer io join offer_version ov on ov.id = io.offer_version_id
+           where io.status in ('ISSUED', 'LOCKED') and (io.expires_at is null or io.expires_at > ${now})
+             and (ov.benefit_kind = 'AMOUNT_OFF' or ov.max_discount is not null)
+             and (io.money_currency is null or not ${amountsFitMoneySql(sql`io.money_currency`)})
+        ) u
+        where (${rank}::int is null or (u.rank, u."holderId", u."versionId") > (${rank}::int, ${holderId}::bigint, ${versionId}::bigint))
+        order by u.rank, u."holderId", u."versionId" limit ${limit}`,
   );
+}
+
+/**
+ * Why no till can apply `row`'s offer in its money, as staff read it: the first amount
+ * (`amountOff`, then `maxDiscount`) finer than the money, or the money not being known.
+ */
+export function unpayableReason(row: Pick<UnpayableOffer, 'money' | 'amountOff' | 'maxDiscount'>): { field: string | null; amount: string | null; message: string } {
+  if (row.money === null) {
+    const [field, amount] = row.amountOff !== null ? ['amountOff', row.amountOff] : ['maxDiscount', row.maxDiscount];
+    return { field, amount, message: `This offer's ${field} ${amount} is in no recorded money, so no till naming its money can apply it.` };
+  }
+  const finer = amountFinerThan(row, row.money);
+  return finer
+    ? { field: finer.name, amount: finer.amount, message: `This offer's ${finer.name} ${finer.amount} is finer than ${row.money} can be paid in (it has ${decimalsOf(row.money)}).` }
+    : { field: null, amount: null, message: `This offer can be paid in ${row.money}.` };
 }
 
 /**

@@ -206,3 +206,45 @@ export class OfferPayload {
   @Field(() => [UserError])
   userErrors!: UserError[];
 }
+
+/** What holds an offer no till can apply in its money (`unpayableOffers`). */
+export enum UnpayableOfferHolder {
+  LISTING = 'LISTING',
+  GIFT_LIST = 'GIFT_LIST',
+  CAMPAIGN = 'CAMPAIGN',
+  ISSUED_OFFER = 'ISSUED_OFFER',
+}
+registerEnumType(UnpayableOfferHolder, {
+  name: 'UnpayableOfferHolder',
+  description: 'What holds an offer no till can apply: a store listing, a gift list option or a campaign award (remedy: edit the offer to an amount of the money, or remove the listing), or a customer\'s live wallet item (remedy: issueReplacementOffer with unusable: true).',
+});
+
+@ObjectType({
+  description:
+    "An offer that no till can apply in its program's money (an amount from before money-12, \"2.50\" off in a yen program), and where it is: listings of it are not shown to members or sold, gift lists do not issue it, campaigns do not award it, and a wallet item of it is OFFER_NOT_APPLICABLE at a till naming its money.",
+})
+export class UnpayableOffer {
+  @Field(() => UnpayableOfferHolder)
+  holder!: UnpayableOfferHolder;
+
+  @Field(() => ID, { description: 'The global id of the Listing, GiftList, Campaign or IssuedOffer.' })
+  holderId!: string;
+
+  @Field(() => Offer, { description: 'The version concerned: the current one for a listing, gift list or campaign (what they would issue); the one issued for a wallet item.' })
+  offer!: unknown;
+
+  @Field(() => String, { nullable: true, description: "The holder's point currency (null for a wallet item)." })
+  currency!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The ISO 4217 money its amounts are in; null for a wallet item whose money was never recorded.' })
+  moneyCurrency!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The amount that does not fit: amountOff or maxDiscount.' })
+  field!: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'That amount as stored ("2.50").' })
+  amount!: string | null;
+
+  @Field({ description: 'Why no till can apply it, as a sentence.' })
+  message!: string;
+}

@@ -40,6 +40,14 @@ export class RewardStore {
   @Property({ type: 'bigint', nullable: true })
   minLifetimePoints?: number | null;
 
+  /**
+   * ISO 4217's decimals (`minorDigits`) of its point currency's money: kept by the database's
+   * triggers (migration Migration20261201190000), never written by the gateway. What the store page
+   * tests its offers' amounts against (offsale-12b).
+   */
+  @Property({ type: 'smallint', default: 2 })
+  moneyDigits: number & Opt = 2;
+
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
 }

@@ -8,7 +8,14 @@ import { idList, query, queryOne, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import {
+  amountsFitDigitsSql,
+  offerVersionColumns,
+  offerVersionFrom,
+  refuseAmountsFinerThanMoney,
+  type OfferVersionColumns,
+  type OfferVersionRow,
+} from '../offers/offer.service.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { Listing } from './listing.entity.js';
 import { RewardStore } from './reward-store.entity.js';
@@ -102,6 +109,19 @@ export function listingOnShow(now: Date): RawBuilder<unknown> {
     and (ov.valid_until is null or ov.valid_until > ${now})`;
 }
 
+/**
+ * What a customer is shown of a store's listings beyond listingOnShow: the listing's offer (`ov`,
+ * its current version) can be paid in the store's money, whose decimals are `digits` (an SQL
+ * integer: the store's `money_digits`, kept by the database from its point currency's money;
+ * amountsFitDigitsSql). A listing kept from before money-12 whose offer reads "2.50" off in a
+ * yen store is refused at purchase (OFFER_UNAVAILABLE, offsale-12), so it is not shown either: not
+ * on the page, not counted in its `hasNextPage`, not given a cursor, null by `node(id:)`; it is
+ * back on show once staff edit the offer to an amount of the money (offsale-12b). Staff see it.
+ */
+function listingPayable(digits: RawBuilder<unknown>): RawBuilder<unknown> {
+  return amountsFitDigitsSql(digits);
+}
+
 /** Stores by id that `viewer` may see at `now` (any order; unknown and hidden ones are left out), for the `store` loader. */
 export async function storesByIds(em: SqlEntityManager, ids: readonly number[], viewer: Viewer, now: Date): Promise<StoreRow[]> {
   if (ids.length !== 1) return query<Selected<typeof STORE_COLUMNS>>(em, storesWhere(idList(ids), viewer, now));
@@ -149,7 +169,11 @@ function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, ta
       join offer_version ov on ov.id = o.current_version_id
       left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = ${viewerId}::bigint
       left join vb on vb.currency_code = s.currency_code
-     where ${where} and ${viewer ? sql`${listingOnShow(now)} and ${storeChecked ? sql`true` : storeVisibleTo(viewer, now)}` : sql`true`}
+     where ${where} and ${
+       viewer
+         ? sql`${listingOnShow(now)} and ${listingPayable(sql`s.money_digits`)} and ${storeChecked ? sql`true` : storeVisibleTo(viewer, now)}`
+         : sql`true`
+     }
      ${tail}`;
 }
 
@@ -243,6 +267,7 @@ function storePageSelect(viewer: NonNullable<Viewer>, externalId: string, now: D
           join offer_version ov on ov.id = o.current_version_id
           left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = ${viewer.customerId}::bigint
          where l.store_id = s.id and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint)) and ${listingOnShow(now)}
+           and ${listingPayable(sql`s.money_digits`)}
          order by l.sort_order, l.id limit ${limit}) l on true
       left join vb on vb.currency_code = s.currency_code
      order by l."sortOrder", l.id`;

@@ -23,6 +23,12 @@ export interface ReplacementRequest {
   idempotencyKey: string;
   /** Replace a live (ISSUED or LOCKED) offer no till can apply in its money, voiding it (upgrade-12); absent or false: only a used-up one. */
   unusable?: boolean | null;
+  /**
+   * With `unusable`: the money (ISO 4217) of the program an offer with no recorded money was issued
+   * in, as staff establish it; the replacement is issued in it (offsale-12b). Must equal the
+   * offer's money when that is recorded.
+   */
+  moneyCurrency?: string | null;
 }
 
 /**
@@ -35,10 +41,26 @@ function payableIn(version: OfferVersionRow, money: string | null): boolean {
   return !hasMoneyValue(benefit) || (money !== null && amountsFit(benefit, money));
 }
 
+/**
+ * The money a replacement is issued in: the original's (`recorded`), or, when that was never
+ * recorded (null), the one the request names (`moneyCurrency`, only with `unusable`). INVALID on
+ * `["input", "moneyCurrency"]` when the request names a money without `unusable`, or one other than
+ * the recorded money. Null when neither says (unpayable then refuses an offer with a money value).
+ */
+function moneyOfReplacement(recorded: string | null, request: ReplacementRequest): string | null {
+  const named = request.moneyCurrency ?? null;
+  if (named === null) return recorded;
+  if (!request.unusable) throw refuse(UserErrorCode.INVALID, 'moneyCurrency is named only with unusable: true.', ['input', 'moneyCurrency']);
+  if (recorded !== null && recorded !== named) {
+    throw refuse(UserErrorCode.INVALID, `This offer's money is ${recorded}, recorded when it was issued; it is not replaced in ${named}.`, ['input', 'moneyCurrency']);
+  }
+  return named;
+}
+
 /** The refusal of a replacement whose offer (issued and current version) cannot be paid in `money`. */
 function unpayable(version: OfferVersionRow, money: string | null) {
   if (money === null) {
-    return refuse(UserErrorCode.INVALID, "This offer's money is not known, so no till could apply a replacement either.", ['input', 'issuedOfferId']);
+    return refuse(UserErrorCode.INVALID, "This offer's money is not known, so no till could apply a replacement either: name the money of the program it was issued in (moneyCurrency).", ['input', 'issuedOfferId']);
   }
   const [name, amount] = version.amountOff !== null && !amountFitsMoney(version.amountOff, money) ? ['amountOff', version.amountOff] : ['maxDiscount', version.maxDiscount];
   return refuse(
@@ -69,7 +91,8 @@ function unpayable(version: OfferVersionRow, money: string | null) {
  * - whether live or used up, the replacement is then the offer's current version (staff edit the
  *   offer to a payable amount first), not the version issued, which would be as unusable; INVALID
  *   when the current one cannot be paid in that money either (`unpayable`), or when its money is
- *   not known.
+ *   not known and the request does not name it (`moneyCurrency`, offsale-12b: the replacement is
+ *   then in the money staff name, recorded in the audit entry; moneyOfReplacement).
  */
 export async function issueReplacementOffer(ctx: Ctx, request: ReplacementRequest): Promise<ReplacementOutcome> {
   const now = ctx.clock.now();
@@ -79,7 +102,12 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     // What the request means: the offer and the reason (kept in the audit log), as adjustPoints
     // compares its reason; the key with another reason is IDEMPOTENCY_KEY_REUSED, not a replay.
     // (`unusable` only when set, so keys stored before it mean what they meant.)
-    const fingerprint = requestFingerprint({ issuedOfferId: request.issuedOfferId, reason: request.reason, ...(request.unusable ? { unusable: true } : {}) });
+    const fingerprint = requestFingerprint({
+      issuedOfferId: request.issuedOfferId,
+      reason: request.reason,
+      ...(request.unusable ? { unusable: true } : {}),
+      ...(request.moneyCurrency ? { moneyCurrency: request.moneyCurrency } : {}),
+    });
     const claim = await claimIdempotencyKey<ReplacementOutcome>(em, scope, request.idempotencyKey, fingerprint, now);
     if (claim.replay) return claim.result;
     // The sale that awarded the offer (or the offer it replaces, up the chain), locked before the
@@ -123,11 +151,13 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     if (request.unusable && payable) {
       throw refuse(UserErrorCode.INVALID, `This offer can be applied in ${original.moneyCurrency ?? 'any money'}; it is not unusable.`, ['input', 'issuedOfferId']);
     }
+    // The money the replacement is in: the offer's, or for one never recorded, the one staff name.
+    const money = moneyOfReplacement(original.moneyCurrency, request);
     const replaced = await db(em).selectFrom('IssuedOffer').select('id').where('replaces', '=', original.id).executeTakeFirst();
     if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
     // An offer that cannot be paid in its money is replaced by its current version, if that can.
-    const offer = payable ? issuedAs : (await currentOffersByIds(em, [issuedAs.offerId]))[0];
-    if (!payableIn(offer, original.moneyCurrency)) throw unpayable(issuedAs, original.moneyCurrency);
+    const offer = payableIn(issuedAs, money) ? issuedAs : (await currentOffersByIds(em, [issuedAs.offerId]))[0];
+    if (!payableIn(offer, money)) throw unpayable(issuedAs, money);
     // Dated no earlier than the original's last write, which may have committed while this waited
     // for its row (a redemption, a void): the replacement is not issued before what it replaces
     // was used up, and is valid its days from then (dates-12c, as edges-12b for the ledger).
@@ -146,8 +176,8 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
       offer,
       source: IssuedOfferSource.STAFF,
       sourceId: `IssuedOffer:${original.id}`,
-      // The same offer in the same program: its amounts stay in the money they were in.
-      moneyCurrency: original.moneyCurrency,
+      // The same offer in the same program: its amounts stay in the money they were in (named by staff when it was never recorded).
+      moneyCurrency: money,
       replaces: original.id,
       now: at,
     });
@@ -161,6 +191,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
         status: original.status,
         ...(live ? { voided: true } : {}),
         ...(offer.versionId !== issuedAs.versionId ? { version: offer.version, versionIssued: issuedAs.version } : {}),
+        ...(money !== original.moneyCurrency ? { moneyCurrency: money } : {}),
       },
       at,
     });

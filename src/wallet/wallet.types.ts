@@ -188,6 +188,14 @@ export class IssueReplacementOfferInput {
   })
   unusable?: boolean | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "With `unusable`, for an offer whose money was never recorded (IssuedOffer.moneyCurrency null: issued before that column, its program not traced): the ISO 4217 money, in capitals, of the program it was issued in, as staff establish it. The replacement is in that money (its amounts must be payable in it) and the audit entry records it. INVALID when the offer's money is recorded and is another one.",
+  })
+  @IsCurrencyCode()
+  moneyCurrency?: string | null;
+
   @Field({ description: 'Why; kept in the audit log.' })
   @MinLength(1)
   @MaxLength(500)
