@@ -2,7 +2,7 @@ import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type ReactNode } from 'react';
 import { createLiveClient, subscribeById, type LiveEnd } from '../shared/api';
 import { loadToken } from '../shared/session';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
 import { Frame, formatPoints, type NavItem } from '../shared/ui';
 import {
   MemberBalanceChangedDocument,
@@ -18,7 +18,8 @@ type LiveState = 'connecting' | 'connected' | 'offline' | 'closed';
 
 /** What the member reads when the live feed stops for good (src/http/ws.ts: 4401, 4403). */
 export const LIVE_END_MESSAGES: Record<LiveEnd['kind'], string> = {
-  'signed-out': 'Your sign-in has expired or is no longer valid, so live updates stopped. Please sign in again.',
+  // The sentence a refused token gets over HTTP (UNAUTHENTICATED): one reading of one problem.
+  'signed-out': ERROR_MESSAGES.UNAUTHENTICATED,
   'account-closed': 'This account is closed, so live updates have stopped. Contact the program if you think this is a mistake.',
 };
 
