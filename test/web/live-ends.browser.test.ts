@@ -84,7 +84,7 @@ describe('live feed and writes after a recoverable refusal', () => {
     await page.clock.runFor(300_000);
     await page.evaluate(() => undefined);
     expect(await opened(page)).toBe(before);
-  });
+  }, 90_000); // real time: the token's 15 s, and a loaded machine's page loads
 
   test('a 4401 when the session holds a newer token: the feed connects again with it and goes on updating', async () => {
     const member = await newMember();
@@ -100,7 +100,7 @@ describe('live feed and writes after a recoverable refusal', () => {
     await adjust(member, 7, `after-${member}`);
     await page.getByTestId('header-balance').filter({ hasText: '507' }).waitFor();
     expect(await page.getByTestId('signed-out-because').count()).toBe(0);
-  });
+  }, 90_000); // real time: the token's 15 s, and a loaded machine's page loads
 
   test('an account closed by staff (4403): the page says so, shows no "Reconnecting…", and never reconnects', async () => {
     const member = await newMember();
