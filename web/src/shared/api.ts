@@ -113,7 +113,7 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
   });
 }
 
-/** Seconds between the app's own pings on an idle socket (graphql-ws `keepAlive`, milliseconds). */
+/** How long after the socket opened, and after each pong, the app pings the gateway (graphql-ws `keepAlive`, milliseconds). */
 export const LIVE_PING_MS = 15_000;
 /** How long a ping waits for its pong before the socket is taken for dead (milliseconds). */
 export const LIVE_PONG_TIMEOUT_MS = 10_000;
