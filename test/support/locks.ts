@@ -13,6 +13,8 @@ export interface HeldLocks {
   commit(): Promise<void>;
   /** Closes the connection (a transaction still open rolls back). */
   end(): Promise<void>;
+  /** Commits and closes, once: later calls do nothing (for a test that lets go mid-way and again in its `finally`). */
+  release(): Promise<void>;
 }
 
 /**
@@ -29,11 +31,13 @@ export async function holdLocks(t: TestGateway, lockSql: string, params: unknown
     const [{ pid }] = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
     await client.query('begin');
     await client.query(lockSql, params);
+    let released: Promise<void> | undefined;
     return {
       blocking: async (n) => void (await eventually(async () => (await count('$1 = any(pg_blocking_pids(pid))', [pid])) === n)),
       waiters: async (n) => void (await eventually(async () => (await count(`datname = current_database() and wait_event_type = 'Lock'`, [])) === n)),
       commit: async () => void (await client.query('commit')),
       end: () => client.end(),
+      release: () => (released ??= client.query('commit').then(() => client.end())),
     };
   } catch (error) {
     await client.end();

@@ -1,10 +1,8 @@
-import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
-import { gatewaySchema } from '../../src/graphql/schema.js';
-import { DEMO, seedDemo } from '../../src/demo/seed.js';
-import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { launchChromium, newContext } from '../support/browser.js';
+import type { WebSocketRoute } from 'playwright-core';
+import { DEMO } from '../../src/demo/seed.js';
+import { newContext } from '../support/browser.js';
 import { holdLocks } from '../support/locks.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { allClosed, countSockets, opened, pauseClock as pause, showTab, startWebStack, until, type WebStack } from '../support/web-pages.js';
 
 /**
  * The member app when the gateway tells it to wait (webapp-12): the live socket's reconnects, HTTP
@@ -19,83 +17,35 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ALICE = DEMO.customers.alice;
 const MUFFIN = 'Buy 1 coffee, get a free muffin';
-/** Playwright's in-page functions see the page's globals; the project's TypeScript has no DOM lib. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type InPage = any;
-
-/** Polls `check` (real time, up to 10 s) until it holds: waiting for an event, not timing one. */
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let waited = 0; !(await check()); waited += 25) {
-    if (waited > 10_000) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('member app: waiting when the gateway says so', () => {
-  let t: TestGateway;
-  let browser: Browser;
-  let base: string;
-  const contexts: BrowserContext[] = [];
+  let stack: WebStack;
+  /** The gateway (stack.t), set by beforeAll. */
+  let t: WebStack['t'];
 
   beforeAll(async () => {
-    t = await startTestGateway({
-      PERSISTED_ONLY: 'web,console',
-      DB_STATEMENT_TIMEOUT_MS: '500',
-    });
-    await seedDemo(t.orm, t.config, t.clock);
-    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
-    base = t.url.replace(/graphql$/, '');
-    browser = await launchChromium();
+    stack = await startWebStack({ PERSISTED_ONLY: 'web,console', DB_STATEMENT_TIMEOUT_MS: '500' });
+    t = stack.t;
   });
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(async () => stack?.close());
 
   /**
    * Alice signed in on a phone, live, with the page's clock faked (flowing until the test pauses
    * it) and the page counting the WebSockets it opened and the closes it has handled.
    */
   const signedIn = async (options: { routeSocket?: (ws: WebSocketRoute) => void } = {}) => {
-    const context = await newContext(browser, base, 'phone');
-    contexts.push(context);
+    const context = await newContext(stack.browser, stack.base, 'phone');
+    stack.contexts.push(context);
     const page = await context.newPage();
     // Routed first, so that the counting below wraps Playwright's routed WebSocket, which the app uses.
     if (options.routeSocket) await page.routeWebSocket(/\/graphql$/, options.routeSocket);
-    await page.addInitScript(() => {
-      const w = globalThis as InPage;
-      const Native = w.WebSocket;
-      w.__opened = 0;
-      w.__closed = 0;
-      w.WebSocket = class extends Native {
-        constructor(...args: unknown[]) {
-          super(...args);
-          w.__opened++;
-          this.addEventListener('close', () => w.__closed++);
-        }
-      };
-    });
+    await countSockets(page);
     await page.clock.install();
     await page.goto(`/#token=${await t.customerToken(ALICE)}`);
     await page.getByTestId('balance-BEANS').filter({ hasText: 'BEANS' }).waitFor();
     await page.locator('[data-live="connected"]').waitFor();
     return page;
   };
-  const opened = (page: Page) => page.evaluate(() => (globalThis as InPage).__opened as number);
-  /** Every socket the page opened has closed and the page has handled the close (its next wait is scheduled). */
-  const allClosed = (page: Page) => until(async () => page.evaluate(() => (globalThis as InPage).__closed === (globalThis as InPage).__opened), 'the page handled every close');
-  const pause = async (page: Page) => page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_000);
-  /** What the app chose: the tab hidden and shown again (as a phone's screen that was off). */
-  const showTab = (page: Page) =>
-    page.evaluate(() => {
-      const d = (globalThis as InPage).document;
-      Object.defineProperty(d, 'visibilityState', {
-        configurable: true,
-        get: () => 'visible',
-      });
-      d.dispatchEvent(new Event('visibilitychange'));
-    });
 
   test('the live socket retries at least every 30 s however long the outage, at once when the tab is shown or the browser is back online, and says the balance may be out of date meanwhile', async () => {
     let down = false;
@@ -140,15 +90,16 @@ describe('member app: waiting when the gateway says so', () => {
     await page.getByTestId('live-stale').waitFor({ state: 'detached' });
   });
 
-  test('a socket closed 1013 "try again in 20 s" is not tried again sooner, even when the tab is shown', async () => {
+  // The gateway's reasons (src/http/ws.ts): 1013 when the database stalls a connect (TRY_AGAIN_LATER);
+  // 4429 past the anonymous budget (RATE_LIMITED), which graphql-ws's client takes as fatal whatever
+  // shouldRetry says, so the app makes a new client after the wait (webapp-12b).
+  test.each([
+    { code: 1013, reason: 'database unavailable: try again in 20 s' },
+    { code: 4429, reason: 'rate limited: try again in 20 s' },
+  ])('a socket closed $code "$reason" is not tried again sooner, even when the tab is shown, and connects after', async (refusal) => {
     let down = false;
     const open: WebSocketRoute[] = [];
-    // The gateway's reason when the database stalls a connect (src/http/ws.ts, TRY_AGAIN_LATER).
-    const close = (ws: WebSocketRoute) =>
-      ws.close({
-        code: 1013,
-        reason: 'database unavailable: try again in 20 s',
-      });
+    const close = (ws: WebSocketRoute) => ws.close(refusal);
     const page = await signedIn({
       routeSocket: (ws) => {
         if (down) return void close(ws);
@@ -248,13 +199,6 @@ describe('member app: waiting when the gateway says so', () => {
 
     const stall = await holdLocks(t, 'lock table offer_purchase in access exclusive mode', []);
     const again = dialog.getByRole('button', { name: 'Try again' });
-    let released = false;
-    const release = async () => {
-      if (released) return;
-      released = true;
-      await stall.commit();
-      await stall.end();
-    };
     try {
       await dialog.getByRole('button', { name: 'Confirm purchase' }).dblclick();
       const alert = dialog.getByRole('alert');
@@ -263,9 +207,9 @@ describe('member app: waiting when the gateway says so', () => {
       expect(await alert.textContent()).not.toContain('SERVICE_UNAVAILABLE');
       expect(keys).toHaveLength(1); // the double click sent one purchase
       expect(await again.isDisabled()).toBe(true);
-      await release();
+      await stall.release();
     } finally {
-      await release();
+      await stall.release();
     }
     await page.clock.runFor(2_100);
     await until(async () => !(await again.isDisabled()), '"Try again" enabled once the 2 s had passed');

@@ -299,11 +299,12 @@ describe('web app in a browser', () => {
   test('a token that does not check out reads as a sign-in problem, with no stack, and leads back to sign-in', async () => {
     const page = await (await context('phone')).newPage();
     await page.goto('/#token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.bad');
+    // The live socket's 4401 for the only token the tab has signs the member out (webapp-12b): the
+    // sign-in page, with the sentence HTTP's UNAUTHENTICATED gets.
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     const alert = page.getByRole('alert').filter({ hasText: 'Your sign-in has expired or is not valid. Please sign in again.' }).first();
     await alert.waitFor();
     expect(await page.locator('body').textContent()).not.toMatch(/\bat \w+ \(|Error:|"errors"|extensions/);
-    await page.getByRole('button', { name: 'Sign in again' }).click();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.close();
   });
 

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { DataTable, formatDate, formatDateTime, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
@@ -69,12 +69,12 @@ function Customer({ externalId }: { externalId: string }) {
       <ActionForm
         title="Adjust points"
         submitLabel="Adjust points"
-        onSubmit={async (form) => {
+        onSubmit={async (form, idempotencyKey) => {
           const amount = int(form, 'amount') ?? 0;
           const qualifying = form.get('qualifying') === 'on';
           const { data: result } = await adjust({
             variables: {
-              input: { customerExternalId: customer.externalId, currency: text(form, 'currency') ?? '', amount, reason: text(form, 'reason') ?? '', qualifying, idempotencyKey: newIdempotencyKey() },
+              input: { customerExternalId: customer.externalId, currency: text(form, 'currency') ?? '', amount, reason: text(form, 'reason') ?? '', qualifying, idempotencyKey },
             },
           });
           const payload = result?.adjustPoints;

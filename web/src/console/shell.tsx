@@ -1,7 +1,7 @@
-import { createContext, useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
-import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
-import { Frame, Loading, PageTitle, type NavItem } from '../shared/ui';
+import { problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
+import { Frame, Loading, newIdempotencyKey, PageTitle, type NavItem } from '../shared/ui';
 
 export const APP = 'Reward Gateway console';
 
@@ -84,39 +84,46 @@ export function ReadOnlyNote() {
 type Outcome = { userErrors?: readonly { code: string; message: string }[] | null; notice?: string } | undefined;
 
 /**
- * A form that changes something: disabled for analysts, one submit at a time, the API's refusal
- * or a confirmation shown in place (announced to screen readers).
+ * A form that changes something: disabled for analysts, one submit at a time and none before the
+ * gateway's "not before" (a 429/503's retryAfter), the API's refusal or a confirmation shown in
+ * place (announced to screen readers).
+ *
+ * `onSubmit` gets an idempotency key for the mutations that take one (adjustPoints): the same key
+ * for every submit of the same form contents until one gets an answer (saved, or refused with a
+ * userError), so an operator who submits again after a lost answer ("The server cannot be
+ * reached") does not adjust twice; changed contents are a new request with a new key (the gateway
+ * refuses a key reused for other input). Nothing here sends a mutation again by itself.
  */
-export function ActionForm({ title, submitLabel, onSubmit, children }: { title: string; submitLabel: string; onSubmit: (form: FormData) => Promise<Outcome>; children: ReactNode }) {
+export function ActionForm({ title, submitLabel, onSubmit, children }: { title: string; submitLabel: string; onSubmit: (form: FormData, idempotencyKey: string) => Promise<Outcome>; children: ReactNode }) {
   const { role } = useRole();
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const { held, problem, setProblem, send } = useGuardedSend();
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  /** The key of the last submit that got no answer, and the contents it was for. */
+  const pending = useRef<{ contents: string; key: string } | null>(null);
   const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setProblem(null);
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const contents = JSON.stringify([...data.entries()].map(([name, value]) => [name, String(value)]));
+    if (pending.current?.contents !== contents) pending.current = { contents, key: newIdempotencyKey() };
+    const key = pending.current.key;
     setNotice(null);
-    setBusy(true);
-    try {
-      const form = event.currentTarget;
-      const outcome = await onSubmit(new FormData(form));
+    return send(async () => {
+      const outcome = await onSubmit(data, key);
+      pending.current = null;
       if (outcome?.userErrors?.length) setProblem(problemOfUserError(outcome.userErrors[0]));
       else {
         setNotice(outcome?.notice ?? 'Saved.');
         form.reset();
       }
-    } catch (error) {
-      setProblem(problemOf(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section className="card" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       <form onSubmit={submit}>
-        <fieldset disabled={role !== 'operator' || busy} style={{ border: 0, padding: 0, margin: 0 }}>
+        <fieldset disabled={role !== 'operator' || held} style={{ border: 0, padding: 0, margin: 0 }}>
           <legend className="sr-only">{title}</legend>
           {children}
           <p>

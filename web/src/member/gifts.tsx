@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
-import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { MemberClaimGiftDocument, MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument } from './gql/graphql';
 import { APP } from './shell';
@@ -9,28 +9,25 @@ import { APP } from './shell';
 export function Gifts() {
   const { data, error } = useQuery(MemberGiftsDocument);
   const [claim, { loading }] = useMutation(MemberClaimGiftDocument, { refetchQueries: [MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument] });
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  // One claim at a time, none before the gateway's "not before" (a 429/503's retryAfter), as the purchase.
+  const { held, problem, setProblem, send } = useGuardedSend();
   const [done, setDone] = useState<string | null>(null);
   // One key per list and option until it succeeds: a retry of the same claim claims once.
   const [keys, setKeys] = useState<Record<string, string>>({});
   const lists = data?.me?.giftLists;
 
-  const onClaim = async (listId: string, optionId: string, name: string) => {
-    const slot = `${listId}/${optionId}`;
-    const key = keys[slot] ?? newIdempotencyKey();
-    setKeys((k) => ({ ...k, [slot]: key }));
-    setProblem(null);
-    setDone(null);
-    try {
+  const onClaim = (listId: string, optionId: string, name: string) =>
+    send(async () => {
+      const slot = `${listId}/${optionId}`;
+      const key = keys[slot] ?? newIdempotencyKey();
+      setKeys((k) => ({ ...k, [slot]: key }));
+      setDone(null);
       const { data: result } = await claim({ variables: { input: { giftListId: listId, optionId, idempotencyKey: key } } });
       const payload = result?.claimGift;
       if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
       setKeys(({ [slot]: _used, ...rest }) => rest);
       setDone(`Claimed “${name}”: it is in your wallet.`);
-    } catch (e) {
-      setProblem(problemOf(e));
-    }
-  };
+    });
 
   return (
     <>
@@ -61,7 +58,7 @@ export function Gifts() {
               {list.options.map((o) => (
                 <li key={o.id} className="row">
                   <span>{o.name}</span>
-                  <button type="button" className="secondary" disabled={!list.unlocked || loading} onClick={() => void onClaim(list.id, o.id, o.name)}>
+                  <button type="button" className="secondary" disabled={!list.unlocked || loading || held} onClick={() => void onClaim(list.id, o.id, o.name)}>
                     Claim<span className="sr-only"> {o.name}</span>
                   </button>
                 </li>

@@ -5,7 +5,7 @@
  */
 import '../shared/styles.css';
 import { ApolloProvider } from '@apollo/client/react';
-import { StrictMode, useCallback, useMemo, useRef, useState } from 'react';
+import { StrictMode, useCallback, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Route, Switch } from 'wouter';
 import { createApi } from '../shared/api';
@@ -20,20 +20,26 @@ import { Gifts } from './gifts';
 
 function Root() {
   const [token, setToken] = useState(() => loadToken('web'));
-  const tokenRef = useRef(token);
-  tokenRef.current = token;
-  const client = useMemo(() => createApi('web', () => tokenRef.current), []);
+  // Why the member was signed out when it was not their choice (the live feed's 4401), shown on the sign-in page.
+  const [signedOutBecause, setSignedOutBecause] = useState<string | null>(null);
+  // Each request reads the session's token afresh, as the live connection does after a 4401.
+  const client = useMemo(() => createApi('web', () => loadToken('web')), []);
   const signIn = useCallback((next: string) => {
     saveToken('web', next);
+    setSignedOutBecause(null);
     setToken(next);
   }, []);
-  const signOut = useCallback(() => {
-    clearToken('web');
-    setToken(null);
-    void client.clearStore();
-  }, [client]);
+  const signOut = useCallback(
+    (because?: string) => {
+      clearToken('web');
+      setSignedOutBecause(because ?? null);
+      setToken(null);
+      void client.clearStore();
+    },
+    [client],
+  );
 
-  if (!token) return <SignIn onSignIn={signIn} />;
+  if (!token) return <SignIn onSignIn={signIn} because={signedOutBecause} />;
   return (
     <ApolloProvider client={client}>
       <MemberShell token={token} onSignOut={signOut}>

@@ -1,7 +1,8 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type ReactNode } from 'react';
-import { createLiveClient, subscribeById } from '../shared/api';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { createLiveClient, subscribeById, type LiveEnd } from '../shared/api';
+import { loadToken } from '../shared/session';
+import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
 import { Frame, formatPoints, type NavItem } from '../shared/ui';
 import {
   MemberBalanceChangedDocument,
@@ -13,7 +14,14 @@ import {
 
 export const APP = 'Bean & Leaf rewards';
 
-type LiveState = 'connecting' | 'connected' | 'offline';
+type LiveState = 'connecting' | 'connected' | 'offline' | 'closed';
+
+/** What the member reads when the live feed stops for good (src/http/ws.ts: 4401, 4403). */
+export const LIVE_END_MESSAGES: Record<LiveEnd['kind'], string> = {
+  // The sentence a refused token gets over HTTP (UNAUTHENTICATED): one reading of one problem.
+  'signed-out': ERROR_MESSAGES.UNAUTHENTICATED,
+  'account-closed': 'This account is closed, so live updates have stopped. Contact the program if you think this is a mistake.',
+};
 
 /** The main navigation, in order. */
 const NAV: NavItem[] = [
@@ -28,14 +36,22 @@ const NAV: NavItem[] = [
  * The member's frame: who is signed in and their balance, the navigation, and the live feed.
  * Each balance or wallet event refetches what is on screen and is announced to screen readers.
  */
-export function MemberShell({ token, onSignOut, children }: { token: string; onSignOut: () => void; children: ReactNode }) {
+export function MemberShell({ token, onSignOut, children }: { token: string; onSignOut: (because?: string) => void; children: ReactNode }) {
   const client = useApolloClient();
   const profile = useQuery(MemberProfileDocument);
   const [live, setLive] = useState<LiveState>('connecting');
   const [announcement, setAnnouncement] = useState('');
 
   useEffect(() => {
-    const { ws, dispose } = createLiveClient('web', token);
+    // The token is read again at each new connection: a 4401 connects again only with another one.
+    const { ws, dispose } = createLiveClient(
+      'web',
+      () => loadToken('web'),
+      (end) => {
+        if (end.kind === 'signed-out') return onSignOut(LIVE_END_MESSAGES['signed-out']);
+        setLive('closed');
+      },
+    );
     // One refresh at a time, and one more after it when events came in meanwhile: a refresh asked
     // for while another was in flight joined it (Apollo dedupes identical in-flight queries) and
     // kept what that request had read before the newer change (test/web/web-app.browser.test.ts,
@@ -62,7 +78,9 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       setLive('connected');
       refresh(); // anything that changed while disconnected
     });
-    const offClosed = ws.on('closed', () => setLive('offline'));
+    // "Offline" (reconnecting), unless the feed stopped for good.
+    const down = () => setLive((now) => (now === 'closed' ? now : 'offline'));
+    const offClosed = ws.on('closed', down);
     const stopBalance = subscribeById<MemberBalanceChangedSubscription>(
       ws,
       MemberBalanceChangedDocument,
@@ -71,7 +89,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
         setAnnouncement(`Your balance is now ${formatPoints(b.available, b.currency.code)}${change}.`);
         refresh();
       },
-      () => setLive('offline'),
+      down,
     );
     const stopWallet = subscribeById<MemberWalletChangedSubscription>(
       ws,
@@ -80,7 +98,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
         setAnnouncement(`Wallet: an offer was ${w.change.toLowerCase().replace(/_/g, ' ')}.`);
         refresh();
       },
-      () => setLive('offline'),
+      down,
     );
     return () => {
       stopBalance();
@@ -89,7 +107,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       offClosed();
       dispose();
     };
-  }, [client, token]);
+  }, [client, token, onSignOut]);
 
   const me = profile.data?.me;
   const balance = me?.balances[0];
@@ -105,9 +123,9 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
             </span>
           ) : null}
           <span className="badge" data-live={live}>
-            {live === 'connected' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline'}
+            {live === 'connected' ? 'Live' : live === 'connecting' ? 'Connecting…' : live === 'closed' ? 'Stopped' : 'Offline'}
           </span>
-          <button type="button" className="secondary" onClick={onSignOut}>
+          <button type="button" className="secondary" onClick={() => onSignOut()}>
             Sign out
           </button>
         </div>
@@ -122,10 +140,15 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
           Not connected: your balance and wallet may be out of date. Reconnecting…
         </p>
       ) : null}
+      {live === 'closed' ? (
+        <p className="alert" role="alert" data-testid="live-ended">
+          {LIVE_END_MESSAGES['account-closed']}
+        </p>
+      ) : null}
       {profile.error ? <ProblemAlert problem={problemOf(profile.error)} /> : null}
       {profile.error && problemOf(profile.error).code === 'UNAUTHENTICATED' ? (
         <p>
-          <button type="button" onClick={onSignOut}>
+          <button type="button" onClick={() => onSignOut()}>
             Sign in again
           </button>
         </p>

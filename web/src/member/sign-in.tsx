@@ -7,7 +7,7 @@ import { APP } from './shell';
  * Sign-in. Production: the retailer's identity provider sends the member to `/#token=<JWT>`
  * (see session.ts); without one this page says so. Development: pick a demo member.
  */
-export function SignIn({ onSignIn }: { onSignIn: (token: string) => void }) {
+export function SignIn({ onSignIn, because }: { onSignIn: (token: string) => void; because?: string | null }) {
   const [tokens, setTokens] = useState<DevTokens | null | undefined>(undefined);
   useEffect(() => {
     fetchDevTokens().then(setTokens, () => setTokens(null));
@@ -15,6 +15,11 @@ export function SignIn({ onSignIn }: { onSignIn: (token: string) => void }) {
   return (
     <Frame brand={APP}>
       <PageTitle app={APP}>Sign in</PageTitle>
+      {because ? (
+        <p role="alert" className="alert" data-testid="signed-out-because">
+          {because}
+        </p>
+      ) : null}
       {tokens === undefined ? <Loading what="sign-in options" /> : null}
       {tokens === null ? (
         <p>Sign in through your retailer's website or app: it brings you back here signed in.</p>

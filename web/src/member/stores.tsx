@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
-import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { formatDate, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
 import { APP } from './shell';
@@ -101,18 +101,8 @@ export function Store({ code }: { code: string }) {
 function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; currency: string; onDone: (bought: { name: string; code: string } | null) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [key] = useState(newIdempotencyKey);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-  // The gateway's "not before" (its retryAfter): "Try again" stays disabled until then.
-  const [held, setHeld] = useState(false);
-  useEffect(() => {
-    if (!problem?.retryAfter) return;
-    setHeld(true);
-    const timer = setTimeout(() => setHeld(false), problem.retryAfter * 1000);
-    return () => clearTimeout(timer);
-  }, [problem]);
-  // A second click before React re-rendered the button disabled would send the purchase twice
-  // (the same key, so not bought twice, but a second answer to wait for): one at a time.
-  const sending = useRef(false);
+  // One send at a time, none before the gateway's "not before" (its retryAfter).
+  const { held, problem, setProblem, send } = useGuardedSend();
   const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {
     refetchQueries: [MemberProfileDocument, MemberStoreDocument, MemberWalletDocument],
   });
@@ -122,21 +112,13 @@ function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; curr
     return () => d?.close();
   }, []);
 
-  const confirm = async () => {
-    if (sending.current) return;
-    sending.current = true;
-    setProblem(null);
-    try {
+  const confirm = () =>
+    send(async () => {
       const { data } = await purchase({ variables: { input: { listingId: listing.id, idempotencyKey: key } } });
       const result = data?.purchaseOffer;
       if (result?.userErrors.length) return setProblem(problemOfUserError(result.userErrors[0]));
       if (result?.purchase) onDone({ name: listing.offer.name, code: result.purchase.issuedOffer.code });
-    } catch (error) {
-      setProblem(problemOf(error));
-    } finally {
-      sending.current = false;
-    }
-  };
+    });
 
   return (
     <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={() => onDone(null)}>

@@ -113,24 +113,56 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
   });
 }
 
-/** The member's live connection: the graphql-ws client and the function that ends it. */
+/** How long after the socket opened, and after each pong, the app pings the gateway (graphql-ws `keepAlive`, milliseconds). */
+export const LIVE_PING_MS = 15_000;
+/** How long a ping waits for its pong before the socket is taken for dead (milliseconds). */
+export const LIVE_PONG_TIMEOUT_MS = 10_000;
+
+/** Why the live connection stopped for good: the screens say so instead of "Reconnecting…". */
+export type LiveEnd =
+  /** 4401 and the app holds no other token than the one refused: the member must sign in again. */
+  | { kind: 'signed-out'; reason: string }
+  /** 4403 "account closed": staff closed the account; reconnecting cannot help. */
+  | { kind: 'account-closed'; reason: string };
+
+/** The part of graphql-ws's client the screens use, kept across the clients one connection makes. */
+export interface LiveClient {
+  on(event: 'connected' | 'closed', listener: (...args: unknown[]) => void): () => void;
+  subscribe: WsClient['subscribe'];
+}
+
+/** The member's live connection: the client the screens subscribe through and the function that ends it. */
 export interface LiveConnection {
-  ws: WsClient;
+  ws: LiveClient;
   /** Closes the socket and removes the page listeners the connection added. */
   dispose: () => void;
 }
 
+/** A graphql-ws close event (a close, not an error of one operation). */
+const closeOf = (value: unknown): CloseEvent | undefined =>
+  value && typeof value === 'object' && 'code' in value && 'reason' in value ? (value as CloseEvent) : undefined;
+
 /**
- * A graphql-ws client on the gateway's /graphql for the signed-in member (subscriptions only).
+ * The member's live connection to the gateway's /graphql (graphql-ws, subscriptions only).
  *
- * Between attempts it waits `retryWaitMs` (full jitter, capped at RETRY_CAP_MS; graphql-ws's own
- * default doubled without a cap: 2^n s plus up to 3 s, over four minutes after eight failures), and
- * never less than a close reason's "try again in N s" (1013 from the gateway). A wait ends at once
- * when the browser comes back online or the tab becomes visible again, unless the gateway's hint
- * still runs; going offline ends the socket (graphql-ws then retries, and cannot know otherwise
- * that a socket that was open across the outage is dead).
+ * - Between attempts it waits `retryWaitMs` (full jitter, capped at RETRY_CAP_MS; graphql-ws's own
+ *   default doubled without a cap), never less than a close reason's "try again in N s" (1013, 4429
+ *   from the gateway, src/http/ws.ts). A wait ends at once when the browser comes back online or the
+ *   tab becomes visible again, unless the gateway's hint still runs; going offline ends the socket.
+ * - graphql-ws ends its client for good on 4401 and 4429 whatever `shouldRetry` says (its
+ *   `shouldRetryConnectOrThrow` lists them as fatal), so the member had to reload. Here a 4429
+ *   ("rate limited: try again in N s", "too many sockets") makes a new client after that wait and
+ *   subscribes again; a 4401 reads the token again (`token()`) and connects with it if it is
+ *   another one, and otherwise ends with `signed-out` (no loop: each new attempt needs a new token);
+ *   a 4403 (account closed) ends with `account-closed`, never retried.
+ * - The app pings every LIVE_PING_MS and terminates a socket whose pong has not come within
+ *   LIVE_PONG_TIMEOUT_MS (graphql-ws's "ping/pong timeout" recipe; terminate, not close, because a
+ *   close handshake with a vanished peer would wait on it): a socket whose network went away
+ *   silently is noticed and replaced.
+ * @param token the member's current token, read at each connect
+ * @param onEnd told once when the connection stops for good
  */
-export function createLiveClient(app: AppName, token: string): LiveConnection {
+export function createLiveClient(app: AppName, token: () => string | null, onEnd: (end: LiveEnd) => void): LiveConnection {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   /** When the gateway's last hint ends (epoch milliseconds; 0: no hint). */
   let hintUntil = 0;
@@ -152,21 +184,96 @@ export function createLiveClient(app: AppName, token: string): LiveConnection {
         timer = setTimeout(done, left); // the gateway asked for this much more: not sooner
       };
     });
-  const ws = createClient({
-    url,
-    connectionParams: { authorization: `Bearer ${token}`, clientName: app },
-    retryAttempts: Infinity,
-    retryWait,
-    // Reconnect after network trouble, never after staff closed the account (4403): that would
-    // only count against the connection rate limit.
-    shouldRetry: (event) => !(event && typeof event === 'object' && 'code' in event && (event as CloseEvent).code === 4403),
-  });
-  const offClosed = ws.on('closed', (event) => {
-    const seconds = retryAfterOfReason((event as CloseEvent | undefined)?.reason);
-    hintUntil = seconds === undefined ? 0 : Date.now() + seconds * 1000;
-  });
+
+  const listeners = { connected: new Set<(...args: unknown[]) => void>(), closed: new Set<(...args: unknown[]) => void>() };
+  /** The screens' subscriptions, subscribed again on each new client. */
+  const active = new Set<{ payload: Parameters<WsClient['subscribe']>[0]; sink: Parameters<WsClient['subscribe']>[1]; stop?: () => void }>();
+  let current: WsClient;
+  /** The token the current client connects with (a 4401 refused this one). */
+  let sentToken: string | null = null;
+  /** New clients made in a row after fatal closes, without a connection in between. */
+  let restarts = 0;
+  let ended = false;
+  let restarting = false;
+
+  const end = (how: LiveEnd) => {
+    if (ended) return;
+    ended = true;
+    void current.dispose();
+    onEnd(how);
+  };
+
+  /** A subscription's failure: a fatal close of the client is the connection's to handle; anything else is the screen's. */
+  const failed = (error: unknown, sink: Parameters<WsClient['subscribe']>[1]) => {
+    const close = closeOf(error);
+    if (ended || restarting) return;
+    if (close?.code === 4403) return end({ kind: 'account-closed', reason: close.reason });
+    if (close?.code === 4401) {
+      const next = token();
+      if (!next || next === sentToken) return end({ kind: 'signed-out', reason: close.reason });
+      return restart(false);
+    }
+    if (close?.code === 4429) return restart(true);
+    sink.error?.(error);
+  };
+
+  const restart = (wait: boolean) => {
+    restarting = true;
+    void current.dispose();
+    void (wait ? retryWait(restarts++) : Promise.resolve()).then(() => {
+      restarting = false;
+      if (!ended) start();
+    });
+  };
+
+  const start = () => {
+    sentToken = token();
+    let pongTimer: ReturnType<typeof setTimeout> | undefined;
+    const client = createClient({
+      url,
+      connectionParams: { authorization: `Bearer ${sentToken ?? ''}`, clientName: app },
+      retryAttempts: Infinity,
+      retryWait,
+      keepAlive: LIVE_PING_MS,
+      // Reconnect after network trouble, never after staff closed the account (4403): that would
+      // only count against the connection rate limit.
+      shouldRetry: (event) => closeOf(event)?.code !== 4403,
+      on: {
+        ping: (received) => {
+          if (received) return;
+          clearTimeout(pongTimer);
+          pongTimer = setTimeout(() => client.terminate(), LIVE_PONG_TIMEOUT_MS);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
+        connected: (...args) => {
+          restarts = 0;
+          for (const l of listeners.connected) l(...args);
+        },
+        closed: (event) => {
+          clearTimeout(pongTimer);
+          const seconds = retryAfterOfReason(closeOf(event)?.reason);
+          hintUntil = seconds === undefined ? 0 : Date.now() + seconds * 1000;
+          for (const l of listeners.closed) l(event);
+        },
+      },
+    });
+    current = client;
+    for (const entry of active) subscribeOn(client, entry);
+  };
+
+  const subscribeOn = (client: WsClient, entry: { payload: Parameters<WsClient['subscribe']>[0]; sink: Parameters<WsClient['subscribe']>[1]; stop?: () => void }) => {
+    entry.stop = client.subscribe(entry.payload, {
+      next: (value) => entry.sink.next(value),
+      error: (error) => (client === current ? failed(error, entry.sink) : undefined),
+      complete: () => (client === current && !restarting ? entry.sink.complete() : undefined),
+    });
+  };
+
+  start();
   const online = () => wake?.();
-  const offline = () => ws.terminate();
+  const offline = () => current.terminate();
   const visible = () => {
     if (document.visibilityState === 'visible') wake?.();
   };
@@ -174,13 +281,27 @@ export function createLiveClient(app: AppName, token: string): LiveConnection {
   window.addEventListener('offline', offline);
   document.addEventListener('visibilitychange', visible);
   return {
-    ws,
+    ws: {
+      on: (event, listener) => {
+        listeners[event].add(listener);
+        return () => listeners[event].delete(listener);
+      },
+      subscribe: (payload, sink) => {
+        const entry = { payload, sink } as { payload: typeof payload; sink: typeof sink; stop?: () => void };
+        active.add(entry as never);
+        if (!ended) subscribeOn(current, entry as never);
+        return () => {
+          active.delete(entry as never);
+          entry.stop?.();
+        };
+      },
+    },
     dispose: () => {
+      ended = true;
       window.removeEventListener('online', online);
       window.removeEventListener('offline', offline);
       document.removeEventListener('visibilitychange', visible);
-      offClosed();
-      void ws.dispose();
+      void current.dispose();
     },
   };
 }
@@ -189,7 +310,7 @@ export function createLiveClient(app: AppName, token: string): LiveConnection {
  * Subscribes by id (an empty `query`, `extensions.persistedQuery`), as over HTTP.
  * @returns the function that ends the subscription.
  */
-export function subscribeById<T>(ws: WsClient, document: DocumentNode, onData: (data: T) => void, onError: (error: unknown) => void): () => void {
+export function subscribeById<T>(ws: Pick<WsClient, 'subscribe'>, document: DocumentNode, onData: (data: T) => void, onError: (error: unknown) => void): () => void {
   return ws.subscribe<T>(
     { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: operationId(document) } } },
     {

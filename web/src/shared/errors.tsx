@@ -4,6 +4,7 @@
  * server's own message where it names the input at fault: never a stack or a raw response.
  */
 import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { retryAfterOfHeader } from './backoff';
 
 export const ERROR_MESSAGES: Record<string, string> = {
@@ -109,4 +110,48 @@ export function ProblemAlert({ problem }: { problem: ApiProblem | null | undefin
       {problem.reference ? <p className="muted">Reference: {problem.reference}</p> : null}
     </div>
   );
+}
+
+/**
+ * How a screen sends a write that the member or staff may try again: one at a time (a second
+ * click before React re-rendered the button disabled is dropped: the same key would not write
+ * twice, but it would be a second answer to wait for), and not again before the gateway's
+ * "not before" of the last problem (`retryAfter` of a 429/503: RATE_LIMITED, SERVICE_UNAVAILABLE,
+ * SHUTTING_DOWN) has passed. Used by the purchase, the gift claim and the console's forms.
+ * @returns `held` (true while a send runs or the hint runs: disable the buttons), the last
+ *   `problem` and its setter, and `send`, which runs `write` unless held and shows what it threw.
+ */
+export function useGuardedSend(): {
+  held: boolean;
+  problem: ApiProblem | null;
+  setProblem: (problem: ApiProblem | null) => void;
+  send: (write: () => Promise<void>) => Promise<void>;
+} {
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [waiting, setWaiting] = useState(false);
+  const [sending, setSending] = useState(false);
+  const inFlight = useRef(false);
+  const notBefore = useRef(0);
+  useEffect(() => {
+    if (!problem?.retryAfter) return setWaiting(false);
+    notBefore.current = Date.now() + problem.retryAfter * 1000;
+    setWaiting(true);
+    const timer = setTimeout(() => setWaiting(false), problem.retryAfter * 1000);
+    return () => clearTimeout(timer);
+  }, [problem]);
+  const send = useCallback(async (write: () => Promise<void>) => {
+    if (inFlight.current || Date.now() < notBefore.current) return;
+    inFlight.current = true;
+    setSending(true);
+    setProblem(null);
+    try {
+      await write();
+    } catch (error) {
+      setProblem(problemOf(error));
+    } finally {
+      inFlight.current = false;
+      setSending(false);
+    }
+  }, []);
+  return { held: waiting || sending, problem, setProblem, send };
 }

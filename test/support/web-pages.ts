@@ -1,0 +1,93 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { gatewaySchema } from '../../src/graphql/schema.js';
+import { seedDemo } from '../../src/demo/seed.js';
+import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
+import { launchChromium } from './browser.js';
+import { startTestGateway, type TestGateway } from './gateway.js';
+
+/**
+ * What the browser suites that move the page's clock share (test/web/waits.browser.test.ts,
+ * test/web/live-ends.browser.test.ts): a gateway with the demo program and the apps' trusted
+ * documents, a Chromium, and the page-side counters and moves those tests read.
+ */
+
+/** Playwright's in-page functions see the page's globals; the project's TypeScript has no DOM lib. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type InPage = any;
+
+/** A started gateway (demo program seeded, `web` and `console` documents registered) and a Chromium. */
+export interface WebStack {
+  t: TestGateway;
+  browser: Browser;
+  /** The gateway's origin with a trailing slash (the apps' base URL). */
+  base: string;
+  /** Contexts a test opened, closed by `close`. */
+  contexts: BrowserContext[];
+  close(): Promise<void>;
+}
+
+/** Starts a WebStack with the gateway settings `env` (PERSISTED_ONLY, timeouts, WS limits …). */
+export async function startWebStack(env: Record<string, string>): Promise<WebStack> {
+  const t = await startTestGateway(env);
+  await seedDemo(t.orm, t.config, t.clock);
+  await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
+  const browser = await launchChromium();
+  const contexts: BrowserContext[] = [];
+  return {
+    t,
+    browser,
+    base: t.url.replace(/graphql$/, ''),
+    contexts,
+    close: async () => {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close();
+      await t.close();
+    },
+  };
+}
+
+/** Polls `check` (real time, up to `ms`) until it holds: waiting for an event, not timing one. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  for (let waited = 0; !(await check()); waited += 25) {
+    if (waited > ms) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Makes the page count the WebSockets it opens (`__opened`) and the closes it has handled
+ * (`__closed`). Add it after any `routeWebSocket`, so that it wraps the routed WebSocket the app uses.
+ */
+export async function countSockets(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = globalThis as InPage;
+    const Native = w.WebSocket;
+    w.__opened = 0;
+    w.__closed = 0;
+    w.WebSocket = class extends Native {
+      constructor(...args: unknown[]) {
+        super(...args);
+        w.__opened++;
+        this.addEventListener('close', () => w.__closed++);
+      }
+    };
+  });
+}
+
+/** WebSockets the page has opened so far (see countSockets). */
+export const opened = (page: Page) => page.evaluate(() => (globalThis as InPage).__opened as number);
+
+/** Every socket the page opened has closed and the page has handled the close (its next wait is scheduled). */
+export const allClosed = (page: Page) =>
+  until(async () => page.evaluate(() => (globalThis as InPage).__closed === (globalThis as InPage).__opened), 'the page handled every close');
+
+/** Pauses the page's (installed) clock a second from its now: from here on only the test moves it. */
+export const pauseClock = async (page: Page) => page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_000);
+
+/** The tab hidden and shown again, as a phone's screen that was off (a `visibilitychange` to visible). */
+export const showTab = (page: Page) =>
+  page.evaluate(() => {
+    const d = (globalThis as InPage).document;
+    Object.defineProperty(d, 'visibilityState', { configurable: true, get: () => 'visible' });
+    d.dispatchEvent(new Event('visibilitychange'));
+  });
