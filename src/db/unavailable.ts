@@ -94,12 +94,6 @@ export function statementUnanswered(boundMs: number, place: StatementPlace, noth
   return error;
 }
 
-/** Whether `error` is (or wraps, through `cause`) a statement the gateway gave up waiting for (`statementUnanswered`). */
-export function wasUnanswered(error: unknown): boolean {
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (Object.hasOwn(e, UNANSWERED)) return true;
-  return false;
-}
-
 /** Whether `e` (one error of a `cause` chain) says the connection to PostgreSQL is gone. */
 function lostConnection(e: Error, code: unknown): boolean {
   if (typeof code === 'string' && (ENDED_SESSIONS.includes(code) || code.startsWith('08') || LOST_SOCKET_CODES.includes(code))) return true;

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import pino from 'pino';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { AdjustPointsDocument, ProfileDocument, PurchaseOfferDocument } from '../generated/graphql.js';
 import { REQUEST_POOL_APPLICATION } from '../../src/db/orm.js';
 import { RATE_LIMIT_APPLICATION } from '../../src/http/rate-limit.js';
@@ -332,6 +333,19 @@ describe('a PostgreSQL backend that stops answering (hang-12c)', () => {
       sub.stop();
     } finally {
       await socket.dispose();
+    }
+  });
+});
+
+describe('DB_CLIENT_TIMEOUT_MARGIN_MS', () => {
+  it('is 2000 by default, taken from 100 to 600000, and anything else stops start-up naming the whole rule', () => {
+    expect(loadConfig({}).dbTimeouts.clientMarginMs).toBe(2_000);
+    expect(loadConfig({ DB_CLIENT_TIMEOUT_MARGIN_MS: '100' }).dbTimeouts.clientMarginMs).toBe(100);
+    expect(loadConfig({ DB_CLIENT_TIMEOUT_MARGIN_MS: '600000' }).dbTimeouts.clientMarginMs).toBe(600_000);
+    for (const value of ['99', '0', '-1', '600001', '2s', 'abc']) {
+      expect(() => loadConfig({ DB_CLIENT_TIMEOUT_MARGIN_MS: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ DB_CLIENT_TIMEOUT_MARGIN_MS: value })).toThrow(`DB_CLIENT_TIMEOUT_MARGIN_MS must be a whole number from 100 to 600000 (`);
+      expect(() => loadConfig({ DB_CLIENT_TIMEOUT_MARGIN_MS: value })).toThrow(`got "${value}"`);
     }
   });
 });
