@@ -236,6 +236,31 @@ describe('a PostgreSQL backend that stops answering (hang-12c)', () => {
     }
   });
 
+  it('a subscription whose resume point is read on a stopped backend: ends with SERVICE_UNAVAILABLE within the bound; a new one then hears changes', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 10);
+    const socket = openSocket(t.url, customer.token);
+    const subscription = `subscription { balanceChanged(currency: "${shop.currency}") { available } }`;
+    const frozen = stopAt((text) => text.trim().startsWith('select (select last_seq from event_stream'));
+    try {
+      const started = performance.now();
+      const sub = collect(socket.client, subscription);
+      await answered(eventually(async () => sub.done || sub.results.length > 0));
+      const ms = performance.now() - started;
+      expect(JSON.stringify(sub.failure ?? sub.results)).toContain('SERVICE_UNAVAILABLE');
+      expect(ms).toBeLessThan(BOUND_MS + SLACK_MS);
+      resume(await frozen.pid);
+      const again = collect<{ balanceChanged: { available: number } }>(socket.client, subscription);
+      await eventually(async () => t.gateway.events.listenerCount() > 0);
+      await adjust(t, customer.externalId, shop.currency, 5);
+      expect(await again.until(1)).toEqual([{ data: { balanceChanged: { available: 15 } } }]);
+      again.stop();
+    } finally {
+      frozen.remove();
+      await socket.dispose();
+    }
+  });
+
   it(`after every pooled connection stopped: each request answered within the bound, the stopped sessions closed, then the pool lends ${POOL_MAX} connections at once again`, async () => {
     const shop = await simpleShop(t);
     const customers = await Promise.all(Array.from({ length: POOL_MAX }, () => createCustomer(t, shop.currency, 100)));
