@@ -196,6 +196,22 @@ export interface DbTimeouts {
    * PostgreSQL's `idle_in_transaction_session_timeout`): the session is ended, its locks released.
    */
   idleInTransactionMs: number;
+  /**
+   * How much longer than `statementMs` the gateway itself waits for a statement's answer before it
+   * gives the statement up and closes its connection (DB_CLIENT_TIMEOUT_MARGIN_MS, default 2000,
+   * 100 to 600 000). `statementMs` is enforced by PostgreSQL, so a server that cannot run (stopped,
+   * swapped out, a network dropping packets without a reset) never applies it; this bound holds
+   * anyway (hang-12c, src/db/orm.ts `boundStatements`). No bound when `statementMs` is 0.
+   */
+  clientMarginMs: number;
+}
+
+/**
+ * The client-side bound on one statement of a request (ms): DB_STATEMENT_TIMEOUT_MS plus
+ * DB_CLIENT_TIMEOUT_MARGIN_MS, or 0 (none) when the statement timeout is 0 (waits for ever).
+ */
+export function clientBoundMs(timeouts: DbTimeouts): number {
+  return timeouts.statementMs > 0 ? timeouts.statementMs + timeouts.clientMarginMs : 0;
 }
 
 export const DEV_JWT_SECRET = 'reward-gateway-development-secret-change-me';
@@ -277,6 +293,18 @@ function httpTimeouts(env: Env): Config['httpTimeouts'] {
 function poolIdle(env: Env): number {
   const rule = '0 (keep idle connections open, the default) or between 1000 and 86400000 (milliseconds a pooled connection may sit unused before it is closed)';
   return intOrOff(env, 'DB_POOL_IDLE_MS', 0, 1_000, 86_400_000, rule);
+}
+
+/**
+ * DB_CLIENT_TIMEOUT_MARGIN_MS (`DbTimeouts.clientMarginMs`): 100 to 600 000 ms, default 2000. Below
+ * 100 ms a statement PostgreSQL cancels at its own timeout could be cut by the gateway first, its
+ * cancellation's answer still on the way (a 57014 is a clean 503; a cut closes a connection); over
+ * ten minutes the bound no longer bounds anything a caller would wait for. Raises ConfigError with
+ * that whole rule for any other value.
+ */
+function clientMargin(env: Env): number {
+  const rule = `a whole number from 100 to 600000 (milliseconds the gateway waits for a statement's answer beyond DB_STATEMENT_TIMEOUT_MS before it closes the connection; default 2000)`;
+  return int(env, 'DB_CLIENT_TIMEOUT_MARGIN_MS', 2_000, 100, 600_000, rule);
 }
 
 /** The shortest heartbeat WS_KEEPALIVE_MS takes (ms), 0 aside. */
@@ -446,6 +474,7 @@ export function loadConfig(env: Env = process.env): Config {
       acquireMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 5_000, 0, 600_000),
       statementMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
       idleInTransactionMs: int(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0, 3_600_000),
+      clientMarginMs: clientMargin(env),
     },
     maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 10_000_000),

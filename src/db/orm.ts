@@ -3,13 +3,13 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import type { DbTimeouts } from '../config.js';
+import { clientBoundMs, type DbTimeouts } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { prepareParameterisedStatements } from './prepared.js';
 import { onlyReads, plainRead } from './reads.js';
-import { connectionLost, markTransactionNotBegun } from './unavailable.js';
+import { connectionLost, markTransactionNotBegun, statementUnanswered, type StatementPlace } from './unavailable.js';
 
 // Points and ids are bigint columns; every value the program handles fits a JS number exactly,
 // so read int8 as a number rather than a string.
@@ -44,7 +44,11 @@ function timeoutOptions(timeouts: DbTimeouts | undefined) {
   };
 }
 
+/** The `application_name` of the request pool's sessions: how an operator (or a test) tells them in `pg_stat_activity`. */
+export const REQUEST_POOL_APPLICATION = 'reward-gateway requests';
+
 export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = false }: OrmOptions) {
+  const boundMs = timeouts ? clientBoundMs(timeouts) : 0;
   return defineConfig({
     clientUrl: url,
     entities: ENTITIES,
@@ -55,6 +59,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
       onPoolCreated: (pool: pg.Pool) =>
         pool.on('connect', (client) => {
           prepareParameterisedStatements(client);
+          if (boundMs > 0) boundStatements(client, boundMs);
           handBackOnFailedTransactionControl(client);
           retryLostReads(client, pool);
         }),
@@ -62,6 +67,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
       onConnect: readCommitted,
       // pg-pool: 0 turns its idle timer off; left out, it is 10 s (merged into the pool's options).
       idleTimeoutMillis: poolIdleMs,
+      application_name: REQUEST_POOL_APPLICATION,
       ...TCP_KEEPALIVE,
       ...timeoutOptions(timeouts),
     },
@@ -123,6 +129,74 @@ function transactionControl(text: unknown): 'begin' | 'commit' | 'rollback' | un
  * `returning`), or `select` them; outside a transaction they would last for that statement only.
  */
 export const LIFT_REQUEST_TIMEOUTS = `set_config('statement_timeout', '0', true) as lifted_statement_timeout, set_config('idle_in_transaction_session_timeout', '0', true) as lifted_idle_timeout`;
+
+/**
+ * Bounds every statement sent on the pooled connection `client` by `boundMs` (DB_STATEMENT_TIMEOUT_MS
+ * + DB_CLIENT_TIMEOUT_MARGIN_MS) on the gateway's side. PostgreSQL enforces the statement timeout
+ * itself, so a server that cannot run (its backend stopped, the host frozen, a network that drops
+ * packets without a reset) never applies it, and a statement on a connection the pool already held
+ * waited for the whole freeze, over HTTP and WebSocket alike (hang-12c). A statement with no answer
+ * by then:
+ * - ends its connection, which is never lent again: it is handed back to the pool with the error
+ *   (the pool closes its socket at once, since a statement is in flight) and its later release does
+ *   nothing, as for a failed BEGIN; its state is unknown (the statement may still run when the
+ *   server wakes, and finds the socket closed: an open transaction then rolls back);
+ * - rejects with `statementUnanswered`, marked as having committed nothing for a BEGIN, a statement
+ *   inside a transaction other than its COMMIT, a ROLLBACK, or a plain read outside a transaction in
+ *   a reads context (503 SERVICE_UNAVAILABLE); a COMMIT, or a statement outside a transaction that
+ *   may write, may have committed (500, outcome unknown).
+ * A transaction that lifts the request bounds (`LIFT_REQUEST_TIMEOUTS`, a job's or a migration's,
+ * recognised by its statement ending with them) is not bounded from that statement to its end: a
+ * job may legitimately run for minutes.
+ * One timer per statement: under the page benchmark no cost was measurable (docs/decisions.md,
+ * hang-12c).
+ */
+export function boundStatements(client: pg.PoolClient, boundMs: number): void {
+  const query = client.query as (...args: unknown[]) => unknown;
+  let inTransaction = false;
+  let lifted = false;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query.apply(client, args);
+    if (!(result instanceof Promise)) return result;
+    const text = args[0];
+    const control = transactionControl(text);
+    let place: StatementPlace;
+    if (control) {
+      place = control;
+      inTransaction = control === 'begin';
+    } else {
+      place = inTransaction ? 'in transaction' : 'alone';
+      if (inTransaction && !lifted && typeof text === 'string' && text.endsWith(LIFT_REQUEST_TIMEOUTS)) lifted = true;
+    }
+    if (lifted) {
+      if (control && control !== 'begin') lifted = false;
+      return result;
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const nothingCommitted = place === 'begin' || place === 'in transaction' || place === 'rollback' || (place === 'alone' && onlyReads() && plainRead(text));
+        const error = statementUnanswered(boundMs, place, nothingCommitted);
+        const release = client.release as ((error?: Error) => void) | undefined;
+        // pg-pool lends a connection with a new `release`; this one is never lent again.
+        client.release = () => undefined;
+        // The pool ends a connection released with an error: with a statement in flight, pg destroys its socket.
+        if (typeof release === 'function') release.call(client, error);
+        else client.end().catch(() => undefined);
+        reject(error);
+      }, boundMs);
+      result.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  };
+}
 
 /** What a ROLLBACK answers (pg's result of a command with no rows). */
 const ROLLED_BACK: pg.QueryResult = { command: 'ROLLBACK', rowCount: null, oid: 0, rows: [], fields: [] };

@@ -22,7 +22,14 @@ export type Unavailability =
    * a proxy's timeout; or its socket broke) at the BEGIN of a transaction, its first statement
    * (`markTransactionNotBegun`): no statement of the transaction ran (begin-503).
    */
-  | 'connection lost at BEGIN';
+  | 'connection lost at BEGIN'
+  /**
+   * PostgreSQL did not answer a statement within the gateway's own bound (DB_STATEMENT_TIMEOUT_MS +
+   * DB_CLIENT_TIMEOUT_MARGIN_MS: a stopped server, a network dropping packets), and nothing of it
+   * can have committed: a BEGIN, a statement of a transaction before its COMMIT, or a plain read of
+   * a read-only request. Its connection was closed (hang-12c; `statementUnanswered`).
+   */
+  | 'no answer';
 
 /** pg-pool's errors: waiting in its queue for a connection; opening a new one. */
 const POOL_TIMEOUTS = ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout'];
@@ -61,6 +68,32 @@ export function markTransactionNotBegun<E>(error: E): E {
   return error;
 }
 
+/** A property (own, so MikroORM's copy of a driver error keeps it) on the error of a statement that got no answer: whether nothing of it can have committed. */
+const UNANSWERED = 'unansweredNothingCommitted';
+
+/**
+ * Where a statement the gateway gave up waiting for ran: its transaction's BEGIN or COMMIT (or
+ * ROLLBACK), a statement inside a transaction, or one outside any (its own transaction).
+ */
+export type StatementPlace = 'begin' | 'commit' | 'rollback' | 'in transaction' | 'alone';
+
+/**
+ * The error of a statement PostgreSQL did not answer within `boundMs` (src/db/orm.ts,
+ * `boundStatements`), whose connection the gateway then closed. `nothingCommitted`: whether its
+ * effects are known to be none (a BEGIN, a statement of a transaction before its COMMIT, whose
+ * session ends without committing, or a plain read): `databaseUnavailable` answers 'no answer'
+ * (503, safe to send again). Otherwise (a COMMIT, a write outside a transaction) it may have
+ * committed, and the caller gets INTERNAL_SERVER_ERROR, as for any outcome the gateway cannot know;
+ * an idempotency key sent again then answers whatever did commit.
+ */
+export function statementUnanswered(boundMs: number, place: StatementPlace, nothingCommitted: boolean): Error {
+  const error = new Error(
+    `PostgreSQL did not answer a statement (${place}) within ${boundMs} ms (DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS): its connection was closed${nothingCommitted ? '' : '; whether it took effect is unknown'}`,
+  );
+  Object.defineProperty(error, UNANSWERED, { value: nothingCommitted, enumerable: false, configurable: true });
+  return error;
+}
+
 /** Whether `e` (one error of a `cause` chain) says the connection to PostgreSQL is gone. */
 function lostConnection(e: Error, code: unknown): boolean {
   if (typeof code === 'string' && (ENDED_SESSIONS.includes(code) || code.startsWith('08') || LOST_SOCKET_CODES.includes(code))) return true;
@@ -83,7 +116,8 @@ export function connectionLost(error: unknown): boolean {
  * or kysely's ROLLBACK), or no statement ran; sending it again, with the same idempotency key, is
  * safe. (A connection lost after its transaction's BEGIN is not here: a COMMIT may have reached the
  * server; nor one lost at a statement outside a transaction, which may have been a write that
- * committed. One found lost at BEGIN is: nothing of the transaction ran, begin-503.)
+ * committed. One found lost at BEGIN is: nothing of the transaction ran, begin-503. So is a
+ * statement PostgreSQL did not answer in time whose effects are known to be none: 'no answer'.)
  */
 export function databaseUnavailable(error: unknown): Unavailability | null {
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -95,6 +129,7 @@ export function databaseUnavailable(error: unknown): Unavailability | null {
     if (POOL_TIMEOUTS.includes(e.message)) return 'acquire timeout';
     // Hostile pass 11: these were internal errors (500), so a client could not tell its purchase was safe to send again.
     if (Object.hasOwn(e, TRANSACTION_NOT_BEGUN) && lostConnection(e, code)) return 'connection lost at BEGIN';
+    if (Object.hasOwn(e, UNANSWERED)) return (e as unknown as Record<string, boolean>)[UNANSWERED] ? 'no answer' : null;
     if (CONNECT_SYSCALLS.includes((e as { syscall?: unknown }).syscall as string) || (typeof code === 'string' && REFUSED_SESSIONS.includes(code))) return 'unreachable';
   }
   return null;

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { clientBoundMs, type DbTimeouts } from '../config.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import type { DeliveredEvent, EventHub } from './hub.js';
 import { REDIS_RELAY_CURSOR } from './outbox-event.entity.js';
@@ -26,6 +27,12 @@ export interface RelayOptions {
    * that far apart may have passed pruned events, and has its streams read the outbox again.
    */
   retention?: { hours: number; clock: Clock };
+  /**
+   * The request pool's bounds: connecting waits DB_ACQUIRE_TIMEOUT_MS at most, and a read of the
+   * outbox DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS (pg's `query_timeout`); past it the
+   * connection is closed and opened again with the relay's backoff. Unbounded when absent.
+   */
+  timeouts?: DbTimeouts;
 }
 
 /** A relay's counters, for tests and metrics. */
@@ -67,8 +74,13 @@ class DedicatedConnection {
   readonly db: Kysely<never>;
   lost = false;
 
-  constructor(databaseUrl: string, log: Logger, onLost: () => void) {
-    this.client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway event relay', ...TCP_KEEPALIVE });
+  constructor(databaseUrl: string, log: Logger, onLost: () => void, timeouts?: DbTimeouts) {
+    // A read a stopped server or a dropping network never answers held the relay for the whole
+    // freeze, and every subscriber of this instance heard nothing after it (hang-12c): pg's
+    // `query_timeout` fails it, and `tick` closes the connection (pg destroys a socket whose
+    // statement is in flight) and connects again with its backoff.
+    const bounds = timeouts ? { connectionTimeoutMillis: timeouts.acquireMs, query_timeout: clientBoundMs(timeouts) } : {};
+    this.client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway event relay', ...TCP_KEEPALIVE, ...bounds });
     const lost = (error?: Error) => {
       if (this.lost) return;
       this.lost = true;
@@ -134,6 +146,7 @@ class OutboxPoller {
       readLate?: () => void;
     } = {},
     private readonly retention?: RelayOptions['retention'],
+    private readonly timeouts?: DbTimeouts,
   ) {}
   /** When (retention.clock, ms) the read the cursor comes from began: the outbox was read up to then. */
   private readFrom: number | undefined;
@@ -149,7 +162,7 @@ class OutboxPoller {
       this.connection = undefined;
       this.hooks.lost?.();
       if (!this.stopped) this.schedule(this.retryMs);
-    });
+    }, this.timeouts);
     await connection.client.connect();
     this.connection = connection;
     const begun = await this.hooks.begin?.(connection);
@@ -267,6 +280,7 @@ class PostgresRelay implements EventRelay {
         },
       },
       options.retention,
+      options.timeouts,
     );
   }
 
@@ -366,6 +380,8 @@ class RedisRelay implements EventRelay {
         saveCursor: saveRelayCursor,
         lost: () => this.demote(poller),
       },
+      undefined,
+      this.options.timeouts,
     );
     try {
       await poller.start();

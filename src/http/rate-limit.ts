@@ -32,6 +32,9 @@ function keyOf(caller: Caller, ip: string): { kind: Kind; key: string } {
  */
 const STORE_TIMEOUT_MS = 1_000;
 
+/** The `application_name` of the PostgreSQL store's sessions, as `pg_stat_activity` shows them. */
+export const RATE_LIMIT_APPLICATION = 'reward-gateway rate limits';
+
 /** Whole seconds until the window frees up, at least 1 (HTTP `Retry-After`). */
 const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
@@ -96,6 +99,12 @@ export class RateLimits {
       ...TCP_KEEPALIVE,
       connectionTimeoutMillis: config.dbTimeouts.acquireMs,
       statement_timeout: STORE_TIMEOUT_MS,
+      // PostgreSQL applies statement_timeout itself, so a stopped server or a network dropping
+      // packets held the count, and the request behind it, for the whole freeze (hang-12c). pg fails
+      // a count unanswered this long after it was sent; pool.query hands its connection back with
+      // the error, and the pool closes it (its socket destroyed, the statement being in flight).
+      query_timeout: STORE_TIMEOUT_MS + config.dbTimeouts.clientMarginMs,
+      application_name: RATE_LIMIT_APPLICATION,
     });
     pool.on('error', (error) => log.warn({ err: error }, 'rate limit store (PostgreSQL) connection error'));
     // The pool's sessions, until each has ended: pool.end() ends idle ones without waiting for their

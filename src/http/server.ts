@@ -333,6 +333,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
       redisUrl: config.rateLimit.redisUrl,
       keyPrefix: config.rateLimit.keyPrefix,
       retention: { hours: config.events.retentionHours, clock },
+      timeouts: config.dbTimeouts,
     },
     hub,
     log,

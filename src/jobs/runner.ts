@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ClockGuard, DATABASE_NOW_MS } from '../clock-guard.js';
-import type { Config } from '../config.js';
+import { clientBoundMs, type Config } from '../config.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
@@ -70,13 +70,25 @@ export interface RunnerOptions {
   maxBackoffMs: number;
   /** Jobs this instance runs at once (JOB_CONCURRENCY): each in its own loop and transaction. */
   concurrency: number;
+  /**
+   * How often the LISTEN connection is asked a `select 1` (ms; 0: never), which must be answered
+   * within DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS or the connection is closed and
+   * opened again (hang-12c). A LISTEN connection only ever waits, so a server that stopped (its
+   * backend, or the host frozen) with the socket open was never noticed: TCP keepalive probes are
+   * answered by the server's kernel, stopped process or not, and wake-ups stopped for the freeze and
+   * after it if the server's side was lost meanwhile.
+   */
+  listenCheckMs: number;
 }
+
+/** The `application_name` of the job runner's LISTEN connection. */
+export const LISTENER_APPLICATION = 'reward-gateway job wake-ups';
 
 /** How long after its LISTEN connection drops the runner opens it again; the wait doubles, up to LISTEN_RETRY_MAX_MS, while attempts fail. */
 const LISTEN_RETRY_MS = 1_000;
 const LISTEN_RETRY_MAX_MS = 30_000;
 
-export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4 };
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4, listenCheckMs: 30_000 };
 
 /**
  * The PostgreSQL job queue's worker. Runs `concurrency` loops, each claiming one due job at a time
@@ -140,11 +152,15 @@ export class JobRunner {
    * processing, a webhook) waited for a loop's next poll (JOB_POLL_MS, default 1 s).
    */
   private async listen(databaseUrl: string, retrying: boolean): Promise<void> {
-    const client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway job wake-ups', ...TCP_KEEPALIVE });
+    const boundMs = clientBoundMs(this.config.dbTimeouts);
+    const bounds = boundMs > 0 ? { connectionTimeoutMillis: this.config.dbTimeouts.acquireMs, query_timeout: boundMs } : {};
+    const client = new pg.Client({ connectionString: databaseUrl, application_name: LISTENER_APPLICATION, ...TCP_KEEPALIVE, ...bounds });
     let lost = false;
+    let check: NodeJS.Timeout | undefined;
     const onLost = (error?: unknown) => {
       if (lost) return;
       lost = true;
+      clearInterval(check);
       if (this.listener === client) this.listener = undefined;
       client.end().catch(() => undefined);
       if (!this.running) return;
@@ -175,6 +191,17 @@ export class JobRunner {
       throw error;
     }
     this.listenRetryMs = LISTEN_RETRY_MS;
+    if (boundMs > 0 && this.options.listenCheckMs > 0) {
+      // pg's query_timeout fails an unanswered check; onLost then closes the connection (pg destroys
+      // a socket whose statement is in flight) and opens another.
+      let checking = false;
+      check = setInterval(() => {
+        if (checking) return;
+        checking = true;
+        client.query('select 1').then(() => (checking = false), onLost);
+      }, this.options.listenCheckMs);
+      check.unref();
+    }
     if (retrying) this.wakeAll();
   }
 

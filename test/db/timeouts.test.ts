@@ -101,7 +101,8 @@ describe('a statement that waits on a lock past DB_STATEMENT_TIMEOUT_MS', () => 
     ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
     const running = t.jobs.runner.runOne();
     await lock.blocking(1);
-    await new Promise((resolve) => setTimeout(resolve, 3 * t.config.dbTimeouts.statementMs)); // well past the requests' bound
+    // well past the requests' bounds, PostgreSQL's and the gateway's own (+ DB_CLIENT_TIMEOUT_MARGIN_MS, hang-12c)
+    await new Promise((resolve) => setTimeout(resolve, 2 * (t.config.dbTimeouts.statementMs + t.config.dbTimeouts.clientMarginMs)));
     await lock.commit();
     await running;
     expect(ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction).toMatchObject({ status: 'PROCESSED', pointsAwarded: 10 });
@@ -165,7 +166,8 @@ describe('migrations under the request bounds', () => {
       // (pg_stat_activity is read afresh each time: a transaction keeps its first reading)
       const waiting = async () => (await other.query('select pg_stat_clear_snapshot()'), await other.query(`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rowCount! > 0;
       await eventually(waiting, 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 3 * config.dbTimeouts.statementMs)); // well past the requests' bound
+      // well past the requests' bounds, PostgreSQL's and the gateway's own (+ DB_CLIENT_TIMEOUT_MARGIN_MS, hang-12c)
+      await new Promise((resolve) => setTimeout(resolve, 2 * (config.dbTimeouts.statementMs + config.dbTimeouts.clientMarginMs)));
       await other.query('rollback');
       expect((await migrating).length).toBeGreaterThan(0);
     } finally {
