@@ -1,6 +1,6 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, simpleShop } from '../support/program.js';
-import { firstResult, openSocket } from '../support/ws.js';
+import { firstResult, openSocket, rawSocket } from '../support/ws.js';
 
 /**
  * break-12i, guards of parity-12's anonymous budget and connectionParams names (pass before and
@@ -43,5 +43,35 @@ describe("a socket's credentials and the address's anonymous budget (break-12i)"
     const socket = openSocket(t.url, customer.token);
     expect(await firstResult(socket.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
     await socket.dispose();
+  });
+});
+
+describe('byte order marks and subscriptions over GET (break-12i, guards)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+  });
+  afterAll(() => t.close());
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+  it('a mark after whitespace is refused by both (and one between tokens by HTTP); a binary frame starting with one is read', async () => {
+    const query = '{ __typename }';
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${t.operatorToken}` };
+    for (const body of [Buffer.concat([Buffer.from(' '), BOM, Buffer.from(JSON.stringify({ query }))]), Buffer.from(`{"query":${JSON.stringify(query)},\uFEFF"variables":{}}`)]) {
+      expect((await t.fetch('/graphql', { method: 'POST', headers: auth, body })).status).toBe(400);
+    }
+    const raw = await rawSocket(t.url, { authorization: `Bearer ${t.operatorToken}` });
+    raw.send(Buffer.concat([BOM, Buffer.from(JSON.stringify({ id: 'b', type: 'subscribe', payload: { query } }))]), true);
+    expect(await raw.answer('b')).toEqual({ id: 'b', type: 'next', payload: { data: { __typename: 'Query' } } });
+    raw.send(Buffer.concat([Buffer.from(' '), BOM, Buffer.from(JSON.stringify({ id: 'w', type: 'subscribe', payload: { query } }))]));
+    expect((await raw.closed).code).toBe(4400);
+  });
+
+  it('a subscription over GET is 405, as Apollo answers any non-query over GET', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency);
+    const query = `subscription { balanceChanged(currency: "${shop.currency}") { available } }`;
+    const res = await t.fetch(`/graphql?query=${encodeURIComponent(query)}`, { headers: { authorization: `Bearer ${customer.token}`, 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBe(405);
   });
 });
