@@ -29,6 +29,7 @@ import { Migration20261201130000 } from './Migration20261201130000.js';
 import { Migration20261201140000 } from './Migration20261201140000.js';
 import { Migration20261201150000 } from './Migration20261201150000.js';
 import { Migration20261201190000 } from './Migration20261201190000.js';
+import { Migration20261201193000 } from './Migration20261201193000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261201140000', class: Migration20261201140000 },
   { name: 'Migration20261201150000', class: Migration20261201150000 },
   { name: 'Migration20261201190000', class: Migration20261201190000 },
+  { name: 'Migration20261201193000', class: Migration20261201193000 },
 ];

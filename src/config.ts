@@ -221,19 +221,25 @@ export class ConfigError extends Error {}
 type Env = Record<string, string | undefined>;
 
 /**
- * A whole-number setting: `fallback` when unset or empty, else an integer from `min` to `max`.
+ * A whole-number setting: `fallback` when unset, empty or only spaces (as the text settings read
+ * it: `HOST=" "` is the default host), else an integer from `min` to `max`, written in digits.
  * Raises ConfigError naming the setting, the whole rule and the value given, the same sentence
  * whether the value is not a number ("10s") or out of range (trial-12c: "must be a whole number"
- * alone left the operator to guess the range). `rule` replaces the generic "a whole number from
- * min to max" for settings whose rule has more to it (0 meaning "off", say).
+ * alone left the operator to guess the range). A number spelled otherwise ("1e3", "+2000") is told
+ * to be written in digits: the range alone read as if 1000 were refused (break-12i). `rule`
+ * replaces the generic "a whole number from min to max" for settings whose rule has more to it (0
+ * meaning "off", say).
  */
 function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER, rule?: string): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
+  const text = env[name]?.trim();
+  // Only spaces is unset, as for every text setting: it was refused `got ""`, the value that means the default.
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  const digits = /^-?\d+$/.test(text);
+  if (!digits || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
-    throw new ConfigError(`${name} must be ${rule ?? `a whole number ${range}`}, got "${raw.trim()}"`);
+    const spelling = !digits && Number.isInteger(value) ? ', written in digits only' : '';
+    throw new ConfigError(`${name} must be ${rule ?? `a whole number ${range}`}${spelling}, got "${text}"`);
   }
   return value;
 }
@@ -258,7 +264,7 @@ function clockSkewMaxMs(env: Env): number {
     return int(env, 'CLOCK_SKEW_MAX_MS', 10_000, 100, 3_600_000);
   } catch {
     throw new ConfigError(
-      `CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway's clock may be from the database's, either way, for it to run background jobs and take mutations; got "${env.CLOCK_SKEW_MAX_MS}"`,
+      `CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway's clock may be from the database's, either way, for it to run background jobs and take mutations; got "${env.CLOCK_SKEW_MAX_MS?.trim()}"`,
     );
   }
 }

@@ -20,6 +20,14 @@ export function isIsoCurrency(code: string): boolean {
 }
 
 /**
+ * Every code `isIsoCurrency` takes, for a statement that tests a stored money against them (an SQL
+ * `text[]` parameter: `unpayableOffersPage`'s wallet items recorded in a money no till names).
+ */
+export function isoCurrencyCodes(): readonly string[] {
+  return [...ISO_CURRENCIES];
+}
+
+/**
  * ISO 4217's minor unit of the currencies whose amounts do not have two decimals (the standard's
  * "minor unit" column, list one, amendment 178): yen and won have none, the dinars of Bahrain,
  * Iraq, Jordan, Kuwait, Libya and Tunisia and the Omani rial three, the Chilean and Uruguayan

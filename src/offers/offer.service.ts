@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { byDefault, columnMap, db, type EntityRow } from '../db/schema.js';
 import { anyOf, idList, query, queryOne } from '../db/sql.js';
-import { amountFitsMoney, decimalsOf, moneysByDigits, withCents } from '../domain/currency.js';
+import { amountFitsMoney, decimalsOf, isIsoCurrency, isoCurrencyCodes, moneysByDigits, withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { OfferVersion, type OfferBenefitKind } from './offer.entity.js';
 
@@ -343,8 +343,9 @@ export interface UnpayableOffer extends Omit<OfferNoTillCanApply, 'holder' | 'cu
  * of the money, or remove the listing), then every customer's live offer (ISSUED or LOCKED, not
  * past its `expiresAt` at `now`) whose issued version has a money value (an AMOUNT_OFF or a
  * `maxDiscount`, as `hasMoneyValue`) that no till can apply: finer than the offer's
- * `money_currency`, or in no recorded money (null, an offer from before that column whose program
- * could not be traced). Those are OFFER_NOT_APPLICABLE at a till naming its money; the remedy is
+ * `money_currency`, in no recorded money (null, an offer from before that column whose program
+ * could not be traced), or in a recorded money no till names (not an ISO 4217 currency in use: a
+ * program configured with DEM before its money was set to EUR; break-12i). Those are OFFER_NOT_APPLICABLE at a till naming its money; the remedy is
  * `issueReplacementOffer` with `unusable: true` (and, for an unknown money, `moneyCurrency`).
  * Ordered by (rank, holderId, versionId), after `after` (that key), `limit` rows. A staff read:
  * the wallet part scans the live issued offers (no index leads to them by version).
@@ -360,7 +361,7 @@ export async function unpayableOffersPage(em: SqlEntityManager, now: Date, limit
             from issued_offer io join offer_version ov on ov.id = io.offer_version_id
            where io.status in ('ISSUED', 'LOCKED') and (io.expires_at is null or io.expires_at > ${now})
              and (ov.benefit_kind = 'AMOUNT_OFF' or ov.max_discount is not null)
-             and (io.money_currency is null or not ${amountsFitMoneySql(sql`io.money_currency`)})
+             and (io.money_currency is null or not io.money_currency = any(${isoCurrencyCodes()}::text[]) or not ${amountsFitMoneySql(sql`io.money_currency`)})
         ) u
         where (${rank}::int is null or (u.rank, u."holderId", u."versionId") > (${rank}::int, ${holderId}::bigint, ${versionId}::bigint))
         order by u.rank, u."holderId", u."versionId" limit ${limit}`,
@@ -372,9 +373,10 @@ export async function unpayableOffersPage(em: SqlEntityManager, now: Date, limit
  * (`amountOff`, then `maxDiscount`) finer than the money, or the money not being known.
  */
 export function unpayableReason(row: Pick<UnpayableOffer, 'money' | 'amountOff' | 'maxDiscount'>): { field: string | null; amount: string | null; message: string } {
-  if (row.money === null) {
+  if (row.money === null || !isIsoCurrency(row.money)) {
     const [field, amount] = row.amountOff !== null ? ['amountOff', row.amountOff] : ['maxDiscount', row.maxDiscount];
-    return { field, amount, message: `This offer's ${field} ${amount} is in no recorded money, so no till naming its money can apply it.` };
+    const where = row.money === null ? 'in no recorded money' : `in ${row.money}, which is not an ISO 4217 currency in use (tills name only those)`;
+    return { field, amount, message: `This offer's ${field} ${amount} is ${where}, so no till naming its money can apply it.` };
   }
   const finer = amountFinerThan(row, row.money);
   return finer

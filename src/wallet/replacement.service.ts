@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { db } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
-import { amountFitsMoney, decimalsOf } from '../domain/currency.js';
+import { amountFitsMoney, decimalsOf, isIsoCurrency } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
@@ -34,24 +34,28 @@ export interface ReplacementRequest {
 /**
  * Whether an offer version's benefit can be applied in `money` (the issued offer's
  * `moneyCurrency`): it has no money value, or its amounts are whole minor units of that money
- * (`amountsFit`; "2.50" off is no amount of yen). A money value in no known money (null) fits none.
+ * (`amountsFit`; "2.50" off is no amount of yen). A money value in no known money (null), or in
+ * one no till names (not an ISO 4217 currency in use, as `isIsoCurrency`: tills name only those;
+ * break-12i), fits none.
  */
 function payableIn(version: OfferVersionRow, money: string | null): boolean {
   const benefit = { kind: version.benefitKind, amountOff: version.amountOff, maxDiscount: version.maxDiscount };
-  return !hasMoneyValue(benefit) || (money !== null && amountsFit(benefit, money));
+  return !hasMoneyValue(benefit) || (money !== null && isIsoCurrency(money) && amountsFit(benefit, money));
 }
 
 /**
  * The money a replacement is issued in: the original's (`recorded`), or, when that was never
- * recorded (null), the one the request names (`moneyCurrency`, only with `unusable`). INVALID on
- * `["input", "moneyCurrency"]` when the request names a money without `unusable`, or one other than
- * the recorded money. Null when neither says (unpayable then refuses an offer with a money value).
+ * recorded (null) or is no money a till names (not an ISO 4217 currency in use: a program once
+ * configured with DEM; break-12i), the one the request names (`moneyCurrency`, only with
+ * `unusable`). INVALID on `["input", "moneyCurrency"]` when the request names a money without
+ * `unusable`, or one other than a recorded ISO money. The recorded money when the request names
+ * none (unpayable then refuses an offer with a money value in no till's money).
  */
 function moneyOfReplacement(recorded: string | null, request: ReplacementRequest): string | null {
   const named = request.moneyCurrency ?? null;
   if (named === null) return recorded;
   if (!request.unusable) throw refuse(UserErrorCode.INVALID, 'moneyCurrency is named only with unusable: true.', ['input', 'moneyCurrency']);
-  if (recorded !== null && recorded !== named) {
+  if (recorded !== null && isIsoCurrency(recorded) && recorded !== named) {
     throw refuse(UserErrorCode.INVALID, `This offer's money is ${recorded}, recorded when it was issued; it is not replaced in ${named}.`, ['input', 'moneyCurrency']);
   }
   return named;
@@ -59,8 +63,9 @@ function moneyOfReplacement(recorded: string | null, request: ReplacementRequest
 
 /** The refusal of a replacement whose offer (issued and current version) cannot be paid in `money`. */
 function unpayable(version: OfferVersionRow, money: string | null) {
-  if (money === null) {
-    return refuse(UserErrorCode.INVALID, "This offer's money is not known, so no till could apply a replacement either: name the money of the program it was issued in (moneyCurrency).", ['input', 'issuedOfferId']);
+  if (money === null || !isIsoCurrency(money)) {
+    const known = money === null ? 'is not known' : `is recorded as ${money}, which is not an ISO 4217 currency in use`;
+    return refuse(UserErrorCode.INVALID, `This offer's money ${known}, so no till could apply a replacement either: name the money of the program it was issued in (moneyCurrency).`, ['input', 'issuedOfferId']);
   }
   const [name, amount] = version.amountOff !== null && !amountFitsMoney(version.amountOff, money) ? ['amountOff', version.amountOff] : ['maxDiscount', version.maxDiscount];
   return refuse(

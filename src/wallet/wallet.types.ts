@@ -191,7 +191,7 @@ export class IssueReplacementOfferInput {
   @Field(() => String, {
     nullable: true,
     description:
-      "With `unusable`, for an offer whose money was never recorded (IssuedOffer.moneyCurrency null: issued before that column, its program not traced): the ISO 4217 money, in capitals, of the program it was issued in, as staff establish it. The replacement is in that money (its amounts must be payable in it) and the audit entry records it. INVALID when the offer's money is recorded and is another one.",
+      "With `unusable`, for an offer whose money was never recorded (IssuedOffer.moneyCurrency null: issued before that column, its program not traced) or is recorded as one no till names (not an ISO 4217 currency in use, such as DEM): the ISO 4217 money, in capitals, of the program it was issued in, as staff establish it. The replacement is in that money (its amounts must be payable in it) and the audit entry records it. INVALID when the offer's recorded money is an ISO 4217 currency and another one.",
   })
   @IsCurrencyCode()
   moneyCurrency?: string | null;
