@@ -54,6 +54,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     auditLog: STAFF,
     giftLists: STAFF,
     offers: STAFF,
+    unpayableOffers: STAFF,
     partners: STAFF,
     campaigns: STAFF,
     economyRules: STAFF,

@@ -55,6 +55,7 @@ const MATRIX: Row[] = [
   { field: 'Query.auditLog', doc: `{ auditLog { edges { node { id } } } }`, allowed: [] },
   { field: 'Query.giftLists', doc: `{ giftLists { id } }`, allowed: [] },
   { field: 'Query.offers', doc: `{ offers { edges { node { id } } } }`, allowed: [] },
+  { field: 'Query.unpayableOffers', doc: `{ unpayableOffers { edges { node { holderId } } } }`, allowed: [] },
   { field: 'Query.partners', doc: `{ partners { id } }`, allowed: [] },
   { field: 'Query.campaigns', doc: `{ campaigns { id } }`, allowed: [] },
   { field: 'Query.economyRules', doc: `{ economyRules { id } }`, allowed: [] },
