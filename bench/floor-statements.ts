@@ -52,7 +52,7 @@ export const STORE_PAGE = {
     "          left join listing_purchase_count pc on pc.listing_id = l.id and pc.customer_id = $11::bigint\n" +
     "         where l.store_id = s.id and ($12::bigint is null or (l.sort_order, l.id) > ($13::int, $14::bigint)) and l.removed_at is null and (l.visible_from is null or l.visible_from <= $15) and (l.visible_until is null or l.visible_until > $16)\n" +
     "    and (ov.valid_until is null or ov.valid_until > $17)\n" +
-    "           and (coalesce(trunc(ov.amount_off, s.money_digits) = ov.amount_off, true) and coalesce(trunc(ov.max_discount, s.money_digits) = ov.max_discount, true))\n" +
+    "           and ov.money_digits_needed <= s.money_digits\n" +
     "         order by l.sort_order, l.id limit $18) l on true\n" +
     "      left join vb on vb.currency_code = s.currency_code\n" +
     "     order by l.\"sortOrder\", l.id",
