@@ -252,18 +252,22 @@ export function moneyDigitsSql(money: RawBuilder<unknown>): RawBuilder<number> {
 
 /**
  * Whether the offer version `ov` (the alias) has no `amount_off` or `max_discount` with more
- * decimals than `digits` (an SQL integer expression, a money's `moneyDigitsSql`): `trunc` to them
- * leaves the amount as it is. Exact (`numeric`). Two comparisons per row when `digits` is read
- * once for the statement (the store page, offsale-12b).
+ * decimals than `digits` (an SQL integer expression: a store's `money_digits`, or a money's
+ * `moneyDigitsSql`). One comparison of small integers with `ov.money_digits_needed`, the fewest
+ * decimals the version's amounts need (`min_scale`, stored with the row by
+ * Migration20261201200000; `trunc(x, d) = x` exactly when `min_scale(x) <= d`). The one SQL
+ * definition of the rule for the store page, the purchase, gift lists and the staff lists: two
+ * numeric `trunc`s per row cost the store page ×1.19 of its PostgreSQL CPU (bench/README.md,
+ * twelfth session). `versionFitsMoney` is the same rule in TypeScript.
  */
 export function amountsFitDigitsSql(digits: RawBuilder<unknown>): RawBuilder<boolean> {
-  return sql<boolean>`(coalesce(trunc(ov.amount_off, ${digits}) = ov.amount_off, true) and coalesce(trunc(ov.max_discount, ${digits}) = ov.max_discount, true))`;
+  return sql<boolean>`ov.money_digits_needed <= ${digits}`;
 }
 
 /**
  * versionFitsMoney in SQL: whether the offer version `ov` (the alias) has no `amount_off` or
  * `max_discount` finer than the money `money` (an SQL text expression, an ISO 4217 code) can be
- * paid in (amountsFitDigitsSql of moneyDigitsSql). A few comparisons per row, no table read: for
+ * paid in (amountsFitDigitsSql of moneyDigitsSql). One comparison per row, no table read: for
  * the purchase's one statement (offsale-12).
  */
 export function amountsFitMoneySql(money: RawBuilder<unknown>): RawBuilder<boolean> {

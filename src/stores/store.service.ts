@@ -9,6 +9,7 @@ import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import {
+  amountsFitDigitsSql,
   offerVersionColumns,
   offerVersionFrom,
   refuseAmountsFinerThanMoney,
@@ -118,9 +119,7 @@ export function listingOnShow(now: Date): RawBuilder<unknown> {
  * back on show once staff edit the offer to an amount of the money (offsale-12b). Staff see it.
  */
 function listingPayable(digits: RawBuilder<unknown>): RawBuilder<unknown> {
-  // amountsFitDigitsSql, stored with the version (Migration20261201200000): two numeric truncs per
-  // listing cost the page ×1.19 of its PostgreSQL CPU; a smallint comparison costs nothing measurable.
-  return sql`ov.money_digits_needed <= ${digits}`;
+  return amountsFitDigitsSql(digits);
 }
 
 /** Stores by id that `viewer` may see at `now` (any order; unknown and hidden ones are left out), for the `store` loader. */
