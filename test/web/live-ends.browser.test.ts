@@ -259,4 +259,37 @@ describe('live feed and writes after a recoverable refusal', () => {
     );
     expect(n).toBe(1);
   });
+  test('an offer created in the console whose answer was lost, submitted again unchanged, is created once (same idempotency key)', async () => {
+    const context = await newContext(stack.browser, stack.base, 'desktop');
+    contexts().push(context);
+    const operator = await context.newPage();
+    const keys: string[] = [];
+    let lose = true;
+    await operator.route('**/graphql', async (route) => {
+      const body = route.request().postData() ? JSON.parse(route.request().postData()!) : undefined;
+      if (body?.operationName !== 'ConsoleCreateOffer') return route.continue();
+      keys.push(body.variables.input.idempotencyKey);
+      if (!lose) return route.continue();
+      // The gateway creates the offer; its answer never reaches the browser (a dropped connection).
+      lose = false;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    const name = `Lost answer ${Date.now()}`;
+    await operator.goto('/console/');
+    await operator.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
+    await operator.goto('/console/offers');
+    await operator.getByRole('button', { name: 'Create offer' }).waitFor();
+    await operator.locator('#f-newName').fill(name);
+    await operator.locator('#f-kind').selectOption('AMOUNT_OFF');
+    await operator.getByLabel('Amount, percent or free SKU').fill('1.50');
+    await operator.getByRole('button', { name: 'Create offer' }).click();
+    await operator.getByRole('alert').filter({ hasText: 'The server cannot be reached' }).waitFor();
+    await operator.getByRole('button', { name: 'Create offer' }).click();
+    await operator.getByRole('status').filter({ hasText: 'Offer created.' }).waitFor();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from offer_version where name = $1`, [name]);
+    expect(n).toBe(1);
+  });
 });
