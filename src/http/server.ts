@@ -678,7 +678,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     if (ctx) metrics.attach(requestKey(ctx), meter);
 
     // An operation that needs nothing of Apollo runs compiled; anything else (and any error) is
-    // Apollo's (a mutation's outcome is then replayed, not run again: see CompiledQueries).
+    // Apollo's (a mutation's outcome is then replayed, not run again: see CompiledQueries), but a
+    // query's read a database bound cut, which is thrown and answered 503 by `route`'s catch.
     if (compiled && ctx && req.method === 'POST' && !toRemember.has(requestKey(ctx))) {
       const answer = await compiled.answer(body, req.headers.accept, ctx, registered, req.headers['content-type']);
       if (answer) {
