@@ -168,6 +168,9 @@ const callerKey = (caller: Caller): string | undefined => {
 export const MUTATION_OVER_WEBSOCKET_MESSAGE =
   'Mutations are not taken over WebSocket: send them over HTTP POST. (A graphql-ws client resends an unanswered operation after a reconnect, which would run a mutation twice.)';
 
+/** What Apollo answers (400 BAD_REQUEST) a request with neither a document's text nor a persisted one; the socket says the same. */
+const NO_DOCUMENT_MESSAGE = 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.';
+
 /** The reason of a 1001 sent to a socket that connects during shutdown. */
 const SHUTTING_DOWN_REASON = 'going away: the gateway is shutting down; connect again';
 
@@ -594,6 +597,9 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     });
     if (decision.kind === 'refuse') return refusal(decision.message, decision.code);
     const text = decision.query as string;
+    // No text and no stored document: Apollo's refusal over HTTP, word for word (the socket parsed
+    // the empty text: GRAPHQL_PARSE_FAILED "Unexpected <EOF>"; edges-12d).
+    if (!text) return refusal(NO_DOCUMENT_MESSAGE, 'BAD_REQUEST');
     const { document, errors } = documents.get(text, () => {
       let parsed: DocumentNode;
       try {

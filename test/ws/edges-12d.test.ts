@@ -115,6 +115,28 @@ describe('requests shaped alike answered alike (edges-12d)', () => {
   });
 });
 
+describe('an operation without a document (edges-12d)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+  });
+  afterAll(() => t.close());
+
+  it('an empty query text without a persisted query is refused 400 BAD_REQUEST with Apollo’s sentence over both (the socket answered GRAPHQL_PARSE_FAILED)', async () => {
+    const message = 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.';
+    const overHttp = await post(t, '{"query":""}');
+    expect([overHttp.status, overHttp.body]).toEqual([400, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }]);
+    const raw = await rawSocket(t.url, { authorization: `Bearer ${t.operatorToken}` });
+    raw.send('{"id":"empty","type":"subscribe","payload":{"query":""}}');
+    expect(await raw.answer('empty')).toEqual({ id: 'empty', type: 'error', payload: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    // Blank text is text: a parse error on both, as before.
+    raw.send('{"id":"blank","type":"subscribe","payload":{"query":"   "}}');
+    expect(await raw.answer('blank')).toEqual({ id: 'blank', type: 'error', payload: [expect.objectContaining({ extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] });
+    expect(codeOf(await post(t, '{"query":"   "}'))).toBe('GRAPHQL_PARSE_FAILED');
+    raw.socket.close();
+  });
+});
+
 describe('a document over MAX_DOCUMENT_BYTES (edges-12d)', () => {
   let t: TestGateway;
   beforeAll(async () => {
