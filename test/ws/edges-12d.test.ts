@@ -113,14 +113,6 @@ describe('requests shaped alike answered alike (edges-12d)', () => {
     const twice = await get(t, { query: typed, variables: `${BOM}${BOM}{"name":"Query"}` });
     expect([twice.status, codeOf(twice)]).toEqual([400, 'BAD_REQUEST']);
   });
-});
-
-describe('an operation without a document (edges-12d)', () => {
-  let t: TestGateway;
-  beforeAll(async () => {
-    t = await startTestGateway({}, { jobs: 'manual' });
-  });
-  afterAll(() => t.close());
 
   it('an empty query text without a persisted query is refused 400 BAD_REQUEST with Apollo’s sentence over both (the socket answered GRAPHQL_PARSE_FAILED)', async () => {
     const message = 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.';
@@ -140,7 +132,7 @@ describe('an operation without a document (edges-12d)', () => {
 describe('a document over MAX_DOCUMENT_BYTES (edges-12d)', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    // A budget of 3 a minute for customers; the window outlasts the test.
+    // A budget of 3 per customer in a 600 s window, which outlasts the test.
     t = await startTestGateway({ RATE_LIMIT_CUSTOMER: '3', RATE_LIMIT_WINDOW_SECONDS: '600', MAX_DOCUMENT_BYTES: '1000' }, { jobs: 'manual' });
   });
   afterAll(() => t.close());
