@@ -259,7 +259,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
   for (const code of [...new Set(sent)].sort()) {
     try {
       redeemed.push(
-        await redeemIssuedOffer(em, { code, lockId: d.lockId ?? null, customerId: sale.customerId, partnerId: partner.partnerId, transactionRef: d.externalId, now }),
+        await redeemIssuedOffer(em, { code, lockId: d.lockId ?? null, customerId: sale.customerId, partnerId: partner.partnerId, transactionRef: d.externalId, saleChecks: true, now }),
       );
     } catch (error) {
       if (error instanceof UserErrorException) throw refuse(error.code, error.message, field(code));
