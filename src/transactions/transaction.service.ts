@@ -31,7 +31,7 @@ const TRANSACTION_HEAD = columnsOf(SalesTransaction, 't', [
 ]);
 const TRANSACTION_TOTAL = castColumn(SalesTransaction, 't', 'total', 'text');
 const TRANSACTION_DISCOUNT = castColumn(SalesTransaction, 't', 'discount', 'text');
-const TRANSACTION_TAIL = columnsOf(SalesTransaction, 't', ['pointsAwarded', 'receivedAt', 'processedAt', 'reversedAt']);
+const TRANSACTION_TAIL = columnsOf(SalesTransaction, 't', ['pointsAwarded', 'receivedAt', 'processedAt', 'reversedAt', 'offersNotAwarded']);
 const TRANSACTION_COLUMNS: RawBuilder<TransactionRow> = sql<
   Selected<typeof TRANSACTION_HEAD> & Selected<typeof TRANSACTION_TOTAL> & Selected<typeof TRANSACTION_DISCOUNT> & Selected<typeof TRANSACTION_TAIL>
 >`${TRANSACTION_HEAD}, ${TRANSACTION_TOTAL}, ${TRANSACTION_DISCOUNT}, ${TRANSACTION_TAIL}`;
