@@ -76,6 +76,7 @@ export class TransactionResolver {
   }
 }
 
+/** SalesTransaction.offersNotAwarded's entries (OfferNotAwardedRow): the offer at the version the campaign would have issued, through the request's loader. */
 @Resolver(() => OfferNotAwarded)
 export class OfferNotAwardedResolver {
   @FieldResolver(() => Offer, { nullable: true, description: 'The offer, at the version the campaign would have issued.' })
