@@ -27,4 +27,11 @@ export default {
   // A worker past this much heap after a file is replaced by a fresh one, so none grows that large.
   workerIdleMemoryLimit: '300MB',
   testTimeout: 60_000,
+  // How long a worker told to end may take to exit before jest kills it and prints "A worker
+  // process has failed to exit gracefully" (jest's default: 500 ms). Even a worker that ran no test
+  // (every one skipped by -t) printed it at load ~10 on 2 cores: its 'exit' event came 13–210 ms
+  // after jest's end message with no handle left (only its IPC pipe and stdio), and Node's own
+  // teardown after it (the isolate's heap, the vm modules) took the rest (edges-12d). A real leak (a
+  // timer, a socket) never exits, so it is still reported, 3 s later.
+  workerGracefulExitTimeout: 3_000,
 };

@@ -31,6 +31,8 @@ import { Migration20261201150000 } from './Migration20261201150000.js';
 import { Migration20261201190000 } from './Migration20261201190000.js';
 import { Migration20261201193000 } from './Migration20261201193000.js';
 import { Migration20261201200000 } from './Migration20261201200000.js';
+import { Migration20261201205736 } from './Migration20261201205736.js';
+import { Migration20261201210000 } from './Migration20261201210000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -67,4 +69,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261201190000', class: Migration20261201190000 },
   { name: 'Migration20261201193000', class: Migration20261201193000 },
   { name: 'Migration20261201200000', class: Migration20261201200000 },
+  { name: 'Migration20261201205736', class: Migration20261201205736 },
+  { name: 'Migration20261201210000', class: Migration20261201210000 },
 ];

@@ -20,8 +20,8 @@ export function isIsoCurrency(code: string): boolean {
 }
 
 /**
- * Every code `isIsoCurrency` takes, for a statement that tests a stored money against them (an SQL
- * `text[]` parameter: `unpayableOffersPage`'s wallet items recorded in a money no till names).
+ * Every code `isIsoCurrency` takes: what the database's frozen `iso_money_digits(text)`
+ * (Migration20261201210000, read by `issued_offer_unpayable_idx`) is compared with in its test.
  */
 export function isoCurrencyCodes(): readonly string[] {
   return [...ISO_CURRENCIES];

@@ -20,6 +20,7 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Ctx } from '../context.js';
 import { markOperation } from '../db/reads.js';
+import { databaseUnavailable } from '../db/unavailable.js';
 import { checkCost } from './cost.js';
 
 /** One query or mutation operation of a document that parsed, validated and compiled. */
@@ -290,7 +291,9 @@ export class CompiledQueries {
   /**
    * Runs the request on its compiled document and returns the response to send with the
    * operation's type, or undefined when Apollo should answer it (nothing has been sent; a mutation
-   * that ran has left its outcomes for Apollo's execution to replay). `trusted`: the operation is
+   * that ran has left its outcomes for Apollo's execution to replay). Throws the error of a query's
+   * read that a bound on the database cut (`databaseUnavailable`): the caller answers 503 with
+   * Retry-After rather than have Apollo wait on the database once more. `trusted`: the operation is
    * on the caller's registered list. `requestType`: the request's Content-Type header. The body is
    * the answer's UTF-8 bytes (`responseBytes`).
    */
@@ -329,7 +332,16 @@ export class CompiledQueries {
     } catch {
       return undefined;
     }
-    if (result.errors?.length || !result.data) return undefined;
+    if (result.errors?.length || !result.data) {
+      // A query's read that a bound on the database cut (`databaseUnavailable`: no answer within
+      // DB_STATEMENT_TIMEOUT_MS + the margin, no connection within DB_ACQUIRE_TIMEOUT_MS, a
+      // statement PostgreSQL cancelled) is not run again by Apollo: on a server that stopped, the
+      // second run waited a second bound, or the acquire timeout, before the same 503 (hang-12c's
+      // "Left"; edges-12d). Thrown, for the caller to answer 503 at once.
+      const cut = operation === 'query' ? result.errors?.find((e) => databaseUnavailable(e.originalError)) : undefined;
+      if (cut) throw cut.originalError;
+      return undefined;
+    }
     return { contentType, body: responseBytes(result.data), operation };
   }
 

@@ -184,6 +184,8 @@ const SAFE_CODES = new Set([
   'MUTATION_OVER_WEBSOCKET',
   'SUBSCRIPTION_OVER_HTTP',
   'SERVICE_UNAVAILABLE',
+  // A socket's operation read during shutdown (HTTP's 503 is written by HttpDrain, not formatted).
+  'SHUTTING_DOWN',
 ]);
 
 /** graphql-js's parse error for a document over `parseOptions.maxTokens` (16.x spells it "more that"). */

@@ -11,7 +11,7 @@ import { PersistedOperationsResolver } from '../persisted/persisted.resolver.js'
 import { LedgerEntryResolver, PointBalanceResolver, PointCurrencyResolver } from '../points/points.resolver.js';
 import { PurchaseResolver } from '../purchases/purchase.resolver.js';
 import { CampaignResolver, EconomyRuleResolver } from '../rules/rule.resolver.js';
-import { TransactionAwardResolver, TransactionResolver } from '../transactions/transaction.resolver.js';
+import { OfferNotAwardedResolver, TransactionAwardResolver, TransactionResolver } from '../transactions/transaction.resolver.js';
 import { ListingResolver, RewardStoreResolver } from '../stores/store.resolver.js';
 import { TierResolver } from '../tiers/tier.resolver.js';
 import { IssuedOfferResolver } from '../wallet/wallet.resolver.js';
@@ -45,6 +45,7 @@ export const RESOLVERS = [
   CampaignResolver,
   TransactionResolver,
   TransactionAwardResolver,
+  OfferNotAwardedResolver,
   GiftListResolver,
   CustomerGiftListsResolver,
   ActivityRuleResolver,

@@ -26,6 +26,12 @@ import { ErrorCode } from '../graphql/errors.js';
  *    finish; at the deadline, cut whatever is left.
  * Only then may the caller stop what the handlers use (Apollo, the relay, rate limits).
  */
+/**
+ * What a request or a socket's operation read once shutdown has begun is answered (code
+ * SHUTTING_DOWN): nothing of it ran, so it is safe to send again (to another instance).
+ */
+export const SHUTTING_DOWN_MESSAGE = 'The gateway is shutting down: send the request again.';
+
 /** How long shutdown lets a request body still being received come in before refusing it (milliseconds). */
 const BODY_GRACE_MS = 1_000;
 
@@ -76,7 +82,7 @@ export class HttpDrain {
 
   /** 503 `SHUTTING_DOWN` with `Connection: close` (node then closes the socket once it is sent). */
   static refuse(res: ServerResponse): void {
-    const body = JSON.stringify({ errors: [{ message: 'The gateway is shutting down: send the request again.', extensions: { code: ErrorCode.SHUTTING_DOWN } }] });
+    const body = JSON.stringify({ errors: [{ message: SHUTTING_DOWN_MESSAGE, extensions: { code: ErrorCode.SHUTTING_DOWN } }] });
     res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-store', connection: 'close', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }

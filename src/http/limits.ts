@@ -29,7 +29,15 @@ export function costLimitPlugin(limits: { maxCost: number; maxPageSize: number }
  * literal), and nothing should parse it. Persisted operations, sent by id, are not client text.
  */
 export function documentTooLong(body: unknown, url: URL, maxBytes: number): string | undefined {
-  const query = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { query?: unknown }).query : url.searchParams.get('query');
+  return textTooLong(typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { query?: unknown }).query : url.searchParams.get('query'), maxBytes);
+}
+
+/**
+ * The refusal of a document's text `query` longer than `maxBytes` (UTF-8), or undefined (shorter,
+ * or not text): the one check of HTTP (`documentTooLong`) and the socket (on `payload.query`), made
+ * on both once the caller's credentials and rate-limit point are taken (edges-12d).
+ */
+export function textTooLong(query: unknown, maxBytes: number): string | undefined {
   if (typeof query !== 'string' || query.length <= maxBytes / 4) return undefined;
   return Buffer.byteLength(query, 'utf8') > maxBytes ? `The document is longer than ${maxBytes} bytes.` : undefined;
 }

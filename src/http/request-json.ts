@@ -21,8 +21,17 @@ const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
  * a WebSocket message alike (parity-12; a socket was closed 4400 for what HTTP took). Only one, as
  * a UTF-8 decoder drops only one: a second is text.
  */
-export function dropByteOrderMark(bytes: Buffer): Buffer {
-  return bytes.subarray(0, 3).equals(BYTE_ORDER_MARK) ? bytes.subarray(3) : bytes;
+export function dropByteOrderMark(bytes: Buffer): Buffer;
+/**
+ * `text` without one leading byte order mark (U+FEFF), if it starts with one: the rule for a
+ * GET's parameters (`query`, `variables`, `extensions`, `operationName`), already decoded from the
+ * URL (edges-12d: a GET's `variables` or `extensions` starting with one was refused 400 "invalid
+ * JSON" where the same JSON as a POST body or a socket's message was taken).
+ */
+export function dropByteOrderMark(text: string): string;
+export function dropByteOrderMark(input: Buffer | string): Buffer | string {
+  if (typeof input === 'string') return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  return input.subarray(0, 3).equals(BYTE_ORDER_MARK) ? input.subarray(3) : input;
 }
 
 /** A number of the request that JSON's double cannot hold as written, and where it is. */

@@ -276,6 +276,36 @@ function unreadableEncoding(req: IncomingMessage): string | null {
   return encoding === '' || encoding === 'identity' ? null : encoding;
 }
 
+/**
+ * Apollo's refusal (400 BAD_REQUEST, its own sentence) of an `extensions` that is neither an object
+ * nor null (a string, an array, a number), or undefined when it is one of those or absent.
+ * The gateway reads `extensions` (persisted queries) and hands Apollo only what it decided, so
+ * Apollo never saw the one sent and such a request ran as if it had none, where the socket closes
+ * 4400 for it (edges-12d); `variables` of that kind were already refused, by Apollo.
+ */
+function extensionsNotAnObject(extensions: unknown, method: string): string | undefined {
+  if (extensions === undefined || extensions === null || (typeof extensions === 'object' && !Array.isArray(extensions))) return undefined;
+  if (method === 'GET') return 'The extensions search parameter should contain a JSON-encoded object.';
+  if (typeof extensions === 'string') return '`extensions` in a POST body should be provided as an object, not a recursively JSON-encoded string.';
+  return '`extensions` in a POST body must be an object if provided.';
+}
+
+/** The GET parameters of GraphQL over HTTP whose text the gateway or Apollo reads. */
+const GET_PARAMETERS = ['query', 'variables', 'extensions', 'operationName'] as const;
+
+/**
+ * Drops one leading byte order mark from each GET parameter sent once (`dropByteOrderMark`), in
+ * place, as from a POST body and a socket's message: one rule for the three (edges-12d; a GET's
+ * `variables` with one was refused "invalid JSON"). A parameter sent twice is left for Apollo to
+ * refuse ("may only be specified once").
+ */
+function dropParameterMarks(url: URL): void {
+  for (const name of GET_PARAMETERS) {
+    const values = url.searchParams.getAll(name);
+    if (values.length === 1 && values[0] !== dropByteOrderMark(values[0])) url.searchParams.set(name, dropByteOrderMark(values[0]));
+  }
+}
+
 /** Whether a URL's query string percent-encodes only UTF-8 (URLSearchParams reads other bytes as U+FFFD). */
 function queryStringIsUtf8(search: string): boolean {
   try {
@@ -466,6 +496,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     let body: unknown;
     if (req.method === 'GET' && !queryStringIsUtf8(url.search)) return refuse(400, 'The query string is not valid UTF-8 text.', 'BAD_REQUEST');
     if (req.method === 'GET') {
+      dropParameterMarks(url);
       const inexact = inexactParameter(url.searchParams);
       if (inexact) return refuse(400, inexactNumberMessage(inexact), 'BAD_USER_INPUT', inexactField(inexact.path));
     }
@@ -501,9 +532,6 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
         body = text;
       }
     }
-    const tooLong = documentTooLong(body, url, config.limits.maxDocumentBytes);
-    if (tooLong) return refuse(400, tooLong, 'QUERY_TOO_COMPLEX');
-
     // Credentials first: whether the request may carry GraphQL text at all depends on who sends it.
     // A POST may leave the customer's status to the request (CustomerCheck): it is settled before
     // any operation other than a known query runs, and before any answer is written (`answered`).
@@ -556,6 +584,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     const refuseFor = async (status: number, message: string, code: string) => {
       if (!(await answered())) refuse(status, message, code);
     };
+
+    // A document over MAX_DOCUMENT_BYTES is refused once its caller is known and has paid its
+    // rate-limit point, as over the socket (edges-12d: refused before, it was free, so a loop of
+    // them was never limited). Nothing parses it either way; failed credentials answer first.
+    const tooLong = ctx && documentTooLong(body, url, config.limits.maxDocumentBytes);
+    if (tooLong) return refuseFor(400, tooLong, 'QUERY_TOO_COMPLEX');
 
     const viaApollo = async (apolloBody: unknown, apolloSearch: string) => {
       // Only a handler still running past shutdown's grace period gets here after Apollo stopped.
@@ -615,6 +649,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
       }
       // (Any other body is Apollo's to refuse: a batch, or a content type it does not take.)
       if (request) {
+        const malformed = extensionsNotAnObject(request.extensions, req.method);
+        if (malformed) return refuseFor(400, malformed, 'BAD_REQUEST');
         // Decided before any GraphQL text is parsed: a refused document is never parsed at all.
         const decision = await decide(persisted, ctx.em, caller, request);
         if (decision.kind === 'refuse') return refuseFor(decision.status, decision.message, decision.code);
@@ -642,7 +678,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     if (ctx) metrics.attach(requestKey(ctx), meter);
 
     // An operation that needs nothing of Apollo runs compiled; anything else (and any error) is
-    // Apollo's (a mutation's outcome is then replayed, not run again: see CompiledQueries).
+    // Apollo's (a mutation's outcome is then replayed, not run again: see CompiledQueries), but a
+    // query's read a database bound cut, which is thrown and answered 503 by `route`'s catch.
     if (compiled && ctx && req.method === 'POST' && !toRemember.has(requestKey(ctx))) {
       const answer = await compiled.answer(body, req.headers.accept, ctx, registered, req.headers['content-type']);
       if (answer) {

@@ -33,7 +33,8 @@ import { Loaders } from '../graphql/loaders.js';
 import { CLIENT_NAME, type PersistedStore } from '../persisted/persisted.service.js';
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
 import type { Authenticator } from './auth.js';
-import type { ProxyTrust } from './limits.js';
+import { SHUTTING_DOWN_MESSAGE } from './drain.js';
+import { textTooLong, type ProxyTrust } from './limits.js';
 import type { RateLimits } from './rate-limit.js';
 import { dropByteOrderMark, inexactField, inexactNumberIn, inexactNumberMessage, markInexactNumbers } from './request-json.js';
 
@@ -167,6 +168,12 @@ const callerKey = (caller: Caller): string | undefined => {
 export const MUTATION_OVER_WEBSOCKET_MESSAGE =
   'Mutations are not taken over WebSocket: send them over HTTP POST. (A graphql-ws client resends an unanswered operation after a reconnect, which would run a mutation twice.)';
 
+/** What Apollo answers (400 BAD_REQUEST) a request with neither a document's text nor a persisted one; the socket says the same. */
+const NO_DOCUMENT_MESSAGE = 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.';
+
+/** The reason of a 1001 sent to a socket that connects during shutdown. */
+const SHUTTING_DOWN_REASON = 'going away: the gateway is shutting down; connect again';
+
 /** A close reason fits a control frame (123 bytes). */
 const reasonOf = (text: string) => (Buffer.byteLength(text) <= 123 ? text : Buffer.from(text).subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '…');
 
@@ -257,6 +264,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const socketsByCaller = new Map<string, number>();
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  /** Set once `close` has begun: operations and connections read from then on are refused, as HTTP refuses requests (HttpDrain). */
+  let closing = false;
 
   const wsServer = new WebSocketServer({
     server: deps.httpServer,
@@ -577,6 +586,9 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       return refusal(`At most ${config.ws.maxSubscriptionsPerSocket} operations may run at once on one socket.`, ErrorCode.TOO_MANY_SUBSCRIPTIONS);
     }
     const context = await operationContext(session);
+    // The text sent, once its caller has paid the rate-limit point, as over HTTP (`textTooLong`).
+    const tooLong = textTooLong(payload.query, config.limits.maxDocumentBytes);
+    if (tooLong) return [new QueryTooComplexError(tooLong)];
     // Trusted documents, decided before any text is parsed (as over HTTP); a hash-only request sends `query: ""`.
     const persistedQuery = (payload.extensions as Record<string, unknown> | undefined)?.persistedQuery;
     const decision = await decide(persisted, context.em, deps.trustedCaller(context, session.clientName), {
@@ -585,9 +597,9 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     });
     if (decision.kind === 'refuse') return refusal(decision.message, decision.code);
     const text = decision.query as string;
-    if (Buffer.byteLength(text, 'utf8') > config.limits.maxDocumentBytes) {
-      return [new QueryTooComplexError(`The document is longer than ${config.limits.maxDocumentBytes} bytes.`)];
-    }
+    // No text and no stored document: Apollo's refusal over HTTP, word for word (the socket parsed
+    // the empty text: GRAPHQL_PARSE_FAILED "Unexpected <EOF>"; edges-12d).
+    if (!text) return refusal(NO_DOCUMENT_MESSAGE, 'BAD_REQUEST');
     const { document, errors } = documents.get(text, () => {
       let parsed: DocumentNode;
       try {
@@ -629,6 +641,12 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       onConnect: async (ctx: SocketCtx) => {
         // Its connection_init came in a frame that is not UTF-8 (closed below): not read as credentials.
         if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
+        // A socket upgraded on an HTTP connection kept open into the shutdown: told to go elsewhere
+        // before its credentials are read, as HTTP refuses a request read then.
+        if (closing) {
+          ctx.extra.socket.close(SocketClose.GOING_AWAY, SHUTTING_DOWN_REASON);
+          return false;
+        }
         const heard: SessionEnd[] = [];
         connecting.add(heard);
         try {
@@ -646,6 +664,10 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       onSubscribe: async (ctx: SocketCtx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         // A frame that is not UTF-8 closed the socket (below); what graphql-ws read of it does not run.
         if (ctx.extra.socket.readyState !== WebSocket.OPEN) return refusal('The message is not valid UTF-8 text.', 'BAD_REQUEST');
+        // During shutdown's grace period: refused before any work (no credentials read, no rate
+        // point), as HTTP answers 503 SHUTTING_DOWN; operations already running finish (edges-12d:
+        // an open socket took new operations until its 1001).
+        if (closing) return refusal(SHUTTING_DOWN_MESSAGE, ErrorCode.SHUTTING_DOWN);
         try {
           return await prepare(ctx, id, payload);
         } catch (error) {
@@ -709,10 +731,12 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     /** Re-checks every session now (the periodic sweep's work). */
     recheck: () => sweep(),
     /**
-     * Shutdown: waits (at most `graceMs`) for queries and mutations running over sockets, then
-     * closes every socket with 1001 "going away" and stops the WebSocket server.
+     * Shutdown: from now on refuses new operations (SHUTTING_DOWN) and connections (1001), waits
+     * (at most `graceMs`) for queries and mutations running over sockets, then closes every socket
+     * with 1001 "going away" and stops the WebSocket server.
      */
     async close(graceMs = 10_000): Promise<void> {
+      closing = true;
       clearInterval(sweepTimer);
       unwatch();
       if (inFlight > 0) {

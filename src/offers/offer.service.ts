@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { byDefault, columnMap, db, type EntityRow } from '../db/schema.js';
 import { anyOf, idList, query, queryOne } from '../db/sql.js';
-import { amountFitsMoney, decimalsOf, isIsoCurrency, isoCurrencyCodes, moneysByDigits, withCents } from '../domain/currency.js';
+import { amountFitsMoney, decimalsOf, isIsoCurrency, moneysByDigits, withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { canonicalDecimal, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { OfferVersion, type OfferBenefitKind } from './offer.entity.js';
@@ -278,8 +278,21 @@ export function moneyDigitsSql(money: RawBuilder<unknown>): RawBuilder<number> {
  * numeric `trunc`s per row cost the store page ×1.19 of its PostgreSQL CPU (bench/README.md,
  * twelfth session). `versionFitsMoney` is the same rule in TypeScript.
  */
-export function amountsFitDigitsSql(digits: RawBuilder<unknown>): RawBuilder<boolean> {
-  return sql<boolean>`ov.money_digits_needed <= ${digits}`;
+export function amountsFitDigitsSql(digits: RawBuilder<unknown>, needed: RawBuilder<unknown> = sql`ov.money_digits_needed`): RawBuilder<boolean> {
+  return sql<boolean>`${needed} <= ${digits}`;
+}
+
+/**
+ * Whether the wallet item `io` (the alias) is one no till can apply in its money: its version has a
+ * money value (`io.money_digits_needed` not null, kept from the version by a trigger) and its
+ * recorded money is unknown, not a money tills name (`iso_money_digits` null: not an ISO 4217
+ * currency in use) or has fewer decimals than the amounts need. amountsFitDigitsSql, negated, on
+ * `issued_offer`'s own columns: the predicate of `issued_offer_unpayable_idx`
+ * (Migration20261201210000), written the same so the planner proves the index applies; the staff
+ * list reads the exceptions only, not the wallet (offsale-12c).
+ */
+export function issuedOfferUnpayableSql(): RawBuilder<boolean> {
+  return sql<boolean>`not ${amountsFitDigitsSql(sql`coalesce(iso_money_digits(io.money_currency), -1)`, sql`io.money_digits_needed`)}`;
 }
 
 /**
@@ -370,24 +383,36 @@ export interface UnpayableOffer extends Omit<OfferNoTillCanApply, 'holder' | 'cu
  * program configured with DEM before its money was set to EUR; break-12i). Those are OFFER_NOT_APPLICABLE at a till naming its money; the remedy is
  * `issueReplacementOffer` with `unusable: true` (and, for an unknown money, `moneyCurrency`).
  * Ordered by (rank, holderId, versionId), after `after` (that key), `limit` rows. A staff read:
- * the wallet part scans the live issued offers (no index leads to them by version).
+ * the wallet part reads `issued_offer_unpayable_idx`, which holds those items only
+ * (`issuedOfferUnpayableSql`; offsale-12c), so a page costs what the exceptions number, not the wallet.
  */
 export async function unpayableOffersPage(em: SqlEntityManager, now: Date, limit: number, after: readonly number[] | null): Promise<UnpayableOffer[]> {
+  return query(em, unpayableOffersPageSql(now, limit, after));
+}
+
+/**
+ * unpayableOffersPage's one statement (what a test explains: offsale-12c). The wallet branch is
+ * limited on its own, in `issued_offer_unpayable_idx`'s order, after the cursor's wallet item
+ * (`io.id >` a bound worked out here, so it is an index condition): it then reads at most `limit`
+ * items of the index. Without its own limit PostgreSQL took the partial index's predicate for a
+ * third of the wallet (its default guess for an inequality it has no statistics for) and planned
+ * parallel workers, whose start cost more than the scan (bench/unpayable-page.ts).
+ */
+export function unpayableOffersPageSql(now: Date, limit: number, after: readonly number[] | null): RawBuilder<UnpayableOffer> {
   const [rank, holderId, versionId] = after ?? [null, null, null];
-  return query<UnpayableOffer>(
-    em,
-    sql`select * from (
+  // The wallet items after the cursor: all (a holder's cursor, or none), those after its wallet item, or none (a rank past 4).
+  const afterIssued = rank === null || rank < 4 ? 0 : rank === 4 ? holderId! : Number.MAX_SAFE_INTEGER;
+  return sql<UnpayableOffer>`select * from (
           ${holdersNoTillCanApply()}
           union all
-          select 4, 'issuedOffer', io.id, null, io.money_currency, ov.offer_id, ov.id, ov.version, ov.amount_off::text, ov.max_discount::text
-            from issued_offer io join offer_version ov on ov.id = io.offer_version_id
-           where io.status in ('ISSUED', 'LOCKED') and (io.expires_at is null or io.expires_at > ${now})
-             and (ov.benefit_kind = 'AMOUNT_OFF' or ov.max_discount is not null)
-             and (io.money_currency is null or not io.money_currency = any(${isoCurrencyCodes()}::text[]) or not ${amountsFitMoneySql(sql`io.money_currency`)})
+          (select 4, 'issuedOffer', io.id, null, io.money_currency, ov.offer_id, ov.id, ov.version, ov.amount_off::text, ov.max_discount::text
+             from issued_offer io join offer_version ov on ov.id = io.offer_version_id
+            where io.status in ('ISSUED', 'LOCKED') and ${issuedOfferUnpayableSql()} and io.id > ${afterIssued}::bigint
+              and (io.expires_at is null or io.expires_at > ${now})
+            order by io.id limit ${limit})
         ) u
         where (${rank}::int is null or (u.rank, u."holderId", u."versionId") > (${rank}::int, ${holderId}::bigint, ${versionId}::bigint))
-        order by u.rank, u."holderId", u."versionId" limit ${limit}`,
-  );
+        order by u.rank, u."holderId", u."versionId" limit ${limit}`;
 }
 
 /**

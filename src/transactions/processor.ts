@@ -6,7 +6,7 @@ import { query, queryOne, sql } from '../db/sql.js';
 import { UserErrorException } from '../domain/refusals.js';
 import type { EventTopic } from '../events/outbox.service.js';
 import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
-import { currentOffersByIds, offerVersionColumns, offerVersionFrom, versionFitsMoney, type OfferVersionColumns } from '../offers/offer.service.js';
+import { currentOffersByIds, offerVersionColumns, offerVersionFrom, unpayableReason, versionFitsMoney, type OfferVersionColumns } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { creditSettled, lockAccounts, notBeforeWrites, settleAccount, type AccountRow } from '../points/ledger.service.js';
 import { addPending } from '../points/pending.service.js';
@@ -18,7 +18,7 @@ import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
 import { benefitOf, fromMinor, priceBasket, saleTotal, toMinor } from './pricing.js';
 import { Tier } from '../tiers/tier.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
-import { AwardKind, SalesTransaction, TransactionOffer, TransactionStatus } from './transaction.entity.js';
+import { AwardKind, OfferNotAwardedReason, SalesTransaction, TransactionOffer, TransactionStatus, type OfferNotAwardedRow } from './transaction.entity.js';
 
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
 type SaleRow = Selected<typeof SALE_COLUMNS>;
@@ -77,7 +77,7 @@ interface PointsAward {
  * (after discounts, with category and tier multipliers), every campaign whose conditions hold
  * (within its limits), each award written to the ledger (or pending) and named by its rule.
  */
-export async function processTransaction({ em, clock }: JobContext, { transactionId }: { transactionId: number }): Promise<void> {
+export async function processTransaction({ em, clock, log }: JobContext, { transactionId }: { transactionId: number }): Promise<void> {
   // Moved to the latest write of the accounts it credits once it holds their locks (see below).
   let now = clock.now();
   // The sale's row lock, then, in the same statement once the row is locked, its customer's
@@ -256,16 +256,31 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   }
   // Qualifying points changed: the tier is placed once, after all of the sale's credits.
   if (released || awards.some((a) => a.pendingDays === 0)) await recomputeTier(em, sale.customerId, now);
+  // What the campaigns would have awarded but did not issue, and why: on the sale, in its event, logged (offsale-12c).
+  const notAwarded: OfferNotAwardedRow[] = [];
+  const notIssued = (a: (typeof offerAwards)[number], offerVersionId: number, reason: OfferNotAwardedReason, why: string) => {
+    const message = `${why} It was not issued; the campaign's points were awarded.`;
+    notAwarded.push({ rule: a.rule, campaignId: a.campaignId, offerVersionId, reason, message });
+    log.warn({ transactionId: sale.id, campaignId: a.campaignId, offerVersionId, reason, money: sale.moneyCurrency }, `sale ${sale.id}: campaign ${a.campaignId}'s offer not awarded: ${message}`);
+  };
   for (const a of offerAwards) {
     const [offer] = await currentOffersByIds(em, [a.offerId]);
+    if (!offer) continue;
     // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
-    const expiresAt = offer && expiryOf(offer, now);
-    if (!offer || (expiresAt && expiresAt.getTime() <= now.getTime())) continue;
+    const expiresAt = expiryOf(offer, now);
+    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+      notIssued(a, offer.versionId, OfferNotAwardedReason.OFFER_ENDED, `This offer ended at ${expiresAt.toISOString()}.`);
+      continue;
+    }
     // Campaigns award only in point currencies valued in the sale's money (campaignsAt), so the
     // sale's money is the campaign's program's. A campaign kept from before money-12 may award
     // "2.50 off" in yen, which no till could apply: not issued, the campaign's points still are
-    // (offsale-12; staff find it in the start-up log and edit the offer).
-    if (!versionFitsMoney(offer, sale.moneyCurrency)) continue;
+    // (offsale-12; staff find it in unpayableOffers and edit the offer).
+    if (!versionFitsMoney(offer, sale.moneyCurrency)) {
+      const { message } = unpayableReason({ money: sale.moneyCurrency, amountOff: offer.amountOff, maxDiscount: offer.maxDiscount });
+      notIssued(a, offer.versionId, OfferNotAwardedReason.AMOUNT_FINER_THAN_MONEY, message);
+      continue;
+    }
     const issued = await issueOffer(em, {
       customerId: sale.customerId,
       offer,
@@ -291,11 +306,12 @@ export async function processTransaction({ em, clock }: JobContext, { transactio
   // advisory lock above). Lock order, here and in reverseTransaction: budgeted campaigns (by id),
   // accounts, then these (by campaign id). The customer's event stream row is no new lock here
   // when there are such counts: they come with points, whose BALANCE_CHANGED events took it before.
-  const processed = { transactionId: sale.id, pointsAwarded, discount: fromMinor(discount, digits) };
+  const processed = { transactionId: sale.id, pointsAwarded, discount: fromMinor(discount, digits), ...(notAwarded.length ? { offersNotAwarded: notAwarded } : {}) };
   await query(
     em,
     sql`with sale as (
-          update sales_transaction set status = 'PROCESSED', discount = ${fromMinor(discount, digits)}::numeric, points_awarded = ${pointsAwarded}, processed_at = ${now}
+          update sales_transaction set status = 'PROCESSED', discount = ${fromMinor(discount, digits)}::numeric, points_awarded = ${pointsAwarded}, processed_at = ${now},
+                 offers_not_awarded = ${JSON.stringify(notAwarded)}::jsonb
            where id = ${sale.id}
           returning customer_id
         ), event as (

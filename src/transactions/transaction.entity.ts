@@ -104,6 +104,35 @@ export class SalesTransaction {
 
   @Property({ type: 'text', nullable: true })
   reversalReason?: string | null;
+
+  /**
+   * The offers its campaigns would have awarded but did not issue, and why (offsale-12c), in the
+   * order the campaigns were applied; written when the sale is processed, empty before and for
+   * most sales.
+   */
+  @Property({ type: 'jsonb', default: '[]' })
+  offersNotAwarded: OfferNotAwardedRow[] & Opt = [];
+}
+
+/**
+ * Why a campaign's offer was not issued to a sale: `OFFER_ENDED`, the offer's fixed end
+ * (`validUntil`) passed, so it would land in the wallet EXPIRED; `AMOUNT_FINER_THAN_MONEY`, its
+ * `amountOff` or `maxDiscount` is finer than the sale's money can be paid in ("2.50" off in yen,
+ * data from before money-12), so no till could apply it (offsale-12). The campaign's points are
+ * awarded either way and the sale is PROCESSED.
+ */
+export enum OfferNotAwardedReason {
+  OFFER_ENDED = 'OFFER_ENDED',
+  AMOUNT_FINER_THAN_MONEY = 'AMOUNT_FINER_THAN_MONEY',
+}
+
+/** One entry of `SalesTransaction.offersNotAwarded`: the campaign (`rule`, `campaignId`), the offer version it would have issued, why, and a sentence for people. */
+export interface OfferNotAwardedRow {
+  rule: string;
+  campaignId: number;
+  offerVersionId: number;
+  reason: OfferNotAwardedReason;
+  message: string;
 }
 
 /** An offer applied to a sale (redeemed when the sale was received) and the discount it gave. */

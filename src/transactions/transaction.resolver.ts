@@ -17,7 +17,9 @@ import {
   type AwardRow,
   type TransactionRow,
 } from './transaction.service.js';
+import type { OfferNotAwardedRow } from './transaction.entity.js';
 import {
+  OfferNotAwarded,
   ReverseTransactionInput,
   ReverseTransactionPayload,
   SalesTransaction,
@@ -71,6 +73,15 @@ export class TransactionResolver {
       const outcome = await reverseTransaction(ctx, partner, input.externalId, input.reason ?? null);
       return { ...outcome, offersKept: (await ctx.loaders.issuedOffer.loadMany(outcome.offersKept)).filter(Boolean) };
     });
+  }
+}
+
+/** SalesTransaction.offersNotAwarded's entries (OfferNotAwardedRow): the offer at the version the campaign would have issued, through the request's loader. */
+@Resolver(() => OfferNotAwarded)
+export class OfferNotAwardedResolver {
+  @FieldResolver(() => Offer, { nullable: true, description: 'The offer, at the version the campaign would have issued.' })
+  offer(@Root() n: OfferNotAwardedRow, @Context() ctx: RequestCtx) {
+    return ctx.loaders.offerVersion.load(n.offerVersionId);
   }
 }
 

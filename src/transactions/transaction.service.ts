@@ -31,7 +31,7 @@ const TRANSACTION_HEAD = columnsOf(SalesTransaction, 't', [
 ]);
 const TRANSACTION_TOTAL = castColumn(SalesTransaction, 't', 'total', 'text');
 const TRANSACTION_DISCOUNT = castColumn(SalesTransaction, 't', 'discount', 'text');
-const TRANSACTION_TAIL = columnsOf(SalesTransaction, 't', ['pointsAwarded', 'receivedAt', 'processedAt', 'reversedAt']);
+const TRANSACTION_TAIL = columnsOf(SalesTransaction, 't', ['pointsAwarded', 'receivedAt', 'processedAt', 'reversedAt', 'offersNotAwarded']);
 const TRANSACTION_COLUMNS: RawBuilder<TransactionRow> = sql<
   Selected<typeof TRANSACTION_HEAD> & Selected<typeof TRANSACTION_TOTAL> & Selected<typeof TRANSACTION_DISCOUNT> & Selected<typeof TRANSACTION_TAIL>
 >`${TRANSACTION_HEAD}, ${TRANSACTION_TOTAL}, ${TRANSACTION_DISCOUNT}, ${TRANSACTION_TAIL}`;
@@ -259,7 +259,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
   for (const code of [...new Set(sent)].sort()) {
     try {
       redeemed.push(
-        await redeemIssuedOffer(em, { code, lockId: d.lockId ?? null, customerId: sale.customerId, partnerId: partner.partnerId, transactionRef: d.externalId, now }),
+        await redeemIssuedOffer(em, { code, lockId: d.lockId ?? null, customerId: sale.customerId, partnerId: partner.partnerId, transactionRef: d.externalId, saleChecks: true, now }),
       );
     } catch (error) {
       if (error instanceof UserErrorException) throw refuse(error.code, error.message, field(code));

@@ -30,6 +30,13 @@ export enum IssuedOfferSource {
 // What the sweeper job scans: locks that may have run out, and live offers that may be past expiry.
 @Index({ name: 'issued_offer_lock_expiry_idx', expression: "create index issued_offer_lock_expiry_idx on issued_offer (lock_expires_at) where status = 'LOCKED'" })
 @Index({ name: 'issued_offer_expiry_idx', expression: "create index issued_offer_expiry_idx on issued_offer (expires_at) where status in ('ISSUED', 'LOCKED') and expires_at is not null" })
+// What unpayableOffers reads of the wallet: the live items no till can apply in their money (offsale-12c,
+// Migration20261201210000; the same predicate as issuedOfferUnpayableSql, so the planner proves it applies).
+@Index({
+  name: 'issued_offer_unpayable_idx',
+  expression:
+    "create index issued_offer_unpayable_idx on issued_offer (id) where status in ('ISSUED', 'LOCKED') and not (money_digits_needed <= coalesce(iso_money_digits(money_currency), -1))",
+})
 export class IssuedOffer {
   [EntityName]?: 'IssuedOffer';
 
@@ -61,6 +68,15 @@ export class IssuedOffer {
    */
   @Property({ type: 'text', nullable: true })
   moneyCurrency?: string | null;
+
+  /**
+   * The fewest decimals its version's money amounts need (`offer_version.money_digits_needed`) when
+   * the version has a money value (an AMOUNT_OFF, a `maxDiscount`); null when it has none. Kept by
+   * the database's triggers (Migration20261201210000), never written by the gateway: what
+   * `issued_offer_unpayable_idx` compares with its money's decimals (offsale-12c).
+   */
+  @Property({ type: 'smallint', nullable: true })
+  moneyDigitsNeeded?: number | null;
 
   @Enum({ items: () => IssuedOfferStatus, default: IssuedOfferStatus.ISSUED })
   status: IssuedOfferStatus & Opt = IssuedOfferStatus.ISSUED;

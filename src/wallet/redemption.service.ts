@@ -10,8 +10,9 @@ import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.
 import { INVISIBLE_MARKS } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
 import type { OfferVersion } from '../offers/offer.entity.js';
-import { offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
-import { currencyFits, matchesAny, NOT_APPLICABLE_MESSAGE, notApplicableMessage } from '../transactions/pricing.js';
+import { offerVersionColumns, offerVersionFrom, unpayableReason, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
+import { isIsoCurrency } from '../domain/currency.js';
+import { currencyFits, hasMoneyValue, matchesAny, NOT_APPLICABLE_MESSAGE, notApplicableMessage } from '../transactions/pricing.js';
 import { IssuedOffer, IssuedOfferStatus } from './issued-offer.entity.js';
 import { issuedColumns, recordWalletChange, type IssuedOfferRow, type WalletChange } from './wallet.service.js';
 
@@ -87,13 +88,27 @@ function checkChannel(row: TillRow, channel: string | null | undefined): void {
 
 /**
  * An offer whose benefit has a money value (an amount off, a maximum discount) is refused
- * (OFFER_NOT_APPLICABLE on `input.currency`, nothing changes) when the till names a sale currency
- * other than the offer's money, or one its amounts are finer than (2.50 off in yen: `currencyFits`). A till that names none is not checked here (it
- * applies the discount itself and reads the offer's `moneyCurrency`); the sale it submits is.
+ * (OFFER_NOT_APPLICABLE, nothing changes):
+ * - on `input.currency` when the till names a sale currency other than the offer's money, or one
+ *   its amounts are finer than (2.50 off in yen: `currencyFits`);
+ * - on `input.code` when the till names none and no till could apply it in its own money: its
+ *   `moneyCurrency` unknown, not an ISO 4217 currency in use, or one its amounts are finer than
+ *   (data from before money-12; what `unpayableOffers` lists for staff, in its words:
+ *   `unpayableReason`). Such a till applies the discount itself in the offer's `moneyCurrency`, and
+ *   the purchase and the gift claim already refuse to issue such an offer (offsale-12c).
+ * `saleChecks`: a sale's own redemption (submitTransaction), whose `applicability` checks the
+ * money against the sale's currency after every code is redeemed; nothing is checked here then.
  */
-function checkCurrency(row: TillRow, currency: string | null | undefined): void {
-  if (currency != null && !currencyFits({ kind: row.offerBenefitKind, amountOff: row.offerAmountOff, maxDiscount: row.offerMaxDiscount, moneyCurrency: row.moneyCurrency }, currency)) {
-    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage('CURRENCY', row, currency), ['input', 'currency']);
+function checkCurrency(row: TillRow, currency: string | null | undefined, saleChecks = false): void {
+  if (saleChecks) return;
+  const terms = { kind: row.offerBenefitKind, amountOff: row.offerAmountOff, maxDiscount: row.offerMaxDiscount, moneyCurrency: row.moneyCurrency };
+  if (currency != null) {
+    if (!currencyFits(terms, currency)) throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage('CURRENCY', row, currency), ['input', 'currency']);
+    return;
+  }
+  if (hasMoneyValue(terms) && (row.moneyCurrency === null || !isIsoCurrency(row.moneyCurrency) || !currencyFits(terms, row.moneyCurrency))) {
+    const reason = unpayableReason({ money: row.moneyCurrency, amountOff: row.offerAmountOff, maxDiscount: row.offerMaxDiscount });
+    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, `${reason.message} It cannot be used; staff can replace it.`, ['input', 'code']);
   }
 }
 
@@ -188,6 +203,8 @@ export interface RedemptionRequest {
   channel?: string | null;
   /** The sale's ISO 4217 money, when the till says (see checkCurrency). */
   currency?: string | null;
+  /** A sale's own redemption: its `applicability` checks the offer's money against the sale's (see checkCurrency). */
+  saleChecks?: boolean;
   now: Date;
 }
 
@@ -211,7 +228,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
   if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld();
   checkChannel(row, r.channel);
-  checkCurrency(row, r.currency);
+  checkCurrency(row, r.currency, r.saleChecks);
   const [redeemed] = await query(
     em,
     sql<IssuedOfferRow>`update issued_offer io

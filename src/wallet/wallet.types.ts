@@ -19,7 +19,7 @@ function SaleCurrency(): PropertyDecorator {
   const field = Field(() => String, {
     nullable: true,
     description:
-      "The sale's ISO 4217 money currency, in capitals (e.g. EUR): an offer with an amount off or a maximum discount in another money (IssuedOffer.moneyCurrency) is refused with OFFER_NOT_APPLICABLE. Unset: not checked; the till applies the discount in the offer's moneyCurrency.",
+      "The sale's ISO 4217 money currency, in capitals (e.g. EUR): an offer with an amount off or a maximum discount in another money (IssuedOffer.moneyCurrency) is refused with OFFER_NOT_APPLICABLE. Unset: the till applies the discount in the offer's moneyCurrency, and an offer with such an amount that no till could apply in it (its moneyCurrency unknown, not an ISO 4217 currency in use, or one its amount is finer than) is refused with OFFER_NOT_APPLICABLE on code.",
   });
   const iso = IsCurrencyCode();
   return (target, key) => {

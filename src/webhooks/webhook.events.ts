@@ -87,6 +87,11 @@ export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEven
           externalId: event.saleExternalId,
           pointsAwarded: p.pointsAwarded,
           discount: p.discount,
+          // What its campaigns did not issue (offsale-12c), as SalesTransaction.offersNotAwarded: only when
+          // there is any, so the body of every other sale stays as it was.
+          ...(Array.isArray(p.offersNotAwarded) && p.offersNotAwarded.length
+            ? { offersNotAwarded: (p.offersNotAwarded as { rule: string; reason: string; message: string }[]).map(({ rule, reason, message }) => ({ rule, reason, message })) }
+            : {}),
         },
       };
       break;

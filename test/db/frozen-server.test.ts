@@ -5,10 +5,11 @@ import { AdjustPointsDocument, ProfileDocument, PurchaseOfferDocument } from '..
 import { REQUEST_POOL_APPLICATION } from '../../src/db/orm.js';
 import { RATE_LIMIT_APPLICATION } from '../../src/http/rate-limit.js';
 import { JobRunner, LISTENER_APPLICATION } from '../../src/jobs/runner.js';
-import { dataOf, ledgerViolations, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { compiledRequests, dataOf, ledgerViolations, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { answered, holdLocks } from '../support/locks.js';
 import { adjust, createCustomer, eventually, simpleShop, unique } from '../support/program.js';
-import { collect, openSocket } from '../support/ws.js';
+import { collect, openSocket, rawSocket } from '../support/ws.js';
+import { readFileSync } from 'node:fs';
 
 /**
  * hang-12c: a PostgreSQL backend that stops (`kill -STOP`; a frozen host, a network dropping
@@ -258,6 +259,74 @@ describe('a PostgreSQL backend that stops answering (hang-12c)', () => {
     } finally {
       frozen.remove();
       await socket.dispose();
+    }
+  });
+
+  it('a compiled query whose read is cut at the bound while the whole server is stopped: 503 at about the bound, the read not sent again (Apollo ran it once more and the 503 came a second wait later)', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 1000);
+    const compiledBefore = await compiledRequests(t);
+    for (let i = 0; i < 3; i++) expect(dataOf(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(1000);
+    expect(await compiledRequests(t)).toBeGreaterThan(compiledBefore);
+    const pool = await backendsOf(t, REQUEST_POOL_APPLICATION);
+    // The postmaster too: no new connection is made either (a frozen host).
+    const postmaster = Number(readFileSync(`/proc/${pool[0]}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    let sent = 0;
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as string | { text?: string } | undefined;
+      const text = typeof config === 'string' ? config : config?.text;
+      if (text && balancesRead(text) && ++sent === 1) [postmaster, ...pool, (this as unknown as { processID: number }).processID].forEach(stop);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    let answer: GqlResult<unknown>;
+    let ms: number;
+    try {
+      ({ answer, ms } = await answered(timed(() => t.gql(ProfileDocument, {}, customer.token))));
+    } finally {
+      pg.Client.prototype.query = original;
+      resumeAll();
+    }
+    expect({ status: answer.status, codes: codes(answer), retryAfter: answer.headers.get('retry-after'), sent }).toEqual({
+      status: 503,
+      codes: ['SERVICE_UNAVAILABLE'],
+      retryAfter: expect.stringMatching(/^\d+$/),
+      sent: 1,
+    });
+    // A correctness bound, not a measure: one wait on the database, not two (a second bound, or
+    // DB_ACQUIRE_TIMEOUT_MS, 5 s, for a connection the stopped server cannot open).
+    expect(ms).toBeLessThan(2 * BOUND_MS);
+    expect(dataOf(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(1000);
+  });
+
+  it('a subscription whose stream’s read is stopped while it is open (its second replay page): the subscriber gets SERVICE_UNAVAILABLE within the bound, and the socket serves again', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 0);
+    // More events than one replay page (100): the stream reads its second page after delivering the first.
+    for (let i = 0; i < 101; i++) await adjust(t, customer.externalId, shop.currency, 1);
+    const raw = await rawSocket(t.url, { authorization: `Bearer ${customer.token}` });
+    let pages = 0;
+    const frozen = stopAt((text) => text.trim().startsWith('with page as (') && ++pages === 2);
+    const subscription = `subscription { balanceChanged(currency: "${shop.currency}", after: "0") { available } }`;
+    try {
+      const started = performance.now();
+      raw.send(JSON.stringify({ id: 'sub', type: 'subscribe', payload: { query: subscription } }));
+      await answered(eventually(async () => raw.messages.some((m) => m.id === 'sub' && m.type !== 'next'), BOUND_MS + SLACK_MS + 10_000));
+      const ms = performance.now() - started;
+      const answers = raw.messages.filter((m) => m.id === 'sub');
+      expect(answers.filter((m) => m.type === 'next')).toHaveLength(100);
+      // graphql-ws ends the operation with an `error` message (no `complete` follows one).
+      expect(answers.slice(100)).toEqual([
+        { id: 'sub', type: 'error', payload: [{ message: expect.stringMatching(/^The database did not answer in time/), extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: expect.any(Number) } }] },
+      ]);
+      expect(ms).toBeLessThan(BOUND_MS + SLACK_MS);
+      expect(raw.socket.readyState).toBe(raw.socket.OPEN);
+      resume(await frozen.pid);
+      raw.send(JSON.stringify({ id: 'query', type: 'subscribe', payload: { query: '{ me { balances { available } } }' } }));
+      expect(await raw.answer('query')).toEqual({ id: 'query', type: 'next', payload: { data: { me: { balances: [{ available: 101 }] } } } });
+    } finally {
+      frozen.remove();
+      raw.socket.close();
     }
   });
 

@@ -1,8 +1,8 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { DataTable, Loading, PageTitle } from '../shared/ui';
-import { ConsoleCreateOfferDocument, ConsoleOffersDocument, ConsoleUpdateOfferDocument, type OfferBenefitKind } from './gql/graphql';
+import { DataTable, Loading, PageTitle, ShowOlder } from '../shared/ui';
+import { ConsoleCreateOfferDocument, ConsoleOffersDocument, ConsoleUnpayableOffersDocument, ConsoleUpdateOfferDocument, type OfferBenefitKind } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
 /** Offers at their current version; an edit makes a new version (offers already issued keep theirs). */
@@ -50,6 +50,7 @@ export function Offers() {
           </tbody>
         </DataTable>
       ) : null}
+      <UnpayableOffers />
       <div className="grid" style={{ marginTop: '1rem' }}>
         <ActionForm
           title="Edit an offer"
@@ -99,5 +100,50 @@ export function Offers() {
         </ActionForm>
       </div>
     </>
+  );
+}
+
+/** What holds each offer no till can apply (unpayableOffers), as staff read the holder. */
+const HOLDER_LABEL: Record<string, string> = { LISTING: 'Listing', GIFT_LIST: 'Gift list', CAMPAIGN: 'Campaign', ISSUED_OFFER: 'Wallet item' };
+
+/**
+ * Offers no till can apply in their money (`unpayableOffers`, offsale-12b): the listings, gift
+ * lists and campaigns holding one (edit the offer to an amount of the money, or remove the listing)
+ * and the wallet items (replace them: issueReplacementOffer with unusable). Shown on the Offers page
+ * only when there is any, with the gateway's reason for each.
+ */
+export function UnpayableOffers() {
+  const { data, error, fetchMore } = useQuery(ConsoleUnpayableOffersDocument, { fetchPolicy: 'network-only' });
+  const page = data?.unpayableOffers;
+  if (!error && page && page.edges.length === 0) return null;
+  return (
+    <section aria-labelledby="unpayable-title" style={{ marginTop: '1rem' }}>
+      <h2 id="unpayable-title">Offers no till can apply</h2>
+      <ProblemAlert problem={error ? problemOf(error) : null} />
+      {!page && !error ? <Loading what="offers no till can apply" /> : null}
+      {page ? (
+        <DataTable
+          label="Offers no till can apply"
+          caption="Edit the offer to an amount of its money (or remove the listing); replace wallet items"
+          columns={[{ label: 'Held by' }, { label: 'Offer' }, { label: 'Money' }, { label: 'Why' }]}
+        >
+          <tbody>
+            {page.edges.map(({ node: u }) => (
+              <tr key={`${u.holder}:${u.holderId}:${u.offer.id}`} data-testid="unpayable-row">
+                <td>
+                  {HOLDER_LABEL[u.holder] ?? u.holder} <code>{u.holderId}</code>
+                </td>
+                <td>
+                  <strong>{u.offer.name}</strong> v{u.offer.version}
+                </td>
+                <td>{u.moneyCurrency ?? 'not recorded'}</td>
+                <td>{u.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+      ) : null}
+      <ShowOlder pageInfo={page?.pageInfo} fetchMore={fetchMore} />
+    </section>
   );
 }

@@ -105,7 +105,7 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
     // (Apollo's relayStylePagination), so no screen merges edges by hand.
     cache: new InMemoryCache({
       typePolicies: {
-        Query: { fields: { auditLog: relayStylePagination() } },
+        Query: { fields: { auditLog: relayStylePagination(), unpayableOffers: relayStylePagination() } },
         Customer: { fields: { pointHistory: relayStylePagination() } },
       },
     }),
