@@ -8,7 +8,7 @@ import { anyOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
-import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
@@ -125,42 +125,51 @@ export interface CreateGiftListData {
  * Refusals (nothing written): NOT_FOUND for an unknown currency or offer; INVALID on
  * `["input","offerIds",j]` when option j names the same offer as an earlier one (literally, or one
  * by a version's id and one by the offer's), since a list showing one offer twice is a mistake in
- * its configuration (docs/decisions.md, "The input edge").
+ * its configuration (docs/decisions.md, "The input edge"). With `idempotencyKey` (the staff
+ * member's own; see createOnce): the same key and list again (offers compared as resolved, in
+ * their order) answer the same list, as it is now, and create nothing; another list under it is
+ * IDEMPOTENCY_KEY_REUSED.
  */
-export async function createGiftList(ctx: Ctx, data: CreateGiftListData): Promise<GiftListRow> {
+export async function createGiftList(ctx: Ctx, data: CreateGiftListData, idempotencyKey?: string | null): Promise<GiftListRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
-  const offerIds = data.offerIds;
   return ctx.em.transactional(async (em) => {
-    const currency = await db(em).selectFrom('PointCurrency').select(['code', 'moneyCurrency']).where('code', '=', data.currency).executeTakeFirst();
-    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
-    const found = await db(em).selectFrom('Offer').select('id').where('id', '=', anyOf(offerIds)).where('currentVersion', 'is not', null).execute();
-    const known = new Set(found.map((o) => o.id));
-    const missing = data.offerIds.findIndex((id) => !known.has(id));
-    if (missing >= 0) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerIds', String(missing)]);
-    const repeat = firstDuplicate(offerIds);
-    if (repeat) {
-      throw refuse(
-        UserErrorCode.INVALID,
-        `offerIds[${repeat.again}] names the same offer as offerIds[${repeat.first}]: list each offer once.`,
-        ['input', 'offerIds', String(repeat.again)],
-      );
-    }
-    await refuseAmountsFinerThanMoney(em, offerIds, currency.moneyCurrency, (i) => ['input', 'offerIds', String(i)]);
-
-    const list = await db(em)
-      .insertInto('GiftList')
-      .values({ id: byDefault, currency: data.currency, name: data.name, threshold: data.threshold, maxClaims: data.maxClaims ?? null, createdBy: actor, createdAt: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await query(
-      em,
-      sql`insert into gift_list_option (gift_list_id, offer_id, position)
-          select ${list.id}, offer_id, position - 1 from unnest(${idList(offerIds)}) with ordinality as t(offer_id, position)`,
-    );
-    await recordAudit(em, { actor, action: 'createGiftList', target: `GiftList:${list.id}`, details: { ...data, offerIds }, at: now });
-    return (await giftListsById(em, [list.id], now))[0];
+    const { result } = await createOnce(em, `create-gift-list:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertGiftList(em, data, actor, now));
+    return (await giftListsById(em, [result.id], now))[0];
   });
+}
+
+/** createGiftList's effect: its checks against the program, the list, its options and its audit entry. */
+async function insertGiftList(em: SqlEntityManager, data: CreateGiftListData, actor: string, now: Date): Promise<{ id: number }> {
+  const offerIds = data.offerIds;
+  const currency = await db(em).selectFrom('PointCurrency').select(['code', 'moneyCurrency']).where('code', '=', data.currency).executeTakeFirst();
+  if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+  const found = await db(em).selectFrom('Offer').select('id').where('id', '=', anyOf(offerIds)).where('currentVersion', 'is not', null).execute();
+  const known = new Set(found.map((o) => o.id));
+  const missing = data.offerIds.findIndex((id) => !known.has(id));
+  if (missing >= 0) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerIds', String(missing)]);
+  const repeat = firstDuplicate(offerIds);
+  if (repeat) {
+    throw refuse(
+      UserErrorCode.INVALID,
+      `offerIds[${repeat.again}] names the same offer as offerIds[${repeat.first}]: list each offer once.`,
+      ['input', 'offerIds', String(repeat.again)],
+    );
+  }
+  await refuseAmountsFinerThanMoney(em, offerIds, currency.moneyCurrency, (i) => ['input', 'offerIds', String(i)]);
+
+  const list = await db(em)
+    .insertInto('GiftList')
+    .values({ id: byDefault, currency: data.currency, name: data.name, threshold: data.threshold, maxClaims: data.maxClaims ?? null, createdBy: actor, createdAt: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await query(
+    em,
+    sql`insert into gift_list_option (gift_list_id, offer_id, position)
+        select ${list.id}, offer_id, position - 1 from unnest(${idList(offerIds)}) with ordinality as t(offer_id, position)`,
+  );
+  await recordAudit(em, { actor, action: 'createGiftList', target: `GiftList:${list.id}`, details: { ...data, offerIds }, at: now });
+  return { id: list.id };
 }
 
 const CLAIMED_LIST_COLUMNS = columnsOf(GiftList, 'g', ['id', 'name', 'threshold', 'maxClaims', 'currencyCode']);

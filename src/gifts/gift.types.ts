@@ -2,7 +2,7 @@ import { Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsIdempotencyKey, MaxItems, MinItems, NotBlank } from '../graphql/validation.js';
+import { IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { Offer } from '../offers/offer.types.js';
 import { MAX_POINTS, PointBalance } from '../points/points.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
@@ -71,6 +71,9 @@ export class CreateGiftListInput {
   @Min(1)
   @Max(1_000_000)
   maxClaims?: number | null;
+
+  @OptionalIdempotencyKey('gift list')
+  idempotencyKey?: string | null;
 }
 
 @ObjectType()

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, ArrayMinSize, getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationArguments, type ValidationError, type ValidationOptions } from 'class-validator';
 import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
+import { ArgumentValidationError, Field, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
 import { decimalsOf, fitsDigits, isIsoCurrency, MAX_MINOR_DIGITS, minorDigits } from '../domain/currency.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS, keyProblem, segmentOf, shown as quoted, tagProblem, TIER_CODE } from '../domain/text.js';
@@ -267,6 +267,23 @@ export const IsIdempotencyKey = clearRule(
   (property, value) =>
     !keyLengthFits(value) ? `${property} must be 1 to ${IDEMPOTENCY_KEY_MAX} characters` : isBlank(value) ? `${property} must not be blank ${BLANK_MEANS}` : keyRefusal(property, value, true),
 );
+
+/**
+ * The optional `idempotencyKey: String` of a create that doubled when resent (idem-12): the GraphQL
+ * field (nullable, so every document written before it still runs) with `IsIdempotencyKey`'s rule.
+ * Its meaning is `createOnce`'s (src/idempotency/idempotency.service.ts): the same key and input
+ * again answer the first object and write nothing; the same key with other input is
+ * IDEMPOTENCY_KEY_REUSED on ["input","idempotencyKey"]; keys are the caller's own.
+ */
+export function OptionalIdempotencyKey(what: string): PropertyDecorator {
+  return (target, property) => {
+    Field(() => String, {
+      nullable: true,
+      description: `Optional: send one (1 to ${IDEMPOTENCY_KEY_MAX} characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same ${what} and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates.`,
+    })(target, property);
+    IsIdempotencyKey()(target, property as string);
+  };
+}
 
 /** The refusal of a key with a `keyProblem`: "<field> has … : keys are compared exactly, …". */
 function keyRefusal(property: string, key: string, nfc = false): string {

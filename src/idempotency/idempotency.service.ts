@@ -114,3 +114,34 @@ export async function completeIdempotencyKey(em: SqlEntityManager, scope: string
 export function completeKeySql(scope: string, key: string, result: RawBuilder<unknown>, from?: RawBuilder<unknown>): RawBuilder<never> {
   return sql`update idempotency_record set result = ${result} ${from ? sql`from ${from}` : sql``} where scope = ${scope} and key = ${key}`;
 }
+
+/**
+ * A create a caller may send again under an optional key (the staff console's creates, a partner's
+ * webhook endpoint; idem-12), inside the caller's transaction, as its first statement: the key is
+ * claimed before anything is read (the lock order of every keyed operation).
+ *
+ * - `key` null or absent: `create` runs, as before keys were taken (each call creates).
+ * - `key` given, first time: `create` runs and its answer (`{ id }`, the created row's id, or
+ *   whatever JSON the caller needs to answer again) is stored with the key; `replay: false`.
+ * - The same key and `fingerprint` again (also while the first is still running: it waits on the
+ *   key's row): `create` does not run; the first answer and `replay: true`. The caller answers the
+ *   object as it is now (as `node(id:)` would show it).
+ * - The same key with another fingerprint: IDEMPOTENCY_KEY_REUSED on ["input","idempotencyKey"],
+ *   nothing written (a UserErrorException, which rolls the caller's transaction back).
+ * `scope` names the operation and the caller (`create-offer:staff:<id>`): see claimIdempotencyKey.
+ */
+export async function createOnce<R extends object>(
+  em: SqlEntityManager,
+  scope: string,
+  key: string | null | undefined,
+  fingerprint: () => string,
+  now: Date,
+  create: () => Promise<R>,
+): Promise<{ result: R; replay: boolean }> {
+  if (key == null) return { result: await create(), replay: false };
+  const claim = await claimIdempotencyKey<R>(em, scope, key, fingerprint(), now);
+  if (claim.replay) return { result: claim.result, replay: true };
+  const result = await create();
+  await completeIdempotencyKey(em, scope, key, result);
+  return { result, replay: false };
+}

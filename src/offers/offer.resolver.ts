@@ -63,17 +63,18 @@ export class OfferResolver {
   @Mutation(() => OfferPayload)
   createOffer(@Arg('input') input: CreateOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    return payloadOf(async () => ({ offer: await createOffer(ctx, input) }));
+    const { idempotencyKey, ...content } = input;
+    return payloadOf(async () => ({ offer: await createOffer(ctx, content, idempotencyKey) }));
   }
 
   @Mutation(() => OfferPayload, { description: 'Makes a new version; offers already issued keep theirs.' })
   updateOffer(@Arg('input') input: UpdateOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const { offerId, ...changes } = input;
+    const { offerId, idempotencyKey, ...changes } = input;
     const ref = offerRefOf(offerId, 'input.offerId');
     return payloadOf(async () => {
       const [id] = await offerIdsOf(ctx.em, [ref]);
-      return { offer: await updateOffer(ctx, id, changes) };
+      return { offer: await updateOffer(ctx, id, changes, idempotencyKey) };
     });
   }
 }

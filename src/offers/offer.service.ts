@@ -6,6 +6,7 @@ import { byDefault, columnMap, db, type EntityRow } from '../db/schema.js';
 import { anyOf, idList, query, queryOne } from '../db/sql.js';
 import { amountFitsMoney, decimalsOf, isIsoCurrency, moneysByDigits, withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { canonicalDecimal, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { OfferVersion, type OfferBenefitKind } from './offer.entity.js';
 
 type Version = EntityRow<OfferVersion>;
@@ -207,16 +208,33 @@ async function insertVersion(em: SqlEntityManager, offerId: number, version: num
   return id;
 }
 
-/** Creates an offer at version 1 (staff). INVALID when the benefit lacks the value its kind needs. */
-export async function createOffer(ctx: Ctx, content: OfferContent): Promise<OfferVersionRow> {
+/**
+ * What an offer's content means, for the fingerprint of a keyed create or edit: money amounts in
+ * one spelling ("2.50" = "2.5"); everything else as sent.
+ */
+function contentMeaning(c: OfferChanges) {
+  const b = c.benefit;
+  const money = (v: string | null | undefined) => (v == null ? v : canonicalDecimal(v));
+  return { ...c, benefit: b == null ? b : { ...b, amountOff: money(b.amountOff), maxDiscount: money(b.maxDiscount) } };
+}
+
+/**
+ * Creates an offer at version 1 (staff). INVALID when the benefit lacks the value its kind needs.
+ * With `idempotencyKey` (the staff member's own; see createOnce): the same key and content again
+ * answer the same offer, as it is now, and create nothing; other content is IDEMPOTENCY_KEY_REUSED.
+ */
+export async function createOffer(ctx: Ctx, content: OfferContent, idempotencyKey?: string | null): Promise<OfferVersionRow> {
   checkBenefit(content.benefit);
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const offer = await db(em).insertInto('Offer').values({ id: byDefault, createdAt: now, updatedAt: now }).returning('id').executeTakeFirstOrThrow();
-    const versionId = await insertVersion(em, offer.id, 1, content, actor, now);
-    await recordAudit(em, { actor, action: 'createOffer', target: `Offer:${offer.id}`, details: content, at: now });
-    return (await offerVersionsByIds(em, [versionId]))[0];
+    const { result } = await createOnce(em, `create-offer:${actor}`, idempotencyKey, () => requestFingerprint(contentMeaning(content)), now, async () => {
+      const offer = await db(em).insertInto('Offer').values({ id: byDefault, createdAt: now, updatedAt: now }).returning('id').executeTakeFirstOrThrow();
+      await insertVersion(em, offer.id, 1, content, actor, now);
+      await recordAudit(em, { actor, action: 'createOffer', target: `Offer:${offer.id}`, details: content, at: now });
+      return { id: offer.id };
+    });
+    return (await currentOffersByIds(em, [result.id]))[0];
   });
 }
 
@@ -483,49 +501,60 @@ async function moneysOfferedIn(em: SqlEntityManager, offerId: number, lateSalesF
 
 /**
  * Edits an offer by writing a new version from the current one and the changes, then pointing the
- * offer at it, in one transaction: issued offers keep the version they were issued with.
+ * offer at it, in one transaction: issued offers keep the version they were issued with. With
+ * `idempotencyKey` (the staff member's own; see createOnce): the same key and changes again answer
+ * the version the first made and write no other; other changes are IDEMPOTENCY_KEY_REUSED.
  */
-export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChanges): Promise<OfferVersionRow> {
+export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChanges, idempotencyKey?: string | null): Promise<OfferVersionRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    // Lock the offer so two edits at once make two successive versions, not one number twice.
-    const locked = await queryOne(em, sql`select id from offer where id = ${offerId} for update`);
-    if (!locked) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
-    const [current] = await currentOffersByIds(em, [offerId]);
-    const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as OfferChanges;
-    const next: OfferContent = {
-      name: defined.name ?? current.name,
-      description: 'description' in defined ? defined.description : current.description,
-      imageUrl: 'imageUrl' in defined ? defined.imageUrl : current.imageUrl,
-      terms: 'terms' in defined ? defined.terms : current.terms,
-      benefit: defined.benefit ?? {
-        kind: current.benefitKind,
-        percentOff: current.percentOff,
-        amountOff: current.amountOff,
-        freeSku: current.freeSku,
-        skus: current.skus,
-        categories: current.categories,
-        maxDiscount: current.maxDiscount,
-      },
-      validDays: 'validDays' in defined ? defined.validDays : current.validDays,
-      validUntil: 'validUntil' in defined ? defined.validUntil : current.validUntil,
-      channels: defined.channels ?? current.channels,
-    };
-    checkBenefit(next.benefit, defined.benefit != null);
-    // The new version is what its stores, gift lists and campaigns issue from now on: its amounts must be payable in their moneys.
-    for (const money of await moneysOfferedIn(em, offerId, new Date(now.getTime() - ctx.config.saleMaxAgeDays * 86_400_000))) {
-      const finer = amountFinerThan({ amountOff: next.benefit.amountOff ?? null, maxDiscount: next.benefit.maxDiscount ?? null }, money);
-      if (finer) {
-        throw refuse(
-          UserErrorCode.INVALID,
-          `This offer's ${finer.name} ${finer.amount} is finer than ${money}, the money of a program it is offered in, can be paid in (it has ${decimalsOf(money)}).`,
-          ['input', 'benefit', finer.name],
-        );
-      }
-    }
-    const versionId = await insertVersion(em, offerId, current.version + 1, next, actor, now);
-    await recordAudit(em, { actor, action: 'updateOffer', target: `Offer:${offerId}`, details: { version: current.version + 1, changes }, at: now });
-    return (await offerVersionsByIds(em, [versionId]))[0];
+    // null clears a field and absent keeps it, which the canonical form does not tell apart: the cleared ones by name
+    const cleared = Object.keys(changes).filter((k) => changes[k as keyof OfferChanges] === null).sort();
+    const fingerprint = () => requestFingerprint({ offerId, ...contentMeaning(changes), cleared });
+    const { result } = await createOnce(em, `update-offer:${actor}`, idempotencyKey, fingerprint, now, () => writeNextVersion(em, ctx, offerId, changes, actor, now));
+    return (await offerVersionsByIds(em, [result.versionId]))[0];
   });
+}
+
+/** updateOffer's effect: the next version from the current one and the changes, and its audit entry. */
+async function writeNextVersion(em: SqlEntityManager, ctx: Ctx, offerId: number, changes: OfferChanges, actor: string, now: Date): Promise<{ versionId: number }> {
+  // Lock the offer so two edits at once make two successive versions, not one number twice.
+  const locked = await queryOne(em, sql`select id from offer where id = ${offerId} for update`);
+  if (!locked) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
+  const [current] = await currentOffersByIds(em, [offerId]);
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as OfferChanges;
+  const next: OfferContent = {
+    name: defined.name ?? current.name,
+    description: 'description' in defined ? defined.description : current.description,
+    imageUrl: 'imageUrl' in defined ? defined.imageUrl : current.imageUrl,
+    terms: 'terms' in defined ? defined.terms : current.terms,
+    benefit: defined.benefit ?? {
+      kind: current.benefitKind,
+      percentOff: current.percentOff,
+      amountOff: current.amountOff,
+      freeSku: current.freeSku,
+      skus: current.skus,
+      categories: current.categories,
+      maxDiscount: current.maxDiscount,
+    },
+    validDays: 'validDays' in defined ? defined.validDays : current.validDays,
+    validUntil: 'validUntil' in defined ? defined.validUntil : current.validUntil,
+    channels: defined.channels ?? current.channels,
+  };
+  checkBenefit(next.benefit, defined.benefit != null);
+  // The new version is what its stores, gift lists and campaigns issue from now on: its amounts must be payable in their moneys.
+  for (const money of await moneysOfferedIn(em, offerId, new Date(now.getTime() - ctx.config.saleMaxAgeDays * 86_400_000))) {
+    const finer = amountFinerThan({ amountOff: next.benefit.amountOff ?? null, maxDiscount: next.benefit.maxDiscount ?? null }, money);
+    if (finer) {
+      throw refuse(
+        UserErrorCode.INVALID,
+        `This offer's ${finer.name} ${finer.amount} is finer than ${money}, the money of a program it is offered in, can be paid in (it has ${decimalsOf(money)}).`,
+        ['input', 'benefit', finer.name],
+      );
+    }
+  }
+  const versionId = await insertVersion(em, offerId, current.version + 1, next, actor, now);
+  await recordAudit(em, { actor, action: 'updateOffer', target: `Offer:${offerId}`, details: { version: current.version + 1, changes }, at: now });
+  return { versionId };
 }

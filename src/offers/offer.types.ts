@@ -2,7 +2,7 @@ import { IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-val
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { HasAtMostDecimals, IsPositiveMoney, MaxItems, NoDuplicates, NotBlank } from '../graphql/validation.js';
+import { HasAtMostDecimals, IsPositiveMoney, MaxItems, NoDuplicates, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { OfferBenefitKind } from './offer.entity.js';
@@ -150,6 +150,9 @@ export class CreateOfferInput {
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   channels?: string[] | null;
+
+  @OptionalIdempotencyKey('offer')
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -196,6 +199,9 @@ export class UpdateOfferInput {
   @NotBlank({ each: true })
   @NoDuplicates(itemKey)
   channels?: string[] | null;
+
+  @OptionalIdempotencyKey('version')
+  idempotencyKey?: string | null;
 }
 
 @ObjectType()

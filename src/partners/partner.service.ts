@@ -6,6 +6,7 @@ import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { shown } from '../domain/text.js';
+import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { recordSessionEnd } from '../events/outbox.service.js';
 import type { RawBuilder } from 'kysely';
 import { Partner } from './partner.entity.js';
@@ -78,17 +79,28 @@ export async function partnersByIds(em: SqlEntityManager, ids: readonly number[]
   return query(em, sql<PartnerRow>`select ${PARTNER_COLUMNS} from partner p where p.id = any(${idList(ids)})`);
 }
 
+/** What createPartner answers: the partner, and its plain API key unless this repeats an earlier create by key (then withheld). */
+export type CreatedPartner = { partner: PartnerRow; apiKey: string; apiKeyWithheld: false } | { partner: PartnerRow; apiKey: null; apiKeyWithheld: true };
+
 /**
  * Creates a partner and its API key: 192 random bits, returned once; only its hash is kept.
  * A scope not in `PARTNER_SCOPES` is INVALID "Unknown scopes: "x" (item 2), …", each unknown one
  * named with its position, `field` the first (`["input","scopes","2"]`); nothing written.
+ *
+ * With `data.idempotencyKey` (the staff member's own; see createOnce): the same key, name and
+ * scopes again answer the same partner, as it is now, and create nothing; another partner under it
+ * is IDEMPOTENCY_KEY_REUSED. Such a repeat answers `apiKey: null, apiKeyWithheld: true`: the plain
+ * key is in the first answer only, and kept nowhere (the idempotency record holds the partner's
+ * id, not the key), so a key is never readable at rest (docs/decisions.md, "idem-12").
  */
+export async function createPartner(ctx: Ctx, data: { name: string; scopes: string[]; idempotencyKey?: undefined }, apiKey?: string): Promise<CreatedPartner & { apiKey: string }>;
+export async function createPartner(ctx: Ctx, data: { name: string; scopes: string[]; idempotencyKey?: string | null }, apiKey?: string): Promise<CreatedPartner>;
 export async function createPartner(
   ctx: Ctx,
-  data: { name: string; scopes: string[] },
+  data: { name: string; scopes: string[]; idempotencyKey?: string | null },
   /** Only the demo seed passes one (derived, so it can be printed at every start). */
   apiKey = `rg_${randomBytes(24).toString('base64url')}`,
-): Promise<{ partner: PartnerRow; apiKey: string }> {
+): Promise<CreatedPartner> {
   // each unknown scope by its position, and the path at the first: a console marks that entry
   const unknown = data.scopes.flatMap((s, i) => ((PARTNER_SCOPES as readonly string[]).includes(s) ? [] : [i]));
   if (unknown.length) {
@@ -97,17 +109,28 @@ export async function createPartner(
   }
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
+  const meaning = () => requestFingerprint({ name: data.name, scopes: data.scopes });
   return ctx.em.transactional(async (em) => {
-    // SQL, not the builder: the class-inferred DB type requires `id` on insert (no Generated<> for a serial key).
-    const [partner] = await query(
-      em,
-      sql<PartnerRow>`insert into partner as p (name, key_prefix, key_hash, scopes, created_by, created_at)
-          values (${data.name}, ${apiKey.slice(0, 9)}, ${hashApiKey(apiKey)}, ${[...new Set(data.scopes)]}::text[], ${actor}, ${now})
-          returning ${PARTNER_COLUMNS}`,
-    );
-    await recordAudit(em, { actor, action: 'createPartner', target: `Partner:${partner.id}`, details: { name: data.name, scopes: partner.scopes }, at: now });
-    return { partner, apiKey };
+    const { result, replay } = await createOnce(em, `create-partner:${actor}`, data.idempotencyKey, meaning, now, async () => {
+      const partner = await insertPartner(em, data, apiKey, actor, now);
+      return { id: partner.id };
+    });
+    const [partner] = await partnersByIds(em, [result.id]);
+    return replay ? { partner, apiKey: null, apiKeyWithheld: true } : { partner, apiKey, apiKeyWithheld: false };
   });
+}
+
+/** createPartner's effect: the partner with its key's hash and prefix, and its audit entry. */
+async function insertPartner(em: SqlEntityManager, data: { name: string; scopes: string[] }, apiKey: string, actor: string, now: Date): Promise<PartnerRow> {
+  // SQL, not the builder: the class-inferred DB type requires `id` on insert (no Generated<> for a serial key).
+  const [partner] = await query(
+    em,
+    sql<PartnerRow>`insert into partner as p (name, key_prefix, key_hash, scopes, created_by, created_at)
+        values (${data.name}, ${apiKey.slice(0, 9)}, ${hashApiKey(apiKey)}, ${[...new Set(data.scopes)]}::text[], ${actor}, ${now})
+        returning ${PARTNER_COLUMNS}`,
+  );
+  await recordAudit(em, { actor, action: 'createPartner', target: `Partner:${partner.id}`, details: { name: data.name, scopes: partner.scopes }, at: now });
+  return partner;
 }
 
 /**

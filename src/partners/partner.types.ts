@@ -2,7 +2,7 @@ import { MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { MaxItems, MinItems, NotBlank } from '../graphql/validation.js';
+import { MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 
 @ObjectType({ implements: Node, description: 'An integration calling with an API key.' })
@@ -35,6 +35,9 @@ export class CreatePartnerInput {
   @MinItems(1, 'scope')
   @MaxItems(20, 'scope')
   scopes!: string[];
+
+  @OptionalIdempotencyKey('partner (without its API key: see apiKeyWithheld)')
+  idempotencyKey?: string | null;
 }
 
 @ObjectType()
@@ -44,6 +47,13 @@ export class CreatePartnerPayload {
 
   @Field(() => String, { nullable: true, description: 'The API key, shown this once: only its hash is stored.' })
   apiKey?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'True when this answer repeats an earlier createPartner with the same idempotencyKey: apiKey is null, since the key was shown in the first answer only and is stored nowhere in plain. If that answer was lost, revoke this partner and create another. False when apiKey is shown; null when refused.',
+  })
+  apiKeyWithheld?: boolean | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

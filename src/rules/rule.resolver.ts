@@ -64,7 +64,8 @@ export class CampaignResolver {
     const offer = input.outcome?.offerId ? offerRefOf(input.outcome.offerId, 'input.outcome.offerId') : null;
     return payloadOf(async () => {
       const offerId = offer ? (await offerIdsOf(ctx.em, [offer]))[0] : null;
-      return { campaign: await createCampaign(ctx, { ...input, outcome: { ...input.outcome, offerId } }) };
+      const { idempotencyKey, ...data } = input;
+      return { campaign: await createCampaign(ctx, { ...data, outcome: { ...input.outcome, offerId } }, idempotencyKey) };
     });
   }
 }

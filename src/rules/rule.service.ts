@@ -7,6 +7,7 @@ import { byDefault, castColumn, columnsOf, db, type Selected } from '../db/schem
 import { idList, query, sql } from '../db/sql.js';
 import { withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { canonicalDecimal, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import type { CampaignRow, CampaignTerms, EconomyRuleRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
@@ -158,56 +159,69 @@ export interface CampaignData {
 /**
  * Creates a campaign (staff), audit-logged. Refusals (nothing written): INVALID for an empty window
  * or no outcome; NOT_FOUND for an unknown currency, a condition tier the ladder does not have
- * (`refuseUnknownTiers`) or an unknown outcome offer.
+ * (`refuseUnknownTiers`) or an unknown outcome offer. With `idempotencyKey` (the staff member's own;
+ * see createOnce): the same key and campaign again answer the same campaign, as it is now, and
+ * create nothing; another campaign under it is IDEMPOTENCY_KEY_REUSED.
  */
-export async function createCampaign(ctx: Ctx, d: CampaignData): Promise<CampaignRow> {
+export async function createCampaign(ctx: Ctx, d: CampaignData, idempotencyKey?: string | null): Promise<CampaignRow> {
   const c = d.conditions ?? {};
   const o = d.outcome ?? {};
-  const l = d.limits ?? {};
   if (d.startsAt >= d.endsAt) throw refuse(UserErrorCode.INVALID, 'endsAt must be after startsAt.', ['input', 'endsAt']);
   if (o.bonusPoints == null && o.multiplier == null && o.offerId == null) {
     throw refuse(UserErrorCode.INVALID, 'A campaign needs an outcome: bonusPoints, multiplier or offerId.', ['input', 'outcome']);
   }
   const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  // its minimum spend in one spelling ("10.0" = "10"); the rest as sent
+  const fingerprint = () => requestFingerprint({ ...d, conditions: { ...c, minSpend: c.minSpend == null ? null : canonicalDecimal(c.minSpend) } });
   return ctx.em.transactional(async (em) => {
-    await requireCurrency(em, d.currency);
-    await refuseUnknownTiers(em, c.tiers, ['input', 'conditions', 'tiers']);
-    if (o.offerId != null && !(await db(em).selectFrom('Offer').select('id').where('id', '=', o.offerId).executeTakeFirst())) {
-      throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'outcome', 'offerId']);
-    }
-    if (o.offerId != null) {
-      const money = await db(em).selectFrom('PointCurrency').select('moneyCurrency').where('code', '=', d.currency).executeTakeFirstOrThrow();
-      await refuseAmountsFinerThanMoney(em, [o.offerId], money.moneyCurrency, () => ['input', 'outcome', 'offerId']);
-    }
-    const row = await db(em)
-      .insertInto('Campaign')
-      .values({
-        id: byDefault,
-        name: d.name,
-        currency: d.currency,
-        startsAt: d.startsAt,
-        endsAt: d.endsAt,
-        minSpend: c.minSpend == null ? null : withCents(c.minSpend),
-        skus: c.skus ?? [],
-        categories: c.categories ?? [],
-        channels: c.channels ?? [],
-        tiers: c.tiers ?? [],
-        // stored as customers' tags are (NFC), so the exact comparison with them holds for what looks the same
-        segments: (c.segments ?? []).map(segmentOf),
-        firstPurchase: c.firstPurchase ?? false,
-        daysOfWeek: c.daysOfWeek ?? [],
-        bonusPoints: o.bonusPoints ?? null,
-        // numeric from a JS number: the same text the driver would send for it
-        multiplier: o.multiplier == null ? null : String(o.multiplier),
-        offer: o.offerId ?? null,
-        perCustomer: l.perCustomer ?? null,
-        budgetPoints: l.budgetPoints ?? null,
-        pointsAwarded: byDefault,
-        createdAt: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createCampaign', target: `Campaign:${row.id}`, details: d, at: now });
-    return (await campaignsByIds(em, [row.id]))[0];
+    const { result } = await createOnce(em, `create-campaign:${actor}`, idempotencyKey, fingerprint, now, () => insertCampaign(em, d, actor, now));
+    return (await campaignsByIds(em, [result.id]))[0];
   });
+}
+
+/** createCampaign's effect: its checks against the program, the campaign and its audit entry. */
+async function insertCampaign(em: SqlEntityManager, d: CampaignData, actor: string, now: Date): Promise<{ id: number }> {
+  const c = d.conditions ?? {};
+  const o = d.outcome ?? {};
+  const l = d.limits ?? {};
+  await requireCurrency(em, d.currency);
+  await refuseUnknownTiers(em, c.tiers, ['input', 'conditions', 'tiers']);
+  if (o.offerId != null && !(await db(em).selectFrom('Offer').select('id').where('id', '=', o.offerId).executeTakeFirst())) {
+    throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'outcome', 'offerId']);
+  }
+  if (o.offerId != null) {
+    const money = await db(em).selectFrom('PointCurrency').select('moneyCurrency').where('code', '=', d.currency).executeTakeFirstOrThrow();
+    await refuseAmountsFinerThanMoney(em, [o.offerId], money.moneyCurrency, () => ['input', 'outcome', 'offerId']);
+  }
+  const row = await db(em)
+    .insertInto('Campaign')
+    .values({
+      id: byDefault,
+      name: d.name,
+      currency: d.currency,
+      startsAt: d.startsAt,
+      endsAt: d.endsAt,
+      minSpend: c.minSpend == null ? null : withCents(c.minSpend),
+      skus: c.skus ?? [],
+      categories: c.categories ?? [],
+      channels: c.channels ?? [],
+      tiers: c.tiers ?? [],
+      // stored as customers' tags are (NFC), so the exact comparison with them holds for what looks the same
+      segments: (c.segments ?? []).map(segmentOf),
+      firstPurchase: c.firstPurchase ?? false,
+      daysOfWeek: c.daysOfWeek ?? [],
+      bonusPoints: o.bonusPoints ?? null,
+      // numeric from a JS number: the same text the driver would send for it
+      multiplier: o.multiplier == null ? null : String(o.multiplier),
+      offer: o.offerId ?? null,
+      perCustomer: l.perCustomer ?? null,
+      budgetPoints: l.budgetPoints ?? null,
+      pointsAwarded: byDefault,
+      createdAt: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordAudit(em, { actor, action: 'createCampaign', target: `Campaign:${row.id}`, details: d, at: now });
+  return { id: row.id };
 }

@@ -3,7 +3,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { AreTags, AreTierCodes, HasAtMostDecimals, MaxItems, moneyMessage, MONEY_AMOUNT, NoDuplicates, NoDuplicateSegments, NotBlank } from '../graphql/validation.js';
+import { AreTags, AreTierCodes, HasAtMostDecimals, MaxItems, MONEY_AMOUNT, moneyMessage, NoDuplicates, NoDuplicateSegments, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { SEGMENT_MAX } from '../customers/customer.types.js';
 import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
@@ -242,6 +242,9 @@ export class CreateCampaignInput {
   @Field(() => CampaignLimitsInput, { nullable: true })
   @ValidateNested()
   limits?: CampaignLimitsInput | null;
+
+  @OptionalIdempotencyKey('campaign')
+  idempotencyKey?: string | null;
 }
 
 @ObjectType()

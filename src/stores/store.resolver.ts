@@ -72,7 +72,8 @@ export class RewardStoreResolver {
     const offer = offerRefOf(input.offerId, 'input.offerId');
     return payloadOf(async () => {
       const [offerId] = await offerIdsOf(ctx.em, [offer]);
-      return { listing: await addListing(ctx, { ...input, storeId, offerId }) };
+      const { idempotencyKey, ...data } = input;
+      return { listing: await addListing(ctx, { ...data, storeId, offerId }, idempotencyKey) };
     });
   }
 

@@ -7,7 +7,7 @@ import { byDefault, columnsOf, db, fromPrefixed, prefixedColumnsOf, type EntityR
 import { idList, query, queryOne, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import {
   amountsFitDigitsSql,
   offerVersionColumns,
@@ -369,41 +369,53 @@ export interface ListingData {
   sortOrder?: number | null;
 }
 
-/** Puts an offer on sale in a store (staff). NOT_FOUND for an unknown store or offer, INVALID for an empty window. */
-export async function addListing(ctx: Ctx, data: ListingData): Promise<ListingRow> {
+/**
+ * Puts an offer on sale in a store (staff). NOT_FOUND for an unknown store or offer, INVALID for an
+ * empty window. With `idempotencyKey` (the staff member's own; see createOnce): the same key and
+ * listing again answer the same listing, as it is now, and create nothing; another listing under
+ * it is IDEMPOTENCY_KEY_REUSED.
+ */
+export async function addListing(ctx: Ctx, data: ListingData, idempotencyKey?: string | null): Promise<ListingRow> {
   if (data.visibleFrom && data.visibleUntil && data.visibleFrom >= data.visibleUntil) {
     throw refuse(UserErrorCode.INVALID, 'visibleUntil must be after visibleFrom.', ['input', 'visibleUntil']);
   }
   const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const store = await queryOne<{ money: string }>(
-      em,
-      sql`select pc.money_currency as money from reward_store s join point_currency pc on pc.code = s.currency_code where s.id = ${data.storeId}`,
-    );
-    if (!store) throw refuse(UserErrorCode.NOT_FOUND, 'No such reward store.', ['input', 'storeId']);
-    const offer = await db(em).selectFrom('Offer').select('id').where('id', '=', data.offerId).executeTakeFirst();
-    if (!offer) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
-    await refuseAmountsFinerThanMoney(em, [data.offerId], store.money, () => ['input', 'offerId']);
-    const row = await db(em)
-      .insertInto('Listing')
-      .values({
-        id: byDefault,
-        store: data.storeId,
-        offer: data.offerId,
-        priceInPoints: data.priceInPoints,
-        stockTotal: data.stock ?? null,
-        stockRemaining: data.stock ?? null,
-        perCustomerLimit: data.perCustomerLimit ?? null,
-        visibleFrom: data.visibleFrom ?? null,
-        visibleUntil: data.visibleUntil ?? null,
-        sortOrder: data.sortOrder ?? 0,
-        createdAt: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'addListing', target: `Listing:${row.id}`, details: data, at: now });
-    return (await listingsByIds(em, [row.id], null, now))[0];
+    const { result } = await createOnce(em, `add-listing:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertListing(em, data, actor, now));
+    return (await listingsByIds(em, [result.id], null, now))[0];
   });
+}
+
+/** addListing's effect: its checks against the store and the offer, the listing and its audit entry. */
+async function insertListing(em: SqlEntityManager, data: ListingData, actor: string, now: Date): Promise<{ id: number }> {
+  const store = await queryOne<{ money: string }>(
+    em,
+    sql`select pc.money_currency as money from reward_store s join point_currency pc on pc.code = s.currency_code where s.id = ${data.storeId}`,
+  );
+  if (!store) throw refuse(UserErrorCode.NOT_FOUND, 'No such reward store.', ['input', 'storeId']);
+  const offer = await db(em).selectFrom('Offer').select('id').where('id', '=', data.offerId).executeTakeFirst();
+  if (!offer) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
+  await refuseAmountsFinerThanMoney(em, [data.offerId], store.money, () => ['input', 'offerId']);
+  const row = await db(em)
+    .insertInto('Listing')
+    .values({
+      id: byDefault,
+      store: data.storeId,
+      offer: data.offerId,
+      priceInPoints: data.priceInPoints,
+      stockTotal: data.stock ?? null,
+      stockRemaining: data.stock ?? null,
+      perCustomerLimit: data.perCustomerLimit ?? null,
+      visibleFrom: data.visibleFrom ?? null,
+      visibleUntil: data.visibleUntil ?? null,
+      sortOrder: data.sortOrder ?? 0,
+      createdAt: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordAudit(em, { actor, action: 'addListing', target: `Listing:${row.id}`, details: data, at: now });
+  return { id: row.id };
 }
 
 /** Takes a listing off sale. Offers already bought stay in their wallets. */

@@ -3,7 +3,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { AreTags, AreTierCodes, MaxItems, NoDuplicates, NoDuplicateSegments, NotBlank } from '../graphql/validation.js';
+import { AreTags, AreTierCodes, MaxItems, NoDuplicates, NoDuplicateSegments, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { SEGMENT_MAX } from '../customers/customer.types.js';
 import { TIER_CODE_MAX } from '../tiers/tier.types.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
@@ -182,6 +182,9 @@ export class AddListingInput {
   @Min(-1_000_000)
   @Max(1_000_000)
   sortOrder?: number | null;
+
+  @OptionalIdempotencyKey('listing')
+  idempotencyKey?: string | null;
 }
 
 @InputType()

@@ -104,7 +104,7 @@ export class WebhookEndpointResolver {
   registerWebhookEndpoint(@Arg('input') input: RegisterWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const partnerId = input.partnerId ? fromGlobalId(input.partnerId, 'Partner', 'input.partnerId') : null;
-    return payloadOf(() => registerWebhookEndpoint(ctx, { url: input.url, eventTypes: input.eventTypes.map(wireTypeOf), description: input.description, partnerId }));
+    return payloadOf(() => registerWebhookEndpoint(ctx, { url: input.url, eventTypes: input.eventTypes.map(wireTypeOf), description: input.description, partnerId, idempotencyKey: input.idempotencyKey }));
   }
 
   @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own.' })

@@ -6,6 +6,7 @@ import { columnsOf, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
@@ -46,11 +47,17 @@ const entryOf = (eventTypes: readonly WebhookEventWireType[], type: WebhookEvent
  * CredentialRevoked (UNAUTHENTICATED) when a partner's own key was revoked while this ran. A
  * partner's endpoint is registered under the partner's row lock (FOR KEY SHARE), so it commits
  * before a revocation (which then disables it) or not at all (edges-12).
+ *
+ * With `idempotencyKey` (the caller's own, staff member's or partner's; see createOnce): the same
+ * key and registration again (URL trimmed, event types each once, the partner it is for) answer
+ * the same endpoint, as it is now, with `secret: null, secretWithheld: true` (a secret is shown in
+ * one answer only, as the partner's API key; docs/decisions.md, "idem-12"), and register nothing;
+ * another registration under it is IDEMPOTENCY_KEY_REUSED.
  */
 export async function registerWebhookEndpoint(
   ctx: Ctx,
-  d: { url: string; eventTypes: WebhookEventWireType[]; description?: string | null; partnerId?: number | null },
-): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
+  d: { url: string; eventTypes: WebhookEventWireType[]; description?: string | null; partnerId?: number | null; idempotencyKey?: string | null },
+): Promise<{ endpoint: WebhookEndpointRow; secret: string | null; secretWithheld: boolean }> {
   const url = d.url.trim();
   const problem = webhookUrlProblem(url, ctx.config.webhooks.allowHttpLocalhost);
   if (problem) throw refuse(UserErrorCode.INVALID, WEBHOOK_URL_MESSAGES[problem], ['input', 'url']);
@@ -68,34 +75,55 @@ export async function registerWebhookEndpoint(
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
+  const fingerprint = () => requestFingerprint({ url, eventTypes, description: d.description, partnerId });
   return ctx.em.transactional(async (em) => {
-    if (partnerId !== null) {
-      // FOR KEY SHARE, as partnerStillHolds reads it, held to commit: a revocation waits for this
-      // registration and then disables the endpoint with the partner's others, and one that
-      // committed while this waited is read (edges-12). Before, an endpoint registered while
-      // revokePartner ran stayed enabled for the revoked partner.
-      const partner = await queryOne<{ scopes: string[] }>(em, sql`select scopes from partner where id = ${partnerId} and revoked_at is null for key share`);
-      if (!partner) {
-        // the caller's own key revoked while it ran: refused as at the door
-        if (ctx.caller.kind === 'partner') await refuseIfRevoked(em, partnerId);
-        throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
-      }
-      // Whoever registers it (the partner, or an operator for it): a partner is sent only what it may read.
-      const beyond = eventTypesBeyond(eventTypes, partner.scopes);
-      if (beyond.length) {
-        const needs = beyond.map((b) => `${b.type} needs ${b.scope}`).join(', ');
-        throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint receives only what the partner may read: ${needs}.`, entryOf(d.eventTypes, beyond[0].type));
-      }
-    }
-    const [endpoint] = await query<WebhookEndpointRow>(
-      em,
-      sql`insert into webhook_endpoint as e (partner_id, url, event_types, secret, description, created_by, created_at)
-          values (${partnerId}, ${url}, ${eventTypes}::text[], ${secret}, ${d.description ?? null}, ${actor}, ${now})
-          returning ${ENDPOINT_COLUMNS}`,
+    const { result, replay } = await createOnce(em, `register-webhook:${actor}`, d.idempotencyKey, fingerprint, now, () =>
+      insertEndpoint(ctx, em, { url, eventTypes, description: d.description ?? null, partnerId, secret }, d.eventTypes, actor, now),
     );
-    await recordAudit(em, { actor, action: 'registerWebhookEndpoint', target: `WebhookEndpoint:${endpoint.id}`, details: { url, eventTypes, partnerId }, at: now });
-    return { endpoint, secret };
+    const [endpoint] = await webhookEndpointsByIds(em, [result.id]);
+    return replay ? { endpoint, secret: null, secretWithheld: true } : { endpoint, secret, secretWithheld: false };
   });
+}
+
+/**
+ * registerWebhookEndpoint's effect: the partner's checks under its row lock, the endpoint and its
+ * audit entry. `sent`: the event types as sent, for the path of a refused entry.
+ */
+async function insertEndpoint(
+  ctx: Ctx,
+  em: SqlEntityManager,
+  e: { url: string; eventTypes: WebhookEventWireType[]; description: string | null; partnerId: number | null; secret: string },
+  sent: readonly WebhookEventWireType[],
+  actor: string,
+  now: Date,
+): Promise<{ id: number }> {
+  const { url, eventTypes, partnerId, secret } = e;
+  if (partnerId !== null) {
+    // FOR KEY SHARE, as partnerStillHolds reads it, held to commit: a revocation waits for this
+    // registration and then disables the endpoint with the partner's others, and one that
+    // committed while this waited is read (edges-12). Before, an endpoint registered while
+    // revokePartner ran stayed enabled for the revoked partner.
+    const partner = await queryOne<{ scopes: string[] }>(em, sql`select scopes from partner where id = ${partnerId} and revoked_at is null for key share`);
+    if (!partner) {
+      // the caller's own key revoked while it ran: refused as at the door
+      if (ctx.caller.kind === 'partner') await refuseIfRevoked(em, partnerId);
+      throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
+    }
+    // Whoever registers it (the partner, or an operator for it): a partner is sent only what it may read.
+    const beyond = eventTypesBeyond(eventTypes, partner.scopes);
+    if (beyond.length) {
+      const needs = beyond.map((b) => `${b.type} needs ${b.scope}`).join(', ');
+      throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint receives only what the partner may read: ${needs}.`, entryOf(sent, beyond[0].type));
+    }
+  }
+  const [endpoint] = await query<WebhookEndpointRow>(
+    em,
+    sql`insert into webhook_endpoint as e (partner_id, url, event_types, secret, description, created_by, created_at)
+        values (${partnerId}, ${url}, ${eventTypes}::text[], ${secret}, ${e.description}, ${actor}, ${now})
+        returning ${ENDPOINT_COLUMNS}`,
+  );
+  await recordAudit(em, { actor, action: 'registerWebhookEndpoint', target: `WebhookEndpoint:${endpoint.id}`, details: { url, eventTypes, partnerId }, at: now });
+  return { id: endpoint.id };
 }
 
 /**

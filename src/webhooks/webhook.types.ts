@@ -2,7 +2,7 @@ import { MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
-import { MaxItems, MinItems, NotBlank } from '../graphql/validation.js';
+import { MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import type { WebhookEventWireType } from './webhook.events.js';
@@ -137,6 +137,9 @@ export class RegisterWebhookEndpointInput {
 
   @Field(() => ID, { nullable: true, description: 'Operators: register it for this partner (default: the program). Ignored for an API key (always its own).' })
   partnerId?: string | null;
+
+  @OptionalIdempotencyKey('endpoint (without its secret: see secretWithheld)')
+  idempotencyKey?: string | null;
 }
 
 @ObjectType()
@@ -146,6 +149,13 @@ export class RegisterWebhookEndpointPayload {
 
   @Field(() => String, { nullable: true, description: 'The signing secret (`whsec_…`), shown this once.' })
   secret?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'True when this answer repeats an earlier registration with the same idempotencyKey: secret is null, since it is shown in the first answer only. If that answer was lost, remove this endpoint and register another. False when secret is shown; null when refused.',
+  })
+  secretWithheld?: boolean | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

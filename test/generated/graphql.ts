@@ -15,6 +15,8 @@ export type ActivityKind =
   | 'SURVEY';
 
 export type AddListingInput = {
+  /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same listing and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
+  idempotencyKey?: string | null | undefined;
   offerId: string | number;
   perCustomerLimit?: number | null | undefined;
   priceInPoints: number;
@@ -80,6 +82,8 @@ export type CreateCampaignInput = {
   conditions?: CampaignConditionsInput | null | undefined;
   currency: string;
   endsAt: string;
+  /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same campaign and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
+  idempotencyKey?: string | null | undefined;
   limits?: CampaignLimitsInput | null | undefined;
   name: string;
   outcome?: CampaignOutcomeInput | null | undefined;
@@ -97,6 +101,8 @@ export type CreateCurrencyInput = {
 
 export type CreateGiftListInput = {
   currency: string;
+  /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same gift list and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
+  idempotencyKey?: string | null | undefined;
   /** Claims each customer may make; null: no limit. */
   maxClaims?: number | null | undefined;
   name: string;
@@ -111,6 +117,8 @@ export type CreateOfferInput = {
   channels?: Array<string> | null | undefined;
   /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   description?: string | null | undefined;
+  /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same offer and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
+  idempotencyKey?: string | null | undefined;
   imageUrl?: string | null | undefined;
   name: string;
   /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
@@ -120,6 +128,8 @@ export type CreateOfferInput = {
 };
 
 export type CreatePartnerInput = {
+  /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same partner (without its API key: see apiKeyWithheld) and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
+  idempotencyKey?: string | null | undefined;
   name: string;
   scopes: Array<string>;
 };
@@ -275,6 +285,8 @@ export type UpdateOfferInput = {
   channels?: Array<string> | null | undefined;
   /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   description?: string | null | undefined;
+  /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same version and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
+  idempotencyKey?: string | null | undefined;
   imageUrl?: string | null | undefined;
   name?: string | null | undefined;
   offerId: string | number;

@@ -222,8 +222,12 @@ describe('live feed and writes after a recoverable refusal', () => {
     expect(n).toBe(1);
   });
 
-  test('a staff adjustment whose answer was lost, submitted again unchanged, adjusts once (same idempotency key)', async () => {
-    const member = await newMember();
+  /**
+   * A console page signed in as the demo operator whose first `operationName` request reaches the
+   * gateway, which does the work, but whose answer is dropped (a connection reset); `keys`: the
+   * idempotency key of each such request sent.
+   */
+  const consoleLosingFirstAnswer = async (operationName: string) => {
     const context = await newContext(stack.browser, stack.base, 'desktop');
     contexts().push(context);
     const operator = await context.newPage();
@@ -231,16 +235,21 @@ describe('live feed and writes after a recoverable refusal', () => {
     let lose = true;
     await operator.route('**/graphql', async (route) => {
       const body = route.request().postData() ? JSON.parse(route.request().postData()!) : undefined;
-      if (body?.operationName !== 'ConsoleAdjustPoints') return route.continue();
+      if (body?.operationName !== operationName) return route.continue();
       keys.push(body.variables.input.idempotencyKey);
       if (!lose) return route.continue();
-      // The gateway does the work; its answer never reaches the browser (a dropped connection).
       lose = false;
       await route.fetch();
       await route.abort('connectionreset');
     });
     await operator.goto('/console/');
     await operator.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
+    return { operator, keys };
+  };
+
+  test('a staff adjustment whose answer was lost, submitted again unchanged, adjusts once (same idempotency key)', async () => {
+    const member = await newMember();
+    const { operator, keys } = await consoleLosingFirstAnswer('ConsoleAdjustPoints');
     await operator.goto(`/console/customers/${member}`);
     await operator.getByTestId('staff-balance-BEANS').filter({ hasText: '500' }).waitFor();
     await operator.getByLabel('Points (negative to debit)').fill('50');
@@ -257,6 +266,40 @@ describe('live feed and writes after a recoverable refusal', () => {
       `select count(*)::int as n from ledger_entry e join point_account a on a.id = e.account_id join customer c on c.id = a.customer_id where c.external_id = $1 and e.amount = 50`,
       [member],
     );
+    expect(n).toBe(1);
+  });
+
+  test('an offer created in the console whose answer was lost, submitted again unchanged, is created once (same idempotency key)', async () => {
+    const { operator, keys } = await consoleLosingFirstAnswer('ConsoleCreateOffer');
+    const name = `Lost answer ${Date.now()}`;
+    await operator.goto('/console/offers');
+    await operator.getByRole('button', { name: 'Create offer' }).waitFor();
+    await operator.locator('#f-newName').fill(name);
+    await operator.locator('#f-kind').selectOption('AMOUNT_OFF');
+    await operator.getByLabel('Amount, percent or free SKU').fill('1.50');
+    await operator.getByRole('button', { name: 'Create offer' }).click();
+    await operator.getByRole('alert').filter({ hasText: 'The server cannot be reached' }).waitFor();
+    await operator.getByRole('button', { name: 'Create offer' }).click();
+    await operator.getByRole('status').filter({ hasText: 'Offer created.' }).waitFor();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from offer_version where name = $1`, [name]);
+    expect(n).toBe(1);
+  });
+  test('a partner created in the console whose answer (with its key) was lost: the resubmit creates no second one and says the key is withheld', async () => {
+    const { operator, keys } = await consoleLosingFirstAnswer('ConsoleCreatePartner');
+    const name = `Lost key ${Date.now()}`;
+    await operator.goto('/console/partners');
+    await operator.getByRole('button', { name: 'Create partner' }).waitFor();
+    await operator.locator('#f-partnerName').fill(name);
+    await operator.getByLabel('transactions:write').check();
+    await operator.getByRole('button', { name: 'Create partner' }).click();
+    await operator.getByRole('alert').filter({ hasText: 'The server cannot be reached' }).waitFor();
+    await operator.getByRole('button', { name: 'Create partner' }).click();
+    await operator.getByRole('status').filter({ hasText: 'its API key is shown only once' }).waitFor();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from partner where name = $1`, [name]);
     expect(n).toBe(1);
   });
 });

@@ -55,11 +55,11 @@ export function Offers() {
         <ActionForm
           title="Edit an offer"
           submitLabel="Save as a new version"
-          onSubmit={async (form) => {
+          onSubmit={async (form, idempotencyKey) => {
             // The form starts from the current texts, so an emptied one is meant to go: null clears it
             // (a blank text is refused by the gateway, and leaving it out would keep the old one).
             const { data: result } = await update({
-              variables: { input: { offerId: text(form, 'offerId') ?? '', name: text(form, 'name'), description: text(form, 'description') ?? null, terms: text(form, 'terms') ?? null } },
+              variables: { input: { offerId: text(form, 'offerId') ?? '', name: text(form, 'name'), description: text(form, 'description') ?? null, terms: text(form, 'terms') ?? null, idempotencyKey } },
             });
             const offer = result?.updateOffer.offer;
             return { userErrors: result?.updateOffer.userErrors, notice: offer ? `Saved “${offer.name}” as version ${offer.version}.` : undefined };
@@ -80,11 +80,11 @@ export function Offers() {
         <ActionForm
           title="Create an offer"
           submitLabel="Create offer"
-          onSubmit={async (form) => {
+          onSubmit={async (form, idempotencyKey) => {
             const kind = (text(form, 'kind') ?? 'AMOUNT_OFF') as OfferBenefitKind;
             const value = text(form, 'value') ?? '';
             const benefit = kind === 'PERCENT_OFF' ? { kind, percentOff: Number(value) } : kind === 'AMOUNT_OFF' ? { kind, amountOff: value } : { kind, freeSku: value };
-            const { data: result } = await create({ variables: { input: { name: text(form, 'newName') ?? '', benefit, validDays: int(form, 'validDays') } } });
+            const { data: result } = await create({ variables: { input: { name: text(form, 'newName') ?? '', benefit, validDays: int(form, 'validDays'), idempotencyKey } } });
             return { userErrors: result?.createOffer.userErrors, notice: 'Offer created.' };
           }}
         >

@@ -76,11 +76,17 @@ export function Partners() {
         <ActionForm
           title="Create a partner"
           submitLabel="Create partner"
-          onSubmit={async (form) => {
+          onSubmit={async (form, idempotencyKey) => {
             const scopes = form.getAll('scopes').map(String);
-            const { data: result } = await createPartner({ variables: { input: { name: text(form, 'partnerName') ?? '', scopes } } });
+            const { data: result } = await createPartner({ variables: { input: { name: text(form, 'partnerName') ?? '', scopes, idempotencyKey } } });
             const payload = result?.createPartner;
             if (payload?.apiKey && payload.partner) setNewKey({ name: payload.partner.name, key: payload.apiKey });
+            // a resend after a lost answer: the partner was created by the first submit, whose answer held its key
+            if (payload?.apiKeyWithheld) {
+              return {
+                notice: `Partner “${payload.partner?.name}” was already created by your earlier submit, whose answer was lost: its API key is shown only once. Revoke it below and create it again to get a key.`,
+              };
+            }
             return { userErrors: payload?.userErrors, notice: 'Partner created: copy its key above now.' };
           }}
         >

@@ -193,7 +193,7 @@ export function Rules() {
         <ActionForm
           title="Create a campaign"
           submitLabel="Create campaign"
-          onSubmit={async (form) => {
+          onSubmit={async (form, idempotencyKey) => {
             const { data: result } = await createCampaign({
               variables: {
                 input: {
@@ -203,6 +203,7 @@ export function Rules() {
                   endsAt: new Date(text(form, 'endsAt') ?? '').toISOString(),
                   outcome: { bonusPoints: int(form, 'bonusPoints') },
                   limits: { perCustomer: int(form, 'perCustomer') },
+                  idempotencyKey,
                 },
               },
             });
@@ -252,10 +253,10 @@ export function Rules() {
         <ActionForm
           title="Create a gift list"
           submitLabel="Create gift list"
-          onSubmit={async (form) => {
+          onSubmit={async (form, idempotencyKey) => {
             const offerIds = form.getAll('giftOffers').map(String);
             const { data: result } = await createGiftList({
-              variables: { input: { currency: text(form, 'giftCurrency') ?? '', name: text(form, 'giftName') ?? '', threshold: int(form, 'threshold') ?? 0, offerIds, maxClaims: int(form, 'maxClaims') } },
+              variables: { input: { currency: text(form, 'giftCurrency') ?? '', name: text(form, 'giftName') ?? '', threshold: int(form, 'threshold') ?? 0, offerIds, maxClaims: int(form, 'maxClaims'), idempotencyKey } },
             });
             return { userErrors: result?.createGiftList.userErrors, notice: 'Gift list created.' };
           }}

@@ -92,7 +92,7 @@ export function Stores() {
         <ActionForm
           title="Add a listing"
           submitLabel="Add listing"
-          onSubmit={async (form) => {
+          onSubmit={async (form, idempotencyKey) => {
             const { data: result } = await addListing({
               variables: {
                 input: {
@@ -101,6 +101,7 @@ export function Stores() {
                   priceInPoints: int(form, 'price') ?? 0,
                   stock: int(form, 'stock'),
                   perCustomerLimit: int(form, 'perCustomerLimit'),
+                  idempotencyKey,
                 },
               },
             });
