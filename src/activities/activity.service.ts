@@ -198,7 +198,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   for (const rule of awarding) {
     if (!creditFits(accounts.get(rule.currencyCode)!, rule.points, true)) {
       if (released) await recomputeTier(em, a.customerId, now);
-      throw accountFull(rule.currencyCode);
+      throw accountFull(accounts.get(rule.currencyCode)!, rule.points, rule.points);
     }
   }
   // The activity's first write, after every lock it waited for: only while the reporting key
