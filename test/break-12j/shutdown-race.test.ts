@@ -1,7 +1,6 @@
-import pg from 'pg';
 import { startTestGateway } from '../support/gateway.js';
-import { createCustomer, eventually, simpleShop } from '../support/program.js';
-import { rawSocket } from '../support/ws.js';
+import { heldOperation } from '../support/held-operation.js';
+import { eventually } from '../support/program.js';
 
 /**
  * break-12j: edges-12d refuses a socket's subscribe read once shutdown has begun and lets the
@@ -13,32 +12,20 @@ describe('a socket operation still in its checks when shutdown begins (break-12j
   it('is answered before the socket closes 1001 (the shutdown waited only for operations past their checks, and closed the socket under it)', async () => {
     const t = await startTestGateway({}, { jobs: 'manual' });
     let closing: Promise<void> | undefined;
-    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    let held: Awaited<ReturnType<typeof heldOperation>> | undefined;
     try {
-      const shop = await simpleShop(t);
-      const customer = await createCustomer(t, shop.currency, 100);
-      const raw = await rawSocket(t.url, { authorization: `Bearer ${customer.token}` });
-      expect(raw.messages[0]).toEqual({ type: 'connection_ack' });
-
       // The operation's rate-limit point waits on a lock the test holds: it is in its checks.
-      await blocker.connect();
-      await blocker.query('begin');
-      await blocker.query('lock table rate_limit_bucket in access exclusive mode');
-      raw.send(JSON.stringify({ id: 'checking', type: 'subscribe', payload: { query: '{ me { balances { available } } }' } }));
-      await eventually(async () => {
-        const [row] = await t.sql<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-        return Number(row.n) >= 1;
-      });
+      held = await heldOperation(t, 'rate_limit_bucket', 'checking', '{ me { balances { available } } }');
       closing = t.gateway.close();
       // Released once shutdown has begun (the store's own bound would release it otherwise).
       await eventually(async () => !t.gateway.server.listening);
-      await blocker.query('commit');
+      await held.release();
 
-      expect(await raw.answer('checking')).toEqual({ id: 'checking', type: 'next', payload: { data: { me: { balances: [{ available: 100 }] } } } });
+      expect(await held.raw.answer('checking')).toEqual({ id: 'checking', type: 'next', payload: { data: { me: { balances: [{ available: 100 }] } } } });
       await closing;
-      expect((await raw.closed).code).toBe(1001);
+      expect((await held.raw.closed).code).toBe(1001);
     } finally {
-      await blocker.end().catch(() => undefined);
+      await held?.end();
       await (closing ?? Promise.resolve());
       await t.close();
     }
