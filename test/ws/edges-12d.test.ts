@@ -97,7 +97,6 @@ describe('requests shaped alike answered alike (edges-12d)', () => {
     expect(await get(t, { query: BOM + typed, variables: '{"name":"Query"}' })).toEqual(plain);
     expect(await get(t, { query: typed, variables: `${BOM}{"name":"Query"}` })).toEqual(plain);
     expect(await get(t, { query: typed, variables: '{"name":"Query"}', extensions: `${BOM}{}` })).toEqual(plain);
-    expect(await get(t, { query: typed, variables: '{"name":"Query"}', operationName: `${BOM}Named` })).toEqual(plain);
     // One mark only, as for a body: a second is text, and not JSON.
     const twice = await get(t, { query: typed, variables: `${BOM}${BOM}{"name":"Query"}` });
     expect([twice.status, codeOf(twice)]).toEqual([400, 'BAD_REQUEST']);
