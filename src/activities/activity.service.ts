@@ -6,6 +6,7 @@ import { customerStatusNow } from '../customers/status-lock.js';
 import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { daysOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { named } from '../domain/text.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { accountFull, creditFits, creditSettled, lockAccounts, notBeforeWrites, settleAccount } from '../points/ledger.service.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
@@ -46,7 +47,7 @@ export async function setActivityRule(ctx: Ctx, data: ActivityRuleData): Promise
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
-    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
     // SQL: an upsert that sets from `excluded` and tells an insert from an update by xmax.
     const [rule] = await query(
       em,
@@ -197,7 +198,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   for (const rule of awarding) {
     if (!creditFits(accounts.get(rule.currencyCode)!, rule.points, true)) {
       if (released) await recomputeTier(em, a.customerId, now);
-      throw accountFull(rule.currencyCode);
+      throw accountFull(accounts.get(rule.currencyCode)!, rule.points, rule.points);
     }
   }
   // The activity's first write, after every lock it waited for: only while the reporting key

@@ -37,6 +37,16 @@ export function shown(value: string): string {
 }
 
 /**
+ * `value` as a message names it: as written when every character is visible and none is white space
+ * (`STARS`, `No currency NOPE.`), else quoted by `shown` (`No currency "STARS\u200B".`, `No
+ * currency " STARS ".`), so a code that differs from a real one by what a reader cannot see does not
+ * read as that real one (break-12j: `No currency STARS<U+200B>.` read as "STARS does not exist").
+ */
+export function named(value: string): string {
+  return value !== '' && value.search(UNSEEN) < 0 ? value : shown(value);
+}
+
+/**
  * A tier code: a capital letter, then up to 29 capitals, digits or `_` (`GOLD`, `TIER_2`). Tier
  * definitions take only these, so a store's or campaign's tier list holding anything else
  * (`gold`, `GOLD\u200b`, ` GOLD`) names a tier that cannot exist and would never match.

@@ -7,7 +7,7 @@ import { byDefault, columnsOf, db, type EntityRow, type Selected } from '../db/s
 import { anyOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { howOften } from '../domain/text.js';
+import { howOften, named } from '../domain/text.js';
 import { claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
@@ -143,7 +143,7 @@ export async function createGiftList(ctx: Ctx, data: CreateGiftListData, idempot
 async function insertGiftList(em: SqlEntityManager, data: CreateGiftListData, actor: string, now: Date): Promise<{ id: number }> {
   const offerIds = data.offerIds;
   const currency = await db(em).selectFrom('PointCurrency').select(['code', 'moneyCurrency']).where('code', '=', data.currency).executeTakeFirst();
-  if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+  if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
   const found = await db(em).selectFrom('Offer').select('id').where('id', '=', anyOf(offerIds)).where('currentVersion', 'is not', null).execute();
   const known = new Set(found.map((o) => o.id));
   const missing = data.offerIds.findIndex((id) => !known.has(id));

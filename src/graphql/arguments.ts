@@ -1,3 +1,4 @@
+import { named } from '../domain/text.js';
 import type { RequestCtx } from './context.js';
 import { badInput } from './errors.js';
 import { refuseBlankArgument } from './validation.js';
@@ -13,6 +14,6 @@ import { refuseBlankArgument } from './validation.js';
 export async function currencyFilterArgument(ctx: Pick<RequestCtx, 'loaders'>, code: string | null | undefined, argument = 'currency'): Promise<string | null> {
   if (code === undefined || code === null) return null;
   refuseBlankArgument(code, argument);
-  if (!(await ctx.loaders.currency.load(code))) throw badInput(`No currency ${code}.`, argument);
+  if (!(await ctx.loaders.currency.load(code))) throw badInput(`No currency ${named(code)}.`, argument);
   return code;
 }

@@ -24,7 +24,7 @@ const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 export function dropByteOrderMark(bytes: Buffer): Buffer;
 /**
  * `text` without one leading byte order mark (U+FEFF), if it starts with one: the rule for a
- * GET's parameters (`query`, `variables`, `extensions`, `operationName`), already decoded from the
+ * GET's parameters (`query`, `variables`, `extensions`; not `operationName`, a name), already decoded from the
  * URL (edges-12d: a GET's `variables` or `extensions` starting with one was refused 400 "invalid
  * JSON" where the same JSON as a POST body or a socket's message was taken).
  */

@@ -290,14 +290,20 @@ function extensionsNotAnObject(extensions: unknown, method: string): string | un
   return '`extensions` in a POST body must be an object if provided.';
 }
 
-/** The GET parameters of GraphQL over HTTP whose text the gateway or Apollo reads. */
-const GET_PARAMETERS = ['query', 'variables', 'extensions', 'operationName'] as const;
+/**
+ * The GET parameters that are texts of their own, where a byte order mark can only be an editor's
+ * or a Windows stack's: the document (graphql-js skips U+FEFF anyway) and the two JSON texts. Not
+ * `operationName`: a name, compared exactly, as the same name in a POST body's JSON or a socket's
+ * message is (break-12j: edges-12d dropped a mark there too, so GET ran `\uFEFFNamed` as `Named`
+ * where POST and the socket answer "Unknown operation named …").
+ */
+const GET_PARAMETERS = ['query', 'variables', 'extensions'] as const;
 
 /**
- * Drops one leading byte order mark from each GET parameter sent once (`dropByteOrderMark`), in
- * place, as from a POST body and a socket's message: one rule for the three (edges-12d; a GET's
- * `variables` with one was refused "invalid JSON"). A parameter sent twice is left for Apollo to
- * refuse ("may only be specified once").
+ * Drops one leading byte order mark from each GET parameter of `GET_PARAMETERS` sent once
+ * (`dropByteOrderMark`), in place, as from a POST body and a socket's message: one rule for the
+ * three (edges-12d; a GET's `variables` with one was refused "invalid JSON"). A parameter sent
+ * twice is left for Apollo to refuse ("may only be specified once").
  */
 function dropParameterMarks(url: URL): void {
   for (const name of GET_PARAMETERS) {

@@ -262,6 +262,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const documents = new DocumentCache();
   const sessions = new Set<Session>();
   const socketsByCaller = new Map<string, number>();
+  /** Operations close() waits for: each in its checks (onSubscribe), and each query or mutation until its result is sent. */
   let inFlight = 0;
   let drained: (() => void) | undefined;
   /** Set once `close` has begun: operations and connections read from then on are refused, as HTTP refuses requests (HttpDrain). */
@@ -668,6 +669,11 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
         // point), as HTTP answers 503 SHUTTING_DOWN; operations already running finish (edges-12d:
         // an open socket took new operations until its 1001).
         if (closing) return refusal(SHUTTING_DOWN_MESSAGE, ErrorCode.SHUTTING_DOWN);
+        // Taken: counted in flight from here, not only once its checks pass (`prepare` counts a query
+        // or mutation for its execution), so a shutdown beginning while it awaits its credentials, rate
+        // point or trusted document waits for its answer instead of closing the socket 1001 under it
+        // (break-12j: it ran after the close, its answer lost, on handlers being stopped).
+        inFlight++;
         try {
           return await prepare(ctx, id, payload);
         } catch (error) {
@@ -677,6 +683,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
           // by onError as every other (SERVICE_UNAVAILABLE, or INTERNAL_SERVER_ERROR with an id).
           if (error instanceof GraphQLError) return [error];
           return [new GraphQLError((error as Error)?.message ?? String(error), { originalError: error as Error })];
+        } finally {
+          operationEnded();
         }
       },
       onOperation: (_ctx, _id, _payload, args) => {

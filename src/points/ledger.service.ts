@@ -221,9 +221,24 @@ export function insufficientPoints(currencyCode: string, missing: number, field?
   return refuse(UserErrorCode.INSUFFICIENT_POINTS, `Not enough ${currencyCode} points for this: ${missing} more needed.`, field);
 }
 
-/** The refusal of a credit that would take the account past MAX_ACCOUNT_POINTS (INVALID). */
-export function accountFull(currencyCode: string) {
-  return refuse(UserErrorCode.INVALID, `This would take the customer's ${currencyCode} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`);
+/**
+ * The refusal (INVALID) of a credit that would take `account` (as the caller read it, locked) past
+ * MAX_ACCOUNT_POINTS, naming the bound it passes: `amount` is what the credit adds to available +
+ * pending, `lifetimeAmount` what it adds to lifetimeEarned + pending (0 for a credit that does not
+ * count towards lifetime points). The balance's bound says "the most an account can hold"; the
+ * lifetime bound says so, and that points not counting towards lifetime points still fit (break-12j:
+ * both said "the most an account can hold" to a customer whose balance was 0).
+ */
+export function accountFull(account: Pick<AccountRow, 'currencyCode' | 'available' | 'pending' | 'lifetimeEarned'>, amount: number, lifetimeAmount: number) {
+  const balanceFits = account.available + account.pending + amount <= MAX_ACCOUNT_POINTS;
+  const lifetimeFits = account.lifetimeEarned + account.pending + lifetimeAmount <= MAX_ACCOUNT_POINTS;
+  if (balanceFits && !lifetimeFits) {
+    return refuse(
+      UserErrorCode.INVALID,
+      `This would take the customer's lifetime ${account.currencyCode} points (lifetimeEarned, with pending points) past ${MAX_ACCOUNT_POINTS}, the most an account can count; points that do not count towards lifetime points and tiers (an adjustment with qualifying: false) still fit.`,
+    );
+  }
+  return refuse(UserErrorCode.INVALID, `This would take the customer's ${account.currencyCode} points past ${MAX_ACCOUNT_POINTS}, the most an account can hold.`);
 }
 
 /** A debit of `postEntry`'s: `amount` is the points taken (> 0). */
@@ -570,7 +585,7 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
       from e, a`,
   );
   if (!row) {
-    if (isCredit) throw accountFull(account.currencyCode);
+    if (isCredit) throw accountFull(account, w.amount - fromPending, lifetimeDelta - fromPending);
     throw new Error(`ledger invariant broken on account ${account.id}: a debit of ${-w.amount} found the balance short`);
   }
   if (!isCredit && row.consumed !== -w.amount) {

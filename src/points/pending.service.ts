@@ -53,7 +53,7 @@ export async function addPending(em: SqlEntityManager, account: AccountRow, d: P
         )
         select p.id, ${BALANCE_AFTER} from p, a`,
   );
-  if (!row) throw accountFull(account.currencyCode);
+  if (!row) throw accountFull(account, d.amount, d.amount);
   const { id, ...balance } = row;
   Object.assign(account, { pending: balance.pending } satisfies Partial<AccountRow>);
   await balanceEvent(em, balance, d.now);

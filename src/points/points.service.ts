@@ -6,6 +6,7 @@ import { daysOf, idList, query, sql } from '../db/sql.js';
 import { isIsoCurrency } from '../domain/currency.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { named } from '../domain/text.js';
 import { canonicalDecimal, claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { PointAccount } from './account.entity.js';
 import { PointCurrency } from './currency.entity.js';
@@ -181,7 +182,7 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
     const customer = await db(em).selectFrom('Customer').select('id').where('externalId', '=', data.customerExternalId).executeTakeFirst();
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
-    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
     const qualifying = data.qualifying ?? data.amount > 0;
     // Everything the adjustment means but its key; `qualifying` as it takes effect, so unset and its default compare equal.
     const { idempotencyKey: _key, qualifying: _asSent, ...meaning } = data;

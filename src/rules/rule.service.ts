@@ -1,4 +1,4 @@
-import { segmentOf } from '../domain/text.js';
+import { named, segmentOf } from '../domain/text.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
@@ -54,7 +54,7 @@ export function countShardOf(customerId: number): number {
 
 async function requireCurrency(em: SqlEntityManager, code: string) {
   if (!(await db(em).selectFrom('PointCurrency').select('code').where('code', '=', code).executeTakeFirst())) {
-    throw refuse(UserErrorCode.NOT_FOUND, `No currency ${code}.`, ['input', 'currency']);
+    throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(code)}.`, ['input', 'currency']);
   }
 }
 

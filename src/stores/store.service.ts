@@ -1,4 +1,4 @@
-import { segmentOf } from '../domain/text.js';
+import { named, segmentOf } from '../domain/text.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
@@ -335,7 +335,7 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
   const segments = (e.segments ?? []).map(segmentOf);
   return ctx.em.transactional(async (em) => {
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
-    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
     await refuseUnknownTiers(em, e.tiers, ['input', 'eligibility', 'tiers']);
     // The code is the request's key: the same request again answers the store and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `A store with code ${data.code} already exists.` };

@@ -5,6 +5,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { named } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
 import { claimIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { Customer } from '../customers/customer.entity.js';
@@ -216,7 +217,7 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
-    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${data.currency}.`, ['input', 'currency']);
+    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
     // The code is the request's key: the same request again answers the tier and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: 'A tier with this code already exists.' };
     const claim = await claimIdempotencyKey(em, 'create:tier', data.code, requestFingerprint({ ...data, multiplier: data.multiplier ?? 1 }), now, exists);
