@@ -1,20 +1,23 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { parse } from 'graphql';
 import { Webhook } from 'standardwebhooks';
 import { manifestFromDocument } from '../../src/persisted/manifest.js';
 import { PurchaseOfferDocument, RecordActivityDocument, SubmitTransactionDocument } from '../generated/graphql.js';
+import { compiledGateway } from '../support/build.js';
 import { HIGH_RATE_LIMITS, ledgerViolations, ok, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createOffer, createPartner, createStore, earningProgram, eventually, unique } from '../support/program.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-/** A gateway as a process of its own (dist/src/main.js) on the test's database. */
+/** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
+let build: string;
+
+/** A gateway as a process of its own (the run's build of src/main.ts, as `npm start` runs dist/src/main.js) on the test's database. */
 async function startProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
     cwd: root,
     env: {
       ...process.env,
@@ -57,7 +60,7 @@ describe('a gateway killed mid-load', () => {
   const received: { id: string; body: string; headers: Record<string, string> }[] = [];
 
   beforeAll(async () => {
-    await promisify(execFile)(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root });
+    build = await compiledGateway();
     // The test's own gateway only sets up and checks: its job worker is not running.
     t = await startTestGateway({}, { jobs: 'manual' });
     receiver = createServer((req, res) => {
@@ -69,7 +72,7 @@ describe('a gateway killed mid-load', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  }, 300_000);
+  }, 600_000); // tsc, here or in the other worker, on a shared two-core machine
   afterAll(async () => {
     await new Promise((resolve) => receiver.close(resolve));
     await t.close();

@@ -1,19 +1,21 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { compiledGateway } from '../support/build.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
+/** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
+let build: string;
 
 /**
- * `node dist/src/main.js` on `dataDir` (embedded database, port 0), as `npm start` runs it; with
+ * `node dist/src/main.js` (the run's build of it) on `dataDir` (embedded database, port 0), as `npm start` runs it; with
  * `detached`, in a process group of its own, as a terminal's foreground job is. Waits until it
  * prints its URL (or exits); `output()` is its stdout and stderr so far.
  */
 async function startMain(dataDir: string, options: { detached?: boolean } = {}) {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,8 +39,8 @@ async function startMain(dataDir: string, options: { detached?: boolean } = {}) 
 /** `npm start` as a process: compiled, embedded database, demo tokens printed, clean stop on SIGTERM. */
 describe('the gateway process', () => {
   beforeAll(async () => {
-    await promisify(execFile)(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root });
-  }, 300_000); // tsc on a shared two-core machine
+    build = await compiledGateway();
+  }, 600_000); // tsc, here or in the other worker, on a shared two-core machine
 
   it('starts on a fresh DATA_DIR, serves, and stops cleanly on SIGTERM', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));

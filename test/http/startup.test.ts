@@ -9,12 +9,13 @@ import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { freePort } from '../../src/db/embedded.js';
 import { migrate, openOrm } from '../../src/db/orm.js';
+import { compiledGateway } from '../support/build.js';
 import { createTestDatabase } from '../support/gateway.js';
 import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-/** This file's own build of the gateway (inside node_modules, so its packages resolve; apart from dist/, which process.test.ts builds). */
-const build = path.join(root, 'node_modules/.cache/rg-startup-test');
+/** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
+let build: string;
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
 
@@ -82,8 +83,8 @@ describe('starting the gateway', () => {
   };
 
   beforeAll(async () => {
-    await run(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', build], { cwd: root });
-  }, 180_000);
+    build = await compiledGateway();
+  }, 600_000); // tsc, here or in the other worker, on a shared two-core machine
   afterAll(async () => {
     for (const dir of dirs) {
       for (const pid of postgresProcessesFor(dir)) process.kill(pid, 'SIGINT');

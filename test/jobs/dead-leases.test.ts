@@ -1,16 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
+import { compiledGateway } from '../support/build.js';
 import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-/** This file's own build of the gateway (inside node_modules, so its packages resolve). */
-const build = path.join(root, 'node_modules/.cache/rg-dead-leases-test');
+/** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
+let build: string;
 const JWT_SECRET = 'dead-leases-test-secret-long-enough-for-hs256';
 /** The demo POS's key, as the demo seed derives it from the JWT secret (src/demo/seed.ts). */
 const DEMO_POS_KEY = `rg_${createHmac('sha256', JWT_SECRET).update('demo-pos-partner').digest('base64url').slice(0, 32)}`;
@@ -78,9 +78,9 @@ async function until<T>(check: () => Promise<T | undefined | null | false>, what
 describe('a gateway restarted on its embedded DATA_DIR after a kill -9', () => {
   let dataDir: string;
   beforeAll(async () => {
-    await promisify(execFile)(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', build], { cwd: root });
+    build = await compiledGateway();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-dead-leases-'));
-  }, 180_000);
+  }, 600_000); // tsc, here or in the other worker, on a shared two-core machine
   afterAll(async () => {
     for (const pid of postgresProcessesFor(dataDir)) process.kill(pid, 'SIGINT');
     await rm(dataDir, { recursive: true, force: true });

@@ -123,6 +123,59 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   return { url: url.toString(), drop: () => withAdmin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
 }
 
+/** The run's template database (named by test/support/global-teardown.mjs too, which drops it from a DATABASE_URL server). */
+function templateName(): string {
+  if (!process.env.TEST_RUN_ID) throw new Error('TEST_RUN_ID is unset: run the tests through jest (test/support/global-setup.mjs sets it)');
+  return `rg_template_${process.env.TEST_RUN_ID}`;
+}
+
+/** This worker's wait for the run's template (made once per run, by whichever worker asks first). */
+let template: Promise<string> | undefined;
+
+/**
+ * The run's migrated template database: an empty database with every migration applied
+ * (`migrate`, as `startTestGateway` did for each database), made by the first test file of the run
+ * to need one, under a PostgreSQL advisory lock so the other worker waits for it rather than making
+ * its own. Its name; no session stays connected to it (CREATE DATABASE … TEMPLATE needs that).
+ */
+function migratedTemplate(): Promise<string> {
+  return (template ??= withAdmin(async (admin) => {
+    const name = templateName();
+    // a session-level lock on the admin connection: released by `client.end()` whatever happens
+    await admin.query(`select pg_advisory_lock(hashtext('reward-gateway test template'))`);
+    const { rowCount } = await admin.query(`select 1 from pg_database where datname = $1`, [name]);
+    if (rowCount) return name;
+    const building = `${name}_building`;
+    await admin.query(`drop database if exists ${building} with (force)`);
+    await admin.query(`create database ${building}`);
+    const url = new URL(process.env.TEST_PG_ADMIN_URL!);
+    url.pathname = `/${building}`;
+    const orm = await openOrm({ url: url.toString(), poolMax: 2 });
+    try {
+      await migrate(orm);
+    } finally {
+      await orm.close(true);
+    }
+    // renamed only once complete: a template that exists is a migrated one
+    await admin.query(`alter database ${building} rename to ${name}`);
+    return name;
+  }));
+}
+
+/**
+ * A fresh database on the run's server holding what the migrations make and nothing else: a copy of
+ * the run's migrated template, which is quicker than running every migration again for each of the
+ * suite's ~200 test gateways (measured in docs/decisions.md, suite-12). Dropped by `drop`.
+ */
+export async function createMigratedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const source = await migratedTemplate();
+  const name = `rg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withAdmin((c) => c.query(`create database ${name} template ${source}`));
+  const url = new URL(process.env.TEST_PG_ADMIN_URL!);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => withAdmin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
+}
+
 /**
  * A real gateway (HTTP on a free port) on a fresh, migrated database, with a clock tests can move.
  * `options.settings` are the database's own defaults of PostgreSQL settings (`{ TimeZone:
@@ -136,7 +189,9 @@ export async function startTestGateway(
   env: Record<string, string> = {},
   options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; log?: pino.Logger } = {},
 ): Promise<TestGateway> {
-  const database = await createTestDatabase();
+  // With settings of its own the database is made and migrated under them, as a DBA's would be;
+  // otherwise it is a copy of the run's migrated template, the same tables as a migration would make.
+  const database = options.settings ? await createTestDatabase() : await createMigratedDatabase();
   if (options.settings) {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
@@ -153,7 +208,7 @@ export async function startTestGateway(
   }
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, DB_POOL_MAX: '20', ...HIGH_RATE_LIMITS, ...env });
   const orm = await openOrm({ url: database.url, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
-  await migrate(orm);
+  if (options.settings) await migrate(orm);
   const clock = new AdjustableClock();
   const gatewayLog = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   // One per process, as src/main.ts has: /readyz and /metrics show what the job claims found.

@@ -1,7 +1,8 @@
 // Jest loads global setup outside its ESM transform, so this file is plain JavaScript. It starts
 // one PostgreSQL server for the whole run: DATABASE_URL's when set, else an embedded one started by
 // the gateway's own src/db/embedded.ts (compiled here with swc), so the tests get what `npm start`
-// gets, also as root in a clone the postgres user cannot enter. Each test file makes its own database.
+// gets, also as root in a clone the postgres user cannot enter. Each test file makes its own database
+// (a copy of the run's migrated template: test/support/gateway.ts).
 import { transformFile } from '@swc/core';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,6 +30,9 @@ async function loadEmbedded() {
 
 export default async function globalSetup() {
   process.env.NODE_ENV = 'test';
+  // This run's name, for what the test files share within one run and no other: the compiled
+  // gateway's build (test/support/build.ts) and the migrated template database (test/support/gateway.ts).
+  process.env.TEST_RUN_ID = `${process.pid}_${Date.now().toString(36)}`;
   if (process.env.DATABASE_URL) {
     process.env.TEST_PG_ADMIN_URL = process.env.DATABASE_URL;
     return;

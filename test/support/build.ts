@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * The run's one build of the gateway: `tsc -p tsconfig.build.json`, what `npm run build` compiles
+ * for `npm start`, written here instead of dist/ (inside node_modules, so its packages resolve; the
+ * compiled code finds the project's files from package.json, src/persisted/contract.ts
+ * `packageRoot`, so `<COMPILED>/src/main.js` runs as `dist/src/main.js` does). Incremental, with its
+ * own build info beside it: a second run with no source changed compiles nothing.
+ */
+export const COMPILED = path.join(root, 'node_modules/.cache/rg-test-build');
+
+let mine: Promise<string> | undefined;
+
+/**
+ * Compiles the gateway once per jest run (the run's id is TEST_RUN_ID, set by
+ * test/support/global-setup.mjs) and resolves with `COMPILED`: the first test file to ask runs tsc,
+ * any other file asking meanwhile (the other worker) waits for it. Each of the four files that
+ * spawn the compiled gateway ran its own tsc before (~25 s of CPU each; test/http/process.test.ts and
+ * test/crash/sigkill.test.ts both into dist/, at once when they shared the two workers).
+ * Rejects with tsc's output when the build fails, in every file that waits for it.
+ */
+export function compiledGateway(): Promise<string> {
+  return (mine ??= build());
+}
+
+async function build(): Promise<string> {
+  const run = process.env.TEST_RUN_ID;
+  if (!run) throw new Error('TEST_RUN_ID is unset: run the tests through jest (test/support/global-setup.mjs sets it)');
+  const marks = path.join(COMPILED, '.runs');
+  const done = path.join(marks, `${run}.done`);
+  const failed = path.join(marks, `${run}.failed`);
+  await mkdir(marks, { recursive: true });
+  let builder = false;
+  try {
+    await mkdir(path.join(marks, `${run}.lock`)); // atomic: exactly one file of the run builds
+    builder = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  if (builder) {
+    try {
+      await promisify(execFile)(
+        path.join(root, 'node_modules/.bin/tsc'),
+        ['-p', 'tsconfig.build.json', '--outDir', COMPILED, '--tsBuildInfoFile', path.join(COMPILED, '.tsbuildinfo')],
+        { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+      );
+    } catch (error) {
+      const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
+      await writeFile(failed, `${message}\n${stdout}\n${stderr}`);
+      throw new Error(`tsc -p tsconfig.build.json failed:\n${stdout}\n${stderr}`);
+    }
+    await writeFile(done, '');
+    return COMPILED;
+  }
+  const deadline = Date.now() + 600_000;
+  while (!existsSync(done)) {
+    if (existsSync(failed)) throw new Error(`the run's build of the gateway failed in another test file:\n${await readFile(failed, 'utf8')}`);
+    if (Date.now() > deadline) throw new Error(`the run's build of the gateway (${COMPILED}) did not finish in 10 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return COMPILED;
+}
