@@ -21,7 +21,8 @@ const METHODS = 'GET, POST, OPTIONS';
  * CORS for `/graphql` with an allow-list of origins (`CORS_ORIGINS`): an allowed origin gets
  * `Access-Control-Allow-Origin` set to itself (never `*`) and credentials allowed; any other origin
  * gets no CORS headers at all, so the browser keeps the answer from the page. Preflights (OPTIONS)
- * are answered here, 204, and cached by the browser for `CORS_MAX_AGE_SECONDS`.
+ * are answered here: 204 for an allowed origin (or none), cached by the browser for
+ * `CORS_MAX_AGE_SECONDS`; 403 for any other origin.
  */
 export class Cors {
   private readonly exact = new Set<string>();

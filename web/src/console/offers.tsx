@@ -83,6 +83,11 @@ export function Offers() {
           onSubmit={async (form, idempotencyKey) => {
             const kind = (text(form, 'kind') ?? 'AMOUNT_OFF') as OfferBenefitKind;
             const value = text(form, 'value') ?? '';
+            // Number('abc') is NaN, which JSON sends as null: the gateway then answered "needs
+            // percentOff", naming an API field the form does not show (newcomer-12).
+            if (kind === 'PERCENT_OFF' && !/^\d+(\.\d+)?$/.test(value.trim())) {
+              return { userErrors: [{ code: 'INVALID', message: `A percent off is a number such as 15, not "${value}".` }] };
+            }
             const benefit = kind === 'PERCENT_OFF' ? { kind, percentOff: Number(value) } : kind === 'AMOUNT_OFF' ? { kind, amountOff: value } : { kind, freeSku: value };
             const { data: result } = await create({ variables: { input: { name: text(form, 'newName') ?? '', benefit, validDays: int(form, 'validDays'), idempotencyKey } } });
             return { userErrors: result?.createOffer.userErrors, notice: 'Offer created.' };
