@@ -277,9 +277,34 @@ export async function redeemOffer(
         );
         if (repeat) return repeat;
       }
+      if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) await refuseIfRedeemedByCaller(em, partner.partnerId, request.code);
       throw error;
     }
   });
+}
+
+/**
+ * A till that redeems again a code it redeemed itself, without the first sale's
+ * transactionExternalId (so no replay answers it), is told so: OFFER_NOT_REDEEMABLE on
+ * `["input","code"]` as before, with a sentence giving when it redeemed it and how a retry gets the
+ * first answer, instead of "cannot be redeemed", which read as an unknown or foreign code (newcomer-12).
+ * Only the partner that redeemed it learns this: to anyone else the code stays indistinguishable
+ * from an unknown one, so codes cannot be probed. Returns normally when the code is not one this
+ * partner redeemed (the caller then throws its own refusal).
+ */
+async function refuseIfRedeemedByCaller(em: SqlEntityManager, partnerId: number, code: string): Promise<void> {
+  const mine = await queryOne(
+    em,
+    sql<{ redeemedAt: Date; ref: string | null }>`select io.redeemed_at as "redeemedAt", io.redemption_ref as ref from issued_offer io
+         where io.code = ${normalizeOfferCode(code)} and io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId}`,
+  );
+  if (!mine) return;
+  const sale = mine.ref === null ? 'with no transactionExternalId' : `for the sale with transactionExternalId ${JSON.stringify(mine.ref)}`;
+  throw refuse(
+    UserErrorCode.OFFER_NOT_REDEEMABLE,
+    `Your till already redeemed this offer code at ${new Date(mine.redeemedAt).toISOString()}, ${sale}. It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.`,
+    ['input', 'code'],
+  );
 }
 
 /** An issued offer as `lockOffersToVoid` locked it: its key and its status as of the reversal's `now`. */

@@ -236,6 +236,32 @@ describe('the wallet at the till', () => {
     expect(await walletChanges(locked.customer.externalId)).toEqual(['ISSUED', 'LOCKED', 'VOIDED']);
   });
 
+  it('a till redeeming again a code it redeemed is told when it did and how a retry gets the first answer; others learn nothing', async () => {
+    const named = await boughtOffer();
+    const bare = await boughtOffer();
+    ok(await lock(named.code, 'basket-r'));
+    const first = ok(await redeem(named.code, 'basket-r', 'sale-r1')).redeemOffer.issuedOffer!;
+    ok(await redeem(bare.code));
+
+    // The same till without the sale's reference (a retry after a lost answer that forgot it).
+    const again = dataOf(await redeem(named.code, 'basket-r')).redeemOffer;
+    expect(again.issuedOffer).toBeNull();
+    expect(again.userErrors).toEqual([
+      {
+        code: 'OFFER_NOT_REDEEMABLE',
+        field: ['input', 'code'],
+        message: `Your till already redeemed this offer code at ${new Date(first.redeemedAt!).toISOString()}, for the sale with transactionExternalId "sale-r1". It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.`,
+      },
+    ]);
+    expect(dataOf(await redeem(bare.code, null, 'sale-r2')).redeemOffer.userErrors[0].message).toMatch(/^Your till already redeemed this offer code at .*, with no transactionExternalId\./);
+
+    // Another partner gets the answer an unknown code gets: a code cannot be probed.
+    const unknown = dataOf(await redeem('ZZZZ-ZZZZ-ZZZZ', null, null, otherVendor)).redeemOffer.userErrors;
+    expect(dataOf(await redeem(named.code, 'basket-r', null, otherVendor)).redeemOffer.userErrors).toEqual(unknown);
+    expect(dataOf(await redeem(bare.code, null, null, otherVendor)).redeemOffer.userErrors).toEqual(unknown);
+    expect(await walletChanges(named.customer.externalId)).toEqual(['ISSUED', 'LOCKED', 'REDEEMED']);
+  });
+
   it('partners need offers:redeem; customers and staff cannot work the till', async () => {
     const offer = await boughtOffer();
     const reader = await createPartner(['customers:read', 'transactions:write']);
