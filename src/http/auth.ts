@@ -65,6 +65,22 @@ export interface AuthenticateOptions {
 }
 
 /**
+ * The 401 sentence for an Authorization header that is not `Bearer <JWT>`, saying which part is
+ * wrong (newcomer-12: "Bearer garbage" got the same sentence as "Basic …", which left a developer
+ * guessing): another scheme is named (when it is a plain word), a bearer credential that is not a
+ * JWT is told a JWT's shape (RFC 7519 §3: header.payload.signature, each base64url), and a bare JWT
+ * that the Bearer word goes first. Under 123 bytes,
+ * so it fits a WebSocket close reason as it is.
+ */
+export function notBearerJwt(authorization: string): string {
+  if (/^[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*$/.test(authorization)) return 'Authorization must be "Bearer <JWT>": the word Bearer and a space go before the token.';
+  const scheme = /^([A-Za-z][A-Za-z0-9-]{0,19})(?:\s|$)/.exec(authorization)?.[1];
+  if (scheme === undefined || (scheme.toLowerCase() !== 'bearer' && scheme.length === authorization.length)) return 'Authorization must be "Bearer <JWT>".';
+  if (scheme.toLowerCase() !== 'bearer') return `Authorization must be "Bearer <JWT>", not the ${scheme} scheme.`;
+  return 'Authorization must be "Bearer <JWT>": a JWT is three base64url parts joined by dots.';
+}
+
+/**
  * Turns request credentials into a caller. Customers and staff present a bearer JWT (HS256 with
  * JWT_SECRET, or RS256/ES256 against JWT_JWKS_URL); `exp` and `sub` are required. Anything
  * presented that does not check out is UNAUTHENTICATED: a bad credential never falls back to
@@ -114,7 +130,7 @@ export class Authenticator {
     if (!match) {
       // A partner's key put where tokens go (`Authorization: Bearer rg_…`, or bare): say where it goes.
       if (/^(?:Bearer\s+)?rg_\S*$/i.test(authorization.trim())) throw unauthenticated('An API key goes in the x-api-key header, not in Authorization.');
-      throw unauthenticated('Authorization must be "Bearer <JWT>".');
+      throw unauthenticated(notBearerJwt(authorization.trim()));
     }
     const claims = await this.verify(match[1]);
     const acceptedUntil = tokenAcceptedUntil(claims.exp!);

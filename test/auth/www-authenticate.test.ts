@@ -27,11 +27,13 @@ describe('WWW-Authenticate on 401', () => {
   it('a bad token, an expired token, an unknown API key and no credentials at all get 401 with the challenge', async () => {
     const forged = await signToken({ ...t.config, jwtSecret: 'another-secret-that-is-long-enough-for-hs256' }, { sub: 'cust-forged' });
     await expectChallenged(await profile({ authorization: `Bearer ${forged}` }), "The token's signature does not verify.");
-    await expectChallenged(await profile({ authorization: 'Bearer not-a-jwt' }), 'Authorization must be "Bearer <JWT>".');
+    await expectChallenged(await profile({ authorization: 'Bearer not-a-jwt' }), 'Authorization must be "Bearer <JWT>": a JWT is three base64url parts joined by dots.');
     const expired = await signToken(t.config, { sub: 'cust-expired' }, -60);
     await expectChallenged(await profile({ authorization: `Bearer ${expired}` }), 'The token has expired.');
     await expectChallenged(await profile({ 'x-api-key': 'rg_unknown_key_0123456789' }), 'Unknown or revoked API key.');
-    await expectChallenged(await profile({ authorization: 'Basic dXNlcjpwYXNz' }), 'Authorization must be "Bearer <JWT>".');
+    await expectChallenged(await profile({ authorization: 'Basic dXNlcjpwYXNz' }), 'Authorization must be "Bearer <JWT>", not the Basic scheme.');
+    await expectChallenged(await profile({ authorization: '{"token":1}' }), 'Authorization must be "Bearer <JWT>".');
+    await expectChallenged(await profile({ authorization: forged }), 'Authorization must be "Bearer <JWT>": the word Bearer and a space go before the token.');
     // A partner's key sent as a token (trial-12: a new POS developer's first try) is told where keys go.
     await expectChallenged(await profile({ authorization: 'Bearer rg_CJCFxZTY5Zl-agG-C_0cjAyxVH7ltmXU' }), 'An API key goes in the x-api-key header, not in Authorization.');
     await expectChallenged(await profile({ authorization: 'rg_CJCFxZTY5Zl-agG-C_0cjAyxVH7ltmXU' }), 'An API key goes in the x-api-key header, not in Authorization.');
