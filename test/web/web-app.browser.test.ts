@@ -165,6 +165,11 @@ describe('web app in a browser', () => {
     const earned = await t.sql<{ amount: number }>(`select amount::int as amount from ledger_entry where source_type in ('TRANSACTION', 'CAMPAIGN') and amount > 0`);
     expect(earned.reduce((sum, e) => sum + e.amount, 0)).toBe(after - 270);
     for (const { amount } of earned) await member.getByRole('cell', { name: `+${amount} BEANS` }).first().waitFor();
+    // The awards' reasons read as sentences, not the API's rule keys economy:BEANS and campaign:<id>:Coffee bonus (reasons-12).
+    const history = member.getByRole('region', { name: 'Point history' });
+    await history.getByRole('cell', { name: 'Points for a purchase', exact: true }).waitFor();
+    await history.getByRole('cell', { name: 'Campaign: Coffee bonus', exact: true }).waitFor();
+    expect(await history.getByRole('cell', { name: /economy:|campaign:/ }).count()).toBe(0);
     await check(member, 'member-history');
     await go(member, 'Gifts');
     await member.getByRole('heading', { name: 'Every 100 beans' }).waitFor();
@@ -192,6 +197,13 @@ describe('web app in a browser', () => {
     // The member's open page, live.
     await balanceShows(member, before + 50);
     expect(await aliceAvailable()).toBe(before + 50);
+    // The ledger reads as the member's history does, with the API's rule key beneath for staff (reasons-12);
+    // the operator's own words are shown as typed, once.
+    const ledger = operator.getByRole('region', { name: 'Ledger', exact: true });
+    await ledger.getByRole('cell', { name: 'Adjusted: Goodwill for a cold latte', exact: true }).waitFor();
+    await ledger.getByRole('cell', { name: /^Points for a purchase\s*economy:BEANS$/ }).waitFor();
+    const campaignCell = ledger.getByRole('cell', { name: /^Campaign: Coffee bonus/ });
+    expect(await campaignCell.getByTestId('raw-reason').textContent()).toMatch(/^campaign:\d+:Coffee bonus$/);
 
     const analyst = await (await context('desktop')).newPage();
     await analyst.goto('/console/');

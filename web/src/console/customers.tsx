@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { problemOf, ProblemAlert } from '../shared/errors';
+import { ledgerReasonText } from '../shared/ledger-reason';
 import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
@@ -107,16 +108,27 @@ function Customer({ externalId }: { externalId: string }) {
         ]}
       >
         <tbody>
-          {customer.pointHistory.edges.map(({ node: e }) => (
-            <tr key={e.id}>
-              <td>{formatDateTime(e.createdAt)}</td>
-              <td>{e.kind}</td>
-              <td>{e.source}</td>
-              <td>{e.reason ?? ''}</td>
-              <td className="num">{formatPoints(e.amount, e.currency.code)}</td>
-              <td className="num">{formatPoints(e.balanceAfter)}</td>
-            </tr>
-          ))}
+          {customer.pointHistory.edges.map(({ node: e }) => {
+            const sentence = ledgerReasonText(e);
+            return (
+              <tr key={e.id}>
+                <td>{formatDateTime(e.createdAt)}</td>
+                <td>{e.kind}</td>
+                <td>{e.source}</td>
+                <td>
+                  {sentence}
+                  {/* Staff debug with the API's own key (what partners and webhooks see): under the sentence unless it is in it. */}
+                  {e.reason && !sentence.includes(e.reason) ? (
+                    <small className="muted raw-reason" data-testid="raw-reason">
+                      {e.reason}
+                    </small>
+                  ) : null}
+                </td>
+                <td className="num">{formatPoints(e.amount, e.currency.code)}</td>
+                <td className="num">{formatPoints(e.balanceAfter)}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </DataTable>
 

@@ -1,10 +1,9 @@
 import { useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert } from '../shared/errors';
+import { ledgerReasonText } from '../shared/ledger-reason';
 import { DataTable, formatDateTime, formatPoints, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { MemberHistoryDocument } from './gql/graphql';
 import { APP } from './shell';
-
-const KIND_TEXT: Record<string, string> = { EARN: 'Earned', SPEND: 'Spent', EXPIRE: 'Expired', ADJUST: 'Adjusted', REVERSAL: 'Returned' };
 
 /** The member's ledger, newest first, a page at a time. */
 export function History() {
@@ -30,10 +29,7 @@ export function History() {
             {page.edges.map(({ node: e }) => (
               <tr key={e.id}>
                 <td>{formatDateTime(e.createdAt)}</td>
-                <td>
-                  {KIND_TEXT[e.kind] ?? e.kind}
-                  {e.reason ? `: ${e.reason}` : ''}
-                </td>
+                <td>{ledgerReasonText(e)}</td>
                 <td className="num">{(e.amount > 0 ? '+' : '') + formatPoints(e.amount, e.currency.code)}</td>
                 <td className="num">{formatPoints(e.balanceAfter)}</td>
               </tr>

@@ -1,0 +1,77 @@
+/** What a ledger entry is, as `pointHistory` answers it (member app and staff console alike). */
+export interface LedgerEntryFacts {
+  /** EARN, SPEND, EXPIRE, ADJUST or REVERSAL (LedgerEntryKind). */
+  kind: string;
+  /** TRANSACTION, CAMPAIGN, PURCHASE, GIFT, ACTIVITY, STAFF, EXPIRY or SEED (LedgerSource). */
+  source: string;
+  /** The entry's `reason` as the API answers it: a machine key for sale awards, text otherwise. */
+  reason?: string | null;
+}
+
+const KIND_TEXT: Record<string, string> = {
+  EARN: 'Earned',
+  SPEND: 'Spent',
+  EXPIRE: 'Expired',
+  ADJUST: 'Adjusted',
+  REVERSAL: 'Returned',
+};
+
+/** An activity credit's reason is `<ActivityKind> <reference>` (src/activities/activity.service.ts). */
+const ACTIVITY_TEXT: Record<string, string> = {
+  SIGN_UP: 'Points for joining',
+  REFERRAL: 'Points for referring a friend',
+  REVIEW: 'Points for a review',
+  SOCIAL_SHARE: 'Points for sharing on social media',
+  EVENT_CHECK_IN: 'Points for checking in at an event',
+  BIRTHDAY: 'Birthday points',
+  SURVEY: 'Points for answering a survey',
+};
+
+/** What a sale's reversal writes (src/transactions/transaction.service.ts, reverseTransaction). */
+const SALE_REVERSED = 'Sale reversed';
+
+/**
+ * The sentence a person reads for a ledger entry, in place of its API `reason`, which for sale
+ * awards is a rule key partners may parse and so stays as it is (docs/decisions.md, reasons-12):
+ *
+ * - `economy:<CURRENCY>` (a sale's economy rule, src/transactions/processor.ts) → "Points for a purchase";
+ * - `campaign:<id>:<name>` → "Campaign: <name>" (split at the first two colons only: the name may hold more);
+ * - an ACTIVITY credit `<KIND> <reference>` → e.g. "Points for a review" (the reference is a partner's id);
+ * - a PURCHASE debit (the offer's name) → "Reward bought: <name>"; a GIFT debit (`<list>: <offer>`) → "Gift chosen: <list>: <offer>";
+ * - a sale's reversal `Sale reversed[: <partner's reason>]` → "Points taken back: the sale was returned[ (<reason>)]";
+ * - a STAFF adjustment → "Adjusted: <reason as the operator typed it>";
+ * - no reason → the kind ("Earned", "Spent", …);
+ * - anything else (expiry, debt repayment, the demo seed, a key this app does not know) → the raw text as it is.
+ *
+ * Keys are read only on the sources that write them, so an operator who types "economy:X" sees it as typed.
+ * Pure; never throws.
+ */
+export function ledgerReasonText(e: LedgerEntryFacts): string {
+  const reason = e.reason ?? '';
+  if (reason === '') return KIND_TEXT[e.kind] ?? e.kind;
+  switch (e.source) {
+    case 'TRANSACTION':
+    case 'CAMPAIGN': {
+      if (/^economy:[^:]+$/.test(reason)) return 'Points for a purchase';
+      const campaign = /^campaign:\d+:(.+)$/s.exec(reason);
+      if (campaign) return `Campaign: ${campaign[1]}`;
+      if (e.kind === 'REVERSAL' && reason === SALE_REVERSED) return 'Points taken back: the sale was returned';
+      if (e.kind === 'REVERSAL' && reason.startsWith(`${SALE_REVERSED}: `)) {
+        return `Points taken back: the sale was returned (${reason.slice(SALE_REVERSED.length + 2)})`;
+      }
+      return reason;
+    }
+    case 'ACTIVITY': {
+      const space = reason.indexOf(' ');
+      return ACTIVITY_TEXT[space < 0 ? reason : reason.slice(0, space)] ?? reason;
+    }
+    case 'PURCHASE':
+      return e.kind === 'SPEND' ? `Reward bought: ${reason}` : reason;
+    case 'GIFT':
+      return e.kind === 'SPEND' ? `Gift chosen: ${reason}` : reason;
+    case 'STAFF':
+      return `Adjusted: ${reason}`;
+    default:
+      return reason;
+  }
+}
