@@ -268,19 +268,29 @@ export async function redeemOffer(
         now,
       });
     } catch (error) {
-      if (transactionRef !== null && error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
-        const repeat = await queryOne(
-          em,
-          sql<IssuedOfferRow>`select ${issuedColumns(now)} from issued_offer io
-               where io.code = ${normalizeOfferCode(request.code)} and io.status = 'REDEEMED'
-                 and io.redeemed_by_partner_id = ${partner.partnerId} and io.redemption_ref = ${transactionRef}`,
-        );
-        if (repeat) return repeat;
+      if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
+        const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
+        if (mine) {
+          const { redemptionRef, ...row } = mine;
+          if (transactionRef !== null && redemptionRef === transactionRef) return row;
+          throw alreadyRedeemedByYou(row.redeemedAt!, redemptionRef);
+        }
       }
-      if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) await refuseIfRedeemedByCaller(em, partner.partnerId, request.code);
       throw error;
     }
   });
+}
+
+/**
+ * The offer of `code` as this partner redeemed it (with the sale's reference it gave), or undefined
+ * when it is not REDEEMED by this partner: what redeemOffer answers a till's repeat from.
+ */
+function redeemedByPartner(em: SqlEntityManager, partnerId: number, code: string, now: Date): Promise<(IssuedOfferRow & { redemptionRef: string | null }) | undefined> {
+  return queryOne(
+    em,
+    sql<IssuedOfferRow & { redemptionRef: string | null }>`select ${issuedColumns(now)}, io.redemption_ref as "redemptionRef" from issued_offer io
+         where io.code = ${normalizeOfferCode(code)} and io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId}`,
+  );
 }
 
 /**
@@ -288,21 +298,14 @@ export async function redeemOffer(
  * transactionExternalId (so no replay answers it), is told so: OFFER_NOT_REDEEMABLE on
  * `["input","code"]` as before, with a sentence giving when it redeemed it and how a retry gets the
  * first answer, instead of "cannot be redeemed", which read as an unknown or foreign code (newcomer-12).
- * Only the partner that redeemed it learns this: to anyone else the code stays indistinguishable
- * from an unknown one, so codes cannot be probed. Returns normally when the code is not one this
- * partner redeemed (the caller then throws its own refusal).
+ * Only the partner that redeemed it is told (redeemOffer asks redeemedByPartner first): to anyone
+ * else the code stays indistinguishable from an unknown one, so codes cannot be probed.
  */
-async function refuseIfRedeemedByCaller(em: SqlEntityManager, partnerId: number, code: string): Promise<void> {
-  const mine = await queryOne(
-    em,
-    sql<{ redeemedAt: Date; ref: string | null }>`select io.redeemed_at as "redeemedAt", io.redemption_ref as ref from issued_offer io
-         where io.code = ${normalizeOfferCode(code)} and io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId}`,
-  );
-  if (!mine) return;
-  const sale = mine.ref === null ? 'with no transactionExternalId' : `for the sale with transactionExternalId ${JSON.stringify(mine.ref)}`;
-  throw refuse(
+function alreadyRedeemedByYou(redeemedAt: Date | string, ref: string | null) {
+  const sale = ref === null ? 'with no transactionExternalId' : `for the sale with transactionExternalId ${JSON.stringify(ref)}`;
+  return refuse(
     UserErrorCode.OFFER_NOT_REDEEMABLE,
-    `Your till already redeemed this offer code at ${new Date(mine.redeemedAt).toISOString()}, ${sale}. It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.`,
+    `Your till already redeemed this offer code at ${new Date(redeemedAt).toISOString()}, ${sale}. It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.`,
     ['input', 'code'],
   );
 }
