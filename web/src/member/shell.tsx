@@ -81,30 +81,36 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
     // "Offline" (reconnecting), unless the feed stopped for good.
     const down = () => setLive((now) => (now === 'closed' ? now : 'offline'));
     const offClosed = ws.on('closed', down);
-    const stopBalance = subscribeById<MemberBalanceChangedSubscription>(
-      ws,
-      MemberBalanceChangedDocument,
-      ({ balanceChanged: b }) => {
+    // A subscription the gateway ended busy was sent again on the open socket: live again, and
+    // what changed while it was down is read now (lead-13: the badge said "Offline" for good).
+    const offResubscribed = ws.on('resubscribed', () => {
+      setLive((now) => (now === 'closed' ? now : 'connected'));
+      refresh();
+    });
+    const stopBalance = subscribeById<MemberBalanceChangedSubscription>(ws, MemberBalanceChangedDocument, {
+      data: ({ balanceChanged: b }) => {
         const change = b.change ? ` (${b.change.amount > 0 ? '+' : ''}${b.change.amount})` : '';
         setAnnouncement(`Your balance is now ${formatPoints(b.available, b.currency.code)}${change}.`);
         refresh();
       },
-      down,
-    );
-    const stopWallet = subscribeById<MemberWalletChangedSubscription>(
-      ws,
-      MemberWalletChangedDocument,
-      ({ walletChanged: w }) => {
+      // An event the gateway could not resolve: the feed goes on; read what it would have said.
+      missed: refresh,
+      ended: down,
+    });
+    const stopWallet = subscribeById<MemberWalletChangedSubscription>(ws, MemberWalletChangedDocument, {
+      data: ({ walletChanged: w }) => {
         setAnnouncement(`Wallet: an offer was ${w.change.toLowerCase().replace(/_/g, ' ')}.`);
         refresh();
       },
-      down,
-    );
+      missed: refresh,
+      ended: down,
+    });
     return () => {
       stopBalance();
       stopWallet();
       offConnected();
       offClosed();
+      offResubscribed();
       dispose();
     };
   }, [client, token, onSignOut]);

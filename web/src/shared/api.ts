@@ -127,7 +127,12 @@ export type LiveEnd =
 
 /** The part of graphql-ws's client the screens use, kept across the clients one connection makes. */
 export interface LiveClient {
-  on(event: 'connected' | 'closed', listener: (...args: unknown[]) => void): () => void;
+  /**
+   * `connected`/`closed`: graphql-ws's socket events. `resubscribed`: a subscription the gateway
+   * ended with a busy error (its socket still open) was sent again: the feed is live again, and
+   * what changed in between was not pushed (the screen reads it again).
+   */
+  on(event: 'connected' | 'closed' | 'resubscribed', listener: (...args: unknown[]) => void): () => void;
   subscribe: WsClient['subscribe'];
 }
 
@@ -136,6 +141,29 @@ export interface LiveConnection {
   ws: LiveClient;
   /** Closes the socket and removes the page listeners the connection added. */
   dispose: () => void;
+}
+
+/** A screen's subscription as the live connection keeps it: sent again on each new client, and after a busy error. */
+interface ActiveSubscription {
+  payload: Parameters<WsClient['subscribe']>[0];
+  sink: Parameters<WsClient['subscribe']>[1];
+  /** Ends it on the client it was last sent on. */
+  stop?: () => void;
+  /** Busy errors in a row since its last event (the back-off's attempt count). */
+  failures: number;
+  /** The pending resend after a busy error. */
+  retry?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Whether a subscription's `error` message (graphql-ws hands its GraphQL errors over as an array)
+ * is the gateway saying "busy, subscribe again later", and its hint (`extensions.retryAfter`, seconds).
+ */
+function busyOfSubscription(error: unknown): { hint?: number } | undefined {
+  if (!Array.isArray(error)) return undefined;
+  const ext = (error as { extensions?: Record<string, unknown> }[]).find((e) => BUSY_CODES.has(String(e?.extensions?.code)))?.extensions;
+  if (!ext) return undefined;
+  return { hint: typeof ext.retryAfter === 'number' ? ext.retryAfter : undefined };
 }
 
 /** A graphql-ws close event (a close, not an error of one operation). */
@@ -185,9 +213,13 @@ export function createLiveClient(app: AppName, token: () => string | null, onEnd
       };
     });
 
-  const listeners = { connected: new Set<(...args: unknown[]) => void>(), closed: new Set<(...args: unknown[]) => void>() };
-  /** The screens' subscriptions, subscribed again on each new client. */
-  const active = new Set<{ payload: Parameters<WsClient['subscribe']>[0]; sink: Parameters<WsClient['subscribe']>[1]; stop?: () => void }>();
+  const listeners = {
+    connected: new Set<(...args: unknown[]) => void>(),
+    closed: new Set<(...args: unknown[]) => void>(),
+    resubscribed: new Set<(...args: unknown[]) => void>(),
+  };
+  /** The screens' subscriptions, subscribed again on each new client (and, after a busy error, on the same one). */
+  const active = new Set<ActiveSubscription>();
   let current: WsClient;
   /** The token the current client connects with (a 4401 refused this one). */
   let sentToken: string | null = null;
@@ -203,10 +235,32 @@ export function createLiveClient(app: AppName, token: () => string | null, onEnd
     onEnd(how);
   };
 
-  /** A subscription's failure: a fatal close of the client is the connection's to handle; anything else is the screen's. */
-  const failed = (error: unknown, sink: Parameters<WsClient['subscribe']>[1]) => {
+  /**
+   * A subscription's failure: a fatal close of the client is the connection's to handle. A busy
+   * error of the operation alone (SERVICE_UNAVAILABLE, RATE_LIMITED, SHUTTING_DOWN: the gateway
+   * could not read the stream in time, and its socket stays open) is told to the screen and the
+   * subscription is sent again on the same socket after `retryWaitMs`, never sooner than its
+   * `retryAfter`: graphql-ws ends an operation on its `error` message and never sends it again, so
+   * the feed stopped for good while the badge said "Reconnecting…" (lead-13). Anything else is the screen's.
+   */
+  const failed = (error: unknown, entry: ActiveSubscription, client: WsClient) => {
+    const { sink } = entry;
     const close = closeOf(error);
     if (ended || restarting) return;
+    const busy = close ? undefined : busyOfSubscription(error);
+    if (busy) {
+      sink.error?.(error);
+      entry.retry = setTimeout(
+        () => {
+          entry.retry = undefined;
+          if (ended || restarting || client !== current || !active.has(entry)) return;
+          subscribeOn(client, entry);
+          for (const l of listeners.resubscribed) l();
+        },
+        retryWaitMs(entry.failures++, busy.hint),
+      );
+      return;
+    }
     if (close?.code === 4403) return end({ kind: 'account-closed', reason: close.reason });
     if (close?.code === 4401) {
       const next = token();
@@ -263,10 +317,15 @@ export function createLiveClient(app: AppName, token: () => string | null, onEnd
     for (const entry of active) subscribeOn(client, entry);
   };
 
-  const subscribeOn = (client: WsClient, entry: { payload: Parameters<WsClient['subscribe']>[0]; sink: Parameters<WsClient['subscribe']>[1]; stop?: () => void }) => {
+  const subscribeOn = (client: WsClient, entry: ActiveSubscription) => {
+    clearTimeout(entry.retry);
+    entry.retry = undefined;
     entry.stop = client.subscribe(entry.payload, {
-      next: (value) => entry.sink.next(value),
-      error: (error) => (client === current ? failed(error, entry.sink) : undefined),
+      next: (value) => {
+        entry.failures = 0;
+        entry.sink.next(value);
+      },
+      error: (error) => (client === current ? failed(error, entry, client) : undefined),
       complete: () => (client === current && !restarting ? entry.sink.complete() : undefined),
     });
   };
@@ -287,17 +346,19 @@ export function createLiveClient(app: AppName, token: () => string | null, onEnd
         return () => listeners[event].delete(listener);
       },
       subscribe: (payload, sink) => {
-        const entry = { payload, sink } as { payload: typeof payload; sink: typeof sink; stop?: () => void };
-        active.add(entry as never);
-        if (!ended) subscribeOn(current, entry as never);
+        const entry: ActiveSubscription = { payload, sink: sink as ActiveSubscription['sink'], failures: 0 };
+        active.add(entry);
+        if (!ended) subscribeOn(current, entry);
         return () => {
-          active.delete(entry as never);
+          active.delete(entry);
+          clearTimeout(entry.retry);
           entry.stop?.();
         };
       },
     },
     dispose: () => {
       ended = true;
+      for (const entry of active) clearTimeout(entry.retry);
       window.removeEventListener('online', online);
       window.removeEventListener('offline', offline);
       document.removeEventListener('visibilitychange', visible);
@@ -306,19 +367,32 @@ export function createLiveClient(app: AppName, token: () => string | null, onEnd
   };
 }
 
+/** What a screen does with one subscription's messages (`subscribeById`). */
+export interface SubscriptionHandlers<T> {
+  /** An event's data. */
+  data: (data: T) => void;
+  /**
+   * An event the gateway could not resolve (a `next` with errors, e.g. its read cut by the
+   * database's bound): the subscription goes on, but the screen missed a change and reads again.
+   */
+  missed: (errors: readonly unknown[]) => void;
+  /** The subscription ended with an error (after a busy one, the live connection sends it again: `resubscribed`). */
+  ended: (error: unknown) => void;
+}
+
 /**
  * Subscribes by id (an empty `query`, `extensions.persistedQuery`), as over HTTP.
  * @returns the function that ends the subscription.
  */
-export function subscribeById<T>(ws: Pick<WsClient, 'subscribe'>, document: DocumentNode, onData: (data: T) => void, onError: (error: unknown) => void): () => void {
+export function subscribeById<T>(ws: Pick<WsClient, 'subscribe'>, document: DocumentNode, on: SubscriptionHandlers<T>): () => void {
   return ws.subscribe<T>(
     { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: operationId(document) } } },
     {
       next: (result) => {
-        if (result.data) onData(result.data as T);
-        if (result.errors?.length) onError(result.errors);
+        if (result.data) on.data(result.data as T);
+        if (result.errors?.length) on.missed(result.errors);
       },
-      error: onError,
+      error: on.ended,
       complete: () => undefined,
     },
   );
