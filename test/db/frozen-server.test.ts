@@ -10,6 +10,7 @@ import { answered, holdLocks } from '../support/locks.js';
 import { adjust, createCustomer, eventually, simpleShop, unique } from '../support/program.js';
 import { collect, openSocket, rawSocket } from '../support/ws.js';
 import { readFileSync } from 'node:fs';
+import { backendsOf, resume, resumeAll, stop, stopAt } from '../support/freeze.js';
 
 /**
  * hang-12c: a PostgreSQL backend that stops (`kill -STOP`; a frozen host, a network dropping
@@ -28,61 +29,10 @@ const BOUND_MS = STATEMENT_MS + MARGIN_MS;
 const SLACK_MS = 2_500;
 const POOL_MAX = 4;
 
-/** Every backend this file stopped and has not let go on yet. */
-const stopped = new Set<number>();
-const stop = (pid: number) => {
-  process.kill(pid, 'SIGSTOP');
-  stopped.add(pid);
-};
-const resume = (pid: number) => {
-  if (!stopped.delete(pid)) return;
-  try {
-    process.kill(pid, 'SIGCONT');
-  } catch {
-    // gone already
-  }
-};
-const resumeAll = () => [...stopped].forEach(resume);
-process.on('exit', resumeAll);
-
-type Matcher = (text: string, client: pg.Client) => boolean;
-
-/**
- * Stops the backend of the pg client that sends the first statement `matches` accepts, just before
- * the statement is sent (it waits, unread, in the stopped backend's socket). `pid` resolves with
- * that backend's pid once it is stopped.
- */
-function stopAt(matches: Matcher): { pid: Promise<number>; remove(): void } {
-  const original = pg.Client.prototype.query;
-  let onStopped!: (pid: number) => void;
-  const pid = new Promise<number>((resolve) => (onStopped = resolve));
-  const remove = () => {
-    if (pg.Client.prototype.query !== original) pg.Client.prototype.query = original;
-  };
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text?: string } | undefined;
-    const text = typeof config === 'string' ? config : config?.text;
-    if (text && matches(text, this)) {
-      remove();
-      const backend = (this as unknown as { processID: number }).processID;
-      stop(backend);
-      onStopped(backend);
-    }
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  return { pid, remove };
-}
-
 /** The statement of `me { balances }` that reads the customer's accounts. */
 const balancesRead = (text: string) => text.startsWith('select a.id as "accountId"');
 /** The purchase's writes: its one statement, or the transaction's debit statement. */
 const purchaseWrite = (text: string) => /insert into offer_purchase/.test(text);
-
-/** Pids of the database's backends of one application_name of the gateway's. */
-const backendsOf = async (t: TestGateway, application: string) =>
-  (
-    await t.sql<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and application_name = $1 and backend_type = 'client backend'`, [application])
-  ).map((r) => r.pid);
 
 /** Waits until none of `pids` is a backend any more (a resumed backend whose socket the gateway closed ends its session). */
 const gone = (t: TestGateway, pids: number[]) =>

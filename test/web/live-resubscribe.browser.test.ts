@@ -1,6 +1,8 @@
 import { DEMO } from '../../src/demo/seed.js';
 import { newContext } from '../support/browser.js';
+import { resumeAll, stopAt } from '../support/freeze.js';
 import { ok } from '../support/gateway.js';
+import { toGlobalId } from '../../src/graphql/ids.js';
 import { countSockets, opened, startWebStack, until, type WebStack } from '../support/web-pages.js';
 
 /**
@@ -18,15 +20,17 @@ import { countSockets, opened, startWebStack, until, type WebStack } from '../su
 /** The member's budget per window: enough for the app's first screen and its two subscriptions. */
 const BUDGET = 30;
 const WINDOW_SECONDS = 20;
+const MUFFIN = 'Buy 1 coffee, get a free muffin';
 
 describe('member app: a subscription refused while its socket stays open', () => {
   let stack: WebStack;
   let t: WebStack['t'];
 
   beforeAll(async () => {
-    stack = await startWebStack({ PERSISTED_ONLY: 'web,console', RATE_LIMIT_CUSTOMER: String(BUDGET), RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS) });
+    stack = await startWebStack({ PERSISTED_ONLY: 'web,console', DB_STATEMENT_TIMEOUT_MS: '500', RATE_LIMIT_CUSTOMER: String(BUDGET), RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS) });
     t = stack.t;
   });
+  afterEach(resumeAll);
   afterAll(async () => stack?.close());
 
   const staff = (document: string, input: Record<string, unknown>) => t.gql(document, { input }, t.operatorToken).then(ok);
@@ -92,4 +96,52 @@ describe('member app: a subscription refused while its socket stays open', () =>
     // (a "not before" of the page's own timers, which Chromium may fire a little early or late: 1 s of slack)
     for (const at of again) expect(at - refused).toBeGreaterThanOrEqual(hintMs - 1_000);
   }, 120_000); // real time: a rate window of 20 s
+  test('an event the gateway could not resolve (its wallet item’s read stopped, and stopped again when sent again): the feed stays Live and the screen reads what it missed', async () => {
+    const alice = DEMO.customers.alice;
+    const token = await t.customerToken(alice, 3_600);
+    const context = await newContext(stack.browser, stack.base, 'phone');
+    stack.contexts.push(context);
+    const page = await context.newPage();
+    /** The errors of each `next` message that carried some. */
+    const failedEvents: { extensions?: { code?: string } }[][] = [];
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', ({ payload }) => {
+        const message = JSON.parse(String(payload)) as { type: string; payload?: { errors?: { extensions?: { code?: string } }[] } };
+        if (message.type === 'next' && message.payload?.errors?.length) failedEvents.push(message.payload.errors);
+      }),
+    );
+    await page.goto(`/#token=${token}`);
+    await page.locator('[data-live="connected"]').waitFor();
+    const header = page.getByTestId('header-balance');
+    await header.filter({ hasText: 'BEANS' }).waitFor();
+    const [listing] = await t.sql<{ id: string; price: number }>(
+      `select l.id, l.price_in_points::int as price from listing l join offer_version v on v.offer_id = l.offer_id
+        where v.name = $1 and l.removed_at is null order by l.id limit 1`,
+      [MUFFIN],
+    );
+    const [{ available }] = await t.sql<{ available: number }>(
+      `select a.available::int as available from point_account a join customer c on c.id = a.customer_id where c.external_id = $1`,
+      [alice],
+    );
+    // The wallet event's `issuedOffer` is read for each event (src/events/events.resolver.ts); that
+    // read, and the gateway's second attempt of it on another connection, are stopped.
+    const frozen = stopAt((text) => /from issued_offer io where io\.id = any\(/.test(text), { every: true });
+    try {
+      const bought = await t.gql(
+        `mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { purchase { pointsPaid } userErrors { code } } }`,
+        { input: { listingId: toGlobalId('Listing', Number(listing.id)), idempotencyKey: `missed-${Date.now()}` } },
+        token,
+      );
+      expect(ok(bought)).toEqual({ purchaseOffer: { purchase: { pointsPaid: listing.price }, userErrors: [] } });
+      await until(() => failedEvents.length > 0, 'the wallet event, sent with its read’s error', 30_000);
+    } finally {
+      frozen.remove();
+      resumeAll();
+    }
+    expect(failedEvents[0].map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    // The screen read again what the event could not say, and the feed was never taken for down.
+    await header.filter({ hasText: (available - listing.price).toLocaleString('en-GB') }).waitFor();
+    expect(await page.locator('[data-live="connected"]').count()).toBe(1);
+    expect(await page.getByTestId('live-stale').count()).toBe(0);
+  }, 120_000);
 });

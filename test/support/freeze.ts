@@ -1,0 +1,64 @@
+import pg from 'pg';
+import type { TestGateway } from './gateway.js';
+
+/**
+ * Stopping the test gateway's own PostgreSQL backends (`kill -STOP`), as a frozen host or a
+ * network that drops packets without a reset looks to the gateway (hang-12c), and letting them go
+ * on (SIGCONT). Every stopped backend is let go on at the process's exit at the latest; a file
+ * that stops any calls `resumeAll` in its afterEach/afterAll. The gateway must run in the test's
+ * process (`startTestGateway`, `startWebStack`): `stopAt` wraps this process's `pg.Client`.
+ */
+
+/** Every backend this process stopped and has not let go on yet. */
+const stopped = new Set<number>();
+export const stop = (pid: number) => {
+  process.kill(pid, 'SIGSTOP');
+  stopped.add(pid);
+};
+export const resume = (pid: number) => {
+  if (!stopped.delete(pid)) return;
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // gone already
+  }
+};
+export const resumeAll = () => [...stopped].forEach(resume);
+process.on('exit', resumeAll);
+
+export type Matcher = (text: string, client: pg.Client) => boolean;
+
+/**
+ * Stops the backend of the pg client that sends the first statement `matches` accepts, just before
+ * the statement is sent (it waits, unread, in the stopped backend's socket). `pid` resolves with
+ * that backend's pid once it is stopped. With `every`, each statement it accepts until `remove()`
+ * stops its backend (a read the gateway sends again on another connection is stopped there too);
+ * `pid` is the first's.
+ */
+export function stopAt(matches: Matcher, options: { every?: boolean } = {}): { pid: Promise<number>; remove(): void } {
+  const original = pg.Client.prototype.query;
+  let onStopped!: (pid: number) => void;
+  const pid = new Promise<number>((resolve) => (onStopped = resolve));
+  const remove = () => {
+    if (pg.Client.prototype.query !== original) pg.Client.prototype.query = original;
+  };
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string } | undefined;
+    const text = typeof config === 'string' ? config : config?.text;
+    if (text && matches(text, this)) {
+      if (!options.every) remove();
+      const backend = (this as unknown as { processID: number }).processID;
+      stop(backend);
+      onStopped(backend);
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return { pid, remove };
+}
+
+/** Pids of the database's backends of one application_name of the gateway's. */
+export const backendsOf = async (t: TestGateway, application: string) =>
+  (
+    await t.sql<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and application_name = $1 and backend_type = 'client backend'`, [application])
+  ).map((r) => r.pid);
+
