@@ -11,9 +11,11 @@ export interface BrokenInvariant {
  * the return races): a select of the rows that break it, none expected. Balance = ledger = open
  * credits, never negative (§5.1); pending = open pending credits; every debit allocated exactly and
  * every credit's spent part allocated exactly; debt = what reversals found owed less what credits
- * repaid; lifetime points (less their shortfall) = the qualifying entries and adjustments; stock never below zero (§5.2); an offer redeemed at most once (§5.4); a reversed sale has
- * every award reversed and none of its offers live (§5.5); an account's entries dated in the order
- * they were written, which under the account's lock is the order they committed in (edges-12b).
+ * repaid; lifetime points less their shortfall = the qualifying entries and adjustments
+ * (break-13); stock never below zero (§5.2); an offer redeemed at most once (§5.4); a reversed
+ * sale has every award reversed and none of its offers live (§5.5); an account's entries dated in
+ * the order they were written, which under the account's lock is the order they committed in
+ * (edges-12b).
  */
 export const INVARIANTS = `
   select 'balance = ledger = open credits, never negative (§5.1)' as rule, a.id::text as row
