@@ -109,6 +109,12 @@ export interface Config {
     /** First retry delay in ms; doubles per attempt up to `maxBackoffMs` (WEBHOOK_BACKOFF_MS, WEBHOOK_MAX_BACKOFF_MS). */
     backoffMs: number;
     maxBackoffMs: number;
+    /**
+     * Deliveries one instance sends at once (WEBHOOK_CONCURRENCY), in job loops of their own besides
+     * the JOB_CONCURRENCY ones, so receivers that hang delay other deliveries, never a sale's
+     * processing or any other job (break-13). Each holds a pooled connection while it waits.
+     */
+    concurrency: number;
     /** How long a receiver has to answer, in ms (WEBHOOK_TIMEOUT_MS). */
     timeoutMs: number;
     /** Outbox events the dispatcher reads per job run (WEBHOOK_DISPATCH_BATCH). */
@@ -541,6 +547,7 @@ export function loadConfig(env: Env = process.env): Config {
       backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 5_000, 10, 3_600_000),
       maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 10, 86_400_000),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      concurrency: int(env, 'WEBHOOK_CONCURRENCY', 2, 1, 64),
       dispatchBatch: int(env, 'WEBHOOK_DISPATCH_BATCH', 500, 1, 10_000),
       dispatchMs: int(env, 'WEBHOOK_DISPATCH_MS', 1_000, 100, 3_600_000),
     },

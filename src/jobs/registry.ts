@@ -60,7 +60,7 @@ export async function startJobs(
   deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard },
   options: Partial<RunnerOptions> & { background?: boolean; scheduler?: boolean; schedulerTickMs?: number } = {},
 ): Promise<Jobs> {
-  const runner = new JobRunner(deps, JOB_HANDLERS, { ...DEFAULT_RUNNER_OPTIONS, concurrency: deps.config.jobConcurrency, ...options });
+  const runner = new JobRunner(deps, JOB_HANDLERS, { ...DEFAULT_RUNNER_OPTIONS, concurrency: deps.config.jobConcurrency, outboundConcurrency: deps.config.webhooks.concurrency, ...options });
   const scheduler = new Scheduler(deps.orm, deps.clock, SCHEDULES, runner.guard);
   const dispatcher = new Scheduler(deps.orm, deps.clock, [dispatchSchedule(deps.config)], runner.guard);
   if (options.background ?? true) {

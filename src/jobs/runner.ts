@@ -31,7 +31,18 @@ export interface JobHandler {
   run(jc: JobContext, payload: never, job: ClaimedJob): Promise<void>;
   /** Called in a transaction when the job has failed for good (last attempt, or a PermanentJobError). */
   onFailed?(jc: JobContext, payload: never, reason: string): Promise<void>;
+  /**
+   * `'outbound'`: the job waits on a system outside the gateway (a partner's webhook endpoint, up
+   * to WEBHOOK_TIMEOUT_MS), so it runs in loops of its own (`outboundConcurrency`), never in the
+   * loops every other job shares: a receiver that hangs holds none of them (break-13: deliveries
+   * to one hanging endpoint held every loop, and no sale was processed for WEBHOOK_TIMEOUT_MS per
+   * queued delivery). Unset: the shared loops (`concurrency`).
+   */
+  lane?: JobLane;
 }
+
+/** The loops a job kind runs in: `main` (JOB_CONCURRENCY loops) or `outbound` (WEBHOOK_CONCURRENCY loops). */
+export type JobLane = 'main' | 'outbound';
 
 /** A failure that retrying cannot mend: the job fails at once. */
 export class PermanentJobError extends Error {}
@@ -71,6 +82,12 @@ export interface RunnerOptions {
   /** Jobs this instance runs at once (JOB_CONCURRENCY): each in its own loop and transaction. */
   concurrency: number;
   /**
+   * Jobs of the `outbound` lane (webhook deliveries) this instance runs at once, in loops of their
+   * own besides the `concurrency` ones (WEBHOOK_CONCURRENCY); none are started when no handler is
+   * outbound.
+   */
+  outboundConcurrency: number;
+  /**
    * How often the LISTEN connection is asked a `select 1` (ms; 0: never), which must be answered
    * within DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS or the connection is closed and
    * opened again (hang-12c). A LISTEN connection only ever waits, so a server that stopped (its
@@ -88,7 +105,7 @@ export const LISTENER_APPLICATION = 'reward-gateway job wake-ups';
 const LISTEN_RETRY_MS = 1_000;
 const LISTEN_RETRY_MAX_MS = 30_000;
 
-export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4, listenCheckMs: 30_000 };
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4, outboundConcurrency: 2, listenCheckMs: 30_000 };
 
 /**
  * The PostgreSQL job queue's worker. Runs `concurrency` loops, each claiming one due job at a time
@@ -102,10 +119,12 @@ export class JobRunner {
   readonly workerId = `worker-${randomBytes(4).toString('hex')}`;
   private running = false;
   private loops: Promise<void>[] = [];
-  /** One per idle loop: ends its wait early (a NOTIFY, or stop). */
-  private readonly sleepers = new Set<() => void>();
-  /** A wake-up came while every loop was busy: the next loop to finish looks for a job before it sleeps. */
-  private missedWakeUp = false;
+  /** Per lane, one per idle loop: ends its wait early (a NOTIFY, or stop). */
+  private readonly sleepers: Record<JobLane, Set<() => void>> = { main: new Set(), outbound: new Set() };
+  /** Per lane, a wake-up came while every loop was busy: the next loop to finish looks for a job before it sleeps. */
+  private readonly missedWakeUp: Record<JobLane, boolean> = { main: false, outbound: false };
+  /** The job kinds each lane's loops claim (every kind with a handler is in one). */
+  private readonly kindsOf: Record<JobLane, string[]>;
   private listener: pg.Client | undefined;
   private listenRetry: NodeJS.Timeout | undefined;
   private listenRetryMs = LISTEN_RETRY_MS;
@@ -130,6 +149,13 @@ export class JobRunner {
     ({ orm: this.orm, clock: this.clock, config: this.config, log: this.log } = deps);
     this.guard = deps.clockGuard ?? new ClockGuard(deps.clock, deps.config.clockSkewMaxMs, deps.log);
     this.options = { ...DEFAULT_RUNNER_OPTIONS, ...options };
+    const kinds = Object.keys(handlers);
+    this.kindsOf = { main: kinds.filter((k) => this.laneOf(k) === 'main'), outbound: kinds.filter((k) => this.laneOf(k) === 'outbound') };
+  }
+
+  /** The lane a job kind runs in (`main` for a kind without a handler here). */
+  private laneOf(kind: string | undefined): JobLane {
+    return (kind !== undefined && this.handlers[kind]?.lane) || 'main';
   }
 
   /**
@@ -140,7 +166,11 @@ export class JobRunner {
     if (this.running) return;
     this.running = true;
     if (databaseUrl) await this.listen(databaseUrl, false);
-    this.loops = Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.work());
+    const outbound = this.kindsOf.outbound.length ? Math.max(1, this.options.outboundConcurrency) : 0;
+    this.loops = [
+      ...Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.work('main')),
+      ...Array.from({ length: outbound }, () => this.work('outbound')),
+    ];
   }
 
   /**
@@ -173,7 +203,8 @@ export class JobRunner {
       }, wait);
       this.listenRetry.unref();
     };
-    client.on('notification', () => this.wakeOne());
+    // The payload is the job's kind (enqueueJob, wakeWorkers): a loop of its lane is woken.
+    client.on('notification', (message) => this.wakeOne(this.laneOf(message.payload)));
     client.on('error', onLost);
     client.on('end', () => onLost());
     this.listener = client;
@@ -216,7 +247,7 @@ export class JobRunner {
   }
 
   private wakeAll(): void {
-    for (const wake of [...this.sleepers]) wake();
+    for (const wake of [...this.sleepers.main, ...this.sleepers.outbound]) wake();
   }
 
   /**
@@ -224,10 +255,10 @@ export class JobRunner {
    * race for one row (N claim queries per job), which cost more than the work on a busy database.
    * A loop that claims a job wakes the next one, so a backlog brings in every loop in turn.
    */
-  private wakeOne(): void {
-    const [wake] = this.sleepers;
+  private wakeOne(lane: JobLane): void {
+    const [wake] = this.sleepers[lane];
     if (wake) wake();
-    else this.missedWakeUp = true;
+    else this.missedWakeUp[lane] = true;
   }
 
   /**
@@ -235,35 +266,37 @@ export class JobRunner {
    * due (then it has also woken the next idle loop for it) or a wake-up came meanwhile that no
    * idle loop took; otherwise it sleeps until a wake-up or its poll. Claiming again after every
    * job, and waking another loop on every claim, cost two claims that found nothing per job when
-   * the loops keep up (bench:till: 2.4 claims per sale).
+   * the loops keep up (bench:till: 2.4 claims per sale). A loop claims only the kinds of its `lane`.
    */
-  private async work(): Promise<void> {
+  private async work(lane: JobLane): Promise<void> {
+    const kinds = this.kindsOf[lane];
+    const sleepers = this.sleepers[lane];
     while (this.running) {
       let more = false;
       try {
-        const claimed = await this.claimNext();
+        const claimed = await this.claimNext(kinds);
         if (claimed) {
           more = claimed.more;
-          if (more) this.wakeOne();
+          if (more) this.wakeOne(lane);
           await this.execute(claimed.job);
         }
       } catch (error) {
         this.log.error({ err: error }, 'job runner error');
       }
       if (more) continue;
-      if (this.missedWakeUp) {
-        this.missedWakeUp = false;
+      if (this.missedWakeUp[lane]) {
+        this.missedWakeUp[lane] = false;
         continue;
       }
       if (this.running) {
         await new Promise<void>((resolve) => {
           const wake = () => {
             clearTimeout(timer);
-            this.sleepers.delete(wake);
+            sleepers.delete(wake);
             resolve();
           };
           const timer = setTimeout(wake, this.options.pollMs);
-          this.sleepers.add(wake);
+          sleepers.add(wake);
         });
       }
     }
@@ -299,12 +332,12 @@ export class JobRunner {
    * never false while another stays due and unclaimed). Claims none while this instance's clock
    * and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS (the reading is recorded in `guard`):
    * the job stays due, untouched (no attempt counted), for another instance or a later claim.
+   * Only jobs of `kinds` (default: every kind with a handler; a loop passes its lane's).
    */
-  private async claimNext(): Promise<{ job: ClaimedJob; more: boolean } | null> {
+  private async claimNext(kinds: string[] = Object.keys(this.handlers)): Promise<{ job: ClaimedJob; more: boolean } | null> {
     const now = this.clock.now();
     const sent = this.guard.sending();
     const lockedUntil = new Date(now.getTime() + this.options.leaseMs);
-    const kinds = Object.keys(this.handlers);
     // The clock guard's comparison rides in the claim (clock-12): no job is claimed, in the same
     // statement, when this instance's clock and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS.
     const [row] = await query<Partial<ClaimedJob> & { more: boolean | null; databaseAtMs: number }>(

@@ -13,6 +13,7 @@ import { PointCurrency } from './currency.entity.js';
 @Check({ name: 'point_account_pending_non_negative', expression: 'pending >= 0' })
 @Check({ name: 'point_account_lifetime_non_negative', expression: 'lifetime_earned >= 0' })
 @Check({ name: 'point_account_debt_non_negative', expression: 'debt >= 0' })
+@Check({ name: 'point_account_lifetime_shortfall_non_negative', expression: 'lifetime_shortfall >= 0 and (lifetime_shortfall = 0 or lifetime_earned = 0)' })
 // Per-customer amounts fit GraphQL Int (contract); postEntry refuses a write that would pass it,
 // these only back that up.
 @Check({ name: 'point_account_amounts_fit_int', expression: 'available + pending <= 2147483647 and lifetime_earned + pending <= 2147483647 and debt <= 2147483647' })
@@ -36,6 +37,15 @@ export class PointAccount {
 
   @Property({ type: new BigIntType('number'), default: 0 })
   lifetimeEarned: number & Opt = 0;
+
+  /**
+   * Qualifying points dropped past a lifetime of 0 (a qualifying debit or a returned sale's credit
+   * larger than lifetimeEarned): later qualifying credits make it up before lifetimeEarned grows,
+   * so lifetimeEarned is max(0, the sum of qualifying movements) in any order (break-13). Only one
+   * of the two is ever above 0.
+   */
+  @Property({ type: new BigIntType('number'), default: 0 })
+  lifetimeShortfall: number & Opt = 0;
 
   /**
    * Points a reversal could not take back because they were already spent: later credits pay it

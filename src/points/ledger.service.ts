@@ -300,6 +300,22 @@ type DebitRow = { due: boolean; refused: string | null; consumed: number } & { [
  * precondition refuse unless the locked row is the snapshot's (its `version`, which every ledger
  * write bumps under the lock): the purchase's PURCHASE_ALONE.
  */
+/**
+ * The SET clauses that move an account's lifetime points by `delta` (signed, whole points):
+ * `lifetime_earned` is the sum of its qualifying movements, never below 0, and
+ * `lifetime_shortfall` what a drop took past 0 (a qualifying debit or a returned sale's credit
+ * larger than what is left), which later qualifying credits make up before lifetime points grow
+ * again. So lifetime points are max(0, sum of qualifying movements) whatever their order, as a
+ * rolling-window tier counts them (`qualifying_points_at`). Before break-13 the drop past 0 was
+ * forgotten: 100 earned, −60 qualifying, the 50-point sale returned, 50 earned again read 50
+ * lifetime points (a 50-point lifetime tier) where the sum, and a 3650-day window, read 40.
+ * Both right-hand sides read the row as it was (one UPDATE), so either column may come first.
+ */
+function lifetimeMoves(delta: number): RawBuilder<unknown> {
+  return sql`lifetime_earned = greatest(lifetime_earned - lifetime_shortfall + ${delta}::bigint, 0),
+             lifetime_shortfall = greatest(lifetime_shortfall - lifetime_earned - ${delta}::bigint, 0)`;
+}
+
 export function debitStatement<X extends object = object>(account: DebitAccount, d: DebitInStatement, more: DebitExtension = {}): RawBuilder<DebitRow & X> {
   const lifetimeDrop = d.qualifying ? d.amount : 0;
   return sql`
@@ -312,7 +328,7 @@ export function debitStatement<X extends object = object>(account: DebitAccount,
       ) d
     ), a as (
       update point_account
-         set available = available - ${d.amount}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
+         set available = available - ${d.amount}, ${lifetimeMoves(-lifetimeDrop)},
              version = version + 1, updated_at = greatest(updated_at, ${d.now})
        where id = ${account.id} and available >= ${d.amount} and not (select due from due) and (select refused from due) is null
       returning id, available, pending, lifetime_earned, debt, updated_at
@@ -547,7 +563,7 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
     with a as (
       update point_account
          set available = available + ${w.amount}, pending = pending - ${fromPending},
-             lifetime_earned = greatest(lifetime_earned + ${lifetimeDelta}, 0), debt = debt + ${w.debtDelta ?? 0},
+             ${lifetimeMoves(lifetimeDelta)}, debt = debt + ${w.debtDelta ?? 0},
              version = version + 1, updated_at = greatest(updated_at, ${w.at})
        where id = ${account.id} and available + ${w.amount} >= 0
          and available + pending + ${w.amount - fromPending} <= ${MAX_ACCOUNT_POINTS}
@@ -678,7 +694,7 @@ export async function reverseCredits(
 
   const changed = await queryOne<Selected<typeof REVERSAL_ACCOUNT_COLUMNS>>(
     em,
-    sql`update point_account set debt = debt + ${result.owed}, lifetime_earned = greatest(lifetime_earned - ${lifetimeDrop}, 0),
+    sql`update point_account set debt = debt + ${result.owed}, ${lifetimeMoves(-lifetimeDrop)},
                version = version + 1, updated_at = greatest(updated_at, ${r.now})
          where id = ${account.id} and debt + ${result.owed} <= ${MAX_ACCOUNT_POINTS}
         returning ${REVERSAL_ACCOUNT_COLUMNS}`,

@@ -227,6 +227,8 @@ export const dispatchWebhooksJob: JobHandler = {
  * event never reached the partner.
  */
 export const deliverWebhookJob: JobHandler = {
+  // It waits on the partner's endpoint, up to WEBHOOK_TIMEOUT_MS: in loops of its own (break-13).
+  lane: 'outbound',
   run: (jc, payload: { deliveryId: number }) => deliverWebhook(jc, payload),
   onFailed: async ({ em, clock }, { deliveryId }: { deliveryId: number }, reason) => {
     const [pending] = await query(em, sql`select 1 from webhook_delivery where id = ${deliveryId} and status = 'PENDING' for update`);

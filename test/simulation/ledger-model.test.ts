@@ -64,4 +64,23 @@ describe('the simulation reference model', () => {
     m.adjust(0, -500, undefined, 0);
     expect(m.view(0, 0)).toMatchObject({ available: 500, lifetimeEarned: 0, tier: 'GREEN' });
   });
+
+  it('lifetime points are max(0, the sum of qualifying movements) in any order (break-13)', () => {
+    // +100 +100, −120 qualifying, the first sale returned (−100: 20 past 0), +100: 80, not 100
+    const m = new LedgerModel(rules(), 2);
+    m.sale(0, 'a1', tenEuros, null, 0);
+    m.sale(0, 'a2', tenEuros, null, 0);
+    m.adjust(0, -120, true, 0);
+    m.reverse(0, m.customers[0].sales[0], 0);
+    expect(m.view(0, 0)).toMatchObject({ lifetimeEarned: 0 });
+    m.sale(0, 'a3', tenEuros, null, 0);
+    // the same movements with the drop last
+    m.sale(1, 'b1', tenEuros, null, 0);
+    m.sale(1, 'b2', tenEuros, null, 0);
+    m.reverse(1, m.customers[1].sales[0], 0);
+    m.sale(1, 'b3', tenEuros, null, 0);
+    m.adjust(1, -120, true, 0);
+    expect(m.view(0, 0)).toMatchObject({ lifetimeEarned: 80 });
+    expect(m.view(1, 0)).toMatchObject({ lifetimeEarned: 80 });
+  });
 });

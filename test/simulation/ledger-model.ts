@@ -33,7 +33,12 @@ export interface Semantics {
    * (oldest-expiring first) and owes only what they cannot cover (the gateway before issue 7).
    */
   spentOnReturn: 'debt' | 'balance-then-debt';
-  /** Lifetime points never go below zero (a qualifying debit or a return larger than them stops at 0). */
+  /**
+   * Lifetime points never go below zero: they are max(0, the sum of qualifying movements), so a
+   * qualifying debit or a return larger than them shows 0, and what it took past 0 is made up by
+   * later qualifying credits before lifetime points grow again (break-13; before, the part past 0
+   * was forgotten, and the same movements in another order counted more).
+   */
   lifetimeFloorZero: boolean;
 }
 
@@ -204,7 +209,12 @@ export class LedgerModel {
   }
 
   private lowerLifetime(c: ModelCustomer, amount: number): void {
-    c.lifetime = this.semantics.lifetimeFloorZero ? Math.max(0, c.lifetime - amount) : c.lifetime - amount;
+    c.lifetime -= amount;
+  }
+
+  /** The lifetime points shown and counted for tiers: the sum of qualifying movements, floored at 0 (`lifetimeFloorZero`). */
+  private lifetimeOf(c: ModelCustomer): number {
+    return this.semantics.lifetimeFloorZero ? Math.max(0, c.lifetime) : c.lifetime;
   }
 
   available(customer: number, now: number): number {
@@ -217,7 +227,7 @@ export class LedgerModel {
     const c = this.customers[customer];
     this.settle(c, now);
     let best: TierRule | null = null;
-    for (const t of this.rules.tiers) if (c.lifetime >= t.threshold) best = t;
+    for (const t of this.rules.tiers) if (this.lifetimeOf(c) >= t.threshold) best = t;
     return best;
   }
 
@@ -335,9 +345,9 @@ export class LedgerModel {
     return {
       available: open.reduce((sum, credit) => sum + credit.remaining, 0),
       pending: c.pendings.filter((p) => !p.cancelled && !p.credit).reduce((sum, p) => sum + p.amount, 0),
-      lifetimeEarned: c.lifetime,
+      lifetimeEarned: this.lifetimeOf(c),
       tier: tier?.code ?? null,
-      nextTierPointsNeeded: next ? Math.max(0, next.threshold - c.lifetime) : null,
+      nextTierPointsNeeded: next ? Math.max(0, next.threshold - this.lifetimeOf(c)) : null,
       expiring: [...expiring.entries()].sort((a, b) => a[0] - b[0]).map(([at, amount]) => ({ amount, expiresAt: new Date(at).toISOString() })),
       wallet: Object.fromEntries(c.offers.map((o) => [o.code, this.offerStatus(o, now)] as const).sort(([a], [b]) => a.localeCompare(b))),
     };

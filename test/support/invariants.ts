@@ -11,9 +11,11 @@ export interface BrokenInvariant {
  * the return races): a select of the rows that break it, none expected. Balance = ledger = open
  * credits, never negative (§5.1); pending = open pending credits; every debit allocated exactly and
  * every credit's spent part allocated exactly; debt = what reversals found owed less what credits
- * repaid; stock never below zero (§5.2); an offer redeemed at most once (§5.4); a reversed sale has
- * every award reversed and none of its offers live (§5.5); an account's entries dated in the order
- * they were written, which under the account's lock is the order they committed in (edges-12b).
+ * repaid; lifetime points less their shortfall = the qualifying entries and adjustments
+ * (break-13); stock never below zero (§5.2); an offer redeemed at most once (§5.4); a reversed
+ * sale has every award reversed and none of its offers live (§5.5); an account's entries dated in
+ * the order they were written, which under the account's lock is the order they committed in
+ * (edges-12b).
  */
 export const INVARIANTS = `
   select 'balance = ledger = open credits, never negative (§5.1)' as rule, a.id::text as row
@@ -38,6 +40,11 @@ export const INVARIANTS = `
    where a.debt <> (select coalesce(sum(r.owed), 0) from ledger_reversal r where r.account_id = a.id)
                  + (select coalesce(sum(e.amount), 0) from ledger_entry e where e.account_id = a.id and e.reason = 'Repays points owed from a reversed sale')
       or a.debt < 0
+  union all
+  select 'lifetime = qualifying movements, never below 0, in any order (break-13)', a.id::text from point_account a
+   where a.lifetime_earned - a.lifetime_shortfall
+         <> (select coalesce(sum(e.amount), 0) from ledger_entry e where e.account_id = a.id and e.qualifying)
+          + (select coalesce(sum(q.amount), 0) from qualifying_adjustment q where q.account_id = a.id)
   union all
   select 'stock never below zero (§5.2)', id::text from listing where stock_remaining < 0
   union all
