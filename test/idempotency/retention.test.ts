@@ -40,25 +40,31 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
   const adjustInput = (customerExternalId: string, currency: string, idempotencyKey: string, amount = 10) => ({
     input: { customerExternalId, currency, amount, reason: 'retention', idempotencyKey },
   });
+  /** A customer of a new program given 10 points by a staff adjustment under a new key: `send` sends that same request again. */
+  const adjustedOnce = async (prefix: string) => {
+    const { currency } = await earningProgram(t, prefix);
+    const customer = await createCustomer(t, currency);
+    const key = unique('adj');
+    const send = () => t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken);
+    const first = ok(await send()).adjustPoints.entry!;
+    return { currency, customer, key, send, first };
+  };
   const ledgerOf = async (externalId: string) =>
     (await t.sql<{ id: string }>(`select e.id from ledger_entry e join customer c on c.id = e.customer_id where c.external_id = $1 order by e.id`, [externalId])).map((r) => r.id);
 
   it('a resend within the window gets the first answer; after it, the scheduled purge has removed the key and the resend is a new request', async () => {
-    const { currency } = await earningProgram(t, 'RET');
-    const customer = await createCustomer(t, currency);
-    const key = unique('adj');
-    const first = ok(await t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken)).adjustPoints.entry!;
+    const { currency, customer, key, send, first } = await adjustedOnce('RET');
 
     t.clock.advance(23 * HOUR);
     await t.runScheduled();
-    const within = ok(await t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken)).adjustPoints.entry!;
+    const within = ok(await send()).adjustPoints.entry!;
     expect(within).toEqual(first);
     expect(await ledgerOf(customer.externalId)).toHaveLength(1);
 
     t.clock.advance(2 * HOUR);
     await t.runScheduled(); // the scheduler's slot of idempotency.purge, run by the job runner
     expect(await records('adjust:%', key)).toBe(0);
-    const after = ok(await t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken)).adjustPoints.entry!;
+    const after = ok(await send()).adjustPoints.entry!;
     expect(after.id).not.toBe(first.id);
     expect(after.balanceAfter).toBe(20);
     // the new request holds the key now, as any first request does: another input is refused
@@ -196,17 +202,14 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
   });
 
   it('resends sent at once within the window, while a purge runs, all get the first answer', async () => {
-    const { currency } = await earningProgram(t, 'PAR');
-    const customer = await createCustomer(t, currency);
-    const key = unique('adj');
-    const first = ok(await t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken)).adjustPoints.entry!;
+    const { customer, send, first } = await adjustedOnce('PAR');
     await t.sql(`insert into idempotency_record (scope, key, fingerprint, created_at) select 'adjust:staff:backlog', $1 || i, 'v1:x', $2 from generate_series(1, 3000) i`, [
       unique('b'),
       new Date(t.clock.now().getTime() - 30 * HOUR),
     ]);
     t.clock.advance(23 * HOUR);
     const [answers] = await Promise.all([
-      Promise.all(Array.from({ length: 8 }, () => t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken))),
+      Promise.all(Array.from({ length: 8 }, () => send())),
       purge(),
       purge(),
     ]);
@@ -215,33 +218,27 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
   });
 
   it('resends sent at once past the window, waiting on the purge that removes the key, make one new request between them', async () => {
-    const { currency } = await earningProgram(t, 'RACE');
-    const customer = await createCustomer(t, currency);
-    const key = unique('adj');
-    const first = ok(await t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken)).adjustPoints.entry!;
+    const { customer, send, first } = await adjustedOnce('RACE');
     t.clock.advance(25 * HOUR);
-    let sent: Promise<unknown[]> | undefined;
+    let sent: Promise<Awaited<ReturnType<typeof send>>[]> | undefined;
     await t.orm.em.fork().transactional(async (em) => {
       expect(await purgeIn(em)).toBeGreaterThanOrEqual(1);
       // the purge's transaction is open: its deleted row is locked, and each resend's claim waits on it
-      sent = Promise.all(Array.from({ length: 6 }, () => t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken)));
+      sent = Promise.all(Array.from({ length: 6 }, () => send()));
       await eventually(async () => Number((await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n) === 6);
     });
-    const entries = ((await sent!) as Parameters<typeof ok>[0][]).map((a) => (ok(a) as { adjustPoints: { entry: { id: string } } }).adjustPoints.entry);
+    const entries = (await sent!).map((a) => ok(a).adjustPoints.entry!);
     expect(new Set(entries.map((e) => e.id)).size).toBe(1);
     expect(entries[0].id).not.toBe(first.id);
     expect(await ledgerOf(customer.externalId)).toHaveLength(2);
   });
 
   it('a resend whose record the purge removes between its claim and its read is a new request, not IDEMPOTENCY_KEY_REUSED', async () => {
-    const { currency } = await earningProgram(t, 'GAP');
-    const customer = await createCustomer(t, currency);
-    const key = unique('adj');
-    const first = ok(await t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken)).adjustPoints.entry!;
+    const { send, first } = await adjustedOnce('GAP');
     t.clock.advance(25 * HOUR);
     // the resend's claim finds the key taken (its answer held back here); the purge then removes it
     const held = holdAnswers((text) => text.startsWith('insert into idempotency_record (scope, key, fingerprint, created_at)'));
-    const resend = t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken);
+    const resend = send();
     await held.reached;
     await purge();
     held.release();
@@ -274,9 +271,10 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     const began = t.clock.now();
     const account = await holdLocks(t, `select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a`, [customer.externalId]);
     const key = unique('adj');
-    let first: Awaited<ReturnType<typeof t.gql>>;
+    const send = () => t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken);
+    let first: Awaited<ReturnType<typeof send>>;
     try {
-      const sending = t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken);
+      const sending = send();
       await account.blocking(1);
       await new Promise((resolve) => setTimeout(resolve, 50)); // the request waits on the account for a while
       await account.release();
@@ -289,8 +287,8 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     // 24 h and 10 ms after the request began, but less than 24 h after its answer: still kept
     t.clock.advance(24 * HOUR + 10);
     await purge();
-    const resend = ok(await t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken)).adjustPoints.entry;
-    expect(resend).toEqual((ok(first!) as { adjustPoints: { entry: unknown } }).adjustPoints.entry);
+    const resend = ok(await send()).adjustPoints.entry;
+    expect(resend).toEqual(ok(first!).adjustPoints.entry);
   });
 });
 
