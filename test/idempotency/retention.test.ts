@@ -188,6 +188,16 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     expect(recordsAfter.n).toBe(recordsBefore.n - expired);
   });
 
+  it("the purge's rows are found through the partial index (its predicate is the purge's, word for word)", async () => {
+    const plan = await t.orm.em.fork().transactional(async (em) => {
+      await em.getConnection().execute('set local enable_seqscan = off');
+      return em.getConnection().execute<{ 'QUERY PLAN': string }[]>(
+        `explain select scope, key from idempotency_record where created_at < now() and not (scope like 'sale:%' or scope like 'create:%') limit 1000 for update skip locked`,
+      );
+    });
+    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('idempotency_record_expiry_index');
+  });
+
   it('two purges at once (two instances) share the expired records without waiting on each other', async () => {
     const now = t.clock.now();
     const scope = `adjust:staff:${unique('two')}`;
