@@ -158,6 +158,15 @@ export interface Config {
      */
     keepAliveMs: number;
   };
+  /**
+   * Hours an idempotency key's answer is kept after it was given (IDEMPOTENCY_RETENTION_HOURS,
+   * default 24, as Stripe keeps keys; 1 to 8760, a year). Within it a resend with the key gets the
+   * first answer; past it the purge job (src/idempotency/retention.job.ts) removes the record and a
+   * resend is a new request. Keys that are also a business key of what they created (a sale's
+   * externalId, a currency's, tier's or store's code) are kept with that row (docs/decisions.md,
+   * "retain-13").
+   */
+  idempotencyRetentionHours: number;
   /** Event delivery (docs/decisions.md, "Resumable subscriptions and a polling relay"). */
   /**
    * How far, in milliseconds, this instance's clock may be from PostgreSQL's (either way) for it to
@@ -273,6 +282,18 @@ function clockSkewMaxMs(env: Env): number {
       `CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway's clock may be from the database's, either way, for it to run background jobs and take mutations; got "${env.CLOCK_SKEW_MAX_MS?.trim()}"`,
     );
   }
+}
+
+/**
+ * IDEMPOTENCY_RETENTION_HOURS (`Config.idempotencyRetentionHours`): a whole number of hours from 1
+ * to 8760 (a year), default 24. Below an hour a client's own retries (minutes apart, after a
+ * timeout or a dropped connection) could outlive the key and run twice; over a year the records
+ * grow without a purpose. Raises ConfigError naming the whole rule for any other value.
+ */
+function idempotencyRetentionHours(env: Env): number {
+  const rule =
+    'a whole number of hours from 1 to 8760 (default 24): how long after its answer a request sent again with the same idempotency key gets that answer instead of running again';
+  return int(env, 'IDEMPOTENCY_RETENTION_HOURS', 24, 1, 8_760, rule);
 }
 
 /**
@@ -540,6 +561,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobLeaseMs: int(env, 'JOB_LEASE_MS', 60_000, 1_000, 3_600_000),
     schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 30_000, 100, 3_600_000),
     clockSkewMaxMs: clockSkewMaxMs(env),
+    idempotencyRetentionHours: idempotencyRetentionHours(env),
     webhooks: {
       allowHttpLocalhost: bool(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST', nodeEnv !== 'production'),
       allowedDestinations: ipRanges(env, 'WEBHOOK_ALLOWED_DESTINATIONS'),

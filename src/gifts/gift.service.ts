@@ -8,7 +8,7 @@ import { anyOf, idList, query, queryOne, sql } from '../db/sql.js';
 import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften, named } from '../domain/text.js';
-import { claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, createOnce, refusingOutlivedKeys, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
@@ -199,13 +199,16 @@ export interface GiftClaimOutcome {
  * claim. Locks in the order of purchases (key, the customer's status lock shared, account, counter), so concurrent claims queue
  * rather than deadlock. Any refusal rolls everything back and frees the key. NOT_ELIGIBLE when the
  * customer is not ACTIVE, as read under the status lock (customerStatusNow), not at authentication.
+ * A key whose record was purged (past IDEMPOTENCY_RETENTION_HOURS) and that a claim of the customer
+ * holds is IDEMPOTENCY_KEY_REUSED (`keyOutlived`), nothing written (retain-13).
  */
 export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: number, offerId: number, idempotencyKey: string): Promise<GiftClaimOutcome> {
   const notActive = () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot claim gifts right now.');
   if (customer.status !== CustomerStatus.ACTIVE) throw notActive();
   const now = ctx.clock.now();
   const scope = `gift:${customer.customerId}`;
-  return ctx.em.transactional(async (em) => {
+  // A key whose record was purged is a new request; the claim it made keeps the key (retain-13).
+  return refusingOutlivedKeys('gift_claim_customer_id_idempotency_key_unique', 'gift claim', () => ctx.em.transactional(async (em) => {
     const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, requestFingerprint({ giftListId, offerId }), now);
     if (claim.replay) return claim.result;
 
@@ -283,5 +286,5 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     const outcome: GiftClaimOutcome = { claimId: row.id, giftListId, issuedOfferId: issued.id, balance: debit.balance };
     await completeIdempotencyKey(em, scope, idempotencyKey, outcome);
     return outcome;
-  });
+  }));
 }

@@ -31,6 +31,8 @@ const CLAIMED_COLUMNS = columnsOf(IdempotencyRecord, '', ['fingerprint', 'result
  * - A repeat whose fingerprint differs is refused (a UserErrorException, so the caller's transaction
  *   writes nothing): `IDEMPOTENCY_KEY_REUSED` on `["input", "idempotencyKey"]` unless `refusal` names
  *   another code, field or message (a sale's externalId; a code that already exists).
+ * - A key whose record the purge removed (older than IDEMPOTENCY_RETENTION_HOURS, retention.job.ts)
+ *   is claimed again: the request is a new one (retain-13).
  * - `formerFingerprints`: what the same request meant to an earlier version of the gateway, when
  *   the operation's reading changed (a sale's prices, in cents before money-12 and in its money's
  *   minor units since): a key stored with one of them is the same request too, so a client
@@ -45,10 +47,15 @@ export async function claimIdempotencyKey<R>(
   refusal: IdempotencyRefusal = {},
   formerFingerprints: readonly string[] = [],
 ): Promise<Claim<R>> {
-  const [claimed] = await query(em, claimKeySql(scope, key, fingerprint, now));
-  if (claimed) return { replay: false };
-  const { result, former } = await storedAnswer<R>(em, scope, key, fingerprint, refusal, formerFingerprints);
-  return { replay: true, result, former };
+  // Twice at most: a record the purge removed between the claim (which found it) and the read of
+  // its answer was past IDEMPOTENCY_RETENTION_HOURS, so this request is a new one and claims again.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const [claimed] = await query(em, claimKeySql(scope, key, fingerprint, now));
+    if (claimed) return { replay: false };
+    const stored = await storedAnswer<R>(em, scope, key, fingerprint, refusal, formerFingerprints);
+    if (stored) return { replay: true, ...stored };
+  }
+  throw new Error(`idempotency key of ${scope} neither claimed nor found twice`);
 }
 
 /** How a repeat whose fingerprint differs is refused (see claimIdempotencyKey). */
@@ -72,13 +79,30 @@ export function claimKeySql(scope: string, key: string, fingerprint: string, now
 /**
  * The answer a repeat gets once its claim found the key taken: the first request's stored result
  * (its JSON, typed by the caller). Refuses as claimIdempotencyKey describes when the fingerprint
- * differs (IDEMPOTENCY_KEY_REUSED unless `refusal` says otherwise).
+ * differs (IDEMPOTENCY_KEY_REUSED unless `refusal` says otherwise), and with `outlived` (by default
+ * `refusal`) when no record is found: one removed past its retention while the key is still held
+ * elsewhere (a purchase's own key, `keyOutlived`).
  */
-export async function replayOf<R>(em: SqlEntityManager, scope: string, key: string, fingerprint: string, refusal: IdempotencyRefusal = {}): Promise<R> {
-  return (await storedAnswer<R>(em, scope, key, fingerprint, refusal, [])).result;
+export async function replayOf<R>(
+  em: SqlEntityManager,
+  scope: string,
+  key: string,
+  fingerprint: string,
+  refusal: IdempotencyRefusal = {},
+  outlived: IdempotencyRefusal = refusal,
+): Promise<R> {
+  const stored = await storedAnswer<R>(em, scope, key, fingerprint, refusal, []);
+  // The claim found the key taken and the record is gone: the purge removed it in between (it was
+  // past its retention), or a business row still holds the key (a purchase's): either way not a
+  // repeat whose answer is kept. `outlived` says so.
+  if (!stored) throw reused(outlived);
+  return stored.result;
 }
 
-/** replayOf, also taking a key stored with one of `formerFingerprints` (then `former`: see claimIdempotencyKey). */
+/**
+ * replayOf, also taking a key stored with one of `formerFingerprints` (then `former`: see
+ * claimIdempotencyKey); undefined when the key has no record (the purge removed it).
+ */
 async function storedAnswer<R>(
   em: SqlEntityManager,
   scope: string,
@@ -86,12 +110,13 @@ async function storedAnswer<R>(
   fingerprint: string,
   refusal: IdempotencyRefusal,
   formerFingerprints: readonly string[],
-): Promise<{ result: R; former: boolean }> {
+): Promise<{ result: R; former: boolean } | undefined> {
   const [existing] = await query(
     em,
     sql<Selected<typeof CLAIMED_COLUMNS>>`select ${CLAIMED_COLUMNS} from idempotency_record where scope = ${scope} and key = ${key}`,
   );
-  if (!existing || (existing.fingerprint !== fingerprint && !formerFingerprints.includes(existing.fingerprint))) throw reused(refusal);
+  if (!existing) return undefined;
+  if (existing.fingerprint !== fingerprint && !formerFingerprints.includes(existing.fingerprint)) throw reused(refusal);
   // The stored JSON is what completeIdempotencyKey stored for this scope's operation, typed by its caller.
   return { result: existing.result as R, former: existing.fingerprint !== fingerprint };
 }
@@ -112,8 +137,37 @@ export async function completeIdempotencyKey(em: SqlEntityManager, scope: string
  * read the caller's other CTEs through `from`) as the answer of `key` in `scope`.
  */
 export function completeKeySql(scope: string, key: string, result: RawBuilder<unknown>, from?: RawBuilder<unknown>): RawBuilder<never> {
-  return sql`update idempotency_record set result = ${result} ${from ? sql`from ${from}` : sql``} where scope = ${scope} and key = ${key}`;
+  return sql`update idempotency_record set result = ${result}, created_at = ${ANSWERED_AT}
+              ${from ? sql`from ${from}` : sql``} where scope = ${scope} and key = ${key}`;
 }
+
+/**
+ * When a record's answer is stored: the date the claim gave it (the request's clock, read as it
+ * began) plus the time its transaction has run since, as PostgreSQL's clock measures it (a
+ * difference of one clock, so a skewed or moved gateway clock is kept as it is). Retention counts
+ * from the answer, not from the request's start: a request that waited on locks has its window
+ * whole (retain-13; the claim is the transaction's first statement, so its start is the claim's).
+ */
+const ANSWERED_AT = sql`idempotency_record.created_at + (clock_timestamp() - transaction_timestamp())`;
+
+/**
+ * The refusal of a key whose record is gone (past IDEMPOTENCY_RETENTION_HOURS) while the row it
+ * made keeps it as its own key (a purchase's, a gift claim's: one per key and customer, for ever):
+ * the resend is a new request, and a new request cannot take a key a purchase holds.
+ * IDEMPOTENCY_KEY_REUSED on ["input","idempotencyKey"]; `what` names the row ("purchase").
+ */
+export function keyOutlived(what: string): IdempotencyRefusal {
+  return { message: `This idempotencyKey was used for an earlier ${what} whose answer is no longer kept; send a new key for a new ${what}.` };
+}
+
+/**
+ * Scopes whose key is also the key of the row the request made, kept as long as that row (never
+ * purged): a sale's externalId (`sale:partner:<id>`: the record's fingerprint is what tells a till's
+ * resend from another sale under the same externalId) and a currency's, tier's or store's code
+ * (`create:<kind>`, one record per row). Every other scope's key is the caller's alone and expires
+ * (retention.job.ts). SQL, so the purge and its partial index say the same.
+ */
+export const KEPT_SCOPES = sql`(scope like 'sale:%' or scope like 'create:%')`;
 
 /**
  * A create a caller may send again under an optional key (the staff console's creates, a partner's
@@ -144,4 +198,28 @@ export async function createOnce<R extends object>(
   const result = await create();
   await completeIdempotencyKey(em, scope, key, result);
   return { result, replay: false };
+}
+
+/**
+ * `run`, with a unique violation of `constraint` (a row's own key: `offer_purchase`'s or
+ * `gift_claim`'s customer and idempotency key) answered as `keyOutlived(what)`: the key's record was
+ * purged past its retention, so the resend ran as a new request, and the row of the first request
+ * refused it at its insert (everything it wrote rolls back). Other errors pass as they are.
+ */
+export async function refusingOutlivedKeys<T>(constraint: string, what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (violates(error, constraint)) throw reused(keyOutlived(what));
+    throw error;
+  }
+}
+
+/** Whether `error` (the driver's, or MikroORM's wrapping of it) is PostgreSQL's unique violation (23505) of `constraint`. */
+function violates(error: unknown, constraint: string): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const found = e as { code?: unknown; constraint?: unknown };
+    if (found.code === '23505' && found.constraint === constraint) return true;
+  }
+  return false;
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { EXPIRE_POINTS, expirePointsJob, RELEASE_PENDING, releasePendingJob } from '../points/points.jobs.js';
 import { RECOMPUTE_TIERS, recomputeTiersJob } from '../tiers/tier.jobs.js';
 import { PRUNE_EVENTS, pruneEventsJob } from '../events/retention.job.js';
+import { PURGE_IDEMPOTENCY_KEYS, purgeIdempotencyKeysJob } from '../idempotency/retention.job.js';
 import { processTransactionJob } from '../transactions/processor.js';
 import { PROCESS_TRANSACTION } from '../transactions/transaction.service.js';
 import { WALLET_SWEEP_JOB, walletSweepJob } from '../wallet/wallet-sweep.job.js';
@@ -27,6 +28,7 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   [WEBHOOK_DISPATCH]: dispatchWebhooksJob,
   [WEBHOOK_DELIVER]: deliverWebhookJob,
   [PRUNE_EVENTS]: pruneEventsJob,
+  [PURGE_IDEMPOTENCY_KEYS]: purgeIdempotencyKeysJob,
 };
 
 /** Jobs that run on a clock, on the same queue (each slot once, across all instances). */
@@ -38,6 +40,8 @@ export const SCHEDULES: Schedule[] = [
   { kind: RECOMPUTE_TIERS, everyMs: 24 * 60 * MINUTE },
   BIRTHDAY_SCHEDULE,
   { kind: PRUNE_EVENTS, everyMs: 60 * MINUTE },
+  // Idempotency records past IDEMPOTENCY_RETENTION_HOURS (src/idempotency/retention.job.ts).
+  { kind: PURGE_IDEMPOTENCY_KEYS, everyMs: 15 * MINUTE },
 ];
 
 /** The webhook dispatcher's schedule: every WEBHOOK_DISPATCH_MS, ticked at that pace (not the slow tick). */

@@ -9,7 +9,7 @@ import { anyOf, queryOne, sql, statement } from '../db/sql.js';
 import { statementRefusal } from '../db/refusal.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
-import { claimKeySql, completeKeySql, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { claimKeySql, completeKeySql, keyOutlived, refusingOutlivedKeys, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
@@ -65,6 +65,10 @@ export interface PurchaseRows {
  * a customer missing or CLOSED writes nothing, claims no key and throws CredentialRevoked, having
  * settled the check false, so the server answers the 401 authentication gives; anything else it
  * decides settles it true. A statement that fails otherwise leaves it to the server.
+ *
+ * A key whose record was purged (older than IDEMPOTENCY_RETENTION_HOURS) is a new request, and the
+ * purchase it bought keeps it as its own key: IDEMPOTENCY_KEY_REUSED (`keyOutlived`), nothing
+ * written (retain-13).
  */
 export async function purchaseOffer(
   ctx: Ctx,
@@ -73,11 +77,13 @@ export async function purchaseOffer(
   idempotencyKey: string,
   check?: CustomerCheck,
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
-  if (customer.status === CustomerStatus.ACTIVE || check) {
-    const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check);
-    if (alone) return alone;
-  }
-  return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
+  return refusingOutlivedKeys(PURCHASE_KEY_CONSTRAINT, 'purchase', async () => {
+    if (customer.status === CustomerStatus.ACTIVE || check) {
+      const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check);
+      if (alone) return alone;
+    }
+    return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
+  });
 }
 
 /**
@@ -118,7 +124,7 @@ async function purchaseAlone(
     throw new Error(`purchase of listing ${listingId} by customer ${customer.customerId}: ${refused.reason}`);
   }
   check?.observe(true);
-  if (!row!.claimed) return replayOf<PurchaseOutcome>(ctx.em, scope, idempotencyKey, fingerprint);
+  if (!row!.claimed) return replayOf<PurchaseOutcome>(ctx.em, scope, idempotencyKey, fingerprint, {}, OUTLIVED);
   const purchase = fromPrefixed(OfferPurchase, row!, PURCHASE_KEYS, 'purchase.');
   const issued: IssuedOfferRow = fromPrefixed(IssuedOffer, row as Partial<PrefixedRow<IssuedOffer, IssuedKey, 'issued.'>>, ISSUED_KEYS, 'issued.');
   const offer = offerVersionFrom(row!, 'offer.');
@@ -133,6 +139,11 @@ async function purchaseAlone(
   };
   return { purchaseId: purchase.id, balance, rows: { purchase, issued, offer, currency } };
 }
+
+/** `offer_purchase`'s unique (customer, idempotency key): a purchase keeps its key for ever. */
+const PURCHASE_KEY_CONSTRAINT = 'offer_purchase_customer_id_idempotency_key_unique';
+/** A resend whose record is gone while its purchase holds the key (see purchaseOffer). */
+const OUTLIVED = keyOutlived('purchase');
 
 /** A purchase's idempotency scope (per customer) and the fingerprint of what it asks (the listing), as both paths claim its key with. */
 function keyOf(customerId: number, listingId: number): { scope: string; fingerprint: string } {
@@ -468,7 +479,7 @@ async function purchaseInTransaction(
           select exists (select 1 from claim) as claimed, shown.*, st.*, locked.*
             from (select 1) one left join shown on true left join st on true left join locked on true`,
     );
-    if (!head?.claimed) return replayOf<PurchaseOutcome>(em, scope, idempotencyKey, fingerprint);
+    if (!head?.claimed) return replayOf<PurchaseOutcome>(em, scope, idempotencyKey, fingerprint, {}, OUTLIVED);
     // After the replay: a purchase that went through still answers the same once the account is
     // suspended. The status is the one read under the status lock (customerStatusNow), not at
     // authentication: a suspension committed while this request waited refuses it.

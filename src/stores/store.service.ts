@@ -418,7 +418,14 @@ async function insertListing(em: SqlEntityManager, data: ListingData, actor: str
   return { id: row.id };
 }
 
-/** Takes a listing off sale. Offers already bought stay in their wallets. */
+/**
+ * Takes a listing off sale. Offers already bought stay in their wallets. Naturally idempotent, as
+ * revokePartner is: a listing already off sale (a resend after a lost answer, or another operator
+ * first) is answered as it is, with the first removal's date, and nothing is written (no second
+ * audit entry); repeats sent at once queue on the listing's row and the later ones find it removed
+ * (retain-13; it answered NOT_FOUND "No such listing on sale." before). NOT_FOUND only for an id
+ * that is no listing.
+ */
 export async function removeListing(ctx: Ctx, listingId: number): Promise<ListingRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
@@ -429,9 +436,9 @@ export async function removeListing(ctx: Ctx, listingId: number): Promise<Listin
       .where('removedAt', 'is', null)
       .returning('id')
       .executeTakeFirst();
-    if (!row) throw refuse(UserErrorCode.NOT_FOUND, 'No such listing on sale.', ['input', 'listingId']);
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeListing', target: `Listing:${listingId}`, at: now });
+    if (row) await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeListing', target: `Listing:${listingId}`, at: now });
     const [listing] = await query(em, listingSelect(null, now, sql`l.id = ${listingId}`, sql``));
+    if (!listing) throw refuse(UserErrorCode.NOT_FOUND, 'No such listing.', ['input', 'listingId']);
     return toListing(listing, null);
   });
 }

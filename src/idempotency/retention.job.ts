@@ -1,0 +1,53 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { query, sql } from '../db/sql.js';
+import { enqueueJob } from '../jobs/queue.js';
+import type { JobHandler } from '../jobs/runner.js';
+import { KEPT_SCOPES } from './idempotency.service.js';
+
+export const PURGE_IDEMPOTENCY_KEYS = 'idempotency.purge';
+
+/**
+ * Records one run removes, in one statement and transaction: a delete that short holds its row
+ * locks for milliseconds, so a resend of one of those keys waits that long at most.
+ */
+export const IDEMPOTENCY_PURGE_BATCH = 1_000;
+
+/**
+ * Removes up to `batch` idempotency records whose answer was given more than `retentionHours`
+ * before `now` (`created_at`, the answer's date: see completeKeySql), in the caller's transaction;
+ * answers how many it removed. Scopes in KEPT_SCOPES are never removed (their key is their row's).
+ *
+ * Safe beside requests and other purges: the rows are taken `for update skip locked`, so a purge
+ * never waits on a record a request holds (a first request still running has its row locked and
+ * too young anyway) nor on another instance's purge, which takes other rows. A resend that meets a
+ * record this purge is deleting waits for the purge to commit and then claims the key afresh: it
+ * is a new request (claimIdempotencyKey). Uses the partial index `idempotency_record_expiry_index`.
+ */
+export async function purgeIdempotencyKeys(em: SqlEntityManager, now: Date, retentionHours: number, batch = IDEMPOTENCY_PURGE_BATCH): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionHours * 3_600_000);
+  const removed = await query(
+    em,
+    sql`delete from idempotency_record r using (
+          select scope, key from idempotency_record
+           where created_at < ${cutoff} and not ${KEPT_SCOPES}
+           limit ${batch}
+             for update skip locked) old
+        where r.scope = old.scope and r.key = old.key
+        returning 1`,
+  );
+  return removed.length;
+}
+
+/**
+ * The scheduled purge (every 15 minutes, so a record lives at most that much past its retention):
+ * one batch in the job's transaction; a full batch enqueues the next run at once, so a backlog (the
+ * first run after an upgrade finds every record ever stored) is worked off in short transactions.
+ */
+export const purgeIdempotencyKeysJob: JobHandler = {
+  async run({ em, clock, config, log }) {
+    const now = clock.now();
+    const removed = await purgeIdempotencyKeys(em, now, config.idempotencyRetentionHours);
+    if (removed > 0) log.info({ removed }, 'purged idempotency keys past their retention');
+    if (removed === IDEMPOTENCY_PURGE_BATCH) await enqueueJob(em, PURGE_IDEMPOTENCY_KEYS, { continued: now.toISOString() }, { runAt: now, maxAttempts: 3 });
+  },
+};

@@ -1,0 +1,320 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { IDEMPOTENCY_PURGE_BATCH, purgeIdempotencyKeys } from '../../src/idempotency/retention.job.js';
+import { AdjustPointsDocument, ClaimGiftDocument, CreateGiftListDocument, CreateOfferDocument, PurchaseOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
+import { dataOf, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
+import { holdLocks } from '../support/locks.js';
+import { createCustomer, createPartner, earningProgram, eventually, simpleShop, unique } from '../support/program.js';
+import { holdAnswers } from '../support/statements.js';
+
+const HOUR = 3_600_000;
+
+/**
+ * retain-13: idempotency records expire IDEMPOTENCY_RETENTION_HOURS (here the default, 24) after
+ * their answer. Within the window a resend gets the first answer; past it the scheduled purge has
+ * removed the record and a resend is a new request; a key that is its row's own (a sale's
+ * externalId, a currency's code) is never purged; a purchase's key, which its purchase keeps, is
+ * refused past the window rather than buying again. Time is moved with the test clock.
+ */
+describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+  });
+  afterAll(() => t.close());
+  afterEach(() => t.clock.reset());
+
+  /**
+   * Everything the purge removes as of the test clock, in `em`'s transaction: batches until one is
+   * not full (the job enqueues its next run instead; other tests' backlogs would fill a batch).
+   */
+  const purgeIn = async (em: EntityManager) => {
+    let removed = 0;
+    for (let n = IDEMPOTENCY_PURGE_BATCH; n === IDEMPOTENCY_PURGE_BATCH; removed += n) n = await purgeIdempotencyKeys(em, t.clock.now(), t.config.idempotencyRetentionHours);
+    return removed;
+  };
+  /** The purge as of the test clock, in a transaction of its own. */
+  const purge = () => t.orm.em.fork().transactional(purgeIn);
+  const records = async (scope: string, key: string) => (await t.sql(`select 1 from idempotency_record where scope like $1 and key = $2`, [scope, key])).length;
+  const adjustInput = (customerExternalId: string, currency: string, idempotencyKey: string, amount = 10) => ({
+    input: { customerExternalId, currency, amount, reason: 'retention', idempotencyKey },
+  });
+  /** A customer of a new program given 10 points by a staff adjustment under a new key: `send` sends that same request again. */
+  const adjustedOnce = async (prefix: string) => {
+    const { currency } = await earningProgram(t, prefix);
+    const customer = await createCustomer(t, currency);
+    const key = unique('adj');
+    const send = () => t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken);
+    const first = ok(await send()).adjustPoints.entry!;
+    return { currency, customer, key, send, first };
+  };
+  const ledgerOf = async (externalId: string) =>
+    (await t.sql<{ id: string }>(`select e.id from ledger_entry e join customer c on c.id = e.customer_id where c.external_id = $1 order by e.id`, [externalId])).map((r) => r.id);
+
+  it('a resend within the window gets the first answer; after it, the scheduled purge has removed the key and the resend is a new request', async () => {
+    const { currency, customer, key, send, first } = await adjustedOnce('RET');
+
+    t.clock.advance(23 * HOUR);
+    await t.runScheduled();
+    const within = ok(await send()).adjustPoints.entry!;
+    expect(within).toEqual(first);
+    expect(await ledgerOf(customer.externalId)).toHaveLength(1);
+
+    t.clock.advance(2 * HOUR);
+    await t.runScheduled(); // the scheduler's slot of idempotency.purge, run by the job runner
+    expect(await records('adjust:%', key)).toBe(0);
+    const after = ok(await send()).adjustPoints.entry!;
+    expect(after.id).not.toBe(first.id);
+    expect(after.balanceAfter).toBe(20);
+    // the new request holds the key now, as any first request does: another input is refused
+    const other = dataOf(await t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key, 11), t.operatorToken)).adjustPoints;
+    expect(other.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(await ledgerOf(customer.externalId)).toHaveLength(2);
+  });
+
+  it("after the window a console create's key is free: the resend creates (idem-12's createOnce)", async () => {
+    const key = unique('offer-key');
+    const input = { name: unique('Offer'), benefit: { kind: 'AMOUNT_OFF', amountOff: '2.50' }, validDays: 30, idempotencyKey: key };
+    const first = ok(await t.gql(CreateOfferDocument, { input } as never, t.operatorToken)).createOffer.offer!;
+    t.clock.advance(HOUR);
+    expect(ok(await t.gql(CreateOfferDocument, { input } as never, t.operatorToken)).createOffer.offer!.id).toBe(first.id);
+    t.clock.advance(24 * HOUR);
+    await purge();
+    const again = ok(await t.gql(CreateOfferDocument, { input } as never, t.operatorToken)).createOffer.offer!;
+    expect(again.id).not.toBe(first.id);
+  });
+
+  it("a purchase's key past the window is refused (its purchase keeps the key), nothing written; within it the purchase is answered", async () => {
+    const shop = await simpleShop(t, { priceInPoints: 5 });
+    const customer = await createCustomer(t, shop.currency, 20);
+    const key = unique('buy');
+    const first = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token)).purchaseOffer;
+    t.clock.advance(20 * HOUR);
+    await purge();
+    const within = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token)).purchaseOffer;
+    expect(within.purchase!.id).toBe(first.purchase!.id);
+
+    t.clock.advance(5 * HOUR);
+    await purge();
+    expect(await records('purchase:%', key)).toBe(0);
+    const before = await tableSnapshot(t);
+    const after = dataOf(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token)).purchaseOffer;
+    expect(after.purchase).toBeNull();
+    expect(after.userErrors).toEqual([
+      {
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        field: ['input', 'idempotencyKey'],
+        message: 'This idempotencyKey was used for an earlier purchase whose answer is no longer kept; send a new key for a new purchase.',
+      },
+    ]);
+    expect(await tableSnapshot(t)).toEqual(before);
+    // a new key buys
+    ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, customer.token));
+  });
+
+  it("a gift claim's key past the window is refused as a purchase's is (its claim keeps the key), nothing written", async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 50);
+    const list = ok(
+      await t.gql(CreateGiftListDocument, { input: { currency: shop.currency, name: unique('list'), offerIds: [shop.offer.id], threshold: 10 } }, t.operatorToken),
+    ).createGiftList.giftList!;
+    const key = unique('gift');
+    const first = ok(await t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: shop.offer.id, idempotencyKey: key }, customer.token)).claimGift;
+    t.clock.advance(25 * HOUR);
+    await purge();
+    const before = await tableSnapshot(t);
+    const after = dataOf(await t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: shop.offer.id, idempotencyKey: key }, customer.token)).claimGift;
+    expect(first.userErrors).toEqual([]);
+    expect(after.userErrors.map((e) => [e.code, e.field, e.message])).toEqual([
+      ['IDEMPOTENCY_KEY_REUSED', ['input', 'idempotencyKey'], 'This idempotencyKey was used for an earlier gift claim whose answer is no longer kept; send a new key for a new gift claim.'],
+    ]);
+    expect(await tableSnapshot(t)).toEqual(before);
+  });
+
+  it("keys that are their row's own are kept: a sale's externalId still tells its resend from another sale, a currency's code still answers it", async () => {
+    const { money, currency } = await earningProgram(t, 'KEEP');
+    const customer = await createCustomer(t, currency);
+    const till = await createPartner(t, ['transactions:write']);
+    const externalId = unique('sale');
+    const sale = {
+      externalId,
+      customerExternalId: customer.externalId,
+      occurredAt: t.clock.now().toISOString(),
+      currency: money,
+      lines: [{ sku: 'BEANS', category: 'COFFEE', quantity: 1, unitPrice: '4.00' }],
+    };
+    const first = ok(await t.gql(SubmitTransactionDocument, { input: sale }, till.credential)).submitTransaction.transaction!;
+    t.clock.advance(48 * HOUR);
+    await purge();
+    expect(await records('sale:partner:%', externalId)).toBe(1);
+    expect(await records('create:currency', currency)).toBe(1);
+    expect(ok(await t.gql(SubmitTransactionDocument, { input: sale }, till.credential)).submitTransaction.transaction!.id).toBe(first.id);
+    const changed = { ...sale, lines: [{ ...sale.lines[0], unitPrice: '5.00' }] };
+    const refused = dataOf(await t.gql(SubmitTransactionDocument, { input: changed }, till.credential)).submitTransaction;
+    expect(refused.userErrors.map((e) => [e.code, e.field])).toEqual([['IDEMPOTENCY_KEY_REUSED', ['input', 'externalId']]]);
+  });
+
+  it('the purge removes expired records only, in batches, and nothing else', async () => {
+    const now = t.clock.now();
+    const old = new Date(now.getTime() - 25 * HOUR);
+    const young = new Date(now.getTime() - 23 * HOUR);
+    const scope = `adjust:staff:${unique('purge')}`;
+    await t.sql(
+      `insert into idempotency_record (scope, key, fingerprint, result, created_at)
+       select $1, 'k' || i, 'v1:x', '{}'::jsonb, case when i <= 2500 then $2::timestamptz else $3::timestamptz end from generate_series(1, 2600) i`,
+      [scope, old, young],
+    );
+    await t.sql(`insert into idempotency_record (scope, key, fingerprint, created_at) values ('sale:partner:0', $1, 'v1:x', $2), ('create:tier', $1, 'v1:x', $2)`, [
+      unique('kept'),
+      old,
+    ]);
+    const before = await tableSnapshot(t);
+    const expired = Number((await t.sql<{ n: string }>(`select count(*) as n from idempotency_record where created_at < $1 and not (scope like 'sale:%' or scope like 'create:%')`, [new Date(now.getTime() - 24 * HOUR)]))[0].n);
+    let removed = 0;
+    for (let run = 0; run < 10; run++) {
+      const n = await t.orm.em.fork().transactional((em) => purgeIdempotencyKeys(em, now, 24));
+      expect(n).toBeLessThanOrEqual(1_000);
+      removed += n;
+      if (n < 1_000) break;
+    }
+    expect(removed).toBe(expired);
+    expect(await records(scope, 'k1')).toBe(0);
+    expect(await records(scope, 'k2600')).toBe(1);
+    const after = await tableSnapshot(t);
+    const { idempotency_record: recordsBefore, ...restBefore } = before;
+    const { idempotency_record: recordsAfter, ...restAfter } = after;
+    expect(restAfter).toEqual(restBefore);
+    expect(recordsAfter.n).toBe(recordsBefore.n - expired);
+  });
+
+  it("the purge's rows are found through the partial index (its predicate is the purge's, word for word)", async () => {
+    const plan = await t.orm.em.fork().transactional(async (em) => {
+      await em.getConnection().execute('set local enable_seqscan = off');
+      return em.getConnection().execute<{ 'QUERY PLAN': string }[]>(
+        `explain select scope, key from idempotency_record where created_at < now() and not (scope like 'sale:%' or scope like 'create:%') limit 1000 for update skip locked`,
+      );
+    });
+    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('idempotency_record_expiry_index');
+  });
+
+  it('two purges at once (two instances) share the expired records without waiting on each other', async () => {
+    const now = t.clock.now();
+    const scope = `adjust:staff:${unique('two')}`;
+    await t.sql(`insert into idempotency_record (scope, key, fingerprint, created_at) select $1, 'k' || i, 'v1:x', $2 from generate_series(1, 1500) i`, [
+      scope,
+      new Date(now.getTime() - 30 * HOUR),
+    ]);
+    const [a, b] = await Promise.all([0, 1].map(() => t.orm.em.fork().transactional((em) => purgeIdempotencyKeys(em, now, 24))));
+    const left = Number((await t.sql<{ n: string }>(`select count(*) as n from idempotency_record where scope = $1`, [scope]))[0].n);
+    expect(a + b + left).toBe(1500);
+    expect(a + b).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('resends sent at once within the window, while a purge runs, all get the first answer', async () => {
+    const { customer, send, first } = await adjustedOnce('PAR');
+    await t.sql(`insert into idempotency_record (scope, key, fingerprint, created_at) select 'adjust:staff:backlog', $1 || i, 'v1:x', $2 from generate_series(1, 3000) i`, [
+      unique('b'),
+      new Date(t.clock.now().getTime() - 30 * HOUR),
+    ]);
+    t.clock.advance(23 * HOUR);
+    const [answers] = await Promise.all([
+      Promise.all(Array.from({ length: 8 }, () => send())),
+      purge(),
+      purge(),
+    ]);
+    expect(answers.map((a) => ok(a).adjustPoints.entry)).toEqual(Array.from({ length: 8 }, () => first));
+    expect(await ledgerOf(customer.externalId)).toHaveLength(1);
+  });
+
+  it('resends sent at once past the window, waiting on the purge that removes the key, make one new request between them', async () => {
+    const { customer, send, first } = await adjustedOnce('RACE');
+    t.clock.advance(25 * HOUR);
+    let sent: Promise<Awaited<ReturnType<typeof send>>[]> | undefined;
+    await t.orm.em.fork().transactional(async (em) => {
+      expect(await purgeIn(em)).toBeGreaterThanOrEqual(1);
+      // the purge's transaction is open: its deleted row is locked, and each resend's claim waits on it
+      sent = Promise.all(Array.from({ length: 6 }, () => send()));
+      await eventually(async () => Number((await t.sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n) === 6);
+    });
+    const entries = (await sent!).map((a) => ok(a).adjustPoints.entry!);
+    expect(new Set(entries.map((e) => e.id)).size).toBe(1);
+    expect(entries[0].id).not.toBe(first.id);
+    expect(await ledgerOf(customer.externalId)).toHaveLength(2);
+  });
+
+  it('a resend whose record the purge removes between its claim and its read is a new request, not IDEMPOTENCY_KEY_REUSED', async () => {
+    const { send, first } = await adjustedOnce('GAP');
+    t.clock.advance(25 * HOUR);
+    // the resend's claim finds the key taken (its answer held back here); the purge then removes it
+    const held = holdAnswers((text) => text.startsWith('insert into idempotency_record (scope, key, fingerprint, created_at)'));
+    const resend = send();
+    await held.reached;
+    await purge();
+    held.release();
+    const entry = ok(await resend).adjustPoints.entry!;
+    expect(entry.id).not.toBe(first.id);
+    expect(entry.balanceAfter).toBe(20);
+  });
+
+  it("a purchase's resend whose record the purge removes between its statement and its read is told the key's answer is no longer kept", async () => {
+    const shop = await simpleShop(t, { priceInPoints: 5 });
+    const customer = await createCustomer(t, shop.currency, 20);
+    const key = unique('buy');
+    ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token));
+    t.clock.advance(25 * HOUR);
+    const held = holdAnswers((text) => /insert into idempotency_record \(scope, key, fingerprint, (result, )?created_at\)/.test(text));
+    const resend = t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token);
+    await held.reached;
+    await purge();
+    held.release();
+    const answer = dataOf(await resend).purchaseOffer;
+    expect(answer.userErrors.map((e) => [e.code, e.message])).toEqual([
+      ['IDEMPOTENCY_KEY_REUSED', 'This idempotencyKey was used for an earlier purchase whose answer is no longer kept; send a new key for a new purchase.'],
+    ]);
+  });
+
+  it("a record is dated when its answer is stored, so a request that waited on a lock keeps its whole window", async () => {
+    const { currency } = await earningProgram(t, 'DATE');
+    const customer = await createCustomer(t, currency, 5);
+    t.clock.freeze();
+    const began = t.clock.now();
+    const account = await holdLocks(t, `select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a`, [customer.externalId]);
+    const key = unique('adj');
+    const send = () => t.gql(AdjustPointsDocument, adjustInput(customer.externalId, currency, key), t.operatorToken);
+    let first: Awaited<ReturnType<typeof send>>;
+    try {
+      const sending = send();
+      await account.blocking(1);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the request waits on the account for a while
+      await account.release();
+      first = await sending;
+    } finally {
+      await account.release();
+    }
+    const [{ at }] = await t.sql<{ at: Date }>(`select created_at as at from idempotency_record where scope like 'adjust:%' and key = $1`, [key]);
+    expect(at.getTime()).toBeGreaterThan(began.getTime());
+    // 24 h and 10 ms after the request began, but less than 24 h after its answer: still kept
+    t.clock.advance(24 * HOUR + 10);
+    await purge();
+    const resend = ok(await send()).adjustPoints.entry;
+    expect(resend).toEqual(ok(first!).adjustPoints.entry);
+  });
+});
+
+describe('IDEMPOTENCY_RETENTION_HOURS', () => {
+  const base = { NODE_ENV: 'test' };
+  it('defaults to 24 hours and takes 1 to 8760', () => {
+    expect(loadConfig(base).idempotencyRetentionHours).toBe(24);
+    expect(loadConfig({ ...base, IDEMPOTENCY_RETENTION_HOURS: ' ' }).idempotencyRetentionHours).toBe(24);
+    expect(loadConfig({ ...base, IDEMPOTENCY_RETENTION_HOURS: '1' }).idempotencyRetentionHours).toBe(1);
+    expect(loadConfig({ ...base, IDEMPOTENCY_RETENTION_HOURS: '8760' }).idempotencyRetentionHours).toBe(8760);
+  });
+  it.each(['0', '8761', '24h', '1.5', '-3'])('refuses %j, naming the whole rule', (value) => {
+    expect(() => loadConfig({ ...base, IDEMPOTENCY_RETENTION_HOURS: value })).toThrow(
+      new ConfigError(
+        `IDEMPOTENCY_RETENTION_HOURS must be a whole number of hours from 1 to 8760 (default 24): how long after its answer a request sent again with the same idempotency key gets that answer instead of running again, got "${value}"`,
+      ),
+    );
+  });
+});
