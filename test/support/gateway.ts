@@ -218,7 +218,12 @@ export async function startTestGateway(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url, clockGuard },
     { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
   );
-  const sqlPool = testPool({ connectionString: database.url, max: 2, application_name: TEST_SQL_APPLICATION });
+  // The test's own statements read a test's few rows. Without parallel plans: PostgreSQL planned
+  // tableSnapshot's union over every table (twice per refusal asserted, hundreds of times a run) as a
+  // Gather of a Parallel Append, whose worker launches were most of its time: ~300 ms a snapshot at
+  // load ~14, ~65 ms without (its execution 170–250 ms → 9 ms; suite-13). Only these sessions:
+  // the gateway's own connections keep the server's settings, parallel plans included.
+  const sqlPool = testPool({ connectionString: database.url, max: 2, application_name: TEST_SQL_APPLICATION, options: '-c max_parallel_workers_per_gather=0' });
 
   /** Per API key: the hashes already on its partner's list (registered by `gql` or `register`). */
   const registeredFor = new Map<string, Set<string>>();
