@@ -32,17 +32,21 @@ export function backfillLifetimeSql(batch = BATCH): string {
 declare
   after_id bigint := 0;
   upto bigint;
+  broken bigint[];
 begin
   loop
     select max(id) into upto from (select id from point_account where id > after_id order by id limit ${batch}) b;
     exit when upto is null;
-    perform 1 from point_account a
-      where a.id > after_id and a.id <= upto and a.lifetime_earned - a.lifetime_shortfall <> ${QUALIFYING_SUM}
-      order by a.id for update;
-    update point_account a
-       set lifetime_earned = greatest(s.total, 0), lifetime_shortfall = greatest(-s.total, 0), version = a.version + 1
-      from (select a.id, ${QUALIFYING_SUM} as total from point_account a where a.id > after_id and a.id <= upto) s
-     where a.id = s.id and a.lifetime_earned - a.lifetime_shortfall <> s.total;
+    select array_agg(id) into broken from (
+      select a.id from point_account a
+       where a.id > after_id and a.id <= upto and a.lifetime_earned - a.lifetime_shortfall <> ${QUALIFYING_SUM}
+       order by a.id for update) b;
+    if broken is not null then
+      update point_account a
+         set lifetime_earned = greatest(s.total, 0), lifetime_shortfall = greatest(-s.total, 0), version = a.version + 1
+        from (select a.id, ${QUALIFYING_SUM} as total from point_account a where a.id = any(broken)) s
+       where a.id = s.id and a.lifetime_earned - a.lifetime_shortfall <> s.total;
+    end if;
     after_id := upto;
   end loop;
 end

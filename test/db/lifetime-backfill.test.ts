@@ -1,10 +1,10 @@
 import { backfillLifetimeSql, Migration20261202010000 } from '../../migrations/Migration20261202010000.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { RECOMPUTE_TIERS } from '../../src/tiers/tier.jobs.js';
-import { AdjustPointsDocument, ProfileDocument, ReverseTransactionDocument } from '../generated/graphql.js';
+import { ProfileDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
-import { createCustomer, createPartner, createTier, earningProgram, submitSale, tierMoves, unique } from '../support/program.js';
+import { createCustomer, createPartner, lifetimeLadder, tierMoves } from '../support/program.js';
 
 /**
  * Migration20261202010000 (backfill-13): accounts whose lifetime points the old clamp left
@@ -49,27 +49,11 @@ describe('lifetime points clamped before break-13 (backfill-13)', () => {
   it('an account the old clamp left at 50 reads the 40 its ledger sums to, one left at 0 keeps its shortfall, and a healthy one is not written', async () => {
     // The migrator applied it to the fresh database this test started from (with nothing to change).
     expect(await t.sql(`select name from mikro_orm_migrations where name = 'Migration20261202010000'`)).toHaveLength(1);
-    const { money, currency } = await earningProgram(t, 'B', { expiryDays: null });
-    const life = `LIFE_${money}`;
-    const roll = `ROLL_${money}`;
-    await createTier(t, { currency, code: roll, rank: 1, threshold: 40, windowDays: 3650 });
-    await createTier(t, { currency, code: life, rank: 2, threshold: 50 });
-    const sale = async (externalId: string) => {
-      const id = await submitSale(t, till, externalId, money, 5); // 50 points
-      await t.jobs.runner.runUntilIdle();
-      return id;
-    };
-    const drop = async (externalId: string) =>
-      ok(await t.gql(AdjustPointsDocument, { input: { customerExternalId: externalId, currency, amount: -60, reason: 'correction', idempotencyKey: unique('k'), qualifying: true } }, t.operatorToken));
-    const giveBack = async (saleId: string) => ok(await t.gql(ReverseTransactionDocument, { externalId: saleId, reason: 'returned' }, till.credential));
+    const { currency, life, roll, sale, drop, giveBack, pastZero, neverPastZero } = await lifetimeLadder(t, till, 'B');
 
     // a: +50 +50, −60 qualifying, the first sale returned (10 past 0), +50. Ledger: 40.
     const a = await createCustomer(t, currency);
-    const a1 = await sale(a.externalId);
-    await sale(a.externalId);
-    await drop(a.externalId);
-    await giveBack(a1);
-    await sale(a.externalId);
+    await pastZero(a.externalId);
     // c: +50 +50, −60 qualifying, both sales returned (60 past 0), +50. Ledger: −10.
     const c = await createCustomer(t, currency);
     const c1 = await sale(c.externalId);
@@ -80,11 +64,7 @@ describe('lifetime points clamped before break-13 (backfill-13)', () => {
     await sale(c.externalId);
     // h: the same movements in an order that never drops past 0 (the −60 last): 40, as the old code kept it.
     const h = await createCustomer(t, currency);
-    const h1 = await sale(h.externalId);
-    await sale(h.externalId);
-    await giveBack(h1);
-    await sale(h.externalId);
-    await drop(h.externalId);
+    await neverPastZero(h.externalId);
 
     // What the old code stored: the drop past 0 forgotten, so each of a and c read 50 after the last +50.
     await t.sql(
