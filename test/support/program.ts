@@ -6,6 +6,7 @@ import {
   CreateOfferDocument,
   CreateRewardStoreDocument,
   CreateTierDocument,
+  ReverseTransactionDocument,
   SetEconomyRuleDocument,
   SubmitTransactionDocument,
   TransactionStatusDocument,
@@ -216,4 +217,43 @@ export async function storedAndCurrentTier(t: TestGateway, externalId: string): 
     [externalId, t.clock.now()],
   );
   return row;
+}
+
+/**
+ * break-13's ladder and moves: a program in a new money whose points never expire (a sale of 5.00
+ * earns 50), a 3650-day rolling tier at 40 (`roll`, rank 1) and a lifetime tier at 50 (`life`,
+ * rank 2); `sale` submits a 50-point sale through `till` and runs the jobs (answers its id),
+ * `drop` a −60 qualifying adjustment by an operator, `giveBack` returns a sale through `till`.
+ * `pastZero` makes one customer's movements +50 +50, −60, the first sale returned (10 past 0),
+ * +50; `neverPastZero` the same five with the −60 last. Both sum to 40.
+ */
+export async function lifetimeLadder(t: TestGateway, till: { credential: { apiKey: string } }, prefix: string) {
+  const { money, currency } = await earningProgram(t, prefix, { expiryDays: null });
+  const life = `LIFE_${money}`;
+  const roll = `ROLL_${money}`;
+  await createTier(t, { currency, code: roll, rank: 1, threshold: 40, windowDays: 3650 });
+  await createTier(t, { currency, code: life, rank: 2, threshold: 50 });
+  const sale = async (externalId: string) => {
+    const id = await submitSale(t, till, externalId, money, 5); // 50 points
+    await t.jobs.runner.runUntilIdle();
+    return id;
+  };
+  const drop = async (externalId: string) =>
+    ok(await t.gql(AdjustPointsDocument, { input: { customerExternalId: externalId, currency, amount: -60, reason: 'correction', idempotencyKey: unique('k'), qualifying: true } }, t.operatorToken));
+  const giveBack = async (saleId: string) => ok(await t.gql(ReverseTransactionDocument, { externalId: saleId, reason: 'returned' }, till.credential));
+  const pastZero = async (externalId: string) => {
+    const first = await sale(externalId);
+    await sale(externalId);
+    await drop(externalId);
+    await giveBack(first);
+    await sale(externalId);
+  };
+  const neverPastZero = async (externalId: string) => {
+    const first = await sale(externalId);
+    await sale(externalId);
+    await giveBack(first);
+    await sale(externalId);
+    await drop(externalId);
+  };
+  return { money, currency, life, roll, sale, drop, giveBack, pastZero, neverPastZero };
 }
