@@ -345,19 +345,21 @@ export async function ledgerViolations(pool: pg.Pool, initialStock: number): Pro
 }
 
 /**
- * With BENCH_PG_STATEMENTS=1: the `n` statements that cost PostgreSQL the most time (execution +
- * planning) since `pg_stat_statements_reset()`, one line each; undefined without the extension.
+ * With BENCH_PG_STATEMENTS=1: the `n` statements (BENCH_PG_STATEMENTS_TOP, 15) that cost PostgreSQL
+ * the most time (execution + planning) since `pg_stat_statements_reset()`, one line each, with how
+ * many of their calls were planned (a prepared statement on a custom plan is planned at every
+ * call); undefined without the extension.
  */
-export async function topStatements(pool: pg.Pool, n = 15): Promise<string | undefined> {
+export async function topStatements(pool: pg.Pool, n = envInt('BENCH_PG_STATEMENTS_TOP', 15, 1, 1_000)): Promise<string | undefined> {
   const { rows: installed } = await pool.query(`select 1 from pg_extension where extname = 'pg_stat_statements'`);
   if (!installed.length) return undefined;
-  const { rows } = await pool.query<{ ms: number; calls: number; plan_ms: number; query: string }>(
-    `select total_exec_time + total_plan_time as ms, calls, total_plan_time as plan_ms, regexp_replace(query, '\\s+', ' ', 'g') as query
+  const { rows } = await pool.query<{ ms: number; calls: number; plans: number; plan_ms: number; query: string }>(
+    `select total_exec_time + total_plan_time as ms, calls, plans, total_plan_time as plan_ms, regexp_replace(query, '\\s+', ' ', 'g') as query
        from pg_stat_statements order by 1 desc limit $1`,
     [n],
   );
   return rows
-    .map((r) => `${Number(r.ms).toFixed(0).padStart(8)} ms ${String(r.calls).padStart(7)} calls ${(Number(r.ms) / r.calls).toFixed(3).padStart(8)} ms/call (plan ${Number(r.plan_ms).toFixed(0)} ms)  ${r.query.slice(0, 150)}`)
+    .map((r) => `${Number(r.ms).toFixed(0).padStart(8)} ms ${String(r.calls).padStart(7)} calls ${(Number(r.ms) / r.calls).toFixed(3).padStart(8)} ms/call (${String(r.plans).padStart(6)} plans, ${Number(r.plan_ms).toFixed(0)} ms)  ${r.query.slice(0, 150)}`)
     .join('\n');
 }
 

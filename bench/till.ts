@@ -55,6 +55,8 @@ interface TillResult {
   nodeCpuMsPerSale: number;
   pgCpuMsPerSale: number;
   statementsPerSale: number;
+  /** WAL flushes (fsyncs, pg_stat_io) per sale, by every session and the WAL writer: a commit that waits for its WAL flushes it. */
+  walFlushesPerSale: number;
   peakRssMb: number[];
   /** What the database's sessions were waiting on while the till submitted (samples every 50 ms). */
   waits: string;
@@ -95,6 +97,12 @@ function sampleWaits(fleet: Fleet): { stop(): Promise<string> } {
   };
 }
 
+/** WAL flushes so far (pg_stat_io, PostgreSQL 18: its `wal` rows), by every backend. */
+async function walFlushes(fleet: Fleet): Promise<number> {
+  const { rows } = await fleet.pool.query<{ n: string | null }>(`select sum(fsyncs) as n from pg_stat_io where object = 'wal'`);
+  return Number(rows[0].n ?? 0);
+}
+
 /** One run on `instances` instances, of this build or (`dist`) another build's. */
 async function oneRun(instances: number, dist?: string): Promise<TillResult> {
   const env = Object.fromEntries(PASSED.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
@@ -124,6 +132,7 @@ async function oneRun(instances: number, dist?: string): Promise<TillResult> {
     await resetStatements(fleet.pool);
     const before = await Promise.all(fleet.instances.map((i) => i.stats()));
     const pgBefore = fleet.db.cpuMicros();
+    const walBefore = await walFlushes(fleet);
     if (settings.profile) await fleet.instances[0].profileStart();
     const waits = sampleWaits(fleet);
     const rate = settings.rate * instances;
@@ -172,6 +181,7 @@ async function oneRun(instances: number, dist?: string): Promise<TillResult> {
     const top = await topStatements(fleet.pool);
     if (top) console.log(`  PostgreSQL's costliest statements (pg_stat_statements):\n${top}`);
     const pgAfter = fleet.db.cpuMicros();
+    const walAfter = await walFlushes(fleet);
     if (firstFailure) throw new Error(`${failed} sales were refused or failed; the first: ${firstFailure}`);
     if (times.processed !== times.submitted) throw new Error(`${times.submitted - times.processed} of ${times.submitted} sales were not processed within 3 minutes`);
     const violations = await ledgerViolations(fleet.pool, fleet.program.stock);
@@ -189,6 +199,7 @@ async function oneRun(instances: number, dist?: string): Promise<TillResult> {
       nodeCpuMsPerSale: sum((s) => s.cpuMicros) / 1000 / sales,
       pgCpuMsPerSale: (pgAfter - pgBefore) / 1000 / sales,
       statementsPerSale: sum((s) => s.statements) / sales,
+      walFlushesPerSale: (walAfter - walBefore) / sales,
       peakRssMb: fleet.instances.map((i) => i.memory().peak / 1024 / 1024),
       waits: waited,
       idle,
@@ -205,7 +216,7 @@ async function main(): Promise<void> {
   );
   if (settings.baseline) console.log(`builds alternating: this (${process.cwd()}) and BENCH_BASELINE ${settings.baseline}, ${settings.rounds} round(s)`);
   const header =
-    `${settings.baseline ? 'round  build     ' : ''}instances  submitted/s  processed/s  backlog at end  recv→processed p50      p99      max   submit p50   p99   node CPU ms/sale  PG CPU ms/sale  SQL/sale  peak RSS MB`;
+    `${settings.baseline ? 'round  build     ' : ''}instances  submitted/s  processed/s  backlog at end  recv→processed p50      p99      max   submit p50   p99   node CPU ms/sale  PG CPU ms/sale  SQL/sale  WAL flushes/sale  peak RSS MB`;
   const rows: string[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     for (const instances of settings.instances) {
@@ -216,7 +227,7 @@ async function main(): Promise<void> {
         rows.push(
           `${label}${String(r.instances).padStart(9)}  ${String(settings.rate * r.instances).padStart(11)}  ${r.throughput.toFixed(1).padStart(11)}  ${String(r.backlog).padStart(14)}` +
             `  ${ms(r.latency.p50).padStart(17)}  ${ms(r.latency.p99).padStart(7)}  ${ms(r.latency.max).padStart(7)}  ${ms(r.submitLatency.p50).padStart(11)}  ${ms(r.submitLatency.p99).padStart(5)}` +
-            `  ${r.nodeCpuMsPerSale.toFixed(2).padStart(16)}  ${r.pgCpuMsPerSale.toFixed(2).padStart(14)}  ${r.statementsPerSale.toFixed(1).padStart(8)}  ${r.peakRssMb.map((m) => m.toFixed(0)).join(' / ')}`,
+            `  ${r.nodeCpuMsPerSale.toFixed(2).padStart(16)}  ${r.pgCpuMsPerSale.toFixed(2).padStart(14)}  ${r.statementsPerSale.toFixed(1).padStart(8)}  ${r.walFlushesPerSale.toFixed(2).padStart(16)}  ${r.peakRssMb.map((m) => m.toFixed(0)).join(' / ')}`,
         );
         console.log(`${rows.length === 1 ? header + '\n' : ''}${rows.at(-1)}   (${r.submitted} sales timed, all sales and the ledger checked; load average ${loadAverage()})`);
         console.log(`           idle, before the run: instances ${r.idle.nodeMsPerSecond.toFixed(1)} ms CPU/s, PostgreSQL ${r.idle.pgMsPerSecond.toFixed(1)} ms CPU/s, ${r.idle.statementsPerSecond.toFixed(0)} statements/s`);

@@ -50,6 +50,25 @@ export function enqueueJobSql(kind: string, payload: RawBuilder<unknown>, from: 
           on conflict (unique_key) do nothing returning id`;
 }
 
+/**
+ * A running job runner of this process, as `wakeWorkers` sees it: `wakeIdle` wakes one of its idle
+ * loops for a job of `kind` enqueued through `em` and answers true, or answers false (another
+ * database, a kind it does not run, no loop idle, its clock not known to agree with PostgreSQL's),
+ * and then the NOTIFY is sent as before.
+ */
+export interface LocalRunner {
+  wakeIdle(em: SqlEntityManager, kind: string): boolean;
+}
+
+/** This process's running job runners (JobRunner.start adds, stop removes). */
+const localRunners = new Set<LocalRunner>();
+
+/** Lets `wakeWorkers` wake `runner`'s idle loops directly; answers the function that stops it. */
+export function registerLocalRunner(runner: LocalRunner): () => void {
+  localRunners.add(runner);
+  return () => localRunners.delete(runner);
+}
+
 /** Per job kind: a wake-up being sent, and whether another was asked for meanwhile. */
 const wakeUps = new Map<string, { sending: boolean; again: boolean }>();
 
@@ -67,8 +86,15 @@ const wakeUps = new Map<string, { sending: boolean; again: boolean }>();
  * finds one in flight that will be followed by another. If the process dies between the commit and
  * the NOTIFY, the job waits for a worker's poll (JOB_POLL_MS). Returns at once; errors are passed
  * to `onError` (the workers' poll still finds the job).
+ *
+ * No NOTIFY at all when this process runs a worker for `kind` on the same database with a loop
+ * idle (till-13): that loop is woken directly, as the NOTIFY would have woken it, and claims the
+ * job after this commit. The NOTIFY was a statement per sale, and it woke a loop on every instance,
+ * all but one of which claimed nothing (a statement each). When every local loop is busy, the
+ * NOTIFY is sent as before, so idle instances still take over an instance's backlog.
  */
 export function wakeWorkers(em: SqlEntityManager, kind: string, onError: (error: unknown) => void = () => undefined): void {
+  for (const runner of localRunners) if (runner.wakeIdle(em, kind)) return;
   let state = wakeUps.get(kind);
   if (!state) wakeUps.set(kind, (state = { sending: false, again: false }));
   if (state.sending) {

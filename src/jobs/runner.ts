@@ -8,7 +8,7 @@ import { clientBoundMs, type Config } from '../config.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
-import { JOBS_CHANNEL } from './queue.js';
+import { JOBS_CHANNEL, registerLocalRunner } from './queue.js';
 
 export interface ClaimedJob {
   id: number;
@@ -96,6 +96,11 @@ export interface RunnerOptions {
    * after it if the server's side was lost meanwhile.
    */
   listenCheckMs: number;
+  /**
+   * Whether `wakeWorkers` in this process wakes an idle loop of this runner directly instead of
+   * sending a NOTIFY (till-13; default true). Off only for tests of the NOTIFY path itself.
+   */
+  localWakeUps: boolean;
 }
 
 /** The `application_name` of the job runner's LISTEN connection. */
@@ -105,7 +110,7 @@ export const LISTENER_APPLICATION = 'reward-gateway job wake-ups';
 const LISTEN_RETRY_MS = 1_000;
 const LISTEN_RETRY_MAX_MS = 30_000;
 
-export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4, outboundConcurrency: 2, listenCheckMs: 30_000 };
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4, outboundConcurrency: 2, listenCheckMs: 30_000, localWakeUps: true };
 
 /**
  * The PostgreSQL job queue's worker. Runs `concurrency` loops, each claiming one due job at a time
@@ -128,6 +133,8 @@ export class JobRunner {
   private listener: pg.Client | undefined;
   private listenRetry: NodeJS.Timeout | undefined;
   private listenRetryMs = LISTEN_RETRY_MS;
+  /** Ends `wakeWorkers`' direct wake-ups of this runner's loops (set while it runs). */
+  private unregisterLocal: (() => void) | undefined;
 
   private readonly orm: MikroORM;
   private readonly clock: Clock;
@@ -171,6 +178,22 @@ export class JobRunner {
       ...Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.work('main')),
       ...Array.from({ length: outbound }, () => this.work('outbound')),
     ];
+    if (this.options.localWakeUps) this.unregisterLocal = registerLocalRunner({ wakeIdle: (em, kind) => this.wakeIdle(em, kind) });
+  }
+
+  /**
+   * `wakeWorkers`' direct wake-up (till-13): wakes one idle loop of the kind's lane, as a NOTIFY
+   * would, when the job (of `kind`, committed through `em`) is one this runner claims: the same
+   * database (`em` of this runner's ORM), a kind it has a handler for, and this instance's clock
+   * known to agree with PostgreSQL's (a skewed instance claims nothing: the NOTIFY then reaches the
+   * others). False otherwise, and when no loop of that lane is idle: the caller then sends the NOTIFY.
+   */
+  private wakeIdle(em: SqlEntityManager, kind: string): boolean {
+    if (!this.running || em.config !== this.orm.config || !Object.hasOwn(this.handlers, kind) || this.guard.writesRefusedNow() !== false) return false;
+    const [wake] = this.sleepers[this.laneOf(kind)];
+    if (!wake) return false;
+    wake();
+    return true;
   }
 
   /**
@@ -239,6 +262,8 @@ export class JobRunner {
   /** Finishes the jobs in hand, then stops. */
   async stop(): Promise<void> {
     this.running = false;
+    this.unregisterLocal?.();
+    this.unregisterLocal = undefined;
     clearTimeout(this.listenRetry);
     this.wakeAll();
     await Promise.all(this.loops);
@@ -340,9 +365,14 @@ export class JobRunner {
     const lockedUntil = new Date(now.getTime() + this.options.leaseMs);
     // The clock guard's comparison rides in the claim (clock-12): no job is claimed, in the same
     // statement, when this instance's clock and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS.
+    // The claim commits without waiting for its WAL to reach the disk (`synchronous_commit` off for
+    // its own transaction only; till-13): a claim is a lease, and one lost in a crash of PostgreSQL
+    // only leaves the job due, an attempt uncounted. The job's work never outlives its claim: its
+    // transaction starts after the claim committed and its commit (synchronous) flushes the WAL up
+    // to its own record, the claim's with it. It was one of a sale's three WAL flushes.
     const [row] = await query<Partial<ClaimedJob> & { more: boolean | null; databaseAtMs: number }>(
       this.orm.em.fork(),
-      sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms),
+      sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms, set_config('synchronous_commit', 'off', true) as lease_commit),
           claimed as (
             update job set status = 'RUNNING', attempts = attempts + 1, locked_until = ${lockedUntil}, locked_by = ${this.workerId}
              where id = (select id from job

@@ -241,19 +241,20 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
     if (error instanceof UserErrorException) throw new PermanentJobError(error.message);
     throw error;
   }
-  // The awards' rows, in the awards' order, in one statement.
-  if (written.length) {
-    await query(
-      em,
-      sql`insert into transaction_award (transaction_id, customer_id, kind, points, currency_code, ledger_entry_id, pending_credit_id, campaign_id, rule, created_at)
-          select ${sale.id}, ${sale.customerId}, ${AwardKind.POINTS}, w.points, w.currency_code, w.ledger_entry_id, w.pending_credit_id, w.campaign_id, w.rule, ${now}
-            from unnest(${written.map((w) => w.award.points)}::bigint[], ${written.map((w) => w.award.currency)}::text[],
-                        ${written.map((w) => w.ledgerEntryId)}::bigint[], ${written.map((w) => w.pendingCreditId)}::bigint[],
-                        ${written.map((w) => w.award.campaignId)}::bigint[], ${written.map((w) => w.award.rule)}::text[])
-                 with ordinality as w(points, currency_code, ledger_entry_id, pending_credit_id, campaign_id, rule, n)
-           order by w.n`,
-    );
-  }
+  // The sale's award rows (`transaction_award`): the points awards in their order, then the offers
+  // issued, all written by the last statement (till-13: the points' rows were a statement of their
+  // own, each offer's another). Nothing before it reads them: the per-customer limits above count
+  // the customer's earlier sales' awards, serialised by the customer's advisory lock.
+  const awardRows: AwardRowToWrite[] = written.map((w) => ({
+    kind: AwardKind.POINTS,
+    points: w.award.points,
+    currency: w.award.currency,
+    ledgerEntryId: w.ledgerEntryId,
+    pendingCreditId: w.pendingCreditId,
+    issuedOfferId: null,
+    campaignId: w.award.campaignId,
+    rule: w.award.rule,
+  }));
   // Qualifying points changed: the tier is placed once, after all of the sale's credits.
   if (released || awards.some((a) => a.pendingDays === 0)) await recomputeTier(em, sale.customerId, now);
   // What the campaigns would have awarded but did not issue, and why: on the sale, in its event, logged (offsale-12c).
@@ -289,15 +290,11 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
       moneyCurrency: sale.moneyCurrency,
       now,
     });
-    await query(
-      em,
-      sql`insert into transaction_award (transaction_id, customer_id, kind, points, issued_offer_id, campaign_id, rule, created_at)
-          values (${sale.id}, ${sale.customerId}, ${AwardKind.OFFER}, 0, ${issued.id}, ${a.campaignId}, ${a.rule}, ${now})`,
-    );
+    awardRows.push({ kind: AwardKind.OFFER, points: 0, currency: null, ledgerEntryId: null, pendingCreditId: null, issuedOfferId: issued.id, campaignId: a.campaignId, rule: a.rule });
   }
 
   // The last statement, in one: the sale PROCESSED, its TRANSACTION_PROCESSED event (in the
-  // outbox, as recordEvent writes it), and the points counted on campaigns without a budget, on
+  // outbox, as recordEvent writes it), its award rows in the order made, and the points counted on campaigns without a budget, on
   // the customer's shard of each (`campaign_count`, see CampaignCount). Those last, so a count's
   // row is locked only from here to the commit, and on a shard, not the campaign's one row: every
   // sale of an always-on campaign counted on that row and held it through its commit's WAL flush,
@@ -317,12 +314,32 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
         ), event as (
           insert into outbox_event (topic, customer_id, payload, created_at)
           select ${'TRANSACTION_PROCESSED' satisfies EventTopic}, sale.customer_id, ${JSON.stringify(processed)}::jsonb, ${now} from sale
+        ), awards as (
+          insert into transaction_award (transaction_id, customer_id, kind, points, currency_code, ledger_entry_id, pending_credit_id, issued_offer_id, campaign_id, rule, created_at)
+          select ${sale.id}, ${sale.customerId}, w.kind, w.points, w.currency_code, w.ledger_entry_id, w.pending_credit_id, w.issued_offer_id, w.campaign_id, w.rule, ${now}
+            from unnest(${awardRows.map((r) => r.kind)}::text[], ${awardRows.map((r) => r.points)}::bigint[], ${awardRows.map((r) => r.currency)}::text[],
+                        ${awardRows.map((r) => r.ledgerEntryId)}::bigint[], ${awardRows.map((r) => r.pendingCreditId)}::bigint[], ${awardRows.map((r) => r.issuedOfferId)}::bigint[],
+                        ${awardRows.map((r) => r.campaignId)}::bigint[], ${awardRows.map((r) => r.rule)}::text[])
+                 with ordinality as w(kind, points, currency_code, ledger_entry_id, pending_credit_id, issued_offer_id, campaign_id, rule, n)
+           order by w.n
         )
         insert into campaign_count as k (campaign_id, shard, points)
         select u.id, ${countShardOf(sale.customerId)}, u.points from unnest(${unbudgeted.map((u) => u.campaignId)}::bigint[], ${unbudgeted.map((u) => u.points)}::bigint[]) as u(id, points)
          order by u.id
         on conflict (campaign_id, shard) do update set points = k.points + excluded.points`,
   );
+}
+
+/** One `transaction_award` row as the sale's last statement writes it: a points award (its credit or pending credit) or an offer issued. */
+interface AwardRowToWrite {
+  kind: AwardKind;
+  points: number;
+  currency: string | null;
+  ledgerEntryId: number | null;
+  pendingCreditId: number | null;
+  issuedOfferId: number | null;
+  campaignId: number | null;
+  rule: string;
 }
 
 /** A points award as written: its credit (`ledger_entry`) or its pending credit, for its `transaction_award` row. */

@@ -183,11 +183,13 @@ export async function createMigratedDatabase(): Promise<{ url: string; drop(): P
  * `alter database … set` before the gateway's first connection; the run's server keeps
  * PostgreSQL's (UTC, read committed).
  * `options.jobPollMs`: how often idle job loops look for work without a wake-up (default 25 ms).
+ * `options.jobLocalWakeUps`: false has the gateway's own submissions wake its job loops by NOTIFY
+ * only, as another instance's would (default true: directly, see `wakeWorkers`).
  * `options.log`: the gateway's logger (default: silent, or TEST_LOG_LEVEL), for tests of its log lines.
  */
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; log?: pino.Logger } = {},
+  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; jobLocalWakeUps?: boolean; log?: pino.Logger } = {},
 ): Promise<TestGateway> {
   // With settings of its own the database is made and migrated under them, as a DBA's would be;
   // otherwise it is a copy of the run's migrated template, the same tables as a migration would make.
@@ -216,7 +218,7 @@ export async function startTestGateway(
   const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: gatewayLog, clockGuard }, 0, '127.0.0.1');
   const jobs = await startJobs(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url, clockGuard },
-    { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000 },
+    { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000, localWakeUps: options.jobLocalWakeUps ?? true },
   );
   // The test's own statements read a test's few rows. Without parallel plans: PostgreSQL planned
   // tableSnapshot's union over every table (twice per refusal asserted, hundreds of times a run) as a
