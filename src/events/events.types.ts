@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { LedgerEntryKind } from '../points/ledger-entry.entity.js';
 import { DecimalScalar } from '../graphql/scalars.js';
+import { LIFETIME_EARNED_DESCRIPTION } from '../points/points.types.js';
 
 const EVENT_ID_DESCRIPTION =
   "This event's position in your event stream (increasing, shared by all your subscriptions). Pass the last one you received as `after` when you subscribe again to get what you missed.";
@@ -28,7 +29,7 @@ export class BalanceChange {
   @Field(() => Int)
   pending!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: LIFETIME_EARNED_DESCRIPTION })
   lifetimeEarned!: number;
 
   @Field(() => PointChange, { nullable: true, description: 'Null when only pending points moved.' })

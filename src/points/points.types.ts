@@ -40,6 +40,13 @@ export class ExpiringPoints {
   expiresAt!: Date;
 }
 
+/**
+ * What `lifetimeEarned` means, for the schema (PointBalance and BalanceChange): the rule of
+ * break-13 (docs/decisions.md), as src/points/ledger.service.ts's `lifetimeMoves` keeps it.
+ */
+export const LIFETIME_EARNED_DESCRIPTION =
+  'Qualifying points in all: earned points and qualifying adjustments less returns and qualifying debits, in any order, never below 0 (a drop past 0 is made up by later qualifying credits first). Spending does not lower it. Tiers without a window and minLifetimePoints read it.';
+
 @ObjectType({ description: "A customer's points in one currency." })
 export class PointBalance {
   @Field(() => Int)
@@ -48,7 +55,7 @@ export class PointBalance {
   @Field(() => Int, { description: 'Earned but not yet available.' })
   pending!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: LIFETIME_EARNED_DESCRIPTION })
   lifetimeEarned!: number;
 }
 
