@@ -207,7 +207,9 @@ describe('starting the gateway', () => {
     const postmaster = Number.parseInt(readFileSync(path.join(dataDir, 'pg/postmaster.pid'), 'utf8'), 10);
     process.kill(postmaster, 'SIGKILL');
     // Before: it kept running with no database, answering every request 500, until someone noticed.
-    const outcome = await Promise.race([first.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([first.exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 30_000)))]);
+    clearTimeout(timer); // left pending, it outlived a run of this test alone (`-t`): jest force-exited the worker
     if (outcome === null) first.child.kill('SIGKILL');
     expect(outcome?.code).toBe(1);
     expect(outcome?.errors).toEqual([
