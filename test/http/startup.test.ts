@@ -82,6 +82,36 @@ describe('starting the gateway', () => {
     return dir;
   };
 
+  /**
+   * The DATA_DIR of a stopped cluster that a real first start made (initdb, migrations, the demo
+   * seed) and a clean stop left: the second-gateway test's once it has passed, else one made here
+   * the first time it is asked for (that test failed or was not run, `-t`). Made once per file.
+   */
+  let firstStartDir: string | undefined;
+  let madeCluster: Promise<string> | undefined;
+  const stoppedCluster = () =>
+    (madeCluster ??= (async () => {
+      if (firstStartDir) return firstStartDir;
+      const dataDir = await tempDir();
+      const first = gateway({ DATA_DIR: dataDir });
+      await first.listening();
+      const outcome = await first.stop();
+      if (outcome.code !== 0) throw new Error(`the first start that makes the copied cluster stopped with ${outcome.code}: ${outcome.errors.join('\n')}`);
+      return dataDir;
+    })());
+  /**
+   * A new DATA_DIR holding a copy of that cluster in `pg` (`cp -a`: as root its files stay the
+   * postgres user's, and PostgreSQL refuses a data directory it does not own). For the tests whose
+   * subject is what a later start does with an existing cluster: each initdb here was ~7 s of disk
+   * waits (docs/decisions.md, suite-13), and the first start's migrations and seed came with it.
+   */
+  const dataDirWithCluster = async () => {
+    const cluster = await realpath(path.join(await stoppedCluster(), 'pg'));
+    const dataDir = await tempDir();
+    await run('cp', ['-a', cluster, path.join(dataDir, 'pg')]);
+    return dataDir;
+  };
+
   beforeAll(async () => {
     build = await compiledGateway();
   }, 600_000); // tsc, here or in the other worker, on a shared two-core machine
@@ -138,10 +168,11 @@ describe('starting the gateway', () => {
     expect((await first.stop()).code).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
     expect(await readdir(dataDir)).toEqual(['pg']); // the lock is released
+    firstStartDir = dataDir; // this file's one first start from nothing: the recovery tests below copy its cluster
   }, 120_000);
 
   it('after a killed run (gateway killed, its database left running; or both killed) it recovers and starts', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await dataDirWithCluster();
     const first = gateway({ DATA_DIR: dataDir });
     await first.listening();
     first.child.kill('SIGKILL');
@@ -169,14 +200,16 @@ describe('starting the gateway', () => {
   }, 180_000);
 
   it('its embedded PostgreSQL killed under it: the gateway says so in one line and exits 1, and the next start recovers (hostile pass 11)', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await dataDirWithCluster();
     const first = gateway({ DATA_DIR: dataDir });
     const url = await first.listening();
     expect(await readyz(url)).toBe(200);
     const postmaster = Number.parseInt(readFileSync(path.join(dataDir, 'pg/postmaster.pid'), 'utf8'), 10);
     process.kill(postmaster, 'SIGKILL');
     // Before: it kept running with no database, answering every request 500, until someone noticed.
-    const outcome = await Promise.race([first.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([first.exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 30_000)))]);
+    clearTimeout(timer); // left pending, it outlived a run of this test alone (`-t`): jest force-exited the worker
     if (outcome === null) first.child.kill('SIGKILL');
     expect(outcome?.code).toBe(1);
     expect(outcome?.errors).toEqual([
