@@ -284,6 +284,22 @@ export type DebitInStatement = Omit<Debit, 'amount' | 'reason'> & { amount: numb
 type DebitRow = { due: boolean; refused: string | null; consumed: number } & { [K in keyof PostedRow]: PostedRow[K] | null };
 
 /**
+ * The SET clauses that move an account's lifetime points by `delta` (signed, whole points):
+ * `lifetime_earned` is the sum of its qualifying movements, never below 0, and
+ * `lifetime_shortfall` what a drop took past 0 (a qualifying debit or a returned sale's credit
+ * larger than what is left), which later qualifying credits make up before lifetime points grow
+ * again. So lifetime points are max(0, sum of qualifying movements) whatever their order, as a
+ * rolling-window tier counts them (`qualifying_points_at`). Before break-13 the drop past 0 was
+ * forgotten: 100 earned, −60 qualifying, the 50-point sale returned, 50 earned again read 50
+ * lifetime points (a 50-point lifetime tier) where the sum, and a 3650-day window, read 40.
+ * Both right-hand sides read the row as it was (one UPDATE), so either column may come first.
+ */
+function lifetimeMoves(delta: number): RawBuilder<unknown> {
+  return sql`lifetime_earned = greatest(lifetime_earned - lifetime_shortfall + ${delta}::bigint, 0),
+             lifetime_shortfall = greatest(lifetime_shortfall - lifetime_earned - ${delta}::bigint, 0)`;
+}
+
+/**
  * One statement that takes `d.amount` points (> 0) from an account whose row lock the caller holds,
  * everything postEntry does for a debit in one round trip: unless something on the account is
  * due (then `due` is true and nothing is written, see settleAccount), and unless the balance is
@@ -300,22 +316,6 @@ type DebitRow = { due: boolean; refused: string | null; consumed: number } & { [
  * precondition refuse unless the locked row is the snapshot's (its `version`, which every ledger
  * write bumps under the lock): the purchase's PURCHASE_ALONE.
  */
-/**
- * The SET clauses that move an account's lifetime points by `delta` (signed, whole points):
- * `lifetime_earned` is the sum of its qualifying movements, never below 0, and
- * `lifetime_shortfall` what a drop took past 0 (a qualifying debit or a returned sale's credit
- * larger than what is left), which later qualifying credits make up before lifetime points grow
- * again. So lifetime points are max(0, sum of qualifying movements) whatever their order, as a
- * rolling-window tier counts them (`qualifying_points_at`). Before break-13 the drop past 0 was
- * forgotten: 100 earned, −60 qualifying, the 50-point sale returned, 50 earned again read 50
- * lifetime points (a 50-point lifetime tier) where the sum, and a 3650-day window, read 40.
- * Both right-hand sides read the row as it was (one UPDATE), so either column may come first.
- */
-function lifetimeMoves(delta: number): RawBuilder<unknown> {
-  return sql`lifetime_earned = greatest(lifetime_earned - lifetime_shortfall + ${delta}::bigint, 0),
-             lifetime_shortfall = greatest(lifetime_shortfall - lifetime_earned - ${delta}::bigint, 0)`;
-}
-
 export function debitStatement<X extends object = object>(account: DebitAccount, d: DebitInStatement, more: DebitExtension = {}): RawBuilder<DebitRow & X> {
   const lifetimeDrop = d.qualifying ? d.amount : 0;
   return sql`
