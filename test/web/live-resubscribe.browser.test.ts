@@ -85,6 +85,10 @@ describe('member app: a subscription refused while its socket stays open', () =>
     // idle socket (its `lazy` mode), so they go out on a new one, not before the gateway's hint.
     await until(async () => (await t.gql(`{ me { externalId } }`, {}, token)).status === 200, 'the budget’s next window', (WINDOW_SECONDS + 5) * 1_000);
     await page.locator('[data-live="connected"]').waitFor({ timeout: (WINDOW_SECONDS + 10) * 1_000 });
+    // The badge is Live once the socket is, which may be before the gateway has started the streams
+    // the subscriptions read (a change committed before a stream starts is not pushed to it): the
+    // change is made once both are open on the gateway (this page is the only subscriber here).
+    await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open on the gateway', 30_000);
     await adjust(member, 7, `after-${member}`);
     const announcement = page.getByTestId('live-announcement');
     await until(async () => (await announcement.textContent()) === 'Your balance is now 507 BEANS (+7).', 'the change announced by the live feed', 30_000);
