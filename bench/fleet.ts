@@ -123,9 +123,18 @@ export function startInstance(name: string, env: Record<string, string>, dist?: 
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-/** Keep-alive sockets, as many as `sockets` per instance: a mobile app or a till reuses its connection. */
+/**
+ * Keep-alive sockets, as many as `sockets` per instance: a mobile app or a till reuses its connection.
+ *
+ * A socket left idle 4 s is closed here (`timeout` on an agent destroys a free socket that sits that
+ * long; a request taking longer is not cut), before the shortest keep-alive of a server the benches
+ * load (Node's 5 s, plus its 1 s buffer: an older build of the gateway, the floor). Node's agent
+ * neither reads the server's `Keep-Alive: timeout` hint nor retries a POST, so a request sent on a
+ * socket as the server closed it failed `socket hang up`: the till bench's first sales after its 5 s
+ * idle measurement did, stopping runs at random (fourteenth session).
+ */
 export function keepAliveAgent(sockets: number): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, timeout: 4_000 });
 }
 
 export interface Answer {

@@ -35,9 +35,11 @@ export interface Config {
    * (HTTP_REQUEST_TIMEOUT_MS, default 30 s; not less than the headers' bound). Only receiving is
    * bounded: a request being answered is the database bounds' to cut. An answer that cannot be
    * handed over because its connection moves nothing for HTTP_SEND_TIMEOUT_MS (default 30 s: the
-   * client stopped reading) has its connection cut.
+   * client stopped reading) has its connection cut. A keep-alive connection idle for
+   * HTTP_KEEP_ALIVE_TIMEOUT_MS (default 72 s, advertised as `Keep-Alive: timeout=72`) is closed;
+   * Node waits one more second (`keepAliveTimeoutBuffer`) before it does.
    */
-  httpTimeouts: { headersMs: number; requestMs: number; sendMs: number };
+  httpTimeouts: { headersMs: number; requestMs: number; sendMs: number; keepAliveMs: number };
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxDocumentBytes: number };
   /**
    * Requests per caller per window, counted in a store every instance shares (PostgreSQL, or Redis
@@ -298,8 +300,17 @@ function idempotencyRetentionHours(env: Env): number {
 
 /**
  * HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS and HTTP_SEND_TIMEOUT_MS (`Config.httpTimeouts`),
- * each 100 ms to an hour. Raises ConfigError for a value out of range, or for a headers bound above
- * the request's (Node refuses it), naming which of the two was the default.
+ * each 100 ms to an hour, and HTTP_KEEP_ALIVE_TIMEOUT_MS, 1 s to an hour. Raises ConfigError for a
+ * value out of range, or for a headers bound above the request's (Node refuses it), naming which of
+ * the two was the default.
+ *
+ * The keep-alive default is 72 s, Fastify's (its `keepAliveTimeout`), where Node's is 5 s: a client
+ * that sends a request on a pooled connection just as the server closes it for idleness gets
+ * `socket hang up`/ECONNRESET for a request that may have run (Node's agent does not retry a
+ * POST, nor read the `Keep-Alive: timeout` hint). A till or app pausing between requests for
+ * about 5 s hit it (the till bench's clients did), and so did a load balancer whose idle timeout is
+ * longer than the server's (AWS ALB's is 60 s): the server's must be the longer (docs/decisions.md,
+ * "keep-alive").
  */
 function httpTimeouts(env: Env): Config['httpTimeouts'] {
   const headersMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000);
@@ -312,7 +323,19 @@ function httpTimeouts(env: Env): Config['httpTimeouts'] {
       `${shown('HTTP_HEADERS_TIMEOUT_MS', headersMs)} must not be more than ${shown('HTTP_REQUEST_TIMEOUT_MS', requestMs)}: the headers are part of the request. Lower the first or raise the second.`,
     );
   }
-  return { headersMs, requestMs, sendMs: int(env, 'HTTP_SEND_TIMEOUT_MS', 30_000, 100, 3_600_000) };
+  return {
+    headersMs,
+    requestMs,
+    sendMs: int(env, 'HTTP_SEND_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    keepAliveMs: int(
+      env,
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+      72_000,
+      1_000,
+      3_600_000,
+      "a whole number of milliseconds from 1000 to 3600000 (default 72000): how long an idle keep-alive connection stays open for its client's next request; keep it above the idle timeout of any load balancer in front",
+    ),
+  };
 }
 
 /**

@@ -455,10 +455,11 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
 
   // Node checks these bounds every connectionsCheckingInterval (30 s by default, longer than a
   // short bound): a quarter of the headers' bound, at most a second.
-  const { headersMs, requestMs } = config.httpTimeouts;
+  const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
   const httpServer = createServer({
     headersTimeout: headersMs,
     requestTimeout: requestMs,
+    keepAliveTimeout: keepAliveMs,
     connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersMs / 4))),
   });
   const drain = new HttpDrain(httpServer);

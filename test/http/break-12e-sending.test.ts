@@ -143,3 +143,46 @@ describe('the receiving bounds on a keep-alive connection (hostile pass 12e: the
     }
   });
 });
+
+/**
+ * HTTP_KEEP_ALIVE_TIMEOUT_MS (docs/decisions.md, "keep-alive"): Node's 5 s closed a till's pooled
+ * connection as the till sent its next sale after a pause (`socket hang up`), and sat below a load
+ * balancer's idle timeout. The default is 72 s, and what is set is what a client is told and what
+ * the gateway does.
+ */
+describe('how long an idle keep-alive connection stays open', () => {
+  it('is 72 s by default, and the answers say so', async () => {
+    const t = await startTestGateway();
+    try {
+      const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect({ status: res.status, keepAlive: res.headers.get('keep-alive') }).toEqual({ status: 200, keepAlive: 'timeout=72' });
+      expect(t.gateway.server.keepAliveTimeout).toBe(72_000);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is what HTTP_KEEP_ALIVE_TIMEOUT_MS sets: the connection serves a request after a pause shorter than it, and is closed after a longer one', async () => {
+    const t = await startTestGateway({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '2000' });
+    const c = await reader(t.gateway.port);
+    const answers = async (n: number) => {
+      const started = Date.now();
+      while (c.statuses().length < n && !c.closed() && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+    };
+    try {
+      c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
+      await answers(1);
+      expect(c.text()).toMatch(/\r\nKeep-Alive: timeout=2\r\n/i);
+      await new Promise((r) => setTimeout(r, 1_000));
+      c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
+      await answers(2);
+      const idleFrom = Date.now();
+      while (!c.closed() && Date.now() - idleFrom < 20_000) await new Promise((r) => setTimeout(r, 20));
+      // Node closes it one second past the bound (its keepAliveTimeoutBuffer).
+      expect({ statuses: c.statuses(), closed: c.closed(), idleMsAtLeast: Date.now() - idleFrom >= 2_000 }).toEqual({ statuses: [200, 200], closed: true, idleMsAtLeast: true });
+    } finally {
+      c.socket.destroy();
+      await t.close();
+    }
+  });
+});

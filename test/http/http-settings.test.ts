@@ -26,11 +26,26 @@ describe('HTTP receiving bounds at start-up', () => {
       headersMs: 100,
       requestMs: 100,
       sendMs: 3_600_000,
+      keepAliveMs: 72_000,
     });
     expect(() => loadConfig({ ...base, HTTP_SEND_TIMEOUT_MS: '5' })).toThrow(new ConfigError('HTTP_SEND_TIMEOUT_MS must be a whole number from 100 to 3600000, got "5"'));
     // Not a number gets the same whole rule as out of range: the range was missing (trial-12c).
     expect(() => loadConfig({ ...base, HTTP_SEND_TIMEOUT_MS: '30s' })).toThrow(new ConfigError('HTTP_SEND_TIMEOUT_MS must be a whole number from 100 to 3600000, got "30s"'));
     expect(() => loadConfig({ ...base, PORT: 'http' })).toThrow(new ConfigError('PORT must be a whole number from 0 to 65535, got "http"'));
+  });
+});
+
+describe('HTTP_KEEP_ALIVE_TIMEOUT_MS at start-up', () => {
+  const rule =
+    "HTTP_KEEP_ALIVE_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 3600000 (default 72000): how long an idle keep-alive connection stays open for its client's next request; keep it above the idle timeout of any load balancer in front";
+  it.each(['999', '0', '3600001', '72s'])('refuses %s with the whole rule', (value) => {
+    expect(() => loadConfig({ ...base, HTTP_KEEP_ALIVE_TIMEOUT_MS: value })).toThrow(new ConfigError(`${rule}, got "${value}"`));
+  });
+
+  it('takes the bounds, and 72 s by default (longer than an AWS load balancer\'s 60 s idle timeout; Node\'s own is 5 s)', () => {
+    expect(loadConfig({ ...base, HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000' }).httpTimeouts.keepAliveMs).toBe(1_000);
+    expect(loadConfig({ ...base, HTTP_KEEP_ALIVE_TIMEOUT_MS: '3600000' }).httpTimeouts.keepAliveMs).toBe(3_600_000);
+    expect(loadConfig(base).httpTimeouts.keepAliveMs).toBe(72_000);
   });
 });
 
