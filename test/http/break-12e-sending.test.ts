@@ -151,19 +151,8 @@ describe('the receiving bounds on a keep-alive connection (hostile pass 12e: the
  * the gateway does.
  */
 describe('how long an idle keep-alive connection stays open', () => {
-  it('is 72 s by default, and the answers say so', async () => {
-    const t = await startTestGateway();
-    try {
-      const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
-      expect({ status: res.status, keepAlive: res.headers.get('keep-alive') }).toEqual({ status: 200, keepAlive: 'timeout=72' });
-      expect(t.gateway.server.keepAliveTimeout).toBe(72_000);
-    } finally {
-      await t.close();
-    }
-  });
-
   it('is what HTTP_KEEP_ALIVE_TIMEOUT_MS sets: the connection serves a request after a pause shorter than it, and is closed after a longer one', async () => {
-    const t = await startTestGateway({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '2000' });
+    const t = await startTestGateway({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000' });
     const c = await reader(t.gateway.port);
     const answers = async (n: number) => {
       const started = Date.now();
@@ -172,14 +161,14 @@ describe('how long an idle keep-alive connection stays open', () => {
     try {
       c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
       await answers(1);
-      expect(c.text()).toMatch(/\r\nKeep-Alive: timeout=2\r\n/i);
-      await new Promise((r) => setTimeout(r, 1_000));
+      expect(c.text()).toMatch(/\r\nKeep-Alive: timeout=1\r\n/i);
+      await new Promise((r) => setTimeout(r, 600));
       c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
       await answers(2);
       const idleFrom = Date.now();
       while (!c.closed() && Date.now() - idleFrom < 20_000) await new Promise((r) => setTimeout(r, 20));
       // Node closes it one second past the bound (its keepAliveTimeoutBuffer).
-      expect({ statuses: c.statuses(), closed: c.closed(), idleMsAtLeast: Date.now() - idleFrom >= 2_000 }).toEqual({ statuses: [200, 200], closed: true, idleMsAtLeast: true });
+      expect({ statuses: c.statuses(), closed: c.closed(), idleMsAtLeast: Date.now() - idleFrom >= 1_000 }).toEqual({ statuses: [200, 200], closed: true, idleMsAtLeast: true });
     } finally {
       c.socket.destroy();
       await t.close();

@@ -85,6 +85,12 @@ describe('HTTP', () => {
     expect([get.status, await get.json()]).toEqual([400, { errors: [{ message: 'The query string is not valid UTF-8 text.', extensions: { code: 'BAD_REQUEST' } }] }]);
   });
 
+  it('keeps an idle keep-alive connection 72 s by default, and its answers say so (HTTP_KEEP_ALIVE_TIMEOUT_MS: test/http/break-12e-sending.test.ts)', async () => {
+    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect({ status: res.status, keepAlive: res.headers.get('keep-alive') }).toEqual({ status: 200, keepAlive: 'timeout=72' });
+    expect(t.gateway.server.keepAliveTimeout).toBe(72_000);
+  });
+
   it('answers unknown paths with 404', async () => {
     expect((await t.fetch('/nope')).status).toBe(404);
   });

@@ -19,7 +19,7 @@ import { countSockets, opened, startWebStack, until, type WebStack } from '../su
 
 /** The member's budget per window: enough for the app's first screen and its two subscriptions. */
 const BUDGET = 30;
-const WINDOW_SECONDS = 20;
+const WINDOW_SECONDS = 10;
 const MUFFIN = 'Buy 1 coffee, get a free muffin';
 
 describe('member app: a subscription refused while its socket stays open', () => {
@@ -99,7 +99,7 @@ describe('member app: a subscription refused while its socket stays open', () =>
     const hintMs = Math.min(...refusals.map((r) => r.payload[0].extensions!.retryAfter!)) * 1_000;
     // (a "not before" of the page's own timers, which Chromium may fire a little early or late: 1 s of slack)
     for (const at of again) expect(at - refused).toBeGreaterThanOrEqual(hintMs - 1_000);
-  }, 120_000); // real time: a rate window of 20 s
+  }, 120_000); // real time: a rate window of 10 s
   test('an event the gateway could not resolve (its wallet item’s read stopped, and stopped again when sent again): the feed stays Live and the screen reads what it missed', async () => {
     const alice = DEMO.customers.alice;
     const token = await t.customerToken(alice, 3_600);
