@@ -129,6 +129,15 @@ export interface Config {
    * operations, as partners always are (PERSISTED_ONLY=mobile,web). Default: none.
    */
   persistedOnly: string[];
+  /**
+   * Seconds an automatic persisted query (APQ) document is kept in PostgreSQL after a client sent
+   * its text (APQ_TTL_SECONDS, default 300 as Apollo Server's APQ entries in a shared cache; 60 to
+   * 31 536 000, a year). Past it the purge job (src/persisted/apq-retention.job.ts) removes it
+   * unless a manifest put it on a client's list (registered documents are kept: they are a
+   * contract). A client that sends the hash of a removed document is answered
+   * PERSISTED_QUERY_NOT_FOUND and sends the text again, as the APQ protocol has it.
+   */
+  apqTtlSeconds: number;
   /** Seconds a shared cache may keep a response that is the same for every caller (PUBLIC_MAX_AGE). */
   publicMaxAge: number;
   /**
@@ -284,6 +293,18 @@ function clockSkewMaxMs(env: Env): number {
       `CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway's clock may be from the database's, either way, for it to run background jobs and take mutations; got "${env.CLOCK_SKEW_MAX_MS?.trim()}"`,
     );
   }
+}
+
+/**
+ * APQ_TTL_SECONDS (`Config.apqTtlSeconds`): a whole number of seconds from 60 to 31536000 (a
+ * year), default 300 (Apollo Server's APQ time-to-live in a shared cache). Under a minute a client
+ * would send most texts twice; over a year the table keeps every document any client ever sent.
+ * Raises ConfigError naming the whole rule for any other value.
+ */
+function apqTtlSeconds(env: Env): number {
+  const rule =
+    'a whole number of seconds from 60 to 31536000 (default 300): how long an automatic persisted query sent by a client is kept before it must send its text again';
+  return int(env, 'APQ_TTL_SECONDS', 300, 60, 31_536_000, rule);
 }
 
 /**
@@ -597,6 +618,7 @@ export function loadConfig(env: Env = process.env): Config {
       dispatchMs: int(env, 'WEBHOOK_DISPATCH_MS', 1_000, 100, 3_600_000),
     },
     persistedOnly: names(env, 'PERSISTED_ONLY', /^[a-z][a-z0-9_-]{0,39}$/),
+    apqTtlSeconds: apqTtlSeconds(env),
     publicMaxAge: int(env, 'PUBLIC_MAX_AGE', 60, 0, 86_400),
     metricsToken,
     compiledQueries: bool(env, 'COMPILED_QUERIES', true),

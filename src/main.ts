@@ -8,6 +8,7 @@ import { DEMO, demoPartnerKey, seedDemo } from './demo/seed.js';
 import { signToken } from './http/auth.js';
 import { currenciesOutsideIso } from './points/points.service.js';
 import { startGateway } from './http/server.js';
+import { PurgeCounts } from './jobs/purged.js';
 import { startJobs } from './jobs/registry.js';
 import { releaseDeadLeases } from './jobs/runner.js';
 import { contractPartnerManifest } from './persisted/contract.js';
@@ -38,6 +39,8 @@ let database: Database | undefined;
 let gateway: Gateway | undefined;
 let jobs: Jobs | undefined;
 const clockGuard = new ClockGuard(systemClock, config.clockSkewMaxMs, log);
+// Rows the retention jobs purge, per table: counted by the job runner, shown by /metrics.
+const purges = new PurgeCounts();
 try {
   await ensurePortFree(config.host, config.port);
   database = await openDatabase(config, log);
@@ -63,10 +66,10 @@ try {
     const released = await releaseDeadLeases(database.orm.em.fork(), systemClock.now());
     if (released.length) log.info({ jobs: released }, 'released the job leases of a run that was killed');
   }
-  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log, clockGuard });
+  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log, clockGuard, purges });
   jobs = config.jobsEnabled
     ? await startJobs(
-        { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url, clockGuard },
+        { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url, clockGuard, purges },
         { pollMs: config.jobPollMs, concurrency: config.jobConcurrency, leaseMs: config.jobLeaseMs, schedulerTickMs: config.schedulerTickMs },
       )
     : undefined;

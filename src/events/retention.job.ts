@@ -107,6 +107,10 @@ async function committedBefore(em: JobContext['em'], now: Date, cutoff: Date): P
 export const pruneEventsJob: JobHandler = {
   run: async (jc) => {
     const pruned = await pruneEvents(jc);
+    jc.purged?.('outbox_event', pruned.events);
+    jc.purged?.('webhook_delivery', pruned.deliveries);
+    jc.purged?.('webhook_attempt', pruned.attempts);
+    jc.purged?.('job', pruned.jobs);
     jc.log.info(pruned, 'pruned events past their retention');
   },
 };

@@ -3,6 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ClockGuard } from '../clock-guard.js';
 import type { Config } from '../config.js';
+import type { PurgeCounts } from '../jobs/purged.js';
 
 /** The one label value of every request that is not a registered operation of a known client. */
 export const OTHER = 'other';
@@ -99,10 +100,12 @@ export class Metrics {
   /**
    * `clockGuard`: the process's clock guard, whose last comparison is shown as
    * `gateway_clock_skew_seconds` (this clock − the database's: positive ahead; absent until the
-   * first comparison) and `gateway_clock_skewed` (1 while jobs are refused for it).
+   * first comparison) and `gateway_clock_skewed` (1 while jobs are refused for it). `purges`: the
+   * process's purge counts, shown as `gateway_rows_purged_total{table}` (src/jobs/purged.ts).
    */
-  constructor(clockGuard?: ClockGuard) {
+  constructor(clockGuard?: ClockGuard, purges?: PurgeCounts) {
     collectDefaultMetrics({ register: this.registry });
+    if (purges) this.registry.registerMetric(purges.counter);
     if (clockGuard) {
       new Gauge({
         name: 'gateway_clock_skew_seconds',

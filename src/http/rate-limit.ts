@@ -45,6 +45,8 @@ const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBefore
  * caller's first request (rate-limiter-flexible). Customers count per customer, partners per
  * partner (API key), staff per staff member, everyone else (no or invalid credentials) per client
  * IP (IPv6 per /64, see ipBudgetKey); WebSocket connection attempts per client IP on their own budget.
+ * In PostgreSQL a counter whose window has ended is removed by the job `rateLimits.purge`
+ * (src/http/rate-limit-retention.job.ts); Redis expires its keys itself.
  *
  * If the store fails, the request is let through and the failure logged: the limiter protects the
  * gateway, and an outage of its store should not become an outage of the API.
@@ -115,19 +117,23 @@ export class RateLimits {
       sessions.add(client);
       client.once('end', () => sessions.delete(client));
     });
-    enabled.forEach(([kind, points], i) => {
+    for (const [kind, points] of enabled) {
       limiters[kind] = new RateLimiterPostgres({
         storeClient: pool,
         storeType: 'pool',
         tableName: 'rate_limit_bucket',
         tableCreated: true,
-        // One limiter sweeping expired rows of the shared table is enough.
-        clearExpiredByTimeout: i === 0,
+        // Ended windows are purged by the job `rateLimits.purge` (src/http/rate-limit-retention.job.ts),
+        // in batches that skip locked rows. The library's own sweep, every 5 minutes on every
+        // instance, was one unbounded `delete … where expire < …` on this pool, whose statements end
+        // at STORE_TIMEOUT_MS: once a backlog took longer than a second to delete, or one counter's
+        // row was held that long, every sweep failed silently and the table grew for good (retain-14).
+        clearExpiredByTimeout: false,
         keyPrefix: `${rateLimit.keyPrefix}:${kind}`,
         points,
         duration: rateLimit.windowSeconds,
       });
-    });
+    }
     return new RateLimits(limiters, log, async () => {
       const ended = [...sessions].map((client) => new Promise<void>((resolve) => client.once('end', () => resolve())));
       await pool.end();

@@ -28,6 +28,7 @@ import { Authenticator, BEARER_CHALLENGE, inactiveCustomer, type AuthenticateOpt
 import { Cors } from './cors.js';
 import { HttpDrain } from './drain.js';
 import { costLimitPlugin, documentTooLong, ProxyTrust } from './limits.js';
+import type { PurgeCounts } from '../jobs/purged.js';
 import { Metrics, metricsAccess, RequestMeter } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
@@ -63,6 +64,8 @@ export interface GatewayDeps {
   log: Logger;
   /** The process's clock guard, shared with the job runner (one of the server's own when absent): /readyz and /metrics show it. */
   clockGuard?: ClockGuard;
+  /** The process's purge counts, which the job runner adds to and /metrics shows (`gateway_rows_purged_total`); absent: not shown. */
+  purges?: PurgeCounts;
 }
 
 /** True when every root field of the operation is introspection (`__schema`, `__type`, `__typename`). */
@@ -327,11 +330,11 @@ function queryStringIsUtf8(search: string): boolean {
  * same path), `/healthz`, `/readyz`, `/metrics`. Built on node:http directly: nothing between the
  * socket and Apollo but body reading.
  */
-export async function startGateway({ config, orm, databaseUrl, clock, log, clockGuard }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
+export async function startGateway({ config, orm, databaseUrl, clock, log, clockGuard, purges }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
   const schema = await gatewaySchema();
   const auth = new Authenticator(config);
   const guard = clockGuard ?? new ClockGuard(clock, config.clockSkewMaxMs, log);
-  const metrics = new Metrics(guard);
+  const metrics = new Metrics(guard, purges);
   const persisted = new PersistedStore();
   const armor = armorFor(config);
   // Every transport validates with these: Apollo, compiled documents and the socket.

@@ -1,7 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, sql } from '../db/sql.js';
-import { enqueueJob } from '../jobs/queue.js';
-import type { JobHandler } from '../jobs/runner.js';
+import { batchPurgeJob } from '../jobs/purge-job.js';
 import { KEPT_SCOPES } from './idempotency.service.js';
 
 export const PURGE_IDEMPOTENCY_KEYS = 'idempotency.purge';
@@ -43,11 +42,10 @@ export async function purgeIdempotencyKeys(em: SqlEntityManager, now: Date, rete
  * one batch in the job's transaction; a full batch enqueues the next run at once, so a backlog (the
  * first run after an upgrade finds every record ever stored) is worked off in short transactions.
  */
-export const purgeIdempotencyKeysJob: JobHandler = {
-  async run({ em, clock, config, log }) {
-    const now = clock.now();
-    const removed = await purgeIdempotencyKeys(em, now, config.idempotencyRetentionHours);
-    if (removed > 0) log.info({ removed }, 'purged idempotency keys past their retention');
-    if (removed === IDEMPOTENCY_PURGE_BATCH) await enqueueJob(em, PURGE_IDEMPOTENCY_KEYS, { continued: now.toISOString() }, { runAt: now, maxAttempts: 3 });
-  },
-};
+export const purgeIdempotencyKeysJob = batchPurgeJob({
+  kind: PURGE_IDEMPOTENCY_KEYS,
+  table: 'idempotency_record',
+  batch: IDEMPOTENCY_PURGE_BATCH,
+  message: 'purged idempotency keys past their retention',
+  purge: ({ em, config }, now) => purgeIdempotencyKeys(em, now, config.idempotencyRetentionHours),
+});

@@ -7,11 +7,14 @@ import type { Config } from '../config.js';
 import { EXPIRE_POINTS, expirePointsJob, RELEASE_PENDING, releasePendingJob } from '../points/points.jobs.js';
 import { RECOMPUTE_TIERS, recomputeTiersJob } from '../tiers/tier.jobs.js';
 import { PRUNE_EVENTS, pruneEventsJob } from '../events/retention.job.js';
+import { PURGE_RATE_LIMITS, purgeRateLimitBucketsJob } from '../http/rate-limit-retention.job.js';
 import { PURGE_IDEMPOTENCY_KEYS, purgeIdempotencyKeysJob } from '../idempotency/retention.job.js';
+import { PURGE_APQ_DOCUMENTS, purgeApqDocumentsJob } from '../persisted/apq-retention.job.js';
 import { processTransactionJob } from '../transactions/processor.js';
 import { PROCESS_TRANSACTION } from '../transactions/transaction.service.js';
 import { WALLET_SWEEP_JOB, walletSweepJob } from '../wallet/wallet-sweep.job.js';
 import { deliverWebhookJob, dispatchWebhooksJob, WEBHOOK_DELIVER, WEBHOOK_DISPATCH } from '../webhooks/webhook.jobs.js';
+import type { PurgeCounts } from './purged.js';
 import { DEFAULT_RUNNER_OPTIONS, JobRunner, type JobHandler, type RunnerOptions } from './runner.js';
 import { Scheduler, type Schedule } from './scheduler.js';
 
@@ -29,6 +32,8 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   [WEBHOOK_DELIVER]: deliverWebhookJob,
   [PRUNE_EVENTS]: pruneEventsJob,
   [PURGE_IDEMPOTENCY_KEYS]: purgeIdempotencyKeysJob,
+  [PURGE_RATE_LIMITS]: purgeRateLimitBucketsJob,
+  [PURGE_APQ_DOCUMENTS]: purgeApqDocumentsJob,
 };
 
 /** Jobs that run on a clock, on the same queue (each slot once, across all instances). */
@@ -42,6 +47,10 @@ export const SCHEDULES: Schedule[] = [
   { kind: PRUNE_EVENTS, everyMs: 60 * MINUTE },
   // Idempotency records past IDEMPOTENCY_RETENTION_HOURS (src/idempotency/retention.job.ts).
   { kind: PURGE_IDEMPOTENCY_KEYS, everyMs: 15 * MINUTE },
+  // Rate-limit counters whose window has ended (src/http/rate-limit-retention.job.ts; retain-14).
+  { kind: PURGE_RATE_LIMITS, everyMs: 5 * MINUTE },
+  // APQ documents past APQ_TTL_SECONDS, on no client's list (src/persisted/apq-retention.job.ts; retain-14).
+  { kind: PURGE_APQ_DOCUMENTS, everyMs: 5 * MINUTE },
 ];
 
 /** The webhook dispatcher's schedule: every WEBHOOK_DISPATCH_MS, ticked at that pace (not the slow tick). */
@@ -58,10 +67,11 @@ export interface Jobs {
 /**
  * The gateway's background work: a queue worker and the scheduler, inside the gateway process.
  * `deps.clockGuard`: the process's clock guard (shared with the HTTP server's /readyz and /metrics;
- * one of the runner's own when absent), which every claim and tick consults.
+ * one of the runner's own when absent), which every claim and tick consults. `deps.purges`: the
+ * process's purge counts (shared with the HTTP server's /metrics; the runner's own when absent).
  */
 export async function startJobs(
-  deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard },
+  deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard; purges?: PurgeCounts },
   options: Partial<RunnerOptions> & { background?: boolean; scheduler?: boolean; schedulerTickMs?: number } = {},
 ): Promise<Jobs> {
   const runner = new JobRunner(deps, JOB_HANDLERS, { ...DEFAULT_RUNNER_OPTIONS, concurrency: deps.config.jobConcurrency, outboundConcurrency: deps.config.webhooks.concurrency, ...options });

@@ -8,6 +8,7 @@ import { clientBoundMs, type Config } from '../config.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
+import { PurgeCounts, type PurgedTable } from './purged.js';
 import { JOBS_CHANNEL, registerLocalRunner } from './queue.js';
 
 export interface ClaimedJob {
@@ -24,6 +25,12 @@ export interface JobContext {
   clock: Clock;
   config: Config;
   log: Logger;
+  /**
+   * Reports `rows` removed from `table` by this job (a retention job's purge): counted in
+   * `gateway_rows_purged_total` once the job's transaction has committed, never for a run rolled
+   * back. Absent where a handler is called outside the runner (tests, the bench): nothing counts.
+   */
+  purged?(table: PurgedTable, rows: number): void;
 }
 
 export interface JobHandler {
@@ -143,18 +150,22 @@ export class JobRunner {
   private readonly options: RunnerOptions;
   /** Compares this instance's clock with PostgreSQL's at every claim (src/clock-guard.ts). */
   readonly guard: ClockGuard;
+  /** Rows the retention jobs removed, per table (the process's, shown in /metrics). */
+  readonly purges: PurgeCounts;
 
   /**
    * `options` default to DEFAULT_RUNNER_OPTIONS, one by one. `deps.clockGuard`: the process's
-   * guard (one of its own, at CLOCK_SKEW_MAX_MS, when absent).
+   * guard (one of its own, at CLOCK_SKEW_MAX_MS, when absent). `deps.purges`: the process's purge
+   * counts, which /metrics shows (counts of its own when absent).
    */
   constructor(
-    deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; clockGuard?: ClockGuard },
+    deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; clockGuard?: ClockGuard; purges?: PurgeCounts },
     private readonly handlers: Record<string, JobHandler>,
     options: Partial<RunnerOptions> = {},
   ) {
     ({ orm: this.orm, clock: this.clock, config: this.config, log: this.log } = deps);
     this.guard = deps.clockGuard ?? new ClockGuard(deps.clock, deps.config.clockSkewMaxMs, deps.log);
+    this.purges = deps.purges ?? new PurgeCounts();
     this.options = { ...DEFAULT_RUNNER_OPTIONS, ...options };
     const kinds = Object.keys(handlers);
     this.kindsOf = { main: kinds.filter((k) => this.laneOf(k) === 'main'), outbound: kinds.filter((k) => this.laneOf(k) === 'outbound') };
@@ -342,8 +353,9 @@ export class JobRunner {
     return count;
   }
 
-  private contextFor(em: SqlEntityManager): JobContext {
-    return { em, clock: this.clock, config: this.config, log: this.log };
+  /** A handler's context in `em`'s transaction; `purged` reports go to `purged` (counted after the commit; none are given for onFailed). */
+  private contextFor(em: SqlEntityManager, purged: [PurgedTable, number][] = []): JobContext {
+    return { em, clock: this.clock, config: this.config, log: this.log, purged: (table, rows) => void purged.push([table, rows]) };
   }
 
   /** Claims one due job (see claimNext); null when none was due. */
@@ -399,6 +411,7 @@ export class JobRunner {
 
   async execute(job: ClaimedJob): Promise<void> {
     const handler = this.handlers[job.kind];
+    const purged: [PurgedTable, number][] = [];
     try {
       await this.orm.em.fork().transactional(async (em) => {
         // Marked done first, in the same transaction as the work, so both commit or neither does.
@@ -417,8 +430,9 @@ export class JobRunner {
               returning id, ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`,
         );
         if (!done) throw new LeaseLostError(`job ${job.id} was taken over by another worker`);
-        await handler.run(this.contextFor(em), job.payload as never, job);
+        await handler.run(this.contextFor(em, purged), job.payload as never, job);
       });
+      for (const [table, rows] of purged) this.purges.add(table, rows);
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.log.warn({ job: job.id }, error.message);

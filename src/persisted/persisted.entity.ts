@@ -4,7 +4,9 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-o
 /**
  * A GraphQL document known by its SHA-256: registered in a manifest, or by a client through
  * automatic persisted queries (APQ). Every gateway instance reads the same rows, so a hash
- * registered on one instance is served by all.
+ * registered on one instance is served by all. A document on no client's list (APQ only) is
+ * removed APQ_TTL_SECONDS after `createdAt` (src/persisted/apq-retention.job.ts); one a manifest
+ * registered is kept for ever.
  */
 @Entity({ tableName: 'persisted_document' })
 export class PersistedDocument {

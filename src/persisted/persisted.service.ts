@@ -32,7 +32,15 @@ export async function registerManifest(
   }));
   return em.transactional(async (tx) => {
     const records = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(hash text, body text, name text, type text, field_types jsonb)`;
-    await query(tx, sql`insert into persisted_document (hash, body, created_at) select r.hash, r.body, ${input.now} from ${records} on conflict (hash) do nothing`);
+    // A document already stored (perhaps as APQ, which the purge removes past APQ_TTL_SECONDS) is
+    // locked, not rewritten (`do update … where false` locks the row and changes nothing), until
+    // its operation row below commits: the APQ purge skips locked rows, so it cannot remove the
+    // document between this statement and that insert, whose foreign key then failed (retain-14).
+    await query(
+      tx,
+      sql`insert into persisted_document (hash, body, created_at) select r.hash, r.body, ${input.now} from ${records}
+          on conflict (hash) do update set body = excluded.body where false`,
+    );
     const added = await query<{ hash: string }>(
       tx,
       sql`insert into persisted_operation (client, hash, name, type, field_types, created_by, created_at)
@@ -94,8 +102,10 @@ class Lru<K, V> {
 /**
  * A gateway instance's view of the persisted documents: PostgreSQL holds them (so every instance
  * knows what any instance registered), an LRU in front keeps hot ones out of the database. Only
- * hits are cached: a miss may be registered the next moment on another instance, and rows are
- * never changed or removed, so a cached hit can never go stale.
+ * hits are cached: a miss may be registered the next moment on another instance. Rows are never
+ * changed, and only APQ documents are removed (past APQ_TTL_SECONDS), so a cached hit is never
+ * wrong: a hash names one text, and serving a removed APQ document from memory is what a client
+ * that sent its text once may expect.
  */
 export class PersistedStore {
   private readonly bodies: Lru<string, string>;
@@ -146,7 +156,7 @@ export class PersistedStore {
    */
   async rememberApq(em: SqlEntityManager, hash: string, body: string, now: Date): Promise<void> {
     if (this.bodies.get(hash) !== undefined) return;
-    await query(em, sql`insert into persisted_document (hash, body, created_at) values (${hash}, ${body}, ${now}) on conflict (hash) do nothing`);
+    await query(em, sql`insert into persisted_document (hash, body, created_at) values (${hash}, ${body}, ${now}) on conflict (hash) do update set body = excluded.body where false`);
     this.bodies.set(hash, body);
   }
 }

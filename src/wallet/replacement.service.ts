@@ -79,8 +79,9 @@ function unpayable(version: OfferVersionRow, money: string | null) {
  * Staff (operators) give a customer an offer again after it was used up for nothing, e.g. redeemed
  * for a sale that then FAILED: a redemption the till was told about is final (SPEC §5.4), so the
  * remedy is a new wallet item, never un-redeeming the old one. In one transaction: claim the key
- * (scope: the operator) → lock the original → refuse it while it is still usable (ISSUED or LOCKED
- * as of now: INVALID) or when it was replaced already (ALREADY_EXISTS) → issue the same offer
+ * (scope: the operator) → lock the original → refuse it when it was replaced already (ALREADY_EXISTS,
+ * before any other refusal: also the answer to a resend whose key expired, retain-14) or while it is
+ * still usable (ISSUED or LOCKED as of now: INVALID) → issue the same offer
  * version to the same customer (source STAFF), valid as if issued now (OFFER_UNAVAILABLE when that
  * is already past, e.g. the version's `validUntil`; INVALID when the sale that awarded it, or the
  * offer it replaces, was returned: the offer went back with it) → audit entry with the reason. A repeat with
@@ -138,6 +139,12 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
            where io.id = ${request.issuedOfferId} for update of io`,
     );
     if (!original) throw refuse(UserErrorCode.NOT_FOUND, 'No such issued offer.', ['input', 'issuedOfferId']);
+    // Replaced already: said first, before what the offer's state would refuse. A resend of an
+    // `unusable` replacement whose key has expired (retain-13) finds its own offer VOIDED, and was
+    // told "no longer an unusable live offer: nothing was replaced", which was false (retain-14).
+    // Read under the original's row lock, which every replacement of it takes first.
+    const replaced = await db(em).selectFrom('IssuedOffer').select('id').where('replaces', '=', original.id).executeTakeFirst();
+    if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
     const issuedAs = offerVersionFrom(original, 'offer.');
     const payable = payableIn(issuedAs, original.moneyCurrency);
     const live = original.status === IssuedOfferStatus.ISSUED || original.status === IssuedOfferStatus.LOCKED;
@@ -158,8 +165,6 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     }
     // The money the replacement is in: the offer's, or for one never recorded, the one staff name.
     const money = moneyOfReplacement(original.moneyCurrency, request);
-    const replaced = await db(em).selectFrom('IssuedOffer').select('id').where('replaces', '=', original.id).executeTakeFirst();
-    if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
     // An offer that cannot be paid in its money is replaced by its current version, if that can.
     const offer = payableIn(issuedAs, money) ? issuedAs : (await currentOffersByIds(em, [issuedAs.offerId]))[0];
     if (!payableIn(offer, money)) throw unpayable(issuedAs, money);

@@ -1,10 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { IDEMPOTENCY_PURGE_BATCH, purgeIdempotencyKeys } from '../../src/idempotency/retention.job.js';
-import { AdjustPointsDocument, ClaimGiftDocument, CreateGiftListDocument, CreateOfferDocument, PurchaseOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
+import {
+  AdjustPointsDocument,
+  ClaimGiftDocument,
+  CreateCurrencyDocument,
+  CreateGiftListDocument,
+  CreateOfferDocument,
+  PurchaseOfferDocument,
+  RedeemOfferDocument,
+  SubmitTransactionDocument,
+  UpdateOfferDocument,
+} from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
-import { createCustomer, createPartner, earningProgram, eventually, simpleShop, unique } from '../support/program.js';
+import { addListing, createCustomer, createPartner, createStore, earningProgram, eventually, simpleShop, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
 
 const HOUR = 3_600_000;
@@ -272,6 +282,64 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     expect(answer.userErrors.map((e) => [e.code, e.message])).toEqual([
       ['IDEMPOTENCY_KEY_REUSED', 'This idempotencyKey was used for an earlier purchase whose answer is no longer kept; send a new key for a new purchase.'],
     ]);
+  });
+
+  const REPLACE = `mutation Replace($input: IssueReplacementOfferInput!) {
+    issueReplacementOffer(input: $input) { issuedOffer { id status } replaced { id status } userErrors { code field message } }
+  }`;
+  type ReplacePayload = {
+    issueReplacementOffer: { issuedOffer: { id: string; status: string } | null; replaced: { id: string; status: string } | null; userErrors: { code: string; field: string[] | null; message: string }[] };
+  };
+  const replace = (input: Record<string, unknown>) => t.gql<ReplacePayload, unknown>(REPLACE, { input }, t.operatorToken);
+  /** The issueReplacementOffer audit entries and wallet items of the customer owning issued offer `code`. */
+  const replacementsOf = async (code: string) => ({
+    audits: (await t.sql(`select 1 from audit_entry where action = 'issueReplacementOffer' and target = (select 'IssuedOffer:' || id from issued_offer where code = $1)`, [code])).length,
+    wallet: (await t.sql<{ status: string }>(`select status from issued_offer where customer_id = (select customer_id from issued_offer where code = $1) order by id`, [code])).map((r) => r.status),
+  });
+
+  it("retain-14: a resent issueReplacementOffer past the window is told the offer was replaced already, and replaces nothing again (used up, and unusable)", async () => {
+    // A used-up offer: bought, then redeemed at a till.
+    const shop = await simpleShop(t, { priceInPoints: 5 });
+    const customer = await createCustomer(t, shop.currency, 20);
+    const bought = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
+    const till = await createPartner(t, ['offers:redeem']);
+    expect(dataOf(await t.gql(RedeemOfferDocument, { code: bought.code, transactionExternalId: unique('till') }, till.credential)).redeemOffer.userErrors).toEqual([]);
+    const usedUp = { issuedOfferId: bought.id, reason: 'redeemed for a sale that failed', idempotencyKey: unique('replace') };
+    const first = dataOf(await replace(usedUp)).issueReplacementOffer;
+    expect(first.userErrors).toEqual([]);
+    t.clock.advance(23 * HOUR);
+    await purge();
+    expect(dataOf(await replace(usedUp)).issueReplacementOffer).toEqual(first);
+
+    // An offer no till can apply in its money (issued as 2.50 off in yen before money-12), replaced while live with `unusable`.
+    await t.gql(CreateCurrencyDocument, { input: { code: 'RET_JPY', name: 'RET_JPY', expiryDays: null, pointValue: '1', moneyCurrency: 'JPY' } }, t.operatorToken);
+    const yen = await createStore(t, 'RET_JPY');
+    const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('yen off'), benefit: { kind: 'AMOUNT_OFF', amountOff: '200' }, validDays: 30 } }, t.operatorToken)).createOffer.offer!;
+    const listing = await addListing(t, yen.id, offer.id, { priceInPoints: 10 });
+    const owner = await createCustomer(t, 'RET_JPY', 10);
+    const unusableOne = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, owner.token)).purchaseOffer.purchase!.issuedOffer;
+    await t.sql(`update offer_version set amount_off = 2.50 where id = (select offer_version_id from issued_offer where code = $1)`, [unusableOne.code]);
+    ok(await t.gql(UpdateOfferDocument, { input: { offerId: offer.id, benefit: { kind: 'AMOUNT_OFF', amountOff: '3' } } }, t.operatorToken));
+    const unusable = { issuedOfferId: unusableOne.id, reason: 'issued as 2.50 off in yen', idempotencyKey: unique('replace'), unusable: true };
+    const voided = dataOf(await replace(unusable)).issueReplacementOffer;
+    expect(voided.replaced).toEqual({ id: unusableOne.id, status: 'VOIDED' });
+
+    t.clock.advance(2 * HOUR); // 25 h after the first, 2 h after the second
+    await purge();
+    expect(await records('replace-offer:%', usedUp.idempotencyKey)).toBe(0);
+    const before = await tableSnapshot(t);
+    const already = { code: 'ALREADY_EXISTS', field: ['input', 'issuedOfferId'], message: 'This offer was already replaced.' };
+    expect(dataOf(await replace(usedUp)).issueReplacementOffer).toEqual({ issuedOffer: null, replaced: null, userErrors: [already] });
+    expect(await tableSnapshot(t)).toEqual(before);
+    expect(await replacementsOf(bought.code)).toEqual({ audits: 1, wallet: ['REDEEMED', 'ISSUED'] });
+
+    t.clock.advance(23 * HOUR); // the unusable one's key is past its window too
+    await purge();
+    expect(await records('replace-offer:%', unusable.idempotencyKey)).toBe(0);
+    const later = await tableSnapshot(t);
+    expect(dataOf(await replace(unusable)).issueReplacementOffer).toEqual({ issuedOffer: null, replaced: null, userErrors: [already] });
+    expect(await tableSnapshot(t)).toEqual(later);
+    expect(await replacementsOf(unusableOne.code)).toEqual({ audits: 1, wallet: ['VOIDED', 'ISSUED'] });
   });
 
   it("a record is dated when its answer is stored, so a request that waited on a lock keeps its whole window", async () => {

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { migrate, openOrm } from '../../src/db/orm.js';
 import { signToken } from '../../src/http/auth.js';
 import { startGateway, type Gateway } from '../../src/http/server.js';
+import { PurgeCounts } from '../../src/jobs/purged.js';
 import { startJobs, type Jobs } from '../../src/jobs/registry.js';
 import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { toGlobalId } from '../../src/graphql/ids.js';
@@ -215,9 +216,10 @@ export async function startTestGateway(
   const gatewayLog = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   // One per process, as src/main.ts has: /readyz and /metrics show what the job claims found.
   const clockGuard = new ClockGuard(clock, config.clockSkewMaxMs, gatewayLog);
-  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: gatewayLog, clockGuard }, 0, '127.0.0.1');
+  const purges = new PurgeCounts();
+  const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: gatewayLog, clockGuard, purges }, 0, '127.0.0.1');
   const jobs = await startJobs(
-    { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url, clockGuard },
+    { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url, clockGuard, purges },
     { background: (options.jobs ?? 'background') === 'background', scheduler: false, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000, localWakeUps: options.jobLocalWakeUps ?? true },
   );
   // The test's own statements read a test's few rows. Without parallel plans: PostgreSQL planned
