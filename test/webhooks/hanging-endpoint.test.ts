@@ -1,0 +1,128 @@
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { REQUEST_POOL_APPLICATION } from '../../src/db/orm.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
+
+const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
+  registerWebhookEndpoint(input: $input) { endpoint { id } secret userErrors { code field message } } }`;
+const DELIVERIES = `query Deliveries($endpointId: ID) { webhookDeliveries(first: 20, endpointId: $endpointId) { edges { node { status attempts } } } }`;
+
+/**
+ * A real receiver: `hanging` holds each request open with no answer (an endpoint that accepts the
+ * connection and never answers); otherwise, and for the held ones once `answerHeld()` is called, 200.
+ */
+async function receiver(hanging: boolean) {
+  const held: ServerResponse[] = [];
+  const ids: string[] = [];
+  let hangs = hanging;
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      ids.push(String(req.headers['webhook-id']));
+      if (hangs) held.push(res);
+      else res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    held,
+    /** The webhook-id of every request received, answered or not. */
+    ids,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    answerHeld() {
+      hangs = false;
+      for (const res of held.splice(0)) res.writeHead(200).end();
+    },
+    close() {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * webhook-14. One endpoint that hangs delays only its own deliveries, and no delivery holds a
+ * database connection while it waits for an answer. Real gateway, background job loops, receivers
+ * on real sockets; WEBHOOK_TIMEOUT_MS is a minute so the hanging requests stay open for the test.
+ */
+describe('an endpoint that hangs (webhook-14)', () => {
+  let t: TestGateway;
+  const receivers: Awaited<ReturnType<typeof receiver>>[] = [];
+  const started = async (hanging: boolean) => {
+    const r = await receiver(hanging);
+    receivers.push(r);
+    return r;
+  };
+  const register = async (url: string) =>
+    ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken))
+      .registerWebhookEndpoint.endpoint.id;
+  const statuses = async (endpointId: string) =>
+    ok(await t.gql<{ webhookDeliveries: { edges: { node: { status: string } }[] } }, unknown>(DELIVERIES, { endpointId }, t.analystToken)).webhookDeliveries.edges.map(
+      (e) => e.node.status,
+    );
+  /** `n` balance changes of a new customer, dispatched: one delivery per change to every endpoint registered. */
+  const balanceChanges = async (n: number) => {
+    const code = unique('H').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    await createCurrency(t, code);
+    const customer = await createCustomer(t, code);
+    for (let i = 0; i < n; i++) await adjust(t, customer.externalId, code, 10);
+    await t.jobs.dispatcher.tick();
+  };
+
+  beforeAll(async () => {
+    // Two delivery loops, one connection per loop's worth of pool: before webhook-14 the two
+    // loops waiting on receivers held both.
+    t = await startTestGateway({
+      JOB_CONCURRENCY: '1',
+      WEBHOOK_CONCURRENCY: '2',
+      WEBHOOK_TIMEOUT_MS: '60000',
+      DB_POOL_MAX: '2',
+      DB_ACQUIRE_TIMEOUT_MS: '2000',
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await t.close();
+  });
+
+  it("delays only its own deliveries: another endpoint's arrive while it holds one request open, and its own follow once it answers", async () => {
+    const hanging = await started(true);
+    const healthy = await started(false);
+    const [hangingId, healthyId] = [await register(hanging.url), await register(healthy.url)];
+    await balanceChanges(4);
+    // all four of the healthy endpoint's (before: the two loops were soon both held by the
+    // hanging endpoint's deliveries, and the rest waited WEBHOOK_TIMEOUT_MS each)
+    await eventually(async () => healthy.ids.length === 4 && (await statuses(healthyId)).every((s) => s === 'DELIVERED'));
+    // the hanging endpoint holds one request (WEBHOOK_ENDPOINT_CONCURRENCY, default 1); its other
+    // three wait, none lost
+    expect(hanging.held).toHaveLength(1);
+    expect(await statuses(hangingId)).toEqual(['PENDING', 'PENDING', 'PENDING', 'PENDING']);
+    hanging.answerHeld();
+    await eventually(async () => (await statuses(hangingId)).every((s) => s === 'DELIVERED'));
+    // each once, under its own webhook-id
+    expect(new Set(hanging.ids).size).toBe(4);
+    expect(hanging.ids).toHaveLength(4);
+  });
+
+  it('holds no database connection while every delivery loop waits for an answer: requests are served from a pool of two', async () => {
+    const [first, second] = [await started(true), await started(true)];
+    await register(first.url);
+    await register(second.url);
+    await balanceChanges(2);
+    await eventually(async () => first.held.length + second.held.length === 2);
+    // both loops wait on a receiver; none of the gateway's sessions is in a transaction (before:
+    // both, idle in transaction, each holding its delivery's row lock)
+    const inTransaction = await t.sql<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = $1 and state like 'idle in transaction%'`,
+      [REQUEST_POOL_APPLICATION],
+    );
+    expect(inTransaction[0].n).toBe(0);
+    // and a request gets a connection (before: none was free; refused after DB_ACQUIRE_TIMEOUT_MS)
+    const code = unique('Q').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    await createCurrency(t, code);
+    const customer = await createCustomer(t, code);
+    expect(await adjust(t, customer.externalId, code, 5)).toMatchObject({ amount: 5 });
+  });
+});
