@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { REQUEST_POOL_APPLICATION } from '../../src/db/orm.js';
+import { startJobs } from '../../src/jobs/registry.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
 
@@ -10,7 +12,8 @@ const DELIVERIES = `query Deliveries($endpointId: ID) { webhookDeliveries(first:
 
 /**
  * A real receiver: `hanging` holds each request open with no answer (an endpoint that accepts the
- * connection and never answers); otherwise, and for the held ones once `answerHeld()` is called, 200.
+ * connection and never answers); otherwise 200: to later requests after `stopHanging()`, to the held
+ * ones too after `answerHeld()`.
  */
 async function receiver(hanging: boolean) {
   const held: ServerResponse[] = [];
@@ -30,6 +33,9 @@ async function receiver(hanging: boolean) {
     /** The webhook-id of every request received, answered or not. */
     ids,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    stopHanging() {
+      hangs = false;
+    },
     answerHeld() {
       hangs = false;
       for (const res of held.splice(0)) res.writeHead(200).end();
@@ -68,6 +74,7 @@ describe('an endpoint that hangs (webhook-14)', () => {
     await createCurrency(t, code);
     const customer = await createCustomer(t, code);
     for (let i = 0; i < n; i++) await adjust(t, customer.externalId, code, 10);
+    t.clock.advance(t.config.webhooks.dispatchMs); // the dispatcher's next slot (it runs once per slot)
     await t.jobs.dispatcher.tick();
   };
 
@@ -124,5 +131,65 @@ describe('an endpoint that hangs (webhook-14)', () => {
     await createCurrency(t, code);
     const customer = await createCustomer(t, code);
     expect(await adjust(t, customer.externalId, code, 5)).toMatchObject({ amount: 5 });
+  });
+});
+
+/**
+ * webhook-14. The POST runs on the job's lease, not in a transaction: while the lease lives no
+ * other instance sends the same attempt; once it has run out (the worker died between the POST and
+ * its record, here: the clock moved past it) another instance sends it again, under the same
+ * webhook-id, and the first worker's late answer records nothing. Two job runners on one database,
+ * as two gateway instances have; each claim a real parallel statement.
+ */
+describe('a delivery on its lease (webhook-14)', () => {
+  let t: TestGateway;
+  let other: Awaited<ReturnType<typeof startJobs>>;
+  let r: Awaited<ReturnType<typeof receiver>>;
+
+  beforeAll(async () => {
+    t = await startTestGateway({ WEBHOOK_TIMEOUT_MS: '5000' }, { jobs: 'manual' });
+    // the second instance's runner, with the gateway's settings (as src/main.ts starts one)
+    other = await startJobs({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }), databaseUrl: t.databaseUrl }, { background: false, scheduler: false, leaseMs: 30_000 });
+    r = await receiver(true);
+  });
+  afterAll(async () => {
+    await r.close();
+    await other.stop();
+    await t.close();
+  });
+
+  it('is sent by one instance at a time; after its lease ran out, by another, and recorded once', async () => {
+    const endpointId = ok(
+      await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url: r.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken),
+    ).registerWebhookEndpoint.endpoint.id;
+    await createCurrency(t, 'LEASED');
+    const customer = await createCustomer(t, 'LEASED');
+    await adjust(t, customer.externalId, 'LEASED', 10);
+    await t.jobs.dispatcher.tick();
+    expect(await t.jobs.runner.runOne()).toBe(true); // the dispatcher: one delivery
+    // both instances claim at once: one sends (the receiver holds it), the other finds nothing due
+    const first = t.jobs.runner.runOne();
+    const [secondRan] = await Promise.all([other.runner.runOne(), eventually(async () => r.held.length === 1)]);
+    expect(secondRan).toBe(false);
+    expect(await other.runner.runOne()).toBe(false);
+    expect(r.ids).toHaveLength(1);
+    // the first worker is as good as dead: its lease (JOB_LEASE_MS + WEBHOOK_TIMEOUT_MS) has run out
+    t.clock.advance(30_000 + 5_000 + 1);
+    r.stopHanging();
+    expect(await other.runner.runOne()).toBe(true);
+    // the first worker's request is answered at last: it may not record it (the lease is another's)
+    r.answerHeld();
+    await first;
+    const deliveries = ok(
+      await t.gql<{ webhookDeliveries: { edges: { node: { status: string; attempts: number; attemptLog: { statusCode: number | null }[] } }[] } }, unknown>(
+        `query($endpointId: ID) { webhookDeliveries(first: 5, endpointId: $endpointId) { edges { node { status attempts attemptLog { statusCode } } } } }`,
+        { endpointId },
+        t.analystToken,
+      ),
+    ).webhookDeliveries.edges.map((e) => e.node);
+    expect(deliveries).toEqual([{ status: 'DELIVERED', attempts: 1, attemptLog: [{ statusCode: 200 }] }]);
+    // sent twice, under one webhook-id, for the receiver to drop the repeat
+    expect(r.ids).toHaveLength(2);
+    expect(new Set(r.ids).size).toBe(1);
   });
 });
