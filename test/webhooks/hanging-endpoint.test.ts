@@ -145,6 +145,8 @@ describe('a delivery on its lease (webhook-14)', () => {
   let t: TestGateway;
   let other: Awaited<ReturnType<typeof startJobs>>;
   let r: Awaited<ReturnType<typeof receiver>>;
+  /** The endpoint of `r` (the first test's). */
+  let endpointId = '';
 
   beforeAll(async () => {
     t = await startTestGateway({ WEBHOOK_TIMEOUT_MS: '5000' }, { jobs: 'manual' });
@@ -159,7 +161,7 @@ describe('a delivery on its lease (webhook-14)', () => {
   });
 
   it('is sent by one instance at a time; after its lease ran out, by another, and recorded once', async () => {
-    const endpointId = ok(
+    endpointId = ok(
       await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url: r.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken),
     ).registerWebhookEndpoint.endpoint.id;
     await createCurrency(t, 'LEASED');
@@ -191,5 +193,38 @@ describe('a delivery on its lease (webhook-14)', () => {
     // sent twice, under one webhook-id, for the receiver to drop the repeat
     expect(r.ids).toHaveLength(2);
     expect(new Set(r.ids).size).toBe(1);
+  });
+
+  it("sends one endpoint one delivery at a time across instances: the other instance's claim passes its next one over", async () => {
+    const h = await receiver(true);
+    try {
+      // only h receives from here on (the first test's endpoint exists when it ran: not with -t)
+      if (endpointId) ok(await t.gql(`mutation($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`, { input: { endpointId } }, t.operatorToken));
+      ok(await t.gql(REGISTER, { input: { url: h.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
+      await createCurrency(t, 'GROUPED');
+      const customer = await createCustomer(t, 'GROUPED');
+      await adjust(t, customer.externalId, 'GROUPED', 10);
+      await adjust(t, customer.externalId, 'GROUPED', 10);
+      t.clock.advance(t.config.webhooks.dispatchMs);
+      await t.jobs.dispatcher.tick();
+      // the dispatcher's runs (one per slot the clock passed; they are due before the deliveries)
+      const dispatches = async () => (await t.sql(`select 1 from job where kind = 'webhooks.dispatch' and status = 'PENDING'`)).length;
+      while (await dispatches()) await t.jobs.runner.runOne();
+      expect(await t.sql(`select 1 from job where kind = 'webhooks.deliver' and status = 'PENDING'`)).toHaveLength(2);
+      // both instances claim at once: one sends and waits; the other finds the endpoint full
+      const claims = [t.jobs.runner.runOne(), other.runner.runOne()];
+      expect(await Promise.race(claims)).toBe(false);
+      await eventually(async () => h.held.length === 1);
+      expect(await other.runner.runOne()).toBe(false);
+      expect(h.ids).toHaveLength(1);
+      h.answerHeld();
+      expect(await Promise.all(claims)).toEqual(expect.arrayContaining([true, false]));
+      // its next delivery, now that the first is answered
+      expect(await other.runner.runOne()).toBe(true);
+      expect(h.ids).toHaveLength(2);
+      expect(new Set(h.ids).size).toBe(2);
+    } finally {
+      await h.close();
+    }
   });
 });
