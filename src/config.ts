@@ -114,9 +114,17 @@ export interface Config {
     /**
      * Deliveries one instance sends at once (WEBHOOK_CONCURRENCY), in job loops of their own besides
      * the JOB_CONCURRENCY ones, so receivers that hang delay other deliveries, never a sale's
-     * processing or any other job (break-13). Each holds a pooled connection while it waits.
+     * processing or any other job (break-13). None holds a pooled connection while it waits on a
+     * receiver (webhook-14).
      */
     concurrency: number;
+    /**
+     * Deliveries to one endpoint in flight at once, across all instances (WEBHOOK_ENDPOINT_CONCURRENCY,
+     * default 1, 1–64): an endpoint that hangs holds at most this many of the WEBHOOK_CONCURRENCY
+     * loops, and the others keep sending to the other endpoints (webhook-14). One endpoint's
+     * throughput is then at most this many ÷ its answer time.
+     */
+    endpointConcurrency: number;
     /** How long a receiver has to answer, in ms (WEBHOOK_TIMEOUT_MS). */
     timeoutMs: number;
     /** Outbox events the dispatcher reads per job run (WEBHOOK_DISPATCH_BATCH). */
@@ -614,6 +622,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 10, 86_400_000),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 2, 1, 64),
+      endpointConcurrency: int(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 1, 1, 64),
       dispatchBatch: int(env, 'WEBHOOK_DISPATCH_BATCH', 500, 1, 10_000),
       dispatchMs: int(env, 'WEBHOOK_DISPATCH_MS', 1_000, 100, 3_600_000),
     },

@@ -14,6 +14,7 @@ export enum JobStatus {
  */
 @Entity({ tableName: 'job' })
 @Index({ name: 'job_due_idx', expression: "create index job_due_idx on job (run_at, id) where status in ('PENDING', 'RUNNING')" })
+@Index({ name: 'job_group_running_idx', expression: "create index job_group_running_idx on job (group_key) where status = 'RUNNING'" })
 @Check({ name: 'job_attempts_range', expression: 'attempts >= 0 and max_attempts >= 1' })
 export class Job {
   [EntityName]?: 'Job';
@@ -51,6 +52,13 @@ export class Job {
   /** At most one job per key, ever: scheduled runs use `<schedule>:<slot>`. */
   @Property({ type: 'text', nullable: true, unique: true })
   uniqueKey?: string | null;
+
+  /**
+   * Jobs that share a key (a webhook endpoint's deliveries: `webhook-endpoint:<id>`) run at most
+   * RunnerOptions.groupConcurrency at once across all instances; null: no such bound (webhook-14).
+   */
+  @Property({ type: 'text', nullable: true })
+  groupKey?: string | null;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();

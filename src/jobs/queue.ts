@@ -10,6 +10,11 @@ export interface EnqueueOptions {
   uniqueKey?: string;
   maxAttempts?: number;
   /**
+   * The job's group (`job.group_key`): at most RunnerOptions.groupConcurrency jobs of one group
+   * run at once, across instances (a webhook endpoint's deliveries; webhook-14). Default: none.
+   */
+  group?: string;
+  /**
    * `'in-transaction'` (default): NOTIFY in the caller's transaction, delivered on its commit.
    * `'by-caller'`: no NOTIFY here; the caller calls `wakeWorkers` once its transaction has
    * committed (the hot path of sales at the till, see `wakeWorkers`).
@@ -27,8 +32,8 @@ export interface EnqueueOptions {
  * transaction into one, so a transaction that enqueues many jobs of a kind wakes once.
  */
 export async function enqueueJob(em: SqlEntityManager, kind: string, payload: unknown, options: EnqueueOptions): Promise<number | null> {
-  const insert = sql<{ id: number }>`insert into job (kind, payload, run_at, unique_key, max_attempts, created_at)
-          values (${kind}, ${JSON.stringify(payload)}::jsonb, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.runAt})
+  const insert = sql<{ id: number }>`insert into job (kind, payload, run_at, unique_key, max_attempts, group_key, created_at)
+          values (${kind}, ${JSON.stringify(payload)}::jsonb, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.group ?? null}, ${options.runAt})
           on conflict (unique_key) do nothing returning id`;
   const [row] = await query<{ id: number }>(
     em,
@@ -45,8 +50,8 @@ export async function enqueueJob(em: SqlEntityManager, kind: string, payload: un
  * (a sale at the till).
  */
 export function enqueueJobSql(kind: string, payload: RawBuilder<unknown>, from: RawBuilder<unknown>, options: Omit<EnqueueOptions, 'wake'>): RawBuilder<{ id: number }> {
-  return sql`insert into job (kind, payload, run_at, unique_key, max_attempts, created_at)
-          select ${kind}, ${payload}, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.runAt} from ${from}
+  return sql`insert into job (kind, payload, run_at, unique_key, max_attempts, group_key, created_at)
+          select ${kind}, ${payload}, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.group ?? null}, ${options.runAt} from ${from}
           on conflict (unique_key) do nothing returning id`;
 }
 

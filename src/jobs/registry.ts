@@ -74,7 +74,16 @@ export async function startJobs(
   deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard; purges?: PurgeCounts },
   options: Partial<RunnerOptions> & { background?: boolean; scheduler?: boolean; schedulerTickMs?: number } = {},
 ): Promise<Jobs> {
-  const runner = new JobRunner(deps, JOB_HANDLERS, { ...DEFAULT_RUNNER_OPTIONS, concurrency: deps.config.jobConcurrency, outboundConcurrency: deps.config.webhooks.concurrency, ...options });
+  const leaseMs = options.leaseMs ?? DEFAULT_RUNNER_OPTIONS.leaseMs;
+  const runner = new JobRunner(deps, JOB_HANDLERS, {
+    ...DEFAULT_RUNNER_OPTIONS,
+    concurrency: deps.config.jobConcurrency,
+    outboundConcurrency: deps.config.webhooks.concurrency,
+    // A delivery's lease covers its request (WEBHOOK_TIMEOUT_MS) besides its database work (webhook-14).
+    outboundLeaseMs: leaseMs + deps.config.webhooks.timeoutMs,
+    groupConcurrency: deps.config.webhooks.endpointConcurrency,
+    ...options,
+  });
   const scheduler = new Scheduler(deps.orm, deps.clock, SCHEDULES, runner.guard);
   const dispatcher = new Scheduler(deps.orm, deps.clock, [dispatchSchedule(deps.config)], runner.guard);
   if (options.background ?? true) {

@@ -17,6 +17,8 @@ export interface ClaimedJob {
   payload: unknown;
   attempts: number;
   maxAttempts: number;
+  /** Its group (`job.group_key`, EnqueueOptions.group), or null. */
+  groupKey: string | null;
 }
 
 /** What a job handler works with: the job's transaction and the process's clock, config and log. */
@@ -33,9 +35,19 @@ export interface JobContext {
   purged?(table: PurgedTable, rows: number): void;
 }
 
-export interface JobHandler {
-  /** Does the work in `jc.em`'s transaction; the job is marked done in the same transaction. */
-  run(jc: JobContext, payload: never, job: ClaimedJob): Promise<void>;
+/**
+ * What a `mode: 'lease'` handler works with: `em` is in no transaction (a statement, or an
+ * `em.transactional`, holds a pooled connection for its own time only), and `complete(em)` marks
+ * the job done in `em`'s transaction. `complete` throws (and the transaction must then roll back,
+ * which `em.transactional` does) when the job is no longer this worker's: its lease ran out and
+ * another worker took it over, whose outcome counts instead.
+ */
+export interface LeasedJobContext extends JobContext {
+  complete(em: SqlEntityManager): Promise<void>;
+}
+
+/** What every handler may say besides how it runs. */
+interface JobHandlerBase {
   /** Called in a transaction when the job has failed for good (last attempt, or a PermanentJobError). */
   onFailed?(jc: JobContext, payload: never, reason: string): Promise<void>;
   /**
@@ -43,10 +55,34 @@ export interface JobHandler {
    * to WEBHOOK_TIMEOUT_MS), so it runs in loops of its own (`outboundConcurrency`), never in the
    * loops every other job shares: a receiver that hangs holds none of them (break-13: deliveries
    * to one hanging endpoint held every loop, and no sale was processed for WEBHOOK_TIMEOUT_MS per
-   * queued delivery). Unset: the shared loops (`concurrency`).
+   * queued delivery). Its claims last `outboundLeaseMs`. Unset: the shared loops (`concurrency`).
    */
   lane?: JobLane;
 }
+
+/** The usual handler: its work and the job's completion commit together in one transaction. */
+export interface TransactionJobHandler extends JobHandlerBase {
+  mode?: 'transaction';
+  /** Does the work in `jc.em`'s transaction; the job is marked done in the same transaction. */
+  run(jc: JobContext, payload: never, job: ClaimedJob): Promise<void>;
+}
+
+/**
+ * A handler that waits on the outside world between database work (webhook-14): it runs with no
+ * transaction open, on the claim's lease alone, so no pooled connection (nor row lock) is held
+ * while it waits. It must call `jc.complete(em)` in the transaction that records its outcome (or
+ * that decides nothing needs doing); returning without it is an error (the job is retried). A
+ * worker that dies before that commit leaves the job RUNNING until its lease ends, then it runs
+ * again elsewhere: at least once, never twice at the same time (a job is claimed while no live
+ * lease holds it).
+ */
+export interface LeaseJobHandler extends JobHandlerBase {
+  mode: 'lease';
+  run(jc: LeasedJobContext, payload: never, job: ClaimedJob): Promise<void>;
+}
+
+/** How a job kind is run: see TransactionJobHandler and LeaseJobHandler. */
+export type JobHandler = TransactionJobHandler | LeaseJobHandler;
 
 /** The loops a job kind runs in: `main` (JOB_CONCURRENCY loops) or `outbound` (WEBHOOK_CONCURRENCY loops). */
 export type JobLane = 'main' | 'outbound';
@@ -63,7 +99,8 @@ export class PermanentJobError extends Error {}
  * running their jobs, and their leases are left to run out. Safe even if it were wrong about a
  * worker: a job a live worker executes is locked (skipped here), and one it has claimed but not yet
  * begun fails its own completion check (`locked_by`, `attempts`) once claimed again, so no job runs
- * twice to completion. The job keeps its attempts (the killed run counts as one, as when a lease
+ * twice to completion (a `lease` handler's job, which holds no row lock while it waits, is released too, and its
+ * first worker's `complete` then fails the same check). The job keeps its attempts (the killed run counts as one, as when a lease
  * runs out). Returns the ids released, lowest first.
  */
 export async function releaseDeadLeases(em: SqlEntityManager, now: Date): Promise<number[]> {
@@ -77,6 +114,9 @@ export async function releaseDeadLeases(em: SqlEntityManager, now: Date): Promis
 
 /** This worker's lease ran out and another worker took the job over: its work must not commit. */
 class LeaseLostError extends Error {}
+
+/** A claim took a group's job while another claim filled the group: it rolls back (see claimNext). */
+class GroupFull extends Error {}
 
 export interface RunnerOptions {
   /** How long a claimed job is a worker's before another may take it over. */
@@ -94,6 +134,19 @@ export interface RunnerOptions {
    * outbound.
    */
   outboundConcurrency: number;
+  /**
+   * The lease of a claimed `outbound` job (ms): at least the longest it may wait on the outside
+   * (WEBHOOK_TIMEOUT_MS) plus `leaseMs` for its database work, so a live worker's lease never runs
+   * out under a request and the job is never sent by two workers at once (webhook-14).
+   */
+  outboundLeaseMs: number;
+  /**
+   * Jobs of one group (`job.group_key`) running at once, across all instances (counted from the
+   * RUNNING rows under a live lease); a claim passes over a group at its bound and takes the next
+   * due job of another. WEBHOOK_ENDPOINT_CONCURRENCY: one endpoint that hangs holds at most this
+   * many of the outbound loops (webhook-14).
+   */
+  groupConcurrency: number;
   /**
    * How often the LISTEN connection is asked a `select 1` (ms; 0: never), which must be answered
    * within DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS or the connection is closed and
@@ -117,7 +170,24 @@ export const LISTENER_APPLICATION = 'reward-gateway job wake-ups';
 const LISTEN_RETRY_MS = 1_000;
 const LISTEN_RETRY_MAX_MS = 30_000;
 
-export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { leaseMs: 60_000, pollMs: 1_000, backoffMs: 2_000, maxBackoffMs: 300_000, concurrency: 4, outboundConcurrency: 2, listenCheckMs: 30_000, localWakeUps: true };
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
+  leaseMs: 60_000,
+  pollMs: 1_000,
+  backoffMs: 2_000,
+  maxBackoffMs: 300_000,
+  concurrency: 4,
+  outboundConcurrency: 2,
+  outboundLeaseMs: 120_000,
+  groupConcurrency: 1,
+  listenCheckMs: 30_000,
+  localWakeUps: true,
+};
+
+/** The advisory-lock namespace (first key) a claim holds a job group under for its own transaction. */
+const GROUP_LOCK_SPACE = 0x6a6f62; // 'job'
+
+/** A claim that took a group's job and lost the race for its last place to another claim: claim again at once. */
+const CLAIM_AGAIN = 'again';
 
 /**
  * The PostgreSQL job queue's worker. Runs `concurrency` loops, each claiming one due job at a time
@@ -311,10 +381,14 @@ export class JobRunner {
       let more = false;
       try {
         const claimed = await this.claimNext(kinds);
-        if (claimed) {
+        if (claimed === CLAIM_AGAIN) more = true;
+        else if (claimed) {
           more = claimed.more;
           if (more) this.wakeOne(lane);
           await this.execute(claimed.job);
+          // A job of its group passed over while it ran (the group's bound) is due now: look at
+          // once, not at the next poll, or a healthy endpoint's backlog went one per JOB_POLL_MS.
+          if (claimed.job.groupKey !== null) more = true;
         }
       } catch (error) {
         this.log.error({ err: error }, 'job runner error');
@@ -360,7 +434,10 @@ export class JobRunner {
 
   /** Claims one due job (see claimNext); null when none was due. */
   async claim(): Promise<ClaimedJob | null> {
-    return (await this.claimNext())?.job ?? null;
+    for (;;) {
+      const claimed = await this.claimNext();
+      if (claimed !== CLAIM_AGAIN) return claimed?.job ?? null;
+    }
   }
 
   /**
@@ -370,11 +447,28 @@ export class JobRunner {
    * and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS (the reading is recorded in `guard`):
    * the job stays due, untouched (no attempt counted), for another instance or a later claim.
    * Only jobs of `kinds` (default: every kind with a handler; a loop passes its lane's).
+   *
+   * A job of a group (`group_key`) is claimed only while fewer than `groupConcurrency` of its
+   * group run under a live lease; otherwise the claim takes the next due job of another group
+   * (webhook-14: one endpoint that hangs held every outbound loop, and the other endpoints'
+   * deliveries waited behind it). The bound is exact across loops and instances: the claim holds
+   * the group's advisory lock (others pass the group over meanwhile) and, in the same transaction,
+   * counts the group again on a snapshot taken after the lock, which sees every claim committed
+   * before it; a claim that finds the group full then rolls back and answers CLAIM_AGAIN. Claims
+   * that may take an outbound kind run so (a transaction); the main lane's kinds have no groups and
+   * keep their single statement.
    */
-  private async claimNext(kinds: string[] = Object.keys(this.handlers)): Promise<{ job: ClaimedJob; more: boolean } | null> {
+  private async claimNext(kinds: string[] = Object.keys(this.handlers)): Promise<{ job: ClaimedJob; more: boolean } | typeof CLAIM_AGAIN | null> {
     const now = this.clock.now();
     const sent = this.guard.sending();
     const lockedUntil = new Date(now.getTime() + this.options.leaseMs);
+    const outboundUntil = new Date(now.getTime() + this.options.outboundLeaseMs);
+    const bound = this.options.groupConcurrency;
+    const outbound = this.kindsOf.outbound;
+    /** Whether `alias`'s group has room: fewer than `bound` of it running under a live lease (`mine`: one more, the row being claimed). */
+    const groupOpen = (alias: string, mine = sql`0`) =>
+      sql`(${sql.ref(alias)}.group_key is null
+           or (select count(*) from job r where r.group_key = ${sql.ref(alias)}.group_key and r.status = 'RUNNING' and r.locked_until > ${now}) + ${mine} < ${bound})`;
     // The clock guard's comparison rides in the claim (clock-12): no job is claimed, in the same
     // statement, when this instance's clock and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS.
     // The claim commits without waiting for its WAL to reach the disk (`synchronous_commit` off for
@@ -382,57 +476,101 @@ export class JobRunner {
     // only leaves the job due, an attempt uncounted. The job's work never outlives its claim: its
     // transaction starts after the claim committed and its commit (synchronous) flushes the WAL up
     // to its own record, the claim's with it. It was one of a sale's three WAL flushes.
-    const [row] = await query<Partial<ClaimedJob> & { more: boolean | null; databaseAtMs: number }>(
-      this.orm.em.fork(),
-      sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms, set_config('synchronous_commit', 'off', true) as lease_commit),
-          claimed as (
-            update job set status = 'RUNNING', attempts = attempts + 1, locked_until = ${lockedUntil}, locked_by = ${this.workerId}
-             where id = (select id from job
-                          where (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 from db)
-                            and kind = any(${kinds}::text[])
-                            and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
-                          order by run_at, id
-                          for update skip locked limit 1)
-            returning id, kind, payload, attempts, max_attempts as "maxAttempts",
-                      exists (select 1 from job d
-                               where d.kind = any(${kinds}::text[]) and d.id <> job.id
-                                 and ((d.status = 'PENDING' and d.run_at <= ${now}) or (d.status = 'RUNNING' and d.locked_until <= ${now}))) as more)
-          select db.at_ms as "databaseAtMs", claimed.* from db left join claimed on true`,
-    );
-    // The statement's own test (the host clock before it was sent) decides the claim; the guard
-    // records the reading at the round trip's midpoint (break-12g). A claim that waited (a lock on
-    // the job table, a pooled connection) past the tolerance claims nothing this time, harmlessly:
-    // the job stays due, and the next claim, which does not wait, takes it.
-    this.guard.record(sent, new Date(Number(row.databaseAtMs)));
-    if (row.id === undefined || row.id === null) return null;
-    const { more, databaseAtMs: _databaseAtMs, ...job } = row;
-    return { job: job as ClaimedJob, more: more ?? false };
+    const claimIn = async (em: SqlEntityManager, recount: boolean) => {
+      const [row] = await query<Partial<ClaimedJob> & { more: boolean | null; databaseAtMs: number }>(
+        em,
+        sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms, set_config('synchronous_commit', 'off', true) as lease_commit),
+            claimed as (
+              update job set status = 'RUNNING', attempts = attempts + 1, locked_by = ${this.workerId},
+                     locked_until = case when kind = any(${outbound}::text[]) then ${outboundUntil}::timestamptz else ${lockedUntil}::timestamptz end
+               where id = (select id from job
+                            where (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 from db)
+                              and kind = any(${kinds}::text[])
+                              and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
+                              and (group_key is null or (${groupOpen('job')} and pg_try_advisory_xact_lock(${GROUP_LOCK_SPACE}::int, hashtext(group_key))))
+                            order by run_at, id
+                            for update skip locked limit 1)
+              returning id, kind, payload, attempts, max_attempts as "maxAttempts", group_key as "groupKey",
+                        exists (select 1 from job d
+                                 where d.kind = any(${kinds}::text[]) and d.id <> job.id
+                                   and ((d.status = 'PENDING' and d.run_at <= ${now}) or (d.status = 'RUNNING' and d.locked_until <= ${now}))
+                                   and ${groupOpen('d', sql`(d.group_key is not distinct from job.group_key)::int`)}) as more)
+            select db.at_ms as "databaseAtMs", claimed.* from db left join claimed on true`,
+      );
+      // The statement's own test (the host clock before it was sent) decides the claim; the guard
+      // records the reading at the round trip's midpoint (break-12g). A claim that waited (a lock on
+      // the job table, a pooled connection) past the tolerance claims nothing this time, harmlessly:
+      // the job stays due, and the next claim, which does not wait, takes it.
+      this.guard.record(sent, new Date(Number(row.databaseAtMs)));
+      if (row.id === undefined || row.id === null) return null;
+      const { more, databaseAtMs: _databaseAtMs, ...job } = row;
+      if (recount && job.groupKey != null) {
+        const [{ others }] = await query<{ others: number }>(
+          em,
+          sql`select count(*)::int as others from job
+               where group_key = ${job.groupKey} and status = 'RUNNING' and locked_until > ${now} and id <> ${job.id}`,
+        );
+        if (others >= bound) throw new GroupFull();
+      }
+      return { job: job as ClaimedJob, more: more ?? false };
+    };
+    if (!kinds.some((k) => outbound.includes(k))) return claimIn(this.orm.em.fork(), false);
+    try {
+      return await this.orm.em.fork().transactional((em) => claimIn(em, true));
+    } catch (error) {
+      if (error instanceof GroupFull) return CLAIM_AGAIN;
+      throw error;
+    }
   }
 
+  /**
+   * Marks `job` done in `em`'s transaction while it is still this worker's claim (LeaseLostError
+   * otherwise). It also lifts the request pool's statement bounds for the rest of the transaction,
+   * in the same round trip: a job waits for no caller and may be long (points expiry, retention).
+   */
+  private async complete(em: SqlEntityManager, job: ClaimedJob): Promise<void> {
+    const [done] = await query(
+      em,
+      sql`update job set status = 'DONE', finished_at = ${this.clock.now()}, locked_until = null
+           where id = ${job.id} and locked_by = ${this.workerId} and status = 'RUNNING' and attempts = ${job.attempts}
+          returning id, ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`,
+    );
+    if (!done) throw new LeaseLostError(`job ${job.id} was taken over by another worker`);
+  }
+
+  /**
+   * Runs a claimed job: a `transaction` handler in one transaction with the job's completion, a
+   * `lease` handler on its lease (LeaseJobHandler). A failure is retried after backoff, or FAILED
+   * on the last attempt (then `onFailed`); a job whose lease was taken over ends here silently.
+   */
   async execute(job: ClaimedJob): Promise<void> {
     const handler = this.handlers[job.kind];
     const purged: [PurgedTable, number][] = [];
     try {
-      await this.orm.em.fork().transactional(async (em) => {
-        // Marked done first, in the same transaction as the work, so both commit or neither does.
-        // First, not last: the job's row is then locked while the handler runs (a live worker's job
-        // is not taken over, however long it takes; one whose process died is, after its lease,
-        // since its transaction died with it), a job already taken over costs no work, and the
-        // handler's last statement is followed only by the commit: locks a handler takes late
-        // (e.g. a campaign's counter) are held for the shortest time.
-        // It also lifts the request pool's statement bounds for the rest of the transaction, in the
-        // same round trip: a job waits for no caller and may be long (points expiry, retention, a
-        // webhook's HTTP request).
-        const [done] = await query(
-          em,
-          sql`update job set status = 'DONE', finished_at = ${this.clock.now()}, locked_until = null
-               where id = ${job.id} and locked_by = ${this.workerId} and status = 'RUNNING' and attempts = ${job.attempts}
-              returning id, ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`,
-        );
-        if (!done) throw new LeaseLostError(`job ${job.id} was taken over by another worker`);
-        await handler.run(this.contextFor(em, purged), job.payload as never, job);
-      });
-      for (const [table, rows] of purged) this.purges.add(table, rows);
+      if (handler.mode === 'lease') {
+        let completed = false;
+        const jc: LeasedJobContext = {
+          ...this.contextFor(this.orm.em.fork()),
+          complete: async (em) => {
+            await this.complete(em, job);
+            completed = true;
+          },
+        };
+        await handler.run(jc, job.payload as never, job);
+        if (!completed) throw new Error(`job ${job.id} (${job.kind}) returned without completing`);
+      } else {
+        await this.orm.em.fork().transactional(async (em) => {
+          // Marked done first, in the same transaction as the work, so both commit or neither does.
+          // First, not last: the job's row is then locked while the handler runs (a live worker's job
+          // is not taken over, however long it takes; one whose process died is, after its lease,
+          // since its transaction died with it), a job already taken over costs no work, and the
+          // handler's last statement is followed only by the commit: locks a handler takes late
+          // (e.g. a campaign's counter) are held for the shortest time.
+          await this.complete(em, job);
+          await handler.run(this.contextFor(em, purged), job.payload as never, job);
+        });
+        for (const [table, rows] of purged) this.purges.add(table, rows);
+      }
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.log.warn({ job: job.id }, error.message);

@@ -5,7 +5,7 @@ import { castColumn, columnsOf, type Selected } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { UserErrorException } from '../domain/refusals.js';
 import type { EventTopic } from '../events/outbox.service.js';
-import { PermanentJobError, type JobContext, type JobHandler } from '../jobs/runner.js';
+import { PermanentJobError, type JobContext, type TransactionJobHandler } from '../jobs/runner.js';
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom, unpayableReason, versionFitsMoney, type OfferVersionColumns } from '../offers/offer.service.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { creditSettled, lockAccounts, notBeforeWrites, settleAccount, type AccountRow } from '../points/ledger.service.js';
@@ -392,7 +392,7 @@ async function failTransaction({ em, clock }: JobContext, { transactionId }: { t
   );
 }
 
-export const processTransactionJob: JobHandler = {
+export const processTransactionJob: TransactionJobHandler = {
   run: (jc, payload: { transactionId: number }) => processTransaction(jc, payload),
   onFailed: (jc, payload: { transactionId: number }, reason) => failTransaction(jc, payload, reason),
 };

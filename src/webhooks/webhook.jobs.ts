@@ -5,7 +5,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Webhook } from 'standardwebhooks';
 import { query, queryOne, sql } from '../db/sql.js';
 import { enqueueJob } from '../jobs/queue.js';
-import type { JobContext, JobHandler } from '../jobs/runner.js';
+import type { JobContext, JobHandler, LeasedJobContext } from '../jobs/runner.js';
 import { eventTypesBeyond, PARTNER_WEBHOOK_SCOPES, webhookBody, webhookTypeOf, type WebhookEventWireType, type WebhookSourceEvent } from './webhook.events.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor, OUTBOX_BEGINNING, readCommittedEvents, type OutboxRow } from '../events/outbox.reader.js';
@@ -14,6 +14,18 @@ import { WEBHOOK_CURSOR, WebhookDelivery, WebhookEndpoint } from './webhook.enti
 
 export const WEBHOOK_DISPATCH = 'webhooks.dispatch';
 export const WEBHOOK_DELIVER = 'webhooks.deliver';
+
+/**
+ * The job group of an endpoint's deliveries (`job.group_key`): at most WEBHOOK_ENDPOINT_CONCURRENCY
+ * of them are sent at once, across instances, so one endpoint that hangs cannot hold every
+ * delivery loop (webhook-14).
+ */
+export const endpointGroup = (endpointId: number): string => `webhook-endpoint:${endpointId}`;
+
+/** Enqueues the next attempt of a delivery to `endpointId`, due at `runAt`, in the caller's transaction. */
+export async function enqueueDelivery(em: SqlEntityManager, deliveryId: number, endpointId: number, runAt: Date): Promise<void> {
+  await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId }, { runAt, maxAttempts: 3, group: endpointGroup(endpointId) });
+}
 
 /**
  * Reads the outbox past the dispatcher's cursor and turns each event into one delivery per
@@ -49,7 +61,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
     // Partners get their own sales only, and only the loyalty view, each type only with the scope
     // that reads it (PARTNER_WEBHOOK_SCOPES: also for an endpoint registered before that rule); the
     // program's endpoints get all.
-    const created = await query<{ id: number }>(
+    const created = await query<{ id: number; endpointId: number }>(
       em,
       sql`insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at, created_at)
           select e.id, ${event.rowId}, ${type}, ${webhookBody(type, event)}, ${now}, ${now} from webhook_endpoint e
@@ -59,9 +71,9 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
                   or (exists (select 1 from partner p where p.id = e.partner_id and ${PARTNER_WEBHOOK_SCOPES[type] ?? null}::text = any(p.scopes))
                       and (${type} <> 'sale.processed' or e.partner_id = ${event.salePartnerId}::bigint)))
           on conflict (endpoint_id, event_id) do nothing
-          returning id`,
+          returning id, endpoint_id as "endpointId"`,
     );
-    for (const d of created) await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId: Number(d.id) }, { runAt: now, maxAttempts: 3 });
+    for (const d of created) await enqueueDelivery(em, Number(d.id), Number(d.endpointId), now);
     deliveries += created.length;
   }
   await query(em, sql`update webhook_cursor set cursor = ${encodeCursor(page.cursor)}, updated_at = ${now} where name = ${WEBHOOK_CURSOR}`);
@@ -87,9 +99,9 @@ async function withNames(em: SqlEntityManager, page: { type: WebhookEventWireTyp
   return page.map(({ type, event }, i) => ({ type, event: { ...event, ...names[i] } }));
 }
 
-const DELIVERY_TO_SEND = sql`${columnsOf(WebhookDelivery, 'd', ['id', 'status', 'attempts', 'eventId', 'body'])}, ${columnsOf(WebhookEndpoint, 'e', ['url', 'secret', 'disabledAt'])}`;
-/** A delivery to attempt: its state and body, and its endpoint's URL, secret and whether it is disabled. */
-type DeliveryRow = Pick<EntityRow<WebhookDelivery>, 'id' | 'status' | 'attempts' | 'eventId' | 'body'> & Pick<EntityRow<WebhookEndpoint>, 'url' | 'secret' | 'disabledAt'>;
+const DELIVERY_TO_SEND = sql`${columnsOf(WebhookDelivery, 'd', ['id', 'endpointId', 'status', 'attempts', 'eventId', 'body'])}, ${columnsOf(WebhookEndpoint, 'e', ['url', 'secret', 'disabledAt'])}`;
+/** A delivery to attempt: its state and body, and its endpoint's id, URL, secret and whether it is disabled. */
+type DeliveryRow = Pick<EntityRow<WebhookDelivery>, 'id' | 'endpointId' | 'status' | 'attempts' | 'eventId' | 'body'> & Pick<EntityRow<WebhookEndpoint>, 'url' | 'secret' | 'disabledAt'>;
 
 /** The receiver's answer to one POST: its status, or why there was none. */
 interface AttemptOutcome {
@@ -163,50 +175,73 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
 }
 
 /**
- * One attempt of one delivery. The attempt is logged and the delivery moves on in the job's
- * transaction: DELIVERED on a 2xx; otherwise retried after WEBHOOK_BACKOFF_MS × 2^(attempt-1)
- * (at most WEBHOOK_MAX_BACKOFF_MS) by a new job, or FAILED after WEBHOOK_MAX_ATTEMPTS. A worker
- * that dies mid-request leaves the job to be taken over: the receiver may then get the message
- * twice, under the same `webhook-id` (at least once, as Standard Webhooks expects).
+ * One attempt of one delivery, in three steps, none of which holds a database connection while the
+ * receiver is waited on (webhook-14; before, the POST ran inside the job's transaction, holding a
+ * pooled connection and the delivery's row lock for up to WEBHOOK_TIMEOUT_MS):
+ *
+ * 1. a short transaction reads the delivery; one no longer PENDING, or whose endpoint was removed or
+ *    partner revoked, or whose type the partner may no longer read, is finished there (FAILED with
+ *    the reason) and the job completed, nothing sent;
+ * 2. the POST, on the job's lease alone (RunnerOptions.outboundLeaseMs outlasts WEBHOOK_TIMEOUT_MS);
+ * 3. a second transaction completes the job and records the attempt: DELIVERED on a 2xx; otherwise
+ *    retried after WEBHOOK_BACKOFF_MS × 2^(attempt-1) (at most WEBHOOK_MAX_BACKOFF_MS) by a new
+ *    job, or FAILED after WEBHOOK_MAX_ATTEMPTS.
+ *
+ * At least once: a worker that dies between the POST and step 3 (or whose step 3 fails) leaves the
+ * job RUNNING until its lease ends (or to be retried), and the POST is made again, under the same
+ * `webhook-id`, by which the receiver drops repeats (Standard Webhooks). Never two at once: the job
+ * is claimed by one worker at a time while its lease lives, and a worker whose lease was taken over
+ * records nothing (`complete` refuses; the new owner's attempt is the one recorded).
  */
-export async function deliverWebhook({ em, clock, config }: JobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
-  const d = await queryOne<DeliveryRow & { eventType: WebhookEventWireType; partnerRevokedAt: Date | null; partnerScopes: string[] | null }>(
-    em,
-    sql`select ${DELIVERY_TO_SEND}, d.event_type as "eventType", p.revoked_at as "partnerRevokedAt", p.scopes as "partnerScopes"
-          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id left join partner p on p.id = e.partner_id
-         where d.id = ${deliveryId} for update of d`,
-  );
-  if (!d || d.status !== 'PENDING') return;
+export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
+  const { clock, config } = jc;
+  const d = await jc.em.transactional(async (em) => {
+    const row = await queryOne<DeliveryRow & { eventType: WebhookEventWireType; partnerRevokedAt: Date | null; partnerScopes: string[] | null }>(
+      em,
+      sql`select ${DELIVERY_TO_SEND}, d.event_type as "eventType", p.revoked_at as "partnerRevokedAt", p.scopes as "partnerScopes"
+            from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id left join partner p on p.id = e.partner_id
+           where d.id = ${deliveryId}`,
+    );
+    // (revokePartner removes the partner's endpoints; this covers partners revoked before it did)
+    const refusal = !row || row.status !== 'PENDING' ? null
+      : row.disabledAt || row.partnerRevokedAt ? 'The endpoint was removed.'
+      // A delivery written before partners were sent only what their scopes read (or replayed since).
+      : row.partnerScopes && eventTypesBeyond([row.eventType], row.partnerScopes).length ? `The partner may not read ${row.eventType} events.`
+      : undefined;
+    if (refusal === undefined) return row!;
+    await jc.complete(em);
+    if (refusal) await finish(em, deliveryId, 'FAILED', refusal, clock.now());
+    return null;
+  });
+  if (!d) return;
   const now = clock.now();
-  // (revokePartner removes the partner's endpoints; this covers partners revoked before it did)
-  if (d.disabledAt || d.partnerRevokedAt) {
-    await finish(em, deliveryId, 'FAILED', 'The endpoint was removed.', now);
-    return;
-  }
-  // A delivery written before partners were sent only what their scopes read (or replayed since).
-  if (d.partnerScopes && eventTypesBeyond([d.eventType], d.partnerScopes).length) {
-    await finish(em, deliveryId, 'FAILED', `The partner may not read ${d.eventType} events.`, now);
-    return;
-  }
   const outcome = await post(d, now, config.webhooks.timeoutMs, destinations(config));
   const after = clock.now();
-  await query(
-    em,
-    sql`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms)
-        values (${deliveryId}, ${now}, ${outcome.statusCode}, ${outcome.error}, ${outcome.durationMs})`,
-  );
-  const attempts = d.attempts + 1;
-  if (outcome.error === null) {
-    await query(em, sql`update webhook_delivery set attempts = ${attempts}, status = 'DELIVERED', last_error = null, next_attempt_at = null, finished_at = ${after} where id = ${deliveryId}`);
-  } else if (attempts >= config.webhooks.maxAttempts) {
-    await query(em, sql`update webhook_delivery set attempts = ${attempts} where id = ${deliveryId}`);
-    await finish(em, deliveryId, 'FAILED', outcome.error, after);
-  } else {
-    const delay = Math.min(config.webhooks.backoffMs * 2 ** (attempts - 1), config.webhooks.maxBackoffMs);
-    const next = new Date(after.getTime() + delay);
-    await query(em, sql`update webhook_delivery set attempts = ${attempts}, last_error = ${outcome.error}, next_attempt_at = ${next} where id = ${deliveryId}`);
-    await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId }, { runAt: next, maxAttempts: 3 });
-  }
+  await jc.em.transactional(async (em) => {
+    await jc.complete(em);
+    await query(
+      em,
+      sql`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms)
+          values (${deliveryId}, ${now}, ${outcome.statusCode}, ${outcome.error}, ${outcome.durationMs})`,
+    );
+    // Only a delivery still PENDING moves on (nothing else finishes one while its job holds the lease).
+    const [counted] = await query<{ attempts: number }>(
+      em,
+      sql`update webhook_delivery set attempts = attempts + 1 where id = ${deliveryId} and status = 'PENDING' returning attempts`,
+    );
+    if (!counted) return;
+    const attempts = counted.attempts;
+    if (outcome.error === null) {
+      await query(em, sql`update webhook_delivery set status = 'DELIVERED', last_error = null, next_attempt_at = null, finished_at = ${after} where id = ${deliveryId}`);
+    } else if (attempts >= config.webhooks.maxAttempts) {
+      await finish(em, deliveryId, 'FAILED', outcome.error, after);
+    } else {
+      const delay = Math.min(config.webhooks.backoffMs * 2 ** (attempts - 1), config.webhooks.maxBackoffMs);
+      const next = new Date(after.getTime() + delay);
+      await query(em, sql`update webhook_delivery set last_error = ${outcome.error}, next_attempt_at = ${next} where id = ${deliveryId}`);
+      await enqueueDelivery(em, deliveryId, d.endpointId, next);
+    }
+  });
 }
 
 async function finish(em: SqlEntityManager, deliveryId: number, status: 'FAILED', error: string, at: Date): Promise<void> {
@@ -227,8 +262,10 @@ export const dispatchWebhooksJob: JobHandler = {
  * event never reached the partner.
  */
 export const deliverWebhookJob: JobHandler = {
-  // It waits on the partner's endpoint, up to WEBHOOK_TIMEOUT_MS: in loops of its own (break-13).
+  // It waits on the partner's endpoint, up to WEBHOOK_TIMEOUT_MS: in loops of its own (break-13),
+  // with no transaction open while it waits (webhook-14).
   lane: 'outbound',
+  mode: 'lease',
   run: (jc, payload: { deliveryId: number }) => deliverWebhook(jc, payload),
   onFailed: async ({ em, clock }, { deliveryId }: { deliveryId: number }, reason) => {
     const [pending] = await query(em, sql`select 1 from webhook_delivery where id = ${deliveryId} and status = 'PENDING' for update`);

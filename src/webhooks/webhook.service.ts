@@ -7,10 +7,9 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { enqueueJob } from '../jobs/queue.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
-import { WEBHOOK_DELIVER } from './webhook.jobs.js';
+import { enqueueDelivery } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
@@ -211,7 +210,7 @@ export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number): Promi
       sql`update webhook_delivery d set status = 'PENDING', attempts = 0, last_error = null, next_attempt_at = ${now}, finished_at = null
            where d.id = ${deliveryId} returning ${DELIVERY_COLUMNS}`,
     );
-    await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId }, { runAt: now, maxAttempts: 3 });
+    await enqueueDelivery(em, deliveryId, current.endpointId, now);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'replayWebhookDelivery', target: `WebhookDelivery:${deliveryId}`, at: now });
     return row;
   });

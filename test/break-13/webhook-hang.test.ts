@@ -31,7 +31,8 @@ describe('a partner endpoint that hangs (break-13)', () => {
 
   beforeAll(async () => {
     receiver = await hangingReceiver();
-    t = await startTestGateway({ JOB_CONCURRENCY: '2', WEBHOOK_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '60000' });
+    // two deliveries to the one endpoint at once (WEBHOOK_ENDPOINT_CONCURRENCY), so both delivery loops wait on it
+    t = await startTestGateway({ JOB_CONCURRENCY: '2', WEBHOOK_CONCURRENCY: '2', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '60000' });
   });
   afterAll(async () => {
     await receiver.close();

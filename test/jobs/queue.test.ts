@@ -191,8 +191,10 @@ describe('the job queue', () => {
     try {
       await worker.start(t.databaseUrl);
       const done = async (id: number) => (await t.sql<{ status: string }>(`select status from job where id = $1`, [id]))[0].status === 'DONE';
-      // the loops' first look at start-up, once it has found nothing
-      for (let waited = 0; claims < 4 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      // the loops' first look at start-up, once it has found nothing: the four loops and the two
+      // delivery loops (DEFAULT_RUNNER_OPTIONS.outboundConcurrency; their claim is a transaction
+      // since webhook-14, so it could land after a wait for four only, and was counted)
+      for (let waited = 0; claims < 6 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       claims = 0;
       for (let i = 0; i < 10; i++) {
         const id = (await t.orm.em.fork().transactional((em) => enqueueJob(em, 'test.effect', { tag: `one-claim-${i}` }, { runAt: t.clock.now(), wake: 'by-caller' })))!;

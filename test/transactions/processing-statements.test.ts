@@ -47,7 +47,11 @@ describe("a sale's processing in statements to PostgreSQL", () => {
       const submission = recorder.take().map((s) => headOf(s.text, 4));
       expect(await t.jobs.runner.runOne()).toBe(true);
       const statements = recorder.take().map((s) => headOf(s.text, 4));
-      return { externalId: input.externalId, submission, statements: statements.slice(statements.findIndex((s) => s.startsWith('begin'))) };
+      // from the job's transaction (the BEGIN before its "done" update): a manual run's claim, which
+      // may take a webhook delivery, is a transaction of its own since webhook-14 (the loops' claim
+      // of sales, in production, is one statement still), and was never counted
+      const work = statements.findIndex((s) => s.startsWith('update job set status')) - 1;
+      return { externalId: input.externalId, submission, statements: statements.slice(work) };
     };
     await submit(); // warm: first-use work (prepared statements, rules) is not per sale
 

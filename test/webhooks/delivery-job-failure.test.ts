@@ -14,7 +14,7 @@ type DeliveryNode = { id: string; status: string; attempts: number; lastError: s
 
 /**
  * A delivery whose job fails for good (hostile pass 10). Each attempt of a webhook delivery is a
- * job; a job that throws (its database connection lost mid-send, a failover) is retried by the
+ * job; a job that throws (its database work failing after the POST, a failover) is retried by the
  * runner and, after its attempts, marked FAILED. The delivery itself stayed PENDING with no job
  * left to send it: staff saw it pending for ever, and a replay answered it PENDING and sent
  * nothing, so the event never reached the partner. Now the delivery ends FAILED with the job's
@@ -24,8 +24,18 @@ describe('a webhook delivery whose job fails for good', () => {
   let t: TestGateway;
   let server: Server;
   let url = '';
-  /** Whether the receiver cuts the delivering job's database connection before it answers. */
-  let cutTheSender = true;
+  /**
+   * Makes every attempt's record fail, as a failover between the POST and its record would:
+   * since webhook-14 the POST holds no connection (before, the receiver terminated the session
+   * the job held idle in its transaction while it waited), so the failure is PostgreSQL's own,
+   * raised by a trigger on `webhook_attempt` until the test drops it.
+   */
+  const failRecords = async (on: boolean) =>
+    on
+      ? t.sql(`create or replace function test_failover() returns trigger language plpgsql as $$
+                 begin raise exception 'terminating connection: the test''s failover'; end $$;
+               create trigger test_failover before insert on webhook_attempt for each row execute function test_failover()`)
+      : t.sql(`drop trigger test_failover on webhook_attempt`);
   const received: string[] = [];
 
   beforeAll(async () => {
@@ -35,15 +45,7 @@ describe('a webhook delivery whose job fails for good', () => {
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
         received.push(body);
-        // The job sends inside its transaction, holding the delivery's row: its connection is
-        // idle in that transaction while it waits for this answer. A failover would end it so.
-        const cut = cutTheSender
-          ? t.sql(
-              `select pg_terminate_backend(pid) from pg_stat_activity
-                where datname = current_database() and state = 'idle in transaction' and query like '%from webhook_delivery d join webhook_endpoint e%'`,
-            )
-          : Promise.resolve();
-        void cut.then(() => res.writeHead(200).end());
+        res.writeHead(200).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -72,10 +74,11 @@ describe('a webhook delivery whose job fails for good', () => {
     const registered = dataOf(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
     const endpointId = registered.registerWebhookEndpoint.endpoint.id;
     const customer = await createCustomer(t, currency);
+    await failRecords(true);
     const input = { externalId: unique('sale'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: money, lines: [{ sku: 'LATTE', quantity: 1, unitPrice: '3.50' }] };
     ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
 
-    // Three jobs (the delivery job's attempts), each losing its connection while it sends.
+    // Three jobs (the delivery job's attempts), each sending and then failing to record it.
     await stepUntil(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from job where kind = 'webhooks.deliver' and status = 'FAILED'`))[0].n === 1);
     t.clock.advance(60_000);
     await t.runScheduled();
@@ -85,7 +88,7 @@ describe('a webhook delivery whose job fails for good', () => {
     expect(delivery.lastError).toMatch(/terminat|connection/i);
 
     // Mended: a staff replay sends it again, and it is delivered.
-    cutTheSender = false;
+    await failRecords(false);
     const replayed = ok(await t.gql<{ replayWebhookDelivery: { delivery: { status: string } } }, unknown>(REPLAY, { input: { deliveryId: delivery.id } }, t.operatorToken));
     expect(replayed.replayWebhookDelivery.delivery.status).toBe('PENDING');
     await stepUntil(async () => (await deliveries(endpointId))[0].status === 'DELIVERED');

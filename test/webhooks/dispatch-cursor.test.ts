@@ -104,6 +104,8 @@ describe('webhook dispatcher cursor', () => {
       await sql(`delete from webhook_delivery where event_id = any($1::bigint[])`, [a.ids]);
 
       await orm.migrator.up({ to: BEFORE_EVENT_STREAM_ALTER });
+      // this build's dispatcher enqueues deliveries with a group (Migration20261202020000, webhook-14)
+      await sql(`alter table job add column if not exists group_key text`);
       expect(await sql(`select cursor from webhook_cursor`)).toEqual([{ cursor: `{"from":"${b.xid}:${b.xid}:"}` }]);
 
       expect(await dispatch()).toBe(2);
