@@ -20,6 +20,7 @@ import { createPartner, partnerByApiKey, PARTNER_SCOPES } from '../partners/part
 import { contractPartnerManifest } from '../persisted/contract.js';
 import { partnerClient, registerManifest } from '../persisted/persisted.service.js';
 import { createCampaign, setEconomyRule } from '../rules/rule.service.js';
+import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
 
 export const DEMO = {
@@ -53,10 +54,17 @@ async function registerDemoManifest(tx: Parameters<typeof query>[0], config: Con
  * customers with balances. Runs once per
  * database: a transaction-level advisory lock and the BEANS currency make a second run (or two
  * instances at once) a no-op.
+ *
+ * Start-up work, not a request: its transaction lifts the request pool's statement bounds
+ * (`LIFT_REQUEST_TIMEOUTS`) before it waits for the lock, so an instance starting while another
+ * seeds waits for it however long that takes, and a slow machine's seed is not cut at
+ * DB_STATEMENT_TIMEOUT_MS (both failed the start with "canceling statement due to statement
+ * timeout"; docs/decisions.md, "start-up-bounds").
  */
 export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Promise<boolean> {
   const em = orm.em.fork();
   return em.transactional(async (tx) => {
+    await query(tx, sql`select ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`);
     await query(tx, sql`select pg_advisory_xact_lock(hashtext('reward-gateway-demo-seed'))`);
     const [exists] = await query(tx, sql`select 1 from point_currency where code = ${DEMO.currency}`);
     if (exists) {

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
+import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
+import { query, sql } from '../db/sql.js';
 import { registerManifest } from './persisted.service.js';
 import type { PersistedManifest } from './manifest.js';
 import { packageRoot } from './contract.js';
@@ -32,12 +34,20 @@ export async function firstPartyManifest(client: FirstPartyClient): Promise<Pers
  * @returns operations newly registered per client (empty when nothing is built).
  */
 export async function registerFirstPartyManifests(em: SqlEntityManager, schema: GraphQLSchema, now: Date): Promise<Record<string, number>> {
-  const added: Record<string, number> = {};
-  for (const client of FIRST_PARTY_CLIENTS) {
-    const manifest = await firstPartyManifest(client);
-    if (!manifest) continue;
-    const { count } = await registerManifest(em, { schema, client, manifest, actor: 'build', now });
-    added[client] = count;
-  }
-  return added;
+  const manifests = (await Promise.all(FIRST_PARTY_CLIENTS.map(async (client) => [client, await firstPartyManifest(client)] as const))).filter(
+    (entry): entry is readonly [FirstPartyClient, PersistedManifest] => entry[1] !== undefined,
+  );
+  if (manifests.length === 0) return {};
+  // Start-up work, not a request: without the request pool's statement bounds, so an instance that
+  // starts while another registers the same documents waits for it (their rows' locks) however
+  // long a loaded machine takes (docs/decisions.md, "start-up-bounds").
+  return em.transactional(async (tx) => {
+    await query(tx, sql`select ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`);
+    const added: Record<string, number> = {};
+    for (const [client, manifest] of manifests) {
+      const { count } = await registerManifest(tx, { schema, client, manifest, actor: 'build', now });
+      added[client] = count;
+    }
+    return added;
+  });
 }
