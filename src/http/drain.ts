@@ -1,5 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import { ErrorCode } from '../graphql/errors.js';
 
 /**
@@ -23,7 +23,10 @@ import { ErrorCode } from '../graphql/errors.js';
  *    request whose body has not all come within `BODY_GRACE_MS` is refused like a new one (nothing
  *    of it ran), so a client that stopped sending does not hold the shutdown for its grace period;
  * 4. close the connections left idle, then wait (within the same deadline) for the others to
- *    finish; at the deadline, cut whatever is left.
+ *    finish; at the deadline, cut whatever is left. Idle includes a connection that has sent no
+ *    byte yet (a load balancer's or a browser's pre-opened one): node's `closeIdleConnections`
+ *    counts it as a request in progress (its headers' clock runs from the connect), so it held
+ *    every stop for the whole grace period (break-14: 10 s per SIGTERM with one such socket).
  * Only then may the caller stop what the handlers use (Apollo, the relay, rate limits).
  */
 /**
@@ -40,8 +43,15 @@ export class HttpDrain {
   /** Responses of handlers still running (each removed when its handler's promise settles). */
   readonly #running = new Set<ServerResponse>();
   #allSettled?: () => void;
+  /** Every open connection (removed on close), to find those that never sent a byte. */
+  readonly #sockets = new Set<Socket>();
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
 
   /** True once `close` has begun: new requests are refused, not handled. */
   get closing(): boolean {
@@ -109,6 +119,10 @@ export class HttpDrain {
       await Promise.race([Promise.all([settled, ...alongside]), deadline]);
       // Now idle ones are closed; an answer still being sent closes its connection after it.
       this.server.close();
+      // node's idle list leaves out a connection that has sent nothing yet: idle as well, closed
+      // the same (a request already in the kernel's buffer meets the same close as on an idle
+      // kept-alive connection, nothing of it ran).
+      for (const socket of this.#sockets) if (socket.bytesRead === 0) socket.destroy();
       await Promise.race([closed, deadline]);
       this.server.closeAllConnections();
     } finally {
