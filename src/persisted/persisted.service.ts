@@ -152,11 +152,25 @@ export class PersistedStore {
 
   /**
    * Remembers an APQ document (hash already checked against the body, document already
-   * validated). Never adds to any client's list.
+   * validated) as sent at `now`: stored, or its stored row's `created_at` moved on to `now`, so it
+   * is kept APQ_TTL_SECONDS after the text was last sent (the purge, `purgeApqDocuments`, counts
+   * from `created_at`). Never adds to any client's list. Always written, even when this instance
+   * holds the text in memory: break-14 found two faults of the shortcut and the old `do update …
+   * where false`. (1) After the purge, another instance answered PERSISTED_QUERY_NOT_FOUND, the
+   * client sent the text, the balancer gave it to this instance, which skipped the write as it had
+   * the text cached: the next request by hash elsewhere was refused again, for as long as the text
+   * kept reaching this instance. (2) A text sent again within the TTL left the row's first date, so
+   * it was purged APQ_TTL_SECONDS after its first send, however recently the client had sent it.
+   * One statement, as before on a miss; a hit (a client sending its text with the hash again) now
+   * costs it too. A row being purged meanwhile: the upsert waits for the purge and inserts the row
+   * again; a row this upsert holds, the purge skips (`for update skip locked`) and rechecks.
    */
   async rememberApq(em: SqlEntityManager, hash: string, body: string, now: Date): Promise<void> {
-    if (this.bodies.get(hash) !== undefined) return;
-    await query(em, sql`insert into persisted_document (hash, body, created_at) values (${hash}, ${body}, ${now}) on conflict (hash) do update set body = excluded.body where false`);
+    await query(
+      em,
+      sql`insert into persisted_document (hash, body, created_at) values (${hash}, ${body}, ${now})
+          on conflict (hash) do update set created_at = excluded.created_at where persisted_document.created_at < excluded.created_at`,
+    );
     this.bodies.set(hash, body);
   }
 }
