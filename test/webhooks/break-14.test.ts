@@ -117,3 +117,58 @@ describe('two instances delivering to one endpoint at once (break-14)', () => {
     expect((await deliveries(endpointId)).map((d) => d.status)).toEqual(['PENDING', 'PENDING', 'PENDING', 'PENDING']);
   });
 });
+
+/**
+ * break-14: an endpoint removed while one of its deliveries waits for the answer (lease mode: no
+ * row lock holds the removal back). The answer still counts for what was sent; nothing more is
+ * sent to the removed endpoint.
+ */
+describe('an endpoint removed during a POST (break-14)', () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway({ WEBHOOK_TIMEOUT_MS: '5000' }, { jobs: 'manual' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a failed answer is logged, and the retry fails the delivery as removed without sending', async () => {
+    const held: ServerResponse[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => held.push(res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const endpointId = ok(
+        await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken),
+      ).registerWebhookEndpoint.endpoint.id;
+      await createCurrency(t, 'REMOVED');
+      const customer = await createCustomer(t, 'REMOVED');
+      await adjust(t, customer.externalId, 'REMOVED', 10);
+      t.clock.advance(t.config.webhooks.dispatchMs);
+      await t.jobs.dispatcher.tick();
+      while ((await t.sql(`select 1 from job where kind = 'webhooks.dispatch' and status = 'PENDING'`)).length) await t.jobs.runner.runOne();
+      const sending = t.jobs.runner.runOne();
+      await eventually(async () => held.length === 1);
+      ok(await t.gql(`mutation($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`, { input: { endpointId } }, t.operatorToken));
+      held[0].writeHead(500).end();
+      expect(await sending).toBe(true);
+      t.clock.advance(t.config.webhooks.maxBackoffMs + 1);
+      while (await t.jobs.runner.runOne());
+      const [delivery] = await t.sql<{ status: string; attempts: number; last_error: string }>(
+        `select d.status, d.attempts, d.last_error from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where e.url = $1`,
+        [url],
+      );
+      expect(delivery).toEqual({ status: 'FAILED', attempts: 1, last_error: 'The endpoint was removed.' });
+      expect(held).toHaveLength(1);
+      expect(await t.sql(`select 1 from job where kind = 'webhooks.deliver' and status in ('PENDING', 'RUNNING')`)).toHaveLength(0);
+    } finally {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
