@@ -330,6 +330,10 @@ describe('web app in a browser', () => {
     await page.locator('.graphiql-container').waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Member Alice Martin' }).click();
     await page.getByRole('status').filter({ hasText: 'Authorization: Bearer token of Member Alice Martin' }).waitFor();
+    // Choosing a token mounts a new GraphiQL (its `key`): Execute is clicked once its query editor
+    // shows the default query, or on a loaded machine the click came before the editor had one and
+    // ran nothing (a CI run waited 15 s for an answer never asked for).
+    await page.locator('.graphiql-query-editor .view-lines').filter({ hasText: 'balances' }).waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: /Execute query/ }).click();
     await page.locator('.graphiql-response').getByText('Alice Martin').waitFor({ timeout: 15_000 });
     expect(external).toEqual([]);
