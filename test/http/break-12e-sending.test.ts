@@ -9,8 +9,14 @@ import { createCustomer, simpleShop } from '../support/program.js';
  * connection from Node's own keep-alive handling.
  */
 
-/** A raw keep-alive connection that reads everything; `answers()` counts the HTTP status lines read so far. */
-async function reader(port: number): Promise<{ socket: Socket; text: () => string; statuses: () => number[]; closed: () => boolean }> {
+/**
+ * A raw keep-alive connection that reads everything; `statuses()` are the HTTP status codes read so
+ * far, and `answers(n, withinMs)` waits until `n` have been read, the connection closed, or
+ * `withinMs` passed (default 10 s), whichever is first.
+ */
+async function reader(
+  port: number,
+): Promise<{ socket: Socket; text: () => string; statuses: () => number[]; closed: () => boolean; answers: (n: number, withinMs?: number) => Promise<void> }> {
   const socket = connect(port, '127.0.0.1');
   let text = '';
   let closed = false;
@@ -18,11 +24,16 @@ async function reader(port: number): Promise<{ socket: Socket; text: () => strin
   socket.on('close', () => (closed = true));
   socket.on('error', () => undefined);
   await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  const statuses = () => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
   return {
     socket,
     text: () => text,
-    statuses: () => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1])),
+    statuses,
     closed: () => closed,
+    answers: async (n, withinMs = 10_000) => {
+      const started = Date.now();
+      while (statuses().length < n && !closed && Date.now() - started < withinMs) await new Promise((r) => setTimeout(r, 20));
+    },
   };
 }
 
@@ -119,14 +130,11 @@ describe('the receiving bounds on a keep-alive connection (hostile pass 12e: the
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency, 3);
     const c = await reader(t.gateway.port);
-    const answers = async (n: number) => {
-      const started = Date.now();
-      while (c.statuses().length < n && !c.closed() && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
-    };
+    const answers = (n: number) => c.answers(n, 5_000);
     try {
       c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
       await answers(1);
-      // Idle for three times the headers' bound and the send bound (keepAliveTimeout is 5 s).
+      // Idle for three times the headers' bound and the send bound (keep-alive is 72 s by default).
       await new Promise((r) => setTimeout(r, 1_200));
       const stall = await holdLocks(t, 'lock table customer in access exclusive mode', []);
       c.socket.write(post(JSON.stringify({ query: '{ me { externalId } }' }), customer.token));
@@ -155,17 +163,13 @@ describe('how long an idle keep-alive connection stays open', () => {
   it('is what HTTP_KEEP_ALIVE_TIMEOUT_MS sets: the connection serves a request after a pause shorter than it, and is closed after a longer one', async () => {
     const t = await startTestGateway({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000' });
     const c = await reader(t.gateway.port);
-    const answers = async (n: number) => {
-      const started = Date.now();
-      while (c.statuses().length < n && !c.closed() && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
-    };
     try {
       c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
-      await answers(1);
+      await c.answers(1);
       expect(c.text()).toMatch(/\r\nKeep-Alive: timeout=1\r\n/i);
       await new Promise((r) => setTimeout(r, 600));
       c.socket.write(post(JSON.stringify({ query: '{ __typename }' })));
-      await answers(2);
+      await c.answers(2);
       const idleFrom = Date.now();
       while (!c.closed() && Date.now() - idleFrom < 20_000) await new Promise((r) => setTimeout(r, 20));
       // Node closes it one second past the bound (its keepAliveTimeoutBuffer).
