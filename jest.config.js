@@ -1,37 +1,30 @@
-/** Jest on the ESM project: swc compiles TypeScript with legacy decorators and their metadata. */
+/**
+ * Jest, with jest-light-runner: each worker is a thread that runs its test files one after another
+ * in plain Node, on Node's own ESM loader, and keeps the modules it has loaded. Under jest's own
+ * runner every test file got a vm context of its own and loaded the gateway's whole module graph
+ * again (graphql, MikroORM, Apollo, type-graphql, our src/: 1.5–2 s of CPU a file when the
+ * machine was quiet, 3–5 s when loaded, 179 files), and jest's vm modules ran everything slower.
+ * Measured when it changed (suite-15): test/graphql and test/transactions, 27 files, 115 s → 88 s,
+ * CPU 212 s → 143 s; the whole run in docs/decisions.md, suite-15.
+ *
+ * What the files give up: a fresh module registry and global object each. No test mocks modules,
+ * and a gateway's state lives in the gateway (`startTestGateway` makes a new one), so they share
+ * loaded code, not state; a file that needs a module instance of its own imports it with a query
+ * (test/purchases/floor-statement.test.ts).
+ * - test/support/ts-hooks.mjs (`setupFiles`): compiles the TypeScript with swc (legacy decorators
+ *   and their metadata) and resolves `./x.js` to `./x.ts`.
+ * - test/support/jest-globals.mjs (`setupFilesAfterEnv`): test and hook timeouts (`testTimeout`
+ *   below, or a test's third argument) and `jest.useFakeTimers(config)`, which the runner lacks.
+ */
 export default {
-  testEnvironment: 'node',
-  extensionsToTreatAsEsm: ['.ts'],
-  transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {
-        jsc: {
-          target: 'es2023',
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-        },
-        module: { type: 'es6' },
-      },
-    ],
-  },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  runner: 'jest-light-runner',
+  transform: {},
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  setupFiles: ['<rootDir>/test/support/ts-hooks.mjs'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest-globals.mjs'],
   globalSetup: './test/support/global-setup.mjs',
   globalTeardown: './test/support/global-teardown.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   maxWorkers: 2,
-  // Each test file leaves ~40 MB of heap behind in its worker (the module graph jest's ESM vm
-  // modules keep; no open handle: the workers exit with code 0 within a millisecond of being told
-  // to end). A worker that ran half the suite holds ~1 GB, and Node takes longer than jest's 500 ms
-  // grace to tear that down on a loaded machine: "A worker process has failed to exit gracefully".
-  // A worker past this much heap after a file is replaced by a fresh one, so none grows that large.
-  workerIdleMemoryLimit: '300MB',
   testTimeout: 60_000,
-  // How long a worker told to end may take to exit before jest kills it and prints "A worker
-  // process has failed to exit gracefully" (jest's default: 500 ms). Even a worker that ran no test
-  // (every one skipped by -t) printed it at load ~10 on 2 cores: its 'exit' event came 13–210 ms
-  // after jest's end message with no handle left (only its IPC pipe and stdio), and Node's own
-  // teardown after it (the isolate's heap, the vm modules) took the rest (edges-12d). A real leak (a
-  // timer, a socket) never exits, so it is still reported, 3 s later.
-  workerGracefulExitTimeout: 3_000,
 };

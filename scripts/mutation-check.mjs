@@ -179,7 +179,7 @@ let child = null;
 function jest(tests) {
   return new Promise((resolve) => {
     let output = '';
-    child = spawn(NODE, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--silent', ...tests], {
+    child = spawn(NODE, ['node_modules/jest/bin/jest.js', '--silent', ...tests], {
       env: { ...process.env, NODE_OPTIONS: '--no-warnings' },
     });
     child.stdout.on('data', (d) => (output += d));

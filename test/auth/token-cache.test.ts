@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer } from '../support/program.js';
 

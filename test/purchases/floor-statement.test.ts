@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import pg from 'pg';
 import { statementCompiler } from '../../bench/floor-statements.js';
 import { decodeGlobalId, toGlobalId } from '../../src/graphql/ids.js';
@@ -41,12 +40,10 @@ describe('the purchase statement the floor sends', () => {
     const sent = recorder.take().filter((s) => /^with h as/.test(s.text.trim()));
     expect(sent).toHaveLength(1);
 
-    let purchaseAloneSql: typeof PurchaseAloneSql | undefined;
-    await jest.isolateModulesAsync(async () => {
-      ({ purchaseAloneSql } = await import('../../src/purchases/purchase.service.js'));
-    });
+    // a module instance of its own: the query makes Node's loader evaluate the file again
+    const { purchaseAloneSql } = (await import(new URL('../../src/purchases/purchase.service.ts?floor', import.meta.url).href)) as { purchaseAloneSql: typeof PurchaseAloneSql };
     const compiler = statementCompiler();
-    const floor = purchaseAloneSql!(compiler, customerId, null, listingId, 'by-the-gateway', new Date(), `customer:${customerId}`);
+    const floor = purchaseAloneSql(compiler, customerId, null, listingId, 'by-the-gateway', new Date(), `customer:${customerId}`);
     expect(floor.text).toBe(sent[0].text);
 
     // The parameters: the offer code where the gateway sent its code, every instant an instant, the rest equal.
@@ -61,7 +58,7 @@ describe('the purchase statement the floor sends', () => {
     const client = new pg.Client({ connectionString: t.databaseUrl });
     await client.connect();
     try {
-      const buy = () => purchaseAloneSql!(compiler, customerId, null, listingId, 'by-the-floor', new Date(), `customer:${customerId}`);
+      const buy = () => purchaseAloneSql(compiler, customerId, null, listingId, 'by-the-floor', new Date(), `customer:${customerId}`);
       const [row] = (await client.query({ name: 'floor_purchase', ...buy() })).rows as PurchaseAloneRow[];
       expect({ claimed: row.claimed, pointsPaid: row['purchase.pointsPaid'], balanceAfter: Number(row.balanceAfter), status: row['issued.status'] }).toEqual({
         claimed: true,

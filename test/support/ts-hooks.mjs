@@ -1,6 +1,10 @@
-// Lets a plain `node` child process (a second gateway in tests) load the project's TypeScript:
-// `./x.js` imports resolve to `./x.ts`, compiled by swc with the options jest uses (legacy
-// decorators and their metadata). Use: node --import ./test/support/ts-hooks.mjs file.ts
+// Lets plain Node load the project's TypeScript: the test files themselves (jest-light-runner runs
+// them in Node's own ESM loader, with this file in jest's `setupFiles`) and a child process (a
+// second gateway in tests: node --import ./test/support/ts-hooks.mjs file.ts). `./x.js` imports
+// resolve to `./x.ts`, compiled by swc with legacy decorators and their metadata, as tsc does.
+// The metadata calls swc emits need `Reflect.metadata` before the first decorated class loads,
+// whichever module a test imports first (src/main.ts's graph loads reflect-metadata first itself).
+import 'reflect-metadata';
 import { transformSync } from '@swc/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
@@ -17,8 +21,9 @@ registerHooks({
     return nextResolve(specifier, context);
   },
   load(url, context, nextLoad) {
-    if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
-    const file = fileURLToPath(url);
+    // jest-light-runner imports each test file with a `?<time>` query
+    const file = url.startsWith('file:') ? fileURLToPath(url) : '';
+    if (!file.endsWith('.ts')) return nextLoad(url, context);
     const { code } = transformSync(readFileSync(file, 'utf8'), {
       filename: file,
       jsc: {
