@@ -14,6 +14,13 @@ export interface Config {
   jwtSecret: string;
   jwtSecretIsDefault: boolean;
   jwtJwksUrl: string | undefined;
+  /**
+   * How JWT_JWKS_URL's keys are fetched (src/http/jwks.ts, outside-15): one fetch may take
+   * `timeoutMs` (JWT_JWKS_TIMEOUT_MS, default 2000, 100–30000); keys older than `maxAgeMs`
+   * (JWT_JWKS_MAX_AGE_MS, default 600000, 10000–86400000) are fetched again in the background
+   * while they are still served.
+   */
+  jwks: { timeoutMs: number; maxAgeMs: number };
   jwtIssuer: string | undefined;
   jwtAudience: string | undefined;
   seedDemo: boolean;
@@ -593,6 +600,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: secret || DEV_JWT_SECRET,
     jwtSecretIsDefault: !secret,
     jwtJwksUrl,
+    jwks: { timeoutMs: int(env, 'JWT_JWKS_TIMEOUT_MS', 2_000, 100, 30_000), maxAgeMs: int(env, 'JWT_JWKS_MAX_AGE_MS', 600_000, 10_000, 86_400_000) },
     jwtIssuer: env.JWT_ISSUER?.trim() || undefined,
     jwtAudience: env.JWT_AUDIENCE?.trim() || undefined,
     seedDemo: bool(env, 'SEED_DEMO', !databaseUrl),
