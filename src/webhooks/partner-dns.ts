@@ -42,8 +42,9 @@ export class PartnerDns {
   private hosts: { names: Map<string, LookupAddress[]>; readAt: number } | undefined;
 
   constructor(private readonly settings: PartnerDnsSettings) {
-    // c-ares doubles its wait on each try: a third of the bound, then two thirds, fills it.
-    this.resolver = new dnsPromises.Resolver({ timeout: Math.max(1, Math.floor(settings.timeoutMs / 3)), tries: 2 });
+    // Two tries within the bound: the second is sent at half of it (c-ares then waits twice as
+    // long, past the bound, so the bound's own timer is what ends a lookup, at `timeoutMs` exactly).
+    this.resolver = new dnsPromises.Resolver({ timeout: Math.max(1, Math.floor(settings.timeoutMs / 2)), tries: 2 });
     if (settings.servers.length) this.resolver.setServers([...settings.servers]);
   }
 
