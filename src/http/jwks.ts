@@ -72,7 +72,8 @@ export class RemoteKeys {
     private readonly settings: JwksSettings,
     private readonly clock: Clock,
   ) {
-    const options = { keepAlive: true, lookup: sharedLookup() };
+    // no keep-alive: a fetch every JWT_JWKS_MAX_AGE_MS has no use for an idle socket
+    const options = { keepAlive: false, lookup: sharedLookup() };
     this.agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
   }
 

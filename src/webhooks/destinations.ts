@@ -27,7 +27,8 @@ import { PartnerDns, type PartnerDnsSettings } from './partner-dns.js';
 export class WebhookDestinations {
   private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][];
   private pooled: { 'http:': http.Agent; 'https:': https.Agent } | undefined;
-  private readonly dns: PartnerDns;
+  /** Made at first lookup: a registration's check (`internalHostOf`) needs no resolver. */
+  private resolver: PartnerDns | undefined;
 
   /**
    * @param allowed CIDR ranges allowed although internal, as `loadConfig` checked them (`127.0.0.0/8`)
@@ -39,10 +40,9 @@ export class WebhookDestinations {
     allowed: readonly string[],
     readonly allowLoopback: boolean,
     private readonly idleSocketMs = 30_000,
-    dns: PartnerDnsSettings = { servers: [], timeoutMs: 3_000 },
+    private readonly dns: PartnerDnsSettings = { servers: [], timeoutMs: 3_000 },
   ) {
     this.ranges = allowed.map((cidr) => ipaddr.parseCIDR(cidr));
-    this.dns = new PartnerDns(dns);
   }
 
   /** Agents whose connections go only to checked addresses (keep-alive: a pooled socket was checked when it connected). Made at first use. */
@@ -102,7 +102,7 @@ export class WebhookDestinations {
    * Answers in the form asked for (`all` or one address); the family asked for (4 or 6) filters.
    */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
-    this.dns.resolve(hostname).then(
+    (this.resolver ??= new PartnerDns(this.dns)).resolve(hostname).then(
       (resolved: LookupAddress[]) => {
         for (const { address } of resolved) {
           const refused = this.refusal(address);
