@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -105,13 +106,20 @@ export class Authenticator {
    */
   private readonly customerIds = new Map<string, number>();
 
-  /** @param clock when JWT_JWKS_URL's keys were fetched and are due again (`RemoteKeys`) */
+  /**
+   * @param clock when JWT_JWKS_URL's keys were fetched and are due again (`RemoteKeys`)
+   * @param log where a failed fetch of those keys is warned of (the issuer is down or hangs)
+   */
   constructor(
     private readonly config: Config,
     clock: Clock = systemClock,
+    log?: Logger,
   ) {
     this.secret = new TextEncoder().encode(config.jwtSecret);
-    this.jwks = config.jwtJwksUrl ? new RemoteKeys(new URL(config.jwtJwksUrl), config.jwks, clock).getKey : undefined;
+    const jwksUrl = config.jwtJwksUrl;
+    this.jwks = jwksUrl
+      ? new RemoteKeys(new URL(jwksUrl), config.jwks, clock, (reason) => log?.warn({ url: jwksUrl, reason }, `could not fetch the token keys (JWT_JWKS_URL): ${reason}`)).getKey
+      : undefined;
   }
 
   /**

@@ -67,10 +67,12 @@ export class RemoteKeys {
   private failed: { at: number; reason: string } | undefined;
   private readonly agent: http.Agent;
 
+  /** @param onFailure told of each failed fetch and why (`no answer within 2000 ms`, `HTTP 500`, ECONNREFUSED): the log's warning */
   constructor(
     private readonly url: URL,
     private readonly settings: JwksSettings,
     private readonly clock: Clock,
+    private readonly onFailure: (reason: string) => void = () => undefined,
   ) {
     // no keep-alive: a fetch every JWT_JWKS_MAX_AGE_MS has no use for an idle socket
     const options = { keepAlive: false, lookup: sharedLookup() };
@@ -107,8 +109,11 @@ export class RemoteKeys {
         this.failed = undefined;
       })
       .catch((error: unknown) => {
-        const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+        // (by shape, not `instanceof Error`: node's own errors come from another realm under jest's vm)
+        const { code, message } = (error ?? {}) as { code?: string; message?: string };
+        const reason = code ?? message ?? String(error);
         this.failed = { at: this.clock.now().getTime(), reason };
+        this.onFailure(reason);
         throw new KeysUnavailable(reason);
       })
       .finally(() => {

@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import pino from 'pino';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openSocket } from '../support/ws.js';
 
@@ -43,6 +44,13 @@ async function jwksHost(body: string) {
   };
 }
 
+/** A logger keeping the warnings about the keys' host, by message. */
+function keptLog() {
+  const warnings: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
+  return { log, fetchFailures: () => warnings.filter((m) => m.startsWith('could not fetch the token keys')) };
+}
+
 /** POST `{ me }` with the token: status, codes and how long it took (ms). */
 async function me(t: TestGateway, token: string) {
   const started = performance.now();
@@ -68,6 +76,7 @@ describe('JWT_JWKS_URL host that hangs or is down (outside-15)', () => {
   let host: Awaited<ReturnType<typeof jwksHost>>;
   let privateKey: CryptoKey;
   let n = 0;
+  const kept = keptLog();
   /** A new token each time (the gateway keeps tokens it verified for a minute: a repeat would not reach the keys). */
   const token = (kid = KID) =>
     new SignJWT({ n: ++n }).setProtectedHeader({ alg: 'RS256', kid }).setSubject('jwks-bob').setAudience(AUDIENCE).setExpirationTime(Math.floor(Date.now() / 1000) + 3600).sign(privateKey);
@@ -77,7 +86,10 @@ describe('JWT_JWKS_URL host that hangs or is down (outside-15)', () => {
     privateKey = pair.privateKey;
     host = await jwksHost(JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: KID, alg: 'RS256', use: 'sig' }] }));
     host.hang();
-    t = await startTestGateway({ JWT_JWKS_URL: host.url, JWT_AUDIENCE: AUDIENCE, JWT_JWKS_TIMEOUT_MS: String(TIMEOUT_MS), JWT_JWKS_MAX_AGE_MS: String(MAX_AGE_MS) });
+    t = await startTestGateway(
+      { JWT_JWKS_URL: host.url, JWT_AUDIENCE: AUDIENCE, JWT_JWKS_TIMEOUT_MS: String(TIMEOUT_MS), JWT_JWKS_MAX_AGE_MS: String(MAX_AGE_MS) },
+      { log: kept.log },
+    );
     await t.sql('insert into customer (external_id) values ($1)', ['jwks-bob']);
   });
   afterAll(async () => {
@@ -93,6 +105,8 @@ describe('JWT_JWKS_URL host that hangs or is down (outside-15)', () => {
     );
     for (const a of answers) expect(a.ms).toBeLessThan(TIMEOUT_MS + 1_000);
     expect(host.requests).toBe(1);
+    // the operator is told, once per fetch
+    expect(kept.fetchFailures()).toEqual([`could not fetch the token keys (JWT_JWKS_URL): no answer within ${TIMEOUT_MS} ms`]);
     // right after the failure: answered at once, the host not asked again
     const next = await me(t, await token());
     expect({ status: next.status, codes: next.codes, requests: host.requests }).toEqual({ status: 503, codes: ['SERVICE_UNAVAILABLE'], requests: 1 });
@@ -131,10 +145,12 @@ describe('JWT_JWKS_URL host that hangs or is down (outside-15)', () => {
     const closed = await jwksHost('{}');
     const url = closed.url;
     await closed.close();
-    const other = await startTestGateway({ JWT_JWKS_URL: url, JWT_AUDIENCE: AUDIENCE, JWT_JWKS_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const refusedLog = keptLog();
+    const other = await startTestGateway({ JWT_JWKS_URL: url, JWT_AUDIENCE: AUDIENCE, JWT_JWKS_TIMEOUT_MS: String(TIMEOUT_MS) }, { log: refusedLog.log });
     try {
       const res = await me(other, await token());
       expect({ status: res.status, codes: res.codes }).toEqual({ status: 503, codes: ['SERVICE_UNAVAILABLE'] });
+      expect(refusedLog.fetchFailures()).toEqual(['could not fetch the token keys (JWT_JWKS_URL): ECONNREFUSED']);
     } finally {
       await other.close();
     }
