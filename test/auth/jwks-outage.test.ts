@@ -7,7 +7,7 @@ import { openSocket } from '../support/ws.js';
 
 const AUDIENCE = 'reward-gateway';
 const KID = 'key-1';
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 2_000;
 const MAX_AGE_MS = 60_000;
 
 /**
@@ -91,6 +91,8 @@ describe('JWT_JWKS_URL host that hangs or is down (outside-15)', () => {
       { log: kept.log },
     );
     await t.sql('insert into customer (external_id) values ($1)', ['jwks-bob']);
+    // a first request paid for (the times below are the keys' host's, not a cold gateway's)
+    await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
   });
   afterAll(async () => {
     await t.close();
@@ -103,14 +105,15 @@ describe('JWT_JWKS_URL host that hangs or is down (outside-15)', () => {
     expect(answers.map(({ status, codes, retryAfter }) => ({ status, codes, retryAfter }))).toEqual(
       Array(10).fill({ status: 503, codes: ['SERVICE_UNAVAILABLE'], retryAfter: '2' }),
     );
-    for (const a of answers) expect(a.ms).toBeLessThan(TIMEOUT_MS + 1_000);
+    // each within the bound (jose's 5 s before), however many wait
+    for (const a of answers) expect(a.ms).toBeLessThan(TIMEOUT_MS + 1_500);
     expect(host.requests).toBe(1);
     // the operator is told, once per fetch
     expect(kept.fetchFailures()).toEqual([`could not fetch the token keys (JWT_JWKS_URL): no answer within ${TIMEOUT_MS} ms`]);
     // right after the failure: answered at once, the host not asked again
     const next = await me(t, await token());
     expect({ status: next.status, codes: next.codes, requests: host.requests }).toEqual({ status: 503, codes: ['SERVICE_UNAVAILABLE'], requests: 1 });
-    expect(next.ms).toBeLessThan(TIMEOUT_MS);
+    expect(next.ms).toBeLessThan(TIMEOUT_MS / 2);
     // a socket is closed "try again later" (1013), which graphql-ws clients retry, not 4401
     const socket = openSocket(t.url, await token());
     expect(await socket.closed).toEqual({ code: 1013, reason: 'token keys unavailable: try again in 2 s' });
@@ -123,19 +126,23 @@ describe('JWT_JWKS_URL host that hangs or is down (outside-15)', () => {
   });
 
   it('with keys held: a host that hangs once they are old delays no request, the held keys are served, and a new key id is told to retry', async () => {
+    // (as the first case leaves it, also when it ran alone or failed: the host answers, the retry interval is over)
+    host.answer();
+    t.clock.advance(5_000);
     expect((await me(t, await token())).status).toBe(200);
     host.hang();
     const before = host.requests;
     t.clock.advance(MAX_AGE_MS + 1);
     const answers = await Promise.all(Array.from({ length: 5 }, async () => me(t, await token())));
     expect(answers.map(({ status, codes }) => ({ status, codes }))).toEqual(Array(5).fill({ status: 200, codes: [] }));
+    // none waited for the refresh's bound
     for (const a of answers) expect(a.ms).toBeLessThan(TIMEOUT_MS);
     // one refresh asked for, in the background
     expect(host.requests).toBe(before + 1);
     // a key id not held (a rotation the gateway has not seen) cannot be decided while the host hangs
     const unknown = await me(t, await token('key-2'));
     expect({ status: unknown.status, codes: unknown.codes }).toEqual({ status: 503, codes: ['SERVICE_UNAVAILABLE'] });
-    expect(unknown.ms).toBeLessThan(TIMEOUT_MS + 1_000);
+    expect(unknown.ms).toBeLessThan(TIMEOUT_MS + 1_500);
     // the held key still serves
     expect((await me(t, await token())).status).toBe(200);
     host.answer();

@@ -126,7 +126,7 @@ describe('a partner whose DNS server never answers (outside-15)', () => {
       lookup: await timed(() => lookup('localhost')),
       graphql: await timed(async () => expect((await t.gql(`query { activityRules { __typename } }`, {}, t.operatorToken)).errors).toBeUndefined()),
     };
-    expect(Object.entries(waits).filter(([, ms]) => ms >= 1_000)).toEqual([]);
+    expect(Object.entries(waits).filter(([, ms]) => ms >= 2_000)).toEqual([]);
     // the other partner is sent to at once, long before the hanging lookups give up
     await eventually(async () => healthy.received.length === 1, DNS_TIMEOUT_MS);
     expect(performance.now() - dispatched).toBeLessThan(DNS_TIMEOUT_MS);
