@@ -14,6 +14,13 @@ export interface Config {
   jwtSecret: string;
   jwtSecretIsDefault: boolean;
   jwtJwksUrl: string | undefined;
+  /**
+   * How JWT_JWKS_URL's keys are fetched (src/http/jwks.ts, outside-15): one fetch may take
+   * `timeoutMs` (JWT_JWKS_TIMEOUT_MS, default 2000, 100–30000); keys older than `maxAgeMs`
+   * (JWT_JWKS_MAX_AGE_MS, default 600000, 10000–86400000) are fetched again in the background
+   * while they are still served.
+   */
+  jwks: { timeoutMs: number; maxAgeMs: number };
   jwtIssuer: string | undefined;
   jwtAudience: string | undefined;
   seedDemo: boolean;
@@ -127,6 +134,17 @@ export interface Config {
     endpointConcurrency: number;
     /** How long a receiver has to answer, in ms (WEBHOOK_TIMEOUT_MS). */
     timeoutMs: number;
+    /**
+     * DNS servers partners' host names are asked of (WEBHOOK_DNS_SERVERS: comma-separated `ip` or
+     * `ip:port`, `[ipv6]:port`; default none: the system's, from /etc/resolv.conf), by c-ares, never
+     * on libuv's thread pool (src/webhooks/partner-dns.ts, outside-15).
+     */
+    dnsServers: string[];
+    /**
+     * The bound on one lookup of a partner's host name, in ms (WEBHOOK_DNS_TIMEOUT_MS, default
+     * 3000, 100–30000): past it the attempt fails with `DNS lookup of <name> had no answer within <n> ms`.
+     */
+    dnsTimeoutMs: number;
     /** Outbox events the dispatcher reads per job run (WEBHOOK_DISPATCH_BATCH). */
     dispatchBatch: number;
     /** How often the dispatcher reads the outbox, in ms (WEBHOOK_DISPATCH_MS): one run per period across instances. */
@@ -509,6 +527,23 @@ function ipRanges(env: Env, name: string): string[] {
   return [...new Set(out)];
 }
 
+/**
+ * `WEBHOOK_DNS_SERVERS`: comma-separated DNS servers as c-ares's `setServers` takes them: an IP
+ * address (`10.0.0.2`, `2001:db8::53`), or with a port (`127.0.0.1:5353`, `[::1]:5353`); empty for
+ * the system's. Throws ConfigError naming the item otherwise (a host name cannot be a DNS server).
+ */
+function dnsServers(env: Env, name: string): string[] {
+  const list = (env[name] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  for (const item of list) {
+    const withPort = /^(?:\[([^\]]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d{1,5})$/.exec(item);
+    const ok = withPort
+      ? isIP(withPort[1] ?? withPort[2]) === (withPort[1] ? 6 : 4) && Number(withPort[3]) >= 1 && Number(withPort[3]) <= 65535
+      : isIP(item) !== 0 && !item.includes('%');
+    if (!ok) throw new ConfigError(`${name} must list DNS servers as IP addresses, optionally with a port (10.0.0.2, 127.0.0.1:5353, [::1]:5353), comma-separated; got "${item}"`);
+  }
+  return [...new Set(list)];
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
@@ -565,6 +600,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: secret || DEV_JWT_SECRET,
     jwtSecretIsDefault: !secret,
     jwtJwksUrl,
+    jwks: { timeoutMs: int(env, 'JWT_JWKS_TIMEOUT_MS', 2_000, 100, 30_000), maxAgeMs: int(env, 'JWT_JWKS_MAX_AGE_MS', 600_000, 10_000, 86_400_000) },
     jwtIssuer: env.JWT_ISSUER?.trim() || undefined,
     jwtAudience: env.JWT_AUDIENCE?.trim() || undefined,
     seedDemo: bool(env, 'SEED_DEMO', !databaseUrl),
@@ -621,6 +657,8 @@ export function loadConfig(env: Env = process.env): Config {
       backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 5_000, 10, 3_600_000),
       maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 10, 86_400_000),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      dnsServers: dnsServers(env, 'WEBHOOK_DNS_SERVERS'),
+      dnsTimeoutMs: int(env, 'WEBHOOK_DNS_TIMEOUT_MS', 3_000, 100, 30_000),
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 2, 1, 64),
       endpointConcurrency: int(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 1, 1, 64),
       dispatchBatch: int(env, 'WEBHOOK_DISPATCH_BATCH', 500, 1, 10_000),

@@ -1,13 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { Logger } from 'pino';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Caller } from '../context.js';
 import { CustomerCheck } from '../customers/customer-check.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import { customerByExternalId, type CustomerRow } from '../customers/customer.service.js';
-import { unauthenticated } from '../graphql/errors.js';
+import { serviceUnavailable, unauthenticated } from '../graphql/errors.js';
 import { partnerByApiKey } from '../partners/partner.service.js';
+import { KeysUnavailable, RemoteKeys } from './jwks.js';
 
 export interface Authenticated {
   caller: Caller;
@@ -103,9 +106,20 @@ export class Authenticator {
    */
   private readonly customerIds = new Map<string, number>();
 
-  constructor(private readonly config: Config) {
+  /**
+   * @param clock when JWT_JWKS_URL's keys were fetched and are due again (`RemoteKeys`)
+   * @param log where a failed fetch of those keys is warned of (the issuer is down or hangs)
+   */
+  constructor(
+    private readonly config: Config,
+    clock: Clock = systemClock,
+    log?: Logger,
+  ) {
     this.secret = new TextEncoder().encode(config.jwtSecret);
-    this.jwks = config.jwtJwksUrl ? createRemoteJWKSet(new URL(config.jwtJwksUrl)) : undefined;
+    const jwksUrl = config.jwtJwksUrl;
+    this.jwks = jwksUrl
+      ? new RemoteKeys(new URL(jwksUrl), config.jwks, clock, (reason) => log?.warn({ url: jwksUrl, reason }, `could not fetch the token keys (JWT_JWKS_URL): ${reason}`)).getKey
+      : undefined;
   }
 
   /**
@@ -191,6 +205,7 @@ export class Authenticator {
       }
       return payload;
     } catch (error) {
+      if (error instanceof KeysUnavailable) throw keysUnavailable();
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired.');
       if (error instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(claimRefusal(error.claim, error.reason));
       if (error instanceof joseErrors.JOSEAlgNotAllowed) throw unauthenticated('The token is signed with an algorithm this gateway does not accept.');
@@ -220,6 +235,16 @@ function claimRefusal(claim: string, reason: string): string {
   if (claim === 'iss') return 'The token is not from the issuer this gateway accepts (iss).';
   if (claim === 'aud') return 'The token is not for this gateway (aud).';
   return `The token's ${claim} claim is not valid.`;
+}
+
+/**
+ * SERVICE_UNAVAILABLE (503, Retry-After) for a token that cannot be checked now: JWT_JWKS_URL did
+ * not give the keys to decide it (none fetched yet, or the token names a key id not held) within
+ * JWT_JWKS_TIMEOUT_MS. The token may be good: the client sends it again, rather than signing in
+ * again as a 401 would have it do (outside-15).
+ */
+export function keysUnavailable() {
+  return serviceUnavailable("The token could not be checked: its issuer's signing keys could not be fetched just now. Nothing was done; send the request again shortly.");
 }
 
 /** UNAUTHENTICATED (401) for a customer token whose customer is missing or CLOSED. */

@@ -332,7 +332,7 @@ function queryStringIsUtf8(search: string): boolean {
  */
 export async function startGateway({ config, orm, databaseUrl, clock, log, clockGuard, purges }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
   const schema = await gatewaySchema();
-  const auth = new Authenticator(config);
+  const auth = new Authenticator(config, clock, log);
   const guard = clockGuard ?? new ClockGuard(clock, config.clockSkewMaxMs, log);
   const metrics = new Metrics(guard, purges);
   const persisted = new PersistedStore();

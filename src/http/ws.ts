@@ -464,12 +464,17 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
 
   /**
    * The close of a socket whose connection failed with `error`: the credential's refusal (4401), a
-   * database that did not answer in time (1013, retried by clients; logged as HTTP logs it), or an
+   * database that did not answer in time or a token whose issuer's keys could not be fetched (1013,
+   * retried by clients; the database's logged as HTTP logs it), or an
    * internal error (4500, logged).
    */
   const connectRefusal = (error: unknown): { code: number; reason: string } => {
     const refused = credentialClose(error);
     if (refused) return refused;
+    // JWT_JWKS_URL's keys could not be fetched (src/http/jwks.ts): the token may be good, so "retry", not 4401
+    if ((error as GraphQLError)?.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE) {
+      return { code: SocketClose.TRY_AGAIN_LATER, reason: `token keys unavailable: try again in ${UNAVAILABLE_RETRY_AFTER_SECONDS} s` };
+    }
     const unavailable = databaseUnavailable(error);
     if (unavailable) {
       deps.formatOptions.onUnavailable?.(unavailable, error);

@@ -1,8 +1,9 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { PartnerDns, type PartnerDnsSettings } from './partner-dns.js';
 
 /**
  * Where webhooks may be sent (docs/decisions.md, "The network edge"): only to global unicast
@@ -20,21 +21,26 @@ import ipaddr from 'ipaddr.js';
  * Checked at registration for a literal IP or `localhost` (`internalHostOf`), and when sending on
  * the address actually connected to: a host name is resolved by the agents' `lookup`, which
  * refuses the name when any address it resolves to is refused, and the connection is made to the
- * addresses it checked (no second resolution, so no DNS-rebinding window).
+ * addresses it checked (no second resolution, so no DNS-rebinding window). Names are resolved by
+ * `PartnerDns` (c-ares, bounded by WEBHOOK_DNS_TIMEOUT_MS), never on libuv's thread pool.
  */
 export class WebhookDestinations {
   private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][];
   private pooled: { 'http:': http.Agent; 'https:': https.Agent } | undefined;
+  /** Made at first lookup: a registration's check (`internalHostOf`) needs no resolver. */
+  private resolver: PartnerDns | undefined;
 
   /**
    * @param allowed CIDR ranges allowed although internal, as `loadConfig` checked them (`127.0.0.0/8`)
    * @param allowLoopback whether loopback addresses are allowed (WEBHOOK_ALLOW_HTTP_LOCALHOST)
    * @param idleSocketMs how long a pooled connection may stay idle before it is closed
+   * @param dns the DNS servers host names are asked of (none: the system's) and the bound on a lookup
    */
   constructor(
     allowed: readonly string[],
     readonly allowLoopback: boolean,
     private readonly idleSocketMs = 30_000,
+    private readonly dns: PartnerDnsSettings = { servers: [], timeoutMs: 3_000 },
   ) {
     this.ranges = allowed.map((cidr) => ipaddr.parseCIDR(cidr));
   }
@@ -46,8 +52,11 @@ export class WebhookDestinations {
   }
 
   /** The destinations of a configuration's `webhooks` settings. */
-  static of(webhooks: { allowedDestinations?: readonly string[]; allowHttpLocalhost: boolean; timeoutMs: number }): WebhookDestinations {
-    return new WebhookDestinations(webhooks.allowedDestinations ?? [], webhooks.allowHttpLocalhost, Math.max(30_000, webhooks.timeoutMs + 1_000));
+  static of(webhooks: { allowedDestinations?: readonly string[]; allowHttpLocalhost: boolean; timeoutMs: number; dnsServers?: readonly string[]; dnsTimeoutMs?: number }): WebhookDestinations {
+    return new WebhookDestinations(webhooks.allowedDestinations ?? [], webhooks.allowHttpLocalhost, Math.max(30_000, webhooks.timeoutMs + 1_000), {
+      servers: webhooks.dnsServers ?? [],
+      timeoutMs: webhooks.dnsTimeoutMs ?? 3_000,
+    });
   }
 
   /**
@@ -86,22 +95,27 @@ export class WebhookDestinations {
   }
 
   /**
-   * `net.connect`'s `lookup`: resolves as `dns.lookup` does, and fails with
-   * `destination not allowed: <name> resolves to <address> (<range>)` (code EDESTINATION) when any
-   * address of the name is refused, so a name cannot point at an internal address by one of its
-   * records. Answers in the form asked for (`all` or one address).
+   * `net.connect`'s `lookup`: resolves by `PartnerDns` (hosts file, then c-ares, bounded), and fails
+   * with `destination not allowed: <name> resolves to <address> (<range>)` (code EDESTINATION) when
+   * any address of the name is refused, so a name cannot point at an internal address by one of its
+   * records; a lookup that fails fails with `PartnerDns`'s error (EDNSTIMEOUT, ENOTFOUND, …).
+   * Answers in the form asked for (`all` or one address); the family asked for (4 or 6) filters.
    */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-      if (error) return callback(error, '');
-      for (const { address } of addresses) {
-        const refused = this.refusal(address);
-        if (refused) return callback(destinationError(`destination not allowed: ${hostname} resolves to ${address} (${refused})`), '');
-      }
-      if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
-      if (options.all) return callback(null, addresses);
-      return callback(null, addresses[0].address, addresses[0].family);
-    });
+    (this.resolver ??= new PartnerDns(this.dns)).resolve(hostname).then(
+      (resolved: LookupAddress[]) => {
+        for (const { address } of resolved) {
+          const refused = this.refusal(address);
+          if (refused) return callback(destinationError(`destination not allowed: ${hostname} resolves to ${address} (${refused})`), '');
+        }
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const addresses = family === 4 || family === 6 ? resolved.filter((a) => a.family === family) : resolved;
+        if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+        if (options.all) return callback(null, addresses);
+        return callback(null, addresses[0].address, addresses[0].family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
   };
 }
 

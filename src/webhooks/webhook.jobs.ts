@@ -124,7 +124,9 @@ function destinations(config: JobContext['config']): WebhookDestinations {
  * `webhook-signature` `v1,<HMAC-SHA256>`). Redirects are not followed (a 3xx is a failure). Only
  * to allowed destinations (`WebhookDestinations`): a literal IP is checked before connecting, a
  * host name by the agent's lookup on the addresses it connects to; a refused one is a failed
- * attempt whose error says why (`destination not allowed: 10.0.0.1 (private)`), nothing is sent.
+ * attempt whose error says why (`destination not allowed: 10.0.0.1 (private)`), nothing is sent; so
+ * is a name whose DNS server does not answer within WEBHOOK_DNS_TIMEOUT_MS (`DNS lookup of … had no
+ * answer within 3000 ms`).
  */
 async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: WebhookDestinations): Promise<AttemptOutcome> {
   const started = performance.now();
@@ -168,7 +170,8 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
     );
     request.on('error', (error: NodeJS.ErrnoException) => {
       if (signal.aborted) return resolve(failed(`no answer within ${timeoutMs} ms`));
-      resolve(failed(error.code === 'EDESTINATION' ? error.message : (error.code ?? error.message)));
+      // a refused destination and a DNS server with no answer say so in words; the rest by code (ECONNREFUSED)
+      resolve(failed(error.code === 'EDESTINATION' || error.code === 'EDNSTIMEOUT' ? error.message : (error.code ?? error.message)));
     });
     request.end(d.body);
   });

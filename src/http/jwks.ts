@@ -1,0 +1,186 @@
+import { promises as dns, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { Clock } from '../clock.js';
+
+/** How JWT_JWKS_URL's keys are fetched and kept (`Config.jwks`). */
+export interface JwksSettings {
+  /** How long one fetch of the key set may take, in ms, connecting and reading included (JWT_JWKS_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** How old the keys may grow before they are fetched again, in ms (JWT_JWKS_MAX_AGE_MS); they are served meanwhile. */
+  maxAgeMs: number;
+}
+
+/**
+ * After a fetch failed, how long until the next is tried, in ms: requests meanwhile are answered
+ * from the keys held, or at once SERVICE_UNAVAILABLE when none are, instead of each waiting on
+ * the host again.
+ */
+export const JWKS_RETRY_MS = 5_000;
+/** How long after a fetch a token naming an unknown key id fetches again (jose's `cooldownDuration`), in ms. */
+export const JWKS_UNKNOWN_KID_COOLDOWN_MS = 30_000;
+/**
+ * How long keys are served, in ms, past their last successful fetch while the host cannot be
+ * reached (a day): past it a key the issuer may have withdrawn is no longer trusted, and tokens
+ * are answered SERVICE_UNAVAILABLE until the host answers again.
+ */
+export const JWKS_MAX_STALE_MS = 86_400_000;
+/** The largest key set taken, in bytes: a key set is a few KB. */
+const MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * Thrown by `RemoteKeys.getKey` when no key the gateway holds can decide a token (none fetched
+ * yet, or the token names a key id not held) and the host did not answer: the token may well be
+ * good, so the caller is told "try again" (SERVICE_UNAVAILABLE), never "your token is bad".
+ */
+export class KeysUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(`The token's signing keys could not be fetched (${reason})`);
+  }
+}
+
+/**
+ * The verification keys of JWT_JWKS_URL, for jose's `jwtVerify` (outside-15). jose's own
+ * `createRemoteJWKSet` made every request wait on the host: once its keys were 10 minutes old
+ * (`cacheMaxAge`) each verification awaited a new fetch, up to 5 s (`timeoutDuration`), and a host
+ * that was down failed it with the keys still in hand (401 "The token is not valid." for good
+ * tokens, or INTERNAL_SERVER_ERROR when the connection was refused); after a failure the next
+ * request fetched again at once, each request waiting in turn. Here:
+ *
+ * - one fetch at a time, bounded by `timeoutMs`, shared by whoever needs it;
+ * - keys older than `maxAgeMs` are fetched again in the background while the held ones are served
+ *   (up to JWKS_MAX_STALE_MS past their last fetch);
+ * - a failed fetch is not tried again for JWKS_RETRY_MS: a request that needs the host meanwhile
+ *   (no keys yet, an unknown key id past the cooldown) fails at once with `KeysUnavailable`;
+ * - the host's name is looked up by getaddrinfo at most once at a time (`sharedLookup`): a lookup
+ *   the fetch's timeout abandoned keeps its libuv thread until the system resolver gives up, and a
+ *   fetch meanwhile waits on that lookup instead of taking another thread.
+ *
+ * `getKey` throws jose's errors for tokens it can judge (JWKSNoMatchingKey for a key id the fresh
+ * set lacks) and `KeysUnavailable` for those it cannot.
+ */
+export class RemoteKeys {
+  private keys: { local: ReturnType<typeof createLocalJWKSet>; fetchedAt: number } | undefined;
+  private pending: Promise<void> | undefined;
+  private failed: { at: number; reason: string } | undefined;
+  private readonly agent: http.Agent;
+
+  /** @param onFailure told of each failed fetch and why (`no answer within 2000 ms`, `HTTP 500`, ECONNREFUSED): the log's warning */
+  constructor(
+    private readonly url: URL,
+    private readonly settings: JwksSettings,
+    private readonly clock: Clock,
+    private readonly onFailure: (reason: string) => void = () => undefined,
+  ) {
+    // no keep-alive: a fetch every JWT_JWKS_MAX_AGE_MS has no use for an idle socket
+    const options = { keepAlive: false, lookup: sharedLookup() };
+    this.agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+  }
+
+  /** jose's key lookup: the key for a token's protected header, as the class says. */
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    const now = this.clock.now().getTime();
+    if (this.keys && now - this.keys.fetchedAt > JWKS_MAX_STALE_MS) this.keys = undefined;
+    if (!this.keys) await this.refresh(now);
+    else if (now - this.keys.fetchedAt > this.settings.maxAgeMs && this.mayFetch(now)) this.refresh(now).catch(() => undefined);
+    try {
+      return await this.keys!.local(header, token);
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || now - this.keys!.fetchedAt < JWKS_UNKNOWN_KID_COOLDOWN_MS) throw error;
+      // a key id not held: the issuer may have added it since (a rotation)
+      await this.refresh(now);
+      return this.keys!.local(header, token);
+    }
+  };
+
+  /** Whether a fetch may start now: none is running, and the last failure is JWKS_RETRY_MS old. */
+  private mayFetch(now: number): boolean {
+    return !this.pending && (!this.failed || now - this.failed.at >= JWKS_RETRY_MS);
+  }
+
+  /** Fetches the keys (or joins the fetch under way); rejects with KeysUnavailable when it fails or may not be tried yet. */
+  private refresh(now: number): Promise<void> {
+    if (!this.pending && !this.mayFetch(now)) return Promise.reject(new KeysUnavailable(this.failed!.reason));
+    this.pending ??= this.fetchKeys()
+      .then((set) => {
+        this.keys = { local: createLocalJWKSet(set), fetchedAt: this.clock.now().getTime() };
+        this.failed = undefined;
+      })
+      .catch((error: unknown) => {
+        // (by shape, not `instanceof Error`: node's own errors come from another realm under jest's vm)
+        const { code, message } = (error ?? {}) as { code?: string; message?: string };
+        const reason = code ?? message ?? String(error);
+        this.failed = { at: this.clock.now().getTime(), reason };
+        this.onFailure(reason);
+        throw new KeysUnavailable(reason);
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
+    return this.pending;
+  }
+
+  /** One GET of the key set, bounded by `timeoutMs`; rejects with the reason (`no answer within 2000 ms`, `HTTP 500`, ECONNREFUSED). */
+  private fetchKeys(): Promise<JSONWebKeySet> {
+    const { timeoutMs } = this.settings;
+    const signal = AbortSignal.timeout(timeoutMs);
+    return new Promise<JSONWebKeySet>((resolve, reject) => {
+      const request = (this.url.protocol === 'https:' ? https : http).get(this.url, { agent: this.agent, signal, headers: { accept: 'application/jwk-set+json, application/json' } }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          return reject(new Error(`HTTP ${res.statusCode}`));
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) return request.destroy(new Error('key set larger than 1 MB'));
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          try {
+            const set = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JSONWebKeySet;
+            if (!Array.isArray(set?.keys)) throw new Error('not a JSON Web Key Set');
+            resolve(set);
+          } catch (error) {
+            reject(error instanceof SyntaxError ? new Error('not JSON') : error);
+          }
+        });
+        res.on('error', (error) => reject(signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : error));
+      });
+      request.on('error', (error) => reject(signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : error));
+    });
+  }
+}
+
+/**
+ * `dns.lookup` (getaddrinfo, on libuv's pool) with at most one lookup of a name in flight: callers
+ * while one runs share its answer. A lookup whose caller gave up (a fetch's timeout) still holds
+ * its thread until the system resolver's own timeouts end; without this each retry took another.
+ */
+export function sharedLookup(): LookupFunction {
+  const running = new Map<string, Promise<LookupAddress[]>>();
+  return (hostname, options, callback) => {
+    let lookup = running.get(hostname);
+    if (!lookup) {
+      lookup = dns.lookup(hostname, { all: true });
+      running.set(hostname, lookup);
+      lookup.then(
+        () => running.delete(hostname),
+        () => running.delete(hostname),
+      );
+    }
+    lookup.then(
+      (all) => {
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const addresses = family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
+        if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+        if (options.all) return callback(null, addresses);
+        callback(null, addresses[0].address, addresses[0].family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
+}
