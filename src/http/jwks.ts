@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../clock.js';
+import { answerLookup } from './lookup-answer.js';
 
 /** How JWT_JWKS_URL's keys are fetched and kept (`Config.jwks`). */
 export interface JwksSettings {
@@ -173,13 +174,7 @@ export function sharedLookup(): LookupFunction {
       );
     }
     lookup.then(
-      (all) => {
-        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
-        const addresses = family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
-        if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
-        if (options.all) return callback(null, addresses);
-        callback(null, addresses[0].address, addresses[0].family);
-      },
+      (all) => answerLookup(hostname, all, options, callback),
       (error: NodeJS.ErrnoException) => callback(error, ''),
     );
   };

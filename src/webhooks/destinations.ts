@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { answerLookup } from '../http/lookup-answer.js';
 import { PartnerDns, type PartnerDnsSettings } from './partner-dns.js';
 
 /**
@@ -108,11 +109,7 @@ export class WebhookDestinations {
           const refused = this.refusal(address);
           if (refused) return callback(destinationError(`destination not allowed: ${hostname} resolves to ${address} (${refused})`), '');
         }
-        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
-        const addresses = family === 4 || family === 6 ? resolved.filter((a) => a.family === family) : resolved;
-        if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
-        if (options.all) return callback(null, addresses);
-        return callback(null, addresses[0].address, addresses[0].family);
+        answerLookup(hostname, resolved, options, callback);
       },
       (error: NodeJS.ErrnoException) => callback(error, ''),
     );
