@@ -446,7 +446,7 @@ describe('ledger simulation (seeded, model-checked)', () => {
         },
       );
       if (!details.failed) return;
-      const replay = `SIM_SEED=${details.seed} SIM_PATH=${details.counterexamplePath} npx jest test/simulation/ledger.simulation`;
+      const replay = `SIM_SEED=${details.seed} SIM_PATH=${details.counterexamplePath} npm run jest -- test/simulation/ledger.simulation`;
       const steps = lastFailure ? lastFailure.trace.join('\n') : '(no trace)';
       throw new Error(
         `The ledger simulation diverged from the model (after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s)${details.interrupted ? ', shrinking cut short by SIM_TIME_LIMIT_MS' : ''}).\n` +
