@@ -20,8 +20,9 @@ describe('an idle instance’s job polling (idle-15)', () => {
 
   beforeAll(async () => {
     JOB_HANDLERS['test.idle-effect'] = {
-      run: async ({ em }, payload: { tag: string }) => {
-        await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
+      // a scheduled run's payload is its slot: no tag
+      run: async ({ em }, payload: { tag?: string }) => {
+        await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag ?? 'scheduled'})`);
       },
     };
     JOB_HANDLERS['test.idle-outbound'] = {
@@ -49,7 +50,7 @@ describe('an idle instance’s job polling (idle-15)', () => {
       localWakeUps: false,
     });
 
-  /** Counts the statements this process's pg clients send while `during` runs (every pool, the gateway's relay too). */
+  /** The statements this process's pg clients send while `during` runs (every pool, the gateway's relay too), those `matching` only. */
   async function statementsDuring(during: () => Promise<void>, matching: RegExp = /./): Promise<string[]> {
     const original = pg.Client.prototype.query;
     const seen: string[] = [];
@@ -73,10 +74,10 @@ describe('an idle instance’s job polling (idle-15)', () => {
     await worker.start();
     try {
       await sleep(300); // the loops' first look at start-up is over
-      const seen = await statementsDuring(() => sleep(1_000));
-      // ten polls: ten statements (one a second from the gateway's idle event relay besides).
-      // Each loop claiming on its own was ~100: 60 claims, and begin and commit around 20 of them.
-      expect(seen.length).toBeLessThanOrEqual(16);
+      const seen = await statementsDuring(() => sleep(1_000), /\bjob\b|^\s*(begin|commit|rollback)\b/i);
+      // ten polls: ten statements on the job table (none in a transaction). Each loop claiming on
+      // its own was ~90: 60 claims, and begin and commit around the delivery loops' 20.
+      expect(seen.length).toBeLessThanOrEqual(13);
       expect(seen.filter((s) => /^\s*begin/i.test(s))).toEqual([]);
     } finally {
       await worker.stop();
@@ -117,7 +118,8 @@ describe('an idle instance’s job polling (idle-15)', () => {
     const seen = await statementsDuring(async () => {
       created = await Promise.all([a.tick(), b.tick()]);
     });
-    expect(seen).toHaveLength(2);
+    // the wake-up after the commit (a NOTIFY here: no runner of this process is started) aside
+    expect(seen.filter((text) => !/pg_notify/.test(text))).toHaveLength(2);
     expect(created.sort()).toEqual([0, 1]);
     expect(await jobsOfSlot()).toBe(1);
     expect(guards.map((g) => g.last?.skewed)).toEqual([false, false]);
@@ -126,5 +128,28 @@ describe('an idle instance’s job polling (idle-15)', () => {
     expect(await a.tick()).toBe(0);
     expect(await jobsOfSlot()).toBe(0);
     expect(guards[0].last?.skewed).toBe(true);
+  });
+
+  it("a tick's job is run at once by an idle loop of the same instance, with no NOTIFY and no poll", async () => {
+    const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 600_000, concurrency: 2 });
+    await worker.start(t.databaseUrl);
+    try {
+      await sleep(300); // the loops' first look at start-up is over; the next poll is ten minutes away
+      t.clock.freeze();
+      t.clock.advance(60_000); // a slot no other test of this file enqueued
+      const scheduler = new Scheduler(t.orm, t.clock, [{ kind: 'test.idle-effect', everyMs: 1_000 }], worker.guard);
+      const slot = Math.floor(t.clock.now().getTime() / 1_000);
+      const done = async () =>
+        (await t.sql<{ status: string }>(`select status from job where unique_key = $1`, [`test.idle-effect:${slot}`]))[0]?.status === 'DONE';
+      const seen = await statementsDuring(async () => {
+        expect(await scheduler.tick()).toBe(1);
+        const started = Date.now();
+        while (!(await done()) && Date.now() - started < 5_000) await sleep(20);
+      });
+      expect(await done()).toBe(true);
+      expect(seen.filter((text) => /pg_notify/.test(text))).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
   });
 });
