@@ -74,7 +74,10 @@ export class Scheduler {
    */
   private async tickCurrentSlots(): Promise<number> {
     const now = this.clock.now();
-    const rows = this.schedules.map((s) => ({ kind: s.kind, key: `${s.kind}:${Math.floor(now.getTime() / s.everyMs)}`, slot: Math.floor(now.getTime() / s.everyMs) }));
+    const rows = this.schedules.map((s) => {
+      const slot = Math.floor(now.getTime() / s.everyMs);
+      return { kind: s.kind, key: `${s.kind}:${slot}`, slot };
+    });
     const sent = this.guard.sending();
     const [row] = await query<{ atMs: number; created: string[] }>(
       this.orm.em.fork(),
