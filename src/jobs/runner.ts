@@ -121,7 +121,12 @@ class GroupFull extends Error {}
 export interface RunnerOptions {
   /** How long a claimed job is a worker's before another may take it over. */
   leaseMs: number;
-  /** How often an idle worker looks for due jobs even without a NOTIFY (retries, schedules). */
+  /**
+   * How often the runner looks for due jobs even without a wake-up (retries, schedules, a lease run
+   * out, a NOTIFY lost): one statement per instance for all its lanes (`probe`), which wakes an idle
+   * loop of each lane that has a claimable job due. A due job is claimed within this long plus a
+   * round trip, as when each idle loop claimed once per period (idle-15).
+   */
   pollMs: number;
   /** First retry delay; doubles each attempt up to `maxBackoffMs`. */
   backoffMs: number;
@@ -212,6 +217,9 @@ export class JobRunner {
   private listenRetryMs = LISTEN_RETRY_MS;
   /** Ends `wakeWorkers`' direct wake-ups of this runner's loops (set while it runs). */
   private unregisterLocal: (() => void) | undefined;
+  /** The poll's timer (every `pollMs` while it runs), and whether a probe is in flight (a slow one is not overlapped). */
+  private poller: NodeJS.Timeout | undefined;
+  private probing = false;
 
   private readonly orm: MikroORM;
   private readonly clock: Clock;
@@ -260,6 +268,65 @@ export class JobRunner {
       ...Array.from({ length: outbound }, () => this.work('outbound')),
     ];
     if (this.options.localWakeUps) this.unregisterLocal = registerLocalRunner({ wakeIdle: (em, kind) => this.wakeIdle(em, kind) });
+    this.poller = setInterval(() => void this.poll(), this.options.pollMs);
+    this.poller.unref();
+  }
+
+  /**
+   * The runner's poll (every `pollMs`): for the lanes with an idle loop, one statement asks whether
+   * a job they could claim is due (the claim's own conditions, its group bound included, and the
+   * clock guard's test), and wakes one idle loop of each lane that has one; that loop claims, and
+   * wakes the next when more are due (`work`). The statement also records a clock reading, as a
+   * claim does. A lane whose loops are all busy is not asked: a loop that finishes looks again
+   * at the next poll. It replaces a claim by every idle loop every `pollMs` (idle-15): six
+   * claims a second per instance at idle, two of them the outbound lane's transactions (begin,
+   * claim, commit) since webhook-14, all finding nothing. A failed probe is logged; the next poll
+   * probes again.
+   */
+  private async poll(): Promise<void> {
+    if (!this.running || this.probing) return;
+    const lanes = (['main', 'outbound'] as const).filter((lane) => this.kindsOf[lane].length > 0 && this.sleepers[lane].size > 0);
+    if (!lanes.length) return;
+    this.probing = true;
+    try {
+      const due = await this.probe(lanes);
+      for (const lane of lanes) if (due[lane] && this.running) this.wakeOne(lane);
+    } catch (error) {
+      this.log.error({ err: error }, 'job runner error');
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /**
+   * Whether a job of each of `lanes` is due and claimable now: one statement, no lock taken, which
+   * decides as `claimNext` would (due by `run_at` or by a lease run out; a group below its bound;
+   * this instance's clock within CLOCK_SKEW_MAX_MS of PostgreSQL's, whose reading it records). A
+   * job another claim takes meanwhile may count: a woken loop then claims nothing and sleeps again.
+   */
+  private async probe(lanes: readonly JobLane[]): Promise<Record<JobLane, boolean>> {
+    const now = this.clock.now();
+    const sent = this.guard.sending();
+    const kinds = (lane: JobLane) => (lanes.includes(lane) ? this.kindsOf[lane] : []);
+    const dueIn = (lane: JobLane) =>
+      sql`exists (select 1 from job
+                   where kind = any(${kinds(lane)}::text[])
+                     and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
+                     and ${this.groupOpen('job', now)})`;
+    const [row] = await query<{ databaseAtMs: number; main: boolean; outbound: boolean }>(
+      this.orm.em.fork(),
+      sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms)
+          select db.at_ms as "databaseAtMs", ok and ${dueIn('main')} as main, ok and ${dueIn('outbound')} as outbound
+            from db, lateral (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 as ok) skew`,
+    );
+    this.guard.record(sent, new Date(Number(row.databaseAtMs)));
+    return { main: row.main, outbound: row.outbound };
+  }
+
+  /** Whether `alias`'s group has room at `now`: fewer than `groupConcurrency` of it running under a live lease (`mine`: one more, the row being claimed). */
+  private groupOpen(alias: string, now: Date, mine = sql`0`) {
+    return sql`(${sql.ref(alias)}.group_key is null
+           or (select count(*) from job r where r.group_key = ${sql.ref(alias)}.group_key and r.status = 'RUNNING' and r.locked_until > ${now}) + ${mine} < ${this.options.groupConcurrency})`;
   }
 
   /**
@@ -343,6 +410,7 @@ export class JobRunner {
   /** Finishes the jobs in hand, then stops. */
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.poller);
     this.unregisterLocal?.();
     this.unregisterLocal = undefined;
     clearTimeout(this.listenRetry);
@@ -399,13 +467,12 @@ export class JobRunner {
         continue;
       }
       if (this.running) {
+        // Until a wake-up: a NOTIFY, this process's own, a loop that saw more, or the runner's poll.
         await new Promise<void>((resolve) => {
           const wake = () => {
-            clearTimeout(timer);
             sleepers.delete(wake);
             resolve();
           };
-          const timer = setTimeout(wake, this.options.pollMs);
           sleepers.add(wake);
         });
       }
@@ -465,10 +532,7 @@ export class JobRunner {
     const outboundUntil = new Date(now.getTime() + this.options.outboundLeaseMs);
     const bound = this.options.groupConcurrency;
     const outbound = this.kindsOf.outbound;
-    /** Whether `alias`'s group has room: fewer than `bound` of it running under a live lease (`mine`: one more, the row being claimed). */
-    const groupOpen = (alias: string, mine = sql`0`) =>
-      sql`(${sql.ref(alias)}.group_key is null
-           or (select count(*) from job r where r.group_key = ${sql.ref(alias)}.group_key and r.status = 'RUNNING' and r.locked_until > ${now}) + ${mine} < ${bound})`;
+    const groupOpen = (alias: string, mine?: ReturnType<typeof sql>) => this.groupOpen(alias, now, mine);
     // The clock guard's comparison rides in the claim (clock-12): no job is claimed, in the same
     // statement, when this instance's clock and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS.
     // The claim commits without waiting for its WAL to reach the disk (`synchronous_commit` off for

@@ -44,8 +44,13 @@ export async function enqueueDelivery(em: SqlEntityManager, deliveryId: number, 
  */
 export async function dispatchWebhooks({ em, clock, config }: JobContext): Promise<number> {
   const now = clock.now();
-  await query(em, sql`insert into webhook_cursor (name, cursor, updated_at) values (${WEBHOOK_CURSOR}, ${encodeCursor(OUTBOX_BEGINNING)}, ${now}) on conflict (name) do nothing`);
-  const saved = await queryOne<{ cursor: string }>(em, sql`select cursor from webhook_cursor where name = ${WEBHOOK_CURSOR} for update`);
+  // The cursor's row is written once, by the first run (idle-15: not an insert every run, a statement a second).
+  const locked = sql<{ cursor: string }>`select cursor from webhook_cursor where name = ${WEBHOOK_CURSOR} for update`;
+  let saved = await queryOne(em, locked);
+  if (!saved) {
+    await query(em, sql`insert into webhook_cursor (name, cursor, updated_at) values (${WEBHOOK_CURSOR}, ${encodeCursor(OUTBOX_BEGINNING)}, ${now}) on conflict (name) do nothing`);
+    saved = await queryOne(em, locked);
+  }
   const limit = config.webhooks.dispatchBatch;
   const page = await readCommittedEvents(em.getKysely(), decodeCursor(saved!.cursor), limit);
   // Types some endpoint listens to: the others cost no statement (most events, most of the time).
