@@ -130,7 +130,11 @@ function templateName(): string {
   return `rg_template_${process.env.TEST_RUN_ID}`;
 }
 
-/** This worker's wait for the run's template (made once per run, by whichever worker asks first). */
+/**
+ * This worker's wait for the run's template (made once per run, by whichever worker asks first).
+ * Forgotten when it fails, so the next test gateway tries again: the worker keeps this module for
+ * all its files (jest-light-runner, isolation-15), and a failure kept here failed every later file.
+ */
 let template: Promise<string> | undefined;
 
 /**
@@ -160,6 +164,9 @@ function migratedTemplate(): Promise<string> {
     // renamed only once complete: a template that exists is a migrated one
     await admin.query(`alter database ${building} rename to ${name}`);
     return name;
+  }).catch((error: unknown) => {
+    template = undefined;
+    throw error;
   }));
 }
 
