@@ -15,6 +15,7 @@ import {
   type CreateRewardStoreInput,
 } from '../generated/graphql.js';
 import { ok, type TestGateway } from './gateway.js';
+import { currentTestFile } from './test-file.js';
 
 let counter = 0;
 /** A name no other test in the file has used. */
@@ -116,11 +117,6 @@ const MONEY_POOL = Intl.supportedValuesOf('currency').filter((code) => !LITERAL_
  * later file that used a few of its own.
  */
 const handedOut = { file: undefined as string | undefined, count: 0 };
-
-/** The test file running now (jest's `expect` state; the runner sets it before it loads each file). */
-function currentTestFile(): string | undefined {
-  return (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath;
-}
 
 /** How many distinct money currencies `nextMoneyCurrency` can hand out in one test file. */
 export const MONEY_CURRENCIES_PER_FILE = MONEY_POOL.length;
