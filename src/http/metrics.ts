@@ -5,6 +5,25 @@ import type { ClockGuard } from '../clock-guard.js';
 import type { Config } from '../config.js';
 import type { PurgeCounts } from '../jobs/purged.js';
 
+/**
+ * The process's own metrics (prom-client's defaults: CPU, memory, handles, event loop delay, GC),
+ * collected once per process and shown by every gateway's /metrics. `collectDefaultMetrics` starts
+ * a GC observer and an event-loop delay monitor (a 10 ms timer) that are never stopped, so one call
+ * per gateway (as before isolation-15) left one of each running for every gateway a process had
+ * ever made: a test worker makes ~150 and keeps them all (jest-light-runner); with 1000 made, an
+ * idle 2 s cost 235–328 ms of CPU, 11–123 ms with them sharing one (docs/decisions.md,
+ * isolation-15). A server runs one gateway, so what /metrics shows is unchanged.
+ */
+let processMetrics: Registry | undefined;
+
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 /** The one label value of every request that is not a registered operation of a known client. */
 export const OTHER = 'other';
 
@@ -104,7 +123,7 @@ export class Metrics {
    * process's purge counts, shown as `gateway_rows_purged_total{table}` (src/jobs/purged.ts).
    */
   constructor(clockGuard?: ClockGuard, purges?: PurgeCounts) {
-    collectDefaultMetrics({ register: this.registry });
+    processRegistry();
     if (purges) this.registry.registerMetric(purges.counter);
     if (clockGuard) {
       new Gauge({
@@ -131,7 +150,7 @@ export class Metrics {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([processRegistry(), this.registry]).metrics();
   }
 
   /**

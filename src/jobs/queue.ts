@@ -74,8 +74,14 @@ export function registerLocalRunner(runner: LocalRunner): () => void {
   return () => localRunners.delete(runner);
 }
 
-/** Per job kind: a wake-up being sent, and whether another was asked for meanwhile. */
-const wakeUps = new Map<string, { sending: boolean; again: boolean }>();
+/**
+ * Per database (the ORM's configuration) and job kind: a wake-up being sent, and whether another
+ * was asked for meanwhile. Per kind alone, a NOTIFY held up on one database (a frozen server) took
+ * in every other database's wake-ups of that kind in the process, which then waited for a poll:
+ * only a test process has several databases, and a test worker keeps this module for all its files
+ * (isolation-15).
+ */
+const wakeUps = new WeakMap<object, Map<string, { sending: boolean; again: boolean }>>();
 
 /**
  * Wakes the workers for jobs of `kind` that the caller enqueued with `wake: 'by-caller'` and has
@@ -100,8 +106,10 @@ const wakeUps = new Map<string, { sending: boolean; again: boolean }>();
  */
 export function wakeWorkers(em: SqlEntityManager, kind: string, onError: (error: unknown) => void = () => undefined): void {
   for (const runner of localRunners) if (runner.wakeIdle(em, kind)) return;
-  let state = wakeUps.get(kind);
-  if (!state) wakeUps.set(kind, (state = { sending: false, again: false }));
+  let ofDatabase = wakeUps.get(em.config);
+  if (!ofDatabase) wakeUps.set(em.config, (ofDatabase = new Map()));
+  let state = ofDatabase.get(kind);
+  if (!state) ofDatabase.set(kind, (state = { sending: false, again: false }));
   if (state.sending) {
     state.again = true;
     return;

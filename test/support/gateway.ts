@@ -14,6 +14,7 @@ import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'gr
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { manifestFromDocument, type ManifestOperation, type PersistedManifest } from '../../src/persisted/manifest.js';
 import { contractDocument } from './contract.js';
+import { currentTestFile } from './test-file.js';
 
 /** The application_name of `TestGateway.sql`'s connections, which are the test's, not the gateway's. */
 export const TEST_SQL_APPLICATION = 'reward-gateway tests';
@@ -130,7 +131,11 @@ function templateName(): string {
   return `rg_template_${process.env.TEST_RUN_ID}`;
 }
 
-/** This worker's wait for the run's template (made once per run, by whichever worker asks first). */
+/**
+ * This worker's wait for the run's template (made once per run, by whichever worker asks first).
+ * Forgotten when it fails, so the next test gateway tries again: the worker keeps this module for
+ * all its files (jest-light-runner, isolation-15), and a failure kept here failed every later file.
+ */
 let template: Promise<string> | undefined;
 
 /**
@@ -160,6 +165,9 @@ function migratedTemplate(): Promise<string> {
     // renamed only once complete: a template that exists is a migrated one
     await admin.query(`alter database ${building} rename to ${name}`);
     return name;
+  }).catch((error: unknown) => {
+    template = undefined;
+    throw error;
   }));
 }
 
@@ -188,10 +196,37 @@ export async function createMigratedDatabase(): Promise<{ url: string; drop(): P
  * only, as another instance's would (default true: directly, see `wakeWorkers`).
  * `options.log`: the gateway's logger (default: silent, or TEST_LOG_LEVEL), for tests of its log lines.
  */
-export async function startTestGateway(
-  env: Record<string, string> = {},
-  options: { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; jobLocalWakeUps?: boolean; log?: pino.Logger } = {},
-): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const file = currentTestFile();
+  await closeLeftBehind(file);
+  const t = await startTestGatewayNow(env, options);
+  const close = t.close;
+  let closed: Promise<void> | undefined;
+  t.close = () => (closed ??= (open.delete(t), close()));
+  open.set(t, file);
+  // the file that asked for it ended meanwhile (its set-up timed out): nobody will close it
+  if (currentTestFile() !== file) await closeLeftBehind(currentTestFile());
+  return t;
+}
+
+/** What `startTestGateway` takes besides the environment (described there). */
+type TestGatewayOptions = { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; jobLocalWakeUps?: boolean; log?: pino.Logger };
+
+/**
+ * The test gateways of this worker not closed yet, each with the test file that started it. The
+ * worker runs its files one after another with this module loaded (jest-light-runner), and a file
+ * whose set-up timed out went on starting its gateway after the file had ended, with no `afterAll`
+ * left to close it: its job loops then polled the database through the `pg` client of every
+ * later file, whose statement counts (test/stores/listing-statements.test.ts) counted them too.
+ */
+const open = new Map<TestGateway, string | undefined>();
+
+/** Closes every open test gateway started by a file other than `file`; their errors are no test's. */
+async function closeLeftBehind(file: string | undefined): Promise<void> {
+  await Promise.all([...open].filter(([, from]) => from !== file).map(([t]) => t.close().catch(() => undefined)));
+}
+
+async function startTestGatewayNow(env: Record<string, string>, options: TestGatewayOptions): Promise<TestGateway> {
   // With settings of its own the database is made and migrated under them, as a DBA's would be;
   // otherwise it is a copy of the run's migrated template, the same tables as a migration would make.
   const database = options.settings ? await createTestDatabase() : await createMigratedDatabase();

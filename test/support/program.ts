@@ -15,6 +15,7 @@ import {
   type CreateRewardStoreInput,
 } from '../generated/graphql.js';
 import { ok, type TestGateway } from './gateway.js';
+import { currentTestFile } from './test-file.js';
 
 let counter = 0;
 /** A name no other test in the file has used. */
@@ -109,15 +110,27 @@ const LITERAL_MONEY = new Set(
 // Two-decimal moneys only: the helpers below send prices with cents (`toFixed(2)`), which a money
 // without decimals (KRW, ISK…) refuses unless they are zeros (money-12).
 const MONEY_POOL = Intl.supportedValuesOf('currency').filter((code) => !LITERAL_MONEY.has(code) && minorDigits(code) === 2);
-let moneyHandedOut = 0;
+/**
+ * How many money currencies `nextMoneyCurrency` has handed out, and in which test file. Per file,
+ * not per module: under jest-light-runner this module stays loaded while a worker runs ~90 files
+ * one after another (isolation-15), and a count kept for the module ran out of currencies in a
+ * later file that used a few of its own.
+ */
+const handedOut = { file: undefined as string | undefined, count: 0 };
+
+/** How many distinct money currencies `nextMoneyCurrency` can hand out in one test file. */
+export const MONEY_CURRENCIES_PER_FILE = MONEY_POOL.length;
 
 /**
  * A real ISO 4217 money currency (the gateway takes no other) that no earlier call in this test
  * file had, so a program earning in it is apart from every other: a sale in it earns only there.
- * About 135 per file (one database each).
+ * `MONEY_CURRENCIES_PER_FILE` (about 115) per file (one database each), whatever files the worker
+ * ran before; throws past that.
  */
 export function nextMoneyCurrency(): string {
-  const code = MONEY_POOL[moneyHandedOut++];
+  const file = currentTestFile();
+  if (file !== handedOut.file) Object.assign(handedOut, { file, count: 0 });
+  const code = MONEY_POOL[handedOut.count++];
   if (!code) throw new Error(`this test file used all ${MONEY_POOL.length} ISO 4217 money currencies`);
   return code;
 }
