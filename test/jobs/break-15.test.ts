@@ -1,0 +1,237 @@
+import pg from 'pg';
+import pino from 'pino';
+import { query, sql } from '../../src/db/sql.js';
+import { enqueueJob } from '../../src/jobs/queue.js';
+import { JOB_HANDLERS } from '../../src/jobs/registry.js';
+import { JobRunner, LISTENER_APPLICATION } from '../../src/jobs/runner.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+/**
+ * break-15: hostile pass on idle-15's poll (one probe per instance every JOB_POLL_MS that wakes an
+ * idle loop of a lane with a due job). Each test is one attempt to make a due job wait past the
+ * poll's bound: a failed probe, a dead worker's lease, a lane busy when the job came due, a burst of
+ * due jobs for few loops. Every runner here has no LISTEN connection and no local wake-ups, so only
+ * the poll (and the loops waking each other) can move it.
+ */
+describe('the job runner’s poll under hostile conditions (break-15)', () => {
+  let t: TestGateway;
+  let slowGate: Promise<void> = Promise.resolve();
+  const started: number[] = [];
+
+  beforeAll(async () => {
+    JOB_HANDLERS['test.b15-effect'] = {
+      run: async ({ em }, payload: { tag: string }) => {
+        await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
+      },
+    };
+    JOB_HANDLERS['test.b15-slow'] = {
+      run: async ({ em }, payload: { tag: string; ms?: number }) => {
+        started.push(Date.now());
+        if (payload.ms) await new Promise((r) => setTimeout(r, payload.ms));
+        else await slowGate;
+        await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
+      },
+    };
+    // a short statement timeout: a probe blocked by a lock fails within the test
+    t = await startTestGateway({ DB_STATEMENT_TIMEOUT_MS: '1500' }, { jobs: 'manual' });
+  });
+  afterEach(() => t.clock.reset());
+  afterAll(async () => {
+    delete JOB_HANDLERS['test.b15-effect'];
+    delete JOB_HANDLERS['test.b15-slow'];
+    await t.close();
+  });
+
+  const effects = async (tag: string) => Number((await t.sql<{ n: string }>(`select count(*) as n from audit_entry where action = 'job.effect' and target = $1`, [tag]))[0].n);
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  /** The runner's error lines (its failed probes and claims). */
+  const errors: string[] = [];
+  const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
+  const runner = (pollMs: number, concurrency = 2) =>
+    new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log }, JOB_HANDLERS, {
+      leaseMs: 30_000,
+      pollMs,
+      concurrency,
+      outboundConcurrency: 1,
+      localWakeUps: false,
+    });
+  const enqueue = (kind: string, payload: unknown, runAt = t.clock.now()) =>
+    t.orm.em.fork().transactional((em) => enqueueJob(em, kind, payload, { runAt, wake: 'by-caller' }));
+  /** Waits until `tag` has `n` effects (up to `maxMs`); answers the time it took (ms). */
+  async function until(tag: string, n: number, maxMs = 5_000): Promise<number> {
+    const from = Date.now();
+    while ((await effects(tag)) < n && Date.now() - from < maxMs) await sleep(20);
+    return Date.now() - from;
+  }
+
+  it('after the pool’s connections are killed (pg_terminate_backend), the poll goes on and runs a job that comes due', async () => {
+    const worker = runner(200);
+    await worker.start();
+    try {
+      await sleep(300);
+      await enqueue('test.b15-effect', { tag: 'after-kill' }, new Date(t.clock.now().getTime() + 5_000));
+      // kill every connection of the gateway's pool (not the test's own): the next probes meet dead sockets
+      for (let i = 0; i < 3; i++) {
+        await t.sql(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and application_name <> 'reward-gateway tests'`);
+        await sleep(250);
+      }
+      t.clock.advance(5_000);
+      const took = await until('after-kill', 1);
+      expect(await effects('after-kill')).toBe(1);
+      expect(took).toBeLessThan(2_500);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('a job whose NOTIFY was lost (the LISTEN connection killed) is run by the poll', async () => {
+    const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 200, concurrency: 2, localWakeUps: false });
+    await worker.start(t.databaseUrl);
+    try {
+      await sleep(300);
+      await t.sql(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [LISTENER_APPLICATION]);
+      // enqueued with its NOTIFY, which no one hears; the listener comes back only after LISTEN_RETRY_MS (1 s)
+      await t.orm.em.fork().transactional((em) => enqueueJob(em, 'test.b15-effect', { tag: 'lost-notify' }, { runAt: t.clock.now() }));
+      const took = await until('lost-notify', 1);
+      expect(await effects('lost-notify')).toBe(1);
+      expect(took).toBeLessThan(900);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('after the pool was exhausted (probes time out waiting for a connection), a due job is run', async () => {
+    const worker = runner(200);
+    await worker.start();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const holders: Promise<unknown>[] = [];
+    try {
+      await sleep(300);
+      errors.length = 0;
+      for (let i = 0; i < t.config.dbPoolMax; i++) holders.push(t.orm.em.fork().transactional(async (em) => {
+        await query(em, sql`select 1`);
+        await gate;
+      }).catch(() => undefined));
+      await sleep(t.config.dbTimeouts.acquireMs + 600);
+      expect(errors.length).toBeGreaterThan(0);
+      release();
+      await Promise.all(holders);
+      await enqueue('test.b15-effect', { tag: 'after-exhaustion' }, new Date(t.clock.now().getTime() + 5_000));
+      t.clock.advance(5_000);
+      const took = await until('after-exhaustion', 1);
+      expect(await effects('after-exhaustion')).toBe(1);
+      expect(took).toBeLessThan(2_500);
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+
+  it('after probes time out (the job table locked past the statement timeout), a due job is run', async () => {
+    const worker = runner(200);
+    await worker.start();
+    try {
+      await sleep(300);
+      await enqueue('test.b15-effect', { tag: 'after-lock' }, new Date(t.clock.now().getTime() + 5_000));
+      errors.length = 0;
+      const client = new pg.Client({ connectionString: t.databaseUrl });
+      await client.connect();
+      try {
+        await client.query('begin');
+        await client.query('set local statement_timeout = 0');
+        await client.query('lock table job in access exclusive mode');
+        await sleep(t.config.dbTimeouts.statementMs + t.config.dbTimeouts.clientMarginMs + 800);
+        await client.query('rollback');
+      } finally {
+        await client.end();
+      }
+      expect(errors.length).toBeGreaterThan(0); // probes (and claims) failed meanwhile
+      t.clock.advance(5_000);
+      const took = await until('after-lock', 1);
+      expect(await effects('after-lock')).toBe(1);
+      expect(took).toBeLessThan(2_500);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('a RUNNING job of a dead worker (lease run out, no live transaction) is run by the poll', async () => {
+    const worker = runner(200);
+    await worker.start();
+    try {
+      await sleep(300);
+      const id = await enqueue('test.b15-effect', { tag: 'dead-lease' });
+      await t.sql(`update job set status = 'RUNNING', attempts = 1, locked_by = 'worker-dead', locked_until = $2 where id = $1`, [id, new Date(t.clock.now().getTime() + 10_000)]);
+      await sleep(600);
+      expect(await effects('dead-lease')).toBe(0); // its lease holds it
+      t.clock.advance(10_000);
+      const took = await until('dead-lease', 1);
+      expect(await effects('dead-lease')).toBe(1);
+      expect(took).toBeLessThan(2_500);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('a job that came due while every loop was busy is run within a poll of a loop finishing', async () => {
+    const worker = runner(200, 1);
+    let release!: () => void;
+    slowGate = new Promise<void>((r) => (release = r));
+    await worker.start();
+    try {
+      await sleep(300);
+      await enqueue('test.b15-slow', { tag: 'busy-first' });
+      t.clock.advance(1); // nothing woke the loop: the poll does
+      while (started.length === 0) await sleep(10);
+      await enqueue('test.b15-effect', { tag: 'busy-second' }); // no wake-up: the only loop is busy
+      await sleep(500); // polls meanwhile see no idle loop
+      release();
+      await until('busy-first', 1);
+      const took = await until('busy-second', 1);
+      expect(await effects('busy-second')).toBe(1);
+      expect(took).toBeLessThan(2_000);
+    } finally {
+      release();
+      await worker.stop();
+      started.length = 0;
+    }
+  });
+
+  it('eight jobs due at once for four loops run four at a time, not one per poll', async () => {
+    const worker = runner(1_000, 4);
+    await worker.start();
+    try {
+      await sleep(300);
+      const runAt = new Date(t.clock.now().getTime() + 5_000);
+      for (let i = 0; i < 8; i++) await enqueue('test.b15-slow', { tag: 'burst', ms: 400 }, runAt);
+      t.clock.advance(5_000);
+      await until('burst', 8, 10_000);
+      expect(await effects('burst')).toBe(8);
+      const spread = Math.max(...started) - Math.min(...started);
+      // one poll wakes a loop, which wakes the next: two rounds of four (~400 ms apart), not eight polls (~7 s)
+      expect(spread).toBeLessThan(1_500);
+    } finally {
+      await worker.stop();
+      started.length = 0;
+    }
+  });
+
+  it('stop() while a probe is in flight leaves no rejection and no running poll', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const worker = runner(5);
+        await worker.start();
+        await sleep(7 + i);
+        await worker.stop();
+      }
+      await sleep(200);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+});
