@@ -33,12 +33,28 @@ describe('the job runner’s poll under hostile conditions (break-15)', () => {
       },
     };
     // a short statement timeout: a probe blocked by a lock fails within the test
+    JOB_HANDLERS['test.b15-outbound'] = {
+      lane: 'outbound',
+      run: async ({ em }, payload: { tag: string }) => {
+        started.push(Date.now());
+        await new Promise((r) => setTimeout(r, 400));
+        await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
+      },
+    };
+    JOB_HANDLERS['test.b15-flaky'] = {
+      run: async ({ em }, payload: { tag: string }, job) => {
+        if (job.attempts === 1) throw new Error('first attempt fails');
+        await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
+      },
+    };
     t = await startTestGateway({ DB_STATEMENT_TIMEOUT_MS: '1500' }, { jobs: 'manual' });
   });
   afterEach(() => t.clock.reset());
   afterAll(async () => {
     delete JOB_HANDLERS['test.b15-effect'];
     delete JOB_HANDLERS['test.b15-slow'];
+    delete JOB_HANDLERS['test.b15-outbound'];
+    delete JOB_HANDLERS['test.b15-flaky'];
     await t.close();
   });
 
@@ -47,12 +63,12 @@ describe('the job runner’s poll under hostile conditions (break-15)', () => {
   /** The runner's error lines (its failed probes and claims). */
   const errors: string[] = [];
   const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
-  const runner = (pollMs: number, concurrency = 2) =>
+  const runner = (pollMs: number, concurrency = 2, outboundConcurrency = 1) =>
     new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log }, JOB_HANDLERS, {
       leaseMs: 30_000,
       pollMs,
       concurrency,
-      outboundConcurrency: 1,
+      outboundConcurrency,
       localWakeUps: false,
     });
   const enqueue = (kind: string, payload: unknown, runAt = t.clock.now()) =>
@@ -214,6 +230,56 @@ describe('the job runner’s poll under hostile conditions (break-15)', () => {
     } finally {
       await worker.stop();
       started.length = 0;
+    }
+  });
+
+  it('four deliveries to four endpoints due at once for two outbound loops run two at a time', async () => {
+    const worker = runner(1_000, 1, 2);
+    await worker.start();
+    try {
+      await sleep(300);
+      const runAt = new Date(t.clock.now().getTime() + 5_000);
+      await t.orm.em.fork().transactional(async (em) => {
+        for (let i = 0; i < 4; i++) await enqueueJob(em, 'test.b15-outbound', { tag: 'out-burst' }, { runAt, wake: 'by-caller', group: `b15-endpoint-${i}` });
+      });
+      t.clock.advance(5_000);
+      await until('out-burst', 4, 10_000);
+      expect(await effects('out-burst')).toBe(4);
+      const spread = Math.max(...started) - Math.min(...started);
+      expect(spread).toBeLessThan(1_000); // two rounds of two, ~400 ms apart; not one per poll (~3 s)
+    } finally {
+      await worker.stop();
+      started.length = 0;
+    }
+  });
+
+  it('a retry scheduled by backoff on one instance is run by another’s poll once the clock reaches it', async () => {
+    const a = runner(200);
+    const b = runner(200);
+    await a.start();
+    try {
+      await sleep(300);
+      await enqueue('test.b15-flaky', { tag: 'retried' }, new Date(t.clock.now().getTime() + 5_000));
+      t.clock.advance(5_000);
+      const until1 = Date.now();
+      let row: { status: string; attempts: number } | undefined;
+      while (Date.now() - until1 < 3_000) {
+        [row] = await t.sql<{ status: string; attempts: number }>(`select status, attempts from job where kind = 'test.b15-flaky'`);
+        if (row?.status === 'PENDING' && row.attempts === 1) break;
+        await sleep(20);
+      }
+      expect(row).toEqual({ status: 'PENDING', attempts: 1 }); // failed once, retry after backoff (1 s in the future)
+      await a.stop();
+      await b.start();
+      await sleep(600);
+      expect(await effects('retried')).toBe(0); // not due yet
+      t.clock.advance(60_000);
+      const took = await until('retried', 1);
+      expect(await effects('retried')).toBe(1);
+      expect(took).toBeLessThan(2_500);
+    } finally {
+      await a.stop();
+      await b.stop();
     }
   });
 
