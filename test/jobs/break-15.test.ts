@@ -4,7 +4,9 @@ import { query, sql } from '../../src/db/sql.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner, LISTENER_APPLICATION } from '../../src/jobs/runner.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, earningProgram, eventually, unique } from '../support/program.js';
 
 /**
  * break-15: hostile pass on idle-15's poll (one probe per instance every JOB_POLL_MS that wakes an
@@ -298,6 +300,37 @@ describe('the job runner’s poll under hostile conditions (break-15)', () => {
       expect(rejections).toEqual([]);
     } finally {
       process.off('unhandledRejection', onRejection);
+    }
+  });
+});
+
+/**
+ * break-15 on the whole stack: a sale submitted while the instance's LISTEN connection is gone (its
+ * NOTIFY heard by no one; the gateway's own wake-ups go by NOTIFY here, as another instance's do) is
+ * processed by the runner's poll, well before the listener comes back (LISTEN_RETRY_MS, 1 s, then 2 s).
+ */
+describe('a sale whose NOTIFY was lost (break-15)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'background', jobPollMs: 200, jobLocalWakeUps: false });
+  });
+  afterAll(() => t.close());
+
+  it('is processed within the poll while the wake-up connection is down', async () => {
+    const { money, currency } = await earningProgram(t, 'BF');
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const customer = await createCustomer(t, currency);
+    const listening = `select pid from pg_stat_activity where datname = current_database() and query ilike 'listen reward_gateway_jobs%'`;
+    for (let round = 0; round < 2; round++) {
+      const [{ pid }] = await t.sql<{ pid: number }>(listening);
+      await t.sql(`select pg_terminate_backend($1)`, [pid]);
+      const externalId = unique('sale');
+      const input = { externalId, customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: money, lines: [{ sku: 'A', quantity: 1, unitPrice: '1.00' }] };
+      const from = Date.now();
+      ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
+      await eventually(async () => ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction?.status === 'PROCESSED');
+      expect(Date.now() - from).toBeLessThan(900);
+      await eventually(async () => (await t.sql<{ pid: number }>(listening)).length === 1); // listening again before the next round
     }
   });
 });
