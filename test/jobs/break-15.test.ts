@@ -112,7 +112,7 @@ describe('the job runner’s poll under hostile conditions (break-15)', () => {
     await worker.start(t.databaseUrl);
     try {
       await sleep(300);
-      await t.sql(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [LISTENER_APPLICATION]);
+      await t.sql(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = $1`, [LISTENER_APPLICATION]);
       // enqueued with its NOTIFY, which no one hears; the listener comes back only after LISTEN_RETRY_MS (1 s)
       await t.orm.em.fork().transactional((em) => enqueueJob(em, 'test.b15-effect', { tag: 'lost-notify' }, { runAt: t.clock.now() }));
       await expectRunWithin('lost-notify', 900);
