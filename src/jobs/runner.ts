@@ -299,20 +299,31 @@ export class JobRunner {
   }
 
   /**
-   * Whether a job of each of `lanes` is due and claimable now: one statement, no lock taken, which
-   * decides as `claimNext` would (due by `run_at` or by a lease run out; a group below its bound;
-   * this instance's clock within CLOCK_SKEW_MAX_MS of PostgreSQL's, whose reading it records). A
-   * job another claim takes meanwhile may count: a woken loop then claims nothing and sleeps again.
+   * Whether a job of each of `lanes` is due and claimable now: one statement, which decides as
+   * `claimNext` would (due by `run_at`, or by a lease run out on a row no live transaction holds; a
+   * group below its bound; this instance's clock within CLOCK_SKEW_MAX_MS of PostgreSQL's, whose
+   * reading it records). A job another claim takes meanwhile may count: a woken loop then claims
+   * nothing and sleeps again.
+   *
+   * A RUNNING job past its lease counts only if its row can be locked (`for update skip locked`,
+   * as the claim takes it; the lock lasts for this statement only): a `transaction` handler still
+   * running past its lease holds its row (its completion is its transaction's first statement), and
+   * the claim skips it, so counting it woke a loop to claim nothing at every poll for as long as the
+   * job ran (leftovers-16). A dead worker's row is held by nobody and still counts. PENDING jobs
+   * are looked for without a lock: only a claim under way holds one of those, for a moment.
    */
   private async probe(lanes: readonly JobLane[]): Promise<Record<JobLane, boolean>> {
     const now = this.clock.now();
     const sent = this.guard.sending();
     const kinds = (lane: JobLane) => (lanes.includes(lane) ? this.kindsOf[lane] : []);
     const dueIn = (lane: JobLane) =>
-      sql`exists (select 1 from job
-                   where kind = any(${kinds(lane)}::text[])
-                     and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
-                     and ${this.groupOpen('job', now)})`;
+      sql`(exists (select 1 from job
+                    where kind = any(${kinds(lane)}::text[]) and status = 'PENDING' and run_at <= ${now}
+                      and ${this.groupOpen('job', now)})
+           or exists (select 1 from job
+                       where kind = any(${kinds(lane)}::text[]) and status = 'RUNNING' and locked_until <= ${now}
+                         and ${this.groupOpen('job', now)}
+                       for update skip locked))`;
     const [row] = await query<{ databaseAtMs: number; main: boolean; outbound: boolean }>(
       this.orm.em.fork(),
       sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms)
