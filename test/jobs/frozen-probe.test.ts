@@ -96,20 +96,32 @@ describe('a job runner whose probe hangs on a stopped backend (leftovers-16)', (
     }
   });
 
-  it('stop() while the probe hangs: returns, and closes the probe’s connection (the pool closes while the backend is still stopped); nothing is logged', async () => {
-    const { orm, worker } = await startRunner();
+  /**
+   * Starts a runner (with its LISTEN connection when `listen`), stops its probe's backend (and its
+   * LISTEN connection's too), then expects stop() to return and the runner's pool to close while
+   * they are still stopped, with nothing logged; lets them go on and waits for their sessions to end.
+   */
+  async function stopWhileHung(listen: boolean): Promise<void> {
+    const { orm, worker } = await startRunner(listen);
+    const listener = listen ? (await backendsOf(t, LISTENER_APPLICATION))[0] : undefined;
+    if (listen) expect(listener).toBeDefined();
     const frozen = stopAt(isProbe);
     let closed = false;
     try {
-      const pid = await within10s(frozen.pid, 'a probe');
+      const stopped = [await within10s(frozen.pid, 'a probe')];
+      if (listener !== undefined) {
+        stop(listener);
+        stopped.push(listener);
+      }
+      // before: with the LISTEN connection stopped, pg's end() waited for the server to close it
       await within10s(worker.stop(), 'stop()');
-      // before: the pool waited for the probe's connection until its bound (62 s here, 17 s by default:
-      // past the gateway's 15 s shutdown, which then exits 1 "shutdown took too long")
+      // before: the pool waited for the probe's connection until its bound (62 s here, 17 s by
+      // default: past the gateway's 15 s shutdown, which then exits 1 "shutdown took too long")
       await within10s(orm.close(), 'closing the runner’s pool');
       closed = true;
-      expect(isStopped(pid)).toBe(true);
-      resume(pid);
-      await gone(pid);
+      expect(stopped.map(isStopped)).toEqual(stopped.map(() => true));
+      stopped.forEach(resume);
+      for (const pid of stopped) await gone(pid);
       expect(errors).toEqual([]);
     } finally {
       frozen.remove();
@@ -117,32 +129,9 @@ describe('a job runner whose probe hangs on a stopped backend (leftovers-16)', (
       await worker.stop();
       if (!closed) await orm.close();
     }
-  });
+  }
 
-  it('stop() while its probe and its LISTEN connection both hang (the whole runner’s server frozen): returns, and its pool closes', async () => {
-    const { orm, worker } = await startRunner(true);
-    const [listener] = await backendsOf(t, LISTENER_APPLICATION);
-    expect(listener).toBeDefined();
-    const frozen = stopAt(isProbe);
-    let closed = false;
-    try {
-      const pid = await within10s(frozen.pid, 'a probe');
-      stop(listener);
-      // before: pg's end() of the LISTEN connection waited for the stopped server to close it
-      await within10s(worker.stop(), 'stop()');
-      await within10s(orm.close(), 'closing the runner’s pool');
-      closed = true;
-      expect([isStopped(pid), isStopped(listener)]).toEqual([true, true]);
-      resume(pid);
-      resume(listener);
-      await gone(pid);
-      await gone(listener);
-      expect(errors).toEqual([]);
-    } finally {
-      frozen.remove();
-      resumeAll();
-      await worker.stop();
-      if (!closed) await orm.close();
-    }
-  });
+  it('stop() while the probe hangs: returns, and closes the probe’s connection (the pool closes while the backend is still stopped); nothing is logged', () => stopWhileHung(false));
+
+  it('stop() while its probe and its LISTEN connection both hang (the whole runner’s server frozen): returns, and its pool closes', () => stopWhileHung(true));
 });
