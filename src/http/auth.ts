@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import type { Metric } from 'prom-client';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -105,6 +106,8 @@ export class Authenticator {
    * name someone else. An entry is dropped when a check finds its customer inactive.
    */
   private readonly customerIds = new Map<string, number>();
+  /** What /metrics shows of the token keys' fetches (`RemoteKeys.metrics`); none without JWT_JWKS_URL. */
+  readonly metrics: readonly Metric[];
 
   /**
    * @param clock when JWT_JWKS_URL's keys were fetched and are due again (`RemoteKeys`)
@@ -117,9 +120,11 @@ export class Authenticator {
   ) {
     this.secret = new TextEncoder().encode(config.jwtSecret);
     const jwksUrl = config.jwtJwksUrl;
-    this.jwks = jwksUrl
-      ? new RemoteKeys(new URL(jwksUrl), config.jwks, clock, (reason) => log?.warn({ url: jwksUrl, reason }, `could not fetch the token keys (JWT_JWKS_URL): ${reason}`)).getKey
+    const remote = jwksUrl
+      ? new RemoteKeys(new URL(jwksUrl), config.jwks, clock, (reason) => log?.warn({ url: jwksUrl, reason }, `could not fetch the token keys (JWT_JWKS_URL): ${reason}`))
       : undefined;
+    this.jwks = remote?.getKey;
+    this.metrics = remote?.metrics ?? [];
   }
 
   /**

@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { Counter, Gauge, type Metric } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { answerLookup } from './lookup-answer.js';
 
@@ -30,6 +31,32 @@ export const JWKS_UNKNOWN_KID_COOLDOWN_MS = 30_000;
 export const JWKS_MAX_STALE_MS = 86_400_000;
 /** The largest key set taken, in bytes: a key set is a few KB. */
 const MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * How one fetch of JWT_JWKS_URL's key set ended: the `outcome` label of `gateway_jwks_fetches_total`
+ * (a fixed set, so the series never grow with what a host answers):
+ * - `ok`: a key set was taken (it replaces the keys held);
+ * - `timeout`: no whole answer within JWT_JWKS_TIMEOUT_MS (a host that hangs, or sends too slowly);
+ * - `http_error`: the host answered with a status other than 200;
+ * - `invalid`: a 200 whose body is not a JSON Web Key Set (not JSON, no `keys` array, keys that are
+ *   not objects, over 1 MB);
+ * - `network`: no HTTP answer at all: the name not resolved, the connection refused or reset, TLS
+ *   refused (the log's reason is the system's code: ECONNREFUSED, ENOTFOUND, ECONNRESET …).
+ */
+export const JWKS_FETCH_OUTCOMES = ['ok', 'timeout', 'http_error', 'invalid', 'network'] as const;
+
+/** One of JWKS_FETCH_OUTCOMES. */
+export type JwksFetchOutcome = (typeof JWKS_FETCH_OUTCOMES)[number];
+
+/** A fetch that failed in a way the fetch itself recognised (anything else is `network`). */
+class FetchFailure extends Error {
+  constructor(
+    readonly outcome: Exclude<JwksFetchOutcome, 'ok' | 'network'>,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Thrown by `RemoteKeys.getKey` when no key the gateway holds can decide a token (none fetched
@@ -61,12 +88,31 @@ export class KeysUnavailable extends Error {
  *
  * `getKey` throws jose's errors for tokens it can judge (JWKSNoMatchingKey for a key id the fresh
  * set lacks) and `KeysUnavailable` for those it cannot.
+ *
+ * `metrics` show the fetches in /metrics (leftovers-16), so an operator sees a failing key host
+ * while the held keys still serve, before members are answered 503:
+ * - `gateway_jwks_fetches_total{outcome}`: fetches by JWKS_FETCH_OUTCOMES, every outcome there
+ *   from 0 (one fetch however many requests share it; none while JWKS_RETRY_MS holds them back);
+ * - `gateway_jwks_keys_age_seconds`: seconds since the last successful fetch, by the gateway's
+ *   clock; absent until the first. Past JWT_JWKS_MAX_AGE_MS a fetch is due (and tried in the
+ *   background); past 86400 (JWKS_MAX_STALE_MS) the keys are no longer trusted and tokens they
+ *   would decide are answered 503.
  */
 export class RemoteKeys {
   private keys: { local: ReturnType<typeof createLocalJWKSet>; fetchedAt: number } | undefined;
   private pending: Promise<void> | undefined;
   private failed: { at: number; reason: string } | undefined;
   private readonly agent: http.Agent;
+  /** When a fetch last succeeded (ms, the gateway's clock), kept when the keys are dropped as stale. */
+  private lastFetchedAt: number | undefined;
+  private readonly fetches = new Counter({
+    name: 'gateway_jwks_fetches_total',
+    help: "Fetches of JWT_JWKS_URL's signing keys by outcome: ok, timeout (none within JWT_JWKS_TIMEOUT_MS), http_error (not HTTP 200), invalid (not a JSON Web Key Set), network (no answer: refused, reset, name not resolved)",
+    labelNames: ['outcome'],
+    registers: [],
+  });
+  /** The metrics above, for the gateway's /metrics (`Metrics` registers them; prom-client's default registry is not used). */
+  readonly metrics: Metric[];
 
   /** @param onFailure told of each failed fetch and why (`no answer within 2000 ms`, `HTTP 500`, ECONNREFUSED): the log's warning */
   constructor(
@@ -78,6 +124,18 @@ export class RemoteKeys {
     // no keep-alive: a fetch every JWT_JWKS_MAX_AGE_MS has no use for an idle socket
     const options = { keepAlive: false, lookup: sharedLookup() };
     this.agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    for (const outcome of JWKS_FETCH_OUTCOMES) this.fetches.inc({ outcome }, 0);
+    const age: Gauge = new Gauge({
+      name: 'gateway_jwks_keys_age_seconds',
+      help: "Seconds since JWT_JWKS_URL's signing keys were last fetched successfully, by the gateway's clock (absent until the first); past JWT_JWKS_MAX_AGE_MS they are due again, past 86400 no longer trusted",
+      registers: [],
+      collect: () => {
+        if (this.lastFetchedAt === undefined) age.remove();
+        else age.set((this.clock.now().getTime() - this.lastFetchedAt) / 1000);
+      },
+    });
+    age.remove();
+    this.metrics = [this.fetches, age];
   }
 
   /** jose's key lookup: the key for a token's protected header, as the class says. */
@@ -106,14 +164,24 @@ export class RemoteKeys {
     if (!this.pending && !this.mayFetch(now)) return Promise.reject(new KeysUnavailable(this.failed!.reason));
     this.pending ??= this.fetchKeys()
       .then((set) => {
-        this.keys = { local: createLocalJWKSet(set), fetchedAt: this.clock.now().getTime() };
+        let local: ReturnType<typeof createLocalJWKSet>;
+        try {
+          local = createLocalJWKSet(set);
+        } catch (error) {
+          throw new FetchFailure('invalid', error instanceof Error ? error.message : String(error));
+        }
+        const fetchedAt = this.clock.now().getTime();
+        this.keys = { local, fetchedAt };
+        this.lastFetchedAt = fetchedAt;
         this.failed = undefined;
+        this.fetches.inc({ outcome: 'ok' });
       })
       .catch((error: unknown) => {
         // (by shape, not `instanceof Error`: node's own errors come from another realm under jest's vm)
-        const { code, message } = (error ?? {}) as { code?: string; message?: string };
+        const { code, message, outcome } = (error ?? {}) as { code?: string; message?: string; outcome?: JwksFetchOutcome };
         const reason = code ?? message ?? String(error);
         this.failed = { at: this.clock.now().getTime(), reason };
+        this.fetches.inc({ outcome: outcome ?? 'network' });
         this.onFailure(reason);
         throw new KeysUnavailable(reason);
       })
@@ -123,35 +191,42 @@ export class RemoteKeys {
     return this.pending;
   }
 
-  /** One GET of the key set, bounded by `timeoutMs`; rejects with the reason (`no answer within 2000 ms`, `HTTP 500`, ECONNREFUSED). */
+  /**
+   * One GET of the key set, bounded by `timeoutMs`; rejects with the reason (`no answer within 2000
+   * ms`, `HTTP 500`, ECONNREFUSED), a FetchFailure naming its outcome where the fetch knows it
+   * (anything else is the connection's own error: `network`).
+   */
   private fetchKeys(): Promise<JSONWebKeySet> {
     const { timeoutMs } = this.settings;
     const signal = AbortSignal.timeout(timeoutMs);
+    const failed = (error: Error) => (signal.aborted ? new FetchFailure('timeout', `no answer within ${timeoutMs} ms`) : error);
     return new Promise<JSONWebKeySet>((resolve, reject) => {
       const request = (this.url.protocol === 'https:' ? https : http).get(this.url, { agent: this.agent, signal, headers: { accept: 'application/jwk-set+json, application/json' } }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
-          return reject(new Error(`HTTP ${res.statusCode}`));
+          return reject(new FetchFailure('http_error', `HTTP ${res.statusCode}`));
         }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_BODY_BYTES) return request.destroy(new Error('key set larger than 1 MB'));
-          chunks.push(chunk);
+          if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+          // rejected first: the destroy's own error comes after, and a settled promise ignores it
+          reject(new FetchFailure('invalid', 'key set larger than 1 MB'));
+          request.destroy();
         });
         res.on('end', () => {
           try {
             const set = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JSONWebKeySet;
-            if (!Array.isArray(set?.keys)) throw new Error('not a JSON Web Key Set');
+            if (!Array.isArray(set?.keys)) throw new FetchFailure('invalid', 'not a JSON Web Key Set');
             resolve(set);
           } catch (error) {
-            reject(error instanceof SyntaxError ? new Error('not JSON') : error);
+            reject(error instanceof SyntaxError ? new FetchFailure('invalid', 'not JSON') : error);
           }
         });
-        res.on('error', (error) => reject(signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : error));
+        res.on('error', (error) => reject(failed(error)));
       });
-      request.on('error', (error) => reject(signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : error));
+      request.on('error', (error) => reject(failed(error)));
     });
   }
 }

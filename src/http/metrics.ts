@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { ClockGuard } from '../clock-guard.js';
 import type { Config } from '../config.js';
 import type { PurgeCounts } from '../jobs/purged.js';
@@ -121,10 +121,13 @@ export class Metrics {
    * `gateway_clock_skew_seconds` (this clock − the database's: positive ahead; absent until the
    * first comparison) and `gateway_clock_skewed` (1 while jobs are refused for it). `purges`: the
    * process's purge counts, shown as `gateway_rows_purged_total{table}` (src/jobs/purged.ts).
+   * `shown`: metrics another part of this gateway keeps, shown as they are (the token keys'
+   * fetches, `Authenticator.metrics`).
    */
-  constructor(clockGuard?: ClockGuard, purges?: PurgeCounts) {
+  constructor(clockGuard?: ClockGuard, purges?: PurgeCounts, shown: readonly Metric[] = []) {
     processRegistry();
     if (purges) this.registry.registerMetric(purges.counter);
+    for (const metric of shown) this.registry.registerMetric(metric);
     if (clockGuard) {
       new Gauge({
         name: 'gateway_clock_skew_seconds',

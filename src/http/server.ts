@@ -334,7 +334,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
   const schema = await gatewaySchema();
   const auth = new Authenticator(config, clock, log);
   const guard = clockGuard ?? new ClockGuard(clock, config.clockSkewMaxMs, log);
-  const metrics = new Metrics(guard, purges);
+  const metrics = new Metrics(guard, purges, auth.metrics);
   const persisted = new PersistedStore();
   const armor = armorFor(config);
   // Every transport validates with these: Apollo, compiled documents and the socket.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
+import type { MikroORM, PostgreSqlConnection, SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -174,6 +174,32 @@ export const LISTENER_APPLICATION = 'reward-gateway job wake-ups';
 /** How long after its LISTEN connection drops the runner opens it again; the wait doubles, up to LISTEN_RETRY_MAX_MS, while attempts fail. */
 const LISTEN_RETRY_MS = 1_000;
 const LISTEN_RETRY_MAX_MS = 30_000;
+/**
+ * How long `stop()` waits for the LISTEN connection's goodbye (ms): a server that runs closes it at
+ * once; a frozen one never answers, and its socket is then closed without one.
+ */
+const LISTEN_END_MS = 1_000;
+
+/**
+ * Ends `client` (a connection of its own, not pooled), waiting at most `ms` for the server to close
+ * it; past that its socket is destroyed. pg's `end()` sends Terminate and waits for the server to
+ * close the socket, which a stopped backend or a frozen host never does: the runner's stop() (and
+ * the gateway's shutdown) waited for as long as the freeze lasted (leftovers-16).
+ */
+async function endWithin(client: pg.Client, ms: number): Promise<void> {
+  const ended = client.end().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    if ((await Promise.race([ended, late])) !== 'late') return;
+  } finally {
+    clearTimeout(timer);
+  }
+  // pg has no public way to drop a connection whose server is silent; its own end() does this for a
+  // connection with a statement in flight. The 'close' this causes resolves `ended`.
+  (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  await ended;
+}
 
 export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
   leaseMs: 60_000,
@@ -193,6 +219,23 @@ const GROUP_LOCK_SPACE = 0x6a6f62; // 'job'
 
 /** A claim that took a group's job and lost the race for its last place to another claim: claim again at once. */
 const CLAIM_AGAIN = 'again';
+
+/** Probes in flight at once: one, and one more beside a probe that hangs (`poll`). */
+const MAX_PROBES_IN_FLIGHT = 2;
+
+/**
+ * How long a probe may go unanswered (ms; or JOB_POLL_MS, if longer) before the poll sends another
+ * beside it. A probe answers in a millisecond or two: a second is a connection that will not answer.
+ * Not the next poll itself: at the test suite's 25 ms poll a loaded machine's slow probe would have
+ * had company at every poll.
+ */
+const PROBE_PATIENCE_MS = 1_000;
+
+/** A probe of the poll in flight: when it began (performance.now(), ms), and `cut`, which closes its connection while its statement runs. */
+interface ProbeInFlight {
+  startedAt: number;
+  cut?: () => void;
+}
 
 /**
  * The PostgreSQL job queue's worker. Runs `concurrency` loops, each claiming one due job at a time
@@ -217,9 +260,10 @@ export class JobRunner {
   private listenRetryMs = LISTEN_RETRY_MS;
   /** Ends `wakeWorkers`' direct wake-ups of this runner's loops (set while it runs). */
   private unregisterLocal: (() => void) | undefined;
-  /** The poll's timer (every `pollMs` while it runs), and whether a probe is in flight (a slow one is not overlapped). */
+  /** The poll's timer (every `pollMs` while it runs). */
   private poller: NodeJS.Timeout | undefined;
-  private probing = false;
+  /** The probes in flight, at most MAX_PROBES_IN_FLIGHT (see `poll`). */
+  private readonly probes = new Set<ProbeInFlight>();
 
   private readonly orm: MikroORM;
   private readonly clock: Clock;
@@ -282,45 +326,91 @@ export class JobRunner {
    * claims a second per instance at idle, two of them the outbound lane's transactions (begin,
    * claim, commit) since webhook-14, all finding nothing. A failed probe is logged; the next poll
    * probes again.
+   *
+   * A probe unanswered for PROBE_PATIENCE_MS (its connection's backend stopped, a flow a NAT or
+   * firewall dropped, the server frozen) is left to its bound (DB_STATEMENT_TIMEOUT_MS +
+   * DB_CLIENT_TIMEOUT_MARGIN_MS, `boundStatements`) and the next poll sends another beside it, on
+   * another connection; never more than MAX_PROBES_IN_FLIGHT at once, so a frozen server holds two
+   * connections, not one per poll. Before (leftovers-16) the poll waited for the hung probe: a job
+   * due by the clock, a lost NOTIFY or a dead lease waited the whole bound (17 s by default; with
+   * DB_STATEMENT_TIMEOUT_MS=0, until the kernel gave the connection up) instead of JOB_POLL_MS.
    */
   private async poll(): Promise<void> {
-    if (!this.running || this.probing) return;
+    if (!this.running || this.probes.size >= MAX_PROBES_IN_FLIGHT) return;
+    const startedAt = performance.now();
+    const patience = Math.max(PROBE_PATIENCE_MS, this.options.pollMs);
+    for (const other of this.probes) if (startedAt - other.startedAt < patience) return;
     const lanes = (['main', 'outbound'] as const).filter((lane) => this.kindsOf[lane].length > 0 && this.sleepers[lane].size > 0);
     if (!lanes.length) return;
-    this.probing = true;
+    const probe: ProbeInFlight = { startedAt };
+    this.probes.add(probe);
     try {
-      const due = await this.probe(lanes);
-      for (const lane of lanes) if (due[lane] && this.running) this.wakeOne(lane);
+      const due = await this.probe(lanes, probe);
+      for (const lane of lanes) if (due?.[lane] && this.running) this.wakeOne(lane);
     } catch (error) {
-      this.log.error({ err: error }, 'job runner error');
+      // a probe `stop()` cut is no error of the runner's
+      if (this.running) this.log.error({ err: error }, 'job runner error');
     } finally {
-      this.probing = false;
+      this.probes.delete(probe);
     }
   }
 
   /**
-   * Whether a job of each of `lanes` is due and claimable now: one statement, no lock taken, which
-   * decides as `claimNext` would (due by `run_at` or by a lease run out; a group below its bound;
-   * this instance's clock within CLOCK_SKEW_MAX_MS of PostgreSQL's, whose reading it records). A
-   * job another claim takes meanwhile may count: a woken loop then claims nothing and sleeps again.
+   * Whether a job of each of `lanes` is due and claimable now: one statement, which decides as
+   * `claimNext` would (due by `run_at`, or by a lease run out on a row no live transaction holds; a
+   * group below its bound; this instance's clock within CLOCK_SKEW_MAX_MS of PostgreSQL's, whose
+   * reading it records). A job another claim takes meanwhile may count: a woken loop then claims
+   * nothing and sleeps again.
+   *
+   * A RUNNING job past its lease counts only if its row can be locked (`for update skip locked`,
+   * as the claim takes it; the lock lasts for this statement only): a `transaction` handler still
+   * running past its lease holds its row (its completion is its transaction's first statement), and
+   * the claim skips it, so counting it woke a loop to claim nothing at every poll for as long as the
+   * job ran (leftovers-16). A dead worker's row is held by nobody and still counts. PENDING jobs
+   * are looked for without a lock: only a claim under way holds one of those, for a moment.
    */
-  private async probe(lanes: readonly JobLane[]): Promise<Record<JobLane, boolean>> {
+  private async probe(lanes: readonly JobLane[], inFlight: ProbeInFlight): Promise<Record<JobLane, boolean> | undefined> {
     const now = this.clock.now();
-    const sent = this.guard.sending();
     const kinds = (lane: JobLane) => (lanes.includes(lane) ? this.kindsOf[lane] : []);
     const dueIn = (lane: JobLane) =>
-      sql`exists (select 1 from job
-                   where kind = any(${kinds(lane)}::text[])
-                     and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
-                     and ${this.groupOpen('job', now)})`;
-    const [row] = await query<{ databaseAtMs: number; main: boolean; outbound: boolean }>(
-      this.orm.em.fork(),
-      sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms)
+      sql`(exists (select 1 from job
+                    where kind = any(${kinds(lane)}::text[]) and status = 'PENDING' and run_at <= ${now}
+                      and ${this.groupOpen('job', now)})
+           or exists (select 1 from job
+                       where kind = any(${kinds(lane)}::text[]) and status = 'RUNNING' and locked_until <= ${now}
+                         and ${this.groupOpen('job', now)}
+                       for update skip locked))`;
+    // On a connection of its own from the pool (not through kysely), so that `stop()` can cut it.
+    const pool = await (this.orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
+    const client = await pool.connect();
+    const release = client.release;
+    let released = false;
+    const giveBack = (error?: Error) => {
+      if (released) return;
+      released = true;
+      // boundStatements may have handed it back already (and made `client.release` a no-op)
+      if (client.release === release) release.call(client, error);
+    };
+    if (!this.running) {
+      giveBack();
+      return undefined;
+    }
+    // With a statement in flight, a connection released with an error has its socket destroyed.
+    inFlight.cut = () => giveBack(new Error('the job runner stopped while its probe was in flight'));
+    try {
+      const sent = this.guard.sending();
+      const statement = sql<{ databaseAtMs: number; main: boolean; outbound: boolean }>`with db as materialized (select ${DATABASE_NOW_MS} as at_ms)
           select db.at_ms as "databaseAtMs", ok and ${dueIn('main')} as main, ok and ${dueIn('outbound')} as outbound
-            from db, lateral (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 as ok) skew`,
-    );
-    this.guard.record(sent, new Date(Number(row.databaseAtMs)));
-    return { main: row.main, outbound: row.outbound };
+            from db, lateral (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 as ok) skew`.compile(this.orm.em.fork().getKysely());
+      const {
+        rows: [row],
+      } = await client.query<{ databaseAtMs: number; main: boolean; outbound: boolean }>(statement.sql, [...statement.parameters]);
+      this.guard.record(sent, new Date(Number(row.databaseAtMs)));
+      return { main: row.main, outbound: row.outbound };
+    } finally {
+      inFlight.cut = undefined;
+      giveBack();
+    }
   }
 
   /** Whether `alias`'s group has room at `now`: fewer than `groupConcurrency` of it running under a live lease (`mine`: one more, the row being claimed). */
@@ -407,17 +497,23 @@ export class JobRunner {
     if (retrying) this.wakeAll();
   }
 
-  /** Finishes the jobs in hand, then stops. */
+  /**
+   * Finishes the jobs in hand, then stops. A probe in flight is not waited for: its connection is
+   * closed (a probe hung on a frozen server otherwise held its pooled connection, and so the pool's
+   * and the gateway's close, until the statement bound: 17 s by default, past the shutdown's 15 s).
+   * The LISTEN connection is given LISTEN_END_MS to close (`endWithin`).
+   */
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.poller);
+    for (const probe of this.probes) probe.cut?.();
     this.unregisterLocal?.();
     this.unregisterLocal = undefined;
     clearTimeout(this.listenRetry);
     this.wakeAll();
     await Promise.all(this.loops);
     this.loops = [];
-    await this.listener?.end().catch(() => undefined);
+    if (this.listener) await endWithin(this.listener, LISTEN_END_MS);
   }
 
   private wakeAll(): void {

@@ -1,48 +1,13 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import pino from 'pino';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { jwksHost, type JwksHost } from '../support/jwks-host.js';
 import { openSocket } from '../support/ws.js';
 
 const AUDIENCE = 'reward-gateway';
 const KID = 'key-1';
 const TIMEOUT_MS = 2_000;
 const MAX_AGE_MS = 60_000;
-
-/**
- * A JWKS host the test controls: `answering` serves the key set; otherwise it reads each request
- * and never answers (a host that hangs). Counts the requests it got.
- */
-async function jwksHost(body: string) {
-  const held: ServerResponse[] = [];
-  let answering = true;
-  let requests = 0;
-  const server = createServer((_req, res) => {
-    requests++;
-    if (answering) res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-    else held.push(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
-    get requests() {
-      return requests;
-    },
-    hang() {
-      answering = false;
-    },
-    answer() {
-      answering = true;
-      for (const res of held.splice(0)) res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-    },
-    close() {
-      for (const res of held) res.destroy();
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** A logger keeping the warnings about the keys' host, by message. */
 function keptLog() {
@@ -73,7 +38,7 @@ async function me(t: TestGateway, token: string) {
  */
 describe('JWT_JWKS_URL host that hangs or is down (outside-15)', () => {
   let t: TestGateway;
-  let host: Awaited<ReturnType<typeof jwksHost>>;
+  let host: JwksHost;
   let privateKey: CryptoKey;
   let n = 0;
   const kept = keptLog();

@@ -17,12 +17,24 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
  */
 describe('an idle instance’s job polling (idle-15)', () => {
   let t: TestGateway;
+  /** Holds `test.idle-held`'s first attempt inside its transaction until resolved. */
+  let heldGate: Promise<void> = Promise.resolve();
+  let heldStarted = 0;
 
   beforeAll(async () => {
     JOB_HANDLERS['test.idle-effect'] = {
       // a scheduled run's payload is its slot: no tag
       run: async ({ em }, payload: { tag?: string }) => {
         await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag ?? 'scheduled'})`);
+      },
+    };
+    JOB_HANDLERS['test.idle-held'] = {
+      run: async ({ em }, payload: { tag: string }, job) => {
+        if (job.attempts === 1) {
+          heldStarted++;
+          await heldGate;
+        }
+        await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
       },
     };
     JOB_HANDLERS['test.idle-outbound'] = {
@@ -37,6 +49,7 @@ describe('an idle instance’s job polling (idle-15)', () => {
   afterAll(async () => {
     delete JOB_HANDLERS['test.idle-effect'];
     delete JOB_HANDLERS['test.idle-outbound'];
+    delete JOB_HANDLERS['test.idle-held'];
     await t.close();
   });
 
@@ -102,6 +115,45 @@ describe('an idle instance’s job polling (idle-15)', () => {
       // the poll's bound (200 ms) plus a claim and the job's transaction, with room for a loaded machine
       expect(Date.now() - started).toBeLessThan(2_500);
     } finally {
+      await worker.stop();
+    }
+  });
+
+  it('a job running past its lease under a live worker (its row locked) wakes no loop at each poll; once that worker’s session dies, the next poll has it claimed again (leftovers-16)', async () => {
+    const worker = runner(100);
+    await worker.start(); // no LISTEN connection, no local wake-ups: only the poll can move the loops
+    let release!: () => void;
+    heldGate = new Promise<void>((r) => (release = r));
+    heldStarted = 0;
+    try {
+      await sleep(300);
+      const id = await t.orm.em.fork().transactional((em) => enqueueJob(em, 'test.idle-held', { tag: 'held-past-lease' }, { runAt: t.clock.now(), wake: 'by-caller' }));
+      const started = Date.now();
+      while (heldStarted === 0 && Date.now() - started < 5_000) await sleep(20);
+      expect(heldStarted).toBe(1);
+      // its lease (30 s) runs out; its worker is alive, in the job's transaction, holding the row
+      t.clock.advance(31_000);
+      const claims = /update job set status = 'RUNNING'/;
+      const seen = await statementsDuring(() => sleep(1_000), /\bjob\b/);
+      // ten polls: each probe, and no claim (each poll woke an idle loop whose claim skipped the locked row)
+      expect(seen.filter((text) => claims.test(text))).toEqual([]);
+      expect(seen.length).toBeLessThanOrEqual(13);
+      expect(await t.sql(`select status, attempts from job where id = $1`, [id])).toEqual([{ status: 'RUNNING', attempts: 1 }]);
+
+      // the worker's session dies (its transaction with it): the row is free, the lease long over
+      const ended = await t.sql<{ pid: number }>(
+        `select pg_terminate_backend(pid) as ended, pid from pg_stat_activity
+          where datname = current_database() and state like 'idle in transaction%' and query like 'update job set status = ''DONE''%'`,
+      );
+      expect(ended).toHaveLength(1);
+      const from = Date.now();
+      while ((await effects('held-past-lease')) < 1 && Date.now() - from < 5_000) await sleep(20);
+      expect(await effects('held-past-lease')).toBe(1);
+      // the poll's bound (100 ms) plus a claim and the job's transaction, with room for a loaded machine
+      expect(Date.now() - from).toBeLessThan(2_500);
+      expect(await t.sql(`select status, attempts from job where id = $1`, [id])).toEqual([{ status: 'DONE', attempts: 2 }]);
+    } finally {
+      release();
       await worker.stop();
     }
   });

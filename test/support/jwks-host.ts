@@ -1,0 +1,57 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * How a test's JWKS host answers a request: `answer` serves the key set (200); `hang` reads the
+ * request and never answers; `fail` answers 500; `garbage` answers 200 with a body that is not
+ * JSON; `reset` closes the connection without an answer.
+ */
+export type JwksHostMode = 'answer' | 'hang' | 'fail' | 'garbage' | 'reset';
+
+/** A JWKS host the test controls (JWT_JWKS_URL of a test gateway), on loopback. */
+export interface JwksHost {
+  url: string;
+  /** Requests it got so far. */
+  readonly requests: number;
+  /** How the next requests are answered. */
+  set(mode: JwksHostMode): void;
+  /** The same as `set('hang')`. */
+  hang(): void;
+  /** Serves the key set from now on, to the requests held by `hang` too. */
+  answer(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a JwksHost serving `body` (a JSON Web Key Set's text), answering at first. */
+export async function jwksHost(body: string): Promise<JwksHost> {
+  const held: ServerResponse[] = [];
+  let mode: JwksHostMode = 'answer';
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    if (mode === 'answer') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    else if (mode === 'fail') res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+    else if (mode === 'garbage') res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
+    else if (mode === 'reset') req.socket.destroy();
+    else held.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const set = (next: JwksHostMode) => {
+    mode = next;
+    if (next === 'answer') for (const res of held.splice(0)) res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
+    get requests() {
+      return requests;
+    },
+    set,
+    hang: () => set('hang'),
+    answer: () => set('answer'),
+    close() {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
