@@ -74,6 +74,11 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
     debug,
     // Request handlers always fork; touching the global EntityManager is a bug.
     allowGlobalContext: false,
+    // What the migrations write by hand and no entity declares: triggers (the ledger's guard, the
+    // money-digit checks, the outbox sequence) and SQL functions (raise_refusal, the *_at readers).
+    // MikroORM 7 diffs triggers and routines too, so `npm run migration:create` wrote a migration
+    // dropping all of them (newcomer-16, test/db/schema.test.ts).
+    schemaGenerator: { ignoreTriggers: true, ignoreRoutines: true },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: 'migrations',

@@ -16,7 +16,8 @@ import { addListing, createRewardStore } from '../stores/store.service.js';
 import { createTier } from '../tiers/tier.service.js';
 import { createHmac } from 'node:crypto';
 import { gatewaySchema } from '../graphql/schema.js';
-import { createPartner, partnerByApiKey, PARTNER_SCOPES } from '../partners/partner.service.js';
+import { createPartner, hashApiKey, partnerByApiKey, PARTNER_SCOPES } from '../partners/partner.service.js';
+import { recordAudit } from '../audit/audit.service.js';
 import { contractPartnerManifest } from '../persisted/contract.js';
 import { partnerClient, registerManifest } from '../persisted/persisted.service.js';
 import { createCampaign, setEconomyRule } from '../rules/rule.service.js';
@@ -35,6 +36,32 @@ export const DEMO = {
  */
 export function demoPartnerKey(config: Config): string {
   return `rg_${createHmac('sha256', config.jwtSecret).update('demo-pos-partner').digest('base64url').slice(0, 32)}`;
+}
+
+/** The staff id the seed acts as: its writes, the demo POS partner among them, are `staff:seed`'s. */
+const SEED_STAFF_ID = 'seed';
+
+/**
+ * Gives the demo POS partner the key `demoPartnerKey(config)` derives from this start's JWT_SECRET,
+ * when the database holds another (a DATA_DIR seeded under another secret: the README's steps set
+ * JWT_SECRET in .env after a first start). Before (newcomer-16), only the first seed stored a key,
+ * so every later start printed a key the gateway refused "Unknown or revoked API key.", the
+ * demo manifest was no longer registered for it, and the key derived from the development secret,
+ * which is in the source, kept working. The demo partner is the one the seed created (created by
+ * `staff:seed`); a revoked one stays revoked. Records `rekeyDemoPartner` in the audit log.
+ */
+async function rekeyDemoPartner(tx: Parameters<typeof query>[0], config: Config, now: Date): Promise<void> {
+  const key = demoPartnerKey(config);
+  const seed = `staff:${SEED_STAFF_ID}`;
+  const rekeyed = await query(
+    tx,
+    sql<{ id: number }>`update partner set key_hash = ${hashApiKey(key)}, key_prefix = ${key.slice(0, 9)}
+        where id = (select min(id) from partner where created_by = ${seed}) and revoked_at is null and key_hash <> ${hashApiKey(key)}
+        returning id`,
+  );
+  for (const { id } of rekeyed) {
+    await recordAudit(tx, { actor: seed, action: 'rekeyDemoPartner', target: `Partner:${id}`, reason: 'JWT_SECRET changed: the demo key is derived from it', at: now });
+  }
 }
 
 /**
@@ -68,10 +95,11 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
     await query(tx, sql`select pg_advisory_xact_lock(hashtext('reward-gateway-demo-seed'))`);
     const [exists] = await query(tx, sql`select 1 from point_currency where code = ${DEMO.currency}`);
     if (exists) {
+      await rekeyDemoPartner(tx, config, clock.now());
       await registerDemoManifest(tx, config, clock.now());
       return false;
     }
-    const caller = { kind: 'staff' as const, staffId: 'seed', role: 'operator' as const };
+    const caller = { kind: 'staff' as const, staffId: SEED_STAFF_ID, role: 'operator' as const };
     // Services open their own (nested) transactions on ctx.em; here they join this one.
     const ctx: Ctx = { em: tx, caller, clock, config, log: pino({ level: 'silent' }) };
     const now = clock.now();

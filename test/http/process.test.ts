@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { compiledGateway } from '../support/build.js';
+import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
@@ -112,6 +113,48 @@ describe('the gateway process', () => {
       expect(output()).not.toMatch(/terminating connection|57P01|connection error|connection lost|"level":50/);
       expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  // `npm start` runs its script as `sh -c '<script>'` and, given SIGTERM or SIGINT itself (`kill
+  // <npm's pid>`, `timeout 60 npm start`, a supervisor that signals its child), passes it to that
+  // shell only. dash, Debian's sh, stays as the gateway's parent, so the signal ended the shell and
+  // left the gateway serving, with its embedded PostgreSQL, as an orphan (newcomer-16). The script
+  // `exec`s node, so the shell npm signals is the gateway.
+  it("stops cleanly when the shell npm start runs its script in gets SIGTERM, as npm passes it on", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));
+    const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(start).toContain('dist/src/main.js');
+    // npm puts node_modules/.bin first on PATH and runs the script with sh -c; here on the run's build
+    const child = spawn('sh', ['-c', start.replace('dist/src/main.js', path.join(build, 'src/main.js'))], {
+      cwd: root,
+      env: { ...process.env, PATH: `${path.join(root, 'node_modules/.bin')}:${process.env.PATH}`, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // a process group of its own, for the clean-up below
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 150_000;
+      while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      const url = /listening on (http:\S+)/.exec(output)?.[1];
+      expect(url).toBeDefined();
+      process.kill(child.pid!, 'SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('"msg":"stopped"');
+      await expect(fetch(new URL('/healthz', url))).rejects.toThrow();
+      expect(postgresProcessesFor(dataDir)).toEqual([]);
+    } finally {
+      // what the shell left behind, if it did: the gateway stops its PostgreSQL on SIGTERM
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // the group is gone
+      }
+      for (let i = 0; i < 100 && postgresProcessesFor(dataDir).length; i++) await new Promise((r) => setTimeout(r, 100));
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 240_000);
