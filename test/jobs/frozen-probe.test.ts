@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pino from 'pino';
 import { openOrm } from '../../src/db/orm.js';
@@ -6,7 +5,7 @@ import { query, sql } from '../../src/db/sql.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner, LISTENER_APPLICATION } from '../../src/jobs/runner.js';
-import { backendsOf, resume, resumeAll, stop, stopAt } from '../support/freeze.js';
+import { backendsOf, isStopped, resume, resumeAll, stop, stopAt, untilStopped } from '../support/freeze.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 
@@ -18,9 +17,6 @@ const STATEMENT_MS = 60_000;
 
 /** The runner's poll statement (`JobRunner.probe`), not its claims. */
 const isProbe = (text: string) => text.includes('lateral (select abs(db.at_ms');
-
-/** Whether the process `pid` is stopped (SIGSTOP): its state in /proc is `T`. */
-const isStopped = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('T');
 
 /** `promise`, or a failure naming `what` when it has not settled in 10 s. */
 async function within10s<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -111,6 +107,7 @@ describe('a job runner whose probe hangs on a stopped backend (leftovers-16)', (
       const stopped = [await within10s(frozen.pid, 'a probe')];
       if (listener !== undefined) {
         stop(listener);
+        await untilStopped(listener);
         stopped.push(listener);
       }
       // before: with the LISTEN connection stopped, pg's end() waited for the server to close it

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { TestGateway } from './gateway.js';
 
@@ -24,6 +25,28 @@ export const resume = (pid: number) => {
   }
 };
 export const resumeAll = () => [...stopped].forEach(resume);
+
+/** Whether the process `pid` is stopped (its state in /proc is `T`); false when it is gone. */
+export function isStopped(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('T');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once the process `pid` is stopped. SIGSTOP takes effect only when the kernel next runs
+ * the process: a backend waiting for a core on a loaded machine (a fresh one still starting up)
+ * stays `R` for tens of milliseconds after `kill` returned, and a test that checked at once, or
+ * counted on the freeze having begun, raced the scheduler (flaky-16). Rejects after 10 s.
+ */
+export async function untilStopped(pid: number): Promise<void> {
+  for (const from = Date.now(); !isStopped(pid); ) {
+    if (Date.now() - from > 10_000) throw new Error(`process ${pid} was sent SIGSTOP but is not stopped after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 process.on('exit', resumeAll);
 
 export type Matcher = (text: string, client: pg.Client) => boolean;
@@ -31,7 +54,7 @@ export type Matcher = (text: string, client: pg.Client) => boolean;
 /**
  * Stops the backend of the pg client that sends the first statement `matches` accepts, just before
  * the statement is sent (it waits, unread, in the stopped backend's socket). `pid` resolves with
- * that backend's pid once it is stopped. With `every`, each statement it accepts until `remove()`
+ * that backend's pid once it is stopped (`untilStopped`: not merely once SIGSTOP was sent). With `every`, each statement it accepts until `remove()`
  * stops its backend (a read the gateway sends again on another connection is stopped there too);
  * `pid` is the first's.
  */
@@ -49,7 +72,7 @@ export function stopAt(matches: Matcher, options: { every?: boolean } = {}): { p
       if (!options.every) remove();
       const backend = (this as unknown as { processID: number }).processID;
       stop(backend);
-      onStopped(backend);
+      void untilStopped(backend).then(() => onStopped(backend));
     }
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
