@@ -6,7 +6,7 @@ import { query, sql } from '../../src/db/sql.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
-import { resume, resumeAll, stop, stopAt, within10s } from '../support/freeze.js';
+import { isStopped, resume, resumeAll, stop, stopAt, within10s } from '../support/freeze.js';
 import { startTestGateway, TEST_SQL_APPLICATION, type TestGateway } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 
@@ -201,6 +201,35 @@ describe('the job runner’s probe, its pooled connection and its row lock (brea
       frozen.remove();
       await worker.stop();
       await orm.close();
+    }
+  });
+
+  it('stop() with two probes hung side by side (a second goes beside the first after a second): both connections cut, nothing lent, nothing logged', async () => {
+    const { orm, pool, worker } = await startRunner(4, 100);
+    const pids: number[] = [];
+    const frozen = stopAt(
+      (text, client) => {
+        if (!isProbe(text)) return false;
+        pids.push((client as unknown as { processID: number }).processID);
+        return true;
+      },
+      { every: true },
+    );
+    try {
+      // within the bound (3 s here), so that only stop() can end them
+      await within10s(
+        eventually(async () => pids.length === 2, 2_500),
+        'two probes',
+      );
+      expect(countsOf(pool).lent).toBe(2);
+      await within10s(Promise.all([worker.stop(), worker.stop()]), 'stop() twice');
+      await within10s(orm.close(), 'closing the pool');
+      expect(pids.map(isStopped)).toEqual([true, true]);
+      expect(errors).toEqual([]);
+    } finally {
+      frozen.remove();
+      resumeAll();
+      await worker.stop();
     }
   });
 
