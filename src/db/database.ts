@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
-import { migrate, openOrm } from './orm.js';
+import { closeOrm, migrate, openOrm } from './orm.js';
 
 export interface Database {
   orm: MikroORM;
@@ -40,7 +40,8 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
       embedded: !!embedded,
       lost: embedded?.lost,
       close: async () => {
-        await orm.close(true);
+        // bounded: a statement a frozen server holds must not hold the shutdown (break-16)
+        await closeOrm(orm);
         await embedded?.stop();
       },
     };

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { clientBoundMs, type DbTimeouts } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
+import { destroySocket, settlesWithin } from './end-within.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { prepareParameterisedStatements } from './prepared.js';
 import { onlyReads, plainRead } from './reads.js';
@@ -64,7 +65,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
           retryLostReads(client, pool);
         }),
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
-      onConnect: readCommitted,
+      onConnect: (client: pg.ClientBase) => readCommitted(client, boundMs),
       // pg-pool: 0 turns its idle timer off; left out, it is 10 s (merged into the pool's options).
       idleTimeoutMillis: poolIdleMs,
       application_name: REQUEST_POOL_APPLICATION,
@@ -101,9 +102,16 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
  * request that met another on a row answered INTERNAL_SERVER_ERROR (hostile pass 9,
  * test/db/transaction-isolation.test.ts). A pool's `onConnect` hook: pg-pool sends it before it lends
  * a new connection, and ends (never lends) one that cannot take it.
+ *
+ * `boundMs` (the request pool's DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS; 0: none)
+ * bounds its answer on the gateway's side: it runs before the pool's 'connect' event, so neither
+ * `boundStatements` nor DB_ACQUIRE_TIMEOUT_MS (which ends at the connection's start-up) covered it,
+ * and a connection opened as the server froze held its caller (a request, a claim) and the pool's
+ * close for the whole freeze (break-16). pg then destroys the socket and the pool drops it.
  */
-export async function readCommitted(client: pg.ClientBase): Promise<void> {
-  await client.query(READ_COMMITTED);
+export async function readCommitted(client: pg.ClientBase, boundMs = 0): Promise<void> {
+  // pg reads `query_timeout` from a query's config too (client.js), which its types leave out
+  await client.query(boundMs > 0 ? ({ text: READ_COMMITTED, query_timeout: boundMs } as pg.QueryConfig) : READ_COMMITTED);
 }
 
 /** The statement `readCommitted` sends once on each new connection. */
@@ -329,6 +337,32 @@ export function requestEntityManager(orm: MikroORM): SqlEntityManager {
   const root = orm.em;
   const EntityManager = root.constructor as EntityManagerClass;
   return new EntityManager(orm.config, root.getDriver(), root.getMetadata(), false, root.getEventManager());
+}
+
+/**
+ * How long `closeOrm` lets the pool's lent connections finish before it cuts them (ms). By then the
+ * gateway has drained its requests and stopped its job loops: what still holds a connection is a
+ * statement a frozen server does not answer (a scheduler's or the webhook dispatcher's tick).
+ */
+export const POOL_CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Closes `orm`'s pool within about `graceMs`: pg-pool's `end()` waits for every lent connection to be
+ * handed back, and a statement on a frozen server (its backend stopped, the host frozen) is handed
+ * back only at its bound, DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS (17 s by default),
+ * or never with the bound off: main.ts's shutdown then ended at its 15 s limit, "shutdown took too
+ * long", exit 1 (break-16). Past `graceMs` every connection the pool still holds has its socket
+ * destroyed (`destroySocket`): its statement fails, its holder hands it back (an open transaction
+ * rolls back with the session), and the pool's close completes.
+ * For the gateway's own shutdown (src/db/database.ts `close`), after requests and jobs are done.
+ */
+export async function closeOrm(orm: MikroORM, graceMs: number = POOL_CLOSE_GRACE_MS): Promise<void> {
+  const pool = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<pg.Pool> }).getNativeClient();
+  const closed = orm.close(true);
+  if (await settlesWithin(closed, graceMs)) return closed;
+  // pg-pool's own list (internal): lent connections, and ones still connecting (`readCommitted`)
+  for (const client of (pool as unknown as { _clients: pg.Client[] })._clients ?? []) destroySocket(client);
+  await closed;
 }
 
 export async function openOrm(options: OrmOptions): Promise<MikroORM> {

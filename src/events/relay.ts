@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { clientBoundMs, type DbTimeouts } from '../config.js';
+import { endWithin } from '../db/end-within.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import type { DeliveredEvent, EventHub } from './hub.js';
 import { REDIS_RELAY_CURSOR } from './outbox-event.entity.js';
@@ -96,9 +97,14 @@ class DedicatedConnection {
     });
   }
 
+  /**
+   * Ends the connection, within CONNECTION_END_MS: a frozen server never answers pg's goodbye, and
+   * the gateway's shutdown waited for it for as long as the freeze lasted (break-16). A read in
+   * flight fails at once (pg destroys a socket whose statement is in flight).
+   */
   async close(): Promise<void> {
     this.lost = true;
-    await this.client.end().catch(() => undefined);
+    await endWithin(this.client);
   }
 }
 
@@ -236,13 +242,23 @@ class OutboxPoller {
     this.schedule(next);
   }
 
+  /**
+   * Stops reading and closes the connection. The connection is closed before the read in flight is
+   * waited for: on a frozen server that read waits for its bound (DB_STATEMENT_TIMEOUT_MS +
+   * DB_CLIENT_TIMEOUT_MARGIN_MS, 17 s by default, past main.ts's 15 s shutdown), and closing ends
+   * it at once (break-16). A connection a tick opened meanwhile is closed after it.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    const close = async () => {
+      const connection = this.connection;
+      this.connection = undefined;
+      await connection?.close();
+    };
+    await close();
     await this.running?.catch(() => undefined);
-    const connection = this.connection;
-    this.connection = undefined;
-    await connection?.close();
+    await close();
   }
 }
 

@@ -48,6 +48,17 @@ export const JWKS_FETCH_OUTCOMES = ['ok', 'timeout', 'http_error', 'invalid', 'n
 /** One of JWKS_FETCH_OUTCOMES. */
 export type JwksFetchOutcome = (typeof JWKS_FETCH_OUTCOMES)[number];
 
+/**
+ * Milliseconds from `at` to `now` (both by the gateway's clock), or Infinity when `at` is later than
+ * `now`: the clock was stepped back since, and how long ago `at` was is unknown. Counted as long
+ * ago, so the keys are fetched again at the next token: before (break-16), a clock stepped back an
+ * hour held the keys as fresh (a rotated or withdrawn key still trusted, a new key id refused 401)
+ * and a failed fetch as recent (no fetch, tokens answered 503) for that hour beyond the bounds.
+ */
+function elapsed(now: number, at: number): number {
+  return now >= at ? now - at : Infinity;
+}
+
 /** A fetch that failed in a way the fetch itself recognised (anything else is `network`). */
 class FetchFailure extends Error {
   constructor(
@@ -143,11 +154,11 @@ export class RemoteKeys {
     const now = this.clock.now().getTime();
     if (this.keys && now - this.keys.fetchedAt > JWKS_MAX_STALE_MS) this.keys = undefined;
     if (!this.keys) await this.refresh(now);
-    else if (now - this.keys.fetchedAt > this.settings.maxAgeMs && this.mayFetch(now)) this.refresh(now).catch(() => undefined);
+    else if (elapsed(now, this.keys.fetchedAt) > this.settings.maxAgeMs && this.mayFetch(now)) this.refresh(now).catch(() => undefined);
     try {
       return await this.keys!.local(header, token);
     } catch (error) {
-      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || now - this.keys!.fetchedAt < JWKS_UNKNOWN_KID_COOLDOWN_MS) throw error;
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || elapsed(now, this.keys!.fetchedAt) < JWKS_UNKNOWN_KID_COOLDOWN_MS) throw error;
       // a key id not held: the issuer may have added it since (a rotation)
       await this.refresh(now);
       return this.keys!.local(header, token);
@@ -156,7 +167,7 @@ export class RemoteKeys {
 
   /** Whether a fetch may start now: none is running, and the last failure is JWKS_RETRY_MS old. */
   private mayFetch(now: number): boolean {
-    return !this.pending && (!this.failed || now - this.failed.at >= JWKS_RETRY_MS);
+    return !this.pending && (!this.failed || elapsed(now, this.failed.at) >= JWKS_RETRY_MS);
   }
 
   /** Fetches the keys (or joins the fetch under way); rejects with KeysUnavailable when it fails or may not be tried yet. */

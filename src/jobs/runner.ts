@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ClockGuard, DATABASE_NOW_MS } from '../clock-guard.js';
 import { clientBoundMs, type Config } from '../config.js';
+import { endWithin } from '../db/end-within.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
@@ -174,33 +175,6 @@ export const LISTENER_APPLICATION = 'reward-gateway job wake-ups';
 /** How long after its LISTEN connection drops the runner opens it again; the wait doubles, up to LISTEN_RETRY_MAX_MS, while attempts fail. */
 const LISTEN_RETRY_MS = 1_000;
 const LISTEN_RETRY_MAX_MS = 30_000;
-/**
- * How long `stop()` waits for the LISTEN connection's goodbye (ms): a server that runs closes it at
- * once; a frozen one never answers, and its socket is then closed without one.
- */
-const LISTEN_END_MS = 1_000;
-
-/**
- * Ends `client` (a connection of its own, not pooled), waiting at most `ms` for the server to close
- * it; past that its socket is destroyed. pg's `end()` sends Terminate and waits for the server to
- * close the socket, which a stopped backend or a frozen host never does: the runner's stop() (and
- * the gateway's shutdown) waited for as long as the freeze lasted (leftovers-16).
- */
-async function endWithin(client: pg.Client, ms: number): Promise<void> {
-  const ended = client.end().catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  try {
-    if ((await Promise.race([ended, late])) !== 'late') return;
-  } finally {
-    clearTimeout(timer);
-  }
-  // pg has no public way to drop a connection whose server is silent; its own end() does this for a
-  // connection with a statement in flight. The 'close' this causes resolves `ended`.
-  (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-  await ended;
-}
-
 export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
   leaseMs: 60_000,
   pollMs: 1_000,
@@ -231,10 +205,15 @@ const MAX_PROBES_IN_FLIGHT = 2;
  */
 const PROBE_PATIENCE_MS = 1_000;
 
-/** A probe of the poll in flight: when it began (performance.now(), ms), and `cut`, which closes its connection while its statement runs. */
+/**
+ * A probe of the poll in flight: when it began (performance.now(), ms); `cut`, which closes its
+ * connection while its statement runs; `stopped`, set by `stop()`: its failure is then no error of
+ * the runner's, even when it settles after a `start()` that followed (break-16).
+ */
 interface ProbeInFlight {
   startedAt: number;
   cut?: () => void;
+  stopped?: boolean;
 }
 
 /**
@@ -348,8 +327,9 @@ export class JobRunner {
       const due = await this.probe(lanes, probe);
       for (const lane of lanes) if (due?.[lane] && this.running) this.wakeOne(lane);
     } catch (error) {
-      // a probe `stop()` cut is no error of the runner's
-      if (this.running) this.log.error({ err: error }, 'job runner error');
+      // a probe `stop()` cut is no error of the runner's: its connection's end is reported a tick
+      // after stop() returns, when a `start()` may already have followed (break-16)
+      if (this.running && !probe.stopped) this.log.error({ err: error }, 'job runner error');
     } finally {
       this.probes.delete(probe);
     }
@@ -391,7 +371,7 @@ export class JobRunner {
       // boundStatements may have handed it back already (and made `client.release` a no-op)
       if (client.release === release) release.call(client, error);
     };
-    if (!this.running) {
+    if (!this.running || inFlight.stopped) {
       giveBack();
       return undefined;
     }
@@ -501,19 +481,22 @@ export class JobRunner {
    * Finishes the jobs in hand, then stops. A probe in flight is not waited for: its connection is
    * closed (a probe hung on a frozen server otherwise held its pooled connection, and so the pool's
    * and the gateway's close, until the statement bound: 17 s by default, past the shutdown's 15 s).
-   * The LISTEN connection is given LISTEN_END_MS to close (`endWithin`).
+   * The LISTEN connection is given CONNECTION_END_MS to close (`endWithin`, src/db/end-within.ts).
    */
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.poller);
-    for (const probe of this.probes) probe.cut?.();
+    for (const probe of this.probes) {
+      probe.stopped = true;
+      probe.cut?.();
+    }
     this.unregisterLocal?.();
     this.unregisterLocal = undefined;
     clearTimeout(this.listenRetry);
     this.wakeAll();
     await Promise.all(this.loops);
     this.loops = [];
-    if (this.listener) await endWithin(this.listener, LISTEN_END_MS);
+    if (this.listener) await endWithin(this.listener);
   }
 
   private wakeAll(): void {

@@ -99,15 +99,23 @@ export class Scheduler {
   /** Where a failed NOTIFY of `tickCurrentSlots` is reported (`start`'s `onError`); the job is then found by a poll. */
   private onWakeError: (error: unknown) => void = () => undefined;
 
+  /** Set by `stop()`: a tick still in flight then fails unreported (its connection cut by the pool's close, `closeOrm`). */
+  private stopped = false;
+
   start(intervalMs: number, onError: (error: unknown) => void): void {
     this.onWakeError = onError;
-    const run = () => this.tick().catch(onError);
+    this.stopped = false;
+    const run = () =>
+      this.tick().catch((error: unknown) => {
+        if (!this.stopped) onError(error);
+      });
     void run();
     this.timer = setInterval(run, intervalMs);
     this.timer.unref();
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 }

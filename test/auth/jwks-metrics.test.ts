@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { JWKS_RETRY_MS } from '../../src/http/jwks.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { jwksHost, type JwksHost, type JwksHostMode } from '../support/jwks-host.js';
+import { jwksHost, meStatus, type JwksHost, type JwksHostMode } from '../support/jwks-host.js';
 import { eventually } from '../support/program.js';
 
 const AUDIENCE = 'reward-gateway';
@@ -38,15 +38,7 @@ describe('the token keys’ fetches in /metrics (leftovers-16)', () => {
   /** A new token each time (a repeat is answered from the gateway's cache of verified tokens). */
   const token = () =>
     new SignJWT({ n: ++n }).setProtectedHeader({ alg: 'RS256', kid: KID }).setSubject('jwks-metrics').setAudience(AUDIENCE).setExpirationTime(Math.floor(Date.now() / 1000) + 3600).sign(privateKey);
-  const me = async () => {
-    const res = await t.fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
-      body: JSON.stringify({ query: '{ me { externalId } }' }),
-    });
-    await res.text();
-    return res.status;
-  };
+  const me = async () => meStatus(t, await token());
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256', { extractable: true });

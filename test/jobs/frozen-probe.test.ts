@@ -5,7 +5,7 @@ import { query, sql } from '../../src/db/sql.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner, LISTENER_APPLICATION } from '../../src/jobs/runner.js';
-import { backendsOf, isStopped, resume, resumeAll, stop, stopAt, untilStopped } from '../support/freeze.js';
+import { backendsOf, isStopped, resume, resumeAll, stop, stopAt, untilStopped, within10s } from '../support/freeze.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 
@@ -17,17 +17,6 @@ const STATEMENT_MS = 60_000;
 
 /** The runner's poll statement (`JobRunner.probe`), not its claims. */
 const isProbe = (text: string) => text.includes('lateral (select abs(db.at_ms');
-
-/** `promise`, or a failure naming `what` when it has not settled in 10 s. */
-async function within10s<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within 10 s`)), 10_000)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * leftovers-16: the job runner's poll (idle-15: one probe per JOB_POLL_MS) when its probe meets a

@@ -85,3 +85,14 @@ export const backendsOf = async (t: TestGateway, application: string) =>
     await t.sql<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and application_name = $1 and backend_type = 'client backend'`, [application])
   ).map((r) => r.pid);
 
+
+/** `promise`, or a failure naming `what` when it has not settled in 10 s: a wait a frozen backend could hold for good. */
+export async function within10s<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within 10 s`)), 10_000)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

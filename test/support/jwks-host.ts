@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TestGateway } from './gateway.js';
 
 /**
  * How a test's JWKS host answers a request: `answer` serves the key set (200); `hang` reads the
@@ -54,4 +55,15 @@ export async function jwksHost(body: string): Promise<JwksHost> {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The HTTP status a member's `{ me { externalId } }` with the bearer token `jwt` is answered with. */
+export async function meStatus(t: TestGateway, jwt: string): Promise<number> {
+  const res = await t.fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
+    body: JSON.stringify({ query: '{ me { externalId } }' }),
+  });
+  await res.text();
+  return res.status;
 }
