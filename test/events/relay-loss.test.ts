@@ -1,5 +1,5 @@
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { holdAnswers } from '../support/statements.js';
+import { holdAnswers, holdConnect } from '../support/statements.js';
 import { adjust, createCustomer, eventually, simpleShop } from '../support/program.js';
 import { subscribed, waitFor, type TestSocket } from '../support/ws.js';
 
@@ -39,11 +39,20 @@ describe('an event relay that loses its connection or lags', () => {
     await sub.until(1);
 
     const [old] = await relayBackends();
-    await t.sql(`select pg_terminate_backend($1)`, [old.pid]);
-    await eventually(async () => (await relayBackends()).length === 0);
-    // committed while the relay has no connection (it tries again after 500 ms)
-    await adjust(t, customer.externalId, shop.currency, 2);
-    const [{ committed }] = await t.sql<{ committed: string }>(`select now()::text as committed`);
+    // The relay connects again 500 ms after it lost its connection; a loaded machine took longer than
+    // that to commit the adjustment below, so the relay was back first and the test failed (or, had
+    // it not checked, proved nothing). Its new connection waits until the commit.
+    const reconnect = holdConnect(RELAY);
+    let committed: string;
+    try {
+      await t.sql(`select pg_terminate_backend($1)`, [old.pid]);
+      await eventually(async () => (await relayBackends()).length === 0);
+      // committed while the relay has no connection
+      await adjust(t, customer.externalId, shop.currency, 2);
+      [{ committed }] = await t.sql<{ committed: string }>(`select now()::text as committed`);
+    } finally {
+      reconnect.release();
+    }
     const [again] = await eventually(async () => {
       const now = await relayBackends();
       return now.length === 1 && now[0].pid !== old.pid ? now : null;

@@ -1,6 +1,6 @@
 import { CreateCurrencyDocument, CreateOfferDocument, PurchaseOfferDocument, RewardStoreOffersDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, testPool, type TestGateway } from '../support/gateway.js';
-import { addListing, createCustomer, createStore, storeOf, unique } from '../support/program.js';
+import { addListing, createCustomer, createStore, eventually, storeOf, unique } from '../support/program.js';
 
 /**
  * break-12i: `reward_store.money_digits` is kept by triggers (offsale-12b). A store written while
@@ -24,9 +24,13 @@ describe("a store written while its currency's money changes keeps the new money
     try {
       await c.query('begin');
       await c.query('update point_currency set money_currency = $2 where code = $1', [currency, money]);
-      // The store's write runs while the change is not committed yet, then the change commits.
+      // The store's write runs while the change is not committed yet (it waits for the currency's
+      // row: a lock wait), then the change commits. Waited for, not slept on: after a fixed 300 ms a
+      // loaded machine had not sent the write yet, which then ran after the commit and proved nothing.
       const writing = during();
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually(
+        async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n > 0,
+      );
       await c.query('commit');
       await writing;
     } finally {

@@ -95,3 +95,27 @@ export function holdAnswers(matches: (text: string) => boolean, hold: 'answer' |
     },
   };
 }
+
+/**
+ * Holds every connection this process's `pg` clients of `application` (their `application_name`)
+ * open from now on before it reaches PostgreSQL, until `release()`: a session of the gateway that
+ * connects again after it was lost (the event relay, the job runner's LISTEN) stays away while the
+ * test changes the world, however long that takes. The others connect as usual.
+ */
+export function holdConnect(application: string): { release(): void } {
+  const original = pg.Client.prototype.connect;
+  let onRelease!: () => void;
+  const released = new Promise<void>((resolve) => (onRelease = resolve));
+  pg.Client.prototype.connect = function (this: pg.Client, ...args: unknown[]) {
+    const connect = () => (original as (...a: unknown[]) => unknown).apply(this, args);
+    if ((this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters.application_name !== application) return connect();
+    if (typeof args[0] === 'function') return void released.then(connect);
+    return released.then(connect);
+  } as typeof original;
+  return {
+    release: () => {
+      pg.Client.prototype.connect = original;
+      onRelease();
+    },
+  };
+}

@@ -59,7 +59,13 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 }
 
 const HANGING = 8;
-const DNS_TIMEOUT_MS = 3_000;
+/**
+ * Long enough that the healthy partner's delivery and the checks below end before the hanging
+ * lookups give up even on a loaded machine (with 3 s, one took 6.7 s from the dispatch): they are
+ * asserted to come first, and how long the bound is is not what is tested.
+ */
+const DNS_TIMEOUT_MS = 8_000;
+const WEBHOOK_TIMEOUT_MS = 20_000;
 
 /**
  * outside-15. A partner whose DNS server never answers: its deliveries fail, each after
@@ -80,7 +86,7 @@ describe('a partner whose DNS server never answers (outside-15)', () => {
     t = await startTestGateway({
       WEBHOOK_DNS_SERVERS: dns.address,
       WEBHOOK_DNS_TIMEOUT_MS: String(DNS_TIMEOUT_MS),
-      WEBHOOK_TIMEOUT_MS: '20000',
+      WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS),
       WEBHOOK_MAX_ATTEMPTS: '1',
       // a loop per hanging endpoint, and one for the healthy partner
       WEBHOOK_CONCURRENCY: String(HANGING + 1),
@@ -111,7 +117,6 @@ describe('a partner whose DNS server never answers (outside-15)', () => {
     const customer = await createCustomer(t, code);
     await adjust(t, customer.externalId, code, 5);
     t.clock.advance(t.config.webhooks.dispatchMs);
-    const dispatched = performance.now();
     await t.jobs.dispatcher.tick();
     // every hanging partner's delivery is being sent (its name being looked up)
     await eventually(async () => (await t.sql(`select 1 from job where kind = 'webhooks.deliver' and status = 'RUNNING'`)).length >= HANGING);
@@ -126,19 +131,26 @@ describe('a partner whose DNS server never answers (outside-15)', () => {
       lookup: await timed(() => lookup('localhost')),
       graphql: await timed(async () => expect((await t.gql(`query { activityRules { __typename } }`, {}, t.operatorToken)).errors).toBeUndefined()),
     };
-    expect(Object.entries(waits).filter(([, ms]) => ms >= 2_000)).toEqual([]);
-    // the other partner is sent to at once, long before the hanging lookups give up
+    const waitsEnded = t.clock.now().getTime();
+    // the other partner is sent to at once, not after the hanging lookups give up
     await eventually(async () => healthy.received.length === 1, DNS_TIMEOUT_MS);
-    expect(performance.now() - dispatched).toBeLessThan(DNS_TIMEOUT_MS);
 
     const rows = await eventually(async () => {
-      const found = await t.sql<{ endpoint_id: string; status: string; last_error: string | null; duration_ms: number }>(
-        `select d.endpoint_id, d.status, d.last_error, a.duration_ms from webhook_delivery d join webhook_attempt a on a.delivery_id = d.id
+      const found = await t.sql<{ endpoint_id: string; status: string; last_error: string | null; attempted_at: Date; duration_ms: number }>(
+        `select d.endpoint_id, d.status, d.last_error, a.attempted_at, a.duration_ms from webhook_delivery d join webhook_attempt a on a.delivery_id = d.id
           where d.endpoint_id = any($1::bigint[]) order by d.endpoint_id`,
         [[...ids.keys()]],
       );
       return found.length === urls.length && found.every((r) => r.status !== 'PENDING') && found;
-    }, 15_000);
+    }, DNS_TIMEOUT_MS + 15_000);
+    // What went on meanwhile ended before the first hanging lookup gave up (by the gateway's clock,
+    // each attempt's start plus its duration): an order, not a time. Before, the lookup waited 40 s
+    // behind them; a wait under 2 s and a delivery within 3 s of the dispatch were asserted, which a
+    // loaded machine passed (6.7 s) while nothing waited on the lookups.
+    const ended = rows.map((r) => new Date(r.attempted_at).getTime() + r.duration_ms);
+    const firstGaveUp = Math.min(...ended.slice(0, HANGING));
+    expect({ waits, ended: waitsEnded < firstGaveUp }).toEqual({ waits, ended: true });
+    expect(ended[HANGING]).toBeLessThan(firstGaveUp);
     expect(rows.map((r) => ({ url: ids.get(Number(r.endpoint_id)), status: r.status, lastError: r.last_error }))).toEqual([
       ...hosts.map((h) => ({ url: `https://${h}/rg`, status: 'FAILED', lastError: `DNS lookup of ${h} had no answer within ${DNS_TIMEOUT_MS} ms` })),
       { url: urls.at(-1), status: 'DELIVERED', lastError: null },
@@ -146,7 +158,7 @@ describe('a partner whose DNS server never answers (outside-15)', () => {
     // each hanging attempt ended at the bound, not at the receiver's WEBHOOK_TIMEOUT_MS
     for (const r of rows.slice(0, HANGING)) {
       expect(r.duration_ms).toBeGreaterThanOrEqual(DNS_TIMEOUT_MS - 50);
-      expect(r.duration_ms).toBeLessThan(DNS_TIMEOUT_MS + 1_500);
+      expect(r.duration_ms).toBeLessThan(WEBHOOK_TIMEOUT_MS);
     }
     // the configured server was asked for every name (A and AAAA, each retried), and nothing was sent
     expect([...dns.names].sort()).toEqual([...hosts].sort());
