@@ -102,13 +102,29 @@ export class Scheduler {
   /** Set by `stop()`: a tick still in flight then fails unreported (its connection cut by the pool's close, `closeOrm`). */
   private stopped = false;
 
+  /**
+   * Ticks now and every `intervalMs` (ms) until `stop()`; a tick's failure goes to `onError`. A tick
+   * is not started while the previous one is still waiting for its answer: on a frozen server (its
+   * backends stopped, a flow a firewall dropped) each tick waits until its statement bound,
+   * DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS (17 s by default), and the webhook
+   * dispatcher's tick every WEBHOOK_DISPATCH_MS (1 s) stacked 17 of them, each holding a pooled
+   * connection or waiting for one, so requests found the pool taken (break-16's open item). A slot
+   * skipped so is not lost: the next tick enqueues its own (the dispatch reads the outbox from its
+   * cursor, whatever the slot), and the schedules with `catchUpSlots` enqueue the slots missed.
+   */
   start(intervalMs: number, onError: (error: unknown) => void): void {
     this.onWakeError = onError;
     this.stopped = false;
-    const run = () =>
-      this.tick().catch((error: unknown) => {
-        if (!this.stopped) onError(error);
-      });
+    let inFlight = false;
+    const run = () => {
+      if (inFlight) return;
+      inFlight = true;
+      return this.tick()
+        .catch((error: unknown) => {
+          if (!this.stopped) onError(error);
+        })
+        .finally(() => (inFlight = false));
+    };
     void run();
     this.timer = setInterval(run, intervalMs);
     this.timer.unref();
