@@ -83,7 +83,19 @@ try {
 }
 
 log.info({ url: gateway.url, embeddedDatabase: database.embedded }, 'gateway ready');
-if (config.seedDemo && !config.jwtJwksUrl) {
+if (config.seedDemo && !config.jwtJwksUrl && config.nodeEnv === 'production') {
+  // Production's stdout is collected and kept: no bearer token or API key goes there (newcomer-16
+  // saw 30-day operator and analyst tokens and the demo POS key printed with NODE_ENV=production).
+  console.log(
+    [
+      '',
+      `Reward Gateway is listening on ${gateway.url}`,
+      '  the demo program is seeded; its tokens and the demo POS partner key are not printed in production (NODE_ENV=production).',
+      '  Sign tokens with JWT_SECRET (README, "The API"); create partners and their keys with createPartner.',
+      '',
+    ].join('\n'),
+  );
+} else if (config.seedDemo && !config.jwtJwksUrl) {
   const tokens = {
     customer: await signToken(config, { sub: DEMO.customers.alice }),
     operator: await signToken(config, { sub: DEMO.staff.operator, role: 'operator' }),

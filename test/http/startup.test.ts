@@ -221,6 +221,17 @@ describe('starting the gateway', () => {
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   }, 180_000);
 
+  it('in production the banner prints no bearer token and no API key: its stdout is collected and kept (newcomer-16)', async () => {
+    const started = gateway({ DATA_DIR: await dataDirWithCluster(), NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-32-characters-or-more' });
+    await started.listening();
+    const { code, stdout } = await started.stop();
+    expect(code).toBe(0);
+    expect(stdout).toContain('its tokens and the demo POS partner key are not printed in production');
+    // before: three 30-day tokens (a customer's, an operator's, an analyst's) and the demo POS key
+    expect(stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    expect(stdout).not.toMatch(/\brg_[\w-]{20,}/);
+  }, 120_000);
+
   it('DATA_DIR that cannot be created: one line, exit 1', async () => {
     const parent = await tempDir();
     await writeFile(path.join(parent, 'a-file'), 'not a folder');
