@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { ClockGuard, DATABASE_NOW_MS } from '../clock-guard.js';
 import { clientBoundMs, type Config } from '../config.js';
 import { endWithin } from '../db/end-within.js';
+import type { RawBuilder } from 'kysely';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
@@ -206,14 +207,27 @@ const MAX_PROBES_IN_FLIGHT = 2;
 const PROBE_PATIENCE_MS = 1_000;
 
 /**
- * A probe of the poll in flight: when it began (performance.now(), ms); `cut`, which closes its
- * connection while its statement runs; `stopped`, set by `stop()`: its failure is then no error of
- * the runner's, even when it settles after a `start()` that followed (break-16).
+ * How long `stop()` lets a claim in flight answer before it closes the claim's connection (ms). A
+ * claim answers in a millisecond or two; one unanswered for a second at the stop is a frozen server
+ * (freeze-stop-16), which would otherwise hold the stop until the claim's bound (17 s by default).
  */
-interface ProbeInFlight {
-  startedAt: number;
+const CLAIM_STOP_PATIENCE_MS = 1_000;
+
+/**
+ * A statement of the runner's (a probe, a claim) on a pooled connection it took itself
+ * (`onOwnConnection`): `cut` closes that connection while the statement runs (set once it has
+ * the connection); `stopped`, set by `stop()` when it cuts: the statement's failure is then no error
+ * of the runner's, even when it settles after a `start()` that followed (break-16), and a
+ * connection that comes only afterwards is handed back unused.
+ */
+interface InFlight {
   cut?: () => void;
   stopped?: boolean;
+}
+
+/** A probe of the poll in flight: when it began (performance.now(), ms). */
+interface ProbeInFlight extends InFlight {
+  startedAt: number;
 }
 
 /**
@@ -243,6 +257,8 @@ export class JobRunner {
   private poller: NodeJS.Timeout | undefined;
   /** The probes in flight, at most MAX_PROBES_IN_FLIGHT (see `poll`). */
   private readonly probes = new Set<ProbeInFlight>();
+  /** The claims in flight (`claimNext`): `stop()` cuts those unanswered after CLAIM_STOP_PATIENCE_MS. */
+  private readonly claims = new Set<InFlight>();
 
   private readonly orm: MikroORM;
   private readonly clock: Clock;
@@ -361,6 +377,27 @@ export class JobRunner {
                          and ${this.groupOpen('job', now)}
                        for update skip locked))`;
     // On a connection of its own from the pool (not through kysely), so that `stop()` can cut it.
+    return this.onOwnConnection(inFlight, 'probe', async (run) => {
+      if (!this.running) return undefined;
+      const sent = this.guard.sending();
+      const [row] = await run(sql<{ databaseAtMs: number; main: boolean; outbound: boolean }>`with db as materialized (select ${DATABASE_NOW_MS} as at_ms)
+          select db.at_ms as "databaseAtMs", ok and ${dueIn('main')} as main, ok and ${dueIn('outbound')} as outbound
+            from db, lateral (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 as ok) skew`);
+      this.guard.record(sent, new Date(Number(row.databaseAtMs)));
+      return { main: row.main, outbound: row.outbound };
+    });
+  }
+
+  /**
+   * Runs `work` on a pooled connection taken from the pool itself (not through kysely), so that
+   * `stop()` can cut it (`inFlight.cut`: the connection is handed back to the pool with an error,
+   * and pg destroys the socket of a connection with a statement in flight; a transaction open on
+   * it then rolls back in the server when the session ends). `run` sends a statement as kysely
+   * compiles it, on that connection with every wrapper of the pool (bounds, prepared names), and
+   * answers its rows. Undefined, without `work`, when `stop()` cut it while it waited for the
+   * connection (handed back unused). The connection is handed back once, whatever happens.
+   */
+  private async onOwnConnection<T>(inFlight: InFlight, what: string, work: (run: <R>(statement: RawBuilder<R>) => Promise<R[]>, client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
     const pool = await (this.orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
     const client = await pool.connect();
     const release = client.release;
@@ -371,22 +408,19 @@ export class JobRunner {
       // boundStatements may have handed it back already (and made `client.release` a no-op)
       if (client.release === release) release.call(client, error);
     };
-    if (!this.running || inFlight.stopped) {
+    if (inFlight.stopped) {
       giveBack();
       return undefined;
     }
     // With a statement in flight, a connection released with an error has its socket destroyed.
-    inFlight.cut = () => giveBack(new Error('the job runner stopped while its probe was in flight'));
+    inFlight.cut = () => giveBack(new Error(`the job runner stopped while its ${what} was in flight`));
+    const kysely = this.orm.em.fork().getKysely();
+    const run = async <R>(statement: RawBuilder<R>): Promise<R[]> => {
+      const compiled = statement.compile(kysely);
+      return (await client.query<R & pg.QueryResultRow>(compiled.sql, [...compiled.parameters])).rows;
+    };
     try {
-      const sent = this.guard.sending();
-      const statement = sql<{ databaseAtMs: number; main: boolean; outbound: boolean }>`with db as materialized (select ${DATABASE_NOW_MS} as at_ms)
-          select db.at_ms as "databaseAtMs", ok and ${dueIn('main')} as main, ok and ${dueIn('outbound')} as outbound
-            from db, lateral (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 as ok) skew`.compile(this.orm.em.fork().getKysely());
-      const {
-        rows: [row],
-      } = await client.query<{ databaseAtMs: number; main: boolean; outbound: boolean }>(statement.sql, [...statement.parameters]);
-      this.guard.record(sent, new Date(Number(row.databaseAtMs)));
-      return { main: row.main, outbound: row.outbound };
+      return await work(run, client);
     } finally {
       inFlight.cut = undefined;
       giveBack();
@@ -481,6 +515,16 @@ export class JobRunner {
    * Finishes the jobs in hand, then stops. A probe in flight is not waited for: its connection is
    * closed (a probe hung on a frozen server otherwise held its pooled connection, and so the pool's
    * and the gateway's close, until the statement bound: 17 s by default, past the shutdown's 15 s).
+   * A claim in flight (no job in hand yet) is given CLAIM_STOP_PATIENCE_MS to answer: a job it
+   * claims in that time is run; past it, its connection is closed and the loop ends with no job
+   * (freeze-stop-16: a claim a frozen server held kept the stop, and main.ts's shutdown, waiting
+   * for its bound). Nothing is logged for it. What the cut claim leaves: nothing, if the server
+   * never runs it; if the server wakes and runs it later, the outbound lane's claim (a transaction)
+   * rolls back with the session, and the main lane's (one statement) commits unless it runs more
+   * than CLOCK_SKEW_MAX_MS after it was sent (its clock test then claims nothing): the job is then
+   * RUNNING under a lease no worker holds, with the attempt counted, and is claimed again when the
+   * lease ends (at the next start on the embedded database: `releaseDeadLeases`), as a killed
+   * worker's. A job whose handler has started is always waited for.
    * The LISTEN connection is given CONNECTION_END_MS to close (`endWithin`, src/db/end-within.ts).
    */
   async stop(): Promise<void> {
@@ -494,7 +538,19 @@ export class JobRunner {
     this.unregisterLocal = undefined;
     clearTimeout(this.listenRetry);
     this.wakeAll();
-    await Promise.all(this.loops);
+    // A claim answers in a millisecond or two: one still unanswered after CLAIM_STOP_PATIENCE_MS
+    // (a frozen server) is cut, as a probe is; a job already in hand is finished.
+    const cutClaims = setTimeout(() => {
+      for (const claim of this.claims) {
+        claim.stopped = true;
+        claim.cut?.();
+      }
+    }, CLAIM_STOP_PATIENCE_MS);
+    try {
+      await Promise.all(this.loops);
+    } finally {
+      clearTimeout(cutClaims);
+    }
     this.loops = [];
     if (this.listener) await endWithin(this.listener);
   }
@@ -619,10 +675,10 @@ export class JobRunner {
     // only leaves the job due, an attempt uncounted. The job's work never outlives its claim: its
     // transaction starts after the claim committed and its commit (synchronous) flushes the WAL up
     // to its own record, the claim's with it. It was one of a sale's three WAL flushes.
-    const claimIn = async (em: SqlEntityManager, recount: boolean) => {
-      const [row] = await query<Partial<ClaimedJob> & { more: boolean | null; databaseAtMs: number }>(
-        em,
-        sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms, set_config('synchronous_commit', 'off', true) as lease_commit),
+    type Run = <R>(statement: RawBuilder<R>) => Promise<R[]>;
+    const claimIn = async (run: Run, recount: boolean) => {
+      const [row] = await run(
+        sql<Partial<ClaimedJob> & { more: boolean | null; databaseAtMs: number }>`with db as materialized (select ${DATABASE_NOW_MS} as at_ms, set_config('synchronous_commit', 'off', true) as lease_commit),
             claimed as (
               update job set status = 'RUNNING', attempts = attempts + 1, locked_by = ${this.workerId},
                      locked_until = case when kind = any(${outbound}::text[]) then ${outboundUntil}::timestamptz else ${lockedUntil}::timestamptz end
@@ -648,21 +704,40 @@ export class JobRunner {
       if (row.id === undefined || row.id === null) return null;
       const { more, databaseAtMs: _databaseAtMs, ...job } = row;
       if (recount && job.groupKey != null) {
-        const [{ others }] = await query<{ others: number }>(
-          em,
-          sql`select count(*)::int as others from job
+        const [{ others }] = await run(
+          sql<{ others: number }>`select count(*)::int as others from job
                where group_key = ${job.groupKey} and status = 'RUNNING' and locked_until > ${now} and id <> ${job.id}`,
         );
         if (others >= bound) throw new GroupFull();
       }
       return { job: job as ClaimedJob, more: more ?? false };
     };
-    if (!kinds.some((k) => outbound.includes(k))) return claimIn(this.orm.em.fork(), false);
+    // On a connection of its own (`onOwnConnection`), so that `stop()` can cut a claim a frozen
+    // server holds (freeze-stop-16); the same statements as through kysely, none more.
+    const inFlight: InFlight = {};
+    this.claims.add(inFlight);
     try {
-      return await this.orm.em.fork().transactional((em) => claimIn(em, true));
+      const claimed = await this.onOwnConnection(inFlight, 'claim', async (run, client) => {
+        if (!kinds.some((k) => outbound.includes(k))) return claimIn(run, false);
+        await client.query('begin');
+        try {
+          const result = await claimIn(run, true);
+          await client.query('commit');
+          return result;
+        } catch (error) {
+          // a cut connection is gone, and its transaction with it
+          if (!inFlight.stopped) await client.query('rollback');
+          if (error instanceof GroupFull) return CLAIM_AGAIN;
+          throw error;
+        }
+      });
+      return claimed ?? null;
     } catch (error) {
-      if (error instanceof GroupFull) return CLAIM_AGAIN;
+      // cut by stop(): no job in hand, nothing to report (see `stop`)
+      if (inFlight.stopped) return null;
       throw error;
+    } finally {
+      this.claims.delete(inFlight);
     }
   }
 
