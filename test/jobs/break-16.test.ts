@@ -8,6 +8,7 @@ import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import { isStopped, resume, resumeAll, stop, stopAt, within10s } from '../support/freeze.js';
 import { startTestGateway, TEST_SQL_APPLICATION, type TestGateway } from '../support/gateway.js';
+import { allAsleep } from '../support/job-runner.js';
 import { eventually } from '../support/program.js';
 
 /** The runner's poll statement (`JobRunner.probe`), not its claims. */
@@ -138,8 +139,9 @@ describe('the job runner’s probe, its pooled connection and its row lock (brea
 
   it('a pool of one held by a long transaction: the probe waits its turn (logged when it times out), stop() meanwhile returns, and the pool then closes', async () => {
     const { orm, pool, worker } = await startRunner(1);
-    // the loops' first claims done: what waits for the connection below is the poll's probes
-    await sleep(300);
+    // the loops' first claims done: what waits for the connection below is the poll's probes (a
+    // 300 ms sleep was not enough on a loaded machine: two claims waited beside two probes)
+    await allAsleep(worker);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const holding = orm.em.fork().transactional(async (em) => {

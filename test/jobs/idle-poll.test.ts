@@ -7,6 +7,7 @@ import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { allAsleep } from '../support/job-runner.js';
 import { eventually } from '../support/program.js';
 
 /**
@@ -83,20 +84,12 @@ describe('an idle instance’s job polling (idle-15)', () => {
 
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-  /**
-   * Resolves once every one of `worker`'s `loops` is asleep, its first look at start-up over (a
-   * claim each, the delivery loops' in a transaction). Read from the runner's private set of
-   * sleepers: nothing public tells, and a fixed sleep (300 ms) was not always enough on a loaded
-   * machine, when the start-up claims fell into the window a test counts.
-   */
-  const allAsleep = (worker: JobRunner, loops: number) =>
-    eventually(async () => worker['sleepers'].main.size + worker['sleepers'].outbound.size === loops);
 
   it('six idle loops (four, and two of the delivery lane) ask the database once per poll, not once each', async () => {
     const worker = runner(100);
     await worker.start();
     try {
-      await allAsleep(worker, 6); // the loops' first look at start-up is over
+      await allAsleep(worker); // the loops' first look at start-up is over
       const seen = await statementsDuring(() => sleep(1_000), /\bjob\b|^\s*(begin|commit|rollback)\b/i);
       // ten polls: ten statements on the job table (none in a transaction). Each loop claiming on
       // its own was ~90: 60 claims, and begin and commit around the delivery loops' 20.
@@ -135,7 +128,7 @@ describe('an idle instance’s job polling (idle-15)', () => {
     heldGate = new Promise<void>((r) => (release = r));
     heldStarted = 0;
     try {
-      await allAsleep(worker, 6); // the loops' first look at start-up is over
+      await allAsleep(worker); // the loops' first look at start-up is over
       const id = await t.orm.em.fork().transactional((em) => enqueueJob(em, 'test.idle-held', { tag: 'held-past-lease' }, { runAt: t.clock.now(), wake: 'by-caller' }));
       const started = Date.now();
       while (heldStarted === 0 && Date.now() - started < 5_000) await sleep(20);
@@ -194,7 +187,7 @@ describe('an idle instance’s job polling (idle-15)', () => {
     const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 600_000, concurrency: 2 });
     await worker.start(t.databaseUrl);
     try {
-      await allAsleep(worker, 4); // two loops and two delivery loops (the default): their first look at start-up is over; the next poll is ten minutes away
+      await allAsleep(worker); // two loops and two delivery loops (the default): their first look at start-up is over; the next poll is ten minutes away
       t.clock.freeze();
       t.clock.advance(60_000); // a slot no other test of this file enqueued
       const scheduler = new Scheduler(t.orm, t.clock, [{ kind: 'test.idle-effect', everyMs: 1_000 }], worker.guard);
