@@ -193,6 +193,28 @@ function jest(tests) {
   });
 }
 
+/**
+ * The names of the tests jest's output says failed: `● describe › test` (jest's own reporter) or,
+ * under jest-light-runner (this project's runner), an unindented `describe > test` line followed by
+ * its indented error, read with ' › ' for ' > ' so that a breakage's `catch` matches either. Before
+ * this read the light runner's lines, a caught breakage was labelled "suite failed to run" and
+ * `--together` caught nothing (migrate-17).
+ * @param output jest's stdout and stderr
+ * @returns each failed test's name once
+ */
+function failedTests(output) {
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const names = new Set();
+  for (const [i, line] of lines.entries()) {
+    const bullet = /^\s*● (.+?)\s*$/.exec(line);
+    if (bullet) names.add(bullet[1]);
+    else if (/^\S.* > /.test(line) && /^\s+\S/.test(lines[i + 1] ?? '') && !/^(PASS|FAIL|Tests?:|Test Suites:|Snapshots:|Time:|Ran all|Summary)/.test(line)) {
+      names.add(line.trim().replaceAll(' > ', ' › '));
+    }
+  }
+  return [...names];
+}
+
 const together = process.argv.includes('--together');
 const only = process.argv.slice(2).filter((a) => a !== '--together');
 const chosen = BREAKAGES.filter((b) => (only.length === 0 || only.some((w) => b.name.includes(w))) && (!together || b.catch));
@@ -224,7 +246,7 @@ if (together) {
     }
     const tests = [...new Set(chosen.flatMap((b) => b.tests))];
     const run = await jest(tests);
-    const failed = [...new Set([...`${run.stdout}`.matchAll(/^\s*● (.+?)\s*$/gm)].map((m) => m[1]))];
+    const failed = failedTests(`${run.stdout}`);
     for (const b of chosen) {
       const by = failed.filter((f) => f.includes(b.catch ?? '\u0000'));
       results.push({ name: b.name, red: by.length > 0 });
@@ -241,10 +263,10 @@ if (together) {
     restore = () => writeFileSync(b.file, original);
     try {
       const run = await jest(b.tests);
-      const failed = [...new Set([...`${run.stdout}`.matchAll(/^\s*● (.+?)\s*$/gm)].map((m) => m[1]))];
+      const failed = failedTests(`${run.stdout}`);
       const red = run.status !== 0;
       results.push({ name: b.name, red });
-      console.log(`${red ? 'RED  ' : 'GREEN'} ${b.name}${red ? `  <- ${failed.slice(0, 2).join(' | ') || 'suite failed to run'}` : '   NOT CAUGHT'}`);
+      console.log(`${red ? 'RED  ' : 'GREEN'} ${b.name}${red ? `  <- ${failed.slice(0, 2).join(' | ') || `jest exited ${run.status}, naming no failed test`}` : '   NOT CAUGHT'}`);
     } finally {
       restore();
       restore = null;

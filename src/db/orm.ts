@@ -7,6 +7,7 @@ import { clientBoundMs, type DbTimeouts } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 import { destroySocket, settlesWithin } from './end-within.js';
+import { GatewayMigrationGenerator } from './migration-generator.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { prepareParameterisedStatements } from './prepared.js';
 import { onlyReads, plainRead } from './reads.js';
@@ -89,6 +90,8 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
       allOrNothing: true,
       snapshot: false,
       silent: true,
+      // down() without the hand-written triggers and functions re-created with empty bodies (migrate-17)
+      generator: GatewayMigrationGenerator,
     },
   });
 }

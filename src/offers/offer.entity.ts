@@ -95,6 +95,22 @@ export class OfferVersion {
   @Property({ type: 'integer', nullable: true })
   validDays?: number | null;
 
+  /**
+   * The fewest decimals a money must have for `amountOff` and `maxDiscount` to be amounts of it
+   * (PostgreSQL's `min_scale`, 0 when both are null): a smallint PostgreSQL computes and stores
+   * (Migration20261201200000), never written by the gateway. The store page's listing filter
+   * compares it with the store's money decimals (offsale-12b). Declared so that
+   * `npm run migration:create` knows the column (it wrote a migration dropping it); lazy, so no
+   * entity load selects it.
+   */
+  @Property({
+    type: 'smallint',
+    nullable: true,
+    lazy: true,
+    generated: '(greatest(coalesce(min_scale(amount_off), 0), coalesce(min_scale(max_discount), 0))::smallint) stored',
+  })
+  moneyDigitsNeeded?: (number | null) & Opt;
+
   @Property({ type: 'timestamptz', nullable: true })
   validUntil?: Date | null;
 

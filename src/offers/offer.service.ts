@@ -17,7 +17,7 @@ type Version = EntityRow<OfferVersion>;
  * and `percentOff` read as a number (`percent_off::float8`: pricing does arithmetic on it; the
  * entity keeps the exact decimal as a string). Money (`amountOff`, `maxDiscount`) stays a decimal string.
  */
-export type OfferVersionRow = Omit<Version, 'id' | 'percentOff' | 'createdBy' | 'createdAt'> & {
+export type OfferVersionRow = Omit<Version, 'id' | 'percentOff' | 'moneyDigitsNeeded' | 'createdBy' | 'createdAt'> & {
   versionId: Version['id'];
   percentOff: number | null;
 };

@@ -1,4 +1,11 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { EntityMetadata } from '@mikro-orm/core';
+import { Entity, PrimaryKey } from '@mikro-orm/decorators/legacy';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ENTITIES } from '../../src/db/entities.js';
+import { ormConfig } from '../../src/db/orm.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 /**
@@ -49,13 +56,35 @@ describe('migrations', () => {
   // entities against the migrated database. newcomer-16 ran it with no entity changed: it wrote a
   // migration dropping every trigger and function the migrations wrote by hand (the ledger's
   // immutability guard, the money-digit checks, the outbox sequence, raise_refusal, the *_at
-  // functions); a developer adding a field would have shipped those drops with it. Left: the drop
-  // of offer_version's generated money_digits_needed, which no entity declares (docs/decisions.md,
-  // newcomer-16).
-  it('has migration:create drop none of the triggers and functions the migrations wrote by hand', async () => {
+  // functions); a developer adding a field would have shipped those drops with it. It also dropped
+  // offer_version's generated money_digits_needed, which no entity declared (migrate-17).
+  it('has migration:create find nothing to write when no entity changed', async () => {
     const diff = await t.orm.schema.getUpdateSchemaMigrationSQL({ wrap: false });
-    const lines = diff.up.split('\n').filter((line) => line.trim());
-    expect(lines.filter((line) => /\b(trigger|function|procedure)\b/i.test(line))).toEqual([]);
+    expect(diff.up.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)).toEqual([]);
+  });
+
+  // The same command with an entity changed: its down() re-created every hand-written trigger and
+  // function with an empty body (`begin ; end;`), so rolling the new migration back would have
+  // replaced the ledger's immutability guard with one that guards nothing (migrate-17).
+  it("has migration:create write a down() that undoes its up() and nothing else", async () => {
+    @Entity({ tableName: 'migration_probe' })
+    class MigrationProbe {
+      @PrimaryKey({ type: 'integer' })
+      id!: number;
+    }
+    const orm = await MikroORM.init({ ...ormConfig({ url: t.databaseUrl, poolMax: 1 }), entities: [...ENTITIES, MigrationProbe] });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rg-migration-test-'));
+    try {
+      const { fileName } = await orm.migrator.create(dir);
+      const code = await readFile(path.join(dir, fileName), 'utf8');
+      const statements = (part: 'up' | 'down') =>
+        [...code.slice(code.indexOf(`override ${part}()`)).split(/override (?:up|down)\(\)/)[1].matchAll(/this\.addSql\(`([^`]*)`\)/g)].map((m) => m[1]);
+      expect(statements('up')).toEqual([`create table "migration_probe" ("id" serial primary key);`]);
+      expect(statements('down')).toEqual([`drop table if exists "migration_probe" cascade;`]);
+    } finally {
+      await orm.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('guard the ledger: entries cannot be deleted, and only their remainder may shrink', async () => {
