@@ -27,6 +27,9 @@ import { ErrorCode } from '../graphql/errors.js';
  *    byte yet (a load balancer's or a browser's pre-opened one): node's `closeIdleConnections`
  *    counts it as a request in progress (its headers' clock runs from the connect), so it held
  *    every stop for the whole grace period (break-14: 10 s per SIGTERM with one such socket).
+ *    A connection whose request's headers started and stopped coming (node counts it as a request
+ *    in progress too) is answered 503 `SHUTTING_DOWN` and closed once it has been so for
+ *    `BODY_GRACE_MS`: nothing of that request ran (halfsent-17: it held every stop to the deadline).
  * Only then may the caller stop what the handlers use (Apollo, the relay, rate limits).
  */
 /**
@@ -35,8 +38,19 @@ import { ErrorCode } from '../graphql/errors.js';
  */
 export const SHUTTING_DOWN_MESSAGE = 'The gateway is shutting down: send the request again.';
 
-/** How long shutdown lets a request body still being received come in before refusing it (milliseconds). */
+/** How long shutdown lets a request body, or a request's headers, still being received come in before refusing it (milliseconds). */
 const BODY_GRACE_MS = 1_000;
+
+const SHUTTING_DOWN_BODY = JSON.stringify({ errors: [{ message: SHUTTING_DOWN_MESSAGE, extensions: { code: ErrorCode.SHUTTING_DOWN } }] });
+const SHUTTING_DOWN_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'private, no-store',
+  connection: 'close',
+  'content-length': Buffer.byteLength(SHUTTING_DOWN_BODY),
+};
+/** The same answer as `refuse`'s, as bytes for a connection node has no request (and no response) for. */
+const SHUTTING_DOWN_RESPONSE =
+  'HTTP/1.1 503 Service Unavailable\r\n' + Object.entries(SHUTTING_DOWN_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('') + '\r\n' + SHUTTING_DOWN_BODY;
 
 export class HttpDrain {
   #closing = false;
@@ -45,12 +59,59 @@ export class HttpDrain {
   #allSettled?: () => void;
   /** Every open connection (removed on close), to find those that never sent a byte. */
   readonly #sockets = new Set<Socket>();
+  /** Connections with a request read and its answer not yet closed. */
+  readonly #answering = new Set<Socket>();
+  /** Connections handed to the WebSocket server (their shutdown is the subscriptions'). */
+  readonly #upgraded = new WeakSet<Socket>();
+  /** A connection's `bytesRead` when its last answer closed: more since is a next request's start. */
+  readonly #readAtRest = new WeakMap<Socket, number>();
 
   constructor(private readonly server: Server) {
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        this.#answering.delete(socket);
+      });
     });
+    server.on('request', (req, res: ServerResponse) => {
+      const socket = req.socket;
+      this.#answering.add(socket);
+      res.once('close', () => {
+        this.#answering.delete(socket);
+        this.#readAtRest.set(socket, socket.bytesRead);
+      });
+    });
+    // Only marks the socket: the WebSocket server's own 'upgrade' listener takes it.
+    server.on('upgrade', (_req, socket: Socket) => this.#upgraded.add(socket));
+  }
+
+  /**
+   * Connections that have sent part of a request's headers and nothing node could read as a
+   * request yet: bytes since their last answer (or since they connected), no answer in progress,
+   * not a WebSocket.
+   */
+  #halfSentHeaders(): Socket[] {
+    return [...this.#sockets].filter(
+      (socket) => !this.#answering.has(socket) && !this.#upgraded.has(socket) && !socket.destroyed && socket.bytesRead > (this.#readAtRest.get(socket) ?? 0),
+    );
+  }
+
+  /**
+   * Every `BODY_GRACE_MS` until `stop` is called: each connection whose request's headers were
+   * still unfinished at the last check as well is answered 503 `SHUTTING_DOWN` (written on the
+   * socket: node has no request for it) and closed. A client's headers take a millisecond; one
+   * that has sent half of them for a second has stopped, and nothing of its request ran.
+   * @returns stops the checks
+   */
+  #refuseHalfSentHeaders(): () => void {
+    let seen = new Set<Socket>();
+    const timer = setInterval(() => {
+      const now = this.#halfSentHeaders();
+      for (const socket of now) if (seen.has(socket)) socket.end(SHUTTING_DOWN_RESPONSE, () => socket.destroy());
+      seen = new Set(now.filter((socket) => !seen.has(socket)));
+    }, BODY_GRACE_MS).unref();
+    return () => clearInterval(timer);
   }
 
   /** True once `close` has begun: new requests are refused, not handled. */
@@ -92,9 +153,8 @@ export class HttpDrain {
 
   /** 503 `SHUTTING_DOWN` with `Connection: close` (node then closes the socket once it is sent). */
   static refuse(res: ServerResponse): void {
-    const body = JSON.stringify({ errors: [{ message: SHUTTING_DOWN_MESSAGE, extensions: { code: ErrorCode.SHUTTING_DOWN } }] });
-    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-store', connection: 'close', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    res.writeHead(503, SHUTTING_DOWN_HEADERS);
+    res.end(SHUTTING_DOWN_BODY);
   }
 
   /**
@@ -109,6 +169,7 @@ export class HttpDrain {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     const closed = new Promise<void>((resolve) => this.server.once('close', () => resolve()));
+    const stopRefusing = this.#refuseHalfSentHeaders();
     try {
       // net's close, not http's: http's also destroys connections that look idle at once, and one
       // may hold a request already sent (not yet read); it is read and refused cleanly instead.
@@ -127,6 +188,7 @@ export class HttpDrain {
       this.server.closeAllConnections();
     } finally {
       clearTimeout(timer);
+      stopRefusing();
     }
   }
 }

@@ -131,6 +131,35 @@ describe('shutting down while a request is still being sent (hostile pass 12c)',
   });
 });
 
+describe('shutting down while a request\'s headers are still being sent (halfsent-17)', () => {
+  // node counts a connection whose headers started as a request in progress: the stop waited for
+  // it to the 10 s deadline, then cut it with no answer. Now it is answered as a request read
+  // during the shutdown, once its headers have not come for a second.
+  it('answers headers that stopped coming 503 SHUTTING_DOWN, and sends nothing on an idle kept-alive connection', async () => {
+    const t = await startTestGateway();
+    try {
+      const answer = raw(t.gateway.port, ['POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'], 0, 15_000);
+      // a kept-alive connection, answered once and idle since
+      const body = JSON.stringify({ query: '{ __typename }' });
+      const idle = connect(t.gateway.port, '127.0.0.1');
+      let idleText = '';
+      idle.on('error', () => undefined);
+      const idleClosed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
+      idle.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      await new Promise<void>((resolve) => idle.on('data', (chunk) => ((idleText += chunk.toString('latin1')), idleText.includes('"__typename"') && resolve())));
+      const answered = idleText;
+      await t.gateway.close();
+      const { text } = await answer;
+      expect(statusOf(text)).toBe(503);
+      expect(text).toMatch(/"code":"SHUTTING_DOWN"/);
+      await idleClosed;
+      expect(idleText).toBe(answered);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('a client that stops reading its answers (hostile pass 12c)', () => {
   let t: TestGateway;
   beforeAll(async () => {
