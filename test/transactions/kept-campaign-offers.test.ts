@@ -1,4 +1,4 @@
-import { CreateCampaignDocument, RedeemOfferDocument, ReverseTransactionDocument } from '../generated/graphql.js';
+import { CreateCampaignDocument, RedeemOfferDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
 import { createCustomer, createOffer, createPartner, earningProgram, submitSale, unique } from '../support/program.js';
