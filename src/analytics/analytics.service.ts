@@ -139,20 +139,36 @@ export async function tierMix(em: SqlEntityManager, currency: string, now: Date)
 /** An offer's purchases and redemptions in a window: counts, keyed by the offer's id. */
 export type OfferStatsRow = { offerId: Offer['id']; purchases: number; redemptions: number };
 
-/** The offers bought most in the window from stores of the currency, with how many were redeemed. */
+/**
+ * The offers bought most in the window from stores of the currency (`first` of them), with how many
+ * of the wallet items bought from the currency's stores (whenever bought) were redeemed in the
+ * window: an item a staff replacement stands in for counts by its replacement (`replaces`, up the
+ * chain to the purchase). Items of the same offer bought in another currency's stores, awarded by
+ * a campaign or claimed from a gift list are not this currency's purchases and not counted
+ * (hostile-17: they were, so a program's console showed 1 purchase and 3 redemptions made with
+ * another program's points).
+ */
 export async function topOffers(em: SqlEntityManager, currency: string, from: Date, to: Date, first: number): Promise<OfferStatsRow[]> {
   return query(
     em,
-    sql<OfferStatsRow>`with bought as (
+    sql<OfferStatsRow>`with recursive bought as (
           select l.offer_id, count(*)::int as purchases
             from offer_purchase p join listing l on l.id = p.listing_id join reward_store s on s.id = l.store_id
            where s.currency_code = ${currency} and p.created_at >= ${from} and p.created_at < ${to}
            group by l.offer_id
-        ), redeemed as (
-          select ov.offer_id, count(*)::int as redemptions
+        ), used(id, root) as (
+          -- redeemed in the window, of an offer bought in it; walked up to the item first issued
+          select io.id, io.id
             from issued_offer io join offer_version ov on ov.id = io.offer_version_id
            where io.redeemed_at >= ${from} and io.redeemed_at < ${to} and ov.offer_id in (select offer_id from bought)
-           group by ov.offer_id
+          union all
+          select u.id, r.replaces_id from used u join issued_offer r on r.id = u.root where r.replaces_id is not null
+        ), redeemed as (
+          select l.offer_id, count(distinct u.id)::int as redemptions
+            from used u join offer_purchase p on p.issued_offer_id = u.root
+            join listing l on l.id = p.listing_id join reward_store s on s.id = l.store_id
+           where s.currency_code = ${currency}
+           group by l.offer_id
         )
         select b.offer_id as "offerId", b.purchases, coalesce(r.redemptions, 0) as redemptions
           from bought b left join redeemed r on r.offer_id = b.offer_id

@@ -61,6 +61,6 @@ export class OfferStats {
   @Field(() => Int)
   purchases!: number;
 
-  @Field(() => Int, { description: 'Of the issued offers, how many were redeemed in the window.' })
+  @Field(() => Int, { description: "Of the items bought from this currency's stores (whenever bought; a staff replacement counts for the item it replaces), how many were redeemed in the window; items of the offer bought with another currency, or given by a gift list or a campaign, are not counted." })
   redemptions!: number;
 }

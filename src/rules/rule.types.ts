@@ -170,7 +170,11 @@ export class CampaignConditionsInput {
   @NoDuplicateSegments()
   segments?: string[] | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "true: only a customer's first sale earns from it (no earlier processed sale). A returned first sale makes the next one the first, unless the customer kept this campaign's offer from it (redeemed before the return): then it has awarded that customer once already.",
+  })
   firstPurchase?: boolean | null;
 
   @Field(() => [Int], { nullable: true, description: 'ISO days: 1 = Monday … 7 = Sunday, each once. The day at the till that sold: the date of the sale\'s occurredAt at the UTC offset it was written with (2026-12-02T08:00:00+09:00 is a Wednesday, though it is Tuesday 23:00 UTC; written with Z, the UTC day).' })
@@ -200,7 +204,11 @@ export class CampaignOutcomeInput {
 
 @InputType()
 export class CampaignLimitsInput {
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "How many of one customer's sales may earn from it. A returned sale gives its share back, unless the customer kept the campaign's offer from it (redeemed before the return).",
+  })
   @Min(1)
   @Max(1_000_000)
   perCustomer?: number | null;

@@ -202,13 +202,12 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   for (const c of campaigns) {
     if (!campaignApplies(c, facts, minSpendOf(c, digits))) continue;
     const budget = budgets.get(c.id) ?? null;
-    if (c.perCustomer !== null) {
-      const used = await queryOne<{ n: number }>(
-        em,
-        sql`select count(distinct transaction_id)::int as n from transaction_award
-             where campaign_id = ${c.id} and customer_id = ${sale.customerId} and reversed_at is null`,
-      );
-      if ((used?.n ?? 0) >= c.perCustomer) continue;
+    // Its per-customer limit, and "first purchase" (a customer whose first sale was returned buys
+    // for the first time again), count the earlier sales whose award from it the customer holds:
+    // one not returned, or an offer the return could not take back (hostile-17).
+    if (c.perCustomer !== null || c.firstPurchase) {
+      const held = await salesHoldingAwards(em, c.id, sale.customerId);
+      if (held >= (c.firstPurchase ? 1 : c.perCustomer!)) continue;
     }
     const extra = c.multiplier ? multiplierPoints(basePoints.get(c.currencyCode) ?? 0, c.multiplier, rounding.get(c.currencyCode) ?? Rounding.FLOOR) : 0;
     const points = checkedAward((c.bonusPoints ?? 0) + Math.max(0, extra));
@@ -396,3 +395,31 @@ export const processTransactionJob: TransactionJobHandler = {
   run: (jc, payload: { transactionId: number }) => processTransaction(jc, payload),
   onFailed: (jc, payload: { transactionId: number }, reason) => failTransaction(jc, payload, reason),
 };
+
+/**
+ * How many of the customer's sales hold an award of campaign `campaignId`: sales whose awards
+ * were not returned, and returned sales whose awarded offer (or a staff replacement standing in
+ * for it, up the `replaces` chain) had been redeemed, so the return kept it (`offersKept`). Such a
+ * sale's share of the campaign's per-customer limit, and the first purchase it was, stay taken: a
+ * return that gave them back let a customer buy, redeem the offer, return and buy again for
+ * another offer from a "once per customer" or "first purchase" campaign, round after round
+ * (hostile-17). Points are never "kept" in this sense: a return takes them back or records them
+ * as owed. A count of sales; read under the customer's advisory lock, which orders it after
+ * their earlier sales and returns.
+ */
+export async function salesHoldingAwards(em: SqlEntityManager, campaignId: number, customerId: number): Promise<number> {
+  const row = await queryOne<{ n: number }>(
+    em,
+    sql`select count(distinct w.transaction_id)::int as n from transaction_award w
+         where w.campaign_id = ${campaignId} and w.customer_id = ${customerId}
+           and (w.reversed_at is null
+                or (w.issued_offer_id is not null and exists (
+                      with recursive chain(id, redeemed_at) as (
+                        select io.id, io.redeemed_at from issued_offer io where io.id = w.issued_offer_id
+                        union all
+                        select r.id, r.redeemed_at from issued_offer r join chain on r.replaces_id = chain.id
+                      )
+                      select 1 from chain where chain.redeemed_at is not null)))`,
+  );
+  return row?.n ?? 0;
+}

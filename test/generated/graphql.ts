@@ -50,6 +50,7 @@ export type CampaignConditionsInput = {
   channels?: Array<string> | null | undefined;
   /** ISO days: 1 = Monday … 7 = Sunday, each once. The day at the till that sold: the date of the sale's occurredAt at the UTC offset it was written with (2026-12-02T08:00:00+09:00 is a Wednesday, though it is Tuesday 23:00 UTC; written with Z, the UTC day). */
   daysOfWeek?: Array<number> | null | undefined;
+  /** true: only a customer's first sale earns from it (no earlier processed sale). A returned first sale makes the next one the first, unless the customer kept this campaign's offer from it (redeemed before the return): then it has awarded that customer once already. */
   firstPurchase?: boolean | null | undefined;
   /** In the money of the campaign's point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money's ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils). */
   minSpend?: string | null | undefined;
@@ -63,6 +64,7 @@ export type CampaignConditionsInput = {
 
 export type CampaignLimitsInput = {
   budgetPoints?: number | null | undefined;
+  /** How many of one customer's sales may earn from it. A returned sale gives its share back, unless the customer kept the campaign's offer from it (redeemed before the return). */
   perCustomer?: number | null | undefined;
 };
 
