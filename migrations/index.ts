@@ -37,6 +37,7 @@ import { Migration20261201233000 } from './Migration20261201233000.js';
 import { Migration20261202000000 } from './Migration20261202000000.js';
 import { Migration20261202010000 } from './Migration20261202010000.js';
 import { Migration20261202020000 } from './Migration20261202020000.js';
+import { Migration20261202130000 } from './Migration20261202130000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -79,4 +80,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202000000', class: Migration20261202000000 },
   { name: 'Migration20261202010000', class: Migration20261202010000 },
   { name: 'Migration20261202020000', class: Migration20261202020000 },
+  { name: 'Migration20261202130000', class: Migration20261202130000 },
 ];

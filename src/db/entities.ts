@@ -17,7 +17,7 @@ import { LedgerReversal } from '../points/ledger-reversal.entity.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
 import { QualifyingAdjustment } from '../points/qualifying-adjustment.entity.js';
 import { OfferPurchase } from '../purchases/purchase.entity.js';
-import { Campaign, CampaignCount, EconomyRule } from '../rules/rule.entity.js';
+import { Campaign, CampaignCount, EconomyRule, EconomyRuleVersion } from '../rules/rule.entity.js';
 import { SalesTransaction, TransactionAward, TransactionOffer } from '../transactions/transaction.entity.js';
 import { Listing, ListingPurchaseCount } from '../stores/listing.entity.js';
 import { RewardStore } from '../stores/reward-store.entity.js';
@@ -64,6 +64,7 @@ export const ENTITIES = [
   LedgerAllocation,
   LedgerReversal,
   EconomyRule,
+  EconomyRuleVersion,
   Campaign,
   CampaignCount,
   SalesTransaction,

@@ -1,5 +1,5 @@
 import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
-import { Check, Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Offer } from '../offers/offer.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 
@@ -47,6 +47,49 @@ export class EconomyRule {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date & Opt = new Date();
+}
+
+/**
+ * A currency's economy rule as it was set at `validFrom`: every `setEconomyRule` adds one, in the
+ * transaction that replaces the `economy_rule` row. A sale earns by the version in force when it
+ * happened (`validFrom` at or before its time, the newest; id breaks a tie), or by the oldest
+ * version for a sale before any (src/rules/rule.service.ts, `economyRulesJson`; docs/decisions.md,
+ * econ-17). Never updated or deleted.
+ */
+@Entity({ tableName: 'economy_rule_version' })
+@Index({ name: 'economy_rule_version_currency_idx', properties: ['currency', 'validFrom'] })
+@Check({ name: 'economy_rule_version_points_per_unit_range', expression: 'points_per_unit >= 0 and points_per_unit < 100000000 and scale(points_per_unit) <= 6' })
+@Check({ name: 'economy_rule_version_pending_days_range', expression: 'pending_days >= 0 and pending_days <= 365' })
+export class EconomyRuleVersion {
+  [EntityName]?: 'EconomyRuleVersion';
+
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => PointCurrency, { fieldName: 'currency_code' })
+  currency!: PointCurrency;
+
+  /** As `EconomyRule.pointsPerUnit`: points per one unit of money spent after discounts. */
+  @Property({ type: 'decimal', columnType: 'numeric' })
+  pointsPerUnit!: string;
+
+  /** `[{ category, multiplier }]`. */
+  @Property({ type: 'jsonb', defaultRaw: "'[]'" })
+  categoryMultipliers: { category: string; multiplier: number }[] & Opt = [];
+
+  @Property({ type: 'text[]', defaultRaw: "'{}'" })
+  excludedSkus: string[] & Opt = [];
+
+  @Enum({ items: () => Rounding, default: Rounding.FLOOR })
+  rounding: Rounding & Opt = Rounding.FLOOR;
+
+  /** Days earned points wait (pending) before they can be spent; 0: available at once. */
+  @Property({ type: 'integer', default: 0 })
+  pendingDays: number & Opt = 0;
+
+  /** When it was set (the gateway's clock): in force from then until the next version's `validFrom`. */
+  @Property({ type: 'timestamptz' })
+  validFrom!: Date;
 }
 
 /** Bonus rules: a window, conditions a sale must meet, an outcome, and limits. */

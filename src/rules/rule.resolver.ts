@@ -28,7 +28,7 @@ export class EconomyRuleResolver {
     return ctx.loaders.currency.load(rule.currencyCode);
   }
 
-  @Mutation(() => SetEconomyRulePayload, { description: "Sets a currency's economy rule, replacing the one it had." })
+  @Mutation(() => SetEconomyRulePayload, { description: "Sets a currency's economy rule, replacing the one it had from now on: a sale earns by the rule in force when it happened (occurredAt, or when it was received if earlier), so sales made before keep the rule of their time." })
   setEconomyRule(@Arg('input') input: SetEconomyRuleInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ rule: await setEconomyRule(ctx, input) }));

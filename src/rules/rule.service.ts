@@ -67,19 +67,30 @@ export interface EconomyRuleData {
   pendingDays?: number | null;
 }
 
-/** Sets the currency's economy rule (one per currency; setting it again replaces it). */
+/**
+ * Sets the currency's economy rule (one per currency; setting it again replaces it) and records
+ * it as a version in force from now (`economy_rule_version`), in one statement: sales that
+ * happened before now keep earning by the version they happened under.
+ * @throws NOT_FOUND (field `input.currency`) for a currency that does not exist
+ */
 export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<EconomyRuleRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     await requireCurrency(em, d.currency);
     const [row] = await query(
       em,
-      sql<EconomyRuleRow>`insert into economy_rule as r (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at)
+      sql<EconomyRuleRow>`with r as (
+          insert into economy_rule as r (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at)
           values (${d.currency}, round(${d.pointsPerUnit}::numeric, greatest(4, scale(${d.pointsPerUnit}::numeric))), ${JSON.stringify(d.categoryMultipliers ?? [])}::jsonb, ${d.excludedSkus ?? []}::text[],
                   ${d.rounding ?? Rounding.FLOOR}, ${d.pendingDays ?? 0}, ${now})
           on conflict (currency_code) do update set points_per_unit = excluded.points_per_unit, category_multipliers = excluded.category_multipliers,
             excluded_skus = excluded.excluded_skus, rounding = excluded.rounding, pending_days = excluded.pending_days, updated_at = excluded.updated_at
-          returning ${RULE_COLUMNS}`,
+          returning *
+        ), version as (
+          insert into economy_rule_version (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, valid_from)
+          select currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at from r
+        )
+        select ${RULE_COLUMNS} from r`,
     );
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'setEconomyRule', target: `EconomyRule:${row.id}`, details: d, at: now });
     return row;
@@ -87,16 +98,31 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
 }
 
 /**
- * The economy rules of the point currencies valued in `moneyCurrency` (what a sale in it earns), as
- * an SQL expression: a JSON array of EconomyRuleRow, by currency code (`[]` for none). An
- * expression rather than a statement, so a sale's processing reads them in the statement that
+ * The economy rules of the point currencies valued in `moneyCurrency` as they were at `at` (what a
+ * sale in it that happened then earns), as an SQL expression: a JSON array of EconomyRuleRow, by
+ * currency code (`[]` for none). Each is the currency's `economy_rule_version` in force at `at`:
+ * the newest set at or before it (the later id of two set at one instant), else, for a sale before
+ * the currency's first version, that first version (the rule the program first set; a migrated
+ * database's first version is the rule it had then, in force for an unknown time before). `id` is
+ * the currency's `economy_rule` id. A sale is read as of its time as campaigns are
+ * (`campaignsAtJson`): processed late (a queue's backlog, a retry) or sent late by an offline till,
+ * it earned by a rule set after it (hostile-17, econ-17).
+ * An expression rather than a statement, so a sale's processing reads them in the statement that
  * reads its customer (one round trip instead of one per read; issue 12). Every column is JSON
  * as the driver would give it (numbers, text, arrays, the multipliers' jsonb), so the array parses
  * into EconomyRuleRow as it is.
  */
-export function economyRulesJson(moneyCurrency: string): RawBuilder<EconomyRuleRow[]> {
+export function economyRulesJson(moneyCurrency: string, at: Date): RawBuilder<EconomyRuleRow[]> {
   return sql<EconomyRuleRow[]>`(select coalesce(json_agg(x order by x."currencyCode"), '[]') from (
-      select ${RULE_COLUMNS} from economy_rule r join point_currency pc on pc.code = r.currency_code
+      select ${RULE_COLUMNS} from economy_rule e join point_currency pc on pc.code = e.currency_code
+        cross join lateral (
+          select e.id, v.currency_code, v.points_per_unit, v.category_multipliers, v.excluded_skus, v.rounding, v.pending_days
+            from economy_rule_version v where v.currency_code = e.currency_code
+           order by v.valid_from <= ${at} desc,
+                    case when v.valid_from <= ${at} then v.valid_from end desc,
+                    case when v.valid_from > ${at} then v.valid_from end asc,
+                    v.id desc
+           limit 1) r
        where pc.money_currency = ${moneyCurrency}) x)`;
 }
 

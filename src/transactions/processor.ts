@@ -109,7 +109,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
                   select ${APPLIED_COLUMN}, ${offerVersionColumns('offer.')}
                     from transaction_offer t join issued_offer io on io.id = t.issued_offer_id join offer_version ov on ov.id = io.offer_version_id
                    where t.transaction_id = ${sale.id}) x) as applied,
-               ${economyRulesJson(sale.moneyCurrency)} as rules,
+               ${economyRulesJson(sale.moneyCurrency, occurredAtOf(sale))} as rules,
                ${campaignsAtJson(sale.moneyCurrency, occurredAtOf(sale))} as campaigns
           from customer c where c.id = ${sale.customerId}`,
   );
