@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { LISTENER_APPLICATION } from '../../src/jobs/runner.js';
@@ -7,31 +5,7 @@ import { AdjustPointsDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
 import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
-
-/** A webhook receiver: answers 204 and keeps each body it was sent. */
-class Receiver {
-  readonly bodies: { type: string; data: { customer: { externalId: string } } }[] = [];
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => (body += chunk));
-      req.on('end', () => {
-        this.bodies.push(JSON.parse(body));
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-    return this;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
+import { Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } secret userErrors { code field message } } }`;
@@ -47,6 +21,20 @@ async function program(t: TestGateway, receivers: Receiver[]) {
   ok(await t.gql(REGISTER, { input: { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
   const customer = await createCustomer(t, currency);
   return { currency, receiver, customer };
+}
+
+/** What `receiver` was sent: each body's type and customer. */
+const sent = (receiver: Receiver) =>
+  receiver.requests.map((r) => JSON.parse(r.body) as { type: string; data: { customer: { externalId: string } } }).map((b) => [b.type, b.data.customer.externalId]);
+
+/** Adjusts a customer's points through the gateway at `url` (another instance's), as an operator. */
+async function adjustAt(url: string, operatorToken: string, customerExternalId: string, currency: string, amount: number): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
+    body: JSON.stringify({ query: AdjustPointsDocument.toString(), variables: { input: { customerExternalId, currency, amount, reason: 'test', idempotencyKey: unique('adj') } } }),
+  });
+  ok({ status: res.status, headers: res.headers, ...((await res.json()) as object) });
 }
 
 /** How many dispatch jobs were ever enqueued (one per dispatcher run: its slot's). */
@@ -83,8 +71,8 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
       expect((await dispatchRuns(t)) - before).toBeLessThanOrEqual(1);
 
       await adjust(t, customer.externalId, currency, 25);
-      await eventually(async () => receiver.bodies.length >= 1);
-      expect(receiver.bodies.map((b) => [b.type, b.data.customer.externalId])).toEqual([['balance.changed', customer.externalId]]);
+      await eventually(async () => receiver.requests.length >= 1);
+      expect(sent(receiver)).toEqual([['balance.changed', customer.externalId]]);
     });
   });
 
@@ -105,18 +93,10 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
       const { currency, receiver, customer } = await program(t, receivers);
       await eventually(() => dispatchesDone(t)); // the start-up run (its slot is the current one)
       t.clock.advance(600_000); // the next slot: a run may start, but nothing asks for one yet
-      const res = await fetch(other.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.operatorToken}` },
-        body: JSON.stringify({
-          query: AdjustPointsDocument.toString(),
-          variables: { input: { customerExternalId: customer.externalId, currency, amount: 40, reason: 'test', idempotencyKey: unique('adj') } },
-        }),
-      });
-      ok({ status: res.status, headers: res.headers, ...((await res.json()) as object) });
+      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 40);
       // before dispatch-17 the next run was the next tick, ten minutes away
-      await eventually(async () => receiver.bodies.length >= 1);
-      expect(receiver.bodies.map((b) => [b.type, b.data.customer.externalId])).toEqual([['balance.changed', customer.externalId]]);
+      await eventually(async () => receiver.requests.length >= 1);
+      expect(sent(receiver)).toEqual([['balance.changed', customer.externalId]]);
     });
   });
 
@@ -144,20 +124,11 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
       }
     };
 
-    const adjustOnOther = async (customerExternalId: string, currency: string) => {
-      const res = await fetch(other.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.operatorToken}` },
-        body: JSON.stringify({ query: AdjustPointsDocument.toString(), variables: { input: { customerExternalId, currency, amount: 5, reason: 'test', idempotencyKey: unique('adj') } } }),
-      });
-      ok({ status: res.status, headers: res.headers, ...((await res.json()) as object) });
-    };
-
     it('is sent by the fallback run once the clock has passed WEBHOOK_DISPATCH_FALLBACK_MS, and not before', async () => {
       const { currency, receiver, customer } = await program(t, receivers);
       // the other instance's pool and this one's have their connections open: they serve on through what follows
-      await adjustOnOther(customer.externalId, currency);
-      await eventually(async () => receiver.bodies.length >= 1);
+      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5);
+      await eventually(async () => receiver.requests.length >= 1);
       await eventually(() => dispatchesDone(t));
 
       // No new session may open on the database, so the LISTEN connection, once cut, cannot come back.
@@ -167,12 +138,15 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
       await t.sql(`select pg_terminate_backend($1)`, [pid]);
       await eventually(async () => (await t.sql<{ pid: number }>(listening)).length === 0);
 
-      await adjustOnOther(customer.externalId, currency); // its NOTIFY reaches nobody
+      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5); // its NOTIFY reaches nobody
       await sleep(1_000); // ten periods: before dispatch-17, ten runs, and the event sent by the first
-      expect(receiver.bodies).toHaveLength(1);
+      expect(receiver.requests).toHaveLength(1);
       t.clock.advance(60_000); // the fallback is due
-      await eventually(async () => receiver.bodies.length >= 2);
-      expect(receiver.bodies.map((b) => b.type)).toEqual(['balance.changed', 'balance.changed']);
+      await eventually(async () => receiver.requests.length >= 2);
+      expect(sent(receiver)).toEqual([
+        ['balance.changed', customer.externalId],
+        ['balance.changed', customer.externalId],
+      ]);
     });
   });
 
@@ -181,7 +155,8 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
     expect(settings({})).toMatchObject({ dispatchMs: 1_000, dispatchFallbackMs: 30_000 });
     expect(settings({ WEBHOOK_DISPATCH_MS: '60000' })).toMatchObject({ dispatchFallbackMs: 60_000 });
     expect(settings({ WEBHOOK_DISPATCH_MS: '500', WEBHOOK_DISPATCH_FALLBACK_MS: '500' })).toMatchObject({ dispatchFallbackMs: 500 });
-    for (const bad of [{ WEBHOOK_DISPATCH_MS: '2000', WEBHOOK_DISPATCH_FALLBACK_MS: '1000' }, { WEBHOOK_DISPATCH_FALLBACK_MS: '3600001' }, { WEBHOOK_DISPATCH_FALLBACK_MS: '5s' }]) {
+    const refused: Record<string, string>[] = [{ WEBHOOK_DISPATCH_MS: '2000', WEBHOOK_DISPATCH_FALLBACK_MS: '1000' }, { WEBHOOK_DISPATCH_FALLBACK_MS: '3600001' }, { WEBHOOK_DISPATCH_FALLBACK_MS: '5s' }];
+    for (const bad of refused) {
       expect(() => settings(bad)).toThrow(ConfigError);
       expect(() => settings(bad)).toThrow(/WEBHOOK_DISPATCH_FALLBACK_MS must be a whole number of milliseconds from WEBHOOK_DISPATCH_MS/);
     }
