@@ -147,8 +147,19 @@ export interface Config {
     dnsTimeoutMs: number;
     /** Outbox events the dispatcher reads per job run (WEBHOOK_DISPATCH_BATCH). */
     dispatchBatch: number;
-    /** How often the dispatcher reads the outbox, in ms (WEBHOOK_DISPATCH_MS): one run per period across instances. */
+    /**
+     * The dispatcher's period, in ms (WEBHOOK_DISPATCH_MS, default 1000, 100–3600000): at most one
+     * run per period across instances, started when an outbox write wakes it (dispatch-17).
+     */
     dispatchMs: number;
+    /**
+     * How long the dispatcher goes without a run when nothing wakes it, in ms
+     * (WEBHOOK_DISPATCH_FALLBACK_MS, default 30000, from WEBHOOK_DISPATCH_MS to 3600000): the bound
+     * on the delay of an event whose wake-up was lost (its writer died between its commit and its
+     * NOTIFY, a LISTEN connection that cannot come back, a row written by hand). Equal to
+     * WEBHOOK_DISPATCH_MS, the dispatcher runs every period as it did before dispatch-17.
+     */
+    dispatchFallbackMs: number;
   };
   /**
    * First-party clients (by their `apollographql-client-name` header) held to their registered
@@ -319,6 +330,18 @@ function clockSkewMaxMs(env: Env): number {
       `CLOCK_SKEW_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (default 10000): how far this gateway's clock may be from the database's, either way, for it to run background jobs and take mutations; got "${env.CLOCK_SKEW_MAX_MS?.trim()}"`,
     );
   }
+}
+
+/**
+ * WEBHOOK_DISPATCH_MS and WEBHOOK_DISPATCH_FALLBACK_MS (`Config.webhooks`): the fallback is a whole
+ * number of ms from WEBHOOK_DISPATCH_MS to 3600000 (an hour), default 30000 (or WEBHOOK_DISPATCH_MS
+ * when that is longer). Raises ConfigError naming the whole rule for any other value.
+ */
+function webhookDispatch(env: Env): { dispatchMs: number; dispatchFallbackMs: number } {
+  const dispatchMs = int(env, 'WEBHOOK_DISPATCH_MS', 1_000, 100, 3_600_000);
+  const rule = `a whole number of milliseconds from WEBHOOK_DISPATCH_MS (${dispatchMs}) to 3600000 (default 30000): how long the webhook dispatcher may go without a run when no outbox write wakes it, the bound on a lost wake-up's delay`;
+  const dispatchFallbackMs = int(env, 'WEBHOOK_DISPATCH_FALLBACK_MS', Math.max(30_000, dispatchMs), dispatchMs, 3_600_000, rule);
+  return { dispatchMs, dispatchFallbackMs };
 }
 
 /**
@@ -662,7 +685,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 2, 1, 64),
       endpointConcurrency: int(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 1, 1, 64),
       dispatchBatch: int(env, 'WEBHOOK_DISPATCH_BATCH', 500, 1, 10_000),
-      dispatchMs: int(env, 'WEBHOOK_DISPATCH_MS', 1_000, 100, 3_600_000),
+      ...webhookDispatch(env),
     },
     persistedOnly: names(env, 'PERSISTED_ONLY', /^[a-z][a-z0-9_-]{0,39}$/),
     apqTtlSeconds: apqTtlSeconds(env),

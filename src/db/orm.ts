@@ -9,6 +9,7 @@ import { ENTITIES } from './entities.js';
 import { destroySocket, settlesWithin } from './end-within.js';
 import { GatewayMigrationGenerator } from './migration-generator.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
+import { watchOutboxCommits } from './outbox-commits.js';
 import { prepareParameterisedStatements } from './prepared.js';
 import { onlyReads, plainRead } from './reads.js';
 import { connectionLost, markTransactionNotBegun, statementUnanswered, type StatementPlace } from './unavailable.js';
@@ -64,6 +65,8 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
           if (boundMs > 0) boundStatements(client, boundMs);
           handBackOnFailedTransactionControl(client);
           retryLostReads(client, pool);
+          // A commit that wrote outbox rows wakes the webhook dispatcher (dispatch-17).
+          watchOutboxCommits(client, pool, transactionControl);
         }),
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
       onConnect: (client: pg.ClientBase) => readCommitted(client, boundMs),

@@ -1,9 +1,10 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { BIRTHDAY_JOB, BIRTHDAY_SCHEDULE, birthdayPointsJob } from '../activities/birthday.job.js';
 import type { Clock } from '../clock.js';
 import type { ClockGuard } from '../clock-guard.js';
 import type { Config } from '../config.js';
+import { registerOutboxReader } from '../db/outbox-commits.js';
 import { EXPIRE_POINTS, expirePointsJob, RELEASE_PENDING, releasePendingJob } from '../points/points.jobs.js';
 import { RECOMPUTE_TIERS, recomputeTiersJob } from '../tiers/tier.jobs.js';
 import { PRUNE_EVENTS, pruneEventsJob } from '../events/retention.job.js';
@@ -53,13 +54,17 @@ export const SCHEDULES: Schedule[] = [
   { kind: PURGE_APQ_DOCUMENTS, everyMs: 5 * MINUTE },
 ];
 
-/** The webhook dispatcher's schedule: every WEBHOOK_DISPATCH_MS, ticked at that pace (not the slow tick). */
+/** The webhook dispatcher's schedule: one run per WEBHOOK_DISPATCH_MS at most, when woken (not at the slow tick). */
 const dispatchSchedule = (config: Config): Schedule => ({ kind: WEBHOOK_DISPATCH, everyMs: config.webhooks.dispatchMs });
 
 export interface Jobs {
   runner: JobRunner;
   scheduler: Scheduler;
-  /** The webhook dispatcher's own scheduler, ticked every WEBHOOK_DISPATCH_MS (not at the slow tick). */
+  /**
+   * The webhook dispatcher's own scheduler: woken by commits of outbox rows (this process's, and by
+   * NOTIFY other instances'), at most once per WEBHOOK_DISPATCH_MS, and every
+   * WEBHOOK_DISPATCH_FALLBACK_MS without a wake-up (`Scheduler.startWoken`; dispatch-17).
+   */
   dispatcher: Scheduler;
   stop(): Promise<void>;
 }
@@ -86,12 +91,18 @@ export async function startJobs(
   });
   const scheduler = new Scheduler(deps.orm, deps.clock, SCHEDULES, runner.guard);
   const dispatcher = new Scheduler(deps.orm, deps.clock, [dispatchSchedule(deps.config)], runner.guard);
+  // This process's commits of outbox rows wake its dispatcher directly (src/db/outbox-commits.ts);
+  // other instances' reach it by NOTIFY on the runner's LISTEN connection. A dispatcher not started
+  // here (`scheduler: false`: a test's, ticked by hand) still takes its process's wake-ups.
+  const pool = await (deps.orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
+  const stopReading = registerOutboxReader(pool, () => dispatcher.wake());
+  runner.hearOutboxCommits(() => dispatcher.wake());
   if (options.background ?? true) {
     await runner.start(deps.databaseUrl);
   }
   if (options.scheduler ?? options.background ?? true) {
     scheduler.start(options.schedulerTickMs ?? 30_000, (error) => deps.log.error({ err: error }, 'scheduler tick failed'));
-    dispatcher.start(deps.config.webhooks.dispatchMs, (error) => deps.log.error({ err: error }, 'webhook dispatch tick failed'));
+    dispatcher.startWoken(deps.config.webhooks.dispatchFallbackMs, (error) => deps.log.error({ err: error }, 'webhook dispatch tick failed'));
   }
   return {
     runner,
@@ -100,6 +111,7 @@ export async function startJobs(
     stop: async () => {
       scheduler.stop();
       dispatcher.stop();
+      stopReading();
       await runner.stop();
     },
   };

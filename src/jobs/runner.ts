@@ -9,6 +9,7 @@ import { endWithin } from '../db/end-within.js';
 import type { RawBuilder } from 'kysely';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
+import { OUTBOX_CHANNEL } from '../db/outbox-commits.js';
 import { query, sql } from '../db/sql.js';
 import { PurgeCounts, type PurgedTable } from './purged.js';
 import { JOBS_CHANNEL, registerLocalRunner } from './queue.js';
@@ -251,6 +252,8 @@ export class JobRunner {
   private listener: pg.Client | undefined;
   private listenRetry: NodeJS.Timeout | undefined;
   private listenRetryMs = LISTEN_RETRY_MS;
+  /** Called for each NOTIFY on OUTBOX_CHANNEL, and when the LISTEN connection is back (`hearOutboxCommits`). */
+  private outboxWake: (() => void) | undefined;
   /** Ends `wakeWorkers`' direct wake-ups of this runner's loops (set while it runs). */
   private unregisterLocal: (() => void) | undefined;
   /** The poll's timer (every `pollMs` while it runs). */
@@ -309,6 +312,16 @@ export class JobRunner {
     if (this.options.localWakeUps) this.unregisterLocal = registerLocalRunner({ wakeIdle: (em, kind) => this.wakeIdle(em, kind) });
     this.poller = setInterval(() => void this.poll(), this.options.pollMs);
     this.poller.unref();
+  }
+
+  /**
+   * Has the LISTEN connection also listen on OUTBOX_CHANNEL (another instance committed outbox
+   * rows: src/db/outbox-commits.ts) and call `wake` for each notification there, and once it listens
+   * again after a loss (what was sent meanwhile was not heard). Called before `start`. The webhook
+   * dispatcher's wake-up from instances that run none (dispatch-17): one connection listens for both.
+   */
+  hearOutboxCommits(wake: () => void): void {
+    this.outboxWake = wake;
   }
 
   /**
@@ -479,13 +492,13 @@ export class JobRunner {
       this.listenRetry.unref();
     };
     // The payload is the job's kind (enqueueJob, wakeWorkers): a loop of its lane is woken.
-    client.on('notification', (message) => this.wakeOne(this.laneOf(message.payload)));
+    client.on('notification', (message) => (message.channel === OUTBOX_CHANNEL ? this.outboxWake?.() : this.wakeOne(this.laneOf(message.payload))));
     client.on('error', onLost);
     client.on('end', () => onLost());
     this.listener = client;
     try {
       await client.connect();
-      await client.query(`listen ${JOBS_CHANNEL}`);
+      await client.query(`listen ${JOBS_CHANNEL}${this.outboxWake ? `; listen ${OUTBOX_CHANNEL}` : ''}`);
     } catch (error) {
       if (!retrying) {
         lost = true; // start-up fails as before; nothing to retry
@@ -508,7 +521,10 @@ export class JobRunner {
       }, this.options.listenCheckMs);
       check.unref();
     }
-    if (retrying) this.wakeAll();
+    if (retrying) {
+      this.wakeAll();
+      this.outboxWake?.();
+    }
   }
 
   /**

@@ -45,7 +45,7 @@ export class Scheduler {
    * another instance, or by this one once its clock is right.
    */
   async tick(): Promise<number> {
-    if (!this.schedules.some((s) => (s.catchUpSlots ?? 0) > 0)) return this.tickCurrentSlots();
+    if (!this.schedules.some((s) => (s.catchUpSlots ?? 0) > 0)) return (await this.tickCurrentSlots()).created;
     let created = 0;
     await this.orm.em.fork().transactional(async (em) => {
       if ((await this.guard.check(em.getKysely())).skewed) return;
@@ -71,15 +71,18 @@ export class Scheduler {
    * woken after the commit by `wakeWorkers`: an idle loop of this instance directly, else a NOTIFY
    * (the NOTIFY in the insert woke a loop on every instance, and all but one claimed nothing). If
    * the process dies in between, the job is found by a runner's poll (JOB_POLL_MS), as a sale's is.
+   * Answers how many jobs it created, and how many of its slots' jobs were already enqueued and
+   * still PENDING (read on the statement's snapshot, so not the ones it inserted): such a job is
+   * claimed after this statement, so its run reads the outbox as of after it (`startWoken`).
    */
-  private async tickCurrentSlots(): Promise<number> {
+  private async tickCurrentSlots(): Promise<{ created: number; pending: number }> {
     const now = this.clock.now();
     const rows = this.schedules.map((s) => {
       const slot = Math.floor(now.getTime() / s.everyMs);
       return { kind: s.kind, key: `${s.kind}:${slot}`, slot };
     });
     const sent = this.guard.sending();
-    const [row] = await query<{ atMs: number; created: string[] }>(
+    const [row] = await query<{ atMs: number; created: string[]; pending: number }>(
       this.orm.em.fork(),
       sql`with db as materialized (select ${DATABASE_NOW_MS} as at_ms),
           inserted as (
@@ -89,11 +92,13 @@ export class Scheduler {
              where (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 from db)
             on conflict (unique_key) do nothing
             returning kind)
-          select db.at_ms as "atMs", array(select kind from inserted) as created from db`,
+          select db.at_ms as "atMs", array(select kind from inserted) as created,
+                 (select count(*)::int from job where unique_key = any(${rows.map((r) => r.key)}::text[]) and status = 'PENDING') as pending
+            from db`,
     );
     this.guard.record(sent, new Date(Number(row.atMs)));
     for (const kind of new Set(row.created)) wakeWorkers(this.orm.em.fork(), kind, this.onWakeError);
-    return row.created.length;
+    return { created: row.created.length, pending: row.pending };
   }
 
   /** Where a failed NOTIFY of `tickCurrentSlots` is reported (`start`'s `onError`); the job is then found by a poll. */
@@ -130,10 +135,114 @@ export class Scheduler {
     this.timer.unref();
   }
 
+  /** The state of `startWoken`'s mode while it runs (undefined otherwise). */
+  private woken: WokenState | undefined;
+
+  /**
+   * Ticks when woken (`wake`: a commit of outbox rows, in this process or, by NOTIFY, another's),
+   * now and then at most once per slot of the schedules, and besides, without a wake-up, once
+   * `fallbackMs` (ms, by this scheduler's clock) have passed since its last tick; for schedules
+   * without catch-up (the webhook dispatcher's). The check of the fallback and a wake-up's wait for
+   * the next slot are timers of the process (no statement). Before dispatch-17 the dispatcher ticked
+   * every WEBHOOK_DISPATCH_MS whether or not anything was written: a statement a second per
+   * instance, and a dispatch job (a claim and a transaction of six statements) a second across
+   * them, for nothing most of the time (bench/README.md, idle-15).
+   *
+   * A wake-up is served by the first tick that starts after it and either enqueues its slot's job
+   * or finds that job still PENDING: either way the job is claimed after the wake-up, so its run
+   * reads the outbox as of after the commit that woke it. A tick that finds its slot's job already
+   * claimed (this instance's earlier wake-up in the slot, or another instance's) leaves the wake-up
+   * to a tick at the next slot's start. So an event waits for a dispatch at most one period, as
+   * when every instance ticked every period, and one run per slot across instances still holds (the
+   * slot's unique key). Ticks at start-up too (what was written while nothing ran). A failed tick is
+   * passed to `onError` and the wake-up tried again at the next slot.
+   */
+  startWoken(fallbackMs: number, onError: (error: unknown) => void): void {
+    if (this.schedules.some((s) => (s.catchUpSlots ?? 0) > 0)) throw new Error('startWoken: only for schedules without catch-up');
+    this.onWakeError = onError;
+    this.stopped = false;
+    const periodMs = Math.min(...this.schedules.map((s) => s.everyMs));
+    this.woken = { fallbackMs, periodMs, wakes: 1, served: 0, lastSlots: undefined, lastAt: Number.NEGATIVE_INFINITY, inFlight: false, boundary: undefined };
+    this.timer = setInterval(() => this.tickIfDue(), periodMs);
+    this.timer.unref();
+    this.tickIfDue();
+  }
+
+  /**
+   * Asks for a tick (`startWoken`): outbox rows were committed. Answers false when this scheduler
+   * cannot take it (stopped, or this instance's clock known to be off PostgreSQL's, when its ticks
+   * enqueue nothing): the caller then NOTIFYs the other instances. True otherwise, also when this
+   * scheduler is not started in that mode (its owner ticks it: `start`'s interval, a test's `tick`).
+   */
+  wake(): boolean {
+    if (this.stopped || this.guard.writesRefusedNow() === true) return false;
+    const w = this.woken;
+    if (!w) return true;
+    w.wakes++;
+    this.tickIfDue();
+    return true;
+  }
+
+  /** `startWoken`'s decision: a tick for a wake-up not yet served (once per slot) or for the fallback; else a wait for the next slot. */
+  private tickIfDue(): void {
+    const w = this.woken;
+    if (!w || this.stopped || w.inFlight) return;
+    const now = this.clock.now().getTime();
+    const slots = this.schedules.map((s) => Math.floor(now / s.everyMs)).join();
+    const wanted = w.wakes > w.served;
+    // either way round: a clock stepped back is not a fallback postponed by as much
+    const fallbackDue = Math.abs(now - w.lastAt) >= w.fallbackMs;
+    if (!(wanted && slots !== w.lastSlots) && !fallbackDue) {
+      if (wanted && !w.boundary) {
+        w.boundary = setTimeout(() => {
+          w.boundary = undefined;
+          this.tickIfDue();
+        }, w.periodMs - (now % w.periodMs) + 1);
+        w.boundary.unref();
+      }
+      return;
+    }
+    w.inFlight = true;
+    w.lastSlots = slots;
+    w.lastAt = now;
+    const upTo = w.wakes;
+    this.tickCurrentSlots()
+      .then(
+        ({ created, pending }) => {
+          if (created > 0 || pending > 0) w.served = Math.max(w.served, upTo);
+        },
+        (error: unknown) => {
+          if (!this.stopped) this.onWakeError(error);
+        },
+      )
+      .finally(() => {
+        w.inFlight = false;
+        if (w.wakes > w.served) this.tickIfDue();
+      });
+  }
+
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.woken?.boundary);
+    this.woken = undefined;
   }
+}
+
+/** `Scheduler.startWoken`'s state. */
+interface WokenState {
+  fallbackMs: number;
+  /** The shortest schedule's period (ms): how often the fallback is checked. */
+  periodMs: number;
+  /** Wake-ups asked for (start-up counts as one), and how many of them a tick has served. */
+  wakes: number;
+  served: number;
+  /** The slots of the last tick (joined), and when it began (the clock's ms). */
+  lastSlots: string | undefined;
+  lastAt: number;
+  inFlight: boolean;
+  /** A wake-up's wait for the next slot. */
+  boundary: NodeJS.Timeout | undefined;
 }
 
 /**

@@ -1,0 +1,107 @@
+import type pg from 'pg';
+
+/**
+ * The channel on which a process with no outbox reader of its own (JOBS_ENABLED=false, or its
+ * dispatcher stopped or its clock off the database's) says that it committed outbox rows: the job
+ * runners of every instance LISTEN on it and wake their webhook dispatcher (dispatch-17).
+ */
+export const OUTBOX_CHANNEL = 'reward_gateway_outbox';
+
+/**
+ * A reader of the outbox in this process (the webhook dispatcher): called after a commit that wrote
+ * outbox rows through its pool; answers whether it takes the wake-up (false: stopped, or its clock
+ * not known to agree with the database's; the NOTIFY is then sent for the other instances).
+ */
+export type OutboxReader = () => boolean;
+
+/** Per pool (the ORM's `pg.Pool`): the readers `outboxCommitted` wakes. */
+const readers = new WeakMap<pg.Pool, Set<OutboxReader>>();
+
+/** Per pool: a NOTIFY being sent, and whether another commit asked for one meanwhile (see `outboxCommitted`). */
+const notifying = new WeakMap<pg.Pool, { sending: boolean; again: boolean }>();
+
+/** Has `reader` woken after every commit of outbox rows on `pool`'s connections; answers the function that stops it. */
+export function registerOutboxReader(pool: pg.Pool, reader: OutboxReader): () => void {
+  let set = readers.get(pool);
+  if (!set) readers.set(pool, (set = new Set()));
+  set.add(reader);
+  return () => set.delete(reader);
+}
+
+/**
+ * Called once a transaction (or a statement outside one) that inserted outbox rows has committed on
+ * one of `pool`'s connections (`watchOutboxCommits`, src/db/orm.ts). Wakes this process's readers of
+ * that database directly (no statement); when none takes it, sends `NOTIFY reward_gateway_outbox`
+ * in a statement of its own, after the commit and outside it, coalesced per pool as `wakeWorkers`
+ * coalesces the jobs' (one in flight, and one more after it for any number of commits meanwhile).
+ *
+ * Never a NOTIFY in the writing transaction (a trigger, or a statement of the writer's): a
+ * transaction that NOTIFYs holds PostgreSQL's database-wide notify lock through its commit's WAL
+ * flush, so every sale's commit would queue behind every other's (issue 10, till-13; the outbox's
+ * own NOTIFY trigger was dropped for that). A wake-up lost here (the process dies after the commit,
+ * the NOTIFY fails, nobody listens) is the dispatcher's fallback run's to find
+ * (WEBHOOK_DISPATCH_FALLBACK_MS). Errors of the NOTIFY are dropped for the same reason.
+ */
+export function outboxCommitted(pool: pg.Pool): void {
+  let taken = false;
+  // every reader is woken (one per database in a process, in practice), not only the first
+  for (const reader of readers.get(pool) ?? []) if (reader()) taken = true;
+  if (taken) return;
+  let state = notifying.get(pool);
+  if (!state) notifying.set(pool, (state = { sending: false, again: false }));
+  if (state.sending) {
+    state.again = true;
+    return;
+  }
+  state.sending = true;
+  const current = state;
+  void (async () => {
+    try {
+      for (;;) {
+        current.again = false;
+        await pool.query(`select pg_notify('${OUTBOX_CHANNEL}', '')`);
+        if (!current.again) break;
+      }
+    } catch {
+      // the fallback run finds what this wake-up was for
+    } finally {
+      current.sending = false;
+    }
+  })();
+}
+
+/** The text every outbox write contains (`recordEvent`, the sale's and the ledger's own statements). */
+const OUTBOX_INSERT = 'insert into outbox_event';
+
+/**
+ * Calls `outboxCommitted(pool)` after each commit on the pooled connection `client` of a
+ * transaction that inserted into `outbox_event`, and after such an insert outside a transaction.
+ * Recognised by the statement's text (every writer's says `insert into outbox_event`): one
+ * substring search per statement, the cost of the pool's other wrappers (`transactionControl`). A
+ * transaction rolled back wakes nobody; one rolled back to a savepoint after its write still does
+ * (a run that finds nothing). `control` tells the transaction-control statements apart (the pool's
+ * own `transactionControl`).
+ */
+export function watchOutboxCommits(client: pg.PoolClient, pool: pg.Pool, control: (text: unknown) => 'begin' | 'commit' | 'rollback' | undefined): void {
+  const query = client.query as (...args: unknown[]) => unknown;
+  let inTransaction = false;
+  let wrote = false;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query.apply(client, args);
+    if (!(result instanceof Promise)) return result;
+    const text = args[0];
+    const kind = control(text);
+    if (kind) {
+      const committing = kind === 'commit' && wrote;
+      inTransaction = kind === 'begin';
+      wrote = false;
+      return committing ? result.then((value) => (outboxCommitted(pool), value)) : result;
+    }
+    if (typeof text !== 'string' || !text.includes(OUTBOX_INSERT)) return result;
+    if (inTransaction) {
+      wrote = true;
+      return result;
+    }
+    return result.then((value) => (outboxCommitted(pool), value));
+  };
+}

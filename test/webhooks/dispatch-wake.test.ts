@@ -1,0 +1,164 @@
+import pg from 'pg';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { LISTENER_APPLICATION } from '../../src/jobs/runner.js';
+import { AdjustPointsDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
+import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
+import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
+import { Receiver } from '../support/webhook-receiver.js';
+
+const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
+  registerWebhookEndpoint(input: $input) { endpoint { id } secret userErrors { code field message } } }`;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A currency, a receiver subscribed to balance changes, and a customer, all made on `t`. */
+async function program(t: TestGateway, receivers: Receiver[]) {
+  const currency = unique('DW').toUpperCase().replace(/-/g, '_').slice(0, 20);
+  await createCurrency(t, currency);
+  const receiver = await new Receiver().start();
+  receivers.push(receiver);
+  ok(await t.gql(REGISTER, { input: { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
+  const customer = await createCustomer(t, currency);
+  return { currency, receiver, customer };
+}
+
+/** What `receiver` was sent: each body's type and customer. */
+const sent = (receiver: Receiver) =>
+  receiver.requests.map((r) => JSON.parse(r.body) as { type: string; data: { customer: { externalId: string } } }).map((b) => [b.type, b.data.customer.externalId]);
+
+/** Adjusts a customer's points through the gateway at `url` (another instance's), as an operator. */
+async function adjustAt(url: string, operatorToken: string, customerExternalId: string, currency: string, amount: number): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
+    body: JSON.stringify({ query: AdjustPointsDocument.toString(), variables: { input: { customerExternalId, currency, amount, reason: 'test', idempotencyKey: unique('adj') } } }),
+  });
+  ok({ status: res.status, headers: res.headers, ...((await res.json()) as object) });
+}
+
+/** How many dispatch jobs were ever enqueued (one per dispatcher run: its slot's). */
+const dispatchRuns = async (t: TestGateway) => Number((await t.sql<{ n: string }>(`select count(*) as n from job where kind = 'webhooks.dispatch'`))[0].n);
+
+/** Every dispatch job enqueued so far has run. */
+const dispatchesDone = async (t: TestGateway) =>
+  Number((await t.sql<{ n: string }>(`select count(*) as n from job where kind = 'webhooks.dispatch' and status <> 'DONE'`))[0].n) === 0;
+
+/**
+ * dispatch-17: the webhook dispatcher ran every WEBHOOK_DISPATCH_MS on every instance whether or not
+ * anything had been written to the outbox (a tick, and a dispatch job of seven statements, each
+ * second: half of what an idle instance asked the database). It now runs when a commit of outbox
+ * rows wakes it (the writing process's own, or another instance's NOTIFY), at most once per
+ * period, and without a wake-up only every WEBHOOK_DISPATCH_FALLBACK_MS.
+ */
+describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () => {
+  const receivers: Receiver[] = [];
+  afterAll(() => Promise.all(receivers.map((r) => r.close())));
+
+  describe('an idle instance', () => {
+    let t: TestGateway;
+    beforeAll(async () => {
+      t = await startTestGateway({ WEBHOOK_DISPATCH_MS: '100' }, { schedulers: true });
+    });
+    afterAll(() => t.close());
+
+    it('runs no dispatch while nothing is written (one per period before), and sends an event written then at once', async () => {
+      const { currency, receiver, customer } = await program(t, receivers);
+      await eventually(() => dispatchesDone(t));
+      const before = await dispatchRuns(t);
+      await sleep(1_500); // fifteen periods, nothing written
+      // before dispatch-17: a run per period, ~15 here (its fallback, 30 s, does not come)
+      expect((await dispatchRuns(t)) - before).toBeLessThanOrEqual(1);
+
+      await adjust(t, customer.externalId, currency, 25);
+      await eventually(async () => receiver.requests.length >= 1);
+      expect(sent(receiver)).toEqual([['balance.changed', customer.externalId]]);
+    });
+  });
+
+  describe('an event written on an instance that runs no jobs', () => {
+    let t: TestGateway;
+    let other: GatewayProcess;
+    beforeAll(async () => {
+      // a period of ten minutes and a fallback of an hour: within the test only a wake-up can start a run
+      t = await startTestGateway({ WEBHOOK_DISPATCH_MS: '600000', WEBHOOK_DISPATCH_FALLBACK_MS: '3600000' }, { schedulers: true });
+      other = await startGatewayProcess(t.databaseUrl); // JOBS_ENABLED=false: no dispatcher, no job runner
+    });
+    afterAll(async () => {
+      await other?.terminate();
+      await t.close();
+    });
+
+    it("is sent by this instance's dispatcher, woken by the other's NOTIFY", async () => {
+      const { currency, receiver, customer } = await program(t, receivers);
+      await eventually(() => dispatchesDone(t)); // the start-up run (its slot is the current one)
+      t.clock.advance(600_000); // the next slot: a run may start, but nothing asks for one yet
+      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 40);
+      // before dispatch-17 the next run was the next tick, ten minutes away
+      await eventually(async () => receiver.requests.length >= 1);
+      expect(sent(receiver)).toEqual([['balance.changed', customer.externalId]]);
+    });
+  });
+
+  describe('a wake-up lost with the LISTEN connection', () => {
+    let t: TestGateway;
+    let other: GatewayProcess;
+    beforeAll(async () => {
+      t = await startTestGateway({ WEBHOOK_DISPATCH_MS: '100', WEBHOOK_DISPATCH_FALLBACK_MS: '60000' }, { schedulers: true });
+      other = await startGatewayProcess(t.databaseUrl);
+    });
+    afterAll(async () => {
+      await allowConnections(true);
+      await other?.terminate();
+      await t.close();
+    });
+
+    /** Lets sessions open on the test's database, or not (superusers' too), from the run's admin connection. */
+    const allowConnections = async (allowed: boolean) => {
+      const admin = new pg.Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
+      await admin.connect();
+      try {
+        await admin.query(`alter database "${new URL(t.databaseUrl).pathname.slice(1)}" allow_connections ${allowed}`);
+      } finally {
+        await admin.end();
+      }
+    };
+
+    it('is sent by the fallback run once the clock has passed WEBHOOK_DISPATCH_FALLBACK_MS, and not before', async () => {
+      const { currency, receiver, customer } = await program(t, receivers);
+      // the other instance's pool and this one's have their connections open: they serve on through what follows
+      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5);
+      await eventually(async () => receiver.requests.length >= 1);
+      await eventually(() => dispatchesDone(t));
+
+      // No new session may open on the database, so the LISTEN connection, once cut, cannot come back.
+      await allowConnections(false);
+      const listening = `select pid from pg_stat_activity where datname = current_database() and application_name = '${LISTENER_APPLICATION}'`;
+      const [{ pid }] = await t.sql<{ pid: number }>(listening);
+      await t.sql(`select pg_terminate_backend($1)`, [pid]);
+      await eventually(async () => (await t.sql<{ pid: number }>(listening)).length === 0);
+
+      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5); // its NOTIFY reaches nobody
+      await sleep(1_000); // ten periods: before dispatch-17, ten runs, and the event sent by the first
+      expect(receiver.requests).toHaveLength(1);
+      t.clock.advance(60_000); // the fallback is due
+      await eventually(async () => receiver.requests.length >= 2);
+      expect(sent(receiver)).toEqual([
+        ['balance.changed', customer.externalId],
+        ['balance.changed', customer.externalId],
+      ]);
+    });
+  });
+
+  it('WEBHOOK_DISPATCH_FALLBACK_MS: 30 s by default (or WEBHOOK_DISPATCH_MS when longer), refused below WEBHOOK_DISPATCH_MS or above an hour', () => {
+    const settings = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ...env }).webhooks;
+    expect(settings({})).toMatchObject({ dispatchMs: 1_000, dispatchFallbackMs: 30_000 });
+    expect(settings({ WEBHOOK_DISPATCH_MS: '60000' })).toMatchObject({ dispatchFallbackMs: 60_000 });
+    expect(settings({ WEBHOOK_DISPATCH_MS: '500', WEBHOOK_DISPATCH_FALLBACK_MS: '500' })).toMatchObject({ dispatchFallbackMs: 500 });
+    const refused: Record<string, string>[] = [{ WEBHOOK_DISPATCH_MS: '2000', WEBHOOK_DISPATCH_FALLBACK_MS: '1000' }, { WEBHOOK_DISPATCH_FALLBACK_MS: '3600001' }, { WEBHOOK_DISPATCH_FALLBACK_MS: '5s' }];
+    for (const bad of refused) {
+      expect(() => settings(bad)).toThrow(ConfigError);
+      expect(() => settings(bad)).toThrow(/WEBHOOK_DISPATCH_FALLBACK_MS must be a whole number of milliseconds from WEBHOOK_DISPATCH_MS/);
+    }
+  });
+});
