@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { ClockGuard, DATABASE_NOW_MS } from '../clock-guard.js';
 import { clientBoundMs, type Config } from '../config.js';
 import { endWithin } from '../db/end-within.js';
-import type { RawBuilder } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type RawBuilder } from 'kysely';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { OUTBOX_CHANNEL } from '../db/outbox-commits.js';
@@ -215,6 +215,18 @@ const PROBE_PATIENCE_MS = 1_000;
 const CLAIM_STOP_PATIENCE_MS = 1_000;
 
 /**
+ * How long `stop()` lets a statement of a job in hand (its `begin`, its completion, a handler's
+ * statement, its `commit`) go unanswered, counted from the stop or from the statement's sending if
+ * later (ms), before it closes the job's connection (freeze-17). PostgreSQL then rolls the job's
+ * transaction back (or, for a `commit` already in its socket, may still commit it whole), and the
+ * job's lease lets another worker take it, as a killed worker's. Longer than a claim's patience: a
+ * job's statement may legitimately take seconds (a purge, points expiry), and a cut costs the
+ * job's work and a wait of JOB_LEASE_MS; short enough that main.ts's 15 s shutdown limit holds with
+ * the other steps' bounds (event relay, claims, LISTEN connection, pool: about 1 s each).
+ */
+export const JOB_STOP_PATIENCE_MS = 3_000;
+
+/**
  * A statement of the runner's (a probe, a claim) on a pooled connection it took itself
  * (`onOwnConnection`): `cut` closes that connection while the statement runs (set once it has
  * the connection); `stopped`, set by `stop()` when it cuts: the statement's failure is then no error
@@ -224,6 +236,21 @@ const CLAIM_STOP_PATIENCE_MS = 1_000;
 interface InFlight {
   cut?: () => void;
   stopped?: boolean;
+}
+
+/**
+ * A `transaction` job in hand (`execute`), its transaction on a pooled connection of the runner's
+ * own: its statements in flight (each with when it was sent, performance.now() ms), which `stop()`
+ * watches (JOB_STOP_PATIENCE_MS); `stopped` once the stop closed its connection.
+ */
+interface JobInFlight extends InFlight {
+  statements: Set<Watched>;
+}
+
+/** A statement of a job in hand waiting for its answer: when it was sent (performance.now(), ms), and `stop()`'s timer on it. */
+interface Watched {
+  sentAt: number;
+  timer?: NodeJS.Timeout;
 }
 
 /** A probe of the poll in flight: when it began (performance.now(), ms). */
@@ -262,6 +289,17 @@ export class JobRunner {
   private readonly probes = new Set<ProbeInFlight>();
   /** The claims in flight (`claimNext`): `stop()` cuts those unanswered after CLAIM_STOP_PATIENCE_MS. */
   private readonly claims = new Set<InFlight>();
+  /** The `transaction` jobs in hand (`execute`): `stop()` cuts one whose statement stays unanswered (JOB_STOP_PATIENCE_MS). */
+  private readonly jobsInHand = new Set<JobInFlight>();
+  /** Set while `stop()` waits for the loops (performance.now() ms of its start): a job's statement sent meanwhile is watched from its sending. */
+  private stoppingSince: number | undefined;
+  /**
+   * The last `start()` or `stop()` asked for: each waits for the one before it to have finished, so
+   * any order of calls, awaited or not, ends in the state the last call asked for (break-16: a
+   * `stop()` followed by a `start()` not awaited had the old stop empty the new loops' list and end
+   * the new LISTEN connection).
+   */
+  private lifecycle: Promise<unknown> = Promise.resolve();
 
   private readonly orm: MikroORM;
   private readonly clock: Clock;
@@ -301,6 +339,20 @@ export class JobRunner {
    * (start fails when it cannot be opened; see `listen` for when it drops later).
    */
   async start(databaseUrl?: string): Promise<void> {
+    return this.inTurn(() => this.begin(databaseUrl));
+  }
+
+  /**
+   * Runs `change` (a start or a stop) once every start and stop asked for before it has finished;
+   * its failure is its caller's, not the next one's.
+   */
+  private inTurn(change: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(change);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private async begin(databaseUrl?: string): Promise<void> {
     if (this.running) return;
     this.running = true;
     if (databaseUrl) await this.listen(databaseUrl, false);
@@ -544,6 +596,10 @@ export class JobRunner {
    * The LISTEN connection is given CONNECTION_END_MS to close (`endWithin`, src/db/end-within.ts).
    */
   async stop(): Promise<void> {
+    return this.inTurn(() => this.end());
+  }
+
+  private async end(): Promise<void> {
     this.running = false;
     clearInterval(this.poller);
     for (const probe of this.probes) {
@@ -562,10 +618,15 @@ export class JobRunner {
         claim.cut?.();
       }
     }, CLAIM_STOP_PATIENCE_MS);
+    // A job in hand is waited for while its statements are answered; one left unanswered for
+    // JOB_STOP_PATIENCE_MS (a frozen server) has its connection closed (freeze-17).
+    this.stoppingSince = performance.now();
+    for (const job of this.jobsInHand) for (const statement of job.statements) this.watchStatement(job, statement);
     try {
       await Promise.all(this.loops);
     } finally {
       clearTimeout(cutClaims);
+      this.stoppingSince = undefined;
     }
     this.loops = [];
     if (this.listener) await endWithin(this.listener);
@@ -780,6 +841,7 @@ export class JobRunner {
   async execute(job: ClaimedJob): Promise<void> {
     const handler = this.handlers[job.kind];
     const purged: [PurgedTable, number][] = [];
+    let inHand: JobInFlight | undefined;
     try {
       if (handler.mode === 'lease') {
         let completed = false;
@@ -793,21 +855,36 @@ export class JobRunner {
         await handler.run(jc, job.payload as never, job);
         if (!completed) throw new Error(`job ${job.id} (${job.kind}) returned without completing`);
       } else {
-        await this.orm.em.fork().transactional(async (em) => {
-          // Marked done first, in the same transaction as the work, so both commit or neither does.
-          // First, not last: the job's row is then locked while the handler runs (a live worker's job
-          // is not taken over, however long it takes; one whose process died is, after its lease,
-          // since its transaction died with it), a job already taken over costs no work, and the
-          // handler's last statement is followed only by the commit: locks a handler takes late
-          // (e.g. a campaign's counter) are held for the shortest time.
-          await this.complete(em, job);
-          await handler.run(this.contextFor(em, purged), job.payload as never, job);
-        });
+        const own: JobInFlight = { statements: new Set() };
+        inHand = own;
+        this.jobsInHand.add(own);
+        // On a pooled connection of the runner's own, which `stop()` can close (freeze-17).
+        await this.onOwnConnection(own, 'job', (_run, client) =>
+          this.inOwnTransaction(client, own, async (em) => {
+            // Marked done first, in the same transaction as the work, so both commit or neither does.
+            // First, not last: the job's row is then locked while the handler runs (a live worker's job
+            // is not taken over, however long it takes; one whose process died is, after its lease,
+            // since its transaction died with it), a job already taken over costs no work, and the
+            // handler's last statement is followed only by the commit: locks a handler takes late
+            // (e.g. a campaign's counter) are held for the shortest time.
+            await this.complete(em, job);
+            await handler.run(this.contextFor(em, purged), job.payload as never, job);
+          }),
+        );
         for (const [table, rows] of purged) this.purges.add(table, rows);
       }
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.log.warn({ job: job.id }, error.message);
+        return;
+      }
+      if (inHand?.stopped) {
+        // Its connection closed by stop() (a statement unanswered for JOB_STOP_PATIENCE_MS): the
+        // transaction rolled back with the session, or a `commit` already in the server's socket
+        // committed it whole. Either way its lease decides: RUNNING under this worker's lease, it is
+        // claimed again when the lease ends, as a killed worker's job. Nothing is recorded (the
+        // server does not answer).
+        this.log.warn({ job: job.id, kind: job.kind }, 'job left to its lease: the runner stopped while the database did not answer');
         return;
       }
       const reason = error instanceof Error ? error.message : String(error);
@@ -832,6 +909,75 @@ export class JobRunner {
           );
         }
       });
+    } finally {
+      if (inHand) this.jobsInHand.delete(inHand);
     }
+  }
+
+  /**
+   * Runs `work` in a transaction on `client` (a pooled connection `onOwnConnection` took) with an
+   * EntityManager bound to it, as `em.transactional` does (the same `begin`, statements, flush and
+   * `commit`, or `rollback` on a failure; a handler's own `em.transactional` nests as a savepoint),
+   * through a kysely instance whose one connection is `client`: the runner then knows the job's
+   * connection, and `stop()` can close it. Each statement is tracked in `inHand.statements` while it
+   * waits for its answer (`watchStatement`). A transaction whose connection the stop closed is not
+   * rolled back here (the session's end did).
+   */
+  private async inOwnTransaction<T>(client: pg.PoolClient, inHand: JobInFlight, work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
+    const track = (result: Promise<unknown>) => {
+      const statement: Watched = { sentAt: performance.now() };
+      inHand.statements.add(statement);
+      this.watchStatement(inHand, statement);
+      const settled = () => {
+        inHand.statements.delete(statement);
+        clearTimeout(statement.timer);
+      };
+      result.then(settled, settled);
+    };
+    const connection = {
+      query: (...args: unknown[]) => {
+        const result = (client.query as (...a: unknown[]) => unknown).apply(client, args);
+        if (result instanceof Promise) track(result);
+        return result;
+      },
+      // `onOwnConnection` hands the connection back, once
+      release: () => undefined,
+      processID: (client as unknown as { processID?: number }).processID,
+    };
+    const pool = { connect: async () => connection, end: async () => undefined, options: {} } as unknown as PostgresPool;
+    const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    const trx = await kysely.startTransaction().execute();
+    const em = this.orm.em.fork();
+    em.setTransactionContext(trx as never);
+    try {
+      const result = await work(em);
+      await em.flush();
+      await trx.commit().execute();
+      return result;
+    } catch (error) {
+      // a rollback that fails must not hide why the transaction failed (the connection is then dropped: orm.ts)
+      if (!inHand.stopped) await trx.rollback().execute().catch(() => undefined);
+      throw error;
+    } finally {
+      em.resetTransactionContext();
+    }
+  }
+
+  /**
+   * While `stop()` waits (`stoppingSince`), closes the connection of the job in hand `inHand` when
+   * `statement` is still unanswered JOB_STOP_PATIENCE_MS after the stop began or after it was sent,
+   * whichever is later (freeze-17). Does nothing outside a stop, or for a statement already watched.
+   */
+  private watchStatement(inHand: JobInFlight, statement: Watched): void {
+    if (this.stoppingSince === undefined || statement.timer) return;
+    const from = Math.max(statement.sentAt, this.stoppingSince);
+    statement.timer = setTimeout(
+      () => {
+        if (!inHand.statements.has(statement)) return;
+        inHand.stopped = true;
+        inHand.cut?.();
+      },
+      Math.max(0, from + JOB_STOP_PATIENCE_MS - performance.now()),
+    );
   }
 }
