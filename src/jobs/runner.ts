@@ -43,7 +43,10 @@ export interface JobContext {
  * `em.transactional`, holds a pooled connection for its own time only), and `complete(em)` marks
  * the job done in `em`'s transaction. `complete` throws (and the transaction must then roll back,
  * which `em.transactional` does) when the job is no longer this worker's: its lease ran out and
- * another worker took it over, whose outcome counts instead.
+ * another worker took it over, whose outcome counts instead. `em.transactional(work)` runs `work`
+ * on a pooled connection the runner takes itself, which its `stop()` closes when the database
+ * leaves a statement unanswered (freeze-17; transaction options are not taken); a statement sent on
+ * `em` outside a transaction goes through the pool as any.
  */
 export interface LeasedJobContext extends JobContext {
   complete(em: SqlEntityManager): Promise<void>;
@@ -336,7 +339,9 @@ export class JobRunner {
 
   /**
    * Starts working in the background; `databaseUrl` gets a LISTEN connection for prompt wake-ups
-   * (start fails when it cannot be opened; see `listen` for when it drops later).
+   * (start fails when it cannot be opened, and the runner stays stopped; see `listen` for when it
+   * drops later). Waits for every start and stop called before it (a stop's loops and LISTEN
+   * connection are gone first); does nothing when already running.
    */
   async start(databaseUrl?: string): Promise<void> {
     return this.inTurn(() => this.begin(databaseUrl));
@@ -355,7 +360,15 @@ export class JobRunner {
   private async begin(databaseUrl?: string): Promise<void> {
     if (this.running) return;
     this.running = true;
-    if (databaseUrl) await this.listen(databaseUrl, false);
+    if (databaseUrl) {
+      try {
+        await this.listen(databaseUrl, false);
+      } catch (error) {
+        // not started: a later start() tries again (it found `running` and did nothing)
+        this.running = false;
+        throw error;
+      }
+    }
     const outbound = this.kindsOf.outbound.length ? Math.max(1, this.options.outboundConcurrency) : 0;
     this.loops = [
       ...Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.work('main')),
@@ -592,7 +605,18 @@ export class JobRunner {
    * than CLOCK_SKEW_MAX_MS after it was sent (its clock test then claims nothing): the job is then
    * RUNNING under a lease no worker holds, with the attempt counted, and is claimed again when the
    * lease ends (at the next start on the embedded database: `releaseDeadLeases`), as a killed
-   * worker's. A job whose handler has started is always waited for.
+   * worker's.
+   * A job in hand is waited for while the server answers it: a `transaction` job (on a connection of
+   * the runner's own, `inOwnTransaction`) whose statement (its `begin`, its completion, a handler's
+   * statement, its `commit`) is still unanswered JOB_STOP_PATIENCE_MS after the stop began or after
+   * it was sent has its connection closed (freeze-17: before, its `begin` held the stop until its
+   * bound, 17 s by default, and anything from its completion on, which lifts the request bounds,
+   * for as long as the server stayed frozen). PostgreSQL then rolls its transaction back, or runs a
+   * `commit` already in its socket whole: no half of a job's work is ever committed, and the job,
+   * left RUNNING under this worker's lease, is claimed again when the lease ends unless its commit
+   * ran. It is logged as a warning, not retried here (the server does not answer). A handler that
+   * works without waiting on the database (or a `lease` handler's outside request) is waited for.
+   * Any order of `start()` and `stop()` calls is safe: each waits for the one before it (`inTurn`).
    * The LISTEN connection is given CONNECTION_END_MS to close (`endWithin`, src/db/end-within.ts).
    */
   async stop(): Promise<void> {
@@ -844,9 +868,20 @@ export class JobRunner {
     let inHand: JobInFlight | undefined;
     try {
       if (handler.mode === 'lease') {
+        const own: JobInFlight = { statements: new Set() };
+        inHand = own;
+        this.jobsInHand.add(own);
+        // Its transactions (`jc.em.transactional`) on pooled connections of the runner's own, which
+        // `stop()` can close (freeze-17); nothing is held while it waits between them.
+        const em = this.orm.em.fork();
+        em.transactional = (<T>(work: (em: SqlEntityManager) => Promise<T>) =>
+          this.onOwnConnection(own, 'job', (_run, client) => this.inOwnTransaction(client, own, work)).then((result) => {
+            if (own.stopped) throw new Error('the job runner stopped while the database did not answer');
+            return result as T;
+          })) as typeof em.transactional;
         let completed = false;
         const jc: LeasedJobContext = {
-          ...this.contextFor(this.orm.em.fork()),
+          ...this.contextFor(em),
           complete: async (em) => {
             await this.complete(em, job);
             completed = true;

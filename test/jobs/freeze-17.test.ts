@@ -49,6 +49,16 @@ describe('stop() with a job in hand on a frozen server; start() and stop() in an
         await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
       },
     };
+    JOB_HANDLERS['test.fs17-lease'] = {
+      lane: 'outbound',
+      mode: 'lease',
+      run: async (jc, payload: { tag: string }) => {
+        await jc.em.transactional(async (em) => {
+          await jc.complete(em);
+          await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
+        });
+      },
+    };
     t = await startTestGateway({ DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_MS) }, { jobs: 'manual' });
     ({ money, currency } = await earningProgram(t, 'FS17'));
     till = await createPartner(t, ['transactions:write', 'transactions:read']);
@@ -61,6 +71,7 @@ describe('stop() with a job in hand on a frozen server; start() and stop() in an
   afterAll(async () => {
     resumeAll();
     delete JOB_HANDLERS['test.fs17-effect'];
+    delete JOB_HANDLERS['test.fs17-lease'];
     await t.close();
   });
 
@@ -169,6 +180,49 @@ describe('stop() with a job in hand on a frozen server; start() and stop() in an
       }
     },
   );
+
+  it('a `lease` job (as a webhook delivery) whose completing transaction meets a stopped backend: stop() returns, the pool closes; the job is left under its lease with no effect, then done once by another runner', async () => {
+    const effects = async (tag: string) =>
+      Number((await t.sql<{ n: string }>(`select count(*) as n from audit_entry where action = 'job.effect' and target = $1`, [tag]))[0].n);
+    const id = (await t.orm.em.fork().transactional((em) => enqueueJob(em, 'test.fs17-lease', { tag: 'lease-cut' }, { runAt: t.clock.now(), wake: 'by-caller' })))!;
+    const leaseHandlers = { 'test.fs17-lease': JOB_HANDLERS['test.fs17-lease'] };
+    let mine = new Set<unknown>();
+    const frozen = stopAt((text, client) => mine.has(client) && text.startsWith(`update job set status = 'DONE'`));
+    const first = await startRunner(leaseHandlers, LEASE_MS);
+    mine = first.mine;
+    const row = async () => (await t.sql<{ status: string; attempts: number; locked_by: string | null }>(`select status, attempts, locked_by from job where id = $1`, [id]))[0];
+    try {
+      const pid = await within10s(frozen.pid, 'the completion on a stopped backend');
+      // before: its transaction went through the request pool, which the runner cannot close, and
+      // the completion lifts the request bounds: no bound at all
+      await within10s(first.worker.stop(), 'stop()');
+      await within10s(first.orm.close(), 'closing the runner’s pool');
+      expect(errors).toEqual([]);
+      resume(pid);
+      await gone(pid);
+      expect(await row()).toEqual({ status: 'RUNNING', attempts: 1, locked_by: first.worker.workerId });
+      expect(await effects('lease-cut')).toBe(0);
+      // an outbound job's lease: RunnerOptions.outboundLeaseMs (120 s by default)
+      t.clock.advance(121_000);
+      const second = await startRunner(leaseHandlers, 30_000);
+      try {
+        await within10s(
+          eventually(async () => (await row()).status === 'DONE'),
+          'the job done by another runner',
+        );
+      } finally {
+        await second.worker.stop();
+        await second.orm.close();
+      }
+      expect(await row()).toEqual({ status: 'DONE', attempts: 2, locked_by: second.worker.workerId });
+      expect(await effects('lease-cut')).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      frozen.remove();
+      resumeAll();
+      await first.worker.stop();
+    }
+  });
 
   it('a main-lane claim cut by stop() and run once its backend goes on leaves the sale under the stopped runner’s lease: a live runner passes it over until the lease ends, then processes it once', async () => {
     const customer = await createCustomer(t, currency);
