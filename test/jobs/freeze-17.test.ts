@@ -107,20 +107,25 @@ describe('stop() with a job in hand on a frozen server; start() and stop() in an
       )
     )[0] ?? { available: 0, ledger: 0, entries: 0 };
   const invariantsBroken = async () => [...(await ledgerViolations(t)), ...(await t.sql(INVARIANTS))];
-  /** A second runner, the first's lease run out on the test's clock: it takes the sale over and processes it. */
-  async function takenOver(externalId: string) {
-    t.clock.advance(LEASE_MS + 1_000);
-    const second = await startRunner(saleHandlers, 30_000);
+  /**
+   * A second runner, started with `handlers`; `meanwhile` (if any) runs once its loops' first
+   * claims are done, then the test's clock is moved past the first runner's lease (`leaseMs`), and
+   * it resolves once `done` holds, with the second runner's worker id.
+   */
+  async function takenOver(handlers: Record<string, JobHandler>, leaseMs: number, done: () => Promise<boolean>, meanwhile?: () => Promise<void>): Promise<string> {
+    const second = await startRunner(handlers, 30_000);
     try {
-      await within10s(
-        eventually(async () => (await saleStatus(externalId)) === 'PROCESSED'),
-        'the sale processed by another runner',
-      );
+      await allAsleep(second.worker);
+      await meanwhile?.();
+      t.clock.advance(leaseMs + 1_000);
+      await within10s(eventually(done), 'the job taken over by another runner');
+      return second.worker.workerId;
     } finally {
       await second.worker.stop();
       await second.orm.close();
     }
   }
+  const processed = (externalId: string) => async () => (await saleStatus(externalId)) === 'PROCESSED';
 
   // The job's statement each case stops the backend before (on the runner's own pool only).
   const phases: [string, (text: string) => boolean][] = [
@@ -165,7 +170,7 @@ describe('stop() with a job in hand on a frozen server; start() and stop() in an
           expect(left).toEqual({ status: 'RUNNING', attempts: 1, locked_by: first.worker.workerId });
           expect(await saleStatus(externalId)).not.toBe('PROCESSED');
           expect(await holdings(customer.externalId)).toMatchObject({ entries: 0 });
-          await takenOver(externalId);
+          await takenOver(saleHandlers, LEASE_MS, processed(externalId));
           expect((await saleJob(externalId)).attempts).toBe(2);
         }
         expect(await saleStatus(externalId)).toBe('PROCESSED');
@@ -203,18 +208,8 @@ describe('stop() with a job in hand on a frozen server; start() and stop() in an
       expect(await row()).toEqual({ status: 'RUNNING', attempts: 1, locked_by: first.worker.workerId });
       expect(await effects('lease-cut')).toBe(0);
       // an outbound job's lease: RunnerOptions.outboundLeaseMs (120 s by default)
-      t.clock.advance(121_000);
-      const second = await startRunner(leaseHandlers, 30_000);
-      try {
-        await within10s(
-          eventually(async () => (await row()).status === 'DONE'),
-          'the job done by another runner',
-        );
-      } finally {
-        await second.worker.stop();
-        await second.orm.close();
-      }
-      expect(await row()).toEqual({ status: 'DONE', attempts: 2, locked_by: second.worker.workerId });
+      const second = await takenOver(leaseHandlers, 120_000, async () => (await row()).status === 'DONE');
+      expect(await row()).toEqual({ status: 'DONE', attempts: 2, locked_by: second });
       expect(await effects('lease-cut')).toBe(1);
       expect(errors).toEqual([]);
     } finally {
@@ -243,23 +238,13 @@ describe('stop() with a job in hand on a frozen server; start() and stop() in an
       );
       expect(await saleJob(externalId)).toEqual({ status: 'RUNNING', attempts: 1, locked_by: first.worker.workerId });
       await gone(pid);
-      // a live runner's claims (each loop's first, at its start) pass the leased job over
-      const second = await startRunner(saleHandlers, 30_000);
-      try {
-        await allAsleep(second.worker);
+      // a live runner's claims (each loop's first, at its start) pass the leased job over; once the
+      // lease ends, its poll finds it
+      const second = await takenOver(saleHandlers, LEASE_MS, processed(externalId), async () => {
         expect(await saleJob(externalId)).toEqual({ status: 'RUNNING', attempts: 1, locked_by: first.worker.workerId });
         expect(await holdings(customer.externalId)).toMatchObject({ entries: 0 });
-        // the lease ends: the next poll finds it
-        t.clock.advance(LEASE_MS + 1_000);
-        await within10s(
-          eventually(async () => (await saleStatus(externalId)) === 'PROCESSED'),
-          'the sale processed once the lease ended',
-        );
-      } finally {
-        await second.worker.stop();
-        await second.orm.close();
-      }
-      expect(await saleJob(externalId)).toEqual({ status: 'DONE', attempts: 2, locked_by: second.worker.workerId });
+      });
+      expect(await saleJob(externalId)).toEqual({ status: 'DONE', attempts: 2, locked_by: second });
       expect(await holdings(customer.externalId)).toEqual({ available: 120, ledger: 120, entries: 1 });
       expect(await invariantsBroken()).toEqual([]);
       expect(errors).toEqual([]);
