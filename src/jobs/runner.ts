@@ -242,9 +242,9 @@ interface InFlight {
 }
 
 /**
- * A `transaction` job in hand (`execute`), its transaction on a pooled connection of the runner's
- * own: its statements in flight (each with when it was sent, performance.now() ms), which `stop()`
- * watches (JOB_STOP_PATIENCE_MS); `stopped` once the stop closed its connection.
+ * A job in hand (`execute`), its transactions on pooled connections of the runner's own
+ * (`inOwnTransaction`): its statements in flight (each with when it was sent, performance.now()
+ * ms), which `stop()` watches (JOB_STOP_PATIENCE_MS); `stopped` once the stop closed its connection.
  */
 interface JobInFlight extends InFlight {
   statements: Set<Watched>;
@@ -292,7 +292,7 @@ export class JobRunner {
   private readonly probes = new Set<ProbeInFlight>();
   /** The claims in flight (`claimNext`): `stop()` cuts those unanswered after CLAIM_STOP_PATIENCE_MS. */
   private readonly claims = new Set<InFlight>();
-  /** The `transaction` jobs in hand (`execute`): `stop()` cuts one whose statement stays unanswered (JOB_STOP_PATIENCE_MS). */
+  /** The jobs in hand (`execute`): `stop()` cuts one whose statement stays unanswered (JOB_STOP_PATIENCE_MS). */
   private readonly jobsInHand = new Set<JobInFlight>();
   /** Set while `stop()` waits for the loops (performance.now() ms of its start): a job's statement sent meanwhile is watched from its sending. */
   private stoppingSince: number | undefined;
@@ -606,9 +606,9 @@ export class JobRunner {
    * RUNNING under a lease no worker holds, with the attempt counted, and is claimed again when the
    * lease ends (at the next start on the embedded database: `releaseDeadLeases`), as a killed
    * worker's.
-   * A job in hand is waited for while the server answers it: a `transaction` job (on a connection of
-   * the runner's own, `inOwnTransaction`) whose statement (its `begin`, its completion, a handler's
-   * statement, its `commit`) is still unanswered JOB_STOP_PATIENCE_MS after the stop began or after
+   * A job in hand is waited for while the server answers it: a job (its transactions on connections
+   * of the runner's own, `inOwnTransaction`, a `lease` job's too) whose statement (a `begin`, its
+   * completion, a handler's statement, a `commit`) is still unanswered JOB_STOP_PATIENCE_MS after the stop began or after
    * it was sent has its connection closed (freeze-17: before, its `begin` held the stop until its
    * bound, 17 s by default, and anything from its completion on, which lifts the request bounds,
    * for as long as the server stayed frozen). PostgreSQL then rolls its transaction back, or runs a
