@@ -39,10 +39,13 @@ export function isStopped(pid: number): boolean {
  * Resolves once the process `pid` is stopped. SIGSTOP takes effect only when the kernel next runs
  * the process: a backend waiting for a core on a loaded machine (a fresh one still starting up)
  * stays `R` for tens of milliseconds after `kill` returned, and a test that checked at once, or
- * counted on the freeze having begun, raced the scheduler (flaky-16). Rejects after 10 s.
+ * counted on the freeze having begun, raced the scheduler (flaky-16). Resolves too once the test
+ * has let it go on (`resume`, `resumeAll`): a backend stopped and let go on before the kernel ran
+ * it was never seen `T`, and at nice 15 beside two busy loops that failed break-16's suite
+ * ("not stopped after 10 s", freeze-17). Rejects after 10 s.
  */
 export async function untilStopped(pid: number): Promise<void> {
-  for (const from = Date.now(); !isStopped(pid); ) {
+  for (const from = Date.now(); !isStopped(pid) && stopped.has(pid); ) {
     if (Date.now() - from > 10_000) throw new Error(`process ${pid} was sent SIGSTOP but is not stopped after 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -61,7 +64,13 @@ export type Matcher = (text: string, client: pg.Client) => boolean;
 export function stopAt(matches: Matcher, options: { every?: boolean } = {}): { pid: Promise<number>; remove(): void } {
   const original = pg.Client.prototype.query;
   let onStopped!: (pid: number) => void;
-  const pid = new Promise<number>((resolve) => (onStopped = resolve));
+  let onFailed!: (error: unknown) => void;
+  const pid = new Promise<number>((resolve, reject) => {
+    onStopped = resolve;
+    onFailed = reject;
+  });
+  // a test that does not wait for `pid` (with `every`) is not failed by it; one that does sees why
+  pid.catch(() => undefined);
   const remove = () => {
     if (pg.Client.prototype.query !== original) pg.Client.prototype.query = original;
   };
@@ -72,7 +81,8 @@ export function stopAt(matches: Matcher, options: { every?: boolean } = {}): { p
       if (!options.every) remove();
       const backend = (this as unknown as { processID: number }).processID;
       stop(backend);
-      void untilStopped(backend).then(() => onStopped(backend));
+      // only the first settles `pid`; a later one's failure is nobody's wait
+      void untilStopped(backend).then(() => onStopped(backend), onFailed);
     }
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
