@@ -4,7 +4,8 @@ import { LISTENER_APPLICATION } from '../../src/jobs/runner.js';
 import { AdjustPointsDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
-import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
+import { recordEvent } from '../../src/events/outbox.service.js';
+import { adjust, createCurrency, createCustomer, createPartner, earningProgram, eventually, submitSale, unique } from '../support/program.js';
 import { Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
@@ -147,6 +148,42 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
         ['balance.changed', customer.externalId],
         ['balance.changed', customer.externalId],
       ]);
+    });
+  });
+
+  describe('events written by the job runner, and a write rolled back (break-17)', () => {
+    let t: TestGateway;
+    beforeAll(async () => {
+      // a fallback of an hour: within the test only a wake-up can start a run
+      t = await startTestGateway({ WEBHOOK_DISPATCH_MS: '100', WEBHOOK_DISPATCH_FALLBACK_MS: '3600000' }, { schedulers: true });
+    });
+    afterAll(() => t.close());
+
+    it("a sale's processed event, written in the sale's job, is sent without the fallback", async () => {
+      const { money, currency } = await earningProgram(t, 'DWJ');
+      const receiver = await new Receiver().start();
+      receivers.push(receiver);
+      ok(await t.gql(REGISTER, { input: { url: receiver.url, eventTypes: ['SALE_PROCESSED'] } }, t.operatorToken));
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      const customer = await createCustomer(t, currency);
+      await eventually(() => dispatchesDone(t));
+      const sale = await submitSale(t, till, customer.externalId, money, 3);
+      await eventually(async () => receiver.requests.length >= 1);
+      expect(receiver.requests.map((r) => JSON.parse(r.body) as { type: string; data: { sale: { externalId: string } } }).map((b) => [b.type, b.data.sale.externalId])).toEqual([['sale.processed', sale]]);
+    });
+
+    it('a transaction that wrote outbox rows and rolled back starts no run', async () => {
+      const [{ id }] = await t.sql<{ id: number }>(`select id from customer order by id limit 1`);
+      await eventually(() => dispatchesDone(t));
+      const before = await dispatchRuns(t);
+      await expect(
+        t.orm.em.fork().transactional(async (em) => {
+          await recordEvent(em, 'BALANCE_CHANGED' as never, Number(id), { test: true }, t.clock.now());
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await sleep(1_000); // ten periods
+      expect(await dispatchRuns(t)).toBe(before);
     });
   });
 
