@@ -160,6 +160,25 @@ describe('shutting down while a request\'s headers are still being sent (halfsen
   });
 });
 
+describe('shutting down while a slowloris trickles its headers (break-17)', () => {
+  // a byte every half second: bytes keep coming between the drain's checks, and it is still
+  // answered as a request read during the stop (nothing of it ran), not held to the deadline
+  it('answers it 503 SHUTTING_DOWN', async () => {
+    const t = await startTestGateway();
+    try {
+      const head = 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Slow: ' + 'a'.repeat(60);
+      const answer = raw(t.gateway.port, head.split(''), 500, 15_000);
+      await new Promise((r) => setTimeout(r, 600));
+      await t.gateway.close();
+      const { text } = await answer;
+      expect(statusOf(text)).toBe(503);
+      expect(text).toMatch(/"code":"SHUTTING_DOWN"/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('shutting down with pipelined requests on one connection (break-17)', () => {
   // HttpDrain kept one "answer in progress" mark per connection: a pipelined request's first
   // answer cleared it while the second was still running, so the next request's first bytes made
