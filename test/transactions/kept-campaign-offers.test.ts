@@ -84,7 +84,7 @@ describe('campaign offers kept through a return', () => {
   it('redeem, return and the next sale at once, for many customers: never a second muffin held, a redeemed one never voided (break-17)', async () => {
     const { money, currency, muffin } = await program('P', {}, { perCustomer: 1 });
     const customers = await Promise.all(Array.from({ length: 6 }, () => createCustomer(t, currency)));
-    const firsts = [];
+    const firsts: string[] = [];
     for (const c of customers) firsts.push(await sold(c.externalId, money, 5));
     const codes = await Promise.all(customers.map(async (c) => (await walletOf(c.externalId, muffin.id))[0].code));
     await Promise.all(
