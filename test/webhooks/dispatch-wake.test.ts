@@ -187,6 +187,32 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
     });
   });
 
+  describe('two instances with dispatchers, both written to at once (break-17)', () => {
+    let t: TestGateway;
+    let other: GatewayProcess;
+    beforeAll(async () => {
+      const env = { WEBHOOK_DISPATCH_MS: '200', WEBHOOK_DISPATCH_FALLBACK_MS: '3600000' };
+      t = await startTestGateway(env, { schedulers: true });
+      other = await startGatewayProcess(t.databaseUrl, { ...env, JOBS_ENABLED: 'true' });
+    });
+    afterAll(async () => {
+      await other?.terminate();
+      await t.close();
+    });
+
+    it('sends every event once (each instance woken by its own commits only)', async () => {
+      const { currency, receiver, customer } = await program(t, receivers);
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) => (i % 2 ? adjustAt(other.url, t.operatorToken, customer.externalId, currency, 1) : adjust(t, customer.externalId, currency, 1))),
+      );
+      await eventually(async () => receiver.requests.length >= 60);
+      await eventually(() => dispatchesDone(t));
+      const ids = receiver.requests.map((r) => r.headers['webhook-id']);
+      expect(new Set(ids).size).toBe(60);
+      expect(ids).toHaveLength(60);
+    });
+  });
+
   it('WEBHOOK_DISPATCH_FALLBACK_MS: 30 s by default (or WEBHOOK_DISPATCH_MS when longer), refused below WEBHOOK_DISPATCH_MS or above an hour', () => {
     const settings = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ...env }).webhooks;
     expect(settings({})).toMatchObject({ dispatchMs: 1_000, dispatchFallbackMs: 30_000 });
