@@ -90,6 +90,22 @@ describe('the economy rule a sale earns by', () => {
     expect(await pointsOf(sale)).toEqual({ status: 'PROCESSED', points: 30 });
   });
 
+  it('is the one economyRules shows after many settings at once', async () => {
+    // break-17: each setting read its clock before it waited for the currency's row, so one that
+    // read it first could commit last, and the rule shown was not the one in force from then on
+    const { money, currency } = await earningProgram(t, 'I');
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const customer = await createCustomer(t, currency);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => setRate(currency, String(i + 1))));
+    const read = `{ economyRules { currency { code } pointsPerUnit } }`;
+    const shown = (ok(await t.gql(read, {}, t.analystToken)) as { economyRules: { currency: { code: string }; pointsPerUnit: string }[] }).economyRules;
+    const rate = Number(shown.find((r) => r.currency.code === currency)?.pointsPerUnit);
+    t.clock.advance(MINUTE);
+    const sale = await submitSale(t, till, customer.externalId, money, 10);
+    await t.jobs.runner.runUntilIdle();
+    expect(await pointsOf(sale)).toEqual({ status: 'PROCESSED', points: 10 * rate });
+  });
+
   it('for a sale before the currency had a rule, is its first rule', async () => {
     t.clock.freeze();
     const { money, currency } = await earningProgram(t, 'G'); // 10 a unit, set now
