@@ -45,6 +45,27 @@ const dispatchRuns = async (t: TestGateway) => Number((await t.sql<{ n: string }
 const dispatchesDone = async (t: TestGateway) =>
   Number((await t.sql<{ n: string }>(`select count(*) as n from job where kind = 'webhooks.dispatch' and status <> 'DONE'`))[0].n) === 0;
 
+/** Lets sessions open on `t`'s database, or not (superusers' too), from the run's admin connection. */
+async function allowConnections(t: TestGateway, allowed: boolean): Promise<void> {
+  const admin = new pg.Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`alter database "${new URL(t.databaseUrl).pathname.slice(1)}" allow_connections ${allowed}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The test instance's LISTEN connection (its job runner's), by pid: none while it is lost. */
+const LISTENING = `select pid from pg_stat_activity where datname = current_database() and application_name = '${LISTENER_APPLICATION}'`;
+
+/** Ends `t`'s LISTEN connection (`datname = current_database()`) and waits until it is gone. */
+async function cutListener(t: TestGateway): Promise<void> {
+  const [{ pid }] = await t.sql<{ pid: number }>(LISTENING);
+  await t.sql(`select pg_terminate_backend($1)`, [pid]);
+  await eventually(async () => (await t.sql<{ pid: number }>(LISTENING)).length === 0);
+}
+
 /**
  * dispatch-17: the webhook dispatcher ran every WEBHOOK_DISPATCH_MS on every instance whether or not
  * anything had been written to the outbox (a tick, and a dispatch job of seven statements, each
@@ -109,39 +130,42 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
       other = await startGatewayProcess(t.databaseUrl);
     });
     afterAll(async () => {
-      await allowConnections(true);
+      await allowConnections(t, true);
       await other?.terminate();
       await t.close();
     });
 
-    /** Lets sessions open on the test's database, or not (superusers' too), from the run's admin connection. */
-    const allowConnections = async (allowed: boolean) => {
-      const admin = new pg.Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
-      await admin.connect();
-      try {
-        await admin.query(`alter database "${new URL(t.databaseUrl).pathname.slice(1)}" allow_connections ${allowed}`);
-      } finally {
-        await admin.end();
-      }
-    };
-
-    it('is sent by the fallback run once the clock has passed WEBHOOK_DISPATCH_FALLBACK_MS, and not before', async () => {
+    /**
+     * An event sent, then the LISTEN connection cut while no new session may open on the database
+     * (so it cannot come back), and another instance's event whose NOTIFY reaches nobody: not sent
+     * within ten periods (before dispatch-17: ten runs, and the event sent by the first).
+     */
+    const lostWakeUp = async () => {
       const { currency, receiver, customer } = await program(t, receivers);
       // the other instance's pool and this one's have their connections open: they serve on through what follows
       await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5);
       await eventually(async () => receiver.requests.length >= 1);
       await eventually(() => dispatchesDone(t));
-
-      // No new session may open on the database, so the LISTEN connection, once cut, cannot come back.
-      await allowConnections(false);
-      const listening = `select pid from pg_stat_activity where datname = current_database() and application_name = '${LISTENER_APPLICATION}'`;
-      const [{ pid }] = await t.sql<{ pid: number }>(listening);
-      await t.sql(`select pg_terminate_backend($1)`, [pid]);
-      await eventually(async () => (await t.sql<{ pid: number }>(listening)).length === 0);
-
-      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5); // its NOTIFY reaches nobody
-      await sleep(1_000); // ten periods: before dispatch-17, ten runs, and the event sent by the first
+      await allowConnections(t, false);
+      await cutListener(t);
+      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5);
+      await sleep(1_000);
       expect(receiver.requests).toHaveLength(1);
+      return { receiver, customer };
+    };
+
+    it('is sent once the LISTEN connection is back, without the fallback (break-17)', async () => {
+      const { receiver, customer } = await lostWakeUp();
+      await allowConnections(t, true); // the runner's LISTEN comes back, and wakes the dispatcher
+      await eventually(async () => receiver.requests.length >= 2);
+      expect(sent(receiver)).toEqual([
+        ['balance.changed', customer.externalId],
+        ['balance.changed', customer.externalId],
+      ]);
+    });
+
+    it('is sent by the fallback run once the clock has passed WEBHOOK_DISPATCH_FALLBACK_MS, and not before', async () => {
+      const { receiver, customer } = await lostWakeUp();
       t.clock.advance(60_000); // the fallback is due
       await eventually(async () => receiver.requests.length >= 2);
       expect(sent(receiver)).toEqual([
