@@ -59,8 +59,14 @@ export class HttpDrain {
   #allSettled?: () => void;
   /** Every open connection (removed on close), to find those that never sent a byte. */
   readonly #sockets = new Set<Socket>();
-  /** Connections with a request read and its answer not yet closed. */
-  readonly #answering = new Set<Socket>();
+  /**
+   * Per connection, how many requests read have an answer not yet closed: more than one when a
+   * client pipelines (node reads the next request while the first is answered). A count, not a
+   * mark: the first answer's close cleared a mark while the second was still running, and the next
+   * request's first bytes then made the connection look half-sent, so it was answered the raw 503
+   * in the running request's place (break-17).
+   */
+  readonly #answering = new Map<Socket, number>();
   /** Connections handed to the WebSocket server (their shutdown is the subscriptions'). */
   readonly #upgraded = new WeakSet<Socket>();
   /** A connection's `bytesRead` when its last answer closed: more since is a next request's start. */
@@ -76,8 +82,10 @@ export class HttpDrain {
     });
     server.on('request', (req, res: ServerResponse) => {
       const socket = req.socket;
-      this.#answering.add(socket);
+      this.#answering.set(socket, (this.#answering.get(socket) ?? 0) + 1);
       res.once('close', () => {
+        const left = (this.#answering.get(socket) ?? 1) - 1;
+        if (left > 0) return void this.#answering.set(socket, left);
         this.#answering.delete(socket);
         this.#readAtRest.set(socket, socket.bytesRead);
       });

@@ -52,8 +52,9 @@ export function countShardOf(customerId: number): number {
   return customerId % CAMPAIGN_COUNT_SHARDS;
 }
 
-async function requireCurrency(em: SqlEntityManager, code: string) {
-  if (!(await db(em).selectFrom('PointCurrency').select('code').where('code', '=', code).executeTakeFirst())) {
+async function requireCurrency(em: SqlEntityManager, code: string, lock = false) {
+  const read = db(em).selectFrom('PointCurrency').select('code').where('code', '=', code);
+  if (!(await (lock ? read.forNoKeyUpdate() : read).executeTakeFirst())) {
     throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(code)}.`, ['input', 'currency']);
   }
 }
@@ -71,12 +72,19 @@ export interface EconomyRuleData {
  * Sets the currency's economy rule (one per currency; setting it again replaces it) and records
  * it as a version in force from now (`economy_rule_version`), in one statement: sales that
  * happened before now keep earning by the version they happened under.
+ * A version is never in force from before the currency's latest one (`valid_from` is the later of
+ * now and that one's): the rule set last is the one in force from its setting on, also when it was
+ * set on a clock behind the previous setter's (another instance within CLOCK_SKEW_MAX_MS, a clock
+ * stepped back); otherwise the replaced rule took over again, for good, once the clock passed its
+ * reading, while `economyRules` showed the new one (break-17). The currency's row is locked
+ * (FOR NO KEY UPDATE: sales' foreign-key checks are not held) so that two settings of one
+ * currency read each other's version in that order.
  * @throws NOT_FOUND (field `input.currency`) for a currency that does not exist
  */
 export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<EconomyRuleRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    await requireCurrency(em, d.currency);
+    await requireCurrency(em, d.currency, true);
     const [row] = await query(
       em,
       sql<EconomyRuleRow>`with r as (
@@ -88,7 +96,8 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
           returning *
         ), version as (
           insert into economy_rule_version (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, valid_from)
-          select currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at from r
+          select currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days,
+                 greatest(updated_at, (select max(v.valid_from) from economy_rule_version v where v.currency_code = r.currency_code)) from r
         )
         select ${RULE_COLUMNS} from r`,
     );

@@ -112,22 +112,41 @@ describe('requests malformed at the framing level (hostile pass 12c: these held)
   });
 });
 
+/**
+ * Starts a gateway, sends `parts` on a connection of its own (`gapMs` after each), stops the
+ * gateway `leadMs` after the connection opened, and answers what the connection received and how
+ * long the stop took (ms).
+ */
+async function stopWhileSending(parts: string[], gapMs: number, leadMs: number): Promise<{ text: string; stopMs: number }> {
+  const t = await startTestGateway();
+  try {
+    const answer = raw(t.gateway.port, parts, gapMs, 15_000);
+    await new Promise((r) => setTimeout(r, leadMs));
+    const started = Date.now();
+    await t.gateway.close();
+    const stopMs = Date.now() - started;
+    return { text: (await answer).text, stopMs };
+  } finally {
+    await t.close();
+  }
+}
+
 describe('shutting down while a request is still being sent (hostile pass 12c)', () => {
   it('does not wait for the rest of a body that stopped coming', async () => {
-    const t = await startTestGateway();
-    try {
-      const head = `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":`;
-      const answer = raw(t.gateway.port, [head], 0, 15_000);
-      await new Promise((r) => setTimeout(r, 200));
-      const started = Date.now();
-      await t.gateway.close();
-      expect(Date.now() - started).toBeLessThan(3_000);
-      const { text } = await answer;
-      expect(statusOf(text)).toBe(503);
-      expect(text).toMatch(/SHUTTING_DOWN/);
-    } finally {
-      await t.close();
-    }
+    const head = `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":`;
+    const { text, stopMs } = await stopWhileSending([head], 0, 200);
+    expect(stopMs).toBeLessThan(3_000);
+    expect(statusOf(text)).toBe(503);
+    expect(text).toMatch(/SHUTTING_DOWN/);
+  });
+
+  // break-17: a byte every half second keeps coming between the drain's checks; still answered as
+  // a request read during the stop (nothing of it ran), not held to the deadline and cut
+  it('answers a slowloris trickling its headers 503 SHUTTING_DOWN', async () => {
+    const head = 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Slow: ' + 'a'.repeat(60);
+    const { text } = await stopWhileSending(head.split(''), 500, 600);
+    expect(statusOf(text)).toBe(503);
+    expect(text).toMatch(/"code":"SHUTTING_DOWN"/);
   });
 });
 
@@ -154,6 +173,50 @@ describe('shutting down while a request\'s headers are still being sent (halfsen
       expect(text).toMatch(/"code":"SHUTTING_DOWN"/);
       await idleClosed;
       expect(idleText).toBe(answered);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('shutting down with pipelined requests on one connection (break-17)', () => {
+  // HttpDrain kept one "answer in progress" mark per connection: a pipelined request's first
+  // answer cleared it while the second was still running, so the next request's first bytes made
+  // the connection look half-sent and it was answered the raw 503 SHUTTING_DOWN ("nothing ran:
+  // send it again") in the place of the running request's answer, which was then cut.
+  it("answers a running pipelined request itself, not with the next request's 503", async () => {
+    const t = await startTestGateway();
+    try {
+      const shop = await simpleShop(t);
+      const customer = await createCustomer(t, shop.currency, 3);
+      const stall = await holdLocks(t, 'lock table customer in access exclusive mode', []);
+      const socket = connect(t.gateway.port, '127.0.0.1');
+      let text = '';
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const request = (query: string, token?: string) => {
+        const body = JSON.stringify({ query });
+        const auth = token ? `Authorization: Bearer ${token}\r\n` : '';
+        return `POST /graphql HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      };
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      // the first is answered at once, the second waits for the customer table
+      socket.write(request('{ __typename }') + request('{ me { externalId } }', customer.token));
+      await waitFor(async () => text.includes('"__typename"'));
+      await stall.waiters(1);
+      socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\n'); // a third, pipelined, its headers under way
+      const stopped = t.gateway.close();
+      await new Promise((r) => setTimeout(r, 2_500)); // two checks of headers under way
+      await stall.end();
+      await closed;
+      await stopped;
+      const answers = text.split(/(?=HTTP\/1\.1 )/).map((a) => [statusOf(a), /"code":"SHUTTING_DOWN"/.test(a) || a.includes(customer.externalId)]);
+      // before: [[200, false], [503, true]], the second request's own answer never sent
+      expect(answers).toEqual([
+        [200, false],
+        [200, true],
+      ]);
     } finally {
       await t.close();
     }

@@ -68,6 +68,44 @@ describe('the economy rule a sale earns by', () => {
     expect(got).toEqual(cases);
   });
 
+  it('is the rule set last from its setting on, also when it was set at an earlier clock reading (another instance 5 s behind)', async () => {
+    // break-17: each version was in force from its setter's clock reading, so a rule set after
+    // another but on a clock behind it (an instance within CLOCK_SKEW_MAX_MS, a clock stepped
+    // back) was overtaken by the earlier one once the clock passed that one's reading: for good.
+    t.clock.freeze();
+    const { money, currency } = await earningProgram(t, 'H'); // 10 a unit
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const customer = await createCustomer(t, currency);
+    t.clock.advance(HOUR);
+    await setRate(currency, '2');
+    t.clock.advance(-5_000); // the operator's next request reaches an instance whose clock is 5 s behind
+    await setRate(currency, '3');
+    const read = `{ economyRules { currency { code } pointsPerUnit } }`;
+    const shown = (ok(await t.gql(read, {}, t.analystToken)) as { economyRules: { currency: { code: string }; pointsPerUnit: string }[] }).economyRules;
+    expect(Number(shown.find((r) => r.currency.code === currency)?.pointsPerUnit)).toBe(3);
+    t.clock.advance(MINUTE);
+    const sale = await submitSale(t, till, customer.externalId, money, 10);
+    await t.jobs.runner.runUntilIdle();
+    // before: 20, by the rate of 2 the operator had replaced
+    expect(await pointsOf(sale)).toEqual({ status: 'PROCESSED', points: 30 });
+  });
+
+  it('is the one economyRules shows after many settings at once', async () => {
+    // break-17: each setting read its clock before it waited for the currency's row, so one that
+    // read it first could commit last, and the rule shown was not the one in force from then on
+    const { money, currency } = await earningProgram(t, 'I');
+    const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+    const customer = await createCustomer(t, currency);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => setRate(currency, String(i + 1))));
+    const read = `{ economyRules { currency { code } pointsPerUnit } }`;
+    const shown = (ok(await t.gql(read, {}, t.analystToken)) as { economyRules: { currency: { code: string }; pointsPerUnit: string }[] }).economyRules;
+    const rate = Number(shown.find((r) => r.currency.code === currency)?.pointsPerUnit);
+    t.clock.advance(MINUTE);
+    const sale = await submitSale(t, till, customer.externalId, money, 10);
+    await t.jobs.runner.runUntilIdle();
+    expect(await pointsOf(sale)).toEqual({ status: 'PROCESSED', points: 10 * rate });
+  });
+
   it('for a sale before the currency had a rule, is its first rule', async () => {
     t.clock.freeze();
     const { money, currency } = await earningProgram(t, 'G'); // 10 a unit, set now

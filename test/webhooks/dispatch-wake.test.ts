@@ -4,7 +4,8 @@ import { LISTENER_APPLICATION } from '../../src/jobs/runner.js';
 import { AdjustPointsDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
-import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
+import { recordEvent } from '../../src/events/outbox.service.js';
+import { adjust, createCurrency, createCustomer, createPartner, earningProgram, eventually, submitSale, unique } from '../support/program.js';
 import { Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
@@ -43,6 +44,27 @@ const dispatchRuns = async (t: TestGateway) => Number((await t.sql<{ n: string }
 /** Every dispatch job enqueued so far has run. */
 const dispatchesDone = async (t: TestGateway) =>
   Number((await t.sql<{ n: string }>(`select count(*) as n from job where kind = 'webhooks.dispatch' and status <> 'DONE'`))[0].n) === 0;
+
+/** Lets sessions open on `t`'s database, or not (superusers' too), from the run's admin connection. */
+async function allowConnections(t: TestGateway, allowed: boolean): Promise<void> {
+  const admin = new pg.Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`alter database "${new URL(t.databaseUrl).pathname.slice(1)}" allow_connections ${allowed}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The test instance's LISTEN connection (its job runner's), by pid: none while it is lost. */
+const LISTENING = `select pid from pg_stat_activity where datname = current_database() and application_name = '${LISTENER_APPLICATION}'`;
+
+/** Ends `t`'s LISTEN connection (`datname = current_database()`) and waits until it is gone. */
+async function cutListener(t: TestGateway): Promise<void> {
+  const [{ pid }] = await t.sql<{ pid: number }>(LISTENING);
+  await t.sql(`select pg_terminate_backend($1)`, [pid]);
+  await eventually(async () => (await t.sql<{ pid: number }>(LISTENING)).length === 0);
+}
 
 /**
  * dispatch-17: the webhook dispatcher ran every WEBHOOK_DISPATCH_MS on every instance whether or not
@@ -108,45 +130,110 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
       other = await startGatewayProcess(t.databaseUrl);
     });
     afterAll(async () => {
-      await allowConnections(true);
+      await allowConnections(t, true);
       await other?.terminate();
       await t.close();
     });
 
-    /** Lets sessions open on the test's database, or not (superusers' too), from the run's admin connection. */
-    const allowConnections = async (allowed: boolean) => {
-      const admin = new pg.Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
-      await admin.connect();
-      try {
-        await admin.query(`alter database "${new URL(t.databaseUrl).pathname.slice(1)}" allow_connections ${allowed}`);
-      } finally {
-        await admin.end();
-      }
-    };
-
-    it('is sent by the fallback run once the clock has passed WEBHOOK_DISPATCH_FALLBACK_MS, and not before', async () => {
+    /**
+     * An event sent, then the LISTEN connection cut while no new session may open on the database
+     * (so it cannot come back), and another instance's event whose NOTIFY reaches nobody: not sent
+     * within ten periods (before dispatch-17: ten runs, and the event sent by the first).
+     */
+    const lostWakeUp = async () => {
       const { currency, receiver, customer } = await program(t, receivers);
       // the other instance's pool and this one's have their connections open: they serve on through what follows
       await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5);
       await eventually(async () => receiver.requests.length >= 1);
       await eventually(() => dispatchesDone(t));
-
-      // No new session may open on the database, so the LISTEN connection, once cut, cannot come back.
-      await allowConnections(false);
-      const listening = `select pid from pg_stat_activity where datname = current_database() and application_name = '${LISTENER_APPLICATION}'`;
-      const [{ pid }] = await t.sql<{ pid: number }>(listening);
-      await t.sql(`select pg_terminate_backend($1)`, [pid]);
-      await eventually(async () => (await t.sql<{ pid: number }>(listening)).length === 0);
-
-      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5); // its NOTIFY reaches nobody
-      await sleep(1_000); // ten periods: before dispatch-17, ten runs, and the event sent by the first
+      await allowConnections(t, false);
+      await cutListener(t);
+      await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5);
+      await sleep(1_000);
       expect(receiver.requests).toHaveLength(1);
+      return { receiver, customer };
+    };
+
+    it('is sent once the LISTEN connection is back, without the fallback (break-17)', async () => {
+      const { receiver, customer } = await lostWakeUp();
+      await allowConnections(t, true); // the runner's LISTEN comes back, and wakes the dispatcher
+      await eventually(async () => receiver.requests.length >= 2);
+      expect(sent(receiver)).toEqual([
+        ['balance.changed', customer.externalId],
+        ['balance.changed', customer.externalId],
+      ]);
+    });
+
+    it('is sent by the fallback run once the clock has passed WEBHOOK_DISPATCH_FALLBACK_MS, and not before', async () => {
+      const { receiver, customer } = await lostWakeUp();
       t.clock.advance(60_000); // the fallback is due
       await eventually(async () => receiver.requests.length >= 2);
       expect(sent(receiver)).toEqual([
         ['balance.changed', customer.externalId],
         ['balance.changed', customer.externalId],
       ]);
+    });
+  });
+
+  describe('events written by the job runner, and a write rolled back (break-17)', () => {
+    let t: TestGateway;
+    beforeAll(async () => {
+      // a fallback of an hour: within the test only a wake-up can start a run
+      t = await startTestGateway({ WEBHOOK_DISPATCH_MS: '100', WEBHOOK_DISPATCH_FALLBACK_MS: '3600000' }, { schedulers: true });
+    });
+    afterAll(() => t.close());
+
+    it("a sale's processed event, written in the sale's job, is sent without the fallback", async () => {
+      const { money, currency } = await earningProgram(t, 'DWJ');
+      const receiver = await new Receiver().start();
+      receivers.push(receiver);
+      ok(await t.gql(REGISTER, { input: { url: receiver.url, eventTypes: ['SALE_PROCESSED'] } }, t.operatorToken));
+      const till = await createPartner(t, ['transactions:write', 'transactions:read']);
+      const customer = await createCustomer(t, currency);
+      await eventually(() => dispatchesDone(t));
+      const sale = await submitSale(t, till, customer.externalId, money, 3);
+      await eventually(async () => receiver.requests.length >= 1);
+      expect(receiver.requests.map((r) => JSON.parse(r.body) as { type: string; data: { sale: { externalId: string } } }).map((b) => [b.type, b.data.sale.externalId])).toEqual([['sale.processed', sale]]);
+    });
+
+    it('a transaction that wrote outbox rows and rolled back starts no run', async () => {
+      const [{ id }] = await t.sql<{ id: number }>(`select id from customer order by id limit 1`);
+      await eventually(() => dispatchesDone(t));
+      const before = await dispatchRuns(t);
+      await expect(
+        t.orm.em.fork().transactional(async (em) => {
+          await recordEvent(em, 'BALANCE_CHANGED' as never, Number(id), { test: true }, t.clock.now());
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await sleep(1_000); // ten periods
+      expect(await dispatchRuns(t)).toBe(before);
+    });
+  });
+
+  describe('two instances with dispatchers, both written to at once (break-17)', () => {
+    let t: TestGateway;
+    let other: GatewayProcess;
+    beforeAll(async () => {
+      const env = { WEBHOOK_DISPATCH_MS: '200', WEBHOOK_DISPATCH_FALLBACK_MS: '3600000' };
+      t = await startTestGateway(env, { schedulers: true });
+      other = await startGatewayProcess(t.databaseUrl, { ...env, JOBS_ENABLED: 'true' });
+    });
+    afterAll(async () => {
+      await other?.terminate();
+      await t.close();
+    });
+
+    it('sends every event once (each instance woken by its own commits only)', async () => {
+      const { currency, receiver, customer } = await program(t, receivers);
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) => (i % 2 ? adjustAt(other.url, t.operatorToken, customer.externalId, currency, 1) : adjust(t, customer.externalId, currency, 1))),
+      );
+      await eventually(async () => receiver.requests.length >= 60);
+      await eventually(() => dispatchesDone(t));
+      const ids = receiver.requests.map((r) => r.headers['webhook-id']);
+      expect(new Set(ids).size).toBe(60);
+      expect(ids).toHaveLength(60);
     });
   });
 
