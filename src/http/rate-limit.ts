@@ -8,6 +8,7 @@ import { readCommitted } from '../db/orm.js';
 import type { Caller } from '../context.js';
 import { rateLimited } from '../graphql/errors.js';
 import { ipBudgetKey } from './limits.js';
+import { connectRedisAtStart } from '../startup.js';
 
 type Kind = 'customer' | 'partner' | 'staff' | 'anonymous' | 'wsConnect';
 
@@ -78,7 +79,7 @@ export class RateLimits {
       // stuck server) held every request for ever (hostile pass 9).
       const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: STORE_TIMEOUT_MS });
       redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
-      await redis.connect();
+      await connectRedisAtStart(redis, rateLimit.redisUrl!, 'rate limits');
       for (const [kind, points] of enabled) {
         limiters[kind] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${rateLimit.keyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
       }
