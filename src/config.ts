@@ -582,7 +582,71 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+/**
+ * Damerau-Levenshtein (optimal string alignment) distance between `a` and `b`: insertions,
+ * deletions, substitutions and swaps of two neighbours each cost 1.
+ */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * Variables of `env` that look like a misspelt setting: not a setting (`settings`, the names
+ * `loadConfig` read), within one edit (names under 8 characters) or two of a setting that is
+ * unset, case aside (`DATABSE_URL`, `database_url`, `LOG_LEVL`). Each as `[variable, setting]`.
+ * A misspelt setting was ignored without a word: with `DATABSE_URL` a production gateway started
+ * on an embedded PostgreSQL in DATA_DIR, seeded the demo program and served it (operator-17).
+ */
+export function misspeltSettings(env: Env, settings: ReadonlySet<string>): [string, string][] {
+  const found: [string, string][] = [];
+  for (const name of Object.keys(env)) {
+    if (settings.has(name) || name.length < 5) continue;
+    const upper = name.toUpperCase();
+    for (const setting of settings) {
+      if (env[setting] !== undefined) continue;
+      if (editDistance(upper, setting) <= (setting.length < 8 ? 1 : 2)) {
+        found.push([name, setting]);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Every setting from `env` (default `process.env`), checked (`readConfig`). Raises ConfigError for a
+ * bad value, and for a variable that looks like a misspelt setting (`misspeltSettings`): one that
+ * belongs to another program can stay when the setting it resembles is set explicitly.
+ */
 export function loadConfig(env: Env = process.env): Config {
+  const settings = new Set<string>();
+  const recorded = new Proxy(env, {
+    get: (target, name) => {
+      if (typeof name === 'string') settings.add(name);
+      return Reflect.get(target, name);
+    },
+  });
+  const config = readConfig(recorded);
+  const misspelt = misspeltSettings(env, settings);
+  if (misspelt.length) {
+    const [name, setting] = misspelt[0];
+    throw new ConfigError(
+      `${name} is not a setting of the gateway: did you mean ${setting}? (${setting} is unset, so its default would be used.) Rename it; if ${name} belongs to another program, set ${setting} explicitly${misspelt.length > 1 ? `. Also: ${misspelt.slice(1).map(([n, s]) => `${n} (${s}?)`).join(', ')}` : ''}`,
+    );
+  }
+  return config;
+}
+
+/** The settings in `env`, each checked; see `loadConfig`. */
+function readConfig(env: Env): Config {
   const nodeEnv = (env.NODE_ENV?.trim() || 'development') as Config['nodeEnv'];
   if (!['development', 'production', 'test'].includes(nodeEnv)) {
     throw new ConfigError(`NODE_ENV must be development, production or test, got "${env.NODE_ENV}"`);

@@ -10,11 +10,22 @@ import pino, { type DestinationStream, type Logger } from 'pino';
  */
 export function serializeError(error: unknown): unknown {
   const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
-  if (serialized && typeof serialized === 'object' && 'client' in serialized) {
-    const { client: _client, ...rest } = serialized;
-    return rest;
-  }
-  return serialized;
+  if (!serialized || typeof serialized !== 'object') return serialized;
+  const { client: _client, ...rest } = serialized;
+  if (typeof rest.detail === 'string') rest.detail = withheldDetail(rest.detail);
+  return rest;
+}
+
+/**
+ * A PostgreSQL error's DETAIL without the row values it quotes: a check or not-null violation says
+ * "Failing row contains (…)" with the whole row (a customer's e-mail, name, birth date), and a
+ * unique or foreign-key violation "Key (column)=(value) …". Such an error reaching the log (an
+ * internal error's `err`) put those values into a production log (operator-17); the constraint,
+ * table, column and code that name the fault are kept, and so is the rest of the detail.
+ */
+export function withheldDetail(detail: string): string {
+  if (detail.startsWith('Failing row contains')) return 'Failing row contains (values withheld from the log)';
+  return detail.replace(/^(Key \([^)]*\))=\((.*)\)( .*)?$/s, '$1=(withheld)$3');
 }
 
 /**

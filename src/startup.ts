@@ -3,6 +3,7 @@
  * naming the cause and the remedy (docs/decisions.md, "Starting up").
  */
 import { createServer } from 'node:net';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { StartupError } from './db/embedded.js';
 
@@ -32,6 +33,39 @@ function portFailure(error: unknown, host: string, port: number): StartupError |
       return new StartupError(`HOST ${host} is not an address of this machine: set HOST to one of its addresses, or 0.0.0.0 for all.`);
     default:
       return undefined;
+  }
+}
+
+/**
+ * Connects `redis` (made with `lazyConnect`) during start-up, or throws a `StartupError` naming
+ * REDIS_URL's host and port (never its password), what the gateway needs it for (`use`), the cause
+ * and the remedy. ioredis rejects a refused connect with "Connection is closed." alone (its cause
+ * goes to the 'error' event), so a REDIS_URL nobody answered stopped the start with "Start-up
+ * failed: Connection is closed.." (operator-17). The client is disconnected on failure (no
+ * reconnecting in the background).
+ */
+export async function connectRedisAtStart(redis: Redis, url: string, use: string): Promise<void> {
+  let cause: Error | undefined;
+  const onError = (error: Error) => (cause ??= error);
+  redis.on('error', onError);
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    let where = 'REDIS_URL';
+    try {
+      const parsed = new URL(url);
+      where = `${parsed.hostname}:${parsed.port || 6379}`;
+    } catch {
+      // config.ts checked it parses
+    }
+    const reason = (cause ?? (error as Error)).message.replace(/\.$/, '');
+    throw new StartupError(
+      `Cannot reach Redis at ${where} (REDIS_URL, for ${use}: ${reason}): start Redis there, fix REDIS_URL, or unset it to count rate limits and fan events out in PostgreSQL.`,
+      { cause: error },
+    );
+  } finally {
+    redis.off('error', onError);
   }
 }
 
@@ -78,6 +112,7 @@ export function startupFailure(error: unknown, config: Config): string {
         return `The user in DATABASE_URL may not create the gateway's tables in ${where}: grant it CREATE on the database, or use its owner.`;
     }
   }
-  const message = String((error as Error)?.message ?? error).split('\n')[0] || String(error);
+  // one full stop: "Connection is closed." read "Start-up failed: Connection is closed.."
+  const message = (String((error as Error)?.message ?? error).split('\n')[0] || String(error)).replace(/\.$/, '');
   return `Start-up failed: ${message}. Nothing was left running; LOG_LEVEL=debug shows the details.`;
 }

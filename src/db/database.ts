@@ -1,8 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
+import { TCP_KEEPALIVE } from './keepalive.js';
 import { closeOrm, migrate, openOrm } from './orm.js';
 
 export interface Database {
@@ -28,11 +30,18 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     url = embedded.urlFor(EMBEDDED_DATABASE);
   }
   try {
-    const orm = await openOrm({ url, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
-    const applied = await migrateChecked(orm).catch(async (error) => {
-      await orm.close(true);
-      throw error;
-    });
+    const lock = await holdMigrationLock(url, config.dbTimeouts.acquireMs, log);
+    let orm: MikroORM;
+    let applied: string[];
+    try {
+      orm = await openOrm({ url, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
+      applied = await migrateChecked(orm).catch(async (error) => {
+        await orm.close(true);
+        throw error;
+      });
+    } finally {
+      await lock.release();
+    }
     if (applied.length) log.info({ applied }, 'migrations applied');
     return {
       orm,
@@ -49,6 +58,50 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     await embedded?.stop();
     throw error;
   }
+}
+
+/**
+ * The session-level advisory lock (`pg_advisory_lock`, on this key) a gateway holds on its database
+ * from before it reads which migrations ran until its migrations are committed. Advisory locks are
+ * per database, so gateways on other databases of the same server do not wait for each other.
+ */
+export const MIGRATION_LOCK_KEY = `hashtextextended('reward-gateway:migrations', 0)`;
+
+/**
+ * Connects one session of its own to `url` and takes the migration lock on it, waiting (logged once)
+ * while another gateway holds it; `release()` unlocks and closes the session (a killed process's
+ * lock goes with its session). Two instances started at once on a database that needed migrations
+ * both created the migrations table and ran the same DDL, and one exited 1 with "Migrating the
+ * database failed (duplicate key value violates unique constraint "pg_type_typname_nsp_index")"
+ * (operator-17); a data migration could have run twice. The second now waits, then finds nothing
+ * pending.
+ *
+ * This connection is also the first the gateway makes: a database that does not exist is refused
+ * here (3D000, a one-line StartupError in `startupFailure`), before MikroORM's migrator would create
+ * it (its `ensureDatabase`) and a DATABASE_URL with a mistyped name would start on a new empty
+ * database. `connectMs` bounds the connect as DB_ACQUIRE_TIMEOUT_MS bounds the pool's (0: none).
+ */
+export async function holdMigrationLock(url: string, connectMs: number, log: Logger): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectMs, application_name: 'reward-gateway migrations', ...TCP_KEEPALIVE });
+  // an error event on an idle client (the server ends the session) must not crash the start
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) as locked`);
+    if (!rows[0].locked) {
+      log.info('another gateway is migrating this database: waiting for it to finish');
+      await client.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+    }
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return {
+    release: async () => {
+      await client.query(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => undefined);
+      await client.end().catch(() => undefined);
+    },
+  };
 }
 
 /**

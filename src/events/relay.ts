@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { clientBoundMs, type DbTimeouts } from '../config.js';
 import { endWithin } from '../db/end-within.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
+import { connectRedisAtStart } from '../startup.js';
 import type { DeliveredEvent, EventHub } from './hub.js';
 import { REDIS_RELAY_CURSOR } from './outbox-event.entity.js';
 import { cursorAtNow, decodeCursor, encodeCursor, readCommittedEvents, type OutboxCursor, type OutboxRow } from './outbox.reader.js';
@@ -344,7 +345,7 @@ class RedisRelay implements EventRelay {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.subscriber.connect(), this.publisher.connect()]);
+    await Promise.all([this.subscriber, this.publisher].map((redis) => connectRedisAtStart(redis, this.options.redisUrl!, 'the event fan-out')));
     this.subscriber.on('message', (_channel, message: string) => {
       try {
         for (const event of JSON.parse(message) as DeliveredEvent[]) this.hub.publish(event);

@@ -8,6 +8,7 @@ import { readCommitted } from '../db/orm.js';
 import type { Caller } from '../context.js';
 import { rateLimited } from '../graphql/errors.js';
 import { ipBudgetKey } from './limits.js';
+import { connectRedisAtStart } from '../startup.js';
 
 type Kind = 'customer' | 'partner' | 'staff' | 'anonymous' | 'wsConnect';
 
@@ -36,6 +37,9 @@ const STORE_TIMEOUT_MS = 1_000;
 export const RATE_LIMIT_APPLICATION = 'reward-gateway rate limits';
 
 /** Whole seconds until the window frees up, at least 1 (HTTP `Retry-After`). */
+/** How often, at most, a failing rate-limit store is logged while it fails (ms). */
+const STORE_FAILURE_LOG_MS = 10_000;
+
 const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
 /**
@@ -78,7 +82,7 @@ export class RateLimits {
       // stuck server) held every request for ever (hostile pass 9).
       const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: STORE_TIMEOUT_MS });
       redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
-      await redis.connect();
+      await connectRedisAtStart(redis, rateLimit.redisUrl!, 'rate limits');
       for (const [kind, points] of enabled) {
         limiters[kind] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${rateLimit.keyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
       }
@@ -163,12 +167,47 @@ export class RateLimits {
     if (!limiter) return undefined;
     try {
       await limiter.consume(key);
+      this.storeAnswered();
       return undefined;
     } catch (result) {
-      if (result instanceof RateLimiterRes) return retryAfterOf(result);
-      this.log.warn({ err: result, kind }, 'rate limit store failed; request let through');
+      if (result instanceof RateLimiterRes) {
+        this.storeAnswered();
+        return retryAfterOf(result);
+      }
+      this.storeFailed(result, kind);
       return undefined;
     }
+  }
+
+  /** Requests let through uncounted since the last warning, and when that warning was written (ms since the epoch). */
+  private uncounted = 0;
+  private warnedAt = 0;
+  /** Requests let through uncounted since the store last answered. */
+  private uncountedInOutage = 0;
+
+  /**
+   * A count the store did not answer: the request goes through uncounted. Logged at once for the
+   * first, then at most every STORE_FAILURE_LOG_MS with how many were let through meanwhile: one
+   * warning per request was a log line per request for the whole outage (operator-17: a Redis down
+   * for 15 s at 4 requests/s wrote 69; at a few hundred a second that buries every other line).
+   */
+  private storeFailed(error: unknown, kind: Kind): void {
+    this.uncounted++;
+    this.uncountedInOutage++;
+    const now = Date.now();
+    if (now - this.warnedAt < STORE_FAILURE_LOG_MS) return;
+    this.log.warn({ err: error, kind, letThrough: this.uncounted }, `rate limit store failed; requests let through uncounted (logged at most every ${STORE_FAILURE_LOG_MS / 1000} s)`);
+    this.uncounted = 0;
+    this.warnedAt = now;
+  }
+
+  /** A count the store answered: after failures, one line saying the store is back and how many went uncounted. */
+  private storeAnswered(): void {
+    if (!this.uncountedInOutage) return;
+    this.log.info({ letThrough: this.uncountedInOutage }, 'rate limit store answers again');
+    this.uncountedInOutage = 0;
+    this.uncounted = 0;
+    this.warnedAt = 0;
   }
 
   close(): Promise<void> {

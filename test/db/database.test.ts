@@ -6,12 +6,14 @@ import pg from 'pg';
 import pino from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/database.js';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { MIGRATION_LOCK_KEY, openDatabase } from '../../src/db/database.js';
+import { startupFailure } from '../../src/startup.js';
 import { DEMO, seedDemo } from '../../src/demo/seed.js';
 import { signToken } from '../../src/http/auth.js';
 import { startGateway } from '../../src/http/server.js';
 import { EligibleRewardStoresDocument, ProfileDocument, PurchaseOfferDocument, RewardStoreOffersDocument, WalletDocument } from '../generated/graphql.js';
-import { TEST_JWT_SECRET } from '../support/gateway.js';
+import { createTestDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
 
 const log = pino({ level: 'silent' });
 
@@ -98,4 +100,104 @@ describe('the gateway database', () => {
       await admin.end();
     }
   });
+});
+
+/**
+ * operator-17: gateways deployed together on one database (a first deploy, or an upgrade whose
+ * release starts every instance at once) migrate it once, one after the other; and a DATABASE_URL
+ * naming a database that does not exist stops the start instead of creating it.
+ */
+describe('gateways starting together on one database (operator-17)', () => {
+  /** A logger whose lines the test reads, and a promise of the first line with `msg`. */
+  const captured = () => {
+    const lines: { msg: string }[] = [];
+    const waiters: { msg: string; resolve: () => void }[] = [];
+    const logger = pino({ level: 'info' }, {
+      write(line: string) {
+        const entry = JSON.parse(line) as { msg: string };
+        lines.push(entry);
+        for (const w of waiters.filter((w) => entry.msg.includes(w.msg))) w.resolve();
+      },
+    });
+    const logged = (msg: string) => new Promise<void>((resolve) => (lines.some((l) => l.msg.includes(msg)) ? resolve() : waiters.push({ msg, resolve })));
+    return { logger, lines, logged };
+  };
+  const configFor = (url: string) => loadConfig({ NODE_ENV: 'production', DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, DB_POOL_MAX: '3' });
+  const countMigrations = async (url: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ rows: number; names: number }>('select count(*)::int as rows, count(distinct name)::int as names from mikro_orm_migrations');
+      return rows[0];
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('three started at once on a fresh database all start, and each migration is applied once', async () => {
+    const database = await createTestDatabase();
+    try {
+      const logs = [captured(), captured(), captured()];
+      const opened = await Promise.allSettled(logs.map((l) => openDatabase(configFor(database.url), l.logger)));
+      // before: one or two of them "Migrating the database failed (duplicate key value violates unique constraint …)"
+      expect(opened.map((o) => (o.status === 'rejected' ? startupFailure(o.reason, configFor(database.url)) : 'started'))).toEqual(['started', 'started', 'started']);
+      for (const o of opened) if (o.status === 'fulfilled') await o.value.close();
+      expect(await countMigrations(database.url)).toEqual({ rows: MIGRATIONS.length, names: MIGRATIONS.length });
+      // one of them applied them all; the others found nothing pending
+      expect(logs.map((l) => l.lines.filter((e) => e.msg === 'migrations applied').length).sort()).toEqual([0, 0, 1]);
+    } finally {
+      await database.drop();
+    }
+  }, 120_000);
+
+  it('one starting while another migrates says so, waits, and starts on the migrated database', async () => {
+    const database = await createTestDatabase();
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      // the other gateway's lock, held by the test
+      await other.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+      const log = captured();
+      let settled = false;
+      const opening = openDatabase(configFor(database.url), log.logger).finally(() => (settled = true));
+      // before: it migrated beside the lock's holder and started without waiting
+      const first = await Promise.race([log.logged('another gateway is migrating this database').then(() => 'waits'), opening.then(() => 'started', () => 'failed')]);
+      expect(first).toBe('waits');
+      expect(settled).toBe(false);
+      await other.query(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+      const opened = await opening;
+      await opened.close();
+      expect(await countMigrations(database.url)).toEqual({ rows: MIGRATIONS.length, names: MIGRATIONS.length });
+    } finally {
+      await other.end();
+      await database.drop();
+    }
+  }, 120_000);
+
+  it('a DATABASE_URL naming a database that does not exist: one line naming it, and no database is created', async () => {
+    const database = await createTestDatabase();
+    const url = new URL(database.url);
+    const missing = `${url.pathname.slice(1)}_typo`;
+    url.pathname = `/${missing}`;
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const config = configFor(url.toString());
+      const failure = await openDatabase(config, pino({ level: 'silent' })).then(
+        async (opened) => {
+          await opened.close();
+          return 'started';
+        },
+        (error: unknown) => startupFailure(error, config),
+      );
+      // before: MikroORM's migrator created the database, migrated it and the gateway served from it, empty
+      expect(failure).toBe(`The database in DATABASE_URL (${url.hostname}:${url.port}/${missing}) does not exist: create it (createdb), or fix DATABASE_URL.`);
+      const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [missing]);
+      expect(rowCount).toBe(0);
+    } finally {
+      await admin.query(`drop database if exists ${pg.escapeIdentifier(missing)} with (force)`);
+      await admin.end();
+      await database.drop();
+    }
+  }, 120_000);
 });

@@ -40,4 +40,26 @@ describe('the log line of a dropped database connection', () => {
     expect(line.err).not.toHaveProperty('client');
     expect(lines[0].length).toBeLessThan(2_000);
   });
+
+  it("an internal error's database error is logged without the row values its detail quotes (operator-17)", async () => {
+    const lines: string[] = [];
+    const log = createLogger('error', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    // a check violation (as a bug letting a bad status through would meet) and a unique violation, through MikroORM
+    const connection = t.orm.em.fork().getConnection();
+    const email = 'dana.private@example.com';
+    for (const statement of [
+      `insert into customer (external_id, email, name, status) values ('op17-check', '${email}', 'Dana Private', 'BOGUS')`,
+      `insert into customer (external_id, email, name) values ('op17-dup', '${email}', 'Dana'), ('op17-dup', '${email}', 'Dana')`,
+    ]) {
+      const error = await connection.execute(statement).then(() => undefined, (e: unknown) => e);
+      log.error({ err: error }, 'internal error');
+    }
+    expect(lines).toHaveLength(2);
+    const [check, unique] = lines.map((l) => (JSON.parse(l) as { err: Record<string, unknown> }).err);
+    expect(check).toMatchObject({ code: '23514', constraint: 'customer_status_check', table: 'customer', detail: 'Failing row contains (values withheld from the log)' });
+    expect(unique).toMatchObject({ code: '23505', table: 'customer' });
+    expect(unique.detail).toMatch(/^Key \(external_id\)=\(withheld\) already exists\.$/);
+    // before: "Failing row contains (…, op17-check, dana.private@example.com, Dana Private, …)" and "Key (external_id)=(op17-dup)"
+    expect(lines.join('\n')).not.toMatch(/dana\.private|Dana Private|op17-dup\)/);
+  });
 });
