@@ -17,8 +17,58 @@ export type OutboxReader = () => boolean;
 /** Per pool (the ORM's `pg.Pool`): the readers `outboxCommitted` wakes. */
 const readers = new WeakMap<pg.Pool, Set<OutboxReader>>();
 
-/** Per pool: a NOTIFY being sent, and whether another commit asked for one meanwhile (see `outboxCommitted`). */
-const notifying = new WeakMap<pg.Pool, { sending: boolean; again: boolean }>();
+/**
+ * The least time between two NOTIFYs of one pool (ms): the shortest WEBHOOK_DISPATCH_MS allowed,
+ * so that no dispatcher, which runs at most once a period, is woken later than its period would
+ * let it run. Without it a process with no dispatcher of its own sent one NOTIFY per commit that
+ * wrote events (a statement per purchase: the purchase bench's SQL per request went 1 → 2, node
+ * and PostgreSQL CPU per purchase ×1.11 and ×1.10; notify-17).
+ */
+export const OUTBOX_NOTIFY_GAP_MS = 100;
+
+/** Per pool: a NOTIFY being sent or due (its timer), when the last was sent, and whether a commit came while one was on its way. */
+interface NotifyState {
+  sending: boolean;
+  again: boolean;
+  lastAt: number;
+  due?: NodeJS.Timeout;
+}
+const notifying = new WeakMap<pg.Pool, NotifyState>();
+
+/**
+ * Sends `NOTIFY reward_gateway_outbox` on `pool` now, or once OUTBOX_NOTIFY_GAP_MS has passed since
+ * the last one (one NOTIFY then stands for every commit in between); one on its way is followed by
+ * one more when a commit came meanwhile. Errors are dropped: the dispatchers' fallback run finds
+ * what a lost wake-up was for.
+ */
+function announce(pool: pg.Pool, state: NotifyState): void {
+  if (state.sending) {
+    state.again = true;
+    return;
+  }
+  if (state.due) return;
+  const wait = state.lastAt + OUTBOX_NOTIFY_GAP_MS - performance.now();
+  if (wait > 0) {
+    state.due = setTimeout(() => {
+      state.due = undefined;
+      announce(pool, state);
+    }, wait);
+    state.due.unref();
+    return;
+  }
+  state.sending = true;
+  state.lastAt = performance.now();
+  pool
+    .query(`select pg_notify('${OUTBOX_CHANNEL}', '')`)
+    .catch(() => undefined)
+    .finally(() => {
+      state.sending = false;
+      if (state.again) {
+        state.again = false;
+        announce(pool, state);
+      }
+    });
+}
 
 /** Has `reader` woken after every commit of outbox rows on `pool`'s connections; answers the function that stops it. */
 export function registerOutboxReader(pool: pg.Pool, reader: OutboxReader): () => void {
@@ -32,8 +82,8 @@ export function registerOutboxReader(pool: pg.Pool, reader: OutboxReader): () =>
  * Called once a transaction (or a statement outside one) that inserted outbox rows has committed on
  * one of `pool`'s connections (`watchOutboxCommits`, src/db/orm.ts). Wakes this process's readers of
  * that database directly (no statement); when none takes it, sends `NOTIFY reward_gateway_outbox`
- * in a statement of its own, after the commit and outside it, coalesced per pool as `wakeWorkers`
- * coalesces the jobs' (one in flight, and one more after it for any number of commits meanwhile).
+ * in a statement of its own, after the commit and outside it, at most one every
+ * OUTBOX_NOTIFY_GAP_MS per pool (`announce`).
  *
  * Never a NOTIFY in the writing transaction (a trigger, or a statement of the writer's): a
  * transaction that NOTIFYs holds PostgreSQL's database-wide notify lock through its commit's WAL
@@ -48,26 +98,8 @@ export function outboxCommitted(pool: pg.Pool): void {
   for (const reader of readers.get(pool) ?? []) if (reader()) taken = true;
   if (taken) return;
   let state = notifying.get(pool);
-  if (!state) notifying.set(pool, (state = { sending: false, again: false }));
-  if (state.sending) {
-    state.again = true;
-    return;
-  }
-  state.sending = true;
-  const current = state;
-  void (async () => {
-    try {
-      for (;;) {
-        current.again = false;
-        await pool.query(`select pg_notify('${OUTBOX_CHANNEL}', '')`);
-        if (!current.again) break;
-      }
-    } catch {
-      // the fallback run finds what this wake-up was for
-    } finally {
-      current.sending = false;
-    }
-  })();
+  if (!state) notifying.set(pool, (state = { sending: false, again: false, lastAt: -Infinity }));
+  announce(pool, state);
 }
 
 /** The text every outbox write contains (`recordEvent`, the sale's and the ledger's own statements). */

@@ -120,6 +120,33 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
       await eventually(async () => receiver.requests.length >= 1);
       expect(sent(receiver)).toEqual([['balance.changed', customer.externalId]]);
     });
+
+    // notify-17: it sent a NOTIFY after every commit that wrote events (one more statement per
+    // purchase on an instance without jobs); now at most one every OUTBOX_NOTIFY_GAP_MS (100 ms),
+    // which stands for every commit before it.
+    it('sends at most one NOTIFY every 100 ms however many of its commits write events', async () => {
+      const { currency, customer } = await program(t, receivers);
+      const listener = new pg.Client({ connectionString: t.databaseUrl });
+      await listener.connect();
+      const heard: string[] = [];
+      listener.on('notification', (n) => heard.push(n.payload ?? ''));
+      try {
+        await listener.query(`listen reward_gateway_outbox`);
+        const began = performance.now();
+        for (let i = 0; i < 20; i++) await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 1);
+        const elapsed = performance.now() - began;
+        // then this test's own marker: notifications arrive in commit order
+        await eventually(async () => heard.length >= 1);
+        await listener.query(`select pg_notify('reward_gateway_outbox', 'marker')`);
+        await eventually(async () => heard.includes('marker'));
+        const fromGateway = heard.filter((p) => p !== 'marker').length;
+        expect(fromGateway).toBeGreaterThanOrEqual(1);
+        expect(fromGateway).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 1);
+        expect(fromGateway).toBeLessThan(20);
+      } finally {
+        await listener.end();
+      }
+    });
   });
 
   describe('a wake-up lost with the LISTEN connection', () => {
