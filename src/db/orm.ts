@@ -11,6 +11,7 @@ import { GatewayMigrationGenerator } from './migration-generator.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { watchOutboxCommits } from './outbox-commits.js';
 import { prepareParameterisedStatements } from './prepared.js';
+import { watchStatements } from './statement-watch.js';
 import { onlyReads, plainRead } from './reads.js';
 import { connectionLost, markTransactionNotBegun, statementUnanswered, type StatementPlace } from './unavailable.js';
 
@@ -66,7 +67,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
           handBackOnFailedTransactionControl(client);
           retryLostReads(client, pool);
           // A commit that wrote outbox rows wakes the webhook dispatcher (dispatch-17).
-          watchOutboxCommits(client, pool, transactionControl);
+          watchOutboxCommits(client, pool);
         }),
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
       onConnect: (client: pg.ClientBase) => readCommitted(client, boundMs),
@@ -124,21 +125,6 @@ export async function readCommitted(client: pg.ClientBase, boundMs = 0): Promise
 export const READ_COMMITTED = `set default_transaction_isolation = 'read committed'`;
 
 /**
- * Which of kysely's transaction-control statements a statement's text is (PostgresDriver: `begin`,
- * or `start transaction …` with an isolation level or access mode; `rollback`), if any. The length
- * is looked at first: every statement passes here, and lowercasing a copy of each (the page's is
- * ~20 kB) was ~40,000 instructions and as many bytes of garbage per page (issue 12, seventh session).
- */
-function transactionControl(text: unknown): 'begin' | 'commit' | 'rollback' | undefined {
-  if (typeof text !== 'string' || text.length > 64) return undefined;
-  const statement = text.trim().toLowerCase();
-  if (statement === 'rollback') return 'rollback';
-  if (statement === 'commit') return 'commit';
-  if (statement === 'begin' || statement.startsWith('start transaction')) return 'begin';
-  return undefined;
-}
-
-/**
  * Select-list items that lift the request pool's `statement_timeout` and
  * `idle_in_transaction_session_timeout` (`DbTimeouts`) for the rest of the transaction they run
  * in: for work that is legitimately long and waits for no caller (a job: points expiry, event
@@ -171,22 +157,11 @@ export const LIFT_REQUEST_TIMEOUTS = `set_config('statement_timeout', '0', true)
  * hang-12c).
  */
 export function boundStatements(client: pg.PoolClient, boundMs: number): void {
-  const query = client.query as (...args: unknown[]) => unknown;
-  let inTransaction = false;
   let lifted = false;
-  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    const result = query.apply(client, args);
-    if (!(result instanceof Promise)) return result;
+  watchStatements(client, (result, args, control, inTransaction) => {
     const text = args[0];
-    const control = transactionControl(text);
-    let place: StatementPlace;
-    if (control) {
-      place = control;
-      inTransaction = control === 'begin';
-    } else {
-      place = inTransaction ? 'in transaction' : 'alone';
-      if (inTransaction && !lifted && typeof text === 'string' && text.endsWith(LIFT_REQUEST_TIMEOUTS)) lifted = true;
-    }
+    const place: StatementPlace = control ?? (inTransaction ? 'in transaction' : 'alone');
+    if (!control && inTransaction && !lifted && typeof text === 'string' && text.endsWith(LIFT_REQUEST_TIMEOUTS)) lifted = true;
     if (lifted) {
       if (control && control !== 'begin') lifted = false;
       return result;
@@ -214,7 +189,7 @@ export function boundStatements(client: pg.PoolClient, boundMs: number): void {
         },
       );
     });
-  };
+  });
 }
 
 /** What a ROLLBACK answers (pg's result of a command with no rows). */
@@ -242,11 +217,7 @@ const ROLLED_BACK: pg.QueryResult = { command: 'ROLLBACK', rowCount: null, oid: 
  * SERVICE_UNAVAILABLE: nothing of the transaction ran (begin-503).
  */
 export function handBackOnFailedTransactionControl(client: pg.PoolClient): void {
-  const query = client.query as (...args: unknown[]) => unknown;
-  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    const result = query.apply(client, args);
-    if (!(result instanceof Promise)) return result;
-    const control = transactionControl(args[0]);
+  watchStatements(client, (result, _args, control) => {
     if (control === 'rollback') {
       return result.catch(() => {
         // Not awaited: a connection that is already gone may never report its end.
@@ -264,7 +235,7 @@ export function handBackOnFailedTransactionControl(client: pg.PoolClient): void 
       });
     }
     return result;
-  };
+  });
 }
 
 /** A client's `query` as `retryLostReads` found it: what a retry sends through, so a statement is retried once only. */
@@ -290,17 +261,8 @@ const UNRETRIED = Symbol('query without retry');
  * docs/decisions.md "A read on a dead connection is sent again").
  */
 export function retryLostReads(client: pg.PoolClient, pool: pg.Pool): void {
-  const query = client.query as (...args: unknown[]) => unknown;
-  let inTransaction = false;
-  const wrapped = (...args: unknown[]) => {
-    const result = query.apply(client, args);
-    if (!(result instanceof Promise)) return result;
-    const control = transactionControl(args[0]);
-    if (control) {
-      inTransaction = control === 'begin';
-      return result;
-    }
-    if (inTransaction || !onlyReads()) return result;
+  const query = watchStatements(client, (result, args, control, inTransaction) => {
+    if (control || inTransaction || !onlyReads()) return result;
     return result.catch(async (error: unknown) => {
       if (!connectionLost(error) || !plainRead(args[0])) throw error;
       const release = client.release;
@@ -321,8 +283,8 @@ export function retryLostReads(client: pg.PoolClient, pool: pg.Pool): void {
         }
       }
     });
-  };
-  Object.assign(client, { query: wrapped, [UNRETRIED]: query });
+  });
+  Object.assign(client, { [UNRETRIED]: query });
 }
 
 /** MikroORM's EntityManager constructor (internal): configuration, driver, metadata storage, whether to use the request context, event manager. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { watchStatements } from './statement-watch.js';
 
 /**
  * The channel on which a process with no outbox reader of its own (JOBS_ENABLED=false, or its
@@ -109,31 +110,24 @@ const OUTBOX_INSERT = 'insert into outbox_event';
  * Calls `outboxCommitted(pool)` after each commit on the pooled connection `client` of a
  * transaction that inserted into `outbox_event`, and after such an insert outside a transaction.
  * Recognised by the statement's text (every writer's says `insert into outbox_event`): one
- * substring search per statement, the cost of the pool's other wrappers (`transactionControl`). A
- * transaction rolled back wakes nobody; one rolled back to a savepoint after its write still does
- * (a run that finds nothing). `control` tells the transaction-control statements apart (the pool's
- * own `transactionControl`).
+ * substring search per statement, the cost of the pool's other layers (`watchStatements`, which
+ * also tells the transaction-control statements apart). A transaction rolled back wakes nobody; one
+ * rolled back to a savepoint after its write still does (a run that finds nothing).
  */
-export function watchOutboxCommits(client: pg.PoolClient, pool: pg.Pool, control: (text: unknown) => 'begin' | 'commit' | 'rollback' | undefined): void {
-  const query = client.query as (...args: unknown[]) => unknown;
-  let inTransaction = false;
+export function watchOutboxCommits(client: pg.PoolClient, pool: pg.Pool): void {
   let wrote = false;
-  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    const result = query.apply(client, args);
-    if (!(result instanceof Promise)) return result;
-    const text = args[0];
-    const kind = control(text);
-    if (kind) {
-      const committing = kind === 'commit' && wrote;
-      inTransaction = kind === 'begin';
+  watchStatements(client, (result, args, control, inTransaction) => {
+    if (control) {
+      const committing = control === 'commit' && wrote;
       wrote = false;
       return committing ? result.then((value) => (outboxCommitted(pool), value)) : result;
     }
+    const text = args[0];
     if (typeof text !== 'string' || !text.includes(OUTBOX_INSERT)) return result;
     if (inTransaction) {
       wrote = true;
       return result;
     }
     return result.then((value) => (outboxCommitted(pool), value));
-  };
+  });
 }
