@@ -19,6 +19,25 @@ let build: string;
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
 
+/** The suite's PostgreSQL (TEST_PG_ADMIN_URL) with a wrong password. */
+function wrongPasswordUrl(): URL {
+  const admin = new URL(process.env.TEST_PG_ADMIN_URL!);
+  admin.password = 'wrong-password';
+  return admin;
+}
+
+/** Whether the suite's PostgreSQL refuses a wrong password (not so under trust auth). */
+const wrongPasswordRefused = await (async () => {
+  const client = new pg.Client({ connectionString: wrongPasswordUrl().toString() });
+  try {
+    await client.connect();
+    await client.end();
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === '28P01'; // invalid_password
+  }
+})();
+
 interface Outcome {
   code: number | null;
   stdout: string;
@@ -257,22 +276,28 @@ describe('starting the gateway', () => {
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   }, 60_000);
 
-  it('DATABASE_URL nobody answers, or with a wrong password: one line, no secret in it, exit 1', async () => {
+  it('DATABASE_URL nobody answers: one line, no secret in it, exit 1', async () => {
     const port = await freePort();
     const refused = await gateway({ DATABASE_URL: `postgres://app:s3cret@127.0.0.1:${port}/loyalty` }).exited;
     expect(refused.code).toBe(1);
     expect(refused.errors).toEqual([
       `Cannot reach the database at 127.0.0.1:${port}/loyalty (ECONNREFUSED): start PostgreSQL there, fix DATABASE_URL, or unset it to use the embedded database.`,
     ]);
+    expect(refused.errors.join()).not.toMatch(/s3cret/);
+  }, 60_000);
 
-    const admin = new URL(process.env.TEST_PG_ADMIN_URL!);
-    admin.password = 'wrong-password';
-    const wrong = await gateway({ DATABASE_URL: admin.toString() }).exited;
+  // A server that checks no password (trust auth, as the machine's PostgreSQL 15 under
+  // `DATABASE_URL=… npm test`) let the gateway in with any password: it migrated the `postgres`
+  // database and served, and this case waited for an exit until its timeout. The embedded server
+  // the suite starts by default checks passwords (scram).
+  (wrongPasswordRefused ? it : it.skip)('DATABASE_URL with a wrong password: one line, no secret in it, exit 1', async () => {
+    const wrong = await gateway({ DATABASE_URL: wrongPasswordUrl().toString() }).exited;
+    const admin = wrongPasswordUrl();
     expect(wrong.code).toBe(1);
     expect(wrong.errors).toEqual([
       `The database at ${admin.hostname}:${admin.port}/postgres refused the user or password in DATABASE_URL: fix DATABASE_URL's credentials.`,
     ]);
-    expect([...refused.errors, ...wrong.errors].join()).not.toMatch(/s3cret|wrong-password/);
+    expect(wrong.errors.join()).not.toMatch(/wrong-password/);
   }, 60_000);
 
   it('a database a newer gateway migrated: one line naming the unknown migration, exit 1, nothing applied', async () => {
