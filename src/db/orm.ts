@@ -325,12 +325,17 @@ export const POOL_CLOSE_GRACE_MS = 1_000;
  * For the gateway's own shutdown (src/db/database.ts `close`), after requests and jobs are done.
  */
 export async function closeOrm(orm: MikroORM, graceMs: number = POOL_CLOSE_GRACE_MS): Promise<void> {
-  const pool = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<pg.Pool> }).getNativeClient();
+  const pool = await requestPool(orm);
   const closed = orm.close(true);
   if (await settlesWithin(closed, graceMs)) return closed;
   // pg-pool's own list (internal): lent connections, and ones still connecting (`readCommitted`)
   for (const client of (pool as unknown as { _clients: pg.Client[] })._clients ?? []) destroySocket(client);
   await closed;
+}
+
+/** `orm`'s pg-pool: the request pool, which the job runner shares (its size DB_POOL_MAX). */
+export async function requestPool(orm: MikroORM): Promise<pg.Pool> {
+  return (orm.em.getConnection() as unknown as { getNativeClient(): Promise<pg.Pool> }).getNativeClient();
 }
 
 export async function openOrm(options: OrmOptions): Promise<MikroORM> {

@@ -268,6 +268,8 @@ export interface EventRelay {
   start(): Promise<void>;
   stop(): Promise<void>;
   stats(): RelayStats;
+  /** The relay's Redis connections by name (EVENT_FANOUT=redis), for /metrics' `gateway_redis_up`; absent otherwise. */
+  redisClients?(): Record<string, Redis>;
 }
 
 /**
@@ -342,6 +344,10 @@ class RedisRelay implements EventRelay {
     this.subscriber.on('error', (error) => log.warn({ err: error }, 'event fan-out (Redis) subscriber error'));
     this.publisher.on('error', (error) => log.warn({ err: error }, 'event fan-out (Redis) publisher error'));
     this.channel = `${options.keyPrefix ?? 'rg'}:events`;
+  }
+
+  redisClients(): Record<string, Redis> {
+    return { fanout_subscriber: this.subscriber, fanout_publisher: this.publisher };
   }
 
   async start(): Promise<void> {

@@ -1,8 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import type { ClockGuard } from '../clock-guard.js';
 import type { Config } from '../config.js';
+import { ErrorCode, UserErrorCode } from '../graphql/errors.js';
 import type { PurgeCounts } from '../jobs/purged.js';
 
 /**
@@ -40,6 +43,8 @@ export class RequestMeter {
   /** query, mutation, subscription; unknown until the document is resolved. */
   type = 'unknown';
   errored = false;
+  /** The first error's code (`errorCodeLabel`), the request's in `graphql_request_errors_total`. */
+  errorCode: string | undefined;
   /** Answered by a compiled document (src/graphql/compiled.ts) rather than by Apollo. */
   compiled = false;
 }
@@ -67,7 +72,45 @@ export function metricsAccess(config: Pick<Config, 'metricsToken' | 'nodeEnv'>, 
   return sent !== undefined && timingSafeEqual(sha256(sent), sha256(config.metricsToken)) ? 'serve' : 'unauthorized';
 }
 
-const MAX_ERROR_CODES = 50;
+/**
+ * The error codes that are labels of `graphql_errors_total` and `graphql_request_errors_total`: the
+ * contract's (`ErrorCode`, and the refusals' `UserErrorCode`, which a query's refusal carries), Apollo Server's own (`ApolloServerErrorCode`) and those of the gateway's
+ * HTTP edge (src/http/server.ts, src/persisted). A code outside it is counted as `other`: a label
+ * set fixed by this list, not by the order codes first came (as the 50 first-seen codes were).
+ */
+export const METRIC_ERROR_CODES: ReadonlySet<string> = new Set([
+  ...Object.values(ErrorCode),
+  ...Object.values(UserErrorCode),
+  // Apollo Server 5's ApolloServerErrorCode
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  // the gateway's HTTP edge and persisted documents
+  'PERSISTED_QUERY_NOT_ALLOWED',
+  'PERSISTED_QUERY_HASH_MISMATCH',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'BODY_NOT_SENT',
+  'NOT_FOUND',
+]);
+
+/** `code` as a metric label: itself when in METRIC_ERROR_CODES, else OTHER; a missing code is an internal error's. */
+export function errorCodeLabel(code: unknown): string {
+  if (code === undefined || code === null) return ErrorCode.INTERNAL_SERVER_ERROR;
+  return typeof code === 'string' && METRIC_ERROR_CODES.has(code) ? code : OTHER;
+}
+
+/**
+ * The `route` label of `http_responses_total`: the gateway's own paths, `web` for what the web app
+ * served, `not_found` for any other path. Never the path a client sent.
+ */
+export type HttpRoute = '/graphql' | '/healthz' | '/readyz' | '/metrics' | '/dev/tokens' | 'web' | 'not_found';
+
+/** A response's status as a label: the status the server set (100–599), else `other`. */
+const statusLabel = (status: number) => (Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : OTHER);
+
 const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
 
 /**
@@ -86,8 +129,8 @@ export class Metrics {
   });
   private readonly failed = new Counter({
     name: 'graphql_request_errors_total',
-    help: 'GraphQL requests answered with errors, by client and registered operation',
-    labelNames: ['client', 'operation'],
+    help: 'GraphQL requests answered with errors (or an HTTP status of 400 or more), by client, registered operation, operation type and the first error\'s code (a stable code, or "other")',
+    labelNames: ['client', 'operation', 'type', 'code'],
     registers: [this.registry],
   });
   private readonly duration = new Histogram({
@@ -113,7 +156,14 @@ export class Metrics {
     help: 'GraphQL requests answered by a compiled query document instead of the interpreter',
     registers: [this.registry],
   });
-  private readonly errorCodes = new Set<string>();
+  private readonly responses = new Counter({
+    name: 'http_responses_total',
+    help: 'HTTP responses by route (the gateway\'s paths, "web", "not_found") and status code',
+    labelNames: ['route', 'code'],
+    registers: [this.registry],
+  });
+  private readonly pools = new Map<string, pg.Pool>();
+  private readonly redisClients = new Map<string, Redis>();
   private readonly meters = new WeakMap<object, RequestMeter>();
 
   /**
@@ -126,6 +176,47 @@ export class Metrics {
    */
   constructor(clockGuard?: ClockGuard, purges?: PurgeCounts, shown: readonly Metric[] = []) {
     processRegistry();
+    const pools = this.pools;
+    const redisClients = this.redisClients;
+    new Gauge({
+      name: 'gateway_db_pool_connections',
+      help: "Connections of this instance's PostgreSQL pools, by pool and state (in_use: lent out or opening; idle: open and free)",
+      labelNames: ['pool', 'state'],
+      registers: [this.registry],
+      collect() {
+        for (const [name, pool] of pools) {
+          this.set({ pool: name, state: 'in_use' }, pool.totalCount - pool.idleCount);
+          this.set({ pool: name, state: 'idle' }, pool.idleCount);
+        }
+      },
+    });
+    new Gauge({
+      name: 'gateway_db_pool_waiting_requests',
+      help: "Callers waiting for a connection of this instance's PostgreSQL pools (every connection in use), by pool",
+      labelNames: ['pool'],
+      registers: [this.registry],
+      collect() {
+        for (const [name, pool] of pools) this.set({ pool: name }, pool.waitingCount);
+      },
+    });
+    new Gauge({
+      name: 'gateway_db_pool_max_connections',
+      help: "The most connections each of this instance's PostgreSQL pools opens, by pool",
+      labelNames: ['pool'],
+      registers: [this.registry],
+      collect() {
+        for (const [name, pool] of pools) this.set({ pool: name }, pool.options.max);
+      },
+    });
+    new Gauge({
+      name: 'gateway_redis_up',
+      help: "1 while this instance's Redis connection is ready, 0 otherwise (connecting, reconnecting, closed), by client; absent without REDIS_URL",
+      labelNames: ['client'],
+      registers: [this.registry],
+      collect() {
+        for (const [name, redis] of redisClients) this.set({ client: name }, redis.status === 'ready' ? 1 : 0);
+      },
+    });
     if (purges) this.registry.registerMetric(purges.counter);
     for (const metric of shown) this.registry.registerMetric(metric);
     if (clockGuard) {
@@ -165,25 +256,43 @@ export class Metrics {
     this.meters.set(key, meter);
   }
 
-  /** Counts an error code; codes come from the server, and are bounded all the same. */
-  countError(meter: RequestMeter, code: unknown): void {
-    let label = typeof code === 'string' && /^[A-Z_]{1,60}$/.test(code) ? code : 'INTERNAL_SERVER_ERROR';
-    if (!this.errorCodes.has(label)) {
-      if (this.errorCodes.size >= MAX_ERROR_CODES) label = OTHER;
-      else this.errorCodes.add(label);
-    }
-    this.errors.inc({ code: label });
-    meter.errored = true;
+  /**
+   * Shows `pool` (a pg-pool) as `pool="<name>"` in `gateway_db_pool_*`, read at each scrape from
+   * the pool's own counts (no statement).
+   */
+  watchPool(name: string, pool: pg.Pool): void {
+    this.pools.set(name, pool);
   }
 
-  /** Records a finished request; any HTTP status of 400 or more counts as an error too. */
+  /** Shows `redis` as `client="<name>"` in `gateway_redis_up`, read at each scrape from its status. */
+  watchRedis(name: string, redis: Redis): void {
+    this.redisClients.set(name, redis);
+  }
+
+  /** Counts an error code (`errorCodeLabel`); the request's first is its code in `graphql_request_errors_total`. */
+  countError(meter: RequestMeter, code: unknown): void {
+    const label = errorCodeLabel(code);
+    this.errors.inc({ code: label });
+    meter.errored = true;
+    meter.errorCode ??= label;
+  }
+
+  /**
+   * Records a finished request; any HTTP status of 400 or more counts as an error too (code
+   * `other` when no error code was counted for it).
+   */
   end(meter: RequestMeter, status: number): void {
     const seconds = Number(process.hrtime.bigint() - meter.started) / 1e9;
     const type = OPERATION_TYPES.has(meter.type) ? meter.type : 'unknown';
     this.requests.inc({ ...meter.labels, type });
     this.duration.observe({ ...meter.labels, type }, seconds);
-    if (meter.errored || status >= 400) this.failed.inc(meter.labels);
+    if (meter.errored || status >= 400) this.failed.inc({ ...meter.labels, type, code: meter.errorCode ?? OTHER });
     if (meter.compiled) this.compiled.inc();
+  }
+
+  /** Counts one HTTP response (`http_responses_total`) once it is answered: its route and the status sent. */
+  respond(route: HttpRoute, status: number): void {
+    this.responses.inc({ route, code: statusLabel(status) });
   }
 
   /** `keyOf` finds in a request's context the key given to `attach`. */

@@ -60,6 +60,8 @@ export class RateLimits {
     private readonly limiters: Partial<Record<Kind, RateLimiterAbstract>>,
     private readonly log: Logger,
     private readonly closeStore: () => Promise<void>,
+    /** The store's connections, for /metrics (`gateway_db_pool_*{pool="rate_limit"}`, `gateway_redis_up{client="rate_limit"}`). */
+    readonly store: { pool?: pg.Pool; redis?: Redis } = {},
   ) {}
 
   /** Connects to the configured store (waits for Redis to be ready, so a wrong REDIS_URL stops start-up). */
@@ -88,7 +90,7 @@ export class RateLimits {
       }
       // QUIT needs a live connection; with Redis gone, closing the socket is all there is to do (a
       // rejected QUIT failed the gateway's shutdown, before the jobs and the database were stopped).
-      return new RateLimits(limiters, log, () => redis.quit().then(() => undefined, () => redis.disconnect()));
+      return new RateLimits(limiters, log, () => redis.quit().then(() => undefined, () => redis.disconnect()), { redis });
     }
     // A small pool of its own: one short upsert per request, never queued behind slow requests.
     // Its upserts of one caller's bucket meet each other's: under a database default of REPEATABLE
@@ -144,7 +146,7 @@ export class RateLimits {
       // bounded: a socket that never reports its end must not hold the shutdown
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(ended), new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)))]).finally(() => clearTimeout(timer));
-    });
+    }, { pool });
   }
 
   /**

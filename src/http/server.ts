@@ -11,7 +11,7 @@ import { ClockGuard, clockSkewMessage } from '../clock-guard.js';
 import type { Config } from '../config.js';
 import type { Ctx, CustomerCaller } from '../context.js';
 import type { RequestCtx } from '../graphql/context.js';
-import { pendingMigrations, requestEntityManager } from '../db/orm.js';
+import { pendingMigrations, requestEntityManager, requestPool } from '../db/orm.js';
 import { outboxReplay } from '../events/events.service.js';
 import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
@@ -29,7 +29,9 @@ import { Cors } from './cors.js';
 import { HttpDrain } from './drain.js';
 import { costLimitPlugin, documentTooLong, ProxyTrust } from './limits.js';
 import type { PurgeCounts } from '../jobs/purged.js';
-import { Metrics, metricsAccess, RequestMeter } from './metrics.js';
+import { Metrics, metricsAccess, RequestMeter, type HttpRoute } from './metrics.js';
+import { QueueMetrics } from '../jobs/queue-metrics.js';
+import { JOB_HANDLERS } from '../jobs/registry.js';
 import { RateLimits } from './rate-limit.js';
 import { currentRequestId, withRequestId, withRequestScope } from './security.js';
 import { devTokens, devTokensEnabled } from './dev-tokens.js';
@@ -334,13 +336,18 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
   const schema = await gatewaySchema();
   const auth = new Authenticator(config, clock, log);
   const guard = clockGuard ?? new ClockGuard(clock, config.clockSkewMaxMs, log);
-  const metrics = new Metrics(guard, purges, auth.metrics);
+  // read from the database only when Prometheus scrapes (src/jobs/queue-metrics.ts)
+  const queueMetrics = new QueueMetrics(databaseUrl, Object.keys(JOB_HANDLERS), clock);
+  const metrics = new Metrics(guard, purges, [...auth.metrics, ...queueMetrics.metrics]);
+  metrics.watchPool('requests', await requestPool(orm));
   const persisted = new PersistedStore();
   const armor = armorFor(config);
   // Every transport validates with these: Apollo, compiled documents and the socket.
   const validationRules = [...armor.validationRules, oneMutationField];
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
   const rateLimits = await RateLimits.create(config, databaseUrl, log);
+  if (rateLimits.store.pool) metrics.watchPool('rate_limit', rateLimits.store.pool);
+  if (rateLimits.store.redis) metrics.watchRedis('rate_limit', rateLimits.store.redis);
   const proxies = ProxyTrust.of(config);
   if (config.trustProxyHops > 0) {
     log.warn('TRUST_PROXY_HOPS believes X-Forwarded-For by count, whoever sends it: a client that reaches the gateway without the proxy can name its own IP. List the proxies in TRUST_PROXY_ADDRESSES instead.');
@@ -378,6 +385,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     log,
   );
   await relay.start();
+  for (const [name, redis] of Object.entries(relay.redisClients?.() ?? {})) metrics.watchRedis(name, redis);
 
   /** The request's context; with `ip`, the caller's rate limit is taken first (failed credentials count per IP). */
   const contextFor = async (headers: Record<string, unknown>, ip?: string, options?: AuthenticateOptions): Promise<RequestCtx> => {
@@ -733,9 +741,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
 
   httpServer.on('request', (req, res) => withRequestScope(req, res, proxies, (requestId) => drain.run(res, () => {
     const url = new URL(req.url ?? '/', 'http://gateway');
+    // what `http_responses_total` counts this response under: never the path itself
+    let routed: HttpRoute = 'not_found';
     const route = async () => {
       switch (url.pathname) {
         case '/graphql': {
+          routed = '/graphql';
           // A browser opening the URL (no GraphQL in it): the explorer, not a CSRF refusal.
           if (isPageRequest(req, url)) return await web.explorer(req, res);
           if (cors.handle(req, res)) return;
@@ -749,12 +760,15 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
           }
         }
         case '/healthz':
+          routed = '/healthz';
           return send(res, 200, { status: 'ok' });
         case '/readyz': {
+          routed = '/readyz';
           const readiness = await ready();
           return readiness.ready ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready', ...(readiness.clock ? { clock: readiness.clock } : {}) });
         }
         case '/metrics': {
+          routed = '/metrics';
           // Refused before anything is rendered: a refusal costs no more than a 404.
           const access = metricsAccess(config, req.headers.authorization);
           if (access === 'hidden') return send(res, 404, errorBody('Not found: set METRICS_TOKEN to scrape metrics.', 'NOT_FOUND'));
@@ -762,10 +776,14 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
           return send(res, 200, await metrics.render(), { 'content-type': metrics.contentType });
         }
         case '/dev/tokens':
+          routed = '/dev/tokens';
           if (devTokensEnabled(config) && req.method === 'GET') return send(res, 200, await devTokens(orm, config), { 'cache-control': 'no-store' });
           return send(res, 404, errorBody('Not found: demo tokens exist only in development.', 'NOT_FOUND'));
         default:
-          if (await web.handle(req, res, url)) return;
+          if (await web.handle(req, res, url)) {
+            routed = 'web';
+            return;
+          }
           return send(res, 404, errorBody('Not found: the API is at /graphql.', 'NOT_FOUND'));
       }
     };
@@ -779,7 +797,11 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
       log.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.destroy();
-    }).finally(() => bindSending(res, config.httpTimeouts.sendMs));
+    }).finally(() => {
+      // a response cut before its status was sent is counted under code "other"
+      metrics.respond(routed, res.headersSent ? res.statusCode : 0);
+      bindSending(res, config.httpTimeouts.sendMs);
+    });
   })));
 
   const subscriptions = startSubscriptionServer({
@@ -824,6 +846,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
         await apollo.stop();
         await relay.stop();
         await rateLimits.close();
+        await queueMetrics.close();
       })()),
   };
 }

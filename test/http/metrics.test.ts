@@ -66,6 +66,7 @@ describe('/metrics', () => {
     expect(text).toContain(`graphql_requests_total{client="${client(partner.id)}",operation="CustomerByExternalId",type="query"} 2`);
     expect(text).toContain(`graphql_request_duration_seconds_count{client="${client(partner.id)}",operation="CustomerByExternalId",type="query"} 2`);
     expect(text).not.toContain(`graphql_request_errors_total{client="${client(partner.id)}"`);
-    expect(text).toContain(`graphql_request_errors_total{client="${client(reader.id)}",operation="CustomerByExternalId"} 1`);
+    // with the operation's type and the error's code (metrics-18)
+    expect(text).toContain(`graphql_request_errors_total{client="${client(reader.id)}",operation="CustomerByExternalId",type="query",code="FORBIDDEN"} 1`);
   });
 });
