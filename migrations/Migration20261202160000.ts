@@ -8,8 +8,8 @@ import { Migration } from '@mikro-orm/migrations';
  * `customer_tier_until` is the highest-ranked tier those points reach. Processing reads the higher
  * of this at the sale's moment and `customer_tier_at` when it runs (src/transactions/processor.ts).
  */
-export class Migration20261202150000 extends Migration {
-  override name = 'Migration20261202150000';
+export class Migration20261202160000 extends Migration {
+  override name = 'Migration20261202160000';
 
   override up(): void | Promise<void> {
     this.addSql(`create or replace function qualifying_points_until(p_customer_id bigint, p_currency text, p_window_days int, p_at timestamptz)
