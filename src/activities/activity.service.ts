@@ -71,7 +71,8 @@ export interface ActivityResult {
 
 /**
  * A partner reports an activity of a customer it knows by the retailer's id. The reference is
- * normalised (`normaliseReference`) before it counts; the kind's natural limit and the rules'
+ * normalised (`normaliseReference`; a referral's, the referred customer's externalId, only NFC and
+ * trimmed: `normaliseExternalId`) before it counts; the kind's natural limit and the rules'
  * caps apply (`awardActivity`). A partner's report commits only while its key holds: one whose key
  * was revoked while it ran is CredentialRevoked (UNAUTHENTICATED), nothing written (edges-12).
  */
@@ -116,7 +117,8 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
 /**
  * Awards every active rule of the activity's kind (one per currency), in the caller's transaction.
  * Limits, in order (docs/decisions.md, "Activities"):
- * - a repeat of a normalised reference (of the same year, for BIRTHDAY) answers the first result and changes nothing;
+ * - a repeat of a normalised reference (of the same year, for BIRTHDAY; naming the customer this referrer
+ *   already referred, for REFERRAL, whose reference is an exact externalId) answers the first result and changes nothing;
  * - the kind's natural limit: BIRTHDAY only near the customer's birth date and once per year
  *   (NOT_ELIGIBLE, LIMIT_REACHED), SIGN_UP once ever (LIMIT_REACHED), REFERRAL once per referred
  *   customer, who must exist, not be the referrer and not have referred the referrer, directly or
@@ -134,7 +136,9 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
  * back them.
  */
 export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence): Promise<ActivityResult> {
-  const reference = normaliseReference(a.reference);
+  const referral = a.kind === ActivityKind.REFERRAL;
+  // A referral names a customer by the retailer's id, which is exact (case and all): not case-folded.
+  const reference = referral ? normaliseExternalId(a.reference) : normaliseReference(a.reference);
   if (reference.length === 0) throw refuse(UserErrorCode.INVALID, 'The reference must not be blank.', ['input', 'reference']);
   await query(em, lockKey(`activity:${a.customerId}:${a.kind}`));
   // The status as of now, not as the caller read it before waiting for the lock above (a batch of
@@ -148,10 +152,15 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   const status = customer?.status;
   // A birthday's reference repeats within its year only: the same reference next year is next year's birthday.
   const birthday = a.kind === ActivityKind.BIRTHDAY ? birthdayYearOf(customer?.birthDate, a) : undefined;
+  // A referral repeats when it names the customer this referrer already referred: two customers
+  // whose ids differ only in case are two referrals (hostile-18: the second was answered as a
+  // repeat of the first, with its points, and nothing was credited).
+  const referred = referral ? await referredCustomerOf(em, a.reference) : null;
   const done = await queryOne(
     em,
     sql<Selected<typeof AWARDED>>`select ${AWARDED} from activity
-         where customer_id = ${a.customerId} and kind = ${a.kind} and reference = ${reference}
+         where customer_id = ${a.customerId} and kind = ${a.kind}
+           and (case when ${referral}::boolean then referred_customer_id = ${referred?.id ?? null}::bigint else reference = ${reference} end)
            and (${birthday === undefined}::boolean or occurrence = ${String(birthday?.year)})
          order by id limit 1`,
   );
@@ -167,7 +176,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   );
   if (rules.length === 0) throw refuse(UserErrorCode.NOT_FOUND, `The program has no rule for ${a.kind} activities.`, ['input', 'kind']);
   if (status !== CustomerStatus.ACTIVE) throw refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot earn points right now.', ['input', 'customerExternalId']);
-  const { occurrence, referredCustomerId } = birthday ? birthdayOccurrence(birthday) : await occurrenceOf(em, a, reference);
+  const { occurrence, referredCustomerId } = birthday ? birthdayOccurrence(birthday) : await occurrenceOf(em, a, reference, referred);
   const taken = await queryOne(
     em,
     sql`select 1 from activity
@@ -252,16 +261,27 @@ function birthdayOccurrence(birthday: BirthdayYear): Occurrence {
   return { occurrence: String(birthday.year), referredCustomerId: null };
 }
 
-/** The occurrence a report counts against its kind's natural limit, or the refusal of a report that cannot be one. */
-async function occurrenceOf(em: SqlEntityManager, a: ActivityOccurrence, reference: string): Promise<Occurrence> {
-  if (a.kind !== ActivityKind.REFERRAL) return { occurrence: occurrenceOfReference(a.kind, reference), referredCustomerId: null };
-  // The id as the partner sent it, else normalised (NFC, trimmed: how partners' spellings of one id
-  // meet): a retailer's ids are theirs, so one stored decomposed or with spaces is found as stored.
-  const referred = await queryOne<{ id: number }>(
+/**
+ * The customer a referral's reference names: the id as the partner sent it, else normalised (NFC,
+ * trimmed: how partners' spellings of one id meet); a retailer's ids are theirs, so one stored
+ * decomposed or with spaces is found as stored, and ids are otherwise exact (case included).
+ * Null: no such customer.
+ */
+async function referredCustomerOf(em: SqlEntityManager, raw: string): Promise<{ id: number } | null> {
+  const found = await queryOne<{ id: number }>(
     em,
-    sql`select id from customer where external_id = ${a.reference} or external_id = ${normaliseExternalId(a.reference)}
-         order by external_id = ${a.reference} desc limit 1`,
+    sql`select id from customer where external_id = ${raw} or external_id = ${normaliseExternalId(raw)}
+         order by external_id = ${raw} desc limit 1`,
   );
+  return found ?? null;
+}
+
+/**
+ * The occurrence a report counts against its kind's natural limit, or the refusal of a report that
+ * cannot be one. `referred`: for a REFERRAL, the customer its reference names (`referredCustomerOf`).
+ */
+async function occurrenceOf(em: SqlEntityManager, a: ActivityOccurrence, reference: string, referred: { id: number } | null): Promise<Occurrence> {
+  if (a.kind !== ActivityKind.REFERRAL) return { occurrence: occurrenceOfReference(a.kind, reference), referredCustomerId: null };
   if (!referred) throw refuse(UserErrorCode.NOT_FOUND, "A referral's reference is the referred customer's externalId, and there is no such customer.", ['input', 'reference']);
   if (referred.id === a.customerId) throw refuse(UserErrorCode.INVALID, 'A customer cannot refer themselves.', ['input', 'reference']);
   // Every referral of the program is serialised: whether one closes a cycle depends on referrals of

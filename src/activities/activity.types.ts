@@ -84,7 +84,7 @@ export class RecordActivityInput {
   @Field({
     description:
       "The partner's id of this occurrence, trimmed, case-folded and NFC-normalised before it counts: a review's item, an event, a shared post, a survey; " +
-      "REFERRAL: the referred customer's externalId. Each kind earns within its natural limit (BIRTHDAY once a year near the birth date, SIGN_UP once, " +
+      "REFERRAL: the referred customer's externalId, exactly (case included; trimmed and NFC only), and a repeat is a referral of the same customer. Each kind earns within its natural limit (BIRTHDAY once a year near the birth date, SIGN_UP once, " +
       'REFERRAL once per referred customer, who must not have referred the referrer, directly or up the chain: INVALID; the others once per reference); a repeat answers the first result.',
   })
   @MinLength(1)

@@ -182,8 +182,18 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   // Dated no earlier than a write those accounts took while the sale waited for them (edges-12b).
   now = notBeforeWrites(now, accounts.values());
 
-  // Under those locks: the customer's tier as of now.
-  const tier = await queryOne<SaleTier>(em, sql`select ${TIER_CODE}, ${TIER_MULTIPLIER} from tier t where t.id = customer_tier_at(${sale.customerId}, ${now})`);
+  // Under those locks: the tier the customer held when the sale happened (its rolling windows
+  // ending then: `customer_tier_until`), or the one they hold now if higher (the sales before it,
+  // processed since, count as they always did). A window that lapsed after the sale, before its job
+  // ran, no longer costs it the tier's multiplier or its tier-only campaigns (hostile-18): a sale
+  // made GOLD a minute before the lapse and processed a minute after earned as GREEN, while one
+  // processed at once earned as GOLD.
+  const tier = await queryOne<SaleTier>(
+    em,
+    sql`select ${TIER_CODE}, ${TIER_MULTIPLIER} from tier t
+         where t.id in (customer_tier_at(${sale.customerId}, ${now}), customer_tier_until(${sale.customerId}, ${occurredAt}))
+         order by t.rank desc limit 1`,
+  );
   const facts: SaleFacts = { ...known, tierCode: tier?.code ?? null };
 
   const awards: PointsAward[] = [];

@@ -220,6 +220,27 @@ describe('activities keep their natural limits', () => {
     expect(referred).toEqual([{ n: 2 }]);
   });
 
+  it('REFERRAL of two customers whose externalIds differ only in case: two referrals, each earned once', async () => {
+    // hostile-18: references were case-folded for every kind, so the second was taken for a repeat
+    // of the first: answered "200 points", nothing credited, and the second friend left unreferred
+    const friend = unique('Friend');
+    const [upper, lower] = [friend.toUpperCase(), friend.toLowerCase()];
+    for (const externalId of [upper, lower]) ok(await t.gql(UpsertCustomerDocument, { input: { externalId, name: 'friend' } }, t.operatorToken));
+    const ann = await customer();
+    expect(codes([await report(ann, 'REFERRAL', upper), await report(ann, 'REFERRAL', lower)])).toEqual([200, 200]);
+    expect(await pointsOf(ann)).toEqual({ available: 400, activities: 2, entries: 2 });
+    // a repeat of either answers it, and nothing more is earned
+    expect(codes([await report(ann, 'REFERRAL', ` ${lower} `), await report(ann, 'REFERRAL', upper)])).toEqual([200, 200]);
+    expect(await pointsOf(ann)).toEqual({ available: 400, activities: 2, entries: 2 });
+    // a spelling that is no customer is no repeat of one that is
+    const onlyUpper = unique('Solo').toUpperCase();
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: onlyUpper, name: 'solo' } }, t.operatorToken));
+    expect(codes([await report(ann, 'REFERRAL', onlyUpper), await report(ann, 'REFERRAL', onlyUpper.toLowerCase())])).toEqual([200, 'NOT_FOUND']);
+    // the ledger names each referred customer by their id, as the retailer spells it
+    const reasons = await t.sql<{ reason: string }>(`select e.reason from ledger_entry e join customer c on c.id = e.customer_id where c.external_id = $1 order by e.id`, [ann]);
+    expect(reasons.map((r) => r.reason)).toEqual([`REFERRAL ${upper}`, `REFERRAL ${lower}`, `REFERRAL ${onlyUpper}`]);
+  });
+
   it('REVIEW: once per reviewed item; references are trimmed, case-folded and NFC-normalised before they count', async () => {
     const reviewer = await customer();
     const spellings = ['Café-Latte', ' café-latte', 'CAFÉ-LATTE ', 'cafe\u0301-latte' /* NFD */, 'CAFE\u0301-LATTE'];
