@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
@@ -9,42 +7,12 @@ import { resumeAll } from '../support/freeze.js';
 import { freezeSessions, startCompiledGateway, terminate, untilStartJobsDone, type CompiledGateway } from '../support/frozen-gateway.js';
 import { createTestDatabase } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
+import { holdingReceiver } from '../support/webhook-receiver.js';
 
 /** The application_name of this test's own sessions, which are never stopped. */
 const TEST_APPLICATION = 'stop-18 test';
 /** The outbox event the test's delivery carries (its `webhook-id` is `evt_<id>`). */
 const EVENT_ID = 1818;
-
-/**
- * A real receiver that holds every request open with no answer until `answer()`; from then on it
- * answers 200. `ids` has the `webhook-id` of every request that reached it, answered or not.
- */
-async function receiver() {
-  const held: ServerResponse[] = [];
-  const ids: string[] = [];
-  let hangs = true;
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      ids.push(String(req.headers['webhook-id']));
-      if (hangs) held.push(res);
-      else res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    ids,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    answer() {
-      hangs = false;
-    },
-    close() {
-      for (const res of held) res.destroy();
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /**
  * stop-18: the compiled gateway given SIGTERM while a webhook delivery's POST waits on a receiver
@@ -66,7 +34,7 @@ describe('the gateway process stopped while a webhook receiver does not answer (
     async (database) => {
       const db = await createTestDatabase();
       const admin = new pg.Client({ connectionString: db.url, application_name: TEST_APPLICATION });
-      const hook = await receiver();
+      const hook = await holdingReceiver(true);
       const gateways: CompiledGateway[] = [];
       const start = async () => {
         const gateway = await startCompiledGateway(build, db.url, { WEBHOOK_TIMEOUT_MS: '30000' });
@@ -134,7 +102,7 @@ describe('the gateway process stopped while a webhook receiver does not answer (
         }
 
         // the receiver answers now; the next start sends the delivery again, under the same webhook-id
-        hook.answer();
+        hook.stopHanging();
         const second = await start();
         await eventually(async () => (await delivery()).status === 'DELIVERED', 30_000);
         expect(await delivery()).toEqual({ status: 'DELIVERED', attempts: 1, recorded: 1 });
