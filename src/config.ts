@@ -47,6 +47,15 @@ export interface Config {
    * Node waits one more second (`keepAliveTimeoutBuffer`) before it does.
    */
   httpTimeouts: { headersMs: number; requestMs: number; sendMs: number; keepAliveMs: number };
+  /**
+   * How long, in ms, a SIGTERM's shutdown keeps serving with `/readyz` answering 503 before it stops
+   * accepting (SHUTDOWN_DRAIN_DELAY_MS, 0 to 120000; default 5000 with NODE_ENV=production, 0
+   * otherwise): a load balancer (Kubernetes' endpoints, an ALB's target group) takes the instance
+   * out on the failed probe or the pod's deletion, and new connections still reach it meanwhile,
+   * which would be refused if the listener closed at once (stop-18; operator-17's proposal).
+   * SIGINT (Ctrl-C) and a second signal skip it. The stop's own 15 s limit counts after it.
+   */
+  shutdownDrainDelayMs: number;
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxDocumentBytes: number };
   /**
    * Requests per caller per window, counted in a store every instance shares (PostgreSQL, or Redis
@@ -703,6 +712,7 @@ function readConfig(env: Env): Config {
     maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 10_000_000),
     httpTimeouts: httpTimeouts(env),
+    shutdownDrainDelayMs: int(env, 'SHUTDOWN_DRAIN_DELAY_MS', nodeEnv === 'production' ? 5_000 : 0, 0, 120_000),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
       maxCost: int(env, 'MAX_QUERY_COST', 20_000, 10, 10_000_000),

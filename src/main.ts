@@ -1,7 +1,7 @@
 import { createLogger } from './logging.js';
 import { systemClock } from './clock.js';
 import { ClockGuard } from './clock-guard.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { ensurePortFree, startupFailure } from './startup.js';
 import { DEMO, demoPartnerKey, seedDemo } from './demo/seed.js';
@@ -20,7 +20,7 @@ import { logOffersNoTillCanApply } from './offers/offer.service.js';
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 type Jobs = Awaited<ReturnType<typeof startJobs>>;
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -135,10 +135,30 @@ if (config.seedDemo && !config.jwtJwksUrl && config.nodeEnv === 'production') {
 }
 
 let stopping = false;
-/** Stops accepting, finishes what is in flight, stops the jobs and the database, and exits with `exitCode`. */
+/** Ends the SIGTERM's drain delay early (a second signal), while it runs. */
+let endDrainDelay: (() => void) | undefined;
+/**
+ * Stops accepting, finishes what is in flight, stops the jobs and the database, and exits with
+ * `exitCode`. On SIGTERM it first leaves rotation for SHUTDOWN_DRAIN_DELAY_MS (`/readyz` 503, every
+ * request still served: stop-18); SIGINT (Ctrl-C at a terminal: nobody balances its load) and a
+ * second signal during the delay go on at once. The 15 s limit counts from the delay's end.
+ */
 async function shutdown(signal: string, exitCode = 0) {
-  if (stopping) return;
+  if (stopping) return endDrainDelay?.();
   stopping = true;
+  const drainMs = signal === 'SIGTERM' ? config.shutdownDrainDelayMs : 0;
+  if (drainMs > 0) {
+    gateway!.leaveRotation();
+    log.info({ signal, drainMs }, 'shutting down: /readyz answers 503 while requests are still served, so load balancers stop sending first');
+    await new Promise<void>((resolve) => {
+      const delay = setTimeout(resolve, drainMs);
+      endDrainDelay = () => {
+        clearTimeout(delay);
+        resolve();
+      };
+    });
+    endDrainDelay = undefined;
+  }
   log.info({ signal }, 'shutting down: finishing in-flight requests');
   const force = setTimeout(() => {
     log.error('shutdown took too long; exiting');

@@ -71,6 +71,11 @@ export class HttpDrain {
   readonly #upgraded = new WeakSet<Socket>();
   /** A connection's `bytesRead` when its last answer closed: more since is a next request's start. */
   readonly #readAtRest = new WeakMap<Socket, number>();
+  /**
+   * Set once `close` has had node close its idle connections (after the handlers settled): from
+   * then on node's own idle list tells a connection at rest from one mid-request (`#halfSentHeaders`).
+   */
+  #idleClosed = false;
 
   constructor(private readonly server: Server) {
     server.on('connection', (socket: Socket) => {
@@ -96,12 +101,21 @@ export class HttpDrain {
 
   /**
    * Connections that have sent part of a request's headers and nothing node could read as a
-   * request yet: bytes since their last answer (or since they connected), no answer in progress,
-   * not a WebSocket.
+   * request yet: no answer in progress, not a WebSocket, and bytes since their last answer (or
+   * since they connected). Once node has closed its idle connections (`#idleClosed`; each check
+   * then has it close those idle since), any byte at all will do: a connection node keeps then,
+   * with no answer in progress, is one whose parser holds the start of a request. That covers the
+   * start of a pipelined request read before the previous answer closed, which the byte count
+   * took for rest (stop-18: a client that stalled so before the stop held it to its deadline).
    */
   #halfSentHeaders(): Socket[] {
+    if (this.#idleClosed) this.server.closeIdleConnections();
     return [...this.#sockets].filter(
-      (socket) => !this.#answering.has(socket) && !this.#upgraded.has(socket) && !socket.destroyed && socket.bytesRead > (this.#readAtRest.get(socket) ?? 0),
+      (socket) =>
+        !this.#answering.has(socket) &&
+        !this.#upgraded.has(socket) &&
+        !socket.destroyed &&
+        socket.bytesRead > (this.#idleClosed ? 0 : (this.#readAtRest.get(socket) ?? 0)),
     );
   }
 
@@ -188,6 +202,7 @@ export class HttpDrain {
       await Promise.race([Promise.all([settled, ...alongside]), deadline]);
       // Now idle ones are closed; an answer still being sent closes its connection after it.
       this.server.close();
+      this.#idleClosed = true;
       // node's idle list leaves out a connection that has sent nothing yet: idle as well, closed
       // the same (a request already in the kernel's buffer meets the same close as on an idle
       // kept-alive connection, nothing of it ran).

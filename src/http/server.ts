@@ -50,6 +50,13 @@ export interface Gateway {
   /** graphql-ws sessions on this instance. */
   sockets: { sessionCount(): number; recheck(): Promise<void> };
   /**
+   * Takes this instance out of rotation: `/readyz` answers 503 `{"status":"shutting down"}` from
+   * now on, while every other request is served as before (stop-18: the shutdown's drain delay,
+   * SHUTDOWN_DRAIN_DELAY_MS, in which load balancers stop sending before the listener closes).
+   * `close` does the same; calling it more than once changes nothing.
+   */
+  leaveRotation(): void;
+  /**
    * Stops accepting; refuses requests read from then on (503 SHUTTING_DOWN, `Connection: close`);
    * waits (at most 10 s) for the requests and socket operations already running; then stops Apollo,
    * the event relay and the rate limiter. See `HttpDrain`.
@@ -719,7 +726,10 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
    * job, and its requests would date writes at its own wrong hour, so it asks to be taken out of
    * rotation). Not ready with a clock fault answers both clocks, for the operator.
    */
-  const ready = async (): Promise<{ ready: boolean; clock?: Record<string, unknown> }> => {
+  let leaving = false;
+  const ready = async (): Promise<{ ready: boolean; shuttingDown?: true; clock?: Record<string, unknown> }> => {
+    // shutdown has begun (`leaveRotation`): the load balancer takes the instance out, nothing asked
+    if (leaving) return { ready: false, shuttingDown: true };
     try {
       const reading = await guard.check(orm.em.fork().getKysely());
       migrationsApplied ||= (await pendingMigrations(orm)) === 0;
@@ -765,7 +775,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
         case '/readyz': {
           routed = '/readyz';
           const readiness = await ready();
-          return readiness.ready ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready', ...(readiness.clock ? { clock: readiness.clock } : {}) });
+          if (readiness.ready) return send(res, 200, { status: 'ready' });
+          return send(res, 503, { status: readiness.shuttingDown ? 'shutting down' : 'not ready', ...(readiness.clock ? { clock: readiness.clock } : {}) });
         }
         case '/metrics': {
           routed = '/metrics';
@@ -836,9 +847,13 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     events: hub,
     relay,
     sockets: subscriptions,
+    leaveRotation: () => {
+      leaving = true;
+    },
     // Once: a second call waits for the first.
     close: () =>
       (closed ??= (async () => {
+        leaving = true;
         // HTTP requests and operations over sockets running end first (sockets then close with 1001);
         // Apollo stops only once nothing can reach it any more.
         await drain.close(SHUTDOWN_GRACE_MS, [subscriptions.close(SHUTDOWN_GRACE_MS)]);

@@ -50,6 +50,29 @@ export interface JobContext {
  */
 export interface LeasedJobContext extends JobContext {
   complete(em: SqlEntityManager): Promise<void>;
+  /**
+   * Aborted (its reason a `JobRunnerStopped`) once the runner's `stop()` has waited
+   * JOB_STOP_PATIENCE_MS for this job (counted from the stop, or from the claim if later): a
+   * handler passes it to what it waits on outside the gateway (a webhook's POST), and, once that
+   * is cut, hands the job back (`handBack`) instead of recording an outcome (stop-18: a receiver
+   * that did not answer held the stop for up to WEBHOOK_TIMEOUT_MS, past main.ts's 15 s limit).
+   * Never aborted outside a stop.
+   */
+  stopping: AbortSignal;
+  /**
+   * Instead of `complete`: makes the job due again at once, under no lease and with this claim's
+   * attempt not counted, in `em`'s transaction, for the next worker (another instance, or this
+   * one's next start) to run it whole again. For a handler whose outside wait `stopping` cut.
+   * Throws as `complete` does when the job is no longer this worker's.
+   */
+  handBack(em: SqlEntityManager): Promise<void>;
+}
+
+/** Why a `lease` handler's outside wait was cut: the runner is stopping (`LeasedJobContext.stopping`). */
+export class JobRunnerStopped extends Error {
+  constructor() {
+    super('the job runner stopped while the job waited');
+  }
 }
 
 /** What every handler may say besides how it runs. */
@@ -248,6 +271,8 @@ interface InFlight {
  */
 interface JobInFlight extends InFlight {
   statements: Set<Watched>;
+  /** A `lease` job's `stopping` signal, aborted by `stop()` (`watchOutsideWait`), and the timer that will. */
+  outside?: { abort: AbortController; timer?: NodeJS.Timeout };
 }
 
 /** A statement of a job in hand waiting for its answer: when it was sent (performance.now(), ms), and `stop()`'s timer on it. */
@@ -615,7 +640,10 @@ export class JobRunner {
    * `commit` already in its socket whole: no half of a job's work is ever committed, and the job,
    * left RUNNING under this worker's lease, is claimed again when the lease ends unless its commit
    * ran. It is logged as a warning, not retried here (the server does not answer). A handler that
-   * works without waiting on the database (or a `lease` handler's outside request) is waited for.
+   * works without waiting on the database is waited for. A `lease` handler's wait outside the
+   * gateway (a webhook's POST) is cut JOB_STOP_PATIENCE_MS after the stop began (its
+   * `jc.stopping`), and the handler hands its job back, due at once for the next worker (stop-18:
+   * a receiver that did not answer held the stop for up to WEBHOOK_TIMEOUT_MS).
    * Any order of `start()` and `stop()` calls is safe: each waits for the one before it (`inTurn`).
    * The LISTEN connection is given CONNECTION_END_MS to close (`endWithin`, src/db/end-within.ts).
    */
@@ -645,7 +673,11 @@ export class JobRunner {
     // A job in hand is waited for while its statements are answered; one left unanswered for
     // JOB_STOP_PATIENCE_MS (a frozen server) has its connection closed (freeze-17).
     this.stoppingSince = performance.now();
-    for (const job of this.jobsInHand) for (const statement of job.statements) this.watchStatement(job, statement);
+    for (const job of this.jobsInHand) {
+      for (const statement of job.statements) this.watchStatement(job, statement);
+      // a `lease` job's wait outside the gateway is cut alike (stop-18)
+      this.watchOutsideWait(job);
+    }
     try {
       await Promise.all(this.loops);
     } finally {
@@ -868,9 +900,10 @@ export class JobRunner {
     let inHand: JobInFlight | undefined;
     try {
       if (handler.mode === 'lease') {
-        const own: JobInFlight = { statements: new Set() };
+        const own: JobInFlight = { statements: new Set(), outside: { abort: new AbortController() } };
         inHand = own;
         this.jobsInHand.add(own);
+        this.watchOutsideWait(own);
         // Its transactions (`jc.em.transactional`) on pooled connections of the runner's own, which
         // `stop()` can close (freeze-17); nothing is held while it waits between them.
         const em = this.orm.em.fork();
@@ -884,6 +917,11 @@ export class JobRunner {
           ...this.contextFor(em),
           complete: async (em) => {
             await this.complete(em, job);
+            completed = true;
+          },
+          stopping: own.outside!.abort.signal,
+          handBack: async (em) => {
+            await this.handBack(em, job);
             completed = true;
           },
         };
@@ -946,7 +984,23 @@ export class JobRunner {
       });
     } finally {
       if (inHand) this.jobsInHand.delete(inHand);
+      clearTimeout(inHand?.outside?.timer);
     }
+  }
+
+  /**
+   * `LeasedJobContext.handBack`: the job PENDING and due now, its lease ended and this claim's
+   * attempt taken back (the stop's cut is no failure of the job's), while it is still this
+   * worker's claim (LeaseLostError otherwise).
+   */
+  private async handBack(em: SqlEntityManager, job: ClaimedJob): Promise<void> {
+    const [mine] = await query(
+      em,
+      sql`update job set status = 'PENDING', run_at = ${this.clock.now()}, locked_until = null, attempts = attempts - 1
+           where id = ${job.id} and locked_by = ${this.workerId} and status = 'RUNNING' and attempts = ${job.attempts}
+          returning id`,
+    );
+    if (!mine) throw new LeaseLostError(`job ${job.id} was taken over by another worker`);
   }
 
   /**
@@ -1003,6 +1057,19 @@ export class JobRunner {
    * `statement` is still unanswered JOB_STOP_PATIENCE_MS after the stop began or after it was sent,
    * whichever is later (freeze-17). Does nothing outside a stop, or for a statement already watched.
    */
+  /**
+   * While `stop()` waits (`stoppingSince`), aborts the `stopping` signal of the `lease` job in hand
+   * `inHand` JOB_STOP_PATIENCE_MS after the stop began (at once for a job claimed later than that):
+   * its handler then cuts its wait outside the gateway and hands the job back (stop-18). Does
+   * nothing outside a stop, for a `transaction` job, or for a job already watched.
+   */
+  private watchOutsideWait(inHand: JobInFlight): void {
+    const outside = inHand.outside;
+    if (this.stoppingSince === undefined || !outside || outside.timer) return;
+    outside.timer = setTimeout(() => outside.abort.abort(new JobRunnerStopped()), Math.max(0, this.stoppingSince + JOB_STOP_PATIENCE_MS - performance.now()));
+    outside.timer.unref();
+  }
+
   private watchStatement(inHand: JobInFlight, statement: Watched): void {
     if (this.stoppingSince === undefined || statement.timer) return;
     const from = Math.max(statement.sentAt, this.stoppingSince);

@@ -115,6 +115,9 @@ interface AttemptOutcome {
   durationMs: number;
 }
 
+/** `post`'s answer when the job runner's stop cut the request before the receiver answered. */
+const STOPPED = Symbol('stopped');
+
 /** The destinations of each configuration (one set of agents per gateway process's settings). */
 const destinationsOf = new WeakMap<object, WebhookDestinations>();
 function destinations(config: JobContext['config']): WebhookDestinations {
@@ -131,9 +134,10 @@ function destinations(config: JobContext['config']): WebhookDestinations {
  * host name by the agent's lookup on the addresses it connects to; a refused one is a failed
  * attempt whose error says why (`destination not allowed: 10.0.0.1 (private)`), nothing is sent; so
  * is a name whose DNS server does not answer within WEBHOOK_DNS_TIMEOUT_MS (`DNS lookup of … had no
- * answer within 3000 ms`).
+ * answer within 3000 ms`). Answers `STOPPED` when `stopping` aborted it first (the job runner's
+ * stop): no outcome, the receiver may or may not have had the message.
  */
-async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: WebhookDestinations): Promise<AttemptOutcome> {
+async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: WebhookDestinations, stopping: AbortSignal): Promise<AttemptOutcome | typeof STOPPED> {
   const started = performance.now();
   const failed = (error: string): AttemptOutcome => ({ statusCode: null, error, durationMs: Math.round(performance.now() - started) });
   let url: URL;
@@ -148,8 +152,10 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
   if (literal) return failed(`destination not allowed: ${host} (${literal})`);
   const messageId = `evt_${d.eventId}`;
   const signature = new Webhook(d.secret).sign(messageId, at, d.body);
-  const signal = AbortSignal.timeout(timeoutMs);
-  return new Promise<AttemptOutcome>((resolve) => {
+  if (stopping.aborted) return STOPPED;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([timeout, stopping]);
+  return new Promise<AttemptOutcome | typeof STOPPED>((resolve) => {
     const request = (url.protocol === 'https:' ? https : http).request(
       url,
       {
@@ -174,7 +180,8 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
       },
     );
     request.on('error', (error: NodeJS.ErrnoException) => {
-      if (signal.aborted) return resolve(failed(`no answer within ${timeoutMs} ms`));
+      if (stopping.aborted) return resolve(STOPPED);
+      if (timeout.aborted) return resolve(failed(`no answer within ${timeoutMs} ms`));
       // a refused destination and a DNS server with no answer say so in words; the rest by code (ECONNREFUSED)
       resolve(failed(error.code === 'EDESTINATION' || error.code === 'EDNSTIMEOUT' ? error.message : (error.code ?? error.message)));
     });
@@ -199,7 +206,9 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  * job RUNNING until its lease ends (or to be retried), and the POST is made again, under the same
  * `webhook-id`, by which the receiver drops repeats (Standard Webhooks). Never two at once: the job
  * is claimed by one worker at a time while its lease lives, and a worker whose lease was taken over
- * records nothing (`complete` refuses; the new owner's attempt is the one recorded).
+ * records nothing (`complete` refuses; the new owner's attempt is the one recorded). A POST still
+ * unanswered when the gateway's stop has waited JOB_STOP_PATIENCE_MS for it is cut (`jc.stopping`)
+ * and the job handed back, nothing recorded (stop-18).
  */
 export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
   const { clock, config } = jc;
@@ -223,7 +232,16 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
   });
   if (!d) return;
   const now = clock.now();
-  const outcome = await post(d, now, config.webhooks.timeoutMs, destinations(config));
+  const outcome = await post(d, now, config.webhooks.timeoutMs, destinations(config), jc.stopping);
+  if (outcome === STOPPED) {
+    // The gateway is stopping and the receiver had not answered (stop-18): nothing is recorded (no
+    // attempt, the delivery PENDING as it was) and the job is due again at once, for another
+    // instance or the next start, which sends the same `webhook-id`: a receiver that did take this
+    // POST drops the repeat. On a frozen database this transaction is cut too, and the job's lease
+    // decides, as a killed worker's.
+    await jc.em.transactional((em) => jc.handBack(em));
+    return;
+  }
   const after = clock.now();
   await jc.em.transactional(async (em) => {
     await jc.complete(em);

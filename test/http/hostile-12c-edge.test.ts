@@ -179,6 +179,35 @@ describe('shutting down while a request\'s headers are still being sent (halfsen
   });
 });
 
+describe('shutting down with a pipelined request stalled mid-headers before the stop (stop-18)', () => {
+  // The next request's first bytes came with the answered one, so they were read before its answer
+  // closed and counted as the connection at rest: the stop that began afterwards saw nothing under
+  // way, node kept the connection as a request in progress, and the stop waited its whole 10 s
+  // deadline, then cut the connection with no answer.
+  it('answers the stalled request 503 SHUTTING_DOWN after the one answered before the stop', async () => {
+    const t = await startTestGateway();
+    try {
+      const socket = connect(t.gateway.port, '127.0.0.1');
+      let text = '';
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      const body = JSON.stringify({ query: '{ __typename }' });
+      // one write: a whole request, and the start of the next one's headers, which then stop coming
+      socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}POST /graphql HTTP/1.1\r\nHost: x\r\n`);
+      await waitFor(async () => text.includes('"__typename"'));
+      await t.gateway.close();
+      await closed;
+      const answers = text.split(/(?=HTTP\/1\.1 )/);
+      expect(answers.map(statusOf)).toEqual([200, 503]);
+      expect(answers[1]).toMatch(/"code":"SHUTTING_DOWN"/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('shutting down with pipelined requests on one connection (break-17)', () => {
   // HttpDrain kept one "answer in progress" mark per connection: a pipelined request's first
   // answer cleared it while the second was still running, so the next request's first bytes made

@@ -21,9 +21,10 @@ export interface CompiledGateway {
  * no DATA_DIR: an embedded PostgreSQL's own stop would wait for stopped backends), with its jobs on,
  * DB_STATEMENT_TIMEOUT_MS 60 s (a server-side bound far beyond main.ts's 15 s shutdown limit: only
  * the gateway can end a wait) and SCHEDULER_TICK_MS an hour (the schedules tick once, at the
- * start). Resolves once it logged "gateway ready"; fails the test with its output otherwise.
+ * start); `env` adds settings or replaces these. Resolves once it logged "gateway ready"; fails
+ * the test with its output otherwise.
  */
-export async function startCompiledGateway(build: string, databaseUrl: string): Promise<CompiledGateway> {
+export async function startCompiledGateway(build: string, databaseUrl: string, env: Record<string, string> = {}): Promise<CompiledGateway> {
   const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
     cwd: root,
     env: {
@@ -38,6 +39,7 @@ export async function startCompiledGateway(build: string, databaseUrl: string): 
       JOBS_ENABLED: 'true',
       DB_STATEMENT_TIMEOUT_MS: '60000',
       SCHEDULER_TICK_MS: '3600000',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

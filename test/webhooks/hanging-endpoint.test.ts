@@ -1,52 +1,13 @@
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { REQUEST_POOL_APPLICATION } from '../../src/db/orm.js';
 import { startJobs } from '../../src/jobs/registry.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
+import { holdingReceiver as receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } secret userErrors { code field message } } }`;
 const DELIVERIES = `query Deliveries($endpointId: ID) { webhookDeliveries(first: 20, endpointId: $endpointId) { edges { node { status attempts } } } }`;
-
-/**
- * A real receiver: `hanging` holds each request open with no answer (an endpoint that accepts the
- * connection and never answers); otherwise 200: to later requests after `stopHanging()`, to the held
- * ones too after `answerHeld()`.
- */
-async function receiver(hanging: boolean) {
-  const held: ServerResponse[] = [];
-  const ids: string[] = [];
-  let hangs = hanging;
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
-    req.on('end', () => {
-      ids.push(String(req.headers['webhook-id']));
-      if (hangs) held.push(res);
-      else res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    held,
-    /** The webhook-id of every request received, answered or not. */
-    ids,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    stopHanging() {
-      hangs = false;
-    },
-    answerHeld() {
-      hangs = false;
-      for (const res of held.splice(0)) res.writeHead(200).end();
-    },
-    close() {
-      for (const res of held) res.destroy();
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /**
  * webhook-14. One endpoint that hangs delays only its own deliveries, and no delivery holds a
