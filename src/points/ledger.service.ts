@@ -179,8 +179,9 @@ export type Credit = Omit<Posting, 'customerId' | 'currency'>;
  * (`lockAccounts`) and written down at `c.now` (`settleAccount`) earlier in its transaction. For a
  * caller that credits several times in one transaction (a sale's awards): postEntry would lock
  * the account again and look for what is due again on every credit, although under the lock
- * nothing more falls due at the same moment (credits expire and pending points are released at
- * least a day after they are written). Neither does it re-place the customer's tier: the caller
+ * nothing more falls due at the same moment (credits expire at least a day after they are
+ * written, and a pending credit is written only when its release is after the writer's `now`:
+ * see awardPoints in src/transactions/processor.ts). Neither does it re-place the customer's tier: the caller
  * calls `recomputeTier` once after its last credit when any was qualifying (or the write-down
  * released points). `account` is updated to the state after the credit.
  *

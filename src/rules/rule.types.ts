@@ -35,7 +35,7 @@ export class EconomyRule extends Node {
   @Field(() => Rounding)
   rounding!: Rounding;
 
-  @Field(() => Int, { description: 'Days earned points stay pending before they can be spent.' })
+  @Field(() => Int, { description: "Days a sale's points stay pending before they can be spent, counted from when the sale happened (its occurredAt, or when it reached the gateway if that is earlier), not from its processing; a sale processed after that is credited as available at once." })
   pendingDays!: number;
 }
 
@@ -81,7 +81,7 @@ export class SetEconomyRuleInput {
   @Field(() => Rounding, { nullable: true })
   rounding?: Rounding | null;
 
-  @Field(() => Int, { nullable: true, description: 'Days earned points wait before they can be spent (default 0).' })
+  @Field(() => Int, { nullable: true, description: "Days a sale's points wait before they can be spent, counted from when the sale happened (default 0)." })
   @Min(0)
   @Max(365)
   pendingDays?: number | null;

@@ -243,7 +243,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   for (const account of accounts.values()) released = (await settleAccount(em, account, now)).released || released;
   const written: WrittenAward[] = [];
   try {
-    for (const a of awards) written.push(await awardPoints(em, sale, a, accounts.get(a.currency)!, actor, now));
+    for (const a of awards) written.push(await awardPoints(em, sale, a, accounts.get(a.currency)!, actor, occurredAt, now));
   } catch (error) {
     // The ledger refused the award (e.g. the account would pass its maximum): the same sale
     // would be refused again on every retry, so it fails at once with the reason.
@@ -264,8 +264,9 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
     campaignId: w.award.campaignId,
     rule: w.award.rule,
   }));
-  // Qualifying points changed: the tier is placed once, after all of the sale's credits.
-  if (released || awards.some((a) => a.pendingDays === 0)) await recomputeTier(em, sale.customerId, now);
+  // Qualifying points changed (points released by the write-down, or an award credited at once):
+  // the tier is placed once, after all of the sale's credits.
+  if (released || written.some((w) => w.ledgerEntryId !== null)) await recomputeTier(em, sale.customerId, now);
   // What the campaigns would have awarded but did not issue, and why: on the sale, in its event, logged (offsale-12c).
   const notAwarded: OfferNotAwardedRow[] = [];
   const notIssued = (a: (typeof offerAwards)[number], offerVersionId: number, reason: OfferNotAwardedReason, why: string) => {
@@ -358,17 +359,38 @@ interface WrittenAward {
   pendingCreditId: number | null;
 }
 
-/** Writes one award to its account (locked and written down by the caller): pending, or credited. */
-async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, account: AccountRow, actor: string, now: Date): Promise<WrittenAward> {
+/**
+ * When an award's points become spendable: the sale's moment (`occurredAt`, the campaigns' and the
+ * economy rule's: min(occurredAt, receivedAt)) plus the rule's `pendingDays` (days of 24 hours).
+ * Pending points stand for the returns window, which runs from the purchase, not from when the
+ * sale's job ran (pending-18; found by hostile-18: a sale processed an hour late released an hour
+ * late, and an offline till's sale sent 20 days late under 30 pending days stayed pending until
+ * day 50).
+ */
+function releaseAtOf(occurredAt: Date, pendingDays: number): Date {
+  return new Date(occurredAt.getTime() + pendingDays * 86_400_000);
+}
+
+/**
+ * Writes one award to its account (locked and written down by the caller at `now`): pending until
+ * its release (`releaseAtOf`) when that is still to come, else credited at once, dated `now`. A
+ * release already past is not written as a pending credit dated then: the ledger's entries are in
+ * the order they were written (see notBeforeWrites), and an EARN dated before entries already on
+ * the account would break that order and the balances after them. So the points of a sale that
+ * reaches processing after its pending window are available from processing on, and expire
+ * `expiryDays` after it, as every credit expires from when it became spendable.
+ */
+async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, account: AccountRow, actor: string, occurredAt: Date, now: Date): Promise<WrittenAward> {
   let ledgerEntryId: number | null = null;
   let pendingCreditId: number | null = null;
-  if (a.pendingDays > 0) {
+  const availableAt = releaseAtOf(occurredAt, a.pendingDays);
+  if (availableAt.getTime() > now.getTime()) {
     pendingCreditId = await addPending(em, account, {
       amount: a.points,
       source: a.source,
       sourceId: String(sale.id),
       reason: a.rule,
-      availableAt: new Date(now.getTime() + a.pendingDays * 86_400_000),
+      availableAt,
       now,
     });
   } else {

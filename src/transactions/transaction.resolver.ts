@@ -43,7 +43,7 @@ export class TransactionResolver {
 
   @FieldResolver(() => [TransactionAward])
   awards(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
-    return awardsOf(ctx.em, t.id);
+    return awardsOf(ctx.em, t.id, ctx.clock.now());
   }
 
   @FieldResolver(() => [IssuedOffer], { description: 'The offers applied to the sale at the till.' })

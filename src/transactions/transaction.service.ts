@@ -56,11 +56,19 @@ export type AwardRow = Selected<typeof AWARD_COLUMNS> & { pending: boolean; reve
 
 const AWARD_COLUMNS = columnsOf(TransactionAward, 'a', ['id', 'transactionId', 'kind', 'points', 'currencyCode', 'issuedOfferId', 'rule']);
 
-/** A sale's awards, in the order they were made. */
-export async function awardsOf(em: SqlEntityManager, transactionId: number): Promise<AwardRow[]> {
+/**
+ * A sale's awards, in the order they were made, as of `now`: `pending` while the award's pending
+ * credit is neither cancelled (the sale returned) nor due (its `available_at` still to come). Due
+ * is read from the time, not from the write-down (`released_at`), so an award is no longer
+ * pending from the second its points are spendable, whether or not a job has released them
+ * (SPEC §4; pending-18: it said pending until the write-down, and for a returned sale for ever).
+ */
+export async function awardsOf(em: SqlEntityManager, transactionId: number, now: Date): Promise<AwardRow[]> {
   return query<AwardRow>(
     em,
-    sql`select ${AWARD_COLUMNS}, (p.id is not null and p.released_at is null) as pending, a.reversed_at is not null as reversed
+    sql`select ${AWARD_COLUMNS},
+               (p.id is not null and p.released_at is null and p.cancelled_at is null and p.available_at > ${now}) as pending,
+               a.reversed_at is not null as reversed
           from transaction_award a left join pending_credit p on p.id = a.pending_credit_id
          where a.transaction_id = ${transactionId} order by a.id`,
   );

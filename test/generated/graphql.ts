@@ -230,7 +230,7 @@ export type SetEconomyRuleInput = {
   currency: string;
   /** Each SKU once (compared case, spacing and invisible characters aside). */
   excludedSkus?: Array<string> | null | undefined;
-  /** Days earned points wait before they can be spent (default 0). */
+  /** Days a sale's points wait before they can be spent, counted from when the sale happened (default 0). */
   pendingDays?: number | null | undefined;
   /** Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. */
   pointsPerUnit: string;
