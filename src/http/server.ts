@@ -823,7 +823,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
       };
       return route().catch((error) => {
         const unavailable = databaseUnavailable(error);
-        if (meter) metrics.countError(meter, unavailable ? ErrorCode.SERVICE_UNAVAILABLE : ErrorCode.INTERNAL_SERVER_ERROR);
+        // the code of the answer written here (an answer begun elsewhere, such as the drain's 503, keeps its own)
+        if (meter && !res.headersSent) metrics.countError(meter, unavailable ? ErrorCode.SERVICE_UNAVAILABLE : ErrorCode.INTERNAL_SERVER_ERROR);
         if (unavailable) {
           logUnavailable(unavailable, error);
           if (!res.headersSent) return send(res, UNAVAILABLE_ANSWER.status, UNAVAILABLE_ANSWER.body, UNAVAILABLE_ANSWER.headers);
