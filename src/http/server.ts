@@ -225,9 +225,10 @@ const MALFORMED_ANSWERS: Record<string, number> = {
  * nothing was, so `http_responses_total` counts it (break-18: these answers were not counted).
  */
 export function refuseMalformed(error: NodeJS.ErrnoException, socket: Duplex): number | undefined {
-  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  // node's own test (internal): the in-flight response's head already written to the socket, not merely built
+  const inFlight = (socket as Duplex & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
   let status: number | undefined;
-  if (socket.writable && (!inFlight || !inFlight.headersSent)) {
+  if (socket.writable && (!inFlight || !inFlight._headerSent)) {
     status = MALFORMED_ANSWERS[error.code ?? ''] ?? 400;
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
   }
