@@ -77,7 +77,15 @@ export class HttpDrain {
    */
   #idleClosed = false;
 
-  constructor(private readonly server: Server) {
+  /**
+   * `server`: the HTTP server it drains. `refusedRaw`: told of each 503 it writes on a connection
+   * node has no request for (half-sent headers), which no response's `close` counts (/metrics'
+   * `http_responses_total`, break-18).
+   */
+  constructor(
+    private readonly server: Server,
+    private readonly refusedRaw: (status: number) => void = () => undefined,
+  ) {
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => {
@@ -130,7 +138,11 @@ export class HttpDrain {
     let seen = new Set<Socket>();
     const timer = setInterval(() => {
       const now = this.#halfSentHeaders();
-      for (const socket of now) if (seen.has(socket)) socket.end(SHUTTING_DOWN_RESPONSE, () => socket.destroy());
+      for (const socket of now) {
+        if (!seen.has(socket)) continue;
+        socket.end(SHUTTING_DOWN_RESPONSE, () => socket.destroy());
+        this.refusedRaw(503);
+      }
       seen = new Set(now.filter((socket) => !seen.has(socket)));
     }, BODY_GRACE_MS).unref();
     return () => clearInterval(timer);

@@ -104,9 +104,11 @@ export function errorCodeLabel(code: unknown): string {
 
 /**
  * The `route` label of `http_responses_total`: the gateway's own paths, `web` for what the web app
- * served, `not_found` for any other path. Never the path a client sent.
+ * served, `not_found` for any other path, `unrouted` for an answer given before any routing (503
+ * SHUTTING_DOWN of an instance shutting down; node's 400, 408, 413, 431 to a request it could not
+ * read). Never the path a client sent.
  */
-export type HttpRoute = '/graphql' | '/healthz' | '/readyz' | '/metrics' | '/dev/tokens' | 'web' | 'not_found';
+export type HttpRoute = '/graphql' | '/healthz' | '/readyz' | '/metrics' | '/dev/tokens' | 'web' | 'not_found' | 'unrouted';
 
 /** A response's status as a label: the status the server set (100–599), else `other`. */
 const statusLabel = (status: number) => (Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : OTHER);

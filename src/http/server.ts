@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -17,7 +18,7 @@ import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
 import { markOperation, mayWrite, readsUntilToldOtherwise } from '../db/reads.js';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
-import { clockUnavailable, formatError, QueryTooComplexError, serviceUnavailable, subscriptionOverHttp, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
+import { clockUnavailable, ErrorCode, formatError, QueryTooComplexError, serviceUnavailable, subscriptionOverHttp, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
@@ -49,6 +50,8 @@ export interface Gateway {
   relay: EventRelay;
   /** graphql-ws sessions on this instance. */
   sockets: { sessionCount(): number; recheck(): Promise<void> };
+  /** What /metrics shows (`render()`), readable also once the server stopped answering (tests of its shutdown). */
+  metrics: Pick<Metrics, 'render'>;
   /**
    * Takes this instance out of rotation: `/readyz` answers 503 `{"status":"shutting down"}` from
    * now on, while every other request is served as before (stop-18: the shutdown's drain delay,
@@ -212,6 +215,33 @@ class BodyTooLarge extends Error {}
 class BodyNotUtf8 extends Error {}
 /** The client's connection ended before its body did (it went away, or Node answered 408 past HTTP_REQUEST_TIMEOUT_MS): no one to answer. */
 class BodyNotSent extends Error {}
+
+/** Node's answers to a request it could not read (lib/_http_server.js, `socketOnError`), by the parser's error code; 400 for any other. */
+const MALFORMED_ANSWERS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * The HTTP server's `clientError` handling, as node's own (lib/_http_server.js `socketOnError`,
+ * which a `clientError` listener replaces): on a connection whose request node could not read
+ * (malformed, headers over `maxHeaderSize`, not complete within `requestTimeout`), answers 431,
+ * 413, 408 or 400 with `Connection: close` unless a response of its own has begun (or the socket
+ * cannot be written), then destroys the connection. Returns the status written, or undefined when
+ * nothing was, so `http_responses_total` counts it (break-18: these answers were not counted).
+ */
+export function refuseMalformed(error: NodeJS.ErrnoException, socket: Duplex): number | undefined {
+  // node's own test (internal): the in-flight response's head already written to the socket, not merely built
+  const inFlight = (socket as Duplex & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
+  let status: number | undefined;
+  if (socket.writable && (!inFlight || !inFlight._headerSent)) {
+    status = MALFORMED_ANSWERS[error.code ?? ''] ?? 400;
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy(error);
+  return status;
+}
 
 /**
  * Bounds how long an answer the gateway is done with may wait on its client: if its connection
@@ -480,7 +510,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     keepAliveTimeout: keepAliveMs,
     connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersMs / 4))),
   });
-  const drain = new HttpDrain(httpServer);
+  const drain = new HttpDrain(httpServer, (status) => metrics.respond('unrouted', status));
   let apolloStopped = false;
   const apollo = new ApolloServer<RequestCtx>({
     schema,
@@ -749,71 +779,82 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     }
   };
 
-  httpServer.on('request', (req, res) => withRequestScope(req, res, proxies, (requestId) => drain.run(res, () => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    // what `http_responses_total` counts this response under: never the path itself
-    let routed: HttpRoute = 'not_found';
-    const route = async () => {
-      switch (url.pathname) {
-        case '/graphql': {
-          routed = '/graphql';
-          // A browser opening the URL (no GraphQL in it): the explorer, not a CSRF refusal.
-          if (isPageRequest(req, url)) return await web.explorer(req, res);
-          if (cors.handle(req, res)) return;
-          const meter = new RequestMeter();
-          try {
+  httpServer.on('request', (req, res) => {
+    // What `http_responses_total` counts this response under, never the path itself: counted once
+    // the response is done (sent, or its connection gone), however it was answered, so a request
+    // the drain refused before routing (503 SHUTTING_DOWN) is counted too, as `unrouted` (break-18).
+    let routed: HttpRoute = 'unrouted';
+    // a response cut before its status was sent is counted under code "other"
+    res.once('close', () => metrics.respond(routed, res.headersSent ? res.statusCode : 0));
+    withRequestScope(req, res, proxies, (requestId) => drain.run(res, () => {
+      const url = new URL(req.url ?? '/', 'http://gateway');
+      routed = 'not_found';
+      // A GraphQL request's meter, ended once its answer is decided, the catch below's included: a
+      // request answered there (503 SERVICE_UNAVAILABLE, 500) was ended as a 200 before (break-18).
+      let meter: RequestMeter | undefined;
+      const route = async () => {
+        switch (url.pathname) {
+          case '/graphql': {
+            routed = '/graphql';
+            // A browser opening the URL (no GraphQL in it): the explorer, not a CSRF refusal.
+            if (isPageRequest(req, url)) return await web.explorer(req, res);
+            if (cors.handle(req, res)) return;
+            const graphqlMeter = (meter = new RequestMeter());
             // The gateway's own statements before the operation (the caller, a persisted document)
             // are reads; the operation's are once it is known to be a query (pool-12).
-            return await readsUntilToldOtherwise(() => handleGraphQL(req, res, url, meter));
-          } finally {
-            metrics.end(meter, res.statusCode);
+            return await readsUntilToldOtherwise(() => handleGraphQL(req, res, url, graphqlMeter));
           }
-        }
-        case '/healthz':
-          routed = '/healthz';
-          return send(res, 200, { status: 'ok' });
-        case '/readyz': {
-          routed = '/readyz';
-          const readiness = await ready();
-          if (readiness.ready) return send(res, 200, { status: 'ready' });
-          return send(res, 503, { status: readiness.shuttingDown ? 'shutting down' : 'not ready', ...(readiness.clock ? { clock: readiness.clock } : {}) });
-        }
-        case '/metrics': {
-          routed = '/metrics';
-          // Refused before anything is rendered: a refusal costs no more than a 404.
-          const access = metricsAccess(config, req.headers.authorization);
-          if (access === 'hidden') return send(res, 404, errorBody('Not found: set METRICS_TOKEN to scrape metrics.', 'NOT_FOUND'));
-          if (access === 'unauthorized') return send(res, 401, errorBody('Send Authorization: Bearer <METRICS_TOKEN> to scrape metrics.', 'UNAUTHENTICATED'));
-          return send(res, 200, await metrics.render(), { 'content-type': metrics.contentType });
-        }
-        case '/dev/tokens':
-          routed = '/dev/tokens';
-          if (devTokensEnabled(config) && req.method === 'GET') return send(res, 200, await devTokens(orm, config), { 'cache-control': 'no-store' });
-          return send(res, 404, errorBody('Not found: demo tokens exist only in development.', 'NOT_FOUND'));
-        default:
-          if (await web.handle(req, res, url)) {
-            routed = 'web';
-            return;
+          case '/healthz':
+            routed = '/healthz';
+            return send(res, 200, { status: 'ok' });
+          case '/readyz': {
+            routed = '/readyz';
+            const readiness = await ready();
+            if (readiness.ready) return send(res, 200, { status: 'ready' });
+            return send(res, 503, { status: readiness.shuttingDown ? 'shutting down' : 'not ready', ...(readiness.clock ? { clock: readiness.clock } : {}) });
           }
-          return send(res, 404, errorBody('Not found: the API is at /graphql.', 'NOT_FOUND'));
-      }
-    };
-    return route().catch((error) => {
-      const unavailable = databaseUnavailable(error);
-      if (unavailable) {
-        logUnavailable(unavailable, error);
-        if (!res.headersSent) return send(res, UNAVAILABLE_ANSWER.status, UNAVAILABLE_ANSWER.body, UNAVAILABLE_ANSWER.headers);
-        return res.destroy();
-      }
-      log.error({ err: error, requestId }, 'request failed');
-      if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
-      else res.destroy();
-    }).finally(() => {
-      // a response cut before its status was sent is counted under code "other"
-      metrics.respond(routed, res.headersSent ? res.statusCode : 0);
-      bindSending(res, config.httpTimeouts.sendMs);
-    });
-  })));
+          case '/metrics': {
+            routed = '/metrics';
+            // Refused before anything is rendered: a refusal costs no more than a 404.
+            const access = metricsAccess(config, req.headers.authorization);
+            if (access === 'hidden') return send(res, 404, errorBody('Not found: set METRICS_TOKEN to scrape metrics.', 'NOT_FOUND'));
+            if (access === 'unauthorized') return send(res, 401, errorBody('Send Authorization: Bearer <METRICS_TOKEN> to scrape metrics.', 'UNAUTHENTICATED'));
+            return send(res, 200, await metrics.render(), { 'content-type': metrics.contentType });
+          }
+          case '/dev/tokens':
+            routed = '/dev/tokens';
+            if (devTokensEnabled(config) && req.method === 'GET') return send(res, 200, await devTokens(orm, config), { 'cache-control': 'no-store' });
+            return send(res, 404, errorBody('Not found: demo tokens exist only in development.', 'NOT_FOUND'));
+          default:
+            if (await web.handle(req, res, url)) {
+              routed = 'web';
+              return;
+            }
+            return send(res, 404, errorBody('Not found: the API is at /graphql.', 'NOT_FOUND'));
+        }
+      };
+      return route().catch((error) => {
+        const unavailable = databaseUnavailable(error);
+        // the code of the answer written here (an answer begun elsewhere, such as the drain's 503, keeps its own)
+        if (meter && !res.headersSent) metrics.countError(meter, unavailable ? ErrorCode.SERVICE_UNAVAILABLE : ErrorCode.INTERNAL_SERVER_ERROR);
+        if (unavailable) {
+          logUnavailable(unavailable, error);
+          if (!res.headersSent) return send(res, UNAVAILABLE_ANSWER.status, UNAVAILABLE_ANSWER.body, UNAVAILABLE_ANSWER.headers);
+          return res.destroy();
+        }
+        log.error({ err: error, requestId }, 'request failed');
+        if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
+        else res.destroy();
+      }).finally(() => {
+        if (meter) metrics.end(meter, res.statusCode);
+        bindSending(res, config.httpTimeouts.sendMs);
+      });
+    }));
+  });
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const refused = refuseMalformed(error, socket);
+    if (refused) metrics.respond('unrouted', refused);
+  });
 
   const subscriptions = startSubscriptionServer({
     httpServer,
@@ -850,6 +891,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     leaveRotation: () => {
       leaving = true;
     },
+    metrics,
     // Once: a second call waits for the first.
     close: () =>
       (closed ??= (async () => {
