@@ -13,7 +13,7 @@ export class Migration20261201233000 extends Migration {
   override name = 'Migration20261201233000';
 
   override up(): void | Promise<void> {
-    this.addSql(`create index "idempotency_record_expiry_index" on "idempotency_record" ("created_at") where not (scope like 'sale:%' or scope like 'create:%');`);
+    this.addSql(`create index if not exists "idempotency_record_expiry_index" on "idempotency_record" ("created_at") where not (scope like 'sale:%' or scope like 'create:%');`);
   }
 
   override down(): void | Promise<void> {

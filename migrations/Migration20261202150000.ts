@@ -12,7 +12,7 @@ export class Migration20261202150000 extends Migration {
   override name = 'Migration20261202150000';
 
   override up(): void | Promise<void> {
-    this.addSql(`create index "job_failed_idx" on "job" ("kind") where status = 'FAILED';`);
+    this.addSql(`create index if not exists "job_failed_idx" on "job" ("kind") where status = 'FAILED';`);
   }
 
   override down(): void | Promise<void> {

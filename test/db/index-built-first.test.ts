@@ -1,0 +1,31 @@
+import { MIGRATIONS } from '../../migrations/index.js';
+import { migrate, openOrm } from '../../src/db/orm.js';
+import { createTestDatabase } from '../support/gateway.js';
+
+/**
+ * An index a later migration adds to a table that grows without bound may be built by hand first,
+ * `create index concurrently` under the migration's own name and definition, so the upgrade does
+ * not hold the table's writes while it builds (docs/decisions.md, retain-13 and break-18). The
+ * migration then finds it and goes on; before, its plain `create index` failed on the name and the
+ * gateway would not start.
+ */
+describe('an index built by hand before the upgrade', () => {
+  it.each([
+    ['Migration20261201233000', `create index concurrently "idempotency_record_expiry_index" on "idempotency_record" ("created_at") where not (scope like 'sale:%' or scope like 'create:%')`],
+    ['Migration20261202150000', `create index concurrently "job_failed_idx" on "job" ("kind") where status = 'FAILED'`],
+  ])('%s finds it and the upgrade completes', async (migration, byHand) => {
+    const database = await createTestDatabase();
+    const orm = await openOrm({ url: database.url, poolMax: 2 });
+    try {
+      const before = MIGRATIONS[MIGRATIONS.findIndex((m) => m.name === migration) - 1].name;
+      await orm.migrator.up({ to: before });
+      await orm.em.getConnection().execute(byHand);
+      const applied = await migrate(orm);
+      expect(applied[0]).toBe(migration);
+      expect(await orm.migrator.getPending()).toEqual([]);
+    } finally {
+      await orm.close(true);
+      await database.drop();
+    }
+  }, 60_000);
+});
