@@ -1053,11 +1053,6 @@ export class JobRunner {
   }
 
   /**
-   * While `stop()` waits (`stoppingSince`), closes the connection of the job in hand `inHand` when
-   * `statement` is still unanswered JOB_STOP_PATIENCE_MS after the stop began or after it was sent,
-   * whichever is later (freeze-17). Does nothing outside a stop, or for a statement already watched.
-   */
-  /**
    * While `stop()` waits (`stoppingSince`), aborts the `stopping` signal of the `lease` job in hand
    * `inHand` JOB_STOP_PATIENCE_MS after the stop began (at once for a job claimed later than that):
    * its handler then cuts its wait outside the gateway and hands the job back (stop-18). Does
@@ -1070,6 +1065,11 @@ export class JobRunner {
     outside.timer.unref();
   }
 
+  /**
+   * While `stop()` waits (`stoppingSince`), closes the connection of the job in hand `inHand` when
+   * `statement` is still unanswered JOB_STOP_PATIENCE_MS after the stop began or after it was sent,
+   * whichever is later (freeze-17). Does nothing outside a stop, or for a statement already watched.
+   */
   private watchStatement(inHand: JobInFlight, statement: Watched): void {
     if (this.stoppingSince === undefined || statement.timer) return;
     const from = Math.max(statement.sentAt, this.stoppingSince);
