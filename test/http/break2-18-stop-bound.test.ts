@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../../src/config.js';
 import { signToken } from '../../src/http/auth.js';
-import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
-import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
 import { compiledGateway } from '../support/build.js';
 import { resumeAll } from '../support/freeze.js';
 import { freezeSessions, startCompiledGateway, terminate, untilStartJobsDone, type CompiledGateway } from '../support/frozen-gateway.js';
 import { createTestDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
-import { holdingReceiver } from '../support/webhook-receiver.js';
+import { enqueueDelivery, holdingReceiver } from '../support/webhook-receiver.js';
 
 /** The application_name of this test's own sessions, which are never stopped. */
 const TEST_APPLICATION = 'break2-18 test';
@@ -42,25 +39,8 @@ describe('the gateway process stopped with a request held on a frozen database a
       await locker.connect();
       await untilStartJobsDone(admin);
       const base = /"url":"(http:\/\/[^"]+\/graphql)"/.exec(gateway.output())![1];
-      // a delivery whose POST the receiver holds, as stop-18's test makes one
-      const {
-        rows: [{ endpointId }],
-      } = await admin.query<{ endpointId: string }>(
-        `insert into webhook_endpoint (url, event_types, secret, created_by) values ($1, '{BALANCE_CHANGED}', $2, 'break2-18') returning id as "endpointId"`,
-        [hook.url, `whsec_${randomBytes(24).toString('base64')}`],
-      );
-      const {
-        rows: [{ deliveryId }],
-      } = await admin.query<{ deliveryId: string }>(
-        `insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at) values ($1, 1819, 'balance.changed', '{"type":"balance.changed"}', now()) returning id as "deliveryId"`,
-        [endpointId],
-      );
-      await admin.query(`insert into job (kind, payload, run_at, max_attempts, group_key) values ($1, $2, now(), 3, $3)`, [
-        WEBHOOK_DELIVER,
-        { deliveryId: Number(deliveryId) },
-        endpointGroup(Number(endpointId)),
-      ]);
-      await admin.query(`select pg_notify($1, $2)`, [JOBS_CHANNEL, WEBHOOK_DELIVER]);
+      // a delivery whose POST the receiver holds
+      const { deliveryId } = await enqueueDelivery(admin, hook.url, 1819, 'break2-18');
       await eventually(async () => hook.ids.length === 1, 15_000);
 
       // a staff request whose read of `customer` waits on the test's lock, then the server frozen
