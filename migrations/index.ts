@@ -40,6 +40,7 @@ import { Migration20261202020000 } from './Migration20261202020000.js';
 import { Migration20261202130000 } from './Migration20261202130000.js';
 import { Migration20261202150000 } from './Migration20261202150000.js';
 import { Migration20261202160000 } from './Migration20261202160000.js';
+import { Migration20261202170000 } from './Migration20261202170000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -85,4 +86,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202130000', class: Migration20261202130000 },
   { name: 'Migration20261202150000', class: Migration20261202150000 },
   { name: 'Migration20261202160000', class: Migration20261202160000 },
+  { name: 'Migration20261202170000', class: Migration20261202170000 },
 ];

@@ -138,7 +138,7 @@ let stopping = false;
 /** Ends the SIGTERM's drain delay early (a second signal), while it runs. */
 let endDrainDelay: (() => void) | undefined;
 /**
- * Stops accepting, finishes what is in flight, stops the jobs and the database, and exits with
+ * Stops accepting and finishes what is in flight while the jobs stop, then stops the database, and exits with
  * `exitCode`. On SIGTERM it first leaves rotation for SHUTDOWN_DRAIN_DELAY_MS (`/readyz` 503, every
  * request still served: stop-18); SIGINT (Ctrl-C at a terminal: nobody balances its load) and a
  * second signal during the delay go on at once. The 15 s limit counts from the delay's end.
@@ -166,8 +166,13 @@ async function shutdown(signal: string, exitCode = 0) {
   }, 15_000);
   force.unref();
   try {
-    await gateway!.close();
-    await jobs?.stop();
+    // The HTTP side and the jobs stop together, each within its own bound (the requests'
+    // SHUTDOWN_GRACE_MS, 10 s; the jobs' JOB_STOP_PATIENCE_MS for a statement or a webhook POST,
+    // then for a cut hand-back, and the LISTEN connection's second): one after the other, a request
+    // held beside a frozen database and a receiver that did not answer took 10 + 3 + 3 + 1 s and
+    // more, past the limit below (break2-18). Neither needs the other: a job a request enqueues
+    // meanwhile waits in the queue for another instance or the next start.
+    await Promise.all([gateway!.close(), jobs?.stop()]);
     await database!.close();
     log.info('stopped');
     process.exit(exitCode);

@@ -19,7 +19,9 @@ import { ErrorCode } from '../graphql/errors.js';
  * 2. every request read from then on is refused at once, 503 `SHUTTING_DOWN` with
  *    `Connection: close`, before any of the gateway's work (nothing of it ran: safe to send again);
  * 3. wait (at most `graceMs`) for the handlers that started before (their answers also carry
- *    `Connection: close`) and for whatever else the caller names (operations over WebSocket); a
+ *    `Connection: close`), then for every answer to be sent whole to its client (break2-18: a slow
+ *    reader's was cut once its handler had ended it), and for whatever else the caller names
+ *    (operations over WebSocket); a
  *    request whose body has not all come within `BODY_GRACE_MS` is refused like a new one (nothing
  *    of it ran), so a client that stopped sending does not hold the shutdown for its grace period;
  * 4. close the connections left idle, then wait (within the same deadline) for the others to
@@ -76,6 +78,8 @@ export class HttpDrain {
    * then on node's own idle list tells a connection at rest from one mid-request (`#halfSentHeaders`).
    */
   #idleClosed = false;
+  /** Resolves `#answersSent`'s promise once no answer is open on any connection (`#answering` empty). */
+  #allAnswersSent: (() => void) | undefined;
 
   /**
    * `server`: the HTTP server it drains. `refusedRaw`: told of each 503 it writes on a connection
@@ -91,6 +95,7 @@ export class HttpDrain {
       socket.once('close', () => {
         this.#sockets.delete(socket);
         this.#answering.delete(socket);
+        if (this.#answering.size === 0) this.#allAnswersSent?.();
       });
     });
     server.on('request', (req, res: ServerResponse) => {
@@ -101,6 +106,7 @@ export class HttpDrain {
         if (left > 0) return void this.#answering.set(socket, left);
         this.#answering.delete(socket);
         this.#readAtRest.set(socket, socket.bytesRead);
+        if (this.#answering.size === 0) this.#allAnswersSent?.();
       });
     });
     // Only marks the socket: the WebSocket server's own 'upgrade' listener takes it.
@@ -146,6 +152,18 @@ export class HttpDrain {
       seen = new Set(now.filter((socket) => !seen.has(socket)));
     }, BODY_GRACE_MS).unref();
     return () => clearInterval(timer);
+  }
+
+  /**
+   * Resolves once every answer begun has been sent whole (each response's `close`, which node
+   * emits once the last byte has left for the kernel, or the connection closed). node's idle list,
+   * which `server.close()` and `closeIdleConnections` close, counts a connection whose handler has
+   * ended its answer (`res.end`) while its bytes still wait on a slow reader: closed then, the
+   * answer was cut short (break2-18: 3.9 MB of a 24 MB answer, the connection closed mid-body).
+   */
+  #answersSent(): Promise<void> {
+    if (this.#answering.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.#allAnswersSent = resolve));
   }
 
   /** True once `close` has begun: new requests are refused, not handled. */
@@ -211,8 +229,10 @@ export class HttpDrain {
       for (const res of this.#running) if (!res.headersSent) res.setHeader('connection', 'close');
       void this.#refuseUnsentBodies();
       const settled = this.#running.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#allSettled = resolve));
-      await Promise.race([Promise.all([settled, ...alongside]), deadline]);
-      // Now idle ones are closed; an answer still being sent closes its connection after it.
+      // Then every answer sent whole, within the same deadline: node would take one still waiting
+      // on a slow reader for idle and cut it (`#answersSent`).
+      await Promise.race([Promise.all([settled, ...alongside]).then(() => this.#answersSent()), deadline]);
+      // Now idle ones are closed; an answer still being sent (past the deadline) is cut with them.
       this.server.close();
       this.#idleClosed = true;
       // node's idle list leaves out a connection that has sent nothing yet: idle as well, closed

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
-import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
 import { compiledGateway } from '../support/build.js';
 import { resumeAll } from '../support/freeze.js';
 import { freezeSessions, startCompiledGateway, terminate, untilStartJobsDone, type CompiledGateway } from '../support/frozen-gateway.js';
 import { createTestDatabase } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
-import { holdingReceiver } from '../support/webhook-receiver.js';
+import { enqueueDelivery, holdingReceiver } from '../support/webhook-receiver.js';
 
 /** The application_name of this test's own sessions, which are never stopped. */
 const TEST_APPLICATION = 'stop-18 test';
@@ -46,25 +43,7 @@ describe('the gateway process stopped while a webhook receiver does not answer (
         await admin.connect();
         await untilStartJobsDone(admin);
         // an endpoint, a delivery to it and the delivery's job, as the dispatcher writes them
-        const {
-          rows: [{ endpointId }],
-        } = await admin.query<{ endpointId: string }>(
-          `insert into webhook_endpoint (url, event_types, secret, created_by) values ($1, '{BALANCE_CHANGED}', $2, 'stop-18') returning id as "endpointId"`,
-          [hook.url, `whsec_${randomBytes(24).toString('base64')}`],
-        );
-        const {
-          rows: [{ deliveryId }],
-        } = await admin.query<{ deliveryId: string }>(
-          `insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at) values ($1, $2, 'balance.changed', '{"type":"balance.changed"}', now()) returning id as "deliveryId"`,
-          [endpointId, EVENT_ID],
-        );
-        const {
-          rows: [{ jobId }],
-        } = await admin.query<{ jobId: string }>(
-          `insert into job (kind, payload, run_at, max_attempts, group_key) values ($1, $2, now(), 3, $3) returning id as "jobId"`,
-          [WEBHOOK_DELIVER, { deliveryId: Number(deliveryId) }, endpointGroup(Number(endpointId))],
-        );
-        await admin.query(`select pg_notify($1, $2)`, [JOBS_CHANNEL, WEBHOOK_DELIVER]);
+        const { deliveryId, jobId } = await enqueueDelivery(admin, hook.url, EVENT_ID, 'stop-18');
         // the POST is in flight, unanswered
         await eventually(async () => hook.ids.length === 1, 15_000);
         if (database === 'frozen') expect(await freezeSessions(admin, TEST_APPLICATION)).toBeGreaterThan(1);

@@ -1,5 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
+import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
+import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
 
 /** A real HTTP receiver: answers `status()` for each request and keeps what it was sent. */
 export class Receiver {
@@ -64,4 +68,33 @@ export async function holdingReceiver(hanging: boolean) {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A webhook endpoint at `url`, one PENDING delivery to it of outbox event `eventId` (its
+ * `webhook-id` is `evt_<eventId>`), and the delivery's job, due now, as the dispatcher writes them,
+ * through `admin` (a session of the test's on the gateway's database); then the job runners are
+ * woken. `createdBy` names the test on the endpoint. Answers the three rows' ids.
+ */
+export async function enqueueDelivery(admin: pg.Client, url: string, eventId: number, createdBy: string): Promise<{ endpointId: string; deliveryId: string; jobId: string }> {
+  const {
+    rows: [{ endpointId }],
+  } = await admin.query<{ endpointId: string }>(
+    `insert into webhook_endpoint (url, event_types, secret, created_by) values ($1, '{BALANCE_CHANGED}', $2, $3) returning id as "endpointId"`,
+    [url, `whsec_${randomBytes(24).toString('base64')}`, createdBy],
+  );
+  const {
+    rows: [{ deliveryId }],
+  } = await admin.query<{ deliveryId: string }>(
+    `insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at) values ($1, $2, 'balance.changed', '{"type":"balance.changed"}', now()) returning id as "deliveryId"`,
+    [endpointId, eventId],
+  );
+  const {
+    rows: [{ jobId }],
+  } = await admin.query<{ jobId: string }>(
+    `insert into job (kind, payload, run_at, max_attempts, group_key) values ($1, $2, now(), 3, $3) returning id as "jobId"`,
+    [WEBHOOK_DELIVER, { deliveryId: Number(deliveryId) }, endpointGroup(Number(endpointId))],
+  );
+  await admin.query(`select pg_notify($1, $2)`, [JOBS_CHANNEL, WEBHOOK_DELIVER]);
+  return { endpointId, deliveryId, jobId };
 }
