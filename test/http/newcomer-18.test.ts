@@ -1,4 +1,6 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { firstResult, openSocket } from '../support/ws.js';
+import { INTROSPECTION_OFF_MESSAGE } from '../../src/graphql/errors.js';
 
 /**
  * newcomer-18: `graphql_request_errors_total` and `graphql_errors_total` count a refusal under the
@@ -61,5 +63,36 @@ describe('/metrics counts a refusal by the code it answered (newcomer-18)', () =
     const tooManyAliases = await counted(post({ query: aliases }, { authorization: `Bearer ${token}` }), 'unknown', 'QUERY_TOO_COMPLEX');
     const expected = { status: 400, answered: 'QUERY_TOO_COMPLEX', failed: 1, failedOther: 0, errors: 1 };
     expect({ twoFields, tooManyAliases }).toEqual({ twoFields: expected, tooManyAliases: expected });
+  });
+});
+
+/**
+ * newcomer-18: a client that asked a production gateway for its schema over HTTP was told Apollo's
+ * "To enable introspection, pass introspection: true to ApolloServer in production" (advice for the
+ * server's code, which no caller can follow, naming the server's framework), and over the socket
+ * graphql-js's other wording. Both now say the same thing, and where the schema is.
+ */
+describe('introspection refused in production says why, the same over HTTP and the socket (newcomer-18)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ NODE_ENV: 'production' });
+  });
+  afterAll(() => t.close());
+
+  it('answers one message naming the setting and the published schema', async () => {
+    const query = '{ __schema { types { name } } }';
+    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.operatorToken}` }, body: JSON.stringify({ query }) });
+    const http = ((await res.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors;
+    const socket = openSocket(t.url, t.operatorToken);
+    let ws: readonly { message: string; extensions?: Record<string, unknown> }[] | undefined;
+    try {
+      ws = (await firstResult(socket.client, query)).errors;
+    } finally {
+      await socket.dispose();
+    }
+    const expected = [{ message: INTROSPECTION_OFF_MESSAGE, code: 'GRAPHQL_VALIDATION_FAILED' }];
+    // graphql-js reports each introspection field of the document (here two), Apollo the document once
+    const ws1 = [...new Map(ws?.map((e) => [e.message, { message: e.message, code: e.extensions?.code }])).values()];
+    expect({ status: res.status, http: http.map((e) => ({ message: e.message, code: e.extensions.code })), ws: ws1 }).toEqual({ status: 400, http: expected, ws: expected });
   });
 });
