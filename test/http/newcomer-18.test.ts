@@ -1,6 +1,8 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { firstResult, openSocket } from '../support/ws.js';
-import { INTROSPECTION_OFF_MESSAGE } from '../../src/graphql/errors.js';
+
+/** What a refused introspection answers (src/graphql/errors.ts, INTROSPECTION_OFF_MESSAGE), as a client reads it. */
+const INTROSPECTION_OFF_MESSAGE = 'Introspection is off (NODE_ENV=production): the schema is published as schema/schema.graphql, not served.';
 
 /**
  * newcomer-18: `graphql_request_errors_total` and `graphql_errors_total` count a refusal under the
