@@ -264,6 +264,16 @@ export function variablePathOf(message: string): string[] | null {
 /** graphql-js's reason when an input object lacks a required field or carries one its type does not define. */
 const FIELD_OF_OBJECT = /; Field "([_A-Za-z][_0-9A-Za-z]*)" (?:of required type .* was not provided|is not defined by type)/s;
 
+/**
+ * Apollo Server's refusal of introspection (HTTP) and graphql-js's NoSchemaIntrospectionCustomRule's
+ * (the socket, compiled documents): Apollo's told the caller to "pass introspection: true to
+ * ApolloServer", advice for the server's code that no caller can follow (newcomer-18).
+ */
+const INTROSPECTION_REFUSED = /^GraphQL introspection (is not allowed by Apollo Server|has been disabled)/;
+
+/** What a refused introspection answers instead, on every transport: why, and where the schema is. */
+export const INTROSPECTION_OFF_MESSAGE = 'Introspection is off (NODE_ENV=production): the schema is published as schema/schema.graphql, not served.';
+
 /** What `formatError` does beyond its defaults. */
 export interface FormatOptions {
   /** Strip graphql-js's name suggestions from client errors (production: SPEC §4, no field suggestions). */
@@ -320,6 +330,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
       const field = variablePathOf(formatted.message);
       if (field) extensions.field = field;
     }
+    if (code === 'GRAPHQL_VALIDATION_FAILED' && INTROSPECTION_REFUSED.test(formatted.message)) {
+      return { message: INTROSPECTION_OFF_MESSAGE, locations: formatted.locations, extensions };
+    }
     const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
     return { message, locations: formatted.locations, path: formatted.path, extensions };
   }
@@ -329,6 +342,19 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
     path: formatted.path,
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
+}
+
+/**
+ * The `extensions.code` the caller is answered for `error`, as `formatError` decides it (a limit's
+ * refusal reported in validation is QUERY_TOO_COMPLEX, not Apollo's GRAPHQL_VALIDATION_FAILED; a
+ * database bound's cut SERVICE_UNAVAILABLE; anything unknown INTERNAL_SERVER_ERROR). Anything
+ * thrown that is not a GraphQLError is answered INTERNAL_SERVER_ERROR, as Apollo answers it. What
+ * /metrics counts an error under (newcomer-18: it counted the code before formatting). Logs nothing.
+ */
+export function answeredCode(error: unknown): string {
+  if (!(error instanceof GraphQLError)) return ErrorCode.INTERNAL_SERVER_ERROR;
+  const code = formatError(error.toJSON(), error).extensions?.code;
+  return typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
 /** class-validator's ValidationError as it reaches the formatter: with the object and value it checked. */

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ClockGuard } from '../clock-guard.js';
 import type { Config } from '../config.js';
-import { ErrorCode, UserErrorCode } from '../graphql/errors.js';
+import { answeredCode, ErrorCode, UserErrorCode } from '../graphql/errors.js';
 import type { PurgeCounts } from '../jobs/purged.js';
 
 /**
@@ -311,7 +311,8 @@ export class Metrics {
             meter.type = operation?.operation ?? 'unknown';
           },
           async didEncounterErrors({ errors: list }) {
-            for (const error of list) metrics.countError(meter, error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            // the code the caller is answered (formatError's), not the one raised (newcomer-18)
+            for (const error of list) metrics.countError(meter, answeredCode(error));
           },
         };
       },

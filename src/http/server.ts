@@ -18,7 +18,7 @@ import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
 import { markOperation, mayWrite, readsUntilToldOtherwise } from '../db/reads.js';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
-import { clockUnavailable, ErrorCode, formatError, QueryTooComplexError, serviceUnavailable, subscriptionOverHttp, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
+import { answeredCode, clockUnavailable, ErrorCode, formatError, QueryTooComplexError, serviceUnavailable, subscriptionOverHttp, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
@@ -660,7 +660,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: apolloSearch, body: apolloBody },
         context: async () => {
-          if (contextError !== undefined) throw contextError;
+          if (contextError !== undefined) {
+            // Apollo tells no plugin's didEncounterErrors of a refused context (bad credentials):
+            // counted here, under the code it answers (newcomer-18: it was `other`).
+            metrics.countError(meter, answeredCode(contextError));
+            throw contextError;
+          }
           return requestCtx!;
         },
       });

@@ -39,31 +39,34 @@ export function Profile() {
               )}
             </section>
           ))}
-          <section className="card" aria-labelledby="tier-h">
-            <h2 id="tier-h">Tier</h2>
-            <p className="big" data-testid="tier">
-              {me.tier?.name ?? 'None'}
-            </p>
-            {me.nextTier ? (
-              <>
-                <p>
-                  {formatPoints(me.nextTier.pointsNeeded)} qualifying points to {me.nextTier.name}
-                </p>
-                <div
-                  className="progress"
-                  role="progressbar"
-                  aria-label={`Progress to ${me.nextTier.name}`}
-                  aria-valuemin={0}
-                  aria-valuemax={me.nextTier.threshold}
-                  aria-valuenow={Math.max(0, me.nextTier.threshold - me.nextTier.pointsNeeded)}
-                >
-                  <div style={{ width: `${(100 * Math.max(0, me.nextTier.threshold - me.nextTier.pointsNeeded)) / Math.max(1, me.nextTier.threshold)}%` }} />
-                </div>
-              </>
-            ) : (
-              <p>You are at the top tier.</p>
-            )}
-          </section>
+          {/* No tier and none to reach: the program has no ladder, so no card claiming a top tier (newcomer-18). */}
+          {me.tier || me.nextTier ? (
+            <section className="card" aria-labelledby="tier-h">
+              <h2 id="tier-h">Tier</h2>
+              <p className="big" data-testid="tier">
+                {me.tier?.name ?? 'None'}
+              </p>
+              {me.nextTier ? (
+                <>
+                  <p>
+                    {formatPoints(me.nextTier.pointsNeeded)} qualifying points to {me.nextTier.name}
+                  </p>
+                  <div
+                    className="progress"
+                    role="progressbar"
+                    aria-label={`Progress to ${me.nextTier.name}`}
+                    aria-valuemin={0}
+                    aria-valuemax={me.nextTier.threshold}
+                    aria-valuenow={Math.max(0, me.nextTier.threshold - me.nextTier.pointsNeeded)}
+                  >
+                    <div style={{ width: `${(100 * Math.max(0, me.nextTier.threshold - me.nextTier.pointsNeeded)) / Math.max(1, me.nextTier.threshold)}%` }} />
+                  </div>
+                </>
+              ) : (
+                <p>You are at the top tier.</p>
+              )}
+            </section>
+          ) : null}
         </div>
       ) : null}
     </>
