@@ -33,6 +33,20 @@ export async function endWithin(client: pg.Client, ms: number = CONNECTION_END_M
   await ended;
 }
 
+/**
+ * Waits at most `ms` for `closing` (`pool`'s `end()`, or the ORM's close that ends it); past that
+ * destroys the socket of every connection pg-pool still holds (`destroySocket` on its internal
+ * `_clients`: lent ones, and ones still connecting), which a frozen server never lets end, so that
+ * `closing` settles. Answers `closing`, its rejection included. pg-pool's `end()` waits for each of
+ * its connections to end (closeOrm for the request pool, QueueMetrics for the metrics connection).
+ */
+export async function poolClosedWithin<T>(pool: pg.Pool, closing: Promise<T>, ms: number): Promise<T> {
+  if (!(await settlesWithin(closing, ms))) {
+    for (const client of (pool as unknown as { _clients?: pg.Client[] })._clients ?? []) destroySocket(client);
+  }
+  return closing;
+}
+
 /** Whether `promise` settles (either way) within `ms`; it is not cancelled when it does not. */
 export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { clientBoundMs, type DbTimeouts } from '../config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
-import { destroySocket, settlesWithin } from './end-within.js';
+import { poolClosedWithin } from './end-within.js';
 import { GatewayMigrationGenerator } from './migration-generator.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { watchOutboxCommits } from './outbox-commits.js';
@@ -325,12 +325,8 @@ export const POOL_CLOSE_GRACE_MS = 1_000;
  * For the gateway's own shutdown (src/db/database.ts `close`), after requests and jobs are done.
  */
 export async function closeOrm(orm: MikroORM, graceMs: number = POOL_CLOSE_GRACE_MS): Promise<void> {
-  const pool = await requestPool(orm);
-  const closed = orm.close(true);
-  if (await settlesWithin(closed, graceMs)) return closed;
-  // pg-pool's own list (internal): lent connections, and ones still connecting (`readCommitted`)
-  for (const client of (pool as unknown as { _clients: pg.Client[] })._clients ?? []) destroySocket(client);
-  await closed;
+  // past the grace, lent connections and ones still connecting (`readCommitted`) are cut
+  await poolClosedWithin(await requestPool(orm), orm.close(true), graceMs);
 }
 
 /** `orm`'s pg-pool: the request pool, which the job runner shares (its size DB_POOL_MAX). */

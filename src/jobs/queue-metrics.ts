@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Gauge, type Metric } from 'prom-client';
 import type { Clock } from '../clock.js';
-import { destroySocket, settlesWithin } from '../db/end-within.js';
+import { poolClosedWithin } from '../db/end-within.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 
 /** The `application_name` of the queue gauges' one connection: how an operator tells it in `pg_stat_activity`. */
@@ -219,10 +219,6 @@ export class QueueMetrics {
     const pool = this.pool;
     if (!pool) return;
     this.pool = undefined;
-    const ended = pool.end();
-    if (await settlesWithin(ended, 1_000)) return;
-    // pg-pool's own list (internal), as closeOrm: a connection whose server is frozen
-    for (const client of (pool as unknown as { _clients: pg.Client[] })._clients ?? []) destroySocket(client);
-    await ended.catch(() => undefined);
+    await poolClosedWithin(pool, pool.end(), 1_000).catch(() => undefined);
   }
 }
