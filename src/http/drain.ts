@@ -117,13 +117,12 @@ export class HttpDrain {
    * Connections that have sent part of a request's headers and nothing node could read as a
    * request yet: no answer in progress, not a WebSocket, and bytes since their last answer (or
    * since they connected). Once node has closed its idle connections (`#idleClosed`; each check
-   * then has it close those idle since), any byte at all will do: a connection node keeps then,
+   * of `#refuseHalfSentHeaders` first has it close those idle since), any byte at all will do: a connection node keeps then,
    * with no answer in progress, is one whose parser holds the start of a request. That covers the
    * start of a pipelined request read before the previous answer closed, which the byte count
    * took for rest (stop-18: a client that stalled so before the stop held it to its deadline).
    */
   #halfSentHeaders(): Socket[] {
-    if (this.#idleClosed) this.server.closeIdleConnections();
     return [...this.#sockets].filter(
       (socket) =>
         !this.#answering.has(socket) &&
@@ -143,6 +142,8 @@ export class HttpDrain {
   #refuseHalfSentHeaders(): () => void {
     let seen = new Set<Socket>();
     const timer = setInterval(() => {
+      // connections idle since the last check are closed first: what is left is mid-request
+      if (this.#idleClosed) this.server.closeIdleConnections();
       const now = this.#halfSentHeaders();
       for (const socket of now) {
         if (!seen.has(socket)) continue;
