@@ -10,7 +10,7 @@ import { lazy, StrictMode, Suspense, useCallback, useMemo, useRef, useState } fr
 import { createRoot } from 'react-dom/client';
 import { Route, Router, Switch } from 'wouter';
 import { createApi } from '../shared/api';
-import { claimsOf, clearToken, loadToken, saveToken } from '../shared/session';
+import { claimsOf, clearToken, loadToken, saveToken, useHandedToken } from '../shared/session';
 import { ConsoleShell, ConsoleSignIn, RoleContext } from './shell';
 import { Customers } from './customers';
 import { Stores } from './stores';
@@ -32,6 +32,19 @@ function Root() {
     saveToken('console', next);
     setToken(next);
   }, []);
+  // Another staff token handed over while the console is open (token-19): the cache holds what the
+  // previous staff member read, so it is emptied first; the screens (keyed by the token) start again.
+  const switchTo = useCallback(
+    (next: string) => {
+      if (next === tokenRef.current) return;
+      void client.clearStore().then(() => {
+        saveToken('console', next);
+        setToken(next);
+      });
+    },
+    [client],
+  );
+  useHandedToken(switchTo);
   const signOut = useCallback(() => {
     clearToken('console');
     setToken(null);
@@ -44,7 +57,7 @@ function Root() {
       {!token ? (
         <ConsoleSignIn onSignIn={signIn} />
       ) : (
-        <ApolloProvider client={client}>
+        <ApolloProvider key={token} client={client}>
           <RoleContext.Provider value={{ role: claims.role === 'operator' ? 'operator' : 'analyst', staffId: claims.sub ?? '' }}>
             <ConsoleShell onSignOut={signOut}>
               <Switch>

@@ -9,7 +9,7 @@ import { StrictMode, useCallback, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Route, Switch } from 'wouter';
 import { createApi } from '../shared/api';
-import { clearToken, loadToken, saveToken } from '../shared/session';
+import { clearToken, currentToken, loadToken, saveToken, useHandedToken } from '../shared/session';
 import { MemberShell } from './shell';
 import { SignIn } from './sign-in';
 import { Profile } from './profile';
@@ -23,12 +23,27 @@ function Root() {
   // Why the member was signed out when it was not their choice (the live feed's 4401), shown on the sign-in page.
   const [signedOutBecause, setSignedOutBecause] = useState<string | null>(null);
   // Each request reads the session's token afresh, as the live connection does after a 4401.
-  const client = useMemo(() => createApi('web', () => loadToken('web')), []);
+  const client = useMemo(() => createApi('web', () => currentToken('web')), []);
   const signIn = useCallback((next: string) => {
     saveToken('web', next);
     setSignedOutBecause(null);
     setToken(next);
   }, []);
+  // Another token handed over while the app is open: the cache holds the previous member's
+  // pages, so it is emptied before anything is sent with the new token, and the screens (keyed by
+  // the token below) start again for the new member.
+  const switchTo = useCallback(
+    (next: string) => {
+      if (next === currentToken('web')) return;
+      void client.clearStore().then(() => {
+        saveToken('web', next);
+        setSignedOutBecause(null);
+        setToken(next);
+      });
+    },
+    [client],
+  );
+  useHandedToken(switchTo);
   const signOut = useCallback(
     (because?: string) => {
       clearToken('web');
@@ -42,7 +57,7 @@ function Root() {
   if (!token) return <SignIn onSignIn={signIn} because={signedOutBecause} />;
   return (
     <ApolloProvider client={client}>
-      <MemberShell token={token} onSignOut={signOut}>
+      <MemberShell key={token} token={token} onSignOut={signOut}>
         <Switch>
           <Route path="/" component={Profile} />
           <Route path="/stores" component={Stores} />

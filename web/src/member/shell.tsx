@@ -1,7 +1,7 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type ReactNode } from 'react';
 import { createLiveClient, subscribeById, type LiveEnd } from '../shared/api';
-import { loadToken } from '../shared/session';
+import { currentToken } from '../shared/session';
 import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
 import { Frame, formatPoints, type NavItem } from '../shared/ui';
 import {
@@ -46,7 +46,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
     // The token is read again at each new connection: a 4401 connects again only with another one.
     const { ws, dispose } = createLiveClient(
       'web',
-      () => loadToken('web'),
+      () => currentToken('web'),
       (end) => {
         if (end.kind === 'signed-out') return onSignOut(LIVE_END_MESSAGES['signed-out']);
         setLive('closed');

@@ -7,18 +7,52 @@
  * reaches a server or a log; the app keeps the token and removes it from the address bar.
  * In development the sign-in page lists the demo accounts (GET /dev/tokens).
  */
+import { useEffect } from 'react';
+
 export type AppName = 'web' | 'console';
 
 const key = (app: AppName) => `reward-gateway:${app}:token`;
 
+/**
+ * A token handed over in the URL fragment (`#token=<JWT>`), removed from the address bar; null
+ * when the fragment carries none. Nothing is stored: the caller decides (`loadToken` at start,
+ * `useHandedToken` afterwards).
+ */
+export function handedToken(): string | null {
+  const match = /(?:^#|&)token=([A-Za-z0-9\-_.]+)/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  return match[1];
+}
+
 /** Takes a token handed over in the URL fragment, if any; then the session's token, if any. */
 export function loadToken(app: AppName): string | null {
-  const match = /(?:^#|&)token=([A-Za-z0-9\-_.]+)/.exec(location.hash);
-  if (match) {
-    sessionStorage.setItem(key(app), match[1]);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
+  const handed = handedToken();
+  if (handed) sessionStorage.setItem(key(app), handed);
+  return currentToken(app);
+}
+
+/** The session's token, if any (what every request and live connection sends). */
+export function currentToken(app: AppName): string | null {
   return sessionStorage.getItem(key(app));
+}
+
+/**
+ * Calls `onHanded` with a token handed over in the URL fragment after the app loaded (token-19):
+ * the identity provider sent a tab that already had the app open to `#token=<JWT>` again (another
+ * member on a shared device, or a fresh token), which changes only the fragment and reloads
+ * nothing. `onHanded` switches the app to it; the fragment is removed from the address bar either
+ * way. `onHanded` must be stable (useCallback).
+ */
+export function useHandedToken(onHanded: (token: string) => void): void {
+  useEffect(() => {
+    const take = () => {
+      const handed = handedToken();
+      if (handed) onHanded(handed);
+    };
+    window.addEventListener('hashchange', take);
+    return () => window.removeEventListener('hashchange', take);
+  }, [onHanded]);
 }
 
 export function saveToken(app: AppName, token: string): void {
