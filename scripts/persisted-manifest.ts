@@ -13,7 +13,8 @@ import { manifestFromDocument } from '../src/persisted/manifest.js';
 
 const source = path.resolve(path.dirname(PARTNER_MANIFEST_PATH), '../../shared/contract/operations/partner.graphql');
 if (!existsSync(source)) {
-  console.log(`no contract at ${source}: keeping schema/partner-manifest.json as it is`);
+  // A clone outside the project folder has no ../shared beside it: nothing is wrong, the checked-in manifest is used.
+  console.log(`partner manifest: schema/partner-manifest.json as checked in (the client contract, ${source}, is not beside this clone, so there is nothing to regenerate it from)`);
 } else {
   const manifest = manifestFromDocument(parse(await readFile(source, 'utf8')));
   await writeFile(PARTNER_MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`);

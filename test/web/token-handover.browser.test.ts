@@ -30,6 +30,11 @@ describe('a token handed over to an app that is already open (token-19)', () => 
     await t?.close();
   });
 
+  /** The identity provider sends the open tab to `#token=<token>`: a same-document navigation. */
+  async function handOver(page: Page, token: string) {
+    await page.evaluate(`location.hash = ${JSON.stringify(`#token=${token}`)}`);
+  }
+
   /** What the member app's header and balance card say, once they say it for `externalId`. */
   async function shownFor(page: Page, externalId: string, currency: string) {
     await page.getByText(`Signed in as ${externalId}`, { exact: true }).waitFor();
@@ -46,7 +51,7 @@ describe('a token handed over to an app that is already open (token-19)', () => 
     const before = await shownFor(page, first.externalId, shop.currency);
     expect(before.balance).toContain('111');
 
-    await page.evaluate((token) => (location.hash = `#token=${token}`), second.token);
+    await handOver(page, second.token);
     const after = await shownFor(page, second.externalId, shop.currency);
     expect({ header: after.header, balance: after.balance.includes('2,222') || after.balance.includes('2222'), tokenInUrl: after.url.includes('token=') }).toEqual({
       header: `Signed in as ${second.externalId}`,
@@ -68,7 +73,7 @@ describe('a token handed over to an app that is already open (token-19)', () => 
     const page = await context.newPage();
     await page.goto(`/console/#token=${t.analystToken}`);
     await page.getByTestId('role').getByText('Analyst (read only)').waitFor();
-    await page.evaluate((token) => (location.hash = `#token=${token}`), t.operatorToken);
+    await handOver(page, t.operatorToken);
     await page.getByTestId('role').getByText('Operator', { exact: true }).waitFor({ timeout: 10_000 });
     expect({ header: await page.getByTestId('role').locator('..').innerText(), tokenInUrl: page.url().includes('token=') }).toEqual({ header: 'staff-op · Operator', tokenInUrl: false });
     await page.close();
