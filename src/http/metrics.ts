@@ -116,6 +116,24 @@ const statusLabel = (status: number) => (Number.isInteger(status) && status >= 1
 const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
 
 /**
+ * The close codes `websocket_closes_total` shows as themselves: RFC 6455's (1000–1015, 1005 and
+ * 1006 being "none received" and "cut"), graphql-ws's (4400, 4401, 4403, 4406, 4408, 4409, 4429,
+ * 4499, 4500, 4504) and the gateway's own (`SocketClose` in src/http/ws.ts: 4008). Any other code a
+ * peer closes with is `other`, so a client cannot grow the series.
+ */
+const WEBSOCKET_CLOSE_CODES = new Set([
+  1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 1015, 4008, 4400, 4401, 4403, 4406, 4408, 4409, 4429, 4499, 4500, 4504,
+]);
+
+/** What `Metrics.watchWebSockets` reads at each scrape (no statement, no timer). */
+export interface WebSocketCounts {
+  /** WebSocket connections open on this instance (upgraded, whatever their state in graphql-ws). */
+  sockets(): number;
+  /** Subscriptions streaming events on this instance (the event hub's listeners). */
+  subscriptions(): number;
+}
+
+/**
  * Prometheus metrics at /metrics: process defaults, and GraphQL requests, errors and latency per
  * client and operation. Labels hold only values the server chose: a registered operation's client
  * (`partner:<id>` or a first-party name an operator registered) and name, or `other` for
@@ -164,6 +182,13 @@ export class Metrics {
     labelNames: ['route', 'code'],
     registers: [this.registry],
   });
+  private readonly socketCloses = new Counter({
+    name: 'websocket_closes_total',
+    help: 'WebSocket connections ended, by close code (RFC 6455, graphql-ws and the gateway\'s own: 4401 credentials, 4403 account closed, 4429 too many, 4008 slow consumer, 1001 shutdown, 1006 cut without a close; "other" for any other code)',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  private webSockets?: WebSocketCounts;
   private readonly pools = new Map<string, pg.Pool>();
   private readonly redisClients = new Map<string, Redis>();
   private readonly meters = new WeakMap<object, RequestMeter>();
@@ -219,6 +244,25 @@ export class Metrics {
         for (const [name, redis] of redisClients) this.set({ client: name }, redis.status === 'ready' ? 1 : 0);
       },
     });
+    const webSockets = () => this.webSockets;
+    new Gauge({
+      name: 'gateway_websocket_connections',
+      help: 'WebSocket connections open on this instance (/graphql, graphql-ws); absent until the WebSocket server is started',
+      registers: [this.registry],
+      collect() {
+        const counts = webSockets();
+        if (counts) this.set(counts.sockets());
+      },
+    });
+    new Gauge({
+      name: 'gateway_subscriptions',
+      help: 'GraphQL subscriptions streaming events on this instance; absent until the WebSocket server is started',
+      registers: [this.registry],
+      collect() {
+        const counts = webSockets();
+        if (counts) this.set(counts.subscriptions());
+      },
+    });
     if (purges) this.registry.registerMetric(purges.counter);
     for (const metric of shown) this.registry.registerMetric(metric);
     if (clockGuard) {
@@ -264,6 +308,16 @@ export class Metrics {
    */
   watchPool(name: string, pool: pg.Pool): void {
     this.pools.set(name, pool);
+  }
+
+  /** Shows the WebSocket server's open connections and subscriptions (`gateway_websocket_connections`, `gateway_subscriptions`), read at each scrape. */
+  watchWebSockets(counts: WebSocketCounts): void {
+    this.webSockets = counts;
+  }
+
+  /** Counts one WebSocket connection ended with close `code` (`websocket_closes_total`; an unknown code as `other`). */
+  socketClosed(code: number): void {
+    this.socketCloses.inc({ code: WEBSOCKET_CLOSE_CODES.has(code) ? String(code) : OTHER });
   }
 
   /** Shows `redis` as `client="<name>"` in `gateway_redis_up`, read at each scrape from its status. */

@@ -784,6 +784,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     }
   };
 
+  countUpgradeAnswers(httpServer, (route, status) => metrics.respond(route, status));
+
   httpServer.on('request', (req, res) => {
     // What `http_responses_total` counts this response under, never the path itself: counted once
     // the response is done (sent, or its connection gone), however it was answered, so a request
@@ -877,7 +879,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     proxies,
     persisted,
     trustedCaller: (ctx, clientName) => trustedCaller(ctx, { 'apollographql-client-name': clientName }),
+    socketClosed: (code) => metrics.socketClosed(code),
   });
+  metrics.watchWebSockets({ sockets: () => subscriptions.socketCount(), subscriptions: () => hub.listenerCount() });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -911,4 +915,43 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
         await queueMetrics.close();
       })()),
   };
+}
+
+/**
+ * Counts the answer to each WebSocket upgrade request in `http_responses_total` (wsmetrics-19:
+ * only requests were counted): `101` for an upgrade taken, or the refusal ws writes itself (400
+ * for a path other than /graphql or bad upgrade headers, 405 for a method other than GET, 503 once
+ * the WebSocket server is closing), under route `/graphql` or `not_found` by the path as ws reads
+ * it; a connection gone before any answer is counted as code `other`. ws writes the status line on
+ * the socket directly (`completeUpgrade`, `abortHandshake` in ws 8), so the socket's first write
+ * is read for it, and the socket's own `write`/`end` are put back once it is: the frames after
+ * the 101 pass nothing of this.
+ */
+function countUpgradeAnswers(httpServer: Server, respond: (route: HttpRoute, status: number) => void): void {
+  httpServer.prependListener('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    const route: HttpRoute = (req.url ?? '').split('?')[0] === '/graphql' ? '/graphql' : 'not_found';
+    const { write, end } = socket;
+    let counted = false;
+    const count = (status: number) => {
+      if (counted) return;
+      counted = true;
+      socket.write = write;
+      socket.end = end;
+      respond(route, status);
+    };
+    const statusIn = (chunk: unknown) => {
+      if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk)) return;
+      const match = /^HTTP\/1\.1 (\d{3}) /.exec(typeof chunk === 'string' ? chunk.slice(0, 16) : chunk.toString('latin1', 0, 16));
+      count(match ? Number(match[1]) : 0);
+    };
+    socket.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]) {
+      statusIn(chunk);
+      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as Duplex['write'];
+    socket.end = function (this: Duplex, chunk?: unknown, ...rest: unknown[]) {
+      statusIn(chunk);
+      return (end as (...args: unknown[]) => Duplex).call(this, chunk, ...rest);
+    } as Duplex['end'];
+    socket.once('close', () => count(0));
+  });
 }

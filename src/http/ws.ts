@@ -149,6 +149,8 @@ export interface SubscriptionServerDeps {
   formatOptions: FormatOptions;
   /** Partners and PERSISTED_ONLY clients run only their registered operations, as over HTTP. */
   trustedCaller: (ctx: Ctx, clientName: string | undefined) => TrustedCaller;
+  /** Told the close code of each WebSocket connection as it ends (whoever closed it; 1006: cut without a close frame), for `websocket_closes_total`. */
+  socketClosed?: (code: number) => void;
 }
 
 const callerKey = (caller: Caller): string | undefined => {
@@ -289,6 +291,11 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       );
     },
   });
+
+  if (deps.socketClosed) {
+    const told = deps.socketClosed;
+    wsServer.on('connection', (socket: WebSocket) => socket.once('close', (code: number) => told(code)));
+  }
 
   /** Upgrades past RATE_LIMIT_WS_CONNECT, with the seconds until the window frees up. */
   const overBudget = new WeakMap<IncomingMessage, number>();
@@ -739,8 +746,10 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   });
 
   return {
-    /** Sockets open on this instance. */
+    /** Sockets open on this instance whose connection was accepted (credentials checked). */
     sessionCount: () => sessions.size,
+    /** WebSocket connections open on this instance, those still connecting included. */
+    socketCount: () => wsServer.clients.size,
     /** Re-checks every session now (the periodic sweep's work). */
     recheck: () => sweep(),
     /**
