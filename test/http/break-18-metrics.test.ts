@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
 import { eventually } from '../support/program.js';
+import { seriesCount } from '../support/metrics.js';
 
 /**
  * break-18: what /metrics (metrics-18) did not count, on a real gateway and database: a GraphQL
@@ -10,12 +11,6 @@ import { eventually } from '../support/program.js';
  * cut a statement of the gateway's, 500), node's refusals of requests it could not read, and an
  * instance's 503 SHUTTING_DOWN.
  */
-
-/** The value of the series `series` (its name and labels exactly as shown), 0 when absent. */
-function valueOf(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
 
 const scrape = async (t: TestGateway) => {
   const res = await t.fetch('/metrics');
@@ -70,7 +65,7 @@ describe('/metrics counts every answer (break-18)', () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
     const text = await scrape(t);
-    const grew = (series: string) => valueOf(text, series) - valueOf(before, series);
+    const grew = (series: string) => seriesCount(text, series) - seriesCount(before, series);
     expect({
       failed: grew('graphql_request_errors_total{client="other",operation="other",type="unknown",code="SERVICE_UNAVAILABLE"}'),
       errors: grew('graphql_errors_total{code="SERVICE_UNAVAILABLE"}'),
@@ -86,7 +81,7 @@ describe('/metrics counts every answer (break-18)', () => {
     expect(huge).toBe('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
     expect(garbage).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     const text = await scrape(t);
-    const grew = (series: string) => valueOf(text, series) - valueOf(before, series);
+    const grew = (series: string) => seriesCount(text, series) - seriesCount(before, series);
     expect({ 431: grew('http_responses_total{route="unrouted",code="431"}'), 400: grew('http_responses_total{route="unrouted",code="400"}') }).toEqual({ 431: 1, 400: 1 });
   });
 });
@@ -117,8 +112,8 @@ describe('/metrics counts the answers of an instance shutting down (break-18)', 
       expect(await running).toBe(200);
       await closing;
       const text = await t.gateway.metrics.render();
-      expect(valueOf(text, 'http_responses_total{route="unrouted",code="503"}')).toBe(1);
-      expect(valueOf(text, 'http_responses_total{route="/graphql",code="200"}')).toBe(1);
+      expect(seriesCount(text, 'http_responses_total{route="unrouted",code="503"}')).toBe(1);
+      expect(seriesCount(text, 'http_responses_total{route="/graphql",code="200"}')).toBe(1);
     } finally {
       await closing;
       await t.close();

@@ -7,6 +7,7 @@ import { resumeAll, stopAt, within10s } from '../support/freeze.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 import { startOwnRedis, type OwnRedis } from '../support/redis.js';
+import { seriesValue } from '../support/metrics.js';
 
 /**
  * metrics-18: what operators of two production instances asked /metrics for (docs/decisions.md,
@@ -14,12 +15,6 @@ import { startOwnRedis, type OwnRedis } from '../support/redis.js';
  * each scrape, the pools, Redis, HTTP responses, and the error counter's code; scraped over HTTP
  * from a real gateway on a real database.
  */
-
-/** The value of the series `series` (its name and labels exactly as shown), or undefined when absent. */
-function valueOf(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 const scrape = async (t: TestGateway) => {
   const res = await t.fetch('/metrics');
@@ -74,18 +69,18 @@ describe('/metrics for operators (metrics-18)', () => {
 
       t.clock.advance(90_000);
       const text = await scrape(t);
-      expect(valueOf(text, 'gateway_queue_metrics_up')).toBe(1);
-      expect(valueOf(text, `gateway_jobs_due{kind="${PROCESS_TRANSACTION}"}`)).toBe(2);
-      expect(valueOf(text, `gateway_jobs_oldest_due_age_seconds{kind="${PROCESS_TRANSACTION}"}`)).toBe(90);
-      expect(valueOf(text, `gateway_jobs_failed{kind="${PROCESS_TRANSACTION}"}`)).toBe(1);
+      expect(seriesValue(text, 'gateway_queue_metrics_up')).toBe(1);
+      expect(seriesValue(text, `gateway_jobs_due{kind="${PROCESS_TRANSACTION}"}`)).toBe(2);
+      expect(seriesValue(text, `gateway_jobs_oldest_due_age_seconds{kind="${PROCESS_TRANSACTION}"}`)).toBe(90);
+      expect(seriesValue(text, `gateway_jobs_failed{kind="${PROCESS_TRANSACTION}"}`)).toBe(1);
       // a kind this build has no handler for is not a label of its own
-      expect(valueOf(text, 'gateway_jobs_due{kind="other"}')).toBe(1);
+      expect(seriesValue(text, 'gateway_jobs_due{kind="other"}')).toBe(1);
       expect(text).not.toContain('a.kind.of.another.version');
       // every kind this build runs is shown, at 0 when it has none
-      expect(valueOf(text, `gateway_jobs_due{kind="${WEBHOOK_DELIVER}"}`)).toBe(0);
-      expect(valueOf(text, `gateway_jobs_failed{kind="${WEBHOOK_DELIVER}"}`)).toBe(0);
-      expect(valueOf(text, 'gateway_webhook_deliveries_pending')).toBe(1);
-      expect(valueOf(text, 'gateway_webhook_deliveries_oldest_pending_age_seconds')).toBe(90);
+      expect(seriesValue(text, `gateway_jobs_due{kind="${WEBHOOK_DELIVER}"}`)).toBe(0);
+      expect(seriesValue(text, `gateway_jobs_failed{kind="${WEBHOOK_DELIVER}"}`)).toBe(0);
+      expect(seriesValue(text, 'gateway_webhook_deliveries_pending')).toBe(1);
+      expect(seriesValue(text, 'gateway_webhook_deliveries_oldest_pending_age_seconds')).toBe(90);
     });
 
     it('reads the database once for scrapes that come together', async () => {
@@ -93,7 +88,7 @@ describe('/metrics for operators (metrics-18)', () => {
       const reads = countQueueReads();
       try {
         const texts = await Promise.all(Array.from({ length: 4 }, () => scrape(t)));
-        for (const text of texts) expect(valueOf(text, 'gateway_queue_metrics_up')).toBe(1);
+        for (const text of texts) expect(seriesValue(text, 'gateway_queue_metrics_up')).toBe(1);
         // six gauges, four scrapes: one statement
         expect(reads.count()).toBe(1);
       } finally {
@@ -107,21 +102,21 @@ describe('/metrics for operators (metrics-18)', () => {
       const waiting = pool.connect();
       try {
         const text = await scrape(t);
-        expect(valueOf(text, 'gateway_db_pool_connections{pool="requests",state="in_use"}')).toBe(2);
-        expect(valueOf(text, 'gateway_db_pool_connections{pool="requests",state="idle"}')).toBe(0);
-        expect(valueOf(text, 'gateway_db_pool_waiting_requests{pool="requests"}')).toBe(1);
-        expect(valueOf(text, 'gateway_db_pool_max_connections{pool="requests"}')).toBe(2);
+        expect(seriesValue(text, 'gateway_db_pool_connections{pool="requests",state="in_use"}')).toBe(2);
+        expect(seriesValue(text, 'gateway_db_pool_connections{pool="requests",state="idle"}')).toBe(0);
+        expect(seriesValue(text, 'gateway_db_pool_waiting_requests{pool="requests"}')).toBe(1);
+        expect(seriesValue(text, 'gateway_db_pool_max_connections{pool="requests"}')).toBe(2);
         // the rate limiter's PostgreSQL store (no REDIS_URL) has a pool of its own
-        expect(valueOf(text, 'gateway_db_pool_max_connections{pool="rate_limit"}')).toBe(4);
-        expect(valueOf(text, 'gateway_queue_metrics_up')).toBe(1);
+        expect(seriesValue(text, 'gateway_db_pool_max_connections{pool="rate_limit"}')).toBe(4);
+        expect(seriesValue(text, 'gateway_queue_metrics_up')).toBe(1);
         expect(text).not.toContain('gateway_redis_up{');
       } finally {
         held.forEach((client) => client.release());
         (await waiting).release();
       }
       const text = await scrape(t);
-      expect(valueOf(text, 'gateway_db_pool_waiting_requests{pool="requests"}')).toBe(0);
-      expect(valueOf(text, 'gateway_db_pool_connections{pool="requests",state="in_use"}')).toBe(0);
+      expect(seriesValue(text, 'gateway_db_pool_waiting_requests{pool="requests"}')).toBe(0);
+      expect(seriesValue(text, 'gateway_db_pool_connections{pool="requests",state="in_use"}')).toBe(0);
     });
 
     it('counts HTTP responses by route and status, and failed GraphQL requests by type and code', async () => {
@@ -134,7 +129,7 @@ describe('/metrics for operators (metrics-18)', () => {
       const denied = await t.gql('query Me { me { externalId } }');
       expect(denied.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
       const text = await scrape(t);
-      const grew = (series: string) => (valueOf(text, series) ?? 0) - (valueOf(before, series) ?? 0);
+      const grew = (series: string) => (seriesValue(text, series) ?? 0) - (seriesValue(before, series) ?? 0);
       expect(grew('http_responses_total{route="not_found",code="404"}')).toBe(1);
       expect(grew('http_responses_total{route="/graphql",code="400"}')).toBe(1);
       expect(grew('http_responses_total{route="/metrics",code="200"}')).toBe(1);
@@ -151,18 +146,18 @@ describe('/metrics for operators (metrics-18)', () => {
       expect(res.status).toBe(200);
       const text = await res.text();
       await frozen.pid;
-      expect(valueOf(text, 'gateway_queue_metrics_up')).toBe(0);
+      expect(seriesValue(text, 'gateway_queue_metrics_up')).toBe(0);
       expect(text).not.toMatch(/^gateway_jobs_due\{/m);
-      expect(valueOf(text, 'gateway_webhook_deliveries_pending')).toBeUndefined();
+      expect(seriesValue(text, 'gateway_webhook_deliveries_pending')).toBeUndefined();
       // what needs no database is there
-      expect(valueOf(text, 'gateway_db_pool_max_connections{pool="requests"}')).toBe(2);
+      expect(seriesValue(text, 'gateway_db_pool_max_connections{pool="requests"}')).toBe(2);
       // the stuck connection was given up, not kept: the next scrapes read on a new one
       resumeAll();
       const again = await eventually(async () => {
         const next = await scrape(t);
-        return valueOf(next, 'gateway_queue_metrics_up') === 1 ? next : null;
+        return seriesValue(next, 'gateway_queue_metrics_up') === 1 ? next : null;
       });
-      expect(valueOf(again, `gateway_jobs_failed{kind="${PROCESS_TRANSACTION}"}`)).toBe(1);
+      expect(seriesValue(again, `gateway_jobs_failed{kind="${PROCESS_TRANSACTION}"}`)).toBe(1);
       // the stopped backend ends once let go on (its socket was closed meanwhile): one session stays
       await eventually(async () => {
         const [{ n }] = await t.sql<{ n: number }>(
@@ -188,15 +183,15 @@ describe('/metrics for operators (metrics-18)', () => {
 
     it('shows each Redis connection up, and down once Redis is gone', async () => {
       const text = await scrape(t);
-      for (const client of ['rate_limit', 'fanout_subscriber', 'fanout_publisher']) expect(valueOf(text, `gateway_redis_up{client="${client}"}`)).toBe(1);
+      for (const client of ['rate_limit', 'fanout_subscriber', 'fanout_publisher']) expect(seriesValue(text, `gateway_redis_up{client="${client}"}`)).toBe(1);
       // with Redis as the rate limit store there is no pool for it
       expect(text).not.toContain('pool="rate_limit"');
       await redis.kill();
       const down = await eventually(async () => {
         const next = await scrape(t);
-        return valueOf(next, 'gateway_redis_up{client="rate_limit"}') === 0 ? next : null;
+        return seriesValue(next, 'gateway_redis_up{client="rate_limit"}') === 0 ? next : null;
       });
-      expect(valueOf(down, 'gateway_redis_up{client="fanout_publisher"}')).toBe(0);
+      expect(seriesValue(down, 'gateway_redis_up{client="fanout_publisher"}')).toBe(0);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { firstResult, openSocket } from '../support/ws.js';
+import { seriesCount } from '../support/metrics.js';
 
 /** What a refused introspection answers (src/graphql/errors.ts, INTROSPECTION_OFF_MESSAGE), as a client reads it. */
 const INTROSPECTION_OFF_MESSAGE = 'Introspection is off (NODE_ENV=production): the schema is published as schema/schema.graphql, not served.';
@@ -12,12 +13,6 @@ const INTROSPECTION_OFF_MESSAGE = 'Introspection is off (NODE_ENV=production): t
  * mutation fields (400 QUERY_TOO_COMPLEX) was counted GRAPHQL_VALIDATION_FAILED: an alert on
  * UNAUTHENTICATED or QUERY_TOO_COMPLEX never saw them.
  */
-
-/** The value of the series `series` (its name and labels exactly as shown), 0 when absent. */
-function valueOf(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
 
 describe('/metrics counts a refusal by the code it answered (newcomer-18)', () => {
   let t: TestGateway;
@@ -33,7 +28,7 @@ describe('/metrics counts a refusal by the code it answered (newcomer-18)', () =
     const res = await send();
     const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
     const after = await scrape();
-    const grew = (series: string) => valueOf(after, series) - valueOf(before, series);
+    const grew = (series: string) => seriesCount(after, series) - seriesCount(before, series);
     return {
       status: res.status,
       answered: body.errors[0].extensions.code,

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, simpleShop } from '../support/program.js';
 import { connectAttempt, openSocket, subscribed, waitFor } from '../support/ws.js';
+import { seriesCount } from '../support/metrics.js';
 
 /**
  * wsmetrics-19: /metrics showed nothing of the WebSocket side (metrics-18 left it): not how many
@@ -10,12 +11,6 @@ import { connectAttempt, openSocket, subscribed, waitFor } from '../support/ws.j
  * key rotation, 4008 slow consumers, 1006 cuts by a load balancer), and no upgrade answer in
  * `http_responses_total`. Scraped over HTTP from a real gateway with real sockets.
  */
-
-/** The value of the series `series` (its name and labels exactly as shown), 0 when absent. */
-function valueOf(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
 
 describe('WebSocket connections, subscriptions and closes on /metrics (wsmetrics-19)', () => {
   let t: TestGateway;
@@ -31,21 +26,21 @@ describe('WebSocket connections, subscriptions and closes on /metrics (wsmetrics
   };
   /** Waits until `series` reads `value` on a scrape (the server sees a close a moment after the client). */
   const until = (series: string, value: number) =>
-    waitFor(async () => valueOf(await scrape(), series) === value, 10_000, `${series} = ${value}`);
+    waitFor(async () => seriesCount(await scrape(), series) === value, 10_000, `${series} = ${value}`);
 
   it('shows open connections and subscriptions, each upgrade answered 101, and why each socket ended', async () => {
     const shop = await simpleShop(t);
     const member = await createCustomer(t, shop.currency, 10);
     const before = await scrape();
-    expect({ sockets: valueOf(before, 'gateway_websocket_connections'), subscriptions: valueOf(before, 'gateway_subscriptions') }).toEqual({ sockets: 0, subscriptions: 0 });
-    const upgrades = valueOf(before, 'http_responses_total{route="/graphql",code="101"}');
+    expect({ sockets: seriesCount(before, 'gateway_websocket_connections'), subscriptions: seriesCount(before, 'gateway_subscriptions') }).toEqual({ sockets: 0, subscriptions: 0 });
+    const upgrades = seriesCount(before, 'http_responses_total{route="/graphql",code="101"}');
 
     const { socket } = await subscribed(t.url, t.gateway.events, member.token, 'subscription { balanceChanged { available } }');
     const open = await scrape();
     expect({
-      sockets: valueOf(open, 'gateway_websocket_connections'),
-      subscriptions: valueOf(open, 'gateway_subscriptions'),
-      upgrades: valueOf(open, 'http_responses_total{route="/graphql",code="101"}') - upgrades,
+      sockets: seriesCount(open, 'gateway_websocket_connections'),
+      subscriptions: seriesCount(open, 'gateway_subscriptions'),
+      upgrades: seriesCount(open, 'http_responses_total{route="/graphql",code="101"}') - upgrades,
     }).toEqual({ sockets: 1, subscriptions: 1, upgrades: 1 });
 
     // A bad token: closed 4401 by the gateway.
@@ -61,17 +56,17 @@ describe('WebSocket connections, subscriptions and closes on /metrics (wsmetrics
     await until('websocket_closes_total{code="1000"}', 1);
     const after = await scrape();
     expect({
-      sockets: valueOf(after, 'gateway_websocket_connections'),
-      subscriptions: valueOf(after, 'gateway_subscriptions'),
-      upgrades: valueOf(after, 'http_responses_total{route="/graphql",code="101"}') - upgrades,
+      sockets: seriesCount(after, 'gateway_websocket_connections'),
+      subscriptions: seriesCount(after, 'gateway_subscriptions'),
+      upgrades: seriesCount(after, 'http_responses_total{route="/graphql",code="101"}') - upgrades,
       peersOwnCode: after.includes('code="4321"'),
     }).toEqual({ sockets: 0, subscriptions: 0, upgrades: 3, peersOwnCode: false });
   });
 
   it('counts the upgrades ws refuses: another path (400, not_found) and bad upgrade headers on /graphql (400)', async () => {
     const before = await scrape();
-    const offPath = valueOf(before, 'http_responses_total{route="not_found",code="400"}');
-    const badHeaders = valueOf(before, 'http_responses_total{route="/graphql",code="400"}');
+    const offPath = seriesCount(before, 'http_responses_total{route="not_found",code="400"}');
+    const badHeaders = seriesCount(before, 'http_responses_total{route="/graphql",code="400"}');
 
     expect(await connectAttempt(t.url.replace(/\/graphql$/, '/elsewhere'))).toEqual({ status: 400 });
     // An upgrade with a WebSocket version ws does not speak.
