@@ -44,13 +44,15 @@ describe('the console for a newcomer operator (newcomer-19)', () => {
   test('"Create a partner" offers every scope the gateway has, webhooks:manage included, and creates the partner with it', async () => {
     const page = await asOperator('Partners');
     const form = page.getByRole('region', { name: 'Create a partner' });
-    expect(await form.getByRole('checkbox').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).value))).toEqual([...PARTNER_SCOPES]);
+    const boxes = form.getByRole('checkbox');
+    const offered = await Promise.all((await boxes.all()).map((box) => box.getAttribute('value')));
+    expect(offered).toEqual([...PARTNER_SCOPES]);
     await form.getByLabel('Name').fill('Newcomer webhooks POS');
     await form.getByRole('checkbox', { name: 'transactions:read' }).check();
     await form.getByRole('checkbox', { name: 'webhooks:manage' }).check();
     await form.getByRole('button', { name: 'Create partner' }).click();
     await page.getByTestId('new-key').waitFor();
-    const partners = ok(await t.gql('{ partners { name scopes } }', {}, t.operatorToken)).partners as { name: string; scopes: string[] }[];
+    const { partners } = ok(await t.gql<{ partners: { name: string; scopes: string[] }[] }, object>('{ partners { name scopes } }', {}, t.operatorToken));
     expect(partners.find((p) => p.name === 'Newcomer webhooks POS')?.scopes).toEqual(['transactions:read', 'webhooks:manage']);
   }, 60_000);
 
@@ -63,7 +65,7 @@ describe('the console for a newcomer operator (newcomer-19)', () => {
     await form.getByLabel('Bonus points per sale').fill('7');
     await form.getByRole('button', { name: 'Create campaign' }).click();
     await form.getByRole('status').filter({ hasText: 'Campaign created.' }).waitFor();
-    const campaigns = ok(await t.gql('{ campaigns { name startsAt endsAt } }', {}, t.operatorToken)).campaigns as { name: string; startsAt: string; endsAt: string }[];
+    const { campaigns } = ok(await t.gql<{ campaigns: { name: string; startsAt: string; endsAt: string }[] }, object>('{ campaigns { name startsAt endsAt } }', {}, t.operatorToken));
     expect(campaigns.find((c) => c.name === 'Newcomer Christmas Eve')).toEqual({ name: 'Newcomer Christmas Eve', startsAt: '2026-12-24T00:00:00.000Z', endsAt: '2026-12-25T00:00:00.000Z' });
     await page.getByRole('row').filter({ hasText: 'Newcomer Christmas Eve' }).filter({ hasText: '24 Dec 2026 – 24 Dec 2026' }).waitFor();
   }, 60_000);
