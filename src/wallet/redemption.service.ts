@@ -66,7 +66,18 @@ export function normalizeOfferCode(input: string): string {
 // One answer for unknown, foreign, expired, redeemed and voided codes and those of a customer who is
 // not ACTIVE, so a code cannot be probed (docs/decisions.md, "One answer for dead codes").
 const notRedeemable = () => refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, 'This offer code cannot be redeemed.', ['input', 'code']);
-const lockHeld = () => refuse(UserErrorCode.LOCK_HELD, 'Another basket holds this offer.', ['input', 'lockId']);
+/**
+ * LOCK_HELD on `["input","lockId"]`. `named` false: the request named no lockId at all (a sale or
+ * redemption whose till forgot to send the basket's), which "Another basket" misread as someone
+ * else's lock; the message then says to send the lockId the code was locked with (newcomer-19).
+ * Either way it says nothing of who holds the lock.
+ */
+const lockHeld = (named = true) =>
+  refuse(
+    UserErrorCode.LOCK_HELD,
+    named ? 'Another basket holds this offer.' : 'A basket holds this offer locked and this request names no lockId: send the lockId it was locked with (LockOffer).',
+    ['input', 'lockId'],
+  );
 
 const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartnerId']);
 
@@ -232,7 +243,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
            for update of io`,
   );
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
-  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld();
+  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld(r.lockId !== null);
   checkChannel(row, r.channel);
   checkCurrency(row, r.currency, r.saleChecks);
   const [redeemed] = await query(

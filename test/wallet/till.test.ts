@@ -284,6 +284,20 @@ describe('the wallet at the till', () => {
     expect(await walletChanges(offer.customer.externalId)).toEqual(['ISSUED', 'LOCKED', 'REDEEMED']);
   });
 
+  it('redeeming a locked code without a lockId is told to send the one it was locked with; another lockId still reads as another basket (newcomer-19)', async () => {
+    const offer = await boughtOffer();
+    ok(await lock(offer.code, 'basket-n'));
+    expect(dataOf(await redeem(offer.code)).redeemOffer.userErrors).toEqual([
+      {
+        code: 'LOCK_HELD',
+        field: ['input', 'lockId'],
+        message: 'A basket holds this offer locked and this request names no lockId: send the lockId it was locked with (LockOffer).',
+      },
+    ]);
+    expect(dataOf(await redeem(offer.code, 'basket-other')).redeemOffer.userErrors).toEqual([{ code: 'LOCK_HELD', field: ['input', 'lockId'], message: 'Another basket holds this offer.' }]);
+    expect(ok(await redeem(offer.code, 'basket-n')).redeemOffer.issuedOffer!.status).toBe('REDEEMED');
+  });
+
   it('partners need offers:redeem; customers and staff cannot work the till', async () => {
     const offer = await boughtOffer();
     const reader = await createPartner(['customers:read', 'transactions:write']);
