@@ -1,10 +1,6 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { gatewaySchema } from '../../src/graphql/schema.js';
-import { DEMO, seedDemo } from '../../src/demo/seed.js';
 import { PARTNER_SCOPES } from '../../src/partners/partner.service.js';
-import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { launchChromium, newContext } from '../support/browser.js';
-import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ok, type TestGateway } from '../support/gateway.js';
+import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
 /**
  * Two console forms a newcomer operator met (newcomer-19), in a real Chromium against a started
@@ -14,35 +10,17 @@ import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
  * chosen was left out and a one-day campaign was refused "endsAt must be after startsAt".
  */
 describe('the console for a newcomer operator (newcomer-19)', () => {
+  let web: WebGateway;
   let t: TestGateway;
-  let browser: Browser;
-  let context: BrowserContext;
 
   beforeAll(async () => {
-    t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
-    await seedDemo(t.orm, t.config, t.clock);
-    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
-    browser = await launchChromium();
-    context = await newContext(browser, t.url.replace(/graphql$/, ''), 'desktop');
+    web = await startWebGateway({ demo: true, size: 'desktop' });
+    t = web.t;
   });
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await t?.close();
-  });
-
-  /** A console page, signed in as the demo operator. */
-  const asOperator = async (pageName: string) => {
-    const page = await context.newPage();
-    await page.goto('/console/');
-    await page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: pageName, exact: true }).click();
-    await page.getByRole('heading', { level: 1, name: pageName }).waitFor();
-    return page;
-  };
+  afterAll(() => web?.close());
 
   test('"Create a partner" offers every scope the gateway has, webhooks:manage included, and creates the partner with it', async () => {
-    const page = await asOperator('Partners');
+    const page = await web.consoleAsOperator('Partners');
     const form = page.getByRole('region', { name: 'Create a partner' });
     const boxes = form.getByRole('checkbox');
     const offered = await Promise.all((await boxes.all()).map((box) => box.getAttribute('value')));
@@ -57,7 +35,7 @@ describe('the console for a newcomer operator (newcomer-19)', () => {
   }, 60_000);
 
   test('a campaign runs through the last day chosen: one day is start and end the same day, shown so in the list', async () => {
-    const page = await asOperator('Rules');
+    const page = await web.consoleAsOperator('Rules');
     const form = page.getByRole('region', { name: 'Create a campaign' });
     await form.getByLabel('Name').fill('Newcomer Christmas Eve');
     await form.getByLabel('Starts (UTC)').fill('2026-12-24');
