@@ -114,7 +114,7 @@ function checkCurrency(row: TillRow, currency: string | null | undefined, saleCh
   if (saleChecks) return;
   const terms = { kind: row.offerBenefitKind, amountOff: row.offerAmountOff, maxDiscount: row.offerMaxDiscount, moneyCurrency: row.moneyCurrency };
   if (currency != null) {
-    if (!currencyFits(terms, currency)) throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage('CURRENCY', row, currency), ['input', 'currency']);
+    if (!currencyFits(terms, currency)) throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage('CURRENCY', terms, currency), ['input', 'currency']);
     return;
   }
   if (hasMoneyValue(terms) && (row.moneyCurrency === null || !isIsoCurrency(row.moneyCurrency) || !currencyFits(terms, row.moneyCurrency))) {
