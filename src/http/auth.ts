@@ -55,6 +55,11 @@ export const tokenAcceptedUntil = (exp: number): number => (exp + TOKEN_CLOCK_TO
 export const BEARER_CHALLENGE = 'Bearer realm="reward-gateway"';
 
 const STAFF_ROLES = new Set(['operator', 'analyst']);
+/**
+ * The 401 for an `x-api-key` header sent empty (or white space only): the key was meant and is
+ * missing, usually an unset variable in the partner's configuration (newcomer-19).
+ */
+const EMPTY_API_KEY = 'The x-api-key header is empty: put your API key (rg_…) in it.';
 const VERIFIED_CACHE_SIZE = 10_000;
 const CUSTOMER_ID_CACHE_SIZE = 10_000;
 
@@ -139,6 +144,10 @@ export class Authenticator {
     if (apiKey !== undefined) {
       if (authorization !== undefined) throw unauthenticated('Send either a bearer token or an API key, not both.');
       if (typeof apiKey !== 'string') throw unauthenticated('Malformed x-api-key header.');
+      // An empty header is a key the client meant to send and did not (an unset variable in its
+      // configuration): say so, rather than the unknown-or-revoked answer that sends it to the
+      // operator about a key it never sent (newcomer-19).
+      if (apiKey.trim() === '') throw unauthenticated(EMPTY_API_KEY);
       const partner = await partnerByApiKey(em, apiKey.trim());
       if (!partner) throw unauthenticated('Unknown or revoked API key.');
       return { caller: { kind: 'partner', partnerId: partner.id, name: partner.name, scopes: partner.scopes } };

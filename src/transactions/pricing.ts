@@ -241,14 +241,17 @@ export const NOT_APPLICABLE_MESSAGE: Record<Exclude<NotApplicable, 'CURRENCY'>, 
 /**
  * What a till is told when offer `o` does not apply, for `reason`, to a sale in `saleCurrency`;
  * for CURRENCY: "This offer's amount is in EUR; this sale is in JPY." (or that its money is not
- * known).
+ * known). An offer with no amount off (a percent off or free item with a cap) is named by what holds
+ * the money, "This offer's maximum discount is in EUR; …": "amount" sent a till looking for an
+ * amount on a "20% off" offer (newcomer-19).
  */
-export function notApplicableMessage(reason: NotApplicable, o: Pick<OfferTerms, 'moneyCurrency'>, saleCurrency: string): string {
+export function notApplicableMessage(reason: NotApplicable, o: Pick<OfferTerms, 'moneyCurrency' | 'amountOff'>, saleCurrency: string): string {
   if (reason !== 'CURRENCY') return NOT_APPLICABLE_MESSAGE[reason];
-  if (o.moneyCurrency === saleCurrency) return `This offer's amount is finer than ${saleCurrency} can be paid in (it has ${decimalsOf(saleCurrency)}), so it cannot be used on this sale.`;
+  const what = o.amountOff === null ? 'maximum discount' : 'amount';
+  if (o.moneyCurrency === saleCurrency) return `This offer's ${what} is finer than ${saleCurrency} can be paid in (it has ${decimalsOf(saleCurrency)}), so it cannot be used on this sale.`;
   return o.moneyCurrency === null
-    ? `This offer's amount is in no known currency, so it cannot be used on a sale in ${saleCurrency}.`
-    : `This offer's amount is in ${o.moneyCurrency}; this sale is in ${saleCurrency}.`;
+    ? `This offer's ${what} is in no known currency, so it cannot be used on a sale in ${saleCurrency}.`
+    : `This offer's ${what} is in ${o.moneyCurrency}; this sale is in ${saleCurrency}.`;
 }
 
 /** An offer version's benefit, as pricing reads it. */

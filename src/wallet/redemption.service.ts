@@ -66,7 +66,18 @@ export function normalizeOfferCode(input: string): string {
 // One answer for unknown, foreign, expired, redeemed and voided codes and those of a customer who is
 // not ACTIVE, so a code cannot be probed (docs/decisions.md, "One answer for dead codes").
 const notRedeemable = () => refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, 'This offer code cannot be redeemed.', ['input', 'code']);
-const lockHeld = () => refuse(UserErrorCode.LOCK_HELD, 'Another basket holds this offer.', ['input', 'lockId']);
+/**
+ * LOCK_HELD on `["input","lockId"]`. `named` false: the request named no lockId at all (a sale or
+ * redemption whose till forgot to send the basket's), which "Another basket" misread as someone
+ * else's lock; the message then says to send the lockId the code was locked with (newcomer-19).
+ * Either way it says nothing of who holds the lock.
+ */
+const lockHeld = (named = true) =>
+  refuse(
+    UserErrorCode.LOCK_HELD,
+    named ? 'Another basket holds this offer.' : 'A basket holds this offer locked and this request names no lockId: send the lockId it was locked with (LockOffer).',
+    ['input', 'lockId'],
+  );
 
 const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartnerId']);
 
@@ -103,7 +114,7 @@ function checkCurrency(row: TillRow, currency: string | null | undefined, saleCh
   if (saleChecks) return;
   const terms = { kind: row.offerBenefitKind, amountOff: row.offerAmountOff, maxDiscount: row.offerMaxDiscount, moneyCurrency: row.moneyCurrency };
   if (currency != null) {
-    if (!currencyFits(terms, currency)) throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage('CURRENCY', row, currency), ['input', 'currency']);
+    if (!currencyFits(terms, currency)) throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage('CURRENCY', terms, currency), ['input', 'currency']);
     return;
   }
   if (hasMoneyValue(terms) && (row.moneyCurrency === null || !isIsoCurrency(row.moneyCurrency) || !currencyFits(terms, row.moneyCurrency))) {
@@ -150,7 +161,13 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
   const until = new Date(now.getTime() + (request.ttlSeconds ?? LOCK_TTL_SECONDS.default) * 1000);
   return ctx.em.transactional(async (em) => {
     const row = await lockRowByCode(em, request.code, now);
-    if (!row || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
+    if (!row || !LIVE.includes(row.status) || !row.customerActive) {
+      // A till ringing up a code it redeemed itself (the customer shows a used QR code again) is told
+      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19).
+      const mine = row && (await redeemedByPartner(em, partner.partnerId, request.code, now));
+      if (mine) throw alreadyRedeemedByYou(mine.redeemedAt!, mine.redemptionRef, 'A redeemed code cannot be locked again.');
+      throw notRedeemable();
+    }
     const renewing = row.status === IssuedOfferStatus.LOCKED;
     if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeld();
     checkChannel(row, request.channel);
@@ -226,7 +243,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
            for update of io`,
   );
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
-  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld();
+  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld(r.lockId !== null);
   checkChannel(row, r.channel);
   checkCurrency(row, r.currency, r.saleChecks);
   const [redeemed] = await query(
@@ -298,16 +315,14 @@ function redeemedByPartner(em: SqlEntityManager, partnerId: number, code: string
  * transactionExternalId (so no replay answers it), is told so: OFFER_NOT_REDEEMABLE on
  * `["input","code"]` as before, with a sentence giving when it redeemed it and how a retry gets the
  * first answer, instead of "cannot be redeemed", which read as an unknown or foreign code (newcomer-12).
- * Only the partner that redeemed it is told (redeemOffer asks redeemedByPartner first): to anyone
- * else the code stays indistinguishable from an unknown one, so codes cannot be probed.
+ * `next` replaces that last sentence where a retry is not what was sent (a lock of the redeemed
+ * code: newcomer-19). Only the partner that redeemed it is told (redeemOffer and lockOffer ask
+ * redeemedByPartner first): to anyone else the code stays indistinguishable from an unknown one, so
+ * codes cannot be probed.
  */
-function alreadyRedeemedByYou(redeemedAt: Date | string, ref: string | null) {
+function alreadyRedeemedByYou(redeemedAt: Date | string, ref: string | null, next = 'It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.') {
   const sale = ref === null ? 'with no transactionExternalId' : `for the sale with transactionExternalId ${JSON.stringify(ref)}`;
-  return refuse(
-    UserErrorCode.OFFER_NOT_REDEEMABLE,
-    `Your till already redeemed this offer code at ${new Date(redeemedAt).toISOString()}, ${sale}. It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.`,
-    ['input', 'code'],
-  );
+  return refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, `Your till already redeemed this offer code at ${new Date(redeemedAt).toISOString()}, ${sale}. ${next}`, ['input', 'code']);
 }
 
 /** An issued offer as `lockOffersToVoid` locked it: its key and its status as of the reversal's `now`. */

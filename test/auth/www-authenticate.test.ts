@@ -31,6 +31,9 @@ describe('WWW-Authenticate on 401', () => {
     const expired = await signToken(t.config, { sub: 'cust-expired' }, -60);
     await expectChallenged(await profile({ authorization: `Bearer ${expired}` }), 'The token has expired.');
     await expectChallenged(await profile({ 'x-api-key': 'rg_unknown_key_0123456789' }), 'Unknown or revoked API key.');
+    // An empty key (an unset variable in the partner's configuration) is told it is empty, not revoked (newcomer-19).
+    await expectChallenged(await profile({ 'x-api-key': '' }), 'The x-api-key header is empty: put your API key (rg_…) in it.');
+    await expectChallenged(await profile({ 'x-api-key': '  ' }), 'The x-api-key header is empty: put your API key (rg_…) in it.');
     await expectChallenged(await profile({ authorization: 'Basic dXNlcjpwYXNz' }), 'Authorization must be "Bearer <JWT>", not the Basic scheme.');
     await expectChallenged(await profile({ authorization: '{"token":1}' }), 'Authorization must be "Bearer <JWT>".');
     await expectChallenged(await profile({ authorization: forged }), 'Authorization must be "Bearer <JWT>": the word Bearer and a space go before the token.');

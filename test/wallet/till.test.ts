@@ -262,6 +262,42 @@ describe('the wallet at the till', () => {
     expect(await walletChanges(named.customer.externalId)).toEqual(['ISSUED', 'LOCKED', 'REDEEMED']);
   });
 
+  it('a till locking a code it redeemed itself is told when and for which sale; others learn nothing (newcomer-19)', async () => {
+    const offer = await boughtOffer();
+    ok(await lock(offer.code, 'basket-l'));
+    const first = ok(await redeem(offer.code, 'basket-l', 'sale-l1')).redeemOffer.issuedOffer!;
+
+    // The customer shows the used code again at the next basket.
+    const again = dataOf(await lock(offer.code, 'basket-l2')).lockOffer;
+    expect(again).toEqual({
+      issuedOffer: null,
+      userErrors: [
+        {
+          code: 'OFFER_NOT_REDEEMABLE',
+          field: ['input', 'code'],
+          message: `Your till already redeemed this offer code at ${new Date(first.redeemedAt!).toISOString()}, for the sale with transactionExternalId "sale-l1". A redeemed code cannot be locked again.`,
+        },
+      ],
+    });
+    // Another partner gets the answer an unknown code gets.
+    expect(dataOf(await lock(offer.code, 'basket-l2', null, otherVendor)).lockOffer).toEqual(dataOf(await lock('ZZZZ-ZZZZ-ZZZZ', 'basket-l2', null, otherVendor)).lockOffer);
+    expect(await walletChanges(offer.customer.externalId)).toEqual(['ISSUED', 'LOCKED', 'REDEEMED']);
+  });
+
+  it('redeeming a locked code without a lockId is told to send the one it was locked with; another lockId still reads as another basket (newcomer-19)', async () => {
+    const offer = await boughtOffer();
+    ok(await lock(offer.code, 'basket-n'));
+    expect(dataOf(await redeem(offer.code)).redeemOffer.userErrors).toEqual([
+      {
+        code: 'LOCK_HELD',
+        field: ['input', 'lockId'],
+        message: 'A basket holds this offer locked and this request names no lockId: send the lockId it was locked with (LockOffer).',
+      },
+    ]);
+    expect(dataOf(await redeem(offer.code, 'basket-other')).redeemOffer.userErrors).toEqual([{ code: 'LOCK_HELD', field: ['input', 'lockId'], message: 'Another basket holds this offer.' }]);
+    expect(ok(await redeem(offer.code, 'basket-n')).redeemOffer.issuedOffer!.status).toBe('REDEEMED');
+  });
+
   it('partners need offers:redeem; customers and staff cannot work the till', async () => {
     const offer = await boughtOffer();
     const reader = await createPartner(['customers:read', 'transactions:write']);

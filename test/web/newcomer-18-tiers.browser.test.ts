@@ -1,9 +1,6 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { gatewaySchema } from '../../src/graphql/schema.js';
-import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { launchChromium, newContext } from '../support/browser.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 import { createCustomer, simpleShop } from '../support/program.js';
+import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
 /**
  * newcomer-18: a program without tiers (a production program set up with a currency, an economy
@@ -12,26 +9,19 @@ import { createCustomer, simpleShop } from '../support/program.js';
  * when the member has neither a tier nor a next one. A real Chromium against a started gateway.
  */
 describe('the member app in a program without tiers (newcomer-18)', () => {
+  let web: WebGateway;
   let t: TestGateway;
-  let browser: Browser;
-  let context: BrowserContext;
 
   beforeAll(async () => {
-    t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
-    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
-    browser = await launchChromium();
-    context = await newContext(browser, t.url.replace(/graphql$/, ''), 'phone');
+    web = await startWebGateway({ demo: false, size: 'phone' });
+    t = web.t;
   });
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => web?.close());
 
   test('shows the balance and no Tier card, nor any claim of a top tier', async () => {
     const shop = await simpleShop(t);
     const member = await createCustomer(t, shop.currency, 32);
-    const page = await context.newPage();
+    const page = await web.context.newPage();
     await page.goto(`/#token=${member.token}`);
     await page.getByTestId(`balance-${shop.currency}`).waitFor();
     const main = await page.getByRole('main').innerText();

@@ -1,9 +1,5 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { gatewaySchema } from '../../src/graphql/schema.js';
-import { DEMO, seedDemo } from '../../src/demo/seed.js';
-import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { launchChromium, newContext } from '../support/browser.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 /**
  * The staff console lists offers no till can apply (`unpayableOffers`, offsale-12b) on its Offers
@@ -13,29 +9,18 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
  * documents only.
  */
 describe('the console\'s Offers page: offers no till can apply (offsale-12c), a percent off that is not a number (newcomer-12)', () => {
+  let web: WebGateway;
   let t: TestGateway;
-  let browser: Browser;
-  let context: BrowserContext;
 
   beforeAll(async () => {
-    t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
-    await seedDemo(t.orm, t.config, t.clock);
-    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
-    browser = await launchChromium();
-    context = await newContext(browser, t.url.replace(/graphql$/, ''), 'desktop');
+    web = await startWebGateway({ demo: true, size: 'desktop' });
+    t = web.t;
   });
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => web?.close());
 
   /** The console's Offers page, signed in as the demo operator. */
   const offersAsOperator = async () => {
-    const page = await context.newPage();
-    await page.goto('/console/');
-    await page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Offers', exact: true }).click();
+    const page = await web.consoleAsOperator('Offers');
     await page.getByTestId('offer-row').first().waitFor();
     return page;
   };

@@ -5,7 +5,12 @@ import { DataTable, formatDate, Loading, PageTitle } from '../shared/ui';
 import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
 import { ActionForm, APP, Field, ReadOnlyNote, text, useRole } from './shell';
 
-const SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write'];
+/**
+ * Every scope a partner may hold, as the gateway knows them (src/partners/partner.service.ts,
+ * PARTNER_SCOPES; test/web/newcomer-19-console.browser.test.ts checks the form offers each):
+ * webhooks:manage was missing, so no partner made here could register its own webhook endpoint.
+ */
+const SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write', 'webhooks:manage'];
 
 /** Partners with API keys: create one (its key is shown once), revoke one, register its operations. */
 export function Partners() {

@@ -14,6 +14,16 @@ import {
 } from './gql/graphql';
 import { ActionForm, APP, Field, int, list, ReadOnlyNote, text } from './shell';
 
+const DAY_MS = 86_400_000;
+/**
+ * A campaign's end from the form's last day (`YYYY-MM-DD`, UTC): the start of the next UTC day, so
+ * the day chosen is included (an end at that day's 00:00 left it out, and a one-day campaign was
+ * refused "endsAt must be after startsAt": newcomer-19). The API's endsAt is exclusive.
+ */
+const dayAfter = (day: string) => new Date(Date.parse(day) + DAY_MS).toISOString();
+/** The last instant a campaign runs (its exclusive `endsAt` less 1 ms), whose UTC date the list shows as its last day. */
+const lastDay = (endsAt: string) => new Date(Date.parse(endsAt) - 1).toISOString();
+
 const ACTIVITY_KINDS: ActivityKind[] = ['SIGN_UP', 'REFERRAL', 'REVIEW', 'SOCIAL_SHARE', 'EVENT_CHECK_IN', 'BIRTHDAY', 'SURVEY'];
 
 function CurrencySelect({ name }: { name: string }) {
@@ -106,7 +116,7 @@ export function Rules() {
             <tr key={c.id}>
               <td>{c.name}</td>
               <td>
-                {formatDate(c.startsAt)} – {formatDate(c.endsAt)}
+                {formatDate(c.startsAt)} – {formatDate(lastDay(c.endsAt))}
               </td>
               <td>{[c.bonusPoints ? `+${c.bonusPoints} ${c.currency.code}` : '', c.multiplier ? `×${c.multiplier}` : '', c.offer ? `offer ${c.offer.name}` : ''].filter(Boolean).join(', ')}</td>
               <td>{[c.perCustomer ? `${c.perCustomer} per member` : '', c.budgetPoints ? `budget ${formatPoints(c.budgetPoints)}` : ''].filter(Boolean).join(', ') || '—'}</td>
@@ -200,7 +210,7 @@ export function Rules() {
                   name: text(form, 'campaignName') ?? '',
                   currency: text(form, 'campaignCurrency') ?? '',
                   startsAt: new Date(text(form, 'startsAt') ?? '').toISOString(),
-                  endsAt: new Date(text(form, 'endsAt') ?? '').toISOString(),
+                  endsAt: dayAfter(text(form, 'endsAt') ?? ''),
                   outcome: { bonusPoints: int(form, 'bonusPoints') },
                   limits: { perCustomer: int(form, 'perCustomer') },
                   idempotencyKey,
@@ -213,7 +223,7 @@ export function Rules() {
           <Field label="Name" name="campaignName" required />
           <CurrencySelect name="campaignCurrency" />
           <Field label="Starts (UTC)" name="startsAt" type="date" required />
-          <Field label="Ends (UTC)" name="endsAt" type="date" required />
+          <Field label="Last day (UTC)" name="endsAt" type="date" required hint="It runs through this day: the same day as the start for one day." />
           <Field label="Bonus points per sale" name="bonusPoints" type="number" min={1} required />
           <Field label="At most per member" name="perCustomer" type="number" min={1} />
         </ActionForm>

@@ -1,0 +1,55 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO, seedDemo } from '../../src/demo/seed.js';
+import { gatewaySchema } from '../../src/graphql/schema.js';
+import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
+import { launchChromium, newContext } from './browser.js';
+import { startTestGateway, type TestGateway } from './gateway.js';
+
+/** A started gateway serving the web apps, and a real Chromium context pointed at it. */
+export interface WebGateway {
+  t: TestGateway;
+  context: BrowserContext;
+  /** A new page of the console signed in as the demo operator, on `pageName` (a Main navigation link) once its heading shows. Needs `demo`. */
+  consoleAsOperator(pageName: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * What the browser tests of the member app and console start with: a test gateway that runs only
+ * the apps' trusted documents (`PERSISTED_ONLY=web,console`, both registered), the demo program when
+ * `demo` (the console's demo sign-in), and a Chromium context at `size` on the gateway's origin.
+ * `close` ends the context, the browser and the gateway, whichever were started.
+ */
+export async function startWebGateway(options: { demo: boolean; size: 'phone' | 'desktop' }): Promise<WebGateway> {
+  const t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  const close = async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+    await t.close();
+  };
+  try {
+    if (options.demo) await seedDemo(t.orm, t.config, t.clock);
+    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
+    browser = await launchChromium();
+    context = await newContext(browser, t.url.replace(/graphql$/, ''), options.size);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const opened = context;
+  return {
+    t,
+    context: opened,
+    close,
+    async consoleAsOperator(pageName) {
+      const page = await opened.newPage();
+      await page.goto('/console/');
+      await page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: pageName, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: pageName }).waitFor();
+      return page;
+    },
+  };
+}
