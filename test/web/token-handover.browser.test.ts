@@ -1,8 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { gatewaySchema } from '../../src/graphql/schema.js';
-import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { launchChromium, newContext } from '../support/browser.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { TestGateway } from '../support/gateway.js';
+import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 import { adjust, createCustomer, simpleShop } from '../support/program.js';
 
 /**
@@ -14,21 +12,15 @@ import { adjust, createCustomer, simpleShop } from '../support/program.js';
  * already went out with the new token. A real Chromium against a started gateway.
  */
 describe('a token handed over to an app that is already open (token-19)', () => {
+  let web: WebGateway;
   let t: TestGateway;
-  let browser: Browser;
   let context: BrowserContext;
 
   beforeAll(async () => {
-    t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
-    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
-    browser = await launchChromium();
-    context = await newContext(browser, t.url.replace(/graphql$/, ''), 'phone');
+    web = await startWebGateway({ demo: false, size: 'phone' });
+    ({ t, context } = web);
   });
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => web?.close());
 
   /** The identity provider sends the open tab to `#token=<token>`: a same-document navigation. */
   async function handOver(page: Page, token: string) {
