@@ -14,7 +14,7 @@ import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry, type Posted } from '../points/ledger.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
-import { issueOffer } from '../wallet/wallet.service.js';
+import { endedBy, issueOffer } from '../wallet/wallet.service.js';
 import { GiftList, GiftListOption } from './gift-list.entity.js';
 
 /** Where a customer stands with a list: what the app shows beside it. */
@@ -273,7 +273,10 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
 
     // One date for the claim: its ledger entry's (never before a write that committed on the
     // account while the claim waited for it), for the wallet item, its validity and the claim row.
+    // The option is on show at that date too: an offer that ended while the claim waited for the
+    // account is not issued already EXPIRED for the points (hostile-19; `onShow` read `now`).
     const at = new Date(debit.createdAt);
+    if (endedBy(offer, at)) throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be picked.', ['input', 'optionId']);
     const issued = await issueOffer(em, {
       customerId: customer.customerId,
       offer,
