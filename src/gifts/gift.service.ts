@@ -14,7 +14,7 @@ import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { postEntry, type Posted } from '../points/ledger.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
-import { issueOffer } from '../wallet/wallet.service.js';
+import { endedBy, issueOffer } from '../wallet/wallet.service.js';
 import { GiftList, GiftListOption } from './gift-list.entity.js';
 
 /** Where a customer stands with a list: what the app shows beside it. */
@@ -198,13 +198,18 @@ export interface GiftClaimOutcome {
  * first) → count the claim against `maxClaims` → issue the offer (current version) → record the
  * claim. Locks in the order of purchases (key, the customer's status lock shared, account, counter), so concurrent claims queue
  * rather than deadlock. Any refusal rolls everything back and frees the key. NOT_ELIGIBLE when the
- * customer is not ACTIVE, as read under the status lock (customerStatusNow), not at authentication.
+ * customer is not ACTIVE, as read under the status lock (customerStatusNow), not at authentication,
+ * and only for a new claim: a repeat of a key whose claim committed answers that claim whatever the
+ * status is now (SPEC §3, hostile-19).
  * A key whose record was purged (past IDEMPOTENCY_RETENTION_HOURS) and that a claim of the customer
  * holds is IDEMPOTENCY_KEY_REUSED (`keyOutlived`), nothing written (retain-13).
  */
 export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: number, offerId: number, idempotencyKey: string): Promise<GiftClaimOutcome> {
   const notActive = () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot claim gifts right now.');
-  if (customer.status !== CustomerStatus.ACTIVE) throw notActive();
+  // The status is checked after the key (below, under the status lock), never before it: a claim
+  // that went through answers the same when retried after a suspension, as a purchase does
+  // (hostile-19: the retry was NOT_ELIGIBLE, so the app showed a claim that had spent the points as
+  // refused).
   const now = ctx.clock.now();
   const scope = `gift:${customer.customerId}`;
   // A key whose record was purged is a new request; the claim it made keeps the key (retain-13).
@@ -268,7 +273,10 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
 
     // One date for the claim: its ledger entry's (never before a write that committed on the
     // account while the claim waited for it), for the wallet item, its validity and the claim row.
+    // The option is on show at that date too: an offer that ended while the claim waited for the
+    // account is not issued already EXPIRED for the points (hostile-19; `onShow` read `now`).
     const at = new Date(debit.createdAt);
+    if (endedBy(offer, at)) throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be picked.', ['input', 'optionId']);
     const issued = await issueOffer(em, {
       customerId: customer.customerId,
       offer,

@@ -14,7 +14,7 @@ import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, type OfferVe
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
-import { ACCOUNT_KEYS, debit, debitStatement, insufficientPoints, lockAccount, type DebitExtension } from '../points/ledger.service.js';
+import { ACCOUNT_KEYS, debit, debitStatement, insufficientPoints, lockAccount, notBeforeWrites, type DebitExtension } from '../points/ledger.service.js';
 import { CURRENCY_KEYS, type CurrencyRow } from '../points/points.service.js';
 import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
@@ -267,7 +267,9 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  * - `checked`: what the snapshot refuses, in the transaction path's order (NOT_ACTIVE for a
  *   customer `st` did not read ACTIVE, OFFER_UNAVAILABLE, UNPAYABLE for an offer whose current
  *   version no till in the store's money could apply, NOT_ELIGIBLE, OUT_OF_STOCK), and RETRY
- *   without an account (the transaction creates it);
+ *   without an account (the transaction creates it) or with one last written after `now` (the
+ *   purchase would be dated at that write, past the `now` this statement reads the listing and
+ *   what is due at: the transaction reads them at the purchase's date, hostile-19);
  * - `locked`: the account's row lock. FOR UPDATE returns the row's latest committed version: when
  *   its `version` is not the snapshot's, another writer changed it since (every write of the
  *   account's ledger bumps it under this lock), and RETRY. When it is, nothing of the account
@@ -295,7 +297,7 @@ const PURCHASE_ALONE = statement(
                ${amountsFitMoneySql(sql`c.money_currency`)} as payable,
                ${offerVersionColumns('offer.')}, ${HEAD_CURRENCY_COLUMNS},
                pa.id as account_id, pa.available as account_available, pa.pending as account_pending,
-               pa.lifetime_earned as account_lifetime_earned, pa.version as account_version,
+               pa.lifetime_earned as account_lifetime_earned, pa.version as account_version, pa.updated_at as account_updated_at,
                nextval('offer_purchase_id_seq') as purchase_id
           from listing l
           join reward_store s on s.id = l.store_id
@@ -324,7 +326,10 @@ const PURCHASE_ALONE = statement(
                     when not h.payable then ${UNPAYABLE}::text
                     when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
                     when h.stock_remaining = 0 then ${UserErrorCode.OUT_OF_STOCK}::text
-                    when h.account_id is null then ${RETRY}::text end as refused
+                    when h.account_id is null then ${RETRY}::text
+                    -- an account written after now: the purchase would be dated at that write, past the
+                    -- now this statement reads the listing and what is due at (hostile-19)
+                    when h.account_updated_at > ${now}::timestamptz then ${RETRY}::text end as refused
           from claim left join st on true left join h on true
       ), locked as materialized (
         select pa.version from point_account pa join h on pa.id = h.account_id
@@ -500,16 +505,22 @@ async function purchaseInTransaction(
     const currency = fromPrefixed(PointCurrency, head, CURRENCY_KEYS, 'currency.');
     const account =
       head['account.id'] == null ? await lockAccount(em, customer.customerId, currency.code, now) : fromPrefixed(PointAccount, head, ACCOUNT_KEYS, 'account.');
+    // The purchase's date, once it holds the account: never before a write that committed while it
+    // waited (its entry is dated so). Everything that changes with time is read at that date, in
+    // statement 2: what fell due on the account (an expired credit is not spent), the listing's and
+    // the store's windows, the offer's end, eligibility. Read at `now`, an offer that ended while the
+    // purchase waited was issued already EXPIRED for the points (hostile-19).
+    const at = notBeforeWrites(now, [account]);
 
     const { posted, row, released } = await debit<PurchaseWritten>(
       em,
       account,
-      { amount: price, kind: LedgerEntryKind.SPEND, source: LedgerSource.PURCHASE, reason: offer.name, actor: actorOf(ctx.caller), now, refusalField: ON_LISTING },
-      purchaseWrites({ customer, customerId: customer.customerId, listingId, price, idempotencyKey, scope, now, offer, head }),
+      { amount: price, kind: LedgerEntryKind.SPEND, source: LedgerSource.PURCHASE, reason: offer.name, actor: actorOf(ctx.caller), now: at, refusalField: ON_LISTING },
+      purchaseWrites({ customer, customerId: customer.customerId, listingId, price, idempotencyKey, scope, now: at, offer, head }),
     );
     if (!row.counted) throw purchaseRefusal(UserErrorCode.LIMIT_REACHED, { limit: head.perCustomerLimit });
     if (head.stockRemaining != null && !row.taken) throw purchaseRefusal(UserErrorCode.OUT_OF_STOCK);
-    if (released) await recomputeTier(em, customer.customerId, now);
+    if (released) await recomputeTier(em, customer.customerId, at);
 
     const purchase = fromPrefixed(OfferPurchase, row, PURCHASE_KEYS, 'purchase.');
     const issued: IssuedOfferRow = fromPrefixed(IssuedOffer, row as Partial<PrefixedRow<IssuedOffer, IssuedKey, 'issued.'>>, ISSUED_KEYS, 'issued.');

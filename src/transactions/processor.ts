@@ -14,7 +14,7 @@ import { campaignApplies, campaignMayApply, checkedAward, economyBase, economyPo
 import { Campaign, Rounding } from '../rules/rule.entity.js';
 import { campaignsAtJson, campaignsFromJson, countShardOf, economyRulesJson, type CampaignJson } from '../rules/rule.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
-import { expiryOf, issueOffer } from '../wallet/wallet.service.js';
+import { endedBy, issueOffer } from '../wallet/wallet.service.js';
 import { benefitOf, fromMinor, priceBasket, saleTotal, toMinor } from './pricing.js';
 import { Tier } from '../tiers/tier.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
@@ -278,8 +278,8 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
     const [offer] = await currentOffersByIds(em, [a.offerId]);
     if (!offer) continue;
     // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
-    const expiresAt = expiryOf(offer, now);
-    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+    const expiresAt = endedBy(offer, now);
+    if (expiresAt) {
       notIssued(a, offer.versionId, OfferNotAwardedReason.OFFER_ENDED, `This offer ended at ${expiresAt.toISOString()}.`);
       continue;
     }

@@ -373,6 +373,32 @@ export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer
 
 const walletEvent = (row: WalletKey, change: WalletChange) => ({ customerId: row.customerId, payload: { change, issuedOfferId: row.id } });
 
+/**
+ * Gives back the offers a revoked partner's baskets still hold (ISSUED, lock cleared, a
+ * WALLET_CHANGED "RELEASED" each), in a transaction of its own that the caller runs after the
+ * revocation committed: from then on the partner can neither redeem nor release them
+ * (partnerStillHolds), so until each lock ran out (up to LOCK_TTL_SECONDS.max) no till could use
+ * the offer and the customer's app showed it LOCKED (hostile-19). Locks already past their expiry
+ * read ISSUED anyway and are left to the sweep. Rows are taken in code order, as a sale naming
+ * several takes them, so this never deadlocks with one; a till's write of the revoked partner still
+ * in flight holds its row until it fails, and is then waited for, not skipped. Answers how many.
+ */
+export async function releaseLocksOfRevoked(em: SqlEntityManager, partnerId: number, now: Date): Promise<number> {
+  return em.transactional(async (tx) => {
+    const released = await query<Selected<typeof WALLET_KEY_COLUMNS>>(
+      tx,
+      sql`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
+           where io.id in (select id from issued_offer
+                            where status = 'LOCKED' and lock_expires_at > ${now} and lock_partner_id = ${partnerId}
+                            order by code collate "C" for update)
+             and io.status = 'LOCKED' and io.lock_partner_id = ${partnerId}
+          returning ${WALLET_KEY_COLUMNS}`,
+    );
+    await recordEvents(tx, 'WALLET_CHANGED', released.map((r) => walletEvent(r, 'RELEASED')), now);
+    return released.length;
+  });
+}
+
 /** Rows one sweep writes per kind; a full batch enqueues the next sweep at once. */
 export const SWEEP_BATCH = 1000;
 

@@ -9,7 +9,7 @@ import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVe
 import { amountsFit, hasMoneyValue } from '../transactions/pricing.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 import { CLEAR_LOCK } from './redemption.service.js';
-import { expiryOf, issueOffer, issuedColumns, recordWalletChange, type IssuedOfferRow } from './wallet.service.js';
+import { endedBy, issueOffer, issuedColumns, recordWalletChange, type IssuedOfferRow } from './wallet.service.js';
 
 /** What a replacement answers, stored with its idempotency key so a repeat answers the same. */
 export interface ReplacementOutcome {
@@ -172,8 +172,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     // for its row (a redemption, a void): the replacement is not issued before what it replaces
     // was used up, and is valid its days from then (dates-12c, as edges-12b for the ledger).
     const at = new Date(Math.max(now.getTime(), new Date(original.updatedAt).getTime()));
-    const expiresAt = expiryOf(offer, at);
-    if (expiresAt && expiresAt.getTime() <= at.getTime()) {
+    if (endedBy(offer, at)) {
       throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be issued.', ['input', 'issuedOfferId']);
     }
     if (live) {

@@ -56,6 +56,17 @@ export function expiryOf(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'
   return byDays ?? until;
 }
 
+/**
+ * When an offer issued at `at` would already be over (its fixed end at or before `at`): null when
+ * it can still be issued then, else that end. `at` is the write's own date (its ledger entry's, or
+ * the latest write it waited for: notBeforeWrites), not the request's clock read before it waited,
+ * so an offer that ended while the write queued is not issued EXPIRED for points (hostile-19).
+ */
+export function endedBy(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'>, at: Date): Date | null {
+  const expiresAt = expiryOf(offer, at);
+  return expiresAt && expiresAt.getTime() <= at.getTime() ? expiresAt : null;
+}
+
 /** What a WALLET_CHANGED event says happened to an issued offer. */
 export type WalletChange = 'ISSUED' | 'LOCKED' | 'LOCK_EXTENDED' | 'RELEASED' | 'LOCK_EXPIRED' | 'REDEEMED' | 'EXPIRED' | 'VOIDED';
 

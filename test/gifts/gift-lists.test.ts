@@ -199,6 +199,20 @@ describe('gift lists', () => {
     expect(await available(customer.token)).toBe(270);
   });
 
+  it('a claim retried after the account was suspended answers the first claim; a new claim is refused (hostile-19)', async () => {
+    const list = await createList({ threshold: 30 });
+    const customer = await createCustomer(t, currency, 100);
+    const first = ok(await claim(customer.token, list.id, list.offerIds[0], 'lost-answer')).claimGift;
+    expect(first.userErrors).toEqual([]);
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED' } }, t.operatorToken));
+    // The app never saw the first answer (a dropped connection) and sends the same claim again.
+    const replay = dataOf(await claim(customer.token, list.id, list.offerIds[0], 'lost-answer')).claimGift;
+    expect({ codes: replay.userErrors.map((e) => e.code), issuedOffer: replay.issuedOffer?.id }).toEqual({ codes: [], issuedOffer: first.issuedOffer!.id });
+    const fresh = dataOf(await claim(customer.token, list.id, list.offerIds[0], 'a-new-key')).claimGift;
+    expect(fresh.userErrors.map((e) => e.code)).toEqual(['NOT_ELIGIBLE']);
+    expect(await available(customer.token)).toBe(70);
+  });
+
   it('parallel claims with different keys never overdraw the balance', async () => {
     const list = await createList({ threshold: 10 });
     const customer = await createCustomer(t, currency, 95);

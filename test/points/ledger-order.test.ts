@@ -3,6 +3,7 @@ import {
   AuditLogDocument,
   ClaimGiftDocument,
   CreateGiftListDocument,
+  CreateOfferDocument,
   LockOfferDocument,
   PointHistoryDocument,
   PurchaseOfferDocument,
@@ -10,9 +11,10 @@ import {
   RecordActivityDocument,
   ReverseTransactionDocument,
   SetActivityRuleDocument,
+  WalletDocument,
 } from '../generated/graphql.js';
 import { toGlobalId } from '../../src/graphql/ids.js';
-import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { heldWhileAnotherCommits, holdLocks } from '../support/locks.js';
 import { adjust, addListing, createCustomer, createOffer, createPartner, createStore, earningProgram, submitSale, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
@@ -272,6 +274,83 @@ describe('a write dated after the writes it waited for (edges-12b)', () => {
       issued: 0,
       validFor: 30 * DAY,
       audited: 0,
+    });
+  });
+
+  /**
+   * hostile-19: what ends with time is read at the write's date, not at the request's clock read
+   * before it waited. An offer (or a listing's window) that ends while the claim or purchase waits
+   * for the account: before, the points were taken and the wallet got an offer already EXPIRED.
+   */
+  describe('an offer that ends while its claim or purchase waits for the account (hostile-19)', () => {
+    const MINUTE = 60_000;
+    /** An offer valid 30 days that ends for good 30 minutes from the frozen clock (the wait moves it an hour). */
+    const endingOffer = async () => {
+      t.clock.freeze();
+      const validUntil = new Date(t.clock.now().getTime() + 30 * MINUTE).toISOString();
+      return ok(await t.gql(CreateOfferDocument, { input: { name: unique('ending'), benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, validDays: 30, validUntil } }, t.operatorToken))
+        .createOffer.offer!;
+    };
+    /** What the customer is left with: the refusal, their wallet and their balance (5, and the +1 committed during the wait). */
+    const outcome = async (codes: string[], customer: { externalId: string; token: string }, currency: string) => ({
+      codes,
+      wallet: ok(await t.gql(WalletDocument, { first: 10 }, customer.token)).me!.wallet.edges.map((e) => e.node.status),
+      ledger: (await ledger(customer.externalId, currency)).map((e) => e.amount),
+    });
+
+    it('a gift claim: OFFER_UNAVAILABLE, nothing spent, nothing issued', async () => {
+      const { currency } = await earningProgram(t, 'GE');
+      const offer = await endingOffer();
+      const list = ok(await t.gql(CreateGiftListDocument, { input: { currency, name: unique('list'), offerIds: [offer.id], threshold: 3 } }, t.operatorToken)).createGiftList.giftList!;
+      const customer = await createCustomer(t, currency, 5);
+      const res = await heldWhileAnotherCommits(t, customer.externalId, currency, () =>
+        t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: offer.id, idempotencyKey: unique('claim') }, customer.token),
+      );
+      expect(await outcome(dataOf(res).claimGift.userErrors.map((e) => e.code), customer, currency)).toEqual({ codes: ['OFFER_UNAVAILABLE'], wallet: [], ledger: [5, 1] });
+    });
+
+    it.each([
+      ['the offer ends', { validUntil: true }],
+      ["the listing's visible window ends", { validUntil: false }],
+    ])('a purchase when %s: OFFER_UNAVAILABLE, nothing spent, nothing issued', async (_, how) => {
+      const { currency } = await earningProgram(t, how.validUntil ? 'PE' : 'PW');
+      t.clock.freeze();
+      const offer = how.validUntil ? await endingOffer() : await createOffer(t);
+      const store = await createStore(t, currency);
+      const visibleUntil = how.validUntil ? {} : { visibleUntil: new Date(t.clock.now().getTime() + 30 * MINUTE).toISOString() };
+      const listing = await addListing(t, store.id, offer.id, { priceInPoints: 3, ...visibleUntil });
+      const customer = await createCustomer(t, currency, 5);
+      const res = await heldWhileAnotherCommits(t, customer.externalId, currency, () =>
+        t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token),
+      );
+      expect(await outcome(dataOf(res).purchaseOffer.userErrors.map((e) => e.code), customer, currency)).toEqual({ codes: ['OFFER_UNAVAILABLE'], wallet: [], ledger: [5, 1] });
+    });
+
+    it('a purchase on its two-statement path (points due on the account) when the offer ends while it waits', async () => {
+      const { money, currency } = await earningProgram(t, 'PT', { pendingDays: 1 });
+      const customer = await createCustomer(t, currency, 5);
+      await sale(customer.externalId, money, 1); // 10 points pending for a day
+      await t.jobs.runner.runUntilIdle();
+      t.clock.freeze();
+      t.clock.advance(DAY); // due, not released: the one statement hands over to the transaction
+      const offer = await endingOffer();
+      const store = await createStore(t, currency);
+      const listing = await addListing(t, store.id, offer.id, { priceInPoints: 3 });
+      // The transaction's first statement, held before it is sent: its clock was read before the wait.
+      const held = holdAnswers((text) => text.includes('shown as materialized'), 'statement');
+      const buying = t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token);
+      try {
+        await held.reached;
+        t.clock.advance(HOUR);
+        await adjust(t, customer.externalId, currency, 1); // releases the 10 too, dated an hour on
+      } finally {
+        held.release();
+      }
+      expect(await outcome(dataOf(await buying).purchaseOffer.userErrors.map((e) => e.code), customer, currency)).toEqual({
+        codes: ['OFFER_UNAVAILABLE'],
+        wallet: [],
+        ledger: [5, 10, 1],
+      });
     });
   });
 });

@@ -1,5 +1,5 @@
 import { UserErrorException } from '../../src/graphql/errors.js';
-import { fromGlobalId } from '../../src/graphql/ids.js';
+import { fromGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 import { lockOffersToVoid, redeemIssuedOffer, voidLockedOffers } from '../../src/wallet/redemption.service.js';
 import {
   CreatePartnerDocument,
@@ -394,4 +394,38 @@ describe('the wallet at the till', () => {
     // And the offer whose lock lapsed is the customer's to use again.
     expect(ok(await redeem(lapsedLock.code)).redeemOffer.issuedOffer!.status).toBe('REDEEMED');
   });
+
+  it('revoking a partner gives back the offers its baskets hold: another till may use them at once (hostile-19)', async () => {
+    const vendor = await createPartner(['offers:redeem']);
+    const held = await boughtOffer();
+    const free = await boughtOffer();
+    ok(await lock(held.code, 'basket-r', 3600, vendor));
+    // Another partner's lock on another offer is left alone.
+    ok(await lock(free.code, 'basket-r', 3600, otherVendor));
+    ok(await t.gql(`mutation($id: ID!) { revokePartner(input: { partnerId: $id, reason: "contract ended" }) { userErrors { code } } }`, { id: toGlobalId('Partner', vendor.partnerId) }, t.operatorToken));
+    // The revoked key can neither redeem nor release it, so until its hour was up no one could use it.
+    expect(await walletStatus(held.customer.token, held.code)).toBe('ISSUED');
+    expect(refusal(await redeem(held.code, null, null, till))).toEqual([]);
+    expect(await walletChanges(held.customer.externalId)).toEqual(['ISSUED', 'LOCKED', 'RELEASED', 'REDEEMED']);
+    expect(await walletStatus(free.customer.token, free.code)).toBe('LOCKED');
+  });
+
+  it("a revocation racing its partner's locks and another partner's redemptions leaves no offer locked by it, and no internal error (hostile-19)", async () => {
+    const vendor = await createPartner(['offers:redeem']);
+    const offers = await Promise.all(Array.from({ length: 8 }, () => boughtOffer()));
+    const [held, racing] = [offers.slice(0, 4), offers.slice(4)];
+    for (const [i, o] of held.entries()) ok(await lock(o.code, `basket-${i}`, 3600, vendor));
+    const answers = await Promise.all([
+      ...racing.map((o, i) => lock(o.code, `basket-r${i}`, 3600, vendor)),
+      ...offers.map((o) => redeem(o.code, null, null, otherVendor)),
+      t.gql(`mutation($id: ID!) { revokePartner(input: { partnerId: $id }) { userErrors { code } } }`, { id: toGlobalId('Partner', vendor.partnerId) }, t.operatorToken),
+    ]);
+    const codes = answers.flatMap((a) => (a.errors ?? []).map((e) => e.extensions?.code));
+    expect(codes.filter((c) => c !== 'UNAUTHENTICATED')).toEqual([]);
+    const [{ locked }] = await t.sql<{ locked: number }>(`select count(*)::int as locked from issued_offer where status = 'LOCKED' and lock_partner_id = $1`, [vendor.partnerId]);
+    expect(locked).toBe(0);
+    // What it held before is given back: redeemed by the other till now, or at once after the race.
+    for (const o of held) if ((await walletStatus(o.customer.token, o.code)) !== 'REDEEMED') expect(refusal(await redeem(o.code, null, null, otherVendor))).toEqual([]);
+  });
 });
+
