@@ -19,6 +19,8 @@ export interface Database {
 }
 
 const EMBEDDED_DATABASE = 'reward_gateway';
+/** The start-up step, and its line, while the embedded server starts. */
+const EMBEDDED_START = 'starting embedded PostgreSQL';
 
 /**
  * The database the gateway runs on: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR; migrated.
@@ -31,7 +33,7 @@ export async function openDatabase(config: Config, log: Logger, progress: Startu
   let url = config.databaseUrl;
   try {
     if (!url) {
-      progress.enter('starting embedded PostgreSQL', { dataDir: config.dataDir });
+      progress.enter(EMBEDDED_START, { dataDir: config.dataDir });
       embedded = await startEmbeddedPostgres(config.dataDir, (line) => log.debug({ postgres: line }), { signal: progress.signal });
       progress.signal.throwIfAborted();
       await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
@@ -68,9 +70,13 @@ export async function openDatabase(config: Config, log: Logger, progress: Startu
   }
 }
 
-/** Progress outside the gateway's start (the CLI scripts): each step logged, never aborted. */
+/**
+ * Progress outside the gateway's start (the CLI scripts): never aborted, and only the embedded
+ * server's start logged, as before early-19: a script's stdout is its answer (`npm run outbox --
+ * rebase` prints one line; with every step logged, "migrating the database" came before it).
+ */
 function loggedProgress(log: Logger): StartupProgress {
-  return { signal: new AbortController().signal, enter: (stage, fields) => log.info(fields ?? {}, stage) };
+  return { signal: new AbortController().signal, enter: (stage, fields) => stage === EMBEDDED_START && log.info(fields ?? {}, stage) };
 }
 
 /**
