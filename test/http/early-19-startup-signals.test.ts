@@ -26,9 +26,9 @@ const atOrAfter = (stage: string) => expect.stringMatching(new RegExp(`^(${BEFOR
 /**
  * Sends `signal` to the gateway (to its whole process group with `group`, as Ctrl-C in a terminal
  * does) and answers how it ended: its exit code (null: killed by the signal), the step its
- * "stopping: <signal> during start-up (<step>)" line named, whether it said "stopped", whether its
+ * "stopping: <signal> during start-up (<step>)" line named, how many such lines it logged, whether it said "stopped", whether its
  * HTTP server had started, and its error lines. `beforeExit` runs once the stop line is out
- * (a test's lock released, so the held step can end).
+ * (a second signal, a test's lock released so the held step can end).
  */
 async function stopWith(gateway: SpawnedGateway, signal: 'SIGTERM' | 'SIGINT', options: { group?: boolean; beforeExit?: () => Promise<void> } = {}) {
   process.kill(options.group ? -gateway.child.pid! : gateway.child.pid!, signal);
@@ -41,6 +41,7 @@ async function stopWith(gateway: SpawnedGateway, signal: 'SIGTERM' | 'SIGINT', o
   return {
     code,
     stoppedAt: new RegExp(`"msg":"stopping: ${signal} during start-up \\(([^)]+)\\)"`).exec(output)?.[1] ?? null,
+    stopLines: output.split('\n').filter((line) => line.includes('"msg":"stopping: ')).length,
     stopped: output.includes('"msg":"stopped"'),
     httpStarted: /"msg":"starting the HTTP server"|listening on/.test(output),
     errors: output.split('\n').filter((line) => /"level":[56]0|Start-up failed/.test(line)),
@@ -78,6 +79,7 @@ describe('a signal during start-up (early-19)', () => {
       expect({ ...(await stopWith(gateway, 'SIGINT', { group: true })), ...leftOf(dataDir) }).toEqual({
         code: 0,
         stoppedAt: atOrAfter('starting embedded PostgreSQL'),
+        stopLines: 1,
         stopped: true,
         httpStarted: false,
         errors: [],
@@ -92,6 +94,7 @@ describe('a signal during start-up (early-19)', () => {
         expect({ ...(await stopWith(gateway, 'SIGTERM')), ...leftOf(dataDir) }).toEqual({
           code: 0,
           stoppedAt: atOrAfter(stage),
+          stopLines: 1,
           stopped: true,
           httpStarted: false,
           errors: [],
@@ -146,17 +149,30 @@ describe('a signal during start-up (early-19)', () => {
       await admin.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`); // as another gateway migrating
       let gateway = start();
       await gateway.until(/another gateway is migrating this database: waiting/);
-      expect(await stopWith(gateway, 'SIGTERM')).toEqual({ code: 0, stoppedAt: 'migrating the database', stopped: true, httpStarted: false, errors: [] });
+      expect(await stopWith(gateway, 'SIGTERM')).toEqual({
+        code: 0,
+        stoppedAt: 'migrating the database',
+        stopLines: 1,
+        stopped: true,
+        httpStarted: false,
+        errors: [],
+      });
       await admin.query(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
       await othersGone();
 
       await admin.query(`select pg_advisory_lock(hashtext('reward-gateway-demo-seed'))`); // as another gateway seeding
       gateway = start();
       await gateway.until(/"msg":"seeding the demo program"/);
-      const unlock = async () => void (await admin.query(`select pg_advisory_unlock(hashtext('reward-gateway-demo-seed'))`));
-      expect(await stopWith(gateway, 'SIGTERM', { beforeExit: unlock })).toEqual({
+      // a second signal while it stops (Ctrl-C after the SIGTERM): as a running gateway's outside its
+      // drain delay, nothing more (no second line, no other exit); then the seed gets its lock
+      const secondSignalThenUnlock = async () => {
+        process.kill(gateway.child.pid!, 'SIGINT');
+        await admin.query(`select pg_advisory_unlock(hashtext('reward-gateway-demo-seed'))`);
+      };
+      expect(await stopWith(gateway, 'SIGTERM', { beforeExit: secondSignalThenUnlock })).toEqual({
         code: 0,
         stoppedAt: 'seeding the demo program',
+        stopLines: 1,
         stopped: true,
         httpStarted: false,
         errors: [],
@@ -165,7 +181,7 @@ describe('a signal during start-up (early-19)', () => {
 
       gateway = start();
       expect(await gateway.until(/"msg":"gateway ready"/)).toBe(true);
-      expect(await stopWith(gateway, 'SIGTERM')).toEqual({ code: 0, stoppedAt: null, stopped: true, httpStarted: true, errors: [] });
+      expect(await stopWith(gateway, 'SIGTERM')).toEqual({ code: 0, stoppedAt: null, stopLines: 0, stopped: true, httpStarted: true, errors: [] });
     } finally {
       for (const gateway of gateways) if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
       await admin.end();
