@@ -48,6 +48,9 @@ async function stopWith(gateway: SpawnedGateway, signal: 'SIGTERM' | 'SIGINT', o
   };
 }
 
+/** `stopWith`'s answer for a start-up stopped cleanly at `stage` (a name, or `atOrAfter` one): exit 0, one stop line, "stopped", no HTTP server, no error. */
+const stoppedCleanly = (stage: unknown) => ({ code: 0, stoppedAt: stage, stopLines: 1, stopped: true, httpStarted: false, errors: [] });
+
 /** What a stop leaves of the embedded PostgreSQL on `dataDir`: its processes, and whether its postmaster.pid is still there. */
 const leftOf = (dataDir: string) => ({ postgres: postgresProcessesFor(dataDir), pidFile: existsSync(path.join(dataDir, 'pg', 'postmaster.pid')) });
 
@@ -77,12 +80,7 @@ describe('a signal during start-up (early-19)', () => {
       let gateway = start();
       await gateway.until(/"msg":"starting embedded PostgreSQL"/);
       expect({ ...(await stopWith(gateway, 'SIGINT', { group: true })), ...leftOf(dataDir) }).toEqual({
-        code: 0,
-        stoppedAt: atOrAfter('starting embedded PostgreSQL'),
-        stopLines: 1,
-        stopped: true,
-        httpStarted: false,
-        errors: [],
+        ...stoppedCleanly(atOrAfter('starting embedded PostgreSQL')),
         postgres: [],
         pidFile: false,
       });
@@ -91,16 +89,7 @@ describe('a signal during start-up (early-19)', () => {
       for (const stage of ['migrating the database', 'seeding the demo program']) {
         gateway = start();
         await gateway.until(new RegExp(`"msg":"${stage}"`));
-        expect({ ...(await stopWith(gateway, 'SIGTERM')), ...leftOf(dataDir) }).toEqual({
-          code: 0,
-          stoppedAt: atOrAfter(stage),
-          stopLines: 1,
-          stopped: true,
-          httpStarted: false,
-          errors: [],
-          postgres: [],
-          pidFile: false,
-        });
+        expect({ ...(await stopWith(gateway, 'SIGTERM')), ...leftOf(dataDir) }).toEqual({ ...stoppedCleanly(atOrAfter(stage)), postgres: [], pidFile: false });
       }
 
       // the next start on the same DATA_DIR: migrated and seeded whole, serving
@@ -149,14 +138,7 @@ describe('a signal during start-up (early-19)', () => {
       await admin.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`); // as another gateway migrating
       let gateway = start();
       await gateway.until(/another gateway is migrating this database: waiting/);
-      expect(await stopWith(gateway, 'SIGTERM')).toEqual({
-        code: 0,
-        stoppedAt: 'migrating the database',
-        stopLines: 1,
-        stopped: true,
-        httpStarted: false,
-        errors: [],
-      });
+      expect(await stopWith(gateway, 'SIGTERM')).toEqual(stoppedCleanly('migrating the database'));
       await admin.query(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
       await othersGone();
 
@@ -169,14 +151,7 @@ describe('a signal during start-up (early-19)', () => {
         process.kill(gateway.child.pid!, 'SIGINT');
         await admin.query(`select pg_advisory_unlock(hashtext('reward-gateway-demo-seed'))`);
       };
-      expect(await stopWith(gateway, 'SIGTERM', { beforeExit: secondSignalThenUnlock })).toEqual({
-        code: 0,
-        stoppedAt: 'seeding the demo program',
-        stopLines: 1,
-        stopped: true,
-        httpStarted: false,
-        errors: [],
-      });
+      expect(await stopWith(gateway, 'SIGTERM', { beforeExit: secondSignalThenUnlock })).toEqual(stoppedCleanly('seeding the demo program'));
       await othersGone();
 
       gateway = start();
