@@ -10,6 +10,19 @@ import { StartupError } from './db/embedded.js';
 const errno = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
 
 /**
+ * A start-up's progress, as `main.ts` (src/run-gateway.ts) follows it and the steps it hands it
+ * (`openDatabase`) report it. `enter(stage, fields)` makes `stage` the step under way (named by the
+ * line a signal during start-up logs) and logs it at info, with `fields`; it throws `signal`'s
+ * reason, doing neither, when a SIGTERM or SIGINT has stopped the start-up. `signal` is aborted by
+ * that signal: a wait within a step that could last (initdb, the embedded server's start, another
+ * gateway's migration lock) ends on it (early-19).
+ */
+export interface StartupProgress {
+  signal: AbortSignal;
+  enter(stage: string, fields?: Record<string, unknown>): void;
+}
+
+/**
  * Refuses to start when the gateway's HTTP port cannot be bound, before any database work.
  * Port 0 (any free port) always passes. Throws `StartupError`.
  */

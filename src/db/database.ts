@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { StartupProgress } from '../startup.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
@@ -18,19 +19,28 @@ export interface Database {
 }
 
 const EMBEDDED_DATABASE = 'reward_gateway';
+/** The start-up step, and its line, while the embedded server starts. */
+const EMBEDDED_START = 'starting embedded PostgreSQL';
 
-/** The database the gateway runs on: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR; migrated. */
-export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+/**
+ * The database the gateway runs on: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR; migrated.
+ * Its steps ("starting embedded PostgreSQL", "migrating the database") are entered on `progress`
+ * (logged, by default); when `progress.signal` is aborted (a signal during start-up) it stops at the
+ * next step or wait, stops the embedded server if it started it, and rejects.
+ */
+export async function openDatabase(config: Config, log: Logger, progress: StartupProgress = loggedProgress(log)): Promise<Database> {
   let embedded: RunningPostgres | undefined;
   let url = config.databaseUrl;
-  if (!url) {
-    log.info({ dataDir: config.dataDir }, 'starting embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres(config.dataDir, (line) => log.debug({ postgres: line }));
-    await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
-    url = embedded.urlFor(EMBEDDED_DATABASE);
-  }
   try {
-    const lock = await holdMigrationLock(url, config.dbTimeouts.acquireMs, log);
+    if (!url) {
+      progress.enter(EMBEDDED_START, { dataDir: config.dataDir });
+      embedded = await startEmbeddedPostgres(config.dataDir, (line) => log.debug({ postgres: line }), { signal: progress.signal });
+      progress.signal.throwIfAborted();
+      await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
+      url = embedded.urlFor(EMBEDDED_DATABASE);
+    }
+    progress.enter('migrating the database');
+    const lock = await holdMigrationLock(url, config.dbTimeouts.acquireMs, log, progress.signal);
     let orm: MikroORM;
     let applied: string[];
     try {
@@ -61,6 +71,15 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
 }
 
 /**
+ * Progress outside the gateway's start (the CLI scripts): never aborted, and only the embedded
+ * server's start logged, as before early-19: a script's stdout is its answer (`npm run outbox --
+ * rebase` prints one line; with every step logged, "migrating the database" came before it).
+ */
+function loggedProgress(log: Logger): StartupProgress {
+  return { signal: new AbortController().signal, enter: (stage, fields) => stage === EMBEDDED_START && log.info(fields ?? {}, stage) };
+}
+
+/**
  * The session-level advisory lock (`pg_advisory_lock`, on this key) a gateway holds on its database
  * from before it reads which migrations ran until its migrations are committed. Advisory locks are
  * per database, so gateways on other databases of the same server do not wait for each other.
@@ -80,21 +99,31 @@ export const MIGRATION_LOCK_KEY = `hashtextextended('reward-gateway:migrations',
  * here (3D000, a one-line StartupError in `startupFailure`), before MikroORM's migrator would create
  * it (its `ensureDatabase`) and a DATABASE_URL with a mistyped name would start on a new empty
  * database. `connectMs` bounds the connect as DB_ACQUIRE_TIMEOUT_MS bounds the pool's (0: none).
+ *
+ * `signal` (a SIGTERM or SIGINT during start-up, early-19) ends the connect or the wait: the session
+ * is closed and the promise rejects. A server still waiting for the lock on the closed session's
+ * behalf notices only when the lock is granted, and then ends that session (holding it no longer).
  */
-export async function holdMigrationLock(url: string, connectMs: number, log: Logger): Promise<{ release(): Promise<void> }> {
+export async function holdMigrationLock(url: string, connectMs: number, log: Logger, signal?: AbortSignal): Promise<{ release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectMs, application_name: 'reward-gateway migrations', ...TCP_KEEPALIVE });
   // an error event on an idle client (the server ends the session) must not crash the start
   client.on('error', () => undefined);
+  const cut = () => void client.end().catch(() => undefined);
+  signal?.addEventListener('abort', cut, { once: true });
   try {
+    signal?.throwIfAborted();
     await client.connect();
     const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) as locked`);
     if (!rows[0].locked) {
       log.info('another gateway is migrating this database: waiting for it to finish');
       await client.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
     }
+    signal?.throwIfAborted();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw error;
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    signal?.removeEventListener('abort', cut);
   }
   return {
     release: async () => {

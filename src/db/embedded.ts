@@ -37,6 +37,12 @@ export interface EmbeddedOptions {
   maxConnections?: number;
   /** More `-c name=value` settings, e.g. `fsync=off` for tests. */
   settings?: Record<string, string>;
+  /**
+   * Aborted when the start is to stop (a signal during the gateway's start-up, early-19): initdb is
+   * stopped (its half-made cluster removed), a server not yet accepting connections is stopped, and
+   * the start rejects with the signal's reason, DATA_DIR released. Checked between the steps too.
+   */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_PASSWORD = 'embedded';
@@ -67,7 +73,8 @@ export async function freePort(): Promise<number> {
  * recovers what a killed run left (a stale lock or postmaster.pid, a database server orphaned by a
  * killed gateway). As root, PostgreSQL runs as the `postgres` user (created if missing): when that
  * user cannot reach the binaries they are copied to `/var/lib/reward-gateway`, and when it cannot
- * reach DATA_DIR the cluster lives there too, `<dataDir>/pg` a symlink to it.
+ * reach DATA_DIR the cluster lives there too, `<dataDir>/pg` a symlink to it. `options.signal` stops
+ * the start part-way (see EmbeddedOptions).
  */
 export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => {}, options: EmbeddedOptions = {}): Promise<RunningPostgres> {
   const dir = path.resolve(dataDir);
@@ -79,10 +86,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     const bin = owner && !(await reachable(binaries.dir, owner)) ? await relocatedBinaries(binaries, log) : binaries;
     const clusterDir = await clusterDirFor(dir, owner);
     await checkClusterVersion(clusterDir, binaries.major);
+    options.signal?.throwIfAborted();
     await recoverStaleServer(clusterDir, log);
     const password = options.password ?? DEFAULT_PASSWORD;
-    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await initdb(bin, clusterDir, owner, password, log);
+    options.signal?.throwIfAborted();
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await initdb(bin, clusterDir, owner, password, log, options.signal);
     else if (owner) await chown(clusterDir, owner.uid, owner.gid);
+    options.signal?.throwIfAborted();
     const server = await startServer(bin, clusterDir, owner, options, log);
     const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${server.port}`;
     let stopped: Promise<void> | undefined;
@@ -320,7 +330,7 @@ async function recoverStaleServer(clusterDir: string, log: (line: string) => voi
   await unlink(file).catch(() => undefined);
 }
 
-async function initdb(bin: Binaries, clusterDir: string, owner: Owner | undefined, password: string, log: (line: string) => void): Promise<void> {
+async function initdb(bin: Binaries, clusterDir: string, owner: Owner | undefined, password: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   await mkdir(clusterDir, { recursive: true, mode: 0o700 });
   if (owner) await chown(clusterDir, owner.uid, owner.gid);
   const passwordFile = path.join(os.tmpdir(), `rg-pg-password-${randomBytes(8).toString('hex')}`);
@@ -333,10 +343,14 @@ async function initdb(bin: Binaries, clusterDir: string, owner: Owner | undefine
       { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const output = collect(child, log);
-    const code = await exitOf(child);
+    // initdb ends at its next step on SIGTERM, removing what it made; the folder goes below
+    const stop = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', stop, { once: true });
+    const code = await exitOf(child).finally(() => signal?.removeEventListener('abort', stop));
     if (code !== 0) {
       // a half-made cluster would be taken for a real one next time
       await rm(clusterDir, { recursive: true, force: true }).catch(() => undefined);
+      signal?.throwIfAborted();
       throw new StartupError(`Creating the embedded database in ${clusterDir} failed (${lastLine(output())}): check that its folder is writable and the disk has room, then start again.`);
     }
   } finally {
@@ -368,17 +382,20 @@ async function startServer(bin: Binaries, clusterDir: string, owner: Owner | und
       // gateway stops it after closing the pool (and on exit, below).
       detached: true,
     });
+    // A gateway that exits without stopping the server (its stop's 15 s limit, an uncaught error)
+    // must not leave it running: sent its fast shutdown, from the moment it is spawned (early-19).
+    const onExit = () => child.kill('SIGINT');
+    process.once('exit', onExit);
+    child.once('exit', () => process.removeListener('exit', onExit));
     const output = collect(child, log);
     let exited = false;
     const exit = exitOf(child).then(() => (exited = true));
-    const ready = await waitUntilReady(port, () => exited);
-    if (ready) {
-      // A gateway that dies without stopping the server must not leave it running.
-      const onExit = () => child.kill('SIGINT');
-      process.once('exit', onExit);
-      child.once('exit', () => process.removeListener('exit', onExit));
-      return { process: child, port };
+    const ready = await waitUntilReady(port, () => exited || !!options.signal?.aborted);
+    if (options.signal?.aborted) {
+      await stopProcess(child);
+      options.signal.throwIfAborted();
     }
+    if (ready) return { process: child, port };
     if (!exited) {
       await stopProcess(child);
       throw new StartupError(`The embedded PostgreSQL in ${clusterDir} did not accept connections within 60 s: see its log (LOG_LEVEL=debug), then start again.`);

@@ -97,7 +97,9 @@ export class Scheduler {
             from db`,
     );
     this.guard.record(sent, new Date(Number(row.atMs)));
-    for (const kind of new Set(row.created)) wakeWorkers(this.orm.em.fork(), kind, this.onWakeError);
+    // A wake-up still on its way at `stop()` fails unreported, as a tick does: the gateway stopped
+    // just after a tick logged "webhook dispatch tick failed: driver has already been destroyed" (early-19).
+    for (const kind of new Set(row.created)) wakeWorkers(this.orm.em.fork(), kind, (error) => this.stopped || this.onWakeError(error));
     return { created: row.created.length, pending: row.pending };
   }
 

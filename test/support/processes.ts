@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
@@ -81,4 +81,50 @@ export function postgresProcessesFor(dir: string): number[] {
       }
     })
     .map(Number);
+}
+
+/** The compiled gateway as a process of its own (`spawnGateway`), its stdout and stderr kept together. */
+export interface SpawnedGateway {
+  child: ChildProcess;
+  /** Its exit code once it has exited (null: killed by a signal). */
+  exited: Promise<number | null>;
+  /** Everything it has printed so far. */
+  output(): string;
+  /**
+   * Waits until its output matches `pattern`, it has said "gateway ready" (nothing of the start-up
+   * comes after that), or it has exited; answers whether `pattern` matched. Fails after `ms`.
+   */
+  until(pattern: RegExp, ms?: number): Promise<boolean>;
+}
+
+/**
+ * Starts the run's build of the gateway (`build`: test/support/build.ts `compiledGateway`) as
+ * `npm start` runs dist/src/main.js: development, port 0 on loopback, LOG_LEVEL info, with `env`
+ * added (DATA_DIR for an embedded database, or DATABASE_URL). With `detached`, in a process group of
+ * its own, as a terminal's foreground job is (signal the group with `process.kill(-pid)`).
+ */
+export function spawnGateway(build: string, env: Record<string, string>, options: { detached?: boolean } = {}): SpawnedGateway {
+  const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', DATA_DIR: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => output,
+    async until(pattern, ms = 120_000) {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(output) && !/"msg":"gateway ready"/.test(output) && child.exitCode === null && child.signalCode === null) {
+        if (Date.now() > deadline) throw new Error(`the gateway printed no ${pattern} in ${ms} ms:\n${output.slice(-4000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return pattern.test(output);
+    },
+  };
 }
