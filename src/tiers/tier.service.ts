@@ -118,6 +118,12 @@ const placementAt = (now: Date) => sql`greatest(${now}::timestamptz, c.tier_plac
  * transaction that changed those points (under the account lock). One statement: a sale, a
  * purchase or an activity places the tier after every change of points, and a statement costs the
  * gateway and PostgreSQL CPU of its own (issue 12, bench:till).
+ *
+ * `offset 0` keeps `target` a subquery whose columns the update reads: without it PostgreSQL
+ * inlined the CTE (referenced once) into the update and copied `customer_tier_at(…)` into each
+ * place `to_tier` is named (the join's filter, SET, the CASE, RETURNING), so a placement evaluated
+ * every tier's points four times (sale-19, EXPLAIN VERBOSE; pg_stat_statements: 5 calls of the
+ * function per sale, 2 since).
  */
 export async function recomputeTier(em: SqlEntityManager, customerId: number, now: Date): Promise<void> {
   await query(
@@ -125,6 +131,7 @@ export async function recomputeTier(em: SqlEntityManager, customerId: number, no
     sql`with target as (
           select c.id, c.tier_id, ${placementAt(now)} as at, customer_tier_at(c.id, ${placementAt(now)}) as to_tier from customer c
            where c.id = ${customerId} and exists (select 1 from tier)
+          offset 0
         ), changed as (
           update customer c set tier_id = target.to_tier, tier_placed_at = target.at,
                  updated_at = case when c.tier_id is distinct from target.to_tier then ${now} else c.updated_at end

@@ -187,13 +187,22 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   // processed since, count as they always did). A window that lapsed after the sale, before its job
   // ran, no longer costs it the tier's multiplier or its tier-only campaigns (hostile-18): a sale
   // made GOLD a minute before the lapse and processed a minute after earned as GREEN, while one
-  // processed at once earned as GOLD.
-  const tier = await queryOne<SaleTier>(
-    em,
-    sql`select ${TIER_CODE}, ${TIER_MULTIPLIER} from tier t
-         where t.id in (customer_tier_at(${sale.customerId}, ${now}), customer_tier_until(${sale.customerId}, ${occurredAt}))
-         order by t.rank desc limit 1`,
-  );
+  // processed at once earned as GOLD. See `saleTierSql` for the tiers read at the sale's moment.
+  // Each account locked (credited at once or as pending) is written down once, for all of the
+  // sale's credits to it, before they check its maximum: under its lock nothing more falls due at
+  // `now` (see creditSettled), and points that expired must not count against the maximum. The
+  // tier is read with the first account's first look for what is due (sale-19: one statement
+  // fewer), before anything is written down: the tier as of `now` counts what is due either way
+  // (`ledger_due`), and nothing the campaigns' checks below read is written by a write-down.
+  const tierRead = saleTierSql(sale.customerId, occurredAt, now);
+  let tier: SaleTier | null | undefined;
+  let released = false;
+  for (const account of accounts.values()) {
+    const settled = await settleAccount(em, account, now, tier === undefined ? sql<SaleTier>`(select to_jsonb(x) from (${tierRead}) x)` : undefined);
+    if (tier === undefined) tier = settled.alsoRead ?? null;
+    released = settled.released || released;
+  }
+  if (tier === undefined) tier = await queryOne<SaleTier>(em, tierRead); // nothing to credit: no account locked
   const facts: SaleFacts = { ...known, tierCode: tier?.code ?? null };
 
   const awards: PointsAward[] = [];
@@ -236,11 +245,6 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   const actor = `partner:${sale.partnerId}`;
   const unlocked = awards.find((a) => !accounts.has(a.currency));
   if (unlocked) throw new Error(`sale ${sale.id}: an award in ${unlocked.currency}, an account not locked before the tier was read`);
-  // Each account locked (credited at once or as pending) is written down once, for all of the sale's
-  // credits to it, before they check its maximum: under its lock nothing more falls due at `now`
-  // (see creditSettled), and points that expired must not count against the maximum.
-  let released = false;
-  for (const account of accounts.values()) released = (await settleAccount(em, account, now)).released || released;
   const written: WrittenAward[] = [];
   try {
     for (const a of awards) written.push(await awardPoints(em, sale, a, accounts.get(a.currency)!, actor, occurredAt, now));
@@ -338,6 +342,36 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
          order by u.id
         on conflict (campaign_id, shard) do update set points = k.points + excluded.points`,
   );
+}
+
+/**
+ * The statement that reads the tier a sale earns at (one row, `SaleTier`, or none): the
+ * higher-ranked of the customer's tier at `now` (`customer_tier_at`) and the tier they held at the
+ * sale's moment `occurredAt` (`customer_tier_until`: the highest-ranked tier whose points, rolling
+ * windows ending at that moment, reach its threshold), as hostile-18 decided.
+ *
+ * The second is not computed whole (sale-19: it cost each sale a second evaluation of every tier's
+ * points). Of the tiers `customer_tier_until` could answer, only those that could outrank the tier
+ * now are evaluated: rolling tiers (`window_days` set) ranked above it. The others cannot change
+ * the answer:
+ * - a tier ranked at or below the tier now loses to it (ranks are unique across the ladder);
+ * - a lifetime tier reached at `occurredAt` is reached at `now` too, so the tier now ranks at
+ *   least as high. Lifetime points at a moment (`point_account_at`) are the account's lifetime
+ *   points plus the qualifying pending credits due by then, and pending credits are positive
+ *   (`pending_credit_amount_positive`): they never fall as the moment moves later, in one
+ *   statement's snapshot. That holds only for `occurredAt <= now`; a sale's moment after the job's
+ *   `now` (a clock set back between the till and the job) evaluates its lifetime tiers too.
+ * Both tiers are read in this one statement, under the accounts' locks the caller holds.
+ */
+function saleTierSql(customerId: number, occurredAt: Date, now: Date) {
+  return sql<SaleTier>`with held as materialized (select customer_tier_at(${customerId}, ${now}) as id),
+                  held_rank as materialized (select t.rank from tier t join held on t.id = held.id)
+             select ${TIER_CODE}, ${TIER_MULTIPLIER} from tier t
+              where t.id = (select id from held)
+                 or ((t.window_days is not null or ${occurredAt}::timestamptz > ${now}::timestamptz)
+                     and (not exists (select 1 from held_rank) or t.rank > (select rank from held_rank))
+                     and qualifying_points_until(${customerId}, t.currency_code, t.window_days, ${occurredAt}) >= t.threshold)
+              order by t.rank desc limit 1`;
 }
 
 /** One `transaction_award` row as the sale's last statement writes it: a points award (its credit or pending credit) or an offer issued. */
