@@ -164,8 +164,10 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
     const row = await lockRowByCode(em, request.code, now);
     if (!row || !LIVE.includes(row.status) || !row.customerActive) {
       // A till ringing up a code it redeemed itself (the customer shows a used QR code again) is told
-      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19).
-      const mine = row && (await redeemedByPartner(em, partner.partnerId, request.code, now));
+      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19). Asked
+      // for an unknown code too, as redeemOffer asks: asked only when the code exists, the extra
+      // statement's time told any partner which codes exist (break-19).
+      const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
       if (mine) throw alreadyRedeemedByYou(mine.redeemedAt!, mine.redemptionRef, 'A redeemed code cannot be locked again.');
       throw notRedeemable();
     }
