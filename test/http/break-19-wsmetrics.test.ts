@@ -119,3 +119,78 @@ describe('WebSocket gauges after every kind of end (break-19)', () => {
     }
   });
 });
+
+/**
+ * break-19 (held): hostile upgrade requests on raw connections, each answered and counted exactly
+ * once in `http_responses_total`, and no series made from what the client sent.
+ */
+describe('hostile upgrade requests on /metrics (break-19)', () => {
+  it('counts each once, under series the server chose, whatever the path, method and headers', async () => {
+    const t = await startTestGateway({});
+    try {
+      const total = (text: string) =>
+        text
+          .split('\n')
+          .filter((l) => l.startsWith('http_responses_total{') && !l.includes('route="/metrics"'))
+          .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      const before = await (await t.fetch('/metrics')).text();
+      const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+      const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\n';
+      const requests = [
+        ...Array.from({ length: 20 }, (_, i) => `GET /path-${i}-${'x'.repeat(i)} HTTP/1.1\r\nHost: x\r\n${upgrade}${key}\r\n`),
+        `POST /graphql HTTP/1.1\r\nHost: x\r\n${upgrade}${key}Content-Length: 5\r\n\r\nhello`,
+        `PUT /graphql HTTP/1.1\r\nHost: x\r\n${upgrade}${key}\r\n`,
+        `GET /graphql HTTP/1.1\r\nHost: x\r\n${upgrade}\r\n`,
+        `GET /graphql HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nUpgrade: h2c\r\n${key}\r\n`,
+        `GET /graphql HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n${key}\r\n`,
+        `GET /graphql?x=1 HTTP/1.0\r\n${upgrade}${key}\r\n`,
+        // Taken (101), with an HTTP request pipelined after it: read as a WebSocket frame, and the socket closed.
+        `GET /graphql HTTP/1.1\r\nHost: x\r\n${upgrade}${key}Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`,
+        // Destroyed mid-handshake: half the headers, then gone.
+        `GET /graphql HTTP/1.1\r\nHost: x\r\n${upgrade}`,
+      ];
+      const statuses = await Promise.all(
+        requests.map(async (text, i) => {
+          const socket = connect(t.gateway.port, '127.0.0.1');
+          socket.on('error', () => undefined);
+          await new Promise((resolve) => socket.once('connect', resolve));
+          let got = '';
+          socket.on('data', (chunk) => (got += chunk.toString('latin1')));
+          const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+          socket.write(text);
+          if (i === requests.length - 1) {
+            socket.destroy();
+            return 0;
+          }
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, 3_000)))]).finally(() => clearTimeout(timer));
+          socket.destroy();
+          return Number(/^HTTP\/1\.\d (\d{3})/.exec(got)?.[1] ?? 0);
+        }),
+      );
+      expect(statuses.slice(0, 20).every((s) => s === 400)).toBe(true);
+      expect(statuses.slice(20)).toEqual([405, 405, 400, 400, 400, 101, 101, 0]);
+      // Each answer once, under the route the server chose; the request cut mid-headers is node's
+      // own 400 (written to a connection whose peer is gone), counted once as unrouted (break-18).
+      const delta = (text: string) =>
+        Object.fromEntries(
+          text
+            .split('\n')
+            .filter((l) => l.startsWith('http_responses_total{') && !l.includes('route="/metrics"'))
+            .map((l) => [l.slice('http_responses_total'.length, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1)) - seriesCount(before, l.slice(0, l.lastIndexOf(' ')))])
+            .filter(([, n]) => n !== 0),
+        );
+      const expected = {
+        '{route="not_found",code="400"}': 20,
+        '{route="/graphql",code="405"}': 2,
+        '{route="/graphql",code="400"}': 3,
+        '{route="/graphql",code="101"}': 2,
+        '{route="unrouted",code="400"}': 1,
+      };
+      await eventually(async () => total(await (await t.fetch('/metrics')).text()) - total(before) >= 28);
+      expect(delta(await (await t.fetch('/metrics')).text())).toEqual(expected);
+    } finally {
+      await t.close();
+    }
+  });
+});
