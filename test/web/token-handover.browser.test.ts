@@ -156,4 +156,21 @@ describe('a token handed over to an app that is already open (token-19)', () => 
     expect({ first: await page.getByText(new RegExp(`${a.externalId}(?!\\d)`)).count(), url: page.url().includes('token=') }).toEqual({ first: 0, url: false });
     await page.close();
   });
+
+  test("the console handed another staff member's token while a form is filled: none of it is left, and the role's rights follow the token", async () => {
+    const page = await context.newPage();
+    await page.goto(`/console/#token=${t.operatorToken}`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rules', exact: true }).click();
+    const name = page.getByLabel('Name', { exact: true }).first();
+    await name.fill('half-typed by the operator');
+    await handOver(page, t.analystToken);
+    await page.getByTestId('role').getByText('Analyst (read only)').waitFor();
+    await page.getByTestId('read-only').waitFor();
+    expect({ typed: await name.inputValue(), editable: await name.isEditable() }).toEqual({ typed: '', editable: false });
+    await handOver(page, t.operatorToken);
+    await page.getByTestId('role').getByText('Operator', { exact: true }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Rules' }).waitFor();
+    expect({ typed: await name.inputValue(), editable: await name.isEditable(), readOnly: await page.getByTestId('read-only').count() }).toEqual({ typed: '', editable: true, readOnly: 0 });
+    await page.close();
+  });
 });
