@@ -920,12 +920,13 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
 /**
  * Counts the answer to each WebSocket upgrade request in `http_responses_total` (wsmetrics-19:
  * only requests were counted): `101` for an upgrade taken, or the refusal ws writes itself (400
- * for a path other than /graphql or bad upgrade headers, 405 for a method other than GET, 503 once
- * the WebSocket server is closing), under route `/graphql` or `not_found` by the path as ws reads
+ * for a path other than /graphql or bad upgrade headers, 405 for a method other than GET), under route `/graphql` or `not_found` by the path as ws reads
  * it; a connection gone before any answer is counted as code `other`. ws writes the status line on
  * the socket directly (`completeUpgrade`, `abortHandshake` in ws 8), so the socket's first write
  * is read for it, and the socket's own `write`/`end` are put back once it is: the frames after
- * the 101 pass nothing of this.
+ * the 101 pass nothing of this. Once the WebSocket server stopped (shutdown), ws.ts removes this
+ * listener with its own: node then reads an upgrade request as an ordinary one, refused 503
+ * SHUTTING_DOWN and counted as `unrouted` (break-19).
  */
 function countUpgradeAnswers(httpServer: Server, respond: (route: HttpRoute, status: number) => void): void {
   httpServer.prependListener('upgrade', (req: IncomingMessage, socket: Duplex) => {

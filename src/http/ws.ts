@@ -772,6 +772,12 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       // (hostile pass 12c). Healthy peers answer within a round trip; what is left after
       // CLOSE_HANDSHAKE_MS is cut.
       const disposed = cleanup.dispose();
+      // ws has just removed its own 'upgrade' listener from the HTTP server; the others (HttpDrain's
+      // mark, the metrics' count of upgrade answers) only watch the upgrades ws answers. Left on, node
+      // kept handing upgrade requests to them and nobody answered: a kept-alive connection's upgrade
+      // hung until the client gave up (break-19). Without any, node reads an upgrade request as an
+      // ordinary request, which the shutdown refuses 503 SHUTTING_DOWN like any other.
+      deps.httpServer.removeAllListeners('upgrade');
       for (const session of sessions) clearTimeout(session.expiryTimer);
       const open = [...wsServer.clients].filter((socket) => socket.readyState !== WebSocket.CLOSED);
       if (open.length) {

@@ -67,10 +67,11 @@ export function normalizeOfferCode(input: string): string {
 // not ACTIVE, so a code cannot be probed (docs/decisions.md, "One answer for dead codes").
 const notRedeemable = () => refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, 'This offer code cannot be redeemed.', ['input', 'code']);
 /**
- * LOCK_HELD on `["input","lockId"]`. `named` false: the request named no lockId at all (a sale or
- * redemption whose till forgot to send the basket's), which "Another basket" misread as someone
- * else's lock; the message then says to send the lockId the code was locked with (newcomer-19).
- * Either way it says nothing of who holds the lock.
+ * LOCK_HELD on `["input","lockId"]`. `named` false: the request named no lockId at all and the lock
+ * is its own partner's (a sale or redemption whose till forgot to send the basket's), which
+ * "Another basket" misread as someone else's lock; the message then says to send the lockId the
+ * code was locked with (newcomer-19). Another partner's till is told "Another basket" with or
+ * without a lockId (break-19). Either way it says nothing of who holds the lock.
  */
 const lockHeld = (named = true) =>
   refuse(
@@ -163,8 +164,10 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
     const row = await lockRowByCode(em, request.code, now);
     if (!row || !LIVE.includes(row.status) || !row.customerActive) {
       // A till ringing up a code it redeemed itself (the customer shows a used QR code again) is told
-      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19).
-      const mine = row && (await redeemedByPartner(em, partner.partnerId, request.code, now));
+      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19). Asked
+      // for an unknown code too, as redeemOffer asks: asked only when the code exists, the extra
+      // statement's time told any partner which codes exist (break-19).
+      const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
       if (mine) throw alreadyRedeemedByYou(mine.redeemedAt!, mine.redemptionRef, 'A redeemed code cannot be locked again.');
       throw notRedeemable();
     }
@@ -243,7 +246,9 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
            for update of io`,
   );
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
-  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld(r.lockId !== null);
+  // "Names no lockId" only to the partner whose basket holds it: another partner's till never had
+  // that lockId, and being sent for it read as a lock of its own forgotten (break-19).
+  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld(r.lockId !== null || row.lockPartnerId !== r.partnerId);
   checkChannel(row, r.channel);
   checkCurrency(row, r.currency, r.saleChecks);
   const [redeemed] = await query(

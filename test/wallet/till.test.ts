@@ -298,6 +298,15 @@ describe('the wallet at the till', () => {
     expect(ok(await redeem(offer.code, 'basket-n')).redeemOffer.issuedOffer!.status).toBe('REDEEMED');
   });
 
+  it("another partner's till redeeming a code locked elsewhere, with no lockId, reads as another basket, not as its own forgotten lock (break-19)", async () => {
+    const offer = await boughtOffer();
+    ok(await lock(offer.code, 'basket-f'));
+    // It never locked the code: "send the lockId it was locked with" sent it looking for a basket of its own.
+    expect(dataOf(await redeem(offer.code, null, null, otherVendor)).redeemOffer.userErrors).toEqual([{ code: 'LOCK_HELD', field: ['input', 'lockId'], message: 'Another basket holds this offer.' }]);
+    expect(dataOf(await redeem(offer.code, null, null, otherVendor)).redeemOffer.userErrors).toEqual(dataOf(await redeem(offer.code, 'basket-x', null, otherVendor)).redeemOffer.userErrors);
+    expect(ok(await redeem(offer.code, 'basket-f')).redeemOffer.issuedOffer!.status).toBe('REDEEMED');
+  });
+
   it('partners need offers:redeem; customers and staff cannot work the till', async () => {
     const offer = await boughtOffer();
     const reader = await createPartner(['customers:read', 'transactions:write']);

@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Route } from 'playwright-core';
 import type { TestGateway } from '../support/gateway.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 import { adjust, createCustomer, simpleShop } from '../support/program.js';
@@ -68,6 +68,109 @@ describe('a token handed over to an app that is already open (token-19)', () => 
     await handOver(page, t.operatorToken);
     await page.getByTestId('role').getByText('Operator', { exact: true }).waitFor({ timeout: 10_000 });
     expect({ header: await page.getByTestId('role').locator('..').innerText(), tokenInUrl: page.url().includes('token=') }).toEqual({ header: 'staff-op · Operator', tokenInUrl: false });
+    await page.close();
+  });
+
+  // break-19: the hostile ways (held): a purchase of the first member still on the wire when the
+  // second arrives, A→B→A in quick succession, a token that is not one.
+  test("a purchase of the first member answered after the second took over shows nothing of it on the second's screen", async () => {
+    const shop = await simpleShop(t);
+    const first = await createCustomer(t, shop.currency, 500);
+    const second = await createCustomer(t, shop.currency, 700);
+    const page = await context.newPage();
+    // The first member's purchase is held on the wire until the second member is on screen.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    await page.route('**/graphql', async (route: Route) => {
+      const body = route.request().postData() ?? '';
+      if ((route.request().headers().authorization ?? '').endsWith(first.token) && body.includes('"idempotencyKey"')) {
+        held = true;
+        await released;
+      }
+      await route.continue();
+    });
+    await page.goto(`/#token=${first.token}`);
+    await shownFor(page, first.externalId, shop.currency);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards' }).click();
+    await page.getByRole('link', { name: shop.store.name }).click();
+    await page.getByTestId('listing').getByRole('button', { name: /^Buy / }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm purchase' }).click();
+    for (let waited = 0; !held; waited += 20) {
+      if (waited > 10_000) throw new Error('the purchase never left');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await handOver(page, second.token);
+    await page.getByText(`Signed in as ${second.externalId}`, { exact: true }).waitFor();
+    await page.getByText(/^Balance: 700 /).waitFor();
+    release();
+    // The first member's purchase went through (their points), and the second's screen never shows it.
+    for (let waited = 0; ; waited += 50) {
+      const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [first.externalId]);
+      if (n === 1) break;
+      if (waited > 10_000) throw new Error('the purchase never landed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Whatever the answer did when it arrived (the purchase's own refetches) is over once the live feed announced the first member's change, or not at all: look after the wallet loaded again.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet' }).click();
+    await page.getByRole('heading', { name: 'Wallet' }).waitFor();
+    await page.getByText('Your wallet is empty').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My points' }).click();
+    const after = await shownFor(page, second.externalId, shop.currency);
+    expect({
+      header: after.header,
+      balance: after.balance.includes('700'),
+      bought: await page.getByText(/Bought “/).count(),
+      first: await page.getByText(new RegExp(`${first.externalId}(?!\\d)`)).count(),
+    }).toEqual({ header: `Signed in as ${second.externalId}`, balance: true, bought: 0, first: 0 });
+    await page.close();
+  });
+
+  test('A, then B, then A again at once: the app ends on A', async () => {
+    const shop = await simpleShop(t);
+    const a = await createCustomer(t, shop.currency, 11);
+    const b = await createCustomer(t, shop.currency, 22);
+    const page = await context.newPage();
+    await page.goto(`/#token=${a.token}`);
+    await shownFor(page, a.externalId, shop.currency);
+    // Two hand-overs, each its own hashchange, the second before the first's switch has finished.
+    await page.evaluate(`(async () => {
+      location.hash = ${JSON.stringify(`#token=${b.token}`)};
+      await new Promise((resolve) => window.addEventListener('hashchange', resolve, { once: true }));
+      location.hash = ${JSON.stringify(`#token=${a.token}`)};
+    })()`);
+    await shownFor(page, a.externalId, shop.currency);
+    await page.reload();
+    expect((await shownFor(page, a.externalId, shop.currency)).header).toBe(`Signed in as ${a.externalId}`);
+    await page.close();
+  });
+
+  test('a token that is not one, handed over, signs the member out with the reason, and leaves nothing of the first', async () => {
+    const shop = await simpleShop(t);
+    const a = await createCustomer(t, shop.currency, 11);
+    const page = await context.newPage();
+    await page.goto(`/#token=${a.token}`);
+    await shownFor(page, a.externalId, shop.currency);
+    await handOver(page, 'not.a.token');
+    await page.getByRole('button', { name: /sign in/i }).first().waitFor({ timeout: 15_000 });
+    expect({ first: await page.getByText(new RegExp(`${a.externalId}(?!\\d)`)).count(), url: page.url().includes('token=') }).toEqual({ first: 0, url: false });
+    await page.close();
+  });
+
+  test("the console handed another staff member's token while a form is filled: none of it is left, and the role's rights follow the token", async () => {
+    const page = await context.newPage();
+    await page.goto(`/console/#token=${t.operatorToken}`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rules', exact: true }).click();
+    const name = page.getByLabel('Name', { exact: true }).first();
+    await name.fill('half-typed by the operator');
+    await handOver(page, t.analystToken);
+    await page.getByTestId('role').getByText('Analyst (read only)').waitFor();
+    await page.getByTestId('read-only').waitFor();
+    expect({ typed: await name.inputValue(), editable: await name.isEditable() }).toEqual({ typed: '', editable: false });
+    await handOver(page, t.operatorToken);
+    await page.getByTestId('role').getByText('Operator', { exact: true }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Rules' }).waitFor();
+    expect({ typed: await name.inputValue(), editable: await name.isEditable(), readOnly: await page.getByTestId('read-only').count() }).toEqual({ typed: '', editable: true, readOnly: 0 });
     await page.close();
   });
 });
