@@ -45,7 +45,7 @@ const clockGuard = new ClockGuard(systemClock, config.clockSkewMaxMs, log);
 // Rows the retention jobs purge, per table: counted by the job runner, shown by /metrics.
 const purges = new PurgeCounts();
 
-// A SIGTERM or SIGINT during start-up (early-19) stops it: the step under way is cut where it waits
+// A SIGTERM, SIGINT or SIGHUP (break2-19) during start-up (early-19) stops it: the step under way is cut where it waits
 // (initdb, the embedded server's start, another gateway's migration lock) or else finished, no
 // later step runs (the HTTP server and the jobs never start after it), what has started is stopped,
 // and the process exits 0 as a running gateway's stop does. Before, the signal met Node's default
@@ -191,7 +191,8 @@ if (config.seedDemo && !config.jwtJwksUrl && config.nodeEnv === 'production') {
 /**
  * Stops accepting and finishes what is in flight while the jobs stop, then stops the database, and exits with
  * `exitCode`. On SIGTERM it first leaves rotation for SHUTDOWN_DRAIN_DELAY_MS (`/readyz` 503, every
- * request still served: stop-18); SIGINT (Ctrl-C at a terminal: nobody balances its load) and a
+ * request still served: stop-18); SIGINT (Ctrl-C at a terminal: nobody balances its load), SIGHUP (its
+ * terminal closed, break2-19) and a
  * second signal during the delay go on at once. The 15 s limit counts from the delay's end.
  * Before "gateway ready" (early-19) it logs "stopping: <signal> during start-up (<step>)", starts the
  * 15 s limit and aborts the start-up, whose own `catch` then stops what has started
