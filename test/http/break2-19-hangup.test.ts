@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { compiledGateway } from '../support/build.js';
-import { postgresProcessesFor, spawnGateway, type SpawnedGateway } from '../support/processes.js';
+import { onDataDir, postgresProcessesFor, type SpawnedGateway } from '../support/processes.js';
 
 let build: string;
 
@@ -34,14 +32,7 @@ describe('SIGHUP (break2-19)', () => {
   }, 600_000);
 
   it('stops a running gateway and one still starting as Ctrl-C does: exit 0, "stopped", no PostgreSQL left', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-break2-19-'));
-    const gateways: SpawnedGateway[] = [];
-    const start = () => {
-      const gateway = spawnGateway(build, { DATA_DIR: dataDir }, { detached: true });
-      gateways.push(gateway);
-      return gateway;
-    };
-    try {
+    await onDataDir(build, async (dataDir, start) => {
       let gateway = start();
       expect(await gateway.until(/"msg":"gateway ready"/)).toBe(true);
       process.kill(-gateway.child.pid!, 'SIGHUP'); // the terminal hung up: its whole foreground group
@@ -53,11 +44,6 @@ describe('SIGHUP (break2-19)', () => {
       const stopped = await ending(gateway);
       expect({ ...stopped, ...leftOf(dataDir) }).toEqual({ code: 0, stopLines: 1, stopped: true, errors: [], postgres: [], pidFile: false });
       expect(gateway.output()).toMatch(/"msg":"stopping: SIGHUP during start-up \(/);
-    } finally {
-      for (const gateway of gateways) if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
-      for (const pid of postgresProcessesFor(dataDir)) process.kill(pid, 'SIGINT');
-      for (let i = 0; i < 100 && postgresProcessesFor(dataDir).length; i++) await new Promise((r) => setTimeout(r, 100));
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    });
   }, 240_000);
 });
