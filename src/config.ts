@@ -53,7 +53,8 @@ export interface Config {
    * otherwise): a load balancer (Kubernetes' endpoints, an ALB's target group) takes the instance
    * out on the failed probe or the pod's deletion, and new connections still reach it meanwhile,
    * which would be refused if the listener closed at once (stop-18; operator-17's proposal).
-   * SIGINT (Ctrl-C) and a second signal skip it. The stop's own 15 s limit counts after it.
+   * SIGINT (Ctrl-C) and SIGHUP skip it, also after the SIGTERM; a second SIGTERM does not (npm start
+   * passes on its group's SIGTERM, break2-19). The stop's own 15 s limit counts after it.
    */
   shutdownDrainDelayMs: number;
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxDocumentBytes: number };

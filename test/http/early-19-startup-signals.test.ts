@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/db/database.js';
 import { compiledGateway } from '../support/build.js';
 import { createMigratedDatabase } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
-import { postgresProcessesFor, spawnGateway, type SpawnedGateway } from '../support/processes.js';
+import { onDataDir, postgresProcessesFor, spawnGateway, type SpawnedGateway } from '../support/processes.js';
 
 /** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
 let build: string;
@@ -68,14 +66,7 @@ describe('a signal during start-up (early-19)', () => {
   }, 600_000); // tsc, here or in the other worker, on a shared two-core machine
 
   it('with the embedded database: stops cleanly at each step, leaves no PostgreSQL running, and the next start on the same DATA_DIR works', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-early-19-'));
-    const gateways: SpawnedGateway[] = [];
-    const start = () => {
-      const gateway = spawnGateway(build, { DATA_DIR: dataDir }, { detached: true });
-      gateways.push(gateway);
-      return gateway;
-    };
-    try {
+    await onDataDir(build, async (dataDir, start) => {
       // Ctrl-C (the whole process group: initdb too) on a fresh DATA_DIR, while the cluster is made
       let gateway = start();
       await gateway.until(/"msg":"starting embedded PostgreSQL"/);
@@ -108,12 +99,7 @@ describe('a signal during start-up (early-19)', () => {
       process.kill(gateway.child.pid!, 'SIGTERM');
       expect(await gateway.exited).toBe(0);
       expect(leftOf(dataDir)).toEqual({ postgres: [], pidFile: false });
-    } finally {
-      for (const gateway of gateways) if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
-      for (const pid of postgresProcessesFor(dataDir)) process.kill(pid, 'SIGINT'); // what a failing run left
-      for (let i = 0; i < 100 && postgresProcessesFor(dataDir).length; i++) await new Promise((r) => setTimeout(r, 100));
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    });
   }, 240_000);
 
   // DATABASE_URL: nothing embedded to stop, the pools closed. Each step is held by a lock of the

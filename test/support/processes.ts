@@ -1,5 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
 
@@ -127,4 +129,27 @@ export function spawnGateway(build: string, env: Record<string, string>, options
       return pattern.test(output);
     },
   };
+}
+
+/**
+ * Runs `use` with a fresh DATA_DIR and a `start` that spawns the compiled gateway (`build`) on it in
+ * a process group of its own; afterwards kills what `use` left running (the gateways, then any
+ * PostgreSQL on the DATA_DIR) and removes the DATA_DIR. For tests that signal gateways on an
+ * embedded database (early-19, break2-19).
+ */
+export async function onDataDir(build: string, use: (dataDir: string, start: () => SpawnedGateway) => Promise<void>): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-signals-'));
+  const gateways: SpawnedGateway[] = [];
+  try {
+    await use(dataDir, () => {
+      const gateway = spawnGateway(build, { DATA_DIR: dataDir }, { detached: true });
+      gateways.push(gateway);
+      return gateway;
+    });
+  } finally {
+    for (const gateway of gateways) if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
+    for (const pid of postgresProcessesFor(dataDir)) process.kill(pid, 'SIGINT'); // what a failing run left
+    for (let i = 0; i < 100 && postgresProcessesFor(dataDir).length; i++) await new Promise((r) => setTimeout(r, 100));
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
