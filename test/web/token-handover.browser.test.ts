@@ -1,7 +1,7 @@
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import type { TestGateway } from '../support/gateway.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
-import { adjust, createCustomer, simpleShop } from '../support/program.js';
+import { adjust, createCustomer, eventually, simpleShop } from '../support/program.js';
 
 /**
  * token-19: the identity provider hands a token over in the URL fragment (`/#token=<JWT>`,
@@ -96,21 +96,16 @@ describe('a token handed over to an app that is already open (token-19)', () => 
     await page.getByRole('link', { name: shop.store.name }).click();
     await page.getByTestId('listing').getByRole('button', { name: /^Buy / }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Confirm purchase' }).click();
-    for (let waited = 0; !held; waited += 20) {
-      if (waited > 10_000) throw new Error('the purchase never left');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(async () => held); // the purchase left
     await handOver(page, second.token);
     await page.getByText(`Signed in as ${second.externalId}`, { exact: true }).waitFor();
     await page.getByText(/^Balance: 700 /).waitFor();
     release();
     // The first member's purchase went through (their points), and the second's screen never shows it.
-    for (let waited = 0; ; waited += 50) {
+    await eventually(async () => {
       const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`, [first.externalId]);
-      if (n === 1) break;
-      if (waited > 10_000) throw new Error('the purchase never landed');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return n === 1; // the purchase landed
+    });
     // Whatever the answer did when it arrived (the purchase's own refetches) is over once the live feed announced the first member's change, or not at all: look after the wallet loaded again.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet' }).click();
     await page.getByRole('heading', { name: 'Wallet' }).waitFor();

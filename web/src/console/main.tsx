@@ -32,19 +32,9 @@ function Root() {
     saveToken('console', next);
     setToken(next);
   }, []);
-  // Another staff token handed over while the console is open (token-19): the cache holds what the
-  // previous staff member read, so it is emptied first; the screens (keyed by the token) start again.
-  const switchTo = useCallback(
-    (next: string) => {
-      if (next === tokenRef.current) return;
-      void client.clearStore().then(() => {
-        saveToken('console', next);
-        setToken(next);
-      });
-    },
-    [client],
-  );
-  useHandedToken(switchTo);
+  // Another staff token handed over while the console is open (token-19): see useHandedToken.
+  const current = useCallback(() => tokenRef.current, []);
+  useHandedToken('console', client, current, setToken);
   const signOut = useCallback(() => {
     clearToken('console');
     setToken(null);

@@ -29,21 +29,13 @@ function Root() {
     setSignedOutBecause(null);
     setToken(next);
   }, []);
-  // Another token handed over while the app is open: the cache holds the previous member's
-  // pages, so it is emptied before anything is sent with the new token, and the screens (keyed by
-  // the token below) start again for the new member.
-  const switchTo = useCallback(
-    (next: string) => {
-      if (next === currentToken('web')) return;
-      void client.clearStore().then(() => {
-        saveToken('web', next);
-        setSignedOutBecause(null);
-        setToken(next);
-      });
-    },
-    [client],
-  );
-  useHandedToken(switchTo);
+  // Another token handed over while the app is open (token-19): see useHandedToken.
+  const current = useCallback(() => currentToken('web'), []);
+  const switched = useCallback((next: string) => {
+    setSignedOutBecause(null);
+    setToken(next);
+  }, []);
+  useHandedToken('web', client, current, switched);
   const signOut = useCallback(
     (because?: string) => {
       clearToken('web');

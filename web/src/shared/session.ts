@@ -38,21 +38,27 @@ export function currentToken(app: AppName): string | null {
 }
 
 /**
- * Calls `onHanded` with a token handed over in the URL fragment after the app loaded (token-19):
- * the identity provider sent a tab that already had the app open to `#token=<JWT>` again (another
+ * Switches the app to a token handed over in the URL fragment after it loaded (token-19): the
+ * identity provider sent a tab that already had the app open to `#token=<JWT>` again (another
  * member on a shared device, or a fresh token), which changes only the fragment and reloads
- * nothing. `onHanded` switches the app to it; the fragment is removed from the address bar either
- * way. `onHanded` must be stable (useCallback).
+ * nothing. A token other than `current()` empties `client`'s cache first (it holds what the
+ * previous holder read), is then saved as the session's and handed to `apply` (which shows it: the
+ * screens, keyed by the token, start again). The fragment is removed from the address bar either
+ * way. `current` and `apply` must be stable (useCallback).
  */
-export function useHandedToken(onHanded: (token: string) => void): void {
+export function useHandedToken(app: AppName, client: { clearStore(): Promise<unknown> }, current: () => string | null, apply: (token: string) => void): void {
   useEffect(() => {
     const take = () => {
       const handed = handedToken();
-      if (handed) onHanded(handed);
+      if (!handed || handed === current()) return;
+      void client.clearStore().then(() => {
+        saveToken(app, handed);
+        apply(handed);
+      });
     };
     window.addEventListener('hashchange', take);
     return () => window.removeEventListener('hashchange', take);
-  }, [onHanded]);
+  }, [app, client, current, apply]);
 }
 
 export function saveToken(app: AppName, token: string): void {
