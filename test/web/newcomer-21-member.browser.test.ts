@@ -1,0 +1,59 @@
+import { DEMO } from '../../src/demo/seed.js';
+import type { TestGateway } from '../support/gateway.js';
+import { adjust, createStore } from '../support/program.js';
+import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
+
+/**
+ * What a member met in the member app (newcomer-21), in a real Chromium at a phone's width against
+ * a started gateway with the app's trusted documents only:
+ *
+ * - a gift list whose claims the member had used up (`maxClaims`) while their balance still reached
+ *   its threshold read "You can claim 0 now", its Claim buttons enabled, each refused LIMIT_REACHED:
+ *   the app took `unlocked` (which the API keeps literal: the balance reaches the threshold) for
+ *   "claimable";
+ * - a store whose exclusive `endsAt` is a midnight UTC read "open until <that day>", a day it is
+ *   closed all of.
+ */
+describe('the member app for a newcomer member (newcomer-21)', () => {
+  let web: WebGateway;
+  let t: TestGateway;
+  const currency = DEMO.currency;
+
+  beforeAll(async () => {
+    web = await startWebGateway({ demo: true, size: 'phone' });
+    t = web.t;
+  });
+  afterAll(() => web?.close());
+
+  test('a gift list whose claims are used up says so and offers no Claim, however many points the member has', async () => {
+    const page = await web.context.newPage();
+    await page.goto(`/#token=${await t.customerToken(DEMO.customers.bob)}`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gifts', exact: true }).click();
+    const list = page.getByRole('region', { name: 'At 1000 beans' });
+    await list.getByRole('button', { name: 'Claim Free large latte' }).click();
+    await page.getByRole('status').filter({ hasText: 'Claimed “Free large latte”' }).waitFor();
+    // Enough for the list again (the API keeps it `unlocked`), but its one claim per member is used.
+    await adjust(t, DEMO.customers.bob, currency, 2000);
+    await page.reload();
+    await list.getByText('(claimed 1)').waitFor();
+    expect({
+      badge: (await list.innerText()).match(/All claimed|You can claim \d+ now|[\d,]+ points to go/)?.[0],
+      enabled: await Promise.all((await list.getByRole('button').all()).map((b) => b.isEnabled())),
+    }).toEqual({ badge: 'All claimed', enabled: [false, false] });
+  }, 60_000);
+
+  test('a store that closes at a midnight UTC shows the day before as its last day', async () => {
+    const now = t.clock.now();
+    const closes = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 10));
+    const lastDay = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(closes.getTime() - 1));
+    const closingDay = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(closes);
+    const store = await createStore(t, currency, { name: 'Newcomer pop-up', endsAt: closes.toISOString() });
+    const page = await web.context.newPage();
+    await page.goto(`/#token=${await t.customerToken(DEMO.customers.alice)}`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: store.name }) });
+    await card.waitFor();
+    expect(await card.innerText()).toContain(`open through ${lastDay}`);
+    expect(await card.innerText()).not.toContain(closingDay);
+  }, 60_000);
+});
