@@ -1,5 +1,5 @@
 import { DEMO } from '../../src/demo/seed.js';
-import type { TestGateway } from '../support/gateway.js';
+import { ok, type TestGateway } from '../support/gateway.js';
 import { adjust, createStore } from '../support/program.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
@@ -12,7 +12,9 @@ import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
  *   the app took `unlocked` (which the API keeps literal: the balance reaches the threshold) for
  *   "claimable";
  * - a store whose exclusive `endsAt` is a midnight UTC read "open until <that day>", a day it is
- *   closed all of.
+ *   closed all of;
+ * - a listing whose per-member limit the member had reached read "You can afford this", its Buy
+ *   button enabled, and the confirmed purchase was refused LIMIT_REACHED.
  */
 describe('the member app for a newcomer member (newcomer-21)', () => {
   let web: WebGateway;
@@ -45,9 +47,18 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
   test('a store that closes at a midnight UTC shows the day before as its last day', async () => {
     const now = t.clock.now();
     const closes = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 10));
-    const lastDay = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(closes.getTime() - 1));
-    const closingDay = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(closes);
-    const store = await createStore(t, currency, { name: 'Newcomer pop-up', endsAt: closes.toISOString() });
+    const lastDay = new Intl.DateTimeFormat('en-GB', {
+      dateStyle: 'medium',
+      timeZone: 'UTC',
+    }).format(new Date(closes.getTime() - 1));
+    const closingDay = new Intl.DateTimeFormat('en-GB', {
+      dateStyle: 'medium',
+      timeZone: 'UTC',
+    }).format(closes);
+    const store = await createStore(t, currency, {
+      name: 'Newcomer pop-up',
+      endsAt: closes.toISOString(),
+    });
     const page = await web.context.newPage();
     await page.goto(`/#token=${await t.customerToken(DEMO.customers.alice)}`);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
@@ -55,5 +66,66 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
     await card.waitFor();
     expect(await card.innerText()).toContain(`open through ${lastDay}`);
     expect(await card.innerText()).not.toContain(closingDay);
+  }, 60_000);
+
+  test('a listing whose per-member limit the member has reached says so and offers no Buy', async () => {
+    const member = DEMO.customers.carol;
+    const token = await t.customerToken(member);
+    await adjust(t, member, currency, 2000); // 1000 left after the purchases: still affordable
+    type Stores = {
+      me: {
+        eligibleRewardStores: {
+          edges: {
+            node: {
+              code: string;
+              listings: {
+                edges: {
+                  node: {
+                    id: string;
+                    perCustomerLimit: number | null;
+                    offer: { name: string };
+                  };
+                }[];
+              };
+            };
+          }[];
+        };
+      };
+    };
+    const { me } = ok(
+      await t.gql<Stores, object>(
+        '{ me { eligibleRewardStores(first: 10) { edges { node { code listings(first: 20) { edges { node { id perCustomerLimit offer { name } } } } } } } } }',
+        {},
+        token,
+      ),
+    );
+    const everyday = me.eligibleRewardStores.edges.find((e) => e.node.code === 'everyday')!.node;
+    const limited = everyday.listings.edges.map((e) => e.node).find((l) => l.perCustomerLimit)!;
+    for (let i = 0; i < limited.perCustomerLimit!; i++) {
+      const bought = ok(
+        await t.gql<{ purchaseOffer: { userErrors: unknown[] } }, object>(
+          'mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { userErrors { code } } }',
+          {
+            input: {
+              listingId: limited.id,
+              idempotencyKey: `newcomer-21-limit-${i}`,
+            },
+          },
+          token,
+        ),
+      );
+      expect(bought.purchaseOffer.userErrors).toEqual([]);
+    }
+    const page = await web.context.newPage();
+    await page.goto(`/#token=${token}`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    await page.getByRole('link', { name: 'Everyday rewards' }).click();
+    const card = page.getByTestId('listing').filter({ has: page.getByRole('heading', { name: limited.offer.name }) });
+    await card.getByText(`(you have ${limited.perCustomerLimit})`).waitFor();
+    expect({
+      affordable: await card.getByText('You can afford this').count(),
+      limitSaid: await card.getByText(`You have bought it ${limited.perCustomerLimit} times, the most allowed`).count(),
+      buy: await card.getByRole('button', { name: `Buy ${limited.offer.name}` }).isEnabled(),
+    }).toEqual({ affordable: 0, limitSaid: 1, buy: false });
   }, 60_000);
 });

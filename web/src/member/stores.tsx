@@ -39,7 +39,10 @@ type Listing = NonNullable<Extract<NonNullable<MemberStoreQuery['node']>, { __ty
 export function Store({ code }: { code: string }) {
   const stores = useQuery(MemberStoresDocument);
   const storeRef = stores.data?.me?.eligibleRewardStores.edges.find((e) => e.node.code === code)?.node;
-  const { data, error } = useQuery(MemberStoreDocument, { variables: { id: storeRef?.id ?? '' }, skip: !storeRef });
+  const { data, error } = useQuery(MemberStoreDocument, {
+    variables: { id: storeRef?.id ?? '' },
+    skip: !storeRef,
+  });
   const store = data?.node?.__typename === 'RewardStore' ? data.node : undefined;
   const [buying, setBuying] = useState<Listing | null>(null);
   const [bought, setBought] = useState<{ name: string; code: string } | null>(null);
@@ -61,35 +64,42 @@ export function Store({ code }: { code: string }) {
       ) : null}
       {store ? (
         <ul className="grid" style={{ listStyle: 'none', padding: 0 }}>
-          {store.listings.edges.map(({ node: l }) => (
-            <li key={l.id} className="card" data-testid="listing">
-              <h2>{l.offer.name}</h2>
-              {l.offer.description ? <p>{l.offer.description}</p> : null}
-              <p>
-                <strong>{formatPoints(l.priceInPoints, store.currency.code)}</strong>
-              </p>
-              <p>
-                {l.affordable ? (
-                  <span className="badge ok">You can afford this</span>
-                ) : (
-                  <span className="badge warn">{formatPoints(l.pointsMissing ?? 0)} points missing</span>
-                )}
-              </p>
-              <p className="muted">
-                {l.stockRemaining === null ? 'In stock' : l.stockRemaining > 0 ? `${l.stockRemaining} left` : 'Sold out'}
-                {l.perCustomerLimit ? ` · up to ${l.perCustomerLimit} per member (you have ${l.purchasedByMe ?? 0})` : ''}
-                {l.offer.validDays ? ` · valid ${l.offer.validDays} days` : ''}
-              </p>
-              <button type="button" disabled={!l.affordable || l.stockRemaining === 0} onClick={() => (setBought(null), setBuying(l))}>
-                Buy<span className="sr-only"> {l.offer.name}</span>
-              </button>
-            </li>
-          ))}
+          {store.listings.edges.map(({ node: l }) => {
+            // The API's affordable is about points alone: a member who bought as many as the listing
+            // allows was offered Buy, and refused LIMIT_REACHED after confirming (newcomer-21).
+            const limitReached = l.perCustomerLimit != null && (l.purchasedByMe ?? 0) >= l.perCustomerLimit;
+            return (
+              <li key={l.id} className="card" data-testid="listing">
+                <h2>{l.offer.name}</h2>
+                {l.offer.description ? <p>{l.offer.description}</p> : null}
+                <p>
+                  <strong>{formatPoints(l.priceInPoints, store.currency.code)}</strong>
+                </p>
+                <p>
+                  {limitReached ? (
+                    <span className="badge">
+                      You have bought it {l.perCustomerLimit} {l.perCustomerLimit === 1 ? 'time' : 'times'}, the most allowed
+                    </span>
+                  ) : l.affordable ? (
+                    <span className="badge ok">You can afford this</span>
+                  ) : (
+                    <span className="badge warn">{formatPoints(l.pointsMissing ?? 0)} points missing</span>
+                  )}
+                </p>
+                <p className="muted">
+                  {l.stockRemaining === null ? 'In stock' : l.stockRemaining > 0 ? `${l.stockRemaining} left` : 'Sold out'}
+                  {l.perCustomerLimit ? ` · up to ${l.perCustomerLimit} per member (you have ${l.purchasedByMe ?? 0})` : ''}
+                  {l.offer.validDays ? ` · valid ${l.offer.validDays} days` : ''}
+                </p>
+                <button type="button" disabled={limitReached || !l.affordable || l.stockRemaining === 0} onClick={() => (setBought(null), setBuying(l))}>
+                  Buy<span className="sr-only"> {l.offer.name}</span>
+                </button>
+              </li>
+            );
+          })}
         </ul>
       ) : null}
-      {buying && store ? (
-        <ConfirmPurchase listing={buying} currency={store.currency.code} onDone={(result) => (setBuying(null), result && setBought(result))} />
-      ) : null}
+      {buying && store ? <ConfirmPurchase listing={buying} currency={store.currency.code} onDone={(result) => (setBuying(null), result && setBought(result))} /> : null}
     </>
   );
 }
@@ -114,10 +124,16 @@ function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; curr
 
   const confirm = () =>
     send(async () => {
-      const { data } = await purchase({ variables: { input: { listingId: listing.id, idempotencyKey: key } } });
+      const { data } = await purchase({
+        variables: { input: { listingId: listing.id, idempotencyKey: key } },
+      });
       const result = data?.purchaseOffer;
       if (result?.userErrors.length) return setProblem(problemOfUserError(result.userErrors[0]));
-      if (result?.purchase) onDone({ name: listing.offer.name, code: result.purchase.issuedOffer.code });
+      if (result?.purchase)
+        onDone({
+          name: listing.offer.name,
+          code: result.purchase.issuedOffer.code,
+        });
     });
 
   return (
