@@ -14,7 +14,9 @@ import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
  * - a store whose exclusive `endsAt` is a midnight UTC read "open until <that day>", a day it is
  *   closed all of;
  * - a listing whose per-member limit the member had reached read "You can afford this", its Buy
- *   button enabled, and the confirmed purchase was refused LIMIT_REACHED.
+ *   button enabled, and the confirmed purchase was refused LIMIT_REACHED;
+ * - the purchase dialog, closed by Escape, Cancel or a confirmed purchase, left the keyboard's focus
+ *   on the page's body: the next Tab went to "Skip to content", the top of the page.
  */
 describe('the member app for a newcomer member (newcomer-21)', () => {
   let web: WebGateway;
@@ -127,5 +129,37 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
       limitSaid: await card.getByText(`You have bought it ${limited.perCustomerLimit} times, the most allowed`).count(),
       buy: await card.getByRole('button', { name: `Buy ${limited.offer.name}` }).isEnabled(),
     }).toEqual({ affordable: 0, limitSaid: 1, buy: false });
+  }, 60_000);
+
+  test('closing the purchase dialog gives the focus back: to the Buy button on Escape or Cancel, to what was bought once confirmed', async () => {
+    const member = DEMO.customers.alice;
+    await adjust(t, member, currency, 1000);
+    const page = await web.context.newPage();
+    await page.goto(`/#token=${await t.customerToken(member)}`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    await page.getByRole('link', { name: 'Everyday rewards' }).click();
+    const buy = page.getByRole('button', { name: 'Buy 20% off any pastry' });
+    const focused = () => page.evaluate(() => (document.activeElement === document.body ? '(the page body)' : (document.activeElement?.textContent?.trim() ?? null)));
+    const open = async () => {
+      await buy.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog').waitFor();
+    };
+    await open();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    const afterEscape = await focused();
+    await open();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).press('Enter');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    const afterCancel = await focused();
+    await open();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm purchase' }).press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Bought “20% off any pastry”' }).waitFor();
+    expect({ afterEscape, afterCancel, afterConfirm: await focused() }).toEqual({
+      afterEscape: 'Buy 20% off any pastry',
+      afterCancel: 'Buy 20% off any pastry',
+      afterConfirm: expect.stringMatching(/^Bought “20% off any pastry”\. It is in your wallet with code /),
+    });
   }, 60_000);
 });

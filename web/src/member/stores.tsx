@@ -46,6 +46,17 @@ export function Store({ code }: { code: string }) {
   const store = data?.node?.__typename === 'RewardStore' ? data.node : undefined;
   const [buying, setBuying] = useState<Listing | null>(null);
   const [bought, setBought] = useState<{ name: string; code: string } | null>(null);
+  // Where the keyboard's focus goes when the dialog closes (newcomer-21: it was left on the body, so
+  // the next Tab started again at the top): the Buy button that opened it, or, once bought, the
+  // notice saying what was bought (that Buy button may be disabled by then).
+  const opener = useRef<HTMLButtonElement | null>(null);
+  const notice = useRef<HTMLDivElement>(null);
+  const [refocus, setRefocus] = useState<'opener' | 'notice' | null>(null);
+  useEffect(() => {
+    if (buying || !refocus) return;
+    (refocus === 'notice' ? notice.current : opener.current)?.focus();
+    setRefocus(null);
+  }, [buying, refocus]);
 
   const title = store?.name ?? storeRef?.name ?? 'Store';
   return (
@@ -58,7 +69,7 @@ export function Store({ code }: { code: string }) {
       {stores.data && !storeRef ? <p role="alert">This store is not open to you.</p> : null}
       {storeRef && !store && !error ? <Loading what="offers" /> : null}
       {bought ? (
-        <div className="notice" role="status">
+        <div className="notice" role="status" ref={notice} tabIndex={-1}>
           Bought “{bought.name}”. It is in your <Link href="/wallet">wallet</Link> with code <span className="code">{bought.code}</span>.
         </div>
       ) : null}
@@ -91,7 +102,11 @@ export function Store({ code }: { code: string }) {
                   {l.perCustomerLimit ? ` · up to ${l.perCustomerLimit} per member (you have ${l.purchasedByMe ?? 0})` : ''}
                   {l.offer.validDays ? ` · valid ${l.offer.validDays} days` : ''}
                 </p>
-                <button type="button" disabled={limitReached || !l.affordable || l.stockRemaining === 0} onClick={() => (setBought(null), setBuying(l))}>
+                <button
+                  type="button"
+                  disabled={limitReached || !l.affordable || l.stockRemaining === 0}
+                  onClick={(event) => ((opener.current = event.currentTarget), setBought(null), setBuying(l))}
+                >
                   Buy<span className="sr-only"> {l.offer.name}</span>
                 </button>
               </li>
@@ -99,7 +114,13 @@ export function Store({ code }: { code: string }) {
           })}
         </ul>
       ) : null}
-      {buying && store ? <ConfirmPurchase listing={buying} currency={store.currency.code} onDone={(result) => (setBuying(null), result && setBought(result))} /> : null}
+      {buying && store ? (
+        <ConfirmPurchase
+          listing={buying}
+          currency={store.currency.code}
+          onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && setBought(result))}
+        />
+      ) : null}
     </>
   );
 }
