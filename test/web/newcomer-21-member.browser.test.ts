@@ -139,7 +139,9 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
     await page.getByRole('link', { name: 'Everyday rewards' }).click();
     const buy = page.getByRole('button', { name: 'Buy 20% off any pastry' });
-    const focused = () => page.evaluate(() => (document.activeElement === document.body ? '(the page body)' : (document.activeElement?.textContent?.trim() ?? null)));
+    // In the page (a string: the suite's own code has no DOM types).
+    const focused = () =>
+      page.evaluate<string | null>("document.activeElement === document.body ? '(the page body)' : (document.activeElement?.textContent?.trim() ?? null)");
     const open = async () => {
       await buy.focus();
       await page.keyboard.press('Enter');
