@@ -1,5 +1,6 @@
 import { DEMO } from '../../src/demo/seed.js';
 import { ok, type TestGateway } from '../support/gateway.js';
+import { seriousViolations } from '../support/browser.js';
 import { adjust, createStore } from '../support/program.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
@@ -44,6 +45,7 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
       badge: (await list.innerText()).match(/All claimed|You can claim \d+ now|[\d,]+ points to go/)?.[0],
       enabled: await Promise.all((await list.getByRole('button').all()).map((b) => b.isEnabled())),
     }).toEqual({ badge: 'All claimed', enabled: [false, false] });
+    expect(await seriousViolations(page)).toEqual([]);
   }, 60_000);
 
   test('a store that closes at a midnight UTC shows the day before as its last day', async () => {
@@ -129,6 +131,7 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
       limitSaid: await card.getByText(`You have bought it ${limited.perCustomerLimit} times, the most allowed`).count(),
       buy: await card.getByRole('button', { name: `Buy ${limited.offer.name}` }).isEnabled(),
     }).toEqual({ affordable: 0, limitSaid: 1, buy: false });
+    expect(await seriousViolations(page)).toEqual([]);
   }, 60_000);
 
   test('closing the purchase dialog gives the focus back: to the Buy button on Escape or Cancel, to what was bought once confirmed', async () => {
