@@ -47,7 +47,9 @@ export function Gifts() {
               Each gift costs {formatPoints(list.threshold, list.currency.code)}
               {list.maxClaims ? `, up to ${list.maxClaims} per member (claimed ${list.claimedByMe ?? 0})` : ''}.
             </p>
-            {list.unlocked ? (
+            {/* claimableCount, not unlocked: the API keeps a list unlocked while the balance reaches its
+                threshold, also once maxClaims is used up, when it reads "You can claim 0 now" (newcomer-21). */}
+            {(list.claimableCount ?? 0) > 0 ? (
               <p className="badge ok">You can claim {list.claimableCount} now</p>
             ) : list.pointsToNext !== null && list.pointsToNext !== undefined ? (
               <p className="badge warn">{formatPoints(list.pointsToNext)} points to go</p>
@@ -58,7 +60,7 @@ export function Gifts() {
               {list.options.map((o) => (
                 <li key={o.id} className="row">
                   <span>{o.name}</span>
-                  <button type="button" className="secondary" disabled={!list.unlocked || loading || held} onClick={() => void onClaim(list.id, o.id, o.name)}>
+                  <button type="button" className="secondary" disabled={!list.claimableCount || loading || held} onClick={() => void onClaim(list.id, o.id, o.name)}>
                     Claim<span className="sr-only"> {o.name}</span>
                   </button>
                 </li>

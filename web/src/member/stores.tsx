@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
-import { formatDate, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { formatEnd, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
 import { APP } from './shell';
 
@@ -24,7 +24,7 @@ export function Stores() {
             </h2>
             <p className="muted">
               Paid in {s.currency.name}
-              {s.endsAt ? `, open until ${formatDate(s.endsAt)}` : ''}
+              {s.endsAt ? `, open ${formatEnd(s.endsAt)}` : ''}
             </p>
           </li>
         ))}
@@ -39,10 +39,24 @@ type Listing = NonNullable<Extract<NonNullable<MemberStoreQuery['node']>, { __ty
 export function Store({ code }: { code: string }) {
   const stores = useQuery(MemberStoresDocument);
   const storeRef = stores.data?.me?.eligibleRewardStores.edges.find((e) => e.node.code === code)?.node;
-  const { data, error } = useQuery(MemberStoreDocument, { variables: { id: storeRef?.id ?? '' }, skip: !storeRef });
+  const { data, error } = useQuery(MemberStoreDocument, {
+    variables: { id: storeRef?.id ?? '' },
+    skip: !storeRef,
+  });
   const store = data?.node?.__typename === 'RewardStore' ? data.node : undefined;
   const [buying, setBuying] = useState<Listing | null>(null);
   const [bought, setBought] = useState<{ name: string; code: string } | null>(null);
+  // Where the keyboard's focus goes when the dialog closes (newcomer-21: it was left on the body, so
+  // the next Tab started again at the top): the Buy button that opened it, or, once bought, the
+  // notice saying what was bought (that Buy button may be disabled by then).
+  const opener = useRef<HTMLButtonElement | null>(null);
+  const notice = useRef<HTMLDivElement>(null);
+  const [refocus, setRefocus] = useState<'opener' | 'notice' | null>(null);
+  useEffect(() => {
+    if (buying || !refocus) return;
+    (refocus === 'notice' ? notice.current : opener.current)?.focus();
+    setRefocus(null);
+  }, [buying, refocus]);
 
   const title = store?.name ?? storeRef?.name ?? 'Store';
   return (
@@ -55,40 +69,57 @@ export function Store({ code }: { code: string }) {
       {stores.data && !storeRef ? <p role="alert">This store is not open to you.</p> : null}
       {storeRef && !store && !error ? <Loading what="offers" /> : null}
       {bought ? (
-        <div className="notice" role="status">
+        <div className="notice" role="status" ref={notice} tabIndex={-1}>
           Bought “{bought.name}”. It is in your <Link href="/wallet">wallet</Link> with code <span className="code">{bought.code}</span>.
         </div>
       ) : null}
       {store ? (
         <ul className="grid" style={{ listStyle: 'none', padding: 0 }}>
-          {store.listings.edges.map(({ node: l }) => (
-            <li key={l.id} className="card" data-testid="listing">
-              <h2>{l.offer.name}</h2>
-              {l.offer.description ? <p>{l.offer.description}</p> : null}
-              <p>
-                <strong>{formatPoints(l.priceInPoints, store.currency.code)}</strong>
-              </p>
-              <p>
-                {l.affordable ? (
-                  <span className="badge ok">You can afford this</span>
-                ) : (
-                  <span className="badge warn">{formatPoints(l.pointsMissing ?? 0)} points missing</span>
-                )}
-              </p>
-              <p className="muted">
-                {l.stockRemaining === null ? 'In stock' : l.stockRemaining > 0 ? `${l.stockRemaining} left` : 'Sold out'}
-                {l.perCustomerLimit ? ` · up to ${l.perCustomerLimit} per member (you have ${l.purchasedByMe ?? 0})` : ''}
-                {l.offer.validDays ? ` · valid ${l.offer.validDays} days` : ''}
-              </p>
-              <button type="button" disabled={!l.affordable || l.stockRemaining === 0} onClick={() => (setBought(null), setBuying(l))}>
-                Buy<span className="sr-only"> {l.offer.name}</span>
-              </button>
-            </li>
-          ))}
+          {store.listings.edges.map(({ node: l }) => {
+            // The API's affordable is about points alone: a member who bought as many as the listing
+            // allows was offered Buy, and refused LIMIT_REACHED after confirming (newcomer-21).
+            const limitReached = l.perCustomerLimit != null && (l.purchasedByMe ?? 0) >= l.perCustomerLimit;
+            return (
+              <li key={l.id} className="card" data-testid="listing">
+                <h2>{l.offer.name}</h2>
+                {l.offer.description ? <p>{l.offer.description}</p> : null}
+                <p>
+                  <strong>{formatPoints(l.priceInPoints, store.currency.code)}</strong>
+                </p>
+                <p>
+                  {limitReached ? (
+                    <span className="badge">
+                      You have bought it {l.perCustomerLimit} {l.perCustomerLimit === 1 ? 'time' : 'times'}, the most allowed
+                    </span>
+                  ) : l.affordable ? (
+                    <span className="badge ok">You can afford this</span>
+                  ) : (
+                    <span className="badge warn">{formatPoints(l.pointsMissing ?? 0)} points missing</span>
+                  )}
+                </p>
+                <p className="muted">
+                  {l.stockRemaining === null ? 'In stock' : l.stockRemaining > 0 ? `${l.stockRemaining} left` : 'Sold out'}
+                  {l.perCustomerLimit ? ` · up to ${l.perCustomerLimit} per member (you have ${l.purchasedByMe ?? 0})` : ''}
+                  {l.offer.validDays ? ` · valid ${l.offer.validDays} days` : ''}
+                </p>
+                <button
+                  type="button"
+                  disabled={limitReached || !l.affordable || l.stockRemaining === 0}
+                  onClick={(event) => ((opener.current = event.currentTarget), setBought(null), setBuying(l))}
+                >
+                  Buy<span className="sr-only"> {l.offer.name}</span>
+                </button>
+              </li>
+            );
+          })}
         </ul>
       ) : null}
       {buying && store ? (
-        <ConfirmPurchase listing={buying} currency={store.currency.code} onDone={(result) => (setBuying(null), result && setBought(result))} />
+        <ConfirmPurchase
+          listing={buying}
+          currency={store.currency.code}
+          onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && setBought(result))}
+        />
       ) : null}
     </>
   );
@@ -114,10 +145,16 @@ function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; curr
 
   const confirm = () =>
     send(async () => {
-      const { data } = await purchase({ variables: { input: { listingId: listing.id, idempotencyKey: key } } });
+      const { data } = await purchase({
+        variables: { input: { listingId: listing.id, idempotencyKey: key } },
+      });
       const result = data?.purchaseOffer;
       if (result?.userErrors.length) return setProblem(problemOfUserError(result.userErrors[0]));
-      if (result?.purchase) onDone({ name: listing.offer.name, code: result.purchase.issuedOffer.code });
+      if (result?.purchase)
+        onDone({
+          name: listing.offer.name,
+          code: result.purchase.issuedOffer.code,
+        });
     });
 
   return (

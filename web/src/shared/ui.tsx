@@ -127,6 +127,16 @@ const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: '
 
 export const formatDateTime = (iso: string | null | undefined) => (iso ? `${dateTime.format(new Date(iso))} UTC` : '—');
 export const formatDate = (iso: string | null | undefined) => (iso ? date.format(new Date(iso)) : '—');
+/**
+ * An exclusive end (the API's `endsAt`: the first instant no longer included) as a reader takes it:
+ * one at a midnight UTC is "through <the day before>", the last day included; any other is
+ * "until <date, time> UTC". "until <date>" alone read as through that day, which is closed all of
+ * it (newcomer-21; the console's campaigns show their last day the same way, newcomer-19).
+ */
+export const formatEnd = (iso: string) => {
+  const at = Date.parse(iso);
+  return at % 86_400_000 === 0 ? `through ${formatDate(new Date(at - 1).toISOString())}` : `until ${formatDateTime(iso)}`;
+};
 export const formatPoints = (n: number | string, code?: string) => `${Number(n).toLocaleString('en-GB')}${code ? ` ${code}` : ''}`;
 export const formatMoney = (amount: string | number, currency: string) =>
   new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(Number(amount));
