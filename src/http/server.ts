@@ -39,6 +39,7 @@ import { devTokens, devTokensEnabled } from './dev-tokens.js';
 import { dropByteOrderMark, inexactField, inexactNumberMessage, parseRequestJson, type InexactNumber } from './request-json.js';
 import { isPageRequest, WebApp } from './web.js';
 import { startSubscriptionServer } from './ws.js';
+import { UpgradeDispatch } from './upgrades.js';
 
 export interface Gateway {
   url: string;
@@ -510,7 +511,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     keepAliveTimeout: keepAliveMs,
     connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersMs / 4))),
   });
-  const drain = new HttpDrain(httpServer, (status) => metrics.respond('unrouted', status));
+  // The server's one 'upgrade' listener: the drain and the metrics watch upgrades, the WebSocket server answers them.
+  const upgrades = new UpgradeDispatch(httpServer);
+  const drain = new HttpDrain(httpServer, upgrades, (status) => metrics.respond('unrouted', status));
   let apolloStopped = false;
   const apollo = new ApolloServer<RequestCtx>({
     schema,
@@ -784,7 +787,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     }
   };
 
-  countUpgradeAnswers(httpServer, (route, status) => metrics.respond(route, status));
+  countUpgradeAnswers(upgrades, (route, status) => metrics.respond(route, status));
 
   httpServer.on('request', (req, res) => {
     // What `http_responses_total` counts this response under, never the path itself: counted once
@@ -865,6 +868,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
 
   const subscriptions = startSubscriptionServer({
     httpServer,
+    upgrades,
     schema,
     // Apollo adds NoSchemaIntrospectionCustomRule itself when introspection is off; graphql-ws does not.
     validationRules: [...specifiedRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...validationRules],
@@ -924,12 +928,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
  * it; a connection gone before any answer is counted as code `other`. ws writes the status line on
  * the socket directly (`completeUpgrade`, `abortHandshake` in ws 8), so the socket's first write
  * is read for it, and the socket's own `write`/`end` are put back once it is: the frames after
- * the 101 pass nothing of this. Once the WebSocket server stopped (shutdown), ws.ts removes this
- * listener with its own: node then reads an upgrade request as an ordinary one, refused 503
- * SHUTTING_DOWN and counted as `unrouted` (break-19).
+ * the 101 pass nothing of this. It watches `upgrades`, so it sees only the upgrades the WebSocket
+ * server is handed: once that stopped (shutdown), node reads an upgrade request as an ordinary
+ * one, refused 503 SHUTTING_DOWN and counted as `unrouted` (break-19, lifecycle-21).
  */
-function countUpgradeAnswers(httpServer: Server, respond: (route: HttpRoute, status: number) => void): void {
-  httpServer.prependListener('upgrade', (req: IncomingMessage, socket: Duplex) => {
+function countUpgradeAnswers(upgrades: UpgradeDispatch, respond: (route: HttpRoute, status: number) => void): void {
+  upgrades.watch((req, socket) => {
     const route: HttpRoute = (req.url ?? '').split('?')[0] === '/graphql' ? '/graphql' : 'not_found';
     const { write, end } = socket;
     let counted = false;
