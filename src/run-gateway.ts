@@ -46,7 +46,8 @@ const clockGuard = new ClockGuard(systemClock, config.clockSkewMaxMs, log);
 const purges = new PurgeCounts();
 
 // A SIGTERM, SIGINT or SIGHUP (break2-19) during start-up (early-19) stops it: the step under way is cut where it waits
-// (initdb, the embedded server's start, another gateway's migration lock) or else finished, no
+// (initdb, the embedded server's start, another gateway's migration lock, a connect to PostgreSQL or
+// Redis not answered yet: lifecycle-21) or else finished, no
 // later step runs (the HTTP server and the jobs never start after it), what has started is stopped,
 // and the process exits 0 as a running gateway's stop does. Before, the signal met Node's default
 // (killed, nothing logged) and an embedded server starting then was left running for the next start.
@@ -114,7 +115,7 @@ try {
     if (released.length) log.info({ jobs: released }, 'released the job leases of a run that was killed');
   }
   progress.enter('starting the HTTP server');
-  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log, clockGuard, purges });
+  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log, clockGuard, purges, signal: startup.signal });
   if (config.jobsEnabled) {
     progress.enter('starting the jobs');
     jobs = await startJobs(

@@ -79,6 +79,8 @@ export interface GatewayDeps {
   clockGuard?: ClockGuard;
   /** The process's purge counts, which the job runner adds to and /metrics shows (`gateway_rows_purged_total`); absent: not shown. */
   purges?: PurgeCounts;
+  /** The start-up's abort (a stop signal before "gateway ready"): the Redis connects of REDIS_URL end on it, and the start rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /** True when every root field of the operation is introspection (`__schema`, `__type`, `__typename`). */
@@ -370,7 +372,7 @@ function queryStringIsUtf8(search: string): boolean {
  * same path), `/healthz`, `/readyz`, `/metrics`. Built on node:http directly: nothing between the
  * socket and Apollo but body reading.
  */
-export async function startGateway({ config, orm, databaseUrl, clock, log, clockGuard, purges }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
+export async function startGateway({ config, orm, databaseUrl, clock, log, clockGuard, purges, signal }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
   const schema = await gatewaySchema();
   const auth = new Authenticator(config, clock, log);
   const guard = clockGuard ?? new ClockGuard(clock, config.clockSkewMaxMs, log);
@@ -383,7 +385,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
   // Every transport validates with these: Apollo, compiled documents and the socket.
   const validationRules = [...armor.validationRules, oneMutationField];
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
-  const rateLimits = await RateLimits.create(config, databaseUrl, log);
+  const rateLimits = await RateLimits.create(config, databaseUrl, log, signal);
   if (rateLimits.store.pool) metrics.watchPool('rate_limit', rateLimits.store.pool);
   if (rateLimits.store.redis) metrics.watchRedis('rate_limit', rateLimits.store.redis);
   const proxies = ProxyTrust.of(config);
@@ -422,7 +424,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     hub,
     log,
   );
-  await relay.start();
+  await relay.start(signal);
   for (const [name, redis] of Object.entries(relay.redisClients?.() ?? {})) metrics.watchRedis(name, redis);
 
   /** The request's context; with `ip`, the caller's rate limit is taken first (failed credentials count per IP). */
