@@ -370,14 +370,34 @@ function queryStringIsUtf8(search: string): boolean {
 /**
  * The gateway's HTTP server: `/graphql` (GraphQL over HTTP, POST and GET, and graphql-ws on the
  * same path), `/healthz`, `/readyz`, `/metrics`. Built on node:http directly: nothing between the
- * socket and Apollo but body reading.
+ * socket and Apollo but body reading. Listens on `port` and `host` (config's PORT and HOST unless
+ * given; port 0: any free one).
+ *
+ * A start that fails part-way (a Redis connect after another's, the listen when the port was taken
+ * meanwhile, the start-up's `signal`) closes what it had opened, last first (the event relay's
+ * connections and timers, the rate limits' Redis or pool, the queue metrics' pool, Apollo, the
+ * WebSocket server), then rejects with the step's error: before lifecycle-21 they stayed open, and a
+ * process that did not exit at once (a test, an embedding program) kept them. The caller's `orm` is
+ * the caller's to close.
  */
-export async function startGateway({ config, orm, databaseUrl, clock, log, clockGuard, purges, signal }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
+export async function startGateway(deps: GatewayDeps, port = deps.config.port, host = deps.config.host): Promise<Gateway> {
+  const opened: (() => Promise<unknown>)[] = [];
+  try {
+    return await openGateway(deps, port, host, opened);
+  } catch (error) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `startGateway`'s work; each part that holds something open puts how to close it on `opened` as soon as it exists. */
+async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, purges, signal }: GatewayDeps, port: number, host: string, opened: (() => Promise<unknown>)[]): Promise<Gateway> {
   const schema = await gatewaySchema();
   const auth = new Authenticator(config, clock, log);
   const guard = clockGuard ?? new ClockGuard(clock, config.clockSkewMaxMs, log);
   // read from the database only when Prometheus scrapes (src/jobs/queue-metrics.ts)
   const queueMetrics = new QueueMetrics(databaseUrl, Object.keys(JOB_HANDLERS), clock);
+  opened.push(() => queueMetrics.close());
   const metrics = new Metrics(guard, purges, [...auth.metrics, ...queueMetrics.metrics]);
   metrics.watchPool('requests', await requestPool(orm));
   const persisted = new PersistedStore();
@@ -386,6 +406,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
   const validationRules = [...armor.validationRules, oneMutationField];
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
   const rateLimits = await RateLimits.create(config, databaseUrl, log, signal);
+  opened.push(() => rateLimits.close());
   if (rateLimits.store.pool) metrics.watchPool('rate_limit', rateLimits.store.pool);
   if (rateLimits.store.redis) metrics.watchRedis('rate_limit', rateLimits.store.redis);
   const proxies = ProxyTrust.of(config);
@@ -424,6 +445,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     hub,
     log,
   );
+  // before it starts: a start that fails part-way (one Redis client connected) is stopped too
+  opened.push(() => relay.stop());
   await relay.start(signal);
   for (const [name, redis] of Object.entries(relay.redisClients?.() ?? {})) metrics.watchRedis(name, redis);
 
@@ -547,6 +570,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     stopOnTerminationSignals: false,
   });
   await apollo.start();
+  opened.push(() => apollo.stop());
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, meter: RequestMeter) => {
     const refuse = (status: number, message: string, code: string, field?: string[]) => {
@@ -887,6 +911,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     trustedCaller: (ctx, clientName) => trustedCaller(ctx, { 'apollographql-client-name': clientName }),
     socketClosed: (code) => metrics.socketClosed(code),
   });
+  opened.push(() => subscriptions.close(0));
   metrics.watchWebSockets({ sockets: () => subscriptions.socketCount(), subscriptions: () => hub.listenerCount() });
 
   await new Promise<void>((resolve, reject) => {
