@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { compiledGateway } from '../support/build.js';
 import { createMigratedDatabase } from '../support/gateway.js';
-import { spawnGateway, type SpawnedGateway } from '../support/processes.js';
+import { spawnGateway } from '../support/processes.js';
 
 /**
  * lifecycle-21 (early-19 and break2-19 left them): connects of the start-up that a stop signal did
@@ -40,18 +40,27 @@ describe('a signal while a start-up connect is unanswered (lifecycle-21)', () =>
     return { port: (silent.address() as net.AddressInfo).port, accepted: () => accepted };
   };
 
-  /** SIGTERM once `ready()` says the connect is under way, and how the gateway ended. */
-  const stopWhile = async (gateway: SpawnedGateway, ready: () => boolean) => {
-    while (!ready() && gateway.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
-    process.kill(gateway.child.pid!, 'SIGTERM');
-    const code = await gateway.exited;
-    const lines = gateway.output().split('\n');
-    return {
-      code,
-      stoppedAt: lines.map((line) => /"msg":"stopping: SIGTERM during start-up \(([^)]+)\)"/.exec(line)?.[1]).find(Boolean),
-      stopped: lines.some((line) => line.includes('"msg":"stopped"')),
-      errors: lines.filter((line) => /"level":[56]0|Start-up failed|Cannot reach/.test(line)),
-    };
+  /**
+   * Spawns the compiled gateway with `env`, waits for its step `stage`, sends SIGTERM once `ready()`
+   * says the connect is under way, and answers how it ended; kills it if the test failed first.
+   */
+  const stopWhile = async (env: Record<string, string>, stage: string, ready: () => boolean) => {
+    const gateway = spawnGateway(build, env);
+    try {
+      await gateway.until(new RegExp(`"msg":"${stage}"`));
+      while (!ready() && gateway.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
+      process.kill(gateway.child.pid!, 'SIGTERM');
+      const code = await gateway.exited;
+      const lines = gateway.output().split('\n');
+      return {
+        code,
+        stoppedAt: lines.map((line) => /"msg":"stopping: SIGTERM during start-up \(([^)]+)\)"/.exec(line)?.[1]).find(Boolean),
+        stopped: lines.some((line) => line.includes('"msg":"stopped"')),
+        errors: lines.filter((line) => /"level":[56]0|Start-up failed|Cannot reach/.test(line)),
+      };
+    } finally {
+      if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
+    }
   };
 
   // the rate limits' connect comes first; with their store in PostgreSQL, the event fan-out's two
@@ -61,13 +70,14 @@ describe('a signal while a start-up connect is unanswered (lifecycle-21)', () =>
   ])('cuts the Redis connect of REDIS_URL for %s: exit 0, "stopped", no error', async (_use, env) => {
     const db = await createMigratedDatabase();
     const redis = await listen(0);
-    let gateway: SpawnedGateway | undefined;
     try {
-      gateway = spawnGateway(build, { DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${redis.port}`, ...env });
-      await gateway.until(/"msg":"starting the HTTP server"/);
-      expect(await stopWhile(gateway, () => redis.accepted() > 0)).toEqual({ code: 0, stoppedAt: 'starting the HTTP server', stopped: true, errors: [] });
+      expect(await stopWhile({ DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${redis.port}`, ...env }, 'starting the HTTP server', () => redis.accepted() > 0)).toEqual({
+        code: 0,
+        stoppedAt: 'starting the HTTP server',
+        stopped: true,
+        errors: [],
+      });
     } finally {
-      if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
       await db.drop();
     }
   }, 120_000);
@@ -78,13 +88,14 @@ describe('a signal while a start-up connect is unanswered (lifecycle-21)', () =>
     // the migration session (the first connection) reaches the database; the pool's connects meet silence
     const proxy = await listen(1, { port: Number(server.port || 5432), host: server.hostname });
     server.host = `127.0.0.1:${proxy.port}`;
-    let gateway: SpawnedGateway | undefined;
     try {
-      gateway = spawnGateway(build, { DATABASE_URL: server.toString(), DB_ACQUIRE_TIMEOUT_MS: '120000' });
-      await gateway.until(/"msg":"migrating the database"/);
-      expect(await stopWhile(gateway, () => proxy.accepted() > 1)).toEqual({ code: 0, stoppedAt: 'migrating the database', stopped: true, errors: [] });
+      expect(await stopWhile({ DATABASE_URL: server.toString(), DB_ACQUIRE_TIMEOUT_MS: '120000' }, 'migrating the database', () => proxy.accepted() > 1)).toEqual({
+        code: 0,
+        stoppedAt: 'migrating the database',
+        stopped: true,
+        errors: [],
+      });
     } finally {
-      if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
       await db.drop();
     }
   }, 120_000);
