@@ -46,7 +46,8 @@ const clockGuard = new ClockGuard(systemClock, config.clockSkewMaxMs, log);
 const purges = new PurgeCounts();
 
 // A SIGTERM, SIGINT or SIGHUP (break2-19) during start-up (early-19) stops it: the step under way is cut where it waits
-// (initdb, the embedded server's start, another gateway's migration lock) or else finished, no
+// (initdb, the embedded server's start, another gateway's migration lock, a connect to PostgreSQL or
+// Redis not answered yet: lifecycle-21) or else finished, no
 // later step runs (the HTTP server and the jobs never start after it), what has started is stopped,
 // and the process exits 0 as a running gateway's stop does. Before, the signal met Node's default
 // (killed, nothing logged) and an embedded server starting then was left running for the next start.
@@ -63,6 +64,12 @@ const progress: StartupProgress = {
     log.info(fields ?? {}, next);
   },
 };
+/** Whether `error` is the start-up's abort (a stop signal), thrown as itself or as the cause of another (not a step that failed by itself meanwhile). */
+function cutBySignal(error: unknown): boolean {
+  if (!startup.signal.aborted) return false;
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e === startup.signal.reason) return true;
+  return false;
+}
 /** Enters start-up step `next` without a line of its own; throws (the signal's abort) when a signal has stopped the start-up. */
 function checkpoint(next: string): void {
   startup.signal.throwIfAborted();
@@ -108,7 +115,7 @@ try {
     if (released.length) log.info({ jobs: released }, 'released the job leases of a run that was killed');
   }
   progress.enter('starting the HTTP server');
-  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log, clockGuard, purges });
+  gateway = await startGateway({ config, orm: database.orm, databaseUrl: database.url, clock: systemClock, log, clockGuard, purges, signal: startup.signal });
   if (config.jobsEnabled) {
     progress.enter('starting the jobs');
     jobs = await startJobs(
@@ -118,13 +125,18 @@ try {
   }
   startup.signal.throwIfAborted();
 } catch (error) {
-  // stopped by a signal: whatever the step under way threw (cut, or failed as its child process got Ctrl-C too)
-  if (startup.signal.aborted) {
+  // Stopped by a signal: the step under way was cut, or the next one refused to begin; either throws
+  // the abort's reason (initdb under Ctrl-C too: it rejects with the reason once the signal is seen).
+  if (cutBySignal(error)) {
     log.debug({ err: error }, 'start-up stopped');
     await stopAndExit(0);
   }
+  // A step that failed by itself, with or without a signal pending: a failed start (exit 1), and with
+  // a signal pending said at error level too. Before, a signal hid it: exit 0, the error at debug only
+  // (break2-19's leftover: a bad migration, a seed whose session was killed, while a SIGTERM waited).
+  if (stopping) log.error({ err: error, stage }, `start-up failed while stopping (${stage})`);
+  else log.debug({ err: error }, 'start-up failed');
   stopping = true; // a signal now: the failed start's clean-up below goes on, as a second signal's would
-  log.debug({ err: error }, 'start-up failed');
   await jobs?.stop().catch(() => undefined);
   await gateway?.close().catch(() => undefined);
   await database?.close().catch(() => undefined);
@@ -196,7 +208,9 @@ if (config.seedDemo && !config.jwtJwksUrl && config.nodeEnv === 'production') {
  * end the delay (npm start passes on its group's SIGTERM: break2-19). The 15 s limit counts from the delay's end.
  * Before "gateway ready" (early-19) it logs "stopping: <signal> during start-up (<step>)", starts the
  * 15 s limit and aborts the start-up, whose own `catch` then stops what has started
- * (`stopAndExit`); no drain delay, the gateway was never ready. A second signal then does nothing more.
+ * (`stopAndExit`, exit 0) when the step under way was cut or finished; one that failed by itself
+ * meanwhile is a failed start (logged at error, exit 1: lifecycle-21). No drain delay, the gateway
+ * was never ready. A second signal then does nothing more.
  */
 async function shutdown(signal: string, exitCode = 0) {
   // A repeated SIGTERM does not end the drain delay: `npm start` passes on the SIGTERM its process

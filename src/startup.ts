@@ -56,15 +56,28 @@ function portFailure(error: unknown, host: string, port: number): StartupError |
  * goes to the 'error' event), so a REDIS_URL nobody answered stopped the start with "Start-up
  * failed: Connection is closed.." (operator-17). The client is disconnected on failure (no
  * reconnecting in the background).
+ *
+ * `signal` (the start-up's abort: a stop signal before "gateway ready") cuts the connect: its
+ * socket is destroyed and this rejects with the signal's reason. A Redis that accepted the TCP
+ * connection and never answered held the stop until ioredis' connect timeout (10 s) and then failed
+ * the start (lifecycle-21); `disconnect()` alone only half-closes a socket such a peer never closes.
  */
-export async function connectRedisAtStart(redis: Redis, url: string, use: string): Promise<void> {
+export async function connectRedisAtStart(redis: Redis, url: string, use: string, signal?: AbortSignal): Promise<void> {
   let cause: Error | undefined;
   const onError = (error: Error) => (cause ??= error);
   redis.on('error', onError);
+  const cut = () => {
+    redis.disconnect();
+    redis.stream?.destroy();
+  };
+  signal?.addEventListener('abort', cut, { once: true });
   try {
+    signal?.throwIfAborted();
     await redis.connect();
+    signal?.throwIfAborted();
   } catch (error) {
     redis.disconnect();
+    if (signal?.aborted) throw signal.reason;
     let where = 'REDIS_URL';
     try {
       const parsed = new URL(url);
@@ -79,6 +92,7 @@ export async function connectRedisAtStart(redis: Redis, url: string, use: string
     );
   } finally {
     redis.off('error', onError);
+    signal?.removeEventListener('abort', cut);
   }
 }
 

@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../migrations/index.js';
 import { ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { closeOrm, migrate, openOrm } from './orm.js';
+import { ConnectCut } from './connect-cut.js';
 
 export interface Database {
   orm: MikroORM;
@@ -26,7 +27,8 @@ const EMBEDDED_START = 'starting embedded PostgreSQL';
  * The database the gateway runs on: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR; migrated.
  * Its steps ("starting embedded PostgreSQL", "migrating the database") are entered on `progress`
  * (logged, by default); when `progress.signal` is aborted (a signal during start-up) it stops at the
- * next step or wait, stops the embedded server if it started it, and rejects.
+ * next step or wait (a connect under way included: the migration session's, the pool's), stops the
+ * embedded server if it started it, and rejects with the signal's reason.
  */
 export async function openDatabase(config: Config, log: Logger, progress: StartupProgress = loggedProgress(log)): Promise<Database> {
   let embedded: RunningPostgres | undefined;
@@ -43,11 +45,13 @@ export async function openDatabase(config: Config, log: Logger, progress: Startu
     const lock = await holdMigrationLock(url, config.dbTimeouts.acquireMs, log, progress.signal);
     let orm: MikroORM;
     let applied: string[];
+    // the pool's first connect is the migration's: a signal cuts it if the server has not answered it (lifecycle-21)
+    const connects = new ConnectCut(progress.signal);
     try {
-      orm = await openOrm({ url, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts });
+      orm = await openOrm({ url, poolMax: config.dbPoolMax, poolIdleMs: config.dbPoolIdleMs, timeouts: config.dbTimeouts, connects });
       applied = await migrateChecked(orm).catch(async (error) => {
         await orm.close(true);
-        throw error;
+        throw connects.cut ? progress.signal.reason : error;
       });
     } finally {
       await lock.release();

@@ -4,6 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { clientBoundMs, type DbTimeouts } from '../config.js';
+import type { ConnectCut } from './connect-cut.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 import { poolClosedWithin } from './end-within.js';
@@ -32,6 +33,8 @@ export interface OrmOptions {
   /** Bounds on waiting for PostgreSQL (`DbTimeouts`); none when absent (scripts, benchmarks). */
   timeouts?: DbTimeouts;
   debug?: boolean;
+  /** Cuts the pool's connects still under way at a stop signal during start-up (`ConnectCut`); absent: none cut. */
+  connects?: ConnectCut;
 }
 
 /**
@@ -51,7 +54,7 @@ function timeoutOptions(timeouts: DbTimeouts | undefined) {
 /** The `application_name` of the request pool's sessions: how an operator (or a test) tells them in `pg_stat_activity`. */
 export const REQUEST_POOL_APPLICATION = 'reward-gateway requests';
 
-export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = false }: OrmOptions) {
+export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = false, connects }: OrmOptions) {
   const boundMs = timeouts ? clientBoundMs(timeouts) : 0;
   return defineConfig({
     clientUrl: url,
@@ -62,6 +65,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
     driverOptions: {
       onPoolCreated: (pool: pg.Pool) =>
         pool.on('connect', (client) => {
+          connects?.ready(client);
           prepareParameterisedStatements(client);
           if (boundMs > 0) boundStatements(client, boundMs);
           handBackOnFailedTransactionControl(client);
@@ -76,6 +80,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
       application_name: REQUEST_POOL_APPLICATION,
       ...TCP_KEEPALIVE,
       ...timeoutOptions(timeouts),
+      ...(connects ? { stream: connects.stream } : {}),
     },
     debug,
     // Request handlers always fork; touching the global EntityManager is a bug.

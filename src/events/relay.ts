@@ -265,7 +265,8 @@ class OutboxPoller {
 
 /** How this gateway instance receives committed events. */
 export interface EventRelay {
-  start(): Promise<void>;
+  /** Starts relaying; `signal` (the start-up's abort) cuts the Redis connects of EVENT_FANOUT=redis, which then reject with its reason. */
+  start(signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
   stats(): RelayStats;
   /** The relay's Redis connections by name (EVENT_FANOUT=redis), for /metrics' `gateway_redis_up`; absent otherwise. */
@@ -350,8 +351,8 @@ class RedisRelay implements EventRelay {
     return { fanout_subscriber: this.subscriber, fanout_publisher: this.publisher };
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.subscriber, this.publisher].map((redis) => connectRedisAtStart(redis, this.options.redisUrl!, 'the event fan-out')));
+  async start(signal?: AbortSignal): Promise<void> {
+    await Promise.all([this.subscriber, this.publisher].map((redis) => connectRedisAtStart(redis, this.options.redisUrl!, 'the event fan-out', signal)));
     this.subscriber.on('message', (_channel, message: string) => {
       try {
         for (const event of JSON.parse(message) as DeliveredEvent[]) this.hub.publish(event);

@@ -1,6 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { ErrorCode } from '../graphql/errors.js';
+import type { UpgradeDispatch } from './upgrades.js';
 
 /**
  * The HTTP half of a graceful shutdown, owned by the gateway (not Apollo's drain plugin).
@@ -84,10 +85,12 @@ export class HttpDrain {
   /**
    * `server`: the HTTP server it drains. `refusedRaw`: told of each 503 it writes on a connection
    * node has no request for (half-sent headers), which no response's `close` counts (/metrics'
-   * `http_responses_total`, break-18).
+   * `http_responses_total`, break-18). `upgrades`: the server's upgrade dispatcher, whose upgrades
+   * it marks (their connections are the WebSocket server's to end).
    */
   constructor(
     private readonly server: Server,
+    upgrades: UpgradeDispatch,
     private readonly refusedRaw: (status: number) => void = () => undefined,
   ) {
     server.on('connection', (socket: Socket) => {
@@ -109,8 +112,8 @@ export class HttpDrain {
         if (this.#answering.size === 0) this.#allAnswersSent?.();
       });
     });
-    // Only marks the socket: the WebSocket server's own 'upgrade' listener takes it.
-    server.on('upgrade', (_req, socket: Socket) => this.#upgraded.add(socket));
+    // Only marks the socket: the upgrade's handler (the WebSocket server) takes it.
+    upgrades.watch((_req, socket) => this.#upgraded.add(socket as Socket));
   }
 
   /**

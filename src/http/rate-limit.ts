@@ -64,8 +64,11 @@ export class RateLimits {
     readonly store: { pool?: pg.Pool; redis?: Redis } = {},
   ) {}
 
-  /** Connects to the configured store (waits for Redis to be ready, so a wrong REDIS_URL stops start-up). */
-  static async create(config: Config, databaseUrl: string, log: Logger): Promise<RateLimits> {
+  /**
+   * Connects to the configured store (waits for Redis to be ready, so a wrong REDIS_URL stops
+   * start-up). `signal` (the start-up's abort) cuts the Redis connect: rejects with its reason.
+   */
+  static async create(config: Config, databaseUrl: string, log: Logger, signal?: AbortSignal): Promise<RateLimits> {
     const { rateLimit } = config;
     const budgets: Record<Kind, number> = {
       customer: rateLimit.customer,
@@ -84,7 +87,7 @@ export class RateLimits {
       // stuck server) held every request for ever (hostile pass 9).
       const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: STORE_TIMEOUT_MS });
       redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
-      await connectRedisAtStart(redis, rateLimit.redisUrl!, 'rate limits');
+      await connectRedisAtStart(redis, rateLimit.redisUrl!, 'rate limits', signal);
       for (const [kind, points] of enabled) {
         limiters[kind] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${rateLimit.keyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
       }

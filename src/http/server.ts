@@ -39,6 +39,7 @@ import { devTokens, devTokensEnabled } from './dev-tokens.js';
 import { dropByteOrderMark, inexactField, inexactNumberMessage, parseRequestJson, type InexactNumber } from './request-json.js';
 import { isPageRequest, WebApp } from './web.js';
 import { startSubscriptionServer } from './ws.js';
+import { UpgradeDispatch } from './upgrades.js';
 
 export interface Gateway {
   url: string;
@@ -78,6 +79,8 @@ export interface GatewayDeps {
   clockGuard?: ClockGuard;
   /** The process's purge counts, which the job runner adds to and /metrics shows (`gateway_rows_purged_total`); absent: not shown. */
   purges?: PurgeCounts;
+  /** The start-up's abort (a stop signal before "gateway ready"): the Redis connects of REDIS_URL end on it, and the start rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /** True when every root field of the operation is introspection (`__schema`, `__type`, `__typename`). */
@@ -367,14 +370,34 @@ function queryStringIsUtf8(search: string): boolean {
 /**
  * The gateway's HTTP server: `/graphql` (GraphQL over HTTP, POST and GET, and graphql-ws on the
  * same path), `/healthz`, `/readyz`, `/metrics`. Built on node:http directly: nothing between the
- * socket and Apollo but body reading.
+ * socket and Apollo but body reading. Listens on `port` and `host` (config's PORT and HOST unless
+ * given; port 0: any free one).
+ *
+ * A start that fails part-way (a Redis connect after another's, the listen when the port was taken
+ * meanwhile, the start-up's `signal`) closes what it had opened, last first (the event relay's
+ * connections and timers, the rate limits' Redis or pool, the queue metrics' pool, Apollo, the
+ * WebSocket server), then rejects with the step's error: before lifecycle-21 they stayed open, and a
+ * process that did not exit at once (a test, an embedding program) kept them. The caller's `orm` is
+ * the caller's to close.
  */
-export async function startGateway({ config, orm, databaseUrl, clock, log, clockGuard, purges }: GatewayDeps, port = config.port, host = config.host): Promise<Gateway> {
+export async function startGateway(deps: GatewayDeps, port = deps.config.port, host = deps.config.host): Promise<Gateway> {
+  const opened: (() => Promise<unknown>)[] = [];
+  try {
+    return await openGateway(deps, port, host, opened);
+  } catch (error) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `startGateway`'s work; each part that holds something open puts how to close it on `opened` as soon as it exists. */
+async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, purges, signal }: GatewayDeps, port: number, host: string, opened: (() => Promise<unknown>)[]): Promise<Gateway> {
   const schema = await gatewaySchema();
   const auth = new Authenticator(config, clock, log);
   const guard = clockGuard ?? new ClockGuard(clock, config.clockSkewMaxMs, log);
   // read from the database only when Prometheus scrapes (src/jobs/queue-metrics.ts)
   const queueMetrics = new QueueMetrics(databaseUrl, Object.keys(JOB_HANDLERS), clock);
+  opened.push(() => queueMetrics.close());
   const metrics = new Metrics(guard, purges, [...auth.metrics, ...queueMetrics.metrics]);
   metrics.watchPool('requests', await requestPool(orm));
   const persisted = new PersistedStore();
@@ -382,7 +405,8 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
   // Every transport validates with these: Apollo, compiled documents and the socket.
   const validationRules = [...armor.validationRules, oneMutationField];
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
-  const rateLimits = await RateLimits.create(config, databaseUrl, log);
+  const rateLimits = await RateLimits.create(config, databaseUrl, log, signal);
+  opened.push(() => rateLimits.close());
   if (rateLimits.store.pool) metrics.watchPool('rate_limit', rateLimits.store.pool);
   if (rateLimits.store.redis) metrics.watchRedis('rate_limit', rateLimits.store.redis);
   const proxies = ProxyTrust.of(config);
@@ -421,7 +445,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     hub,
     log,
   );
-  await relay.start();
+  // before it starts: a start that fails part-way (one Redis client connected) is stopped too
+  opened.push(() => relay.stop());
+  await relay.start(signal);
   for (const [name, redis] of Object.entries(relay.redisClients?.() ?? {})) metrics.watchRedis(name, redis);
 
   /** The request's context; with `ip`, the caller's rate limit is taken first (failed credentials count per IP). */
@@ -510,7 +536,9 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     keepAliveTimeout: keepAliveMs,
     connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersMs / 4))),
   });
-  const drain = new HttpDrain(httpServer, (status) => metrics.respond('unrouted', status));
+  // The server's one 'upgrade' listener: the drain and the metrics watch upgrades, the WebSocket server answers them.
+  const upgrades = new UpgradeDispatch(httpServer);
+  const drain = new HttpDrain(httpServer, upgrades, (status) => metrics.respond('unrouted', status));
   let apolloStopped = false;
   const apollo = new ApolloServer<RequestCtx>({
     schema,
@@ -542,6 +570,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     stopOnTerminationSignals: false,
   });
   await apollo.start();
+  opened.push(() => apollo.stop());
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, meter: RequestMeter) => {
     const refuse = (status: number, message: string, code: string, field?: string[]) => {
@@ -784,7 +813,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     }
   };
 
-  countUpgradeAnswers(httpServer, (route, status) => metrics.respond(route, status));
+  countUpgradeAnswers(upgrades, (route, status) => metrics.respond(route, status));
 
   httpServer.on('request', (req, res) => {
     // What `http_responses_total` counts this response under, never the path itself: counted once
@@ -865,6 +894,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
 
   const subscriptions = startSubscriptionServer({
     httpServer,
+    upgrades,
     schema,
     // Apollo adds NoSchemaIntrospectionCustomRule itself when introspection is off; graphql-ws does not.
     validationRules: [...specifiedRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...validationRules],
@@ -881,6 +911,7 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
     trustedCaller: (ctx, clientName) => trustedCaller(ctx, { 'apollographql-client-name': clientName }),
     socketClosed: (code) => metrics.socketClosed(code),
   });
+  opened.push(() => subscriptions.close(0));
   metrics.watchWebSockets({ sockets: () => subscriptions.socketCount(), subscriptions: () => hub.listenerCount() });
 
   await new Promise<void>((resolve, reject) => {
@@ -924,12 +955,12 @@ export async function startGateway({ config, orm, databaseUrl, clock, log, clock
  * it; a connection gone before any answer is counted as code `other`. ws writes the status line on
  * the socket directly (`completeUpgrade`, `abortHandshake` in ws 8), so the socket's first write
  * is read for it, and the socket's own `write`/`end` are put back once it is: the frames after
- * the 101 pass nothing of this. Once the WebSocket server stopped (shutdown), ws.ts removes this
- * listener with its own: node then reads an upgrade request as an ordinary one, refused 503
- * SHUTTING_DOWN and counted as `unrouted` (break-19).
+ * the 101 pass nothing of this. It watches `upgrades`, so it sees only the upgrades the WebSocket
+ * server is handed: once that stopped (shutdown), node reads an upgrade request as an ordinary
+ * one, refused 503 SHUTTING_DOWN and counted as `unrouted` (break-19, lifecycle-21).
  */
-function countUpgradeAnswers(httpServer: Server, respond: (route: HttpRoute, status: number) => void): void {
-  httpServer.prependListener('upgrade', (req: IncomingMessage, socket: Duplex) => {
+function countUpgradeAnswers(upgrades: UpgradeDispatch, respond: (route: HttpRoute, status: number) => void): void {
+  upgrades.watch((req, socket) => {
     const route: HttpRoute = (req.url ?? '').split('?')[0] === '/graphql' ? '/graphql' : 'not_found';
     const { write, end } = socket;
     let counted = false;

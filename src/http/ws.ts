@@ -34,6 +34,7 @@ import { CLIENT_NAME, type PersistedStore } from '../persisted/persisted.service
 import { decide, type TrustedCaller } from '../persisted/trusted.js';
 import type { Authenticator } from './auth.js';
 import { SHUTTING_DOWN_MESSAGE } from './drain.js';
+import type { UpgradeDispatch } from './upgrades.js';
 import { textTooLong, type ProxyTrust } from './limits.js';
 import type { RateLimits } from './rate-limit.js';
 import { dropByteOrderMark, inexactField, inexactNumberIn, inexactNumberMessage, markInexactNumbers } from './request-json.js';
@@ -133,6 +134,8 @@ type SocketOperationCtx = RequestCtx & { releaseUnitOfWork(): void };
 
 export interface SubscriptionServerDeps {
   httpServer: Server;
+  /** The HTTP server's upgrade dispatcher: the WebSocket server is its handler until `close`. */
+  upgrades: UpgradeDispatch;
   schema: GraphQLSchema;
   validationRules: readonly ValidationRule[];
   config: Config;
@@ -271,7 +274,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   let closing = false;
 
   const wsServer = new WebSocketServer({
-    server: deps.httpServer,
+    // Upgrades come through `deps.upgrades` (below), not a listener of ws's own on the HTTP server.
+    noServer: true,
     path: '/graphql',
     // ws closes the socket (1009) on a larger frame, before reading it, whoever sent it.
     maxPayload: config.ws.maxPayloadBytes,
@@ -291,6 +295,15 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       );
     },
   });
+
+  // The WebSocket server answers the upgrades the HTTP server's dispatcher is handed, until `close`.
+  const unplugUpgrades = deps.upgrades.handle((req, socket, head) =>
+    wsServer.handleUpgrade(req, socket, head, (client, request) => wsServer.emit('connection', client, request)),
+  );
+  // ws on a server of its own (`server:`) passed that server's 'error' on to itself, and graphql-ws's
+  // listener then closes every socket 1011: kept as it was, until `close`.
+  const passError = (error: Error) => wsServer.emit('error', error);
+  deps.httpServer.on('error', passError);
 
   if (deps.socketClosed) {
     const told = deps.socketClosed;
@@ -772,12 +785,12 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       // (hostile pass 12c). Healthy peers answer within a round trip; what is left after
       // CLOSE_HANDSHAKE_MS is cut.
       const disposed = cleanup.dispose();
-      // ws has just removed its own 'upgrade' listener from the HTTP server; the others (HttpDrain's
-      // mark, the metrics' count of upgrade answers) only watch the upgrades ws answers. Left on, node
-      // kept handing upgrade requests to them and nobody answered: a kept-alive connection's upgrade
-      // hung until the client gave up (break-19). Without any, node reads an upgrade request as an
-      // ordinary request, which the shutdown refuses 503 SHUTTING_DOWN like any other.
-      deps.httpServer.removeAllListeners('upgrade');
+      // The WebSocket server takes no more upgrades: unplugged, the dispatcher leaves the HTTP server
+      // (its watchers only watch what ws answers), so node reads an upgrade request as an ordinary
+      // request, which the shutdown refuses 503 SHUTTING_DOWN like any other (break-19: left on, nobody
+      // answered it). Only the gateway's own listeners go; anyone else's stay (lifecycle-21).
+      unplugUpgrades();
+      deps.httpServer.off('error', passError);
       for (const session of sessions) clearTimeout(session.expiryTimer);
       const open = [...wsServer.clients].filter((socket) => socket.readyState !== WebSocket.CLOSED);
       if (open.length) {
