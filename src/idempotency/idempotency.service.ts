@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { columnsOf, type Selected } from '../db/schema.js';
 import type { RawBuilder } from 'kysely';
 import { query, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { IdempotencyRecord } from './idempotency-record.entity.js';
 
 export { canonicalDecimal, requestFingerprint } from './fingerprint.js';
@@ -201,16 +201,34 @@ export async function createOnce<R extends object>(
 }
 
 /**
- * `run`, with a unique violation of `constraint` (a row's own key: `offer_purchase`'s or
- * `gift_claim`'s customer and idempotency key) answered as `keyOutlived(what)`: the key's record was
- * purged past its retention, so the resend ran as a new request, and the row of the first request
- * refused it at its insert (everything it wrote rolls back). Other errors pass as they are.
+ * What a row that keeps its request's idempotency key for ever (a purchase, a gift claim) says of
+ * a resend under that key: `undefined` when no row holds the key, `'different'` when the row was
+ * made by another request (another listing, list or option), else the answer the resend gets.
  */
-export async function refusingOutlivedKeys<T>(constraint: string, what: string, run: () => Promise<T>): Promise<T> {
+export type EarlierByKey<T> = T | 'different' | undefined;
+
+/**
+ * `run`, a keyed request whose key a row of its own keeps for ever (`offer_purchase`'s or
+ * `gift_claim`'s customer and idempotency key, `constraint`), answered by that row once the key's
+ * record was purged past IDEMPOTENCY_RETENTION_HOURS (edges-21; retain-13 refused it). Such a
+ * resend runs as a new request, which then either refuses (the points are spent, the list is used
+ * up, the account suspended since …: any UserErrorException) or reaches the row's insert and
+ * violates `constraint` (everything it wrote rolls back). Either way `earlier` (read after the
+ * rollback, outside its transaction) decides: the row answers as the first result; a row of
+ * another request is IDEMPOTENCY_KEY_REUSED "already used for a different request"; no row lets the
+ * refusal stand (a violation with no row cannot be, and is refused as `keyOutlived(what)`). The
+ * look-up runs only on those paths: a request that succeeds costs nothing more. Other errors pass.
+ */
+export async function answeringOutlivedKeys<T>(constraint: string, what: string, run: () => Promise<T>, earlier: () => Promise<EarlierByKey<T>>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (violates(error, constraint)) throw reused(keyOutlived(what));
+    const violated = violates(error, constraint);
+    if (!violated && !(error instanceof UserErrorException)) throw error;
+    const answer = await earlier();
+    if (answer === 'different') throw reused();
+    if (answer !== undefined) return answer;
+    if (violated) throw reused(keyOutlived(what));
     throw error;
   }
 }

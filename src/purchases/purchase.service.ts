@@ -5,17 +5,17 @@ import { CustomerStatus } from '../customers/customer.entity.js';
 import { customerStatusNow } from '../customers/status-lock.js';
 import { columnsOf, db, fromPrefixed, prefixedColumnsOf, renamedKeys, type EntityRow, type PrefixedRow } from '../db/schema.js';
 import type { QueryExecutorProvider, RawBuilder } from 'kysely';
-import { anyOf, queryOne, sql, statement } from '../db/sql.js';
+import { anyOf, query, queryOne, sql, statement } from '../db/sql.js';
 import { statementRefusal } from '../db/refusal.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
-import { claimKeySql, completeKeySql, keyOutlived, refusingOutlivedKeys, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { answeringOutlivedKeys, claimKeySql, completeKeySql, keyOutlived, replayOf, requestFingerprint, type EarlierByKey } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { ACCOUNT_KEYS, debit, debitStatement, insufficientPoints, lockAccount, notBeforeWrites, type DebitExtension } from '../points/ledger.service.js';
-import { CURRENCY_KEYS, type CurrencyRow } from '../points/points.service.js';
+import { balanceOfEntryAccount, CURRENCY_KEYS, type CurrencyRow } from '../points/points.service.js';
 import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { IssuedOffer, IssuedOfferSource } from '../wallet/issued-offer.entity.js';
@@ -66,9 +66,10 @@ export interface PurchaseRows {
  * settled the check false, so the server answers the 401 authentication gives; anything else it
  * decides settles it true. A statement that fails otherwise leaves it to the server.
  *
- * A key whose record was purged (older than IDEMPOTENCY_RETENTION_HOURS) is a new request, and the
- * purchase it bought keeps it as its own key: IDEMPOTENCY_KEY_REUSED (`keyOutlived`), nothing
- * written (retain-13).
+ * A key whose record was purged (older than IDEMPOTENCY_RETENTION_HOURS) is answered by the
+ * purchase it bought, which keeps it as its own key (`earlierPurchase`, edges-21): the same purchase
+ * and offer, the balance as of now; IDEMPOTENCY_KEY_REUSED when that purchase was of another
+ * listing. Nothing is written either way.
  */
 export async function purchaseOffer(
   ctx: Ctx,
@@ -77,13 +78,34 @@ export async function purchaseOffer(
   idempotencyKey: string,
   check?: CustomerCheck,
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
-  return refusingOutlivedKeys(PURCHASE_KEY_CONSTRAINT, 'purchase', async () => {
-    if (customer.status === CustomerStatus.ACTIVE || check) {
-      const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check);
-      if (alone) return alone;
-    }
-    return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
-  });
+  return answeringOutlivedKeys(
+    PURCHASE_KEY_CONSTRAINT,
+    'purchase',
+    async () => {
+      if (customer.status === CustomerStatus.ACTIVE || check) {
+        const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check);
+        if (alone) return alone;
+      }
+      return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
+    },
+    () => earlierPurchase(ctx, customer.customerId, listingId, idempotencyKey),
+  );
+}
+
+/**
+ * The purchase of `customerId` that holds `idempotencyKey` (see answeringOutlivedKeys): its answer
+ * when it bought `listingId` (the purchase and its issued offer as they are now, the balance as of
+ * now: the balance right after it is no longer kept), 'different' when it bought another listing.
+ */
+async function earlierPurchase(ctx: Ctx, customerId: number, listingId: number, idempotencyKey: string): Promise<EarlierByKey<PurchaseOutcome>> {
+  const [row] = await query(
+    ctx.em,
+    sql<{ id: number; listingId: number; ledgerEntryId: number }>`select id, listing_id as "listingId", ledger_entry_id as "ledgerEntryId"
+          from offer_purchase where customer_id = ${customerId} and idempotency_key = ${idempotencyKey}`,
+  );
+  if (!row) return undefined;
+  if (row.listingId !== listingId) return 'different';
+  return { purchaseId: row.id, balance: await balanceOfEntryAccount(ctx.em, row.ledgerEntryId, ctx.clock.now()) };
 }
 
 /**
