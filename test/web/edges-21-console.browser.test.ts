@@ -46,4 +46,24 @@ describe('console edges (edges-21)', () => {
     await adjustInConsole('20', 'Goodwill, not for tiers', 'no');
     expect(await lifetimeOf(DEMO.customers.carol)).toBe(before + 150);
   }, 60_000);
+
+  test('"Create a campaign" takes no last day past 9999-12-30: 9999-12-31 would be sent as year 10000, so the browser refuses it and nothing is sent', async () => {
+    const page = await web.consoleAsOperator('Rules');
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posts.push(request.postData() ?? '');
+    });
+    const form = page.getByRole('region', { name: 'Create a campaign' });
+    await form.getByLabel('Name').fill('Edges forever');
+    await form.getByLabel('Starts (UTC)').fill('2026-12-24');
+    await form.getByLabel('Last day (UTC)').fill('9999-12-31');
+    await form.getByLabel('Bonus points per sale').fill('3');
+    await form.getByRole('button', { name: 'Create campaign' }).click();
+    expect(await form.getByLabel('Last day (UTC)').evaluate((input: HTMLInputElement) => input.validity.rangeOverflow)).toBe(true);
+    await form.getByLabel('Last day (UTC)').fill('9999-12-30');
+    await form.getByRole('button', { name: 'Create campaign' }).click();
+    await form.getByRole('status').filter({ hasText: 'Campaign created.' }).waitFor();
+    expect(posts.filter((body) => body.includes('Edges forever')).map((body) => /"endsAt":"([^"]*)"/.exec(body)?.[1])).toEqual(['9999-12-31T00:00:00.000Z']);
+    await page.close();
+  }, 60_000);
 });
