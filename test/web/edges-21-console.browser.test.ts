@@ -1,5 +1,7 @@
 import { DEMO } from '../../src/demo/seed.js';
+import { CreateRewardStoreDocument } from '../generated/graphql.js';
 import { ok, type TestGateway } from '../support/gateway.js';
+import { createCustomer } from '../support/program.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
 /**
@@ -59,11 +61,39 @@ describe('console edges (edges-21)', () => {
     await form.getByLabel('Last day (UTC)').fill('9999-12-31');
     await form.getByLabel('Bonus points per sale').fill('3');
     await form.getByRole('button', { name: 'Create campaign' }).click();
-    expect(await form.getByLabel('Last day (UTC)').evaluate((input: HTMLInputElement) => input.validity.rangeOverflow)).toBe(true);
+    expect(await form.getByLabel('Last day (UTC)').evaluate((input) => (input as unknown as { validity: { rangeOverflow: boolean } }).validity.rangeOverflow)).toBe(true);
     await form.getByLabel('Last day (UTC)').fill('9999-12-30');
     await form.getByRole('button', { name: 'Create campaign' }).click();
     await form.getByRole('status').filter({ hasText: 'Campaign created.' }).waitFor();
     expect(posts.filter((body) => body.includes('Edges forever')).map((body) => /"endsAt":"([^"]*)"/.exec(body)?.[1])).toEqual(['9999-12-31T00:00:00.000Z']);
     await page.close();
+  }, 60_000);
+
+  test("a store's exclusive end reads as its last day when it is a UTC midnight, else as the instant, on the console's Stores page and the member's Rewards", async () => {
+    const store = async (name: string, endsAt: string) =>
+      ok(await t.gql(CreateRewardStoreDocument, { input: { code: name.toUpperCase().replace(/ /g, '_'), name, currency: DEMO.currency, endsAt } }, t.operatorToken));
+    await store('Edges year end', '2027-01-01T00:00:00Z');
+    await store('Edges afternoon', '2027-01-01T15:00:00Z');
+
+    const page = await web.consoleAsOperator('Stores');
+    const shown = (name: string) => page.getByRole('region', { name: new RegExp(`^${name}`) }).locator('p.muted').first().innerText();
+    await page.getByRole('heading', { name: /Edges year end/ }).waitFor();
+    expect([await shown('Edges year end'), await shown('Edges afternoon')].map((line) => line.replace(/ · who:.*$/s, ''))).toEqual([
+      expect.stringMatching(/ through 31 Dec 2026$/),
+      expect.stringMatching(/ until 1 Jan 2027, 15:00 UTC$/),
+    ]);
+    await page.close();
+
+    const member = await createCustomer(t, DEMO.currency, 10);
+    const app = await web.context.newPage();
+    await app.goto(`/#token=${member.token}`);
+    await app.getByRole('navigation').getByRole('link', { name: 'Rewards' }).first().click();
+    const card = (name: string) => app.getByRole('listitem').filter({ has: app.getByRole('link', { name, exact: true }) }).locator('p.muted').innerText();
+    await app.getByRole('link', { name: 'Edges year end', exact: true }).waitFor();
+    expect([await card('Edges year end'), await card('Edges afternoon')]).toEqual([
+      expect.stringMatching(/, open through 31 Dec 2026$/),
+      expect.stringMatching(/, open until 1 Jan 2027, 15:00 UTC$/),
+    ]);
+    await app.close();
   }, 60_000);
 });
