@@ -108,6 +108,9 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     t.clock.advance(5 * HOUR);
     await purge();
     expect(await records('purchase:%', key)).toBe(0);
+    // with points enough, the resend as a new purchase meets the purchase's own key at its insert
+    const resent = dataOf(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token)).purchaseOffer;
+    expect([resent.userErrors, resent.purchase, resent.balance]).toEqual([[], first.purchase, { currency: { code: shop.currency }, available: 15 }]);
     // spend what is left, so the resend as a new purchase would be refused for points
     for (let i = 0; i < 3; i++) ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, customer.token));
     const before = await tableSnapshot(t);
