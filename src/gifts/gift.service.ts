@@ -9,7 +9,7 @@ import { balanceOfEntryAccount } from '../points/points.service.js';
 import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften, named } from '../domain/text.js';
-import { answeringOutlivedKeys, claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint, type EarlierByKey } from '../idempotency/idempotency.service.js';
+import { answeringOutlivedKeys, claimIdempotencyKey, completeIdempotencyKey, createOnce, keyOutlived, requestFingerprint, reused, type EarlierByKey } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
@@ -181,7 +181,7 @@ const CLAIMED_LIST_COLUMNS = columnsOf(GiftList, 'g', ['id', 'name', 'threshold'
  * when the offer is not on the list: `onList` is checked first).
  */
 type ClaimedList = Selected<typeof CLAIMED_LIST_COLUMNS> &
-  Selected<typeof CLAIMED_LIST_MONEY> & { onList: boolean; onShow: boolean; claimed: number | null; customerStatus: string | null } & OfferVersionColumns<'offer.'>;
+  Selected<typeof CLAIMED_LIST_MONEY> & { onList: boolean; onShow: boolean; claimed: number | null; keyHeld: boolean; customerStatus: string | null } & OfferVersionColumns<'offer.'>;
 /** The money of the list's program: the money currency of the offers claimed from it. */
 const CLAIMED_LIST_MONEY = columnsOf(PointCurrency, 'pc', ['moneyCurrency']);
 
@@ -226,6 +226,7 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
       sql<ClaimedList>`select ${CLAIMED_LIST_COLUMNS}, ${CLAIMED_LIST_MONEY},
                  (o.offer_id is not null) as "onList", ${optionOnShow(now)} as "onShow",
                  (select n.claimed from gift_claim_count n where n.gift_list_id = g.id and n.customer_id = ${customer.customerId}) as claimed,
+                 exists (select 1 from gift_claim k where k.customer_id = ${customer.customerId} and k.idempotency_key = ${idempotencyKey}) as "keyHeld",
                  ${customerStatusNow(customer.customerId)} as "customerStatus", ${offerVersionColumns('offer.')}
             from gift_list g
             join point_currency pc on pc.code = g.currency_code
@@ -235,6 +236,9 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
            where g.id = ${giftListId}`,
     );
     if (!list) throw refuse(UserErrorCode.NOT_FOUND, 'No such gift list.', ['input', 'giftListId']);
+    // A key claimed afresh that a claim holds (its record purged): that claim answers
+    // (answeringOutlivedKeys, edges-21), before any refusal of what it changed (a used-up list).
+    if (list.keyHeld) throw reused(keyOutlived('gift claim'));
     // The status as of now, under the status lock (before the account's): a suspension committed
     // since the request was authenticated refuses the claim; one that comes later waits for it.
     if (list.customerStatus !== CustomerStatus.ACTIVE) throw notActive();

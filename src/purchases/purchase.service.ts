@@ -9,7 +9,7 @@ import { anyOf, query, queryOne, sql, statement } from '../db/sql.js';
 import { statementRefusal } from '../db/refusal.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
-import { answeringOutlivedKeys, claimKeySql, completeKeySql, keyOutlived, replayOf, requestFingerprint, type EarlierByKey } from '../idempotency/idempotency.service.js';
+import { answeringOutlivedKeys, claimKeySql, completeKeySql, keyOutlived, replayOf, requestFingerprint, reused, type EarlierByKey } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
@@ -137,6 +137,7 @@ async function purchaseAlone(
     // Any other reason comes after the customer's row was found active.
     check?.observe(true);
     if (refused.reason === RETRY) return null;
+    if (refused.reason === KEY_HELD) throw reused(OUTLIVED);
     // No listing of that id: the statement had no row to take the detail from, and sends none.
     const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null; missing?: number };
     if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency!, detail.missing!, ON_LISTING);
@@ -221,6 +222,15 @@ export function purchaseAloneSql(
 
 /** What PURCHASE_ALONE raises when it cannot decide alone (see purchaseAlone). */
 const RETRY = 'RETRY';
+/**
+ * What PURCHASE_ALONE raises, before any other refusal, when a purchase of the customer holds the
+ * key it claimed afresh (its record purged past retention): answered from that purchase
+ * (answeringOutlivedKeys, edges-21), not refused for what the first purchase changed.
+ */
+const KEY_HELD = 'KEY_HELD';
+/** The purchase of `customerId` holding `key` (`offer_purchase`'s unique key), as a subquery. */
+const purchaseHoldingKey = (customerId: number, key: string) =>
+  sql`select 1 from offer_purchase kp where kp.customer_id = ${customerId} and kp.idempotency_key = ${key}`;
 /** What PURCHASE_ALONE raises when the customer, read under the status lock, is not ACTIVE. */
 const NOT_ACTIVE = 'NOT_ACTIVE';
 /**
@@ -343,7 +353,8 @@ const PURCHASE_ALONE = statement(
       ), st as materialized (
         select ${customerStatusNow(customerId)} as status from claim
       ), checked as materialized (
-        select case when st.status is distinct from ${CustomerStatus.ACTIVE}::text then ${NOT_ACTIVE}::text
+        select case when exists (${purchaseHoldingKey(customerId, key)}) then ${KEY_HELD}::text
+                    when st.status is distinct from ${CustomerStatus.ACTIVE}::text then ${NOT_ACTIVE}::text
                     when h.listing_id is null or not h.on_show then ${UserErrorCode.OFFER_UNAVAILABLE}::text
                     when not h.payable then ${UNPAYABLE}::text
                     when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
@@ -503,10 +514,13 @@ async function purchaseInTransaction(
                and exists (select 1 from st where "customerStatus" = ${CustomerStatus.ACTIVE}::text)
                for update
           )
-          select exists (select 1 from claim) as claimed, shown.*, st.*, locked.*
+          select exists (select 1 from claim) as claimed, exists (${purchaseHoldingKey(customer.customerId, idempotencyKey)}) as "keyHeld", shown.*, st.*, locked.*
             from (select 1) one left join shown on true left join st on true left join locked on true`,
     );
     if (!head?.claimed) return replayOf<PurchaseOutcome>(em, scope, idempotencyKey, fingerprint, {}, OUTLIVED);
+    // A key claimed afresh that a purchase holds (its record purged): that purchase answers
+    // (answeringOutlivedKeys), before any refusal of what it changed.
+    if (head.keyHeld) throw reused(OUTLIVED);
     // After the replay: a purchase that went through still answers the same once the account is
     // suspended. The status is the one read under the status lock (customerStatusNow), not at
     // authentication: a suspension committed while this request waited refuses it.
@@ -627,7 +641,7 @@ type IssuedKey = keyof IssuedOfferRow & keyof EntityRow<IssuedOffer> & string;
 const ISSUED_KEYS: readonly IssuedKey[] = ['id', 'code', 'customerId', 'offerVersionId', 'source', 'moneyCurrency', 'status', 'lockExpiresAt', 'expiresAt', 'redeemedAt', 'createdAt'];
 
 /** The purchase's first statement: the claim, the listing with its offer and currency, the locked account. */
-type PurchaseHead = { claimed: boolean; customerStatus: string | null; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; payable: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
+type PurchaseHead = { claimed: boolean; keyHeld: boolean; customerStatus: string | null; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; payable: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
   PrefixedRow<PointCurrency, (typeof CURRENCY_KEYS)[number], 'currency.'> &
   Partial<PrefixedRow<PointAccount, (typeof ACCOUNT_KEYS)[number], 'account.'>>;
 

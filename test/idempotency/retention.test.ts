@@ -11,6 +11,7 @@ import {
   RedeemOfferDocument,
   SubmitTransactionDocument,
   UpdateOfferDocument,
+  UpsertCustomerDocument,
 } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
@@ -127,6 +128,12 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
       ['IDEMPOTENCY_KEY_REUSED', ['input', 'idempotencyKey'], 'This idempotencyKey was already used for a different request.'],
     ]);
     expect(await tableSnapshot(t)).toEqual(withListing);
+    // and once staff suspended the account (the purchase's transaction path), the purchase still answers
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED' } }, t.operatorToken));
+    const suspended = await tableSnapshot(t);
+    const afterSuspension = dataOf(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token)).purchaseOffer;
+    expect([afterSuspension.userErrors, afterSuspension.purchase]).toEqual([[], first.purchase]);
+    expect(await tableSnapshot(t)).toEqual(suspended);
   });
 
   it("edges-21: a gift claim's key past the window is answered by its claim (same offer), also once the list is used up; nothing written", async () => {
