@@ -5,10 +5,11 @@ import { CustomerStatus } from '../customers/customer.entity.js';
 import { customerStatusNow } from '../customers/status-lock.js';
 import { byDefault, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { anyOf, idList, query, queryOne, sql } from '../db/sql.js';
+import { balanceOfEntryAccount } from '../points/points.service.js';
 import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften, named } from '../domain/text.js';
-import { claimIdempotencyKey, completeIdempotencyKey, createOnce, refusingOutlivedKeys, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { answeringOutlivedKeys, claimIdempotencyKey, completeIdempotencyKey, createOnce, keyOutlived, requestFingerprint, reused, type EarlierByKey } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
@@ -180,7 +181,7 @@ const CLAIMED_LIST_COLUMNS = columnsOf(GiftList, 'g', ['id', 'name', 'threshold'
  * when the offer is not on the list: `onList` is checked first).
  */
 type ClaimedList = Selected<typeof CLAIMED_LIST_COLUMNS> &
-  Selected<typeof CLAIMED_LIST_MONEY> & { onList: boolean; onShow: boolean; claimed: number | null; customerStatus: string | null } & OfferVersionColumns<'offer.'>;
+  Selected<typeof CLAIMED_LIST_MONEY> & { onList: boolean; onShow: boolean; claimed: number | null; keyHeld: boolean; customerStatus: string | null } & OfferVersionColumns<'offer.'>;
 /** The money of the list's program: the money currency of the offers claimed from it. */
 const CLAIMED_LIST_MONEY = columnsOf(PointCurrency, 'pc', ['moneyCurrency']);
 
@@ -201,8 +202,9 @@ export interface GiftClaimOutcome {
  * customer is not ACTIVE, as read under the status lock (customerStatusNow), not at authentication,
  * and only for a new claim: a repeat of a key whose claim committed answers that claim whatever the
  * status is now (SPEC §3, hostile-19).
- * A key whose record was purged (past IDEMPOTENCY_RETENTION_HOURS) and that a claim of the customer
- * holds is IDEMPOTENCY_KEY_REUSED (`keyOutlived`), nothing written (retain-13).
+ * A key whose record was purged (past IDEMPOTENCY_RETENTION_HOURS) is answered by the claim that
+ * holds it (`earlierClaim`, edges-21): the same claim and offer, the balance as of now;
+ * IDEMPOTENCY_KEY_REUSED when that claim was of another list or option. Nothing written either way.
  */
 export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: number, offerId: number, idempotencyKey: string): Promise<GiftClaimOutcome> {
   const notActive = () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This account cannot claim gifts right now.');
@@ -212,8 +214,10 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
   // refused).
   const now = ctx.clock.now();
   const scope = `gift:${customer.customerId}`;
-  // A key whose record was purged is a new request; the claim it made keeps the key (retain-13).
-  return refusingOutlivedKeys('gift_claim_customer_id_idempotency_key_unique', 'gift claim', () => ctx.em.transactional(async (em) => {
+  // A key whose record was purged is a new request; the claim it made keeps the key and answers it
+  // (retain-13, edges-21).
+  const earlier = () => earlierClaim(ctx, customer.customerId, giftListId, offerId, idempotencyKey);
+  return answeringOutlivedKeys('gift_claim_customer_id_idempotency_key_unique', 'gift claim', () => ctx.em.transactional(async (em) => {
     const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, requestFingerprint({ giftListId, offerId }), now);
     if (claim.replay) return claim.result;
 
@@ -222,6 +226,7 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
       sql<ClaimedList>`select ${CLAIMED_LIST_COLUMNS}, ${CLAIMED_LIST_MONEY},
                  (o.offer_id is not null) as "onList", ${optionOnShow(now)} as "onShow",
                  (select n.claimed from gift_claim_count n where n.gift_list_id = g.id and n.customer_id = ${customer.customerId}) as claimed,
+                 exists (select 1 from gift_claim k where k.customer_id = ${customer.customerId} and k.idempotency_key = ${idempotencyKey}) as "keyHeld",
                  ${customerStatusNow(customer.customerId)} as "customerStatus", ${offerVersionColumns('offer.')}
             from gift_list g
             join point_currency pc on pc.code = g.currency_code
@@ -231,6 +236,9 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
            where g.id = ${giftListId}`,
     );
     if (!list) throw refuse(UserErrorCode.NOT_FOUND, 'No such gift list.', ['input', 'giftListId']);
+    // A key claimed afresh that a claim holds (its record purged): that claim answers
+    // (answeringOutlivedKeys, edges-21), before any refusal of what it changed (a used-up list).
+    if (list.keyHeld) throw reused(keyOutlived('gift claim'));
     // The status as of now, under the status lock (before the account's): a suspension committed
     // since the request was authenticated refuses the claim; one that comes later waits for it.
     if (list.customerStatus !== CustomerStatus.ACTIVE) throw notActive();
@@ -294,5 +302,22 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     const outcome: GiftClaimOutcome = { claimId: row.id, giftListId, issuedOfferId: issued.id, balance: debit.balance };
     await completeIdempotencyKey(em, scope, idempotencyKey, outcome);
     return outcome;
-  }));
+  }), earlier);
+}
+
+/**
+ * The claim of `customerId` that holds `idempotencyKey` (see answeringOutlivedKeys): its answer when
+ * it took `offerId` from `giftListId` (the claim and its issued offer as they are now, the balance
+ * as of now: the balance right after it is no longer kept), 'different' when it was another pick.
+ */
+async function earlierClaim(ctx: Ctx, customerId: number, giftListId: number, offerId: number, idempotencyKey: string): Promise<EarlierByKey<GiftClaimOutcome>> {
+  const [row] = await query(
+    ctx.em,
+    sql<{ id: number; giftListId: number; offerId: number; issuedOfferId: number; ledgerEntryId: number }>`select id, gift_list_id as "giftListId", offer_id as "offerId",
+                 issued_offer_id as "issuedOfferId", ledger_entry_id as "ledgerEntryId"
+            from gift_claim where customer_id = ${customerId} and idempotency_key = ${idempotencyKey}`,
+  );
+  if (!row) return undefined;
+  if (row.giftListId !== giftListId || row.offerId !== offerId) return 'different';
+  return { claimId: row.id, giftListId, issuedOfferId: row.issuedOfferId, balance: await balanceOfEntryAccount(ctx.em, row.ledgerEntryId, ctx.clock.now()) };
 }

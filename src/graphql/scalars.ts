@@ -18,10 +18,26 @@ function toDate(value: unknown): Date {
 const FIRST_INSTANT = new Date('0001-01-01T00:00:00.000Z').getTime();
 const LAST_INSTANT = new Date('9999-12-31T23:59:59.999Z').getTime();
 
+const OUT_OF_RANGE = 'DateTime must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z';
+
 function inRange(date: Date): Date {
   const time = date.getTime();
-  if (!(time >= FIRST_INSTANT && time <= LAST_INSTANT)) throw new TypeError('DateTime must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
+  if (!(time >= FIRST_INSTANT && time <= LAST_INSTANT)) throw new TypeError(OUT_OF_RANGE);
   return date;
+}
+
+/**
+ * A year written with more than four digits or a sign (`+010000-01-01T00:00:00.000Z`, what
+ * JavaScript's toISOString writes past 9999 and before 0000; `10000-01-01T…`): outside the range
+ * whatever its digits, so it is told the range rather than graphql-scalars' "invalid
+ * date-time-string" (edges-21: the console's last day 9999-12-31 sent the next day so).
+ */
+const EXPANDED_YEAR = /^\s*[+-]?\d{5,}-/;
+
+/** `written` (a DateTime input's text) refused as OUT_OF_RANGE when its year is expanded (EXPANDED_YEAR). */
+function fourDigitYear<T>(written: T): T {
+  if (typeof written === 'string' && EXPANDED_YEAR.test(written)) throw new TypeError(OUT_OF_RANGE);
+  return written;
 }
 
 /**
@@ -45,8 +61,12 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z, from year 0001 to 9999; answered in UTC.',
   serialize: (value) => toDate(value).toISOString(),
-  parseValue: (value) => withOffset(inRange(DateTimeResolver.parseValue(value) as Date), value),
-  parseLiteral: (ast, variables) => withOffset(inRange(DateTimeResolver.parseLiteral(ast, variables) as Date), ast.kind === Kind.STRING ? ast.value : null),
+  parseValue: (value) => withOffset(inRange(DateTimeResolver.parseValue(fourDigitYear(value)) as Date), value),
+  parseLiteral: (ast, variables) => {
+    const written = ast.kind === Kind.STRING ? ast.value : null;
+    fourDigitYear(written);
+    return withOffset(inRange(DateTimeResolver.parseLiteral(ast, variables) as Date), written);
+  },
 });
 
 /** How deep a JSON value may nest (objects and arrays); PostgreSQL's jsonb would take far more than any client needs. */

@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { columnsOf, type Selected } from '../db/schema.js';
 import type { RawBuilder } from 'kysely';
 import { query, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { IdempotencyRecord } from './idempotency-record.entity.js';
 
 export { canonicalDecimal, requestFingerprint } from './fingerprint.js';
@@ -63,7 +63,16 @@ export interface IdempotencyRefusal {
   code?: UserErrorCode;
   field?: string[];
   message?: string;
+  /** The key is held by the row an earlier request made (keyOutlived): refused as KeyHeldByRow. */
+  heldByRow?: boolean;
 }
+
+/**
+ * The refusal of a key whose record is gone while the row its first request made still holds it
+ * (keyOutlived): IDEMPOTENCY_KEY_REUSED as it stands, and the sign for answeringOutlivedKeys to
+ * answer the resend from that row instead.
+ */
+export class KeyHeldByRow extends UserErrorException {}
 
 /**
  * The claiming insert of claimIdempotencyKey as a statement of its own or a CTE in a caller's
@@ -124,7 +133,9 @@ async function storedAnswer<R>(
 /** The refusal of a repeat whose fingerprint differs (see claimIdempotencyKey). */
 export function reused(refusal: IdempotencyRefusal = {}) {
   const field = refusal.field ?? ['input', 'idempotencyKey'];
-  return refuse(refusal.code ?? UserErrorCode.IDEMPOTENCY_KEY_REUSED, refusal.message ?? `This ${field.at(-1) ?? 'key'} was already used for a different request.`, field);
+  const code = refusal.code ?? UserErrorCode.IDEMPOTENCY_KEY_REUSED;
+  const message = refusal.message ?? `This ${field.at(-1) ?? 'key'} was already used for a different request.`;
+  return refusal.heldByRow ? new KeyHeldByRow(code, message, field) : refuse(code, message, field);
 }
 
 /** Stores the first request's answer with its key, in the same transaction (see claimIdempotencyKey). */
@@ -157,7 +168,7 @@ const ANSWERED_AT = sql`idempotency_record.created_at + (clock_timestamp() - tra
  * IDEMPOTENCY_KEY_REUSED on ["input","idempotencyKey"]; `what` names the row ("purchase").
  */
 export function keyOutlived(what: string): IdempotencyRefusal {
-  return { message: `This idempotencyKey was used for an earlier ${what} whose answer is no longer kept; send a new key for a new ${what}.` };
+  return { message: `This idempotencyKey was used for an earlier ${what} whose answer is no longer kept; send a new key for a new ${what}.`, heldByRow: true };
 }
 
 /**
@@ -201,17 +212,34 @@ export async function createOnce<R extends object>(
 }
 
 /**
- * `run`, with a unique violation of `constraint` (a row's own key: `offer_purchase`'s or
- * `gift_claim`'s customer and idempotency key) answered as `keyOutlived(what)`: the key's record was
- * purged past its retention, so the resend ran as a new request, and the row of the first request
- * refused it at its insert (everything it wrote rolls back). Other errors pass as they are.
+ * What a row that keeps its request's idempotency key for ever (a purchase, a gift claim) says of
+ * a resend under that key: `undefined` when no row holds the key, `'different'` when the row was
+ * made by another request (another listing, list or option), else the answer the resend gets.
  */
-export async function refusingOutlivedKeys<T>(constraint: string, what: string, run: () => Promise<T>): Promise<T> {
+export type EarlierByKey<T> = T | 'different' | undefined;
+
+/**
+ * `run`, a keyed request whose key a row of its own keeps for ever (`offer_purchase`'s or
+ * `gift_claim`'s customer and idempotency key, `constraint`), answered by that row once the key's
+ * record was purged past IDEMPOTENCY_RETENTION_HOURS (edges-21; retain-13 refused it). Such a
+ * resend claims the key afresh; `run` then finds the row holding it, in the statement that claims
+ * the key or reads the request's inputs, before any other refusal (the points spent, the list used
+ * up, the account suspended since), and throws KeyHeldByRow (`reused(keyOutlived(what))`); or, in a
+ * race, its insert violates `constraint`. Either way `earlier` (read after the rollback, outside
+ * its transaction) decides: the row answers as the first result; a row of another request is
+ * IDEMPOTENCY_KEY_REUSED "already used for a different request"; with no row the refusal stands.
+ * A request whose key no row holds costs nothing more. Other errors pass as they are.
+ */
+export async function answeringOutlivedKeys<T>(constraint: string, what: string, run: () => Promise<T>, earlier: () => Promise<EarlierByKey<T>>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (violates(error, constraint)) throw reused(keyOutlived(what));
-    throw error;
+    const violated = violates(error, constraint);
+    if (!violated && !(error instanceof KeyHeldByRow)) throw error;
+    const answer = await earlier();
+    if (answer === 'different') throw reused();
+    if (answer !== undefined) return answer;
+    throw violated ? reused(keyOutlived(what)) : error;
   }
 }
 

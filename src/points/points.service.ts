@@ -90,6 +90,21 @@ export async function balancesByCustomers(em: SqlEntityManager, customerIds: rea
   );
 }
 
+/**
+ * The balance as of `now` (as balancesByCustomers reads it) of the account ledger entry `entryId`
+ * was posted to: what a purchase or gift claim answered past its key's retention shows (edges-21),
+ * the balance right after it being no longer kept.
+ */
+export async function balanceOfEntryAccount(em: SqlEntityManager, entryId: number, now: Date): Promise<AccountBalance> {
+  const [row] = await query(
+    em,
+    sql<AccountBalance>`select a.id as "accountId", ${BALANCE_OWNER}, ${BALANCE_AMOUNTS}
+          from ledger_entry e join point_account a on a.id = e.account_id cross join lateral point_account_at(a.id, ${now}) n
+         where e.id = ${entryId}`,
+  );
+  return row;
+}
+
 const BALANCE_OWNER = columnsOf(PointAccount, 'a', ['customerId', 'currencyCode']);
 /** From `point_account_at`, whose columns are named like the account's. */
 const BALANCE_AMOUNTS = columnsOf(PointAccount, 'n', ['available', 'pending', 'lifetimeEarned']);

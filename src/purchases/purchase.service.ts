@@ -5,17 +5,17 @@ import { CustomerStatus } from '../customers/customer.entity.js';
 import { customerStatusNow } from '../customers/status-lock.js';
 import { columnsOf, db, fromPrefixed, prefixedColumnsOf, renamedKeys, type EntityRow, type PrefixedRow } from '../db/schema.js';
 import type { QueryExecutorProvider, RawBuilder } from 'kysely';
-import { anyOf, queryOne, sql, statement } from '../db/sql.js';
+import { anyOf, query, queryOne, sql, statement } from '../db/sql.js';
 import { statementRefusal } from '../db/refusal.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
-import { claimKeySql, completeKeySql, keyOutlived, refusingOutlivedKeys, replayOf, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { answeringOutlivedKeys, claimKeySql, completeKeySql, keyOutlived, replayOf, requestFingerprint, reused, type EarlierByKey } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointAccount } from '../points/account.entity.js';
 import { PointCurrency } from '../points/currency.entity.js';
 import { LedgerEntryKind, LedgerSource } from '../points/ledger-entry.entity.js';
 import { ACCOUNT_KEYS, debit, debitStatement, insufficientPoints, lockAccount, notBeforeWrites, type DebitExtension } from '../points/ledger.service.js';
-import { CURRENCY_KEYS, type CurrencyRow } from '../points/points.service.js';
+import { balanceOfEntryAccount, CURRENCY_KEYS, type CurrencyRow } from '../points/points.service.js';
 import { customerQualifies, listingOnShow, storeOpen } from '../stores/store.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { IssuedOffer, IssuedOfferSource } from '../wallet/issued-offer.entity.js';
@@ -66,9 +66,10 @@ export interface PurchaseRows {
  * settled the check false, so the server answers the 401 authentication gives; anything else it
  * decides settles it true. A statement that fails otherwise leaves it to the server.
  *
- * A key whose record was purged (older than IDEMPOTENCY_RETENTION_HOURS) is a new request, and the
- * purchase it bought keeps it as its own key: IDEMPOTENCY_KEY_REUSED (`keyOutlived`), nothing
- * written (retain-13).
+ * A key whose record was purged (older than IDEMPOTENCY_RETENTION_HOURS) is answered by the
+ * purchase it bought, which keeps it as its own key (`earlierPurchase`, edges-21): the same purchase
+ * and offer, the balance as of now; IDEMPOTENCY_KEY_REUSED when that purchase was of another
+ * listing. Nothing is written either way.
  */
 export async function purchaseOffer(
   ctx: Ctx,
@@ -77,13 +78,34 @@ export async function purchaseOffer(
   idempotencyKey: string,
   check?: CustomerCheck,
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
-  return refusingOutlivedKeys(PURCHASE_KEY_CONSTRAINT, 'purchase', async () => {
-    if (customer.status === CustomerStatus.ACTIVE || check) {
-      const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check);
-      if (alone) return alone;
-    }
-    return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
-  });
+  return answeringOutlivedKeys(
+    PURCHASE_KEY_CONSTRAINT,
+    'purchase',
+    async () => {
+      if (customer.status === CustomerStatus.ACTIVE || check) {
+        const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check);
+        if (alone) return alone;
+      }
+      return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
+    },
+    () => earlierPurchase(ctx, customer.customerId, listingId, idempotencyKey),
+  );
+}
+
+/**
+ * The purchase of `customerId` that holds `idempotencyKey` (see answeringOutlivedKeys): its answer
+ * when it bought `listingId` (the purchase and its issued offer as they are now, the balance as of
+ * now: the balance right after it is no longer kept), 'different' when it bought another listing.
+ */
+async function earlierPurchase(ctx: Ctx, customerId: number, listingId: number, idempotencyKey: string): Promise<EarlierByKey<PurchaseOutcome>> {
+  const [row] = await query(
+    ctx.em,
+    sql<{ id: number; listingId: number; ledgerEntryId: number }>`select id, listing_id as "listingId", ledger_entry_id as "ledgerEntryId"
+          from offer_purchase where customer_id = ${customerId} and idempotency_key = ${idempotencyKey}`,
+  );
+  if (!row) return undefined;
+  if (row.listingId !== listingId) return 'different';
+  return { purchaseId: row.id, balance: await balanceOfEntryAccount(ctx.em, row.ledgerEntryId, ctx.clock.now()) };
 }
 
 /**
@@ -115,6 +137,7 @@ async function purchaseAlone(
     // Any other reason comes after the customer's row was found active.
     check?.observe(true);
     if (refused.reason === RETRY) return null;
+    if (refused.reason === KEY_HELD) throw reused(OUTLIVED);
     // No listing of that id: the statement had no row to take the detail from, and sends none.
     const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null; missing?: number };
     if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency!, detail.missing!, ON_LISTING);
@@ -199,6 +222,15 @@ export function purchaseAloneSql(
 
 /** What PURCHASE_ALONE raises when it cannot decide alone (see purchaseAlone). */
 const RETRY = 'RETRY';
+/**
+ * What PURCHASE_ALONE raises, before any other refusal, when a purchase of the customer holds the
+ * key it claimed afresh (its record purged past retention): answered from that purchase
+ * (answeringOutlivedKeys, edges-21), not refused for what the first purchase changed.
+ */
+const KEY_HELD = 'KEY_HELD';
+/** The purchase of `customerId` holding `key` (`offer_purchase`'s unique key), as a subquery. */
+const purchaseHoldingKey = (customerId: number, key: string) =>
+  sql`select 1 from offer_purchase kp where kp.customer_id = ${customerId} and kp.idempotency_key = ${key}`;
 /** What PURCHASE_ALONE raises when the customer, read under the status lock, is not ACTIVE. */
 const NOT_ACTIVE = 'NOT_ACTIVE';
 /**
@@ -321,7 +353,8 @@ const PURCHASE_ALONE = statement(
       ), st as materialized (
         select ${customerStatusNow(customerId)} as status from claim
       ), checked as materialized (
-        select case when st.status is distinct from ${CustomerStatus.ACTIVE}::text then ${NOT_ACTIVE}::text
+        select case when exists (${purchaseHoldingKey(customerId, key)}) then ${KEY_HELD}::text
+                    when st.status is distinct from ${CustomerStatus.ACTIVE}::text then ${NOT_ACTIVE}::text
                     when h.listing_id is null or not h.on_show then ${UserErrorCode.OFFER_UNAVAILABLE}::text
                     when not h.payable then ${UNPAYABLE}::text
                     when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
@@ -481,10 +514,13 @@ async function purchaseInTransaction(
                and exists (select 1 from st where "customerStatus" = ${CustomerStatus.ACTIVE}::text)
                for update
           )
-          select exists (select 1 from claim) as claimed, shown.*, st.*, locked.*
+          select exists (select 1 from claim) as claimed, exists (${purchaseHoldingKey(customer.customerId, idempotencyKey)}) as "keyHeld", shown.*, st.*, locked.*
             from (select 1) one left join shown on true left join st on true left join locked on true`,
     );
     if (!head?.claimed) return replayOf<PurchaseOutcome>(em, scope, idempotencyKey, fingerprint, {}, OUTLIVED);
+    // A key claimed afresh that a purchase holds (its record purged): that purchase answers
+    // (answeringOutlivedKeys), before any refusal of what it changed.
+    if (head.keyHeld) throw reused(OUTLIVED);
     // After the replay: a purchase that went through still answers the same once the account is
     // suspended. The status is the one read under the status lock (customerStatusNow), not at
     // authentication: a suspension committed while this request waited refuses it.
@@ -605,7 +641,7 @@ type IssuedKey = keyof IssuedOfferRow & keyof EntityRow<IssuedOffer> & string;
 const ISSUED_KEYS: readonly IssuedKey[] = ['id', 'code', 'customerId', 'offerVersionId', 'source', 'moneyCurrency', 'status', 'lockExpiresAt', 'expiresAt', 'redeemedAt', 'createdAt'];
 
 /** The purchase's first statement: the claim, the listing with its offer and currency, the locked account. */
-type PurchaseHead = { claimed: boolean; customerStatus: string | null; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; payable: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
+type PurchaseHead = { claimed: boolean; keyHeld: boolean; customerStatus: string | null; id: number | null; price: number; perCustomerLimit: number | null; stockRemaining: number | null; onShow: boolean; payable: boolean; eligible: boolean } & OfferVersionColumns<'offer.'> &
   PrefixedRow<PointCurrency, (typeof CURRENCY_KEYS)[number], 'currency.'> &
   Partial<PrefixedRow<PointAccount, (typeof ACCOUNT_KEYS)[number], 'account.'>>;
 

@@ -330,7 +330,7 @@ function alreadyRedeemedByYou(redeemedAt: Date | string, ref: string | null, nex
   return refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, `Your till already redeemed this offer code at ${new Date(redeemedAt).toISOString()}, ${sale}. ${next}`, ['input', 'code']);
 }
 
-/** An issued offer as `lockOffersToVoid` locked it: its key and its status as of the reversal's `now`. */
+/** An issued offer as `lockOffersToVoid` locked it: its key and its status as of the `now` it was locked at (voidLockedOffers reads it again at its own). */
 export type VoidableOffer = WalletKey & Pick<IssuedOfferRow, 'status'>;
 
 /**
@@ -359,18 +359,28 @@ export async function lockOffersToVoid(em: SqlEntityManager, issuedOfferIds: num
 
 /**
  * Voids offers the caller locked (`lockOffersToVoid`): a reversed sale takes back what it awarded,
- * in the caller's transaction. ISSUED or LOCKED ones (as of the lock's `now`) become VOIDED, each
- * with its WALLET_CHANGED event; REDEEMED ones are reported and left alone; expired and already
- * voided ones are neither. One statement for the rows and one for their events (edges-12: each
- * offer was locked and read a second time here, one offer at a time).
+ * in the caller's transaction. Those ISSUED or LOCKED as of `now` (the reversal's final date, which
+ * may be later than the lock's: the accounts' locks move it past the writes it waited for) become
+ * VOIDED, each with its WALLET_CHANGED event; REDEEMED ones are reported and left alone; expired
+ * and already voided ones are neither. An offer live at the lock's date and ended by `now` is left
+ * to read EXPIRED (edges-21: it was VOIDED at a date past its end). The rows are locked, so only
+ * time can change their status in between, and only from live to EXPIRED (or a lock run out to
+ * ISSUED, still live). One statement for the rows and one for their events (edges-12).
  */
 export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
-  const live = rows.filter((r) => LIVE.includes(r.status));
-  if (live.length) {
-    await query(
+  const candidates = rows.filter((r) => LIVE.includes(r.status));
+  let live: VoidableOffer[] = [];
+  if (candidates.length) {
+    const voided = await query<{ id: number }>(
       em,
-      sql`update issued_offer io set status = 'VOIDED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now}) where io.id = any(${idList(live.map((r) => r.id))})`,
+      sql`update issued_offer io set status = 'VOIDED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
+           where io.id = any(${idList(candidates.map((r) => r.id))})
+             and issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) in ('ISSUED', 'LOCKED')
+          returning io.id`,
     );
+    const ids = new Set(voided.map((r) => Number(r.id)));
+    // In the rows' order (code order), as their events were written before.
+    live = candidates.filter((r) => ids.has(Number(r.id)));
     await recordEvents(em, 'WALLET_CHANGED', live.map((r) => walletEvent(r, 'VOIDED')), now);
   }
   return { voided: live.map((r) => r.id), alreadyRedeemed: rows.filter((r) => r.status === IssuedOfferStatus.REDEEMED).map((r) => r.id) };

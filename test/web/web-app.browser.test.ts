@@ -189,7 +189,7 @@ describe('web app in a browser', () => {
     await operator.getByTestId('staff-balance-BEANS').filter({ hasText: before.toLocaleString('en-GB') }).waitFor();
     await operator.getByLabel('Points (negative to debit)').fill('50');
     await operator.getByLabel('Reason (kept in the audit log)').fill('Goodwill for a cold latte');
-    await operator.getByLabel('Counts towards tiers (qualifying)').check();
+    await operator.getByLabel('Counts towards lifetime points and tiers').selectOption('yes');
     await check(operator, 'console-customer');
     await operator.getByRole('button', { name: 'Adjust points' }).click();
     await operator.getByRole('status').filter({ hasText: `Adjusted by 50: the balance is now ${(before + 50).toLocaleString('en-GB')}` }).waitFor();

@@ -72,7 +72,10 @@ function Customer({ externalId }: { externalId: string }) {
         submitLabel="Adjust points"
         onSubmit={async (form, idempotencyKey) => {
           const amount = int(form, 'amount') ?? 0;
-          const qualifying = form.get('qualifying') === 'on';
+          // Unset is the API's own rule (a credit counts, a debit does not: AdjustPointsInput); only
+          // an operator's explicit choice is sent (edges-21: an unticked box sent false, so a +150
+          // goodwill counted nothing towards tiers where an integrator's +150 counted).
+          const qualifying = QUALIFYING_CHOICES[String(form.get('qualifying') ?? '')];
           const { data: result } = await adjust({
             variables: {
               input: { customerExternalId: customer.externalId, currency: text(form, 'currency') ?? '', amount, reason: text(form, 'reason') ?? '', qualifying, idempotencyKey },
@@ -90,9 +93,12 @@ function Customer({ externalId }: { externalId: string }) {
         </select>
         <Field label="Points (negative to debit)" name="amount" type="number" required />
         <Field label="Reason (kept in the audit log)" name="reason" required />
-        <label className="check">
-          <input type="checkbox" name="qualifying" /> Counts towards tiers (qualifying)
-        </label>
+        <label htmlFor="f-qualifying">Counts towards lifetime points and tiers</label>
+        <select id="f-qualifying" name="qualifying" defaultValue="">
+          <option value="">As usual: points added count, points taken off do not</option>
+          <option value="yes">Yes (points taken off lower them too)</option>
+          <option value="no">No (goodwill that does not count)</option>
+        </select>
       </ActionForm>
 
       <h2>Ledger</h2>
@@ -151,3 +157,6 @@ function Customer({ externalId }: { externalId: string }) {
     </>
   );
 }
+
+/** The "Counts towards lifetime points and tiers" choice as AdjustPointsInput.qualifying: unset keeps the API's rule. */
+const QUALIFYING_CHOICES: Record<string, boolean | undefined> = { '': undefined, yes: true, no: false };

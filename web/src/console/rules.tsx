@@ -23,6 +23,14 @@ const DAY_MS = 86_400_000;
 const dayAfter = (day: string) => new Date(Date.parse(day) + DAY_MS).toISOString();
 /** The last instant a campaign runs (its exclusive `endsAt` less 1 ms), whose UTC date the list shows as its last day. */
 const lastDay = (endsAt: string) => new Date(Date.parse(endsAt) - 1).toISOString();
+/**
+ * The days the campaign form takes: the API's DateTime runs from 0001-01-01 to 9999-12-31 (UTC), and
+ * the last day is sent as the next day's start, so it ends a day sooner (edges-21: 9999-12-31 sent
+ * `+010000-01-01T00:00:00.000Z`). The browser refuses a day outside them before anything is sent.
+ */
+const FIRST_DAY = '0001-01-01';
+const LAST_START = '9999-12-31';
+const LAST_LAST_DAY = '9999-12-30';
 
 const ACTIVITY_KINDS: ActivityKind[] = ['SIGN_UP', 'REFERRAL', 'REVIEW', 'SOCIAL_SHARE', 'EVENT_CHECK_IN', 'BIRTHDAY', 'SURVEY'];
 
@@ -222,8 +230,8 @@ export function Rules() {
         >
           <Field label="Name" name="campaignName" required />
           <CurrencySelect name="campaignCurrency" />
-          <Field label="Starts (UTC)" name="startsAt" type="date" required />
-          <Field label="Last day (UTC)" name="endsAt" type="date" required hint="It runs through this day: the same day as the start for one day." />
+          <Field label="Starts (UTC)" name="startsAt" type="date" required min={FIRST_DAY} max={LAST_START} />
+          <Field label="Last day (UTC)" name="endsAt" type="date" required min={FIRST_DAY} max={LAST_LAST_DAY} hint="It runs through this day: the same day as the start for one day." />
           <Field label="Bonus points per sale" name="bonusPoints" type="number" min={1} required />
           <Field label="At most per member" name="perCustomer" type="number" min={1} />
         </ActionForm>

@@ -142,7 +142,7 @@ export function ActionForm({ title, submitLabel, onSubmit, children }: { title: 
 }
 
 /** A labelled input (ids derived from the form's name). */
-export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number; step?: string }) {
+export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string }) {
   const id = `f-${name}`;
   return (
     <div>

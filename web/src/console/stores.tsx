@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
-import { DataTable, formatDate, formatEnd, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PageTitle } from '../shared/ui';
 import {
   ConsoleAddListingDocument,
   ConsoleCreateStoreDocument,
@@ -47,7 +47,7 @@ export function Stores() {
             {s.name} <span className="muted">({s.code})</span>
           </h2>
           <p className="muted">
-            {s.currency.code} · {s.startsAt ? `from ${formatDate(s.startsAt)}` : 'open'} {s.endsAt ? formatEnd(s.endsAt) : ''} · who:{' '}
+            {s.currency.code} · {s.startsAt ? formatStart(s.startsAt) : 'open'} {s.endsAt ? formatExclusiveEnd(s.endsAt) : ''} · who:{' '}
             {[
               s.eligibility.tiers.length ? `tiers ${s.eligibility.tiers.join(', ')}` : '',
               s.eligibility.segments.length ? `segments ${s.eligibility.segments.join(', ')}` : '',

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
-import { formatEnd, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { formatExclusiveEnd, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
 import { APP } from './shell';
 
@@ -24,7 +24,7 @@ export function Stores() {
             </h2>
             <p className="muted">
               Paid in {s.currency.name}
-              {s.endsAt ? `, open ${formatEnd(s.endsAt)}` : ''}
+              {s.endsAt ? `, open ${formatExclusiveEnd(s.endsAt)}` : ''}
             </p>
           </li>
         ))}

@@ -127,16 +127,18 @@ const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: '
 
 export const formatDateTime = (iso: string | null | undefined) => (iso ? `${dateTime.format(new Date(iso))} UTC` : '—');
 export const formatDate = (iso: string | null | undefined) => (iso ? date.format(new Date(iso)) : '—');
+/** Whether `iso` is the very start of a UTC day (00:00:00.000). */
+const atUtcMidnight = (iso: string) => Date.parse(iso) % 86_400_000 === 0;
 /**
- * An exclusive end (the API's `endsAt`: the first instant no longer included) as a reader takes it:
- * one at a midnight UTC is "through <the day before>", the last day included; any other is
- * "until <date, time> UTC". "until <date>" alone read as through that day, which is closed all of
- * it (newcomer-21; the console's campaigns show their last day the same way, newcomer-19).
+ * An exclusive end (a store's `endsAt`, where the API stops at that instant) as a reader takes it:
+ * "through 31 Dec 2026" (the last day included) when it is a UTC midnight, else "until 1 Jan 2027,
+ * 15:00 UTC" (the instant itself). A bare "until 1 Jan 2027" read as 1 January included when the
+ * store closed as it began (edges-21, newcomer-21).
  */
-export const formatEnd = (iso: string) => {
-  const at = Date.parse(iso);
-  return at % 86_400_000 === 0 ? `through ${formatDate(new Date(at - 1).toISOString())}` : `until ${formatDateTime(iso)}`;
-};
+export const formatExclusiveEnd = (iso: string) =>
+  atUtcMidnight(iso) ? `through ${date.format(new Date(Date.parse(iso) - 1))}` : `until ${formatDateTime(iso)}`;
+/** A start (inclusive) as "from 1 Jan 2027", with its time ("from 1 Jan 2027, 15:00 UTC") when it is not a UTC midnight. */
+export const formatStart = (iso: string) => `from ${atUtcMidnight(iso) ? formatDate(iso) : formatDateTime(iso)}`;
 export const formatPoints = (n: number | string, code?: string) => `${Number(n).toLocaleString('en-GB')}${code ? ` ${code}` : ''}`;
 export const formatMoney = (amount: string | number, currency: string) =>
   new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(Number(amount));

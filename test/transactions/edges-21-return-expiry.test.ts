@@ -1,0 +1,72 @@
+import { CreateCampaignDocument, ReverseTransactionDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { brokenInvariants } from '../support/invariants.js';
+import { holdLocks } from '../support/locks.js';
+import { adjust, createCustomer, createOffer, createPartner, earningProgram, submitSale, unique } from '../support/program.js';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/**
+ * edges-21 (hostile-19 left it): a return read the status of the offers it voids at its clock as the
+ * request began, and is dated later, after the writes of the accounts it waited for. An awarded offer
+ * that expired in that gap was VOIDED at the return's date, where it had ended EXPIRED before it.
+ * Its status is now decided at the return's own date.
+ */
+describe("a return's voided offers read at the return's date (edges-21)", () => {
+  let t: TestGateway;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    till = await createPartner(t, ['transactions:write', 'transactions:read']);
+  });
+  afterEach(async () => {
+    t.clock.reset();
+    expect(await brokenInvariants(t)).toEqual([]);
+  });
+  afterAll(() => t.close());
+
+  const awarded = (externalId: string) =>
+    t.sql<{ stored: string; asRead: string; events: string[] }>(
+      `select io.status as stored, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, $2) as "asRead",
+              array(select e.payload->>'change' from outbox_event e where e.topic = 'WALLET_CHANGED' and (e.payload->>'issuedOfferId')::bigint = io.id order by e.id) as events
+         from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1 order by io.id`,
+      [externalId, t.clock.now()],
+    );
+
+  it('an awarded offer that expires while the return waits for the account stays EXPIRED; one still live at the return\'s date is VOIDED', async () => {
+    const { money, currency } = await earningProgram(t, 'RX');
+    const muffin = await createOffer(t); // validDays 30
+    t.clock.freeze();
+    const window = { startsAt: new Date(t.clock.now().getTime() - DAY).toISOString(), endsAt: new Date(t.clock.now().getTime() + 90 * DAY).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: unique('muffin'), currency, ...window, outcome: { offerId: muffin.id } } as never }, t.operatorToken));
+    const customer = await createCustomer(t, currency, 5);
+    const externalId = await submitSale(t, till, customer.externalId, money, 3);
+    await t.jobs.runner.runUntilIdle();
+    const [issued] = await awarded(customer.externalId);
+    expect(issued.asRead).toBe('ISSUED');
+
+    // The return starts 30 minutes before the offer's end and waits for its sale while the clock
+    // passes the end and a write of the customer's account commits.
+    t.clock.advance(30 * DAY - 30 * MINUTE);
+    const held = await holdLocks(t, 'select 1 from sales_transaction where external_id = $1 for update', [externalId]);
+    const returning = t.gql(ReverseTransactionDocument, { externalId, reason: 'returned' }, till.credential);
+    try {
+      await held.blocking(1);
+      t.clock.advance(60 * MINUTE);
+      await adjust(t, customer.externalId, currency, 1);
+    } finally {
+      await held.commit();
+      await held.end();
+    }
+    expect(ok(await returning).reverseTransaction.userErrors).toEqual([]);
+    expect(await awarded(customer.externalId)).toEqual([{ stored: 'ISSUED', asRead: 'EXPIRED', events: ['ISSUED'] }]);
+
+    // The same return with nothing to wait for, before the end: voided as before.
+    const other = await createCustomer(t, currency, 5);
+    const second = await submitSale(t, till, other.externalId, money, 3);
+    await t.jobs.runner.runUntilIdle();
+    expect(ok(await t.gql(ReverseTransactionDocument, { externalId: second, reason: 'returned' }, till.credential)).reverseTransaction.userErrors).toEqual([]);
+    expect(await awarded(other.externalId)).toEqual([{ stored: 'VOIDED', asRead: 'VOIDED', events: ['ISSUED', 'VOIDED'] }]);
+  });
+});
