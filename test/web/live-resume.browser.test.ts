@@ -27,6 +27,11 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
     stack = await startWebStack({ PERSISTED_ONLY: 'web,console' });
     t = stack.t;
   });
+  // Each test's tab closed after it: the gateway's subscriber count is then this test's tab's.
+  afterEach(async () => {
+    await Promise.all(stack.contexts.splice(0).map((c) => c.close()));
+    await until(() => t.gateway.events.listenerCount() === 0, 'the closed tabâ€™s subscriptions released');
+  });
   afterAll(async () => stack?.close());
 
   const staff = (document: string, input: Record<string, unknown>) => t.gql(document, { input }, t.operatorToken).then(ok);
@@ -90,6 +95,34 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
     await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
     await until(() => page.evaluate(() => (globalThis as InPage).__fetching === 0), 'the pageâ€™s reads answered');
   };
+  type Tab = Awaited<ReturnType<typeof openTab>>;
+  /** The held subscribe messages sent on, and the next ones not held. */
+  const release = (tab: Tab) => {
+    tab.hold = false;
+    for (const send of tab.held.splice(0)) send();
+  };
+  /** A new member's tab, live, whose balance feed has received one event (+1: 501 BEANS). */
+  const liveAfterOneEvent = async () => {
+    const member = await newMember();
+    const tab = await openTab();
+    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
+    await tab.page.locator('[data-live="connected"]').waitFor();
+    await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open on the gateway');
+    await adjust(member, 1, `live-${member}`);
+    await balance(tab.page, '501 BEANS');
+    return { member, tab };
+  };
+  /** The phone's network drops and comes back: a new socket, Live, its subscriptions sent again and held, the reconnection's refresh answered. */
+  const reconnectHeld = async (tab: Tab) => {
+    tab.hold = true;
+    const before = await opened(tab.page);
+    await tab.context.setOffline(true);
+    await tab.context.setOffline(false);
+    await until(async () => (await opened(tab.page)) > before, 'a new socket once the network is back');
+    await tab.page.locator('[data-live="connected"]').waitFor();
+    await until(() => tab.held.length === 2, 'both subscriptions sent again, and held');
+    await readsDone(tab.page);
+  };
   const balance = (page: Page, text: string) =>
     until(async () => (await page.getByTestId('header-balance').textContent()) === text, `the header balance ${text}`, 20_000);
 
@@ -104,37 +137,20 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
     await readsDone(tab.page);
 
     await adjust(member, 3, `window-${member}`);
-    tab.hold = false;
-    for (const send of tab.held.splice(0)) send();
+    release(tab);
     await balance(tab.page, '503 BEANS');
     // The subscriptions started after the point read before the screens (no later than their read).
     expect(tab.subscribes.every((s) => typeof s.payload.variables?.after === 'string')).toBe(true);
   }, 60_000);
 
   test('a reconnection: a change committed after the refresh and before the subscriptions were sent again is shown; each resumes after its last event', async () => {
-    const member = await newMember();
-    const tab = await openTab();
-    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
-    await tab.page.locator('[data-live="connected"]').waitFor();
-    await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open on the gateway');
-    await adjust(member, 1, `live-${member}`);
-    await balance(tab.page, '501 BEANS');
+    const { member, tab } = await liveAfterOneEvent();
     expect(tab.balanceEvents).toHaveLength(1);
-
-    // The phone's network drops and comes back: a new socket, its subscriptions held.
-    tab.hold = true;
-    const before = await opened(tab.page);
     const sent = tab.subscribes.length;
-    await tab.context.setOffline(true);
-    await tab.context.setOffline(false);
-    await until(async () => (await opened(tab.page)) > before, 'a new socket once the network is back');
-    await tab.page.locator('[data-live="connected"]').waitFor();
-    await until(() => tab.held.length === 2, 'both subscriptions sent again, and held');
-    await readsDone(tab.page); // the reconnection's refresh
+    await reconnectHeld(tab);
 
     await adjust(member, 2, `window-${member}`);
-    tab.hold = false;
-    for (const send of tab.held.splice(0)) send();
+    release(tab);
     await balance(tab.page, '503 BEANS');
     // The balance feed resumed after the event it had received, not from the gateway's head.
     const again = tab.subscribes.slice(sent).map((s) => s.payload.variables?.after);
@@ -142,21 +158,8 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
   }, 60_000);
 
   test('a reconnection past the replay window (EVENT_ID_EXPIRED): the app reads a new point, then the screens, and the feed goes on live after it', async () => {
-    const member = await newMember();
-    const tab = await openTab();
-    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
-    await tab.page.locator('[data-live="connected"]').waitFor();
-    await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open on the gateway');
-    await adjust(member, 1, `live-${member}`);
-    await balance(tab.page, '501 BEANS');
-
-    tab.hold = true;
-    const before = await opened(tab.page);
-    await tab.context.setOffline(true);
-    await tab.context.setOffline(false);
-    await until(async () => (await opened(tab.page)) > before, 'a new socket once the network is back');
-    await until(() => tab.held.length === 2, 'both subscriptions sent again, and held');
-    await readsDone(tab.page);
+    const { member, tab } = await liveAfterOneEvent();
+    await reconnectHeld(tab);
     // A change while away, written longer ago than the replay window: the resume after the event
     // the balance feed received is refused EVENT_ID_EXPIRED.
     await adjust(member, 2, `away-${member}`);
@@ -166,8 +169,7 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
           and customer_seq > $4`,
       [member, t.clock.now(), t.config.events.retentionHours, Number(tab.balanceEvents.at(-1))],
     );
-    tab.hold = false;
-    for (const send of tab.held.splice(0)) send();
+    release(tab);
     await balance(tab.page, '503 BEANS');
     expect(tab.refusals).toEqual(['EVENT_ID_EXPIRED']);
 
