@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { Arg, Ctx as Context, FieldResolver, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Ctx as Context, FieldResolver, ID, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { RequestCtx } from '../graphql/context.js';
 import { shown } from '../domain/text.js';
 import { badInput, ErrorCode } from '../graphql/errors.js';
@@ -59,6 +59,21 @@ const eventId = (event: DeliveredEvent) => String(event.id);
 
 @Resolver()
 export class EventsResolver {
+  /**
+   * The signed-in customer's resume point for a screen about to read (live-21): the last position
+   * of their event stream, any topic, as decimal text ("0" before their first event). Every change
+   * with an event at or before it has committed (the event is written in the change's transaction),
+   * so reads begun after this one show it; one after it is replayed to `after:` this id. Customers
+   * only (UNAUTHENTICATED/FORBIDDEN otherwise, as `me`).
+   */
+  @Query(() => ID, {
+    description:
+      'The eventId of your latest event, any topic ("0" before your first). Read it before the data you show, then subscribe with `after:` it: every change your reads missed is replayed, none missed.',
+  })
+  async lastEventId(@Context() ctx: RequestCtx): Promise<string> {
+    return String(await streamHead(ctx.em, requireCustomer(ctx).customerId));
+  }
+
   @Subscription(() => BalanceChange, { subscribe: listen('BALANCE_CHANGED', currencyFilter), description: 'Your balance, each time it changes (optionally only in one currency).' })
   balanceChanged(
     @Root() event: DeliveredEvent,

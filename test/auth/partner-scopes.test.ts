@@ -41,6 +41,7 @@ const FAR = '2099-01-01T00:00:00.000Z';
 const MATRIX: Row[] = [
   // Queries
   { field: 'Query.me', doc: `{ me { id } }`, allowed: [] },
+  { field: 'Query.lastEventId', doc: `{ lastEventId }`, allowed: [] },
   {
     field: 'Query.customer',
     doc: `query($e: String!) { customer(externalId: $e) { id externalId } }`,

@@ -1,11 +1,12 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type ReactNode } from 'react';
-import { createLiveClient, subscribeById, type LiveEnd } from '../shared/api';
+import { createLiveClient, subscribeAfter, type LiveEnd } from '../shared/api';
 import { currentToken } from '../shared/session';
 import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
 import { Frame, formatPoints, type NavItem } from '../shared/ui';
 import {
   MemberBalanceChangedDocument,
+  MemberLastEventIdDocument,
   MemberProfileDocument,
   MemberWalletChangedDocument,
   type MemberBalanceChangedSubscription,
@@ -35,14 +36,23 @@ const NAV: NavItem[] = [
 /**
  * The member's frame: who is signed in and their balance, the navigation, and the live feed.
  * Each balance or wallet event refetches what is on screen and is announced to screen readers.
+ * The screens read only after the member's resume point (`lastEventId`), and the subscriptions
+ * start after it and resume after their last event on every reconnection (live-21): a change is
+ * either in what the screens read or in what the feed replays, never in neither.
  */
 export function MemberShell({ token, onSignOut, children }: { token: string; onSignOut: (because?: string) => void; children: ReactNode }) {
   const client = useApolloClient();
-  const profile = useQuery(MemberProfileDocument);
+  // The screens read only once the resume point is read (live-21): see the effect below.
+  const [started, setStarted] = useState(false);
+  const [startFailed, setStartFailed] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+  const profile = useQuery(MemberProfileDocument, { skip: !started });
   const [live, setLive] = useState<LiveState>('connecting');
   const [announcement, setAnnouncement] = useState('');
 
   useEffect(() => {
+    let gone = false;
+    setStartFailed(null);
     // The token is read again at each new connection: a 4401 connects again only with another one.
     const { ws, dispose } = createLiveClient(
       'web',
@@ -74,38 +84,69 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
           }
         });
     };
+    // The resume point is read before what the screens show (live-21). An event is written in its
+    // change's transaction, so a change whose event is at or before this point has committed and
+    // every read begun after shows it; one after it is replayed to the subscriptions, which start
+    // `after` it. Read after the screens (or beside them), a change committed in between was in
+    // neither: the header kept the old balance until the next event.
+    const lastEventId = () => client.query({ query: MemberLastEventIdDocument, fetchPolicy: 'network-only' }).then(({ data }) => data!.lastEventId);
+    // EVENT_ID_EXPIRED (a disconnection longer than the replay window): a new point, then the screens read again.
+    const restartAfter = async () => {
+      const point = await lastEventId();
+      refresh();
+      return point;
+    };
+    let connections = 0;
     const offConnected = ws.on('connected', () => {
       setLive('connected');
-      refresh(); // anything that changed while disconnected
+      // Each subscription resumes after its last event, so what changed while disconnected is
+      // replayed; this reads what no event announces (stock, new listings) once more.
+      if (connections++ > 0) refresh();
     });
     // "Offline" (reconnecting), unless the feed stopped for good.
     const down = () => setLive((now) => (now === 'closed' ? now : 'offline'));
     const offClosed = ws.on('closed', down);
-    // A subscription the gateway ended busy was sent again on the open socket: live again, and
-    // what changed while it was down is read now (lead-13: the badge said "Offline" for good).
-    const offResubscribed = ws.on('resubscribed', () => {
-      setLive((now) => (now === 'closed' ? now : 'connected'));
-      refresh();
-    });
-    const stopBalance = subscribeById<MemberBalanceChangedSubscription>(ws, MemberBalanceChangedDocument, {
-      data: ({ balanceChanged: b }) => {
-        const change = b.change ? ` (${b.change.amount > 0 ? '+' : ''}${b.change.amount})` : '';
-        setAnnouncement(`Your balance is now ${formatPoints(b.available, b.currency.code)}${change}.`);
-        refresh();
+    // A subscription the gateway ended busy was sent again on the open socket, after its last
+    // event: live again (lead-13: the badge said "Offline" for good), and what changed is replayed.
+    const offResubscribed = ws.on('resubscribed', () => setLive((now) => (now === 'closed' ? now : 'connected')));
+    let stopBalance = () => {};
+    let stopWallet = () => {};
+    lastEventId().then(
+      (point) => {
+        if (gone) return;
+        setStarted(true);
+        stopBalance = subscribeAfter<MemberBalanceChangedSubscription>(ws, MemberBalanceChangedDocument, point, {
+          eventIdOf: (data) => data.balanceChanged.eventId,
+          data: ({ balanceChanged: b }) => {
+            const change = b.change ? ` (${b.change.amount > 0 ? '+' : ''}${b.change.amount})` : '';
+            setAnnouncement(`Your balance is now ${formatPoints(b.available, b.currency.code)}${change}.`);
+            refresh();
+          },
+          // An event the gateway could not resolve: the feed goes on; read what it would have said.
+          missed: refresh,
+          ended: down,
+          expired: restartAfter,
+        });
+        stopWallet = subscribeAfter<MemberWalletChangedSubscription>(ws, MemberWalletChangedDocument, point, {
+          eventIdOf: (data) => data.walletChanged.eventId,
+          data: ({ walletChanged: w }) => {
+            setAnnouncement(`Wallet: an offer was ${w.change.toLowerCase().replace(/_/g, ' ')}.`);
+            refresh();
+          },
+          missed: refresh,
+          ended: down,
+          expired: restartAfter,
+        });
       },
-      // An event the gateway could not resolve: the feed goes on; read what it would have said.
-      missed: refresh,
-      ended: down,
-    });
-    const stopWallet = subscribeById<MemberWalletChangedSubscription>(ws, MemberWalletChangedDocument, {
-      data: ({ walletChanged: w }) => {
-        setAnnouncement(`Wallet: an offer was ${w.change.toLowerCase().replace(/_/g, ' ')}.`);
-        refresh();
+      (error: unknown) => {
+        if (gone) return;
+        // A refused token, as the live socket's 4401 for the only token the tab has: signed out, with why.
+        if (problemOf(error).code === 'UNAUTHENTICATED') return onSignOut(LIVE_END_MESSAGES['signed-out']);
+        setStartFailed(error);
       },
-      missed: refresh,
-      ended: down,
-    });
+    );
     return () => {
+      gone = true;
       stopBalance();
       stopWallet();
       offConnected();
@@ -113,8 +154,9 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       offResubscribed();
       dispose();
     };
-  }, [client, token, onSignOut]);
+  }, [client, token, onSignOut, attempt]);
 
+  const failure = startFailed ?? profile.error;
   const me = profile.data?.me;
   const balance = me?.balances[0];
   return (
@@ -151,15 +193,22 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
           {LIVE_END_MESSAGES['account-closed']}
         </p>
       ) : null}
-      {profile.error ? <ProblemAlert problem={problemOf(profile.error)} /> : null}
-      {profile.error && problemOf(profile.error).code === 'UNAUTHENTICATED' ? (
+      {failure ? <ProblemAlert problem={problemOf(failure)} /> : null}
+      {failure && problemOf(failure).code === 'UNAUTHENTICATED' ? (
         <p>
           <button type="button" onClick={() => onSignOut()}>
             Sign in again
           </button>
         </p>
       ) : null}
-      {children}
+      {startFailed ? (
+        <p>
+          <button type="button" onClick={() => setAttempt((n) => n + 1)}>
+            Try again
+          </button>
+        </p>
+      ) : null}
+      {started ? children : null}
     </Frame>
   );
 }

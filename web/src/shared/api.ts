@@ -129,8 +129,8 @@ export type LiveEnd =
 export interface LiveClient {
   /**
    * `connected`/`closed`: graphql-ws's socket events. `resubscribed`: a subscription the gateway
-   * ended with a busy error (its socket still open) was sent again: the feed is live again, and
-   * what changed in between was not pushed (the screen reads it again).
+   * ended with a busy error (its socket still open) was sent again: the feed is live again (what
+   * changed in between is replayed to a subscription sent with `after`: `subscribeAfter`).
    */
   on(event: 'connected' | 'closed' | 'resubscribed', listener: (...args: unknown[]) => void): () => void;
   subscribe: WsClient['subscribe'];
@@ -367,7 +367,7 @@ export function createLiveClient(app: AppName, token: () => string | null, onEnd
   };
 }
 
-/** What a screen does with one subscription's messages (`subscribeById`). */
+/** What a screen does with one subscription's messages (`subscribeAfter`). */
 export interface SubscriptionHandlers<T> {
   /** An event's data. */
   data: (data: T) => void;
@@ -380,20 +380,75 @@ export interface SubscriptionHandlers<T> {
   ended: (error: unknown) => void;
 }
 
+/** What a resuming subscription (`subscribeAfter`) also needs: each event's id, and a new start after EVENT_ID_EXPIRED. */
+export interface ResumingHandlers<T> extends SubscriptionHandlers<T> {
+  /** The event's `eventId` (its data must select it), the next resume point. */
+  eventIdOf: (data: T) => string;
+  /**
+   * The gateway no longer keeps every event after the resume point (EVENT_ID_EXPIRED: a long
+   * disconnection): read a new resume point (`lastEventId`) and then what the screens show, and
+   * resolve with that point; the subscription starts again after it. A rejection ends it (`ended`).
+   */
+  expired: () => Promise<string>;
+}
+
+/** Whether a subscription's errors (an `error` message's, or a `next` message's) say EVENT_ID_EXPIRED: its resume point's events are no longer all kept. */
+const isExpired = (error: unknown) => Array.isArray(error) && (error as { extensions?: { code?: unknown } }[]).some((e) => e?.extensions?.code === 'EVENT_ID_EXPIRED');
+
 /**
- * Subscribes by id (an empty `query`, `extensions.persistedQuery`), as over HTTP.
+ * Subscribes by id (an empty `query`, `extensions.persistedQuery`), as over HTTP, with
+ * `variables.after`: first `start`, then the `eventId` of the last event received (live-21).
+ * Every sending of it carries the resume point as it is then: graphql-ws 6 sends the same payload
+ * object again on each new socket (client.js `subscribe`: its retry loop stringifies `payload` at
+ * each send), and `createLiveClient` does on a new client and after a busy refusal; `variables` is a
+ * getter, so each of those resumes after the last event seen and the gateway replays what came
+ * in between. Without it a resubscription started live at the gateway's head, and a change
+ * committed between the screens' refresh and that start was never shown.
+ * @param start a resume point no newer than what the screens read (`lastEventId`, read before them)
  * @returns the function that ends the subscription.
  */
-export function subscribeById<T>(ws: Pick<WsClient, 'subscribe'>, document: DocumentNode, on: SubscriptionHandlers<T>): () => void {
-  return ws.subscribe<T>(
-    { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: operationId(document) } } },
-    {
+export function subscribeAfter<T>(ws: Pick<WsClient, 'subscribe'>, document: DocumentNode, start: string, on: ResumingHandlers<T>): () => void {
+  let after = start;
+  let stopped = false;
+  const payload = {
+    query: '',
+    get variables() {
+      return { after };
+    },
+    extensions: { persistedQuery: { version: 1, sha256Hash: operationId(document) } },
+  };
+  let stop = () => {};
+  // The gateway answers an expired point with a `next` carrying the error, then `complete` (the
+  // resume check), or ends a replay that meets a pruned event so: either way that subscription is over.
+  const restart = () => {
+    stop();
+    on.expired().then(
+      (next) => {
+        if (stopped) return;
+        after = next;
+        send();
+      },
+      (failure: unknown) => (stopped ? undefined : on.ended(failure)),
+    );
+  };
+  const send = () => {
+    stop = ws.subscribe<T>(payload, {
       next: (result) => {
-        if (result.data) on.data(result.data as T);
+        if (result.data) {
+          after = on.eventIdOf(result.data as T);
+          on.data(result.data as T);
+        }
+        if (isExpired(result.errors)) return restart();
+        // (an event without data keeps the resume point before it: a resume replays it)
         if (result.errors?.length) on.missed(result.errors);
       },
-      error: on.ended,
+      error: (error) => (isExpired(error) ? restart() : on.ended(error)),
       complete: () => undefined,
-    },
-  );
+    });
+  };
+  send();
+  return () => {
+    stopped = true;
+    stop();
+  };
 }
