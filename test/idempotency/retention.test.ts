@@ -137,7 +137,8 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     expect(await tableSnapshot(t)).toEqual(suspended);
   });
 
-  it("edges-21: a gift claim's key past the window is answered by its claim (same offer), also once the list is used up; nothing written", async () => {
+  /** A customer with 50 points who claimed the one offer of a new list (threshold 10, one claim) under a new key. */
+  const claimedOnce = async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency, 50);
     const list = ok(
@@ -145,6 +146,11 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     ).createGiftList.giftList!;
     const key = unique('gift');
     const first = ok(await t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: shop.offer.id, idempotencyKey: key }, customer.token)).claimGift;
+    return { shop, customer, list, key, first };
+  };
+
+  it("edges-21: a gift claim's key past the window is answered by its claim (same offer), also once the list is used up; nothing written", async () => {
+    const { shop, customer, list, key, first } = await claimedOnce();
     t.clock.advance(25 * HOUR);
     await purge();
     expect(await records('gift:%', key)).toBe(0);
@@ -157,14 +163,8 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
   });
 
   it("break2-21: a gift claim's key past the window for a list that is not there is still another request (IDEMPOTENCY_KEY_REUSED, as within it), and another customer's same key is theirs", async () => {
-    const shop = await simpleShop(t);
-    const customer = await createCustomer(t, shop.currency, 50);
+    const { shop, customer, list, key, first } = await claimedOnce();
     const other = await createCustomer(t, shop.currency, 50);
-    const list = ok(
-      await t.gql(CreateGiftListDocument, { input: { currency: shop.currency, name: unique('list'), offerIds: [shop.offer.id], threshold: 10, maxClaims: 1 } }, t.operatorToken),
-    ).createGiftList.giftList!;
-    const key = unique('gift');
-    const first = ok(await t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: shop.offer.id, idempotencyKey: key }, customer.token)).claimGift;
     const noList = { giftListId: toGlobalId('GiftList', 999_999_999), optionId: shop.offer.id, idempotencyKey: key };
     const codes = (payload: { userErrors: { code: string; field?: string[] | null }[] }) => payload.userErrors.map((e) => [e.code, e.field]);
     const reusedKey = [['IDEMPOTENCY_KEY_REUSED', ['input', 'idempotencyKey']]];
