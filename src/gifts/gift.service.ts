@@ -178,7 +178,8 @@ const CLAIMED_LIST_COLUMNS = columnsOf(GiftList, 'g', ['id', 'name', 'threshold'
 /**
  * What `claimGift` reads of a list: its columns, whether the offer is one of its options and on
  * show, the customer's claims so far (null: none yet), and the option's offer (its fields null
- * when the offer is not on the list: `onList` is checked first).
+ * when the offer is not on the list: `onList` is checked first). Read as one row even when no list
+ * has the id (then its columns are null: `id` is checked after `keyHeld`, break2-21).
  */
 type ClaimedList = Selected<typeof CLAIMED_LIST_COLUMNS> &
   Selected<typeof CLAIMED_LIST_MONEY> & { onList: boolean; onShow: boolean; claimed: number | null; keyHeld: boolean; customerStatus: string | null } & OfferVersionColumns<'offer.'>;
@@ -221,24 +222,27 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, requestFingerprint({ giftListId, offerId }), now);
     if (claim.replay) return claim.result;
 
-    const list = await queryOne(
+    // One row whether or not the list exists (see keyHeld below).
+    const list = (await queryOne(
       em,
       sql<ClaimedList>`select ${CLAIMED_LIST_COLUMNS}, ${CLAIMED_LIST_MONEY},
                  (o.offer_id is not null) as "onList", ${optionOnShow(now)} as "onShow",
                  (select n.claimed from gift_claim_count n where n.gift_list_id = g.id and n.customer_id = ${customer.customerId}) as claimed,
                  exists (select 1 from gift_claim k where k.customer_id = ${customer.customerId} and k.idempotency_key = ${idempotencyKey}) as "keyHeld",
                  ${customerStatusNow(customer.customerId)} as "customerStatus", ${offerVersionColumns('offer.')}
-            from gift_list g
-            join point_currency pc on pc.code = g.currency_code
+            from (select 1) one
+            left join gift_list g on g.id = ${giftListId}
+            left join point_currency pc on pc.code = g.currency_code
             left join gift_list_option o on o.gift_list_id = g.id and o.offer_id = ${offerId}
             left join offer f on f.id = o.offer_id
-            left join offer_version ov on ov.id = f.current_version_id
-           where g.id = ${giftListId}`,
-    );
-    if (!list) throw refuse(UserErrorCode.NOT_FOUND, 'No such gift list.', ['input', 'giftListId']);
+            left join offer_version ov on ov.id = f.current_version_id`,
+    ))!;
     // A key claimed afresh that a claim holds (its record purged): that claim answers
-    // (answeringOutlivedKeys, edges-21), before any refusal of what it changed (a used-up list).
+    // (answeringOutlivedKeys, edges-21), before any refusal of what it changed (a used-up list) or
+    // of what it names (a list that is not there: the key's own claim tells it is another request,
+    // as within the window; break2-21).
     if (list.keyHeld) throw reused(keyOutlived('gift claim'));
+    if (list.id == null) throw refuse(UserErrorCode.NOT_FOUND, 'No such gift list.', ['input', 'giftListId']);
     // The status as of now, under the status lock (before the account's): a suspension committed
     // since the request was authenticated refuses the claim; one that comes later waits for it.
     if (list.customerStatus !== CustomerStatus.ACTIVE) throw notActive();

@@ -27,16 +27,35 @@ function inRange(date: Date): Date {
 }
 
 /**
- * A year written with more than four digits or a sign (`+010000-01-01T00:00:00.000Z`, what
- * JavaScript's toISOString writes past 9999 and before 0000; `10000-01-01T…`): outside the range
- * whatever its digits, so it is told the range rather than graphql-scalars' "invalid
- * date-time-string" (edges-21: the console's last day 9999-12-31 sent the next day so).
+ * A year written with a sign or more than four digits (`+010000-01-01T00:00:00.000Z`, what
+ * JavaScript's toISOString writes past 9999 and before 0000; `10000-01-01T…`; `-0001-…`): RFC 3339
+ * takes neither. One outside 0001–9999 is told the range rather than graphql-scalars' "invalid
+ * date-time-string" (edges-21: the console's last day 9999-12-31 sent the next day so); one inside
+ * it (`+002026-…`, `+009999-…`) is told to write four digits, not that it is out of a range it is
+ * in (break2-21). Group 1: the year as written.
  */
-const EXPANDED_YEAR = /^\s*[+-]?\d{5,}-/;
+const EXPANDED_YEAR = /^\s*([+-]?\d{5,}|[+-]\d{4})-/;
+const FOUR_DIGITS = 'DateTime must write its year with four digits and no sign (RFC 3339), such as 2026-03-01T10:15:30Z';
+/**
+ * A leap second (`23:59:60Z`): RFC 3339's syntax takes it, but no instant here can hold it (a
+ * JavaScript Date, PostgreSQL's timestamptz), and graphql-scalars called it an "invalid
+ * date-time-string", which does not say what to send instead (break2-21).
+ */
+const LEAP_SECOND = /^\s*\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60/;
+const NO_LEAP_SECOND = 'DateTime cannot hold a leap second (:60); send 23:59:59.999 or the next minute';
 
-/** `written` (a DateTime input's text) refused as OUT_OF_RANGE when its year is expanded (EXPANDED_YEAR). */
+/**
+ * `written` (a DateTime input's text) refused as OUT_OF_RANGE or FOUR_DIGITS when its year is
+ * expanded (EXPANDED_YEAR), as NO_LEAP_SECOND for a leap second; anything else passes as it is.
+ */
 function fourDigitYear<T>(written: T): T {
-  if (typeof written === 'string' && EXPANDED_YEAR.test(written)) throw new TypeError(OUT_OF_RANGE);
+  if (typeof written !== 'string') return written;
+  const year = EXPANDED_YEAR.exec(written)?.[1];
+  if (year !== undefined) {
+    const value = Number(year);
+    throw new TypeError(value >= 1 && value <= 9999 ? FOUR_DIGITS : OUT_OF_RANGE);
+  }
+  if (LEAP_SECOND.test(written)) throw new TypeError(NO_LEAP_SECOND);
   return written;
 }
 

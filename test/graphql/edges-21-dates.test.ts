@@ -1,5 +1,5 @@
 import { AddListingDocument, CreateCampaignDocument, CreateOfferDocument, CreateRewardStoreDocument, UpdateOfferDocument } from '../generated/graphql.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
 import { earningProgram, simpleShop, unique } from '../support/program.js';
 
 /**
@@ -33,4 +33,25 @@ describe('DateTime inputs past 9999-12-31 (edges-21)', () => {
       expect(answers.map(refusal)).toEqual(answers.map(() => [['BAD_USER_INPUT', true]]));
     },
   );
+
+  it.each([
+    ['+009999-12-31T00:00:00Z', 'DateTime must write its year with four digits and no sign (RFC 3339), such as 2026-03-01T10:15:30Z'],
+    ['+002026-06-01T00:00:00Z', 'DateTime must write its year with four digits and no sign (RFC 3339), such as 2026-03-01T10:15:30Z'],
+    ['-0001-01-01T00:00:00Z', RANGE],
+    ['2026-06-30T23:59:60Z', 'DateTime cannot hold a leap second (:60); send 23:59:59.999 or the next minute'],
+    ['9999-12-31T23:00:00-14:00', RANGE],
+  ])('break2-21: %s is BAD_USER_INPUT saying what is wrong with it (a literal: GRAPHQL_VALIDATION_FAILED, as any literal a scalar refuses), nothing written', async (date, message) => {
+    const { currency } = await earningProgram(t, 'B21');
+    const before = await tableSnapshot(t);
+    const asVariable = await t.gql(CreateRewardStoreDocument, { input: { code: unique('S'), name: 's', currency, endsAt: date } } as never, t.operatorToken);
+    const asLiteral = await t.gql(
+      `mutation { createRewardStore(input: { code: "${unique('S')}", name: "s", currency: "${currency}", endsAt: "${date}" }) { rewardStore { id } } }`,
+      {},
+      t.operatorToken,
+    );
+    const told = (res: { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) =>
+      (res.errors ?? []).map((e) => [e.extensions?.code, e.message.includes(message) ? message : e.message]);
+    expect([told(asVariable), told(asLiteral)]).toEqual([[['BAD_USER_INPUT', message]], [['GRAPHQL_VALIDATION_FAILED', message]]]);
+    expect(await tableSnapshot(t)).toEqual(before);
+  });
 });

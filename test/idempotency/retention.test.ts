@@ -13,6 +13,7 @@ import {
   UpdateOfferDocument,
   UpsertCustomerDocument,
 } from '../generated/graphql.js';
+import { toGlobalId } from '../../src/graphql/ids.js';
 import { dataOf, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
 import { holdLocks } from '../support/locks.js';
 import { addListing, createCustomer, createPartner, createStore, earningProgram, eventually, simpleShop, unique } from '../support/program.js';
@@ -136,7 +137,8 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     expect(await tableSnapshot(t)).toEqual(suspended);
   });
 
-  it("edges-21: a gift claim's key past the window is answered by its claim (same offer), also once the list is used up; nothing written", async () => {
+  /** A customer with 50 points who claimed the one offer of a new list (threshold 10, one claim) under a new key. */
+  const claimedOnce = async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency, 50);
     const list = ok(
@@ -144,6 +146,11 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     ).createGiftList.giftList!;
     const key = unique('gift');
     const first = ok(await t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: shop.offer.id, idempotencyKey: key }, customer.token)).claimGift;
+    return { shop, customer, list, key, first };
+  };
+
+  it("edges-21: a gift claim's key past the window is answered by its claim (same offer), also once the list is used up; nothing written", async () => {
+    const { shop, customer, list, key, first } = await claimedOnce();
     t.clock.advance(25 * HOUR);
     await purge();
     expect(await records('gift:%', key)).toBe(0);
@@ -153,6 +160,24 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     expect(after.userErrors).toEqual([]);
     expect(after.issuedOffer).toEqual(first.issuedOffer);
     expect(await tableSnapshot(t)).toEqual(before);
+  });
+
+  it("break2-21: a gift claim's key past the window for a list that is not there is still another request (IDEMPOTENCY_KEY_REUSED, as within it), and another customer's same key is theirs", async () => {
+    const { shop, customer, list, key, first } = await claimedOnce();
+    const other = await createCustomer(t, shop.currency, 50);
+    const noList = { giftListId: toGlobalId('GiftList', 999_999_999), optionId: shop.offer.id, idempotencyKey: key };
+    const codes = (payload: { userErrors: { code: string; field?: string[] | null }[] }) => payload.userErrors.map((e) => [e.code, e.field]);
+    const reusedKey = [['IDEMPOTENCY_KEY_REUSED', ['input', 'idempotencyKey']]];
+    expect(codes(dataOf(await t.gql(ClaimGiftDocument, noList, customer.token)).claimGift)).toEqual(reusedKey);
+    t.clock.advance(25 * HOUR);
+    await purge();
+    expect(await records('gift:%', key)).toBe(0);
+    const before = await tableSnapshot(t);
+    expect(codes(dataOf(await t.gql(ClaimGiftDocument, noList, customer.token)).claimGift)).toEqual(reusedKey);
+    expect(await tableSnapshot(t)).toEqual(before);
+    // the key is the customer's own: another customer's claim under it is a claim of theirs
+    const theirs = ok(await t.gql(ClaimGiftDocument, { giftListId: list.id, optionId: shop.offer.id, idempotencyKey: key }, other.token)).claimGift;
+    expect(theirs.issuedOffer!.code).not.toBe(first.issuedOffer!.code);
   });
 
   it("keys that are their row's own are kept: a sale's externalId still tells its resend from another sale, a currency's code still answers it", async () => {
