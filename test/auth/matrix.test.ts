@@ -48,6 +48,8 @@ const EVERYONE: CallerKind[] = ['customer', ...STAFF, ...ALL_PARTNERS];
 const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, CallerKind[]>> = {
   Query: {
     me: ['customer'],
+    // The customer's own event-stream head (live-21), read before screens to resume subscriptions.
+    lastEventId: ['customer'],
     customer: [...STAFF, partnerWith('customers:read')],
     transaction: [...STAFF, partnerWith('transactions:read')],
     activityRules: STAFF,
