@@ -37,16 +37,51 @@ function inRange(date: Date): Date {
 const EXPANDED_YEAR = /^\s*([+-]?\d{5,}|[+-]\d{4})-/;
 const FOUR_DIGITS = 'DateTime must write its year with four digits and no sign (RFC 3339), such as 2026-03-01T10:15:30Z';
 /**
- * A leap second (`23:59:60Z`): RFC 3339's syntax takes it, but no instant here can hold it (a
- * JavaScript Date, PostgreSQL's timestamptz), and graphql-scalars called it an "invalid
- * date-time-string", which does not say what to send instead (break2-21).
+ * A second 60 (`23:59:60Z`, a leap second): RFC 3339's syntax takes it, but no instant here can hold
+ * it (a JavaScript Date, PostgreSQL's timestamptz), and graphql-scalars called it an "invalid
+ * date-time-string" (break2-21). The answer names what to send instead in the client's own words:
+ * the same text at :59.999, or the next minute (break-22: it said "send 23:59:59.999" whatever the
+ * time, so `10:00:60Z`, or the leap second as written in +05:30, `05:29:60+05:30`, were told to
+ * send an instant hours away). Group 1: the text before the seconds; group 2: the offset.
  */
-const LEAP_SECOND = /^\s*\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60/;
-const NO_LEAP_SECOND = 'DateTime cannot hold a leap second (:60); send 23:59:59.999 or the next minute';
+const LEAP_SECOND = /^\s*(\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}):60(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const noLeapSecond = (before: string, after: string) =>
+  `DateTime cannot hold a second 60 (a leap second); send ${before}:59.999${after} or the next minute at :00`;
+
+/**
+ * The written forms graphql-scalars calls "invalid date-time-string" that a client most often sends
+ * (break-22), each told what it lacks: a local time without its UTC offset (`2026-06-01T10:00:00`,
+ * what an app's date formatter writes by default), a day alone, a time without seconds, and a day
+ * or time of day that does not exist (`2026-02-30`, `24:00`). Anything else keeps graphql-scalars'
+ * words. Each is refused there as well; this only says why.
+ */
+const NO_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const NO_SECONDS = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const EXAMPLE = 'such as 2026-03-01T10:15:30Z';
+
+/** Why `written` (a DateTime's text) is no RFC 3339 instant, for the forms above; null otherwise. */
+function writtenFormProblem(written: string): string | null {
+  if (NO_OFFSET.test(written)) return `DateTime must end with its UTC offset, Z or ±hh:mm (${EXAMPLE}): without one it names no instant`;
+  if (DAY_ONLY.test(written)) return `DateTime must have a time of day and a UTC offset, ${EXAMPLE} (a day alone is the Date type's)`;
+  if (NO_SECONDS.test(written)) return `DateTime must give its seconds, hh:mm:ss (${EXAMPLE})`;
+  const parts = RFC_3339.exec(written);
+  if (!parts) return null;
+  const [year, month, day, hour, minute, second] = parts.slice(1).map(Number);
+  if (hour > 23 || minute > 59 || second > 59) return `DateTime's time of day ${parts[4]}:${parts[5]}:${parts[6]} does not exist (hours 00 to 23, minutes and seconds 00 to 59)`;
+  const lastDay = month >= 1 && month <= 12 ? new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !leapYear(year) ? 1 : 0) : 0;
+  if (day < 1 || day > lastDay) return `DateTime's day ${parts[1]}-${parts[2]}-${parts[3]} does not exist`;
+  return null;
+}
+
+/** Whether `year` of the proleptic Gregorian calendar has 29 February. */
+const leapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
 /**
  * `written` (a DateTime input's text) refused as OUT_OF_RANGE or FOUR_DIGITS when its year is
- * expanded (EXPANDED_YEAR), as NO_LEAP_SECOND for a leap second; anything else passes as it is.
+ * expanded (EXPANDED_YEAR), as a leap second (LEAP_SECOND), or with what its form lacks
+ * (writtenFormProblem); anything else passes as it is.
  */
 function fourDigitYear<T>(written: T): T {
   if (typeof written !== 'string') return written;
@@ -55,7 +90,10 @@ function fourDigitYear<T>(written: T): T {
     const value = Number(year);
     throw new TypeError(value >= 1 && value <= 9999 ? FOUR_DIGITS : OUT_OF_RANGE);
   }
-  if (LEAP_SECOND.test(written)) throw new TypeError(NO_LEAP_SECOND);
+  const leap = LEAP_SECOND.exec(written);
+  if (leap) throw new TypeError(noLeapSecond(leap[1], leap[2]));
+  const problem = writtenFormProblem(written);
+  if (problem) throw new TypeError(problem);
   return written;
 }
 

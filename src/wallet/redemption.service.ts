@@ -362,28 +362,39 @@ export async function lockOffersToVoid(em: SqlEntityManager, issuedOfferIds: num
  * in the caller's transaction. Those ISSUED or LOCKED as of `now` (the reversal's final date, which
  * may be later than the lock's: the accounts' locks move it past the writes it waited for) become
  * VOIDED, each with its WALLET_CHANGED event; REDEEMED ones are reported and left alone; expired
- * and already voided ones are neither. An offer live at the lock's date and ended by `now` is left
- * to read EXPIRED (edges-21: it was VOIDED at a date past its end). The rows are locked, so only
- * time can change their status in between, and only from live to EXPIRED (or a lock run out to
- * ISSUED, still live). One statement for the rows and one for their events (edges-12).
+ * and already voided ones are neither. An offer live at the lock's date and ended by `now` is not
+ * voided (edges-21: it was VOIDED at a date past its end) but written down EXPIRED here, with the
+ * EXPIRED event the wallet sweep would have written (break-22): left ISSUED or LOCKED, a till's
+ * redemption begun before the end and waiting for the row behind this return decided at its own
+ * earlier clock and redeemed an offer of the returned sale after the return had committed. The
+ * rows are locked, so only time can change their status in between, and only from live to EXPIRED
+ * (or a lock run out to ISSUED, still live). One statement for the rows and one for their events
+ * (edges-12).
  */
 export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
   const candidates = rows.filter((r) => LIVE.includes(r.status));
-  let live: VoidableOffer[] = [];
+  let voided: VoidableOffer[] = [];
   if (candidates.length) {
-    const voided = await query<{ id: number }>(
+    const written = await query<{ id: number; status: string }>(
       em,
-      sql`update issued_offer io set status = 'VOIDED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
+      sql`update issued_offer io
+             set status = case when issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) in ('ISSUED', 'LOCKED') then 'VOIDED' else 'EXPIRED' end,
+                 ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
            where io.id = any(${idList(candidates.map((r) => r.id))})
-             and issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) in ('ISSUED', 'LOCKED')
-          returning io.id`,
+          returning io.id, io.status`,
     );
-    const ids = new Set(voided.map((r) => Number(r.id)));
+    const statusOf = new Map(written.map((r) => [Number(r.id), r.status]));
     // In the rows' order (code order), as their events were written before.
-    live = candidates.filter((r) => ids.has(Number(r.id)));
-    await recordEvents(em, 'WALLET_CHANGED', live.map((r) => walletEvent(r, 'VOIDED')), now);
+    const changed = candidates.filter((r) => statusOf.has(Number(r.id)));
+    voided = changed.filter((r) => statusOf.get(Number(r.id)) === IssuedOfferStatus.VOIDED);
+    await recordEvents(
+      em,
+      'WALLET_CHANGED',
+      changed.map((r) => walletEvent(r, statusOf.get(Number(r.id)) === IssuedOfferStatus.VOIDED ? 'VOIDED' : 'EXPIRED')),
+      now,
+    );
   }
-  return { voided: live.map((r) => r.id), alreadyRedeemed: rows.filter((r) => r.status === IssuedOfferStatus.REDEEMED).map((r) => r.id) };
+  return { voided: voided.map((r) => r.id), alreadyRedeemed: rows.filter((r) => r.status === IssuedOfferStatus.REDEEMED).map((r) => r.id) };
 }
 
 const walletEvent = (row: WalletKey, change: WalletChange) => ({ customerId: row.customerId, payload: { change, issuedOfferId: row.id } });

@@ -38,9 +38,20 @@ describe('DateTime inputs past 9999-12-31 (edges-21)', () => {
     ['+009999-12-31T00:00:00Z', 'DateTime must write its year with four digits and no sign (RFC 3339), such as 2026-03-01T10:15:30Z'],
     ['+002026-06-01T00:00:00Z', 'DateTime must write its year with four digits and no sign (RFC 3339), such as 2026-03-01T10:15:30Z'],
     ['-0001-01-01T00:00:00Z', RANGE],
-    ['2026-06-30T23:59:60Z', 'DateTime cannot hold a leap second (:60); send 23:59:59.999 or the next minute'],
+    ['2026-06-30T23:59:60Z', 'DateTime cannot hold a second 60 (a leap second); send 2026-06-30T23:59:59.999Z or the next minute at :00'],
     ['9999-12-31T23:00:00-14:00', RANGE],
-  ])('break2-21: %s is BAD_USER_INPUT saying what is wrong with it (a literal: GRAPHQL_VALIDATION_FAILED, as any literal a scalar refuses), nothing written', async (date, message) => {
+    // break-22: what to send, in the client's own words (it said "send 23:59:59.999" whatever the time),
+    // and the forms graphql-scalars called an "invalid date-time-string" without saying what they lack
+    ['2026-06-30T10:00:60Z', 'DateTime cannot hold a second 60 (a leap second); send 2026-06-30T10:00:59.999Z or the next minute at :00'],
+    ['2026-07-01T05:29:60+05:30', 'DateTime cannot hold a second 60 (a leap second); send 2026-07-01T05:29:59.999+05:30 or the next minute at :00'],
+    ['2026-06-01T10:00:00', 'DateTime must end with its UTC offset, Z or ±hh:mm (such as 2026-03-01T10:15:30Z): without one it names no instant'],
+    ['2026-06-01T10:00:00.250', 'DateTime must end with its UTC offset, Z or ±hh:mm (such as 2026-03-01T10:15:30Z): without one it names no instant'],
+    ['2026-06-01', "DateTime must have a time of day and a UTC offset, such as 2026-03-01T10:15:30Z (a day alone is the Date type's)"],
+    ['2026-06-01T10:00+02:00', 'DateTime must give its seconds, hh:mm:ss (such as 2026-03-01T10:15:30Z)'],
+    ['2026-02-29T10:00:00Z', "DateTime's day 2026-02-29 does not exist"],
+    ['2026-04-31T10:00:00Z', "DateTime's day 2026-04-31 does not exist"],
+    ['2026-06-01T24:00:00Z', "DateTime's time of day 24:00:00 does not exist (hours 00 to 23, minutes and seconds 00 to 59)"],
+  ])('break2-21, break-22: %s is BAD_USER_INPUT saying what is wrong with it (a literal: GRAPHQL_VALIDATION_FAILED, as any literal a scalar refuses), nothing written', async (date, message) => {
     const { currency } = await earningProgram(t, 'B21');
     const before = await tableSnapshot(t);
     const asVariable = await t.gql(CreateRewardStoreDocument, { input: { code: unique('S'), name: 's', currency, endsAt: date } } as never, t.operatorToken);
