@@ -66,11 +66,17 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
       failPoint: false,
       /** `lastEventId` reads that failed so. */
       pointFailures: 0,
+      /** While on, the page's `lastEventId` reads are held unanswered (a connection the network left hanging). */
+      hangPoint: false,
+      /** `lastEventId` reads held so (never answered). */
+      pointsHung: 0,
     };
     await page.route(/\/graphql$/, (route) => {
       const request = route.request();
       const body = request.method() === 'POST' ? (JSON.parse(request.postData() ?? '{}') as { operationName?: string }) : {};
-      if (body.operationName !== 'MemberLastEventId' || !tab.failPoint) return route.continue();
+      if (body.operationName !== 'MemberLastEventId') return route.continue();
+      if (tab.hangPoint) return void tab.pointsHung++;
+      if (!tab.failPoint) return route.continue();
       tab.pointFailures++;
       return route.abort('connectionrefused');
     });
@@ -279,5 +285,19 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
     await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open on the gateway');
     await adjust(member, 5, `first-${member}`);
     await balance(tab.page, '505 BEANS');
+  }, 90_000);
+
+  test('live-22: a point read the network leaves unanswered is given up and sent again: the screens show once one is answered', async () => {
+    const member = await newMember();
+    const tab = await openTab({ clock: true });
+    tab.hangPoint = true;
+    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
+    await until(() => tab.pointsHung === 1, 'the first read held');
+    await runUntil(tab.page, () => tab.pointsHung >= 2, 'the unanswered read given up and sent again');
+    tab.hangPoint = false;
+    await runUntil(tab.page, async () => (await tab.page.getByTestId('header-balance').count()) === 1, 'the header balance shown');
+    await tab.page.clock.resume();
+    await balance(tab.page, '500 BEANS');
+    await tab.page.locator('[data-live="connected"]').waitFor();
   }, 90_000);
 });

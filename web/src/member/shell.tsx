@@ -1,6 +1,6 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type ReactNode } from 'react';
-import { createLiveClient, subscribeAfter, type LiveEnd } from '../shared/api';
+import { createLiveClient, subscribeAfter, type AnswerWithinContext, type LiveEnd } from '../shared/api';
 import { retryWaitMs } from '../shared/backoff';
 import { currentToken } from '../shared/session';
 import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
@@ -20,12 +20,20 @@ type LiveState = 'connecting' | 'connected' | 'offline' | 'closed';
 
 /**
  * Codes of a failed resume-point read (`lastEventId`) that reading again can mend: the gateway busy
- * (SERVICE_UNAVAILABLE, RATE_LIMITED, SHUTTING_DOWN, a 503/429), no answer (NETWORK: fetch failed),
- * or a fault on its side (INTERNAL_SERVER_ERROR, also a proxy's 502/504). The shell reads again
+ * (SERVICE_UNAVAILABLE, RATE_LIMITED, SHUTTING_DOWN, a 503/429), no answer (NETWORK: fetch failed,
+ * or nothing came within POINT_ANSWER_WITHIN_MS), or a fault on its side (INTERNAL_SERVER_ERROR,
+ * also a proxy's 502/504). The shell reads again
  * after `retryWaitMs` until it is answered (live-22). UNAUTHENTICATED signs the member out; any
  * other code (the app's version unknown to the gateway, FORBIDDEN) is shown with "Try again".
  */
 export const POINT_RETRIED_CODES: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'NETWORK', 'INTERNAL_SERVER_ERROR']);
+
+/**
+ * How long one attempt to read the resume point waits for its answer (milliseconds; `answerWithin`):
+ * a read the network left hanging is taken as failed and sent again, as the live socket takes a
+ * ping without its pong for dead (LIVE_PONG_TIMEOUT_MS). The read is one indexed row.
+ */
+export const POINT_ANSWER_WITHIN_MS = 10_000;
 
 /** Thrown by the shell's waits once it is unmounted or restarted: nothing is to be done with it. */
 const GONE = Symbol('the shell effect ended');
@@ -104,7 +112,10 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
     // every read begun after shows it; one after it is replayed to the subscriptions, which start
     // `after` it. Read after the screens (or beside them), a change committed in between was in
     // neither: the header kept the old balance until the next event.
-    const lastEventId = () => client.query({ query: MemberLastEventIdDocument, fetchPolicy: 'network-only' }).then(({ data }) => data!.lastEventId);
+    const lastEventId = () =>
+      client
+        .query({ query: MemberLastEventIdDocument, fetchPolicy: 'network-only', context: { answerWithinMs: POINT_ANSWER_WITHIN_MS } satisfies AnswerWithinContext })
+        .then(({ data }) => data!.lastEventId);
     // The waits between reads of the point: ended early when the browser is back online or the tab
     // is shown again, unless the gateway's hint still runs (as the live socket's waits), and all
     // when the effect ends.
