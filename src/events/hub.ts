@@ -31,7 +31,8 @@ export type ReplaySource = (customerId: number, afterId: number, topic: string, 
 /**
  * A stream cannot go on from `afterId`: some of the customer's events after it were pruned (past
  * EVENT_RETENTION_HOURS). The GraphQL layer answers it as EVENT_ID_EXPIRED, as the resume point's
- * own check does: the subscriber reads the current state again and subscribes without `after`.
+ * own check does: the subscriber reads `lastEventId`, then the current state, and subscribes after
+ * that point (`resumeExpiredMessage`).
  */
 export class EventsPrunedError extends Error {
   constructor(readonly afterId: number) {
@@ -44,7 +45,11 @@ export class EventsPrunedError extends Error {
  * the first) cannot be served whole: what is gone (their first event, or some event after the one
  * they name, not that event itself, which they may have received a minute ago), why (events are
  * kept for replay `retentionHours`, when known), and what to do. "Event 0 is older than the
- * replay window" named an event that does not exist (dates-12c).
+ * replay window" named an event that does not exist (dates-12c). What to do is the order that
+ * misses nothing (live-21, live-22): `lastEventId` first, the current state after it, then a
+ * subscription `after` that point. "Subscribe without `after`" (before live-22) started the stream
+ * at the gateway's head when it handled the subscribe, so a change committed between the client's
+ * read and that start was in neither.
  */
 export function resumeExpiredMessage(after: number, retentionHours?: number): string {
   const window = retentionHours === undefined ? 'past the replay window' : `events are kept for replay for ${retentionHours} hours`;
@@ -52,7 +57,7 @@ export function resumeExpiredMessage(after: number, retentionHours?: number): st
     after === 0
       ? `Your first event is no longer kept (${window}), so a replay from \`after: "0"\` would start with a gap`
       : `Some of your events after eventId ${after} are no longer kept (${window}), so the replay would have a gap`;
-  return `${gone}: read the current state again, then subscribe without \`after\`.`;
+  return `${gone}: read \`lastEventId\`, then read the current state again, then subscribe with \`after\` set to that lastEventId (what changed after it is replayed).`;
 }
 
 /** Thrown from `next()` of a stream that fell more than its bound behind. */

@@ -34,7 +34,7 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   RATE_LIMITED: 'RATE_LIMITED',
-  /** A subscription's `after` is older than the replay window: read the current state, then subscribe without it. */
+  /** A subscription's `after` is older than the replay window: read `lastEventId`, then the current state, then subscribe after that point. */
   EVENT_ID_EXPIRED: 'EVENT_ID_EXPIRED',
   /** One more operation than WS_MAX_SUBSCRIPTIONS on one socket. */
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',

@@ -6,6 +6,11 @@ import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js'
 
 type Balance = { balanceChanged: { eventId: string; available: number } };
 const BALANCE = `subscription($after: ID) { balanceChanged(after: $after) { eventId available } }`;
+/**
+ * What EVENT_ID_EXPIRED tells the client to do: the order that misses nothing (live-22; "subscribe
+ * without `after`" started at the gateway's head and lost a change committed after the client's read).
+ */
+const EXPIRED_ADVICE = 'read `lastEventId`, then read the current state again, then subscribe with `after` set to that lastEventId (what changed after it is replayed)';
 
 /**
  * Resuming at the retention's edge (relay-12): a subscriber that resumes gets every event after its
@@ -57,7 +62,7 @@ describe('resuming while the prune removes what the replay is to read', () => {
     await waitFor(() => sub.done || sub.results.length > 0, 5_000, 'an answer').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     const errors = Array.isArray(sub.failure) ? (sub.failure as { message: string; extensions?: { code?: string } }[]) : [];
-    if (errors.length) expect(errors[0].message).toContain('read the current state again, then subscribe without `after`');
+    if (errors.length) expect(errors[0].message).toContain(EXPIRED_ADVICE);
     return { ids: sub.results.map((r) => r.data?.balanceChanged.eventId), codes: errors.map((e) => e.extensions?.code) };
   }
 
@@ -144,10 +149,10 @@ describe('resuming while the prune removes what the replay is to read', () => {
     const failed = Array.isArray(sub.failure) ? [{ errors: sub.failure }] : [];
     const errors = [...sub.results, ...failed].flatMap((r) => (r.errors ?? []) as { message: string; extensions?: { code?: string } }[]);
     expect({ events: sub.results.filter((r) => r.data).length, codes: errors.map((e) => e.extensions?.code) }).toEqual({ events: 0, codes: ['EVENT_ID_EXPIRED'] });
-    expect(errors[0].message).toContain('read the current state again, then subscribe without `after`');
+    expect(errors[0].message).toContain(EXPIRED_ADVICE);
     // (0 names no event: the message says what is gone, the customer's first event, and why)
     expect(errors[0].message).toBe(
-      `Your first event is no longer kept (events are kept for replay for ${t.config.events.retentionHours} hours), so a replay from \`after: "0"\` would start with a gap: read the current state again, then subscribe without \`after\`.`,
+      `Your first event is no longer kept (events are kept for replay for ${t.config.events.retentionHours} hours), so a replay from \`after: "0"\` would start with a gap: ${EXPIRED_ADVICE}.`,
     );
   });
 

@@ -62,6 +62,51 @@ export async function adjust(t: TestGateway, customerExternalId: string, currenc
     .entry!;
 }
 
+/** A listing as the member reads it in a store: enough to find it on screen and to buy it. */
+export interface MemberListing {
+  id: string;
+  perCustomerLimit: number | null;
+  offer: { name: string };
+}
+
+/**
+ * The demo program's listing with a per-member limit in its "everyday" store (src/demo/seed.ts:
+ * 200 BEANS, up to 5 per member), as the member holding `token` reads it. Needs the demo seeded.
+ * Fails the test when the store is not open to that member or has no limited listing.
+ */
+export async function demoLimitedListing(t: TestGateway, token: string): Promise<MemberListing & { perCustomerLimit: number }> {
+  type Stores = { me: { eligibleRewardStores: { edges: { node: { code: string; listings: { edges: { node: MemberListing }[] } } }[] } } };
+  const { me } = ok(
+    await t.gql<Stores, object>(
+      '{ me { eligibleRewardStores(first: 10) { edges { node { code listings(first: 20) { edges { node { id perCustomerLimit offer { name } } } } } } } } }',
+      {},
+      token,
+    ),
+  );
+  const everyday = me.eligibleRewardStores.edges.find((e) => e.node.code === 'everyday');
+  const limited = everyday?.node.listings.edges.map((e) => e.node).find((l) => l.perCustomerLimit);
+  if (!limited) throw new Error('the demo\'s everyday store, with a limited listing, is not open to this member');
+  return limited as MemberListing & { perCustomerLimit: number };
+}
+
+/**
+ * Buys `listingId` `times` times as the member holding `token` (the contract's purchaseOffer, one
+ * idempotency key each: `<keyPrefix>-<n>`), as another tab or device of theirs would. Fails the
+ * test on a GraphQL error or a userError.
+ */
+export async function buyListing(t: TestGateway, token: string, listingId: string, times = 1, keyPrefix = unique('buy')): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const bought = ok(
+      await t.gql<{ purchaseOffer: { userErrors: { code: string }[] } }, object>(
+        'mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { userErrors { code } } }',
+        { input: { listingId, idempotencyKey: `${keyPrefix}-${i}` } },
+        token,
+      ),
+    );
+    if (bought.purchaseOffer.userErrors.length) throw new Error(`purchase ${i + 1} of ${times} refused: ${JSON.stringify(bought.purchaseOffer.userErrors)}`);
+  }
+}
+
 /** A currency, a store open to everyone and one listing in it. */
 export async function simpleShop(t: TestGateway, listing: Partial<AddListingInput> = {}) {
   const currency = unique('C').toUpperCase().replace(/-/g, '_').slice(0, 20);

@@ -50,11 +50,36 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
    * (the test sends `held` on), each balance event's `eventId` and each refusal's code are noted. The page counts its
    * sockets and its fetches in flight (`__fetching`, the app's queries over HTTP).
    */
-  const openTab = async () => {
+  const openTab = async (options: { clock?: boolean } = {}) => {
     const context = await newContext(stack.browser, stack.base, 'phone');
     stack.contexts.push(context);
     const page = await context.newPage();
-    const tab = { page, context, hold: false, held: [] as (() => void)[], subscribes: [] as Subscribe[], balanceEvents: [] as string[], refusals: [] as string[] };
+    const tab = {
+      page,
+      context,
+      hold: false,
+      held: [] as (() => void)[],
+      subscribes: [] as Subscribe[],
+      balanceEvents: [] as string[],
+      refusals: [] as string[],
+      /** While on, the page's `lastEventId` reads get no answer (the request fails as a refused connection would). */
+      failPoint: false,
+      /** `lastEventId` reads that failed so. */
+      pointFailures: 0,
+      /** While on, the page's `lastEventId` reads are held unanswered (a connection the network left hanging). */
+      hangPoint: false,
+      /** `lastEventId` reads held so (never answered). */
+      pointsHung: 0,
+    };
+    await page.route(/\/graphql$/, (route) => {
+      const request = route.request();
+      const body = request.method() === 'POST' ? (JSON.parse(request.postData() ?? '{}') as { operationName?: string }) : {};
+      if (body.operationName !== 'MemberLastEventId') return route.continue();
+      if (tab.hangPoint) return void tab.pointsHung++;
+      if (!tab.failPoint) return route.continue();
+      tab.pointFailures++;
+      return route.abort('connectionrefused');
+    });
     await page.routeWebSocket(/\/graphql$/, (ws: WebSocketRoute) => {
       const server = ws.connectToServer();
       ws.onMessage((m) => {
@@ -88,6 +113,8 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
         return native(...args).finally(() => w.__fetching--);
       };
     });
+    // The page's clock moved by the test (paused from its first move), for the waits between reads.
+    if (options.clock) await page.clock.install();
     return tab;
   };
   /** Every read the page began has been answered (after a turn of its event loop, so a refresh the last event asked for has begun). */
@@ -101,10 +128,16 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
     tab.hold = false;
     for (const send of tab.held.splice(0)) send();
   };
+  /**
+   * Moves the page's clock a second at a time, letting the page's network answer between moves
+   * (a keep-alive ping's pong among them), until `check` holds: the waits between the app's reads.
+   */
+  const runUntil = (page: Page, check: () => boolean | Promise<boolean>, what: string) =>
+    until(async () => (await check()) || (await page.clock.runFor(1_000), false), what, 30_000);
   /** A new member's tab, live, whose balance feed has received one event (+1: 501 BEANS). */
-  const liveAfterOneEvent = async () => {
+  const liveAfterOneEvent = async (options: { clock?: boolean } = {}) => {
     const member = await newMember();
-    const tab = await openTab();
+    const tab = await openTab(options);
     await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
     await tab.page.locator('[data-live="connected"]').waitFor();
     await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open on the gateway');
@@ -123,8 +156,35 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
     await until(() => tab.held.length === 2, 'both subscriptions sent again, and held');
     await readsDone(tab.page);
   };
+  /** The member's events after the last one the tab's balance feed received, written longer ago than the replay window. */
+  const backdateAway = (member: string, tab: Tab) =>
+    t.sql(
+      `update outbox_event set created_at = $2::timestamptz - ($3 + 1) * interval '1 hour'
+        where customer_id = (select id from customer where external_id = $1)
+          and customer_seq > $4`,
+      [member, t.clock.now(), t.config.events.retentionHours, Number(tab.balanceEvents.at(-1))],
+    );
   const balance = (page: Page, text: string) =>
     until(async () => (await page.getByTestId('header-balance').textContent()) === text, `the header balance ${text}`, 20_000);
+  /**
+   * A live tab (501 BEANS) whose network dropped and came back, its subscriptions held, and a change
+   * while away (+2) written longer ago than the replay window: once released, the resume after the
+   * event the balance feed received is refused EVENT_ID_EXPIRED.
+   */
+  const awayPastWindow = async (options: { clock?: boolean } = {}) => {
+    const { member, tab } = await liveAfterOneEvent(options);
+    await reconnectHeld(tab);
+    await adjust(member, 2, `away-${member}`);
+    await backdateAway(member, tab);
+    return { member, tab };
+  };
+  /** The feed is live again (both subscriptions open): the next change (+4, 507 BEANS) is pushed and announced. */
+  const liveAgain = async (member: string, tab: Tab) => {
+    await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open again');
+    await adjust(member, 4, `next-${member}`);
+    await until(async () => (await tab.page.getByTestId('live-announcement').textContent()) === 'Your balance is now 507 BEANS (+4).', 'the next change announced by the feed', 20_000);
+    await balance(tab.page, '507 BEANS');
+  };
 
   test('first load: a change committed after the screens read and before the subscriptions started is shown', async () => {
     const member = await newMember();
@@ -158,26 +218,86 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
   }, 60_000);
 
   test('a reconnection past the replay window (EVENT_ID_EXPIRED): the app reads a new point, then the screens, and the feed goes on live after it', async () => {
-    const { member, tab } = await liveAfterOneEvent();
-    await reconnectHeld(tab);
-    // A change while away, written longer ago than the replay window: the resume after the event
-    // the balance feed received is refused EVENT_ID_EXPIRED.
-    await adjust(member, 2, `away-${member}`);
-    await t.sql(
-      `update outbox_event set created_at = $2::timestamptz - ($3 + 1) * interval '1 hour'
-        where customer_id = (select id from customer where external_id = $1)
-          and customer_seq > $4`,
-      [member, t.clock.now(), t.config.events.retentionHours, Number(tab.balanceEvents.at(-1))],
-    );
+    const { member, tab } = await awayPastWindow();
     release(tab);
     await balance(tab.page, '503 BEANS');
     expect(tab.refusals).toEqual(['EVENT_ID_EXPIRED']);
 
     // The feed is live again after the new point: the next change is pushed and announced.
-    await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open again');
-    await adjust(member, 4, `next-${member}`);
-    await until(async () => (await tab.page.getByTestId('live-announcement').textContent()) === 'Your balance is now 507 BEANS (+4).', 'the next change announced by the feed', 20_000);
-    await balance(tab.page, '507 BEANS');
+    await liveAgain(member, tab);
     expect(await tab.page.locator('[data-live="connected"]').count()).toBe(1);
   }, 60_000);
+
+  /** How many times the app sends one query in all before it takes its failure (QUERY_ATTEMPTS, web/src/shared/api.ts). */
+  const QUERY_ATTEMPTS = 4;
+
+  test('live-22: past the replay window, a new point that cannot be read is read again until it is: the feed goes on live after it', async () => {
+    const { member, tab } = await awayPastWindow({ clock: true });
+    // The gateway cannot be reached for the new point: every read of it fails.
+    tab.failPoint = true;
+    release(tab);
+    await until(() => tab.refusals.includes('EVENT_ID_EXPIRED'), 'the resume refused EVENT_ID_EXPIRED');
+    await runUntil(tab.page, () => tab.pointFailures >= QUERY_ATTEMPTS + 2, 'the new point read again after a whole queryâ€™s attempts failed');
+    // Meanwhile the member is told the feed is down.
+    await tab.page.getByTestId('live-stale').filter({ hasText: 'may be out of date' }).waitFor();
+    expect(await tab.page.locator('[data-live="offline"]').count()).toBe(1);
+
+    // The gateway answers again: the point is read, then the screens, and the feed goes on live.
+    tab.failPoint = false;
+    await runUntil(tab.page, async () => (await tab.page.getByTestId('header-balance').textContent()) === '503 BEANS', 'the header balance 503 BEANS');
+    await tab.page.clock.resume();
+    await tab.page.locator('[data-live="connected"]').waitFor();
+    await tab.page.getByTestId('live-stale').waitFor({ state: 'detached' });
+    await liveAgain(member, tab);
+  }, 90_000);
+
+  test('live-22: a refused token when the new point is read signs the member out, with why', async () => {
+    const { member, tab } = await awayPastWindow();
+    // The tab's token (what each HTTP request sends) is now one the gateway refuses UNAUTHENTICATED
+    // (no such customer); the open socket keeps the one it connected with.
+    const refused = await t.customerToken(`${member}-unknown`, 3_600);
+    await tab.page.evaluate((token) => (globalThis as InPage).sessionStorage.setItem('reward-gateway:web:token', token), refused);
+    release(tab);
+    await tab.page.getByRole('alert').filter({ hasText: 'Your sign-in has expired or is not valid. Please sign in again.' }).waitFor();
+    await tab.page.getByRole('button', { name: 'Sign out' }).waitFor({ state: 'detached' });
+  }, 60_000);
+
+  test('live-22: while the first point cannot be read, the badge and a notice say the app is not connected; once it is, the screens show and the feed is live', async () => {
+    const member = await newMember();
+    const tab = await openTab({ clock: true });
+    tab.failPoint = true;
+    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
+    await runUntil(tab.page, () => tab.pointFailures >= QUERY_ATTEMPTS, 'a whole queryâ€™s attempts failed');
+    await runUntil(tab.page, async () => (await tab.page.getByTestId('live-stale').count()) === 1, 'the member told the app is not connected');
+    await runUntil(tab.page, () => tab.pointFailures >= QUERY_ATTEMPTS + 2, 'the point read again after a whole queryâ€™s attempts failed');
+    expect({
+      badge: await tab.page.locator('.badge[data-live]').textContent(),
+      notice: await tab.page.getByTestId('live-stale').textContent(),
+      tryAgain: await tab.page.getByRole('button', { name: 'Try again' }).count(),
+    }).toEqual({ badge: 'Offline', notice: expect.stringContaining('Reconnectingâ€¦'), tryAgain: 0 });
+
+    tab.failPoint = false;
+    await runUntil(tab.page, async () => (await tab.page.getByTestId('header-balance').count()) === 1, 'the header balance shown');
+    await tab.page.clock.resume();
+    await balance(tab.page, '500 BEANS');
+    await tab.page.locator('[data-live="connected"]').waitFor();
+    expect(await tab.page.getByTestId('live-stale').count()).toBe(0);
+    await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open on the gateway');
+    await adjust(member, 5, `first-${member}`);
+    await balance(tab.page, '505 BEANS');
+  }, 90_000);
+
+  test('live-22: a point read the network leaves unanswered is given up and sent again: the screens show once one is answered', async () => {
+    const member = await newMember();
+    const tab = await openTab({ clock: true });
+    tab.hangPoint = true;
+    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
+    await until(() => tab.pointsHung === 1, 'the first read held');
+    await runUntil(tab.page, () => tab.pointsHung >= 2, 'the unanswered read given up and sent again');
+    tab.hangPoint = false;
+    await runUntil(tab.page, async () => (await tab.page.getByTestId('header-balance').count()) === 1, 'the header balance shown');
+    await tab.page.clock.resume();
+    await balance(tab.page, '500 BEANS');
+    await tab.page.locator('[data-live="connected"]').waitFor();
+  }, 90_000);
 });

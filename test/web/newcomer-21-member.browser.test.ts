@@ -1,7 +1,7 @@
 import { DEMO } from '../../src/demo/seed.js';
-import { ok, type TestGateway } from '../support/gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 import { seriousViolations } from '../support/browser.js';
-import { adjust, createStore } from '../support/program.js';
+import { adjust, buyListing, createCustomer, createStore, demoLimitedListing } from '../support/program.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
 /**
@@ -76,50 +76,8 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
     const member = DEMO.customers.carol;
     const token = await t.customerToken(member);
     await adjust(t, member, currency, 2000); // 1000 left after the purchases: still affordable
-    type Stores = {
-      me: {
-        eligibleRewardStores: {
-          edges: {
-            node: {
-              code: string;
-              listings: {
-                edges: {
-                  node: {
-                    id: string;
-                    perCustomerLimit: number | null;
-                    offer: { name: string };
-                  };
-                }[];
-              };
-            };
-          }[];
-        };
-      };
-    };
-    const { me } = ok(
-      await t.gql<Stores, object>(
-        '{ me { eligibleRewardStores(first: 10) { edges { node { code listings(first: 20) { edges { node { id perCustomerLimit offer { name } } } } } } } } }',
-        {},
-        token,
-      ),
-    );
-    const everyday = me.eligibleRewardStores.edges.find((e) => e.node.code === 'everyday')!.node;
-    const limited = everyday.listings.edges.map((e) => e.node).find((l) => l.perCustomerLimit)!;
-    for (let i = 0; i < limited.perCustomerLimit!; i++) {
-      const bought = ok(
-        await t.gql<{ purchaseOffer: { userErrors: unknown[] } }, object>(
-          'mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { userErrors { code } } }',
-          {
-            input: {
-              listingId: limited.id,
-              idempotencyKey: `newcomer-21-limit-${i}`,
-            },
-          },
-          token,
-        ),
-      );
-      expect(bought.purchaseOffer.userErrors).toEqual([]);
-    }
+    const limited = await demoLimitedListing(t, token);
+    await buyListing(t, token, limited.id, limited.perCustomerLimit, 'newcomer-21-limit');
     const page = await web.context.newPage();
     await page.goto(`/#token=${token}`);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
@@ -166,5 +124,36 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
       afterCancel: 'Buy 20% off any pastry',
       afterConfirm: expect.stringMatching(/^Bought “20% off any pastry”\. It is in your wallet with code /),
     });
+  }, 60_000);
+
+  test('live-22: the purchase dialog closed after another tab reached the listing’s limit gives the focus to the listing’s card, not the page’s body', async () => {
+    // A member of their own (2,000 BEANS), one purchase short of the limited listing's limit.
+    const member = await createCustomer(t, currency, 2000);
+    const limited = await demoLimitedListing(t, member.token);
+    await buyListing(t, member.token, limited.id, limited.perCustomerLimit - 1);
+    const page = await web.context.newPage();
+    await page.goto(`/#token=${member.token}`);
+    await page.locator('[data-live="connected"]').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    await page.getByRole('link', { name: 'Everyday rewards' }).click();
+    const card = page.getByTestId('listing').filter({ has: page.getByRole('heading', { name: limited.offer.name }) });
+    const buy = card.getByRole('button', { name: `Buy ${limited.offer.name}` });
+    await card.getByText(`(you have ${limited.perCustomerLimit - 1})`).waitFor();
+    await buy.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+
+    // Another tab of the member's buys the last one allowed: the live feed disables this Buy.
+    await buyListing(t, member.token, limited.id, 1);
+    await card.getByText(`(you have ${limited.perCustomerLimit})`).waitFor();
+    expect(await buy.isDisabled()).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    // In the page (a string: the suite's own code has no DOM types).
+    const focused = await page.evaluate<string>(
+      "document.activeElement === document.body ? '(the page body)' : `${document.activeElement.tagName} ${document.activeElement.dataset.testid ?? ''} ${document.activeElement.querySelector('h2')?.textContent ?? ''}`",
+    );
+    expect(focused).toBe(`LI listing ${limited.offer.name}`);
+    expect(await seriousViolations(page)).toEqual([]);
   }, 60_000);
 });

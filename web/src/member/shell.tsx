@@ -1,6 +1,7 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type ReactNode } from 'react';
-import { createLiveClient, subscribeAfter, type LiveEnd } from '../shared/api';
+import { createLiveClient, subscribeAfter, type AnswerWithinContext, type LiveEnd } from '../shared/api';
+import { retryWaitMs } from '../shared/backoff';
 import { currentToken } from '../shared/session';
 import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
 import { Frame, formatPoints, type NavItem } from '../shared/ui';
@@ -16,6 +17,26 @@ import {
 export const APP = 'Bean & Leaf rewards';
 
 type LiveState = 'connecting' | 'connected' | 'offline' | 'closed';
+
+/**
+ * Codes of a failed resume-point read (`lastEventId`) that reading again can mend: the gateway busy
+ * (SERVICE_UNAVAILABLE, RATE_LIMITED, SHUTTING_DOWN, a 503/429), no answer (NETWORK: fetch failed,
+ * or nothing came within POINT_ANSWER_WITHIN_MS), or a fault on its side (INTERNAL_SERVER_ERROR,
+ * also a proxy's 502/504). The shell reads again
+ * after `retryWaitMs` until it is answered (live-22). UNAUTHENTICATED signs the member out; any
+ * other code (the app's version unknown to the gateway, FORBIDDEN) is shown with "Try again".
+ */
+export const POINT_RETRIED_CODES: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'NETWORK', 'INTERNAL_SERVER_ERROR']);
+
+/**
+ * How long one attempt to read the resume point waits for its answer (milliseconds; `answerWithin`):
+ * a read the network left hanging is taken as failed and sent again, as the live socket takes a
+ * ping without its pong for dead (LIVE_PONG_TIMEOUT_MS). The read is one indexed row.
+ */
+export const POINT_ANSWER_WITHIN_MS = 10_000;
+
+/** Thrown by the shell's waits once it is unmounted or restarted: nothing is to be done with it. */
+const GONE = Symbol('the shell effect ended');
 
 /** What the member reads when the live feed stops for good (src/http/ws.ts: 4401, 4403). */
 export const LIVE_END_MESSAGES: Record<LiveEnd['kind'], string> = {
@@ -38,7 +59,9 @@ const NAV: NavItem[] = [
  * Each balance or wallet event refetches what is on screen and is announced to screen readers.
  * The screens read only after the member's resume point (`lastEventId`), and the subscriptions
  * start after it and resume after their last event on every reconnection (live-21): a change is
- * either in what the screens read or in what the feed replays, never in neither.
+ * either in what the screens read or in what the feed replays, never in neither. A read of that
+ * point the gateway could not answer is sent again with back-off until it is, first or after
+ * EVENT_ID_EXPIRED, the badge ("Offline") and a notice saying so meanwhile (live-22).
  */
 export function MemberShell({ token, onSignOut, children }: { token: string; onSignOut: (because?: string) => void; children: ReactNode }) {
   const client = useApolloClient();
@@ -89,64 +112,137 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
     // every read begun after shows it; one after it is replayed to the subscriptions, which start
     // `after` it. Read after the screens (or beside them), a change committed in between was in
     // neither: the header kept the old balance until the next event.
-    const lastEventId = () => client.query({ query: MemberLastEventIdDocument, fetchPolicy: 'network-only' }).then(({ data }) => data!.lastEventId);
-    // EVENT_ID_EXPIRED (a disconnection longer than the replay window): a new point, then the screens read again.
-    const restartAfter = async () => {
-      const point = await lastEventId();
-      refresh();
-      return point;
+    const lastEventId = () =>
+      client
+        .query({ query: MemberLastEventIdDocument, fetchPolicy: 'network-only', context: { answerWithinMs: POINT_ANSWER_WITHIN_MS } satisfies AnswerWithinContext })
+        .then(({ data }) => data!.lastEventId);
+    // The waits between reads of the point: ended early when the browser is back online or the tab
+    // is shown again, unless the gateway's hint still runs (as the live socket's waits), and all
+    // when the effect ends.
+    const sleeping = new Map<ReturnType<typeof setTimeout>, { resolve: () => void; notBefore: number }>();
+    const sleep = (ms: number, hintSeconds = 0) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => (sleeping.delete(timer), resolve()), ms);
+        sleeping.set(timer, { resolve, notBefore: Date.now() + hintSeconds * 1000 });
+      });
+    const wake = (all: boolean) => {
+      for (const [timer, { resolve, notBefore }] of sleeping) {
+        if (!all && Date.now() < notBefore) continue;
+        clearTimeout(timer);
+        sleeping.delete(timer);
+        resolve();
+      }
     };
+    const online = () => wake(false);
+    const visible = () => (document.visibilityState === 'visible' ? wake(false) : undefined);
+    window.addEventListener('online', online);
+    document.addEventListener('visibilitychange', visible);
+    /**
+     * The resume point, read until it is answered (live-22): a read the gateway could not answer
+     * (busy, no answer, a fault: POINT_RETRIED_CODES, once `retryBusyQueries`' own attempts are
+     * spent) is sent again after `retryWaitMs` (capped full jitter, never sooner than the gateway's
+     * `retryAfter`), the badge and the notice saying the feed is down meanwhile. Before, one failed
+     * read after EVENT_ID_EXPIRED ended both subscriptions for good under "Offline", and a failed
+     * first read waited for the member's "Try again". Rejects with GONE once the effect has ended,
+     * else with the error of a code reading again cannot mend (UNAUTHENTICATED among them).
+     */
+    const readPoint = async (): Promise<string> => {
+      for (let failures = 0; ; failures++) {
+        try {
+          const point = await lastEventId();
+          if (gone) throw GONE;
+          pointDown = false;
+          return point;
+        } catch (error) {
+          if (gone || error === GONE) throw GONE;
+          const problem = problemOf(error);
+          if (!POINT_RETRIED_CODES.has(problem.code)) throw error;
+          pointDown = true;
+          setLive((now) => (now === 'closed' ? now : 'offline'));
+          await sleep(retryWaitMs(failures, problem.retryAfter), problem.retryAfter);
+          if (gone) throw GONE;
+        }
+      }
+    };
+    // A point read that reading again cannot mend: a refused token signs the member out, as the
+    // live socket's 4401 for the only token the tab has; anything else is shown with "Try again".
+    const failed = (error: unknown) => {
+      if (gone || error === GONE) return;
+      if (problemOf(error).code === 'UNAUTHENTICATED') return onSignOut(LIVE_END_MESSAGES['signed-out']);
+      setStartFailed(error);
+    };
+    /** Whether the live socket is open now (its `connected` and `closed` events). */
+    let socketOpen = false;
+    /** Whether the last read of the point failed: the feed is down, whatever the socket, until one is answered. */
+    let pointDown = false;
+    /** "Live" on an open socket, unless the feed waits for a point. */
+    const up = () => setLive((now) => (now === 'closed' ? now : pointDown ? 'offline' : 'connected'));
+    // EVENT_ID_EXPIRED (a disconnection longer than the replay window): a new point, then the screens
+    // read again. The two subscriptions' refusals share one read (a refresh begun after it serves both).
+    let rereading: Promise<string> | null = null;
+    const restartAfter = () =>
+      (rereading ??= readPoint()
+        .then(
+          (point) => {
+            // Live again once the point is read (the badge said "Offline" while it was not).
+            if (socketOpen) up();
+            refresh();
+            return point;
+          },
+          (error: unknown) => {
+            failed(error);
+            throw error;
+          },
+        )
+        .finally(() => (rereading = null)));
     let connections = 0;
     const offConnected = ws.on('connected', () => {
-      setLive('connected');
+      socketOpen = true;
+      setLive(pointDown ? 'offline' : 'connected');
       // Each subscription resumes after its last event, so what changed while disconnected is
       // replayed; this reads what no event announces (stock, new listings) once more.
       if (connections++ > 0) refresh();
     });
     // "Offline" (reconnecting), unless the feed stopped for good.
     const down = () => setLive((now) => (now === 'closed' ? now : 'offline'));
-    const offClosed = ws.on('closed', down);
+    const offClosed = ws.on('closed', () => ((socketOpen = false), down()));
     // A subscription the gateway ended busy was sent again on the open socket, after its last
     // event: live again (lead-13: the badge said "Offline" for good), and what changed is replayed.
-    const offResubscribed = ws.on('resubscribed', () => setLive((now) => (now === 'closed' ? now : 'connected')));
+    const offResubscribed = ws.on('resubscribed', up);
     let stopBalance = () => {};
     let stopWallet = () => {};
-    lastEventId().then(
-      (point) => {
-        if (gone) return;
-        setStarted(true);
-        stopBalance = subscribeAfter<MemberBalanceChangedSubscription>(ws, MemberBalanceChangedDocument, point, {
-          eventIdOf: (data) => data.balanceChanged.eventId,
-          data: ({ balanceChanged: b }) => {
-            const change = b.change ? ` (${b.change.amount > 0 ? '+' : ''}${b.change.amount})` : '';
-            setAnnouncement(`Your balance is now ${formatPoints(b.available, b.currency.code)}${change}.`);
-            refresh();
-          },
-          // An event the gateway could not resolve: the feed goes on; read what it would have said.
-          missed: refresh,
-          ended: down,
-          expired: restartAfter,
-        });
-        stopWallet = subscribeAfter<MemberWalletChangedSubscription>(ws, MemberWalletChangedDocument, point, {
-          eventIdOf: (data) => data.walletChanged.eventId,
-          data: ({ walletChanged: w }) => {
-            setAnnouncement(`Wallet: an offer was ${w.change.toLowerCase().replace(/_/g, ' ')}.`);
-            refresh();
-          },
-          missed: refresh,
-          ended: down,
-          expired: restartAfter,
-        });
-      },
-      (error: unknown) => {
-        if (gone) return;
-        // A refused token, as the live socket's 4401 for the only token the tab has: signed out, with why.
-        if (problemOf(error).code === 'UNAUTHENTICATED') return onSignOut(LIVE_END_MESSAGES['signed-out']);
-        setStartFailed(error);
-      },
-    );
+    readPoint().then((point) => {
+      setStarted(true);
+      // "Connecting…" again after failed reads: the socket opens with the subscriptions below.
+      setLive((now) => (now === 'offline' ? 'connecting' : now));
+      stopBalance = subscribeAfter<MemberBalanceChangedSubscription>(ws, MemberBalanceChangedDocument, point, {
+        eventIdOf: (data) => data.balanceChanged.eventId,
+        data: ({ balanceChanged: b }) => {
+          const change = b.change ? ` (${b.change.amount > 0 ? '+' : ''}${b.change.amount})` : '';
+          setAnnouncement(`Your balance is now ${formatPoints(b.available, b.currency.code)}${change}.`);
+          refresh();
+        },
+        // An event the gateway could not resolve: the feed goes on; read what it would have said.
+        missed: refresh,
+        ended: down,
+        expired: restartAfter,
+      });
+      stopWallet = subscribeAfter<MemberWalletChangedSubscription>(ws, MemberWalletChangedDocument, point, {
+        eventIdOf: (data) => data.walletChanged.eventId,
+        data: ({ walletChanged: w }) => {
+          setAnnouncement(`Wallet: an offer was ${w.change.toLowerCase().replace(/_/g, ' ')}.`);
+          refresh();
+        },
+        missed: refresh,
+        ended: down,
+        expired: restartAfter,
+      });
+    }, failed);
     return () => {
       gone = true;
+      wake(true);
+      window.removeEventListener('online', online);
+      document.removeEventListener('visibilitychange', visible);
       stopBalance();
       stopWallet();
       offConnected();
@@ -183,9 +279,9 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       <div aria-live="polite" className="sr-only" data-testid="live-announcement">
         {announcement}
       </div>
-      {live === 'offline' ? (
+      {live === 'offline' && !startFailed ? (
         <p className="notice" role="status" data-testid="live-stale">
-          Not connected: your balance and wallet may be out of date. Reconnecting…
+          {started ? 'Not connected: your balance and wallet may be out of date. Reconnecting…' : 'Not connected yet: your points and rewards show once the app reaches the service. Reconnecting…'}
         </p>
       ) : null}
       {live === 'closed' ? (

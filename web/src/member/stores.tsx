@@ -54,7 +54,8 @@ export function Store({ code }: { code: string }) {
   const [refocus, setRefocus] = useState<'opener' | 'notice' | null>(null);
   useEffect(() => {
     if (buying || !refocus) return;
-    (refocus === 'notice' ? notice.current : opener.current)?.focus();
+    if (refocus === 'notice') notice.current?.focus();
+    else focusOpenerOrItsCard(opener.current);
     setRefocus(null);
   }, [buying, refocus]);
 
@@ -80,7 +81,9 @@ export function Store({ code }: { code: string }) {
             // allows was offered Buy, and refused LIMIT_REACHED after confirming (newcomer-21).
             const limitReached = l.perCustomerLimit != null && (l.purchasedByMe ?? 0) >= l.perCustomerLimit;
             return (
-              <li key={l.id} className="card" data-testid="listing">
+              // Focusable from script only: where the focus goes back when this card's Buy button
+              // was disabled while its dialog was open (focusOpenerOrItsCard).
+              <li key={l.id} className="card" data-testid="listing" tabIndex={-1}>
                 <h2>{l.offer.name}</h2>
                 {l.offer.description ? <p>{l.offer.description}</p> : null}
                 <p>
@@ -123,6 +126,21 @@ export function Store({ code }: { code: string }) {
       ) : null}
     </>
   );
+}
+
+/**
+ * Gives the focus back to the Buy button that opened the purchase dialog, when the dialog closed
+ * without a purchase. That button may no longer take the focus (live-22): disabled meanwhile by
+ * the live feed (the member reached the listing's per-member limit, or spent the points, in another
+ * tab; the listing sold out), so `focus()` did nothing and the keyboard's place was lost to the
+ * page's body. Then its listing's card takes the focus (tabIndex -1: it says why Buy is off), or,
+ * when the listing is gone from the page, the page's heading (PageTitle's h1, tabIndex -1).
+ * @param button the Buy button that opened the dialog (null: none known)
+ */
+function focusOpenerOrItsCard(button: HTMLButtonElement | null): void {
+  if (button?.isConnected && !button.disabled) return button.focus();
+  const card = button?.isConnected ? button.closest<HTMLElement>('li.card') : null;
+  (card ?? document.querySelector<HTMLElement>('h1'))?.focus();
 }
 
 /**

@@ -80,6 +80,38 @@ export const retryBusyQueries = new ApolloLink((operation, forward) => {
   });
 });
 
+/** The operation context's key for `answerWithin`: milliseconds each attempt may wait for its answer. */
+export interface AnswerWithinContext {
+  answerWithinMs?: number;
+}
+
+/**
+ * A per-attempt answer wait, for an operation whose context sets `answerWithinMs`: an attempt with no
+ * answer by then is aborted as a network failure (a TypeError, as fetch's "Failed to fetch"), which
+ * `retryBusyQueries` (before it in the chain) sends again after its wait and a caller reads as
+ * NETWORK. Without it a request the network left hanging (a half-open connection, a proxy that
+ * holds it) held its caller for good: fetch has no timeout of its own. Operations without the key
+ * pass through untouched.
+ */
+export const answerWithin = new ApolloLink((operation, forward) => {
+  const ms = (operation.getContext() as AnswerWithinContext).answerWithinMs;
+  if (!ms) return forward(operation);
+  return new Observable((observer) => {
+    const controller = new AbortController();
+    operation.setContext(({ fetchOptions }: { fetchOptions?: RequestInit }) => ({ fetchOptions: { ...fetchOptions, signal: controller.signal } }));
+    const timer = setTimeout(() => controller.abort(new TypeError(`No answer within ${ms / 1000} s.`)), ms);
+    const current = forward(operation).subscribe({
+      next: (result) => observer.next(result),
+      error: (error: unknown) => (clearTimeout(timer), observer.error(error)),
+      complete: () => (clearTimeout(timer), observer.complete()),
+    });
+    return () => {
+      clearTimeout(timer);
+      current.unsubscribe();
+    };
+  });
+});
+
 /** The operation's registered id: codegen's `sha256:<hex>` without its prefix. */
 export function operationId(document: DocumentNode): string {
   const hash = (document as DocumentNode & { __meta__?: { hash?: string } }).__meta__?.hash;
@@ -100,7 +132,7 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
     disable: () => false,
   });
   return new ApolloClient({
-    link: ApolloLink.from([auth, retryBusyQueries, trusted, new HttpLink({ uri: '/graphql' })]),
+    link: ApolloLink.from([auth, retryBusyQueries, answerWithin, trusted, new HttpLink({ uri: '/graphql' })]),
     // Relay connections that screens page with fetchMore({ after }): the cache appends each page
     // (Apollo's relayStylePagination), so no screen merges edges by hand.
     cache: new InMemoryCache({
