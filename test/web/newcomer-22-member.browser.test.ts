@@ -18,7 +18,9 @@ import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
  * - a new member (no point account yet) saw no balance at all on My points, only the tier card;
  * - a console form (Adjust points) and a gift's Claim button left the keyboard's focus on the
  *   page's body once sent (both disable their controls while sending), and the gift's "Claimed"
- *   notice was at the top of the page, out of sight of the button pressed.
+ *   notice was at the top of the page, out of sight of the button pressed;
+ * - the console said "Adjusted by 7: the balance is now 1,234." without a unit, and its ledger
+ *   showed a credit as "7 BEANS" where the member's history says "+7 BEANS".
  */
 describe('the member app and console for a newcomer (newcomer-22)', () => {
   let web: WebGateway;
@@ -140,9 +142,21 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
     await operator.keyboard.press('Enter');
     await operator.getByRole('status').filter({ hasText: 'Adjusted by 7' }).waitFor();
     await operator.waitForFunction('document.activeElement !== document.body', null, { timeout: 5_000 }).catch(() => undefined);
-    expect({ afterClaim, afterAdjust: await focused(operator) }).toEqual({
+    const afterAdjust = await focused(operator);
+    const balance = ok(await t.gql<{ customer: { balances: { available: number }[] } }, object>(`{ customer(externalId: "${member}") { balances { available } } }`, {}, t.operatorToken)).customer.balances[0].available;
+    const ledgerRow = operator.getByRole('region', { name: 'Ledger' }).getByRole('row').nth(1);
+    await ledgerRow.getByRole('cell', { name: 'newcomer-22 focus' }).first().waitFor();
+    expect({
+      afterClaim,
+      afterAdjust,
+      notice: await operator.getByRole('status').filter({ hasText: 'Adjusted by 7' }).innerText(),
+      ledgerAmount: (await ledgerRow.getByRole('cell').nth(4).innerText()).trim(),
+    }).toEqual({
       afterClaim: 'Claimed “€2 off your order”: it is in your wallet.',
       afterAdjust: 'Adjust points',
+      // The console's amounts carry their unit and sign as the member's history does.
+      notice: `Adjusted by 7 ${currency}: the balance is now ${balance.toLocaleString('en-GB')} ${currency}.`,
+      ledgerAmount: `+7 ${currency}`,
     });
   }, 60_000);
 });

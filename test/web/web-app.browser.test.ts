@@ -201,7 +201,7 @@ describe('web app in a browser', () => {
     await operator.getByLabel('Counts towards lifetime points and tiers').selectOption('yes');
     await check(operator, 'console-customer');
     await operator.getByRole('button', { name: 'Adjust points' }).click();
-    await operator.getByRole('status').filter({ hasText: `Adjusted by 50: the balance is now ${(before + 50).toLocaleString('en-GB')}` }).waitFor();
+    await operator.getByRole('status').filter({ hasText: `Adjusted by 50 BEANS: the balance is now ${(before + 50).toLocaleString('en-GB')} BEANS` }).waitFor();
     await operator.getByTestId('staff-balance-BEANS').filter({ hasText: (before + 50).toLocaleString('en-GB') }).waitFor();
     // The member's open page, live.
     await balanceShows(member, before + 50);
