@@ -20,7 +20,9 @@ import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
  *   page's body once sent (both disable their controls while sending), and the gift's "Claimed"
  *   notice was at the top of the page, out of sight of the button pressed;
  * - the console said "Adjusted by 7: the balance is now 1,234." without a unit, and its ledger
- *   showed a credit as "7 BEANS" where the member's history says "+7 BEANS".
+ *   showed a credit as "7 BEANS" where the member's history says "+7 BEANS";
+ * - the console's campaign dates and analytics days are UTC days, and said no zone (its forms say
+ *   "Starts (UTC)").
  */
 describe('the member app and console for a newcomer (newcomer-22)', () => {
   let web: WebGateway;
@@ -157,6 +159,17 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
       // The console's amounts carry their unit and sign as the member's history does.
       notice: `Adjusted by 7 ${currency}: the balance is now ${balance.toLocaleString('en-GB')} ${currency}.`,
       ledgerAmount: `+7 ${currency}`,
+    });
+  }, 60_000);
+
+  test("the console's campaign days and analytics periods say they are UTC, as its forms do", async () => {
+    const rules = await web.consoleAsOperator('Rules');
+    const campaignHeaders = await rules.getByRole('region', { name: 'Campaigns' }).getByRole('columnheader').allInnerTexts();
+    const analytics = await web.consoleAsOperator('Analytics');
+    const periods = await analytics.getByLabel('Period').locator('option').allInnerTexts();
+    expect({ campaignHeaders, periods }).toEqual({
+      campaignHeaders: ['Campaign', 'Days (UTC)', 'Outcome', 'Limits', 'Awarded'],
+      periods: ['Last 7 days, by day (UTC)', 'Last 8 weeks, by week (UTC)'],
     });
   }, 60_000);
 });
