@@ -33,6 +33,10 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
   const focused = (page: Page) =>
     page.evaluate<string | null>("document.activeElement === document.body ? '(the page body)' : (document.activeElement?.textContent?.trim() ?? null)");
 
+  /** A member's available points in the demo currency, as staff read them. */
+  const available = async (member: string) =>
+    ok(await t.gql<{ customer: { balances: { available: number }[] } }, object>(`{ customer(externalId: "${member}") { balances { available } } }`, {}, t.operatorToken)).customer.balances[0].available;
+
   beforeAll(async () => {
     web = await startWebGateway({ demo: true, size: 'phone' });
     t = web.t;
@@ -113,7 +117,7 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
     await page.goto(`/#token=${await t.customerToken(member)}`);
     await page.getByTestId('balance-BEANS').waitFor();
     await page.locator('[data-live="connected"]').waitFor();
-    const before = ok(await t.gql<{ customer: { balances: { available: number }[] } }, object>(`{ customer(externalId: "${member}") { balances { available } } }`, {}, t.operatorToken)).customer.balances[0].available;
+    const before = await available(member);
     await adjust(t, member, currency, -1000);
     const announcement = page.getByTestId('live-announcement');
     await announcement.filter({ hasText: 'Your balance is now' }).waitFor({ timeout: 30_000 });
@@ -145,7 +149,7 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
     await operator.getByRole('status').filter({ hasText: 'Adjusted by 7' }).waitFor();
     await operator.waitForFunction('document.activeElement !== document.body', null, { timeout: 5_000 }).catch(() => undefined);
     const afterAdjust = await focused(operator);
-    const balance = ok(await t.gql<{ customer: { balances: { available: number }[] } }, object>(`{ customer(externalId: "${member}") { balances { available } } }`, {}, t.operatorToken)).customer.balances[0].available;
+    const balance = await available(member);
     const ledgerRow = operator.getByRole('region', { name: 'Ledger' }).getByRole('row').nth(1);
     await ledgerRow.getByRole('cell', { name: 'newcomer-22 focus' }).first().waitFor();
     expect({
