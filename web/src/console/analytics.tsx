@@ -8,7 +8,8 @@ import { APP } from './shell';
 
 type Stats = NonNullable<ConsoleProgramStatsQuery['programStats']>;
 const DAY = 86_400_000;
-const PERIODS = { days: { label: 'Last 7 days, by day', count: 7, size: DAY }, weeks: { label: 'Last 8 weeks, by week', count: 8, size: 7 * DAY } } as const;
+// The windows are UTC days (windows() below), and the axis reads "11-27": say so (newcomer-22).
+const PERIODS = { days: { label: 'Last 7 days, by day (UTC)', count: 7, size: DAY }, weeks: { label: 'Last 8 weeks, by week (UTC)', count: 8, size: 7 * DAY } } as const;
 const COLORS = ['#166534', '#1d4ed8', '#b45309', '#7c3aed', '#be123c', '#0f766e'];
 
 /** [from, to) windows ending at the end of today (UTC). */

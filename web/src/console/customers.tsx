@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { problemOf, ProblemAlert } from '../shared/errors';
 import { ledgerReasonText } from '../shared/ledger-reason';
-import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDate, formatDateTime, formatPoints, formatPointsChange, Loading, PageTitle } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
@@ -82,7 +82,13 @@ function Customer({ externalId }: { externalId: string }) {
             },
           });
           const payload = result?.adjustPoints;
-          return { userErrors: payload?.userErrors, notice: payload?.entry ? `Adjusted by ${payload.entry.amount}: the balance is now ${formatPoints(payload.entry.balanceAfter)}.` : undefined };
+          // With its unit and thousands separator, as the ledger below: "Adjusted by -1000: the
+          // balance is now 327." had neither (newcomer-22).
+          const unit = text(form, 'currency') ?? undefined;
+          return {
+            userErrors: payload?.userErrors,
+            notice: payload?.entry ? `Adjusted by ${formatPoints(payload.entry.amount, unit)}: the balance is now ${formatPoints(payload.entry.balanceAfter, unit)}.` : undefined,
+          };
         }}
       >
         <label htmlFor="f-currency">Currency</label>
@@ -130,7 +136,7 @@ function Customer({ externalId }: { externalId: string }) {
                     </small>
                   ) : null}
                 </td>
-                <td className="num">{formatPoints(e.amount, e.currency.code)}</td>
+                <td className="num">{formatPointsChange(e.amount, e.currency.code)}</td>
                 <td className="num">{formatPoints(e.balanceAfter)}</td>
               </tr>
             );

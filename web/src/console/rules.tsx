@@ -113,7 +113,8 @@ export function Rules() {
         label="Campaigns"
         columns={[
           { label: 'Campaign' },
-          { label: 'When' },
+          // UTC days, as the form sets them ("Starts (UTC)", "Last day (UTC)"): the dates said no zone (newcomer-22).
+          { label: 'Days (UTC)' },
           { label: 'Outcome' },
           { label: 'Limits' },
           { label: 'Awarded', numeric: true },

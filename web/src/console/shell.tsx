@@ -100,6 +100,16 @@ export function ActionForm({ title, submitLabel, onSubmit, children }: { title: 
   const [notice, setNotice] = useState<string | null>(null);
   /** The key of the last submit that got no answer, and the contents it was for. */
   const pending = useRef<{ contents: string; key: string } | null>(null);
+  // The fieldset is disabled while the write is in flight, which takes the focus off the submit
+  // button to the page's body: the next Tab went to "Skip to content" (newcomer-22). Once the form
+  // is enabled again the button gets it back, unless the operator moved it meanwhile.
+  const submitButton = useRef<HTMLButtonElement>(null);
+  const [refocus, setRefocus] = useState(false);
+  useEffect(() => {
+    if (!refocus || held) return;
+    setRefocus(false);
+    if (!document.activeElement || document.activeElement === document.body) submitButton.current?.focus();
+  }, [refocus, held]);
   const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -110,6 +120,7 @@ export function ActionForm({ title, submitLabel, onSubmit, children }: { title: 
     const key = pending.current.key;
     setNotice(null);
     return send(async () => {
+      setRefocus(true);
       const outcome = await onSubmit(data, key);
       pending.current = null;
       if (outcome?.userErrors?.length) setProblem(problemOfUserError(outcome.userErrors[0]));
@@ -127,7 +138,9 @@ export function ActionForm({ title, submitLabel, onSubmit, children }: { title: 
           <legend className="sr-only">{title}</legend>
           {children}
           <p>
-            <button type="submit">{submitLabel}</button>
+            <button type="submit" ref={submitButton}>
+              {submitLabel}
+            </button>
           </p>
         </fieldset>
       </form>

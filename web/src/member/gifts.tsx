@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { problemOf, problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { MemberClaimGiftDocument, MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument } from './gql/graphql';
@@ -15,6 +15,19 @@ export function Gifts() {
   // One key per list and option until it succeeds: a retry of the same claim claims once.
   const [keys, setKeys] = useState<Record<string, string>>({});
   const lists = data?.me?.giftLists;
+  // A claim disables every Claim button while it is sent, which took the focus to the page's body,
+  // and its notice is at the top of the page, out of sight below a phone's first screen: nothing
+  // seemed to happen (newcomer-22). The notice takes the focus (and so the view) once claimed; a
+  // refused claim gives it back to the button that sent it (its error is announced).
+  const notice = useRef<HTMLParagraphElement>(null);
+  const opener = useRef<HTMLButtonElement | null>(null);
+  const [refocus, setRefocus] = useState(false);
+  useEffect(() => {
+    if (!refocus || held || loading) return;
+    setRefocus(false);
+    if (notice.current) notice.current.focus();
+    else if (!document.activeElement || document.activeElement === document.body) opener.current?.focus();
+  }, [refocus, held, loading, done]);
 
   const onClaim = (listId: string, optionId: string, name: string) =>
     send(async () => {
@@ -22,6 +35,7 @@ export function Gifts() {
       const key = keys[slot] ?? newIdempotencyKey();
       setKeys((k) => ({ ...k, [slot]: key }));
       setDone(null);
+      setRefocus(true);
       const { data: result } = await claim({ variables: { input: { giftListId: listId, optionId, idempotencyKey: key } } });
       const payload = result?.claimGift;
       if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
@@ -34,7 +48,7 @@ export function Gifts() {
       <PageTitle app={APP}>Gifts</PageTitle>
       <ProblemAlert problem={error ? problemOf(error) : problem} />
       {done ? (
-        <p className="notice" role="status">
+        <p className="notice" role="status" ref={notice} tabIndex={-1}>
           {done}
         </p>
       ) : null}
@@ -52,7 +66,7 @@ export function Gifts() {
             {(list.claimableCount ?? 0) > 0 ? (
               <p className="badge ok">You can claim {list.claimableCount} now</p>
             ) : list.pointsToNext !== null && list.pointsToNext !== undefined ? (
-              <p className="badge warn">{formatPoints(list.pointsToNext)} points to go</p>
+              <p className="badge warn">{formatPoints(list.pointsToNext, list.currency.code)} to go</p>
             ) : (
               <p className="badge">All claimed</p>
             )}
@@ -60,7 +74,7 @@ export function Gifts() {
               {list.options.map((o) => (
                 <li key={o.id} className="row">
                   <span>{o.name}</span>
-                  <button type="button" className="secondary" disabled={!list.claimableCount || loading || held} onClick={() => void onClaim(list.id, o.id, o.name)}>
+                  <button type="button" className="secondary" disabled={!list.claimableCount || loading || held} onClick={(event) => ((opener.current = event.currentTarget), void onClaim(list.id, o.id, o.name))}>
                     Claim<span className="sr-only"> {o.name}</span>
                   </button>
                 </li>

@@ -1,7 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert } from '../shared/errors';
 import { ledgerReasonText } from '../shared/ledger-reason';
-import { DataTable, formatDateTime, formatPoints, Loading, PageTitle, ShowOlder } from '../shared/ui';
+import { DataTable, formatLocalDateTime, formatPoints, formatPointsChange, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { MemberHistoryDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -28,10 +28,10 @@ export function History() {
           <tbody>
             {page.edges.map(({ node: e }) => (
               <tr key={e.id}>
-                <td>{formatDateTime(e.createdAt)}</td>
+                <td>{formatLocalDateTime(e.createdAt)}</td>
                 <td>{ledgerReasonText(e)}</td>
-                <td className="num">{(e.amount > 0 ? '+' : '') + formatPoints(e.amount, e.currency.code)}</td>
-                <td className="num">{formatPoints(e.balanceAfter)}</td>
+                <td className="num">{formatPointsChange(e.amount, e.currency.code)}</td>
+                <td className="num">{formatPoints(e.balanceAfter, e.currency.code)}</td>
               </tr>
             ))}
           </tbody>

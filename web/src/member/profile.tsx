@@ -1,6 +1,6 @@
 import { useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { formatDate, formatMoney, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, formatMoney, formatPoints, Loading, PageTitle } from '../shared/ui';
 import { MemberProfileDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -8,6 +8,9 @@ import { APP } from './shell';
 export function Profile() {
   const { data, error } = useQuery(MemberProfileDocument);
   const me = data?.me;
+  // The ladder counts the points of its tier's currency: the same unit as the balance, not "points"
+  // beside "BEANS" (newcomer-22). A member without a tier has one balance to go by, or none.
+  const ladderUnit = me?.tier?.currency.code ?? (me?.balances.length === 1 ? me.balances[0].currency.code : undefined);
   return (
     <>
       <PageTitle app={APP}>My points</PageTitle>
@@ -15,6 +18,17 @@ export function Profile() {
       {!me && !error ? <Loading what="your points" /> : null}
       {me ? (
         <div className="grid">
+          {me.balances.length === 0 ? (
+            // A new member has no account until something credits one: the page showed no points at
+            // all, only the tier card (newcomer-22).
+            <section className="card" aria-labelledby="bal-none">
+              <h2 id="bal-none">{me.tier?.currency.name ?? 'Points'}</h2>
+              <p className="big" data-testid="balance-none">
+                {formatPoints(0, me.tier?.currency.code)}
+              </p>
+              <p>No points yet: your purchases at the till earn them, and they show here.</p>
+            </section>
+          ) : null}
           {me.balances.map((b) => (
             <section key={b.currency.code} className="card" aria-labelledby={`bal-${b.currency.code}`}>
               <h2 id={`bal-${b.currency.code}`}>{b.currency.name}</h2>
@@ -23,7 +37,7 @@ export function Profile() {
               </p>
               <p className="muted">worth {formatMoney(Number(b.currency.pointValue) * b.available, b.currency.moneyCurrency)}</p>
               <p>
-                Pending: {formatPoints(b.pending)} · Earned in all: {formatPoints(b.lifetimeEarned)}
+                Pending: {formatPoints(b.pending, b.currency.code)} · Earned in all: {formatPoints(b.lifetimeEarned, b.currency.code)}
               </p>
               <h3>Expiring soon</h3>
               {b.expiringSoon.length === 0 ? (
@@ -32,7 +46,7 @@ export function Profile() {
                 <ul>
                   {b.expiringSoon.map((e) => (
                     <li key={e.expiresAt}>
-                      {formatPoints(e.amount, b.currency.code)} on {formatDate(e.expiresAt)}
+                      {formatPoints(e.amount, b.currency.code)} expire {formatLocalDateTime(e.expiresAt)}
                     </li>
                   ))}
                 </ul>
@@ -49,7 +63,7 @@ export function Profile() {
               {me.nextTier ? (
                 <>
                   <p>
-                    {formatPoints(me.nextTier.pointsNeeded)} qualifying points to {me.nextTier.name}
+                    {formatPoints(me.nextTier.pointsNeeded, ladderUnit)} more to earn for {me.nextTier.name}
                   </p>
                   <div
                     className="progress"

@@ -4,7 +4,7 @@ import { createLiveClient, subscribeAfter, type AnswerWithinContext, type LiveEn
 import { retryWaitMs } from '../shared/backoff';
 import { currentToken } from '../shared/session';
 import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
-import { Frame, formatPoints, type NavItem } from '../shared/ui';
+import { Frame, formatPoints, formatPointsChange, type NavItem } from '../shared/ui';
 import {
   MemberBalanceChangedDocument,
   MemberLastEventIdDocument,
@@ -218,7 +218,8 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       stopBalance = subscribeAfter<MemberBalanceChangedSubscription>(ws, MemberBalanceChangedDocument, point, {
         eventIdOf: (data) => data.balanceChanged.eventId,
         data: ({ balanceChanged: b }) => {
-          const change = b.change ? ` (${b.change.amount > 0 ? '+' : ''}${b.change.amount})` : '';
+          // The change with the page's thousands separator: "(-1000)" read beside "1,000 BEANS" (newcomer-22).
+          const change = b.change ? ` (${formatPointsChange(b.change.amount)})` : '';
           setAnnouncement(`Your balance is now ${formatPoints(b.available, b.currency.code)}${change}.`);
           refresh();
         },

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
-import { formatExclusiveEnd, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { formatLocalExclusiveEnd, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
 import { APP } from './shell';
 
@@ -24,7 +24,7 @@ export function Stores() {
             </h2>
             <p className="muted">
               Paid in {s.currency.name}
-              {s.endsAt ? `, open ${formatExclusiveEnd(s.endsAt)}` : ''}
+              {s.endsAt ? `, open ${formatLocalExclusiveEnd(s.endsAt)}` : ''}
             </p>
           </li>
         ))}
@@ -97,7 +97,7 @@ export function Store({ code }: { code: string }) {
                   ) : l.affordable ? (
                     <span className="badge ok">You can afford this</span>
                   ) : (
-                    <span className="badge warn">{formatPoints(l.pointsMissing ?? 0)} points missing</span>
+                    <span className="badge warn">{formatPoints(l.pointsMissing ?? 0, store.currency.code)} missing</span>
                   )}
                 </p>
                 <p className="muted">

@@ -1,7 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { QRCodeSVG } from 'qrcode.react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { formatDateTime, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, Loading, PageTitle } from '../shared/ui';
 import { MemberWalletDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -45,7 +45,7 @@ export function Wallet() {
                 </div>
               ) : null}
               <p className="muted">
-                {item.redeemedAt ? `Redeemed ${formatDateTime(item.redeemedAt)}` : item.expiresAt ? `Valid until ${formatDateTime(item.expiresAt)}` : 'No expiry'}
+                {item.redeemedAt ? `Redeemed ${formatLocalDateTime(item.redeemedAt)}` : item.expiresAt ? `Valid until ${formatLocalDateTime(item.expiresAt)}` : 'No expiry'}
               </p>
             </li>
           );

@@ -140,6 +140,30 @@ export const formatExclusiveEnd = (iso: string) =>
 /** A start (inclusive) as "from 1 Jan 2027", with its time ("from 1 Jan 2027, 15:00 UTC") when it is not a UTC midnight. */
 export const formatStart = (iso: string) => `from ${atUtcMidnight(iso) ? formatDate(iso) : formatDateTime(iso)}`;
 export const formatPoints = (n: number | string, code?: string) => `${Number(n).toLocaleString('en-GB')}${code ? ` ${code}` : ''}`;
+/** A signed change of points with its unit, "+1,000 BEANS" / "-80 BEANS" (0 unsigned), as the history and the live feed say it. */
+export const formatPointsChange = (n: number, code?: string) => `${n > 0 ? '+' : ''}${formatPoints(n, code)}`;
+
+// The member app's instants, as its reader's own clock and calendar have them (newcomer-22): the
+// browser's time zone, named beside every time ("3 Dec 2026, 07:17 CET"; "UTC" for a reader in
+// UTC). The console keeps UTC (above): staff set campaigns and stores by UTC days (newcomer-19).
+const localDateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+const localDate = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' });
+/** An instant in the reader's time zone, named: "3 Dec 2026, 07:17 CET"; "—" for none. */
+export const formatLocalDateTime = (iso: string | null | undefined) => (iso ? localDateTime.format(new Date(iso)) : '—');
+/** Whether `iso` is the very start of a day in the reader's time zone. */
+const atLocalMidnight = (iso: string) => {
+  const at = new Date(iso);
+  return at.getHours() === 0 && at.getMinutes() === 0 && at.getSeconds() === 0 && at.getMilliseconds() === 0;
+};
+/**
+ * An exclusive end in the reader's time zone: "through 11 Dec 2026" when it is the start of the
+ * reader's 12 December (the last day included), else "until 12 Dec 2026, 01:00 CET" (the instant,
+ * its zone named). A store closing at 00:00 UTC closes at 01:00 in Paris and at 19:00 the day before
+ * in New York: "through 11 Dec" (formatExclusiveEnd, UTC days) told the New York member an evening
+ * the store is already closed.
+ */
+export const formatLocalExclusiveEnd = (iso: string) =>
+  atLocalMidnight(iso) ? `through ${localDate.format(new Date(Date.parse(iso) - 1))}` : `until ${formatLocalDateTime(iso)}`;
 export const formatMoney = (amount: string | number, currency: string) =>
   new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(Number(amount));
 
