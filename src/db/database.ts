@@ -63,8 +63,9 @@ export async function openDatabase(config: Config, log: Logger, progress: Startu
       embedded: !!embedded,
       lost: embedded?.lost,
       close: async () => {
-        // bounded: a statement a frozen server holds must not hold the shutdown (break-16)
-        await closeOrm(orm);
+        // bounded: a statement a frozen server holds must not hold the shutdown (break-16), nor a
+        // connection its holder never hands back (lifecycle-22)
+        if (!(await closeOrm(orm))) log.warn('the request pool still counted connections nobody handed back when it closed: their sockets were closed');
         await embedded?.stop();
       },
     };
