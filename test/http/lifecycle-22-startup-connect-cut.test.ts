@@ -5,14 +5,7 @@ import { compiledGateway } from '../support/build.js';
 import { createMigratedDatabase } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 import { spawnGateway } from '../support/processes.js';
-
-/** The `application_name` in a PostgreSQL start-up message (the first bytes a client sends without TLS); undefined until it is all there. */
-function applicationName(startup: Buffer): string | undefined {
-  if (startup.length < 8 || startup.length < startup.readInt32BE(0)) return undefined;
-  const fields = startup.subarray(8, startup.readInt32BE(0)).toString('utf8').split('\0');
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'application_name') return fields[i + 1];
-  return '';
-}
+import { applicationName } from '../support/pg-wire.js';
 
 /**
  * lifecycle-22 (lifecycle-21 left it): a start-up step after the migration that opens a new
