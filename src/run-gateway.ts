@@ -64,9 +64,17 @@ const progress: StartupProgress = {
     log.info(fields ?? {}, next);
   },
 };
-/** Whether `error` is the start-up's abort (a stop signal), thrown as itself or as the cause of another (not a step that failed by itself meanwhile). */
+/**
+ * Whether `error` is the start-up's abort (a stop signal), thrown as itself or as the cause of
+ * another (not a step that failed by itself meanwhile), or a step's failure after the signal cut a
+ * request-pool connect it waited for (a step after the migration connecting anew, the demo seed's
+ * say, fails with pg's "Connection terminated unexpectedly", which does not carry the reason: it
+ * read as a failed start, exit 1, where every other step cut by a signal is a clean stop, exit 0 and
+ * "stopped": lifecycle-22).
+ */
 function cutBySignal(error: unknown): boolean {
   if (!startup.signal.aborted) return false;
+  if (database?.connectCut()) return true;
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e === startup.signal.reason) return true;
   return false;
 }

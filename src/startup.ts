@@ -38,7 +38,7 @@ export async function ensurePortFree(host: string, port: number): Promise<void> 
 function portFailure(error: unknown, host: string, port: number): StartupError | undefined {
   switch (errno(error)) {
     case 'EADDRINUSE':
-      return new StartupError(`Port ${port} on ${host} is already in use (another gateway or program listens there): stop it, or set PORT to a free port.`);
+      return new StartupError(`Port ${port} on ${host} is already in use (EADDRINUSE: another gateway or program listens there): stop it, or set PORT to a free port.`);
     case 'EACCES':
       return new StartupError(`Port ${port} on ${host} needs privileges this user does not have: set PORT to 1024 or above.`);
     case 'EADDRNOTAVAIL':

@@ -17,6 +17,13 @@ export interface Database {
   close(): Promise<void>;
   /** The embedded server's `lost` (see RunningPostgres): how it ended, when it ends under the gateway. Undefined with DATABASE_URL. */
   lost?: Promise<string>;
+  /**
+   * Whether the start-up's stop signal (`progress.signal`) has cut a connect of the request pool
+   * that was under way (`ConnectCut`): a later start-up step that then failed (pg's "Connection
+   * terminated unexpectedly", which MikroORM re-wraps without the abort's reason) failed by the
+   * signal, not by itself (lifecycle-22).
+   */
+  connectCut(): boolean;
 }
 
 const EMBEDDED_DATABASE = 'reward_gateway';
@@ -62,9 +69,11 @@ export async function openDatabase(config: Config, log: Logger, progress: Startu
       url,
       embedded: !!embedded,
       lost: embedded?.lost,
+      connectCut: () => connects.cut,
       close: async () => {
-        // bounded: a statement a frozen server holds must not hold the shutdown (break-16)
-        await closeOrm(orm);
+        // bounded: a statement a frozen server holds must not hold the shutdown (break-16), nor a
+        // connection its holder never hands back (lifecycle-22)
+        if (!(await closeOrm(orm))) log.warn('the request pool still counted connections nobody handed back when it closed: their sockets were closed');
         await embedded?.stop();
       },
     };

@@ -34,17 +34,32 @@ export async function endWithin(client: pg.Client, ms: number = CONNECTION_END_M
 }
 
 /**
- * Waits at most `ms` for `closing` (`pool`'s `end()`, or the ORM's close that ends it); past that
- * destroys the socket of every connection pg-pool still holds (`destroySocket` on its internal
- * `_clients`: lent ones, and ones still connecting), which a frozen server never lets end, so that
- * `closing` settles. Answers `closing`, its rejection included. pg-pool's `end()` waits for each of
- * its connections to end (closeOrm for the request pool, QueueMetrics for the metrics connection).
+ * How long `poolClosedWithin` waits, after it destroyed the sockets of the connections a pool still
+ * held, for the pool's close to report done (ms). A destroyed socket closes locally (no answer from
+ * the server is awaited): a holder still running sees its statement fail and hands its connection
+ * back within a few turns of the event loop. A connection still counted after this was lent to a
+ * holder that will never hand it back (lifecycle-22: kysely's, when its connect completed after the
+ * close began); its socket is already closed, so nothing of it is left on the server either.
  */
-export async function poolClosedWithin<T>(pool: pg.Pool, closing: Promise<T>, ms: number): Promise<T> {
-  if (!(await settlesWithin(closing, ms))) {
-    for (const client of (pool as unknown as { _clients?: pg.Client[] })._clients ?? []) destroySocket(client);
-  }
-  return closing;
+export const POOL_CLOSE_AFTER_CUT_MS = 1_000;
+
+/**
+ * Closes a pool within about `ms` + POOL_CLOSE_AFTER_CUT_MS, whether or not `closing` (`pool`'s
+ * `end()`, or the ORM's close that ends it) ever settles. Waits at most `ms` for `closing`; past
+ * that destroys the socket of every connection pg-pool still holds (`destroySocket` on its internal
+ * `_clients`: lent ones, and ones still connecting), which a frozen server never lets end, and waits
+ * at most POOL_CLOSE_AFTER_CUT_MS more. pg-pool's `end()` waits for each of its connections to be
+ * handed back and ended, so one lent to a holder that never hands it back kept it pending for
+ * ever: the gateway's stop then waited on nothing, and the process ended with exit code 0 and no
+ * "stopped" line (no timer or socket was left to keep it running), or at the stop's 15 s limit with
+ * exit 1 (lifecycle-22). Answers whether `closing` completed; rejects with its rejection. The
+ * timers here are not `unref`ed: the process keeps running until this settles.
+ */
+export async function poolClosedWithin(pool: pg.Pool, closing: Promise<unknown>, ms: number): Promise<boolean> {
+  if (await settlesWithin(closing, ms)) return closing.then(() => true);
+  for (const client of (pool as unknown as { _clients?: pg.Client[] })._clients ?? []) destroySocket(client);
+  if (await settlesWithin(closing, POOL_CLOSE_AFTER_CUT_MS)) return closing.then(() => true);
+  return false;
 }
 
 /** Whether `promise` settles (either way) within `ms`; it is not cancelled when it does not. */

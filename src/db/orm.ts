@@ -63,7 +63,8 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
     extensions: [Migrator],
     pool: { min: 1, max: poolMax },
     driverOptions: {
-      onPoolCreated: (pool: pg.Pool) =>
+      onPoolCreated: (pool: pg.Pool) => {
+        lendNothingOnceClosing(pool);
         pool.on('connect', (client) => {
           connects?.ready(client);
           prepareParameterisedStatements(client);
@@ -72,7 +73,8 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
           retryLostReads(client, pool);
           // A commit that wrote outbox rows wakes the webhook dispatcher (dispatch-17).
           watchOutboxCommits(client, pool);
-        }),
+        });
+      },
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
       onConnect: (client: pg.ClientBase) => readCommitted(client, boundMs),
       // pg-pool: 0 turns its idle timer off; left out, it is 10 s (merged into the pool's options).
@@ -313,6 +315,40 @@ export function requestEntityManager(orm: MikroORM): SqlEntityManager {
 }
 
 /**
+ * Makes `pool` lend no connection once its close has begun (`end()`, which kysely's driver calls
+ * as the ORM closes): a connect that completes after that (a new connection still starting when the
+ * close began) hands its connection back at once, which ends it, and rejects as a connect to an
+ * ending pool does ("Cannot use a pool after calling end on the pool"). kysely's driver forgets its
+ * pool as it begins the close, so the connection it was then handed was neither used nor handed back
+ * (its `acquireConnection` failed reading the forgotten pool's settings), and pg-pool's `end()`, which
+ * waits for every lent connection, never resolved: a gateway SIGTERMed as its jobs' first ticks
+ * connected (just after "gateway ready") never logged "stopped" (lifecycle-22,
+ * test/http/lifecycle-22-stop-connect-in-flight.test.ts). Nothing is lost by refusing every
+ * borrower: whoever connects after the close began (a job's tick, the runner's claim, a read's
+ * retry) would meet a closed pool at its next step. Both of pg-pool's forms, the promise and the
+ * callback (`pool.query`'s).
+ */
+export function lendNothingOnceClosing(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool) as (callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => Promise<pg.PoolClient> | undefined;
+  const closing = () => new Error('Cannot use a pool after calling end on the pool (its close began while this connection started)');
+  const lend = ((callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => {
+    if (callback) {
+      return connect((error, client, done) => {
+        if (error || !client || !pool.ending) return callback(error, client, done);
+        client.release();
+        callback(closing(), undefined, () => undefined);
+      });
+    }
+    return connect()!.then((client) => {
+      if (!pool.ending) return client;
+      client.release();
+      throw closing();
+    });
+  }) as typeof pool.connect;
+  pool.connect = lend;
+}
+
+/**
  * How long `closeOrm` lets the pool's lent connections finish before it cuts them (ms). By then the
  * gateway has drained its requests and stopped its job loops: what still holds a connection is a
  * statement a frozen server does not answer (a scheduler's or the webhook dispatcher's tick).
@@ -320,18 +356,21 @@ export function requestEntityManager(orm: MikroORM): SqlEntityManager {
 export const POOL_CLOSE_GRACE_MS = 1_000;
 
 /**
- * Closes `orm`'s pool within about `graceMs`: pg-pool's `end()` waits for every lent connection to be
+ * Closes `orm`'s pool within about `graceMs` + POOL_CLOSE_AFTER_CUT_MS (1 s + 1 s by default),
+ * whether or not pg-pool's `end()` ever resolves: `end()` waits for every lent connection to be
  * handed back, and a statement on a frozen server (its backend stopped, the host frozen) is handed
  * back only at its bound, DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS (17 s by default),
  * or never with the bound off: main.ts's shutdown then ended at its 15 s limit, "shutdown took too
  * long", exit 1 (break-16). Past `graceMs` every connection the pool still holds has its socket
  * destroyed (`destroySocket`): its statement fails, its holder hands it back (an open transaction
- * rolls back with the session), and the pool's close completes.
+ * rolls back with the session), and the pool's close completes; one whose holder never hands it
+ * back no longer holds the close (`poolClosedWithin`, lifecycle-22). Answers whether the pool's
+ * close completed (false: a connection was left lent, its socket destroyed).
  * For the gateway's own shutdown (src/db/database.ts `close`), after requests and jobs are done.
  */
-export async function closeOrm(orm: MikroORM, graceMs: number = POOL_CLOSE_GRACE_MS): Promise<void> {
+export async function closeOrm(orm: MikroORM, graceMs: number = POOL_CLOSE_GRACE_MS): Promise<boolean> {
   // past the grace, lent connections and ones still connecting (`readCommitted`) are cut
-  await poolClosedWithin(await requestPool(orm), orm.close(true), graceMs);
+  return poolClosedWithin(await requestPool(orm), orm.close(true), graceMs);
 }
 
 /** `orm`'s pg-pool: the request pool, which the job runner shares (its size DB_POOL_MAX). */

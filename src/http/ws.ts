@@ -301,8 +301,18 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     wsServer.handleUpgrade(req, socket, head, (client, request) => wsServer.emit('connection', client, request)),
   );
   // ws on a server of its own (`server:`) passed that server's 'error' on to itself, and graphql-ws's
-  // listener then closes every socket 1011: kept as it was, until `close`.
-  const passError = (error: Error) => wsServer.emit('error', error);
+  // listener then closes every socket 1011: kept as it was, until `close`, for a server that listens.
+  // A listen that fails (the port taken since the start-up's check) is the start's failure, which
+  // `startGateway` rejects with and run-gateway says in one line: passed on, it also printed
+  // graphql-ws's "Internal error emitted on the WebSocket server. Please check your implementation."
+  // and the stack on stderr first (lifecycle-22). graphql-ws listens `once`: a later error, with
+  // nobody listening on the WebSocket server, would throw out of the HTTP server's emit, so it is
+  // logged instead.
+  const passError = (error: Error) => {
+    if (!deps.httpServer.listening) return;
+    if (wsServer.listenerCount('error') > 0) wsServer.emit('error', error);
+    else log.error({ err: error }, 'HTTP server error');
+  };
   deps.httpServer.on('error', passError);
 
   if (deps.socketClosed) {

@@ -74,6 +74,8 @@ export interface Jobs {
  * `deps.clockGuard`: the process's clock guard (shared with the HTTP server's /readyz and /metrics;
  * one of the runner's own when absent), which every claim and tick consults. `deps.purges`: the
  * process's purge counts (shared with the HTTP server's /metrics; the runner's own when absent).
+ * Rejects as its failing step did (the runner's LISTEN connection, `deps.databaseUrl`), having
+ * stopped whatever of it had started.
  */
 export async function startJobs(
   deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard; purges?: PurgeCounts },
@@ -97,22 +99,28 @@ export async function startJobs(
   const pool = await (deps.orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
   const stopReading = registerOutboxReader(pool, () => dispatcher.wake());
   runner.hearOutboxCommits(() => dispatcher.wake());
-  if (options.background ?? true) {
-    await runner.start(deps.databaseUrl);
-  }
-  if (options.scheduler ?? options.background ?? true) {
-    scheduler.start(options.schedulerTickMs ?? 30_000, (error) => deps.log.error({ err: error }, 'scheduler tick failed'));
-    dispatcher.startWoken(deps.config.webhooks.dispatchFallbackMs, (error) => deps.log.error({ err: error }, 'webhook dispatch tick failed'));
-  }
-  return {
-    runner,
-    scheduler,
-    dispatcher,
-    stop: async () => {
-      scheduler.stop();
-      dispatcher.stop();
-      stopReading();
-      await runner.stop();
-    },
+  const stop = async () => {
+    scheduler.stop();
+    dispatcher.stop();
+    stopReading();
+    await runner.stop();
   };
+  // A start that fails part-way (the runner's LISTEN connection refused, say) stops what it had
+  // started before it rethrows (lifecycle-22): the outbox reader stayed registered, and the
+  // dispatcher that was never started took every wake-up of this process's outbox commits
+  // (`Scheduler.wake` answers true when not started in its woken mode), so no NOTIFY told another
+  // instance; anything started before the failure (loops, ticks) would have kept running.
+  try {
+    if (options.background ?? true) {
+      await runner.start(deps.databaseUrl);
+    }
+    if (options.scheduler ?? options.background ?? true) {
+      scheduler.start(options.schedulerTickMs ?? 30_000, (error) => deps.log.error({ err: error }, 'scheduler tick failed'));
+      dispatcher.startWoken(deps.config.webhooks.dispatchFallbackMs, (error) => deps.log.error({ err: error }, 'webhook dispatch tick failed'));
+    }
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { runner, scheduler, dispatcher, stop };
 }

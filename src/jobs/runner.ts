@@ -502,7 +502,20 @@ export class JobRunner {
    */
   private async onOwnConnection<T>(inFlight: InFlight, what: string, work: (run: <R>(statement: RawBuilder<R>) => Promise<R[]>, client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
     const pool = await (this.orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
-    const client = await pool.connect();
+    const connecting = pool.connect();
+    // `stop()` abandons the wait for the connection itself too (a probe's at once, a claim's after
+    // CLAIM_STOP_PATIENCE_MS): a new connection the server has not answered yet is waited for up to
+    // DB_ACQUIRE_TIMEOUT_MS (up to 10 min), and the stop waited with it, past its 15 s limit; and
+    // a connect that completes only after the pool's close began gets nothing (lifecycle-22). The
+    // connection, if it comes, is handed back unused.
+    const client = await new Promise<pg.PoolClient | undefined>((resolve, reject) => {
+      inFlight.cut = () => resolve(undefined);
+      connecting.then(resolve, reject);
+    }).finally(() => (inFlight.cut = undefined));
+    if (!client) {
+      connecting.then((late) => late.release(), () => undefined);
+      return undefined;
+    }
     const release = client.release;
     let released = false;
     const giveBack = (error?: Error) => {

@@ -149,7 +149,7 @@ describe('starting the gateway', () => {
     try {
       const outcome = await gateway({ DATA_DIR: dataDir, PORT: String(port) }).exited;
       expect(outcome.code).toBe(1);
-      expect(outcome.errors).toEqual([`Port ${port} on 127.0.0.1 is already in use (another gateway or program listens there): stop it, or set PORT to a free port.`]);
+      expect(outcome.errors).toEqual([`Port ${port} on 127.0.0.1 is already in use (EADDRINUSE: another gateway or program listens there): stop it, or set PORT to a free port.`]);
       expect(await readdir(dataDir)).toEqual([]); // no database was started, migrated or seeded
       expect(postgresProcessesFor(dataDir)).toEqual([]);
     } finally {
