@@ -123,9 +123,18 @@ export interface Config {
      * (src/webhooks/destinations.ts).
      */
     allowedDestinations: string[];
-    /** Attempts per delivery before it is FAILED (WEBHOOK_MAX_ATTEMPTS). */
+    /**
+     * Attempts per delivery before it is FAILED (WEBHOOK_MAX_ATTEMPTS, default 17, 1–100). With the
+     * default backoff the 17th comes about 29 hours after the first (5 s doubling to 20 480 s, then
+     * three of 6 h), so a receiver down for a day gets every event once it is back: Standard
+     * Webhooks recommends a schedule spanning days (webhooks-22; before, 8 attempts over about 11
+     * minutes).
+     */
     maxAttempts: number;
-    /** First retry delay in ms; doubles per attempt up to `maxBackoffMs` (WEBHOOK_BACKOFF_MS, WEBHOOK_MAX_BACKOFF_MS). */
+    /**
+     * First retry delay in ms; doubles per attempt up to `maxBackoffMs` (WEBHOOK_BACKOFF_MS, default
+     * 5000, 10–3600000; WEBHOOK_MAX_BACKOFF_MS, default 21600000 = 6 h, 10–86400000).
+     */
     backoffMs: number;
     maxBackoffMs: number;
     /**
@@ -751,9 +760,9 @@ function readConfig(env: Env): Config {
     webhooks: {
       allowHttpLocalhost: bool(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST', nodeEnv !== 'production'),
       allowedDestinations: ipRanges(env, 'WEBHOOK_ALLOWED_DESTINATIONS'),
-      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 17, 1, 100),
       backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 5_000, 10, 3_600_000),
-      maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 10, 86_400_000),
+      maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 21_600_000, 10, 86_400_000),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
       dnsServers: dnsServers(env, 'WEBHOOK_DNS_SERVERS'),
       dnsTimeoutMs: int(env, 'WEBHOOK_DNS_TIMEOUT_MS', 3_000, 100, 30_000),

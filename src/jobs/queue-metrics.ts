@@ -25,7 +25,7 @@ export const READING_SHARED_MS = 1_000;
 const OTHER_KIND = 'other';
 
 interface Row {
-  what: 'due' | 'failed' | 'webhook';
+  what: 'due' | 'failed' | 'webhook' | 'failing';
   kind: string | null;
   n: number;
   since: Date | null;
@@ -36,6 +36,8 @@ interface Reading {
   due: Map<string, { n: number; since: Date | null }>;
   failed: Map<string, number>;
   webhooks: { n: number; since: Date | null };
+  /** Endpoints (not removed) whose receiver failed a delivery's every attempt and has not answered 2xx since. */
+  failingEndpoints: number;
   at: Date;
 }
 
@@ -43,7 +45,8 @@ interface Reading {
  * The one statement of a scrape. Each part reads an index (EXPLAIN in docs/decisions.md,
  * metrics-18): due jobs `job_due_idx` (its rows are the live queue: PENDING and RUNNING only),
  * failed jobs `job_failed_idx` (FAILED only, by kind: an index-only count), pending deliveries
- * `webhook_delivery_finished_idx` (finished_at is null exactly while PENDING). A job is due when
+ * `webhook_delivery_finished_idx` (finished_at is null exactly while PENDING); failing endpoints
+ * read `webhook_endpoint` whole (a program's endpoints are dozens, not millions). A job is due when
  * a worker may claim it, as the runner's claim decides (src/jobs/runner.ts): PENDING with its
  * run_at passed, or RUNNING with its lease lapsed (its worker gone); it is due since then.
  */
@@ -57,7 +60,9 @@ select 'due' as what, kind, count(*)::int as n,
 union all
 select 'failed', kind, count(*)::int, null from job where status = 'FAILED' group by kind
 union all
-select 'webhook', null, count(*)::int, min(created_at) from webhook_delivery where finished_at is null and status = 'PENDING'`;
+select 'webhook', null, count(*)::int, min(created_at) from webhook_delivery where finished_at is null and status = 'PENDING'
+union all
+select 'failing', null, count(*)::int, min(failing_since) from webhook_endpoint where failing_since is not null and disabled_at is null`;
 
 /**
  * The job queue's and the webhook deliveries' gauges for /metrics, read from PostgreSQL when
@@ -66,6 +71,8 @@ select 'webhook', null, count(*)::int, min(created_at) from webhook_delivery whe
  *   `gateway_jobs_failed{kind}`: every kind this build runs (`kinds`) shown, 0 when it has none;
  *   a kind no handler knows is counted as `other`;
  * - `gateway_webhook_deliveries_pending`, `gateway_webhook_deliveries_oldest_pending_age_seconds`;
+ * - `gateway_webhook_endpoints_failing`: endpoints not removed whose `failing_since` is set (a
+ *   delivery failed its every attempt, none delivered since: webhooks-22);
  * - `gateway_queue_metrics_up`: 1 when they were read for this scrape, 0 when the database did not
  *   answer within QUEUE_METRICS_TIMEOUT_MS (or failed): the gauges above are then absent, not
  *   stale or zero, so an alert on them cannot read a frozen database as an empty queue.
@@ -155,6 +162,12 @@ export class QueueMetrics {
         collect: fromReading((gauge, reading) => gauge.set(ageOf(reading, reading.webhooks.since))),
       }),
       new Gauge({
+        name: 'gateway_webhook_endpoints_failing',
+        help: 'Webhook endpoints (not removed) one of whose deliveries failed every attempt (WEBHOOK_MAX_ATTEMPTS) and that have answered no delivery 2xx since',
+        registers: [],
+        collect: fromReading((gauge, reading) => gauge.set(reading.failingEndpoints)),
+      }),
+      new Gauge({
         name: 'gateway_queue_metrics_up',
         help: `1 when this scrape read the job queue and webhook gauges from the database, 0 when it did not answer within ${QUEUE_METRICS_TIMEOUT_MS} ms or failed (those gauges are then absent)`,
         registers: [],
@@ -184,10 +197,11 @@ export class QueueMetrics {
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUEUE_METRICS_TIMEOUT_MS)));
     const answer = await Promise.race([rows.catch(() => undefined), late]).finally(() => clearTimeout(timer));
     if (!answer) return undefined;
-    const reading: Reading = { due: new Map(), failed: new Map(), webhooks: { n: 0, since: null }, at };
+    const reading: Reading = { due: new Map(), failed: new Map(), webhooks: { n: 0, since: null }, failingEndpoints: 0, at };
     for (const row of answer) {
       if (row.what === 'due') reading.due.set(row.kind ?? OTHER_KIND, { n: row.n, since: row.since });
       else if (row.what === 'failed') reading.failed.set(row.kind ?? OTHER_KIND, row.n);
+      else if (row.what === 'failing') reading.failingEndpoints = row.n;
       else reading.webhooks = { n: row.n, since: row.since };
     }
     return reading;

@@ -41,6 +41,15 @@ export class WebhookEndpoint {
   /** Removed endpoints receive nothing more; their deliveries stay in the log until pruned. */
   @Property({ type: 'timestamptz', nullable: true })
   disabledAt?: Date | null;
+
+  /**
+   * Since when its receiver keeps failing: the time the first of its deliveries ran out of attempts
+   * (WEBHOOK_MAX_ATTEMPTS, or its job gave up) after its last DELIVERED one; null while it
+   * receives. Cleared by the next delivery it answers 2xx (a retry, a new event, a replay).
+   * Sending goes on meanwhile: it is a report, not a switch (docs/decisions.md, webhooks-22).
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  failingSince?: Date | null;
 }
 
 export enum WebhookDeliveryStatus {

@@ -198,9 +198,11 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  *    partner revoked, or whose type the partner may no longer read, is finished there (FAILED with
  *    the reason) and the job completed, nothing sent;
  * 2. the POST, on the job's lease alone (RunnerOptions.outboundLeaseMs outlasts WEBHOOK_TIMEOUT_MS);
- * 3. a second transaction completes the job and records the attempt: DELIVERED on a 2xx; otherwise
- *    retried after WEBHOOK_BACKOFF_MS × 2^(attempt-1) (at most WEBHOOK_MAX_BACKOFF_MS) by a new
- *    job, or FAILED after WEBHOOK_MAX_ATTEMPTS.
+ * 3. a second transaction completes the job and records the attempt: DELIVERED on a 2xx (and the
+ *    endpoint's `failing_since` cleared); otherwise retried after WEBHOOK_BACKOFF_MS × 2^(attempt-1)
+ *    (at most WEBHOOK_MAX_BACKOFF_MS) by a new job, or FAILED after WEBHOOK_MAX_ATTEMPTS (with the
+ *    defaults about 29 hours after the first attempt: src/config.ts), which marks the
+ *    endpoint failing (`failing_since`, kept from the first such delivery) until one is delivered.
  *
  * At least once: a worker that dies between the POST and step 3 (or whose step 3 fails) leaves the
  * job RUNNING until its lease ends (or to be retried), and the POST is made again, under the same
@@ -259,8 +261,13 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
     const attempts = counted.attempts;
     if (outcome.error === null) {
       await query(em, sql`update webhook_delivery set status = 'DELIVERED', last_error = null, next_attempt_at = null, finished_at = ${after} where id = ${deliveryId}`);
+      // The receiver answers again: its endpoint is no longer failing (a write only when it was).
+      await query(em, sql`update webhook_endpoint set failing_since = null where id = ${d.endpointId} and failing_since is not null`);
     } else if (attempts >= config.webhooks.maxAttempts) {
       await finish(em, deliveryId, 'FAILED', outcome.error, after);
+      // Its receiver failed every attempt of the schedule: the endpoint is failing from now (or
+      // still, since an earlier one), which staff, the partner and /metrics see (webhooks-22).
+      await query(em, sql`update webhook_endpoint set failing_since = coalesce(failing_since, ${after}) where id = ${d.endpointId}`);
     } else {
       const delay = Math.min(config.webhooks.backoffMs * 2 ** (attempts - 1), config.webhooks.maxBackoffMs);
       const next = new Date(after.getTime() + delay);

@@ -14,7 +14,7 @@ import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
 
-const ENDPOINT_COLUMNS = columnsOf(WebhookEndpoint, 'e', ['id', 'partnerId', 'url', 'eventTypes', 'description', 'createdAt', 'disabledAt']);
+const ENDPOINT_COLUMNS = columnsOf(WebhookEndpoint, 'e', ['id', 'partnerId', 'url', 'eventTypes', 'description', 'createdAt', 'disabledAt', 'failingSince']);
 const DELIVERY_COLUMNS = columnsOf(WebhookDelivery, 'd', [
   'id', 'endpointId', 'eventId', 'eventType', 'body', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'finishedAt',
 ]);

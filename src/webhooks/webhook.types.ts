@@ -60,6 +60,13 @@ export class WebhookEndpoint extends Node {
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'Set once removed: nothing more is sent to it.' })
   disabledAt!: Date | null;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'Since when its receiver keeps failing: set when one of its deliveries failed every attempt (FAILED after WEBHOOK_MAX_ATTEMPTS, about 29 hours with the defaults), cleared when one is delivered again (a retry, a new event, a replay). Null while it receives. Sending goes on meanwhile; its FAILED deliveries are replayed with replayWebhookDelivery.',
+  })
+  failingSince!: Date | null;
 }
 
 @ObjectType({ description: 'One HTTP request of a delivery.' })

@@ -1,7 +1,8 @@
 /**
  * The staff console (`/console/`): customers (profile, ledger, wallet, point adjustments), stores,
  * listings and stock, offers and their versions, economy rules, campaigns, activity rules, gift
- * lists, partners (keys shown once, manifests), the audit log and program analytics. Operators
+ * lists, partners (keys shown once, manifests), webhook endpoints (failing ones) and failed
+ * deliveries to replay, the audit log and program analytics. Operators
  * change things; analysts see the same screens read only (the gateway enforces it either way).
  */
 import '../shared/styles.css';
@@ -18,6 +19,7 @@ import { Offers } from './offers';
 import { Rules } from './rules';
 import { Partners } from './partners';
 import { AuditLog } from './audit';
+import { Webhooks } from './webhooks';
 import { Loading } from '../shared/ui';
 
 // The charts (recharts) load only when the analytics page is opened.
@@ -57,6 +59,7 @@ function Root() {
                 <Route path="/offers" component={Offers} />
                 <Route path="/rules" component={Rules} />
                 <Route path="/partners" component={Partners} />
+                <Route path="/webhooks" component={Webhooks} />
                 <Route path="/audit" component={AuditLog} />
                 <Route path="/analytics">
                   <Suspense fallback={<Loading what="charts" />}>

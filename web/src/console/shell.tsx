@@ -16,6 +16,7 @@ const NAV: NavItem[] = [
   { href: '/offers', label: 'Offers' },
   { href: '/rules', label: 'Rules' },
   { href: '/partners', label: 'Partners' },
+  { href: '/webhooks', label: 'Webhooks' },
   { href: '/audit', label: 'Audit log' },
   { href: '/analytics', label: 'Analytics' },
 ];
