@@ -58,20 +58,25 @@ const noLeapSecond = (before: string, after: string) =>
 const NO_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const NO_SECONDS = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?:[Zz]|[+-]\d{2}:\d{2})$/;
-const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 const EXAMPLE = 'such as 2026-03-01T10:15:30Z';
 
-/** Why `written` (a DateTime's text) is no RFC 3339 instant, for the forms above; null otherwise. */
+/**
+ * Why `written` (a DateTime's text) is no RFC 3339 instant, for the forms above and an offset whose
+ * hours or minutes do not exist (`+05:60`, `+24:00`); null otherwise. A second 60 passes here (the
+ * leap second's own answer follows), so that a text wrong besides is told that first (break2-22).
+ */
 function writtenFormProblem(written: string): string | null {
   if (NO_OFFSET.test(written)) return `DateTime must end with its UTC offset, Z or ±hh:mm (${EXAMPLE}): without one it names no instant`;
   if (DAY_ONLY.test(written)) return `DateTime must have a time of day and a UTC offset, ${EXAMPLE} (a day alone is the Date type's)`;
   if (NO_SECONDS.test(written)) return `DateTime must give its seconds, hh:mm:ss (${EXAMPLE})`;
   const parts = RFC_3339.exec(written);
   if (!parts) return null;
-  const [year, month, day, hour, minute, second] = parts.slice(1).map(Number);
-  if (hour > 23 || minute > 59 || second > 59) return `DateTime's time of day ${parts[4]}:${parts[5]}:${parts[6]} does not exist (hours 00 to 23, minutes and seconds 00 to 59)`;
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number);
+  if (hour > 23 || minute > 59 || second > 60) return `DateTime's time of day ${parts[4]}:${parts[5]}:${parts[6]} does not exist (hours 00 to 23, minutes and seconds 00 to 59)`;
   const lastDay = month >= 1 && month <= 12 ? new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !leapYear(year) ? 1 : 0) : 0;
   if (day < 1 || day > lastDay) return `DateTime's day ${parts[1]}-${parts[2]}-${parts[3]} does not exist`;
+  if (parts[7] && (Number(parts[8]) > 23 || Number(parts[9]) > 59)) return `DateTime's UTC offset ${parts[7]}${parts[8]}:${parts[9]} does not exist (hours 00 to 23, minutes 00 to 59)`;
   return null;
 }
 
@@ -80,8 +85,12 @@ const leapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year 
 
 /**
  * `written` (a DateTime input's text) refused as OUT_OF_RANGE or FOUR_DIGITS when its year is
- * expanded (EXPANDED_YEAR), as a leap second (LEAP_SECOND), or with what its form lacks
- * (writtenFormProblem); anything else passes as it is.
+ * expanded (EXPANDED_YEAR), with what its form lacks (writtenFormProblem), or as a leap second
+ * (LEAP_SECOND); anything else passes as it is. The leap second's advice (the same text at
+ * :59.999) is given only when that text is taken: else what refuses it is said (a year or an offset
+ * out of range), since a day, a time of day or an offset that does not exist was said before
+ * (break2-22: `24:59:60`, `2026-02-30T23:59:60`, `0000-…`, `+19:00` were told to send themselves
+ * at :59.999, which is refused in its turn).
  */
 function fourDigitYear<T>(written: T): T {
   if (typeof written !== 'string') return written;
@@ -90,10 +99,13 @@ function fourDigitYear<T>(written: T): T {
     const value = Number(year);
     throw new TypeError(value >= 1 && value <= 9999 ? FOUR_DIGITS : OUT_OF_RANGE);
   }
-  const leap = LEAP_SECOND.exec(written);
-  if (leap) throw new TypeError(noLeapSecond(leap[1], leap[2]));
   const problem = writtenFormProblem(written);
   if (problem) throw new TypeError(problem);
+  const leap = LEAP_SECOND.exec(written);
+  if (leap) {
+    parseWritten(`${leap[1]}:59.999${leap[2]}`);
+    throw new TypeError(noLeapSecond(leap[1], leap[2]));
+  }
   return written;
 }
 
@@ -110,6 +122,11 @@ function withOffset(date: Date, written: unknown): Date {
   return new OffsetInstant(date.getTime(), offset);
 }
 
+/** A DateTime variable's value as the instant it names, with the offset it was written with; TypeError (BAD_USER_INPUT) when refused. */
+function parseWritten(value: unknown): Date {
+  return withOffset(inRange(DateTimeResolver.parseValue(fourDigitYear(value)) as Date), value);
+}
+
 /**
  * An instant, ISO 8601 / RFC 3339 with a time zone, always answered in UTC. As input, the Date
  * remembers the offset it was written with (`OffsetInstant`); the instant is the same either way.
@@ -118,7 +135,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z, from year 0001 to 9999; answered in UTC.',
   serialize: (value) => toDate(value).toISOString(),
-  parseValue: (value) => withOffset(inRange(DateTimeResolver.parseValue(fourDigitYear(value)) as Date), value),
+  parseValue: (value) => parseWritten(value),
   parseLiteral: (ast, variables) => {
     const written = ast.kind === Kind.STRING ? ast.value : null;
     fourDigitYear(written);

@@ -51,6 +51,17 @@ describe('DateTime inputs past 9999-12-31 (edges-21)', () => {
     ['2026-02-29T10:00:00Z', "DateTime's day 2026-02-29 does not exist"],
     ['2026-04-31T10:00:00Z', "DateTime's day 2026-04-31 does not exist"],
     ['2026-06-01T24:00:00Z', "DateTime's time of day 24:00:00 does not exist (hours 00 to 23, minutes and seconds 00 to 59)"],
+    // break2-22: a second 60 in a text wrong besides was told to send that text at :59.999, which
+    // is refused in its turn (a time of day, a day, a year or an offset that does not exist): what
+    // else is wrong is said first, and the leap second's advice only when it can be followed
+    ['2026-06-30T24:59:60Z', "DateTime's time of day 24:59:60 does not exist (hours 00 to 23, minutes and seconds 00 to 59)"],
+    ['2026-06-30T23:60:60Z', "DateTime's time of day 23:60:60 does not exist (hours 00 to 23, minutes and seconds 00 to 59)"],
+    ['2026-02-30T23:59:60Z', "DateTime's day 2026-02-30 does not exist"],
+    ['2026-13-31T23:59:60Z', "DateTime's day 2026-13-31 does not exist"],
+    ['0000-12-31T23:59:60Z', RANGE],
+    ['2026-06-30T23:59:60+19:00', 'DateTime must have a UTC offset between -18:00 and +18:00'],
+    ['2026-07-01T05:29:60+05:60', "DateTime's UTC offset +05:60 does not exist (hours 00 to 23, minutes 00 to 59)"],
+    ['2026-07-01T05:29:00+05:60', "DateTime's UTC offset +05:60 does not exist (hours 00 to 23, minutes 00 to 59)"],
   ])('break2-21, break-22: %s is BAD_USER_INPUT saying what is wrong with it (a literal: GRAPHQL_VALIDATION_FAILED, as any literal a scalar refuses), nothing written', async (date, message) => {
     const { currency } = await earningProgram(t, 'B21');
     const before = await tableSnapshot(t);

@@ -70,11 +70,16 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
       hangPoint: false,
       /** `lastEventId` reads held so (never answered). */
       pointsHung: 0,
+      /** Seconds the test has moved the page's clock (`stepClock`). */
+      clockSeconds: 0,
+      /** `clockSeconds` when each `lastEventId` read was sent. */
+      pointReadsAt: [] as number[],
     };
     await page.route(/\/graphql$/, (route) => {
       const request = route.request();
       const body = request.method() === 'POST' ? (JSON.parse(request.postData() ?? '{}') as { operationName?: string }) : {};
       if (body.operationName !== 'MemberLastEventId') return route.continue();
+      tab.pointReadsAt.push(tab.clockSeconds);
       if (tab.hangPoint) return void tab.pointsHung++;
       if (!tab.failPoint) return route.continue();
       tab.pointFailures++;
@@ -286,6 +291,48 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
     await adjust(member, 5, `first-${member}`);
     await balance(tab.page, '505 BEANS');
   }, 90_000);
+
+  /**
+   * Moves the page's clock `seconds` seconds, one at a time, the page's reads answered after each
+   * (so a wait the app chose after a failure is on the page's clock before it moves on).
+   */
+  const stepClock = async (tab: Tab, seconds: number) => {
+    for (let i = 0; i < seconds; i++) {
+      await tab.page.clock.runFor(1_000);
+      tab.clockSeconds++;
+      await readsDone(tab.page);
+    }
+  };
+
+  test('break2-22: a point the gateway cannot give is read with one back-off that grows to its cap, not a burst of a whole query\'s attempts each time; signed out, it is read no more', async () => {
+    const member = await newMember();
+    const tab = await openTab({ clock: true });
+    // Each wait the app chooses is its ceiling (full jitter's random pinned near 1): the reads' dates
+    // are then the back-off's own. No subscription opens in this test (the point is never read).
+    await tab.page.addInitScript(() => void (Math.random = () => 0.999));
+    tab.failPoint = true;
+    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
+    await until(() => tab.pointFailures >= 1, 'the first read failed');
+    await stepClock(tab, 60);
+    // One back-off (web/src/shared/backoff.ts: 1, 2, 4, 8, 16, then 30 s): reads at about 0, 1, 3, 7,
+    // 15 and 31 s, each wait at least the one before it. A whole query's attempts (1, 2, 4 s apart)
+    // sent again after each wait made it 4 reads every cycle, and its back-off never grew past 4 s.
+    const gaps = tab.pointReadsAt.slice(1).map((at, i) => at - tab.pointReadsAt[i]);
+    expect({ reads: tab.pointReadsAt.length <= 7 ? 'at most 7' : tab.pointReadsAt, waitsGrow: gaps.every((gap, i) => i === 0 || gap >= gaps[i - 1]) ? true : gaps }).toEqual({
+      reads: 'at most 7',
+      waitsGrow: true,
+    });
+    // The badge and the notice say so from the first failed read on.
+    expect(await tab.page.locator('.badge[data-live]').textContent()).toBe('Offline');
+    await tab.page.getByTestId('live-stale').waitFor();
+
+    // Signed out meanwhile: nothing reads the point any more (no timer of the shell left running).
+    await tab.page.getByRole('button', { name: 'Sign out' }).click();
+    await tab.page.getByRole('button', { name: 'Sign out' }).waitFor({ state: 'detached' });
+    const signedOutAt = tab.pointReadsAt.length;
+    await stepClock(tab, 90);
+    expect(tab.pointReadsAt.length).toBe(signedOutAt);
+  }, 120_000);
 
   test('live-22: a point read the network leaves unanswered is given up and sent again: the screens show once one is answered', async () => {
     const member = await newMember();

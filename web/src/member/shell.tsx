@@ -1,6 +1,6 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type ReactNode } from 'react';
-import { createLiveClient, subscribeAfter, type AnswerWithinContext, type LiveEnd } from '../shared/api';
+import { createLiveClient, subscribeAfter, type AnswerWithinContext, type LiveEnd, type OwnRetriesContext } from '../shared/api';
 import { retryWaitMs } from '../shared/backoff';
 import { currentToken } from '../shared/session';
 import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
@@ -114,7 +114,12 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
     // neither: the header kept the old balance until the next event.
     const lastEventId = () =>
       client
-        .query({ query: MemberLastEventIdDocument, fetchPolicy: 'network-only', context: { answerWithinMs: POINT_ANSWER_WITHIN_MS } satisfies AnswerWithinContext })
+        .query({
+          query: MemberLastEventIdDocument,
+          fetchPolicy: 'network-only',
+          // One attempt per read: readPoint's back-off is the only one (break2-22).
+          context: { answerWithinMs: POINT_ANSWER_WITHIN_MS, ownRetries: true } satisfies AnswerWithinContext & OwnRetriesContext,
+        })
         .then(({ data }) => data!.lastEventId);
     // The waits between reads of the point: ended early when the browser is back online or the tab
     // is shown again, unless the gateway's hint still runs (as the live socket's waits), and all
@@ -139,9 +144,10 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
     document.addEventListener('visibilitychange', visible);
     /**
      * The resume point, read until it is answered (live-22): a read the gateway could not answer
-     * (busy, no answer, a fault: POINT_RETRIED_CODES, once `retryBusyQueries`' own attempts are
-     * spent) is sent again after `retryWaitMs` (capped full jitter, never sooner than the gateway's
-     * `retryAfter`), the badge and the notice saying the feed is down meanwhile. Before, one failed
+     * (busy, no answer, a fault: POINT_RETRIED_CODES) is sent again after `retryWaitMs` (capped full
+     * jitter, never sooner than the gateway's `retryAfter`), the badge and the notice saying the feed
+     * is down meanwhile. Each read is one request (`ownRetries`: break2-22), so the waits grow from
+     * 1 s to the 30 s cap between single requests. Before, one failed
      * read after EVENT_ID_EXPIRED ended both subscriptions for good under "Offline", and a failed
      * first read waited for the member's "Try again". Rejects with GONE once the effect has ended,
      * else with the error of a code reading again cannot mend (UNAUTHENTICATED among them).

@@ -40,13 +40,25 @@ function busyOf(outcome: { errors?: readonly { extensions?: Record<string, unkno
 }
 
 /**
+ * The operation context's key for a query whose caller retries it itself (`ownRetries: true`):
+ * `retryBusyQueries` sends it once. The member shell's resume-point read loops with its own back-off
+ * (break2-22): retried here as well, each of its waits was followed by a whole query's attempts
+ * (QUERY_ATTEMPTS, their own back-off starting again at 1 s), four requests a cycle whose waits never
+ * grew past 4 s, from every tab of every member while the gateway could not answer.
+ */
+export interface OwnRetriesContext {
+  ownRetries?: boolean;
+}
+
+/**
  * Sends a query again when the gateway was busy or unreachable, at most QUERY_ATTEMPTS times in all,
  * each after `retryWaitMs` (capped full jitter, never sooner than the gateway's hint). Mutations
  * pass through untouched: the screen that sent one shows the problem and when to try again
- * (a purchase keeps its idempotency key for that).
+ * (a purchase keeps its idempotency key for that); so do queries whose caller retries them
+ * (`OwnRetriesContext`).
  */
 export const retryBusyQueries = new ApolloLink((operation, forward) => {
-  if (operation.operationType !== OperationTypeNode.QUERY) return forward(operation);
+  if (operation.operationType !== OperationTypeNode.QUERY || (operation.getContext() as OwnRetriesContext).ownRetries) return forward(operation);
   return new Observable((observer) => {
     let failures = 0;
     let current: Subscription | undefined;
@@ -88,8 +100,8 @@ export interface AnswerWithinContext {
 /**
  * A per-attempt answer wait, for an operation whose context sets `answerWithinMs`: an attempt with no
  * answer by then is aborted as a network failure (a TypeError, as fetch's "Failed to fetch"), which
- * `retryBusyQueries` (before it in the chain) sends again after its wait and a caller reads as
- * NETWORK. Without it a request the network left hanging (a half-open connection, a proxy that
+ * `retryBusyQueries` (before it in the chain) sends again after its wait (unless the caller retries
+ * itself: `OwnRetriesContext`) and a caller reads as NETWORK. Without it a request the network left hanging (a half-open connection, a proxy that
  * holds it) held its caller for good: fetch has no timeout of its own. Operations without the key
  * pass through untouched.
  */
