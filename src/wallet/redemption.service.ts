@@ -190,13 +190,29 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
   });
 }
 
-/** Gives a locked offer back (ISSUED). Anything but a live lock of this basket is LOCK_NOT_HELD. */
+/**
+ * Gives a locked offer back (ISSUED). Anything but a live lock of this basket is LOCK_NOT_HELD on
+ * `["input","lockId"]`: "This basket holds no lock on this offer.", or, to the partner whose till
+ * redeemed the code, when and for which sale (a till releasing the basket's codes after the sale
+ * redeemed them read "no lock" as a lock lost to someone: polish-22). Any other partner still gets
+ * the first sentence whatever the code is, so it learns nothing it could not before.
+ */
 export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { code: string; lockId: string }): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const row = await lockRowByCode(em, request.code, now);
     // Whatever else is true of the code (unknown, locked by another, redeemed), this basket does not hold it.
     if (!row || !holds(row, partner.partnerId, request.lockId)) {
+      // Asked for every refusal, an unknown code's too, as lockOffer asks (break-19): asked only of
+      // redeemed codes, the statement's time would tell which codes exist.
+      const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
+      if (mine) {
+        throw refuse(
+          UserErrorCode.LOCK_NOT_HELD,
+          `${redeemedByYou(mine.redeemedAt!, mine.redemptionRef)} A redeemed code holds no lock: there is nothing to release.`,
+          ['input', 'lockId'],
+        );
+      }
       throw refuse(UserErrorCode.LOCK_NOT_HELD, 'This basket holds no lock on this offer.', ['input', 'lockId']);
     }
     const [released] = await query(
@@ -237,7 +253,7 @@ export interface RedemptionRequest {
  * OFFER_NOT_REDEEMABLE. Strict: a repeat is refused, never answered as a success (a sale applying
  * a code twice must not get the discount twice); the redeemOffer mutation adds its replay on top.
  */
-export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow }> {
+export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow; unusedLock: UnusedLock }> {
   const row = await queryOne(
     em,
     sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now)}, ${offerVersionColumns('offer.')}
@@ -262,11 +278,39 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   if (!redeemed) await refuseIfRevoked(em, r.partnerId);
   if (!redeemed) throw notRedeemable(); // unreachable under the row lock; never redeem twice regardless
   await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
-  return { ...redeemed, offer: offerVersionFrom(row, 'offer.') };
+  return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: unusedLockOf(row, r) };
 }
 
 /**
- * The redeemOffer mutation: `redeemIssuedOffer` for any customer's offer. A till that retries after
+ * Why a `lockId` sent with a redemption was not used: the code was not locked as of `now`, so it was
+ * redeemed as an unlocked code is (at once, whatever `lockId` says: "Redeeming", docs/decisions.md).
+ * `EXPIRED`: this partner's basket `lockId` had locked it and the lock had run out (the row still
+ * names that basket: the sweep had not cleared it yet); `NOT_LOCKED`: no lock of that basket (never
+ * locked, released, or a run-out lock the sweep cleared); null: no lockId was sent, or the lock was
+ * the one redeemed under.
+ */
+export type UnusedLock = 'EXPIRED' | 'NOT_LOCKED' | null;
+
+function unusedLockOf(row: TillRow, r: RedemptionRequest): UnusedLock {
+  if (r.lockId === null || row.status !== IssuedOfferStatus.ISSUED) return null;
+  return row.lockId === r.lockId && row.lockPartnerId === r.partnerId ? 'EXPIRED' : 'NOT_LOCKED';
+}
+
+/**
+ * What redeemOffer tells a till whose `lockId` was not used (polish-22): the redemption stands, and
+ * the till learns its basket held no lock, so a LockOffer that failed unseen or a lock that ran out
+ * during a slow checkout is not taken for a held one. Only of this partner's own basket: another
+ * partner's lock, run out, is NOT_LOCKED, as a code never locked.
+ */
+export function unusedLockNotice(unused: UnusedLock, lockId: string): string | null {
+  if (unused === 'EXPIRED') return `The lock of basket ${JSON.stringify(lockId)} had run out; no other basket had taken the code, so it was redeemed as an unlocked code is.`;
+  if (unused === 'NOT_LOCKED') return `No basket held a lock on this code, so lockId ${JSON.stringify(lockId)} was not used: an unlocked code is redeemed at once, whatever lockId is sent.`;
+  return null;
+}
+
+/**
+ * The redeemOffer mutation: `redeemIssuedOffer` for any customer's offer, with `notice` saying when
+ * the `lockId` sent was not used (`unusedLockNotice`; null otherwise). A till that retries after
  * a lost answer (same partner, same transactionExternalId) gets the first redemption back instead of
  * OFFER_NOT_REDEEMABLE: the offer is not redeemed again, the till just learns that it was.
  */
@@ -274,12 +318,12 @@ export async function redeemOffer(
   ctx: Ctx,
   partner: PartnerCaller,
   request: { code: string; lockId?: string | null; transactionExternalId?: string | null; channel?: string | null; currency?: string | null },
-): Promise<IssuedOfferRow> {
+): Promise<{ issuedOffer: IssuedOfferRow; notice: string | null }> {
   const now = ctx.clock.now();
   const transactionRef = request.transactionExternalId ?? null;
   return ctx.em.transactional(async (em) => {
     try {
-      return await redeemIssuedOffer(em, {
+      const { unusedLock, ...issuedOffer } = await redeemIssuedOffer(em, {
         code: request.code,
         lockId: request.lockId ?? null,
         customerId: null,
@@ -289,12 +333,13 @@ export async function redeemOffer(
         currency: request.currency,
         now,
       });
+      return { issuedOffer, notice: unusedLockNotice(unusedLock, request.lockId ?? '') };
     } catch (error) {
       if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
         const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
         if (mine) {
           const { redemptionRef, ...row } = mine;
-          if (transactionRef !== null && redemptionRef === transactionRef) return row;
+          if (transactionRef !== null && redemptionRef === transactionRef) return { issuedOffer: row, notice: null };
           throw alreadyRedeemedByYou(row.redeemedAt!, redemptionRef);
         }
       }
@@ -326,8 +371,17 @@ function redeemedByPartner(em: SqlEntityManager, partnerId: number, code: string
  * codes cannot be probed.
  */
 function alreadyRedeemedByYou(redeemedAt: Date | string, ref: string | null, next = 'It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.') {
+  return refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, `${redeemedByYou(redeemedAt, ref)} ${next}`, ['input', 'code']);
+}
+
+/**
+ * "Your till already redeemed this offer code at <ISO instant>, for the sale with
+ * transactionExternalId "<ref>"." (or "with no transactionExternalId"): what the redeeming partner
+ * alone is told of its own redemption (redeemOffer, lockOffer, releaseOffer).
+ */
+function redeemedByYou(redeemedAt: Date | string, ref: string | null): string {
   const sale = ref === null ? 'with no transactionExternalId' : `for the sale with transactionExternalId ${JSON.stringify(ref)}`;
-  return refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, `Your till already redeemed this offer code at ${new Date(redeemedAt).toISOString()}, ${sale}. ${next}`, ['input', 'code']);
+  return `Your till already redeemed this offer code at ${new Date(redeemedAt).toISOString()}, ${sale}.`;
 }
 
 /** An issued offer as `lockOffersToVoid` locked it: its key and its status as of the `now` it was locked at (voidLockedOffers reads it again at its own). */

@@ -42,7 +42,7 @@ export class IssuedOfferResolver {
   @Mutation(() => RedeemOfferPayload, { description: 'Partner (offers:redeem): redeem an issued offer, or a locked one by its lock holder; at most once.' })
   redeemOffer(@Arg('input') input: RedeemOfferInput, @Context() ctx: RequestCtx) {
     const partner = requirePartnerScope(ctx, TILL_SCOPE);
-    return payloadOf(async () => ({ issuedOffer: await redeemOffer(ctx, partner, input) }));
+    return payloadOf(() => redeemOffer(ctx, partner, input));
   }
 
   @Mutation(() => IssueReplacementOfferPayload, { description: 'Operators: issue a used-up offer again as a new wallet item, or replace a live one no till can apply in its money (`unusable`: the original is voided), with a reason (audited).' })

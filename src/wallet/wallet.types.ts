@@ -144,6 +144,13 @@ export class RedeemOfferPayload {
   @Field(() => IssuedOffer, { nullable: true })
   issuedOffer?: IssuedOffer | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Said of a redemption that succeeded, for the till to log or show; null when there is nothing to say. Today: the lockId sent held no lock on the code (never locked, released, or its lock had run out), so the code was redeemed as an unlocked one is, whatever lockId is sent.',
+  })
+  notice?: string | null;
+
   @Field(() => [UserError])
   userErrors!: UserError[];
 }

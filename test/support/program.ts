@@ -6,6 +6,7 @@ import {
   CreateOfferDocument,
   CreateRewardStoreDocument,
   CreateTierDocument,
+  PurchaseOfferDocument,
   ReverseTransactionDocument,
   SetEconomyRuleDocument,
   SubmitTransactionDocument,
@@ -14,6 +15,7 @@ import {
   type AddListingInput,
   type CreateRewardStoreInput,
 } from '../generated/graphql.js';
+import { fromGlobalId } from '../../src/graphql/ids.js';
 import { ok, type TestGateway } from './gateway.js';
 import { currentTestFile } from './test-file.js';
 
@@ -115,6 +117,16 @@ export async function simpleShop(t: TestGateway, listing: Partial<AddListingInpu
   const store = await createStore(t, currency);
   const added = await addListing(t, store.id, offer.id, listing);
   return { currency, offer, store, listing: added };
+}
+
+/**
+ * A new customer (1000 points of the shop's currency) who bought the shop's one listing: the issued
+ * offer as the purchase answered it, its database id (`dbId`) and the customer (token, externalId).
+ */
+export async function boughtOffer(t: TestGateway, shop: Awaited<ReturnType<typeof simpleShop>>) {
+  const customer = await createCustomer(t, shop.currency, 1000);
+  const issued = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
+  return { ...issued, dbId: fromGlobalId(issued.id, 'IssuedOffer', 'id'), customer };
 }
 
 /** Narrows the `node` of RewardStoreOffers to the store (the contract does not ask for __typename). */

@@ -4,13 +4,12 @@ import { lockOffersToVoid, redeemIssuedOffer, voidLockedOffers } from '../../src
 import {
   CreatePartnerDocument,
   LockOfferDocument,
-  PurchaseOfferDocument,
   RedeemOfferDocument,
   ReleaseOfferDocument,
   WalletDocument,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, simpleShop, unique } from '../support/program.js';
+import { boughtOffer as buyShopOffer, createCustomer, simpleShop, unique } from '../support/program.js';
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
@@ -45,12 +44,7 @@ describe('the wallet at the till', () => {
   afterAll(() => t.close());
 
   /** A customer who bought one offer in the shop: its code and id, and the customer's token. */
-  async function boughtOffer() {
-    const customer = await createCustomer(t, shop.currency, 1000);
-    const issued = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!
-      .issuedOffer;
-    return { ...issued, dbId: fromGlobalId(issued.id, 'IssuedOffer', 'id'), customer };
-  }
+  const boughtOffer = () => buyShopOffer(t, shop);
 
   const lock = (code: string, lockId: string, ttlSeconds?: number | null, key = till) => t.gql(LockOfferDocument, { code, lockId, ttlSeconds }, { apiKey: key.apiKey });
   const redeem = (code: string, lockId?: string | null, transactionExternalId?: string | null, key = till) =>

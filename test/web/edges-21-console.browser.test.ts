@@ -79,7 +79,7 @@ describe('console edges (edges-21)', () => {
     const shown = (name: string) => page.getByRole('region', { name: new RegExp(`^${name}`) }).locator('p.muted').first().innerText();
     await page.getByRole('heading', { name: /Edges year end/ }).waitFor();
     expect([await shown('Edges year end'), await shown('Edges afternoon')].map((line) => line.replace(/ · who:.*$/s, ''))).toEqual([
-      expect.stringMatching(/ through 31 Dec 2026$/),
+      expect.stringMatching(/ through 31 Dec 2026 \(UTC\)$/),
       expect.stringMatching(/ until 1 Jan 2027, 15:00 UTC$/),
     ]);
     await page.close();

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { problemOf, ProblemAlert } from '../shared/errors';
 import { ledgerReasonText } from '../shared/ledger-reason';
-import { DataTable, formatDate, formatDateTime, formatPoints, formatPointsChange, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, ladderUnit, Loading, PageTitle } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
@@ -43,11 +43,11 @@ function Customer({ externalId }: { externalId: string }) {
       <section className="card" aria-labelledby="profile-h">
         <h2 id="profile-h">{customer.name ?? customer.externalId}</h2>
         <p>
-          {customer.email ?? 'No email'} · <span className="badge">{customer.status}</span> · member since {formatDate(customer.createdAt)}
+          {customer.email ?? 'No email'} · <span className="badge">{customer.status}</span> · member since {formatUtcDate(customer.createdAt)}
         </p>
         <p>
           Tier: <strong>{customer.tier?.name ?? 'none'}</strong>
-          {customer.nextTier ? ` · ${formatPoints(customer.nextTier.pointsNeeded)} points to ${customer.nextTier.name}` : ''}
+          {customer.nextTier ? ` · ${formatPoints(customer.nextTier.pointsNeeded, ladderUnit(customer))} to ${customer.nextTier.name}` : ''}
           {customer.segments.length ? ` · segments: ${customer.segments.join(', ')}` : ''}
         </p>
         <div className="stats">
@@ -58,8 +58,9 @@ function Customer({ externalId }: { externalId: string }) {
                 {formatPoints(b.available)}
               </p>
               <p className="muted">
+                {/* The card's label names its unit, for these as for the figure above. An expiry to the minute, in UTC as the console's other times (polish-22). */}
                 pending {formatPoints(b.pending)} · lifetime {formatPoints(b.lifetimeEarned)}
-                {b.expiringSoon[0] ? ` · ${formatPoints(b.expiringSoon[0].amount)} expire ${formatDate(b.expiringSoon[0].expiresAt)}` : ''}
+                {b.expiringSoon[0] ? ` · ${formatPoints(b.expiringSoon[0].amount)} expire ${formatDateTime(b.expiringSoon[0].expiresAt)}` : ''}
               </p>
             </div>
           ))}

@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { DataTable, formatDate, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDate, formatDateTime, Loading, PageTitle } from '../shared/ui';
 import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
 import { ActionForm, APP, Field, ReadOnlyNote, text, useRole } from './shell';
 
@@ -47,7 +47,8 @@ export function Partners() {
             { label: 'Partner' },
             { label: 'Key starts' },
             { label: 'Scopes' },
-            { label: 'Created' },
+            // A UTC day, said in the heading as the campaigns' "Days (UTC)"; a revocation is an instant (polish-22).
+            { label: 'Created (UTC)' },
             { label: 'State' },
           ]}
         >
@@ -60,7 +61,7 @@ export function Partners() {
                 <td>{formatDate(p.createdAt)}</td>
                 <td>
                   {p.revokedAt ? (
-                    `revoked ${formatDate(p.revokedAt)}`
+                    `revoked ${formatDateTime(p.revokedAt)}`
                   ) : (
                     <button
                       type="button"

@@ -1,6 +1,6 @@
 import { useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert } from '../shared/errors';
-import { formatLocalDateTime, formatMoney, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, formatMoney, formatPoints, ladderUnit, Loading, PageTitle } from '../shared/ui';
 import { MemberProfileDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -10,7 +10,7 @@ export function Profile() {
   const me = data?.me;
   // The ladder counts the points of its tier's currency: the same unit as the balance, not "points"
   // beside "BEANS" (newcomer-22). A member without a tier has one balance to go by, or none.
-  const ladderUnit = me?.tier?.currency.code ?? (me?.balances.length === 1 ? me.balances[0].currency.code : undefined);
+  const unit = ladderUnit(me);
   return (
     <>
       <PageTitle app={APP}>My points</PageTitle>
@@ -63,7 +63,7 @@ export function Profile() {
               {me.nextTier ? (
                 <>
                   <p>
-                    {formatPoints(me.nextTier.pointsNeeded, ladderUnit)} more to earn for {me.nextTier.name}
+                    {formatPoints(me.nextTier.pointsNeeded, unit)} more to earn for {me.nextTier.name}
                   </p>
                   <div
                     className="progress"

@@ -126,20 +126,32 @@ const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeSty
 const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
 
 export const formatDateTime = (iso: string | null | undefined) => (iso ? `${dateTime.format(new Date(iso))} UTC` : '—');
+/** A UTC day without its zone, "3 Dec 2026": only where a heading says UTC (the console's "Days (UTC)", "Created (UTC)"). */
 export const formatDate = (iso: string | null | undefined) => (iso ? date.format(new Date(iso)) : '—');
+/** A UTC day that says so, "3 Dec 2026 (UTC)", where nothing around it does (polish-22: "member since 3 Dec 2026"). */
+export const formatUtcDate = (iso: string | null | undefined) => (iso ? `${date.format(new Date(iso))} (UTC)` : '—');
 /** Whether `iso` is the very start of a UTC day (00:00:00.000). */
 const atUtcMidnight = (iso: string) => Date.parse(iso) % 86_400_000 === 0;
 /**
  * An exclusive end (a store's `endsAt`, where the API stops at that instant) as a reader takes it:
- * "through 31 Dec 2026" (the last day included) when it is a UTC midnight, else "until 1 Jan 2027,
- * 15:00 UTC" (the instant itself). A bare "until 1 Jan 2027" read as 1 January included when the
- * store closed as it began (edges-21, newcomer-21).
+ * "through 31 Dec 2026 (UTC)" (the last UTC day included) when it is a UTC midnight, else "until 1
+ * Jan 2027, 15:00 UTC" (the instant itself). A bare "until 1 Jan 2027" read as 1 January included
+ * when the store closed as it began (edges-21, newcomer-21); the day says its zone as the instant
+ * does (polish-22).
  */
 export const formatExclusiveEnd = (iso: string) =>
-  atUtcMidnight(iso) ? `through ${date.format(new Date(Date.parse(iso) - 1))}` : `until ${formatDateTime(iso)}`;
-/** A start (inclusive) as "from 1 Jan 2027", with its time ("from 1 Jan 2027, 15:00 UTC") when it is not a UTC midnight. */
-export const formatStart = (iso: string) => `from ${atUtcMidnight(iso) ? formatDate(iso) : formatDateTime(iso)}`;
+  atUtcMidnight(iso) ? `through ${formatUtcDate(new Date(Date.parse(iso) - 1).toISOString())}` : `until ${formatDateTime(iso)}`;
+/** A start (inclusive) as "from 1 Jan 2027 (UTC)", with its time ("from 1 Jan 2027, 15:00 UTC") when it is not a UTC midnight. */
+export const formatStart = (iso: string) => `from ${atUtcMidnight(iso) ? formatUtcDate(iso) : formatDateTime(iso)}`;
 export const formatPoints = (n: number | string, code?: string) => `${Number(n).toLocaleString('en-GB')}${code ? ` ${code}` : ''}`;
+/**
+ * The unit a customer's tier ladder counts in ("523 BEANS to Gold"): the currency code of their
+ * tier, or of their one balance when they have no tier yet; undefined (no unit) when neither tells.
+ * The member app and the console say it alike (newcomer-22, polish-22): "points" beside "BEANS
+ * available" read as two units.
+ */
+export const ladderUnit = (customer: { tier?: { currency: { code: string } } | null; balances: readonly { currency: { code: string } }[] } | null | undefined) =>
+  customer?.tier?.currency.code ?? (customer?.balances.length === 1 ? customer.balances[0].currency.code : undefined);
 /** A signed change of points with its unit, "+1,000 BEANS" / "-80 BEANS" (0 unsigned), as the history and the live feed say it. */
 export const formatPointsChange = (n: number, code?: string) => `${n > 0 ? '+' : ''}${formatPoints(n, code)}`;
 
