@@ -8,10 +8,10 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { freePort } from '../../src/db/embedded.js';
-import { migrate, openOrm } from '../../src/db/orm.js';
+import { openOrm } from '../../src/db/orm.js';
 import { compiledGateway } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
-import { createTestDatabase } from '../support/gateway.js';
+import { createMigratedDatabase } from '../support/gateway.js';
 import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -284,10 +284,9 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('a database a newer gateway migrated: one line naming the unknown migration, exit 1, nothing applied', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     try {
       const orm = await openOrm({ url: database.url, poolMax: 2 });
-      await migrate(orm);
       await orm.em.getConnection().execute(`insert into mikro_orm_migrations (name, executed_at) values ('Migration99991231000000', now())`);
       await orm.close(true);
 
@@ -307,10 +306,9 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('a database restored from another cluster (its outbox ahead of it): one line naming the repair, exit 1; npm run outbox -- rebase; then it starts', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     try {
       const orm = await openOrm({ url: database.url, poolMax: 2 });
-      await migrate(orm);
       // what pg_restore leaves: the dispatcher's cursor in the old cluster's numbering, a million transactions ahead
       await orm.em.getConnection().execute(
         `insert into webhook_cursor (name, cursor) select 'webhooks', json_build_object('from', x || ':' || x || ':')::text
@@ -339,10 +337,9 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('npm run persisted -- register for a partner id no partner has: one line, exit 1, nothing registered (trial-fixes-4)', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     try {
       const orm = await openOrm({ url: database.url, poolMax: 2 });
-      await migrate(orm);
       await orm.close(true);
       const noPartner = Buffer.from('Partner:999').toString('base64url');
       // It printed "partner:999: 8 operation(s) added" and exit 0, where the mutation answers NOT_FOUND.
@@ -362,10 +359,9 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('a point currency valued in an invented money code: it starts and warns, naming the currency and the remedy', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     try {
       const orm = await openOrm({ url: database.url, poolMax: 2 });
-      await migrate(orm);
       // Set up before money codes were checked: ABC is no ISO 4217 code, so no sale can name it.
       await orm.em.getConnection().execute(
         `insert into point_currency (code, name, point_value, money_currency) values ('LEGACY', 'Legacy points', 0.01, 'ABC'), ('STARS', 'Stars', 0.01, 'EUR')`,
