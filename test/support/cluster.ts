@@ -26,14 +26,14 @@ let mine: Promise<string> | undefined;
  * of `build` (the compiled gateway), as a second `npm start` on a DATA_DIR finds it. For a test
  * whose subject is what a start on an existing DATA_DIR does (a signal, a stop, a recovery), not
  * the first start itself: a first start on an empty DATA_DIR runs initdb, every migration and the
- * seed (5–8 s here, more on a loaded machine); a copy is `cp -a` of ~40 MB, and the start then only
- * starts PostgreSQL and finds nothing to migrate or seed. Each copy is a cluster of its own, so a
+ * seed (5–16 s here, by load); a copy of its ~50 MB is ~0.5 s, and the start then only starts
+ * PostgreSQL and finds nothing to migrate or seed (~2 s). Each copy is a cluster of its own, so a
  * test may kill its postmaster.
  *
  * The first caller of the run makes the template (one start of the gateway), a caller meanwhile
- * (the other jest worker) waits for it; made once per run, whatever the file. Copied with `cp -a`:
- * as root the cluster's files stay the postgres user's, and PostgreSQL refuses a data directory
- * it does not own. When PostgreSQL could not reach the template's folder (as root with a tmpdir
+ * (the other jest worker) waits for it; made once per run, whatever the file. Copied with their
+ * mode and owner: as root the cluster's files stay the postgres user's, and PostgreSQL refuses a
+ * data directory it does not own or that others can read. When PostgreSQL could not reach the template's folder (as root with a tmpdir
  * the postgres user cannot enter, the gateway keeps the cluster elsewhere behind a symlink,
  * src/db/embedded.ts `clusterDirFor`), a copy would share that cluster: then the DATA_DIR
  * answered is empty, and the start makes its own cluster as before.
@@ -43,7 +43,8 @@ export async function seededDataDir(build: string, prefix = 'rg-seeded-copy-'): 
   const template = await (mine ??= seededTemplate(build));
   const dataDir = await mkdtemp(path.join(os.tmpdir(), prefix));
   if ((await lstat(path.join(template, 'pg'))).isSymbolicLink()) return dataDir;
-  for (const entry of await readdir(template)) await promisify(execFile)('cp', ['-a', path.join(template, entry), path.join(dataDir, entry)]);
+  // mode and owner kept, not cp -a's links and extended attributes: half the time (0.5 s, not 1.1–1.4 s, for ~1,500 files)
+  for (const entry of await readdir(template)) await promisify(execFile)('cp', ['-R', '--preserve=mode,ownership', path.join(template, entry), path.join(dataDir, entry)]);
   return dataDir;
 }
 
