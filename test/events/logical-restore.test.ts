@@ -3,11 +3,11 @@ import pg from 'pg';
 import pino from 'pino';
 import { AdjustableClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { migrate, openOrm } from '../../src/db/orm.js';
+import { openOrm } from '../../src/db/orm.js';
 import { decodeCursor, readCommittedEvents } from '../../src/events/outbox.reader.js';
 import { assertOutboxClock, rebaseOutbox } from '../../src/events/outbox.rebase.js';
 import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
-import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gateway.js';
+import { createMigratedDatabase, TEST_JWT_SECRET, testPool } from '../support/gateway.js';
 
 /**
  * A database dumped from one cluster and restored into another (pg_dump/pg_restore, the way to
@@ -21,16 +21,15 @@ import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gatewa
 describe('an outbox restored from another cluster', () => {
   const clock = new AdjustableClock();
   const log = pino({ level: 'silent' });
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
   let orm: MikroORM;
   let pool: pg.Pool;
   let customer: string;
   const config = () => loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url });
 
   beforeEach(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedDatabase();
     orm = await openOrm({ url: database.url, poolMax: 4 });
-    await migrate(orm);
     pool = testPool({ connectionString: database.url, max: 4 });
     [{ id: customer }] = await sql<{ id: string }>(`insert into customer (external_id) values ('c1') returning id`);
     await sql(`insert into webhook_endpoint (url, event_types, secret, created_by, created_at) values ('http://127.0.0.1:9/hook', '{tier.changed}', 'whsec_dGVzdA==', 'test', now() - interval '1 day')`);

@@ -4,7 +4,7 @@ import { signToken } from '../../src/http/auth.js';
 import { compiledGateway } from '../support/build.js';
 import { resumeAll } from '../support/freeze.js';
 import { freezeSessions, startCompiledGateway, terminate, untilStartJobsDone, type CompiledGateway } from '../support/frozen-gateway.js';
-import { createTestDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
+import { createMigratedDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 import { enqueueDelivery, holdingReceiver } from '../support/webhook-receiver.js';
 
@@ -28,7 +28,7 @@ describe('the gateway process stopped with a request held on a frozen database a
   afterAll(() => resumeAll());
 
   it('exits 0 within its shutdown limit: the jobs stop beside the HTTP side, not after it', async () => {
-    const db = await createTestDatabase();
+    const db = await createMigratedDatabase();
     const admin = new pg.Client({ connectionString: db.url, application_name: TEST_APPLICATION });
     const locker = new pg.Client({ connectionString: db.url, application_name: TEST_APPLICATION });
     const hook = await holdingReceiver(true);

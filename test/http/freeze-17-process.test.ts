@@ -4,7 +4,7 @@ import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { compiledGateway } from '../support/build.js';
 import { resumeAll } from '../support/freeze.js';
 import { freezeSessions, startCompiledGateway, terminate, untilStartJobsDone, type CompiledGateway } from '../support/frozen-gateway.js';
-import { createTestDatabase } from '../support/gateway.js';
+import { createMigratedDatabase } from '../support/gateway.js';
 import { INVARIANTS } from '../support/invariants.js';
 import { eventually } from '../support/program.js';
 
@@ -37,7 +37,7 @@ describe('the gateway process stopped while a job in hand meets a frozen databas
   it.each(Object.keys(triggers) as (keyof typeof triggers)[])(
     'its %s held: exits 0 on SIGTERM within its shutdown limit, and the job is left whole (done by its commit, or under its lease with no effect)',
     async (where) => {
-      const database = await createTestDatabase();
+      const database = await createMigratedDatabase();
       const holder = new pg.Client({ connectionString: database.url, application_name: TEST_APPLICATION });
       const admin = new pg.Client({ connectionString: database.url, application_name: TEST_APPLICATION });
       let gateway: CompiledGateway | undefined;

@@ -3,7 +3,7 @@ import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { compiledGateway } from '../support/build.js';
 import { resumeAll } from '../support/freeze.js';
 import { freezeSessions, startCompiledGateway, terminate, untilStartJobsDone, type CompiledGateway } from '../support/frozen-gateway.js';
-import { createTestDatabase } from '../support/gateway.js';
+import { createMigratedDatabase } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 
 /** The application_name of this test's own sessions, which are never stopped. */
@@ -23,7 +23,7 @@ describe('the gateway process stopped while its database is frozen under a claim
   afterAll(() => resumeAll());
 
   it('exits 0 on SIGTERM, within its shutdown limit, with no "shutdown took too long"', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     const locker = new pg.Client({ connectionString: database.url, application_name: TEST_APPLICATION });
     const admin = new pg.Client({ connectionString: database.url, application_name: TEST_APPLICATION });
     let gateway: CompiledGateway | undefined;

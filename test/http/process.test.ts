@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { compiledGateway } from '../support/build.js';
+import { seededDataDir } from '../support/cluster.js';
 import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -100,8 +101,11 @@ describe('the gateway process', () => {
   // while the demo tokens were signed, killed the process with no clean stop (CI saw exit code
   // null, its output ending with the banner, 1 run in 2 on a loaded machine). The handlers are
   // installed as soon as the gateway and jobs have started, before anything says it is ready.
+  // The stop tests below start on a copy of the run's seeded DATA_DIR (a first start's, stopped):
+  // their subject is the stop, and a start on an existing DATA_DIR reaches it without initdb, the
+  // migrations and the seed, which the first test covers.
   it('stops cleanly on a SIGTERM sent the moment it logs "gateway ready", before its banner', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));
+    const dataDir = await seededDataDir(build, 'rg-process-');
     try {
       const { child, exited, output } = await startMain(dataDir, { until: /"msg":"gateway ready"/ });
       expect(output()).toContain('"msg":"gateway ready"');
@@ -118,7 +122,7 @@ describe('the gateway process', () => {
   // PostgreSQL too while that was in the same group, which then stopped under the pool (warnings
   // of terminated connections on every Ctrl-C of `npm start`, found by a new user's trial).
   it('stops cleanly when its whole process group gets SIGINT, as Ctrl-C in a terminal sends it', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));
+    const dataDir = await seededDataDir(build, 'rg-process-');
     try {
       const { child, exited, output, url, token } = await startMain(dataDir, { detached: true });
       expect(url).toBeDefined();
@@ -148,7 +152,7 @@ describe('the gateway process', () => {
   // left the gateway serving, with its embedded PostgreSQL, as an orphan (newcomer-16). The script
   // `exec`s node, so the shell npm signals is the gateway.
   it("stops cleanly when the shell npm start runs its script in gets SIGTERM, as npm passes it on", async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-process-'));
+    const dataDir = await seededDataDir(build, 'rg-process-');
     const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
     expect(start).toContain('dist/src/main.js');
     // npm puts node_modules/.bin first on PATH and runs the script with sh -c; here on the run's build

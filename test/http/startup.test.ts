@@ -8,9 +8,10 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { freePort } from '../../src/db/embedded.js';
-import { migrate, openOrm } from '../../src/db/orm.js';
+import { openOrm } from '../../src/db/orm.js';
 import { compiledGateway } from '../support/build.js';
-import { createTestDatabase } from '../support/gateway.js';
+import { seededDataDir } from '../support/cluster.js';
+import { createMigratedDatabase } from '../support/gateway.js';
 import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -102,32 +103,15 @@ describe('starting the gateway', () => {
   };
 
   /**
-   * The DATA_DIR of a stopped cluster that a real first start made (initdb, migrations, the demo
-   * seed) and a clean stop left: the second-gateway test's once it has passed, else one made here
-   * the first time it is asked for (that test failed or was not run, `-t`). Made once per file.
-   */
-  let firstStartDir: string | undefined;
-  let madeCluster: Promise<string> | undefined;
-  const stoppedCluster = () =>
-    (madeCluster ??= (async () => {
-      if (firstStartDir) return firstStartDir;
-      const dataDir = await tempDir();
-      const first = gateway({ DATA_DIR: dataDir });
-      await first.listening();
-      const outcome = await first.stop();
-      if (outcome.code !== 0) throw new Error(`the first start that makes the copied cluster stopped with ${outcome.code}: ${outcome.errors.join('\n')}`);
-      return dataDir;
-    })());
-  /**
-   * A new DATA_DIR holding a copy of that cluster in `pg` (`cp -a`: as root its files stay the
-   * postgres user's, and PostgreSQL refuses a data directory it does not own). For the tests whose
-   * subject is what a later start does with an existing cluster: each initdb here was ~7 s of disk
-   * waits (docs/decisions.md, suite-13), and the first start's migrations and seed came with it.
+   * A new DATA_DIR holding a copy of the run's seeded DATA_DIR (test/support/cluster.ts): a stopped
+   * cluster that a real first start made (initdb, migrations, the demo seed) and a clean stop left.
+   * For the tests whose subject is what a later start does with an existing cluster: each initdb
+   * here was ~7 s of disk waits (docs/decisions.md, suite-13), and the first start's migrations and
+   * seed came with it. test/http/process.test.ts starts on an empty DATA_DIR.
    */
   const dataDirWithCluster = async () => {
-    const cluster = await realpath(path.join(await stoppedCluster(), 'pg'));
-    const dataDir = await tempDir();
-    await run('cp', ['-a', cluster, path.join(dataDir, 'pg')]);
+    const dataDir = await seededDataDir(build, 'rg-startup-');
+    dirs.push(dataDir);
     return dataDir;
   };
 
@@ -158,7 +142,7 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('a second gateway on the same DATA_DIR: one line naming the running one; the first keeps serving', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await dataDirWithCluster();
     const first = gateway({ DATA_DIR: dataDir });
     const url = await first.listening();
     const firstPid = first.child.pid;
@@ -187,7 +171,6 @@ describe('starting the gateway', () => {
     expect((await first.stop()).code).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
     expect(await readdir(dataDir)).toEqual(['pg']); // the lock is released
-    firstStartDir = dataDir; // this file's one first start from nothing: the recovery tests below copy its cluster
   }, 120_000);
 
   it('after a killed run (gateway killed, its database left running; or both killed) it recovers and starts', async () => {
@@ -301,10 +284,9 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('a database a newer gateway migrated: one line naming the unknown migration, exit 1, nothing applied', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     try {
       const orm = await openOrm({ url: database.url, poolMax: 2 });
-      await migrate(orm);
       await orm.em.getConnection().execute(`insert into mikro_orm_migrations (name, executed_at) values ('Migration99991231000000', now())`);
       await orm.close(true);
 
@@ -324,10 +306,9 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('a database restored from another cluster (its outbox ahead of it): one line naming the repair, exit 1; npm run outbox -- rebase; then it starts', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     try {
       const orm = await openOrm({ url: database.url, poolMax: 2 });
-      await migrate(orm);
       // what pg_restore leaves: the dispatcher's cursor in the old cluster's numbering, a million transactions ahead
       await orm.em.getConnection().execute(
         `insert into webhook_cursor (name, cursor) select 'webhooks', json_build_object('from', x || ':' || x || ':')::text
@@ -356,10 +337,9 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('npm run persisted -- register for a partner id no partner has: one line, exit 1, nothing registered (trial-fixes-4)', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     try {
       const orm = await openOrm({ url: database.url, poolMax: 2 });
-      await migrate(orm);
       await orm.close(true);
       const noPartner = Buffer.from('Partner:999').toString('base64url');
       // It printed "partner:999: 8 operation(s) added" and exit 0, where the mutation answers NOT_FOUND.
@@ -379,10 +359,9 @@ describe('starting the gateway', () => {
   }, 60_000);
 
   it('a point currency valued in an invented money code: it starts and warns, naming the currency and the remedy', async () => {
-    const database = await createTestDatabase();
+    const database = await createMigratedDatabase();
     try {
       const orm = await openOrm({ url: database.url, poolMax: 2 });
-      await migrate(orm);
       // Set up before money codes were checked: ABC is no ISO 4217 code, so no sale can name it.
       await orm.em.getConnection().execute(
         `insert into point_currency (code, name, point_value, money_currency) values ('LEGACY', 'Legacy points', 0.01, 'ABC'), ('STARS', 'Stars', 0.01, 'EUR')`,

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { compiledGateway } from '../support/build.js';
 import { startCompiledGateway, type CompiledGateway } from '../support/frozen-gateway.js';
-import { createTestDatabase } from '../support/gateway.js';
+import { createMigratedDatabase } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 
 /** One request on a connection of its own (no keep-alive pool): what a load balancer's new connection sees. */
@@ -35,7 +35,7 @@ const exitOf = (gateway: CompiledGateway) => Promise.race([gateway.exited, new P
  */
 describe('the gateway process leaving rotation at SIGTERM (stop-18)', () => {
   let build: string;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
   const running: CompiledGateway[] = [];
   const start = async (env: Record<string, string>) => {
     const gateway = await startCompiledGateway(build, database.url, { JOBS_ENABLED: 'false', ...env });
@@ -44,7 +44,7 @@ describe('the gateway process leaving rotation at SIGTERM (stop-18)', () => {
   };
   beforeAll(async () => {
     build = await compiledGateway();
-    database = await createTestDatabase();
+    database = await createMigratedDatabase();
   }, 600_000);
   afterEach(() => {
     for (const gateway of running.splice(0)) if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { compiledGateway } from '../support/build.js';
 import { resumeAll } from '../support/freeze.js';
 import { freezeSessions, startCompiledGateway, terminate, untilStartJobsDone, type CompiledGateway } from '../support/frozen-gateway.js';
-import { createTestDatabase } from '../support/gateway.js';
+import { createMigratedDatabase } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 import { enqueueDelivery, holdingReceiver } from '../support/webhook-receiver.js';
 
@@ -29,7 +29,7 @@ describe('the gateway process stopped while a webhook receiver does not answer (
   it.each(['answering', 'frozen'] as const)(
     'with its database %s: exits 0 on SIGTERM within its shutdown limit, records nothing of the cut POST, and sends it again later under the same webhook-id',
     async (database) => {
-      const db = await createTestDatabase();
+      const db = await createMigratedDatabase();
       const admin = new pg.Client({ connectionString: db.url, application_name: TEST_APPLICATION });
       const hook = await holdingReceiver(true);
       const gateways: CompiledGateway[] = [];

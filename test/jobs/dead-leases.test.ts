@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { compiledGateway } from '../support/build.js';
+import { seededDataDir } from '../support/cluster.js';
 import { postgresProcessesFor } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -79,7 +79,10 @@ describe('a gateway restarted on its embedded DATA_DIR after a kill -9', () => {
   let dataDir: string;
   beforeAll(async () => {
     build = await compiledGateway();
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-dead-leases-'));
+    // a copy of the run's seeded DATA_DIR (a first start's, stopped): the subject is the restart
+    // after a kill, which the first start here reaches without initdb, the migrations and the seed
+    // (the demo POS is re-keyed to this file's JWT_SECRET as it starts, src/demo/seed.ts)
+    dataDir = await seededDataDir(build, 'rg-dead-leases-');
   }, 600_000); // tsc, here or in the other worker, on a shared two-core machine
   afterAll(async () => {
     for (const pid of postgresProcessesFor(dataDir)) process.kill(pid, 'SIGINT');

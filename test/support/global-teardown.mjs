@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -9,6 +10,9 @@ export default async function globalTeardown() {
   if (run) {
     // test/support/build.ts's marks of this run (the build itself stays, for the next run's incremental tsc)
     for (const mark of ['lock', 'done', 'failed']) await rm(path.join(root, 'node_modules/.cache/rg-test-build/.runs', `${run}.${mark}`), { recursive: true, force: true });
+    // the run's seeded DATA_DIR, a stopped cluster, and its marks (test/support/cluster.ts `seededTemplateDir`)
+    const seeded = path.join(os.tmpdir(), `rg-seeded-${run}`);
+    for (const made of [seeded, `${seeded}.lock`, `${seeded}.done`, `${seeded}.failed`]) await rm(made, { recursive: true, force: true });
   }
   const pg_ = globalThis.__TEST_PG__;
   if (!pg_) {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { seededDataDir } from './cluster.js';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -135,10 +136,16 @@ export function spawnGateway(build: string, env: Record<string, string>, options
  * Runs `use` with a fresh DATA_DIR and a `start` that spawns the compiled gateway (`build`) on it in
  * a process group of its own; afterwards kills what `use` left running (the gateways, then any
  * PostgreSQL on the DATA_DIR) and removes the DATA_DIR. For tests that signal gateways on an
- * embedded database (early-19, break2-19).
+ * embedded database (early-19, break2-19). `seeded`: the DATA_DIR holds a copy of the run's seeded
+ * cluster (test/support/cluster.ts `seededDataDir`), for a test whose subject is not the first start
+ * on an empty DATA_DIR; else it is empty.
  */
-export async function onDataDir(build: string, use: (dataDir: string, start: () => SpawnedGateway) => Promise<void>): Promise<void> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rg-signals-'));
+export async function onDataDir(
+  build: string,
+  use: (dataDir: string, start: () => SpawnedGateway) => Promise<void>,
+  options: { seeded?: boolean } = {},
+): Promise<void> {
+  const dataDir = options.seeded ? await seededDataDir(build, 'rg-signals-') : await mkdtemp(path.join(os.tmpdir(), 'rg-signals-'));
   const gateways: SpawnedGateway[] = [];
   try {
     await use(dataDir, () => {
