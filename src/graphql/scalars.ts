@@ -92,7 +92,7 @@ const leapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year 
  * (break2-22: `24:59:60`, `2026-02-30T23:59:60`, `0000-…`, `+19:00` were told to send themselves
  * at :59.999, which is refused in its turn).
  */
-function fourDigitYear<T>(written: T): T {
+function refusingMiswritten<T>(written: T): T {
   if (typeof written !== 'string') return written;
   const year = EXPANDED_YEAR.exec(written)?.[1];
   if (year !== undefined) {
@@ -124,7 +124,7 @@ function withOffset(date: Date, written: unknown): Date {
 
 /** A DateTime variable's value as the instant it names, with the offset it was written with; TypeError (BAD_USER_INPUT) when refused. */
 function parseWritten(value: unknown): Date {
-  return withOffset(inRange(DateTimeResolver.parseValue(fourDigitYear(value)) as Date), value);
+  return withOffset(inRange(DateTimeResolver.parseValue(refusingMiswritten(value)) as Date), value);
 }
 
 /**
@@ -138,7 +138,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   parseValue: (value) => parseWritten(value),
   parseLiteral: (ast, variables) => {
     const written = ast.kind === Kind.STRING ? ast.value : null;
-    fourDigitYear(written);
+    refusingMiswritten(written);
     return withOffset(inRange(DateTimeResolver.parseLiteral(ast, variables) as Date), written);
   },
 });

@@ -422,11 +422,17 @@ export async function lockOffersToVoid(em: SqlEntityManager, issuedOfferIds: num
  * redemption begun before the end and waiting for the row behind this return decided at its own
  * earlier clock and redeemed an offer of the returned sale after the return had committed. The
  * rows are locked, so only time can change their status in between, and only from live to EXPIRED
- * (or a lock run out to ISSUED, still live). One statement for the rows and one for their events
+ * (or a lock run out to ISSUED, still live). One already ended at the lock's date but still stored
+ * ISSUED or LOCKED (the wallet sweep had not run) is written down EXPIRED here too, for the same
+ * till (review-22: its redemption, sent before the end and held until the return committed,
+ * redeemed the returned sale's offer). One statement for the rows and one for their events
  * (edges-12).
  */
 export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer[], now: Date): Promise<{ voided: number[]; alreadyRedeemed: number[] }> {
-  const candidates = rows.filter((r) => LIVE.includes(r.status));
+  // Expired ones too: one read EXPIRED at the lock's date may still be stored live (no sweep yet),
+  // and a till's redemption sent before its end reads it live at its own clock (review-22); the
+  // update writes only rows stored live, so one stored EXPIRED gets no second event.
+  const candidates = rows.filter((r) => LIVE.includes(r.status) || r.status === IssuedOfferStatus.EXPIRED);
   let voided: VoidableOffer[] = [];
   if (candidates.length) {
     const written = await query<{ id: number; status: string }>(
@@ -434,7 +440,7 @@ export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer
       sql`update issued_offer io
              set status = case when issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) in ('ISSUED', 'LOCKED') then 'VOIDED' else 'EXPIRED' end,
                  ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
-           where io.id = any(${idList(candidates.map((r) => r.id))})
+           where io.id = any(${idList(candidates.map((r) => r.id))}) and io.status in ('ISSUED', 'LOCKED')
           returning io.id, io.status`,
     );
     const statusOf = new Map(written.map((r) => [Number(r.id), r.status]));

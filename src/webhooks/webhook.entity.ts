@@ -44,8 +44,9 @@ export class WebhookEndpoint {
 
   /**
    * Since when its receiver keeps failing: the time the first of its deliveries ran out of attempts
-   * (WEBHOOK_MAX_ATTEMPTS, or its job gave up) after its last DELIVERED one; null while it
-   * receives. Cleared by the next delivery it answers 2xx (a retry, a new event, a replay).
+   * (WEBHOOK_MAX_ATTEMPTS failed answers) after its last DELIVERED one; null while it receives. A
+   * delivery FAILED otherwise (its endpoint removed, its job failing for good on the gateway's
+   * side: deliverWebhookJob.onFailed) says nothing of the receiver and does not set it. Cleared by the next delivery it answers 2xx (a retry, a new event, a replay).
    * Sending goes on meanwhile: it is a report, not a switch (docs/decisions.md, webhooks-22).
    */
   @Property({ type: 'timestamptz', nullable: true })

@@ -25,8 +25,9 @@ const HOUR = 3_600_000;
  * retain-13: idempotency records expire IDEMPOTENCY_RETENTION_HOURS (here the default, 24) after
  * their answer. Within the window a resend gets the first answer; past it the scheduled purge has
  * removed the record and a resend is a new request; a key that is its row's own (a sale's
- * externalId, a currency's code) is never purged; a purchase's key, which its purchase keeps, is
- * refused past the window rather than buying again. Time is moved with the test clock.
+ * externalId, a currency's code) is never purged; a purchase's (a gift claim's) key, which its
+ * purchase (claim) keeps, is answered by that row past the window rather than buying again
+ * (edges-21; retain-13 refused it). Time is moved with the test clock.
  */
 describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
   let t: TestGateway;
@@ -303,6 +304,24 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     const entry = ok(await resend).adjustPoints.entry!;
     expect(entry.id).not.toBe(first.id);
     expect(entry.balanceAfter).toBe(20);
+  });
+
+  it('review-22: resends of a purchase sent at once past the window are each answered by that purchase, and none buys again', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 5, stock: 10 });
+    const customer = await createCustomer(t, shop.currency, 20);
+    const key = unique('buy');
+    const first = ok(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token)).purchaseOffer;
+    t.clock.advance(25 * HOUR);
+    await purge();
+    expect(await records('purchase:%', key)).toBe(0);
+    const before = await tableSnapshot(t);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, async () => dataOf(await t.gql(PurchaseOfferDocument, { listingId: shop.listing.id, idempotencyKey: key }, customer.token)).purchaseOffer),
+    );
+    expect(answers.map((a) => [a.userErrors, a.purchase, a.balance])).toEqual(
+      Array.from({ length: 8 }, () => [[], first.purchase, { currency: { code: shop.currency }, available: 15 }]),
+    );
+    expect(await tableSnapshot(t)).toEqual(before);
   });
 
   it("a purchase's resend whose record the purge removes between its statement and its read is answered by its purchase", async () => {

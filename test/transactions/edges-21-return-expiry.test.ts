@@ -114,4 +114,28 @@ describe("a return's voided offers read at the return's date (edges-21)", () => 
       ]);
     },
   );
+
+  it("review-22: a till's redemption sent before the awarded offer's end and held until its sale's return, dated after the end, committed is refused: the return writes the offer down EXPIRED", async () => {
+    const { customer, externalId, code } = await awardedSale();
+    // The till's redemption is sent before the end (its clock reads then) and its first read of the
+    // offer is held back; meanwhile the clock passes the end, with no wallet sweep run, and the
+    // sale's return runs whole, dated after the end.
+    const held = holdAnswers((text) => /from issued_offer io join offer_version ov on ov\.id = io\.offer_version_id\s+where io\.code =/.test(text), 'statement');
+    let redeeming: ReturnType<typeof t.gql<{ redeemOffer: { userErrors: { code: string }[] } }, unknown>> | undefined;
+    try {
+      redeeming = t.gql(RedeemOfferDocument, { code, lockId: null, transactionExternalId: unique('use') }, till.credential);
+      await held.reached;
+      t.clock.advance(60 * MINUTE);
+      expect(ok(await t.gql(ReverseTransactionDocument, { externalId, reason: 'returned' }, till.credential)).reverseTransaction.userErrors).toEqual([]);
+    } finally {
+      held.release();
+    }
+    const used = await redeeming!;
+    // Before review-22: [] and the offer REDEEMED (events ISSUED, REDEEMED) after its sale's return:
+    // the return left the offer as stored (ISSUED) since it read it already ended.
+    expect([used.data?.redeemOffer.userErrors.map((e) => e.code), await awarded(customer.externalId)]).toEqual([
+      ['OFFER_NOT_REDEEMABLE'],
+      [{ stored: 'EXPIRED', asRead: 'EXPIRED', events: ['ISSUED', 'EXPIRED'] }],
+    ]);
+  });
 });
