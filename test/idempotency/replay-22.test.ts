@@ -1,5 +1,6 @@
 import {
   AdjustPointsDocument,
+  ClaimGiftDocument,
   CreateCurrencyDocument,
   LockOfferDocument,
   RecordActivityDocument,
@@ -10,7 +11,7 @@ import {
   SubmitTransactionDocument,
 } from '../generated/graphql.js';
 import { compiledRequests, dataOf, ledgerViolations, ok, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
-import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createPartner, earningProgram, simpleShop, submitSale, unique } from '../support/program.js';
+import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createOffer as newOffer, createPartner, earningProgram, simpleShop, submitSale, unique } from '../support/program.js';
 
 const MINUTE = 60_000;
 
@@ -97,7 +98,7 @@ describe('idempotent replays marked (replay-22)', () => {
     expect(marks(reused)).toEqual(UNMARKED);
   });
 
-  it("a sale's externalId, adjustPoints' and a create's idempotencyKey, a currency's code, a redemption's transactionExternalId: a repeat is marked, the first is not", async () => {
+  it("a sale's externalId, adjustPoints' and a create's idempotencyKey, a currency's code, a redemption's transactionExternalId, a gift claim's key: a repeat is marked, the first is not", async () => {
     const { money, currency } = await earningProgram(t, 'RPL');
     const customer = await createCustomer(t, currency);
     const till = await createPartner(t, ['transactions:write']);
@@ -114,12 +115,26 @@ describe('idempotent replays marked (replay-22)', () => {
     const currencyCode = unique('S').toUpperCase().replace(/-/g, '_').slice(0, 20);
     const code = await buyShopOffer(t, await simpleShop(t, { priceInPoints: 10 }));
     const redeemer = await createPartner(t, ['offers:redeem']);
+    const giftOffer = await newOffer(t);
+    const member = await createCustomer(t, currency, 100);
+    const list = { input: { currency, name: unique('list'), threshold: 10, offerIds: [giftOffer.id], idempotencyKey: unique('list') } };
+    const createGiftList = `mutation($input: CreateGiftListInput!) { createGiftList(input: $input) { giftList { id } userErrors { code } } }`;
+    let giftListId = '';
     const cases: [string, () => Promise<GqlResult<unknown>>][] = [
       ['submitTransaction', () => t.gql(SubmitTransactionDocument, { input }, till.credential)],
       ['adjustPoints', () => t.gql(AdjustPointsDocument, adjustment, t.operatorToken)],
       ['createOffer', () => t.gql<unknown, Record<string, unknown>>(createOffer, offer, t.operatorToken)],
       ['createCurrency', () => t.gql(CreateCurrencyDocument, { input: { code: currencyCode, name: 'Stars', expiryDays: null, pointValue: '0.01', moneyCurrency: 'EUR' } }, t.operatorToken)],
       ['redeemOffer', () => t.gql(RedeemOfferDocument, { code: code.code, transactionExternalId: 'sale-r22' }, redeemer.credential)],
+      [
+        'createGiftList',
+        async () => {
+          const res = await t.gql<{ createGiftList: { giftList: { id: string } } }, Record<string, unknown>>(createGiftList, list, t.operatorToken);
+          giftListId = res.data!.createGiftList.giftList.id;
+          return res;
+        },
+      ],
+      ['claimGift', () => t.gql(ClaimGiftDocument, { giftListId, optionId: giftOffer.id, idempotencyKey: 'claim-r22' }, member.token)],
     ];
     const seen = [];
     const expected = [];
