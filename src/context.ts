@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { CustomerStatus } from './customers/customer.entity.js';
 import type { EventHub } from './events/hub.js';
+import type { IdempotentReplays } from './idempotency/replays.js';
 
 export type StaffRole = 'operator' | 'analyst';
 
@@ -59,6 +60,12 @@ export interface Ctx {
   log: Logger;
   /** This gateway's live events, for subscriptions (absent in jobs and scripts). */
   events?: EventHub;
+  /**
+   * The request's keyed operations answered from an earlier request's record (replay-22): set by
+   * the API layer once a mutation field starts, noted by services (`noteReplay`), read when the
+   * answer is written. Absent in queries, jobs and scripts.
+   */
+  replays?: IdempotentReplays;
 }
 
 /** How a caller is named in the ledger and audit log. */

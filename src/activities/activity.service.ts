@@ -1,3 +1,4 @@
+import { noteReplay } from '../idempotency/replays.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
@@ -67,13 +68,15 @@ export async function setActivityRule(ctx: Ctx, data: ActivityRuleData): Promise
 
 export interface ActivityResult {
   pointsAwarded: number;
+  /** The activity was reported before (a repeat of its reference): `pointsAwarded` is that first report's, nothing was written. */
+  repeat?: true;
 }
 
 /**
  * A partner reports an activity of a customer it knows by the retailer's id. The reference is
  * normalised (`normaliseReference`; a referral's, the referred customer's externalId, only NFC and
  * trimmed: `normaliseExternalId`) before it counts; the kind's natural limit and the rules'
- * caps apply (`awardActivity`). A partner's report commits only while its key holds: one whose key
+ * caps apply (`awardActivity`). A repeat is noted as a replay (`noteReplay`). A partner's report commits only while its key holds: one whose key
  * was revoked while it ran is CredentialRevoked (UNAUTHENTICATED), nothing written (edges-12).
  */
 export async function recordActivity(ctx: Ctx, data: { customerExternalId: string; kind: ActivityKind; reference: string }): Promise<ActivityResult> {
@@ -82,7 +85,10 @@ export async function recordActivity(ctx: Ctx, data: { customerExternalId: strin
     const customer = await db(em).selectFrom('Customer').select(['id']).where('externalId', '=', data.customerExternalId).executeTakeFirst();
     if (!customer) throw refuse(UserErrorCode.NOT_FOUND, 'No customer with this externalId.', ['input', 'customerExternalId']);
     const partnerId = ctx.caller.kind === 'partner' ? ctx.caller.partnerId : null;
-    return awardActivity(em, { customerId: customer.id, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now, partnerId });
+    const result = await awardActivity(em, { customerId: customer.id, kind: data.kind, reference: data.reference, actor: actorOf(ctx.caller), now, partnerId });
+    // Answered from the first report's row: said outside the answer's data (replay-22).
+    if (result.repeat) noteReplay(ctx);
+    return result;
   });
 }
 
@@ -164,7 +170,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
            and (${birthday === undefined}::boolean or occurrence = ${String(birthday?.year)})
          order by id limit 1`,
   );
-  if (done) return { pointsAwarded: done.pointsAwarded };
+  if (done) return { pointsAwarded: done.pointsAwarded, repeat: true };
 
   const rules = await query(
     em,

@@ -9,6 +9,7 @@ import { balanceOfEntryAccount } from '../points/points.service.js';
 import { firstDuplicate } from '../domain/lists.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften, named } from '../domain/text.js';
+import { noteReplay } from '../idempotency/replays.js';
 import { answeringOutlivedKeys, claimIdempotencyKey, completeIdempotencyKey, createOnce, keyOutlived, requestFingerprint, reused, type EarlierByKey } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, refuseAmountsFinerThanMoney, versionFitsMoney, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/currency.entity.js';
@@ -135,7 +136,7 @@ export async function createGiftList(ctx: Ctx, data: CreateGiftListData, idempot
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const { result } = await createOnce(em, `create-gift-list:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertGiftList(em, data, actor, now));
+    const { result } = await createOnce(ctx, em, `create-gift-list:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertGiftList(em, data, actor, now));
     return (await giftListsById(em, [result.id], now))[0];
   });
 }
@@ -220,7 +221,10 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
   const earlier = () => earlierClaim(ctx, customer.customerId, giftListId, offerId, idempotencyKey);
   return answeringOutlivedKeys('gift_claim_customer_id_idempotency_key_unique', 'gift claim', () => ctx.em.transactional(async (em) => {
     const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, requestFingerprint({ giftListId, offerId }), now);
-    if (claim.replay) return claim.result;
+    if (claim.replay) {
+      noteReplay(ctx);
+      return claim.result;
+    }
 
     // One row whether or not the list exists (see keyHeld below).
     const list = (await queryOne(
@@ -323,5 +327,7 @@ async function earlierClaim(ctx: Ctx, customerId: number, giftListId: number, of
   );
   if (!row) return undefined;
   if (row.giftListId !== giftListId || row.offerId !== offerId) return 'different';
-  return { claimId: row.id, giftListId, issuedOfferId: row.issuedOfferId, balance: await balanceOfEntryAccount(ctx.em, row.ledgerEntryId, ctx.clock.now()) };
+  const balance = await balanceOfEntryAccount(ctx.em, row.ledgerEntryId, ctx.clock.now());
+  noteReplay(ctx);
+  return { claimId: row.id, giftListId, issuedOfferId: row.issuedOfferId, balance };
 }

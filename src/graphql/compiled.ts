@@ -22,6 +22,7 @@ import type { Ctx } from '../context.js';
 import { markOperation } from '../db/reads.js';
 import { databaseUnavailable } from '../db/unavailable.js';
 import { checkCost } from './cost.js';
+import { replayExtensions } from './replays.js';
 
 /** One query or mutation operation of a document that parsed, validated and compiled. */
 interface Compiled {
@@ -113,10 +114,12 @@ export function leavesPassThrough(schema: GraphQLSchema): boolean {
  * string, which V8 copied whole to measure it (`Buffer.byteLength`), and node:http copied it again
  * to put the header in front: two copies of a 14 kB page per request in the young generation.
  * Here the JSON text is measured and written into the buffer as it is, and nothing is copied on the
- * heap (bench/README.md, issue 12, eighth session).
+ * heap (bench/README.md, issue 12, eighth session). `extensions`: the answer's, when it has any
+ * (`replayExtensions`).
  */
-export function responseBytes(data: unknown): Buffer {
-  const json = JSON.stringify({ data });
+export function responseBytes(data: unknown, extensions?: Record<string, unknown>): Buffer {
+  // Apollo's order: `data`, then `extensions` when there are any (a replayed mutation's, replay-22).
+  const json = JSON.stringify(extensions ? { data, extensions } : { data });
   const length = Buffer.byteLength(json);
   const bytes = Buffer.allocUnsafe(length + 1);
   bytes.write(json, 0, length, 'utf8');
@@ -295,7 +298,8 @@ export class CompiledQueries {
    * read that a bound on the database cut (`databaseUnavailable`): the caller answers 503 with
    * Retry-After rather than have Apollo wait on the database once more. `trusted`: the operation is
    * on the caller's registered list. `requestType`: the request's Content-Type header. The body is
-   * the answer's UTF-8 bytes (`responseBytes`).
+   * the answer's UTF-8 bytes (`responseBytes`), with `extensions.idempotentReplays` when a keyed
+   * mutation was answered from an earlier request's record (the server adds the header).
    */
   async answer(
     body: unknown,
@@ -342,7 +346,7 @@ export class CompiledQueries {
       if (cut) throw cut.originalError;
       return undefined;
     }
-    return { contentType, body: responseBytes(result.data), operation };
+    return { contentType, body: responseBytes(result.data, replayExtensions(ctx.replays)), operation };
   }
 
   /**

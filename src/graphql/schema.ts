@@ -19,6 +19,7 @@ import { nodeTypeOf } from './node.js';
 import { NodeResolver } from './node.resolver.js';
 import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../webhooks/webhook.resolver.js';
 import { validateArguments } from './validation.js';
+import { trackIdempotentReplays } from './replays.js';
 
 import { BalanceChangeResolver, EventsResolver, TierChangeResolver, WalletChangeResolver } from '../events/events.resolver.js';
 
@@ -201,6 +202,8 @@ export function gatewaySchema(): Promise<GraphQLSchema> {
     // takes only a type name, and graphql-js needs no promise for a name the row carries.
     assertInterfaceType(schema.getType('Node')).resolveType = nodeTypeOf;
     callSimpleResolversDirectly(schema, validateArguments);
+    // Before CompiledQueries wraps them (its replay of a compiled attempt's outcomes must not begin a field twice).
+    trackIdempotentReplays(schema);
     return schema;
   });
   return built;

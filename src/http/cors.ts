@@ -13,7 +13,7 @@ export const CORS_ALLOWED_HEADERS = [
 ];
 
 /** Response headers a browser client may read besides the CORS-safelisted ones. */
-const EXPOSED_HEADERS = ['retry-after', 'x-request-id', 'www-authenticate'];
+const EXPOSED_HEADERS = ['retry-after', 'x-request-id', 'www-authenticate', 'idempotent-replayed'];
 
 const METHODS = 'GET, POST, OPTIONS';
 

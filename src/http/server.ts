@@ -23,6 +23,7 @@ import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
 import { oneMutationField } from '../graphql/mutation-fields.js';
+import { IDEMPOTENT_REPLAYED_HEADER, replayExtensions } from '../graphql/replays.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
 import { Authenticator, BEARER_CHALLENGE, inactiveCustomer, type AuthenticateOptions } from './auth.js';
@@ -110,6 +111,26 @@ const operationKind: ApolloServerPlugin<RequestCtx> = {
     return {
       async didResolveOperation({ operation }) {
         if (operation) markOperation(operation.operation);
+      },
+    };
+  },
+};
+
+/**
+ * A mutation some of whose keyed fields were answered from an earlier request's record (replay-22,
+ * `IdempotentReplays`): `extensions.idempotentReplays` lists their response paths, and when every
+ * mutation field of the request was, the answer carries `Idempotent-Replayed: true`, Stripe's
+ * header. `data` stays the first answer's. The compiled path does the same (`CompiledQueries.answer`
+ * and handleGraphQL).
+ */
+const markReplays: ApolloServerPlugin<RequestCtx> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        const extensions = replayExtensions(contextValue.replays);
+        if (!extensions) return;
+        if (response.body.kind === 'single') response.body.singleResult.extensions = { ...response.body.singleResult.extensions, ...extensions };
+        if (contextValue.replays!.all) response.http.headers.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
       },
     };
   },
@@ -559,6 +580,7 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
       noSubscriptionOverHttp,
       unavailableStatus,
       clockGuardedWrites,
+      markReplays,
       rememberApq,
       costLimitPlugin({ maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize }) as ApolloServerPlugin<RequestCtx>,
       metrics.apolloPlugin<RequestCtx>(requestKey),
@@ -776,7 +798,12 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
         meter.type = answer.operation;
         meter.compiled = true;
         // Framed as Apollo's answers are (a content-length, not chunks).
-        res.writeHead(200, { 'content-type': answer.contentType, 'cache-control': 'private, no-store', 'content-length': answer.body.length });
+        res.writeHead(200, {
+          'content-type': answer.contentType,
+          'cache-control': 'private, no-store',
+          'content-length': answer.body.length,
+          ...(ctx.replays?.all ? { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } : {}),
+        });
         res.end(answer.body);
         return;
       }

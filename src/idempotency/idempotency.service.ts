@@ -4,6 +4,7 @@ import type { RawBuilder } from 'kysely';
 import { query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { IdempotencyRecord } from './idempotency-record.entity.js';
+import { noteReplay, type IdempotentReplays } from './replays.js';
 
 export { canonicalDecimal, requestFingerprint } from './fingerprint.js';
 
@@ -194,8 +195,10 @@ export const KEPT_SCOPES = sql`(scope like 'sale:%' or scope like 'create:%')`;
  * - The same key with another fingerprint: IDEMPOTENCY_KEY_REUSED on ["input","idempotencyKey"],
  *   nothing written (a UserErrorException, which rolls the caller's transaction back).
  * `scope` names the operation and the caller (`create-offer:staff:<id>`): see claimIdempotencyKey.
+ * `ctx`: the request's context, whose `replays` notes a replay (replay-22).
  */
 export async function createOnce<R extends object>(
+  ctx: { replays?: IdempotentReplays },
   em: SqlEntityManager,
   scope: string,
   key: string | null | undefined,
@@ -205,7 +208,10 @@ export async function createOnce<R extends object>(
 ): Promise<{ result: R; replay: boolean }> {
   if (key == null) return { result: await create(), replay: false };
   const claim = await claimIdempotencyKey<R>(em, scope, key, fingerprint(), now);
-  if (claim.replay) return { result: claim.result, replay: true };
+  if (claim.replay) {
+    noteReplay(ctx);
+    return { result: claim.result, replay: true };
+  }
   const result = await create();
   await completeIdempotencyKey(em, scope, key, result);
   return { result, replay: false };

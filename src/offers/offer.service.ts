@@ -228,7 +228,7 @@ export async function createOffer(ctx: Ctx, content: OfferContent, idempotencyKe
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const { result } = await createOnce(em, `create-offer:${actor}`, idempotencyKey, () => requestFingerprint(contentMeaning(content)), now, async () => {
+    const { result } = await createOnce(ctx, em, `create-offer:${actor}`, idempotencyKey, () => requestFingerprint(contentMeaning(content)), now, async () => {
       const offer = await db(em).insertInto('Offer').values({ id: byDefault, createdAt: now, updatedAt: now }).returning('id').executeTakeFirstOrThrow();
       await insertVersion(em, offer.id, 1, content, actor, now);
       await recordAudit(em, { actor, action: 'createOffer', target: `Offer:${offer.id}`, details: content, at: now });
@@ -512,7 +512,7 @@ export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChang
     // null clears a field and absent keeps it, which the canonical form does not tell apart: the cleared ones by name
     const cleared = Object.keys(changes).filter((k) => changes[k as keyof OfferChanges] === null).sort();
     const fingerprint = () => requestFingerprint({ offerId, ...contentMeaning(changes), cleared });
-    const { result } = await createOnce(em, `update-offer:${actor}`, idempotencyKey, fingerprint, now, () => writeNextVersion(em, ctx, offerId, changes, actor, now));
+    const { result } = await createOnce(ctx, em, `update-offer:${actor}`, idempotencyKey, fingerprint, now, () => writeNextVersion(em, ctx, offerId, changes, actor, now));
     return (await offerVersionsByIds(em, [result.versionId]))[0];
   });
 }

@@ -111,7 +111,7 @@ export async function createPartner(
   const actor = actorOf(ctx.caller);
   const meaning = () => requestFingerprint({ name: data.name, scopes: data.scopes });
   return ctx.em.transactional(async (em) => {
-    const { result, replay } = await createOnce(em, `create-partner:${actor}`, data.idempotencyKey, meaning, now, async () => {
+    const { result, replay } = await createOnce(ctx, em, `create-partner:${actor}`, data.idempotencyKey, meaning, now, async () => {
       const partner = await insertPartner(em, data, apiKey, actor, now);
       return { id: partner.id };
     });

@@ -7,6 +7,7 @@ import { isIsoCurrency } from '../domain/currency.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { named } from '../domain/text.js';
+import { noteReplay } from '../idempotency/replays.js';
 import { canonicalDecimal, claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { PointAccount } from './account.entity.js';
 import { PointCurrency } from './currency.entity.js';
@@ -63,7 +64,10 @@ export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<Curre
     const fingerprint = requestFingerprint({ ...data, pointValue: canonicalDecimal(data.pointValue) });
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `Currency ${data.code} already exists.` };
     const claim = await claimIdempotencyKey(em, 'create:currency', data.code, fingerprint, now, exists);
-    if (claim.replay) return (await currenciesByCodes(em, [data.code]))[0];
+    if (claim.replay) {
+      noteReplay(ctx);
+      return (await currenciesByCodes(em, [data.code]))[0];
+    }
     const row = await db(em)
       .insertInto('PointCurrency')
       .values({ code: data.code, name: data.name, expiryDays: data.expiryDays, pointValue: data.pointValue, moneyCurrency: data.moneyCurrency, createdAt: now })
@@ -203,7 +207,10 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
     const { idempotencyKey: _key, qualifying: _asSent, ...meaning } = data;
     const fingerprint = requestFingerprint({ ...meaning, qualifying });
     const claim = await claimIdempotencyKey<{ entryId: number }>(em, `adjust:${actor}`, data.idempotencyKey, fingerprint, now);
-    if (claim.replay) return claim.result.entryId;
+    if (claim.replay) {
+      noteReplay(ctx);
+      return claim.result.entryId;
+    }
     const posted = await postEntry(em, {
       customerId: customer.id,
       currency: data.currency,

@@ -9,6 +9,7 @@ import { anyOf, query, queryOne, sql, statement } from '../db/sql.js';
 import { statementRefusal } from '../db/refusal.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { howOften } from '../domain/text.js';
+import { noteReplay } from '../idempotency/replays.js';
 import { answeringOutlivedKeys, claimKeySql, completeKeySql, keyOutlived, replayOf, requestFingerprint, reused, type EarlierByKey } from '../idempotency/idempotency.service.js';
 import { amountsFitMoneySql, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { PointAccount } from '../points/account.entity.js';
@@ -105,7 +106,9 @@ async function earlierPurchase(ctx: Ctx, customerId: number, listingId: number, 
   );
   if (!row) return undefined;
   if (row.listingId !== listingId) return 'different';
-  return { purchaseId: row.id, balance: await balanceOfEntryAccount(ctx.em, row.ledgerEntryId, ctx.clock.now()) };
+  const balance = await balanceOfEntryAccount(ctx.em, row.ledgerEntryId, ctx.clock.now());
+  noteReplay(ctx);
+  return { purchaseId: row.id, balance };
 }
 
 /**
@@ -147,7 +150,11 @@ async function purchaseAlone(
     throw new Error(`purchase of listing ${listingId} by customer ${customer.customerId}: ${refused.reason}`);
   }
   check?.observe(true);
-  if (!row!.claimed) return replayOf<PurchaseOutcome>(ctx.em, scope, idempotencyKey, fingerprint, {}, OUTLIVED);
+  if (!row!.claimed) {
+    const replay = await replayOf<PurchaseOutcome>(ctx.em, scope, idempotencyKey, fingerprint, {}, OUTLIVED);
+    noteReplay(ctx);
+    return replay;
+  }
   const purchase = fromPrefixed(OfferPurchase, row!, PURCHASE_KEYS, 'purchase.');
   const issued: IssuedOfferRow = fromPrefixed(IssuedOffer, row as Partial<PrefixedRow<IssuedOffer, IssuedKey, 'issued.'>>, ISSUED_KEYS, 'issued.');
   const offer = offerVersionFrom(row!, 'offer.');
@@ -517,7 +524,11 @@ async function purchaseInTransaction(
           select exists (select 1 from claim) as claimed, exists (${purchaseHoldingKey(customer.customerId, idempotencyKey)}) as "keyHeld", shown.*, st.*, locked.*
             from (select 1) one left join shown on true left join st on true left join locked on true`,
     );
-    if (!head?.claimed) return replayOf<PurchaseOutcome>(em, scope, idempotencyKey, fingerprint, {}, OUTLIVED);
+    if (!head?.claimed) {
+      const replay = await replayOf<PurchaseOutcome>(em, scope, idempotencyKey, fingerprint, {}, OUTLIVED);
+      noteReplay(ctx);
+      return replay;
+    }
     // A key claimed afresh that a purchase holds (its record purged): that purchase answers
     // (answeringOutlivedKeys), before any refusal of what it changed.
     if (head.keyHeld) throw reused(OUTLIVED);

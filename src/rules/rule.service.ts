@@ -210,7 +210,7 @@ export async function createCampaign(ctx: Ctx, d: CampaignData, idempotencyKey?:
   // its minimum spend in one spelling ("10.0" = "10"); the rest as sent
   const fingerprint = () => requestFingerprint({ ...d, conditions: { ...c, minSpend: c.minSpend == null ? null : canonicalDecimal(c.minSpend) } });
   return ctx.em.transactional(async (em) => {
-    const { result } = await createOnce(em, `create-campaign:${actor}`, idempotencyKey, fingerprint, now, () => insertCampaign(em, d, actor, now));
+    const { result } = await createOnce(ctx, em, `create-campaign:${actor}`, idempotencyKey, fingerprint, now, () => insertCampaign(em, d, actor, now));
     return (await campaignsByIds(em, [result.id]))[0];
   });
 }

@@ -7,6 +7,7 @@ import { byDefault, columnsOf, db, fromPrefixed, prefixedColumnsOf, type EntityR
 import { idList, query, queryOne, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { noteReplay } from '../idempotency/replays.js';
 import { claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import {
   amountsFitDigitsSql,
@@ -341,7 +342,10 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `A store with code ${data.code} already exists.` };
     const meaning = { ...data, eligibility: { tiers: e.tiers ?? [], segments, minBalance: e.minBalance, minLifetimePoints: e.minLifetimePoints } };
     const claim = await claimIdempotencyKey<{ id: number }>(em, 'create:reward-store', data.code, requestFingerprint(meaning), now, exists);
-    if (claim.replay) return (await storesByIds(em, [claim.result.id], null, now))[0];
+    if (claim.replay) {
+      noteReplay(ctx);
+      return (await storesByIds(em, [claim.result.id], null, now))[0];
+    }
     // Raw, not the builder: the builder types the returned optional columns as `| undefined`
     // (MikroORM's class-entity inference), where the statement returns null, as StoreRow says.
     const [row] = await query<Selected<typeof STORE_COLUMNS>>(
@@ -382,7 +386,7 @@ export async function addListing(ctx: Ctx, data: ListingData, idempotencyKey?: s
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const { result } = await createOnce(em, `add-listing:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertListing(em, data, actor, now));
+    const { result } = await createOnce(ctx, em, `add-listing:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertListing(em, data, actor, now));
     return (await listingsByIds(em, [result.id], null, now))[0];
   });
 }

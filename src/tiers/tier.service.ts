@@ -7,6 +7,7 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { named } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
+import { noteReplay } from '../idempotency/replays.js';
 import { claimIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { Customer } from '../customers/customer.entity.js';
 import { Tier } from './tier.entity.js';
@@ -228,7 +229,10 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
     // The code is the request's key: the same request again answers the tier and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: 'A tier with this code already exists.' };
     const claim = await claimIdempotencyKey(em, 'create:tier', data.code, requestFingerprint({ ...data, multiplier: data.multiplier ?? 1 }), now, exists);
-    if (claim.replay) return (await tierByCode(em, data.code))!;
+    if (claim.replay) {
+      noteReplay(ctx);
+      return (await tierByCode(em, data.code))!;
+    }
     const clash = await db(em)
       .selectFrom('Tier')
       .select(['code', 'rank'])

@@ -7,6 +7,7 @@ import type { RawBuilder } from 'kysely';
 import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
+import { noteReplay } from '../idempotency/replays.js';
 import { claimIdempotencyKey, completeKeySql, replayOf, requestFingerprint, reused } from '../idempotency/idempotency.service.js';
 import { priceFinerThanMoney } from '../graphql/validation.js';
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
@@ -129,7 +130,11 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
   const scope = `sale:partner:${partner.partnerId}`;
   let enqueued = false;
   const sale = await ctx.em.transactional(async (em) => {
-    if (finer) return retriedFromBeforeTheUpgrade(em, scope, d, digits, finer);
+    if (finer) {
+      const earlier = await retriedFromBeforeTheUpgrade(em, scope, d, digits, finer);
+      noteReplay(ctx);
+      return earlier;
+    }
     const fingerprint = saleFingerprint(d, lines);
     const inCents = centsFingerprint(d, digits);
     const claim = await claimIdempotencyKey<{ transactionId: number }>(em, scope, d.externalId, fingerprint, now, { field: ['input', 'externalId'] }, inCents);
@@ -143,6 +148,7 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
       const matchedInCents = claim.former || inCents.includes(fingerprint);
       const stands = stored.moneyScale === digits ? !claim.former : stored.moneyScale === 2 && matchedInCents;
       if (!stands) throw reused({ field: ['input', 'externalId'] });
+      noteReplay(ctx);
       return stored;
     }
     // A new sale only: a repeat of one taken within the bound is answered with it, however late.
@@ -294,11 +300,21 @@ export interface ReversalOutcome {
   offersKept: number[];
 }
 
-const REVERSED_SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'status', 'customerId', 'processedAt']);
+const REVERSED_SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'status', 'customerId', 'processedAt', 'reversedAt']);
 const REVERSED_AWARD_COLUMNS = columnsOf(TransactionAward, '', [
   'id', 'kind', 'points', 'currencyCode', 'ledgerEntryId', 'pendingCreditId', 'issuedOfferId', 'campaignId',
 ]);
 const PENDING_ENTRY_COLUMN = columnsOf(PendingCredit, '', ['ledgerEntryId']);
+
+/**
+ * What a return of a sale already reversed is told (ALREADY_REVERSED on ["input","externalId"]):
+ * when it was reversed, so a till retrying after a lost answer can tell its own return from an
+ * earlier one (replay-22; "This sale was already reversed." before). Only the sale's partner reads
+ * it: a return names the sale by the partner's own externalId.
+ */
+function alreadyReversedMessage(reversedAt: Date | string | null | undefined): string {
+  return reversedAt ? `This sale was already reversed at ${new Date(reversedAt).toISOString()}: nothing more is taken back.` : 'This sale was already reversed.';
+}
 
 /**
  * Undoes exactly what a sale earned and awarded, once: each points award's own credit reversed by
@@ -307,7 +323,8 @@ const PENDING_ENTRY_COLUMN = columnsOf(PendingCredit, '', ['ledgerEntryId']);
  * (those are reported in `offersKept`, issued offer ids in code order),
  * campaign budgets given back. A sale not processed yet is simply marked REVERSED, and its
  * processing then does nothing. Offers the customer used on the sale stay redeemed. Refusals:
- * NOT_FOUND (no sale of this partner with `externalId`), ALREADY_REVERSED; CredentialRevoked
+ * NOT_FOUND (no sale of this partner with `externalId`), ALREADY_REVERSED (saying when:
+ * alreadyReversedMessage); CredentialRevoked
  * (UNAUTHENTICATED) when the partner's key was revoked before the return's last write, which then
  * rolls back whole (edges-12).
  */
@@ -322,7 +339,7 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
       sql`select ${REVERSED_SALE_COLUMNS} from sales_transaction where partner_id = ${partner.partnerId} and external_id = ${externalId} for update`,
     );
     if (!sale) throw refuse(UserErrorCode.NOT_FOUND, 'No sale with this externalId.', ['input', 'externalId']);
-    if (sale.status === TransactionStatus.REVERSED) throw refuse(UserErrorCode.ALREADY_REVERSED, 'This sale was already reversed.', ['input', 'externalId']);
+    if (sale.status === TransactionStatus.REVERSED) throw refuse(UserErrorCode.ALREADY_REVERSED, alreadyReversedMessage(sale.reversedAt), ['input', 'externalId']);
     if (sale.processedAt) now = notBeforeWrites(now, [{ updatedAt: sale.processedAt }]);
     let pointsReversed = 0;
     let pointsOwed = 0;

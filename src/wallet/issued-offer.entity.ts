@@ -92,6 +92,23 @@ export class IssuedOffer {
   @Property({ type: 'timestamptz', nullable: true })
   lockExpiresAt?: Date | null;
 
+  /**
+   * The last lock a till released with releaseOffer (replay-22): its basket (`lockId` as the partner
+   * named it), its partner and when. Kept after the code is locked, redeemed or released again, so
+   * that a release sent again (a retry after a lost answer) is told its lock was released and when,
+   * rather than "no lock"; only that partner is told. A lock that ran out is not a release.
+   */
+  @Property({ type: 'text', nullable: true })
+  releasedLockId?: string | null;
+
+  /** The partner whose basket's lock was released last (see releasedLockId). */
+  @ManyToOne(() => Partner, { nullable: true, deleteRule: 'restrict' })
+  releasedLockPartner?: Partner | null;
+
+  /** When the last released lock was released (see releasedLockId). */
+  @Property({ type: 'timestamptz', nullable: true })
+  lockReleasedAt?: Date | null;
+
   @Property({ type: 'timestamptz', nullable: true })
   expiresAt?: Date | null;
 

@@ -1,3 +1,4 @@
+import { noteReplay } from '../idempotency/replays.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Ctx, PartnerCaller } from '../context.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
@@ -194,8 +195,10 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
  * Gives a locked offer back (ISSUED). Anything but a live lock of this basket is LOCK_NOT_HELD on
  * `["input","lockId"]`: "This basket holds no lock on this offer.", or, to the partner whose till
  * redeemed the code, when and for which sale (a till releasing the basket's codes after the sale
- * redeemed them read "no lock" as a lock lost to someone: polish-22). Any other partner still gets
- * the first sentence whatever the code is, so it learns nothing it could not before.
+ * redeemed them read "no lock" as a lock lost to someone: polish-22), or, to the partner whose
+ * basket `lockId` released the code's last released lock, that it did and when (a release sent
+ * again after a lost answer: replay-22; the release records `released_lock_*`). Any other partner
+ * still gets the first sentence whatever the code is, so it learns nothing it could not before.
  */
 export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { code: string; lockId: string }): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
@@ -205,19 +208,28 @@ export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { 
     if (!row || !holds(row, partner.partnerId, request.lockId)) {
       // Asked for every refusal, an unknown code's too, as lockOffer asks (break-19): asked only of
       // redeemed codes, the statement's time would tell which codes exist.
-      const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
-      if (mine) {
+      const mine = await endedByPartner(em, partner.partnerId, request.code, request.lockId);
+      if (mine?.redeemedAt) {
         throw refuse(
           UserErrorCode.LOCK_NOT_HELD,
-          `${redeemedByYou(mine.redeemedAt!, mine.redemptionRef)} A redeemed code holds no lock: there is nothing to release.`,
+          `${redeemedByYou(mine.redeemedAt, mine.redemptionRef)} A redeemed code holds no lock: there is nothing to release.`,
+          ['input', 'lockId'],
+        );
+      }
+      if (mine?.lockReleasedAt) {
+        throw refuse(
+          UserErrorCode.LOCK_NOT_HELD,
+          `Basket ${JSON.stringify(request.lockId)} already released its lock on this offer code at ${new Date(mine.lockReleasedAt).toISOString()}: there is no lock left to release.`,
           ['input', 'lockId'],
         );
       }
       throw refuse(UserErrorCode.LOCK_NOT_HELD, 'This basket holds no lock on this offer.', ['input', 'lockId']);
     }
+    // The lock released is kept (released_lock_*, replay-22): a repeat of this release says so.
     const [released] = await query(
       em,
-      sql<IssuedOfferRow>`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
+      sql<IssuedOfferRow>`update issued_offer io set status = 'ISSUED', released_lock_id = io.lock_id, released_lock_partner_id = io.lock_partner_id,
+                                 lock_released_at = greatest(io.updated_at, ${now}), ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
                            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)} returning ${issuedColumns(now)}`,
     );
     if (!released) await refuseIfRevoked(em, partner.partnerId);
@@ -339,13 +351,39 @@ export async function redeemOffer(
         const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
         if (mine) {
           const { redemptionRef, ...row } = mine;
-          if (transactionRef !== null && redemptionRef === transactionRef) return { issuedOffer: row, notice: null };
+          if (transactionRef !== null && redemptionRef === transactionRef) {
+            noteReplay(ctx);
+            return { issuedOffer: row, notice: null };
+          }
           throw alreadyRedeemedByYou(row.redeemedAt!, redemptionRef);
         }
       }
       throw error;
     }
   });
+}
+
+/**
+ * How this partner's own use of `code` ended, for a release that finds no lock of its basket (one
+ * statement, asked on every such refusal: see releaseOffer): `redeemedAt` and `redemptionRef` when
+ * the partner's till redeemed it, else `lockReleasedAt` when the last lock released on it was this
+ * partner's basket `lockId`; undefined when neither (nothing of another partner's is read).
+ */
+async function endedByPartner(
+  em: SqlEntityManager,
+  partnerId: number,
+  code: string,
+  lockId: string,
+): Promise<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null } | undefined> {
+  return queryOne(
+    em,
+    sql<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null }>`select
+           case when mine_redeemed then io.redeemed_at end as "redeemedAt", case when mine_redeemed then io.redemption_ref end as "redemptionRef",
+           case when io.released_lock_partner_id = ${partnerId} and io.released_lock_id = ${lockId} then io.lock_released_at end as "lockReleasedAt"
+         from issued_offer io, lateral (select io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId} as mine_redeemed) m
+        where io.code = ${normalizeOfferCode(code)}
+          and (mine_redeemed or (io.released_lock_partner_id = ${partnerId} and io.released_lock_id = ${lockId}))`,
+  );
 }
 
 /**

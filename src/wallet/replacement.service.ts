@@ -4,6 +4,7 @@ import { db } from '../db/schema.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { amountFitsMoney, decimalsOf, isIsoCurrency } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { noteReplay } from '../idempotency/replays.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { amountsFit, hasMoneyValue } from '../transactions/pricing.js';
@@ -115,7 +116,10 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
       ...(request.moneyCurrency ? { moneyCurrency: request.moneyCurrency } : {}),
     });
     const claim = await claimIdempotencyKey<ReplacementOutcome>(em, scope, request.idempotencyKey, fingerprint, now);
-    if (claim.replay) return claim.result;
+    if (claim.replay) {
+      noteReplay(ctx);
+      return claim.result;
+    }
     // The sale that awarded the offer (or the offer it replaces, up the chain), locked before the
     // offer as a return locks it (sale, then its offers): a return waiting here voids the
     // replacement this issues; one that went first leaves an offer taken back with its sale, which

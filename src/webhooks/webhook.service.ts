@@ -76,7 +76,7 @@ export async function registerWebhookEndpoint(
   const actor = actorOf(ctx.caller);
   const fingerprint = () => requestFingerprint({ url, eventTypes, description: d.description, partnerId });
   return ctx.em.transactional(async (em) => {
-    const { result, replay } = await createOnce(em, `register-webhook:${actor}`, d.idempotencyKey, fingerprint, now, () =>
+    const { result, replay } = await createOnce(ctx, em, `register-webhook:${actor}`, d.idempotencyKey, fingerprint, now, () =>
       insertEndpoint(ctx, em, { url, eventTypes, description: d.description ?? null, partnerId, secret }, d.eventTypes, actor, now),
     );
     const [endpoint] = await webhookEndpointsByIds(em, [result.id]);

@@ -41,6 +41,18 @@ describe('compiled mutation documents, attacked', () => {
     );
     return { status: res.status, headers: kept, text: await res.text() };
   }
+  /**
+   * A replay's answer as its first answer was: replay-22 marks an answer taken from an earlier
+   * request's record with `extensions.idempotentReplays` and `Idempotent-Replayed: true`, around the
+   * same `data`. `replayed`: whether it was so marked.
+   */
+  function asFirstAnswer(r: Awaited<ReturnType<typeof post>>) {
+    const { 'idempotent-replayed': header, ...headers } = r.headers;
+    const body = r.text.startsWith('{') ? (JSON.parse(r.text) as { extensions?: { idempotentReplays?: unknown } }) : undefined;
+    if (!body?.extensions?.idempotentReplays) return { ...r, headers, replayed: header === 'true' };
+    const { extensions: _replays, ...first } = body;
+    return { ...r, headers, text: `${JSON.stringify(first)}\n`, replayed: header === 'true' };
+  }
   const purchasesOf = async (externalId: string) =>
     (await t.sql<{ n: number }>(`select count(*)::int as n from offer_purchase p join customer c on c.id = p.customer_id where c.external_id = $1`, [externalId]))[0].n;
   const masked = (text: string) =>
@@ -175,8 +187,10 @@ describe('compiled mutation documents, attacked', () => {
     const once = await createCustomer(t, shop.currency, 1_000);
     const key = unique('same');
     const same = await Promise.all(Array.from({ length: 12 }, () => post(t.url, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: key } }, once.token)));
-    const answers = new Set(same.map((r) => r.text));
+    const answers = new Set(same.map((r) => asFirstAnswer(r).text));
     expect([...answers].map((text) => JSON.parse(text).data?.purchaseOffer?.userErrors)).toEqual([[]]);
+    // One answer is the purchase's; the eleven that waited for its key say they are its replays (replay-22).
+    expect(same.map((r) => asFirstAnswer(r).replayed).sort()).toEqual([false, ...Array(11).fill(true)]);
     expect(await purchasesOf(once.externalId)).toBe(1);
 
     // Twelve keys against a balance of 250 at a price of 100: two purchases, ten refusals.
@@ -227,9 +241,13 @@ describe('compiled mutation documents, attacked', () => {
     for (const type of ['text/plain; charset=json', 'application/x-json', 'application/jsonx', 'text/json', 'application/graphql-response+json', 'application/json', 'APPLICATION/JSON']) {
       for (const body of [{ query: profile }, { query: D, variables: { listingId: shop.listing.id, idempotencyKey: unique('k') } }]) {
         const expected = await post(interpreted.url, body, customer.token, { 'content-type': type });
-        const got = await post(t.url, body, customer.token, { 'content-type': type });
-        const norm = (r: typeof got) => ({ status: r.status, headers: r.headers, body: r.text.startsWith('{') ? masked(r.text) : r.text });
-        if (JSON.stringify(norm(got)) !== JSON.stringify(norm(expected))) failures.push({ type, query: body.query.slice(0, 20), expected: norm(expected), got: norm(got) });
+        // The same key on the second gateway: answered from the first's record, so marked as its replay (replay-22).
+        const got = asFirstAnswer(await post(t.url, body, customer.token, { 'content-type': type }));
+        const bought = expected.status === 200 && JSON.parse(expected.text).data?.purchaseOffer?.userErrors?.length === 0;
+        const norm = (r: typeof expected) => ({ status: r.status, headers: r.headers, body: r.text.startsWith('{') ? masked(r.text) : r.text });
+        if (JSON.stringify(norm(got)) !== JSON.stringify(norm(expected)) || got.replayed !== bought) {
+          failures.push({ type, query: body.query.slice(0, 20), expected: norm(expected), got: norm(got), replayed: got.replayed, bought });
+        }
       }
     }
     expect(failures).toEqual([]);
@@ -265,7 +283,9 @@ describe('compiled mutation documents, attacked', () => {
     const viaApollo = await post(t.url, body, buyer.token, { accept: 'application/json, text/plain' });
     const viaInterpreter = await post(interpreted.url, body, buyer.token);
     expect((await compiledRequests(t)) - before).toBe(1);
-    expect([viaApollo.text, viaInterpreter.text]).toEqual([first.text, first.text]);
+    expect([viaApollo, viaInterpreter].map(asFirstAnswer).map((r) => r.text)).toEqual([first.text, first.text]);
+    // Both retries say they are replays (replay-22), on Apollo's path as on the interpreter's gateway; the first does not.
+    expect([first, viaApollo, viaInterpreter].map((r) => asFirstAnswer(r).replayed)).toEqual([false, true, true]);
     expect(await purchasesOf(buyer.externalId)).toBe(1);
 
     // A till redeems the code the purchase issued: 10 at once through its registered document, one redemption.
@@ -351,7 +371,7 @@ describe('compiled mutation documents, attacked', () => {
     const retryBody = { extensions: apq, variables: vars() };
     const first = await post(t.url, retryBody, buyer.token);
     const again = await post(t.url, retryBody, buyer.token);
-    expect(again.text).toBe(first.text);
+    expect(asFirstAnswer(again)).toMatchObject({ text: first.text, replayed: true });
     expect(answers.map((a) => JSON.parse(a.text).data.purchaseOffer.balance.available)).toEqual([800, 900, 700, 800, 600]);
     expect((await compiledRequests(t)) - before).toBeGreaterThan(0);
     expect([await purchasesOf(buyer.externalId), await purchasesOf(other.externalId)]).toEqual([5, 2]);

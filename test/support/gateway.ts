@@ -41,6 +41,8 @@ export interface GqlResult<TData> {
   status: number;
   data?: TData | null;
   errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
+  /** The answer's own `extensions` (a replayed keyed mutation's `idempotentReplays`, replay-22). */
+  extensions?: Record<string, unknown>;
   headers: Headers;
 }
 
@@ -334,8 +336,8 @@ async function startTestGatewayNow(env: Record<string, string>, options: TestGat
         headers: { 'content-type': 'application/json', ...credentialHeaders(credential) },
         body: JSON.stringify(request),
       });
-      const body = (await res.json()) as { data?: never; errors?: GqlResult<never>['errors'] };
-      return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
+      const body = (await res.json()) as { data?: never; errors?: GqlResult<never>['errors']; extensions?: Record<string, unknown> };
+      return { status: res.status, data: body.data, errors: body.errors, extensions: body.extensions, headers: res.headers };
     },
     fetch: (path, init) => fetch(new URL(path, gateway.url), init),
     async partnerIdOf(apiKey) {
