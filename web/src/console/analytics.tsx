@@ -1,7 +1,7 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { problemOf, ProblemAlert, type ApiProblem } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf, type ApiProblem } from '../shared/errors';
 import { formatMoney, formatPoints, Loading, PageTitle } from '../shared/ui';
 import { ConsoleCurrenciesDocument, ConsoleProgramStatsDocument, type ConsoleProgramStatsQuery } from './gql/graphql';
 import { APP } from './shell';
@@ -36,6 +36,8 @@ export function Analytics() {
   const [series, setSeries] = useState<{ label: string; issued: number; spent: number; expired: number }[] | null>(null);
   const [total, setTotal] = useState<Stats | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
+  // Bumped by the alert's "Try again": the figures are read again (web-22).
+  const [attempt, setAttempt] = useState(0);
   const code = currency || currencies.data?.currencies[0]?.code || '';
 
   useEffect(() => {
@@ -57,7 +59,7 @@ export function Analytics() {
     return () => {
       live = false;
     };
-  }, [client, code, period]);
+  }, [client, code, period, attempt]);
 
   const money = currencies.data?.currencies.find((c) => c.code === code)?.moneyCurrency ?? 'EUR';
   const tierMix = total?.tierMix.map((t) => ({ name: t.tier?.name ?? 'No tier', members: t.members })) ?? [];
@@ -86,7 +88,7 @@ export function Analytics() {
           </select>
         </div>
       </div>
-      <ProblemAlert problem={problem ?? (currencies.error ? problemOf(currencies.error) : null)} />
+      <ProblemAlert problem={problem ?? (currencies.error ? problemOf(currencies.error) : null)} onRetry={problem ? () => setAttempt((n) => n + 1) : retryOf(currencies)} />
       {!total && !problem ? <Loading what="program figures" /> : null}
       {total ? (
         <section aria-labelledby="kpi-h">

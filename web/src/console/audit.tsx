@@ -1,17 +1,18 @@
 import { useQuery } from '@apollo/client/react';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleAuditLogDocument } from './gql/graphql';
 import { APP } from './shell';
 
 /** Every staff change, newest first. */
 export function AuditLog() {
-  const { data, error, fetchMore } = useQuery(ConsoleAuditLogDocument, { fetchPolicy: 'network-only' });
+  const query = useQuery(ConsoleAuditLogDocument, { fetchPolicy: 'network-only' });
+  const { data, error, fetchMore } = query;
   const page = data?.auditLog;
   return (
     <>
       <PageTitle app={APP}>Audit log</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       {!page && !error ? <Loading what="the audit log" /> : null}
       {page ? (
         <DataTable

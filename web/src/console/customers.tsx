@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { ledgerReasonText } from '../shared/ledger-reason';
 import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, ladderUnit, Loading, PageTitle } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
@@ -31,11 +31,12 @@ export function Customers({ externalId }: { externalId?: string }) {
 }
 
 function Customer({ externalId }: { externalId: string }) {
-  const { data, error, loading } = useQuery(ConsoleCustomerDocument, { variables: { externalId } });
+  const query = useQuery(ConsoleCustomerDocument, { variables: { externalId } });
+  const { data, error, loading } = query;
   const currencies = useQuery(ConsoleCurrenciesDocument);
   const [adjust] = useMutation(ConsoleAdjustPointsDocument, { refetchQueries: [ConsoleCustomerDocument] });
   const customer = data?.customer;
-  if (error) return <ProblemAlert problem={problemOf(error)} />;
+  if (error) return <ProblemAlert problem={problemOf(error)} onRetry={retryOf(query)} />;
   if (loading && !customer) return <Loading what="the customer" />;
   if (!customer) return <p role="alert">No customer has the id {externalId}.</p>;
   return (

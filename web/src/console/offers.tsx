@@ -1,13 +1,14 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleCreateOfferDocument, ConsoleOffersDocument, ConsoleUnpayableOffersDocument, ConsoleUpdateOfferDocument, type OfferBenefitKind } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
 /** Offers at their current version; an edit makes a new version (offers already issued keep theirs). */
 export function Offers() {
-  const { data, error } = useQuery(ConsoleOffersDocument);
+  const query = useQuery(ConsoleOffersDocument);
+  const { data, error } = query;
   const [update] = useMutation(ConsoleUpdateOfferDocument, { refetchQueries: [ConsoleOffersDocument] });
   const [create] = useMutation(ConsoleCreateOfferDocument, { refetchQueries: [ConsoleOffersDocument] });
   const offers = data?.offers.edges.map((e) => e.node);
@@ -17,7 +18,7 @@ export function Offers() {
   return (
     <>
       <PageTitle app={APP}>Offers</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       <ReadOnlyNote />
       {!offers && !error ? <Loading what="offers" /> : null}
       {offers ? (
@@ -118,13 +119,14 @@ const HOLDER_LABEL: Record<string, string> = { LISTING: 'Listing', GIFT_LIST: 'G
  * only when there is any, with the gateway's reason for each.
  */
 export function UnpayableOffers() {
-  const { data, error, fetchMore } = useQuery(ConsoleUnpayableOffersDocument, { fetchPolicy: 'network-only' });
+  const query = useQuery(ConsoleUnpayableOffersDocument, { fetchPolicy: 'network-only' });
+  const { data, error, fetchMore } = query;
   const page = data?.unpayableOffers;
   if (!error && page && page.edges.length === 0) return null;
   return (
     <section aria-labelledby="unpayable-title" style={{ marginTop: '1rem' }}>
       <h2 id="unpayable-title">Offers no till can apply</h2>
-      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       {!page && !error ? <Loading what="offers no till can apply" /> : null}
       {page ? (
         <DataTable

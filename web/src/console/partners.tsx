@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, Loading, PageTitle } from '../shared/ui';
 import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
 import { ActionForm, APP, Field, ReadOnlyNote, text, useRole } from './shell';
@@ -15,7 +15,8 @@ const SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transa
 /** Partners with API keys: create one (its key is shown once), revoke one, register its operations. */
 export function Partners() {
   const { role } = useRole();
-  const { data, error } = useQuery(ConsolePartnersDocument);
+  const query = useQuery(ConsolePartnersDocument);
+  const { data, error } = query;
   const refetch = { refetchQueries: [ConsolePartnersDocument] };
   const [createPartner] = useMutation(ConsoleCreatePartnerDocument, refetch);
   const [revokePartner] = useMutation(ConsoleRevokePartnerDocument, refetch);
@@ -27,7 +28,7 @@ export function Partners() {
   return (
     <>
       <PageTitle app={APP}>Partners</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem ? problemOf(problem) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : problem ? problemOf(problem) : null} onRetry={retryOf(query)} />
       <ReadOnlyNote />
       {newKey ? (
         <div className="notice" role="status" data-testid="new-key">

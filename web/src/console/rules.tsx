@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
 import {
   ConsoleCreateCampaignDocument,
@@ -50,7 +50,8 @@ function CurrencySelect({ name }: { name: string }) {
 
 /** Economy rules, campaigns, activity rules and gift lists. */
 export function Rules() {
-  const { data, error } = useQuery(ConsoleRulesDocument);
+  const query = useQuery(ConsoleRulesDocument);
+  const { data, error } = query;
   const currencies = useQuery(ConsoleCurrenciesDocument);
   const offers = useQuery(ConsoleOffersDocument);
   const refetch = { refetchQueries: [ConsoleRulesDocument] };
@@ -62,7 +63,7 @@ export function Rules() {
   return (
     <>
       <PageTitle app={APP}>Rules</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       <ReadOnlyNote />
       {!data && !error ? <Loading what="rules" /> : null}
 

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
-import { problemOf, problemOfUserError, ProblemAlert, type ApiProblem } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, retryOf, type ApiProblem } from '../shared/errors';
 import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PageTitle } from '../shared/ui';
 import {
   ConsoleAddListingDocument,
@@ -15,7 +15,8 @@ import { ActionForm, APP, Field, int, list, ReadOnlyNote, text, useRole } from '
 /** Reward stores, who may shop in them, their listings and stock. */
 export function Stores() {
   const { role } = useRole();
-  const { data, error } = useQuery(ConsoleStoresDocument);
+  const query = useQuery(ConsoleStoresDocument);
+  const { data, error } = query;
   const offers = useQuery(ConsoleOffersDocument);
   const currencies = useQuery(ConsoleCurrenciesDocument);
   const refetch = { refetchQueries: [ConsoleStoresDocument] };
@@ -38,7 +39,7 @@ export function Stores() {
   return (
     <>
       <PageTitle app={APP}>Stores</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem} />
+      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={retryOf(query)} />
       <ReadOnlyNote />
       {!stores && !error ? <Loading what="stores" /> : null}
       {stores?.map((s) => (

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
-import { problemOf, problemOfUserError, ProblemAlert } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleFailedWebhookDeliveriesDocument, ConsoleReplayWebhookDeliveryDocument, ConsoleWebhookEndpointsDocument } from './gql/graphql';
 import { APP, ReadOnlyNote, useRole } from './shell';
@@ -35,7 +35,7 @@ export function Webhooks() {
   return (
     <>
       <PageTitle app={APP}>Webhooks</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem} />
+      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={retryOf(endpoints.error ? endpoints : failed)} />
       <ReadOnlyNote />
       {notice ? (
         <p className="notice" role="status">

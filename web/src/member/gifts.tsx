@@ -1,13 +1,14 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
-import { problemOf, problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { MemberClaimGiftDocument, MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument } from './gql/graphql';
 import { APP } from './shell';
 
 /** Threshold gift lists: how close the member is, and claiming one option (idempotent per attempt). */
 export function Gifts() {
-  const { data, error } = useQuery(MemberGiftsDocument);
+  const query = useQuery(MemberGiftsDocument);
+  const { data, error } = query;
   const [claim, { loading }] = useMutation(MemberClaimGiftDocument, { refetchQueries: [MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument] });
   // One claim at a time, none before the gateway's "not before" (a 429/503's retryAfter), as the purchase.
   const { held, problem, setProblem, send } = useGuardedSend();
@@ -46,7 +47,7 @@ export function Gifts() {
   return (
     <>
       <PageTitle app={APP}>Gifts</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem} />
+      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={retryOf(query)} />
       {done ? (
         <p className="notice" role="status" ref={notice} tabIndex={-1}>
           {done}

@@ -1,5 +1,5 @@
 import { useQuery } from '@apollo/client/react';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { ledgerReasonText } from '../shared/ledger-reason';
 import { DataTable, formatLocalDateTime, formatPoints, formatPointsChange, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { MemberHistoryDocument } from './gql/graphql';
@@ -7,12 +7,13 @@ import { APP } from './shell';
 
 /** The member's ledger, newest first, a page at a time. */
 export function History() {
-  const { data, error, fetchMore } = useQuery(MemberHistoryDocument);
+  const query = useQuery(MemberHistoryDocument);
+  const { data, error, fetchMore } = query;
   const page = data?.me?.pointHistory;
   return (
     <>
       <PageTitle app={APP}>Point history</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       {!page && !error ? <Loading what="your history" /> : null}
       {page ? (
         <DataTable

@@ -1,12 +1,13 @@
 import { useQuery } from '@apollo/client/react';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { formatLocalDateTime, formatMoney, formatPoints, ladderUnit, Loading, PageTitle } from '../shared/ui';
 import { MemberProfileDocument } from './gql/graphql';
 import { APP } from './shell';
 
 /** Balances, tier and the way to the next one, points expiring soon. */
 export function Profile() {
-  const { data, error } = useQuery(MemberProfileDocument);
+  const query = useQuery(MemberProfileDocument);
+  const { data, error } = query;
   const me = data?.me;
   // The ladder counts the points of its tier's currency: the same unit as the balance, not "points"
   // beside "BEANS" (newcomer-22). A member without a tier has one balance to go by, or none.
@@ -14,7 +15,7 @@ export function Profile() {
   return (
     <>
       <PageTitle app={APP}>My points</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       {!me && !error ? <Loading what="your points" /> : null}
       {me ? (
         <div className="grid">

@@ -3,7 +3,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { createLiveClient, subscribeAfter, type AnswerWithinContext, type LiveEnd, type OwnRetriesContext } from '../shared/api';
 import { retryWaitMs } from '../shared/backoff';
 import { currentToken } from '../shared/session';
-import { ERROR_MESSAGES, problemOf, ProblemAlert } from '../shared/errors';
+import { ERROR_MESSAGES, problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { Frame, formatPoints, formatPointsChange, type NavItem } from '../shared/ui';
 import {
   MemberBalanceChangedDocument,
@@ -20,13 +20,13 @@ type LiveState = 'connecting' | 'connected' | 'offline' | 'closed';
 
 /**
  * Codes of a failed resume-point read (`lastEventId`) that reading again can mend: the gateway busy
- * (SERVICE_UNAVAILABLE, RATE_LIMITED, SHUTTING_DOWN, a 503/429), no answer (NETWORK: fetch failed,
- * or nothing came within POINT_ANSWER_WITHIN_MS), or a fault on its side (INTERNAL_SERVER_ERROR,
+ * (SERVICE_UNAVAILABLE, RATE_LIMITED, SHUTTING_DOWN, a 503/429), no answer (NETWORK: fetch failed;
+ * NO_ANSWER: nothing came within POINT_ANSWER_WITHIN_MS), or a fault on its side (INTERNAL_SERVER_ERROR,
  * also a proxy's 502/504). The shell reads again
  * after `retryWaitMs` until it is answered (live-22). UNAUTHENTICATED signs the member out; any
  * other code (the app's version unknown to the gateway, FORBIDDEN) is shown with "Try again".
  */
-export const POINT_RETRIED_CODES: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'NETWORK', 'INTERNAL_SERVER_ERROR']);
+export const POINT_RETRIED_CODES: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'NETWORK', 'NO_ANSWER', 'INTERNAL_SERVER_ERROR']);
 
 /**
  * How long one attempt to read the resume point waits for its answer (milliseconds; `answerWithin`):
@@ -296,7 +296,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
           {LIVE_END_MESSAGES['account-closed']}
         </p>
       ) : null}
-      {failure ? <ProblemAlert problem={problemOf(failure)} /> : null}
+      {failure ? <ProblemAlert problem={problemOf(failure)} onRetry={startFailed ? undefined : retryOf(profile)} /> : null}
       {failure && problemOf(failure).code === 'UNAUTHENTICATED' ? (
         <p>
           <button type="button" onClick={() => onSignOut()}>

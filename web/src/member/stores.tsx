@@ -1,19 +1,20 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
-import { problemOf, problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { formatLocalExclusiveEnd, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
 import { APP } from './shell';
 
 /** The reward stores open to the member. */
 export function Stores() {
-  const { data, error } = useQuery(MemberStoresDocument);
+  const query = useQuery(MemberStoresDocument);
+  const { data, error } = query;
   const stores = data?.me?.eligibleRewardStores.edges.map((e) => e.node);
   return (
     <>
       <PageTitle app={APP}>Rewards</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       {!stores && !error ? <Loading what="stores" /> : null}
       {stores?.length === 0 ? <p>No reward store is open to you right now.</p> : null}
       <ul className="grid" style={{ listStyle: 'none', padding: 0 }}>
@@ -39,10 +40,11 @@ type Listing = NonNullable<Extract<NonNullable<MemberStoreQuery['node']>, { __ty
 export function Store({ code }: { code: string }) {
   const stores = useQuery(MemberStoresDocument);
   const storeRef = stores.data?.me?.eligibleRewardStores.edges.find((e) => e.node.code === code)?.node;
-  const { data, error } = useQuery(MemberStoreDocument, {
+  const storeQuery = useQuery(MemberStoreDocument, {
     variables: { id: storeRef?.id ?? '' },
     skip: !storeRef,
   });
+  const { data, error } = storeQuery;
   const store = data?.node?.__typename === 'RewardStore' ? data.node : undefined;
   const [buying, setBuying] = useState<Listing | null>(null);
   const [bought, setBought] = useState<{ name: string; code: string } | null>(null);
@@ -52,6 +54,11 @@ export function Store({ code }: { code: string }) {
   const opener = useRef<HTMLButtonElement | null>(null);
   const notice = useRef<HTMLDivElement>(null);
   const [refocus, setRefocus] = useState<'opener' | 'notice' | null>(null);
+  // Each listing's idempotency key until a purchase of it is answered bought (web-22): a dialog
+  // closed after "not known whether this went through" and opened again sends the same key, so the
+  // gateway answers the first purchase instead of buying a second time.
+  const keys = useRef(new Map<string, string>());
+  const keyOf = (listingId: string) => keys.current.get(listingId) ?? (keys.current.set(listingId, newIdempotencyKey()), keys.current.get(listingId)!);
   useEffect(() => {
     if (buying || !refocus) return;
     if (refocus === 'notice') notice.current?.focus();
@@ -66,7 +73,7 @@ export function Store({ code }: { code: string }) {
       <p>
         <Link href="/stores">All rewards</Link>
       </p>
-      <ProblemAlert problem={error ? problemOf(error) : stores.error ? problemOf(stores.error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : stores.error ? problemOf(stores.error) : null} onRetry={retryOf(error ? storeQuery : stores)} />
       {stores.data && !storeRef ? <p role="alert">This store is not open to you.</p> : null}
       {storeRef && !store && !error ? <Loading what="offers" /> : null}
       {bought ? (
@@ -121,7 +128,8 @@ export function Store({ code }: { code: string }) {
         <ConfirmPurchase
           listing={buying}
           currency={store.currency.code}
-          onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && setBought(result))}
+          idempotencyKey={keyOf(buying.id)}
+          onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && (keys.current.delete(buying.id), setBought(result)))}
         />
       ) : null}
     </>
@@ -144,12 +152,12 @@ function focusOpenerOrItsCard(button: HTMLButtonElement | null): void {
 }
 
 /**
- * The confirmation step. The idempotency key is made when the dialog opens and kept for every
- * retry of this purchase, so a retry after a lost answer never buys twice.
+ * The confirmation step. `idempotencyKey` is the listing's until a purchase of it is answered bought
+ * (the store keeps it across openings of the dialog), used for every retry, so a retry after a lost
+ * answer or an answer that never came (OUTCOME_UNKNOWN) never buys twice.
  */
-function ConfirmPurchase({ listing, currency, onDone }: { listing: Listing; currency: string; onDone: (bought: { name: string; code: string } | null) => void }) {
+function ConfirmPurchase({ listing, currency, idempotencyKey: key, onDone }: { listing: Listing; currency: string; idempotencyKey: string; onDone: (bought: { name: string; code: string } | null) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const [key] = useState(newIdempotencyKey);
   // One send at a time, none before the gateway's "not before" (its retryAfter).
   const { held, problem, setProblem, send } = useGuardedSend();
   const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {

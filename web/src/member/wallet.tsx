@@ -1,6 +1,6 @@
 import { useQuery } from '@apollo/client/react';
 import { QRCodeSVG } from 'qrcode.react';
-import { problemOf, ProblemAlert } from '../shared/errors';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { formatLocalDateTime, Loading, PageTitle } from '../shared/ui';
 import { MemberWalletDocument } from './gql/graphql';
 import { APP } from './shell';
@@ -15,12 +15,13 @@ const STATUS_TEXT: Record<string, { text: string; tone: string }> = {
 
 /** Offers the member holds: the code as text and as a QR code for the till, state and expiry. */
 export function Wallet() {
-  const { data, error } = useQuery(MemberWalletDocument);
+  const query = useQuery(MemberWalletDocument);
+  const { data, error } = query;
   const items = data?.me?.wallet.edges.map((e) => e.node);
   return (
     <>
       <PageTitle app={APP}>Wallet</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : null} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       {!items && !error ? <Loading what="your wallet" /> : null}
       {items?.length === 0 ? <p>Your wallet is empty. Offers you buy or receive appear here.</p> : null}
       <ul className="grid" style={{ listStyle: 'none', padding: 0 }}>

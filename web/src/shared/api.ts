@@ -92,26 +92,75 @@ export const retryBusyQueries = new ApolloLink((operation, forward) => {
   });
 });
 
-/** The operation context's key for `answerWithin`: milliseconds each attempt may wait for its answer. */
+/** The operation context's key for `answerWithin`: milliseconds each attempt may wait for its answer (overrides the defaults below). */
 export interface AnswerWithinContext {
   answerWithinMs?: number;
 }
 
 /**
- * A per-attempt answer wait, for an operation whose context sets `answerWithinMs`: an attempt with no
- * answer by then is aborted as a network failure (a TypeError, as fetch's "Failed to fetch"), which
- * `retryBusyQueries` (before it in the chain) sends again after its wait (unless the caller retries
- * itself: `OwnRetriesContext`) and a caller reads as NETWORK. Without it a request the network left hanging (a half-open connection, a proxy that
- * holds it) held its caller for good: fetch has no timeout of its own. Operations without the key
- * pass through untouched.
+ * How long one attempt of a query waits for its answer by default (milliseconds; `answerWithin`).
+ * Longer than the gateway's own bound on a statement (DB_STATEMENT_TIMEOUT_MS 15 s + the 2 s
+ * client margin, src/config.ts): a gateway that is slow but working answers (503 with
+ * `Retry-After` at worst) before this, so only a request the network left hanging is given up.
+ */
+export const QUERY_ANSWER_WITHIN_MS = 20_000;
+/**
+ * How long a mutation waits for its answer by default (milliseconds; `answerWithin`). A mutation is
+ * never sent again by the app: given up, its outcome is unknown (`NoAnswerError`), and the screen
+ * says so and lets the member or operator send it again (with the same idempotency key where it
+ * takes one). Longer than a query's: a write may wait on row locks in more than one statement.
+ */
+export const MUTATION_ANSWER_WITHIN_MS = 30_000;
+
+/**
+ * An attempt given up by `answerWithin`: no answer (not even headers) within its wait. A TypeError
+ * (as fetch's "Failed to fetch"), so `retryBusyQueries` sends a query again as for a network
+ * failure. For a mutation the request may have reached the gateway and run: `problemOf` reads it
+ * as OUTCOME_UNKNOWN, whose sentence depends on `keyed`.
+ */
+export class NoAnswerError extends TypeError {
+  /**
+   * @param operationType the operation's kind (`query`, `mutation`)
+   * @param keyed whether its variables carry `input.idempotencyKey`: sent again with the same key, it
+   *   answers the first outcome and has no second effect (SPEC: "a repeat with the same key returns
+   *   the first result and has no second effect, also when the two arrive at once")
+   * @param ms the wait that passed (milliseconds)
+   */
+  constructor(
+    readonly operationType: OperationTypeNode,
+    readonly keyed: boolean,
+    ms: number,
+  ) {
+    super(`No answer within ${ms / 1000} s.`);
+    this.name = 'NoAnswerError';
+  }
+}
+
+/** Whether an operation's variables carry an idempotency key (`input.idempotencyKey`, the API's shape for keyed mutations). */
+const keyedOf = (variables: Record<string, unknown> | undefined) => {
+  const input = variables?.input as { idempotencyKey?: unknown } | undefined;
+  return typeof input?.idempotencyKey === 'string' && input.idempotencyKey !== '';
+};
+
+/**
+ * A per-attempt answer wait for every query and mutation: an attempt with no answer within its wait
+ * (the context's `answerWithinMs`, else QUERY_ANSWER_WITHIN_MS or MUTATION_ANSWER_WITHIN_MS) is
+ * aborted with a `NoAnswerError`. `retryBusyQueries` (before it in the chain) sends a query again
+ * after its wait, as for a network failure (unless the caller retries itself: `OwnRetriesContext`),
+ * and after its attempts the screen shows the error with "Try again"; a mutation fails with it and
+ * is not sent again. Without it a request the network left hanging (a half-open connection, a proxy
+ * that holds it) held its screen at "Loading…" until the browser gave up (minutes): fetch has no
+ * timeout of its own (live-22 gave one to the resume-point read only; web-22 to every operation).
  */
 export const answerWithin = new ApolloLink((operation, forward) => {
-  const ms = (operation.getContext() as AnswerWithinContext).answerWithinMs;
+  const ms =
+    (operation.getContext() as AnswerWithinContext).answerWithinMs ??
+    (operation.operationType === OperationTypeNode.QUERY ? QUERY_ANSWER_WITHIN_MS : operation.operationType === OperationTypeNode.MUTATION ? MUTATION_ANSWER_WITHIN_MS : 0);
   if (!ms) return forward(operation);
   return new Observable((observer) => {
     const controller = new AbortController();
     operation.setContext(({ fetchOptions }: { fetchOptions?: RequestInit }) => ({ fetchOptions: { ...fetchOptions, signal: controller.signal } }));
-    const timer = setTimeout(() => controller.abort(new TypeError(`No answer within ${ms / 1000} s.`)), ms);
+    const timer = setTimeout(() => controller.abort(new NoAnswerError(operation.operationType, keyedOf(operation.variables), ms)), ms);
     const current = forward(operation).subscribe({
       next: (result) => observer.next(result),
       error: (error: unknown) => (clearTimeout(timer), observer.error(error)),

@@ -5,6 +5,8 @@
  */
 import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { OperationTypeNode } from 'graphql';
+import { NoAnswerError } from './api';
 import { retryAfterOfHeader } from './backoff';
 
 export const ERROR_MESSAGES: Record<string, string> = {
@@ -32,6 +34,8 @@ export const ERROR_MESSAGES: Record<string, string> = {
   OPERATION_RESOLUTION_FAILURE: 'This version of the app does not match the server. Reload the page.',
   NOT_FOUND: 'That could not be found. It may have been removed.',
   NETWORK: 'The server cannot be reached. Check your connection and try again.',
+  // No answer within the app's wait (web/src/shared/api.ts `answerWithin`): a read after its retries
+  NO_ANSWER: 'The server did not answer in time. Check your connection and try again.',
   // userErrors
   INSUFFICIENT_POINTS: 'You do not have enough points for this.',
   OUT_OF_STOCK: 'This is sold out.',
@@ -75,8 +79,26 @@ function fromCode(code: string, serverMessage?: string, reference?: string, retr
 
 const secondsOf = (value: unknown) => (typeof value === 'number' && value > 0 ? value : undefined);
 
-/** One problem to show for whatever a request failed with. */
+/**
+ * A mutation that got no answer within its wait (`NoAnswerError`): it may have run. Keyed, sending
+ * it again with the same idempotency key answers the first outcome and has no second effect (SPEC:
+ * "a repeat with the same key returns the first result and has no second effect, also when the two
+ * arrive at once"), so the screen offers that; unkeyed, the member or operator is told to look first.
+ */
+const OUTCOME_UNKNOWN = {
+  keyed: 'No answer came in time, so it is not known whether this went through. Try again: it is sent as the same request, so it cannot happen twice.',
+  unkeyed: 'No answer came in time, so it is not known whether this went through. Check before you send it again.',
+};
+
+/**
+ * One problem to show for whatever a request failed with. A `NoAnswerError` is NO_ANSWER for a read
+ * and OUTCOME_UNKNOWN for a write (its sentence says whether sending it again is safe).
+ */
 export function problemOf(error: unknown): ApiProblem {
+  if (error instanceof NoAnswerError) {
+    if (error.operationType !== OperationTypeNode.MUTATION) return fromCode('NO_ANSWER');
+    return { code: 'OUTCOME_UNKNOWN', message: error.keyed ? OUTCOME_UNKNOWN.keyed : OUTCOME_UNKNOWN.unkeyed };
+  }
   if (CombinedGraphQLErrors.is(error)) {
     const first = error.errors[0];
     const ext = (first?.extensions ?? {}) as { code?: string; requestId?: string; retryAfter?: unknown };
@@ -101,15 +123,38 @@ export function problemOfUserError(userError: { code: string; message: string })
   return fromCode(userError.code, userError.message);
 }
 
-/** An alert with the message (announced by screen readers) and, for server faults, a reference. */
-export function ProblemAlert({ problem }: { problem: ApiProblem | null | undefined }) {
+/** Codes of a failed read that reading again may mend: the alert offers "Try again" for them (`ProblemAlert`'s `onRetry`). */
+const RETRYABLE_READ_CODES = new Set(['NETWORK', 'NO_ANSWER', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL_SERVER_ERROR']);
+
+/**
+ * An alert with the message (announced by screen readers) and, for server faults, a reference.
+ * With `onRetry` (a screen's read that failed after `retryBusyQueries`' attempts), a "Try again"
+ * button that reads again, for the codes reading again may mend (the others say "Reload the page"
+ * or are refusals).
+ */
+export function ProblemAlert({ problem, onRetry }: { problem: ApiProblem | null | undefined; onRetry?: () => void }) {
   if (!problem) return null;
   return (
     <div role="alert" className="alert" data-code={problem.code}>
       <p>{problem.message}</p>
       {problem.reference ? <p className="muted">Reference: {problem.reference}</p> : null}
+      {onRetry && RETRYABLE_READ_CODES.has(problem.code) ? (
+        <p>
+          <button type="button" onClick={onRetry}>
+            Try again
+          </button>
+        </p>
+      ) : null}
     </div>
   );
+}
+
+/**
+ * A failed query's "Try again" for `ProblemAlert`: its `refetch` (the query's outcome shows on the
+ * screen, so the promise's rejection is dropped), or undefined while it has not failed.
+ */
+export function retryOf(query: { error?: unknown; refetch: () => Promise<unknown> }): (() => void) | undefined {
+  return query.error ? () => void query.refetch().catch(() => undefined) : undefined;
 }
 
 /**
