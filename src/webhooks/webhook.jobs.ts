@@ -270,7 +270,8 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
       // Its receiver failed every attempt of the schedule: the endpoint is failing from now (or
       // still, since an earlier one), which staff, the partner and /metrics see (webhooks-22).
       // Not when it answered a delivery 2xx after this failure, which committed first (break3-22):
-      // read by `webhook_delivery_finished_idx`, the deliveries finished since this answer.
+      // a range of `webhook_delivery_finished_idx` (the deliveries finished since this answer, a
+      // few), and only on a delivery's last failure.
       await query(
         em,
         sql`update webhook_endpoint set failing_since = coalesce(failing_since, ${after}) where id = ${d.endpointId}
