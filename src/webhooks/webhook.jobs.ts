@@ -261,13 +261,22 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
     const attempts = counted.attempts;
     if (outcome.error === null) {
       await query(em, sql`update webhook_delivery set status = 'DELIVERED', last_error = null, next_attempt_at = null, finished_at = ${after} where id = ${deliveryId}`);
-      // The receiver answers again: its endpoint is no longer failing (a write only when it was).
-      await query(em, sql`update webhook_endpoint set failing_since = null where id = ${d.endpointId} and failing_since is not null`);
+      // The receiver answers again: its endpoint is no longer failing (a write only when it was),
+      // unless a delivery's last failure came after this answer (its step 3 committed first, by a
+      // worker in parallel: WEBHOOK_ENDPOINT_CONCURRENCY > 1): that mark is newer (break3-22).
+      await query(em, sql`update webhook_endpoint set failing_since = null where id = ${d.endpointId} and failing_since <= ${after}`);
     } else if (attempts >= config.webhooks.maxAttempts) {
       await finish(em, deliveryId, 'FAILED', outcome.error, after);
       // Its receiver failed every attempt of the schedule: the endpoint is failing from now (or
       // still, since an earlier one), which staff, the partner and /metrics see (webhooks-22).
-      await query(em, sql`update webhook_endpoint set failing_since = coalesce(failing_since, ${after}) where id = ${d.endpointId}`);
+      // Not when it answered a delivery 2xx after this failure, which committed first (break3-22):
+      // a range of `webhook_delivery_finished_idx` (the deliveries finished since this answer, a
+      // few), and only on a delivery's last failure.
+      await query(
+        em,
+        sql`update webhook_endpoint set failing_since = coalesce(failing_since, ${after}) where id = ${d.endpointId}
+             and not exists (select 1 from webhook_delivery x where x.finished_at > ${after} and x.endpoint_id = ${d.endpointId} and x.status = 'DELIVERED')`,
+      );
     } else {
       const delay = Math.min(config.webhooks.backoffMs * 2 ** (attempts - 1), config.webhooks.maxBackoffMs);
       const next = new Date(after.getTime() + delay);

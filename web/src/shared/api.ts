@@ -198,7 +198,16 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
     // (Apollo's relayStylePagination), so no screen merges edges by hand.
     cache: new InMemoryCache({
       typePolicies: {
-        Query: { fields: { auditLog: relayStylePagination(), unpayableOffers: relayStylePagination() } },
+        Query: {
+          fields: {
+            auditLog: relayStylePagination(),
+            unpayableOffers: relayStylePagination(),
+            // The console's Webhooks page (webhooks-22); without these "Show older" fetched the next
+            // page into a cache entry of its own and the list stayed at its first 30 (break3-22).
+            webhookEndpoints: relayStylePagination(),
+            webhookDeliveries: relayStylePagination(['status', 'endpointId']),
+          },
+        },
         Customer: { fields: { pointHistory: relayStylePagination() } },
       },
     }),
