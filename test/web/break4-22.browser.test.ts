@@ -225,4 +225,63 @@ describe('the kept purchase key (break4-22)', () => {
     const keys = tab.sent.filter((s) => s.operationName === 'MemberClaimGift').map((s) => s.variables.input?.idempotencyKey);
     expect({ sends: keys.length, keys: new Set(keys).size, available: (await memberState(member)).available }).toEqual({ sends: 2, keys: 1, available: afterFirst });
   }, 120_000);
+  /** The console signed in as the operator, the Adjust points form of `member` filled with +25. */
+  const consoleAdjust = async (tab: Tab, member: string) => {
+    await tab.page.getByLabel("Customer id (the retailer's id)").fill(member);
+    await tab.page.getByRole('button', { name: 'Find' }).click();
+    await tab.page.getByRole('heading', { level: 1, name: `Customer ${member}` }).waitFor();
+    await tab.page.getByTestId(`staff-balance-${DEMO.currency}`).waitFor();
+    const form = tab.page.getByRole('region', { name: 'Adjust points' });
+    await form.getByLabel('Points (negative to debit)').fill('25');
+    await form.getByLabel('Reason (kept in the audit log)').fill('break4-22 goodwill');
+    return form;
+  };
+  const consoleTab = async () => {
+    const tab = await openTab();
+    await tab.page.goto('/console/');
+    await tab.page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
+    return tab;
+  };
+  /** Submits `form` with its answer lost (the gateway runs it), until the operator is told the outcome is unknown. */
+  const adjustmentLost = async (tab: Tab, form: ReturnType<Page['getByRole']>) => {
+    tab.hold.add('ConsoleAdjustPoints');
+    tab.lose = true;
+    await form.getByRole('button', { name: 'Adjust points' }).click();
+    await until(() => tab.lost.length === 1, 'the adjustment answered by the gateway, the answer held');
+    const unknown = form.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
+    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the operator told the adjustment’s outcome is unknown');
+    tab.hold.clear();
+    tab.lose = false;
+  };
+  const adjustKeys = (tab: Tab) => tab.sent.filter((s) => s.operationName === 'ConsoleAdjustPoints').map((s) => s.variables.input?.idempotencyKey);
+
+  test("a console adjustment whose answer is lost, then the same adjustment of another customer: that customer's own key, adjusted", async () => {
+    const alice = await newMember();
+    const bob = await newMember();
+    const tab = await consoleTab();
+    await consoleAdjust(tab, bob); // bob's screen read once (kept by the page's cache)
+    await adjustmentLost(tab, await consoleAdjust(tab, alice));
+    const form = await consoleAdjust(tab, bob);
+    await form.getByRole('button', { name: 'Adjust points' }).click();
+    await until(async () => (await form.getByRole('status').count()) + (await form.getByRole('alert').filter({ hasNotText: 'not known' }).count()) > 0, "bob's adjustment answered");
+    expect({ keys: new Set(adjustKeys(tab)).size, errors: await form.getByRole('alert').allInnerTexts(), alice: (await memberState(alice)).available, bob: (await memberState(bob)).available }).toEqual({
+      keys: 2,
+      errors: [],
+      alice: 525,
+      bob: 525,
+    });
+  }, 120_000);
+
+  test('a console adjustment whose answer is lost, the screen left and the customer found again, submitted again: the same key, adjusted once', async () => {
+    const alice = await newMember();
+    const tab = await consoleTab();
+    await adjustmentLost(tab, await consoleAdjust(tab, alice));
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log', exact: true }).click();
+    await tab.page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers', exact: true }).click();
+    const form = await consoleAdjust(tab, alice);
+    await form.getByRole('button', { name: 'Adjust points' }).click();
+    await form.getByRole('status').filter({ hasText: 'Adjusted by' }).waitFor();
+    expect({ sends: adjustKeys(tab).length, keys: new Set(adjustKeys(tab)).size, alice: (await memberState(alice)).available }).toEqual({ sends: 2, keys: 1, alice: 525 });
+  }, 120_000);
 });
