@@ -1,6 +1,6 @@
-import { LockOfferDocument, ReleaseOfferDocument } from '../generated/graphql.js';
-import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { boughtOffer as buyShopOffer, createPartner, simpleShop } from '../support/program.js';
+import { AdjustPointsDocument, LockOfferDocument, ReleaseOfferDocument } from '../generated/graphql.js';
+import { compiledRequests, dataOf, ledgerViolations, ok, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 
 const MINUTE = 60_000;
 
@@ -11,7 +11,7 @@ const MINUTE = 60_000;
  * a lock that is not the one the till asks about. A new lock of the same basket clears it; another
  * basket's lock does not (the first basket's release is still its last word on the code).
  */
-describe('a repeated release after the basket locked again (break4-22)', () => {
+describe('replay-22 attacked (break4-22): a repeated release after the basket locked again, marks of requests sent at once', () => {
   let t: TestGateway;
 
   beforeAll(async () => {
@@ -57,5 +57,28 @@ describe('a repeated release after the basket locked again (break4-22)', () => {
     expect((await release('basket-9')).userErrors.map((e) => e.message)).toEqual([
       `Basket "basket-9" already released its lock on this offer code at ${releasedAt.toISOString()}: there is no lock left to release.`,
     ]);
+  });
+  it('first-time and replayed adjustments sent at once: each replay marked, no first-time one, on the compiled path too', async () => {
+    const { code: currency } = await createCurrency(t, unique('MIX').toUpperCase().replace(/-/g, '_').slice(0, 20));
+    const customer = await createCustomer(t, currency);
+    const adjust = (key: string) => t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency, amount: 1, reason: 'mix', idempotencyKey: key } }, t.operatorToken);
+    const mark = (r: GqlResult<unknown>) => ({ errors: r.errors, extensions: r.extensions, header: r.headers.get('idempotent-replayed') });
+    const done = Array.from({ length: 8 }, () => unique('done'));
+    for (const key of done) ok(await adjust(key));
+    const before = await compiledRequests(t);
+    for (let round = 0; round < 2; round++) {
+      const fresh = Array.from({ length: 8 }, () => unique('fresh'));
+      // Interleaved: replay, first, replay, first, …, all at once.
+      const sent = done.flatMap((key, i) => [
+        { key, replay: true },
+        { key: fresh[i], replay: false },
+      ]);
+      const answers = await Promise.all(sent.map(({ key }) => adjust(key)));
+      expect(answers.map(mark)).toEqual(
+        sent.map(({ replay }) => (replay ? { errors: undefined, extensions: { idempotentReplays: [['adjustPoints']] }, header: 'true' } : { errors: undefined, extensions: undefined, header: null })),
+      );
+    }
+    // Most of them ran compiled (a document's third sighting on).
+    expect((await compiledRequests(t)) - before).toBeGreaterThan(16);
   });
 });

@@ -151,7 +151,7 @@ describe('the kept purchase key (break4-22)', () => {
     await dialog.waitFor({ state: 'detached' });
     tab.hold.clear();
     const other = await newMember();
-    await tab.page.evaluate((token) => (location.hash = `#token=${token}`), await t.customerToken(other, 3_600));
+    await tab.page.evaluate(`location.hash = ${JSON.stringify(`#token=${await t.customerToken(other, 3_600)}`)}`);
     await until(async () => (await tab.page.getByTestId('header-balance').innerText()).includes('500'), "the other member's balance shown");
     await toStore(tab);
     await listing.getByRole('button', { name: /^Buy/ }).click();
