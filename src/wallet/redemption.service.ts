@@ -156,7 +156,8 @@ export interface LockRequest {
 /**
  * Holds an ISSUED offer for one basket of this partner for `ttlSeconds`. The same basket locking
  * again renews the lock (it then ends `ttlSeconds` from now); another basket gets LOCK_HELD. A lock
- * never outlives the offer itself.
+ * never outlives the offer itself. A lock of the basket whose release is recorded (released_lock_*)
+ * clears that record: a later repeat release is about this lock, not the released one (break4-22).
  */
 export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockRequest): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
@@ -176,11 +177,18 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
     if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeld();
     checkChannel(row, request.channel);
     checkCurrency(row, request.currency);
+    // This basket's lock, taken again, is no longer the one it released (break4-22): its record of
+    // that release (released_lock_*, replay-22) is cleared, so a release once this lock ran out
+    // is not told "already released … at" the earlier time. Another basket's record stays.
+    const releasedHere = sql`io.released_lock_partner_id = ${partner.partnerId} and io.released_lock_id = ${request.lockId}`;
     const [locked] = await query(
       em,
       sql<IssuedOfferRow>`update issued_offer io
              set status = 'LOCKED', lock_id = ${request.lockId}, lock_partner_id = ${partner.partnerId},
                  lock_expires_at = least(greatest(${now}::timestamptz, io.updated_at) + (${until}::timestamptz - ${now}::timestamptz), io.expires_at),
+                 released_lock_id = case when ${releasedHere} then null else io.released_lock_id end,
+                 released_lock_partner_id = case when ${releasedHere} then null else io.released_lock_partner_id end,
+                 lock_released_at = case when ${releasedHere} then null else io.lock_released_at end,
                  updated_at = greatest(io.updated_at, ${now})
            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)}
           returning ${issuedColumns(now)}`,

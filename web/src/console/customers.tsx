@@ -72,6 +72,7 @@ function Customer({ externalId }: { externalId: string }) {
       <ActionForm
         title="Adjust points"
         submitLabel="Adjust points"
+        subject={customer.externalId}
         onSubmit={async (form, idempotencyKey) => {
           const amount = int(form, 'amount') ?? 0;
           // Unset is the API's own rule (a credit counts, a debit does not: AdjustPointsInput); only

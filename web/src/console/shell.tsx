@@ -2,6 +2,7 @@ import { createContext, useContext, useEffect, useRef, useState, type FormEvent,
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
 import { problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { Frame, Loading, newIdempotencyKey, PageTitle, type NavItem } from '../shared/ui';
+import { claimsOf, currentToken } from '../shared/session';
 
 export const APP = 'Reward Gateway console';
 
@@ -85,6 +86,22 @@ export function ReadOnlyNote() {
 type Outcome = { userErrors?: readonly { code: string; message: string }[] | null; notice?: string } | undefined;
 
 /**
+ * The last submit of each form that got no answer (its contents and key), by operator (the console
+ * token's `sub`) and form title: kept by the page, not the form (break4-22). Kept in the form, it
+ * was lost when the operator left the screen, so the same adjustment submitted again after "not
+ * known whether this went through" went with a new key and adjusted twice. Memory only (not across
+ * a reload). A `{ current }` cell, as the useRef it replaces.
+ */
+const pendingSubmits = new Map<string, { current: { contents: string; key: string } | null }>();
+function pendingSubmit(title: string): { current: { contents: string; key: string } | null } {
+  const token = currentToken('console');
+  const slot = JSON.stringify([(token && claimsOf(token).sub) ?? token ?? '', title]);
+  let cell = pendingSubmits.get(slot);
+  if (!cell) pendingSubmits.set(slot, (cell = { current: null }));
+  return cell;
+}
+
+/**
  * A form that changes something: disabled for analysts, one submit at a time and none before the
  * gateway's "not before" (a 429/503's retryAfter), the API's refusal or a confirmation shown in
  * place (announced to screen readers).
@@ -93,14 +110,29 @@ type Outcome = { userErrors?: readonly { code: string; message: string }[] | nul
  * for every submit of the same form contents until one gets an answer (saved, or refused with a
  * userError), so an operator who submits again after a lost answer ("The server cannot be
  * reached") does not adjust twice; changed contents are a new request with a new key (the gateway
- * refuses a key reused for other input). Nothing here sends a mutation again by itself.
+ * refuses a key reused for other input; `subject`, the customer a form is shown for, counts as
+ * contents). The pending key outlives the form (leaving the screen and coming back keeps it:
+ * pendingSubmits). Nothing here sends a mutation again by itself.
  */
-export function ActionForm({ title, submitLabel, onSubmit, children }: { title: string; submitLabel: string; onSubmit: (form: FormData, idempotencyKey: string) => Promise<Outcome>; children: ReactNode }) {
+export function ActionForm({
+  title,
+  submitLabel,
+  subject,
+  onSubmit,
+  children,
+}: {
+  title: string;
+  submitLabel: string;
+  /** What the form acts on when it is not one of its fields (the customer the Adjust points form is shown for): part of the request's contents. */
+  subject?: string;
+  onSubmit: (form: FormData, idempotencyKey: string) => Promise<Outcome>;
+  children: ReactNode;
+}) {
   const { role } = useRole();
   const { held, problem, setProblem, send } = useGuardedSend();
   const [notice, setNotice] = useState<string | null>(null);
-  /** The key of the last submit that got no answer, and the contents it was for. */
-  const pending = useRef<{ contents: string; key: string } | null>(null);
+  /** The key of the last submit that got no answer, and the contents it was for: kept by the page per operator and form (pendingSubmits). */
+  const pending = pendingSubmit(title);
   // The fieldset is disabled while the write is in flight, which takes the focus off the submit
   // button to the page's body: the next Tab went to "Skip to content" (newcomer-22). Once the form
   // is enabled again the button gets it back, unless the operator moved it meanwhile.
@@ -116,7 +148,7 @@ export function ActionForm({ title, submitLabel, onSubmit, children }: { title: 
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
-    const contents = JSON.stringify([...data.entries()].map(([name, value]) => [name, String(value)]));
+    const contents = JSON.stringify([subject ?? null, [...data.entries()].map(([name, value]) => [name, String(value)])]);
     if (pending.current?.contents !== contents) pending.current = { contents, key: newIdempotencyKey() };
     const key = pending.current.key;
     setNotice(null);

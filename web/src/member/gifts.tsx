@@ -1,7 +1,8 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { formatPoints, Loading, PageTitle } from '../shared/ui';
+import { dropKeptKey, keptKey } from '../shared/session';
 import { MemberClaimGiftDocument, MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -13,8 +14,9 @@ export function Gifts() {
   // One claim at a time, none before the gateway's "not before" (a 429/503's retryAfter), as the purchase.
   const { held, problem, setProblem, send } = useGuardedSend();
   const [done, setDone] = useState<string | null>(null);
-  // One key per list and option until it succeeds: a retry of the same claim claims once.
-  const [keys, setKeys] = useState<Record<string, string>>({});
+  // One key per list and option until it succeeds: a retry of the same claim claims once. Kept by
+  // the page (keptKey), so a claim whose outcome is unknown, the screen left and entered again,
+  // is sent with the same key (break4-22).
   const lists = data?.me?.giftLists;
   // A claim disables every Claim button while it is sent, which took the focus to the page's body,
   // and its notice is at the top of the page, out of sight below a phone's first screen: nothing
@@ -33,14 +35,13 @@ export function Gifts() {
   const onClaim = (listId: string, optionId: string, name: string) =>
     send(async () => {
       const slot = `${listId}/${optionId}`;
-      const key = keys[slot] ?? newIdempotencyKey();
-      setKeys((k) => ({ ...k, [slot]: key }));
+      const key = keptKey('web', `gift:${slot}`);
       setDone(null);
       setRefocus(true);
       const { data: result } = await claim({ variables: { input: { giftListId: listId, optionId, idempotencyKey: key } } });
       const payload = result?.claimGift;
       if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
-      setKeys(({ [slot]: _used, ...rest }) => rest);
+      dropKeptKey('web', `gift:${slot}`);
       setDone(`Claimed “${name}”: it is in your wallet.`);
     });
 

@@ -2,7 +2,8 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { formatLocalExclusiveEnd, formatPoints, Loading, newIdempotencyKey, PageTitle } from '../shared/ui';
+import { formatLocalExclusiveEnd, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { dropKeptKey, keptKey } from '../shared/session';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
 import { APP } from './shell';
 
@@ -56,9 +57,9 @@ export function Store({ code }: { code: string }) {
   const [refocus, setRefocus] = useState<'opener' | 'notice' | null>(null);
   // Each listing's idempotency key until a purchase of it is answered bought (web-22): a dialog
   // closed after "not known whether this went through" and opened again sends the same key, so the
-  // gateway answers the first purchase instead of buying a second time.
-  const keys = useRef(new Map<string, string>());
-  const keyOf = (listingId: string) => keys.current.get(listingId) ?? (keys.current.set(listingId, newIdempotencyKey()), keys.current.get(listingId)!);
+  // gateway answers the first purchase instead of buying a second time. Kept by the page, not this
+  // screen, so leaving the store and coming back keeps it too (break4-22: it bought twice).
+  const keyOf = (listingId: string) => keptKey('web', `purchase:${listingId}`);
   useEffect(() => {
     if (buying || !refocus) return;
     if (refocus === 'notice') notice.current?.focus();
@@ -129,7 +130,7 @@ export function Store({ code }: { code: string }) {
           listing={buying}
           currency={store.currency.code}
           idempotencyKey={keyOf(buying.id)}
-          onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && (keys.current.delete(buying.id), setBought(result)))}
+          onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && (dropKeptKey('web', `purchase:${buying.id}`), setBought(result)))}
         />
       ) : null}
     </>

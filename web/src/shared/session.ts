@@ -32,6 +32,37 @@ export function loadToken(app: AppName): string | null {
   return currentToken(app);
 }
 
+/** Kept write keys by app, member and subject (see keptKey): the page's, not a screen's. */
+const keptKeys = new Map<string, string>();
+const keptKeyName = (app: AppName, what: string) => {
+  const token = currentToken(app);
+  return JSON.stringify([app, (token && claimsOf(token).sub) ?? token ?? '', what]);
+};
+
+/**
+ * The idempotency key (a random UUID) of a write the signed-in member means to make once: a
+ * listing's purchase (`purchase:<listingId>`), a gift list option's claim (`gift:<listId>/<optionId>`).
+ * The same key is answered for the same member and subject until `dropKeptKey` (the write answered
+ * done), whichever screen asks and however often it was left and entered again: a member told
+ * "not known whether this went through" who leaves the store and buys the same offer again sends the
+ * first key, and the gateway answers the first purchase instead of buying again (break4-22; web-22
+ * kept it in the store screen, which forgot it when left). Kept in memory only (not across a
+ * reload), per member: the token's `sub` (the token itself when it has none), so a token handed
+ * over for another member never sends this member's key. A refused write keeps its key: the
+ * gateway frees the key of a refusal (README "Idempotency"), so the retry is a new request.
+ */
+export function keptKey(app: AppName, what: string): string {
+  const name = keptKeyName(app, what);
+  let kept = keptKeys.get(name);
+  if (!kept) keptKeys.set(name, (kept = crypto.randomUUID()));
+  return kept;
+}
+
+/** Forgets the kept key of `what` for the signed-in member (see keptKey): its write was answered done, the next is a new one. */
+export function dropKeptKey(app: AppName, what: string): void {
+  keptKeys.delete(keptKeyName(app, what));
+}
+
 /** The session's token, if any (what every request and live connection sends). */
 export function currentToken(app: AppName): string | null {
   return sessionStorage.getItem(key(app));

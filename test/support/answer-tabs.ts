@@ -1,0 +1,115 @@
+import type { Page, Route } from 'playwright-core';
+import { DEMO } from '../../src/demo/seed.js';
+import { newContext } from './browser.js';
+import { ok } from './gateway.js';
+import { until, type WebStack } from './web-pages.js';
+
+/** A GraphQL request a page sent over HTTP, as the test's route saw it. */
+export interface Sent {
+  operationName: string;
+  variables: { input?: { idempotencyKey?: string } };
+}
+
+/**
+ * Tabs whose chosen operations' answers never come (web-22's answer waits, break4-22's kept keys),
+ * with the demo program's members to use them: `openTab` (a route that holds the operations in
+ * `hold`, sending them on first when `lose`), `runUntil` (the page's clock moved a second a step),
+ * `newMember` (500 BEANS), `memberState`, `purchaseAnswerLost` and `purchasesOf`. `stack` is read
+ * when a helper runs (the suite starts it in beforeAll).
+ */
+export function answerTabs(stack: () => WebStack) {
+  let members = 0;
+  const staff = (document: string, input: Record<string, unknown>) => stack().t.gql(document, { input }, stack().t.operatorToken).then(ok);
+  /** A new member of the demo program with 500 BEANS. */
+  const newMember = async () => {
+    const externalId = `answer-${Date.now()}-${++members}`;
+    await staff(`mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { userErrors { code } } }`, { externalId, name: `Member ${members}` });
+    await staff(`mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, { customerExternalId: externalId, currency: DEMO.currency, amount: 500, reason: 'test', idempotencyKey: `start-${externalId}` });
+    return externalId;
+  };
+  /** The member's available BEANS and how many offers their wallet holds, as the API says. */
+  const memberState = async (externalId: string) => {
+    type State = { customer: { balances: { available: string | number }[] } };
+    const { customer } = ok(await stack().t.gql<State, object>(`query($id: String!) { customer(externalId: $id) { balances { available } } }`, { id: externalId }, stack().t.operatorToken));
+    return { available: Number(customer.balances[0]?.available) };
+  };
+
+  /**
+   * A tab whose requests of the operations in `hold` are held unanswered: `lose` sends them on to the
+   * gateway first (the gateway runs it, the answer is lost on the way back), else they never leave.
+   * The page's clock is the test's from its first move.
+   */
+  const openTab = async () => {
+    const context = await newContext(stack().browser, stack().base, 'desktop');
+    stack().contexts.push(context);
+    const page = await context.newPage();
+    const tab = {
+      page,
+      hold: new Set<string>(),
+      lose: false,
+      /** Every GraphQL request over HTTP, in order. */
+      sent: [] as Sent[],
+      /** The held ones. */
+      held: [] as Sent[],
+      /** Held ones the gateway answered (`lose`): what it answered, never handed to the page. */
+      lost: [] as unknown[],
+    };
+    await page.route(/\/graphql$/, async (route: Route) => {
+      const request = route.request();
+      const body = request.method() === 'POST' ? (JSON.parse(request.postData() ?? '{}') as Sent) : ({ operationName: '', variables: {} } as Sent);
+      tab.sent.push(body);
+      if (!tab.hold.has(body.operationName)) return route.continue();
+      tab.held.push(body);
+      if (tab.lose) tab.lost.push(await (await route.fetch()).json());
+      // never fulfilled: the page waits for an answer that does not come
+    });
+    await page.clock.install();
+    return tab;
+  };
+  type Tab = Awaited<ReturnType<typeof openTab>>;
+  /**
+   * Moves the page's clock a second at a time until `check` holds (the app's answer waits and
+   * back-off), at most `seconds` of the page's time (a query's four attempts and their waits take
+   * under 90 s; a browser's own give-up on a hung request takes minutes).
+   */
+  const runUntil = async (page: Page, check: () => boolean | Promise<boolean>, what: string, seconds = 150) => {
+    for (let moved = 0; !(await check()); moved++) {
+      if (moved >= seconds) throw new Error(`never happened within ${seconds} s of the page's clock: ${what}`);
+      await page.clock.runFor(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 10)); // the page's network answers between moves
+    }
+  };
+  /**
+   * A new member (500 BEANS) in the everyday store, the first listing's dialog open, Confirm
+   * clicked: the gateway buys, its answer never reaches the page, and the page's clock is moved
+   * until the dialog says the outcome is unknown.
+   */
+  const purchaseAnswerLost = async () => {
+    const member = await newMember();
+    const tab = await openTab();
+    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
+    await tab.page.getByTestId('header-balance').waitFor();
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    await tab.page.getByRole('link', { name: 'Everyday rewards' }).click();
+    const listing = tab.page.getByTestId('listing').first();
+    const price = Number((await listing.locator('strong').innerText()).replace(/\D/g, ''));
+    const dialog = tab.page.getByRole('dialog');
+    await listing.getByRole('button', { name: /^Buy/ }).click();
+    tab.hold.add('MemberPurchase');
+    tab.lose = true;
+    await dialog.getByRole('button', { name: 'Confirm purchase' }).click();
+    await until(() => tab.lost.length === 1, 'the purchase answered by the gateway, the answer held');
+    const unknown = dialog.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
+    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the member told the purchase’s outcome is unknown');
+    return { member, tab, listing, price, dialog, unknown };
+  };
+  /** The purchases the page sent: how many, with how many keys, and the member's BEANS now. */
+  const purchasesOf = async (tab: Tab, member: string) => {
+    const keys = tab.sent.filter((s) => s.operationName === 'MemberPurchase').map((s) => s.variables.input?.idempotencyKey);
+    return { keys: new Set(keys).size, sends: keys.length, available: (await memberState(member)).available };
+  };
+  return { staff, newMember, memberState, openTab, runUntil, purchaseAnswerLost, purchasesOf };
+}
+
+/** A tab of answerTabs' `openTab`. */
+export type AnswerTab = Awaited<ReturnType<ReturnType<typeof answerTabs>['openTab']>>;
