@@ -23,7 +23,11 @@ describe('replay-22 attacked (break4-22): a repeated release after the basket lo
   });
   afterAll(() => t.close());
 
-  it('a basket that released, locked again and let the new lock run out is not told it released it', async () => {
+  /**
+   * A bought offer locked by a till's "basket-9" and released by it, the clock frozen at the
+   * release: the offer, the till, a `release(lockId)` sending ReleaseOffer for the code, and when.
+   */
+  async function releasedByBasket9() {
     const shop = await simpleShop(t, { priceInPoints: 10 });
     const till = await createPartner(t, ['offers:redeem']);
     const offer = await buyShopOffer(t, shop);
@@ -32,6 +36,11 @@ describe('replay-22 attacked (break4-22): a repeated release after the basket lo
     ok(await t.gql(LockOfferDocument, { code: offer.code, lockId: 'basket-9' }, till.credential));
     const releasedAt = t.clock.now();
     expect((await release('basket-9')).userErrors).toEqual([]);
+    return { offer, till, release, releasedAt };
+  }
+
+  it('a basket that released, locked again and let the new lock run out is not told it released it', async () => {
+    const { offer, till, release, releasedAt } = await releasedByBasket9();
     t.clock.advance(2 * MINUTE);
     // The same basket locks the code again, for 60 s, and lets it run out.
     ok(await t.gql(LockOfferDocument, { code: offer.code, lockId: 'basket-9', ttlSeconds: 60 }, till.credential));
@@ -44,14 +53,7 @@ describe('replay-22 attacked (break4-22): a repeated release after the basket lo
   });
 
   it("another basket's lock after the release leaves the first basket's release said", async () => {
-    const shop = await simpleShop(t, { priceInPoints: 10 });
-    const till = await createPartner(t, ['offers:redeem']);
-    const offer = await buyShopOffer(t, shop);
-    const release = async (lockId: string) => dataOf(await t.gql(ReleaseOfferDocument, { code: offer.code, lockId }, till.credential)).releaseOffer;
-    t.clock.freeze();
-    ok(await t.gql(LockOfferDocument, { code: offer.code, lockId: 'basket-9' }, till.credential));
-    const releasedAt = t.clock.now();
-    expect((await release('basket-9')).userErrors).toEqual([]);
+    const { offer, till, release, releasedAt } = await releasedByBasket9();
     t.clock.advance(MINUTE);
     ok(await t.gql(LockOfferDocument, { code: offer.code, lockId: 'basket-10' }, till.credential));
     expect((await release('basket-9')).userErrors.map((e) => e.message)).toEqual([
