@@ -5,7 +5,7 @@
  * statements (the caller, on a subject's first request only, as the gateway keeps customer ids by
  * subject; the store with its eligibility, the page of its listings and whether the caller is
  * still active) as named prepared statements on one pooled connection, and writes the JSON the
- * gateway writes, byte for byte (bench/run.ts checks that before any load). It answers only
+ * gateway writes, byte for byte (bench/run.ts checks that before any load, with bench/answers.ts, which test/bench/answers.test.ts runs). It answers only
  * RewardStoreOffers, the document the bench sends, and knows nothing of GraphQL.
  *
  * The statement texts are the gateway's (bench/floor-statements.ts); test/stores/plan-cache.test.ts
@@ -18,7 +18,7 @@
  * missing or CLOSED customer; then the gateway's own purchase statement (`purchaseAloneSql`,
  * built by the gateway's code, with the gateway's 72 parameters) as a named prepared statement,
  * its own transaction; and the answer the gateway writes for a fresh purchase, byte for byte
- * (bench/run.ts checks it against the gateway's replay of the same key before any load). What the
+ * (bench/answers.ts `checkPurchaseAnswers`, before any load, checks it against the gateway's replay of the same key). What the
  * gateway does on its rarer paths the floor does not: a customer who is not ACTIVE (the gateway's
  * two-statement transaction), a statement that refuses or raises RETRY, and a repeat of a committed
  * key (the gateway's replay) are answered 500 with what happened, never with a wrong answer. And

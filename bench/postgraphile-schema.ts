@@ -4,8 +4,18 @@
  * listing, as SQL functions PostGraphile exposes (`currentCustomer`, `RewardStore.listingsOnShow`,
  * `Listing.purchasedByMe`). Created in the benchmark's database only.
  */
-/** The same rules as the gateway's listingOnShow, storeOpen and customerQualifies, in plain SQL. */
+/**
+ * The same rules as the gateway's listingOnShow, storeOpen and customerQualifies, in plain SQL.
+ * Both PostGraphile processes send it as they start, at once (bench/run.ts starts the servers
+ * together): one simple query is one transaction, and its first statement's lock makes the second
+ * wait for the first to commit; without it two `create or replace function` of a function not yet
+ * there could both insert it, and one failed on pg_proc's unique index ("duplicate key value
+ * violates unique constraint pg_proc_proname_args_nsp_index", seen by test/bench/answers.test.ts;
+ * test/bench/postgraphile-functions.test.ts).
+ */
 export const POSTGRAPHILE_FUNCTIONS = `
+select pg_advisory_xact_lock(hashtext('reward-gateway bench: PostGraphile functions'));
+
 create or replace function current_customer() returns customer language sql stable as $$
   select c.* from customer c where c.external_id = nullif(current_setting('jwt.claims.sub', true), '')
 $$;

@@ -34,13 +34,14 @@ import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded.js';
 import { migrate, openOrm } from '../src/db/orm.js';
-import { decodeGlobalId, toGlobalId } from '../src/graphql/ids.js';
+import { toGlobalId } from '../src/graphql/ids.js';
 import { signToken } from '../src/http/auth.js';
 import { purchaseAloneSql, type PurchaseAloneRow } from '../src/purchases/purchase.service.js';
 import { postgresCpuMicros, summarizeProfile, type CpuProfile } from './cpu.js';
 import { runLoad, summarize, timeSequential, type LatencySummary, type LoadResult, type Target } from './load.js';
 import { statementCompiler } from './floor-statements.js';
-import { contractOperation, POSTGRAPHILE5_STORE_OFFERS, POSTGRAPHILE_STORE_OFFERS, TYPENAME } from './operations.js';
+import { contractOperation, TYPENAME } from './operations.js';
+import { checkPageAnswers, checkPurchaseAnswers, dataOf, pageRequests, postGraphQL, purchasesForThePage, type AnsweringServers, type GqlResponse, type ServerId } from './answers.js';
 import { ServerProcess } from './server-process.js';
 import { BENCH, benchGatewayEnv, seedBenchProgram, type BenchProgram } from './seed.js';
 
@@ -72,7 +73,6 @@ const settings = {
 
 const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
 
-type ServerId = 'gateway' | 'floor' | 'pg5' | 'pg4' | 'base';
 const packageVersion = (name: string) =>
   (JSON.parse(readFileSync(path.join(here, `../../node_modules/${name}/package.json`), 'utf8')) as { version: string }).version;
 /**
@@ -115,142 +115,6 @@ const DATABASE = 'reward_bench';
 // ---------------------------------------------------------------------------------------------
 // Server processes
 
-
-// ---------------------------------------------------------------------------------------------
-// GraphQL over HTTP, for checks and sequential timings
-
-interface GqlResponse {
-  status: number;
-  text: string;
-  body: { data?: Record<string, unknown> | null; errors?: unknown[] };
-}
-
-async function postGraphQL(url: string, query: string, variables: Record<string, unknown> | undefined, token?: string): Promise<GqlResponse> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  let body: GqlResponse['body'];
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 300)}`);
-  }
-  return { status: response.status, text, body };
-}
-
-function dataOf(response: GqlResponse, what: string): Record<string, unknown> {
-  if (response.status !== 200 || response.body.errors?.length || !response.body.data) {
-    throw new Error(`${what}: HTTP ${response.status} ${response.text.slice(0, 600)}`);
-  }
-  return response.body.data;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The same page, as each server says it
-
-interface PageRow {
-  listing: number;
-  price: number;
-  stock: number | null;
-  limit: number | null;
-  purchased: number;
-  affordable: boolean;
-  pointsMissing: number;
-  offer: number;
-  version: number;
-  name: string;
-  description: string | null;
-  imageUrl: string | null;
-  terms: string | null;
-  kind: string;
-  percentOff: number | null;
-  amountOff: number | null;
-  freeSku: string | null;
-  maxDiscount: number | null;
-}
-
-const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-const dbId = (globalId: unknown): number => decodeGlobalId(String(globalId))?.id ?? NaN;
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-function gatewayPage(data: Record<string, any>): { rows: PageRow[]; hasNextPage: boolean } {
-  const connection = data.node.listings;
-  const rows = connection.edges.map(({ node }: any): PageRow => ({
-    listing: dbId(node.id),
-    price: node.priceInPoints,
-    stock: node.stockRemaining,
-    limit: node.perCustomerLimit,
-    purchased: node.purchasedByMe,
-    affordable: node.affordable,
-    pointsMissing: node.pointsMissing,
-    offer: dbId(node.offer.id),
-    version: node.offer.version,
-    name: node.offer.name,
-    description: node.offer.description,
-    imageUrl: node.offer.imageUrl,
-    terms: node.offer.terms,
-    kind: node.offer.benefit.kind,
-    percentOff: num(node.offer.benefit.percentOff),
-    amountOff: num(node.offer.benefit.amountOff),
-    freeSku: node.offer.benefit.freeSku,
-    maxDiscount: num(node.offer.benefit.maxDiscount),
-  }));
-  return { rows, hasNextPage: connection.pageInfo.hasNextPage };
-}
-
-/** PostGraphile 5's answer (amber naming: `rowId`, relations by foreign key) in PostGraphile 4's shape. */
-function fromPostgraphile5(data: Record<string, any>): Record<string, any> {
-  const store = data.rewardStoreByRowId;
-  return {
-    currentCustomer: { pointAccounts: { nodes: data.currentCustomer.pointAccountsByCustomerId.nodes } },
-    rewardStore: {
-      currencyCode: store.currencyCode,
-      listingsOnShow: {
-        pageInfo: store.listingsOnShow.pageInfo,
-        edges: store.listingsOnShow.edges.map(({ node }: any) => ({
-          node: { ...node, id: node.rowId, offer: { id: node.offerByOfferId.rowId, currentVersion: node.offerByOfferId.offerVersionByCurrentVersionId } },
-        })),
-      },
-    },
-  };
-}
-
-/** PostGraphile returns the balance once; affordable and pointsMissing are derived from it as the gateway derives them. */
-function postgraphilePage(data: Record<string, any>): { rows: PageRow[]; hasNextPage: boolean } {
-  const store = data.rewardStore;
-  const account = data.currentCustomer.pointAccounts.nodes.find((a: any) => a.currencyCode === store.currencyCode);
-  const balance = Number(account?.available ?? 0);
-  const connection = store.listingsOnShow;
-  const rows = connection.edges.map(({ node }: any): PageRow => {
-    const price = Number(node.priceInPoints);
-    const v = node.offer.currentVersion;
-    return {
-      listing: Number(node.id),
-      price,
-      stock: node.stockRemaining,
-      limit: node.perCustomerLimit,
-      purchased: node.purchasedByMe,
-      affordable: balance >= price,
-      pointsMissing: Math.max(0, price - balance),
-      offer: Number(node.offer.id),
-      version: v.version,
-      name: v.name,
-      description: v.description,
-      imageUrl: v.imageUrl,
-      terms: v.terms,
-      kind: v.benefitKind,
-      percentOff: num(v.percentOff),
-      amountOff: num(v.amountOff),
-      freeSku: v.freeSku,
-      maxDiscount: num(v.maxDiscount),
-    };
-  });
-  return { rows, hasNextPage: connection.pageInfo.hasNextPage };
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 // ---------------------------------------------------------------------------------------------
 // Printing
@@ -392,55 +256,16 @@ async function main(): Promise<void> {
 
     // The same HS256 token for all: the gateway's own signToken, the customer's externalId as subject.
     const token = await signToken(config, { sub: BENCH.customer });
-    const storeOffers = contractOperation('RewardStoreOffers');
     const purchaseOffer = contractOperation('PurchaseOffer');
-    const ourVariables = { storeId: toGlobalId('RewardStore', program.storeId), first: 20 };
-    const theirVariables = { storeId: String(program.storeId), first: 20 };
-    const requestOf: Record<ServerId, { query: string; variables: Record<string, unknown> }> = {
-      gateway: { query: storeOffers, variables: ourVariables },
-      floor: { query: storeOffers, variables: ourVariables },
-      base: { query: storeOffers, variables: ourVariables },
-      pg5: { query: POSTGRAPHILE5_STORE_OFFERS, variables: theirVariables },
-      pg4: { query: POSTGRAPHILE_STORE_OFFERS, variables: theirVariables },
-    };
+    const requestOf = pageRequests(program);
+    const answering = Object.fromEntries(SERVERS.map((s) => [s.id, { name: byId[s.id].name, url: byId[s.id].url }])) as AnsweringServers;
 
     // A few purchases first, so the page shows purchase counts that are not all zero.
-    for (const [index, times] of [[0, 1], [2, 2], [3, 3]] as const) {
-      for (let i = 0; i < times; i++) {
-        const res = await postGraphQL(ours.url, purchaseOffer, { listingId: toGlobalId('Listing', program.storeListingIds[index]), idempotencyKey: `setup-${index}-${i}` }, token);
-        const payload = dataOf(res, 'setup purchase').purchaseOffer as { userErrors: unknown[] };
-        if (payload.userErrors.length) throw new Error(`setup purchase refused: ${JSON.stringify(payload.userErrors)}`);
-      }
-    }
+    await purchasesForThePage(answering.gateway, token, program);
 
-    // 3. All answer the page, with the same data; the floor with the very same bytes.
-    const responses = {} as Record<ServerId, GqlResponse>;
-    for (const s of SERVERS) responses[s.id] = await postGraphQL(byId[s.id].url, requestOf[s.id].query, requestOf[s.id].variables, token);
-    const ourPage = gatewayPage(dataOf(responses.gateway, 'gateway RewardStoreOffers'));
-    const expectedIds = program.storeListingIds.slice(0, 20);
-    if (JSON.stringify(ourPage.rows.map((r) => r.listing)) !== JSON.stringify(expectedIds)) {
-      throw new Error(`the gateway's page is not the first 20 listings in sort order: ${ourPage.rows.map((r) => r.listing).join(',')}`);
-    }
-    for (const id of ['floor', 'base'] as const) {
-      if (!running(id) || responses[id].text === responses.gateway.text) continue;
-      const at = [...responses.gateway.text].findIndex((c, i) => responses[id].text[i] !== c);
-      throw new Error(
-        `${byId[id].name}'s answer is not byte-identical to the gateway's (first difference at byte ${at}):\n  gateway: …${responses.gateway.text.slice(Math.max(0, at - 80), at + 80)}\n` +
-          `  ${id}:   …${responses[id].text.slice(Math.max(0, at - 80), at + 80)}`,
-      );
-    }
-    for (const [id, page] of [
-      ...(running('pg4') ? [['pg4', postgraphilePage(dataOf(responses.pg4, 'PostGraphile 4 RewardStoreOffers'))] as const] : []),
-      ...(running('pg5') ? [['pg5', postgraphilePage(fromPostgraphile5(dataOf(responses.pg5, 'PostGraphile 5 RewardStoreOffers')))] as const] : []),
-    ]) {
-      if (JSON.stringify(ourPage) !== JSON.stringify(page)) {
-        const firstDiff = ourPage.rows.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(page.rows[i]));
-        throw new Error(
-          `the gateway and ${byId[id].name} disagree on the page (row ${firstDiff}):\n  gateway: ${JSON.stringify(ourPage.rows[firstDiff] ?? ourPage.hasNextPage)}\n` +
-            `  ${byId[id].name}: ${JSON.stringify(page.rows[firstDiff] ?? page.hasNextPage)}`,
-        );
-      }
-    }
+    // 3. All answer the page, with the same data; the floor with the very same bytes (bench/answers.ts).
+    const { responses: answered, ourPage, expectedIds } = await checkPageAnswers(answering, token, program);
+    const responses = answered as Record<ServerId, GqlResponse>;
     const purchasedRows = ourPage.rows.filter((r) => r.purchased > 0).length;
     const unaffordable = ourPage.rows.filter((r) => !r.affordable).length;
     console.log(
@@ -558,35 +383,11 @@ async function main(): Promise<void> {
       const res = await postGraphQL(byId[which].url, TYPENAME, undefined, signedIn ? token : undefined);
       if (dataOf(res, '{ __typename }').__typename !== 'Query') throw new Error(`{ __typename } went wrong: ${res.text}`);
     };
-    // The floor's answer to a purchase is the gateway's, byte for byte. A repeat of a key answers
-    // the first answer again (the contract), so: the floor buys with a key, then the gateway (and
-    // the baseline) are sent the same key and must replay the floor's very bytes; and the gateway's
-    // own answer to a key of its own must equal its replay of it. The floor refuses a repeat
-    // loudly (it does not replay) and buys nothing then.
+    // The floor's answer to a purchase is the gateway's, byte for byte; the gateway's replays are
+    // its first answers, marked (bench/answers.ts `checkPurchaseAnswers`: two purchases).
     let checkPurchases = 0;
     if (purchasing && running('floor')) {
-      const send = (which: ServerId, key: string) => postGraphQL(byId[which].url, purchaseOffer, { listingId: toGlobalId('Listing', program.purchaseListingId), idempotencyKey: key }, token);
-      // A replay's `data` is the first answer's bytes; since replay-22 the gateway marks it as a
-      // replay after them (`extensions.idempotentReplays`, which a build before it does not send).
-      const unmarked = (text: string) => text.replace(/,"extensions":\{"idempotentReplays":\[\["purchaseOffer"\]\]\}\}(\n?)$/, '}$1');
-      const sameBytes = (what: string, first: GqlResponse, then: GqlResponse) => {
-        if (first.text === unmarked(then.text)) return;
-        const at = [...first.text].findIndex((c, i) => then.text[i] !== c);
-        throw new Error(`${what} (first difference at byte ${at}):\n  first: ${first.text}\n  then:  ${then.text}`);
-      };
-      const floorAnswer = await send('floor', 'check-floor-first');
-      const bought = dataOf(floorAnswer, 'the floor\'s PurchaseOffer').purchaseOffer as { purchase: { pointsPaid: number } | null; userErrors: unknown[] };
-      if (bought.userErrors.length || bought.purchase?.pointsPaid !== program.purchasePrice) throw new Error(`the floor's purchase went wrong: ${floorAnswer.text}`);
-      for (const which of (['gateway', 'base'] as const).filter(running)) {
-        sameBytes(`${byId[which].name}'s replay of the floor's purchase is not the floor's answer`, floorAnswer, await send(which, 'check-floor-first'));
-      }
-      const gatewayAnswer = await send('gateway', 'check-gateway-first');
-      dataOf(gatewayAnswer, 'the gateway\'s PurchaseOffer');
-      const gatewayReplay = await send('gateway', 'check-gateway-first');
-      sameBytes('the gateway\'s replay of its own purchase is not its first answer', gatewayAnswer, gatewayReplay);
-      if (gatewayReplay.text === gatewayAnswer.text) throw new Error(`the gateway's replay of its own purchase is not marked as a replay: ${gatewayReplay.text}`);
-      const floorRepeat = await send('floor', 'check-gateway-first');
-      if (floorRepeat.status !== 500) throw new Error(`the floor answered a repeat it cannot replay with HTTP ${floorRepeat.status}: ${floorRepeat.text}`);
+      const { floorAnswer, floorRepeat } = await checkPurchaseAnswers({ ...answering, floor: answering.floor! }, token, program);
       checkPurchases = 2;
       console.log(
         `[${elapsed()}] checked: the floor's PurchaseOffer answer (${floorAnswer.text.length} B) is byte-identical to the gateway's replay of its key${running('base') ? ' and the baseline\'s' : ''} (their data; the gateway's replays marked after it); ` +

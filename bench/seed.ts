@@ -96,9 +96,10 @@ function storeOffer(prefix: 'bench' | 'fleet', storeName: string, i: number): Of
  * a currency, one tier, a store of 60 listings (with stock, per-customer limits, one unaffordable
  * price), a second store with one cheap unlimited listing for the purchase benchmark, and one
  * customer with a large balance; and, in bulk SQL, `BENCH.members` other members' history
- * (`seedMembersHistory`).
+ * (`seedMembersHistory`). `members`: how many (default `BENCH.members`; test/bench/answers.test.ts
+ * seeds none, for a database made in a second).
  */
-export async function seedBenchProgram(orm: MikroORM, config: Config, clock: Clock): Promise<BenchProgram> {
+export async function seedBenchProgram(orm: MikroORM, config: Config, clock: Clock, { members = BENCH.members }: { members?: number } = {}): Promise<BenchProgram> {
   return orm.em.fork().transactional(async (tx) => {
     const caller = { kind: 'staff' as const, staffId: 'bench', role: 'operator' as const };
     const ctx: Ctx = { em: tx, caller, clock, config, log: pino({ level: 'silent' }) };
@@ -136,7 +137,7 @@ export async function seedBenchProgram(orm: MikroORM, config: Config, clock: Clo
 
     const customer = await upsertCustomer(ctx, { externalId: BENCH.customer, name: 'Bench Customer', email: 'bench@example.com', segments: ['bench'] });
     await grantBenchPoints(tx, customer.id, BENCH.currency, BENCH.balance, now);
-    if (BENCH.members > 0) await seedMembersHistory(tx, BENCH.currency, BENCH.members, now);
+    if (members > 0) await seedMembersHistory(tx, BENCH.currency, members, now);
 
     return {
       storeId: store.id,

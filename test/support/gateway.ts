@@ -44,6 +44,8 @@ export interface GqlResult<TData> {
   /** The answer's own `extensions` (a replayed keyed mutation's `idempotentReplays`, replay-22). */
   extensions?: Record<string, unknown>;
   headers: Headers;
+  /** The answer's body as sent (set by `gql`), for byte-for-byte comparisons: a replay's `data` is the first answer's bytes. */
+  text?: string;
 }
 
 /**
@@ -336,8 +338,9 @@ async function startTestGatewayNow(env: Record<string, string>, options: TestGat
         headers: { 'content-type': 'application/json', ...credentialHeaders(credential) },
         body: JSON.stringify(request),
       });
-      const body = (await res.json()) as { data?: never; errors?: GqlResult<never>['errors']; extensions?: Record<string, unknown> };
-      return { status: res.status, data: body.data, errors: body.errors, extensions: body.extensions, headers: res.headers };
+      const answer = await res.text();
+      const body = JSON.parse(answer) as { data?: never; errors?: GqlResult<never>['errors']; extensions?: Record<string, unknown> };
+      return { status: res.status, data: body.data, errors: body.errors, extensions: body.extensions, headers: res.headers, text: answer };
     },
     fetch: (path, init) => fetch(new URL(path, gateway.url), init),
     async partnerIdOf(apiKey) {
