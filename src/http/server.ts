@@ -343,6 +343,18 @@ function unreadableEncoding(req: IncomingMessage): string | null {
 }
 
 /**
+ * The refusal (400 BAD_REQUEST) of a POST whose Content-Type is not JSON (none, or curl's default
+ * `application/x-www-form-urlencoded`, `text/plain`, …), naming the type it came with (at most 100
+ * characters of it, JSON-quoted). Apollo answered it "POST body missing, invalid Content-Type, or
+ * JSON object has no keys.", and a partner's was refused PERSISTED_QUERY_NOT_ALLOWED "This client
+ * runs only its registered operations", which sent the partner to check its ids (newcomer-23).
+ */
+function notJsonMessage(contentType: string | undefined): string {
+  const came = contentType === undefined || contentType.trim() === '' ? 'with no Content-Type' : `as ${JSON.stringify(contentType.slice(0, 100))}`;
+  return `A POST body is read as JSON only: send it with the header Content-Type: application/json (this one came ${came}).`;
+}
+
+/**
  * Apollo's refusal (400 BAD_REQUEST, its own sentence) of an `extensions` that is neither an object
  * nor null (a string, an array, a number), or undefined when it is one of those or absent.
  * The gateway reads `extensions` (persisted queries) and hands Apollo only what it decided, so
@@ -635,7 +647,9 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
           return refuse(400, 'The request body is not valid JSON.', 'BAD_REQUEST');
         }
       } else {
-        body = text;
+        // Apollo reads no other type, and a partner's refusal would blame its registered list
+        // (newcomer-23: curl's default form type read as "runs only its registered operations").
+        return refuse(400, notJsonMessage(req.headers['content-type']), 'BAD_REQUEST');
       }
     }
     // Credentials first: whether the request may carry GraphQL text at all depends on who sends it.
@@ -758,7 +772,7 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
       } else if (caller.persistedOnly) {
         return refuseFor(400, 'This client runs only its registered operations, sent as one JSON request.', PersistedCode.NOT_ALLOWED);
       }
-      // (Any other body is Apollo's to refuse: a batch, or a content type it does not take.)
+      // (Any other body is Apollo's to refuse: a batch, or JSON that is no object.)
       if (request) {
         const malformed = extensionsNotAnObject(request.extensions, req.method);
         if (malformed) return refuseFor(400, malformed, 'BAD_REQUEST');

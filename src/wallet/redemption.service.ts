@@ -65,8 +65,15 @@ export function normalizeOfferCode(input: string): string {
 }
 
 // One answer for unknown, foreign, expired, redeemed and voided codes and those of a customer who is
-// not ACTIVE, so a code cannot be probed (docs/decisions.md, "One answer for dead codes").
-const notRedeemable = () => refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, 'This offer code cannot be redeemed.', ['input', 'code']);
+// not ACTIVE, so a code cannot be probed (docs/decisions.md, "One answer for dead codes"). It names
+// those kinds and what a cashier can check, all at once (newcomer-23: "cannot be redeemed." alone
+// left a till with a mistyped code nothing to do).
+const notRedeemable = () =>
+  refuse(
+    UserErrorCode.OFFER_NOT_REDEEMABLE,
+    "This offer code cannot be redeemed: it is unknown, used, expired or voided, or not the customer's to use. Check it was typed as the member's wallet shows it.",
+    ['input', 'code'],
+  );
 /**
  * LOCK_HELD on `["input","lockId"]`. `named` false: the request named no lockId at all and the lock
  * is its own partner's (a sale or redemption whose till forgot to send the basket's), which

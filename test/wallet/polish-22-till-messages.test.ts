@@ -113,4 +113,23 @@ describe('till messages (polish-22)', () => {
       'No basket held a lock on this code, so lockId "till-8" was not used: an unlocked code is redeemed at once, whatever lockId is sent.',
     );
   });
+
+  /**
+   * newcomer-23: a till that locked a mistyped code, or one already used, was told "This offer code
+   * cannot be redeemed.", which gave the cashier nothing to do next. Still one answer for every dead
+   * code (docs/decisions.md, "One answer for dead codes"), so a code cannot be probed, but it now
+   * names those kinds and what to check.
+   */
+  it("LockOffer of an unknown code and of one another vendor's till used get one answer, naming what to check", async () => {
+    const used = await boughtOffer();
+    // Used by another partner: a till's own redemption is told when and for which sale (above).
+    ok(await t.gql(RedeemOfferDocument, { code: used.code, transactionExternalId: 'sale-n23' }, { apiKey: otherVendor.apiKey }));
+    const refusal = async (code: string) => dataOf(await lock(code, 'till-1')).lockOffer.userErrors;
+    const dead = {
+      code: 'OFFER_NOT_REDEEMABLE',
+      field: ['input', 'code'],
+      message: "This offer code cannot be redeemed: it is unknown, used, expired or voided, or not the customer's to use. Check it was typed as the member's wallet shows it.",
+    };
+    expect({ unknown: await refusal('ZZZZ-ZZZZ-ZZZZ'), used: await refusal(used.code) }).toEqual({ unknown: [dead], used: [dead] });
+  });
 });

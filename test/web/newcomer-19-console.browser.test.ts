@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { fromGlobalId } from '../../src/graphql/ids.js';
 import { PARTNER_SCOPES } from '../../src/partners/partner.service.js';
 import { ok, type TestGateway } from '../support/gateway.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
@@ -9,7 +11,7 @@ import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
  * campaign" sent its end date as that day's 00:00 UTC (the API's endsAt is exclusive), so the day
  * chosen was left out and a one-day campaign was refused "endsAt must be after startsAt".
  */
-describe('the console for a newcomer operator (newcomer-19)', () => {
+describe('the console for a newcomer operator (newcomer-19, newcomer-23)', () => {
   let web: WebGateway;
   let t: TestGateway;
 
@@ -46,5 +48,38 @@ describe('the console for a newcomer operator (newcomer-19)', () => {
     const { campaigns } = ok(await t.gql<{ campaigns: { name: string; startsAt: string; endsAt: string }[] }, object>('{ campaigns { name startsAt endsAt } }', {}, t.operatorToken));
     expect(campaigns.find((c) => c.name === 'Newcomer Christmas Eve')).toEqual({ name: 'Newcomer Christmas Eve', startsAt: '2026-12-24T00:00:00.000Z', endsAt: '2026-12-25T00:00:00.000Z' });
     await page.getByRole('row').filter({ hasText: 'Newcomer Christmas Eve' }).filter({ hasText: '24 Dec 2026 – 24 Dec 2026' }).waitFor();
+  }, 60_000);
+
+  /**
+   * newcomer-23, "Register a partner's operations": following the README's webhook steps there, the
+   * partner list had the newest partner chosen already (a partner made a minute earlier, not the
+   * demo POS the manifest was for) and the answer, "1 operation(s) added.", named nobody: the
+   * manifest went to the wrong partner unnoticed. Now no partner is chosen until the operator picks
+   * one, and the answer names the partner whose list grew.
+   */
+  test('no partner is chosen by default; the answer says whose operations were added, and they are that partner’s', async () => {
+    // A partner newer than the demo POS, as an operator who just created one has.
+    ok(await t.gql(`mutation { createPartner(input: { name: "Newer till vendor", scopes: ["transactions:write"] }) { partner { id } userErrors { code } } }`, {}, t.operatorToken));
+    const page = await web.consoleAsOperator('Partners');
+    const form = page.getByRole('region', { name: "Register a partner's operations" });
+    await form.getByRole('option', { name: 'Newer till vendor' }).waitFor({ state: 'attached' });
+    const chosen = await form.getByLabel('Partner').locator('option:checked').textContent();
+
+    const body = 'mutation RegisterWebhookEndpoint($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } secret userErrors { code field message } } }';
+    const id = createHash('sha256').update(body).digest('hex');
+    const manifest = { format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id, name: 'RegisterWebhookEndpoint', type: 'mutation', body }] };
+    await form.getByLabel('Partner').selectOption({ label: 'Demo POS' });
+    await form.getByLabel('Persisted query manifest (JSON)').fill(JSON.stringify(manifest));
+    await form.getByRole('button', { name: 'Register manifest' }).click();
+    const notice = await form.getByRole('status').textContent();
+
+    const { partners } = ok(await t.gql<{ partners: { id: string; name: string }[] }, object>('{ partners { id name } }', {}, t.operatorToken));
+    const demo = partners.find((p) => p.name === 'Demo POS')!;
+    const holders = await t.sql<{ client: string }>(`select client from persisted_operation where hash = $1`, [id]);
+    expect({ chosen, notice, holders }).toEqual({
+      chosen: 'Choose a partner…',
+      notice: 'Registered for “Demo POS”: 1 operation(s) added (those it already had are unchanged).',
+      holders: [{ client: `partner:${fromGlobalId(demo.id, 'Partner', 'id')}` }],
+    });
   }, 60_000);
 });

@@ -117,13 +117,20 @@ export function Partners() {
             } catch {
               return { userErrors: [{ code: 'INVALID', message: 'The manifest is not valid JSON.' }] };
             }
-            const { data: result } = await register({ variables: { input: { client: text(form, 'client') ?? '', manifest } } });
+            const client = text(form, 'client') ?? '';
+            const { data: result } = await register({ variables: { input: { client, manifest } } });
             const payload = result?.registerPersistedOperations;
-            return { userErrors: payload?.userErrors, notice: `${payload?.count ?? 0} operation(s) added.` };
+            // Named, as the form is reset: "1 operation(s) added." said nothing of whose list grew (newcomer-23).
+            const name = partners?.find((p) => p.id === client)?.name ?? client;
+            return { userErrors: payload?.userErrors, notice: `Registered for “${name}”: ${payload?.count ?? 0} operation(s) added (those it already had are unchanged).` };
           }}
         >
           <label htmlFor="f-client">Partner</label>
-          <select id="f-client" name="client">
+          {/* No partner chosen by default: the newest one was, and a manifest went to the wrong partner unnoticed (newcomer-23). */}
+          <select id="f-client" name="client" required defaultValue="">
+            <option value="" disabled>
+              Choose a partner…
+            </option>
             {partners
               ?.filter((p) => !p.revokedAt)
               .map((p) => (
