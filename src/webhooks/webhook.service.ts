@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type Selected } from '../db/schema.js';
@@ -166,15 +167,22 @@ export async function webhookEndpointsByIds(em: SqlEntityManager, ids: readonly 
 
 /** Staff's delivery log: a page of deliveries, newest first, of one endpoint and/or one status. */
 export async function webhookDeliveriesPage(em: SqlEntityManager, filter: { endpointId: number | null; status: string | null }, page: Page): Promise<WebhookDeliveryRow[]> {
+  return query<WebhookDeliveryRow>(em, webhookDeliveriesPageSql(filter, page));
+}
+
+/**
+ * webhookDeliveriesPage's one statement (what a test explains: webhooks-23). A FAILED or PENDING
+ * page is a backward range of `webhook_delivery_undelivered_idx` (status, id), so it reads the
+ * page's rows, not every DELIVERED delivery newer than them (Migration20261203090000); the
+ * statement is planned with its values (an unnamed statement), so `… is null or` folds away.
+ */
+export function webhookDeliveriesPageSql(filter: { endpointId: number | null; status: string | null }, page: Page): RawBuilder<WebhookDeliveryRow> {
   const after = page.after?.[0] ?? null;
-  return query<WebhookDeliveryRow>(
-    em,
-    sql`select ${DELIVERY_COLUMNS} from webhook_delivery d
+  return sql<WebhookDeliveryRow>`select ${DELIVERY_COLUMNS} from webhook_delivery d
          where (${filter.endpointId}::bigint is null or d.endpoint_id = ${filter.endpointId})
            and (${filter.status}::text is null or d.status = ${filter.status})
            and (${after}::bigint is null or d.id < ${after})
-         order by d.id desc limit ${page.limit + 1}`,
-  );
+         order by d.id desc limit ${page.limit + 1}`;
 }
 
 export async function webhookDeliveriesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<WebhookDeliveryRow[]> {

@@ -58,13 +58,16 @@ export class WebhookEndpoint extends Node {
   @Field(() => DateTimeScalar)
   createdAt!: Date;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Set once removed: nothing more is sent to it.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'Set once removed (by staff, its partner, or its receiver answering 410 Gone): nothing more is sent to it. Register another endpoint to receive again.',
+  })
   disabledAt!: Date | null;
 
   @Field(() => DateTimeScalar, {
     nullable: true,
     description:
-      'Since when its receiver keeps failing: set when one of its deliveries failed every attempt (FAILED after WEBHOOK_MAX_ATTEMPTS, about 29 hours with the defaults), cleared when one is delivered again (a retry, a new event, a replay). Null while it receives. Sending goes on meanwhile; its FAILED deliveries are replayed with replayWebhookDelivery.',
+      'Since when its receiver keeps failing: set when one of its deliveries failed every attempt (FAILED after WEBHOOK_MAX_ATTEMPTS, at least about 29 hours with the defaults), cleared when one is delivered again (a retry, a new event, a replay) or when the event retention has removed its last FAILED delivery and none is failing now (nothing is left to replay). Null while it receives. Sending goes on meanwhile; its FAILED deliveries are replayed with replayWebhookDelivery.',
   })
   failingSince!: Date | null;
 }

@@ -1,3 +1,4 @@
+import type { Reference } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf } from '../shared/errors';
@@ -8,13 +9,33 @@ import { APP, ReadOnlyNote, useRole } from './shell';
 /**
  * Webhook endpoints and whether each receives (webhooks-22): an endpoint one of whose deliveries
  * failed every attempt reads "Failing since …" until one is delivered again; below, the FAILED
- * deliveries, newest first, which an operator sends again once the receiver is mended.
+ * deliveries, newest first, which an operator sends again once the receiver is mended. A removed
+ * endpoint's FAILED deliveries are listed for the record, without a Replay (the API refuses it:
+ * INVALID, "Its endpoint was removed."; webhooks-23).
  */
 export function Webhooks() {
   const { role } = useRole();
   const endpoints = useQuery(ConsoleWebhookEndpointsDocument, { fetchPolicy: 'network-only' });
   const failed = useQuery(ConsoleFailedWebhookDeliveriesDocument, { fetchPolicy: 'network-only' });
-  const [replay] = useMutation(ConsoleReplayWebhookDeliveryDocument, { refetchQueries: [ConsoleWebhookEndpointsDocument, ConsoleFailedWebhookDeliveriesDocument] });
+  // A replayed delivery is PENDING again: it leaves the FAILED list where it is, every page loaded
+  // with "Show older" kept (webhooks-23). Before, both lists were refetched, which reloads a
+  // connection's first page only: after a replay among older deliveries the operator was back at
+  // the newest 30 and had to page down again for the next one. An endpoint's state changes only
+  // when a delivery is answered, after this answer: it is read when the page is opened.
+  const [replay] = useMutation(ConsoleReplayWebhookDeliveryDocument, {
+    update(cache, { data }) {
+      const replayed = data?.replayWebhookDelivery.delivery;
+      if (!replayed || replayed.status === 'FAILED') return;
+      cache.modify<{ webhookDeliveries: { edges: readonly { node: Reference }[] } }>({
+        fields: {
+          webhookDeliveries(existing, { readField, storeFieldName }) {
+            if (!existing || !storeFieldName.includes('"status":"FAILED"') || !('edges' in existing)) return existing;
+            return { ...existing, edges: existing.edges.filter((edge) => readField('id', edge.node) !== replayed.id) };
+          },
+        },
+      });
+    },
+  });
   const [problem, setProblem] = useState<ReturnType<typeof problemOf> | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const error = endpoints.error ?? failed.error;
@@ -46,7 +67,7 @@ export function Webhooks() {
       {endpoints.data ? (
         <DataTable
           label="Webhook endpoints"
-          caption="Endpoints, newest first. Failing: a delivery to it failed every attempt (about 29 hours of retries) and none has been delivered since."
+          caption="Endpoints, newest first. Failing: a delivery to it failed every attempt (at least about 29 hours of retries) and none has been delivered since."
           columns={[{ label: 'URL' }, { label: 'Partner' }, { label: 'Events' }, { label: 'Registered' }, { label: 'State' }]}
         >
           <tbody>
@@ -77,7 +98,7 @@ export function Webhooks() {
       {failed.data && failed.data.webhookDeliveries.edges.length > 0 ? (
         <DataTable
           label="Failed deliveries"
-          caption="Deliveries that failed every attempt, newest first, kept for the event retention"
+          caption="Deliveries that failed every attempt, newest first, kept for the event retention. A removed endpoint's are not sent again."
           columns={[{ label: 'Message' }, { label: 'Event' }, { label: 'Endpoint' }, { label: 'Attempts' }, { label: 'Last error' }, { label: 'Failed' }, { label: 'Send again' }]}
         >
           <tbody>
@@ -90,9 +111,13 @@ export function Webhooks() {
                 <td>{d.lastError ?? ''}</td>
                 <td>{formatDateTime(d.finishedAt)}</td>
                 <td>
-                  <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void send(d.id, d.messageId)}>
-                    Replay<span className="sr-only"> {d.messageId}</span>
-                  </button>
+                  {d.endpoint.disabledAt ? (
+                    `Endpoint removed ${formatDateTime(d.endpoint.disabledAt)}`
+                  ) : (
+                    <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void send(d.id, d.messageId)}>
+                      Replay<span className="sr-only"> {d.messageId}</span>
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
