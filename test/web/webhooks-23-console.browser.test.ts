@@ -1,3 +1,4 @@
+import { seriousViolations } from '../support/browser.js';
 import { ok } from '../support/gateway.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
@@ -6,7 +7,7 @@ const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
 const REMOVE = `mutation Remove($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`;
 
 /**
- * webhooks-23: two faults of the console's Webhooks page (break3-22 "Left"). A Replay refetched
+ * webhooks-23: two faults of the console's Webhooks page (break3-22 "Left"), and its new bulk replay. A Replay refetched
  * the FAILED list, which reloads its first page only: an operator replaying, after an outage, the
  * older deliveries reached with "Show older" was sent back to the newest 30 after each one. And a
  * removed endpoint's FAILED deliveries (removed by staff, by its partner, or now by its receiver's
@@ -56,6 +57,32 @@ describe("the console's Webhooks page after a replay, and a removed endpoint's d
     await rows.filter({ hasText: 'evt_900002' }).waitFor({ state: 'detached' });
     expect(await rows.count()).toBe(43);
     expect(await rows.last().textContent()).toContain('evt_900003');
+  }, 120_000);
+
+  test("an operator replays every FAILED delivery of one endpoint at once; the others' stay listed", async () => {
+    const { t } = web;
+    const endpointId = await failedDeliveries('http://127.0.0.1:9/bulk', 700001, 35);
+    const page = await web.consoleAsOperator('Webhooks');
+    const rows = page.getByTestId('failed-delivery-row');
+    await rows.filter({ hasText: 'evt_700035' }).waitFor();
+    expect(await rows.filter({ hasText: '127.0.0.1:9/bulk' }).count()).toBe(30);
+
+    const form = page.getByRole('region', { name: "Replay an endpoint's failed deliveries" });
+    await form.getByLabel(/^Endpoint/).selectOption(endpointId);
+    await form.getByRole('button', { name: 'Replay all failed' }).click();
+    await page.getByRole('status').filter({ hasText: '35 deliveries to http://127.0.0.1:9/bulk are being sent again.' }).waitFor();
+    await page.getByText('None of those shown is left failed: show older ones.').waitFor();
+    expect(await rows.count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    const [{ pending }] = await t.sql<{ pending: number }>(
+      `select count(*)::int as pending from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where e.url = $1 and d.status = 'PENDING'`,
+      ['http://127.0.0.1:9/bulk'],
+    );
+    expect(pending).toBe(35);
+    // The other endpoint's FAILED deliveries are still there, older.
+    await page.getByRole('button', { name: 'Show older' }).click();
+    await rows.filter({ hasText: 'evt_900045' }).waitFor();
+    expect(await rows.filter({ hasText: '127.0.0.1:9/bulk' }).count()).toBe(0);
   }, 120_000);
 
   test("a removed endpoint's FAILED delivery is listed without a Replay", async () => {

@@ -10,6 +10,7 @@ const FAILED = `query Failed($endpointId: ID) { webhookDeliveries(first: 10, end
 const ENDPOINTS = `query Endpoints { webhookEndpoints(first: 10) { edges { node { id failingSince } } } }`;
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /**
  * webhooks-23 (break3-22 "Left"): a FAILED delivery pruned EVENT_RETENTION_HOURS after it failed
@@ -50,6 +51,9 @@ describe('an endpoint whose FAILED deliveries were all pruned is no longer faili
 
   it('keeps the mark while a FAILED delivery remains, and clears it with the last one', async () => {
     t.clock.freeze();
+    // A minute into an hour: the prune runs once per hour of the clock (its slot), so each `later`
+    // below lands in the hour it means, wherever the test starts.
+    t.clock.advance(HOUR - (t.clock.now().getTime() % HOUR) + MINUTE);
     receiver.status = () => 503;
     await createCurrency(t, 'PRUNED');
     const customer = await createCustomer(t, 'PRUNED');
@@ -68,14 +72,16 @@ describe('an endpoint whose FAILED deliveries were all pruned is no longer faili
     expect(await failedOf(endpointId)).toHaveLength(2);
     expect(await failingSinceOf(endpointId)).toBe(since);
 
-    // Past the first one's retention: it is pruned, the newer one stays, and so does the mark.
+    // The next hour's prune (1 h 10 min after the first failure, 30 min after the second): the first
+    // is past the retention and pruned, the newer one stays, and so does the mark.
     await later(30 * MINUTE);
     expect(await failedOf(endpointId)).toEqual([newer]);
     expect(older).not.toBe(newer);
     expect(await failingSinceOf(endpointId)).toBe(since);
     expect(await gauge()).toBe(1);
 
-    // Past the second one's: nothing is left to replay, and the endpoint no longer reads failing.
+    // The hour's after: the second is pruned too, nothing is left to replay, and the endpoint no
+    // longer reads failing.
     await later(60 * MINUTE);
     expect(await failedOf(endpointId)).toEqual([]);
     expect(await failingSinceOf(endpointId)).toBeNull();
