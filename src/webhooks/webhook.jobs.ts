@@ -369,12 +369,16 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
  * (the receiver has failed since then).
  *
  * Race with a delivery's last failure (its step 3 sets the mark): the candidates' rows are locked
- * first (FOR UPDATE), and the test of what remains is a statement of its own, on a snapshot taken
- * after the locks: a failure that committed before sees its FAILED row read (kept); one that had
- * not waits for this transaction and then sets the mark (`coalesce` of null), as it should.
+ * first, and the test of what remains is a statement of its own, on a snapshot taken after the
+ * locks: a failure that committed before sees its FAILED row read (kept); one that had not waits
+ * for this transaction and then sets the mark (`coalesce` of null), as it should. SKIP LOCKED: an
+ * endpoint whose row another transaction holds (a failure marking it, a 2xx clearing it, a removal,
+ * a bulk replay, which takes it FOR SHARE before the delivery rows this prune may hold) is left
+ * for the next hourly run, and the prune never waits on an endpoint's row, so no lock cycle with
+ * those can form (a bulk replay holds the endpoint and waits for delivery rows the prune deleted).
  */
 export async function clearStaleFailingMarks(em: SqlEntityManager): Promise<number> {
-  const marked = await query<{ id: number }>(em, sql`select id from webhook_endpoint where failing_since is not null order by id for update`);
+  const marked = await query<{ id: number }>(em, sql`select id from webhook_endpoint where failing_since is not null order by id for update skip locked`);
   if (!marked.length) return 0;
   const cleared = await query(
     em,
