@@ -125,15 +125,17 @@ export interface Config {
     allowedDestinations: string[];
     /**
      * Attempts per delivery before it is FAILED (WEBHOOK_MAX_ATTEMPTS, default 17, 1–100). With the
-     * default backoff the 17th comes about 29 hours after the first (5 s doubling to 20 480 s, then
-     * three of 6 h), so a receiver down for a day gets every event once it is back: Standard
+     * default backoff the 17th comes at least about 29 hours after the first (5 s doubling to
+     * 20 480 s, then three of 6 h, each plus up to half of it at random: `retryDelayMs`), so a receiver down for a day gets every event once it is back: Standard
      * Webhooks recommends a schedule spanning days (webhooks-22; before, 8 attempts over about 11
      * minutes).
      */
     maxAttempts: number;
     /**
      * First retry delay in ms; doubles per attempt up to `maxBackoffMs` (WEBHOOK_BACKOFF_MS, default
-     * 5000, 10–3600000; WEBHOOK_MAX_BACKOFF_MS, default 21600000 = 6 h, 10–86400000).
+     * 5000, 10–3600000; WEBHOOK_MAX_BACKOFF_MS, default 21600000 = 6 h, 10–86400000). The least
+     * wait: up to half of it is added at random, and a 429's or 503's Retry-After lengthens it,
+     * never past `maxBackoffMs` (src/webhooks/webhook.jobs.ts, `retryDelayMs`; webhooks-23).
      */
     backoffMs: number;
     maxBackoffMs: number;

@@ -1,6 +1,7 @@
 import { query, queryOne, sql } from '../db/sql.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
 import { WEBHOOK_CURSOR } from '../webhooks/webhook.entity.js';
+import { clearStaleFailingMarks } from '../webhooks/webhook.jobs.js';
 import { REDIS_RELAY_CURSOR } from './outbox-event.entity.js';
 import { decodeCursor } from './outbox.reader.js';
 
@@ -14,6 +15,8 @@ export interface PruneResult {
   deliveries: number;
   attempts: number;
   jobs: number;
+  /** Webhook endpoints whose `failing_since` was cleared, their last FAILED delivery pruned (`clearStaleFailingMarks`). */
+  failingCleared: number;
 }
 
 /**
@@ -36,7 +39,9 @@ export interface PruneResult {
  *   cursor left by an earlier Redis deployment is ignored otherwise: it would stop the prune for
  *   good (docs/decisions.md, "Event retention");
  * - finished webhook deliveries (DELIVERED or FAILED) and their attempts, and any attempt older
- *   than the retention (a delivery retried for days keeps its recent attempts);
+ *   than the retention (a delivery retried for days keeps its recent attempts); an endpoint left
+ *   with no FAILED delivery (and none failing now) is no longer marked failing
+ *   (`clearStaleFailingMarks`, webhooks-23);
  * - finished jobs (DONE), so the queue's table stays the size of its work in hand. FAILED jobs stay
  *   for the record.
  * One batch of each per run; a full batch enqueues nothing but the next scheduled run takes more.
@@ -81,11 +86,12 @@ export async function pruneEvents({ em, clock, config }: JobContext): Promise<Pr
           and not exists (select 1 from webhook_attempt a where a.delivery_id = d.id)
         returning id`,
   );
+  const failingCleared = await clearStaleFailingMarks(em);
   const jobs = await query(
     em,
     sql`delete from job where id in (select id from job where status = 'DONE' and finished_at < ${cutoff} limit ${PRUNE_BATCH}) returning id`,
   );
-  return { events: events.length, deliveries: deliveries.length, attempts: attempts.length, jobs: jobs.length };
+  return { events: events.length, deliveries: deliveries.length, attempts: attempts.length, jobs: jobs.length, failingCleared };
 }
 
 /**

@@ -74,11 +74,12 @@ export interface Jobs {
  * `deps.clockGuard`: the process's clock guard (shared with the HTTP server's /readyz and /metrics;
  * one of the runner's own when absent), which every claim and tick consults. `deps.purges`: the
  * process's purge counts (shared with the HTTP server's /metrics; the runner's own when absent).
+ * `deps.random`: the job handlers' random source (`Math.random` when absent; a test fixes it).
  * Rejects as its failing step did (the runner's LISTEN connection, `deps.databaseUrl`), having
  * stopped whatever of it had started.
  */
 export async function startJobs(
-  deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard; purges?: PurgeCounts },
+  deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard; purges?: PurgeCounts; random?: () => number },
   options: Partial<RunnerOptions> & { background?: boolean; scheduler?: boolean; schedulerTickMs?: number } = {},
 ): Promise<Jobs> {
   const leaseMs = options.leaseMs ?? DEFAULT_RUNNER_OPTIONS.leaseMs;

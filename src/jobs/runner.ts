@@ -28,6 +28,12 @@ export interface ClaimedJob {
 export interface JobContext {
   em: SqlEntityManager;
   clock: Clock;
+  /**
+   * The process's random source: a number in [0, 1), as `Math.random` (the runner's default; a
+   * handler called outside the runner uses `Math.random` when absent). Injected like the clock so a
+   * test can fix what is drawn (the webhook retries' jitter, webhooks-23).
+   */
+  random?: () => number;
   config: Config;
   log: Logger;
   /**
@@ -331,6 +337,7 @@ export class JobRunner {
 
   private readonly orm: MikroORM;
   private readonly clock: Clock;
+  private readonly random: () => number;
   private readonly config: Config;
   private readonly log: Logger;
   private readonly options: RunnerOptions;
@@ -342,16 +349,18 @@ export class JobRunner {
   /**
    * `options` default to DEFAULT_RUNNER_OPTIONS, one by one. `deps.clockGuard`: the process's
    * guard (one of its own, at CLOCK_SKEW_MAX_MS, when absent). `deps.purges`: the process's purge
-   * counts, which /metrics shows (counts of its own when absent).
+   * counts, which /metrics shows (counts of its own when absent). `deps.random`: the handlers'
+   * random source (`JobContext.random`; `Math.random` when absent).
    */
   constructor(
-    deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; clockGuard?: ClockGuard; purges?: PurgeCounts },
+    deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; clockGuard?: ClockGuard; purges?: PurgeCounts; random?: () => number },
     private readonly handlers: Record<string, JobHandler>,
     options: Partial<RunnerOptions> = {},
   ) {
     ({ orm: this.orm, clock: this.clock, config: this.config, log: this.log } = deps);
     this.guard = deps.clockGuard ?? new ClockGuard(deps.clock, deps.config.clockSkewMaxMs, deps.log);
     this.purges = deps.purges ?? new PurgeCounts();
+    this.random = deps.random ?? Math.random;
     this.options = { ...DEFAULT_RUNNER_OPTIONS, ...options };
     const kinds = Object.keys(handlers);
     this.kindsOf = { main: kinds.filter((k) => this.laneOf(k) === 'main'), outbound: kinds.filter((k) => this.laneOf(k) === 'outbound') };
@@ -777,7 +786,7 @@ export class JobRunner {
 
   /** A handler's context in `em`'s transaction; `purged` reports go to `purged` (counted after the commit; none are given for onFailed). */
   private contextFor(em: SqlEntityManager, purged: [PurgedTable, number][] = []): JobContext {
-    return { em, clock: this.clock, config: this.config, log: this.log, purged: (table, rows) => void purged.push([table, rows]) };
+    return { em, clock: this.clock, random: this.random, config: this.config, log: this.log, purged: (table, rows) => void purged.push([table, rows]) };
   }
 
   /** Claims one due job (see claimNext); null when none was due. */

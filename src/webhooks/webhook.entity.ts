@@ -38,7 +38,11 @@ export class WebhookEndpoint {
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
 
-  /** Removed endpoints receive nothing more; their deliveries stay in the log until pruned. */
+  /**
+   * Removed endpoints receive nothing more; their deliveries stay in the log until pruned. Set by
+   * staff or its partner (`removeWebhookEndpoint`), a partner's revocation, or its receiver
+   * answering 410 Gone (webhooks-23). Nothing clears it.
+   */
   @Property({ type: 'timestamptz', nullable: true })
   disabledAt?: Date | null;
 
@@ -46,7 +50,8 @@ export class WebhookEndpoint {
    * Since when its receiver keeps failing: the time the first of its deliveries ran out of attempts
    * (WEBHOOK_MAX_ATTEMPTS failed answers) after its last DELIVERED one; null while it receives. A
    * delivery FAILED otherwise (its endpoint removed, its job failing for good on the gateway's
-   * side: deliverWebhookJob.onFailed) says nothing of the receiver and does not set it. Cleared by the next delivery it answers 2xx (a retry, a new event, a replay).
+   * side: deliverWebhookJob.onFailed) says nothing of the receiver and does not set it. Cleared by the next delivery it answers 2xx (a retry, a new event, a replay),
+   * or by the prune that removes its last FAILED delivery while none is failing (`clearStaleFailingMarks`, webhooks-23).
    * Sending goes on meanwhile: it is a report, not a switch (docs/decisions.md, webhooks-22).
    */
   @Property({ type: 'timestamptz', nullable: true })
@@ -67,6 +72,8 @@ export enum WebhookDeliveryStatus {
 @Unique({ name: 'webhook_delivery_endpoint_event_key', properties: ['endpointId', 'eventId'] })
 @Index({ name: 'webhook_delivery_finished_idx', properties: ['finishedAt'] })
 @Index({ name: 'webhook_delivery_endpoint_idx', properties: ['endpointId', 'id'] })
+// staff's FAILED (or PENDING) deliveries, newest first, without reading the DELIVERED ones (Migration20261203090000)
+@Index({ name: 'webhook_delivery_undelivered_idx', expression: "create index webhook_delivery_undelivered_idx on webhook_delivery (status, id) where status <> 'DELIVERED'" })
 export class WebhookDelivery {
   [EntityName]?: 'WebhookDelivery';
 

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Webhook } from 'standardwebhooks';
+import { recordAudit } from '../audit/audit.service.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { JobContext, JobHandler, LeasedJobContext } from '../jobs/runner.js';
@@ -113,6 +114,53 @@ interface AttemptOutcome {
   statusCode: number | null;
   error: string | null;
   durationMs: number;
+  /** Its `Retry-After` header as sent (a 429's or a 503's only; see `retryAfterMs`); null when none. */
+  retryAfter?: string | null;
+}
+
+/** The status a receiver answers to say it wants no more messages (Standard Webhooks: disable the endpoint). */
+export const GONE = 410;
+
+/**
+ * How long a receiver's `Retry-After` asks to wait, in ms from `answeredAt` (the gateway's clock
+ * when the answer came): RFC 9110 §10.2.3's two forms, delta-seconds (`120`) or an HTTP-date
+ * (`Wed, 21 Oct 2026 07:28:00 GMT`). Null when there is none, or it cannot be read (a date in the
+ * past reads 0). Taken from 429 (RFC 6585 §4) and 503 answers only, the statuses that define it
+ * for a request to be sent again; Standard Webhooks ("Delivery success and failure"): "some
+ * responses may also include a `Retry-After` header (e.g. `503 Service Unavailable`), which should
+ * be taken into consideration when scheduling the next attempt".
+ */
+export function retryAfterMs(outcome: Pick<AttemptOutcome, 'statusCode' | 'retryAfter'>, answeredAt: Date): number | null {
+  const value = outcome.retryAfter?.trim();
+  if (!value || (outcome.statusCode !== 429 && outcome.statusCode !== 503)) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - answeredAt.getTime());
+}
+
+/**
+ * The wait, in ms, before the attempt after a delivery's `attempts`-th failed one:
+ *
+ * - the schedule's delay, WEBHOOK_BACKOFF_MS × 2^(attempts-1) at most WEBHOOK_MAX_BACKOFF_MS
+ *   (README "Receiving them"), plus a random part of up to half of it, `random()` × delay / 2,
+ *   the sum still at most WEBHOOK_MAX_BACKOFF_MS. Standard Webhooks ("Deliverability and
+ *   reliability") recommends "some level of random jitter to retries to prevent cases where the
+ *   failures are due to recurring load caused by the webhook attempts themselves"; AWS's
+ *   "Exponential Backoff and Jitter" compares the ways. This is its *equal jitter* (a fixed half
+ *   and a random half) turned upwards: the README's delays are the least wait, not the most, so the
+ *   schedule still spans at least about 29 hours with the defaults (webhooks-22's rule, "a receiver
+ *   down for a day gets every event"), and deliveries that failed together (an endpoint's outage,
+ *   the gateway's own network) spread over up to half of each delay, instead of coming back in
+ *   lock-step (webhooks-23);
+ * - at least what the receiver's `Retry-After` asks (`retryAfterMs`), bounded by
+ *   WEBHOOK_MAX_BACKOFF_MS: a receiver cannot park a delivery beyond the schedule's longest wait.
+ *
+ * `random`: a number in [0, 1) (`Math.random`; a test fixes it).
+ */
+export function retryDelayMs(webhooks: { backoffMs: number; maxBackoffMs: number }, attempts: number, random: () => number, retryAfter: number | null = null): number {
+  const delay = Math.min(webhooks.backoffMs * 2 ** (attempts - 1), webhooks.maxBackoffMs);
+  const jittered = Math.min(delay + Math.floor((random() * delay) / 2), webhooks.maxBackoffMs);
+  return Math.max(jittered, Math.min(retryAfter ?? 0, webhooks.maxBackoffMs));
 }
 
 /** `post`'s answer when the job runner's stop cut the request before the receiver answered. */
@@ -176,7 +224,8 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
         res.on('error', () => undefined).resume();
         const status = res.statusCode ?? 0;
         const ok = status >= 200 && status < 300;
-        resolve({ statusCode: status, error: ok ? null : `HTTP ${status}`, durationMs: Math.round(performance.now() - started) });
+        const retryAfter = res.headers['retry-after'] ?? null;
+        resolve({ statusCode: status, error: ok ? null : `HTTP ${status}`, durationMs: Math.round(performance.now() - started), retryAfter });
       },
     );
     request.on('error', (error: NodeJS.ErrnoException) => {
@@ -199,9 +248,14 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  *    the reason) and the job completed, nothing sent;
  * 2. the POST, on the job's lease alone (RunnerOptions.outboundLeaseMs outlasts WEBHOOK_TIMEOUT_MS);
  * 3. a second transaction completes the job and records the attempt: DELIVERED on a 2xx (and the
- *    endpoint's `failing_since` cleared); otherwise retried after WEBHOOK_BACKOFF_MS × 2^(attempt-1)
- *    (at most WEBHOOK_MAX_BACKOFF_MS) by a new job, or FAILED after WEBHOOK_MAX_ATTEMPTS (with the
- *    defaults about 29 hours after the first attempt: src/config.ts), which marks the
+ *    endpoint's `failing_since` cleared); FAILED at once on a 410 Gone, which removes the endpoint
+ *    (`disabled_at`, as `removeWebhookEndpoint`, audited as the receiver's: Standard Webhooks,
+ *    "Delivery success and failure": a 410 "is an indication by the server that it's no longer
+ *    interested in receiving webhooks from this source. Sender should disable the webhook
+ *    endpoint, and stop sending it messages"; webhooks-23); otherwise retried after `retryDelayMs`
+ *    (the schedule's delay with jitter, and at least a 429's or 503's `Retry-After`, at most
+ *    WEBHOOK_MAX_BACKOFF_MS) by a new job, or FAILED after WEBHOOK_MAX_ATTEMPTS (with the
+ *    defaults at least about 29 hours after the first attempt: src/config.ts), which marks the
  *    endpoint failing (`failing_since`, kept from the first such delivery) until one is delivered.
  *
  * At least once: a worker that dies between the POST and step 3 (or whose step 3 fails) leaves the
@@ -213,7 +267,7 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  * and the job handed back, nothing recorded (stop-18).
  */
 export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
-  const { clock, config } = jc;
+  const { clock, config, random = Math.random } = jc;
   const d = await jc.em.transactional(async (em) => {
     const row = await queryOne<DeliveryRow & { eventType: WebhookEventWireType; partnerRevokedAt: Date | null; partnerScopes: string[] | null }>(
       em,
@@ -265,6 +319,21 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
       // unless a delivery's last failure came after this answer (its step 3 committed first, by a
       // worker in parallel: WEBHOOK_ENDPOINT_CONCURRENCY > 1): that mark is newer (break3-22).
       await query(em, sql`update webhook_endpoint set failing_since = null where id = ${d.endpointId} and failing_since <= ${after}`);
+    } else if (outcome.statusCode === GONE) {
+      await finish(em, deliveryId, 'FAILED', `HTTP ${GONE}: the receiver said it wants no more messages (Gone); the endpoint was removed.`, after);
+      // Removed as staff or its partner would (`removeWebhookEndpoint`): nothing more is dispatched
+      // to it, its other PENDING deliveries end FAILED at their next attempt, nothing is replayed to
+      // it; its partner registers another endpoint to receive again (webhooks-23).
+      const [removed] = await query(em, sql`update webhook_endpoint set disabled_at = ${after} where id = ${d.endpointId} and disabled_at is null returning id`);
+      if (removed) {
+        await recordAudit(em, {
+          actor: 'webhook-receiver',
+          action: 'removeWebhookEndpoint',
+          target: `WebhookEndpoint:${d.endpointId}`,
+          reason: `Its receiver answered HTTP ${GONE} (Gone) to WebhookDelivery:${deliveryId}.`,
+          at: after,
+        });
+      }
     } else if (attempts >= config.webhooks.maxAttempts) {
       await finish(em, deliveryId, 'FAILED', outcome.error, after);
       // Its receiver failed every attempt of the schedule: the endpoint is failing from now (or
@@ -278,12 +347,47 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
              and not exists (select 1 from webhook_delivery x where x.finished_at > ${after} and x.endpoint_id = ${d.endpointId} and x.status = 'DELIVERED')`,
       );
     } else {
-      const delay = Math.min(config.webhooks.backoffMs * 2 ** (attempts - 1), config.webhooks.maxBackoffMs);
-      const next = new Date(after.getTime() + delay);
+      const next = new Date(after.getTime() + retryDelayMs(config.webhooks, attempts, random, retryAfterMs(outcome, after)));
       await query(em, sql`update webhook_delivery set last_error = ${outcome.error}, next_attempt_at = ${next} where id = ${deliveryId}`);
       await enqueueDelivery(em, deliveryId, d.endpointId, next);
     }
   });
+}
+
+/**
+ * Clears `failing_since` of the endpoints left with nothing to show for it: no FAILED delivery
+ * (the prune took the last, EVENT_RETENTION_HOURS after it failed) and no PENDING one whose last
+ * attempt failed (the receiver failing now). Called by `events.prune` in its transaction, after
+ * its delete of finished deliveries. Answers how many endpoints it cleared.
+ *
+ * Why (webhooks-23; break3-22 "Left"): the mark tells staff, the partner and the
+ * `gateway_webhook_endpoints_failing` alert that events were not delivered and wait for a replay
+ * (README "Receiving them"). Once retention has removed them there is nothing to replay, and an
+ * endpoint that got no more events stayed "Failing since …", and the alert on, for good: nothing
+ * but a 2xx cleared it. A receiver that still fails is marked again by its next delivery's last
+ * attempt. An older FAILED delivery pruned while a newer one remains keeps the mark, and its time
+ * (the receiver has failed since then).
+ *
+ * Race with a delivery's last failure (its step 3 sets the mark): the candidates' rows are locked
+ * first, and the test of what remains is a statement of its own, on a snapshot taken after the
+ * locks: a failure that committed before sees its FAILED row read (kept); one that had not waits
+ * for this transaction and then sets the mark (`coalesce` of null), as it should. SKIP LOCKED: an
+ * endpoint whose row another transaction holds (a failure marking it, a 2xx clearing it, a removal,
+ * a bulk replay, which takes it FOR SHARE before the delivery rows this prune may hold) is left
+ * for the next hourly run, and the prune never waits on an endpoint's row, so no lock cycle with
+ * those can form (a bulk replay holds the endpoint and waits for delivery rows the prune deleted).
+ */
+export async function clearStaleFailingMarks(em: SqlEntityManager): Promise<number> {
+  const marked = await query<{ id: number }>(em, sql`select id from webhook_endpoint where failing_since is not null order by id for update skip locked`);
+  if (!marked.length) return 0;
+  const cleared = await query(
+    em,
+    sql`update webhook_endpoint e set failing_since = null
+         where e.id = any(${marked.map((m) => m.id)}::bigint[])
+           and not exists (select 1 from webhook_delivery d where d.endpoint_id = e.id and (d.status = 'FAILED' or (d.status = 'PENDING' and d.last_error is not null)))
+        returning e.id`,
+  );
+  return cleared.length;
 }
 
 async function finish(em: SqlEntityManager, deliveryId: number, status: 'FAILED', error: string, at: Date): Promise<void> {

@@ -10,6 +10,7 @@ import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import {
   registerWebhookEndpoint,
   removeWebhookEndpoint,
+  replayFailedWebhookDeliveries,
   replayWebhookDelivery,
   webhookAttemptsOf,
   webhookDeliveriesPage,
@@ -25,6 +26,8 @@ import {
   RegisterWebhookEndpointPayload,
   RemoveWebhookEndpointInput,
   RemoveWebhookEndpointPayload,
+  ReplayFailedWebhookDeliveriesInput,
+  ReplayFailedWebhookDeliveriesPayload,
   ReplayWebhookDeliveryInput,
   ReplayWebhookDeliveryPayload,
   WebhookAttempt,
@@ -105,6 +108,15 @@ export class WebhookEndpointResolver {
     requireWebhookManager(ctx);
     const partnerId = input.partnerId ? fromGlobalId(input.partnerId, 'Partner', 'input.partnerId') : null;
     return payloadOf(() => registerWebhookEndpoint(ctx, { url: input.url, eventTypes: input.eventTypes.map(wireTypeOf), description: input.description, partnerId, idempotencyKey: input.idempotencyKey }));
+  }
+
+  @Mutation(() => ReplayFailedWebhookDeliveriesPayload, {
+    description: "Operators: send every FAILED delivery of an endpoint again (after its receiver is mended), each with a new round of attempts. Keyed: a resend answers the first count.",
+  })
+  replayFailedWebhookDeliveries(@Arg('input') input: ReplayFailedWebhookDeliveriesInput, @Context() ctx: Ctx) {
+    requireOperator(ctx);
+    const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
+    return payloadOf(() => replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey }));
   }
 
   @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own.' })

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type Selected } from '../db/schema.js';
@@ -9,7 +10,8 @@ import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
-import { enqueueDelivery } from './webhook.jobs.js';
+import { JOBS_CHANNEL, enqueueJobSql } from '../jobs/queue.js';
+import { enqueueDelivery, endpointGroup, WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
@@ -166,15 +168,22 @@ export async function webhookEndpointsByIds(em: SqlEntityManager, ids: readonly 
 
 /** Staff's delivery log: a page of deliveries, newest first, of one endpoint and/or one status. */
 export async function webhookDeliveriesPage(em: SqlEntityManager, filter: { endpointId: number | null; status: string | null }, page: Page): Promise<WebhookDeliveryRow[]> {
+  return query<WebhookDeliveryRow>(em, webhookDeliveriesPageSql(filter, page));
+}
+
+/**
+ * webhookDeliveriesPage's one statement (what a test explains: webhooks-23). A FAILED or PENDING
+ * page is a backward range of `webhook_delivery_undelivered_idx` (status, id), so it reads the
+ * page's rows, not every DELIVERED delivery newer than them (Migration20261203090000); the
+ * statement is planned with its values (an unnamed statement), so `… is null or` folds away.
+ */
+export function webhookDeliveriesPageSql(filter: { endpointId: number | null; status: string | null }, page: Page): RawBuilder<WebhookDeliveryRow> {
   const after = page.after?.[0] ?? null;
-  return query<WebhookDeliveryRow>(
-    em,
-    sql`select ${DELIVERY_COLUMNS} from webhook_delivery d
+  return sql<WebhookDeliveryRow>`select ${DELIVERY_COLUMNS} from webhook_delivery d
          where (${filter.endpointId}::bigint is null or d.endpoint_id = ${filter.endpointId})
            and (${filter.status}::text is null or d.status = ${filter.status})
            and (${after}::bigint is null or d.id < ${after})
-         order by d.id desc limit ${page.limit + 1}`,
-  );
+         order by d.id desc limit ${page.limit + 1}`;
 }
 
 export async function webhookDeliveriesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<WebhookDeliveryRow[]> {
@@ -213,5 +222,51 @@ export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number): Promi
     await enqueueDelivery(em, deliveryId, current.endpointId, now);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'replayWebhookDelivery', target: `WebhookDelivery:${deliveryId}`, at: now });
     return row;
+  });
+}
+
+/**
+ * Staff send every FAILED delivery of one endpoint again (after an outage longer than the retry
+ * schedule: one FAILED delivery per event, thousands for a busy program), as `replayWebhookDelivery`
+ * does one: each is PENDING with a new round of attempts, the same body and `webhook-id`, due now
+ * (sent WEBHOOK_ENDPOINT_CONCURRENCY at a time, its job group's bound). Answers how many this
+ * request set PENDING. Standard Webhooks ("Visibility into failures and manual retries"): "give
+ * consumers a way to manually replay specific webhooks or failures within a range in order to
+ * recover from long outages without missing message delivery" (webhooks-23).
+ *
+ * Keyed (`idempotencyKey`, the staff member's own; `createOnce`): the same key and endpoint again
+ * answer the first count and replay nothing (a resend after a lost answer must not send, again,
+ * the deliveries that failed since); another endpoint under it is IDEMPOTENCY_KEY_REUSED.
+ * Refusals: NOT_FOUND, no such endpoint; INVALID, it was removed (nothing would be sent).
+ *
+ * One statement sets the deliveries PENDING and enqueues their jobs. Against a replay of one of
+ * them, or another bulk replay, at once: each locks the delivery's row and the second finds it
+ * PENDING and leaves it (READ COMMITTED re-reads `status = 'FAILED'` on a row it waited for), so a
+ * delivery gets one new round and one job. The endpoint's row is read FOR SHARE, so a removal waits
+ * for this to commit (its PENDING deliveries then end FAILED: "The endpoint was removed.").
+ */
+export async function replayFailedWebhookDeliveries(ctx: Ctx, d: { endpointId: number; idempotencyKey: string }): Promise<{ endpoint: WebhookEndpointRow; replayed: number }> {
+  const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  return ctx.em.transactional(async (em) => {
+    const { result } = await createOnce(ctx, em, `replay-failed-webhooks:${actor}`, d.idempotencyKey, () => requestFingerprint({ endpointId: d.endpointId }), now, async () => {
+      const endpoint = await queryOne<{ disabledAt: Date | null }>(em, sql`select disabled_at as "disabledAt" from webhook_endpoint where id = ${d.endpointId} for share`);
+      if (!endpoint) throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
+      if (endpoint.disabledAt) throw refuse(UserErrorCode.INVALID, 'The endpoint was removed: nothing would be sent.', ['input', 'endpointId']);
+      const replayed = sql`replayed`;
+      const [{ count }] = await query<{ count: number }>(
+        em,
+        sql`with replayed as (
+              update webhook_delivery d set status = 'PENDING', attempts = 0, last_error = null, next_attempt_at = ${now}, finished_at = null
+               where d.endpoint_id = ${d.endpointId} and d.status = 'FAILED' returning d.id),
+            jobs as (${enqueueJobSql(WEBHOOK_DELIVER, sql`jsonb_build_object('deliveryId', replayed.id)`, replayed, { runAt: now, maxAttempts: 3, group: endpointGroup(d.endpointId) })})
+            select count(*)::int as count from jobs`,
+      );
+      if (count > 0) await query(em, sql`select pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_DELIVER})`);
+      await recordAudit(em, { actor, action: 'replayFailedWebhookDeliveries', target: `WebhookEndpoint:${d.endpointId}`, details: { replayed: count }, at: now });
+      return { replayed: count };
+    });
+    const [endpoint] = await webhookEndpointsByIds(em, [d.endpointId]);
+    return { endpoint, replayed: result.replayed };
   });
 }

@@ -2,7 +2,7 @@ import { MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
-import { MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import type { WebhookEventWireType } from './webhook.events.js';
@@ -58,13 +58,16 @@ export class WebhookEndpoint extends Node {
   @Field(() => DateTimeScalar)
   createdAt!: Date;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Set once removed: nothing more is sent to it.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'Set once removed (by staff, its partner, or its receiver answering 410 Gone): nothing more is sent to it. Register another endpoint to receive again.',
+  })
   disabledAt!: Date | null;
 
   @Field(() => DateTimeScalar, {
     nullable: true,
     description:
-      'Since when its receiver keeps failing: set when one of its deliveries failed every attempt (FAILED after WEBHOOK_MAX_ATTEMPTS, about 29 hours with the defaults), cleared when one is delivered again (a retry, a new event, a replay). Null while it receives. Sending goes on meanwhile; its FAILED deliveries are replayed with replayWebhookDelivery.',
+      'Since when its receiver keeps failing: set when one of its deliveries failed every attempt (FAILED after WEBHOOK_MAX_ATTEMPTS, at least about 29 hours with the defaults), cleared when one is delivered again (a retry, a new event, a replay) or when the event retention has removed its last FAILED delivery and none is failing now (nothing is left to replay). Null while it receives. Sending goes on meanwhile; its FAILED deliveries are replayed with replayWebhookDelivery.',
   })
   failingSince!: Date | null;
 }
@@ -193,6 +196,28 @@ export class ReplayWebhookDeliveryInput {
 export class ReplayWebhookDeliveryPayload {
   @Field(() => WebhookDelivery, { nullable: true })
   delivery?: WebhookDelivery | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class ReplayFailedWebhookDeliveriesInput {
+  @Field(() => ID, { description: 'The endpoint whose FAILED deliveries are sent again (not a removed one).' })
+  endpointId!: string;
+
+  @Field({ description: 'Yours alone: the same key and endpoint again answer the first count and replay nothing more; with another endpoint it is IDEMPOTENCY_KEY_REUSED.' })
+  @IsIdempotencyKey()
+  idempotencyKey!: string;
+}
+
+@ObjectType()
+export class ReplayFailedWebhookDeliveriesPayload {
+  @Field(() => WebhookEndpoint, { nullable: true })
+  endpoint?: WebhookEndpoint | null;
+
+  @Field(() => Int, { nullable: true, description: 'How many FAILED deliveries this request made PENDING again (each with a new round of attempts, due now); null when refused.' })
+  replayed?: number | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

@@ -100,6 +100,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     registerWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
     removeWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
     replayWebhookDelivery: ['operator'],
+    replayFailedWebhookDeliveries: ['operator'],
   },
   Subscription: {
     balanceChanged: ['customer'],

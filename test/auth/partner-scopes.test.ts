@@ -70,6 +70,11 @@ const MATRIX: Row[] = [
   },
   { field: 'Mutation.removeWebhookEndpoint', doc: `mutation { removeWebhookEndpoint(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
   { field: 'Mutation.replayWebhookDelivery', doc: `mutation { replayWebhookDelivery(input: { deliveryId: "V2ViaG9va0RlbGl2ZXJ5Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: [] },
+  {
+    field: 'Mutation.replayFailedWebhookDeliveries',
+    doc: `mutation { replayFailedWebhookDeliveries(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA", idempotencyKey: "k-1" }) { replayed userErrors { code } } }`,
+    allowed: [],
+  },
   { field: 'Query.programStats', doc: `{ programStats(currency: "X", from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { activeMembers } }`, allowed: [] },
   // node/nodes answer every partner (null for what it may not see: below)
   { field: 'Query.node', doc: `query($id: ID!) { node(id: $id) { id } }`, vars: (i) => ({ id: i.customer }), allowed: [...SCOPES] },

@@ -200,6 +200,8 @@ export async function createMigratedDatabase(): Promise<{ url: string; drop(): P
  * only, as another instance's would (default true: directly, see `wakeWorkers`).
  * `options.schedulers`: true runs the schedulers as `npm start` does (the webhook dispatcher's, and
  * the slow one's, whose tick is an hour apart here); default false: tests tick them (`runScheduled`).
+ * `options.random`: the job handlers' random source (default `Math.random`), for a test that fixes
+ * what is drawn (the webhook retries' jitter).
  * `options.log`: the gateway's logger (default: silent, or TEST_LOG_LEVEL), for tests of its log lines.
  */
 export async function startTestGateway(env: Record<string, string> = {}, options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -216,7 +218,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
 }
 
 /** What `startTestGateway` takes besides the environment (described there). */
-type TestGatewayOptions = { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; jobLocalWakeUps?: boolean; schedulers?: boolean; log?: pino.Logger };
+type TestGatewayOptions = { jobs?: 'background' | 'manual'; settings?: Record<string, string>; jobPollMs?: number; jobLocalWakeUps?: boolean; schedulers?: boolean; log?: pino.Logger; random?: () => number };
 
 /**
  * The test gateways of this worker not closed yet, each with the test file that started it. The
@@ -260,7 +262,7 @@ async function startTestGatewayNow(env: Record<string, string>, options: TestGat
   const purges = new PurgeCounts();
   const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: gatewayLog, clockGuard, purges }, 0, '127.0.0.1');
   const jobs = await startJobs(
-    { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url, clockGuard, purges },
+    { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url, clockGuard, purges, random: options.random },
     { background: (options.jobs ?? 'background') === 'background', scheduler: options.schedulers ?? false, schedulerTickMs: 3_600_000, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000, localWakeUps: options.jobLocalWakeUps ?? true },
   );
   // The test's own statements read a test's few rows. Without parallel plans: PostgreSQL planned

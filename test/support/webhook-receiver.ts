@@ -1,14 +1,15 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
 
-/** A real HTTP receiver: answers `status()` for each request and keeps what it was sent. */
+/** A real HTTP receiver: answers `status()` with `headers()` for each request and keeps what it was sent. */
 export class Receiver {
-  readonly requests: { headers: IncomingHttpHeaders; body: string; answered: number }[] = [];
+  readonly requests: { headers: IncomingHttpHeaders; body: string; answered: number; url: string }[] = [];
   status: () => number = () => 200;
+  headers: () => OutgoingHttpHeaders = () => ({});
   private server!: Server;
   url = '';
 
@@ -18,8 +19,8 @@ export class Receiver {
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
         const answered = this.status();
-        this.requests.push({ headers: req.headers, body, answered });
-        res.writeHead(answered).end();
+        this.requests.push({ headers: req.headers, body, answered, url: req.url! });
+        res.writeHead(answered, this.headers()).end();
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));

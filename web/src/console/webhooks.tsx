@@ -1,20 +1,58 @@
+import type { ApolloCache, Reference } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
-import { ConsoleFailedWebhookDeliveriesDocument, ConsoleReplayWebhookDeliveryDocument, ConsoleWebhookEndpointsDocument } from './gql/graphql';
-import { APP, ReadOnlyNote, useRole } from './shell';
+import {
+  ConsoleFailedWebhookDeliveriesDocument,
+  ConsoleReplayFailedWebhookDeliveriesDocument,
+  ConsoleReplayWebhookDeliveryDocument,
+  ConsoleWebhookEndpointsDocument,
+} from './gql/graphql';
+import { ActionForm, APP, ReadOnlyNote, text, useRole } from './shell';
+
+/** FAILED delivery lists in the cache (`webhookDeliveries(status: FAILED …)`, every page loaded): `keep` says which edges stay. */
+function keepFailed(cache: ApolloCache, keep: (node: Reference, readField: (field: string, from: Reference) => unknown) => boolean): void {
+  cache.modify<{ webhookDeliveries: { edges: readonly { node: Reference }[] } }>({
+    fields: {
+      webhookDeliveries(existing, { readField, storeFieldName }) {
+        if (!existing || !storeFieldName.includes('"status":"FAILED"') || !('edges' in existing)) return existing;
+        return { ...existing, edges: existing.edges.filter((edge) => keep(edge.node, (field, from) => readField(field, from))) };
+      },
+    },
+  });
+}
 
 /**
  * Webhook endpoints and whether each receives (webhooks-22): an endpoint one of whose deliveries
  * failed every attempt reads "Failing since …" until one is delivered again; below, the FAILED
- * deliveries, newest first, which an operator sends again once the receiver is mended.
+ * deliveries, newest first, which an operator sends again once the receiver is mended. A removed
+ * endpoint's FAILED deliveries are listed for the record, without a Replay (the API refuses it:
+ * INVALID, "Its endpoint was removed."; webhooks-23).
  */
 export function Webhooks() {
   const { role } = useRole();
   const endpoints = useQuery(ConsoleWebhookEndpointsDocument, { fetchPolicy: 'network-only' });
   const failed = useQuery(ConsoleFailedWebhookDeliveriesDocument, { fetchPolicy: 'network-only' });
-  const [replay] = useMutation(ConsoleReplayWebhookDeliveryDocument, { refetchQueries: [ConsoleWebhookEndpointsDocument, ConsoleFailedWebhookDeliveriesDocument] });
+  // A replayed delivery is PENDING again: it leaves the FAILED list where it is, every page loaded
+  // with "Show older" kept (webhooks-23). Before, both lists were refetched, which reloads a
+  // connection's first page only: after a replay among older deliveries the operator was back at
+  // the newest 30 and had to page down again for the next one. An endpoint's state changes only
+  // when a delivery is answered, after this answer: it is read when the page is opened.
+  const [replay] = useMutation(ConsoleReplayWebhookDeliveryDocument, {
+    update(cache, { data }) {
+      const replayed = data?.replayWebhookDelivery.delivery;
+      if (replayed && replayed.status !== 'FAILED') keepFailed(cache, (node, readField) => readField('id', node) !== replayed.id);
+    },
+  });
+  // Every FAILED delivery of one endpoint at once (webhooks-23): they leave the list the same way.
+  const [replayAll] = useMutation(ConsoleReplayFailedWebhookDeliveriesDocument, {
+    update(cache, { data }) {
+      const endpoint = data?.replayFailedWebhookDeliveries.endpoint;
+      if (endpoint) keepFailed(cache, (node, readField) => readField('id', readField('endpoint', node) as Reference) !== endpoint.id);
+    },
+  });
+  const replayable = (endpoints.data?.webhookEndpoints.edges ?? []).map((e) => e.node).filter((e) => !e.disabledAt);
   const [problem, setProblem] = useState<ReturnType<typeof problemOf> | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const error = endpoints.error ?? failed.error;
@@ -46,7 +84,7 @@ export function Webhooks() {
       {endpoints.data ? (
         <DataTable
           label="Webhook endpoints"
-          caption="Endpoints, newest first. Failing: a delivery to it failed every attempt (about 29 hours of retries) and none has been delivered since."
+          caption="Endpoints, newest first. Failing: a delivery to it failed every attempt (at least about 29 hours of retries) and none has been delivered since."
           columns={[{ label: 'URL' }, { label: 'Partner' }, { label: 'Events' }, { label: 'Registered' }, { label: 'State' }]}
         >
           <tbody>
@@ -73,11 +111,14 @@ export function Webhooks() {
       <ShowOlder pageInfo={endpoints.data?.webhookEndpoints.pageInfo} fetchMore={endpoints.fetchMore} />
       <h2>Failed deliveries</h2>
       {!failed.data && !failed.error ? <Loading what="failed deliveries" /> : null}
-      {failed.data && failed.data.webhookDeliveries.edges.length === 0 ? <p>No delivery has failed (within the event retention).</p> : null}
+      {failed.data && failed.data.webhookDeliveries.edges.length === 0 ? (
+        // Replays can empty the pages loaded while older ones are left to show.
+        <p>{failed.data.webhookDeliveries.pageInfo.hasNextPage ? 'None of those shown is left failed: show older ones.' : 'No delivery has failed (within the event retention).'}</p>
+      ) : null}
       {failed.data && failed.data.webhookDeliveries.edges.length > 0 ? (
         <DataTable
           label="Failed deliveries"
-          caption="Deliveries that failed every attempt, newest first, kept for the event retention"
+          caption="Deliveries that failed every attempt, newest first, kept for the event retention. A removed endpoint's are not sent again."
           columns={[{ label: 'Message' }, { label: 'Event' }, { label: 'Endpoint' }, { label: 'Attempts' }, { label: 'Last error' }, { label: 'Failed' }, { label: 'Send again' }]}
         >
           <tbody>
@@ -90,9 +131,13 @@ export function Webhooks() {
                 <td>{d.lastError ?? ''}</td>
                 <td>{formatDateTime(d.finishedAt)}</td>
                 <td>
-                  <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void send(d.id, d.messageId)}>
-                    Replay<span className="sr-only"> {d.messageId}</span>
-                  </button>
+                  {d.endpoint.disabledAt ? (
+                    `Endpoint removed ${formatDateTime(d.endpoint.disabledAt)}`
+                  ) : (
+                    <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void send(d.id, d.messageId)}>
+                      Replay<span className="sr-only"> {d.messageId}</span>
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
@@ -100,6 +145,30 @@ export function Webhooks() {
         </DataTable>
       ) : null}
       <ShowOlder pageInfo={failed.data?.webhookDeliveries.pageInfo} fetchMore={failed.fetchMore} />
+      {replayable.length > 0 ? (
+        <ActionForm
+          title="Replay an endpoint's failed deliveries"
+          submitLabel="Replay all failed"
+          onSubmit={async (form, idempotencyKey) => {
+            const { data } = await replayAll({ variables: { input: { endpointId: text(form, 'endpointId') ?? '', idempotencyKey } } });
+            const result = data?.replayFailedWebhookDeliveries;
+            const count = result?.replayed ?? 0;
+            return {
+              userErrors: result?.userErrors,
+              notice: `${count === 1 ? '1 delivery' : `${count} deliveries`} to ${result?.endpoint?.url ?? 'the endpoint'} ${count === 1 ? 'is' : 'are'} being sent again.`,
+            };
+          }}
+        >
+          <label htmlFor="f-endpointId">Endpoint (once its receiver is mended: every FAILED delivery to it is sent again)</label>
+          <select id="f-endpointId" name="endpointId" defaultValue={(replayable.find((e) => e.failingSince) ?? replayable[0]).id}>
+            {replayable.map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.url} ({e.partner?.name ?? 'the program'}){e.failingSince ? ', failing' : ''}
+              </option>
+            ))}
+          </select>
+        </ActionForm>
+      ) : null}
     </>
   );
 }
