@@ -172,8 +172,9 @@ export function ActionForm({
     const form = event.currentTarget;
     const data = new FormData(form);
     const contents = JSON.stringify([subject ?? null, [...data.entries()].map(([name, value]) => [name, String(value)])]);
-    if (pending.current?.contents !== contents) pending.current = { contents, key: newIdempotencyKey() };
-    const key = pending.current.key;
+    let kept = pending.current;
+    if (kept?.contents !== contents) pending.current = kept = { contents, key: newIdempotencyKey() };
+    const key = kept.key;
     setNotice(null);
     return send(async () => {
       setRefocus(true);

@@ -55,27 +55,39 @@ export interface KeptWrite {
   contents?: string;
 }
 
-/** The signed-in person's kept writes by subject ({} when none, or when the entry cannot be read). */
+/**
+ * The page's own copy of each entry, for when sessionStorage refuses a write (a private window's
+ * quota) or cannot be read: the keys then last as long as the page, as before web-23, and never
+ * change from one read to the next (a screen asks for its key at every render).
+ */
+const keptInPage = new Map<string, Record<string, KeptWrite>>();
+
+/** The signed-in person's kept writes by subject ({} when none). */
 function keptWrites(app: AppName): Record<string, KeptWrite> {
+  const name = keptName(app);
   try {
-    const parsed: unknown = JSON.parse(sessionStorage.getItem(keptName(app)) ?? '{}');
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, KeptWrite>) : {};
+    const stored = sessionStorage.getItem(name);
+    const parsed: unknown = stored === null ? null : JSON.parse(stored);
+    if (parsed && typeof parsed === 'object') return parsed as Record<string, KeptWrite>;
   } catch {
-    return {};
+    // unreadable: the page's copy
   }
+  return { ...keptInPage.get(name) };
 }
 
 /** Keeps (`write`) or forgets (null) the signed-in person's write of `what`; the entry goes when nothing is left. */
 export function keepWrite(app: AppName, what: string, write: KeptWrite | null): void {
+  const name = keptName(app);
   const all = keptWrites(app);
   if (write) all[what] = write;
   else delete all[what];
+  if (Object.keys(all).length) keptInPage.set(name, all);
+  else keptInPage.delete(name);
   try {
-    if (Object.keys(all).length) sessionStorage.setItem(keptName(app), JSON.stringify(all));
-    else sessionStorage.removeItem(keptName(app));
+    if (Object.keys(all).length) sessionStorage.setItem(name, JSON.stringify(all));
+    else sessionStorage.removeItem(name);
   } catch {
-    // storage full or refused (a private window's quota): the key is then kept for this page only,
-    // by the caller's own copy; nothing else depends on it
+    // storage full or refused: kept for this page only (keptInPage)
   }
 }
 
@@ -119,6 +131,7 @@ export function dropKeptKey(app: AppName, what: string): void {
  * learn whether a purchase went through.
  */
 export function dropKeptWrites(app: AppName): void {
+  keptInPage.delete(keptName(app));
   try {
     sessionStorage.removeItem(keptName(app));
   } catch {
