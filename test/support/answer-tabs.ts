@@ -115,6 +115,31 @@ export function answerTabs(stack: () => WebStack) {
     const keys = tab.sent.filter((s) => s.operationName === 'MemberPurchase').map((s) => s.variables.input?.idempotencyKey);
     return { keys: new Set(keys).size, sends: keys.length, available: (await memberState(member)).available };
   };
+  /**
+   * A new member (500 BEANS) on Gifts, the first option of "Every 100 beans" claimed: the gateway
+   * claims, its answer never reaches the page, and the page's clock is moved until the member is
+   * told the outcome is unknown. Returns the tab (nothing held any more), the Claim button, the
+   * option's name and the member's BEANS after that first claim.
+   */
+  const claimAnswerLost = async () => {
+    const member = await newMember();
+    const tab = await openTab();
+    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
+    await tab.page.getByTestId('header-balance').waitFor();
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gifts', exact: true }).click();
+    const claim = tab.page.getByRole('region', { name: 'Every 100 beans' }).getByRole('button', { name: /^Claim/ }).first();
+    await claim.waitFor();
+    const option = (await claim.innerText()).replace(/^Claim\s*/, '');
+    tab.hold.add('MemberClaimGift');
+    tab.lose = true;
+    await claim.click();
+    await until(() => tab.lost.length === 1, 'the claim answered by the gateway, the answer held');
+    const unknown = tab.page.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
+    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the member told the claim’s outcome is unknown');
+    tab.hold.clear();
+    tab.lose = false;
+    return { member, tab, claim, option, afterFirst: (await memberState(member)).available };
+  };
   /** The everyday store, from the main navigation, once its listings show. */
   const toStore = async (tab: Tab) => {
     await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
@@ -166,7 +191,7 @@ export function answerTabs(stack: () => WebStack) {
   };
   /** The idempotency keys of the adjustments the tab sent, in order. */
   const adjustKeys = (tab: Tab) => tab.sent.filter((s) => s.operationName === 'ConsoleAdjustPoints').map((s) => s.variables.input?.idempotencyKey);
-  return { staff, newMember, memberState, openTab, runUntil, purchaseAnswerLost, purchasesOf, toStore, memberInStore, consoleTab, consoleAdjust, adjustmentLost, adjustKeys };
+  return { staff, newMember, memberState, openTab, runUntil, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust, adjustmentLost, adjustKeys };
 }
 
 /**

@@ -13,7 +13,7 @@ import { until } from '../support/web-pages.js';
 
 
 describe('the kept purchase key (break4-22)', () => {
-  const { stack, staff, newMember, memberState, openTab, runUntil, purchaseAnswerLost, purchasesOf, toStore, memberInStore, consoleTab, consoleAdjust: adjustForm, adjustmentLost, adjustKeys } = answerSuite();
+  const { stack, staff, newMember, memberState, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust: adjustForm, adjustmentLost, adjustKeys } = answerSuite();
   type Tab = AnswerTab;
   const purchaseKeys = (tab: Tab) => tab.sent.filter((s) => s.operationName === 'MemberPurchase').map((s) => s.variables.input?.idempotencyKey);
   /** The console signed in as the operator, the Adjust points form of `member` filled with +25. */
@@ -75,23 +75,8 @@ describe('the kept purchase key (break4-22)', () => {
     expect(await purchasesOf(tab, member)).toEqual({ keys: 1, sends: 2, available: 500 - price });
   }, 120_000);
   test('a gift claim whose answer is lost, the Gifts screen left and entered again, claimed again: the same key, claimed once', async () => {
-    const member = await newMember();
-    const tab = await openTab();
-    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
-    await tab.page.getByTestId('header-balance').waitFor();
+    const { member, tab, claim, afterFirst } = await claimAnswerLost();
     const nav = tab.page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Gifts', exact: true }).click();
-    const list = tab.page.getByRole('region', { name: 'Every 100 beans' });
-    const claim = list.getByRole('button', { name: /^Claim/ }).first();
-    await claim.waitFor();
-    tab.hold.add('MemberClaimGift');
-    tab.lose = true;
-    await claim.click();
-    await until(() => tab.lost.length === 1, 'the claim answered by the gateway, the answer held');
-    const unknown = tab.page.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
-    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the member told the claim’s outcome is unknown');
-    const afterFirst = (await memberState(member)).available;
-    tab.hold.clear();
     await nav.getByRole('link', { name: 'Wallet', exact: true }).click();
     await nav.getByRole('link', { name: 'Gifts', exact: true }).click();
     await claim.click();

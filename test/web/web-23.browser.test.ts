@@ -13,7 +13,7 @@ import { until } from '../support/web-pages.js';
  */
 
 describe('the apps after web-22 (web-23)', () => {
-  const { stack, memberState, newMember, openTab, runUntil, purchaseAnswerLost, purchasesOf, toStore, memberInStore, consoleTab, consoleAdjust: adjustForm, adjustmentLost, adjustKeys } = answerSuite();
+  const { stack, memberState, newMember, openTab, runUntil, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust: adjustForm, adjustmentLost, adjustKeys } = answerSuite();
   type Tab = AnswerTab;
   const sentOf = (tab: Tab, operationName: string) => tab.sent.filter((s) => s.operationName === operationName);
   const consoleAdjust = (tab: Tab, member: string) => adjustForm(tab, member, 'web-23 goodwill');
@@ -51,22 +51,7 @@ describe('the apps after web-22 (web-23)', () => {
   }, 120_000);
 
   test('a gift claim sent again after an unknown outcome and answered by a replay says it was already claimed, and when', async () => {
-    const member = await newMember();
-    const tab = await openTab();
-    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
-    await tab.page.getByTestId('header-balance').waitFor();
-    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gifts', exact: true }).click();
-    const claim = tab.page.getByRole('region', { name: 'Every 100 beans' }).getByRole('button', { name: /^Claim/ }).first();
-    await claim.waitFor();
-    const option = (await claim.innerText()).replace(/^Claim\s*/, '');
-    tab.hold.add('MemberClaimGift');
-    tab.lose = true;
-    await claim.click();
-    await until(() => tab.lost.length === 1, 'the claim answered by the gateway, the answer held');
-    const unknown = tab.page.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
-    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the member told the claim’s outcome is unknown');
-    const afterFirst = (await memberState(member)).available;
-    tab.hold.clear();
+    const { member, tab, claim, option, afterFirst } = await claimAnswerLost();
     await claim.click();
     const notice = tab.page.getByRole('status').filter({ hasText: option });
     await notice.waitFor();
