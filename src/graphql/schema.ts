@@ -13,7 +13,7 @@ import { PurchaseResolver } from '../purchases/purchase.resolver.js';
 import { CampaignResolver, EconomyRuleResolver } from '../rules/rule.resolver.js';
 import { OfferNotAwardedResolver, TransactionAwardResolver, TransactionResolver } from '../transactions/transaction.resolver.js';
 import { ListingResolver, RewardStoreResolver } from '../stores/store.resolver.js';
-import { TierResolver } from '../tiers/tier.resolver.js';
+import { NextTierResolver, TierResolver } from '../tiers/tier.resolver.js';
 import { IssuedOfferResolver } from '../wallet/wallet.resolver.js';
 import { nodeTypeOf } from './node.js';
 import { NodeResolver } from './node.resolver.js';
@@ -34,6 +34,7 @@ export const RESOLVERS = [
   LedgerEntryResolver,
   PointCurrencyResolver,
   TierResolver,
+  NextTierResolver,
   OfferResolver,
   RewardStoreResolver,
   ListingResolver,

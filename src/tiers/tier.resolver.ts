@@ -4,8 +4,8 @@ import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireProgramReader } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { PointCurrency } from '../points/points.types.js';
-import { allTiers, createTier, type TierRow } from './tier.service.js';
-import { CreateTierInput, CreateTierPayload, Tier } from './tier.types.js';
+import { allTiers, createTier, type NextTierRow, type TierRow } from './tier.service.js';
+import { CreateTierInput, CreateTierPayload, NextTier, Tier } from './tier.types.js';
 
 @Resolver(() => Tier)
 export class TierResolver {
@@ -29,5 +29,16 @@ export class TierResolver {
   createTier(@Arg('input') input: CreateTierInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     return payloadOf(async () => ({ tier: await createTier(ctx, input) }));
+  }
+}
+
+@Resolver(() => NextTier)
+export class NextTierResolver {
+  @FieldResolver(() => PointCurrency, {
+    description:
+      "The currency whose qualifying points reach this tier: the unit of `threshold` and `pointsNeeded`. A ladder's tiers may count different currencies, so it may differ from the current tier's and from the customer's balances.",
+  })
+  currency(@Root() next: NextTierRow, @Context() ctx: RequestCtx) {
+    return ctx.loaders.currency.load(next.currencyCode);
   }
 }

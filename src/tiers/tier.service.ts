@@ -97,13 +97,21 @@ export function tierFor(standing: TierStanding[]): TierStanding | null {
   return best;
 }
 
-/** The next tier above the current one and how many qualifying points it still needs. */
-export function nextTierOf(standing: TierStanding[], currentTierId: number | null) {
+/**
+ * The next tier above the current one (the lowest-ranked tier above it; the lowest of the ladder
+ * for a customer without a tier) and how many qualifying points it still needs, counted in that
+ * tier's own currency (`currencyCode`): a ladder's tiers may count different currencies, so the
+ * unit is the next tier's, not the current tier's or a balance's (web-23). Null at the top.
+ */
+export function nextTierOf(standing: TierStanding[], currentTierId: number | null): NextTierRow | null {
   const currentRank = standing.find((t) => t.id === currentTierId)?.rank ?? Number.NEGATIVE_INFINITY;
   const next = standing.filter((t) => t.rank > currentRank).sort((a, b) => a.rank - b.rank)[0];
   if (!next) return null;
   return { ...next, pointsNeeded: Math.max(0, next.threshold - next.points) };
 }
+
+/** `NextTier` as `nextTierOf` gives it: the tier's row (its `currencyCode` among it) and the qualifying points it still needs. */
+export type NextTierRow = TierStanding & { pointsNeeded: number };
 
 /** The instant a placement evaluates at: its own `now`, or the stored tier's placement when later (`c`: the customer row). */
 const placementAt = (now: Date) => sql`greatest(${now}::timestamptz, c.tier_placed_at)`;

@@ -1,8 +1,8 @@
-import type { Page, Route } from 'playwright-core';
+import type { Locator, Page, Route } from 'playwright-core';
 import { DEMO } from '../../src/demo/seed.js';
 import { newContext } from './browser.js';
 import { ok } from './gateway.js';
-import { until, type WebStack } from './web-pages.js';
+import { startWebStack, until, type WebStack } from './web-pages.js';
 
 /** A GraphQL request a page sent over HTTP, as the test's route saw it. */
 export interface Sent {
@@ -37,6 +37,7 @@ export function answerTabs(stack: () => WebStack) {
   /**
    * A tab whose requests of the operations in `hold` are held unanswered: `lose` sends them on to the
    * gateway first (the gateway runs it, the answer is lost on the way back), else they never leave.
+   * Those in `cut` are sent on and answered, then the page's connection is reset (web-23).
    * The page's clock is the test's from its first move.
    */
   const openTab = async () => {
@@ -47,6 +48,8 @@ export function answerTabs(stack: () => WebStack) {
       page,
       hold: new Set<string>(),
       lose: false,
+      /** Operations sent on to the gateway whose answer is replaced by a broken connection (fetch's "Failed to fetch"). */
+      cut: new Set<string>(),
       /** Every GraphQL request over HTTP, in order. */
       sent: [] as Sent[],
       /** The held ones. */
@@ -58,6 +61,10 @@ export function answerTabs(stack: () => WebStack) {
       const request = route.request();
       const body = request.method() === 'POST' ? (JSON.parse(request.postData() ?? '{}') as Sent) : ({ operationName: '', variables: {} } as Sent);
       tab.sent.push(body);
+      if (tab.cut.has(body.operationName)) {
+        tab.lost.push(await (await route.fetch()).json());
+        return route.abort('connectionreset');
+      }
       if (!tab.hold.has(body.operationName)) return route.continue();
       tab.held.push(body);
       if (tab.lose) tab.lost.push(await (await route.fetch()).json());
@@ -108,7 +115,101 @@ export function answerTabs(stack: () => WebStack) {
     const keys = tab.sent.filter((s) => s.operationName === 'MemberPurchase').map((s) => s.variables.input?.idempotencyKey);
     return { keys: new Set(keys).size, sends: keys.length, available: (await memberState(member)).available };
   };
-  return { staff, newMember, memberState, openTab, runUntil, purchaseAnswerLost, purchasesOf };
+  /**
+   * A new member (500 BEANS) on Gifts, the first option of "Every 100 beans" claimed: the gateway
+   * claims, its answer never reaches the page, and the page's clock is moved until the member is
+   * told the outcome is unknown. Returns the tab (nothing held any more), the Claim button, the
+   * option's name and the member's BEANS after that first claim.
+   */
+  const claimAnswerLost = async () => {
+    const member = await newMember();
+    const tab = await openTab();
+    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
+    await tab.page.getByTestId('header-balance').waitFor();
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gifts', exact: true }).click();
+    const claim = tab.page.getByRole('region', { name: 'Every 100 beans' }).getByRole('button', { name: /^Claim/ }).first();
+    await claim.waitFor();
+    const option = (await claim.innerText()).replace(/^Claim\s*/, '');
+    tab.hold.add('MemberClaimGift');
+    tab.lose = true;
+    await claim.click();
+    await until(() => tab.lost.length === 1, 'the claim answered by the gateway, the answer held');
+    const unknown = tab.page.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
+    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the member told the claim’s outcome is unknown');
+    tab.hold.clear();
+    tab.lose = false;
+    return { member, tab, claim, option, afterFirst: (await memberState(member)).available };
+  };
+  /** The everyday store, from the main navigation, once its listings show. */
+  const toStore = async (tab: Tab) => {
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    await tab.page.getByRole('link', { name: 'Everyday rewards' }).click();
+    await tab.page.getByTestId('listing').first().waitFor();
+  };
+  /** A new member (500 BEANS) in the everyday store: its first listing, its price and offer name, and the purchase dialog's locator. */
+  const memberInStore = async () => {
+    const member = await newMember();
+    const tab = await openTab();
+    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
+    await tab.page.getByTestId('header-balance').waitFor();
+    await toStore(tab);
+    const listing = tab.page.getByTestId('listing').first();
+    const price = Number((await listing.locator('strong').innerText()).replace(/\D/g, ''));
+    const name = await listing.getByRole('heading').innerText();
+    const dialog = tab.page.getByRole('dialog');
+    return { member, tab, listing, price, name, dialog };
+  };
+  /** A tab of the console signed in as the demo operator. */
+  const consoleTab = async () => {
+    const tab = await openTab();
+    await tab.page.goto('/console/');
+    await tab.page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
+    return tab;
+  };
+  /** The console's Adjust points form of `member`, found from the Customers screen and filled with +25 for `reason`. */
+  const consoleAdjust = async (tab: Tab, member: string, reason: string) => {
+    await tab.page.getByLabel("Customer id (the retailer's id)").fill(member);
+    await tab.page.getByRole('button', { name: 'Find' }).click();
+    await tab.page.getByRole('heading', { level: 1, name: `Customer ${member}` }).waitFor();
+    await tab.page.getByTestId(`staff-balance-${DEMO.currency}`).waitFor();
+    const form = tab.page.getByRole('region', { name: 'Adjust points' });
+    await form.getByLabel('Points (negative to debit)').fill('25');
+    await form.getByLabel('Reason (kept in the audit log)').fill(reason);
+    return form;
+  };
+  /** Submits `form` with its answer lost (the gateway runs it), until the operator is told the outcome is unknown. */
+  const adjustmentLost = async (tab: Tab, form: Locator) => {
+    const lostBefore = tab.lost.length;
+    tab.hold.add('ConsoleAdjustPoints');
+    tab.lose = true;
+    await form.getByRole('button', { name: 'Adjust points' }).click();
+    await until(() => tab.lost.length === lostBefore + 1, 'the adjustment answered by the gateway, the answer held');
+    const unknown = form.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
+    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the operator told the adjustment’s outcome is unknown');
+    tab.hold.clear();
+    tab.lose = false;
+  };
+  /** The idempotency keys of the adjustments the tab sent, in order. */
+  const adjustKeys = (tab: Tab) => tab.sent.filter((s) => s.operationName === 'ConsoleAdjustPoints').map((s) => s.variables.input?.idempotencyKey);
+  return { staff, newMember, memberState, openTab, runUntil, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust, adjustmentLost, adjustKeys };
+}
+
+/**
+ * answerTabs for a describe block: starts its WebStack (the apps' trusted documents only) before
+ * its tests, closes each test's browser contexts after it and the stack after the last.
+ * @returns answerTabs' helpers and `stack`, the started stack's getter
+ */
+export function answerSuite() {
+  let started: WebStack;
+  beforeAll(async () => {
+    started = await startWebStack({ PERSISTED_ONLY: 'web,console' });
+  });
+  afterEach(async () => {
+    await Promise.all(started.contexts.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => started?.close());
+  const stack = () => started;
+  return { stack, ...answerTabs(stack) };
 }
 
 /** A tab of answerTabs' `openTab`. */

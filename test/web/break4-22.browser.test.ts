@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/seed.js';
-import { answerTabs, type AnswerTab } from '../support/answer-tabs.js';
-import { startWebStack, until, type WebStack } from '../support/web-pages.js';
+import { answerSuite, type AnswerTab } from '../support/answer-tabs.js';
+import { until } from '../support/web-pages.js';
 
 /**
  * break4-22, hostile pass on web-22's kept purchase key, in a real Chromium against a real gateway
@@ -14,40 +13,11 @@ import { startWebStack, until, type WebStack } from '../support/web-pages.js';
 
 
 describe('the kept purchase key (break4-22)', () => {
-  let stack: WebStack;
-  let t: WebStack['t'];
-
-  beforeAll(async () => {
-    stack = await startWebStack({ PERSISTED_ONLY: 'web,console' });
-    t = stack.t;
-  });
-  afterEach(async () => {
-    await Promise.all(stack.contexts.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => stack?.close());
-
-  const { staff, newMember, memberState, openTab, runUntil, purchaseAnswerLost, purchasesOf } = answerTabs(() => stack);
+  const { stack, staff, newMember, memberState, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust: adjustForm, adjustmentLost, adjustKeys } = answerSuite();
   type Tab = AnswerTab;
-
   const purchaseKeys = (tab: Tab) => tab.sent.filter((s) => s.operationName === 'MemberPurchase').map((s) => s.variables.input?.idempotencyKey);
-  const toStore = async (tab: Tab) => {
-    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
-    await tab.page.getByRole('link', { name: 'Everyday rewards' }).click();
-    await tab.page.getByTestId('listing').first().waitFor();
-  };
-
-  /** A new member (500 BEANS) in the everyday store: its first listing, its price and the purchase dialog's locator. */
-  const memberInStore = async () => {
-    const member = await newMember();
-    const tab = await openTab();
-    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
-    await tab.page.getByTestId('header-balance').waitFor();
-    await toStore(tab);
-    const listing = tab.page.getByTestId('listing').first();
-    const price = Number((await listing.locator('strong').innerText()).replace(/\D/g, ''));
-    const dialog = tab.page.getByRole('dialog');
-    return { member, tab, listing, price, dialog };
-  };
+  /** The console signed in as the operator, the Adjust points form of `member` filled with +25. */
+  const consoleAdjust = (tab: Tab, member: string) => adjustForm(tab, member, 'break4-22 goodwill');
 
   test('a purchase whose answer is lost, the store left and entered again, and the offer bought again: the same key, bought once', async () => {
     const { member, tab, listing, price, dialog } = await purchaseAnswerLost();
@@ -69,7 +39,7 @@ describe('the kept purchase key (break4-22)', () => {
     await dialog.waitFor({ state: 'detached' });
     tab.hold.clear();
     const other = await newMember();
-    await tab.page.evaluate(`location.hash = ${JSON.stringify(`#token=${await t.customerToken(other, 3_600)}`)}`);
+    await tab.page.evaluate(`location.hash = ${JSON.stringify(`#token=${await stack().t.customerToken(other, 3_600)}`)}`);
     await until(async () => (await tab.page.getByTestId('header-balance').innerText()).includes('500'), "the other member's balance shown");
     await toStore(tab);
     await listing.getByRole('button', { name: /^Buy/ }).click();
@@ -105,23 +75,8 @@ describe('the kept purchase key (break4-22)', () => {
     expect(await purchasesOf(tab, member)).toEqual({ keys: 1, sends: 2, available: 500 - price });
   }, 120_000);
   test('a gift claim whose answer is lost, the Gifts screen left and entered again, claimed again: the same key, claimed once', async () => {
-    const member = await newMember();
-    const tab = await openTab();
-    await tab.page.goto(`/#token=${await t.customerToken(member, 3_600)}`);
-    await tab.page.getByTestId('header-balance').waitFor();
+    const { member, tab, claim, afterFirst } = await claimAnswerLost();
     const nav = tab.page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Gifts', exact: true }).click();
-    const list = tab.page.getByRole('region', { name: 'Every 100 beans' });
-    const claim = list.getByRole('button', { name: /^Claim/ }).first();
-    await claim.waitFor();
-    tab.hold.add('MemberClaimGift');
-    tab.lose = true;
-    await claim.click();
-    await until(() => tab.lost.length === 1, 'the claim answered by the gateway, the answer held');
-    const unknown = tab.page.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
-    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the member told the claim’s outcome is unknown');
-    const afterFirst = (await memberState(member)).available;
-    tab.hold.clear();
     await nav.getByRole('link', { name: 'Wallet', exact: true }).click();
     await nav.getByRole('link', { name: 'Gifts', exact: true }).click();
     await claim.click();
@@ -129,36 +84,6 @@ describe('the kept purchase key (break4-22)', () => {
     const keys = tab.sent.filter((s) => s.operationName === 'MemberClaimGift').map((s) => s.variables.input?.idempotencyKey);
     expect({ sends: keys.length, keys: new Set(keys).size, available: (await memberState(member)).available }).toEqual({ sends: 2, keys: 1, available: afterFirst });
   }, 120_000);
-  /** The console signed in as the operator, the Adjust points form of `member` filled with +25. */
-  const consoleAdjust = async (tab: Tab, member: string) => {
-    await tab.page.getByLabel("Customer id (the retailer's id)").fill(member);
-    await tab.page.getByRole('button', { name: 'Find' }).click();
-    await tab.page.getByRole('heading', { level: 1, name: `Customer ${member}` }).waitFor();
-    await tab.page.getByTestId(`staff-balance-${DEMO.currency}`).waitFor();
-    const form = tab.page.getByRole('region', { name: 'Adjust points' });
-    await form.getByLabel('Points (negative to debit)').fill('25');
-    await form.getByLabel('Reason (kept in the audit log)').fill('break4-22 goodwill');
-    return form;
-  };
-  const consoleTab = async () => {
-    const tab = await openTab();
-    await tab.page.goto('/console/');
-    await tab.page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
-    return tab;
-  };
-  /** Submits `form` with its answer lost (the gateway runs it), until the operator is told the outcome is unknown. */
-  const adjustmentLost = async (tab: Tab, form: ReturnType<Page['getByRole']>) => {
-    tab.hold.add('ConsoleAdjustPoints');
-    tab.lose = true;
-    await form.getByRole('button', { name: 'Adjust points' }).click();
-    await until(() => tab.lost.length === 1, 'the adjustment answered by the gateway, the answer held');
-    const unknown = form.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
-    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the operator told the adjustment’s outcome is unknown');
-    tab.hold.clear();
-    tab.lose = false;
-  };
-  const adjustKeys = (tab: Tab) => tab.sent.filter((s) => s.operationName === 'ConsoleAdjustPoints').map((s) => s.variables.input?.idempotencyKey);
-
   test("a console adjustment whose answer is lost, then the same adjustment of another customer: that customer's own key, adjusted", async () => {
     const alice = await newMember();
     const bob = await newMember();

@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
+import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { ledgerReasonText } from '../shared/ledger-reason';
-import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, ladderUnit, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
@@ -48,7 +49,7 @@ function Customer({ externalId }: { externalId: string }) {
         </p>
         <p>
           Tier: <strong>{customer.tier?.name ?? 'none'}</strong>
-          {customer.nextTier ? ` · ${formatPoints(customer.nextTier.pointsNeeded, ladderUnit(customer))} to ${customer.nextTier.name}` : ''}
+          {customer.nextTier ? ` · ${formatPoints(customer.nextTier.pointsNeeded, customer.nextTier.currency.code)} to ${customer.nextTier.name}` : ''}
           {customer.segments.length ? ` · segments: ${customer.segments.join(', ')}` : ''}
         </p>
         <div className="stats">
@@ -79,7 +80,7 @@ function Customer({ externalId }: { externalId: string }) {
           // an operator's explicit choice is sent (edges-21: an unticked box sent false, so a +150
           // goodwill counted nothing towards tiers where an integrator's +150 counted).
           const qualifying = QUALIFYING_CHOICES[String(form.get('qualifying') ?? '')];
-          const { data: result } = await adjust({
+          const { data: result, extensions } = await adjust({
             variables: {
               input: { customerExternalId: customer.externalId, currency: text(form, 'currency') ?? '', amount, reason: text(form, 'reason') ?? '', qualifying, idempotencyKey },
             },
@@ -88,9 +89,17 @@ function Customer({ externalId }: { externalId: string }) {
           // With its unit and thousands separator, as the ledger below: "Adjusted by -1000: the
           // balance is now 327." had neither (newcomer-22).
           const unit = text(form, 'currency') ?? undefined;
+          const entry = payload?.entry;
+          // Answered from an earlier submit with this key (replay-22's mark): that one adjusted, this
+          // one changed nothing; its balance is the one after that first adjustment (web-23).
+          if (entry && answeredByReplay(extensions, 'adjustPoints')) {
+            return {
+              notice: `Already adjusted by ${formatPoints(entry.amount, unit)} at ${formatDateTime(entry.createdAt)} by an earlier submit whose answer was lost: nothing more was changed. The balance was ${formatPoints(entry.balanceAfter, unit)} after it.`,
+            };
+          }
           return {
             userErrors: payload?.userErrors,
-            notice: payload?.entry ? `Adjusted by ${formatPoints(payload.entry.amount, unit)}: the balance is now ${formatPoints(payload.entry.balanceAfter, unit)}.` : undefined,
+            notice: entry ? `Adjusted by ${formatPoints(entry.amount, unit)}: the balance is now ${formatPoints(entry.balanceAfter, unit)}.` : undefined,
           };
         }}
       >

@@ -11,7 +11,7 @@ import { lazy, StrictMode, Suspense, useCallback, useMemo, useRef, useState } fr
 import { createRoot } from 'react-dom/client';
 import { Route, Router, Switch } from 'wouter';
 import { createApi } from '../shared/api';
-import { claimsOf, clearToken, loadToken, saveToken, useHandedToken } from '../shared/session';
+import { claimsOf, clearToken, dropKeptWrites, loadToken, saveToken, useHandedToken } from '../shared/session';
 import { ConsoleShell, ConsoleSignIn, RoleContext } from './shell';
 import { Customers } from './customers';
 import { Stores } from './stores';
@@ -38,6 +38,7 @@ function Root() {
   const current = useCallback(() => tokenRef.current, []);
   useHandedToken('console', client, current, setToken);
   const signOut = useCallback(() => {
+    dropKeptWrites('console'); // the operator's pending submits (web-23)
     clearToken('console');
     setToken(null);
     void client.clearStore();

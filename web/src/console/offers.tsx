@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
+import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleCreateOfferDocument, ConsoleOffersDocument, ConsoleUnpayableOffersDocument, ConsoleUpdateOfferDocument, type OfferBenefitKind } from './gql/graphql';
@@ -59,11 +60,11 @@ export function Offers() {
           onSubmit={async (form, idempotencyKey) => {
             // The form starts from the current texts, so an emptied one is meant to go: null clears it
             // (a blank text is refused by the gateway, and leaving it out would keep the old one).
-            const { data: result } = await update({
+            const { data: result, extensions } = await update({
               variables: { input: { offerId: text(form, 'offerId') ?? '', name: text(form, 'name'), description: text(form, 'description') ?? null, terms: text(form, 'terms') ?? null, idempotencyKey } },
             });
             const offer = result?.updateOffer.offer;
-            return { userErrors: result?.updateOffer.userErrors, notice: offer ? `Saved “${offer.name}” as version ${offer.version}.` : undefined };
+            return { userErrors: result?.updateOffer.userErrors, notice: offer ? `Saved “${offer.name}” as version ${offer.version}.` : undefined, replayed: answeredByReplay(extensions, 'updateOffer') };
           }}
         >
           <label htmlFor="f-offerId">Offer</label>
@@ -90,8 +91,8 @@ export function Offers() {
               return { userErrors: [{ code: 'INVALID', message: `A percent off is a number such as 15, not "${value}".` }] };
             }
             const benefit = kind === 'PERCENT_OFF' ? { kind, percentOff: Number(value) } : kind === 'AMOUNT_OFF' ? { kind, amountOff: value } : { kind, freeSku: value };
-            const { data: result } = await create({ variables: { input: { name: text(form, 'newName') ?? '', benefit, validDays: int(form, 'validDays'), idempotencyKey } } });
-            return { userErrors: result?.createOffer.userErrors, notice: 'Offer created.' };
+            const { data: result, extensions } = await create({ variables: { input: { name: text(form, 'newName') ?? '', benefit, validDays: int(form, 'validDays'), idempotencyKey } } });
+            return { userErrors: result?.createOffer.userErrors, notice: 'Offer created.', replayed: answeredByReplay(extensions, 'createOffer') };
           }}
         >
           <Field label="Name" name="newName" required />

@@ -1,4 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
+import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
 import {
@@ -182,6 +183,7 @@ export function Rules() {
         <ActionForm
           title="Set the economy rule"
           submitLabel="Set economy rule"
+          checkIn="the Economy rules table above (the currency's row)"
           onSubmit={async (form) => {
             const { data: result } = await setEconomy({
               variables: {
@@ -214,7 +216,7 @@ export function Rules() {
           title="Create a campaign"
           submitLabel="Create campaign"
           onSubmit={async (form, idempotencyKey) => {
-            const { data: result } = await createCampaign({
+            const { data: result, extensions } = await createCampaign({
               variables: {
                 input: {
                   name: text(form, 'campaignName') ?? '',
@@ -227,7 +229,7 @@ export function Rules() {
                 },
               },
             });
-            return { userErrors: result?.createCampaign.userErrors, notice: 'Campaign created.' };
+            return { userErrors: result?.createCampaign.userErrors, notice: 'Campaign created.', replayed: answeredByReplay(extensions, 'createCampaign') };
           }}
         >
           <Field label="Name" name="campaignName" required />
@@ -240,6 +242,7 @@ export function Rules() {
         <ActionForm
           title="Set an activity rule"
           submitLabel="Set activity rule"
+          checkIn="the Activity rules table above (the activity's row and its Updated time)"
           onSubmit={async (form) => {
             const { data: result } = await setActivity({
               variables: {
@@ -275,10 +278,10 @@ export function Rules() {
           submitLabel="Create gift list"
           onSubmit={async (form, idempotencyKey) => {
             const offerIds = form.getAll('giftOffers').map(String);
-            const { data: result } = await createGiftList({
+            const { data: result, extensions } = await createGiftList({
               variables: { input: { currency: text(form, 'giftCurrency') ?? '', name: text(form, 'giftName') ?? '', threshold: int(form, 'threshold') ?? 0, offerIds, maxClaims: int(form, 'maxClaims'), idempotencyKey } },
             });
-            return { userErrors: result?.createGiftList.userErrors, notice: 'Gift list created.' };
+            return { userErrors: result?.createGiftList.userErrors, notice: 'Gift list created.', replayed: answeredByReplay(extensions, 'createGiftList') };
           }}
         >
           <CurrencySelect name="giftCurrency" />

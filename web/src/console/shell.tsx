@@ -2,7 +2,7 @@ import { createContext, useContext, useEffect, useRef, useState, type FormEvent,
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
 import { problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { Frame, Loading, newIdempotencyKey, PageTitle, type NavItem } from '../shared/ui';
-import { claimsOf, currentToken } from '../shared/session';
+import { keepWrite, keptWrite } from '../shared/session';
 
 export const APP = 'Reward Gateway console';
 
@@ -83,22 +83,39 @@ export function ReadOnlyNote() {
   );
 }
 
-type Outcome = { userErrors?: readonly { code: string; message: string }[] | null; notice?: string } | undefined;
+/**
+ * What a form's write answered: the API's refusal, or the notice to show; `replayed` when the
+ * gateway answered it from an earlier submit with the same key (replay-22's mark,
+ * `answeredByReplay`): the notice then says the earlier submit did it and this one changed nothing.
+ */
+type Outcome = { userErrors?: readonly { code: string; message: string }[] | null; notice?: string; replayed?: boolean } | undefined;
 
 /**
- * The last submit of each form that got no answer (its contents and key), by operator (the console
- * token's `sub`) and form title: kept by the page, not the form (break4-22). Kept in the form, it
- * was lost when the operator left the screen, so the same adjustment submitted again after "not
- * known whether this went through" went with a new key and adjusted twice. Memory only (not across
- * a reload). A `{ current }` cell, as the useRef it replaces.
+ * A replayed submit's notice (web-23): a form sent again after "not known whether this went
+ * through" whose first submit had gone through was told "Offer created." as if created now.
  */
-const pendingSubmits = new Map<string, { current: { contents: string; key: string } | null }>();
+const replayedNotice = (notice: string | undefined) =>
+  `This was already done by an earlier submit whose answer was lost: nothing more was changed.${notice ? ` (${notice})` : ''}`;
+
+/**
+ * The last submit of a form that got no answer (its contents and key), by operator (the console
+ * token's `sub`) and form title (break4-22: kept in the form, it was lost when the operator left
+ * the screen, and the same adjustment submitted again after "not known whether this went through"
+ * went with a new key and adjusted twice). Kept in the tab's sessionStorage with the member app's
+ * kept keys (`keepWrite`, web/src/shared/session.ts), so a reload keeps it too (web-23). A
+ * `{ current }` cell, as the useRef it replaces, read and written through to the storage.
+ */
 function pendingSubmit(title: string): { current: { contents: string; key: string } | null } {
-  const token = currentToken('console');
-  const slot = JSON.stringify([(token && claimsOf(token).sub) ?? token ?? '', title]);
-  let cell = pendingSubmits.get(slot);
-  if (!cell) pendingSubmits.set(slot, (cell = { current: null }));
-  return cell;
+  const what = `form:${title}`;
+  return {
+    get current() {
+      const kept = keptWrite('console', what);
+      return kept?.contents === undefined ? null : { contents: kept.contents, key: kept.key };
+    },
+    set current(write) {
+      keepWrite('console', what, write);
+    },
+  };
 }
 
 /**
@@ -118,6 +135,8 @@ export function ActionForm({
   title,
   submitLabel,
   subject,
+  checkIn,
+  safeAgain,
   onSubmit,
   children,
 }: {
@@ -125,11 +144,15 @@ export function ActionForm({
   submitLabel: string;
   /** What the form acts on when it is not one of its fields (the customer the Adjust points form is shown for): part of the request's contents. */
   subject?: string;
+  /** Where an unkeyed form's outcome shows, for "not known whether this went through" (WriteContext; forms that send a key need none). */
+  checkIn?: string;
+  /** An unkeyed form that is harmless to send again says so instead (WriteContext). */
+  safeAgain?: string;
   onSubmit: (form: FormData, idempotencyKey: string) => Promise<Outcome>;
   children: ReactNode;
 }) {
   const { role } = useRole();
-  const { held, problem, setProblem, send } = useGuardedSend();
+  const { held, problem, setProblem, send } = useGuardedSend({ checkIn, safeAgain });
   const [notice, setNotice] = useState<string | null>(null);
   /** The key of the last submit that got no answer, and the contents it was for: kept by the page per operator and form (pendingSubmits). */
   const pending = pendingSubmit(title);
@@ -149,8 +172,9 @@ export function ActionForm({
     const form = event.currentTarget;
     const data = new FormData(form);
     const contents = JSON.stringify([subject ?? null, [...data.entries()].map(([name, value]) => [name, String(value)])]);
-    if (pending.current?.contents !== contents) pending.current = { contents, key: newIdempotencyKey() };
-    const key = pending.current.key;
+    let kept = pending.current;
+    if (kept?.contents !== contents) pending.current = kept = { contents, key: newIdempotencyKey() };
+    const key = kept.key;
     setNotice(null);
     return send(async () => {
       setRefocus(true);
@@ -158,7 +182,7 @@ export function ActionForm({
       pending.current = null;
       if (outcome?.userErrors?.length) setProblem(problemOfUserError(outcome.userErrors[0]));
       else {
-        setNotice(outcome?.notice ?? 'Saved.');
+        setNotice(outcome?.replayed ? replayedNotice(outcome.notice) : (outcome?.notice ?? 'Saved.'));
         form.reset();
       }
     });

@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
+import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, type ApiProblem } from '../shared/errors';
 import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PageTitle } from '../shared/ui';
 import {
@@ -32,7 +33,7 @@ export function Stores() {
       const { data: result } = await removeListing({ variables: { input: { listingId } } });
       if (result?.removeListing.userErrors.length) setProblem(problemOfUserError(result.removeListing.userErrors[0]));
     } catch (e) {
-      setProblem(problemOf(e));
+      setProblem(problemOf(e, { checkIn: "the store's Listings table above (whether the offer is still listed)" }));
     }
   };
 
@@ -94,7 +95,7 @@ export function Stores() {
           title="Add a listing"
           submitLabel="Add listing"
           onSubmit={async (form, idempotencyKey) => {
-            const { data: result } = await addListing({
+            const { data: result, extensions } = await addListing({
               variables: {
                 input: {
                   storeId: text(form, 'storeId') ?? '',
@@ -106,7 +107,7 @@ export function Stores() {
                 },
               },
             });
-            return { userErrors: result?.addListing.userErrors, notice: 'Listing added.' };
+            return { userErrors: result?.addListing.userErrors, notice: 'Listing added.', replayed: answeredByReplay(extensions, 'addListing') };
           }}
         >
           <label htmlFor="f-storeId">Store</label>
@@ -132,6 +133,7 @@ export function Stores() {
         <ActionForm
           title="Create a store"
           submitLabel="Create store"
+          checkIn="the stores listed above (its name and code)"
           onSubmit={async (form) => {
             const tiers = list(form, 'tiers');
             const { data: result } = await createStore({

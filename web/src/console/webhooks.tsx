@@ -66,7 +66,7 @@ export function Webhooks() {
       if (refused) setProblem(problemOfUserError(refused));
       else setNotice(`${messageId} is being sent again.`);
     } catch (e) {
-      setProblem(problemOf(e));
+      setProblem(problemOf(e, { checkIn: `the Failed deliveries table below (${messageId} leaves it once it is being sent again)` }));
     }
   };
 

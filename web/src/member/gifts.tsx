@@ -1,7 +1,8 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { answeredByReplay } from '../shared/api';
 import { dropKeptKey, keptKey } from '../shared/session';
 import { MemberClaimGiftDocument, MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument } from './gql/graphql';
 import { APP } from './shell';
@@ -38,11 +39,14 @@ export function Gifts() {
       const key = keptKey('web', `gift:${slot}`);
       setDone(null);
       setRefocus(true);
-      const { data: result } = await claim({ variables: { input: { giftListId: listId, optionId, idempotencyKey: key } } });
+      const { data: result, extensions } = await claim({ variables: { input: { giftListId: listId, optionId, idempotencyKey: key } } });
       const payload = result?.claimGift;
       if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
       dropKeptKey('web', `gift:${slot}`);
-      setDone(`Claimed “${name}”: it is in your wallet.`);
+      // Answered from the first claim with this key (replay-22's mark): that claim went through, say
+      // when, not "Claimed" as if claimed now (web-23).
+      const first = answeredByReplay(extensions, 'claimGift') ? payload?.issuedOffer?.createdAt : undefined;
+      setDone(first ? `You had already claimed “${name}” on ${formatLocalDateTime(first)}: that first try went through, so nothing more was used. It is in your wallet.` : `Claimed “${name}”: it is in your wallet.`);
     });
 
   return (

@@ -9,7 +9,7 @@ import { StrictMode, useCallback, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Route, Switch } from 'wouter';
 import { createApi } from '../shared/api';
-import { clearToken, currentToken, loadToken, saveToken, useHandedToken } from '../shared/session';
+import { clearToken, currentToken, dropKeptWrites, loadToken, saveToken, useHandedToken } from '../shared/session';
 import { MemberShell } from './shell';
 import { SignIn } from './sign-in';
 import { Profile } from './profile';
@@ -38,6 +38,9 @@ function Root() {
   useHandedToken('web', client, current, switched);
   const signOut = useCallback(
     (because?: string) => {
+      // The member's own choice forgets their kept write keys; a sign-out the gateway forced keeps
+      // them for their next sign-in (dropKeptWrites, web-23).
+      if (because === undefined) dropKeptWrites('web');
       clearToken('web');
       setSignedOutBecause(because ?? null);
       setToken(null);

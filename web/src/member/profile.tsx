@@ -1,6 +1,6 @@
 import { useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { formatLocalDateTime, formatMoney, formatPoints, ladderUnit, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, formatMoney, formatPoints, Loading, PageTitle } from '../shared/ui';
 import { MemberProfileDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -9,9 +9,6 @@ export function Profile() {
   const query = useQuery(MemberProfileDocument);
   const { data, error } = query;
   const me = data?.me;
-  // The ladder counts the points of its tier's currency: the same unit as the balance, not "points"
-  // beside "BEANS" (newcomer-22). A member without a tier has one balance to go by, or none.
-  const unit = ladderUnit(me);
   return (
     <>
       <PageTitle app={APP}>My points</PageTitle>
@@ -64,7 +61,9 @@ export function Profile() {
               {me.nextTier ? (
                 <>
                   <p>
-                    {formatPoints(me.nextTier.pointsNeeded, unit)} more to earn for {me.nextTier.name}
+                    {/* In the next tier's own currency (NextTier.currency, web-23): the member's tier or one
+                        balance told the unit, and said "BEANS" for a tier counting STARS. */}
+                    {formatPoints(me.nextTier.pointsNeeded, me.nextTier.currency.code)} more to earn for {me.nextTier.name}
                   </p>
                   <div
                     className="progress"

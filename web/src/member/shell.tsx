@@ -21,12 +21,13 @@ type LiveState = 'connecting' | 'connected' | 'offline' | 'closed';
 /**
  * Codes of a failed resume-point read (`lastEventId`) that reading again can mend: the gateway busy
  * (SERVICE_UNAVAILABLE, RATE_LIMITED, SHUTTING_DOWN, a 503/429), no answer (NETWORK: fetch failed;
- * NO_ANSWER: nothing came within POINT_ANSWER_WITHIN_MS), or a fault on its side (INTERNAL_SERVER_ERROR,
+ * NO_ANSWER: nothing came within POINT_ANSWER_WITHIN_MS; OFFLINE: the browser is offline, and the
+ * wait ends when it is back online, web-23), or a fault on its side (INTERNAL_SERVER_ERROR,
  * also a proxy's 502/504). The shell reads again
  * after `retryWaitMs` until it is answered (live-22). UNAUTHENTICATED signs the member out; any
  * other code (the app's version unknown to the gateway, FORBIDDEN) is shown with "Try again".
  */
-export const POINT_RETRIED_CODES: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'NETWORK', 'NO_ANSWER', 'INTERNAL_SERVER_ERROR']);
+export const POINT_RETRIED_CODES: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'NETWORK', 'NO_ANSWER', 'OFFLINE', 'INTERNAL_SERVER_ERROR']);
 
 /**
  * How long one attempt to read the resume point waits for its answer (milliseconds; `answerWithin`):
@@ -299,7 +300,7 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       {failure ? <ProblemAlert problem={problemOf(failure)} onRetry={startFailed ? undefined : retryOf(profile)} /> : null}
       {failure && problemOf(failure).code === 'UNAUTHENTICATED' ? (
         <p>
-          <button type="button" onClick={() => onSignOut()}>
+          <button type="button" onClick={() => onSignOut(problemOf(failure).message)}>
             Sign in again
           </button>
         </p>

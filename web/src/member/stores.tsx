@@ -2,7 +2,8 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { formatLocalExclusiveEnd, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { answeredByReplay } from '../shared/api';
 import { dropKeptKey, keptKey } from '../shared/session';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
 import { APP } from './shell';
@@ -48,7 +49,7 @@ export function Store({ code }: { code: string }) {
   const { data, error } = storeQuery;
   const store = data?.node?.__typename === 'RewardStore' ? data.node : undefined;
   const [buying, setBuying] = useState<Listing | null>(null);
-  const [bought, setBought] = useState<{ name: string; code: string } | null>(null);
+  const [bought, setBought] = useState<Bought | null>(null);
   // Where the keyboard's focus goes when the dialog closes (newcomer-21: it was left on the body, so
   // the next Tab started again at the top): the Buy button that opened it, or, once bought, the
   // notice saying what was bought (that Buy button may be disabled by then).
@@ -78,8 +79,15 @@ export function Store({ code }: { code: string }) {
       {stores.data && !storeRef ? <p role="alert">This store is not open to you.</p> : null}
       {storeRef && !store && !error ? <Loading what="offers" /> : null}
       {bought ? (
-        <div className="notice" role="status" ref={notice} tabIndex={-1}>
-          Bought “{bought.name}”. It is in your <Link href="/wallet">wallet</Link> with code <span className="code">{bought.code}</span>.
+        <div className="notice" role="status" ref={notice} tabIndex={-1} data-replayed={bought.alreadyAt ? 'true' : undefined}>
+          {bought.alreadyAt ? (
+            <>
+              You had already bought “{bought.name}” on {formatLocalDateTime(bought.alreadyAt)}: that first try went through, so nothing more was spent.
+            </>
+          ) : (
+            <>Bought “{bought.name}”.</>
+          )}{' '}
+          It is in your <Link href="/wallet">wallet</Link> with code <span className="code">{bought.code}</span>.
         </div>
       ) : null}
       {store ? (
@@ -153,11 +161,25 @@ function focusOpenerOrItsCard(button: HTMLButtonElement | null): void {
 }
 
 /**
- * The confirmation step. `idempotencyKey` is the listing's until a purchase of it is answered bought
+ * A purchase answered: the offer's name, its code, and, when the gateway answered it from an earlier
+ * request with the same key (replay-22's mark), when that first purchase was made.
+ */
+interface Bought {
+  name: string;
+  code: string;
+  /** The first purchase's time (ISO) when this answer was a replay of it; null for a purchase made now. */
+  alreadyAt: string | null;
+}
+
+/**
+ * The confirmation step. An answer marked a replay (`answeredByReplay`: a "Try again" after an
+ * unknown outcome, or the dialog opened again, whose first request had bought) says when the
+ * purchase was made and that nothing more was spent, not "Bought" as if bought now (web-23).
+ * `idempotencyKey` is the listing's until a purchase of it is answered bought
  * (the store keeps it across openings of the dialog), used for every retry, so a retry after a lost
  * answer or an answer that never came (OUTCOME_UNKNOWN) never buys twice.
  */
-function ConfirmPurchase({ listing, currency, idempotencyKey: key, onDone }: { listing: Listing; currency: string; idempotencyKey: string; onDone: (bought: { name: string; code: string } | null) => void }) {
+function ConfirmPurchase({ listing, currency, idempotencyKey: key, onDone }: { listing: Listing; currency: string; idempotencyKey: string; onDone: (bought: Bought | null) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   // One send at a time, none before the gateway's "not before" (its retryAfter).
   const { held, problem, setProblem, send } = useGuardedSend();
@@ -172,7 +194,7 @@ function ConfirmPurchase({ listing, currency, idempotencyKey: key, onDone }: { l
 
   const confirm = () =>
     send(async () => {
-      const { data } = await purchase({
+      const { data, extensions } = await purchase({
         variables: { input: { listingId: listing.id, idempotencyKey: key } },
       });
       const result = data?.purchaseOffer;
@@ -181,6 +203,7 @@ function ConfirmPurchase({ listing, currency, idempotencyKey: key, onDone }: { l
         onDone({
           name: listing.offer.name,
           code: result.purchase.issuedOffer.code,
+          alreadyAt: answeredByReplay(extensions, 'purchaseOffer') ? result.purchase.createdAt : null,
         });
     });
 

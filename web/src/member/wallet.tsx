@@ -13,6 +13,18 @@ const STATUS_TEXT: Record<string, { text: string; tone: string }> = {
   VOIDED: { text: 'Voided', tone: 'off' },
 };
 
+/**
+ * How an offer came to the member, said with when (`IssuedOffer.source`, `createdAt`): where the
+ * wallet said "Version 1", the offer's version, an operator's word that told a member nothing
+ * (newcomer-22, web-23). A source the app does not know yet says only when.
+ */
+const SOURCE_TEXT: Record<string, string> = {
+  PURCHASE: 'Bought',
+  GIFT: 'Claimed as a gift',
+  CAMPAIGN: 'Received from a promotion',
+  STAFF: 'Given to you by the program',
+};
+
 /** Offers the member holds: the code as text and as a QR code for the till, state and expiry. */
 export function Wallet() {
   const query = useQuery(MemberWalletDocument);
@@ -31,7 +43,9 @@ export function Wallet() {
           return (
             <li key={item.id} className="card" data-testid="wallet-item" data-status={item.status} data-code={item.code}>
               <h2>{item.offer.name}</h2>
-              <p className="muted">Version {item.offer.version}</p>
+              <p className="muted" data-testid="wallet-origin">
+                {SOURCE_TEXT[item.source] ?? 'Added'} {formatLocalDateTime(item.createdAt)}
+              </p>
               <p>
                 <span className={`badge ${status.tone}`} data-testid="wallet-status">
                   {status.text}

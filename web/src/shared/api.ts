@@ -55,7 +55,8 @@ export interface OwnRetriesContext {
  * each after `retryWaitMs` (capped full jitter, never sooner than the gateway's hint). Mutations
  * pass through untouched: the screen that sent one shows the problem and when to try again
  * (a purchase keeps its idempotency key for that); so do queries whose caller retries them
- * (`OwnRetriesContext`).
+ * (`OwnRetriesContext`). An `OfflineError` (the browser is offline: `answerWithin`) is not a
+ * TypeError and is handed to the screen at once; the client reads again on `online` (web-23).
  */
 export const retryBusyQueries = new ApolloLink((operation, forward) => {
   if (operation.operationType !== OperationTypeNode.QUERY || (operation.getContext() as OwnRetriesContext).ownRetries) return forward(operation);
@@ -113,10 +114,19 @@ export const QUERY_ANSWER_WITHIN_MS = 20_000;
 export const MUTATION_ANSWER_WITHIN_MS = 30_000;
 
 /**
- * An attempt given up by `answerWithin`: no answer (not even headers) within its wait. A TypeError
- * (as fetch's "Failed to fetch"), so `retryBusyQueries` sends a query again as for a network
- * failure. For a mutation the request may have reached the gateway and run: `problemOf` reads it
- * as OUTCOME_UNKNOWN, whose sentence depends on `keyed`.
+ * Why a write's answer never came, so its outcome is unknown (the request may have reached the
+ * gateway and run): `timeout`, no answer within its wait (web-22); `cut`, fetch failed ("Failed to
+ * fetch": the connection broke or was refused; the app cannot tell whether the request had left,
+ * web-23); `offline`, the browser went offline while it waited (web-23).
+ */
+export type NoAnswerReason = 'timeout' | 'cut' | 'offline';
+
+/**
+ * An attempt that got no answer: given up by `answerWithin` (no answer, not even headers, within its
+ * wait, or the browser went offline meanwhile), or a mutation whose fetch failed. A TypeError (as
+ * fetch's "Failed to fetch"), so `retryBusyQueries` sends a query again as for a network failure.
+ * For a mutation the request may have reached the gateway and run: `problemOf` reads it as
+ * OUTCOME_UNKNOWN, whose sentence depends on `reason` and `keyed`.
  */
 export class NoAnswerError extends TypeError {
   /**
@@ -124,17 +134,39 @@ export class NoAnswerError extends TypeError {
    * @param keyed whether its variables carry `input.idempotencyKey`: sent again with the same key, it
    *   answers the first outcome and has no second effect (SPEC: "a repeat with the same key returns
    *   the first result and has no second effect, also when the two arrive at once")
-   * @param ms the wait that passed (milliseconds)
+   * @param reason why no answer came (NoAnswerReason)
+   * @param ms the wait that passed (milliseconds; `timeout` only)
    */
   constructor(
     readonly operationType: OperationTypeNode,
     readonly keyed: boolean,
-    ms: number,
+    readonly reason: NoAnswerReason = 'timeout',
+    ms = 0,
   ) {
-    super(`No answer within ${ms / 1000} s.`);
+    super(reason === 'timeout' ? `No answer within ${ms / 1000} s.` : reason === 'offline' ? 'The browser went offline before the answer came.' : 'The connection failed before the answer came.');
     this.name = 'NoAnswerError';
   }
 }
+
+/**
+ * A request the app did not send, or a read it gave up, because the browser is offline
+ * (`navigator.onLine` false when it was to be sent, or its `offline` event while it waited; web-23).
+ * Not a TypeError: `retryBusyQueries` does not send it again on its back-off (its waits, with a
+ * query's answer wait, held a screen at "Loading…" for about 87 s on a dead network); the screen
+ * says "offline" at once and the client reads its failed screens again on the browser's `online`
+ * event (`createApi`). A mutation is failed with it only when it was never sent: one in flight
+ * when the browser goes offline is a `NoAnswerError` (`offline`), its outcome unknown.
+ */
+export class OfflineError extends Error {
+  /** @param operationType the operation's kind (`query`, `mutation`) */
+  constructor(readonly operationType: OperationTypeNode) {
+    super('The browser is offline.');
+    this.name = 'OfflineError';
+  }
+}
+
+/** Whether the browser says it has no network at all (`navigator.onLine` false). True online means only "a network": not that the gateway answers. */
+export const browserOffline = () => typeof navigator !== 'undefined' && navigator.onLine === false;
 
 /** Whether an operation's variables carry an idempotency key (`input.idempotencyKey`, the API's shape for keyed mutations). */
 const keyedOf = (variables: Record<string, unknown> | undefined) => {
@@ -151,27 +183,72 @@ const keyedOf = (variables: Record<string, unknown> | undefined) => {
  * is not sent again. Without it a request the network left hanging (a half-open connection, a proxy
  * that holds it) held its screen at "Loading…" until the browser gave up (minutes): fetch has no
  * timeout of its own (live-22 gave one to the resume-point read only; web-22 to every operation).
+ *
+ * The browser's own word on its network (web-23): an operation is not sent while `navigator.onLine`
+ * is false, and one waiting when the `offline` event comes is given up at once (`OfflineError`; a
+ * mutation in flight: `NoAnswerError` `offline`). A mutation whose fetch fails ("Failed to fetch",
+ * a TypeError) is a `NoAnswerError` `cut`: the request may have arrived, its outcome is unknown
+ * (it said "The server cannot be reached", as if nothing had happened).
  */
 export const answerWithin = new ApolloLink((operation, forward) => {
-  const ms =
-    (operation.getContext() as AnswerWithinContext).answerWithinMs ??
-    (operation.operationType === OperationTypeNode.QUERY ? QUERY_ANSWER_WITHIN_MS : operation.operationType === OperationTypeNode.MUTATION ? MUTATION_ANSWER_WITHIN_MS : 0);
-  if (!ms) return forward(operation);
+  const type = operation.operationType;
+  if (type !== OperationTypeNode.QUERY && type !== OperationTypeNode.MUTATION) return forward(operation);
+  const ms = (operation.getContext() as AnswerWithinContext).answerWithinMs ?? (type === OperationTypeNode.QUERY ? QUERY_ANSWER_WITHIN_MS : MUTATION_ANSWER_WITHIN_MS);
+  const keyed = keyedOf(operation.variables);
   return new Observable((observer) => {
+    if (browserOffline()) {
+      observer.error(new OfflineError(type));
+      return;
+    }
     const controller = new AbortController();
     operation.setContext(({ fetchOptions }: { fetchOptions?: RequestInit }) => ({ fetchOptions: { ...fetchOptions, signal: controller.signal } }));
-    const timer = setTimeout(() => controller.abort(new NoAnswerError(operation.operationType, keyedOf(operation.variables), ms)), ms);
+    const timer = ms ? setTimeout(() => controller.abort(new NoAnswerError(type, keyed, 'timeout', ms)), ms) : undefined;
+    const wentOffline = () => controller.abort(type === OperationTypeNode.MUTATION ? new NoAnswerError(type, keyed, 'offline') : new OfflineError(type));
+    window.addEventListener('offline', wentOffline);
+    const settled = () => {
+      clearTimeout(timer);
+      window.removeEventListener('offline', wentOffline);
+    };
+    // fetch's own failure (not our abort): a write's outcome is unknown; a read with the browser
+    // offline is not retried on the back-off.
+    const failureOf = (error: unknown) => {
+      if (!(error instanceof TypeError) || error instanceof NoAnswerError) return error;
+      if (type === OperationTypeNode.MUTATION) return new NoAnswerError(type, keyed, browserOffline() ? 'offline' : 'cut');
+      return browserOffline() ? new OfflineError(type) : error;
+    };
     const current = forward(operation).subscribe({
       next: (result) => observer.next(result),
-      error: (error: unknown) => (clearTimeout(timer), observer.error(error)),
-      complete: () => (clearTimeout(timer), observer.complete()),
+      error: (error: unknown) => (settled(), observer.error(failureOf(error))),
+      complete: () => (settled(), observer.complete()),
     });
     return () => {
-      clearTimeout(timer);
+      settled();
       current.unsubscribe();
     };
   });
 });
+
+/**
+ * Reads again, when the browser's `online` event comes, every screen's query that failed (web-23):
+ * a screen told "offline" mends itself once the network is back, without the member's "Try again".
+ */
+function readAgainWhenOnline(client: ApolloClient): void {
+  window.addEventListener('online', () => {
+    for (const query of client.getObservableQueries('active')) if (query.getCurrentResult().error) void query.refetch().catch(() => undefined);
+  });
+}
+
+/**
+ * Whether the gateway answered the mutation field `field` (its response name: the alias, else the
+ * field's name) from an earlier request with the same key instead of running it (replay-22: the
+ * response's `extensions.idempotentReplays` lists the replayed fields' paths, `[["purchaseOffer"]]`).
+ * Its `data` is then the first answer's, byte for byte: what was done, and when, is the first time's.
+ * @param extensions a mutation result's `extensions` (Apollo Client hands them over with `data`)
+ */
+export function answeredByReplay(extensions: Record<string, unknown> | undefined, field: string): boolean {
+  const paths = extensions?.idempotentReplays;
+  return Array.isArray(paths) && paths.some((path) => Array.isArray(path) && path.length === 1 && path[0] === field);
+}
 
 /** The operation's registered id: codegen's `sha256:<hex>` without its prefix. */
 export function operationId(document: DocumentNode): string {
@@ -192,7 +269,7 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
     retry: () => false,
     disable: () => false,
   });
-  return new ApolloClient({
+  const client = new ApolloClient({
     link: ApolloLink.from([auth, retryBusyQueries, answerWithin, trusted, new HttpLink({ uri: '/graphql' })]),
     // Relay connections that screens page with fetchMore({ after }): the cache appends each page
     // (Apollo's relayStylePagination), so no screen merges edges by hand.
@@ -213,6 +290,8 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
     }),
     defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },
   });
+  readAgainWhenOnline(client);
+  return client;
 }
 
 /** How long after the socket opened, and after each pong, the app pings the gateway (graphql-ws `keepAlive`, milliseconds). */

@@ -6,7 +6,7 @@
 import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { OperationTypeNode } from 'graphql';
-import { NoAnswerError } from './api';
+import { NoAnswerError, OfflineError, type NoAnswerReason } from './api';
 import { retryAfterOfHeader } from './backoff';
 
 export const ERROR_MESSAGES: Record<string, string> = {
@@ -36,6 +36,8 @@ export const ERROR_MESSAGES: Record<string, string> = {
   NETWORK: 'The server cannot be reached. Check your connection and try again.',
   // No answer within the app's wait (web/src/shared/api.ts `answerWithin`): a read after its retries
   NO_ANSWER: 'The server did not answer in time. Check your connection and try again.',
+  // The browser says it is offline (api.ts `OfflineError`): the screen reads again once it is back
+  OFFLINE: 'You are offline. This reads again by itself once your connection is back.',
   // userErrors
   INSUFFICIENT_POINTS: 'You do not have enough points for this.',
   OUT_OF_STOCK: 'This is sold out.',
@@ -79,25 +81,54 @@ function fromCode(code: string, serverMessage?: string, reference?: string, retr
 
 const secondsOf = (value: unknown) => (typeof value === 'number' && value > 0 ? value : undefined);
 
-/**
- * A mutation that got no answer within its wait (`NoAnswerError`): it may have run. Keyed, sending
- * it again with the same idempotency key answers the first outcome and has no second effect (SPEC:
- * "a repeat with the same key returns the first result and has no second effect, also when the two
- * arrive at once"), so the screen offers that; unkeyed, the member or operator is told to look first.
- */
-const OUTCOME_UNKNOWN = {
-  keyed: 'No answer came in time, so it is not known whether this went through. Try again: it is sent as the same request, so it cannot happen twice.',
-  unkeyed: 'No answer came in time, so it is not known whether this went through. Check before you send it again.',
+/** The first sentence of OUTCOME_UNKNOWN by why no answer came (api.ts `NoAnswerReason`). */
+const OUTCOME_UNKNOWN_WHY: Record<NoAnswerReason, string> = {
+  timeout: 'No answer came in time, so it is not known whether this went through.',
+  // "Failed to fetch" after the request may have left (web-23: it said "The server cannot be
+  // reached", as if nothing had been sent)
+  cut: 'The connection failed before an answer came, so it is not known whether this went through.',
+  offline: 'Your device went offline before an answer came, so it is not known whether this went through.',
 };
+
+/** What a screen knows about its write that `problemOf` cannot: where its outcome shows. */
+export interface WriteContext {
+  /**
+   * Where the member or operator sees whether an unkeyed write went through, named as the screen
+   * names it ("the State column of the Partners table"): OUTCOME_UNKNOWN's "Check … before you
+   * send it again" says where to look (web-23: it said "Check before you send it again", nowhere).
+   */
+  checkIn?: string;
+  /** For an unkeyed write that is harmless to repeat, the sentence saying so (said instead of "Check …"). */
+  safeAgain?: string;
+}
+
+/**
+ * A mutation that got no answer (`NoAnswerError`: none within its wait, the connection failed, the
+ * browser went offline): it may have run. Keyed, sending it again with the same idempotency key
+ * answers the first outcome and has no second effect (SPEC: "a repeat with the same key returns
+ * the first result and has no second effect, also when the two arrive at once"), so the screen
+ * offers that; unkeyed, the member or operator is told where to look first (`WriteContext.checkIn`).
+ */
+function outcomeUnknown(error: NoAnswerError, write: WriteContext): ApiProblem {
+  const next = error.keyed
+    ? 'Try again: it is sent as the same request, so it cannot happen twice.'
+    : (write.safeAgain ?? `Check ${write.checkIn ?? 'whether it was done'} before you send it again.`);
+  return { code: 'OUTCOME_UNKNOWN', message: `${OUTCOME_UNKNOWN_WHY[error.reason]} ${next}` };
+}
 
 /**
  * One problem to show for whatever a request failed with. A `NoAnswerError` is NO_ANSWER for a read
- * and OUTCOME_UNKNOWN for a write (its sentence says whether sending it again is safe).
+ * and OUTCOME_UNKNOWN for a write (its sentence says why, and whether sending it again is safe or
+ * where to check first: `write`); an `OfflineError` is OFFLINE (for a write: nothing was sent).
  */
-export function problemOf(error: unknown): ApiProblem {
+export function problemOf(error: unknown, write: WriteContext = {}): ApiProblem {
   if (error instanceof NoAnswerError) {
     if (error.operationType !== OperationTypeNode.MUTATION) return fromCode('NO_ANSWER');
-    return { code: 'OUTCOME_UNKNOWN', message: error.keyed ? OUTCOME_UNKNOWN.keyed : OUTCOME_UNKNOWN.unkeyed };
+    return outcomeUnknown(error, write);
+  }
+  if (error instanceof OfflineError) {
+    if (error.operationType !== OperationTypeNode.MUTATION) return fromCode('OFFLINE');
+    return { code: 'OFFLINE', message: 'You are offline, so nothing was sent. Try again once your connection is back.' };
   }
   if (CombinedGraphQLErrors.is(error)) {
     const first = error.errors[0];
@@ -124,7 +155,7 @@ export function problemOfUserError(userError: { code: string; message: string })
 }
 
 /** Codes of a failed read that reading again may mend: the alert offers "Try again" for them (`ProblemAlert`'s `onRetry`). */
-const RETRYABLE_READ_CODES = new Set(['NETWORK', 'NO_ANSWER', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL_SERVER_ERROR']);
+const RETRYABLE_READ_CODES = new Set(['NETWORK', 'NO_ANSWER', 'OFFLINE', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL_SERVER_ERROR']);
 
 /**
  * An alert with the message (announced by screen readers) and, for server faults, a reference.
@@ -163,10 +194,11 @@ export function retryOf(query: { error?: unknown; refetch: () => Promise<unknown
  * twice, but it would be a second answer to wait for), and not again before the gateway's
  * "not before" of the last problem (`retryAfter` of a 429/503: RATE_LIMITED, SERVICE_UNAVAILABLE,
  * SHUTTING_DOWN) has passed. Used by the purchase, the gift claim and the console's forms.
+ * @param write where an unkeyed write's outcome shows (`WriteContext`), for its OUTCOME_UNKNOWN
  * @returns `held` (true while a send runs or the hint runs: disable the buttons), the last
  *   `problem` and its setter, and `send`, which runs `write` unless held and shows what it threw.
  */
-export function useGuardedSend(): {
+export function useGuardedSend(write: WriteContext = {}): {
   held: boolean;
   problem: ApiProblem | null;
   setProblem: (problem: ApiProblem | null) => void;
@@ -177,6 +209,8 @@ export function useGuardedSend(): {
   const [sending, setSending] = useState(false);
   const inFlight = useRef(false);
   const notBefore = useRef(0);
+  const context = useRef(write);
+  context.current = write;
   useEffect(() => {
     if (!problem?.retryAfter) return setWaiting(false);
     notBefore.current = Date.now() + problem.retryAfter * 1000;
@@ -192,7 +226,7 @@ export function useGuardedSend(): {
     try {
       await write();
     } catch (error) {
-      setProblem(problemOf(error));
+      setProblem(problemOf(error, context.current));
     } finally {
       inFlight.current = false;
       setSending(false);

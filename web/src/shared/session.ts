@@ -32,35 +32,111 @@ export function loadToken(app: AppName): string | null {
   return currentToken(app);
 }
 
-/** Kept write keys by app, member and subject (see keptKey): the page's, not a screen's. */
-const keptKeys = new Map<string, string>();
-const keptKeyName = (app: AppName, what: string) => {
+/**
+ * Where the signed-in member's (or operator's) kept writes live: one sessionStorage entry per app
+ * and person (the token's `sub`, the token itself when it has none), a JSON object by subject
+ * (web-23). sessionStorage, not memory: a member told "not known whether this went through" who
+ * reloaded the page and bought the same offer again sent a new key and paid twice (break4-22 kept
+ * them in memory). sessionStorage is the tab's, as the token is: it survives a reload and ends
+ * with the tab; another tab of the same member has its own (a second tab's purchase is a purchase
+ * of its own, as before).
+ */
+const keptName = (app: AppName) => {
   const token = currentToken(app);
-  return JSON.stringify([app, (token && claimsOf(token).sub) ?? token ?? '', what]);
+  return `reward-gateway:${app}:kept:${(token && claimsOf(token).sub) ?? token ?? ''}`;
 };
+
+/**
+ * One kept write: its idempotency key and, for a console form, the contents it was sent with (a
+ * changed form is a new request with a new key: the gateway refuses a key reused for other input).
+ */
+export interface KeptWrite {
+  key: string;
+  contents?: string;
+}
+
+/**
+ * The page's own copy of each entry, for when sessionStorage refuses a write (a private window's
+ * quota) or cannot be read: the keys then last as long as the page, as before web-23, and never
+ * change from one read to the next (a screen asks for its key at every render).
+ */
+const keptInPage = new Map<string, Record<string, KeptWrite>>();
+
+/** The signed-in person's kept writes by subject ({} when none). */
+function keptWrites(app: AppName): Record<string, KeptWrite> {
+  const name = keptName(app);
+  try {
+    const stored = sessionStorage.getItem(name);
+    const parsed: unknown = stored === null ? null : JSON.parse(stored);
+    if (parsed && typeof parsed === 'object') return parsed as Record<string, KeptWrite>;
+  } catch {
+    // unreadable: the page's copy
+  }
+  return { ...keptInPage.get(name) };
+}
+
+/** Keeps (`write`) or forgets (null) the signed-in person's write of `what`; the entry goes when nothing is left. */
+export function keepWrite(app: AppName, what: string, write: KeptWrite | null): void {
+  const name = keptName(app);
+  const all = keptWrites(app);
+  if (write) all[what] = write;
+  else delete all[what];
+  if (Object.keys(all).length) keptInPage.set(name, all);
+  else keptInPage.delete(name);
+  try {
+    if (Object.keys(all).length) sessionStorage.setItem(name, JSON.stringify(all));
+    else sessionStorage.removeItem(name);
+  } catch {
+    // storage full or refused: kept for this page only (keptInPage)
+  }
+}
+
+/** The signed-in person's kept write of `what`, if any (see keptKey, and the console's pendingSubmit). */
+export function keptWrite(app: AppName, what: string): KeptWrite | null {
+  return keptWrites(app)[what] ?? null;
+}
 
 /**
  * The idempotency key (a random UUID) of a write the signed-in member means to make once: a
  * listing's purchase (`purchase:<listingId>`), a gift list option's claim (`gift:<listId>/<optionId>`).
  * The same key is answered for the same member and subject until `dropKeptKey` (the write answered
- * done), whichever screen asks and however often it was left and entered again: a member told
- * "not known whether this went through" who leaves the store and buys the same offer again sends the
- * first key, and the gateway answers the first purchase instead of buying again (break4-22; web-22
- * kept it in the store screen, which forgot it when left). Kept in memory only (not across a
- * reload), per member: the token's `sub` (the token itself when it has none), so a token handed
- * over for another member never sends this member's key. A refused write keeps its key: the
- * gateway frees the key of a refusal (README "Idempotency"), so the retry is a new request.
+ * done), whichever screen asks, however often it was left and entered again, and across reloads of
+ * the tab (web-23): a member told "not known whether this went through" who leaves the store, or
+ * reloads, and buys the same offer again sends the first key, and the gateway answers the first
+ * purchase instead of buying again (break4-22; web-22 kept it in the store screen). Kept in the
+ * tab's sessionStorage per member (`keptName`), so a token handed over for another member never
+ * sends this member's key; forgotten when the member signs out (`dropKeptWrites`). A refused write
+ * keeps its key: the gateway frees the key of a refusal (README "Idempotency"), so the retry is a
+ * new request. No expiry of its own: a purchase's or a gift claim's key answers the first outcome
+ * past IDEMPOTENCY_RETENTION_HOURS too (README), and past it any other key is a first request to
+ * the gateway, as a new key would be.
  */
 export function keptKey(app: AppName, what: string): string {
-  const name = keptKeyName(app, what);
-  let kept = keptKeys.get(name);
-  if (!kept) keptKeys.set(name, (kept = crypto.randomUUID()));
-  return kept;
+  const kept = keptWrite(app, what);
+  if (kept) return kept.key;
+  const key = crypto.randomUUID();
+  keepWrite(app, what, { key });
+  return key;
 }
 
 /** Forgets the kept key of `what` for the signed-in member (see keptKey): its write was answered done, the next is a new one. */
 export function dropKeptKey(app: AppName, what: string): void {
-  keptKeys.delete(keptKeyName(app, what));
+  keepWrite(app, what, null);
+}
+
+/**
+ * Forgets every kept write of the signed-in person (call before the token goes): the person chose
+ * to sign out, so the next one on this device starts clean. A sign-out the gateway forced (an
+ * expired or refused token) keeps them: the same person signing in again may still be waiting to
+ * learn whether a purchase went through.
+ */
+export function dropKeptWrites(app: AppName): void {
+  keptInPage.delete(keptName(app));
+  try {
+    sessionStorage.removeItem(keptName(app));
+  } catch {
+    // nothing kept
+  }
 }
 
 /** The session's token, if any (what every request and live connection sends). */

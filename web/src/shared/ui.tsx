@@ -144,14 +144,6 @@ export const formatExclusiveEnd = (iso: string) =>
 /** A start (inclusive) as "from 1 Jan 2027 (UTC)", with its time ("from 1 Jan 2027, 15:00 UTC") when it is not a UTC midnight. */
 export const formatStart = (iso: string) => `from ${atUtcMidnight(iso) ? formatUtcDate(iso) : formatDateTime(iso)}`;
 export const formatPoints = (n: number | string, code?: string) => `${Number(n).toLocaleString('en-GB')}${code ? ` ${code}` : ''}`;
-/**
- * The unit a customer's tier ladder counts in ("523 BEANS to Gold"): the currency code of their
- * tier, or of their one balance when they have no tier yet; undefined (no unit) when neither tells.
- * The member app and the console say it alike (newcomer-22, polish-22): "points" beside "BEANS
- * available" read as two units.
- */
-export const ladderUnit = (customer: { tier?: { currency: { code: string } } | null; balances: readonly { currency: { code: string } }[] } | null | undefined) =>
-  customer?.tier?.currency.code ?? (customer?.balances.length === 1 ? customer.balances[0].currency.code : undefined);
 /** A signed change of points with its unit, "+1,000 BEANS" / "-80 BEANS" (0 unsigned), as the history and the live feed say it. */
 export const formatPointsChange = (n: number, code?: string) => `${n > 0 ? '+' : ''}${formatPoints(n, code)}`;
 
