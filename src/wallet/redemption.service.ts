@@ -129,24 +129,37 @@ const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartner
  * the till before its end and reported late is live for it, and one presented after its end is
  * EXPIRED, whenever the sale arrives (till-23; the request's clock misjudged both). An offer past
  * its end that the sweep already wrote EXPIRED reads live too, so the answer does not depend on
- * whether the sweep ran (SPEC §4, Time), unless something else ended it with the end: a staff
- * replacement of it exists (the customer has it again) or a returned sale took it back (an offer
- * it awarded, or one that offer's replacements stand for, written EXPIRED by the return past its
- * end: voidLockedOffers). Those two are read only for an offer ended between the two moments (a
- * CASE's subplans run lazily).
+ * whether the sweep ran (SPEC §4, Time). Such an offer, live only at `validAt`, may have been ended
+ * otherwise since its end: the redemption asks `takenBackSinceItsEnd` before it uses it.
  * With `validAt` = `now`, exactly `issued_offer_status_at` at `now`.
  */
 function tillStatusAt(now: Date, validAt: Date): RawBuilder<string> {
   if (validAt.getTime() >= now.getTime()) return sql`issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now})`;
-  const endedSince = sql`io.expires_at > ${validAt}::timestamptz and io.expires_at <= ${now}::timestamptz`;
-  const notTakenBack = sql`not exists (select 1 from issued_offer r where r.replaces_id = io.id)
-        and not exists (with recursive up(id, replaces_id) as (
-                          select io.id, io.replaces_id
-                          union all select o.id, o.replaces_id from issued_offer o join up on o.id = up.replaces_id)
-                        select 1 from transaction_award w where w.issued_offer_id in (select id from up) and w.reversed_at is not null)`;
-  return sql`(case when io.status in ('ISSUED', 'LOCKED', 'EXPIRED') and ${endedSince} and ${notTakenBack}
+  return sql`(case when io.status in ('ISSUED', 'LOCKED', 'EXPIRED') and io.expires_at > ${validAt}::timestamptz and io.expires_at <= ${now}::timestamptz
                    then issued_offer_status_at(case when io.status = 'EXPIRED' then 'ISSUED' else io.status end, io.lock_expires_at, null, ${now})
                    else issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) end)`;
+}
+
+/**
+ * Whether an offer past its end, read live for a sale dated before it (tillStatusAt), was ended
+ * otherwise since: a staff replacement of it exists (the customer has it again), or a returned sale
+ * took it back (an offer it awarded, or one that offer's replacements stand for, up the
+ * `replaces` chain: written EXPIRED, not VOIDED, by a return past its end, voidLockedOffers). A
+ * statement of its own, asked under the offer's row lock: a return or a replacement that committed
+ * while the sale waited for the row is seen (its snapshot is taken after the lock; the statement
+ * that waited reads the new row but sees other tables as they were before the wait: a late sale
+ * sent with the return redeemed the returned sale's offer). Asked only for such a late sale.
+ */
+async function takenBackSinceItsEnd(em: SqlEntityManager, issuedOfferId: number): Promise<boolean> {
+  const row = await queryOne<{ takenBack: boolean }>(
+    em,
+    sql`select exists (select 1 from issued_offer r where r.replaces_id = ${issuedOfferId})
+            or exists (with recursive up(id, replaces_id) as (
+                         select io.id, io.replaces_id from issued_offer io where io.id = ${issuedOfferId}
+                         union all select o.id, o.replaces_id from issued_offer o join up on o.id = up.replaces_id)
+                       select 1 from transaction_award w where w.issued_offer_id in (select id from up) and w.reversed_at is not null) as "takenBack"`,
+  );
+  return row?.takenBack ?? false;
 }
 
 /**
@@ -391,6 +404,8 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
            for update of io`,
   );
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
+  const liveOnlyAtItsDate = r.validAt !== undefined && row.expiresAt !== null && new Date(row.expiresAt).getTime() <= r.now.getTime();
+  if (liveOnlyAtItsDate && (await takenBackSinceItsEnd(em, row.id))) throw notRedeemable();
   // "Names no lockId" only to the partner whose basket holds it: another partner's till never had
   // that lockId, and being sent for it read as a lock of its own forgotten (break-19).
   if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeldOf(row, r.partnerId, r.lockId);

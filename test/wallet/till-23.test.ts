@@ -92,6 +92,14 @@ describe('the till at the edges of time (till-23)', () => {
     expect(res.errors).toBeUndefined();
     return res.data!.redeemOffer;
   };
+  /** An earning program whose campaign awards every sale a free-muffin offer (valid 30 days): its money and point currency. */
+  const muffinCampaign = async (prefix: string) => {
+    const program = await earningProgram(t, prefix);
+    const muffin = await createOffer(t);
+    const window = { startsAt: new Date(t.clock.now().getTime() - HOUR).toISOString(), endsAt: new Date(t.clock.now().getTime() + 90 * 24 * HOUR).toISOString() };
+    ok(await t.gql(CreateCampaignDocument, { input: { name: unique('muffin'), currency: program.currency, ...window, conditions: {}, outcome: { offerId: muffin.id } } as never }, t.operatorToken));
+    return program;
+  };
   const lock = async (code: string, lockId: string, ttlSeconds: number) =>
     ok(await t.gql(LockOfferDocument, { code, lockId, ttlSeconds }, { apiKey: till.apiKey })).lockOffer.issuedOffer!;
   const release = async (code: string, lockId: string) => dataOf(await t.gql(ReleaseOfferDocument, { code, lockId }, { apiKey: till.apiKey })).releaseOffer;
@@ -150,10 +158,7 @@ describe('the till at the edges of time (till-23)', () => {
     });
 
     it("an offer a returned sale took back past its end (written EXPIRED by the return) is not redeemed by a late sale dated before the end", async () => {
-      const { money, currency } = await earningProgram(t, 'R23');
-      const muffin = await createOffer(t);
-      const window = { startsAt: new Date(t.clock.now().getTime() - HOUR).toISOString(), endsAt: new Date(t.clock.now().getTime() + 90 * 24 * HOUR).toISOString() };
-      ok(await t.gql(CreateCampaignDocument, { input: { name: unique('muffin'), currency, ...window, conditions: {}, outcome: { offerId: muffin.id } } as never }, t.operatorToken));
+      const { money, currency } = await muffinCampaign('R23');
       const customer = await createCustomer(t, currency);
       const first = await submitSale(t, { credential: { apiKey: till.apiKey } }, customer.externalId, money, 5);
       await t.jobs.runner.runUntilIdle();
@@ -173,6 +178,51 @@ describe('the till at the edges of time (till-23)', () => {
       const late = await sale({ ...saleInput(customer.externalId, new Date(end - HOUR), [awarded.code]), currency: money });
       expect(late.userErrors.map((e) => e.code)).toEqual(['OFFER_NOT_REDEEMABLE']);
       expect(await storedStatus(awarded.id)).toBe('EXPIRED');
+    });
+
+    it('a late sale and the return of the sale that awarded its offer, sent at once, many times: the offer is kept by the return or refused to the sale, never both lost', async () => {
+      const { money, currency } = await muffinCampaign('Q23');
+      const rounds = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const customer = await createCustomer(t, currency);
+          const first = await submitSale(t, { credential: { apiKey: till.apiKey } }, customer.externalId, money, 5);
+          return { customer, first };
+        }),
+      );
+      await t.jobs.runner.runUntilIdle();
+      const awarded = await Promise.all(
+        rounds.map(async ({ customer }) => {
+          const [row] = await t.sql<{ id: number; code: string; expires_at: Date }>(
+            `select io.id, io.code, io.expires_at from issued_offer io join customer c on c.id = io.customer_id where c.external_id = $1`,
+            [customer.externalId],
+          );
+          return row;
+        }),
+      );
+      const end = Math.max(...awarded.map((a) => new Date(a.expires_at).getTime()));
+      moveTo(end + HOUR);
+      const outcomes = await Promise.all(
+        rounds.map(async ({ customer, first }, i) => {
+          const [returned, late] = await Promise.all([
+            t.gql<{ reverseTransaction: { offersKept: { code: string }[] | null; userErrors: unknown[] } }, unknown>(
+              `mutation($externalId: String!) { reverseTransaction(input: { externalId: $externalId, reason: "returned" }) { offersKept { code } userErrors { code } } }`,
+              { externalId: first },
+              { apiKey: till.apiKey },
+            ),
+            sale({ ...saleInput(customer.externalId, new Date(new Date(awarded[i].expires_at).getTime() - HOUR), [awarded[i].code]), currency: money }),
+          ]);
+          const kept = ok(returned).reverseTransaction;
+          expect(kept.userErrors).toEqual([]);
+          return { kept: (kept.offersKept ?? []).map((o) => o.code), sold: late.userErrors.length === 0, stored: await storedStatus(awarded[i].id), code: awarded[i].code };
+        }),
+      );
+      for (const o of outcomes) {
+        // Sale first: redeemed, and the return keeps it. Return first: taken back (EXPIRED), the sale refused.
+        expect([
+          { kept: [o.code], sold: true, stored: 'REDEEMED', code: o.code },
+          { kept: [], sold: false, stored: 'EXPIRED', code: o.code },
+        ]).toContainEqual(o);
+      }
     });
   });
 
