@@ -77,6 +77,14 @@ export class SalesTransaction {
   @Property({ type: 'text', nullable: true })
   lockId?: string | null;
 
+  /**
+   * What the sale's answer said of its `lockId` when it went unused for some of its codes (no
+   * basket's lock held them: `SubmitTransactionPayload.notice`, till-23); null otherwise. Kept so a
+   * repeat of the sale answers the same, as its first answer (Migration20261203100000).
+   */
+  @Property({ type: 'text', nullable: true })
+  lockNotice?: string | null;
+
   @Enum({ items: () => TransactionStatus, default: TransactionStatus.RECEIVED })
   status: TransactionStatus & Opt = TransactionStatus.RECEIVED;
 

@@ -63,7 +63,10 @@ export class TransactionResolver {
   @Mutation(() => SubmitTransactionPayload, { description: 'A sale from a till: accepted at once (RECEIVED) and processed in the background.' })
   submitTransaction(@Arg('input') input: SubmitTransactionInput, @Context() ctx: RequestCtx) {
     const partner = requirePartnerScope(ctx, 'transactions:write');
-    return payloadOf(async () => ({ transaction: await submitTransaction(ctx, partner, input) }));
+    return payloadOf(async () => {
+      const transaction = await submitTransaction(ctx, partner, input);
+      return { transaction, notice: transaction.lockNotice ?? null };
+    });
   }
 
   @Mutation(() => ReverseTransactionPayload, { description: 'A return: undoes what the sale earned and awarded, once.' })

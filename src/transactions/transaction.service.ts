@@ -15,7 +15,7 @@ import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { lockAccounts, notBeforeWrites, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
-import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, voidLockedOffers } from '../wallet/redemption.service.js';
+import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, unusedLockNotice, voidLockedOffers } from '../wallet/redemption.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { applicability, fromMinor, notApplicableMessage, saleTotal, termsOf, toMinor } from './pricing.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
@@ -32,7 +32,7 @@ const TRANSACTION_HEAD = columnsOf(SalesTransaction, 't', [
 ]);
 const TRANSACTION_TOTAL = castColumn(SalesTransaction, 't', 'total', 'text');
 const TRANSACTION_DISCOUNT = castColumn(SalesTransaction, 't', 'discount', 'text');
-const TRANSACTION_TAIL = columnsOf(SalesTransaction, 't', ['pointsAwarded', 'receivedAt', 'processedAt', 'reversedAt', 'offersNotAwarded']);
+const TRANSACTION_TAIL = columnsOf(SalesTransaction, 't', ['pointsAwarded', 'receivedAt', 'processedAt', 'reversedAt', 'offersNotAwarded', 'lockNotice']);
 const TRANSACTION_COLUMNS: RawBuilder<TransactionRow> = sql<
   Selected<typeof TRANSACTION_HEAD> & Selected<typeof TRANSACTION_TOTAL> & Selected<typeof TRANSACTION_DISCOUNT> & Selected<typeof TRANSACTION_TAIL>
 >`${TRANSACTION_HEAD}, ${TRANSACTION_TOTAL}, ${TRANSACTION_DISCOUNT}, ${TRANSACTION_TAIL}`;
@@ -189,8 +189,10 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
     const { enqueued: wasEnqueued, ...row } = head;
     const inserted = row as TransactionRow;
     enqueued = wasEnqueued;
-    await applyOffers(em, partner, d, inserted, lines, now);
-    return inserted;
+    const lockNotice = await applyOffers(em, partner, d, inserted, lines, now);
+    // Kept with the sale (one statement, only when there is something to say), so its repeats answer it too.
+    if (lockNotice !== null) await query(em, sql`update sales_transaction set lock_notice = ${lockNotice} where id = ${inserted.id}`);
+    return { ...inserted, lockNotice };
   });
   // After the commit, outside it: see wakeWorkers.
   if (enqueued) wakeWorkers(ctx.em, PROCESS_TRANSACTION, (error) => ctx.log.warn({ err: error }, 'job wake-up not sent; workers will poll'));
@@ -258,7 +260,12 @@ async function retriedFromBeforeTheUpgrade(em: SqlEntityManager, scope: string, 
 
 /**
  * Redeems the offers a sale names and checks that each applies to its basket, in the sale's
- * transaction: any refusal rolls the whole sale back and the offers stay as they were. Codes are
+ * transaction: any refusal rolls the whole sale back and the offers stay as they were. Each offer's
+ * expiry is judged at the sale's moment, min(occurredAt, now) as its processing reads it
+ * (`occurredAtOf`), its lock at `now` (tillStatusAt, till-23): an offer presented before its end
+ * and reported late is redeemed; one presented after its end is OFFER_NOT_REDEEMABLE. Answers what
+ * the sale's payload says of a `lockId` no basket's lock used for some of its codes (each such code
+ * as the till sent it, with RedeemOffer's sentence: `unusedLockNotice`), or null. Codes are
  * redeemed in a fixed order (so two sales naming the same offers cannot deadlock on their rows),
  * then priced in the order processing applies them (by issued offer id), so the discount checked
  * here is the one the processor takes. Refusals name the code as the till sent it
@@ -266,21 +273,33 @@ async function retriedFromBeforeTheUpgrade(em: SqlEntityManager, scope: string, 
  * the offer's channels, money (an amount off or a maximum discount in another money than the
  * sale's), SKUs, categories or amount do not fit the basket (see `applicability`).
  */
-async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: SubmitData, sale: TransactionRow, lines: SaleLine[], now: Date): Promise<void> {
+async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: SubmitData, sale: TransactionRow, lines: SaleLine[], now: Date): Promise<string | null> {
   const sent = (d.offerCodes ?? []).map(normalizeOfferCode);
   const field = (code: string) => ['input', 'offerCodes', String(sent.indexOf(code))];
+  const validAt = new Date(Math.min(d.occurredAt.getTime(), now.getTime()));
   const redeemed: { id: number; code: string; moneyCurrency: string | null; offer: OfferVersionRow }[] = [];
+  const notices: string[] = [];
   for (const code of [...new Set(sent)].sort()) {
     try {
-      redeemed.push(
-        await redeemIssuedOffer(em, { code, lockId: d.lockId ?? null, customerId: sale.customerId, partnerId: partner.partnerId, transactionRef: d.externalId, saleChecks: true, now }),
-      );
+      const r = await redeemIssuedOffer(em, {
+        code,
+        lockId: d.lockId ?? null,
+        customerId: sale.customerId,
+        partnerId: partner.partnerId,
+        transactionRef: d.externalId,
+        saleChecks: true,
+        now,
+        validAt,
+      });
+      redeemed.push(r);
+      const notice = unusedLockNotice(r.unusedLock, d.lockId ?? '');
+      if (notice !== null) notices.push(`Offer code ${JSON.stringify(d.offerCodes![sent.indexOf(code)])}: ${notice}`);
     } catch (error) {
       if (error instanceof UserErrorException) throw refuse(error.code, error.message, field(code));
       throw error;
     }
   }
-  if (redeemed.length === 0) return;
+  if (redeemed.length === 0) return null;
   redeemed.sort((a, b) => a.id - b.id);
   const terms = redeemed.map((r) => termsOf(r.offer, r.moneyCurrency));
   const { priced, refused } = applicability(lines, { channel: d.channel ?? null, currency: d.currency }, terms);
@@ -291,6 +310,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
   for (const [i, r] of redeemed.entries()) {
     await db(em).insertInto('TransactionOffer').values({ transaction: sale.id, issuedOffer: r.id, discount: fromMinor(priced.perOffer[i], minorDigits(d.currency)) }).execute();
   }
+  return notices.length ? notices.join(' ') : null;
 }
 
 export interface ReversalOutcome {

@@ -171,7 +171,11 @@ export class SubmitTransactionInput {
   @SaleTotalFits()
   lines!: TransactionLineInput[];
 
-  @Field(() => [String], { nullable: true, description: 'Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code.' })
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code. Each offer's expiry is judged at the sale's moment (occurredAt, or when the sale arrived if that is earlier), its lock when the sale arrives.",
+  })
   @MaxItems(20, 'code')
   @NotBlank({ each: true })
   offerCodes?: string[] | null;
@@ -187,6 +191,13 @@ export class SubmitTransactionInput {
 export class SubmitTransactionPayload {
   @Field(() => SalesTransaction, { nullable: true })
   transaction?: SalesTransaction | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Said of a sale that was taken, for the till to log or show; null when there is nothing to say. Today: the lockId sent held no lock on some of its offer codes (never locked, released, or its lock had run out), so each such code, named, was redeemed as an unlocked one is, as RedeemOfferPayload.notice says it. A repeat of the sale answers the same.',
+  })
+  notice?: string | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

@@ -96,7 +96,9 @@ export class IssuedOffer {
    * The last lock a till released with releaseOffer (replay-22): its basket (`lockId` as the partner
    * named it), its partner and when. Kept after the code is locked, redeemed or released again, so
    * that a release sent again (a retry after a lost answer) is told its lock was released and when,
-   * rather than "no lock"; only that partner is told. A lock that ran out is not a release.
+   * rather than "no lock"; only that partner is told. A lock that ran out and was then cleared
+   * (the sweep, a redemption, a return, another basket's lock) is recorded here too, with
+   * `releasedLockRanOut` (till-23).
    */
   @Property({ type: 'text', nullable: true })
   releasedLockId?: string | null;
@@ -108,6 +110,13 @@ export class IssuedOffer {
   /** When the last released lock was released (see releasedLockId). */
   @Property({ type: 'timestamptz', nullable: true })
   lockReleasedAt?: Date | null;
+
+  /**
+   * The recorded lock (releasedLockId) ran out rather than being released by its till: then
+   * `lockReleasedAt` is when it ran out (its lock expiry). Migration20261203100000 (till-23).
+   */
+  @Property({ type: 'boolean', default: false })
+  releasedLockRanOut: boolean & Opt = false;
 
   @Property({ type: 'timestamptz', nullable: true })
   expiresAt?: Date | null;

@@ -21,8 +21,11 @@ import { issuedColumns, recordWalletChange, type IssuedOfferRow, type WalletChan
  * The wallet at the till: a partner's basket locks an issued offer, redeems it (at most once, ever)
  * or releases it. Every operation takes the offer's row lock (`FOR UPDATE`) and decides on the
  * status as it is at `now` (`issued_offer_status_at`: a lock past its expiry reads ISSUED, an offer
- * past its expiry EXPIRED), so concurrent tills queue on the row and the second one sees what the
- * first committed. Refusals throw `UserErrorException` and so roll the caller's transaction back.
+ * past its expiry EXPIRED; a sale's redemption judges the offer's expiry at the sale's own moment
+ * instead: tillStatusAt), so concurrent tills queue on the row and the second one sees what the
+ * first committed. A lock that ran out is kept in the release record when it is cleared
+ * (recordRunOutLock), so its basket is told so, and when. Refusals throw `UserErrorException` and
+ * so roll the caller's transaction back.
  */
 
 export const LOCK_TTL_SECONDS = { default: 300, min: 10, max: 3600 } as const;
@@ -47,7 +50,30 @@ type TillRow = IssuedOfferRow &
     offerBenefitKind: EntityRow<OfferVersion>['benefitKind'];
     offerAmountOff: EntityRow<OfferVersion>['amountOff'];
     offerMaxDiscount: EntityRow<OfferVersion>['maxDiscount'];
-  };
+  } & RanOutLock;
+
+/**
+ * The last lock on an issued offer that ended by running out rather than by a release or a
+ * redemption (ranOutLockColumns), as of `now`: its basket, partner and end; all null when none.
+ */
+interface RanOutLock {
+  ranOutLockId: string | null;
+  ranOutLockPartnerId: number | null;
+  lockRanOutAt: Date | null;
+}
+
+/**
+ * RanOutLock of `issued_offer io` at `now`: a lock the row still holds but that ran out (not swept
+ * yet), else the one the release record keeps as run out (`released_lock_ran_out`: swept, or
+ * cleared by a redemption, a void or another basket's lock). The same answer whether or not the
+ * sweep ran (SPEC §4, Time).
+ */
+function ranOutLockColumns(now: Date): RawBuilder<RanOutLock> {
+  const ranOut = lockRanOutBy(now);
+  return sql`case when ${ranOut} then io.lock_id when io.released_lock_ran_out then io.released_lock_id end as "ranOutLockId",
+             case when ${ranOut} then io.lock_partner_id when io.released_lock_ran_out then io.released_lock_partner_id end as "ranOutLockPartnerId",
+             case when ${ranOut} then io.lock_expires_at when io.released_lock_ran_out then io.lock_released_at end as "lockRanOutAt"`;
+}
 
 /** What a void or a sweep reads of an issued offer (the status as of `now`). */
 type WalletKey = Pick<IssuedOfferRow, 'id' | 'customerId'>;
@@ -88,13 +114,71 @@ const lockHeld = (named = true) =>
     ['input', 'lockId'],
   );
 
+/**
+ * LOCK_HELD for a till whose basket `lockId` had locked the code and whose lock ran out before
+ * another basket took it (RanOutLock of the row): "The lock of basket … ran out at <ISO>. Another
+ * basket holds this offer now." (till-23: "Another basket holds this offer." read as a lock never
+ * taken). Only to that basket's partner; anyone else gets `lockHeld`.
+ */
+function lockHeldOf(row: TillRow, partnerId: number, lockId: string | null): UserErrorException {
+  if (lockId !== null && row.ranOutLockId === lockId && row.ranOutLockPartnerId === partnerId && row.lockRanOutAt !== null) {
+    return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, row.lockRanOutAt)} Another basket holds this offer now.`, ['input', 'lockId']);
+  }
+  return lockHeld(lockId !== null || row.lockPartnerId !== partnerId);
+}
+
 const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartnerId']);
 
-/** What a till's lock or redemption reads: of `io`, joined to its version as `ov` (one join, not a subquery per column). */
-const tillColumns = (now: Date): RawBuilder<TillRow> =>
-  sql`${issuedColumns(now)}, ${LOCK_HOLDER_COLUMNS},
+/**
+ * An issued offer's status (of `io`) for a till's use of it: its lock as of `now`, its expiry as of
+ * `validAt` (at or before `now`), the moment the use is about. A sale carries its own moment
+ * (submitTransaction: its `occurredAt`, no later than when it reached us), so an offer presented at
+ * the till before its end and reported late is live for it, and one presented after its end is
+ * EXPIRED, whenever the sale arrives (till-23; the request's clock misjudged both). An offer past
+ * its end that the sweep already wrote EXPIRED reads live too, so the answer does not depend on
+ * whether the sweep ran (SPEC §4, Time). Such an offer, live only at `validAt`, may have been ended
+ * otherwise since its end: the redemption asks `takenBackSinceItsEnd` before it uses it.
+ * With `validAt` = `now`, exactly `issued_offer_status_at` at `now`.
+ */
+function tillStatusAt(now: Date, validAt: Date): RawBuilder<string> {
+  if (validAt.getTime() >= now.getTime()) return sql`issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now})`;
+  return sql`(case when io.status in ('ISSUED', 'LOCKED', 'EXPIRED') and io.expires_at > ${validAt}::timestamptz and io.expires_at <= ${now}::timestamptz
+                   then issued_offer_status_at(case when io.status = 'EXPIRED' then 'ISSUED' else io.status end, io.lock_expires_at, null, ${now})
+                   else issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) end)`;
+}
+
+/**
+ * Whether an offer past its end, read live for a sale dated before it (tillStatusAt), was ended
+ * otherwise since: a staff replacement of it exists (the customer has it again), or a returned sale
+ * took it back (an offer it awarded, or one that offer's replacements stand for, up the
+ * `replaces` chain: written EXPIRED, not VOIDED, by a return past its end, voidLockedOffers). A
+ * statement of its own, asked under the offer's row lock: a return or a replacement that committed
+ * while the sale waited for the row is seen (its snapshot is taken after the lock; the statement
+ * that waited reads the new row but sees other tables as they were before the wait: a late sale
+ * sent with the return redeemed the returned sale's offer). Asked only for such a late sale.
+ */
+async function takenBackSinceItsEnd(em: SqlEntityManager, issuedOfferId: number): Promise<boolean> {
+  const row = await queryOne<{ takenBack: boolean }>(
+    em,
+    sql`select exists (select 1 from issued_offer r where r.replaces_id = ${issuedOfferId})
+            or exists (with recursive up(id, replaces_id) as (
+                         select io.id, io.replaces_id from issued_offer io where io.id = ${issuedOfferId}
+                         union all select o.id, o.replaces_id from issued_offer o join up on o.id = up.replaces_id)
+                       select 1 from transaction_award w where w.issued_offer_id in (select id from up) and w.reversed_at is not null) as "takenBack"`,
+  );
+  return row?.takenBack ?? false;
+}
+
+/**
+ * What a till's lock or redemption reads: of `io`, joined to its version as `ov` (one join, not a
+ * subquery per column), with the status as of `now` or, for a sale's redemption, its expiry as of
+ * the sale's moment `validAt` (tillStatusAt).
+ */
+const tillColumns = (now: Date, validAt: Date = now): RawBuilder<TillRow> =>
+  sql`${issuedColumns(now, tillStatusAt(now, validAt))}, ${LOCK_HOLDER_COLUMNS},
       ${customerStatusNow(sql`io.customer_id`)} is not distinct from ${CustomerStatus.ACTIVE}::text as "customerActive",
-      ov.channels as "offerChannels", ov.benefit_kind as "offerBenefitKind", ov.amount_off::text as "offerAmountOff", ov.max_discount::text as "offerMaxDiscount"`;
+      ov.channels as "offerChannels", ov.benefit_kind as "offerBenefitKind", ov.amount_off::text as "offerAmountOff", ov.max_discount::text as "offerMaxDiscount",
+      ${ranOutLockColumns(now)}`;
 
 /**
  * An offer restricted to channels is refused (OFFER_NOT_APPLICABLE, nothing changes) when the till
@@ -147,8 +231,35 @@ async function lockRowByCode(em: SqlEntityManager, code: string, now: Date): Pro
 
 const WALLET_KEY_COLUMNS = columnsOf(IssuedOffer, 'io', ['id', 'customerId']);
 
-/** The SET list that clears an issued offer's lock (a release, a redemption, a void). */
-export const CLEAR_LOCK = sql`lock_id = null, lock_partner_id = null, lock_expires_at = null`;
+/** The SET list that clears an issued offer's lock columns, nothing more (a release by its holder, which records itself). */
+const LOCK_CLEARED = sql`lock_id = null, lock_partner_id = null, lock_expires_at = null`;
+
+/** Of `issued_offer io`: its lock ran out by `now` but the row still holds it (stored LOCKED, not yet swept). */
+const lockRanOutBy = (now: Date) => sql<boolean>`(io.status = 'LOCKED' and io.lock_expires_at <= ${now}::timestamptz)`;
+
+/**
+ * The SET list that keeps a lock that ran out (`ranOut`: lockRanOutBy) in the release record (`released_lock_*`, with
+ * `released_lock_ran_out` and its end as `lock_released_at`) before the lock's columns are cleared
+ * or overwritten, and keeps the record as it is otherwise. `also`: a further case (a condition and
+ * the record's values then, as `[condition, lockId, partnerId, at, ranOut]`) tried after it (lockOffer's own
+ * basket). Right-hand sides read the row before the update, so it goes in the same SET list as the
+ * lock's new values (till-23: a lock cleared by the sweep after it ran out left nothing, and its
+ * till's later release or redemption was told "no lock").
+ */
+function recordRunOutLock(ranOut: RawBuilder<boolean>, also?: [RawBuilder<boolean>, RawBuilder<unknown>, RawBuilder<unknown>, RawBuilder<unknown>, RawBuilder<unknown>]): RawBuilder<unknown> {
+  const otherwise = (i: 1 | 2 | 3 | 4, kept: RawBuilder<unknown>) => (also ? sql`when ${also[0]} then ${also[i]} else ${kept}` : sql`else ${kept}`);
+  return sql`released_lock_id = case when ${ranOut} then io.lock_id ${otherwise(1, sql`io.released_lock_id`)} end,
+             released_lock_partner_id = case when ${ranOut} then io.lock_partner_id ${otherwise(2, sql`io.released_lock_partner_id`)} end,
+             lock_released_at = case when ${ranOut} then io.lock_expires_at ${otherwise(3, sql`io.lock_released_at`)} end,
+             released_lock_ran_out = case when ${ranOut} then true ${otherwise(4, sql`io.released_lock_ran_out`)} end`;
+}
+
+/**
+ * The SET list that clears an issued offer's lock (a redemption, a void, the sweep, a revoked
+ * partner's locks) as of `now`, a lock that had run out kept in the release record first
+ * (recordRunOutLock).
+ */
+export const clearLock = (now: Date) => sql`${recordRunOutLock(lockRanOutBy(now))}, ${LOCK_CLEARED}`;
 
 export interface LockRequest {
   code: string;
@@ -181,21 +292,23 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
       throw notRedeemable();
     }
     const renewing = row.status === IssuedOfferStatus.LOCKED;
-    if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeld();
+    if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeldOf(row, partner.partnerId, request.lockId);
     checkChannel(row, request.channel);
     checkCurrency(row, request.currency);
     // This basket's lock, taken again, is no longer the one it released (break4-22): its record of
     // that release (released_lock_*, replay-22) is cleared, so a release once this lock ran out
     // is not told "already released … at" the earlier time. Another basket's record stays.
-    const releasedHere = sql`io.released_lock_partner_id = ${partner.partnerId} and io.released_lock_id = ${request.lockId}`;
+    // Another basket's lock that ran out and is taken over here is recorded first (till-23), as the
+    // sweep would have: its till's later release is told it ran out, and when. This basket's own
+    // run-out lock is not: it holds a new one now.
+    const releasedHere = sql<boolean>`(io.released_lock_partner_id = ${partner.partnerId} and io.released_lock_id = ${request.lockId})`;
+    const othersRanOut = sql<boolean>`(${lockRanOutBy(now)} and not (io.lock_partner_id = ${partner.partnerId} and io.lock_id = ${request.lockId}))`;
     const [locked] = await query(
       em,
       sql<IssuedOfferRow>`update issued_offer io
              set status = 'LOCKED', lock_id = ${request.lockId}, lock_partner_id = ${partner.partnerId},
                  lock_expires_at = least(greatest(${now}::timestamptz, io.updated_at) + (${until}::timestamptz - ${now}::timestamptz), io.expires_at),
-                 released_lock_id = case when ${releasedHere} then null else io.released_lock_id end,
-                 released_lock_partner_id = case when ${releasedHere} then null else io.released_lock_partner_id end,
-                 lock_released_at = case when ${releasedHere} then null else io.lock_released_at end,
+                 ${recordRunOutLock(othersRanOut, [releasedHere, sql`null`, sql`null`, sql`null`, sql`false`])},
                  updated_at = greatest(io.updated_at, ${now})
            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)}
           returning ${issuedColumns(now)}`,
@@ -212,8 +325,10 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
  * redeemed the code, when and for which sale (a till releasing the basket's codes after the sale
  * redeemed them read "no lock" as a lock lost to someone: polish-22), or, to the partner whose
  * basket `lockId` released the code's last released lock, that it did and when (a release sent
- * again after a lost answer: replay-22; the release records `released_lock_*`). Any other partner
- * still gets the first sentence whatever the code is, so it learns nothing it could not before.
+ * again after a lost answer: replay-22; the release records `released_lock_*`), or, to the partner
+ * whose basket `lockId` held the code's last lock and let it run out, that it ran out and when
+ * (RanOutLock, till-23: it read "no lock"). Any other partner still gets the first sentence
+ * whatever the code is, so it learns nothing it could not before.
  */
 export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { code: string; lockId: string }): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
@@ -223,7 +338,7 @@ export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { 
     if (!row || !holds(row, partner.partnerId, request.lockId)) {
       // Asked for every refusal, an unknown code's too, as lockOffer asks (break-19): asked only of
       // redeemed codes, the statement's time would tell which codes exist.
-      const mine = await endedByPartner(em, partner.partnerId, request.code, request.lockId);
+      const mine = await endedByPartner(em, partner.partnerId, request.code, request.lockId, now);
       if (mine?.redeemedAt) {
         throw refuse(
           UserErrorCode.LOCK_NOT_HELD,
@@ -231,6 +346,7 @@ export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { 
           ['input', 'lockId'],
         );
       }
+      if (mine?.lockRanOutAt) throw refuse(UserErrorCode.LOCK_NOT_HELD, `${lockRanOut(request.lockId, mine.lockRanOutAt)} There is no lock left to release.`, ['input', 'lockId']);
       if (mine?.lockReleasedAt) {
         throw refuse(
           UserErrorCode.LOCK_NOT_HELD,
@@ -244,7 +360,7 @@ export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { 
     const [released] = await query(
       em,
       sql<IssuedOfferRow>`update issued_offer io set status = 'ISSUED', released_lock_id = io.lock_id, released_lock_partner_id = io.lock_partner_id,
-                                 lock_released_at = greatest(io.updated_at, ${now}), ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
+                                 lock_released_at = greatest(io.updated_at, ${now}), released_lock_ran_out = false, ${LOCK_CLEARED}, updated_at = greatest(io.updated_at, ${now})
                            where io.id = ${row.id} and ${partnerStillHolds(partner.partnerId)} returning ${issuedColumns(now)}`,
     );
     if (!released) await refuseIfRevoked(em, partner.partnerId);
@@ -269,6 +385,11 @@ export interface RedemptionRequest {
   /** A sale's own redemption: its `applicability` checks the offer's money against the sale's (see checkCurrency). */
   saleChecks?: boolean;
   now: Date;
+  /**
+   * The moment the redemption is about, at or before `now`: the offer's expiry is judged then, its
+   * lock at `now` (tillStatusAt). A sale's own moment (min(occurredAt, now)); default `now`.
+   */
+  validAt?: Date;
 }
 
 /**
@@ -276,34 +397,39 @@ export interface RedemptionRequest {
  * concurrent redemptions and the second one finds it REDEEMED. An ISSUED offer is redeemed at once
  * (whatever `lockId` says: an expired lock reads as ISSUED, so the basket that held it may still
  * redeem it if no other basket took it since); a LOCKED one only by the partner's basket holding
- * it (LOCK_HELD otherwise). Unknown, foreign, expired, voided and redeemed offers are
- * OFFER_NOT_REDEEMABLE. Strict: a repeat is refused, never answered as a success (a sale applying
+ * it (LOCK_HELD otherwise: lockHeldOf). Unknown, foreign, expired (at `validAt`: tillStatusAt),
+ * voided and redeemed offers are OFFER_NOT_REDEEMABLE. `redeemedAt` is when the gateway recorded
+ * it, also for a sale dated earlier (its `occurredAt` is on the sale). Strict: a repeat is refused, never answered as a success (a sale applying
  * a code twice must not get the discount twice); the redeemOffer mutation adds its replay on top.
  */
 export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow; unusedLock: UnusedLock }> {
   const row = await queryOne(
     em,
-    sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now)}, ${offerVersionColumns('offer.')}
+    sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now, r.validAt)}, ${offerVersionColumns('offer.')}
           from issued_offer io join offer_version ov on ov.id = io.offer_version_id
          where io.code = ${normalizeOfferCode(r.code)}
            for update of io`,
   );
   if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
+  const liveOnlyAtItsDate = r.validAt !== undefined && row.expiresAt !== null && new Date(row.expiresAt).getTime() <= r.now.getTime();
+  if (liveOnlyAtItsDate && (await takenBackSinceItsEnd(em, row.id))) throw notRedeemable();
   // "Names no lockId" only to the partner whose basket holds it: another partner's till never had
   // that lockId, and being sent for it read as a lock of its own forgotten (break-19).
-  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeld(r.lockId !== null || row.lockPartnerId !== r.partnerId);
+  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeldOf(row, r.partnerId, r.lockId);
   checkChannel(row, r.channel);
   checkCurrency(row, r.currency, r.saleChecks);
   const [redeemed] = await query(
     em,
     sql<IssuedOfferRow>`update issued_offer io
            set status = 'REDEEMED', redeemed_at = greatest(${r.now}, io.updated_at), redeemed_by_partner_id = ${r.partnerId},
-               redemption_ref = ${r.transactionRef}, ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${r.now})
-         where io.id = ${row.id} and io.status in ('ISSUED', 'LOCKED') and ${partnerStillHolds(r.partnerId)}
+               redemption_ref = ${r.transactionRef}, ${clearLock(r.now)}, updated_at = greatest(io.updated_at, ${r.now})
+         where io.id = ${row.id} and io.status in ('ISSUED', 'LOCKED', 'EXPIRED') and ${partnerStillHolds(r.partnerId)}
         returning ${issuedColumns(r.now)}`,
   );
   if (!redeemed) await refuseIfRevoked(em, r.partnerId);
-  if (!redeemed) throw notRedeemable(); // unreachable under the row lock; never redeem twice regardless
+  // Unreachable under the row lock, which it was read live under (stored EXPIRED: only one live at
+  // the sale's moment, tillStatusAt); never redeem twice regardless.
+  if (!redeemed) throw notRedeemable();
   await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
   return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: unusedLockOf(row, r) };
 }
@@ -311,16 +437,23 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
 /**
  * Why a `lockId` sent with a redemption was not used: the code was not locked as of `now`, so it was
  * redeemed as an unlocked code is (at once, whatever `lockId` says: "Redeeming", docs/decisions.md).
- * `EXPIRED`: this partner's basket `lockId` had locked it and the lock had run out (the row still
- * names that basket: the sweep had not cleared it yet); `NOT_LOCKED`: no lock of that basket (never
- * locked, released, or a run-out lock the sweep cleared); null: no lockId was sent, or the lock was
- * the one redeemed under.
+ * `EXPIRED`: this partner's basket `lockId` had locked it and the lock had run out at `ranOutAt`,
+ * the code's last lock (RanOutLock: whether or not the sweep cleared it since, till-23; a lock the
+ * sweep cleared read NOT_LOCKED before); `NOT_LOCKED`: no lock of that basket (never locked,
+ * released, or another lock since); null: no lockId was sent, or the lock was the one redeemed under.
  */
-export type UnusedLock = 'EXPIRED' | 'NOT_LOCKED' | null;
+export type UnusedLock = { kind: 'EXPIRED'; ranOutAt: Date } | { kind: 'NOT_LOCKED' } | null;
 
 function unusedLockOf(row: TillRow, r: RedemptionRequest): UnusedLock {
   if (r.lockId === null || row.status !== IssuedOfferStatus.ISSUED) return null;
-  return row.lockId === r.lockId && row.lockPartnerId === r.partnerId ? 'EXPIRED' : 'NOT_LOCKED';
+  return row.ranOutLockId === r.lockId && row.ranOutLockPartnerId === r.partnerId && row.lockRanOutAt !== null
+    ? { kind: 'EXPIRED', ranOutAt: row.lockRanOutAt }
+    : { kind: 'NOT_LOCKED' };
+}
+
+/** "The lock of basket "<lockId>" on this offer code ran out at <ISO instant>.": what a till is told of its own basket's lock that ran out (till-23). */
+function lockRanOut(lockId: string, at: Date | string): string {
+  return `The lock of basket ${JSON.stringify(lockId)} on this offer code ran out at ${new Date(at).toISOString()}.`;
 }
 
 /**
@@ -330,8 +463,8 @@ function unusedLockOf(row: TillRow, r: RedemptionRequest): UnusedLock {
  * partner's lock, run out, is NOT_LOCKED, as a code never locked.
  */
 export function unusedLockNotice(unused: UnusedLock, lockId: string): string | null {
-  if (unused === 'EXPIRED') return `The lock of basket ${JSON.stringify(lockId)} had run out; no other basket had taken the code, so it was redeemed as an unlocked code is.`;
-  if (unused === 'NOT_LOCKED') return `No basket held a lock on this code, so lockId ${JSON.stringify(lockId)} was not used: an unlocked code is redeemed at once, whatever lockId is sent.`;
+  if (unused?.kind === 'EXPIRED') return `${lockRanOut(lockId, unused.ranOutAt)} No other basket had taken the code, so it was redeemed as an unlocked code is.`;
+  if (unused?.kind === 'NOT_LOCKED') return `No basket held a lock on this code, so lockId ${JSON.stringify(lockId)} was not used: an unlocked code is redeemed at once, whatever lockId is sent.`;
   return null;
 }
 
@@ -389,15 +522,20 @@ async function endedByPartner(
   partnerId: number,
   code: string,
   lockId: string,
-): Promise<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null } | undefined> {
+  now: Date,
+): Promise<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null; lockRanOutAt: Date | null } | undefined> {
   return queryOne(
     em,
-    sql<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null }>`select
+    sql<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null; lockRanOutAt: Date | null }>`select
            case when mine_redeemed then io.redeemed_at end as "redeemedAt", case when mine_redeemed then io.redemption_ref end as "redemptionRef",
-           case when io.released_lock_partner_id = ${partnerId} and io.released_lock_id = ${lockId} then io.lock_released_at end as "lockReleasedAt"
-         from issued_offer io, lateral (select io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId} as mine_redeemed) m
-        where io.code = ${normalizeOfferCode(code)}
-          and (mine_redeemed or (io.released_lock_partner_id = ${partnerId} and io.released_lock_id = ${lockId}))`,
+           case when mine_released then io.lock_released_at end as "lockReleasedAt",
+           case when mine_ran_out then r."lockRanOutAt" end as "lockRanOutAt"
+         from issued_offer io,
+              lateral (select ${ranOutLockColumns(now)}) r,
+              lateral (select io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId} as mine_redeemed,
+                              io.released_lock_partner_id = ${partnerId} and io.released_lock_id = ${lockId} and not io.released_lock_ran_out as mine_released,
+                              r."ranOutLockPartnerId" = ${partnerId} and r."ranOutLockId" = ${lockId} as mine_ran_out) m
+        where io.code = ${normalizeOfferCode(code)} and (mine_redeemed or mine_released or mine_ran_out)`,
   );
 }
 
@@ -492,7 +630,7 @@ export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer
       em,
       sql`update issued_offer io
              set status = case when issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) in ('ISSUED', 'LOCKED') then 'VOIDED' else 'EXPIRED' end,
-                 ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
+                 ${clearLock(now)}, updated_at = greatest(io.updated_at, ${now})
            where io.id = any(${idList(candidates.map((r) => r.id))}) and io.status in ('ISSUED', 'LOCKED')
           returning io.id, io.status`,
     );
@@ -526,7 +664,7 @@ export async function releaseLocksOfRevoked(em: SqlEntityManager, partnerId: num
   return em.transactional(async (tx) => {
     const released = await query<Selected<typeof WALLET_KEY_COLUMNS>>(
       tx,
-      sql`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${now})
+      sql`update issued_offer io set status = 'ISSUED', ${clearLock(now)}, updated_at = greatest(io.updated_at, ${now})
            where io.id in (select id from issued_offer
                             where status = 'LOCKED' and lock_expires_at > ${now} and lock_partner_id = ${partnerId}
                             order by code collate "C" for update)
@@ -549,7 +687,7 @@ export const SWEEP_BATCH = 1000;
 export async function sweepWallet(em: SqlEntityManager, now: Date, batch = SWEEP_BATCH): Promise<{ expired: number; locksExpired: number }> {
   const expired = await query<Selected<typeof WALLET_KEY_COLUMNS>>(
     em,
-    sql`update issued_offer io set status = 'EXPIRED', ${CLEAR_LOCK}, updated_at = ${now}
+    sql`update issued_offer io set status = 'EXPIRED', ${clearLock(now)}, updated_at = ${now}
          where io.id in (select id from issued_offer
                           where status in ('ISSUED', 'LOCKED') and expires_at is not null and expires_at <= ${now}
                           order by expires_at limit ${batch} for update skip locked)
@@ -557,7 +695,7 @@ export async function sweepWallet(em: SqlEntityManager, now: Date, batch = SWEEP
   );
   const locksExpired = await query<Selected<typeof WALLET_KEY_COLUMNS>>(
     em,
-    sql`update issued_offer io set status = 'ISSUED', ${CLEAR_LOCK}, updated_at = ${now}
+    sql`update issued_offer io set status = 'ISSUED', ${clearLock(now)}, updated_at = ${now}
          where io.id in (select id from issued_offer
                           where status = 'LOCKED' and lock_expires_at <= ${now} and (expires_at is null or expires_at > ${now})
                           order by lock_expires_at limit ${batch} for update skip locked)

@@ -9,7 +9,7 @@ import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from 
 import { currentOffersByIds, offerVersionColumns, offerVersionFrom, type OfferVersionColumns, type OfferVersionRow } from '../offers/offer.service.js';
 import { amountsFit, hasMoneyValue } from '../transactions/pricing.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
-import { CLEAR_LOCK } from './redemption.service.js';
+import { clearLock } from './redemption.service.js';
 import { endedBy, issueOffer, issuedColumns, recordWalletChange, type IssuedOfferRow } from './wallet.service.js';
 
 /** What a replacement answers, stored with its idempotency key so a repeat answers the same. */
@@ -181,7 +181,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     }
     if (live) {
       // Voided before the replacement is issued, in this transaction: the two are never both live.
-      await query(em, sql`update issued_offer io set status = 'VOIDED', ${CLEAR_LOCK}, updated_at = greatest(io.updated_at, ${at}) where io.id = ${original.id}`);
+      await query(em, sql`update issued_offer io set status = 'VOIDED', ${clearLock(at)}, updated_at = greatest(io.updated_at, ${at}) where io.id = ${original.id}`);
       await recordWalletChange(em, original.customerId, 'VOIDED', original.id, at);
     }
     const issued = await issueOffer(em, {

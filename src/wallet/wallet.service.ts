@@ -75,11 +75,15 @@ export async function recordWalletChange(em: SqlEntityManager, customerId: numbe
   await recordEvent(em, 'WALLET_CHANGED', customerId, { change, issuedOfferId }, now);
 }
 
-/** Columns of `issued_offer io` with the status as it is at `now`. */
-export function issuedColumns(now: Date): RawBuilder<IssuedOfferRow> {
+/**
+ * Columns of `issued_offer io` with the status as it is at `now`, or as `status` says (an SQL
+ * expression of `io` giving an IssuedOfferStatus: a till's sale judges the offer's expiry at the
+ * sale's moment, `tillStatusAt` in redemption.service); `lockExpiresAt` only while that status is LOCKED.
+ */
+export function issuedColumns(now: Date, status: RawBuilder<string> = sql`issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now})`): RawBuilder<IssuedOfferRow> {
   return sql`${ISSUED_HEAD_COLUMNS},
-    issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status,
-    case when issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) = 'LOCKED' then io.lock_expires_at end as "lockExpiresAt",
+    ${status} as status,
+    case when ${status} = 'LOCKED' then io.lock_expires_at end as "lockExpiresAt",
     ${ISSUED_TAIL_COLUMNS}`;
 }
 

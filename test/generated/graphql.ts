@@ -261,7 +261,7 @@ export type SubmitTransactionInput = {
   lockId?: string | null | undefined;
   /** When the sale happened, written with the till's own UTC offset (2026-12-01T08:30:00+09:00): campaigns' daysOfWeek are that day. At most SALE_MAX_AGE_DAYS (30) old and a day ahead of the gateway, else INVALID. */
   occurredAt: string;
-  /** Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code. */
+  /** Offers to apply: locked ones are redeemed with lockId, issued ones at once. No blank code. Each offer's expiry is judged at the sale's moment (occurredAt, or when the sale arrived if that is earlier), its lock when the sale arrives. */
   offerCodes?: Array<string> | null | undefined;
 };
 

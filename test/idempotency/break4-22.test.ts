@@ -43,13 +43,15 @@ describe('replay-22 attacked (break4-22): a repeated release after the basket lo
     const { offer, till, release, releasedAt } = await releasedByBasket9();
     t.clock.advance(2 * MINUTE);
     // The same basket locks the code again, for 60 s, and lets it run out.
-    ok(await t.gql(LockOfferDocument, { code: offer.code, lockId: 'basket-9', ttlSeconds: 60 }, till.credential));
+    const relocked = ok(await t.gql(LockOfferDocument, { code: offer.code, lockId: 'basket-9', ttlSeconds: 60 }, till.credential)).lockOffer.issuedOffer!;
     t.clock.advance(5 * MINUTE);
     const again = await release('basket-9');
     expect(again.userErrors.map((e) => e.message)).not.toContain(
       `Basket "basket-9" already released its lock on this offer code at ${releasedAt.toISOString()}: there is no lock left to release.`,
     );
-    expect(again).toEqual({ issuedOffer: null, userErrors: [{ code: 'LOCK_NOT_HELD', field: ['input', 'lockId'], message: 'This basket holds no lock on this offer.' }] });
+    // Told the lock it asks about ran out, and when (till-23; "This basket holds no lock on this offer." before).
+    const ranOut = `The lock of basket "basket-9" on this offer code ran out at ${new Date(relocked.lockExpiresAt!).toISOString()}. There is no lock left to release.`;
+    expect(again).toEqual({ issuedOffer: null, userErrors: [{ code: 'LOCK_NOT_HELD', field: ['input', 'lockId'], message: ranOut }] });
   });
 
   it("another basket's lock after the release leaves the first basket's release said", async () => {

@@ -98,11 +98,12 @@ describe('till messages (polish-22)', () => {
 
   it("RedeemOffer after the basket's own lock ran out redeems it and says the lock had run out; another basket's run-out lock reads as no lock", async () => {
     const offer = await boughtOffer();
-    ok(await lock(offer.code, 'till-7', 10));
+    const locked = ok(await lock(offer.code, 'till-7', 10)).lockOffer.issuedOffer!;
     t.clock.advance(11 * SECOND);
+    // When it ran out too, since till-23.
     expect(await redeemNoticed(offer.code, 'till-7')).toEqual({
       issuedOffer: { code: offer.code, status: 'REDEEMED' },
-      notice: 'The lock of basket "till-7" had run out; no other basket had taken the code, so it was redeemed as an unlocked code is.',
+      notice: `The lock of basket "till-7" on this offer code ran out at ${new Date(locked.lockExpiresAt!).toISOString()}. No other basket had taken the code, so it was redeemed as an unlocked code is.`,
       userErrors: [],
     });
 
