@@ -130,7 +130,7 @@ describe('the till at the edges of time (till-23)', () => {
       const end = new Date(offer.expiresAt!).getTime();
       moveTo(end + MINUTE);
       const late = await sale(saleInput(offer.customer.externalId, new Date(end), [offer.code]));
-      expect(late).toEqual({ transaction: null, userErrors: [{ code: 'OFFER_NOT_REDEEMABLE', field: ['input', 'offerCodes', '0'], message: 'This offer code cannot be redeemed.' }] });
+      expect(late).toEqual({ transaction: null, userErrors: [{ code: 'OFFER_NOT_REDEEMABLE', field: ['input', 'offerCodes', '0'], message: "This offer code cannot be redeemed: it is unknown, used, expired or voided, or not the customer's to use. Check it was typed as the member's wallet shows it." }] });
       expect((await redeemNoticed(offer.code, 'b')).userErrors.map((e) => e.code)).toEqual(['OFFER_NOT_REDEEMABLE']);
       // A till whose clock runs ahead does not move the sale past the end: it happened by its arrival.
       const ahead = await boughtOffer();
