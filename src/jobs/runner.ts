@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ClockGuard, DATABASE_NOW_MS } from '../clock-guard.js';
 import { clientBoundMs, type Config } from '../config.js';
-import { endWithin } from '../db/end-within.js';
+import { destroySocket, endWithin } from '../db/end-within.js';
 import { Kysely, PostgresDialect, type PostgresPool, type RawBuilder } from 'kysely';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
@@ -366,10 +366,13 @@ export class JobRunner {
    * Starts working in the background; `databaseUrl` gets a LISTEN connection for prompt wake-ups
    * (start fails when it cannot be opened, and the runner stays stopped; see `listen` for when it
    * drops later). Waits for every start and stop called before it (a stop's loops and LISTEN
-   * connection are gone first); does nothing when already running.
+   * connection are gone first); does nothing when already running. `signal` (the gateway's start-up
+   * abort) cuts the LISTEN connection's connect under way, and the start then rejects with its
+   * reason, the runner stopped (lifecycle-23: a stop signal during "starting the jobs" waited out
+   * DB_ACQUIRE_TIMEOUT_MS, or for ever with 0, on a server that accepted and did not answer).
    */
-  async start(databaseUrl?: string): Promise<void> {
-    return this.inTurn(() => this.begin(databaseUrl));
+  async start(databaseUrl?: string, signal?: AbortSignal): Promise<void> {
+    return this.inTurn(() => this.begin(databaseUrl, signal));
   }
 
   /**
@@ -382,12 +385,12 @@ export class JobRunner {
     return next;
   }
 
-  private async begin(databaseUrl?: string): Promise<void> {
+  private async begin(databaseUrl?: string, signal?: AbortSignal): Promise<void> {
     if (this.running) return;
     this.running = true;
     if (databaseUrl) {
       try {
-        await this.listen(databaseUrl, false);
+        await this.listen(databaseUrl, false, signal);
       } catch (error) {
         // not started: a later start() tries again (it found `running` and did nothing)
         this.running = false;
@@ -572,7 +575,7 @@ export class JobRunner {
    * Hostile pass 9: it was never opened again, so until the gateway restarted every job (a sale's
    * processing, a webhook) waited for a loop's next poll (JOB_POLL_MS, default 1 s).
    */
-  private async listen(databaseUrl: string, retrying: boolean): Promise<void> {
+  private async listen(databaseUrl: string, retrying: boolean, signal?: AbortSignal): Promise<void> {
     const boundMs = clientBoundMs(this.config.dbTimeouts);
     const bounds = boundMs > 0 ? { connectionTimeoutMillis: this.config.dbTimeouts.acquireMs, query_timeout: boundMs } : {};
     const client = new pg.Client({ connectionString: databaseUrl, application_name: LISTENER_APPLICATION, ...TCP_KEEPALIVE, ...bounds });
@@ -599,18 +602,25 @@ export class JobRunner {
     client.on('error', onLost);
     client.on('end', () => onLost());
     this.listener = client;
+    // the start-up's abort: the connect (or its LISTEN) under way fails at once, the socket gone
+    const cut = () => destroySocket(client);
+    signal?.addEventListener('abort', cut, { once: true });
     try {
+      signal?.throwIfAborted();
       await client.connect();
       await client.query(`listen ${JOBS_CHANNEL}${this.outboxWake ? `; listen ${OUTBOX_CHANNEL}` : ''}`);
     } catch (error) {
       if (!retrying) {
         lost = true; // start-up fails as before; nothing to retry
         this.listener = undefined;
-        await client.end().catch(() => undefined);
-        throw error;
+        // cut: its socket is gone, and `end()` would wait for an 'end' that has already come
+        if (!signal?.aborted) await client.end().catch(() => undefined);
+        throw signal?.aborted ? signal.reason : error;
       }
       onLost(error);
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', cut);
     }
     this.listenRetryMs = LISTEN_RETRY_MS;
     if (boundMs > 0 && this.options.listenCheckMs > 0) {
