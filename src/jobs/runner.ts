@@ -275,6 +275,9 @@ interface JobInFlight extends InFlight {
   outside?: { abort: AbortController; timer?: NodeJS.Timeout };
 }
 
+/** Whether `inFlight` is a job in hand's (`execute`), not a probe's or a claim's. */
+const isJobInFlight = (inFlight: InFlight): inFlight is JobInFlight => 'statements' in inFlight;
+
 /** A statement of a job in hand waiting for its answer: when it was sent (performance.now(), ms), and `stop()`'s timer on it. */
 interface Watched {
   sentAt: number;
@@ -506,8 +509,11 @@ export class JobRunner {
   private async onOwnConnection<T>(inFlight: InFlight, what: string, work: (run: <R>(statement: RawBuilder<R>) => Promise<R[]>, client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
     const pool = await (this.orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
     const connecting = pool.connect();
+    // A job's wait for its connection is watched as its statements are (lifecycle-23): a stop gives
+    // it up JOB_STOP_PATIENCE_MS after the stop or the wait's start, and the job is left to its lease.
+    if (isJobInFlight(inFlight)) this.track(inFlight, connecting);
     // `stop()` abandons the wait for the connection itself too (a probe's at once, a claim's after
-    // CLAIM_STOP_PATIENCE_MS): a new connection the server has not answered yet is waited for up to
+    // CLAIM_STOP_PATIENCE_MS, a job's after JOB_STOP_PATIENCE_MS): a new connection the server has not answered yet is waited for up to
     // DB_ACQUIRE_TIMEOUT_MS (up to 10 min), and the stop waited with it, past its 15 s limit; and
     // a connect that completes only after the pool's close began gets nothing (lifecycle-22). The
     // connection, if it comes, is handed back unused.
@@ -955,8 +961,8 @@ export class JobRunner {
         inHand = own;
         this.jobsInHand.add(own);
         // On a pooled connection of the runner's own, which `stop()` can close (freeze-17).
-        await this.onOwnConnection(own, 'job', (_run, client) =>
-          this.inOwnTransaction(client, own, async (em) => {
+        const ran = await this.onOwnConnection(own, 'job', async (_run, client) => {
+          await this.inOwnTransaction(client, own, async (em) => {
             // Marked done first, in the same transaction as the work, so both commit or neither does.
             // First, not last: the job's row is then locked while the handler runs (a live worker's job
             // is not taken over, however long it takes; one whose process died is, after its lease,
@@ -965,8 +971,11 @@ export class JobRunner {
             // (e.g. a campaign's counter) are held for the shortest time.
             await this.complete(em, job);
             await handler.run(this.contextFor(em, purged), job.payload as never, job);
-          }),
-        );
+          });
+          return true;
+        });
+        // its wait for a connection given up by the stop: nothing ran (below, left to its lease)
+        if (!ran) throw new Error('the job runner stopped while the job waited for a database connection');
         for (const [table, rows] of purged) this.purges.add(table, rows);
       }
     } catch (error) {
@@ -1036,20 +1045,10 @@ export class JobRunner {
    * rolled back here (the session's end did).
    */
   private async inOwnTransaction<T>(client: pg.PoolClient, inHand: JobInFlight, work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
-    const track = (result: Promise<unknown>) => {
-      const statement: Watched = { sentAt: performance.now() };
-      inHand.statements.add(statement);
-      this.watchStatement(inHand, statement);
-      const settled = () => {
-        inHand.statements.delete(statement);
-        clearTimeout(statement.timer);
-      };
-      result.then(settled, settled);
-    };
     const connection = {
       query: (...args: unknown[]) => {
         const result = (client.query as (...a: unknown[]) => unknown).apply(client, args);
-        if (result instanceof Promise) track(result);
+        if (result instanceof Promise) this.track(inHand, result);
         return result;
       },
       // `onOwnConnection` hands the connection back, once
@@ -1073,6 +1072,23 @@ export class JobRunner {
     } finally {
       em.resetTransactionContext();
     }
+  }
+
+  /**
+   * Watches `waiting` (a statement of the job in hand `inHand`, or its wait for a pooled connection)
+   * in `inHand.statements` until it settles: `stop()` cuts the job's connection, or gives the wait
+   * up, when it is still unsettled JOB_STOP_PATIENCE_MS after the stop or after it began
+   * (`watchStatement`).
+   */
+  private track(inHand: JobInFlight, waiting: Promise<unknown>): void {
+    const statement: Watched = { sentAt: performance.now() };
+    inHand.statements.add(statement);
+    this.watchStatement(inHand, statement);
+    const settled = () => {
+      inHand.statements.delete(statement);
+      clearTimeout(statement.timer);
+    };
+    waiting.then(settled, settled);
   }
 
   /**
