@@ -175,7 +175,8 @@ function parseWritten(value: unknown): Date {
  */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
-  description: 'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z, from year 0001 to 9999; answered in UTC.',
+  description:
+    'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z or 2026-03-01T11:15:30+01:00 (a space may stand for the T, as RFC 3339 allows; the offset is ±hh:mm, with its colon), from year 0001 to 9999; answered in UTC.',
   serialize: (value) => toDate(value).toISOString(),
   parseValue: (value) => parseWritten(value),
   parseLiteral: (ast, variables) => {

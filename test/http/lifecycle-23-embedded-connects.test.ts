@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compiledGateway } from '../support/build.js';
-import { onDataDir, postgresProcessesFor } from '../support/processes.js';
+import { onDataDir, postgresProcessesFor, stopReport } from '../support/processes.js';
 
 const SECRET = 'lifecycle-23';
 
@@ -68,16 +68,8 @@ describe("a stop while the embedded database's start-up connects (lifecycle-23)"
             await gateway.until(/"msg":"starting embedded PostgreSQL"/);
             while (!radius.held.length && gateway.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 10));
             process.kill(gateway.child.pid!, 'SIGTERM');
-            const code = await gateway.exited;
-            const lines = gateway.output().split('\n');
-            expect({
-              held: radius.held,
-              code,
-              stoppedAt: lines.map((line) => /"msg":"stopping: SIGTERM during start-up \(([^)]+)\)"/.exec(line)?.[1]).find(Boolean),
-              stopped: lines.some((line) => line.includes('"msg":"stopped"')),
-              errors: lines.filter((line) => /"level":[56]0|Start-up failed|took too long/.test(line)),
-              postgresLeft: postgresProcessesFor(dataDir),
-            }).toEqual({ held: ['embedded'], code: 0, stoppedAt: 'starting embedded PostgreSQL', stopped: true, errors: [], postgresLeft: [] });
+            const ended = stopReport(gateway, await gateway.exited);
+            expect({ held: radius.held, ...ended, postgresLeft: postgresProcessesFor(dataDir) }).toEqual({ held: ['embedded'], code: 0, stoppedAt: 'starting embedded PostgreSQL', stopped: true, errors: [], postgresLeft: [] });
           } finally {
             if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
           }

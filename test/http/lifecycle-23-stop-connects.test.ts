@@ -4,7 +4,7 @@ import { LISTENER_APPLICATION } from '../../src/jobs/runner.js';
 import { compiledGateway } from '../support/build.js';
 import { createMigratedDatabase } from '../support/gateway.js';
 import { sessionProxy } from '../support/pg-wire.js';
-import { spawnGateway, type SpawnedGateway } from '../support/processes.js';
+import { spawnGateway, stopReport, type SpawnedGateway } from '../support/processes.js';
 
 /**
  * lifecycle-23 (lifecycle-21 and lifecycle-22 left them): connections of the gateway's own that a
@@ -25,14 +25,7 @@ describe('a stop while a connection of its own connects (lifecycle-23)', () => {
   const terminated = async (gateway: SpawnedGateway) => {
     try {
       process.kill(gateway.child.pid!, 'SIGTERM');
-      const code = await gateway.exited;
-      const lines = gateway.output().split('\n');
-      return {
-        code,
-        stoppedAt: lines.map((line) => /"msg":"stopping: SIGTERM during start-up \(([^)]+)\)"/.exec(line)?.[1]).find(Boolean),
-        stopped: lines.some((line) => line.includes('"msg":"stopped"')),
-        errors: lines.filter((line) => /"level":[56]0|Start-up failed|took too long/.test(line)),
-      };
+      return stopReport(gateway, await gateway.exited);
     } finally {
       if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
     }

@@ -29,9 +29,14 @@ export interface SessionProxy {
  * A proxy to the PostgreSQL behind `url` (a test server's database, no TLS) that reads each new
  * session's start-up message and holds it, unanswered and with its socket open as a frozen server
  * keeps it, when `hold(applicationName, nth)` says so (`nth`: how many sessions of that
- * application_name came before it); every other session is passed on as it is.
+ * application_name came before it); every other session is passed on as it is. `closed` is told
+ * when the gateway closes a session passed on (its side of the connection ended).
  */
-export async function sessionProxy(url: string, hold: (applicationName: string, nth: number) => boolean): Promise<SessionProxy> {
+export async function sessionProxy(
+  url: string,
+  hold: (applicationName: string, nth: number) => boolean,
+  closed?: (applicationName: string, nth: number) => void,
+): Promise<SessionProxy> {
   const target = new URL(url);
   const sockets: net.Socket[] = [];
   const waiting: (() => void)[] = [];
@@ -48,7 +53,10 @@ export async function sessionProxy(url: string, hold: (applicationName: string, 
       if (name === undefined) return;
       client.off('data', collect);
       client.pause();
+      const nth = seen.get(name) ?? 0;
+      seen.set(name, nth + 1);
       const pass = () => {
+        client.once('end', () => closed?.(name, nth));
         const upstream = net.connect(Number(target.port || 5432), target.hostname);
         sockets.push(upstream);
         upstream.write(startup);
@@ -58,8 +66,6 @@ export async function sessionProxy(url: string, hold: (applicationName: string, 
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       };
-      const nth = seen.get(name) ?? 0;
-      seen.set(name, nth + 1);
       if (released || !hold(name, nth)) return pass();
       held++;
       waiting.push(pass);
