@@ -127,7 +127,7 @@ try {
   if (config.jobsEnabled) {
     progress.enter('starting the jobs');
     jobs = await startJobs(
-      { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url, clockGuard, purges },
+      { orm: database.orm, clock: systemClock, config, log, databaseUrl: database.url, clockGuard, purges, signal: startup.signal },
       { pollMs: config.jobPollMs, concurrency: config.jobConcurrency, leaseMs: config.jobLeaseMs, schedulerTickMs: config.schedulerTickMs },
     );
   }

@@ -12,8 +12,8 @@ import type pg from 'pg';
  *
  * Only connects under way are cut: a connection that is ready (the pool's 'connect', told by
  * `ready`) keeps going, so a migration or the demo seed that has its connection is finished, as
- * early-19 decided. Plugged into the pool as pg's `stream` option (`stream`), which makes each
- * connection's socket as pg itself does (a plain TCP socket; pg starts TLS on it).
+ * early-19 decided. Told of each socket the pool makes (`connecting`, from `PoolSockets`, pg's
+ * `stream` option).
  */
 export class ConnectCut {
   readonly #connecting = new Set<net.Socket>();
@@ -28,14 +28,12 @@ export class ConnectCut {
     return this.#cut;
   }
 
-  /** pg's `stream` option (pg 8: a function of the connection's settings, called as each client is made). */
-  readonly stream = (): net.Socket => {
-    const socket = new net.Socket();
+  /** A socket the pool has just made (`PoolSockets`' `made`), which pg connects in this same turn: cut by the abort until `ready`. */
+  readonly connecting = (socket: net.Socket): void => {
     this.#connecting.add(socket);
     socket.once('close', () => this.#connecting.delete(socket));
     // made after the abort: pg connects it in this same turn, and a socket destroyed before its connect() is made live again by it
     if (this.signal.aborted) process.nextTick(() => this.#destroy(socket));
-    return socket;
   };
 
   /** The pool's 'connect' for `client`: its connection is ready, and no abort cuts it from now on. */

@@ -45,7 +45,7 @@ export async function openDatabase(config: Config, log: Logger, progress: Startu
       progress.enter(EMBEDDED_START, { dataDir: config.dataDir });
       embedded = await startEmbeddedPostgres(config.dataDir, (line) => log.debug({ postgres: line }), { signal: progress.signal });
       progress.signal.throwIfAborted();
-      await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
+      await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE, progress.signal);
       url = embedded.urlFor(EMBEDDED_DATABASE);
     }
     progress.enter('migrating the database');

@@ -117,15 +117,42 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   }
 }
 
-/** Creates `database` on the server behind `adminUrl` unless it exists. */
-export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+/**
+ * Creates `database` on the server behind `adminUrl` unless it exists. `signal` (a stop signal
+ * during the gateway's start-up) ends the connect or the statement under way, its socket destroyed,
+ * and the promise rejects with the signal's reason (lifecycle-23: the connect, unbounded, was waited
+ * out, and its failure then read as a failed start, exit 1).
+ */
+export async function ensureDatabase(adminUrl: string, database: string, signal?: AbortSignal): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
+  client.on('error', () => undefined);
+  await cutOnAbort(client, signal, async () => {
+    await client.connect();
+    try {
+      const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+      if (!rowCount) await client.query(`create database ${pg.escapeIdentifier(database)}`);
+    } finally {
+      if (!signal?.aborted) await client.end();
+    }
+  });
+}
+
+/**
+ * Runs `work` (a connect and statements on `client`, a connection of its own) so that `signal`
+ * ends it: on abort the client's socket is destroyed (pg's `end()` of a connect the server has not
+ * answered sends a Terminate and waits for a close that may never come), what was under way fails
+ * at once, and this rejects with the signal's reason instead of that failure.
+ */
+async function cutOnAbort<T>(client: pg.Client, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  const cut = () => client.connection.stream.destroy();
+  signal?.addEventListener('abort', cut, { once: true });
   try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (!rowCount) await client.query(`create database ${pg.escapeIdentifier(database)}`);
+    signal?.throwIfAborted();
+    return await work();
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
   } finally {
-    await client.end();
+    signal?.removeEventListener('abort', cut);
   }
 }
 
@@ -390,7 +417,7 @@ async function startServer(bin: Binaries, clusterDir: string, owner: Owner | und
     const output = collect(child, log);
     let exited = false;
     const exit = exitOf(child).then(() => (exited = true));
-    const ready = await waitUntilReady(port, () => exited || !!options.signal?.aborted);
+    const ready = await waitUntilReady(port, () => exited, options.signal).catch(() => false);
     if (options.signal?.aborted) {
       await stopProcess(child);
       options.signal.throwIfAborted();
@@ -410,21 +437,29 @@ async function startServer(bin: Binaries, clusterDir: string, owner: Owner | und
   }
 }
 
-async function waitUntilReady(port: number, gone: () => boolean): Promise<boolean> {
+/**
+ * Whether the server on `port` answers within 60 s: a probe connect every 100 ms (each given 1 s)
+ * until the server itself answers (a refused password counts), `gone()` says it exited, or `signal`
+ * aborts. The abort also cuts the probe's connect under way, its socket destroyed (lifecycle-23: it
+ * was waited out); the caller then sees the signal aborted.
+ */
+async function waitUntilReady(port: number, gone: () => boolean, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !gone()) {
+  while (Date.now() < deadline && !gone() && !signal?.aborted) {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', password: 'probe', connectionTimeoutMillis: 1_000 });
     client.on('error', () => undefined);
     try {
-      await client.connect();
-      await client.end();
+      await cutOnAbort(client, signal, async () => {
+        await client.connect();
+        await client.end();
+      });
       return true;
     } catch (error) {
       // wrong password, or any answer from the server itself: it is up
       const code = (error as { code?: string }).code;
       if (code === '28P01' || code === '28000') return true;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!signal?.aborted) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
 }

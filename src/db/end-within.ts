@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { PoolSockets } from './pool-sockets.js';
 
 /**
  * How long a connection of the gateway's own (the job runner's LISTEN connection, the event relay's)
@@ -44,20 +45,20 @@ export async function endWithin(client: pg.Client, ms: number = CONNECTION_END_M
 export const POOL_CLOSE_AFTER_CUT_MS = 1_000;
 
 /**
- * Closes a pool within about `ms` + POOL_CLOSE_AFTER_CUT_MS, whether or not `closing` (`pool`'s
+ * Closes a pool within about `ms` + POOL_CLOSE_AFTER_CUT_MS, whether or not `closing` (the pool's
  * `end()`, or the ORM's close that ends it) ever settles. Waits at most `ms` for `closing`; past
- * that destroys the socket of every connection pg-pool still holds (`destroySocket` on its internal
- * `_clients`: lent ones, and ones still connecting), which a frozen server never lets end, and waits
- * at most POOL_CLOSE_AFTER_CUT_MS more. pg-pool's `end()` waits for each of its connections to be
- * handed back and ended, so one lent to a holder that never hands it back kept it pending for
- * ever: the gateway's stop then waited on nothing, and the process ended with exit code 0 and no
- * "stopped" line (no timer or socket was left to keep it running), or at the stop's 15 s limit with
- * exit 1 (lifecycle-22). Answers whether `closing` completed; rejects with its rejection. The
- * timers here are not `unref`ed: the process keeps running until this settles.
+ * that destroys the socket of every connection the pool still has (`sockets`: lent ones, idle ones,
+ * and ones still connecting, made through pg's public `stream` option), which a frozen server never
+ * lets end, and waits at most POOL_CLOSE_AFTER_CUT_MS more. pg-pool's `end()` waits for each of its
+ * connections to be handed back and ended, so one lent to a holder that never hands it back kept it
+ * pending for ever: the gateway's stop then waited on nothing, and the process ended with exit code
+ * 0 and no "stopped" line (no timer or socket was left to keep it running), or at the stop's 15 s
+ * limit with exit 1 (lifecycle-22). Answers whether `closing` completed; rejects with its
+ * rejection. The timers here are not `unref`ed: the process keeps running until this settles.
  */
-export async function poolClosedWithin(pool: pg.Pool, closing: Promise<unknown>, ms: number): Promise<boolean> {
+export async function poolClosedWithin(sockets: PoolSockets, closing: Promise<unknown>, ms: number): Promise<boolean> {
   if (await settlesWithin(closing, ms)) return closing.then(() => true);
-  for (const client of (pool as unknown as { _clients?: pg.Client[] })._clients ?? []) destroySocket(client);
+  sockets.destroyAll();
   if (await settlesWithin(closing, POOL_CLOSE_AFTER_CUT_MS)) return closing.then(() => true);
   return false;
 }

@@ -8,6 +8,7 @@ import type { ConnectCut } from './connect-cut.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 import { poolClosedWithin } from './end-within.js';
+import { PoolSockets } from './pool-sockets.js';
 import { GatewayMigrationGenerator } from './migration-generator.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { watchOutboxCommits } from './outbox-commits.js';
@@ -54,8 +55,12 @@ function timeoutOptions(timeouts: DbTimeouts | undefined) {
 /** The `application_name` of the request pool's sessions: how an operator (or a test) tells them in `pg_stat_activity`. */
 export const REQUEST_POOL_APPLICATION = 'reward-gateway requests';
 
+/** The sockets of each request pool `ormConfig` made (`PoolSockets`), for `closeOrm`'s cut. */
+const poolSockets = new WeakMap<pg.Pool, PoolSockets>();
+
 export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = false, connects }: OrmOptions) {
   const boundMs = timeouts ? clientBoundMs(timeouts) : 0;
+  const sockets = new PoolSockets(connects?.connecting);
   return defineConfig({
     clientUrl: url,
     entities: ENTITIES,
@@ -64,6 +69,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
     pool: { min: 1, max: poolMax },
     driverOptions: {
       onPoolCreated: (pool: pg.Pool) => {
+        poolSockets.set(pool, sockets);
         lendNothingOnceClosing(pool);
         pool.on('connect', (client) => {
           connects?.ready(client);
@@ -82,7 +88,8 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
       application_name: REQUEST_POOL_APPLICATION,
       ...TCP_KEEPALIVE,
       ...timeoutOptions(timeouts),
-      ...(connects ? { stream: connects.stream } : {}),
+      // every connection's socket, so that closeOrm can cut what the pool still has (PoolSockets)
+      stream: sockets.stream,
     },
     debug,
     // Request handlers always fork; touching the global EntityManager is a bug.
@@ -326,23 +333,30 @@ export function requestEntityManager(orm: MikroORM): SqlEntityManager {
  * test/http/lifecycle-22-stop-connect-in-flight.test.ts). Nothing is lost by refusing every
  * borrower: whoever connects after the close began (a job's tick, the runner's claim, a read's
  * retry) would meet a closed pool at its next step. Both of pg-pool's forms, the promise and the
- * callback (`pool.query`'s).
+ * callback (`pool.query`'s). The close is known by `end()` itself being called (wrapped here), not
+ * by pg-pool's state (lifecycle-23: only public methods are relied on).
  */
 export function lendNothingOnceClosing(pool: pg.Pool): void {
+  let closing = false;
+  const end = pool.end.bind(pool) as () => Promise<void>;
+  pool.end = ((...args: unknown[]) => {
+    closing = true;
+    return (end as (...a: unknown[]) => Promise<void>)(...args);
+  }) as typeof pool.end;
   const connect = pool.connect.bind(pool) as (callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => Promise<pg.PoolClient> | undefined;
-  const closing = () => new Error('Cannot use a pool after calling end on the pool (its close began while this connection started)');
+  const refusal = () => new Error('Cannot use a pool after calling end on the pool (its close began while this connection started)');
   const lend = ((callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => {
     if (callback) {
       return connect((error, client, done) => {
-        if (error || !client || !pool.ending) return callback(error, client, done);
+        if (error || !client || !closing) return callback(error, client, done);
         client.release();
-        callback(closing(), undefined, () => undefined);
+        callback(refusal(), undefined, () => undefined);
       });
     }
     return connect()!.then((client) => {
-      if (!pool.ending) return client;
+      if (!closing) return client;
       client.release();
-      throw closing();
+      throw refusal();
     });
   }) as typeof pool.connect;
   pool.connect = lend;
@@ -362,15 +376,17 @@ export const POOL_CLOSE_GRACE_MS = 1_000;
  * back only at its bound, DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS (17 s by default),
  * or never with the bound off: main.ts's shutdown then ended at its 15 s limit, "shutdown took too
  * long", exit 1 (break-16). Past `graceMs` every connection the pool still holds has its socket
- * destroyed (`destroySocket`): its statement fails, its holder hands it back (an open transaction
+ * destroyed (`PoolSockets`): its statement fails, its holder hands it back (an open transaction
  * rolls back with the session), and the pool's close completes; one whose holder never hands it
  * back no longer holds the close (`poolClosedWithin`, lifecycle-22). Answers whether the pool's
  * close completed (false: a connection was left lent, its socket destroyed).
  * For the gateway's own shutdown (src/db/database.ts `close`), after requests and jobs are done.
  */
 export async function closeOrm(orm: MikroORM, graceMs: number = POOL_CLOSE_GRACE_MS): Promise<boolean> {
+  const sockets = poolSockets.get(await requestPool(orm));
+  if (!sockets) throw new Error('closeOrm: the ORM was not made by ormConfig (its pool has no PoolSockets)');
   // past the grace, lent connections and ones still connecting (`readCommitted`) are cut
-  return poolClosedWithin(await requestPool(orm), orm.close(true), graceMs);
+  return poolClosedWithin(sockets, orm.close(true), graceMs);
 }
 
 /** `orm`'s pg-pool: the request pool, which the job runner shares (its size DB_POOL_MAX). */

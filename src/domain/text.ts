@@ -36,6 +36,22 @@ export function shown(value: string): string {
   });
 }
 
+/** How many characters of a refused value a message echoes at most (lifecycle-23). */
+export const SHOWN_INPUT_CHARS = 40;
+
+/**
+ * `text` (a refused value, as a message would quote it) cut for the message: whole up to
+ * SHOWN_INPUT_CHARS characters, else its first SHOWN_INPUT_CHARS, an ellipsis and its length in
+ * UTF-16 units (`"2026-12-03T10:00:00Zxxxxxxxxxxxxxxxxxxx… (5022 characters)`). graphql-js and
+ * graphql-scalars quote a refused value whole: a request carrying a long one was answered with it
+ * (lifecycle-23). A surrogate pair split by the cut is cut before it.
+ */
+export function cutForMessage(text: string): string {
+  if (text.length <= SHOWN_INPUT_CHARS) return text;
+  const end = /[\ud800-\udbff]/.test(text[SHOWN_INPUT_CHARS - 1]) ? SHOWN_INPUT_CHARS - 1 : SHOWN_INPUT_CHARS;
+  return `${text.slice(0, end)}… (${text.length} characters)`;
+}
+
 /**
  * `value` as a message names it: as written when every character is visible and none is white space
  * (`STARS`, `No currency NOPE.`), else quoted by `shown` (`No currency "STARS\u200B".`, `No

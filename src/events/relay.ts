@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { clientBoundMs, type DbTimeouts } from '../config.js';
-import { endWithin } from '../db/end-within.js';
+import { destroySocket, endWithin } from '../db/end-within.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { connectRedisAtStart } from '../startup.js';
 import type { DeliveredEvent, EventHub } from './hub.js';
@@ -70,6 +70,9 @@ export const IDLE_CURSOR_MS = 1_000;
 const REDIS_RELAY = REDIS_RELAY_CURSOR;
 const LEADER_LOCK = 'reward_gateway_event_relay';
 
+/** The `application_name` of the event relay's connection: how an operator (or a test) tells it in `pg_stat_activity`. */
+export const RELAY_APPLICATION = 'reward-gateway event relay';
+
 /** One PostgreSQL connection of its own, usable by kysely statements (`readCommittedEvents`). */
 class DedicatedConnection {
   readonly client: pg.Client;
@@ -82,7 +85,7 @@ class DedicatedConnection {
     // `query_timeout` fails it, and `tick` closes the connection (pg destroys a socket whose
     // statement is in flight) and connects again with its backoff.
     const bounds = timeouts ? { connectionTimeoutMillis: timeouts.acquireMs, query_timeout: clientBoundMs(timeouts) } : {};
-    this.client = new pg.Client({ connectionString: databaseUrl, application_name: 'reward-gateway event relay', ...TCP_KEEPALIVE, ...bounds });
+    this.client = new pg.Client({ connectionString: databaseUrl, application_name: RELAY_APPLICATION, ...TCP_KEEPALIVE, ...bounds });
     const lost = (error?: Error) => {
       if (this.lost) return;
       this.lost = true;
@@ -96,6 +99,17 @@ class DedicatedConnection {
     this.db = new Kysely<never>({
       dialect: new PostgresDialect({ pool: { connect: async () => Object.assign(client, { release() {} }), end: async () => undefined } as never }),
     });
+  }
+
+  /**
+   * Destroys the connection's socket at once (`destroySocket`), for a connect under way: its
+   * `connect()` rejects ("Connection terminated unexpectedly"), where pg's own `end()` of a connect
+   * the server has not answered sends a Terminate and waits for a close that never comes
+   * (lifecycle-23). Nothing is logged for it.
+   */
+  cut(): void {
+    this.lost = true;
+    destroySocket(this.client);
   }
 
   /**
@@ -119,6 +133,8 @@ class DedicatedConnection {
  */
 class OutboxPoller {
   private connection: DedicatedConnection | undefined;
+  /** The connection whose connect is under way (`connect`): `stop()` and the start's signal cut it. */
+  private connecting: DedicatedConnection | undefined;
   private cursor: OutboxCursor | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -158,8 +174,23 @@ class OutboxPoller {
   /** When (retention.clock, ms) the read the cursor comes from began: the outbox was read up to then. */
   private readFrom: number | undefined;
 
-  async start(): Promise<void> {
-    await this.connect();
+  /**
+   * Connects and starts reading. `signal` (the start-up's abort: a stop signal before "gateway
+   * ready") cuts the connect under way, and the start then rejects with its reason: the connect
+   * waited out DB_ACQUIRE_TIMEOUT_MS (up to 10 min, or for ever with 0) on a server that accepted
+   * and did not answer, past the stop's 15 s limit (lifecycle-23).
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    const cut = () => this.connecting?.cut();
+    signal?.addEventListener('abort', cut, { once: true });
+    try {
+      signal?.throwIfAborted();
+      await this.connect();
+    } catch (error) {
+      throw signal?.aborted ? signal.reason : error;
+    } finally {
+      signal?.removeEventListener('abort', cut);
+    }
     this.schedule(0);
   }
 
@@ -170,7 +201,13 @@ class OutboxPoller {
       this.hooks.lost?.();
       if (!this.stopped) this.schedule(this.retryMs);
     }, this.timeouts);
-    await connection.client.connect();
+    if (this.stopped) throw new Error('the event relay stopped before it connected');
+    this.connecting = connection;
+    try {
+      await connection.client.connect();
+    } finally {
+      this.connecting = undefined;
+    }
     this.connection = connection;
     const begun = await this.hooks.begin?.(connection);
     // Connected again after a loss: go on from the cursor held (a snapshot is the cluster's, not
@@ -247,11 +284,14 @@ class OutboxPoller {
    * Stops reading and closes the connection. The connection is closed before the read in flight is
    * waited for: on a frozen server that read waits for its bound (DB_STATEMENT_TIMEOUT_MS +
    * DB_CLIENT_TIMEOUT_MARGIN_MS, 17 s by default, past main.ts's 15 s shutdown), and closing ends
-   * it at once (break-16). A connection a tick opened meanwhile is closed after it.
+   * it at once (break-16). A connect under way (a tick connecting again after a loss, a Redis
+   * relay's attempt to lead) is cut (lifecycle-23: the stop waited it out, DB_ACQUIRE_TIMEOUT_MS,
+   * for ever with 0). A connection a tick opened meanwhile is closed after it.
    */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.connecting?.cut();
     const close = async () => {
       const connection = this.connection;
       this.connection = undefined;
@@ -265,7 +305,11 @@ class OutboxPoller {
 
 /** How this gateway instance receives committed events. */
 export interface EventRelay {
-  /** Starts relaying; `signal` (the start-up's abort) cuts the Redis connects of EVENT_FANOUT=redis, which then reject with its reason. */
+  /**
+   * Starts relaying; `signal` (the start-up's abort) cuts the connects under way (the outbox
+   * reader's PostgreSQL connection; the Redis connects of EVENT_FANOUT=redis), and the start then
+   * rejects with its reason.
+   */
   start(signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
   stats(): RelayStats;
@@ -304,7 +348,7 @@ class PostgresRelay implements EventRelay {
     );
   }
 
-  start = () => this.poller.start();
+  start = (signal?: AbortSignal) => this.poller.start(signal);
   stop = () => this.poller.stop();
   stats = (): RelayStats => ({ mode: 'postgres', reading: true, pagesRead: this.poller.pagesRead, eventsRead: this.poller.eventsRead, idleReads: this.poller.idleReads });
 }
@@ -324,6 +368,8 @@ class RedisRelay implements EventRelay {
   private readonly publisher: Redis;
   private readonly channel: string;
   private poller: OutboxPoller | undefined;
+  /** The poller of an attempt to lead under way (`tryLead`), connecting: the stop cuts it. */
+  private trying: OutboxPoller | undefined;
   private leaderTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private stopping: Promise<void> | undefined;
@@ -370,12 +416,15 @@ class RedisRelay implements EventRelay {
         (error: unknown) => this.log.warn({ err: error }, 'event fan-out (Redis): could not subscribe again'),
       );
     });
-    await this.tryLead();
+    await this.tryLead(signal);
   }
 
-  /** Tries to become the instance that reads the outbox; followers try again every second. */
-  private async tryLead(): Promise<void> {
-    if (this.stopped || this.poller) return;
+  /**
+   * Tries to become the instance that reads the outbox; followers try again every second. `signal`
+   * (the start's) cuts the attempt's connect, which then rejects with its reason.
+   */
+  private async tryLead(signal?: AbortSignal): Promise<void> {
+    if (this.stopped || this.poller || this.trying) return;
     const poller = new OutboxPoller(
       this.options.databaseUrl,
       this.options.pollMs,
@@ -407,14 +456,20 @@ class RedisRelay implements EventRelay {
       undefined,
       this.options.timeouts,
     );
+    this.trying = poller;
     try {
-      await poller.start();
+      await poller.start(signal);
+      // stopped while it connected: its stop cut the connect, or came after it
+      if (this.stopped) return void (await poller.stop());
       this.poller = poller;
       this.log.info('event fan-out: this instance reads the outbox for Redis');
     } catch (error) {
       await poller.stop();
-      if (!(error instanceof NotLeader)) this.log.warn({ err: error }, 'event fan-out: could not try to lead');
+      if (signal?.aborted) throw signal.reason;
+      if (!(error instanceof NotLeader) && !this.stopped) this.log.warn({ err: error }, 'event fan-out: could not try to lead');
       this.scheduleLeadAttempt();
+    } finally {
+      this.trying = undefined;
     }
   }
 
@@ -440,6 +495,7 @@ class RedisRelay implements EventRelay {
   private async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.leaderTimer);
+    await this.trying?.stop();
     await this.poller?.stop();
     this.poller = undefined;
     await Promise.all([this.subscriber, this.publisher].map((redis) => redis.quit().then(() => undefined, () => redis.disconnect())));

@@ -3,6 +3,7 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
 import { CredentialRevoked, refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { EventsPrunedError } from '../events/hub.js';
+import { cutForMessage } from '../domain/text.js';
 
 /** The domain's refusals (`src/domain/refusals.ts`), re-exported for the resolvers and tests. */
 export { refuse, UserErrorCode, UserErrorException };
@@ -261,6 +262,21 @@ export function variablePathOf(message: string): string[] | null {
   return field ? [...path, field[1]] : path;
 }
 
+/**
+ * graphql-js's echo of a variable's refused value, whole (`inspect`: a string as JSON, however
+ * long): `Variable "$input" got invalid value "<value>" at "input.endsAt"; <reason>`, or without
+ * the path. Group 2: the value as echoed.
+ */
+const VARIABLE_VALUE_AT = /^(Variable "\$[_A-Za-z][_0-9A-Za-z]*" got invalid value )(.*)( at "[^"]+"; )/s;
+const VARIABLE_VALUE = /^(Variable "\$[_A-Za-z][_0-9A-Za-z]*" got invalid value )(.*?)(; )/s;
+
+/** `message` with a variable error's echo of the refused value cut (`cutForMessage`); any other message as it is (lifecycle-23). */
+export function variableEchoCut(message: string): string {
+  const match = VARIABLE_VALUE_AT.exec(message) ?? VARIABLE_VALUE.exec(message);
+  if (!match || cutForMessage(match[2]) === match[2]) return message;
+  return `${match[1]}${cutForMessage(match[2])}${message.slice(match[1].length + match[2].length)}`;
+}
+
 /** graphql-js's reason when an input object lacks a required field or carries one its type does not define. */
 const FIELD_OF_OBJECT = /; Field "([_A-Za-z][_0-9A-Za-z]*)" (?:of required type .* was not provided|is not defined by type)/s;
 
@@ -333,7 +349,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
     if (code === 'GRAPHQL_VALIDATION_FAILED' && INTROSPECTION_REFUSED.test(formatted.message)) {
       return { message: INTROSPECTION_OFF_MESSAGE, locations: formatted.locations, extensions };
     }
-    const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+    const shownMessage = code === 'BAD_USER_INPUT' ? variableEchoCut(formatted.message) : formatted.message;
+    const message = options.hideSuggestions ? shownMessage.replace(SUGGESTION, '') : shownMessage;
     return { message, locations: formatted.locations, path: formatted.path, extensions };
   }
   onInternal?.(error);

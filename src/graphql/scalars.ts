@@ -1,6 +1,7 @@
-import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, print, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { MAX_OFFSET_MINUTES, OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
+import { cutForMessage, SHOWN_INPUT_CHARS } from '../domain/text.js';
 import { unstorableText } from './validation.js';
 
 function toDate(value: unknown): Date {
@@ -56,6 +57,14 @@ const noLeapSecond = (before: string, after: string) =>
  * words. Each is refused there as well; this only says why.
  */
 const NO_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+/**
+ * An offset written without its colon (`+0100`, `-0500`: ISO 8601's basic form, what strftime's
+ * `%z`, Java's `Z` and many loggers write) or without its minutes (`+05`). RFC 3339 takes only
+ * `±hh:mm`, and ISO 8601 keeps the basic offset for the basic form of the whole text
+ * (`20261203T100000+0100`), so it is refused, told the one change (lifecycle-23). Group 1: the
+ * sign; 2: the hours; 3: the minutes, if written.
+ */
+const OFFSET_WITHOUT_COLON = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?([+-])(\d{2})(\d{2})?$/;
 const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const NO_SECONDS = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
@@ -67,6 +76,12 @@ const EXAMPLE = 'such as 2026-03-01T10:15:30Z';
  * leap second's own answer follows), so that a text wrong besides is told that first (break2-22).
  */
 function writtenFormProblem(written: string): string | null {
+  if (/^\s|\s$/.test(written)) return `DateTime must not begin or end with white space (spaces, tabs, line breaks): remove it (${EXAMPLE})`;
+  const colonless = OFFSET_WITHOUT_COLON.exec(written);
+  if (colonless) {
+    const [, sign, hours, minutes] = colonless;
+    return `DateTime's UTC offset must be written ±hh:mm, with a colon (RFC 3339): send ${sign}${hours}:${minutes ?? '00'} for ${sign}${hours}${minutes ?? ''}`;
+  }
   if (NO_OFFSET.test(written)) return `DateTime must end with its UTC offset, Z or ±hh:mm (${EXAMPLE}): without one it names no instant`;
   if (DAY_ONLY.test(written)) return `DateTime must have a time of day and a UTC offset, ${EXAMPLE} (a day alone is the Date type's)`;
   if (NO_SECONDS.test(written)) return `DateTime must give its seconds, hh:mm:ss (${EXAMPLE})`;
@@ -122,9 +137,36 @@ function withOffset(date: Date, written: unknown): Date {
   return new OffsetInstant(date.getTime(), offset);
 }
 
+/**
+ * RFC 3339's space in place of the `T` (its section 5.6 NOTE: "applications … may choose … a
+ * full-date and full-time separated by (say) a space character"), which PostgreSQL's own text form,
+ * Python's `str(datetime)` and SQL clients write (`2026-12-03 10:00:00Z`): taken as the `T`
+ * (lifecycle-23; graphql-scalars refused it as an "invalid date-time-string"). One space exactly,
+ * between a full date and an hh:mm.
+ */
+const SPACE_FOR_T = /^(\d{4}-\d{2}-\d{2}) (?=\d{2}:\d{2})/;
+const spaceAsT = <T>(written: T): T => (typeof written === 'string' ? (written.replace(SPACE_FOR_T, '$1T') as T) : written);
+
+/**
+ * graphql-scalars' parse of a DateTime (`parse`), its refusal rethrown as a TypeError whose echo of
+ * the value (`echoed`: the text, or the JSON, it quotes) is cut (`cutForMessage`): it quoted the
+ * whole value, up to MAX_TEXT_LENGTH characters or the request's size (lifecycle-23).
+ */
+function scalarsParse(parse: () => unknown, echoed: string | undefined): Date {
+  try {
+    return parse() as Date;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TypeError(echoed && echoed.length > SHOWN_INPUT_CHARS ? message.replace(echoed, () => cutForMessage(echoed)) : message);
+  }
+}
+
 /** A DateTime variable's value as the instant it names, with the offset it was written with; TypeError (BAD_USER_INPUT) when refused. */
 function parseWritten(value: unknown): Date {
-  return withOffset(inRange(DateTimeResolver.parseValue(refusingMiswritten(value)) as Date), value);
+  const written = spaceAsT(value);
+  refusingMiswritten(written);
+  const echoed = typeof written === 'string' ? written : JSON.stringify(written);
+  return withOffset(inRange(scalarsParse(() => DateTimeResolver.parseValue(written), echoed)), written);
 }
 
 /**
@@ -133,13 +175,22 @@ function parseWritten(value: unknown): Date {
  */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
-  description: 'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z, from year 0001 to 9999; answered in UTC.',
+  description:
+    'An instant in ISO 8601 / RFC 3339 form with a time zone, such as 2026-03-01T10:15:30Z or 2026-03-01T11:15:30+01:00 (a space may stand for the T, as RFC 3339 allows; the offset is ±hh:mm, with its colon), from year 0001 to 9999; answered in UTC.',
   serialize: (value) => toDate(value).toISOString(),
   parseValue: (value) => parseWritten(value),
   parseLiteral: (ast, variables) => {
-    const written = ast.kind === Kind.STRING ? ast.value : null;
-    refusingMiswritten(written);
-    return withOffset(inRange(DateTimeResolver.parseLiteral(ast, variables) as Date), written);
+    const written = ast.kind === Kind.STRING ? spaceAsT(ast.value) : null;
+    try {
+      refusingMiswritten(written);
+      const parsed = scalarsParse(() => (written === null ? DateTimeResolver.parseLiteral(ast, variables) : DateTimeResolver.parseValue(written)), written ?? ('value' in ast ? String(ast.value) : undefined));
+      return withOffset(inRange(parsed), written);
+    } catch (error) {
+      // graphql-js reports a literal's TypeError as `Expected value of type "DateTime", found <the
+      // literal, whole>; <message>`: the same words, the literal cut (lifecycle-23)
+      if (error instanceof GraphQLError) throw error;
+      throw new GraphQLError(`Expected value of type "DateTime", found ${cutForMessage(print(ast))}; ${(error as Error).message}`, { nodes: ast });
+    }
   },
 });
 

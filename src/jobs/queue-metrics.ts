@@ -2,6 +2,7 @@ import pg from 'pg';
 import { Gauge, type Metric } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { poolClosedWithin } from '../db/end-within.js';
+import { PoolSockets } from '../db/pool-sockets.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 
 /** The `application_name` of the queue gauges' one connection: how an operator tells it in `pg_stat_activity`. */
@@ -89,6 +90,8 @@ export class QueueMetrics {
   /** The gauges, for `Metrics` to show. */
   readonly metrics: Metric[];
   private pool: pg.Pool | undefined;
+  /** The sockets of `pool`'s connection (`PoolSockets`), made with it. */
+  private sockets: PoolSockets | undefined;
   private reading: { started: number; promise: Promise<Reading | undefined> } | undefined;
 
   /**
@@ -209,8 +212,11 @@ export class QueueMetrics {
 
   private connection(): pg.Pool {
     if (!this.pool) {
+      this.sockets = new PoolSockets();
       this.pool = new pg.Pool({
         connectionString: this.databaseUrl,
+        // its connection's socket, which `close` cuts when the server does not answer
+        stream: this.sockets.stream,
         max: 1,
         // kept between scrapes (Prometheus' interval is 15–60 s), closed when nobody scrapes
         idleTimeoutMillis: 60_000,
@@ -233,6 +239,6 @@ export class QueueMetrics {
     const pool = this.pool;
     if (!pool) return;
     this.pool = undefined;
-    await poolClosedWithin(pool, pool.end(), 1_000).catch(() => undefined);
+    await poolClosedWithin(this.sockets!, pool.end(), 1_000).catch(() => undefined);
   }
 }

@@ -76,10 +76,11 @@ export interface Jobs {
  * process's purge counts (shared with the HTTP server's /metrics; the runner's own when absent).
  * `deps.random`: the job handlers' random source (`Math.random` when absent; a test fixes it).
  * Rejects as its failing step did (the runner's LISTEN connection, `deps.databaseUrl`), having
- * stopped whatever of it had started.
+ * stopped whatever of it had started; `deps.signal` (the gateway's start-up abort) cuts that
+ * connection's connect under way, and the start rejects with its reason (lifecycle-23).
  */
 export async function startJobs(
-  deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard; purges?: PurgeCounts; random?: () => number },
+  deps: { orm: MikroORM; clock: Clock; config: Config; log: Logger; databaseUrl: string; clockGuard?: ClockGuard; purges?: PurgeCounts; random?: () => number; signal?: AbortSignal },
   options: Partial<RunnerOptions> & { background?: boolean; scheduler?: boolean; schedulerTickMs?: number } = {},
 ): Promise<Jobs> {
   const leaseMs = options.leaseMs ?? DEFAULT_RUNNER_OPTIONS.leaseMs;
@@ -113,7 +114,7 @@ export async function startJobs(
   // instance; anything started before the failure (loops, ticks) would have kept running.
   try {
     if (options.background ?? true) {
-      await runner.start(deps.databaseUrl);
+      await runner.start(deps.databaseUrl, deps.signal);
     }
     if (options.scheduler ?? options.background ?? true) {
       scheduler.start(options.schedulerTickMs ?? 30_000, (error) => deps.log.error({ err: error }, 'scheduler tick failed'));

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ClockGuard, DATABASE_NOW_MS } from '../clock-guard.js';
 import { clientBoundMs, type Config } from '../config.js';
-import { endWithin } from '../db/end-within.js';
+import { destroySocket, endWithin } from '../db/end-within.js';
 import { Kysely, PostgresDialect, type PostgresPool, type RawBuilder } from 'kysely';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
@@ -281,6 +281,9 @@ interface JobInFlight extends InFlight {
   outside?: { abort: AbortController; timer?: NodeJS.Timeout };
 }
 
+/** Whether `inFlight` is a job in hand's (`execute`), not a probe's or a claim's. */
+const isJobInFlight = (inFlight: InFlight): inFlight is JobInFlight => 'statements' in inFlight;
+
 /** A statement of a job in hand waiting for its answer: when it was sent (performance.now(), ms), and `stop()`'s timer on it. */
 interface Watched {
   sentAt: number;
@@ -375,10 +378,13 @@ export class JobRunner {
    * Starts working in the background; `databaseUrl` gets a LISTEN connection for prompt wake-ups
    * (start fails when it cannot be opened, and the runner stays stopped; see `listen` for when it
    * drops later). Waits for every start and stop called before it (a stop's loops and LISTEN
-   * connection are gone first); does nothing when already running.
+   * connection are gone first); does nothing when already running. `signal` (the gateway's start-up
+   * abort) cuts the LISTEN connection's connect under way, and the start then rejects with its
+   * reason, the runner stopped (lifecycle-23: a stop signal during "starting the jobs" waited out
+   * DB_ACQUIRE_TIMEOUT_MS, or for ever with 0, on a server that accepted and did not answer).
    */
-  async start(databaseUrl?: string): Promise<void> {
-    return this.inTurn(() => this.begin(databaseUrl));
+  async start(databaseUrl?: string, signal?: AbortSignal): Promise<void> {
+    return this.inTurn(() => this.begin(databaseUrl, signal));
   }
 
   /**
@@ -391,12 +397,12 @@ export class JobRunner {
     return next;
   }
 
-  private async begin(databaseUrl?: string): Promise<void> {
+  private async begin(databaseUrl?: string, signal?: AbortSignal): Promise<void> {
     if (this.running) return;
     this.running = true;
     if (databaseUrl) {
       try {
-        await this.listen(databaseUrl, false);
+        await this.listen(databaseUrl, false, signal);
       } catch (error) {
         // not started: a later start() tries again (it found `running` and did nothing)
         this.running = false;
@@ -512,8 +518,11 @@ export class JobRunner {
   private async onOwnConnection<T>(inFlight: InFlight, what: string, work: (run: <R>(statement: RawBuilder<R>) => Promise<R[]>, client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
     const pool = await (this.orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
     const connecting = pool.connect();
+    // A job's wait for its connection is watched as its statements are (lifecycle-23): a stop gives
+    // it up JOB_STOP_PATIENCE_MS after the stop or the wait's start, and the job is left to its lease.
+    if (isJobInFlight(inFlight)) this.track(inFlight, connecting);
     // `stop()` abandons the wait for the connection itself too (a probe's at once, a claim's after
-    // CLAIM_STOP_PATIENCE_MS): a new connection the server has not answered yet is waited for up to
+    // CLAIM_STOP_PATIENCE_MS, a job's after JOB_STOP_PATIENCE_MS): a new connection the server has not answered yet is waited for up to
     // DB_ACQUIRE_TIMEOUT_MS (up to 10 min), and the stop waited with it, past its 15 s limit; and
     // a connect that completes only after the pool's close began gets nothing (lifecycle-22). The
     // connection, if it comes, is handed back unused.
@@ -581,7 +590,7 @@ export class JobRunner {
    * Hostile pass 9: it was never opened again, so until the gateway restarted every job (a sale's
    * processing, a webhook) waited for a loop's next poll (JOB_POLL_MS, default 1 s).
    */
-  private async listen(databaseUrl: string, retrying: boolean): Promise<void> {
+  private async listen(databaseUrl: string, retrying: boolean, signal?: AbortSignal): Promise<void> {
     const boundMs = clientBoundMs(this.config.dbTimeouts);
     const bounds = boundMs > 0 ? { connectionTimeoutMillis: this.config.dbTimeouts.acquireMs, query_timeout: boundMs } : {};
     const client = new pg.Client({ connectionString: databaseUrl, application_name: LISTENER_APPLICATION, ...TCP_KEEPALIVE, ...bounds });
@@ -608,18 +617,25 @@ export class JobRunner {
     client.on('error', onLost);
     client.on('end', () => onLost());
     this.listener = client;
+    // the start-up's abort: the connect (or its LISTEN) under way fails at once, the socket gone
+    const cut = () => destroySocket(client);
+    signal?.addEventListener('abort', cut, { once: true });
     try {
+      signal?.throwIfAborted();
       await client.connect();
       await client.query(`listen ${JOBS_CHANNEL}${this.outboxWake ? `; listen ${OUTBOX_CHANNEL}` : ''}`);
     } catch (error) {
       if (!retrying) {
         lost = true; // start-up fails as before; nothing to retry
         this.listener = undefined;
-        await client.end().catch(() => undefined);
-        throw error;
+        // cut: its socket is gone, and `end()` would wait for an 'end' that has already come
+        if (!signal?.aborted) await client.end().catch(() => undefined);
+        throw signal?.aborted ? signal.reason : error;
       }
       onLost(error);
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', cut);
     }
     this.listenRetryMs = LISTEN_RETRY_MS;
     if (boundMs > 0 && this.options.listenCheckMs > 0) {
@@ -954,8 +970,8 @@ export class JobRunner {
         inHand = own;
         this.jobsInHand.add(own);
         // On a pooled connection of the runner's own, which `stop()` can close (freeze-17).
-        await this.onOwnConnection(own, 'job', (_run, client) =>
-          this.inOwnTransaction(client, own, async (em) => {
+        const ran = await this.onOwnConnection(own, 'job', async (_run, client) => {
+          await this.inOwnTransaction(client, own, async (em) => {
             // Marked done first, in the same transaction as the work, so both commit or neither does.
             // First, not last: the job's row is then locked while the handler runs (a live worker's job
             // is not taken over, however long it takes; one whose process died is, after its lease,
@@ -964,8 +980,11 @@ export class JobRunner {
             // (e.g. a campaign's counter) are held for the shortest time.
             await this.complete(em, job);
             await handler.run(this.contextFor(em, purged), job.payload as never, job);
-          }),
-        );
+          });
+          return true;
+        });
+        // its wait for a connection given up by the stop: nothing ran (below, left to its lease)
+        if (!ran) throw new Error('the job runner stopped while the job waited for a database connection');
         for (const [table, rows] of purged) this.purges.add(table, rows);
       }
     } catch (error) {
@@ -1035,20 +1054,10 @@ export class JobRunner {
    * rolled back here (the session's end did).
    */
   private async inOwnTransaction<T>(client: pg.PoolClient, inHand: JobInFlight, work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
-    const track = (result: Promise<unknown>) => {
-      const statement: Watched = { sentAt: performance.now() };
-      inHand.statements.add(statement);
-      this.watchStatement(inHand, statement);
-      const settled = () => {
-        inHand.statements.delete(statement);
-        clearTimeout(statement.timer);
-      };
-      result.then(settled, settled);
-    };
     const connection = {
       query: (...args: unknown[]) => {
         const result = (client.query as (...a: unknown[]) => unknown).apply(client, args);
-        if (result instanceof Promise) track(result);
+        if (result instanceof Promise) this.track(inHand, result);
         return result;
       },
       // `onOwnConnection` hands the connection back, once
@@ -1072,6 +1081,23 @@ export class JobRunner {
     } finally {
       em.resetTransactionContext();
     }
+  }
+
+  /**
+   * Watches `waiting` (a statement of the job in hand `inHand`, or its wait for a pooled connection)
+   * in `inHand.statements` until it settles: `stop()` cuts the job's connection, or gives the wait
+   * up, when it is still unsettled JOB_STOP_PATIENCE_MS after the stop or after it began
+   * (`watchStatement`).
+   */
+  private track(inHand: JobInFlight, waiting: Promise<unknown>): void {
+    const statement: Watched = { sentAt: performance.now() };
+    inHand.statements.add(statement);
+    this.watchStatement(inHand, statement);
+    const settled = () => {
+      inHand.statements.delete(statement);
+      clearTimeout(statement.timer);
+    };
+    waiting.then(settled, settled);
   }
 
   /**

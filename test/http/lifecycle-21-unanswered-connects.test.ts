@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { compiledGateway } from '../support/build.js';
 import { createMigratedDatabase } from '../support/gateway.js';
-import { spawnGateway } from '../support/processes.js';
+import { spawnGateway, stopReport } from '../support/processes.js';
 
 /**
  * lifecycle-21 (early-19 and break2-19 left them): connects of the start-up that a stop signal did
@@ -50,14 +50,7 @@ describe('a signal while a start-up connect is unanswered (lifecycle-21)', () =>
       await gateway.until(new RegExp(`"msg":"${stage}"`));
       while (!ready() && gateway.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
       process.kill(gateway.child.pid!, 'SIGTERM');
-      const code = await gateway.exited;
-      const lines = gateway.output().split('\n');
-      return {
-        code,
-        stoppedAt: lines.map((line) => /"msg":"stopping: SIGTERM during start-up \(([^)]+)\)"/.exec(line)?.[1]).find(Boolean),
-        stopped: lines.some((line) => line.includes('"msg":"stopped"')),
-        errors: lines.filter((line) => /"level":[56]0|Start-up failed|Cannot reach/.test(line)),
-      };
+      return stopReport(gateway, await gateway.exited, /Start-up failed|Cannot reach/);
     } finally {
       if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
     }

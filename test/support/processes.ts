@@ -160,3 +160,25 @@ export async function onDataDir(
     await rm(dataDir, { recursive: true, force: true });
   }
 }
+
+/** How a spawned gateway ended, as its output tells (`stopReport`). */
+export interface StopReport {
+  code: number | null;
+  /** The start-up step a stop signal came in ("stopping: SIGTERM during start-up (<step>)"); undefined after "gateway ready". */
+  stoppedAt: string | undefined;
+  /** Whether it said "stopped". */
+  stopped: boolean;
+  /** Its lines at error level or above, and those matching `alsoErrors` (a failed start's line on stderr, say). */
+  errors: string[];
+}
+
+/** `gateway`'s end (`code`, its exit code) as a StopReport; `alsoErrors` adds lines that count as errors. */
+export function stopReport(gateway: SpawnedGateway, code: number | null, alsoErrors = /Start-up failed|took too long/): StopReport {
+  const lines = gateway.output().split('\n');
+  return {
+    code,
+    stoppedAt: lines.map((line) => /"msg":"stopping: SIGTERM during start-up \(([^)]+)\)"/.exec(line)?.[1]).find(Boolean),
+    stopped: lines.some((line) => line.includes('"msg":"stopped"')),
+    errors: lines.filter((line) => /"level":[56]0/.test(line) || alsoErrors.test(line)),
+  };
+}

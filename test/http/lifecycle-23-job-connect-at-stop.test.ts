@@ -1,0 +1,74 @@
+import pg from 'pg';
+import { REQUEST_POOL_APPLICATION } from '../../src/db/orm.js';
+import { compiledGateway } from '../support/build.js';
+import { startCompiledGateway, terminate, untilStartJobsDone, type CompiledGateway } from '../support/frozen-gateway.js';
+import { createMigratedDatabase } from '../support/gateway.js';
+import { seriesValue } from '../support/metrics.js';
+import { sessionProxy } from '../support/pg-wire.js';
+import { eventually } from '../support/program.js';
+import { enqueueDelivery, holdingReceiver } from '../support/webhook-receiver.js';
+
+/** The outbox event the test's delivery carries. */
+const EVENT_ID = 2323;
+
+/**
+ * lifecycle-23 (lifecycle-22 left it): a job in hand waiting for a pooled connection at the stop
+ * waited out the connect, DB_ACQUIRE_TIMEOUT_MS (here 120 s; up to 10 min), past the stop's 15 s
+ * limit: lifecycle-22 made the runner's claims and probes give such a wait up, not a job's. Here a
+ * webhook delivery (a `lease` job) has its POST answered after every request-pool session was ended
+ * (`pg_terminate_backend`, as a failover or a proxy's idle cut does) and while a proxy holds every
+ * new one unanswered: the delivery's record waits for a new connection when the SIGTERM comes. The
+ * compiled gateway, jobs on, on a test-server database through the proxy.
+ */
+describe('a stop while a job waits for a pooled connection (lifecycle-23)', () => {
+  let build: string;
+  beforeAll(async () => {
+    build = await compiledGateway();
+  }, 600_000);
+
+  it('gives the wait up and leaves the job to its lease: exit 0, "stopped", no error', async () => {
+    const db = await createMigratedDatabase();
+    let holding = false;
+    const proxy = await sessionProxy(db.url, (name) => holding && name === REQUEST_POOL_APPLICATION);
+    const hook = await holdingReceiver(true);
+    const admin = new pg.Client({ connectionString: db.url });
+    let gateway: CompiledGateway | undefined;
+    try {
+      gateway = await startCompiledGateway(build, proxy.url, { DB_ACQUIRE_TIMEOUT_MS: '120000', WEBHOOK_TIMEOUT_MS: '30000' });
+      await admin.connect();
+      await untilStartJobsDone(admin);
+      const { deliveryId, jobId } = await enqueueDelivery(admin, hook.url, EVENT_ID, 'lifecycle-23');
+      // the delivery's POST waits for its answer; its job holds no connection meanwhile
+      await eventually(async () => hook.ids.length === 1, 15_000);
+      holding = true;
+      await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = $1`, [REQUEST_POOL_APPLICATION]);
+      // the pool has dropped its idle connections (their sessions' end heard), so nothing lends a dead one
+      const metrics = `${/"url":"(http:[^"]+)\/graphql"/.exec(gateway.output())![1]}/metrics`;
+      await eventually(async () => seriesValue(await (await fetch(metrics)).text(), 'gateway_db_pool_connections{pool="requests",state="idle"}') === 0, 15_000);
+      // answered: the delivery's record asks the pool for a connection, which is a new one, held
+      hook.answerHeld();
+      await eventually(async () => proxy.held() > 0, 15_000);
+
+      expect(await terminate(gateway)).toEqual({ code: 0, tooLong: false });
+      const lines = gateway.output().split('\n');
+      expect({
+        stopped: lines.some((line) => line.includes('"msg":"stopped"')),
+        leftToLease: lines.some((line) => line.includes('job left to its lease')),
+        // a statement of the gateway's own that met a session the test ended (57P01) is the test's doing
+        errors: lines.filter((line) => /"level":[56]0/.test(line) && !line.includes('"code":"57P01"')),
+      }).toEqual({ stopped: true, leftToLease: true, errors: [] });
+      // nothing recorded: the job RUNNING under the stopped worker's lease, claimed again when it ends
+      const state = await admin.query<{ job: string; delivery: string }>(
+        `select (select status from job where id = $1) as job, (select status from webhook_delivery where id = $2) as delivery`,
+        [jobId, deliveryId],
+      );
+      expect(state.rows).toEqual([{ job: 'RUNNING', delivery: 'PENDING' }]);
+    } finally {
+      if (gateway && gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+      await hook.close();
+      await admin.end().catch(() => undefined);
+      await proxy.close();
+      await db.drop();
+    }
+  }, 240_000);
+});
