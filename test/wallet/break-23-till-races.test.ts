@@ -1,24 +1,10 @@
 import { toGlobalId } from '../../src/graphql/ids.js';
-import { ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { boughtOffer as buyShopOffer, createPartner, simpleShop, unique } from '../support/program.js';
+import { boughtOffer as buyShopOffer, unique } from '../support/program.js';
+import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const SALE = `mutation SubmitTransactionNoticed($input: SubmitTransactionInput!) {
-  submitTransaction(input: $input) {
-    transaction { externalId status offersApplied { code status } }
-    notice
-    userErrors { code field message }
-  }
-}`;
-type Sale = {
-  submitTransaction: {
-    transaction: { externalId: string; status: string; offersApplied: { code: string; status: string }[] } | null;
-    notice: string | null;
-    userErrors: { code: string; field: string[]; message: string }[];
-  };
-};
 const REPLACE = `mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { issuedOffer { code } userErrors { code message } } }`;
 type Replaced = { issueReplacementOffer: { issuedOffer: { code: string } | null; userErrors: { code: string; message: string }[] } };
 
@@ -30,34 +16,21 @@ type Replaced = { issueReplacementOffer: { issuedOffer: { code: string } | null;
  * ledger's invariants (SPEC §5) after each.
  */
 describe("late sales racing each other, the sweep and staff (break-23)", () => {
-  let t: TestGateway;
-  let shop: Awaited<ReturnType<typeof simpleShop>>;
-  let till: { apiKey: string };
-  beforeAll(async () => {
-    t = await startTestGateway({}, { jobs: 'manual' });
-    shop = await simpleShop(t, { priceInPoints: 10 });
-    till = await createPartner(t, ['offers:redeem', 'transactions:write', 'transactions:read']);
-  });
-  beforeEach(() => t.clock.freeze());
-  afterEach(async () => {
-    t.clock.reset();
-    expect(await ledgerViolations(t)).toEqual([]);
-  });
-  afterAll(() => t.close());
+  const at = tillAtItsClock();
 
-  const boughtOffer = () => buyShopOffer(t, shop);
+  const boughtOffer = () => buyShopOffer(at.t, at.shop);
   const offers = async (n: number) => {
     const bought = [];
     for (let i = 0; i < n; i++) bought.push(await boughtOffer());
     return bought;
   };
-  const moveTo = (at: number) => t.clock.advance(at - t.clock.now().getTime());
+  const moveTo = (when: number) => at.t.clock.advance(when - at.t.clock.now().getTime());
   const endOf = (offer: { expiresAt?: string | null }) => new Date(offer.expiresAt!).getTime();
   const stored = async (dbId: number) =>
     (
-      await t.sql<{ status: string; used: number }>(
+      await at.t.sql<{ status: string; used: number }>(
         `select issued_offer_status_at(status, lock_expires_at, expires_at, $2) as status, (select count(*)::int from transaction_offer where issued_offer_id = $1) as used from issued_offer where id = $1`,
-        [dbId, t.clock.now()],
+        [dbId, at.t.clock.now()],
       )
     )[0];
   const sale = async (customerExternalId: string, occurredAt: number, codes: string[], extra: { lockId?: string; externalId?: string } = {}) => {
@@ -70,7 +43,7 @@ describe("late sales racing each other, the sweep and staff (break-23)", () => {
       offerCodes: codes,
       ...(extra.lockId ? { lockId: extra.lockId } : {}),
     };
-    const res = await t.gql<Sale, Record<string, unknown>>(SALE, { input }, { apiKey: till.apiKey });
+    const res = await at.t.gql<SaleWithNotice, Record<string, unknown>>(SALE_WITH_NOTICE, { input }, { apiKey: at.till.apiKey });
     expect(res.errors).toBeUndefined();
     return res.data!.submitTransaction;
   };
@@ -79,7 +52,7 @@ describe("late sales racing each other, the sweep and staff (break-23)", () => {
     for (const swept of [false, true]) {
       const bought = await offers(4);
       moveTo(Math.max(...bought.map(endOf)) + HOUR);
-      if (swept) await t.runScheduled();
+      if (swept) await at.t.runScheduled();
       const outcomes = await Promise.all(
         bought.map(async (o) => {
           const both = await Promise.all([0, 1].map(() => sale(o.customer.externalId, endOf(o) - MINUTE, [o.code])));
@@ -98,7 +71,7 @@ describe("late sales racing each other, the sweep and staff (break-23)", () => {
   it('a late sale racing the wallet sweep is redeemed every time', async () => {
     const bought = await offers(6);
     moveTo(Math.max(...bought.map(endOf)) + HOUR);
-    const [sales] = await Promise.all([Promise.all(bought.map((o) => sale(o.customer.externalId, endOf(o) - MINUTE, [o.code]))), t.runScheduled()]);
+    const [sales] = await Promise.all([Promise.all(bought.map((o) => sale(o.customer.externalId, endOf(o) - MINUTE, [o.code]))), at.t.runScheduled()]);
     expect(sales.map((s) => s.userErrors)).toEqual(bought.map(() => []));
     expect(await Promise.all(bought.map((o) => stored(o.dbId)))).toEqual(bought.map(() => ({ status: 'REDEEMED', used: 1 })));
   });
@@ -110,7 +83,7 @@ describe("late sales racing each other, the sweep and staff (break-23)", () => {
       bought.map(async (o) => {
         const [sold, replaced] = await Promise.all([
           sale(o.customer.externalId, endOf(o) - MINUTE, [o.code]),
-          t.gql<Replaced, unknown>(REPLACE, { input: { issuedOfferId: toGlobalId('IssuedOffer', o.dbId), reason: 'expired unused', idempotencyKey: unique('repl') } }, t.operatorToken),
+          at.t.gql<Replaced, unknown>(REPLACE, { input: { issuedOfferId: toGlobalId('IssuedOffer', o.dbId), reason: 'expired unused', idempotencyKey: unique('repl') } }, at.t.operatorToken),
         ]);
         return { sold: sold.userErrors.length === 0, replaced: replaced.data!.issueReplacementOffer.issuedOffer !== null, stored: (await stored(o.dbId)).status };
       }),
@@ -127,6 +100,6 @@ describe("late sales racing each other, the sweep and staff (break-23)", () => {
     expect(answers).toEqual(
       answers.map(() => ({ transaction: { externalId, status: 'RECEIVED', offersApplied: [{ code: o.code, status: 'REDEEMED' }] }, notice, userErrors: [] })),
     );
-    expect(await t.sql(`select count(*)::int as n, min(lock_notice) as notice from sales_transaction where external_id = $1`, [externalId])).toEqual([{ n: 1, notice }]);
+    expect(await at.t.sql(`select count(*)::int as n, min(lock_notice) as notice from sales_transaction where external_id = $1`, [externalId])).toEqual([{ n: 1, notice }]);
   });
 });

@@ -1,9 +1,9 @@
 import type { JobContext } from '../../src/jobs/runner.js';
 import { pruneEvents } from '../../src/events/retention.job.js';
-import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { dataOf, ok, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, eventually } from '../support/program.js';
 import { holdLocks } from '../support/locks.js';
-import { Receiver } from '../support/webhook-receiver.js';
+import { gatewayWithReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 const HOUR = 3_600_000;
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
@@ -26,14 +26,8 @@ describe('bulk replays racing the prune, single replays and a 410 (break-23)', (
   let t: TestGateway;
   let receiver: Receiver;
   const EVENTS = 8;
-  beforeAll(async () => {
-    t = await startTestGateway({ EVENT_RETENTION_HOURS: '1', WEBHOOK_MAX_ATTEMPTS: '1' }, { jobs: 'manual' });
-    receiver = await new Receiver().start();
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await t?.close();
-  });
+  const started = gatewayWithReceiver({ EVENT_RETENTION_HOURS: '1', WEBHOOK_MAX_ATTEMPTS: '1' }, { jobs: 'manual' });
+  beforeAll(() => ({ t, receiver } = started));
 
   const deliveriesOf = async (endpointId: string) =>
     ok(await t.gql<{ webhookDeliveries: { edges: { node: { id: string; status: string } }[] } }, unknown>(DELIVERIES, { endpointId }, t.operatorToken)).webhookDeliveries.edges.map((e) => e.node);
