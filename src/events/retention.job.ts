@@ -79,10 +79,16 @@ export async function pruneEvents({ em, clock, config }: JobContext): Promise<Pr
            limit ${PRUNE_BATCH})
         returning id`,
   );
+  // The rows are locked by the statement that picks them, skipping those a replay holds (break-23).
+  // Picked by a plain subquery, a row a replay (single or bulk) had set PENDING while this waited
+  // for it was deleted anyway (the wait re-reads only the deleted row's own conditions, not the
+  // subquery's), so a replay staff were told was PENDING was never sent; and waiting on rows a
+  // bulk replay locks in its own order deadlocked with it. A row a replay holds is left for the
+  // next run: PENDING by then when the replay commits.
   const deliveries = await query(
     em,
     sql`delete from webhook_delivery d where d.id in (
-          select id from webhook_delivery where status <> 'PENDING' and finished_at < ${cutoff} limit ${PRUNE_BATCH})
+          select id from webhook_delivery where status <> 'PENDING' and finished_at < ${cutoff} limit ${PRUNE_BATCH} for update skip locked)
           and not exists (select 1 from webhook_attempt a where a.delivery_id = d.id)
         returning id`,
   );

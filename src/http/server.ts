@@ -635,7 +635,9 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
       }
       // Shutdown refused it while its body was still coming (HttpDrain): that answer said nothing ran.
       if (res.headersSent) return;
-      if ((req.headers['content-type'] ?? '').includes('json')) {
+      // A media type's type and subtype are case-insensitive (RFC 9110 §8.3.1): `APPLICATION/JSON`
+      // is application/json, and was told to send application/json (break-23).
+      if ((req.headers['content-type'] ?? '').toLowerCase().includes('json')) {
         try {
           const parsed = text.length ? parseRequestJson(text) : { value: undefined, inexact: null };
           // A number that JSON's double does not hold as written would reach a field as another value.

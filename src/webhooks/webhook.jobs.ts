@@ -134,8 +134,46 @@ export function retryAfterMs(outcome: Pick<AttemptOutcome, 'statusCode' | 'retry
   const value = outcome.retryAfter?.trim();
   if (!value || (outcome.statusCode !== 429 && outcome.statusCode !== 503)) return null;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - answeredAt.getTime());
+  const at = httpDateMs(value, answeredAt);
+  return at === null ? null : Math.max(0, at - answeredAt.getTime());
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = MONTHS.join('|');
+const HTTP_DATE_FORMS: { form: RegExp; order: [day: number, month: number, year: number, time: number] }[] = [
+  // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+  { form: new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d\\d) (${MONTH}) (\\d{4}) (\\d\\d:\\d\\d:\\d\\d) GMT$`), order: [1, 2, 3, 4] },
+  // obsolete RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+  { form: new RegExp(`^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d\\d)-(${MONTH})-(\\d\\d) (\\d\\d:\\d\\d:\\d\\d) GMT$`), order: [1, 2, 3, 4] },
+  // asctime: Sun Nov  6 08:49:37 1994
+  { form: new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (${MONTH}) ([ \\d]\\d) (\\d\\d:\\d\\d:\\d\\d) (\\d{4})$`), order: [2, 1, 4, 3] },
+];
+
+/**
+ * An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms a
+ * recipient must also read) as ms since the epoch, or null for any other text. Not `Date.parse`,
+ * which reads nearly any text holding a year (`soon 2030`, `12/31/2099`) as a date, and so parked a
+ * delivery for the longest wait on a header it should have ignored (break-23). A two-digit year is
+ * the latest one with those digits no more than 50 years after `now` (§5.6.7).
+ */
+function httpDateMs(value: string, now: Date): number | null {
+  for (const { form, order } of HTTP_DATE_FORMS) {
+    const m = form.exec(value);
+    if (!m) continue;
+    const [day, month, year, time] = order.map((i) => m[i]);
+    const [h, min, sec] = time.split(':').map(Number);
+    let y = Number(year);
+    if (year.length === 2) {
+      y += Math.floor(now.getUTCFullYear() / 100) * 100;
+      if (y > now.getUTCFullYear() + 50) y -= 100;
+    }
+    const at = Date.UTC(y, MONTHS.indexOf(month), Number(day.trim()), h, min, sec);
+    const read = new Date(at);
+    // 31 Feb, 25:00: a form's digits that name no instant
+    if (read.getUTCDate() !== Number(day.trim()) || read.getUTCHours() !== h || h > 23 || min > 59 || sec > 59) return null;
+    return at;
+  }
+  return null;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
+import { startTestGateway, type TestGateway } from './gateway.js';
 
 /** A real HTTP receiver: answers `status()` with `headers()` for each request and keeps what it was sent. */
 export class Receiver {
@@ -31,6 +32,24 @@ export class Receiver {
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/**
+ * A test gateway started with `env` and `options` and a real `Receiver`, for a describe block:
+ * started in its beforeAll, closed (receiver first) in its afterAll. Read `t` and `receiver` in the
+ * tests, after the start.
+ */
+export function gatewayWithReceiver(env: Record<string, string>, options: Parameters<typeof startTestGateway>[1]): { t: TestGateway; receiver: Receiver } {
+  const started = {} as { t: TestGateway; receiver: Receiver };
+  beforeAll(async () => {
+    started.t = await startTestGateway(env, options);
+    started.receiver = await new Receiver().start();
+  });
+  afterAll(async () => {
+    await started.receiver?.close();
+    await started.t?.close();
+  });
+  return started;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { CreateCampaignDocument, LockOfferDocument, RedeemOfferDocument, ReleaseOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { toGlobalId } from '../../src/graphql/ids.js';
-import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { boughtOffer as buyShopOffer, createCustomer, createOffer, createPartner, earningProgram, simpleShop, submitSale, unique } from '../support/program.js';
+import { dataOf, ok, type TestGateway } from '../support/gateway.js';
+import { boughtOffer as buyShopOffer, createCustomer, createOffer, createPartner, earningProgram, type simpleShop, submitSale, unique } from '../support/program.js';
+import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -22,17 +23,8 @@ describe('the till at the edges of time (till-23)', () => {
   let shop: Awaited<ReturnType<typeof simpleShop>>;
   let till: { apiKey: string };
 
-  beforeAll(async () => {
-    t = await startTestGateway({}, { jobs: 'manual' });
-    shop = await simpleShop(t, { priceInPoints: 10 });
-    till = await createPartner(t, ['offers:redeem', 'transactions:write', 'transactions:read']);
-  });
-  beforeEach(() => t.clock.freeze());
-  afterEach(async () => {
-    t.clock.reset();
-    expect(await ledgerViolations(t)).toEqual([]);
-  });
-  afterAll(() => t.close());
+  const started = tillAtItsClock();
+  beforeAll(() => ({ t, shop, till } = started));
 
   const boughtOffer = () => buyShopOffer(t, shop);
   const moveTo = (at: number) => t.clock.advance(at - t.clock.now().getTime());
@@ -40,21 +32,6 @@ describe('the till at the edges of time (till-23)', () => {
   const sweep = () => t.runScheduled();
   const storedStatus = async (dbId: number) => (await t.sql<{ status: string }>(`select status from issued_offer where id = $1`, [dbId]))[0].status;
 
-  /** The contract's SubmitTransaction with the payload's `notice` and the offers applied selected, as a till that logs it would register it. */
-  const SaleWithNotice = `mutation SubmitTransactionNoticed($input: SubmitTransactionInput!) {
-    submitTransaction(input: $input) {
-      transaction { externalId status offersApplied { code status } }
-      notice
-      userErrors { code field message }
-    }
-  }`;
-  type Sale = {
-    submitTransaction: {
-      transaction: { externalId: string; status: string; offersApplied: { code: string; status: string }[] } | null;
-      notice: string | null;
-      userErrors: { code: string; field: string[]; message: string }[];
-    };
-  };
   const saleInput = (customerExternalId: string, occurredAt: Date, offerCodes: string[], lockId?: string, externalId = unique('sale')) => ({
     externalId,
     customerExternalId,
@@ -65,7 +42,7 @@ describe('the till at the edges of time (till-23)', () => {
     ...(lockId ? { lockId } : {}),
   });
   const saleNoticed = async (input: ReturnType<typeof saleInput>) => {
-    const res = await t.gql<Sale, Record<string, unknown>>(SaleWithNotice, { input }, { apiKey: till.apiKey });
+    const res = await t.gql<SaleWithNotice, Record<string, unknown>>(SALE_WITH_NOTICE, { input }, { apiKey: till.apiKey });
     expect(res.errors).toBeUndefined();
     return res.data!.submitTransaction;
   };
@@ -76,7 +53,7 @@ describe('the till at the edges of time (till-23)', () => {
       userErrors { code field message }
     }
   }`;
-  type Applied = { submitTransaction: Omit<Sale['submitTransaction'], 'notice'> };
+  type Applied = { submitTransaction: Omit<SaleWithNotice['submitTransaction'], 'notice'> };
   const sale = async (input: ReturnType<typeof saleInput>) => {
     const res = await t.gql<Applied, Record<string, unknown>>(SaleApplied, { input }, { apiKey: till.apiKey });
     expect(res.errors).toBeUndefined();

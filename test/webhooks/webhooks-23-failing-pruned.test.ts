@@ -1,8 +1,8 @@
 import { READING_SHARED_MS } from '../../src/jobs/queue-metrics.js';
-import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ok, type TestGateway } from '../support/gateway.js';
 import { seriesValue } from '../support/metrics.js';
 import { adjust, createCurrency, createCustomer } from '../support/program.js';
-import { Receiver } from '../support/webhook-receiver.js';
+import { gatewayWithReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
@@ -24,14 +24,8 @@ describe('an endpoint whose FAILED deliveries were all pruned is no longer faili
   let t: TestGateway;
   let receiver: Receiver;
 
-  beforeAll(async () => {
-    t = await startTestGateway({ EVENT_RETENTION_HOURS: '1', WEBHOOK_MAX_ATTEMPTS: '1' }, { jobs: 'manual' });
-    receiver = await new Receiver().start();
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await t?.close();
-  });
+  const started = gatewayWithReceiver({ EVENT_RETENTION_HOURS: '1', WEBHOOK_MAX_ATTEMPTS: '1' }, { jobs: 'manual' });
+  beforeAll(() => ({ t, receiver } = started));
 
   const failingSinceOf = async (endpointId: string) =>
     ok(await t.gql<{ webhookEndpoints: { edges: { node: { id: string; failingSince: string | null } }[] } }, unknown>(ENDPOINTS, {}, t.operatorToken)).webhookEndpoints.edges.find(

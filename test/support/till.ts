@@ -1,0 +1,49 @@
+import { ledgerViolations, startTestGateway, type TestGateway } from './gateway.js';
+import { createPartner, simpleShop } from './program.js';
+
+/** What `tillAtItsClock` starts: the gateway, a shop selling an offer for 10 points, and a till's API key. */
+export interface TillSetup {
+  t: TestGateway;
+  shop: Awaited<ReturnType<typeof simpleShop>>;
+  till: { apiKey: string };
+}
+
+/**
+ * For a describe block about a till and the wallet's offers at moved clocks (till-23, break-23):
+ * a gateway whose jobs run when the test says (`runScheduled`), `simpleShop` selling its offer for
+ * 10 points, and a partner with `offers:redeem`, `transactions:write` and `transactions:read`. The
+ * clock is frozen before each test and reset after it, and the ledger's invariants are checked then
+ * (SPEC §5: `ledgerViolations` empty). Read the fields in the tests, after the start.
+ */
+export function tillAtItsClock(): TillSetup {
+  const setup = {} as TillSetup;
+  beforeAll(async () => {
+    setup.t = await startTestGateway({}, { jobs: 'manual' });
+    setup.shop = await simpleShop(setup.t, { priceInPoints: 10 });
+    setup.till = await createPartner(setup.t, ['offers:redeem', 'transactions:write', 'transactions:read']);
+  });
+  beforeEach(() => setup.t.clock.freeze());
+  afterEach(async () => {
+    setup.t.clock.reset();
+    expect(await ledgerViolations(setup.t)).toEqual([]);
+  });
+  afterAll(() => setup.t?.close());
+  return setup;
+}
+
+/** The contract's SubmitTransaction with the payload's `notice` and the offers applied selected, as a till that logs it would register it (till-23). */
+export const SALE_WITH_NOTICE = `mutation SubmitTransactionNoticed($input: SubmitTransactionInput!) {
+  submitTransaction(input: $input) {
+    transaction { externalId status offersApplied { code status } }
+    notice
+    userErrors { code field message }
+  }
+}`;
+/** What SALE_WITH_NOTICE answers. */
+export type SaleWithNotice = {
+  submitTransaction: {
+    transaction: { externalId: string; status: string; offersApplied: { code: string; status: string }[] } | null;
+    notice: string | null;
+    userErrors: { code: string; field: string[]; message: string }[];
+  };
+};
