@@ -137,12 +137,15 @@ const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartner
  * EXPIRED, whenever the sale arrives (till-23; the request's clock misjudged both). An offer past
  * its end that the sweep already wrote EXPIRED reads live too, so the answer does not depend on
  * whether the sweep ran (SPEC §4, Time). Such an offer, live only at `validAt`, may have been ended
- * otherwise since its end: the redemption asks `takenBackSinceItsEnd` before it uses it.
+ * otherwise since its end: the redemption asks `takenBackSinceItsEnd` before it uses it. Only an
+ * offer the member had at `validAt` (issued at or before it): a sale dated before the offer was
+ * issued is judged at `now`, so a backdated sale cannot revive an offer past its end (break-23).
  * With `validAt` = `now`, exactly `issued_offer_status_at` at `now`.
  */
 function tillStatusAt(now: Date, validAt: Date): RawBuilder<string> {
   if (validAt.getTime() >= now.getTime()) return sql`issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now})`;
   return sql`(case when io.status in ('ISSUED', 'LOCKED', 'EXPIRED') and io.expires_at > ${validAt}::timestamptz and io.expires_at <= ${now}::timestamptz
+                        and io.created_at <= ${validAt}::timestamptz
                    then issued_offer_status_at(case when io.status = 'EXPIRED' then 'ISSUED' else io.status end, io.lock_expires_at, null, ${now})
                    else issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) end)`;
 }

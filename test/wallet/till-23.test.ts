@@ -1,7 +1,7 @@
-import { CreateCampaignDocument, LockOfferDocument, RedeemOfferDocument, ReleaseOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
+import { CreateCampaignDocument, CreateOfferDocument, LockOfferDocument, PurchaseOfferDocument, RedeemOfferDocument, ReleaseOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { dataOf, ok, type TestGateway } from '../support/gateway.js';
-import { boughtOffer as buyShopOffer, createCustomer, createOffer, createPartner, earningProgram, type simpleShop, submitSale, unique } from '../support/program.js';
+import { addListing, boughtOffer as buyShopOffer, createCustomer, createStore, createOffer, createPartner, earningProgram, type simpleShop, submitSale, unique } from '../support/program.js';
 import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
 const SECOND = 1_000;
@@ -116,6 +116,24 @@ describe('the till at the edges of time (till-23)', () => {
       const early = await sale(saleInput(ahead.customer.externalId, new Date(aheadEnd + HOUR), [ahead.code]));
       expect(early.userErrors).toEqual([]);
       expect(early.transaction!.offersApplied).toEqual([{ code: ahead.code, status: 'REDEEMED' }]);
+    });
+
+    it('a sale dated before the offer was issued is judged at its arrival: a backdated sale does not revive an offer past its end (break-23)', async () => {
+      // An offer valid one day, shorter than SALE_MAX_AGE_DAYS, so a sale dated before its issue can still arrive after its end.
+      const day = ok(await t.gql(CreateOfferDocument, { input: { name: unique('Day muffin'), benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN', categories: ['COFFEE'] }, validDays: 1 } }, t.operatorToken)).createOffer.offer!;
+      const listing = await addListing(t, (await createStore(t, shop.currency)).id, day.id, { priceInPoints: 10 });
+      const customer = await createCustomer(t, shop.currency, 1000);
+      const issuedAt = t.clock.now().getTime();
+      const offer = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
+      const end = new Date(offer.expiresAt!).getTime();
+      moveTo(end + HOUR);
+      // Dated an hour before the member had the offer: it was not in the wallet then, and it has ended by the sale's arrival.
+      const backdated = await sale(saleInput(customer.externalId, new Date(issuedAt - HOUR), [offer.code]));
+      expect(backdated.userErrors.map((e) => e.code)).toEqual(['OFFER_NOT_REDEEMABLE']);
+      // Dated after its issue and before its end, the same offer is still redeemed late.
+      const inTime = await sale(saleInput(customer.externalId, new Date(end - HOUR), [offer.code]));
+      expect(inTime.userErrors).toEqual([]);
+      expect(inTime.transaction!.offersApplied).toEqual([{ code: offer.code, status: 'REDEEMED' }]);
     });
 
     it('an expired offer staff replaced is not redeemed by a late sale: the customer has it again', async () => {
