@@ -1,0 +1,117 @@
+import type { Page } from 'playwright-core';
+import { answerSuite, type AnswerTab } from '../support/answer-tabs.js';
+import { seriousViolations } from '../support/browser.js';
+import { until, type InPage } from '../support/web-pages.js';
+
+const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
+
+/**
+ * break2-23: a hostile pass on web-23 and webhooks-23 in the apps, in a real Chromium against a
+ * real gateway and database (the apps' trusted documents only): a tab duplicated with the kept
+ * keys it held, and the console's "Replay all failed" sent again after its answer was lost.
+ */
+describe('kept keys and replays, as hostile or unlucky users meet them (break2-23)', () => {
+  const { stack, staff, purchasesOf, memberInStore, consoleTab, runUntil } = answerSuite();
+
+  /** The page's kept write entries (sessionStorage `reward-gateway:<app>:kept:<who>`), as JSON. */
+  const keptOf = (page: Page) => page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage).filter(([k]) => k.includes(':kept:'))));
+
+  test('a tab duplicated after a purchase dialog was cancelled buys on its own: the same offer bought in each tab is bought twice', async () => {
+    const { member, tab, listing, price, name, dialog } = await memberInStore();
+    // The member opens the dialog and changes their mind: nothing was sent.
+    await listing.getByRole('button', { name: /^Buy/ }).click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // A duplicated tab (the browser's "Duplicate", or window.open of the page) starts with a copy of
+    // the tab's sessionStorage: the token, and any kept key.
+    const [twin] = await Promise.all([tab.page.context().waitForEvent('page'), tab.page.evaluate(() => void (globalThis as InPage).open((globalThis as InPage).location.href))]);
+    const twinListing = twin.getByTestId('listing').first();
+    await twinListing.waitFor();
+    await twinListing.getByRole('button', { name: /^Buy/ }).click();
+    await twin.getByRole('dialog').getByRole('button', { name: 'Confirm purchase' }).click();
+    await twin.getByRole('status').filter({ hasText: `Bought “${name}”.` }).waitFor();
+
+    // Back in the first tab, the member buys a second one.
+    await listing.getByRole('button', { name: /^Buy/ }).click();
+    await dialog.getByRole('button', { name: 'Confirm purchase' }).click();
+    const notice = tab.page.getByRole('status').filter({ hasText: name });
+    await notice.waitFor();
+    expect({ notice: (await notice.innerText()).replace(/ with code \S+$/, ''), available: (await purchasesOf(tab, member)).available, kept: await keptOf(tab.page) }).toEqual({
+      notice: `Bought “${name}”. It is in your wallet`,
+      available: 500 - 2 * price,
+      kept: {},
+    });
+  }, 120_000);
+
+  /** An endpoint at `url` and `count` FAILED deliveries to it, of events `first` … `first + count - 1`, as the delivery job leaves them. */
+  const failedDeliveries = async (url: string, first: number, count: number) => {
+    const { t } = stack();
+    const [known] = await t.sql<{ id: number }>(`select id from webhook_endpoint where url = $1`, [url]);
+    if (!known) await staff(REGISTER, { url, eventTypes: ['BALANCE_CHANGED'] });
+    await t.sql(
+      `insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, attempts, last_error, created_at, finished_at)
+       select e.id, $2::bigint + n, 'balance.changed', '{}', 'FAILED', $3, 'HTTP 503', $4, $4 from webhook_endpoint e, generate_series(0, $5::int - 1) as n where e.url = $1`,
+      [url, first, t.config.webhooks.maxAttempts, t.clock.now(), count],
+    );
+  };
+  const statusesOf = async (url: string) =>
+    Object.fromEntries(
+      (await stack().t.sql<{ status: string; count: number }>(`select d.status, count(*)::int as count from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where e.url = $1 group by d.status`, [url])).map((r) => [
+        r.status,
+        r.count,
+      ]),
+    );
+  const toWebhooks = async (tab: AnswerTab) => {
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await tab.page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+  };
+
+  test('"Replay all failed" sent again after its answer was lost, answered by a replay, says so and keeps listed the deliveries that failed since', async () => {
+    const url = 'http://127.0.0.1:9/break2-23-lost';
+    await failedDeliveries(url, 610001, 3);
+    const tab = await consoleTab();
+    await toWebhooks(tab);
+    const rows = tab.page.getByTestId('failed-delivery-row');
+    await rows.filter({ hasText: 'evt_610003' }).waitFor();
+    const form = tab.page.getByRole('region', { name: "Replay an endpoint's failed deliveries" });
+    const endpoint = form.getByLabel(/^Endpoint/);
+    await endpoint.selectOption({ label: `${url} (the program), failing` }).catch(() => endpoint.selectOption({ label: `${url} (the program)` }));
+
+    // The bulk replay runs; its answer never reaches the page.
+    tab.hold.add('ConsoleReplayFailedWebhookDeliveries');
+    tab.lose = true;
+    await form.getByRole('button', { name: 'Replay all failed' }).click();
+    await until(() => tab.lost.length === 1, 'the bulk replay answered by the gateway, the answer held');
+    const unknown = form.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
+    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the operator told the bulk replay’s outcome is unknown');
+    tab.hold.clear();
+    tab.lose = false;
+
+    // Meanwhile two more of the endpoint's deliveries end FAILED (the receiver is still down); the
+    // operator reloads to check, sees them, and sends the form again (its kept key).
+    await failedDeliveries(url, 610004, 2);
+    await tab.page.reload();
+    await rows.filter({ hasText: 'evt_610005' }).waitFor();
+    await endpoint.selectOption({ label: `${url} (the program), failing` }).catch(() => endpoint.selectOption({ label: `${url} (the program)` }));
+    await form.getByRole('button', { name: 'Replay all failed' }).click();
+    const notice = form.getByRole('status');
+    await notice.waitFor();
+    expect({
+      notice: await notice.innerText(),
+      listed: await rows.allInnerTexts().then((texts) => texts.map((t) => /evt_\d+/.exec(t)?.[0])),
+      statuses: await statusesOf(url),
+    }).toEqual({
+      notice: `This was already done by an earlier submit whose answer was lost: nothing more was changed. (3 deliveries to ${url} were set to be sent again then; any listed below failed since and were not: replay again to send them.)`,
+      listed: ['evt_610005', 'evt_610004'],
+      statuses: { PENDING: 3, FAILED: 2 },
+    });
+    expect(await seriousViolations(tab.page)).toEqual([]);
+
+    // Sent again, it is a new request: the two go.
+    await endpoint.selectOption({ label: `${url} (the program), failing` }).catch(() => endpoint.selectOption({ label: `${url} (the program)` }));
+    await form.getByRole('button', { name: 'Replay all failed' }).click();
+    await form.getByRole('status').filter({ hasText: `2 deliveries to ${url} are being sent again.` }).waitFor();
+    await rows.first().waitFor({ state: 'detached' });
+    expect(await statusesOf(url)).toEqual({ PENDING: 5 });
+  }, 120_000);
+});
