@@ -43,6 +43,56 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     });
   }, 120_000);
 
+  test('with the tab\'s storage full, a purchase whose answer was lost is tried again with its key: bought once', async () => {
+    const { member, tab, listing, price, dialog } = await memberInStore();
+    /** Holds the purchase's answer (the gateway buys) until the dialog says its outcome is unknown. */
+    const purchaseLost = async () => {
+      const lostBefore = tab.lost.length;
+      tab.hold.add('MemberPurchase');
+      tab.lose = true;
+      await dialog.getByRole('button', { name: 'Confirm purchase' }).click();
+      await until(() => tab.lost.length === lostBefore + 1, 'the purchase answered by the gateway, the answer held');
+      const unknown = dialog.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
+      await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the member told the purchase’s outcome is unknown');
+      tab.hold.clear();
+      tab.lose = false;
+    };
+    // A first purchase whose outcome is unknown: its key is kept in sessionStorage; the member closes the dialog.
+    await listing.getByRole('button', { name: /^Buy/ }).click();
+    await purchaseLost();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    // The tab's sessionStorage fills up (its quota is the origin's: whatever else the origin keeps there).
+    const filled = await tab.page.evaluate(() => {
+      const storage = (globalThis as InPage).sessionStorage;
+      let n = 0;
+      for (let size = 1 << 20; size >= 16; size >>= 1)
+        for (;;)
+          try {
+            storage.setItem(`filler-${n++}`, 'x'.repeat(size));
+          } catch {
+            break;
+          }
+      return n;
+    });
+    expect(filled).toBeGreaterThan(0);
+    // Another offer bought, its answer lost, then "Try again".
+    const second = tab.page.getByTestId('listing').nth(1);
+    const secondPrice = Number((await second.locator('strong').innerText()).replace(/\D/g, ''));
+    await second.getByRole('button', { name: /^Buy/ }).click();
+    await purchaseLost();
+    await dialog.getByRole('button', { name: 'Try again' }).click();
+    const notice = tab.page.getByRole('status').filter({ hasText: 'It is in your wallet' });
+    await notice.waitFor();
+    // The first purchase was sent once; the rest are the second offer's.
+    const secondKeys = tab.sent.filter((s) => s.operationName === 'MemberPurchase').slice(1).map((s) => s.variables.input?.idempotencyKey);
+    expect({ notice: (await notice.innerText()).slice(0, 22), available: (await purchasesOf(tab, member)).available, sends: secondKeys.length, keys: new Set(secondKeys).size }).toEqual({
+      notice: 'You had already bought',
+      available: 500 - price - secondPrice,
+      sends: 2,
+      keys: 1,
+    });
+  }, 180_000);
+
   /** An endpoint at `url` and `count` FAILED deliveries to it, of events `first` … `first + count - 1`, as the delivery job leaves them. */
   const failedDeliveries = async (url: string, first: number, count: number) => {
     const { t } = stack();

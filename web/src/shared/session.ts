@@ -62,17 +62,26 @@ export interface KeptWrite {
  */
 const keptInPage = new Map<string, Record<string, KeptWrite>>();
 
-/** The signed-in person's kept writes by subject ({} when none). */
+/**
+ * The signed-in person's kept writes by subject ({} when none): the page's copy once this page has
+ * kept one (it is what the page last wrote, whether or not the storage took it), else the storage's
+ * (what the tab kept before a reload). Reading the storage first answered, once it was full, the
+ * entry as it stood before the refused write (break2-23): a key kept after that was missing at each
+ * read, each read made a new one, and a purchase tried again after "not known" was bought twice.
+ * sessionStorage is the tab's alone, so nothing but this page writes it meanwhile.
+ */
 function keptWrites(app: AppName): Record<string, KeptWrite> {
   const name = keptName(app);
+  const inPage = keptInPage.get(name);
+  if (inPage) return { ...inPage };
   try {
     const stored = sessionStorage.getItem(name);
     const parsed: unknown = stored === null ? null : JSON.parse(stored);
     if (parsed && typeof parsed === 'object') return parsed as Record<string, KeptWrite>;
   } catch {
-    // unreadable: the page's copy
+    // unreadable: nothing kept before this page
   }
-  return { ...keptInPage.get(name) };
+  return {};
 }
 
 /** Keeps (`write`) or forgets (null) the signed-in person's write of `what`; the entry goes when nothing is left. */
