@@ -11,7 +11,7 @@ const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) { reg
  * keys it held, and the console's "Replay all failed" sent again after its answer was lost.
  */
 describe('kept keys and replays, as hostile or unlucky users meet them (break2-23)', () => {
-  const { stack, staff, purchasesOf, memberInStore, consoleTab, runUntil } = answerSuite();
+  const { stack, staff, newMember, openTab, purchasesOf, memberInStore, consoleTab, runUntil } = answerSuite();
 
   /** The page's kept write entries (sessionStorage `reward-gateway:<app>:kept:<who>`), as JSON. */
   const keptOf = (page: Page) => page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage).filter(([k]) => k.includes(':kept:'))));
@@ -92,6 +92,32 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
       keys: 1,
     });
   }, 180_000);
+
+  test('a storm of `online` events (a flapping network) while the screen reads again sends one read, and the screen mends', async () => {
+    const member = await newMember();
+    const tab = await openTab();
+    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
+    await tab.page.getByTestId('header-balance').waitFor();
+    await tab.page.context().setOffline(true);
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet', exact: true }).click();
+    const offline = tab.page.getByRole('alert').filter({ hasText: 'You are offline.' });
+    await offline.waitFor();
+    const before = tab.sent.filter((s) => s.operationName === 'MemberWallet').length;
+    // Back online, the read held unanswered while the browser says `online` forty more times.
+    tab.hold.add('MemberWallet');
+    await tab.page.context().setOffline(false);
+    await until(() => tab.held.length === 1, 'the wallet read again once online');
+    await tab.page.evaluate(() => {
+      for (let i = 0; i < 40; i++) (globalThis as InPage).dispatchEvent(new (globalThis as InPage).Event('online'));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // any storm of reads would have left by now
+    const during = tab.sent.filter((s) => s.operationName === 'MemberWallet').length - before;
+    tab.hold.clear();
+    // The held read is given up at its answer wait and read again (retryBusyQueries), answered now.
+    const empty = tab.page.getByText('Your wallet is empty.');
+    await runUntil(tab.page, async () => (await empty.count()) === 1, 'the wallet read again and shown');
+    expect({ during, alerts: await offline.count(), violations: await seriousViolations(tab.page) }).toEqual({ during: 1, alerts: 0, violations: [] });
+  }, 120_000);
 
   /** An endpoint at `url` and `count` FAILED deliveries to it, of events `first` … `first + count - 1`, as the delivery job leaves them. */
   const failedDeliveries = async (url: string, first: number, count: number) => {
