@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { answerSuite, type AnswerTab } from '../support/answer-tabs.js';
+import { answerSuite } from '../support/answer-tabs.js';
 import { seriousViolations } from '../support/browser.js';
 import { until, type InPage } from '../support/web-pages.js';
 
@@ -11,7 +11,7 @@ const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) { reg
  * keys it held, and the console's "Replay all failed" sent again after its answer was lost.
  */
 describe('kept keys and replays, as hostile or unlucky users meet them (break2-23)', () => {
-  const { stack, staff, newMember, openTab, answerLost, purchasesOf, memberInStore, consoleTab, runUntil } = answerSuite();
+  const { stack, staff, newMember, openTab, answerLost, purchaseAnswerLost, purchasesOf, memberInStore, consoleTab, runUntil } = answerSuite();
 
   /** The page's kept write entries (sessionStorage `reward-gateway:<app>:kept:<who>`), as JSON. */
   const keptOf = (page: Page) => page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage).filter(([k]) => k.includes(':kept:'))));
@@ -126,21 +126,27 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
         r.count,
       ]),
     );
-  const toWebhooks = async (tab: AnswerTab) => {
+  /**
+   * `count` FAILED deliveries to `url` (events from `first`), the console's Webhooks page open on
+   * them, and its bulk replay form with `url` chosen (written FAILED by the test: no "failing" mark).
+   */
+  const webhooksWithFailed = async (url: string, first: number, count: number) => {
+    await failedDeliveries(url, first, count);
+    const tab = await consoleTab();
     await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks', exact: true }).click();
     await tab.page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    const rows = tab.page.getByTestId('failed-delivery-row');
+    await rows.filter({ hasText: `evt_${first + count - 1}` }).waitFor();
+    const form = tab.page.getByRole('region', { name: "Replay an endpoint's failed deliveries" });
+    const endpoint = form.getByLabel(/^Endpoint/);
+    const choose = () => endpoint.selectOption({ label: `${url} (the program)` });
+    await choose();
+    return { tab, rows, form, endpoint, choose };
   };
 
   test('"Replay all failed" sent again after its answer was lost, answered by a replay, says so and keeps listed the deliveries that failed since', async () => {
     const url = 'http://127.0.0.1:9/break2-23-lost';
-    await failedDeliveries(url, 610001, 3);
-    const tab = await consoleTab();
-    await toWebhooks(tab);
-    const rows = tab.page.getByTestId('failed-delivery-row');
-    await rows.filter({ hasText: 'evt_610003' }).waitFor();
-    const form = tab.page.getByRole('region', { name: "Replay an endpoint's failed deliveries" });
-    const endpoint = form.getByLabel(/^Endpoint/);
-    await endpoint.selectOption({ label: `${url} (the program)` }); // written FAILED by the test: no "failing" mark
+    const { tab, rows, form, choose } = await webhooksWithFailed(url, 610001, 3);
 
     // The bulk replay runs; its answer never reaches the page.
     await answerLost(tab, form, 'Replay all failed', 'ConsoleReplayFailedWebhookDeliveries');
@@ -150,7 +156,7 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     await failedDeliveries(url, 610004, 2);
     await tab.page.reload();
     await rows.filter({ hasText: 'evt_610005' }).waitFor();
-    await endpoint.selectOption({ label: `${url} (the program)` }); // written FAILED by the test: no "failing" mark
+    await choose();
     await form.getByRole('button', { name: 'Replay all failed' }).click();
     const notice = form.getByRole('status');
     await notice.waitFor();
@@ -166,7 +172,7 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     expect(await seriousViolations(tab.page)).toEqual([]);
 
     // Sent again, it is a new request: the two go.
-    await endpoint.selectOption({ label: `${url} (the program)` }); // written FAILED by the test: no "failing" mark
+    await choose();
     await form.getByRole('button', { name: 'Replay all failed' }).click();
     await form.getByRole('status').filter({ hasText: `2 deliveries to ${url} are being sent again.` }).waitFor();
     await rows.first().waitFor({ state: 'detached' });
@@ -174,14 +180,8 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
   }, 120_000);
   test('"Replay all failed" pressed twice from the keyboard sends once, says how many, and gives the focus back to its button', async () => {
     const url = 'http://127.0.0.1:9/break2-23-twice';
-    await failedDeliveries(url, 620001, 2);
-    const tab = await consoleTab();
-    await toWebhooks(tab);
-    const rows = tab.page.getByTestId('failed-delivery-row');
-    await rows.filter({ hasText: 'evt_620002' }).waitFor();
-    const form = tab.page.getByRole('region', { name: "Replay an endpoint's failed deliveries" });
-    await form.getByLabel(/^Endpoint/).selectOption({ label: `${url} (the program)` });
-    await form.getByLabel(/^Endpoint/).focus();
+    const { tab, rows, form, endpoint } = await webhooksWithFailed(url, 620001, 2);
+    await endpoint.focus();
     await tab.page.keyboard.press('Tab');
     await tab.page.keyboard.press('Enter');
     await tab.page.keyboard.press('Enter');
@@ -195,5 +195,19 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
       statuses: await statusesOf(url),
       violations: await seriousViolations(tab.page),
     }).toEqual({ sends: 1, notice: `2 deliveries to ${url} are being sent again.`, statuses: { PENDING: 2 }, violations: [] });
+  }, 120_000);
+  // Last: it removes the demo store's first listing, which the tests above buy.
+  test('"Try again" after an unknown outcome, the listing removed meanwhile: the first purchase is told, nothing more spent', async () => {
+    const { member, tab, dialog, price } = await purchaseAnswerLost();
+    const listingId = (tab.held[0].variables.input as { listingId: string }).listingId;
+    await staff(`mutation($input: RemoveListingInput!) { removeListing(input: $input) { userErrors { code } } }`, { listingId });
+    tab.hold.clear();
+    await dialog.getByRole('button', { name: 'Try again' }).click();
+    const notice = tab.page.getByRole('status').filter({ hasText: 'It is in your wallet' });
+    await notice.waitFor();
+    expect({ notice: (await notice.innerText()).replace(/ on .*$/, ''), available: (await purchasesOf(tab, member)).available }).toEqual({
+      notice: 'You had already bought “Buy 1 coffee, get a free muffin”',
+      available: 500 - price,
+    });
   }, 120_000);
 });
