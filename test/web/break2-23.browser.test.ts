@@ -82,6 +82,35 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     });
   }, 180_000);
 
+  test('with site storage blocked (sessionStorage throws), the member app signs in and buys, and a lost answer is tried again with its key', async () => {
+    const member = await newMember();
+    const tab = await openTab();
+    // What Chromium does when the member blocks the site's data: reading `sessionStorage` throws.
+    await tab.page.addInitScript(() =>
+      Object.defineProperty(globalThis, 'sessionStorage', {
+        get() {
+          throw new (globalThis as InPage).DOMException("Failed to read the 'sessionStorage' property from 'Window': Access is denied for this document.", 'SecurityError');
+        },
+      }),
+    );
+    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
+    await tab.page.getByTestId('header-balance').waitFor();
+    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    await tab.page.getByRole('link', { name: 'Everyday rewards' }).click();
+    const listing = tab.page.getByTestId('listing').first();
+    const price = Number((await listing.locator('strong').innerText()).replace(/\D/g, ''));
+    const dialog = tab.page.getByRole('dialog');
+    await listing.getByRole('button', { name: /^Buy/ }).click();
+    await answerLost(tab, dialog, 'Confirm purchase', 'MemberPurchase');
+    await dialog.getByRole('button', { name: 'Try again' }).click();
+    const notice = tab.page.getByRole('status').filter({ hasText: 'It is in your wallet' });
+    await notice.waitFor();
+    expect({ notice: (await notice.innerText()).slice(0, 22), purchases: await purchasesOf(tab, member) }).toEqual({
+      notice: 'You had already bought',
+      purchases: { keys: 1, sends: 2, available: 500 - price },
+    });
+  }, 120_000);
+
   test('a storm of `online` events (a flapping network) while the screen reads again sends one read, and the screen mends', async () => {
     const member = await newMember();
     const tab = await openTab();
