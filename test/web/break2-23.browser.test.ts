@@ -11,7 +11,7 @@ const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) { reg
  * keys it held, and the console's "Replay all failed" sent again after its answer was lost.
  */
 describe('kept keys and replays, as hostile or unlucky users meet them (break2-23)', () => {
-  const { stack, staff, newMember, openTab, answerLost, purchaseAnswerLost, purchasesOf, memberInStore, consoleTab, runUntil } = answerSuite();
+  const { stack, staff, newMember, openTab, toStore, answerLost, purchaseAnswerLost, purchasesOf, memberInStore, consoleTab, runUntil } = answerSuite();
 
   /** The page's kept write entries (sessionStorage `reward-gateway:<app>:kept:<who>`), as JSON. */
   const keptOf = (page: Page) => page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage).filter(([k]) => k.includes(':kept:'))));
@@ -95,12 +95,10 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     );
     await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
     await tab.page.getByTestId('header-balance').waitFor();
-    await tab.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rewards', exact: true }).click();
-    await tab.page.getByRole('link', { name: 'Everyday rewards' }).click();
-    const listing = tab.page.getByTestId('listing').first();
-    const price = Number((await listing.locator('strong').innerText()).replace(/\D/g, ''));
+    await toStore(tab);
+    const price = Number((await tab.page.getByTestId('listing').first().locator('strong').innerText()).replace(/\D/g, ''));
     const dialog = tab.page.getByRole('dialog');
-    await listing.getByRole('button', { name: /^Buy/ }).click();
+    await tab.page.getByTestId('listing').first().getByRole('button', { name: /^Buy/ }).click();
     await answerLost(tab, dialog, 'Confirm purchase', 'MemberPurchase');
     await dialog.getByRole('button', { name: 'Try again' }).click();
     const notice = tab.page.getByRole('status').filter({ hasText: 'It is in your wallet' });
