@@ -177,21 +177,26 @@ export function answerTabs(stack: () => WebStack) {
     await form.getByLabel('Reason (kept in the audit log)').fill(reason);
     return form;
   };
-  /** Submits `form` with its answer lost (the gateway runs it), until the operator is told the outcome is unknown. */
-  const adjustmentLost = async (tab: Tab, form: Locator) => {
+  /**
+   * Clicks `button` of `place` (a form or dialog) with the answer of `operation` lost (the gateway
+   * runs it), until `place` says the outcome is unknown; then nothing is held any more.
+   */
+  const answerLost = async (tab: Tab, place: Locator, button: string, operation: string) => {
     const lostBefore = tab.lost.length;
-    tab.hold.add('ConsoleAdjustPoints');
+    tab.hold.add(operation);
     tab.lose = true;
-    await form.getByRole('button', { name: 'Adjust points' }).click();
-    await until(() => tab.lost.length === lostBefore + 1, 'the adjustment answered by the gateway, the answer held');
-    const unknown = form.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
-    await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the operator told the adjustment’s outcome is unknown');
+    await place.getByRole('button', { name: button }).click();
+    await until(() => tab.lost.length === lostBefore + 1, `${operation} answered by the gateway, the answer held`);
+    const unknown = place.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
+    await runUntil(tab.page, async () => (await unknown.count()) === 1, `told the outcome of ${operation} is unknown`);
     tab.hold.clear();
     tab.lose = false;
   };
+  /** Submits `form` with its answer lost (the gateway runs it), until the operator is told the outcome is unknown. */
+  const adjustmentLost = (tab: Tab, form: Locator) => answerLost(tab, form, 'Adjust points', 'ConsoleAdjustPoints');
   /** The idempotency keys of the adjustments the tab sent, in order. */
   const adjustKeys = (tab: Tab) => tab.sent.filter((s) => s.operationName === 'ConsoleAdjustPoints').map((s) => s.variables.input?.idempotencyKey);
-  return { staff, newMember, memberState, openTab, runUntil, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust, adjustmentLost, adjustKeys };
+  return { staff, newMember, memberState, openTab, runUntil, answerLost, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust, adjustmentLost, adjustKeys };
 }
 
 /**

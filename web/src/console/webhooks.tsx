@@ -1,6 +1,7 @@
 import type { ApolloCache, Reference } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
+import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import {
@@ -46,10 +47,15 @@ export function Webhooks() {
     },
   });
   // Every FAILED delivery of one endpoint at once (webhooks-23): they leave the list the same way.
+  // Not when the answer is a replay of an earlier submit whose answer was lost (break2-23): the
+  // gateway then sent nothing, and the endpoint's deliveries listed may have failed since (the
+  // operator reloaded to check): they were taken off the list as if sent, and stayed FAILED. The
+  // list is read again instead, so it shows what is still failed.
   const [replayAll] = useMutation(ConsoleReplayFailedWebhookDeliveriesDocument, {
-    update(cache, { data }) {
+    update(cache, { data, extensions }) {
       const endpoint = data?.replayFailedWebhookDeliveries.endpoint;
-      if (endpoint) keepFailed(cache, (node, readField) => readField('id', readField('endpoint', node) as Reference) !== endpoint.id);
+      if (endpoint && !answeredByReplay(extensions, 'replayFailedWebhookDeliveries'))
+        keepFailed(cache, (node, readField) => readField('id', readField('endpoint', node) as Reference) !== endpoint.id);
     },
   });
   const replayable = (endpoints.data?.webhookEndpoints.edges ?? []).map((e) => e.node).filter((e) => !e.disabledAt);
@@ -150,13 +156,20 @@ export function Webhooks() {
           title="Replay an endpoint's failed deliveries"
           submitLabel="Replay all failed"
           onSubmit={async (form, idempotencyKey) => {
-            const { data } = await replayAll({ variables: { input: { endpointId: text(form, 'endpointId') ?? '', idempotencyKey } } });
+            const { data, extensions } = await replayAll({ variables: { input: { endpointId: text(form, 'endpointId') ?? '', idempotencyKey } } });
             const result = data?.replayFailedWebhookDeliveries;
             const count = result?.replayed ?? 0;
-            return {
-              userErrors: result?.userErrors,
-              notice: `${count === 1 ? '1 delivery' : `${count} deliveries`} to ${result?.endpoint?.url ?? 'the endpoint'} ${count === 1 ? 'is' : 'are'} being sent again.`,
-            };
+            const deliveries = `${count === 1 ? '1 delivery' : `${count} deliveries`} to ${result?.endpoint?.url ?? 'the endpoint'}`;
+            if (result?.endpoint && answeredByReplay(extensions, 'replayFailedWebhookDeliveries')) {
+              // The first submit's count; nothing was sent now (see replayAll's update).
+              void failed.refetch().catch(() => undefined);
+              return {
+                userErrors: result.userErrors,
+                replayed: true,
+                notice: `${deliveries} ${count === 1 ? 'was' : 'were'} set to be sent again then; any listed below failed since and were not: replay again to send them.`,
+              };
+            }
+            return { userErrors: result?.userErrors, notice: `${deliveries} ${count === 1 ? 'is' : 'are'} being sent again.` };
           }}
         >
           <label htmlFor="f-endpointId">Endpoint (once its receiver is mended: every FAILED delivery to it is sent again)</label>

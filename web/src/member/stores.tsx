@@ -59,8 +59,12 @@ export function Store({ code }: { code: string }) {
   // Each listing's idempotency key until a purchase of it is answered bought (web-22): a dialog
   // closed after "not known whether this went through" and opened again sends the same key, so the
   // gateway answers the first purchase instead of buying a second time. Kept by the page, not this
-  // screen, so leaving the store and coming back keeps it too (break4-22: it bought twice).
-  const keyOf = (listingId: string) => keptKey('web', `purchase:${listingId}`);
+  // screen, so leaving the store and coming back keeps it too (break4-22: it bought twice). Taken
+  // when Confirm sends it, not when the dialog opens (break2-23): a dialog cancelled kept a key of
+  // a purchase never sent, which a duplicated tab copies with its sessionStorage; the purchase
+  // made with it in one tab then answered the other tab's purchase as "already bought", and the
+  // member who meant to buy a second one got none.
+  const keyOf = (listingId: string) => () => keptKey('web', `purchase:${listingId}`);
   useEffect(() => {
     if (buying || !refocus) return;
     if (refocus === 'notice') notice.current?.focus();
@@ -137,7 +141,7 @@ export function Store({ code }: { code: string }) {
         <ConfirmPurchase
           listing={buying}
           currency={store.currency.code}
-          idempotencyKey={keyOf(buying.id)}
+          keyOf={keyOf(buying.id)}
           onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && (dropKeptKey('web', `purchase:${buying.id}`), setBought(result)))}
         />
       ) : null}
@@ -175,11 +179,12 @@ interface Bought {
  * The confirmation step. An answer marked a replay (`answeredByReplay`: a "Try again" after an
  * unknown outcome, or the dialog opened again, whose first request had bought) says when the
  * purchase was made and that nothing more was spent, not "Bought" as if bought now (web-23).
- * `idempotencyKey` is the listing's until a purchase of it is answered bought
- * (the store keeps it across openings of the dialog), used for every retry, so a retry after a lost
- * answer or an answer that never came (OUTCOME_UNKNOWN) never buys twice.
+ * `keyOf` answers the listing's idempotency key, kept from the first Confirm until a purchase of it is
+ * answered bought (the store keeps it across openings of the dialog), used for every retry, so a
+ * retry after a lost answer or an answer that never came (OUTCOME_UNKNOWN) never buys twice. It is
+ * asked for when a purchase is sent, never before (break2-23: see the store's keyOf).
  */
-function ConfirmPurchase({ listing, currency, idempotencyKey: key, onDone }: { listing: Listing; currency: string; idempotencyKey: string; onDone: (bought: Bought | null) => void }) {
+function ConfirmPurchase({ listing, currency, keyOf, onDone }: { listing: Listing; currency: string; keyOf: () => string; onDone: (bought: Bought | null) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   // One send at a time, none before the gateway's "not before" (its retryAfter).
   const { held, problem, setProblem, send } = useGuardedSend();
@@ -195,7 +200,7 @@ function ConfirmPurchase({ listing, currency, idempotencyKey: key, onDone }: { l
   const confirm = () =>
     send(async () => {
       const { data, extensions } = await purchase({
-        variables: { input: { listingId: listing.id, idempotencyKey: key } },
+        variables: { input: { listingId: listing.id, idempotencyKey: keyOf() } },
       });
       const result = data?.purchaseOffer;
       if (result?.userErrors.length) return setProblem(problemOfUserError(result.userErrors[0]));

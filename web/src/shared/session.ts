@@ -13,6 +13,29 @@ export type AppName = 'web' | 'console';
 
 const key = (app: AppName) => `reward-gateway:${app}:token`;
 
+/** The page's stand-in for the tab's sessionStorage when the browser refuses it (see tabStorage). */
+const inPageStorage = new Map<string, string>();
+
+/**
+ * The tab's sessionStorage, or, when the browser refuses it, a stand-in that lasts as long as the
+ * page. A member who blocks the site's data (Chromium's "not allowed to save data", an embedding
+ * that denies storage) makes reading `window.sessionStorage` throw a SecurityError: the app stopped
+ * at a blank page before its sign-in (break2-23). Then the token and the kept writes live in the
+ * page (a reload signs out, as a closed tab would). A storage that is there but full is
+ * keepWrite's and saveToken's concern (their writes throw QuotaExceededError).
+ */
+function tabStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return {
+      getItem: (name) => inPageStorage.get(name) ?? null,
+      setItem: (name, value) => void inPageStorage.set(name, value),
+      removeItem: (name) => void inPageStorage.delete(name),
+    };
+  }
+}
+
 /**
  * A token handed over in the URL fragment (`#token=<JWT>`), removed from the address bar; null
  * when the fragment carries none. Nothing is stored: the caller decides (`loadToken` at start,
@@ -28,7 +51,7 @@ export function handedToken(): string | null {
 /** Takes a token handed over in the URL fragment, if any; then the session's token, if any. */
 export function loadToken(app: AppName): string | null {
   const handed = handedToken();
-  if (handed) sessionStorage.setItem(key(app), handed);
+  if (handed) tabStorage().setItem(key(app), handed);
   return currentToken(app);
 }
 
@@ -62,17 +85,26 @@ export interface KeptWrite {
  */
 const keptInPage = new Map<string, Record<string, KeptWrite>>();
 
-/** The signed-in person's kept writes by subject ({} when none). */
+/**
+ * The signed-in person's kept writes by subject ({} when none): the page's copy once this page has
+ * kept one (it is what the page last wrote, whether or not the storage took it), else the storage's
+ * (what the tab kept before a reload). Reading the storage first answered, once it was full, the
+ * entry as it stood before the refused write (break2-23): a key kept after that was missing at each
+ * read, each read made a new one, and a purchase tried again after "not known" was bought twice.
+ * sessionStorage is the tab's alone, so nothing but this page writes it meanwhile.
+ */
 function keptWrites(app: AppName): Record<string, KeptWrite> {
   const name = keptName(app);
+  const inPage = keptInPage.get(name);
+  if (inPage) return { ...inPage };
   try {
-    const stored = sessionStorage.getItem(name);
+    const stored = tabStorage().getItem(name);
     const parsed: unknown = stored === null ? null : JSON.parse(stored);
     if (parsed && typeof parsed === 'object') return parsed as Record<string, KeptWrite>;
   } catch {
-    // unreadable: the page's copy
+    // unreadable: nothing kept before this page
   }
-  return { ...keptInPage.get(name) };
+  return {};
 }
 
 /** Keeps (`write`) or forgets (null) the signed-in person's write of `what`; the entry goes when nothing is left. */
@@ -84,8 +116,8 @@ export function keepWrite(app: AppName, what: string, write: KeptWrite | null): 
   if (Object.keys(all).length) keptInPage.set(name, all);
   else keptInPage.delete(name);
   try {
-    if (Object.keys(all).length) sessionStorage.setItem(name, JSON.stringify(all));
-    else sessionStorage.removeItem(name);
+    if (Object.keys(all).length) tabStorage().setItem(name, JSON.stringify(all));
+    else tabStorage().removeItem(name);
   } catch {
     // storage full or refused: kept for this page only (keptInPage)
   }
@@ -133,7 +165,7 @@ export function dropKeptKey(app: AppName, what: string): void {
 export function dropKeptWrites(app: AppName): void {
   keptInPage.delete(keptName(app));
   try {
-    sessionStorage.removeItem(keptName(app));
+    tabStorage().removeItem(keptName(app));
   } catch {
     // nothing kept
   }
@@ -141,7 +173,7 @@ export function dropKeptWrites(app: AppName): void {
 
 /** The session's token, if any (what every request and live connection sends). */
 export function currentToken(app: AppName): string | null {
-  return sessionStorage.getItem(key(app));
+  return tabStorage().getItem(key(app));
 }
 
 /**
@@ -169,11 +201,11 @@ export function useHandedToken(app: AppName, client: { clearStore(): Promise<unk
 }
 
 export function saveToken(app: AppName, token: string): void {
-  sessionStorage.setItem(key(app), token);
+  tabStorage().setItem(key(app), token);
 }
 
 export function clearToken(app: AppName): void {
-  sessionStorage.removeItem(key(app));
+  tabStorage().removeItem(key(app));
 }
 
 /** The token's claims, read without verifying (the gateway verifies; this only shapes the screens). */
