@@ -72,9 +72,27 @@ export type { Page };
  */
 export type CursorKind = 'RewardStore' | 'Listing' | 'Offer' | 'UnpayableOffer' | 'AuditEntry' | 'IssuedOffer' | 'LedgerEntry' | 'WebhookEndpoint' | 'WebhookDelivery';
 
-/** A cursor: base64url of the JSON array `[kind, ...key]` (`["LedgerEntry",6]`), opaque to clients. */
+/** Cursors kept by their JSON text, at most this many (the map is emptied when full). */
+const CURSORS_KEPT = 4_096;
+const cursors = new Map<string, string>();
+
+/**
+ * A cursor: base64url of the JSON array `[kind, ...key]` (`["LedgerEntry",6]`), opaque to clients.
+ * The same rows come back on every page (a store's 20 listings), so each cursor's text is kept by
+ * its JSON, up to CURSORS_KEPT (~0.5 MB at most): encoding 20 of them again was ~100k instructions
+ * of a page's ~4.3 M under callgrind (bench/README.md, page-23), as global ids were before they
+ * were kept (`toGlobalId`). The text depends on nothing but the kind and the key (no caller, no
+ * time), so a kept one can be given to any caller.
+ */
 export function encodeCursor(kind: CursorKind, key: number[]): string {
-  return base64url(JSON.stringify([kind, ...key]));
+  const json = JSON.stringify([kind, ...key]);
+  let cursor = cursors.get(json);
+  if (cursor === undefined) {
+    cursor = base64url(json);
+    if (cursors.size >= CURSORS_KEPT) cursors.clear();
+    cursors.set(json, cursor);
+  }
+  return cursor;
 }
 
 /** The values one part of a cursor's key may take: those of the column it is compared with. */

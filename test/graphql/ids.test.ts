@@ -54,6 +54,20 @@ describe('global ids and cursors', () => {
     );
   });
 
+  it('answers a kept cursor as it made it: per kind and key, again and again, and past the number kept (page-23)', () => {
+    // A small range of keys, so most are asked for again (under another kind too) once kept.
+    fc.assert(
+      fc.property(fc.constantFrom('Listing' as const, 'Offer' as const, 'LedgerEntry' as const), fc.integer({ min: -3, max: 3 }), fc.integer({ min: 1, max: 12 }), (kind, sort, id) => {
+        expect(encodeCursor(kind, [sort, id])).toBe(viaBuffer(JSON.stringify([kind, sort, id])));
+        expect(encodeCursor(kind, [id])).toBe(viaBuffer(JSON.stringify([kind, id])));
+      }),
+      { numRuns: 2_000 },
+    );
+    // More keys than are kept (4,096), then the first ones again: still their own.
+    for (let id = 1; id <= 10_000; id++) expect(encodeCursor('LedgerEntry', [id])).toBe(viaBuffer(`["LedgerEntry",${id}]`));
+    for (let id = 1; id <= 10_000; id += 7) expect(pageOf({ first: 1, after: encodeCursor('LedgerEntry', [id]) }, 100, 'LedgerEntry').after).toEqual([id]);
+  });
+
   it('makes the cursors Buffer made, and reads them back', () => {
     fc.assert(
       fc.property(fc.integer({ min: -2_147_483_648, max: 2_147_483_647 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (sort, id) => {
