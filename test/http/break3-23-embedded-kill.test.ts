@@ -1,19 +1,12 @@
 import { rm } from 'node:fs/promises';
-import { SignJWT } from 'jose';
 import { compiledGateway } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from '../support/gateway.js';
+import { adjustBeans, gatewayUrl, postGraphql as gql, tokenFor as sign, type LooseAnswer } from '../support/signal-load.js';
 import { postgresProcessesFor, spawnGateway, type SpawnedGateway } from '../support/processes.js';
 
-const sign = (sub: string, role?: string) => new SignJWT(role ? { role } : {}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(TEST_JWT_SECRET));
-const ADJUST = 'mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { entry { id } userErrors { code } } }';
 const BUY = 'mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { userErrors { code } } }';
 const STATE = '{ me { balances { currency { code } available } } }';
-
-async function gql(url: string, token: string, query: string, variables: object = {}): Promise<any> /* a GraphQL answer, read loosely */ {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-  return r.json();
-}
 
 /**
  * break3-23: a gateway on an embedded DATA_DIR (a copy of the run's seeded one) under purchases and
@@ -35,15 +28,15 @@ describe('break3-23: embedded DATA_DIR, a signal mid-work, restart', () => {
     let gateway: SpawnedGateway = spawnGateway(build, env);
     try {
       await gateway.until(/"msg":"gateway ready"/, 120_000);
-      const url = () => /"url":"(http:[^"]+\/graphql)"/.exec(gateway.output())![1];
+      const url = () => gatewayUrl(gateway);
       const op = await sign('staff-olivia', 'operator');
       const who = ['cust-alice', 'cust-bob', 'cust-carol'];
       const tokens = await Promise.all(who.map((c) => sign(c)));
-      for (const c of who) await gql(url(), op, ADJUST, { input: { customerExternalId: c, currency: 'BEANS', amount: 100000, reason: 'seed', idempotencyKey: `seed-${c}` } });
+      for (const c of who) await adjustBeans(url(), op, c, 100_000, `seed-${c}`, 'seed');
       const stores = await gql(url(), tokens[0], '{ me { eligibleRewardStores(first: 10) { edges { node { code listings(first: 20) { edges { node { id perCustomerLimit pricePoints: priceInPoints } } } } } } } }');
-      const listing = stores.data?.me.eligibleRewardStores.edges.flatMap((e: any) => e.node.listings.edges.map((l: any) => l.node)).find((l: any) => !l.perCustomerLimit);
+      const listing = stores.data?.me.eligibleRewardStores.edges.flatMap((e: LooseAnswer) => e.node.listings.edges.map((l: LooseAnswer) => l.node)).find((l: LooseAnswer) => !l.perCustomerLimit);
       if (!listing) throw new Error(JSON.stringify(stores).slice(0, 500));
-      const beans = (t: string) => gql(url(), t, STATE).then((a) => a.data.me.balances.find((b: any) => b.currency.code === 'BEANS').available as number);
+      const beans = (t: string) => gql(url(), t, STATE).then((a) => a.data.me.balances.find((b: LooseAnswer) => b.currency.code === 'BEANS').available as number);
       const before = await Promise.all(tokens.map(beans));
       const ops: { kind: string; who: number; key: string }[] = [];
       let go = true;
@@ -55,7 +48,7 @@ describe('break3-23: embedded DATA_DIR, a signal mid-work, restart', () => {
           ops.push({ kind: buy ? 'buy' : 'adj', who: c, key });
           await (buy
             ? gql(url(), tokens[c], BUY, { input: { listingId: listing.id, idempotencyKey: key } })
-            : gql(url(), op, ADJUST, { input: { customerExternalId: who[c], currency: 'BEANS', amount: 3, reason: 'b3', idempotencyKey: key } })
+            : adjustBeans(url(), op, who[c], 3, key)
           ).catch(() => undefined);
         }
       };
@@ -71,11 +64,10 @@ describe('break3-23: embedded DATA_DIR, a signal mid-work, restart', () => {
       await gateway.until(/"msg":"gateway ready"/, 120_000);
       const bad: unknown[] = [];
       for (const o of ops) {
-        const answer = o.kind === 'buy'
-          ? await gql(url(), tokens[o.who], BUY, { input: { listingId: listing.id, idempotencyKey: o.key } })
-          : await gql(url(), op, ADJUST, { input: { customerExternalId: who[o.who], currency: 'BEANS', amount: 3, reason: 'b3', idempotencyKey: o.key } });
-        const payload = answer.data?.purchaseOffer ?? answer.data?.adjustPoints;
-        if (!payload || payload.userErrors.length) bad.push(answer);
+        if (o.kind === 'buy') {
+          const answer = await gql(url(), tokens[o.who], BUY, { input: { listingId: listing.id, idempotencyKey: o.key } });
+          if (!answer.data?.purchaseOffer || answer.data.purchaseOffer.userErrors.length) bad.push(answer);
+        } else if (!(await adjustBeans(url(), op, who[o.who], 3, o.key))) bad.push(o);
       }
       const balances = await Promise.all(tokens.map(beans));
       const expected = who.map((_, c) => before[c] + ops.filter((o) => o.who === c).reduce((sum, o) => sum + (o.kind === 'adj' ? 3 : -listing.pricePoints), 0));

@@ -1,10 +1,9 @@
-import { SignJWT } from 'jose';
 import { compiledGateway } from '../support/build.js';
 import { createMigratedDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
 import { spawnGateway, stopReport } from '../support/processes.js';
+import { gatewayUrl, tokenFor } from '../support/signal-load.js';
 import { collect, openSocket, type TestSocket } from '../support/ws.js';
 
-const token = () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('cust-alice').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(TEST_JWT_SECRET));
 
 /**
  * break3-23: graphql-ws subscriptions open at a stop by two signals in a row (SHUTDOWN_DRAIN_DELAY_MS
@@ -24,9 +23,9 @@ describe('break3-23: subscriptions at the stop', () => {
     const sockets: TestSocket[] = [];
     try {
       await gateway.until(/"msg":"gateway ready"/, 120_000);
-      const url = /"url":"(http:[^"]+\/graphql)"/.exec(gateway.output())![1];
+      const url = gatewayUrl(gateway);
       const base = url.replace(/\/graphql$/, '');
-      const tk = await token();
+      const tk = await tokenFor('cust-alice');
       const subs = [];
       for (let i = 0; i < 3; i++) {
         const s = openSocket(url, tk);
