@@ -1,0 +1,83 @@
+import { compiledGateway } from '../support/build.js';
+import { createMigratedDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
+import { unique } from '../support/program.js';
+import { spawnGateway, stopReport, type SpawnedGateway } from '../support/processes.js';
+import { startOwnRedis, type OwnRedis } from '../support/redis.js';
+import { signalled } from '../support/signal-load.js';
+
+/**
+ * break3-23: a SIGTERM (and SIGTERM then SIGINT, SIGINT then SIGTERM) at many points of the start-up
+ * of a gateway with Redis fan-out and rate limits, jobs on and the demo seed: by delay from the spawn,
+ * and right after each step's line. Held: exit 0, "stopped", no error line, every time.
+ */
+describe('break3-23: a signal at many points of the start-up', () => {
+  let build: string;
+  let redis: OwnRedis;
+  beforeAll(async () => {
+    build = await compiledGateway();
+    redis = await startOwnRedis();
+  }, 600_000);
+  afterAll(() => redis.kill());
+
+  /**
+   * Spawns a gateway on a new migrated database, runs `signal` on it (which sends the signals) and
+   * answers '' when it then stopped cleanly (exit 0, "stopped", no error line), else what it did.
+   */
+  async function stopAt(label: string, signal: (gateway: SpawnedGateway) => Promise<number | null | 'hung'>): Promise<string> {
+    const db = await createMigratedDatabase();
+    const gateway = spawnGateway(build, {
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      EVENT_FANOUT: 'redis',
+      RATE_LIMIT_STORE: 'redis',
+      RATE_LIMIT_KEY_PREFIX: unique('b3s'),
+      JOBS_ENABLED: 'true',
+      SEED_DEMO: 'true',
+      JWT_SECRET: TEST_JWT_SECRET,
+    });
+    try {
+      const code = await signal(gateway);
+      const report = stopReport(gateway, code === 'hung' ? null : code);
+      const stage = /"msg":"stopping: SIG[A-Z]+ during start-up \(([^)]+)\)"/.exec(gateway.output())?.[1] ?? (/gateway ready/.test(gateway.output()) ? 'ready' : 'before any step');
+      return code === 0 && report.stopped && !report.errors.length ? '' : `${label} (${stage}): code ${code}, stopped ${report.stopped}\n${gateway.output().slice(-3000)}`;
+    } finally {
+      if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+      await gateway.exited;
+      await db.drop();
+    }
+  }
+
+  it('exit 0 and "stopped" at a signal some time after the spawn, one or two in a row', async () => {
+    const failures: string[] = [];
+    for (const [signals, delays] of [[['SIGTERM'], [300, 700, 1100, 1500]], [['SIGTERM', 'SIGINT'], [700]], [['SIGINT', 'SIGTERM'], [1000]]] as const) {
+      for (const delay of delays) {
+        const failure = await stopAt(`${signals.join('+')} at ${delay} ms`, async (gateway) => {
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          // all but the last 30 ms apart, then the last, and the exit awaited
+          for (const s of signals.slice(0, -1)) {
+            if (gateway.child.exitCode === null) process.kill(gateway.child.pid!, s);
+            await new Promise((resolve) => setTimeout(resolve, 30));
+          }
+          return signalled(gateway, signals[signals.length - 1]);
+        });
+        if (failure) failures.push(failure);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 600_000);
+
+  it('exit 0 and "stopped" at a SIGTERM right after each step begins', async () => {
+    const failures: string[] = [];
+    for (const step of ['seeding the demo program', 'starting the HTTP server', 'starting the jobs', 'gateway ready']) {
+      for (const after of [0, 3, 10, 25]) {
+        const failure = await stopAt(`SIGTERM ${after} ms after "${step}"`, async (gateway) => {
+          await gateway.until(new RegExp(`"msg":"${step}"`), 60_000);
+          if (after) await new Promise((resolve) => setTimeout(resolve, after));
+          return signalled(gateway, 'SIGTERM');
+        });
+        if (failure) failures.push(failure);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 600_000);
+});
