@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { StartupProgress } from '../startup.js';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
+import { cutOnAbort, ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { closeOrm, migrate, openOrm } from './orm.js';
 import { ConnectCut } from './connect-cut.js';
-import { cutOnAbort, destroySocket } from './end-within.js';
+import { destroySocket } from './end-within.js';
 
 export interface Database {
   orm: MikroORM;

@@ -20,29 +20,6 @@ export function destroySocket(client: pg.ClientBase): void {
 }
 
 /**
- * Runs `work` (a connect and statements under way) so that `signal` (the start-up's abort: a stop
- * signal before "gateway ready") ends it: on abort `cut` runs (it destroys the sockets in use,
- * `destroySocket`: pg's `end()` of a connect the server has not answered sends a Terminate and
- * waits for a close that may never come), what was under way fails at once, and this rejects with
- * the signal's reason instead of that failure; already aborted, `work` does not run. Without a
- * signal, just `work()`. The abort's listener is removed once `work` settles. For the migration
- * lock's session (`holdMigrationLock`, break2-19) and the event relay's connect (lifecycle-23);
- * src/db/embedded.ts keeps a copy of its own, as it imports only Node and packages (the tests'
- * global set-up compiles it alone).
- */
-export async function cutOnAbort<T>(signal: AbortSignal | undefined, cut: () => void, work: () => Promise<T>): Promise<T> {
-  signal?.addEventListener('abort', cut, { once: true });
-  try {
-    signal?.throwIfAborted();
-    return await work();
-  } catch (error) {
-    throw signal?.aborted ? signal.reason : error;
-  } finally {
-    signal?.removeEventListener('abort', cut);
-  }
-}
-
-/**
  * Ends `client` (a connection of its own, not pooled), waiting at most `ms` for the server to close
  * it; past that its socket is destroyed (`destroySocket`). pg's `end()` sends Terminate and waits for
  * the server to close the socket, which a stopped backend or a frozen host never does: the runner's
