@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { StartupProgress } from '../startup.js';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
+import { cutOnAbort, ensureDatabase, startEmbeddedPostgres, StartupError, type RunningPostgres } from './embedded.js';
 import { TCP_KEEPALIVE } from './keepalive.js';
 import { closeOrm, migrate, openOrm } from './orm.js';
 import { ConnectCut } from './connect-cut.js';
+import { destroySocket } from './end-within.js';
 
 export interface Database {
   orm: MikroORM;
@@ -126,24 +127,21 @@ export async function holdMigrationLock(url: string, connectMs: number, log: Log
   // waited out `connectMs` and the stop its 15 s limit, exit 1 (break2-19). Destroyed, the connect
   // or the query under way rejects at once ("Connection terminated unexpectedly"), and the server
   // ends the session when it sees the socket closed.
-  const cut = () => client.connection.stream.destroy();
-  signal?.addEventListener('abort', cut, { once: true });
-  try {
-    signal?.throwIfAborted();
-    await client.connect();
-    const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) as locked`);
-    if (!rows[0].locked) {
-      log.info('another gateway is migrating this database: waiting for it to finish');
-      await client.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+  await cutOnAbort(signal, () => destroySocket(client), async () => {
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) as locked`);
+      if (!rows[0].locked) {
+        log.info('another gateway is migrating this database: waiting for it to finish');
+        await client.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+      }
+      signal?.throwIfAborted();
+    } catch (error) {
+      // cut: its socket is gone, and `end()` would wait for an 'end' that has already come
+      if (!signal?.aborted) await client.end().catch(() => undefined);
+      throw error;
     }
-    signal?.throwIfAborted();
-  } catch (error) {
-    // cut: its socket is gone, and `end()` would wait for an 'end' that has already come
-    if (!signal?.aborted) await client.end().catch(() => undefined);
-    throw signal?.aborted ? signal.reason : error;
-  } finally {
-    signal?.removeEventListener('abort', cut);
-  }
+  });
   return {
     release: async () => {
       await client.query(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => undefined);

@@ -126,7 +126,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
 export async function ensureDatabase(adminUrl: string, database: string, signal?: AbortSignal): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   client.on('error', () => undefined);
-  await cutOnAbort(client, signal, async () => {
+  await cutOnAbort(signal, () => client.connection.stream.destroy(), async () => {
     await client.connect();
     try {
       const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
@@ -138,13 +138,16 @@ export async function ensureDatabase(adminUrl: string, database: string, signal?
 }
 
 /**
- * Runs `work` (a connect and statements on `client`, a connection of its own) so that `signal`
- * ends it: on abort the client's socket is destroyed (pg's `end()` of a connect the server has not
- * answered sends a Terminate and waits for a close that may never come), what was under way fails
- * at once, and this rejects with the signal's reason instead of that failure.
+ * Runs `work` (a connect and statements under way) so that `signal` (the start-up's abort: a stop
+ * signal before "gateway ready") ends it: on abort `cut` runs (it destroys the sockets in use: pg's
+ * `end()` of a connect the server has not answered sends a Terminate and waits for a close that may
+ * never come), what was under way fails at once, and this rejects with the signal's reason instead
+ * of that failure; already aborted, `work` does not run. Without a signal, just `work()`. The
+ * abort's listener is removed once `work` settles. Here, as this module imports only Node and
+ * packages (the tests' global set-up compiles it alone); also for the migration lock's session
+ * (`holdMigrationLock`, break2-19) and the event relay's connect (lifecycle-23).
  */
-async function cutOnAbort<T>(client: pg.Client, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
-  const cut = () => client.connection.stream.destroy();
+export async function cutOnAbort<T>(signal: AbortSignal | undefined, cut: () => void, work: () => Promise<T>): Promise<T> {
   signal?.addEventListener('abort', cut, { once: true });
   try {
     signal?.throwIfAborted();
@@ -449,7 +452,7 @@ async function waitUntilReady(port: number, gone: () => boolean, signal?: AbortS
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', password: 'probe', connectionTimeoutMillis: 1_000 });
     client.on('error', () => undefined);
     try {
-      await cutOnAbort(client, signal, async () => {
+      await cutOnAbort(signal, () => client.connection.stream.destroy(), async () => {
         await client.connect();
         await client.end();
       });

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { clientBoundMs, type DbTimeouts } from '../config.js';
+import { cutOnAbort } from '../db/embedded.js';
 import { destroySocket, endWithin } from '../db/end-within.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { connectRedisAtStart } from '../startup.js';
@@ -181,16 +182,7 @@ class OutboxPoller {
    * and did not answer, past the stop's 15 s limit (lifecycle-23).
    */
   async start(signal?: AbortSignal): Promise<void> {
-    const cut = () => this.connecting?.cut();
-    signal?.addEventListener('abort', cut, { once: true });
-    try {
-      signal?.throwIfAborted();
-      await this.connect();
-    } catch (error) {
-      throw signal?.aborted ? signal.reason : error;
-    } finally {
-      signal?.removeEventListener('abort', cut);
-    }
+    await cutOnAbort(signal, () => this.connecting?.cut(), () => this.connect());
     this.schedule(0);
   }
 

@@ -121,10 +121,16 @@ const lockHeld = (named = true) =>
  * taken). Only to that basket's partner; anyone else gets `lockHeld`.
  */
 function lockHeldOf(row: TillRow, partnerId: number, lockId: string | null): UserErrorException {
-  if (lockId !== null && row.ranOutLockId === lockId && row.ranOutLockPartnerId === partnerId && row.lockRanOutAt !== null) {
-    return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, row.lockRanOutAt)} Another basket holds this offer now.`, ['input', 'lockId']);
+  const ranOutAt = lockId === null ? null : ranOutAtOf(row, partnerId, lockId);
+  if (lockId !== null && ranOutAt !== null) {
+    return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, ranOutAt)} Another basket holds this offer now.`, ['input', 'lockId']);
   }
   return lockHeld(lockId !== null || row.lockPartnerId !== partnerId);
+}
+
+/** When the lock of `partnerId`'s basket `lockId` on `row` ran out, if the row's RanOutLock is that basket's; else null. */
+function ranOutAtOf(row: RanOutLock, partnerId: number, lockId: string): Date | null {
+  return row.ranOutLockId === lockId && row.ranOutLockPartnerId === partnerId ? row.lockRanOutAt : null;
 }
 
 const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartnerId']);
@@ -449,9 +455,8 @@ export type UnusedLock = { kind: 'EXPIRED'; ranOutAt: Date } | { kind: 'NOT_LOCK
 
 function unusedLockOf(row: TillRow, r: RedemptionRequest): UnusedLock {
   if (r.lockId === null || row.status !== IssuedOfferStatus.ISSUED) return null;
-  return row.ranOutLockId === r.lockId && row.ranOutLockPartnerId === r.partnerId && row.lockRanOutAt !== null
-    ? { kind: 'EXPIRED', ranOutAt: row.lockRanOutAt }
-    : { kind: 'NOT_LOCKED' };
+  const ranOutAt = ranOutAtOf(row, r.partnerId, r.lockId);
+  return ranOutAt !== null ? { kind: 'EXPIRED', ranOutAt } : { kind: 'NOT_LOCKED' };
 }
 
 /** "The lock of basket "<lockId>" on this offer code ran out at <ISO instant>.": what a till is told of its own basket's lock that ran out (till-23). */
