@@ -1,5 +1,5 @@
 import { AdjustPointsDocument, LockOfferDocument, ReleaseOfferDocument } from '../generated/graphql.js';
-import { compiledRequests, dataOf, ledgerViolations, ok, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { compiledRequests, dataOf, gatewayPerBlock, type GqlResult, ok, type TestGateway } from '../support/gateway.js';
 import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 
 const MINUTE = 60_000;
@@ -14,14 +14,7 @@ const MINUTE = 60_000;
 describe('replay-22 attacked (break4-22): a repeated release after the basket locked again, marks of requests sent at once', () => {
   let t: TestGateway;
 
-  beforeAll(async () => {
-    t = await startTestGateway({}, { jobs: 'manual' });
-  });
-  afterEach(async () => {
-    t.clock.reset();
-    expect(await ledgerViolations(t)).toEqual([]);
-  });
-  afterAll(() => t.close());
+  gatewayPerBlock((gateway) => (t = gateway));
 
   /**
    * A bought offer locked by a till's "basket-9" and released by it, the clock frozen at the

@@ -10,7 +10,7 @@ import {
   SetActivityRuleDocument,
   SubmitTransactionDocument,
 } from '../generated/graphql.js';
-import { compiledRequests, dataOf, ledgerViolations, ok, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { compiledRequests, dataOf, gatewayPerBlock, type GqlResult, ok, type TestGateway } from '../support/gateway.js';
 import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createOffer as newOffer, createPartner, earningProgram, simpleShop, submitSale, unique } from '../support/program.js';
 
 const MINUTE = 60_000;
@@ -35,14 +35,7 @@ const replayed = (...paths: string[][]) => ({ extensions: { idempotentReplays: p
 describe('idempotent replays marked (replay-22)', () => {
   let t: TestGateway;
 
-  beforeAll(async () => {
-    t = await startTestGateway({}, { jobs: 'manual' });
-  });
-  afterEach(async () => {
-    t.clock.reset();
-    expect(await ledgerViolations(t)).toEqual([]);
-  });
-  afterAll(() => t.close());
+  gatewayPerBlock((gateway) => (t = gateway));
 
   it('RecordActivity sent again answers the same pointsAwarded, marked as a replay (a partner operation, compiled)', async () => {
     const currency = unique('A').toUpperCase().replace(/-/g, '_').slice(0, 20);

@@ -385,6 +385,24 @@ async function startTestGatewayNow(env: Record<string, string>, options: TestGat
   return t;
 }
 
+/**
+ * One gateway for the enclosing describe block, with its jobs run by hand (`jobs: 'manual'`): started
+ * before its tests and handed to `take`, its clock reset after each test with the ledger invariants
+ * checked (`ledgerViolations` empty), closed after the last. The set-up many suites repeat.
+ */
+export function gatewayPerBlock(take: (t: TestGateway) => void): void {
+  let t: TestGateway | undefined;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    take(t);
+  });
+  afterEach(async () => {
+    t!.clock.reset();
+    expect(await ledgerViolations(t!)).toEqual([]);
+  });
+  afterAll(() => t?.close());
+}
+
 /** The ledger invariants (SPEC §5.1) as rows that break them: a test expects none. */
 export async function ledgerViolations(t: TestGateway): Promise<unknown[]> {
   return t.sql(`

@@ -1,4 +1,4 @@
-import { ledgerViolations, startTestGateway, type TestGateway } from './gateway.js';
+import { gatewayPerBlock, type TestGateway } from './gateway.js';
 import { createPartner, simpleShop } from './program.js';
 
 /** What `tillAtItsClock` starts: the gateway, a shop selling an offer for 10 points, and a till's API key. */
@@ -17,17 +17,12 @@ export interface TillSetup {
  */
 export function tillAtItsClock(): TillSetup {
   const setup = {} as TillSetup;
+  gatewayPerBlock((t) => (setup.t = t));
   beforeAll(async () => {
-    setup.t = await startTestGateway({}, { jobs: 'manual' });
     setup.shop = await simpleShop(setup.t, { priceInPoints: 10 });
     setup.till = await createPartner(setup.t, ['offers:redeem', 'transactions:write', 'transactions:read']);
   });
   beforeEach(() => setup.t.clock.freeze());
-  afterEach(async () => {
-    setup.t.clock.reset();
-    expect(await ledgerViolations(setup.t)).toEqual([]);
-  });
-  afterAll(() => setup.t?.close());
   return setup;
 }
 

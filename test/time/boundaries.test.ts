@@ -1,7 +1,7 @@
 import { LockOfferDocument, PurchaseOfferDocument, SetEconomyRuleDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { SCHEDULES } from '../../src/jobs/registry.js';
-import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { dataOf, gatewayPerBlock, ok, type TestGateway } from '../support/gateway.js';
 import { addListing, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, nextMoneyCurrency, unique } from '../support/program.js';
 
 const SECOND = 1_000;
@@ -16,14 +16,7 @@ const DAY = 86_400_000;
 describe('time boundaries, to the second', () => {
   let t: TestGateway;
 
-  beforeAll(async () => {
-    t = await startTestGateway({}, { jobs: 'manual' });
-  });
-  afterEach(async () => {
-    t.clock.reset();
-    expect(await ledgerViolations(t)).toEqual([]);
-  });
-  afterAll(() => t.close());
+  gatewayPerBlock((gateway) => (t = gateway));
 
   /**
    * Moves the stopped clock to `at` (ms), then runs every scheduled job once at that instant (not
