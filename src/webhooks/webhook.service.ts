@@ -239,7 +239,7 @@ export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number): Promi
  * the deliveries that failed since); another endpoint under it is IDEMPOTENCY_KEY_REUSED.
  * Refusals: NOT_FOUND, no such endpoint; INVALID, it was removed (nothing would be sent).
  *
- * One statement sets the deliveries PENDING and enqueues their jobs. Against a replay of one of
+ * One statement sets the deliveries PENDING, enqueues their jobs and wakes the workers (when it made any). Against a replay of one of
  * them, or another bulk replay, at once: each locks the delivery's row and the second finds it
  * PENDING and leaves it (READ COMMITTED re-reads `status = 'FAILED'` on a row it waited for), so a
  * delivery gets one new round and one job. The endpoint's row is read FOR SHARE, so a removal waits
@@ -259,10 +259,11 @@ export async function replayFailedWebhookDeliveries(ctx: Ctx, d: { endpointId: n
         sql`with replayed as (
               update webhook_delivery d set status = 'PENDING', attempts = 0, last_error = null, next_attempt_at = ${now}, finished_at = null
                where d.endpoint_id = ${d.endpointId} and d.status = 'FAILED' returning d.id),
-            jobs as (${enqueueJobSql(WEBHOOK_DELIVER, sql`jsonb_build_object('deliveryId', replayed.id)`, replayed, { runAt: now, maxAttempts: 3, group: endpointGroup(d.endpointId) })})
-            select count(*)::int as count from jobs`,
+            jobs as (${enqueueJobSql(WEBHOOK_DELIVER, sql`jsonb_build_object('deliveryId', replayed.id)`, replayed, { runAt: now, maxAttempts: 3, group: endpointGroup(d.endpointId) })}),
+            -- the workers' wake-up, sent at commit, in this statement as enqueueJob sends its own: only when a job was made
+            woken as (select pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_DELIVER}) from (select 1 from jobs limit 1) made)
+            select (select count(*)::int from jobs) as count, (select count(*) from woken) as woken`,
       );
-      if (count > 0) await query(em, sql`select pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_DELIVER})`);
       await recordAudit(em, { actor, action: 'replayFailedWebhookDeliveries', target: `WebhookEndpoint:${d.endpointId}`, details: { replayed: count }, at: now });
       return { replayed: count };
     });
