@@ -6,7 +6,7 @@ import { query, sql } from '../../src/db/sql.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
 import { JobRunner } from '../../src/jobs/runner.js';
-import { isStopped, resume, resumeAll, stop, stopAt, within10s } from '../support/freeze.js';
+import { isStopped, resume, resumeAll, stop, stopAt, untilStopped, within10s } from '../support/freeze.js';
 import { startTestGateway, TEST_SQL_APPLICATION, type TestGateway } from '../support/gateway.js';
 import { allAsleep } from '../support/job-runner.js';
 import { eventually } from '../support/program.js';
@@ -226,6 +226,9 @@ describe('the job runner’s probe, its pooled connection and its row lock (brea
         eventually(async () => pids.length === 2, 9_000),
         'two probes',
       );
+      // SIGSTOP takes effect when the kernel next runs the backend: on a loaded machine the second
+      // was still `R` after the close (CI run of 15d3410: [true, false]); wait until both are `T`
+      await within10s(Promise.all(pids.map(untilStopped)), 'both probes stopped');
       expect(countsOf(pool).lent).toBe(2);
       await within10s(Promise.all([worker.stop(), worker.stop()]), 'stop() twice');
       await within10s(orm.close(), 'closing the pool');
