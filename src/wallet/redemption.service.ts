@@ -448,15 +448,21 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
  * redeemed as an unlocked code is (at once, whatever `lockId` says: "Redeeming", docs/decisions.md).
  * `EXPIRED`: this partner's basket `lockId` had locked it and the lock had run out at `ranOutAt`,
  * the code's last lock (RanOutLock: whether or not the sweep cleared it since, till-23; a lock the
- * sweep cleared read NOT_LOCKED before); `NOT_LOCKED`: no lock of that basket (never locked,
- * released, or another lock since); null: no lockId was sent, or the lock was the one redeemed under.
+ * sweep cleared read NOT_LOCKED before), and had run out by the sale's moment (`validAt`);
+ * `NOT_LOCKED`: no lock of that basket (never locked, released, or another lock since); null: no
+ * lockId was sent, or the lock was the one redeemed under, or it held at a late sale's moment and
+ * ran out only before the sale arrived (till-24: "ran out" then read as a lock that failed the sale).
  */
 export type UnusedLock = { kind: 'EXPIRED'; ranOutAt: Date } | { kind: 'NOT_LOCKED' } | null;
 
 function unusedLockOf(row: TillRow, r: RedemptionRequest): UnusedLock {
   if (r.lockId === null || row.status !== IssuedOfferStatus.ISSUED) return null;
   const ranOutAt = ranOutAtOf(row, r.partnerId, r.lockId);
-  return ranOutAt !== null ? { kind: 'EXPIRED', ranOutAt } : { kind: 'NOT_LOCKED' };
+  if (ranOutAt === null) return { kind: 'NOT_LOCKED' };
+  // A late sale made while its basket's lock held (the lock ran out only before the sale reached
+  // us) was served by that lock: nothing to tell, as for a sale under its live lock (till-24).
+  if (r.validAt !== undefined && r.validAt.getTime() < new Date(ranOutAt).getTime()) return null;
+  return { kind: 'EXPIRED', ranOutAt };
 }
 
 /** "The lock of basket "<lockId>" on this offer code ran out at <ISO instant>.": what a till is told of its own basket's lock that ran out (till-23). */

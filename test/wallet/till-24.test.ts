@@ -1,4 +1,4 @@
-import { CreateCampaignDocument, CreateOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
+import { CreateCampaignDocument, CreateOfferDocument, LockOfferDocument } from '../generated/graphql.js';
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { ok } from '../support/gateway.js';
 import { boughtOffer as buyShopOffer, createCustomer, earningProgram, unique } from '../support/program.js';
@@ -106,6 +106,41 @@ describe("the till's late sales (till-24)", () => {
     });
   });
 
+  describe("a late sale's basket lock", () => {
+    const boughtOffer = () => buyShopOffer(at.t, at.shop);
+    const lock = async (code: string, lockId: string, ttlSeconds: number) =>
+      ok(await at.t.gql(LockOfferDocument, { code, lockId, ttlSeconds }, { apiKey: at.till.apiKey })).lockOffer.issuedOffer!;
+
+    it('that held at the sale\'s moment and ran out before the sale arrived is not told as run out, before and after the sweep', async () => {
+      for (const swept of [false, true]) {
+        const o = await boughtOffer();
+        const locked = await lock(o.code, 'basket-late', 60);
+        const lockEnd = new Date(locked.lockExpiresAt!).getTime();
+        // Rung up while the basket's lock held, sent after it ran out (the till was offline).
+        moveTo(lockEnd + 10 * MINUTE);
+        if (swept) await at.t.runScheduled();
+        const input = saleInput(o.customer.externalId, lockEnd - 20 * SECOND, 'EUR', [o.code], { lockId: 'basket-late' });
+        expect({ swept, answer: await sale(input) }).toEqual({
+          swept,
+          answer: { transaction: { externalId: input.externalId, status: 'RECEIVED', offersApplied: [{ code: o.code, status: 'REDEEMED' }] }, notice: null, userErrors: [] },
+        });
+        // Its repeat answers the same.
+        expect((await sale(input)).notice).toBeNull();
+      }
+    });
+
+    it('that had run out by the sale\'s moment is told as run out, with when', async () => {
+      const o = await boughtOffer();
+      const locked = await lock(o.code, 'basket-slow', 60);
+      const lockEnd = new Date(locked.lockExpiresAt!).getTime();
+      moveTo(lockEnd + 10 * MINUTE);
+      const input = saleInput(o.customer.externalId, lockEnd + MINUTE, 'EUR', [o.code], { lockId: 'basket-slow' });
+      expect((await sale(input)).notice).toBe(
+        `Offer code ${JSON.stringify(o.code)}: The lock of basket "basket-slow" on this offer code ran out at ${new Date(lockEnd).toISOString()}. No other basket had taken the code, so it was redeemed as an unlocked code is.`,
+      );
+    });
+  });
+
   describe('a late sale and a staff replacement of its offer', () => {
     const boughtOffer = () => buyShopOffer(at.t, at.shop);
     const replace = (dbId: number) =>
@@ -173,4 +208,3 @@ function dataOfReplace(res: { data?: Replaced | null; errors?: unknown }): Repla
   return res.data!.issueReplacementOffer;
 }
 
-void SubmitTransactionDocument;
