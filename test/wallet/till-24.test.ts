@@ -141,6 +141,62 @@ describe("the till's late sales (till-24)", () => {
     });
   });
 
+  describe('the bounds of a sale\'s date (SALE_MAX_AGE_DAYS back, a day ahead)', () => {
+    const boughtOffer = () => buyShopOffer(at.t, at.shop);
+    /** `instant` written in the UTC offset `offsetMinutes` (e.g. 540: +09:00), as a till in that zone writes it. */
+    const written = (instant: number, offsetMinutes: number) => {
+      if (offsetMinutes === 0) return new Date(instant).toISOString();
+      const local = new Date(instant + offsetMinutes * MINUTE).toISOString().slice(0, -1);
+      const abs = Math.abs(offsetMinutes);
+      return `${local}${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+    };
+    const stored = async (externalId: string, dbId: number) => ({
+      sales: (await at.t.sql<{ n: number }>(`select count(*)::int as n from sales_transaction where external_id = $1`, [externalId]))[0].n,
+      offer: (await at.t.sql<{ status: string }>(`select status from issued_offer where id = $1`, [dbId]))[0].status,
+    });
+    const tooOld = { code: 'INVALID', field: ['input', 'occurredAt'], message: 'occurredAt is more than 30 days ago: too late to send this sale.' };
+    const ahead = { code: 'INVALID', field: ['input', 'occurredAt'], message: "occurredAt is more than a day ahead of the gateway's clock." };
+
+    it('at the limits, in any UTC offset, a sale is taken; a second (or a millisecond) past them, refused with nothing written, every time', async () => {
+      const now = at.t.clock.now().getTime();
+      const cases = [
+        { at: now - 30 * DAY, offset: 0, refusal: null },
+        { at: now - 30 * DAY, offset: 540, refusal: null },
+        { at: now - 30 * DAY, offset: -330, refusal: null },
+        { at: now - 30 * DAY - SECOND, offset: 0, refusal: tooOld },
+        { at: now - 30 * DAY - 1, offset: 0, refusal: tooOld },
+        { at: now - 30 * DAY - SECOND, offset: 840, refusal: tooOld },
+        { at: now - 30 * DAY - SECOND, offset: -720, refusal: tooOld },
+        { at: now + DAY, offset: 0, refusal: null },
+        { at: now + DAY, offset: 840, refusal: null },
+        { at: now + DAY + SECOND, offset: 0, refusal: ahead },
+        { at: now + DAY + 1, offset: -600, refusal: ahead },
+      ];
+      for (const c of cases) {
+        const o = await boughtOffer();
+        const input = { ...saleInput(o.customer.externalId, c.at, 'EUR', [o.code]), occurredAt: written(c.at, c.offset) };
+        const answers = [await sale(input), await sale(input)];
+        const seen = { occurredAt: input.occurredAt, answers, stored: await stored(input.externalId, o.dbId) };
+        if (c.refusal) {
+          expect(seen).toEqual({ occurredAt: input.occurredAt, answers: [0, 1].map(() => ({ transaction: null, notice: null, userErrors: [c.refusal] })), stored: { sales: 0, offer: 'ISSUED' } });
+          // Nothing kept under the externalId: the till's corrected sale is taken.
+          expect((await sale({ ...input, occurredAt: new Date(now).toISOString() })).userErrors).toEqual([]);
+        } else {
+          const taken = { transaction: { externalId: input.externalId, status: 'RECEIVED', offersApplied: [{ code: o.code, status: 'REDEEMED' }] }, notice: null, userErrors: [] };
+          expect(seen).toEqual({ occurredAt: input.occurredAt, answers: [taken, taken], stored: { sales: 1, offer: 'REDEEMED' } });
+        }
+      }
+      // A sale taken at the limit is answered as taken when repeated past it, and is processed.
+      const o = await boughtOffer();
+      const input = saleInput(o.customer.externalId, now - 30 * DAY, 'EUR', [o.code]);
+      const first = await sale(input);
+      moveTo(now + HOUR);
+      expect(await sale(input)).toEqual(first);
+      await at.t.jobs.runner.runUntilIdle();
+      expect((await staffSale(input.externalId)).status).toBe('PROCESSED');
+    });
+  });
+
   describe('a late sale and a staff replacement of its offer', () => {
     const boughtOffer = () => buyShopOffer(at.t, at.shop);
     const replace = (dbId: number) =>
