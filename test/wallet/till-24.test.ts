@@ -1,6 +1,6 @@
-import { CreateCampaignDocument, CreateOfferDocument, LockOfferDocument } from '../generated/graphql.js';
+import { CreateCampaignDocument, CreateOfferDocument, LockOfferDocument, ReleaseOfferDocument } from '../generated/graphql.js';
 import { toGlobalId } from '../../src/graphql/ids.js';
-import { ok } from '../support/gateway.js';
+import { dataOf, ok } from '../support/gateway.js';
 import { boughtOffer as buyShopOffer, createCustomer, earningProgram, unique } from '../support/program.js';
 import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
@@ -138,6 +138,53 @@ describe("the till's late sales (till-24)", () => {
       expect((await sale(input)).notice).toBe(
         `Offer code ${JSON.stringify(o.code)}: The lock of basket "basket-slow" on this offer code ran out at ${new Date(lockEnd).toISOString()}. No other basket had taken the code, so it was redeemed as an unlocked code is.`,
       );
+    });
+  });
+
+  describe("each basket's last lock on a code", () => {
+    const boughtOffer = () => buyShopOffer(at.t, at.shop);
+    const lock = async (code: string, lockId: string, ttlSeconds: number) =>
+      ok(await at.t.gql(LockOfferDocument, { code, lockId, ttlSeconds }, { apiKey: at.till.apiKey })).lockOffer.issuedOffer!;
+    const release = async (code: string, lockId: string) => dataOf(await at.t.gql(ReleaseOfferDocument, { code, lockId }, { apiKey: at.till.apiKey })).releaseOffer;
+
+    it("is kept when a second basket locks and releases the code: the first basket's release is told its lock ran out, the second's repeat that it released", async () => {
+      for (const swept of [false, true]) {
+        const o = await boughtOffer();
+        const first = await lock(o.code, 'basket-1', 10);
+        at.t.clock.advance(30 * SECOND);
+        if (swept) await at.t.runScheduled();
+        await lock(o.code, 'basket-2', 60);
+        at.t.clock.advance(5 * SECOND);
+        const releasedAt = at.t.clock.now();
+        expect((await release(o.code, 'basket-2')).userErrors).toEqual([]);
+        at.t.clock.advance(5 * SECOND);
+        expect({ swept, first: await release(o.code, 'basket-1'), second: (await release(o.code, 'basket-2')).userErrors.map((e) => e.message) }).toEqual({
+          swept,
+          first: {
+            issuedOffer: null,
+            userErrors: [
+              {
+                code: 'LOCK_NOT_HELD',
+                field: ['input', 'lockId'],
+                message: `The lock of basket "basket-1" on this offer code ran out at ${new Date(first.lockExpiresAt!).toISOString()}. There is no lock left to release.`,
+              },
+            ],
+          },
+          second: [`Basket "basket-2" already released its lock on this offer code at ${releasedAt.toISOString()}: there is no lock left to release.`],
+        });
+      }
+    });
+
+    it("that held at a late sale's moment is not told as run out after a second basket locked and released the code", async () => {
+      const o = await boughtOffer();
+      const first = await lock(o.code, 'basket-3', 60);
+      const lockEnd = new Date(first.lockExpiresAt!).getTime();
+      moveTo(lockEnd + MINUTE);
+      await lock(o.code, 'basket-4', 60);
+      expect((await release(o.code, 'basket-4')).userErrors).toEqual([]);
+      const input = saleInput(o.customer.externalId, lockEnd - 20 * SECOND, 'EUR', [o.code], { lockId: 'basket-3' });
+      const answer = await sale(input);
+      expect(answer).toEqual({ transaction: { externalId: input.externalId, status: 'RECEIVED', offersApplied: [{ code: o.code, status: 'REDEEMED' }] }, notice: null, userErrors: [] });
     });
   });
 
