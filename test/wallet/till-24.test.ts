@@ -175,6 +175,31 @@ describe("the till's late sales (till-24)", () => {
       }
     });
 
+    it('is kept for each basket when other baskets lock, release and the sweep run at once', async () => {
+      const offers = [];
+      for (let i = 0; i < 6; i++) offers.push(await boughtOffer());
+      const firsts = [];
+      for (const o of offers) firsts.push(await lock(o.code, 'basket-a', 10));
+      at.t.clock.advance(30 * SECOND);
+      await Promise.all([
+        at.t.runScheduled(),
+        ...offers.map(async (o) => {
+          const [b, c] = await Promise.all([
+            at.t.gql(LockOfferDocument, { code: o.code, lockId: 'basket-b', ttlSeconds: 60 }, { apiKey: at.till.apiKey }),
+            at.t.gql(LockOfferDocument, { code: o.code, lockId: 'basket-c', ttlSeconds: 60 }, { apiKey: at.till.apiKey }),
+          ]);
+          // The one that took it releases it; the other was told LOCK_HELD.
+          const took = dataOf(b).lockOffer.issuedOffer ? 'basket-b' : 'basket-c';
+          expect([dataOf(b).lockOffer.userErrors.length, dataOf(c).lockOffer.userErrors.length].sort()).toEqual([0, 1]);
+          expect((await release(o.code, took)).userErrors).toEqual([]);
+        }),
+      ]);
+      const answers = await Promise.all(offers.map((o) => release(o.code, 'basket-a')));
+      expect(answers.map((a) => a.userErrors.map((e) => e.message))).toEqual(
+        firsts.map((f) => [`The lock of basket "basket-a" on this offer code ran out at ${new Date(f.lockExpiresAt!).toISOString()}. There is no lock left to release.`]),
+      );
+    });
+
     it("that held at a late sale's moment is not told as run out after a second basket locked and released the code", async () => {
       const o = await boughtOffer();
       const first = await lock(o.code, 'basket-3', 60);
