@@ -22,7 +22,7 @@ import { SalesTransaction, TransactionAward, TransactionOffer } from '../transac
 import { Listing, ListingPurchaseCount } from '../stores/listing.entity.js';
 import { RewardStore } from '../stores/reward-store.entity.js';
 import { Tier } from '../tiers/tier.entity.js';
-import { IssuedOffer } from '../wallet/issued-offer.entity.js';
+import { IssuedOffer, IssuedOfferLockEnd } from '../wallet/issued-offer.entity.js';
 import { WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint } from '../webhooks/webhook.entity.js';
 
 export const ENTITIES = [
@@ -59,6 +59,7 @@ export const ENTITIES = [
   RewardStore,
   Tier,
   IssuedOffer,
+  IssuedOfferLockEnd,
   PendingCredit,
   QualifyingAdjustment,
   LedgerAllocation,

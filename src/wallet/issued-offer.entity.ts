@@ -142,3 +142,35 @@ export class IssuedOffer {
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date & Opt = new Date();
 }
+
+/**
+ * Each basket's last lock on an issued offer that ended without a redemption: released by its till
+ * (`ranOut` false; `endedAt` when) or run out (`ranOut` true; `endedAt` the lock's end), one row per
+ * (offer, partner, basket lockId). `IssuedOffer.releasedLock*` keeps only the code's last such
+ * lock, so a second basket's lock and release lost the first basket's run-out lock, and that
+ * basket's till was told "no lock" (till-23 left it; till-24). Written by the trigger
+ * `issued_offer_lock_end_keep` (Migration20261203120000) whenever the record on the row changes,
+ * so every statement that records a lock keeps it here too; a basket that locks the code again
+ * deletes its row (lockOffer: its record is of the lock before). Read by a till's release,
+ * redemption and lock of that basket only (`basketLockEndColumns`).
+ */
+@Entity({ tableName: 'issued_offer_lock_end' })
+export class IssuedOfferLockEnd {
+  [EntityName]?: 'IssuedOfferLockEnd';
+
+  @ManyToOne(() => IssuedOffer, { primary: true, deleteRule: 'cascade' })
+  issuedOffer!: IssuedOffer;
+
+  @ManyToOne(() => Partner, { primary: true, deleteRule: 'cascade' })
+  partner!: Partner;
+
+  /** The basket's lockId, as its partner named it. */
+  @PrimaryKey({ type: 'text' })
+  lockId!: string;
+
+  @Property({ type: 'timestamptz' })
+  endedAt!: Date;
+
+  @Property({ type: 'boolean' })
+  ranOut!: boolean;
+}

@@ -50,7 +50,8 @@ type TillRow = IssuedOfferRow &
     offerBenefitKind: EntityRow<OfferVersion>['benefitKind'];
     offerAmountOff: EntityRow<OfferVersion>['amountOff'];
     offerMaxDiscount: EntityRow<OfferVersion>['maxDiscount'];
-  } & RanOutLock;
+  } & RanOutLock &
+  BasketLockEnd;
 
 /**
  * The last lock on an issued offer that ended by running out rather than by a release or a
@@ -73,6 +74,32 @@ function ranOutLockColumns(now: Date): RawBuilder<RanOutLock> {
   return sql`case when ${ranOut} then io.lock_id when io.released_lock_ran_out then io.released_lock_id end as "ranOutLockId",
              case when ${ranOut} then io.lock_partner_id when io.released_lock_ran_out then io.released_lock_partner_id end as "ranOutLockPartnerId",
              case when ${ranOut} then io.lock_expires_at when io.released_lock_ran_out then io.lock_released_at end as "lockRanOutAt"`;
+}
+
+/**
+ * How the asking basket's (partner's `lockId`'s) last lock on the offer ended, of all baskets'
+ * (`issued_offer_lock_end`, till-24; the row's record keeps only the code's last lock): `basketRanOutAt`
+ * when it ran out (the row's own lock, run out and not yet swept, or the one kept), `basketReleasedAt`
+ * when its till released it; both null when neither, or when no lockId was sent.
+ */
+interface BasketLockEnd {
+  basketRanOutAt: Date | null;
+  basketReleasedAt: Date | null;
+}
+
+/** The asking basket: the partner and the `lockId` its request named (null: none). */
+interface Basket {
+  partnerId: number;
+  lockId: string | null;
+}
+
+/** BasketLockEnd of `issued_offer io` at `now` for `basket`, as columns. */
+function basketLockEndColumns(now: Date, basket: Basket): RawBuilder<BasketLockEnd> {
+  const kept = (ranOut: boolean) =>
+    sql`(select e.ended_at from issued_offer_lock_end e
+          where e.issued_offer_id = io.id and e.partner_id = ${basket.partnerId} and e.lock_id = ${basket.lockId} and e.ran_out = ${ranOut})`;
+  const own = sql`(${lockRanOutBy(now)} and io.lock_partner_id = ${basket.partnerId} and io.lock_id = ${basket.lockId})`;
+  return sql`case when ${own} then io.lock_expires_at else ${kept(true)} end as "basketRanOutAt", ${kept(false)} as "basketReleasedAt"`;
 }
 
 /** What a void or a sweep reads of an issued offer (the status as of `now`). */
@@ -121,7 +148,7 @@ const lockHeld = (named = true) =>
  * taken). Only to that basket's partner; anyone else gets `lockHeld`.
  */
 function lockHeldOf(row: TillRow, partnerId: number, lockId: string | null): UserErrorException {
-  const ranOutAt = lockId === null ? null : ranOutAtOf(row, partnerId, lockId);
+  const ranOutAt = row.basketRanOutAt;
   if (lockId !== null && ranOutAt !== null) {
     return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, ranOutAt)} Another basket holds this offer now.`, ['input', 'lockId']);
   }
@@ -179,15 +206,16 @@ async function takenBackSinceItsEnd(em: SqlEntityManager, issuedOfferId: number)
 }
 
 /**
- * What a till's lock or redemption reads: of `io`, joined to its version as `ov` (one join, not a
- * subquery per column), with the status as of `now` or, for a sale's redemption, its expiry as of
- * the sale's moment `validAt` (tillStatusAt).
+ * What a till's lock, release or redemption reads: of `io`, joined to its version as `ov` (one
+ * join, not a subquery per column), with the status as of `now` or, for a sale's redemption, its
+ * expiry as of the sale's moment `validAt` (tillStatusAt), and how the asking `basket`'s last lock
+ * on it ended (basketLockEndColumns).
  */
-const tillColumns = (now: Date, validAt: Date = now): RawBuilder<TillRow> =>
+const tillColumns = (now: Date, basket: Basket, validAt: Date = now): RawBuilder<TillRow> =>
   sql`${issuedColumns(now, tillStatusAt(now, validAt))}, ${LOCK_HOLDER_COLUMNS},
       ${customerStatusNow(sql`io.customer_id`)} is not distinct from ${CustomerStatus.ACTIVE}::text as "customerActive",
       ov.channels as "offerChannels", ov.benefit_kind as "offerBenefitKind", ov.amount_off::text as "offerAmountOff", ov.max_discount::text as "offerMaxDiscount",
-      ${ranOutLockColumns(now)}`;
+      ${ranOutLockColumns(now)}, ${basketLockEndColumns(now, basket)}`;
 
 /**
  * An offer restricted to channels is refused (OFFER_NOT_APPLICABLE, nothing changes) when the till
@@ -230,10 +258,10 @@ function holds(row: TillRow, partnerId: number, lockId: string | null): boolean 
   return row.status === IssuedOfferStatus.LOCKED && lockId !== null && row.lockId === lockId && row.lockPartnerId === partnerId;
 }
 
-async function lockRowByCode(em: SqlEntityManager, code: string, now: Date): Promise<TillRow | undefined> {
+async function lockRowByCode(em: SqlEntityManager, code: string, basket: Basket, now: Date): Promise<TillRow | undefined> {
   return queryOne(
     em,
-    sql<TillRow>`select ${tillColumns(now)} from issued_offer io join offer_version ov on ov.id = io.offer_version_id
+    sql<TillRow>`select ${tillColumns(now, basket)} from issued_offer io join offer_version ov on ov.id = io.offer_version_id
                   where io.code = ${normalizeOfferCode(code)} for update of io`,
   );
 }
@@ -290,7 +318,7 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
   const now = ctx.clock.now();
   const until = new Date(now.getTime() + (request.ttlSeconds ?? LOCK_TTL_SECONDS.default) * 1000);
   return ctx.em.transactional(async (em) => {
-    const row = await lockRowByCode(em, request.code, now);
+    const row = await lockRowByCode(em, request.code, { partnerId: partner.partnerId, lockId: request.lockId }, now);
     if (!row || !LIVE.includes(row.status) || !row.customerActive) {
       // A till ringing up a code it redeemed itself (the customer shows a used QR code again) is told
       // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19). Asked
@@ -309,12 +337,16 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
     // is not told "already released … at" the earlier time. Another basket's record stays.
     // Another basket's lock that ran out and is taken over here is recorded first (till-23), as the
     // sweep would have: its till's later release is told it ran out, and when. This basket's own
-    // run-out lock is not: it holds a new one now.
+    // run-out lock is not: it holds a new one now. Its row among every basket's last locks
+    // (issued_offer_lock_end, till-24) goes too, in the same statement.
     const releasedHere = sql<boolean>`(io.released_lock_partner_id = ${partner.partnerId} and io.released_lock_id = ${request.lockId})`;
     const othersRanOut = sql<boolean>`(${lockRanOutBy(now)} and not (io.lock_partner_id = ${partner.partnerId} and io.lock_id = ${request.lockId}))`;
     const [locked] = await query(
       em,
-      sql<IssuedOfferRow>`update issued_offer io
+      sql<IssuedOfferRow>`with forgotten as (
+             delete from issued_offer_lock_end where issued_offer_id = ${row.id} and partner_id = ${partner.partnerId} and lock_id = ${request.lockId}
+           )
+           update issued_offer io
              set status = 'LOCKED', lock_id = ${request.lockId}, lock_partner_id = ${partner.partnerId},
                  lock_expires_at = least(greatest(${now}::timestamptz, io.updated_at) + (${until}::timestamptz - ${now}::timestamptz), io.expires_at),
                  ${recordRunOutLock(othersRanOut, [releasedHere, sql`null`, sql`null`, sql`null`, sql`false`])},
@@ -342,7 +374,7 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
 export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { code: string; lockId: string }): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const row = await lockRowByCode(em, request.code, now);
+    const row = await lockRowByCode(em, request.code, { partnerId: partner.partnerId, lockId: request.lockId }, now);
     // Whatever else is true of the code (unknown, locked by another, redeemed), this basket does not hold it.
     if (!row || !holds(row, partner.partnerId, request.lockId)) {
       // Asked for every refusal, an unknown code's too, as lockOffer asks (break-19): asked only of
@@ -414,7 +446,7 @@ export interface RedemptionRequest {
 export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow; unusedLock: UnusedLock }> {
   const row = await queryOne(
     em,
-    sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now, r.validAt)}, ${offerVersionColumns('offer.')}
+    sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now, { partnerId: r.partnerId, lockId: r.lockId }, r.validAt)}, ${offerVersionColumns('offer.')}
           from issued_offer io join offer_version ov on ov.id = io.offer_version_id
          where io.code = ${normalizeOfferCode(r.code)}
            for update of io`,
@@ -448,13 +480,20 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
  * redeemed as an unlocked code is (at once, whatever `lockId` says: "Redeeming", docs/decisions.md).
  * `EXPIRED`: this partner's basket `lockId` had locked it and the lock had run out at `ranOutAt`,
  * the code's last lock (RanOutLock: whether or not the sweep cleared it since, till-23; a lock the
- * sweep cleared read NOT_LOCKED before); `NOT_LOCKED`: no lock of that basket (never locked,
- * released, or another lock since); null: no lockId was sent, or the lock was the one redeemed under.
+ * sweep cleared read NOT_LOCKED before), and had run out by the sale's moment (`validAt`);
+ * `NOT_LOCKED`: no lock of that basket (never locked, released, or another lock since); null: no
+ * lockId was sent, or the lock was the one redeemed under, or it held at a late sale's moment and
+ * ran out only before the sale arrived (till-24: "ran out" then read as a lock that failed the sale).
  */
 export type UnusedLock = { kind: 'EXPIRED'; ranOutAt: Date } | { kind: 'NOT_LOCKED' } | null;
 
 function unusedLockOf(row: TillRow, r: RedemptionRequest): UnusedLock {
   if (r.lockId === null || row.status !== IssuedOfferStatus.ISSUED) return null;
+  // A late sale made while its basket's lock held (the lock ran out only before the sale reached
+  // us, whatever baskets took the code since) was served by that lock: nothing to tell, as for a
+  // sale under its live lock (till-24).
+  if (r.validAt !== undefined && row.basketRanOutAt !== null && r.validAt.getTime() < new Date(row.basketRanOutAt).getTime()) return null;
+  // "No other basket had taken the code" only when this basket's lock is the code's last one.
   const ranOutAt = ranOutAtOf(row, r.partnerId, r.lockId);
   return ranOutAt !== null ? { kind: 'EXPIRED', ranOutAt } : { kind: 'NOT_LOCKED' };
 }
@@ -522,8 +561,10 @@ export async function redeemOffer(
 /**
  * How this partner's own use of `code` ended, for a release that finds no lock of its basket (one
  * statement, asked on every such refusal: see releaseOffer): `redeemedAt` and `redemptionRef` when
- * the partner's till redeemed it, else `lockReleasedAt` when the last lock released on it was this
- * partner's basket `lockId`; undefined when neither (nothing of another partner's is read).
+ * the partner's till redeemed it, else how this partner's basket `lockId`'s last lock on it ended
+ * (basketLockEndColumns: `lockReleasedAt` released by its till, `lockRanOutAt` run out), whatever
+ * other baskets locked since (till-24: only the code's last lock was kept); undefined when none of
+ * these (nothing of another partner's is read).
  */
 async function endedByPartner(
   em: SqlEntityManager,
@@ -536,14 +577,11 @@ async function endedByPartner(
     em,
     sql<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null; lockRanOutAt: Date | null }>`select
            case when mine_redeemed then io.redeemed_at end as "redeemedAt", case when mine_redeemed then io.redemption_ref end as "redemptionRef",
-           case when mine_released then io.lock_released_at end as "lockReleasedAt",
-           case when mine_ran_out then r."lockRanOutAt" end as "lockRanOutAt"
+           b."basketReleasedAt" as "lockReleasedAt", b."basketRanOutAt" as "lockRanOutAt"
          from issued_offer io,
-              lateral (select ${ranOutLockColumns(now)}) r,
-              lateral (select io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId} as mine_redeemed,
-                              io.released_lock_partner_id = ${partnerId} and io.released_lock_id = ${lockId} and not io.released_lock_ran_out as mine_released,
-                              r."ranOutLockPartnerId" = ${partnerId} and r."ranOutLockId" = ${lockId} as mine_ran_out) m
-        where io.code = ${normalizeOfferCode(code)} and (mine_redeemed or mine_released or mine_ran_out)`,
+              lateral (select ${basketLockEndColumns(now, { partnerId, lockId })}) b,
+              lateral (select io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId} as mine_redeemed) m
+        where io.code = ${normalizeOfferCode(code)} and (mine_redeemed or b."basketReleasedAt" is not null or b."basketRanOutAt" is not null)`,
   );
 }
 

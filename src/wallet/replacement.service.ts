@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { db } from '../db/schema.js';
@@ -76,13 +77,51 @@ function unpayable(version: OfferVersionRow, money: string | null) {
   );
 }
 
+/** The sale that redeemed an offer after its end (a late sale, till-23), as `lateSaleStanding` reads it. */
+interface LateUse {
+  externalId: string;
+  /** The sale's moment, min(occurredAt, receivedAt): before the offer's end. */
+  madeAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * The sale that redeemed issued offer `issuedOfferId` after the offer's end (only a late sale can:
+ * its offers are judged at its own moment, till-23), while that sale stands (RECEIVED or
+ * PROCESSED); undefined when the offer is not REDEEMED, was redeemed by its end, or its sale FAILED
+ * or was returned (the use went for nothing: the case replacements are for). Read after the
+ * offer's row lock, so a late sale that committed while the replacement waited is seen (till-24).
+ */
+async function lateSaleStanding(em: SqlEntityManager, issuedOfferId: number): Promise<LateUse | undefined> {
+  return queryOne(
+    em,
+    sql<LateUse>`select s.external_id as "externalId", least(s.occurred_at, s.received_at) as "madeAt", io.expires_at as "expiresAt"
+          from issued_offer io join transaction_offer t on t.issued_offer_id = io.id join sales_transaction s on s.id = t.transaction_id
+         where io.id = ${issuedOfferId} and io.status = 'REDEEMED' and io.redeemed_at > io.expires_at and s.status in ('RECEIVED', 'PROCESSED')`,
+  );
+}
+
+/**
+ * INVALID on `["input", "issuedOfferId"]` for a replacement of an offer a late sale redeemed: staff
+ * saw it EXPIRED (the sweep wrote it, or its end passed) and the till had used it before its end;
+ * replacing it would give the member the discount twice (break-23).
+ */
+function usedByLateSale(use: LateUse) {
+  return refuse(
+    UserErrorCode.INVALID,
+    `This offer was redeemed in sale ${JSON.stringify(use.externalId)}, made at ${new Date(use.madeAt).toISOString()} before the offer's end at ${new Date(use.expiresAt).toISOString()} and reported after it: the member had its use, so nothing was replaced.`,
+    ['input', 'issuedOfferId'],
+  );
+}
+
 /**
  * Staff (operators) give a customer an offer again after it was used up for nothing, e.g. redeemed
  * for a sale that then FAILED: a redemption the till was told about is final (SPEC §5.4), so the
  * remedy is a new wallet item, never un-redeeming the old one. In one transaction: claim the key
  * (scope: the operator) → lock the original → refuse it when it was replaced already (ALREADY_EXISTS,
  * before any other refusal: also the answer to a resend whose key expired, retain-14) or while it is
- * still usable (ISSUED or LOCKED as of now: INVALID) → issue the same offer
+ * still usable (ISSUED or LOCKED as of now: INVALID), or when a late sale that stands redeemed it
+ * after its end (INVALID naming the sale: `lateSaleStanding`, till-24) → issue the same offer
  * version to the same customer (source STAFF), valid as if issued now (OFFER_UNAVAILABLE when that
  * is already past, e.g. the version's `validUntil`; INVALID when the sale that awarded it, or the
  * offer it replaces, was returned: the offer went back with it) → audit entry with the reason. A repeat with
@@ -149,6 +188,8 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     // Read under the original's row lock, which every replacement of it takes first.
     const replaced = await db(em).selectFrom('IssuedOffer').select('id').where('replaces', '=', original.id).executeTakeFirst();
     if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
+    const lateUse = await lateSaleStanding(em, original.id);
+    if (lateUse) throw usedByLateSale(lateUse);
     const issuedAs = offerVersionFrom(original, 'offer.');
     const payable = payableIn(issuedAs, original.moneyCurrency);
     const live = original.status === IssuedOfferStatus.ISSUED || original.status === IssuedOfferStatus.LOCKED;
