@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { query, sql } from '../db/sql.js';
-import { batchPurgeJob } from '../jobs/purge-job.js';
+import { sql } from '../db/sql.js';
+import { batchPurgeJob, purgeBatch } from '../jobs/purge-job.js';
 
 export const PURGE_RATE_LIMITS = 'rateLimits.purge';
 
@@ -22,14 +22,7 @@ export const RATE_LIMIT_PURGE_BATCH = 1_000;
  * rewritten at every caller's window start (docs/decisions.md, retain-14).
  */
 export async function purgeRateLimitBuckets(em: SqlEntityManager, nowMs: number, batch = RATE_LIMIT_PURGE_BATCH): Promise<number> {
-  const removed = await query(
-    em,
-    sql`delete from rate_limit_bucket b using (
-          select key from rate_limit_bucket where expire < ${nowMs}::bigint limit ${batch} for update skip locked) old
-        where b.key = old.key
-        returning 1`,
-  );
-  return removed.length;
+  return purgeBatch(em, 'rate_limit_bucket', ['key'], sql`expire < ${nowMs}::bigint`, batch);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { query, sql } from '../db/sql.js';
-import { batchPurgeJob } from '../jobs/purge-job.js';
+import { sql } from '../db/sql.js';
+import { batchPurgeJob, purgeBatch } from '../jobs/purge-job.js';
 import { KEPT_SCOPES } from './idempotency.service.js';
 
 export const PURGE_IDEMPOTENCY_KEYS = 'idempotency.purge';
@@ -24,17 +24,7 @@ export const IDEMPOTENCY_PURGE_BATCH = 1_000;
  */
 export async function purgeIdempotencyKeys(em: SqlEntityManager, now: Date, retentionHours: number, batch = IDEMPOTENCY_PURGE_BATCH): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionHours * 3_600_000);
-  const removed = await query(
-    em,
-    sql`delete from idempotency_record r using (
-          select scope, key from idempotency_record
-           where created_at < ${cutoff} and not ${KEPT_SCOPES}
-           limit ${batch}
-             for update skip locked) old
-        where r.scope = old.scope and r.key = old.key
-        returning 1`,
-  );
-  return removed.length;
+  return purgeBatch(em, 'idempotency_record', ['scope', 'key'], sql`created_at < ${cutoff} and not ${KEPT_SCOPES}`, batch);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ClockGuard, DATABASE_NOW_MS } from '../clock-guard.js';
 import { clientBoundMs, type Config } from '../config.js';
+import { cutOnAbort } from '../db/embedded.js';
 import { destroySocket, endWithin } from '../db/end-within.js';
 import { Kysely, PostgresDialect, type PostgresPool, type RawBuilder } from 'kysely';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
@@ -617,25 +618,31 @@ export class JobRunner {
     client.on('error', onLost);
     client.on('end', () => onLost());
     this.listener = client;
-    // the start-up's abort: the connect (or its LISTEN) under way fails at once, the socket gone
-    const cut = () => destroySocket(client);
-    signal?.addEventListener('abort', cut, { once: true });
+    // A failed start: nothing to retry, and the client's 'end' is not a loss (`lost` first).
+    const abandon = () => {
+      lost = true;
+      this.listener = undefined;
+    };
     try {
-      signal?.throwIfAborted();
-      await client.connect();
-      await client.query(`listen ${JOBS_CHANNEL}${this.outboxWake ? `; listen ${OUTBOX_CHANNEL}` : ''}`);
+      // the start-up's abort: the connect (or its LISTEN) under way fails at once, the socket gone
+      await cutOnAbort(signal, () => destroySocket(client), async () => {
+        try {
+          await client.connect();
+          await client.query(`listen ${JOBS_CHANNEL}${this.outboxWake ? `; listen ${OUTBOX_CHANNEL}` : ''}`);
+        } catch (error) {
+          if (!retrying) {
+            abandon();
+            // Inside cutOnAbort, so an abort during this end() still cuts it. Cut: its socket is
+            // gone, and `end()` would wait for an 'end' that has already come.
+            if (!signal?.aborted) await client.end().catch(() => undefined);
+          }
+          throw error;
+        }
+      });
     } catch (error) {
-      if (!retrying) {
-        lost = true; // start-up fails as before; nothing to retry
-        this.listener = undefined;
-        // cut: its socket is gone, and `end()` would wait for an 'end' that has already come
-        if (!signal?.aborted) await client.end().catch(() => undefined);
-        throw signal?.aborted ? signal.reason : error;
-      }
-      onLost(error);
+      if (retrying) onLost(error);
+      else if (!lost) abandon(); // a start the signal had already aborted: cutOnAbort ran nothing
       throw error;
-    } finally {
-      signal?.removeEventListener('abort', cut);
     }
     this.listenRetryMs = LISTEN_RETRY_MS;
     if (boundMs > 0 && this.options.listenCheckMs > 0) {

@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { query, sql } from '../db/sql.js';
-import { batchPurgeJob } from '../jobs/purge-job.js';
+import { sql } from '../db/sql.js';
+import { batchPurgeJob, purgeBatch } from '../jobs/purge-job.js';
 
 export const PURGE_APQ_DOCUMENTS = 'persisted.purgeApq';
 
@@ -24,17 +24,7 @@ export const APQ_PURGE_BATCH = 1_000;
  */
 export async function purgeApqDocuments(em: SqlEntityManager, now: Date, ttlSeconds: number, batch = APQ_PURGE_BATCH): Promise<number> {
   const cutoff = new Date(now.getTime() - ttlSeconds * 1_000);
-  const removed = await query(
-    em,
-    sql`delete from persisted_document d using (
-          select hash from persisted_document p
-           where created_at < ${cutoff} and not exists (select 1 from persisted_operation o where o.hash = p.hash)
-           limit ${batch}
-             for update skip locked) old
-        where d.hash = old.hash
-        returning 1`,
-  );
-  return removed.length;
+  return purgeBatch(em, 'persisted_document', ['hash'], sql`created_at < ${cutoff} and not exists (select 1 from persisted_operation o where o.hash = p.hash)`, batch);
 }
 
 /**

@@ -15,7 +15,7 @@ import { offerVersionColumns, offerVersionFrom, unpayableReason, type OfferVersi
 import { isIsoCurrency } from '../domain/currency.js';
 import { currencyFits, hasMoneyValue, matchesAny, NOT_APPLICABLE_MESSAGE, notApplicableMessage } from '../transactions/pricing.js';
 import { IssuedOffer, IssuedOfferStatus } from './issued-offer.entity.js';
-import { issuedColumns, recordWalletChange, type IssuedOfferRow, type WalletChange } from './wallet.service.js';
+import { issuedColumns, issuedStatusAt, recordWalletChange, type IssuedOfferRow, type WalletChange } from './wallet.service.js';
 
 /**
  * The wallet at the till: a partner's basket locks an issued offer, redeems it (at most once, ever)
@@ -176,11 +176,11 @@ const LOCK_HOLDER_COLUMNS = columnsOf(IssuedOffer, 'io', ['lockId', 'lockPartner
  * With `validAt` = `now`, exactly `issued_offer_status_at` at `now`.
  */
 function tillStatusAt(now: Date, validAt: Date): RawBuilder<string> {
-  if (validAt.getTime() >= now.getTime()) return sql`issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now})`;
+  if (validAt.getTime() >= now.getTime()) return issuedStatusAt(now);
   return sql`(case when io.status in ('ISSUED', 'LOCKED', 'EXPIRED') and io.expires_at > ${validAt}::timestamptz and io.expires_at <= ${now}::timestamptz
                         and io.created_at <= ${validAt}::timestamptz
-                   then issued_offer_status_at(case when io.status = 'EXPIRED' then 'ISSUED' else io.status end, io.lock_expires_at, null, ${now})
-                   else issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) end)`;
+                   then ${issuedStatusAt(now, { status: sql`case when io.status = 'EXPIRED' then 'ISSUED' else io.status end`, expiresAt: sql`null` })}
+                   else ${issuedStatusAt(now)} end)`;
 }
 
 /**
@@ -643,7 +643,7 @@ export async function lockOffersToVoid(em: SqlEntityManager, issuedOfferIds: num
             select unnest(${idList(issuedOfferIds)}::bigint[])
             union select r.id from issued_offer r join chain on r.replaces_id = chain.id
           )
-          select ${WALLET_KEY_COLUMNS}, issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) as status
+          select ${WALLET_KEY_COLUMNS}, ${issuedStatusAt(now)} as status
             from issued_offer io where io.id in (select id from chain) order by io.code collate "C" for update of io`,
   );
 }
@@ -675,7 +675,7 @@ export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer
     const written = await query<{ id: number; status: string }>(
       em,
       sql`update issued_offer io
-             set status = case when issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) in ('ISSUED', 'LOCKED') then 'VOIDED' else 'EXPIRED' end,
+             set status = case when ${issuedStatusAt(now)} in ('ISSUED', 'LOCKED') then 'VOIDED' else 'EXPIRED' end,
                  ${clearLock(now)}, updated_at = greatest(io.updated_at, ${now})
            where io.id = any(${idList(candidates.map((r) => r.id))}) and io.status in ('ISSUED', 'LOCKED')
           returning io.id, io.status`,

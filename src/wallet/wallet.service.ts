@@ -76,11 +76,26 @@ export async function recordWalletChange(em: SqlEntityManager, customerId: numbe
 }
 
 /**
- * Columns of `issued_offer io` with the status as it is at `now`, or as `status` says (an SQL
- * expression of `io` giving an IssuedOfferStatus: a till's sale judges the offer's expiry at the
- * sale's moment, `tillStatusAt` in redemption.service); `lockExpiresAt` only while that status is LOCKED.
+ * The status of `issued_offer io` as it is at `at`, an IssuedOfferStatus: the SQL function
+ * `issued_offer_status_at` (migration 20261123190136), where a lock past its expiry reads ISSUED
+ * and an ISSUED or LOCKED offer past its own expiry EXPIRED, before the wallet sweep writes either
+ * down (SPEC §4, Time). The one place the gateway's statements ask it. `as` stands in for the row's
+ * stored status or expiry (SQL expressions of `io`): a till's sale dated before the offer's end
+ * reads it live at the sale's moment (`tillStatusAt` in redemption.service). The sweep's and the
+ * unpayable list's predicates (`status in ('ISSUED', 'LOCKED') and expires_at <= …`) state parts of
+ * the same rule as ranges of their partial indexes, which a call of the function would not use.
  */
-export function issuedColumns(now: Date, status: RawBuilder<string> = sql`issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now})`): RawBuilder<IssuedOfferRow> {
+export function issuedStatusAt(at: Date, as: { status?: RawBuilder<string>; expiresAt?: RawBuilder<Date | null> } = {}): RawBuilder<IssuedOfferStatus> {
+  return sql`issued_offer_status_at(${as.status ?? sql`io.status`}, io.lock_expires_at, ${as.expiresAt ?? sql`io.expires_at`}, ${at})`;
+}
+
+/**
+ * Columns of `issued_offer io` with the status as it is at `now` (issuedStatusAt), or as `status`
+ * says (an SQL expression of `io` giving an IssuedOfferStatus: a till's sale judges the offer's
+ * expiry at the sale's moment, `tillStatusAt` in redemption.service); `lockExpiresAt` only while
+ * that status is LOCKED.
+ */
+export function issuedColumns(now: Date, status: RawBuilder<string> = issuedStatusAt(now)): RawBuilder<IssuedOfferRow> {
   return sql`${ISSUED_HEAD_COLUMNS},
     ${status} as status,
     case when ${status} = 'LOCKED' then io.lock_expires_at end as "lockExpiresAt",
@@ -166,7 +181,7 @@ export async function walletPage(em: SqlEntityManager, customerId: number, statu
     em,
     sql<IssuedOfferRow>`select ${issuedColumns(now)} from issued_offer io
          where io.customer_id = ${customerId}
-           and (${statuses}::text[] is null or issued_offer_status_at(io.status, io.lock_expires_at, io.expires_at, ${now}) = any(${statuses}::text[]))
+           and (${statuses}::text[] is null or ${issuedStatusAt(now)} = any(${statuses}::text[]))
            and (${after}::bigint is null or io.id < ${after})
          order by io.id desc limit ${page.limit + 1}`,
   );

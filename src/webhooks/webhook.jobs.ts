@@ -3,7 +3,6 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Webhook } from 'standardwebhooks';
-import { recordAudit } from '../audit/audit.service.js';
 import { query, queryOne, sql } from '../db/sql.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { JobContext, JobHandler, LeasedJobContext } from '../jobs/runner.js';
@@ -12,6 +11,7 @@ import { columnsOf, type EntityRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor, OUTBOX_BEGINNING, readCommittedEvents, type OutboxRow } from '../events/outbox.reader.js';
 import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_CURSOR, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
+import { removeEndpoint } from './endpoint-removal.js';
 
 export const WEBHOOK_DISPATCH = 'webhooks.dispatch';
 export const WEBHOOK_DELIVER = 'webhooks.deliver';
@@ -359,19 +359,9 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
       await query(em, sql`update webhook_endpoint set failing_since = null where id = ${d.endpointId} and failing_since <= ${after}`);
     } else if (outcome.statusCode === GONE) {
       await finish(em, deliveryId, 'FAILED', `HTTP ${GONE}: the receiver said it wants no more messages (Gone); the endpoint was removed.`, after);
-      // Removed as staff or its partner would (`removeWebhookEndpoint`): nothing more is dispatched
-      // to it, its other PENDING deliveries end FAILED at their next attempt, nothing is replayed to
-      // it; its partner registers another endpoint to receive again (webhooks-23).
-      const [removed] = await query(em, sql`update webhook_endpoint set disabled_at = ${after} where id = ${d.endpointId} and disabled_at is null returning id`);
-      if (removed) {
-        await recordAudit(em, {
-          actor: 'webhook-receiver',
-          action: 'removeWebhookEndpoint',
-          target: `WebhookEndpoint:${d.endpointId}`,
-          reason: `Its receiver answered HTTP ${GONE} (Gone) to WebhookDelivery:${deliveryId}.`,
-          at: after,
-        });
-      }
+      // Removed as staff or its partner would (`removeWebhookEndpoint`, the same path); its partner
+      // registers another endpoint to receive again (webhooks-23). Audited by the 410 that removed it.
+      await removeEndpoint(em, d.endpointId, { actor: 'webhook-receiver', owner: null, reason: `Its receiver answered HTTP ${GONE} (Gone) to WebhookDelivery:${deliveryId}.`, once: true }, after);
     } else if (attempts >= config.webhooks.maxAttempts) {
       await finish(em, deliveryId, 'FAILED', outcome.error, after);
       // Its receiver failed every attempt of the schedule: the endpoint is failing from now (or

@@ -8,22 +8,21 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
+import { refuseIfRevoked } from '../partners/partner.service.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
 import { JOBS_CHANNEL, enqueueJobSql } from '../jobs/queue.js';
 import { enqueueDelivery, endpointGroup, WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
-import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
+import { WebhookAttempt, WebhookDelivery } from './webhook.entity.js';
+import { ENDPOINT_COLUMNS, removeEndpoint, type WebhookEndpointRow } from './endpoint-removal.js';
 
-const ENDPOINT_COLUMNS = columnsOf(WebhookEndpoint, 'e', ['id', 'partnerId', 'url', 'eventTypes', 'description', 'createdAt', 'disabledAt', 'failingSince']);
 const DELIVERY_COLUMNS = columnsOf(WebhookDelivery, 'd', [
   'id', 'endpointId', 'eventId', 'eventType', 'body', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'finishedAt',
 ]);
 const ATTEMPT_COLUMNS = columnsOf(WebhookAttempt, 'a', ['id', 'deliveryId', 'attemptedAt', 'statusCode', 'error', 'durationMs']);
 
-/** An endpoint as staff and its partner see it: `webhook_endpoint` but its secret and author; event types by wire name. */
-export type WebhookEndpointRow = Omit<Selected<typeof ENDPOINT_COLUMNS>, 'eventTypes'> & { eventTypes: WebhookEventWireType[] };
+export type { WebhookEndpointRow };
 /** A delivery of one event to one endpoint: every column of `webhook_delivery`; its event type by wire name. */
 export type WebhookDeliveryRow = Omit<Selected<typeof DELIVERY_COLUMNS>, 'eventType'> & { eventType: WebhookEventWireType };
 /** One POST of a delivery: every column of `webhook_attempt`. */
@@ -136,16 +135,11 @@ export async function removeWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
   const owner = ownerScope(ctx);
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const endpoint = await queryOne<WebhookEndpointRow>(
-      em,
-      sql`update webhook_endpoint e set disabled_at = coalesce(e.disabled_at, ${now})
-           where e.id = ${endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) and ${partnerStillHolds(owner)} returning ${ENDPOINT_COLUMNS}`,
-    );
+    const endpoint = await removeEndpoint(em, endpointId, { actor: actorOf(ctx.caller), owner }, now);
     if (!endpoint) {
       await refuseIfRevoked(em, owner);
       throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
     }
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, at: now });
     return endpoint;
   });
 }

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { OUTBOX_CHANNEL } from '../../src/db/outbox-commits.js';
 import { closeOrm, openOrm } from '../../src/db/orm.js';
 import { startJobs } from '../../src/jobs/registry.js';
+import { LISTENER_APPLICATION } from '../../src/jobs/runner.js';
 import { createMigratedDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
 import { eventually } from '../support/program.js';
 
@@ -44,6 +45,34 @@ describe('a start of the jobs that fails part-way (lifecycle-22)', () => {
     } finally {
       await closeOrm(orm);
       await listener.end();
+      await db.drop();
+    }
+  }, 60_000);
+
+  it('a start the signal had already aborted rejects with its reason, connects nothing, and a start after it listens (review-24)', async () => {
+    const db = await createMigratedDatabase();
+    const orm = await openOrm({ url: db.url, poolMax: 2 });
+    const listeners = async () =>
+      (await orm.em.getConnection().execute<{ n: number }[]>(`select count(*)::int as n from pg_stat_activity where application_name = ? and datname = current_database()`, [LISTENER_APPLICATION]))[0].n;
+    try {
+      const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: db.url });
+      const deps = { orm, clock: systemClock, config, log: pino({ level: 'silent' }), databaseUrl: db.url };
+      const stop = new AbortController();
+      stop.abort(new Error('stopping: SIGTERM'));
+      const aborted = await startJobs({ ...deps, signal: stop.signal }).then(
+        (jobs) => jobs.stop().then(() => 'started'),
+        (error: Error) => error.message,
+      );
+      const afterAbort = await listeners();
+      const jobs = await startJobs(deps);
+      try {
+        await eventually(async () => (await listeners()) === 1, 10_000);
+      } finally {
+        await jobs.stop();
+      }
+      expect({ aborted, afterAbort }).toEqual({ aborted: 'stopping: SIGTERM', afterAbort: 0 });
+    } finally {
+      await closeOrm(orm);
       await db.drop();
     }
   }, 60_000);

@@ -16,6 +16,20 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
   /** The page's kept write entries (sessionStorage `reward-gateway:<app>:kept:<who>`), as JSON. */
   const keptOf = (page: Page) => page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage).filter(([k]) => k.includes(':kept:'))));
 
+  /** Fills the tab's sessionStorage to its quota (the origin's: whatever else it keeps there), in the page; answers how many entries it tried. */
+  const fillTabStorage = () => {
+    const storage = (globalThis as InPage).sessionStorage;
+    let n = 0;
+    for (let size = 1 << 20; size >= 16; size >>= 1)
+      for (;;)
+        try {
+          storage.setItem(`filler-${n++}`, 'x'.repeat(size));
+        } catch {
+          break;
+        }
+    return n;
+  };
+
   test('a tab duplicated after a purchase dialog was cancelled buys on its own: the same offer bought in each tab is bought twice', async () => {
     const { member, tab, listing, price, name, dialog } = await memberInStore();
     // The member opens the dialog and changes their mind: nothing was sent.
@@ -51,18 +65,7 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     await purchaseLost();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     // The tab's sessionStorage fills up (its quota is the origin's: whatever else the origin keeps there).
-    const filled = await tab.page.evaluate(() => {
-      const storage = (globalThis as InPage).sessionStorage;
-      let n = 0;
-      for (let size = 1 << 20; size >= 16; size >>= 1)
-        for (;;)
-          try {
-            storage.setItem(`filler-${n++}`, 'x'.repeat(size));
-          } catch {
-            break;
-          }
-      return n;
-    });
+    const filled = await tab.page.evaluate(fillTabStorage);
     expect(filled).toBeGreaterThan(0);
     // Another offer bought, its answer lost, then "Try again".
     const second = tab.page.getByTestId('listing').nth(1);
@@ -106,6 +109,20 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     expect({ notice: (await notice.innerText()).slice(0, 22), purchases: await purchasesOf(tab, member) }).toEqual({
       notice: 'You had already bought',
       purchases: { keys: 1, sends: 2, available: 500 - price },
+    });
+  }, 120_000);
+
+  test('with the tab\'s storage full before the sign-in, the member app signs in (review-24: the token is kept by the page, as kept keys are)', async () => {
+    const member = await newMember();
+    const tab = await openTab();
+    // Whatever else the origin keeps in the tab's sessionStorage has used its quota, at every load.
+    await tab.page.addInitScript(fillTabStorage);
+    await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
+    const balance = tab.page.getByTestId('header-balance');
+    await balance.waitFor();
+    expect({ balance: await balance.innerText(), stored: await tab.page.evaluate(() => (globalThis as InPage).sessionStorage.getItem('reward-gateway:web:token')) }).toEqual({
+      balance: '500 BEANS',
+      stored: null,
     });
   }, 120_000);
 

@@ -13,26 +13,46 @@ export type AppName = 'web' | 'console';
 
 const key = (app: AppName) => `reward-gateway:${app}:token`;
 
-/** The page's stand-in for the tab's sessionStorage when the browser refuses it (see tabStorage). */
-const inPageStorage = new Map<string, string>();
+/**
+ * The page's copy of each entry the tab's sessionStorage refused to keep (see stored and store).
+ * Only this page writes the tab's sessionStorage (it is the tab's alone), so the last value the
+ * page wrote is the entry's value, whether or not the storage took it.
+ */
+const inPage = new Map<string, string>();
 
 /**
- * The tab's sessionStorage, or, when the browser refuses it, a stand-in that lasts as long as the
- * page. A member who blocks the site's data (Chromium's "not allowed to save data", an embedding
- * that denies storage) makes reading `window.sessionStorage` throw a SecurityError: the app stopped
- * at a blank page before its sign-in (break2-23). Then the token and the kept writes live in the
- * page (a reload signs out, as a closed tab would). A storage that is there but full is
- * keepWrite's and saveToken's concern (their writes throw QuotaExceededError).
+ * The tab's sessionStorage entry `name`: the page's copy when the storage refused the page's last
+ * write of it (see store), else the storage's (what the tab kept before a reload); null when there
+ * is none or the storage cannot be read. A member who blocks the site's data (Chromium's "not
+ * allowed to save data", an embedding that denies storage) makes reading `window.sessionStorage`
+ * throw a SecurityError: the app stopped at a blank page before its sign-in (break2-23).
  */
-function tabStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
+function stored(name: string): string | null {
+  const copy = inPage.get(name);
+  if (copy !== undefined) return copy;
   try {
-    return window.sessionStorage;
+    return window.sessionStorage.getItem(name);
   } catch {
-    return {
-      getItem: (name) => inPageStorage.get(name) ?? null,
-      setItem: (name, value) => void inPageStorage.set(name, value),
-      removeItem: (name) => void inPageStorage.delete(name),
-    };
+    return null; // refused: nothing kept before this page
+  }
+}
+
+/**
+ * Keeps `value` as the tab's sessionStorage entry `name` (null: removes it). When the storage
+ * refuses (blocked: a SecurityError; full: QuotaExceededError, a private window's quota), the page
+ * keeps it instead, for as long as the page lasts (a reload then forgets it, as a closed tab
+ * would: a token so kept signs out), and `stored` answers it: a value the storage did not take is
+ * never lost between reads (break2-23: a full storage answered the entry as it stood before the
+ * refused write, and each read of a kept key made a new one).
+ */
+function store(name: string, value: string | null): void {
+  try {
+    if (value === null) window.sessionStorage.removeItem(name);
+    else window.sessionStorage.setItem(name, value);
+    inPage.delete(name);
+  } catch {
+    if (value === null) inPage.delete(name);
+    else inPage.set(name, value);
   }
 }
 
@@ -51,7 +71,7 @@ export function handedToken(): string | null {
 /** Takes a token handed over in the URL fragment, if any; then the session's token, if any. */
 export function loadToken(app: AppName): string | null {
   const handed = handedToken();
-  if (handed) tabStorage().setItem(key(app), handed);
+  if (handed) store(key(app), handed);
   return currentToken(app);
 }
 
@@ -79,27 +99,14 @@ export interface KeptWrite {
 }
 
 /**
- * The page's own copy of each entry, for when sessionStorage refuses a write (a private window's
- * quota) or cannot be read: the keys then last as long as the page, as before web-23, and never
- * change from one read to the next (a screen asks for its key at every render).
- */
-const keptInPage = new Map<string, Record<string, KeptWrite>>();
-
-/**
- * The signed-in person's kept writes by subject ({} when none): the page's copy once this page has
- * kept one (it is what the page last wrote, whether or not the storage took it), else the storage's
- * (what the tab kept before a reload). Reading the storage first answered, once it was full, the
- * entry as it stood before the refused write (break2-23): a key kept after that was missing at each
- * read, each read made a new one, and a purchase tried again after "not known" was bought twice.
- * sessionStorage is the tab's alone, so nothing but this page writes it meanwhile.
+ * The signed-in person's kept writes by subject ({} when none): the entry as the page last kept it
+ * (`stored`: the page's copy when the storage refused it, so a key never changes from one read to
+ * the next, and a screen asks for its key at every render), else as the tab kept it before a reload.
  */
 function keptWrites(app: AppName): Record<string, KeptWrite> {
-  const name = keptName(app);
-  const inPage = keptInPage.get(name);
-  if (inPage) return { ...inPage };
   try {
-    const stored = tabStorage().getItem(name);
-    const parsed: unknown = stored === null ? null : JSON.parse(stored);
+    const entry = stored(keptName(app));
+    const parsed: unknown = entry === null ? null : JSON.parse(entry);
     if (parsed && typeof parsed === 'object') return parsed as Record<string, KeptWrite>;
   } catch {
     // unreadable: nothing kept before this page
@@ -109,18 +116,10 @@ function keptWrites(app: AppName): Record<string, KeptWrite> {
 
 /** Keeps (`write`) or forgets (null) the signed-in person's write of `what`; the entry goes when nothing is left. */
 export function keepWrite(app: AppName, what: string, write: KeptWrite | null): void {
-  const name = keptName(app);
   const all = keptWrites(app);
   if (write) all[what] = write;
   else delete all[what];
-  if (Object.keys(all).length) keptInPage.set(name, all);
-  else keptInPage.delete(name);
-  try {
-    if (Object.keys(all).length) tabStorage().setItem(name, JSON.stringify(all));
-    else tabStorage().removeItem(name);
-  } catch {
-    // storage full or refused: kept for this page only (keptInPage)
-  }
+  store(keptName(app), Object.keys(all).length ? JSON.stringify(all) : null);
 }
 
 /** The signed-in person's kept write of `what`, if any (see keptKey, and the console's pendingSubmit). */
@@ -163,17 +162,12 @@ export function dropKeptKey(app: AppName, what: string): void {
  * learn whether a purchase went through.
  */
 export function dropKeptWrites(app: AppName): void {
-  keptInPage.delete(keptName(app));
-  try {
-    tabStorage().removeItem(keptName(app));
-  } catch {
-    // nothing kept
-  }
+  store(keptName(app), null);
 }
 
 /** The session's token, if any (what every request and live connection sends). */
 export function currentToken(app: AppName): string | null {
-  return tabStorage().getItem(key(app));
+  return stored(key(app));
 }
 
 /**
@@ -201,11 +195,11 @@ export function useHandedToken(app: AppName, client: { clearStore(): Promise<unk
 }
 
 export function saveToken(app: AppName, token: string): void {
-  tabStorage().setItem(key(app), token);
+  store(key(app), token);
 }
 
 export function clearToken(app: AppName): void {
-  tabStorage().removeItem(key(app));
+  store(key(app), null);
 }
 
 /** The token's claims, read without verifying (the gateway verifies; this only shapes the screens). */
