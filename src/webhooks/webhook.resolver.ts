@@ -8,6 +8,7 @@ import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Partner } from '../partners/partner.types.js';
 import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import {
+  enableWebhookEndpoint,
   registerWebhookEndpoint,
   removeWebhookEndpoint,
   replayFailedWebhookDeliveries,
@@ -21,6 +22,8 @@ import {
   type WebhookEndpointRow,
 } from './webhook.service.js';
 import {
+  EnableWebhookEndpointInput,
+  EnableWebhookEndpointPayload,
   eventTypeOf,
   RegisterWebhookEndpointInput,
   RegisterWebhookEndpointPayload,
@@ -103,7 +106,9 @@ export class WebhookEndpointResolver {
     return (await loadersOf(ctx).partner.load(e.partnerId)) ?? null;
   }
 
-  @Mutation(() => RegisterWebhookEndpointPayload, { description: 'Operators or a partner with webhooks:manage. Returns the signing secret once.' })
+  @Mutation(() => RegisterWebhookEndpointPayload, {
+    description: 'Operators or a partner with webhooks:manage. Returns the signing secret once. ALREADY_EXISTS when its owner already has an endpoint (not removed) for the same URL.',
+  })
   registerWebhookEndpoint(@Arg('input') input: RegisterWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const partnerId = input.partnerId ? fromGlobalId(input.partnerId, 'Partner', 'input.partnerId') : null;
@@ -119,7 +124,17 @@ export class WebhookEndpointResolver {
     return payloadOf(() => replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey }));
   }
 
-  @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own.' })
+  @Mutation(() => EnableWebhookEndpointPayload, {
+    description:
+      'Operators or a partner with webhooks:manage (its own): turns a removed endpoint on again, with the same URL, event types and secret. Events while it was removed are not sent; replay its FAILED deliveries with replayFailedWebhookDeliveries. Refused: NOT_FOUND (also a revoked partner\'s), NOT_ELIGIBLE (its partner lost a scope its event types need), ALREADY_EXISTS (another endpoint of its owner has the URL now).',
+  })
+  enableWebhookEndpoint(@Arg('input') input: EnableWebhookEndpointInput, @Context() ctx: Ctx) {
+    requireWebhookManager(ctx);
+    const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
+    return payloadOf(async () => ({ endpoint: await enableWebhookEndpoint(ctx, endpointId) }));
+  }
+
+  @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own. enableWebhookEndpoint turns it on again.' })
   removeWebhookEndpoint(@Arg('input') input: RemoveWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
