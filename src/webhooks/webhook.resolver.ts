@@ -3,7 +3,7 @@ import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver
 import type { Ctx } from '../context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { badInput, payloadOf } from '../graphql/errors.js';
-import { requireOperator, requirePartnerScope, requireStaff } from '../graphql/guards.js';
+import { requireOperator, requirePartnerScope } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Partner } from '../partners/partner.types.js';
 import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
@@ -17,6 +17,7 @@ import {
   webhookDeliveriesPage,
   webhookEndpointsByIds,
   webhookEndpointsPage,
+  webhookEndpointVisible,
   type WebhookAttemptRow,
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
@@ -144,14 +145,17 @@ export class WebhookEndpointResolver {
 
 @Resolver(() => WebhookDelivery)
 export class WebhookDeliveryResolver {
-  @Query(() => WebhookDeliveryConnection, { description: 'Staff: the webhook delivery log, newest first.' })
+  @Query(() => WebhookDeliveryConnection, {
+    description: "The webhook delivery log, newest first. Staff: every endpoint's; a partner with webhooks:manage: its own endpoints' only (another's endpointId is refused as an unknown one).",
+  })
   async webhookDeliveries(@Args() args: WebhookDeliveriesArgs, @Context() ctx: Ctx) {
-    requireStaff(ctx);
+    if (ctx.caller.kind !== 'staff') requirePartnerScope(ctx, WEBHOOKS_SCOPE);
     const page = pageOf(args, ctx.config.maxPageSize, 'WebhookDelivery');
     const endpointId = args.endpointId ? fromGlobalId(args.endpointId, 'WebhookEndpoint', 'endpointId') : null;
-    // an endpoint that never was answered an empty log, which read as "nothing sent to it" (edges-11)
-    if (endpointId !== null && !(await webhookEndpointsByIds(ctx.em, [endpointId])).length) throw badInput(`No webhook endpoint ${args.endpointId}.`, 'endpointId');
-    return connectionOf(await webhookDeliveriesPage(ctx.em, { endpointId, status: args.status ?? null }, page), page, (d) => [d.id]);
+    // an endpoint that never was answered an empty log, which read as "nothing sent to it" (edges-11);
+    // another partner's is answered alike, so a partner cannot tell it from one that does not exist
+    if (endpointId !== null && !(await webhookEndpointVisible(ctx, endpointId))) throw badInput(`No webhook endpoint ${args.endpointId}.`, 'endpointId');
+    return connectionOf(await webhookDeliveriesPage(ctx, { endpointId, status: args.status ?? null }, page), page, (d) => [d.id]);
   }
 
   @FieldResolver(() => ID)

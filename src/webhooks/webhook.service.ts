@@ -255,9 +255,21 @@ export async function webhookEndpointsByIds(em: SqlEntityManager, ids: readonly 
   return query<WebhookEndpointRow>(em, sql`select ${ENDPOINT_COLUMNS} from webhook_endpoint e where e.id = any(${idList(ids)})`);
 }
 
-/** Staff's delivery log: a page of deliveries, newest first, of one endpoint and/or one status. */
-export async function webhookDeliveriesPage(em: SqlEntityManager, filter: { endpointId: number | null; status: string | null }, page: Page): Promise<WebhookDeliveryRow[]> {
-  return query<WebhookDeliveryRow>(em, webhookDeliveriesPageSql(filter, page));
+/**
+ * The delivery log as the caller may read it: a page of deliveries, newest first, of one endpoint
+ * and/or one status; staff read every endpoint's, a partner (webhooks:manage) its own endpoints'
+ * only (webhooks-24; newcomer-21's proposal: it learnt *that* its endpoint failed, from
+ * failingSince, not which events). An `endpointId` that is not the caller's to read answers nothing
+ * here; the resolver refuses it as it refuses an unknown one (`webhookEndpointVisible`).
+ */
+export async function webhookDeliveriesPage(ctx: Ctx, filter: { endpointId: number | null; status: string | null }, page: Page): Promise<WebhookDeliveryRow[]> {
+  return query<WebhookDeliveryRow>(ctx.em, webhookDeliveriesPageSql({ ...filter, partnerId: ownerScope(ctx) }, page));
+}
+
+/** Whether the caller may read endpoint `id` (staff: any that exists; a partner: its own), as `webhookEndpoints` lists them. */
+export async function webhookEndpointVisible(ctx: Ctx, id: number): Promise<boolean> {
+  const owner = ownerScope(ctx);
+  return (await webhookEndpointsByIds(ctx.em, [id])).some((e) => owner === null || e.partnerId === owner);
 }
 
 /**
@@ -265,11 +277,14 @@ export async function webhookDeliveriesPage(em: SqlEntityManager, filter: { endp
  * page is a backward range of `webhook_delivery_undelivered_idx` (status, id), so it reads the
  * page's rows, not every DELIVERED delivery newer than them (Migration20261203090000); the
  * statement is planned with its values (an unnamed statement), so `… is null or` folds away.
+ * `partnerId`: only that partner's endpoints' deliveries (null: every one, for staff).
  */
-export function webhookDeliveriesPageSql(filter: { endpointId: number | null; status: string | null }, page: Page): RawBuilder<WebhookDeliveryRow> {
+export function webhookDeliveriesPageSql(filter: { endpointId: number | null; status: string | null; partnerId?: number | null }, page: Page): RawBuilder<WebhookDeliveryRow> {
   const after = page.after?.[0] ?? null;
+  const partnerId = filter.partnerId ?? null;
   return sql<WebhookDeliveryRow>`select ${DELIVERY_COLUMNS} from webhook_delivery d
          where (${filter.endpointId}::bigint is null or d.endpoint_id = ${filter.endpointId})
+           and (${partnerId}::bigint is null or d.endpoint_id = any(array(select o.id from webhook_endpoint o where o.partner_id = ${partnerId})))
            and (${filter.status}::text is null or d.status = ${filter.status})
            and (${after}::bigint is null or d.id < ${after})
          order by d.id desc limit ${page.limit + 1}`;

@@ -69,7 +69,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     node: EVERYONE,
     nodes: EVERYONE,
     webhookEndpoints: [...STAFF, partnerWith('webhooks:manage')],
-    webhookDeliveries: STAFF,
+    webhookDeliveries: [...STAFF, partnerWith('webhooks:manage')],
   },
   Mutation: {
     purchaseOffer: ['customer'],

@@ -61,7 +61,7 @@ const MATRIX: Row[] = [
   { field: 'Query.campaigns', doc: `{ campaigns { id } }`, allowed: [] },
   { field: 'Query.economyRules', doc: `{ economyRules { id } }`, allowed: [] },
   { field: 'Query.webhookEndpoints', doc: `{ webhookEndpoints { edges { node { id } } } }`, allowed: ['webhooks:manage'] },
-  { field: 'Query.webhookDeliveries', doc: `{ webhookDeliveries { edges { node { id } } } }`, allowed: [] },
+  { field: 'Query.webhookDeliveries', doc: `{ webhookDeliveries { edges { node { id } } } }`, allowed: ['webhooks:manage'] },
   // refused with a userError (no credentials in a URL): nothing written
   {
     field: 'Mutation.registerWebhookEndpoint',
