@@ -88,14 +88,15 @@ export function webhookTypeOf(topic: string, payload: Record<string, unknown>): 
 export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEvent): string {
   const p = event.payload;
   const customer = { id: event.customerId === null ? null : toGlobalId('Customer', event.customerId), externalId: event.customerExternalId };
+  // A sale's events name it by its global id and the partner's own id for it.
+  const sale = () => ({ id: toGlobalId('SalesTransaction', Number(p.transactionId)), externalId: event.saleExternalId });
   let data: Record<string, unknown>;
   switch (type) {
     case 'sale.processed':
       data = {
         customer,
         sale: {
-          id: toGlobalId('SalesTransaction', Number(p.transactionId)),
-          externalId: event.saleExternalId,
+          ...sale(),
           pointsAwarded: p.pointsAwarded,
           discount: p.discount,
           // What its campaigns did not issue (offsale-12c), as SalesTransaction.offersNotAwarded: only when
@@ -110,16 +111,7 @@ export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEven
       // What the return took back (ReverseTransactionPayload's pointsReversed and pointsOwed, in
       // the sale's point currency); not the wallet's offers it voided or kept, which partners do
       // not read (they have offer events for the program's endpoints).
-      data = {
-        customer,
-        sale: {
-          id: toGlobalId('SalesTransaction', Number(p.transactionId)),
-          externalId: event.saleExternalId,
-          pointsReversed: p.pointsReversed,
-          pointsOwed: p.pointsOwed,
-          reason: p.reason ?? null,
-        },
-      };
+      data = { customer, sale: { ...sale(), pointsReversed: p.pointsReversed, pointsOwed: p.pointsOwed, reason: p.reason ?? null } };
       break;
     case 'offer.issued':
     case 'offer.redeemed':
