@@ -1,7 +1,12 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, sql } from '../db/sql.js';
 
-export type EventTopic = 'BALANCE_CHANGED' | 'WALLET_CHANGED' | 'TIER_CHANGED' | 'TRANSACTION_PROCESSED';
+/**
+ * What an outbox event reports. `TRANSACTION_REVERSED` (a return, `reverseTransaction`; payload
+ * `{ transactionId, pointsReversed, pointsOwed, reason }`) has no subscription: webhooks carry it
+ * (`sale.reversed`, webhooks-24).
+ */
+export type EventTopic = 'BALANCE_CHANGED' | 'WALLET_CHANGED' | 'TIER_CHANGED' | 'TRANSACTION_PROCESSED' | 'TRANSACTION_REVERSED';
 
 /**
  * Outbox topics that end sessions rather than inform subscribers (docs/decisions.md, "The network

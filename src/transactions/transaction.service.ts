@@ -10,6 +10,7 @@ import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js
 import { noteReplay } from '../idempotency/replays.js';
 import { claimIdempotencyKey, completeKeySql, replayOf, requestFingerprint, reused } from '../idempotency/idempotency.service.js';
 import { priceFinerThanMoney } from '../graphql/validation.js';
+import { recordEvent } from '../events/outbox.service.js';
 import { enqueueJobSql, wakeWorkers } from '../jobs/queue.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { LedgerSource } from '../points/ledger-entry.entity.js';
@@ -342,7 +343,8 @@ function alreadyReversedMessage(reversedAt: Date | string | null | undefined): s
  * reverseCredits), awarded offers and staff replacements of them voided unless already redeemed
  * (those are reported in `offersKept`, issued offer ids in code order),
  * campaign budgets given back. A sale not processed yet is simply marked REVERSED, and its
- * processing then does nothing. Offers the customer used on the sale stay redeemed. Refusals:
+ * processing then does nothing. Either way it records a TRANSACTION_REVERSED event (webhooks'
+ * `sale.reversed`) in the return's transaction. Offers the customer used on the sale stay redeemed. Refusals:
  * NOT_FOUND (no sale of this partner with `externalId`), ALREADY_REVERSED (saying when:
  * alreadyReversedMessage); CredentialRevoked
  * (UNAUTHENTICATED) when the partner's key was revoked before the return's last write, which then
@@ -460,6 +462,11 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
       await refuseIfRevoked(em, partner.partnerId);
       throw new Error(`sale ${sale.id} could not be marked REVERSED under its row lock`);
     }
+    // The return's own event (webhooks-24: `sale.reversed`), in this transaction as every event is:
+    // sent if and only if the return commits, once, since a second return of the sale is refused
+    // (ALREADY_REVERSED) under the sale's row lock above. Before, a partner mirroring points had the
+    // sale's `sale.processed` and one `balance.changed` per award, and no word of the return itself.
+    await recordEvent(em, 'TRANSACTION_REVERSED', sale.customerId, { transactionId: sale.id, pointsReversed, pointsOwed, reason }, now);
     return { transaction, pointsReversed, pointsOwed, offersKept };
   });
 }

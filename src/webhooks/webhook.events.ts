@@ -5,6 +5,7 @@
  * | outbox topic            | payload condition        | webhook type       |
  * |-------------------------|--------------------------|--------------------|
  * | `TRANSACTION_PROCESSED` |                          | `sale.processed`   |
+ * | `TRANSACTION_REVERSED`  |                          | `sale.reversed`    |
  * | `WALLET_CHANGED`        | `change = 'ISSUED'`      | `offer.issued`     |
  * | `WALLET_CHANGED`        | `change = 'REDEEMED'`    | `offer.redeemed`   |
  * | `BALANCE_CHANGED`       |                          | `balance.changed`  |
@@ -16,17 +17,19 @@ import { toGlobalId } from '../graphql/ids.js';
 import type { OutboxRow } from '../events/outbox.reader.js';
 
 /** The webhook event types, by their wire names (Standard Webhooks' `type`). */
-export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
+export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'sale.reversed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
 export type WebhookEventWireType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /**
  * What a partner's endpoint may subscribe to, and the scope a partner needs for each: the loyalty
  * view (no wallet), as reads show it (SPEC §4 / "What partners see"): every customer's balance and
- * tier moves with `customers:read`, the outcome of its own sales with `transactions:read`. A key
- * holding `webhooks:manage` alone was sent every customer's balances (hostile pass 9).
+ * tier moves with `customers:read`, the outcome of its own sales (processed, and returned:
+ * webhooks-24) with `transactions:read`. A key holding `webhooks:manage` alone was sent every
+ * customer's balances (hostile pass 9).
  */
 export const PARTNER_WEBHOOK_SCOPES: Readonly<Partial<Record<WebhookEventWireType, string>>> = {
   'sale.processed': 'transactions:read',
+  'sale.reversed': 'transactions:read',
   'balance.changed': 'customers:read',
   'tier.changed': 'customers:read',
 };
@@ -42,6 +45,12 @@ export function eventTypesBeyond(types: readonly WebhookEventWireType[], scopes:
   });
 }
 
+/** The event types about one sale, which a partner's endpoint receives for that partner's own sales only. */
+export const SALE_EVENT_TYPES: readonly WebhookEventWireType[] = ['sale.processed', 'sale.reversed'];
+
+/** The outbox topics whose payload's `transactionId` names a sale (the dispatcher reads its partner and external id). */
+export const SALE_TOPICS: readonly string[] = ['TRANSACTION_PROCESSED', 'TRANSACTION_REVERSED'];
+
 /**
  * An outbox event as the dispatcher sends it: the row as `readCommittedEvents` reads it, with what
  * its webhook body names (customer, sale). Its message id is the row's global id (`rowId`), not
@@ -49,7 +58,7 @@ export function eventTypesBeyond(types: readonly WebhookEventWireType[], scopes:
  */
 export type WebhookSourceEvent = OutboxRow & {
   customerExternalId: string | null;
-  /** For TRANSACTION_PROCESSED: the sale's partner and its own id for the sale. */
+  /** For a sale's events (SALE_TOPICS): the sale's partner and its own id for the sale. */
   salePartnerId: number | null;
   saleExternalId: string | null;
 };
@@ -59,6 +68,8 @@ export function webhookTypeOf(topic: string, payload: Record<string, unknown>): 
   switch (topic) {
     case 'TRANSACTION_PROCESSED':
       return 'sale.processed';
+    case 'TRANSACTION_REVERSED':
+      return 'sale.reversed';
     case 'WALLET_CHANGED':
       return payload.change === 'ISSUED' ? 'offer.issued' : payload.change === 'REDEEMED' ? 'offer.redeemed' : null;
     case 'BALANCE_CHANGED':
@@ -77,14 +88,15 @@ export function webhookTypeOf(topic: string, payload: Record<string, unknown>): 
 export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEvent): string {
   const p = event.payload;
   const customer = { id: event.customerId === null ? null : toGlobalId('Customer', event.customerId), externalId: event.customerExternalId };
+  // A sale's events name it by its global id and the partner's own id for it.
+  const sale = () => ({ id: toGlobalId('SalesTransaction', Number(p.transactionId)), externalId: event.saleExternalId });
   let data: Record<string, unknown>;
   switch (type) {
     case 'sale.processed':
       data = {
         customer,
         sale: {
-          id: toGlobalId('SalesTransaction', Number(p.transactionId)),
-          externalId: event.saleExternalId,
+          ...sale(),
           pointsAwarded: p.pointsAwarded,
           discount: p.discount,
           // What its campaigns did not issue (offsale-12c), as SalesTransaction.offersNotAwarded: only when
@@ -94,6 +106,12 @@ export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEven
             : {}),
         },
       };
+      break;
+    case 'sale.reversed':
+      // What the return took back (ReverseTransactionPayload's pointsReversed and pointsOwed, in
+      // the sale's point currency); not the wallet's offers it voided or kept, which partners do
+      // not read (they have offer events for the program's endpoints).
+      data = { customer, sale: { ...sale(), pointsReversed: p.pointsReversed, pointsOwed: p.pointsOwed, reason: p.reason ?? null } };
       break;
     case 'offer.issued':
     case 'offer.redeemed':

@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { query, queryOne, sql } from '../db/sql.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { JobContext, JobHandler, LeasedJobContext } from '../jobs/runner.js';
-import { eventTypesBeyond, PARTNER_WEBHOOK_SCOPES, webhookBody, webhookTypeOf, type WebhookEventWireType, type WebhookSourceEvent } from './webhook.events.js';
+import { eventTypesBeyond, PARTNER_WEBHOOK_SCOPES, SALE_EVENT_TYPES, SALE_TOPICS, webhookBody, webhookTypeOf, type WebhookEventWireType, type WebhookSourceEvent } from './webhook.events.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor, OUTBOX_BEGINNING, readCommittedEvents, type OutboxRow } from '../events/outbox.reader.js';
 import { WebhookDestinations } from './destinations.js';
@@ -64,7 +64,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
   });
   let deliveries = 0;
   for (const { type, event } of await withNames(em, toSend)) {
-    // Partners get their own sales only, and only the loyalty view, each type only with the scope
+    // Partners get their own sales only (processed or returned), and only the loyalty view, each type only with the scope
     // that reads it (PARTNER_WEBHOOK_SCOPES: also for an endpoint registered before that rule); the
     // program's endpoints get all.
     const created = await query<{ id: number; endpointId: number }>(
@@ -75,7 +75,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
              and not exists (select 1 from partner p where p.id = e.partner_id and p.revoked_at is not null)
              and (e.partner_id is null
                   or (exists (select 1 from partner p where p.id = e.partner_id and ${PARTNER_WEBHOOK_SCOPES[type] ?? null}::text = any(p.scopes))
-                      and (${type} <> 'sale.processed' or e.partner_id = ${event.salePartnerId}::bigint)))
+                      and (not ${SALE_EVENT_TYPES.includes(type)}::boolean or e.partner_id = ${event.salePartnerId}::bigint)))
           on conflict (endpoint_id, event_id) do nothing
           returning id, endpoint_id as "endpointId"`,
     );
@@ -93,7 +93,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
  */
 async function withNames(em: SqlEntityManager, page: { type: WebhookEventWireType; event: OutboxRow }[]): Promise<{ type: WebhookEventWireType; event: WebhookSourceEvent }[]> {
   if (!page.length) return [];
-  const saleOf = ({ topic, payload }: OutboxRow) => (topic === 'TRANSACTION_PROCESSED' && payload.transactionId != null ? String(payload.transactionId) : null);
+  const saleOf = ({ topic, payload }: OutboxRow) => (SALE_TOPICS.includes(topic) && payload.transactionId != null ? String(payload.transactionId) : null);
   const names = await query<{ customerExternalId: string | null; salePartnerId: number | null; saleExternalId: string | null }>(
     em,
     sql`select c.external_id as "customerExternalId", s.partner_id as "salePartnerId", s.external_id as "saleExternalId"

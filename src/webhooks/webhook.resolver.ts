@@ -3,11 +3,12 @@ import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver
 import type { Ctx } from '../context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { badInput, payloadOf } from '../graphql/errors.js';
-import { requireOperator, requirePartnerScope, requireStaff } from '../graphql/guards.js';
+import { requireOperator, requirePartnerScope } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Partner } from '../partners/partner.types.js';
 import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import {
+  enableWebhookEndpoint,
   registerWebhookEndpoint,
   removeWebhookEndpoint,
   replayFailedWebhookDeliveries,
@@ -16,11 +17,14 @@ import {
   webhookDeliveriesPage,
   webhookEndpointsByIds,
   webhookEndpointsPage,
+  webhookEndpointVisible,
   type WebhookAttemptRow,
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
 } from './webhook.service.js';
 import {
+  EnableWebhookEndpointInput,
+  EnableWebhookEndpointPayload,
   eventTypeOf,
   RegisterWebhookEndpointInput,
   RegisterWebhookEndpointPayload,
@@ -103,7 +107,9 @@ export class WebhookEndpointResolver {
     return (await loadersOf(ctx).partner.load(e.partnerId)) ?? null;
   }
 
-  @Mutation(() => RegisterWebhookEndpointPayload, { description: 'Operators or a partner with webhooks:manage. Returns the signing secret once.' })
+  @Mutation(() => RegisterWebhookEndpointPayload, {
+    description: 'Operators or a partner with webhooks:manage. Returns the signing secret once. ALREADY_EXISTS when its owner already has an endpoint (not removed) for the same URL.',
+  })
   registerWebhookEndpoint(@Arg('input') input: RegisterWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const partnerId = input.partnerId ? fromGlobalId(input.partnerId, 'Partner', 'input.partnerId') : null;
@@ -119,7 +125,17 @@ export class WebhookEndpointResolver {
     return payloadOf(() => replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey }));
   }
 
-  @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own.' })
+  @Mutation(() => EnableWebhookEndpointPayload, {
+    description:
+      'Operators or a partner with webhooks:manage (its own): turns a removed endpoint on again, with the same URL, event types and secret. Events while it was removed are not sent; replay its FAILED deliveries with replayFailedWebhookDeliveries. Refused: NOT_FOUND (also a revoked partner\'s), NOT_ELIGIBLE (its partner lost a scope its event types need), ALREADY_EXISTS (another endpoint of its owner has the URL now).',
+  })
+  enableWebhookEndpoint(@Arg('input') input: EnableWebhookEndpointInput, @Context() ctx: Ctx) {
+    requireWebhookManager(ctx);
+    const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
+    return payloadOf(async () => ({ endpoint: await enableWebhookEndpoint(ctx, endpointId) }));
+  }
+
+  @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own. enableWebhookEndpoint turns it on again.' })
   removeWebhookEndpoint(@Arg('input') input: RemoveWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
@@ -129,14 +145,17 @@ export class WebhookEndpointResolver {
 
 @Resolver(() => WebhookDelivery)
 export class WebhookDeliveryResolver {
-  @Query(() => WebhookDeliveryConnection, { description: 'Staff: the webhook delivery log, newest first.' })
+  @Query(() => WebhookDeliveryConnection, {
+    description: "The webhook delivery log, newest first. Staff: every endpoint's; a partner with webhooks:manage: its own endpoints' only (another's endpointId is refused as an unknown one).",
+  })
   async webhookDeliveries(@Args() args: WebhookDeliveriesArgs, @Context() ctx: Ctx) {
-    requireStaff(ctx);
+    if (ctx.caller.kind !== 'staff') requirePartnerScope(ctx, WEBHOOKS_SCOPE);
     const page = pageOf(args, ctx.config.maxPageSize, 'WebhookDelivery');
     const endpointId = args.endpointId ? fromGlobalId(args.endpointId, 'WebhookEndpoint', 'endpointId') : null;
-    // an endpoint that never was answered an empty log, which read as "nothing sent to it" (edges-11)
-    if (endpointId !== null && !(await webhookEndpointsByIds(ctx.em, [endpointId])).length) throw badInput(`No webhook endpoint ${args.endpointId}.`, 'endpointId');
-    return connectionOf(await webhookDeliveriesPage(ctx.em, { endpointId, status: args.status ?? null }, page), page, (d) => [d.id]);
+    // an endpoint that never was answered an empty log, which read as "nothing sent to it" (edges-11);
+    // another partner's is answered alike, so a partner cannot tell it from one that does not exist
+    if (endpointId !== null && !(await webhookEndpointVisible(ctx, endpointId))) throw badInput(`No webhook endpoint ${args.endpointId}.`, 'endpointId');
+    return connectionOf(await webhookDeliveriesPage(ctx, { endpointId, status: args.status ?? null }, page), page, (d) => [d.id]);
   }
 
   @FieldResolver(() => ID)

@@ -6,6 +6,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
+import { toGlobalId } from '../graphql/ids.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { refuseIfRevoked } from '../partners/partner.service.js';
@@ -110,12 +111,9 @@ async function insertEndpoint(
       throw refuse(UserErrorCode.NOT_FOUND, 'No such partner.', ['input', 'partnerId']);
     }
     // Whoever registers it (the partner, or an operator for it): a partner is sent only what it may read.
-    const beyond = eventTypesBeyond(eventTypes, partner.scopes);
-    if (beyond.length) {
-      const needs = beyond.map((b) => `${b.type} needs ${b.scope}`).join(', ');
-      throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint receives only what the partner may read: ${needs}.`, entryOf(sent, beyond[0].type));
-    }
+    refuseBeyondScopes(eventTypes, partner.scopes, (type) => entryOf(sent, type));
   }
+  await refuseSameUrl(em, partnerId, url, null, ['input', 'url']);
   const [endpoint] = await query<WebhookEndpointRow>(
     em,
     sql`insert into webhook_endpoint as e (partner_id, url, event_types, secret, description, created_by, created_at)
@@ -124,6 +122,97 @@ async function insertEndpoint(
   );
   await recordAudit(em, { actor, action: 'registerWebhookEndpoint', target: `WebhookEndpoint:${endpoint.id}`, details: { url, eventTypes, partnerId }, at: now });
   return { id: endpoint.id };
+}
+
+/** NOT_ELIGIBLE, on `field` of the first type at fault, when a partner holding `scopes` may not read one of `eventTypes`. */
+function refuseBeyondScopes(eventTypes: readonly WebhookEventWireType[], scopes: readonly string[], field: (type: WebhookEventWireType) => string[]): void {
+  const beyond = eventTypesBeyond(eventTypes, scopes);
+  if (beyond.length) {
+    const needs = beyond.map((b) => `${b.type} needs ${b.scope}`).join(', ');
+    throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint receives only what the partner may read: ${needs}.`, field(beyond[0].type));
+  }
+}
+
+/** Two URLs that name the same resource as `URL` reads them (host case, default port, `/` path, percent-encoding). */
+const sameUrl = (a: string, b: string): boolean => {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
+};
+
+/**
+ * ALREADY_EXISTS, on `field`, when the owner (`partnerId`, null: the program) has a live endpoint
+ * other than `exceptId` for the same URL (as `URL` normalises it): a second one sent every event
+ * to that URL twice, each copy signed with its own secret, so a receiver verifying with one secret
+ * refused the other and it was retried for about 29 hours (newcomer-23; webhooks-24). Removed
+ * endpoints do not count, nor another owner's (each owner has its own secret and events). Under a
+ * transaction-scoped advisory lock per owner, held to commit: two registrations of one URL at once
+ * are taken one after the other, and the second reads the first's row (READ COMMITTED reads what
+ * committed before each statement). Caller: in the write's transaction, before its insert or update.
+ */
+async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url: string, exceptId: number | null, field: string[]): Promise<void> {
+  await query(em, sql`select pg_advisory_xact_lock(hashtextextended(${`webhook-endpoints-of:${partnerId ?? 'program'}`}, 0))::text`);
+  const live = await query<{ id: number; url: string }>(
+    em,
+    sql`select id, url from webhook_endpoint where partner_id is not distinct from ${partnerId}::bigint and disabled_at is null and id <> ${exceptId ?? 0}`,
+  );
+  const same = live.find((e) => sameUrl(e.url, url));
+  if (same) {
+    throw refuse(
+      UserErrorCode.ALREADY_EXISTS,
+      `Endpoint ${toGlobalId('WebhookEndpoint', same.id)} already receives at this URL: a second one would get every event twice. Keep that one, or remove it first.`,
+      field,
+    );
+  }
+}
+
+/**
+ * Turns a removed endpoint on again, with its URL, event types and signing secret (the receiver
+ * keeps verifying with the secret it has): for a receiver that answered 410 Gone by mistake (a
+ * proxy's route gone during a deploy) or an endpoint removed in error (webhooks-24; webhooks-23
+ * "Left"). Events the dispatcher reads once it is enabled are sent; those it read while the
+ * endpoint was removed (about a second after each commit) were dispatched to it not at all, and
+ * are not sent. Its FAILED deliveries, those the removal ended among them, can then be replayed
+ * (`replayFailedWebhookDeliveries`). An endpoint that is not removed is answered as it
+ * is. Audited `enableWebhookEndpoint`.
+ *
+ * Who: operators, any endpoint; a partner with webhooks:manage, its own (another's is NOT_FOUND).
+ * Refusals: NOT_FOUND (no such endpoint, or its partner was revoked: a revocation removes them for
+ * good), NOT_ELIGIBLE (its partner no longer holds the scope one of its event types needs: register
+ * one for what it may read), ALREADY_EXISTS (its owner has registered another endpoint for the
+ * same URL meanwhile: refuseSameUrl); CredentialRevoked for a partner whose key was revoked while
+ * this ran. The endpoint's partner row is read FOR KEY SHARE, held to commit, so a revocation waits
+ * for this and then removes it again, or commits first and this refuses (as registration, edges-12).
+ */
+export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promise<WebhookEndpointRow> {
+  const owner = ownerScope(ctx);
+  const now = ctx.clock.now();
+  const notFound = () => refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
+  return ctx.em.transactional(async (em) => {
+    const endpoint = await queryOne<WebhookEndpointRow>(
+      em,
+      sql`select ${ENDPOINT_COLUMNS} from webhook_endpoint e where e.id = ${endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) for update`,
+    );
+    if (!endpoint) {
+      await refuseIfRevoked(em, owner);
+      throw notFound();
+    }
+    if (!endpoint.disabledAt) return endpoint;
+    if (endpoint.partnerId !== null) {
+      const partner = await queryOne<{ scopes: string[] }>(em, sql`select scopes from partner where id = ${endpoint.partnerId} and revoked_at is null for key share`);
+      if (!partner) {
+        await refuseIfRevoked(em, owner);
+        throw notFound();
+      }
+      refuseBeyondScopes(endpoint.eventTypes, partner.scopes, () => ['input', 'endpointId']);
+    }
+    await refuseSameUrl(em, endpoint.partnerId ?? null, endpoint.url, endpoint.id, ['input', 'endpointId']);
+    const [enabled] = await query<WebhookEndpointRow>(em, sql`update webhook_endpoint e set disabled_at = null where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`);
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'enableWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, details: { removedAt: endpoint.disabledAt }, at: now });
+    return enabled;
+  });
 }
 
 /**
@@ -160,9 +249,21 @@ export async function webhookEndpointsByIds(em: SqlEntityManager, ids: readonly 
   return query<WebhookEndpointRow>(em, sql`select ${ENDPOINT_COLUMNS} from webhook_endpoint e where e.id = any(${idList(ids)})`);
 }
 
-/** Staff's delivery log: a page of deliveries, newest first, of one endpoint and/or one status. */
-export async function webhookDeliveriesPage(em: SqlEntityManager, filter: { endpointId: number | null; status: string | null }, page: Page): Promise<WebhookDeliveryRow[]> {
-  return query<WebhookDeliveryRow>(em, webhookDeliveriesPageSql(filter, page));
+/**
+ * The delivery log as the caller may read it: a page of deliveries, newest first, of one endpoint
+ * and/or one status; staff read every endpoint's, a partner (webhooks:manage) its own endpoints'
+ * only (webhooks-24; newcomer-21's proposal: it learnt *that* its endpoint failed, from
+ * failingSince, not which events). An `endpointId` that is not the caller's to read answers nothing
+ * here; the resolver refuses it as it refuses an unknown one (`webhookEndpointVisible`).
+ */
+export async function webhookDeliveriesPage(ctx: Ctx, filter: { endpointId: number | null; status: string | null }, page: Page): Promise<WebhookDeliveryRow[]> {
+  return query<WebhookDeliveryRow>(ctx.em, webhookDeliveriesPageSql({ ...filter, partnerId: ownerScope(ctx) }, page));
+}
+
+/** Whether the caller may read endpoint `id` (staff: any that exists; a partner: its own), as `webhookEndpoints` lists them. */
+export async function webhookEndpointVisible(ctx: Ctx, id: number): Promise<boolean> {
+  const owner = ownerScope(ctx);
+  return (await webhookEndpointsByIds(ctx.em, [id])).some((e) => owner === null || e.partnerId === owner);
 }
 
 /**
@@ -170,11 +271,14 @@ export async function webhookDeliveriesPage(em: SqlEntityManager, filter: { endp
  * page is a backward range of `webhook_delivery_undelivered_idx` (status, id), so it reads the
  * page's rows, not every DELIVERED delivery newer than them (Migration20261203090000); the
  * statement is planned with its values (an unnamed statement), so `… is null or` folds away.
+ * `partnerId`: only that partner's endpoints' deliveries (null: every one, for staff).
  */
-export function webhookDeliveriesPageSql(filter: { endpointId: number | null; status: string | null }, page: Page): RawBuilder<WebhookDeliveryRow> {
+export function webhookDeliveriesPageSql(filter: { endpointId: number | null; status: string | null; partnerId?: number | null }, page: Page): RawBuilder<WebhookDeliveryRow> {
   const after = page.after?.[0] ?? null;
+  const partnerId = filter.partnerId ?? null;
   return sql<WebhookDeliveryRow>`select ${DELIVERY_COLUMNS} from webhook_delivery d
          where (${filter.endpointId}::bigint is null or d.endpoint_id = ${filter.endpointId})
+           and (${partnerId}::bigint is null or d.endpoint_id = any(array(select o.id from webhook_endpoint o where o.partner_id = ${partnerId})))
            and (${filter.status}::text is null or d.status = ${filter.status})
            and (${after}::bigint is null or d.id < ${after})
          order by d.id desc limit ${page.limit + 1}`;

@@ -5,11 +5,12 @@ import { UserError } from '../graphql/errors.js';
 import { IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
-import type { WebhookEventWireType } from './webhook.events.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventWireType } from './webhook.events.js';
 
 /** Webhook event types as GraphQL names them; the message's `type` is the wire name beside each. */
 export enum WebhookEventType {
   SALE_PROCESSED = 'SALE_PROCESSED',
+  SALE_REVERSED = 'SALE_REVERSED',
   OFFER_ISSUED = 'OFFER_ISSUED',
   OFFER_REDEEMED = 'OFFER_REDEEMED',
   BALANCE_CHANGED = 'BALANCE_CHANGED',
@@ -20,6 +21,7 @@ registerEnumType(WebhookEventType, {
   description: 'What an endpoint is sent; the message `type` is given per value.',
   valuesConfig: {
     SALE_PROCESSED: { description: '`sale.processed`: a sale was processed (a partner: its own sales only, with transactions:read).' },
+    SALE_REVERSED: { description: '`sale.reversed`: a sale was returned (reverseTransaction), with the points taken back (a partner: its own sales only, with transactions:read).' },
     OFFER_ISSUED: { description: '`offer.issued`: an offer landed in a wallet (the program\'s endpoints only).' },
     OFFER_REDEEMED: { description: '`offer.redeemed`: an offer was redeemed (the program\'s endpoints only).' },
     BALANCE_CHANGED: { description: '`balance.changed`: a point balance changed (a partner: with customers:read).' },
@@ -29,6 +31,7 @@ registerEnumType(WebhookEventType, {
 
 const WIRE: Record<WebhookEventType, WebhookEventWireType> = {
   SALE_PROCESSED: 'sale.processed',
+  SALE_REVERSED: 'sale.reversed',
   OFFER_ISSUED: 'offer.issued',
   OFFER_REDEEMED: 'offer.redeemed',
   BALANCE_CHANGED: 'balance.changed',
@@ -60,7 +63,8 @@ export class WebhookEndpoint extends Node {
 
   @Field(() => DateTimeScalar, {
     nullable: true,
-    description: 'Set once removed (by staff, its partner, or its receiver answering 410 Gone): nothing more is sent to it. Register another endpoint to receive again.',
+    description:
+      'Set once removed (by staff, its partner, or its receiver answering 410 Gone): nothing more is sent to it. enableWebhookEndpoint turns it on again with the same secret (events while it was removed are not sent), unless its partner was revoked.',
   })
   disabledAt!: Date | null;
 
@@ -137,7 +141,7 @@ export class RegisterWebhookEndpointInput {
 
   @Field(() => [WebhookEventType])
   @MinItems(1, 'event type')
-  @MaxItems(5, 'event type')
+  @MaxItems(WEBHOOK_EVENT_TYPES.length, 'event type')
   eventTypes!: WebhookEventType[];
 
   @Field(() => String, { nullable: true, description: 'Null or absent: none; when given, not blank.' })
@@ -180,6 +184,21 @@ export class RemoveWebhookEndpointInput {
 @ObjectType()
 export class RemoveWebhookEndpointPayload {
   @Field(() => WebhookEndpoint, { nullable: true })
+  endpoint?: WebhookEndpoint | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType()
+export class EnableWebhookEndpointInput {
+  @Field(() => ID, { description: 'A removed endpoint (an endpoint not removed is answered as it is).' })
+  endpointId!: string;
+}
+
+@ObjectType()
+export class EnableWebhookEndpointPayload {
+  @Field(() => WebhookEndpoint, { nullable: true, description: 'The endpoint, receiving again (disabledAt null), with its URL, event types and secret as before.' })
   endpoint?: WebhookEndpoint | null;
 
   @Field(() => [UserError])

@@ -69,7 +69,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     node: EVERYONE,
     nodes: EVERYONE,
     webhookEndpoints: [...STAFF, partnerWith('webhooks:manage')],
-    webhookDeliveries: STAFF,
+    webhookDeliveries: [...STAFF, partnerWith('webhooks:manage')],
   },
   Mutation: {
     purchaseOffer: ['customer'],
@@ -99,6 +99,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     releaseOffer: [partnerWith('offers:redeem')],
     registerWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
     removeWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
+    enableWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
     replayWebhookDelivery: ['operator'],
     replayFailedWebhookDeliveries: ['operator'],
   },

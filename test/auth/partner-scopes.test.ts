@@ -61,7 +61,7 @@ const MATRIX: Row[] = [
   { field: 'Query.campaigns', doc: `{ campaigns { id } }`, allowed: [] },
   { field: 'Query.economyRules', doc: `{ economyRules { id } }`, allowed: [] },
   { field: 'Query.webhookEndpoints', doc: `{ webhookEndpoints { edges { node { id } } } }`, allowed: ['webhooks:manage'] },
-  { field: 'Query.webhookDeliveries', doc: `{ webhookDeliveries { edges { node { id } } } }`, allowed: [] },
+  { field: 'Query.webhookDeliveries', doc: `{ webhookDeliveries { edges { node { id } } } }`, allowed: ['webhooks:manage'] },
   // refused with a userError (no credentials in a URL): nothing written
   {
     field: 'Mutation.registerWebhookEndpoint',
@@ -69,6 +69,7 @@ const MATRIX: Row[] = [
     allowed: ['webhooks:manage'],
   },
   { field: 'Mutation.removeWebhookEndpoint', doc: `mutation { removeWebhookEndpoint(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
+  { field: 'Mutation.enableWebhookEndpoint', doc: `mutation { enableWebhookEndpoint(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
   { field: 'Mutation.replayWebhookDelivery', doc: `mutation { replayWebhookDelivery(input: { deliveryId: "V2ViaG9va0RlbGl2ZXJ5Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: [] },
   {
     field: 'Mutation.replayFailedWebhookDeliveries',

@@ -242,7 +242,8 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
         }),
         // the signing secret is shown in the first answer only (RegisterWebhookEndpointPayload.secretWithheld)
         replay: (first) => ({ registerWebhookEndpoint: { ...(first.registerWebhookEndpoint as object), secret: null, secretWithheld: true } }),
-        pastRetention: 'new',
+        // the first's endpoint still receives at that URL: a second for it is refused (webhooks-24; before, it was made)
+        pastRetention: { refused: 'ALREADY_EXISTS' },
       },
       replayFailedWebhookDeliveries: {
         // an endpoint of its own, with no FAILED delivery yet: the count (0) is what is replayed (webhooks-23)

@@ -1,11 +1,13 @@
 import type { ApolloCache, Reference } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import {
+  ConsoleEnableWebhookEndpointDocument,
   ConsoleFailedWebhookDeliveriesDocument,
+  ConsoleRemoveWebhookEndpointDocument,
   ConsoleReplayFailedWebhookDeliveriesDocument,
   ConsoleReplayWebhookDeliveryDocument,
   ConsoleWebhookEndpointsDocument,
@@ -24,12 +26,64 @@ function keepFailed(cache: ApolloCache, keep: (node: Reference, readField: (fiel
   });
 }
 
+/** An endpoint as the Remove confirmation names it. */
+interface Removing {
+  id: string;
+  url: string;
+  owner: string;
+  /** The button that opened the confirmation: the focus goes back to it (or to its row's next button) when it closes. */
+  opener: HTMLButtonElement | null;
+}
+
+/**
+ * The confirmation before an endpoint is removed (webhooks-24): what removing does and how it is
+ * undone. A modal dialog (Escape or Cancel closes it, nothing sent); one send at a time.
+ */
+function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (problem: ReturnType<typeof problemOf> | null, removed: boolean) => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [remove, { loading }] = useMutation(ConsoleRemoveWebhookEndpointDocument);
+  useEffect(() => {
+    const d = dialog.current;
+    d?.showModal();
+    return () => d?.close();
+  }, []);
+  const confirm = async () => {
+    try {
+      const { data } = await remove({ variables: { input: { endpointId: endpoint.id } } });
+      const refused = data?.removeWebhookEndpoint.userErrors[0];
+      onDone(refused ? problemOfUserError(refused) : null, !refused);
+    } catch (e) {
+      // Removing twice is harmless (the second changes nothing): say so rather than "check first".
+      onDone(problemOf(e, { safeAgain: 'Removing it again is harmless: the State column says whether it was removed.' }), false);
+    }
+  };
+  return (
+    <dialog ref={dialog} aria-labelledby="remove-endpoint-title" onCancel={() => onDone(null, false)}>
+      <h2 id="remove-endpoint-title">Remove this endpoint?</h2>
+      <p>
+        <span className="code">{endpoint.url}</span> ({endpoint.owner}) gets nothing more: no new event is sent to it, and its deliveries waiting for a retry end
+        FAILED. It can be enabled again later, with the same secret; events of the time it was removed are not sent.
+      </p>
+      <div className="row">
+        <button type="button" onClick={() => void confirm()} disabled={loading}>
+          Remove endpoint
+        </button>
+        <button type="button" className="secondary" onClick={() => onDone(null, false)}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
 /**
  * Webhook endpoints and whether each receives (webhooks-22): an endpoint one of whose deliveries
  * failed every attempt reads "Failing since …" until one is delivered again; below, the FAILED
  * deliveries, newest first, which an operator sends again once the receiver is mended. A removed
  * endpoint's FAILED deliveries are listed for the record, without a Replay (the API refuses it:
- * INVALID, "Its endpoint was removed."; webhooks-23).
+ * INVALID, "Its endpoint was removed."; webhooks-23). Operators remove an endpoint (after a
+ * confirmation) and enable a removed one again (webhooks-24): the answer's endpoint updates its row,
+ * its failed deliveries' rows and the replay form's list in the cache.
  */
 export function Webhooks() {
   const { role } = useRole();
@@ -58,6 +112,8 @@ export function Webhooks() {
         keepFailed(cache, (node, readField) => readField('id', readField('endpoint', node) as Reference) !== endpoint.id);
     },
   });
+  const [enable] = useMutation(ConsoleEnableWebhookEndpointDocument);
+  const [removing, setRemoving] = useState<Removing | null>(null);
   const replayable = (endpoints.data?.webhookEndpoints.edges ?? []).map((e) => e.node).filter((e) => !e.disabledAt);
   const [problem, setProblem] = useState<ReturnType<typeof problemOf> | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -76,9 +132,34 @@ export function Webhooks() {
     }
   };
 
+  const enableAgain = async (id: string, url: string) => {
+    setProblem(null);
+    setNotice(null);
+    try {
+      const { data } = await enable({ variables: { input: { endpointId: id } } });
+      const refused = data?.enableWebhookEndpoint.userErrors[0];
+      if (refused) setProblem(problemOfUserError(refused));
+      else setNotice(`${url} receives again: new events are sent to it. Replay its failed deliveries below to send those.`);
+    } catch (e) {
+      setProblem(problemOf(e, { safeAgain: 'Enabling it again is harmless: the State column says whether it receives.' }));
+    }
+  };
+  const removed = (problem: ReturnType<typeof problemOf> | null, done: boolean) => {
+    const was = removing;
+    setRemoving(null);
+    setProblem(problem);
+    setNotice(done && was ? `${was.url} was removed: nothing more is sent to it.` : null);
+    // Back to the button that opened it, or, once removed, the row's Enable again that replaced it.
+    requestAnimationFrame(() => {
+      const row = was?.opener?.closest('tr');
+      (was?.opener?.isConnected ? was.opener : row?.querySelector<HTMLButtonElement>('button'))?.focus();
+    });
+  };
+
   return (
     <>
       <PageTitle app={APP}>Webhooks</PageTitle>
+      {removing ? <ConfirmRemove endpoint={removing} onDone={removed} /> : null}
       <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={retryOf(endpoints.error ? endpoints : failed)} />
       <ReadOnlyNote />
       {notice ? (
@@ -91,7 +172,7 @@ export function Webhooks() {
         <DataTable
           label="Webhook endpoints"
           caption="Endpoints, newest first. Failing: a delivery to it failed every attempt (at least about 29 hours of retries) and none has been delivered since."
-          columns={[{ label: 'URL' }, { label: 'Partner' }, { label: 'Events' }, { label: 'Registered' }, { label: 'State' }]}
+          columns={[{ label: 'URL' }, { label: 'Partner' }, { label: 'Events' }, { label: 'Registered' }, { label: 'State' }, { label: 'Change' }]}
         >
           <tbody>
             {endpoints.data.webhookEndpoints.edges.map(({ node: e }) => (
@@ -107,6 +188,26 @@ export function Webhooks() {
                     <strong className="badge warn">Failing since {formatDateTime(e.failingSince)}</strong>
                   ) : (
                     'Receiving'
+                  )}
+                </td>
+                <td>
+                  {e.disabledAt ? (
+                    <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void enableAgain(e.id, e.url)}>
+                      Enable again<span className="sr-only"> {e.url}</span>
+                    </button>
+                  ) : (
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={role !== 'operator'}
+                      onClick={(event) => {
+                        setProblem(null);
+                        setNotice(null);
+                        setRemoving({ id: e.id, url: e.url, owner: e.partner?.name ?? 'the program', opener: event.currentTarget });
+                      }}
+                    >
+                      Remove<span className="sr-only"> {e.url}</span>
+                    </button>
                   )}
                 </td>
               </tr>

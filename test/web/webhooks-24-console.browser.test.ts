@@ -1,0 +1,64 @@
+import { seriousViolations } from '../support/browser.js';
+import { ok } from '../support/gateway.js';
+import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
+
+const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
+  registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
+
+/**
+ * webhooks-24: the console's Webhooks page had no way to remove an endpoint (the API had
+ * removeWebhookEndpoint), nor to turn a removed one on again (a 410 Gone removes it). Now each
+ * endpoint's row has Remove, which asks first (a modal dialog: Cancel sends nothing), and a
+ * removed one's row has Enable again. Real Chromium on the console's trusted documents, a real
+ * gateway and PostgreSQL.
+ */
+describe("the console's Webhooks page removes and enables endpoints (webhooks-24)", () => {
+  let web: WebGateway;
+
+  beforeAll(async () => {
+    web = await startWebGateway({ demo: true, size: 'desktop' });
+  });
+  afterAll(async () => {
+    await web?.close();
+  });
+
+  const disabledAt = async (url: string) =>
+    (await web.t.sql<{ disabled_at: Date | null }>(`select disabled_at from webhook_endpoint where url = $1`, [url])).map((r) => r.disabled_at !== null);
+
+  test('Remove asks first, Cancel keeps the endpoint, Remove endpoint removes it; Enable again turns it back on', async () => {
+    const { t } = web;
+    const url = 'http://127.0.0.1:9/console-remove';
+    ok(await t.gql(REGISTER, { input: { url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
+    const page = await web.consoleAsOperator('Webhooks');
+    const row = page.getByTestId('webhook-endpoint-row').filter({ hasText: url });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Receiving');
+
+    await row.getByRole('button', { name: `Remove ${url}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove this endpoint?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(url);
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await disabledAt(url)).toEqual([false]);
+    expect(await row.textContent()).toContain('Receiving');
+
+    await row.getByRole('button', { name: `Remove ${url}` }).click();
+    await dialog.getByRole('button', { name: 'Remove endpoint' }).click();
+    await page.getByRole('status').filter({ hasText: `${url} was removed: nothing more is sent to it.` }).waitFor();
+    await row.filter({ hasText: 'Removed' }).waitFor();
+    expect(await disabledAt(url)).toEqual([true]);
+
+    await row.getByRole('button', { name: `Enable again ${url}` }).click();
+    await page.getByRole('status').filter({ hasText: `${url} receives again` }).waitFor();
+    await row.filter({ hasText: 'Receiving' }).waitFor();
+    expect(await disabledAt(url)).toEqual([false]);
+    // Escape closes the dialog and sends nothing
+    await row.getByRole('button', { name: `Remove ${url}` }).click();
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await disabledAt(url)).toEqual([false]);
+  }, 120_000);
+});
