@@ -257,6 +257,26 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
         pastRetention: 'new',
         newAnswersAlike: true,
       },
+      replayWebhookDelivery: {
+        // a FAILED delivery of an endpoint of its own: the first replay makes it PENDING; a new request
+        // past the retention finds it PENDING and leaves it (web-24)
+        request: async () => {
+          const endpoint = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, object>(
+            'mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } } }',
+            { input: { url: `https://hooks.example.com/${unique('one')}`, eventTypes: ['BALANCE_CHANGED'] } },
+            t.operatorToken,
+          )).registerWebhookEndpoint.endpoint;
+          const endpointId = Buffer.from(endpoint.id, 'base64url').toString().split(':')[1];
+          const [delivery] = await t.sql<{ id: string }>(
+            `insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, attempts, last_error, finished_at)
+             values ($1, 1, 'balance.changed', '{"type":"balance.changed"}', 'FAILED', 1, 'HTTP 503', now()) returning id`,
+            [endpointId],
+          );
+          return { input: { deliveryId: Buffer.from(`WebhookDelivery:${delivery.id}`).toString('base64url'), idempotencyKey: unique('one') }, credential: operator };
+        },
+        pastRetention: 'new',
+        newAnswersAlike: true,
+      },
       submitTransaction: {
         request: async () => ({
           input: {
