@@ -51,9 +51,19 @@ export function handedToken(): string | null {
 /** Takes a token handed over in the URL fragment, if any; then the session's token, if any. */
 export function loadToken(app: AppName): string | null {
   const handed = handedToken();
-  if (handed) tabStorage().setItem(key(app), handed);
+  if (handed) saveToken(app, handed);
   return currentToken(app);
 }
+
+/**
+ * The page's own copy of each app's token once this page saved or cleared it (null: cleared), read
+ * before the storage: a sessionStorage that is full refuses `setItem` (QuotaExceededError), and
+ * saveToken threw in the sign-in's click, so the member could not sign in (web-24; break2-23's
+ * "Left"). The token then lasts as long as the page, as the kept writes do (keptInPage): a reload
+ * signs out. Read first, because the storage may still hold the token it replaced (another
+ * member's): sessionStorage is the tab's alone, so nothing but this page writes it meanwhile.
+ */
+const tokenInPage = new Map<AppName, string | null>();
 
 /**
  * Where the signed-in member's (or operator's) kept writes live: one sessionStorage entry per app
@@ -76,6 +86,56 @@ const keptName = (app: AppName) => {
 export interface KeptWrite {
   key: string;
   contents?: string;
+  /**
+   * When the key was made, just before its write was first sent (epoch milliseconds, the page's
+   * clock). Absent in entries kept before web-24: taken as kept now.
+   */
+  at?: number;
+}
+
+/** IDEMPOTENCY_RETENTION_HOURS' default (src/config.ts): what a page without the gateway's meta assumes. */
+const DEFAULT_RETENTION_HOURS = 24;
+
+/**
+ * How long the gateway keeps a key's answer (hours): IDEMPOTENCY_RETENTION_HOURS, as the gateway
+ * that served the page wrote it in its `<meta name="idempotency-retention-hours">` (src/http/web.ts),
+ * else its default, 24. A whole number from 1 to 8760, as the gateway's setting (src/config.ts).
+ */
+export function retentionHours(): number {
+  const content = typeof document === 'undefined' ? null : document.querySelector<HTMLMetaElement>('meta[name="idempotency-retention-hours"]')?.content;
+  const hours = Number(content);
+  return Number.isInteger(hours) && hours >= 1 && hours <= 8_760 ? hours : DEFAULT_RETENTION_HOURS;
+}
+
+/**
+ * A kept write older than the gateway keeps its key (retentionHours, counted from when it was kept:
+ * the gateway counts from its answer, which came later, so the app forgets first). Its outcome was
+ * never learnt, and sending it again with that key is no longer "the same request": the gateway
+ * may have forgotten the key (an adjustment would run again), or keeps it on the row it made for
+ * ever (a purchase: "You had already bought …" for a purchase the member now means to make anew).
+ * Raised, once, by the screen's next use of it (keptKey, the console's pendingSubmit), which
+ * forgets it: the screen says so (`problemOf`: KEY_EXPIRED) and the next send is a new request.
+ */
+export class KeptWriteExpired extends Error {
+  /** @param hours the retention it outlived (retentionHours) */
+  constructor(readonly hours: number) {
+    super(`This write was kept longer than the gateway keeps its key (${hours} h).`);
+    this.name = 'KeptWriteExpired';
+  }
+}
+
+/**
+ * The kept write of `what`, or null; a kept write past the retention is forgotten and raised as
+ * `KeptWriteExpired` (see there), unless `unless` says it is not the same request anyway (a
+ * console form whose contents changed): then it is forgotten silently.
+ * @throws KeptWriteExpired
+ */
+export function liveKeptWrite(app: AppName, what: string, unless?: (write: KeptWrite) => boolean): KeptWrite | null {
+  const kept = keptWrite(app, what);
+  if (!kept || kept.at === undefined || Date.now() - kept.at < retentionHours() * 3_600_000) return kept;
+  keepWrite(app, what, null);
+  if (unless?.(kept)) return null;
+  throw new KeptWriteExpired(retentionHours());
 }
 
 /**
@@ -139,15 +199,18 @@ export function keptWrite(app: AppName, what: string): KeptWrite | null {
  * tab's sessionStorage per member (`keptName`), so a token handed over for another member never
  * sends this member's key; forgotten when the member signs out (`dropKeptWrites`). A refused write
  * keeps its key: the gateway frees the key of a refusal (README "Idempotency"), so the retry is a
- * new request. No expiry of its own: a purchase's or a gift claim's key answers the first outcome
- * past IDEMPOTENCY_RETENTION_HOURS too (README), and past it any other key is a first request to
- * the gateway, as a new key would be.
+ * new request. Kept no longer than the gateway keeps keys (web-24; web-23 kept them for ever):
+ * past IDEMPOTENCY_RETENTION_HOURS the gateway answers an adjustment's or create's key as a new
+ * request, and a purchase's or claim's from its row ("You had already bought …" days later, when
+ * the member meant a new purchase); the first use after that throws `KeptWriteExpired` (the screen
+ * says the first outcome was never learnt and where to look) and the next is a new key.
+ * @throws KeptWriteExpired
  */
 export function keptKey(app: AppName, what: string): string {
-  const kept = keptWrite(app, what);
+  const kept = liveKeptWrite(app, what);
   if (kept) return kept.key;
   const key = crypto.randomUUID();
-  keepWrite(app, what, { key });
+  keepWrite(app, what, { key, at: Date.now() });
   return key;
 }
 
@@ -173,6 +236,7 @@ export function dropKeptWrites(app: AppName): void {
 
 /** The session's token, if any (what every request and live connection sends). */
 export function currentToken(app: AppName): string | null {
+  if (tokenInPage.has(app)) return tokenInPage.get(app) ?? null;
   return tabStorage().getItem(key(app));
 }
 
@@ -200,12 +264,32 @@ export function useHandedToken(app: AppName, client: { clearStore(): Promise<unk
   }, [app, client, current, apply]);
 }
 
+/**
+ * Keeps `token` as the session's: in the tab's sessionStorage, and in the page (tokenInPage). A
+ * storage that refuses it (full) loses the token it held, which may be another member's; this
+ * page goes on with the new one, and a reload signs out. Never throws.
+ */
 export function saveToken(app: AppName, token: string): void {
-  tabStorage().setItem(key(app), token);
+  tokenInPage.set(app, token);
+  try {
+    tabStorage().setItem(key(app), token);
+  } catch {
+    try {
+      tabStorage().removeItem(key(app));
+    } catch {
+      // nothing stored to remove
+    }
+  }
 }
 
+/** Forgets the session's token (the page's copy and the storage's). Never throws. */
 export function clearToken(app: AppName): void {
-  tabStorage().removeItem(key(app));
+  tokenInPage.set(app, null);
+  try {
+    tabStorage().removeItem(key(app));
+  } catch {
+    // nothing stored
+  }
 }
 
 /** The token's claims, read without verifying (the gateway verifies; this only shapes the screens). */
