@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { ok } from '../support/gateway.js';
 import { answerSuite } from '../support/answer-tabs.js';
-import { until, type InPage } from '../support/web-pages.js';
+import type { InPage } from '../support/web-pages.js';
 
 const RETENTION_HOURS = 2;
 const HOUR = 3_600_000;

@@ -56,14 +56,15 @@ export function loadToken(app: AppName): string | null {
 }
 
 /**
- * The page's own copy of each app's token once this page saved or cleared it (null: cleared), read
- * before the storage: a sessionStorage that is full refuses `setItem` (QuotaExceededError), and
- * saveToken threw in the sign-in's click, so the member could not sign in (web-24; break2-23's
- * "Left"). The token then lasts as long as the page, as the kept writes do (keptInPage): a reload
- * signs out. Read first, because the storage may still hold the token it replaced (another
- * member's): sessionStorage is the tab's alone, so nothing but this page writes it meanwhile.
+ * The page's own copy of each app's token, for when the tab's sessionStorage refused it: a
+ * sessionStorage that is full refuses `setItem` (QuotaExceededError), and saveToken threw in the
+ * sign-in's click, so the member could not sign in (web-24; break2-23's "Left"). The token then
+ * lasts as long as the page, as the kept writes do (keptInPage): a reload signs out. Read only when
+ * the storage holds no token: the storage stays the session's truth (a newer token stored there by
+ * the identity provider's sign-in is the one used, live-ends), and the one a refused save leaves
+ * there is removed (it may be another member's).
  */
-const tokenInPage = new Map<AppName, string | null>();
+const tokenInPage = new Map<AppName, string>();
 
 /**
  * Where the signed-in member's (or operator's) kept writes live: one sessionStorage entry per app
@@ -236,8 +237,7 @@ export function dropKeptWrites(app: AppName): void {
 
 /** The session's token, if any (what every request and live connection sends). */
 export function currentToken(app: AppName): string | null {
-  if (tokenInPage.has(app)) return tokenInPage.get(app) ?? null;
-  return tabStorage().getItem(key(app));
+  return tabStorage().getItem(key(app)) ?? tokenInPage.get(app) ?? null;
 }
 
 /**
@@ -265,15 +265,16 @@ export function useHandedToken(app: AppName, client: { clearStore(): Promise<unk
 }
 
 /**
- * Keeps `token` as the session's: in the tab's sessionStorage, and in the page (tokenInPage). A
- * storage that refuses it (full) loses the token it held, which may be another member's; this
- * page goes on with the new one, and a reload signs out. Never throws.
+ * Keeps `token` as the session's, in the tab's sessionStorage; a storage that refuses it (full)
+ * loses the token it held, which may be another member's, and the page keeps the new one
+ * (tokenInPage): this page goes on with it, and a reload signs out. Never throws.
  */
 export function saveToken(app: AppName, token: string): void {
-  tokenInPage.set(app, token);
+  tokenInPage.delete(app);
   try {
     tabStorage().setItem(key(app), token);
   } catch {
+    tokenInPage.set(app, token);
     try {
       tabStorage().removeItem(key(app));
     } catch {
@@ -282,9 +283,9 @@ export function saveToken(app: AppName, token: string): void {
   }
 }
 
-/** Forgets the session's token (the page's copy and the storage's). Never throws. */
+/** Forgets the session's token (the storage's, and the page's copy). Never throws. */
 export function clearToken(app: AppName): void {
-  tokenInPage.set(app, null);
+  tokenInPage.delete(app);
   try {
     tabStorage().removeItem(key(app));
   } catch {
