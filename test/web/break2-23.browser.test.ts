@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { answerSuite } from '../support/answer-tabs.js';
 import { seriousViolations } from '../support/browser.js';
-import { until, type InPage } from '../support/web-pages.js';
+import { fillStorage, until, type InPage } from '../support/web-pages.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
 
@@ -51,19 +51,7 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     await purchaseLost();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     // The tab's sessionStorage fills up (its quota is the origin's: whatever else the origin keeps there).
-    const filled = await tab.page.evaluate(() => {
-      const storage = (globalThis as InPage).sessionStorage;
-      let n = 0;
-      for (let size = 1 << 20; size >= 16; size >>= 1)
-        for (;;)
-          try {
-            storage.setItem(`filler-${n++}`, 'x'.repeat(size));
-          } catch {
-            break;
-          }
-      return n;
-    });
-    expect(filled).toBeGreaterThan(0);
+    expect(await fillStorage(tab.page)).toBeGreaterThan(0);
     // Another offer bought, its answer lost, then "Try again".
     const second = tab.page.getByTestId('listing').nth(1);
     const secondPrice = Number((await second.locator('strong').innerText()).replace(/\D/g, ''));

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { ok } from '../support/gateway.js';
 import { answerSuite } from '../support/answer-tabs.js';
-import type { InPage } from '../support/web-pages.js';
+import { fillStorage, type InPage } from '../support/web-pages.js';
 
 const RETENTION_HOURS = 2;
 const HOUR = 3_600_000;
@@ -18,20 +18,6 @@ describe('lost answers, old keys, a full storage and requests never sent (web-24
   const { stack, staff, newMember, openTab, purchaseAnswerLost, purchasesOf, memberInStore, consoleTab } = answerSuite({ IDEMPOTENCY_RETENTION_HOURS: String(RETENTION_HOURS) });
   const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
   const unknownIn = (page: Page) => page.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
-  /** Fills the tab's sessionStorage to its quota (the origin's), as break2-23 did. */
-  const fillStorage = (page: Page) =>
-    page.evaluate(() => {
-      const storage = (globalThis as InPage).sessionStorage;
-      let n = 0;
-      for (let size = 1 << 20; size >= 16; size >>= 1)
-        for (;;)
-          try {
-            storage.setItem(`filler-${n++}`, 'x'.repeat(size));
-          } catch {
-            break;
-          }
-      return n;
-    });
 
   test('a revocation whose connection breaks offers "Try again", which sends it again: revoked once, at its first time', async () => {
     const name = `web-24 partner ${Date.now()}`;
