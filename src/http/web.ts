@@ -39,6 +39,14 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
+/**
+ * The apps' pages carry `<meta name="idempotency-retention-hours" content="24">` (web/index.html,
+ * web/console/index.html): the page is served with this gateway's IDEMPOTENCY_RETENTION_HOURS in
+ * it, so the apps forget a kept idempotency key once the gateway would have (web-24,
+ * web/src/shared/session.ts `retentionMs`). The build's 24 is the setting's default.
+ */
+const RETENTION_META = /(<meta name="idempotency-retention-hours" content=")\d*(")/;
+
 /** Member app routes (client-side routing): each answers the member app's page. */
 const MEMBER_ROUTE = /^\/(?:$|stores(?:\/[^/.]+)?$|wallet$|history$|gifts$|sign-in$)/;
 /** The console's routes, all under /console. */
@@ -116,12 +124,14 @@ export class WebApp {
       res.end('The web app is not built: run `npm run build:web` (npm start does it when needed).');
       return true;
     }
-    await this.sendFile(req, res, file, 'no-cache');
+    await this.sendFile(req, res, file, 'no-cache', (html) => html.replace(RETENTION_META, `$1${this.config.idempotencyRetentionHours}$2`));
     return true;
   }
 
-  private async sendFile(req: IncomingMessage, res: ServerResponse, file: string, cacheControl: string): Promise<void> {
-    const body = await readFile(file);
+  /** Sends `file`; `edit` rewrites a page's text first (the apps' pages: the retention meta). */
+  private async sendFile(req: IncomingMessage, res: ServerResponse, file: string, cacheControl: string, edit?: (html: string) => string): Promise<void> {
+    const read = await readFile(file);
+    const body = edit ? Buffer.from(edit(read.toString('utf8'))) : read;
     const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
     res.writeHead(200, {
       'content-type': type,

@@ -187,6 +187,6 @@ export class WebhookDeliveryResolver {
   replayWebhookDelivery(@Arg('input') input: ReplayWebhookDeliveryInput, @Context() ctx: Ctx) {
     requireOperator(ctx);
     const deliveryId = fromGlobalId(input.deliveryId, 'WebhookDelivery', 'input.deliveryId');
-    return payloadOf(async () => ({ delivery: await replayWebhookDelivery(ctx, deliveryId) }));
+    return payloadOf(async () => ({ delivery: await replayWebhookDelivery(ctx, deliveryId, input.idempotencyKey) }));
   }
 }

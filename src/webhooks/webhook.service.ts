@@ -300,27 +300,44 @@ export async function webhookAttemptsOf(em: SqlEntityManager, deliveryIds: reado
  * Staff send a finished delivery again (after the receiver is mended): it is PENDING with a new
  * round of attempts, the same body and `webhook-id`. A PENDING delivery is left as it is.
  * NOT_FOUND: no such delivery; INVALID: its endpoint was removed.
+ *
+ * Not naturally idempotent: a resend after a lost answer, once the first replay's round has ended
+ * (DELIVERED, or FAILED again), sends the delivery once more. So it takes an optional
+ * `idempotencyKey` (the staff member's own; `createOnce`, web-24): the same key and delivery again
+ * answer the delivery as it is now and replay nothing; another delivery under it is
+ * IDEMPOTENCY_KEY_REUSED. Without a key each call replays, as before.
  */
-export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number): Promise<WebhookDeliveryRow> {
+export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number, idempotencyKey?: string | null): Promise<WebhookDeliveryRow> {
   const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const current = await queryOne<WebhookDeliveryRow & { disabledAt: Date | null }>(
-      em,
-      sql`select ${DELIVERY_COLUMNS}, e.disabled_at as "disabledAt" from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
-           where d.id = ${deliveryId} for update of d`,
-    );
-    if (!current) throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook delivery.', ['input', 'deliveryId']);
-    if (current.disabledAt) throw refuse(UserErrorCode.INVALID, 'Its endpoint was removed.', ['input', 'deliveryId']);
-    if (current.status === 'PENDING') return current;
-    const [row] = await query<WebhookDeliveryRow>(
-      em,
-      sql`update webhook_delivery d set status = 'PENDING', attempts = 0, last_error = null, next_attempt_at = ${now}, finished_at = null
-           where d.id = ${deliveryId} returning ${DELIVERY_COLUMNS}`,
-    );
-    await enqueueDelivery(em, deliveryId, current.endpointId, now);
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'replayWebhookDelivery', target: `WebhookDelivery:${deliveryId}`, at: now });
-    return row;
+    let replayed: WebhookDeliveryRow | undefined;
+    const { replay } = await createOnce(ctx, em, `replay-webhook:${actor}`, idempotencyKey, () => requestFingerprint({ deliveryId }), now, async () => {
+      replayed = await replayOnce(em, deliveryId, actor, now);
+      return { id: deliveryId };
+    });
+    return replay || !replayed ? (await webhookDeliveriesByIds(em, [deliveryId]))[0] : replayed;
   });
+}
+
+/** replayWebhookDelivery's effect: its checks, the delivery PENDING again with its job, and its audit entry. */
+async function replayOnce(em: SqlEntityManager, deliveryId: number, actor: string, now: Date): Promise<WebhookDeliveryRow> {
+  const current = await queryOne<WebhookDeliveryRow & { disabledAt: Date | null }>(
+    em,
+    sql`select ${DELIVERY_COLUMNS}, e.disabled_at as "disabledAt" from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
+         where d.id = ${deliveryId} for update of d`,
+  );
+  if (!current) throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook delivery.', ['input', 'deliveryId']);
+  if (current.disabledAt) throw refuse(UserErrorCode.INVALID, 'Its endpoint was removed.', ['input', 'deliveryId']);
+  if (current.status === 'PENDING') return current;
+  const [row] = await query<WebhookDeliveryRow>(
+    em,
+    sql`update webhook_delivery d set status = 'PENDING', attempts = 0, last_error = null, next_attempt_at = ${now}, finished_at = null
+         where d.id = ${deliveryId} returning ${DELIVERY_COLUMNS}`,
+  );
+  await enqueueDelivery(em, deliveryId, current.endpointId, now);
+  await recordAudit(em, { actor, action: 'replayWebhookDelivery', target: `WebhookDelivery:${deliveryId}`, at: now });
+  return row;
 }
 
 /**

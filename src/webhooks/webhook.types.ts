@@ -209,6 +209,14 @@ export class EnableWebhookEndpointPayload {
 export class ReplayWebhookDeliveryInput {
   @Field(() => ID)
   deliveryId!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Optional, yours alone: the same key and delivery again answer the delivery as it is now and send nothing more (a resend after a lost answer does not send, again, a delivery the first replay sent); with another delivery it is IDEMPOTENCY_KEY_REUSED. Absent: each call replays.',
+  })
+  @IsIdempotencyKey()
+  idempotencyKey?: string | null;
 }
 
 @ObjectType()

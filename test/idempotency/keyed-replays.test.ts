@@ -145,6 +145,13 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
     const code = (prefix: string) => unique(prefix).toUpperCase().replace(/-/g, '_').slice(0, 20);
     const window = () => ({ startsAt: t.clock.now().toISOString(), endsAt: new Date(t.clock.now().getTime() + 30 * 24 * HOUR).toISOString() });
     let rank = 0;
+    /** A webhook endpoint of its own (an unused URL), registered by the operator. */
+    const endpointOf = async (prefix: string) =>
+      ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, object>(
+        'mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } } }',
+        { input: { url: `https://hooks.example.com/${unique(prefix)}`, eventTypes: ['BALANCE_CHANGED'] } },
+        t.operatorToken,
+      )).registerWebhookEndpoint.endpoint;
 
     Object.assign(cases, {
       addListing: {
@@ -248,12 +255,24 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
       replayFailedWebhookDeliveries: {
         // an endpoint of its own, with no FAILED delivery yet: the count (0) is what is replayed (webhooks-23)
         request: async () => {
-          const endpoint = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, object>(
-            'mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } } }',
-            { input: { url: `https://hooks.example.com/${unique('bulk')}`, eventTypes: ['BALANCE_CHANGED'] } },
-            t.operatorToken,
-          )).registerWebhookEndpoint.endpoint;
+          const endpoint = await endpointOf('bulk');
           return { input: { endpointId: endpoint.id, idempotencyKey: unique('bulk') }, credential: operator };
+        },
+        pastRetention: 'new',
+        newAnswersAlike: true,
+      },
+      replayWebhookDelivery: {
+        // a FAILED delivery of an endpoint of its own: the first replay makes it PENDING; a new request
+        // past the retention finds it PENDING and leaves it (web-24)
+        request: async () => {
+          const endpoint = await endpointOf('one');
+          const endpointId = Buffer.from(endpoint.id, 'base64url').toString().split(':')[1];
+          const [delivery] = await t.sql<{ id: string }>(
+            `insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, attempts, last_error, finished_at)
+             values ($1, 1, 'balance.changed', '{"type":"balance.changed"}', 'FAILED', 1, 'HTTP 503', now()) returning id`,
+            [endpointId],
+          );
+          return { input: { deliveryId: Buffer.from(`WebhookDelivery:${delivery.id}`).toString('base64url'), idempotencyKey: unique('one') }, credential: operator };
         },
         pastRetention: 'new',
         newAnswersAlike: true,

@@ -202,12 +202,13 @@ export function answerTabs(stack: () => WebStack) {
 /**
  * answerTabs for a describe block: starts its WebStack (the apps' trusted documents only) before
  * its tests, closes each test's browser contexts after it and the stack after the last.
+ * @param env the gateway's settings beyond the trusted-documents-only default (web-24: a short IDEMPOTENCY_RETENTION_HOURS)
  * @returns answerTabs' helpers and `stack`, the started stack's getter
  */
-export function answerSuite() {
+export function answerSuite(env: Record<string, string> = {}) {
   let started: WebStack;
   beforeAll(async () => {
-    started = await startWebStack({ PERSISTED_ONLY: 'web,console' });
+    started = await startWebStack({ PERSISTED_ONLY: 'web,console', ...env });
   });
   afterEach(async () => {
     await Promise.all(started.contexts.splice(0).map((c) => c.close()));

@@ -46,6 +46,27 @@ export async function startWebStack(env: Record<string, string>): Promise<WebSta
   };
 }
 
+/**
+ * Fills the tab's sessionStorage to its quota (the origin's: whatever else the origin keeps there),
+ * with `filler-<n>` entries down to 16 characters (break2-23, web-24). Runs in the page (for
+ * `page.evaluate` or `page.addInitScript`). Answers how many it wrote.
+ */
+export const fillStorageInPage = () => {
+  const storage = (globalThis as InPage).sessionStorage;
+  let n = 0;
+  for (let size = 1 << 20; size >= 16; size >>= 1)
+    for (;;)
+      try {
+        storage.setItem(`filler-${n++}`, 'x'.repeat(size));
+      } catch {
+        break;
+      }
+  return n;
+};
+
+/** fillStorageInPage run in `page` now. */
+export const fillStorage = (page: Page) => page.evaluate(fillStorageInPage);
+
 /** Polls `check` (real time, up to `ms`) until it holds: waiting for an event, not timing one. */
 export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   for (let waited = 0; !(await check()); waited += 25) {

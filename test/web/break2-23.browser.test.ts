@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { answerSuite } from '../support/answer-tabs.js';
 import { seriousViolations } from '../support/browser.js';
-import { until, type InPage } from '../support/web-pages.js';
+import { fillStorage, fillStorageInPage, until, type InPage } from '../support/web-pages.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
 
@@ -16,19 +16,6 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
   /** The page's kept write entries (sessionStorage `reward-gateway:<app>:kept:<who>`), as JSON. */
   const keptOf = (page: Page) => page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage).filter(([k]) => k.includes(':kept:'))));
 
-  /** Fills the tab's sessionStorage to its quota (the origin's: whatever else it keeps there), in the page; answers how many entries it tried. */
-  const fillTabStorage = () => {
-    const storage = (globalThis as InPage).sessionStorage;
-    let n = 0;
-    for (let size = 1 << 20; size >= 16; size >>= 1)
-      for (;;)
-        try {
-          storage.setItem(`filler-${n++}`, 'x'.repeat(size));
-        } catch {
-          break;
-        }
-    return n;
-  };
 
   test('a tab duplicated after a purchase dialog was cancelled buys on its own: the same offer bought in each tab is bought twice', async () => {
     const { member, tab, listing, price, name, dialog } = await memberInStore();
@@ -65,8 +52,7 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     await purchaseLost();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     // The tab's sessionStorage fills up (its quota is the origin's: whatever else the origin keeps there).
-    const filled = await tab.page.evaluate(fillTabStorage);
-    expect(filled).toBeGreaterThan(0);
+    expect(await fillStorage(tab.page)).toBeGreaterThan(0);
     // Another offer bought, its answer lost, then "Try again".
     const second = tab.page.getByTestId('listing').nth(1);
     const secondPrice = Number((await second.locator('strong').innerText()).replace(/\D/g, ''));
@@ -116,7 +102,7 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
     const member = await newMember();
     const tab = await openTab();
     // Whatever else the origin keeps in the tab's sessionStorage has used its quota, at every load.
-    await tab.page.addInitScript(fillTabStorage);
+    await tab.page.addInitScript(fillStorageInPage);
     await tab.page.goto(`/#token=${await stack().t.customerToken(member, 3_600)}`);
     const balance = tab.page.getByTestId('header-balance');
     await balance.waitFor();

@@ -87,8 +87,9 @@ describe('the apps after web-22 (web-23)', () => {
     await until(() => tab.lost.length === 1, 'the rule set by the gateway, the answer held');
     const unknown = form.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
     await runUntil(tab.page, async () => (await unknown.count()) === 1, 'the operator told the rule’s outcome is unknown');
-    expect(await unknown.innerText()).toBe(
-      "No answer came in time, so it is not known whether this went through. Check the Economy rules table above (the currency's row) before you send it again.",
+    // web-24: setting a rule is naturally idempotent, so the alert says so and offers "Try again"
+    expect(await unknown.locator('p').first().innerText()).toBe(
+      "No answer came in time, so it is not known whether this went through. Try again: it sets the currency's rule to these values, so setting it twice leaves the rule as setting it once.",
     );
   }, 120_000);
 
@@ -101,8 +102,9 @@ describe('the apps after web-22 (web-23)', () => {
     await remove.click();
     const unknown = tab.page.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
     await unknown.waitFor();
-    expect(await unknown.innerText()).toBe(
-      "The connection failed before an answer came, so it is not known whether this went through. Check the store's Listings table above (whether the offer is still listed) before you send it again.",
+    // web-24: a removal is naturally idempotent, so the alert says so and offers "Try again"
+    expect(await unknown.locator('p').first().innerText()).toBe(
+      'The connection failed before an answer came, so it is not known whether this went through. Try again: removing a listing again is safe (one already removed is left as it is).',
     );
   }, 120_000);
 

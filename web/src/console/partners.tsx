@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
-import { problemOf, ProblemAlert, retryOf, type ApiProblem } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, Loading, PageTitle } from '../shared/ui';
 import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
 import { ActionForm, APP, Field, ReadOnlyNote, text, useRole } from './shell';
@@ -22,13 +22,20 @@ export function Partners() {
   const [revokePartner] = useMutation(ConsoleRevokePartnerDocument, refetch);
   const [register] = useMutation(ConsoleRegisterManifestDocument);
   const [newKey, setNewKey] = useState<{ name: string; key: string } | null>(null);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  // Revoking is naturally idempotent (a partner revoked again keeps its first revocation's time):
+  // after a lost answer "Try again" sends the same revocation (web-24).
+  const { problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: revoking a partner again is safe (it keeps its first revocation’s time).' });
   const partners = data?.partners;
+  const revoke = (partnerId: string) =>
+    send(async () => {
+      const { data: result } = await revokePartner({ variables: { input: { partnerId } } });
+      if (result?.revokePartner.userErrors.length) setProblem(problemOfUserError(result.revokePartner.userErrors[0]));
+    });
 
   return (
     <>
       <PageTitle app={APP}>Partners</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={retryOf(query)} />
+      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={error ? retryOf(query) : tryAgain} />
       <ReadOnlyNote />
       {newKey ? (
         <div className="notice" role="status" data-testid="new-key">
@@ -68,7 +75,7 @@ export function Partners() {
                       type="button"
                       className="secondary"
                       disabled={role !== 'operator'}
-                      onClick={() => void revokePartner({ variables: { input: { partnerId: p.id } } }).catch((e: unknown) => setProblem(problemOf(e, { checkIn: `the State column of the Partners table (${p.name}: “revoked …” or a Revoke button)` })))}
+                      onClick={() => void revoke(p.id)}
                     >
                       Revoke<span className="sr-only"> {p.name}</span>
                     </button>
@@ -110,7 +117,7 @@ export function Partners() {
         <ActionForm
           title="Register a partner's operations"
           submitLabel="Register manifest"
-          safeAgain="Sending the same manifest again is safe: an operation already registered is not added twice (the count says how many were new)."
+          safeAgain="Try again: sending the same manifest again is safe, an operation already registered is not added twice (the count says how many were new)."
           onSubmit={async (form) => {
             let manifest: unknown;
             try {

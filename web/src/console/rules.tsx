@@ -183,7 +183,7 @@ export function Rules() {
         <ActionForm
           title="Set the economy rule"
           submitLabel="Set economy rule"
-          checkIn="the Economy rules table above (the currency's row)"
+          safeAgain="Try again: it sets the currency's rule to these values, so setting it twice leaves the rule as setting it once."
           onSubmit={async (form) => {
             const { data: result } = await setEconomy({
               variables: {
@@ -242,7 +242,7 @@ export function Rules() {
         <ActionForm
           title="Set an activity rule"
           submitLabel="Set activity rule"
-          checkIn="the Activity rules table above (the activity's row and its Updated time)"
+          safeAgain="Try again: it sets the activity's rule to these values, so setting it twice leaves the rule as setting it once."
           onSubmit={async (form) => {
             const { data: result } = await setActivity({
               variables: {

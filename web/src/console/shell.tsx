@@ -2,7 +2,7 @@ import { createContext, useContext, useEffect, useRef, useState, type FormEvent,
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
 import { problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { Frame, Loading, newIdempotencyKey, PageTitle, type NavItem } from '../shared/ui';
-import { keepWrite, keptWrite } from '../shared/session';
+import { keepWrite, liveKeptWrite } from '../shared/session';
 
 export const APP = 'Reward Gateway console';
 
@@ -98,25 +98,28 @@ const replayedNotice = (notice: string | undefined) =>
   `This was already done by an earlier submit whose answer was lost: nothing more was changed.${notice ? ` (${notice})` : ''}`;
 
 /**
- * The last submit of a form that got no answer (its contents and key), by operator (the console
+ * The key of a form's submit of `contents`, kept until it gets an answer, by operator (the console
  * token's `sub`) and form title (break4-22: kept in the form, it was lost when the operator left
  * the screen, and the same adjustment submitted again after "not known whether this went through"
  * went with a new key and adjusted twice). Kept in the tab's sessionStorage with the member app's
- * kept keys (`keepWrite`, web/src/shared/session.ts), so a reload keeps it too (web-23). A
- * `{ current }` cell, as the useRef it replaces, read and written through to the storage.
+ * kept keys (`keepWrite`, web/src/shared/session.ts), so a reload keeps it too (web-23). The same
+ * contents again answer the same key; other contents a new one (the gateway refuses a key reused
+ * for other input). A kept submit past the gateway's retention of keys is forgotten (web-24): with
+ * the same contents it throws KeptWriteExpired, unless the form is `safeAgain` (its key is not
+ * sent: sending it again is harmless, however late), with other contents it is replaced.
+ * @throws KeptWriteExpired
  */
-function pendingSubmit(title: string): { current: { contents: string; key: string } | null } {
+function pendingKey(title: string, contents: string, safeAgain: boolean): string {
   const what = `form:${title}`;
-  return {
-    get current() {
-      const kept = keptWrite('console', what);
-      return kept?.contents === undefined ? null : { contents: kept.contents, key: kept.key };
-    },
-    set current(write) {
-      keepWrite('console', what, write);
-    },
-  };
+  const kept = liveKeptWrite('console', what, (write) => safeAgain || write.contents !== contents);
+  if (kept?.contents === contents) return kept.key;
+  const key = newIdempotencyKey();
+  keepWrite('console', what, { contents, key, at: Date.now() });
+  return key;
 }
+
+/** Forgets the form's kept submit: it was answered (see pendingKey). */
+const answered = (title: string) => keepWrite('console', `form:${title}`, null);
 
 /**
  * A form that changes something: disabled for analysts, one submit at a time and none before the
@@ -129,7 +132,10 @@ function pendingSubmit(title: string): { current: { contents: string; key: strin
  * reached") does not adjust twice; changed contents are a new request with a new key (the gateway
  * refuses a key reused for other input; `subject`, the customer a form is shown for, counts as
  * contents). The pending key outlives the form (leaving the screen and coming back keeps it:
- * pendingSubmits). Nothing here sends a mutation again by itself.
+ * pendingKey). Nothing here sends a mutation again by itself: after a problem that says sending the
+ * same request again is safe (a keyed form's unknown outcome, a `safeAgain` form's, nothing sent),
+ * its alert has "Try again", which sends what was submitted (the same data and key), whatever the
+ * fields say since (web-24).
  */
 export function ActionForm({
   title,
@@ -152,10 +158,8 @@ export function ActionForm({
   children: ReactNode;
 }) {
   const { role } = useRole();
-  const { held, problem, setProblem, send } = useGuardedSend({ checkIn, safeAgain });
+  const { held, problem, setProblem, send, tryAgain } = useGuardedSend({ checkIn, safeAgain });
   const [notice, setNotice] = useState<string | null>(null);
-  /** The key of the last submit that got no answer, and the contents it was for: kept by the page per operator and form (pendingSubmits). */
-  const pending = pendingSubmit(title);
   // The fieldset is disabled while the write is in flight, which takes the focus off the submit
   // button to the page's body: the next Tab went to "Skip to content" (newcomer-22). Once the form
   // is enabled again the button gets it back, unless the operator moved it meanwhile.
@@ -172,14 +176,14 @@ export function ActionForm({
     const form = event.currentTarget;
     const data = new FormData(form);
     const contents = JSON.stringify([subject ?? null, [...data.entries()].map(([name, value]) => [name, String(value)])]);
-    let kept = pending.current;
-    if (kept?.contents !== contents) pending.current = kept = { contents, key: newIdempotencyKey() };
-    const key = kept.key;
     setNotice(null);
     return send(async () => {
+      // asked at each send (a Try again too): the same contents keep their key until answered
+      const key = pendingKey(title, contents, safeAgain !== undefined);
+      setNotice(null);
       setRefocus(true);
       const outcome = await onSubmit(data, key);
-      pending.current = null;
+      answered(title);
       if (outcome?.userErrors?.length) setProblem(problemOfUserError(outcome.userErrors[0]));
       else {
         setNotice(outcome?.replayed ? replayedNotice(outcome.notice) : (outcome?.notice ?? 'Saved.'));
@@ -201,7 +205,7 @@ export function ActionForm({
           </p>
         </fieldset>
       </form>
-      <ProblemAlert problem={problem} />
+      <ProblemAlert problem={problem} onRetry={tryAgain} />
       {notice ? (
         <p className="notice" role="status">
           {notice}

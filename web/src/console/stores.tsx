@@ -1,7 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState } from 'react';
 import { answeredByReplay } from '../shared/api';
-import { problemOf, problemOfUserError, ProblemAlert, retryOf, type ApiProblem } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PageTitle } from '../shared/ui';
 import {
   ConsoleAddListingDocument,
@@ -24,23 +23,21 @@ export function Stores() {
   const [createStore] = useMutation(ConsoleCreateStoreDocument, refetch);
   const [addListing] = useMutation(ConsoleAddListingDocument, refetch);
   const [removeListing] = useMutation(ConsoleRemoveListingDocument, refetch);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  // Removing is naturally idempotent (a listing already removed is answered as it is, nothing
+  // written): after a lost answer "Try again" sends the same removal (web-24).
+  const { problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: removing a listing again is safe (one already removed is left as it is).' });
   const stores = data?.rewardStores.edges.map((e) => e.node);
 
-  const remove = async (listingId: string) => {
-    setProblem(null);
-    try {
+  const remove = (listingId: string) =>
+    send(async () => {
       const { data: result } = await removeListing({ variables: { input: { listingId } } });
       if (result?.removeListing.userErrors.length) setProblem(problemOfUserError(result.removeListing.userErrors[0]));
-    } catch (e) {
-      setProblem(problemOf(e, { checkIn: "the store's Listings table above (whether the offer is still listed)" }));
-    }
-  };
+    });
 
   return (
     <>
       <PageTitle app={APP}>Stores</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={retryOf(query)} />
+      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={error ? retryOf(query) : tryAgain} />
       <ReadOnlyNote />
       {!stores && !error ? <Loading what="stores" /> : null}
       {stores?.map((s) => (
@@ -133,13 +130,15 @@ export function Stores() {
         <ActionForm
           title="Create a store"
           submitLabel="Create store"
-          checkIn="the stores listed above (its name and code)"
+          // A store's code is its key (README "Idempotency"): the same store sent again is answered
+          // by the first, marked, and created once; another store under the code is ALREADY_EXISTS.
+          safeAgain="Try again: a store's code is its key, so the same store sent again is answered by the first and is not created twice."
           onSubmit={async (form) => {
             const tiers = list(form, 'tiers');
-            const { data: result } = await createStore({
+            const { data: result, extensions } = await createStore({
               variables: { input: { code: text(form, 'code') ?? '', name: text(form, 'name') ?? '', currency: text(form, 'storeCurrency') ?? '', eligibility: tiers.length ? { tiers } : undefined } },
             });
-            return { userErrors: result?.createRewardStore.userErrors, notice: 'Store created.' };
+            return { userErrors: result?.createRewardStore.userErrors, notice: 'Store created.', replayed: answeredByReplay(extensions, 'createRewardStore') };
           }}
         >
           <Field label="Code" name="code" required />

@@ -2,7 +2,8 @@ import type { ApolloCache, Reference } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { answeredByReplay } from '../shared/api';
-import { problemOf, problemOfUserError, ProblemAlert, retryOf } from '../shared/errors';
+import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
+import { dropKeptKey, keptKey } from '../shared/session';
 import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import {
   ConsoleEnableWebhookEndpointDocument,
@@ -115,22 +116,32 @@ export function Webhooks() {
   const [enable] = useMutation(ConsoleEnableWebhookEndpointDocument);
   const [removing, setRemoving] = useState<Removing | null>(null);
   const replayable = (endpoints.data?.webhookEndpoints.edges ?? []).map((e) => e.node).filter((e) => !e.disabledAt);
-  const [problem, setProblem] = useState<ReturnType<typeof problemOf> | null>(null);
+  // A replay is keyed (web-24): a resend after a lost answer, once the first replay's round has
+  // ended (delivered, or failed again), sent the delivery once more. The key is kept by the page per
+  // operator and delivery (keptKey) until the replay is answered, so "Try again", the Replay button
+  // pressed again, or after a reload, sends the same one.
+  const { problem, setProblem, send, tryAgain } = useGuardedSend({ checkIn: 'the Failed deliveries table below (a delivery being sent again leaves it)' });
   const [notice, setNotice] = useState<string | null>(null);
   const error = endpoints.error ?? failed.error;
 
-  const send = async (deliveryId: string, messageId: string) => {
-    setProblem(null);
-    setNotice(null);
-    try {
-      const { data } = await replay({ variables: { input: { deliveryId } } });
-      const refused = data?.replayWebhookDelivery.userErrors[0];
-      if (refused) setProblem(problemOfUserError(refused));
-      else setNotice(`${messageId} is being sent again.`);
-    } catch (e) {
-      setProblem(problemOf(e, { checkIn: `the Failed deliveries table below (${messageId} leaves it once it is being sent again)` }));
-    }
-  };
+  const replayOne = (deliveryId: string, messageId: string) =>
+    send(async () => {
+      setNotice(null);
+      const what = `replay:${deliveryId}`;
+      const { data, extensions } = await replay({ variables: { input: { deliveryId, idempotencyKey: keptKey('console', what) } } });
+      dropKeptKey('console', what);
+      const result = data?.replayWebhookDelivery;
+      const refused = result?.userErrors[0];
+      if (refused) return setProblem(problemOfUserError(refused));
+      if (!answeredByReplay(extensions, 'replayWebhookDelivery')) return setNotice(`${messageId} is being sent again.`);
+      // The first Replay, whose answer was lost, went through: nothing was sent now. The delivery as it
+      // is now: its round may have ended since (failed again: it is listed again, and a Replay sends it).
+      if (result?.delivery?.status === 'FAILED') void failed.refetch().catch(() => undefined);
+      setNotice(
+        `${messageId} was already set to be sent again by an earlier Replay whose answer was lost: nothing more was sent.` +
+          (result?.delivery?.status === 'FAILED' ? ' It has failed again since: replay it again to send it.' : result?.delivery?.status === 'DELIVERED' ? ' It has been delivered since.' : ''),
+      );
+    });
 
   const enableAgain = async (id: string, url: string) => {
     setProblem(null);
@@ -160,7 +171,7 @@ export function Webhooks() {
     <>
       <PageTitle app={APP}>Webhooks</PageTitle>
       {removing ? <ConfirmRemove endpoint={removing} onDone={removed} /> : null}
-      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={retryOf(endpoints.error ? endpoints : failed)} />
+      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={error ? retryOf(endpoints.error ? endpoints : failed) : tryAgain} />
       <ReadOnlyNote />
       {notice ? (
         <p className="notice" role="status">
@@ -241,7 +252,7 @@ export function Webhooks() {
                   {d.endpoint.disabledAt ? (
                     `Endpoint removed ${formatDateTime(d.endpoint.disabledAt)}`
                   ) : (
-                    <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void send(d.id, d.messageId)}>
+                    <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void replayOne(d.id, d.messageId)}>
                       Replay<span className="sr-only"> {d.messageId}</span>
                     </button>
                   )}

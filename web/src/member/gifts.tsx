@@ -13,7 +13,7 @@ export function Gifts() {
   const { data, error } = query;
   const [claim, { loading }] = useMutation(MemberClaimGiftDocument, { refetchQueries: [MemberGiftsDocument, MemberProfileDocument, MemberWalletDocument] });
   // One claim at a time, none before the gateway's "not before" (a 429/503's retryAfter), as the purchase.
-  const { held, problem, setProblem, send } = useGuardedSend();
+  const { held, problem, setProblem, send, tryAgain } = useGuardedSend({ checkIn: 'your Wallet' });
   const [done, setDone] = useState<string | null>(null);
   // One key per list and option until it succeeds: a retry of the same claim claims once. Kept by
   // the page (keptKey), so a claim whose outcome is unknown, the screen left and entered again,
@@ -41,8 +41,9 @@ export function Gifts() {
       setRefocus(true);
       const { data: result, extensions } = await claim({ variables: { input: { giftListId: listId, optionId, idempotencyKey: key } } });
       const payload = result?.claimGift;
-      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      // answered, refused or claimed, the key goes (web-24: a refusal frees it at the gateway anyway)
       dropKeptKey('web', `gift:${slot}`);
+      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
       // Answered from the first claim with this key (replay-22's mark): that claim went through, say
       // when, not "Claimed" as if claimed now (web-23).
       const first = answeredByReplay(extensions, 'claimGift') ? payload?.issuedOffer?.createdAt : undefined;
@@ -52,7 +53,7 @@ export function Gifts() {
   return (
     <>
       <PageTitle app={APP}>Gifts</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={retryOf(query)} />
+      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={error ? retryOf(query) : tryAgain} />
       {done ? (
         <p className="notice" role="status" ref={notice} tabIndex={-1}>
           {done}

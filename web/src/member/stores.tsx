@@ -64,7 +64,11 @@ export function Store({ code }: { code: string }) {
   // a purchase never sent, which a duplicated tab copies with its sessionStorage; the purchase
   // made with it in one tab then answered the other tab's purchase as "already bought", and the
   // member who meant to buy a second one got none.
+  // Dropped once a purchase is answered, bought or refused (web-24: a refusal kept it, and it frees
+  // the key anyway): a key kept is then always a purchase whose outcome was never learnt, which
+  // the member is told of when it outlived the gateway's retention (keptKey's KeptWriteExpired).
   const keyOf = (listingId: string) => () => keptKey('web', `purchase:${listingId}`);
+  const dropKeyOf = (listingId: string) => () => dropKeptKey('web', `purchase:${listingId}`);
   useEffect(() => {
     if (buying || !refocus) return;
     if (refocus === 'notice') notice.current?.focus();
@@ -142,6 +146,7 @@ export function Store({ code }: { code: string }) {
           listing={buying}
           currency={store.currency.code}
           keyOf={keyOf(buying.id)}
+          dropKey={dropKeyOf(buying.id)}
           onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && (dropKeptKey('web', `purchase:${buying.id}`), setBought(result)))}
         />
       ) : null}
@@ -184,10 +189,24 @@ interface Bought {
  * retry after a lost answer or an answer that never came (OUTCOME_UNKNOWN) never buys twice. It is
  * asked for when a purchase is sent, never before (break2-23: see the store's keyOf).
  */
-function ConfirmPurchase({ listing, currency, keyOf, onDone }: { listing: Listing; currency: string; keyOf: () => string; onDone: (bought: Bought | null) => void }) {
+function ConfirmPurchase({
+  listing,
+  currency,
+  keyOf,
+  dropKey,
+  onDone,
+}: {
+  listing: Listing;
+  currency: string;
+  keyOf: () => string;
+  /** Forgets the key once a purchase is refused (a refusal frees it at the gateway). */
+  dropKey: () => void;
+  onDone: (bought: Bought | null) => void;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
-  // One send at a time, none before the gateway's "not before" (its retryAfter).
-  const { held, problem, setProblem, send } = useGuardedSend();
+  // One send at a time, none before the gateway's "not before" (its retryAfter). Where a purchase
+  // shows, for a kept key past the gateway's retention (KEY_EXPIRED, web-24).
+  const { held, problem, setProblem, send } = useGuardedSend({ checkIn: `your Wallet for “${listing.offer.name}”` });
   const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {
     refetchQueries: [MemberProfileDocument, MemberStoreDocument, MemberWalletDocument],
   });
@@ -203,7 +222,10 @@ function ConfirmPurchase({ listing, currency, keyOf, onDone }: { listing: Listin
         variables: { input: { listingId: listing.id, idempotencyKey: keyOf() } },
       });
       const result = data?.purchaseOffer;
-      if (result?.userErrors.length) return setProblem(problemOfUserError(result.userErrors[0]));
+      if (result?.userErrors.length) {
+        dropKey();
+        return setProblem(problemOfUserError(result.userErrors[0]));
+      }
       if (result?.purchase)
         onDone({
           name: listing.offer.name,

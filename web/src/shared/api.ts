@@ -165,6 +165,58 @@ export class OfflineError extends Error {
   }
 }
 
+/**
+ * A request the browser refused before it went to the network (web-24): the app's fetch threw
+ * (synchronously, as a wrapper an extension or a monitoring script put on `window.fetch` may), the
+ * request could not be made (a header or body the browser rejects: `new Request` throws a
+ * TypeError), or anything else failed before `handOver` gave it to fetch. Nothing was sent, so a
+ * write's outcome is known: nothing changed (it said "not known whether this went through", as a
+ * TypeError after the send does). Not a TypeError: `retryBusyQueries` does not send a read again
+ * on its back-off (the same request would be refused the same way); the screen offers "Try again".
+ */
+export class NotSentError extends Error {
+  /**
+   * @param operationType the operation's kind (`query`, `mutation`)
+   * @param cause what was thrown before the send
+   */
+  constructor(
+    readonly operationType: OperationTypeNode,
+    readonly cause: unknown,
+  ) {
+    super(`The browser refused to send the request: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'NotSentError';
+  }
+}
+
+/**
+ * The operation context's record of whether its request was given to the browser's fetch
+ * (`handOver` sets `sent`): an error before then is `NotSentError` (or, offline, `OfflineError`),
+ * after it a write's outcome is unknown. A symbol key of `fetchOptions`, which Apollo's HttpLink
+ * spreads into the options it gives its `fetch`.
+ */
+const HANDOVER = Symbol('handover');
+interface Handover {
+  sent: boolean;
+}
+
+/**
+ * The HttpLink's fetch: makes the `Request` first (the browser's own checks of its URL, headers and
+ * body, which throw before anything leaves), checks the browser is online, then gives it to the
+ * page's current `fetch` and notes that (`Handover.sent`, read by `answerWithin`). Whatever fails
+ * before that is a rejection with what was thrown; `answerWithin` reads it as not sent.
+ */
+function handOver(uri: RequestInfo | URL, options: RequestInit & { [HANDOVER]?: Handover } = {}): Promise<Response> {
+  const { [HANDOVER]: handover, ...init } = options;
+  try {
+    if (browserOffline()) throw new TypeError('The browser is offline.');
+    const pending = fetch(new Request(uri, init));
+    if (handover) handover.sent = true;
+    return pending;
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
+  }
+}
+
 /** Whether the browser says it has no network at all (`navigator.onLine` false). True online means only "a network": not that the gateway answers. */
 export const browserOffline = () => typeof navigator !== 'undefined' && navigator.onLine === false;
 
@@ -201,18 +253,21 @@ export const answerWithin = new ApolloLink((operation, forward) => {
       return;
     }
     const controller = new AbortController();
-    operation.setContext(({ fetchOptions }: { fetchOptions?: RequestInit }) => ({ fetchOptions: { ...fetchOptions, signal: controller.signal } }));
+    const handover: Handover = { sent: false };
+    operation.setContext(({ fetchOptions }: { fetchOptions?: RequestInit }) => ({ fetchOptions: { ...fetchOptions, signal: controller.signal, [HANDOVER]: handover } }));
     const timer = ms ? setTimeout(() => controller.abort(new NoAnswerError(type, keyed, 'timeout', ms)), ms) : undefined;
-    const wentOffline = () => controller.abort(type === OperationTypeNode.MUTATION ? new NoAnswerError(type, keyed, 'offline') : new OfflineError(type));
+    const wentOffline = () => controller.abort(type === OperationTypeNode.MUTATION && handover.sent ? new NoAnswerError(type, keyed, 'offline') : new OfflineError(type));
     window.addEventListener('offline', wentOffline);
     const settled = () => {
       clearTimeout(timer);
       window.removeEventListener('offline', wentOffline);
     };
     // fetch's own failure (not our abort): a write's outcome is unknown; a read with the browser
-    // offline is not retried on the back-off.
+    // offline is not retried on the back-off. Before the hand-over nothing left (web-24).
     const failureOf = (error: unknown) => {
-      if (!(error instanceof TypeError) || error instanceof NoAnswerError) return error;
+      if (error instanceof NoAnswerError || error instanceof OfflineError) return error;
+      if (!handover.sent && !isHttpAnswer(error)) return browserOffline() ? new OfflineError(type) : new NotSentError(type, error);
+      if (!(error instanceof TypeError)) return error;
       if (type === OperationTypeNode.MUTATION) return new NoAnswerError(type, keyed, browserOffline() ? 'offline' : 'cut');
       return browserOffline() ? new OfflineError(type) : error;
     };
@@ -227,6 +282,9 @@ export const answerWithin = new ApolloLink((operation, forward) => {
     };
   });
 });
+
+/** Whether `error` is the gateway's answer (a status and body: Apollo's ServerError, or GraphQL errors), not a failure to send. */
+const isHttpAnswer = (error: unknown) => ServerError.is(error) || (typeof error === 'object' && error !== null && 'errors' in error);
 
 /**
  * Reads again, when the browser's `online` event comes, every screen's query that failed (web-23):
@@ -270,7 +328,7 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
     disable: () => false,
   });
   const client = new ApolloClient({
-    link: ApolloLink.from([auth, retryBusyQueries, answerWithin, trusted, new HttpLink({ uri: '/graphql' })]),
+    link: ApolloLink.from([auth, retryBusyQueries, answerWithin, trusted, new HttpLink({ uri: '/graphql', fetch: handOver })]),
     // Relay connections that screens page with fetchMore({ after }): the cache appends each page
     // (Apollo's relayStylePagination), so no screen merges edges by hand.
     cache: new InMemoryCache({

@@ -6,8 +6,9 @@
 import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { OperationTypeNode } from 'graphql';
-import { NoAnswerError, OfflineError, type NoAnswerReason } from './api';
+import { NoAnswerError, NotSentError, OfflineError, type NoAnswerReason } from './api';
 import { retryAfterOfHeader } from './backoff';
+import { KeptWriteExpired } from './session';
 
 export const ERROR_MESSAGES: Record<string, string> = {
   // GraphQL errors
@@ -66,6 +67,13 @@ export interface ApiProblem {
   reference?: string;
   /** Seconds the gateway asked the app to wait before sending it again (`retryAfter`, `Retry-After`). */
   retryAfter?: number;
+  /**
+   * A write's problem after which sending the very same request again is safe, and the screen
+   * offers "Try again" for it (`useGuardedSend`'s `tryAgain`, `ProblemAlert`'s `onRetry`): nothing
+   * was sent or run (NOT_SENT, OFFLINE, a busy code), or its outcome is unknown and it is keyed or
+   * naturally idempotent (OUTCOME_UNKNOWN; web-24).
+   */
+  sameAgain?: boolean;
 }
 
 /**
@@ -76,8 +84,11 @@ function fromCode(code: string, serverMessage?: string, reference?: string, retr
   const known = ERROR_MESSAGES[code];
   let message = known ? (DETAILED.has(code) && serverMessage ? `${known} ${serverMessage}` : known) : 'Something went wrong. Please try again.';
   if (retryAfter !== undefined && retryAfter > 0) message = message.replace(/Wait a moment and try again\.$/, `Try again in ${retryAfter} s.`);
-  return { code, message, reference, retryAfter };
+  return { code, message, reference, retryAfter, ...(NOTHING_RAN.has(code) ? { sameAgain: true } : {}) };
 }
+
+/** The gateway's "busy: nothing ran" codes (README "The API"): the same write may be sent again. */
+const NOTHING_RAN = new Set(['SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN']);
 
 const secondsOf = (value: unknown) => (typeof value === 'number' && value > 0 ? value : undefined);
 
@@ -93,12 +104,17 @@ const OUTCOME_UNKNOWN_WHY: Record<NoAnswerReason, string> = {
 /** What a screen knows about its write that `problemOf` cannot: where its outcome shows. */
 export interface WriteContext {
   /**
-   * Where the member or operator sees whether an unkeyed write went through, named as the screen
-   * names it ("the State column of the Partners table"): OUTCOME_UNKNOWN's "Check … before you
-   * send it again" says where to look (web-23: it said "Check before you send it again", nowhere).
+   * Where the member or operator sees whether the write went through, named as the screen names it
+   * ("your Wallet"): said when that cannot be known from sending it again, an unkeyed write's
+   * OUTCOME_UNKNOWN ("Check … before you send it again"; web-23: it said nowhere) or a kept key
+   * past the gateway's retention (KEY_EXPIRED; web-24).
    */
   checkIn?: string;
-  /** For an unkeyed write that is harmless to repeat, the sentence saying so (said instead of "Check …"). */
+  /**
+   * For an unkeyed write that is harmless to repeat (it sets a value, revokes, removes: sent twice,
+   * it is as if sent once), the sentence saying so, said instead of "Check …"; the screen then
+   * offers "Try again", which sends the same input (web-24).
+   */
   safeAgain?: string;
 }
 
@@ -110,10 +126,11 @@ export interface WriteContext {
  * offers that; unkeyed, the member or operator is told where to look first (`WriteContext.checkIn`).
  */
 function outcomeUnknown(error: NoAnswerError, write: WriteContext): ApiProblem {
+  const sameAgain = error.keyed || write.safeAgain !== undefined;
   const next = error.keyed
     ? 'Try again: it is sent as the same request, so it cannot happen twice.'
     : (write.safeAgain ?? `Check ${write.checkIn ?? 'whether it was done'} before you send it again.`);
-  return { code: 'OUTCOME_UNKNOWN', message: `${OUTCOME_UNKNOWN_WHY[error.reason]} ${next}` };
+  return { code: 'OUTCOME_UNKNOWN', message: `${OUTCOME_UNKNOWN_WHY[error.reason]} ${next}`, ...(sameAgain ? { sameAgain } : {}) };
 }
 
 /**
@@ -128,7 +145,21 @@ export function problemOf(error: unknown, write: WriteContext = {}): ApiProblem 
   }
   if (error instanceof OfflineError) {
     if (error.operationType !== OperationTypeNode.MUTATION) return fromCode('OFFLINE');
-    return { code: 'OFFLINE', message: 'You are offline, so nothing was sent. Try again once your connection is back.' };
+    return { code: 'OFFLINE', message: 'You are offline, so nothing was sent. Try again once your connection is back.', sameAgain: true };
+  }
+  // Refused by the browser before it was sent (web-24: it said "not known whether this went through")
+  if (error instanceof NotSentError) {
+    const what = error.operationType === OperationTypeNode.MUTATION ? 'so nothing was sent or changed' : 'so nothing was read';
+    return { code: 'NOT_SENT', message: `The browser refused to send this, ${what}. Try again; if it happens again, reload the page.`, sameAgain: true };
+  }
+  // A kept key older than the gateway keeps keys (web-24): the first outcome can no longer be asked for
+  if (error instanceof KeptWriteExpired) {
+    return {
+      code: 'KEY_EXPIRED',
+      message:
+        `This was first sent more than ${error.hours} hours ago and its answer never came; the server remembers a request only that long, so it can no longer be sent as the same one. ` +
+        `Check ${write.checkIn ?? 'whether it went through'} before you send it again: sent now, it is a new request.`,
+    };
   }
   if (CombinedGraphQLErrors.is(error)) {
     const first = error.errors[0];
@@ -155,13 +186,14 @@ export function problemOfUserError(userError: { code: string; message: string })
 }
 
 /** Codes of a failed read that reading again may mend: the alert offers "Try again" for them (`ProblemAlert`'s `onRetry`). */
-const RETRYABLE_READ_CODES = new Set(['NETWORK', 'NO_ANSWER', 'OFFLINE', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL_SERVER_ERROR']);
+const RETRYABLE_READ_CODES = new Set(['NETWORK', 'NO_ANSWER', 'OFFLINE', 'NOT_SENT', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL_SERVER_ERROR']);
 
 /**
  * An alert with the message (announced by screen readers) and, for server faults, a reference.
  * With `onRetry` (a screen's read that failed after `retryBusyQueries`' attempts), a "Try again"
  * button that reads again, for the codes reading again may mend (the others say "Reload the page"
- * or are refusals).
+ * or are refusals); for a write (`useGuardedSend`'s `tryAgain`), one that sends the same request
+ * again, when that is safe (`ApiProblem.sameAgain`).
  */
 export function ProblemAlert({ problem, onRetry }: { problem: ApiProblem | null | undefined; onRetry?: () => void }) {
   if (!problem) return null;
@@ -169,7 +201,7 @@ export function ProblemAlert({ problem, onRetry }: { problem: ApiProblem | null 
     <div role="alert" className="alert" data-code={problem.code}>
       <p>{problem.message}</p>
       {problem.reference ? <p className="muted">Reference: {problem.reference}</p> : null}
-      {onRetry && RETRYABLE_READ_CODES.has(problem.code) ? (
+      {onRetry && (RETRYABLE_READ_CODES.has(problem.code) || problem.sameAgain) ? (
         <p>
           <button type="button" onClick={onRetry}>
             Try again
@@ -196,13 +228,16 @@ export function retryOf(query: { error?: unknown; refetch: () => Promise<unknown
  * SHUTTING_DOWN) has passed. Used by the purchase, the gift claim and the console's forms.
  * @param write where an unkeyed write's outcome shows (`WriteContext`), for its OUTCOME_UNKNOWN
  * @returns `held` (true while a send runs or the hint runs: disable the buttons), the last
- *   `problem` and its setter, and `send`, which runs `write` unless held and shows what it threw.
+ *   `problem` and its setter, `send`, which runs `write` unless held and shows what it threw, and
+ *   `tryAgain`, which runs the last `write` again (the same input; a keyed one takes its kept key
+ *   again), defined while the problem it threw says that is safe (`ApiProblem.sameAgain`; web-24).
  */
 export function useGuardedSend(write: WriteContext = {}): {
   held: boolean;
   problem: ApiProblem | null;
   setProblem: (problem: ApiProblem | null) => void;
   send: (write: () => Promise<void>) => Promise<void>;
+  tryAgain: (() => void) | undefined;
 } {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [waiting, setWaiting] = useState(false);
@@ -211,6 +246,8 @@ export function useGuardedSend(write: WriteContext = {}): {
   const notBefore = useRef(0);
   const context = useRef(write);
   context.current = write;
+  /** The last write sent, and the problem it threw (tryAgain runs it again while that problem shows). */
+  const last = useRef<{ write: () => Promise<void>; threw?: ApiProblem }>(undefined);
   useEffect(() => {
     if (!problem?.retryAfter) return setWaiting(false);
     notBefore.current = Date.now() + problem.retryAfter * 1000;
@@ -221,16 +258,21 @@ export function useGuardedSend(write: WriteContext = {}): {
   const send = useCallback(async (write: () => Promise<void>) => {
     if (inFlight.current || Date.now() < notBefore.current) return;
     inFlight.current = true;
+    last.current = { write };
     setSending(true);
     setProblem(null);
     try {
       await write();
     } catch (error) {
-      setProblem(problemOf(error, context.current));
+      const threw = problemOf(error, context.current);
+      last.current = { write, threw };
+      setProblem(threw);
     } finally {
       inFlight.current = false;
       setSending(false);
     }
   }, []);
-  return { held: waiting || sending, problem, setProblem, send };
+  const again = last.current;
+  const tryAgain = problem && problem === again?.threw && problem.sameAgain ? () => void send(again.write) : undefined;
+  return { held: waiting || sending, problem, setProblem, send, tryAgain };
 }

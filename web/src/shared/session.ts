@@ -43,16 +43,18 @@ function stored(name: string): string | null {
  * keeps it instead, for as long as the page lasts (a reload then forgets it, as a closed tab
  * would: a token so kept signs out), and `stored` answers it: a value the storage did not take is
  * never lost between reads (break2-23: a full storage answered the entry as it stood before the
- * refused write, and each read of a kept key made a new one).
+ * refused write, and each read of a kept key made a new one). Answers whether the storage took it.
  */
-function store(name: string, value: string | null): void {
+function store(name: string, value: string | null): boolean {
   try {
     if (value === null) window.sessionStorage.removeItem(name);
     else window.sessionStorage.setItem(name, value);
     inPage.delete(name);
+    return true;
   } catch {
     if (value === null) inPage.delete(name);
     else inPage.set(name, value);
+    return false;
   }
 }
 
@@ -71,7 +73,7 @@ export function handedToken(): string | null {
 /** Takes a token handed over in the URL fragment, if any; then the session's token, if any. */
 export function loadToken(app: AppName): string | null {
   const handed = handedToken();
-  if (handed) store(key(app), handed);
+  if (handed) saveToken(app, handed);
   return currentToken(app);
 }
 
@@ -96,6 +98,56 @@ const keptName = (app: AppName) => {
 export interface KeptWrite {
   key: string;
   contents?: string;
+  /**
+   * When the key was made, just before its write was first sent (epoch milliseconds, the page's
+   * clock). Absent in entries kept before web-24: taken as kept now.
+   */
+  at?: number;
+}
+
+/** IDEMPOTENCY_RETENTION_HOURS' default (src/config.ts): what a page without the gateway's meta assumes. */
+const DEFAULT_RETENTION_HOURS = 24;
+
+/**
+ * How long the gateway keeps a key's answer (hours): IDEMPOTENCY_RETENTION_HOURS, as the gateway
+ * that served the page wrote it in its `<meta name="idempotency-retention-hours">` (src/http/web.ts),
+ * else its default, 24. A whole number from 1 to 8760, as the gateway's setting (src/config.ts).
+ */
+export function retentionHours(): number {
+  const content = typeof document === 'undefined' ? null : document.querySelector<HTMLMetaElement>('meta[name="idempotency-retention-hours"]')?.content;
+  const hours = Number(content);
+  return Number.isInteger(hours) && hours >= 1 && hours <= 8_760 ? hours : DEFAULT_RETENTION_HOURS;
+}
+
+/**
+ * A kept write older than the gateway keeps its key (retentionHours, counted from when it was kept:
+ * the gateway counts from its answer, which came later, so the app forgets first). Its outcome was
+ * never learnt, and sending it again with that key is no longer "the same request": the gateway
+ * may have forgotten the key (an adjustment would run again), or keeps it on the row it made for
+ * ever (a purchase: "You had already bought …" for a purchase the member now means to make anew).
+ * Raised, once, by the screen's next use of it (keptKey, the console's pendingSubmit), which
+ * forgets it: the screen says so (`problemOf`: KEY_EXPIRED) and the next send is a new request.
+ */
+export class KeptWriteExpired extends Error {
+  /** @param hours the retention it outlived (retentionHours) */
+  constructor(readonly hours: number) {
+    super(`This write was kept longer than the gateway keeps its key (${hours} h).`);
+    this.name = 'KeptWriteExpired';
+  }
+}
+
+/**
+ * The kept write of `what`, or null; a kept write past the retention is forgotten and raised as
+ * `KeptWriteExpired` (see there), unless `unless` says it is not the same request anyway (a
+ * console form whose contents changed): then it is forgotten silently.
+ * @throws KeptWriteExpired
+ */
+export function liveKeptWrite(app: AppName, what: string, unless?: (write: KeptWrite) => boolean): KeptWrite | null {
+  const kept = keptWrite(app, what);
+  if (!kept || kept.at === undefined || Date.now() - kept.at < retentionHours() * 3_600_000) return kept;
+  keepWrite(app, what, null);
+  if (unless?.(kept)) return null;
+  throw new KeptWriteExpired(retentionHours());
 }
 
 /**
@@ -138,15 +190,18 @@ export function keptWrite(app: AppName, what: string): KeptWrite | null {
  * tab's sessionStorage per member (`keptName`), so a token handed over for another member never
  * sends this member's key; forgotten when the member signs out (`dropKeptWrites`). A refused write
  * keeps its key: the gateway frees the key of a refusal (README "Idempotency"), so the retry is a
- * new request. No expiry of its own: a purchase's or a gift claim's key answers the first outcome
- * past IDEMPOTENCY_RETENTION_HOURS too (README), and past it any other key is a first request to
- * the gateway, as a new key would be.
+ * new request. Kept no longer than the gateway keeps keys (web-24; web-23 kept them for ever):
+ * past IDEMPOTENCY_RETENTION_HOURS the gateway answers an adjustment's or create's key as a new
+ * request, and a purchase's or claim's from its row ("You had already bought …" days later, when
+ * the member meant a new purchase); the first use after that throws `KeptWriteExpired` (the screen
+ * says the first outcome was never learnt and where to look) and the next is a new key.
+ * @throws KeptWriteExpired
  */
 export function keptKey(app: AppName, what: string): string {
-  const kept = keptWrite(app, what);
+  const kept = liveKeptWrite(app, what);
   if (kept) return kept.key;
   const key = crypto.randomUUID();
-  keepWrite(app, what, { key });
+  keepWrite(app, what, { key, at: Date.now() });
   return key;
 }
 
@@ -194,10 +249,22 @@ export function useHandedToken(app: AppName, client: { clearStore(): Promise<unk
   }, [app, client, current, apply]);
 }
 
+/**
+ * Keeps `token` as the session's, in the tab's sessionStorage. A storage that refuses it (full:
+ * saveToken threw in the sign-in's click and the member could not sign in, web-24) loses the token
+ * it held, which may be another member's, and the page keeps the new one (see store): this page
+ * goes on with it, and a reload signs out. Never throws.
+ */
 export function saveToken(app: AppName, token: string): void {
-  store(key(app), token);
+  if (store(key(app), token)) return;
+  try {
+    window.sessionStorage.removeItem(key(app));
+  } catch {
+    // blocked: nothing was kept there
+  }
 }
 
+/** Forgets the session's token (the storage's, and the page's copy). Never throws. */
 export function clearToken(app: AppName): void {
   store(key(app), null);
 }

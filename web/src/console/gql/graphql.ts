@@ -215,6 +215,8 @@ export type ReplayFailedWebhookDeliveriesInput = {
 
 export type ReplayWebhookDeliveryInput = {
   deliveryId: string | number;
+  /** Optional, yours alone: the same key and delivery again answer the delivery as it is now and send nothing more (a resend after a lost answer does not send, again, a delivery the first replay sent); with another delivery it is IDEMPOTENCY_KEY_REUSED. Absent: each call replays. */
+  idempotencyKey?: string | null | undefined;
 };
 
 export type RevokePartnerInput = {
