@@ -2,7 +2,7 @@ import { manifestFromDocument } from '../../src/persisted/manifest.js';
 import { contractDocument } from '../support/contract.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, createTier, simpleShop, unique } from '../support/program.js';
-import { CreateTierDocument } from '../generated/graphql.js';
+import { AdjustPointsDocument, CreateOfferDocument, CreateTierDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 
 const partnerManifest = manifestFromDocument(contractDocument('partner'));
 const SUBMIT = partnerManifest.operations.find((op) => op.name === 'SubmitTransaction')!.id;
@@ -104,5 +104,19 @@ describe('bad input says what is wrong with it (newcomer-24)', () => {
     const byCode = await t.gql(CreateTierDocument, { input: { currency, code: base, name: 'Again', rank: 8, threshold: 100 } }, t.operatorToken);
     expect(byCode.data?.createTier.userErrors).toEqual([{ code: 'ALREADY_EXISTS', field: ['input', 'code'], message: `Tier ${base} already exists.` }]);
     expect(await t.sql('select code from tier where code = $1 or rank = 8', [second])).toEqual([]);
+  });
+
+  it("class-validator's stock wording is replaced where it left the operator guessing: an amount of 0, an image path, an email", async () => {
+    /** The one error's field and message of a staff mutation refused at the input edge. */
+    const refusal = (res: { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) =>
+      res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }));
+    const adjust = await t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency: 'EUR', amount: 0, reason: 'typo', idempotencyKey: unique('adj') } }, t.operatorToken);
+    const offer = await t.gql(CreateOfferDocument, { input: { name: 'Tea', imageUrl: 'offers/tea.png', benefit: { kind: 'FREE_ITEM', freeSku: 'TEA' } } }, t.operatorToken);
+    const email = await t.gql(UpsertCustomerDocument, { input: { externalId: unique('cust'), email: 'dave at example.com' } }, t.operatorToken);
+    expect([refusal(adjust), refusal(offer), refusal(email)]).toEqual([
+      [{ code: 'BAD_USER_INPUT', field: ['input', 'amount'], message: 'amount must not be 0: a positive amount credits, a negative one debits' }],
+      [{ code: 'BAD_USER_INPUT', field: ['input', 'imageUrl'], message: 'imageUrl must be an absolute URL with its scheme, such as https://example.com/offer.png' }],
+      [{ code: 'BAD_USER_INPUT', field: ['input', 'email'], message: 'email must be an email address such as name@example.com' }],
+    ]);
   });
 });
