@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/seed.js';
 import { seriousViolations } from '../support/browser.js';
+import type { InPage } from '../support/web-pages.js';
 import type { TestGateway } from '../support/gateway.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
@@ -10,9 +11,11 @@ import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
  * Wallet in the console, and the Webhooks page before any endpoint was registered were each a row
  * of column headers and nothing under them: read as a page still loading or broken, and the
  * Webhooks page said nowhere how an endpoint gets there (the console registers none). The Rules
- * page showed the demo's point value as "0.010000 EUR" where the operator set "0.01".
+ * page showed the demo's point value as "0.010000 EUR" where the operator set "0.01". An operator
+ * debiting a customer more than the balance was told "You do not have enough points for this.", and
+ * one typing 99999999999 points got the API's raw coercion text.
  */
-describe('empty lists say so, and how they fill (newcomer-24)', () => {
+describe('empty lists say so, a staff debit is told as such, a number past Int is stopped (newcomer-24)', () => {
   let web: WebGateway;
   let t: TestGateway;
 
@@ -73,5 +76,28 @@ describe('empty lists say so, and how they fill (newcomer-24)', () => {
     await currencies.getByRole('row').filter({ hasText: 'BEANS' }).waitFor();
     expect(await currencies.getByRole('row').filter({ hasText: 'BEANS' }).getByRole('cell').nth(1).innerText()).toBe('0.01 EUR');
     expect(await page.getByTestId('table-empty').count()).toBe(0);
+  }, 60_000);
+
+  test("an operator's debit past the balance names the shortfall, not \"You\"; a number past Int is stopped by the form", async () => {
+    const page = await web.consoleAsOperator('Customers');
+    await page.getByLabel(/Customer id/).fill(DEMO.customers.carol);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('heading', { name: 'Carol Nguyen' }).waitFor();
+    const form = page.getByRole('region', { name: 'Adjust points' });
+    await form.getByLabel('Points (negative to debit)').fill('-5');
+    await form.getByLabel(/Reason/).fill('newcomer-24 debit');
+    await form.getByRole('button', { name: 'Adjust points' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const debit = await alert.innerText();
+    await form.getByLabel('Points (negative to debit)').fill('99999999999');
+    await form.getByRole('button', { name: 'Adjust points' }).click();
+    const overflow = await form.getByLabel('Points (negative to debit)').evaluate((input) => (input as InPage).validity.rangeOverflow as boolean);
+    expect({ debit, overflow, alerts: await page.getByRole('alert').allInnerTexts() }).toEqual({
+      debit: 'The balance is too low for this. Not enough BEANS points for this: 5 more needed.',
+      overflow: true,
+      // the form was not sent: the debit's alert is still the only one
+      alerts: ['The balance is too low for this. Not enough BEANS points for this: 5 more needed.'],
+    });
   }, 60_000);
 });
