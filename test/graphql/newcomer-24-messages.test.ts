@@ -1,11 +1,8 @@
-import { manifestFromDocument } from '../../src/persisted/manifest.js';
-import { contractDocument } from '../support/contract.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, createTier, simpleShop, unique } from '../support/program.js';
+import { contractTill, partnerOperationId } from '../support/till.js';
+import { createTier, unique } from '../support/program.js';
 import { AdjustPointsDocument, CreateOfferDocument, CreateTierDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 
-const partnerManifest = manifestFromDocument(contractDocument('partner'));
-const SUBMIT = partnerManifest.operations.find((op) => op.name === 'SubmitTransaction')!.id;
+const SUBMIT = partnerOperationId('SubmitTransaction');
 
 /**
  * newcomer-24: what a POS integrator and an operator were told for inputs the README's examples
@@ -15,31 +12,21 @@ const SUBMIT = partnerManifest.operations.find((op) => op.name === 'SubmitTransa
  * tier nor that ranks are counted across currencies.
  */
 describe('bad input says what is wrong with it (newcomer-24)', () => {
-  let t: TestGateway;
-  let apiKey: string;
-  let customer: Awaited<ReturnType<typeof createCustomer>>;
-  beforeAll(async () => {
-    t = await startTestGateway();
-    const { currency } = await simpleShop(t);
-    customer = await createCustomer(t, currency, 0);
-    ({ apiKey } = await createPartner(t, ['transactions:write']));
-    await t.register({ apiKey }, partnerManifest);
-  });
-  afterAll(() => t.close());
+  const till = contractTill(['transactions:write']);
 
   /** The README's sale by id, with `unitPrice` as given; the answer's status, errors (code, field, message) and whether a sale was written. */
   async function sale(unitPrice: unknown) {
     const externalId = unique('till');
-    const res = await fetch(t.url, {
+    const res = await fetch(till.t.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      headers: { 'content-type': 'application/json', 'x-api-key': till.apiKey },
       body: JSON.stringify({
         extensions: { persistedQuery: { version: 1, sha256Hash: SUBMIT } },
         variables: {
           input: {
             externalId,
-            customerExternalId: customer.externalId,
-            occurredAt: new Date(t.clock.now()).toISOString(),
+            customerExternalId: till.customer.externalId,
+            occurredAt: new Date(till.t.clock.now()).toISOString(),
             currency: 'EUR',
             lines: [{ sku: 'LATTE', quantity: 1, unitPrice }],
           },
@@ -47,7 +34,7 @@ describe('bad input says what is wrong with it (newcomer-24)', () => {
       }),
     });
     const body = (await res.json()) as { errors?: { message: string; extensions: { code: string; field?: string[] } }[] };
-    const written = await t.sql('select 1 from sales_transaction where external_id = $1', [externalId]);
+    const written = await till.t.sql('select 1 from sales_transaction where external_id = $1', [externalId]);
     return { status: res.status, errors: body.errors?.map((e) => ({ code: e.extensions.code, field: e.extensions.field, message: e.message })), written: written.length };
   }
 
@@ -86,11 +73,11 @@ describe('bad input says what is wrong with it (newcomer-24)', () => {
 
   it("a tier whose rank or code another tier holds is refused naming that tier, and nothing is written", async () => {
     const currency = unique('T').toUpperCase().replace(/-/g, '_').slice(0, 20);
-    await t.gql(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`, { input: { code: currency, name: currency, pointValue: '0.01', moneyCurrency: 'EUR' } }, t.operatorToken);
+    await till.t.gql(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`, { input: { code: currency, name: currency, pointValue: '0.01', moneyCurrency: 'EUR' } }, till.t.operatorToken);
     const base = unique('BASE').toUpperCase().replace(/-/g, '_').slice(0, 20);
-    await createTier(t, { currency, code: base, rank: 7, threshold: 0 });
+    await createTier(till.t, { currency, code: base, rank: 7, threshold: 0 });
     const second = unique('SECOND').toUpperCase().replace(/-/g, '_').slice(0, 20);
-    const byRank = await t.gql(CreateTierDocument, { input: { currency, code: second, name: 'Second', rank: 7, threshold: 100 } }, t.operatorToken);
+    const byRank = await till.t.gql(CreateTierDocument, { input: { currency, code: second, name: 'Second', rank: 7, threshold: 100 } }, till.t.operatorToken);
     expect(byRank.data?.createTier).toEqual({
       tier: null,
       userErrors: [
@@ -101,18 +88,18 @@ describe('bad input says what is wrong with it (newcomer-24)', () => {
         },
       ],
     });
-    const byCode = await t.gql(CreateTierDocument, { input: { currency, code: base, name: 'Again', rank: 8, threshold: 100 } }, t.operatorToken);
+    const byCode = await till.t.gql(CreateTierDocument, { input: { currency, code: base, name: 'Again', rank: 8, threshold: 100 } }, till.t.operatorToken);
     expect(byCode.data?.createTier.userErrors).toEqual([{ code: 'ALREADY_EXISTS', field: ['input', 'code'], message: `Tier ${base} already exists.` }]);
-    expect(await t.sql('select code from tier where code = $1 or rank = 8', [second])).toEqual([]);
+    expect(await till.t.sql('select code from tier where code = $1 or rank = 8', [second])).toEqual([]);
   });
 
   it("class-validator's stock wording is replaced where it left the operator guessing: an amount of 0, an image path, an email", async () => {
     /** The one error's field and message of a staff mutation refused at the input edge. */
     const refusal = (res: { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) =>
       res.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }));
-    const adjust = await t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency: 'EUR', amount: 0, reason: 'typo', idempotencyKey: unique('adj') } }, t.operatorToken);
-    const offer = await t.gql(CreateOfferDocument, { input: { name: 'Tea', imageUrl: 'offers/tea.png', benefit: { kind: 'FREE_ITEM', freeSku: 'TEA' } } }, t.operatorToken);
-    const email = await t.gql(UpsertCustomerDocument, { input: { externalId: unique('cust'), email: 'dave at example.com' } }, t.operatorToken);
+    const adjust = await till.t.gql(AdjustPointsDocument, { input: { customerExternalId: till.customer.externalId, currency: 'EUR', amount: 0, reason: 'typo', idempotencyKey: unique('adj') } }, till.t.operatorToken);
+    const offer = await till.t.gql(CreateOfferDocument, { input: { name: 'Tea', imageUrl: 'offers/tea.png', benefit: { kind: 'FREE_ITEM', freeSku: 'TEA' } } }, till.t.operatorToken);
+    const email = await till.t.gql(UpsertCustomerDocument, { input: { externalId: unique('cust'), email: 'dave at example.com' } }, till.t.operatorToken);
     expect([refusal(adjust), refusal(offer), refusal(email)]).toEqual([
       [{ code: 'BAD_USER_INPUT', field: ['input', 'amount'], message: 'amount must not be 0: a positive amount credits, a negative one debits' }],
       [{ code: 'BAD_USER_INPUT', field: ['input', 'imageUrl'], message: 'imageUrl must be an absolute URL with its scheme, such as https://example.com/offer.png' }],

@@ -2,8 +2,7 @@ import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/seed.js';
 import { seriousViolations } from '../support/browser.js';
 import type { InPage } from '../support/web-pages.js';
-import type { TestGateway } from '../support/gateway.js';
-import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
+import { webGatewayPerBlock } from '../support/web-gateway.js';
 
 /**
  * What a newcomer saw of empty lists (newcomer-24), in a real Chromium against a started gateway
@@ -16,14 +15,7 @@ import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
  * one typing 99999999999 points got the API's raw coercion text.
  */
 describe('empty lists say so, a staff debit is told as such, a number past Int is stopped (newcomer-24)', () => {
-  let web: WebGateway;
-  let t: TestGateway;
-
-  beforeAll(async () => {
-    web = await startWebGateway({ demo: true, size: 'desktop' });
-    t = web.t;
-  });
-  afterAll(() => web?.close());
+  const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
 
   /** The text of the table labelled `label` on `page`, once it shows, and of its empty-state cell (null when it has none). */
   async function table(page: Page, label: string) {
@@ -34,8 +26,8 @@ describe('empty lists say so, a staff debit is told as such, a number past Int i
   }
 
   test("a new member's point history says nothing moved yet", async () => {
-    const page = await web.context.newPage();
-    await page.goto(`/#token=${await t.customerToken(DEMO.customers.carol)}`);
+    const page = await started.web.context.newPage();
+    await page.goto(`/#token=${await started.web.t.customerToken(DEMO.customers.carol)}`);
     await page.getByTestId('tier').waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
     await page.getByRole('heading', { level: 1, name: 'Point history' }).waitFor();
@@ -44,7 +36,7 @@ describe('empty lists say so, a staff debit is told as such, a number past Int i
   }, 60_000);
 
   test("a new customer's ledger and wallet in the console say they are empty; one with movements has no such line", async () => {
-    const page = await web.consoleAsOperator('Customers');
+    const page = await started.web.consoleAsOperator('Customers');
     const find = async (id: string) => {
       await page.getByLabel(/Customer id/).fill(id);
       await page.getByRole('button', { name: 'Find' }).click();
@@ -63,7 +55,7 @@ describe('empty lists say so, a staff debit is told as such, a number past Int i
   }, 60_000);
 
   test('the Webhooks page with no endpoint says how one is registered', async () => {
-    const page = await web.consoleAsOperator('Webhooks');
+    const page = await started.web.consoleAsOperator('Webhooks');
     expect(await table(page, 'Webhook endpoints')).toBe(
       "No endpoint is registered. An operator registers one with the API's registerWebhookEndpoint, and a partner with the webhooks:manage scope its own (README, Webhooks).",
     );
@@ -71,7 +63,7 @@ describe('empty lists say so, a staff debit is told as such, a number past Int i
   }, 60_000);
 
   test('the Rules page shows a point value as the operator set it, and its filled tables no empty line', async () => {
-    const page = await web.consoleAsOperator('Rules');
+    const page = await started.web.consoleAsOperator('Rules');
     const currencies = page.getByRole('region', { name: 'Currencies and tiers' });
     await currencies.getByRole('row').filter({ hasText: 'BEANS' }).waitFor();
     expect(await currencies.getByRole('row').filter({ hasText: 'BEANS' }).getByRole('cell').nth(1).innerText()).toBe('0.01 EUR');
@@ -79,7 +71,7 @@ describe('empty lists say so, a staff debit is told as such, a number past Int i
   }, 60_000);
 
   test("an operator's debit past the balance names the shortfall, not \"You\"; a number past Int is stopped by the form", async () => {
-    const page = await web.consoleAsOperator('Customers');
+    const page = await started.web.consoleAsOperator('Customers');
     await page.getByLabel(/Customer id/).fill(DEMO.customers.carol);
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByRole('heading', { name: 'Carol Nguyen' }).waitFor();
