@@ -51,7 +51,7 @@ export class UpsertCustomerInput {
   externalId!: string;
 
   @Field(() => String, { nullable: true })
-  @IsEmail()
+  @IsEmail({}, { message: '$property must be an email address such as name@example.com' })
   @MaxLength(320)
   email?: string | null;
 

@@ -268,11 +268,34 @@ const DECIMAL_RE = /^-?\d{1,15}(\.\d{1,6})?$/;
  * Throws TypeError (BAD_USER_INPUT) otherwise.
  */
 function parseDecimal(value: unknown): string {
-  if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-  if (typeof value !== 'string' || !DECIMAL_RE.test(value)) {
-    throw new TypeError('Decimal must be a string such as "4.50" (at most 15 digits and 6 decimals)');
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const spelt = String(value);
+    if (DECIMAL_RE.test(spelt)) return spelt;
+    throw new TypeError(`Decimal ${spelt} is a JSON number that is no exact decimal of at most 15 digits and 6 decimals: send it as a string such as "4.50"`);
   }
+  if (typeof value !== 'string') throw new TypeError(`Decimal must be a string such as "4.50", not ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`}`);
+  if (!DECIMAL_RE.test(value)) throw new TypeError(decimalProblem(value));
   return value;
+}
+
+/**
+ * Why a string is no Decimal, in words a client can act on (newcomer-24: "3,20", "1e3" and a
+ * 20-digit price were all told "Decimal must be a string such as "4.50"", though each was a string).
+ * The value is quoted (40 characters at most). Pure; `value` fails DECIMAL_RE.
+ */
+function decimalProblem(value: string): string {
+  const quoted = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  const written = 'write digits, an optional leading "-" and "." as the decimal point, such as "4.50"';
+  if (value.trim() === '') return `Decimal ${quoted} is empty: ${written}`;
+  if (value.trim() !== value) return `Decimal ${quoted} has white space around it: ${written}`;
+  if (value.includes(',')) return `Decimal ${quoted} has a ",": the decimal point is "." and there are no thousands separators, such as "1234.50"`;
+  if (/^[-+]?\d*\.?\d*[eE]/.test(value)) return `Decimal ${quoted} has an exponent: write the digits out, such as "1000" for "1e3"`;
+  const m = /^-?(\d*)(?:\.(\d*))?$/.exec(value);
+  if (!m || (m[1] === '' && m[2] === undefined)) return `Decimal ${quoted} is not a number: ${written}`;
+  const [, whole, fraction] = m;
+  if (whole === '' || fraction === '') return `Decimal ${quoted} needs a digit on each side of its point, such as "0.50" or "4"`;
+  if (whole.length > 15) return `Decimal ${quoted} has ${whole.length} digits before its point: at most 15`;
+  return `Decimal ${quoted} has ${fraction!.length} decimals: at most 6`;
 }
 
 /** An exact decimal number carried as a string, e.g. `"4.50"`: money and point values. */
@@ -287,7 +310,7 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
   },
   parseValue: parseDecimal,
   parseLiteral: (ast: ValueNode) => {
-    if (ast.kind !== Kind.STRING && ast.kind !== Kind.FLOAT && ast.kind !== Kind.INT) throw new TypeError('Decimal must be a string');
+    if (ast.kind !== Kind.STRING && ast.kind !== Kind.FLOAT && ast.kind !== Kind.INT) throw new TypeError('Decimal must be a string such as "4.50"');
     return parseDecimal(ast.value);
   },
 });

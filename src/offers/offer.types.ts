@@ -123,7 +123,7 @@ export class CreateOfferInput {
   description?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsUrl({ require_protocol: true })
+  @IsUrl({ require_protocol: true }, { message: '$property must be an absolute URL with its scheme, such as https://example.com/offer.png' })
   @MaxLength(2000)
   imageUrl?: string | null;
 
@@ -172,7 +172,7 @@ export class UpdateOfferInput {
   description?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsUrl({ require_protocol: true })
+  @IsUrl({ require_protocol: true }, { message: '$property must be an absolute URL with its scheme, such as https://example.com/offer.png' })
   @MaxLength(2000)
   imageUrl?: string | null;
 

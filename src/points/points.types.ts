@@ -137,7 +137,7 @@ export class AdjustPointsInput {
 
   @Field(() => Int, { description: 'Signed: positive credits, negative debits.' })
   @IsInt()
-  @NotEquals(0)
+  @NotEquals(0, { message: '$property must not be 0: a positive amount credits, a negative one debits' })
   @Min(-MAX_POINTS)
   @Max(MAX_POINTS)
   amount!: number;

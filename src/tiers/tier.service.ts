@@ -214,6 +214,21 @@ export async function recomputeAllTiers(em: SqlEntityManager, clock: Clock, rang
   return { moved: rows.length, lastId: last?.id == null ? null : Number(last.id) };
 }
 
+/**
+ * The refusal of a tier whose code or rank another tier has, naming that tier (newcomer-24: "A tier
+ * with this rank already exists." left an operator adding a ladder for a second currency guessing
+ * which tier held it, and that ranks are not counted per currency). Ranks and codes are unique
+ * across the program's one ladder (docs/decisions.md, "One ladder per program").
+ */
+function tierClash(clash: { code: string; rank: number; currency: string }, data: CreateTierData): Error {
+  if (clash.code === data.code) return refuse(UserErrorCode.ALREADY_EXISTS, `Tier ${clash.code} already exists (rank ${clash.rank}, ${clash.currency}).`, ['input', 'code']);
+  return refuse(
+    UserErrorCode.ALREADY_EXISTS,
+    `Rank ${clash.rank} is taken by tier ${clash.code} (${clash.currency}): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
+    ['input', 'rank'],
+  );
+}
+
 export interface CreateTierData {
   currency: string;
   code: string;
@@ -235,7 +250,7 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
     // The code is the request's key: the same request again answers the tier and changes nothing.
-    const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: 'A tier with this code already exists.' };
+    const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `Tier ${data.code} already exists.` };
     const claim = await claimIdempotencyKey(em, 'create:tier', data.code, requestFingerprint({ ...data, multiplier: data.multiplier ?? 1 }), now, exists);
     if (claim.replay) {
       noteReplay(ctx);
@@ -243,14 +258,11 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
     }
     const clash = await db(em)
       .selectFrom('Tier')
-      .select(['code', 'rank'])
+      .select(['code', 'rank', 'currency'])
       .where((eb) => eb.or([eb('code', '=', data.code), eb('rank', '=', data.rank)]))
       .limit(1)
       .executeTakeFirst();
-    if (clash) {
-      const field = clash.code === data.code ? 'code' : 'rank';
-      throw refuse(UserErrorCode.ALREADY_EXISTS, `A tier with this ${field} already exists.`, ['input', field]);
-    }
+    if (clash) throw tierClash(clash, data);
     // SQL, not the builder: the class-inferred `DB` type requires `id` on insert (it has no notion
     // of a generated key), and the answer needs `multiplier` as float8 anyway. The check above
     // cannot see a tier of the same rank created at this moment (its code is another request's
@@ -263,7 +275,10 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
           on conflict (rank) do nothing
           returning ${TIER_COLUMNS}`,
     );
-    if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, 'A tier with this rank already exists.', ['input', 'rank']);
+    if (!row) {
+      const holder = await db(em).selectFrom('Tier').select(['code', 'rank', 'currency']).where('rank', '=', data.rank).executeTakeFirst();
+      throw holder ? tierClash(holder, data) : refuse(UserErrorCode.ALREADY_EXISTS, `Rank ${data.rank} is taken by another tier.`, ['input', 'rank']);
+    }
     const { moved } = await recomputeAllTiers(em, ctx.clock);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved }, at: now });
     return row;

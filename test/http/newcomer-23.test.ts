@@ -1,10 +1,8 @@
-import { manifestFromDocument } from '../../src/persisted/manifest.js';
-import { contractDocument } from '../support/contract.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import type { TestGateway } from '../support/gateway.js';
+import { contractTill, partnerOperationId, type ContractTill } from '../support/till.js';
+import { unique } from '../support/program.js';
 
-const partnerManifest = manifestFromDocument(contractDocument('partner'));
-const SUBMIT = partnerManifest.operations.find((op) => op.name === 'SubmitTransaction')!.id;
+const SUBMIT = partnerOperationId('SubmitTransaction');
 
 /**
  * newcomer-23: a POS sending the README's sale with curl but without `-H 'content-type:
@@ -15,17 +13,13 @@ const SUBMIT = partnerManifest.operations.find((op) => op.name === 'SubmitTransa
  * every caller is told the body is read as JSON only and which type it came with, and nothing runs.
  */
 describe('a POST whose Content-Type is not JSON is refused naming the type (newcomer-23)', () => {
+  const till = contractTill(['transactions:write']);
   let t: TestGateway;
   let apiKey: string;
-  let customer: Awaited<ReturnType<typeof createCustomer>>;
-  beforeAll(async () => {
-    t = await startTestGateway();
-    const { currency } = await simpleShop(t);
-    customer = await createCustomer(t, currency, 0);
-    ({ apiKey } = await createPartner(t, ['transactions:write']));
-    await t.register({ apiKey }, partnerManifest);
+  let customer: ContractTill['customer'];
+  beforeAll(() => {
+    ({ t, apiKey, customer } = till);
   });
-  afterAll(() => t.close());
 
   /** What a client reads of the answer: status and its one error's code and message. */
   async function answer(body: string, headers: Record<string, string>, contentType: string | null) {

@@ -1,5 +1,7 @@
+import { manifestFromDocument } from '../../src/persisted/manifest.js';
+import { contractDocument } from './contract.js';
 import { gatewayPerBlock, type TestGateway } from './gateway.js';
-import { createPartner, simpleShop } from './program.js';
+import { createCustomer, createPartner, simpleShop } from './program.js';
 
 /** What `tillAtItsClock` starts: the gateway, a shop selling an offer for 10 points, and a till's API key. */
 export interface TillSetup {
@@ -42,3 +44,34 @@ export type SaleWithNotice = {
     userErrors: { code: string; field: string[]; message: string }[];
   };
 };
+
+/** The contract's partner operations as the demo POS has them registered (schema/partner-manifest.json's ids). */
+export const PARTNER_MANIFEST = manifestFromDocument(contractDocument('partner'));
+
+/** The id of the contract's partner operation `name` (`SubmitTransaction`, …), as a till sends it. */
+export const partnerOperationId = (name: string) => PARTNER_MANIFEST.operations.find((op) => op.name === name)!.id;
+
+/** What `contractTill` starts: the gateway, a customer of a shop's currency with 0 points, and the till's API key. */
+export interface ContractTill {
+  t: TestGateway;
+  customer: Awaited<ReturnType<typeof createCustomer>>;
+  apiKey: string;
+}
+
+/**
+ * For a describe block sending the contract's partner operations by id, as the README's POS does
+ * with curl (newcomer-23, newcomer-24): a gateway (`gatewayPerBlock`: jobs by hand, ledger checked
+ * after each test), `simpleShop`'s currency with a customer holding 0 points, and a partner with
+ * `scopes` whose list is the contract's partner manifest. Read the fields in the tests, after the start.
+ */
+export function contractTill(scopes: string[]): ContractTill {
+  const setup = {} as ContractTill;
+  gatewayPerBlock((t) => (setup.t = t));
+  beforeAll(async () => {
+    const { currency } = await simpleShop(setup.t);
+    setup.customer = await createCustomer(setup.t, currency, 0);
+    ({ apiKey: setup.apiKey } = await createPartner(setup.t, scopes));
+    await setup.t.register({ apiKey: setup.apiKey }, PARTNER_MANIFEST);
+  });
+  return setup;
+}

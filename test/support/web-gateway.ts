@@ -53,3 +53,16 @@ export async function startWebGateway(options: { demo: boolean; size: 'phone' | 
     },
   };
 }
+
+/**
+ * One `startWebGateway(options)` for the enclosing describe block: started before its tests, closed
+ * after the last. The returned holder's `web` is set once started (read it in the tests).
+ */
+export function webGatewayPerBlock(options: { demo: boolean; size: 'phone' | 'desktop' }): { web: WebGateway } {
+  const holder = {} as { web: WebGateway };
+  beforeAll(async () => {
+    holder.web = await startWebGateway(options);
+  });
+  afterAll(() => holder.web?.close());
+  return holder;
+}

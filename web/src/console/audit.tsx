@@ -18,6 +18,8 @@ export function AuditLog() {
         <DataTable
           label="Audit log"
           caption="Staff changes, newest first"
+          rows={page.edges.length}
+          empty="Nothing recorded yet."
           columns={[
             { label: 'When' },
             { label: 'Who' },

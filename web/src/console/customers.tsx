@@ -122,6 +122,8 @@ function Customer({ externalId }: { externalId: string }) {
       <h2>Ledger</h2>
       <DataTable
         label="Ledger"
+        rows={customer.pointHistory.edges.length}
+        empty="No points have moved for this customer yet."
         columns={[
           { label: 'When' },
           { label: 'Kind' },
@@ -157,7 +159,11 @@ function Customer({ externalId }: { externalId: string }) {
       </DataTable>
 
       <h2>Wallet</h2>
-      <DataTable label="Wallet" columns={[{ label: 'Offer' }, { label: 'Code' }, { label: 'Status' }, { label: 'Source' }, { label: 'Expires' }]}>
+      <DataTable
+        label="Wallet"
+        rows={customer.wallet.edges.length}
+        empty="This customer's wallet is empty: offers bought, claimed or awarded show here."
+        columns={[{ label: 'Offer' }, { label: 'Code' }, { label: 'Status' }, { label: 'Source' }, { label: 'Expires' }]}>
         <tbody>
           {customer.wallet.edges.map(({ node: w }) => (
             <tr key={w.id}>

@@ -25,6 +25,8 @@ export function Offers() {
       {offers ? (
         <DataTable
           label="Offers"
+          rows={offers.length}
+          empty="No offer yet: create one below."
           columns={[
             { label: 'Offer' },
             { label: 'Version', numeric: true },
@@ -132,6 +134,8 @@ export function UnpayableOffers() {
       {page ? (
         <DataTable
           label="Offers no till can apply"
+          rows={page.edges.length}
+          empty="Every offer can be applied in its money."
           caption="Edit the offer to an amount of its money (or remove the listing); replace wallet items"
           columns={[{ label: 'Held by' }, { label: 'Offer' }, { label: 'Money' }, { label: 'Why' }]}
         >

@@ -51,6 +51,8 @@ export function Partners() {
       {partners ? (
         <DataTable
           label="Partners"
+          rows={partners.length}
+          empty="No partner yet: create one below."
           columns={[
             { label: 'Partner' },
             { label: 'Key starts' },

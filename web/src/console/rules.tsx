@@ -69,7 +69,11 @@ export function Rules() {
       {!data && !error ? <Loading what="rules" /> : null}
 
       <h2>Currencies and tiers</h2>
-      <DataTable label="Currencies and tiers" columns={[{ label: 'Currency' }, { label: 'Point value' }, { label: 'Expiry' }, { label: 'Tiers' }]}>
+      <DataTable
+        label="Currencies and tiers"
+        rows={currencies.data?.currencies.length}
+        empty="No currency yet: an operator creates one with the API's createCurrency."
+        columns={[{ label: 'Currency' }, { label: 'Point value' }, { label: 'Expiry' }, { label: 'Tiers' }]}>
         <tbody>
           {currencies.data?.currencies.map((c) => (
             <tr key={c.code}>
@@ -77,7 +81,8 @@ export function Rules() {
                 {c.name} ({c.code})
               </td>
               <td>
-                {c.pointValue} {c.moneyCurrency}
+                {/* The API answers the column's scale ("0.010000"); staff set "0.01" (newcomer-24). */}
+                {c.pointValue.includes('.') ? c.pointValue.replace(/\.?0+$/, '') : c.pointValue} {c.moneyCurrency}
               </td>
               <td>{c.expiryDays ? `${c.expiryDays} days` : 'never'}</td>
               <td>
@@ -94,6 +99,8 @@ export function Rules() {
       <h2>Economy rules</h2>
       <DataTable
         label="Economy rules"
+        rows={data?.economyRules.length}
+        empty="No economy rule: sales earn no points until one is set below."
         columns={[{ label: 'Currency' }, { label: 'Points per unit', numeric: true }, { label: 'Rounding' }, { label: 'Pending' }, { label: 'Category multipliers' }, { label: 'Excluded SKUs' }]}
       >
         <tbody>
@@ -113,6 +120,8 @@ export function Rules() {
       <h2>Campaigns</h2>
       <DataTable
         label="Campaigns"
+        rows={data?.campaigns.length}
+        empty="No campaign: create one below."
         columns={[
           { label: 'Campaign' },
           // UTC days, as the form sets them ("Starts (UTC)", "Last day (UTC)"): the dates said no zone (newcomer-22).
@@ -140,6 +149,8 @@ export function Rules() {
       <h2>Activity rules</h2>
       <DataTable
         label="Activity rules"
+        rows={data?.activityRules.length}
+        empty="No activity rule: reported activities earn nothing until one is set below."
         columns={[
           { label: 'Activity' },
           { label: 'Points', numeric: true },
@@ -164,7 +175,11 @@ export function Rules() {
       </DataTable>
 
       <h2>Gift lists</h2>
-      <DataTable label="Gift lists" columns={[{ label: 'List' }, { label: 'Threshold', numeric: true }, { label: 'Claims' }, { label: 'Options' }]}>
+      <DataTable
+        label="Gift lists"
+        rows={data?.giftLists.length}
+        empty="No gift list: create one below."
+        columns={[{ label: 'List' }, { label: 'Threshold', numeric: true }, { label: 'Claims' }, { label: 'Options' }]}>
         <tbody>
           {data?.giftLists.map((g) => (
             <tr key={g.id}>

@@ -216,12 +216,20 @@ export function ActionForm({
 }
 
 /** A labelled input (ids derived from the form's name). */
+/** GraphQL Int's range (32-bit signed): what every whole-number input of the API takes at most. */
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+
 export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string }) {
   const id = `f-${name}`;
+  // A number field holds a GraphQL Int unless it says narrower: past it the API's refusal was the
+  // raw coercion text ("Variable "$input" got invalid value 99999999999 at "input.amount"; Int
+  // cannot represent non 32-bit signed integer value"), now the browser's own range message (newcomer-24).
+  const intRange = type === 'number' ? { min: INT_MIN, max: String(INT_MAX) } : {};
   return (
     <div>
       <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} type={type} required={required} defaultValue={defaultValue} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+      <input id={id} name={name} type={type} required={required} defaultValue={defaultValue} aria-describedby={hint ? `${id}-hint` : undefined} {...intRange} {...rest} />
       {hint ? (
         <p id={`${id}-hint`} className="muted">
           {hint}

@@ -58,6 +58,8 @@ export function Stores() {
           </p>
           <DataTable
             label="Listings"
+            rows={s.listings.edges.length}
+            empty="Nothing is listed in this store: add a listing below."
             caption={`Listings of ${s.name}`}
             columns={[
               { label: 'Offer' },

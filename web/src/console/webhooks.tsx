@@ -182,6 +182,8 @@ export function Webhooks() {
       {endpoints.data ? (
         <DataTable
           label="Webhook endpoints"
+          rows={endpoints.data.webhookEndpoints.edges.length}
+          empty="No endpoint is registered. An operator registers one with the API's registerWebhookEndpoint, and a partner with the webhooks:manage scope its own (README, Webhooks)."
           caption="Endpoints, newest first. Failing: a delivery to it failed every attempt (at least about 29 hours of retries) and none has been delivered since."
           columns={[{ label: 'URL' }, { label: 'Partner' }, { label: 'Events' }, { label: 'Registered' }, { label: 'State' }, { label: 'Change' }]}
         >
@@ -236,6 +238,8 @@ export function Webhooks() {
       {failed.data && failed.data.webhookDeliveries.edges.length > 0 ? (
         <DataTable
           label="Failed deliveries"
+          rows={failed.data.webhookDeliveries.edges.length}
+          empty="No delivery has failed."
           caption="Deliveries that failed every attempt, newest first, kept for the event retention. A removed endpoint's are not sent again."
           columns={[{ label: 'Message' }, { label: 'Event' }, { label: 'Endpoint' }, { label: 'Attempts' }, { label: 'Last error' }, { label: 'Failed' }, { label: 'Send again' }]}
         >

@@ -19,6 +19,8 @@ export function History() {
         <DataTable
           label="Point history"
           caption="Point movements, newest first"
+          rows={page.edges.length}
+          empty="No points yet: what you earn at the till and spend on rewards is listed here."
           columns={[
             { label: 'When' },
             { label: 'What' },

@@ -40,7 +40,9 @@ export const ERROR_MESSAGES: Record<string, string> = {
   // The browser says it is offline (api.ts `OfflineError`): the screen reads again once it is back
   OFFLINE: 'You are offline. This reads again by itself once your connection is back.',
   // userErrors
-  INSUFFICIENT_POINTS: 'You do not have enough points for this.',
+  // Neutral, and followed by the gateway's count ("Not enough BEANS points for this: 5 more needed."):
+  // staff debiting a customer in the console were told "You do not have enough points" (newcomer-24).
+  INSUFFICIENT_POINTS: 'The balance is too low for this.',
   OUT_OF_STOCK: 'This is sold out.',
   LIMIT_REACHED: 'The limit for this has been reached.',
   NOT_ELIGIBLE: 'This is not available to this member.',
@@ -58,7 +60,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
 };
 
 /** Codes whose server message names the input at fault: shown after the sentence above. */
-const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED']);
+const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED', 'INSUFFICIENT_POINTS']);
 
 export interface ApiProblem {
   code: string;

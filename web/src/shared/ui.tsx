@@ -57,8 +57,26 @@ export interface Column {
 /**
  * A table in a labelled, keyboard-scrollable region (narrow screens scroll it sideways), with a
  * caption for screen readers when given and one header row of `columns`; `children` is its `<tbody>`.
+ * `rows` is how many rows `children` holds (undefined while its data loads); with none, one row
+ * spanning the columns says `empty`: what the list is empty of and how it fills. Required of every
+ * table, as a table of bare headers read as broken or still loading (newcomer-24: a new member's
+ * history, a customer's ledger and wallet, the webhook endpoints before any was registered).
  */
-export function DataTable({ label, caption, columns, children }: { label: string; caption?: ReactNode; columns: readonly Column[]; children: ReactNode }) {
+export function DataTable({
+  label,
+  caption,
+  columns,
+  rows,
+  empty,
+  children,
+}: {
+  label: string;
+  caption?: ReactNode;
+  columns: readonly Column[];
+  rows: number | undefined;
+  empty: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <div className="table-wrap" tabIndex={0} role="region" aria-label={label}>
       <table>
@@ -73,6 +91,15 @@ export function DataTable({ label, caption, columns, children }: { label: string
           </tr>
         </thead>
         {children}
+        {rows === 0 ? (
+          <tbody>
+            <tr>
+              <td colSpan={columns.length} className="empty" data-testid="table-empty">
+                {empty}
+              </td>
+            </tr>
+          </tbody>
+        ) : null}
       </table>
     </div>
   );
