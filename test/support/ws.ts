@@ -8,6 +8,12 @@ export interface TestSocket {
   client: Client;
   /** Resolves with the close code and reason once the socket closes. */
   closed: Promise<{ code: number; reason: string }>;
+  /**
+   * Resolves once the gateway has acknowledged the connection (graphql-ws `connection_ack`), so a
+   * subscription sent on it is on an open socket; rejects if the socket closes first. A test that
+   * slept "long enough" for that instead raced a loaded machine (flakes-24).
+   */
+  connected: Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -15,6 +21,12 @@ export interface TestSocket {
 export function openSocket(url: string, params: Record<string, unknown> | string | undefined): TestSocket {
   let onClosed!: (c: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
+  let onConnected!: () => void;
+  const connected = new Promise<void>((resolve, reject) => {
+    onConnected = resolve;
+    void closed.then((c) => reject(new Error(`the socket closed (${c.code} ${c.reason}) before it was acknowledged`)));
+  });
+  connected.catch(() => undefined); // a test that does not wait for it is not failed by it
   const client = createClient({
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -22,10 +34,10 @@ export function openSocket(url: string, params: Record<string, unknown> | string
     retryAttempts: 0,
     lazy: false,
     onNonLazyError: () => undefined,
-    on: { closed: (event) => onClosed({ code: (event as CloseEvent).code, reason: String((event as CloseEvent).reason) }) },
+    on: { connected: () => onConnected(), closed: (event) => onClosed({ code: (event as CloseEvent).code, reason: String((event as CloseEvent).reason) }) },
   });
   client.on('error', () => undefined);
-  return { client, closed, dispose: async () => client.dispose() };
+  return { client, closed, connected, dispose: async () => client.dispose() };
 }
 
 /** Every result a subscription sends, collected; `until(n)` waits for the n-th. */

@@ -24,6 +24,14 @@ import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
  * - the console's campaign dates and analytics days are UTC days, and said no zone (its forms say
  *   "Starts (UTC)").
  */
+/**
+ * How long a screen of the member app may take to show what was committed before it was opened, on
+ * a loaded machine (ms): one given-up resume-point read and its retry (POINT_ANSWER_WITHIN_MS 10 s +
+ * RETRY_BASE_MS 1 s, web/src/member/shell.tsx and web/src/shared/backoff.ts), then one given-up
+ * query attempt (QUERY_ANSWER_WITHIN_MS 20 s, web/src/shared/api.ts), and a margin.
+ */
+const APP_RETRY_WAIT_MS = 45_000;
+
 describe('the member app and console for a newcomer (newcomer-22)', () => {
   let web: WebGateway;
   let t: TestGateway;
@@ -65,7 +73,12 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
       await page.goto(`/#token=${token}`);
       await nav(page, 'History');
       const firstRow = page.getByRole('row').nth(1);
-      await firstRow.getByRole('cell', { name: '+5 BEANS' }).waitFor();
+      // The history shows once the shell has read the member's resume point (live-21), and a read
+      // the gateway leaves unanswered is given up after POINT_ANSWER_WITHIN_MS (10 s) and sent again
+      // after up to RETRY_BASE_MS (1 s); the history's own read may wait QUERY_ANSWER_WITHIN_MS
+      // (20 s) before it is sent again. Playwright's default 30 s was shorter than that one retry
+      // on a loaded CI machine (flakes-24); the app's bounds plus a margin are not.
+      await firstRow.getByRole('cell', { name: '+5 BEANS' }).waitFor({ timeout: APP_RETRY_WAIT_MS });
       const when = (await firstRow.getByRole('cell').first().innerText()).trim();
       await nav(page, 'Rewards');
       const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: store.name }) });

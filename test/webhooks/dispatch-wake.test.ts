@@ -45,6 +45,19 @@ const dispatchRuns = async (t: TestGateway) => Number((await t.sql<{ n: string }
 const dispatchesDone = async (t: TestGateway) =>
   Number((await t.sql<{ n: string }>(`select count(*) as n from job where kind = 'webhooks.dispatch' and status <> 'DONE'`))[0].n) === 0;
 
+/**
+ * Every dispatch job enqueued so far has run, and `t`'s dispatcher holds no wake-up it has not
+ * served (none waiting for the next slot, no tick in flight): no run is to come without another
+ * wake-up. Job rows alone did not tell: a wake-up whose tick waited for the next slot (or whose
+ * tick's statement was slow on a loaded machine) enqueued its run after they were all DONE, and
+ * that run read what was written next (flakes-24). Read from the dispatcher's private state, as
+ * `allAsleep` reads the runner's: nothing public tells.
+ */
+const dispatcherQuiet = async (t: TestGateway) => {
+  const woken = t.jobs.dispatcher['woken'];
+  return woken !== undefined && woken.wakes === woken.served && !woken.inFlight && woken.boundary === undefined && (await dispatchesDone(t));
+};
+
 /** Lets sessions open on `t`'s database, or not (superusers' too), from the run's admin connection. */
 async function allowConnections(t: TestGateway, allowed: boolean): Promise<void> {
   const admin = new pg.Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
@@ -169,10 +182,16 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
      */
     const lostWakeUp = async () => {
       const { currency, receiver, customer } = await program(t, receivers);
+      // The set-up's own writes (on this instance) woke its dispatcher: their runs are over before
+      // the event, or one of them, claimed late, could send it while the other instance's NOTIFY
+      // was still on its way; that wake-up then came after the check below, and its run, after
+      // the cut, sent the second event (flakes-24: 2 requests where 1 was due).
+      await eventually(() => dispatcherQuiet(t));
       // the other instance's pool and this one's have their connections open: they serve on through what follows
       await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5);
+      // only its NOTIFY can start the run that sends it: once sent, that wake-up has come
       await eventually(async () => receiver.requests.length >= 1);
-      await eventually(() => dispatchesDone(t));
+      await eventually(() => dispatcherQuiet(t));
       await allowConnections(t, false);
       await cutListener(t);
       await adjustAt(other.url, t.operatorToken, customer.externalId, currency, 5);
