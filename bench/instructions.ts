@@ -228,7 +228,9 @@ async function main(): Promise<void> {
     postgres = await startEmbeddedPostgres(tempDir);
     // The event relay's outbox poll (every 25 ms by default) is not on the page's path, and under
     // valgrind's ~50× slowdown it would be most of what the idle rate subtracts: once a minute.
-    const db = await seedPageDatabase(postgres, { EVENT_POLL_MS: '60000' });
+    // Connects too: under valgrind a new pool connection's SCRAM exchange takes ~50× its time, and on a
+    // loaded machine it passed the 5 s DB_ACQUIRE_TIMEOUT_MS (a warm-up's requests answered 503).
+    const db = await seedPageDatabase(postgres, { EVENT_POLL_MS: '60000', DB_ACQUIRE_TIMEOUT_MS: '120000' });
     const { env, headers, pageBody: body } = db;
 
     const started = await Promise.all(

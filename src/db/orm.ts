@@ -14,12 +14,15 @@ import { TCP_KEEPALIVE } from './keepalive.js';
 import { watchOutboxCommits } from './outbox-commits.js';
 import { prepareParameterisedStatements } from './prepared.js';
 import { watchStatements } from './statement-watch.js';
+import { installTextArrayParser } from './text-arrays.js';
 import { onlyReads, plainRead } from './reads.js';
 import { connectionLost, markTransactionNotBegun, statementUnanswered, type StatementPlace } from './unavailable.js';
 
 // Points and ids are bigint columns; every value the program handles fits a JS number exactly,
 // so read int8 as a number rather than a string.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+// text[] and varchar[] by a parser that slices each element once (the same values as pg's).
+installTextArrayParser();
 
 export interface OrmOptions {
   url: string;
