@@ -7,12 +7,12 @@ const pgArrayParser = createRequire(import.meta.url)('pg-types/lib/arrayParser.j
 const pgOwn = (text: string) => pgArrayParser.create(text).parse();
 
 /**
- * `text[]` and `varchar[]` columns are read by the gateway's own parser (src/db/text-arrays.ts,
- * page-24), no longer by pg's character-at-a-time one. These hold it to what PostgreSQL sent: arrays
+ * `text[]` and `varchar[]` columns are read by postgres-array 3 (src/db/text-arrays.ts, page-24),
+ * no longer by pg's character-at-a-time one. These hold it to what PostgreSQL sent: arrays
  * of strings full of what array_out quotes and escapes (quotes, backslashes, braces, commas, white
  * space, the word NULL, empty strings) and real nulls, written by PostgreSQL and read back on the
  * gateway's connections, equal to the array sent and to pg's own parser's reading of the same
- * text; the forms it leaves to pg's parser (two dimensions, explicit bounds) read as pg reads them.
+ * text; two dimensions and explicit bounds read as pg reads them.
  */
 describe('text arrays read as PostgreSQL wrote them', () => {
   let t: TestGateway;
