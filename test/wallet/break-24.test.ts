@@ -1,7 +1,8 @@
-import { LockOfferDocument } from '../generated/graphql.js';
+import { Migration20261203120000 } from '../../migrations/Migration20261203120000.js';
+import { LockOfferDocument, ReleaseOfferDocument } from '../generated/graphql.js';
 import { dataOf, ok } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
-import { boughtOffer as buyShopOffer, eventually, unique } from '../support/program.js';
+import { boughtOffer as buyShopOffer, createPartner, eventually, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
 import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
@@ -15,7 +16,7 @@ const MINUTE = 60 * SECOND;
  * moved). The other transaction is held after its write, before its commit, so the till's
  * request provably waits on the row.
  */
-describe("a basket's last lock read by a till that waited for the row (break-24)", () => {
+describe("till-24's record of each basket's last lock, under races and through its migration (break-24)", () => {
   const at = tillAtItsClock();
   const boughtOffer = () => buyShopOffer(at.t, at.shop);
   const lock = (code: string, lockId: string, ttlSeconds: number) => at.t.gql(LockOfferDocument, { code, lockId, ttlSeconds }, { apiKey: at.till.apiKey });
@@ -73,5 +74,106 @@ describe("a basket's last lock read by a till that waited for the row (break-24)
         },
       ],
     });
+  });
+
+  it("many baskets of two partners locking, releasing and letting locks run out on the same codes while the sweep runs: every basket is told how its own last lock ended", async () => {
+    const other = await createPartner(at.t, ['offers:redeem', 'transactions:write', 'transactions:read']);
+    const tills = [at.till.apiKey, other.apiKey];
+    const baskets = [0, 1, 2, 3, 4, 5].map((i) => ({ apiKey: tills[i % 2], lockId: `basket-${i % 3}` }));
+    const offers = [await boughtOffer(), await boughtOffer(), await boughtOffer(), await boughtOffer()];
+    type Last = { kind: 'released'; at: Date } | { kind: 'ranOut'; at: string } | null;
+    const last = offers.map(() => baskets.map((): Last => null));
+    for (let round = 0; round < 5; round++) {
+      const [, ...perOffer] = await Promise.all([
+        at.t.runScheduled(),
+        ...offers.map(async (o, oi) => {
+          const answers = await Promise.all(baskets.map((b) => at.t.gql(LockOfferDocument, { code: o.code, lockId: b.lockId, ttlSeconds: 10 }, { apiKey: b.apiKey })));
+          const won = answers.map((a) => dataOf(a).lockOffer.issuedOffer);
+          expect(won.filter(Boolean).length).toBe(1);
+          const winner = won.findIndex(Boolean);
+          // Each basket that lost is told of its own lock that ran out, and when; the others only that another basket holds it.
+          expect(answers.map((a) => dataOf(a).lockOffer.userErrors.map((e) => e.message))).toEqual(
+            baskets.map((b, bi) => {
+              if (bi === winner) return [];
+              const l = last[oi][bi];
+              return [l?.kind === 'ranOut' ? `The lock of basket ${JSON.stringify(b.lockId)} on this offer code ran out at ${new Date(l.at).toISOString()}. Another basket holds this offer now.` : 'Another basket holds this offer.'];
+            }),
+          );
+          if ((round + oi) % 2 === 0) {
+            const b = baskets[winner];
+            expect(dataOf(await at.t.gql(ReleaseOfferDocument, { code: o.code, lockId: b.lockId }, { apiKey: b.apiKey })).releaseOffer.userErrors).toEqual([]);
+            last[oi][winner] = { kind: 'released', at: at.t.clock.now() };
+          } else last[oi][winner] = { kind: 'ranOut', at: won[winner]!.lockExpiresAt! };
+          return winner;
+        }),
+      ]);
+      expect(perOffer.length).toBe(offers.length);
+      at.t.clock.advance(15 * SECOND);
+    }
+    await at.t.runScheduled();
+    const told = await Promise.all(
+      offers.flatMap((o) => baskets.map(async (b) => dataOf(await at.t.gql(ReleaseOfferDocument, { code: o.code, lockId: b.lockId }, { apiKey: b.apiKey })).releaseOffer.userErrors.map((e) => e.message))),
+    );
+    const expected = offers.flatMap((_, oi) =>
+      baskets.map((b, bi) => {
+        const l = last[oi][bi];
+        if (l === null) return ['This basket holds no lock on this offer.'];
+        if (l.kind === 'released') return [`Basket ${JSON.stringify(b.lockId)} already released its lock on this offer code at ${l.at.toISOString()}: there is no lock left to release.`];
+        return [`The lock of basket ${JSON.stringify(b.lockId)} on this offer code ran out at ${new Date(l.at).toISOString()}. There is no lock left to release.`];
+      }),
+    );
+    expect(told).toEqual(expected);
+  });
+
+  it("the lock-end table's migration, taken down and up again on a database with locks, copies in every code's recorded last lock, and the trigger keeps the next ones", async () => {
+    const release = (code: string, lockId: string) => at.t.gql(ReleaseOfferDocument, { code, lockId }, { apiKey: at.till.apiKey });
+    const [taken, takenOver, relocked] = [await boughtOffer(), await boughtOffer(), await boughtOffer()];
+    const ranOut = ok(await lock(taken.code, 'basket-a', 10)).lockOffer.issuedOffer!;
+    const takenOverLock = ok(await lock(takenOver.code, 'basket-c', 10)).lockOffer.issuedOffer!;
+    await lock(relocked.code, 'basket-d', 60);
+    expect(dataOf(await release(relocked.code, 'basket-d')).releaseOffer.userErrors).toEqual([]);
+    at.t.clock.advance(30 * SECOND);
+    // Basket c's run-out lock is recorded by basket g's lock (whose own runs out before the end).
+    await lock(takenOver.code, 'basket-g', 10);
+    await lock(taken.code, 'basket-b', 60);
+    const releasedAt = at.t.clock.now();
+    expect(dataOf(await release(taken.code, 'basket-b')).releaseOffer.userErrors).toEqual([]);
+    await lock(relocked.code, 'basket-d', 60);
+    const ids = [taken.dbId, takenOver.dbId, relocked.dbId];
+    const rows = () =>
+      at.t.sql<{ id: number; lockId: string; endedAt: Date; ranOut: boolean }>(
+        `select issued_offer_id::int as id, lock_id as "lockId", ended_at as "endedAt", ran_out as "ranOut" from issued_offer_lock_end where issued_offer_id = any($1) order by 1, 2`,
+        [ids],
+      );
+    expect(await rows()).toEqual([
+      { id: taken.dbId, lockId: 'basket-a', endedAt: new Date(ranOut.lockExpiresAt!), ranOut: true },
+      { id: taken.dbId, lockId: 'basket-b', endedAt: releasedAt, ranOut: false },
+      { id: takenOver.dbId, lockId: 'basket-c', endedAt: new Date(takenOverLock.lockExpiresAt!), ranOut: true },
+    ]);
+    const statements = (part: 'up' | 'down') => {
+      const sent: string[] = [];
+      const migration = Object.assign(Object.create(Migration20261203120000.prototype) as Migration20261203120000, { addSql: (s: string) => void sent.push(s) });
+      void migration[part]();
+      return sent;
+    };
+    for (const s of statements('down')) await at.t.sql(s);
+    expect((await at.t.sql<{ table: string | null }>(`select to_regclass('issued_offer_lock_end')::text as table`))[0].table).toBeNull();
+    for (const s of statements('up')) await at.t.sql(s);
+    // Each code's recorded last lock is copied in (basket a's, before basket b's, was never stored before the table).
+    expect(await rows()).toEqual([
+      { id: taken.dbId, lockId: 'basket-b', endedAt: releasedAt, ranOut: false },
+      { id: takenOver.dbId, lockId: 'basket-c', endedAt: new Date(takenOverLock.lockExpiresAt!), ranOut: true },
+    ]);
+    expect(dataOf(await release(takenOver.code, 'basket-c')).releaseOffer.userErrors.map((e) => e.message)).toEqual([
+      `The lock of basket "basket-c" on this offer code ran out at ${new Date(takenOverLock.lockExpiresAt!).toISOString()}. There is no lock left to release.`,
+    ]);
+    // The trigger keeps what comes next: basket e's lock runs out and basket f takes the code over.
+    at.t.clock.advance(30 * SECOND);
+    const next = ok(await lock(takenOver.code, 'basket-e', 10)).lockOffer.issuedOffer!;
+    at.t.clock.advance(30 * SECOND);
+    await lock(takenOver.code, 'basket-f', 60);
+    expect(dataOf(await release(takenOver.code, 'basket-e')).releaseOffer.userErrors.map((e) => e.message)).toEqual([
+      `The lock of basket "basket-e" on this offer code ran out at ${new Date(next.lockExpiresAt!).toISOString()}. There is no lock left to release.`,
+    ]);
   });
 });
