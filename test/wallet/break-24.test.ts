@@ -1,5 +1,6 @@
 import { Migration20261203120000 } from '../../migrations/Migration20261203120000.js';
 import { LockOfferDocument, ReleaseOfferDocument } from '../generated/graphql.js';
+import { toGlobalId } from '../../src/graphql/ids.js';
 import { dataOf, ok } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
 import { boughtOffer as buyShopOffer, createPartner, eventually, unique } from '../support/program.js';
@@ -8,15 +9,18 @@ import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../suppor
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
 
 /**
  * break-24: till-24's record of each basket's last lock (issued_offer_lock_end, written by a
  * trigger) read by a till's request that waited for the offer's row while another transaction
- * wrote that record, on the real stack (HTTP with partner keys, embedded PostgreSQL, the clock
- * moved). The other transaction is held after its write, before its commit, so the till's
- * request provably waits on the row.
+ * wrote that record (held after its write, before its commit, so the till's request provably
+ * waits on the row; and many baskets of two partners at once), the table's migration taken down
+ * and up on a database with locks, and a staff replacement sent with the return of the late sale
+ * that used the offer: on the real stack (HTTP with partner keys, embedded PostgreSQL, the clock
+ * moved). The ledger's invariants are checked after each.
  */
-describe("till-24's record of each basket's last lock, under races and through its migration (break-24)", () => {
+describe("till-24 under races: each basket's last lock, its migration, a replacement against a late sale's return (break-24)", () => {
   const at = tillAtItsClock();
   const boughtOffer = () => buyShopOffer(at.t, at.shop);
   const lock = (code: string, lockId: string, ttlSeconds: number) => at.t.gql(LockOfferDocument, { code, lockId, ttlSeconds }, { apiKey: at.till.apiKey });
@@ -123,6 +127,63 @@ describe("till-24's record of each basket's last lock, under races and through i
       }),
     );
     expect(told).toEqual(expected);
+  });
+
+  it("a staff replacement sent with the return of the late sale that used the offer: replaced only when the return went first, never while the sale stands", async () => {
+    const offers = [];
+    for (let i = 0; i < 6; i++) offers.push(await boughtOffer());
+    const end = Math.max(...offers.map((o) => new Date(o.expiresAt!).getTime()));
+    at.t.clock.advance(end + HOUR - at.t.clock.now().getTime());
+    const sales = [];
+    for (const o of offers) {
+      const input = {
+        externalId: unique('late'),
+        customerExternalId: o.customer.externalId,
+        occurredAt: new Date(new Date(o.expiresAt!).getTime() - MINUTE).toISOString(),
+        currency: 'EUR',
+        lines: [{ sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '3.80' }, { sku: 'MUFFIN', quantity: 1, unitPrice: '2.50' }],
+        offerCodes: [o.code],
+      };
+      expect(dataOf(await at.t.gql<SaleWithNotice, unknown>(SALE_WITH_NOTICE, { input }, { apiKey: at.till.apiKey })).submitTransaction.userErrors).toEqual([]);
+      sales.push(input.externalId);
+    }
+    await at.t.jobs.runner.runUntilIdle();
+    const outcomes = await Promise.all(
+      offers.map(async (o, i) => {
+        const [returned, replaced] = await Promise.all([
+          at.t.gql<{ reverseTransaction: { userErrors: unknown[] } }, unknown>(
+            `mutation($externalId: String!) { reverseTransaction(input: { externalId: $externalId, reason: "returned" }) { userErrors { code } } }`,
+            { externalId: sales[i] },
+            { apiKey: at.till.apiKey },
+          ),
+          at.t.gql<{ issueReplacementOffer: { issuedOffer: { code: string } | null; userErrors: { code: string; message: string }[] } }, unknown>(
+            `mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { issuedOffer { code } userErrors { code message } } }`,
+            { input: { issuedOfferId: toGlobalId('IssuedOffer', o.dbId), reason: 'expired before use', idempotencyKey: unique('repl') } },
+            at.t.operatorToken,
+          ),
+        ]);
+        expect(dataOf(returned).reverseTransaction.userErrors).toEqual([]);
+        const r = dataOf(replaced).issueReplacementOffer;
+        // Refused, it names the sale; a replacement that waited for nothing and read the sale returned is issued.
+        if (r.issuedOffer === null) expect(r.userErrors.map((e) => [e.code, e.message.startsWith(`This offer was redeemed in sale ${JSON.stringify(sales[i])}`)])).toEqual([['INVALID', true]]);
+        const [stored] = await at.t.sql<{ replacements: number; status: string }>(
+          `select (select count(*)::int from issued_offer r where r.replaces_id = $1) as replacements, (select status from issued_offer where id = $1) as status`,
+          [o.dbId],
+        );
+        return { replaced: r.issuedOffer !== null, ...stored };
+      }),
+    );
+    for (const o of outcomes) expect([{ replaced: true, replacements: 1, status: 'REDEEMED' }, { replaced: false, replacements: 0, status: 'REDEEMED' }]).toContainEqual(o);
+    // Sent again once the returns committed, staff's replacement of each is issued, once.
+    for (const [i, o] of offers.entries()) {
+      if (outcomes[i].replaced) continue;
+      const again = await at.t.gql<{ issueReplacementOffer: { userErrors: unknown[] } }, unknown>(
+        `mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { userErrors { code } } }`,
+        { input: { issuedOfferId: toGlobalId('IssuedOffer', o.dbId), reason: 'expired before use', idempotencyKey: unique('repl') } },
+        at.t.operatorToken,
+      );
+      expect(dataOf(again).issueReplacementOffer.userErrors).toEqual([]);
+    }
   });
 
   it("the lock-end table's migration, taken down and up again on a database with locks, copies in every code's recorded last lock, and the trigger keeps the next ones", async () => {
