@@ -134,7 +134,7 @@ describe("till-24 under races: each basket's last lock, its migration, a replace
     for (let i = 0; i < 6; i++) offers.push(await boughtOffer());
     const end = Math.max(...offers.map((o) => new Date(o.expiresAt!).getTime()));
     at.t.clock.advance(end + HOUR - at.t.clock.now().getTime());
-    const sales = [];
+    const sales: string[] = [];
     for (const o of offers) {
       const input = {
         externalId: unique('late'),
