@@ -554,15 +554,18 @@ export async function redeemOffer(
         currency: request.currency,
         now,
       });
-      return { issuedOffer, notice: unusedLockNotice(unusedLock, request.lockId ?? '') };
+      const notice = unusedLockNotice(unusedLock, request.lockId ?? '');
+      // Kept for a repeat of this redemption (the replay below): the row, REDEEMED now, no longer shows it.
+      if (notice !== null) await query(em, sql`update issued_offer set redemption_notice = ${notice} where id = ${issuedOffer.id}`);
+      return { issuedOffer, notice };
     } catch (error) {
       if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
         const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
         if (mine) {
-          const { redemptionRef, ...row } = mine;
+          const { redemptionRef, redemptionNotice, ...row } = mine;
           if (transactionRef !== null && redemptionRef === transactionRef) {
             noteReplay(ctx);
-            return { issuedOffer: row, notice: null };
+            return { issuedOffer: row, notice: redemptionNotice };
           }
           throw alreadyRedeemedByYou(row.redeemedAt!, redemptionRef);
         }
@@ -600,13 +603,19 @@ async function endedByPartner(
 }
 
 /**
- * The offer of `code` as this partner redeemed it (with the sale's reference it gave), or undefined
- * when it is not REDEEMED by this partner: what redeemOffer answers a till's repeat from.
+ * The offer of `code` as this partner redeemed it (with the sale's reference it gave and the notice
+ * its RedeemOffer answer gave, `redemption_notice`), or undefined when it is not REDEEMED by this
+ * partner: what redeemOffer answers a till's repeat from.
  */
-function redeemedByPartner(em: SqlEntityManager, partnerId: number, code: string, now: Date): Promise<(IssuedOfferRow & { redemptionRef: string | null }) | undefined> {
+function redeemedByPartner(
+  em: SqlEntityManager,
+  partnerId: number,
+  code: string,
+  now: Date,
+): Promise<(IssuedOfferRow & { redemptionRef: string | null; redemptionNotice: string | null }) | undefined> {
   return queryOne(
     em,
-    sql<IssuedOfferRow & { redemptionRef: string | null }>`select ${issuedColumns(now)}, io.redemption_ref as "redemptionRef" from issued_offer io
+    sql<IssuedOfferRow & { redemptionRef: string | null; redemptionNotice: string | null }>`select ${issuedColumns(now)}, io.redemption_ref as "redemptionRef", io.redemption_notice as "redemptionNotice" from issued_offer io
          where io.code = ${normalizeOfferCode(code)} and io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId}`,
   );
 }

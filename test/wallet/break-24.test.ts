@@ -186,6 +186,30 @@ describe("till-24 under races: each basket's last lock, its migration, a replace
     }
   });
 
+  it("RedeemOffer sent again with its transactionExternalId after a lost answer is answered with the first answer's notice", async () => {
+    const REDEEM = `mutation($code: String!, $lockId: String, $ref: String) {
+      redeemOffer(input: { code: $code, lockId: $lockId, transactionExternalId: $ref }) { issuedOffer { code status } notice userErrors { code message } }
+    }`;
+    const o = await boughtOffer();
+    const locked = ok(await lock(o.code, 'basket-r', 10)).lockOffer.issuedOffer!;
+    at.t.clock.advance(30 * SECOND);
+    const ref = unique('till-sale');
+    const send = async () => dataOf(await at.t.gql<{ redeemOffer: unknown }, unknown>(REDEEM, { code: o.code, lockId: 'basket-r', ref }, { apiKey: at.till.apiKey })).redeemOffer;
+    const first = await send();
+    expect(first).toEqual({
+      issuedOffer: { code: o.code, status: 'REDEEMED' },
+      notice: `The lock of basket "basket-r" on this offer code ran out at ${new Date(locked.lockExpiresAt!).toISOString()}. No other basket had taken the code, so it was redeemed as an unlocked code is.`,
+      userErrors: [],
+    });
+    expect(await send()).toEqual(first);
+    // A code no basket held: its notice, and the repeat's, say the lockId was not used.
+    const unlocked = await boughtOffer();
+    const sendUnlocked = async () =>
+      dataOf(await at.t.gql<{ redeemOffer: { notice: string | null } }, unknown>(REDEEM, { code: unlocked.code, lockId: 'basket-r', ref }, { apiKey: at.till.apiKey })).redeemOffer.notice;
+    const notLocked = 'No basket held a lock on this code, so lockId "basket-r" was not used: an unlocked code is redeemed at once, whatever lockId is sent.';
+    expect([await sendUnlocked(), await sendUnlocked()]).toEqual([notLocked, notLocked]);
+  });
+
   it("the lock-end table's migration, taken down and up again on a database with locks, copies in every code's recorded last lock, and the trigger keeps the next ones", async () => {
     const release = (code: string, lockId: string) => at.t.gql(ReleaseOfferDocument, { code, lockId }, { apiKey: at.till.apiKey });
     const [taken, takenOver, relocked] = [await boughtOffer(), await boughtOffer(), await boughtOffer()];
