@@ -132,6 +132,15 @@ export class IssuedOffer {
   @Property({ type: 'text', nullable: true })
   redemptionRef?: string | null;
 
+  /**
+   * What a RedeemOffer's answer said of a `lockId` it did not use (its `notice`, unusedLockNotice),
+   * kept so a repeat with the same transactionExternalId answers it as the first (break-24: the
+   * repeat said null). Null when it said nothing, and for a sale's redemption (the sale keeps its
+   * own, `SalesTransaction.lockNotice`).
+   */
+  @Property({ type: 'text', nullable: true })
+  redemptionNotice?: string | null;
+
   /** The used-up offer this one replaces (issued by staff); an offer is replaced at most once. */
   @ManyToOne(() => IssuedOffer, { nullable: true, unique: true, deleteRule: 'restrict' })
   replaces?: IssuedOffer | null;

@@ -93,13 +93,27 @@ interface Basket {
   lockId: string | null;
 }
 
-/** BasketLockEnd of `issued_offer io` at `now` for `basket`, as columns. */
+/**
+ * BasketLockEnd of `issued_offer io` at `now` for `basket`, as columns. The row's own columns come
+ * first: its lock (the basket's, run out, or live: no end yet) and its release record when that
+ * record is the basket's (the trigger copies exactly that record to `issued_offer_lock_end`); the
+ * table is read only for an older lock of the basket. In a statement that waited for the row's lock
+ * (`for update of io`), PostgreSQL reads the row as the transaction it waited for committed it, but
+ * the table as it was before the wait: read first, the table missed the row the sweep's or another
+ * basket's clearing of this basket's run-out lock had just written, and a late sale made under that
+ * lock was told it ran out, a basket locking again "Another basket holds this offer." without when
+ * its lock ran out (break-24; till-23 read the row's record and told both truly).
+ */
 function basketLockEndColumns(now: Date, basket: Basket): RawBuilder<BasketLockEnd> {
   const kept = (ranOut: boolean) =>
     sql`(select e.ended_at from issued_offer_lock_end e
           where e.issued_offer_id = io.id and e.partner_id = ${basket.partnerId} and e.lock_id = ${basket.lockId} and e.ran_out = ${ranOut})`;
+  const holdsRow = sql`(io.status = 'LOCKED' and io.lock_partner_id = ${basket.partnerId} and io.lock_id = ${basket.lockId})`;
   const own = sql`(${lockRanOutBy(now)} and io.lock_partner_id = ${basket.partnerId} and io.lock_id = ${basket.lockId})`;
-  return sql`case when ${own} then io.lock_expires_at else ${kept(true)} end as "basketRanOutAt", ${kept(false)} as "basketReleasedAt"`;
+  const recorded = sql`(io.released_lock_partner_id = ${basket.partnerId} and io.released_lock_id = ${basket.lockId} and io.lock_released_at is not null)`;
+  return sql`case when ${own} then io.lock_expires_at when ${holdsRow} then null
+                  when ${recorded} then case when io.released_lock_ran_out then io.lock_released_at end else ${kept(true)} end as "basketRanOutAt",
+             case when ${holdsRow} then null when ${recorded} then case when not io.released_lock_ran_out then io.lock_released_at end else ${kept(false)} end as "basketReleasedAt"`;
 }
 
 /** What a void or a sweep reads of an issued offer (the status as of `now`). */
@@ -540,15 +554,18 @@ export async function redeemOffer(
         currency: request.currency,
         now,
       });
-      return { issuedOffer, notice: unusedLockNotice(unusedLock, request.lockId ?? '') };
+      const notice = unusedLockNotice(unusedLock, request.lockId ?? '');
+      // Kept for a repeat of this redemption (the replay below): the row, REDEEMED now, no longer shows it.
+      if (notice !== null) await query(em, sql`update issued_offer set redemption_notice = ${notice} where id = ${issuedOffer.id}`);
+      return { issuedOffer, notice };
     } catch (error) {
       if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
         const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
         if (mine) {
-          const { redemptionRef, ...row } = mine;
+          const { redemptionRef, redemptionNotice, ...row } = mine;
           if (transactionRef !== null && redemptionRef === transactionRef) {
             noteReplay(ctx);
-            return { issuedOffer: row, notice: null };
+            return { issuedOffer: row, notice: redemptionNotice };
           }
           throw alreadyRedeemedByYou(row.redeemedAt!, redemptionRef);
         }
@@ -586,13 +603,19 @@ async function endedByPartner(
 }
 
 /**
- * The offer of `code` as this partner redeemed it (with the sale's reference it gave), or undefined
- * when it is not REDEEMED by this partner: what redeemOffer answers a till's repeat from.
+ * The offer of `code` as this partner redeemed it (with the sale's reference it gave and the notice
+ * its RedeemOffer answer gave, `redemption_notice`), or undefined when it is not REDEEMED by this
+ * partner: what redeemOffer answers a till's repeat from.
  */
-function redeemedByPartner(em: SqlEntityManager, partnerId: number, code: string, now: Date): Promise<(IssuedOfferRow & { redemptionRef: string | null }) | undefined> {
+function redeemedByPartner(
+  em: SqlEntityManager,
+  partnerId: number,
+  code: string,
+  now: Date,
+): Promise<(IssuedOfferRow & { redemptionRef: string | null; redemptionNotice: string | null }) | undefined> {
   return queryOne(
     em,
-    sql<IssuedOfferRow & { redemptionRef: string | null }>`select ${issuedColumns(now)}, io.redemption_ref as "redemptionRef" from issued_offer io
+    sql<IssuedOfferRow & { redemptionRef: string | null; redemptionNotice: string | null }>`select ${issuedColumns(now)}, io.redemption_ref as "redemptionRef", io.redemption_notice as "redemptionNotice" from issued_offer io
          where io.code = ${normalizeOfferCode(code)} and io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId}`,
   );
 }

@@ -85,8 +85,11 @@ describe('till messages (polish-22)', () => {
       notice: 'No basket held a lock on this code, so lockId "till-9" was not used: an unlocked code is redeemed at once, whatever lockId is sent.',
       userErrors: [],
     });
-    // Its retry (same sale) answers the first redemption, nothing more to say.
-    expect((await redeemNoticed(offer.code, 'till-9', 'sale-p22-a')).notice).toBeNull();
+    // Its retry (same sale) answers the first redemption, its notice included (break-24: it said
+    // null, where a replay's data is the first answer's byte for byte, idem-12/replay-22).
+    expect((await redeemNoticed(offer.code, 'till-9', 'sale-p22-a')).notice).toBe(
+      'No basket held a lock on this code, so lockId "till-9" was not used: an unlocked code is redeemed at once, whatever lockId is sent.',
+    );
 
     // Without a lockId, or with the lock's own: nothing to say.
     const bare = await boughtOffer();
