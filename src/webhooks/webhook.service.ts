@@ -14,7 +14,7 @@ import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireTyp
 import { JOBS_CHANNEL, enqueueJobSql } from '../jobs/queue.js';
 import { enqueueDelivery, endpointGroup, WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
-import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
+import { endpointUrlKey, WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
 import { WebhookAttempt, WebhookDelivery } from './webhook.entity.js';
 import { ENDPOINT_COLUMNS, removeEndpoint, type WebhookEndpointRow } from './endpoint-removal.js';
 
@@ -133,18 +133,9 @@ function refuseBeyondScopes(eventTypes: readonly WebhookEventWireType[], scopes:
   }
 }
 
-/** Two URLs that name the same resource as `URL` reads them (host case, default port, `/` path, percent-encoding). */
-const sameUrl = (a: string, b: string): boolean => {
-  try {
-    return new URL(a).href === new URL(b).href;
-  } catch {
-    return a === b;
-  }
-};
-
 /**
  * ALREADY_EXISTS, on `field`, when the owner (`partnerId`, null: the program) has a live endpoint
- * other than `exceptId` for the same URL (as `URL` normalises it): a second one sent every event
+ * other than `exceptId` for the same URL (as `endpointUrlKey` compares them: `URL`'s normal form, percent-encodings, a host's trailing dot, an IPv4-mapped address): a second one sent every event
  * to that URL twice, each copy signed with its own secret, so a receiver verifying with one secret
  * refused the other and it was retried for about 29 hours (newcomer-23; webhooks-24). Removed
  * endpoints do not count, nor another owner's (each owner has its own secret and events). Under a
@@ -158,7 +149,8 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
     em,
     sql`select id, url from webhook_endpoint where partner_id is not distinct from ${partnerId}::bigint and disabled_at is null and id <> ${exceptId ?? 0}`,
   );
-  const same = live.find((e) => sameUrl(e.url, url));
+  const key = endpointUrlKey(url);
+  const same = live.find((e) => endpointUrlKey(e.url) === key);
   if (same) {
     throw refuse(
       UserErrorCode.ALREADY_EXISTS,
