@@ -11,7 +11,7 @@ describe('the purchase confirmation with the keyboard alone (break2-24)', () => 
 
   test('Enter twice on Buy buys nothing; Shift+Tab then Enter buys once', async () => {
     const { member, tab, listing, price, dialog } = await memberInStore();
-    const focused = () => tab.page.evaluate(() => document.activeElement?.textContent ?? null);
+    const focused = () => tab.page.evaluate<string | null>('document.activeElement?.textContent ?? null');
     await listing.getByRole('button', { name: /^Buy/ }).focus();
     await tab.page.keyboard.press('Enter');
     await dialog.waitFor();

@@ -32,7 +32,7 @@ describe("the console's Remove confirmation with the keyboard alone (break2-24)"
     const row = page.getByTestId('webhook-endpoint-row').filter({ hasText: url });
     await row.waitFor();
     const dialog = page.getByRole('dialog', { name: 'Remove this endpoint?' });
-    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? null);
+    const focused = () => page.evaluate<string | null>('document.activeElement?.textContent ?? null');
 
     await row.getByRole('button', { name: `Remove ${url}` }).focus();
     await page.keyboard.press('Enter');

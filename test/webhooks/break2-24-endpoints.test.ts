@@ -76,4 +76,16 @@ describe('one endpoint per receiver, however its URL is spelt (break2-24)', () =
     const enabled = dataOf(await t.gql<{ enableWebhookEndpoint: { userErrors: UserErrors } }, unknown>(ENABLE, { input: { endpointId: kept.id } }, t.operatorToken)).enableWebhookEndpoint;
     expect(enabled.userErrors).toEqual([{ code: 'ALREADY_EXISTS', field: ['input', 'endpointId'] }]);
   });
+
+  it('a removed endpoint whose URL the settings now refuse is not enabled again: DESTINATION_NOT_ALLOWED, nothing written', async () => {
+    // Registered when WEBHOOK_ALLOWED_DESTINATIONS held 10.0.0.0/8 (since narrowed), then removed
+    const [{ id }] = await t.sql<{ id: string }>(
+      `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by, created_at, disabled_at)
+       values (null, 'https://10.1.2.3/hook', '{balance.changed}', 'whsec_break2', 'break2-24', now(), now()) returning id`,
+    );
+    const endpointId = Buffer.from(`WebhookEndpoint:${id}`).toString('base64url');
+    const enabled = dataOf(await t.gql<{ enableWebhookEndpoint: { endpoint: unknown; userErrors: UserErrors } }, unknown>(ENABLE, { input: { endpointId } }, t.operatorToken)).enableWebhookEndpoint;
+    expect(enabled).toEqual({ endpoint: null, userErrors: [{ code: 'DESTINATION_NOT_ALLOWED', field: ['input', 'endpointId'] }] });
+    expect(await t.sql(`select id from webhook_endpoint where id = $1 and disabled_at is null`, [id])).toEqual([]);
+  });
 });
