@@ -127,7 +127,7 @@ export class WebhookEndpointResolver {
 
   @Mutation(() => EnableWebhookEndpointPayload, {
     description:
-      'Operators or a partner with webhooks:manage (its own): turns a removed endpoint on again, with the same URL, event types and secret. Events while it was removed are not sent; replay its FAILED deliveries with replayFailedWebhookDeliveries. Refused: NOT_FOUND (also a revoked partner\'s), NOT_ELIGIBLE (its partner lost a scope its event types need), ALREADY_EXISTS (another endpoint of its owner has the URL now).',
+      'Operators or a partner with webhooks:manage (its own): turns a removed endpoint on again, with the same URL, event types and secret. Events while it was removed are not sent; replay its FAILED deliveries with replayFailedWebhookDeliveries. Refused: NOT_FOUND (also a revoked partner\'s), NOT_ELIGIBLE (its partner lost a scope its event types need), ALREADY_EXISTS (another endpoint of its owner has the URL now), DESTINATION_NOT_ALLOWED or INVALID (the gateway\'s settings no longer allow its URL).',
   })
   enableWebhookEndpoint(@Arg('input') input: EnableWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);

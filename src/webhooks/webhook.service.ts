@@ -14,7 +14,7 @@ import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireTyp
 import { JOBS_CHANNEL, enqueueJobSql } from '../jobs/queue.js';
 import { enqueueDelivery, endpointGroup, WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
-import { WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
+import { endpointUrlKey, WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
 import { WebhookAttempt, WebhookDelivery } from './webhook.entity.js';
 import { ENDPOINT_COLUMNS, removeEndpoint, type WebhookEndpointRow } from './endpoint-removal.js';
 
@@ -60,10 +60,7 @@ export async function registerWebhookEndpoint(
   d: { url: string; eventTypes: WebhookEventWireType[]; description?: string | null; partnerId?: number | null; idempotencyKey?: string | null },
 ): Promise<{ endpoint: WebhookEndpointRow; secret: string | null; secretWithheld: boolean }> {
   const url = d.url.trim();
-  const problem = webhookUrlProblem(url, ctx.config.webhooks.allowHttpLocalhost);
-  if (problem) throw refuse(UserErrorCode.INVALID, WEBHOOK_URL_MESSAGES[problem], ['input', 'url']);
-  const internal = WebhookDestinations.of(ctx.config.webhooks).internalHostOf(new URL(url));
-  if (internal) throw refuse(UserErrorCode.DESTINATION_NOT_ALLOWED, `url must not point to an internal address (${internal}).`, ['input', 'url']);
+  refuseUrl(ctx, url, ['input', 'url']);
   const eventTypes = [...new Set(d.eventTypes)];
   if (eventTypes.length === 0) throw refuse(UserErrorCode.INVALID, 'eventTypes must name at least one event type.', ['input', 'eventTypes']);
   const partnerId = ctx.caller.kind === 'partner' ? ctx.caller.partnerId : (d.partnerId ?? null);
@@ -84,6 +81,20 @@ export async function registerWebhookEndpoint(
     const [endpoint] = await webhookEndpointsByIds(em, [result.id]);
     return replay ? { endpoint, secret: null, secretWithheld: true } : { endpoint, secret, secretWithheld: false };
   });
+}
+
+/**
+ * INVALID (webhookUrlProblem's message) or DESTINATION_NOT_ALLOWED (a literal internal address or
+ * `localhost`, unless the settings allow it), on `field`, when the gateway would not send to `url`
+ * under its settings now (WEBHOOK_ALLOW_HTTP_LOCALHOST, WEBHOOK_ALLOWED_DESTINATIONS). Checked at
+ * registration, and when a removed endpoint is enabled again (break2-24): its URL was checked under
+ * the settings of its registration, which may have been narrowed since.
+ */
+function refuseUrl(ctx: Ctx, url: string, field: string[]): void {
+  const problem = webhookUrlProblem(url, ctx.config.webhooks.allowHttpLocalhost);
+  if (problem) throw refuse(UserErrorCode.INVALID, WEBHOOK_URL_MESSAGES[problem], field);
+  const internal = WebhookDestinations.of(ctx.config.webhooks).internalHostOf(new URL(url));
+  if (internal) throw refuse(UserErrorCode.DESTINATION_NOT_ALLOWED, `url must not point to an internal address (${internal}).`, field);
 }
 
 /**
@@ -133,18 +144,9 @@ function refuseBeyondScopes(eventTypes: readonly WebhookEventWireType[], scopes:
   }
 }
 
-/** Two URLs that name the same resource as `URL` reads them (host case, default port, `/` path, percent-encoding). */
-const sameUrl = (a: string, b: string): boolean => {
-  try {
-    return new URL(a).href === new URL(b).href;
-  } catch {
-    return a === b;
-  }
-};
-
 /**
  * ALREADY_EXISTS, on `field`, when the owner (`partnerId`, null: the program) has a live endpoint
- * other than `exceptId` for the same URL (as `URL` normalises it): a second one sent every event
+ * other than `exceptId` for the same URL (as `endpointUrlKey` compares them: `URL`'s normal form, percent-encodings, a host's trailing dot, an IPv4-mapped address): a second one sent every event
  * to that URL twice, each copy signed with its own secret, so a receiver verifying with one secret
  * refused the other and it was retried for about 29 hours (newcomer-23; webhooks-24). Removed
  * endpoints do not count, nor another owner's (each owner has its own secret and events). Under a
@@ -158,7 +160,8 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
     em,
     sql`select id, url from webhook_endpoint where partner_id is not distinct from ${partnerId}::bigint and disabled_at is null and id <> ${exceptId ?? 0}`,
   );
-  const same = live.find((e) => sameUrl(e.url, url));
+  const key = endpointUrlKey(url);
+  const same = live.find((e) => endpointUrlKey(e.url) === key);
   if (same) {
     throw refuse(
       UserErrorCode.ALREADY_EXISTS,
@@ -182,7 +185,8 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
  * Refusals: NOT_FOUND (no such endpoint, or its partner was revoked: a revocation removes them for
  * good), NOT_ELIGIBLE (its partner no longer holds the scope one of its event types needs: register
  * one for what it may read), ALREADY_EXISTS (its owner has registered another endpoint for the
- * same URL meanwhile: refuseSameUrl); CredentialRevoked for a partner whose key was revoked while
+ * same URL meanwhile: refuseSameUrl), INVALID or DESTINATION_NOT_ALLOWED (the gateway would not
+ * send to its URL under its settings now: refuseUrl); CredentialRevoked for a partner whose key was revoked while
  * this ran. The endpoint's partner row is read FOR KEY SHARE, held to commit, so a revocation waits
  * for this and then removes it again, or commits first and this refuses (as registration, edges-12).
  */
@@ -200,6 +204,10 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
       throw notFound();
     }
     if (!endpoint.disabledAt) return endpoint;
+    // Sent to only if the gateway would send there now: WEBHOOK_ALLOWED_DESTINATIONS or
+    // WEBHOOK_ALLOW_HTTP_LOCALHOST may have been narrowed since its registration (break2-24; before,
+    // it was enabled and each delivery failed at the connection, for the retry schedule's 29 hours).
+    refuseUrl(ctx, endpoint.url, ['input', 'endpointId']);
     if (endpoint.partnerId !== null) {
       const partner = await queryOne<{ scopes: string[] }>(em, sql`select scopes from partner where id = ${endpoint.partnerId} and revoked_at is null for key share`);
       if (!partner) {

@@ -61,4 +61,42 @@ describe("the console's Webhooks page removes and enables endpoints (webhooks-24
     await dialog.waitFor({ state: 'detached' });
     expect(await disabledAt(url)).toEqual([false]);
   }, 120_000);
+
+  // break2-24: with the keyboard alone. The dialog opened with the focus on its first button,
+  // "Remove endpoint", so the Enter that opened it, pressed again (a double press, a held key),
+  // removed the endpoint unread. The focus now starts on Cancel (useConfirmDialog).
+  test('Enter twice on Remove keeps the endpoint; Escape returns the focus; Shift+Tab then Enter removes it', async () => {
+    const { t } = web;
+    const url = 'http://127.0.0.1:9/break2-24-keyboard';
+    ok(await t.gql(REGISTER, { input: { url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
+    const page = await web.consoleAsOperator('Webhooks');
+    const row = page.getByTestId('webhook-endpoint-row').filter({ hasText: url });
+    await row.waitFor();
+    const dialog = page.getByRole('dialog', { name: 'Remove this endpoint?' });
+    const focused = () => page.evaluate<string | null>('document.activeElement?.textContent ?? null');
+
+    await row.getByRole('button', { name: `Remove ${url}` }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await disabledAt(url)).toEqual([false]);
+    expect(await row.textContent()).toContain('Receiving');
+
+    await page.keyboard.press('Enter'); // the focus is back on the row's Remove
+    await dialog.waitFor();
+    expect(await focused()).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused()).toBe(`Remove ${url}`);
+    expect(await disabledAt(url)).toEqual([false]);
+
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('Remove endpoint');
+    await page.keyboard.press('Enter');
+    await row.filter({ hasText: 'Removed' }).waitFor();
+    expect(await disabledAt(url)).toEqual([true]);
+  }, 120_000);
 });

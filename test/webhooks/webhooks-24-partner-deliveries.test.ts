@@ -78,6 +78,24 @@ describe("a partner reads its own endpoints' deliveries, and only those (webhook
     }
     const unknown = Buffer.from('WebhookEndpoint:987654').toString('base64url');
     expect((await t.gql(DELIVERIES, { endpointId: unknown }, a.credential)).errors?.map((e) => e.message)).toEqual([`No webhook endpoint ${unknown}.`]);
+    // break2-24: another partner's cursor, or the program's, pages the caller's own deliveries only
+    // (a cursor names a position, the page is filtered by the caller's endpoints); a delivery's or
+    // endpoint's id guessed by node(id:) is staff's alone
+    const PAGE = `query Page($after: String) { webhookDeliveries(first: 1, after: $after) { edges { cursor node { id endpoint { id } } } } }`;
+    type Paged = { webhookDeliveries: { edges: { cursor: string; node: { id: string; endpoint: { id: string } } }[] } };
+    const page = async (credential: Parameters<TestGateway['gql']>[2], after: string | null = null) =>
+      ok(await t.gql<Paged, unknown>(PAGE, { after }, credential)).webhookDeliveries.edges;
+    const [newestOfB] = await page(b.credential);
+    const [newestOfStaff] = await page(t.analystToken);
+    for (const cursor of [newestOfB.cursor, newestOfStaff.cursor]) {
+      expect((await page(a.credential, cursor)).every((e) => e.node.endpoint.id === ofA)).toBe(true);
+    }
+    expect((await page(a.credential, newestOfStaff.cursor)).map((e) => e.node.endpoint.id)).toEqual([ofA]); // the newest of all: one of A's is older
+    const NODE = `query Node($id: ID!) { node(id: $id) { id } }`;
+    for (const id of [newestOfB.node.id, ofB, ofProgram]) {
+      const guessed = await t.gql<{ node: { id: string } | null }, unknown>(NODE, { id }, a.credential);
+      expect(guessed.data?.node ?? null).toBeNull();
+    }
     // Without webhooks:manage: refused
     expect((await t.gql(DELIVERIES, {}, none.credential)).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     // A partner's answer is never kept for another caller

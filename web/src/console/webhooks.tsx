@@ -1,10 +1,10 @@
 import type { ApolloCache, Reference } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { dropKeptKey, keptKey } from '../shared/session';
-import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
+import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder, useConfirmDialog } from '../shared/ui';
 import {
   ConsoleEnableWebhookEndpointDocument,
   ConsoleFailedWebhookDeliveriesDocument,
@@ -41,13 +41,9 @@ interface Removing {
  * undone. A modal dialog (Escape or Cancel closes it, nothing sent); one send at a time.
  */
 function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (problem: ReturnType<typeof problemOf> | null, removed: boolean) => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  // The focus starts on Cancel: an Enter pressed again after the one that opened it changes nothing (break2-24).
+  const { dialog, safe } = useConfirmDialog();
   const [remove, { loading }] = useMutation(ConsoleRemoveWebhookEndpointDocument);
-  useEffect(() => {
-    const d = dialog.current;
-    d?.showModal();
-    return () => d?.close();
-  }, []);
   const confirm = async () => {
     try {
       const { data } = await remove({ variables: { input: { endpointId: endpoint.id } } });
@@ -69,7 +65,7 @@ function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (prob
         <button type="button" onClick={() => void confirm()} disabled={loading}>
           Remove endpoint
         </button>
-        <button type="button" className="secondary" onClick={() => onDone(null, false)}>
+        <button type="button" className="secondary" ref={safe} onClick={() => onDone(null, false)}>
           Cancel
         </button>
       </div>

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
 import { answeredByReplay } from '../shared/api';
 import { dropKeptKey, keptKey } from '../shared/session';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
@@ -203,18 +203,14 @@ function ConfirmPurchase({
   dropKey: () => void;
   onDone: (bought: Bought | null) => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  // The focus starts on Cancel: an Enter pressed again after the one that opened it changes nothing (break2-24).
+  const { dialog, safe } = useConfirmDialog();
   // One send at a time, none before the gateway's "not before" (its retryAfter). Where a purchase
   // shows, for a kept key past the gateway's retention (KEY_EXPIRED, web-24).
   const { held, problem, setProblem, send } = useGuardedSend({ checkIn: `your Wallet for “${listing.offer.name}”` });
   const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {
     refetchQueries: [MemberProfileDocument, MemberStoreDocument, MemberWalletDocument],
   });
-  useEffect(() => {
-    const d = dialog.current;
-    d?.showModal();
-    return () => d?.close();
-  }, []);
 
   const confirm = () =>
     send(async () => {
@@ -246,7 +242,7 @@ function ConfirmPurchase({
         <button type="button" onClick={confirm} disabled={loading || held}>
           {problem ? 'Try again' : 'Confirm purchase'}
         </button>
-        <button type="button" className="secondary" onClick={() => onDone(null)}>
+        <button type="button" className="secondary" ref={safe} onClick={() => onDone(null)}>
           Cancel
         </button>
       </div>

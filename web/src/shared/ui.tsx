@@ -200,3 +200,23 @@ export const formatMoney = (amount: string | number, currency: string) =>
 
 /** A fresh idempotency key (kept by the caller across retries of one action). */
 export const newIdempotencyKey = () => crypto.randomUUID();
+
+/**
+ * A confirmation's modal `<dialog>`, shown when mounted (closed when unmounted), with the focus on
+ * `safe`: its button that changes nothing (Cancel). `showModal` focuses the dialog's first
+ * focusable element, the confirming button, so the Enter that opened the dialog, pressed again (a
+ * double press, a held key repeating), confirmed it unread: a webhook endpoint removed, a purchase
+ * made (break2-24). WAI-ARIA's alert dialog pattern: for a destructive action, focus the least
+ * destructive one. Answers the refs for the `<dialog>` and for the safe button.
+ */
+export function useConfirmDialog() {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const safe = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const d = dialog.current;
+    d?.showModal();
+    safe.current?.focus();
+    return () => d?.close();
+  }, []);
+  return { dialog, safe };
+}
