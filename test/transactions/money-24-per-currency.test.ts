@@ -1,7 +1,7 @@
 import { SetEconomyRuleDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createPartner, earningProgram, submitSale, unique } from '../support/program.js';
-import { Receiver } from '../support/webhook-receiver.js';
+import { Receiver, settleWebhooks } from '../support/webhook-receiver.js';
 
 const SALE = `query Sale($externalId: String!) {
   transaction(externalId: $externalId) { status pointsAwarded pointsByCurrency { currency points } }
@@ -70,13 +70,7 @@ describe('points of different currencies are reported apart (money-24)', () => {
     await t?.close();
   });
 
-  /** Runs what is due (the sale's processing, the dispatcher, deliveries) a few dispatcher slots on. */
-  const settle = async () => {
-    for (let i = 0; i < 4; i++) {
-      t.clock.advance(t.config.webhooks.dispatchMs);
-      await t.runScheduled();
-    }
-  };
+  const settle = () => settleWebhooks(t);
   const hooks = (type: string) => receiver.requests.map((r) => JSON.parse(r.body) as Hook).filter((h) => h.type === type);
 
   it('a sale earning in two currencies answers each, in its answer, its return and its webhooks', async () => {
