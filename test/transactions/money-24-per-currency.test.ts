@@ -2,6 +2,7 @@ import { SetEconomyRuleDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createPartner, earningProgram, submitSale, unique } from '../support/program.js';
 import { Receiver, settleWebhooks } from '../support/webhook-receiver.js';
+import { subscribed } from '../support/ws.js';
 
 const SALE = `query Sale($externalId: String!) {
   transaction(externalId: $externalId) { status pointsAwarded pointsByCurrency { currency points } }
@@ -28,7 +29,7 @@ type Hook = { type: string; data: { sale: Record<string, unknown> } };
 /**
  * money-24 (newcomer-24 "Left"): a sale earning in two point currencies answered one
  * `pointsAwarded` adding them up (the demo said 60 for 32 BEANS + 3 STARS + 25 BEANS), and so did
- * a return's `pointsReversed`/`pointsOwed`, an activity's `pointsAwarded`, and the `sale.processed`
+ * a return's `pointsReversed`/`pointsOwed`, the TransactionProcessed subscription, an activity's `pointsAwarded`, and the `sale.processed`
  * and `sale.reversed` webhooks: a number of no currency. Each now has its figures per currency
  * beside the sum (kept, deprecated, for the contract's documents). A real gateway and PostgreSQL,
  * a real webhook receiver, jobs run by hand at a moved clock.
@@ -75,8 +76,22 @@ describe('points of different currencies are reported apart (money-24)', () => {
 
   it('a sale earning in two currencies answers each, in its answer, its return and its webhooks', async () => {
     const customer = await createCustomer(t, first);
+    // The member app's subscription to its sales (TransactionProcessed).
+    const { socket, sub } = await subscribed<{ transactionProcessed: unknown }>(
+      t.url,
+      t.gateway.events,
+      customer.token,
+      'subscription { transactionProcessed { pointsAwarded pointsByCurrency { currency points } } }',
+    );
     const externalId = await submitSale(t, till, customer.externalId, money, 8);
     await settle();
+    try {
+      expect((await sub.until(1)).map((r) => r.data)).toEqual([
+        { transactionProcessed: { pointsAwarded: 88, pointsByCurrency: [{ currency: first, points: 80 }, { currency: second, points: 8 }] } },
+      ]);
+    } finally {
+      await socket.dispose();
+    }
     expect(ok(await t.gql<Sale, unknown>(SALE, { externalId }, till.credential)).transaction).toEqual({
       status: 'PROCESSED',
       pointsAwarded: 88, // the old sum, kept for the contract's TransactionStatus
