@@ -15,6 +15,7 @@ import { recomputeTier } from '../tiers/tier.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
 import { Activity, ActivityKind, ActivityRule } from './activity.entity.js';
 import { birthdayYearAt, normaliseExternalId, normaliseReference, occurrenceOfReference, parseBirthDate } from './activity-limits.js';
+import { byCurrency, type CurrencyPoints } from '../points/currency-points.js';
 
 /** An activity rule as staff see it: `activity_rule` but who changed it and when it was created. */
 export type ActivityRuleRow = Selected<typeof RULE_COLUMNS>;
@@ -67,7 +68,10 @@ export async function setActivityRule(ctx: Ctx, data: ActivityRuleData): Promise
 }
 
 export interface ActivityResult {
+  /** All currencies added up (deprecated in the API: see pointsByCurrency). */
   pointsAwarded: number;
+  /** Points per point currency (one per activity rule that awarded), by currency code; on a repeat, the first report's. */
+  pointsByCurrency: CurrencyPoints[];
   /** The activity was reported before (a repeat of its reference): `pointsAwarded` is that first report's, nothing was written. */
   repeat?: true;
 }
@@ -116,7 +120,7 @@ const RULE_IN_FORCE_COLUMNS = columnsOf(ActivityRule, 'r', ['id', 'currencyCode'
 /** What one report counts against its kind's natural limit. */
 type Occurrence = { occurrence: NonNullable<Activity['occurrence']>; referredCustomerId: EntityRow<Activity>['referredCustomerId'] };
 
-const AWARDED = columnsOf(Activity, '', ['pointsAwarded']);
+const AWARDED = columnsOf(Activity, '', ['id', 'pointsAwarded']);
 
 const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
 
@@ -170,7 +174,15 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
            and (${birthday === undefined}::boolean or occurrence = ${String(birthday?.year)})
          order by id limit 1`,
   );
-  if (done) return { pointsAwarded: done.pointsAwarded, repeat: true };
+  if (done) {
+    const firstAwards = await query<CurrencyPoints>(
+      em,
+      sql`select r.currency_code as currency, sum(w.points)::int as points
+            from activity_award w join activity_rule r on r.id = w.rule_id
+           where w.activity_id = ${done.id} group by r.currency_code order by r.currency_code`,
+    );
+    return { pointsAwarded: done.pointsAwarded, pointsByCurrency: firstAwards, repeat: true };
+  }
 
   const rules = await query(
     em,
@@ -248,7 +260,7 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
   }
   // Qualifying points changed (the credits, and any release the write-down made): one placement.
   await recomputeTier(em, a.customerId, now);
-  return { pointsAwarded };
+  return { pointsAwarded, pointsByCurrency: byCurrency(awarding.map((r) => ({ currency: r.currencyCode, points: r.points }))) };
 }
 
 /** The year of the birthday the activity falls on, or why it falls on none (refused once the rules are known). */

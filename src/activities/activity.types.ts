@@ -6,6 +6,7 @@ import { IsKey, IsStoredKey, NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { MAX_POINTS } from '../points/points.types.js';
 import { ActivityKind } from './activity.entity.js';
+import { CurrencyPoints, MIXED_SUM_DEPRECATION } from '../points/currency-points.js';
 
 registerEnumType(ActivityKind, { name: 'ActivityKind', description: 'Things a customer does, besides buying, that earn points.' });
 
@@ -96,8 +97,15 @@ export class RecordActivityInput {
 
 @ObjectType()
 export class RecordActivityPayload {
-  @Field(() => Int, { nullable: true, description: 'Points this activity earned (on a repeat: what the first report earned).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Points this activity earned (on a repeat: what the first report earned), all point currencies added up: exact only when one rule awarded (see pointsByCurrency).',
+    deprecationReason: MIXED_SUM_DEPRECATION,
+  })
   pointsAwarded?: number | null;
+
+  @Field(() => [CurrencyPoints], { nullable: true, description: 'Points this activity earned per point currency, by currency code (on a repeat: what the first report earned).' })
+  pointsByCurrency?: CurrencyPoints[] | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

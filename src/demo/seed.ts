@@ -40,6 +40,8 @@ export function demoPartnerKey(config: Config): string {
 
 /** The staff id the seed acts as: its writes, the demo POS partner among them, are `staff:seed`'s. */
 const SEED_STAFF_ID = 'seed';
+/** The seed's actor in the audit log and on what it registers (money-24: its manifest was registered as `seed`), as a staff caller's (`actorOf`). */
+const SEED_ACTOR = `staff:${SEED_STAFF_ID}`;
 
 /**
  * Gives the demo POS partner the key `demoPartnerKey(config)` derives from this start's JWT_SECRET,
@@ -52,7 +54,7 @@ const SEED_STAFF_ID = 'seed';
  */
 async function rekeyDemoPartner(tx: Parameters<typeof query>[0], config: Config, now: Date): Promise<void> {
   const key = demoPartnerKey(config);
-  const seed = `staff:${SEED_STAFF_ID}`;
+  const seed = SEED_ACTOR;
   const rekeyed = await query(
     tx,
     sql<{ id: number }>`update partner set key_hash = ${hashApiKey(key)}, key_prefix = ${key.slice(0, 9)}
@@ -72,7 +74,7 @@ async function rekeyDemoPartner(tx: Parameters<typeof query>[0], config: Config,
 async function registerDemoManifest(tx: Parameters<typeof query>[0], config: Config, now: Date): Promise<void> {
   const partner = await partnerByApiKey(tx, demoPartnerKey(config));
   if (!partner) return;
-  await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: 'seed', now });
+  await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: SEED_ACTOR, now });
 }
 
 /**

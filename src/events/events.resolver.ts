@@ -15,6 +15,7 @@ import { checkResumePoint, streamHead } from './events.service.js';
 import { BalanceChange, TierChange, TransactionProcessed, WalletChange } from './events.types.js';
 import { resumeExpiredMessage, type DeliveredEvent, type EventStream } from './hub.js';
 import type { EventTopic } from './outbox.service.js';
+import type { CurrencyPoints } from '../points/currency-points.js';
 
 type Args = { after?: string | null; currency?: string | null };
 
@@ -101,8 +102,14 @@ export class EventsResolver {
     @Root() event: DeliveredEvent,
     @Arg('after', () => ID, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
   ): TransactionProcessed {
-    const p = event.payload as { transactionId: number; pointsAwarded: number; discount: string };
-    return { eventId: eventId(event), transactionId: toGlobalId('SalesTransaction', p.transactionId), pointsAwarded: p.pointsAwarded, discount: p.discount };
+    const p = event.payload as { transactionId: number; pointsAwarded: number; pointsByCurrency?: CurrencyPoints[]; discount: string };
+    return {
+      eventId: eventId(event),
+      transactionId: toGlobalId('SalesTransaction', p.transactionId),
+      pointsAwarded: p.pointsAwarded,
+      pointsByCurrency: p.pointsByCurrency ?? null,
+      discount: p.discount,
+    };
   }
 }
 

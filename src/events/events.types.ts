@@ -2,6 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { LedgerEntryKind } from '../points/ledger-entry.entity.js';
 import { DecimalScalar } from '../graphql/scalars.js';
 import { LIFETIME_EARNED_DESCRIPTION } from '../points/points.types.js';
+import { CurrencyPoints, MIXED_SUM_DEPRECATION } from '../points/currency-points.js';
 
 const EVENT_ID_DESCRIPTION =
   "This event's position in your event stream (increasing, shared by all your subscriptions). Pass the last one you received as `after` when you subscribe again to get what you missed.";
@@ -62,8 +63,14 @@ export class TransactionProcessed {
   @Field(() => ID, { description: 'The sale (SalesTransaction) id.' })
   transactionId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Points the sale earned, all point currencies added up: exact only for one currency (see pointsByCurrency).', deprecationReason: MIXED_SUM_DEPRECATION })
   pointsAwarded!: number;
+
+  @Field(() => [CurrencyPoints], {
+    nullable: true,
+    description: 'Points the sale earned per point currency, in the order first awarded (SalesTransaction.pointsByCurrency); null only for an event recorded before this field existed (read the sale).',
+  })
+  pointsByCurrency!: CurrencyPoints[] | null;
 
   @Field(() => DecimalScalar, { description: "What the offers applied took off, in the sale's currency with its ISO 4217 decimals." })
   discount!: string;

@@ -7,6 +7,13 @@ import { checkManifest, selectedFieldTypes, type OperationType, type RegisteredO
 /** The list key of a partner's operations (`partner:<id>`); first-party clients are keyed by their name. */
 export const partnerClient = (partnerId: number) => `partner:${partnerId}`;
 
+/**
+ * The audit target naming a client's list (money-24): a partner's is `Partner:<id>`, as every
+ * other audit entry names a partner (the list key `partner:<id>` was written before); a
+ * first-party client's is its name (`web`, `console`…), which names no row.
+ */
+export const auditTargetOfClient = (client: string) => client.replace(/^partner:(\d+)$/, 'Partner:$1');
+
 /** First-party client names: `mobile`, `web`, `console`, `kiosk-2`… (what `apollographql-client-name` carries). */
 export const CLIENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
@@ -51,7 +58,7 @@ export async function registerManifest(
       await recordAudit(tx, {
         actor: input.actor,
         action: 'registerPersistedOperations',
-        target: input.client,
+        target: auditTargetOfClient(input.client),
         details: { added: added.length, operations: rows.filter((r) => added.some((a) => a.hash === r.hash)).map((r) => r.name) },
         at: input.now,
       });

@@ -28,7 +28,8 @@ export class TierResolver {
   @Mutation(() => CreateTierPayload)
   createTier(@Arg('input') input: CreateTierInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    return payloadOf(async () => ({ tier: await createTier(ctx, input) }));
+    const { dryRun, ...data } = input;
+    return payloadOf(() => createTier(ctx, data, dryRun ?? false));
   }
 }
 

@@ -166,7 +166,11 @@ export async function recomputeTier(em: SqlEntityManager, customerId: number, no
  * never moves a customer back to the tier of an instant before a placement that committed while
  * it waited (docs/decisions.md, "Tier placements never go back in time").
  */
-export async function recomputeAllTiers(em: SqlEntityManager, clock: Clock, range: { afterId: number; batch: number } | null = null): Promise<{ moved: number; lastId: number | null }> {
+export async function recomputeAllTiers(
+  em: SqlEntityManager,
+  clock: Clock,
+  range: { afterId: number; batch: number } | null = null,
+): Promise<{ moved: number; moves: TierMoveCount[]; lastId: number | null }> {
   const afterId = range?.afterId ?? 0;
   const limit = range?.batch ?? null;
   // First the event streams of the customers about to move, in id order: every other writer of a
@@ -211,7 +215,28 @@ export async function recomputeAllTiers(em: SqlEntityManager, clock: Clock, rang
   );
   // One statement for the batch, its customers in id order (the order recordEvents locks their streams in).
   await recordEvents(em, 'TIER_CHANGED', rows.map((m) => ({ customerId: m.customer_id, payload: { from: m.from_code, to: m.to_code } })), now);
-  return { moved: rows.length, lastId: last?.id == null ? null : Number(last.id) };
+  return { moved: rows.length, moves: countMoves(rows), lastId: last?.id == null ? null : Number(last.id) };
+}
+
+/**
+ * How many customers went from one tier to another (code, null: no tier), one entry per pair of
+ * tiers, in the order each pair first appears in `rows`; what createTier answers and audits
+ * (money-24).
+ */
+export interface TierMoveCount {
+  from: string | null;
+  to: string | null;
+  customers: number;
+}
+
+function countMoves(rows: readonly { from_code: string | null; to_code: string | null }[]): TierMoveCount[] {
+  const counts = new Map<string, TierMoveCount>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.from_code, r.to_code]);
+    const count = counts.get(key) ?? counts.set(key, { from: r.from_code, to: r.to_code, customers: 0 }).get(key)!;
+    count.customers += 1;
+  }
+  return [...counts.values()];
 }
 
 /**
@@ -240,11 +265,42 @@ export interface CreateTierData {
 }
 
 /**
- * Adds a tier to the ladder and re-places every customer on it; audit-logged. The code is the
- * request's key. Refusals: NOT_FOUND (no such currency), ALREADY_EXISTS (code or rank taken by
- * another tier).
+ * What createTier did, or with `dryRun` would do: the tier (null on a dry run: nothing was
+ * written), how many customers it moves and between which tiers (on a replay of the request: what
+ * the first one moved, read from its audit entry).
  */
-export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRow> {
+export interface CreatedTier {
+  tier: TierRow | null;
+  customersMoved: number;
+  moves: TierMoveCount[];
+  dryRun: boolean;
+}
+
+/** Thrown inside a dry run's transaction to roll it back, carrying what it would have done. */
+class DryRunDone extends Error {
+  constructor(readonly outcome: CreatedTier) {
+    super('dry run rolled back');
+  }
+}
+
+/**
+ * Adds a tier to the ladder and re-places every customer on it; audit-logged with how many moved
+ * and between which tiers, and answered with the same (money-24: a threshold-0 tier for a second
+ * currency silently took the whole demo off GOLD). With `dryRun`, does all of it in a transaction
+ * that is rolled back, and answers what would move: nothing is written, no event sent, no audit
+ * entry, the code not claimed. The code is the request's key. Refusals (also on a dry run):
+ * NOT_FOUND (no such currency), ALREADY_EXISTS (code or rank taken by another tier).
+ */
+export async function createTier(ctx: Ctx, data: CreateTierData, dryRun = false): Promise<CreatedTier> {
+  try {
+    return await createTierIn(ctx, data, dryRun);
+  } catch (e) {
+    if (e instanceof DryRunDone) return e.outcome;
+    throw e;
+  }
+}
+
+async function createTierIn(ctx: Ctx, data: CreateTierData, dryRun: boolean): Promise<CreatedTier> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
@@ -254,7 +310,12 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
     const claim = await claimIdempotencyKey(em, 'create:tier', data.code, requestFingerprint({ ...data, multiplier: data.multiplier ?? 1 }), now, exists);
     if (claim.replay) {
       noteReplay(ctx);
-      return (await tierByCode(em, data.code))!;
+      const tier = (await tierByCode(em, data.code))!;
+      const [audit] = await query<{ details: { customersMoved?: number; moves?: TierMoveCount[] } | null }>(
+        em,
+        sql`select details from audit_entry where action = 'createTier' and target = ${`Tier:${tier.id}`} order by id limit 1`,
+      );
+      return { tier, customersMoved: audit?.details?.customersMoved ?? 0, moves: audit?.details?.moves ?? [], dryRun: false };
     }
     const clash = await db(em)
       .selectFrom('Tier')
@@ -279,8 +340,9 @@ export async function createTier(ctx: Ctx, data: CreateTierData): Promise<TierRo
       const holder = await db(em).selectFrom('Tier').select(['code', 'rank', 'currency']).where('rank', '=', data.rank).executeTakeFirst();
       throw holder ? tierClash(holder, data) : refuse(UserErrorCode.ALREADY_EXISTS, `Rank ${data.rank} is taken by another tier.`, ['input', 'rank']);
     }
-    const { moved } = await recomputeAllTiers(em, ctx.clock);
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved }, at: now });
-    return row;
+    const { moved, moves } = await recomputeAllTiers(em, ctx.clock);
+    if (dryRun) throw new DryRunDone({ tier: null, customersMoved: moved, moves, dryRun: true });
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved, moves }, at: now });
+    return { tier: row, customersMoved: moved, moves, dryRun: false };
   });
 }

@@ -86,12 +86,44 @@ export class CreateTierInput {
   @Max(100)
   @HasAtMostDecimals(4)
   multiplier?: number | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: 'true: nothing is written; the answer says how many customers the tier would move (customersMoved, moves), tier null. Refusals are the same as for the real request.',
+  })
+  dryRun?: boolean | null;
+}
+
+@ObjectType({ description: 'Customers moved from one tier to another by a change of the ladder.' })
+export class TierMoveCount {
+  @Field(() => String, { nullable: true, description: 'The tier code they left (null: none).' })
+  from!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The tier code they are placed on now (null: none).' })
+  to!: string | null;
+
+  @Field(() => Int)
+  customers!: number;
 }
 
 @ObjectType()
 export class CreateTierPayload {
-  @Field(() => Tier, { nullable: true })
+  @Field(() => Tier, { nullable: true, description: 'The tier created (null on a dry run, and on a refusal).' })
   tier?: Tier | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Customers the tier moved (with dryRun: would move): every customer is placed on the ladder again when a tier is added, whatever its currency. On a repeat of the request: what the first one moved.',
+  })
+  customersMoved?: number | null;
+
+  @Field(() => [TierMoveCount], { nullable: true, description: 'Those customers by the tiers they left and went to.' })
+  moves?: TierMoveCount[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: a dry run, nothing was written.' })
+  dryRun?: boolean | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

@@ -19,6 +19,7 @@ import { benefitOf, fromMinor, priceBasket, saleTotal, toMinor } from './pricing
 import { Tier } from '../tiers/tier.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, OfferNotAwardedReason, SalesTransaction, TransactionOffer, TransactionStatus, type OfferNotAwardedRow } from './transaction.entity.js';
+import { byCurrency } from '../points/currency-points.js';
 
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
 type SaleRow = Selected<typeof SALE_COLUMNS>;
@@ -317,7 +318,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   // advisory lock above). Lock order, here and in reverseTransaction: budgeted campaigns (by id),
   // accounts, then these (by campaign id). The customer's event stream row is no new lock here
   // when there are such counts: they come with points, whose BALANCE_CHANGED events took it before.
-  const processed = { transactionId: sale.id, pointsAwarded, discount: fromMinor(discount, digits), ...(notAwarded.length ? { offersNotAwarded: notAwarded } : {}) };
+  const processed = { transactionId: sale.id, pointsAwarded, pointsByCurrency: byCurrency(awards), discount: fromMinor(discount, digits), ...(notAwarded.length ? { offersNotAwarded: notAwarded } : {}) };
   await query(
     em,
     sql`with sale as (

@@ -11,6 +11,7 @@ import { IssuedOffer } from '../wallet/wallet.types.js';
 import {
   appliedOfferIds,
   awardsOf,
+  pointsByCurrencyOf,
   reverseTransaction,
   submitTransaction,
   transactionByExternalId,
@@ -27,6 +28,7 @@ import {
   SubmitTransactionPayload,
   TransactionAward,
 } from './transaction.types.js';
+import { CurrencyPoints } from '../points/currency-points.js';
 
 @Resolver(() => SalesTransaction)
 export class TransactionResolver {
@@ -39,6 +41,14 @@ export class TransactionResolver {
   @FieldResolver(() => ID)
   id(@Root() t: TransactionRow) {
     return toGlobalId('SalesTransaction', t.id);
+  }
+
+  @FieldResolver(() => [CurrencyPoints], {
+    description:
+      'Points the sale earned per point currency, in the order first awarded (empty before it is processed, or when it earned none). A return does not change it: with status REVERSED they were taken back (see awards.reversed).',
+  })
+  pointsByCurrency(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
+    return pointsByCurrencyOf(ctx.em, t.id);
   }
 
   @FieldResolver(() => [TransactionAward])

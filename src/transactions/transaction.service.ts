@@ -22,6 +22,7 @@ import { applicability, fromMinor, notApplicableMessage, saleTotal, termsOf, toM
 import { PendingCredit } from '../points/pending-credit.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionAward, TransactionStatus, type SaleLine } from './transaction.entity.js';
+import { type CurrencyPoints, type ReversedPoints } from '../points/currency-points.js';
 
 export const PROCESS_TRANSACTION = 'transaction.process';
 
@@ -73,6 +74,22 @@ export async function awardsOf(em: SqlEntityManager, transactionId: number, now:
                a.reversed_at is not null as reversed
           from transaction_award a left join pending_credit p on p.id = a.pending_credit_id
          where a.transaction_id = ${transactionId} order by a.id`,
+  );
+}
+
+/**
+ * What a sale earned per point currency (SalesTransaction.pointsByCurrency, money-24): its points
+ * awards (`transaction_award`, kind POINTS) added up per currency, in the order each currency was
+ * first awarded; empty before it is processed and for a sale that earned no points. Like
+ * pointsAwarded, a return does not change it (the awards show `reversed`).
+ */
+export async function pointsByCurrencyOf(em: SqlEntityManager, transactionId: number): Promise<CurrencyPoints[]> {
+  return query<CurrencyPoints>(
+    em,
+    sql`select a.currency_code as currency, sum(a.points)::int as points
+          from transaction_award a
+         where a.transaction_id = ${transactionId} and a.kind = ${AwardKind.POINTS} and a.currency_code is not null
+         group by a.currency_code order by min(a.id)`,
   );
 }
 
@@ -316,8 +333,12 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
 
 export interface ReversalOutcome {
   transaction: TransactionRow;
+  /** All currencies added up (deprecated in the API: see reversedByCurrency). */
   pointsReversed: number;
+  /** All currencies added up (deprecated in the API: see reversedByCurrency). */
   pointsOwed: number;
+  /** Per point currency, in the order the sale's awards were made. */
+  reversedByCurrency: ReversedPoints[];
   offersKept: number[];
 }
 
@@ -395,6 +416,8 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     now = notBeforeWrites(now, accounts.values());
     for (const account of accounts.values()) await settleAccount(em, account, now);
     const givenBack = new Map<number, number>();
+    const perCurrency = new Map<string, ReversedPoints>();
+    const reversedOf = (currency: string) => perCurrency.get(currency) ?? perCurrency.set(currency, { currency, reversed: 0, owed: 0 }).get(currency)!;
     for (const a of awards) {
       if (a.kind === AwardKind.POINTS) {
         // By reference: the award's own credit (or its pending credit, released by the write-down
@@ -419,8 +442,11 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
           pointsOwed += result.owed;
           // Points of the award that had expired were not taken back: they were gone already.
           pointsReversed += result.taken + result.owed;
+          reversedOf(a.currencyCode!).owed += result.owed;
+          reversedOf(a.currencyCode!).reversed += result.taken + result.owed;
         } else {
           pointsReversed += a.points;
+          reversedOf(a.currencyCode!).reversed += a.points;
         }
         if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
       }
@@ -466,7 +492,8 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     // sent if and only if the return commits, once, since a second return of the sale is refused
     // (ALREADY_REVERSED) under the sale's row lock above. Before, a partner mirroring points had the
     // sale's `sale.processed` and one `balance.changed` per award, and no word of the return itself.
-    await recordEvent(em, 'TRANSACTION_REVERSED', sale.customerId, { transactionId: sale.id, pointsReversed, pointsOwed, reason }, now);
-    return { transaction, pointsReversed, pointsOwed, offersKept };
+    const reversedByCurrency = [...perCurrency.values()];
+    await recordEvent(em, 'TRANSACTION_REVERSED', sale.customerId, { transactionId: sale.id, pointsReversed, pointsOwed, reversedByCurrency, reason }, now);
+    return { transaction, pointsReversed, pointsOwed, reversedByCurrency, offersKept };
   });
 }

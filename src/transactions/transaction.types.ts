@@ -7,6 +7,7 @@ import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import { ITEM_KEY_MAX } from './pricing.js';
 import { AwardKind, OfferNotAwardedReason, TransactionStatus } from './transaction.entity.js';
+import { MIXED_SUM_DEPRECATION, ReversedPoints } from '../points/currency-points.js';
 
 registerEnumType(TransactionStatus, { name: 'TransactionStatus' });
 registerEnumType(AwardKind, { name: 'AwardKind' });
@@ -83,7 +84,8 @@ export class SalesTransaction extends Node {
 
   @Field(() => Int, {
     description:
-      'Points the sale earned when it was processed (0 before). A return does not change it: with status REVERSED they were taken back (reversedAt), and the ledger shows the REVERSAL.',
+      'Points the sale earned when it was processed (0 before), all point currencies added up: exact only when the sale earned in one currency (see pointsByCurrency). A return does not change it: with status REVERSED they were taken back (reversedAt), and the ledger shows the REVERSAL.',
+    deprecationReason: MIXED_SUM_DEPRECATION,
   })
   pointsAwarded!: number;
 
@@ -223,11 +225,22 @@ export class ReverseTransactionPayload {
   @Field(() => SalesTransaction, { nullable: true })
   transaction?: SalesTransaction | null;
 
-  @Field(() => Int, { nullable: true, description: 'Points the reversal took back or cancelled.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Points the reversal took back or cancelled, all point currencies added up: exact only for a sale that earned in one currency (see reversedByCurrency).',
+    deprecationReason: MIXED_SUM_DEPRECATION,
+  })
   pointsReversed?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Of those, points already spent: owed, and repaid from the next points earned.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Of those, points already spent: owed, and repaid from the next points earned; all point currencies added up (see reversedByCurrency).',
+    deprecationReason: MIXED_SUM_DEPRECATION,
+  })
   pointsOwed?: number | null;
+
+  @Field(() => [ReversedPoints], { nullable: true, description: 'What the reversal took back and what is owed, per point currency the sale earned in (in the order awarded).' })
+  reversedByCurrency?: ReversedPoints[] | null;
 
   @Field(() => [IssuedOffer], { nullable: true, description: 'Offers the sale awarded, or staff replacements of them, that were already redeemed, so could not be voided: the customer keeps them.' })
   offersKept?: unknown[] | null;

@@ -98,6 +98,9 @@ export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEven
         sale: {
           ...sale(),
           pointsAwarded: p.pointsAwarded,
+          // Per point currency (money-24): pointsAwarded adds currencies up. Absent from the
+          // bodies of events recorded before it.
+          ...(Array.isArray(p.pointsByCurrency) ? { pointsByCurrency: p.pointsByCurrency } : {}),
           discount: p.discount,
           // What its campaigns did not issue (offsale-12c), as SalesTransaction.offersNotAwarded: only when
           // there is any, so the body of every other sale stays as it was.
@@ -108,10 +111,20 @@ export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEven
       };
       break;
     case 'sale.reversed':
-      // What the return took back (ReverseTransactionPayload's pointsReversed and pointsOwed, in
-      // the sale's point currency); not the wallet's offers it voided or kept, which partners do
+      // What the return took back (ReverseTransactionPayload's pointsReversed and pointsOwed); not the wallet's offers it voided or kept, which partners do
       // not read (they have offer events for the program's endpoints).
-      data = { customer, sale: { ...sale(), pointsReversed: p.pointsReversed, pointsOwed: p.pointsOwed, reason: p.reason ?? null } };
+      // pointsReversed and pointsOwed add currencies up; reversedByCurrency (money-24) has them per
+      // point currency, absent from events recorded before it.
+      data = {
+        customer,
+        sale: {
+          ...sale(),
+          pointsReversed: p.pointsReversed,
+          pointsOwed: p.pointsOwed,
+          ...(Array.isArray(p.reversedByCurrency) ? { reversedByCurrency: p.reversedByCurrency } : {}),
+          reason: p.reason ?? null,
+        },
+      };
       break;
     case 'offer.issued':
     case 'offer.redeemed':

@@ -148,6 +148,8 @@ export type CreateRewardStoreInput = {
 export type CreateTierInput = {
   code: string;
   currency: string;
+  /** true: nothing is written; the answer says how many customers the tier would move (customersMoved, moves), tier null. Refusals are the same as for the real request. */
+  dryRun?: boolean | null | undefined;
   multiplier?: number | null | undefined;
   name: string;
   rank: number;

@@ -6,6 +6,18 @@ import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
+/**
+ * Runs what is due on a gateway whose jobs run by hand (a sale's processing, the webhook
+ * dispatcher, deliveries), a few dispatcher slots on: the test clock is moved by
+ * `WEBHOOK_DISPATCH_MS` before each of 4 runs.
+ */
+export async function settleWebhooks(t: TestGateway): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    t.clock.advance(t.config.webhooks.dispatchMs);
+    await t.runScheduled();
+  }
+}
+
 /** A real HTTP receiver: answers `status()` with `headers()` for each request and keeps what it was sent. */
 export class Receiver {
   readonly requests: { headers: IncomingHttpHeaders; body: string; answered: number; url: string }[] = [];

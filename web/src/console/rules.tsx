@@ -140,7 +140,9 @@ export function Rules() {
               </td>
               <td>{[c.bonusPoints ? `+${c.bonusPoints} ${c.currency.code}` : '', c.multiplier ? `×${c.multiplier}` : '', c.offer ? `offer ${c.offer.name}` : ''].filter(Boolean).join(', ')}</td>
               <td>{[c.perCustomer ? `${c.perCustomer} per member` : '', c.budgetPoints ? `budget ${formatPoints(c.budgetPoints)}` : ''].filter(Boolean).join(', ') || '—'}</td>
-              <td className="num">{formatPoints(c.pointsAwarded)}</td>
+              <td className="num">
+                {formatPoints(c.pointsAwarded)} {c.currency.code}
+              </td>
             </tr>
           ))}
         </tbody>
