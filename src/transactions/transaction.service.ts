@@ -384,8 +384,6 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     if (!sale) throw refuse(UserErrorCode.NOT_FOUND, 'No sale with this externalId.', ['input', 'externalId']);
     if (sale.status === TransactionStatus.REVERSED) throw refuse(UserErrorCode.ALREADY_REVERSED, alreadyReversedMessage(sale.reversedAt), ['input', 'externalId']);
     if (sale.processedAt) now = notBeforeWrites(now, [{ updatedAt: sale.processedAt }]);
-    let pointsReversed = 0;
-    let pointsOwed = 0;
     const offersKept: number[] = [];
     const awards = await query<Selected<typeof REVERSED_AWARD_COLUMNS>>(
       em,
@@ -439,13 +437,11 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
             actor,
             now,
           });
-          pointsOwed += result.owed;
           // Points of the award that had expired were not taken back: they were gone already.
-          pointsReversed += result.taken + result.owed;
-          reversedOf(a.currencyCode!).owed += result.owed;
-          reversedOf(a.currencyCode!).reversed += result.taken + result.owed;
+          const reversed = reversedOf(a.currencyCode!);
+          reversed.owed += result.owed;
+          reversed.reversed += result.taken + result.owed;
         } else {
-          pointsReversed += a.points;
           reversedOf(a.currencyCode!).reversed += a.points;
         }
         if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
@@ -493,6 +489,9 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     // (ALREADY_REVERSED) under the sale's row lock above. Before, a partner mirroring points had the
     // sale's `sale.processed` and one `balance.changed` per award, and no word of the return itself.
     const reversedByCurrency = [...perCurrency.values()];
+    // The deprecated mixed sums, all currencies added up (derived, not kept beside the per-currency totals).
+    const pointsReversed = reversedByCurrency.reduce((sum, r) => sum + r.reversed, 0);
+    const pointsOwed = reversedByCurrency.reduce((sum, r) => sum + r.owed, 0);
     await recordEvent(em, 'TRANSACTION_REVERSED', sale.customerId, { transactionId: sale.id, pointsReversed, pointsOwed, reversedByCurrency, reason }, now);
     return { transaction, pointsReversed, pointsOwed, reversedByCurrency, offersKept };
   });

@@ -193,16 +193,12 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
 export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promise<WebhookEndpointRow> {
   const owner = ownerScope(ctx);
   const now = ctx.clock.now();
-  const notFound = () => refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
   return ctx.em.transactional(async (em) => {
     const endpoint = await queryOne<WebhookEndpointRow>(
       em,
       sql`select ${ENDPOINT_COLUMNS} from webhook_endpoint e where e.id = ${endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) for update`,
     );
-    if (!endpoint) {
-      await refuseIfRevoked(em, owner);
-      throw notFound();
-    }
+    if (!endpoint) throw await endpointNotFound(em, owner);
     if (!endpoint.disabledAt) return endpoint;
     // Sent to only if the gateway would send there now: WEBHOOK_ALLOWED_DESTINATIONS or
     // WEBHOOK_ALLOW_HTTP_LOCALHOST may have been narrowed since its registration (break2-24; before,
@@ -210,10 +206,7 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
     refuseUrl(ctx, endpoint.url, ['input', 'endpointId']);
     if (endpoint.partnerId !== null) {
       const partner = await queryOne<{ scopes: string[] }>(em, sql`select scopes from partner where id = ${endpoint.partnerId} and revoked_at is null for key share`);
-      if (!partner) {
-        await refuseIfRevoked(em, owner);
-        throw notFound();
-      }
+      if (!partner) throw await endpointNotFound(em, owner);
       refuseBeyondScopes(endpoint.eventTypes, partner.scopes, () => ['input', 'endpointId']);
     }
     await refuseSameUrl(em, endpoint.partnerId ?? null, endpoint.url, endpoint.id, ['input', 'endpointId']);
@@ -233,12 +226,19 @@ export async function removeWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const endpoint = await removeEndpoint(em, endpointId, { actor: actorOf(ctx.caller), owner }, now);
-    if (!endpoint) {
-      await refuseIfRevoked(em, owner);
-      throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
-    }
+    if (!endpoint) throw await endpointNotFound(em, owner);
     return endpoint;
   });
+}
+
+/**
+ * NOT_FOUND on `["input", "endpointId"]` (an endpoint unknown, another partner's, or whose partner
+ * was revoked), for the caller to throw; first throws CredentialRevoked when the caller `owner` is
+ * a partner whose own key was revoked while the request ran (refuseIfRevoked, edges-12).
+ */
+async function endpointNotFound(em: SqlEntityManager, owner: number | null): Promise<Error> {
+  await refuseIfRevoked(em, owner);
+  return refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
 }
 
 /** A page of endpoints the caller may see, newest first (key: id, descending). */

@@ -215,11 +215,11 @@ export function ActionForm({
   );
 }
 
-/** A labelled input (ids derived from the form's name). */
 /** GraphQL Int's range (32-bit signed): what every whole-number input of the API takes at most. */
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
+/** A labelled input (ids derived from the form's name). */
 export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string }) {
   const id = `f-${name}`;
   // A number field holds a GraphQL Int unless it says narrower: past it the API's refusal was the
