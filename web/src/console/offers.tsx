@@ -125,12 +125,13 @@ export function UnpayableOffers() {
   const query = useQuery(ConsoleUnpayableOffersDocument, { fetchPolicy: 'network-only' });
   const { data, error, fetchMore } = query;
   const page = data?.unpayableOffers;
-  if (!error && page && page.edges.length === 0) return null;
+  // Nothing until the answer says there is any (or the read failed): a heading shown while loading
+  // flashed "Offers no till can apply" on every visit to a program that has none (flaky-24).
+  if (!error && (!page || page.edges.length === 0)) return null;
   return (
     <section aria-labelledby="unpayable-title" style={{ marginTop: '1rem' }}>
       <h2 id="unpayable-title">Offers no till can apply</h2>
       <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
-      {!page && !error ? <Loading what="offers no till can apply" /> : null}
       {page ? (
         <DataTable
           label="Offers no till can apply"
