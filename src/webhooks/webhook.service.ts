@@ -189,6 +189,8 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
  * send to its URL under its settings now: refuseUrl); CredentialRevoked for a partner whose key was revoked while
  * this ran. The endpoint's partner row is read FOR KEY SHARE, held to commit, so a revocation waits
  * for this and then removes it again, or commits first and this refuses (as registration, edges-12).
+ * Each enable moves the endpoint's `generation` on: a 410 Gone its receiver answered to a request
+ * sent before it does not remove it again (webhooks-25; such an attempt is retried instead).
  */
 export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promise<WebhookEndpointRow> {
   const owner = ownerScope(ctx);
@@ -210,7 +212,11 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
       refuseBeyondScopes(endpoint.eventTypes, partner.scopes, () => ['input', 'endpointId']);
     }
     await refuseSameUrl(em, endpoint.partnerId ?? null, endpoint.url, endpoint.id, ['input', 'endpointId']);
-    const [enabled] = await query<WebhookEndpointRow>(em, sql`update webhook_endpoint e set disabled_at = null where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`);
+    // A new generation: a 410 answered to a request sent before this no longer removes it (webhooks-25, goneStillApplies)
+    const [enabled] = await query<WebhookEndpointRow>(
+      em,
+      sql`update webhook_endpoint e set disabled_at = null, generation = e.generation + 1 where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`,
+    );
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'enableWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, details: { removedAt: endpoint.disabledAt }, at: now });
     return enabled;
   });
