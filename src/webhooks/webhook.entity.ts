@@ -41,10 +41,21 @@ export class WebhookEndpoint {
   /**
    * Removed endpoints receive nothing more; their deliveries stay in the log until pruned. Set by
    * staff or its partner (`removeWebhookEndpoint`), a partner's revocation, or its receiver
-   * answering 410 Gone (webhooks-23). Nothing clears it.
+   * answering 410 Gone (webhooks-23). `enableWebhookEndpoint` clears it (webhooks-24), moving
+   * `generation` on.
    */
   @Property({ type: 'timestamptz', nullable: true })
   disabledAt?: Date | null;
+
+  /**
+   * How many times it was turned on again after a removal (`enableWebhookEndpoint` adds one; 0 for
+   * an endpoint never enabled again). A delivery's attempt reads it before its POST, and its
+   * receiver's 410 Gone removes the endpoint only while it is unchanged (webhooks-25): a 410 to a
+   * request sent before an operator's or partner's enable, committed after it, removed the endpoint
+   * again. A count, not a time: it compares no two instances' clocks.
+   */
+  @Property({ type: 'integer', default: 0 })
+  generation: number & Opt = 0;
 
   /**
    * Since when its receiver keeps failing: the time the first of its deliveries ran out of attempts

@@ -105,9 +105,12 @@ async function withNames(em: SqlEntityManager, page: { type: WebhookEventWireTyp
   return page.map(({ type, event }, i) => ({ type, event: { ...event, ...names[i] } }));
 }
 
-const DELIVERY_TO_SEND = sql`${columnsOf(WebhookDelivery, 'd', ['id', 'endpointId', 'status', 'attempts', 'eventId', 'body'])}, ${columnsOf(WebhookEndpoint, 'e', ['url', 'secret', 'disabledAt'])}`;
-/** A delivery to attempt: its state and body, and its endpoint's id, URL, secret and whether it is disabled. */
-type DeliveryRow = Pick<EntityRow<WebhookDelivery>, 'id' | 'endpointId' | 'status' | 'attempts' | 'eventId' | 'body'> & Pick<EntityRow<WebhookEndpoint>, 'url' | 'secret' | 'disabledAt'>;
+const DELIVERY_TO_SEND = sql`${columnsOf(WebhookDelivery, 'd', ['id', 'endpointId', 'status', 'attempts', 'eventId', 'body'])}, ${columnsOf(WebhookEndpoint, 'e', ['url', 'secret', 'disabledAt', 'generation'])}`;
+/**
+ * A delivery to attempt: its state and body, and its endpoint's id, URL, secret, whether it is
+ * disabled, and its `generation` as read before the POST (what a 410's removal is checked against).
+ */
+type DeliveryRow = Pick<EntityRow<WebhookDelivery>, 'id' | 'endpointId' | 'status' | 'attempts' | 'eventId' | 'body'> & Pick<EntityRow<WebhookEndpoint>, 'url' | 'secret' | 'disabledAt' | 'generation'>;
 
 /** The receiver's answer to one POST: its status, or why there was none. */
 interface AttemptOutcome {
@@ -281,8 +284,8 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  * receiver is waited on (webhook-14; before, the POST ran inside the job's transaction, holding a
  * pooled connection and the delivery's row lock for up to WEBHOOK_TIMEOUT_MS):
  *
- * 1. a short transaction reads the delivery; one no longer PENDING, or whose endpoint was removed or
- *    partner revoked, or whose type the partner may no longer read, is finished there (FAILED with
+ * 1. a short transaction reads the delivery; one no longer PENDING, or whose endpoint was removed
+ *    (read again under FOR SHARE: webhooks-25) or partner revoked, or whose type the partner may no longer read, is finished there (FAILED with
  *    the reason) and the job completed, nothing sent;
  * 2. the POST, on the job's lease alone (RunnerOptions.outboundLeaseMs outlasts WEBHOOK_TIMEOUT_MS);
  * 3. a second transaction completes the job and records the attempt: DELIVERED on a 2xx (and the
@@ -290,7 +293,8 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  *    (`disabled_at`, as `removeWebhookEndpoint`, audited as the receiver's: Standard Webhooks,
  *    "Delivery success and failure": a 410 "is an indication by the server that it's no longer
  *    interested in receiving webhooks from this source. Sender should disable the webhook
- *    endpoint, and stop sending it messages"; webhooks-23); otherwise retried after `retryDelayMs`
+ *    endpoint, and stop sending it messages"; webhooks-23), unless the endpoint was enabled again
+ *    since step 1 (`goneStillApplies`, webhooks-25); otherwise retried after `retryDelayMs`
  *    (the schedule's delay with jitter, and at least a 429's or 503's `Retry-After`, at most
  *    WEBHOOK_MAX_BACKOFF_MS) by a new job, or FAILED after WEBHOOK_MAX_ATTEMPTS (with the
  *    defaults at least about 29 hours after the first attempt: src/config.ts), which marks the
@@ -313,6 +317,17 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
             from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id left join partner p on p.id = e.partner_id
            where d.id = ${deliveryId}`,
     );
+    if (row?.status === 'PENDING' && row.disabledAt && !row.partnerRevokedAt) {
+      // Removed when read: read again under FOR SHARE before ending it FAILED (webhooks-25). An
+      // enable that committed after that read is seen, and one in flight waits for this commit;
+      // before, an enable and its bulk replay (which skips PENDING deliveries) could both commit
+      // between the read and this FAILED, which then stood on an endpoint receiving again.
+      const current = await queryOne<Pick<DeliveryRow, 'disabledAt' | 'generation'>>(
+        em,
+        sql`select disabled_at as "disabledAt", generation from webhook_endpoint where id = ${row.endpointId} for share`,
+      );
+      if (current) Object.assign(row, current);
+    }
     // (revokePartner removes the partner's endpoints; this covers partners revoked before it did)
     const refusal = !row || row.status !== 'PENDING' ? null
       : row.disabledAt || row.partnerRevokedAt ? 'The endpoint was removed.'
@@ -357,13 +372,13 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
       // unless a delivery's last failure came after this answer (its step 3 committed first, by a
       // worker in parallel: WEBHOOK_ENDPOINT_CONCURRENCY > 1): that mark is newer (break3-22).
       await query(em, sql`update webhook_endpoint set failing_since = null where id = ${d.endpointId} and failing_since <= ${after}`);
-    } else if (outcome.statusCode === GONE) {
+    } else if (outcome.statusCode === GONE && (await goneStillApplies(em, d))) {
       await finish(em, deliveryId, 'FAILED', `HTTP ${GONE}: the receiver said it wants no more messages (Gone); the endpoint was removed.`, after);
       // Removed as staff or its partner would (`removeWebhookEndpoint`, the same path); its partner
       // registers another endpoint to receive again (webhooks-23). Audited by the 410 that removed it.
       await removeEndpoint(em, d.endpointId, { actor: 'webhook-receiver', owner: null, reason: `Its receiver answered HTTP ${GONE} (Gone) to WebhookDelivery:${deliveryId}.`, once: true }, after);
     } else if (attempts >= config.webhooks.maxAttempts) {
-      await finish(em, deliveryId, 'FAILED', outcome.error, after);
+      await finish(em, deliveryId, 'FAILED', failureOf(outcome.statusCode, outcome.error), after);
       // Its receiver failed every attempt of the schedule: the endpoint is failing from now (or
       // still, since an earlier one), which staff, the partner and /metrics see (webhooks-22).
       // Not when it answered a delivery 2xx after this failure, which committed first (break3-22):
@@ -376,10 +391,31 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
       );
     } else {
       const next = new Date(after.getTime() + retryDelayMs(config.webhooks, attempts, random, retryAfterMs(outcome, after)));
-      await query(em, sql`update webhook_delivery set last_error = ${outcome.error}, next_attempt_at = ${next} where id = ${deliveryId}`);
+      await query(em, sql`update webhook_delivery set last_error = ${failureOf(outcome.statusCode, outcome.error)}, next_attempt_at = ${next} where id = ${deliveryId}`);
       await enqueueDelivery(em, deliveryId, d.endpointId, next);
     }
   });
+}
+
+/**
+ * Whether a 410 Gone answered to delivery `d` still removes its endpoint, read under the endpoint's
+ * row lock (FOR UPDATE, held to commit; taken after the delivery's row, as every step 3 takes
+ * them): yes unless the endpoint was enabled again (`generation` moved on) since `d` was read
+ * before its POST. A receiver's 410 speaks of the registration it was sent under: answered before
+ * an operator's or partner's `enableWebhookEndpoint` (the receiver mended, the endpoint turned on
+ * again) and committed after it, it removed the endpoint that enable had just turned on, for one
+ * transaction's window (webhooks-25). Such a 410 is then an ordinary failed attempt (retried on
+ * the schedule), so the delivery is sent again to the mended receiver. An enable in flight waits
+ * for this commit and then turns the endpoint on after the removal, as it should.
+ */
+async function goneStillApplies(em: SqlEntityManager, d: DeliveryRow): Promise<boolean> {
+  const endpoint = await queryOne<{ generation: number }>(em, sql`select generation from webhook_endpoint where id = ${d.endpointId} for update`);
+  return endpoint !== undefined && endpoint.generation === d.generation;
+}
+
+/** What a failed attempt (`statusCode`, `error`: its outcome's) records as its delivery's last error: `error`, said in full for a 410 that no longer removes (goneStillApplies). */
+function failureOf(statusCode: number | null, error: string): string {
+  return statusCode === GONE ? `HTTP ${GONE} (Gone) to a request sent before the endpoint was enabled again: the endpoint stays, the delivery is retried.` : error;
 }
 
 /**

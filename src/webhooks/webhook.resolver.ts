@@ -117,10 +117,11 @@ export class WebhookEndpointResolver {
   }
 
   @Mutation(() => ReplayFailedWebhookDeliveriesPayload, {
-    description: "Operators: send every FAILED delivery of an endpoint again (after its receiver is mended), each with a new round of attempts. Keyed: a resend answers the first count.",
+    description:
+      "Operators, or a partner with webhooks:manage (its own endpoints; another's is NOT_FOUND): send every FAILED delivery of an endpoint again (after its receiver is mended), each with a new round of attempts. Keyed: a resend answers the first count.",
   })
   replayFailedWebhookDeliveries(@Arg('input') input: ReplayFailedWebhookDeliveriesInput, @Context() ctx: Ctx) {
-    requireOperator(ctx);
+    requireWebhookManager(ctx);
     const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
     return payloadOf(() => replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey }));
   }
@@ -183,9 +184,11 @@ export class WebhookDeliveryResolver {
     return loadersOf(ctx).attempts.load(d.id);
   }
 
-  @Mutation(() => ReplayWebhookDeliveryPayload, { description: 'Operators: send a DELIVERED or FAILED delivery again, with a new round of attempts.' })
+  @Mutation(() => ReplayWebhookDeliveryPayload, {
+    description: "Operators, or a partner with webhooks:manage (its own endpoints' deliveries; another's is NOT_FOUND): send a DELIVERED or FAILED delivery again, with a new round of attempts.",
+  })
   replayWebhookDelivery(@Arg('input') input: ReplayWebhookDeliveryInput, @Context() ctx: Ctx) {
-    requireOperator(ctx);
+    requireWebhookManager(ctx);
     const deliveryId = fromGlobalId(input.deliveryId, 'WebhookDelivery', 'input.deliveryId');
     return payloadOf(async () => ({ delivery: await replayWebhookDelivery(ctx, deliveryId, input.idempotencyKey) }));
   }

@@ -9,7 +9,7 @@ import type { Page } from '../domain/page.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
-import { refuseIfRevoked } from '../partners/partner.service.js';
+import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
 import { JOBS_CHANNEL, enqueueJobSql } from '../jobs/queue.js';
 import { enqueueDelivery, endpointGroup, WEBHOOK_DELIVER } from './webhook.jobs.js';
@@ -189,6 +189,8 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
  * send to its URL under its settings now: refuseUrl); CredentialRevoked for a partner whose key was revoked while
  * this ran. The endpoint's partner row is read FOR KEY SHARE, held to commit, so a revocation waits
  * for this and then removes it again, or commits first and this refuses (as registration, edges-12).
+ * Each enable moves the endpoint's `generation` on: a 410 Gone its receiver answered to a request
+ * sent before it does not remove it again (webhooks-25; such an attempt is retried instead).
  */
 export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promise<WebhookEndpointRow> {
   const owner = ownerScope(ctx);
@@ -210,7 +212,11 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
       refuseBeyondScopes(endpoint.eventTypes, partner.scopes, () => ['input', 'endpointId']);
     }
     await refuseSameUrl(em, endpoint.partnerId ?? null, endpoint.url, endpoint.id, ['input', 'endpointId']);
-    const [enabled] = await query<WebhookEndpointRow>(em, sql`update webhook_endpoint e set disabled_at = null where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`);
+    // A new generation: a 410 answered to a request sent before this no longer removes it (webhooks-25, goneStillApplies)
+    const [enabled] = await query<WebhookEndpointRow>(
+      em,
+      sql`update webhook_endpoint e set disabled_at = null, generation = e.generation + 1 where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`,
+    );
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'enableWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, details: { removedAt: endpoint.disabledAt }, at: now });
     return enabled;
   });
@@ -305,37 +311,52 @@ export async function webhookAttemptsOf(em: SqlEntityManager, deliveryIds: reado
 }
 
 /**
- * Staff send a finished delivery again (after the receiver is mended): it is PENDING with a new
- * round of attempts, the same body and `webhook-id`. A PENDING delivery is left as it is.
- * NOT_FOUND: no such delivery; INVALID: its endpoint was removed.
+ * Sends a finished delivery again (after the receiver is mended): it is PENDING with a new round
+ * of attempts, the same body and `webhook-id`. A PENDING delivery is left as it is.
+ * Who: operators, any delivery; a partner with webhooks:manage, its own endpoints' (webhooks-25),
+ * audited with the partner as actor (`partner:<id>`). NOT_FOUND: no such delivery, or another
+ * partner's or the program's for a partner (answered alike, as `webhookDeliveries` answers another's
+ * endpoint as an unknown one); INVALID: its endpoint was removed. A partner whose key was revoked
+ * while this ran is refused as at the door (CredentialRevoked), nothing written: its key is read
+ * FOR KEY SHARE to commit (partnerStillHolds), so a revocation waits for the replay, then removes
+ * the endpoint, and the replayed delivery ends FAILED at its attempt.
  *
  * Not naturally idempotent: a resend after a lost answer, once the first replay's round has ended
  * (DELIVERED, or FAILED again), sends the delivery once more. So it takes an optional
- * `idempotencyKey` (the staff member's own; `createOnce`, web-24): the same key and delivery again
- * answer the delivery as it is now and replay nothing; another delivery under it is
- * IDEMPOTENCY_KEY_REUSED. Without a key each call replays, as before.
+ * `idempotencyKey` (the caller's own, staff member's or partner's; `createOnce`, web-24): the same
+ * key and delivery again answer the delivery as it is now and replay nothing; another delivery
+ * under it is IDEMPOTENCY_KEY_REUSED. Without a key each call replays, as before.
  */
 export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number, idempotencyKey?: string | null): Promise<WebhookDeliveryRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
+  const owner = ownerScope(ctx);
   return ctx.em.transactional(async (em) => {
     let replayed: WebhookDeliveryRow | undefined;
     const { replay } = await createOnce(ctx, em, `replay-webhook:${actor}`, idempotencyKey, () => requestFingerprint({ deliveryId }), now, async () => {
-      replayed = await replayOnce(em, deliveryId, actor, now);
+      replayed = await replayOnce(em, deliveryId, { actor, owner }, now);
       return { id: deliveryId };
     });
     return replay || !replayed ? (await webhookDeliveriesByIds(em, [deliveryId]))[0] : replayed;
   });
 }
 
-/** replayWebhookDelivery's effect: its checks, the delivery PENDING again with its job, and its audit entry. */
-async function replayOnce(em: SqlEntityManager, deliveryId: number, actor: string, now: Date): Promise<WebhookDeliveryRow> {
+/**
+ * replayWebhookDelivery's effect: its checks, the delivery PENDING again with its job, and its
+ * audit entry. `by.owner`: the partner whose endpoint's delivery it must be, and whose key must
+ * still hold (null: staff, any delivery).
+ */
+async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor: string; owner: number | null }, now: Date): Promise<WebhookDeliveryRow> {
+  const { actor, owner } = by;
   const current = await queryOne<WebhookDeliveryRow & { disabledAt: Date | null }>(
     em,
     sql`select ${DELIVERY_COLUMNS}, e.disabled_at as "disabledAt" from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
-         where d.id = ${deliveryId} for update of d`,
+         where d.id = ${deliveryId} and (${owner}::bigint is null or e.partner_id = ${owner}) and ${partnerStillHolds(owner)} for update of d`,
   );
-  if (!current) throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook delivery.', ['input', 'deliveryId']);
+  if (!current) {
+    await refuseIfRevoked(em, owner);
+    throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook delivery.', ['input', 'deliveryId']);
+  }
   if (current.disabledAt) throw refuse(UserErrorCode.INVALID, 'Its endpoint was removed.', ['input', 'deliveryId']);
   if (current.status === 'PENDING') return current;
   const [row] = await query<WebhookDeliveryRow>(
@@ -349,7 +370,7 @@ async function replayOnce(em: SqlEntityManager, deliveryId: number, actor: strin
 }
 
 /**
- * Staff send every FAILED delivery of one endpoint again (after an outage longer than the retry
+ * Sends every FAILED delivery of one endpoint again (after an outage longer than the retry
  * schedule: one FAILED delivery per event, thousands for a busy program), as `replayWebhookDelivery`
  * does one: each is PENDING with a new round of attempts, the same body and `webhook-id`, due now
  * (sent WEBHOOK_ENDPOINT_CONCURRENCY at a time, its job group's bound). Answers how many this
@@ -357,7 +378,14 @@ async function replayOnce(em: SqlEntityManager, deliveryId: number, actor: strin
  * consumers a way to manually replay specific webhooks or failures within a range in order to
  * recover from long outages without missing message delivery" (webhooks-23).
  *
- * Keyed (`idempotencyKey`, the staff member's own; `createOnce`): the same key and endpoint again
+ * Who: operators, any endpoint; a partner with webhooks:manage, its own (webhooks-25; another
+ * partner's or the program's is NOT_FOUND, as an unknown one), audited as `partner:<id>`; a partner
+ * whose key was revoked while this ran: CredentialRevoked, nothing written (the key read FOR KEY
+ * SHARE to commit, as replayWebhookDelivery). The bounds are staff's: the key is required, a
+ * delivery gets one round however many replays run, the endpoint's job group sends
+ * WEBHOOK_ENDPOINT_CONCURRENCY at a time, and the caller's requests count against its rate limit.
+ *
+ * Keyed (`idempotencyKey`, the caller's own; `createOnce`): the same key and endpoint again
  * answer the first count and replay nothing (a resend after a lost answer must not send, again,
  * the deliveries that failed since); another endpoint under it is IDEMPOTENCY_KEY_REUSED.
  * Refusals: NOT_FOUND, no such endpoint; INVALID, it was removed (nothing would be sent).
@@ -371,10 +399,15 @@ async function replayOnce(em: SqlEntityManager, deliveryId: number, actor: strin
 export async function replayFailedWebhookDeliveries(ctx: Ctx, d: { endpointId: number; idempotencyKey: string }): Promise<{ endpoint: WebhookEndpointRow; replayed: number }> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
+  const owner = ownerScope(ctx);
   return ctx.em.transactional(async (em) => {
     const { result } = await createOnce(ctx, em, `replay-failed-webhooks:${actor}`, d.idempotencyKey, () => requestFingerprint({ endpointId: d.endpointId }), now, async () => {
-      const endpoint = await queryOne<{ disabledAt: Date | null }>(em, sql`select disabled_at as "disabledAt" from webhook_endpoint where id = ${d.endpointId} for share`);
-      if (!endpoint) throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook endpoint.', ['input', 'endpointId']);
+      const endpoint = await queryOne<{ disabledAt: Date | null }>(
+        em,
+        sql`select disabled_at as "disabledAt" from webhook_endpoint e
+             where e.id = ${d.endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) and ${partnerStillHolds(owner)} for share`,
+      );
+      if (!endpoint) throw await endpointNotFound(em, owner);
       if (endpoint.disabledAt) throw refuse(UserErrorCode.INVALID, 'The endpoint was removed: nothing would be sent.', ['input', 'endpointId']);
       const replayed = sql`replayed`;
       const [{ count }] = await query<{ count: number }>(

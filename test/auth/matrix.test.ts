@@ -100,8 +100,8 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     registerWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
     removeWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
     enableWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
-    replayWebhookDelivery: ['operator'],
-    replayFailedWebhookDeliveries: ['operator'],
+    replayWebhookDelivery: ['operator', partnerWith('webhooks:manage')],
+    replayFailedWebhookDeliveries: ['operator', partnerWith('webhooks:manage')],
   },
   Subscription: {
     balanceChanged: ['customer'],

@@ -70,11 +70,12 @@ const MATRIX: Row[] = [
   },
   { field: 'Mutation.removeWebhookEndpoint', doc: `mutation { removeWebhookEndpoint(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
   { field: 'Mutation.enableWebhookEndpoint', doc: `mutation { enableWebhookEndpoint(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
-  { field: 'Mutation.replayWebhookDelivery', doc: `mutation { replayWebhookDelivery(input: { deliveryId: "V2ViaG9va0RlbGl2ZXJ5Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: [] },
+  // a partner's own deliveries only (webhooks-25): an unknown one is NOT_FOUND, nothing written
+  { field: 'Mutation.replayWebhookDelivery', doc: `mutation { replayWebhookDelivery(input: { deliveryId: "V2ViaG9va0RlbGl2ZXJ5Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
   {
     field: 'Mutation.replayFailedWebhookDeliveries',
     doc: `mutation { replayFailedWebhookDeliveries(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA", idempotencyKey: "k-1" }) { replayed userErrors { code } } }`,
-    allowed: [],
+    allowed: ['webhooks:manage'],
   },
   { field: 'Query.programStats', doc: `{ programStats(currency: "X", from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { activeMembers } }`, allowed: [] },
   // node/nodes answer every partner (null for what it may not see: below)

@@ -93,6 +93,14 @@ interface KeyedCase {
   newAnswersAlike?: true;
 }
 
+/**
+ * A keyed mutation sent by another kind of caller, whose key and checks take another path (a
+ * partner's replay of its own delivery, webhooks-25): run as the mutation `field` is, besides it.
+ */
+interface KeyedPath extends KeyedCase {
+  field: string;
+}
+
 /** The `extensions` and the header a replay carries (replay-22), and an unmarked answer's. */
 const marks = (res: GqlResult<unknown>) => ({ extensions: res.extensions, header: res.headers.get('idempotent-replayed') });
 const UNMARKED = { extensions: undefined, header: null };
@@ -111,12 +119,20 @@ const unmarked = (text: string | undefined, field: string) => text?.replace(`,"e
  * clock; a loaded machine shows it); a partner's registered operation is compiled from the first.
  * Four at once with one key: one runs, the others wait for it and replay it. And past the key's
  * retention: a key its row keeps (a code, an externalId, a purchase's or claim's key) still
- * replays, marked; any other key is a new request, unmarked.
+ * replays, marked; any other key is a new request, unmarked. A mutation another kind of caller
+ * sends under keys of its own (a partner's replays, webhooks-25) is sent that way too (`paths`).
  */
 describe('every keyed mutation marks its replay, one by one (replay-22)', () => {
   let t: TestGateway;
   let schema: GraphQLSchema;
   const cases: Record<string, KeyedCase> = {};
+  /** Keyed paths besides each mutation's own case, by a name of their own (`<field> by <caller>`). */
+  const paths: Record<string, KeyedPath> = {};
+  /** Every case to send: each keyed mutation's, then the other paths'. */
+  const everyCase = () => [
+    ...keyedMutations(schema).map((field) => ({ name: field, field, keyed: cases[field] })),
+    ...Object.entries(paths).map(([name, keyed]) => ({ name, field: keyed.field, keyed })),
+  ];
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
@@ -152,6 +168,38 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
         { input: { url: `https://hooks.example.com/${unique(prefix)}`, eventTypes: ['BALANCE_CHANGED'] } },
         t.operatorToken,
       )).registerWebhookEndpoint.endpoint;
+
+    /** A partner with webhooks:manage, an endpoint of its own and one FAILED delivery to it (registered by an operator on its behalf). */
+    const hooksPartner = await createPartner(t, ['webhooks:manage', 'customers:read']);
+    const failedOfPartner = async (prefix: string) => {
+      const endpoint = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, object>(
+        'mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } } }',
+        { input: { url: `https://hooks.example.com/${unique(prefix)}`, eventTypes: ['BALANCE_CHANGED'], partnerId: hooksPartner.id } },
+        t.operatorToken,
+      )).registerWebhookEndpoint.endpoint;
+      const endpointId = Buffer.from(endpoint.id, 'base64url').toString().split(':')[1];
+      const [delivery] = await t.sql<{ id: string }>(
+        `insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, attempts, last_error, finished_at)
+         values ($1, 1, 'balance.changed', '{"type":"balance.changed"}', 'FAILED', 1, 'HTTP 503', now()) returning id`,
+        [endpointId],
+      );
+      return { endpointId: endpoint.id, deliveryId: Buffer.from(`WebhookDelivery:${delivery.id}`).toString('base64url') };
+    };
+    Object.assign(paths, {
+      // webhooks-25: a partner replays its own endpoints' deliveries, under keys of its own (`replay-webhook:partner:<id>`)
+      'replayWebhookDelivery by a partner': {
+        field: 'replayWebhookDelivery',
+        request: async () => ({ input: { deliveryId: (await failedOfPartner('p-one')).deliveryId, idempotencyKey: unique('p-one') }, credential: () => hooksPartner.credential }),
+        pastRetention: 'new',
+        newAnswersAlike: true,
+      },
+      'replayFailedWebhookDeliveries by a partner': {
+        field: 'replayFailedWebhookDeliveries',
+        // its endpoint's one FAILED delivery: the first answers 1; a new request past the retention finds it PENDING, 0
+        request: async () => ({ input: { endpointId: (await failedOfPartner('p-bulk')).endpointId, idempotencyKey: unique('p-bulk') }, credential: () => hooksPartner.credential }),
+        pastRetention: 'new',
+      },
+    } satisfies Record<string, KeyedPath>);
 
     Object.assign(cases, {
       addListing: {
@@ -319,14 +367,14 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
   it('a resend with the same key answers the first data byte for byte, marked; the first is not (twice: Apollo, then as a rule compiled)', async () => {
     const found = [];
     const expected = [];
-    for (const field of keyedMutations(schema)) {
+    for (const { name, field, keyed } of everyCase()) {
       for (const round of [1, 2]) {
-        const request = await cases[field].request();
+        const request = await keyed.request();
         const first = await send(field, request);
         const again = await send(field, request);
-        const replay = cases[field].replay;
-        found.push({ field, round, ...seen(field, first, again), data: replay ? again.data : unmarked(again.text, field) });
-        expected.push({ field, round, errors: undefined, userErrors: [], first: UNMARKED, again: replayed(field), data: replay ? replay(first.data!) : first.text });
+        const replay = keyed.replay;
+        found.push({ name, round, ...seen(field, first, again), data: replay ? again.data : unmarked(again.text, field) });
+        expected.push({ name, round, errors: undefined, userErrors: [], first: UNMARKED, again: replayed(field), data: replay ? replay(first.data!) : first.text });
       }
     }
     expect(found).toEqual(expected);
@@ -335,20 +383,20 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
   it('four sends of one key at once: one runs, unmarked; the three others wait for it and replay its data, marked', async () => {
     const found = [];
     const expected = [];
-    for (const field of keyedMutations(schema)) {
-      const request = await cases[field].request();
+    for (const { name, field, keyed } of everyCase()) {
+      const request = await keyed.request();
       const answers = await Promise.all([1, 2, 3, 4].map(() => send(field, request)));
       const firsts = answers.filter((a) => a.extensions === undefined);
       const replays = answers.filter((a) => a !== firsts[0]);
-      const replay = cases[field].replay;
+      const replay = keyed.replay;
       found.push({
-        field,
+        name,
         errors: answers.map((a) => a.errors),
         unmarked: firsts.length,
         replays: replays.map((a) => ({ ...marks(a), data: replay ? a.data : unmarked(a.text, field) })),
       });
       expected.push({
-        field,
+        name,
         errors: [undefined, undefined, undefined, undefined],
         unmarked: 1,
         replays: replays.map(() => ({ ...replayed(field), data: replay ? replay(firsts[0]?.data ?? {}) : firsts[0]?.text })),
@@ -359,9 +407,9 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
 
   it('past the retention window a key its row keeps still replays, marked; any other key is a new request', async () => {
     const sent = [];
-    for (const field of keyedMutations(schema)) {
-      const request = await cases[field].request();
-      sent.push({ field, request, first: await send(field, request) });
+    for (const { name, field, keyed } of everyCase()) {
+      const request = await keyed.request();
+      sent.push({ name, field, keyed, request, first: await send(field, request) });
     }
     t.clock.advance(t.config.idempotencyRetentionHours * HOUR + HOUR);
     await t.orm.em.fork().transactional(async (em) => {
@@ -369,20 +417,20 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
     });
     const found = [];
     const expected = [];
-    for (const { field, request, first } of sent) {
+    for (const { name, field, keyed, request, first } of sent) {
       const again = await send(field, request);
-      const outcome = cases[field].pastRetention;
+      const outcome = keyed.pastRetention;
       const payload = again.data?.[field] as { userErrors?: { code: string }[] } | undefined;
-      found.push({ field, errors: first.errors, firstMarks: marks(first), againErrors: again.errors, againMarks: marks(again), refused: payload?.userErrors?.map((e) => e.code), same: unmarked(again.text, field) === first.text });
+      found.push({ name, errors: first.errors, firstMarks: marks(first), againErrors: again.errors, againMarks: marks(again), refused: payload?.userErrors?.map((e) => e.code), same: unmarked(again.text, field) === first.text });
       expected.push({
-        field,
+        name,
         errors: undefined,
         firstMarks: UNMARKED,
         againErrors: undefined,
         againMarks: outcome === 'replay' ? replayed(field) : UNMARKED,
         refused: typeof outcome === 'object' ? [outcome.refused] : [],
         // a new request makes a new row (another id), a refusal answers no row
-        same: outcome === 'replay' || cases[field].newAnswersAlike === true,
+        same: outcome === 'replay' || keyed.newAnswersAlike === true,
       });
     }
     expect(found).toEqual(expected);

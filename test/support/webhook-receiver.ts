@@ -18,6 +18,24 @@ export async function settleWebhooks(t: TestGateway): Promise<void> {
   }
 }
 
+/**
+ * The dispatcher's next slot on a gateway whose jobs run by hand: the clock moved by
+ * `WEBHOOK_DISPATCH_MS`, the scheduler and dispatcher ticked, and every job then due but the
+ * deliveries' (the dispatch, what the scheduler enqueued) run one at a time, so that only the
+ * deliveries' jobs are left for the test's own workers (`t.jobs.runner.runOne()`), to run when and
+ * side by side as it chooses.
+ */
+export async function dispatchAllButDeliveries(t: TestGateway): Promise<void> {
+  t.clock.advance(t.config.webhooks.dispatchMs);
+  await t.jobs.scheduler.tick();
+  await t.jobs.dispatcher.tick();
+  const othersDue = async () =>
+    (await t.sql<{ n: number }>(`select count(*)::int as n from job where kind <> $1 and status = 'PENDING' and run_at <= $2`, [WEBHOOK_DELIVER, t.clock.now()]))[0].n;
+  while ((await othersDue()) > 0) {
+    if (!(await t.jobs.runner.runOne())) throw new Error('a job was due but none was claimed');
+  }
+}
+
 /** A real HTTP receiver: answers `status()` with `headers()` for each request and keeps what it was sent. */
 export class Receiver {
   readonly requests: { headers: IncomingHttpHeaders; body: string; answered: number; url: string }[] = [];
@@ -100,6 +118,43 @@ export async function holdingReceiver(hanging: boolean) {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A request `heldRequestsReceiver` holds: its path, its `webhook-id`, and the response the test answers it with. */
+export interface HeldRequest {
+  path: string;
+  id: string;
+  res: ServerResponse;
+}
+
+/**
+ * A real receiver that holds each request, unanswered, in `held` until the test answers it
+ * (`res.writeHead(status).end()`), so a test chooses when and how each POST is answered (break3-22,
+ * webhooks-25); while `answerAtOnce` is a status, requests are answered it at once instead. `base`
+ * is `http://127.0.0.1:<port>`, to which the test adds each endpoint's path. `close` drops what is
+ * still held.
+ */
+export async function heldRequestsReceiver(): Promise<{ held: HeldRequest[]; answerAtOnce: number | null; base: string; close(): Promise<void> }> {
+  const held: HeldRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (receiver.answerAtOnce !== null) res.writeHead(receiver.answerAtOnce).end();
+      else held.push({ path: req.url!, id: String(req.headers['webhook-id']), res });
+    });
+  });
+  const receiver = {
+    held,
+    answerAtOnce: null as number | null,
+    base: '',
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return receiver;
 }
 
 /**

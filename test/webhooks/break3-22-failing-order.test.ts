@@ -1,8 +1,7 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer } from '../support/program.js';
+import { dispatchAllButDeliveries, heldRequestsReceiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
@@ -19,25 +18,20 @@ const ENDPOINTS = `query Endpoints { webhookEndpoints(first: 50) { edges { node 
  */
 describe("an endpoint's failingSince under parallel deliveries (break3-22)", () => {
   let t: TestGateway;
-  let server: Server;
+  let receiver: Awaited<ReturnType<typeof heldRequestsReceiver>>;
   let base = '';
   /** The requests received and held, per path: their webhook-id and the response to answer. */
-  const held: { path: string; id: string; res: ServerResponse }[] = [];
+  let held: Awaited<ReturnType<typeof heldRequestsReceiver>>['held'];
 
   beforeAll(async () => {
     t = await startTestGateway({ WEBHOOK_MAX_ATTEMPTS: '1', WEBHOOK_ENDPOINT_CONCURRENCY: '2' }, { jobs: 'manual' });
     t.clock.freeze();
-    server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => held.push({ path: req.url!, id: String(req.headers['webhook-id']), res }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    receiver = await heldRequestsReceiver();
+    ({ base, held } = receiver);
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await t.close();
+    await receiver?.close();
+    await t?.close();
   });
 
   const until = async (what: () => Promise<boolean> | boolean) => {
@@ -61,14 +55,9 @@ describe("an endpoint's failingSince under parallel deliveries (break3-22)", () 
     ).registerWebhookEndpoint.endpoint.id;
     await adjust(t, customer.externalId, path.slice(1).toUpperCase().replace('-', '_'), 10);
     await adjust(t, customer.externalId, path.slice(1).toUpperCase().replace('-', '_'), 5);
-    t.clock.advance(t.config.webhooks.dispatchMs);
-    await t.jobs.scheduler.tick();
-    await t.jobs.dispatcher.tick();
     // The dispatch and what the scheduler enqueued (claimed before the deliveries' jobs, which come
     // after them at the same time), one job at a time until only the two deliveries' jobs are due.
-    const othersDue = async () =>
-      (await t.sql<{ n: number }>(`select count(*)::int as n from job where kind <> 'webhooks.deliver' and status = 'PENDING' and run_at <= $1`, [t.clock.now()]))[0].n;
-    while ((await othersDue()) > 0) expect(await t.jobs.runner.runOne()).toBe(true);
+    await dispatchAllButDeliveries(t);
     const deliveries = await t.sql<{ id: string; eventId: string }>(
       `select d.id, d.event_id as "eventId" from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where e.url = $1 order by d.id`,
       [base + path],
