@@ -23,16 +23,24 @@ import type { UpgradeDispatch } from './upgrades.js';
  *    `Connection: close`), then for every answer to be sent whole to its client (break2-18: a slow
  *    reader's was cut once its handler had ended it), and for whatever else the caller names
  *    (operations over WebSocket); a
- *    request whose body has not all come within `BODY_GRACE_MS` is refused like a new one (nothing
+ *    request whose body has not all come within `REQUEST_GRACE_MS` is refused like a new one (nothing
  *    of it ran), so a client that stopped sending does not hold the shutdown for its grace period;
  * 4. close the connections left idle, then wait (within the same deadline) for the others to
- *    finish; at the deadline, cut whatever is left. Idle includes a connection that has sent no
- *    byte yet (a load balancer's or a browser's pre-opened one): node's `closeIdleConnections`
- *    counts it as a request in progress (its headers' clock runs from the connect), so it held
- *    every stop for the whole grace period (break-14: 10 s per SIGTERM with one such socket).
+ *    finish; at the deadline, cut whatever is left. A kept-alive connection at rest is closed at
+ *    once (RFC 9112 §9.6), once the bytes already in the kernel's buffers have been read (a request
+ *    among them is a request, refused 503). A connection that has sent no byte yet (a load
+ *    balancer's or a browser's pre-opened one, or one the kernel accepted just before the stop) has
+ *    `REQUEST_GRACE_MS` from the stop's start to send its request, which is refused 503
+ *    `SHUTTING_DOWN` like any other, and is then closed (stop-25: it was destroyed at once, and a
+ *    request sent a moment later met a TCP reset instead of an answer). node's
+ *    `closeIdleConnections` counts it as a request in progress (its headers' clock runs from the
+ *    connect), so before break-14 it held every stop for the whole grace period (10 s).
  *    A connection whose request's headers started and stopped coming (node counts it as a request
  *    in progress too) is answered 503 `SHUTTING_DOWN` and closed once it has been so for
- *    `BODY_GRACE_MS`: nothing of that request ran (halfsent-17: it held every stop to the deadline).
+ *    `REQUEST_GRACE_MS`: nothing of that request ran (halfsent-17: it held every stop to the deadline).
+ * Every connection the shutdown closes after an answer (`Connection: close`) is closed in stages
+ * (`lingeringClose`): destroyed while the client still sends (the rest of an upload), a socket
+ * answers with a reset, which can reach the client before, or instead of, the 503 (stop-25).
  * Only then may the caller stop what the handlers use (Apollo, the relay, rate limits).
  */
 /**
@@ -41,8 +49,14 @@ import type { UpgradeDispatch } from './upgrades.js';
  */
 export const SHUTTING_DOWN_MESSAGE = 'The gateway is shutting down: send the request again.';
 
-/** How long shutdown lets a request body, or a request's headers, still being received come in before refusing it (milliseconds). */
-const BODY_GRACE_MS = 1_000;
+/**
+ * How long shutdown lets a request still being received (its headers or its body) come in before
+ * refusing it, lets a connection opened before the stop that has sent nothing yet send its request
+ * (answered 503 SHUTTING_DOWN) before closing it, and lets a client read an answer on a connection
+ * closed in stages (`lingeringClose`) before the socket is destroyed. Milliseconds; a constant, not
+ * a setting: it only bounds how long a stop waits for a client already sending or about to.
+ */
+const REQUEST_GRACE_MS = 1_000;
 
 const SHUTTING_DOWN_BODY = JSON.stringify({ errors: [{ message: SHUTTING_DOWN_MESSAGE, extensions: { code: ErrorCode.SHUTTING_DOWN } }] });
 const SHUTTING_DOWN_HEADERS = {
@@ -54,6 +68,37 @@ const SHUTTING_DOWN_HEADERS = {
 /** The same answer as `refuse`'s, as bytes for a connection node has no request (and no response) for. */
 const SHUTTING_DOWN_RESPONSE =
   'HTTP/1.1 503 Service Unavailable\r\n' + Object.entries(SHUTTING_DOWN_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('') + '\r\n' + SHUTTING_DOWN_BODY;
+
+/** Resolves after one turn of the event loop's poll phase: bytes and connections the kernel already holds have been read and accepted. */
+async function afterPoll(): Promise<void> {
+  // the second immediate runs only after the loop has polled again (the first may run in the same turn as the caller)
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Closes `socket` in stages, as RFC 9112 §9.6 has a server do: its FIN goes after what is queued
+ * (the answer), whatever the client still sends is read and dropped until it closes its side (or
+ * `boundMs` milliseconds pass), and only then is the socket destroyed. A socket destroyed with
+ * bytes unread, or one that bytes reach after it was destroyed, answers them with a TCP reset,
+ * which a client reads as ECONNRESET or EPIPE, and which can erase the answer from its buffers
+ * before it was read. The dropped bytes never reach node's HTTP parser (its `data` listener is
+ * taken off; adding one makes node stop feeding the parser from the handle), so nothing is read as
+ * a request on the half-closed connection.
+ */
+function lingeringClose(socket: Socket, boundMs: number): void {
+  if (socket.destroyed) return;
+  const drop = () => undefined;
+  socket.on('data', drop);
+  for (const listener of socket.listeners('data')) if (listener !== drop) socket.off('data', listener as (...args: unknown[]) => void);
+  const timer = setTimeout(() => socket.destroy(), boundMs);
+  socket.once('close', () => clearTimeout(timer));
+  // destroyed once the client has closed its side and the answer has all left for the kernel
+  const destroyWhenSent = () => (socket.writableFinished ? socket.destroy() : socket.once('finish', () => socket.destroy()));
+  if (socket.readableEnded) destroyWhenSent();
+  else socket.once('end', destroyWhenSent);
+  socket.resume();
+  socket.end();
+}
 
 export class HttpDrain {
   #closing = false;
@@ -95,6 +140,7 @@ export class HttpDrain {
   ) {
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
+      if (this.#closing) this.#closeInStages(socket);
       socket.once('close', () => {
         this.#sockets.delete(socket);
         this.#answering.delete(socket);
@@ -117,6 +163,27 @@ export class HttpDrain {
   }
 
   /**
+   * From now on node's own close of `socket` after an answer with `Connection: close`
+   * (`destroySoon`, which destroys it once the answer is written) closes it in stages instead
+   * (`lingeringClose`): the 503 SHUTTING_DOWN of a request whose body is still coming is read, not
+   * lost to a reset.
+   */
+  #closeInStages(socket: Socket): void {
+    socket.destroySoon = () => lingeringClose(socket, REQUEST_GRACE_MS);
+  }
+
+  /**
+   * Closes (in stages) each connection that has sent nothing, once bytes already arrived have been
+   * read: its `REQUEST_GRACE_MS` to send a request is over.
+   */
+  async #closeSilent(): Promise<void> {
+    await afterPoll();
+    for (const socket of this.#sockets) {
+      if (socket.bytesRead === 0 && !this.#upgraded.has(socket) && !socket.writableEnded) lingeringClose(socket, REQUEST_GRACE_MS);
+    }
+  }
+
+  /**
    * Connections that have sent part of a request's headers and nothing node could read as a
    * request yet: no answer in progress, not a WebSocket, and bytes since their last answer (or
    * since they connected). Once node has closed its idle connections (`#idleClosed`; each check
@@ -131,12 +198,13 @@ export class HttpDrain {
         !this.#answering.has(socket) &&
         !this.#upgraded.has(socket) &&
         !socket.destroyed &&
+        !socket.writableEnded &&
         socket.bytesRead > (this.#idleClosed ? 0 : (this.#readAtRest.get(socket) ?? 0)),
     );
   }
 
   /**
-   * Every `BODY_GRACE_MS` until `stop` is called: each connection whose request's headers were
+   * Every `REQUEST_GRACE_MS` until `stop` is called: each connection whose request's headers were
    * still unfinished at the last check as well is answered 503 `SHUTTING_DOWN` (written on the
    * socket: node has no request for it) and closed. A client's headers take a millisecond; one
    * that has sent half of them for a second has stopped, and nothing of its request ran.
@@ -150,11 +218,12 @@ export class HttpDrain {
       const now = this.#halfSentHeaders();
       for (const socket of now) {
         if (!seen.has(socket)) continue;
-        socket.end(SHUTTING_DOWN_RESPONSE, () => socket.destroy());
+        socket.write(SHUTTING_DOWN_RESPONSE);
+        lingeringClose(socket, REQUEST_GRACE_MS);
         this.refusedRaw(503);
       }
       seen = new Set(now.filter((socket) => !seen.has(socket)));
-    }, BODY_GRACE_MS).unref();
+    }, REQUEST_GRACE_MS).unref();
     return () => clearInterval(timer);
   }
 
@@ -192,18 +261,21 @@ export class HttpDrain {
 
   /**
    * Refuses (as a request read after the start of shutdown) each running request whose body is
-   * still coming `BODY_GRACE_MS` after shutdown began, and ends its connection: its handler's read
-   * of the body then fails and it settles (hostile pass 12c: a stalled upload held the shutdown
-   * for its whole grace period).
+   * still coming `REQUEST_GRACE_MS` after shutdown began, and ends its connection (in stages: the
+   * answer's `Connection: close`); once that is closed, its handler's read of the body fails and it
+   * settles (hostile pass 12c: a stalled upload held the shutdown for its whole grace period).
+   * Destroyed as soon as the 503 was written, a connection whose upload was still coming answered
+   * the rest with a reset, and the client saw ECONNRESET or EPIPE, not the 503 (stop-25).
    */
   async #refuseUnsentBodies(): Promise<void> {
     const receiving = [...this.#running].filter((res) => !res.req.complete);
     if (!receiving.length) return;
-    await new Promise((resolve) => setTimeout(resolve, BODY_GRACE_MS).unref());
+    await new Promise((resolve) => setTimeout(resolve, REQUEST_GRACE_MS).unref());
     for (const res of receiving) {
       if (res.req.complete || res.headersSent || res.writableEnded) continue;
+      const socket = res.req.socket;
       HttpDrain.refuse(res);
-      res.once('finish', () => res.req.destroy());
+      res.once('finish', () => (socket.destroyed ? res.req.destroy() : socket.once('close', () => res.req.destroy())));
     }
   }
 
@@ -226,7 +298,15 @@ export class HttpDrain {
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     const closed = new Promise<void>((resolve) => this.server.once('close', () => resolve()));
     const stopRefusing = this.#refuseHalfSentHeaders();
+    for (const socket of this.#sockets) this.#closeInStages(socket);
+    // Connections that have sent nothing get REQUEST_GRACE_MS from now to send a request (refused
+    // 503 like any other), then are closed: destroyed at once, as before stop-25, a request sent a
+    // moment after the stop met a reset.
+    const silentTimer = setTimeout(() => void this.#closeSilent(), REQUEST_GRACE_MS);
     try {
+      // The connections the kernel has already accepted are taken first: closing the listening
+      // socket resets those still in its queue, whose clients have connected (stop-25).
+      await afterPoll();
       // net's close, not http's: http's also destroys connections that look idle at once, and one
       // may hold a request already sent (not yet read); it is read and refused cleanly instead.
       net.Server.prototype.close.call(this.server);
@@ -236,17 +316,17 @@ export class HttpDrain {
       // Then every answer sent whole, within the same deadline: node would take one still waiting
       // on a slow reader for idle and cut it (`#answersSent`).
       await Promise.race([Promise.all([settled, ...alongside]).then(() => this.#answersSent()), deadline]);
-      // Now idle ones are closed; an answer still being sent (past the deadline) is cut with them.
+      // Bytes already in the kernel's buffers are read first: a request among them makes its
+      // connection busy, not idle (it is answered 503); then idle ones are closed (RFC 9112 §9.6:
+      // nothing was under way on them). An answer still being sent (past the deadline) is cut with them.
+      await afterPoll();
       this.server.close();
       this.#idleClosed = true;
-      // node's idle list leaves out a connection that has sent nothing yet: idle as well, closed
-      // the same (a request already in the kernel's buffer meets the same close as on an idle
-      // kept-alive connection, nothing of it ran).
-      for (const socket of this.#sockets) if (socket.bytesRead === 0) socket.destroy();
       await Promise.race([closed, deadline]);
       this.server.closeAllConnections();
     } finally {
       clearTimeout(timer);
+      clearTimeout(silentTimer);
       stopRefusing();
     }
   }
