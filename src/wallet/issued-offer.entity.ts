@@ -160,8 +160,13 @@ export class IssuedOffer {
  * basket's till was told "no lock" (till-23 left it; till-24). Written by the trigger
  * `issued_offer_lock_end_keep` (Migration20261203120000) whenever the record on the row changes,
  * so every statement that records a lock keeps it here too; a basket that locks the code again
- * deletes its row (lockOffer: its record is of the lock before). Read by a till's release,
- * redemption and lock of that basket only (`basketLockEndColumns`).
+ * deletes its row (lockOffer: its record is of the lock before), and a redemption deletes its
+ * partner's rows of the offer (the trigger `issued_offer_lock_end_redeemed`, Migration20261203140000,
+ * till-25: that partner is answered from the redemption from then on, so they are never read
+ * again). Read by a till's release, redemption and lock of that basket only
+ * (`basketLockEndColumns`). It overlaps the row's record on purpose: a till's statement that waited
+ * for the row reads the row as committed but this table as before its wait, so a basket's row must
+ * be here before another lock's end can displace its record from the row (docs/decisions.md, till-25).
  */
 @Entity({ tableName: 'issued_offer_lock_end' })
 export class IssuedOfferLockEnd {

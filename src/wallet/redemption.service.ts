@@ -272,11 +272,25 @@ function holds(row: TillRow, partnerId: number, lockId: string | null): boolean 
   return row.status === IssuedOfferStatus.LOCKED && lockId !== null && row.lockId === lockId && row.lockPartnerId === partnerId;
 }
 
-async function lockRowByCode(em: SqlEntityManager, code: string, basket: Basket, now: Date): Promise<TillRow | undefined> {
+/** A TillRow as a till's lock or release reads it (lockRowByCode): with whether this partner's till redeemed the code, and that sale's reference (null for anyone else's). */
+type LockedTillRow = TillRow & { redeemedByMe: boolean; myRedemptionRef: string | null };
+
+/**
+ * What a till's lock or release of `code` reads for `basket`, in the statement that takes the
+ * offer's row lock (`for update of io`); undefined for an unknown code. A refusal answers from this
+ * row alone, so every refusal runs this one statement whatever the code is (unknown, foreign,
+ * redeemed, locked elsewhere; break-19's rule), without the second read of the row that
+ * `endedByPartner` (a release) and `redeemedByPartner` (a lock) were before till-25. The row is
+ * read as committed by any writer the statement waited for, and the basket's last lock as
+ * basketLockEndColumns says, so the second read, after the lock, knew nothing more.
+ */
+async function lockRowByCode(em: SqlEntityManager, code: string, basket: Basket, now: Date): Promise<LockedTillRow | undefined> {
+  const mine = sql<boolean>`(io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${basket.partnerId})`;
   return queryOne(
     em,
-    sql<TillRow>`select ${tillColumns(now, basket)} from issued_offer io join offer_version ov on ov.id = io.offer_version_id
-                  where io.code = ${normalizeOfferCode(code)} for update of io`,
+    sql<LockedTillRow>`select ${tillColumns(now, basket)}, ${mine} as "redeemedByMe", case when ${mine} then io.redemption_ref end as "myRedemptionRef"
+                         from issued_offer io join offer_version ov on ov.id = io.offer_version_id
+                        where io.code = ${normalizeOfferCode(code)} for update of io`,
   );
 }
 
@@ -335,11 +349,11 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
     const row = await lockRowByCode(em, request.code, { partnerId: partner.partnerId, lockId: request.lockId }, now);
     if (!row || !LIVE.includes(row.status) || !row.customerActive) {
       // A till ringing up a code it redeemed itself (the customer shows a used QR code again) is told
-      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19). Asked
-      // for an unknown code too, as redeemOffer asks: asked only when the code exists, the extra
-      // statement's time told any partner which codes exist (break-19).
-      const mine = await redeemedByPartner(em, partner.partnerId, request.code, now);
-      if (mine) throw alreadyRedeemedByYou(mine.redeemedAt!, mine.redemptionRef, 'A redeemed code cannot be locked again.');
+      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19). Read
+      // with the row (lockRowByCode), so an unknown code's refusal runs the same statements as a
+      // known one's: a statement asked only when the code exists told any partner which codes
+      // exist by its time (break-19).
+      if (row?.redeemedByMe) throw alreadyRedeemedByYou(row.redeemedAt!, row.myRedemptionRef, 'A redeemed code cannot be locked again.');
       throw notRedeemable();
     }
     const renewing = row.status === IssuedOfferStatus.LOCKED;
@@ -382,35 +396,18 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
  * basket `lockId` released the code's last released lock, that it did and when (a release sent
  * again after a lost answer: replay-22; the release records `released_lock_*`), or, to the partner
  * whose basket `lockId` held the code's last lock and let it run out, that it ran out and when
- * (RanOutLock, till-23: it read "no lock"). Any other partner still gets the first sentence
- * whatever the code is, so it learns nothing it could not before.
+ * (basketLockEndColumns, till-23, till-24: it read "no lock"). Any other partner still gets the
+ * first sentence whatever the code is, so it learns nothing it could not before (releaseRefused,
+ * from the one statement every refusal runs).
  */
 export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { code: string; lockId: string }): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const row = await lockRowByCode(em, request.code, { partnerId: partner.partnerId, lockId: request.lockId }, now);
     // Whatever else is true of the code (unknown, locked by another, redeemed), this basket does not hold it.
-    if (!row || !holds(row, partner.partnerId, request.lockId)) {
-      // Asked for every refusal, an unknown code's too, as lockOffer asks (break-19): asked only of
-      // redeemed codes, the statement's time would tell which codes exist.
-      const mine = await endedByPartner(em, partner.partnerId, request.code, request.lockId, now);
-      if (mine?.redeemedAt) {
-        throw refuse(
-          UserErrorCode.LOCK_NOT_HELD,
-          `${redeemedByYou(mine.redeemedAt, mine.redemptionRef)} A redeemed code holds no lock: there is nothing to release.`,
-          ['input', 'lockId'],
-        );
-      }
-      if (mine?.lockRanOutAt) throw refuse(UserErrorCode.LOCK_NOT_HELD, `${lockRanOut(request.lockId, mine.lockRanOutAt)} There is no lock left to release.`, ['input', 'lockId']);
-      if (mine?.lockReleasedAt) {
-        throw refuse(
-          UserErrorCode.LOCK_NOT_HELD,
-          `Basket ${JSON.stringify(request.lockId)} already released its lock on this offer code at ${new Date(mine.lockReleasedAt).toISOString()}: there is no lock left to release.`,
-          ['input', 'lockId'],
-        );
-      }
-      throw refuse(UserErrorCode.LOCK_NOT_HELD, 'This basket holds no lock on this offer.', ['input', 'lockId']);
-    }
+    // Answered from the row read under its lock alone (lockRowByCode): every refusal, an unknown
+    // code's too, runs that one statement, so its time tells no partner which codes exist (break-19).
+    if (!row || !holds(row, partner.partnerId, request.lockId)) throw releaseRefused(row, request.lockId);
     // The lock released is kept (released_lock_*, replay-22): a repeat of this release says so.
     const [released] = await query(
       em,
@@ -576,30 +573,26 @@ export async function redeemOffer(
 }
 
 /**
- * How this partner's own use of `code` ended, for a release that finds no lock of its basket (one
- * statement, asked on every such refusal: see releaseOffer): `redeemedAt` and `redemptionRef` when
- * the partner's till redeemed it, else how this partner's basket `lockId`'s last lock on it ended
- * (basketLockEndColumns: `lockReleasedAt` released by its till, `lockRanOutAt` run out), whatever
- * other baskets locked since (till-24: only the code's last lock was kept); undefined when none of
- * these (nothing of another partner's is read).
+ * LOCK_NOT_HELD on `["input","lockId"]` for a release whose basket holds no live lock on the code
+ * (`row`: the code as lockRowByCode read it for this partner's basket `lockId`; undefined: no such
+ * code). Said of this partner's own use of the code only, whatever other baskets locked since
+ * (till-24): that its till redeemed it, when and for which sale; else that the basket's last lock
+ * ran out (basketRanOutAt), or was released by its till (basketReleasedAt), and when; else "This
+ * basket holds no lock on this offer.", which is all any other partner is told of any code.
  */
-async function endedByPartner(
-  em: SqlEntityManager,
-  partnerId: number,
-  code: string,
-  lockId: string,
-  now: Date,
-): Promise<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null; lockRanOutAt: Date | null } | undefined> {
-  return queryOne(
-    em,
-    sql<{ redeemedAt: Date | null; redemptionRef: string | null; lockReleasedAt: Date | null; lockRanOutAt: Date | null }>`select
-           case when mine_redeemed then io.redeemed_at end as "redeemedAt", case when mine_redeemed then io.redemption_ref end as "redemptionRef",
-           b."basketReleasedAt" as "lockReleasedAt", b."basketRanOutAt" as "lockRanOutAt"
-         from issued_offer io,
-              lateral (select ${basketLockEndColumns(now, { partnerId, lockId })}) b,
-              lateral (select io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId} as mine_redeemed) m
-        where io.code = ${normalizeOfferCode(code)} and (mine_redeemed or b."basketReleasedAt" is not null or b."basketRanOutAt" is not null)`,
-  );
+function releaseRefused(row: LockedTillRow | undefined, lockId: string): UserErrorException {
+  if (row?.redeemedByMe) {
+    return refuse(UserErrorCode.LOCK_NOT_HELD, `${redeemedByYou(row.redeemedAt!, row.myRedemptionRef)} A redeemed code holds no lock: there is nothing to release.`, ['input', 'lockId']);
+  }
+  if (row?.basketRanOutAt) return refuse(UserErrorCode.LOCK_NOT_HELD, `${lockRanOut(lockId, row.basketRanOutAt)} There is no lock left to release.`, ['input', 'lockId']);
+  if (row?.basketReleasedAt) {
+    return refuse(
+      UserErrorCode.LOCK_NOT_HELD,
+      `Basket ${JSON.stringify(lockId)} already released its lock on this offer code at ${new Date(row.basketReleasedAt).toISOString()}: there is no lock left to release.`,
+      ['input', 'lockId'],
+    );
+  }
+  return refuse(UserErrorCode.LOCK_NOT_HELD, 'This basket holds no lock on this offer.', ['input', 'lockId']);
 }
 
 /**
@@ -626,8 +619,8 @@ function redeemedByPartner(
  * `["input","code"]` as before, with a sentence giving when it redeemed it and how a retry gets the
  * first answer, instead of "cannot be redeemed", which read as an unknown or foreign code (newcomer-12).
  * `next` replaces that last sentence where a retry is not what was sent (a lock of the redeemed
- * code: newcomer-19). Only the partner that redeemed it is told (redeemOffer and lockOffer ask
- * redeemedByPartner first): to anyone else the code stays indistinguishable from an unknown one, so
+ * code: newcomer-19). Only the partner that redeemed it is told (redeemOffer asks
+ * redeemedByPartner, lockOffer lockRowByCode's `redeemedByMe`): to anyone else the code stays indistinguishable from an unknown one, so
  * codes cannot be probed.
  */
 function alreadyRedeemedByYou(redeemedAt: Date | string, ref: string | null, next = 'It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.') {

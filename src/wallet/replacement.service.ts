@@ -86,18 +86,23 @@ interface LateUse {
 }
 
 /**
- * The sale that redeemed issued offer `issuedOfferId` after the offer's end (only a late sale can:
- * its offers are judged at its own moment, till-23), while that sale stands (RECEIVED or
- * PROCESSED); undefined when the offer is not REDEEMED, was redeemed by its end, or its sale FAILED
- * or was returned (the use went for nothing: the case replacements are for). Read after the
- * offer's row lock, so a late sale that committed while the replacement waited is seen (till-24).
+ * The sale that redeemed issued offer `issuedOfferId` at or after the offer's end (only a late sale
+ * can: its offers are judged at its own moment, till-23; an end is exclusive, so at its very instant
+ * the offer reads EXPIRED and only a late sale redeems it: till-25, `>` let a replacement through
+ * beside such a sale), while that sale stands (RECEIVED or PROCESSED); undefined when the offer is
+ * not REDEEMED, was redeemed before its end, or its sale FAILED or was returned (the use went for
+ * nothing: the case replacements are for). Read after the offer's row lock, so a late sale that
+ * committed while the replacement waited is seen (till-24). A plain read of the sale's status, not a
+ * lock: a processing that will fail holds the sale's row until it rolls back, and FAILED is then
+ * written by a transaction of its own (failTransaction), so the replacement is refused until that
+ * commits and issued after (till-25, driven with the failure held and with many at once).
  */
 async function lateSaleStanding(em: SqlEntityManager, issuedOfferId: number): Promise<LateUse | undefined> {
   return queryOne(
     em,
     sql<LateUse>`select s.external_id as "externalId", least(s.occurred_at, s.received_at) as "madeAt", io.expires_at as "expiresAt"
           from issued_offer io join transaction_offer t on t.issued_offer_id = io.id join sales_transaction s on s.id = t.transaction_id
-         where io.id = ${issuedOfferId} and io.status = 'REDEEMED' and io.redeemed_at > io.expires_at and s.status in ('RECEIVED', 'PROCESSED')`,
+         where io.id = ${issuedOfferId} and io.status = 'REDEEMED' and io.redeemed_at >= io.expires_at and s.status in ('RECEIVED', 'PROCESSED')`,
   );
 }
 
