@@ -859,6 +859,10 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
   countUpgradeAnswers(upgrades, (route, status) => metrics.respond(route, status));
 
   httpServer.on('request', (req, res) => {
+    // Every answer's Date by the gateway's clock, the one its idempotency records are dated by: the
+    // apps age their kept keys by it, not by the device's clock (apps-25, web/src/shared/gateway-time.ts).
+    // The same as Node's own Date unless a test moves the clock.
+    res.setHeader('date', clock.now().toUTCString());
     // What `http_responses_total` counts this response under, never the path itself: counted once
     // the response is done (sent, or its connection gone), however it was answered, so a request
     // the drain refused before routing (503 SHUTTING_DOWN) is counted too, as `unrouted` (break-18).

@@ -43,9 +43,12 @@ const TYPES: Record<string, string> = {
  * The apps' pages carry `<meta name="idempotency-retention-hours" content="24">` (web/index.html,
  * web/console/index.html): the page is served with this gateway's IDEMPOTENCY_RETENTION_HOURS in
  * it, so the apps forget a kept idempotency key once the gateway would have (web-24,
- * web/src/shared/session.ts `retentionMs`). The build's 24 is the setting's default.
+ * web/src/shared/session.ts `retentionHours`). The build's 24 is the setting's default.
  */
 const RETENTION_META = /(<meta name="idempotency-retention-hours" content=")\d*(")/;
+
+/** The pages `page` answers (the build's HTML entries), made once at start with the retention in them. */
+const PAGES = ['/index.html', '/console/index.html', '/explorer/index.html'];
 
 /** Member app routes (client-side routing): each answers the member app's page. */
 const MEMBER_ROUTE = /^\/(?:$|stores(?:\/[^/.]+)?$|wallet$|history$|gifts$|sign-in$)/;
@@ -67,15 +70,22 @@ export function isPageRequest(req: IncomingMessage, url: URL): boolean {
  * member app, `/console/…` the staff console, `/assets/…` the hashed bundles (cached for a year),
  * and, outside production, a browser's GET of /graphql the GraphiQL explorer (in production, a
  * short page saying the explorer is off). Files are listed once at start: only those are served,
- * so no request path reaches the file system.
+ * so no request path reaches the file system. The pages are read once at start too, with this
+ * gateway's retention written in (apps-25: each request read and rewrote them; the setting cannot
+ * change while the gateway runs), and answered from memory.
  */
 export class WebApp {
   private constructor(
     private readonly config: Config,
     private readonly files: Map<string, string>,
+    private readonly pages: Map<string, Buffer>,
   ) {}
 
-  /** Lists the build's files; an app without a build answers 503 with the command that builds it. */
+  /**
+   * Lists the build's files and reads its pages (PAGES) with `config.idempotencyRetentionHours` in
+   * their retention meta; an app without a build answers 503 with the command that builds it.
+   * @throws the file system's error when the build's folder cannot be listed or a page read
+   */
   static async load(config: Config, dir = WEB_DIST): Promise<WebApp> {
     const files = new Map<string, string>();
     if (existsSync(dir)) {
@@ -85,7 +95,14 @@ export class WebApp {
         files.set('/' + path.relative(dir, full).split(path.sep).join('/'), full);
       }
     }
-    return new WebApp(config, files);
+    const pages = new Map<string, Buffer>();
+    for (const name of PAGES) {
+      const file = files.get(name);
+      if (!file) continue;
+      const html = (await readFile(file, 'utf8')).replace(RETENTION_META, `$1${config.idempotencyRetentionHours}$2`);
+      pages.set(name, Buffer.from(html));
+    }
+    return new WebApp(config, files, pages);
   }
 
   /** Answers a request for a page or an asset; false when the path is not the web app's. */
@@ -114,25 +131,28 @@ export class WebApp {
       );
       return;
     }
-    await this.page(req, res, '/explorer/index.html');
+    this.page(req, res, '/explorer/index.html');
   }
 
-  private async page(req: IncomingMessage, res: ServerResponse, name: string): Promise<boolean> {
-    const file = this.files.get(name);
-    if (!file) {
+  /** Answers the page `name` (one of PAGES) as read at start: `no-cache`, so a browser asks again after an upgrade. */
+  private page(req: IncomingMessage, res: ServerResponse, name: string): boolean {
+    const body = this.pages.get(name);
+    if (!body) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
       res.end('The web app is not built: run `npm run build:web` (npm start does it when needed).');
       return true;
     }
-    await this.sendFile(req, res, file, 'no-cache', (html) => html.replace(RETENTION_META, `$1${this.config.idempotencyRetentionHours}$2`));
+    this.send(req, res, body, TYPES['.html'], 'no-cache');
     return true;
   }
 
-  /** Sends `file`; `edit` rewrites a page's text first (the apps' pages: the retention meta). */
-  private async sendFile(req: IncomingMessage, res: ServerResponse, file: string, cacheControl: string, edit?: (html: string) => string): Promise<void> {
-    const read = await readFile(file);
-    const body = edit ? Buffer.from(edit(read.toString('utf8'))) : read;
-    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+  /** Sends the file `file` (an asset), read now. */
+  private async sendFile(req: IncomingMessage, res: ServerResponse, file: string, cacheControl: string): Promise<void> {
+    this.send(req, res, await readFile(file), TYPES[path.extname(file)] ?? 'application/octet-stream', cacheControl);
+  }
+
+  /** Answers 200 with `body` (none to a HEAD), its type and length, `cacheControl`, and an HTML page's CSP. */
+  private send(req: IncomingMessage, res: ServerResponse, body: Buffer, type: string, cacheControl: string): void {
     res.writeHead(200, {
       'content-type': type,
       'content-length': body.length,

@@ -72,6 +72,7 @@ function Customer({ externalId }: { externalId: string }) {
       <ReadOnlyNote />
       <ActionForm
         title="Adjust points"
+        checkIn="the Ledger below after reloading the page (an adjustment shows there with its reason)"
         submitLabel="Adjust points"
         subject={customer.externalId}
         onSubmit={async (form, idempotencyKey) => {

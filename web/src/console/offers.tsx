@@ -58,6 +58,7 @@ export function Offers() {
       <div className="grid" style={{ marginTop: '1rem' }}>
         <ActionForm
           title="Edit an offer"
+          checkIn="the Offers table above after reloading the page (a saved edit shows as the offer's next version)"
           submitLabel="Save as a new version"
           onSubmit={async (form, idempotencyKey) => {
             // The form starts from the current texts, so an emptied one is meant to go: null clears it
@@ -83,6 +84,7 @@ export function Offers() {
         </ActionForm>
         <ActionForm
           title="Create an offer"
+          checkIn="the Offers table above after reloading the page (a created offer shows by its name)"
           submitLabel="Create offer"
           onSubmit={async (form, idempotencyKey) => {
             const kind = (text(form, 'kind') ?? 'AMOUNT_OFF') as OfferBenefitKind;

@@ -91,6 +91,7 @@ export function Partners() {
       <div className="grid" style={{ marginTop: '1rem' }}>
         <ActionForm
           title="Create a partner"
+          checkIn="the Partners table above after reloading the page (a created partner shows by its name)"
           submitLabel="Create partner"
           onSubmit={async (form, idempotencyKey) => {
             const scopes = form.getAll('scopes').map(String);

@@ -1,19 +1,23 @@
 import { useMutation, useQuery } from '@apollo/client/react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
-import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
+import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
 import {
   ConsoleCreateCampaignDocument,
   ConsoleCreateGiftListDocument,
+  ConsoleCreateTierDocument,
   ConsoleCurrenciesDocument,
   ConsoleOffersDocument,
   ConsoleRulesDocument,
   ConsoleSetActivityRuleDocument,
   ConsoleSetEconomyRuleDocument,
   type ActivityKind,
+  type CreateTierInput,
+  type ConsoleCreateTierMutation,
   type Rounding,
 } from './gql/graphql';
-import { ActionForm, APP, Field, int, list, ReadOnlyNote, text } from './shell';
+import { ActionForm, APP, Field, int, list, ReadOnlyNote, text, useRole } from './shell';
 
 const DAY_MS = 86_400_000;
 /**
@@ -49,7 +53,156 @@ function CurrencySelect({ name }: { name: string }) {
   );
 }
 
-/** Economy rules, campaigns, activity rules and gift lists. */
+/** A tier the operator means to add, as its form gave it, and what its dry run said adding it moves. */
+interface TierPreview {
+  input: CreateTierInput;
+  customersMoved: number;
+  moves: NonNullable<ConsoleCreateTierMutation['createTier']['moves']>;
+}
+
+/** "12 customers from GOLD to PLATINUM"; a null tier is "no tier". */
+const moveText = (move: TierPreview['moves'][number]) =>
+  `${move.customers.toLocaleString('en-GB')} ${move.customers === 1 ? 'customer' : 'customers'} from ${move.from ?? 'no tier'} to ${move.to ?? 'no tier'}`;
+
+/** What adding a tier moves, as a clause: "no customer", or "12 customers: 10 from GREEN to GOLD; 2 from …". */
+const movedText = (customersMoved: number, moves: TierPreview['moves']) =>
+  customersMoved === 0 ? 'no customer' : `${customersMoved.toLocaleString('en-GB')} ${customersMoved === 1 ? 'customer' : 'customers'}: ${moves.map(moveText).join('; ')}`;
+
+/**
+ * Adding a tier (apps-25): every customer is placed on the ladder again, whatever the tier's
+ * currency (money-24: a tier that took the whole demo off GOLD), so the operator first sees what it
+ * moves: "Preview" sends `createTier` with `dryRun` (nothing written: safe to send again), and the
+ * confirmation dialog says how many customers would move between which tiers; "Create tier" there
+ * sends the same input for real. No idempotency key: the tier's code is the request's key (the same
+ * tier sent again answers the first, replay-marked, and a lost answer's "Try again" is safe).
+ * What the real request moved is said after it, since the ladder may change between the two.
+ */
+function CreateTier() {
+  const { role } = useRole();
+  const [createTier] = useMutation(ConsoleCreateTierDocument);
+  const { held, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: a preview writes nothing.' });
+  const [previewing, setPreviewing] = useState<TierPreview | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+  // The dialog's closing leaves the focus on the page's body; it goes back to Preview once the
+  // form is enabled again (as the webhooks' Remove confirmation gives it back to its opener).
+  const previewButton = useRef<HTMLButtonElement>(null);
+  const [refocus, setRefocus] = useState(false);
+  useEffect(() => {
+    if (!refocus || previewing) return;
+    setRefocus(false);
+    previewButton.current?.focus();
+  }, [refocus, previewing]);
+  const preview = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const input: CreateTierInput = {
+      currency: text(data, 'tierCurrency') ?? '',
+      code: text(data, 'tierCode') ?? '',
+      name: text(data, 'tierName') ?? '',
+      rank: int(data, 'tierRank') ?? 0,
+      threshold: int(data, 'tierThreshold') ?? 0,
+      windowDays: int(data, 'tierWindowDays') ?? null,
+      multiplier: Number(text(data, 'tierMultiplier') ?? '1'),
+    };
+    setNotice(null);
+    void send(async () => {
+      const { data: result } = await createTier({ variables: { input: { ...input, dryRun: true } } });
+      const payload = result?.createTier;
+      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      if (payload) setPreviewing({ input, customersMoved: payload.customersMoved ?? 0, moves: payload.moves ?? [] });
+    });
+  };
+  return (
+    <section className="card" aria-labelledby="create-tier">
+      <h2 id="create-tier">Add a tier</h2>
+      <form ref={form} onSubmit={preview}>
+        <fieldset disabled={role !== 'operator' || held || previewing !== null} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="sr-only">Add a tier</legend>
+          <p className="muted">Every customer is placed on the ladder again when a tier is added: preview who moves before you create it.</p>
+          <CurrencySelect name="tierCurrency" />
+          <Field label="Code (capital letters, digits or _)" name="tierCode" required />
+          <Field label="Name" name="tierName" required />
+          <Field label="Rank (higher is better)" name="tierRank" type="number" min={0} max="1000" required />
+          <Field label="Qualifying points" name="tierThreshold" type="number" min={0} required />
+          <Field label="Window in days (empty: lifetime)" name="tierWindowDays" type="number" min={1} max="3650" />
+          <Field label="Earn multiplier" name="tierMultiplier" type="number" min="0.01" max="100" step="any" defaultValue="1" />
+          <p>
+            <button type="submit" ref={previewButton}>
+              Preview
+            </button>
+          </p>
+        </fieldset>
+      </form>
+      <ProblemAlert problem={problem} onRetry={tryAgain} />
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {previewing ? (
+        <ConfirmCreateTier
+          preview={previewing}
+          onDone={(created) => {
+            setPreviewing(null);
+            setRefocus(true);
+            if (created === null) return;
+            setNotice(created);
+            form.current?.reset();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+/**
+ * The confirmation of a previewed tier: what its dry run said adding it moves; "Create tier" sends
+ * it (a lost answer offers "Try again": the code is the key), Cancel or Escape sends nothing.
+ * `onDone` gets the notice to show once created, null when cancelled.
+ */
+function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: (created: string | null) => void }) {
+  // The focus starts on Cancel: an Enter pressed again after the one that opened it creates nothing (break2-24).
+  const { dialog, safe } = useConfirmDialog();
+  const [createTier] = useMutation(ConsoleCreateTierDocument, { refetchQueries: [ConsoleCurrenciesDocument] });
+  const { held, problem, setProblem, send, tryAgain } = useGuardedSend({
+    safeAgain: "Try again: a tier's code is its key, so the same tier sent again is answered by the first and is not created twice.",
+  });
+  const { code, name } = preview.input;
+  const confirm = () =>
+    send(async () => {
+      const { data, extensions } = await createTier({ variables: { input: preview.input } });
+      const payload = data?.createTier;
+      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      if (!payload?.tier) return;
+      const moved = movedText(payload.customersMoved ?? 0, payload.moves ?? []);
+      onDone(
+        answeredByReplay(extensions, 'createTier')
+          ? `Tier ${code} was already created by an earlier submit whose answer was lost: nothing more was changed. It moved ${moved}.`
+          : `Created tier “${payload.tier.name}” (${payload.tier.code}): it moved ${moved}.`,
+      );
+    });
+  return (
+    <dialog ref={dialog} aria-labelledby="create-tier-title" onCancel={() => onDone(null)}>
+      <h2 id="create-tier-title">
+        Create tier “{name}” ({code})?
+      </h2>
+      <p data-testid="tier-preview">Adding it moves {movedText(preview.customersMoved, preview.moves)}.</p>
+      <p className="muted">That is the ladder as it is now: if it changes before you confirm, the answer says what was moved.</p>
+      <ProblemAlert problem={problem} onRetry={tryAgain} />
+      <div className="row">
+        <button type="button" onClick={() => void confirm()} disabled={held}>
+          Create tier
+        </button>
+        <button type="button" className="secondary" ref={safe} onClick={() => onDone(null)}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** Economy rules, campaigns, activity rules, gift lists, and tiers. */
 export function Rules() {
   const query = useQuery(ConsoleRulesDocument);
   const { data, error } = query;
@@ -197,6 +350,7 @@ export function Rules() {
       </DataTable>
 
       <div className="grid" style={{ marginTop: '1rem' }}>
+        <CreateTier />
         <ActionForm
           title="Set the economy rule"
           submitLabel="Set economy rule"
@@ -231,6 +385,7 @@ export function Rules() {
         </ActionForm>
         <ActionForm
           title="Create a campaign"
+          checkIn="the Campaigns table above after reloading the page (a created campaign shows by its name)"
           submitLabel="Create campaign"
           onSubmit={async (form, idempotencyKey) => {
             const { data: result, extensions } = await createCampaign({
@@ -292,6 +447,7 @@ export function Rules() {
         </ActionForm>
         <ActionForm
           title="Create a gift list"
+          checkIn="the Gift lists table above after reloading the page (a created list shows by its name)"
           submitLabel="Create gift list"
           onSubmit={async (form, idempotencyKey) => {
             const offerIds = form.getAll('giftOffers').map(String);

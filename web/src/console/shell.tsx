@@ -2,6 +2,7 @@ import { createContext, useContext, useEffect, useRef, useState, type FormEvent,
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
 import { problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { Frame, Loading, newIdempotencyKey, PageTitle, type NavItem } from '../shared/ui';
+import { gatewayNow } from '../shared/gateway-time';
 import { keepWrite, liveKeptWrite } from '../shared/session';
 
 export const APP = 'Reward Gateway console';
@@ -106,20 +107,43 @@ const replayedNotice = (notice: string | undefined) =>
  * contents again answer the same key; other contents a new one (the gateway refuses a key reused
  * for other input). A kept submit past the gateway's retention of keys is forgotten (web-24): with
  * the same contents it throws KeptWriteExpired, unless the form is `safeAgain` (its key is not
- * sent: sending it again is harmless, however late), with other contents it is replaced.
- * @throws KeptWriteExpired
+ * sent: sending it again is harmless, however late), with other contents it is replaced. Dated and
+ * aged by the gateway's clock (gateway-time.ts `gatewayNow`, apps-25), as the member app's keys.
+ * @throws KeptWriteExpired (as the promise's rejection)
  */
-function pendingKey(title: string, contents: string, safeAgain: boolean): string {
+async function pendingKey(title: string, contents: string, safeAgain: boolean): Promise<string> {
   const what = `form:${title}`;
-  const kept = liveKeptWrite('console', what, (write) => safeAgain || write.contents !== contents);
+  const kept = await liveKeptWrite('console', what, (write) => safeAgain || write.contents !== contents);
   if (kept?.contents === contents) return kept.key;
+  const at = await gatewayNow();
   const key = newIdempotencyKey();
-  keepWrite('console', what, { contents, key, at: Date.now() });
+  keepWrite('console', what, { contents, key, at });
   return key;
 }
 
 /** Forgets the form's kept submit: it was answered (see pendingKey). */
 const answered = (title: string) => keepWrite('console', `form:${title}`, null);
+
+/**
+ * Where a form's outcome shows, or why it is safe to send again: one of the two, so no form leaves
+ * "Check whether it went through" without a place (apps-25: the keyed forms named none, and a kept
+ * submit past the gateway's retention said only that).
+ */
+type WriteAdvice =
+  | {
+      /**
+       * Where the operator sees whether the form's write went through, named as the page names it
+       * ("the Ledger below"): said when a kept submit outlived the gateway's retention (KEY_EXPIRED)
+       * and, for an unkeyed form, when its answer was lost (OUTCOME_UNKNOWN; WriteContext).
+       */
+      checkIn: string;
+      safeAgain?: undefined;
+    }
+  | {
+      /** An unkeyed form that is harmless to send again says so instead (WriteContext). */
+      safeAgain: string;
+      checkIn?: undefined;
+    };
 
 /**
  * A form that changes something: disabled for analysts, one submit at a time and none before the
@@ -145,15 +169,11 @@ export function ActionForm({
   safeAgain,
   onSubmit,
   children,
-}: {
+}: WriteAdvice & {
   title: string;
   submitLabel: string;
   /** What the form acts on when it is not one of its fields (the customer the Adjust points form is shown for): part of the request's contents. */
   subject?: string;
-  /** Where an unkeyed form's outcome shows, for "not known whether this went through" (WriteContext; forms that send a key need none). */
-  checkIn?: string;
-  /** An unkeyed form that is harmless to send again says so instead (WriteContext). */
-  safeAgain?: string;
   onSubmit: (form: FormData, idempotencyKey: string) => Promise<Outcome>;
   children: ReactNode;
 }) {
@@ -179,7 +199,7 @@ export function ActionForm({
     setNotice(null);
     return send(async () => {
       // asked at each send (a Try again too): the same contents keep their key until answered
-      const key = pendingKey(title, contents, safeAgain !== undefined);
+      const key = await pendingKey(title, contents, safeAgain !== undefined);
       setNotice(null);
       setRefocus(true);
       const outcome = await onSubmit(data, key);

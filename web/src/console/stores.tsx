@@ -92,6 +92,7 @@ export function Stores() {
       <div className="grid">
         <ActionForm
           title="Add a listing"
+          checkIn="the store's Listings table above after reloading the page (an added listing shows by its offer)"
           submitLabel="Add listing"
           onSubmit={async (form, idempotencyKey) => {
             const { data: result, extensions } = await addListing({

@@ -124,7 +124,7 @@ export function Webhooks() {
     send(async () => {
       setNotice(null);
       const what = `replay:${deliveryId}`;
-      const { data, extensions } = await replay({ variables: { input: { deliveryId, idempotencyKey: keptKey('console', what) } } });
+      const { data, extensions } = await replay({ variables: { input: { deliveryId, idempotencyKey: await keptKey('console', what) } } });
       dropKeptKey('console', what);
       const result = data?.replayWebhookDelivery;
       const refused = result?.userErrors[0];
@@ -266,6 +266,7 @@ export function Webhooks() {
       {replayable.length > 0 ? (
         <ActionForm
           title="Replay an endpoint's failed deliveries"
+          checkIn="the Failed deliveries table above after reloading the page (a delivery being sent again leaves it)"
           submitLabel="Replay all failed"
           onSubmit={async (form, idempotencyKey) => {
             const { data, extensions } = await replayAll({ variables: { input: { endpointId: text(form, 'endpointId') ?? '', idempotencyKey } } });

@@ -36,7 +36,7 @@ export function Gifts() {
   const onClaim = (listId: string, optionId: string, name: string) =>
     send(async () => {
       const slot = `${listId}/${optionId}`;
-      const key = keptKey('web', `gift:${slot}`);
+      const key = await keptKey('web', `gift:${slot}`);
       setDone(null);
       setRefocus(true);
       const { data: result, extensions } = await claim({ variables: { input: { giftListId: listId, optionId, idempotencyKey: key } } });

@@ -198,7 +198,7 @@ function ConfirmPurchase({
 }: {
   listing: Listing;
   currency: string;
-  keyOf: () => string;
+  keyOf: () => Promise<string>;
   /** Forgets the key once a purchase is refused (a refusal frees it at the gateway). */
   dropKey: () => void;
   onDone: (bought: Bought | null) => void;
@@ -215,7 +215,7 @@ function ConfirmPurchase({
   const confirm = () =>
     send(async () => {
       const { data, extensions } = await purchase({
-        variables: { input: { listingId: listing.id, idempotencyKey: keyOf() } },
+        variables: { input: { listingId: listing.id, idempotencyKey: await keyOf() } },
       });
       const result = data?.purchaseOffer;
       if (result?.userErrors.length) {

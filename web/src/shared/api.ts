@@ -13,6 +13,7 @@ import { OperationTypeNode, type DocumentNode } from 'graphql';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Observable, type Subscription } from 'rxjs';
 import { retryAfterOfHeader, retryAfterOfReason, retryWaitMs } from './backoff';
+import { noteGatewayDate } from './gateway-time';
 import type { AppName } from './session';
 
 /** Codes that mean "nothing ran, send it again later" (README "The API"). */
@@ -203,7 +204,8 @@ interface Handover {
  * The HttpLink's fetch: makes the `Request` first (the browser's own checks of its URL, headers and
  * body, which throw before anything leaves), checks the browser is online, then gives it to the
  * page's current `fetch` and notes that (`Handover.sent`, read by `answerWithin`). Whatever fails
- * before that is a rejection with what was thrown; `answerWithin` reads it as not sent.
+ * before that is a rejection with what was thrown; `answerWithin` reads it as not sent. Each answer's
+ * `Date` header is noted as the gateway's time (gateway-time.ts).
  */
 function handOver(uri: RequestInfo | URL, options: RequestInit & { [HANDOVER]?: Handover } = {}): Promise<Response> {
   const { [HANDOVER]: handover, ...init } = options;
@@ -211,7 +213,8 @@ function handOver(uri: RequestInfo | URL, options: RequestInit & { [HANDOVER]?: 
     if (browserOffline()) throw new TypeError('The browser is offline.');
     const pending = fetch(new Request(uri, init));
     if (handover) handover.sent = true;
-    return pending;
+    // every answer tells the gateway's time, by which kept idempotency keys are aged (apps-25)
+    return pending.then((response) => (noteGatewayDate(response), response));
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
   }

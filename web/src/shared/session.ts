@@ -8,6 +8,7 @@
  * In development the sign-in page lists the demo accounts (GET /dev/tokens).
  */
 import { useEffect } from 'react';
+import { gatewayNow } from './gateway-time';
 
 export type AppName = 'web' | 'console';
 
@@ -99,8 +100,9 @@ export interface KeptWrite {
   key: string;
   contents?: string;
   /**
-   * When the key was made, just before its write was first sent (epoch milliseconds, the page's
-   * clock). Absent in entries kept before web-24: taken as kept now.
+   * When the key was made, just before its write was first sent (epoch milliseconds by the
+   * gateway's clock: gateway-time.ts `gatewayNow`; apps-25, as the page's clock before). Absent in
+   * entries kept before web-24: taken as kept now.
    */
   at?: number;
 }
@@ -108,20 +110,27 @@ export interface KeptWrite {
 /** IDEMPOTENCY_RETENTION_HOURS' default (src/config.ts): what a page without the gateway's meta assumes. */
 const DEFAULT_RETENTION_HOURS = 24;
 
+/** The page's retention once read (retentionHours): the page's meta does not change while it lasts. */
+let retention: number | undefined;
+
 /**
  * How long the gateway keeps a key's answer (hours): IDEMPOTENCY_RETENTION_HOURS, as the gateway
  * that served the page wrote it in its `<meta name="idempotency-retention-hours">` (src/http/web.ts),
  * else its default, 24. A whole number from 1 to 8760, as the gateway's setting (src/config.ts).
+ * Read from the page once (apps-25: every kept-key use searched the document for it).
  */
 export function retentionHours(): number {
+  if (retention !== undefined) return retention;
   const content = typeof document === 'undefined' ? null : document.querySelector<HTMLMetaElement>('meta[name="idempotency-retention-hours"]')?.content;
   const hours = Number(content);
-  return Number.isInteger(hours) && hours >= 1 && hours <= 8_760 ? hours : DEFAULT_RETENTION_HOURS;
+  retention = Number.isInteger(hours) && hours >= 1 && hours <= 8_760 ? hours : DEFAULT_RETENTION_HOURS;
+  return retention;
 }
 
 /**
- * A kept write older than the gateway keeps its key (retentionHours, counted from when it was kept:
- * the gateway counts from its answer, which came later, so the app forgets first). Its outcome was
+ * A kept write older than the gateway keeps its key (retentionHours, counted from when it was kept
+ * by the gateway's clock, gateway-time.ts: the gateway counts from its answer, which came later,
+ * and purges a quarter of an hour apart, so the app forgets first). Its outcome was
  * never learnt, and sending it again with that key is no longer "the same request": the gateway
  * may have forgotten the key (an adjustment would run again), or keeps it on the row it made for
  * ever (a purchase: "You had already bought …" for a purchase the member now means to make anew).
@@ -137,14 +146,15 @@ export class KeptWriteExpired extends Error {
 }
 
 /**
- * The kept write of `what`, or null; a kept write past the retention is forgotten and raised as
- * `KeptWriteExpired` (see there), unless `unless` says it is not the same request anyway (a
- * console form whose contents changed): then it is forgotten silently.
- * @throws KeptWriteExpired
+ * The kept write of `what`, or null; a kept write past the retention by the gateway's clock
+ * (`gatewayNow`, apps-25: the device's clock, set back, kept it past; set forward, dropped it early)
+ * is forgotten and raised as `KeptWriteExpired` (see there), unless `unless` says it is not the same
+ * request anyway (a console form whose contents changed): then it is forgotten silently.
+ * @throws KeptWriteExpired (as the promise's rejection)
  */
-export function liveKeptWrite(app: AppName, what: string, unless?: (write: KeptWrite) => boolean): KeptWrite | null {
+export async function liveKeptWrite(app: AppName, what: string, unless?: (write: KeptWrite) => boolean): Promise<KeptWrite | null> {
   const kept = keptWrite(app, what);
-  if (!kept || kept.at === undefined || Date.now() - kept.at < retentionHours() * 3_600_000) return kept;
+  if (!kept || kept.at === undefined || (await gatewayNow()) - kept.at < retentionHours() * 3_600_000) return kept;
   keepWrite(app, what, null);
   if (unless?.(kept)) return null;
   throw new KeptWriteExpired(retentionHours());
@@ -194,14 +204,19 @@ export function keptWrite(app: AppName, what: string): KeptWrite | null {
  * past IDEMPOTENCY_RETENTION_HOURS the gateway answers an adjustment's or create's key as a new
  * request, and a purchase's or claim's from its row ("You had already bought …" days later, when
  * the member meant a new purchase); the first use after that throws `KeptWriteExpired` (the screen
- * says the first outcome was never learnt and where to look) and the next is a new key.
- * @throws KeptWriteExpired
+ * says the first outcome was never learnt and where to look) and the next is a new key. Dated and
+ * aged by the gateway's clock (`gatewayNow`, apps-25), which may take a request to learn.
+ * @throws KeptWriteExpired (as the promise's rejection)
  */
-export function keptKey(app: AppName, what: string): string {
-  const kept = liveKeptWrite(app, what);
+export async function keptKey(app: AppName, what: string): Promise<string> {
+  const kept = await liveKeptWrite(app, what);
   if (kept) return kept.key;
+  const at = await gatewayNow();
+  // another use of the same subject kept one while the gateway's time was asked: that one is the key
+  const meanwhile = keptWrite(app, what);
+  if (meanwhile) return meanwhile.key;
   const key = crypto.randomUUID();
-  keepWrite(app, what, { key, at: Date.now() });
+  keepWrite(app, what, { key, at });
   return key;
 }
 

@@ -1,0 +1,75 @@
+/**
+ * The gateway's clock, as the page learns it from the `Date` header of the gateway's answers
+ * (src/http/server.ts writes it from the gateway's clock, the one its idempotency records are dated
+ * by). The apps date and age their kept idempotency keys by it (session.ts `keptKey`), not by the
+ * device's clock (apps-25): a device clock set back kept a key past IDEMPOTENCY_RETENTION_HOURS, so
+ * the app sent a write as "the same request" that the gateway had forgotten and ran again; one set
+ * forward forgot a key the gateway still held, and the member's resend became a new purchase.
+ *
+ * Between answers the page counts on from the last one with two clocks of its own: the monotonic
+ * `performance.now()`, which a change of the device's clock does not move (but which may stand
+ * still while the device sleeps), and the device's clock (`Date.now()`), which counts a sleep but
+ * moves when the clock is set. While they agree, the count is trusted; once they part (the clock was
+ * set, or the device slept) the gateway is asked again (`gatewayNow`).
+ */
+
+/** One `Date` header: the gateway's time (epoch ms) and the page's two clocks as it arrived. */
+interface Reading {
+  gateway: number;
+  wall: number;
+  mono: number;
+}
+
+let last: Reading | null = null;
+
+/**
+ * How far (ms) the page's two counts since the last reading may part before neither is trusted:
+ * wide of the drift of a device's clock over hours and of a `Date` header's second, narrow of a
+ * clock set by hand or a night's sleep.
+ */
+const AGREE_WITHIN_MS = 60_000;
+
+/** How long (ms) the page waits for the gateway's time when it must ask (`gatewayNow`). */
+const ASK_WITHIN_MS = 10_000;
+
+/**
+ * Notes the gateway's time from an answer's `Date` header (the whole second it was sent in; a
+ * missing or unreadable header is ignored). Called for every answer of the API (api.ts `handOver`).
+ */
+export function noteGatewayDate(response: Response): void {
+  const gateway = Date.parse(response.headers.get('date') ?? '');
+  if (Number.isNaN(gateway)) return;
+  last = { gateway, wall: Date.now(), mono: performance.now() };
+}
+
+/** The gateway's time now counted by each of the page's clocks from the last reading; null before any. */
+function counts(): { byMono: number; byWall: number } | null {
+  if (!last) return null;
+  return { byMono: last.gateway + (performance.now() - last.mono), byWall: last.gateway + (Date.now() - last.wall) };
+}
+
+/** The gateway's time now, when the page's two counts agree (see AGREE_WITHIN_MS); else null. */
+function trusted(): number | null {
+  const now = counts();
+  return now && Math.abs(now.byMono - now.byWall) <= AGREE_WITHIN_MS ? now.byMono : null;
+}
+
+/**
+ * The gateway's time now (epoch ms), to within a second or two (the header's second and the
+ * answer's travel): counted from the last answer while the page's clocks agree; otherwise (no answer
+ * yet on this page, the device's clock set, the device asleep) read from a fresh answer of
+ * `/healthz`. When that cannot be had either (the gateway does not answer), the later of the two
+ * counts, so a kept key is forgotten early rather than kept past the gateway's retention; with no
+ * answer ever, the device's clock. Never throws.
+ */
+export async function gatewayNow(): Promise<number> {
+  const known = trusted();
+  if (known !== null) return known;
+  try {
+    noteGatewayDate(await fetch('/healthz', { cache: 'no-store', signal: AbortSignal.timeout(ASK_WITHIN_MS) }));
+  } catch {
+    // not answered: counted from what the page knows
+  }
+  const now = counts();
+  return now ? Math.max(now.byMono, now.byWall) : Date.now();
+}
