@@ -47,6 +47,7 @@ import { Migration20261203090000 } from './Migration20261203090000.js';
 import { Migration20261203100000 } from './Migration20261203100000.js';
 import { Migration20261203120000 } from './Migration20261203120000.js';
 import { Migration20261203130000 } from './Migration20261203130000.js';
+import { Migration20261203160000 } from './Migration20261203160000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -99,4 +100,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261203100000', class: Migration20261203100000 },
   { name: 'Migration20261203120000', class: Migration20261203120000 },
   { name: 'Migration20261203130000', class: Migration20261203130000 },
+  { name: 'Migration20261203160000', class: Migration20261203160000 },
 ];
