@@ -66,8 +66,8 @@ const AWARD_COLUMNS = columnsOf(TransactionAward, 'a', ['id', 'transactionId', '
  * from the time, not from the write-down (`released_at`), so an award is no longer pending from
  * the second its points are spendable, whether or not a job has released them (SPEC §4;
  * pending-18: it said pending until the write-down, and for a returned sale for ever). One
- * statement for every sale of a request (the `awards` loader), which both SalesTransaction.awards
- * and SalesTransaction.pointsByCurrency read (money-25).
+ * statement for the sales whose fields are resolved together (the `awards` loader), which both
+ * SalesTransaction.awards and SalesTransaction.pointsByCurrency read (money-25).
  */
 export async function awardsOfTransactions(em: SqlEntityManager, transactionIds: readonly number[], now: Date): Promise<AwardRow[]> {
   return query<AwardRow>(
