@@ -11,7 +11,7 @@ import { ledgerPage } from '../points/points.service.js';
 import { LedgerEntryConnection, PointBalance } from '../points/points.types.js';
 import { storesPage } from '../stores/store.service.js';
 import { RewardStoreConnection } from '../stores/store.types.js';
-import { nextTierOf, tierFor, tierStanding } from '../tiers/tier.service.js';
+import { nextTierOf, tierFor } from '../tiers/tier.service.js';
 import { NextTier, Tier } from '../tiers/tier.types.js';
 import { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
 import { walletPage } from '../wallet/wallet.service.js';
@@ -65,8 +65,7 @@ export class CustomerResolver {
   @FieldResolver(() => Tier, { nullable: true })
   async tier(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     // As of now: a rolling window may have moved it since it was last written down.
-    const tierId = await ctx.loaders.tierNow.load(customer.id);
-    return tierId ? ctx.loaders.tier.load(tierId) : null;
+    return tierFor(await ctx.loaders.tierStanding.load(customer.id));
   }
 
   @FieldResolver(() => [PointBalance])
@@ -76,7 +75,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => NextTier, { nullable: true, description: 'Null at the top tier, or when the program has no tiers.' })
   async nextTier(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
-    const standing = await tierStanding(ctx.em, customer.id, ctx.clock.now());
+    const standing = await ctx.loaders.tierStanding.load(customer.id);
     return nextTierOf(standing, tierFor(standing)?.id ?? null);
   }
 

@@ -19,7 +19,8 @@ import {
 } from '../points/points.service.js';
 import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
 import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
-import { tierIdsAt, tiersByIds, type TierRow } from '../tiers/tier.service.js';
+import { tierStandings, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
+import { awardsOfTransactions, type AwardRow } from '../transactions/transaction.service.js';
 import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
 
 /** The key of a page of store `storeId`'s listings as `customerId` sees it, in Loaders.listingPages. */
@@ -99,11 +100,12 @@ export class Loaders {
     return this.get<number, TierRow | undefined>('tier', async (ids) => one(ids, await tiersByIds(this.em, ids), (r) => r.id));
   }
 
-  /** The tier id each customer holds as of now (null: none). */
-  get tierNow() {
-    return this.get<number, number | null>('tierNow', async (ids) =>
-      one(ids, await tierIdsAt(this.em, ids, this.clock.now()), (r) => r.customerId).map((r) => r?.tierId ?? null),
-    );
+  /**
+   * Each customer's standing on every tier as of now (tierStandings), lowest rank first, by the
+   * customer's id: Customer.tier and Customer.nextTier are both read from it, once per request.
+   */
+  get tierStanding() {
+    return this.get<number, TierStanding[]>('tierStanding', async (ids) => many(ids, await tierStandings(this.em, ids, this.clock.now()), (r) => r.customerId));
   }
 
   get currency() {
@@ -142,6 +144,14 @@ export class Loaders {
     return this.get<number, IssuedOfferRow | undefined>('issuedOffer', async (ids) =>
       one(ids, await issuedOffersByIds(this.em, ids, this.clock.now()), (r) => r.id),
     );
+  }
+
+  /**
+   * Each sale's awards as of now (awardsOfTransactions), by the sale's id: SalesTransaction.awards
+   * and .pointsByCurrency read the same rows, once per request (money-25).
+   */
+  get awards() {
+    return this.get<number, AwardRow[]>('awards', async (ids) => many(ids, await awardsOfTransactions(this.em, ids, this.clock.now()), (r) => r.transactionId));
   }
 
   get purchase() {

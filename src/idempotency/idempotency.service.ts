@@ -110,6 +110,24 @@ export async function replayOf<R>(
 }
 
 /**
+ * What a repeat of `key` in `scope` would be answered, read without claiming the key: for a dry
+ * run, which must neither take a key nor wait on one. `{ result }` (the first request's stored
+ * answer) when a committed request holds the key with this `fingerprint`; undefined when none does
+ * (a request still in flight is not seen, nor waited for). A different fingerprint is refused as
+ * claimIdempotencyKey refuses it (`refusal`).
+ */
+export async function storedAnswerOf<R>(
+  em: SqlEntityManager,
+  scope: string,
+  key: string,
+  fingerprint: string,
+  refusal: IdempotencyRefusal = {},
+): Promise<{ result: R } | undefined> {
+  const stored = await storedAnswer<R>(em, scope, key, fingerprint, refusal, []);
+  return stored && { result: stored.result };
+}
+
+/**
  * replayOf, also taking a key stored with one of `formerFingerprints` (then `former`: see
  * claimIdempotencyKey); undefined when the key has no record (the purge removed it).
  */

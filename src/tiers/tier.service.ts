@@ -1,14 +1,15 @@
+import { IsolationLevel } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
-import { castColumn, columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
+import { castColumn, columnsOf, db, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { named } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
 import { noteReplay } from '../idempotency/replays.js';
-import { claimIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint, storedAnswerOf } from '../idempotency/idempotency.service.js';
 import { Customer } from '../customers/customer.entity.js';
 import { Tier } from './tier.entity.js';
 
@@ -54,39 +55,30 @@ export async function allTiers(em: SqlEntityManager): Promise<TierRow[]> {
   return query(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t order by t.rank`);
 }
 
-/**
- * The tier each customer holds as of `now` (SQL `customer_tier_at`): the stored `tier_id` is what
- * was last written down; a rolling window or pending points released by time may have moved it
- * since, before any job ran.
- */
-export async function tierIdsAt(em: SqlEntityManager, customerIds: readonly number[], now: Date): Promise<TierAt[]> {
-  return query(
-    em,
-    sql<TierAt>`select c.id as "customerId", customer_tier_at(c.id, ${now}) as "tierId" from customer c where c.id = any(${idList(customerIds)})`,
-  );
-}
-
-/** A customer's tier as of a moment: `Customer.tier` computed by `customer_tier_at`, not the stored column. */
-export type TierAt = { customerId: Customer['id']; tierId: EntityRow<Customer>['tierId'] };
-
 /** A tier and a customer's standing towards it. */
 export type TierStanding = TierRow & {
   /** The customer's qualifying points for this tier: in its currency, over its window. */
   points: number;
 };
 
+/** A TierStanding of one of several customers (tierStandings). */
+export type CustomerTierStanding = TierStanding & { customerId: Customer['id'] };
+
 /**
- * Every tier with the customer's qualifying points towards it as of `now` (SQL
- * `qualifying_points_at`): lifetime tiers read lifetime earned, rolling tiers sum the qualifying
- * entries and adjustments of the last `windowDays`; both count pending points whose day has come
- * even before a job has released them, and a rolling window drops old points the second they
- * leave it.
+ * Every tier with each customer's qualifying points towards it as of `now` (SQL
+ * `qualifying_points_at`), per customer lowest rank first (unknown ids have no rows): lifetime
+ * tiers read lifetime earned, rolling tiers sum the qualifying entries and adjustments of the last
+ * `windowDays`; both count pending points whose day has come even before a job has released them,
+ * and a rolling window drops old points the second they leave it. What `customer_tier_at` decides
+ * the tier from, so `tierFor` of it is the customer's tier as of `now`, and `nextTierOf` the next:
+ * Customer.tier and Customer.nextTier read it once per request (the `tierStanding` loader,
+ * money-25; they were three statements over the same points, two of them alike).
  */
-export async function tierStanding(em: SqlEntityManager, customerId: number, now: Date): Promise<TierStanding[]> {
+export async function tierStandings(em: SqlEntityManager, customerIds: readonly number[], now: Date): Promise<CustomerTierStanding[]> {
   return query(
     em,
-    sql<TierStanding>`select ${TIER_COLUMNS}, qualifying_points_at(${customerId}, t.currency_code, t.window_days, ${now}) as points
-          from tier t order by t.rank`,
+    sql<CustomerTierStanding>`select c.id as "customerId", ${TIER_COLUMNS}, qualifying_points_at(c.id, t.currency_code, t.window_days, ${now}) as points
+          from customer c cross join tier t where c.id = any(${idList(customerIds)}) order by c.id, t.rank`,
   );
 }
 
@@ -266,8 +258,8 @@ export interface CreateTierData {
 
 /**
  * What createTier did, or with `dryRun` would do: the tier (null on a dry run: nothing was
- * written), how many customers it moves and between which tiers (on a replay of the request: what
- * the first one moved, read from its audit entry).
+ * written), how many customers it moves and between which tiers (on a repeat of the request: what
+ * the first one moved, from the answer its idempotency record keeps).
  */
 export interface CreatedTier {
   tier: TierRow | null;
@@ -276,54 +268,73 @@ export interface CreatedTier {
   dryRun: boolean;
 }
 
-/** Thrown inside a dry run's transaction to roll it back, carrying what it would have done. */
-class DryRunDone extends Error {
-  constructor(readonly outcome: CreatedTier) {
-    super('dry run rolled back');
-  }
+/** The idempotency scope of createTier: the tier's code is the request's key (one record per tier, kept for ever: KEPT_SCOPES). */
+const CREATE_TIER_SCOPE = 'create:tier';
+
+/**
+ * What a createTier stores with its key, and a repeat answers from (replay-22: the first answer's
+ * data): the tier's id (the tier is read as it is, tiers are never changed) and the moves.
+ * Migration20261203160000 wrote it for the tiers created before money-25, from their audit entries.
+ */
+interface TierCreationAnswer {
+  id: number;
+  customersMoved: number;
+  moves: TierMoveCount[];
 }
 
 /**
  * Adds a tier to the ladder and re-places every customer on it; audit-logged with how many moved
  * and between which tiers, and answered with the same (money-24: a threshold-0 tier for a second
- * currency silently took the whole demo off GOLD). With `dryRun`, does all of it in a transaction
- * that is rolled back, and answers what would move: nothing is written, no event sent, no audit
- * entry, the code not claimed. The code is the request's key. Refusals (also on a dry run):
+ * currency silently took the whole demo off GOLD). The code is the request's key: the same request
+ * again answers the first one's answer (its idempotency record's) and changes nothing. Refusals:
  * NOT_FOUND (no such currency), ALREADY_EXISTS (code or rank taken by another tier).
+ *
+ * With `dryRun`: what the request would answer now, and nothing written (no tier, no move, no
+ * event, no audit entry, the code not claimed), from reads at one snapshot that lock nothing
+ * (dryRunOfCreateTier): a preview never holds up a sale or a tier placement (money-25; it used to
+ * do the whole creation and roll it back, holding every moved customer's locks meanwhile).
  */
 export async function createTier(ctx: Ctx, data: CreateTierData, dryRun = false): Promise<CreatedTier> {
-  try {
-    return await createTierIn(ctx, data, dryRun);
-  } catch (e) {
-    if (e instanceof DryRunDone) return e.outcome;
-    throw e;
-  }
+  return dryRun ? dryRunOfCreateTier(ctx, data) : createTierIn(ctx, data);
 }
 
-async function createTierIn(ctx: Ctx, data: CreateTierData, dryRun: boolean): Promise<CreatedTier> {
+/** createTier's request as its fingerprint reads it (the multiplier's default filled in; `dryRun` is not part of it). */
+const tierFingerprint = (data: CreateTierData) => requestFingerprint({ ...data, multiplier: data.multiplier ?? 1 });
+
+/** How a repeat of another request for an existing code is refused (the claim's refusal). */
+const tierExists = (data: CreateTierData) => ({ code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `Tier ${data.code} already exists.` });
+
+/** NOT_FOUND on `input.currency` unless the currency exists. */
+async function refuseUnknownCurrency(em: SqlEntityManager, data: CreateTierData): Promise<void> {
+  const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
+  if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
+}
+
+/** ALREADY_EXISTS (tierClash) when another tier has the code or the rank. */
+async function refuseClash(em: SqlEntityManager, data: CreateTierData): Promise<void> {
+  const clash = await db(em)
+    .selectFrom('Tier')
+    .select(['code', 'rank', 'currency'])
+    .where((eb) => eb.or([eb('code', '=', data.code), eb('rank', '=', data.rank)]))
+    .limit(1)
+    .executeTakeFirst();
+  if (clash) throw tierClash(clash, data);
+}
+
+/** A repeat's answer: the first request's (its idempotency record's), the tier as it is. */
+async function replayedCreation(ctx: Ctx, em: SqlEntityManager, answer: TierCreationAnswer): Promise<CreatedTier> {
+  noteReplay(ctx);
+  const [tier] = await tiersByIds(em, [answer.id]);
+  return { tier, customersMoved: answer.customersMoved, moves: answer.moves, dryRun: false };
+}
+
+async function createTierIn(ctx: Ctx, data: CreateTierData): Promise<CreatedTier> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
-    if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
-    // The code is the request's key: the same request again answers the tier and changes nothing.
-    const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `Tier ${data.code} already exists.` };
-    const claim = await claimIdempotencyKey(em, 'create:tier', data.code, requestFingerprint({ ...data, multiplier: data.multiplier ?? 1 }), now, exists);
-    if (claim.replay) {
-      noteReplay(ctx);
-      const tier = (await tierByCode(em, data.code))!;
-      const [audit] = await query<{ details: { customersMoved?: number; moves?: TierMoveCount[] } | null }>(
-        em,
-        sql`select details from audit_entry where action = 'createTier' and target = ${`Tier:${tier.id}`} order by id limit 1`,
-      );
-      return { tier, customersMoved: audit?.details?.customersMoved ?? 0, moves: audit?.details?.moves ?? [], dryRun: false };
-    }
-    const clash = await db(em)
-      .selectFrom('Tier')
-      .select(['code', 'rank', 'currency'])
-      .where((eb) => eb.or([eb('code', '=', data.code), eb('rank', '=', data.rank)]))
-      .limit(1)
-      .executeTakeFirst();
-    if (clash) throw tierClash(clash, data);
+    await refuseUnknownCurrency(em, data);
+    const claim = await claimIdempotencyKey<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), now, tierExists(data));
+    if (claim.replay) return replayedCreation(ctx, em, claim.result);
+    await refuseClash(em, data);
     // SQL, not the builder: the class-inferred `DB` type requires `id` on insert (it has no notion
     // of a generated key), and the answer needs `multiplier` as float8 anyway. The check above
     // cannot see a tier of the same rank created at this moment (its code is another request's
@@ -341,8 +352,57 @@ async function createTierIn(ctx: Ctx, data: CreateTierData, dryRun: boolean): Pr
       throw holder ? tierClash(holder, data) : refuse(UserErrorCode.ALREADY_EXISTS, `Rank ${data.rank} is taken by another tier.`, ['input', 'rank']);
     }
     const { moved, moves } = await recomputeAllTiers(em, ctx.clock);
-    if (dryRun) throw new DryRunDone({ tier: null, customersMoved: moved, moves, dryRun: true });
+    const answer: TierCreationAnswer = { id: row.id, customersMoved: moved, moves };
+    await completeIdempotencyKey(em, CREATE_TIER_SCOPE, data.code, answer);
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved, moves }, at: now });
     return { tier: row, customersMoved: moved, moves, dryRun: false };
   });
+}
+
+/**
+ * createTier's dry run: the refusals of the real request, in its order (currency, the code's key,
+ * a tier with the code or rank), then who would move, all read in one read-only REPEATABLE READ
+ * transaction (one snapshot) that takes no lock a writer waits for: no key claimed, no tier
+ * inserted, no customer's stream or row locked. The moves are recomputeAllTiers's as of that
+ * snapshot: every customer whose stored tier differs from where the ladder with this tier places
+ * them (`movesIfAdded`). A request already made (its key held with the same fingerprint) answers
+ * what its repeat would: the first answer, marked a replay. A real request committing meanwhile is
+ * not seen (the snapshot is older); the real request then answers for itself.
+ */
+async function dryRunOfCreateTier(ctx: Ctx, data: CreateTierData): Promise<CreatedTier> {
+  const now = ctx.clock.now();
+  return ctx.em.transactional(
+    async (em) => {
+      await refuseUnknownCurrency(em, data);
+      const stored = await storedAnswerOf<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), tierExists(data));
+      if (stored) return replayedCreation(ctx, em, stored.result);
+      await refuseClash(em, data);
+      const rows = await query(em, movesIfAdded(data, now));
+      return { tier: null, customersMoved: rows.length, moves: countMoves(rows), dryRun: true };
+    },
+    { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
+  );
+}
+
+/**
+ * The customers adding the tier `data` would move as of `now`, in id order, with the codes of the
+ * tier they hold (stored) and the one they would be placed on: SQL `customer_tier_at`'s rule (the
+ * highest-ranked tier whose threshold the customer's qualifying points reach, by
+ * `qualifying_points_at`, at the customer's placement instant `placementAt`) over the ladder with
+ * the new tier in it, which is not written. Every customer, as recomputeAllTiers places every
+ * customer. A read: no lock beyond the tables' own shared one.
+ */
+function movesIfAdded(data: CreateTierData, now: Date) {
+  return sql<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>`with ladder as (
+          select t.code, t.rank, t.currency_code, t.window_days, t.threshold from tier t
+          union all
+          select ${data.code}::text, ${data.rank}::int, ${data.currency}::text, ${data.windowDays ?? null}::int, ${data.threshold}::bigint
+        ), placed as (
+          select c.id, f.code as from_code,
+                 (select l.code from ladder l
+                   where qualifying_points_at(c.id, l.currency_code, l.window_days, ${placementAt(now)}) >= l.threshold
+                   order by l.rank desc limit 1) as to_code
+            from customer c left join tier f on f.id = c.tier_id
+        )
+        select id as customer_id, from_code, to_code from placed where from_code is distinct from to_code order by id`;
 }

@@ -10,7 +10,6 @@ import { Offer } from '../offers/offer.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import {
   appliedOfferIds,
-  awardsOf,
   pointsByCurrencyOf,
   reverseTransaction,
   submitTransaction,
@@ -47,13 +46,13 @@ export class TransactionResolver {
     description:
       'Points the sale earned per point currency, in the order first awarded (empty before it is processed, or when it earned none). A return does not change it: with status REVERSED they were taken back (see awards.reversed).',
   })
-  pointsByCurrency(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
-    return pointsByCurrencyOf(ctx.em, t.id);
+  async pointsByCurrency(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
+    return pointsByCurrencyOf(await ctx.loaders.awards.load(t.id));
   }
 
   @FieldResolver(() => [TransactionAward])
   awards(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
-    return awardsOf(ctx.em, t.id, ctx.clock.now());
+    return ctx.loaders.awards.load(t.id);
   }
 
   @FieldResolver(() => [IssuedOffer], { description: 'The offers applied to the sale at the till.' })

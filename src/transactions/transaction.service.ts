@@ -22,7 +22,7 @@ import { applicability, fromMinor, notApplicableMessage, saleTotal, termsOf, toM
 import { PendingCredit } from '../points/pending-credit.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionAward, TransactionStatus, type SaleLine } from './transaction.entity.js';
-import { type CurrencyPoints, type ReversedPoints } from '../points/currency-points.js';
+import { byCurrency, type CurrencyPoints, type ReversedPoints } from '../points/currency-points.js';
 
 export const PROCESS_TRANSACTION = 'transaction.process';
 
@@ -60,37 +60,36 @@ export type AwardRow = Selected<typeof AWARD_COLUMNS> & { pending: boolean; reve
 const AWARD_COLUMNS = columnsOf(TransactionAward, 'a', ['id', 'transactionId', 'kind', 'points', 'currencyCode', 'issuedOfferId', 'rule']);
 
 /**
- * A sale's awards, in the order they were made, as of `now`: `pending` while the award's pending
- * credit is neither cancelled (the sale returned) nor due (its `available_at` still to come). Due
- * is read from the time, not from the write-down (`released_at`), so an award is no longer
- * pending from the second its points are spendable, whether or not a job has released them
- * (SPEC §4; pending-18: it said pending until the write-down, and for a returned sale for ever).
+ * The awards of each of `transactionIds`' sales (any order of sales; unknown ids have none), each
+ * sale's in the order they were made, as of `now`: `pending` while the award's pending credit is
+ * neither cancelled (the sale returned) nor due (its `available_at` still to come). Due is read
+ * from the time, not from the write-down (`released_at`), so an award is no longer pending from
+ * the second its points are spendable, whether or not a job has released them (SPEC §4;
+ * pending-18: it said pending until the write-down, and for a returned sale for ever). One
+ * statement for the sales whose fields are resolved together (the `awards` loader), which both
+ * SalesTransaction.awards and SalesTransaction.pointsByCurrency read (money-25).
  */
-export async function awardsOf(em: SqlEntityManager, transactionId: number, now: Date): Promise<AwardRow[]> {
+export async function awardsOfTransactions(em: SqlEntityManager, transactionIds: readonly number[], now: Date): Promise<AwardRow[]> {
   return query<AwardRow>(
     em,
     sql`select ${AWARD_COLUMNS},
                (p.id is not null and p.released_at is null and p.cancelled_at is null and p.available_at > ${now}) as pending,
                a.reversed_at is not null as reversed
           from transaction_award a left join pending_credit p on p.id = a.pending_credit_id
-         where a.transaction_id = ${transactionId} order by a.id`,
+         where a.transaction_id = any(${idList(transactionIds)}) order by a.transaction_id, a.id`,
   );
 }
 
 /**
- * What a sale earned per point currency (SalesTransaction.pointsByCurrency, money-24): its points
- * awards (`transaction_award`, kind POINTS) added up per currency, in the order each currency was
- * first awarded; empty before it is processed and for a sale that earned no points. Like
- * pointsAwarded, a return does not change it (the awards show `reversed`).
+ * What a sale earned per point currency (SalesTransaction.pointsByCurrency, money-24), from its
+ * awards (`awards`, in the order made: awardsOfTransactions): its points awards (kind POINTS)
+ * added up per currency, in the order each currency was first awarded; empty before it is
+ * processed and for a sale that earned no points. Like pointsAwarded, a return does not change it
+ * (the awards show `reversed`). Derived, not read again: the awards are the request's one read of
+ * the sale's `transaction_award` rows (money-25; it was a second statement over them).
  */
-export async function pointsByCurrencyOf(em: SqlEntityManager, transactionId: number): Promise<CurrencyPoints[]> {
-  return query<CurrencyPoints>(
-    em,
-    sql`select a.currency_code as currency, sum(a.points)::int as points
-          from transaction_award a
-         where a.transaction_id = ${transactionId} and a.kind = ${AwardKind.POINTS} and a.currency_code is not null
-         group by a.currency_code order by min(a.id)`,
-  );
+export function pointsByCurrencyOf(awards: readonly AwardRow[]): CurrencyPoints[] {
+  return byCurrency(awards.flatMap((a) => (a.kind === AwardKind.POINTS && a.currencyCode != null ? [{ currency: a.currencyCode, points: a.points }] : [])));
 }
 
 /** The issued offers applied to a sale, by id. */

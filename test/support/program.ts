@@ -193,6 +193,46 @@ export function nextMoneyCurrency(): string {
 }
 
 /**
+ * A second point currency `P_<prefix>_<money>` on the money of an `earningProgram`, earning 1
+ * point per unit of it (rounding down, point value 0.05, never expiring): a sale in `money` then
+ * earns in two point currencies (money-24's per-currency figures). Answers its code.
+ */
+export async function secondEarningCurrency(t: TestGateway, prefix: string, money: string): Promise<string> {
+  const currency = `P_${prefix}_${money}`;
+  ok(
+    await t.gql(
+      `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`,
+      { input: { code: currency, name: currency, pointValue: '0.05', moneyCurrency: money } },
+      t.operatorToken,
+    ),
+  );
+  ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '1', rounding: 'FLOOR' } as never }, t.operatorToken));
+  return currency;
+}
+
+/** createTier as the money-24 and money-25 suites ask it: the tier, whom it moves, whether a dry run, the refusals. */
+export const CREATE_TIER_ANSWER = `mutation Create($input: CreateTierInput!) {
+  createTier(input: $input) {
+    tier { code }
+    customersMoved
+    moves { from to customers }
+    dryRun
+    userErrors { code field message }
+  }
+}`;
+
+/** The answer to CREATE_TIER_ANSWER. */
+export type CreateTierAnswer = {
+  createTier: {
+    tier: { code: string } | null;
+    customersMoved: number | null;
+    moves: { from: string | null; to: string | null; customers: number }[] | null;
+    dryRun: boolean | null;
+    userErrors: { code: string; field: string[]; message: string }[];
+  };
+};
+
+/**
  * A point currency `P_<prefix>_<money>` earning 10 points per unit of its own money currency (the
  * next from `nextMoneyCurrency`, so each call in a database is apart), rounding down, whose credits
  * expire after `expiryDays` (null: never) and wait `pendingDays` before they count (0: at once).

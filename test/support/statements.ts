@@ -97,6 +97,42 @@ export function holdAnswers(matches: (text: string) => boolean, hold: 'answer' |
 }
 
 /**
+ * Holds the end (`commit` or `rollback`) of the transaction in which the first statement sent with
+ * a parameter equal to `value` ran (any `pg` client of this process, the test gateway's pool
+ * included), before the end is sent: that transaction stays open, holding whatever it took, until
+ * `release()`; `reached` resolves once its end is held. Names the transaction by what it was sent,
+ * not by its statements' text, so a test holds the same request's transaction whatever statements
+ * it runs (money-25: a dry run's, before and after it stopped writing). One transaction only.
+ */
+export function holdTransactionEnd(value: unknown): HeldAnswers {
+  const original = pg.Client.prototype.query;
+  let onReached!: () => void;
+  const reached = new Promise<void>((resolve) => (onReached = resolve));
+  let onRelease!: () => void;
+  const released = new Promise<void>((resolve) => (onRelease = resolve));
+  let client: pg.Client | undefined;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string; values?: unknown[] } | undefined;
+    const text = typeof config === 'string' ? config : config?.text;
+    const values = typeof config === 'string' ? args[1] : config?.values;
+    if (!client && Array.isArray(values) && values.includes(value)) client = this;
+    else if (client === this && text && /^\s*(commit|rollback)\b/i.test(text)) {
+      pg.Client.prototype.query = original;
+      onReached();
+      return released.then(() => (original as (...a: unknown[]) => unknown).apply(this, args));
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return {
+    reached,
+    release: () => {
+      pg.Client.prototype.query = original;
+      onRelease();
+    },
+  };
+}
+
+/**
  * Holds every connection this process's `pg` clients of `application` (their `application_name`)
  * open from now on before it reaches PostgreSQL, until `release()`: a session of the gateway that
  * connects again after it was lost (the event relay, the job runner's LISTEN) stays away while the

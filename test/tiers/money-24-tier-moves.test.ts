@@ -1,24 +1,6 @@
 import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createTier } from '../support/program.js';
+import { CREATE_TIER_ANSWER, createCurrency, createCustomer, createTier, type CreateTierAnswer } from '../support/program.js';
 
-const CREATE = `mutation Create($input: CreateTierInput!) {
-  createTier(input: $input) {
-    tier { code }
-    customersMoved
-    moves { from to customers }
-    dryRun
-    userErrors { code field message }
-  }
-}`;
-type Created = {
-  createTier: {
-    tier: { code: string } | null;
-    customersMoved: number | null;
-    moves: { from: string | null; to: string | null; customers: number }[] | null;
-    dryRun: boolean | null;
-    userErrors: { code: string; field: string[]; message: string }[];
-  };
-};
 
 /**
  * money-24 (newcomer-24 "Left"): creating a tier places every customer on the ladder again, at
@@ -49,7 +31,7 @@ describe('createTier says who it moves, and can say it before (money-24)', () =>
   const tierOf = async (externalId: string) =>
     dataOf(await t.gql<{ customer: { tier: { code: string } | null } }, unknown>(`query($e: String!) { customer(externalId: $e) { tier { code } } }`, { e: externalId }, t.operatorToken)).customer.tier?.code;
   const create = async (extra: Record<string, unknown>) =>
-    dataOf(await t.gql<Created, unknown>(CREATE, { input: { currency: 'STARS', code: 'STAR', name: 'Star', rank: 3, threshold: 0, ...extra } }, t.operatorToken)).createTier;
+    dataOf(await t.gql<CreateTierAnswer, unknown>(CREATE_TIER_ANSWER, { input: { currency: 'STARS', code: 'STAR', name: 'Star', rank: 3, threshold: 0, ...extra } }, t.operatorToken)).createTier;
   const audited = async () => (await t.sql(`select details->'customersMoved' as moved from audit_entry where action = 'createTier' and details->>'code' = 'STAR'`)).map((r) => r.moved);
 
   it('a dry run answers who would move and writes nothing; the tier then answers the same and moves them', async () => {

@@ -1,6 +1,5 @@
-import { SetEconomyRuleDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCustomer, createPartner, earningProgram, submitSale, unique } from '../support/program.js';
+import { adjust, createCustomer, createPartner, earningProgram, secondEarningCurrency, submitSale, unique } from '../support/program.js';
 import { Receiver, settleWebhooks } from '../support/webhook-receiver.js';
 import { subscribed } from '../support/ws.js';
 
@@ -47,15 +46,7 @@ describe('points of different currencies are reported apart (money-24)', () => {
     receiver = await new Receiver().start();
     // Two point currencies earning on the same money: 10 points per unit and 1 point per unit.
     ({ money, currency: first } = await earningProgram(t, 'PCA'));
-    second = `P_PCB_${money}`;
-    ok(
-      await t.gql(
-        `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`,
-        { input: { code: second, name: second, pointValue: '0.05', moneyCurrency: money } },
-        t.operatorToken,
-      ),
-    );
-    ok(await t.gql(SetEconomyRuleDocument, { input: { currency: second, pointsPerUnit: '1', rounding: 'FLOOR' } as never }, t.operatorToken));
+    second = await secondEarningCurrency(t, 'PCB', money);
     till = await createPartner(t, ['transactions:write', 'transactions:read', 'activities:write', 'webhooks:manage']);
     const registered = ok(
       await t.gql<{ registerWebhookEndpoint: { userErrors: unknown[] } }, unknown>(
