@@ -381,7 +381,7 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
     }
     expect(found).toEqual(expected);
     // createTier's replays answered moves, not an empty list that any replay would match
-    const tierMoves = found.filter((f) => f.field === 'createTier').map((f) => (JSON.parse(f.data as string) as { data: { createTier: { moves: unknown[] } } }).data.createTier.moves.length > 0);
+    const tierMoves = found.filter((f) => f.name === 'createTier').map((f) => (JSON.parse(f.data as string) as { data: { createTier: { moves: unknown[] } } }).data.createTier.moves.length > 0);
     expect(tierMoves).toEqual([true, true]);
   });
 

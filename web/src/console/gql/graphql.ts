@@ -135,7 +135,7 @@ export type CreateRewardStoreInput = {
 export type CreateTierInput = {
   code: string;
   currency: string;
-  /** true: nothing is written; the answer says how many customers the tier would move (customersMoved, moves), tier null. Refusals are the same as for the real request. */
+  /** true: nothing is written; the answer says how many customers the tier would move now (customersMoved, moves), tier null. Refusals are the same as for the real request. It reads at one moment and locks nothing, so sales and tier placements go on meanwhile. A request already made (its code taken with the same input) answers as its repeat: the first answer. */
   dryRun?: boolean | null | undefined;
   multiplier?: number | null | undefined;
   name: string;
