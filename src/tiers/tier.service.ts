@@ -321,11 +321,32 @@ async function refuseClash(em: SqlEntityManager, data: CreateTierData): Promise<
   if (clash) throw tierClash(clash, data);
 }
 
-/** A repeat's answer: the first request's (its idempotency record's), the tier as it is. */
-async function replayedCreation(ctx: Ctx, em: SqlEntityManager, answer: TierCreationAnswer): Promise<CreatedTier> {
+/**
+ * A repeat's answer: the first request's (its idempotency record's), the tier as it is. A record
+ * with no answer (`answer` null) is of a tier a gateway older than money-25 created after
+ * Migration20261203160000 ran, during a rolling upgrade: its answer is read as that gateway's repeat
+ * read it, from the tier's first `createTier` audit entry (the migration's own rule), rather than
+ * failing with INTERNAL_SERVER_ERROR.
+ */
+async function replayedCreation(ctx: Ctx, em: SqlEntityManager, code: string, answer: TierCreationAnswer | null | undefined): Promise<CreatedTier> {
   noteReplay(ctx);
-  const [tier] = await tiersByIds(em, [answer.id]);
-  return { tier, customersMoved: answer.customersMoved, moves: answer.moves, dryRun: false };
+  const first = answer ?? (await answerFromAudit(em, code));
+  const [tier] = await tiersByIds(em, [first.id]);
+  return { tier, customersMoved: first.customersMoved, moves: first.moves, dryRun: false };
+}
+
+/**
+ * The answer of the tier `code`'s creation as its audit entry records it (`{ id, customersMoved,
+ * moves }`; 0 and [] where the entry says nothing), for a record that stored none: the rule of
+ * Migration20261203160000's TIER_ANSWERS_SQL, for one tier.
+ */
+async function answerFromAudit(em: SqlEntityManager, code: string): Promise<TierCreationAnswer> {
+  const [row] = await query<{ id: number; details: { customersMoved?: number; moves?: TierMoveCount[] } | null }>(
+    em,
+    sql`select t.id, (select e.details from audit_entry e where e.action = 'createTier' and e.target = 'Tier:' || t.id order by e.id limit 1) as details
+          from tier t where t.code = ${code}`,
+  );
+  return { id: row.id, customersMoved: row.details?.customersMoved ?? 0, moves: row.details?.moves ?? [] };
 }
 
 async function createTierIn(ctx: Ctx, data: CreateTierData): Promise<CreatedTier> {
@@ -333,7 +354,7 @@ async function createTierIn(ctx: Ctx, data: CreateTierData): Promise<CreatedTier
   return ctx.em.transactional(async (em) => {
     await refuseUnknownCurrency(em, data);
     const claim = await claimIdempotencyKey<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), now, tierExists(data));
-    if (claim.replay) return replayedCreation(ctx, em, claim.result);
+    if (claim.replay) return replayedCreation(ctx, em, data.code, claim.result);
     await refuseClash(em, data);
     // SQL, not the builder: the class-inferred `DB` type requires `id` on insert (it has no notion
     // of a generated key), and the answer needs `multiplier` as float8 anyway. The check above
@@ -375,7 +396,7 @@ async function dryRunOfCreateTier(ctx: Ctx, data: CreateTierData): Promise<Creat
     async (em) => {
       await refuseUnknownCurrency(em, data);
       const stored = await storedAnswerOf<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), tierExists(data));
-      if (stored) return replayedCreation(ctx, em, stored.result);
+      if (stored) return replayedCreation(ctx, em, data.code, stored.result);
       await refuseClash(em, data);
       const rows = await query(em, movesIfAdded(data, now));
       return { tier: null, customersMoved: rows.length, moves: countMoves(rows), dryRun: true };

@@ -138,6 +138,13 @@ describe('a tier preview holds up nobody; a tier repeat answers from its key (mo
     await t.sql(`update idempotency_record set result = null where scope = 'create:tier' and key = 'TOP'`);
     await t.sql(TIER_ANSWERS_SQL);
     expect(await create({ code: 'TOP', rank: 4, threshold: 150 })).toEqual(first);
+
+    // During a rolling upgrade a gateway from before money-25 creates a tier after the migration
+    // ran, keeping no answer with its key: a repeat sent to a new gateway answers what the audit
+    // entry holds (as the old gateway's repeat did), not INTERNAL_SERVER_ERROR.
+    await t.sql(`update idempotency_record set result = null where scope = 'create:tier' and key = 'TOP'`);
+    const fromOld = await t.gql<CreateTierAnswer, unknown>(CREATE_TIER_ANSWER, { input: { currency, name: 'TOP', code: 'TOP', rank: 4, threshold: 150 } }, t.operatorToken);
+    expect({ errors: fromOld.errors, data: fromOld.data?.createTier, replayed: fromOld.headers.get('idempotent-replayed') }).toEqual({ errors: undefined, data: first, replayed: 'true' });
   });
 
   it("a customer's tier and next tier are read in one statement, as of now", async () => {
