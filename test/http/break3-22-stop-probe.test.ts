@@ -56,7 +56,7 @@ describe('SIGTERM at moving points after ready, with purchases and adjustments i
         try {
           if (!(await gateway.until(/"msg":"gateway ready"/))) throw new Error(gateway.output().slice(-3000));
           // the demo tokens are printed just after "gateway ready"
-          while (!/customer \(cust-alice\): \S+\n/.test(gateway.output()) && gateway.child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+          await gateway.printed(/customer \(cust-alice\): \S+\n/);
           const out = gateway.output();
           const found = (pattern: RegExp) => {
             const m = pattern.exec(out);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compiledGateway } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
-import { postgresProcessesFor } from '../support/processes.js';
+import { postgresProcessesFor, spawnGateway } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
@@ -17,23 +17,15 @@ let build: string;
  * prints its URL (or exits); `output()` is its stdout and stderr so far.
  */
 async function startMain(dataDir: string, options: { detached?: boolean; until?: RegExp } = {}) {
-  const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: options.detached ?? false,
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 150_000; // initdb, migrations and the seed, on a busy machine
-  const until = options.until ?? /listening on (http:\S+)/;
-  while (!until.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+  const gateway = spawnGateway(build, { DATA_DIR: dataDir }, { detached: options.detached });
+  const { child, exited } = gateway;
+  // initdb, migrations and the seed, on a busy machine; on a timeout the assertions on `url` say so
+  await gateway.printed(options.until ?? /listening on (http:\S+)/, 150_000).catch(() => false);
+  const output = gateway.output();
   return {
     child,
     exited,
-    output: () => output,
+    output: gateway.output,
     url: /listening on (http:\S+)/.exec(output)?.[1],
     token: /customer \(cust-alice\): (\S+)/.exec(output)?.[1],
   };

@@ -98,6 +98,11 @@ export interface SpawnedGateway {
    * comes after that), or it has exited; answers whether `pattern` matched. Fails after `ms`.
    */
   until(pattern: RegExp, ms?: number): Promise<boolean>;
+  /**
+   * Waits until its output matches `pattern` (a line after "gateway ready", as its banner's) or it
+   * has exited; answers whether `pattern` matched. Fails after `ms`.
+   */
+  printed(pattern: RegExp, ms?: number): Promise<boolean>;
 }
 
 /**
@@ -114,22 +119,58 @@ export function spawnGateway(build: string, env: Record<string, string>, options
     detached: options.detached ?? false,
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  /** Waiters of `until`, each told after every chunk of output and at the exit. */
+  const listeners = new Set<() => void>();
+  const tell = () => {
+    for (const listener of listeners) listener();
+  };
+  const take = (chunk: Buffer) => {
+    output += chunk;
+    tell();
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close' comes after the exit and after the last of stdout and stderr: nothing printed is missed.
+  child.on('exit', tell);
+  child.on('close', tell);
   return {
     child,
     exited,
     output: () => output,
-    async until(pattern, ms = 120_000) {
-      const deadline = Date.now() + ms;
-      while (!pattern.test(output) && !/"msg":"gateway ready"/.test(output) && child.exitCode === null && child.signalCode === null) {
-        if (Date.now() > deadline) throw new Error(`the gateway printed no ${pattern} in ${ms} ms:\n${output.slice(-4000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      return pattern.test(output);
+    until(pattern, ms = 120_000) {
+      return waitFor(() => pattern.test(output) || /"msg":"gateway ready"/.test(output), ms, pattern).then(() => pattern.test(output));
+    },
+    printed(pattern, ms = 120_000) {
+      return waitFor(() => pattern.test(output), ms, pattern).then(() => pattern.test(output));
     },
   };
+
+  /**
+   * Resolves once `met()` or the process has exited, tested at once and then on each chunk of
+   * output and at the exit (not polled: a poll every 5 ms re-tested the whole output ~200 times a
+   * second for as long as a test waited). Rejects after `ms` naming `pattern` and the last output.
+   */
+  function waitFor(met: () => boolean, ms: number, pattern: RegExp): Promise<void> {
+    const settled = () => met() || child.exitCode !== null || child.signalCode !== null;
+    if (settled()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      const check = () => {
+        if (!settled()) return;
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`the gateway printed no ${pattern} in ${ms} ms:\n${output.slice(-4000)}`));
+      }, ms);
+      listeners.add(check);
+    });
+  }
 }
 
 /**
