@@ -50,8 +50,7 @@ type TillRow = IssuedOfferRow &
     offerBenefitKind: EntityRow<OfferVersion>['benefitKind'];
     offerAmountOff: EntityRow<OfferVersion>['amountOff'];
     offerMaxDiscount: EntityRow<OfferVersion>['maxDiscount'];
-  } & RanOutLock &
-  BasketLockEnd;
+  } & RanOutLock;
 
 /**
  * The last lock on an issued offer that ended by running out rather than by a release or a
@@ -94,7 +93,7 @@ interface Basket {
 }
 
 /**
- * BasketLockEnd of `issued_offer io` at `now` for `basket`, as columns. The row's own columns come
+ * BasketLockEnd of `issued_offer io` at `now` for `basket`, as columns (read by basketLockEndOf only). The row's own columns come
  * first: its lock (the basket's, run out, or live: no end yet) and its release record when that
  * record is the basket's (the trigger copies exactly that record to `issued_offer_lock_end`); the
  * table is read only for an older lock of the basket. In a statement that waited for the row's lock
@@ -114,6 +113,26 @@ function basketLockEndColumns(now: Date, basket: Basket): RawBuilder<BasketLockE
   return sql`case when ${own} then io.lock_expires_at when ${holdsRow} then null
                   when ${recorded} then case when io.released_lock_ran_out then io.lock_released_at end else ${kept(true)} end as "basketRanOutAt",
              case when ${holdsRow} then null when ${recorded} then case when not io.released_lock_ran_out then io.lock_released_at end else ${kept(false)} end as "basketReleasedAt"`;
+}
+
+/**
+ * BasketLockEnd of the offer of `code` for `basket` at `now`, in a statement of its own, asked after
+ * the caller's statement took the offer's row lock (both nulls for an unknown code). Not a column of
+ * that locking statement: one that waited for the row reads the row as committed by the last writer
+ * but `issued_offer_lock_end` as it was before its wait, and with two writers queued ahead (one
+ * recording this basket's run-out lock, the next displacing that record from the row: another
+ * basket's takeover or release) neither read saw the basket's lock, so its till was told "This
+ * basket holds no lock on this offer." or "Another basket holds this offer." without when its own
+ * lock ran out (break2-25; till-25's one read brought it back to the release, the lock and the
+ * redemption had it since till-24). This statement's snapshot is taken after the row lock, so it
+ * sees every end committed before, and nobody can change the row until the caller commits.
+ */
+async function basketLockEndOf(em: SqlEntityManager, code: string, basket: Basket, now: Date): Promise<BasketLockEnd> {
+  const row = await queryOne<BasketLockEnd>(
+    em,
+    sql<BasketLockEnd>`select ${basketLockEndColumns(now, basket)} from issued_offer io where io.code = ${normalizeOfferCode(code)}`,
+  );
+  return row ?? { basketRanOutAt: null, basketReleasedAt: null };
 }
 
 /** What a void or a sweep reads of an issued offer (the status as of `now`). */
@@ -157,12 +176,12 @@ const lockHeld = (named = true) =>
 
 /**
  * LOCK_HELD for a till whose basket `lockId` had locked the code and whose lock ran out before
- * another basket took it (RanOutLock of the row): "The lock of basket … ran out at <ISO>. Another
+ * another basket took it (`end`: basketLockEndOf, read after the row's lock): "The lock of basket … ran out at <ISO>. Another
  * basket holds this offer now." (till-23: "Another basket holds this offer." read as a lock never
  * taken). Only to that basket's partner; anyone else gets `lockHeld`.
  */
-function lockHeldOf(row: TillRow, partnerId: number, lockId: string | null): UserErrorException {
-  const ranOutAt = row.basketRanOutAt;
+function lockHeldOf(row: TillRow, end: BasketLockEnd, partnerId: number, lockId: string | null): UserErrorException {
+  const ranOutAt = end.basketRanOutAt;
   if (lockId !== null && ranOutAt !== null) {
     return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, ranOutAt)} Another basket holds this offer now.`, ['input', 'lockId']);
   }
@@ -222,14 +241,15 @@ async function takenBackSinceItsEnd(em: SqlEntityManager, issuedOfferId: number)
 /**
  * What a till's lock, release or redemption reads: of `io`, joined to its version as `ov` (one
  * join, not a subquery per column), with the status as of `now` or, for a sale's redemption, its
- * expiry as of the sale's moment `validAt` (tillStatusAt), and how the asking `basket`'s last lock
- * on it ended (basketLockEndColumns).
+ * expiry as of the sale's moment `validAt` (tillStatusAt). Row columns only: how the asking basket's
+ * last lock ended is read after the row's lock (basketLockEndOf), never in the statement that waits
+ * for it.
  */
-const tillColumns = (now: Date, basket: Basket, validAt: Date = now): RawBuilder<TillRow> =>
+const tillColumns = (now: Date, validAt: Date = now): RawBuilder<TillRow> =>
   sql`${issuedColumns(now, tillStatusAt(now, validAt))}, ${LOCK_HOLDER_COLUMNS},
       ${customerStatusNow(sql`io.customer_id`)} is not distinct from ${CustomerStatus.ACTIVE}::text as "customerActive",
       ov.channels as "offerChannels", ov.benefit_kind as "offerBenefitKind", ov.amount_off::text as "offerAmountOff", ov.max_discount::text as "offerMaxDiscount",
-      ${ranOutLockColumns(now)}, ${basketLockEndColumns(now, basket)}`;
+      ${ranOutLockColumns(now)}`;
 
 /**
  * An offer restricted to channels is refused (OFFER_NOT_APPLICABLE, nothing changes) when the till
@@ -276,19 +296,18 @@ function holds(row: TillRow, partnerId: number, lockId: string | null): boolean 
 type LockedTillRow = TillRow & { redeemedByMe: boolean; myRedemptionRef: string | null };
 
 /**
- * What a till's lock or release of `code` reads for `basket`, in the statement that takes the
- * offer's row lock (`for update of io`); undefined for an unknown code. A refusal answers from this
- * row alone, so every refusal runs this one statement whatever the code is (unknown, foreign,
- * redeemed, locked elsewhere; break-19's rule), without the second read of the row that
- * `endedByPartner` (a release) and `redeemedByPartner` (a lock) were before till-25. The row is
- * read as committed by any writer the statement waited for, and the basket's last lock as
- * basketLockEndColumns says, so the second read, after the lock, knew nothing more.
+ * What a till's lock or release of `code` reads for `partnerId`, in the statement that takes the
+ * offer's row lock (`for update of io`); undefined for an unknown code. Its partner's own
+ * redemption is read here (the row's columns, read as committed by any writer the statement waited
+ * for: till-25); how the asking basket's last lock ended is not (a table, read as before the wait:
+ * basketLockEndOf, break2-25). Every refusal then runs this statement and basketLockEndOf whatever
+ * the code is (unknown, foreign, redeemed, locked elsewhere; break-19's rule).
  */
-async function lockRowByCode(em: SqlEntityManager, code: string, basket: Basket, now: Date): Promise<LockedTillRow | undefined> {
-  const mine = sql<boolean>`(io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${basket.partnerId})`;
+async function lockRowByCode(em: SqlEntityManager, code: string, partnerId: number, now: Date): Promise<LockedTillRow | undefined> {
+  const mine = sql<boolean>`(io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${partnerId})`;
   return queryOne(
     em,
-    sql<LockedTillRow>`select ${tillColumns(now, basket)}, ${mine} as "redeemedByMe", case when ${mine} then io.redemption_ref end as "myRedemptionRef"
+    sql<LockedTillRow>`select ${tillColumns(now)}, ${mine} as "redeemedByMe", case when ${mine} then io.redemption_ref end as "myRedemptionRef"
                          from issued_offer io join offer_version ov on ov.id = io.offer_version_id
                         where io.code = ${normalizeOfferCode(code)} for update of io`,
   );
@@ -346,18 +365,22 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
   const now = ctx.clock.now();
   const until = new Date(now.getTime() + (request.ttlSeconds ?? LOCK_TTL_SECONDS.default) * 1000);
   return ctx.em.transactional(async (em) => {
-    const row = await lockRowByCode(em, request.code, { partnerId: partner.partnerId, lockId: request.lockId }, now);
-    if (!row || !LIVE.includes(row.status) || !row.customerActive) {
+    const basket = { partnerId: partner.partnerId, lockId: request.lockId };
+    const row = await lockRowByCode(em, request.code, partner.partnerId, now);
+    const dead = !row || !LIVE.includes(row.status) || !row.customerActive;
+    if (dead || (row.status === IssuedOfferStatus.LOCKED && !holds(row, partner.partnerId, request.lockId))) {
+      // Every refusal, an unknown code's too, reads the basket's lock end after the row's lock
+      // (basketLockEndOf; LOCK_HELD tells its basket when its own lock ran out), so all run the same
+      // statements: a statement asked only when the code exists told any partner which codes exist
+      // by its time (break-19).
+      const end = await basketLockEndOf(em, request.code, basket, now);
       // A till ringing up a code it redeemed itself (the customer shows a used QR code again) is told
-      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19). Read
-      // with the row (lockRowByCode), so an unknown code's refusal runs the same statements as a
-      // known one's: a statement asked only when the code exists told any partner which codes
-      // exist by its time (break-19).
+      // so, as redeemOffer tells it; anyone else gets the unknown-code answer (newcomer-19).
       if (row?.redeemedByMe) throw alreadyRedeemedByYou(row.redeemedAt!, row.myRedemptionRef, 'A redeemed code cannot be locked again.');
-      throw notRedeemable();
+      if (dead) throw notRedeemable();
+      throw lockHeldOf(row, end, partner.partnerId, request.lockId);
     }
     const renewing = row.status === IssuedOfferStatus.LOCKED;
-    if (renewing && !holds(row, partner.partnerId, request.lockId)) throw lockHeldOf(row, partner.partnerId, request.lockId);
     checkChannel(row, request.channel);
     checkCurrency(row, request.currency);
     // This basket's lock, taken again, is no longer the one it released (break4-22): its record of
@@ -403,11 +426,14 @@ export async function lockOffer(ctx: Ctx, partner: PartnerCaller, request: LockR
 export async function releaseOffer(ctx: Ctx, partner: PartnerCaller, request: { code: string; lockId: string }): Promise<IssuedOfferRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const row = await lockRowByCode(em, request.code, { partnerId: partner.partnerId, lockId: request.lockId }, now);
+    const row = await lockRowByCode(em, request.code, partner.partnerId, now);
     // Whatever else is true of the code (unknown, locked by another, redeemed), this basket does not hold it.
-    // Answered from the row read under its lock alone (lockRowByCode): every refusal, an unknown
-    // code's too, runs that one statement, so its time tells no partner which codes exist (break-19).
-    if (!row || !holds(row, partner.partnerId, request.lockId)) throw releaseRefused(row, request.lockId);
+    // Answered from the row read under its lock and the basket's lock end read after it
+    // (basketLockEndOf, break2-25): every refusal, an unknown code's too, runs those two statements,
+    // so their time tells no partner which codes exist (break-19).
+    if (!row || !holds(row, partner.partnerId, request.lockId)) {
+      throw releaseRefused(row, await basketLockEndOf(em, request.code, { partnerId: partner.partnerId, lockId: request.lockId }, now), request.lockId);
+    }
     // The lock released is kept (released_lock_*, replay-22): a repeat of this release says so.
     const [released] = await query(
       em,
@@ -457,7 +483,7 @@ export interface RedemptionRequest {
 export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow; unusedLock: UnusedLock }> {
   const row = await queryOne(
     em,
-    sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now, { partnerId: r.partnerId, lockId: r.lockId }, r.validAt)}, ${offerVersionColumns('offer.')}
+    sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now, r.validAt)}, ${offerVersionColumns('offer.')}
           from issued_offer io join offer_version ov on ov.id = io.offer_version_id
          where io.code = ${normalizeOfferCode(r.code)}
            for update of io`,
@@ -467,9 +493,12 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   if (liveOnlyAtItsDate && (await takenBackSinceItsEnd(em, row.id))) throw notRedeemable();
   // "Names no lockId" only to the partner whose basket holds it: another partner's till never had
   // that lockId, and being sent for it read as a lock of its own forgotten (break-19).
-  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeldOf(row, r.partnerId, r.lockId);
+  const basket = { partnerId: r.partnerId, lockId: r.lockId };
+  if (row.status === IssuedOfferStatus.LOCKED && !holds(row, r.partnerId, r.lockId)) throw lockHeldOf(row, await basketLockEndOf(em, r.code, basket, r.now), r.partnerId, r.lockId);
   checkChannel(row, r.channel);
   checkCurrency(row, r.currency, r.saleChecks);
+  // Read before the update clears the lock, and only when unusedLockOf asks it (a late sale naming a basket).
+  const end = r.lockId !== null && row.status === IssuedOfferStatus.ISSUED && r.validAt !== undefined ? await basketLockEndOf(em, r.code, basket, r.now) : null;
   const [redeemed] = await query(
     em,
     sql<IssuedOfferRow>`update issued_offer io
@@ -483,7 +512,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   // the sale's moment, tillStatusAt); never redeem twice regardless.
   if (!redeemed) throw notRedeemable();
   await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
-  return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: unusedLockOf(row, r) };
+  return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: unusedLockOf(row, end, r) };
 }
 
 /**
@@ -498,12 +527,12 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
  */
 export type UnusedLock = { kind: 'EXPIRED'; ranOutAt: Date } | { kind: 'NOT_LOCKED' } | null;
 
-function unusedLockOf(row: TillRow, r: RedemptionRequest): UnusedLock {
+function unusedLockOf(row: TillRow, end: BasketLockEnd | null, r: RedemptionRequest): UnusedLock {
   if (r.lockId === null || row.status !== IssuedOfferStatus.ISSUED) return null;
   // A late sale made while its basket's lock held (the lock ran out only before the sale reached
   // us, whatever baskets took the code since) was served by that lock: nothing to tell, as for a
-  // sale under its live lock (till-24).
-  if (r.validAt !== undefined && row.basketRanOutAt !== null && r.validAt.getTime() < new Date(row.basketRanOutAt).getTime()) return null;
+  // sale under its live lock (till-24). `end`: basketLockEndOf, read for such a sale only.
+  if (r.validAt !== undefined && end?.basketRanOutAt != null && r.validAt.getTime() < new Date(end.basketRanOutAt).getTime()) return null;
   // "No other basket had taken the code" only when this basket's lock is the code's last one.
   const ranOutAt = ranOutAtOf(row, r.partnerId, r.lockId);
   return ranOutAt !== null ? { kind: 'EXPIRED', ranOutAt } : { kind: 'NOT_LOCKED' };
@@ -574,21 +603,21 @@ export async function redeemOffer(
 
 /**
  * LOCK_NOT_HELD on `["input","lockId"]` for a release whose basket holds no live lock on the code
- * (`row`: the code as lockRowByCode read it for this partner's basket `lockId`; undefined: no such
- * code). Said of this partner's own use of the code only, whatever other baskets locked since
+ * (`row`: the code as lockRowByCode read it for this partner; undefined: no such code; `end`: how
+ * its basket `lockId`'s last lock ended, basketLockEndOf). Said of this partner's own use of the code only, whatever other baskets locked since
  * (till-24): that its till redeemed it, when and for which sale; else that the basket's last lock
  * ran out (basketRanOutAt), or was released by its till (basketReleasedAt), and when; else "This
  * basket holds no lock on this offer.", which is all any other partner is told of any code.
  */
-function releaseRefused(row: LockedTillRow | undefined, lockId: string): UserErrorException {
+function releaseRefused(row: LockedTillRow | undefined, end: BasketLockEnd, lockId: string): UserErrorException {
   if (row?.redeemedByMe) {
     return refuse(UserErrorCode.LOCK_NOT_HELD, `${redeemedByYou(row.redeemedAt!, row.myRedemptionRef)} A redeemed code holds no lock: there is nothing to release.`, ['input', 'lockId']);
   }
-  if (row?.basketRanOutAt) return refuse(UserErrorCode.LOCK_NOT_HELD, `${lockRanOut(lockId, row.basketRanOutAt)} There is no lock left to release.`, ['input', 'lockId']);
-  if (row?.basketReleasedAt) {
+  if (end.basketRanOutAt) return refuse(UserErrorCode.LOCK_NOT_HELD, `${lockRanOut(lockId, end.basketRanOutAt)} There is no lock left to release.`, ['input', 'lockId']);
+  if (end.basketReleasedAt) {
     return refuse(
       UserErrorCode.LOCK_NOT_HELD,
-      `Basket ${JSON.stringify(lockId)} already released its lock on this offer code at ${new Date(row.basketReleasedAt).toISOString()}: there is no lock left to release.`,
+      `Basket ${JSON.stringify(lockId)} already released its lock on this offer code at ${new Date(end.basketReleasedAt).toISOString()}: there is no lock left to release.`,
       ['input', 'lockId'],
     );
   }
