@@ -195,7 +195,7 @@ export async function createMigratedDatabase(): Promise<{ url: string; drop(): P
  * 'Europe/Berlin' }`, `{ default_transaction_isolation: 'serializable' }`), set as a DBA would with
  * `alter database … set` before the gateway's first connection; the run's server keeps
  * PostgreSQL's (UTC, read committed).
- * `options.jobPollMs`: how often idle job loops look for work without a wake-up (default 25 ms).
+ * `options.jobPollMs`: how often idle job loops look for work without a wake-up (default 250 ms; see suite-25 in docs/decisions.md).
  * `options.jobLocalWakeUps`: false has the gateway's own submissions wake its job loops by NOTIFY
  * only, as another instance's would (default true: directly, see `wakeWorkers`).
  * `options.schedulers`: true runs the schedulers as `npm start` does (the webhook dispatcher's, and
@@ -263,7 +263,7 @@ async function startTestGatewayNow(env: Record<string, string>, options: TestGat
   const gateway: Gateway = await startGateway({ config, orm, databaseUrl: database.url, clock, log: gatewayLog, clockGuard, purges }, 0, '127.0.0.1');
   const jobs = await startJobs(
     { orm, clock, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), databaseUrl: database.url, clockGuard, purges, random: options.random },
-    { background: (options.jobs ?? 'background') === 'background', scheduler: options.schedulers ?? false, schedulerTickMs: 3_600_000, pollMs: options.jobPollMs ?? 25, backoffMs: 1_000, leaseMs: 30_000, localWakeUps: options.jobLocalWakeUps ?? true },
+    { background: (options.jobs ?? 'background') === 'background', scheduler: options.schedulers ?? false, schedulerTickMs: 3_600_000, pollMs: options.jobPollMs ?? 250, backoffMs: 1_000, leaseMs: 30_000, localWakeUps: options.jobLocalWakeUps ?? true },
   );
   // The test's own statements read a test's few rows. Without parallel plans: PostgreSQL planned
   // tableSnapshot's union over every table (twice per refusal asserted, hundreds of times a run) as a
