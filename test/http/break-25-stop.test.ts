@@ -3,23 +3,8 @@ import pg from 'pg';
 import { compiledGateway } from '../support/build.js';
 import { within10s } from '../support/freeze.js';
 import { createMigratedDatabase, HIGH_RATE_LIMITS, TEST_JWT_SECRET, TEST_SQL_APPLICATION } from '../support/gateway.js';
-import { spawnGateway, stopReport, type SpawnedGateway } from '../support/processes.js';
+import { printed, spawnGateway, stopReport } from '../support/processes.js';
 import { adjustBeans, adjustmentLoad, gatewayUrl, replayedLedger, tokenFor } from '../support/signal-load.js';
-
-/** Resolves once the gateway has printed `text` (checked on each output chunk). */
-function printed(gateway: SpawnedGateway, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!gateway.output().includes(text)) return;
-      gateway.child.stdout!.off('data', check);
-      gateway.child.stderr!.off('data', check);
-      resolve();
-    };
-    gateway.child.stdout!.on('data', check);
-    gateway.child.stderr!.on('data', check);
-    check();
-  });
-}
 
 interface Raw {
   socket: net.Socket;
@@ -69,31 +54,33 @@ describe('a stop with hostile clients (break-25)', () => {
       for (let i = 0; i < 1000; i++) silent.push(await raw(port));
       all.push(...silent);
       const pipelined = await raw(port);
-      // Two uploads that never end (chunked), started before the stop: one sends as fast as it can,
-      // is answered 413 past BODY_LIMIT_BYTES and goes on sending; the other sends a little at a
-      // client's pace, within the limit, for as long as the gateway reads.
+      // Two uploads that never end (chunked), started before the stop: one sends as fast as it can
+      // until it is answered 413 past BODY_LIMIT_BYTES (what it sent is still arriving); the other
+      // sends a little at a client's pace, within the limit, for as long as the gateway reads.
       const fast = await raw(port);
       const slow = await raw(port);
       all.push(pipelined, fast, slow);
       const head = 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
       const endless = (client: Raw, chunk: string, paced: boolean) => {
         let sending = true;
-        client.socket.once('end', () => (sending = false));
-        client.socket.once('close', () => (sending = false));
+        const stop = () => void (sending = false);
+        client.socket.once('end', stop);
+        client.socket.once('close', stop);
         client.socket.write(head);
         if (paced) {
           const pace = setInterval(() => (sending && !client.socket.destroyed ? client.socket.write(chunk) : clearInterval(pace)), 20);
-          return;
+          return stop;
         }
         const pump = () => {
           while (sending && !client.socket.destroyed && !client.socket.writableEnded) if (!client.socket.write(chunk)) return void client.socket.once('drain', pump);
         };
         pump();
+        return stop;
       };
 
-
-
-      endless(fast, `400\r\n${'a'.repeat(0x400)}\r\n`, false);
+      // the fast one stops sending once its answer starts to come (RFC 9112 §9.6: a client sending a
+      // body watches for an error answer and stops); what it sent is still arriving
+      fast.socket.once('data', endless(fast, `400\r\n${'a'.repeat(0x400)}\r\n`, false));
       await within10s(new Promise<void>((resolve) => fast.socket.on('data', () => fast.text().includes('PAYLOAD_TOO_LARGE') && resolve())), 'the 413');
       endless(slow, '4\r\naaaa\r\n', true);
       // the gateway has accepted every connection above once a later one is answered
