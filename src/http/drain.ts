@@ -150,6 +150,18 @@ export class HttpDrain {
     server.on('request', (req, res: ServerResponse) => {
       const socket = req.socket;
       this.#answering.set(socket, (this.#answering.get(socket) ?? 0) + 1);
+      // An answer sent before its request's body has all come (413 past BODY_LIMIT_BYTES, 415, a
+      // refusal before the body is read): its connection is closed in stages once the answer is out,
+      // stop or no stop (break-25). Kept alive, node went on reading that body to drop it, or (the
+      // body's reader destroyed by its limit) stopped reading the socket: an endless upload held the
+      // connection until HTTP_REQUEST_TIMEOUT_MS, and a stop took it for half-sent headers and
+      // wrote it a second answer, a raw 503 after its 413.
+      res.once('prefinish', () => {
+        if (!req.complete) this.#closeInStages(socket);
+      });
+      res.once('finish', () => {
+        if (!req.complete) lingeringClose(socket, REQUEST_GRACE_MS);
+      });
       res.once('close', () => {
         const left = (this.#answering.get(socket) ?? 1) - 1;
         if (left > 0) return void this.#answering.set(socket, left);

@@ -313,18 +313,25 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) throw new BodyTooLarge();
-      chunks.push(chunk as Buffer);
-    }
-  } catch (error) {
-    // A request stream fails only when its connection did: the client's doing, not an internal error.
-    if (error instanceof BodyTooLarge) throw error;
-    throw new BodyNotSent();
-  }
+  // Read by events, not `for await`: leaving that loop at the limit destroyed the request stream,
+  // and node then stopped reading its connection (the body's next bytes found no reader): the 413
+  // was sent, but the rest of an upload stood unread in the kernel, and the connection's close in
+  // stages (HttpDrain) met a client blocked in its send, reset at its bound (break-25: EPIPE). Past
+  // the limit the listener leaves and the stream flows on, its bytes dropped.
+  await new Promise<void>((resolve, reject) => {
+    let size = 0;
+    const take = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', take);
+      reject(new BodyTooLarge());
+    };
+    req.on('data', take);
+    req.once('end', () => resolve());
+    // A request stream fails or closes before its end only when its connection did: the client's doing, not an internal error.
+    req.once('error', () => reject(new BodyNotSent()));
+    req.once('close', () => (req.complete ? resolve() : reject(new BodyNotSent())));
+  });
   try {
     return STRICT_UTF8.decode(dropByteOrderMark(Buffer.concat(chunks)));
   } catch {

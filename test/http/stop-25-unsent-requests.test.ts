@@ -2,28 +2,9 @@ import net from 'node:net';
 import { compiledGateway } from '../support/build.js';
 import { within10s } from '../support/freeze.js';
 import { createMigratedDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
-import { spawnGateway, stopReport, type SpawnedGateway } from '../support/processes.js';
+import { printed, spawnGateway, stopReport } from '../support/processes.js';
 import { eventually } from '../support/program.js';
 import { gatewayUrl } from '../support/signal-load.js';
-
-/**
- * Resolves as soon as the gateway has printed `text` (on the output chunk that carries it, not a
- * poll): the late requests go out the moment the stop has begun, well inside its grace.
- */
-function printed(gateway: SpawnedGateway, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!gateway.output().includes(text)) return;
-      gateway.child.stdout!.off('data', check);
-      gateway.child.stderr!.off('data', check);
-      resolve();
-    };
-    // after the gateway's own listeners (which keep the output): the chunk is in output() by then
-    gateway.child.stdout!.on('data', check);
-    gateway.child.stderr!.on('data', check);
-    check();
-  });
-}
 
 /** A raw client connection (node:net), half-open allowed, so what the gateway sends and how it closes are both seen. */
 interface RawClient {

@@ -202,6 +202,25 @@ export async function onDataDir(
   }
 }
 
+/**
+ * Resolves as soon as `gateway` has printed `text` (checked on each output chunk that carries it,
+ * not a poll): a test's next step goes out the moment, say, a stop has begun, well inside its grace.
+ */
+export function printed(gateway: SpawnedGateway, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!gateway.output().includes(text)) return;
+      gateway.child.stdout!.off('data', check);
+      gateway.child.stderr!.off('data', check);
+      resolve();
+    };
+    // after the gateway's own listeners (which keep the output): the chunk is in output() by then
+    gateway.child.stdout!.on('data', check);
+    gateway.child.stderr!.on('data', check);
+    check();
+  });
+}
+
 /** How a spawned gateway ended, as its output tells (`stopReport`). */
 export interface StopReport {
   code: number | null;
