@@ -203,22 +203,13 @@ export async function onDataDir(
 }
 
 /**
- * Resolves as soon as `gateway` has printed `text` (checked on each output chunk that carries it,
- * not a poll): a test's next step goes out the moment, say, a stop has begun, well inside its grace.
+ * Resolves as soon as `gateway` has printed `text` (its `printed`, checked on each output chunk, not
+ * a poll): a test's next step goes out the moment, say, a stop has begun, well inside its grace.
+ * Rejects when the gateway exits without printing it, or after 120 s.
  */
-export function printed(gateway: SpawnedGateway, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!gateway.output().includes(text)) return;
-      gateway.child.stdout!.off('data', check);
-      gateway.child.stderr!.off('data', check);
-      resolve();
-    };
-    // after the gateway's own listeners (which keep the output): the chunk is in output() by then
-    gateway.child.stdout!.on('data', check);
-    gateway.child.stderr!.on('data', check);
-    check();
-  });
+export async function printed(gateway: SpawnedGateway, text: string): Promise<void> {
+  if (!(await gateway.printed(new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))))
+    throw new Error(`the gateway exited without printing ${text}:\n${gateway.output().slice(-4000)}`);
 }
 
 /** How a spawned gateway ended, as its output tells (`stopReport`). */
