@@ -36,6 +36,11 @@ describe("a Retry-After date is measured against the gateway's clock, not the de
     await page.getByTestId('balance-BEANS').filter({ hasText: 'BEANS' }).waitFor();
 
     const historyOf = (body: string | null) => JSON.parse(body ?? '{}').operationName === 'MemberHistory';
+    // Reads sent (counted as the page sends them, not as answers arrive) and their answers' statuses.
+    let sent = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/graphql' && r.method() === 'POST' && historyOf(r.postData())) sent++;
+    });
     const statuses: number[] = [];
     page.on('response', (r) => {
       if (new URL(r.url()).pathname === '/graphql' && r.request().method() === 'POST' && historyOf(r.request().postData())) statuses.push(r.status());
@@ -59,10 +64,10 @@ describe("a Retry-After date is measured against the gateway's clock, not the de
     await until(() => statuses.length === 1, 'the routed 503');
     await page.clock.runFor(19_000);
     await page.evaluate(() => undefined);
-    const at19s = [...statuses];
+    const sentBy19s = sent;
     await page.clock.runFor(1_500);
     await until(() => statuses.length === 2, 'the retry once the 20 s had passed').catch(() => undefined);
-    expect({ at19s, at20_5s: statuses }).toEqual({ at19s: [503], at20_5s: [503, 200] });
+    expect({ sentBy19s, answers: statuses }).toEqual({ sentBy19s: 1, answers: [503, 200] });
     await page.getByRole('table').waitFor();
   });
 });

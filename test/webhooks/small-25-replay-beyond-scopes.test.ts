@@ -26,7 +26,7 @@ const NO_LONGER = "The endpoint's partner no longer holds transactions:read, whi
  * up front (NOT_ELIGIBLE, nothing written), and a bulk replay leaves such deliveries FAILED and
  * says how many and why (`skipped`), replaying the rest. A real gateway and PostgreSQL, a real
  * receiver; the narrowing is written in the database, as the API has no way to change a partner's
- * scopes (decisions: "A partner's scopes cannot be changed").
+ * scopes (docs/decisions.md, newcomer-19: "A partner's scopes cannot be changed").
  */
 describe("a replay of a delivery the endpoint's partner may no longer read is refused up front (small-25)", () => {
   const started = gatewayWithReceiver({ WEBHOOK_MAX_ATTEMPTS: '1' }, { jobs: 'manual', random: () => 0 });
