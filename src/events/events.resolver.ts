@@ -7,7 +7,6 @@ import { currencyFilterArgument } from '../graphql/arguments.js';
 import { requireCustomer } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { PointCurrency } from '../points/points.types.js';
-import { tierByCode, type TierRow } from '../tiers/tier.service.js';
 import { Tier } from '../tiers/tier.types.js';
 import { issuedOffersByIds } from '../wallet/wallet.service.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
@@ -132,8 +131,9 @@ export class WalletChangeResolver {
 
 @Resolver(() => TierChange)
 export class TierChangeResolver {
-  private static async byCode(ctx: RequestCtx, code: string | null): Promise<TierRow | null> {
-    return code ? ((await tierByCode(ctx.em, code)) ?? null) : null;
+  /** The tier a change names, through the request's `tierByCode` loader (for a subscription: each event's own; src/http/ws.ts). */
+  private static async byCode(ctx: RequestCtx, code: string | null) {
+    return code ? ((await ctx.loaders.tierByCode.load(code)) ?? null) : null;
   }
 
   @FieldResolver(() => Tier, { nullable: true })

@@ -19,7 +19,7 @@ import {
 } from '../points/points.service.js';
 import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
 import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
-import { tierStandings, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
+import { tierStandings, tiersByCodes, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
 import { awardsOfTransactions, type AwardRow } from '../transactions/transaction.service.js';
 import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
 
@@ -98,6 +98,18 @@ export class Loaders {
 
   get tier() {
     return this.get<number, TierRow | undefined>('tier', async (ids) => one(ids, await tiersByIds(this.em, ids), (r) => r.id));
+  }
+
+  /**
+   * Tiers by code: a tier change's `from` and `to` (TierChange, whose events name tiers by code) in
+   * one statement, not one each (small-25). Each tier read is also put in the `tier` loader by id.
+   */
+  get tierByCode() {
+    return this.get<string, TierRow | undefined>('tierByCode', async (codes) => {
+      const rows = await tiersByCodes(this.em, codes);
+      for (const row of rows) this.tier.prime(row.id, row);
+      return one(codes, rows, (r) => r.code);
+    });
   }
 
   /**

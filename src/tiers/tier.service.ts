@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, db, type Selected } from '../db/schema.js';
-import { idList, query, queryOne, sql } from '../db/sql.js';
+import { idList, query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { named } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
@@ -29,9 +29,12 @@ export async function tiersByIds(em: SqlEntityManager, ids: readonly number[]): 
   return query(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t where t.id = any(${idList(ids)})`);
 }
 
-/** The tier with this code, if any. */
-export async function tierByCode(em: SqlEntityManager, code: string): Promise<TierRow | undefined> {
-  return queryOne(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t where t.code = ${code}`);
+/**
+ * Tiers by code (any order; unknown codes are left out), in one statement, for the `tierByCode`
+ * loader (TierChange.from and .to: small-25). Codes are unique and never change (refuseUnknownTiers).
+ */
+export async function tiersByCodes(em: SqlEntityManager, codes: readonly string[]): Promise<TierRow[]> {
+  return query(em, sql<TierRow>`select ${TIER_COLUMNS} from tier t where t.code = any(${[...codes]}::text[])`);
 }
 
 /**

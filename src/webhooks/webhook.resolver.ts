@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
-import { badInput, payloadOf } from '../graphql/errors.js';
+import { badInput, payloadOf, UserErrorCode } from '../graphql/errors.js';
 import { requireOperator, requirePartnerScope } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Partner } from '../partners/partner.types.js';
@@ -118,12 +118,15 @@ export class WebhookEndpointResolver {
 
   @Mutation(() => ReplayFailedWebhookDeliveriesPayload, {
     description:
-      "Operators, or a partner with webhooks:manage (its own endpoints; another's is NOT_FOUND): send every FAILED delivery of an endpoint again (after its receiver is mended), each with a new round of attempts. Keyed: a resend answers the first count.",
+      "Operators, or a partner with webhooks:manage (its own endpoints; another's is NOT_FOUND): send every FAILED delivery of an endpoint again (after its receiver is mended), each with a new round of attempts; those of a type the endpoint's partner may not read now are left FAILED and counted in `skipped`. Keyed: a resend answers the first count.",
   })
   replayFailedWebhookDeliveries(@Arg('input') input: ReplayFailedWebhookDeliveriesInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
-    return payloadOf(() => replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey }));
+    return payloadOf(async () => {
+      const { skipped, ...answer } = await replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey });
+      return { ...answer, skipped: skipped?.map((s) => ({ eventType: eventTypeOf(s.eventType), count: s.count, code: UserErrorCode.NOT_ELIGIBLE, message: s.message })) ?? null };
+    });
   }
 
   @Mutation(() => EnableWebhookEndpointPayload, {
@@ -185,7 +188,7 @@ export class WebhookDeliveryResolver {
   }
 
   @Mutation(() => ReplayWebhookDeliveryPayload, {
-    description: "Operators, or a partner with webhooks:manage (its own endpoints' deliveries; another's is NOT_FOUND): send a DELIVERED or FAILED delivery again, with a new round of attempts.",
+    description: "Operators, or a partner with webhooks:manage (its own endpoints' deliveries; another's is NOT_FOUND): send a DELIVERED or FAILED delivery again, with a new round of attempts. NOT_ELIGIBLE when its endpoint's partner may not read its event type now (it would not be sent).",
   })
   replayWebhookDelivery(@Arg('input') input: ReplayWebhookDeliveryInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);

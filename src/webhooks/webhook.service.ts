@@ -10,7 +10,7 @@ import { toGlobalId } from '../graphql/ids.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
-import { PARTNER_WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
+import { PARTNER_WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
 import { JOBS_CHANNEL, enqueueJobSql } from '../jobs/queue.js';
 import { enqueueDelivery, endpointGroup, WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
@@ -142,6 +142,22 @@ function refuseBeyondScopes(eventTypes: readonly WebhookEventWireType[], scopes:
     const needs = beyond.map((b) => `${b.type} needs ${b.scope}`).join(', ');
     throw refuse(UserErrorCode.NOT_ELIGIBLE, `A partner's endpoint receives only what the partner may read: ${needs}.`, field(beyond[0].type));
   }
+}
+
+/**
+ * Why a delivery of `type` to an endpoint of a partner holding `scopes` would not be sent (the
+ * dispatcher never writes one, and a delivery's step 1 ends one FAILED "The partner may not read
+ * …": webhook.jobs.ts), in words for a replay's refusal or skip; null when it would be (or
+ * `scopes` is null: the program's endpoint, sent everything). A delivery written before partners
+ * were sent only what their scopes read, or whose partner's scopes were narrowed since (small-25).
+ */
+export function replayBeyondScopes(type: WebhookEventWireType, scopes: readonly string[] | null): string | null {
+  if (scopes === null) return null;
+  const [beyond] = eventTypesBeyond([type], scopes);
+  if (!beyond) return null;
+  return beyond.scope === null
+    ? `Partners are not sent ${type} events (they do not read the wallet), so a replay would not be sent.`
+    : `The endpoint's partner no longer holds ${beyond.scope}, which ${type} events need, so a replay would not be sent.`;
 }
 
 /**
@@ -316,7 +332,9 @@ export async function webhookAttemptsOf(em: SqlEntityManager, deliveryIds: reado
  * Who: operators, any delivery; a partner with webhooks:manage, its own endpoints' (webhooks-25),
  * audited with the partner as actor (`partner:<id>`). NOT_FOUND: no such delivery, or another
  * partner's or the program's for a partner (answered alike, as `webhookDeliveries` answers another's
- * endpoint as an unknown one); INVALID: its endpoint was removed. A partner whose key was revoked
+ * endpoint as an unknown one); INVALID: its endpoint was removed; NOT_ELIGIBLE: its endpoint's
+ * partner may not read its event type now (`replayBeyondScopes`: the replay would end FAILED "The
+ * partner may not read …" at its attempt, nothing sent; small-25). A partner whose key was revoked
  * while this ran is refused as at the door (CredentialRevoked), nothing written: its key is read
  * FOR KEY SHARE to commit (partnerStillHolds), so a revocation waits for the replay, then removes
  * the endpoint, and the replayed delivery ends FAILED at its attempt.
@@ -348,9 +366,10 @@ export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number, idempo
  */
 async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor: string; owner: number | null }, now: Date): Promise<WebhookDeliveryRow> {
   const { actor, owner } = by;
-  const current = await queryOne<WebhookDeliveryRow & { disabledAt: Date | null }>(
+  const current = await queryOne<WebhookDeliveryRow & { disabledAt: Date | null; partnerScopes: string[] | null }>(
     em,
-    sql`select ${DELIVERY_COLUMNS}, e.disabled_at as "disabledAt" from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
+    sql`select ${DELIVERY_COLUMNS}, e.disabled_at as "disabledAt", (select p.scopes from partner p where p.id = e.partner_id) as "partnerScopes"
+          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
          where d.id = ${deliveryId} and (${owner}::bigint is null or e.partner_id = ${owner}) and ${partnerStillHolds(owner)} for update of d`,
   );
   if (!current) {
@@ -358,6 +377,9 @@ async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor:
     throw refuse(UserErrorCode.NOT_FOUND, 'No such webhook delivery.', ['input', 'deliveryId']);
   }
   if (current.disabledAt) throw refuse(UserErrorCode.INVALID, 'Its endpoint was removed.', ['input', 'deliveryId']);
+  // Refused up front: accepted, it ended FAILED at its attempt, nothing sent (small-25)
+  const beyond = replayBeyondScopes(current.eventType, current.partnerScopes);
+  if (beyond) throw refuse(UserErrorCode.NOT_ELIGIBLE, beyond, ['input', 'deliveryId']);
   if (current.status === 'PENDING') return current;
   const [row] = await query<WebhookDeliveryRow>(
     em,
@@ -385,8 +407,12 @@ async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor:
  * delivery gets one round however many replays run, the endpoint's job group sends
  * WEBHOOK_ENDPOINT_CONCURRENCY at a time, and the caller's requests count against its rate limit.
  *
+ * Deliveries of an event type its endpoint's partner may not read now (`replayBeyondScopes`) are
+ * left FAILED and answered in `skipped`, per type with its count and why (small-25): replayed,
+ * each ended FAILED at its attempt ("The partner may not read …"), nothing sent.
+ *
  * Keyed (`idempotencyKey`, the caller's own; `createOnce`): the same key and endpoint again
- * answer the first count and replay nothing (a resend after a lost answer must not send, again,
+ * answer the first count (and skips) and replay nothing (a resend after a lost answer must not send, again,
  * the deliveries that failed since); another endpoint under it is IDEMPOTENCY_KEY_REUSED.
  * Refusals: NOT_FOUND, no such endpoint; INVALID, it was removed (nothing would be sent).
  *
@@ -396,34 +422,62 @@ async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor:
  * delivery gets one new round and one job. The endpoint's row is read FOR SHARE, so a removal waits
  * for this to commit (its PENDING deliveries then end FAILED: "The endpoint was removed.").
  */
-export async function replayFailedWebhookDeliveries(ctx: Ctx, d: { endpointId: number; idempotencyKey: string }): Promise<{ endpoint: WebhookEndpointRow; replayed: number }> {
+export async function replayFailedWebhookDeliveries(
+  ctx: Ctx,
+  d: { endpointId: number; idempotencyKey: string },
+): Promise<{ endpoint: WebhookEndpointRow; replayed: number; skipped: SkippedReplays[] | null }> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   const owner = ownerScope(ctx);
   return ctx.em.transactional(async (em) => {
     const { result } = await createOnce(ctx, em, `replay-failed-webhooks:${actor}`, d.idempotencyKey, () => requestFingerprint({ endpointId: d.endpointId }), now, async () => {
-      const endpoint = await queryOne<{ disabledAt: Date | null }>(
+      const endpoint = await queryOne<{ disabledAt: Date | null; partnerScopes: string[] | null }>(
         em,
-        sql`select disabled_at as "disabledAt" from webhook_endpoint e
+        sql`select disabled_at as "disabledAt", (select p.scopes from partner p where p.id = e.partner_id) as "partnerScopes" from webhook_endpoint e
              where e.id = ${d.endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) and ${partnerStillHolds(owner)} for share`,
       );
       if (!endpoint) throw await endpointNotFound(em, owner);
       if (endpoint.disabledAt) throw refuse(UserErrorCode.INVALID, 'The endpoint was removed: nothing would be sent.', ['input', 'endpointId']);
+      // Types its partner may not read now: their FAILED deliveries are left as they are and counted (small-25)
+      const beyond = WEBHOOK_EVENT_TYPES.filter((type) => replayBeyondScopes(type, endpoint.partnerScopes) !== null);
       const replayed = sql`replayed`;
-      const [{ count }] = await query<{ count: number }>(
+      const [{ count, skipped }] = await query<{ count: number; skipped: { type: WebhookEventWireType; count: number }[] }>(
         em,
         sql`with replayed as (
               update webhook_delivery d set status = 'PENDING', attempts = 0, last_error = null, next_attempt_at = ${now}, finished_at = null
-               where d.endpoint_id = ${d.endpointId} and d.status = 'FAILED' returning d.id),
+               where d.endpoint_id = ${d.endpointId} and d.status = 'FAILED' and d.event_type <> all(${beyond}::text[]) returning d.id),
             jobs as (${enqueueJobSql(WEBHOOK_DELIVER, sql`jsonb_build_object('deliveryId', replayed.id)`, replayed, { runAt: now, maxAttempts: 3, group: endpointGroup(d.endpointId) })}),
             -- the workers' wake-up, sent at commit, in this statement as enqueueJob sends its own: only when a job was made
-            woken as (select pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_DELIVER}) from (select 1 from jobs limit 1) made)
-            select (select count(*)::int from jobs) as count, (select count(*) from woken) as woken`,
+            woken as (select pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_DELIVER}) from (select 1 from jobs limit 1) made),
+            -- read at the statement's snapshot, as the update's: the FAILED deliveries it left for their type
+            skipped as (select d.event_type as type, count(*)::int as count from webhook_delivery d
+                         where d.endpoint_id = ${d.endpointId} and d.status = 'FAILED' and d.event_type = any(${beyond}::text[]) group by d.event_type)
+            select (select count(*)::int from jobs) as count, (select count(*) from woken) as woken,
+                   (select coalesce(jsonb_agg(jsonb_build_object('type', s.type, 'count', s.count) order by s.type), '[]'::jsonb) from skipped s) as skipped`,
       );
-      await recordAudit(em, { actor, action: 'replayFailedWebhookDeliveries', target: `WebhookEndpoint:${d.endpointId}`, details: { replayed: count }, at: now });
-      return { replayed: count };
+      const skippedReplays = skipped.map((s) => ({ eventType: s.type, count: s.count, message: replayBeyondScopes(s.type, endpoint.partnerScopes)! }));
+      await recordAudit(em, {
+        actor,
+        action: 'replayFailedWebhookDeliveries',
+        target: `WebhookEndpoint:${d.endpointId}`,
+        details: skippedReplays.length ? { replayed: count, skipped: skipped } : { replayed: count },
+        at: now,
+      });
+      return { replayed: count, skipped: skippedReplays };
     });
     const [endpoint] = await webhookEndpointsByIds(em, [d.endpointId]);
-    return { endpoint, replayed: result.replayed };
+    // A repeat of a request answered before small-25 has no `skipped` stored: not known, so null
+    return { endpoint, replayed: result.replayed, skipped: result.skipped ?? null };
   });
+}
+
+/**
+ * FAILED deliveries of one event type that replayFailedWebhookDeliveries left as they are, and
+ * why (`replayBeyondScopes`): its endpoint's partner may not read that type now, so a replay would
+ * end FAILED at its attempt, nothing sent (small-25). Answered with the code NOT_ELIGIBLE.
+ */
+export interface SkippedReplays {
+  eventType: WebhookEventWireType;
+  count: number;
+  message: string;
 }

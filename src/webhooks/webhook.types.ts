@@ -1,7 +1,7 @@
 import { MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../graphql/connection.js';
-import { UserError } from '../graphql/errors.js';
+import { UserError, UserErrorCode } from '../graphql/errors.js';
 import { IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
@@ -238,6 +238,24 @@ export class ReplayFailedWebhookDeliveriesInput {
   idempotencyKey!: string;
 }
 
+@ObjectType({
+  description:
+    "FAILED deliveries of one event type that a bulk replay left as they are: the endpoint's partner may not read that type now, so each would end FAILED at its attempt, nothing sent.",
+})
+export class SkippedWebhookDeliveries {
+  @Field(() => WebhookEventType)
+  eventType!: WebhookEventType;
+
+  @Field(() => Int, { description: 'How many FAILED deliveries of this type were left FAILED.' })
+  count!: number;
+
+  @Field(() => UserErrorCode, { description: 'Why, as a code: NOT_ELIGIBLE (as replayWebhookDelivery refuses one of them).' })
+  code!: UserErrorCode;
+
+  @Field({ description: 'Why, in words (the scope the type needs that the partner lacks).' })
+  message!: string;
+}
+
 @ObjectType()
 export class ReplayFailedWebhookDeliveriesPayload {
   @Field(() => WebhookEndpoint, { nullable: true })
@@ -245,6 +263,13 @@ export class ReplayFailedWebhookDeliveriesPayload {
 
   @Field(() => Int, { nullable: true, description: 'How many FAILED deliveries this request made PENDING again (each with a new round of attempts, due now); null when refused.' })
   replayed?: number | null;
+
+  @Field(() => [SkippedWebhookDeliveries], {
+    nullable: true,
+    description:
+      "FAILED deliveries not replayed, per event type, with why: types the endpoint's partner may not read now (empty: none). Null when refused, and on a repeat of a request answered before this field existed.",
+  })
+  skipped?: SkippedWebhookDeliveries[] | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

@@ -27,7 +27,7 @@ export const QUERY_ATTEMPTS = 4;
  * answer at all (the network). Anything else (a refusal, a fault) is shown as it is.
  */
 function busyOf(outcome: { errors?: readonly { extensions?: Record<string, unknown> }[] } | undefined, error: unknown, response: Response | undefined): { hint?: number } | null {
-  const header = () => retryAfterOfHeader(response?.headers.get('retry-after'));
+  const header = () => retryAfterOfHeader(response?.headers);
   if (outcome) {
     const ext = outcome.errors?.[0]?.extensions;
     if (!ext || !BUSY_CODES.has(String(ext.code))) return null;
@@ -35,7 +35,7 @@ function busyOf(outcome: { errors?: readonly { extensions?: Record<string, unkno
   }
   if (ServerError.is(error)) {
     if (error.statusCode !== 503 && error.statusCode !== 429) return null;
-    return { hint: retryAfterOfHeader(error.response.headers.get('retry-after')) };
+    return { hint: retryAfterOfHeader(error.response.headers) };
   }
   return error instanceof TypeError ? {} : null; // fetch's "Failed to fetch"
 }

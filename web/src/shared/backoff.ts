@@ -9,6 +9,7 @@
  * "… try again in N s") is a floor: the app never tries sooner than the gateway asked
  * (docs/decisions.md, "## webapp-12").
  */
+import { gatewayTimeKnown } from './gateway-time';
 
 /** First wait's ceiling (milliseconds); it doubles with each failed attempt up to RETRY_CAP_MS. */
 export const RETRY_BASE_MS = 1_000;
@@ -40,12 +41,21 @@ export function retryAfterOfReason(reason: string | undefined): number | undefin
 }
 
 /**
- * Seconds from an HTTP `Retry-After` header (delay-seconds, or an HTTP-date: RFC 9110 §10.2.3), or
- * undefined when absent or unreadable.
+ * Seconds the gateway asks to wait by an answer's HTTP `Retry-After` header (delay-seconds, or an
+ * HTTP-date: RFC 9110 §10.2.3), or undefined when absent or unreadable. An HTTP-date is a time on
+ * the gateway's clock, so it is measured against the gateway's clock too: the same answer's `Date`
+ * header (the instant the gateway sent it, from the same clock: src/http/server.ts), else the
+ * gateway's time as the page counts it (gateway-time.ts `gatewayTimeKnown`). Before (small-25) it
+ * was measured against the device's clock: a device set an hour back waited an hour more than
+ * asked; one set ahead did not wait at all.
+ * @param headers the answer's headers (a `fetch` Response's), or nothing
  */
-export function retryAfterOfHeader(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function retryAfterOfHeader(headers: Pick<Headers, 'get'> | null | undefined): number | undefined {
+  const value = headers?.get('retry-after')?.trim();
   if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  if (/^\d+$/.test(value)) return Number(value);
   const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+  if (Number.isNaN(at)) return undefined;
+  const sent = Date.parse(headers?.get('date') ?? '');
+  return Math.max(0, Math.ceil((at - (Number.isNaN(sent) ? gatewayTimeKnown() : sent)) / 1000));
 }

@@ -169,7 +169,7 @@ export function problemOf(error: unknown, write: WriteContext = {}): ApiProblem 
     return fromCode(ext.code ?? 'INTERNAL_SERVER_ERROR', first?.message, ext.requestId, secondsOf(ext.retryAfter));
   }
   if (ServerError.is(error)) {
-    const header = retryAfterOfHeader(error.response.headers.get('retry-after'));
+    const header = retryAfterOfHeader(error.response.headers);
     try {
       const body = JSON.parse(error.bodyText) as { errors?: { message?: string; extensions?: { code?: string; requestId?: string; retryAfter?: unknown } }[] };
       const first = body.errors?.[0];

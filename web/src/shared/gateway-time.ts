@@ -55,6 +55,19 @@ function trusted(): number | null {
 }
 
 /**
+ * The gateway's time now (epoch ms) as far as the page knows it without asking: counted from the
+ * last answer while the page's clocks agree, else the later of the two counts, else (no answer yet)
+ * the device's clock. For a reading that cannot wait for `gatewayNow`'s request (an answer's
+ * `Retry-After` date when the answer had no `Date`: backoff.ts, small-25).
+ */
+export function gatewayTimeKnown(): number {
+  const known = trusted();
+  if (known !== null) return known;
+  const now = counts();
+  return now ? Math.max(now.byMono, now.byWall) : Date.now();
+}
+
+/**
  * The gateway's time now (epoch ms), to within a second or two (the header's second and the
  * answer's travel): counted from the last answer while the page's clocks agree; otherwise (no answer
  * yet on this page, the device's clock set, the device asleep) read from a fresh answer of
