@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationArguments, type ValidationError, type ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationArguments, type ValidationError, type ValidationOptions } from './class-validator.js';
 import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { ArgumentValidationError, Field, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';

@@ -2,7 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Metric } from 'prom-client';
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+// jose's own modules, not its index (start-25: the index loads every JWE/JWK/JWS module, ~46, on each start)
+import * as joseErrors from 'jose/errors';
+import { jwtVerify, type JWTVerifyGetKey } from 'jose/jwt/verify';
+import type { JWTPayload } from 'jose';
+import { SignJWT } from 'jose/jwt/sign';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Caller } from '../context.js';

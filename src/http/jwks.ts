@@ -2,7 +2,11 @@ import { promises as dns, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+// jose's own modules, not its index (start-25)
+import * as joseErrors from 'jose/errors';
+import { createLocalJWKSet } from 'jose/jwks/local';
+import type { JSONWebKeySet } from 'jose';
+import type { JWTVerifyGetKey } from 'jose/jwt/verify';
 import { Counter, Gauge, type Metric } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { answerLookup } from './lookup-answer.js';

@@ -1,7 +1,9 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { createRequire } from 'node:module';
+import type { RateLimiterAbstract, RateLimiterRes as RateLimiterResClass } from 'rate-limiter-flexible';
+import type * as Flexible from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { readCommitted } from '../db/orm.js';
@@ -9,6 +11,18 @@ import type { Caller } from '../context.js';
 import { rateLimited } from '../graphql/errors.js';
 import { ipBudgetKey } from './limits.js';
 import { connectRedisAtStart } from '../startup.js';
+
+/**
+ * rate-limiter-flexible's limiters, each from its own module (the package has no `exports` map):
+ * its index requires every store's limiter (Mongo, MySQL, DynamoDB, etcd, …), ~36 modules at every
+ * start (start-25). The Redis one is loaded when RATE_LIMIT_STORE=redis only. These are the very
+ * modules the index re-exports (one `require` cache), so `instanceof RateLimiterRes` holds for what
+ * either gives.
+ */
+const load = createRequire(import.meta.url);
+const RateLimiterPostgres = load('rate-limiter-flexible/lib/RateLimiterPostgres.js') as typeof Flexible.RateLimiterPostgres;
+const RateLimiterRes = load('rate-limiter-flexible/lib/RateLimiterRes.js') as typeof Flexible.RateLimiterRes;
+type RateLimiterRes = RateLimiterResClass;
 
 type Kind = 'customer' | 'partner' | 'staff' | 'anonymous' | 'wsConnect';
 
@@ -85,11 +99,13 @@ export class RateLimits {
       // A command Redis does not answer within STORE_TIMEOUT_MS fails, and the request is let
       // through (consume): a Redis that stops answering with its connection open (a partition, a
       // stuck server) held every request for ever (hostile pass 9).
+      // ioredis is loaded for RATE_LIMIT_STORE=redis only (start-25: ~0.1 s of every start's CPU otherwise).
+      const { Redis } = await import('ioredis');
       const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: STORE_TIMEOUT_MS });
       redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
       await connectRedisAtStart(redis, rateLimit.redisUrl!, 'rate limits', signal);
       for (const [kind, points] of enabled) {
-        limiters[kind] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${rateLimit.keyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
+        limiters[kind] = new (load('rate-limiter-flexible/lib/RateLimiterRedis.js') as typeof Flexible.RateLimiterRedis)({ storeClient: redis, keyPrefix: `${rateLimit.keyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
       }
       // QUIT needs a live connection; with Redis gone, closing the socket is all there is to do (a
       // rejected QUIT failed the gateway's shutdown, before the jobs and the database were stopped).

@@ -472,7 +472,7 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
   let migrationsApplied = false;
 
   const hub = new EventHub(config.events.subscriberQueue, outboxReplay(() => orm.em.fork()));
-  const relay = createRelay(
+  const relay = await createRelay(
     {
       databaseUrl,
       mode: config.events.fanout,

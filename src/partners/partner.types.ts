@@ -1,4 +1,4 @@
-import { MaxLength, MinLength } from 'class-validator';
+import { MaxLength, MinLength } from '../graphql/class-validator.js';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';

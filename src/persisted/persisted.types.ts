@@ -1,4 +1,4 @@
-import { MaxLength } from 'class-validator';
+import { MaxLength } from '../graphql/class-validator.js';
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { JSONScalar } from '../graphql/scalars.js';

@@ -1,4 +1,4 @@
-import { Max, MaxLength, Min, MinLength, Matches, IsInt, NotEquals } from 'class-validator';
+import { Max, MaxLength, Min, MinLength, Matches, IsInt, NotEquals } from '../graphql/class-validator.js';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';

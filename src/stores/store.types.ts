@@ -1,4 +1,4 @@
-import { Max, MaxLength, Min, MinLength, Matches, ValidateNested } from 'class-validator';
+import { Max, MaxLength, Min, MinLength, Matches, ValidateNested } from '../graphql/class-validator.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';

@@ -1,4 +1,4 @@
-import { Max, MaxLength, Min, MinLength, Matches } from 'class-validator';
+import { Max, MaxLength, Min, MinLength, Matches } from '../graphql/class-validator.js';
 import { TIER_CODE } from '../domain/text.js';
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';

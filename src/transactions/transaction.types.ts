@@ -1,4 +1,4 @@
-import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { Matches, Max, MaxLength, Min, MinLength, ValidateNested } from '../graphql/class-validator.js';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';

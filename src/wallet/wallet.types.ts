@@ -1,4 +1,4 @@
-import { Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Max, MaxLength, Min, MinLength } from '../graphql/class-validator.js';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';

@@ -1,4 +1,4 @@
-import { MaxLength } from 'class-validator';
+import { MaxLength } from '../graphql/class-validator.js';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../graphql/connection.js';
 import { UserError, UserErrorCode } from '../graphql/errors.js';

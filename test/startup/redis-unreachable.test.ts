@@ -35,7 +35,7 @@ describe('a REDIS_URL nobody answers at start-up (operator-17)', () => {
   it('the event fan-out (EVENT_FANOUT=redis) alike', async () => {
     const port = await freePort();
     const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET, REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_STORE: 'postgres' });
-    const relay = createRelay({ databaseUrl: '', mode: 'redis', pollMs: 25, redisUrl: config.rateLimit.redisUrl }, new EventHub(10, async () => []), log);
+    const relay = await createRelay({ databaseUrl: '', mode: 'redis', pollMs: 25, redisUrl: config.rateLimit.redisUrl }, new EventHub(10, async () => []), log);
     const failure = await relay.start().then(
       async () => {
         await relay.stop();
