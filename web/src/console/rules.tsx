@@ -69,6 +69,16 @@ const movedText = (customersMoved: number, moves: TierPreview['moves']) =>
   customersMoved === 0 ? 'no customer' : `${customersMoved.toLocaleString('en-GB')} ${customersMoved === 1 ? 'customer' : 'customers'}: ${moves.map(moveText).join('; ')}`;
 
 /**
+ * The notice of a created tier (`tier`: the API's answer, `code` as sent): what it moved, or, when
+ * the answer was a repeat's (`replayed`: an earlier submit made it and its answer was lost), that
+ * nothing more was changed and what that first request moved.
+ */
+const createdNotice = (code: string, tier: { name: string; code: string }, customersMoved: number, moves: TierPreview['moves'], replayed: boolean) =>
+  replayed
+    ? `Tier ${code} was already created by an earlier submit whose answer was lost: nothing more was changed. It moved ${movedText(customersMoved, moves)}.`
+    : `Created tier “${tier.name}” (${tier.code}): it moved ${movedText(customersMoved, moves)}.`;
+
+/**
  * Adding a tier (apps-25): every customer is placed on the ladder again, whatever the tier's
  * currency (money-24: a tier that took the whole demo off GOLD), so the operator first sees what it
  * moves: "Preview" sends `createTier` with `dryRun` (nothing written: safe to send again), and the
@@ -106,10 +116,18 @@ function CreateTier() {
       multiplier: Number(text(data, 'tierMultiplier') ?? '1'),
     };
     setNotice(null);
+    const { code } = input;
     void send(async () => {
       const { data: result } = await createTier({ variables: { input: { ...input, dryRun: true } } });
       const payload = result?.createTier;
       if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      // The request was already made (an earlier Create whose answer was lost): the gateway answers
+      // the preview as its repeat, with the tier and what that request moved; there is nothing left
+      // to create or confirm (break3-25: the dialog said "Adding it moves …" of a tier already added).
+      if (payload && !payload.dryRun && payload.tier) {
+        form.current?.reset();
+        return setNotice(createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], true));
+      }
       if (payload) setPreviewing({ input, customersMoved: payload.customersMoved ?? 0, moves: payload.moves ?? [] });
     });
   };
@@ -175,12 +193,7 @@ function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: 
       const payload = data?.createTier;
       if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
       if (!payload?.tier) return;
-      const moved = movedText(payload.customersMoved ?? 0, payload.moves ?? []);
-      onDone(
-        answeredByReplay(extensions, 'createTier')
-          ? `Tier ${code} was already created by an earlier submit whose answer was lost: nothing more was changed. It moved ${moved}.`
-          : `Created tier “${payload.tier.name}” (${payload.tier.code}): it moved ${moved}.`,
-      );
+      onDone(createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], answeredByReplay(extensions, 'createTier')));
     });
   return (
     <dialog ref={dialog} aria-labelledby="create-tier-title" onCancel={() => onDone(null)}>

@@ -33,12 +33,29 @@ const AGREE_WITHIN_MS = 60_000;
 const ASK_WITHIN_MS = 10_000;
 
 /**
+ * How far (ms) an answer's `Date` may lie behind the gateway's time the page already knows before
+ * it is taken for a stale one and ignored (noteGatewayDate): wide of the header's whole second, the
+ * answer's travel and the clocks of several gateways behind one address; narrow of a cached answer.
+ */
+const STALE_AFTER_MS = 60_000;
+
+/**
  * Notes the gateway's time from an answer's `Date` header (the whole second it was sent in; a
  * missing or unreadable header is ignored). Called for every answer of the API (api.ts `handOver`).
+ *
+ * A `Date` behind the least the page can already count since its last reading (the lower of its two
+ * counts: neither runs ahead of the gateway unless the device's clock was set forward, and then the
+ * other is the lower) by more than STALE_AFTER_MS is not the gateway's time now but an old answer's
+ * (one a cache or a proxy kept, with the `Date` it was first sent with) and is ignored: taken, it
+ * set the page's count back by the answer's age, so a kept key looked that much younger and was
+ * sent as "the same request" after the gateway had forgotten it (break3-25). Ignoring errs towards
+ * a later time, which forgets a key early: the side gatewayNow chooses when unsure.
  */
 export function noteGatewayDate(response: Response): void {
   const gateway = Date.parse(response.headers.get('date') ?? '');
   if (Number.isNaN(gateway)) return;
+  const known = counts();
+  if (known && gateway < Math.min(known.byMono, known.byWall) - STALE_AFTER_MS) return;
   last = { gateway, wall: Date.now(), mono: performance.now() };
 }
 
