@@ -154,8 +154,10 @@ describe('the webhook dispatcher is woken by outbox writes (dispatch-17)', () =>
         await eventually(async () => heard.includes('marker'));
         const fromGateway = heard.filter((p) => p !== 'marker').length;
         expect(fromGateway).toBeGreaterThanOrEqual(1);
+        // The rule itself, whatever the machine's speed: at most one NOTIFY per 100 ms begun (and the
+        // first). A fixed "fewer than 20" assumed the 20 adjustments took under 2 s; under a loaded
+        // CI run (0c675a2) each took over 100 ms and every commit rightly had its own NOTIFY.
         expect(fromGateway).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 1);
-        expect(fromGateway).toBeLessThan(20);
       } finally {
         await listener.end();
       }
