@@ -2,8 +2,8 @@ import { IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } from '../graphq
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { HasAtMostDecimals, IsPositiveMoney, MaxItems, NoDuplicates, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
-import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
+import { HasAtMostDecimals, IsPositiveMoney, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { ItemKeyList } from '../graphql/list-fields.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { OfferBenefitKind } from './offer.entity.js';
 
@@ -90,18 +90,10 @@ export class OfferBenefitInput {
   @NotBlank()
   freeSku?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared as the till compares them: case, spacing and invisible characters aside).' })
-  @MaxItems(500)
-  @MaxLength(ITEM_KEY_MAX, { each: true })
-  @NotBlank({ each: true })
-  @NoDuplicates(itemKey)
+  @ItemKeyList(500, 'Each SKU once (compared as the till compares them: case, spacing and invisible characters aside).')
   skus?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each category once (compared as the till compares them: case, spacing and invisible characters aside).' })
-  @MaxItems(100)
-  @MaxLength(ITEM_KEY_MAX, { each: true })
-  @NotBlank({ each: true })
-  @NoDuplicates(itemKey)
+  @ItemKeyList(100, 'Each category once (compared as the till compares them: case, spacing and invisible characters aside).')
   categories?: string[] | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: MAX_DISCOUNT_DESCRIPTION })
@@ -144,11 +136,7 @@ export class CreateOfferInput {
   @Field(() => DateTimeScalar, { nullable: true })
   validUntil?: Date | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.' })
-  @MaxItems(20)
-  @MaxLength(ITEM_KEY_MAX, { each: true })
-  @NotBlank({ each: true })
-  @NoDuplicates(itemKey)
+  @ItemKeyList(20, 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.')
   channels?: string[] | null;
 
   @OptionalIdempotencyKey('offer')
@@ -193,11 +181,7 @@ export class UpdateOfferInput {
   @Field(() => DateTimeScalar, { nullable: true })
   validUntil?: Date | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.' })
-  @MaxItems(20)
-  @MaxLength(ITEM_KEY_MAX, { each: true })
-  @NotBlank({ each: true })
-  @NoDuplicates(itemKey)
+  @ItemKeyList(20, 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.')
   channels?: string[] | null;
 
   @OptionalIdempotencyKey('version')

@@ -3,9 +3,8 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { AreTags, AreTierCodes, HasAtMostDecimals, MaxItems, MONEY_AMOUNT, moneyMessage, NoDuplicates, NoDuplicateSegments, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
-import { SEGMENT_MAX } from '../customers/customer.types.js';
-import { TIER_CODE_MAX } from '../tiers/tier.types.js';
+import { HasAtMostDecimals, MaxItems, MONEY_AMOUNT, moneyMessage, NoDuplicates, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { ItemKeyList, SegmentList, TierCodeList } from '../graphql/list-fields.js';
 import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
 import { MAX_POINTS } from '../points/points.types.js';
 import { Rounding } from './rule.entity.js';
@@ -71,11 +70,7 @@ export class SetEconomyRuleInput {
   @NoDuplicates((m: CategoryMultiplierInput) => itemKey(m.category ?? ''))
   categoryMultipliers?: CategoryMultiplierInput[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })
-  @MaxItems(1000)
-  @MaxLength(ITEM_KEY_MAX, { each: true })
-  @NotBlank({ each: true })
-  @NoDuplicates(itemKey)
+  @ItemKeyList(1000, 'Each SKU once (compared case, spacing and invisible characters aside).')
   excludedSkus?: string[] | null;
 
   @Field(() => Rounding, { nullable: true })
@@ -133,41 +128,19 @@ export class CampaignConditionsInput {
   @Matches(MONEY_AMOUNT, { message: moneyMessage('10.00', 12) })
   minSpend?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each SKU once (compared case, spacing and invisible characters aside).' })
-  @MaxItems(500)
-  @MaxLength(ITEM_KEY_MAX, { each: true })
-  @NotBlank({ each: true })
-  @NoDuplicates(itemKey)
+  @ItemKeyList(500, 'Each SKU once (compared case, spacing and invisible characters aside).')
   skus?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each category once (compared case, spacing and invisible characters aside).' })
-  @MaxItems(100)
-  @MaxLength(ITEM_KEY_MAX, { each: true })
-  @NotBlank({ each: true })
-  @NoDuplicates(itemKey)
+  @ItemKeyList(100, 'Each category once (compared case, spacing and invisible characters aside).')
   categories?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Each channel once (compared case, spacing and invisible characters aside).' })
-  @MaxItems(20)
-  @MaxLength(ITEM_KEY_MAX, { each: true })
-  @NotBlank({ each: true })
-  @NoDuplicates(itemKey)
+  @ItemKeyList(20, 'Each channel once (compared case, spacing and invisible characters aside).')
   channels?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND.' })
-  @MaxItems(50)
-  @MaxLength(TIER_CODE_MAX, { each: true })
-  @NotBlank({ each: true })
-  @AreTierCodes()
-  @NoDuplicates()
+  @TierCodeList()
   tiers?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces).' })
-  @MaxItems(100)
-  @MaxLength(SEGMENT_MAX, { each: true })
-  @NotBlank({ each: true })
-  @AreTags()
-  @NoDuplicateSegments()
+  @SegmentList()
   segments?: string[] | null;
 
   @Field(() => Boolean, {

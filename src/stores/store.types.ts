@@ -3,9 +3,8 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { AreTags, AreTierCodes, MaxItems, NoDuplicates, NoDuplicateSegments, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
-import { SEGMENT_MAX } from '../customers/customer.types.js';
-import { TIER_CODE_MAX } from '../tiers/tier.types.js';
+import { NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { SegmentList, TierCodeList } from '../graphql/list-fields.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { Offer } from '../offers/offer.types.js';
 import { MAX_POINTS } from '../points/points.types.js';
@@ -84,20 +83,10 @@ export const ListingConnection = ConnectionType(Listing, 'Listing');
 
 @InputType()
 export class StoreEligibilityInput {
-  @Field(() => [String], { nullable: true, description: 'Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND.' })
-  @MaxItems(50)
-  @MaxLength(TIER_CODE_MAX, { each: true })
-  @NotBlank({ each: true })
-  @AreTierCodes()
-  @NoDuplicates()
+  @TierCodeList()
   tiers?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces).' })
-  @MaxItems(100)
-  @MaxLength(SEGMENT_MAX, { each: true })
-  @NotBlank({ each: true })
-  @AreTags()
-  @NoDuplicateSegments()
+  @SegmentList()
   segments?: string[] | null;
 
   @Field(() => Int, { nullable: true })
