@@ -157,32 +157,16 @@ export function Analytics() {
           </div>
           <details>
             <summary>Figures</summary>
-            <table data-testid="table-flow">
-              <thead>
-                <tr>
-                  <th scope="col">From</th>
-                  <th scope="col" className="num">
-                    Issued
-                  </th>
-                  <th scope="col" className="num">
-                    Spent
-                  </th>
-                  <th scope="col" className="num">
-                    Expired
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {series.map((s) => (
-                  <tr key={s.label}>
-                    <td>{s.label}</td>
-                    <td className="num">{s.issued}</td>
-                    <td className="num">{s.spent}</td>
-                    <td className="num">{s.expired}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <FiguresTable
+              testId="table-flow"
+              columns={[
+                ['From', 'label'],
+                ['Issued', 'issued'],
+                ['Spent', 'spent'],
+                ['Expired', 'expired'],
+              ]}
+              rows={series}
+            />
           </details>
         </figure>
       ) : null}
@@ -205,24 +189,14 @@ export function Analytics() {
                 </PieChart>
               </ResponsiveContainer>
             </div>
-            <table data-testid="table-tiers">
-              <thead>
-                <tr>
-                  <th scope="col">Tier</th>
-                  <th scope="col" className="num">
-                    Members
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {tierMix.map((t) => (
-                  <tr key={t.name}>
-                    <td>{t.name}</td>
-                    <td className="num">{t.members}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <FiguresTable
+              testId="table-tiers"
+              columns={[
+                ['Tier', 'name'],
+                ['Members', 'members'],
+              ]}
+              rows={tierMix}
+            />
           </figure>
           <figure className="card" aria-labelledby="offers-caption" data-testid="chart-offers">
             <figcaption id="offers-caption">
@@ -244,31 +218,54 @@ export function Analytics() {
                 </BarChart>
               </ResponsiveContainer>
             </div>
-            <table data-testid="table-offers">
-              <thead>
-                <tr>
-                  <th scope="col">Offer</th>
-                  <th scope="col" className="num">
-                    Bought
-                  </th>
-                  <th scope="col" className="num">
-                    Redeemed
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {topOffers.map((o) => (
-                  <tr key={o.name}>
-                    <td>{o.name}</td>
-                    <td className="num">{o.purchases}</td>
-                    <td className="num">{o.redemptions}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <FiguresTable
+              testId="table-offers"
+              columns={[
+                ['Offer', 'name'],
+                ['Bought', 'purchases'],
+                ['Redeemed', 'redemptions'],
+              ]}
+              rows={topOffers}
+            />
           </figure>
         </div>
       ) : null}
     </>
+  );
+}
+
+/**
+ * A chart's figures as a table (the chart itself is hidden from assistive technology): the first
+ * column names the row (`<td>`), the others are numbers (`className="num"`, right-aligned). Columns
+ * are `[heading, key of the row]`; rows are keyed by their first column's value, which is unique
+ * in each chart (a window's label, a tier's or an offer's name).
+ */
+function FiguresTable<Row extends Record<string, string | number>>({ testId, columns, rows }: { testId: string; columns: [string, keyof Row & string][]; rows: Row[] }) {
+  const [[first, firstKey], ...figures] = columns;
+  return (
+    <table data-testid={testId}>
+      <thead>
+        <tr>
+          <th scope="col">{first}</th>
+          {figures.map(([heading]) => (
+            <th key={heading} scope="col" className="num">
+              {heading}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={String(row[firstKey])}>
+            <td>{row[firstKey]}</td>
+            {figures.map(([heading, key]) => (
+              <td key={heading} className="num">
+                {row[key]}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
