@@ -23,6 +23,13 @@ export interface Config {
   jwks: { timeoutMs: number; maxAgeMs: number };
   jwtIssuer: string | undefined;
   jwtAudience: string | undefined;
+  /**
+   * How far, in seconds, the gateway's clock may disagree with a token issuer's
+   * (JWT_CLOCK_TOLERANCE_SECONDS, default 5, 0 to 300): a token is taken this long past its `exp`
+   * (and before its `nbf`), over HTTP and on a socket alike; an open socket closes 4401 at `exp`
+   * plus it (`tokenAcceptedUntil`, src/http/auth.ts).
+   */
+  jwtClockToleranceSeconds: number;
   seedDemo: boolean;
   logLevel: string;
   dbPoolMax: number;
@@ -711,6 +718,7 @@ function readConfig(env: Env): Config {
     jwks: { timeoutMs: int(env, 'JWT_JWKS_TIMEOUT_MS', 2_000, 100, 30_000), maxAgeMs: int(env, 'JWT_JWKS_MAX_AGE_MS', 600_000, 10_000, 86_400_000) },
     jwtIssuer: env.JWT_ISSUER?.trim() || undefined,
     jwtAudience: env.JWT_AUDIENCE?.trim() || undefined,
+    jwtClockToleranceSeconds: int(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 5, 0, 300),
     seedDemo: bool(env, 'SEED_DEMO', !databaseUrl),
     logLevel: logLevel(env, nodeEnv),
     dbPoolMax: int(env, 'DB_POOL_MAX', 20, 1, 1000),

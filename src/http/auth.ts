@@ -28,7 +28,7 @@ export interface Authenticated {
   customerCheck?: CustomerCheck;
   /**
    * The last instant the bearer token is taken (ms since the epoch): its `exp` plus
-   * TOKEN_CLOCK_TOLERANCE_SECONDS, the instant `verify` starts refusing it. A socket closes at it
+   * JWT_CLOCK_TOLERANCE_SECONDS (`Config.jwtClockToleranceSeconds`), the instant `verify` starts refusing it. A socket closes at it
    * (src/http/ws.ts), so a token is honoured exactly as long on either transport. Absent for API keys
    * and anonymous callers.
    */
@@ -36,18 +36,17 @@ export interface Authenticated {
 }
 
 /**
- * How far, in seconds, the gateway's clock may disagree with the token issuer's: a token is still
- * taken this long after its `exp` (and this long before its `nbf`). The one leeway of every path that
- * judges a token's time: jose's verification (every HTTP request, a socket's connect and each of its
+ * The instant (ms since the epoch) a token whose `exp` is `exp` (seconds since the epoch) stops being
+ * taken, with a leeway of `toleranceSeconds` (JWT_CLOCK_TOLERANCE_SECONDS, `Config.jwtClockToleranceSeconds`):
+ * how far the gateway's clock may disagree with the token issuer's. A token is still taken this long
+ * after its `exp` (and this long before its `nbf`). The one leeway of every path that judges a
+ * token's time: jose's verification (every HTTP request, a socket's connect and each of its
  * operations) and an open socket's own expiry (`Authenticated.acceptedUntil`). Before parity-12 the
  * socket compared the bare `exp` with its clock: a token 1 to 5 s past `exp` was served over HTTP and
  * refused 4401 "token expired" at a socket's connect, and an open socket closed 5 s before HTTP
  * stopped taking the same token.
  */
-export const TOKEN_CLOCK_TOLERANCE_SECONDS = 5;
-
-/** The instant (ms since the epoch) a token whose `exp` is `exp` (seconds since the epoch) stops being taken. */
-export const tokenAcceptedUntil = (exp: number): number => (exp + TOKEN_CLOCK_TOLERANCE_SECONDS) * 1000;
+export const tokenAcceptedUntil = (exp: number, toleranceSeconds: number): number => (exp + toleranceSeconds) * 1000;
 
 /**
  * The `WWW-Authenticate` value of every HTTP 401 the gateway sends (RFC 9110 §11.6.1 requires one
@@ -165,7 +164,7 @@ export class Authenticator {
       throw unauthenticated(notBearerJwt(authorization.trim()));
     }
     const claims = await this.verify(match[1]);
-    const acceptedUntil = tokenAcceptedUntil(claims.exp!);
+    const acceptedUntil = tokenAcceptedUntil(claims.exp!, this.config.jwtClockToleranceSeconds);
     const role = claims.role ?? 'customer';
     if (role === 'customer') {
       const externalId = claims.sub!;
@@ -203,7 +202,7 @@ export class Authenticator {
     const claims = await this.verifySignature(token);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
     // Kept while jose would take it again (the same leeway), at most a minute.
-    this.verified.set(token, { claims, until: Math.min(tokenAcceptedUntil(claims.exp ?? 0), now + 60_000) });
+    this.verified.set(token, { claims, until: Math.min(tokenAcceptedUntil(claims.exp ?? 0, this.config.jwtClockToleranceSeconds), now + 60_000) });
     return claims;
   }
 
@@ -213,7 +212,7 @@ export class Authenticator {
         requiredClaims: ['exp', 'sub'],
         issuer: this.config.jwtIssuer,
         audience: this.config.jwtAudience,
-        clockTolerance: TOKEN_CLOCK_TOLERANCE_SECONDS,
+        clockTolerance: this.config.jwtClockToleranceSeconds,
       };
       const { payload } = this.jwks
         ? await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })

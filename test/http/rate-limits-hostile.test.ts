@@ -247,7 +247,8 @@ describe('hostile mutations over WebSocket are refused before anything runs (hos
 describe('token expiry on a socket while the session re-check is stuck (hostile-5)', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({ WS_SESSION_RECHECK_MS: '100' });
+    // the token's expiry is waited for in real time: 1 s of leeway, not the default 5 (parity-12 holds the default)
+    t = await startTestGateway({ WS_SESSION_RECHECK_MS: '100', JWT_CLOCK_TOLERANCE_SECONDS: '1' });
   });
   afterAll(() => t.close());
 
@@ -266,7 +267,7 @@ describe('token expiry on a socket while the session re-check is stuck (hostile-
         await blocker.query('begin');
         await blocker.query('lock table customer in access exclusive mode');
         // At the instant HTTP stops taking the token: exp plus the leeway (parity-12).
-        const closed = await Promise.race([socket.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), tokenAcceptedUntil(exp / 1000) - Date.now() + 2_000))]);
+        const closed = await Promise.race([socket.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), tokenAcceptedUntil(exp / 1000, t.config.jwtClockToleranceSeconds) - Date.now() + 2_000))]);
         expect(closed).toEqual({ code: 4401, reason: 'token expired' });
       } finally {
         await blocker.query('rollback');

@@ -17,6 +17,12 @@ import { countSockets, opened, pauseClock as pause, startWebStack, until, type I
 /** The app's ping interval and pong wait (web/src/shared/api.ts: LIVE_PING_MS, LIVE_PONG_TIMEOUT_MS). */
 const PING_MS = 15_000;
 const PONG_TIMEOUT_MS = 10_000;
+/**
+ * The life of the tokens whose expiry two tests wait for (real time), with the stack's 1 s leeway:
+ * long enough for a loaded machine's page to load with it (15 s and the default 5 s leeway made
+ * each of them ~20 s).
+ */
+const SHORT_TOKEN_SECONDS = 8;
 
 describe('live feed and writes after a recoverable refusal', () => {
   let stack: WebStack;
@@ -26,7 +32,8 @@ describe('live feed and writes after a recoverable refusal', () => {
   const contexts = () => stack.contexts;
 
   beforeAll(async () => {
-    stack = await startWebStack({ PERSISTED_ONLY: 'web,console', DB_STATEMENT_TIMEOUT_MS: '500', WS_MAX_SOCKETS_PER_CALLER: '1' });
+    // Two tests wait for a token's expiry in real time: 1 s of leeway, not the default 5 (test/ws/parity-12.test.ts holds the default).
+    stack = await startWebStack({ PERSISTED_ONLY: 'web,console', DB_STATEMENT_TIMEOUT_MS: '500', WS_MAX_SOCKETS_PER_CALLER: '1', JWT_CLOCK_TOLERANCE_SECONDS: '1' });
     t = stack.t;
   });
   afterAll(async () => stack?.close());
@@ -73,7 +80,7 @@ describe('live feed and writes after a recoverable refusal', () => {
 
   test('a token that expires (4401) and is the only one the tab has: the sign-in page says why, and no reconnect loop', async () => {
     const member = await newMember();
-    const page = await openTab(await t.customerToken(member, 15), { live: false });
+    const page = await openTab(await t.customerToken(member, SHORT_TOKEN_SECONDS), { live: false });
     // The gateway closes the socket 4401 "token expired" at the token's exp (real time), or refuses
     // it at connect if the page took longer than that.
     const alert = page.getByTestId('signed-out-because');
@@ -84,12 +91,12 @@ describe('live feed and writes after a recoverable refusal', () => {
     await page.clock.runFor(300_000);
     await page.evaluate(() => undefined);
     expect(await opened(page)).toBe(before);
-  }, 90_000); // real time: the token's 15 s, and a loaded machine's page loads
+  }, 90_000); // real time: the token's few seconds, and a loaded machine's page loads
 
   test('a 4401 when the session holds a newer token: the feed connects again with it and goes on updating', async () => {
     const member = await newMember();
     // Not waiting for the first socket to go live: on a loaded machine the short token may lapse first.
-    const page = await openTab(await t.customerToken(member, 15), { live: false });
+    const page = await openTab(await t.customerToken(member, SHORT_TOKEN_SECONDS), { live: false });
     const fresh = await t.customerToken(member, 3_600);
     // Another sign-in of this tab's session (the identity provider's) stored a newer token.
     await page.evaluate((token) => (globalThis as InPage).sessionStorage.setItem('reward-gateway:web:token', token), fresh);
@@ -100,7 +107,7 @@ describe('live feed and writes after a recoverable refusal', () => {
     await adjust(member, 7, `after-${member}`);
     await page.getByTestId('header-balance').filter({ hasText: '507' }).waitFor();
     expect(await page.getByTestId('signed-out-because').count()).toBe(0);
-  }, 90_000); // real time: the token's 15 s, and a loaded machine's page loads
+  }, 90_000); // real time: the token's few seconds, and a loaded machine's page loads
 
   test('an account closed by staff (4403): the page says so, shows no "Reconnecting…", and never reconnects', async () => {
     const member = await newMember();

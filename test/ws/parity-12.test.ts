@@ -96,6 +96,35 @@ describe("a token's expiry (parity-12)", () => {
   }, 20_000);
 });
 
+describe('JWT_CLOCK_TOLERANCE_SECONDS: the leeway of a token\'s expiry, one setting for both transports (waits-26)', () => {
+  it('is 5 s unless set (the gateway above), 0 to 300, and a bad value stops start-up naming it', () => {
+    expect(loadConfig({}).jwtClockToleranceSeconds).toBe(5);
+    expect(loadConfig({ JWT_CLOCK_TOLERANCE_SECONDS: '0' }).jwtClockToleranceSeconds).toBe(0);
+    expect(loadConfig({ JWT_CLOCK_TOLERANCE_SECONDS: '300' }).jwtClockToleranceSeconds).toBe(300);
+    for (const value of ['-1', '301', '1.5', '5s'])
+      expect(() => loadConfig({ JWT_CLOCK_TOLERANCE_SECONDS: value })).toThrow(new ConfigError(`JWT_CLOCK_TOLERANCE_SECONDS must be a whole number from 0 to 300, got "${value}"`));
+  });
+
+  it('set to 1 s, a token 3 s past exp (taken under the default 5 s) is refused by HTTP and at a socket connect alike', async () => {
+    const t = await startTestGateway({ JWT_CLOCK_TOLERANCE_SECONDS: '1' }, { jobs: 'manual' });
+    try {
+      const shop = await simpleShop(t);
+      const customer = await createCustomer(t, shop.currency);
+      const token = await t.customerToken(customer.externalId, -3);
+      const res = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ me { externalId } }"}' });
+      expect(res.status).toBe(401);
+      expect(await openSocket(t.url, token).closed).toEqual({ code: 4401, reason: 'token expired' });
+      // a token 2 s from its exp is taken by both
+      const live = await t.customerToken(customer.externalId, 2);
+      const socket = openSocket(t.url, live);
+      expect(await firstResult(socket.client, '{ me { externalId } }')).toEqual({ data: { me: { externalId: customer.externalId } } });
+      await socket.dispose();
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('a WebSocket connect with no credentials at all (parity-12)', () => {
   let t: TestGateway;
   beforeAll(async () => {
