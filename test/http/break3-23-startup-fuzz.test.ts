@@ -68,8 +68,9 @@ describe(`break3-23: a signal at many points of the start-up [${fuzzNote()}]`, (
     }
   }
 
-  it.each(BY_DELAY.map((c) => [c.signals.join('+'), c.delay, c.signals] as const))('exit 0 and "stopped" at %s %d ms after the spawn (a + b: b 30 ms after a)', async (label, delay, signals) => {
-    const failure = await stopAt(`${label} at ${delay} ms`, async (gateway) => {
+  const BY_DELAY_ROWS = BY_DELAY.map((c) => [c.signals[0], c.delay, c.signals[1] ? `, then ${c.signals[1]} 30 ms later` : '', c.signals] as const);
+  it.each(BY_DELAY_ROWS)('exit 0 and "stopped" at a %s %d ms after the spawn%s', async (_first, delay, _then, signals) => {
+    const failure = await stopAt(`${signals.join('+')} at ${delay} ms`, async (gateway) => {
       await new Promise((resolve) => setTimeout(resolve, delay));
       // all but the last 30 ms apart, then the last, and the exit awaited
       for (const s of signals.slice(0, -1)) {
