@@ -4,11 +4,22 @@ import pg from 'pg';
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { webhookTypeOf } from '../../src/webhooks/webhook.events.js';
 import { compiledGateway } from '../support/build.js';
+import { fuzzNote, fuzzSample } from '../support/fuzz.js';
 import { createMigratedDatabase } from '../support/gateway.js';
 import { spawnGateway } from '../support/processes.js';
 
-/** Starts and stops (BREAK3_22_RUNS; about 6 s each). */
-const RUNS = Number(process.env.BREAK3_22_RUNS ?? 6);
+/**
+ * The matrix's stop points: a SIGTERM after this many answered requests, one start each
+ * (BREAK3_22_RUNS of them, 6 by default; about 6 s each): 0, 7, 14, 21, 28, 35.
+ */
+const STOP_POINTS = Array.from({ length: Number(process.env.BREAK3_22_RUNS ?? 6) }, (_, run) => (run * 7) % 40);
+/**
+ * The starts this run: two of the stop points, drawn by TEST_FUZZ_SEED (every one with
+ * TEST_FUZZ=full, test/support/fuzz.ts). The points are one fault at moving times; two, not one,
+ * so each run also stops a gateway that started on a stopped one's database with a delivery cut
+ * (the first start registers the endpoint and finds nothing to resume).
+ */
+const RUNS = fuzzSample('break3-22-stop-probe', STOP_POINTS, { kind: () => 'SIGTERM after ready, work in flight', perKind: 2 });
 const ADJUST = `mutation A($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code message } } }`;
 const REGISTER = `mutation R($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code message } } }`;
 const PURCHASE = `mutation P($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { userErrors { code message } } }`;
@@ -21,13 +32,13 @@ const PURCHASE = `mutation P($input: PurchaseOfferInput!) { purchaseOffer(input:
  * balance equals its ledger's sum, every purchase has its SPEND entry and its wallet item (none
  * half done), and no event is lost (each delivered) or sent under an id not its own.
  */
-describe('SIGTERM at moving points after ready, with purchases and adjustments in flight (break3-22)', () => {
+describe(`SIGTERM at moving points after ready, with purchases and adjustments in flight (break3-22) [${fuzzNote()}]`, () => {
   let build: string;
   beforeAll(async () => {
     build = await compiledGateway();
   }, 600_000);
 
-  it(`ends every one of ${RUNS} runs with "stopped", exit 0, and leaves no half-done write`, async () => {
+  it(`ends every one of ${RUNS.length} runs (SIGTERM after ${RUNS.join(', ')} answered requests) with "stopped", exit 0, and leaves no half-done write`, async () => {
     const db = await createMigratedDatabase();
     const check = new pg.Client({ connectionString: db.url });
     await check.connect();
@@ -51,7 +62,7 @@ describe('SIGTERM at moving points after ready, with purchases and adjustments i
     let firstEvent = 0;
     const outcomes: { run: number; after: number; code: number | null; stopped: boolean; errors: string[] }[] = [];
     try {
-      for (let run = 0; run < RUNS; run++) {
+      for (let run = 0; run < RUNS.length; run++) {
         const gateway = spawnGateway(build, { DATABASE_URL: db.url, SEED_DEMO: 'true', JWT_SECRET: 'break3-22-'.padEnd(40, 'x') });
         try {
           if (!(await gateway.until(/"msg":"gateway ready"/))) throw new Error(gateway.output().slice(-3000));
@@ -80,7 +91,7 @@ describe('SIGTERM at moving points after ready, with purchases and adjustments i
             });
             expect(((await registered.json()) as { data: { registerWebhookEndpoint: { userErrors: unknown[] } } }).data.registerWebhookEndpoint.userErrors).toEqual([]);
           }
-          const stopAfter = (run * 7) % 40; // answered requests before the signal: 0, 7, 14, … (no timing)
+          const stopAfter = RUNS[run]; // answered requests before the signal (no timing)
           let answered = 0;
           let signalled = false;
           const stream = async (k: number) => {

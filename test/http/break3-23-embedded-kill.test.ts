@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { compiledGateway } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
+import { fuzzNote, fuzzSample } from '../support/fuzz.js';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from '../support/gateway.js';
 import { adjustBeans, gatewayUrl, postGraphql as gql, tokenFor as sign, type LooseAnswer } from '../support/signal-load.js';
 import { postgresProcessesFor, spawnGateway, type SpawnedGateway } from '../support/processes.js';
@@ -15,14 +16,28 @@ const STATE = '{ me { balances { currency { code } available } } }';
  * Held: every replay answered without a userError, and each demo member's BEANS balance is what
  * their operations say (no purchase half-done, none lost or doubled); a signal's stop exits 0 with
  * "stopped".
+ *
+ * Each signal runs every run; SIGKILL's two moments (300, 900 ms) are one fault at two timings, and
+ * TEST_FUZZ_SEED draws one of them (both with TEST_FUZZ=full, test/support/fuzz.ts).
  */
-describe('break3-23: embedded DATA_DIR, a signal mid-work, restart', () => {
+const CASES = fuzzSample(
+  'break3-23-embedded-kill',
+  [
+    ['SIGKILL', 300],
+    ['SIGKILL', 900],
+    ['SIGTERM', 300],
+    ['SIGINT', 600],
+  ] as [string, number][],
+  { kind: ([signal]) => signal },
+);
+
+describe(`break3-23: embedded DATA_DIR, a signal mid-work, restart [${fuzzNote()}]`, () => {
   let build: string;
   beforeAll(async () => {
     build = await compiledGateway();
   }, 600_000);
 
-  it.each([['SIGKILL', 300], ['SIGKILL', 900], ['SIGTERM', 300], ['SIGINT', 600]])('%s after %d ms of purchases and adjustments', async (signal, afterMs) => {
+  it.each(CASES)('%s after %d ms of purchases and adjustments', async (signal, afterMs) => {
     const dataDir = await seededDataDir(build, 'rg-b3-');
     const env = { DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, JOBS_ENABLED: 'true', ...HIGH_RATE_LIMITS };
     let gateway: SpawnedGateway = spawnGateway(build, env);

@@ -1,4 +1,5 @@
 import { compiledGateway } from '../support/build.js';
+import { fuzzNote, fuzzSample } from '../support/fuzz.js';
 import { createMigratedDatabase, TEST_JWT_SECRET } from '../support/gateway.js';
 import { unique } from '../support/program.js';
 import { spawnGateway, stopReport, type SpawnedGateway } from '../support/processes.js';
@@ -9,8 +10,28 @@ import { signalled } from '../support/signal-load.js';
  * break3-23: a SIGTERM (and SIGTERM then SIGINT, SIGINT then SIGTERM) at many points of the start-up
  * of a gateway with Redis fan-out and rate limits, jobs on and the demo seed: by delay from the spawn,
  * and right after each step's line. Held: exit 0, "stopped", no error line, every time.
+ *
+ * Each signal kind and each step runs every run, at one of its delays drawn by TEST_FUZZ_SEED;
+ * TEST_FUZZ=full runs every delay (test/support/fuzz.ts).
  */
-describe('break3-23: a signal at many points of the start-up', () => {
+
+/** Each signal kind (one signal, or two 30 ms apart) at its delays from the spawn, ms. */
+const BY_DELAY = fuzzSample(
+  'break3-23-startup-fuzz: by delay',
+  ([[['SIGTERM'], [300, 700, 1100, 1500]], [['SIGTERM', 'SIGINT'], [700]], [['SIGINT', 'SIGTERM'], [1000]]] as const).flatMap(([signals, delays]) =>
+    delays.map((delay) => ({ signals, delay })),
+  ),
+  { kind: (c) => c.signals.join('+') },
+);
+
+/** Each start-up step whose line a SIGTERM follows, at its delays after that line, ms. */
+const AFTER_STEP = fuzzSample(
+  'break3-23-startup-fuzz: after a step',
+  ['seeding the demo program', 'starting the HTTP server', 'starting the jobs', 'gateway ready'].flatMap((step) => [0, 3, 10, 25].map((after) => ({ step, after }))),
+  { kind: (c) => c.step },
+);
+
+describe(`break3-23: a signal at many points of the start-up [${fuzzNote()}]`, () => {
   let build: string;
   let redis: OwnRedis;
   beforeAll(async () => {
@@ -47,37 +68,26 @@ describe('break3-23: a signal at many points of the start-up', () => {
     }
   }
 
-  it('exit 0 and "stopped" at a signal some time after the spawn, one or two in a row', async () => {
-    const failures: string[] = [];
-    for (const [signals, delays] of [[['SIGTERM'], [300, 700, 1100, 1500]], [['SIGTERM', 'SIGINT'], [700]], [['SIGINT', 'SIGTERM'], [1000]]] as const) {
-      for (const delay of delays) {
-        const failure = await stopAt(`${signals.join('+')} at ${delay} ms`, async (gateway) => {
-          await new Promise((resolve) => setTimeout(resolve, delay));
-          // all but the last 30 ms apart, then the last, and the exit awaited
-          for (const s of signals.slice(0, -1)) {
-            if (gateway.child.exitCode === null) process.kill(gateway.child.pid!, s);
-            await new Promise((resolve) => setTimeout(resolve, 30));
-          }
-          return signalled(gateway, signals[signals.length - 1]);
-        });
-        if (failure) failures.push(failure);
+  const BY_DELAY_ROWS = BY_DELAY.map((c) => [c.signals[0], c.delay, c.signals[1] ? `, then ${c.signals[1]} 30 ms later` : '', c.signals] as const);
+  it.each(BY_DELAY_ROWS)('exit 0 and "stopped" at a %s %d ms after the spawn%s', async (_first, delay, _then, signals) => {
+    const failure = await stopAt(`${signals.join('+')} at ${delay} ms`, async (gateway) => {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      // all but the last 30 ms apart, then the last, and the exit awaited
+      for (const s of signals.slice(0, -1)) {
+        if (gateway.child.exitCode === null) process.kill(gateway.child.pid!, s);
+        await new Promise((resolve) => setTimeout(resolve, 30));
       }
-    }
-    expect(failures).toEqual([]);
-  }, 600_000);
+      return signalled(gateway, signals[signals.length - 1]);
+    });
+    expect(failure).toBe('');
+  }, 240_000);
 
-  it('exit 0 and "stopped" at a SIGTERM right after each step begins', async () => {
-    const failures: string[] = [];
-    for (const step of ['seeding the demo program', 'starting the HTTP server', 'starting the jobs', 'gateway ready']) {
-      for (const after of [0, 3, 10, 25]) {
-        const failure = await stopAt(`SIGTERM ${after} ms after "${step}"`, async (gateway) => {
-          await gateway.until(new RegExp(`"msg":"${step}"`), 60_000);
-          if (after) await new Promise((resolve) => setTimeout(resolve, after));
-          return signalled(gateway, 'SIGTERM');
-        });
-        if (failure) failures.push(failure);
-      }
-    }
-    expect(failures).toEqual([]);
-  }, 600_000);
+  it.each(AFTER_STEP.map((c) => [c.after, c.step] as const))('exit 0 and "stopped" at a SIGTERM %d ms after "%s" begins', async (after, step) => {
+    const failure = await stopAt(`SIGTERM ${after} ms after "${step}"`, async (gateway) => {
+      await gateway.until(new RegExp(`"msg":"${step}"`), 60_000);
+      if (after) await new Promise((resolve) => setTimeout(resolve, after));
+      return signalled(gateway, 'SIGTERM');
+    });
+    expect(failure).toBe('');
+  }, 240_000);
 });

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { compiledGateway } from '../support/build.js';
+import { fuzzNote, fuzzSample } from '../support/fuzz.js';
 import { createMigratedDatabase, HIGH_RATE_LIMITS, TEST_JWT_SECRET, TEST_SQL_APPLICATION } from '../support/gateway.js';
 import { sessionProxy, type SessionProxy } from '../support/pg-wire.js';
 import { spawnGateway, stopReport, type SpawnedGateway } from '../support/processes.js';
@@ -11,8 +12,16 @@ import { adjustBeans, adjustmentLoad, gatewayUrl, replayedLedger, signalled, tok
  * the server gone (a proxy in front of it closed: connects refused), then a SIGTERM; then a new
  * gateway on the same database sent every key again. Held: exit 0 and "stopped", one ledger entry
  * per key, balances equal their ledger sums.
+ *
+ * Each fault runs every run, at one of its timings drawn by TEST_FUZZ_SEED (every one with
+ * TEST_FUZZ=full, test/support/fuzz.ts): the three rounds of sessions ended are the same case with
+ * the gap between the two ends (500, 800, 1100 ms) and the wait before the SIGTERM (0, 100, 200 ms)
+ * shifted, and PostgreSQL gone is one fault SIGTERMed 0, 700 or 2500 ms later.
  */
-describe('break3-23: faults during work', () => {
+const ROUNDS = fuzzSample('break3-23-work-faults: sessions ended', [0, 1, 2], { kind: () => 'sessions ended twice' });
+const GONE_FOR = fuzzSample('break3-23-work-faults: PostgreSQL gone', [0, 700, 2500], { kind: () => 'PostgreSQL gone' });
+
+describe(`break3-23: faults during work [${fuzzNote()}]`, () => {
   let build: string;
   beforeAll(async () => {
     build = await compiledGateway();
@@ -56,17 +65,17 @@ describe('break3-23: faults during work', () => {
 
   const endSessions = (admin: pg.Client) => admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
 
-  it.each([[0], [1], [2]])('sessions ended twice under load, then SIGTERM (round %d)', async (round) => {
+  it.each(ROUNDS.map((round) => [round, 500 + round * 300, 100 * round]))('sessions ended twice under load, then SIGTERM (round %d: %d ms between the ends, SIGTERM %d ms after the second)', async (round, gapMs, tailMs) => {
     const result = await faultUnderLoad(`r${round}`, async (admin) => {
       await endSessions(admin);
-      await new Promise((resolve) => setTimeout(resolve, 500 + round * 300));
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
       await endSessions(admin);
-      await new Promise((resolve) => setTimeout(resolve, 100 * round));
+      await new Promise((resolve) => setTimeout(resolve, tailMs));
     });
     expect(result).toEqual({ code: 0, stopped: true, refused: 0, entries: result.keys, violations: [], keys: result.keys });
   }, 240_000);
 
-  it.each([[0], [700], [2500]])('PostgreSQL gone under load, SIGTERM %d ms later', async (afterMs) => {
+  it.each(GONE_FOR.map((afterMs) => [afterMs]))('PostgreSQL gone under load, SIGTERM %d ms later', async (afterMs) => {
     const result = await faultUnderLoad(`g${afterMs}`, async (_admin, proxy) => {
       await proxy.close();
       await new Promise((resolve) => setTimeout(resolve, afterMs));

@@ -33,6 +33,10 @@ export default async function globalSetup() {
   // This run's name, for what the test files share within one run and no other: the compiled
   // gateway's build (test/support/build.ts) and the migrated template database (test/support/gateway.ts).
   process.env.TEST_RUN_ID = `${process.pid}_${Date.now().toString(36)}`;
+  // The seed of the run's sample of the fault matrices (test/support/fuzz.ts): one for the whole run,
+  // so `TEST_FUZZ_SEED=<it> npm test` runs the same cases again; each file's describe title shows it.
+  if (!process.env.TEST_FUZZ_SEED) process.env.TEST_FUZZ_SEED = String(Math.floor(Math.random() * 1_000_000));
+  if (process.env.TEST_FUZZ !== 'full') process.stderr.write(`\nfault matrices: TEST_FUZZ_SEED=${process.env.TEST_FUZZ_SEED}, a sample of their timings (TEST_FUZZ=full: every case)\n`);
   if (process.env.DATABASE_URL) {
     process.env.TEST_PG_ADMIN_URL = process.env.DATABASE_URL;
     return;
