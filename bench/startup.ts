@@ -1,7 +1,7 @@
 /**
  * What a gateway's start costs (start-25): `npm run bench:startup`.
  *
- * Starts `node dist/src/main.js` (as the Dockerfile and `npm start` run it, without npm) on a
+ * Starts `node dist/bundle/main.js` (as the Dockerfile and `npm start` run it, without npm) on a
  * database of its own (bench/fleet.ts `benchDatabase`: an embedded PostgreSQL in a temp folder, or a
  * fresh database at BENCH_PG_ADMIN_URL), migrated by one unmeasured start of each build first, so
  * every measured start is a restart: nothing to migrate, no demo seed, the job workers on, as a
@@ -16,13 +16,16 @@
  * under bench/startup-probe.ts (a module-loading hook, `node --import`) counts the modules it loaded
  * by "gateway ready", by package. Nothing is asserted; a run fails only when a start fails.
  *
- * Settings: BENCH_ROUNDS (10), BENCH_TOP (12: packages listed by modules loaded).
+ * Settings: BENCH_ROUNDS (10), BENCH_TOP (12: packages listed by modules loaded). Each build runs
+ * its dist's bundle/main.js (bundle-26) when it has one, else src/main.js; BENCH_ENTRY and
+ * BENCH_BASELINE_ENTRY name another file (relative to the dist: `src/main.js`, tsc's unbundled
+ * output), BENCH_NODE_FLAGS adds node flags to this build's starts (`--enable-source-maps`).
  *
  *   npx tsc -p tsconfig.build.json && BENCH_BASELINE=/work/wt/start-base/dist node dist/bench/startup.js
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDatabase, envInt, loadAverage } from './fleet.js';
@@ -35,7 +38,28 @@ const settings = {
   rounds: envInt('BENCH_ROUNDS', 10, 1, 1_000),
   top: envInt('BENCH_TOP', 12, 0, 1_000),
   baseline: process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined,
+  entry: process.env.BENCH_ENTRY || undefined,
+  baselineEntry: process.env.BENCH_BASELINE_ENTRY || undefined,
+  flags: (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
 };
+
+/**
+ * The file a build's start runs, relative to its dist: `entry` if given, else bundle/main.js
+ * (bundle-26, scripts/bundle.mjs) when the build has it, else src/main.js (a build from before).
+ */
+function entryOf(dist: string, entry: string | undefined): string {
+  if (entry) return path.join(dist, entry);
+  const bundled = path.join(dist, 'bundle/main.js');
+  return existsSync(bundled) ? bundled : path.join(dist, 'src/main.js');
+}
+
+/** A build to start: its dist, the file its start runs, and node flags before it. */
+interface Build {
+  name: string;
+  dist: string;
+  main: string;
+  flags: string[];
+}
 
 /** One start: CPU ms (user + system) and wall ms from the spawn to "gateway ready". */
 interface Start {
@@ -63,11 +87,11 @@ function cpuMsOf(pid: number): number {
  * exits or takes 120 s), measures it, and, with `probe`, asks bench/startup-probe.ts for its count;
  * then stops it (SIGINT) and waits for its exit.
  */
-async function startOnce(dist: string, env: Record<string, string>, probe = false): Promise<Start & Partial<Count>> {
+async function startOnce(build: Build, env: Record<string, string>, probe = false): Promise<Start & Partial<Count>> {
   const flags = probe ? ['--import', path.join(ownDist, 'bench/startup-probe.js')] : [];
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...flags, path.join(dist, 'src/main.js')], {
-    cwd: path.dirname(dist),
+  const child = spawn(process.execPath, [...build.flags, ...flags, build.main], {
+    cwd: path.dirname(build.dist),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -116,8 +140,11 @@ const median = (values: readonly number[]) => {
 const range = (values: readonly number[]) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
 
 async function main(): Promise<void> {
-  const builds = [{ name: 'this build', dist: ownDist }, ...(settings.baseline ? [{ name: 'baseline', dist: settings.baseline }] : [])];
-  console.log(`startup: ${settings.rounds} round(s); ${builds.map((b) => `${b.name} ${b.dist}`).join(', ')}; load ${loadAverage()}`);
+  const builds: Build[] = [
+    { name: 'this build', dist: ownDist, main: entryOf(ownDist, settings.entry), flags: settings.flags },
+    ...(settings.baseline ? [{ name: 'baseline', dist: settings.baseline, main: entryOf(settings.baseline, settings.baselineEntry), flags: [] }] : []),
+  ];
+  console.log(`startup: ${settings.rounds} round(s); ${builds.map((b) => `${b.name} ${[...b.flags, b.main].join(' ')}`).join(', ')}; load ${loadAverage()}`);
   const database = await benchDatabase();
   try {
     const env = {
@@ -130,10 +157,10 @@ async function main(): Promise<void> {
       SEED_DEMO: 'false',
     };
     // Unmeasured: the first start migrates the new database; the next ones find nothing to do.
-    for (const build of builds) await startOnce(build.dist, env);
+    for (const build of builds) await startOnce(build, env);
     const counts = new Map<string, Count>();
     for (const build of builds) {
-      const { modules, byPackage } = await startOnce(build.dist, env, true);
+      const { modules, byPackage } = await startOnce(build, env, true);
       counts.set(build.name, { modules: modules!, byPackage: byPackage! });
     }
     const starts = new Map<string, Start[]>(builds.map((b) => [b.name, []]));
@@ -142,7 +169,7 @@ async function main(): Promise<void> {
       const order = round % 2 ? [...builds].reverse() : builds;
       const results = new Map<string, Start>();
       for (const build of order) {
-        const start = await startOnce(build.dist, env);
+        const start = await startOnce(build, env);
         results.set(build.name, start);
         starts.get(build.name)!.push(start);
       }

@@ -15,9 +15,9 @@ const root = path.resolve(import.meta.dirname, '../..');
 /** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
 let build: string;
 
-/** A gateway as a process of its own (the run's build of src/main.ts, as `npm start` runs dist/src/main.js) on the test's database. */
+/** A gateway as a process of its own (the run's build of src/main.ts, bundled, as `npm start` runs dist/bundle/main.js) on the test's database. */
 async function startProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
+  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
     cwd: root,
     env: {
       ...process.env,

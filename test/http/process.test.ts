@@ -12,7 +12,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 let build: string;
 
 /**
- * `node dist/src/main.js` (the run's build of it) on `dataDir` (embedded database, port 0), as `npm start` runs it; with
+ * `node dist/bundle/main.js` (the run's build of it) on `dataDir` (embedded database, port 0), as `npm start` runs it; with
  * `detached`, in a process group of its own, as a terminal's foreground job is. Waits until it
  * prints its URL (or exits); `output()` is its stdout and stderr so far.
  */
@@ -146,9 +146,9 @@ describe('the gateway process', () => {
   it("stops cleanly when the shell npm start runs its script in gets SIGTERM, as npm passes it on", async () => {
     const dataDir = await seededDataDir(build, 'rg-process-');
     const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-    expect(start).toContain('dist/src/main.js');
+    expect(start).toContain('dist/bundle/main.js');
     // npm puts node_modules/.bin first on PATH and runs the script with sh -c; here on the run's build
-    const child = spawn('sh', ['-c', start.replace('dist/src/main.js', path.join(build, 'src/main.js'))], {
+    const child = spawn('sh', ['-c', start.replace('dist/bundle/main.js', path.join(build, 'bundle/main.js'))], {
       cwd: root,
       env: { ...process.env, PATH: `${path.join(root, 'node_modules/.bin')}:${process.env.PATH}`, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

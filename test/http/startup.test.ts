@@ -48,7 +48,7 @@ interface Outcome {
 
 /** Runs the compiled gateway until it exits (or until `until` matches its stdout: then it is left running). */
 function gateway(env: Record<string, string>, options: { cwd?: string; main?: string; args?: string[] } = {}) {
-  const child = spawn(process.execPath, [options.main ?? path.join(build, 'src/main.js'), ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [options.main ?? path.join(build, 'bundle/main.js'), ...(options.args ?? [])], {
     cwd: options.cwd ?? root,
     env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -408,7 +408,7 @@ describe('starting the gateway', () => {
       }
 
       const env = { DATA_DIR: '' }; // the default, .data in the clone
-      const main = path.join(clone, 'dist/src/main.js');
+      const main = path.join(clone, 'dist/bundle/main.js');
       const first = gateway(env, { cwd: clone, main });
       const url = await first.listening();
       expect(await readyz(url)).toBe(200);

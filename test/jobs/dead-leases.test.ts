@@ -18,7 +18,7 @@ const LEASE_MS = 600_000;
 
 /** The compiled gateway on the embedded PostgreSQL in `dataDir`, with the demo program, its jobs running under a ten-minute lease. */
 function gateway(dataDir: string) {
-  const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
+  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
     cwd: root,
     env: {
       ...process.env,

@@ -7,10 +7,11 @@ import { promisify } from 'node:util';
 const root = path.resolve(import.meta.dirname, '../..');
 
 /**
- * The run's one build of the gateway: `tsc -p tsconfig.build.json`, what `npm run build` compiles
- * for `npm start`, written here instead of dist/ (inside node_modules, so its packages resolve; the
- * compiled code finds the project's files from package.json, src/persisted/contract.ts
- * `packageRoot`, so `<COMPILED>/src/main.js` runs as `dist/src/main.js` does). Incremental, with its
+ * The run's one build of the gateway: `tsc -p tsconfig.build.json` then scripts/bundle.mjs, what
+ * `npm run build` makes for `npm start`, written here instead of dist/ (inside node_modules, so its
+ * packages resolve; the compiled code finds the project's files from package.json,
+ * src/persisted/contract.ts `packageRoot`, so `<COMPILED>/bundle/main.js`, the bundle the spawned
+ * gateways run, runs as `dist/bundle/main.js` does; `<COMPILED>/src/` is tsc's unbundled output). Incremental, with its
  * own build info beside it: a second run with no source changed compiles nothing.
  */
 export const COMPILED = path.join(root, 'node_modules/.cache/rg-test-build');
@@ -50,10 +51,12 @@ async function build(): Promise<string> {
         ['-p', 'tsconfig.build.json', '--outDir', COMPILED, '--tsBuildInfoFile', path.join(COMPILED, '.tsbuildinfo')],
         { cwd: root, maxBuffer: 16 * 1024 * 1024 },
       );
+      // bundle-26: `<COMPILED>/bundle/main.js`, what `npm run build` bundles for `npm start`
+      await promisify(execFile)(process.execPath, [path.join(root, 'scripts/bundle.mjs'), COMPILED], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     } catch (error) {
       const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
       await writeFile(failed, `${message}\n${stdout}\n${stderr}`);
-      throw new Error(`tsc -p tsconfig.build.json failed:\n${stdout}\n${stderr}`);
+      throw new Error(`the build (tsc -p tsconfig.build.json, scripts/bundle.mjs) failed:\n${stdout}\n${stderr}`);
     }
     await writeFile(done, '');
     return COMPILED;

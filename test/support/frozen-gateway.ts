@@ -17,7 +17,7 @@ export interface CompiledGateway {
 
 /**
  * Starts the run's build of the gateway (`build`: test/support/build.ts `compiledGateway`, run as
- * `npm start` runs dist/src/main.js) on `databaseUrl`, a database of the test server (DATABASE_URL,
+ * `npm start` runs dist/bundle/main.js) on `databaseUrl`, a database of the test server (DATABASE_URL,
  * no DATA_DIR: an embedded PostgreSQL's own stop would wait for stopped backends), with its jobs on,
  * DB_STATEMENT_TIMEOUT_MS 60 s (a server-side bound far beyond main.ts's 15 s shutdown limit: only
  * the gateway can end a wait) and SCHEDULER_TICK_MS an hour (the schedules tick once, at the
@@ -25,7 +25,7 @@ export interface CompiledGateway {
  * the test with its output otherwise.
  */
 export async function startCompiledGateway(build: string, databaseUrl: string, env: Record<string, string> = {}): Promise<CompiledGateway> {
-  const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
+  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
     cwd: root,
     env: {
       ...process.env,

@@ -107,12 +107,12 @@ export interface SpawnedGateway {
 
 /**
  * Starts the run's build of the gateway (`build`: test/support/build.ts `compiledGateway`) as
- * `npm start` runs dist/src/main.js: development, port 0 on loopback, LOG_LEVEL info, with `env`
+ * `npm start` runs dist/bundle/main.js (bundle-26): development, port 0 on loopback, LOG_LEVEL info, with `env`
  * added (DATA_DIR for an embedded database, or DATABASE_URL). With `detached`, in a process group of
  * its own, as a terminal's foreground job is (signal the group with `process.kill(-pid)`).
  */
 export function spawnGateway(build: string, env: Record<string, string>, options: { detached?: boolean } = {}): SpawnedGateway {
-  const child = spawn(process.execPath, [path.join(build, 'src/main.js')], {
+  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: '', DATA_DIR: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
