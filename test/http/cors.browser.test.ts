@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { Cors } from '../../src/http/cors.js';
+import { leaseChromium, type ChromiumLease } from '../support/browser.js';
 import { startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
 import { createCustomer, simpleShop } from '../support/program.js';
 
@@ -11,10 +11,9 @@ import { createCustomer, simpleShop } from '../support/program.js';
  * Browsers on other origins (SPEC §3, issue 8): CORS with an allow-list. A page served from an
  * allowed origin, in a real headless Chromium, calls /graphql with a bearer token and reads the
  * answer; a page from any other origin is stopped by the browser at the preflight, so its
- * mutation never runs. Chromium is required: without it these tests fail, they do not skip.
+ * mutation never runs. Chromium is required: without it these tests fail, they do not skip (the
+ * worker's, leaseChromium).
  */
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * The page a frontend would be: reads the gateway URL, a token and a query from its hash, calls
@@ -58,23 +57,24 @@ describe('CORS', () => {
   let allowed: Awaited<ReturnType<typeof servePage>>;
   let other: Awaited<ReturnType<typeof servePage>>;
   let browser: Browser;
+  let lease: ChromiumLease | undefined;
   let shop: Awaited<ReturnType<typeof simpleShop>>;
   let customer: Awaited<ReturnType<typeof createCustomer>>;
   /** The gateway as the pages call it: another host name than theirs, another port. */
   let apiUrl: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
     allowed = await servePage();
     other = await servePage();
     t = await startTestGateway({ CORS_ORIGINS: `https://app.example.test, ${allowed.origin}` });
     apiUrl = t.url.replace('127.0.0.1', 'localhost');
     shop = await simpleShop(t, { priceInPoints: 10 });
     customer = await createCustomer(t, shop.currency, 100);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'] });
+    lease = await leaseChromium();
+    browser = lease.browser;
   });
   afterAll(async () => {
-    await browser?.close();
+    await lease?.close();
     await t?.close();
     allowed?.server.close();
     other?.server.close();

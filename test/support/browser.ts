@@ -1,17 +1,77 @@
 import os from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 
 /** Debian's chromium (`.ci/run` installs it when missing): the browser tests fail without it, they never skip. */
 export const CHROMIUM = '/usr/bin/chromium';
 const AXE = path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js');
 export const SCREENS_DIR = path.resolve(import.meta.dirname, '../../docs/screens');
 
-export async function launchChromium(): Promise<Browser> {
+/** A new Chromium of its own (headless, software rendering) with Playwright's `artifactsDir` when given; the browser tests use `leaseChromium`. */
+export async function launchChromium(options: Pick<LaunchOptions, 'artifactsDir'> = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  return chromium.launch({ ...options, executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+/** The start of the workers' Chromium scratch directories' names in os.tmpdir(), then jest's pid (test/support/global-teardown.mjs removes them). */
+export const WORKER_ARTIFACTS = 'rg-chromium-';
+
+/** This jest worker's Chromium while it runs (see `workerChromium`). */
+let workerBrowser: Promise<Browser> | undefined;
+
+/**
+ * This jest worker's Chromium: launched on first use, then reused by every test file the worker
+ * runs (jest-light-runner keeps a worker's modules from file to file, jest.config.js). A launch is
+ * about 1 s of CPU (browser, zygote, GPU and network processes), paid once a worker instead of once
+ * a file (docs/decisions.md, browser-26). One that has disconnected (crashed, or closed) is
+ * replaced by a new one at the next call. The workers are threads of jest's process, so their
+ * Chromiums are its children: test/support/global-teardown.mjs kills what is left of them.
+ */
+export async function workerChromium(): Promise<Browser> {
+  const pending = workerBrowser;
+  if (pending) {
+    const browser = await pending.catch(() => undefined);
+    if (browser?.isConnected()) return browser;
+    if (workerBrowser === pending) workerBrowser = undefined;
+  }
+  if (!workerBrowser) {
+    // The browser's artifacts directory (traces, downloads …), named so that the run's teardown
+    // removes it: one Playwright makes itself goes only with a browser.close(), never called here.
+    const artifactsDir = mkdtempSync(path.join(os.tmpdir(), `${WORKER_ARTIFACTS}${process.pid}-`));
+    const launched = launchChromium({ artifactsDir });
+    workerBrowser = launched;
+    const forget = () => {
+      if (workerBrowser === launched) workerBrowser = undefined;
+    };
+    launched.then((browser) => browser.on('disconnected', forget), forget);
+  }
+  return workerBrowser;
+}
+
+/** A test file's use of the worker's Chromium (`leaseChromium`). */
+export interface ChromiumLease {
+  browser: Browser;
+  /** Closes every context opened in `browser` since the lease began (pages opened with `browser.newPage()` included); the browser stays for the worker's next file. */
+  close(): Promise<void>;
+}
+
+/**
+ * The worker's Chromium for one test file or describe block. Isolation between tests is the
+ * BrowserContext (its own cookies, storage, cache and renderer), as it was when each file had its
+ * own browser; `close` ends the contexts the lease's holder opened, so none outlives its file. A
+ * worker runs one file at a time, so no other lease opens contexts in between.
+ */
+export async function leaseChromium(): Promise<ChromiumLease> {
+  const browser = await workerChromium();
+  const before = new Set(browser.contexts());
+  return {
+    browser,
+    close: async () => {
+      await Promise.all(browser.contexts().filter((context) => !before.has(context)).map((context) => context.close().catch(() => undefined)));
+    },
+  };
 }
 
 /** A phone (390 × 844) or a laptop (1280 × 800); CSP bypassed only so axe-core can be injected. */

@@ -1,11 +1,53 @@
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
 const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
 
+/**
+ * Ends the jest workers' Chromiums (test/support/browser.ts `workerChromium`: one a worker, kept from
+ * file to file and never closed by a test file). The workers are threads of this process, so their
+ * browsers are its children; by now the workers are gone, and with them Playwright's own exit
+ * handlers, so nothing else would end them before this process exits. Each is its process group's
+ * leader (Playwright spawns it detached): the group goes (renderers, GPU and utility processes too),
+ * and so does its profile directory (Playwright removes it only on a browser.close()). Linux /proc.
+ */
+async function killWorkerChromiums() {
+  let entries;
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    let stat, cmdline;
+    try {
+      stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (comm !== 'chromium' || Number(ppid) !== process.pid) continue;
+    try {
+      process.kill(Number(pgrp) === pid ? -pid : pid, 'SIGKILL');
+    } catch {
+      // ended meanwhile
+    }
+    const profile = cmdline.find((arg) => arg.startsWith('--user-data-dir='))?.slice('--user-data-dir='.length);
+    if (profile && path.basename(profile).startsWith('playwright_')) await rm(profile, { recursive: true, force: true, maxRetries: 3 });
+  }
+  // their Playwright scratch directories (browser.ts WORKER_ARTIFACTS, then this process's pid)
+  for (const name of await readdir(os.tmpdir()).catch(() => []))
+    if (name.startsWith(`rg-chromium-${process.pid}-`)) await rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
+}
+
 export default async function globalTeardown() {
+  await killWorkerChromiums();
   const run = process.env.TEST_RUN_ID;
   if (run) {
     // test/support/build.ts's marks of this run (the build itself stays, for the next run's incremental tsc)

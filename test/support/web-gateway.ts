@@ -1,11 +1,11 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO, seedDemo } from '../../src/demo/seed.js';
 import { gatewaySchema } from '../../src/graphql/schema.js';
 import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { launchChromium, newContext } from './browser.js';
+import { leaseChromium, newContext, type ChromiumLease } from './browser.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
-/** A started gateway serving the web apps, and a real Chromium context pointed at it. */
+/** A started gateway serving the web apps, and a context of the worker's Chromium pointed at it. */
 export interface WebGateway {
   t: TestGateway;
   context: BrowserContext;
@@ -18,22 +18,23 @@ export interface WebGateway {
  * What the browser tests of the member app and console start with: a test gateway that runs only
  * the apps' trusted documents (`PERSISTED_ONLY=web,console`, both registered), the demo program when
  * `demo` (the console's demo sign-in), and a Chromium context at `size` on the gateway's origin.
- * `close` ends the context, the browser and the gateway, whichever were started.
+ * `close` ends the context (and any other the tests opened in its browser, the worker's: leaseChromium)
+ * and the gateway, whichever were started.
  */
 export async function startWebGateway(options: { demo: boolean; size: 'phone' | 'desktop' }): Promise<WebGateway> {
   const t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
-  let browser: Browser | undefined;
+  let lease: ChromiumLease | undefined;
   let context: BrowserContext | undefined;
   const close = async () => {
     await context?.close().catch(() => undefined);
-    await browser?.close();
+    await lease?.close();
     await t.close();
   };
   try {
     if (options.demo) await seedDemo(t.orm, t.config, t.clock);
     await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
-    browser = await launchChromium();
-    context = await newContext(browser, t.url.replace(/graphql$/, ''), options.size);
+    lease = await leaseChromium();
+    context = await newContext(lease.browser, t.url.replace(/graphql$/, ''), options.size);
   } catch (error) {
     await close();
     throw error;

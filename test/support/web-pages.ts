@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { gatewaySchema } from '../../src/graphql/schema.js';
 import { seedDemo } from '../../src/demo/seed.js';
 import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { launchChromium } from './browser.js';
+import { leaseChromium } from './browser.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
 /**
@@ -15,13 +15,13 @@ import { startTestGateway, type TestGateway } from './gateway.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type InPage = any;
 
-/** A started gateway (demo program seeded, `web` and `console` documents registered) and a Chromium. */
+/** A started gateway (demo program seeded, `web` and `console` documents registered) and the worker's Chromium (leaseChromium). */
 export interface WebStack {
   t: TestGateway;
   browser: Browser;
   /** The gateway's origin with a trailing slash (the apps' base URL). */
   base: string;
-  /** Contexts a test opened, closed by `close`. */
+  /** Contexts a test opened, closed by `close` (which closes any other opened in `browser` since the stack started, too). */
   contexts: BrowserContext[];
   close(): Promise<void>;
 }
@@ -31,16 +31,16 @@ export async function startWebStack(env: Record<string, string>): Promise<WebSta
   const t = await startTestGateway(env);
   await seedDemo(t.orm, t.config, t.clock);
   await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
-  const browser = await launchChromium();
+  const lease = await leaseChromium();
   const contexts: BrowserContext[] = [];
   return {
     t,
-    browser,
+    browser: lease.browser,
     base: t.url.replace(/graphql$/, ''),
     contexts,
     close: async () => {
       for (const c of contexts) await c.close().catch(() => undefined);
-      await browser.close();
+      await lease.close();
       await t.close();
     },
   };

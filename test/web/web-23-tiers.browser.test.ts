@@ -1,7 +1,6 @@
-import type { Browser } from 'playwright-core';
 import { gatewaySchema } from '../../src/graphql/schema.js';
 import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { launchChromium, newContext } from '../support/browser.js';
+import { leaseChromium, newContext, type ChromiumLease } from '../support/browser.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 /**
@@ -15,20 +14,20 @@ import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 describe('the next tier in its own currency (web-23)', () => {
   let t: TestGateway;
-  let browser: Browser;
+  let chromium: ChromiumLease;
   const staff = (document: string, input: Record<string, unknown>) => t.gql(document, { input }, t.operatorToken).then(ok);
 
   beforeAll(async () => {
     t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
     await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
-    browser = await launchChromium();
+    chromium = await leaseChromium();
     for (const code of ['BEANS', 'STARS'])
       await staff(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code message } } }`, { code, name: code === 'BEANS' ? 'Beans' : 'Stars', pointValue: '0.01', moneyCurrency: 'EUR' });
     await staff(`mutation($input: CreateTierInput!) { createTier(input: $input) { userErrors { code message } } }`, { currency: 'STARS', code: 'SILVER', name: 'Silver', rank: 1, threshold: 100 });
     await staff(`mutation($input: CreateTierInput!) { createTier(input: $input) { userErrors { code message } } }`, { currency: 'BEANS', code: 'GOLD', name: 'Gold', rank: 2, threshold: 1000 });
   });
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     await t?.close();
   });
 
@@ -44,7 +43,7 @@ describe('the next tier in its own currency (web-23)', () => {
     type Answer = { customer: { tier: { code: string } | null; nextTier: { code: string; pointsNeeded: number; currency: { code: string } } | null } };
     const answer = await t.gql<Answer, object>(`query($id: String!) { customer(externalId: $id) { tier { code } nextTier { code pointsNeeded currency { code } } } }`, { id: externalId }, t.operatorToken);
     const api = answer.errors?.length ? answer.errors.map((e) => e.message) : answer.data?.customer;
-    const context = await newContext(browser, t.url.replace(/graphql$/, ''), 'phone');
+    const context = await newContext(chromium.browser, t.url.replace(/graphql$/, ''), 'phone');
     try {
       const page = await context.newPage();
       await page.goto(`/#token=${await t.customerToken(externalId, 3_600)}`);

@@ -5,7 +5,7 @@ import { gatewaySchema } from '../../src/graphql/schema.js';
 import { DEMO, demoPartnerKey, seedDemo } from '../../src/demo/seed.js';
 import { FIRST_PARTY_CLIENTS, firstPartyManifest, registerFirstPartyManifests } from '../../src/persisted/first-party.js';
 import { SubmitTransactionDocument } from '../generated/graphql.js';
-import { launchChromium, newContext, overflowAtPhoneWidth, recordTraffic, screenshot, seriousViolations, type Traffic } from '../support/browser.js';
+import { leaseChromium, newContext, overflowAtPhoneWidth, recordTraffic, screenshot, seriousViolations, type ChromiumLease, type Traffic } from '../support/browser.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 /**
@@ -30,6 +30,7 @@ const MEMBER_PROFILE_ID = Object.entries(
 describe('web app in a browser', () => {
   let t: TestGateway;
   let browser: Browser;
+  let chromium: ChromiumLease | undefined;
   let base: string;
   const traffic: Traffic = { http: [], ws: [] };
   const contexts: BrowserContext[] = [];
@@ -77,11 +78,12 @@ describe('web app in a browser', () => {
     const added = await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
     expect(Object.keys(added).sort()).toEqual(['console', 'web']);
     base = t.url.replace(/graphql$/, '');
-    browser = await launchChromium();
+    chromium = await leaseChromium();
+    browser = chromium.browser;
   });
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await chromium?.close();
     await t?.close();
   });
 
