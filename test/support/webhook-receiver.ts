@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
-import { startTestGateway, type TestGateway } from './gateway.js';
+import { ok, startTestGateway, type Credential, type TestGateway } from './gateway.js';
 
 /**
  * Runs what is due on a gateway whose jobs run by hand (a sale's processing, the webhook
@@ -184,4 +184,18 @@ export async function enqueueDelivery(admin: pg.Client, url: string, eventId: nu
   );
   await admin.query(`select pg_notify($1, $2)`, [JOBS_CHANNEL, WEBHOOK_DELIVER]);
   return { endpointId, deliveryId, jobId };
+}
+
+/** A webhook delivery as `deliveriesOf` lists it. */
+export type ListedDelivery = { id: string; eventType: string; status: string; lastError: string | null; endpoint: { id: string } };
+
+const DELIVERIES = `query Deliveries($endpointId: ID) { webhookDeliveries(first: 50, endpointId: $endpointId) { edges { node { id eventType status lastError endpoint { id } } } } }`;
+
+/**
+ * The first 50 deliveries of endpoint `endpointId` (a global id) as `credential` (a partner's key
+ * or a staff token) reads them through `webhookDeliveries`, in its order; fails the test on any
+ * GraphQL error (`ok`).
+ */
+export async function deliveriesOf(t: TestGateway, credential: Credential, endpointId: string): Promise<ListedDelivery[]> {
+  return ok(await t.gql<{ webhookDeliveries: { edges: { node: ListedDelivery }[] } }, unknown>(DELIVERIES, { endpointId }, credential)).webhookDeliveries.edges.map((e) => e.node);
 }

@@ -1,10 +1,9 @@
 import { ok, type Credential, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, createPartner } from '../support/program.js';
-import { gatewayWithReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { deliveriesOf, gatewayWithReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
-const DELIVERIES = `query Deliveries($endpointId: ID) { webhookDeliveries(first: 50, endpointId: $endpointId) { edges { node { id status endpoint { id } } } } }`;
 const REPLAY = `mutation Replay($input: ReplayWebhookDeliveryInput!) {
   replayWebhookDelivery(input: $input) { delivery { id status } userErrors { code field message } } }`;
 const REPLAY_ALL = `mutation ReplayAll($input: ReplayFailedWebhookDeliveriesInput!) {
@@ -13,7 +12,6 @@ const REMOVE = `mutation Remove($input: RemoveWebhookEndpointInput!) { removeWeb
 const ENABLE = `mutation Enable($input: EnableWebhookEndpointInput!) { enableWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`;
 const REVOKE = `mutation Revoke($input: RevokePartnerInput!) { revokePartner(input: $input) { partner { id } userErrors { code } } }`;
 
-type Delivery = { id: string; status: string; endpoint: { id: string } };
 type Answer = { data?: Record<string, { userErrors?: { code: string }[] } | null> | null; errors?: { message: string; extensions?: { code?: string } }[] };
 
 /**
@@ -29,8 +27,6 @@ describe("a hostile partner's replays (break-25)", () => {
     ({ t, receiver } = started);
   });
 
-  const deliveriesOf = async (credential: Credential, endpointId: string) =>
-    ok(await t.gql<{ webhookDeliveries: { edges: { node: Delivery }[] } }, unknown>(DELIVERIES, { endpointId }, credential)).webhookDeliveries.edges.map((e) => e.node);
   const send = (query: string, input: object, credential: Credential) => t.gql(query, { input }, credential) as Promise<Answer>;
   /** What one answer says, as a code: the first userError's or GraphQL error's code, or 'ok'. */
   const codeOf = (answer: Answer) =>
@@ -53,8 +49,8 @@ describe("a hostile partner's replays (break-25)", () => {
     await adjust(t, a.customer.externalId, 'BRPL', 10);
     t.clock.advance(t.config.webhooks.dispatchMs);
     await t.runScheduled();
-    const [ofA] = await deliveriesOf(a.partner.credential, a.endpoint);
-    const [ofB] = await deliveriesOf(b.partner.credential, b.endpoint);
+    const [ofA] = await deliveriesOf(t, a.partner.credential, a.endpoint);
+    const [ofB] = await deliveriesOf(t, b.partner.credential, b.endpoint);
     expect([ofA.status, ofB.status]).toEqual(['FAILED', 'FAILED']);
     const auditBefore = (await t.sql<{ n: number }>(`select count(*)::int as n from audit_entry where action like 'replay%'`))[0].n;
 
@@ -73,7 +69,7 @@ describe("a hostile partner's replays (break-25)", () => {
       send(REPLAY, { deliveryId: [ofA.id] }, a.partner.credential),
     ]);
     expect(bad.map(codeOf)).toEqual(bad.map(() => 'BAD_USER_INPUT'));
-    expect((await deliveriesOf(a.partner.credential, a.endpoint)).map((d) => d.status)).toEqual(['FAILED']);
+    expect((await deliveriesOf(t, a.partner.credential, a.endpoint)).map((d) => d.status)).toEqual(['FAILED']);
     expect(await t.sql(`select actor, action, target from audit_entry where action like 'replay%' order by id offset $1`, [auditBefore])).toEqual([]);
 
     // One key, two partners, two mutations: each its own
@@ -110,7 +106,7 @@ describe("a hostile partner's replays (break-25)", () => {
     for (const points of [1, 2, 3, 4, 5]) await adjust(t, a.customer.externalId, 'BRPR', points);
     t.clock.advance(t.config.webhooks.dispatchMs);
     await t.runScheduled();
-    const deliveries = await deliveriesOf(a.partner.credential, a.endpoint);
+    const deliveries = await deliveriesOf(t, a.partner.credential, a.endpoint);
     expect(deliveries.map((d) => d.status)).toEqual(['FAILED', 'FAILED', 'FAILED', 'FAILED', 'FAILED']);
     receiver.status = () => 200;
     const answers = await Promise.all([
@@ -129,7 +125,7 @@ describe("a hostile partner's replays (break-25)", () => {
     expect(jobs).toEqual([]);
     const before = receiver.requests.length;
     await t.runScheduled();
-    const after = await deliveriesOf(a.partner.credential, a.endpoint);
+    const after = await deliveriesOf(t, a.partner.credential, a.endpoint);
     expect(after.filter((d) => !['DELIVERED', 'FAILED'].includes(d.status))).toEqual([]);
     const ids = receiver.requests.slice(before).map((r) => r.headers['webhook-id']);
     expect(ids.length).toBe(new Set(ids).size);

@@ -1,17 +1,15 @@
 import { fromGlobalId } from '../../src/graphql/ids.js';
 import { dataOf, ok, type Credential, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, earningProgram, submitSale } from '../support/program.js';
-import { gatewayWithReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { deliveriesOf, gatewayWithReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
-const DELIVERIES = `query Deliveries($endpointId: ID) { webhookDeliveries(first: 50, endpointId: $endpointId) { edges { node { id eventType status lastError } } } }`;
 const REPLAY = `mutation Replay($input: ReplayWebhookDeliveryInput!) {
   replayWebhookDelivery(input: $input) { delivery { id status } userErrors { code field message } } }`;
 const REPLAY_ALL = `mutation ReplayAll($input: ReplayFailedWebhookDeliveriesInput!) {
   replayFailedWebhookDeliveries(input: $input) { replayed skipped { eventType count code message } userErrors { code field message } } }`;
 
-type Delivery = { id: string; eventType: string; status: string; lastError: string | null };
 type UserErrors = { code: string; field: string[]; message: string }[];
 type Replay = { replayWebhookDelivery: { delivery: { id: string; status: string } | null; userErrors: UserErrors } };
 type ReplayAll = { replayFailedWebhookDeliveries: { replayed: number | null; skipped: { eventType: string; count: number; code: string; message: string }[] | null; userErrors: UserErrors } };
@@ -36,8 +34,6 @@ describe("a replay of a delivery the endpoint's partner may no longer read is re
     ({ t, receiver } = started);
   });
 
-  const deliveriesOf = async (credential: Credential, endpointId: string) =>
-    ok(await t.gql<{ webhookDeliveries: { edges: { node: Delivery }[] } }, unknown>(DELIVERIES, { endpointId }, credential)).webhookDeliveries.edges.map((e) => e.node);
   const replay = async (credential: Credential, deliveryId: string) => dataOf(await t.gql<Replay, unknown>(REPLAY, { input: { deliveryId } }, credential)).replayWebhookDelivery;
   const replayAll = async (credential: Credential, endpointId: string, idempotencyKey: string) =>
     dataOf(await t.gql<ReplayAll, unknown>(REPLAY_ALL, { input: { endpointId, idempotencyKey } }, credential)).replayFailedWebhookDeliveries;
@@ -59,7 +55,7 @@ describe("a replay of a delivery the endpoint's partner may no longer read is re
     for (const amount of [3, 4]) await submitSale(t, till, customer.externalId, money, amount);
     await t.jobs.runner.runUntilIdle();
     await deliverDue();
-    const failed = await deliveriesOf(till.credential, endpointId);
+    const failed = await deliveriesOf(t, till.credential, endpointId);
     expect(failed.map((d) => [d.eventType, d.status]).sort()).toEqual([
       ['BALANCE_CHANGED', 'FAILED'],
       ['BALANCE_CHANGED', 'FAILED'],
@@ -88,7 +84,7 @@ describe("a replay of a delivery the endpoint's partner may no longer read is re
     // A resend under the key answers the first answer, skips included
     expect(await replayAll(till.credential, endpointId, 'all-1')).toEqual(all);
     await deliverDue();
-    const after = await deliveriesOf(t.operatorToken, endpointId);
+    const after = await deliveriesOf(t, t.operatorToken, endpointId);
     expect(after.map((d) => [d.eventType, d.status, d.lastError]).sort()).toEqual([
       ['BALANCE_CHANGED', 'DELIVERED', null],
       ['BALANCE_CHANGED', 'DELIVERED', null],

@@ -1,10 +1,9 @@
 import { dataOf, ok, type Credential, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, createPartner } from '../support/program.js';
-import { gatewayWithReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { deliveriesOf, gatewayWithReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
-const DELIVERIES = `query Deliveries($endpointId: ID) { webhookDeliveries(first: 50, endpointId: $endpointId) { edges { node { id status endpoint { id } } } } }`;
 const REPLAY = `mutation Replay($input: ReplayWebhookDeliveryInput!) {
   replayWebhookDelivery(input: $input) { delivery { id status endpoint { id } } userErrors { code field message } } }`;
 const REPLAY_ALL = `mutation ReplayAll($input: ReplayFailedWebhookDeliveriesInput!) {
@@ -31,8 +30,6 @@ describe("a partner replays its own endpoints' deliveries, and only those (webho
     ({ t, receiver } = started);
   });
 
-  const deliveriesOf = async (credential: Credential, endpointId: string) =>
-    ok(await t.gql<{ webhookDeliveries: { edges: { node: Delivery }[] } }, unknown>(DELIVERIES, { endpointId }, credential)).webhookDeliveries.edges.map((e) => e.node);
   const replay = async (credential: Credential, deliveryId: string, idempotencyKey?: string) =>
     t.gql<Replay, unknown>(REPLAY, { input: { deliveryId, idempotencyKey } }, credential);
   const replayAll = async (credential: Credential, endpointId: string, idempotencyKey: string) =>
@@ -63,9 +60,9 @@ describe("a partner replays its own endpoints' deliveries, and only those (webho
     t.clock.advance(t.config.webhooks.dispatchMs);
     await t.runScheduled();
     const [deliveriesOfA, deliveriesOfB, deliveriesOfProgram] = await Promise.all([
-      deliveriesOf(a.credential, ofA),
-      deliveriesOf(b.credential, ofB),
-      deliveriesOf(t.operatorToken, ofProgram),
+      deliveriesOf(t, a.credential, ofA),
+      deliveriesOf(t, b.credential, ofB),
+      deliveriesOf(t, t.operatorToken, ofProgram),
     ]);
     for (const list of [deliveriesOfA, deliveriesOfB, deliveriesOfProgram]) expect(list.map((d) => d.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
     receiver.status = () => 200;
@@ -110,9 +107,9 @@ describe("a partner replays its own endpoints' deliveries, and only those (webho
     for (const answer of [aOnBEndpoint, aOnProgramEndpoint, aOnUnknownEndpoint, bOnAEndpoint]) expect(dataOf(answer).replayFailedWebhookDeliveries).toEqual(unknownEndpointAnswer);
 
     // Each partner's three are PENDING once, one job each; the program's stay FAILED
-    expect((await deliveriesOf(a.credential, ofA)).map((d) => d.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
-    expect((await deliveriesOf(b.credential, ofB)).map((d) => d.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
-    expect((await deliveriesOf(t.operatorToken, ofProgram)).map((d) => d.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
+    expect((await deliveriesOf(t, a.credential, ofA)).map((d) => d.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
+    expect((await deliveriesOf(t, b.credential, ofB)).map((d) => d.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
+    expect((await deliveriesOf(t, t.operatorToken, ofProgram)).map((d) => d.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
     const jobs = await pendingJobs();
     expect([...deliveriesOfA, ...deliveriesOfB].map((d) => jobs[rowId(d.id)])).toEqual([1, 1, 1, 1, 1, 1]);
     expect(deliveriesOfProgram.map((d) => jobs[rowId(d.id)])).toEqual([undefined, undefined, undefined]);
@@ -136,8 +133,8 @@ describe("a partner replays its own endpoints' deliveries, and only those (webho
     // Sent once each, to the partner's own receiver
     const before = receiver.requests.length;
     await t.runScheduled();
-    expect((await deliveriesOf(a.credential, ofA)).map((d) => d.status)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
-    expect((await deliveriesOf(b.credential, ofB)).map((d) => d.status)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
+    expect((await deliveriesOf(t, a.credential, ofA)).map((d) => d.status)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
+    expect((await deliveriesOf(t, b.credential, ofB)).map((d) => d.status)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
     expect(receiver.requests.slice(before).map((r) => r.url).sort()).toEqual(['/hook?a', '/hook?a', '/hook?a', '/hook?b', '/hook?b', '/hook?b']);
 
     // A resend under a partner's key answers as the first and sends nothing more
