@@ -8,10 +8,11 @@
 // Steps and lanes (each lane's steps in order; a lane stops at its first failure, the other lane
 // is stopped, and the failing step's output is printed; exit code 1), balanced by their times on
 // this machine (two cores, both lanes at once: 32 s and 37 s; 52 s one after another):
-//   1. tsc --noEmit (the gateway, its tests and benches)
+//   1. tsc --noEmit (the gateway, its tests and benches), the web build (scripts/web-build.mjs)
 //   2. tsc -p web/tsconfig.json, the import-cycle check (npm run cycles), graphql-codegen --check,
-//      the web build (scripts/web-build.mjs), the tests' gateway build (`tsc -p
-//      tsconfig.build.json` into node_modules/.cache/rg-test-build, test/support/build.ts's COMPILED)
+//      the tests' gateway build (`tsc -p tsconfig.build.json` into node_modules/.cache/rg-test-build,
+//      test/support/build.ts's COMPILED) and its bundle (scripts/bundle.mjs: what the spawned
+//      gateways run, made here rather than in a test file beside the two jest workers; bundle-26)
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -21,17 +22,20 @@ const COMPILED = path.join(root, 'node_modules/.cache/rg-test-build');
 
 /** @type {{ name: string; command: string; args: string[] }[][]} */
 const lanes = [
-  [{ name: 'tsc --noEmit', command: bin('tsc'), args: ['--noEmit', '-p', '.'] }],
+  [
+    { name: 'tsc --noEmit', command: bin('tsc'), args: ['--noEmit', '-p', '.'] },
+    { name: 'web build', command: process.execPath, args: [path.join(root, 'scripts/web-build.mjs')] },
+  ],
   [
     { name: 'tsc -p web/tsconfig.json', command: bin('tsc'), args: ['-p', 'web/tsconfig.json'] },
     { name: 'import cycles (npm run cycles)', command: 'npm', args: ['run', '--silent', 'cycles'] },
     { name: 'graphql-codegen --check', command: bin('graphql-codegen'), args: ['--config', 'codegen.ts', '--check', '--silent'] },
-    { name: 'web build', command: process.execPath, args: [path.join(root, 'scripts/web-build.mjs')] },
     {
       name: "the tests' build of the gateway",
       command: bin('tsc'),
       args: ['-p', 'tsconfig.build.json', '--outDir', COMPILED, '--tsBuildInfoFile', path.join(COMPILED, '.tsbuildinfo')],
     },
+    { name: "the tests' bundle of the gateway", command: process.execPath, args: [path.join(root, 'scripts/bundle.mjs'), COMPILED] },
   ],
 ];
 

@@ -6,7 +6,7 @@ import { parse } from 'graphql';
 import { Webhook } from 'standardwebhooks';
 import { manifestFromDocument } from '../../src/persisted/manifest.js';
 import { PurchaseOfferDocument, RecordActivityDocument, SubmitTransactionDocument } from '../generated/graphql.js';
-import { compiledGateway } from '../support/build.js';
+import { compiledGateway, gatewayMain } from '../support/build.js';
 import { HIGH_RATE_LIMITS, ledgerViolations, ok, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
 import { addListing, createCustomer, createOffer, createPartner, createStore, earningProgram, eventually, unique } from '../support/program.js';
 
@@ -17,7 +17,7 @@ let build: string;
 
 /** A gateway as a process of its own (the run's build of src/main.ts, bundled, as `npm start` runs dist/bundle/main.js) on the test's database. */
 async function startProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
+  const child = spawn(process.execPath, [gatewayMain(build)], {
     cwd: root,
     env: {
       ...process.env,

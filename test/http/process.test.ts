@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compiledGateway } from '../support/build.js';
+import { compiledGateway, gatewayMain } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
 import { postgresProcessesFor, spawnGateway } from '../support/processes.js';
 
@@ -148,7 +148,7 @@ describe('the gateway process', () => {
     const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
     expect(start).toContain('dist/bundle/main.js');
     // npm puts node_modules/.bin first on PATH and runs the script with sh -c; here on the run's build
-    const child = spawn('sh', ['-c', start.replace('dist/bundle/main.js', path.join(build, 'bundle/main.js'))], {
+    const child = spawn('sh', ['-c', start.replace('dist/bundle/main.js', gatewayMain(build))], {
       cwd: root,
       env: { ...process.env, PATH: `${path.join(root, 'node_modules/.bin')}:${process.env.PATH}`, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

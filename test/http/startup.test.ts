@@ -9,7 +9,7 @@ import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { freePort } from '../../src/db/embedded.js';
 import { openOrm } from '../../src/db/orm.js';
-import { compiledGateway } from '../support/build.js';
+import { compiledGateway, gatewayMain } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
 import { createMigratedDatabase } from '../support/gateway.js';
 import { postgresProcessesFor } from '../support/processes.js';
@@ -48,7 +48,7 @@ interface Outcome {
 
 /** Runs the compiled gateway until it exits (or until `until` matches its stdout: then it is left running). */
 function gateway(env: Record<string, string>, options: { cwd?: string; main?: string; args?: string[] } = {}) {
-  const child = spawn(process.execPath, [options.main ?? path.join(build, 'bundle/main.js'), ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [options.main ?? gatewayMain(build), ...(options.args ?? [])], {
     cwd: options.cwd ?? root,
     env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

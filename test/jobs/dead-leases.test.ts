@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { compiledGateway } from '../support/build.js';
+import { compiledGateway, gatewayMain } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
 import { postgresProcessesFor } from '../support/processes.js';
 
@@ -18,7 +18,7 @@ const LEASE_MS = 600_000;
 
 /** The compiled gateway on the embedded PostgreSQL in `dataDir`, with the demo program, its jobs running under a ten-minute lease. */
 function gateway(dataDir: string) {
-  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
+  const child = spawn(process.execPath, [gatewayMain(build)], {
     cwd: root,
     env: {
       ...process.env,

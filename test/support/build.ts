@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,13 +8,26 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 /**
  * The run's one build of the gateway: `tsc -p tsconfig.build.json` then scripts/bundle.mjs, what
- * `npm run build` makes for `npm start`, written here instead of dist/ (inside node_modules, so its
+ * `npm start` builds (`npm run build`, `npm run build:bundle`), written here instead of dist/ (inside node_modules, so its
  * packages resolve; the compiled code finds the project's files from package.json,
  * src/persisted/contract.ts `packageRoot`, so `<COMPILED>/bundle/main.js`, the bundle the spawned
  * gateways run, runs as `dist/bundle/main.js` does; `<COMPILED>/src/` is tsc's unbundled output). Incremental, with its
  * own build info beside it: a second run with no source changed compiles nothing.
  */
 export const COMPILED = path.join(root, 'node_modules/.cache/rg-test-build');
+
+/**
+ * The file a spawned gateway runs in the run's build `build` (`compiledGateway`'s answer): the
+ * bundle, `<build>/bundle/main.js`, as `npm start` runs `dist/bundle/main.js` (bundle-26).
+ */
+export const gatewayMain = (build: string): string => path.join(build, 'bundle/main.js');
+
+/** Whether `<COMPILED>/bundle/main.js` was made after tsc last wrote the build (its build info). */
+function bundleIsCurrent(): boolean {
+  const bundle = gatewayMain(COMPILED);
+  const info = path.join(COMPILED, '.tsbuildinfo');
+  return existsSync(bundle) && existsSync(info) && statSync(bundle).mtimeMs >= statSync(info).mtimeMs;
+}
 
 let mine: Promise<string> | undefined;
 
@@ -51,8 +64,9 @@ async function build(): Promise<string> {
         ['-p', 'tsconfig.build.json', '--outDir', COMPILED, '--tsBuildInfoFile', path.join(COMPILED, '.tsbuildinfo')],
         { cwd: root, maxBuffer: 16 * 1024 * 1024 },
       );
-      // bundle-26: `<COMPILED>/bundle/main.js`, what `npm run build` bundles for `npm start`
-      await promisify(execFile)(process.execPath, [path.join(root, 'scripts/bundle.mjs'), COMPILED], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+      // bundle-26: `<COMPILED>/bundle/main.js`, as `npm start` bundles it; `npm test` made it in
+      // scripts/test-prepare.mjs already unless tsc has written since (a no-op tsc writes nothing)
+      if (!bundleIsCurrent()) await promisify(execFile)(process.execPath, [path.join(root, 'scripts/bundle.mjs'), COMPILED], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     } catch (error) {
       const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
       await writeFile(failed, `${message}\n${stdout}\n${stderr}`);

@@ -4,6 +4,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gatewayMain } from './build.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -85,7 +86,7 @@ async function seededTemplate(build: string): Promise<string> {
  * with exit code 0 and left no postmaster.pid (a clean stop of its PostgreSQL).
  */
 async function firstStart(build: string, dataDir: string): Promise<void> {
-  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
+  const child = spawn(process.execPath, [gatewayMain(build)], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { stop, untilStopped } from './freeze.js';
 import { eventually } from './program.js';
+import { gatewayMain } from './build.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -25,7 +26,7 @@ export interface CompiledGateway {
  * the test with its output otherwise.
  */
 export async function startCompiledGateway(build: string, databaseUrl: string, env: Record<string, string> = {}): Promise<CompiledGateway> {
-  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
+  const child = spawn(process.execPath, [gatewayMain(build)], {
     cwd: root,
     env: {
       ...process.env,

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+
 /**
  * Fault matrices, sampled (fuzz-26, docs/decisions.md). A fault test that spawns gateways repeats one
  * fault KIND (a signal, a start-up step, PostgreSQL gone, sessions ended) at several timings, each
@@ -49,40 +52,12 @@ export function fuzzNote(): string {
 export function fuzzSample<T>(matrix: string, cases: readonly T[], options: { kind: (c: T) => string; perKind?: number }): T[] {
   if (fuzzFull()) return [...cases];
   const perKind = options.perKind ?? 1;
-  const random = mulberry32(hash(`${fuzzSeed()}:${matrix}`));
   const byKind = new Map<string, number[]>();
-  cases.forEach((c, i) => {
-    const k = options.kind(c);
-    byKind.set(k, [...(byKind.get(k) ?? []), i]);
-  });
-  const chosen = new Set<number>();
-  for (const indexes of byKind.values()) {
-    // the first `perKind` of a Fisher–Yates shuffle
-    const pool = [...indexes];
-    for (let n = 0; n < Math.min(perKind, pool.length); n++) {
-      const j = n + Math.floor(random() * (pool.length - n));
-      [pool[n], pool[j]] = [pool[j], pool[n]];
-      chosen.add(pool[n]);
-    }
-  }
+  cases.forEach((c, i) => byKind.set(options.kind(c), [...(byKind.get(options.kind(c)) ?? []), i]));
+  // fast-check's seeded draw (the same on every platform for the same seed); the seed mixes the
+  // run's TEST_FUZZ_SEED with the matrix's name, so two matrices do not draw alike
+  const seed = createHash('sha256').update(`${fuzzSeed()}:${matrix}`).digest().readInt32BE(0);
+  const draw = fc.tuple(...[...byKind.values()].map((indexes) => fc.shuffledSubarray(indexes, { minLength: Math.min(perKind, indexes.length), maxLength: Math.min(perKind, indexes.length) })));
+  const chosen = new Set(fc.sample(draw, { seed, numRuns: 1 })[0].flat());
   return cases.filter((_, i) => chosen.has(i));
-}
-
-/** A 32-bit FNV-1a hash of `text`. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** mulberry32: a small seeded generator of numbers in [0, 1), the same sequence for the same seed on every platform. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

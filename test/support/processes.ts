@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { seededDataDir } from './cluster.js';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
+import { gatewayMain } from './build.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -112,7 +113,7 @@ export interface SpawnedGateway {
  * its own, as a terminal's foreground job is (signal the group with `process.kill(-pid)`).
  */
 export function spawnGateway(build: string, env: Record<string, string>, options: { detached?: boolean } = {}): SpawnedGateway {
-  const child = spawn(process.execPath, [path.join(build, 'bundle/main.js')], {
+  const child = spawn(process.execPath, [gatewayMain(build)], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: '', DATA_DIR: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
