@@ -1011,7 +1011,14 @@ export class JobRunner {
       const reason = error instanceof Error ? error.message : String(error);
       const final = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
       this.log.warn({ job: job.id, kind: job.kind, attempt: job.attempts, final, err: error }, 'job failed');
-      await this.orm.em.fork().transactional(async (em) => {
+      // The failure is recorded on a connection of the runner's own, watched by the stop as the
+      // job's statements are (lifecycle-27): a job whose session ended (a failover, a proxy's cut)
+      // fails, and its record waited for a new connection up to DB_ACQUIRE_TIMEOUT_MS (up to
+      // 10 min), past the stop's 15 s limit. Given up by the stop, the job is left to its lease
+      // (RUNNING, the attempt counted), as a job cut mid-statement is.
+      const record: JobInFlight = (inHand ??= { statements: new Set() });
+      this.jobsInHand.add(record);
+      const recorded = await this.onOwnConnection(record, 'failure record', (_run, client) => this.inOwnTransaction(client, record, async (em) => {
         const now = this.clock.now();
         if (final) {
           // Only while the job is still this worker's: one that lost its lease leaves it to the new owner.
@@ -1029,7 +1036,13 @@ export class JobRunner {
                  where id = ${job.id} and locked_by = ${this.workerId} and attempts = ${job.attempts}`,
           );
         }
+        return true;
+      })).catch((recordError: unknown) => {
+        if (!record.stopped) throw recordError;
       });
+      if (!recorded || record.stopped) {
+        this.log.warn({ job: job.id, kind: job.kind }, 'job left to its lease: the runner stopped while the database did not answer');
+      }
     } finally {
       if (inHand) this.jobsInHand.delete(inHand);
       clearTimeout(inHand?.outside?.timer);

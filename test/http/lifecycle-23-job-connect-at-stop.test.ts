@@ -7,6 +7,8 @@ import { seriesValue } from '../support/metrics.js';
 import { sessionProxy } from '../support/pg-wire.js';
 import { eventually } from '../support/program.js';
 import { enqueueDelivery, holdingReceiver } from '../support/webhook-receiver.js';
+import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
+import { PURGE_APQ_DOCUMENTS } from '../../src/persisted/apq-retention.job.js';
 
 /** The outbox event the test's delivery carries. */
 const EVENT_ID = 2323;
@@ -66,6 +68,64 @@ describe('a stop while a job waits for a pooled connection (lifecycle-23)', () =
     } finally {
       if (gateway && gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
       await hook.close();
+      await admin.end().catch(() => undefined);
+      await proxy.close();
+      await db.drop();
+    }
+  }, 240_000);
+
+  /**
+   * lifecycle-27, the same kind: a job that failed because its session was ended (57P01) recorded
+   * its failure on a new pooled connection, and that connect was no job statement the stop watched:
+   * held unanswered, it kept the stop for DB_ACQUIRE_TIMEOUT_MS (CI: "shutdown took too long",
+   * exit 1). Here an APQ purge waits on a lock the test holds on its table when every request-pool
+   * session is ended and every new one held; the stop must give the record up.
+   */
+  it('a job failed by its session\'s end has its failure record given up at the stop: exit 0, the job left to its lease (lifecycle-27)', async () => {
+    const db = await createMigratedDatabase();
+    let holding = false;
+    const proxy = await sessionProxy(db.url, (name) => holding && name === REQUEST_POOL_APPLICATION);
+    const admin = new pg.Client({ connectionString: db.url });
+    const locker = new pg.Client({ connectionString: db.url });
+    let gateway: CompiledGateway | undefined;
+    try {
+      gateway = await startCompiledGateway(build, proxy.url, { DB_ACQUIRE_TIMEOUT_MS: '120000' });
+      await admin.connect();
+      await locker.connect();
+      await untilStartJobsDone(admin);
+      await locker.query('begin');
+      await locker.query('lock table persisted_document in access exclusive mode');
+      const {
+        rows: [{ jobId }],
+      } = await admin.query<{ jobId: string }>(
+        `insert into job (kind, payload, run_at, max_attempts) values ($1, '{}', now(), 3) returning id as "jobId"`,
+        [PURGE_APQ_DOCUMENTS],
+      );
+      await admin.query(`select pg_notify($1, $2)`, [JOBS_CHANNEL, PURGE_APQ_DOCUMENTS]);
+      // the purge's statement waits on the test's lock
+      await eventually(
+        async () =>
+          (await admin.query(`select 1 from pg_stat_activity where datname = current_database() and application_name = $1 and wait_event_type = 'Lock'`, [REQUEST_POOL_APPLICATION]))
+            .rowCount === 1,
+        15_000,
+      );
+      holding = true;
+      await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = $1`, [REQUEST_POOL_APPLICATION]);
+      // the job failed with its session; its record asks for a new connection, which is held
+      await eventually(async () => proxy.held() > 0 && gateway!.output().includes('"msg":"job failed"'), 15_000);
+
+      expect(await terminate(gateway)).toEqual({ code: 0, tooLong: false });
+      const lines = gateway.output().split('\n');
+      expect({
+        stopped: lines.some((line) => line.includes('"msg":"stopped"')),
+        leftToLease: lines.some((line) => line.includes('job left to its lease') && line.includes(`"job":${jobId}`)),
+      }).toEqual({ stopped: true, leftToLease: true });
+      // nothing recorded: RUNNING under the stopped worker's lease, the attempt counted
+      const { rows } = await admin.query<{ status: string; attempts: number }>(`select status, attempts from job where id = $1`, [jobId]);
+      expect(rows).toEqual([{ status: 'RUNNING', attempts: 1 }]);
+    } finally {
+      if (gateway && gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+      await locker.end().catch(() => undefined);
       await admin.end().catch(() => undefined);
       await proxy.close();
       await db.drop();

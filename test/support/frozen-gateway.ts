@@ -3,6 +3,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { stop, untilStopped } from './freeze.js';
 import { eventually } from './program.js';
+import { SCHEDULES } from '../../src/jobs/registry.js';
 import { gatewayMain } from './build.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -54,17 +55,22 @@ export async function startCompiledGateway(build: string, databaseUrl: string, e
 }
 
 /**
- * Resolves once the gateway's start has enqueued its scheduled jobs and every due one has run (no
- * job in hand is then the start's), read through `admin`, a session of the test's on its database.
+ * Resolves once the gateway's start has enqueued its scheduled jobs (a job of every kind in
+ * SCHEDULES: the scheduler's first tick is one transaction, so all or none are seen) and every due
+ * one has run (no job in hand is then the start's), read through `admin`, a session of the test's
+ * on its database. Any job at all was not enough: the webhook dispatcher's own first run can be
+ * done before that tick commits, and the start's jobs then ran into what the test did next.
  */
 export const untilStartJobsDone = (admin: pg.Client) =>
   eventually(
     async () =>
       (
-        await admin.query<{ jobs: number; due: number }>(
-          `select count(*)::int as jobs, (count(*) filter (where status = 'RUNNING' or (status = 'PENDING' and run_at <= now())))::int as due from job`,
+        await admin.query<{ kinds: number; due: number }>(
+          `select (count(distinct kind) filter (where kind = any($1)))::int as kinds,
+                  (count(*) filter (where status = 'RUNNING' or (status = 'PENDING' and run_at <= now())))::int as due from job`,
+          [SCHEDULES.map((s) => s.kind)],
         )
-      ).rows.every((r) => r.jobs > 0 && r.due === 0),
+      ).rows.every((r) => r.kinds === SCHEDULES.length && r.due === 0),
     30_000,
   );
 
