@@ -16,7 +16,7 @@ import { prepareParameterisedStatements } from './prepared.js';
 import { watchStatements } from './statement-watch.js';
 import { installTextArrayParser } from './text-arrays.js';
 import { onlyReads, plainRead } from './reads.js';
-import { connectionLost, markTransactionNotBegun, statementUnanswered, type StatementPlace } from './unavailable.js';
+import { connectionLost, markConnectLost, markTransactionNotBegun, statementUnanswered, type StatementPlace } from './unavailable.js';
 
 // Points and ids are bigint columns; every value the program handles fits a JS number exactly,
 // so read int8 as a number rather than a string.
@@ -74,6 +74,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
       onPoolCreated: (pool: pg.Pool) => {
         poolSockets.set(pool, sockets);
         lendNothingOnceClosing(pool);
+        connectAgainOnLostSetUp(pool);
         pool.on('connect', (client) => {
           connects?.ready(client);
           prepareParameterisedStatements(client);
@@ -363,6 +364,44 @@ export function lendNothingOnceClosing(pool: pg.Pool): void {
     });
   }) as typeof pool.connect;
   pool.connect = lend;
+}
+
+/** pg-pool's `connect` in its callback form, as `pool.query` calls it. */
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
+
+/**
+ * Makes `pool.connect` open another connection when the new one it was making is found gone before
+ * it was lent (`connectionLost`: the server ended its session during its start-up or during the
+ * statement the pool sends first, `readCommitted`; a failover, `pg_terminate_backend`, a proxy's
+ * cut): nothing of the borrower's has run on it, so another connection is safe for a read and a
+ * write alike. Up to the pool's `max` + 1 connects in all, as `retryLostReads` bounds its retries;
+ * the last failure is marked (`markConnectLost`) so the request answers SERVICE_UNAVAILABLE
+ * ('unreachable', safe to send again), not INTERNAL_SERVER_ERROR. Before (break-27, CI on
+ * a3b09f5): a query or a purchase whose pool was opening a connection as sessions were ended
+ * answered INTERNAL_SERVER_ERROR. Any other failure (a timeout, a refusal, the pool closing) is
+ * passed on as it was, at once. Both of pg-pool's forms, the promise and the callback.
+ */
+export function connectAgainOnLostSetUp(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool) as (callback?: ConnectCallback) => Promise<pg.PoolClient> | undefined;
+  const tries = (pool.options.max ?? 10) + 1;
+  const attempt = async (): Promise<pg.PoolClient> => {
+    for (let tried = 1; ; tried++) {
+      try {
+        return await connect()!;
+      } catch (error) {
+        if (!connectionLost(error)) throw error;
+        if (tried >= tries) throw markConnectLost(error);
+      }
+    }
+  };
+  pool.connect = ((callback?: ConnectCallback) => {
+    if (!callback) return attempt();
+    attempt().then(
+      (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
+      (error: Error) => callback(error, undefined, () => undefined),
+    );
+    return undefined;
+  }) as typeof pool.connect;
 }
 
 /**

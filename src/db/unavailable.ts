@@ -68,6 +68,20 @@ export function markTransactionNotBegun<E>(error: E): E {
   return error;
 }
 
+/** A property (own, so MikroORM's copy of a driver error keeps it) on the error of a new connection lost before the pool lent it. */
+const CONNECT_LOST = 'connectionLostBeforeLent';
+
+/**
+ * Marks `error` (a pool's connect that failed) as a new connection found gone before the pool lent
+ * it (its start-up, or the statement the pool sends first, met a session the server ended): nothing
+ * of the borrower's ran, so `databaseUnavailable` answers 'unreachable' when it is a lost
+ * connection (`connectionLost`). Answers `error`. Set by `connectAgainOnLostSetUp` (src/db/orm.ts).
+ */
+export function markConnectLost<E>(error: E): E {
+  if (error instanceof Error) Object.defineProperty(error, CONNECT_LOST, { value: true, enumerable: false, configurable: true });
+  return error;
+}
+
 /** A property (own, so MikroORM's copy of a driver error keeps it) on the error of a statement that got no answer: whether nothing of it can have committed. */
 const UNANSWERED = 'unansweredNothingCommitted';
 
@@ -129,6 +143,7 @@ export function databaseUnavailable(error: unknown): Unavailability | null {
     if (POOL_TIMEOUTS.includes(e.message)) return 'acquire timeout';
     // Hostile pass 11: these were internal errors (500), so a client could not tell its purchase was safe to send again.
     if (Object.hasOwn(e, TRANSACTION_NOT_BEGUN) && lostConnection(e, code)) return 'connection lost at BEGIN';
+    if (Object.hasOwn(e, CONNECT_LOST) && lostConnection(e, code)) return 'unreachable';
     if (Object.hasOwn(e, UNANSWERED)) return (e as unknown as Record<string, boolean>)[UNANSWERED] ? 'no answer' : null;
     if (CONNECT_SYSCALLS.includes((e as { syscall?: unknown }).syscall as string) || (typeof code === 'string' && REFUSED_SESSIONS.includes(code))) return 'unreachable';
   }

@@ -1,4 +1,5 @@
 import { ProfileDocument } from '../generated/graphql.js';
+import { READ_COMMITTED } from '../../src/db/orm.js';
 import { dataOf, ledgerViolations, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { endGatewaySessions, onADeadConnection } from '../support/dead-connection.js';
 import { answered } from '../support/locks.js';
@@ -106,5 +107,106 @@ describe('break-12h: the retry of a read meets a dead connection too', () => {
     const res = await answered(running);
     expect({ status: res.status, codes: codes(res) }).toEqual({ status: 200, codes: undefined });
     expect(dataOf(res).me!.balances[0].available).toBe(1000);
+  });
+});
+
+/** The statement `readCommitted` sends on each new connection before the pool lends it. */
+const newConnectionSetUp = (text: string) => text === READ_COMMITTED;
+
+/**
+ * break-27 (CI on a3b09f5: the parallel case above answered a query INTERNAL_SERVER_ERROR): a
+ * failover that ends sessions while the pool is setting up a new connection (its start-up, or the
+ * statement the pool sends before lending it) failed the connect itself, which no retry covered:
+ * the request, read or write, answered INTERNAL_SERVER_ERROR though nothing of it had run. The pool
+ * now opens another connection in its place.
+ */
+describe('break-27: a new connection whose session is ended while the pool sets it up', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+  });
+  afterAll(async () => {
+    expect(await ledgerViolations(t)).toEqual([]);
+    await answered(t.close());
+  });
+
+  /** Runs `request` with the first new connection's set-up held until every gateway session was ended (no idle connection left to lend). */
+  async function onANewConnectionEnded<R>(request: () => Promise<R>): Promise<R> {
+    await endGatewaySessions(t);
+    const held = holdAnswers(newConnectionSetUp, 'statement');
+    const running = request();
+    await answered(held.reached);
+    await endGatewaySessions(t);
+    held.release();
+    return answered(running);
+  }
+
+  it('a query: answered with its data', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 1000);
+    const res = await onANewConnectionEnded(() => t.gql(ProfileDocument, {}, customer.token));
+    expect({ status: res.status, codes: codes(res), available: res.data?.me?.balances[0].available }).toEqual({ status: 200, codes: undefined, available: 1000 });
+  });
+
+  it('a purchase: made once, nothing of it having run on the ended connection', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 1000);
+    const sent = recordStatements();
+    let res: GqlResult<unknown>;
+    try {
+      res = await onANewConnectionEnded(() =>
+        t.fetch('/graphql', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ query: BUY, operationName: 'Buy', variables: { listingId: shop.listing.id, idempotencyKey: unique('buy') } }),
+        }).then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>),
+      );
+    } finally {
+      sent.stop();
+    }
+    expect({ codes: codes(res), userErrors: (res.data as { purchaseOffer?: { userErrors: unknown[] } } | undefined)?.purchaseOffer?.userErrors }).toEqual({ codes: undefined, userErrors: [] });
+    expect(sent.take().filter((s) => purchaseStatement(s.text))).toHaveLength(1);
+    expect(dataOf(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(900); // the listing costs 100 points (addListing)
+  });
+});
+
+describe('break-27: every new connection ended while it is set up (DB_POOL_MAX 1: two connects)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ DB_POOL_MAX: '1' }, { jobs: 'manual' });
+  });
+  afterAll(async () => {
+    await answered(t.close());
+  });
+
+  it('a purchase answers SERVICE_UNAVAILABLE (503, safe to send again), nothing written', async () => {
+    const shop = await simpleShop(t);
+    const customer = await createCustomer(t, shop.currency, 1000);
+    await endGatewaySessions(t);
+    const sent = recordStatements();
+    let res: GqlResult<unknown>;
+    try {
+      const first = holdAnswers(newConnectionSetUp, 'statement');
+      const running = t.fetch('/graphql', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: BUY, operationName: 'Buy', variables: { listingId: shop.listing.id, idempotencyKey: unique('buy') } }),
+      }).then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>);
+      await answered(first.reached);
+      await endGatewaySessions(t);
+      // the first set-up is let go (it fails, and the pool connects again), and the second connect's is held
+      // (first.release puts back pg's query as it found it: the second hold goes on after it, before the retry)
+      first.release();
+      const second = holdAnswers(newConnectionSetUp, 'statement');
+      await answered(second.reached);
+      await endGatewaySessions(t);
+      second.release();
+      res = await answered(running);
+    } finally {
+      sent.stop();
+    }
+    expect({ status: res.status, codes: codes(res) }).toEqual({ status: 503, codes: ['SERVICE_UNAVAILABLE'] });
+    expect(sent.take().filter((s) => purchaseStatement(s.text))).toHaveLength(0);
+    expect(dataOf(await t.gql(ProfileDocument, {}, customer.token)).me!.balances[0].available).toBe(1000);
   });
 });
