@@ -2,6 +2,7 @@ import type { Locator, Page, Route } from 'playwright-core';
 import { DEMO } from '../../src/demo/seed.js';
 import { newContext } from './browser.js';
 import { ok } from './gateway.js';
+import { consoleUrlAsOperator } from './web-gateway.js';
 import { startWebStack, until, type WebStack } from './web-pages.js';
 
 /** A GraphQL request a page sent over HTTP, as the test's route saw it. */
@@ -159,11 +160,10 @@ export function answerTabs(stack: () => WebStack) {
     const dialog = tab.page.getByRole('dialog');
     return { member, tab, listing, price, name, dialog };
   };
-  /** A tab of the console signed in as the demo operator. */
+  /** A tab of the console signed in as the demo operator (web-gateway.ts `consoleUrlAsOperator`). */
   const consoleTab = async () => {
     const tab = await openTab();
-    await tab.page.goto('/console/');
-    await tab.page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
+    await tab.page.goto(await consoleUrlAsOperator(stack().t));
     return tab;
   };
   /** The console's Adjust points form of `member`, found from the Customers screen and filled with +25 for `reason`. */

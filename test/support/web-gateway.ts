@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO, seedDemo } from '../../src/demo/seed.js';
 import { gatewaySchema } from '../../src/graphql/schema.js';
+import { signToken } from '../../src/http/auth.js';
 import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
 import { leaseChromium, newContext, type ChromiumLease } from './browser.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
@@ -9,9 +10,22 @@ import { startTestGateway, type TestGateway } from './gateway.js';
 export interface WebGateway {
   t: TestGateway;
   context: BrowserContext;
-  /** A new page of the console signed in as the demo operator, on `pageName` (a Main navigation link) once its heading shows. Needs `demo`. */
+  /**
+   * A new page of the console signed in as the demo operator, on `pageName` (a Main navigation link)
+   * once its heading shows. Needs `demo`. Signed in by `consoleUrlAsOperator`, not through the demo
+   * sign-in screen, which the tests of sign-in itself use (browser-27: one screen less to draw).
+   */
   consoleAsOperator(pageName: string): Promise<Page>;
   close(): Promise<void>;
+}
+
+/**
+ * The console's address (its Customers screen) with a token of the demo operator
+ * (`DEMO.staff.operator`, as GET /dev/tokens gives it: valid a day) in its fragment: the console
+ * signed in as production staff arrive, without its demo sign-in screen (browser-27).
+ */
+export async function consoleUrlAsOperator(t: TestGateway): Promise<string> {
+  return `/console/#token=${await signToken(t.config, { sub: DEMO.staff.operator, role: 'operator' }, 86_400)}`;
 }
 
 /**
@@ -35,6 +49,10 @@ export async function startWebGateway(options: { demo: boolean; size: 'phone' | 
     await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
     lease = await leaseChromium();
     context = await newContext(lease.browser, t.url.replace(/graphql$/, ''), options.size);
+    // A page of the gateway's site open for the context's life: Chromium runs one renderer per site
+    // and context (launchChromium's --process-per-site), so the tests' pages join this one's
+    // renderer and its warm caches instead of each starting one of their own (browser-27).
+    await (await context.newPage()).goto('/healthz');
   } catch (error) {
     await close();
     throw error;
@@ -46,8 +64,7 @@ export async function startWebGateway(options: { demo: boolean; size: 'phone' | 
     close,
     async consoleAsOperator(pageName) {
       const page = await opened.newPage();
-      await page.goto('/console/');
-      await page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
+      await page.goto(await consoleUrlAsOperator(t));
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: pageName, exact: true }).click();
       await page.getByRole('heading', { level: 1, name: pageName }).waitFor();
       return page;

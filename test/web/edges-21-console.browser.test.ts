@@ -49,6 +49,38 @@ describe('console edges (edges-21)', () => {
     expect(await lifetimeOf(DEMO.customers.carol)).toBe(before + 150);
   }, 60_000);
 
+  test('"Adjust points" for a customer with no balance yet is offered once the currencies are known: sent before them, it went with no currency and was refused', async () => {
+    // CI's flake of the test above: Carol has no balance before its first adjustment, so the form's
+    // currency list was empty until ConsoleCurrencies answered; a submit before that answer sent none.
+    const member = await createCustomer(t, DEMO.currency);
+    const page = await web.consoleAsOperator('Customers');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/graphql$/, async (route) => {
+      if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName === 'ConsoleCurrencies') await released;
+      await route.continue();
+    });
+    await page.getByLabel("Customer id (the retailer's id)").fill(member.externalId);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('heading', { level: 2, name: member.externalId }).waitFor();
+    const form = page.getByRole('region', { name: 'Adjust points' });
+    // What an operator does as soon as the fields let them, while the currencies' answer is held
+    // until the form has either been sent or says it waits for them.
+    const adjusted = (async () => {
+      await form.getByLabel('Points (negative to debit)').fill('150');
+      await form.getByLabel('Reason (kept in the audit log)').fill('Goodwill before the currencies came');
+      await form.getByRole('button', { name: 'Adjust points' }).click();
+    })();
+    await Promise.race([adjusted, form.getByText('Loading the currencies…').waitFor()]);
+    release();
+    await adjusted;
+    const outcome = form.getByRole('status').filter({ hasText: /^Adjusted by/ }).or(form.getByRole('alert'));
+    await outcome.waitFor();
+    expect(await outcome.innerText()).toBe(`Adjusted by 150 ${DEMO.currency}: the balance is now 150 ${DEMO.currency}.`);
+    expect(await lifetimeOf(member.externalId)).toBe(150);
+    await page.close();
+  }, 60_000);
+
   test('"Create a campaign" takes no last day past 9999-12-30: 9999-12-31 would be sent as year 10000, so the browser refuses it and nothing is sent', async () => {
     const page = await web.consoleAsOperator('Rules');
     const posts: string[] = [];

@@ -37,6 +37,9 @@ function Customer({ externalId }: { externalId: string }) {
   const currencies = useQuery(ConsoleCurrenciesDocument);
   const [adjust] = useMutation(ConsoleAdjustPointsDocument, { refetchQueries: [ConsoleCustomerDocument] });
   const customer = data?.customer;
+  // The program's currencies once answered, else the customer's own (none for a customer with no
+  // balance yet: the form then waits for the answer, ActionForm's waitingFor).
+  const currencyChoices = currencies.data?.currencies ?? customer?.balances.map((b) => b.currency) ?? [];
   if (error) return <ProblemAlert problem={problemOf(error)} onRetry={retryOf(query)} />;
   if (loading && !customer) return <Loading what="the customer" />;
   if (!customer) return <p role="alert">No customer has the id {externalId}.</p>;
@@ -75,6 +78,7 @@ function Customer({ externalId }: { externalId: string }) {
         checkIn="the Ledger below after reloading the page (an adjustment shows there with its reason)"
         submitLabel="Adjust points"
         subject={customer.externalId}
+        waitingFor={currencyChoices.length || !currencies.loading ? undefined : 'the currencies'}
         onSubmit={async (form, idempotencyKey) => {
           const amount = int(form, 'amount') ?? 0;
           // Unset is the API's own rule (a credit counts, a debit does not: AdjustPointsInput); only
@@ -106,7 +110,7 @@ function Customer({ externalId }: { externalId: string }) {
       >
         <label htmlFor="f-currency">Currency</label>
         <select id="f-currency" name="currency" defaultValue={customer.balances[0]?.currency.code}>
-          {(currencies.data?.currencies ?? customer.balances.map((b) => b.currency)).map((c) => (
+          {currencyChoices.map((c) => (
             <option key={c.code}>{c.code}</option>
           ))}
         </select>

@@ -220,6 +220,8 @@ export function Rules() {
   const query = useQuery(ConsoleRulesDocument);
   const { data, error } = query;
   const currencies = useQuery(ConsoleCurrenciesDocument);
+  // The forms' currency lists (CurrencySelect) are empty until this answer: the forms wait for it.
+  const currenciesPending = currencies.data || !currencies.loading ? undefined : 'the currencies';
   const offers = useQuery(ConsoleOffersDocument);
   const refetch = { refetchQueries: [ConsoleRulesDocument] };
   const [setEconomy] = useMutation(ConsoleSetEconomyRuleDocument, refetch);
@@ -366,6 +368,7 @@ export function Rules() {
         <CreateTier />
         <ActionForm
           title="Set the economy rule"
+          waitingFor={currenciesPending}
           submitLabel="Set economy rule"
           safeAgain="Try again: it sets the currency's rule to these values, so setting it twice leaves the rule as setting it once."
           onSubmit={async (form) => {
@@ -398,6 +401,7 @@ export function Rules() {
         </ActionForm>
         <ActionForm
           title="Create a campaign"
+          waitingFor={currenciesPending}
           checkIn="the Campaigns table above after reloading the page (a created campaign shows by its name)"
           submitLabel="Create campaign"
           onSubmit={async (form, idempotencyKey) => {
@@ -426,6 +430,7 @@ export function Rules() {
         </ActionForm>
         <ActionForm
           title="Set an activity rule"
+          waitingFor={currenciesPending}
           submitLabel="Set activity rule"
           safeAgain="Try again: it sets the activity's rule to these values, so setting it twice leaves the rule as setting it once."
           onSubmit={async (form) => {
@@ -460,6 +465,7 @@ export function Rules() {
         </ActionForm>
         <ActionForm
           title="Create a gift list"
+          waitingFor={currenciesPending}
           checkIn="the Gift lists table above after reloading the page (a created list shows by its name)"
           submitLabel="Create gift list"
           onSubmit={async (form, idempotencyKey) => {

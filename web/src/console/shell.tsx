@@ -167,11 +167,19 @@ export function ActionForm({
   subject,
   checkIn,
   safeAgain,
+  waitingFor,
   onSubmit,
   children,
 }: WriteAdvice & {
   title: string;
   submitLabel: string;
+  /**
+   * What the form's fields still wait for ("the currencies"): while set, the form is shown disabled
+   * with "Loading <waitingFor>…", so nothing is sent with a choice not yet offered (edges-21's flake:
+   * a customer with no balance had no currency to choose until the currencies' answer came, and an
+   * Adjust points sent before it went with none and was refused).
+   */
+  waitingFor?: string;
   /** What the form acts on when it is not one of its fields (the customer the Adjust points form is shown for): part of the request's contents. */
   subject?: string;
   onSubmit: (form: FormData, idempotencyKey: string) => Promise<Outcome>;
@@ -215,7 +223,8 @@ export function ActionForm({
     <section className="card" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       <form onSubmit={submit}>
-        <fieldset disabled={role !== 'operator' || held} style={{ border: 0, padding: 0, margin: 0 }}>
+        {waitingFor ? <Loading what={waitingFor} /> : null}
+        <fieldset disabled={role !== 'operator' || held || waitingFor !== undefined} style={{ border: 0, padding: 0, margin: 0 }}>
           <legend className="sr-only">{title}</legend>
           {children}
           <p>

@@ -132,6 +132,7 @@ export function Stores() {
         </ActionForm>
         <ActionForm
           title="Create a store"
+          waitingFor={currencies.data || !currencies.loading ? undefined : 'the currencies'}
           submitLabel="Create store"
           // A store's code is its key (README "Idempotency"): the same store sent again is answered
           // by the first, marked, and created once; another store under the code is ALREADY_EXISTS.
