@@ -411,9 +411,13 @@ export class JobRunner {
       }
     }
     const outbound = this.kindsOf.outbound.length ? Math.max(1, this.options.outboundConcurrency) : 0;
+    // One loop of each lane looks for the jobs that came due while no runner ran; the others sleep
+    // until it finds more than one (`work` wakes the next) or a wake-up comes. When every loop
+    // claimed at once, each took a pooled connection for it: an idle instance opened
+    // JOB_CONCURRENCY + WEBHOOK_CONCURRENCY sessions at its start to find nothing (start-27).
     this.loops = [
-      ...Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.work('main')),
-      ...Array.from({ length: outbound }, () => this.work('outbound')),
+      ...Array.from({ length: Math.max(1, this.options.concurrency) }, (_, i) => this.work('main', i > 0)),
+      ...Array.from({ length: outbound }, (_, i) => this.work('outbound', i > 0)),
     ];
     if (this.options.localWakeUps) this.unregisterLocal = registerLocalRunner({ wakeIdle: (em, kind) => this.wakeIdle(em, kind) });
     this.poller = setInterval(() => void this.poll(), this.options.pollMs);
@@ -754,26 +758,30 @@ export class JobRunner {
    * idle loop took; otherwise it sleeps until a wake-up or its poll. Claiming again after every
    * job, and waking another loop on every claim, cost two claims that found nothing per job when
    * the loops keep up (bench:till: 2.4 claims per sale). A loop claims only the kinds of its `lane`.
+   * `asleep`: it begins with the wait, not with a claim (every loop of a lane but the first, `begin`).
    */
-  private async work(lane: JobLane): Promise<void> {
+  private async work(lane: JobLane, asleep = false): Promise<void> {
     const kinds = this.kindsOf[lane];
     const sleepers = this.sleepers[lane];
     while (this.running) {
       let more = false;
-      try {
-        const claimed = await this.claimNext(kinds);
-        if (claimed === CLAIM_AGAIN) more = true;
-        else if (claimed) {
-          more = claimed.more;
-          if (more) this.wakeOne(lane);
-          await this.execute(claimed.job);
-          // A job of its group passed over while it ran (the group's bound) is due now: look at
-          // once, not at the next poll, or a healthy endpoint's backlog went one per JOB_POLL_MS.
-          if (claimed.job.groupKey !== null) more = true;
+      if (!asleep) {
+        try {
+          const claimed = await this.claimNext(kinds);
+          if (claimed === CLAIM_AGAIN) more = true;
+          else if (claimed) {
+            more = claimed.more;
+            if (more) this.wakeOne(lane);
+            await this.execute(claimed.job);
+            // A job of its group passed over while it ran (the group's bound) is due now: look at
+            // once, not at the next poll, or a healthy endpoint's backlog went one per JOB_POLL_MS.
+            if (claimed.job.groupKey !== null) more = true;
+          }
+        } catch (error) {
+          this.log.error({ err: error }, 'job runner error');
         }
-      } catch (error) {
-        this.log.error({ err: error }, 'job runner error');
       }
+      asleep = false;
       if (more) continue;
       if (this.missedWakeUp[lane]) {
         this.missedWakeUp[lane] = false;

@@ -274,7 +274,7 @@ async function startTestGatewayNow(env: Record<string, string>, options: TestGat
 
   /** Per API key: the hashes already on its partner's list (registered by `gql` or `register`). */
   const registeredFor = new Map<string, Set<string>>();
-  const partnerManifest = manifestFromDocument(contractDocument('partner'));
+  const partnerManifest = contractPartnerManifest();
   const manifestOf = (documents: (Doc<unknown, unknown> | PersistedManifest)[]): PersistedManifest => ({
     format: 'apollo-persisted-query-manifest',
     version: 1,
@@ -384,6 +384,14 @@ async function startTestGatewayNow(env: Record<string, string>, options: TestGat
   };
   return t;
 }
+
+/**
+ * The contract's partner operations as a manifest (`manifestFromDocument` of shared/contract's
+ * partner.graphql): read, parsed, printed and hashed once per worker, not for each test gateway
+ * (start-27). Nothing changes it: `register` puts its operations, unchanged, in the manifests it sends.
+ */
+let partnerManifestMade: PersistedManifest | undefined;
+const contractPartnerManifest = (): PersistedManifest => (partnerManifestMade ??= manifestFromDocument(contractDocument('partner')));
 
 /**
  * One gateway for the enclosing describe block, with its jobs run by hand (`jobs: 'manual'`): started
