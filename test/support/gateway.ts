@@ -105,6 +105,40 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** The worker's kept admin session (`adminStatement`), opened on first use. */
+let keptAdmin: Promise<pg.Client> | undefined;
+
+/**
+ * Sends `statement` (a `create database` or `drop database`, which run outside a transaction) on
+ * one session on the run server's admin database, kept for the worker's life (db-27), instead of a
+ * session of its own each (`withAdmin`): a session costs PostgreSQL ~28 ms of CPU to start and end,
+ * and the test gateways' databases were two each (create, drop), ~450 gateways a run. Measured on
+ * test/transactions, test/stores and test/points (46 databases; user+sys of the whole run, quiet
+ * machine): 81.3/82.5 s → 74.9/72.4 s (docs/decisions.md, db-27). The worker's statements queue on
+ * it (pg runs one at a time). Its socket is unref'd, so it keeps no worker alive; a session found
+ * ended (an error or its end) is forgotten, and the next statement opens another.
+ */
+async function adminStatement(statement: string): Promise<void> {
+  const admin = await (keptAdmin ??= openKeptAdmin());
+  await admin.query(statement);
+}
+
+/** Opens the worker's kept admin session (`adminStatement`); forgotten when it fails to open, errs or ends. */
+function openKeptAdmin(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
+  const opening = client.connect().then(() => {
+    (client as unknown as { connection: { stream: { unref(): void } } }).connection.stream.unref();
+    return client;
+  });
+  const forget = () => {
+    if (keptAdmin === opening) keptAdmin = undefined;
+  };
+  client.on('error', forget);
+  client.on('end', forget);
+  opening.catch(forget);
+  return opening;
+}
+
 /**
  * A `pg` pool of the test's own (set-up, checks, held transactions: statements the gateway does not
  * send). `pool.end()` resolves before its sessions have ended, so dropping the database with force
@@ -123,10 +157,10 @@ export function testPool(config: pg.PoolConfig): pg.Pool {
 /** A fresh, empty database on the run's server; dropped by `close`. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `rg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withAdmin((c) => c.query(`create database ${name}`));
+  await adminStatement(`create database ${name}`);
   const url = new URL(process.env.TEST_PG_ADMIN_URL!);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => withAdmin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
+  return { url: url.toString(), drop: () => adminStatement(`drop database if exists ${name} with (force)`) };
 }
 
 /** The run's template database (named by test/support/global-teardown.mjs too, which drops it from a DATABASE_URL server). */
@@ -183,10 +217,10 @@ function migratedTemplate(): Promise<string> {
 export async function createMigratedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const source = await migratedTemplate();
   const name = `rg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withAdmin((c) => c.query(`create database ${name} template ${source}`));
+  await adminStatement(`create database ${name} template ${source}`);
   const url = new URL(process.env.TEST_PG_ADMIN_URL!);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => withAdmin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
+  return { url: url.toString(), drop: () => adminStatement(`drop database if exists ${name} with (force)`) };
 }
 
 /**
