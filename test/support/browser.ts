@@ -163,3 +163,20 @@ export function recordTraffic(context: BrowserContext, traffic: Traffic): void {
     ),
   );
 }
+
+/**
+ * What `expression` (JavaScript evaluated in `page`, e.g. the focused element's text) answers once
+ * `accepts` takes it (by default: equal to `expected`), or, after `timeoutMs` (ms, default 5 s),
+ * whatever it answers then, for the test's assertion to show. For reads that race the app's own
+ * work after an event the test waited for: a dialog's open or close moves the focus in an effect or
+ * an animation frame after the dialog is shown or gone (webhooks-24's CI failure read the focus on
+ * the page body right after the dialog closed, before its requestAnimationFrame gave it back).
+ */
+export async function settledInPage<T>(page: Page, expression: string, expected: T, accepts: (value: T) => boolean = (value) => value === expected, timeoutMs = 5_000): Promise<T> {
+  const from = Date.now();
+  for (;;) {
+    const value = await page.evaluate<T>(expression);
+    if (accepts(value) || Date.now() - from > timeoutMs) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,4 +1,5 @@
 import { answerSuite } from '../support/answer-tabs.js';
+import { settledInPage } from '../support/browser.js';
 
 /**
  * break2-24: the member app's purchase confirmation opened with the focus on "Confirm purchase"
@@ -11,7 +12,8 @@ describe('the purchase confirmation with the keyboard alone (break2-24)', () => 
 
   test('Enter twice on Buy buys nothing; Shift+Tab then Enter buys once', async () => {
     const { member, tab, listing, price, dialog } = await memberInStore();
-    const focused = () => tab.page.evaluate<string | null>('document.activeElement?.textContent ?? null');
+    // the focused element's text once it is `expected` (the dialog moves the focus after it opens), or what it is after 5 s
+    const focused = (expected: string) => settledInPage<string | null>(tab.page, 'document.activeElement?.textContent ?? null', expected);
     await listing.getByRole('button', { name: /^Buy/ }).focus();
     await tab.page.keyboard.press('Enter');
     await dialog.waitFor();
@@ -22,9 +24,9 @@ describe('the purchase confirmation with the keyboard alone (break2-24)', () => 
     await listing.getByRole('button', { name: /^Buy/ }).focus();
     await tab.page.keyboard.press('Enter');
     await dialog.waitFor();
-    expect(await focused()).toBe('Cancel');
+    expect(await focused('Cancel')).toBe('Cancel');
     await tab.page.keyboard.press('Shift+Tab');
-    expect(await focused()).toBe('Confirm purchase');
+    expect(await focused('Confirm purchase')).toBe('Confirm purchase');
     await tab.page.keyboard.press('Enter');
     await tab.page.getByRole('status').filter({ hasText: 'Bought' }).waitFor();
     expect(await purchasesOf(tab, member)).toEqual({ keys: 1, sends: 1, available: 500 - price });

@@ -1,6 +1,6 @@
 import { DEMO } from '../../src/demo/seed.js';
 import type { TestGateway } from '../support/gateway.js';
-import { seriousViolations } from '../support/browser.js';
+import { seriousViolations, settledInPage } from '../support/browser.js';
 import { adjust, buyListing, createCustomer, createStore, demoLimitedListing } from '../support/program.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
@@ -101,8 +101,10 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
     await page.getByRole('link', { name: 'Everyday rewards' }).click();
     const buy = page.getByRole('button', { name: 'Buy 20% off any pastry' });
     // In the page (a string: the suite's own code has no DOM types).
-    const focused = () =>
-      page.evaluate<string | null>("document.activeElement === document.body ? '(the page body)' : (document.activeElement?.textContent?.trim() ?? null)");
+    // What has the focus once `accepts` takes it (the dialog gives it back in an animation frame after it closes), or after 5 s.
+    const focused = (accepts: (text: string | null) => boolean) =>
+      settledInPage<string | null>(page, "document.activeElement === document.body ? '(the page body)' : (document.activeElement?.textContent?.trim() ?? null)", null, accepts);
+    const onBuy = (text: string | null) => text === 'Buy 20% off any pastry';
     const open = async () => {
       await buy.focus();
       await page.keyboard.press('Enter');
@@ -111,15 +113,15 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
     await open();
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    const afterEscape = await focused();
+    const afterEscape = await focused(onBuy);
     await open();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).press('Enter');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    const afterCancel = await focused();
+    const afterCancel = await focused(onBuy);
     await open();
     await page.getByRole('dialog').getByRole('button', { name: 'Confirm purchase' }).press('Enter');
     await page.getByRole('status').filter({ hasText: 'Bought “20% off any pastry”' }).waitFor();
-    expect({ afterEscape, afterCancel, afterConfirm: await focused() }).toEqual({
+    expect({ afterEscape, afterCancel, afterConfirm: await focused((text) => /^Bought “20% off any pastry”\. It is in your wallet with code /.test(text ?? '')) }).toEqual({
       afterEscape: 'Buy 20% off any pastry',
       afterCancel: 'Buy 20% off any pastry',
       afterConfirm: expect.stringMatching(/^Bought “20% off any pastry”\. It is in your wallet with code /),
@@ -150,8 +152,10 @@ describe('the member app for a newcomer member (newcomer-21)', () => {
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     // In the page (a string: the suite's own code has no DOM types).
-    const focused = await page.evaluate<string>(
+    const focused = await settledInPage<string>(
+      page,
       "document.activeElement === document.body ? '(the page body)' : `${document.activeElement.tagName} ${document.activeElement.dataset.testid ?? ''} ${document.activeElement.querySelector('h2')?.textContent ?? ''}`",
+      `LI listing ${limited.offer.name}`,
     );
     expect(focused).toBe(`LI listing ${limited.offer.name}`);
     expect(await seriousViolations(page)).toEqual([]);

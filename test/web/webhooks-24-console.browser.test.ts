@@ -1,4 +1,4 @@
-import { seriousViolations } from '../support/browser.js';
+import { seriousViolations, settledInPage } from '../support/browser.js';
 import { ok } from '../support/gateway.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 
@@ -73,7 +73,8 @@ describe("the console's Webhooks page removes and enables endpoints (webhooks-24
     const row = page.getByTestId('webhook-endpoint-row').filter({ hasText: url });
     await row.waitFor();
     const dialog = page.getByRole('dialog', { name: 'Remove this endpoint?' });
-    const focused = () => page.evaluate<string | null>('document.activeElement?.textContent ?? null');
+    // the focused element's text once it is `expected` (the dialog moves the focus after it opens or closes), or what it is after 5 s
+    const focused = (expected: string) => settledInPage<string | null>(page, 'document.activeElement?.textContent ?? null', expected);
 
     await row.getByRole('button', { name: `Remove ${url}` }).focus();
     await page.keyboard.press('Enter');
@@ -83,18 +84,19 @@ describe("the console's Webhooks page removes and enables endpoints (webhooks-24
     expect(await disabledAt(url)).toEqual([false]);
     expect(await row.textContent()).toContain('Receiving');
 
+    expect(await focused(`Remove ${url}`)).toBe(`Remove ${url}`);
     await page.keyboard.press('Enter'); // the focus is back on the row's Remove
     await dialog.waitFor();
-    expect(await focused()).toBe('Cancel');
+    expect(await focused('Cancel')).toBe('Cancel');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    expect(await focused()).toBe(`Remove ${url}`);
+    expect(await focused(`Remove ${url}`)).toBe(`Remove ${url}`);
     expect(await disabledAt(url)).toEqual([false]);
 
     await page.keyboard.press('Enter');
     await dialog.waitFor();
     await page.keyboard.press('Shift+Tab');
-    expect(await focused()).toBe('Remove endpoint');
+    expect(await focused('Remove endpoint')).toBe('Remove endpoint');
     await page.keyboard.press('Enter');
     await row.filter({ hasText: 'Removed' }).waitFor();
     expect(await disabledAt(url)).toEqual([true]);
