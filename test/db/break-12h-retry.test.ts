@@ -1,10 +1,10 @@
 import { ProfileDocument } from '../generated/graphql.js';
 import { READ_COMMITTED } from '../../src/db/orm.js';
 import { dataOf, ledgerViolations, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
-import { endGatewaySessions, onADeadConnection } from '../support/dead-connection.js';
+import { endGatewaySessions, onADeadConnection, onTwoDeadConnections } from '../support/dead-connection.js';
 import { answered } from '../support/locks.js';
 import { createCustomer, simpleShop, unique } from '../support/program.js';
-import { holdAnswers, recordStatements } from '../support/statements.js';
+import { recordStatements } from '../support/statements.js';
 
 /** The purchase's one statement, outside a transaction (it writes). */
 const purchaseStatement = (text: string) => /insert into offer_purchase/.test(text);
@@ -15,6 +15,12 @@ const BUY = `query Balances { me { balances { available } } }
 mutation Buy($listingId: ID!, $idempotencyKey: String!) {
   purchaseOffer(input: { listingId: $listingId, idempotencyKey: $idempotencyKey }) { balance { available } userErrors { code } }
 }`;
+
+/** POSTs `BUY` picking `operationName` ('Buy' with `variables`, or 'Balances') as `token`, and answers the status, body and headers. */
+const postBuy = (t: TestGateway, token: string, operationName: 'Buy' | 'Balances', variables: Record<string, unknown> = {}) =>
+  t
+    .fetch('/graphql', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: BUY, operationName, variables }) })
+    .then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>);
 
 /**
  * break-12h: a mutation whose statement meets a dead connection in a request whose context started
@@ -37,13 +43,7 @@ describe('break-12h: a dead connection under a mutation picked or interleaved', 
     const sent = recordStatements();
     let res: GqlResult<unknown>;
     try {
-      res = await onADeadConnection(t, purchaseStatement, () =>
-        t.fetch('/graphql', {
-          method: 'POST',
-          headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ query: BUY, operationName: 'Buy', variables: { listingId: shop.listing.id, idempotencyKey: key } }),
-        }).then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>),
-      );
+      res = await onADeadConnection(t, purchaseStatement, () => postBuy(t, customer.token, 'Buy', { listingId: shop.listing.id, idempotencyKey: key }));
     } finally {
       sent.stop();
     }
@@ -59,13 +59,9 @@ describe('break-12h: a dead connection under a mutation picked or interleaved', 
     const sent = recordStatements();
     let results: GqlResult<unknown>[];
     try {
-      results = await onADeadConnection(t, purchaseStatement, async () => {
-        const body = (operationName: string) => JSON.stringify({ query: BUY, operationName, variables: operationName === 'Buy' ? { listingId: shop.listing.id, idempotencyKey: key } : {} });
-        const post = (operationName: string) =>
-          t.fetch('/graphql', { method: 'POST', headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' }, body: body(operationName) })
-            .then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>);
-        return Promise.all([post('Buy'), post('Balances'), post('Balances')]);
-      });
+      results = await onADeadConnection(t, purchaseStatement, () =>
+        Promise.all([postBuy(t, customer.token, 'Buy', { listingId: shop.listing.id, idempotencyKey: key }), postBuy(t, customer.token, 'Balances'), postBuy(t, customer.token, 'Balances')]),
+      );
     } finally {
       sent.stop();
     }
@@ -92,19 +88,8 @@ describe('break-12h: the retry of a read meets a dead connection too', () => {
   it('a query whose read, and then its retry, each meet a connection PostgreSQL ended: answered with its data', async () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency, 1000);
-    const first = holdAnswers(balancesRead, 'statement');
-    const running = t.gql(ProfileDocument, {}, customer.token);
-    await answered(first.reached);
-    await endGatewaySessions(t);
-    // The retry's statement is held on the connection it borrowed, and that session ended too
-    // (a failover ending sessions one after another, or an idle one the pool has not heard of yet).
-    // (first.release puts back pg's query as it found it: the second hold goes on after it, before the statement is sent.)
-    first.release();
-    const second = holdAnswers(balancesRead, 'statement');
-    await answered(second.reached);
-    await endGatewaySessions(t);
-    second.release();
-    const res = await answered(running);
+    // the retry's statement is held on the connection it borrowed, and that session ended too
+    const res = await onTwoDeadConnections(t, balancesRead, () => t.gql(ProfileDocument, {}, customer.token));
     expect({ status: res.status, codes: codes(res) }).toEqual({ status: 200, codes: undefined });
     expect(dataOf(res).me!.balances[0].available).toBe(1000);
   });
@@ -133,12 +118,7 @@ describe('break-27: a new connection whose session is ended while the pool sets 
   /** Runs `request` with the first new connection's set-up held until every gateway session was ended (no idle connection left to lend). */
   async function onANewConnectionEnded<R>(request: () => Promise<R>): Promise<R> {
     await endGatewaySessions(t);
-    const held = holdAnswers(newConnectionSetUp, 'statement');
-    const running = request();
-    await answered(held.reached);
-    await endGatewaySessions(t);
-    held.release();
-    return answered(running);
+    return onADeadConnection(t, newConnectionSetUp, request);
   }
 
   it('a query: answered with its data', async () => {
@@ -154,13 +134,7 @@ describe('break-27: a new connection whose session is ended while the pool sets 
     const sent = recordStatements();
     let res: GqlResult<unknown>;
     try {
-      res = await onANewConnectionEnded(() =>
-        t.fetch('/graphql', {
-          method: 'POST',
-          headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ query: BUY, operationName: 'Buy', variables: { listingId: shop.listing.id, idempotencyKey: unique('buy') } }),
-        }).then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>),
-      );
+      res = await onANewConnectionEnded(() => postBuy(t, customer.token, 'Buy', { listingId: shop.listing.id, idempotencyKey: unique('buy') }));
     } finally {
       sent.stop();
     }
@@ -186,22 +160,8 @@ describe('break-27: every new connection ended while it is set up (DB_POOL_MAX 1
     const sent = recordStatements();
     let res: GqlResult<unknown>;
     try {
-      const first = holdAnswers(newConnectionSetUp, 'statement');
-      const running = t.fetch('/graphql', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: BUY, operationName: 'Buy', variables: { listingId: shop.listing.id, idempotencyKey: unique('buy') } }),
-      }).then(async (r) => ({ status: r.status, ...((await r.json()) as object), headers: r.headers }) as GqlResult<unknown>);
-      await answered(first.reached);
-      await endGatewaySessions(t);
-      // the first set-up is let go (it fails, and the pool connects again), and the second connect's is held
-      // (first.release puts back pg's query as it found it: the second hold goes on after it, before the retry)
-      first.release();
-      const second = holdAnswers(newConnectionSetUp, 'statement');
-      await answered(second.reached);
-      await endGatewaySessions(t);
-      second.release();
-      res = await answered(running);
+      // both connects' set-ups held until every gateway session was ended
+      res = await onTwoDeadConnections(t, newConnectionSetUp, () => postBuy(t, customer.token, 'Buy', { listingId: shop.listing.id, idempotencyKey: unique('buy') }));
     } finally {
       sent.stop();
     }

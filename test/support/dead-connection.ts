@@ -34,3 +34,23 @@ export async function onADeadConnection<R>(t: TestGateway, matches: (text: strin
   held.release();
   return answered(running);
 }
+
+/**
+ * `onADeadConnection` twice over: the first statement matching `matches` is held, every gateway
+ * session ended, and it is let go on its dead connection; the next matching statement (the retry's,
+ * on the connection the gateway took next) is held and ended alike (a failover ending sessions one
+ * after another, or an idle one the pool has not heard of yet). Answers what `request` answered.
+ */
+export async function onTwoDeadConnections<R>(t: TestGateway, matches: (text: string) => boolean, request: () => Promise<R>): Promise<R> {
+  const first = holdAnswers(matches, 'statement');
+  const running = request();
+  await answered(first.reached);
+  await endGatewaySessions(t);
+  // first.release puts back pg's query as it found it: the second hold goes on after it, before the retry's statement is sent
+  first.release();
+  const second = holdAnswers(matches, 'statement');
+  await answered(second.reached);
+  await endGatewaySessions(t);
+  second.release();
+  return answered(running);
+}
