@@ -58,6 +58,15 @@ export const SHUTTING_DOWN_MESSAGE = 'The gateway is shutting down: send the req
  */
 const REQUEST_GRACE_MS = 1_000;
 
+/**
+ * The longest a connection closed in stages (`lingeringClose`) is kept while its client goes on
+ * sending (ms): each chunk gives the client REQUEST_GRACE_MS more to read its answer and stop, up to
+ * this in all. nginx keeps 30 s (`lingering_time`) with 5 s between reads (`lingering_timeout`);
+ * 3 s here, because a stop's lingering closes come after its requests' SHUTDOWN_GRACE_MS (10 s)
+ * and must end within the stop's 15 s limit.
+ */
+const LINGER_MAX_MS = 3_000;
+
 const SHUTTING_DOWN_BODY = JSON.stringify({ errors: [{ message: SHUTTING_DOWN_MESSAGE, extensions: { code: ErrorCode.SHUTTING_DOWN } }] });
 const SHUTTING_DOWN_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -78,7 +87,8 @@ async function afterPoll(): Promise<void> {
 /**
  * Closes `socket` in stages, as RFC 9112 §9.6 has a server do: its FIN goes after what is queued
  * (the answer), whatever the client still sends is read and dropped until it closes its side (or
- * `boundMs` milliseconds pass), and only then is the socket destroyed. A socket destroyed with
+ * `boundMs` milliseconds pass with nothing from it, LINGER_MAX_MS at most in all), and only then
+ * is the socket destroyed. A socket destroyed with
  * bytes unread, or one that bytes reach after it was destroyed, answers them with a TCP reset,
  * which a client reads as ECONNRESET or EPIPE, and which can erase the answer from its buffers
  * before it was read. The dropped bytes never reach node's HTTP parser (its `data` listener is
@@ -87,10 +97,18 @@ async function afterPoll(): Promise<void> {
  */
 function lingeringClose(socket: Socket, boundMs: number): void {
   if (socket.destroyed) return;
-  const drop = () => undefined;
+  const until = performance.now() + LINGER_MAX_MS;
+  let timer = setTimeout(() => socket.destroy(), boundMs);
+  // Each chunk that still arrives shows a client busy sending, which may not have read its answer
+  // yet: it is given `boundMs` again from then, up to LINGER_MAX_MS in all (nginx's
+  // lingering_timeout within its lingering_time). One bound in all reset a client that read
+  // nothing for `boundMs` while it sent (a loaded host), its 413 unread (linger-27).
+  const drop = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => socket.destroy(), Math.max(0, Math.min(boundMs, until - performance.now())));
+  };
   socket.on('data', drop);
   for (const listener of socket.listeners('data')) if (listener !== drop) socket.off('data', listener as (...args: unknown[]) => void);
-  const timer = setTimeout(() => socket.destroy(), boundMs);
   socket.once('close', () => clearTimeout(timer));
   // destroyed once the client has closed its side and the answer has all left for the kernel
   const destroyWhenSent = () => (socket.writableFinished ? socket.destroy() : socket.once('finish', () => socket.destroy()));

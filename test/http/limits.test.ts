@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import net from 'node:net';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { openOrm } from '../../src/db/orm.js';
@@ -96,6 +98,34 @@ describe('limits on what one request may ask', () => {
     expect(res.text).not.toMatch(LEAK);
     expect(await t.sql(`select 1 from customer where external_id = $1`, [externalId])).toEqual([]);
     expect(await writeCounts(t)).toEqual(before);
+  });
+
+  /**
+   * linger-27 (CI on 051a3f1: break-25-stop's 413 not read within 10 s at load): after a 413 the
+   * connection is closed in stages, reading and dropping what the client still sends; the bound
+   * was 1 s in all, so a client busy sending that read nothing for over a second (a loaded host,
+   * a slow loop) was reset with its answer unread, and a reset can erase it from the client's
+   * buffers. Here the client sends on without reading for 2 s, then reads.
+   */
+  it('an upload past BODY_LIMIT_BYTES whose client sends on and reads nothing for 2 s: its 413 is still read, not reset', async () => {
+    const socket = net.connect({ host: '127.0.0.1', port: Number(new URL(t.url).port), allowHalfOpen: true });
+    await once(socket, 'connect');
+    let error: string | undefined;
+    socket.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? e.message));
+    // a client with nothing more to send closes its side when the gateway closes its own
+    socket.once('end', () => socket.end());
+    socket.pause();
+    socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = `400\r\n${'a'.repeat(0x400)}\r\n`.repeat(16);
+    const sending = setInterval(() => !socket.destroyed && socket.write(chunk), 10);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    clearInterval(sending);
+    let text = '';
+    socket.on('data', (bytes: Buffer) => (text += bytes.toString('latin1')));
+    socket.resume();
+    await Promise.race([once(socket, 'close'), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    socket.destroy();
+    expect({ status: /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1], code: /"code":"([A-Z_]+)"/.exec(text)?.[1], error }).toEqual({ status: '413', code: 'PAYLOAD_TOO_LARGE', error: undefined });
   });
 
   it('a page size passes the cost limit alone and multiplies it nested (the controls)', async () => {
