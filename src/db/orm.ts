@@ -325,6 +325,9 @@ export function requestEntityManager(orm: MikroORM): SqlEntityManager {
   return new EntityManager(orm.config, root.getDriver(), root.getMetadata(), false, root.getEventManager());
 }
 
+/** pg-pool's `connect` in its callback form, as `pool.query` calls it. */
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
+
 /**
  * Makes `pool` lend no connection once its close has begun (`end()`, which kysely's driver calls
  * as the ORM closes): a connect that completes after that (a new connection still starting when the
@@ -347,9 +350,9 @@ export function lendNothingOnceClosing(pool: pg.Pool): void {
     closing = true;
     return (end as (...a: unknown[]) => Promise<void>)(...args);
   }) as typeof pool.end;
-  const connect = pool.connect.bind(pool) as (callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => Promise<pg.PoolClient> | undefined;
+  const connect = pool.connect.bind(pool) as (callback?: ConnectCallback) => Promise<pg.PoolClient> | undefined;
   const refusal = () => new Error('Cannot use a pool after calling end on the pool (its close began while this connection started)');
-  const lend = ((callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => {
+  const lend = ((callback?: ConnectCallback) => {
     if (callback) {
       return connect((error, client, done) => {
         if (error || !client || !closing) return callback(error, client, done);
@@ -365,9 +368,6 @@ export function lendNothingOnceClosing(pool: pg.Pool): void {
   }) as typeof pool.connect;
   pool.connect = lend;
 }
-
-/** pg-pool's `connect` in its callback form, as `pool.query` calls it. */
-type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
 
 /**
  * Makes `pool.connect` open another connection when the new one it was making is found gone before

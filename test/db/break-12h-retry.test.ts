@@ -1,7 +1,7 @@
 import { ProfileDocument } from '../generated/graphql.js';
 import { READ_COMMITTED } from '../../src/db/orm.js';
 import { dataOf, ledgerViolations, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
-import { endGatewaySessions, onADeadConnection, onTwoDeadConnections } from '../support/dead-connection.js';
+import { endGatewaySessions, onADeadConnection } from '../support/dead-connection.js';
 import { answered } from '../support/locks.js';
 import { createCustomer, simpleShop, unique } from '../support/program.js';
 import { recordStatements } from '../support/statements.js';
@@ -89,7 +89,7 @@ describe('break-12h: the retry of a read meets a dead connection too', () => {
     const shop = await simpleShop(t);
     const customer = await createCustomer(t, shop.currency, 1000);
     // the retry's statement is held on the connection it borrowed, and that session ended too
-    const res = await onTwoDeadConnections(t, balancesRead, () => t.gql(ProfileDocument, {}, customer.token));
+    const res = await onADeadConnection(t, balancesRead, () => t.gql(ProfileDocument, {}, customer.token), 2);
     expect({ status: res.status, codes: codes(res) }).toEqual({ status: 200, codes: undefined });
     expect(dataOf(res).me!.balances[0].available).toBe(1000);
   });
@@ -161,7 +161,7 @@ describe('break-27: every new connection ended while it is set up (DB_POOL_MAX 1
     let res: GqlResult<unknown>;
     try {
       // both connects' set-ups held until every gateway session was ended
-      res = await onTwoDeadConnections(t, newConnectionSetUp, () => postBuy(t, customer.token, 'Buy', { listingId: shop.listing.id, idempotencyKey: unique('buy') }));
+      res = await onADeadConnection(t, newConnectionSetUp, () => postBuy(t, customer.token, 'Buy', { listingId: shop.listing.id, idempotencyKey: unique('buy') }), 2);
     } finally {
       sent.stop();
     }

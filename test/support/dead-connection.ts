@@ -24,33 +24,20 @@ export async function endGatewaySessions(t: TestGateway): Promise<void> {
 /**
  * Runs `request` with the first statement matching `matches` held before it is sent, on the
  * connection the pool lent it; meanwhile ends every session of the gateway (`endGatewaySessions`);
- * then lets the statement go, on its now dead connection. Answers what `request` answered.
+ * then lets the statement go, on its now dead connection. With `times` > 1 the next matching
+ * statement (the retry's, on the connection the gateway took next) is held and ended alike, and so
+ * on (a failover ending sessions one after another, or an idle one the pool has not heard of yet).
+ * Answers what `request` answered.
  */
-export async function onADeadConnection<R>(t: TestGateway, matches: (text: string) => boolean, request: () => Promise<R>): Promise<R> {
-  const held = holdAnswers(matches, 'statement');
+export async function onADeadConnection<R>(t: TestGateway, matches: (text: string) => boolean, request: () => Promise<R>, times = 1): Promise<R> {
+  let held = holdAnswers(matches, 'statement');
   const running = request();
-  await answered(held.reached);
-  await endGatewaySessions(t);
-  held.release();
-  return answered(running);
-}
-
-/**
- * `onADeadConnection` twice over: the first statement matching `matches` is held, every gateway
- * session ended, and it is let go on its dead connection; the next matching statement (the retry's,
- * on the connection the gateway took next) is held and ended alike (a failover ending sessions one
- * after another, or an idle one the pool has not heard of yet). Answers what `request` answered.
- */
-export async function onTwoDeadConnections<R>(t: TestGateway, matches: (text: string) => boolean, request: () => Promise<R>): Promise<R> {
-  const first = holdAnswers(matches, 'statement');
-  const running = request();
-  await answered(first.reached);
-  await endGatewaySessions(t);
-  // first.release puts back pg's query as it found it: the second hold goes on after it, before the retry's statement is sent
-  first.release();
-  const second = holdAnswers(matches, 'statement');
-  await answered(second.reached);
-  await endGatewaySessions(t);
-  second.release();
-  return answered(running);
+  for (let time = 1; ; time++) {
+    await answered(held.reached);
+    await endGatewaySessions(t);
+    // release puts back pg's query as it found it: the next hold goes on after it, before the retry's statement is sent
+    held.release();
+    if (time === times) return answered(running);
+    held = holdAnswers(matches, 'statement');
+  }
 }
