@@ -260,7 +260,16 @@ export interface SaleTimes {
   processedBy: number;
   /** receive → processed (`processed_at - received_at`, both written by the instances' clock), ms. */
   latency: LatencySummary;
+  /**
+   * The sales that took over `SLOW_SALE_MS` from receipt to processed, counted by the second of the
+   * run they were received in (`[second since \`since\`, count]`, seconds with none left out): a
+   * stall shows as one or two seconds, wake-ups missed (a sale left to the next poll) as a spread.
+   */
+  slowBySecond: [number, number][];
 }
+
+/** What `SaleTimes.slowBySecond` counts as slow: receive → processed over this many ms. */
+export const SLOW_SALE_MS = 250;
 
 /**
  * Waits (at most `maxWaitMs`) until no sale is RECEIVED; then the sales received from `since` on
@@ -273,16 +282,21 @@ export async function drainSales(pool: pg.Pool, since: number, until: number, ma
     if (rows[0].n === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const { rows } = await pool.query<{ ms: number; status: string; processed_by: boolean }>(
-    `select extract(epoch from processed_at - received_at) * 1000 as ms, status, processed_at <= $1 as processed_by from sales_transaction where received_at >= $2`,
+  const { rows } = await pool.query<{ ms: number; status: string; processed_by: boolean; second: number }>(
+    `select extract(epoch from processed_at - received_at) * 1000 as ms, status, processed_at <= $1 as processed_by,
+            floor(extract(epoch from received_at - $2::timestamptz))::int as second
+       from sales_transaction where received_at >= $2`,
     [new Date(until), new Date(since)],
   );
   const done = rows.filter((r) => r.status === 'PROCESSED');
+  const slow = new Map<number, number>();
+  for (const r of done) if (Number(r.ms) > SLOW_SALE_MS) slow.set(r.second, (slow.get(r.second) ?? 0) + 1);
   return {
     submitted: rows.length,
     processed: done.length,
     processedBy: done.filter((r) => r.processed_by).length,
     latency: summarize(done.map((r) => Number(r.ms))),
+    slowBySecond: [...slow].sort((a, b) => a[0] - b[0]),
   };
 }
 

@@ -28,7 +28,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { summarizeProfile, type CpuProfile } from './cpu.js';
-import { resetStatements, topStatements, drainSales, envInt, failureOf, keepAliveAgent, ledgerViolations, loadAverage, ms, backlog, startFleet, Till, type Fleet } from './fleet.js';
+import { resetStatements, topStatements, drainSales, SLOW_SALE_MS, envInt, failureOf, keepAliveAgent, ledgerViolations, loadAverage, ms, backlog, startFleet, Till, type Fleet } from './fleet.js';
 import { summarize } from './load.js';
 
 const settings = {
@@ -51,6 +51,8 @@ interface TillResult {
   throughput: number;
   backlog: number;
   latency: ReturnType<typeof summarize>;
+  /** `SaleTimes.slowBySecond`: sales over SLOW_SALE_MS by the second of the run they were received in. */
+  slowBySecond: [number, number][];
   submitLatency: ReturnType<typeof summarize>;
   nodeCpuMsPerSale: number;
   pgCpuMsPerSale: number;
@@ -195,6 +197,7 @@ async function oneRun(instances: number, dist?: string): Promise<TillResult> {
       throughput: times.processedBy / ((submitEnd - started) / 1000),
       backlog: left,
       latency: times.latency,
+      slowBySecond: times.slowBySecond,
       submitLatency: summarize(submitTimes),
       nodeCpuMsPerSale: sum((s) => s.cpuMicros) / 1000 / sales,
       pgCpuMsPerSale: (pgAfter - pgBefore) / 1000 / sales,
@@ -232,6 +235,7 @@ async function main(): Promise<void> {
         console.log(`${rows.length === 1 ? header + '\n' : ''}${rows.at(-1)}   (${r.submitted} sales timed, all sales and the ledger checked; load average ${loadAverage()})`);
         console.log(`           idle, before the run: instances ${r.idle.nodeMsPerSecond.toFixed(1)} ms CPU/s, PostgreSQL ${r.idle.pgMsPerSecond.toFixed(1)} ms CPU/s, ${r.idle.statementsPerSecond.toFixed(0)} statements/s`);
         console.log(`           sessions busy in PostgreSQL while the till submitted (mean count per sample): ${r.waits}`);
+        console.log(`           sales over ${SLOW_SALE_MS} ms receive → processed, by the second of the run they came in: ${r.slowBySecond.map(([second, n]) => `${second}s ${n}`).join(', ') || 'none'}`);
       }
     }
   }
