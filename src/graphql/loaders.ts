@@ -6,6 +6,7 @@ import type { Page } from '../domain/page.js';
 import type { Caller } from '../context.js';
 import type { CustomerCheck } from '../customers/customer-check.js';
 import { customersByIds, type CustomerRow } from '../customers/customer.service.js';
+import { giftListsOfCustomers, type GiftListRow } from '../gifts/gift.service.js';
 import { currentOffersByIds, offerVersionsByIds, type OfferVersionRow } from '../offers/offer.service.js';
 import {
   balancesByCustomers,
@@ -20,7 +21,7 @@ import {
 import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
 import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
 import { tierStandings, tiersByCodes, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
-import { awardsOfTransactions, type AwardRow } from '../transactions/transaction.service.js';
+import { appliedOffersOf, awardsOfTransactions, transactionsByIds, type AwardRow, type TransactionRow } from '../transactions/transaction.service.js';
 import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
 
 /** The key of a page of store `storeId`'s listings as `customerId` sees it, in Loaders.listingPages. */
@@ -120,6 +121,15 @@ export class Loaders {
     return this.get<number, TierStanding[]>('tierStanding', async (ids) => many(ids, await tierStandings(this.em, ids, this.clock.now()), (r) => r.customerId));
   }
 
+  /**
+   * The gift lists each customer can pick from as of now, with their progress (giftListsFor), by
+   * the customer's id: Customer.giftLists of a list of customers in two statements (n1-28). Only
+   * the customer's own progress is in their entry; who may read the field is the resolver's rule.
+   */
+  get giftLists() {
+    return this.get<number, GiftListRow[]>('giftLists', (ids) => giftListsOfCustomers(this.em, ids, this.clock.now()));
+  }
+
   get currency() {
     return this.get<string, CurrencyRow | undefined>('currency', async (codes) => one(codes, await currenciesByCodes(this.em, codes), (r) => r.code));
   }
@@ -164,6 +174,24 @@ export class Loaders {
    */
   get awards() {
     return this.get<number, AwardRow[]>('awards', async (ids) => many(ids, await awardsOfTransactions(this.em, ids, this.clock.now()), (r) => r.transactionId));
+  }
+
+  /**
+   * Sales by id, as stored (transactionsByIds), whoever may see them: `node`/`nodes` check the
+   * caller's right to each (staff, or the partner that sent it) after the read, as they did per id.
+   */
+  get transaction() {
+    return this.get<number, TransactionRow | undefined>('transaction', async (ids) => one(ids, await transactionsByIds(this.em, ids), (r) => r.id));
+  }
+
+  /**
+   * The ids of the issued offers applied to each sale at the till, by the sale's id, ascending
+   * (appliedOffersOf): SalesTransaction.offersApplied of a list of sales in one statement (n1-28).
+   */
+  get appliedOffers() {
+    return this.get<number, number[]>('appliedOffers', async (ids) =>
+      many(ids, await appliedOffersOf(this.em, ids), (r) => r.transactionId).map((rows) => rows.map((r) => r.issuedOfferId)),
+    );
   }
 
   get purchase() {

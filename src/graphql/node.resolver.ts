@@ -4,7 +4,6 @@ import { activityRulesByIds } from '../activities/activity.service.js';
 import type { RequestCtx } from './context.js';
 import { giftListsById, giftListsFor } from '../gifts/gift.service.js';
 import { partnersByIds } from '../partners/partner.service.js';
-import { transactionsByIds } from '../transactions/transaction.service.js';
 import { webhookDeliveriesByIds, webhookEndpointsByIds } from '../webhooks/webhook.service.js';
 import { badInput } from './errors.js';
 import { maySeeCustomer, partnerHolds } from './guards.js';
@@ -46,7 +45,7 @@ async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLReso
     case 'AuditEntry':
       return null; // read through auditLog
     case 'SalesTransaction': {
-      const [row] = await transactionsByIds(ctx.em, [id]);
+      const row = await l.transaction.load(id);
       const mine = row && (staff || (ctx.caller.kind === 'partner' && ctx.caller.partnerId === row.partnerId));
       return mine ? asNode(type, row) : null;
     }

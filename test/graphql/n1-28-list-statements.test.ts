@@ -1,0 +1,162 @@
+import {
+  AddListingDocument,
+  CreateCurrencyDocument,
+  CreateGiftListDocument,
+  CreateOfferDocument,
+  PurchaseOfferDocument,
+  SetEconomyRuleDocument,
+  SubmitTransactionDocument,
+} from '../generated/graphql.js';
+import { dataOf, ok, startTestGateway, type Credential, type TestGateway } from '../support/gateway.js';
+import { createCustomer, createPartner, createStore, unique } from '../support/program.js';
+import { recordStatements } from '../support/statements.js';
+
+/**
+ * n1-28: no field of an object that comes in lists sends SQL of its own per object. A list of
+ * sales (nodes) with SalesTransaction.offersApplied and .customer, and a list of customers with
+ * Customer.giftLists, each cost the same number of statements for 1 object as for 20, and answer
+ * what each object answers on its own. Counts every statement the gateway sends to PostgreSQL
+ * (`recordStatements`) but the rate limiter's one per request (test/http/limits.test.ts).
+ */
+describe('statements per list of objects with fields of their own (n1-28)', () => {
+  let t: TestGateway;
+  const CURRENCY = 'NPLUSONE';
+  let tillWithoutCustomers: Awaited<ReturnType<typeof createPartner>>;
+  let till: Awaited<ReturnType<typeof createPartner>>;
+  /** 20 sales, each of its own customer, with 0, 1 or 2 offers applied (by index mod 3). */
+  const sales: { id: string; externalId: string; customer: string; codes: string[] }[] = [];
+  /** The sales' customers, as [global id, externalId, token]. */
+  const customers: { id: string; externalId: string; token: string }[] = [];
+  /** 3 sales of the first three customers by the partner without customers:read. */
+  const otherSales: typeof sales = [];
+  let recorder: ReturnType<typeof recordStatements>;
+
+  beforeAll(async () => {
+    // no job worker and no event relay: their polling would be counted too
+    t = await startTestGateway({ EVENT_FANOUT: 'off' }, { jobs: 'manual' });
+    ok(await t.gql(CreateCurrencyDocument, { input: { code: CURRENCY, name: CURRENCY, expiryDays: null, pointValue: '0.01', moneyCurrency: 'EUR' } }, t.operatorToken));
+    ok(await t.gql(SetEconomyRuleDocument, { input: { currency: CURRENCY, pointsPerUnit: '1' } }, t.operatorToken));
+    const store = await createStore(t, CURRENCY);
+    const offers = [];
+    for (let i = 0; i < 3; i++) {
+      offers.push(
+        ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit: { kind: 'AMOUNT_OFF', amountOff: '1.00' }, validDays: 30 } }, t.operatorToken)).createOffer.offer!,
+      );
+    }
+    const listing = ok(await t.gql(AddListingDocument, { input: { storeId: store.id, offerId: offers[0].id, priceInPoints: 10 } }, t.operatorToken)).addListing.listing!;
+    // Two gift lists, thresholds 50 and 200 (the second with a claim limit): each customer's progress differs with their balance.
+    for (const [threshold, maxClaims] of [
+      [50, null],
+      [200, 2],
+    ] as const) {
+      ok(await t.gql(CreateGiftListDocument, { input: { currency: CURRENCY, name: unique('gifts'), threshold, offerIds: [offers[1].id, offers[2].id], maxClaims } }, t.operatorToken));
+    }
+    till = await createPartner(t, ['transactions:write', 'transactions:read', 'customers:read']);
+    tillWithoutCustomers = await createPartner(t, ['transactions:write', 'transactions:read']);
+
+    const sell = async (partner: typeof till, customerExternalId: string, codes: string[]) => {
+      const input = {
+        externalId: unique('sale'),
+        customerExternalId,
+        occurredAt: t.clock.now().toISOString(),
+        currency: 'EUR',
+        lines: [{ sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '10.00' }],
+        offerCodes: codes,
+      };
+      const answer = dataOf(await t.gql(SubmitTransactionDocument, { input }, partner.credential)).submitTransaction;
+      expect(answer.userErrors).toEqual([]);
+      return { id: answer.transaction!.id, externalId: input.externalId, customer: customerExternalId, codes };
+    };
+    for (let i = 0; i < 20; i++) {
+      const customer = await createCustomer(t, CURRENCY, 25 + 30 * i);
+      customers.push({ id: customer.id, externalId: customer.externalId, token: customer.token });
+      const codes: string[] = [];
+      for (let k = 0; k < i % 3; k++) {
+        const bought = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer;
+        codes.push(bought.purchase!.issuedOffer.code);
+      }
+      sales.push(await sell(till, customer.externalId, codes));
+    }
+    for (let i = 0; i < 3; i++) otherSales.push(await sell(tillWithoutCustomers, customers[i].externalId, []));
+    recorder = recordStatements();
+  });
+  afterAll(async () => {
+    recorder?.stop();
+    await t.close();
+  });
+
+  /** Runs `query` with `ids` as `credential`, answering its data and the statements it sent (the rate limiter's left out). */
+  async function counted<T>(query: string, ids: string[], credential: Credential): Promise<{ data: T; statements: number }> {
+    recorder.take();
+    const data = ok(await t.gql<T, { ids: string[] }>(query, { ids }, credential));
+    const statements = recorder.take().filter((s) => !s.text.includes('rate_limit_bucket')).length;
+    return { data, statements };
+  }
+
+  /** The count for the last sale (or customer) alone and for all 20, after a warm-up of each (a partner's operation is registered on first use). */
+  async function oneAndTwenty<T>(query: string, ids: string[], credential: Credential) {
+    await counted(query, ids.slice(-1), credential);
+    await counted(query, ids, credential);
+    const one = await counted<T>(query, ids.slice(-1), credential);
+    const twenty = await counted<T>(query, ids, credential);
+    return { one, twenty };
+  }
+
+  const OFFERS_APPLIED = `query SalesOffers($ids: [ID!]!) { nodes(ids: $ids) { ... on SalesTransaction { externalId offersApplied { code status } } } }`;
+  type OffersApplied = { nodes: { externalId: string; offersApplied: { code: string; status: string }[] }[] };
+
+  it('SalesTransaction.offersApplied: the same statements for 1 sale as for 20, each sale with its own offers', async () => {
+    const { one, twenty } = await oneAndTwenty<OffersApplied>(OFFERS_APPLIED, sales.map((s) => s.id), t.operatorToken);
+    expect(twenty.data.nodes.map((n) => [n.externalId, n.offersApplied.map((o) => o.code).sort()])).toEqual(sales.map((s) => [s.externalId, [...s.codes].sort()]));
+    expect(twenty.data.nodes.flatMap((n) => n.offersApplied.map((o) => o.status))).toEqual(Array(sales.reduce((n, s) => n + s.codes.length, 0)).fill('REDEEMED'));
+    expect({ one: one.statements, twenty: twenty.statements }).toEqual({ one: one.statements, twenty: one.statements });
+    // each sale's answer alone is the same as in the list (a partner's own sales, by externalId)
+    for (const [i, sale] of sales.entries()) {
+      const alone = ok(await t.gql<{ transaction: { offersApplied: unknown } }, unknown>(`query Sale($e: String!) { transaction(externalId: $e) { offersApplied { code status } } }`, { e: sale.externalId }, till.credential));
+      expect(alone.transaction.offersApplied).toEqual(twenty.data.nodes[i].offersApplied);
+    }
+  });
+
+  const SALE_CUSTOMERS = `query SalesCustomers($ids: [ID!]!) { nodes(ids: $ids) { ... on SalesTransaction { externalId customer { id externalId } } } }`;
+  type SaleCustomers = { nodes: { externalId: string; customer: { id: string; externalId: string } | null }[] };
+
+  it('SalesTransaction.customer: the same statements for 1 sale as for 20, for staff and a partner with customers:read; null for one without', async () => {
+    const ids = sales.map((s) => s.id);
+    for (const credential of [t.operatorToken, till.credential]) {
+      const { one, twenty } = await oneAndTwenty<SaleCustomers>(SALE_CUSTOMERS, ids, credential);
+      expect(twenty.data.nodes).toEqual(sales.map((s, i) => ({ externalId: s.externalId, customer: { id: customers[i].id, externalId: s.customer } })));
+      expect({ one: one.statements, twenty: twenty.statements }).toEqual({ one: one.statements, twenty: one.statements });
+    }
+    // a partner without customers:read reads its own sales, not their customers; another partner's sales are null to it
+    const other = ok(await t.gql<SaleCustomers, { ids: string[] }>(SALE_CUSTOMERS, { ids: [...otherSales.map((s) => s.id), ids[0]] }, tillWithoutCustomers.credential));
+    expect(other.nodes).toEqual([...otherSales.map((s) => ({ externalId: s.externalId, customer: null })), null]);
+    // and staff see those sales' customers in the same list as the others'
+    const mixed = ok(await t.gql<SaleCustomers, { ids: string[] }>(SALE_CUSTOMERS, { ids: [...otherSales.map((s) => s.id), ids[0]] }, t.operatorToken));
+    expect(mixed.nodes.map((n) => n.customer?.externalId)).toEqual([customers[0].externalId, customers[1].externalId, customers[2].externalId, customers[0].externalId]);
+  });
+
+  const GIFT_LISTS = `query CustomerGiftLists($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { externalId giftLists { id name threshold unlocked claimableCount pointsToNext claimedByMe options { id name } } } } }`;
+  type GiftLists = { nodes: { externalId: string; giftLists: { unlocked: boolean; claimableCount: number }[] }[] };
+
+  it('Customer.giftLists: the same statements for 1 customer as for 20, each with their own progress', async () => {
+    const { one, twenty } = await oneAndTwenty<GiftLists>(GIFT_LISTS, customers.map((c) => c.id), t.operatorToken);
+    expect(twenty.data.nodes.map((n) => n.externalId)).toEqual(customers.map((c) => c.externalId));
+    expect({ one: one.statements, twenty: twenty.statements }).toEqual({ one: one.statements, twenty: one.statements });
+    // what each customer sees of their own gift lists, to the byte
+    for (const [i, customer] of customers.entries()) {
+      const own = ok(
+        await t.gql<{ me: unknown }, unknown>(`query MyGiftLists { me { externalId giftLists { id name threshold unlocked claimableCount pointsToNext claimedByMe options { id name } } } }`, {}, customer.token),
+      );
+      expect(JSON.stringify(twenty.data.nodes[i])).toBe(JSON.stringify(own.me));
+    }
+    // balances 25 + 30 i less 10 per offer bought: the first customer reaches neither list, the last both
+    expect(twenty.data.nodes[0].giftLists.map((l) => [l.unlocked, l.claimableCount])).toEqual([
+      [false, 0],
+      [false, 0],
+    ]);
+    expect(twenty.data.nodes[19].giftLists.map((l) => [l.unlocked, l.claimableCount])).toEqual([
+      [true, 11],
+      [true, 2],
+    ]);
+  });
+});
