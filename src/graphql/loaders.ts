@@ -4,9 +4,10 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Page } from '../domain/page.js';
 import type { Caller } from '../context.js';
+import { activityRulesByIds, type ActivityRuleRow } from '../activities/activity.service.js';
 import type { CustomerCheck } from '../customers/customer-check.js';
 import { customersByIds, type CustomerRow } from '../customers/customer.service.js';
-import { giftListsOfCustomers, type GiftListRow } from '../gifts/gift.service.js';
+import { giftListsById, giftListsFor, giftListsOfCustomers, type GiftListRow } from '../gifts/gift.service.js';
 import { currentOffersByIds, offerVersionsByIds, type OfferVersionRow } from '../offers/offer.service.js';
 import {
   balancesByCustomers,
@@ -18,11 +19,13 @@ import {
   type ExpiringRow,
   type LedgerEntryRow,
 } from '../points/points.service.js';
+import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
 import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
 import { tierStandings, tiersByCodes, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
 import { appliedOffersOf, awardsOfTransactions, transactionsByIds, type AwardRow, type TransactionRow } from '../transactions/transaction.service.js';
 import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
+import { webhookAttemptsOf, webhookDeliveriesByIds, webhookEndpointsByIds, type WebhookAttemptRow, type WebhookDeliveryRow, type WebhookEndpointRow } from '../webhooks/webhook.service.js';
 
 /** The key of a page of store `storeId`'s listings as `customerId` sees it, in Loaders.listingPages. */
 export function listingsPageKey(storeId: number, customerId: number, page: Page): string {
@@ -200,5 +203,43 @@ export class Loaders {
 
   get ledgerEntry() {
     return this.get<number, LedgerEntryRow | undefined>('ledgerEntry', async (ids) => one(ids, await ledgerEntriesByIds(this.em, ids), (r) => r.id));
+  }
+
+  /**
+   * Gift lists by id as the caller sees them: a customer with their progress, only those they can
+   * pick from (giftListsFor); anyone else as configured (giftListsById). Who may read them is the
+   * reader's rule (node(id:) and nodes: staff and customers only).
+   */
+  get giftList() {
+    return this.get<number, GiftListRow | undefined>('giftList', async (ids) => {
+      const now = this.clock.now();
+      const rows = this.viewer ? await giftListsFor(this.em, this.viewer.customerId, now, ids) : await giftListsById(this.em, ids, now);
+      return one(ids, rows, (r) => r.id);
+    });
+  }
+
+  /** Partners by id (partnersByIds), whoever may see them: node(id:), nodes and WebhookEndpoint.partner check that first. */
+  get partner() {
+    return this.get<number, PartnerRow | undefined>('partner', async (ids) => one(ids, await partnersByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Activity rules by id (activityRulesByIds), for staff's node(id:) and nodes. */
+  get activityRule() {
+    return this.get<number, ActivityRuleRow | undefined>('activityRule', async (ids) => one(ids, await activityRulesByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Webhook endpoints by id, removed ones too (webhookEndpointsByIds); callers check who may see them. */
+  get webhookEndpoint() {
+    return this.get<number, WebhookEndpointRow | undefined>('webhookEndpoint', async (ids) => one(ids, await webhookEndpointsByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Webhook deliveries by id (webhookDeliveriesByIds), for staff's node(id:) and nodes. */
+  get webhookDelivery() {
+    return this.get<number, WebhookDeliveryRow | undefined>('webhookDelivery', async (ids) => one(ids, await webhookDeliveriesByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Each delivery's attempts, oldest first (webhookAttemptsOf), by the delivery's id: WebhookDelivery.attemptLog of a page in one statement. */
+  get webhookAttempts() {
+    return this.get<number, WebhookAttemptRow[]>('webhookAttempts', async (ids) => many(ids, await webhookAttemptsOf(this.em, ids), (r) => r.deliveryId));
   }
 }

@@ -10,6 +10,7 @@ import {
 import { dataOf, ok, startTestGateway, type Credential, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, createStore, unique } from '../support/program.js';
 import { recordStatements } from '../support/statements.js';
+import { fromGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 
 /**
  * n1-28: no field of an object that comes in lists sends SQL of its own per object. A list of
@@ -158,5 +159,82 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
       [true, 11],
       [true, 2],
     ]);
+  });
+
+  /**
+   * The other objects nodes(ids:) reads by id. Set up after the tests above (more gift lists would
+   * change the customers' lists they check): endpoints and deliveries straight in the database, as
+   * the dispatcher writes them (test/support/webhook-receiver.ts `enqueueDelivery`).
+   */
+  it('nodes of partners, activity rules, webhook endpoints and deliveries, and gift lists: the same statements for 1 as for many', async () => {
+    const partners = [till, tillWithoutCustomers];
+    for (let i = partners.length; i < 10; i++) partners.push(await createPartner(t, ['transactions:read']));
+    const kinds = ['SIGN_UP', 'REFERRAL', 'REVIEW', 'SOCIAL_SHARE', 'EVENT_CHECK_IN', 'BIRTHDAY', 'SURVEY'];
+    const rules: string[] = [];
+    for (const [i, kind] of kinds.entries()) {
+      const set = ok(
+        await t.gql<{ setActivityRule: { rule: { id: string } } }, unknown>(`mutation($input: SetActivityRuleInput!) { setActivityRule(input: $input) { rule { id } userErrors { code } } }`, {
+          input: { currency: CURRENCY, kind, points: 10 + i },
+        }, t.operatorToken),
+      );
+      rules.push(set.setActivityRule.rule.id);
+    }
+    const lists: string[] = [];
+    const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit: { kind: 'AMOUNT_OFF', amountOff: '1.00' }, validDays: 30 } }, t.operatorToken)).createOffer.offer!;
+    for (let i = 0; i < 10; i++) {
+      const made = ok(await t.gql(CreateGiftListDocument, { input: { currency: CURRENCY, name: unique('more-gifts'), threshold: 40 + 60 * i, offerIds: [offer.id] } }, t.operatorToken));
+      lists.push(made.createGiftList.giftList!.id);
+    }
+    const [{ eventId }] = await t.sql<{ eventId: string }>(`select min(id) as "eventId" from outbox_event`);
+    const endpoints: string[] = [];
+    const deliveries: string[] = [];
+    for (const [i, partner] of partners.entries()) {
+      const partnerId = fromGlobalId(partner.id, 'Partner', 'id');
+      const [{ id: endpointId }] = await t.sql<{ id: string }>(
+        `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by) values ($1, $2, '{BALANCE_CHANGED}', 'whsec_x', 'n1-28') returning id`,
+        [partnerId, `https://hooks.example/${i}`],
+      );
+      const [{ id: deliveryId }] = await t.sql<{ id: string }>(
+        `insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, attempts) values ($1, $2, 'balance.changed', '{}', 'FAILED', 2) returning id`,
+        [endpointId, eventId],
+      );
+      for (let k = 0; k < 2; k++) {
+        await t.sql(`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms) values ($1, now(), 500, $2, 10)`, [deliveryId, `attempt ${k}`]);
+      }
+      endpoints.push(toGlobalId('WebhookEndpoint', Number(endpointId)));
+      deliveries.push(toGlobalId('WebhookDelivery', Number(deliveryId)));
+    }
+
+    const NODES = `query Objects($ids: [ID!]!) { nodes(ids: $ids) {
+      id
+      ... on Partner { name }
+      ... on ActivityRule { kind points }
+      ... on WebhookEndpoint { url partner { id } }
+      ... on WebhookDelivery { eventType endpoint { url } attemptLog { error } }
+      ... on GiftList { name threshold unlocked }
+    } }`;
+    type Objects = { nodes: ({ id: string; partner?: { id: string }; endpoint?: { url: string }; attemptLog?: { error: string }[]; threshold?: number; unlocked?: boolean | null } | null)[] };
+    const counts: Record<string, [number, number]> = {};
+    for (const [name, ids, credential] of [
+      ['partners', partners.map((p) => p.id), t.operatorToken],
+      ['activity rules', rules, t.operatorToken],
+      ['webhook endpoints', endpoints, t.operatorToken],
+      ['webhook deliveries', deliveries, t.operatorToken],
+      ['gift lists (staff)', lists, t.operatorToken],
+      ['gift lists (a customer)', lists, customers[19].token],
+    ] as const) {
+      const { one, twenty } = await oneAndTwenty<Objects>(NODES, [...ids], credential);
+      expect(twenty.data.nodes.map((n) => n?.id)).toEqual(ids);
+      counts[name] = [one.statements, twenty.statements];
+      if (name === 'webhook endpoints') expect(twenty.data.nodes.map((n) => n!.partner!.id)).toEqual(partners.map((p) => p.id));
+      if (name === 'webhook deliveries') {
+        expect(twenty.data.nodes.map((n) => n!.endpoint!.url)).toEqual(partners.map((_, i) => `https://hooks.example/${i}`));
+        expect(twenty.data.nodes.map((n) => n!.attemptLog!.map((a) => a.error))).toEqual(partners.map(() => ['attempt 0', 'attempt 1']));
+      }
+      if (name === 'gift lists (staff)') expect(twenty.data.nodes.map((n) => [n!.threshold, n!.unlocked])).toEqual(lists.map((_, i) => [40 + 60 * i, null]));
+      // the last customer has 585 points: the lists up to 580 are unlocked for them
+      if (name === 'gift lists (a customer)') expect(twenty.data.nodes.map((n) => [n!.threshold, n!.unlocked])).toEqual(lists.map((_, i) => [40 + 60 * i, 40 + 60 * i <= 585]));
+    }
+    expect(counts).toEqual(Object.fromEntries(Object.entries(counts).map(([name, [one]]) => [name, [one, one]])));
   });
 });
