@@ -8,7 +8,7 @@ import {
   SubmitTransactionDocument,
 } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type Credential, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, createStore, unique } from '../support/program.js';
+import { createCustomer, createPartner, createStore, createTier, unique } from '../support/program.js';
 import { recordStatements } from '../support/statements.js';
 import { fromGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 
@@ -236,5 +236,40 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
       if (name === 'gift lists (a customer)') expect(twenty.data.nodes.map((n) => [n!.threshold, n!.unlocked])).toEqual(lists.map((_, i) => [40 + 60 * i, 40 + 60 * i <= 585]));
     }
     expect(counts).toEqual(Object.fromEntries(Object.entries(counts).map(([name, [one]]) => [name, [one, one]])));
+  });
+
+  /**
+   * Customer.balances and Customer.tier/.nextTier read the same accounts: balances evaluate
+   * `point_account_at` for each account, and each lifetime tier's qualifying points evaluated it
+   * again for its currency's account. Counted in the database: `point_account_at` is made to take a
+   * number from a sequence each time it runs (its definition otherwise as the migrations left it).
+   * Last in the file: it changes this gateway's database.
+   */
+  it('Customer.balances with .tier and .nextTier: each account is read once, not once more per lifetime tier; the answers as when asked apart', async () => {
+    await createTier(t, { currency: CURRENCY, code: 'BRONZE', rank: 1, threshold: 100 });
+    await createTier(t, { currency: CURRENCY, code: 'SILVER', rank: 2, threshold: 400 });
+    await createTier(t, { currency: CURRENCY, code: 'GOLD', rank: 3, threshold: 1000, windowDays: 30 });
+    const [{ def }] = await t.sql<{ def: string }>(`select pg_get_functiondef('point_account_at(bigint, timestamptz)'::regprocedure) as def`);
+    expect(def).toContain('where a.id = p_account_id');
+    await t.sql(`create sequence n1_28_point_account_reads`);
+    await t.sql(def.replace('where a.id = p_account_id', `where a.id = p_account_id and nextval('n1_28_point_account_reads') > 0`));
+    const reads = async () => Number((await t.sql<{ n: string }>(`select nextval('n1_28_point_account_reads') as n`))[0].n);
+
+    const BOTH = `query Figures($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { externalId balances { currency { code } available pending lifetimeEarned } tier { code } nextTier { code pointsNeeded } } } }`;
+    const BALANCES = `query Balances($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { externalId balances { currency { code } available pending lifetimeEarned } } } }`;
+    const TIERS = `query Tiers($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { externalId tier { code } nextTier { code pointsNeeded } } } }`;
+    const ids = customers.map((c) => c.id);
+    const before = await reads();
+    const both = ok(await t.gql<{ nodes: Record<string, unknown>[] }, unknown>(BOTH, { ids }, t.operatorToken));
+    const readsForBoth = (await reads()) - before - 1;
+    const balances = ok(await t.gql<{ nodes: Record<string, unknown>[] }, unknown>(BALANCES, { ids }, t.operatorToken));
+    const tiers = ok(await t.gql<{ nodes: Record<string, unknown>[] }, unknown>(TIERS, { ids }, t.operatorToken));
+    // the same answers, to the byte, as the two halves asked apart
+    expect(JSON.stringify(both.nodes)).toBe(JSON.stringify(balances.nodes.map((b, i) => ({ ...b, ...tiers.nodes[i] }))));
+    // every customer has one account (in CURRENCY): 20 reads, not 20 more for each of the 2 lifetime tiers
+    expect({ readsForBoth }).toEqual({ readsForBoth: customers.length });
+    // and the figures are the customers' own: the last has 585 points (lifetime earned 595: SILVER), the first 25 (no tier)
+    expect(both.nodes[19]).toMatchObject({ tier: { code: 'SILVER' }, nextTier: { code: 'GOLD' } });
+    expect(both.nodes[0]).toMatchObject({ tier: null, nextTier: { code: 'BRONZE', pointsNeeded: 75 } });
   });
 });
