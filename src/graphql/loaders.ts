@@ -14,6 +14,7 @@ import {
   currenciesByCodes,
   expiringByAccounts,
   ledgerEntriesByIds,
+  ledgerPages,
   type BalanceRow,
   type CurrencyRow,
   type ExpiringRow,
@@ -24,7 +25,8 @@ import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.
 import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
 import { tierStandings, tiersByCodes, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
 import { appliedOffersOf, awardsOfTransactions, transactionsByIds, type AwardRow, type TransactionRow } from '../transactions/transaction.service.js';
-import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
+import type { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
+import { issuedOffersByIds, walletPages, type IssuedOfferRow } from '../wallet/wallet.service.js';
 import { webhookAttemptsOf, webhookDeliveriesByIds, webhookEndpointsByIds, type WebhookAttemptRow, type WebhookDeliveryRow, type WebhookEndpointRow } from '../webhooks/webhook.service.js';
 
 /** The key of a page of store `storeId`'s listings as `customerId` sees it, in Loaders.listingPages. */
@@ -68,6 +70,35 @@ export class Loaders {
     private readonly customerCheck?: CustomerCheck,
   ) {
     this.viewer = caller.kind === 'customer' ? { customerId: caller.customerId } : null;
+  }
+
+  /**
+   * A loader of a page of rows per parent (a customer's wallet, ledger): keys are the parent's id
+   * and the page's arguments (`pageKey`), and each batch reads, per distinct arguments, every
+   * parent's page in one statement (`read`, whose rows name their parent: `parentOf`), whatever the
+   * number of parents. Two parents asking different pages (aliases) are two statements.
+   */
+  private pages<A, R>(name: string, read: (parentIds: readonly number[], args: A) => Promise<R[]>, parentOf: (row: R) => number): DataLoader<string, R[]> {
+    return this.get<string, R[]>(name, async (keys) => {
+      const asked = keys.map((key) => {
+        const [id, args] = JSON.parse(key) as [number, A];
+        return { id, args, argsKey: JSON.stringify(args) };
+      });
+      const groups = new Map<string, { args: A; ids: number[] }>();
+      for (const { id, args, argsKey } of asked) {
+        const group = groups.get(argsKey) ?? { args, ids: [] };
+        groups.set(argsKey, group);
+        if (!group.ids.includes(id)) group.ids.push(id);
+      }
+      const found = new Map<string, Map<number, R[]>>();
+      await Promise.all(
+        [...groups].map(async ([argsKey, { args, ids }]) => {
+          const lists = many(ids, await read(ids, args), parentOf);
+          found.set(argsKey, new Map(ids.map((id, i) => [id, lists[i]])));
+        }),
+      );
+      return asked.map(({ id, argsKey }) => found.get(argsKey)!.get(id)!);
+    });
   }
 
   private get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
@@ -280,4 +311,23 @@ export class Loaders {
   get webhookAttempts() {
     return this.get<number, WebhookAttemptRow[]>('webhookAttempts', async (ids) => many(ids, await webhookAttemptsOf(this.em, ids), (r) => r.deliveryId));
   }
+
+  /** A page of each customer's wallet (walletPages), by `pageKey(customerId, { statuses, page })`: Customer.wallet of a list of customers in one statement. */
+  get wallets() {
+    return this.pages<{ statuses: IssuedOfferStatus[] | null; page: Page }, IssuedOfferRow>(
+      'wallets',
+      (ids, { statuses, page }) => walletPages(this.em, ids, statuses, this.clock.now(), page),
+      (r) => r.customerId,
+    );
+  }
+
+  /** A page of each customer's ledger (ledgerPages), by `pageKey(customerId, { currency, page })`: Customer.pointHistory of a list of customers in one statement. */
+  get ledgers() {
+    return this.pages<{ currency: string | null; page: Page }, LedgerEntryRow>('ledgers', (ids, { currency, page }) => ledgerPages(this.em, ids, currency, page), (r) => r.customerId);
+  }
+}
+
+/** The key of a parent's page in a `Loaders.pages` loader (`wallets`, `ledgers`): the parent's id and the page's arguments, as JSON. */
+export function pageKey<A>(parentId: number, args: A): string {
+  return JSON.stringify([parentId, args]);
 }

@@ -238,6 +238,23 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
     expect(counts).toEqual(Object.fromEntries(Object.entries(counts).map(([name, [one]]) => [name, [one, one]])));
   });
 
+  const PAGES = `wallet(first: 1) { edges { cursor node { code status } } pageInfo { hasNextPage endCursor } }
+      redeemed: wallet(status: [REDEEMED], first: 5) { edges { node { code } } }
+      pointHistory(first: 2) { edges { cursor node { amount kind currency { code } } } pageInfo { hasNextPage hasPreviousPage } }`;
+
+  it('Customer.wallet and .pointHistory: the same statements for 1 customer as for 20, each page the customer\'s own', async () => {
+    const LIST = `query CustomerPages($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { externalId ${PAGES} } } }`;
+    const { one, twenty } = await oneAndTwenty<{ nodes: { externalId: string; redeemed: { edges: unknown[] } }[] }>(LIST, customers.map((c) => c.id), t.operatorToken);
+    expect({ one: one.statements, twenty: twenty.statements }).toEqual({ one: one.statements, twenty: one.statements });
+    // what each customer reads of their own, to the byte
+    for (const [i, customer] of customers.entries()) {
+      const own = ok(await t.gql<{ me: unknown }, unknown>(`query MyPages { me { externalId ${PAGES} } }`, {}, customer.token));
+      expect(JSON.stringify(twenty.data.nodes[i])).toBe(JSON.stringify(own.me));
+    }
+    // the offers each customer bought were redeemed by their sale: 0, 1 or 2 by index mod 3
+    expect(twenty.data.nodes.map((n) => n.redeemed.edges.length)).toEqual(customers.map((_, i) => i % 3));
+  });
+
   /**
    * Customer.balances and Customer.tier/.nextTier read the same accounts: balances evaluate
    * `point_account_at` for each account, and each lifetime tier's qualifying points evaluated it
