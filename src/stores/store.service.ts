@@ -85,8 +85,11 @@ export function storeOpen(now: Date): RawBuilder<unknown> {
  * `segments`: an expression of the customer's segments that the statement has at hand (the store
  * page's `vc.segments`); by default the statement reads them from the customer's row. Either way
  * they are the row's as of the statement, not as of the request's authentication.
+ *
+ * `viewer.customerId`: the customer's id, or an SQL expression of it (a column of the statement's,
+ * for a read of several customers at once: `eligibleStoresPages`).
  */
-export function customerQualifies(viewer: NonNullable<Viewer>, now: Date, balances?: RawBuilder<unknown>, segments?: RawBuilder<unknown>): RawBuilder<unknown> {
+export function customerQualifies(viewer: { customerId: number | RawBuilder<unknown> }, now: Date, balances?: RawBuilder<unknown>, segments?: RawBuilder<unknown>): RawBuilder<unknown> {
   const segmentsOf = segments ?? sql`(select c.segments from customer c where c.id = ${viewer.customerId})`;
   const tiersAndSegments = sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at(${viewer.customerId}, ${now}) and t.code = any(s.eligible_tiers)))
     and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${segmentsOf})`;
@@ -136,6 +139,32 @@ function storesWhere(ids: RawBuilder<unknown>, viewer: Viewer, now: Date) {
 // One store by id (a `node(id:)` of a store without the page read with it, `Listing.store`): built once per viewer kind.
 const STORE_FOR_CUSTOMER = statement((id: number, customerId: number, now: Date) => storesWhere(idList([id]), { customerId }, now));
 const STORE_FOR_STAFF = statement((id: number) => storesWhere(idList([id]), null, new Date(0)));
+
+/** A store of `eligibleStoresPages`, with the customer it is open to. */
+export interface EligibleStoreRow {
+  customerId: number;
+  store: StoreRow;
+}
+
+/**
+ * A page of the stores each customer may shop in (as `storesPage` answers it for that customer as
+ * viewer), by id: up to `page.limit + 1` per customer (after `page.after`, the same for each), all
+ * in one statement, in the order of `customerIds`. The `eligibleStores` loader's read:
+ * Customer.eligibleRewardStores of a list of customers was one statement per customer (n1-28).
+ */
+export async function eligibleStoresPages(em: SqlEntityManager, customerIds: readonly number[], now: Date, page: Page): Promise<EligibleStoreRow[]> {
+  const after = page.after?.[0] ?? null;
+  const rows = await query<{ viewerId: number } & Selected<typeof STORE_COLUMNS>>(
+    em,
+    sql`select u.customer_id as "viewerId", p.* from unnest(${idList(customerIds)}) with ordinality as u(customer_id, n)
+         cross join lateral (
+           select ${STORE_COLUMNS} from reward_store s
+            where ${storeOpen(now)} and ${customerQualifies({ customerId: sql`u.customer_id` }, now)} and (${after}::bigint is null or s.id > ${after})
+            order by s.id limit ${page.limit + 1}) p
+         order by u.n, p.id`,
+  );
+  return rows.map(({ viewerId, ...store }) => ({ customerId: viewerId, store }));
+}
 
 /** The stores the viewer may shop in, by id. */
 export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date, page: Page): Promise<StoreRow[]> {

@@ -240,11 +240,15 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
 
   const PAGES = `wallet(first: 1) { edges { cursor node { code status } } pageInfo { hasNextPage endCursor } }
       redeemed: wallet(status: [REDEEMED], first: 5) { edges { node { code } } }
-      pointHistory(first: 2) { edges { cursor node { amount kind currency { code } } } pageInfo { hasNextPage hasPreviousPage } }`;
+      pointHistory(first: 2) { edges { cursor node { amount kind currency { code } } } pageInfo { hasNextPage hasPreviousPage } }
+      eligibleRewardStores(first: 5) { edges { node { id } } pageInfo { hasNextPage } }`;
 
-  it('Customer.wallet and .pointHistory: the same statements for 1 customer as for 20, each page the customer\'s own', async () => {
+  it('Customer.wallet, .pointHistory and .eligibleRewardStores: the same statements for 1 customer as for 20, each page the customer\'s own', async () => {
+    // a store for customers with 300 points or more, beside the store open to all
+    const rich = await createStore(t, CURRENCY, { eligibility: { minBalance: 300 } });
     const LIST = `query CustomerPages($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { externalId ${PAGES} } } }`;
-    const { one, twenty } = await oneAndTwenty<{ nodes: { externalId: string; redeemed: { edges: unknown[] } }[] }>(LIST, customers.map((c) => c.id), t.operatorToken);
+    type Pages = { nodes: { externalId: string; redeemed: { edges: unknown[] }; eligibleRewardStores: { edges: { node: { id: string } }[] } }[] };
+    const { one, twenty } = await oneAndTwenty<Pages>(LIST, customers.map((c) => c.id), t.operatorToken);
     expect({ one: one.statements, twenty: twenty.statements }).toEqual({ one: one.statements, twenty: one.statements });
     // what each customer reads of their own, to the byte
     for (const [i, customer] of customers.entries()) {
@@ -253,6 +257,8 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
     }
     // the offers each customer bought were redeemed by their sale: 0, 1 or 2 by index mod 3
     expect(twenty.data.nodes.map((n) => n.redeemed.edges.length)).toEqual(customers.map((_, i) => i % 3));
+    // balances 25 + 30 i less 10 per offer bought: from 300 points the second store is open to them too
+    expect(twenty.data.nodes.map((n) => n.eligibleRewardStores.edges.some((e) => e.node.id === rich.id))).toEqual(customers.map((_, i) => 25 + 30 * i - 10 * (i % 3) >= 300));
   });
 
   /**
