@@ -22,7 +22,7 @@ import {
 } from '../points/points.service.js';
 import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
-import { eligibleStoresPages, listingsByIds, storesByIds, type EligibleStoreRow, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
+import { eligibleStoresPages, listingsByIds, listingsPages, storesByIds, type EligibleStoreRow, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
 import { tierStandings, tiersByCodes, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
 import { appliedOffersOf, awardsOfTransactions, transactionsByIds, type AwardRow, type TransactionRow } from '../transactions/transaction.service.js';
 import type { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
@@ -324,6 +324,14 @@ export class Loaders {
   /** A page of the stores each customer may shop in (eligibleStoresPages), by `pageKey(customerId, page)`: Customer.eligibleRewardStores of a list of customers in one statement. */
   get eligibleStores() {
     return this.pages<Page, EligibleStoreRow>('eligibleStores', (ids, page) => eligibleStoresPages(this.em, ids, this.clock.now(), page), (r) => r.customerId);
+  }
+
+  /**
+   * The same page of several stores' listings as this request's viewer sees them (listingsPages),
+   * by `pageKey(storeId, page)`: RewardStore.listings over a page of stores in one statement.
+   */
+  get storeListings() {
+    return this.pages<Page, ListingRow>('storeListings', (ids, page) => listingsPages(this.em, ids, this.viewer, this.clock.now(), page), (r) => r.storeId);
   }
 
   /** A page of each customer's ledger (ledgerPages), by `pageKey(customerId, { currency, page })`: Customer.pointHistory of a list of customers in one statement. */

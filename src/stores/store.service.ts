@@ -186,10 +186,21 @@ export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date
  * (bench/README.md).
  */
 function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, tail: RawBuilder<unknown>, storeChecked = false) {
+  return sql<ListingSelected>`${viewerBalances(viewer, now)}
+    ${listingRows(viewer, now, where, tail, storeChecked)}`;
+}
+
+/** The `vb` CTE of `listingSelect`: the viewer's balances as of `now`, one row per currency they hold (none for staff). */
+function viewerBalances(viewer: Viewer, now: Date) {
+  return sql`
+    with vb as materialized (select a.currency_code, n.available from point_account a cross join lateral point_account_at(a.id, ${now}) n
+                              where a.customer_id = ${viewer?.customerId ?? null}::bigint)`;
+}
+
+/** `listingSelect` but its `vb` CTE (`viewerBalances`), which must precede it: a lateral subquery of several stores' pages (`listingsPages`) shares it. */
+function listingRows(viewer: Viewer, now: Date, where: RawBuilder<unknown>, tail: RawBuilder<unknown>, storeChecked: boolean) {
   const viewerId = viewer?.customerId ?? null;
   return sql<ListingSelected>`
-    with vb as materialized (select a.currency_code, n.available from point_account a cross join lateral point_account_at(a.id, ${now}) n
-                              where a.customer_id = ${viewerId}::bigint)
     select ${LISTING_COLUMNS}, ${LISTING_CURRENCY},
            coalesce(pc.purchased, 0) as "purchasedByViewer", vb.available as "viewerBalance",
            ${offerVersionColumns('offer.')}
@@ -260,13 +271,34 @@ export async function listingsPage(em: SqlEntityManager, storeId: number, viewer
 }
 
 function listingsPageSelect(viewer: Viewer, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) {
-  return listingSelect(
-    viewer,
-    now,
-    sql`l.store_id = ${storeId} and l.removed_at is null and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint))`,
-    sql`order by l.sort_order, l.id limit ${limit}`,
-    true,
+  return listingSelect(viewer, now, listingsPageWhere(storeId, afterSort, afterId), sql`order by l.sort_order, l.id limit ${limit}`, true);
+}
+
+/** A page's listings of store `storeId` (its id, or an SQL expression of it) after `(afterSort, afterId)`, removed ones left out. */
+function listingsPageWhere(storeId: number | RawBuilder<unknown>, afterSort: number | null, afterId: number | null) {
+  return sql`l.store_id = ${storeId} and l.removed_at is null and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint))`;
+}
+
+/**
+ * The same page (`page`: size and cursor) of each of several stores' listings, as `listingsPage`
+ * reads one store's, in one statement whatever the number of stores: a lateral page per store,
+ * the viewer's balances (`vb`) computed once for them all; in the order of `storeIds`, each
+ * store's by (sortOrder, id). The stores must already have been read for this viewer (see
+ * listingsPage). One store reads through listingsPage's prepared statement, as before. The
+ * `storeListings` loader's read: RewardStore.listings over a page of stores was one statement
+ * per store (n1-28).
+ */
+export async function listingsPages(em: SqlEntityManager, storeIds: readonly number[], viewer: Viewer, now: Date, page: Page): Promise<ListingRow[]> {
+  if (storeIds.length === 1) return listingsPage(em, storeIds[0], viewer, now, page);
+  const [afterSort, afterId] = page.after ?? [null, null];
+  const rows = await query<ListingSelected>(
+    em,
+    sql`${viewerBalances(viewer, now)}
+    select x.* from unnest(${idList(storeIds)}) with ordinality as u(store_id, n)
+     cross join lateral (${listingRows(viewer, now, listingsPageWhere(sql`u.store_id`, afterSort, afterId), sql`order by l.sort_order, l.id limit ${page.limit + 1}`, true)}) x
+     order by u.n, x."sortOrder", x.id`,
   );
+  return rows.map((row) => toListing(row, viewer));
 }
 
 // A page of a store's listings on its own (a page the store page's statement did not read, staff),

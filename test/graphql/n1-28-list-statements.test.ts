@@ -261,6 +261,37 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
     expect(twenty.data.nodes.map((n) => n.eligibleRewardStores.edges.some((e) => e.node.id === rich.id))).toEqual(customers.map((_, i) => 25 + 30 * i - 10 * (i % 3) >= 300));
   });
 
+  it('RewardStore.listings over a page of stores: the same statements for 1 store as for 10, for staff and a customer, each page as the store alone answers it', async () => {
+    for (let i = 0; i < 9; i++) {
+      const store = await createStore(t, CURRENCY);
+      for (let k = 0; k < 1 + (i % 3); k++) {
+        const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit: { kind: 'AMOUNT_OFF', amountOff: '1.00' }, validDays: 30 } }, t.operatorToken)).createOffer.offer!;
+        ok(await t.gql(AddListingDocument, { input: { storeId: store.id, offerId: offer.id, priceInPoints: 100 * (k + 1), sortOrder: 3 - k } }, t.operatorToken));
+      }
+    }
+    const LISTINGS = `listings(first: 2) { edges { cursor node { id priceInPoints purchasedByMe affordable pointsMissing offer { name } } } pageInfo { hasNextPage endCursor } }`;
+    const STORES = `query Stores($first: Int!) { rewardStores(first: $first) { edges { node { id ${LISTINGS} } } } }`;
+    type Stores = { rewardStores: { edges: { node: { id: string; listings: unknown } }[] } };
+    for (const credential of [t.operatorToken, customers[19].token]) {
+      const count = async (first: number) => {
+        recorder.take();
+        const data = ok(await t.gql<Stores, { first: number }>(STORES, { first }, credential));
+        return { data, statements: recorder.take().filter((st) => !st.text.includes('rate_limit_bucket')).length };
+      };
+      await count(1);
+      await count(20);
+      const one = await count(1);
+      const many = await count(20);
+      expect(many.data.rewardStores.edges.length).toBeGreaterThanOrEqual(10);
+      expect({ one: one.statements, many: many.statements }).toEqual({ one: one.statements, many: one.statements });
+      // each store's page as node(id:) answers it for the store alone, to the byte
+      for (const { node } of many.data.rewardStores.edges) {
+        const alone = ok(await t.gql<{ node: unknown }, { id: string }>(`query Store($id: ID!) { node(id: $id) { ... on RewardStore { id ${LISTINGS} } } }`, { id: node.id }, credential));
+        expect(JSON.stringify(node)).toBe(JSON.stringify(alone.node));
+      }
+    }
+  });
+
   /**
    * Customer.balances and Customer.tier/.nextTier read the same accounts: balances evaluate
    * `point_account_at` for each account, and each lifetime tier's qualifying points evaluated it
