@@ -13,11 +13,16 @@ import { recordStatements } from '../support/statements.js';
 import { fromGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 
 /**
- * n1-28: no field of an object that comes in lists sends SQL of its own per object. A list of
- * sales (nodes) with SalesTransaction.offersApplied and .customer, and a list of customers with
- * Customer.giftLists, each cost the same number of statements for 1 object as for 20, and answer
- * what each object answers on its own. Counts every statement the gateway sends to PostgreSQL
- * (`recordStatements`) but the rate limiter's one per request (test/http/limits.test.ts).
+ * n1-28: no field of an object that comes in lists sends SQL of its own per object. Lists (staff's
+ * nodes(ids:), a partner's, a customer's rewardStores) of sales with SalesTransaction.offersApplied
+ * and .customer; of customers with Customer.giftLists, .wallet, .pointHistory,
+ * .eligibleRewardStores; of partners, activity rules, webhook endpoints and deliveries, gift lists;
+ * of stores with RewardStore.listings: each costs the same number of statements for 1 object as
+ * for many, and answers what each object answers on its own (to the byte where the single read
+ * exists). Counts every statement the gateway sends to PostgreSQL (`recordStatements`) but the
+ * rate limiter's one per request (test/http/limits.test.ts). Last, Customer.balances with
+ * .tier/.nextTier: one evaluation of each account, counted in the database. The tests share one
+ * gateway and its data, in order: each adds what it needs after those before it have run.
  */
 describe('statements per list of objects with fields of their own (n1-28)', () => {
   let t: TestGateway;
@@ -26,7 +31,7 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
   let till: Awaited<ReturnType<typeof createPartner>>;
   /** 20 sales, each of its own customer, with 0, 1 or 2 offers applied (by index mod 3). */
   const sales: { id: string; externalId: string; customer: string; codes: string[] }[] = [];
-  /** The sales' customers, as [global id, externalId, token]. */
+  /** The sales' customers (global id, externalId, token); customer i holds 25 + 30 i points less 10 per offer bought. */
   const customers: { id: string; externalId: string; token: string }[] = [];
   /** 3 sales of the first three customers by the partner without customers:read. */
   const otherSales: typeof sales = [];
