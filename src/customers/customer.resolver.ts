@@ -3,18 +3,16 @@ import { DateScalar, JSONScalar } from '../graphql/scalars.js';
 import { currencyFilterArgument } from '../graphql/arguments.js';
 import { lookedUpByKey } from '../graphql/validation.js';
 import type { RequestCtx } from '../graphql/context.js';
+import { pageKey } from '../graphql/loaders.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { denyPartner, requireCustomer, requireOperator, requireStaffOrScope } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
-import { ledgerPage } from '../points/points.service.js';
 import { LedgerEntryConnection, PointBalance } from '../points/points.types.js';
-import { storesPage } from '../stores/store.service.js';
 import { RewardStoreConnection } from '../stores/store.types.js';
 import { nextTierOf, tierFor } from '../tiers/tier.service.js';
 import { NextTier, Tier } from '../tiers/tier.types.js';
 import { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
-import { walletPage } from '../wallet/wallet.service.js';
 import { IssuedOfferConnection } from '../wallet/wallet.types.js';
 import { customerByExternalId, upsertCustomer, type CustomerRow } from './customer.service.js';
 import { Customer, UpsertCustomerInput, UpsertCustomerPayload } from './customer.types.js';
@@ -83,8 +81,9 @@ export class CustomerResolver {
   async eligibleRewardStores(@Root() customer: CustomerRow, @Args() args: PageArgs, @Context() ctx: RequestCtx) {
     denyPartner(ctx, 'reward stores');
     const page = pageOf(args, ctx.config.maxPageSize, 'RewardStore');
-    const viewer = { customerId: customer.id };
-    return connectionOf(await storesPage(ctx.em, viewer, ctx.clock.now(), page), page, (s) => [s.id]);
+    // Through the request's loader: a list of customers reads their pages in one statement (n1-28).
+    const rows = (await ctx.loaders.eligibleStores.load(pageKey(customer.id, page))).map((r) => r.store);
+    return connectionOf(rows, page, (s) => [s.id]);
   }
 
   @FieldResolver(() => IssuedOfferConnection, { description: 'Offers this customer holds, newest first.' })
@@ -96,7 +95,9 @@ export class CustomerResolver {
   ) {
     denyPartner(ctx, 'wallets');
     const page = pageOf(args, ctx.config.maxPageSize, 'IssuedOffer');
-    return connectionOf(await walletPage(ctx.em, customer.id, status?.length ? status : null, ctx.clock.now(), page), page, (o) => [o.id]);
+    // Through the request's loader: a list of customers reads their pages in one statement (n1-28).
+    const rows = await ctx.loaders.wallets.load(pageKey(customer.id, { statuses: status?.length ? status : null, page }));
+    return connectionOf(rows, page, (o) => [o.id]);
   }
 
   @FieldResolver(() => LedgerEntryConnection, { description: 'The ledger, newest first.' })
@@ -109,7 +110,7 @@ export class CustomerResolver {
     denyPartner(ctx, 'point histories');
     const page = pageOf(args, ctx.config.maxPageSize, 'LedgerEntry');
     const code = await currencyFilterArgument(ctx, currency);
-    return connectionOf(await ledgerPage(ctx.em, customer.id, code, page), page, (e) => [e.id]);
+    return connectionOf(await ctx.loaders.ledgers.load(pageKey(customer.id, { currency: code, page })), page, (e) => [e.id]);
   }
 
   @Mutation(() => UpsertCustomerPayload)

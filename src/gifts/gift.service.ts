@@ -61,29 +61,35 @@ const OPTION_LIST_COLUMN = columnsOf(GiftListOption, 'o', ['giftListId']);
 /** An option can be picked while its offer's current version has not passed its fixed end. */
 const optionOnShow = (now: Date) => sql`(ov.valid_until is null or ov.valid_until > ${now})`;
 
-/** A list as `giftListRows` reads it: its columns, and the customer's available balance and claims so far (null for staff). */
-type ListRow = Selected<typeof GIFT_LIST_COLUMNS> & { available: number | null; claimed: number | null };
+/** A list as `giftListRows` reads it: the viewing customer (null: staff), the list's columns, and the customer's available balance and claims so far (null for staff). */
+type ListRow = { viewerId: number | null } & Selected<typeof GIFT_LIST_COLUMNS> & { available: number | null; claimed: number | null };
 
 /**
- * Gift lists by id (or all of them), lowest threshold first, with their options; with `customerId`,
- * also that customer's progress on each, from the balance as of `now` (`point_account_at`). Two statements, whatever the number of lists.
+ * Gift lists by id (or all of them), lowest threshold first, with their options, once per viewer:
+ * with `customerIds`, one array per customer in that order (duplicates allowed), each with that
+ * customer's progress on each list from their balance as of `now` (`point_account_at`); with
+ * null, staff's view, one array without anyone's progress. Two statements, whatever the number of
+ * lists and of customers (n1-28: Customer.giftLists read them per customer of a list).
  */
-async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number[] | null; customerId: number | null; now: Date }): Promise<GiftListRow[]> {
-  const { ids, customerId, now } = filter;
+async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number[] | null; customerIds: readonly number[] | null; now: Date }): Promise<GiftListRow[][]> {
+  const { ids, customerIds, now } = filter;
+  const viewers: (number | null)[] = customerIds === null ? [null] : [...new Set(customerIds)];
   const lists = await query<ListRow>(
     em,
-    sql`select ${GIFT_LIST_COLUMNS},
-               case when ${customerId}::bigint is not null then coalesce((select n.available from point_account_at(a.id, ${now}) n), 0) end as available,
-               case when ${customerId}::bigint is not null then coalesce(n.claimed, 0) end as claimed
-          from gift_list g
-          left join point_account a on a.customer_id = ${customerId} and a.currency_code = g.currency_code
-          left join gift_claim_count n on n.gift_list_id = g.id and n.customer_id = ${customerId}
+    sql`select u.customer_id as "viewerId", ${GIFT_LIST_COLUMNS},
+               case when u.customer_id is not null then coalesce((select n.available from point_account_at(a.id, ${now}) n), 0) end as available,
+               case when u.customer_id is not null then coalesce(n.claimed, 0) end as claimed
+          from unnest(${sql.val(viewers)}::bigint[]) as u(customer_id)
+          cross join gift_list g
+          left join point_account a on a.customer_id = u.customer_id and a.currency_code = g.currency_code
+          left join gift_claim_count n on n.gift_list_id = g.id and n.customer_id = u.customer_id
          where (${ids === null}::boolean or g.id = any(${idList(ids ?? [])}))
          order by g.threshold, g.id`,
   );
-  if (lists.length === 0) return [];
+  if (lists.length === 0) return (customerIds ?? [null]).map(() => []);
   // A customer is not offered what the claim would refuse: an option whose offer cannot be paid in
-  // the list's money (OFFER_UNAVAILABLE, offsale-12; offsale-12b). Staff see it.
+  // the list's money (OFFER_UNAVAILABLE, offsale-12; offsale-12b). Staff see it. The same options
+  // for every customer: what they may pick does not depend on who they are, only their progress does.
   const options = await query<OfferVersionRow & Selected<typeof OPTION_LIST_COLUMN>>(
     em,
     sql`select ${OPTION_LIST_COLUMN}, ${offerVersionColumns()}
@@ -92,25 +98,44 @@ async function giftListRows(em: SqlEntityManager, filter: { ids: readonly number
           join offer_version ov on ov.id = f.current_version_id
           join gift_list g on g.id = o.gift_list_id
           join point_currency pc on pc.code = g.currency_code
-         where o.gift_list_id = any(${idList(lists.map((l) => l.id))}) and ${optionOnShow(now)}
-           and (${customerId}::bigint is null or ${amountsFitMoneySql(sql`pc.money_currency`)})
+         where o.gift_list_id = any(${idList([...new Set(lists.map((l) => l.id))])}) and ${optionOnShow(now)}
+           and (${customerIds === null}::boolean or ${amountsFitMoneySql(sql`pc.money_currency`)})
          order by o.gift_list_id, o.position`,
   );
-  return lists.map(({ available, claimed, ...list }) => ({
-    ...list,
-    ...(available == null || claimed == null ? NO_PROGRESS : giftProgress(list, available, claimed)),
-    options: options.filter((o) => o.giftListId === list.id),
-  }));
+  const optionsOf = new Map<number, typeof options>();
+  for (const option of options) {
+    const of = optionsOf.get(option.giftListId);
+    if (of) of.push(option);
+    else optionsOf.set(option.giftListId, [option]);
+  }
+  const byViewer = new Map<number | null, GiftListRow[]>(viewers.map((v) => [v, []]));
+  for (const { viewerId, available, claimed, ...list } of lists) {
+    byViewer.get(viewerId)!.push({
+      ...list,
+      ...(available == null || claimed == null ? NO_PROGRESS : giftProgress(list, available, claimed)),
+      options: [...(optionsOf.get(list.id) ?? [])],
+    });
+  }
+  return (customerIds ?? [null]).map((viewer) => byViewer.get(viewer)!);
 }
 
 /** The lists a customer can pick from (lists with no option on show, or none payable in the list's money, are left out), with their progress. */
 export async function giftListsFor(em: SqlEntityManager, customerId: number, now: Date, ids: readonly number[] | null = null): Promise<GiftListRow[]> {
-  return (await giftListRows(em, { ids, customerId, now })).filter((list) => list.options.length > 0);
+  return (await giftListsOfCustomers(em, [customerId], now, ids))[0];
+}
+
+/**
+ * giftListsFor of several customers at once, one array per id of `customerIds` in its order (an
+ * unknown id gets every list at a balance of 0 and no claims, as giftListsFor answers it): the
+ * `giftLists` loader's read, two statements for any number of customers (n1-28).
+ */
+export async function giftListsOfCustomers(em: SqlEntityManager, customerIds: readonly number[], now: Date, ids: readonly number[] | null = null): Promise<GiftListRow[][]> {
+  return (await giftListRows(em, { ids, customerIds, now })).map((lists) => lists.filter((list) => list.options.length > 0));
 }
 
 /** Staff: lists as configured, without anyone's progress. */
 export async function giftListsById(em: SqlEntityManager, ids: readonly number[] | null, now: Date): Promise<GiftListRow[]> {
-  return giftListRows(em, { ids, customerId: null, now });
+  return (await giftListRows(em, { ids, customerIds: null, now }))[0];
 }
 
 export interface CreateGiftListData {

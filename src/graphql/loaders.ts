@@ -4,24 +4,30 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Page } from '../domain/page.js';
 import type { Caller } from '../context.js';
+import { activityRulesByIds, type ActivityRuleRow } from '../activities/activity.service.js';
 import type { CustomerCheck } from '../customers/customer-check.js';
 import { customersByIds, type CustomerRow } from '../customers/customer.service.js';
+import { giftListsById, giftListsFor, giftListsOfCustomers, type GiftListRow } from '../gifts/gift.service.js';
 import { currentOffersByIds, offerVersionsByIds, type OfferVersionRow } from '../offers/offer.service.js';
 import {
   balancesByCustomers,
   currenciesByCodes,
   expiringByAccounts,
   ledgerEntriesByIds,
+  ledgerPages,
   type BalanceRow,
   type CurrencyRow,
   type ExpiringRow,
   type LedgerEntryRow,
 } from '../points/points.service.js';
+import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
-import { listingsByIds, storesByIds, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
+import { eligibleStoresPages, listingsByIds, listingsPages, storesByIds, type EligibleStoreRow, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
 import { tierStandings, tiersByCodes, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
-import { awardsOfTransactions, type AwardRow } from '../transactions/transaction.service.js';
-import { issuedOffersByIds, type IssuedOfferRow } from '../wallet/wallet.service.js';
+import { appliedOffersOf, awardsOfTransactions, transactionsByIds, type AwardRow, type TransactionRow } from '../transactions/transaction.service.js';
+import type { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
+import { issuedOffersByIds, walletPages, type IssuedOfferRow } from '../wallet/wallet.service.js';
+import { webhookAttemptsOf, webhookDeliveriesByIds, webhookEndpointsByIds, type WebhookAttemptRow, type WebhookDeliveryRow, type WebhookEndpointRow } from '../webhooks/webhook.service.js';
 
 /** The key of a page of store `storeId`'s listings as `customerId` sees it, in Loaders.listingPages. */
 export function listingsPageKey(storeId: number, customerId: number, page: Page): string {
@@ -64,6 +70,35 @@ export class Loaders {
     private readonly customerCheck?: CustomerCheck,
   ) {
     this.viewer = caller.kind === 'customer' ? { customerId: caller.customerId } : null;
+  }
+
+  /**
+   * A loader of a page of rows per parent (a customer's wallet, ledger): keys are the parent's id
+   * and the page's arguments (`pageKey`), and each batch reads, per distinct arguments, every
+   * parent's page in one statement (`read`, whose rows name their parent: `parentOf`), whatever the
+   * number of parents. Two parents asking different pages (aliases) are two statements.
+   */
+  private pages<A, R>(name: string, read: (parentIds: readonly number[], args: A) => Promise<R[]>, parentOf: (row: R) => number): DataLoader<string, R[]> {
+    return this.get<string, R[]>(name, async (keys) => {
+      const asked = keys.map((key) => {
+        const [id, args] = JSON.parse(key) as [number, A];
+        return { id, args, argsKey: JSON.stringify(args) };
+      });
+      const groups = new Map<string, { args: A; ids: number[] }>();
+      for (const { id, args, argsKey } of asked) {
+        const group = groups.get(argsKey) ?? { args, ids: [] };
+        groups.set(argsKey, group);
+        if (!group.ids.includes(id)) group.ids.push(id);
+      }
+      const found = new Map<string, Map<number, R[]>>();
+      await Promise.all(
+        [...groups].map(async ([argsKey, { args, ids }]) => {
+          const lists = many(ids, await read(ids, args), parentOf);
+          found.set(argsKey, new Map(ids.map((id, i) => [id, lists[i]])));
+        }),
+      );
+      return asked.map(({ id, argsKey }) => found.get(argsKey)!.get(id)!);
+    });
   }
 
   private get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
@@ -115,17 +150,64 @@ export class Loaders {
   /**
    * Each customer's standing on every tier as of now (tierStandings), lowest rank first, by the
    * customer's id: Customer.tier and Customer.nextTier are both read from it, once per request.
+   * Read with `balances` (the `figures` loader): asked together, one read of the accounts serves both.
    */
-  get tierStanding() {
-    return this.get<number, TierStanding[]>('tierStanding', async (ids) => many(ids, await tierStandings(this.em, ids, this.clock.now()), (r) => r.customerId));
+  get tierStanding(): { load(customerId: number): Promise<TierStanding[]> } {
+    return { load: (customerId) => this.figures.load(`standing/${customerId}`) as Promise<TierStanding[]> };
+  }
+
+  /** Each customer's accounts as of now (balancesByCustomers), in currency order, by the customer's id; read with `tierStanding` (`figures`). */
+  get balances(): { load(customerId: number): Promise<BalanceRow[]> } {
+    return { load: (customerId) => this.figures.load(`balances/${customerId}`) as Promise<BalanceRow[]> };
+  }
+
+  /**
+   * Customers' balances (`balances/<id>`) and tier standings (`standing/<id>`), one loader so that
+   * the fields of one tick that ask for them land in one batch, read at one `now`: balances in one
+   * statement, standings in one, side by side. A customer asked both ways has their lifetime
+   * tiers' points taken from the balances being read (tierStandings' `lifetime`), not evaluated
+   * again per lifetime tier (`point_account_at` was run 1 + L times per account; n1-28).
+   */
+  private get figures() {
+    return this.get<string, BalanceRow[] | TierStanding[]>('figures', async (keys) => {
+      const now = this.clock.now();
+      const idsOf = (kind: string) => [...new Set(keys.filter((k) => k.startsWith(`${kind}/`)).map((k) => Number(k.slice(kind.length + 1))))];
+      const balanceIds = idsOf('balances');
+      const standingIds = idsOf('standing');
+      const withBalances = new Set(balanceIds);
+      const shared = standingIds.filter((id) => withBalances.has(id));
+      const alone = standingIds.filter((id) => !withBalances.has(id));
+      const balances = balanceIds.length ? balancesByCustomers(this.em, balanceIds, now) : Promise.resolve([]);
+      const [balanceRows, sharedRows, aloneRows] = await Promise.all([
+        balances,
+        shared.length ? tierStandings(this.em, shared, now, balances) : [],
+        alone.length ? tierStandings(this.em, alone, now) : [],
+      ]);
+      const balancesOf = many(balanceIds, balanceRows, (r) => r.customerId);
+      const standingOrder = [...shared, ...alone];
+      const standingsOf = many(standingOrder, [...sharedRows, ...aloneRows], (r) => r.customerId);
+      const found = {
+        balances: new Map<number, BalanceRow[]>(balanceIds.map((id, i) => [id, balancesOf[i]])),
+        standing: new Map<number, TierStanding[]>(standingOrder.map((id, i) => [id, standingsOf[i]])),
+      };
+      return keys.map((key) => {
+        const [kind, id] = key.split('/');
+        return (kind === 'balances' ? found.balances : found.standing).get(Number(id))!;
+      });
+    });
+  }
+
+  /**
+   * The gift lists each customer can pick from as of now, with their progress (giftListsFor), by
+   * the customer's id: Customer.giftLists of a list of customers in two statements (n1-28). Only
+   * the customer's own progress is in their entry; who may read the field is the resolver's rule.
+   */
+  get giftLists() {
+    return this.get<number, GiftListRow[]>('giftLists', (ids) => giftListsOfCustomers(this.em, ids, this.clock.now()));
   }
 
   get currency() {
     return this.get<string, CurrencyRow | undefined>('currency', async (codes) => one(codes, await currenciesByCodes(this.em, codes), (r) => r.code));
-  }
-
-  get balances() {
-    return this.get<number, BalanceRow[]>('balances', async (ids) => many(ids, await balancesByCustomers(this.em, ids, this.clock.now()), (r) => r.customerId));
   }
 
   get expiringSoon() {
@@ -166,6 +248,24 @@ export class Loaders {
     return this.get<number, AwardRow[]>('awards', async (ids) => many(ids, await awardsOfTransactions(this.em, ids, this.clock.now()), (r) => r.transactionId));
   }
 
+  /**
+   * Sales by id, as stored (transactionsByIds), whoever may see them: `node`/`nodes` check the
+   * caller's right to each (staff, or the partner that sent it) after the read, as they did per id.
+   */
+  get transaction() {
+    return this.get<number, TransactionRow | undefined>('transaction', async (ids) => one(ids, await transactionsByIds(this.em, ids), (r) => r.id));
+  }
+
+  /**
+   * The ids of the issued offers applied to each sale at the till, by the sale's id, ascending
+   * (appliedOffersOf): SalesTransaction.offersApplied of a list of sales in one statement (n1-28).
+   */
+  get appliedOffers() {
+    return this.get<number, number[]>('appliedOffers', async (ids) =>
+      many(ids, await appliedOffersOf(this.em, ids), (r) => r.transactionId).map((rows) => rows.map((r) => r.issuedOfferId)),
+    );
+  }
+
   get purchase() {
     return this.get<number, PurchaseRow | undefined>('purchase', async (ids) => one(ids, await purchasesByIds(this.em, ids), (r) => r.id));
   }
@@ -173,4 +273,74 @@ export class Loaders {
   get ledgerEntry() {
     return this.get<number, LedgerEntryRow | undefined>('ledgerEntry', async (ids) => one(ids, await ledgerEntriesByIds(this.em, ids), (r) => r.id));
   }
+
+  /**
+   * Gift lists by id as the caller sees them: a customer with their progress, only those they can
+   * pick from (giftListsFor); anyone else as configured (giftListsById). Who may read them is the
+   * reader's rule (node(id:) and nodes: staff and customers only).
+   */
+  get giftList() {
+    return this.get<number, GiftListRow | undefined>('giftList', async (ids) => {
+      const now = this.clock.now();
+      const rows = this.viewer ? await giftListsFor(this.em, this.viewer.customerId, now, ids) : await giftListsById(this.em, ids, now);
+      return one(ids, rows, (r) => r.id);
+    });
+  }
+
+  /** Partners by id (partnersByIds), whoever may see them: node(id:), nodes and WebhookEndpoint.partner check that first. */
+  get partner() {
+    return this.get<number, PartnerRow | undefined>('partner', async (ids) => one(ids, await partnersByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Activity rules by id (activityRulesByIds), for staff's node(id:) and nodes. */
+  get activityRule() {
+    return this.get<number, ActivityRuleRow | undefined>('activityRule', async (ids) => one(ids, await activityRulesByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Webhook endpoints by id, removed ones too (webhookEndpointsByIds); callers check who may see them. */
+  get webhookEndpoint() {
+    return this.get<number, WebhookEndpointRow | undefined>('webhookEndpoint', async (ids) => one(ids, await webhookEndpointsByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Webhook deliveries by id (webhookDeliveriesByIds), for staff's node(id:) and nodes. */
+  get webhookDelivery() {
+    return this.get<number, WebhookDeliveryRow | undefined>('webhookDelivery', async (ids) => one(ids, await webhookDeliveriesByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Each delivery's attempts, oldest first (webhookAttemptsOf), by the delivery's id: WebhookDelivery.attemptLog of a page in one statement. */
+  get webhookAttempts() {
+    return this.get<number, WebhookAttemptRow[]>('webhookAttempts', async (ids) => many(ids, await webhookAttemptsOf(this.em, ids), (r) => r.deliveryId));
+  }
+
+  /** A page of each customer's wallet (walletPages), by `pageKey(customerId, { statuses, page })`: Customer.wallet of a list of customers in one statement. */
+  get wallets() {
+    return this.pages<{ statuses: IssuedOfferStatus[] | null; page: Page }, IssuedOfferRow>(
+      'wallets',
+      (ids, { statuses, page }) => walletPages(this.em, ids, statuses, this.clock.now(), page),
+      (r) => r.customerId,
+    );
+  }
+
+  /** A page of the stores each customer may shop in (eligibleStoresPages), by `pageKey(customerId, page)`: Customer.eligibleRewardStores of a list of customers in one statement. */
+  get eligibleStores() {
+    return this.pages<Page, EligibleStoreRow>('eligibleStores', (ids, page) => eligibleStoresPages(this.em, ids, this.clock.now(), page), (r) => r.customerId);
+  }
+
+  /**
+   * The same page of several stores' listings as this request's viewer sees them (listingsPages),
+   * by `pageKey(storeId, page)`: RewardStore.listings over a page of stores in one statement.
+   */
+  get storeListings() {
+    return this.pages<Page, ListingRow>('storeListings', (ids, page) => listingsPages(this.em, ids, this.viewer, this.clock.now(), page), (r) => r.storeId);
+  }
+
+  /** A page of each customer's ledger (ledgerPages), by `pageKey(customerId, { currency, page })`: Customer.pointHistory of a list of customers in one statement. */
+  get ledgers() {
+    return this.pages<{ currency: string | null; page: Page }, LedgerEntryRow>('ledgers', (ids, { currency, page }) => ledgerPages(this.em, ids, currency, page), (r) => r.customerId);
+  }
+}
+
+/** The key of a parent's page in a `Loaders.pages` loader (`wallets`, `ledgers`): the parent's id and the page's arguments, as JSON. */
+export function pageKey<A>(parentId: number, args: A): string {
+  return JSON.stringify([parentId, args]);
 }

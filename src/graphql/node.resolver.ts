@@ -1,11 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx as Context, ID, Info, Query, Resolver } from 'type-graphql';
-import { activityRulesByIds } from '../activities/activity.service.js';
 import type { RequestCtx } from './context.js';
-import { giftListsById, giftListsFor } from '../gifts/gift.service.js';
-import { partnersByIds } from '../partners/partner.service.js';
-import { transactionsByIds } from '../transactions/transaction.service.js';
-import { webhookDeliveriesByIds, webhookEndpointsByIds } from '../webhooks/webhook.service.js';
 import { badInput } from './errors.js';
 import { maySeeCustomer, partnerHolds } from './guards.js';
 import { decodeGlobalId } from './ids.js';
@@ -46,16 +41,16 @@ async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLReso
     case 'AuditEntry':
       return null; // read through auditLog
     case 'SalesTransaction': {
-      const [row] = await transactionsByIds(ctx.em, [id]);
+      const row = await l.transaction.load(id);
       const mine = row && (staff || (ctx.caller.kind === 'partner' && ctx.caller.partnerId === row.partnerId));
       return mine ? asNode(type, row) : null;
     }
     case 'Partner':
-      return staff ? asNode(type, (await partnersByIds(ctx.em, [id]))[0]) : null;
+      return staff ? asNode(type, await l.partner.load(id)) : null;
     case 'WebhookEndpoint':
-      return staff ? asNode(type, (await webhookEndpointsByIds(ctx.em, [id]))[0]) : null;
+      return staff ? asNode(type, await l.webhookEndpoint.load(id)) : null;
     case 'WebhookDelivery':
-      return staff ? asNode(type, (await webhookDeliveriesByIds(ctx.em, [id]))[0]) : null;
+      return staff ? asNode(type, await l.webhookDelivery.load(id)) : null;
     case 'IssuedOffer': {
       const row = await l.issuedOffer.load(id);
       return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;
@@ -64,14 +59,11 @@ async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLReso
       const row = await l.purchase.load(id);
       return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;
     }
-    case 'GiftList': {
+    case 'GiftList':
       // Customers see a list with their progress (if it has options they can pick); staff see it as configured.
-      const now = ctx.clock.now();
-      if (ctx.caller.kind === 'customer') return asNode(type, (await giftListsFor(ctx.em, ctx.caller.customerId, now, [id]))[0]);
-      return staff ? asNode(type, (await giftListsById(ctx.em, [id], now))[0]) : null;
-    }
+      return ctx.caller.kind === 'customer' || staff ? asNode(type, await l.giftList.load(id)) : null;
     case 'ActivityRule':
-      return staff ? asNode(type, (await activityRulesByIds(ctx.em, [id]))[0]) : null;
+      return staff ? asNode(type, await l.activityRule.load(id)) : null;
     case 'LedgerEntry': {
       const row = await l.ledgerEntry.load(id);
       return row && maySeeCustomer(ctx, row.customerId) ? asNode(type, row) : null;

@@ -155,16 +155,25 @@ export async function expiringByAccounts(em: SqlEntityManager, accountIds: reado
 const ENTRY_COLUMNS = columnsOf(LedgerEntry, 'e', ['id', 'customerId', 'amount', 'kind', 'sourceType', 'reason', 'balanceAfter', 'expiresAt', 'createdAt']);
 const ENTRY_CURRENCY = columnsOf(PointAccount, 'a', ['currencyCode']);
 
-/** A customer's ledger, newest first. */
-export async function ledgerPage(em: SqlEntityManager, customerId: number, currency: string | null, page: Page): Promise<LedgerEntryRow[]> {
+/**
+ * A page of each customer's ledger, newest first, optionally of one currency: up to
+ * `page.limit + 1` entries per customer (after `page.after`, the same for each), every customer's
+ * together in one statement, in the order of `customerIds` (split them by `customerId`). The
+ * `ledgers` loader's read: Customer.pointHistory of a list of customers was one statement per
+ * customer (n1-28).
+ */
+export async function ledgerPages(em: SqlEntityManager, customerIds: readonly number[], currency: string | null, page: Page): Promise<LedgerEntryRow[]> {
   const after = page.after?.[0] ?? null;
   return query(
     em,
-    sql<LedgerEntryRow>`select ${ENTRY_COLUMNS}, ${ENTRY_CURRENCY} from ledger_entry e join point_account a on a.id = e.account_id
-         where e.customer_id = ${customerId}
-           and (${currency}::text is null or a.currency_code = ${currency})
-           and (${after}::bigint is null or e.id < ${after})
-         order by e.id desc limit ${page.limit + 1}`,
+    sql<LedgerEntryRow>`select l.* from unnest(${idList(customerIds)}) with ordinality as u(customer_id, n)
+         cross join lateral (
+           select ${ENTRY_COLUMNS}, ${ENTRY_CURRENCY} from ledger_entry e join point_account a on a.id = e.account_id
+            where e.customer_id = u.customer_id
+              and (${currency}::text is null or a.currency_code = ${currency})
+              and (${after}::bigint is null or e.id < ${after})
+            order by e.id desc limit ${page.limit + 1}) l
+         order by u.n, l.id desc`,
   );
 }
 

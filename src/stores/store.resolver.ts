@@ -4,10 +4,10 @@ import { connectionOf, ID_KEY, INT4_KEY, PageArgs, pageOf } from '../graphql/con
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaffOrCustomer } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
-import { listingsPageKey } from '../graphql/loaders.js';
+import { listingsPageKey, pageKey } from '../graphql/loaders.js';
 import { offerIdsOf } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/points.types.js';
-import { addListing, createRewardStore, listingsPage, removeListing, storesPage, type ListingRow, type StoreRow } from './store.service.js';
+import { addListing, createRewardStore, removeListing, storesPage, type ListingRow, type StoreRow } from './store.service.js';
 import {
   AddListingInput,
   CreateRewardStoreInput,
@@ -51,11 +51,11 @@ export class RewardStoreResolver {
     // partner path reaches a store).
     requireStaffOrCustomer(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 'Listing', [INT4_KEY, ID_KEY]);
-    // Read with the store when node(id:) asked for this very page (store-page.ts); else its own statement.
+    // Read with the store when node(id:) asked for this very page (store-page.ts); else through the
+    // request's loader, one statement for the page of every store of a list (n1-28).
     const viewer = ctx.loaders.viewer;
     const rows =
-      (viewer && ctx.loaders.listingPages.get(listingsPageKey(store.id, viewer.customerId, page))) ??
-      (await listingsPage(ctx.em, store.id, viewer, ctx.clock.now(), page));
+      (viewer && ctx.loaders.listingPages.get(listingsPageKey(store.id, viewer.customerId, page))) ?? (await ctx.loaders.storeListings.load(pageKey(store.id, page)));
     return connectionOf(rows, page, (l) => [l.sortOrder, l.id]);
   }
 

@@ -85,8 +85,11 @@ export function storeOpen(now: Date): RawBuilder<unknown> {
  * `segments`: an expression of the customer's segments that the statement has at hand (the store
  * page's `vc.segments`); by default the statement reads them from the customer's row. Either way
  * they are the row's as of the statement, not as of the request's authentication.
+ *
+ * `viewer.customerId`: the customer's id, or an SQL expression of it (a column of the statement's,
+ * for a read of several customers at once: `eligibleStoresPages`).
  */
-export function customerQualifies(viewer: NonNullable<Viewer>, now: Date, balances?: RawBuilder<unknown>, segments?: RawBuilder<unknown>): RawBuilder<unknown> {
+export function customerQualifies(viewer: { customerId: number | RawBuilder<unknown> }, now: Date, balances?: RawBuilder<unknown>, segments?: RawBuilder<unknown>): RawBuilder<unknown> {
   const segmentsOf = segments ?? sql`(select c.segments from customer c where c.id = ${viewer.customerId})`;
   const tiersAndSegments = sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at(${viewer.customerId}, ${now}) and t.code = any(s.eligible_tiers)))
     and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${segmentsOf})`;
@@ -137,6 +140,32 @@ function storesWhere(ids: RawBuilder<unknown>, viewer: Viewer, now: Date) {
 const STORE_FOR_CUSTOMER = statement((id: number, customerId: number, now: Date) => storesWhere(idList([id]), { customerId }, now));
 const STORE_FOR_STAFF = statement((id: number) => storesWhere(idList([id]), null, new Date(0)));
 
+/** A store of `eligibleStoresPages`, with the customer it is open to. */
+export interface EligibleStoreRow {
+  customerId: number;
+  store: StoreRow;
+}
+
+/**
+ * A page of the stores each customer may shop in (as `storesPage` answers it for that customer as
+ * viewer), by id: up to `page.limit + 1` per customer (after `page.after`, the same for each), all
+ * in one statement, in the order of `customerIds`. The `eligibleStores` loader's read:
+ * Customer.eligibleRewardStores of a list of customers was one statement per customer (n1-28).
+ */
+export async function eligibleStoresPages(em: SqlEntityManager, customerIds: readonly number[], now: Date, page: Page): Promise<EligibleStoreRow[]> {
+  const after = page.after?.[0] ?? null;
+  const rows = await query<{ viewerId: number } & Selected<typeof STORE_COLUMNS>>(
+    em,
+    sql`select u.customer_id as "viewerId", p.* from unnest(${idList(customerIds)}) with ordinality as u(customer_id, n)
+         cross join lateral (
+           select ${STORE_COLUMNS} from reward_store s
+            where ${storeOpen(now)} and ${customerQualifies({ customerId: sql`u.customer_id` }, now)} and (${after}::bigint is null or s.id > ${after})
+            order by s.id limit ${page.limit + 1}) p
+         order by u.n, p.id`,
+  );
+  return rows.map(({ viewerId, ...store }) => ({ customerId: viewerId, store }));
+}
+
 /** The stores the viewer may shop in, by id. */
 export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date, page: Page): Promise<StoreRow[]> {
   const after = page.after?.[0] ?? null;
@@ -157,10 +186,21 @@ export async function storesPage(em: SqlEntityManager, viewer: Viewer, now: Date
  * (bench/README.md).
  */
 function listingSelect(viewer: Viewer, now: Date, where: RawBuilder<unknown>, tail: RawBuilder<unknown>, storeChecked = false) {
+  return sql<ListingSelected>`${viewerBalances(viewer, now)}
+    ${listingRows(viewer, now, where, tail, storeChecked)}`;
+}
+
+/** The `vb` CTE of `listingSelect`: the viewer's balances as of `now`, one row per currency they hold (none for staff). */
+function viewerBalances(viewer: Viewer, now: Date) {
+  return sql`
+    with vb as materialized (select a.currency_code, n.available from point_account a cross join lateral point_account_at(a.id, ${now}) n
+                              where a.customer_id = ${viewer?.customerId ?? null}::bigint)`;
+}
+
+/** `listingSelect` but its `vb` CTE (`viewerBalances`), which must precede it: a lateral subquery of several stores' pages (`listingsPages`) shares it. */
+function listingRows(viewer: Viewer, now: Date, where: RawBuilder<unknown>, tail: RawBuilder<unknown>, storeChecked: boolean) {
   const viewerId = viewer?.customerId ?? null;
   return sql<ListingSelected>`
-    with vb as materialized (select a.currency_code, n.available from point_account a cross join lateral point_account_at(a.id, ${now}) n
-                              where a.customer_id = ${viewerId}::bigint)
     select ${LISTING_COLUMNS}, ${LISTING_CURRENCY},
            coalesce(pc.purchased, 0) as "purchasedByViewer", vb.available as "viewerBalance",
            ${offerVersionColumns('offer.')}
@@ -231,13 +271,34 @@ export async function listingsPage(em: SqlEntityManager, storeId: number, viewer
 }
 
 function listingsPageSelect(viewer: Viewer, now: Date, storeId: number, afterSort: number | null, afterId: number | null, limit: number) {
-  return listingSelect(
-    viewer,
-    now,
-    sql`l.store_id = ${storeId} and l.removed_at is null and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint))`,
-    sql`order by l.sort_order, l.id limit ${limit}`,
-    true,
+  return listingSelect(viewer, now, listingsPageWhere(storeId, afterSort, afterId), sql`order by l.sort_order, l.id limit ${limit}`, true);
+}
+
+/** A page's listings of store `storeId` (its id, or an SQL expression of it) after `(afterSort, afterId)`, removed ones left out. */
+function listingsPageWhere(storeId: number | RawBuilder<unknown>, afterSort: number | null, afterId: number | null) {
+  return sql`l.store_id = ${storeId} and l.removed_at is null and (${afterId}::bigint is null or (l.sort_order, l.id) > (${afterSort}::int, ${afterId}::bigint))`;
+}
+
+/**
+ * The same page (`page`: size and cursor) of each of several stores' listings, as `listingsPage`
+ * reads one store's, in one statement whatever the number of stores: a lateral page per store,
+ * the viewer's balances (`vb`) computed once for them all; in the order of `storeIds`, each
+ * store's by (sortOrder, id). The stores must already have been read for this viewer (see
+ * listingsPage). One store reads through listingsPage's prepared statement, as before. The
+ * `storeListings` loader's read: RewardStore.listings over a page of stores was one statement
+ * per store (n1-28).
+ */
+export async function listingsPages(em: SqlEntityManager, storeIds: readonly number[], viewer: Viewer, now: Date, page: Page): Promise<ListingRow[]> {
+  if (storeIds.length === 1) return listingsPage(em, storeIds[0], viewer, now, page);
+  const [afterSort, afterId] = page.after ?? [null, null];
+  const rows = await query<ListingSelected>(
+    em,
+    sql`${viewerBalances(viewer, now)}
+    select x.* from unnest(${idList(storeIds)}) with ordinality as u(store_id, n)
+     cross join lateral (${listingRows(viewer, now, listingsPageWhere(sql`u.store_id`, afterSort, afterId), sql`order by l.sort_order, l.id limit ${page.limit + 1}`, true)}) x
+     order by u.n, x."sortOrder", x.id`,
   );
+  return rows.map((row) => toListing(row, viewer));
 }
 
 // A page of a store's listings on its own (a page the store page's statement did not read, staff),

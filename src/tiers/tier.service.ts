@@ -67,6 +67,13 @@ export type TierStanding = TierRow & {
 /** A TierStanding of one of several customers (tierStandings). */
 export type CustomerTierStanding = TierStanding & { customerId: Customer['id'] };
 
+/** An account's lifetime earned points as of a moment, and whose account in which currency it is (a BalanceRow of `balancesByCustomers` is one). */
+export interface LifetimeEarned {
+  customerId: number;
+  currencyCode: string;
+  lifetimeEarned: number;
+}
+
 /**
  * Every tier with each customer's qualifying points towards it as of `now` (SQL
  * `qualifying_points_at`), per customer lowest rank first (unknown ids have no rows): lifetime
@@ -76,13 +83,33 @@ export type CustomerTierStanding = TierStanding & { customerId: Customer['id'] }
  * the tier from, so `tierFor` of it is the customer's tier as of `now`, and `nextTierOf` the next:
  * Customer.tier and Customer.nextTier read it once per request (the `tierStanding` loader,
  * money-25; they were three statements over the same points, two of them alike).
+ *
+ * `lifetime`: the customers' accounts as of the same `now`, already being read (the request's
+ * balances, `balancesByCustomers`, when Customer.balances is asked too): lifetime tiers then take
+ * their points from them, `lifetimeEarned` of the customer's account in the tier's currency, 0
+ * without one, exactly what `qualifying_points_at` answers for them, instead of evaluating
+ * `point_account_at` again once per lifetime tier (n1-28). Still one statement, read side by side.
  */
-export async function tierStandings(em: SqlEntityManager, customerIds: readonly number[], now: Date): Promise<CustomerTierStanding[]> {
-  return query(
-    em,
-    sql<CustomerTierStanding>`select c.id as "customerId", ${TIER_COLUMNS}, qualifying_points_at(c.id, t.currency_code, t.window_days, ${now}) as points
-          from customer c cross join tier t where c.id = any(${idList(customerIds)}) order by c.id, t.rank`,
-  );
+export async function tierStandings(
+  em: SqlEntityManager,
+  customerIds: readonly number[],
+  now: Date,
+  lifetime?: Promise<readonly LifetimeEarned[]>,
+): Promise<CustomerTierStanding[]> {
+  const given = lifetime !== undefined;
+  const [rows, accounts] = await Promise.all([
+    query(
+      em,
+      sql<CustomerTierStanding>`select c.id as "customerId", ${TIER_COLUMNS},
+                 case when ${given}::boolean and t.window_days is null then 0 else qualifying_points_at(c.id, t.currency_code, t.window_days, ${now}) end as points
+            from customer c cross join tier t where c.id = any(${idList(customerIds)}) order by c.id, t.rank`,
+    ),
+    lifetime,
+  ]);
+  if (!accounts) return rows;
+  const earned = new Map(accounts.map((a) => [`${a.customerId}/${a.currencyCode}`, a.lifetimeEarned]));
+  for (const row of rows) if (row.windowDays === null) row.points = earned.get(`${row.customerId}/${row.currencyCode}`) ?? 0;
+  return rows;
 }
 
 /** The highest-ranked tier whose threshold the customer's qualifying points reach. */

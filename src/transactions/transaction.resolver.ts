@@ -1,6 +1,5 @@
 import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestCtx } from '../graphql/context.js';
-import { customersByIds } from '../customers/customer.service.js';
 import { Customer } from '../customers/customer.types.js';
 import { payloadOf } from '../graphql/errors.js';
 import { partnerHolds, requirePartnerScope, requireStaffOrScope } from '../graphql/guards.js';
@@ -9,7 +8,6 @@ import { lookedUpByKey } from '../graphql/validation.js';
 import { Offer } from '../offers/offer.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
 import {
-  appliedOfferIds,
   pointsByCurrencyOf,
   reverseTransaction,
   submitTransaction,
@@ -57,7 +55,7 @@ export class TransactionResolver {
 
   @FieldResolver(() => [IssuedOffer], { description: 'The offers applied to the sale at the till.' })
   async offersApplied(@Root() t: TransactionRow, @Context() ctx: RequestCtx) {
-    const ids = await appliedOfferIds(ctx.em, t.id);
+    const ids = await ctx.loaders.appliedOffers.load(t.id);
     return (await ctx.loaders.issuedOffer.loadMany(ids)).filter((o) => o && !(o instanceof Error));
   }
 
@@ -66,7 +64,8 @@ export class TransactionResolver {
     // Writing sales must not open customer profiles (and their wallet codes) to a partner that may
     // not read customers.
     const mayRead = ctx.caller.kind === 'staff' || partnerHolds(ctx, 'customers:read');
-    return mayRead ? ((await customersByIds(ctx.em, [t.customerId]))[0] ?? null) : null;
+    // Through the request's loader: a list of sales reads its customers in one statement (n1-28).
+    return mayRead ? ((await ctx.loaders.customer.load(t.customerId)) ?? null) : null;
   }
 
   @Mutation(() => SubmitTransactionPayload, { description: 'A sale from a till: accepted at once (RECEIVED) and processed in the background.' })

@@ -1,24 +1,20 @@
-import DataLoader from 'dataloader';
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Ctx } from '../context.js';
+import type { RequestCtx } from '../graphql/context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { badInput, payloadOf, UserErrorCode } from '../graphql/errors.js';
 import { requireOperator, requirePartnerScope } from '../graphql/guards.js';
 import { fromGlobalId, toGlobalId } from '../graphql/ids.js';
 import { Partner } from '../partners/partner.types.js';
-import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import {
   enableWebhookEndpoint,
   registerWebhookEndpoint,
   removeWebhookEndpoint,
   replayFailedWebhookDeliveries,
   replayWebhookDelivery,
-  webhookAttemptsOf,
   webhookDeliveriesPage,
-  webhookEndpointsByIds,
   webhookEndpointsPage,
   webhookEndpointVisible,
-  type WebhookAttemptRow,
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
 } from './webhook.service.js';
@@ -55,33 +51,6 @@ function requireWebhookManager(ctx: Ctx): void {
   requirePartnerScope(ctx, WEBHOOKS_SCOPE);
 }
 
-/** Per-request batch loaders of this domain (one statement per page, not per row). */
-const loaders = new WeakMap<
-  Ctx,
-  { endpoint: DataLoader<number, WebhookEndpointRow | undefined>; attempts: DataLoader<number, WebhookAttemptRow[]>; partner: DataLoader<number, PartnerRow | undefined> }
->();
-function loadersOf(ctx: Ctx) {
-  let l = loaders.get(ctx);
-  if (!l) {
-    l = {
-      endpoint: new DataLoader(async (ids: readonly number[]) => {
-        const rows = await webhookEndpointsByIds(ctx.em, ids);
-        return ids.map((id) => rows.find((r) => r.id === id));
-      }),
-      attempts: new DataLoader(async (ids: readonly number[]) => {
-        const rows = await webhookAttemptsOf(ctx.em, ids);
-        return ids.map((id) => rows.filter((r) => r.deliveryId === id));
-      }),
-      partner: new DataLoader(async (ids: readonly number[]) => {
-        const rows = await partnersByIds(ctx.em, ids);
-        return ids.map((id) => rows.find((r) => r.id === id));
-      }),
-    };
-    loaders.set(ctx, l);
-  }
-  return l;
-}
-
 @Resolver(() => WebhookEndpoint)
 export class WebhookEndpointResolver {
   @Query(() => WebhookEndpointConnection, { description: "Staff: every webhook endpoint; a partner with webhooks:manage: its own. Newest first." })
@@ -102,9 +71,9 @@ export class WebhookEndpointResolver {
   }
 
   @FieldResolver(() => Partner, { nullable: true, description: 'The partner it belongs to (staff only); null: the program\'s own.' })
-  async partner(@Root() e: WebhookEndpointRow, @Context() ctx: Ctx) {
+  async partner(@Root() e: WebhookEndpointRow, @Context() ctx: RequestCtx) {
     if (e.partnerId === null || ctx.caller.kind !== 'staff') return null;
-    return (await loadersOf(ctx).partner.load(e.partnerId)) ?? null;
+    return (await ctx.loaders.partner.load(e.partnerId)) ?? null;
   }
 
   @Mutation(() => RegisterWebhookEndpointPayload, {
@@ -178,13 +147,13 @@ export class WebhookDeliveryResolver {
   }
 
   @FieldResolver(() => WebhookEndpoint)
-  endpoint(@Root() d: WebhookDeliveryRow, @Context() ctx: Ctx) {
-    return loadersOf(ctx).endpoint.load(d.endpointId);
+  endpoint(@Root() d: WebhookDeliveryRow, @Context() ctx: RequestCtx) {
+    return ctx.loaders.webhookEndpoint.load(d.endpointId);
   }
 
   @FieldResolver(() => [WebhookAttempt], { description: 'Every attempt, oldest first.' })
-  attemptLog(@Root() d: WebhookDeliveryRow, @Context() ctx: Ctx) {
-    return loadersOf(ctx).attempts.load(d.id);
+  attemptLog(@Root() d: WebhookDeliveryRow, @Context() ctx: RequestCtx) {
+    return ctx.loaders.webhookAttempts.load(d.id);
   }
 
   @Mutation(() => ReplayWebhookDeliveryPayload, {
