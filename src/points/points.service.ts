@@ -5,7 +5,7 @@ import { columnsOf, db, type EntityRow, type Selected } from '../db/schema.js';
 import { daysOf, idList, query, sql } from '../db/sql.js';
 import { isIsoCurrency } from '../domain/currency.js';
 import type { Page } from '../domain/page.js';
-import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { named } from '../domain/text.js';
 import { noteReplay } from '../idempotency/replays.js';
 import { canonicalDecimal, claimIdempotencyKey, completeIdempotencyKey, requestFingerprint } from '../idempotency/idempotency.service.js';
@@ -54,6 +54,19 @@ export async function currenciesByCodes(em: SqlEntityManager, codes: readonly st
 }
 
 /**
+ * createCurrency's refusal of a code another currency has (`error`, ALREADY_EXISTS), naming that
+ * currency: its name and what a point is worth (edges-28: "Currency STARS already exists." did not
+ * say whether it was the one meant, with the same value, or another). Any other error, or a
+ * currency that cannot be read, is answered as it is.
+ */
+async function currencyCodeTaken(em: SqlEntityManager, code: string, error: unknown): Promise<unknown> {
+  if (!(error instanceof UserErrorException) || error.code !== UserErrorCode.ALREADY_EXISTS) return error;
+  const held = await db(em).selectFrom('PointCurrency').select(['name', 'pointValue', 'moneyCurrency']).where('code', '=', code).executeTakeFirst();
+  if (!held) return error;
+  return refuse(UserErrorCode.ALREADY_EXISTS, `Currency ${code} already exists: “${held.name}”, a point worth ${canonicalDecimal(String(held.pointValue))} ${held.moneyCurrency}. Choose another code.`, ['input', 'code']);
+}
+
+/**
  * Creates a point currency; recorded in the audit log. The code is the request's key: the same
  * request again answers the currency and changes nothing; another request for a code that exists
  * is ALREADY_EXISTS.
@@ -63,7 +76,9 @@ export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<Curre
   return ctx.em.transactional(async (em) => {
     const fingerprint = requestFingerprint({ ...data, pointValue: canonicalDecimal(data.pointValue) });
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `Currency ${data.code} already exists.` };
-    const claim = await claimIdempotencyKey(em, 'create:currency', data.code, fingerprint, now, exists);
+    const claim = await claimIdempotencyKey(em, 'create:currency', data.code, fingerprint, now, exists).catch(async (error: unknown) => {
+      throw await currencyCodeTaken(em, data.code, error);
+    });
     if (claim.replay) {
       noteReplay(ctx);
       return (await currenciesByCodes(em, [data.code]))[0];
@@ -75,7 +90,7 @@ export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<Curre
       .returning(CURRENCY_KEYS)
       .$narrowType<Pick<CurrencyRow, 'expiryDays'>>() // a nullable column reads as null, never undefined
       .executeTakeFirst();
-    if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, `Currency ${data.code} already exists.`, ['input', 'code']);
+    if (!row) throw await currencyCodeTaken(em, data.code, refuse(UserErrorCode.ALREADY_EXISTS, `Currency ${data.code} already exists.`, ['input', 'code']));
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createCurrency', target: `PointCurrency:${data.code}`, details: data, at: now });
     return row;
   });

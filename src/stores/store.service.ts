@@ -6,7 +6,7 @@ import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { byDefault, columnsOf, db, fromPrefixed, prefixedColumnsOf, type EntityRow, type PrefixedRow, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
-import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { noteReplay } from '../idempotency/replays.js';
 import { claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
 import {
@@ -422,7 +422,9 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
     // The code is the request's key: the same request again answers the store and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `A store with code ${data.code} already exists.` };
     const meaning = { ...data, eligibility: { tiers: e.tiers ?? [], segments, minBalance: e.minBalance, minLifetimePoints: e.minLifetimePoints } };
-    const claim = await claimIdempotencyKey<{ id: number }>(em, 'create:reward-store', data.code, requestFingerprint(meaning), now, exists);
+    const claim = await claimIdempotencyKey<{ id: number }>(em, 'create:reward-store', data.code, requestFingerprint(meaning), now, exists).catch(async (error: unknown) => {
+      throw await storeCodeTaken(em, data.code, error);
+    });
     if (claim.replay) {
       noteReplay(ctx);
       return (await storesByIds(em, [claim.result.id], null, now))[0];
@@ -436,11 +438,24 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
                   ${segments}::text[], ${e.minBalance ?? null}, ${e.minLifetimePoints ?? null}, ${now})
           on conflict (code) do nothing returning ${STORE_COLUMNS}`,
     );
-    if (!row) throw refuse(UserErrorCode.ALREADY_EXISTS, `A store with code ${data.code} already exists.`, ['input', 'code']);
+    if (!row) throw await storeCodeTaken(em, data.code, refuse(UserErrorCode.ALREADY_EXISTS, `A store with code ${data.code} already exists.`, ['input', 'code']));
     await completeIdempotencyKey(em, 'create:reward-store', data.code, { id: row.id });
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createRewardStore', target: `RewardStore:${row.id}`, details: data, at: now });
     return row;
   });
+}
+
+/**
+ * createRewardStore's refusal of a code another store has (`error`, ALREADY_EXISTS), naming that
+ * store: its name and currency (edges-28: "A store with code SPRING already exists." left the
+ * operator to find which store, and in which currency, among the list). Any other error, or a
+ * store that cannot be read, is answered as it is.
+ */
+async function storeCodeTaken(em: SqlEntityManager, code: string, error: unknown): Promise<unknown> {
+  if (!(error instanceof UserErrorException) || error.code !== UserErrorCode.ALREADY_EXISTS) return error;
+  const store = await db(em).selectFrom('RewardStore').select(['name', 'currency']).where('code', '=', code).executeTakeFirst();
+  if (!store) return error;
+  return refuse(UserErrorCode.ALREADY_EXISTS, `A store with code ${code} already exists: “${store.name}”, paid in ${store.currency}. Choose another code.`, ['input', 'code']);
 }
 
 export interface ListingData {

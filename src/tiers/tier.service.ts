@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, db, type Selected } from '../db/schema.js';
 import { idList, query, sql } from '../db/sql.js';
-import { refuse, UserErrorCode } from '../domain/refusals.js';
+import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { named } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
 import { noteReplay } from '../idempotency/replays.js';
@@ -262,18 +262,58 @@ function countMoves(rows: readonly { from_code: string | null; to_code: string |
 }
 
 /**
- * The refusal of a tier whose code or rank another tier has, naming that tier (newcomer-24: "A tier
- * with this rank already exists." left an operator adding a ladder for a second currency guessing
- * which tier held it, and that ranks are not counted per currency). Ranks and codes are unique
- * across the program's one ladder (docs/decisions.md, "One ladder per program").
+ * The refusal of a tier whose code or rank another tier has, naming that tier: its code, its
+ * currency's code, its rank and its threshold (newcomer-24: "A tier with this rank already exists."
+ * left an operator adding a ladder for a second currency guessing which tier held it, and that
+ * ranks are not counted per currency; edges-28: "Tier GOLD already exists." said neither the rank
+ * nor the currency of the tier that has the code). Ranks and codes are unique across the
+ * program's one ladder (docs/decisions.md, "One ladder per program"). ALREADY_EXISTS on
+ * `input.code` when the code is taken, else on `input.rank`.
  */
-function tierClash(clash: { code: string; rank: number; currency: string }, data: CreateTierData): Error {
-  if (clash.code === data.code) return refuse(UserErrorCode.ALREADY_EXISTS, `Tier ${clash.code} already exists (rank ${clash.rank}, ${clash.currency}).`, ['input', 'code']);
+function tierClash(clash: TierHolder, data: CreateTierData): Error {
+  const holder = `rank ${clash.rank}, from ${clash.threshold.toLocaleString('en-GB')} ${clash.currency} points`;
+  if (clash.code === data.code) return refuse(UserErrorCode.ALREADY_EXISTS, `Tier ${clash.code} already exists in ${clash.currency} (${holder}): choose another code.`, ['input', 'code']);
   return refuse(
     UserErrorCode.ALREADY_EXISTS,
-    `Rank ${clash.rank} is taken by tier ${clash.code} (${clash.currency}): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
+    `Rank ${clash.rank} is taken by tier ${clash.code} (${holder}): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
     ['input', 'rank'],
   );
+}
+
+/** A tier as tierClash names it: its code, rank, threshold (qualifying points) and currency code. */
+interface TierHolder {
+  code: string;
+  rank: number;
+  threshold: number;
+  currency: string;
+}
+
+/** The tier holding `code` or else `rank` (either: null), as tierClash names it. */
+async function tierHolding(em: SqlEntityManager, by: { code?: string; rank?: number }): Promise<TierHolder | undefined> {
+  // Two at most: the code's and the rank's (codes and ranks are unique)
+  const holders = await db(em)
+    .selectFrom('Tier')
+    .select(['code', 'rank', 'threshold', 'currency'])
+    .where((eb) => eb.or([...(by.code !== undefined ? [eb('code', '=', by.code)] : []), ...(by.rank !== undefined ? [eb('rank', '=', by.rank)] : [])]))
+    .execute();
+  return holders.find((h) => h.code === by.code) ?? holders[0];
+}
+
+/**
+ * `claim` (the code's idempotency key claimed or read for a createTier), its refusal of another
+ * request under the code (tierExists) replaced by tierClash's, which names the tier holding it:
+ * read once the claim is settled (it may have waited for that tier's creation to commit). A
+ * refusal whose tier cannot be read (none holds the code) is thrown as it is.
+ * @throws UserErrorException ALREADY_EXISTS on input.code
+ */
+async function namingTheTierOfTheCode<T>(em: SqlEntityManager, data: CreateTierData, claim: Promise<T>): Promise<T> {
+  try {
+    return await claim;
+  } catch (error) {
+    if (!(error instanceof UserErrorException) || error.code !== UserErrorCode.ALREADY_EXISTS) throw error;
+    const holder = await tierHolding(em, { code: data.code });
+    throw holder ? tierClash(holder, data) : error;
+  }
 }
 
 export interface CreateTierData {
@@ -340,14 +380,9 @@ async function refuseUnknownCurrency(em: SqlEntityManager, data: CreateTierData)
   if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
 }
 
-/** ALREADY_EXISTS (tierClash) when another tier has the code or the rank. */
+/** ALREADY_EXISTS (tierClash) when another tier has the code or the rank (the code's holder named first). */
 async function refuseClash(em: SqlEntityManager, data: CreateTierData): Promise<void> {
-  const clash = await db(em)
-    .selectFrom('Tier')
-    .select(['code', 'rank', 'currency'])
-    .where((eb) => eb.or([eb('code', '=', data.code), eb('rank', '=', data.rank)]))
-    .limit(1)
-    .executeTakeFirst();
+  const clash = await tierHolding(em, { code: data.code, rank: data.rank });
   if (clash) throw tierClash(clash, data);
 }
 
@@ -383,7 +418,7 @@ async function createTierIn(ctx: Ctx, data: CreateTierData): Promise<CreatedTier
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     await refuseUnknownCurrency(em, data);
-    const claim = await claimIdempotencyKey<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), now, tierExists(data));
+    const claim = await namingTheTierOfTheCode(em, data, claimIdempotencyKey<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), now, tierExists(data)));
     if (claim.replay) return replayedCreation(ctx, em, data.code, claim.result);
     await refuseClash(em, data);
     // SQL, not the builder: the class-inferred `DB` type requires `id` on insert (it has no notion
@@ -399,7 +434,7 @@ async function createTierIn(ctx: Ctx, data: CreateTierData): Promise<CreatedTier
           returning ${TIER_COLUMNS}`,
     );
     if (!row) {
-      const holder = await db(em).selectFrom('Tier').select(['code', 'rank', 'currency']).where('rank', '=', data.rank).executeTakeFirst();
+      const holder = await tierHolding(em, { rank: data.rank });
       throw holder ? tierClash(holder, data) : refuse(UserErrorCode.ALREADY_EXISTS, `Rank ${data.rank} is taken by another tier.`, ['input', 'rank']);
     }
     const { moved, moves } = await recomputeAllTiers(em, ctx.clock);
@@ -425,7 +460,7 @@ async function dryRunOfCreateTier(ctx: Ctx, data: CreateTierData): Promise<Creat
   return ctx.em.transactional(
     async (em) => {
       await refuseUnknownCurrency(em, data);
-      const stored = await storedAnswerOf<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), tierExists(data));
+      const stored = await namingTheTierOfTheCode(em, data, storedAnswerOf<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), tierExists(data)));
       if (stored) return replayedCreation(ctx, em, data.code, stored.result);
       await refuseClash(em, data);
       const rows = await query(em, movesIfAdded(data, now));

@@ -191,8 +191,9 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     // `unusable` replacement whose key has expired (retain-13) finds its own offer VOIDED, and was
     // told "no longer an unusable live offer: nothing was replaced", which was false (retain-14).
     // Read under the original's row lock, which every replacement of it takes first.
-    const replaced = await db(em).selectFrom('IssuedOffer').select('id').where('replaces', '=', original.id).executeTakeFirst();
-    if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, 'This offer was already replaced.', ['input', 'issuedOfferId']);
+    // Named by its code (edges-28: "already replaced" left the operator to find which offer replaced it).
+    const replaced = await db(em).selectFrom('IssuedOffer').select(['id', 'code']).where('replaces', '=', original.id).executeTakeFirst();
+    if (replaced) throw refuse(UserErrorCode.ALREADY_EXISTS, `This offer was already replaced, by the offer with code ${replaced.code}.`, ['input', 'issuedOfferId']);
     const lateUse = await lateSaleStanding(em, original.id);
     if (lateUse) throw usedByLateSale(lateUse);
     const issuedAs = offerVersionFrom(original, 'offer.');

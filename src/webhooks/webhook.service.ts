@@ -164,7 +164,9 @@ export function replayBeyondScopes(type: WebhookEventWireType, scopes: readonly 
  * ALREADY_EXISTS, on `field`, when the owner (`partnerId`, null: the program) has a live endpoint
  * other than `exceptId` for the same URL (as `endpointUrlKey` compares them: `URL`'s normal form, percent-encodings, a host's trailing dot, an IPv4-mapped address): a second one sent every event
  * to that URL twice, each copy signed with its own secret, so a receiver verifying with one secret
- * refused the other and it was retried for about 29 hours (newcomer-23; webhooks-24). Removed
+ * refused the other and it was retried for about 29 hours (newcomer-23; webhooks-24). The refusal
+ * names that endpoint and its URL as registered (edges-28: "at this URL" left an operator whose URL
+ * differed in its spelling, a trailing dot or a percent-encoding, to guess which one). Removed
  * endpoints do not count, nor another owner's (each owner has its own secret and events). Under a
  * transaction-scoped advisory lock per owner, held to commit: two registrations of one URL at once
  * are taken one after the other, and the second reads the first's row (READ COMMITTED reads what
@@ -181,7 +183,7 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
   if (same) {
     throw refuse(
       UserErrorCode.ALREADY_EXISTS,
-      `Endpoint ${toGlobalId('WebhookEndpoint', same.id)} already receives at this URL: a second one would get every event twice. Keep that one, or remove it first.`,
+      `Endpoint ${toGlobalId('WebhookEndpoint', same.id)} already receives at ${same.url}: a second one would get every event twice. Keep that one, or remove it first.`,
       field,
     );
   }

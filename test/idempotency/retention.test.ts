@@ -385,7 +385,7 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     await purge();
     expect(await records('replace-offer:%', usedUp.idempotencyKey)).toBe(0);
     const before = await tableSnapshot(t);
-    const already = { code: 'ALREADY_EXISTS', field: ['input', 'issuedOfferId'], message: 'This offer was already replaced.' };
+    const already = { code: 'ALREADY_EXISTS', field: ['input', 'issuedOfferId'], message: expect.stringMatching(/^This offer was already replaced, by the offer with code \S+\.$/) };
     expect(dataOf(await replace(usedUp)).issueReplacementOffer).toEqual({ issuedOffer: null, replaced: null, userErrors: [already] });
     expect(await tableSnapshot(t)).toEqual(before);
     expect(await replacementsOf(bought.code)).toEqual({ audits: 1, wallet: ['REDEEMED', 'ISSUED'] });

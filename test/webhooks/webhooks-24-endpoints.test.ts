@@ -65,7 +65,7 @@ describe('webhook endpoints: one per URL, and enabled again (webhooks-24)', () =
       {
         code: 'ALREADY_EXISTS',
         field: ['input', 'url'],
-        message: `Endpoint ${first.endpoint!.id} already receives at this URL: a second one would get every event twice. Keep that one, or remove it first.`,
+        message: `Endpoint ${first.endpoint!.id} already receives at ${url}: a second one would get every event twice. Keep that one, or remove it first.`,
       },
     ]);
     // The same URL as URL reads it (host in capitals, the default port written out)
@@ -145,7 +145,7 @@ describe('webhook endpoints: one per URL, and enabled again (webhooks-24)', () =
     expect((await remove(mine, a.credential)).userErrors).toEqual([]);
     const newer = (await register({ url }, a.credential)).endpoint!.id;
     expect((await enable(mine, a.credential)).userErrors).toEqual([
-      { code: 'ALREADY_EXISTS', field: ['input', 'endpointId'], message: `Endpoint ${newer} already receives at this URL: a second one would get every event twice. Keep that one, or remove it first.` },
+      { code: 'ALREADY_EXISTS', field: ['input', 'endpointId'], message: `Endpoint ${newer} already receives at ${url}: a second one would get every event twice. Keep that one, or remove it first.` },
     ]);
     expect(await live(url)).toEqual([numericId(newer)]);
 

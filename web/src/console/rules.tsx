@@ -176,16 +176,18 @@ function CreateTier() {
 
 /**
  * The confirmation of a previewed tier: what its dry run said adding it moves; "Create tier" sends
- * it (a lost answer offers "Try again": the code is the key), Cancel or Escape sends nothing.
+ * it (a lost answer offers "Try again": the code is the key), Cancel or Escape sends nothing
+ * (neither closes it while the tier is sent: edges-28).
  * `onDone` gets the notice to show once created, null when cancelled.
  */
 function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: (created: string | null) => void }) {
-  // The focus starts on Cancel: an Enter pressed again after the one that opened it creates nothing (break2-24).
-  const { dialog, safe } = useConfirmDialog();
   const [createTier] = useMutation(ConsoleCreateTierDocument, { refetchQueries: [ConsoleCurrenciesDocument] });
-  const { held, problem, setProblem, send, tryAgain } = useGuardedSend({
+  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({
     safeAgain: "Try again: a tier's code is its key, so the same tier sent again is answered by the first and is not created twice.",
   });
+  // The focus starts on Cancel: an Enter pressed again after the one that opened it creates nothing (break2-24).
+  // While the tier is sent, neither Escape nor Cancel closes it: its answer shows (edges-28).
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
   const { code, name } = preview.input;
   const confirm = () =>
     send(async () => {
@@ -196,18 +198,19 @@ function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: 
       onDone(createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], answeredByReplay(extensions, 'createTier')));
     });
   return (
-    <dialog ref={dialog} aria-labelledby="create-tier-title" onCancel={() => onDone(null)}>
+    <dialog ref={dialog} aria-labelledby="create-tier-title" onCancel={onCancel}>
       <h2 id="create-tier-title">
         Create tier “{name}” ({code})?
       </h2>
       <p data-testid="tier-preview">Adding it moves {movedText(preview.customersMoved, preview.moves)}.</p>
       <p className="muted">That is the ladder as it is now: if it changes before you confirm, the answer says what was moved.</p>
       <ProblemAlert problem={problem} onRetry={tryAgain} />
+      {sending ? <p className="muted" aria-live="polite">Creating… its answer shows here.</p> : null}
       <div className="row">
         <button type="button" onClick={() => void confirm()} disabled={held}>
           Create tier
         </button>
-        <button type="button" className="secondary" ref={safe} onClick={() => onDone(null)}>
+        <button type="button" className="secondary" ref={safe} disabled={sending} onClick={() => onDone(null)}>
           Cancel
         </button>
       </div>

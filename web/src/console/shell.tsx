@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
-import { problemOfUserError, ProblemAlert, useGuardedSend } from '../shared/errors';
+import { problemOfUserErrors, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { Frame, Loading, newIdempotencyKey, PageTitle, type NavItem } from '../shared/ui';
 import { gatewayNow } from '../shared/gateway-time';
 import { keepWrite, liveKeptWrite } from '../shared/session';
@@ -147,8 +147,8 @@ type WriteAdvice =
 
 /**
  * A form that changes something: disabled for analysts, one submit at a time and none before the
- * gateway's "not before" (a 429/503's retryAfter), the API's refusal or a confirmation shown in
- * place (announced to screen readers).
+ * gateway's "not before" (a 429/503's retryAfter), the API's refusals (all of them: a manifest's
+ * problems are one per field; edges-28) or a confirmation shown in place (announced to screen readers).
  *
  * `onSubmit` gets an idempotency key for the mutations that take one (adjustPoints): the same key
  * for every submit of the same form contents until one gets an answer (saved, or refused with a
@@ -212,7 +212,7 @@ export function ActionForm({
       setRefocus(true);
       const outcome = await onSubmit(data, key);
       answered(title);
-      if (outcome?.userErrors?.length) setProblem(problemOfUserError(outcome.userErrors[0]));
+      if (outcome?.userErrors?.length) setProblem(problemOfUserErrors(outcome.userErrors));
       else {
         setNotice(outcome?.replayed ? replayedNotice(outcome.notice) : (outcome?.notice ?? 'Saved.'));
         form.reset();

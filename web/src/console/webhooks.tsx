@@ -27,6 +27,23 @@ function keepFailed(cache: ApolloCache, keep: (node: Reference, readField: (fiel
   });
 }
 
+/**
+ * What a bulk replay left FAILED, as a sentence after its count (edges-28: the screen said only
+ * how many were sent again, and an operator took the deliveries still listed as failed since):
+ * " None was left failed." for none; " 3 deliveries were left failed, not sent: 2 SALE_REVERSED
+ * deliveries: <why>. 1 …" per event type, with the gateway's reason (`skipped[].message`: the scope
+ * the endpoint's partner lacks). Empty when not known (`skipped` null: a repeat of a request
+ * answered before the gateway counted them).
+ */
+function skippedText(skipped: readonly { eventType: string; count: number; message: string }[] | null | undefined): string {
+  if (!skipped) return '';
+  const total = skipped.reduce((sum, s) => sum + s.count, 0);
+  if (total === 0) return ' None was left failed.';
+  const deliveries = (n: number) => (n === 1 ? '1 delivery' : `${n} deliveries`);
+  const why = skipped.map((s) => `${deliveries(s.count)} of ${s.eventType}: ${s.message}`).join(' ');
+  return ` ${deliveries(total)} ${total === 1 ? 'was' : 'were'} left failed, not sent: ${why}`;
+}
+
 /** An endpoint as the Remove confirmation names it. */
 interface Removing {
   id: string;
@@ -38,12 +55,14 @@ interface Removing {
 
 /**
  * The confirmation before an endpoint is removed (webhooks-24): what removing does and how it is
- * undone. A modal dialog (Escape or Cancel closes it, nothing sent); one send at a time.
+ * undone. A modal dialog (Escape or Cancel closes it, nothing sent); one send at a time. Once
+ * "Remove endpoint" is pressed, neither closes it until the answer comes (edges-28): it then closes
+ * and the page says what happened.
  */
 function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (problem: ReturnType<typeof problemOf> | null, removed: boolean) => void }) {
-  // The focus starts on Cancel: an Enter pressed again after the one that opened it changes nothing (break2-24).
-  const { dialog, safe } = useConfirmDialog();
   const [remove, { loading }] = useMutation(ConsoleRemoveWebhookEndpointDocument);
+  // The focus starts on Cancel: an Enter pressed again after the one that opened it changes nothing (break2-24).
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy: loading, onDismiss: () => onDone(null, false) });
   const confirm = async () => {
     try {
       const { data } = await remove({ variables: { input: { endpointId: endpoint.id } } });
@@ -55,17 +74,18 @@ function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (prob
     }
   };
   return (
-    <dialog ref={dialog} aria-labelledby="remove-endpoint-title" onCancel={() => onDone(null, false)}>
+    <dialog ref={dialog} aria-labelledby="remove-endpoint-title" onCancel={onCancel}>
       <h2 id="remove-endpoint-title">Remove this endpoint?</h2>
       <p>
         <span className="code">{endpoint.url}</span> ({endpoint.owner}) gets nothing more: no new event is sent to it, and its deliveries waiting for a retry end
         FAILED. It can be enabled again later, with the same secret; events of the time it was removed are not sent.
       </p>
+      {loading ? <p className="muted" aria-live="polite">Removing… its answer shows once it comes.</p> : null}
       <div className="row">
         <button type="button" onClick={() => void confirm()} disabled={loading}>
           Remove endpoint
         </button>
-        <button type="button" className="secondary" ref={safe} onClick={() => onDone(null, false)}>
+        <button type="button" className="secondary" ref={safe} disabled={loading} onClick={() => onDone(null, false)}>
           Cancel
         </button>
       </div>
@@ -273,16 +293,17 @@ export function Webhooks() {
             const result = data?.replayFailedWebhookDeliveries;
             const count = result?.replayed ?? 0;
             const deliveries = `${count === 1 ? '1 delivery' : `${count} deliveries`} to ${result?.endpoint?.url ?? 'the endpoint'}`;
+            const left = skippedText(result?.skipped);
             if (result?.endpoint && answeredByReplay(extensions, 'replayFailedWebhookDeliveries')) {
               // The first submit's count; nothing was sent now (see replayAll's update).
               void failed.refetch().catch(() => undefined);
               return {
                 userErrors: result.userErrors,
                 replayed: true,
-                notice: `${deliveries} ${count === 1 ? 'was' : 'were'} set to be sent again then; any listed below failed since and were not: replay again to send them.`,
+                notice: `${deliveries} ${count === 1 ? 'was' : 'were'} set to be sent again then; any listed below failed since and were not: replay again to send them.${left}`,
               };
             }
-            return { userErrors: result?.userErrors, notice: `${deliveries} ${count === 1 ? 'is' : 'are'} being sent again.` };
+            return { userErrors: result?.userErrors, notice: `${deliveries} ${count === 1 ? 'is' : 'are'} being sent again.${left}` };
           }}
         >
           <label htmlFor="f-endpointId">Endpoint (once its receiver is mended: every FAILED delivery to it is sent again)</label>

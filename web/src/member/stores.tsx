@@ -203,14 +203,17 @@ function ConfirmPurchase({
   dropKey: () => void;
   onDone: (bought: Bought | null) => void;
 }) {
-  // The focus starts on Cancel: an Enter pressed again after the one that opened it changes nothing (break2-24).
-  const { dialog, safe } = useConfirmDialog();
   // One send at a time, none before the gateway's "not before" (its retryAfter). Where a purchase
   // shows, for a kept key past the gateway's retention (KEY_EXPIRED, web-24).
-  const { held, problem, setProblem, send } = useGuardedSend({ checkIn: `your Wallet for “${listing.offer.name}”` });
+  const { held, sending, problem, setProblem, send } = useGuardedSend({ checkIn: `your Wallet for “${listing.offer.name}”` });
   const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {
     refetchQueries: [MemberProfileDocument, MemberStoreDocument, MemberWalletDocument],
   });
+  // The focus starts on Cancel: an Enter pressed again after the one that opened it changes nothing (break2-24).
+  // While the purchase is sent, neither Escape nor Cancel closes it: its answer (bought, refused,
+  // not known) shows in it (edges-28: Escape closed it and a refusal or an unknown outcome was lost).
+  const busy = sending || loading;
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy, onDismiss: () => onDone(null) });
 
   const confirm = () =>
     send(async () => {
@@ -231,18 +234,19 @@ function ConfirmPurchase({
     });
 
   return (
-    <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={() => onDone(null)}>
+    <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={onCancel}>
       <h2 id="confirm-title">Buy “{listing.offer.name}”?</h2>
       <p>
         This spends <strong>{formatPoints(listing.priceInPoints, currency)}</strong>. The offer goes to your wallet.
       </p>
       {listing.offer.terms ? <p className="muted">Terms: {listing.offer.terms}</p> : null}
       <ProblemAlert problem={problem} />
+      {busy ? <p className="muted" aria-live="polite">Buying… its answer shows here.</p> : null}
       <div className="row">
         <button type="button" onClick={confirm} disabled={loading || held}>
           {problem ? 'Try again' : 'Confirm purchase'}
         </button>
-        <button type="button" className="secondary" ref={safe} onClick={() => onDone(null)}>
+        <button type="button" className="secondary" ref={safe} disabled={busy} onClick={() => onDone(null)}>
           Cancel
         </button>
       </div>

@@ -187,6 +187,22 @@ export function problemOfUserError(userError: { code: string; message: string })
   return fromCode(userError.code, userError.message);
 }
 
+/**
+ * A mutation's refusals, every one of them (edges-28: the console showed the first only, and a
+ * persisted-query manifest refused for its format and its version said only "format must be …":
+ * fixed and sent again, it was refused for the version). The first as `problemOfUserError` says
+ * it; then each other's server message when it has the first's code and that code's sentence
+ * shows the server's message (DETAILED), else its own sentence; the same sentence once.
+ * @param userErrors the payload's `userErrors`, at least one
+ */
+export function problemOfUserErrors(userErrors: readonly { code: string; message: string }[]): ApiProblem {
+  const [first, ...rest] = userErrors;
+  const problem = problemOfUserError(first);
+  if (rest.length === 0) return problem;
+  const more = rest.map((e) => (e.code === first.code && DETAILED.has(e.code) ? e.message : problemOfUserError(e).message));
+  return { ...problem, message: [...new Set([problem.message, ...more])].join(' ') };
+}
+
 /** Codes of a failed read that reading again may mend: the alert offers "Try again" for them (`ProblemAlert`'s `onRetry`). */
 const RETRYABLE_READ_CODES = new Set(['NETWORK', 'NO_ANSWER', 'OFFLINE', 'NOT_SENT', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL_SERVER_ERROR']);
 
@@ -229,13 +245,15 @@ export function retryOf(query: { error?: unknown; refetch: () => Promise<unknown
  * "not before" of the last problem (`retryAfter` of a 429/503: RATE_LIMITED, SERVICE_UNAVAILABLE,
  * SHUTTING_DOWN) has passed. Used by the purchase, the gift claim and the console's forms.
  * @param write where an unkeyed write's outcome shows (`WriteContext`), for its OUTCOME_UNKNOWN
- * @returns `held` (true while a send runs or the hint runs: disable the buttons), the last
+ * @returns `held` (true while a send runs or the hint runs: disable the buttons), `sending` (true
+ *   while a send runs: its answer is awaited; a dialog is not dismissed meanwhile), the last
  *   `problem` and its setter, `send`, which runs `write` unless held and shows what it threw, and
  *   `tryAgain`, which runs the last `write` again (the same input; a keyed one takes its kept key
  *   again), defined while the problem it threw says that is safe (`ApiProblem.sameAgain`; web-24).
  */
 export function useGuardedSend(write: WriteContext = {}): {
   held: boolean;
+  sending: boolean;
   problem: ApiProblem | null;
   setProblem: (problem: ApiProblem | null) => void;
   send: (write: () => Promise<void>) => Promise<void>;
@@ -276,5 +294,5 @@ export function useGuardedSend(write: WriteContext = {}): {
   }, []);
   const again = last.current;
   const tryAgain = problem && problem === again?.threw && problem.sameAgain ? () => void send(again.write) : undefined;
-  return { held: waiting || sending, problem, setProblem, send, tryAgain };
+  return { held: waiting || sending, sending, problem, setProblem, send, tryAgain };
 }

@@ -1,5 +1,5 @@
 /** Building blocks both apps share: the page frame with its skip link and navigation, formatting. */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode, type SyntheticEvent } from 'react';
 import { Link, useRoute } from 'wouter';
 
 /** A navigation link that tells screen readers which page is current. */
@@ -207,16 +207,46 @@ export const newIdempotencyKey = () => crypto.randomUUID();
  * focusable element, the confirming button, so the Enter that opened the dialog, pressed again (a
  * double press, a held key repeating), confirmed it unread: a webhook endpoint removed, a purchase
  * made (break2-24). WAI-ARIA's alert dialog pattern: for a destructive action, focus the least
- * destructive one. Answers the refs for the `<dialog>` and for the safe button.
+ * destructive one.
+ *
+ * `busy`: true while the dialog's write is in flight. Escape then does not dismiss it (edges-28:
+ * Escape while a purchase was being sent closed the dialog, and its outcome, refused or unknown,
+ * was set on a dialog no longer there: the member never saw it). The dialog stays until the answer
+ * shows in it, as the caller disables its Cancel meanwhile. Chromium lets a second Escape with no
+ * click between close a dialog whose `cancel` was refused (its close watcher's anti-abuse rule,
+ * which skips the `cancel` event): the dialog is then shown again at once.
+ * `onDismiss`: what Escape does when not busy (the caller's Cancel), also when the browser closed
+ * the dialog without a `cancel` event.
+ * Answers the refs for the `<dialog>` and for the safe button, and `onCancel` for the `<dialog>`.
  */
-export function useConfirmDialog() {
+export function useConfirmDialog({ busy = false, onDismiss }: { busy?: boolean; onDismiss: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const safe = useRef<HTMLButtonElement>(null);
+  const now = useRef({ busy, onDismiss });
+  now.current = { busy, onDismiss };
   useEffect(() => {
     const d = dialog.current;
-    d?.showModal();
+    if (!d) return;
+    d.showModal();
     safe.current?.focus();
-    return () => d?.close();
+    // Closed by the browser without a cancel event (or with one refused and closed anyway): shown
+    // again while busy, else dismissed as Escape dismisses it. Unmounting closes it after this
+    // listener is removed (the close event is queued), so that close is not seen here.
+    const closed = () => {
+      if (!d.isConnected || d.open) return;
+      if (now.current.busy) d.showModal();
+      else now.current.onDismiss();
+    };
+    d.addEventListener('close', closed);
+    return () => {
+      d.removeEventListener('close', closed);
+      d.close();
+    };
   }, []);
-  return { dialog, safe };
+  /** The `<dialog>`'s cancel (Escape): refused while busy, else the caller's dismissal. */
+  const onCancel = (event: SyntheticEvent<HTMLDialogElement>) => {
+    event.preventDefault();
+    if (!now.current.busy) now.current.onDismiss();
+  };
+  return { dialog, safe, onCancel };
 }
