@@ -271,11 +271,11 @@ function countMoves(rows: readonly { from_code: string | null; to_code: string |
  * `input.code` when the code is taken, else on `input.rank`.
  */
 function tierClash(clash: TierHolder, data: CreateTierData): Error {
-  const holder = `rank ${clash.rank}, from ${clash.threshold.toLocaleString('en-GB')} ${clash.currency} points`;
-  if (clash.code === data.code) return refuse(UserErrorCode.ALREADY_EXISTS, `Tier ${clash.code} already exists in ${clash.currency} (${holder}): choose another code.`, ['input', 'code']);
+  const from = `from ${clash.threshold.toLocaleString('en-GB')} points`;
+  if (clash.code === data.code) return refuse(UserErrorCode.ALREADY_EXISTS, `Tier ${clash.code} already exists in ${clash.currency} (rank ${clash.rank}, ${from}): choose another code.`, ['input', 'code']);
   return refuse(
     UserErrorCode.ALREADY_EXISTS,
-    `Rank ${clash.rank} is taken by tier ${clash.code} (${holder}): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
+    `Rank ${clash.rank} is taken by tier ${clash.code} (${clash.currency}, ${from}): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
     ['input', 'rank'],
   );
 }

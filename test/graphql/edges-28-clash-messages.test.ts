@@ -34,14 +34,14 @@ describe('a clash names what holds the code or rank (edges-28)', () => {
     for (const dryRun of [true, false]) {
       const byCode = await t.gql(CreateTierDocument, { input: { currency, code: gold, name: 'Again', rank: 42, threshold: 100, dryRun } }, t.operatorToken);
       expect(errorsOf(byCode, 'createTier')).toEqual([
-        { code: 'ALREADY_EXISTS', field: ['input', 'code'], message: `Tier ${gold} already exists in ${currency} (rank 41, from 1,500 ${currency} points): choose another code.` },
+        { code: 'ALREADY_EXISTS', field: ['input', 'code'], message: `Tier ${gold} already exists in ${currency} (rank 41, from 1,500 points): choose another code.` },
       ]);
       const byRank = await t.gql(CreateTierDocument, { input: { currency, code: code('OTHER'), name: 'Other', rank: 41, threshold: 100, dryRun } }, t.operatorToken);
       expect(errorsOf(byRank, 'createTier')).toEqual([
         {
           code: 'ALREADY_EXISTS',
           field: ['input', 'rank'],
-          message: `Rank 41 is taken by tier ${gold} (rank 41, from 1,500 ${currency} points): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
+          message: `Rank 41 is taken by tier ${gold} (${currency}, from 1,500 points): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
         },
       ]);
     }

@@ -84,12 +84,12 @@ describe('bad input says what is wrong with it (newcomer-24)', () => {
         {
           code: 'ALREADY_EXISTS',
           field: ['input', 'rank'],
-          message: `Rank 7 is taken by tier ${base} (rank 7, from 0 ${currency} points): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
+          message: `Rank 7 is taken by tier ${base} (${currency}, from 0 points): the program has one ladder, whatever the currency, so each tier needs a rank of its own.`,
         },
       ],
     });
     const byCode = await till.t.gql(CreateTierDocument, { input: { currency, code: base, name: 'Again', rank: 8, threshold: 100 } }, till.t.operatorToken);
-    expect(byCode.data?.createTier.userErrors).toEqual([{ code: 'ALREADY_EXISTS', field: ['input', 'code'], message: `Tier ${base} already exists in ${currency} (rank 7, from 0 ${currency} points): choose another code.` }]);
+    expect(byCode.data?.createTier.userErrors).toEqual([{ code: 'ALREADY_EXISTS', field: ['input', 'code'], message: `Tier ${base} already exists in ${currency} (rank 7, from 0 points): choose another code.` }]);
     expect(await till.t.sql('select code from tier where code = $1 or rank = 8', [second])).toEqual([]);
   });
 

@@ -110,7 +110,7 @@ describe('a dialog stays while its write is sent; a bulk replay says what it ski
     held.release();
     await dialog
       .getByRole('alert')
-      .filter({ hasText: `Rank 828 is taken by tier OTHER28 (rank 828, from 800,000 ${DEMO.currency} points)` })
+      .filter({ hasText: `Rank 828 is taken by tier OTHER28 (${DEMO.currency}, from 800,000 points)` })
       .waitFor();
     expect(await stack().t.sql(`select code from tier where code = 'EDGES28'`)).toEqual([]);
   }, 120_000);
