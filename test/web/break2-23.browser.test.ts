@@ -195,7 +195,7 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
       listed: await rows.allInnerTexts().then((texts) => texts.map((t) => /evt_\d+/.exec(t)?.[0])),
       statuses: await statusesOf(url),
     }).toEqual({
-      notice: `This was already done by an earlier submit whose answer was lost: nothing more was changed. (3 deliveries to ${url} were set to be sent again then; any listed below failed since and were not: replay again to send them.)`,
+      notice: `This was already done by an earlier submit whose answer was lost: nothing more was changed. (3 deliveries to ${url} were set to be sent again then; any listed below failed since and were not: replay again to send them. None was left out.)`,
       listed: ['evt_610005', 'evt_610004'],
       statuses: { PENDING: 3, FAILED: 2 },
     });
@@ -224,7 +224,7 @@ describe('kept keys and replays, as hostile or unlucky users meet them (break2-2
       notice: await notice.innerText(),
       statuses: await statusesOf(url),
       violations: await seriousViolations(tab.page),
-    }).toEqual({ sends: 1, notice: `2 deliveries to ${url} are being sent again.`, statuses: { PENDING: 2 }, violations: [] });
+    }).toEqual({ sends: 1, notice: `2 deliveries to ${url} are being sent again. None was left out.`, statuses: { PENDING: 2 }, violations: [] });
   }, 120_000);
   // Last: it removes the demo store's first listing, which the tests above buy.
   test('"Try again" after an unknown outcome, the listing removed meanwhile: the first purchase is told, nothing more spent', async () => {

@@ -163,7 +163,7 @@ describe('a dialog stays while its write is sent; a bulk replay says what it ski
     const notice = form.getByRole('status');
     await notice.waitFor();
     expect(await notice.innerText()).toBe(
-      `2 deliveries to ${url} are being sent again. 3 deliveries were left failed, not sent: 3 deliveries of SALE_PROCESSED: ` +
+      `2 deliveries to ${url} are being sent again. 3 deliveries were left out and stay failed: 3 deliveries of SALE_PROCESSED: ` +
         "The endpoint's partner no longer holds transactions:read, which sale.processed events need, so a replay would not be sent.",
     );
   }, 120_000);

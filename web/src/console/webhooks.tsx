@@ -30,7 +30,7 @@ function keepFailed(cache: ApolloCache, keep: (node: Reference, readField: (fiel
 /**
  * What a bulk replay left FAILED, as a sentence after its count (edges-28: the screen said only
  * how many were sent again, and an operator took the deliveries still listed as failed since):
- * " None was left failed." for none; " 3 deliveries were left failed, not sent: 2 SALE_REVERSED
+ * " None was left out." for none; " 3 deliveries were left out and stay failed: 2 SALE_REVERSED
  * deliveries: <why>. 1 …" per event type, with the gateway's reason (`skipped[].message`: the scope
  * the endpoint's partner lacks). Empty when not known (`skipped` null: a repeat of a request
  * answered before the gateway counted them).
@@ -38,10 +38,10 @@ function keepFailed(cache: ApolloCache, keep: (node: Reference, readField: (fiel
 function skippedText(skipped: readonly { eventType: string; count: number; message: string }[] | null | undefined): string {
   if (!skipped) return '';
   const total = skipped.reduce((sum, s) => sum + s.count, 0);
-  if (total === 0) return ' None was left failed.';
+  if (total === 0) return ' None was left out.';
   const deliveries = (n: number) => (n === 1 ? '1 delivery' : `${n} deliveries`);
   const why = skipped.map((s) => `${deliveries(s.count)} of ${s.eventType}: ${s.message}`).join(' ');
-  return ` ${deliveries(total)} ${total === 1 ? 'was' : 'were'} left failed, not sent: ${why}`;
+  return ` ${deliveries(total)} ${total === 1 ? 'was' : 'were'} left out and stay failed: ${why}`;
 }
 
 /** An endpoint as the Remove confirmation names it. */
