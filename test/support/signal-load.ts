@@ -68,11 +68,24 @@ export async function signalled(gateway: SpawnedGateway, signal: NodeJS.Signals)
  * Sends every key of `keys` again (`adjustBeans`, 7 BEANS to cust-alice) and reads, through
  * `admin`, how many 7-point 'b3' entries the ledger holds and which accounts break the ledger
  * invariants (SPEC §5.1: balance = ledger sum = open credits, never negative). `refused`: keys whose
- * replay came back without an entry.
+ * replay came back without an entry. Each of `adjustmentLoad`'s clients sends its own keys again
+ * (`…-w<n>-<i>`), in its order, the clients at once as during the load (suite-28; they were
+ * sent one after another); keys of another shape are one client more.
  */
 export async function replayedLedger(url: string, op: string, keys: string[], admin: pg.Client): Promise<{ refused: number; entries: number; violations: unknown[] }> {
   let refused = 0;
-  for (const key of keys) if (!(await adjustBeans(url, op, 'cust-alice', 7, key))) refused++;
+  const clients = new Map<string, string[]>();
+  for (const key of keys) {
+    const client = /-w(\d+)-\d+$/.exec(key)?.[1] ?? 'other';
+    const own = clients.get(client);
+    if (own) own.push(key);
+    else clients.set(client, [key]);
+  }
+  await Promise.all(
+    [...clients.values()].map(async (own) => {
+      for (const key of own) if (!(await adjustBeans(url, op, 'cust-alice', 7, key))) refused++;
+    }),
+  );
   const counts = await admin.query<{ n: number }>(`select count(*)::int as n from ledger_entry where reason = 'b3' and amount = 7`);
   const violations = await admin.query(`
     select a.id from point_account a left join ledger_entry e on e.account_id = a.id group by a.id
