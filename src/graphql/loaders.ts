@@ -23,7 +23,7 @@ import {
 import { partnersByIds, type PartnerRow } from '../partners/partner.service.js';
 import { purchasesByIds, type PurchaseRow } from '../purchases/purchase.service.js';
 import { eligibleStoresPages, listingsByIds, listingsPages, storesByIds, type EligibleStoreRow, type ListingRow, type StoreRow, type Viewer } from '../stores/store.service.js';
-import { tierStandings, tiersByCodes, tiersByIds, type TierRow, type TierStanding } from '../tiers/tier.service.js';
+import { tierStandings, tiersByCodes, tiersByIds, type CustomerTierStanding, type TierRow, type TierStanding } from '../tiers/tier.service.js';
 import { appliedOffersOf, awardsOfTransactions, transactionsByIds, type AwardRow, type TransactionRow } from '../transactions/transaction.service.js';
 import type { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
 import { issuedOffersByIds, walletPages, type IssuedOfferRow } from '../wallet/wallet.service.js';
@@ -39,6 +39,21 @@ function one<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | un
   const map = new Map<K, V>();
   for (const row of rows) map.set(keyOf(row), row);
   return keys.map((key) => map.get(key));
+}
+
+/**
+ * A settled read as a lookup by key: `spread` of its rows (one entry per key of `keys`, in order)
+ * when it was read, else the read's error for every key (an `Error`, as DataLoader answers a key's
+ * failure), so that one failed statement of a batch fails its own keys only.
+ */
+function settledBy<K, R, V>(settled: PromiseSettledResult<R>, spread: (rows: R) => V[], keys: readonly K[]): (key: K) => V | Error {
+  if (settled.status === 'rejected') {
+    const error = settled.reason instanceof Error ? settled.reason : new Error(String(settled.reason));
+    return () => error;
+  }
+  const values = spread(settled.value);
+  const byKey = new Map(keys.map((key, i) => [key, values[i]]));
+  return (key) => byKey.get(key)!;
 }
 
 function many<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): V[][] {
@@ -90,18 +105,15 @@ export class Loaders {
         groups.set(argsKey, group);
         if (!group.ids.includes(id)) group.ids.push(id);
       }
-      const found = new Map<string, Map<number, R[]>>();
-      await Promise.all(
-        [...groups].map(async ([argsKey, { args, ids }]) => {
-          const lists = many(ids, await read(ids, args), parentOf);
-          found.set(argsKey, new Map(ids.map((id, i) => [id, lists[i]])));
-        }),
-      );
-      return asked.map(({ id, argsKey }) => found.get(argsKey)!.get(id)!);
+      // Each group settled apart: one alias's failed read fails its own keys only.
+      const found = new Map<string, (id: number) => R[] | Error>();
+      const settled = await Promise.allSettled([...groups.values()].map(({ args, ids }) => read(ids, args)));
+      [...groups].forEach(([argsKey, { ids }], i) => found.set(argsKey, settledBy(settled[i], (rows) => many(ids, rows, parentOf), ids)));
+      return asked.map(({ id, argsKey }) => found.get(argsKey)!(id));
     });
   }
 
-  private get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
+  private get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V> {
     let loader = this.made.get(name) as DataLoader<K, V> | undefined;
     if (!loader) {
       loader = new DataLoader<K, V>(batch, { maxBatchSize: 500 });
@@ -178,21 +190,23 @@ export class Loaders {
       const shared = standingIds.filter((id) => withBalances.has(id));
       const alone = standingIds.filter((id) => !withBalances.has(id));
       const balances = balanceIds.length ? balancesByCustomers(this.em, balanceIds, now) : Promise.resolve([]);
-      const [balanceRows, sharedRows, aloneRows] = await Promise.all([
+      // Settled one by one: a read that fails fails its own keys only (a frozen balances read
+      // answers Customer.balances' error once, and the tiers still answer, as when read apart).
+      const [balanceRows, sharedRows, aloneRows] = await Promise.allSettled([
         balances,
         shared.length ? tierStandings(this.em, shared, now, balances) : [],
         alone.length ? tierStandings(this.em, alone, now) : [],
       ]);
-      const balancesOf = many(balanceIds, balanceRows, (r) => r.customerId);
-      const standingOrder = [...shared, ...alone];
-      const standingsOf = many(standingOrder, [...sharedRows, ...aloneRows], (r) => r.customerId);
+      const standingOf = (ids: number[]) => (rows: CustomerTierStanding[]) => many(ids, rows, (r) => r.customerId);
+      const sharedOf = settledBy(sharedRows, standingOf(shared), shared);
+      const aloneOf = settledBy(aloneRows, standingOf(alone), alone);
       const found = {
-        balances: new Map<number, BalanceRow[]>(balanceIds.map((id, i) => [id, balancesOf[i]])),
-        standing: new Map<number, TierStanding[]>(standingOrder.map((id, i) => [id, standingsOf[i]])),
+        balances: settledBy(balanceRows, (rows) => many(balanceIds, rows, (r) => r.customerId), balanceIds),
+        standing: (id: number) => (withBalances.has(id) ? sharedOf(id) : aloneOf(id)),
       };
       return keys.map((key) => {
         const [kind, id] = key.split('/');
-        return (kind === 'balances' ? found.balances : found.standing).get(Number(id))!;
+        return (kind === 'balances' ? found.balances : found.standing)(Number(id));
       });
     });
   }

@@ -89,6 +89,8 @@ export interface LifetimeEarned {
  * their points from them, `lifetimeEarned` of the customer's account in the tier's currency, 0
  * without one, exactly what `qualifying_points_at` answers for them, instead of evaluating
  * `point_account_at` again once per lifetime tier (n1-28). Still one statement, read side by side.
+ * Should `lifetime` reject, the standings are read again without it (one more statement), so a
+ * failed read of the balances fails Customer.balances alone, as when the two were read apart.
  */
 export async function tierStandings(
   em: SqlEntityManager,
@@ -104,8 +106,11 @@ export async function tierStandings(
                  case when ${given}::boolean and t.window_days is null then 0 else qualifying_points_at(c.id, t.currency_code, t.window_days, ${now}) end as points
             from customer c cross join tier t where c.id = any(${idList(customerIds)}) order by c.id, t.rank`,
     ),
-    lifetime,
+    // The accounts' read failing is that read's error (Customer.balances'), not the tiers': they
+    // are then read as without it, their lifetime points in SQL.
+    lifetime?.catch(() => null),
   ]);
+  if (accounts === null) return tierStandings(em, customerIds, now);
   if (!accounts) return rows;
   const earned = new Map(accounts.map((a) => [`${a.customerId}/${a.currencyCode}`, a.lifetimeEarned]));
   for (const row of rows) if (row.windowDays === null) row.points = earned.get(`${row.customerId}/${row.currencyCode}`) ?? 0;
