@@ -10,6 +10,7 @@ import { destroySocket, endWithin } from '../db/end-within.js';
 import { Kysely, PostgresDialect, type PostgresPool, type RawBuilder } from 'kysely';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
+import { connectionLost } from '../db/unavailable.js';
 import { OUTBOX_CHANNEL } from '../db/outbox-commits.js';
 import { query, sql } from '../db/sql.js';
 import { PurgeCounts, type PurgedTable } from './purged.js';
@@ -1026,28 +1027,22 @@ export class JobRunner {
       // (RUNNING, the attempt counted), as a job cut mid-statement is.
       const record: JobInFlight = (inHand ??= { statements: new Set() });
       this.jobsInHand.add(record);
-      const recorded = await this.onOwnConnection(record, 'failure record', (_run, client) => this.inOwnTransaction(client, record, async (em) => {
-        const now = this.clock.now();
-        if (final) {
-          // Only while the job is still this worker's: one that lost its lease leaves it to the new owner.
-          const [mine] = await query(
-            em,
-            sql`update job set status = 'FAILED', last_error = ${reason}, finished_at = ${now}, locked_until = null
-                 where id = ${job.id} and locked_by = ${this.workerId} and attempts = ${job.attempts} returning id`,
-          );
-          if (mine) await handler.onFailed?.(this.contextFor(em), job.payload as never, reason);
-        } else {
-          const delay = Math.min(this.options.backoffMs * 2 ** (job.attempts - 1), this.options.maxBackoffMs);
-          await query(
-            em,
-            sql`update job set status = 'PENDING', last_error = ${reason}, run_at = ${new Date(now.getTime() + delay)}, locked_until = null
-                 where id = ${job.id} and locked_by = ${this.workerId} and attempts = ${job.attempts}`,
-          );
+      // A connection lent from the pool may be found gone (a failover ends every session at once,
+      // and pg-pool may lend an idle one whose end it has not read yet): the record is tried again
+      // on a new connection, up to the pool's size + 1 times, as `retryLostReads` does (ci-28).
+      // Nothing is done twice: each update is of this worker's RUNNING job only, so one that
+      // committed before its connection was lost makes the next try a no-op.
+      const poolMax = this.orm.config.get('pool')?.max ?? 10;
+      let recorded: boolean | undefined;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          recorded = await this.recordFailure(record, job, handler, reason, final);
+          break;
+        } catch (recordError) {
+          if (record.stopped) break;
+          if (!connectionLost(recordError) || attempt > poolMax) throw recordError;
         }
-        return true;
-      })).catch((recordError: unknown) => {
-        if (!record.stopped) throw recordError;
-      });
+      }
       if (!recorded || record.stopped) {
         this.log.warn({ job: job.id, kind: job.kind }, 'job left to its lease: the runner stopped while the database did not answer');
       }
@@ -1070,6 +1065,39 @@ export class JobRunner {
           returning id`,
     );
     if (!mine) throw new LeaseLostError(`job ${job.id} was taken over by another worker`);
+  }
+
+  /**
+   * Records `job`'s failed attempt (`reason`, the error's message) on a connection of the runner's
+   * own, watched by the stop (`record`): FAILED when `final` (then the handler's `onFailed`), else
+   * PENDING again after the back-off (JOB_BACKOFF_MS doubling per attempt, up to the maximum), in
+   * each case only while the job is this worker's and still RUNNING (a record that committed before
+   * its connection was lost is not made twice). Answers true once recorded, undefined when the stop
+   * cut the wait for the connection; rejects with the statement's error otherwise.
+   */
+  private async recordFailure(record: JobInFlight, job: ClaimedJob, handler: JobHandler, reason: string, final: boolean): Promise<boolean | undefined> {
+    return this.onOwnConnection(record, 'failure record', (_run, client) =>
+      this.inOwnTransaction(client, record, async (em) => {
+        const now = this.clock.now();
+        if (final) {
+          // Only while the job is still this worker's: one that lost its lease leaves it to the new owner.
+          const [mine] = await query(
+            em,
+            sql`update job set status = 'FAILED', last_error = ${reason}, finished_at = ${now}, locked_until = null
+                 where id = ${job.id} and locked_by = ${this.workerId} and attempts = ${job.attempts} and status = 'RUNNING' returning id`,
+          );
+          if (mine) await handler.onFailed?.(this.contextFor(em), job.payload as never, reason);
+        } else {
+          const delay = Math.min(this.options.backoffMs * 2 ** (job.attempts - 1), this.options.maxBackoffMs);
+          await query(
+            em,
+            sql`update job set status = 'PENDING', last_error = ${reason}, run_at = ${new Date(now.getTime() + delay)}, locked_until = null
+                 where id = ${job.id} and locked_by = ${this.workerId} and attempts = ${job.attempts} and status = 'RUNNING'`,
+          );
+        }
+        return true;
+      }),
+    );
   }
 
   /**
