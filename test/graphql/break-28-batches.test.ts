@@ -1,6 +1,6 @@
-import { CreateGiftListDocument, CreateOfferDocument, SetEconomyRuleDocument, SubmitTransactionDocument } from '../generated/graphql.js';
-import { dataOf, ok, startTestGateway, type Credential, type GqlResult, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCurrency, createCustomer, createPartner, createStore, createTier, unique } from '../support/program.js';
+import { CreateGiftListDocument, CreateOfferDocument, SetEconomyRuleDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, type Credential, type GqlResult, type TestGateway } from '../support/gateway.js';
+import { addListing, adjust, createCurrency, createCustomer, createPartner, createStore, createTier, submitSale, unique } from '../support/program.js';
 import { fromGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 
 /**
@@ -69,18 +69,10 @@ describe('batched reads answer each object as it is answered alone (break-28)', 
 
     withCustomers = await createPartner(t, ['transactions:write', 'transactions:read', 'customers:read']);
     withoutCustomers = await createPartner(t, ['transactions:write', 'transactions:read']);
+    // a sale at the till (submitSale), by its global id as the partner reads it
     const sell = async (partner: typeof withCustomers, customer: Customer, codes: string[]) => {
-      const input = {
-        externalId: unique('sale'),
-        customerExternalId: customer.externalId,
-        occurredAt: t.clock.now().toISOString(),
-        currency: 'EUR',
-        lines: [{ sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '10.00' }],
-        offerCodes: codes,
-      };
-      const answer = dataOf(await t.gql(SubmitTransactionDocument, { input }, partner.credential)).submitTransaction;
-      expect(answer.userErrors).toEqual([]);
-      return answer.transaction!.id;
+      const externalId = await submitSale(t, partner, customer.externalId, 'EUR', 10, codes);
+      return ok(await t.gql<{ transaction: { id: string } }, unknown>(`query SaleId($e: String!) { transaction(externalId: $e) { id } }`, { e: externalId }, partner.credential)).transaction.id;
     };
     ids.saleOfA = await sell(withCustomers, a, [aBought[0].issuedOffer.code]);
     ids.saleOfB = await sell(withoutCustomers, b, []);
