@@ -5,6 +5,8 @@ import { READ_COMMITTED } from '../../src/db/orm.js';
 export interface SentStatement {
   text: string;
   values: unknown[] | undefined;
+  /** The `pg` client (connection) that sent it. */
+  client: pg.Client;
 }
 
 /**
@@ -20,7 +22,7 @@ export function recordStatements(): { take(): SentStatement[]; stop(): void } {
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const config = args[0] as string | { text?: string; values?: unknown[] } | undefined;
     const text = typeof config === 'string' ? config : config?.text;
-    if (text && text !== READ_COMMITTED) sent.push({ text, values: typeof config === 'string' ? (Array.isArray(args[1]) ? args[1] : undefined) : config?.values });
+    if (text && text !== READ_COMMITTED) sent.push({ text, values: typeof config === 'string' ? (Array.isArray(args[1]) ? args[1] : undefined) : config?.values, client: this });
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   return {
@@ -33,6 +35,19 @@ export function recordStatements(): { take(): SentStatement[]; stop(): void } {
       pg.Client.prototype.query = original;
     },
   };
+}
+
+/**
+ * The statements of one transaction among `sent`: from the first `begin` on, those of the connection
+ * that sent it only, as their first words (`headOf(…, 1)`). The recording is process-wide, and a test
+ * gateway's job runner, event relay and pollers share the process: a poll's `select` landing inside
+ * the window was counted as the request's (ci-28c: till-25 saw "begin select select select rollback"
+ * once in CI). Empty when nothing began a transaction.
+ */
+export function transactionSent(sent: readonly SentStatement[]): string[] {
+  const begin = sent.findIndex((s) => headOf(s.text, 1) === 'begin');
+  if (begin < 0) return [];
+  return sent.slice(begin).filter((s) => s.client === sent[begin].client).map((s) => headOf(s.text, 1));
 }
 
 /** A statement's first `words` words, lower-case: enough to tell the statements of a count apart. */

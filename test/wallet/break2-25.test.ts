@@ -2,7 +2,7 @@ import { LockOfferDocument, RedeemOfferDocument, ReleaseOfferDocument } from '..
 import { dataOf, ok } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
 import { boughtOffer as buyShopOffer, createPartner, eventually, unique } from '../support/program.js';
-import { headOf, holdAnswers, recordStatements } from '../support/statements.js';
+import { holdAnswers, recordStatements, transactionSent } from '../support/statements.js';
 import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
 const SECOND = 1_000;
@@ -157,8 +157,7 @@ describe('break2-25: what held', () => {
       for (const [code] of cases) {
         recorder.take();
         const answer = dataOf(await at.t.gql(RedeemOfferDocument, { code, lockId: 'b', transactionExternalId: 'm-2' }, { apiKey: at.till.apiKey })).redeemOffer;
-        const all = recorder.take().map((st) => headOf(st.text, 1));
-        seen.push({ sent: all.slice(all.indexOf('begin')).join(' '), code: answer.userErrors.map((e) => e.code) });
+        seen.push({ sent: transactionSent(recorder.take()).join(' '), code: answer.userErrors.map((e) => e.code) });
       }
       expect(seen.map((x) => x.code)).toEqual(cases.map(([, c]) => [c]));
       expect(new Set(seen.map((x) => x.sent))).toEqual(new Set([seen[0].sent]));

@@ -4,7 +4,7 @@ import { toGlobalId } from '../../src/graphql/ids.js';
 import { dataOf, ok } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
 import { boughtOffer as buyShopOffer, createPartner, unique } from '../support/program.js';
-import { headOf, holdAnswers, recordStatements } from '../support/statements.js';
+import { holdAnswers, recordStatements, transactionSent } from '../support/statements.js';
 import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
 const SECOND = 1_000;
@@ -236,8 +236,7 @@ describe('till-25: a failed late sale against a replacement, the lock-end rows a
           recorder.take();
           const answer = dataOf(await at.t.gql(ReleaseOfferDocument, { code, lockId: 'b' }, { apiKey: at.till.apiKey })).releaseOffer;
           // From its transaction's begin: what came before (the key's and the document's caches) is the request's, not the till's.
-          const all = recorder.take().map((s) => headOf(s.text, 1));
-          const sent = all.slice(all.indexOf('begin'));
+          const sent = transactionSent(recorder.take());
           seen.push({ code, sent, reads: sent.filter((s) => s === 'select').length, messages: answer.userErrors.map((e) => e.message) });
         }
         expect(seen.map((s) => s.messages)).toEqual(cases.map(([, message]) => [message]));
@@ -253,8 +252,7 @@ describe('till-25: a failed late sale against a replacement, the lock-end rows a
         for (const [code] of locks) {
           recorder.take();
           const answer = dataOf(await at.t.gql(LockOfferDocument, { code, lockId: 'b', ttlSeconds: 60 }, { apiKey: at.till.apiKey })).lockOffer;
-          const all = recorder.take().map((s) => headOf(s.text, 1));
-          const sent = all.slice(all.indexOf('begin'));
+          const sent = transactionSent(recorder.take());
           lockSeen.push({ sent: `${sent.join(' ')} (${sent.filter((s) => s === 'select').length} read)`, messages: answer.userErrors.map((e) => e.message) });
         }
         expect(lockSeen.map((s) => s.messages)).toEqual(locks.map(([, message]) => [message]));
