@@ -2,6 +2,7 @@ import { CreateGiftListDocument, CreateOfferDocument, SetEconomyRuleDocument } f
 import { ok, startTestGateway, type Credential, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { addListing, adjust, createCurrency, createCustomer, createPartner, createStore, createTier, submitSale, unique } from '../support/program.js';
 import { fromGlobalId, toGlobalId } from '../../src/graphql/ids.js';
+import { insertFailedDelivery } from '../support/webhook-receiver.js';
 
 /**
  * break-28: n1-28 read fields of objects in lists, and `nodes(ids:)`, through per-request loaders
@@ -88,17 +89,9 @@ describe('batched reads answer each object as it is answered alone (break-28)', 
       ['Partner', fromGlobalId(withCustomers.id, 'Partner', 'id')],
       ['Program', null],
     ] as const) {
-      const [{ id: endpointId }] = await t.sql<{ id: string }>(
-        `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by) values ($1, $2, '{BALANCE_CHANGED}', 'whsec_x', 'break-28') returning id`,
-        [partnerId, `https://hooks.example/${name}`],
-      );
-      const [{ id: deliveryId }] = await t.sql<{ id: string }>(
-        `insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, attempts) values ($1, $2, 'balance.changed', '{}', 'FAILED', 1) returning id`,
-        [endpointId, eventId],
-      );
-      await t.sql(`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms) values ($1, now(), 500, 'refused', 10)`, [deliveryId]);
-      ids[`endpointOf${name}`] = toGlobalId('WebhookEndpoint', Number(endpointId));
-      ids[`deliveryOf${name}`] = toGlobalId('WebhookDelivery', Number(deliveryId));
+      const delivery = await insertFailedDelivery(t, { partnerId, url: `https://hooks.example/${name}`, eventId, attempts: 1, createdBy: 'break-28' });
+      ids[`endpointOf${name}`] = delivery.endpointId;
+      ids[`deliveryOf${name}`] = delivery.deliveryId;
     }
     const entries = async (customer: Customer) =>
       ok(await t.gql<{ node: { pointHistory: { edges: { node: { id: string } }[] } } }, unknown>(`query($id: ID!) { node(id: $id) { ... on Customer { pointHistory(first: 1) { edges { node { id } } } } } }`, { id: customer.id }, t.operatorToken))

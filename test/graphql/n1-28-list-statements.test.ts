@@ -10,7 +10,8 @@ import {
 import { dataOf, ok, startTestGateway, type Credential, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, createStore, createTier, unique } from '../support/program.js';
 import { recordStatements } from '../support/statements.js';
-import { fromGlobalId, toGlobalId } from '../../src/graphql/ids.js';
+import { insertFailedDelivery } from '../support/webhook-receiver.js';
+import { fromGlobalId } from '../../src/graphql/ids.js';
 
 /**
  * n1-28: no field of an object that comes in lists sends SQL of its own per object. Lists (staff's
@@ -195,19 +196,9 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
     const deliveries: string[] = [];
     for (const [i, partner] of partners.entries()) {
       const partnerId = fromGlobalId(partner.id, 'Partner', 'id');
-      const [{ id: endpointId }] = await t.sql<{ id: string }>(
-        `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by) values ($1, $2, '{BALANCE_CHANGED}', 'whsec_x', 'n1-28') returning id`,
-        [partnerId, `https://hooks.example/${i}`],
-      );
-      const [{ id: deliveryId }] = await t.sql<{ id: string }>(
-        `insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, attempts) values ($1, $2, 'balance.changed', '{}', 'FAILED', 2) returning id`,
-        [endpointId, eventId],
-      );
-      for (let k = 0; k < 2; k++) {
-        await t.sql(`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms) values ($1, now(), 500, $2, 10)`, [deliveryId, `attempt ${k}`]);
-      }
-      endpoints.push(toGlobalId('WebhookEndpoint', Number(endpointId)));
-      deliveries.push(toGlobalId('WebhookDelivery', Number(deliveryId)));
+      const delivery = await insertFailedDelivery(t, { partnerId, url: `https://hooks.example/${i}`, eventId, attempts: 2, createdBy: 'n1-28' });
+      endpoints.push(delivery.endpointId);
+      deliveries.push(delivery.deliveryId);
     }
 
     const NODES = `query Objects($ids: [ID!]!) { nodes(ids: $ids) {

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Outg
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
+import { toGlobalId } from '../../src/graphql/ids.js';
 import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
 import { ok, startTestGateway, type Credential, type TestGateway } from './gateway.js';
@@ -184,6 +185,31 @@ export async function enqueueDelivery(admin: pg.Client, url: string, eventId: nu
   );
   await admin.query(`select pg_notify($1, $2)`, [JOBS_CHANNEL, WEBHOOK_DELIVER]);
   return { endpointId, deliveryId, jobId };
+}
+
+/**
+ * A webhook endpoint at `url` (of partner `partnerId`, its database id, or the program's with null)
+ * and one FAILED delivery to it of outbox event `eventId` with `attempts` refused attempts (HTTP
+ * 500, errors "attempt 0", "attempt 1", …), written by SQL on `t`'s database as the dispatcher
+ * would have left them: something for `nodes`, `attemptLog` and the console's lists to read without
+ * a receiver. `createdBy` names the test. Answers the endpoint's and the delivery's global ids.
+ */
+export async function insertFailedDelivery(
+  t: TestGateway,
+  { partnerId, url, eventId, attempts, createdBy }: { partnerId: number | null; url: string; eventId: string; attempts: number; createdBy: string },
+): Promise<{ endpointId: string; deliveryId: string }> {
+  const [{ id: endpointId }] = await t.sql<{ id: string }>(
+    `insert into webhook_endpoint (partner_id, url, event_types, secret, created_by) values ($1, $2, '{BALANCE_CHANGED}', 'whsec_x', $3) returning id`,
+    [partnerId, url, createdBy],
+  );
+  const [{ id: deliveryId }] = await t.sql<{ id: string }>(
+    `insert into webhook_delivery (endpoint_id, event_id, event_type, body, status, attempts) values ($1, $2, 'balance.changed', '{}', 'FAILED', $3) returning id`,
+    [endpointId, eventId, attempts],
+  );
+  for (let k = 0; k < attempts; k++) {
+    await t.sql(`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms) values ($1, now(), 500, $2, 10)`, [deliveryId, `attempt ${k}`]);
+  }
+  return { endpointId: toGlobalId('WebhookEndpoint', Number(endpointId)), deliveryId: toGlobalId('WebhookDelivery', Number(deliveryId)) };
 }
 
 /** A webhook delivery as `deliveriesOf` lists it. */
