@@ -163,13 +163,36 @@ const errno = (error: unknown) => (error as NodeJS.ErrnoException)?.code;
 
 async function ensureWritableDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirectories(dir);
     await access(dir, constants.W_OK | constants.X_OK);
   } catch (error) {
     throw new StartupError(
       `DATA_DIR ${dir} cannot be created or written (${errno(error) ?? (error as Error).message}): set DATA_DIR to a folder this user may write, or fix its permissions.`,
     );
   }
+}
+
+/**
+ * `mkdir -p` of the absolute path `dir`, each missing folder made from the top down; throws the
+ * failing mkdir's error (ENOENT, ENOTDIR, EACCES, EROFS...), or ENOTDIR when `dir` is a file. Not
+ * `mkdir(dir, { recursive: true })`: Node's loops for ever where mkdir answers ENOENT although the
+ * parent exists (under /proc), and start-up then hung at "starting embedded PostgreSQL", past the
+ * stop's 15 s too, instead of failing with its one line (newuser-29).
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = errno(error);
+    const parent = path.dirname(dir);
+    if (code === 'ENOENT' && parent !== dir) {
+      await makeDirectories(parent);
+      await mkdir(dir).catch((again: unknown) => {
+        if (errno(again) !== 'EEXIST') throw again;
+      });
+    } else if (code !== 'EEXIST') throw error;
+  }
+  if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR' });
 }
 
 /** Whether `pid` is a live process, and (where /proc tells) one whose command line matches `like`. */

@@ -23,9 +23,14 @@ export function requirePartnerScope(ctx: Ctx, scope: string): PartnerCaller {
   throw forbidden(ctx.caller.kind === 'partner' ? `This API key lacks the scope ${scope}.` : `Only a partner with the scope ${scope} can do this.`);
 }
 
-/** Staff, or a partner holding `scope`: reads shared by the console and integrations. */
+/**
+ * Staff, or a partner holding `scope`: reads shared by the console and integrations. Throws
+ * UNAUTHENTICATED for no caller; FORBIDDEN otherwise, naming the missing scope to a partner and both
+ * kinds of reader to anyone else (a customer was told only partners might: newuser-29).
+ */
 export function requireStaffOrScope(ctx: Ctx, scope: string): void {
   if (ctx.caller.kind === 'staff') return;
+  if (ctx.caller.kind === 'customer') throw forbidden(`Only staff, or a partner with the scope ${scope}, can do this.`);
   requirePartnerScope(ctx, scope);
 }
 

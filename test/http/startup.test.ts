@@ -245,6 +245,19 @@ describe('starting the gateway', () => {
     ]);
   }, 60_000);
 
+  it('a DATA_DIR under /proc, where mkdir answers ENOENT below a folder that exists: one line, exit 1 (newuser-29)', async () => {
+    // Node's recursive mkdir retried such a folder for ever: the start hung at "starting embedded
+    // PostgreSQL" and a SIGTERM then ended it "shutdown took too long", exit 1, 15 s later.
+    const dataDir = `/proc/rg-newuser-29-${process.pid}/data`;
+    const started = gateway({ DATA_DIR: dataDir });
+    const outcome = await Promise.race([started.exited, new Promise<'still starting'>((r) => setTimeout(() => r('still starting'), 30_000))]);
+    if (outcome === 'still starting') started.child.kill('SIGKILL');
+    expect(outcome === 'still starting' ? outcome : { code: outcome.code, errors: outcome.errors }).toEqual({
+      code: 1,
+      errors: [`DATA_DIR ${dataDir} cannot be created or written (ENOENT): set DATA_DIR to a folder this user may write, or fix its permissions.`],
+    });
+  }, 60_000);
+
   it('a DATA_DIR made by another PostgreSQL major version: one line naming both, exit 1, nothing touched', async () => {
     const dataDir = await tempDir();
     await mkdir(path.join(dataDir, 'pg'));
