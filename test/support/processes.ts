@@ -213,6 +213,38 @@ export async function printed(gateway: SpawnedGateway, text: string): Promise<vo
     throw new Error(`the gateway exited without printing ${text}:\n${gateway.output().slice(-4000)}`);
 }
 
+/**
+ * Resolves once `gateway`'s own stop signal listeners are in place (src/stop-signals.ts
+ * `installStopSignals`, the first thing dist/bundle/main.js runs), answering true; false when it
+ * exited first. Rejects after `ms`. Linux: read from the caught-signal mask (`SigCgt`) of
+ * /proc/<pid>/status, every 5 ms.
+ *
+ * Why SIGHUP is the sign: Node catches SIGINT and SIGTERM itself from its first milliseconds, before
+ * any JavaScript runs (src/node.cc `PlatformInit`: `RegisterSignalHandler(SIGTERM, SignalExit,
+ * true)`, which resets the terminal and raises the signal again with the default action: the process
+ * dies by it, code null, nothing printed), so those bits are set long before the gateway can act on
+ * a signal; SIGHUP stays at its default until the gateway installs SIGTERM, SIGINT and SIGHUP, in
+ * that order, in one synchronous call. A signal sent before that is Node's default by the gateway's
+ * own account (docs/decisions.md early-19: "the first ~50 ms of Node's own start"), which on a loaded
+ * machine lasts hundreds of ms (startup-29: past 300 ms at load ~20).
+ */
+export async function stopSignalsInstalled(gateway: SpawnedGateway, ms = 60_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (gateway.child.exitCode !== null || gateway.child.signalCode !== null) return false;
+    let caught: bigint | undefined;
+    try {
+      const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${gateway.child.pid}/status`, 'utf8'))?.[1];
+      caught = mask === undefined ? undefined : BigInt(`0x${mask}`);
+    } catch {
+      caught = undefined; // exited (or a zombie being reaped): the next turn sees the exit
+    }
+    if (caught !== undefined && (caught & 1n) === 1n) return true; // bit 0: SIGHUP (signal 1)
+    if (Date.now() > deadline) throw new Error(`the gateway installed no stop signal listeners in ${ms} ms:\n${gateway.output().slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** How a spawned gateway ended, as its output tells (`stopReport`). */
 export interface StopReport {
   code: number | null;
