@@ -152,7 +152,9 @@ describe('a pool whose every connection is busy', () => {
 describe('migrations under the request bounds', () => {
   it('are not cut by DB_STATEMENT_TIMEOUT_MS: one that waits past it for a lock still applies', async () => {
     const database = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, DB_STATEMENT_TIMEOUT_MS: '500' });
+    // Bounds of 500 ms (PostgreSQL's) and 1 s (the gateway's, with a margin of 500 ms): the wait
+    // below is twice the larger, as it was with the default margin (2 s, a wait of 5 s).
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, DB_STATEMENT_TIMEOUT_MS: '500', DB_CLIENT_TIMEOUT_MARGIN_MS: '500' });
     const orm = await openOrm({ url: database.url, poolMax: 2, timeouts: config.dbTimeouts });
     // Another session creating the first migration's first table, uncommitted: the migration's own
     // "create table" waits for it (the same name), as a migration waits for a busy table's lock.

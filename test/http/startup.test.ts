@@ -224,7 +224,15 @@ describe('starting the gateway', () => {
   }, 180_000);
 
   it('in production the banner prints no bearer token and no API key: its stdout is collected and kept (newcomer-16)', async () => {
-    const started = gateway({ DATA_DIR: await dataDirWithCluster(), NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-32-characters-or-more' });
+    // Without production's default drain delay (SHUTDOWN_DRAIN_DELAY_MS: 5 s of /readyz 503 after
+    // the SIGTERM, test/http/stop-18-drain-process.test.ts): the banner is the subject here, the
+    // stop only ends the run, and it waited out those 5 s (suite-29).
+    const started = gateway({
+      DATA_DIR: await dataDirWithCluster(),
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-32-characters-or-more',
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+    });
     await started.listening();
     const { code, stdout } = await started.stop();
     expect(code).toBe(0);

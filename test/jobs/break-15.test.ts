@@ -50,7 +50,9 @@ describe('the job runner’s poll under hostile conditions (break-15)', () => {
         await query(em, sql`insert into audit_entry (actor, action, target) values ('test', 'job.effect', ${payload.tag})`);
       },
     };
-    t = await startTestGateway({ DB_STATEMENT_TIMEOUT_MS: '1500' }, { jobs: 'manual' });
+    // and a short acquire timeout: a probe meeting an exhausted pool fails within 1 s (the default
+    // 5 s was waited out whole in the exhaustion test)
+    t = await startTestGateway({ DB_STATEMENT_TIMEOUT_MS: '1500', DB_ACQUIRE_TIMEOUT_MS: '1000' }, { jobs: 'manual' });
   });
   afterEach(() => t.clock.reset());
   afterAll(async () => {
