@@ -211,30 +211,34 @@ function isRunning(pid: number, like?: RegExp): boolean {
   }
 }
 
+/** A lock file taken (`release` ends it), or the pid of the live process that holds it (NaN: none held it long enough to read). */
+type LockFile = { release: () => Promise<void> } | { holder: number };
+
 /**
- * Creates `file` exclusively, holding this process's pid. Answers its release, or undefined when
- * another live process holds it. A file whose process is gone (a killed run), or that names this
- * process's own pid (a restarted container reusing it), is removed and taken. Raises
- * the file system's error (e.g. EACCES) when `file` cannot be written at all.
+ * Creates `file` exclusively, holding this process's pid. Answers its release, or the pid of another
+ * live process holding it. A file whose process is gone (a killed run), or that names this
+ * process's own pid (a restarted container reusing it), is removed and taken. Raises the file
+ * system's error (e.g. EACCES) when `file` cannot be written at all.
  */
-async function takeLockFile(file: string): Promise<(() => Promise<void>) | undefined> {
+async function takeLockFile(file: string): Promise<LockFile> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
       let released = false;
-      return async () => {
+      const release = async () => {
         if (released) return;
         released = true;
         await unlink(file).catch(() => undefined);
       };
+      return { release };
     } catch (error) {
       if (errno(error) !== 'EEXIST') throw error;
     }
     const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-    if (holder !== process.pid && isRunning(holder, /node|reward|gateway/i)) return undefined;
+    if (holder !== process.pid && isRunning(holder, /node|reward|gateway/i)) return { holder };
     await unlink(file).catch(() => undefined); // left by a run that was killed
   }
-  return undefined;
+  return { holder: Number.NaN }; // taken and lost three times: another process is taking it right now
 }
 
 /**
@@ -242,18 +246,16 @@ async function takeLockFile(file: string): Promise<(() => Promise<void>) | undef
  * (a killed run) is taken over; one whose process lives is another gateway on the same data.
  */
 async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  const file = path.join(dir, LOCK_FILE);
-  let release: (() => Promise<void>) | undefined;
+  let lock: LockFile;
   try {
-    release = await takeLockFile(file);
+    lock = await takeLockFile(path.join(dir, LOCK_FILE));
   } catch (error) {
     throw new StartupError(`DATA_DIR ${dir} cannot be written (${errno(error)}): fix its permissions, or set DATA_DIR to another folder.`);
   }
-  if (release) return release;
-  const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-  if (holder !== process.pid && isRunning(holder, /node|reward|gateway/i)) {
+  if ('release' in lock) return lock.release;
+  if (!Number.isNaN(lock.holder)) {
     throw new StartupError(
-      `DATA_DIR ${dir} is in use by another running gateway (pid ${holder}): stop that one first, or give this one its own DATA_DIR (and PORT).`,
+      `DATA_DIR ${dir} is in use by another running gateway (pid ${lock.holder}): stop that one first, or give this one its own DATA_DIR (and PORT).`,
     );
   }
   throw new StartupError(`DATA_DIR ${dir} is being taken by another gateway starting at the same time: start one gateway per DATA_DIR.`);
@@ -301,8 +303,7 @@ interface Owner {
  */
 export function postgresUser(name = 'postgres'): Promise<Owner> {
   // one creation per name in this process too (the lock file names the pid, not the caller)
-  const pending = (creatingUser[name] ??= findOrCreateUser(name).finally(() => delete creatingUser[name]));
-  return pending;
+  return (creatingUser[name] ??= findOrCreateUser(name).finally(() => delete creatingUser[name]));
 }
 
 const creatingUser: Record<string, Promise<Owner>> = {};
@@ -324,8 +325,8 @@ async function findOrCreateUser(name: string): Promise<Owner> {
   await mkdir(ROOT_HOME, { recursive: true, mode: 0o755 }).catch(() => undefined);
   const lock = path.join(ROOT_HOME, `.user-${name}.lock`);
   const deadline = Date.now() + 30_000;
-  let release: (() => Promise<void>) | undefined;
-  while (!(release = await takeLockFile(lock))) {
+  let taken: LockFile;
+  while (!('release' in (taken = await takeLockFile(lock)))) {
     if (Date.now() > deadline) throw cannot(`${lock} held by another process for over 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 50));
   }
@@ -341,7 +342,7 @@ async function findOrCreateUser(name: string): Promise<Owner> {
   } catch (error) {
     throw cannot((error as Error).message.split('\n')[0]);
   } finally {
-    await release();
+    await taken.release();
   }
 }
 
