@@ -1,3 +1,5 @@
+import os from 'node:os';
+
 /**
  * Jest, with jest-light-runner: each worker is a thread that runs its test files one after another
  * in plain Node, on Node's own ESM loader, and keeps the modules it has loaded. Under jest's own
@@ -25,6 +27,10 @@ export default {
   globalSetup: './test/support/global-setup.mjs',
   globalTeardown: './test/support/global-teardown.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  maxWorkers: 2,
+  // One worker more than the machine has cores: a worker's file is often waiting (a gateway's bound,
+  // a page's answer, a process's start), and the third fills that idle core time. On CI's two
+  // cores (suite-30): jest 898 s with 2 workers, 801 s with 3, both cores busy 80 % → 90 %, every
+  // test passing.
+  maxWorkers: Math.max(2, os.availableParallelism() + 1),
   testTimeout: 60_000,
 };
