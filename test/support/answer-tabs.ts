@@ -1,4 +1,4 @@
-import type { Locator, Page, Route } from 'playwright-core';
+import type { BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { DEMO } from '../../src/demo/seed.js';
 import { newContext } from './browser.js';
 import { ok } from './gateway.js';
@@ -36,14 +36,54 @@ export function answerTabs(stack: () => WebStack) {
   };
 
   /**
+   * The describe block's kept context (browser-30): each test's first tab opens in it, beside a page
+   * of the gateway's site kept open for the block, so the tab joins a warm renderer and a context
+   * that has already loaded and compiled the apps (a page load ~1 CPU-s instead of ~2.6–3 in a new
+   * context, browser-27). It holds nothing of a test's when the next begins: the apps keep their
+   * state in the tab (sessionStorage, memory), never in cookies, localStorage or IndexedDB; `endTest`
+   * closes the test's pages and puts the network back online, and the tab's clock is set to now.
+   * A test's further tabs open in new contexts, so two tabs of one test never share a clock.
+   */
+  let kept: { context: BrowserContext; keeper: Page } | undefined;
+  let keptInUse = false;
+  /** The context for a new tab: the kept one (its clock set to now) if this test has not used it yet, else a new one with its clock installed. */
+  const tabContext = async (): Promise<BrowserContext> => {
+    if (!keptInUse) {
+      keptInUse = true;
+      if (kept) {
+        await kept.context.clock.setSystemTime(Date.now());
+        return kept.context;
+      }
+      const context = await newContext(stack().browser, stack().base, 'desktop');
+      const keeper = await context.newPage();
+      await keeper.goto('/healthz');
+      await context.clock.install();
+      kept = { context, keeper };
+      return context;
+    }
+    const context = await newContext(stack().browser, stack().base, 'desktop');
+    stack().contexts.push(context);
+    await context.clock.install();
+    return context;
+  };
+  /** Ends a test's use of the kept context: its pages but the keeper closed, the network online again. The stack's close ends the context itself. */
+  const endTest = async () => {
+    keptInUse = false;
+    if (!kept) return;
+    const { context, keeper } = kept;
+    await Promise.all(context.pages().filter((page) => page !== keeper).map((page) => page.close()));
+    await context.setOffline(false);
+  };
+
+  /**
    * A tab whose requests of the operations in `hold` are held unanswered: `lose` sends them on to the
    * gateway first (the gateway runs it, the answer is lost on the way back), else they never leave.
    * Those in `cut` are sent on and answered, then the page's connection is reset (web-23).
-   * The page's clock is the test's from its first move.
+   * The page's clock is the test's from its first move (Playwright's, installed on its context and
+   * flowing from now when the tab opens).
    */
   const openTab = async () => {
-    const context = await newContext(stack().browser, stack().base, 'desktop');
-    stack().contexts.push(context);
+    const context = await tabContext();
     const page = await context.newPage();
     const tab = {
       page,
@@ -71,7 +111,6 @@ export function answerTabs(stack: () => WebStack) {
       if (tab.lose) tab.lost.push(await (await route.fetch()).json());
       // never fulfilled: the page waits for an answer that does not come
     });
-    await page.clock.install();
     return tab;
   };
   type Tab = Awaited<ReturnType<typeof openTab>>;
@@ -196,12 +235,12 @@ export function answerTabs(stack: () => WebStack) {
   const adjustmentLost = (tab: Tab, form: Locator) => answerLost(tab, form, 'Adjust points', 'ConsoleAdjustPoints');
   /** The idempotency keys of the adjustments the tab sent, in order. */
   const adjustKeys = (tab: Tab) => tab.sent.filter((s) => s.operationName === 'ConsoleAdjustPoints').map((s) => s.variables.input?.idempotencyKey);
-  return { staff, newMember, memberState, openTab, runUntil, answerLost, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust, adjustmentLost, adjustKeys };
+  return { staff, newMember, memberState, openTab, endTest, runUntil, answerLost, purchaseAnswerLost, purchasesOf, claimAnswerLost, toStore, memberInStore, consoleTab, consoleAdjust, adjustmentLost, adjustKeys };
 }
 
 /**
  * answerTabs for a describe block: starts its WebStack (the apps' trusted documents only) before
- * its tests, closes each test's browser contexts after it and the stack after the last.
+ * its tests, ends each test's tabs after it (`endTest`, and the contexts it opened) and the stack after the last.
  * @param env the gateway's settings beyond the trusted-documents-only default (web-24: a short IDEMPOTENCY_RETENTION_HOURS)
  * @returns answerTabs' helpers and `stack`, the started stack's getter
  */
@@ -210,12 +249,14 @@ export function answerSuite(env: Record<string, string> = {}) {
   beforeAll(async () => {
     started = await startWebStack({ PERSISTED_ONLY: 'web,console', ...env });
   });
+  const stack = () => started;
+  const tabs = answerTabs(stack);
   afterEach(async () => {
+    await tabs.endTest();
     await Promise.all(started.contexts.splice(0).map((c) => c.close()));
   });
   afterAll(async () => started?.close());
-  const stack = () => started;
-  return { stack, ...answerTabs(stack) };
+  return { stack, ...tabs };
 }
 
 /** A tab of answerTabs' `openTab`. */
