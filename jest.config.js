@@ -27,6 +27,7 @@ export default {
   globalSetup: './test/support/global-setup.mjs',
   globalTeardown: './test/support/global-teardown.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testSequencer: '<rootDir>/test/support/sequencer.mjs',
   // One worker more than the machine has cores: a worker's file is often waiting (a gateway's bound,
   // a page's answer, a process's start), and the third fills that idle core time. On CI's two
   // cores (suite-30): jest 898 s with 2 workers, 801 s with 3, both cores busy 80 % → 90 %, every
