@@ -1,6 +1,6 @@
 import type { BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { DEMO } from '../../src/demo/seed.js';
-import { newContext } from './browser.js';
+import { siteContext } from './browser.js';
 import { ok } from './gateway.js';
 import { consoleUrlAsOperator } from './web-gateway.js';
 import { startWebStack, until, type WebStack } from './web-pages.js';
@@ -48,21 +48,15 @@ export function answerTabs(stack: () => WebStack) {
   let keptInUse = false;
   /** The context for a new tab: the kept one (its clock set to now) if this test has not used it yet, else a new one with its clock installed. */
   const tabContext = async (): Promise<BrowserContext> => {
-    if (!keptInUse) {
+    if (!keptInUse && kept) {
       keptInUse = true;
-      if (kept) {
-        await kept.context.clock.setSystemTime(Date.now());
-        return kept.context;
-      }
-      const context = await newContext(stack().browser, stack().base, 'desktop');
-      const keeper = await context.newPage();
-      await keeper.goto('/healthz');
-      await context.clock.install();
-      kept = { context, keeper };
-      return context;
+      await kept.context.clock.setSystemTime(Date.now());
+      return kept.context;
     }
-    const context = await newContext(stack().browser, stack().base, 'desktop');
-    stack().contexts.push(context);
+    const { context, keeper } = await siteContext(stack().browser, stack().base, 'desktop');
+    if (keptInUse) stack().contexts.push(context);
+    else kept = { context, keeper };
+    keptInUse = true;
     await context.clock.install();
     return context;
   };

@@ -90,6 +90,24 @@ export function newContext(browser: Browser, baseURL: string, size: 'phone' | 'd
   });
 }
 
+/**
+ * `newContext` with a page of the gateway's site (`/healthz`) kept open for the context's life:
+ * Chromium runs one renderer per site and context (launchChromium's --process-per-site), so the
+ * tests' pages join this one's renderer and its warm caches instead of each starting one of their
+ * own (browser-27). Returns the context and that keeper page (close it only with the context).
+ */
+export async function siteContext(browser: Browser, baseURL: string, size: 'phone' | 'desktop'): Promise<{ context: BrowserContext; keeper: Page }> {
+  const context = await newContext(browser, baseURL, size);
+  try {
+    const keeper = await context.newPage();
+    await keeper.goto('/healthz');
+    return { context, keeper };
+  } catch (error) {
+    await context.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 /** The page's globals as the functions run there see them (the project's TypeScript has no DOM lib). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type InPage = any;

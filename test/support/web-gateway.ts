@@ -3,7 +3,7 @@ import { DEMO, seedDemo } from '../../src/demo/seed.js';
 import { gatewaySchema } from '../../src/graphql/schema.js';
 import { signToken } from '../../src/http/auth.js';
 import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
-import { leaseChromium, newContext, type ChromiumLease } from './browser.js';
+import { leaseChromium, siteContext, type ChromiumLease } from './browser.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
 /** A started gateway serving the web apps, and a context of the worker's Chromium pointed at it. */
@@ -48,11 +48,7 @@ export async function startWebGateway(options: { demo: boolean; size: 'phone' | 
     if (options.demo) await seedDemo(t.orm, t.config, t.clock);
     await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
     lease = await leaseChromium();
-    context = await newContext(lease.browser, t.url.replace(/graphql$/, ''), options.size);
-    // A page of the gateway's site open for the context's life: Chromium runs one renderer per site
-    // and context (launchChromium's --process-per-site), so the tests' pages join this one's
-    // renderer and its warm caches instead of each starting one of their own (browser-27).
-    await (await context.newPage()).goto('/healthz');
+    ({ context } = await siteContext(lease.browser, t.url.replace(/graphql$/, ''), options.size));
   } catch (error) {
     await close();
     throw error;
