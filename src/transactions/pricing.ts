@@ -118,7 +118,11 @@ export interface Priced {
  * - PERCENT_OFF: that share of the qualifying lines;
  * - AMOUNT_OFF: the amount, up to the qualifying lines' total;
  * - FREE_ITEM: one unit of `freeSku` when the basket has it — and, when the offer is limited to
- *   SKUs or categories, also something else from those ("buy a coffee, get a muffin").
+ *   SKUs or categories, also something else from those ("buy a coffee, get a muffin"). Each unit
+ *   plays one part in a sale: a unit one offer gave free or counted as its "X" is neither given nor
+ *   counted by a later offer, so two "buy a coffee, get a muffin" need two coffees (and two muffins),
+ *   and two "buy a muffin, get a muffin" four muffins. The "X" is taken from another line than the
+ *   free unit's when one qualifies, so that line's units stay free for later offers.
  * `maxDiscount` caps each. Each discount is taken off the lines it was earned on, so a free
  * muffin lowers the muffin line, not the coffee. `lines` are in minor units of a money with
  * `digits` decimals (`minorDigits`), and so is the answer; an amount off or a cap finer than that
@@ -127,16 +131,26 @@ export interface Priced {
 export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: number): Priced {
   const minor = (amount: string) => toMinor(amount, digits, 'floor');
   const net = lines.map(lineTotal);
+  // Units of each line a free-item offer of this sale has already taken: given free, or counted as
+  // the "X" of a "buy X get Y". A unit plays one part once (break31: one coffee bought two free muffins).
+  const spent = lines.map(() => 0);
+  const unspent = (i: number) => lines[i].quantity - spent[i];
   const perOffer: number[] = [];
   for (const b of benefits) {
     const eligible = lines.map((l, i) => (qualifies(l, b) ? net[i] : 0));
     let taken: number[];
     if (b.kind === 'FREE_ITEM') {
-      const free = b.freeSku === null ? -1 : lines.findIndex((l, i) => itemKey(l.sku) === itemKey(b.freeSku!) && net[i] > 0);
+      const free = b.freeSku === null ? -1 : lines.findIndex((l, i) => itemKey(l.sku) === itemKey(b.freeSku!) && net[i] > 0 && unspent(i) > 0);
       const limited = b.skus.length > 0 || b.categories.length > 0;
-      const bought = !limited || lines.some((l, i) => qualifies(l, b) && (i !== free || l.quantity > 1));
-      const value = free >= 0 && bought ? Math.min(lines[free].unitPrice, net[free]) : 0;
+      // the "X": a qualifying unit not given free nor counted by an earlier offer, another line's first
+      const boughtOn = (i: number) => qualifies(lines[i], b) && unspent(i) > (i === free ? 1 : 0);
+      const bought = !limited ? -1 : [...lines.keys()].sort((i, j) => Number(i === free) - Number(j === free)).find(boughtOn) ?? null;
+      const value = free >= 0 && bought !== null ? Math.min(lines[free].unitPrice, net[free]) : 0;
       const capped = b.maxDiscount !== null ? Math.min(value, minor(b.maxDiscount)) : value;
+      if (capped > 0) {
+        spent[free]++;
+        if (bought !== null && bought >= 0) spent[bought]++;
+      }
       taken = lines.map((_, i) => (i === free ? capped : 0));
     } else {
       const eligibleTotal = eligible.reduce((a, c) => a + c, 0);

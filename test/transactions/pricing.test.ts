@@ -46,6 +46,28 @@ describe('offer discounts', () => {
     expect(priceBasket(basket, [{ ...muffin, maxDiscount: '1.00' }], 2).discount).toBe(100);
   });
 
+  it('each unit plays one part (break31): a unit given free or counted as a "buy X" is not given or counted again', () => {
+    const muffin = benefit({ kind: OfferBenefitKind.FREE_ITEM, freeSku: 'MUFFIN', categories: ['COFFEE'] });
+    // one coffee buys one free muffin, not two
+    expect(priceBasket(basket, [muffin, muffin], 2)).toEqual({ discount: 280, perOffer: [280, 0], netLines: [350, 280, 200] });
+    // two coffees buy two
+    expect(priceBasket([line('LATTE', 'COFFEE', 2, '3.50'), line('MUFFIN', 'BAKERY', 2, '2.80')], [muffin, muffin], 2).perOffer).toEqual([280, 280]);
+    // buy a muffin, get a muffin: two offers need four muffins
+    const bogo = benefit({ kind: OfferBenefitKind.FREE_ITEM, freeSku: 'MUFFIN', skus: ['MUFFIN'] });
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 2, '2.80')], [bogo, bogo], 2).perOffer).toEqual([280, 0]);
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 3, '2.80')], [bogo, bogo], 2).perOffer).toEqual([280, 0]);
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 4, '2.80')], [bogo, bogo], 2).perOffer).toEqual([280, 280]);
+    // an unconditional free muffin does not take the muffin a "buy a muffin" counted, nor the free one
+    const anyMuffin = benefit({ kind: OfferBenefitKind.FREE_ITEM, freeSku: 'MUFFIN' });
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 2, '2.80')], [bogo, anyMuffin], 2).perOffer).toEqual([280, 0]);
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 3, '2.80')], [bogo, anyMuffin], 2).perOffer).toEqual([280, 280]);
+    // two unconditional free muffins on two muffins: both free, each its own unit
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 2, '2.80')], [anyMuffin, anyMuffin], 2).perOffer).toEqual([280, 280]);
+    // a muffin that qualifies as the "X" of a muffin-or-coffee offer: the coffee is counted, so the second muffin stays free for the next offer
+    const either = benefit({ kind: OfferBenefitKind.FREE_ITEM, freeSku: 'MUFFIN', skus: ['MUFFIN', 'LATTE'] });
+    expect(priceBasket([line('MUFFIN', 'BAKERY', 2, '2.80'), line('LATTE', 'COFFEE', 1, '3.50')], [either, anyMuffin], 2).perOffer).toEqual([280, 280]);
+  });
+
   it('percent and amount off apply to the qualifying lines only, capped', () => {
     const pastry = benefit({ kind: OfferBenefitKind.PERCENT_OFF, percentOff: 20, categories: ['PASTRY', 'BAKERY'] });
     expect(priceBasket(basket, [pastry], 2)).toMatchObject({ discount: 152, netLines: [350, 448, 160] });
