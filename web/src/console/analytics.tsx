@@ -2,7 +2,8 @@ import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { problemOf, ProblemAlert, retryOf, type ApiProblem } from '../shared/errors';
-import { formatMoney, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatMoney } from '../shared/money';
 import { ConsoleCurrenciesDocument, ConsoleProgramStatsDocument, type ConsoleProgramStatsQuery } from './gql/graphql';
 import { APP } from './shell';
 

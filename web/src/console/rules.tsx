@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
+import { formatDecimal } from '../shared/money';
 import {
   ConsoleCreateCampaignDocument,
   ConsoleCreateGiftListDocument,
@@ -253,7 +254,7 @@ export function Rules() {
               </td>
               <td>
                 {/* The API answers the column's scale ("0.010000"); staff set "0.01" (newcomer-24). */}
-                {c.pointValue.includes('.') ? c.pointValue.replace(/\.?0+$/, '') : c.pointValue} {c.moneyCurrency}
+                {formatDecimal(c.pointValue)} {c.moneyCurrency}
               </td>
               <td>{c.expiryDays ? `${c.expiryDays} days` : 'never'}</td>
               <td>
@@ -278,7 +279,7 @@ export function Rules() {
           {data?.economyRules.map((r) => (
             <tr key={r.id}>
               <td>{r.currency.code}</td>
-              <td className="num">{Number(r.pointsPerUnit).toLocaleString('en-GB', { maximumFractionDigits: 4 })}</td>
+              <td className="num">{formatDecimal(r.pointsPerUnit)}</td>
               <td>{r.rounding}</td>
               <td>{r.pendingDays ? `${r.pendingDays} days` : 'none'}</td>
               <td>{r.categoryMultipliers.map((m) => `${m.category} ×${m.multiplier}`).join(', ') || 'none'}</td>

@@ -1,6 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { formatLocalDateTime, formatMoney, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, formatPoints, Loading, PageTitle } from '../shared/ui';
+import { formatMoney, timesWhole } from '../shared/money';
 import { MemberProfileDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -33,7 +34,7 @@ export function Profile() {
               <p className="big" data-testid={`balance-${b.currency.code}`}>
                 {formatPoints(b.available, b.currency.code)}
               </p>
-              <p className="muted">worth {formatMoney(Number(b.currency.pointValue) * b.available, b.currency.moneyCurrency)}</p>
+              <p className="muted">worth {formatMoney(timesWhole(b.currency.pointValue, b.available), b.currency.moneyCurrency)}</p>
               <p>
                 Pending: {formatPoints(b.pending, b.currency.code)} · Earned in all: {formatPoints(b.lifetimeEarned, b.currency.code)}
               </p>

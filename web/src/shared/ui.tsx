@@ -195,9 +195,6 @@ const atLocalMidnight = (iso: string) => {
  */
 export const formatLocalExclusiveEnd = (iso: string) =>
   atLocalMidnight(iso) ? `through ${localDate.format(new Date(Date.parse(iso) - 1))}` : `until ${formatLocalDateTime(iso)}`;
-export const formatMoney = (amount: string | number, currency: string) =>
-  new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(Number(amount));
-
 /** A fresh idempotency key (kept by the caller across retries of one action). */
 export const newIdempotencyKey = () => crypto.randomUUID();
 

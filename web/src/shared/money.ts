@@ -1,0 +1,30 @@
+/** Money and decimals as the apps show them: exactly as the API answers them, in ISO 4217's decimals. */
+import { minorDigits } from '../../../src/domain/currency.js';
+
+/**
+ * An amount of money in `currency` (ISO 4217) with the standard's decimals (`minorDigits`: 3 for
+ * IQD, 2 for HUF, 0 for JPY), as the API answers amounts, rounded half up past them: "IQD 12.345",
+ * "HUF 1.50". Intl's own currency digits follow CLDR's display habits (IQD and HUF without
+ * decimals) and showed a liability the API answers as "12.345" as "IQD 12" (break31). A decimal
+ * string is formatted exactly, not through a float.
+ */
+export const formatMoney = (amount: string | number, currency: string) => {
+  const digits = minorDigits(currency);
+  return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(exactly(amount));
+};
+/** A decimal as the API answers it ("0.00001", "1250.50"), exactly, grouped, without trailing zeros: "0.00001", "1,250.5". */
+export const formatDecimal = (value: string | number) => new Intl.NumberFormat('en-GB', { maximumFractionDigits: 20 }).format(exactly(value));
+/** A decimal string for Intl as it is (Intl formats it exactly); a number as it is. */
+const exactly = (value: string | number) => (typeof value === 'string' ? (value.trim() as Intl.StringNumericLiteral) : value);
+/**
+ * `decimal` (a decimal string such as a point value, "0.01") times a whole number of points, exactly,
+ * as a decimal string ("0.01" × 150 = "1.50"): a float product strayed past a half (0.005 × 3 =
+ * 0.015000000000000001) and rounded the other way.
+ */
+export function timesWhole(decimal: string, whole: number): string {
+  const [int, fraction = ''] = decimal.trim().split('.');
+  const product = BigInt(int + fraction) * BigInt(whole);
+  const sign = product < 0n ? '-' : '';
+  const digits = (product < 0n ? -product : product).toString().padStart(fraction.length + 1, '0');
+  return fraction.length === 0 ? sign + digits : `${sign}${digits.slice(0, -fraction.length)}.${digits.slice(-fraction.length)}`;
+}
