@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { AdjustPointsDocument, ProfileDocument, PurchaseOfferDocument, SubmitTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { loadConfig } from '../../src/config.js';
-import { migrate, openOrm } from '../../src/db/orm.js';
+import { migrate, openOrm, REQUEST_POOL_APPLICATION } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logging.js';
 import { PROCESS_TRANSACTION } from '../../src/transactions/transaction.service.js';
 import { createTestDatabase, ledgerViolations, ok, startTestGateway, writeCounts, type GqlResult, type TestGateway } from '../support/gateway.js';
@@ -129,6 +129,14 @@ describe('a pool whose every connection is busy', () => {
   it('answers 503 SERVICE_UNAVAILABLE after DB_ACQUIRE_TIMEOUT_MS, and serves again once connections come back', async () => {
     const { currency } = await earningProgram(t, 'TP');
     const customer = await createCustomer(t, currency, 10);
+    // Every pooled connection opened first (the pool keeps them: DB_POOL_IDLE_MS 0). An adjustment
+    // that had to open one could meet DB_ACQUIRE_TIMEOUT_MS's 500 ms in connecting alone on a loaded
+    // machine (suite-30: three jest workers) and be cut before it ever waited for the lock.
+    await eventually(async () => {
+      const opened = await Promise.allSettled(Array.from({ length: POOL }, () => t.orm.em.fork().getConnection().execute('select pg_sleep(0.2)')));
+      if (!opened.every((o) => o.status === 'fulfilled')) return false;
+      return (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = $1`, [REQUEST_POOL_APPLICATION]))[0].n === POOL;
+    }, 30_000);
     lock = await holdAccount(t, await accountOf(t, customer.externalId, currency));
     // Each adjustment holds one pooled connection while it waits for the lock.
     const adjustments = Array.from({ length: POOL }, () =>

@@ -29,9 +29,12 @@ describe('event delivery', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestGateway({ EVENT_POLL_MS: '10' });
+    // 200 adjustments at once queue for 20 pooled connections: on a loaded machine (suite-30: three
+    // jest workers) some waited past DB_ACQUIRE_TIMEOUT_MS's default 5 s and were answered
+    // SERVICE_UNAVAILABLE. Delivery is this file's subject, not the pool's bound (test/db/timeouts).
+    t = await startTestGateway({ EVENT_POLL_MS: '10', DB_ACQUIRE_TIMEOUT_MS: '60000' });
     // A second gateway in a process of its own on the same database: what a second pod is.
-    second = await startGatewayProcess(t.databaseUrl, { EVENT_POLL_MS: '10' });
+    second = await startGatewayProcess(t.databaseUrl, { EVENT_POLL_MS: '10', DB_ACQUIRE_TIMEOUT_MS: '60000' });
   });
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.dispose()));
