@@ -6,7 +6,9 @@ import { adjust, createCustomer, simpleShop, unique } from '../support/program.j
 describe('purchases under concurrency', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway();
+    // 100 requests at once queue for 20 pooled connections: the pool's bound (DB_ACQUIRE_TIMEOUT_MS,
+    // 5 s by default; test/db/timeouts) is not this file's subject, and a loaded machine could meet it (suite-31).
+    t = await startTestGateway({ DB_ACQUIRE_TIMEOUT_MS: '60000' });
   });
   afterEach(async () => {
     expect(await ledgerViolations(t)).toEqual([]);
