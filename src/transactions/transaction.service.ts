@@ -217,10 +217,8 @@ export async function submitTransaction(ctx: Ctx, partner: PartnerCaller, d: Sub
     const { enqueued: wasEnqueued, ...row } = head;
     const inserted = row as TransactionRow;
     enqueued = wasEnqueued;
-    const lockNotice = await applyOffers(em, partner, d, inserted, lines, now);
-    // Kept with the sale (one statement, only when there is something to say), so its repeats answer it too.
-    if (lockNotice !== null) await query(em, sql`update sales_transaction set lock_notice = ${lockNotice} where id = ${inserted.id}`);
-    return { ...inserted, lockNotice };
+    const applied = await applyOffers(em, partner, d, inserted, lines, now);
+    return applied ? { ...inserted, ...applied } : inserted;
   });
   // After the commit, outside it: see wakeWorkers.
   if (enqueued) wakeWorkers(ctx.em, PROCESS_TRANSACTION, (error) => ctx.log.warn({ err: error }, 'job wake-up not sent; workers will poll'));
@@ -291,9 +289,11 @@ async function retriedFromBeforeTheUpgrade(em: SqlEntityManager, scope: string, 
  * transaction: any refusal rolls the whole sale back and the offers stay as they were. Each offer's
  * expiry is judged at the sale's moment, min(occurredAt, now) as its processing reads it
  * (`occurredAtOf`), its lock at `now` (tillStatusAt, till-23): an offer presented before its end
- * and reported late is redeemed; one presented after its end is OFFER_NOT_REDEEMABLE. Answers what
- * the sale's payload says of a `lockId` no basket's lock used for some of its codes (each such code
- * as the till sent it, with RedeemOffer's sentence: `unusedLockNotice`), or null. Codes are
+ * and reported late is redeemed; one presented after its end is OFFER_NOT_REDEEMABLE. Stores and
+ * answers, when the sale names offers (else null): `discount`, what they take off (a decimal string
+ * in the sale's money's ISO 4217 decimals, "2.80"), and `lockNotice`, what the sale's payload says
+ * of a `lockId` no basket's lock used for some of its codes (each such code as the till sent it,
+ * with RedeemOffer's sentence: `unusedLockNotice`), or null. Codes are
  * redeemed in a fixed order (so two sales naming the same offers cannot deadlock on their rows),
  * then priced in the order processing applies them (by issued offer id), so the discount checked
  * here is the one the processor takes. Refusals name the code as the till sent it
@@ -301,7 +301,7 @@ async function retriedFromBeforeTheUpgrade(em: SqlEntityManager, scope: string, 
  * the offer's channels, money (an amount off or a maximum discount in another money than the
  * sale's), SKUs, categories or amount do not fit the basket (see `applicability`).
  */
-async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: SubmitData, sale: TransactionRow, lines: SaleLine[], now: Date): Promise<string | null> {
+async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: SubmitData, sale: TransactionRow, lines: SaleLine[], now: Date): Promise<{ discount: string; lockNotice: string | null } | null> {
   const sent = (d.offerCodes ?? []).map(normalizeOfferCode);
   const field = (code: string) => ['input', 'offerCodes', String(sent.indexOf(code))];
   const validAt = new Date(Math.min(d.occurredAt.getTime(), now.getTime()));
@@ -335,10 +335,21 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
   if (first >= 0) {
     throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage(refused[first]!, terms[first], d.currency), field(redeemed[first].code));
   }
-  for (const [i, r] of redeemed.entries()) {
-    await db(em).insertInto('TransactionOffer').values({ transaction: sale.id, issuedOffer: r.id, discount: fromMinor(priced.perOffer[i], minorDigits(d.currency)) }).execute();
-  }
-  return notices.length ? notices.join(' ') : null;
+  // One statement: each offer's share, and the sale's discount and lock notice, kept with the sale
+  // from now on (its repeats answer them; a sale that then fails or is returned unprocessed still
+  // says what its offers took off: break31b). Processing prices it again, the same way.
+  const digits = minorDigits(d.currency);
+  const lockNotice = notices.length ? notices.join(' ') : null;
+  const discount = fromMinor(priced.discount, digits);
+  await query(
+    em,
+    sql`with offers as (
+          insert into transaction_offer (transaction_id, issued_offer_id, discount)
+          values ${sql.join(redeemed.map((r, i) => sql`(${sale.id}, ${r.id}, ${fromMinor(priced.perOffer[i], digits)}::numeric)`))}
+        )
+        update sales_transaction set discount = ${discount}::numeric, lock_notice = ${lockNotice} where id = ${sale.id}`,
+  );
+  return { discount, lockNotice };
 }
 
 export interface ReversalOutcome {
