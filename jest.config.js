@@ -26,10 +26,11 @@ export default {
   globalTeardown: './test/support/global-teardown.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testSequencer: '<rootDir>/test/support/sequencer.mjs',
-  // Two workers, one a core. Three were ~10 % faster on CI's two cores (suite-30: 898 → 801 s, 916
-  // → 822 s) but in the sixth whole run two files failed on their database bounds under the load
-  // (events/delivery's 200 adjustments answered SERVICE_UNAVAILABLE; db/timeouts' busy pool never
-  // freed in time): not worth a flaky CI.
-  maxWorkers: 2,
+  // Three workers on two cores: files wait a lot (a bound asserted, a page's answer, a spawned
+  // process's start), and with two a fifth of the machine sat idle; three were ~10 % faster (suite-30:
+  // 898 → 801 s, 916 → 822 s). suite-30's sixth run with three failed two tests whose set-up met a
+  // database bound under the load (db/timeouts, events/delivery); suite-31 made those hold, and a run
+  // with three while other jest runs shared the machine (jest 1,247 s, 97 % busy) passed every file.
+  maxWorkers: 3,
   testTimeout: 60_000,
 };
