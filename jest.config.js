@@ -26,11 +26,10 @@ export default {
   globalTeardown: './test/support/global-teardown.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testSequencer: '<rootDir>/test/support/sequencer.mjs',
-  // Three workers on two cores: files wait a lot (a bound asserted, a page's answer, a spawned
-  // process's start), and with two a fifth of the machine sat idle; three were ~10 % faster (suite-30:
-  // 898 → 801 s, 916 → 822 s). suite-30's sixth run with three failed two tests whose set-up met a
-  // database bound under the load (db/timeouts, events/delivery); suite-31 made those hold, and a run
-  // with three while other jest runs shared the machine (jest 1,247 s, 97 % busy) passed every file.
-  maxWorkers: 3,
+  // Two workers, one a core. Three were ~10 % faster on suite-30's machine (898 → 801 s, 916 → 822
+  // s) but on suite-31's no faster (the same clone: 935 s with three, 928 s with two), and they load
+  // every file's time bounds more; suite-31 made the two set-ups that failed under three hold
+  // (db/timeouts, events/delivery), so three can be tried again on a machine where they pay.
+  maxWorkers: 2,
   testTimeout: 60_000,
 };

@@ -100,7 +100,10 @@ export class CustomerResolver {
     return connectionOf(rows, page, (o) => [o.id]);
   }
 
-  @FieldResolver(() => LedgerEntryConnection, { description: 'The ledger, newest first.' })
+  @FieldResolver(() => LedgerEntryConnection, {
+    description:
+      "The ledger's written entries, newest first. What fell due since the account's last write (an expiry, a pending credit's release) counts in `balances` from that second and shows here once written: at the account's next write, or by the ledger jobs (a release within a minute, an expiry within 15 minutes).",
+  })
   async pointHistory(
     @Root() customer: CustomerRow,
     @Arg('currency', () => String, { nullable: true, description: 'Only this point currency (its code). Blank or unknown: BAD_USER_INPUT.' }) currency: string | null,
