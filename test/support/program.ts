@@ -12,8 +12,10 @@ import {
   SubmitTransactionDocument,
   TransactionStatusDocument,
   UpsertCustomerDocument,
+  WalletDocument,
   type AddListingInput,
   type CreateRewardStoreInput,
+  type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { fromGlobalId } from '../../src/graphql/ids.js';
 import { ok, type TestGateway } from './gateway.js';
@@ -250,6 +252,30 @@ export async function earningProgram(t: TestGateway, prefix: string, opts: { exp
   const pending = opts.pendingDays ? { pendingDays: opts.pendingDays } : {};
   ok(await t.gql(SetEconomyRuleDocument, { input: { currency, pointsPerUnit: '10', rounding: 'FLOOR', ...pending } as never }, t.operatorToken));
   return { money, currency };
+}
+
+/**
+ * A new customer of `currency` with `points` who bought `copies` of `listingId` (priced within
+ * `points`), and the codes of the offers their wallet now holds.
+ */
+export async function customerWithOffers(t: TestGateway, currency: string, listingId: string, copies: number, points = 100) {
+  const customer = await createCustomer(t, currency, points);
+  await buyListing(t, customer.token, listingId, copies);
+  const codes = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => e.node.code);
+  return { customer, codes };
+}
+
+/**
+ * A till's sale in EUR of `coffees` LATTE (COFFEE, 3.50) and `muffins` MUFFIN (PASTRY, 2.80), the
+ * lines with none left out, for the customer at the test clock's now, redeeming `offerCodes`: the
+ * basket of simpleShop's "buy a coffee, get a muffin" (SPEC §1). A new externalId each call.
+ */
+export function coffeeAndMuffins(t: TestGateway, customerExternalId: string, offerCodes: string[], coffees: number, muffins: number): SubmitTransactionInput {
+  const lines = [
+    { sku: 'LATTE', category: 'COFFEE', quantity: coffees, unitPrice: '3.50' },
+    { sku: 'MUFFIN', category: 'PASTRY', quantity: muffins, unitPrice: '2.80' },
+  ];
+  return { externalId: unique('sale'), customerExternalId, occurredAt: t.clock.now().toISOString(), currency: 'EUR', lines: lines.filter((l) => l.quantity > 0), offerCodes };
 }
 
 /**

@@ -1,6 +1,6 @@
-import { ReverseTransactionDocument, SubmitTransactionDocument, TransactionStatusDocument, UpsertCustomerDocument, WalletDocument, type SubmitTransactionInput } from '../generated/graphql.js';
+import { ReverseTransactionDocument, SubmitTransactionDocument, TransactionStatusDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { buyListing, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { coffeeAndMuffins, createPartner, customerWithOffers, simpleShop } from '../support/program.js';
 
 /**
  * A sale's `discount` is "What the offers applied took off" (schema). The offers are redeemed and
@@ -23,20 +23,9 @@ describe('a sale\'s discount before and without its processing', () => {
   afterAll(() => t.close());
 
   async function saleWithMuffinOffer() {
-    const customer = await createCustomer(t, shop.currency, 100);
-    await buyListing(t, customer.token, shop.listing.id, 1);
-    const [code] = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => e.node.code);
-    const input: SubmitTransactionInput = {
-      externalId: unique('sale'),
-      customerExternalId: customer.externalId,
-      occurredAt: t.clock.now().toISOString(),
-      currency: 'EUR',
-      lines: [
-        { sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '3.50' },
-        { sku: 'MUFFIN', category: 'PASTRY', quantity: 1, unitPrice: '2.80' },
-      ],
-      offerCodes: [code],
-    };
+    const { customer, codes } = await customerWithOffers(t, shop.currency, shop.listing.id, 1);
+    const [code] = codes;
+    const input = coffeeAndMuffins(t, customer.externalId, codes, 1, 1);
     const answer = dataOf(await t.gql(SubmitTransactionDocument, { input }, till.credential)).submitTransaction;
     expect(answer.userErrors).toEqual([]);
     return { customer, code, input };

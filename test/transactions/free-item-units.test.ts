@@ -1,6 +1,6 @@
-import { SubmitTransactionDocument, TransactionStatusDocument, WalletDocument, type SubmitTransactionInput } from '../generated/graphql.js';
+import { SubmitTransactionDocument, TransactionStatusDocument, WalletDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { buyListing, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { coffeeAndMuffins, createPartner, customerWithOffers, simpleShop, unique } from '../support/program.js';
 
 /**
  * "Buy 1 coffee, get a free muffin" (SPEC §1's journey offer; `FREE_ITEM` freeSku MUFFIN limited to
@@ -24,22 +24,10 @@ describe('two "buy X get Y" offers on one X', () => {
   afterAll(() => t.close());
 
   it('one coffee and two muffins with two "buy a coffee, get a free muffin" offers: one muffin is free, not both', async () => {
-    const customer = await createCustomer(t, shop.currency, 100);
-    await buyListing(t, customer.token, shop.listing.id, 2);
-    const codes = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => e.node.code);
+    const { customer, codes } = await customerWithOffers(t, shop.currency, shop.listing.id, 2);
     expect(codes).toHaveLength(2);
 
-    const input: SubmitTransactionInput = {
-      externalId: unique('sale'),
-      customerExternalId: customer.externalId,
-      occurredAt: t.clock.now().toISOString(),
-      currency: 'EUR',
-      lines: [
-        { sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '3.50' },
-        { sku: 'MUFFIN', category: 'PASTRY', quantity: 2, unitPrice: '2.80' },
-      ],
-      offerCodes: codes,
-    };
+    const input = coffeeAndMuffins(t, customer.externalId, codes, 1, 2);
     const answer = dataOf(await t.gql(SubmitTransactionDocument, { input }, till.credential)).submitTransaction;
     await t.jobs.runner.runUntilIdle();
     const status = answer.transaction ? ok(await t.gql(TransactionStatusDocument, { externalId: input.externalId }, till.credential)).transaction : null;
@@ -49,7 +37,7 @@ describe('two "buy X get Y" offers on one X', () => {
     expect(wallet.sort()).toEqual(codes.map((code) => [code, 'ISSUED']).sort());
 
     // with a second coffee the same two offers apply: two muffins off
-    const twoCoffees = { ...input, externalId: unique('sale'), lines: [{ ...input.lines[0], quantity: 2 }, input.lines[1]] };
+    const twoCoffees = coffeeAndMuffins(t, customer.externalId, codes, 2, 2);
     const applied = dataOf(await t.gql(SubmitTransactionDocument, { input: twoCoffees }, till.credential)).submitTransaction;
     expect(applied.userErrors).toEqual([]);
     await t.jobs.runner.runUntilIdle();
@@ -71,17 +59,8 @@ describe('two "buy X get Y" offers on one X', () => {
         t.operatorToken,
       ),
     ) as { addListing: { listing: { id: string } } };
-    const customer = await createCustomer(t, shop.currency, 100);
-    await buyListing(t, customer.token, listing.addListing.listing.id, 2);
-    const codes = ok(await t.gql(WalletDocument, {}, customer.token)).me!.wallet.edges.map((e) => e.node.code);
-    const input: SubmitTransactionInput = {
-      externalId: unique('sale'),
-      customerExternalId: customer.externalId,
-      occurredAt: t.clock.now().toISOString(),
-      currency: 'EUR',
-      lines: [{ sku: 'MUFFIN', category: 'PASTRY', quantity: 2, unitPrice: '2.80' }],
-      offerCodes: codes,
-    };
+    const { customer, codes } = await customerWithOffers(t, shop.currency, listing.addListing.listing.id, 2);
+    const input = coffeeAndMuffins(t, customer.externalId, codes, 0, 2);
     const answer = dataOf(await t.gql(SubmitTransactionDocument, { input }, till.credential)).submitTransaction;
     await t.jobs.runner.runUntilIdle();
     const status = answer.transaction ? ok(await t.gql(TransactionStatusDocument, { externalId: input.externalId }, till.credential)).transaction : null;
