@@ -75,7 +75,12 @@ export function roundedTo(value: string, digits: number): string {
   } else {
     units *= 10n ** BigInt(digits - scale);
   }
-  const text = units.toString().padStart(digits + 1, '0');
-  const whole = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
-  return negative && units !== 0n ? `-${whole}` : whole;
+  return decimalText({ n: negative ? -units : units, scale: digits });
+}
+
+/** `a` written out with exactly its scale's decimals: { n: 150n, scale: 2 } → "1.50", { n: -75n, scale: 2 } → "-0.75", { n: 14n, scale: 0 } → "14". */
+export function decimalText({ n, scale }: ExactDecimal): string {
+  const text = (n < 0n ? -n : n).toString().padStart(scale + 1, '0');
+  const whole = scale === 0 ? text : `${text.slice(0, -scale)}.${text.slice(-scale)}`;
+  return n < 0n ? `-${whole}` : whole;
 }

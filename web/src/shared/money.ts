@@ -1,5 +1,6 @@
 /** Money and decimals as the apps show them: exactly as the API answers them, in ISO 4217's decimals. */
 import { minorDigits } from '../../../src/domain/currency.js';
+import { decimalText, exactDecimal, times } from '../../../src/domain/decimal.js';
 
 /**
  * An amount of money in `currency` (ISO 4217) with the standard's decimals (`minorDigits`: 3 for
@@ -22,9 +23,5 @@ const exactly = (value: string | number) => (typeof value === 'string' ? (value.
  * 0.015000000000000001) and rounded the other way.
  */
 export function timesWhole(decimal: string, whole: number): string {
-  const [int, fraction = ''] = decimal.trim().split('.');
-  const product = BigInt(int + fraction) * BigInt(whole);
-  const sign = product < 0n ? '-' : '';
-  const digits = (product < 0n ? -product : product).toString().padStart(fraction.length + 1, '0');
-  return fraction.length === 0 ? sign + digits : `${sign}${digits.slice(0, -fraction.length)}.${digits.slice(-fraction.length)}`;
+  return decimalText(times(exactDecimal(decimal), exactDecimal(whole)));
 }
