@@ -144,7 +144,8 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
       const limited = b.skus.length > 0 || b.categories.length > 0;
       // the "X": a qualifying unit not given free nor counted by an earlier offer, another line's first
       const boughtOn = (i: number) => qualifies(lines[i], b) && unspent(i) > (i === free ? 1 : 0);
-      const bought = !limited ? -1 : [...lines.keys()].sort((i, j) => Number(i === free) - Number(j === free)).find(boughtOn) ?? null;
+      const other = lines.findIndex((_, i) => i !== free && boughtOn(i));
+      const bought = !limited ? -1 : other >= 0 ? other : free >= 0 && boughtOn(free) ? free : null;
       const value = free >= 0 && bought !== null ? Math.min(lines[free].unitPrice, net[free]) : 0;
       const capped = b.maxDiscount !== null ? Math.min(value, minor(b.maxDiscount)) : value;
       if (capped > 0) {

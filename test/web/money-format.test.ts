@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { formatDecimal, formatMoney, timesWhole } from '../../web/src/shared/money.js';
 
 /**
@@ -28,5 +30,14 @@ describe('the apps’ money and decimals', () => {
     expect([timesWhole('0.005', 3), timesWhole('0.01', 150), timesWhole('2', 7), timesWhole('0.001', 0), timesWhole('0.25', -3), timesWhole('1.5', 1)]).toEqual(['0.015', '1.50', '14', '0.000', '-0.75', '1.5']);
     expect(formatMoney(timesWhole('0.005', 3), 'EUR')).toBe('€0.02');
     expect(formatMoney(timesWhole('0.01', 150), 'HUF').replace(/\s/g, ' ')).toBe('HUF 1.50');
+  });
+
+  it('leaves the gateway’s set of ISO codes out of the pages: the apps load the decimals table only', () => {
+    // dist/web is the apps' build that `npm test` makes before jest (scripts/test-prepare.mjs).
+    const assets = path.resolve(import.meta.dirname, '../../dist/web');
+    const scripts = readdirSync(assets, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    const withIsoSet = scripts.filter((file) => readFileSync(path.join(assets, file), 'utf8').includes('supportedValuesOf'));
+    expect(withIsoSet).toEqual([]);
   });
 });

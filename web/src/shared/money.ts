@@ -1,5 +1,5 @@
 /** Money and decimals as the apps show them: exactly as the API answers them, in ISO 4217's decimals. */
-import { minorDigits } from '../../../src/domain/currency.js';
+import { minorDigits } from '../../../src/domain/minor-digits.js';
 import { decimalText, exactDecimal, times } from '../../../src/domain/decimal.js';
 
 /**
