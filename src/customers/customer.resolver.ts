@@ -102,7 +102,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => LedgerEntryConnection, {
     description:
-      "The ledger's written entries, newest first. What fell due since the account's last write (an expiry, a pending credit's release) counts in `balances` from that second and shows here once written: at the account's next write, or by the ledger jobs (a release within a minute, an expiry within 15 minutes).",
+      "The ledger's written entries, newest first. What fell due since the account's last write (an expiry, a pending credit's release) counts in `balances` from that second and shows here once written: at the account's next write, or by the ledger's write-down job within a minute (the same job writes releases and expiries).",
   })
   async pointHistory(
     @Root() customer: CustomerRow,

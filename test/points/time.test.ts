@@ -241,6 +241,30 @@ describe('points over time, with no job run', () => {
     expect((await profile()).tier?.code).toBe(`BASE_${currency}`);
   });
 
+  it('an expiry shows in the history within the minute: the minute’s write-down job writes expiries as well as releases', async () => {
+    const QUARTER = 15 * MINUTE;
+    const currency = await newCurrency(30);
+    // The credit is made half way through a quarter hour, so its expiry (30 days on) is too.
+    moveTo(new Date(Math.ceil(t.clock.now().getTime() / QUARTER) * QUARTER + QUARTER / 2));
+    const customer = await createCustomer(t, currency, 100);
+    const history = async () =>
+      ok(await t.gql(PointHistoryDocument, { currency }, customer.token)).me!.pointHistory.edges.map((e) => [e.node.kind, e.node.amount, e.node.balanceAfter]);
+    const expiresAt = new Date(ok(await t.gql(PointHistoryDocument, { currency }, customer.token)).me!.pointHistory.edges[0].node.expiresAt!);
+    moveTo(new Date(expiresAt.getTime() - 30_000));
+    await t.runScheduled();
+    const expireRuns = async () => (await t.sql<{ n: number }>(`select count(*)::int as n from job where kind = 'points.expire'`))[0].n;
+    const before = await expireRuns();
+    // 31 s past the expiry: the next minute, the same quarter hour, so only the minute's jobs are due.
+    moveTo(new Date(expiresAt.getTime() + 31_000));
+    expect([await history(), (await balanceOf(customer.token, currency)).available]).toEqual([[['ADJUST', 100, 100]], 0]);
+    await t.runScheduled();
+    expect(await expireRuns()).toBe(before);
+    expect(await history()).toEqual([
+      ['EXPIRE', -100, 0],
+      ['ADJUST', 100, 100],
+    ]);
+  });
+
   it('the jobs write down every due account, batch after batch, and a stopped job changes nothing a customer can spend', async () => {
     const currency = await newCurrency(5);
     const customers = [];
