@@ -40,7 +40,8 @@ type SaleTier = Selected<typeof TIER_CODE> & { multiplier: number };
 
 /** What processing reads in one statement after the sale's locks (see processTransaction). */
 type SaleInputs = SaleCustomer & {
-  applied: (Selected<typeof APPLIED_COLUMN> & OfferVersionColumns<'offer.'>)[];
+  /** `storedDiscount`: the offer's share as submit stored it (a decimal string; "0" for a sale submitted before break31b). */
+  applied: (Selected<typeof APPLIED_COLUMN> & OfferVersionColumns<'offer.'> & { storedDiscount: string })[];
   rules: EconomyRuleRow[];
   campaigns: CampaignJson[];
 };
@@ -107,7 +108,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
     sql`select ${CUSTOMER_COLUMNS},
                not exists (select 1 from sales_transaction s where s.customer_id = c.id and s.status = 'PROCESSED' and s.id <> ${sale.id}) as "firstPurchase",
                (select coalesce(json_agg(x order by x."issuedOfferId"), '[]') from (
-                  select ${APPLIED_COLUMN}, ${offerVersionColumns('offer.')}
+                  select ${APPLIED_COLUMN}, t.discount::text as "storedDiscount", ${offerVersionColumns('offer.')}
                     from transaction_offer t join issued_offer io on io.id = t.issued_offer_id join offer_version ov on ov.id = io.offer_version_id
                    where t.transaction_id = ${sale.id}) x) as applied,
                ${economyRulesJson(sale.moneyCurrency, occurredAtOf(sale))} as rules,
@@ -129,6 +130,9 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   const digits = sale.moneyScale;
   const priced = priceBasket(sale.lines, offers.map(benefitOf), digits);
   for (const [i, row] of applied.entries()) {
+    // Submit stores each offer's share (break31b), so there is nothing to write but for a sale
+    // queued before that (its shares read 0) or priced otherwise by a rule changed since.
+    if (toMinor(row.storedDiscount, digits, 'floor') === priced.perOffer[i]) continue;
     await query(
       em,
       sql`update transaction_offer set discount = ${fromMinor(priced.perOffer[i], digits)}::numeric where transaction_id = ${sale.id} and issued_offer_id = ${row.issuedOfferId}`,

@@ -67,4 +67,30 @@ describe('a sale\'s discount before and without its processing', () => {
       discount: '2.80',
     });
   });
+
+  /** The sale's offer share as stored, with the row version PostgreSQL gives each write of it (`xmin`). */
+  const shareOf = async (externalId: string) =>
+    (
+      await t.sql<{ discount: string; version: string }>(
+        `select o.discount::text as discount, o.xmin::text as version from transaction_offer o join sales_transaction s on s.id = o.transaction_id where s.external_id = $1`,
+        [externalId],
+      )
+    )[0];
+
+  it('processing leaves the offer\'s share that submit stored as it is: no second write of the same 2.80', async () => {
+    const { input } = await saleWithMuffinOffer();
+    const before = await shareOf(input.externalId);
+    await t.jobs.runner.runUntilIdle();
+    expect(ok(await t.gql(TransactionStatusDocument, { externalId: input.externalId }, till.credential)).transaction!).toMatchObject({ status: 'PROCESSED', discount: '2.80' });
+    expect(await shareOf(input.externalId)).toEqual(before);
+    expect(Number(before.discount)).toBe(2.8);
+  });
+
+  it('a sale queued before shares were stored at submit (its share reads 0): processing writes the share', async () => {
+    const { input } = await saleWithMuffinOffer();
+    await t.sql(`update transaction_offer o set discount = 0 from sales_transaction s where s.id = o.transaction_id and s.external_id = $1`, [input.externalId]);
+    await t.jobs.runner.runUntilIdle();
+    expect(ok(await t.gql(TransactionStatusDocument, { externalId: input.externalId }, till.credential)).transaction!).toMatchObject({ status: 'PROCESSED', discount: '2.80' });
+    expect(Number((await shareOf(input.externalId)).discount)).toBe(2.8);
+  });
 });
