@@ -4,7 +4,7 @@ import { useLocation } from 'wouter';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { ledgerReasonText } from '../shared/ledger-reason';
-import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
@@ -33,7 +33,10 @@ export function Customers({ externalId }: { externalId?: string }) {
 
 function Customer({ externalId }: { externalId: string }) {
   const query = useQuery(ConsoleCustomerDocument, { variables: { externalId } });
-  const { data, error, loading } = query;
+  const { data, error, loading, fetchMore } = query;
+  // The ledger's and the wallet's next pages (break32: past their first 30 they were out of reach).
+  const olderHistory = ({ variables }: { variables: { after: string | null | undefined } }) => fetchMore({ variables: { historyAfter: variables.after } });
+  const olderWallet = ({ variables }: { variables: { after: string | null | undefined } }) => fetchMore({ variables: { walletAfter: variables.after } });
   const currencies = useQuery(ConsoleCurrenciesDocument);
   const [adjust] = useMutation(ConsoleAdjustPointsDocument, { refetchQueries: [ConsoleCustomerDocument] });
   const customer = data?.customer;
@@ -162,6 +165,7 @@ function Customer({ externalId }: { externalId: string }) {
           })}
         </tbody>
       </DataTable>
+      <ShowOlder pageInfo={customer.pointHistory.pageInfo} fetchMore={olderHistory} />
 
       <h2>Wallet</h2>
       <DataTable
@@ -183,6 +187,7 @@ function Customer({ externalId }: { externalId: string }) {
           ))}
         </tbody>
       </DataTable>
+      <ShowOlder pageInfo={customer.wallet.pageInfo} fetchMore={olderWallet} label="Show older offers" />
     </>
   );
 }

@@ -2,14 +2,17 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { DataTable, Loading, PageTitle, ShowOlder } from '../shared/ui';
+import { DataTable, Loading, PageTitle, ShowOlder, useNextPagesWhile } from '../shared/ui';
 import { ConsoleCreateOfferDocument, ConsoleOffersDocument, ConsoleUnpayableOffersDocument, ConsoleUpdateOfferDocument, type OfferBenefitKind } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
 /** Offers at their current version; an edit makes a new version (offers already issued keep theirs). */
 export function Offers() {
   const query = useQuery(ConsoleOffersDocument);
-  const { data, error } = query;
+  const { data, error, fetchMore } = query;
+  // Every offer, page after page: the table lists them all and the edit form chooses among them
+  // (break32: the 51st offer could be neither seen nor edited).
+  useNextPagesWhile(true, data?.offers.pageInfo, fetchMore);
   const [update] = useMutation(ConsoleUpdateOfferDocument, { refetchQueries: [ConsoleOffersDocument] });
   const [create] = useMutation(ConsoleCreateOfferDocument, { refetchQueries: [ConsoleOffersDocument] });
   const offers = data?.offers.edges.map((e) => e.node);

@@ -1,13 +1,14 @@
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PageTitle, ShowOlder, useNextPagesWhile } from '../shared/ui';
 import {
   ConsoleAddListingDocument,
   ConsoleCreateStoreDocument,
   ConsoleCurrenciesDocument,
   ConsoleOffersDocument,
   ConsoleRemoveListingDocument,
+  ConsoleStoreListingsDocument,
   ConsoleStoresDocument,
 } from './gql/graphql';
 import { ActionForm, APP, Field, int, list, ReadOnlyNote, text, useRole } from './shell';
@@ -16,8 +17,16 @@ import { ActionForm, APP, Field, int, list, ReadOnlyNote, text, useRole } from '
 export function Stores() {
   const { role } = useRole();
   const query = useQuery(ConsoleStoresDocument);
-  const { data, error } = query;
+  const { data, error, fetchMore } = query;
   const offers = useQuery(ConsoleOffersDocument);
+  // Every store and every offer, page after page: the page shows each store, and the listing form
+  // chooses among all of them (break32: the 21st store and the 51st offer could not be reached).
+  useNextPagesWhile(true, data?.rewardStores.pageInfo, fetchMore);
+  useNextPagesWhile(true, offers.data?.offers.pageInfo, offers.fetchMore);
+  const client = useApolloClient();
+  /** A store's next listings, appended to its table by the cache (RewardStore.listings' relayStylePagination). */
+  const moreListings = (storeId: string) => async ({ variables }: { variables: { after: string | null | undefined } }) =>
+    client.query({ query: ConsoleStoreListingsDocument, variables: { id: storeId, after: variables.after }, fetchPolicy: 'network-only' });
   const currencies = useQuery(ConsoleCurrenciesDocument);
   const refetch = { refetchQueries: [ConsoleStoresDocument] };
   const [createStore] = useMutation(ConsoleCreateStoreDocument, refetch);
@@ -87,6 +96,7 @@ export function Stores() {
               ))}
             </tbody>
           </DataTable>
+          <ShowOlder pageInfo={s.listings.pageInfo} fetchMore={moreListings(s.id)} label="Show more listings" />
         </section>
       ))}
       <div className="grid">

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
+import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
 import { answeredByReplay } from '../shared/api';
 import { dropKeptKey, keptKey } from '../shared/session';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
@@ -11,7 +11,7 @@ import { APP } from './shell';
 /** The reward stores open to the member. */
 export function Stores() {
   const query = useQuery(MemberStoresDocument);
-  const { data, error } = query;
+  const { data, error, fetchMore } = query;
   const stores = data?.me?.eligibleRewardStores.edges.map((e) => e.node);
   return (
     <>
@@ -32,6 +32,7 @@ export function Stores() {
           </li>
         ))}
       </ul>
+      <ShowOlder pageInfo={data?.me?.eligibleRewardStores.pageInfo} fetchMore={fetchMore} label="Show more stores" />
     </>
   );
 }
@@ -42,11 +43,13 @@ type Listing = NonNullable<Extract<NonNullable<MemberStoreQuery['node']>, { __ty
 export function Store({ code }: { code: string }) {
   const stores = useQuery(MemberStoresDocument);
   const storeRef = stores.data?.me?.eligibleRewardStores.edges.find((e) => e.node.code === code)?.node;
+  // A link to a store past the list's first page: its next pages are read until the store is found.
+  useNextPagesWhile(Boolean(stores.data) && !storeRef, stores.data?.me?.eligibleRewardStores.pageInfo, stores.fetchMore);
   const storeQuery = useQuery(MemberStoreDocument, {
     variables: { id: storeRef?.id ?? '' },
     skip: !storeRef,
   });
-  const { data, error } = storeQuery;
+  const { data, error, fetchMore } = storeQuery;
   const store = data?.node?.__typename === 'RewardStore' ? data.node : undefined;
   const [buying, setBuying] = useState<Listing | null>(null);
   const [bought, setBought] = useState<Bought | null>(null);
@@ -84,7 +87,7 @@ export function Store({ code }: { code: string }) {
         <Link href="/stores">All rewards</Link>
       </p>
       <ProblemAlert problem={error ? problemOf(error) : stores.error ? problemOf(stores.error) : null} onRetry={retryOf(error ? storeQuery : stores)} />
-      {stores.data && !storeRef ? <p role="alert">This store is not open to you.</p> : null}
+      {stores.data && !storeRef && !stores.data.me?.eligibleRewardStores.pageInfo.hasNextPage ? <p role="alert">This store is not open to you.</p> : null}
       {storeRef && !store && !error ? <Loading what="offers" /> : null}
       {bought ? (
         <div className="notice" role="status" ref={notice} tabIndex={-1} data-replayed={bought.alreadyAt ? 'true' : undefined}>
@@ -141,6 +144,7 @@ export function Store({ code }: { code: string }) {
           })}
         </ul>
       ) : null}
+      {store ? <ShowOlder pageInfo={store.listings.pageInfo} fetchMore={fetchMore} label="Show more offers" /> : null}
       {buying && store ? (
         <ConfirmPurchase
           listing={buying}

@@ -1,7 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { QRCodeSVG } from 'qrcode.react';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { formatLocalDateTime, Loading, PageTitle } from '../shared/ui';
+import { formatLocalDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { MemberWalletDocument } from './gql/graphql';
 import { APP } from './shell';
 
@@ -28,7 +28,7 @@ const SOURCE_TEXT: Record<string, string> = {
 /** Offers the member holds: the code as text and as a QR code for the till, state and expiry. */
 export function Wallet() {
   const query = useQuery(MemberWalletDocument);
-  const { data, error } = query;
+  const { data, error, fetchMore } = query;
   const items = data?.me?.wallet.edges.map((e) => e.node);
   return (
     <>
@@ -66,6 +66,7 @@ export function Wallet() {
           );
         })}
       </ul>
+      <ShowOlder pageInfo={data?.me?.wallet.pageInfo} fetchMore={fetchMore} label="Show older offers" />
     </>
   );
 }

@@ -344,9 +344,21 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
             // page into a cache entry of its own and the list stayed at its first 30 (break3-22).
             webhookEndpoints: relayStylePagination(),
             webhookDeliveries: relayStylePagination(['status', 'endpointId']),
+            // The console's Stores and Offers pages (break32: they showed their first page only).
+            rewardStores: relayStylePagination(),
+            offers: relayStylePagination(),
           },
         },
-        Customer: { fields: { pointHistory: relayStylePagination() } },
+        Customer: {
+          fields: {
+            pointHistory: relayStylePagination(),
+            // The member's Wallet and Rewards, the console's customer (break32).
+            wallet: relayStylePagination(['status']),
+            eligibleRewardStores: relayStylePagination(),
+          },
+        },
+        // A store's offers: the member's store page, the console's "Show more listings" (break32).
+        RewardStore: { fields: { listings: relayStylePagination() } },
       },
     }),
     defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },

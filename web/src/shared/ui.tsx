@@ -106,24 +106,47 @@ export function DataTable({
 }
 
 /**
- * "Show older" under a Relay connection's list while it has a next page: asks `fetchMore` for the
- * page after `endCursor` (the cache's relayStylePagination appends it).
+ * "Show older" (or `label`: "Show more offers") under a Relay connection's list while it has a next
+ * page: asks `fetchMore` for the page after `endCursor` (the cache's relayStylePagination appends
+ * it, src/shared/api.ts). Every list the apps show pages this way, so no row is out of reach past
+ * the first page (break32: the wallet, stores, listings, offers and a customer's lists showed their
+ * first page only).
  */
 export function ShowOlder({
   pageInfo,
   fetchMore,
+  label = 'Show older',
 }: {
   pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined;
   fetchMore: (options: { variables: { after: string | null | undefined } }) => Promise<unknown>;
+  label?: string;
 }) {
   if (!pageInfo?.hasNextPage) return null;
   return (
     <p>
       <button type="button" className="secondary" onClick={() => void fetchMore({ variables: { after: pageInfo.endCursor } })}>
-        Show older
+        {label}
       </button>
     </p>
   );
+}
+
+/**
+ * Reads a connection's next pages one after another while `wanted` and it has a next page (each
+ * page's arrival, appended by the cache, asks for the one after it): for what needs the whole list
+ * rather than a page on screen, such as the listing form's choice of offer, or the store a member's
+ * link names. `fetchMore` as for ShowOlder.
+ */
+export function useNextPagesWhile(
+  wanted: boolean,
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined,
+  fetchMore: (options: { variables: { after: string | null | undefined } }) => Promise<unknown>,
+) {
+  const next = wanted && pageInfo?.hasNextPage ? pageInfo.endCursor : null;
+  useEffect(() => {
+    if (next) void fetchMore({ variables: { after: next } }).catch(() => undefined);
+    // on the cursor only: fetchMore is a new function at each render of the query's hook
+  }, [next]);
 }
 
 /** A page's heading; the document title follows it, and focus moves to it when the page changes. */
