@@ -88,15 +88,19 @@ function qualifies(line: SaleLine, b: Benefit): boolean {
 
 /**
  * Shares `amount` across the lines `weights` says, in proportion (largest remainder, so the shares
- * add up exactly and none exceeds its weight).
+ * add up exactly and none exceeds its weight; equal remainders to the earlier line). Whole minor
+ * units in, whole out; worked in integers (BigInt): float quotients ordered remainders that are
+ * equal, or close near 2^53, otherwise than they are, so a leftover unit went to another line than
+ * the exact rule gives (break32's property test against an exact reference).
  */
 export function share(amount: number, weights: number[]): number[] {
   const sum = weights.reduce((a, b) => a + b, 0);
   if (sum === 0 || amount === 0) return weights.map(() => 0);
-  const exact = weights.map((w) => (w * amount) / sum);
-  const shares = exact.map(Math.floor);
+  const total = BigInt(sum);
+  const products = weights.map((w) => BigInt(w) * BigInt(amount));
+  const shares = products.map((p) => Number(p / total));
   let left = amount - shares.reduce((a, b) => a + b, 0);
-  const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0]);
+  const order = products.map((p, i) => [p % total, i] as const).sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] > b[0] ? -1 : 1));
   for (const [, i] of order) {
     if (left-- <= 0) break;
     shares[i]++;
@@ -122,7 +126,11 @@ export interface Priced {
  *   plays one part in a sale: a unit one offer gave free or counted as its "X" is neither given nor
  *   counted by a later offer, so two "buy a coffee, get a muffin" need two coffees (and two muffins),
  *   and two "buy a muffin, get a muffin" four muffins. The "X" is taken from another line than the
- *   free unit's when one qualifies, so that line's units stay free for later offers.
+ *   free unit's when one qualifies, so that line's units stay free for later offers. The free unit
+ *   is on the first line of `freeSku` whose "X" the basket has, and is worth what one unit of that
+ *   line has left after the earlier offers (the line's net over its units not given free, rounded
+ *   up to the minor unit so the unit costs nothing): after 50 % off two muffins, a free muffin takes
+ *   1.40, not 2.80 (break32).
  * `maxDiscount` caps each. Each discount is taken off the lines it was earned on, so a free
  * muffin lowers the muffin line, not the coffee. `lines` are in minor units of a money with
  * `digits` decimals (`minorDigits`), and so is the answer; an amount off or a cap finer than that
@@ -135,21 +143,37 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
   // the "X" of a "buy X get Y". A unit plays one part once (break31: one coffee bought two free muffins).
   const spent = lines.map(() => 0);
   const unspent = (i: number) => lines[i].quantity - spent[i];
+  // Units of each line given free (of those spent): worth nothing now, so what the line has left is
+  // spread over the others.
+  const givenFree = lines.map(() => 0);
   const perOffer: number[] = [];
   for (const b of benefits) {
     const eligible = lines.map((l, i) => (qualifies(l, b) ? net[i] : 0));
     let taken: number[];
     if (b.kind === 'FREE_ITEM') {
-      const free = b.freeSku === null ? -1 : lines.findIndex((l, i) => itemKey(l.sku) === itemKey(b.freeSku!) && net[i] > 0 && unspent(i) > 0);
       const limited = b.skus.length > 0 || b.categories.length > 0;
-      // the "X": a qualifying unit not given free nor counted by an earlier offer, another line's first
-      const boughtOn = (i: number) => qualifies(lines[i], b) && unspent(i) > (i === free ? 1 : 0);
-      const other = lines.findIndex((_, i) => i !== free && boughtOn(i));
-      const bought = !limited ? -1 : other >= 0 ? other : free >= 0 && boughtOn(free) ? free : null;
-      const value = free >= 0 && bought !== null ? Math.min(lines[free].unitPrice, net[free]) : 0;
+      // the "X" for a free unit on line f: a qualifying unit not given free nor counted by an
+      // earlier offer, another line's first, else f's own second unit; -1 when none is needed
+      const boughtFor = (f: number): number | null => {
+        if (!limited) return -1;
+        const boughtOn = (i: number) => qualifies(lines[i], b) && unspent(i) > (i === f ? 1 : 0);
+        const other = lines.findIndex((_, i) => i !== f && boughtOn(i));
+        return other >= 0 ? other : boughtOn(f) ? f : null;
+      };
+      // the free unit: on the first line of the free SKU with a unit left whose "X" the basket has
+      // (break32: a PASTRY muffin first, a plain one second, "a muffin free with a pastry" was refused)
+      const candidates = b.freeSku === null ? [] : [...lines.keys()].filter((i) => itemKey(lines[i].sku) === itemKey(b.freeSku!) && net[i] > 0 && unspent(i) > 0);
+      const free = candidates.find((f) => boughtFor(f) !== null) ?? -1;
+      const bought = free >= 0 ? boughtFor(free) : null;
+      // What one unit of the line has left, rounded up so the unit is wholly free: the line's net
+      // spread over the units not given free yet. An earlier percent or amount off lowered every
+      // unit of the line, so the free unit is worth its share of what is left, not its full price
+      // (break32: 50 % off two muffins, then a free muffin, took 5.60 where 4.20 was due).
+      const value = free >= 0 && bought !== null ? Math.min(net[free], Math.ceil(net[free] / (lines[free].quantity - givenFree[free]))) : 0;
       const capped = b.maxDiscount !== null ? Math.min(value, minor(b.maxDiscount)) : value;
       if (capped > 0) {
         spent[free]++;
+        givenFree[free]++;
         if (bought !== null && bought >= 0) spent[bought]++;
       }
       taken = lines.map((_, i) => (i === free ? capped : 0));

@@ -1,0 +1,243 @@
+import fc from 'fast-check';
+import { OfferBenefitKind } from '../../src/offers/offer.entity.js';
+import { fromMinor, itemKey, priceBasket, type Benefit } from '../../src/transactions/pricing.js';
+import type { SaleLine } from '../../src/transactions/transaction.entity.js';
+
+/**
+ * `priceBasket` (money at the till) against properties and an independent exact reference (BigInt)
+ * written from its rules ("A unit plays one part in a sale", break31; the free unit's worth and
+ * pairing, break32). Written by break32's hostile pass, whose counterexamples found the free unit
+ * valued at its full price after a percent off its line, a free item refused for the order of its
+ * lines, and `share` giving a leftover minor unit by float order; each is mended and kept below.
+ */
+
+const SKUS = ['LATTE', 'MUFFIN', 'SCONE', 'TEA'];
+const CATS = [null, 'COFFEE', 'PASTRY'];
+
+const lineArb = fc.record({
+  sku: fc.constantFrom(...SKUS),
+  category: fc.constantFrom(...CATS),
+  quantity: fc.integer({ min: 1, max: 4 }),
+  unitPrice: fc.integer({ min: 0, max: 2000 }),
+});
+
+const limitsArb = fc.record({
+  skus: fc.subarray(SKUS, { maxLength: 2 }),
+  categories: fc.subarray(CATS.filter((c): c is string => c !== null), { maxLength: 1 }),
+});
+const capArb = fc.option(fc.integer({ min: 1, max: 3000 }), { nil: null });
+const benefitArb = (digits: number): fc.Arbitrary<Benefit> =>
+  fc.oneof(
+    fc.record({ pct: fc.integer({ min: 1, max: 10000 }), limits: limitsArb, cap: capArb }).map(({ pct, limits, cap }) => ({
+      kind: OfferBenefitKind.PERCENT_OFF,
+      percentOff: pct / 100,
+      amountOff: null,
+      freeSku: null,
+      ...limits,
+      maxDiscount: cap === null ? null : fromMinor(cap, digits),
+    })),
+    fc.record({ amount: fc.integer({ min: 1, max: 5000 }), limits: limitsArb, cap: capArb }).map(({ amount, limits, cap }) => ({
+      kind: OfferBenefitKind.AMOUNT_OFF,
+      percentOff: null,
+      amountOff: fromMinor(amount, digits),
+      freeSku: null,
+      ...limits,
+      maxDiscount: cap === null ? null : fromMinor(cap, digits),
+    })),
+    fc.record({ free: fc.constantFrom(...SKUS), limits: limitsArb, cap: capArb }).map(({ free, limits, cap }) => ({
+      kind: OfferBenefitKind.FREE_ITEM,
+      percentOff: null,
+      amountOff: null,
+      freeSku: free,
+      ...limits,
+      maxDiscount: cap === null ? null : fromMinor(cap, digits),
+    })),
+  );
+
+const qualifies = (l: SaleLine, b: Benefit) =>
+  (b.skus.length === 0 && b.categories.length === 0) ||
+  b.skus.some((s) => itemKey(s) === itemKey(l.sku)) ||
+  (l.category !== null && b.categories.some((c) => itemKey(c) === itemKey(l.category!)));
+
+/** Largest remainder in exact integers, ties to the earlier line. */
+function refShare(amount: bigint, weights: bigint[]): bigint[] {
+  const sum = weights.reduce((a, b) => a + b, 0n);
+  if (sum === 0n || amount === 0n) return weights.map(() => 0n);
+  const floors = weights.map((w) => (w * amount) / sum);
+  const rems = weights.map((w) => (w * amount) % sum);
+  let left = amount - floors.reduce((a, b) => a + b, 0n);
+  const order = rems.map((r, i) => [r, i] as const).sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] > b[0] ? -1 : 1));
+  for (const [, i] of order) {
+    if (left <= 0n) break;
+    floors[i]++;
+    left--;
+  }
+  return floors;
+}
+
+/**
+ * The reference: offers one after the other on what the earlier ones left. A free item gives one
+ * unit of its free SKU that no earlier offer used, and, when limited, counts one other qualifying
+ * unit no earlier offer used as its "X" — whenever the basket has such a pair.
+ */
+function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
+  const unit = 10n ** BigInt(digits);
+  const minorFloor = (s: string) => {
+    const [w, f = ''] = s.split('.');
+    return BigInt(w) * unit + BigInt((f + '0'.repeat(digits)).slice(0, digits) || '0');
+  };
+  const net = lines.map((l) => BigInt(l.quantity) * BigInt(l.unitPrice));
+  const spent = lines.map(() => 0);
+  const givenFree = lines.map(() => 0);
+  const perOffer: bigint[] = [];
+  for (const b of benefits) {
+    const cap = b.maxDiscount === null ? null : minorFloor(b.maxDiscount);
+    if (b.kind === OfferBenefitKind.FREE_ITEM) {
+      const limited = b.skus.length > 0 || b.categories.length > 0;
+      let took = 0n;
+      for (let f = 0; f < lines.length; f++) {
+        if (itemKey(lines[f].sku) !== itemKey(b.freeSku!) || net[f] <= 0n || lines[f].quantity - spent[f] <= 0) continue;
+        let x = -1;
+        if (limited) {
+          const others = lines.map((_, i) => i).filter((i) => i !== f && qualifies(lines[i], b) && lines[i].quantity - spent[i] > 0);
+          x = others.length ? others[0] : qualifies(lines[f], b) && lines[f].quantity - spent[f] > 1 ? f : -2;
+          if (x === -2) continue; // no X with this free unit: try another line of the free SKU
+        }
+        // one unit's worth of what the line has left, over the units not given free, rounded up
+        const units = BigInt(lines[f].quantity - givenFree[f]);
+        const perUnit = (net[f] + units - 1n) / units;
+        let value = perUnit < net[f] ? perUnit : net[f];
+        if (cap !== null && cap < value) value = cap;
+        if (value > 0n) {
+          spent[f]++;
+          givenFree[f]++;
+          if (x >= 0) spent[x]++;
+          net[f] -= value;
+          took = value;
+        }
+        break;
+      }
+      perOffer.push(took);
+    } else {
+      const eligible = lines.map((l, i) => (qualifies(l, b) ? net[i] : 0n));
+      const total = eligible.reduce((a, c) => a + c, 0n);
+      let amount: bigint;
+      if (b.kind === OfferBenefitKind.PERCENT_OFF) {
+        const hundredths = BigInt(Math.round(b.percentOff! * 100)); // percent with 2 decimals
+        amount = (total * hundredths * 2n + 10000n) / 20000n; // half up of total × p / 100
+      } else {
+        const a = minorFloor(b.amountOff!);
+        amount = a < total ? a : total;
+      }
+      if (cap !== null && cap < amount) amount = cap;
+      const shares = refShare(amount, eligible);
+      shares.forEach((s, i) => (net[i] -= s));
+      perOffer.push(shares.reduce((a, c) => a + c, 0n));
+    }
+  }
+  return { discount: perOffer.reduce((a, c) => a + c, 0n), perOffer, netLines: net };
+}
+
+const asNumbers = (r: ReturnType<typeof reference>) => ({ discount: Number(r.discount), perOffer: r.perOffer.map(Number), netLines: r.netLines.map(Number) });
+
+describe.each([0, 2, 3])('priceBasket, money with %i decimals', (digits) => {
+  const arb = fc.record({ lines: fc.array(lineArb, { minLength: 1, maxLength: 4 }), benefits: fc.array(benefitArb(digits), { minLength: 1, maxLength: 3 }) });
+
+  it('invariants: never below zero, never more than the basket, shares add up exactly in the minor unit', () => {
+    fc.assert(
+      fc.property(arb, ({ lines, benefits }) => {
+        const p = priceBasket(lines, benefits, digits);
+        const total = lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0);
+        expect(p.discount).toBeGreaterThanOrEqual(0);
+        expect(p.discount).toBeLessThanOrEqual(total);
+        expect(p.perOffer.every((x) => Number.isInteger(x) && x >= 0)).toBe(true);
+        expect(p.netLines.every((x) => Number.isInteger(x) && x >= 0)).toBe(true);
+        expect(p.perOffer.reduce((a, b) => a + b, 0)).toBe(p.discount);
+        expect(p.netLines.reduce((a, b) => a + b, 0)).toBe(total - p.discount);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('percent and amount off only: the same as the exact reference', () => {
+    const noFree = fc.record({
+      lines: fc.array(lineArb, { minLength: 1, maxLength: 4 }),
+      benefits: fc.array(benefitArb(digits).filter((b) => b.kind !== OfferBenefitKind.FREE_ITEM), { minLength: 1, maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(noFree, ({ lines, benefits }) => {
+        expect(priceBasket(lines, benefits, digits)).toEqual(asNumbers(reference(lines, benefits, digits)));
+      }),
+      {
+        numRuns: 3000,
+        // found by fast-check: the 0.01 % took one unit, and float quotients gave it to another line than the exact largest remainder
+        examples: [
+          [
+            {
+              lines: [
+                { sku: 'LATTE', category: null, quantity: 2, unitPrice: 1994 },
+                { sku: 'LATTE', category: null, quantity: 2, unitPrice: 8 },
+                { sku: 'LATTE', category: null, quantity: 1, unitPrice: 1990 },
+              ],
+              benefits: [
+                { kind: OfferBenefitKind.PERCENT_OFF, percentOff: 7.1, amountOff: null, freeSku: null, skus: [], categories: [], maxDiscount: null },
+                { kind: OfferBenefitKind.PERCENT_OFF, percentOff: 0.01, amountOff: null, freeSku: null, skus: [], categories: [], maxDiscount: null },
+              ],
+            },
+          ],
+        ],
+      },
+    );
+  });
+
+  it('with free items: the same as the reference (a free item applies whenever the basket has a free unit and an X for it)', () => {
+    fc.assert(
+      fc.property(arb, ({ lines, benefits }) => {
+        expect(priceBasket(lines, benefits, digits)).toEqual(asNumbers(reference(lines, benefits, digits)));
+      }),
+      {
+        numRuns: 5000,
+        seed: 31,
+        // the shrunk counterexample fast-check found (hostile pass): two SCONE lines, one in PASTRY, one without a category
+        examples: [
+          [
+            {
+              lines: [
+                { sku: 'SCONE', category: 'PASTRY', quantity: 1, unitPrice: 1 },
+                { sku: 'SCONE', category: null, quantity: 1, unitPrice: 1 },
+              ],
+              benefits: [{ kind: OfferBenefitKind.FREE_ITEM, percentOff: null, amountOff: null, freeSku: 'SCONE', skus: [], categories: ['PASTRY'], maxDiscount: null }],
+            },
+          ],
+        ],
+      },
+    );
+  });
+});
+
+describe('a free item and a percent off on the same line (money with 2 decimals)', () => {
+  /**
+   * "Each on what the previous ones left": after a percent off, one free unit is worth what is left
+   * of one unit, so [percent, free] and [free, percent] take the same off (within rounding, 2 minor
+   * units here). priceBasket valued the free unit at its full unitPrice after the percent off, so the
+   * free item took the percent off of that unit a second time, out of the line's other units.
+   */
+  it('the order of an unlimited free item and a percent off does not change the discount beyond rounding', () => {
+    const arb = fc.record({
+      quantity: fc.integer({ min: 1, max: 5 }),
+      unitPrice: fc.integer({ min: 1, max: 2000 }),
+      pct: fc.integer({ min: 1, max: 100 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ quantity, unitPrice, pct }) => {
+        const lines: SaleLine[] = [{ sku: 'MUFFIN', category: null, quantity, unitPrice }];
+        const percent: Benefit = { kind: OfferBenefitKind.PERCENT_OFF, percentOff: pct, amountOff: null, freeSku: null, skus: [], categories: [], maxDiscount: null };
+        const free: Benefit = { kind: OfferBenefitKind.FREE_ITEM, percentOff: null, amountOff: null, freeSku: 'MUFFIN', skus: [], categories: [], maxDiscount: null };
+        const percentFirst = priceBasket(lines, [percent, free], 2).discount;
+        const freeFirst = priceBasket(lines, [free, percent], 2).discount;
+        expect(Math.abs(percentFirst - freeFirst)).toBeLessThanOrEqual(2);
+      }),
+      { numRuns: 2000, seed: 31, examples: [[{ quantity: 2, unitPrice: 280, pct: 50 }]] },
+    );
+  });
+});
