@@ -384,6 +384,7 @@ export class CompiledQueries {
     let accepted = entry.accepted.get(key);
     if (accepted === undefined) {
       accepted =
+        !nullOverDefault(entry.operation, variables) &&
         !checkCost(this.schema, entry.document, entry.operation, variables, this.options) &&
         !getVariableValues(this.schema, entry.operation.variableDefinitions ?? [], variables, { maxErrors: 1 }).errors;
       if (entry.accepted.size >= COST_ANSWERS_KEPT) entry.accepted.clear();
@@ -430,4 +431,16 @@ export class CompiledQueries {
     const beforeCustomerCheck = operation.operation === 'query' || [...rootFieldKeys(document, operation, 'name')].every((name) => checking.includes(name));
     return { document, operation, query: compiled.query.bind(compiled), accepted: new Map(), fieldVariables: fieldVariables(document), beforeCustomerCheck };
   }
+}
+
+/**
+ * Whether a variable that has a default is sent as an explicit null. GraphQL lets such a variable
+ * stand where null is not allowed (`$s: Boolean = false` in `@skip(if: $s)`), and graphql-js then
+ * answers a field error for the null ("Argument "if" of non-null type "Boolean!" must not be
+ * null."), while graphql-jit's plan read the null as false and left the field out without one: the
+ * same request answered otherwise once its document was compiled (break32c). Such requests go to
+ * Apollo; they are a client's mistake, rare, and the interpreter's answer is the one promised.
+ */
+function nullOverDefault(operation: OperationDefinitionNode, variables: Record<string, unknown>): boolean {
+  return (operation.variableDefinitions ?? []).some((d) => d.defaultValue !== undefined && Object.hasOwn(variables, d.variable.name.value) && variables[d.variable.name.value] === null);
 }

@@ -196,6 +196,15 @@ const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\
 const STACK_EXHAUSTED = /^Maximum call stack size exceeded$/;
 
 /**
+ * graphql-js's own refusals of an argument's value while it executes (`getArgumentValues`, which
+ * directives' arguments go through too): a variable with a default sent as null where null is not
+ * allowed, a required argument's variable not sent. A field error by the spec ("CoerceArgumentValues")
+ * and the client's mistake, thrown as a bare GraphQLError with no code: it was answered
+ * INTERNAL_SERVER_ERROR, as a fault of ours (break32c).
+ */
+const ARGUMENT_REFUSED = /^Argument "[^"]+" (of non-null type "[^"]+" must not be null\.|of required type "[^"]+" was (not provided\.|provided the variable "\$[^"]+" which was not provided a runtime value\.)|has invalid value )/;
+
+/**
  * What PostgreSQL says when a value a client sent cannot be stored or compared as sent: SQLSTATE
  * class 22 (data exception: a number out of its column's range, a string too long, a date out of
  * range, text with NUL, an invalid representation) and 54000 (a value too large for an index).
@@ -335,6 +344,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
     return { message: dataException, path: formatted.path, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   const code = formatted.extensions?.code as string | undefined;
+  // graphql-js's own error, bare or located at its field (`locatedError` wraps it as originalError)
+  const fromGraphqlJs = original === undefined || (original instanceof GraphQLError && original.extensions.code === undefined && original.originalError === undefined);
+  // (Apollo has already written its INTERNAL_SERVER_ERROR on a codeless error's `formatted`: the error's own extensions tell)
+  if (error instanceof GraphQLError && error.extensions.code === undefined && fromGraphqlJs && ARGUMENT_REFUSED.test(formatted.message)) {
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
   if (code && SAFE_CODES.has(code)) {
     // `http` (a status and headers for Apollo to send) is no part of the error's body; Apollo drops
     // it over HTTP, a socket would send it as it is.
