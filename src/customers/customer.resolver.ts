@@ -4,7 +4,7 @@ import { currencyFilterArgument } from '../graphql/arguments.js';
 import { lookedUpByKey } from '../graphql/validation.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { pageKey } from '../graphql/loaders.js';
-import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
+import { connectionOf, ownedPageOf, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
 import { denyPartner, requireCustomer, requireOperator, requireStaffOrScope } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
@@ -94,10 +94,10 @@ export class CustomerResolver {
     @Context() ctx: RequestCtx,
   ) {
     denyPartner(ctx, 'wallets');
-    const page = pageOf(args, ctx.config.maxPageSize, 'IssuedOffer');
+    const page = ownedPageOf(args, ctx.config.maxPageSize, 'IssuedOffer', customer.id);
     // Through the request's loader: a list of customers reads their pages in one statement (n1-28).
     const rows = await ctx.loaders.wallets.load(pageKey(customer.id, { statuses: status?.length ? status : null, page }));
-    return connectionOf(rows, page, (o) => [o.id]);
+    return connectionOf(rows, page, (o) => [o.id, customer.id]);
   }
 
   @FieldResolver(() => LedgerEntryConnection, {
@@ -111,9 +111,9 @@ export class CustomerResolver {
     @Context() ctx: RequestCtx,
   ) {
     denyPartner(ctx, 'point histories');
-    const page = pageOf(args, ctx.config.maxPageSize, 'LedgerEntry');
+    const page = ownedPageOf(args, ctx.config.maxPageSize, 'LedgerEntry', customer.id);
     const code = await currencyFilterArgument(ctx, currency);
-    return connectionOf(await ctx.loaders.ledgers.load(pageKey(customer.id, { currency: code, page })), page, (e) => [e.id]);
+    return connectionOf(await ctx.loaders.ledgers.load(pageKey(customer.id, { currency: code, page })), page, (e) => [e.id, customer.id]);
   }
 
   @Mutation(() => UpsertCustomerPayload)

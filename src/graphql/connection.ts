@@ -149,6 +149,29 @@ export function pageOf(args: PageArgs, maxPageSize: number, kind: CursorKind, ke
   return { kind, limit: first, after: args.after == null ? null : decodeCursor(args.after, kind, keys) };
 }
 
+/**
+ * A validated page request of a list that belongs to one owner (a customer's wallet or point
+ * history, `ownerId` the customer's row id): its cursors are `[kind, id, ownerId]`
+ * (`connectionOf(rows, page, (row) => [row.id, ownerId])`), and a cursor of another owner's list is
+ * BAD_USER_INPUT ("after is not a cursor of this list") as another kind's is. Before break32 a
+ * cursor was `[kind, id]`, so another customer's history cursor given as `after` read as a place in
+ * this one: staff paging customer B with customer A's cursor got an empty or partial page and
+ * `hasNextPage: false`, no error. A cursor of that older form (given out before the change) is
+ * still taken as it was: the page's `after` is then `[id]`; otherwise `[id, ownerId]`; services
+ * read the id at `after[0]` either way.
+ */
+export function ownedPageOf(args: PageArgs, maxPageSize: number, kind: CursorKind, ownerId: number): Page {
+  let page: Page;
+  try {
+    page = pageOf(args, maxPageSize, kind, [ID_KEY, ID_KEY]);
+  } catch (error) {
+    if (args.after == null) throw error;
+    return pageOf(args, maxPageSize, kind);
+  }
+  if (page.after !== null && page.after[1] !== ownerId) throw badInput('after is not a cursor of this list', 'after');
+  return page;
+}
+
 /** Builds a connection from up to `limit + 1` rows (the extra row only says there is a next page). */
 export function connectionOf<T>(rows: T[], page: Page, keyOf: (row: T) => number[]): ConnectionShape<T> {
   const hasNextPage = rows.length > page.limit;

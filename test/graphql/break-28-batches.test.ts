@@ -239,7 +239,14 @@ describe('batched reads answer each object as it is answered alone (break-28)', 
         t.operatorToken,
       ),
     ).node;
-    const vars = { walletAfter: cursors.wallet.pageInfo.endCursor, historyAfter: cursors.pointHistory.pageInfo.endCursor, currency: CURRENCY, other: OTHER };
+    // A cursor names its customer since break32 (another customer's is refused); these aliases page
+    // every customer from one place, so they send the form given out before that, without the
+    // customer, which is still taken as it was (src/graphql/connection.ts, ownedPageOf).
+    const unowned = (cursor: string) => {
+      const [kind, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, number, number];
+      return Buffer.from(JSON.stringify([kind, id])).toString('base64url');
+    };
+    const vars = { walletAfter: unowned(cursors.wallet.pageInfo.endCursor), historyAfter: unowned(cursors.pointHistory.pageInfo.endCursor), currency: CURRENCY, other: OTHER };
     const list = [a.id, b.id, c.id, a.id, b.id];
     for (const credential of [t.operatorToken, a.token]) {
       const batched = ok(await t.gql<{ nodes: unknown[] }, unknown>(`query Pages($ids: [ID!]!, ${PAGES_VARS}) { nodes(ids: $ids) { ... on Customer { ${PAGES} } } }`, { ids: list, ...vars }, credential));
