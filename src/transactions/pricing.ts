@@ -126,11 +126,13 @@ export interface Priced {
  *   plays one part in a sale: a unit one offer gave free or counted as its "X" is neither given nor
  *   counted by a later offer, so two "buy a coffee, get a muffin" need two coffees (and two muffins),
  *   and two "buy a muffin, get a muffin" four muffins. The "X" is taken from another line than the
- *   free unit's when one qualifies, so that line's units stay free for later offers. The free unit
- *   is on the first line of `freeSku` whose "X" the basket has, and is worth what one unit of that
- *   line has left after the earlier offers (the line's net over its units not given free, rounded
- *   up to the minor unit so the unit costs nothing): after 50 % off two muffins, a free muffin takes
- *   1.40, not 2.80 (break32).
+ *   free unit's when one qualifies, one not of `freeSku` first, so the free SKU's units stay free
+ *   for later offers whatever order the till scanned them in. The free unit is on the first line of
+ *   `freeSku` whose "X" the basket has, and is worth what one unit of that line has left after the
+ *   earlier offers: the line's net, less what units a capped free item took part of still pay, over
+ *   the units no free item took, rounded up to the minor unit so the unit costs nothing. After 50 %
+ *   off two muffins a free muffin takes 1.40, not 2.80; after "a free muffin, up to 1.00" a second
+ *   free muffin takes 2.80, not 4.60 (break32b, break32d).
  * `maxDiscount` caps each. Each discount is taken off the lines it was earned on, so a free
  * muffin lowers the muffin line, not the coffee. `lines` are in minor units of a money with
  * `digits` decimals (`minorDigits`), and so is the answer; an amount off or a cap finer than that
@@ -143,9 +145,11 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
   // the "X" of a "buy X get Y". A unit plays one part once (break31: one coffee bought two free muffins).
   const spent = lines.map(() => 0);
   const unspent = (i: number) => lines[i].quantity - spent[i];
-  // Units of each line given free (of those spent): worth nothing now, so what the line has left is
-  // spread over the others.
-  const givenFree = lines.map(() => 0);
+  // Units of each line a free item took off, wholly or up to its cap (of those spent), and what those
+  // units still pay (a unit capped at 1.00 of its 2.80 pays 1.80): a free unit is worth what one of
+  // the line's other units has left, the rest of the line's net spread over them (break32).
+  const touched = lines.map(() => 0);
+  const aside = lines.map(() => 0);
   const perOffer: number[] = [];
   for (const b of benefits) {
     const eligible = lines.map((l, i) => (qualifies(l, b) ? net[i] : 0));
@@ -153,27 +157,35 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
     if (b.kind === 'FREE_ITEM') {
       const limited = b.skus.length > 0 || b.categories.length > 0;
       // the "X" for a free unit on line f: a qualifying unit not given free nor counted by an
-      // earlier offer, another line's first, else f's own second unit; -1 when none is needed
+      // earlier offer: another line's not of the free SKU first (a coffee before a second muffin, so
+      // the muffins stay free for later offers, whatever order the till scanned them in: break32),
+      // then another line's, else f's own second unit; -1 when none is needed
+      const isFree = (i: number) => itemKey(lines[i].sku) === itemKey(b.freeSku!);
       const boughtFor = (f: number): number | null => {
         if (!limited) return -1;
         const boughtOn = (i: number) => qualifies(lines[i], b) && unspent(i) > (i === f ? 1 : 0);
-        const other = lines.findIndex((_, i) => i !== f && boughtOn(i));
+        const notFree = lines.findIndex((_, i) => i !== f && !isFree(i) && boughtOn(i));
+        const other = notFree >= 0 ? notFree : lines.findIndex((_, i) => i !== f && boughtOn(i));
         return other >= 0 ? other : boughtOn(f) ? f : null;
       };
       // the free unit: on the first line of the free SKU with a unit left whose "X" the basket has
       // (break32: a PASTRY muffin first, a plain one second, "a muffin free with a pastry" was refused)
-      const candidates = b.freeSku === null ? [] : [...lines.keys()].filter((i) => itemKey(lines[i].sku) === itemKey(b.freeSku!) && net[i] > 0 && unspent(i) > 0);
+      const candidates = b.freeSku === null ? [] : [...lines.keys()].filter((i) => isFree(i) && net[i] > 0 && unspent(i) > 0);
       const free = candidates.find((f) => boughtFor(f) !== null) ?? -1;
       const bought = free >= 0 ? boughtFor(free) : null;
-      // What one unit of the line has left, rounded up so the unit is wholly free: the line's net
-      // spread over the units not given free yet. An earlier percent or amount off lowered every
-      // unit of the line, so the free unit is worth its share of what is left, not its full price
-      // (break32: 50 % off two muffins, then a free muffin, took 5.60 where 4.20 was due).
-      const value = free >= 0 && bought !== null ? Math.min(net[free], Math.ceil(net[free] / (lines[free].quantity - givenFree[free]))) : 0;
+      // What one unit of the line has left, rounded up so the unit is wholly free: the line's net,
+      // less what units a free item took part of still pay, spread over the units no free item took.
+      // An earlier percent or amount off lowered every unit of the line, so the free unit is worth
+      // its share of what is left, not its full price (break32: 50 % off two muffins, then a free
+      // muffin, took 5.60 where 4.20 was due; a free muffin capped at 1.00, then a free muffin, 5.60
+      // where 3.80 was due).
+      const uniform = free >= 0 ? net[free] - aside[free] : 0;
+      const value = free >= 0 && bought !== null ? Math.min(uniform, Math.ceil(uniform / (lines[free].quantity - touched[free]))) : 0;
       const capped = b.maxDiscount !== null ? Math.min(value, minor(b.maxDiscount)) : value;
       if (capped > 0) {
         spent[free]++;
-        givenFree[free]++;
+        touched[free]++;
+        aside[free] += value - capped;
         if (bought !== null && bought >= 0) spent[bought]++;
       }
       taken = lines.map((_, i) => (i === free ? capped : 0));
@@ -186,6 +198,10 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
           : Math.min(minor(b.amountOff ?? '0'), eligibleTotal);
       if (b.maxDiscount !== null) amount = Math.min(amount, minor(b.maxDiscount));
       taken = share(Math.max(0, amount), eligible);
+      // what capped units still pay goes down with their line, in proportion (in integers: net × aside may pass 2^53)
+      taken.forEach((t, i) => {
+        if (t > 0 && aside[i] > 0) aside[i] = Number((BigInt(aside[i]) * BigInt(net[i] - t)) / BigInt(net[i]));
+      });
     }
     taken.forEach((t, i) => (net[i] -= t));
     perOffer.push(taken.reduce((a, c) => a + c, 0));

@@ -88,7 +88,8 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
   };
   const net = lines.map((l) => BigInt(l.quantity) * BigInt(l.unitPrice));
   const spent = lines.map(() => 0);
-  const givenFree = lines.map(() => 0);
+  const touched = lines.map(() => 0);
+  const aside = lines.map(() => 0n);
   const perOffer: bigint[] = [];
   for (const b of benefits) {
     const cap = b.maxDiscount === null ? null : minorFloor(b.maxDiscount);
@@ -99,18 +100,26 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
         if (itemKey(lines[f].sku) !== itemKey(b.freeSku!) || net[f] <= 0n || lines[f].quantity - spent[f] <= 0) continue;
         let x = -1;
         if (limited) {
-          const others = lines.map((_, i) => i).filter((i) => i !== f && qualifies(lines[i], b) && lines[i].quantity - spent[i] > 0);
+          const others = lines
+            .map((_, i) => i)
+            .filter((i) => i !== f && qualifies(lines[i], b) && lines[i].quantity - spent[i] > 0)
+            // a line not of the free SKU first: the free SKU's units stay free for later offers
+            .sort((i, j) => Number(itemKey(lines[i].sku) === itemKey(b.freeSku!)) - Number(itemKey(lines[j].sku) === itemKey(b.freeSku!)) || i - j);
           x = others.length ? others[0] : qualifies(lines[f], b) && lines[f].quantity - spent[f] > 1 ? f : -2;
           if (x === -2) continue; // no X with this free unit: try another line of the free SKU
         }
-        // one unit's worth of what the line has left, over the units not given free, rounded up
-        const units = BigInt(lines[f].quantity - givenFree[f]);
-        const perUnit = (net[f] + units - 1n) / units;
-        let value = perUnit < net[f] ? perUnit : net[f];
+        // one unit's worth of what the line has left, less what capped units still pay, over the
+        // units no free item took, rounded up
+        const uniform = net[f] - aside[f];
+        const units = BigInt(lines[f].quantity - touched[f]);
+        const perUnit = (uniform + units - 1n) / units;
+        const full = perUnit < uniform ? perUnit : uniform;
+        let value = full;
         if (cap !== null && cap < value) value = cap;
         if (value > 0n) {
           spent[f]++;
-          givenFree[f]++;
+          touched[f]++;
+          aside[f] += full - value;
           if (x >= 0) spent[x]++;
           net[f] -= value;
           took = value;
@@ -131,7 +140,10 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
       }
       if (cap !== null && cap < amount) amount = cap;
       const shares = refShare(amount, eligible);
-      shares.forEach((s, i) => (net[i] -= s));
+      shares.forEach((s, i) => {
+        if (s > 0n && aside[i] > 0n) aside[i] = (aside[i] * (net[i] - s)) / net[i];
+        net[i] -= s;
+      });
       perOffer.push(shares.reduce((a, c) => a + c, 0n));
     }
   }

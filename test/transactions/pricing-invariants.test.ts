@@ -1,0 +1,48 @@
+import fc from 'fast-check';
+import { OfferBenefitKind } from '../../src/offers/offer.entity.js';
+import { priceBasket, type Benefit } from '../../src/transactions/pricing.js';
+import type { SaleLine } from '../../src/transactions/transaction.entity.js';
+
+/** priceBasket's free items, pure (found by break32d's hostile pass on break32b). */
+const free = (sku: string, cap: string | null = null, skus: string[] = [], categories: string[] = []): Benefit => ({
+  kind: OfferBenefitKind.FREE_ITEM, percentOff: null, amountOff: null, freeSku: sku, skus, categories, maxDiscount: cap,
+});
+const pct = (p: number): Benefit => ({ kind: OfferBenefitKind.PERCENT_OFF, percentOff: p, amountOff: null, freeSku: null, skus: [], categories: [], maxDiscount: null });
+const line = (sku: string, quantity: number, unitPrice: number, category: string | null = null): SaleLine => ({ sku, category, quantity, unitPrice }) as SaleLine;
+
+describe('a capped free unit still pays the rest of its price: a later free unit is worth one unit', () => {
+  it('2 muffins at 2.80: free up to 1.00, then free: 1.00 + 2.80', () => {
+    expect(priceBasket([line('M', 2, 280)], [free('M', '1.00'), free('M')], 2).perOffer).toEqual([100, 280]);
+  });
+  it('after 50 % off: 2.80 + 1.00 + 1.40 = 5.20', () => {
+    expect(priceBasket([line('M', 2, 280)], [pct(50), free('M', '1.00'), free('M')], 2).discount).toBe(520);
+  });
+  it('property: no free-item offer takes more than one unit of its line (a unit\'s price)', () => {
+    const lineArb = fc.record({ sku: fc.constantFrom('A', 'B'), category: fc.constant(null), quantity: fc.integer({ min: 1, max: 4 }), unitPrice: fc.integer({ min: 0, max: 500 }) });
+    const bArb = fc.oneof(
+      fc.record({ sku: fc.constantFrom('A', 'B'), cap: fc.option(fc.integer({ min: 1, max: 500 }), { nil: null }) }).map(({ sku, cap }) => free(sku, cap === null ? null : String(cap))),
+      fc.integer({ min: 1, max: 99 }).map(pct),
+    );
+    fc.assert(
+      fc.property(fc.array(lineArb, { minLength: 1, maxLength: 3 }), fc.array(bArb, { minLength: 1, maxLength: 4 }), (lines, bs) => {
+        const p = priceBasket(lines as SaleLine[], bs, 0);
+        const top = Math.max(...lines.map((l) => l.unitPrice));
+        bs.forEach((b, i) => b.kind === OfferBenefitKind.FREE_ITEM && expect(p.perOffer[i]).toBeLessThanOrEqual(top));
+      }),
+      { numRuns: 5000, seed: 1 },
+    );
+  });
+});
+
+describe('the "X" of a limited free item is a line not of the free SKU when one qualifies, whatever the scan order', () => {
+  // "free muffin with a coffee or a pastry", then "free muffin"; a coffee and two PASTRY muffins, each muffin its own line
+  const offers = [free('MUFFIN', null, ['COFFEE'], ['PASTRY']), free('MUFFIN')];
+  const coffee = line('COFFEE', 1, 320, 'COFFEE');
+  const muffin = line('MUFFIN', 1, 280, 'PASTRY');
+  it('coffee scanned first: both apply', () => {
+    expect(priceBasket([coffee, muffin, muffin], offers, 2).perOffer).toEqual([280, 280]);
+  });
+  it('muffin, muffin, coffee: both apply the same', () => {
+    expect(priceBasket([muffin, muffin, coffee], offers, 2).perOffer).toEqual([280, 280]);
+  });
+});
