@@ -127,9 +127,9 @@ export interface Priced {
  *   counted by a later offer, so two "buy a coffee, get a muffin" need two coffees (and two muffins),
  *   and two "buy a muffin, get a muffin" four muffins. The "X" is taken from another line than the
  *   free unit's when one qualifies, one not of `freeSku` first, so the free SKU's units stay free
- *   for later offers whatever order the till scanned them in. The free unit is on the first line of
- *   `freeSku` whose "X" the basket has, and is worth what one unit of that line has left after the
- *   earlier offers: the line's net, less what units a capped free item took part of still pay, over
+ *   for later offers whatever order the till scanned them in. The free unit is on the line of
+ *   `freeSku` whose "X" the basket has and whose unit is worth least (the first of equals), and is
+ *   worth what one unit of that line has left after the earlier offers: the line's net, less what units a capped free item took part of still pay, over
  *   the units no free item took, rounded up to the minor unit so the unit costs nothing. After 50 %
  *   off two muffins a free muffin takes 1.40, not 2.80; after "a free muffin, up to 1.00" a second
  *   free muffin takes 2.80, not 4.60 (break32b, break32d).
@@ -171,16 +171,25 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
       // the free unit: on the first line of the free SKU with a unit left whose "X" the basket has
       // (break32: a PASTRY muffin first, a plain one second, "a muffin free with a pastry" was refused)
       const candidates = b.freeSku === null ? [] : [...lines.keys()].filter((i) => isFree(i) && net[i] > 0 && unspent(i) > 0);
-      const free = candidates.find((f) => boughtFor(f) !== null) ?? -1;
+      // What a free unit of line f is worth now: one unit of what the line has left, less what units a
+      // capped free item took part of still pay, over the units no free item took, rounded up so the
+      // unit is wholly free (break32b, break32d; see below).
+      const worth = (f: number) => {
+        const uniform = net[f] - aside[f];
+        return Math.min(uniform, Math.ceil(uniform / (lines[f].quantity - touched[f])));
+      };
+      // Of the lines whose free unit has an "X" and is worth something, the one whose unit is worth
+      // least (the first such):
+      // the cheaper muffin is the free one, as tills give it, whatever order they were scanned in
+      // (break32f: the first line's was, so the same basket took 2.80 or 3.20 off by scan order).
+      const paired = candidates.filter((f) => boughtFor(f) !== null && worth(f) > 0);
+      const free = paired.reduce((best, f) => (best < 0 || worth(f) < worth(best) ? f : best), -1);
       const bought = free >= 0 ? boughtFor(free) : null;
-      // What one unit of the line has left, rounded up so the unit is wholly free: the line's net,
-      // less what units a free item took part of still pay, spread over the units no free item took.
       // An earlier percent or amount off lowered every unit of the line, so the free unit is worth
-      // its share of what is left, not its full price (break32: 50 % off two muffins, then a free
-      // muffin, took 5.60 where 4.20 was due; a free muffin capped at 1.00, then a free muffin, 5.60
-      // where 3.80 was due).
-      const uniform = free >= 0 ? net[free] - aside[free] : 0;
-      const value = free >= 0 && bought !== null ? Math.min(uniform, Math.ceil(uniform / (lines[free].quantity - touched[free]))) : 0;
+      // its share of what is left, not its full price (break32b: 50 % off two muffins, then a free
+      // muffin, took 5.60 where 4.20 was due; break32d: a free muffin capped at 1.00, then a free
+      // muffin, 5.60 where 3.80 was due).
+      const value = free >= 0 && bought !== null ? worth(free) : 0;
       const capped = b.maxDiscount !== null ? Math.min(value, minor(b.maxDiscount)) : value;
       if (capped > 0) {
         spent[free]++;

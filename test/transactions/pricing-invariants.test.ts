@@ -46,3 +46,29 @@ describe('the "X" of a limited free item is a line not of the free SKU when one 
     expect(priceBasket([muffin, muffin, coffee], offers, 2).perOffer).toEqual([280, 280]);
   });
 });
+
+describe('one free item over lines of its SKU at different worths: the cheaper unit is free, whatever the scan order (break32f)', () => {
+  it('a muffin at 2.80 and one at 3.20: 2.80 off either way (before: 2.80 or 3.20 by scan order)', () => {
+    const cheap = line('MUFFIN', 1, 280);
+    const dear = line('MUFFIN', 1, 320);
+    expect([priceBasket([cheap, dear], [free('MUFFIN')], 2).discount, priceBasket([dear, cheap], [free('MUFFIN')], 2).discount]).toEqual([280, 280]);
+  });
+  it('equal prices, one line halved by an earlier percent off its category: the halved unit is free either way (before: 2.80 or 4.20 off)', () => {
+    const pastry = line('MUFFIN', 1, 280, 'PASTRY');
+    const plain = line('MUFFIN', 1, 280);
+    const offers: Benefit[] = [{ ...pct(50), categories: ['PASTRY'] }, free('MUFFIN')];
+    expect([priceBasket([pastry, plain], offers, 2).discount, priceBasket([plain, pastry], offers, 2).discount]).toEqual([280, 280]);
+  });
+  it('property: a single free-item offer takes the same whatever the order of the lines', () => {
+    const lineArb = fc.record({ sku: fc.constantFrom('A', 'B'), category: fc.constantFrom(null, 'C'), quantity: fc.integer({ min: 1, max: 3 }), unitPrice: fc.integer({ min: 0, max: 500 }) });
+    fc.assert(
+      fc.property(fc.array(lineArb, { minLength: 1, maxLength: 4 }), fc.constantFrom('A', 'B'), fc.option(fc.integer({ min: 1, max: 400 }), { nil: null }), (lines, sku, cap) => {
+        const offer = free(sku, cap === null ? null : String(cap));
+        const forwards = priceBasket(lines as SaleLine[], [offer], 0).discount;
+        const backwards = priceBasket([...lines].reverse() as SaleLine[], [offer], 0).discount;
+        expect(backwards).toBe(forwards);
+      }),
+      { numRuns: 3000, seed: 32 },
+    );
+  });
+});

@@ -96,6 +96,8 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
     if (b.kind === OfferBenefitKind.FREE_ITEM) {
       const limited = b.skus.length > 0 || b.categories.length > 0;
       let took = 0n;
+      // every line of the free SKU with a unit left, its "X" and its unit's worth; the cheapest is free
+      let chosen: { f: number; x: number; full: bigint } | null = null;
       for (let f = 0; f < lines.length; f++) {
         if (itemKey(lines[f].sku) !== itemKey(b.freeSku!) || net[f] <= 0n || lines[f].quantity - spent[f] <= 0) continue;
         let x = -1;
@@ -114,17 +116,18 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
         const units = BigInt(lines[f].quantity - touched[f]);
         const perUnit = (uniform + units - 1n) / units;
         const full = perUnit < uniform ? perUnit : uniform;
+        if (full > 0n && (chosen === null || full < chosen.full)) chosen = { f, x, full };
+      }
+      if (chosen !== null) {
+        const { f, x, full } = chosen;
         let value = full;
         if (cap !== null && cap < value) value = cap;
-        if (value > 0n) {
-          spent[f]++;
-          touched[f]++;
-          aside[f] += full - value;
-          if (x >= 0) spent[x]++;
-          net[f] -= value;
-          took = value;
-        }
-        break;
+        spent[f]++;
+        touched[f]++;
+        aside[f] += full - value;
+        if (x >= 0) spent[x]++;
+        net[f] -= value;
+        took = value;
       }
       perOffer.push(took);
     } else {
