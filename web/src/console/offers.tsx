@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { DataTable, Loading, PageTitle, ShowOlder, useNextPagesWhile } from '../shared/ui';
+import { DataTable, Loading, PagesProblem, PageTitle, ShowOlder, useNextPagesWhile } from '../shared/ui';
 import { ConsoleCreateOfferDocument, ConsoleOffersDocument, ConsoleUnpayableOffersDocument, ConsoleUpdateOfferDocument, type OfferBenefitKind } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
@@ -12,7 +12,7 @@ export function Offers() {
   const { data, error, fetchMore } = query;
   // Every offer, page after page: the table lists them all and the edit form chooses among them
   // (break32: the 51st offer could be neither seen nor edited).
-  useNextPagesWhile(true, data?.offers.pageInfo, fetchMore);
+  const offerPages = useNextPagesWhile(true, data?.offers.pageInfo, fetchMore);
   const [update] = useMutation(ConsoleUpdateOfferDocument, { refetchQueries: [ConsoleOffersDocument] });
   const [create] = useMutation(ConsoleCreateOfferDocument, { refetchQueries: [ConsoleOffersDocument] });
   const offers = data?.offers.edges.map((e) => e.node);
@@ -22,6 +22,7 @@ export function Offers() {
   return (
     <>
       <PageTitle app={APP}>Offers</PageTitle>
+      <PagesProblem {...offerPages} />
       <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       <ReadOnlyNote />
       {!offers && !error ? <Loading what="offers" /> : null}

@@ -1,7 +1,7 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PageTitle, ShowOlder, useNextPagesWhile } from '../shared/ui';
+import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PagesProblem, PageTitle, ShowOlder, useNextPagesWhile } from '../shared/ui';
 import {
   ConsoleAddListingDocument,
   ConsoleCreateStoreDocument,
@@ -21,8 +21,8 @@ export function Stores() {
   const offers = useQuery(ConsoleOffersDocument);
   // Every store and every offer, page after page: the page shows each store, and the listing form
   // chooses among all of them (break32: the 21st store and the 51st offer could not be reached).
-  useNextPagesWhile(true, data?.rewardStores.pageInfo, fetchMore);
-  useNextPagesWhile(true, offers.data?.offers.pageInfo, offers.fetchMore);
+  const storePages = useNextPagesWhile(true, data?.rewardStores.pageInfo, fetchMore);
+  const offerPages = useNextPagesWhile(true, offers.data?.offers.pageInfo, offers.fetchMore);
   const client = useApolloClient();
   /** A store's next listings, appended to its table by the cache (RewardStore.listings' relayStylePagination). */
   const moreListings = (storeId: string) => async ({ variables }: { variables: { after: string | null | undefined } }) =>
@@ -41,6 +41,12 @@ export function Stores() {
     send(async () => {
       const { data: result } = await removeListing({ variables: { input: { listingId } } });
       if (result?.removeListing.userErrors.length) setProblem(problemOfUserError(result.removeListing.userErrors[0]));
+      // off its store's table at once, on whichever page of listings it was (the refetch reads each
+      // store's first page again, and the pages shown after it are kept: keptPagination)
+      else if (result?.removeListing.listing) {
+        client.cache.evict({ id: client.cache.identify({ __typename: 'Listing', id: result.removeListing.listing.id }) });
+        client.cache.gc();
+      }
     });
 
   return (
@@ -48,6 +54,8 @@ export function Stores() {
       <PageTitle app={APP}>Stores</PageTitle>
       <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={error ? retryOf(query) : tryAgain} />
       <ReadOnlyNote />
+      <PagesProblem {...storePages} />
+      <PagesProblem {...offerPages} />
       {!stores && !error ? <Loading what="stores" /> : null}
       {stores?.map((s) => (
         <section key={s.id} className="card" aria-labelledby={`store-${s.id}`} style={{ marginBottom: '1rem' }}>

@@ -239,6 +239,13 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
         eventIdOf: (data) => data.walletChanged.eventId,
         data: ({ walletChanged: w }) => {
           setAnnouncement(`Wallet: an offer was ${w.change.toLowerCase().replace(/_/g, ' ')}.`);
+          // The offer as it is now, on whichever page of the wallet it is shown: the refresh below
+          // reads the first page again and keeps the pages after it as they were read (break32e).
+          const offer = w.issuedOffer;
+          if (offer) {
+            const { id, status, expiresAt, lockExpiresAt, redeemedAt } = offer;
+            client.cache.modify({ id: client.cache.identify({ __typename: 'IssuedOffer', id }), fields: { status: () => status, expiresAt: () => expiresAt, lockExpiresAt: () => lockExpiresAt, redeemedAt: () => redeemedAt } });
+          }
           refresh();
         },
         missed: refresh,

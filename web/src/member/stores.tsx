@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
+import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
 import { answeredByReplay } from '../shared/api';
 import { dropKeptKey, keptKey } from '../shared/session';
 import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
@@ -44,7 +44,7 @@ export function Store({ code }: { code: string }) {
   const stores = useQuery(MemberStoresDocument);
   const storeRef = stores.data?.me?.eligibleRewardStores.edges.find((e) => e.node.code === code)?.node;
   // A link to a store past the list's first page: its next pages are read until the store is found.
-  useNextPagesWhile(Boolean(stores.data) && !storeRef, stores.data?.me?.eligibleRewardStores.pageInfo, stores.fetchMore);
+  const storePages = useNextPagesWhile(Boolean(stores.data) && !storeRef, stores.data?.me?.eligibleRewardStores.pageInfo, stores.fetchMore);
   const storeQuery = useQuery(MemberStoreDocument, {
     variables: { id: storeRef?.id ?? '' },
     skip: !storeRef,
@@ -83,6 +83,7 @@ export function Store({ code }: { code: string }) {
   return (
     <>
       <PageTitle app={APP}>{title}</PageTitle>
+      <PagesProblem {...storePages} />
       <p>
         <Link href="/stores">All rewards</Link>
       </p>

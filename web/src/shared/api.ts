@@ -5,7 +5,6 @@
  * `apollographql-client-name` naming the app's list (`web` or `console`).
  */
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
-import { relayStylePagination } from '@apollo/client/utilities';
 import { SetContextLink } from '@apollo/client/link/context';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { ServerError } from '@apollo/client/errors';
@@ -14,6 +13,8 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Observable, type Subscription } from 'rxjs';
 import { retryAfterOfHeader, retryAfterOfReason, retryWaitMs } from './backoff';
 import { noteGatewayDate } from './gateway-time';
+import { keptPagination } from './pagination';
+import { relayStylePagination } from '@apollo/client/utilities';
 import type { AppName } from './session';
 
 /** Codes that mean "nothing ran, send it again later" (README "The API"). */
@@ -333,7 +334,10 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
   const client = new ApolloClient({
     link: ApolloLink.from([auth, retryBusyQueries, answerWithin, trusted, new HttpLink({ uri: '/graphql', fetch: handOver })]),
     // Relay connections that screens page with fetchMore({ after }): the cache appends each page
-    // (Apollo's relayStylePagination), so no screen merges edges by hand.
+    // (Apollo's relayStylePagination), so no screen merges edges by hand. Lists of rows that stay
+    // (offers held, stores, listings, offers, the ledger) keep the pages shown after a first page
+    // read again (keptPagination, break32e); lists a refresh may empty of rows further down (failed
+    // deliveries, unpayable offers) and the audit log are read again from the start, as before.
     cache: new InMemoryCache({
       typePolicies: {
         Query: {
@@ -345,23 +349,26 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
             webhookEndpoints: relayStylePagination(),
             webhookDeliveries: relayStylePagination(['status', 'endpointId']),
             // The console's Stores and Offers pages (break32: they showed their first page only).
-            rewardStores: relayStylePagination(),
-            offers: relayStylePagination(),
+            rewardStores: keptPagination(),
+            offers: keptPagination(),
           },
         },
         Customer: {
           fields: {
-            pointHistory: relayStylePagination(),
+            pointHistory: keptPagination(),
             // The member's Wallet and Rewards, the console's customer (break32).
-            wallet: relayStylePagination(['status']),
-            eligibleRewardStores: relayStylePagination(),
+            wallet: keptPagination(['status']),
+            eligibleRewardStores: keptPagination(),
           },
         },
         // A store's offers: the member's store page, the console's "Show more listings" (break32).
-        RewardStore: { fields: { listings: relayStylePagination() } },
+        RewardStore: { fields: { listings: keptPagination() } },
       },
     }),
-    defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },
+    // 'merge': a query read again hands its lists' policies what the cache holds (Apollo's default,
+    // 'overwrite', hands them nothing), so keptPagination can keep the pages shown after the first.
+    // Only the pagination policies have merge functions of their own; nothing else reads it.
+    defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network', refetchWritePolicy: 'merge' } },
   });
   readAgainWhenOnline(client);
   return client;

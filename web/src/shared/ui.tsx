@@ -1,5 +1,6 @@
 /** Building blocks both apps share: the page frame with its skip link and navigation, formatting. */
-import { useEffect, useRef, type ReactNode, type SyntheticEvent } from 'react';
+import { useEffect, useRef, useState, type ReactNode, type SyntheticEvent } from 'react';
+import { problemOf, ProblemAlert } from './errors';
 import { Link, useRoute } from 'wouter';
 
 /** A navigation link that tells screen readers which page is current. */
@@ -105,29 +106,32 @@ export function DataTable({
   );
 }
 
+/** The `fetchMore` of a query whose connection takes `after` (Apollo's, or one that maps `after` onto the query's own cursor variable). */
+export type FetchMore = (options: { variables: { after: string | null | undefined } }) => Promise<unknown>;
+
 /**
  * "Show older" (or `label`: "Show more offers") under a Relay connection's list while it has a next
- * page: asks `fetchMore` for the page after `endCursor` (the cache's relayStylePagination appends
- * it, src/shared/api.ts). Every list the apps show pages this way, so no row is out of reach past
- * the first page (break32: the wallet, stores, listings, offers and a customer's lists showed their
- * first page only).
+ * page: asks `fetchMore` for the page after `endCursor` (the cache appends it, src/shared/api.ts).
+ * Every list the apps show pages this way, so no row is out of reach past the first page (break32:
+ * the wallet, stores, listings, offers and a customer's lists showed their first page only). A
+ * page that could not be read says so, with "Try again" (break32e: the button did nothing).
  */
-export function ShowOlder({
-  pageInfo,
-  fetchMore,
-  label = 'Show older',
-}: {
-  pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined;
-  fetchMore: (options: { variables: { after: string | null | undefined } }) => Promise<unknown>;
-  label?: string;
-}) {
+export function ShowOlder({ pageInfo, fetchMore, label = 'Show older' }: { pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined; fetchMore: FetchMore; label?: string }) {
+  const [failed, setFailed] = useState<unknown>(null);
   if (!pageInfo?.hasNextPage) return null;
+  const more = () => {
+    setFailed(null);
+    void fetchMore({ variables: { after: pageInfo.endCursor } }).catch((error: unknown) => setFailed(error));
+  };
   return (
-    <p>
-      <button type="button" className="secondary" onClick={() => void fetchMore({ variables: { after: pageInfo.endCursor } })}>
-        {label}
-      </button>
-    </p>
+    <>
+      <ProblemAlert problem={failed ? problemOf(failed) : null} />
+      <p>
+        <button type="button" className="secondary" onClick={more}>
+          {label}
+        </button>
+      </p>
+    </>
   );
 }
 
@@ -135,18 +139,30 @@ export function ShowOlder({
  * Reads a connection's next pages one after another while `wanted` and it has a next page (each
  * page's arrival, appended by the cache, asks for the one after it): for what needs the whole list
  * rather than a page on screen, such as the listing form's choice of offer, or the store a member's
- * link names. `fetchMore` as for ShowOlder.
+ * link names. Answers the read that failed (null while none has), and `retry`, which asks for that
+ * page again; show them with `PagesProblem` (break32e: a failed page was dropped without a word and
+ * never asked again).
  */
-export function useNextPagesWhile(
-  wanted: boolean,
-  pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined,
-  fetchMore: (options: { variables: { after: string | null | undefined } }) => Promise<unknown>,
-) {
+export function useNextPagesWhile(wanted: boolean, pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined, fetchMore: FetchMore): { failed: unknown; retry: () => void } {
   const next = wanted && pageInfo?.hasNextPage ? pageInfo.endCursor : null;
+  const [failed, setFailed] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
-    if (next) void fetchMore({ variables: { after: next } }).catch(() => undefined);
-    // on the cursor only: fetchMore is a new function at each render of the query's hook
-  }, [next]);
+    if (!next) return;
+    let current = true;
+    setFailed(null);
+    fetchMore({ variables: { after: next } }).catch((error: unknown) => current && setFailed(error));
+    return () => {
+      current = false;
+    };
+    // on the cursor (and a retry) only: fetchMore is a new function at each render of the query's hook
+  }, [next, attempt]);
+  return { failed: next ? failed : null, retry: () => setAttempt((n) => n + 1) };
+}
+
+/** What `useNextPagesWhile` answers when a page could not be read: the problem, with "Try again". */
+export function PagesProblem({ failed, retry }: { failed: unknown; retry: () => void }) {
+  return <ProblemAlert problem={failed ? problemOf(failed) : null} onRetry={retry} />;
 }
 
 /** A page's heading; the document title follows it, and focus moves to it when the page changes. */
