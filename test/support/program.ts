@@ -393,3 +393,21 @@ export async function lifetimeLadder(t: TestGateway, till: { credential: { apiKe
   };
   return { money, currency, life, roll, sale, drop, giveBack, pastZero, neverPastZero };
 }
+
+/**
+ * A new offer with `benefit` (a CreateOfferInput benefit: `{ kind: 'FREE_ITEM', freeSku: 'MUFFIN' }`),
+ * listed at `priceInPoints` in a new store of `currency`; answers the listing's id. For tests that
+ * price sales with offers of given kinds (test/transactions/free-item-*.test.ts).
+ */
+export async function listedOffer(t: TestGateway, currency: string, benefit: Record<string, unknown>, priceInPoints = 10): Promise<string> {
+  const offer = ok(
+    await t.gql<{ createOffer: { offer: { id: string } } }, object>(
+      `mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { id } userErrors { code } } }`,
+      { input: { name: unique('offer'), benefit, validDays: 30 } },
+      t.operatorToken,
+    ),
+  );
+  const store = await createStore(t, currency);
+  return (await addListing(t, store.id, offer.createOffer.offer.id, { priceInPoints })).id;
+}
+

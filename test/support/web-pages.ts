@@ -112,3 +112,14 @@ export const showTab = (page: Page) =>
     Object.defineProperty(d, 'visibilityState', { configurable: true, get: () => 'visible' });
     d.dispatchEvent(new Event('visibilitychange'));
   });
+
+/** Polls `read` (real time, every 100 ms, up to `ms`) until its value satisfies `check`; answers the last value read, satisfying or not, for the test to assert. */
+export async function pollUntil<T>(read: () => T | Promise<T>, check: (value: T) => boolean, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (check(value) || Date.now() > end) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+

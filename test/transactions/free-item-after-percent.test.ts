@@ -1,6 +1,6 @@
 import { TransactionStatusDocument, WalletDocument, type SubmitTransactionInput } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, buyListing, createCustomer, createPartner, createStore, earningProgram, unique } from '../support/program.js';
+import { buyListing, createCustomer, createPartner, earningProgram, listedOffer, unique } from '../support/program.js';
 
 /**
  * Money at the till (found by break32's hostile pass, mended in priceBasket). Offers apply "one after the other, each on what the previous
@@ -22,24 +22,13 @@ describe('a free item after a percent off on its line', () => {
   let freeMuffin: string;
   let muffinForMuffin: string;
 
-  async function listed(benefit: Record<string, unknown>) {
-    const offer = ok(
-      await t.gql(
-        `mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { id } userErrors { code } } }`,
-        { input: { name: unique('offer'), benefit, validDays: 30 } },
-        t.operatorToken,
-      ),
-    ) as { createOffer: { offer: { id: string } } };
-    const store = await createStore(t, currency);
-    return (await addListing(t, store.id, offer.createOffer.offer.id, { priceInPoints: 10 })).id;
-  }
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
     ({ money, currency } = await earningProgram(t, 'FAP')); // 10 points per unit of money, FLOOR
-    halfOff = await listed({ kind: 'PERCENT_OFF', percentOff: 50, skus: ['MUFFIN'] });
-    freeMuffin = await listed({ kind: 'FREE_ITEM', freeSku: 'MUFFIN' });
-    muffinForMuffin = await listed({ kind: 'FREE_ITEM', freeSku: 'MUFFIN', skus: ['MUFFIN'] });
+    halfOff = await listedOffer(t, currency, { kind: 'PERCENT_OFF', percentOff: 50, skus: ['MUFFIN'] });
+    freeMuffin = await listedOffer(t, currency, { kind: 'FREE_ITEM', freeSku: 'MUFFIN' });
+    muffinForMuffin = await listedOffer(t, currency, { kind: 'FREE_ITEM', freeSku: 'MUFFIN', skus: ['MUFFIN'] });
     till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
   });
   afterEach(async () => expect(await ledgerViolations(t)).toEqual([]));

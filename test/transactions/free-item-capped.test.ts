@@ -1,6 +1,6 @@
 import { ReverseTransactionDocument, TransactionStatusDocument, WalletDocument, type SubmitTransactionInput } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, buyListing, createCustomer, createPartner, createStore, earningProgram, unique } from '../support/program.js';
+import { buyListing, createCustomer, createPartner, earningProgram, listedOffer, unique } from '../support/program.js';
 
 /**
  * Found by break32d's hostile pass on break32b, mended in priceBasket. A FREE_ITEM with a maxDiscount takes at most the cap off its
@@ -19,23 +19,12 @@ describe('a free unit after a capped free unit on its line', () => {
   let cappedFree: string;
   let freeMuffin: string;
 
-  async function listed(benefit: Record<string, unknown>) {
-    const offer = ok(
-      await t.gql(
-        `mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { id } userErrors { code } } }`,
-        { input: { name: unique('offer'), benefit, validDays: 30 } },
-        t.operatorToken,
-      ),
-    ) as { createOffer: { offer: { id: string } } };
-    const store = await createStore(t, currency);
-    return (await addListing(t, store.id, offer.createOffer.offer.id, { priceInPoints: 10 })).id;
-  }
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
     ({ money, currency } = await earningProgram(t, 'CFU')); // 10 points per unit of money, FLOOR
-    cappedFree = await listed({ kind: 'FREE_ITEM', freeSku: 'MUFFIN', maxDiscount: '1.00' });
-    freeMuffin = await listed({ kind: 'FREE_ITEM', freeSku: 'MUFFIN' });
+    cappedFree = await listedOffer(t, currency, { kind: 'FREE_ITEM', freeSku: 'MUFFIN', maxDiscount: '1.00' });
+    freeMuffin = await listedOffer(t, currency, { kind: 'FREE_ITEM', freeSku: 'MUFFIN' });
     till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
   });
   afterEach(async () => expect(await ledgerViolations(t)).toEqual([]));

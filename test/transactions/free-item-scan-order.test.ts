@@ -1,6 +1,6 @@
 import { SubmitTransactionDocument, TransactionStatusDocument, WalletDocument, type SubmitTransactionInput } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, buyListing, createCustomer, createPartner, createStore, earningProgram, unique } from '../support/program.js';
+import { buyListing, createCustomer, createPartner, earningProgram, listedOffer, unique } from '../support/program.js';
 
 /**
  * Found by break32d's hostile pass on break32b, mended in priceBasket. Two offers: "a free muffin with a coffee or a pastry" (FREE_ITEM
@@ -22,23 +22,12 @@ describe('two free-muffin offers, a coffee and two muffin lines, in either scan 
   let withCoffeeOrPastry: string;
   let freeMuffin: string;
 
-  async function listed(benefit: Record<string, unknown>) {
-    const offer = ok(
-      await t.gql(
-        `mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { id } userErrors { code } } }`,
-        { input: { name: unique('offer'), benefit, validDays: 30 } },
-        t.operatorToken,
-      ),
-    ) as { createOffer: { offer: { id: string } } };
-    const store = await createStore(t, currency);
-    return (await addListing(t, store.id, offer.createOffer.offer.id, { priceInPoints: 10 })).id;
-  }
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
     ({ money, currency } = await earningProgram(t, 'FSO'));
-    withCoffeeOrPastry = await listed({ kind: 'FREE_ITEM', freeSku: 'MUFFIN', skus: ['COFFEE'], categories: ['PASTRY'] });
-    freeMuffin = await listed({ kind: 'FREE_ITEM', freeSku: 'MUFFIN' });
+    withCoffeeOrPastry = await listedOffer(t, currency, { kind: 'FREE_ITEM', freeSku: 'MUFFIN', skus: ['COFFEE'], categories: ['PASTRY'] });
+    freeMuffin = await listedOffer(t, currency, { kind: 'FREE_ITEM', freeSku: 'MUFFIN' });
     till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
   });
   afterEach(async () => expect(await ledgerViolations(t)).toEqual([]));

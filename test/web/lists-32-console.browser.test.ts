@@ -2,16 +2,8 @@ import type { Page, Route } from 'playwright-core';
 import { ok } from '../support/gateway.js';
 import { addListing, buyListing, createCurrency, createCustomer, createOffer, createStore, unique } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
+import { pollUntil } from '../support/web-pages.js';
 
-/** Polls `read` until it satisfies `check` (jest has no expect.poll). */
-async function until<T>(read: () => T | Promise<T>, check: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (check(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Answers 503 (Retry-After 0) to the first `times` requests of `operation` that ask a page after another; the rest pass. */
 async function failNextPages(page: Page, operation: string, times: number): Promise<{ failed: number }> {
@@ -71,7 +63,7 @@ describe('the console past the first page', () => {
     await page.goto(await consoleUrlAsOperator(started.web.t));
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stores', exact: true }).click();
     await page.getByRole('heading', { level: 2, name: new RegExp(`^${stores[0].name} `) }).waitFor();
-    expect(await until(() => seen.failed, (n) => n >= 4, 30_000)).toBe(4);
+    expect(await pollUntil(() => seen.failed, (n) => n >= 4, 30_000)).toBe(4);
     // the gateway answers again now: a retry would read it
     const far = page.getByRole('heading', { level: 2, name: new RegExp(`^${farStore.name} `) });
     // the operator is told, with "Try again" (before: nothing, for good: the failure was swallowed
@@ -92,10 +84,10 @@ describe('the console past the first page', () => {
     await page.goto(await consoleUrlAsOperator(started.web.t));
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Offers', exact: true }).click();
     await page.getByTestId('offer-row').first().waitFor();
-    expect(await until(() => seen.failed, (n) => n >= 4, 30_000)).toBe(4);
+    expect(await pollUntil(() => seen.failed, (n) => n >= 4, 30_000)).toBe(4);
     const far = page.getByTestId('offer-row').filter({ hasText: farOffer.name });
     const told = page.getByRole('alert');
-    await until(async () => (await far.count()) + (await told.count()), (n) => n > 0, 15_000);
+    await pollUntil(async () => (await far.count()) + (await told.count()), (n) => n > 0, 15_000);
     expect({ farOfferShown: await far.count(), alerts: await told.count() }).not.toEqual({ farOfferShown: 0, alerts: 0 });
     await page.close();
   }, 90_000);
@@ -133,7 +125,7 @@ describe('the console past the first page', () => {
     await page.locator('#f-offerId option').filter({ hasText: farOffer.name }).waitFor({ state: 'attached' });
     const value = await page.locator('#f-offerId option').filter({ hasText: farOffer.name }).getAttribute('value');
     await page.locator('#f-offerId').selectOption(value!);
-    await until(() => page.locator('#f-name').inputValue(), (v) => v === farOffer.name);
+    await pollUntil(() => page.locator('#f-name').inputValue(), (v) => v === farOffer.name);
     await page.locator('#f-name').fill(`${farOffer.name} renamed`);
     const edit = page.locator('section').filter({ has: page.getByRole('heading', { level: 2, name: 'Create an offer' }) });
     await edit.getByLabel('Name').fill(`New ${currency}`);
@@ -159,11 +151,11 @@ describe('the console past the first page', () => {
     const ledger = page.getByRole('region', { name: 'Ledger' });
     const wallet = page.getByRole('region', { name: 'Wallet' });
     const rows = async (r: typeof ledger) => (await r.locator('tbody tr').count());
-    await until(() => rows(wallet), (n) => n === 30);
+    await pollUntil(() => rows(wallet), (n) => n === 30);
     await page.getByRole('button', { name: 'Show older', exact: true }).click();
-    expect(await until(() => rows(ledger), (n) => n === 36)).toBe(36);
+    expect(await pollUntil(() => rows(ledger), (n) => n === 36)).toBe(36);
     await page.getByRole('button', { name: 'Show older offers' }).click();
-    expect(await until(() => rows(wallet), (n) => n === 35)).toBe(35);
+    expect(await pollUntil(() => rows(wallet), (n) => n === 35)).toBe(35);
     await page.waitForTimeout(500);
     // the wallet's next page read the ledger's first page again: the ledger keeps its 36 (it folded
     // back to 30 before keptPagination, break32e)
@@ -178,7 +170,7 @@ describe('the console past the first page', () => {
     await near.waitFor({ state: 'attached' });
     const value = await near.getAttribute('value');
     await page.locator('#f-offerId').selectOption(value!);
-    await until(() => page.locator('#f-name').inputValue(), (v) => v === offers[0].name);
+    await pollUntil(() => page.locator('#f-name').inputValue(), (v) => v === offers[0].name);
     await page.locator('#f-name').fill(`${offers[0].name} renamed`);
     const edit = page.locator('section').filter({ has: page.getByRole('heading', { level: 2, name: 'Create an offer' }) });
     await edit.getByLabel('Name').fill(`Newer ${currency}`);

@@ -3,21 +3,12 @@ import { ok } from '../support/gateway.js';
 import { SubmitTransactionDocument } from '../generated/graphql.js';
 import { addListing, adjust, buyListing, coffeeAndMuffins, createCurrency, createCustomer, createOffer, createPartner, createStore, unique } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
-import type { InPage } from '../support/web-pages.js';
+import { pollUntil, type InPage } from '../support/web-pages.js';
 
 /**
  * The member app past the first page (found by break32e's hostile pass on break32): lists shown past their first page, under live updates,
  * races and failures.
  */
-/** Polls `read` until it satisfies `check` (jest has no expect.poll). */
-async function until<T>(read: () => T | Promise<T>, check: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (check(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('the member app past the first page', () => {
   const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
@@ -86,7 +77,7 @@ describe('the member app past the first page', () => {
       await route.continue();
     });
     await page.getByRole('button', { name: 'Show older offers' }).click();
-    expect(await until(() => held, (n) => n === 1)).toBe(1);
+    expect(await pollUntil(() => held, (n) => n === 1)).toBe(1);
     // another of the member's devices buys one more offer: the feed refreshes the wallet
     await buyListing(started.web.t, buyer.token, listingId, 1);
     const after = await walletCodes(buyer.token);
@@ -145,7 +136,7 @@ describe('the member app past the first page', () => {
       await route.continue();
     });
     await page.goto(`/stores/${encodeURIComponent(target.code)}#token=${member.token}`);
-    expect(await until(() => failed, (n) => n >= 4, 30_000)).toBeGreaterThanOrEqual(4);
+    expect(await pollUntil(() => failed, (n) => n >= 4, 30_000)).toBeGreaterThanOrEqual(4);
     await page.waitForTimeout(3_000);
     // a problem with "Try again" (as any read that failed) (before break32e: nothing, for good)
     const alerts = await page.getByRole('alert').allTextContents();
@@ -263,7 +254,7 @@ describe('the member app past the first page', () => {
     await page.goto(`/wallet#token=${member.token}`);
     await page.getByTestId('wallet-item').first().waitFor();
     await page.getByRole('button', { name: 'Show older offers' }).click();
-    expect(await until(() => failed, (n) => n >= 4, 30_000)).toBeGreaterThanOrEqual(4);
+    expect(await pollUntil(() => failed, (n) => n >= 4, 30_000)).toBeGreaterThanOrEqual(4);
     await page.waitForTimeout(2_000);
     // a problem shown (as every other failed read) (before break32e: nothing happens)
     expect(await page.getByRole('alert').count()).toBeGreaterThan(0);
