@@ -129,10 +129,11 @@ export interface Priced {
  *   free unit's when one qualifies, one not of `freeSku` first, so the free SKU's units stay free
  *   for later offers whatever order the till scanned them in. The free unit is on the line of
  *   `freeSku` whose "X" the basket has and whose unit is worth least (the first of equals), and is
- *   worth what one unit of that line has left after the earlier offers: the line's net, less what units a capped free item took part of still pay, over
- *   the units no free item took, rounded up to the minor unit so the unit costs nothing. After 50 %
- *   off two muffins a free muffin takes 1.40, not 2.80; after "a free muffin, up to 1.00" a second
- *   free muffin takes 2.80, not 4.60 (break32b, break32d).
+ *   worth what one unit of that line has left after the earlier offers: the line's net, less what
+ *   units a capped free item took part of still pay, over the units no free item took, rounded up
+ *   to the minor unit so the unit costs nothing. After 50 % off two muffins a free muffin takes
+ *   1.40, not 2.80; after "a free muffin, up to 1.00" a second free muffin takes 2.80, not 4.60
+ *   (break32b, break32d, break32f).
  * `maxDiscount` caps each. Each discount is taken off the lines it was earned on, so a free
  * muffin lowers the muffin line, not the coffee. `lines` are in minor units of a money with
  * `digits` decimals (`minorDigits`), and so is the answer; an amount off or a cap finer than that
@@ -168,20 +169,19 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
         const other = notFree >= 0 ? notFree : lines.findIndex((_, i) => i !== f && boughtOn(i));
         return other >= 0 ? other : boughtOn(f) ? f : null;
       };
-      // the free unit: on the first line of the free SKU with a unit left whose "X" the basket has
-      // (break32: a PASTRY muffin first, a plain one second, "a muffin free with a pastry" was refused)
+      // the lines of the free SKU with a unit left (each tried for an "X", break32b: a PASTRY muffin
+      // first, a plain one second, "a muffin free with a pastry" was refused)
       const candidates = b.freeSku === null ? [] : [...lines.keys()].filter((i) => isFree(i) && net[i] > 0 && unspent(i) > 0);
-      // What a free unit of line f is worth now: one unit of what the line has left, less what units a
-      // capped free item took part of still pay, over the units no free item took, rounded up so the
-      // unit is wholly free (break32b, break32d; see below).
+      // What a free unit of line f is worth now: the line's net, less what units a capped free item
+      // took part of still pay, over the units no free item took, rounded up so the unit is wholly
+      // free (break32b, break32d).
       const worth = (f: number) => {
         const uniform = net[f] - aside[f];
         return Math.min(uniform, Math.ceil(uniform / (lines[f].quantity - touched[f])));
       };
       // Of the lines whose free unit has an "X" and is worth something, the one whose unit is worth
-      // least (the first such):
-      // the cheaper muffin is the free one, as tills give it, whatever order they were scanned in
-      // (break32f: the first line's was, so the same basket took 2.80 or 3.20 off by scan order).
+      // least (the first such): the cheaper muffin is the free one, as tills give it, whatever order
+      // they were scanned in (break32f: the first line's was, so one basket took 2.80 or 3.20 off).
       const paired = candidates.filter((f) => boughtFor(f) !== null && worth(f) > 0);
       const free = paired.reduce((best, f) => (best < 0 || worth(f) < worth(best) ? f : best), -1);
       const bought = free >= 0 ? boughtFor(free) : null;
