@@ -35,6 +35,9 @@ function Customer({ externalId }: { externalId: string }) {
   const query = useQuery(ConsoleCustomerDocument, { variables: { externalId } });
   const { data, error, loading, fetchMore } = query;
   // The ledger's and the wallet's next pages (break32: past their first 30 they were out of reach).
+  // Not read again on their own after a refresh (no `edges` to ShowOlder): one document asks both
+  // lists, so reading one list's next page reads the other's first page again, and each would
+  // start the other's re-reading without end. Rows kept past a first page stay as last read.
   const olderHistory = ({ variables }: { variables: { after: string | null | undefined } }) => fetchMore({ variables: { historyAfter: variables.after } });
   const olderWallet = ({ variables }: { variables: { after: string | null | undefined } }) => fetchMore({ variables: { walletAfter: variables.after } });
   const currencies = useQuery(ConsoleCurrenciesDocument);

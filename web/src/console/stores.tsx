@@ -104,7 +104,7 @@ export function Stores() {
               ))}
             </tbody>
           </DataTable>
-          <ShowOlder pageInfo={s.listings.pageInfo} fetchMore={moreListings(s.id)} label="Show more listings" />
+          <ShowOlder pageInfo={s.listings.pageInfo} edges={s.listings.edges} fetchMore={moreListings(s.id)} label="Show more listings" />
         </section>
       ))}
       <div className="grid">

@@ -40,7 +40,7 @@ export function History() {
           </tbody>
         </DataTable>
       ) : null}
-      <ShowOlder pageInfo={page?.pageInfo} fetchMore={fetchMore} />
+      <ShowOlder pageInfo={page?.pageInfo} edges={page?.edges} fetchMore={fetchMore} />
     </>
   );
 }

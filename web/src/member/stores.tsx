@@ -32,7 +32,7 @@ export function Stores() {
           </li>
         ))}
       </ul>
-      <ShowOlder pageInfo={data?.me?.eligibleRewardStores.pageInfo} fetchMore={fetchMore} label="Show more stores" />
+      <ShowOlder pageInfo={data?.me?.eligibleRewardStores.pageInfo} edges={data?.me?.eligibleRewardStores.edges} fetchMore={fetchMore} label="Show more stores" />
     </>
   );
 }
@@ -145,7 +145,7 @@ export function Store({ code }: { code: string }) {
           })}
         </ul>
       ) : null}
-      {store ? <ShowOlder pageInfo={store.listings.pageInfo} fetchMore={fetchMore} label="Show more offers" /> : null}
+      {store ? <ShowOlder pageInfo={store.listings.pageInfo} edges={store.listings.edges} fetchMore={fetchMore} label="Show more offers" /> : null}
       {buying && store ? (
         <ConfirmPurchase
           listing={buying}

@@ -66,7 +66,7 @@ export function Wallet() {
           );
         })}
       </ul>
-      <ShowOlder pageInfo={data?.me?.wallet.pageInfo} fetchMore={fetchMore} label="Show older offers" />
+      <ShowOlder pageInfo={data?.me?.wallet.pageInfo} edges={data?.me?.wallet.edges} fetchMore={fetchMore} label="Show older offers" />
     </>
   );
 }

@@ -15,11 +15,16 @@ type Connection = { edges: Edge[]; pageInfo?: { hasNextPage?: boolean; endCursor
  * from the second page, so "Add listing" wrote to the first store (break32e).
  *
  * The first page's rows take the place of what was shown up to its last row, found by node; the
- * rows shown after that row stay, with the pages' end (`hasNextPage`, `endCursor`) as it was, so a
- * next page asked before or after the refresh goes on from the last row shown. Rows shown after
- * it are as last read: the live feed writes a changed offer's fields into the cache itself
- * (web/src/member/shell.tsx). When the first page's last row is not among those shown, or the
- * first page says nothing follows, the first page replaces the list, as Apollo's does.
+ * rows shown after that row stay on screen, but the pages' end (`hasNextPage`, `endCursor`) is the
+ * first page's, so the next page is read again: by `useNextPagesWhile` for a list read whole, with
+ * "Show older" for a list a member pages, and a next page asked before the refresh and answered
+ * after it goes on from the row it was asked after, which is still shown. Each page read replaces
+ * the rows kept after its `after` (Apollo's merge). Until then they are as last read (the live feed
+ * writes a changed offer's fields into the cache itself, web/src/member/shell.tsx). break32g: with
+ * the old end kept, nothing after the first page was ever read again: a store or offer created
+ * since never showed, and an offer's description another operator changed was edited from the
+ * stale text and written back over theirs. When the first page's last row is not among those
+ * shown, or the first page says nothing follows, it replaces the list, as Apollo's does.
  */
 export function keptPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
   const relay = relayStylePagination(keyArgs) as FieldPolicy<Connection>;
@@ -37,7 +42,11 @@ export function keptPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
       if (at < 0) return merged;
       const after = existing.edges.slice(at + 1).filter((edge) => !read.has(refOf(edge)));
       if (!after.length) return merged;
-      return { ...merged, edges: [...merged.edges, ...after], pageInfo: { ...merged.pageInfo, hasNextPage: existing.pageInfo?.hasNextPage, endCursor: existing.pageInfo?.endCursor } };
+      // The end of the pages is the first page's: what follows it is read again (the console's
+      // whole lists at once, `useNextPagesWhile`; a member's with "Show older"), and each page read
+      // takes the place of the rows kept after its `after` (Apollo's merge), so no row is stale for
+      // longer than that read, and rows added since are reached (break32g).
+      return { ...merged, edges: [...merged.edges, ...after] };
     },
   };
 }

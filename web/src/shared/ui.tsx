@@ -116,8 +116,24 @@ export type FetchMore = (options: { variables: { after: string | null | undefine
  * the wallet, stores, listings, offers and a customer's lists showed their first page only). A
  * page that could not be read says so, with "Try again" (break32e: the button did nothing).
  */
-export function ShowOlder({ pageInfo, fetchMore, label = 'Show older' }: { pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined; fetchMore: FetchMore; label?: string }) {
+export function ShowOlder({
+  pageInfo,
+  fetchMore,
+  label = 'Show older',
+  edges,
+}: {
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined;
+  fetchMore: FetchMore;
+  label?: string;
+  /** The list's edges with their cursors: rows shown past the pages' end (kept by a refresh, keptPagination) are read again at once. */
+  edges?: readonly { cursor?: string | null }[];
+}) {
   const [failed, setFailed] = useState<unknown>(null);
+  // A refresh read the first page again and kept the rows shown after it (break32g): read their
+  // pages again now, so no row on screen stays as it was before the refresh.
+  const last = edges?.[edges.length - 1]?.cursor;
+  const stale = Boolean(pageInfo?.hasNextPage && pageInfo.endCursor && last && last !== pageInfo.endCursor);
+  const again = useNextPagesWhile(stale, pageInfo, fetchMore);
   if (!pageInfo?.hasNextPage) return null;
   const more = () => {
     setFailed(null);
@@ -125,12 +141,15 @@ export function ShowOlder({ pageInfo, fetchMore, label = 'Show older' }: { pageI
   };
   return (
     <>
+      <PagesProblem {...again} />
       <ProblemAlert problem={failed ? problemOf(failed) : null} />
-      <p>
-        <button type="button" className="secondary" onClick={more}>
-          {label}
-        </button>
-      </p>
+      {stale ? null : (
+        <p>
+          <button type="button" className="secondary" onClick={more}>
+            {label}
+          </button>
+        </p>
+      )}
     </>
   );
 }
