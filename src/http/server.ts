@@ -49,14 +49,7 @@ import { UpgradeDispatch } from './upgrades.js';
  * URL into a 401 or a refusal. A shared cache (a CDN) keeps apart what these tell apart, and so
  * never serves the stored anonymous answer in place of the gateway's own (break32c).
  */
-const PUBLIC_ANSWER_VARY = ['Accept', 'Authorization', 'X-Api-Key', 'Apollographql-Client-Name'];
-
-/** A `Vary` value naming what `current` named and `more` (header names, case-insensitively once each). */
-function withVary(current: number | string | string[] | undefined, more: readonly string[]): string {
-  const names = (Array.isArray(current) ? current : current === undefined ? [] : [String(current)]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  for (const name of more) if (!names.some((n) => n.toLowerCase() === name.toLowerCase())) names.push(name);
-  return names.join(', ');
-}
+const PUBLIC_ANSWER_VARY = 'Accept, Authorization, X-Api-Key, Apollographql-Client-Name';
 
 export interface Gateway {
   url: string;
@@ -770,7 +763,8 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
         // without credentials. Anything a credential could have shaped stays private.
         const shared = req.method === 'GET' && requestCtx?.caller.kind === 'anonymous' && res.statusCode === 200 && !result.body.string.includes('"errors"');
         res.setHeader('cache-control', shared ? `public, max-age=${config.publicMaxAge}` : 'private, no-store');
-        if (shared) res.setHeader('vary', withVary(res.getHeader('vary'), PUBLIC_ANSWER_VARY));
+        // beside CORS's `Vary: Origin` (a second Vary line is the same list, RFC 9110 §5.3)
+        if (shared) res.appendHeader('vary', PUBLIC_ANSWER_VARY);
         res.end(result.body.string);
       } else {
         res.setHeader('cache-control', 'private, no-store');

@@ -182,14 +182,18 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
       // Of the lines whose free unit has an "X" and is worth something, the one whose unit is worth
       // least (the first such): the cheaper muffin is the free one, as tills give it, whatever order
       // they were scanned in (break32f: the first line's was, so one basket took 2.80 or 3.20 off).
-      const paired = candidates.filter((f) => boughtFor(f) !== null && worth(f) > 0);
-      const free = paired.reduce((best, f) => (best < 0 || worth(f) < worth(best) ? f : best), -1);
-      const bought = free >= 0 ? boughtFor(free) : null;
       // An earlier percent or amount off lowered every unit of the line, so the free unit is worth
       // its share of what is left, not its full price (break32b: 50 % off two muffins, then a free
       // muffin, took 5.60 where 4.20 was due; break32d: a free muffin capped at 1.00, then a free
       // muffin, 5.60 where 3.80 was due).
-      const value = free >= 0 && bought !== null ? worth(free) : 0;
+      let free = -1;
+      let bought: number | null = null;
+      let value = 0;
+      for (const f of candidates) {
+        const x = boughtFor(f);
+        const w = x === null ? 0 : worth(f);
+        if (w > 0 && (free < 0 || w < value)) [free, bought, value] = [f, x, w];
+      }
       const capped = b.maxDiscount !== null ? Math.min(value, minor(b.maxDiscount)) : value;
       if (capped > 0) {
         spent[free]++;

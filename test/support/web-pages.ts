@@ -123,3 +123,20 @@ export async function pollUntil<T>(read: () => T | Promise<T>, check: (value: T)
   }
 }
 
+/**
+ * Answers 503 (Retry-After 0) to the first `times` requests of the page's `operation` that ask a
+ * page after another (`variables.after` set); the rest pass. `failed` counts those answered so.
+ */
+export async function failNextPages(page: Page, operation: string, times = Number.POSITIVE_INFINITY): Promise<{ failed: number }> {
+  const seen = { failed: 0 };
+  await page.route('**/graphql', async (route) => {
+    const body = route.request().postDataJSON() as { operationName?: string; variables?: { after?: string } } | null;
+    if (body?.operationName === operation && body.variables?.after && seen.failed < times) {
+      seen.failed++;
+      return route.fulfill({ status: 503, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: JSON.stringify({ errors: [{ message: 'busy' }] }) });
+    }
+    await route.continue();
+  });
+  return seen;
+}
+

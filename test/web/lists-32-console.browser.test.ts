@@ -1,23 +1,7 @@
-import type { Page, Route } from 'playwright-core';
 import { ok } from '../support/gateway.js';
 import { addListing, buyListing, createCurrency, createCustomer, createOffer, createStore, unique } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
-import { pollUntil } from '../support/web-pages.js';
-
-
-/** Answers 503 (Retry-After 0) to the first `times` requests of `operation` that ask a page after another; the rest pass. */
-async function failNextPages(page: Page, operation: string, times: number): Promise<{ failed: number }> {
-  const seen = { failed: 0 };
-  await page.route('**/graphql', async (route: Route) => {
-    const body = route.request().postDataJSON() as { operationName?: string; variables?: { after?: string } } | null;
-    if (body?.operationName === operation && body.variables?.after && seen.failed < times) {
-      seen.failed++;
-      return route.fulfill({ status: 503, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: JSON.stringify({ errors: [{ message: 'busy' }] }) });
-    }
-    await route.continue();
-  });
-  return seen;
-}
+import { failNextPages, pollUntil } from '../support/web-pages.js';
 
 /**
  * The console's lists past their first page under failures and refetches after the page's own

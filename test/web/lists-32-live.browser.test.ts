@@ -3,7 +3,7 @@ import { ok } from '../support/gateway.js';
 import { SubmitTransactionDocument } from '../generated/graphql.js';
 import { addListing, adjust, buyListing, coffeeAndMuffins, createCurrency, createCustomer, createOffer, createPartner, createStore, unique } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
-import { pollUntil, type InPage } from '../support/web-pages.js';
+import { failNextPages, pollUntil, type InPage } from '../support/web-pages.js';
 
 /**
  * The member app past the first page (found by break32e's hostile pass on break32): lists shown past their first page, under live updates,
@@ -126,17 +126,9 @@ describe('the member app past the first page', () => {
       await started.web.t.gql<{ me: { eligibleRewardStores: { edges: { node: { code: string } }[] } } }, object>(`{ me { eligibleRewardStores(first: 20) { edges { node { code } } } } }`, {}, member.token),
     ).me.eligibleRewardStores.edges.map((e) => e.node.code);
     const target = stores.find((s) => !codes.includes(s.code)) ?? last;
-    let failed = 0;
-    await page.route('**/graphql', async (route: Route) => {
-      const body = route.request().postDataJSON() as { operationName?: string; variables?: { after?: string } } | null;
-      if (body?.operationName === 'MemberStores' && body.variables?.after) {
-        failed++;
-        return route.fulfill({ status: 503, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: JSON.stringify({ errors: [{ message: 'busy' }] }) });
-      }
-      await route.continue();
-    });
+    const seen = await failNextPages(page, 'MemberStores');
     await page.goto(`/stores/${encodeURIComponent(target.code)}#token=${member.token}`);
-    expect(await pollUntil(() => failed, (n) => n >= 4, 30_000)).toBeGreaterThanOrEqual(4);
+    expect(await pollUntil(() => seen.failed, (n) => n >= 4, 30_000)).toBeGreaterThanOrEqual(4);
     await page.waitForTimeout(3_000);
     // a problem with "Try again" (as any read that failed) (before break32e: nothing, for good)
     const alerts = await page.getByRole('alert').allTextContents();
@@ -242,19 +234,11 @@ describe('the member app past the first page', () => {
 
   test('"Show older offers" whose read fails says so', async () => {
     const page = await started.web.context.newPage();
-    let failed = 0;
-    await page.route('**/graphql', async (route: Route) => {
-      const body = route.request().postDataJSON() as { operationName?: string; variables?: { after?: string } } | null;
-      if (body?.operationName === 'MemberWallet' && body.variables?.after) {
-        failed++;
-        return route.fulfill({ status: 503, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: JSON.stringify({ errors: [{ message: 'busy' }] }) });
-      }
-      await route.continue();
-    });
+    const seen = await failNextPages(page, 'MemberWallet');
     await page.goto(`/wallet#token=${member.token}`);
     await page.getByTestId('wallet-item').first().waitFor();
     await page.getByRole('button', { name: 'Show older offers' }).click();
-    expect(await pollUntil(() => failed, (n) => n >= 4, 30_000)).toBeGreaterThanOrEqual(4);
+    expect(await pollUntil(() => seen.failed, (n) => n >= 4, 30_000)).toBeGreaterThanOrEqual(4);
     await page.waitForTimeout(2_000);
     // a problem shown (as every other failed read) (before break32e: nothing happens)
     expect(await page.getByRole('alert').count()).toBeGreaterThan(0);
