@@ -25,6 +25,11 @@ export enum UserErrorCode {
   OFFER_NOT_APPLICABLE = 'OFFER_NOT_APPLICABLE',
   /** A webhook URL names an internal address (private, loopback, link-local, …): the gateway sends only to public ones. */
   DESTINATION_NOT_ALLOWED = 'DESTINATION_NOT_ALLOWED',
+  /**
+   * An edit made from a version that is no longer current (`updateOffer`'s `expectedVersion`):
+   * another edit came first, and writing this one would put back what it changed. Read again, edit again.
+   */
+  VERSION_CONFLICT = 'VERSION_CONFLICT',
 }
 
 /**

@@ -70,11 +70,11 @@ export class OfferResolver {
   @Mutation(() => OfferPayload, { description: 'Makes a new version; offers already issued keep theirs.' })
   updateOffer(@Arg('input') input: UpdateOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const { offerId, idempotencyKey, ...changes } = input;
+    const { offerId, idempotencyKey, expectedVersion, ...changes } = input;
     const ref = offerRefOf(offerId, 'input.offerId');
     return payloadOf(async () => {
       const [id] = await offerIdsOf(ctx.em, [ref]);
-      return { offer: await updateOffer(ctx, id, changes, idempotencyKey) };
+      return { offer: await updateOffer(ctx, id, changes, idempotencyKey, expectedVersion) };
     });
   }
 }

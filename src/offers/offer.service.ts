@@ -504,25 +504,39 @@ async function moneysOfferedIn(em: SqlEntityManager, offerId: number, lateSalesF
  * offer at it, in one transaction: issued offers keep the version they were issued with. With
  * `idempotencyKey` (the staff member's own; see createOnce): the same key and changes again answer
  * the version the first made and write no other; other changes are IDEMPOTENCY_KEY_REUSED.
+ * `expectedVersion` (optimistic concurrency, as HTTP's If-Match): the version number the edit was
+ * made from; when the current version is another, VERSION_CONFLICT on ["input","expectedVersion"]
+ * and nothing written (break33: two operators editing one offer, the second's form, filled from
+ * the version before the first's save, wrote the first's texts back). Checked under the offer's
+ * row lock, so of two edits from one version exactly one is written. A resend under the same
+ * idempotency key answers the first's version, not a conflict with it.
  */
-export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChanges, idempotencyKey?: string | null): Promise<OfferVersionRow> {
+export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChanges, idempotencyKey?: string | null, expectedVersion?: number | null): Promise<OfferVersionRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
     // null clears a field and absent keeps it, which the canonical form does not tell apart: the cleared ones by name
     const cleared = Object.keys(changes).filter((k) => changes[k as keyof OfferChanges] === null).sort();
-    const fingerprint = () => requestFingerprint({ offerId, ...contentMeaning(changes), cleared });
-    const { result } = await createOnce(ctx, em, `update-offer:${actor}`, idempotencyKey, fingerprint, now, () => writeNextVersion(em, ctx, offerId, changes, actor, now));
+    // expectedVersion joins the fingerprint only when sent, so keys stored before it existed still match their resends
+    const fingerprint = () => requestFingerprint({ offerId, ...contentMeaning(changes), cleared, ...(expectedVersion != null ? { expectedVersion } : {}) });
+    const { result } = await createOnce(ctx, em, `update-offer:${actor}`, idempotencyKey, fingerprint, now, () => writeNextVersion(em, ctx, offerId, changes, actor, now, expectedVersion));
     return (await offerVersionsByIds(em, [result.versionId]))[0];
   });
 }
 
 /** updateOffer's effect: the next version from the current one and the changes, and its audit entry. */
-async function writeNextVersion(em: SqlEntityManager, ctx: Ctx, offerId: number, changes: OfferChanges, actor: string, now: Date): Promise<{ versionId: number }> {
+async function writeNextVersion(em: SqlEntityManager, ctx: Ctx, offerId: number, changes: OfferChanges, actor: string, now: Date, expectedVersion?: number | null): Promise<{ versionId: number }> {
   // Lock the offer so two edits at once make two successive versions, not one number twice.
   const locked = await queryOne(em, sql`select id from offer where id = ${offerId} for update`);
   if (!locked) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
   const [current] = await currentOffersByIds(em, [offerId]);
+  if (expectedVersion != null && current.version !== expectedVersion) {
+    throw refuse(
+      UserErrorCode.VERSION_CONFLICT,
+      `This offer was edited since version ${expectedVersion}, the one this edit was made from: it is now version ${current.version} ("${current.name}"), and nothing was saved. Read it again and edit the current version.`,
+      ['input', 'expectedVersion'],
+    );
+  }
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as OfferChanges;
   const next: OfferContent = {
     name: defined.name ?? current.name,

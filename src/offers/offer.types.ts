@@ -184,6 +184,14 @@ export class UpdateOfferInput {
   @ItemKeyList(20, 'Each channel once (case, spacing and invisible characters aside); empty or null: every channel.')
   channels?: string[] | null;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The version this edit was made from (the `version` read with the texts it changes). When the offer has moved on since, nothing is written and the answer is VERSION_CONFLICT naming the current version, so an edit from a stale read cannot put back what another edit changed. Null or absent: the edit applies to whatever version is current (the last edit wins).',
+  })
+  @Min(1)
+  expectedVersion?: number | null;
+
   @OptionalIdempotencyKey('version')
   idempotencyKey?: string | null;
 }

@@ -289,6 +289,8 @@ export type UpdateOfferInput = {
   channels?: Array<string> | null | undefined;
   /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   description?: string | null | undefined;
+  /** The version this edit was made from (the `version` read with the texts it changes). When the offer has moved on since, nothing is written and the answer is VERSION_CONFLICT naming the current version, so an edit from a stale read cannot put back what another edit changed. Null or absent: the edit applies to whatever version is current (the last edit wins). */
+  expectedVersion?: number | null | undefined;
   /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same version and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
   idempotencyKey?: string | null | undefined;
   imageUrl?: string | null | undefined;
@@ -329,7 +331,8 @@ export type UserErrorCode =
   | 'OFFER_NOT_APPLICABLE'
   | 'OFFER_NOT_REDEEMABLE'
   | 'OFFER_UNAVAILABLE'
-  | 'OUT_OF_STOCK';
+  | 'OUT_OF_STOCK'
+  | 'VERSION_CONFLICT';
 
 export type RemoveListingMutationVariables = Exact<{
   listingId: string | number;

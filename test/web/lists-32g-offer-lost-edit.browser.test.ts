@@ -9,7 +9,8 @@ import { webGatewayPerBlock } from '../support/web-gateway.js';
  * (keptPagination kept the pages' end, so useNextPagesWhile never read them again; now it does). An offer
  * past the first 50 that another operator edited meanwhile shows its old texts, and the "Edit an
  * offer" form starts from them: saving a new name writes the old description back over the other
- * operator's (updateOffer has no version check). Before break32e the pages were read again.
+ * operator's (then updateOffer had no version check; since break33 the form sends the version it
+ * was read from, see offer-edit-conflict). Before break32e the pages were read again.
  */
 describe('console Offers: an offer past the first page edited by another operator', () => {
   const started = webGatewayPerBlock({ demo: true, size: 'desktop' });

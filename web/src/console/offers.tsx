@@ -67,8 +67,20 @@ export function Offers() {
           onSubmit={async (form, idempotencyKey) => {
             // The form starts from the current texts, so an emptied one is meant to go: null clears it
             // (a blank text is refused by the gateway, and leaving it out would keep the old one).
+            // It sends every text, so it names the version they were read from: when another
+            // operator saved meanwhile the gateway refuses VERSION_CONFLICT instead of writing this
+            // form's older texts back over theirs (break33); the refetch then fills the form anew.
             const { data: result, extensions } = await update({
-              variables: { input: { offerId: text(form, 'offerId') ?? '', name: text(form, 'name'), description: text(form, 'description') ?? null, terms: text(form, 'terms') ?? null, idempotencyKey } },
+              variables: {
+                input: {
+                  offerId: text(form, 'offerId') ?? '',
+                  expectedVersion: int(form, 'expectedVersion'),
+                  name: text(form, 'name'),
+                  description: text(form, 'description') ?? null,
+                  terms: text(form, 'terms') ?? null,
+                  idempotencyKey,
+                },
+              },
             });
             const offer = result?.updateOffer.offer;
             return { userErrors: result?.updateOffer.userErrors, notice: offer ? `Saved “${offer.name}” as version ${offer.version}.` : undefined, replayed: answeredByReplay(extensions, 'updateOffer') };
@@ -82,6 +94,7 @@ export function Offers() {
               </option>
             ))}
           </select>
+          <input key={`v-${current?.id}`} type="hidden" name="expectedVersion" defaultValue={current?.version} />
           <Field key={`n-${current?.id}`} label="Name" name="name" defaultValue={current?.name} />
           <Field key={`d-${current?.id}`} label="Description" name="description" defaultValue={current?.description ?? ''} />
           <Field key={`t-${current?.id}`} label="Terms" name="terms" defaultValue={current?.terms ?? ''} />

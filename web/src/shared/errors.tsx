@@ -57,6 +57,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
   IDEMPOTENCY_KEY_REUSED: 'This request was already used for something else. Start again.',
   OFFER_NOT_APPLICABLE: 'This offer does not apply here.',
   DESTINATION_NOT_ALLOWED: 'That address cannot receive webhooks: use a public one.',
+  VERSION_CONFLICT: 'Someone else saved a change to this since it was read, so nothing was saved. The form now shows their version: make your change again.',
 };
 
 /** Codes whose server message names the input at fault: shown after the sentence above. */

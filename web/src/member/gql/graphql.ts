@@ -65,7 +65,8 @@ export type UserErrorCode =
   | 'OFFER_NOT_APPLICABLE'
   | 'OFFER_NOT_REDEEMABLE'
   | 'OFFER_UNAVAILABLE'
-  | 'OUT_OF_STOCK';
+  | 'OUT_OF_STOCK'
+  | 'VERSION_CONFLICT';
 
 export type MemberProfileQueryVariables = Exact<{ [key: string]: never; }>;
 
