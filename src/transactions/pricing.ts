@@ -118,6 +118,99 @@ export interface Priced {
 }
 
 /**
+ * The "X"s of the limited free items a sale has applied so far: one unit each, of a line the offer
+ * qualifies, no two on one unit, and none a unit given free (a line has as many as its units no
+ * free item took: `room`). Which line an X is on is never fixed: an offer's X moves to another
+ * qualifying line whenever that lets a later offer count its own X or give its free unit (break33:
+ * a first offer kept the first qualifying line, the latte, and a later "free muffin with a latte"
+ * found none, where the coffee would have done for the first; scanned coffee first, both applied).
+ * A bipartite matching of X's to units, grown by augmenting paths; a sale has at most 20 offers
+ * and 500 lines (`SubmitTransactionInput`), so each step is a walk over at most 20 × 500 pairs.
+ */
+class CountedUnits {
+  /** Per X, the lines its offer qualifies. */
+  private readonly fits: boolean[][] = [];
+  /** The line each X is on now. */
+  private readonly on: number[] = [];
+  private readonly load: number[];
+
+  constructor(
+    private readonly lineCount: number,
+    private readonly room: (line: number) => number,
+  ) {
+    this.load = Array.from({ length: lineCount }, () => 0);
+  }
+
+  /** Counts one more X, of a line `fits` marks, moving earlier X's as need be; false (nothing changed) when the sale has no room for it. */
+  add(fits: boolean[]): boolean {
+    this.fits.push(fits);
+    this.on.push(-1);
+    if (this.place(this.fits.length - 1, new Uint8Array(this.lineCount))) return true;
+    this.fits.pop();
+    this.on.pop();
+    return false;
+  }
+
+  /** Lets go of the X added last (its offer took nothing off). */
+  dropLast(): void {
+    const line = this.on.pop()!;
+    this.fits.pop();
+    this.load[line]--;
+  }
+
+  /**
+   * Per line, whether one of its units can be given free with every X still counted, and how:
+   * 'room' (a unit no X is on), or an X on it that moves to another such line (an alternating path
+   * of the matching); null when none can. Which lines can is the same whatever matching is held.
+   */
+  freeable(): (Move | 'room' | null)[] {
+    const reach: (Move | 'room' | null)[] = Array.from({ length: this.lineCount }, (_, i) => (this.load[i] < this.room(i) ? 'room' : null));
+    const queue = [...reach.keys()].filter((i) => reach[i] !== null);
+    for (let q = 0; q < queue.length; q++) {
+      const to = queue[q];
+      this.on.forEach((line, x) => {
+        if (reach[line] === null && this.fits[x][to]) {
+          reach[line] = { x, to };
+          queue.push(line);
+        }
+      });
+    }
+    return reach;
+  }
+
+  /** Leaves one unit of `line` to a free item (its `freeable` entry in `reach`): the X's in the way move along. */
+  release(line: number, reach: (Move | 'room' | null)[]): void {
+    for (let at = reach[line]; at !== null && at !== 'room'; at = reach[at.to]) this.assign(at.x, at.to);
+  }
+
+  private assign(x: number, line: number): void {
+    if (this.on[x] >= 0) this.load[this.on[x]]--;
+    this.on[x] = line;
+    this.load[line]++;
+  }
+
+  /** An augmenting path for X `x`: a line of its with room, or one whose X's can move elsewhere. */
+  private place(x: number, seen: Uint8Array): boolean {
+    for (let line = 0; line < this.lineCount; line++) {
+      if (!this.fits[x][line] || seen[line]) continue;
+      seen[line] = 1;
+      const moved = this.load[line] < this.room(line) || this.on.some((at, other) => at === line && this.place(other, seen));
+      if (moved) {
+        this.assign(x, line);
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+/** An X that moves to line `to` to leave a unit of its line free. */
+interface Move {
+  x: number;
+  to: number;
+}
+
+/**
  * Applies offers to a basket, one after the other, each on what the previous ones left:
  * - PERCENT_OFF: that share of the qualifying lines;
  * - AMOUNT_OFF: the amount, up to the qualifying lines' total;
@@ -125,53 +218,57 @@ export interface Priced {
  *   SKUs or categories, also something else from those ("buy a coffee, get a muffin"). Each unit
  *   plays one part in a sale: a unit one offer gave free or counted as its "X" is neither given nor
  *   counted by a later offer, so two "buy a coffee, get a muffin" need two coffees (and two muffins),
- *   and two "buy a muffin, get a muffin" four muffins. The "X" is taken from another line than the
- *   free unit's when one qualifies, one not of `freeSku` first, so the free SKU's units stay free
- *   for later offers whatever order the till scanned them in. The free unit is on the line of
- *   `freeSku` whose "X" the basket has and whose unit is worth least (the first of equals), and is
- *   worth what one unit of that line has left after the earlier offers: the line's net, less what
- *   units a capped free item took part of still pay, over the units no free item took, rounded up
- *   to the minor unit so the unit costs nothing. After 50 % off two muffins a free muffin takes
- *   1.40, not 2.80; after "a free muffin, up to 1.00" a second free muffin takes 2.80, not 4.60
- *   (break32b, break32d, break32f).
+ *   and two "buy a muffin, get a muffin" four muffins. Which unit is an offer's "X" is not fixed
+ *   when it applies: the X's of the sale's free items are matched to units over the whole sale
+ *   (`CountedUnits`), so a later free item applies whenever some choice of the earlier ones' X's
+ *   leaves it a free unit and an X; an earlier offer, once applied, keeps an X whatever comes after
+ *   (break33: each X was the first qualifying line, a unit of the free SKU last, and so "a free
+ *   muffin with a coffee or a latte" then "a free muffin with a latte" applied both or refused the
+ *   second as the till scanned the coffee or the latte first; the X is never shown, so which line
+ *   it is on only decides what later offers can take). The free unit is on the line of
+ *   `freeSku` whose unit, given free, leaves every X counted and is worth least; of those worth
+ *   the same, the one fewest later limited free items could count as their X, then by what pricing
+ *   reads of a line (category, quantity, unit price, what it has left), never by where the till
+ *   scanned it (break33: "the first of equals" gave the scanned-first muffin free, a PASTRY one a
+ *   later "free coffee with a pastry" needed). The free unit is chosen when its offer applies and
+ *   not moved after: a later offer can still find no unit where another free unit of an earlier
+ *   offer would have left it one, the same in every scan order. It is worth what one unit of that line has left
+ *   after the earlier offers: the line's net, less what units a capped free item took part of still
+ *   pay, over the units no free item took, rounded up to the minor unit so the unit costs nothing.
+ *   After 50 % off two muffins a free muffin takes 1.40, not 2.80; after "a free muffin, up to
+ *   1.00" a second free muffin takes 2.80, not 4.60 (break32b, break32d, break32f).
  * `maxDiscount` caps each. Each discount is taken off the lines it was earned on, so a free
  * muffin lowers the muffin line, not the coffee. `lines` are in minor units of a money with
  * `digits` decimals (`minorDigits`), and so is the answer; an amount off or a cap finer than that
  * money (2.50 off in yen) counts down to it, and `applicability` refuses such an offer first.
+ * The answer does not depend on the order of `lines`, except through `share`'s leftover minor unit
+ * (equal remainders to the earlier line) after a percent or amount off.
  */
 export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: number): Priced {
   const minor = (amount: string) => toMinor(amount, digits, 'floor');
   const net = lines.map(lineTotal);
-  // Units of each line a free-item offer of this sale has already taken: given free, or counted as
-  // the "X" of a "buy X get Y". A unit plays one part once (break31: one coffee bought two free muffins).
-  const spent = lines.map(() => 0);
-  const unspent = (i: number) => lines[i].quantity - spent[i];
-  // Units of each line a free item took off, wholly or up to its cap (of those spent), and what those
-  // units still pay (a unit capped at 1.00 of its 2.80 pays 1.80): a free unit is worth what one of
-  // the line's other units has left, the rest of the line's net spread over them (break32).
+  const fits = benefits.map((b) => lines.map((l) => qualifies(l, b)));
+  const isLimitedFree = (b: Benefit) => b.kind === 'FREE_ITEM' && (b.skus.length > 0 || b.categories.length > 0);
+  // Units of each line a free item took off, wholly or up to its cap, and what those units still
+  // pay (a unit capped at 1.00 of its 2.80 pays 1.80): a free unit is worth what one of the line's
+  // other units has left, the rest of the line's net spread over them (break32). A unit plays one
+  // part once (break31: one coffee bought two free muffins): a unit given free is no offer's X.
   const touched = lines.map(() => 0);
   const aside = lines.map(() => 0);
+  const counted = new CountedUnits(lines.length, (i) => lines[i].quantity - touched[i]);
   const perOffer: number[] = [];
-  for (const b of benefits) {
-    const eligible = lines.map((l, i) => (qualifies(l, b) ? net[i] : 0));
+  benefits.forEach((b, k) => {
+    const eligible = lines.map((_, i) => (fits[k][i] ? net[i] : 0));
     let taken: number[];
     if (b.kind === 'FREE_ITEM') {
-      const limited = b.skus.length > 0 || b.categories.length > 0;
-      // the "X" for a free unit on line f: a qualifying unit not given free nor counted by an
-      // earlier offer: another line's not of the free SKU first (a coffee before a second muffin, so
-      // the muffins stay free for later offers, whatever order the till scanned them in: break32),
-      // then another line's, else f's own second unit; -1 when none is needed
-      const isFree = (i: number) => itemKey(lines[i].sku) === itemKey(b.freeSku!);
-      const boughtFor = (f: number): number | null => {
-        if (!limited) return -1;
-        const boughtOn = (i: number) => qualifies(lines[i], b) && unspent(i) > (i === f ? 1 : 0);
-        const notFree = lines.findIndex((_, i) => i !== f && !isFree(i) && boughtOn(i));
-        const other = notFree >= 0 ? notFree : lines.findIndex((_, i) => i !== f && boughtOn(i));
-        return other >= 0 ? other : boughtOn(f) ? f : null;
-      };
-      // the lines of the free SKU with a unit left (each tried for an "X", break32b: a PASTRY muffin
-      // first, a plain one second, "a muffin free with a pastry" was refused)
-      const candidates = b.freeSku === null ? [] : [...lines.keys()].filter((i) => isFree(i) && net[i] > 0 && unspent(i) > 0);
+      const limited = isLimitedFree(b);
+      // this offer's X counted beside the earlier ones' (they move as need be), then the lines that
+      // can give a unit free with every X still counted (break32b: each line of the free SKU is
+      // tried, a PASTRY muffin as the X of a plain one)
+      const hasX = !limited || counted.add(fits[k]);
+      const reach = hasX ? counted.freeable() : [];
+      const freeKey = b.freeSku === null ? null : itemKey(b.freeSku);
+      const candidates = [...lines.keys()].filter((i) => reach[i] != null && net[i] > 0 && itemKey(lines[i].sku) === freeKey);
       // What a free unit of line f is worth now: the line's net, less what units a capped free item
       // took part of still pay, over the units no free item took, rounded up so the unit is wholly
       // free (break32b, break32d).
@@ -179,28 +276,26 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
         const uniform = net[f] - aside[f];
         return Math.min(uniform, Math.ceil(uniform / (lines[f].quantity - touched[f])));
       };
-      // Of the lines whose free unit has an "X" and is worth something, the one whose unit is worth
-      // least (the first such): the cheaper muffin is the free one, as tills give it, whatever order
-      // they were scanned in (break32f: the first line's was, so one basket took 2.80 or 3.20 off).
-      // An earlier percent or amount off lowered every unit of the line, so the free unit is worth
-      // its share of what is left, not its full price (break32b: 50 % off two muffins, then a free
-      // muffin, took 5.60 where 4.20 was due; break32d: a free muffin capped at 1.00, then a free
-      // muffin, 5.60 where 3.80 was due).
+      // How many later limited free items could count a unit of line f as their X.
+      const wantedLater = (f: number) => benefits.filter((later, j) => j > k && isLimitedFree(later) && fits[j][f]).length;
+      // The unit worth least is free, as tills give the cheaper item free (break32f); an earlier
+      // percent or amount off lowered every unit of the line, so it is worth its share of what is
+      // left (break32b, break32d). Of equal worths, the one later offers need least, then a fixed
+      // order of what pricing reads of a line, so the scan order never decides (break33).
+      const rank = (f: number) => [worth(f), wantedLater(f), lines[f].category === null ? 0 : 1, lines[f].category === null ? '' : itemKey(lines[f].category!), lines[f].quantity, lines[f].unitPrice, net[f], touched[f], aside[f]] as const;
       let free = -1;
-      let bought: number | null = null;
-      let value = 0;
+      let best: ReturnType<typeof rank> | null = null;
       for (const f of candidates) {
-        const x = boughtFor(f);
-        const w = x === null ? 0 : worth(f);
-        if (w > 0 && (free < 0 || w < value)) [free, bought, value] = [f, x, w];
+        const r = rank(f);
+        if (r[0] > 0 && (best === null || before(r, best))) [free, best] = [f, r];
       }
+      const value = best === null ? 0 : best[0];
       const capped = b.maxDiscount !== null ? Math.min(value, minor(b.maxDiscount)) : value;
       if (capped > 0) {
-        spent[free]++;
+        counted.release(free, reach);
         touched[free]++;
         aside[free] += value - capped;
-        if (bought !== null && bought >= 0) spent[bought]++;
-      }
+      } else if (limited && hasX) counted.dropLast();
       taken = lines.map((_, i) => (i === free ? capped : 0));
     } else {
       const eligibleTotal = eligible.reduce((a, c) => a + c, 0);
@@ -218,8 +313,14 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
     }
     taken.forEach((t, i) => (net[i] -= t));
     perOffer.push(taken.reduce((a, c) => a + c, 0));
-  }
+  });
   return { discount: perOffer.reduce((a, c) => a + c, 0), perOffer, netLines: net };
+}
+
+/** Whether rank `a` comes before `b`, comparing entry by entry. */
+function before(a: readonly (number | string)[], b: readonly (number | string)[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
 }
 
 /** Why an offer does not apply to a basket, or null when it does. */

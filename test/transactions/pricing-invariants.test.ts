@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { OfferBenefitKind } from '../../src/offers/offer.entity.js';
-import { priceBasket, type Benefit } from '../../src/transactions/pricing.js';
+import { fromMinor, priceBasket, type Benefit } from '../../src/transactions/pricing.js';
 import type { SaleLine } from '../../src/transactions/transaction.entity.js';
 
 /** priceBasket's free items, pure (found by break32d's hostile pass on break32b). */
@@ -69,6 +69,70 @@ describe('one free item over lines of its SKU at different worths: the cheaper u
         expect(backwards).toBe(forwards);
       }),
       { numRuns: 3000, seed: 32 },
+    );
+  });
+});
+
+describe('several limited free items: the X\'s are matched over the sale, whatever the scan order (break33)', () => {
+  const coffee = line('COFFEE', 1, 320, 'COFFEE');
+  const latte = line('LATTE', 1, 360, 'COFFEE');
+  const muffin = line('MUFFIN', 1, 280, 'PASTRY');
+  const scone = line('SCONE', 1, 250, 'PASTRY');
+  it('"a free muffin with a coffee or a latte", then "with a latte": both apply in either order (before: latte first, the second was refused)', () => {
+    const offers = [free('MUFFIN', null, ['COFFEE', 'LATTE']), free('MUFFIN', null, ['LATTE'])];
+    const twoMuffins = line('MUFFIN', 2, 280, 'PASTRY');
+    expect([priceBasket([coffee, latte, twoMuffins], offers, 2).perOffer, priceBasket([latte, coffee, twoMuffins], offers, 2).perOffer]).toEqual([
+      [280, 280],
+      [280, 280],
+    ]);
+  });
+  it('"a free coffee with a muffin or a scone", then "a free muffin": the muffin is not kept as the first\'s X when the scone can be (before: muffin first, no free muffin)', () => {
+    const offers = [free('COFFEE', null, ['MUFFIN', 'SCONE']), free('MUFFIN')];
+    expect([priceBasket([scone, muffin, coffee], offers, 2).perOffer, priceBasket([muffin, scone, coffee], offers, 2).perOffer]).toEqual([
+      [320, 280],
+      [320, 280],
+    ]);
+  });
+  it('"a free muffin", then "a free coffee with a pastry": of two muffins worth the same, the one a later offer could count is not the free one (before: the first scanned was)', () => {
+    const offers = [free('MUFFIN'), free('COFFEE', null, [], ['PASTRY'])];
+    const plain = line('MUFFIN', 1, 280);
+    expect([priceBasket([muffin, plain, coffee], offers, 2).perOffer, priceBasket([plain, muffin, coffee], offers, 2).perOffer]).toEqual([
+      [280, 320],
+      [280, 320],
+    ]);
+  });
+
+  it('property: the lines in any order give the same discount, the same per offer, and the same lines the same nets', () => {
+    const SKUS = ['COFFEE', 'LATTE', 'MUFFIN', 'SCONE'];
+    const lineArb = fc.record({
+      sku: fc.constantFrom(...SKUS),
+      category: fc.constantFrom(null, 'COFFEE', 'PASTRY'),
+      quantity: fc.integer({ min: 1, max: 3 }),
+      unitPrice: fc.integer({ min: 0, max: 400 }),
+    });
+    const freeArb = fc
+      .record({
+        sku: fc.constantFrom(...SKUS),
+        skus: fc.subarray(SKUS, { maxLength: 2 }),
+        categories: fc.subarray(['COFFEE', 'PASTRY'], { maxLength: 1 }),
+        cap: fc.option(fc.integer({ min: 1, max: 400 }), { nil: null }),
+      })
+      .map(({ sku, skus, categories, cap }) => free(sku, cap === null ? null : fromMinor(cap, 2), skus, categories));
+    const saleArb = fc
+      .array(lineArb, { minLength: 1, maxLength: 6 })
+      .chain((lines) => fc.tuple(fc.constant(lines as SaleLine[]), fc.shuffledSubarray([...lines.keys()], { minLength: lines.length, maxLength: lines.length })));
+    // what a line is and what it finally cost, as a set: two equal lines may swap which is the free one
+    const netsOf = (lines: SaleLine[], nets: number[]) => lines.map((l, i) => JSON.stringify([l.sku, l.category, l.quantity, l.unitPrice, nets[i]])).sort();
+    fc.assert(
+      fc.property(saleArb, fc.array(freeArb, { minLength: 2, maxLength: 5 }), ([lines, order], offers) => {
+        const scanned = order.map((i) => lines[i]);
+        const a = priceBasket(lines, offers, 2);
+        const b = priceBasket(scanned, offers, 2);
+        expect(b.discount).toBe(a.discount);
+        expect(b.perOffer).toEqual(a.perOffer);
+        expect(netsOf(scanned, b.netLines)).toEqual(netsOf(lines, a.netLines));
+      }),
+      { numRuns: 5000, seed: 33 },
     );
   });
 });

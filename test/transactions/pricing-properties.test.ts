@@ -77,8 +77,9 @@ function refShare(amount: bigint, weights: bigint[]): bigint[] {
 
 /**
  * The reference: offers one after the other on what the earlier ones left. A free item gives one
- * unit of its free SKU that no earlier offer used, and, when limited, counts one other qualifying
- * unit no earlier offer used as its "X" — whenever the basket has such a pair.
+ * unit of its free SKU that no earlier offer gave, and, when limited, counts one other qualifying
+ * unit as its "X" — whenever the basket has such a pair with every earlier offer's X still counted
+ * on units of their own (which unit is an X is never fixed: break33).
  */
 function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
   const unit = 10n ** BigInt(digits);
@@ -87,47 +88,51 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
     return BigInt(w) * unit + BigInt((f + '0'.repeat(digits)).slice(0, digits) || '0');
   };
   const net = lines.map((l) => BigInt(l.quantity) * BigInt(l.unitPrice));
-  const spent = lines.map(() => 0);
   const touched = lines.map(() => 0);
   const aside = lines.map(() => 0n);
   const perOffer: bigint[] = [];
-  for (const b of benefits) {
+  // the limited free items applied so far: each needs an X, a unit of its own, never fixed to a line
+  const counting: Benefit[] = [];
+  for (const [k, b] of benefits.entries()) {
     const cap = b.maxDiscount === null ? null : minorFloor(b.maxDiscount);
     if (b.kind === OfferBenefitKind.FREE_ITEM) {
       const limited = b.skus.length > 0 || b.categories.length > 0;
+      const wanting = limited ? [...counting, b] : counting;
       let took = 0n;
-      // every line of the free SKU with a unit left, its "X" and its unit's worth; the cheapest is free
-      let chosen: { f: number; x: number; full: bigint } | null = null;
+      // every line of the free SKU with a unit left that, given free, leaves every X counted (tried
+      // by brute force over all ways to place them, break33); the cheapest is free, equal worths by
+      // how few later limited free items could count the line, then by what the line is
+      let chosen: { f: number; full: bigint; rank: (number | string | bigint)[] } | null = null;
       for (let f = 0; f < lines.length; f++) {
-        if (itemKey(lines[f].sku) !== itemKey(b.freeSku!) || net[f] <= 0n || lines[f].quantity - spent[f] <= 0) continue;
-        let x = -1;
-        if (limited) {
-          const others = lines
-            .map((_, i) => i)
-            .filter((i) => i !== f && qualifies(lines[i], b) && lines[i].quantity - spent[i] > 0)
-            // a line not of the free SKU first: the free SKU's units stay free for later offers
-            .sort((i, j) => Number(itemKey(lines[i].sku) === itemKey(b.freeSku!)) - Number(itemKey(lines[j].sku) === itemKey(b.freeSku!)) || i - j);
-          x = others.length ? others[0] : qualifies(lines[f], b) && lines[f].quantity - spent[f] > 1 ? f : -2;
-          if (x === -2) continue; // no X with this free unit: try another line of the free SKU
-        }
+        if (itemKey(lines[f].sku) !== itemKey(b.freeSku!) || net[f] <= 0n || lines[f].quantity - touched[f] <= 0) continue;
+        const room = lines.map((l, i) => l.quantity - touched[i] - (i === f ? 1 : 0));
+        if (!placeable(lines, wanting, room)) continue;
         // one unit's worth of what the line has left, less what capped units still pay, over the
         // units no free item took, rounded up
         const uniform = net[f] - aside[f];
         const units = BigInt(lines[f].quantity - touched[f]);
         const perUnit = (uniform + units - 1n) / units;
         const full = perUnit < uniform ? perUnit : uniform;
-        if (full > 0n && (chosen === null || full < chosen.full)) chosen = { f, x, full };
+        const wantedLater = benefits.filter((later, j) => j > k && later.kind === OfferBenefitKind.FREE_ITEM && (later.skus.length > 0 || later.categories.length > 0) && qualifies(lines[f], later)).length;
+        const category = lines[f].category;
+        const rank = [full, wantedLater, category === null ? 0 : 1, category === null ? '' : itemKey(category), lines[f].quantity, lines[f].unitPrice, net[f], touched[f], aside[f]];
+        const earlier = (a: (number | string | bigint)[], z: (number | string | bigint)[]) => {
+          const at = a.findIndex((v, i) => v !== z[i]);
+          return at >= 0 && a[at] < z[at];
+        };
+        if (full > 0n && (chosen === null || earlier(rank, chosen.rank))) chosen = { f, full, rank };
       }
       if (chosen !== null) {
-        const { f, x, full } = chosen;
+        const { f, full } = chosen;
         let value = full;
         if (cap !== null && cap < value) value = cap;
-        spent[f]++;
-        touched[f]++;
-        aside[f] += full - value;
-        if (x >= 0) spent[x]++;
-        net[f] -= value;
-        took = value;
+        if (value > 0n) {
+          touched[f]++;
+          aside[f] += full - value;
+          net[f] -= value;
+          took = value;
+          if (limited) counting.push(b);
+        }
       }
       perOffer.push(took);
     } else {
@@ -151,6 +156,19 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
     }
   }
   return { discount: perOffer.reduce((a, c) => a + c, 0n), perOffer, netLines: net };
+}
+
+/** Whether each of `wanting` can count a unit of its own (a line it qualifies, within `room`): every way tried. */
+function placeable(lines: SaleLine[], wanting: Benefit[], room: number[]): boolean {
+  if (wanting.length === 0) return true;
+  const [first, ...rest] = wanting;
+  return lines.some((l, i) => {
+    if (room[i] <= 0 || !qualifies(l, first)) return false;
+    room[i]--;
+    const placed = placeable(lines, rest, room);
+    room[i]++;
+    return placed;
+  });
 }
 
 const asNumbers = (r: ReturnType<typeof reference>) => ({ discount: Number(r.discount), perOffer: r.perOffer.map(Number), netLines: r.netLines.map(Number) });
