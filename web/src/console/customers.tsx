@@ -5,7 +5,7 @@ import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { ledgerReasonText } from '../shared/ledger-reason';
 import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle, ShowOlder } from '../shared/ui';
-import { ConsoleAdjustPointsDocument, ConsoleCustomerDocument, ConsoleCurrenciesDocument } from './gql/graphql';
+import { ConsoleAdjustPointsDocument, ConsoleCurrenciesDocument, ConsoleCustomerDocument, ConsoleCustomerHistoryDocument, ConsoleCustomerWalletDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
 /** Find a customer by the retailer's id; their profile, ledger and wallet; adjust their points. */
@@ -33,15 +33,10 @@ export function Customers({ externalId }: { externalId?: string }) {
 
 function Customer({ externalId }: { externalId: string }) {
   const query = useQuery(ConsoleCustomerDocument, { variables: { externalId } });
-  const { data, error, loading, fetchMore } = query;
-  // The ledger's and the wallet's next pages (break32: past their first 30 they were out of reach).
-  // Not read again on their own after a refresh (no `edges` to ShowOlder): one document asks both
-  // lists, so reading one list's next page reads the other's first page again, and each would
-  // start the other's re-reading without end. Rows kept past a first page stay as last read.
-  const olderHistory = ({ variables }: { variables: { after: string | null | undefined } }) => fetchMore({ variables: { historyAfter: variables.after } });
-  const olderWallet = ({ variables }: { variables: { after: string | null | undefined } }) => fetchMore({ variables: { walletAfter: variables.after } });
+  const { data, error, loading } = query;
   const currencies = useQuery(ConsoleCurrenciesDocument);
-  const [adjust] = useMutation(ConsoleAdjustPointsDocument, { refetchQueries: [ConsoleCustomerDocument] });
+  // An adjustment moves the balances and writes a ledger entry: both are read again.
+  const [adjust] = useMutation(ConsoleAdjustPointsDocument, { refetchQueries: [ConsoleCustomerDocument, ConsoleCustomerHistoryDocument] });
   const customer = data?.customer;
   // The program's currencies once answered, else the customer's own (none for a customer with no
   // balance yet: the form then waits for the answer, ActionForm's waitingFor).
@@ -130,10 +125,29 @@ function Customer({ externalId }: { externalId: string }) {
         </select>
       </ActionForm>
 
+      <Ledger externalId={customer.externalId} />
+      <Wallet externalId={customer.externalId} />
+    </>
+  );
+}
+
+/**
+ * A customer's ledger, newest first, 30 entries a page (ConsoleCustomerHistory): a document of its
+ * own, so its next pages, and the pages kept past the first after a refresh, are read without
+ * reading the wallet (break33: the one document asked both, so neither re-read its kept rows).
+ */
+function Ledger({ externalId }: { externalId: string }) {
+  const query = useQuery(ConsoleCustomerHistoryDocument, { variables: { externalId } });
+  const { data, error, fetchMore } = query;
+  const history = data?.customer?.pointHistory;
+  if (error) return <ProblemAlert problem={problemOf(error)} onRetry={retryOf(query)} />;
+  if (!history) return <Loading what="the ledger" />;
+  return (
+    <>
       <h2>Ledger</h2>
       <DataTable
         label="Ledger"
-        rows={customer.pointHistory.edges.length}
+        rows={history.edges.length}
         empty="No points have moved for this customer yet."
         columns={[
           { label: 'When' },
@@ -145,7 +159,7 @@ function Customer({ externalId }: { externalId: string }) {
         ]}
       >
         <tbody>
-          {customer.pointHistory.edges.map(({ node: e }) => {
+          {history.edges.map(({ node: e }) => {
             const sentence = ledgerReasonText(e);
             return (
               <tr key={e.id}>
@@ -168,16 +182,28 @@ function Customer({ externalId }: { externalId: string }) {
           })}
         </tbody>
       </DataTable>
-      <ShowOlder pageInfo={customer.pointHistory.pageInfo} fetchMore={olderHistory} />
+      <ShowOlder pageInfo={history.pageInfo} fetchMore={fetchMore} edges={history.edges} />
+    </>
+  );
+}
 
+/** A customer's wallet, 30 offers a page (ConsoleCustomerWallet), paged and read again as the ledger is. */
+function Wallet({ externalId }: { externalId: string }) {
+  const query = useQuery(ConsoleCustomerWalletDocument, { variables: { externalId } });
+  const { data, error, fetchMore } = query;
+  const wallet = data?.customer?.wallet;
+  if (error) return <ProblemAlert problem={problemOf(error)} onRetry={retryOf(query)} />;
+  if (!wallet) return <Loading what="the wallet" />;
+  return (
+    <>
       <h2>Wallet</h2>
       <DataTable
         label="Wallet"
-        rows={customer.wallet.edges.length}
+        rows={wallet.edges.length}
         empty="This customer's wallet is empty: offers bought, claimed or awarded show here."
         columns={[{ label: 'Offer' }, { label: 'Code' }, { label: 'Status' }, { label: 'Source' }, { label: 'Expires' }]}>
         <tbody>
-          {customer.wallet.edges.map(({ node: w }) => (
+          {wallet.edges.map(({ node: w }) => (
             <tr key={w.id}>
               <td>
                 {w.offer.name} (v{w.offer.version})
@@ -190,7 +216,7 @@ function Customer({ externalId }: { externalId: string }) {
           ))}
         </tbody>
       </DataTable>
-      <ShowOlder pageInfo={customer.wallet.pageInfo} fetchMore={olderWallet} label="Show older offers" />
+      <ShowOlder pageInfo={wallet.pageInfo} fetchMore={fetchMore} edges={wallet.edges} label="Show older offers" />
     </>
   );
 }

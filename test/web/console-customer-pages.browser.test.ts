@@ -1,0 +1,59 @@
+import { ok } from '../support/gateway.js';
+import { RedeemOfferDocument } from '../generated/graphql.js';
+import { buyListing, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { webGatewayPerBlock } from '../support/web-gateway.js';
+
+/**
+ * break33: the console's customer page asked the ledger and the wallet in one document, so it could
+ * not read again the rows it kept past their first pages (reading one list's next page read the
+ * other's first page again, without end), and those rows stayed as first read: an offer redeemed
+ * at the till since still showed ISSUED to the operator helping the customer. The two lists are
+ * documents of their own now, each re-reading its kept pages (`ShowOlder` with the edges).
+ */
+describe('console: a customer’s wallet past its first page, read again', () => {
+  const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
+  const OFFERS = 31;
+  let member: { externalId: string; token: string };
+  let codes: string[];
+  let till: { credential: { apiKey: string } };
+
+  beforeAll(async () => {
+    const { t } = started.web;
+    const shop = await simpleShop(t, { priceInPoints: 1 });
+    member = await createCustomer(t, shop.currency, OFFERS);
+    await buyListing(t, member.token, shop.listing.id, OFFERS);
+    codes = ok(await t.gql<{ me: { wallet: { edges: { node: { code: string } }[] } } }, object>(`{ me { wallet(first: 100) { edges { node { code } } } } }`, {}, member.token)).me.wallet.edges.map((e) => e.node.code);
+    till = await createPartner(t, ['transactions:write', 'transactions:read', 'offers:redeem']);
+  }, 120_000);
+
+  test('an offer on the second page redeemed at the till shows REDEEMED when the operator comes back to the customer', async () => {
+    const { t } = started.web;
+    expect(codes).toHaveLength(OFFERS);
+    const page = await started.web.consoleAsOperator('Customers');
+    const find = async () => {
+      await page.getByLabel("Customer id (the retailer's id)").fill(member.externalId);
+      await page.getByRole('button', { name: 'Find' }).click();
+    };
+    await find();
+    const wallet = page.getByRole('region', { name: 'Wallet' });
+    const row = (code: string) => wallet.getByRole('row').filter({ hasText: code });
+    await row(codes[0]).waitFor();
+    await page.getByRole('button', { name: 'Show older offers' }).click();
+    const oldest = row(codes.at(-1)!);
+    await oldest.waitFor();
+    expect(await oldest.textContent()).toContain('ISSUED');
+
+    // the customer uses that offer at the till
+    ok(await t.gql(RedeemOfferDocument, { code: codes.at(-1)!, transactionExternalId: unique('S') }, till.credential));
+
+    // the operator looks at Offers, then comes back to the customer (the page reads its lists again)
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Offers', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Offers' }).waitFor();
+    await page.goBack();
+    await row(codes[0]).waitFor();
+    await oldest.filter({ hasText: 'REDEEMED' }).waitFor({ timeout: 10_000 });
+    expect(await wallet.getByRole('row').filter({ hasText: 'ISSUED' }).count()).toBe(OFFERS - 1);
+    await page.close();
+  }, 120_000);
+});
