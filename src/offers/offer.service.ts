@@ -569,6 +569,6 @@ async function writeNextVersion(em: SqlEntityManager, ctx: Ctx, offerId: number,
     }
   }
   const versionId = await insertVersion(em, offerId, current.version + 1, next, actor, now);
-  await recordAudit(em, { actor, action: 'updateOffer', target: `Offer:${offerId}`, details: { version: current.version + 1, changes }, at: now });
+  await recordAudit(em, { actor, action: 'updateOffer', target: `Offer:${offerId}`, details: { version: current.version + 1, ...(expectedVersion != null ? { expectedVersion } : {}), changes }, at: now });
   return { versionId };
 }

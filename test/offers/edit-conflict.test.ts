@@ -41,6 +41,13 @@ describe('updateOffer refuses an edit made from a version that is no longer curr
     );
     expect(await offerNow(store.id)).toMatchObject({ version: 2, name: 'Muffin, new name', description: 'With any coffee' });
 
+    // the audit log tells the checked edit from a blind one, and holds nothing for the refused edit
+    const audit = await t.sql<{ actor: string; details: { version: number; expectedVersion?: number } }>(
+      `select actor, details from audit_entry where action = 'updateOffer' and target = (select 'Offer:' || offer_id from offer_version where name = $1 and version = 1) order by id`,
+      [offer.name],
+    );
+    expect(audit.map((a) => a.details)).toEqual([expect.objectContaining({ version: 2, expectedVersion: 1 })]);
+
     // read again, the same edit made on version 2 is written
     const again = ok(await t.gql(UpdateOfferDocument, { input: { offerId: offer.id, expectedVersion: 2, name: 'Muffin, new name', description: 'Now with blueberries' } }, second)).updateOffer;
     expect(again).toMatchObject({ offer: { version: 3, name: 'Muffin, new name' }, userErrors: [] });

@@ -60,6 +60,35 @@ describe('console Offers: an edit made while another operator saved the same off
     expect(await current()).toMatchObject({ version: 3, name: renamed, description: 'Written by this operator' });
     await page.close();
   }, 120_000);
+
+  test('what the operator typed stays when the offers are read again with another operator’s version, and saving it is refused, not lost', async () => {
+    const { t } = started.web;
+    const page = await started.web.consoleAsOperator('Offers');
+    await page.getByTestId('offer-row').filter({ hasText: name }).waitFor();
+    const option = page.locator('#f-offerId option').filter({ hasText: name });
+    await page.locator('#f-offerId').selectOption((await option.getAttribute('value'))!);
+    const before = await current();
+    await expectValue(page, '#f-name', before.name);
+    await page.locator('#f-description').fill('Typed, not yet saved');
+
+    // another operator edits the offer; this one creates another offer beside, which reads the offers again
+    ok(await t.gql(UpdateOfferDocument, { input: { offerId, terms: 'The other operator’s terms' } }, t.operatorToken));
+    await page.locator('#f-newName').fill(unique('Side offer'));
+    await page.locator('#f-value').fill('1.00');
+    await page.getByRole('button', { name: 'Create offer' }).click();
+    await page.getByRole('status').filter({ hasText: 'Offer created.' }).waitFor();
+    const warning = page.getByRole('alert').filter({ hasText: `Someone else saved version ${before.version + 1} of this offer` });
+    await warning.waitFor();
+    expect(await page.locator('#f-description').inputValue()).toBe('Typed, not yet saved');
+
+    // saved anyway: refused, the other operator's terms kept; loading their version fills the form from it
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Someone else saved a change' }).waitFor();
+    expect(await current()).toMatchObject({ version: before.version + 1, description: before.description });
+    await expectValue(page, '#f-description', before.description ?? '');
+    expect(await warning.count()).toBe(0);
+    await page.close();
+  }, 120_000);
 });
 
 /** Waits until the input `selector` holds `value` (the form's fields are filled from the cache as it changes). */

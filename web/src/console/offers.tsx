@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, Loading, PagesProblem, PageTitle, ShowOlder, useNextPagesWhile } from '../shared/ui';
@@ -18,6 +18,17 @@ export function Offers() {
   const offers = data?.offers.edges.map((e) => e.node);
   const [editing, setEditing] = useState<string>('');
   const current = offers?.find((o) => o.offerId === editing) ?? offers?.[0];
+  // The version the edit form was filled from, and whether the operator has typed in it since. The
+  // offers are read again after every write on this page (and their later pages with them), so a
+  // version another operator saved can arrive while this one types: the form keeps their typing
+  // and its version (saving is then refused VERSION_CONFLICT) and says so, instead of refilling
+  // itself from the new version and dropping what they typed without a word (break33's hostile pass).
+  const [base, setBase] = useState<EditBase | null>(null);
+  const [typed, setTyped] = useState(false);
+  useEffect(() => {
+    if (current && (!base || base.offerId !== current.offerId || (!typed && base.version !== current.version))) setBase(editBaseOf(current));
+  }, [current, base, typed]);
+  const movedOn = typed && base && current && base.offerId === current.offerId && current.version !== base.version ? current : null;
 
   return (
     <>
@@ -83,21 +94,45 @@ export function Offers() {
               },
             });
             const offer = result?.updateOffer.offer;
+            // saved or refused, the form is filled again from the version now current (the refetch's)
+            setTyped(false);
             return { userErrors: result?.updateOffer.userErrors, notice: offer ? `Saved “${offer.name}” as version ${offer.version}.` : undefined, replayed: answeredByReplay(extensions, 'updateOffer') };
           }}
         >
           <label htmlFor="f-offerId">Offer</label>
-          <select id="f-offerId" name="offerId" value={current?.offerId ?? ''} onChange={(e) => setEditing(e.target.value)}>
+          <select
+            id="f-offerId"
+            name="offerId"
+            value={current?.offerId ?? ''}
+            onChange={(e) => {
+              setEditing(e.target.value);
+              setTyped(false);
+            }}
+          >
             {offers?.map((o) => (
               <option key={o.offerId} value={o.offerId}>
                 {o.name} (v{o.version})
               </option>
             ))}
           </select>
-          <input key={`v-${current?.id}`} type="hidden" name="expectedVersion" defaultValue={current?.version} />
-          <Field key={`n-${current?.id}`} label="Name" name="name" defaultValue={current?.name} />
-          <Field key={`d-${current?.id}`} label="Description" name="description" defaultValue={current?.description ?? ''} />
-          <Field key={`t-${current?.id}`} label="Terms" name="terms" defaultValue={current?.terms ?? ''} />
+          {movedOn ? (
+            <div role="alert" className="alert" data-code="VERSION_CONFLICT">
+              <p>
+                Someone else saved version {movedOn.version} of this offer since this form was filled from version {base?.version}: saving this edit will be refused.
+              </p>
+              <p>
+                <button type="button" onClick={() => setTyped(false)}>
+                  Load version {movedOn.version} (drops what is typed here)
+                </button>
+              </p>
+            </div>
+          ) : null}
+          <input key={`v-${base?.versionId}`} type="hidden" name="expectedVersion" defaultValue={base?.version} />
+          <div onInput={() => setTyped(true)}>
+            <Field key={`n-${base?.versionId}`} label="Name" name="name" defaultValue={base?.name} />
+            <Field key={`d-${base?.versionId}`} label="Description" name="description" defaultValue={base?.description ?? ''} />
+            <Field key={`t-${base?.versionId}`} label="Terms" name="terms" defaultValue={base?.terms ?? ''} />
+          </div>
         </ActionForm>
         <ActionForm
           title="Create an offer"
@@ -130,6 +165,26 @@ export function Offers() {
     </>
   );
 }
+
+/** What the "Edit an offer" form was filled from: one version of one offer. */
+interface EditBase {
+  offerId: string;
+  /** The version's own id (the fields are keyed by it, so a new base fills them anew). */
+  versionId: string;
+  version: number;
+  name: string;
+  description: string | null;
+  terms: string | null;
+}
+
+const editBaseOf = (o: { offerId: string; id: string; version: number; name: string; description?: string | null; terms?: string | null }): EditBase => ({
+  offerId: o.offerId,
+  versionId: o.id,
+  version: o.version,
+  name: o.name,
+  description: o.description ?? null,
+  terms: o.terms ?? null,
+});
 
 /** What holds each offer no till can apply (unpayableOffers), as staff read the holder. */
 const HOLDER_LABEL: Record<string, string> = { LISTING: 'Listing', GIFT_LIST: 'Gift list', CAMPAIGN: 'Campaign', ISSUED_OFFER: 'Wallet item' };
