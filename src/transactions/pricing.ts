@@ -73,11 +73,24 @@ export function itemKey(value: string): string {
   return spaced.toLowerCase().toUpperCase().normalize('NFC');
 }
 
-/** Whether `value` is one of `list`, compared as item keys. */
+/**
+ * Whether `value` is one of `list`, compared as item keys. The list's keys are made once per list
+ * (`keysOf`), so a sale's 500 lines against 20 offers naming 500 SKUs each cost a lookup a pair:
+ * making them at every comparison was 5 million NFKC normalisations, 7–8 s of one CPU for one
+ * sale at the input limits, the event loop blocked throughout and the sale's transaction open
+ * (break33's hostile pass).
+ */
 export function matchesAny(value: string | null | undefined, list: readonly string[]): boolean {
-  if (value == null) return false;
-  const key = itemKey(value);
-  return list.some((item) => itemKey(item) === key);
+  if (value == null || list.length === 0) return false;
+  return keysOf(list).has(itemKey(value));
+}
+
+/** The item keys of a list, made once per list object (offers, rules and campaigns keep theirs for a request or a job). */
+const listKeys = new WeakMap<readonly string[], ReadonlySet<string>>();
+function keysOf(list: readonly string[]): ReadonlySet<string> {
+  let keys = listKeys.get(list);
+  if (!keys) listKeys.set(list, (keys = new Set(list.map(itemKey))));
+  return keys;
 }
 
 /** Whether a line counts for a benefit limited to SKUs or categories (no limits: every line). */
@@ -88,19 +101,22 @@ function qualifies(line: SaleLine, b: Benefit): boolean {
 
 /**
  * Shares `amount` across the lines `weights` says, in proportion (largest remainder, so the shares
- * add up exactly and none exceeds its weight; equal remainders to the earlier line). Whole minor
+ * add up exactly and none exceeds its weight; equal remainders to the line `tie` puts first: the
+ * earlier line unless given; priceBasket gives its lines' fixed order, as the leftover unit decided
+ * which of two equal muffins a later free item took, and so whether an offer after it applied:
+ * break33's hostile pass). Whole minor
  * units in, whole out; worked in integers (BigInt): float quotients ordered remainders that are
  * equal, or close near 2^53, otherwise than they are, so a leftover unit went to another line than
  * the exact rule gives (break32's property test against an exact reference).
  */
-export function share(amount: number, weights: number[]): number[] {
+export function share(amount: number, weights: number[], tie: (i: number, j: number) => number = (i, j) => i - j): number[] {
   const sum = weights.reduce((a, b) => a + b, 0);
   if (sum === 0 || amount === 0) return weights.map(() => 0);
   const total = BigInt(sum);
   const products = weights.map((w) => BigInt(w) * BigInt(amount));
   const shares = products.map((p) => Number(p / total));
   let left = amount - shares.reduce((a, b) => a + b, 0);
-  const order = products.map((p, i) => [p % total, i] as const).sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] > b[0] ? -1 : 1));
+  const order = products.map((p, i) => [p % total, i] as const).sort((a, b) => (a[0] === b[0] ? tie(a[1], b[1]) : a[0] > b[0] ? -1 : 1));
   for (const [, i] of order) {
     if (left-- <= 0) break;
     shares[i]++;
@@ -149,6 +165,22 @@ class CountedUnits {
     this.fits.pop();
     this.on.pop();
     return false;
+  }
+
+  /**
+   * `freeable` as it would be with the X's of later offers counted too, as many as fit (`later`:
+   * each one's `fits`); this matching is left as it is. A line freeable now but not there holds a
+   * unit some later offer needs as its X, whatever the earlier X's are moved to (break33's hostile
+   * pass: of two muffins, the BAKERY one was given free, the only X a later "free coffee with a
+   * BAKERY item" had, while the PASTRY offers after it had croissants).
+   */
+  freeableWith(later: readonly boolean[][]): (Move | 'room' | null)[] {
+    const copy = new CountedUnits(this.lineCount, this.room);
+    copy.fits.push(...this.fits);
+    copy.on.push(...this.on);
+    copy.load.splice(0, copy.load.length, ...this.load);
+    for (const fits of later) copy.add(fits);
+    return copy.freeable();
   }
 
   /** Lets go of the X added last (its offer took nothing off). */
@@ -227,8 +259,8 @@ interface Move {
  *   second as the till scanned the coffee or the latte first; the X is never shown, so which line
  *   it is on only decides what later offers can take). The free unit is on the line of
  *   `freeSku` whose unit, given free, leaves every X counted and is worth least; of those worth
- *   the same, the one fewest later limited free items could count as their X, then by what pricing
- *   reads of a line (category, quantity, unit price, what it has left), never by where the till
+ *   the same, one no later limited free item needs as its X (`freeableWith`), then by what pricing
+ *   reads of a line (SKU, category, quantity, unit price, what it has left), never by where the till
  *   scanned it (break33: "the first of equals" gave the scanned-first muffin free, a PASTRY one a
  *   later "free coffee with a pastry" needed). The free unit is chosen when its offer applies and
  *   not moved after: a later offer can still find no unit where another free unit of an earlier
@@ -241,8 +273,11 @@ interface Move {
  * muffin lowers the muffin line, not the coffee. `lines` are in minor units of a money with
  * `digits` decimals (`minorDigits`), and so is the answer; an amount off or a cap finer than that
  * money (2.50 off in yen) counts down to it, and `applicability` refuses such an offer first.
- * The answer does not depend on the order of `lines`, except through `share`'s leftover minor unit
- * (equal remainders to the earlier line) after a percent or amount off.
+ * The answer does not depend on the order of `lines`: ties, in `share`'s leftover minor unit as in
+ * the free unit, go by a fixed order of what pricing reads of a line (break33's hostile pass: the
+ * leftover cent went to the line scanned first, which decided which muffin was free and so whether
+ * a later offer applied). A "buy X" counts a unit bought whatever a percent or amount off took off
+ * it; only a unit a free item gave plays its part (docs/decisions.md, "break33 (pricing)").
  */
 export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: number): Priced {
   const minor = (amount: string) => toMinor(amount, digits, 'floor');
@@ -256,6 +291,12 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
   const touched = lines.map(() => 0);
   const aside = lines.map(() => 0);
   const counted = new CountedUnits(lines.length, (i) => lines[i].quantity - touched[i]);
+  // What pricing reads of line i, in a fixed order: ties between lines are broken by it, never by
+  // where the till scanned them; lines equal in all of it are interchangeable (break33).
+  const skuKeys = lines.map((l) => itemKey(l.sku));
+  const categoryKeys = lines.map((l) => (l.category === null ? '' : itemKey(l.category)));
+  const lineOrder = (i: number) => [skuKeys[i], lines[i].category === null ? 0 : 1, categoryKeys[i], lines[i].quantity, lines[i].unitPrice, net[i], touched[i], aside[i]];
+  const byLine = (i: number, j: number) => (before(lineOrder(i), lineOrder(j)) ? -1 : before(lineOrder(j), lineOrder(i)) ? 1 : i - j);
   const perOffer: number[] = [];
   benefits.forEach((b, k) => {
     const eligible = lines.map((_, i) => (fits[k][i] ? net[i] : 0));
@@ -268,7 +309,7 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
       const hasX = !limited || counted.add(fits[k]);
       const reach = hasX ? counted.freeable() : [];
       const freeKey = b.freeSku === null ? null : itemKey(b.freeSku);
-      const candidates = [...lines.keys()].filter((i) => reach[i] != null && net[i] > 0 && itemKey(lines[i].sku) === freeKey);
+      const candidates = [...lines.keys()].filter((i) => reach[i] != null && net[i] > 0 && skuKeys[i] === freeKey);
       // What a free unit of line f is worth now: the line's net, less what units a capped free item
       // took part of still pay, over the units no free item took, rounded up so the unit is wholly
       // free (break32b, break32d).
@@ -276,13 +317,18 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
         const uniform = net[f] - aside[f];
         return Math.min(uniform, Math.ceil(uniform / (lines[f].quantity - touched[f])));
       };
-      // How many later limited free items could count a unit of line f as their X.
-      const wantedLater = (f: number) => benefits.filter((later, j) => j > k && isLimitedFree(later) && fits[j][f]).length;
-      // The unit worth least is free, as tills give the cheaper item free (break32f); an earlier
-      // percent or amount off lowered every unit of the line, so it is worth its share of what is
-      // left (break32b, break32d). Of equal worths, the one later offers need least, then a fixed
-      // order of what pricing reads of a line, so the scan order never decides (break33).
-      const rank = (f: number) => [worth(f), wantedLater(f), lines[f].category === null ? 0 : 1, lines[f].category === null ? '' : itemKey(lines[f].category!), lines[f].quantity, lines[f].unitPrice, net[f], touched[f], aside[f]] as const;
+      // Whether giving a unit of line f free would take the X of a later limited free item (1) or
+      // not (0): the lines still freeable with the later offers' X's counted too (`freeableWith`).
+      const later = benefits.flatMap((l, j) => (j > k && isLimitedFree(l) ? [fits[j]] : []));
+      const keptLater = later.length > 0 && candidates.length > 1 ? counted.freeableWith(later) : null;
+      const takesLater = (f: number) => (keptLater && keptLater[f] == null ? 1 : 0);
+      // A unit no later offer needs as its X is free before one it needs (break33's hostile pass: a
+      // one-cent difference left by `share`, or the count of later offers that could use a line,
+      // gave away the only X a later offer had); then the unit worth least, as tills give the
+      // cheaper item free (break32f; an earlier percent or amount off lowered every unit of the
+      // line, so it is worth its share of what is left: break32b, break32d); then a fixed order of
+      // what pricing reads of a line (`lineOrder`), so the scan order never decides (break33).
+      const rank = (f: number) => [worth(f), takesLater(f), ...lineOrder(f)] as const;
       let free = -1;
       let best: ReturnType<typeof rank> | null = null;
       for (const f of candidates) {
@@ -305,7 +351,7 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
           ? roundHalfUp(times(times(exactDecimal(eligibleTotal), exactDecimal(b.percentOff ?? 0)), { n: 1n, scale: 2 }))
           : Math.min(minor(b.amountOff ?? '0'), eligibleTotal);
       if (b.maxDiscount !== null) amount = Math.min(amount, minor(b.maxDiscount));
-      taken = share(Math.max(0, amount), eligible);
+      taken = share(Math.max(0, amount), eligible, byLine);
       // what capped units still pay goes down with their line, in proportion (in integers: net × aside may pass 2^53)
       taken.forEach((t, i) => {
         if (t > 0 && aside[i] > 0) aside[i] = Number((BigInt(aside[i]) * BigInt(net[i] - t)) / BigInt(net[i]));

@@ -59,14 +59,14 @@ const qualifies = (l: SaleLine, b: Benefit) =>
   b.skus.some((s) => itemKey(s) === itemKey(l.sku)) ||
   (l.category !== null && b.categories.some((c) => itemKey(c) === itemKey(l.category!)));
 
-/** Largest remainder in exact integers, ties to the earlier line. */
-function refShare(amount: bigint, weights: bigint[]): bigint[] {
+/** Largest remainder in exact integers, ties to the line `tie` puts first. */
+function refShare(amount: bigint, weights: bigint[], tie: (i: number, j: number) => number): bigint[] {
   const sum = weights.reduce((a, b) => a + b, 0n);
   if (sum === 0n || amount === 0n) return weights.map(() => 0n);
   const floors = weights.map((w) => (w * amount) / sum);
   const rems = weights.map((w) => (w * amount) % sum);
   let left = amount - floors.reduce((a, b) => a + b, 0n);
-  const order = rems.map((r, i) => [r, i] as const).sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] > b[0] ? -1 : 1));
+  const order = rems.map((r, i) => [r, i] as const).sort((a, b) => (a[0] === b[0] ? tie(a[1], b[1]) : a[0] > b[0] ? -1 : 1));
   for (const [, i] of order) {
     if (left <= 0n) break;
     floors[i]++;
@@ -91,6 +91,13 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
   const touched = lines.map(() => 0);
   const aside = lines.map(() => 0n);
   const perOffer: bigint[] = [];
+  // a line as pricing reads it, in a fixed order: ties are broken by it, then by index (break33)
+  const lineKey = (i: number) => [itemKey(lines[i].sku), lines[i].category === null ? 0 : 1, lines[i].category === null ? '' : itemKey(lines[i].category!), lines[i].quantity, lines[i].unitPrice, net[i], touched[i], aside[i]];
+  const earlier = (a: (number | string | bigint)[], z: (number | string | bigint)[]) => {
+    const at = a.findIndex((v, i) => v !== z[i]);
+    return at >= 0 && a[at] < z[at];
+  };
+  const tie = (i: number, j: number) => (earlier(lineKey(i), lineKey(j)) ? -1 : earlier(lineKey(j), lineKey(i)) ? 1 : i - j);
   // the limited free items applied so far: each needs an X, a unit of its own, never fixed to a line
   const counting: Benefit[] = [];
   for (const [k, b] of benefits.entries()) {
@@ -101,7 +108,7 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
       let took = 0n;
       // every line of the free SKU with a unit left that, given free, leaves every X counted (tried
       // by brute force over all ways to place them, break33); the cheapest is free, equal worths by
-      // how few later limited free items could count the line, then by what the line is
+      // whether it takes a later limited free item's X, then by what the line is
       let chosen: { f: number; full: bigint; rank: (number | string | bigint)[] } | null = null;
       for (let f = 0; f < lines.length; f++) {
         if (itemKey(lines[f].sku) !== itemKey(b.freeSku!) || net[f] <= 0n || lines[f].quantity - touched[f] <= 0) continue;
@@ -113,13 +120,11 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
         const units = BigInt(lines[f].quantity - touched[f]);
         const perUnit = (uniform + units - 1n) / units;
         const full = perUnit < uniform ? perUnit : uniform;
-        const wantedLater = benefits.filter((later, j) => j > k && later.kind === OfferBenefitKind.FREE_ITEM && (later.skus.length > 0 || later.categories.length > 0) && qualifies(lines[f], later)).length;
-        const category = lines[f].category;
-        const rank = [full, wantedLater, category === null ? 0 : 1, category === null ? '' : itemKey(category), lines[f].quantity, lines[f].unitPrice, net[f], touched[f], aside[f]];
-        const earlier = (a: (number | string | bigint)[], z: (number | string | bigint)[]) => {
-          const at = a.findIndex((v, i) => v !== z[i]);
-          return at >= 0 && a[at] < z[at];
-        };
+        // 1 when giving f's unit free leaves fewer later limited free items their X (every subset tried)
+        const later = benefits.filter((l, j) => j > k && l.kind === OfferBenefitKind.FREE_ITEM && (l.skus.length > 0 || l.categories.length > 0));
+        const before = lines.map((l, i) => l.quantity - touched[i]);
+        const takesLater = mostPlaced(lines, wanting, later, room) < mostPlaced(lines, wanting, later, before) ? 1 : 0;
+        const rank = [full, takesLater, ...lineKey(f)];
         if (full > 0n && (chosen === null || earlier(rank, chosen.rank))) chosen = { f, full, rank };
       }
       if (chosen !== null) {
@@ -147,7 +152,7 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
         amount = a < total ? a : total;
       }
       if (cap !== null && cap < amount) amount = cap;
-      const shares = refShare(amount, eligible);
+      const shares = refShare(amount, eligible, tie);
       shares.forEach((s, i) => {
         if (s > 0n && aside[i] > 0n) aside[i] = (aside[i] * (net[i] - s)) / net[i];
         net[i] -= s;
@@ -156,6 +161,16 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
     }
   }
   return { discount: perOffer.reduce((a, c) => a + c, 0n), perOffer, netLines: net };
+}
+
+/** The most of `later` that can count a unit of their own beside every one of `wanting` (every subset tried). */
+function mostPlaced(lines: SaleLine[], wanting: Benefit[], later: Benefit[], room: number[]): number {
+  let most = 0;
+  for (let mask = 0; mask < 1 << later.length; mask++) {
+    const chosen = later.filter((_, i) => mask & (1 << i));
+    if (chosen.length > most && placeable(lines, [...wanting, ...chosen], [...room])) most = chosen.length;
+  }
+  return most;
 }
 
 /** Whether each of `wanting` can count a unit of its own (a line it qualifies, within `room`): every way tried. */
