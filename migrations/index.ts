@@ -50,6 +50,7 @@ import { Migration20261203130000 } from './Migration20261203130000.js';
 import { Migration20261203140000 } from './Migration20261203140000.js';
 import { Migration20261203150000 } from './Migration20261203150000.js';
 import { Migration20261203160000 } from './Migration20261203160000.js';
+import { Migration20261204221803 } from './Migration20261204221803.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -105,4 +106,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261203140000', class: Migration20261203140000 },
   { name: 'Migration20261203150000', class: Migration20261203150000 },
   { name: 'Migration20261203160000', class: Migration20261203160000 },
+  { name: 'Migration20261204221803', class: Migration20261204221803 },
 ];

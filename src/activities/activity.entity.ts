@@ -26,6 +26,7 @@ export enum ActivityKind {
 @Check({ name: 'activity_rule_cap_positive', expression: 'cap_per_period is null or cap_per_period > 0' })
 @Check({ name: 'activity_rule_period_positive', expression: 'period_days is null or period_days > 0' })
 @Check({ name: 'activity_rule_period_needs_cap', expression: 'period_days is null or cap_per_period is not null' })
+@Check({ name: 'activity_rule_version_positive', expression: 'version >= 1' })
 export class ActivityRule {
   [EntityName]?: 'ActivityRule';
 
@@ -58,6 +59,13 @@ export class ActivityRule {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date & Opt = new Date();
+
+  /**
+   * 1 when first set, one more at each `setActivityRule`: the number a staff form names as the rule
+   * it was filled from (`expectedVersion`), so a set from a stale read is refused (break33, rules).
+   */
+  @Property({ type: 'integer', default: 1 })
+  version: number & Opt = 1;
 }
 
 /**

@@ -13,6 +13,7 @@ import { accountFull, creditFits, creditSettled, lockAccounts, notBeforeWrites, 
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { MAX_AWARD_POINTS } from '../rules/earning.js';
+import { ruleVersionConflict } from '../rules/rule.service.js';
 import { Activity, ActivityKind, ActivityRule } from './activity.entity.js';
 import { birthdayYearAt, normaliseExternalId, normaliseReference, occurrenceOfReference, parseBirthDate } from './activity-limits.js';
 import { byCurrency, type CurrencyPoints } from '../points/currency-points.js';
@@ -20,7 +21,7 @@ import { byCurrency, type CurrencyPoints } from '../points/currency-points.js';
 /** An activity rule as staff see it: `activity_rule` but who changed it and when it was created. */
 export type ActivityRuleRow = Selected<typeof RULE_COLUMNS>;
 
-const RULE_COLUMNS = columnsOf(ActivityRule, 'r', ['id', 'currencyCode', 'kind', 'points', 'capPerPeriod', 'periodDays', 'active', 'updatedAt']);
+const RULE_COLUMNS = columnsOf(ActivityRule, 'r', ['id', 'currencyCode', 'kind', 'points', 'capPerPeriod', 'periodDays', 'active', 'updatedAt', 'version']);
 
 /** The rules with these ids (`null`: every rule), by kind then currency. */
 export async function activityRulesByIds(em: SqlEntityManager, ids: readonly number[] | null): Promise<ActivityRuleRow[]> {
@@ -38,18 +39,34 @@ export interface ActivityRuleData {
   capPerPeriod?: number | null;
   periodDays?: number | null;
   active?: boolean | null;
+  /** The rule's version the set was made from (0: no rule yet); null or absent: whatever is current. */
+  expectedVersion?: number | null;
 }
 
-/** Creates or replaces the rule of one kind in one currency (every field as given); audit-logged. */
-export async function setActivityRule(ctx: Ctx, data: ActivityRuleData): Promise<ActivityRuleRow> {
+/**
+ * Creates or replaces the rule of one kind in one currency (every field as given); audit-logged.
+ * The rule's `version` is 1 when created and one more at each set. `expectedVersion` is the version
+ * the set was made from (0: no rule yet): when the rule is at another, VERSION_CONFLICT and nothing
+ * written (break33, rules: a console form filled before another operator switched the rule off
+ * switched it back on). Sets of one currency's rules queue on its row (FOR NO KEY UPDATE, as the
+ * economy rule's: sales' and activities' foreign-key checks are not held), taken before the version is read, so of sets sent at once from one version,
+ * a rule not yet created included, exactly one is written. Null or absent: the last set wins.
+ */
+export async function setActivityRule(ctx: Ctx, input: ActivityRuleData): Promise<ActivityRuleRow> {
+  const { expectedVersion, ...data } = input;
   if (data.periodDays != null && data.capPerPeriod == null) {
     throw refuse(UserErrorCode.INVALID, 'A period needs a cap: set capPerPeriod too.', ['input', 'periodDays']);
   }
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).executeTakeFirst();
+    // every set takes the lock, a set without expectedVersion too: one between a checked set's read and its write would be overwritten unseen
+    const currency = await db(em).selectFrom('PointCurrency').select('code').where('code', '=', data.currency).forNoKeyUpdate().executeTakeFirst();
     if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
+    if (expectedVersion != null) {
+      const current = (await queryOne(em, sql<{ version: number }>`select version from activity_rule where currency_code = ${data.currency} and kind = ${data.kind}`))?.version ?? 0;
+      if (current !== expectedVersion) throw ruleVersionConflict(`The ${data.kind} rule of ${named(data.currency)}`, expectedVersion, current);
+    }
     // SQL: an upsert that sets from `excluded` and tells an insert from an update by xmax.
     const [rule] = await query(
       em,
@@ -58,10 +75,11 @@ export async function setActivityRule(ctx: Ctx, data: ActivityRuleData): Promise
                   ${actor}, ${now}, ${now})
           on conflict (currency_code, kind) do update set
             points = excluded.points, cap_per_period = excluded.cap_per_period, period_days = excluded.period_days,
-            active = excluded.active, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+            active = excluded.active, updated_by = excluded.updated_by, updated_at = excluded.updated_at, version = r.version + 1
           returning ${RULE_COLUMNS}, (xmax = 0) as inserted`,
     );
-    await recordAudit(em, { actor, action: 'setActivityRule', target: `ActivityRule:${rule.id}`, details: data, at: now });
+    // the input as sent: expectedVersion only when it was
+    await recordAudit(em, { actor, action: 'setActivityRule', target: `ActivityRule:${rule.id}`, details: expectedVersion != null ? input : data, at: now });
     const { inserted: _inserted, ...row } = rule;
     return row;
   });

@@ -29,6 +29,9 @@ export class ActivityRule extends Node {
 
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
+
+  @Field(() => Int, { description: 'The rule\'s version: 1 when created, one more at each setActivityRule. Send it as expectedVersion with a set made from this rule.' })
+  version!: number;
 }
 
 @InputType()
@@ -59,6 +62,14 @@ export class SetActivityRuleInput {
 
   @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'false switches the rule off.' })
   active?: boolean | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The version of the rule this set was made from (its `version` as read), 0 when made while the currency had no rule of this kind. When the rule is at another version, nothing is written and the answer is VERSION_CONFLICT naming the current one, so a set from a stale read (an operator switching back on a rule another switched off) cannot put back what another set changed. Null or absent: the set replaces whatever rule is current (the last set wins).',
+  })
+  @Min(0)
+  expectedVersion?: number | null;
 }
 
 @ObjectType()

@@ -26,7 +26,8 @@ export enum UserErrorCode {
   /** A webhook URL names an internal address (private, loopback, link-local, …): the gateway sends only to public ones. */
   DESTINATION_NOT_ALLOWED = 'DESTINATION_NOT_ALLOWED',
   /**
-   * An edit made from a version that is no longer current (`updateOffer`'s `expectedVersion`):
+   * An edit made from a version that is no longer current (`expectedVersion` of `updateOffer`,
+   * `setEconomyRule`, `setActivityRule`):
    * another edit came first, and writing this one would put back what it changed. Read again, edit again.
    */
   VERSION_CONFLICT = 'VERSION_CONFLICT',

@@ -31,8 +31,11 @@ export function checkedAward(points: number): number {
   return points;
 }
 
-/** A currency's economy rule as earning reads it: every `economy_rule` column but `updatedAt`. */
-export type EconomyRuleRow = Omit<EntityRow<EconomyRule>, 'updatedAt'>;
+/** A currency's economy rule as earning reads it: every `economy_rule` column but `updatedAt` and `version` (staff's, see EconomyRuleStaffRow). */
+export type EconomyRuleRow = Omit<EntityRow<EconomyRule>, 'updatedAt' | 'version'>;
+
+/** A currency's economy rule as staff read and set it: earning's columns and the rule's `version`. */
+export type EconomyRuleStaffRow = EconomyRuleRow & Pick<EntityRow<EconomyRule>, 'version'>;
 
 const ZERO: ExactDecimal = { n: 0n, scale: 0 };
 

@@ -14,6 +14,7 @@ export enum Rounding {
 @Check({ name: 'economy_rule_points_per_unit_non_negative', expression: 'points_per_unit >= 0' })
 @Check({ name: 'economy_rule_points_per_unit_range', expression: 'points_per_unit < 100000000 and scale(points_per_unit) <= 6' })
 @Check({ name: 'economy_rule_pending_days_range', expression: 'pending_days >= 0 and pending_days <= 365' })
+@Check({ name: 'economy_rule_version_positive', expression: 'version >= 1' })
 export class EconomyRule {
   [EntityName]?: 'EconomyRule';
 
@@ -47,6 +48,13 @@ export class EconomyRule {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date & Opt = new Date();
+
+  /**
+   * 1 when first set, one more at each `setEconomyRule`: the number a staff form names as the rule
+   * it was filled from (`expectedVersion`), so a set from a stale read is refused (break33, rules).
+   */
+  @Property({ type: 'integer', default: 1 })
+  version: number & Opt = 1;
 }
 
 /**

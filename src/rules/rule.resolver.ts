@@ -6,7 +6,7 @@ import { toGlobalId, offerRefOf } from '../graphql/ids.js';
 import { offerIdsOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
-import type { CampaignRow, EconomyRuleRow } from './earning.js';
+import type { CampaignRow, EconomyRuleStaffRow } from './earning.js';
 import { allCampaigns, allEconomyRules, createCampaign, setEconomyRule } from './rule.service.js';
 import { Campaign, CreateCampaignInput, CreateCampaignPayload, EconomyRule, SetEconomyRuleInput, SetEconomyRulePayload } from './rule.types.js';
 
@@ -19,12 +19,12 @@ export class EconomyRuleResolver {
   }
 
   @FieldResolver(() => ID)
-  id(@Root() rule: EconomyRuleRow) {
+  id(@Root() rule: EconomyRuleStaffRow) {
     return toGlobalId('EconomyRule', rule.id);
   }
 
   @FieldResolver(() => PointCurrency)
-  currency(@Root() rule: EconomyRuleRow, @Context() ctx: RequestCtx) {
+  currency(@Root() rule: EconomyRuleStaffRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(rule.currencyCode);
   }
 

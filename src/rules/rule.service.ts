@@ -4,11 +4,11 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import type { RawBuilder } from 'kysely';
 import { byDefault, castColumn, columnsOf, db, type Selected } from '../db/schema.js';
-import { idList, query, sql } from '../db/sql.js';
+import { idList, query, queryOne, sql } from '../db/sql.js';
 import { withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
 import { canonicalDecimal, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
-import type { CampaignRow, CampaignTerms, EconomyRuleRow } from './earning.js';
+import type { CampaignRow, CampaignTerms, EconomyRuleRow, EconomyRuleStaffRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
 import { refuseAmountsFinerThanMoney } from '../offers/offer.service.js';
@@ -27,6 +27,25 @@ const CAMPAIGN_TAIL = columnsOf(Campaign, 'c', ['offerId', 'perCustomer', 'budge
 const RULE_COLUMNS: RawBuilder<EconomyRuleRow> = sql<
   Selected<typeof RULE_HEAD> & Selected<typeof RULE_PER_UNIT> & Selected<typeof RULE_TAIL>
 >`${RULE_HEAD}, ${RULE_PER_UNIT}, ${RULE_TAIL}`;
+
+const RULE_VERSION = columnsOf(EconomyRule, 'r', ['version']);
+
+/** An economy rule (`r`) as staff read it: earning's columns and its version. */
+const STAFF_RULE_COLUMNS: RawBuilder<EconomyRuleStaffRow> = sql<EconomyRuleRow & Selected<typeof RULE_VERSION>>`${RULE_COLUMNS}, ${RULE_VERSION}`;
+
+/**
+ * VERSION_CONFLICT for a set made from a rule (`expected`: its version, 0 for none) that is no
+ * longer the current one (`current`: its version, 0 for none); the refusal names what is current.
+ */
+export function ruleVersionConflict(what: string, expected: number, current: number) {
+  const made = expected === 0 ? 'when it had no rule' : `from version ${expected}`;
+  const now = current === 0 ? 'it has no rule now' : `it is now version ${current}`;
+  return refuse(
+    UserErrorCode.VERSION_CONFLICT,
+    `${what} was set by someone else since this was made ${made}: ${now}, and nothing was saved. Read it again and make the change on the current rule.`,
+    ['input', 'expectedVersion'],
+  );
+}
 
 /** A campaign's terms (`c`): what a sale's processing reads of it. */
 const CAMPAIGN_TERMS: RawBuilder<CampaignTerms> = sql<
@@ -66,6 +85,8 @@ export interface EconomyRuleData {
   excludedSkus?: string[] | null;
   rounding?: Rounding | null;
   pendingDays?: number | null;
+  /** The rule's version the set was made from (0: no rule yet); null or absent: whatever is current. */
+  expectedVersion?: number | null;
 }
 
 /**
@@ -79,29 +100,43 @@ export interface EconomyRuleData {
  * reading, while `economyRules` showed the new one (break-17). The currency's row is locked
  * (FOR NO KEY UPDATE: sales' foreign-key checks are not held) so that two settings of one
  * currency read each other's version in that order.
+ * The rule's `version` is 1 when first set and one more at each set. `expectedVersion` (as HTTP's
+ * If-Match) is the version the set was made from, 0 for "no rule yet": when the rule is at another,
+ * VERSION_CONFLICT and nothing written (break33, rules: the console's form, filled before another
+ * operator's set, wrote its values back over theirs). It is compared under the currency's lock, so
+ * of sets sent at once from one version exactly one is written. Null or absent: the last set wins.
  * @throws NOT_FOUND (field `input.currency`) for a currency that does not exist
  */
-export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<EconomyRuleRow> {
+export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<EconomyRuleStaffRow> {
   const now = ctx.clock.now();
+  const { expectedVersion, ...rule } = d;
   return ctx.em.transactional(async (em) => {
     await requireCurrency(em, d.currency, true);
+    if (expectedVersion != null) {
+      // read after the lock: under READ COMMITTED this statement sees the set that held it before
+      const current = (await queryOne(em, sql<{ version: number }>`select version from economy_rule where currency_code = ${d.currency}`))?.version ?? 0;
+      if (current !== expectedVersion) throw ruleVersionConflict(`The economy rule of ${named(d.currency)}`, expectedVersion, current);
+    }
     const [row] = await query(
       em,
-      sql<EconomyRuleRow>`with r as (
+      sql<EconomyRuleStaffRow>`with r as (
           insert into economy_rule as r (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, updated_at)
           values (${d.currency}, round(${d.pointsPerUnit}::numeric, greatest(4, scale(${d.pointsPerUnit}::numeric))), ${JSON.stringify(d.categoryMultipliers ?? [])}::jsonb, ${d.excludedSkus ?? []}::text[],
                   ${d.rounding ?? Rounding.FLOOR}, ${d.pendingDays ?? 0}, ${now})
           on conflict (currency_code) do update set points_per_unit = excluded.points_per_unit, category_multipliers = excluded.category_multipliers,
-            excluded_skus = excluded.excluded_skus, rounding = excluded.rounding, pending_days = excluded.pending_days, updated_at = excluded.updated_at
+            excluded_skus = excluded.excluded_skus, rounding = excluded.rounding, pending_days = excluded.pending_days, updated_at = excluded.updated_at,
+            version = r.version + 1
           returning *
         ), version as (
           insert into economy_rule_version (currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days, valid_from)
           select currency_code, points_per_unit, category_multipliers, excluded_skus, rounding, pending_days,
                  greatest(updated_at, (select max(v.valid_from) from economy_rule_version v where v.currency_code = r.currency_code)) from r
         )
-        select ${RULE_COLUMNS} from r`,
+        select ${STAFF_RULE_COLUMNS} from r`,
     );
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'setEconomyRule', target: `EconomyRule:${row.id}`, details: d, at: now });
+    // the input as sent: expectedVersion only when it was
+    const details = expectedVersion != null ? d : rule;
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'setEconomyRule', target: `EconomyRule:${row.id}`, details, at: now });
     return row;
   });
 }
@@ -163,8 +198,8 @@ export async function allCampaigns(em: SqlEntityManager): Promise<CampaignRow[]>
  * Every currency's economy rule (one per currency), by currency code (byte order): what `setEconomyRule` last
  * set. Currencies without one are left out (their sales earn nothing from the economy rule).
  */
-export async function allEconomyRules(em: SqlEntityManager): Promise<EconomyRuleRow[]> {
-  return query(em, sql<EconomyRuleRow>`select ${RULE_COLUMNS} from economy_rule r order by r.currency_code collate "C"`);
+export async function allEconomyRules(em: SqlEntityManager): Promise<EconomyRuleStaffRow[]> {
+  return query(em, sql<EconomyRuleStaffRow>`select ${STAFF_RULE_COLUMNS} from economy_rule r order by r.currency_code collate "C"`);
 }
 
 /** Campaigns by id (any order; unknown ids are left out). */

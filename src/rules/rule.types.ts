@@ -36,6 +36,9 @@ export class EconomyRule extends Node {
 
   @Field(() => Int, { description: "Days a sale's points stay pending before they can be spent, counted from when the sale happened (its occurredAt, or when it reached the gateway if that is earlier), not from its processing; a sale processed after that is credited as available at once." })
   pendingDays!: number;
+
+  @Field(() => Int, { description: 'The rule\'s version: 1 when first set, one more at each setEconomyRule. Send it as expectedVersion with a set made from this rule.' })
+  version!: number;
 }
 
 @InputType()
@@ -80,6 +83,14 @@ export class SetEconomyRuleInput {
   @Min(0)
   @Max(365)
   pendingDays?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The version of the rule this set was made from (its `version` as read), 0 when made while the currency had no rule. When the rule is at another version, nothing is written and the answer is VERSION_CONFLICT naming the current one, so a set from a stale read cannot put back what another set changed. Null or absent: the set replaces whatever rule is current (the last set wins).',
+  })
+  @Min(0)
+  expectedVersion?: number | null;
 }
 
 @ObjectType()

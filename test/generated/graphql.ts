@@ -220,6 +220,8 @@ export type SetActivityRuleInput = {
   /** At most this many awards per period; null: no cap. */
   capPerPeriod?: number | null | undefined;
   currency: string;
+  /** The version of the rule this set was made from (its `version` as read), 0 when made while the currency had no rule of this kind. When the rule is at another version, nothing is written and the answer is VERSION_CONFLICT naming the current one, so a set from a stale read (an operator switching back on a rule another switched off) cannot put back what another set changed. Null or absent: the set replaces whatever rule is current (the last set wins). */
+  expectedVersion?: number | null | undefined;
   kind: ActivityKind;
   /** The cap counts the last N days; null: for life. Needs capPerPeriod. */
   periodDays?: number | null | undefined;
@@ -232,6 +234,8 @@ export type SetEconomyRuleInput = {
   currency: string;
   /** Each SKU once (compared case, spacing and invisible characters aside). */
   excludedSkus?: Array<string> | null | undefined;
+  /** The version of the rule this set was made from (its `version` as read), 0 when made while the currency had no rule. When the rule is at another version, nothing is written and the answer is VERSION_CONFLICT naming the current one, so a set from a stale read cannot put back what another set changed. Null or absent: the set replaces whatever rule is current (the last set wins). */
+  expectedVersion?: number | null | undefined;
   /** Days a sale's points wait before they can be spent, counted from when the sale happened (default 0). */
   pendingDays?: number | null | undefined;
   /** Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. */
