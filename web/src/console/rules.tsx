@@ -11,14 +11,11 @@ import {
   ConsoleCurrenciesDocument,
   ConsoleOffersDocument,
   ConsoleRulesDocument,
-  ConsoleSetActivityRuleDocument,
-  ConsoleSetEconomyRuleDocument,
-  type ActivityKind,
   type CreateTierInput,
   type ConsoleCreateTierMutation,
-  type Rounding,
 } from './gql/graphql';
-import { ActionForm, APP, Field, int, list, ReadOnlyNote, text, useRole } from './shell';
+import { SetActivityRuleForm, SetEconomyRuleForm, type RulesRead } from './rule-forms';
+import { ActionForm, APP, Field, int, ReadOnlyNote, text, useRole } from './shell';
 
 const DAY_MS = 86_400_000;
 /**
@@ -37,8 +34,6 @@ const lastDay = (endsAt: string) => new Date(Date.parse(endsAt) - 1).toISOString
 const FIRST_DAY = '0001-01-01';
 const LAST_START = '9999-12-31';
 const LAST_LAST_DAY = '9999-12-30';
-
-const ACTIVITY_KINDS: ActivityKind[] = ['SIGN_UP', 'REFERRAL', 'REVIEW', 'SOCIAL_SHARE', 'EVENT_CHECK_IN', 'BIRTHDAY', 'SURVEY'];
 
 function CurrencySelect({ name }: { name: string }) {
   const { data } = useQuery(ConsoleCurrenciesDocument);
@@ -228,10 +223,10 @@ export function Rules() {
   const currenciesPending = currencies.data || !currencies.loading ? undefined : 'the currencies';
   const offers = useQuery(ConsoleOffersDocument);
   const refetch = { refetchQueries: [ConsoleRulesDocument] };
-  const [setEconomy] = useMutation(ConsoleSetEconomyRuleDocument, refetch);
   const [createCampaign] = useMutation(ConsoleCreateCampaignDocument, refetch);
-  const [setActivity] = useMutation(ConsoleSetActivityRuleDocument, refetch);
   const [createGiftList] = useMutation(ConsoleCreateGiftListDocument, refetch);
+  // The rule forms start from the rules as read, so they wait for them too (break33, rules).
+  const rulesRead: RulesRead = { data, refetch: () => query.refetch(), waitingFor: currenciesPending ?? (data ? undefined : 'the rules') };
 
   return (
     <>
@@ -370,39 +365,7 @@ export function Rules() {
 
       <div className="grid" style={{ marginTop: '1rem' }}>
         <CreateTier />
-        <ActionForm
-          title="Set the economy rule"
-          waitingFor={currenciesPending}
-          submitLabel="Set economy rule"
-          safeAgain="Try again: it sets the currency's rule to these values, so setting it twice leaves the rule as setting it once."
-          onSubmit={async (form) => {
-            const { data: result } = await setEconomy({
-              variables: {
-                input: {
-                  currency: text(form, 'ecoCurrency') ?? '',
-                  pointsPerUnit: text(form, 'pointsPerUnit') ?? '',
-                  rounding: (text(form, 'rounding') ?? 'FLOOR') as Rounding,
-                  pendingDays: int(form, 'pendingDays') ?? 0,
-                  excludedSkus: list(form, 'excludedSkus'),
-                },
-              },
-            });
-            const rule = result?.setEconomyRule.rule;
-            return { userErrors: result?.setEconomyRule.userErrors, notice: rule ? `${rule.currency.code}: ${rule.pointsPerUnit} points per unit, ${rule.rounding}, pending ${rule.pendingDays} days.` : undefined };
-          }}
-        >
-          <p className="muted">Replaces the currency's rule as a whole.</p>
-          <CurrencySelect name="ecoCurrency" />
-          <Field label="Points per unit of money" name="pointsPerUnit" required />
-          <label htmlFor="f-rounding">Rounding</label>
-          <select id="f-rounding" name="rounding">
-            <option>FLOOR</option>
-            <option>ROUND</option>
-            <option>CEIL</option>
-          </select>
-          <Field label="Pending days" name="pendingDays" type="number" min={0} />
-          <Field label="Excluded SKUs (comma-separated)" name="excludedSkus" />
-        </ActionForm>
+        <SetEconomyRuleForm rules={rulesRead} />
         <ActionForm
           title="Create a campaign"
           waitingFor={currenciesPending}
@@ -432,41 +395,7 @@ export function Rules() {
           <Field label="Bonus points per sale" name="bonusPoints" type="number" min={1} required />
           <Field label="At most per member" name="perCustomer" type="number" min={1} />
         </ActionForm>
-        <ActionForm
-          title="Set an activity rule"
-          waitingFor={currenciesPending}
-          submitLabel="Set activity rule"
-          safeAgain="Try again: it sets the activity's rule to these values, so setting it twice leaves the rule as setting it once."
-          onSubmit={async (form) => {
-            const { data: result } = await setActivity({
-              variables: {
-                input: {
-                  currency: text(form, 'activityCurrency') ?? '',
-                  kind: (text(form, 'activityKind') ?? 'REVIEW') as ActivityKind,
-                  points: int(form, 'activityPoints') ?? 0,
-                  capPerPeriod: int(form, 'capPerPeriod'),
-                  periodDays: int(form, 'periodDays'),
-                  active: form.get('activityActive') === 'on',
-                },
-              },
-            });
-            return { userErrors: result?.setActivityRule.userErrors, notice: 'Activity rule set.' };
-          }}
-        >
-          <CurrencySelect name="activityCurrency" />
-          <label htmlFor="f-activityKind">Activity</label>
-          <select id="f-activityKind" name="activityKind">
-            {ACTIVITY_KINDS.map((k) => (
-              <option key={k}>{k}</option>
-            ))}
-          </select>
-          <Field label="Points" name="activityPoints" type="number" min={0} required />
-          <Field label="Cap per period" name="capPerPeriod" type="number" min={1} />
-          <Field label="Period in days (empty: for life)" name="periodDays" type="number" min={1} />
-          <label className="check">
-            <input type="checkbox" name="activityActive" defaultChecked /> Active
-          </label>
-        </ActionForm>
+        <SetActivityRuleForm rules={rulesRead} />
         <ActionForm
           title="Create a gift list"
           waitingFor={currenciesPending}
