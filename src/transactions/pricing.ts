@@ -67,6 +67,25 @@ export const ITEM_KEY_MAX = 100;
  * with one key (`NoDuplicates(itemKey)`), so what reads the same is one entry there too.
  */
 export function itemKey(value: string): string {
+  let key = itemKeys.get(value);
+  if (key === undefined) {
+    key = itemKeyOf(value);
+    // bounded: a long-running gateway sees unbounded distinct strings; the keys are remade after a clear
+    if (itemKeys.size >= ITEM_KEYS_KEPT) itemKeys.clear();
+    itemKeys.set(value, key);
+  }
+  return key;
+}
+
+/**
+ * Item keys made, by the string they were made of: each distinct SKU or category is normalised
+ * once, not at each comparison (break33's second hostile pass: 500 lines against 20 offers made
+ * each line's key 20 times, 310 ms a sale of SKUs that NFKC expands, such as U+FDFA).
+ */
+const itemKeys = new Map<string, string>();
+const ITEM_KEYS_KEPT = 20_000;
+
+function itemKeyOf(value: string): string {
   const spaced = value.replace(INVISIBLE_MARKS, '').normalize('NFKC').replace(BLANK_GLYPHS, ' ').replace(/\p{White_Space}+/gu, ' ').trim();
   // Lower then upper case, then NFC again: a case fold, so `ẞ`, `ß` and `SS` are one, and the
   // `i` + U+0307 that lower-casing `İ` gives composes back to `İ`.
@@ -168,18 +187,20 @@ class CountedUnits {
   }
 
   /**
-   * `freeable` as it would be with the X's of later offers counted too, as many as fit (`later`:
-   * each one's `fits`); this matching is left as it is. A line freeable now but not there holds a
-   * unit some later offer needs as its X, whatever the earlier X's are moved to (break33's hostile
-   * pass: of two muffins, the BAKERY one was given free, the only X a later "free coffee with a
-   * BAKERY item" had, while the PASTRY offers after it had croissants).
+   * `freeable` as it would be with the units later free items need counted too: each one's free
+   * unit (`free`: the lines of its free SKU) and, when limited, its X (`x`), as many offers as fit
+   * whole; this matching is left as it is. A line freeable now but not there holds a unit some
+   * later offer needs, whatever the earlier X's are moved to (break33's hostile passes: of two
+   * muffins, the BAKERY one was given free, the only X a later "free coffee with a BAKERY item"
+   * had; with only later X's counted, a HOT coffee was given free where an ICED one would do, and
+   * the first offer's X moved onto the scone a later "free scone with a HOT drink" was to give).
    */
-  freeableWith(later: readonly boolean[][]): (Move | 'room' | null)[] {
+  freeableWith(later: readonly { free: boolean[]; x: boolean[] | null }[]): (Move | 'room' | null)[] {
     const copy = new CountedUnits(this.lineCount, this.room);
     copy.fits.push(...this.fits);
     copy.on.push(...this.on);
     copy.load.splice(0, copy.load.length, ...this.load);
-    for (const fits of later) copy.add(fits);
+    for (const { free, x } of later) if (copy.add(free) && x !== null && !copy.add(x)) copy.dropLast();
     return copy.freeable();
   }
 
@@ -259,7 +280,7 @@ interface Move {
  *   second as the till scanned the coffee or the latte first; the X is never shown, so which line
  *   it is on only decides what later offers can take). The free unit is on the line of
  *   `freeSku` whose unit, given free, leaves every X counted and is worth least; of those worth
- *   the same, one no later limited free item needs as its X (`freeableWith`), then by what pricing
+ *   the same, one no later free item needs, as its free unit or its X (`freeableWith`), then by what pricing
  *   reads of a line (SKU, category, quantity, unit price, what it has left), never by where the till
  *   scanned it (break33: "the first of equals" gave the scanned-first muffin free, a PASTRY one a
  *   later "free coffee with a pastry" needed). The free unit is chosen when its offer applies and
@@ -317,12 +338,16 @@ export function priceBasket(lines: SaleLine[], benefits: Benefit[], digits: numb
         const uniform = net[f] - aside[f];
         return Math.min(uniform, Math.ceil(uniform / (lines[f].quantity - touched[f])));
       };
-      // Whether giving a unit of line f free would take the X of a later limited free item (1) or
-      // not (0): the lines still freeable with the later offers' X's counted too (`freeableWith`).
-      const later = benefits.flatMap((l, j) => (j > k && isLimitedFree(l) ? [fits[j]] : []));
+      // Whether giving a unit of line f free would take a unit a later free item needs, its free
+      // unit or its X (1), or not (0): the lines still freeable with those counted (`freeableWith`).
+      const later = benefits.flatMap((l, j) => {
+        if (j <= k || l.kind !== 'FREE_ITEM' || l.freeSku === null) return [];
+        const key = itemKey(l.freeSku);
+        return [{ free: lines.map((_, i) => skuKeys[i] === key && net[i] > 0), x: isLimitedFree(l) ? fits[j] : null }];
+      });
       const keptLater = later.length > 0 && candidates.length > 1 ? counted.freeableWith(later) : null;
       const takesLater = (f: number) => (keptLater && keptLater[f] == null ? 1 : 0);
-      // A unit no later offer needs as its X is free before one it needs (break33's hostile pass: a
+      // A unit no later offer needs is free before one it needs (break33's hostile pass: a
       // one-cent difference left by `share`, or the count of later offers that could use a line,
       // gave away the only X a later offer had); then the unit worth least, as tills give the
       // cheaper item free (break32f; an earlier percent or amount off lowered every unit of the

@@ -120,10 +120,17 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
         const units = BigInt(lines[f].quantity - touched[f]);
         const perUnit = (uniform + units - 1n) / units;
         const full = perUnit < uniform ? perUnit : uniform;
-        // 1 when giving f's unit free leaves fewer later limited free items their X (every subset tried)
-        const later = benefits.filter((l, j) => j > k && l.kind === OfferBenefitKind.FREE_ITEM && (l.skus.length > 0 || l.categories.length > 0));
+        // 1 when f's unit is one the later free items need: their free units and X's, taken offer by
+        // offer while every earlier one still places (every way tried), cannot all place without it
         const before = lines.map((l, i) => l.quantity - touched[i]);
-        const takesLater = mostPlaced(lines, wanting, later, room) < mostPlaced(lines, wanting, later, before) ? 1 : 0;
+        const demands: Demand[] = wanting.map((w) => (i: number) => qualifies(lines[i], w));
+        for (const l of benefits.slice(k + 1)) {
+          if (l.kind !== OfferBenefitKind.FREE_ITEM) continue;
+          const pair: Demand[] = [(i) => itemKey(lines[i].sku) === itemKey(l.freeSku!) && net[i] > 0n];
+          if (l.skus.length > 0 || l.categories.length > 0) pair.push((i) => qualifies(lines[i], l));
+          if (placeDemands(lines.length, [...demands, ...pair], [...before])) demands.push(...pair);
+        }
+        const takesLater = placeDemands(lines.length, demands, [...room]) ? 0 : 1;
         const rank = [full, takesLater, ...lineKey(f)];
         if (full > 0n && (chosen === null || earlier(rank, chosen.rank))) chosen = { f, full, rank };
       }
@@ -163,14 +170,21 @@ function reference(lines: SaleLine[], benefits: Benefit[], digits: number) {
   return { discount: perOffer.reduce((a, c) => a + c, 0n), perOffer, netLines: net };
 }
 
-/** The most of `later` that can count a unit of their own beside every one of `wanting` (every subset tried). */
-function mostPlaced(lines: SaleLine[], wanting: Benefit[], later: Benefit[], room: number[]): number {
-  let most = 0;
-  for (let mask = 0; mask < 1 << later.length; mask++) {
-    const chosen = later.filter((_, i) => mask & (1 << i));
-    if (chosen.length > most && placeable(lines, [...wanting, ...chosen], [...room])) most = chosen.length;
+/** A unit some offer needs: the lines it may be on. */
+type Demand = (line: number) => boolean;
+
+/** Whether each demand can have a unit of its own within `room` (every way tried). */
+function placeDemands(lineCount: number, demands: Demand[], room: number[]): boolean {
+  if (demands.length === 0) return true;
+  const [first, ...rest] = demands;
+  for (let i = 0; i < lineCount; i++) {
+    if (room[i] <= 0 || !first(i)) continue;
+    room[i]--;
+    const placed = placeDemands(lineCount, rest, room);
+    room[i]++;
+    if (placed) return true;
   }
-  return most;
+  return false;
 }
 
 /** Whether each of `wanting` can count a unit of its own (a line it qualifies, within `room`): every way tried. */
