@@ -5,8 +5,9 @@ import { Migration } from '@mikro-orm/migrations';
  * more at each set, which a staff form names as the rule it was filled from (`expectedVersion`).
  * An economy rule already set starts at the number of times it was set (its `economy_rule_version`
  * rows: every set since econ-17 wrote one, and the migration that added them one for the rule it
- * found); an activity rule, whose sets left no count, at 1. Any number serves a form read after
- * this; only its increase at each set matters.
+ * found); an activity rule at the number of its sets the audit log holds (at least 1), so a form
+ * read before a down and an up of this migration still meets a conflict. Only the version's
+ * increase at each set matters.
  */
 export class Migration20261204221803 extends Migration {
   override name = 'Migration20261204221803';
@@ -18,6 +19,8 @@ export class Migration20261204221803 extends Migration {
 
     this.addSql(`alter table "activity_rule" add "version" int not null default 1;`);
     this.addSql(`alter table "activity_rule" add constraint "activity_rule_version_positive" check (version >= 1);`);
+    // the sets the audit log holds (never purged): after a down and an up, a form read before them still conflicts (break33's second hostile pass)
+    this.addSql(`update activity_rule r set version = greatest(1, (select count(*) from audit_entry a where a.action = 'setActivityRule' and a.target = 'ActivityRule:' || r.id));`);
   }
 
   override down(): void | Promise<void> {

@@ -19,29 +19,108 @@ export const ACTIVITY_KINDS: ActivityKind[] = ['SIGN_UP', 'REFERRAL', 'REVIEW', 
 /** The API's bounds of a category multiplier (CategoryMultiplierInput). */
 const MULTIPLIER_MAX = 100;
 
-/** Multipliers as the form's text shows them: "COFFEE=2, TEA=1.5". */
-export const multipliersText = (multipliers: readonly { category: string; multiplier: number }[]) => multipliers.map((m) => `${m.category}=${m.multiplier}`).join(', ');
+/**
+ * The entries of a comma-separated text, an entry in double quotes when it holds a comma, a quote
+ * (doubled) or, for a category, an equals sign, as a CSV field is (RFC 4180): a SKU or category
+ * may hold any of them (break33's second hostile pass: "GIFT,CARD" shown as `GIFT,CARD` came back
+ * as two SKUs, and the gift card earned points again). Spaces around an entry go; empty entries
+ * are left out. `null` when a quote is not closed.
+ */
+export function splitEntries(value: string): string[] | null {
+  const entries: string[] = [];
+  let entry = '';
+  let quoted = false;
+  let wasQuoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (quoted) {
+      if (c === '"' && value[i + 1] === '"') (entry += '"'), i++;
+      else if (c === '"') quoted = false;
+      else entry += c;
+    } else if (c === '"' && entry.trim() === '') (quoted = true), (wasQuoted = true), (entry = '');
+    else if (c === ',' || c === '\n') {
+      if (wasQuoted || entry.trim() !== '') entries.push(wasQuoted ? entry : entry.trim());
+      (entry = ''), (wasQuoted = false);
+    } else if (!(wasQuoted && /\s/.test(c))) entry += c;
+  }
+  if (quoted) return null;
+  if (wasQuoted || entry.trim() !== '') entries.push(wasQuoted ? entry : entry.trim());
+  return entries;
+}
+
+/** An entry as `splitEntries` reads it back: quoted when it holds a comma, a quote, `=`, a line break or spaces at an end. */
+export const entryText = (entry: string) => (/[,"=\n]|^\s|\s$/.test(entry) ? `"${entry.replace(/"/g, '""')}"` : entry);
 
 /**
- * The form's multipliers text ("COFFEE=2, TEA=1.5"; empty: none) as the API takes them, or what is
- * wrong with it, said of the entry at fault.
+ * A multiplier as the form shows it: a plain decimal, never in exponent form (0.0000001, not the
+ * `1e-7` JavaScript prints, which the form then refused as its own text: break33's second hostile pass).
+ */
+export function plainDecimal(n: number): string {
+  const shown = String(n);
+  if (!/e/i.test(shown)) return shown;
+  return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** Multipliers as the form's text shows them: "COFFEE=2, TEA=1.5" (a category with a comma in quotes). */
+export const multipliersText = (multipliers: readonly { category: string; multiplier: number }[]) => multipliers.map((m) => `${entryText(m.category)}=${plainDecimal(m.multiplier)}`).join(', ');
+
+/**
+ * The form's multipliers text ("COFFEE=2, TEA=1.5"; `"BEER, WINE"=2` for a category with a comma;
+ * empty: none) as the API takes them, or what is wrong with it, said of the entry at fault.
  */
 export function parseMultipliers(value: string): { multipliers: { category: string; multiplier: number }[] } | { error: string } {
   const multipliers: { category: string; multiplier: number }[] = [];
   const seen = new Set<string>();
-  for (const entry of value.split(/[,\n]/).map((s) => s.trim())) {
-    if (entry === '') continue;
-    const match = /^(.+?)\s*=\s*(\S+)$/.exec(entry);
-    if (!match) return { error: `“${entry}” is not CATEGORY=MULTIPLIER (for example COFFEE=2).` };
-    const [, category, number] = match;
-    if (!/^\d+(\.\d+)?$/.test(number) || Number(number) > MULTIPLIER_MAX) return { error: `The multiplier of ${category} is a number from 0 to ${MULTIPLIER_MAX} such as 2 or 1.5, not “${number}”.` };
-    // the gateway compares categories case and spacing aside
-    const key = category.toLowerCase().replace(/\s+/g, ' ');
+  // split at commas outside quotes: each entry's category may be quoted, its number is not
+  const entries = splitMultiplierEntries(value);
+  if (entries === null) return { error: 'A quote is not closed: write a category with a comma as "BEER, WINE"=2.' };
+  for (const { category, number, raw } of entries) {
+    if (category === null) return { error: `“${raw}” is not CATEGORY=MULTIPLIER (for example COFFEE=2).` };
+    if (!/^\d+(\.\d+)?$/.test(number) || !(Number(number) <= MULTIPLIER_MAX)) return { error: `The multiplier of ${category} is a number from 0 to ${MULTIPLIER_MAX} such as 2 or 1.5, not “${number}”.` };
+    // compared as the gateway's itemKey does: NFKC (full-width letters), spacing, a case fold (ß and SS);
+    // invisible marks the gateway also drops are left to its own refusal
+    const key = category.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase().toUpperCase().normalize('NFC');
     if (seen.has(key)) return { error: `${category} is given twice: give each category once.` };
     seen.add(key);
     multipliers.push({ category, multiplier: Number(number) });
   }
   return { multipliers };
+}
+
+/** The text's CATEGORY=NUMBER entries (`category` null for one with no `=`); null when a quote is not closed. */
+function splitMultiplierEntries(value: string): { category: string | null; number: string; raw: string }[] | null {
+  const out: { category: string | null; number: string; raw: string }[] = [];
+  let i = 0;
+  while (i < value.length) {
+    while (i < value.length && /[\s,]/.test(value[i])) i++;
+    if (i >= value.length) break;
+    let category = '';
+    const start = i;
+    if (value[i] === '"') {
+      i++;
+      for (; i < value.length; i++) {
+        if (value[i] === '"' && value[i + 1] === '"') (category += '"'), i++;
+        else if (value[i] === '"') break;
+        else category += value[i];
+      }
+      if (i >= value.length) return null;
+      i++;
+      while (i < value.length && /[ \t]/.test(value[i])) i++;
+    } else {
+      while (i < value.length && !/[=,\n]/.test(value[i])) category += value[i++];
+      category = category.trim();
+    }
+    if (value[i] !== '=' || category === '') {
+      while (i < value.length && !/[,\n]/.test(value[i])) i++;
+      out.push({ category: null, number: '', raw: value.slice(start, i).trim() });
+      continue;
+    }
+    i++;
+    let number = '';
+    while (i < value.length && !/[,\n]/.test(value[i])) number += value[i++];
+    out.push({ category, number: number.trim(), raw: value.slice(start, i).trim() });
+  }
+  return out;
 }
 
 /**
@@ -170,13 +249,15 @@ export function SetEconomyRuleForm({ rules }: { rules: RulesRead }) {
       onSubmit={async (form) => {
         const parsed = parseMultipliers(text(form, 'categoryMultipliers') ?? '');
         if ('error' in parsed) return { userErrors: [{ code: 'INVALID', message: `Category multipliers: ${parsed.error}` }] };
+        const excludedSkus = splitEntries(text(form, 'excludedSkus') ?? '');
+        if (excludedSkus === null) return { userErrors: [{ code: 'INVALID', message: 'Excluded SKUs: a quote is not closed: write a SKU with a comma as "GIFT,CARD".' }] };
         const code = text(form, 'ecoCurrency') ?? '';
         const input = {
           currency: code,
           pointsPerUnit: text(form, 'pointsPerUnit') ?? '',
           rounding: (text(form, 'rounding') ?? 'FLOOR') as Rounding,
           pendingDays: int(form, 'pendingDays') ?? 0,
-          excludedSkus: list(form, 'excludedSkus'),
+          excludedSkus,
           categoryMultipliers: parsed.multipliers,
         };
         const { data: result } = await setEconomy({ variables: { input: { ...input, expectedVersion: int(form, 'expectedVersion') ?? 0 } } });
@@ -206,7 +287,7 @@ export function SetEconomyRuleForm({ rules }: { rules: RulesRead }) {
       </select>
       <Field key={`d-${fieldKey}`} label="Pending days" name="pendingDays" type="number" min={0} defaultValue={rule?.pendingDays ?? 0} />
       <div key={`m-${fieldKey}`}>
-        <label htmlFor="f-categoryMultipliers">Category multipliers (CATEGORY=MULTIPLIER, comma-separated; empty: none)</label>
+        <label htmlFor="f-categoryMultipliers">Category multipliers (CATEGORY=MULTIPLIER, comma-separated, a category with a comma in double quotes; empty: none)</label>
         <input
           id="f-categoryMultipliers"
           name="categoryMultipliers"
@@ -222,7 +303,7 @@ export function SetEconomyRuleForm({ rules }: { rules: RulesRead }) {
           </p>
         ) : null}
       </div>
-      <Field key={`x-${fieldKey}`} label="Excluded SKUs (comma-separated)" name="excludedSkus" defaultValue={rule?.excludedSkus.join(', ') ?? ''} />
+      <Field key={`x-${fieldKey}`} label="Excluded SKUs (comma-separated; one with a comma in double quotes)" name="excludedSkus" defaultValue={rule?.excludedSkus.map(entryText).join(', ') ?? ''} />
     </ActionForm>
   );
 }
