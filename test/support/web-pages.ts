@@ -140,3 +140,10 @@ export async function failNextPages(page: Page, operation: string, times = Numbe
   return seen;
 }
 
+/**
+ * Waits until the input or select `selector` holds `value` (a form's fields are filled from the
+ * cache as it changes), up to 15 s; fails the test with playwright's timeout otherwise.
+ */
+export async function expectValue(page: Page, selector: string, value: string): Promise<void> {
+  await page.waitForFunction(([s, v]) => (globalThis as InPage).document.querySelector(s)?.value === v, [selector, value] as const, { timeout: 15_000 });
+}

@@ -1,13 +1,8 @@
 import { ok } from '../support/gateway.js';
 import { SetEconomyRuleDocument } from '../generated/graphql.js';
 import { createCurrency, unique } from '../support/program.js';
+import { expectValue } from '../support/web-pages.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
-
-type Page = import('playwright-core').Page;
-
-async function expectValue(page: Page, selector: string, value: string): Promise<void> {
-  await page.waitForFunction(([s, v]) => (globalThis as unknown as { document: { querySelector(q: string): { value: string } | null } }).document.querySelector(s)?.value === v, [selector, value] as const, { timeout: 15_000 });
-}
 
 /**
  * break33 (rules), hostile round 2: the console's "Set the economy rule" form starts from the rule

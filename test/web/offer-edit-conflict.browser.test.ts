@@ -1,6 +1,7 @@
 import { ok } from '../support/gateway.js';
 import { UpdateOfferDocument } from '../generated/graphql.js';
 import { createOffer, unique } from '../support/program.js';
+import { expectValue } from '../support/web-pages.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 
 type Offers = { offers: { edges: { node: { offerId: string; version: number; name: string; description: string | null } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
@@ -91,7 +92,3 @@ describe('console Offers: an edit made while another operator saved the same off
   }, 120_000);
 });
 
-/** Waits until the input `selector` holds `value` (the form's fields are filled from the cache as it changes). */
-async function expectValue(page: import('playwright-core').Page, selector: string, value: string): Promise<void> {
-  await page.waitForFunction(([s, v]) => (globalThis as unknown as { document: { querySelector(q: string): { value: string } | null } }).document.querySelector(s)?.value === v, [selector, value] as const, { timeout: 15_000 });
-}

@@ -1,14 +1,8 @@
 import { ok } from '../support/gateway.js';
 import { SetActivityRuleDocument, SetEconomyRuleDocument } from '../generated/graphql.js';
 import { createCurrency, unique } from '../support/program.js';
+import { expectValue } from '../support/web-pages.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
-
-type Page = import('playwright-core').Page;
-
-/** Waits until the input `selector` holds `value` (the form's fields are filled from the rules as read). */
-async function expectValue(page: Page, selector: string, value: string): Promise<void> {
-  await page.waitForFunction(([s, v]) => (globalThis as unknown as { document: { querySelector(q: string): { value: string } | null } }).document.querySelector(s)?.value === v, [selector, value] as const, { timeout: 15_000 });
-}
 
 /**
  * break33 (rules): the console's "Set the economy rule" and "Set an activity rule" forms set a whole
