@@ -1,3 +1,4 @@
+import { keptResults } from '../domain/kept-results.js';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import type { Page } from '../domain/page.js';
 import { badInput } from './errors.js';
@@ -74,7 +75,7 @@ export type CursorKind = 'RewardStore' | 'Listing' | 'Offer' | 'UnpayableOffer' 
 
 /** Cursors kept by their JSON text, at most this many (the map is emptied when full). */
 const CURSORS_KEPT = 4_096;
-const cursors = new Map<string, string>();
+const cursorOfJson = keptResults((json: string) => base64url(json), CURSORS_KEPT);
 
 /**
  * A cursor: base64url of the JSON array `[kind, ...key]` (`["LedgerEntry",6]`), opaque to clients.
@@ -85,14 +86,7 @@ const cursors = new Map<string, string>();
  * time), so a kept one can be given to any caller.
  */
 export function encodeCursor(kind: CursorKind, key: number[]): string {
-  const json = JSON.stringify([kind, ...key]);
-  let cursor = cursors.get(json);
-  if (cursor === undefined) {
-    cursor = base64url(json);
-    if (cursors.size >= CURSORS_KEPT) cursors.clear();
-    cursors.set(json, cursor);
-  }
-  return cursor;
+  return cursorOfJson(JSON.stringify([kind, ...key]));
 }
 
 /** The values one part of a cursor's key may take: those of the column it is compared with. */

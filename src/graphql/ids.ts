@@ -1,3 +1,4 @@
+import { keptResults } from '../domain/kept-results.js';
 import { badInput } from './errors.js';
 import type { OfferRef } from '../offers/offer.service.js';
 
@@ -78,7 +79,7 @@ export function base64url(text: string): string {
 
 /** Global ids kept per type, at most this many each (the map is emptied when full). */
 const GLOBAL_IDS_KEPT = 4_096;
-const globalIds = new Map<NodeTypeName, Map<number, string>>();
+const globalIds = new Map<NodeTypeName, (id: number) => string>();
 
 /**
  * Opaque global id: base64url of `Type:id`. Clients must not parse it. The same database ids come
@@ -89,15 +90,9 @@ const globalIds = new Map<NodeTypeName, Map<number, string>>();
  * type and the id, so a kept one can be served to any caller.
  */
 export function toGlobalId(type: NodeTypeName, id: number): string {
-  let byId = globalIds.get(type);
-  if (!byId) globalIds.set(type, (byId = new Map()));
-  let text = byId.get(id);
-  if (text === undefined) {
-    text = base64url(`${type}:${id}`);
-    if (byId.size >= GLOBAL_IDS_KEPT) byId.clear();
-    byId.set(id, text);
-  }
-  return text;
+  let ofId = globalIds.get(type);
+  if (!ofId) globalIds.set(type, (ofId = keptResults((n: number) => base64url(`${type}:${n}`), GLOBAL_IDS_KEPT)));
+  return ofId(id);
 }
 
 export interface DecodedId {

@@ -2,6 +2,7 @@
  * The arithmetic of a sale, in integer minor units of its money (cents, fils, yen: `minorDigits`):
  * line totals, offer discounts and how a discount is shared across lines. Pure functions, unit-tested beside the HTTP suites.
  */
+import { keptResults } from '../domain/kept-results.js';
 import { amountFitsMoney, decimalsOf, minorDigits } from '../domain/currency.js';
 import { exactDecimal, roundHalfUp, times } from '../domain/decimal.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS } from '../domain/text.js';
@@ -66,24 +67,12 @@ export const ITEM_KEY_MAX = 100;
  * is stored and shown as typed, and only compared through this. Staff lists refuse two entries
  * with one key (`NoDuplicates(itemKey)`), so what reads the same is one entry there too.
  */
-export function itemKey(value: string): string {
-  let key = itemKeys.get(value);
-  if (key === undefined) {
-    key = itemKeyOf(value);
-    // bounded: a long-running gateway sees unbounded distinct strings; the keys are remade after a clear
-    if (itemKeys.size >= ITEM_KEYS_KEPT) itemKeys.clear();
-    itemKeys.set(value, key);
-  }
-  return key;
-}
+export const itemKey: (value: string) => string = keptResults((value: string) => itemKeyOf(value), 20_000);
 
-/**
- * Item keys made, by the string they were made of: each distinct SKU or category is normalised
- * once, not at each comparison (break33's second hostile pass: 500 lines against 20 offers made
- * each line's key 20 times, 310 ms a sale of SKUs that NFKC expands, such as U+FDFA).
- */
-const itemKeys = new Map<string, string>();
-const ITEM_KEYS_KEPT = 20_000;
+// Item keys are kept by the string they were made of (`keptResults`, up to 20,000): each distinct
+// SKU or category is normalised once, not at each comparison (break33's second hostile pass: 500
+// lines against 20 offers made each line's key 20 times, 310 ms a sale of SKUs that NFKC expands,
+// such as U+FDFA).
 
 function itemKeyOf(value: string): string {
   const spaced = value.replace(INVISIBLE_MARKS, '').normalize('NFKC').replace(BLANK_GLYPHS, ' ').replace(/\p{White_Space}+/gu, ' ').trim();
