@@ -25,7 +25,7 @@ export const CUSTOMER = {
   name: 'floor_customer',
   text:
     'select c.id, c.external_id as "externalId", c.email, c.name, c.birth_date::text as "birthDate",\n' +
-    '  c.status, c.tier_id as "tierId", c.segments, c.attributes, c.created_at as "createdAt", c.updated_at as "updatedAt" from customer c where c.external_id = $1',
+    '  c.status, c.tier_id as "tierId", c.segments, c.attributes, c.created_at as "createdAt", c.updated_at as "updatedAt", c.version from customer c where c.external_id = $1',
 };
 
 export const STORE_PAGE = {

@@ -10,6 +10,7 @@ export enum CustomerStatus {
 
 @Entity({ tableName: 'customer' })
 @Check({ name: 'customer_external_id_not_blank', expression: 'length(TRIM(BOTH FROM external_id)) > 0' })
+@Check({ name: 'customer_version_positive', expression: 'version >= 1' })
 export class Customer {
   [EntityName]?: 'Customer';
 
@@ -55,4 +56,12 @@ export class Customer {
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   @Index()
   updatedAt: Date & Opt = new Date();
+
+  /**
+   * 1 when created, one more at each `upsertCustomer` that updates the customer (whatever it
+   * changes): the number a writer names as the customer it read (`expectedVersion`), so a write
+   * made from a stale read is refused (break34, customers). Tier placements do not change it.
+   */
+  @Property({ type: 'integer', default: 1 })
+  version: number & Opt = 1;
 }

@@ -18,7 +18,7 @@ export type CustomerRow = EntityRow<Customer>;
 
 // birth_date is read as text: a `date` is a calendar day, not an instant.
 const CUSTOMER_COLUMNS = sql<CustomerRow>`${columnsOf(Customer, 'c', ['id', 'externalId', 'email', 'name'])}, ${castColumn(Customer, 'c', 'birthDate', 'text')},
-  ${columnsOf(Customer, 'c', ['status', 'tierId', 'segments', 'attributes', 'createdAt', 'updatedAt'])}`;
+  ${columnsOf(Customer, 'c', ['status', 'tierId', 'segments', 'attributes', 'createdAt', 'updatedAt', 'version'])}`;
 
 /** Customers by id (any order; unknown ids are left out), for the `customer` loader. */
 export async function customersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<CustomerRow[]> {
@@ -41,7 +41,25 @@ export interface UpsertCustomerData {
   status?: CustomerStatus | null;
   segments?: string[] | null;
   attributes?: Record<string, unknown> | null;
+  /** The `version` the write was made from; 0: made when no such customer existed. Null or absent: no check. */
+  expectedVersion?: number | null;
 }
+
+/**
+ * VERSION_CONFLICT for an upsert made from a customer's version `expected` (0: none existed) when
+ * it is at `current` (0: none exists); the refusal names what is current.
+ */
+function customerVersionConflict(expected: number, current: number) {
+  const made = expected === 0 ? 'made when no customer had this externalId' : `made from version ${expected}`;
+  const now = current === 0 ? 'no customer has it now' : `the customer is now version ${current}`;
+  return refuse(
+    UserErrorCode.VERSION_CONFLICT,
+    `This customer was written by someone else since this change was ${made}: ${now}, and nothing was saved. Read the customer again and make the change on the current version.`,
+    ['input', 'expectedVersion'],
+  );
+}
+
+const VERSION_OF = statement((externalId: string) => sql<{ version: number }>`select version from customer where external_id = ${externalId}`);
 
 /** UTC+14 (Kiribati's Line Islands): the time zone whose calendar day begins first. */
 const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
@@ -53,6 +71,13 @@ const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
  * each stored as `segmentOf` spells it (NFC), so two spellings that look the same are one tag.
  * INVALID when `birthDate` is after today in every time zone.
  * One statement, so two upserts of the same externalId at once cannot both insert.
+ * Each update adds one to the customer's `version` (1 at creation). `expectedVersion` (optimistic
+ * concurrency, as HTTP's If-Match; break34): the version the change was made from, 0 for "create
+ * only"; when the customer is at another version (or, for a number above 0, does not exist),
+ * VERSION_CONFLICT on ["input","expectedVersion"] naming the current one, and nothing is written
+ * (no status change, no session end, no audit entry). The comparison is the upsert's own
+ * `on conflict ... do update ... where`, which PostgreSQL checks under the row's lock: of several
+ * writes made from one version exactly one is written.
  */
 export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promise<CustomerRow> {
   const now = ctx.clock.now();
@@ -64,7 +89,10 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
   }
   const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
   const segments = data.segments == null ? data.segments : [...new Set(data.segments.map(segmentOf))];
+  const expected = data.expectedVersion ?? null;
   return ctx.em.transactional(async (em) => {
+    // An update made from a version of a customer that does not exist would otherwise create one.
+    if (expected != null && expected > 0 && !(await VERSION_OF.run(em, data.externalId))[0]) throw customerVersionConflict(expected, 0);
     const closing = data.status === CustomerStatus.CLOSED;
     let closedFirst = false;
     if (data.status != null) {
@@ -92,9 +120,13 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
             status = case when ${data.status != null} then excluded.status else c.status end,
             segments = case when ${segments != null} then excluded.segments else c.segments end,
             attributes = case when ${data.attributes != null} then excluded.attributes else c.attributes end,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at,
+            version = c.version + 1
+          where ${expected}::int is null or c.version = ${expected}::int
           returning ${CUSTOMER_COLUMNS}, (xmax = 0) as inserted`,
     );
+    // No row: the customer exists at another version than the one this was made from (the throw rolls back any status lock's work).
+    if (!row) throw customerVersionConflict(expected ?? 0, (await VERSION_OF.run(em, data.externalId))[0]?.version ?? 0);
     if (row.inserted) await recomputeTier(em, row.id, now);
     // A customer created CLOSED (no row to take before): the same event, after the insert.
     if (closing && !closedFirst) await recordSessionEnd(em, { customerId: row.id }, now);

@@ -1,5 +1,5 @@
-import { IsEmail, MaxLength, MinLength } from '../graphql/class-validator.js';
-import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { IsEmail, MaxLength, Min, MinLength } from '../graphql/class-validator.js';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { AreTags, IsStoredKey, MaxItems, NotBlank } from '../graphql/validation.js';
@@ -39,6 +39,9 @@ export class Customer extends Node {
 
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
+
+  @Field(() => Int, { description: "The customer's version: 1 when created, one more at each upsertCustomer that updates it. Send it as expectedVersion with a write made from what was read." })
+  version!: number;
 }
 
 @InputType()
@@ -75,6 +78,14 @@ export class UpsertCustomerInput {
 
   @Field(() => JSONScalar, { nullable: true })
   attributes?: Record<string, unknown> | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The version of the customer this write was made from (its `version` as read), 0 to create only (refused when a customer already has this externalId). When the customer is at another version, nothing is written and the answer is VERSION_CONFLICT naming the current one, so a write from a stale read (segments or attributes read, changed and sent back) cannot put back what another write changed. Null or absent: the write applies to whatever is current (the last write wins).',
+  })
+  @Min(0)
+  expectedVersion?: number | null;
 }
 
 @ObjectType()

@@ -310,6 +310,8 @@ export type UpsertCustomerInput = {
   attributes?: unknown;
   birthDate?: string | null | undefined;
   email?: string | null | undefined;
+  /** The version of the customer this write was made from (its `version` as read), 0 to create only (refused when a customer already has this externalId). When the customer is at another version, nothing is written and the answer is VERSION_CONFLICT naming the current one, so a write from a stale read (segments or attributes read, changed and sent back) cannot put back what another write changed. Null or absent: the write applies to whatever is current (the last write wins). */
+  expectedVersion?: number | null | undefined;
   externalId: string;
   /** Null clears it; otherwise not blank. */
   name?: string | null | undefined;
