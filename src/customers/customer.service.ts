@@ -91,8 +91,6 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
   const segments = data.segments == null ? data.segments : [...new Set(data.segments.map(segmentOf))];
   const expected = data.expectedVersion ?? null;
   return ctx.em.transactional(async (em) => {
-    // An update made from a version of a customer that does not exist would otherwise create one.
-    if (expected != null && expected > 0 && !(await VERSION_OF.run(em, data.externalId))[0]) throw customerVersionConflict(expected, 0);
     const closing = data.status === CustomerStatus.CLOSED;
     let closedFirst = false;
     if (data.status != null) {
@@ -111,8 +109,10 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
     const [row] = await query(
       em,
       sql<CustomerRow & { inserted: boolean }>`insert into customer as c (external_id, email, name, birth_date, status, segments, attributes, created_at, updated_at)
-          values (${data.externalId}, ${data.email ?? null}, ${data.name ?? null}, ${data.birthDate ?? null}::date,
-                  ${data.status ?? CustomerStatus.ACTIVE}, ${segments ?? []}::text[], ${JSON.stringify(data.attributes ?? {})}::jsonb, ${now}, ${now})
+          select ${data.externalId}::text, ${data.email ?? null}::text, ${data.name ?? null}::text, ${data.birthDate ?? null}::date,
+                 ${data.status ?? CustomerStatus.ACTIVE}::text, ${segments ?? []}::text[], ${JSON.stringify(data.attributes ?? {})}::jsonb, ${now}::timestamptz, ${now}::timestamptz
+           -- a version above 0 is an update: no row to insert unless the customer exists (then it conflicts, and the version is compared below, under the row's lock)
+           where ${expected}::int is null or ${expected}::int = 0 or exists (select 1 from customer e where e.external_id = ${data.externalId})
           on conflict (external_id) do update set
             email = case when ${has('email')} then excluded.email else c.email end,
             name = case when ${has('name')} then excluded.name else c.name end,
@@ -125,7 +125,8 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
           where ${expected}::int is null or c.version = ${expected}::int
           returning ${CUSTOMER_COLUMNS}, (xmax = 0) as inserted`,
     );
-    // No row: the customer exists at another version than the one this was made from (the throw rolls back any status lock's work).
+    // No row: the customer exists at another version than the one this was made from, or (a version
+    // above 0) none exists; the throw rolls back any status lock's work.
     if (!row) throw customerVersionConflict(expected ?? 0, (await VERSION_OF.run(em, data.externalId))[0]?.version ?? 0);
     if (row.inserted) await recomputeTier(em, row.id, now);
     // A customer created CLOSED (no row to take before): the same event, after the insert.
