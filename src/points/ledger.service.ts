@@ -681,7 +681,9 @@ export interface ReversalResult {
  * entry consuming exactly those credits), what of it was spent becomes debt, and what of it
  * expired is gone — other points are never taken in its place. Lifetime earned drops by the whole
  * amount of the qualifying credits, and rolling-window tiers get a `qualifying_adjustment` dated
- * at each credit's own moment, so every window that counted the credit stops counting it.
+ * at each credit's own moment, so every window that counted the credit stops counting it, and
+ * recorded at `r.now`, so a tier read at a moment before the return (a sale made then and
+ * processed after it) does not see it (break34, time).
  * On `account`, which the caller locked (`lockAccounts`) and wrote down at `r.now`
  * (`settleAccount`) earlier in its transaction, as `creditSettled` takes it: a return of several
  * awards locks and writes down each account once (edges-12). `account` is updated to the state after.
@@ -766,8 +768,8 @@ export async function reverseCredits(
     if (c.qualifying) {
       await query(
         em,
-        sql`insert into qualifying_adjustment (account_id, customer_id, amount, reason, created_at)
-            values (${account.id}, ${account.customerId}, ${-c.amount}, ${r.reason}, ${c.createdAt})`,
+        sql`insert into qualifying_adjustment (account_id, customer_id, amount, reason, created_at, recorded_at)
+            values (${account.id}, ${account.customerId}, ${-c.amount}, ${r.reason}, ${c.createdAt}, ${r.now})`,
       );
     }
     await query(

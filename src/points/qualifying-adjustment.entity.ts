@@ -7,7 +7,8 @@ import { PointAccount } from './account.entity.js';
  * A change to qualifying points that no ledger entry carries: the part of a returned sale's
  * points that was already spent (it becomes debt, not a debit). Rolling-window tiers add these
  * to the qualifying entries of the window, so a return lowers the tier at once even when the
- * points are gone.
+ * points are gone. Also written for every qualifying credit a return takes back, whatever its
+ * tiers' windows: a lifetime tier read at a moment before `recordedAt` adds it back.
  */
 @Entity({ tableName: 'qualifying_adjustment' })
 @Index({ name: 'qualifying_adjustment_account_idx', properties: ['account', 'createdAt'] })
@@ -30,6 +31,14 @@ export class QualifyingAdjustment {
   @Property({ type: 'text', nullable: true })
   reason?: string | null;
 
+  /** The credit's moment: the windows that counted the credit stop counting it. */
   @Property({ type: 'timestamptz' })
   createdAt!: Date;
+
+  /**
+   * When the correction was made (the return's moment): a tier read at an earlier moment, the one a
+   * sale made then earns at (`qualifying_points_until`), does not count it (break34, time).
+   */
+  @Property({ type: 'timestamptz' })
+  recordedAt!: Date;
 }

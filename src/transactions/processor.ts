@@ -365,7 +365,13 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
  *   points plus the qualifying pending credits due by then, and pending credits are positive
  *   (`pending_credit_amount_positive`): they never fall as the moment moves later, in one
  *   statement's snapshot. That holds only for `occurredAt <= now`; a sale's moment after the job's
- *   `now` (a clock set back between the till and the job) evaluates its lifetime tiers too.
+ *   `now` (a clock set back between the till and the job) evaluates its lifetime tiers too. And it
+ *   holds only while lifetime points did not drop after `occurredAt`: when a return or a qualifying
+ *   debit was recorded after the sale's moment (`qualifying_drop_after`), its lifetime tiers are
+ *   evaluated at that moment as the movements known then counted them (break34, time: the sale
+ *   made while GOLD and processed after the return of the sale that made GOLD earned ×1, where
+ *   the same sale processed before the return earned ×2). Rolling windows at the sale's moment
+ *   count only the returns' corrections recorded by then, likewise.
  * Both tiers are read in this one statement, under the accounts' locks the caller holds.
  */
 function saleTierSql(customerId: number, occurredAt: Date, now: Date) {
@@ -373,7 +379,8 @@ function saleTierSql(customerId: number, occurredAt: Date, now: Date) {
                   held_rank as materialized (select t.rank from tier t join held on t.id = held.id)
              select ${TIER_CODE}, ${TIER_MULTIPLIER} from tier t
               where t.id = (select id from held)
-                 or ((t.window_days is not null or ${occurredAt}::timestamptz > ${now}::timestamptz)
+                 or ((t.window_days is not null or ${occurredAt}::timestamptz > ${now}::timestamptz
+                      or qualifying_drop_after(${customerId}, t.currency_code, ${occurredAt}))
                      and (not exists (select 1 from held_rank) or t.rank > (select rank from held_rank))
                      and qualifying_points_until(${customerId}, t.currency_code, t.window_days, ${occurredAt}) >= t.threshold)
               order by t.rank desc limit 1`;

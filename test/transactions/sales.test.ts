@@ -1115,7 +1115,7 @@ describe('sales processed by workers the test drives', () => {
     }
   });
 
-  it('a sale processed while a staff adjustment promotes or demotes the customer earns at the tier they hold when it credits', async () => {
+  it('a sale processed while a staff adjustment promotes the customer earns at the tier they hold when it credits; one that demotes them after the sale does not lower it', async () => {
     // The sale decides its points from the customer's tier; an adjustment that commits before the
     // sale takes the account's lock (which the adjustment held) must be seen, or the sale earns at
     // a tier its own ledger entry follows out of. Forced overlap: the test holds a budgeted
@@ -1131,7 +1131,10 @@ describe('sales processed by workers the test drives', () => {
       const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
       for (const { start, change, earned } of [
         { start: 40, change: 20, earned: 10 * 2 + 5 }, // promoted to EDGE_GOLD (×2) meanwhile
-        { start: 60, change: -30, earned: 10 + 5 }, // demoted from it meanwhile
+        // demoted from it meanwhile, after the sale's moment: the sale earns at the tier held when it
+        // was made (hostile-18; break34 (time): a lifetime drop after that moment no longer reaches
+        // back, as a rolling window's never did, so the sale earns as GOLD whenever its job runs)
+        { start: 60, change: -30, earned: 10 * 2 + 5 },
       ]) {
         const customer = await createCustomer(t, 'EDGE_C', start);
         const externalId = unique('edge');
