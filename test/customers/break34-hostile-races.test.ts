@@ -1,6 +1,7 @@
 import { signToken } from '../../src/http/auth.js';
 import { Migration20261205013000 } from '../../migrations/Migration20261205013000.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { runMigration } from '../support/migrations.js';
 import { unique } from '../support/program.js';
 
 const UPSERT = `mutation UpsertCustomerRaces($input: UpsertCustomerInput!) {
@@ -55,11 +56,7 @@ describe('break34 hostile: mixed parallel upserts and the migration after them',
       }
     }
     const before = await t.sql<{ external_id: string; version: number }>(`select external_id, version from customer order by id`);
-    for (const direction of ['down', 'up'] as const) {
-      const migration = new Migration20261205013000(t.orm.driver, t.orm.config);
-      await migration[direction]();
-      for (const statement of migration.getQueries()) await t.sql(statement as string);
-    }
+    for (const direction of ['down', 'up'] as const) await runMigration(t, Migration20261205013000, direction);
     expect(await t.sql(`select external_id, version from customer order by id`)).toEqual(before);
     expect(before.filter((c) => customers.includes(c.external_id)).every((c) => c.version > 1)).toBe(true);
   });

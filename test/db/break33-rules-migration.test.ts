@@ -1,4 +1,5 @@
 import { Migration20261204221803 } from '../../migrations/Migration20261204221803.js';
+import { runMigration } from '../support/migrations.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCurrency, unique } from '../support/program.js';
 
@@ -23,14 +24,7 @@ describe('Migration20261204221803 on a database with rules', () => {
   });
   afterAll(() => t.close());
 
-  const run = async (direction: 'up' | 'down') => {
-    const migration = new Migration20261204221803(t.orm.driver, t.orm.config);
-    await migration[direction]();
-    for (const statement of migration.getQueries()) {
-      if (typeof statement !== 'string') throw new Error('the migration is plain SQL');
-      await t.sql(statement);
-    }
-  };
+  const run = (direction: 'up' | 'down') => runMigration(t, Migration20261204221803, direction);
   const columns = async () =>
     (await t.sql<{ table_name: string }>(`select table_name from information_schema.columns where column_name = 'version' and table_name in ('economy_rule', 'activity_rule') order by table_name`)).map((c) => c.table_name);
   const economy = async (input: Record<string, unknown>) => (await t.gql<{ setEconomyRule: Payload }, { input: Record<string, unknown> }>(SET_ECONOMY, { input }, t.operatorToken)).data!.setEconomyRule;

@@ -1,4 +1,5 @@
 import { Migration20261205013000 } from '../../migrations/Migration20261205013000.js';
+import { runMigration } from '../support/migrations.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { unique } from '../support/program.js';
 
@@ -19,14 +20,7 @@ describe('Migration20261205013000 on a database with customers', () => {
   });
   afterAll(() => t.close());
 
-  const run = async (direction: 'up' | 'down') => {
-    const migration = new Migration20261205013000(t.orm.driver, t.orm.config);
-    await migration[direction]();
-    for (const statement of migration.getQueries()) {
-      if (typeof statement !== 'string') throw new Error('the migration is plain SQL');
-      await t.sql(statement);
-    }
-  };
+  const run = (direction: 'up' | 'down') => runMigration(t, Migration20261205013000, direction);
   const upsert = async (input: Record<string, unknown>) => dataOf(await t.gql<Payload, { input: Record<string, unknown> }>(UPSERT, { input }, t.operatorToken)).upsertCustomer;
 
   it('numbers stored customers by their audited updates; writes count on from there; down and up again', async () => {

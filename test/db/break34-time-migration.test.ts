@@ -1,5 +1,6 @@
 import { Migration20261205030000 } from '../../migrations/Migration20261205030000.js';
 import { ReverseTransactionDocument } from '../generated/graphql.js';
+import { runMigration } from '../support/migrations.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, createTier, earningProgram, submitSale } from '../support/program.js';
 
@@ -18,14 +19,7 @@ describe('Migration20261205030000 on a database with returns', () => {
   });
   afterAll(() => t.close());
 
-  const run = async (direction: 'up' | 'down') => {
-    const migration = new Migration20261205030000(t.orm.driver, t.orm.config);
-    await migration[direction]();
-    for (const statement of migration.getQueries()) {
-      if (typeof statement !== 'string') throw new Error('the migration is plain SQL');
-      await t.sql(statement);
-    }
-  };
+  const run = (direction: 'up' | 'down') => runMigration(t, Migration20261205030000, direction);
 
   it('dates each stored correction at its return, and a sale made before the return earns at the tier held then', async () => {
     t.clock.freeze();

@@ -4,6 +4,7 @@ import { RECOMPUTE_TIERS } from '../../src/tiers/tier.jobs.js';
 import { ProfileDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
+import { runMigration } from '../support/migrations.js';
 import { createCustomer, createPartner, lifetimeLadder, tierMoves } from '../support/program.js';
 
 /**
@@ -21,14 +22,7 @@ describe('lifetime points clamped before break-13 (backfill-13)', () => {
   afterAll(() => t.close());
 
   /** Runs the migration's `up` on the test database, as the migrator would (its statements as they are). */
-  const migrate = async () => {
-    const migration = new Migration20261202010000(t.orm.driver, t.orm.config);
-    await migration.up();
-    for (const statement of migration.getQueries()) {
-      if (typeof statement !== 'string') throw new Error('the migration is plain SQL');
-      await t.sql(statement);
-    }
-  };
+  const migrate = () => runMigration(t, Migration20261202010000, 'up');
   /** The account rows as stored, with `xmin` (which any write of the row changes). */
   const accounts = (currency: string) =>
     t.sql<{ external_id: string; lifetime_earned: string; lifetime_shortfall: string; version: number; xmin: string }>(
