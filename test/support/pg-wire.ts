@@ -19,6 +19,12 @@ export interface SessionProxy {
   url: string;
   /** Sessions held so far (their start-up message read, nothing passed on nor answered). */
   held(): number;
+  /**
+   * Sessions of `applicationName` passed on whose connection is still open: those the server
+   * shows, and those whose start-up is still under way (not yet in `pg_stat_activity`, which a
+   * loaded server shows only once the backend has started).
+   */
+  open(applicationName: string): number;
   /** Passes every held session on, and every later one. */
   releaseAll(): void;
   /** Destroys every socket of the proxy's and closes it. */
@@ -41,6 +47,7 @@ export async function sessionProxy(
   const sockets: net.Socket[] = [];
   const waiting: (() => void)[] = [];
   const seen = new Map<string, number>();
+  const open = new Map<string, number>();
   let held = 0;
   let released = false;
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
@@ -56,6 +63,8 @@ export async function sessionProxy(
       const nth = seen.get(name) ?? 0;
       seen.set(name, nth + 1);
       const pass = () => {
+        open.set(name, (open.get(name) ?? 0) + 1);
+        client.once('close', () => open.set(name, open.get(name)! - 1));
         client.once('end', () => closed?.(name, nth));
         const upstream = net.connect(Number(target.port || 5432), target.hostname);
         sockets.push(upstream);
@@ -78,6 +87,7 @@ export async function sessionProxy(
   return {
     url: proxied.toString(),
     held: () => held,
+    open: (applicationName) => open.get(applicationName) ?? 0,
     releaseAll: () => {
       released = true;
       for (const pass of waiting.splice(0)) pass();
