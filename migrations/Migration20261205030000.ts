@@ -30,8 +30,9 @@ $$;`;
  * that made them GOLD earned ×1, and the same sale processed a minute earlier ×2 (break34's hostile
  * pass; SPEC §4: jobs only write down what is already true). Now:
  * - `qualifying_adjustment.recorded_at` is when the correction was made (the return's moment);
- *   rows written before this migration take the moment of their credit's `ledger_reversal`, or
- *   their `created_at` when none matches (one grouped pass);
+ *   rows written before this migration take the moment of their credit's `ledger_reversal` (paired
+ *   one to one among credits of equal account, moment and amount), or their `created_at` when none
+ *   matches;
  * - `qualifying_points_until(…, p_at)` counts only corrections recorded by `p_at`;
  * - a lifetime tier at `p_at`, when a lifetime drop was recorded after `p_at` (a correction recorded
  *   later, or a qualifying debit made later), is max(0, the qualifying movements known at `p_at`):
@@ -46,12 +47,24 @@ export class Migration20261205030000 extends Migration {
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "qualifying_adjustment" add "recorded_at" timestamptz null;`);
+    // Corrections and reversals are paired one to one within each (account, created_at, amount):
+    // the k-th correction written (by id) with the k-th reversal made (by its moment, then id), as
+    // reverseCredits writes a credit's correction and its reversal in one transaction. Credits that
+    // share the key (two equal releases at one due moment, two equal awards of one job) may be
+    // returned at different moments: the first reversal's for all of them dated a later return
+    // before the sales made between the two (break34-time2).
     this.addSql(
       `update qualifying_adjustment q set recorded_at = m.at
-         from (select e.account_id, e.created_at, -e.amount as amount, min(x.created_at) as at
-                 from ledger_reversal x join ledger_entry e on e.id = x.credit_id
-                where e.qualifying group by e.account_id, e.created_at, e.amount) m
-        where m.account_id = q.account_id and m.created_at = q.created_at and m.amount = q.amount;`,
+         from (select c.id, r.at
+                 from (select id, account_id, created_at, amount,
+                              row_number() over (partition by account_id, created_at, amount order by id) as n
+                         from qualifying_adjustment) c
+                 join (select e.account_id, e.created_at, -e.amount as amount, x.created_at as at,
+                              row_number() over (partition by e.account_id, e.created_at, e.amount order by x.created_at, x.id) as n
+                         from ledger_reversal x join ledger_entry e on e.id = x.credit_id
+                        where e.qualifying) r
+                   on r.account_id = c.account_id and r.created_at = c.created_at and r.amount = c.amount and r.n = c.n) m
+        where m.id = q.id;`,
     );
     this.addSql(`update qualifying_adjustment set recorded_at = created_at where recorded_at is null;`);
     this.addSql(`alter table "qualifying_adjustment" alter column "recorded_at" set not null;`);
