@@ -53,6 +53,7 @@ import { Migration20261203160000 } from './Migration20261203160000.js';
 import { Migration20261204221803 } from './Migration20261204221803.js';
 import { Migration20261205013000 } from './Migration20261205013000.js';
 import { Migration20261205030000 } from './Migration20261205030000.js';
+import { Migration20261205040000 } from './Migration20261205040000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -111,4 +112,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261204221803', class: Migration20261204221803 },
   { name: 'Migration20261205013000', class: Migration20261205013000 },
   { name: 'Migration20261205030000', class: Migration20261205030000 },
+  { name: 'Migration20261205040000', class: Migration20261205040000 },
 ];

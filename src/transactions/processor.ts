@@ -272,6 +272,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
     issuedOfferId: null,
     campaignId: w.award.campaignId,
     rule: w.award.rule,
+    countsFrom: w.countsFrom,
   }));
   // Qualifying points changed (points released by the write-down, or an award credited at once):
   // the tier is placed once, after all of the sale's credits.
@@ -309,7 +310,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
       moneyCurrency: sale.moneyCurrency,
       now,
     });
-    awardRows.push({ kind: AwardKind.OFFER, points: 0, currency: null, ledgerEntryId: null, pendingCreditId: null, issuedOfferId: issued.id, campaignId: a.campaignId, rule: a.rule });
+    awardRows.push({ kind: AwardKind.OFFER, points: 0, currency: null, ledgerEntryId: null, pendingCreditId: null, issuedOfferId: issued.id, campaignId: a.campaignId, rule: a.rule, countsFrom: null });
   }
 
   // The last statement, in one: the sale PROCESSED, its TRANSACTION_PROCESSED event (in the
@@ -334,12 +335,12 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
           insert into outbox_event (topic, customer_id, payload, created_at)
           select ${'TRANSACTION_PROCESSED' satisfies EventTopic}, sale.customer_id, ${JSON.stringify(processed)}::jsonb, ${now} from sale
         ), awards as (
-          insert into transaction_award (transaction_id, customer_id, kind, points, currency_code, ledger_entry_id, pending_credit_id, issued_offer_id, campaign_id, rule, created_at)
-          select ${sale.id}, ${sale.customerId}, w.kind, w.points, w.currency_code, w.ledger_entry_id, w.pending_credit_id, w.issued_offer_id, w.campaign_id, w.rule, ${now}
+          insert into transaction_award (transaction_id, customer_id, kind, points, currency_code, ledger_entry_id, pending_credit_id, issued_offer_id, campaign_id, rule, counts_from, created_at)
+          select ${sale.id}, ${sale.customerId}, w.kind, w.points, w.currency_code, w.ledger_entry_id, w.pending_credit_id, w.issued_offer_id, w.campaign_id, w.rule, w.counts_from, ${now}
             from unnest(${awardRows.map((r) => r.kind)}::text[], ${awardRows.map((r) => r.points)}::bigint[], ${awardRows.map((r) => r.currency)}::text[],
                         ${awardRows.map((r) => r.ledgerEntryId)}::bigint[], ${awardRows.map((r) => r.pendingCreditId)}::bigint[], ${awardRows.map((r) => r.issuedOfferId)}::bigint[],
-                        ${awardRows.map((r) => r.campaignId)}::bigint[], ${awardRows.map((r) => r.rule)}::text[])
-                 with ordinality as w(kind, points, currency_code, ledger_entry_id, pending_credit_id, issued_offer_id, campaign_id, rule, n)
+                        ${awardRows.map((r) => r.campaignId)}::bigint[], ${awardRows.map((r) => r.rule)}::text[], ${awardRows.map((r) => r.countsFrom)}::timestamptz[])
+                 with ordinality as w(kind, points, currency_code, ledger_entry_id, pending_credit_id, issued_offer_id, campaign_id, rule, counts_from, n)
            order by w.n
         )
         insert into campaign_count as k (campaign_id, shard, points)
@@ -371,7 +372,9 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
  *   evaluated at that moment as the movements known then counted them (break34, time: the sale
  *   made while GOLD and processed after the return of the sale that made GOLD earned ×1, where
  *   the same sale processed before the return earned ×2). Rolling windows at the sale's moment
- *   count only the returns' corrections recorded by then, likewise.
+ *   count only the returns' corrections recorded by then, likewise, and both
+ *   count the credits of sales made by then that their jobs wrote later
+ *   (`transaction_award.counts_from`: a queue of two, sale 1 processed after sale 2's moment).
  * Both tiers are read in this one statement, under the accounts' locks the caller holds.
  */
 function saleTierSql(customerId: number, occurredAt: Date, now: Date) {
@@ -396,13 +399,16 @@ interface AwardRowToWrite {
   issuedOfferId: number | null;
   campaignId: number | null;
   rule: string;
+  /** A points award's `releaseAtOf` (when it counts towards tiers: `transaction_award.counts_from`); null for an offer. */
+  countsFrom: Date | null;
 }
 
-/** A points award as written: its credit (`ledger_entry`) or its pending credit, for its `transaction_award` row. */
+/** A points award as written: its credit (`ledger_entry`) or its pending credit, and when it counts towards tiers, for its `transaction_award` row. */
 interface WrittenAward {
   award: PointsAward;
   ledgerEntryId: number | null;
   pendingCreditId: number | null;
+  countsFrom: Date;
 }
 
 /**
@@ -452,7 +458,7 @@ async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, 
     });
     ledgerEntryId = posted.entryId;
   }
-  return { award: a, ledgerEntryId, pendingCreditId };
+  return { award: a, ledgerEntryId, pendingCreditId, countsFrom: availableAt };
 }
 
 /**

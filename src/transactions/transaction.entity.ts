@@ -168,6 +168,10 @@ export enum AwardKind {
 @Entity({ tableName: 'transaction_award' })
 @Index({ name: 'transaction_award_transaction_idx', properties: ['transaction'] })
 @Index({ name: 'transaction_award_campaign_customer_idx', properties: ['campaign', 'customer'] })
+@Index({
+  name: 'transaction_award_late_credit_idx',
+  expression: 'create index transaction_award_late_credit_idx on transaction_award (customer_id, created_at) where counts_from is not null and ledger_entry_id is not null',
+})
 @Check({ name: 'transaction_award_shape', expression: "(kind = 'POINTS' and points > 0) or (kind = 'OFFER' and issued_offer_id is not null)" })
 export class TransactionAward {
   [EntityName]?: 'TransactionAward';
@@ -210,6 +214,16 @@ export class TransactionAward {
 
   @Property({ type: 'timestamptz', nullable: true })
   reversedAt?: Date | null;
+
+  /**
+   * A points award: when its points count towards tiers had its sale been processed at once (the
+   * sale's moment plus the pending days of the economy rule then: processing's `releaseAtOf`). A
+   * tier read at an earlier moment than the award's credit, but not earlier than this, counts the
+   * credit (`qualifying_points_until`; break34, time: a queue of two). Null for offers, and for
+   * awards written before it existed (they count from their credit's moment).
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  countsFrom?: Date | null;
 
   @Property({ type: 'timestamptz' })
   createdAt!: Date;

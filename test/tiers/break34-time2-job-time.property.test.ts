@@ -110,7 +110,7 @@ describe.each([
         throw e;
        }
       }),
-      { numRuns: Number(process.env.BREAK34_TIME2_RUNS ?? 40), endOnFailure: true, verbose: 2 } // BREAK34_TIME2_RUNS=300 for a longer search,
+      { numRuns: Number(process.env.BREAK34_TIME2_RUNS ?? 20), endOnFailure: true, verbose: 2 } // BREAK34_TIME2_RUNS=300 for a longer search,
     );
     t.clock.reset();
     expect(await ledgerViolations(t)).toEqual([]);
