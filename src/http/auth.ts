@@ -80,8 +80,9 @@ export interface AuthenticateOptions {
  * The 401 sentence for an Authorization header that is not `Bearer <JWT>`, saying which part is
  * wrong (newcomer-12: "Bearer garbage" got the same sentence as "Basic …", which left a developer
  * guessing): another scheme is named (when it is a plain word), a bearer credential that is not a
- * JWT is told a JWT's shape (RFC 7519 §3: header.payload.signature, each base64url), and a bare JWT
- * that the Bearer word goes first. Under 123 bytes,
+ * JWT is told a JWT's shape (RFC 7519 §3: header.payload.signature, each base64url), a bare JWT
+ * that the Bearer word goes first, "Bearer" with nothing after it that the token's variable may be
+ * unset, and a credential in quotes or angle brackets to drop them (newcomer-34). Under 123 bytes,
  * so it fits a WebSocket close reason as it is.
  */
 export function notBearerJwt(authorization: string): string {
@@ -89,6 +90,10 @@ export function notBearerJwt(authorization: string): string {
   const scheme = /^([A-Za-z][A-Za-z0-9-]{0,19})(?:\s|$)/.exec(authorization)?.[1];
   if (scheme === undefined || (scheme.toLowerCase() !== 'bearer' && scheme.length === authorization.length)) return 'Authorization must be "Bearer <JWT>".';
   if (scheme.toLowerCase() !== 'bearer') return `Authorization must be "Bearer <JWT>", not the ${scheme} scheme.`;
+  const credential = authorization.slice(scheme.length).trim();
+  // newcomer-34: `-H "authorization: Bearer $TOKEN"` with TOKEN unset, and a token pasted with its quotes or the docs' <…>
+  if (credential === '') return 'Authorization has nothing after "Bearer": is the variable holding your token set?';
+  if (/^["'<‹]|["'>›]$/.test(credential)) return 'Authorization must be "Bearer <JWT>": send the token without quotes or < > around it.';
   return 'Authorization must be "Bearer <JWT>": a JWT is three base64url parts joined by dots.';
 }
 
@@ -187,7 +192,8 @@ export class Authenticator {
     if (typeof role === 'string' && STAFF_ROLES.has(role)) {
       return { caller: { kind: 'staff', staffId: claims.sub!, role: role as 'operator' | 'analyst' }, acceptedUntil };
     }
-    throw unauthenticated('This token has no role this gateway knows.');
+    // newcomer-34: name the roles there are (a staff token signed with "admin" was told only that it was unknown)
+    throw unauthenticated('This token\'s role is not one this gateway knows: a customer\'s token has none, staff\'s is "operator" or "analyst".');
   }
 
   /** Drops what is cached of the customer `externalId` (a deferred check found them inactive): their next request reads them first. */

@@ -1,13 +1,19 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import { query, sql } from '../db/sql.js';
-import { DEMO } from '../demo/seed.js';
+import { DEMO, demoPartnerKey } from '../demo/seed.js';
+import { partnerByApiKey } from '../partners/partner.service.js';
 import { signToken } from './auth.js';
 
-/** What GET /dev/tokens answers: the demo members that exist and the demo staff, each with a token. */
+/**
+ * What GET /dev/tokens answers: the demo members that exist and the demo staff, each with a token,
+ * and the demo POS partner with its API key when the seed made it and it is not revoked (the key
+ * the start-up banner prints; none otherwise).
+ */
 export interface DevTokens {
   members: { externalId: string; name: string | null; token: string }[];
   staff: { staffId: string; role: 'operator' | 'analyst'; token: string }[];
+  partners: { name: string; apiKey: string }[];
 }
 
 /** Demo sign-in is offered only where the gateway itself signs tokens and never in production. */
@@ -17,8 +23,9 @@ export function devTokensEnabled(config: Config): boolean {
 
 /**
  * Tokens (valid a day) for the demo program's members (those in the database, by name) and its
- * operator and analyst: the member app's and the console's "pick a demo account" sign-in and the
- * explorer's token buttons read them. Development and test only (`devTokensEnabled`).
+ * operator and analyst, and the demo POS partner's API key: the member app's and the console's
+ * "pick a demo account" sign-in and the explorer's token buttons read them, and the README's first
+ * calls set their shell variables from them. Development and test only (`devTokensEnabled`).
  */
 export async function devTokens(orm: MikroORM, config: Config): Promise<DevTokens> {
   const ids = Object.values(DEMO.customers) as string[];
@@ -27,11 +34,15 @@ export async function devTokens(orm: MikroORM, config: Config): Promise<DevToken
     sql`select external_id as "externalId", name from customer where external_id = any(${ids}) order by external_id`,
   );
   const day = 86_400;
+  // the key the banner prints, only while it is the demo partner's (a revoked one is not offered)
+  const key = demoPartnerKey(config);
+  const partner = await partnerByApiKey(orm.em.fork(), key);
   return {
     members: await Promise.all(rows.map(async (r) => ({ ...r, token: await signToken(config, { sub: r.externalId }, day) }))),
     staff: [
       { staffId: DEMO.staff.operator, role: 'operator', token: await signToken(config, { sub: DEMO.staff.operator, role: 'operator' }, day) },
       { staffId: DEMO.staff.analyst, role: 'analyst', token: await signToken(config, { sub: DEMO.staff.analyst, role: 'analyst' }, day) },
     ],
+    partners: partner ? [{ name: partner.name, apiKey: key }] : [],
   };
 }

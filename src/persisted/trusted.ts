@@ -84,7 +84,7 @@ export async function decide(
       if (caller.client && !(await store.hasOperations(em, caller.client))) {
         return refuse(400, PersistedCode.NOT_ALLOWED, "This client has no registered operations yet: an operator registers its manifest first (the console's Partners page, or registerPersistedOperations).");
       }
-      return refuse(400, PersistedCode.NOT_ALLOWED, 'This operation is not on the registered list of this client.');
+      return refuse(400, PersistedCode.NOT_ALLOWED, 'This operation is not on the registered list of this client: an id is the SHA-256 of the operation body as its manifest registered it.');
     }
     if (!matches) return refuse(400, PersistedCode.NOT_ALLOWED, 'The query is not the document its sha256Hash names.');
     return { kind: 'run', query: registered.body, extensions: rest, registered };

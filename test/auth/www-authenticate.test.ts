@@ -28,6 +28,15 @@ describe('WWW-Authenticate on 401', () => {
     const forged = await signToken({ ...t.config, jwtSecret: 'another-secret-that-is-long-enough-for-hs256' }, { sub: 'cust-forged' });
     await expectChallenged(await profile({ authorization: `Bearer ${forged}` }), "The token's signature does not verify.");
     await expectChallenged(await profile({ authorization: 'Bearer not-a-jwt' }), 'Authorization must be "Bearer <JWT>": a JWT is three base64url parts joined by dots.');
+    // newcomer-34: curl's -H "authorization: Bearer $TOKEN" with TOKEN unset, and a token pasted with quotes or the docs' < >
+    await expectChallenged(await profile({ authorization: 'Bearer ' }), 'Authorization has nothing after "Bearer": is the variable holding your token set?');
+    await expectChallenged(await profile({ authorization: 'bearer' }), 'Authorization has nothing after "Bearer": is the variable holding your token set?');
+    await expectChallenged(await profile({ authorization: `Bearer "${forged}"` }), 'Authorization must be "Bearer <JWT>": send the token without quotes or < > around it.');
+    await expectChallenged(await profile({ authorization: `Bearer <${forged}>` }), 'Authorization must be "Bearer <JWT>": send the token without quotes or < > around it.');
+    await expectChallenged(
+      await profile({ authorization: `Bearer ${await signToken(t.config, { sub: 'staff-x', role: 'admin' })}` }),
+      'This token\'s role is not one this gateway knows: a customer\'s token has none, staff\'s is "operator" or "analyst".',
+    );
     const expired = await signToken(t.config, { sub: 'cust-expired' }, -60);
     await expectChallenged(await profile({ authorization: `Bearer ${expired}` }), 'The token has expired.');
     await expectChallenged(await profile({ 'x-api-key': 'rg_unknown_key_0123456789' }), 'Unknown or revoked API key.');

@@ -137,7 +137,7 @@ describe('trusted documents', () => {
     const unknown = await post(t.url, { extensions: persisted(documentHash('query Nope { me { id } }')) }, { 'x-api-key': fresh.apiKey });
     expect([unknown.status, unknown.body]).toEqual([
       400,
-      { errors: [{ message: 'This operation is not on the registered list of this client.', extensions: { code: 'PERSISTED_QUERY_NOT_ALLOWED' } }] },
+      { errors: [{ message: 'This operation is not on the registered list of this client: an id is the SHA-256 of the operation body as its manifest registered it.', extensions: { code: 'PERSISTED_QUERY_NOT_ALLOWED' } }] },
     ]);
   });
 
