@@ -3,7 +3,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, type Stats } from 'node:fs';
-import { access, chmod, chown, constants, cp, lstat, mkdir, readFile, realpath, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, cp, link, lstat, mkdir, readFile, realpath, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -212,18 +212,78 @@ function isRunning(pid: number, like?: RegExp): boolean {
 }
 
 /** A lock file taken (`release` ends it), or the pid of the live process that holds it (NaN: none held it long enough to read). */
-type LockFile = { release: () => Promise<void> } | { holder: number };
+export type LockFile = { release: () => Promise<void> } | { holder: number };
 
 /**
- * Creates `file` exclusively, holding this process's pid. Answers its release, or the pid of another
- * live process holding it. A file whose process is gone (a killed run), or that names this
- * process's own pid (a restarted container reusing it), is removed and taken. Raises the file
- * system's error (e.g. EACCES) when `file` cannot be written at all.
+ * How old an unreadable lock file, or a takeover's guard, may be before it is taken for one a
+ * killed process left: our own are never unreadable (written whole before they exist) and a guard
+ * is held for a few file operations.
  */
-async function takeLockFile(file: string): Promise<LockFile> {
+const STALE_UNREADABLE_MS = 10_000;
+
+/**
+ * Creates `path` holding `content`, exclusively and whole: the content is written to a file of this
+ * process's own and linked in (link(2) fails with EEXIST when `path` exists), so no other process
+ * ever reads the file empty or half written. Answers false when `path` exists; raises the file
+ * system's other errors (e.g. EACCES).
+ */
+async function createWhole(file: string, content: string): Promise<boolean> {
+  const own = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(own, content, { flag: 'wx' });
+  try {
+    await link(own, file);
+    return true;
+  } catch (error) {
+    if (errno(error) !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    await unlink(own).catch(() => undefined);
+  }
+}
+
+/** The pid a lock file names (NaN when it is gone or names none) and its age in ms (0 when gone). */
+async function lockHolder(file: string): Promise<{ pid: number; ageMs: number }> {
+  const [text, st] = await Promise.all([readFile(file, 'utf8').catch(() => ''), stat(file).catch(() => undefined)]);
+  return { pid: Number.parseInt(text, 10), ageMs: st ? Date.now() - st.mtimeMs : 0 };
+}
+
+/**
+ * Removes `file` if it still names `stalePid` (or still names none and is old), under a guard
+ * (`<file>.takeover`, created whole) that one process at a time holds: two processes that found
+ * the same dead holder would otherwise both remove it, the second removing the lock the first had
+ * just taken, and both hold it (break34's CI run). A guard older than STALE_UNREADABLE_MS was left
+ * by a process killed while taking over, and is removed.
+ */
+async function removeStaleLock(file: string, stalePid: number): Promise<void> {
+  const guard = `${file}.takeover`;
+  if (!(await createWhole(guard, `${process.pid}\n`))) {
+    if ((await lockHolder(guard)).ageMs > STALE_UNREADABLE_MS) await unlink(guard).catch(() => undefined);
+    return; // another process is taking over: the caller looks again
+  }
+  try {
+    const now = await lockHolder(file);
+    const same = Number.isNaN(stalePid) ? Number.isNaN(now.pid) && now.ageMs > STALE_UNREADABLE_MS : now.pid === stalePid;
+    if (same) await unlink(file).catch(() => undefined);
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
+}
+
+/**
+ * Creates `file` exclusively, holding this process's pid (written whole before the file exists:
+ * `createWhole`). Answers its release, or the pid of another live process holding it (NaN: a
+ * holder that could not be told, e.g. another process taking over a stale lock at this moment).
+ * A file whose process is gone (a killed run), or that names this process's own pid (a restarted
+ * container reusing it), is removed (under a guard: `removeStaleLock`) and taken; an unreadable one
+ * only once it is older than STALE_UNREADABLE_MS. Before break34 the file was created empty and the
+ * pid written after: a second process reading it in between took it for a killed run's, removed it
+ * and took it too, so two processes held it (two embedded-PostgreSQL user creations at once, or two
+ * gateways on one DATA_DIR). Raises the file system's error (e.g. EACCES) when `file` cannot be
+ * written at all.
+ */
+export async function takeLockFile(file: string): Promise<LockFile> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+    if (await createWhole(file, `${process.pid}\n`)) {
       let released = false;
       const release = async () => {
         if (released) return;
@@ -231,12 +291,11 @@ async function takeLockFile(file: string): Promise<LockFile> {
         await unlink(file).catch(() => undefined);
       };
       return { release };
-    } catch (error) {
-      if (errno(error) !== 'EEXIST') throw error;
     }
-    const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-    if (holder !== process.pid && isRunning(holder, /node|reward|gateway/i)) return { holder };
-    await unlink(file).catch(() => undefined); // left by a run that was killed
+    const holder = await lockHolder(file);
+    if (Number.isNaN(holder.pid) && holder.ageMs <= STALE_UNREADABLE_MS) return { holder: Number.NaN }; // not ours to judge yet
+    if (holder.pid !== process.pid && isRunning(holder.pid, /node|reward|gateway/i)) return { holder: holder.pid };
+    await removeStaleLock(file, holder.pid); // left by a run that was killed
   }
   return { holder: Number.NaN }; // taken and lost three times: another process is taking it right now
 }
