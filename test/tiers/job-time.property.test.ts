@@ -6,19 +6,27 @@ import { createCustomer, createPartner, createTier, earningProgram, submitSale, 
 const HOUR = 3_600_000;
 
 /**
- * break34-time3, a property (extends break34-time2-job-time): member A's sales are all processed
- * at once; member B's EARLIER sales too can sit in the queue for 0–3 further steps (queues of two
- * or three), processed in the order made, all before X's job (the out-of-order case fails
- * deterministically: break34-time3-window-by-job-time.test.ts), with returns (of processed or still
- * queued sales), staff debits qualifying or not, time, and pending days. Rolling 30-day tier (150,
- * x2) and lifetime (300, x3); the histories span under 30 days, so no credit leaves a window
- * (the window-by-job-time fault is that file's first case). Positive qualifying staff credits are
- * made only while B's queue is empty: a queued sale processed after one earns at "the tier now",
- * which hostile-18 decided; so, with pending days, is one processed after an earlier sale's
- * pending points were released (time does not pass while B's queue holds a sale then).
+ * break34 (time), a property: a sale X's award does not depend on when its job ran, nor on when the
+ * jobs of the customer's earlier sales ran, so long as those ran in the order the sales were made
+ * and before X's (the out-of-order case and a window measured from a late job are the limits
+ * docs/decisions.md "break34 (time), third hostile pass" leaves). Member A's sales are all
+ * processed at once; member B's earlier sales may sit in the queue for up to `maxLag` further steps
+ * (queues of two or three), and X's job runs after later returns, staff debits and time. Steps:
+ * sales, returns (of processed or still queued sales), staff adjustments qualifying or not and of
+ * either sign, time, with and without pending days, in two programs:
+ * - a 1-day rolling tier (150, ×2) and 3-day expiry, every earlier sale processed at its moment
+ *   (`maxLag` 0: credits leave the window, which a late job would date later; the second hostile
+ *   pass's property);
+ * - a 30-day rolling tier and no expiry, earlier sales queued (`maxLag` 3; the histories span under
+ *   30 days, so no credit leaves a window; the third pass's).
+ * Both have a lifetime tier (300, ×3). Positive qualifying staff credits are made only while B's
+ * queue is empty: a queued sale processed after one earns at "the tier now", which hostile-18
+ * decided; so, with pending days, is one processed after an earlier sale's pending points were
+ * released (time does not pass while B's queue holds a sale then).
  *
  * What a member would see if it failed: the same receipts and staff actions as another member,
- * and a different number of points for sale X.
+ * and a different number of points for sale X. `JOB_TIME_RUNS=300` for a longer search (300 and
+ * 150 runs of the first program, 100 and 200 of the second, passed when written).
  */
 type Step =
   | { kind: 'sale'; amount: number; lag: number }
@@ -26,8 +34,9 @@ type Step =
   | { kind: 'adjust'; amount: number; qualifying: boolean | null }
   | { kind: 'advance'; hours: number };
 
-const before: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('sale' as const), amount: fc.integer({ min: 1, max: 20 }), lag: fc.integer({ min: 0, max: 3 }) }) },
+/** The steps before X; a sale's `lag` is how many further steps B's job for it waits (at most `maxLag`). */
+const before = (maxLag: number): fc.Arbitrary<Step> => fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('sale' as const), amount: fc.integer({ min: 1, max: 20 }), lag: fc.integer({ min: 0, max: maxLag }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('return' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('adjust' as const), amount: fc.integer({ min: -120, max: 120 }).filter((n) => n !== 0), qualifying: fc.constantFrom(true, false, null) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), hours: fc.integer({ min: 1, max: 30 }) }) },
@@ -38,10 +47,14 @@ const after: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('advance' as const), hours: fc.integer({ min: 1, max: 30 }) }),
 );
 
+// pending a day: X is made 25 hours after the last step, so every pending credit of an earlier sale
+// is due by X's moment (a release after it would raise the tier now: hostile-18's "tier now" half)
 describe.each([
-  { pendingDays: 0, beforeX: 60_000 },
-  { pendingDays: 1, beforeX: 25 * HOUR },
-])('queues of earlier sales (break34-time3, property, pending %j)', ({ pendingDays, beforeX }) => {
+  { pendingDays: 0, beforeX: 60_000, windowDays: 1, expiryDays: 3, maxLag: 0 },
+  { pendingDays: 1, beforeX: 25 * HOUR, windowDays: 1, expiryDays: 3, maxLag: 0 },
+  { pendingDays: 0, beforeX: 60_000, windowDays: 30, expiryDays: null, maxLag: 3 },
+  { pendingDays: 1, beforeX: 25 * HOUR, windowDays: 30, expiryDays: null, maxLag: 3 },
+])("a sale's award does not depend on when its or its earlier sales' jobs ran (property, %j)", ({ pendingDays, beforeX, windowDays, expiryDays, maxLag }) => {
   let t: TestGateway;
   let till: Awaited<ReturnType<typeof createPartner>>;
   let program: { money: string; currency: string };
@@ -49,8 +62,8 @@ describe.each([
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
     till = await createPartner(t, ['transactions:read', 'transactions:write']);
-    program = await earningProgram(t, 'Q3', { expiryDays: null, pendingDays });
-    await createTier(t, { currency: program.currency, code: `R_${program.money}`, rank: 1, threshold: 150, windowDays: 30, multiplier: 2 });
+    program = await earningProgram(t, 'JT', { expiryDays, pendingDays });
+    await createTier(t, { currency: program.currency, code: `R_${program.money}`, rank: 1, threshold: 150, windowDays, multiplier: 2 });
     await createTier(t, { currency: program.currency, code: `L_${program.money}`, rank: 2, threshold: 300, multiplier: 3 });
   });
   afterAll(() => t.close());
@@ -80,13 +93,14 @@ describe.each([
     await t.jobs.runner.runUntilIdle();
   };
 
-  it('A (every sale at once) and B (earlier sales queued, in order, X after later steps) earn the same for X', async () => {
+  it('A (every sale at once) and B (earlier sales queued up to maxLag steps, in order; X after later steps) earn the same for X', async () => {
     t.clock.freeze();
     await fc.assert(
-      fc.asyncProperty(fc.array(before, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 20 }), fc.array(after, { maxLength: 4 }), async (steps, xAmount, later) => {
+      fc.asyncProperty(fc.array(before(maxLag), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 20 }), fc.array(after, { maxLength: 4 }), async (steps, xAmount, later) => {
         try {
           const a = await createCustomer(t, program.currency);
           const b = await createCustomer(t, program.currency);
+          // points to spend that count for no tier, so no staff debit is refused for one and not the other
           for (const c of [a, b]) expect(await adjustQ(c.externalId, 10_000, false)).toBe('');
           const sales: { a: string; b: string; returned: boolean }[] = [];
           const queue: { b: string; lag: number }[] = [];
@@ -115,6 +129,7 @@ describe.each([
               for (const id of [x.a, x.b]) expect(ok(await t.gql(ReverseTransactionDocument, { externalId: id, reason: 'returned' }, till.credential)).reverseTransaction.userErrors).toEqual([]);
             } else if (s.kind === 'adjust') {
               if (s.amount > 0 && s.qualifying !== false && queue.length) return; // "the tier now": hostile-18
+              // the buffer may expire: topped up before each debit, counting for no tier
               if (s.amount < 0) for (const c of [a, b]) expect(await adjustQ(c.externalId, -s.amount, false)).toBe('');
               expect(await adjustQ(b.externalId, s.amount, s.qualifying)).toBe(await adjustQ(a.externalId, s.amount, s.qualifying));
             } else {
@@ -150,7 +165,7 @@ describe.each([
           throw e;
         }
       }),
-      { numRuns: Number(process.env.BREAK34_TIME3_RUNS ?? 20), endOnFailure: true, verbose: 2 },
+      { numRuns: Number(process.env.JOB_TIME_RUNS ?? 12), endOnFailure: true, verbose: 2 },
     );
     t.clock.reset();
     expect(await ledgerViolations(t)).toEqual([]);
