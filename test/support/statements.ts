@@ -170,3 +170,24 @@ export function holdConnect(application: string): { release(): void } {
     },
   };
 }
+
+/**
+ * Rows of `table` fetched or scanned by `call` (one statement, e.g. a select of one function) on
+ * `client`: the change of the session's not yet reported counts (`pg_stat_xact_user_tables`, which
+ * PostgreSQL reports only between transactions) across one transaction, rolled back. An index-only
+ * scan of all-visible pages fetches no rows and so counts none.
+ */
+export async function rowsRead(client: pg.Client, table: string, call: string, params: unknown[]): Promise<number> {
+  const counted = async () =>
+    Number(
+      (await client.query<{ n: string }>(`select coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) as n from pg_stat_xact_user_tables where relid = $1::regclass`, [table])).rows[0].n,
+    );
+  await client.query('begin');
+  try {
+    const before = await counted();
+    await client.query(call, params);
+    return (await counted()) - before;
+  } finally {
+    await client.query('rollback');
+  }
+}

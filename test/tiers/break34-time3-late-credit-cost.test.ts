@@ -2,6 +2,7 @@ import pg from 'pg';
 import { ReverseTransactionDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, createTier, earningProgram, submitSale } from '../support/program.js';
+import { rowsRead } from '../support/statements.js';
 
 const HOUR = 3_600_000;
 
@@ -28,21 +29,7 @@ describe("the late-credit term's cost over a long history (break34-time3)", () =
     await t.close();
   });
 
-  async function awardRowsRead(call: string, params: unknown[]): Promise<number> {
-    const counted = async () =>
-      Number(
-        (await client.query<{ n: string }>(`select coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) as n from pg_stat_xact_user_tables where relid = 'transaction_award'::regclass`))
-          .rows[0].n,
-      );
-    await client.query('begin');
-    try {
-      const before = await counted();
-      await client.query(call, params);
-      return (await counted()) - before;
-    } finally {
-      await client.query('rollback');
-    }
-  }
+  const awardRowsRead = (call: string, params: unknown[]) => rowsRead(client, 'transaction_award', call, params);
 
   it("reads the awards written after the moment, not the customer's 300 (rolling and lifetime, custom and generic plans)", async () => {
     t.clock.freeze();

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { requestFingerprint } from '../../src/idempotency/fingerprint.js';
 import { ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCustomer, createTier, earningProgram } from '../support/program.js';
+import { rowsRead } from '../support/statements.js';
 
 const DAY = 86_400_000;
 
@@ -159,26 +160,7 @@ describe("a rolling tier's window over a long history", () => {
     await t.close();
   });
 
-  /**
-   * Rows of `ledger_entry` fetched or scanned by `call` (a select of one function): the change of
-   * the session's not yet reported counts (`pg_stat_xact_user_tables`), which are reported only
-   * between transactions, across one transaction.
-   */
-  async function ledgerRowsRead(call: string, params: unknown[]): Promise<number> {
-    const counted = async () =>
-      Number(
-        (await client.query<{ n: string }>(`select coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) as n from pg_stat_xact_user_tables where relid = 'ledger_entry'::regclass`))
-          .rows[0].n,
-      );
-    await client.query('begin');
-    try {
-      const before = await counted();
-      await client.query(call, params);
-      return (await counted()) - before;
-    } finally {
-      await client.query('rollback');
-    }
-  }
+  const ledgerRowsRead = (call: string, params: unknown[]) => rowsRead(client, 'ledger_entry', call, params);
 
   it('reads the entries of the window, not every entry of the account (customer_tier_at and customer_tier_until)', async () => {
     t.clock.freeze();
