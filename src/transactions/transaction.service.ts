@@ -462,10 +462,13 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
           const reversed = reversedOf(a.currencyCode!);
           reversed.owed += result.owed;
           reversed.reversed += result.taken + result.owed;
+          // A campaign gets back what the return took back (taken or owed): points of its award
+          // that expired stand as awarded, or its budget paid them out twice (break34-edges).
+          if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + result.taken + result.owed);
         } else {
           reversedOf(a.currencyCode!).reversed += a.points;
+          if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
         }
-        if (a.campaignId !== null) givenBack.set(a.campaignId, (givenBack.get(a.campaignId) ?? 0) + a.points);
       }
     }
     // Every offer it awarded, and the replacements standing in for them, at once: each voided, or
