@@ -107,10 +107,10 @@ export class Campaign extends Node {
   @Field()
   name!: string;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'The first instant of the window: a sale made at it earns from the campaign.' })
   startsAt!: Date;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'The end of the window, not in it: a sale made at this instant does not earn from the campaign.' })
   endsAt!: Date;
 
   @Field(() => Int, { nullable: true })
@@ -217,10 +217,10 @@ export class CreateCampaignInput {
   @NotBlank()
   currency!: string;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: "The first instant of the window: a sale made at it earns (a sale's moment is its occurredAt, or when it reached the gateway if that is earlier)." })
   startsAt!: Date;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'The end of the window, not in it: a sale made at this instant or later does not earn.' })
   endsAt!: Date;
 
   @Field(() => CampaignConditionsInput, { nullable: true })

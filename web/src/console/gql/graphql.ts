@@ -79,12 +79,14 @@ export type CategoryMultiplierInput = {
 export type CreateCampaignInput = {
   conditions?: CampaignConditionsInput | null | undefined;
   currency: string;
+  /** The end of the window, not in it: a sale made at this instant or later does not earn. */
   endsAt: string;
   /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same campaign and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
   idempotencyKey?: string | null | undefined;
   limits?: CampaignLimitsInput | null | undefined;
   name: string;
   outcome?: CampaignOutcomeInput | null | undefined;
+  /** The first instant of the window: a sale made at it earns (a sale's moment is its occurredAt, or when it reached the gateway if that is earlier). */
   startsAt: string;
 };
 
