@@ -221,23 +221,36 @@ export type LockFile = { release: () => Promise<void> } | { holder: number };
  */
 const STALE_UNREADABLE_MS = 10_000;
 
+/** What link(2) answers on a file system without hard links (vfat/exFAT, FUSE mounts such as s3fs or gcsfuse, some SMB shares). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
 /**
  * Creates `path` holding `content`, exclusively and whole: the content is written to a file of this
  * process's own and linked in (link(2) fails with EEXIST when `path` exists), so no other process
  * ever reads the file empty or half written. Answers false when `path` exists; raises the file
- * system's other errors (e.g. EACCES).
+ * system's other errors (e.g. EACCES, ENOSPC), its own file removed. Where the file system has no
+ * hard links (break34 hostile: vfat, FUSE), `path` is created with O_EXCL and then written, as
+ * before break34: a reader that finds it empty takes it as held (fresh and unreadable).
  */
 async function createWhole(file: string, content: string): Promise<boolean> {
   const own = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await writeFile(own, content, { flag: 'wx' });
   try {
+    await writeFile(own, content, { flag: 'wx' });
     await link(own, file);
+    return true;
+  } catch (error) {
+    const code = errno(error);
+    if (code === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code ?? '')) throw error;
+  } finally {
+    await unlink(own).catch(() => undefined);
+  }
+  try {
+    await writeFile(file, content, { flag: 'wx' });
     return true;
   } catch (error) {
     if (errno(error) !== 'EEXIST') throw error;
     return false;
-  } finally {
-    await unlink(own).catch(() => undefined);
   }
 }
 
@@ -247,26 +260,64 @@ async function lockHolder(file: string): Promise<{ pid: number; ageMs: number }>
   return { pid: Number.parseInt(text, 10), ageMs: st ? Date.now() - st.mtimeMs : 0 };
 }
 
+/** Whether an unreadable lock file (or a file guard) of age `ageMs` was left by a killed process: old, or from a clock since stepped back. */
+const staleByAge = (ageMs: number) => Math.abs(ageMs) > STALE_UNREADABLE_MS;
+
 /**
- * Removes `file` if it still names `stalePid` (or still names none and is old), under a guard
- * (`<file>.takeover`, created whole) that one process at a time holds: two processes that found
- * the same dead holder would otherwise both remove it, the second removing the lock the first had
- * just taken, and both hold it (break34's CI run). A guard older than STALE_UNREADABLE_MS was left
- * by a process killed while taking over, and is removed.
+ * Runs `fn` holding the takeover guard of `file`, one process at a time; answers false, `fn` not
+ * run, while another process holds it. On Linux the guard is an abstract Unix socket named after
+ * `file` (its folder's device and inode, and its name): the kernel lets one process bind it and
+ * frees it when that process ends, however (break34 hostile: a taker killed -9 in it left a guard
+ * file that blocked every taker for 10 s; one stalled in it over 10 s had its guard removed and two
+ * processes held the lock). Elsewhere (no abstract sockets), `<file>.takeover`, created whole; one
+ * older than STALE_UNREADABLE_MS is taken for a killed process's and removed.
  */
-async function removeStaleLock(file: string, stalePid: number): Promise<void> {
+async function withTakeoverGuard(file: string, fn: () => Promise<void>): Promise<boolean> {
+  if (process.platform === 'linux') {
+    const folder = await stat(path.dirname(file));
+    const name = `\0reward-gateway-lock-${createHash('sha256').update(`${folder.dev}:${folder.ino}:${path.basename(file)}`).digest('hex').slice(0, 32)}`;
+    const server = createServer();
+    const bound = await new Promise<boolean | undefined>((resolve) => {
+      server.once('error', (error) => resolve(errno(error) === 'EADDRINUSE' ? false : undefined));
+      server.listen(name, () => resolve(true));
+    });
+    if (bound === false) return false;
+    if (bound) {
+      try {
+        await fn();
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+      return true;
+    }
+    // no abstract sockets here (e.g. a sandbox): the guard file
+  }
   const guard = `${file}.takeover`;
   if (!(await createWhole(guard, `${process.pid}\n`))) {
-    if ((await lockHolder(guard)).ageMs > STALE_UNREADABLE_MS) await unlink(guard).catch(() => undefined);
-    return; // another process is taking over: the caller looks again
+    if (staleByAge((await lockHolder(guard)).ageMs)) await unlink(guard).catch(() => undefined);
+    return false;
   }
   try {
-    const now = await lockHolder(file);
-    const same = Number.isNaN(stalePid) ? Number.isNaN(now.pid) && now.ageMs > STALE_UNREADABLE_MS : now.pid === stalePid;
-    if (same) await unlink(file).catch(() => undefined);
+    await fn();
   } finally {
     await unlink(guard).catch(() => undefined);
   }
+  return true;
+}
+
+/**
+ * Removes `file` if it still names `stalePid` (or still names none and is old), under the takeover
+ * guard (`withTakeoverGuard`) that one process at a time holds: two processes that found the same
+ * dead holder would otherwise both remove it, the second removing the lock the first had just
+ * taken, and both hold it (break34's CI run). When another process holds the guard, nothing is
+ * done: the caller looks again.
+ */
+async function removeStaleLock(file: string, stalePid: number): Promise<void> {
+  await withTakeoverGuard(file, async () => {
+    const now = await lockHolder(file);
+    const same = Number.isNaN(stalePid) ? Number.isNaN(now.pid) && staleByAge(now.ageMs) : now.pid === stalePid;
+    if (same) await unlink(file).catch(() => undefined);
+  });
 }
 
 /**
@@ -293,7 +344,7 @@ export async function takeLockFile(file: string): Promise<LockFile> {
       return { release };
     }
     const holder = await lockHolder(file);
-    if (Number.isNaN(holder.pid) && holder.ageMs <= STALE_UNREADABLE_MS) return { holder: Number.NaN }; // not ours to judge yet
+    if (Number.isNaN(holder.pid) && !staleByAge(holder.ageMs)) return { holder: Number.NaN }; // not ours to judge yet
     if (holder.pid !== process.pid && isRunning(holder.pid, /node|reward|gateway/i)) return { holder: holder.pid };
     await removeStaleLock(file, holder.pid); // left by a run that was killed
   }
