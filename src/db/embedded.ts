@@ -211,6 +211,28 @@ function isRunning(pid: number, like?: RegExp): boolean {
   }
 }
 
+/**
+ * Whether `pid` is an ancestor of this process (its parent, the parent's parent…, as /proc tells):
+ * one can never be the gateway holding a lock this process is to take. break34 hostile: a container
+ * killed -9 with the gateway as pid 1 leaves `1` in gateway.pid; restarted under an init or a shell
+ * (`docker run --init`, `sh -c "node …"`), pid 1 is the new gateway's own init, alive, its command
+ * line naming node, and the gateway refused to start for ever ("in use … (pid 1)").
+ */
+function isAncestor(pid: number): boolean {
+  let current = process.ppid;
+  for (let depth = 0; current > 0 && depth < 64; depth++) {
+    if (current === pid) return true;
+    try {
+      // "<pid> (<comm>) <state> <ppid> …": comm may hold spaces and parentheses, the last ')' ends it
+      const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+      current = Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1], 10);
+    } catch {
+      return false; // no /proc: only the parent is known
+    }
+  }
+  return false;
+}
+
 /** A lock file taken (`release` ends it), or the pid of the live process that holds it (NaN: none held it long enough to read). */
 export type LockFile = { release: () => Promise<void> } | { holder: number };
 
@@ -325,14 +347,16 @@ async function removeStaleLock(file: string, stalePid: number): Promise<void> {
  * `createWhole`). Answers its release, or the pid of another live process holding it (NaN: a
  * holder that could not be told, e.g. another process taking over a stale lock at this moment).
  * A file whose process is gone (a killed run), or that names this process's own pid (a restarted
- * container reusing it), is removed (under a guard: `removeStaleLock`) and taken; an unreadable one
- * only once it is older than STALE_UNREADABLE_MS. Before break34 the file was created empty and the
+ * container reusing it), or with `staleAncestors` an ancestor's (`isAncestor`: a restarted
+ * container's init, pid 1, that the killed gateway was), is removed (under a guard:
+ * `removeStaleLock`) and taken; an unreadable one only once it is older than STALE_UNREADABLE_MS
+ * (or dated over that in the future). Before break34 the file was created empty and the
  * pid written after: a second process reading it in between took it for a killed run's, removed it
  * and took it too, so two processes held it (two embedded-PostgreSQL user creations at once, or two
  * gateways on one DATA_DIR). Raises the file system's error (e.g. EACCES) when `file` cannot be
  * written at all.
  */
-export async function takeLockFile(file: string): Promise<LockFile> {
+export async function takeLockFile(file: string, options: { staleAncestors?: boolean } = {}): Promise<LockFile> {
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await createWhole(file, `${process.pid}\n`)) {
       let released = false;
@@ -345,7 +369,8 @@ export async function takeLockFile(file: string): Promise<LockFile> {
     }
     const holder = await lockHolder(file);
     if (Number.isNaN(holder.pid) && !staleByAge(holder.ageMs)) return { holder: Number.NaN }; // not ours to judge yet
-    if (holder.pid !== process.pid && isRunning(holder.pid, /node|reward|gateway/i)) return { holder: holder.pid };
+    const mine = holder.pid === process.pid || (options.staleAncestors === true && isAncestor(holder.pid));
+    if (!mine && isRunning(holder.pid, /node|reward|gateway/i)) return { holder: holder.pid };
     await removeStaleLock(file, holder.pid); // left by a run that was killed
   }
   return { holder: Number.NaN }; // taken and lost three times: another process is taking it right now
@@ -358,7 +383,10 @@ export async function takeLockFile(file: string): Promise<LockFile> {
 async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   let lock: LockFile;
   try {
-    lock = await takeLockFile(path.join(dir, LOCK_FILE));
+    // an ancestor never holds its descendant's DATA_DIR (a gateway starts no gateway); a lock naming one
+    // is a killed container's, whose pid the restart's init now has. Not so for the user lock: a
+    // process creating the user may start processes that create it too (test/db/postgres-user.test.ts).
+    lock = await takeLockFile(path.join(dir, LOCK_FILE), { staleAncestors: true });
   } catch (error) {
     throw new StartupError(`DATA_DIR ${dir} cannot be written (${errno(error)}): fix its permissions, or set DATA_DIR to another folder.`);
   }
