@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,18 +6,11 @@ import { promisify } from 'node:util';
 import { compiledGateway } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
 import { TEST_JWT_SECRET } from '../support/gateway.js';
-import { postgresProcessesFor } from '../support/processes.js';
+import { commandRuns, postgresProcessesFor } from '../support/processes.js';
 
 const run = promisify(execFile);
 
-const hasStrace = (() => {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasStrace = commandRuns('strace', ['-V']);
 
 /** strace arguments making link(2) onto `target` fail with `code`, as a file system without hard links answers it. */
 const noLinks = (target: string, code: string) => ['-f', '-qq', '-o', '/dev/null', '-P', target, '-P', `${target}.takeover`, '-e', 'trace=link,linkat', '-e', `inject=link,linkat:error=${code}`];

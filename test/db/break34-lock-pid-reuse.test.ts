@@ -1,21 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { compiledGateway } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
 import { TEST_JWT_SECRET } from '../support/gateway.js';
-import { postgresProcessesFor } from '../support/processes.js';
+import { commandRuns, postgresProcessesFor } from '../support/processes.js';
 
 /** Whether this process may make pid namespaces (root, as in a container's CI): `unshare --pid`. */
-const canUnshare = (() => {
-  try {
-    execFileSync('unshare', ['-pf', '--mount-proc', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const canUnshare = commandRuns('unshare', ['-pf', '--mount-proc', 'true']);
 
 /**
  * break34, hostile pass: a lock whose pid is alive and whose command line says node, reward or

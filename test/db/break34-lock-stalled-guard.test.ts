@@ -1,20 +1,14 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { commandRuns } from '../support/processes.js';
 import { compiledGateway } from '../support/build.js';
 
 const run = promisify(execFile);
 
-const hasStrace = (() => {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasStrace = commandRuns('strace', ['-V']);
 
 /**
  * break34, hostile pass: the takeover guard (`<lock>.takeover`) is only exclusive for 10 s. A taker

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,19 +6,12 @@ import { promisify } from 'node:util';
 import { compiledGateway } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
 import { TEST_JWT_SECRET } from '../support/gateway.js';
-import { postgresProcessesFor, spawnGateway } from '../support/processes.js';
+import { commandRuns, postgresProcessesFor, spawnGateway } from '../support/processes.js';
 
 const run = promisify(execFile);
 
 /** strace kills (or stalls) a real process at a chosen system call: here the moment a taker holds `<lock>.takeover`. */
-const hasStrace = (() => {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasStrace = commandRuns('strace', ['-V']);
 
 /**
  * break34, hostile pass: a process SIGKILLed while it holds the takeover guard (`<lock>.takeover`,

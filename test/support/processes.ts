@@ -1,4 +1,4 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -265,4 +265,18 @@ export function stopReport(gateway: SpawnedGateway, code: number | null, alsoErr
     stopped: lines.some((line) => line.includes('"msg":"stopped"')),
     errors: lines.filter((line) => /"level":[56]0/.test(line) || alsoErrors.test(line)),
   };
+}
+
+/**
+ * Whether `command` with `args` runs here and exits 0, its output dropped: a tool a test file needs
+ * (`strace -V`; `unshare -pf --mount-proc true`, which needs root). Test files that cannot run
+ * without it are skipped, and `.ci/run` installs what CI lacks (docs/decisions.md, break34 lock files).
+ */
+export function commandRuns(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
