@@ -28,15 +28,16 @@ export function devTokensEnabled(config: Config): boolean {
  * calls set their shell variables from them. Development and test only (`devTokensEnabled`).
  */
 export async function devTokens(orm: MikroORM, config: Config): Promise<DevTokens> {
+  const em = orm.em.fork();
   const ids = Object.values(DEMO.customers) as string[];
   const rows = await query<{ externalId: string; name: string | null }>(
-    orm.em.fork(),
+    em,
     sql`select external_id as "externalId", name from customer where external_id = any(${ids}) order by external_id`,
   );
   const day = 86_400;
   // the key the banner prints, only while it is the demo partner's (a revoked one is not offered)
   const key = demoPartnerKey(config);
-  const partner = await partnerByApiKey(orm.em.fork(), key);
+  const partner = await partnerByApiKey(em, key);
   return {
     members: await Promise.all(rows.map(async (r) => ({ ...r, token: await signToken(config, { sub: r.externalId }, day) }))),
     staff: [
