@@ -59,8 +59,6 @@ function customerVersionConflict(expected: number, current: number) {
   );
 }
 
-const VERSION_OF = statement((externalId: string) => sql<{ version: number }>`select version from customer where external_id = ${externalId}`);
-
 /** UTC+14 (Kiribati's Line Islands): the time zone whose calendar day begins first. */
 const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
 
@@ -127,7 +125,7 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
     );
     // No row: the customer exists at another version than the one this was made from, or (a version
     // above 0) none exists; the throw rolls back any status lock's work.
-    if (!row) throw customerVersionConflict(expected ?? 0, (await VERSION_OF.run(em, data.externalId))[0]?.version ?? 0);
+    if (!row) throw customerVersionConflict(expected ?? 0, (await customerByExternalId(em, data.externalId))?.version ?? 0);
     if (row.inserted) await recomputeTier(em, row.id, now);
     // A customer created CLOSED (no row to take before): the same event, after the insert.
     if (closing && !closedFirst) await recordSessionEnd(em, { customerId: row.id }, now);
