@@ -69,7 +69,8 @@ const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
  * each stored as `segmentOf` spells it (NFC), so two spellings that look the same are one tag.
  * INVALID when `birthDate` is after today in every time zone.
  * One statement, so two upserts of the same externalId at once cannot both insert.
- * Each update adds one to the customer's `version` (1 at creation). `expectedVersion` (optimistic
+ * Each update that changes a value adds one to the customer's `version` (1 at creation) and sets
+ * `updatedAt`; one that changes nothing keeps both. `expectedVersion` (optimistic
  * concurrency, as HTTP's If-Match; break34): the version the change was made from, 0 for "create
  * only"; when the customer is at another version (or, for a number above 0, does not exist),
  * VERSION_CONFLICT on ["input","expectedVersion"] naming the current one, and nothing is written
@@ -88,6 +89,17 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
   const has = (key: keyof UpsertCustomerData) => data[key] !== undefined;
   const segments = data.segments == null ? data.segments : [...new Set(data.segments.map(segmentOf))];
   const expected = data.expectedVersion ?? null;
+  // Each column as the update leaves it: the sent value when the input names the field, else the stored one.
+  const kept = {
+    email: sql`case when ${has('email')} then excluded.email else c.email end`,
+    name: sql`case when ${has('name')} then excluded.name else c.name end`,
+    birthDate: sql`case when ${has('birthDate')} then excluded.birth_date else c.birth_date end`,
+    status: sql`case when ${data.status != null} then excluded.status else c.status end`,
+    segments: sql`case when ${segments != null} then excluded.segments else c.segments end`,
+    attributes: sql`case when ${data.attributes != null} then excluded.attributes else c.attributes end`,
+  };
+  const changed = sql`(${kept.email}, ${kept.name}, ${kept.birthDate}, ${kept.status}, ${kept.segments}, ${kept.attributes})
+      is distinct from (c.email, c.name, c.birth_date, c.status, c.segments, c.attributes)`;
   return ctx.em.transactional(async (em) => {
     const closing = data.status === CustomerStatus.CLOSED;
     let closedFirst = false;
@@ -112,14 +124,12 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
            -- a version above 0 is an update: no row to insert unless the customer exists (then it conflicts, and the version is compared below, under the row's lock)
            where ${expected}::int is null or ${expected}::int = 0 or exists (select 1 from customer e where e.external_id = ${data.externalId})
           on conflict (external_id) do update set
-            email = case when ${has('email')} then excluded.email else c.email end,
-            name = case when ${has('name')} then excluded.name else c.name end,
-            birth_date = case when ${has('birthDate')} then excluded.birth_date else c.birth_date end,
-            status = case when ${data.status != null} then excluded.status else c.status end,
-            segments = case when ${segments != null} then excluded.segments else c.segments end,
-            attributes = case when ${data.attributes != null} then excluded.attributes else c.attributes end,
-            updated_at = excluded.updated_at,
-            version = c.version + 1
+            email = ${kept.email}, name = ${kept.name}, birth_date = ${kept.birthDate}, status = ${kept.status},
+            segments = ${kept.segments}, attributes = ${kept.attributes},
+            -- a write that changes no value keeps the version (a sync re-sending what is stored does not
+            -- stale every other writer's read) and the time of the last change
+            updated_at = case when ${changed} then excluded.updated_at else c.updated_at end,
+            version = c.version + case when ${changed} then 1 else 0 end
           where ${expected}::int is null or c.version = ${expected}::int
           returning ${CUSTOMER_COLUMNS}, (xmax = 0) as inserted`,
     );

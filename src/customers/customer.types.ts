@@ -40,7 +40,7 @@ export class Customer extends Node {
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
 
-  @Field(() => Int, { description: "The customer's version: 1 when created, one more at each upsertCustomer that updates it. Send it as expectedVersion with a write made from what was read." })
+  @Field(() => Int, { description: "The customer's version: 1 when created, one more at each upsertCustomer that changes a value (one that sends what is stored keeps it). Send it as expectedVersion with a write made from what was read." })
   version!: number;
 }
 

@@ -37,6 +37,28 @@ describe('upsertCustomer with expectedVersion', () => {
     expect(await read(externalId)).toMatchObject({ version: 3, name: 'Ada L', segments: ['vip'] });
   });
 
+  it('a write that changes no value keeps the version and updatedAt, so a sync re-sending what is stored stales no other writer', async () => {
+    const externalId = unique('same');
+    const READ_AT = `query CustomerUpdatedAt($externalId: String!) { customer(externalId: $externalId) { version updatedAt } }`;
+    const readAt = async () => ok(await t.gql<{ customer: { version: number; updatedAt: string } }, { externalId: string }>(READ_AT, { externalId }, t.operatorToken)).customer;
+    const full = { externalId, name: 'Ada', email: 'ada@example.com', birthDate: '1990-02-03', status: 'ACTIVE', segments: ['vip', 'newsletter'], attributes: { store: 7, tags: { a: 1, b: 2 } } };
+    expect(await upsert(full)).toMatchObject({ customer: { version: 1 }, userErrors: [] });
+    const created = await readAt();
+    // the same values again, the attributes' keys in another order (the same JSON object), and an
+    // upsert naming no field at all: nothing changes
+    expect(await upsert({ ...full, attributes: { tags: { b: 2, a: 1 }, store: 7 } })).toMatchObject({ customer: { version: 1 }, userErrors: [] });
+    expect(await upsert({ externalId, expectedVersion: 1 })).toMatchObject({ customer: { version: 1 }, userErrors: [] });
+    expect(await upsert({ externalId, expectedVersion: 1, segments: ['vip', 'newsletter', 'vip'] })).toMatchObject({ customer: { version: 1 }, userErrors: [] });
+    expect(await readAt()).toEqual(created);
+    // a writer that read version 1 before the re-sends still writes
+    expect(await upsert({ externalId, expectedVersion: 1, segments: ['vip'] }, second)).toMatchObject({ customer: { version: 2, segments: ['vip'] }, userErrors: [] });
+    // a cleared field is a change
+    expect(await upsert({ externalId, expectedVersion: 2, email: null })).toMatchObject({ customer: { version: 3 }, userErrors: [] });
+    expect((await readAt()).updatedAt > created.updatedAt).toBe(true);
+    // a stale write that would change nothing is still refused: it was made from another version
+    await expectRefusedWith(t, () => t.gql(UPSERT, { input: { externalId, expectedVersion: 2, segments: ['vip'] } }, second), 'upsertCustomer', 'VERSION_CONFLICT', ['input', 'expectedVersion'], /now version 3/);
+  });
+
   it('the second of two writers that read version 1 is refused, and the first one’s tag stays', async () => {
     const externalId = unique('tags');
     ok(await t.gql(UPSERT, { input: { externalId, segments: ['newsletter'] } }, t.operatorToken));
