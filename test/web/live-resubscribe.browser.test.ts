@@ -91,7 +91,7 @@ describe('member app: a subscription refused while its socket stays open', () =>
     await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open on the gateway', 30_000);
     await adjust(member, 7, `after-${member}`);
     const announcement = page.getByTestId('live-announcement');
-    await until(async () => (await announcement.textContent()) === 'Your balance is now 507 BEANS (+7).', 'the change announced by the live feed', 30_000);
+    await until(async () => (await announcement.getByTestId('live-message').last().textContent()) === 'Your balance is now 507 BEANS (+7).', 'the change announced by the live feed', 30_000);
     await page.getByTestId('header-balance').filter({ hasText: '507' }).waitFor();
     const refused = Math.max(...refusals.map((r) => r.at));
     const again = subscribes.filter((at) => at > refused);

@@ -187,7 +187,7 @@ describe('member app: a change between the screensâ€™ read and the subscriptionâ
   const liveAgain = async (member: string, tab: Tab) => {
     await until(() => t.gateway.events.listenerCount() >= 2, 'both subscriptions open again');
     await adjust(member, 4, `next-${member}`);
-    await until(async () => (await tab.page.getByTestId('live-announcement').textContent()) === 'Your balance is now 507 BEANS (+4).', 'the next change announced by the feed', 20_000);
+    await until(async () => (await tab.page.getByTestId('live-message').last().textContent()) === 'Your balance is now 507 BEANS (+4).', 'the next change announced by the feed', 20_000);
     await balance(tab.page, '507 BEANS');
   };
 

@@ -134,7 +134,7 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
     await adjust(t, member, currency, -1000);
     const announcement = page.getByTestId('live-announcement');
     await announcement.filter({ hasText: 'Your balance is now' }).waitFor({ timeout: 30_000 });
-    expect(await announcement.textContent()).toBe(`Your balance is now ${(before - 1000).toLocaleString('en-GB')} BEANS (-1,000).`);
+    expect(await announcement.getByTestId('live-message').last().textContent()).toBe(`Your balance is now ${(before - 1000).toLocaleString('en-GB')} BEANS (-1,000).`);
   }, 60_000);
 
   test("a claimed gift's notice takes the focus; a console form gives it back to its button once sent", async () => {

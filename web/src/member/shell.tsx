@@ -55,6 +55,9 @@ const NAV: NavItem[] = [
   { href: '/gifts', label: 'Gifts' },
 ];
 
+/** How many of the latest live announcements stay in the live region (older ones are removed, unread again). */
+const KEPT_ANNOUNCEMENTS = 3;
+
 /**
  * The member's frame: who is signed in and their balance, the navigation, and the live feed.
  * Each balance or wallet event refetches what is on screen and is announced to screen readers.
@@ -72,7 +75,11 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
   const [attempt, setAttempt] = useState(0);
   const profile = useQuery(MemberProfileDocument, { skip: !started });
   const [live, setLive] = useState<LiveState>('connecting');
-  const [announcement, setAnnouncement] = useState('');
+  // The last few announcements, each its own node added to the live region: a screen reader reads
+  // each addition, where a region whose one text is replaced may drop a message replaced before it
+  // was read (a till's redemption followed at once by the sale's points: lists-32-live's flake).
+  const [announcements, setAnnouncements] = useState<{ id: number; text: string }[]>([]);
+  const setAnnouncement = (text: string) => setAnnouncements((shown) => [...shown.slice(-(KEPT_ANNOUNCEMENTS - 1)), { id: (shown.at(-1)?.id ?? 0) + 1, text }]);
 
   useEffect(() => {
     let gone = false;
@@ -291,8 +298,12 @@ export function MemberShell({ token, onSignOut, children }: { token: string; onS
       }
       nav={NAV}
     >
-      <div aria-live="polite" className="sr-only" data-testid="live-announcement">
-        {announcement}
+      <div aria-live="polite" aria-relevant="additions" className="sr-only" data-testid="live-announcement">
+        {announcements.map(({ id, text }) => (
+          <p key={id} data-testid="live-message">
+            {text}
+          </p>
+        ))}
       </div>
       {live === 'offline' && !startFailed ? (
         <p className="notice" role="status" data-testid="live-stale">
