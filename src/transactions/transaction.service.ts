@@ -16,7 +16,8 @@ import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { lockAccounts, notBeforeWrites, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
-import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, unusedLockNotice, voidLockedOffers } from '../wallet/redemption.service.js';
+import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, saleRedeemedByYou, unusedLockNotice, voidLockedOffers } from '../wallet/redemption.service.js';
+import { recordWalletChanges } from '../wallet/wallet.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { applicability, fromMinor, notApplicableMessage, saleTotal, termsOf, toMinor } from './pricing.js';
 import { PendingCredit } from '../points/pending-credit.entity.js';
@@ -295,17 +296,20 @@ async function retriedFromBeforeTheUpgrade(em: SqlEntityManager, scope: string, 
  * of a `lockId` no basket's lock used for some of its codes (each such code as the till sent it,
  * with RedeemOffer's sentence: `unusedLockNotice`), or null. Codes are
  * redeemed in a fixed order (so two sales naming the same offers cannot deadlock on their rows),
- * then priced in the order processing applies them (by issued offer id), so the discount checked
+ * their WALLET_CHANGED events recorded once all are locked (a till or a return holding a later code
+ * takes the customer's event stream after it: break35, till), then priced in the order processing applies them (by issued offer id), so the discount checked
  * here is the one the processor takes. Refusals name the code as the till sent it
  * (`['input', 'offerCodes', i]`): OFFER_NOT_REDEEMABLE, LOCK_HELD, or OFFER_NOT_APPLICABLE when
  * the offer's channels, money (an amount off or a maximum discount in another money than the
- * sale's), SKUs, categories or amount do not fit the basket (see `applicability`).
+ * sale's), SKUs, categories or amount do not fit the basket (see `applicability`). A code this
+ * partner's till redeemed for this very sale (RedeemOffer with its externalId) applies as redeemed
+ * then; one it redeemed otherwise is refused with when and for which sale (saleRedeemedByYou).
  */
 async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: SubmitData, sale: TransactionRow, lines: SaleLine[], now: Date): Promise<{ discount: string; lockNotice: string | null } | null> {
   const sent = (d.offerCodes ?? []).map(normalizeOfferCode);
   const field = (code: string) => ['input', 'offerCodes', String(sent.indexOf(code))];
   const validAt = new Date(Math.min(d.occurredAt.getTime(), now.getTime()));
-  const redeemed: { id: number; code: string; moneyCurrency: string | null; offer: OfferVersionRow }[] = [];
+  const redeemed: { id: number; customerId: number; code: string; moneyCurrency: string | null; offer: OfferVersionRow; redeemedEarlier: boolean }[] = [];
   const notices: string[] = [];
   for (const code of [...new Set(sent)].sort()) {
     try {
@@ -323,11 +327,16 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
       const notice = unusedLockNotice(r.unusedLock, d.lockId ?? '');
       if (notice !== null) notices.push(`Offer code ${JSON.stringify(d.offerCodes![sent.indexOf(code)])}: ${notice}`);
     } catch (error) {
+      if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
+        throw (await saleRedeemedByYou(em, partner.partnerId, code, now, field(code))) ?? refuse(error.code, error.message, field(code));
+      }
       if (error instanceof UserErrorException) throw refuse(error.code, error.message, field(code));
       throw error;
     }
   }
   if (redeemed.length === 0) return null;
+  // Their WALLET_CHANGED events once every code's row is locked (see RedemptionRequest.saleChecks).
+  await recordWalletChanges(em, redeemed.filter((r) => !r.redeemedEarlier), 'REDEEMED', now);
   redeemed.sort((a, b) => a.id - b.id);
   const terms = redeemed.map((r) => termsOf(r.offer, r.moneyCurrency));
   const { priced, refused } = applicability(lines, { channel: d.channel ?? null, currency: d.currency }, terms);

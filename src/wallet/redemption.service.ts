@@ -460,7 +460,15 @@ export interface RedemptionRequest {
   channel?: string | null;
   /** The sale's ISO 4217 money, when the till says (see checkCurrency). */
   currency?: string | null;
-  /** A sale's own redemption: its `applicability` checks the offer's money against the sale's (see checkCurrency). */
+  /**
+   * A sale's own redemption: its `applicability` checks the offer's money against the sale's (see
+   * checkCurrency); an offer this partner already redeemed for this very sale (RedeemOffer with the
+   * sale's externalId as `transactionExternalId`, then the sale naming the code) is answered as it
+   * was redeemed, not refused; and no WALLET_CHANGED is recorded: the sale records one for all its
+   * codes once every code's row is locked (`recordWalletChanges`). A sale that took the customer's
+   * event stream after its first code and then waited for its second deadlocked with a till's lock,
+   * redemption or return holding that second code and waiting for the stream (break35, till).
+   */
   saleChecks?: boolean;
   now: Date;
   /**
@@ -480,15 +488,25 @@ export interface RedemptionRequest {
  * it, also for a sale dated earlier (its `occurredAt` is on the sale). Strict: a repeat is refused, never answered as a success (a sale applying
  * a code twice must not get the discount twice); the redeemOffer mutation adds its replay on top.
  */
-export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow; unusedLock: UnusedLock }> {
+export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionRequest): Promise<IssuedOfferRow & { offer: OfferVersionRow; unusedLock: UnusedLock; redeemedEarlier: boolean }> {
+  const forThisSale = r.saleChecks === true && r.transactionRef !== null;
   const row = await queryOne(
     em,
-    sql<TillRow & OfferVersionColumns<'offer.'>>`select ${tillColumns(r.now, r.validAt)}, ${offerVersionColumns('offer.')}
+    sql<TillRow & OfferVersionColumns<'offer.'> & { redeemedForThisSale: boolean }>`select ${tillColumns(r.now, r.validAt)}, ${offerVersionColumns('offer.')},
+           (${forThisSale} and io.status = 'REDEEMED' and io.redeemed_by_partner_id = ${r.partnerId} and io.redemption_ref = ${r.transactionRef}) as "redeemedForThisSale"
           from issued_offer io join offer_version ov on ov.id = io.offer_version_id
          where io.code = ${normalizeOfferCode(r.code)}
            for update of io`,
   );
-  if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !LIVE.includes(row.status) || !row.customerActive) throw notRedeemable();
+  if (!row || (r.customerId !== null && row.customerId !== r.customerId) || !row.customerActive) throw notRedeemable();
+  // Redeemed by this partner's till for this sale, the sale now naming the offers it applied: the
+  // offer applies to it as redeemed then (SPEC §1 step 4, "or it is redeemed immediately").
+  if (row.redeemedForThisSale) {
+    checkCurrency(row, r.currency, r.saleChecks);
+    const { redeemedForThisSale: _, ...redeemed } = row;
+    return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: null, redeemedEarlier: true };
+  }
+  if (!LIVE.includes(row.status)) throw notRedeemable();
   const liveOnlyAtItsDate = r.validAt !== undefined && row.expiresAt !== null && new Date(row.expiresAt).getTime() <= r.now.getTime();
   if (liveOnlyAtItsDate && (await takenBackSinceItsEnd(em, row.id))) throw notRedeemable();
   // "Names no lockId" only to the partner whose basket holds it: another partner's till never had
@@ -511,8 +529,8 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   // Unreachable under the row lock, which it was read live under (stored EXPIRED: only one live at
   // the sale's moment, tillStatusAt); never redeem twice regardless.
   if (!redeemed) throw notRedeemable();
-  await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
-  return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: unusedLockOf(row, end, r) };
+  if (!r.saleChecks) await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
+  return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: unusedLockOf(row, end, r), redeemedEarlier: false };
 }
 
 /**
@@ -570,7 +588,7 @@ export async function redeemOffer(
   const transactionRef = request.transactionExternalId ?? null;
   return ctx.em.transactional(async (em) => {
     try {
-      const { unusedLock, ...issuedOffer } = await redeemIssuedOffer(em, {
+      const { unusedLock, redeemedEarlier: _, ...issuedOffer } = await redeemIssuedOffer(em, {
         code: request.code,
         lockId: request.lockId ?? null,
         customerId: null,
@@ -654,6 +672,20 @@ function redeemedByPartner(
  */
 function alreadyRedeemedByYou(redeemedAt: Date | string, ref: string | null, next = 'It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.') {
   return refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, `${redeemedByYou(redeemedAt, ref)} ${next}`, ['input', 'code']);
+}
+
+/**
+ * What a sale naming `code` is told when the code is not redeemable and this partner's till
+ * redeemed it (for another sale, or with no transactionExternalId): OFFER_NOT_REDEEMABLE on `field`
+ * with redeemedByYou's sentence, as RedeemOffer and LockOffer tell it (break35, till: it was told
+ * the unknown-code sentence, to check the code was typed right); null when another partner
+ * redeemed it or it is not redeemed, whose refusal stays the one answer for dead codes. Asked on
+ * every such refusal, so its time tells no partner which codes exist.
+ */
+export async function saleRedeemedByYou(em: SqlEntityManager, partnerId: number, code: string, now: Date, field: string[]): Promise<UserErrorException | null> {
+  const mine = await redeemedByPartner(em, partnerId, code, now);
+  if (!mine) return null;
+  return refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, `${redeemedByYou(mine.redeemedAt!, mine.redemptionRef)} An offer is redeemed once: send the sale without this code.`, field);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow } from '../db/schema.js';
 import { daysOf, idList, query, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
-import { recordEvent } from '../events/outbox.service.js';
+import { recordEvent, recordEvents } from '../events/outbox.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { IssuedOffer, IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 
@@ -69,6 +69,11 @@ export function endedBy(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'>
 
 /** What a WALLET_CHANGED event says happened to an issued offer. */
 export type WalletChange = 'ISSUED' | 'LOCKED' | 'LOCK_EXTENDED' | 'RELEASED' | 'LOCK_EXPIRED' | 'REDEEMED' | 'EXPIRED' | 'VOIDED';
+
+/** Records a WALLET_CHANGED event for each `{ customerId, issuedOfferId }` (as `change`), in one statement of the caller's transaction. */
+export async function recordWalletChanges(em: SqlEntityManager, offers: readonly { customerId: number; id: number }[], change: WalletChange, now: Date): Promise<void> {
+  await recordEvents(em, 'WALLET_CHANGED', offers.map((o) => ({ customerId: o.customerId, payload: { change, issuedOfferId: o.id } })), now);
+}
 
 /** Records a WALLET_CHANGED event for one issued offer, in the caller's transaction. */
 export async function recordWalletChange(em: SqlEntityManager, customerId: number, change: WalletChange, issuedOfferId: number, now: Date): Promise<void> {
