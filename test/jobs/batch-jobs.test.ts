@@ -79,9 +79,10 @@ describe('batch jobs writing many customers at once', () => {
     expect(await ledgerViolations(t)).toEqual([]);
   });
 
-  it('the write-down locks each due account once, in the statement that finds it (edges-12)', async () => {
+  it('the write-down locks each due account once (edges-12), each in a transaction of its own (break35)', async () => {
     // It took the batch's accounts FOR UPDATE and then locked and read each again (lockAccount):
-    // one statement more per account, for rows it already held.
+    // one statement more per account, for rows it already held. Since break35 (expiry) each
+    // account is locked by the statement that reads it in its own transaction: one lock each.
     ok(await t.gql(`mutation { createCurrency(input: { code: "ONCE_C", name: "o", pointValue: "0.01", expiryDays: 1, moneyCurrency: "ZAR" }) { userErrors { code } } }`, {}, t.operatorToken));
     const customers = [await createCustomer(t, 'ONCE_C', 5), await createCustomer(t, 'ONCE_C', 6), await createCustomer(t, 'ONCE_C', 7)];
     t.clock.advance(2 * DAY);
@@ -89,7 +90,8 @@ describe('batch jobs writing many customers at once', () => {
     try {
       await t.orm.em.fork().transactional((em) => writeDownDueAccounts(em, t.clock.now()));
       const locks = recorder.take().filter((s) => /from point_account[\s\S]*for update/i.test(s.text));
-      expect(locks).toHaveLength(1);
+      expect(locks).toHaveLength(customers.length);
+      expect(new Set(locks.map((s) => String(s.values?.[0]))).size).toBe(customers.length);
     } finally {
       recorder.stop();
     }
