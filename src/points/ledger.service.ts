@@ -36,6 +36,14 @@ export interface Posting {
    * spends on (`["input","listingId"]`, `["input","amount"]`). Default: none.
    */
   refusalField?: string[];
+  /**
+   * A credit's: the moment its expiry is counted from, when that is not the moment it is written
+   * (`now`): a sale's points count from when they became spendable had its job run at once
+   * (processing's `expiryFromOf`, break35, expiry). The credit expires the currency's
+   * `expiryDays` after it, but never at or before it is written: at the earliest 1 ms after
+   * (entries are dated in the order they are written, so an EXPIRE cannot precede its credit).
+   */
+  expiryFrom?: Date;
 }
 
 /**
@@ -113,6 +121,8 @@ interface Write {
   fromPending?: number;
   /** Change to the account's debt (a debt repayment lowers it). */
   debtDelta?: number;
+  /** A credit's: see Posting.expiryFrom (default: the entry's own date). */
+  expiryFrom?: Date;
 }
 
 /**
@@ -179,8 +189,8 @@ export type Credit = Omit<Posting, 'customerId' | 'currency'>;
  * (`lockAccounts`) and written down at `c.now` (`settleAccount`) earlier in its transaction. For a
  * caller that credits several times in one transaction (a sale's awards): postEntry would lock
  * the account again and look for what is due again on every credit, although under the lock
- * nothing more falls due at the same moment (credits expire at least a day after they are
- * written, and a pending credit is written only when its release is after the writer's `now`:
+ * nothing more falls due at the same moment (credits expire after they are written, never at
+ * the same moment: see Posting.expiryFrom; and a pending credit is written only when its release is after the writer's `now`:
  * see awardPoints in src/transactions/processor.ts). Neither does it re-place the customer's tier: the caller
  * calls `recomputeTier` once after its last credit when any was qualifying (or the write-down
  * released points). `account` is updated to the state after the credit.
@@ -193,7 +203,7 @@ export async function creditSettled(em: SqlEntityManager, account: AccountRow, c
   return creditWithRepayment(
     em,
     account,
-    { amount: c.amount, kind: c.kind, source: c.source, sourceId: c.sourceId ?? null, reason: c.reason ?? null, actor: c.actor, qualifying: c.qualifying ?? false, at: c.now },
+    { amount: c.amount, kind: c.kind, source: c.source, sourceId: c.sourceId ?? null, reason: c.reason ?? null, actor: c.actor, qualifying: c.qualifying ?? false, at: c.now, expiryFrom: c.expiryFrom },
     c.now,
   );
 }
@@ -603,7 +613,8 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
       insert into ledger_entry (account_id, customer_id, amount, kind, source_type, source_id, reason, actor,
                                 balance_after, expires_at, remaining, qualifying, created_at)
       select a.id, ${account.customerId}, ${w.amount}, ${w.kind}, ${w.source}, ${w.sourceId}, ${w.reason}, ${w.actor}, a.available,
-             case when ${isCredit} then a.updated_at + ${daysOf(sql`c.expiry_days`)} end,
+             case when ${isCredit} and c.expiry_days is not null
+                  then greatest(coalesce(${w.expiryFrom ?? null}::timestamptz, a.updated_at) + ${daysOf(sql`c.expiry_days`)}, a.updated_at + interval '1 millisecond') end,
              ${isCredit ? w.amount : 0}, ${w.qualifying}, a.updated_at
         from a join point_currency c on c.code = ${account.currencyCode}
       returning *

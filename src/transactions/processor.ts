@@ -424,13 +424,25 @@ function releaseAtOf(occurredAt: Date, pendingDays: number): Date {
 }
 
 /**
+ * The moment a sale's points credited at once expire from: when they would have become spendable
+ * had the sale's job run as it arrived, the later of its release (`releaseAtOf`) and its receipt
+ * (`receivedAt`). A fact of the sale and of when the till sent it, not of when its job ran (SPEC
+ * §4; break35, expiry: two members' sales made in the same second, one processed an hour late,
+ * expired an hour apart). An offline till's sale sent weeks late still gets its whole expiry from
+ * its receipt (pending-18's reason for counting from the credit).
+ */
+function expiryFromOf(availableAt: Date, sale: Pick<SaleRow, 'receivedAt'>): Date {
+  return new Date(Math.max(availableAt.getTime(), new Date(sale.receivedAt).getTime()));
+}
+
+/**
  * Writes one award to its account (locked and written down by the caller at `now`): pending until
  * its release (`releaseAtOf`) when that is still to come, else credited at once, dated `now`. A
  * release already past is not written as a pending credit dated then: the ledger's entries are in
  * the order they were written (see notBeforeWrites), and an EARN dated before entries already on
  * the account would break that order and the balances after them. So the points of a sale that
  * reaches processing after its pending window are available from processing on, and expire
- * `expiryDays` after it, as every credit expires from when it became spendable.
+ * `expiryDays` after `expiryFromOf` (its release or its receipt, whichever is later).
  */
 async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, account: AccountRow, actor: string, occurredAt: Date, now: Date): Promise<WrittenAward> {
   let ledgerEntryId: number | null = null;
@@ -455,6 +467,7 @@ async function awardPoints(em: SqlEntityManager, sale: SaleRow, a: PointsAward, 
       actor,
       qualifying: true,
       now,
+      expiryFrom: expiryFromOf(availableAt, sale),
     });
     ledgerEntryId = posted.entryId;
   }
