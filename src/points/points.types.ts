@@ -21,7 +21,7 @@ export class PointCurrency {
   @Field()
   name!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Days after earning at which points expire; null: never.' })
+  @Field(() => Int, { nullable: true, description: "Days after earning at which points expire; null: never. A sale's points count from when they became spendable had its job run as it arrived: its release (the sale's moment plus the economy rule's pendingDays) or its receipt, whichever is later." })
   expiryDays!: number | null;
 
   @Field(() => DecimalScalar, { description: 'Money value of one point, in moneyCurrency (0.01 for a point worth a euro cent; up to 6 decimals).' })
