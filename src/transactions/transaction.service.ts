@@ -328,7 +328,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
       if (notice !== null) notices.push(`Offer code ${JSON.stringify(d.offerCodes![sent.indexOf(code)])}: ${notice}`);
     } catch (error) {
       if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
-        throw (await saleRedeemedByYou(em, partner.partnerId, code, now, field(code))) ?? refuse(error.code, error.message, field(code));
+        throw (await saleRedeemedByYou(em, partner.partnerId, code, d.externalId, now, field(code))) ?? refuse(error.code, error.message, field(code));
       }
       if (error instanceof UserErrorException) throw refuse(error.code, error.message, field(code));
       throw error;

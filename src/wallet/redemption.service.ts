@@ -676,15 +676,20 @@ function alreadyRedeemedByYou(redeemedAt: Date | string, ref: string | null, nex
 
 /**
  * What a sale naming `code` is told when the code is not redeemable and this partner's till
- * redeemed it (for another sale, or with no transactionExternalId): OFFER_NOT_REDEEMABLE on `field`
+ * redeemed it (for another sale than `saleRef`, the sale's externalId, or with no
+ * transactionExternalId): OFFER_NOT_REDEEMABLE on `field`
  * with redeemedByYou's sentence, as RedeemOffer and LockOffer tell it (break35, till: it was told
  * the unknown-code sentence, to check the code was typed right); null when another partner
  * redeemed it or it is not redeemed, whose refusal stays the one answer for dead codes. Asked on
  * every such refusal, so its time tells no partner which codes exist.
  */
-export async function saleRedeemedByYou(em: SqlEntityManager, partnerId: number, code: string, now: Date, field: string[]): Promise<UserErrorException | null> {
+export async function saleRedeemedByYou(em: SqlEntityManager, partnerId: number, code: string, saleRef: string, now: Date, field: string[]): Promise<UserErrorException | null> {
   const mine = await redeemedByPartner(em, partnerId, code, now);
-  if (!mine) return null;
+  // Redeemed for this very sale and still refused: the sale names another customer, or one no
+  // longer ACTIVE (redeemIssuedOffer); "send the sale without this code" would store it at full
+  // price for the wrong member, or hide why (break35b): the one answer for dead codes, which says
+  // "not the customer's to use".
+  if (!mine || mine.redemptionRef === saleRef) return null;
   return refuse(UserErrorCode.OFFER_NOT_REDEEMABLE, `${redeemedByYou(mine.redeemedAt!, mine.redemptionRef)} An offer is redeemed once: send the sale without this code.`, field);
 }
 
