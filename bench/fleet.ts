@@ -347,7 +347,7 @@ export async function ledgerViolations(pool: pg.Pool, initialStock: number): Pro
      select 'a sale processed', s.id::text from sales_transaction s where s.status <> 'PROCESSED'
      union all
      select 'a sale processed by exactly one job', s.id::text
-       from sales_transaction s left join job j on j.kind = 'transaction.process' and (j.payload->>'transactionId')::bigint = s.id and j.status = 'DONE'
+       from sales_transaction s left join job j on j.kind in ('transaction.process.minor-units', 'transaction.process') and (j.payload->>'transactionId')::bigint = s.id and j.status = 'DONE'
       group by s.id having count(j.id) <> 1
      union all
      select 'a sale''s points = its awards = their ledger entries', s.id::text

@@ -69,8 +69,16 @@ export class EventStream {
   lastAt?: Date | null;
 }
 
-/** The Redis relay's row in `event_relay_cursor` (`events.prune` reads it too when EVENT_FANOUT=redis). */
-export const REDIS_RELAY_CURSOR = 'redis';
+/**
+ * The Redis relay's row in `event_relay_cursor` (`events.prune` reads it too when EVENT_FANOUT=redis).
+ * Since the channel carries the deployment's id (break35-instances) the relay has a row and a
+ * leader of its own, apart from the builds before, which publish on `<prefix>:events` and keep
+ * `REDIS_RELAY_CURSOR_BEFORE_DEPLOYMENT`: during a rolling upgrade each build's leader serves its
+ * own build's instances.
+ */
+export const REDIS_RELAY_CURSOR = 'redis:deployment';
+/** The row the builds before break35-instances keep (read once, by the first leader of this build, to start where they were). */
+export const REDIS_RELAY_CURSOR_BEFORE_DEPLOYMENT = 'redis';
 
 /**
  * Where a relay that publishes elsewhere (Redis) stopped reading the outbox, so its successor goes

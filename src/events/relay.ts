@@ -9,7 +9,7 @@ import { destroySocket, endWithin } from '../db/end-within.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 import { connectRedisAtStart } from '../startup.js';
 import type { DeliveredEvent, EventHub } from './hub.js';
-import { REDIS_RELAY_CURSOR } from './outbox-event.entity.js';
+import { REDIS_RELAY_CURSOR, REDIS_RELAY_CURSOR_BEFORE_DEPLOYMENT } from './outbox-event.entity.js';
 import { cursorAtNow, decodeCursor, encodeCursor, readCommittedEvents, type OutboxCursor, type OutboxRow } from './outbox.reader.js';
 
 /** How committed events reach this instance's hub (EVENT_FANOUT). */
@@ -23,7 +23,11 @@ export interface RelayOptions {
   /** Rows per read. */
   pageSize?: number;
   redisUrl?: string;
-  /** Redis channel prefix (RATE_LIMIT_KEY_PREFIX: one Redis can serve several deployments). */
+  /**
+   * Redis channel prefix: the channel is `<keyPrefix>:events`. The gateway gives
+   * `<RATE_LIMIT_KEY_PREFIX>:<deployment id>` (src/db/deployment.ts), so deployments sharing one
+   * Redis hear only their own database's events (break35-instances).
+   */
   keyPrefix?: string;
   /**
    * EVENT_RETENTION_HOURS, and the clock the prune reads it by: a PostgreSQL relay whose reads are
@@ -67,9 +71,15 @@ const REDIS_COMMAND_TIMEOUT_MS = 1_000;
  */
 export const IDLE_CURSOR_MS = 1_000;
 
-/** The relay's name in `event_relay_cursor`, and its advisory lock key. */
+/**
+ * The relay's name in `event_relay_cursor`, and its advisory lock key: both apart from the builds
+ * before the channel carried the deployment's id (`reward_gateway_event_relay`, row `redis`), whose
+ * leader publishes where this build's instances do not listen. During a rolling upgrade an old
+ * leader goes on serving the old instances and a new one the new instances; with one lock between
+ * them, the instances of the build that did not lead heard no event until the upgrade ended.
+ */
 const REDIS_RELAY = REDIS_RELAY_CURSOR;
-const LEADER_LOCK = 'reward_gateway_event_relay';
+const LEADER_LOCK = 'reward_gateway_event_relay:deployment';
 
 /** The `application_name` of the event relay's connection: how an operator (or a test) tells it in `pg_stat_activity`. */
 export const RELAY_APPLICATION = 'reward-gateway event relay';
@@ -435,6 +445,14 @@ class RedisRelay implements EventRelay {
           if (!rows[0].locked) throw new NotLeader();
           const saved = await sql<{ cursor: string }>`select cursor from event_relay_cursor where name = ${REDIS_RELAY}`.execute(connection.db);
           if (saved.rows[0]) return decodeCursor(saved.rows[0].cursor);
+          // This build's first leader on a deployment an older build fanned out for: where that build's
+          // leader had published to (a page may be published twice; streams drop repeats).
+          const before = await sql<{ cursor: string }>`select cursor from event_relay_cursor where name = ${REDIS_RELAY_CURSOR_BEFORE_DEPLOYMENT}`.execute(connection.db);
+          const inherited = before.rows[0] ? readableCursor(before.rows[0].cursor) : undefined;
+          if (inherited) {
+            await saveRelayCursor(connection.db, inherited);
+            return inherited;
+          }
           // The first leader ever: where it starts is saved before it reads, so a successor goes on
           // from there. Saved only after a page it published, a leader that died before its first
           // page left nothing, and its successor started at its own present: what committed in
@@ -498,6 +516,15 @@ class RedisRelay implements EventRelay {
 }
 
 class NotLeader extends Error {}
+
+/** `text` as a cursor, or undefined when it is not one this build reads (an older build's own form: the relay then starts at now). */
+function readableCursor(text: string): OutboxCursor | undefined {
+  try {
+    return decodeCursor(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Saves the Redis relay's cursor (`event_relay_cursor`): where its successor goes on from. Only the leader writes it. */
 async function saveRelayCursor(db: Kysely<never>, cursor: OutboxCursor): Promise<void> {

@@ -33,7 +33,7 @@ export interface PruneResult {
  *   read, however long the reader was stopped, nor one of a transaction that was still running at
  *   that snapshot and committed since (it is read in a later window). The readers: the webhook
  *   dispatcher (`webhook_cursor`; with no cursor yet, nothing is pruned) and, when this deployment
- *   fans out through Redis (EVENT_FANOUT=redis), the relay's leader (`event_relay_cursor`; a
+ *   fans out through Redis (EVENT_FANOUT=redis), the relay's leader (`event_relay_cursor`, this build's row; a
  *   stalled leader holds the prune back, as a stopped dispatcher does; the first leader saves its
  *   cursor as it starts, and before any leader started there is nothing to hold back). A relay
  *   cursor left by an earlier Redis deployment is ignored otherwise: it would stop the prune for

@@ -81,8 +81,12 @@ export class RateLimits {
   /**
    * Connects to the configured store (waits for Redis to be ready, so a wrong REDIS_URL stops
    * start-up). `signal` (the start-up's abort) cuts the Redis connect: rejects with its reason.
+   * `redisKeyPrefix`: what Redis keys start with (`<prefix>:<kind>:<caller>`); the gateway gives
+   * `<RATE_LIMIT_KEY_PREFIX>:<deployment id>` (src/db/deployment.ts), so deployments sharing a Redis
+   * do not share budgets; RATE_LIMIT_KEY_PREFIX alone when absent. PostgreSQL's counters live in
+   * the deployment's own database and keep RATE_LIMIT_KEY_PREFIX.
    */
-  static async create(config: Config, databaseUrl: string, log: Logger, signal?: AbortSignal): Promise<RateLimits> {
+  static async create(config: Config, databaseUrl: string, log: Logger, signal?: AbortSignal, redisKeyPrefix = config.rateLimit.keyPrefix): Promise<RateLimits> {
     const { rateLimit } = config;
     const budgets: Record<Kind, number> = {
       customer: rateLimit.customer,
@@ -105,7 +109,7 @@ export class RateLimits {
       redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
       await connectRedisAtStart(redis, rateLimit.redisUrl!, 'rate limits', signal);
       for (const [kind, points] of enabled) {
-        limiters[kind] = new (load('rate-limiter-flexible/lib/RateLimiterRedis.js') as typeof Flexible.RateLimiterRedis)({ storeClient: redis, keyPrefix: `${rateLimit.keyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
+        limiters[kind] = new (load('rate-limiter-flexible/lib/RateLimiterRedis.js') as typeof Flexible.RateLimiterRedis)({ storeClient: redis, keyPrefix: `${redisKeyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
       }
       // QUIT needs a live connection; with Redis gone, closing the socket is all there is to do (a
       // rejected QUIT failed the gateway's shutdown, before the jobs and the database were stopped).

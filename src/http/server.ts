@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import type { Ctx, CustomerCaller } from '../context.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { pendingMigrations, requestEntityManager, requestPool } from '../db/orm.js';
+import { deploymentId, redisKeyPrefix } from '../db/deployment.js';
 import { outboxReplay } from '../events/events.service.js';
 import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
@@ -454,7 +455,10 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
   // Every transport validates with these: Apollo, compiled documents and the socket.
   const validationRules = [...armor.validationRules, oneMutationField];
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
-  const rateLimits = await RateLimits.create(config, databaseUrl, log, signal);
+  // Redis is shared beyond this database: its keys and channel carry the deployment's id (break35-instances).
+  const usesRedis = config.rateLimit.store === 'redis' || config.events.fanout === 'redis';
+  const redisPrefix = usesRedis ? redisKeyPrefix(config.rateLimit.keyPrefix, await deploymentId(orm.em.fork())) : config.rateLimit.keyPrefix;
+  const rateLimits = await RateLimits.create(config, databaseUrl, log, signal, redisPrefix);
   opened.push(() => rateLimits.close());
   if (rateLimits.store.pool) metrics.watchPool('rate_limit', rateLimits.store.pool);
   if (rateLimits.store.redis) metrics.watchRedis('rate_limit', rateLimits.store.redis);
@@ -487,7 +491,7 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
       mode: config.events.fanout,
       pollMs: config.events.pollMs,
       redisUrl: config.rateLimit.redisUrl,
-      keyPrefix: config.rateLimit.keyPrefix,
+      keyPrefix: redisPrefix,
       retention: { hours: config.events.retentionHours, clock },
       timeouts: config.dbTimeouts,
     },

@@ -12,7 +12,7 @@ import { PURGE_RATE_LIMITS, purgeRateLimitBucketsJob } from '../http/rate-limit-
 import { PURGE_IDEMPOTENCY_KEYS, purgeIdempotencyKeysJob } from '../idempotency/retention.job.js';
 import { PURGE_APQ_DOCUMENTS, purgeApqDocumentsJob } from '../persisted/apq-retention.job.js';
 import { processTransactionJob } from '../transactions/processor.js';
-import { PROCESS_TRANSACTION } from '../transactions/transaction.service.js';
+import { PROCESS_TRANSACTION, PROCESS_TRANSACTION_IN_CENTS } from '../transactions/transaction.service.js';
 import { WALLET_SWEEP_JOB, walletSweepJob } from '../wallet/wallet-sweep.job.js';
 import { deliverWebhookJob, dispatchWebhooksJob, WEBHOOK_DELIVER, WEBHOOK_DISPATCH } from '../webhooks/webhook.jobs.js';
 import type { PurgeCounts } from './purged.js';
@@ -25,6 +25,8 @@ const MINUTE = 60_000;
 export const JOB_HANDLERS: Record<string, JobHandler> = {
   [WALLET_SWEEP_JOB]: walletSweepJob,
   [PROCESS_TRANSACTION]: processTransactionJob,
+  // enqueued by older builds (a rolling upgrade) and before it: the same work, see PROCESS_TRANSACTION
+  [PROCESS_TRANSACTION_IN_CENTS]: processTransactionJob,
   [EXPIRE_POINTS]: expirePointsJob,
   [RELEASE_PENDING]: releasePendingJob,
   [RECOMPUTE_TIERS]: recomputeTiersJob,

@@ -38,7 +38,10 @@ export class QualifyingAdjustment {
   /**
    * When the correction was made (the return's moment): a tier read at an earlier moment, the one a
    * sale made then earns at (`qualifying_points_until`), does not count it (break34, time).
+   * This build always writes it (the return's clock); the column's default, the transaction's
+   * time, dates the corrections of a return made by an older build that does not name the column
+   * (a rolling upgrade, break35-instances; Migration20261205050000).
    */
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   recordedAt!: Date;
 }

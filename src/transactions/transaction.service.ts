@@ -25,7 +25,23 @@ import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionAward, TransactionStatus, type SaleLine } from './transaction.entity.js';
 import { byCurrency, type CurrencyPoints, type ReversedPoints } from '../points/currency-points.js';
 
-export const PROCESS_TRANSACTION = 'transaction.process';
+/**
+ * The job kind a sale's processing is enqueued under (payload `{ transactionId }`), read by
+ * `processTransactionJob`. Named apart from `PROCESS_TRANSACTION_IN_CENTS` because what the sale's
+ * row means changed under the old name: since money-12 (Migration20261201121000) its amounts are in
+ * its money's minor units (`money_scale`), and a worker of a build from before (d4ae9bd, the
+ * README's rolling-upgrade base) claiming the job read them as cents: a ¥1,000 sale earned 10
+ * points, 1,000 KWD 10,000 instead of 1,000, for good (break35-instances). Workers claim only kinds
+ * they have a handler for, so the old ones leave these jobs to this build's.
+ */
+export const PROCESS_TRANSACTION = 'transaction.process.minor-units';
+/**
+ * The kind builds before break35-instances enqueue a sale's processing under: still handled, by the
+ * same handler (it reads `money_scale`, which a build from before money-12 leaves at its default 2,
+ * the cents it stored), so the sales an older instance takes during a rolling upgrade, and jobs
+ * queued before it, are processed.
+ */
+export const PROCESS_TRANSACTION_IN_CENTS = 'transaction.process';
 
 /** A sale as the API shows it: every `sales_transaction` column but the basket's lockId and the reversal's reason. */
 export type TransactionRow = Omit<EntityRow<SalesTransaction>, 'lockId' | 'reversalReason'>;

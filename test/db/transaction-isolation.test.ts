@@ -67,7 +67,7 @@ describe.each(['repeatable read', 'serializable'])('on a database whose default 
     for (const { externalId } of sales) {
       await eventually(async () => ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction?.status === 'PROCESSED');
     }
-    const [{ failed }] = await t.sql<{ failed: number }>(`select count(*)::int as failed from job where kind = 'transaction.process' and attempts > 1`);
+    const [{ failed }] = await t.sql<{ failed: number }>(`select count(*)::int as failed from job where kind = 'transaction.process.minor-units' and attempts > 1`);
     expect(failed).toBe(0);
   });
 });

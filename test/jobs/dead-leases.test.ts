@@ -124,7 +124,7 @@ describe('a gateway restarted on its embedded DATA_DIR after a kill -9', () => {
           await holder.query<{ locked_by: string; lease_ms: number; waiting: boolean }>(
             `select j.locked_by, extract(epoch from j.locked_until - now()) * 1000 as lease_ms,
                     exists (select 1 from pg_stat_activity a where a.wait_event_type = 'Lock' and a.datname = current_database()) as waiting
-               from job j where j.kind = 'transaction.process' and j.status = 'RUNNING'`,
+               from job j where j.kind = 'transaction.process.minor-units' and j.status = 'RUNNING'`,
           )
         ).rows.find((r) => r.waiting),
       'the job claimed and waiting',

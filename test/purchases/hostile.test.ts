@@ -99,7 +99,7 @@ describe('purchases racing other writers of the same customer', () => {
     await held.release(2);
     expect(dataOf(await held.buying).purchaseOffer).toMatchObject({ userErrors: [], balance: { available: 70 } });
     await eventually(async () => (await t.gql(TransactionStatusDocument, { externalId }, till.credential)).data?.transaction?.status === 'PROCESSED');
-    const jobs = await t.sql(`select attempts, last_error from job where kind = 'transaction.process' and payload->>'transactionId' = (
+    const jobs = await t.sql(`select attempts, last_error from job where kind = 'transaction.process.minor-units' and payload->>'transactionId' = (
         select id::text from sales_transaction where external_id = $1)`, [externalId]);
     expect(jobs).toEqual([{ attempts: 1, last_error: null }]);
     const profile = await t.sql<{ currency_code: string; available: number }>(

@@ -1261,7 +1261,7 @@ describe('sales processed by workers the test drives', () => {
       const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 10_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
       const dead = worker();
       const claimed = await dead.claim(); // the process dies right after claiming
-      expect(claimed?.kind).toBe('transaction.process');
+      expect(claimed?.kind).toBe('transaction.process.minor-units');
       const survivor = worker();
       expect(await survivor.runOne()).toBe(false);
       t.clock.advance(10_001);
