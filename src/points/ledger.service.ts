@@ -552,6 +552,10 @@ export async function settleAccount<R = never>(
 async function creditWithRepayment(em: SqlEntityManager, account: AccountRow, w: Write, now: Date): Promise<Posted> {
   const credit = await write(em, account, w, now);
   const posted = postedOf(account, credit);
+  // A credit whose expiry had passed before it was written (a sale's job later than its points'
+  // life: Posting.expiryFrom, clamped to 1 ms after the credit) repays nothing: processed on time,
+  // those points would have expired unused and the debt would still stand (break35b, expiry).
+  if (lapsedOnArrival(credit)) return posted;
   const repay = Math.min(credit.debt, w.amount);
   if (repay <= 0) return posted;
   const repaid = await write(
@@ -650,6 +654,11 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
     updatedAt: row.updatedAt,
   } satisfies Partial<AccountRow>);
   return row;
+}
+
+/** Whether a credit was written expiring 1 ms after itself: the clamp of Posting.expiryFrom, for points whose expiry had passed before they were written. */
+function lapsedOnArrival(credit: Pick<PostedRow, 'expiresAt' | 'createdAt'>): boolean {
+  return credit.expiresAt !== null && new Date(credit.expiresAt).getTime() - new Date(credit.createdAt).getTime() <= 1;
 }
 
 /** A written entry's row as a Posted (the BALANCE_CHANGED payload's shape, with the entry). */

@@ -287,8 +287,11 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   for (const a of offerAwards) {
     const [offer] = await currentOffersByIds(em, [a.offerId]);
     if (!offer) continue;
-    // An offer past its fixed end can no longer be issued: it would land in the wallet EXPIRED.
-    const expiresAt = endedBy(offer, now);
+    // Valid from the sale's receipt, as its points count (expiryFromOf), not from when its job ran
+    // (break35b, expiry). One past its end by now (its fixed end, or its days from the receipt: a
+    // job later than its validity) can no longer be issued: it would land in the wallet EXPIRED.
+    const validFrom = new Date(Math.min(new Date(sale.receivedAt).getTime(), now.getTime()));
+    const expiresAt = endedBy(offer, now, validFrom);
     if (expiresAt) {
       notIssued(a, offer.versionId, OfferNotAwardedReason.OFFER_ENDED, `This offer ended at ${expiresAt.toISOString()}.`);
       continue;
@@ -309,6 +312,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
       sourceId: String(sale.id),
       moneyCurrency: sale.moneyCurrency,
       now,
+      validFrom,
     });
     awardRows.push({ kind: AwardKind.OFFER, points: 0, currency: null, ledgerEntryId: null, pendingCreditId: null, issuedOfferId: issued.id, campaignId: a.campaignId, rule: a.rule, countsFrom: null });
   }

@@ -61,9 +61,10 @@ export function expiryOf(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'
  * it can still be issued then, else that end. `at` is the write's own date (its ledger entry's, or
  * the latest write it waited for: notBeforeWrites), not the request's clock read before it waited,
  * so an offer that ended while the write queued is not issued EXPIRED for points (hostile-19).
+ * `validFrom` (default `at`): when its `validDays` count from (IssueData.validFrom).
  */
-export function endedBy(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'>, at: Date): Date | null {
-  const expiresAt = expiryOf(offer, at);
+export function endedBy(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'>, at: Date, validFrom: Date = at): Date | null {
+  const expiresAt = expiryOf(offer, validFrom);
   return expiresAt && expiresAt.getTime() <= at.getTime() ? expiresAt : null;
 }
 
@@ -121,6 +122,12 @@ export interface IssueData {
   /** The used-up issued offer this one replaces (staff replacements). */
   replaces?: number | null;
   now: Date;
+  /**
+   * When its validity (`validDays`) is counted from, at or before `now`; default `now`. A sale's
+   * campaign offer counts from the sale's receipt, as its points do (break35b, expiry: an offer of a
+   * sale whose job ran an hour late was valid an hour longer).
+   */
+  validFrom?: Date;
 }
 
 /** Puts an offer in the customer's wallet, in the caller's transaction, and records the event. */
@@ -142,7 +149,7 @@ export function issueOfferSql(data: (IssueData | IssueDataInStatement) & { at?: 
   const [versionId, expiresAt] =
     'expiresAt' in data.offer
       ? [data.offer.versionId, data.offer.expiresAt]
-      : [data.offer.versionId, data.at ? expirySql(data.at, { validDays: data.offer.validDays, validUntil: data.offer.validUntil }) : expiryOf(data.offer, data.now)];
+      : [data.offer.versionId, data.at ? expirySql(data.at, { validDays: data.offer.validDays, validUntil: data.offer.validUntil }) : expiryOf(data.offer, ('validFrom' in data && data.validFrom) || data.now)];
   return sql<IssuedOfferRow>`insert into issued_offer as io (code, customer_id, offer_version_id, source, source_id, money_currency, replaces_id, status, expires_at, created_at, updated_at)
         select ${'code' in data ? data.code : newOfferCode()}, ${data.customerId}::bigint, ${versionId}::bigint, ${data.source}, ${data.sourceId ?? null},
                ${data.moneyCurrency}::text, ${data.replaces ?? null}::bigint, 'ISSUED',

@@ -68,7 +68,7 @@ describe("the till's late sales (till-24)", () => {
       return { ...program, end: now + HOUR };
     };
 
-    it('is issued, valid its days from when it reaches the wallet, whether the queue was late or the till offline', async () => {
+    it('is issued, valid its days from when the sale reached the gateway, whether the queue was late or the till offline (break35b: from its receipt, not from its job)', async () => {
       const { money, currency, end } = await campaignOf('F24', { validDays: 30 });
       const queued = await createCustomer(at.t, currency);
       const offline = await createCustomer(at.t, currency);
@@ -82,10 +82,12 @@ describe("the till's late sales (till-24)", () => {
       expect((await sale(second)).userErrors).toEqual([]);
       await at.t.jobs.runner.runUntilIdle();
       const processedAt = at.t.clock.now().getTime();
-      for (const [input, customer] of [[first, queued], [second, offline]] as const) {
+      // the queued sale arrived at madeAt: its days run from then, as for a sale processed at once;
+      // the offline till's arrived at processedAt (the clock is frozen), and keeps all its days
+      for (const [input, customer, receivedAt] of [[first, queued, madeAt], [second, offline, processedAt]] as const) {
         const staff = await staffSale(input.externalId);
         expect({ status: staff.status, offers: staff.awards.filter((a) => a.kind === 'OFFER').length, notAwarded: staff.offersNotAwarded }).toEqual({ status: 'PROCESSED', offers: 1, notAwarded: [] });
-        expect(await walletOf(customer.externalId)).toEqual([{ status: 'ISSUED', expires_at: new Date(processedAt + 30 * DAY), source: 'CAMPAIGN' }]);
+        expect(await walletOf(customer.externalId)).toEqual([{ status: 'ISSUED', expires_at: new Date(receivedAt + 30 * DAY), source: 'CAMPAIGN' }]);
       }
     });
 
