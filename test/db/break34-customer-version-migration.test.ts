@@ -27,7 +27,7 @@ describe('Migration20261205013000 on a database with customers', () => {
     const [edited, plain, raw] = [unique('mig-e'), unique('mig-p'), unique('mig-r')];
     for (const name of ['one', 'two', 'three']) ok(await t.gql(UPSERT, { input: { externalId: edited, name } }, t.operatorToken));
     ok(await t.gql(UPSERT, { input: { externalId: plain } }, t.operatorToken));
-    // a change (an upsert that changes nothing keeps the version but is audited, 9e63d5e)
+    // a change (an upsert that changes nothing keeps the version but is audited: break35 (customers))
     expect((await upsert({ externalId: edited, name: 'four' })).customer!.version).toBe(4);
 
     await run('down');
