@@ -56,7 +56,6 @@ import { Migration20261205030000 } from './Migration20261205030000.js';
 import { Migration20261205040000 } from './Migration20261205040000.js';
 import { Migration20261205050000 } from './Migration20261205050000.js';
 import { Migration20261205051000 } from './Migration20261205051000.js';
-import { Migration20261205052000 } from './Migration20261205052000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -118,5 +117,4 @@ export const MIGRATIONS = [
   { name: 'Migration20261205040000', class: Migration20261205040000 },
   { name: 'Migration20261205050000', class: Migration20261205050000 },
   { name: 'Migration20261205051000', class: Migration20261205051000 },
-  { name: 'Migration20261205052000', class: Migration20261205052000 },
 ];

@@ -1,30 +1,34 @@
+import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { query, sql } from './sql.js';
 
 /**
- * This database's deployment id (table `deployment`, Migration20261205052000): a uuid, as text,
- * written by the first caller that finds none (`gen_random_uuid()`), the same for every instance
- * on the database afterwards. Read once at a gateway's start when it keeps something in Redis
- * (RATE_LIMIT_STORE=redis, EVENT_FANOUT=redis): the fan-out channel and the rate limiter's keys
- * carry it (`redisKeyPrefix`), so deployments (databases) sharing one Redis under one
- * RATE_LIMIT_KEY_PREFIX share nothing there (break35-instances: a member heard another
- * deployment's member's balance). A database restored from another's dump carries the other's id:
- * `delete from deployment` before its first start gives it its own (README, "Running several
- * instances"). Throws what the database throws (no table: a database this build has not migrated).
+ * This database's deployment id: 16 hex digits of the SHA-256 of its identity, the PostgreSQL
+ * cluster's `system_identifier` (`pg_control_system()`, made when the cluster was initialised) and
+ * the database's oid, as `<system identifier>:<oid>`. The same for every instance on the database,
+ * with nothing stored: no row to remove or to carry into a copy (break35b-instances: a row could
+ * be deleted under running instances, which then split the deployment in two, and was copied with
+ * the database into a staging database, which then heard production's member events). A database
+ * made by `CREATE DATABASE … TEMPLATE` has another oid, one restored from a dump into another
+ * cluster another system identifier: each gets an id of its own. A physical copy (a snapshot of
+ * the data directory, a streaming replica promoted) keeps both: such a copy sharing a Redis needs a
+ * RATE_LIMIT_KEY_PREFIX of its own (README). Where `pg_control_system()` may not be called (a
+ * managed service that revokes it), the database's oid and name stand in, and the identity is the
+ * database's within its server only. Read once at a gateway's start when it keeps something in
+ * Redis (RATE_LIMIT_STORE=redis, EVENT_FANOUT=redis): the fan-out channel and the rate limiter's
+ * keys carry it (`redisKeyPrefix`). Throws what the database throws.
  */
 export async function deploymentId(em: SqlEntityManager): Promise<string> {
-  const read = () =>
-    query<{ id: string }>(
-      em,
-      sql`with made as (insert into deployment (id) values (gen_random_uuid()) on conflict (singleton) do nothing returning id::text as id)
-          select id from made union all select id::text from deployment limit 1`,
-    );
-  // Two instances starting at once: the second's insert waits for the first's and does nothing, and
-  // its statement's snapshot, taken before that commit, does not see the row; a second read does.
-  const [first] = await read();
-  const [row] = first ? [first] : await read();
-  if (!row) throw new Error('deployment: no row after its insert');
-  return row.id;
+  const database = sql`(select oid::text from pg_database where datname = current_database())`;
+  let identity: string;
+  try {
+    const [row] = await query<{ identity: string }>(em, sql`select (select system_identifier::text from pg_control_system()) || ':' || ${database} as identity`);
+    identity = row.identity;
+  } catch {
+    const [row] = await query<{ identity: string }>(em, sql`select current_database() || ':' || ${database} as identity`);
+    identity = row.identity;
+  }
+  return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
 
 /**

@@ -1,7 +1,6 @@
 import { Activity, ActivityAward, ActivityRule } from '../activities/activity.entity.js';
 import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { Customer } from '../customers/customer.entity.js';
-import { Deployment } from './deployment.entity.js';
 import { EventRelayCursor, EventStream, OutboxEvent, OutboxHorizon } from '../events/outbox-event.entity.js';
 import { GiftClaim, GiftClaimCount, GiftList, GiftListOption } from '../gifts/gift-list.entity.js';
 import { IdempotencyRecord } from '../idempotency/idempotency-record.entity.js';
@@ -73,5 +72,4 @@ export const ENTITIES = [
   TransactionOffer,
   TransactionAward,
   RateLimitBucket,
-  Deployment,
 ];

@@ -20,8 +20,8 @@ import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js'
  * Both deployments here use one prefix unique to this test (what two deployments left at the
  * default `rg` have), so other users of the shared Redis are not disturbed.
  *
- * Fixed (Migration20261205052000, src/db/deployment.ts): the channel and the Redis rate-limit keys
- * carry the deployment's id, a uuid the first gateway on a database writes in `deployment`.
+ * Fixed (src/db/deployment.ts): the channel and the Redis rate-limit keys
+ * carry the deployment's id, derived from the database's identity (cluster system identifier, oid).
  */
 describe('two deployments sharing one Redis for the event fan-out (break35-instances)', () => {
   const env = { REDIS_URL: 'redis://127.0.0.1:6379', EVENT_FANOUT: 'redis', RATE_LIMIT_KEY_PREFIX: `b35ch${process.pid}`, EVENT_POLL_MS: '20', RATE_LIMIT_CUSTOMER: '30' };
