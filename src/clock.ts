@@ -41,6 +41,11 @@ export class AdjustableClock implements Clock {
     this.offsetMs += ms;
   }
 
+  /** Moves the clock (forward or back, deliberately, as `advance`) so that `now()` reads `at` (epoch milliseconds). */
+  moveTo(at: number): void {
+    this.advance(at - this.now().getTime());
+  }
+
   /**
    * Steps the clock as a host's clock steps by fault (a bad NTP answer, a VM resumed from a
    * snapshot, a hand-set date): `now()` moves by `ms` (negative: back) but, unlike `advance`, not

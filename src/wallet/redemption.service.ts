@@ -15,7 +15,7 @@ import { offerVersionColumns, offerVersionFrom, unpayableReason, type OfferVersi
 import { isIsoCurrency } from '../domain/currency.js';
 import { currencyFits, hasMoneyValue, matchesAny, NOT_APPLICABLE_MESSAGE, notApplicableMessage } from '../transactions/pricing.js';
 import { IssuedOffer, IssuedOfferStatus } from './issued-offer.entity.js';
-import { issuedColumns, issuedStatusAt, recordWalletChange, type IssuedOfferRow, type WalletChange } from './wallet.service.js';
+import { issuedColumns, issuedStatusAt, recordWalletChange, recordWalletChanges, walletEvent, type IssuedOfferRow } from './wallet.service.js';
 
 /**
  * The wallet at the till: a partner's basket locks an issued offer, redeems it (at most once, ever)
@@ -776,7 +776,6 @@ export async function voidLockedOffers(em: SqlEntityManager, rows: VoidableOffer
   return { voided: voided.map((r) => r.id), alreadyRedeemed: rows.filter((r) => r.status === IssuedOfferStatus.REDEEMED).map((r) => r.id) };
 }
 
-const walletEvent = (row: WalletKey, change: WalletChange) => ({ customerId: row.customerId, payload: { change, issuedOfferId: row.id } });
 
 /**
  * Gives back the offers a revoked partner's baskets still hold (ISSUED, lock cleared, a
@@ -799,7 +798,7 @@ export async function releaseLocksOfRevoked(em: SqlEntityManager, partnerId: num
              and io.status = 'LOCKED' and io.lock_partner_id = ${partnerId}
           returning ${WALLET_KEY_COLUMNS}`,
     );
-    await recordEvents(tx, 'WALLET_CHANGED', released.map((r) => walletEvent(r, 'RELEASED')), now);
+    await recordWalletChanges(tx, released, 'RELEASED', now);
     return released.length;
   });
 }

@@ -71,9 +71,12 @@ export function endedBy(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'>
 /** What a WALLET_CHANGED event says happened to an issued offer. */
 export type WalletChange = 'ISSUED' | 'LOCKED' | 'LOCK_EXTENDED' | 'RELEASED' | 'LOCK_EXPIRED' | 'REDEEMED' | 'EXPIRED' | 'VOIDED';
 
-/** Records a WALLET_CHANGED event for each `{ customerId, issuedOfferId }` (as `change`), in one statement of the caller's transaction. */
+/** A WALLET_CHANGED event of one issued offer (`{ customerId, id }`), for `recordEvents`. */
+export const walletEvent = (offer: { customerId: number; id: number }, change: WalletChange) => ({ customerId: offer.customerId, payload: { change, issuedOfferId: offer.id } });
+
+/** Records a WALLET_CHANGED event for each `{ customerId, id }` issued offer (as `change`), in one statement of the caller's transaction. */
 export async function recordWalletChanges(em: SqlEntityManager, offers: readonly { customerId: number; id: number }[], change: WalletChange, now: Date): Promise<void> {
-  await recordEvents(em, 'WALLET_CHANGED', offers.map((o) => ({ customerId: o.customerId, payload: { change, issuedOfferId: o.id } })), now);
+  await recordEvents(em, 'WALLET_CHANGED', offers.map((o) => walletEvent(o, change)), now);
 }
 
 /** Records a WALLET_CHANGED event for one issued offer, in the caller's transaction. */

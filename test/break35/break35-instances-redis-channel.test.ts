@@ -38,15 +38,19 @@ describe('two deployments sharing one Redis for the event fan-out (break35-insta
     await y?.close();
   });
 
-  it("a member of one deployment hears only their own balance changes, not those of the other deployment's member with the same id", async () => {
-    const currency = unique('SH').toUpperCase().replace(/-/g, '_').slice(0, 20);
+  /** A currency made in both deployments and a member of each in it, the two with one customer id (two fresh databases: the first member of each is the same number). */
+  const membersWithOneId = async (prefix: string) => {
+    const currency = unique(prefix).toUpperCase().replace(/-/g, '_').slice(0, 20);
     await createCurrency(x, currency);
     await createCurrency(y, currency);
-    const inX = await createCustomer(x, currency);
-    const inY = await createCustomer(y, currency);
-    const [{ id: idX }] = await x.sql<{ id: string }>(`select id from customer where external_id = $1`, [inX.externalId]);
-    const [{ id: idY }] = await y.sql<{ id: string }>(`select id from customer where external_id = $1`, [inY.externalId]);
-    expect(idX).toBe(idY); // two fresh databases: the first member of each is the same number
+    const [inX, inY] = [await createCustomer(x, currency), await createCustomer(y, currency)];
+    const idOf = async (g: TestGateway, externalId: string) => (await g.sql<{ id: string }>(`select id from customer where external_id = $1`, [externalId]))[0].id;
+    expect(await idOf(x, inX.externalId)).toBe(await idOf(y, inY.externalId));
+    return { currency, inX, inY };
+  };
+
+  it("a member of one deployment hears only their own balance changes, not those of the other deployment's member with the same id", async () => {
+    const { currency, inX, inY } = await membersWithOneId('SH');
 
     const s = openSocket(y.url, inY.token);
     sockets.push(s);
@@ -64,14 +68,7 @@ describe('two deployments sharing one Redis for the event fan-out (break35-insta
     expect(ok(await y.gql(`{ me { externalId } }`, {}, inY.token))).toBeDefined();
   });
   it("a member of one deployment is not rate limited for what the other deployment's member with the same id sent", async () => {
-    const currency = unique('SR').toUpperCase().replace(/-/g, '_').slice(0, 20);
-    await createCurrency(x, currency);
-    await createCurrency(y, currency);
-    const inX = await createCustomer(x, currency);
-    const inY = await createCustomer(y, currency);
-    const [{ id: idX }] = await x.sql<{ id: string }>(`select id from customer where external_id = $1`, [inX.externalId]);
-    const [{ id: idY }] = await y.sql<{ id: string }>(`select id from customer where external_id = $1`, [inY.externalId]);
-    expect(idX).toBe(idY);
+    const { inX, inY } = await membersWithOneId('SR');
     for (let i = 0; i < 30; i++) await x.gql(`{ me { externalId } }`, {}, inX.token);
     const first = await y.gql(`{ me { externalId } }`, {}, inY.token);
     expect(first.status).toBe(200);

@@ -1,8 +1,6 @@
-import { MIGRATIONS } from '../../migrations/index.js';
-import { migrate } from '../../src/db/orm.js';
 import { ReverseTransactionDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startOldGateway, postTo, type OldGateway } from '../support/old-gateway.js';
+import { postTo, stageRollingUpgrade, type OldGateway } from '../support/old-gateway.js';
 import { createCustomer, createPartner, earningProgram, submitSale } from '../support/program.js';
 
 /**
@@ -21,8 +19,6 @@ import { createCustomer, createPartner, earningProgram, submitSale } from '../su
  * build's correction is dated at its return, as this build dates its own.
  */
 const OLD = '5c0e8e7^';
-/** The migrations after `name`, in order: what the new release's first instance applies. */
-const namesAfter = (name: string) => MIGRATIONS.map((m) => m.name).slice(MIGRATIONS.findIndex((m) => m.name === name) + 1);
 
 describe('rolling upgrade across Migration20261205030000: a return on the instance still on the old build (break35-instances)', () => {
   let t: TestGateway;
@@ -30,13 +26,14 @@ describe('rolling upgrade across Migration20261205030000: a return on the instan
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
-    // The database as the previous release left it: the migrations newer than 5c0e8e7^ undone.
-    await t.orm.migrator.down({ to: 'Migration20261205013000' });
-    const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from information_schema.columns where table_name = 'qualifying_adjustment' and column_name = 'recorded_at'`);
-    expect(n).toBe(0);
-    // The old instance serving on it; then the new release's first instance migrates.
-    old = await startOldGateway(OLD, t.databaseUrl);
-    expect(await migrate(t.orm)).toEqual(namesAfter('Migration20261205013000'));
+    // The database as the previous release left it (its newer migrations undone), the old instance
+    // serving on it; then the new release's first instance migrates.
+    const staged = await stageRollingUpgrade(t, OLD, 'Migration20261205013000', async () => {
+      const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from information_schema.columns where table_name = 'qualifying_adjustment' and column_name = 'recorded_at'`);
+      expect(n).toBe(0);
+    });
+    old = staged.old;
+    expect(staged.applied).toEqual(staged.expected);
   }, 120_000);
   afterAll(async () => {
     await old?.terminate();

@@ -1,7 +1,5 @@
-import { MIGRATIONS } from '../../migrations/index.js';
-import { migrate } from '../../src/db/orm.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startOldGateway, postTo, type OldGateway } from '../support/old-gateway.js';
+import { postTo, stageRollingUpgrade, type OldGateway } from '../support/old-gateway.js';
 import { unique } from '../support/program.js';
 
 /**
@@ -24,8 +22,6 @@ import { unique } from '../support/program.js';
  * of the customer's values and leaves the version as it was, so the old build's edits count.
  */
 const OLD = 'cac1228^';
-/** The migrations after `name`, in order: what the new release's first instance applies. */
-const namesAfter = (name: string) => MIGRATIONS.map((m) => m.name).slice(MIGRATIONS.findIndex((m) => m.name === name) + 1);
 const UPSERT = `mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { externalId segments version } userErrors { code field message } } }`;
 const UPSERT_OLD = `mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { externalId segments } userErrors { code field message } } }`;
 
@@ -35,12 +31,14 @@ describe('rolling upgrade across Migration20261205013000: a customer edit on the
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });
-    // The database as the release before cac1228 left it: the newer migrations undone.
-    await t.orm.migrator.down({ to: 'Migration20261204221803' });
-    const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from information_schema.columns where table_name = 'customer' and column_name = 'version'`);
-    expect(n).toBe(0);
-    old = await startOldGateway(OLD, t.databaseUrl);
-    expect(await migrate(t.orm)).toEqual(namesAfter('Migration20261204221803'));
+    // The database as the previous release left it (its newer migrations undone), the old instance
+    // serving on it; then the new release's first instance migrates.
+    const staged = await stageRollingUpgrade(t, OLD, 'Migration20261204221803', async () => {
+      const [{ n }] = await t.sql<{ n: number }>(`select count(*)::int as n from information_schema.columns where table_name = 'customer' and column_name = 'version'`);
+      expect(n).toBe(0);
+    });
+    old = staged.old;
+    expect(staged.applied).toEqual(staged.expected);
   }, 120_000);
   afterAll(async () => {
     await old?.terminate();

@@ -37,7 +37,6 @@ describe("break35: a sale's points expire at an instant that depends on when its
   });
   afterAll(() => t.close());
 
-  const moveTo = (at: number) => t.clock.advance(at - t.clock.now().getTime());
   const availableOf = async (token: string, currency: string) =>
     ok(await t.gql(ProfileDocument, {}, token)).me!.balances.find((b) => b.currency.code === currency)?.available ?? 0;
   /** What the member is told expires, and when (`expiringSoon`, as of now). */
@@ -58,13 +57,13 @@ describe("break35: a sale's points expire at an instant that depends on when its
     expect(await t.jobs.runner.runUntilIdle()).toBeGreaterThan(0);
     // B's sale: the same basket in the same second (the clock is frozen at t0); its job waits
     await submitSale(t, till, b.externalId, money, 10);
-    moveTo(t0 + lagMs);
+    t.clock.moveTo(t0 + lagMs);
     expect(await t.jobs.runner.runUntilIdle()).toBeGreaterThan(0);
 
     const dueAt = t0 + pendingDays * DAY + 10 * DAY; // sale + pendingDays (release) + expiryDays
-    moveTo(dueAt - HOUR);
+    t.clock.moveTo(dueAt - HOUR);
     const told = { a: await expiringOf(a.token, currency), b: await expiringOf(b.token, currency) };
-    moveTo(dueAt + HOUR / 2);
+    t.clock.moveTo(dueAt + HOUR / 2);
     const seen = { a: await availableOf(a.token, currency), b: await availableOf(b.token, currency) };
     // Expected: both told "100 expire at sale + pendingDays + expiryDays", both 0 after it.
     // Actual: B is told an hour later, and half an hour after A's points expired B still has 100.
@@ -80,7 +79,7 @@ describe("break35: a sale's points expire at an instant that depends on when its
     await submitSale(t, till, a.externalId, money, 10);
     expect(await t.jobs.runner.runUntilIdle()).toBeGreaterThan(0);
     await submitSale(t, till, b.externalId, money, 10);
-    moveTo(t0 + 3 * DAY); // B's job three days late: its points' two days are over
+    t.clock.moveTo(t0 + 3 * DAY); // B's job three days late: its points' two days are over
     expect(await t.jobs.runner.runUntilIdle()).toBeGreaterThan(0);
     const [credit] = await t.sql<{ createdAt: Date; expiresAt: Date }>(
       `select e.created_at as "createdAt", e.expires_at as "expiresAt" from ledger_entry e join customer c on c.id = e.customer_id where c.external_id = $1 and e.kind = 'EARN'`,
@@ -96,10 +95,10 @@ describe("break35: a sale's points expire at an instant that depends on when its
     const { money, currency } = await earningProgram(t, 'OFFLINE', { expiryDays: 10, pendingDays: 0 });
     const member = await createCustomer(t, currency);
     const made = t.clock.now().getTime();
-    moveTo(made + 5 * DAY);
+    t.clock.moveTo(made + 5 * DAY);
     const input = { externalId: unique('offline'), customerExternalId: member.externalId, occurredAt: new Date(made).toISOString(), currency: money, lines: [{ sku: 'BEANS', category: 'COFFEE', quantity: 1, unitPrice: '10.00' }] };
     expect(ok(await t.gql(SubmitTransactionDocument, { input }, till.credential)).submitTransaction.userErrors).toEqual([]);
-    moveTo(made + 5 * DAY + HOUR); // its job an hour after it arrived
+    t.clock.moveTo(made + 5 * DAY + HOUR); // its job an hour after it arrived
     expect(await t.jobs.runner.runUntilIdle()).toBeGreaterThan(0);
     expect(await expiringOf(member.token, currency)).toEqual([{ amount: 100, expiresAt: new Date(made + 15 * DAY).toISOString() }]);
   });

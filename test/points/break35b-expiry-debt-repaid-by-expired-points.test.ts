@@ -34,7 +34,6 @@ describe('break35b: late-credited points already past their expiry repay a debt'
   });
   afterAll(() => t.close());
 
-  const moveTo = (at: number) => t.clock.advance(at - t.clock.now().getTime());
 
   it('a debt stands alike for a member whose sale was processed at once and one whose job ran after the points expired', async () => {
     t.clock.freeze();
@@ -60,19 +59,19 @@ describe('break35b: late-credited points already past their expiry repay a debt'
     await t.jobs.runner.runUntilIdle();
     await submitSale(t, till, b.externalId, money, 10);
 
-    moveTo(t0 + HOUR); // the till takes S1 back from both: its points were spent, 100 owed each
+    t.clock.moveTo(t0 + HOUR); // the till takes S1 back from both: its points were spent, 100 owed each
     for (const id of [s1.a, s1.b]) {
       const back = dataOf(await t.gql(ReverseTransactionDocument, { externalId: id, reason: 'returned' }, till.credential)).reverseTransaction;
       expect(back.userErrors).toEqual([]);
     }
 
-    moveTo(t0 + 3 * DAY); // B's S2 job, a day after its points' two days ended
+    t.clock.moveTo(t0 + 3 * DAY); // B's S2 job, a day after its points' two days ended
     await t.jobs.runner.runUntilIdle();
     // (the late credit reads available for the 1 ms before its clamped expiry: decisions, break35b)
     t.clock.advance(1);
     expect({ a: await available(a.token), b: await available(b.token) }).toEqual({ a: 0, b: 0 });
 
-    moveTo(t0 + 3 * DAY + HOUR); // S3 for both, processed at once
+    t.clock.moveTo(t0 + 3 * DAY + HOUR); // S3 for both, processed at once
     await submitSale(t, till, a.externalId, money, 10);
     await submitSale(t, till, b.externalId, money, 10);
     await t.jobs.runner.runUntilIdle();

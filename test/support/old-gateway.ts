@@ -2,7 +2,9 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { migrate } from '../../src/db/orm.js';
+import { HIGH_RATE_LIMITS, TEST_JWT_SECRET, type TestGateway } from './gateway.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -83,4 +85,20 @@ export async function startOldGateway(commit: string, databaseUrl: string, env: 
 export async function postTo(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: res.status, body: JSON.parse(await res.text()) };
+}
+
+/**
+ * A rolling upgrade from `commit` staged on test gateway `t`'s database: the migrations after
+ * `lastOld` (the old release's newest) undone, `check` run on the database as the old release left
+ * it, the old build started on it (`startOldGateway`), then this build's migrations applied, as the
+ * new release's first instance applies them. Answers the old gateway, the migrations applied and
+ * those expected (every one after `lastOld`, in order), for the caller to compare.
+ */
+export async function stageRollingUpgrade(t: TestGateway, commit: string, lastOld: string, check: () => Promise<void>): Promise<{ old: OldGateway; applied: string[]; expected: string[] }> {
+  await t.orm.migrator.down({ to: lastOld });
+  await check();
+  const old = await startOldGateway(commit, t.databaseUrl);
+  const applied = await migrate(t.orm);
+  const names = MIGRATIONS.map((m) => m.name);
+  return { old, applied, expected: names.slice(names.indexOf(lastOld) + 1) };
 }

@@ -40,8 +40,6 @@ describe('pending points count from the sale, not from its processing', () => {
   });
   afterAll(() => t.close());
 
-  /** Moves the (frozen) clock to `at`. */
-  const moveTo = (at: number) => t.clock.advance(at - t.clock.now().getTime());
   const balanceOf = async (token: string, currency: string) =>
     ok(await t.gql(ProfileDocument, {}, token)).me!.balances.find((b) => b.currency.code === currency)!;
   const awardsOf = async (externalId: string) => ok(await t.gql<Awards, { externalId: string }>(AWARDS, { externalId }, till.credential)).transaction;
@@ -67,12 +65,12 @@ describe('pending points count from the sale, not from its processing', () => {
     await t.jobs.runner.runUntilIdle();
     expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 100 });
 
-    moveTo(t0 + 3 * DAY - 1);
+    t.clock.moveTo(t0 + 3 * DAY - 1);
     expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 100 });
     expect((await awardsOf(sale)).awards).toEqual([{ kind: 'POINTS', points: 100, pending: true, reversed: false }]);
 
     // the second the returns window closes, with no job run: before, an hour later (its job + 3 days)
-    moveTo(t0 + 3 * DAY);
+    t.clock.moveTo(t0 + 3 * DAY);
     expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 100, pending: 0, lifetimeEarned: 100 });
     expect((await awardsOf(sale)).awards).toEqual([{ kind: 'POINTS', points: 100, pending: false, reversed: false }]);
 
@@ -95,9 +93,9 @@ describe('pending points count from the sale, not from its processing', () => {
     await createTier(t, { currency, code: gold, rank: 1, threshold: 120 });
     const customer = await createCustomer(t, currency);
     const t0 = t.clock.now().getTime();
-    moveTo(t0 + 5 * DAY);
+    t.clock.moveTo(t0 + 5 * DAY);
     await adjust(t, customer.externalId, currency, 50); // written while the till was offline
-    moveTo(t0 + 10 * DAY);
+    t.clock.moveTo(t0 + 10 * DAY);
     const sale = await offlineSale(customer.externalId, money, 10, t0); // happened at t0: its window closed at day 3
 
     // before: pending until day 13 (processing + 3 days)
@@ -128,18 +126,18 @@ describe('pending points count from the sale, not from its processing', () => {
     const store = await createStore(t, currency);
     const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 80 });
     const t0 = t.clock.now().getTime();
-    moveTo(t0 + 20 * DAY);
+    t.clock.moveTo(t0 + 20 * DAY);
     const sale = await offlineSale(customer.externalId, money, 10, t0); // sent 20 days late
     expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 100 });
     expect((await awardsOf(sale)).awards).toEqual([{ kind: 'POINTS', points: 100, pending: true, reversed: false }]);
 
-    moveTo(t0 + 30 * DAY - 1);
+    t.clock.moveTo(t0 + 30 * DAY - 1);
     expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 100 });
     const early = dataOf(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer;
     expect(early.userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_POINTS']);
 
     // day 30 after the purchase, not day 50 (20 days late + 30)
-    moveTo(t0 + 30 * DAY);
+    t.clock.moveTo(t0 + 30 * DAY);
     expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 100, pending: 0, lifetimeEarned: 100 });
     expect((await awardsOf(sale)).awards).toEqual([{ kind: 'POINTS', points: 100, pending: false, reversed: false }]);
     const bought = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer;
@@ -161,13 +159,13 @@ describe('pending points count from the sale, not from its processing', () => {
     const { money, currency } = await earningProgram(t, 'PR', { expiryDays: 365, pendingDays: 30 });
     const customer = await createCustomer(t, currency);
     const t0 = t.clock.now().getTime();
-    moveTo(t0 + 20 * DAY);
+    t.clock.moveTo(t0 + 20 * DAY);
     const sale = await offlineSale(customer.externalId, money, 10, t0);
-    moveTo(t0 + 30 * DAY - 1);
+    t.clock.moveTo(t0 + 30 * DAY - 1);
     expect(await reverse(sale)).toMatchObject({ transaction: { status: 'REVERSED' }, pointsReversed: 100, pointsOwed: 0, userErrors: [] });
     expect(await reverse(sale)).toMatchObject({ userErrors: [{ code: 'ALREADY_REVERSED' }] });
     expect((await awardsOf(sale)).awards).toEqual([{ kind: 'POINTS', points: 100, pending: false, reversed: true }]);
-    moveTo(t0 + 30 * DAY);
+    t.clock.moveTo(t0 + 30 * DAY);
     expect(await balanceOf(customer.token, currency)).toMatchObject({ available: 0, pending: 0, lifetimeEarned: 0 });
     expect(await historyOf(customer.token, currency)).toEqual([]);
   });

@@ -27,7 +27,6 @@ describe('the till at the edges of time (till-23)', () => {
   beforeAll(() => ({ t, shop, till } = started));
 
   const boughtOffer = () => buyShopOffer(t, shop);
-  const moveTo = (at: number) => t.clock.advance(at - t.clock.now().getTime());
   /** Runs the due scheduled jobs (the wallet sweep among them) and what they enqueue. */
   const sweep = () => t.runScheduled();
   const storedStatus = async (dbId: number) => (await t.sql<{ status: string }>(`select status from issued_offer where id = $1`, [dbId]))[0].status;
@@ -86,7 +85,7 @@ describe('the till at the edges of time (till-23)', () => {
       for (const swept of [false, true]) {
         const offer = await boughtOffer();
         const end = new Date(offer.expiresAt!).getTime();
-        moveTo(end + 2 * HOUR);
+        t.clock.moveTo(end + 2 * HOUR);
         if (swept) {
           await sweep();
           expect(await storedStatus(offer.dbId)).toBe('EXPIRED');
@@ -105,14 +104,14 @@ describe('the till at the edges of time (till-23)', () => {
     it('an offer presented after its end is refused, however soon the sale arrives; RedeemOffer (no date of its own) judges at its clock', async () => {
       const offer = await boughtOffer();
       const end = new Date(offer.expiresAt!).getTime();
-      moveTo(end + MINUTE);
+      t.clock.moveTo(end + MINUTE);
       const late = await sale(saleInput(offer.customer.externalId, new Date(end), [offer.code]));
       expect(late).toEqual({ transaction: null, userErrors: [{ code: 'OFFER_NOT_REDEEMABLE', field: ['input', 'offerCodes', '0'], message: "This offer code cannot be redeemed: it is unknown, used, expired or voided, or not the customer's to use. Check it was typed as the member's wallet shows it." }] });
       expect((await redeemNoticed(offer.code, 'b')).userErrors.map((e) => e.code)).toEqual(['OFFER_NOT_REDEEMABLE']);
       // A till whose clock runs ahead does not move the sale past the end: it happened by its arrival.
       const ahead = await boughtOffer();
       const aheadEnd = new Date(ahead.expiresAt!).getTime();
-      moveTo(aheadEnd - MINUTE);
+      t.clock.moveTo(aheadEnd - MINUTE);
       const early = await sale(saleInput(ahead.customer.externalId, new Date(aheadEnd + HOUR), [ahead.code]));
       expect(early.userErrors).toEqual([]);
       expect(early.transaction!.offersApplied).toEqual([{ code: ahead.code, status: 'REDEEMED' }]);
@@ -126,7 +125,7 @@ describe('the till at the edges of time (till-23)', () => {
       const issuedAt = t.clock.now().getTime();
       const offer = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
       const end = new Date(offer.expiresAt!).getTime();
-      moveTo(end + HOUR);
+      t.clock.moveTo(end + HOUR);
       // Dated an hour before the member had the offer: it was not in the wallet then, and it has ended by the sale's arrival.
       const backdated = await sale(saleInput(customer.externalId, new Date(issuedAt - HOUR), [offer.code]));
       expect(backdated.userErrors.map((e) => e.code)).toEqual(['OFFER_NOT_REDEEMABLE']);
@@ -139,7 +138,7 @@ describe('the till at the edges of time (till-23)', () => {
     it('an expired offer staff replaced is not redeemed by a late sale: the customer has it again', async () => {
       const offer = await boughtOffer();
       const end = new Date(offer.expiresAt!).getTime();
-      moveTo(end + HOUR);
+      t.clock.moveTo(end + HOUR);
       ok(
         await t.gql(
           `mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { issuedOffer { code } userErrors { code } } }`,
@@ -162,7 +161,7 @@ describe('the till at the edges of time (till-23)', () => {
         [customer.externalId],
       );
       const end = new Date(awarded.expires_at).getTime();
-      moveTo(end + HOUR);
+      t.clock.moveTo(end + HOUR);
       const returned = await t.gql<{ reverseTransaction: { userErrors: unknown[] } }, unknown>(
         `mutation($externalId: String!) { reverseTransaction(input: { externalId: $externalId, reason: "returned" }) { userErrors { code } } }`,
         { externalId: first },
@@ -195,7 +194,7 @@ describe('the till at the edges of time (till-23)', () => {
         }),
       );
       const end = Math.max(...awarded.map((a) => new Date(a.expires_at).getTime()));
-      moveTo(end + HOUR);
+      t.clock.moveTo(end + HOUR);
       const outcomes = await Promise.all(
         rounds.map(async ({ customer, first }, i) => {
           const [returned, late] = await Promise.all([

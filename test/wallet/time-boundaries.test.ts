@@ -50,7 +50,6 @@ describe('time-derived offer state holds from the second it is due', () => {
   });
   afterAll(() => t.close());
 
-  const moveTo = (at: number) => t.clock.advance(at - t.clock.now().getTime());
   const newOffer = async (extra: Record<string, unknown> = {}) =>
     ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit: { kind: 'PERCENT_OFF', percentOff: 10 }, validDays: 30, ...extra } }, t.operatorToken))
       .createOffer.offer!;
@@ -78,13 +77,13 @@ describe('time-derived offer state holds from the second it is due', () => {
     const locked = ok(await t.gql(LockOfferDocument, { code: issued.code, lockId: 'A', ttlSeconds: 60 }, till.credential)).lockOffer.issuedOffer!;
     const end = new Date(locked.lockExpiresAt!).getTime();
 
-    moveTo(end - SECOND);
+    t.clock.moveTo(end - SECOND);
     expect((await walletOf(customer.token)).map((o) => o.status)).toEqual(['LOCKED']);
     expect(await nodeOf(issued.id, customer.token)).toMatchObject({ status: 'LOCKED', lockExpiresAt: locked.lockExpiresAt });
     expect(dataOf(await t.gql(LockOfferDocument, { code: issued.code, lockId: 'B' }, other.credential)).lockOffer.userErrors.map((e) => e.code)).toEqual(['LOCK_HELD']);
     expect(dataOf(await t.gql(RedeemOfferDocument, { code: issued.code }, other.credential)).redeemOffer.userErrors.map((e) => e.code)).toEqual(['LOCK_HELD']);
 
-    moveTo(end);
+    t.clock.moveTo(end);
     expect((await walletOf(customer.token, ['ISSUED'])).map((o) => o.code)).toEqual([issued.code]);
     expect(await nodeOf(issued.id, customer.token)).toMatchObject({ status: 'ISSUED', lockExpiresAt: null });
     expect(ok(await t.gql(LockOfferDocument, { code: issued.code, lockId: 'B' }, other.credential)).lockOffer.issuedOffer!.status).toBe('LOCKED');
@@ -95,11 +94,11 @@ describe('time-derived offer state holds from the second it is due', () => {
   it("an issued offer: usable the second before expiresAt, EXPIRED from that second in every read and refused at the till", async () => {
     const { customer, issued } = await holder();
     const end = new Date(issued.expiresAt!).getTime();
-    moveTo(end - SECOND);
+    t.clock.moveTo(end - SECOND);
     expect((await walletOf(customer.token, ['ISSUED'])).map((o) => o.code)).toEqual([issued.code]);
     expect(await nodeOf(issued.id, customer.token)).toMatchObject({ status: 'ISSUED' });
 
-    moveTo(end);
+    t.clock.moveTo(end);
     expect(await walletOf(customer.token, ['ISSUED', 'LOCKED'])).toEqual([]);
     expect((await walletOf(customer.token, ['EXPIRED'])).map((o) => o.code)).toEqual([issued.code]);
     expect(await nodeOf(issued.id, customer.token)).toMatchObject({ status: 'EXPIRED' });
@@ -116,7 +115,7 @@ describe('time-derived offer state holds from the second it is due', () => {
     const listing = await addListing(t, store.id, (await newOffer()).id, { priceInPoints: 1 });
     const customer = await createCustomer(t, currency, 100);
     const openAt = async (at: number) => {
-      moveTo(at);
+      t.clock.moveTo(at);
       const listed = await storesOf(customer.token);
       const node = await nodeOf(store.id, customer.token);
       const listingNode = await nodeOf(listing.id, customer.token);
@@ -143,7 +142,7 @@ describe('time-derived offer state holds from the second it is due', () => {
     const ending = await addListing(t, store.id, (await newOffer({ validUntil: new Date(end).toISOString() })).id, { priceInPoints: 1 });
     const customer = await createCustomer(t, currency, 100);
     const at = async (when: number) => {
-      moveTo(when);
+      t.clock.moveTo(when);
       const page = await listingsOf(store.id, customer.token);
       return {
         page,
@@ -171,9 +170,9 @@ describe('time-derived offer state holds from the second it is due', () => {
         (e) => e.code,
       );
     const shown = async () => ok(await t.gql(GiftListsDocument, {}, customer.token)).me!.giftLists.some((g) => g.id === list.id);
-    moveTo(end - SECOND);
+    t.clock.moveTo(end - SECOND);
     expect([await shown(), await claim()]).toEqual([true, []]);
-    moveTo(end);
+    t.clock.moveTo(end);
     expect([await shown(), await claim()]).toEqual([false, ['OFFER_UNAVAILABLE']]);
   });
 
@@ -206,9 +205,9 @@ describe('time-derived offer state holds from the second it is due', () => {
       await t.jobs.runner.runUntilIdle();
       return ok(await t.gql(TransactionStatusDocument, { externalId }, till.credential)).transaction!.awards.map((a) => a.kind);
     };
-    moveTo(end - SECOND);
+    t.clock.moveTo(end - SECOND);
     expect(await sale()).toEqual(['OFFER']);
-    moveTo(end);
+    t.clock.moveTo(end);
     expect(await sale()).toEqual([]);
     expect((await walletOf(customer.token)).map((o) => o.status)).toEqual(['EXPIRED']);
   });
@@ -219,7 +218,7 @@ describe('time-derived offer state holds from the second it is due', () => {
     const customer = await createCustomer(t, currency, 100);
     const expiring = [];
     for (let i = 0; i < 8; i++) expiring.push((await buy(listing.id, customer.token)).purchase!.issuedOffer);
-    moveTo(t.clock.now().getTime() + 2 * HOUR);
+    t.clock.moveTo(t.clock.now().getTime() + 2 * HOUR);
     // Bought later, so they outlive the others by hours: their 60-second locks lapse first.
     const later = await addListing(t, store.id, (await newOffer()).id, { priceInPoints: 1 });
     const locked = [];
@@ -228,7 +227,7 @@ describe('time-derived offer state holds from the second it is due', () => {
       ok(await t.gql(LockOfferDocument, { code: issued.code, lockId: `basket-${i}`, ttlSeconds: 60 }, till.credential));
       locked.push(issued);
     }
-    moveTo(new Date(expiring[0].expiresAt!).getTime() + MINUTE);
+    t.clock.moveTo(new Date(expiring[0].expiresAt!).getTime() + MINUTE);
 
     const stored = async () =>
       (await t.sql<{ status: string; n: number }>(`select status, count(*)::int as n from issued_offer where customer_id = (select id from customer where external_id = $1) group by status order by status`, [
