@@ -149,8 +149,8 @@ const lockKey = (key: string) => sql`select pg_advisory_xact_lock(hashtextextend
  *   already referred, for REFERRAL, whose reference is an exact externalId) answers the first result and changes nothing;
  * - the kind's natural limit: BIRTHDAY only near the customer's birth date and once per year
  *   (NOT_ELIGIBLE, LIMIT_REACHED), SIGN_UP once ever (LIMIT_REACHED), REFERRAL once per referred
- *   customer, who must exist, not be the referrer and not have referred the referrer, directly or
- *   up the referral chain (NOT_FOUND, INVALID, INVALID, LIMIT_REACHED), the
+ *   customer, who must exist, not be the referrer, be ACTIVE and not have referred the referrer,
+ *   directly or up the referral chain (NOT_FOUND, INVALID, NOT_ELIGIBLE, INVALID, LIMIT_REACHED), the
  *   other kinds once per reference;
  * - at most `capPerPeriod` awards per rule in the last `periodDays` days (CAP_REACHED);
  * - an account it credits stays within MAX_ACCOUNT_POINTS (INVALID), checked under the account
@@ -286,9 +286,10 @@ type BirthdayYear = { year: number; refusal?: undefined } | { year?: undefined; 
 
 function birthdayYearOf(birthDateText: string | null | undefined, a: ActivityOccurrence): BirthdayYear {
   const birthDate = parseBirthDate(birthDateText);
-  if (!birthDate) return { refusal: "Birthday points need the customer's birth date, and it is not on file." };
-  const year = birthdayYearAt(birthDate, a.occurredAt ?? a.now);
-  if (year === null) return { refusal: "Birthday points are earned on the customer's birthday (its UTC day, or the day either side)." };
+  const year = birthDate ? birthdayYearAt(birthDate, a.occurredAt ?? a.now) : null;
+  // One sentence whether or not a birth date is on file: partners may not read birth dates, and two
+  // answers told any key with `activities:write` which members gave theirs (break36, authz).
+  if (year === null) return { refusal: "Birthday points are earned on the customer's birthday (its UTC day, or the day either side), with their birth date on file." };
   return { year };
 }
 
@@ -320,6 +321,14 @@ async function occurrenceOf(em: SqlEntityManager, a: ActivityOccurrence, referen
   if (a.kind !== ActivityKind.REFERRAL) return { occurrence: occurrenceOfReference(a.kind, reference), referredCustomerId: null };
   if (!referred) throw refuse(UserErrorCode.NOT_FOUND, "A referral's reference is the referred customer's externalId, and there is no such customer.", ['input', 'reference']);
   if (referred.id === a.customerId) throw refuse(UserErrorCode.INVALID, 'A customer cannot refer themselves.', ['input', 'reference']);
+  // Only a member brings a referral (break36, activities): a CLOSED or SUSPENDED account named as
+  // referred earned its referrer the points and used up its one referral. Read under the referred
+  // customer's status lock (customerStatusNow), so a close committing meanwhile is seen and none
+  // commits before this award does.
+  const referredStatus = await queryOne<{ status: CustomerStatus | null }>(em, sql`select ${customerStatusNow(referred.id)} as status`);
+  if (referredStatus?.status !== CustomerStatus.ACTIVE) {
+    throw refuse(UserErrorCode.NOT_ELIGIBLE, 'The referred customer is not an active member (closed or suspended): a referral of them earns nothing.', ['input', 'reference']);
+  }
   // Every referral of the program is serialised: whether one closes a cycle depends on referrals of
   // other customers (A→B and B→A hold different per-customer locks), so the second of two that
   // would close one must see the first's row. Referrals are rare; one lock is the simple sound

@@ -20,6 +20,8 @@ export type ProgramStatsRow = {
   pointsExpired: number;
   outstandingPoints: number;
   outstandingLiability: string;
+  /** Points CLOSED customers hold now (spendable or pending): in neither outstandingPoints nor pendingPoints. */
+  closedPoints: number;
   pendingPoints: number;
   pendingLiability: string;
   redemptionRate: number;
@@ -33,7 +35,8 @@ export type ProgramStatsRow = {
  * less, per account, the debt its release will repay first (`ledger_due`), and its money value:
  * the liability that becomes outstanding unless the sale is returned (a member's own balance shows
  * `pending` before that repayment);
- * spent ÷ issued; and the members who did something of their own in the window in this currency
+ * spent ÷ issued; what CLOSED customers hold, which is in none of those (they cannot spend it; it
+ * is theirs again if they are reopened; break36, analytics); and the members who did something of their own in the window in this currency
  * (earned from a sale or an activity, spent, returned a sale, a sale in its money currency, a
  * purchase from one of its stores, an offer of its money redeemed at the till), not counting what
  * the program did to their points (expiry, release, repayment, a birthday credit) or a staff
@@ -62,17 +65,27 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
         -- Earned, waiting for its release day, not cancelled: not yet spendable, but owed unless returned.
         -- Per account net of the debt it has as of now: a release repays debt first (ledger_due's
         -- REVERSAL), so that part never becomes outstanding and is owed to no one.
-        pending as (
-          select coalesce(sum(greatest(p.points - n.debt, 0)), 0) as points
-            from (select p.account_id, sum(p.amount) as points
-                    from pending_credit p join point_account a on a.id = p.account_id
+        -- CLOSED customers' accounts apart (break36, analytics): they cannot spend, so they are no
+        -- liability now, but they hold their points should the customer be reopened (closedPoints).
+        pending_by_account as (
+          select p.closed, greatest(p.points - n.debt, 0) as points
+            from (select p.account_id, bool_or(cu.status = 'CLOSED') as closed, sum(p.amount) as points
+                    from pending_credit p join point_account a on a.id = p.account_id join customer cu on cu.id = a.customer_id
                    where a.currency_code = ${currency} and p.released_at is null and p.cancelled_at is null and p.available_at > ${now}
                    group by p.account_id) p
             cross join lateral point_account_at(p.account_id, ${now}) n
         ),
+        pending as (
+          select coalesce(sum(points) filter (where not closed), 0) as points, coalesce(sum(points) filter (where closed), 0) as closed_points from pending_by_account
+        ),
+        held as (
+          select cu.status = 'CLOSED' as closed, a.available as points
+            from point_account a join customer cu on cu.id = a.customer_id where a.currency_code = ${currency}
+          union all
+          select cu.status = 'CLOSED', due.amount from due join customer cu on cu.id = due.customer_id
+        ),
         outstanding as (
-          select coalesce((select sum(available) from point_account where currency_code = ${currency}), 0)
-               + coalesce((select sum(amount) from due), 0) as points
+          select coalesce(sum(points) filter (where not closed), 0) as points, coalesce(sum(points) filter (where closed), 0) as closed_points from held
         ),
         -- Members who did something of their own (edges-12b): not what the program did to their
         -- points (expiry, a pending release, a debt repaid from a credit: actor 'system'; a birthday
@@ -97,6 +110,7 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
                (select points from outstanding)::bigint as "outstandingPoints",
                ((select points from outstanding) * c.point_value)::text as "outstandingLiability",
                (select points from pending)::bigint as "pendingPoints",
+               ((select closed_points from outstanding) + (select closed_points from pending))::bigint as "closedPoints",
                ((select points from pending) * c.point_value)::text as "pendingLiability",
                c.money_currency as "moneyCurrency",
                (select count(*) from active)::int as "activeMembers"

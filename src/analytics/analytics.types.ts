@@ -25,7 +25,7 @@ export class ProgramStats {
   @Field(() => BigIntScalar, { description: 'Points that expired in the window.' })
   pointsExpired!: number;
 
-  @Field(() => BigIntScalar, { description: 'Spendable points held by members now.' })
+  @Field(() => BigIntScalar, { description: "Spendable points held by members now: not CLOSED customers' (closedPoints)." })
   outstandingPoints!: number;
 
   @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency, rounded half up to its ISO 4217 decimals (\"0.039\" KWD, \"12\" JPY): the liability." })
@@ -33,12 +33,18 @@ export class ProgramStats {
 
   @Field(() => BigIntScalar, {
     description:
-      'Points earned but still pending now: waiting for their release day (the economy rule\'s pendingDays), not cancelled by a return, less what their release will repay of a member\'s debt. Not in outstandingPoints until released; then exactly these move into it.',
+      'Points earned but still pending now: waiting for their release day (the economy rule\'s pendingDays), not cancelled by a return, less what their release will repay of a member\'s debt. Not CLOSED customers\' (closedPoints). Not in outstandingPoints until released; then exactly these move into it.',
   })
   pendingPoints!: number;
 
   @Field(() => DecimalScalar, { description: "Their money value now, in the currency's money currency, rounded half up to its ISO 4217 decimals: the liability that becomes outstanding unless the sale is returned." })
   pendingLiability!: string;
+
+  @Field(() => BigIntScalar, {
+    description:
+      'Points CLOSED customers hold now, spendable or pending: in neither outstandingPoints nor pendingPoints, since a closed account cannot spend them; they count again if the customer is reopened (upsertCustomer status ACTIVE).',
+  })
+  closedPoints!: number;
 
   @Field(() => Float, { description: 'Points spent ÷ points issued in the window (0 when none were issued).' })
   redemptionRate!: number;

@@ -392,6 +392,33 @@ async function refuseClash(em: SqlEntityManager, data: CreateTierData): Promise<
 }
 
 /**
+ * INVALID on `input.threshold` when the ladder with this tier in it would have a tier no member can
+ * ever be placed on (break36, tiers): another tier of the same currency and window ranked below it
+ * with as high a threshold or higher (the new tier would always win: a customer is placed on "the
+ * highest-ranked tier whose threshold their qualifying points reach", docs/decisions.md "Tiers"),
+ * or ranked above it with as low a threshold or lower (the new one would never win). Tiers of other
+ * currencies or windows count other points and are not compared. Ladders created before this
+ * check are left as they are.
+ */
+async function refuseUnreachable(em: SqlEntityManager, data: CreateTierData): Promise<void> {
+  const [other] = await query<{ code: string; rank: number; threshold: number }>(
+    em,
+    sql`select code, rank, threshold::float8 as threshold from tier
+         where currency_code = ${data.currency} and window_days is not distinct from ${data.windowDays ?? null}::int
+           and ((rank < ${data.rank} and threshold >= ${data.threshold}) or (rank > ${data.rank} and threshold <= ${data.threshold}))
+         order by abs(rank - ${data.rank}), rank limit 1`,
+  );
+  if (!other) return;
+  const [unreachable, winner] = other.rank < data.rank ? [`tier ${other.code}`, 'this tier'] : ['this tier', `tier ${other.code}`];
+  throw refuse(
+    UserErrorCode.INVALID,
+    `Tier ${other.code} (rank ${other.rank}, threshold ${other.threshold}) and this tier (rank ${data.rank}, threshold ${data.threshold}) count the same points: ` +
+      `${winner} would always be placed first, so nobody could ever be on ${unreachable}. Within a currency and window, a higher rank needs a higher threshold.`,
+    ['input', 'threshold'],
+  );
+}
+
+/**
  * A repeat's answer: the first request's (its idempotency record's), the tier as it is. A record
  * with no answer (`answer` null) is of a tier a gateway older than money-25 created after
  * Migration20261203160000 ran, during a rolling upgrade: its answer is read as that gateway's repeat
@@ -426,6 +453,10 @@ async function createTierIn(ctx: Ctx, data: CreateTierData): Promise<CreatedTier
     const claim = await namingTheTierOfTheCode(em, data, claimIdempotencyKey<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), now, tierExists(data)));
     if (claim.replay) return replayedCreation(ctx, em, data.code, claim.result);
     await refuseClash(em, data);
+    // One creation at a time checks the ladder: two at once (a GOLD and a SILVER that contradict
+    // each other) would each pass against a ladder without the other.
+    await query(em, sql`select pg_advisory_xact_lock(hashtextextended('tier:ladder', 0))`);
+    await refuseUnreachable(em, data);
     // SQL, not the builder: the class-inferred `DB` type requires `id` on insert (it has no notion
     // of a generated key), and the answer needs `multiplier` as float8 anyway. The check above
     // cannot see a tier of the same rank created at this moment (its code is another request's
@@ -468,6 +499,7 @@ async function dryRunOfCreateTier(ctx: Ctx, data: CreateTierData): Promise<Creat
       const stored = await namingTheTierOfTheCode(em, data, storedAnswerOf<TierCreationAnswer>(em, CREATE_TIER_SCOPE, data.code, tierFingerprint(data), tierExists(data)));
       if (stored) return replayedCreation(ctx, em, data.code, stored.result);
       await refuseClash(em, data);
+      await refuseUnreachable(em, data);
       const rows = await query(em, movesIfAdded(data, now));
       return { tier: null, customersMoved: rows.length, moves: countMoves(rows), dryRun: true };
     },

@@ -265,10 +265,12 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
       },
       createTier: {
         // threshold 0, ranked above every tier before it: it moves every customer, so the moves a
-        // replay answers (from the key's record, money-25) are there to compare
+        // replay answers (from the key's record, money-25) are there to compare; each its own
+        // window, since one window's ladder needs a higher threshold at a higher rank (break36, tiers)
         request: async () => {
           const c = code('TIER');
-          return { input: { currency, code: c, name: c, rank: ++rank, threshold: 0 }, credential: operator };
+          ++rank;
+          return { input: { currency, code: c, name: c, rank, threshold: 0, windowDays: rank }, credential: operator };
         },
         pastRetention: 'replay',
       },

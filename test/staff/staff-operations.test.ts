@@ -75,7 +75,8 @@ describe('staff operations', () => {
   });
 
   it('two tiers of one rank created at once: one is created, the other refused ALREADY_EXISTS on rank, nothing half-written', async () => {
-    const create = (code: string) => t.gql(CreateTierDocument, { input: { currency: 'STAFF', code, name: code, rank: 300, threshold: 0 } }, t.operatorToken);
+    // thresholds rise with rank, above ONE's (rank 100, 0 points): break36 (tiers)
+    const create = (code: string) => t.gql(CreateTierDocument, { input: { currency: 'STAFF', code, name: code, rank: 300, threshold: 300 } }, t.operatorToken);
     const answers = await Promise.all(['RACE_A', 'RACE_B', 'RACE_C', 'RACE_D'].map(create));
     const outcomes = answers.map((a) => dataOf(a).createTier).map((p) => p.tier?.code ?? p.userErrors.map((e) => `${e.code}:${e.field?.join('.')}`).join());
     expect(outcomes.filter((o) => o.startsWith('RACE_'))).toHaveLength(1);
@@ -85,7 +86,7 @@ describe('staff operations', () => {
     // the refused codes were never taken: each can be created at another rank
     const refused = ['RACE_A', 'RACE_B', 'RACE_C', 'RACE_D'].filter((c) => !outcomes.includes(c));
     for (const [i, code] of refused.entries()) {
-      ok(await t.gql(CreateTierDocument, { input: { currency: 'STAFF', code, name: code, rank: 301 + i, threshold: 0 } }, t.operatorToken));
+      ok(await t.gql(CreateTierDocument, { input: { currency: 'STAFF', code, name: code, rank: 301 + i, threshold: 301 + i } }, t.operatorToken));
     }
   });
 

@@ -38,14 +38,17 @@ describe('tier previews racing real creations (break3-25)', () => {
     for (let round = 1; round <= 6; round++) {
       const code = `R${round}`;
       const rank = 10 + round;
-      const same = { code, rank, threshold: 100 };
+      // Each round's thresholds above the last round's: a ladder's higher rank needs a higher
+      // threshold (break36, tiers), and this test is about the races, not that refusal.
+      const base = round * 1000;
+      const same = { code, rank, threshold: base + 100 };
       const requests = [
         ...Array.from({ length: 6 }, () => ({ ...same, dryRun: true })),
         same,
         same,
-        { ...same, threshold: 300 }, // a different request for the code
-        { code: `${code}X`, rank, threshold: 0 }, // another code at the rank
-        { code: `${code}X`, rank, threshold: 0, dryRun: true },
+        { ...same, threshold: base + 300 }, // a different request for the code
+        { code: `${code}X`, rank, threshold: base }, // another code at the rank
+        { code: `${code}X`, rank, threshold: base, dryRun: true },
       ];
       const answers = await Promise.all(requests.map((r) => send(r)));
       const kinds = answers.map(kindOf);
@@ -63,13 +66,13 @@ describe('tier previews racing real creations (break3-25)', () => {
   }, 120_000);
 
   it('a preview of a code another request created is refused as that request would be, naming the code', async () => {
-    const first = await send({ code: 'TAKEN', rank: 40, threshold: 10 });
+    const first = await send({ code: 'TAKEN', rank: 40, threshold: 10_000 });
     expect(kindOf(first)).toMatch(/^tier TAKEN/);
-    const [dry, real] = [await send({ code: 'TAKEN', rank: 41, threshold: 10, dryRun: true }), await send({ code: 'TAKEN', rank: 41, threshold: 10 })];
+    const [dry, real] = [await send({ code: 'TAKEN', rank: 41, threshold: 10_000, dryRun: true }), await send({ code: 'TAKEN', rank: 41, threshold: 10_000 })];
     expect(dataOf(dry).createTier.userErrors).toEqual(dataOf(real).createTier.userErrors);
     expect(dataOf(dry).createTier.userErrors).toEqual([{ code: 'ALREADY_EXISTS', field: ['input', 'code'], message: expect.stringContaining('TAKEN') }]);
     // The same request again, previewed: the first answer, as its repeat
-    const again = dataOf(await send({ code: 'TAKEN', rank: 40, threshold: 10, dryRun: true })).createTier;
+    const again = dataOf(await send({ code: 'TAKEN', rank: 40, threshold: 10_000, dryRun: true })).createTier;
     expect(again).toEqual({ ...dataOf(first).createTier, dryRun: false });
   });
 });

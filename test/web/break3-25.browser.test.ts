@@ -69,7 +69,8 @@ describe("a stale Date and kept keys; a tier previewed after its lost Create (br
       await form.getByLabel('Code (capital letters, digits or _)').fill('B325');
       await form.getByLabel('Name').fill('Break');
       await form.getByLabel('Rank (higher is better)').fill('325');
-      await form.getByLabel('Qualifying points').fill('0');
+      // above the demo's GREEN (rank 1, 0 points): a higher rank needs more points (break36, tiers)
+      await form.getByLabel('Qualifying points').fill('1');
     };
     await fill();
     const dialog = tab.page.getByRole('dialog', { name: 'Create tier “Break” (B325)?' });
