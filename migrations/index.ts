@@ -56,6 +56,8 @@ import { Migration20261205030000 } from './Migration20261205030000.js';
 import { Migration20261205040000 } from './Migration20261205040000.js';
 import { Migration20261205050000 } from './Migration20261205050000.js';
 import { Migration20261205051000 } from './Migration20261205051000.js';
+import { Migration20261205060000 } from './Migration20261205060000.js';
+import { Migration20261205061000 } from './Migration20261205061000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -117,4 +119,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261205040000', class: Migration20261205040000 },
   { name: 'Migration20261205050000', class: Migration20261205050000 },
   { name: 'Migration20261205051000', class: Migration20261205051000 },
+  { name: 'Migration20261205060000', class: Migration20261205060000 },
+  { name: 'Migration20261205061000', class: Migration20261205061000 },
 ];

@@ -160,6 +160,15 @@ export interface Config {
      * throughput is then at most this many ÷ its answer time.
      */
     endpointConcurrency: number;
+    /**
+     * Deliveries to one partner's endpoints in flight at once, across all instances
+     * (WEBHOOK_PARTNER_CONCURRENCY, default half of WEBHOOK_CONCURRENCY rounded down, at least 1;
+     * 1–64): a partner whose endpoints hang (as many as it registers) holds at most this many of
+     * the loops, and the others keep sending to other partners and the program (break36, authz:
+     * two endpoints of one partner held both default loops). The program's own endpoints have no
+     * such bound.
+     */
+    partnerConcurrency: number;
     /** How long a receiver has to answer, in ms (WEBHOOK_TIMEOUT_MS). */
     timeoutMs: number;
     /**
@@ -778,6 +787,7 @@ function readConfig(env: Env): Config {
       dnsTimeoutMs: int(env, 'WEBHOOK_DNS_TIMEOUT_MS', 3_000, 100, 30_000),
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 2, 1, 64),
       endpointConcurrency: int(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 1, 1, 64),
+      partnerConcurrency: int(env, 'WEBHOOK_PARTNER_CONCURRENCY', Math.max(1, Math.floor(int(env, 'WEBHOOK_CONCURRENCY', 2, 1, 64) / 2)), 1, 64),
       dispatchBatch: int(env, 'WEBHOOK_DISPATCH_BATCH', 500, 1, 10_000),
       ...webhookDispatch(env),
     },

@@ -17,6 +17,7 @@ export enum JobStatus {
 // /metrics' count of failed jobs (src/jobs/queue-metrics.ts), index-only however many DONE rows are kept
 @Index({ name: 'job_failed_idx', expression: "create index job_failed_idx on job (kind) where status = 'FAILED'" })
 @Index({ name: 'job_group_running_idx', expression: "create index job_group_running_idx on job (group_key) where status = 'RUNNING'" })
+@Index({ name: 'job_tenant_running_idx', expression: "create index job_tenant_running_idx on job (tenant_key) where status = 'RUNNING'" })
 @Check({ name: 'job_attempts_range', expression: 'attempts >= 0 and max_attempts >= 1' })
 export class Job {
   [EntityName]?: 'Job';
@@ -61,6 +62,14 @@ export class Job {
    */
   @Property({ type: 'text', nullable: true })
   groupKey?: string | null;
+
+  /**
+   * Jobs that share a tenant (a partner's deliveries to all its endpoints: `webhook-partner:<id>`)
+   * run at most RunnerOptions.tenantConcurrency at once across all instances; null: no such bound
+   * (break36, authz; Migration20261205061000).
+   */
+  @Property({ type: 'text', nullable: true })
+  tenantKey?: string | null;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();

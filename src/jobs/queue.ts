@@ -15,6 +15,13 @@ export interface EnqueueOptions {
    */
   group?: string;
   /**
+   * The job's tenant (`job.tenant_key`), the owner of several groups: at most
+   * RunnerOptions.tenantConcurrency jobs of one tenant run at once, across instances (a partner's
+   * deliveries to all its endpoints; break36, authz). A text, or a SQL expression of one (null:
+   * none). Default: none.
+   */
+  tenant?: string | RawBuilder<string | null>;
+  /**
    * `'in-transaction'` (default): NOTIFY in the caller's transaction, delivered on its commit.
    * `'by-caller'`: no NOTIFY here; the caller calls `wakeWorkers` once its transaction has
    * committed (the hot path of sales at the till, see `wakeWorkers`).
@@ -32,8 +39,8 @@ export interface EnqueueOptions {
  * transaction into one, so a transaction that enqueues many jobs of a kind wakes once.
  */
 export async function enqueueJob(em: SqlEntityManager, kind: string, payload: unknown, options: EnqueueOptions): Promise<number | null> {
-  const insert = sql<{ id: number }>`insert into job (kind, payload, run_at, unique_key, max_attempts, group_key, created_at)
-          values (${kind}, ${JSON.stringify(payload)}::jsonb, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.group ?? null}, ${options.runAt})
+  const insert = sql<{ id: number }>`insert into job (kind, payload, run_at, unique_key, max_attempts, group_key, tenant_key, created_at)
+          values (${kind}, ${JSON.stringify(payload)}::jsonb, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.group ?? null}, ${options.tenant ?? null}, ${options.runAt})
           on conflict (unique_key) do nothing returning id`;
   const [row] = await query<{ id: number }>(
     em,
@@ -50,8 +57,8 @@ export async function enqueueJob(em: SqlEntityManager, kind: string, payload: un
  * (a sale at the till).
  */
 export function enqueueJobSql(kind: string, payload: RawBuilder<unknown>, from: RawBuilder<unknown>, options: Omit<EnqueueOptions, 'wake'>): RawBuilder<{ id: number }> {
-  return sql`insert into job (kind, payload, run_at, unique_key, max_attempts, group_key, created_at)
-          select ${kind}, ${payload}, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.group ?? null}, ${options.runAt} from ${from}
+  return sql`insert into job (kind, payload, run_at, unique_key, max_attempts, group_key, tenant_key, created_at)
+          select ${kind}, ${payload}, ${options.runAt}, ${options.uniqueKey ?? null}, ${options.maxAttempts ?? 5}, ${options.group ?? null}, ${options.tenant ?? null}, ${options.runAt} from ${from}
           on conflict (unique_key) do nothing returning id`;
 }
 

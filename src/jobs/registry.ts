@@ -93,6 +93,7 @@ export async function startJobs(
     // A delivery's lease covers its request (WEBHOOK_TIMEOUT_MS) besides its database work (webhook-14).
     outboundLeaseMs: leaseMs + deps.config.webhooks.timeoutMs,
     groupConcurrency: deps.config.webhooks.endpointConcurrency,
+    tenantConcurrency: deps.config.webhooks.partnerConcurrency,
     ...options,
   });
   const scheduler = new Scheduler(deps.orm, deps.clock, SCHEDULES, runner.guard);

@@ -24,6 +24,8 @@ export interface ClaimedJob {
   maxAttempts: number;
   /** Its group (`job.group_key`, EnqueueOptions.group), or null. */
   groupKey: string | null;
+  /** Its tenant (`job.tenant_key`, EnqueueOptions.tenant), or null. */
+  tenantKey: string | null;
 }
 
 /** What a job handler works with: the job's transaction and the process's clock, config and log. */
@@ -190,6 +192,13 @@ export interface RunnerOptions {
    */
   groupConcurrency: number;
   /**
+   * Jobs of one tenant (`job.tenant_key`: the owner of several groups) running at once, across all
+   * instances, counted and held as a group's are (`groupConcurrency`). WEBHOOK_PARTNER_CONCURRENCY:
+   * one partner's endpoints, however many it registers, hold at most this many of the outbound
+   * loops (break36, authz).
+   */
+  tenantConcurrency: number;
+  /**
    * How often the LISTEN connection is asked a `select 1` (ms; 0: never), which must be answered
    * within DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS or the connection is closed and
    * opened again (hang-12c). A LISTEN connection only ever waits, so a server that stopped (its
@@ -220,12 +229,15 @@ export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
   outboundConcurrency: 2,
   outboundLeaseMs: 120_000,
   groupConcurrency: 1,
+  tenantConcurrency: 1,
   listenCheckMs: 30_000,
   localWakeUps: true,
 };
 
 /** The advisory-lock namespace (first key) a claim holds a job group under for its own transaction. */
 const GROUP_LOCK_SPACE = 0x6a6f62; // 'job'
+/** The advisory-lock namespace a claim holds a job tenant under for its own transaction. */
+const TENANT_LOCK_SPACE = 0x6a6f74; // 'jot'
 
 /** A claim that took a group's job and lost the race for its last place to another claim: claim again at once. */
 const CLAIM_AGAIN = 'again';
@@ -567,10 +579,16 @@ export class JobRunner {
     }
   }
 
-  /** Whether `alias`'s group has room at `now`: fewer than `groupConcurrency` of it running under a live lease (`mine`: one more, the row being claimed). */
-  private groupOpen(alias: string, now: Date, mine = sql`0`) {
-    return sql`(${sql.ref(alias)}.group_key is null
-           or (select count(*) from job r where r.group_key = ${sql.ref(alias)}.group_key and r.status = 'RUNNING' and r.locked_until > ${now}) + ${mine} < ${this.options.groupConcurrency})`;
+  /**
+   * Whether `alias`'s group and its tenant have room at `now`: fewer than `groupConcurrency` of the
+   * group, and fewer than `tenantConcurrency` of the tenant, running under a live lease (`mine`,
+   * `mineOfTenant`: one more, the row being claimed).
+   */
+  private groupOpen(alias: string, now: Date, mine = sql`0`, mineOfTenant = sql`0`) {
+    return sql`((${sql.ref(alias)}.group_key is null
+           or (select count(*) from job r where r.group_key = ${sql.ref(alias)}.group_key and r.status = 'RUNNING' and r.locked_until > ${now}) + ${mine} < ${this.options.groupConcurrency})
+          and (${sql.ref(alias)}.tenant_key is null
+           or (select count(*) from job r where r.tenant_key = ${sql.ref(alias)}.tenant_key and r.status = 'RUNNING' and r.locked_until > ${now}) + ${mineOfTenant} < ${this.options.tenantConcurrency}))`;
   }
 
   /**
@@ -776,7 +794,7 @@ export class JobRunner {
             await this.execute(claimed.job);
             // A job of its group passed over while it ran (the group's bound) is due now: look at
             // once, not at the next poll, or a healthy endpoint's backlog went one per JOB_POLL_MS.
-            if (claimed.job.groupKey !== null) more = true;
+            if (claimed.job.groupKey !== null || claimed.job.tenantKey !== null) more = true;
           }
         } catch (error) {
           this.log.error({ err: error }, 'job runner error');
@@ -854,7 +872,8 @@ export class JobRunner {
     const outboundUntil = new Date(now.getTime() + this.options.outboundLeaseMs);
     const bound = this.options.groupConcurrency;
     const outbound = this.kindsOf.outbound;
-    const groupOpen = (alias: string, mine?: ReturnType<typeof sql>) => this.groupOpen(alias, now, mine);
+    const groupOpen = (alias: string, mine?: ReturnType<typeof sql>, mineOfTenant?: ReturnType<typeof sql>) => this.groupOpen(alias, now, mine, mineOfTenant);
+    const tenantBound = this.options.tenantConcurrency;
     // The clock guard's comparison rides in the claim (clock-12): no job is claimed, in the same
     // statement, when this instance's clock and PostgreSQL's differ by more than CLOCK_SKEW_MAX_MS.
     // The claim commits without waiting for its WAL to reach the disk (`synchronous_commit` off for
@@ -873,14 +892,17 @@ export class JobRunner {
                             where (select abs(db.at_ms - ${sent.hostMs}::float8) <= ${this.guard.maxSkewMs}::float8 from db)
                               and kind = any(${kinds}::text[])
                               and ((status = 'PENDING' and run_at <= ${now}) or (status = 'RUNNING' and locked_until <= ${now}))
-                              and (group_key is null or (${groupOpen('job')} and pg_try_advisory_xact_lock(${GROUP_LOCK_SPACE}::int, hashtext(group_key))))
+                              and ((group_key is null and tenant_key is null)
+                                   or (${groupOpen('job')}
+                                       and (group_key is null or pg_try_advisory_xact_lock(${GROUP_LOCK_SPACE}::int, hashtext(group_key)))
+                                       and (tenant_key is null or pg_try_advisory_xact_lock(${TENANT_LOCK_SPACE}::int, hashtext(tenant_key)))))
                             order by run_at, id
                             for update skip locked limit 1)
-              returning id, kind, payload, attempts, max_attempts as "maxAttempts", group_key as "groupKey",
+              returning id, kind, payload, attempts, max_attempts as "maxAttempts", group_key as "groupKey", tenant_key as "tenantKey",
                         exists (select 1 from job d
                                  where d.kind = any(${kinds}::text[]) and d.id <> job.id
                                    and ((d.status = 'PENDING' and d.run_at <= ${now}) or (d.status = 'RUNNING' and d.locked_until <= ${now}))
-                                   and ${groupOpen('d', sql`(d.group_key is not distinct from job.group_key)::int`)}) as more)
+                                   and ${groupOpen('d', sql`(d.group_key is not distinct from job.group_key)::int`, sql`(d.tenant_key is not distinct from job.tenant_key)::int`)}) as more)
             select db.at_ms as "databaseAtMs", claimed.* from db left join claimed on true`,
       );
       // The statement's own test (the host clock before it was sent) decides the claim; the guard
@@ -896,6 +918,13 @@ export class JobRunner {
                where group_key = ${job.groupKey} and status = 'RUNNING' and locked_until > ${now} and id <> ${job.id}`,
         );
         if (others >= bound) throw new GroupFull();
+      }
+      if (recount && job.tenantKey != null) {
+        const [{ others }] = await run(
+          sql<{ others: number }>`select count(*)::int as others from job
+               where tenant_key = ${job.tenantKey} and status = 'RUNNING' and locked_until > ${now} and id <> ${job.id}`,
+        );
+        if (others >= tenantBound) throw new GroupFull();
       }
       return { job: job as ClaimedJob, more: more ?? false };
     };

@@ -82,10 +82,20 @@ export function webhookTypeOf(topic: string, payload: Record<string, unknown>): 
 }
 
 /**
- * The JSON body of an event (Standard Webhooks' recommended shape `{ type, timestamp, data }`):
- * the customer by their external id (and global id), and the change in the API's terms.
+ * Who an endpoint belongs to, which decides what its bodies carry: the program's endpoints
+ * (`partner_id` null) get everything; a partner's get the loyalty view only ("What partners see"),
+ * so `balance.changed` names no ledger reason: those are staff notes, the offers a member bought,
+ * other partners' return reasons and activity references, which `pointHistory` refuses partners
+ * (break36, authz).
  */
-export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEvent): string {
+export type WebhookAudience = 'program' | 'partner';
+
+/**
+ * The JSON body of an event (Standard Webhooks' recommended shape `{ type, timestamp, data }`):
+ * the customer by their external id (and global id), and the change in the API's terms, as
+ * `audience` may read it (WebhookAudience).
+ */
+export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEvent, audience: WebhookAudience = 'program'): string {
   const p = event.payload;
   const customer = { id: event.customerId === null ? null : toGlobalId('Customer', event.customerId), externalId: event.customerExternalId };
   // A sale's events name it by its global id and the partner's own id for it.
@@ -135,7 +145,7 @@ export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEven
       data = {
         customer,
         balance: { currency: p.currency ?? p.currencyCode, available: p.available, pending: p.pending, lifetimeEarned: p.lifetimeEarned },
-        change: change ? { amount: change.amount, kind: change.kind, reason: change.reason ?? null } : null,
+        change: change ? { amount: change.amount, kind: change.kind, ...(audience === 'program' ? { reason: change.reason ?? null } : {}) } : null,
       };
       break;
     }

@@ -23,9 +23,18 @@ export const WEBHOOK_DELIVER = 'webhooks.deliver';
  */
 export const endpointGroup = (endpointId: number): string => `webhook-endpoint:${endpointId}`;
 
+/**
+ * The job tenant of an endpoint's deliveries (`job.tenant_key`), read from the endpoint in the
+ * statement that enqueues: its partner's, `webhook-partner:<id>`, so that at most
+ * WEBHOOK_PARTNER_CONCURRENCY of one partner's deliveries are sent at once, whatever number of
+ * endpoints it registered (break36, authz); null for the program's endpoints.
+ */
+export const endpointTenant = (endpointId: number) =>
+  sql<string | null>`(select 'webhook-partner:' || e.partner_id from webhook_endpoint e where e.id = ${endpointId})`;
+
 /** Enqueues the next attempt of a delivery to `endpointId`, due at `runAt`, in the caller's transaction. */
 export async function enqueueDelivery(em: SqlEntityManager, deliveryId: number, endpointId: number, runAt: Date): Promise<void> {
-  await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId }, { runAt, maxAttempts: 3, group: endpointGroup(endpointId) });
+  await enqueueJob(em, WEBHOOK_DELIVER, { deliveryId }, { runAt, maxAttempts: 3, group: endpointGroup(endpointId), tenant: endpointTenant(endpointId) });
 }
 
 /**
@@ -64,13 +73,16 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
   });
   let deliveries = 0;
   for (const { type, event } of await withNames(em, toSend)) {
-    // Partners get their own sales only (processed or returned), and only the loyalty view, each type only with the scope
+    // Partners get their own sales only (processed or returned), and only the loyalty view (their
+    // bodies: WebhookAudience), each type only with the scope
     // that reads it (PARTNER_WEBHOOK_SCOPES: also for an endpoint registered before that rule); the
     // program's endpoints get all.
     const created = await query<{ id: number; endpointId: number }>(
       em,
       sql`insert into webhook_delivery (endpoint_id, event_id, event_type, body, next_attempt_at, created_at)
-          select e.id, ${event.rowId}, ${type}, ${webhookBody(type, event)}, ${now}, ${now} from webhook_endpoint e
+          select e.id, ${event.rowId}, ${type},
+                 case when e.partner_id is null then ${webhookBody(type, event, 'program')} else ${webhookBody(type, event, 'partner')} end, ${now}, ${now}
+            from webhook_endpoint e
            where e.disabled_at is null and ${type} = any(e.event_types) and e.created_at <= ${event.createdAt}
              and not exists (select 1 from partner p where p.id = e.partner_id and p.revoked_at is not null)
              and (e.partner_id is null

@@ -12,7 +12,7 @@ import { createOnce, requestFingerprint } from '../idempotency/idempotency.servi
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
 import { JOBS_CHANNEL, enqueueJobSql } from '../jobs/queue.js';
-import { enqueueDelivery, endpointGroup, WEBHOOK_DELIVER } from './webhook.jobs.js';
+import { enqueueDelivery, endpointGroup, endpointTenant, WEBHOOK_DELIVER } from './webhook.jobs.js';
 import { WebhookDestinations } from './destinations.js';
 import { endpointUrlKey, WEBHOOK_URL_MESSAGES, webhookUrlProblem } from './webhook-url.js';
 import { WebhookAttempt, WebhookDelivery } from './webhook.entity.js';
@@ -448,7 +448,7 @@ export async function replayFailedWebhookDeliveries(
         sql`with replayed as (
               update webhook_delivery d set status = 'PENDING', attempts = 0, last_error = null, next_attempt_at = ${now}, finished_at = null
                where d.endpoint_id = ${d.endpointId} and d.status = 'FAILED' and d.event_type <> all(${beyond}::text[]) returning d.id),
-            jobs as (${enqueueJobSql(WEBHOOK_DELIVER, sql`jsonb_build_object('deliveryId', replayed.id)`, replayed, { runAt: now, maxAttempts: 3, group: endpointGroup(d.endpointId) })}),
+            jobs as (${enqueueJobSql(WEBHOOK_DELIVER, sql`jsonb_build_object('deliveryId', replayed.id)`, replayed, { runAt: now, maxAttempts: 3, group: endpointGroup(d.endpointId), tenant: endpointTenant(d.endpointId) })}),
             -- the workers' wake-up, sent at commit, in this statement as enqueueJob sends its own: only when a job was made
             woken as (select pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_DELIVER}) from (select 1 from jobs limit 1) made),
             -- read at the statement's snapshot, as the update's: the FAILED deliveries it left for their type

@@ -106,6 +106,8 @@ describe('webhook dispatcher cursor', () => {
       await orm.migrator.up({ to: BEFORE_EVENT_STREAM_ALTER });
       // this build's dispatcher enqueues deliveries with a group (Migration20261202020000, webhook-14)
       await sql(`alter table job add column if not exists group_key text`);
+      // and a tenant (Migration20261205061000, break36)
+      await sql(`alter table job add column if not exists tenant_key text`);
       expect(await sql(`select cursor from webhook_cursor`)).toEqual([{ cursor: `{"from":"${b.xid}:${b.xid}:"}` }]);
 
       expect(await dispatch()).toBe(2);
