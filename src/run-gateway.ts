@@ -102,7 +102,9 @@ try {
   await clockGuard.check(database.orm.em.fork().getKysely());
   if (config.seedDemo) {
     progress.enter('seeding the demo program');
+    // A restart on seeded data seeds nothing: said so, or the step's name read like a second seeding (newcomer-36).
     if (await seedDemo(database.orm, config, systemClock)) log.info('demo program seeded');
+    else log.info('demo program already there: nothing seeded');
   }
   checkpoint('checking the program');
   for (const currency of await currenciesOutsideIso(database.orm.em.fork())) {

@@ -931,10 +931,12 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
             if (devTokensEnabled(config) && req.method === 'GET') return send(res, 200, await devTokens(orm, config), { 'cache-control': 'no-store' });
             return send(res, 404, errorBody('Not found: demo tokens exist only in development.', 'NOT_FOUND'));
           default:
-            if (await web.handle(req, res, url)) {
-              routed = 'web';
-              return;
-            }
+            // Named before the web app answers: a page is written at once, and its response's
+            // 'close' (which counts it) came before `handle` returned, so every page was counted as
+            // `not_found` (newcomer-36); only assets, read from disk first, were counted as `web`.
+            routed = 'web';
+            if (await web.handle(req, res, url)) return;
+            routed = 'not_found';
             return send(res, 404, errorBody('Not found: the API is at /graphql.', 'NOT_FOUND'));
         }
       };

@@ -25,6 +25,9 @@ import { Loading } from '../shared/ui';
 // The charts (recharts) load only when the analytics page is opened.
 const Analytics = lazy(() => import('./analytics').then((m) => ({ default: m.Analytics })));
 
+/** Shown on the sign-in page when the token handed to the console is a member's. */
+const NOT_A_STAFF_SIGN_IN = "This is a member's sign-in, not staff's: the console needs a staff sign-in (operator or analyst). Members use the app at /.";
+
 function Root() {
   const [token, setToken] = useState(() => loadToken('console'));
   const tokenRef = useRef(token);
@@ -44,11 +47,15 @@ function Root() {
     void client.clearStore();
   }, [client]);
   const claims = token ? claimsOf(token) : {};
+  // A member's token (a subject, no staff role) opened the console: said so, not shown as an
+  // analyst's read-only console (newcomer-36). A token that cannot be read goes to the gateway,
+  // whose 401 the console shows.
+  const membersToken = token !== null && claims.sub !== undefined && (claims.role === undefined || claims.role === 'customer');
 
   return (
     <Router base="/console">
-      {!token ? (
-        <ConsoleSignIn onSignIn={signIn} />
+      {!token || membersToken ? (
+        <ConsoleSignIn onSignIn={signIn} notice={membersToken ? NOT_A_STAFF_SIGN_IN : undefined} />
       ) : (
         <ApolloProvider key={token} client={client}>
           <RoleContext.Provider value={{ role: claims.role === 'operator' ? 'operator' : 'analyst', staffId: claims.sub ?? '' }}>

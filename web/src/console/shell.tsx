@@ -46,7 +46,7 @@ export function ConsoleShell({ onSignOut, children }: { onSignOut: () => void; c
 }
 
 /** Production: staff arrive from the program's identity provider at /console/#token=<JWT>. Development: demo staff. */
-export function ConsoleSignIn({ onSignIn }: { onSignIn: (token: string) => void }) {
+export function ConsoleSignIn({ onSignIn, notice }: { onSignIn: (token: string) => void; notice?: string }) {
   const [tokens, setTokens] = useState<DevTokens | null | undefined>(undefined);
   useEffect(() => {
     fetchDevTokens().then(setTokens, () => setTokens(null));
@@ -54,6 +54,11 @@ export function ConsoleSignIn({ onSignIn }: { onSignIn: (token: string) => void 
   return (
     <Frame brand={APP}>
       <PageTitle app={APP}>Staff sign in</PageTitle>
+      {notice ? (
+        <p role="alert" className="alert" data-testid="sign-in-notice">
+          {notice}
+        </p>
+      ) : null}
       {tokens === undefined ? <Loading what="sign-in options" /> : null}
       {tokens === null ? <p>Sign in through the program's staff sign-in page: it brings you back here signed in.</p> : null}
       {tokens ? (

@@ -9,7 +9,7 @@ import { StrictMode, useCallback, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Route, Switch } from 'wouter';
 import { createApi } from '../shared/api';
-import { clearToken, currentToken, dropKeptWrites, loadToken, saveToken, useHandedToken } from '../shared/session';
+import { claimsOf, clearToken, currentToken, dropKeptWrites, loadToken, saveToken, useHandedToken } from '../shared/session';
 import { MemberShell } from './shell';
 import { SignIn } from './sign-in';
 import { Profile } from './profile';
@@ -17,6 +17,9 @@ import { Stores, Store } from './stores';
 import { Wallet } from './wallet';
 import { History } from './history';
 import { Gifts } from './gifts';
+
+/** Shown on the sign-in page when the token handed to the app is staff's. */
+const NOT_A_MEMBER_SIGN_IN = "This is a staff sign-in, not a member's: members sign in here, staff use the console at /console/.";
 
 function Root() {
   const [token, setToken] = useState(() => loadToken('web'));
@@ -49,7 +52,11 @@ function Root() {
     [client],
   );
 
-  if (!token) return <SignIn onSignIn={signIn} because={signedOutBecause} />;
+  // A staff token opened the member app: said so on the sign-in page, not a FORBIDDEN on every
+  // page that no retry mends (newcomer-36).
+  const role = token ? claimsOf(token).role : undefined;
+  const staffToken = role !== undefined && role !== 'customer';
+  if (!token || staffToken) return <SignIn onSignIn={signIn} because={staffToken ? NOT_A_MEMBER_SIGN_IN : signedOutBecause} />;
   return (
     <ApolloProvider client={client}>
       <MemberShell key={token} token={token} onSignOut={signOut}>
