@@ -269,6 +269,11 @@ export async function awardActivity(em: SqlEntityManager, a: ActivityOccurrence)
       actor: a.actor,
       qualifying: true,
       now: now,
+      // A birthday's points expire counted from the birthday, not from the job that paid them: a
+      // day caught up after an outage (up to a week) gave its points that much longer a life than
+      // the same birthday paid on time (break36, the same kind as break35 (expiry)). Partners'
+      // reports and the other kinds: from now.
+      expiryFrom: a.kind === ActivityKind.BIRTHDAY ? a.occurredAt : undefined,
     });
     await query(
       em,
