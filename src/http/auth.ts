@@ -160,7 +160,14 @@ export class Authenticator {
       if (!partner) throw unauthenticated('Unknown or revoked API key.');
       return { caller: { kind: 'partner', partnerId: partner.id, name: partner.name, scopes: partner.scopes } };
     }
-    if (authorization === undefined || authorization === '') return { caller: { kind: 'anonymous' } };
+    if (authorization === undefined || authorization === '') {
+      // An API key (`rg_` and 32 or more key characters) sent under another header's name
+      // (`api-key`, `x-api-token`, …) was answered as no credentials at all ("Sign in first"),
+      // which never names the header to use (newcomer-36).
+      const misplaced = Object.entries(headers).find(([, value]) => typeof value === 'string' && /^rg_[A-Za-z0-9_-]{32,}$/.test(value.trim()));
+      if (misplaced) throw unauthenticated(`An API key goes in the x-api-key header; this request sent one in ${JSON.stringify(misplaced[0].slice(0, 64))}.`);
+      return { caller: { kind: 'anonymous' } };
+    }
     if (typeof authorization !== 'string') throw unauthenticated('Malformed Authorization header.');
     const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/i.exec(authorization.trim());
     if (!match) {

@@ -49,6 +49,9 @@ describe('WWW-Authenticate on 401', () => {
     // A partner's key sent as a token (trial-12: a new POS developer's first try) is told where keys go.
     await expectChallenged(await profile({ authorization: 'Bearer rg_CJCFxZTY5Zl-agG-C_0cjAyxVH7ltmXU' }), 'An API key goes in the x-api-key header, not in Authorization.');
     await expectChallenged(await profile({ authorization: 'rg_CJCFxZTY5Zl-agG-C_0cjAyxVH7ltmXU' }), 'An API key goes in the x-api-key header, not in Authorization.');
+    // ... and one sent under another header's name (newcomer-36: `api-key`, `x-api-token` got "Sign in first")
+    await expectChallenged(await profile({ 'api-key': 'rg_CJCFxZTY5Zl-agG-C_0cjAyxVH7ltmXU' }), 'An API key goes in the x-api-key header; this request sent one in "api-key".');
+    await expectChallenged(await profile({ 'x-api-token': ' rg_CJCFxZTY5Zl-agG-C_0cjAyxVH7ltmXU ' }), 'An API key goes in the x-api-key header; this request sent one in "x-api-token".');
     // No credentials: refused once the operation is known not to be introspection.
     await expectChallenged(await profile({ 'apollo-require-preflight': 'true' }), 'Sign in first: a valid bearer token or API key is required.');
   });
