@@ -153,7 +153,9 @@ async function storedAnswer<R>(
 export function reused(refusal: IdempotencyRefusal = {}) {
   const field = refusal.field ?? ['input', 'idempotencyKey'];
   const code = refusal.code ?? UserErrorCode.IDEMPOTENCY_KEY_REUSED;
-  const message = refusal.message ?? `This ${field.at(-1) ?? 'key'} was already used for a different request.`;
+  // What to do, not only what happened (newcomer-36): a retry must repeat the first request exactly.
+  const name = field.at(-1) ?? 'key';
+  const message = refusal.message ?? `This ${name} was already used for a different request: send exactly the first request again to get its answer, or a new ${name} for a new request.`;
   return refusal.heldByRow ? new KeyHeldByRow(code, message, field) : refuse(code, message, field);
 }
 

@@ -127,7 +127,7 @@ describe('idempotency records expire after IDEMPOTENCY_RETENTION_HOURS', () => {
     const withListing = await tableSnapshot(t);
     const reused = dataOf(await t.gql(PurchaseOfferDocument, { listingId: other.id, idempotencyKey: key }, customer.token)).purchaseOffer;
     expect(reused.userErrors.map((e) => [e.code, e.field, e.message])).toEqual([
-      ['IDEMPOTENCY_KEY_REUSED', ['input', 'idempotencyKey'], 'This idempotencyKey was already used for a different request.'],
+      ['IDEMPOTENCY_KEY_REUSED', ['input', 'idempotencyKey'], 'This idempotencyKey was already used for a different request: send exactly the first request again to get its answer, or a new idempotencyKey for a new request.'],
     ]);
     expect(await tableSnapshot(t)).toEqual(withListing);
     // and once staff suspended the account (the purchase's transaction path), the purchase still answers
