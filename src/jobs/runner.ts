@@ -154,7 +154,7 @@ export async function releaseDeadLeases(em: SqlEntityManager, now: Date): Promis
 /** This worker's lease ran out and another worker took the job over: its work must not commit. */
 class LeaseLostError extends Error {}
 
-/** A claim took a group's job while another claim filled the group: it rolls back (see claimNext). */
+/** A claim took a group's (or tenant's) job while another claim filled the group (or tenant): it rolls back (see claimNext). */
 class GroupFull extends Error {}
 
 export interface RunnerOptions {

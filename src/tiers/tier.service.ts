@@ -393,27 +393,36 @@ async function refuseClash(em: SqlEntityManager, data: CreateTierData): Promise<
 
 /**
  * INVALID on `input.threshold` when the ladder with this tier in it would have a tier no member can
- * ever be placed on (break36, tiers): another tier of the same currency and window ranked below it
- * with as high a threshold or higher (the new tier would always win: a customer is placed on "the
- * highest-ranked tier whose threshold their qualifying points reach", docs/decisions.md "Tiers"),
- * or ranked above it with as low a threshold or lower (the new one would never win). Tiers of other
- * currencies or windows count other points and are not compared. Ladders created before this
- * check are left as they are.
+ * ever be placed on (break36, tiers): a customer is placed on "the highest-ranked tier whose
+ * threshold their qualifying points reach" (docs/decisions.md "Tiers"), across the whole ladder, so
+ * - another tier of the same currency and window ranked below this one with as high a threshold or
+ *   higher (this one always wins), or ranked above it with as low a threshold or lower (this one
+ *   never wins); tiers of other currencies or windows count other points and are not compared so;
+ * - a threshold-0 tier, which every customer reaches (no account counts 0 points), ranked above
+ *   any other tier of any currency or window (break36b): it always wins, so a threshold-0 tier is
+ *   the ladder's lowest.
+ * Ladders created before this check are left as they are.
  */
 async function refuseUnreachable(em: SqlEntityManager, data: CreateTierData): Promise<void> {
-  const [other] = await query<{ code: string; rank: number; threshold: number }>(
+  const [other] = await query<{ code: string; rank: number; threshold: number; sameCount: boolean }>(
     em,
-    sql`select code, rank, threshold::float8 as threshold from tier
-         where currency_code = ${data.currency} and window_days is not distinct from ${data.windowDays ?? null}::int
-           and ((rank < ${data.rank} and threshold >= ${data.threshold}) or (rank > ${data.rank} and threshold <= ${data.threshold}))
+    sql`select code, rank, threshold::float8 as threshold,
+               (currency_code = ${data.currency} and window_days is not distinct from ${data.windowDays ?? null}::int) as "sameCount"
+          from tier
+         where (currency_code = ${data.currency} and window_days is not distinct from ${data.windowDays ?? null}::int
+                and ((rank < ${data.rank} and threshold >= ${data.threshold}) or (rank > ${data.rank} and threshold <= ${data.threshold})))
+            or (rank > ${data.rank} and threshold = 0)
+            or (${data.threshold} = 0 and rank < ${data.rank})
          order by abs(rank - ${data.rank}), rank limit 1`,
   );
   if (!other) return;
   const [unreachable, winner] = other.rank < data.rank ? [`tier ${other.code}`, 'this tier'] : ['this tier', `tier ${other.code}`];
+  const tiers = `Tier ${other.code} (rank ${other.rank}, threshold ${other.threshold}) and this tier (rank ${data.rank}, threshold ${data.threshold})`;
   throw refuse(
     UserErrorCode.INVALID,
-    `Tier ${other.code} (rank ${other.rank}, threshold ${other.threshold}) and this tier (rank ${data.rank}, threshold ${data.threshold}) count the same points: ` +
-      `${winner} would always be placed first, so nobody could ever be on ${unreachable}. Within a currency and window, a higher rank needs a higher threshold.`,
+    other.sameCount
+      ? `${tiers} count the same points: ${winner} would always be placed first, so nobody could ever be on ${unreachable}. Within a currency and window, a higher rank needs a higher threshold.`
+      : `${tiers}: ${winner} has threshold 0, which every customer reaches, so nobody could ever be on ${unreachable}. A threshold-0 tier must rank below every other tier.`,
     ['input', 'threshold'],
   );
 }

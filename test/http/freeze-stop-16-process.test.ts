@@ -38,11 +38,13 @@ describe('the gateway process stopped while its database is frozen under a claim
       await locker.query('begin');
       await locker.query('lock table job in access exclusive mode');
       // a wake-up as enqueueJob sends it (its payload is a main-lane kind), until a loop's claim waits
+      // (found by its first lines: pg_stat_activity keeps a statement's first 1,024 bytes, and the
+      // claim's advisory locks moved past them when the partner bound came in, break36)
       const claimWaiting = async () => {
         await admin.query(`select pg_notify($1, 'test.freeze-stop')`, [JOBS_CHANNEL]);
         return (
           await admin.query<{ n: number }>(
-            `select count(*)::int as n from pg_stat_activity where datname = current_database() and state = 'active' and wait_event_type = 'Lock' and query like '%pg_try_advisory_xact_lock%'`,
+            `select count(*)::int as n from pg_stat_activity where datname = current_database() and state = 'active' and wait_event_type = 'Lock' and query like '%update job set status = ''RUNNING''%'`,
           )
         ).rows[0].n > 0;
       };

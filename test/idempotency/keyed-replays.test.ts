@@ -264,13 +264,15 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
         pastRetention: 'replay',
       },
       createTier: {
-        // threshold 0, ranked above every tier before it: it moves every customer, so the moves a
-        // replay answers (from the key's record, money-25) are there to compare; each its own
-        // window, since one window's ladder needs a higher threshold at a higher rank (break36, tiers)
+        // ranked above every tier before it, at one point more (a higher rank needs a higher
+        // threshold, and a threshold-0 tier ranks lowest: break36): it moves the member holding
+        // 1,000 points onto it, so the moves a replay answers (from the key's record, money-25)
+        // are there to compare
         request: async () => {
           const c = code('TIER');
           ++rank;
-          return { input: { currency, code: c, name: c, rank, threshold: 0, windowDays: rank }, credential: operator };
+          if (rank === 1) await customerOf(1_000);
+          return { input: { currency, code: c, name: c, rank, threshold: rank }, credential: operator };
         },
         pastRetention: 'replay',
       },

@@ -108,7 +108,7 @@ describe('purchase rules', () => {
 
   it('a tier upgrade from qualifying points opens a tier-only store', async () => {
     await createCurrency(t, 'CLIMB');
-    await createTier(t, { currency: 'CLIMB', code: 'BRONZE', rank: 10, threshold: 0 });
+    await createTier(t, { currency: 'CLIMB', code: 'BRONZE', rank: 10, threshold: 1 }); // not 0: SILVER's threshold-0 tier ranks lowest (break36b)
     await createTier(t, { currency: 'CLIMB', code: 'SAPPHIRE', rank: 11, threshold: 300 });
     const offer = await createOffer(t);
     const store = await createStore(t, 'CLIMB', { eligibility: { tiers: ['SAPPHIRE'] } });

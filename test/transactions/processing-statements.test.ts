@@ -96,7 +96,7 @@ describe("a sale's processing in statements to PostgreSQL", () => {
     ok(await t.gql(CreateCampaignDocument, { input: { name: 'Always', currency, ...window, outcome: { bonusPoints: 5 } } }, t.operatorToken));
     const gift = await createOffer(t);
     ok(await t.gql(CreateCampaignDocument, { input: { name: 'A gift', currency, ...window, outcome: { offerId: gift.id } } }, t.operatorToken));
-    await createTier(t, { currency, code: `${currency}_G`, rank: 3, threshold: 0 });
+    await createTier(t, { currency, code: `${currency}_G`, rank: 3, threshold: 1 }); // not 0: the first case's threshold-0 tier ranks lowest (break36b)
     await createTier(t, { currency, code: `${currency}_S`, rank: 4, threshold: 20 });
     const till = await createPartner(t, ['transactions:write', 'transactions:read']);
     const customer = await createCustomer(t, currency, 10);

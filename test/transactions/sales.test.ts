@@ -383,7 +383,8 @@ describe('sales at the till', () => {
 
   it('a tier reached by earning multiplies later earnings; a rolling window lets it lapse', async () => {
     const { money, currency } = await program();
-    await createTier(t, { currency, code: `BASE_${currency}`, rank: 500 + moneyCounter * 2, threshold: 0 });
+    // 1 point, not 0: a threshold-0 tier ranks below every other (break36b), and LOW below is this file's one
+    await createTier(t, { currency, code: `BASE_${currency}`, rank: 500 + moneyCounter * 2, threshold: 1 });
     await createTier(t, { currency, code: `STAR_${currency}`, rank: 501 + moneyCounter * 2, threshold: 300, windowDays: 30, multiplier: 1.5 });
     const customer = await createCustomer(t, currency);
     const big = sale(money, customer.externalId, { lines: [{ sku: 'MACHINE', category: 'RETAIL', quantity: 1, unitPrice: '30.00' }] });
@@ -400,7 +401,8 @@ describe('sales at the till', () => {
 
   it('a return lowers a rolling-window tier even when the points were already spent', async () => {
     const { money, currency } = await program();
-    await createTier(t, { currency, code: `LOW_${currency}`, rank: 600 + moneyCounter * 2, threshold: 0 });
+    // the ladder's base (threshold 0, so at its lowest rank: break36b)
+    await createTier(t, { currency, code: `LOW_${currency}`, rank: 0, threshold: 0 });
     await createTier(t, { currency, code: `HIGH_${currency}`, rank: 601 + moneyCounter * 2, threshold: 100, windowDays: 365 });
     const customer = await createCustomer(t, currency);
     const s1 = sale(money, customer.externalId, { lines: [{ sku: 'KETTLE', category: 'RETAIL', quantity: 1, unitPrice: '10.00' }] });

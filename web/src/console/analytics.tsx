@@ -104,6 +104,11 @@ export function Analytics() {
               <p className="muted" data-testid="kpi-pending">
                 {formatMoney(total.pendingLiability, money)} more pending ({formatPoints(total.pendingPoints, code)} not yet released)
               </p>
+              {Number(total.closedPoints) > 0 ? (
+                <p className="muted" data-testid="kpi-closed">
+                  {formatPoints(total.closedPoints, code)} held by closed accounts: not in the liability, theirs again if reopened
+                </p>
+              ) : null}
             </div>
             <div className="card">
               <p className="muted">Redemption rate</p>

@@ -50,7 +50,7 @@ function Root() {
   // A member's token (a subject, no staff role) opened the console: said so, not shown as an
   // analyst's read-only console (newcomer-36). A token that cannot be read goes to the gateway,
   // whose 401 the console shows.
-  const membersToken = token !== null && claims.sub !== undefined && (claims.role === undefined || claims.role === 'customer');
+  const membersToken = token !== null && claims.sub !== undefined && (claims.role === undefined || claims.role === null || claims.role === 'customer');
 
   return (
     <Router base="/console">

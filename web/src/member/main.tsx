@@ -54,8 +54,9 @@ function Root() {
 
   // A staff token opened the member app: said so on the sign-in page, not a FORBIDDEN on every
   // page that no retry mends (newcomer-36).
+  // The gateway's rule: no role (absent or null) or "customer" is a member's token.
   const role = token ? claimsOf(token).role : undefined;
-  const staffToken = role !== undefined && role !== 'customer';
+  const staffToken = role !== undefined && role !== null && role !== 'customer';
   if (!token || staffToken) return <SignIn onSignIn={signIn} because={staffToken ? NOT_A_MEMBER_SIGN_IN : signedOutBecause} />;
   return (
     <ApolloProvider client={client}>

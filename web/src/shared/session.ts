@@ -285,10 +285,10 @@ export function clearToken(app: AppName): void {
 }
 
 /** The token's claims, read without verifying (the gateway verifies; this only shapes the screens). */
-export function claimsOf(token: string): { sub?: string; role?: string; exp?: number } {
+export function claimsOf(token: string): { sub?: string; role?: string | null; exp?: number } {
   try {
     const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(atob(payload)) as { sub?: string; role?: string; exp?: number };
+    return JSON.parse(atob(payload)) as { sub?: string; role?: string | null; exp?: number };
   } catch {
     return {};
   }
