@@ -519,7 +519,9 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
   const connect = async (ctx: SocketCtx, heard: readonly SessionEnd[]): Promise<boolean> => {
     const { socket, request } = ctx.extra;
     const params = ctx.connectionParams ?? {};
-    const credentials = { authorization: paramOf(params, 'authorization'), 'x-api-key': paramOf(params, 'x-api-key') };
+    // The other params too, so that a key sent under another name (`api-key`, `apiKey`) is told
+    // where it goes, as over HTTP (break36c; parity-12): authenticate reads only these two otherwise.
+    const credentials = { ...params, authorization: paramOf(params, 'authorization'), 'x-api-key': paramOf(params, 'x-api-key') };
     let authenticated;
     try {
       authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
@@ -584,7 +586,8 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       socket,
       key,
       caller: authenticated.caller,
-      credentials,
+      // the two it is re-checked with, not every param the client sent
+      credentials: { authorization: credentials.authorization, 'x-api-key': credentials['x-api-key'] },
       ip: clientIp(request) ?? 'unknown',
       clientName: typeof named === 'string' && CLIENT_NAME.test(named) ? named : undefined,
       acceptedUntil: authenticated.acceptedUntil,

@@ -395,33 +395,40 @@ async function refuseClash(em: SqlEntityManager, data: CreateTierData): Promise<
  * INVALID on `input.threshold` when the ladder with this tier in it would have a tier no member can
  * ever be placed on (break36, tiers): a customer is placed on "the highest-ranked tier whose
  * threshold their qualifying points reach" (docs/decisions.md "Tiers"), across the whole ladder, so
- * - another tier of the same currency and window ranked below this one with as high a threshold or
- *   higher (this one always wins), or ranked above it with as low a threshold or lower (this one
- *   never wins); tiers of other currencies or windows count other points and are not compared so;
+ * - of two tiers of one currency, the lower-ranked is unreachable when its window is no longer
+ *   than the higher one's (lifetime the longest) and its threshold no lower: whoever reaches it
+ *   reaches the higher one too, since a window's qualifying points are never more than a longer
+ *   window's (a return's correction is dated at the credit it takes back, break34; break36c found the
+ *   first rule compared equal windows only). Only an operator's qualifying debit can make a shorter
+ *   window count more, which a ladder is not built on;
  * - a threshold-0 tier, which every customer reaches (no account counts 0 points), ranked above
  *   any other tier of any currency or window (break36b): it always wins, so a threshold-0 tier is
  *   the ladder's lowest.
  * Ladders created before this check are left as they are.
  */
 async function refuseUnreachable(em: SqlEntityManager, data: CreateTierData): Promise<void> {
-  const [other] = await query<{ code: string; rank: number; threshold: number; sameCount: boolean }>(
+  const LIFETIME = 2_147_483_647; // a window no other is longer than
+  const window = data.windowDays ?? LIFETIME;
+  const [other] = await query<{ code: string; rank: number; threshold: number; windowDays: number | null; dominated: boolean }>(
     em,
-    sql`select code, rank, threshold::float8 as threshold,
-               (currency_code = ${data.currency} and window_days is not distinct from ${data.windowDays ?? null}::int) as "sameCount"
-          from tier
-         where (currency_code = ${data.currency} and window_days is not distinct from ${data.windowDays ?? null}::int
-                and ((rank < ${data.rank} and threshold >= ${data.threshold}) or (rank > ${data.rank} and threshold <= ${data.threshold})))
-            or (rank > ${data.rank} and threshold = 0)
-            or (${data.threshold} = 0 and rank < ${data.rank})
+    sql`select * from (
+          select code, rank, threshold::float8 as threshold, window_days as "windowDays",
+                 (currency_code = ${data.currency}
+                  and ((rank < ${data.rank} and coalesce(window_days, ${LIFETIME}) <= ${window} and threshold >= ${data.threshold})
+                    or (rank > ${data.rank} and ${window} <= coalesce(window_days, ${LIFETIME}) and threshold <= ${data.threshold}))) as dominated,
+                 ((rank > ${data.rank} and threshold = 0) or (${data.threshold} = 0 and rank < ${data.rank})) as "belowZero"
+            from tier) t
+         where dominated or "belowZero"
          order by abs(rank - ${data.rank}), rank limit 1`,
   );
   if (!other) return;
   const [unreachable, winner] = other.rank < data.rank ? [`tier ${other.code}`, 'this tier'] : ['this tier', `tier ${other.code}`];
-  const tiers = `Tier ${other.code} (rank ${other.rank}, threshold ${other.threshold}) and this tier (rank ${data.rank}, threshold ${data.threshold})`;
+  const windowOf = (days: number | null | undefined) => (days == null ? 'lifetime' : `${days}-day window`);
+  const tiers = `Tier ${other.code} (rank ${other.rank}, threshold ${other.threshold}, ${windowOf(other.windowDays)}) and this tier (rank ${data.rank}, threshold ${data.threshold}, ${windowOf(data.windowDays)})`;
   throw refuse(
     UserErrorCode.INVALID,
-    other.sameCount
-      ? `${tiers} count the same points: ${winner} would always be placed first, so nobody could ever be on ${unreachable}. Within a currency and window, a higher rank needs a higher threshold.`
+    other.dominated
+      ? `${tiers}: whoever reaches ${unreachable} also reaches ${winner}, which ranks higher, counts its points over a window at least as long and needs no more of them, so nobody could ever be on ${unreachable}. In one currency a higher rank needs a higher threshold or a shorter window.`
       : `${tiers}: ${winner} has threshold 0, which every customer reaches, so nobody could ever be on ${unreachable}. A threshold-0 tier must rank below every other tier.`,
     ['input', 'threshold'],
   );

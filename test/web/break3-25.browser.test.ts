@@ -69,8 +69,10 @@ describe("a stale Date and kept keys; a tier previewed after its lost Create (br
       await form.getByLabel('Code (capital letters, digits or _)').fill('B325');
       await form.getByLabel('Name').fill('Break');
       await form.getByLabel('Rank (higher is better)').fill('325');
-      // above the demo's GREEN (rank 1, 0 points): a higher rank needs more points (break36, tiers)
+      // above the demo's GREEN (rank 1, 0 points, lifetime) and GOLD (1,000 points in 365 days):
+      // a higher rank needs more points or a shorter window (break36, break36c)
       await form.getByLabel('Qualifying points').fill('1');
+      await form.getByLabel('Window in days (empty: lifetime)').fill('30');
     };
     await fill();
     const dialog = tab.page.getByRole('dialog', { name: 'Create tier “Break” (B325)?' });
