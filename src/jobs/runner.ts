@@ -585,10 +585,10 @@ export class JobRunner {
    * `mineOfTenant`: one more, the row being claimed).
    */
   private groupOpen(alias: string, now: Date, mine = sql`0`, mineOfTenant = sql`0`) {
-    return sql`((${sql.ref(alias)}.group_key is null
-           or (select count(*) from job r where r.group_key = ${sql.ref(alias)}.group_key and r.status = 'RUNNING' and r.locked_until > ${now}) + ${mine} < ${this.options.groupConcurrency})
-          and (${sql.ref(alias)}.tenant_key is null
-           or (select count(*) from job r where r.tenant_key = ${sql.ref(alias)}.tenant_key and r.status = 'RUNNING' and r.locked_until > ${now}) + ${mineOfTenant} < ${this.options.tenantConcurrency}))`;
+    const open = (column: 'group_key' | 'tenant_key', plus: RawBuilder<unknown>, bound: number) =>
+      sql`(${sql.ref(`${alias}.${column}`)} is null
+           or (select count(*) from job r where ${sql.ref(`r.${column}`)} = ${sql.ref(`${alias}.${column}`)} and r.status = 'RUNNING' and r.locked_until > ${now}) + ${plus} < ${bound})`;
+    return sql`(${open('group_key', mine, this.options.groupConcurrency)} and ${open('tenant_key', mineOfTenant, this.options.tenantConcurrency)})`;
   }
 
   /**
@@ -912,19 +912,14 @@ export class JobRunner {
       this.guard.record(sent, new Date(Number(row.databaseAtMs)));
       if (row.id === undefined || row.id === null) return null;
       const { more, databaseAtMs: _databaseAtMs, ...job } = row;
-      if (recount && job.groupKey != null) {
-        const [{ others }] = await run(
-          sql<{ others: number }>`select count(*)::int as others from job
-               where group_key = ${job.groupKey} and status = 'RUNNING' and locked_until > ${now} and id <> ${job.id}`,
+      // One statement for both bounds: the group's and the tenant's running jobs besides this one.
+      if (recount && (job.groupKey != null || job.tenantKey != null)) {
+        const [{ ofGroup, ofTenant }] = await run(
+          sql<{ ofGroup: number; ofTenant: number }>`select count(*) filter (where group_key = ${job.groupKey})::int as "ofGroup",
+                 count(*) filter (where tenant_key = ${job.tenantKey})::int as "ofTenant"
+            from job where (group_key = ${job.groupKey} or tenant_key = ${job.tenantKey}) and status = 'RUNNING' and locked_until > ${now} and id <> ${job.id}`,
         );
-        if (others >= bound) throw new GroupFull();
-      }
-      if (recount && job.tenantKey != null) {
-        const [{ others }] = await run(
-          sql<{ others: number }>`select count(*)::int as others from job
-               where tenant_key = ${job.tenantKey} and status = 'RUNNING' and locked_until > ${now} and id <> ${job.id}`,
-        );
-        if (others >= tenantBound) throw new GroupFull();
+        if ((job.groupKey != null && ofGroup >= bound) || (job.tenantKey != null && ofTenant >= tenantBound)) throw new GroupFull();
       }
       return { job: job as ClaimedJob, more: more ?? false };
     };

@@ -86,19 +86,16 @@ describe("a birthday caught up after an outage expires as the day's own would (b
   it("the points of a birthday paid four days late expire 30 days after the birthday, as those paid on the day", async () => {
     const year = t.clock.now().getUTCFullYear() + 3;
     t.clock.moveTo(Date.UTC(year, 5, 1, 12));
-    await t.jobs.scheduler.tick();
-    await t.jobs.runner.runUntilIdle();
+    await t.runScheduled();
     const onTime = unique('ontime');
     const late = unique('late');
     ok(await t.gql(UpsertCustomerDocument, { input: { externalId: onTime, birthDate: '1990-06-02', status: 'ACTIVE' } }, t.operatorToken));
     ok(await t.gql(UpsertCustomerDocument, { input: { externalId: late, birthDate: '1990-06-03', status: 'ACTIVE' } }, t.operatorToken));
     // June 2 runs on time (its first minute); nothing runs on June 3 to 6; June 7 catches June 3 up
     t.clock.moveTo(Date.UTC(year, 5, 2, 0, 0, 30));
-    await t.jobs.scheduler.tick();
-    await t.jobs.runner.runUntilIdle();
+    await t.runScheduled();
     t.clock.moveTo(Date.UTC(year, 5, 7, 0, 0, 30));
-    await t.jobs.scheduler.tick();
-    await t.jobs.runner.runUntilIdle();
+    await t.runScheduled();
     const rows = await t.sql<{ external_id: string; expires_at: Date }>(
       `select c.external_id, e.expires_at from ledger_entry e join point_account a on a.id = e.account_id join customer c on c.id = a.customer_id
         where c.external_id = any($1) and e.kind = 'EARN'`,

@@ -63,25 +63,11 @@ describe("held36b analytics: a closed customer's pending points, due releases an
       ),
     );
     const s4 = await stats();
-    expect(s1).toEqual({
-      outstandingPoints: 40,
-      pendingPoints: 100,
-      closedPoints: 80,
-    });
-    expect(s2).toEqual({
-      outstandingPoints: 140,
-      pendingPoints: 0,
-      closedPoints: 80,
-    });
-    expect(s3).toEqual({
-      outstandingPoints: 100,
-      pendingPoints: 0,
-      closedPoints: 50,
-    });
-    expect(s4).toEqual({
-      outstandingPoints: 150,
-      pendingPoints: 0,
-      closedPoints: 0,
-    });
+    expect([s1, s2, s3, s4]).toEqual([
+      { outstandingPoints: 40, pendingPoints: 100, closedPoints: 80 },
+      { outstandingPoints: 140, pendingPoints: 0, closedPoints: 80 },
+      { outstandingPoints: 100, pendingPoints: 0, closedPoints: 50 },
+      { outstandingPoints: 150, pendingPoints: 0, closedPoints: 0 },
+    ]);
   });
 });

@@ -43,11 +43,9 @@ describe('held36c birthdays: catch-ups past and within the points\' life', () =>
 
     // July 2 runs; no gateway runs July 3 to 6; July 7 catches them up
     t.clock.moveTo(Date.UTC(year, 6, 2, 0, 0, 30));
-    await t.jobs.scheduler.tick();
-    await t.jobs.runner.runUntilIdle();
+    await t.runScheduled();
     t.clock.moveTo(Date.UTC(year, 6, 7, 0, 0, 30));
-    await t.jobs.scheduler.tick();
-    await t.jobs.runner.runUntilIdle();
+    await t.runScheduled();
     t.clock.advance(1000);
 
     const balance = async (token: string) => ok(await t.gql(ProfileDocument, {}, token)).me!.balances.find((b) => b.currency.code === currency);
