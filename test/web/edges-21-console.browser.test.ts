@@ -81,6 +81,36 @@ describe('console edges (edges-21)', () => {
     await page.close();
   }, 60_000);
 
+  test('"Add a tier" is offered once the currencies are known: a Preview sent before them went with no currency and was refused (apps-25\'s flake)', async () => {
+    // The kind of the test above, in the form it was not mended in: CurrencySelect's list is empty
+    // until ConsoleCurrencies answers, and the tier form did not wait for it.
+    const page = await web.consoleAsOperator('Customers');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/graphql$/, async (route) => {
+      if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName === 'ConsoleCurrencies') await released;
+      await route.continue();
+    });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rules', exact: true }).click();
+    const form = page.getByRole('region', { name: 'Add a tier' });
+    const previewed = (async () => {
+      await form.getByLabel('Code (capital letters, digits or _)').fill('EDGES_TIER');
+      await form.getByLabel('Name').fill('Edges tier');
+      await form.getByLabel('Rank (higher is better)').fill('3');
+      await form.getByLabel('Qualifying points').fill('2000');
+      await form.getByRole('button', { name: 'Preview' }).click();
+    })();
+    await Promise.race([previewed, form.getByText('Loading the currencies…').waitFor()]);
+    release();
+    await previewed;
+    const dialog = page.getByRole('dialog', { name: 'Create tier “Edges tier” (EDGES_TIER)?' });
+    const outcome = dialog.or(form.getByRole('alert'));
+    await outcome.waitFor();
+    expect({ dialog: await dialog.isVisible(), alert: (await form.getByRole('alert').count()) ? await form.getByRole('alert').innerText() : null }).toEqual({ dialog: true, alert: null });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.close();
+  }, 60_000);
+
   test('"Create a campaign" takes no last day past 9999-12-30: 9999-12-31 would be sent as year 10000, so the browser refuses it and nothing is sent', async () => {
     const page = await web.consoleAsOperator('Rules');
     const posts: string[] = [];

@@ -82,8 +82,11 @@ const createdNotice = (code: string, tier: { name: string; code: string }, custo
  * sends the same input for real. No idempotency key: the tier's code is the request's key (the same
  * tier sent again answers the first, replay-marked, and a lost answer's "Try again" is safe).
  * What the real request moved is said after it, since the ladder may change between the two.
+ * `waitingFor` (as ActionForm's): the form stays disabled, "Loading …" shown, until the currencies
+ * it offers have come (a Preview sent before them went with no currency and was refused: the
+ * flake of apps-25's tier test, the kind edges-21 mended in the other forms).
  */
-function CreateTier() {
+function CreateTier({ waitingFor }: { waitingFor?: string }) {
   const { role } = useRole();
   const [createTier] = useMutation(ConsoleCreateTierDocument);
   const { held, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: a preview writes nothing.' });
@@ -130,8 +133,9 @@ function CreateTier() {
   return (
     <section className="card" aria-labelledby="create-tier">
       <h2 id="create-tier">Add a tier</h2>
+      {waitingFor ? <Loading what={waitingFor} /> : null}
       <form ref={form} onSubmit={preview}>
-        <fieldset disabled={role !== 'operator' || held || previewing !== null} style={{ border: 0, padding: 0, margin: 0 }}>
+        <fieldset disabled={role !== 'operator' || held || previewing !== null || waitingFor !== undefined} style={{ border: 0, padding: 0, margin: 0 }}>
           <legend className="sr-only">Add a tier</legend>
           <p className="muted">Every customer is placed on the ladder again when a tier is added: preview who moves before you create it.</p>
           <CurrencySelect name="tierCurrency" />
@@ -364,7 +368,7 @@ export function Rules() {
       </DataTable>
 
       <div className="grid" style={{ marginTop: '1rem' }}>
-        <CreateTier />
+        <CreateTier waitingFor={currenciesPending} />
         <SetEconomyRuleForm rules={rulesRead} />
         <ActionForm
           title="Create a campaign"
