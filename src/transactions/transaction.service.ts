@@ -302,6 +302,16 @@ async function retriedFromBeforeTheUpgrade(em: SqlEntityManager, scope: string, 
 }
 
 /**
+ * A sale's OFFER_NOT_APPLICABLE: why the offer does not apply (`why`, the sentence RedeemOffer and
+ * LockOffer give), then what the till does about it. The refusal rolls the whole sale back, codes
+ * included, so the sale's externalId is free and the offer still ISSUED (newcomer-36: a POS
+ * developer told only "does not apply to anything in this basket" could not tell whether the sale
+ * was kept or could be sent again).
+ */
+const notApplicableToSale = (why: string) =>
+  `${why} Nothing was recorded and the offer stays in the member's wallet: send the sale again without this code (the same externalId) to record it.`;
+
+/**
  * Redeems the offers a sale names and checks that each applies to its basket, in the sale's
  * transaction: any refusal rolls the whole sale back and the offers stay as they were. Each offer's
  * expiry is judged at the sale's moment, min(occurredAt, now) as its processing reads it
@@ -346,7 +356,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
       if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
         throw (await saleRedeemedByYou(em, partner.partnerId, code, d.externalId, now, field(code))) ?? refuse(error.code, error.message, field(code));
       }
-      if (error instanceof UserErrorException) throw refuse(error.code, error.message, field(code));
+      if (error instanceof UserErrorException) throw refuse(error.code, error.code === UserErrorCode.OFFER_NOT_APPLICABLE ? notApplicableToSale(error.message) : error.message, field(code));
       throw error;
     }
   }
@@ -358,7 +368,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
   const { priced, refused } = applicability(lines, { channel: d.channel ?? null, currency: d.currency }, terms);
   const first = refused.findIndex((reason) => reason !== null);
   if (first >= 0) {
-    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableMessage(refused[first]!, terms[first], d.currency), field(redeemed[first].code));
+    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableToSale(notApplicableMessage(refused[first]!, terms[first], d.currency)), field(redeemed[first].code));
   }
   // One statement: each offer's share, and the sale's discount and lock notice, kept with the sale
   // from now on (its repeats answer them; a sale that then fails or is returned unprocessed still

@@ -165,14 +165,21 @@ const notRedeemable = () =>
  * is its own partner's (a sale or redemption whose till forgot to send the basket's), which
  * "Another basket" misread as someone else's lock; the message then says to send the lockId the
  * code was locked with (newcomer-19). Another partner's till is told "Another basket" with or
- * without a lockId (break-19). Either way it says nothing of who holds the lock.
+ * without a lockId (break-19). Either way it says nothing of who holds the lock, only when the
+ * lock ends (`until`, the row's lock end as of the read; the member's wallet shows it too as
+ * `lockExpiresAt`), so a cashier knows whether to wait (newcomer-36: "Another basket holds this
+ * offer." left them nothing to do).
  */
-const lockHeld = (named = true) =>
-  refuse(
+const lockHeld = (until: Date | null, named = true) => {
+  const end = until === null ? '' : ` until ${new Date(until).toISOString()}`;
+  return refuse(
     UserErrorCode.LOCK_HELD,
-    named ? 'Another basket holds this offer.' : 'A basket holds this offer locked and this request names no lockId: send the lockId it was locked with (LockOffer).',
+    named
+      ? `Another basket holds this offer${end}: it can be locked or redeemed once that lock ends, unless that basket redeems it or renews the lock first.`
+      : `A basket holds this offer locked${end} and this request names no lockId: send the lockId it was locked with (LockOffer).`,
     ['input', 'lockId'],
   );
+};
 
 /**
  * LOCK_HELD for a till whose basket `lockId` had locked the code and whose lock ran out before
@@ -183,9 +190,10 @@ const lockHeld = (named = true) =>
 function lockHeldOf(row: TillRow, end: BasketLockEnd, partnerId: number, lockId: string | null): UserErrorException {
   const ranOutAt = end.basketRanOutAt;
   if (lockId !== null && ranOutAt !== null) {
-    return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, ranOutAt)} Another basket holds this offer now.`, ['input', 'lockId']);
+    const until = row.lockExpiresAt ? ` until ${new Date(row.lockExpiresAt).toISOString()}` : '';
+    return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, ranOutAt)} Another basket holds this offer now${until}.`, ['input', 'lockId']);
   }
-  return lockHeld(lockId !== null || row.lockPartnerId !== partnerId);
+  return lockHeld(row.lockExpiresAt ?? null, lockId !== null || row.lockPartnerId !== partnerId);
 }
 
 /** When the lock of `partnerId`'s basket `lockId` on `row` ran out, if the row's RanOutLock is that basket's; else null. */
@@ -694,12 +702,14 @@ export async function saleRedeemedByYou(em: SqlEntityManager, partnerId: number,
 }
 
 /**
- * "Your till already redeemed this offer code at <ISO instant>, for the sale with
- * transactionExternalId "<ref>"." (or "with no transactionExternalId"): what the redeeming partner
+ * "Your till already redeemed this offer code at <ISO instant>, for the sale "<ref>"." (or "with
+ * RedeemOffer naming no sale (no transactionExternalId)"): what the redeeming partner
  * alone is told of its own redemption (redeemOffer, lockOffer, releaseOffer).
  */
 function redeemedByYou(redeemedAt: Date | string, ref: string | null): string {
-  const sale = ref === null ? 'with no transactionExternalId' : `for the sale with transactionExternalId ${JSON.stringify(ref)}`;
+  // The sale by its reference alone: a sale's own refusal named RedeemOffer's field, where the
+  // sale's is `externalId` (newcomer-36); RedeemOffer's field is named only when it was not sent.
+  const sale = ref === null ? 'with RedeemOffer naming no sale (no transactionExternalId)' : `for the sale ${JSON.stringify(ref)}`;
   return `Your till already redeemed this offer code at ${new Date(redeemedAt).toISOString()}, ${sale}.`;
 }
 

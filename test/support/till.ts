@@ -75,3 +75,15 @@ export function contractTill(scopes: string[]): ContractTill {
   });
   return setup;
 }
+
+/**
+ * LOCK_HELD's sentence for a basket that never held the code's lock (or another partner's), while
+ * another basket holds it until `until` (its lockExpiresAt, ISO 8601 or as the API answered it):
+ * src/wallet/redemption.service.ts, lockHeld.
+ */
+export const anotherBasketHolds = (until: string | Date) =>
+  `Another basket holds this offer until ${new Date(until).toISOString()}: it can be locked or redeemed once that lock ends, unless that basket redeems it or renews the lock first.`;
+
+/** LOCK_HELD's sentence for basket `lockId`, whose lock ran out at `ranOutAt` and which another basket holds now, until `until` (lockHeldOf). */
+export const ranOutAndHeld = (lockId: string, ranOutAt: string | Date, until: string | Date) =>
+  `The lock of basket ${JSON.stringify(lockId)} on this offer code ran out at ${new Date(ranOutAt).toISOString()}. Another basket holds this offer now until ${new Date(until).toISOString()}.`;

@@ -141,7 +141,8 @@ describe('money in the decimals of its currency (money-12)', () => {
         {
           code: 'OFFER_NOT_APPLICABLE',
           field: ['input', 'offerCodes', '0'],
-          message: "This offer's amount is finer than JPY can be paid in (it has no decimals), so it cannot be used on this sale.",
+          message: "This offer's amount is finer than JPY can be paid in (it has no decimals), so it cannot be used on this sale." +
+            " Nothing was recorded and the offer stays in the member's wallet: send the sale again without this code (the same externalId) to record it.",
         },
       ],
     });

@@ -221,6 +221,22 @@ describe('offers at the till: at most once, and only where they apply', () => {
     expect(await walletStatus(app.customer.token, app.code)).toBe('REDEEMED');
   });
 
+  it('a sale refused OFFER_NOT_APPLICABLE tells the till what to do, and done so (the same externalId, without the code) it is recorded and the offer stays in the wallet', async () => {
+    // newcomer-36: "This offer does not apply to anything in this basket." left a POS developer
+    // unsure whether the sale was kept, and whether its externalId could be sent again.
+    const offer = await owned({ kind: 'AMOUNT_OFF', amountOff: '1.00', skus: ['CROISSANT'] });
+    const refused = sale(offer.customer.externalId, [COFFEE], { offerCodes: [offer.code] });
+    expect((await submit(refused)).userErrors).toEqual([
+      {
+        code: 'OFFER_NOT_APPLICABLE',
+        field: ['input', 'offerCodes', '0'],
+        message: 'This offer does not apply to anything in this basket. Nothing was recorded and the offer stays in the member\'s wallet: send the sale again without this code (the same externalId) to record it.',
+      },
+    ]);
+    expect(await submit({ ...refused, offerCodes: [] })).toMatchObject({ transaction: { status: 'RECEIVED' }, userErrors: [] });
+    expect(await walletStatus(offer.customer.token, offer.code)).toBe('ISSUED');
+  });
+
   it('with two offers, the one that does not apply is named, and neither is used', async () => {
     const customer = await createCustomer(t, currency, 100);
     const buy = async (benefit: CreateOfferInput['benefit']) => {

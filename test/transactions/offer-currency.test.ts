@@ -19,6 +19,9 @@ import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestG
 import { createCustomer, createPartner, createStore, storeOf, unique } from '../support/program.js';
 import { DEMO, demoPartnerKey, seedDemo } from '../../src/demo/seed.js';
 
+/** What a sale refused OFFER_NOT_APPLICABLE is told after why (src/transactions/transaction.service.ts, notApplicableToSale). */
+const SALE_NOT_RECORDED = " Nothing was recorded and the offer stays in the member's wallet: send the sale again without this code (the same externalId) to record it.";
+
 const DAY = 86_400_000;
 
 /** The wallet with the field the app shows "€2 off" from (an addition to the contract's Wallet). */
@@ -104,7 +107,7 @@ describe("an offer's amounts are in its program's money", () => {
     const answer = await submit(input);
     expect(answer.transaction).toBeNull();
     expect(answer.userErrors).toEqual([
-      { code: 'OFFER_NOT_APPLICABLE', field: ['input', 'offerCodes', '0'], message: `This offer's ${what} is in ${offerMoney}; this sale is in ${input.currency}.` },
+      { code: 'OFFER_NOT_APPLICABLE', field: ['input', 'offerCodes', '0'], message: `This offer's ${what} is in ${offerMoney}; this sale is in ${input.currency}.${SALE_NOT_RECORDED}` },
     ]);
     expect(await writeCounts(t)).toEqual(before);
     expect(ok(await t.gql(TransactionStatusDocument, { externalId: input.externalId }, till.credential)).transaction).toBeNull();
@@ -236,7 +239,7 @@ describe("an offer's amounts are in its program's money", () => {
     expect((await inWallet(amount.customer.token, amount.code))?.moneyCurrency).toBeNull();
     const refused = await submit(sale(amount.customer.externalId, 'EUR', [amount.code]));
     expect(refused.userErrors).toEqual([
-      { code: 'OFFER_NOT_APPLICABLE', field: ['input', 'offerCodes', '0'], message: "This offer's amount is in no known currency, so it cannot be used on a sale in EUR." },
+      { code: 'OFFER_NOT_APPLICABLE', field: ['input', 'offerCodes', '0'], message: `This offer's amount is in no known currency, so it cannot be used on a sale in EUR.${SALE_NOT_RECORDED}` },
     ]);
     expect(await submit(sale(percent.customer.externalId, 'EUR', [percent.code]))).toMatchObject({ transaction: { status: 'RECEIVED' }, userErrors: [] });
   });
@@ -287,7 +290,7 @@ describe('the demo till', () => {
       offerCodes: [code],
     });
     const inUsd = await t.gql(SubmitTransactionDocument, { input: sale('USD') }, pos);
-    expect(dataOf(inUsd).submitTransaction.userErrors).toMatchObject([{ code: 'OFFER_NOT_APPLICABLE', message: "This offer's amount is in EUR; this sale is in USD." }]);
+    expect(dataOf(inUsd).submitTransaction.userErrors).toMatchObject([{ code: 'OFFER_NOT_APPLICABLE', message: `This offer's amount is in EUR; this sale is in USD.${SALE_NOT_RECORDED}` }]);
     const inEur = sale('EUR');
     expect(dataOf(await t.gql(SubmitTransactionDocument, { input: inEur }, pos)).submitTransaction).toMatchObject({ transaction: { status: 'RECEIVED' }, userErrors: [] });
     await t.jobs.runner.runUntilIdle();

@@ -5,7 +5,7 @@ import { dataOf, ok } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
 import { boughtOffer as buyShopOffer, createPartner, eventually, unique } from '../support/program.js';
 import { holdAnswers } from '../support/statements.js';
-import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
+import { anotherBasketHolds, ranOutAndHeld, SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -67,14 +67,15 @@ describe("till-24 under races: each basket's last lock, its migration, a replace
     const again = lock(o.code, 'basket-a', 60);
     await waiting(1);
     takeoverHeld.release();
-    expect(dataOf(await takingOver).lockOffer.userErrors).toEqual([]);
+    const taken = dataOf(await takingOver).lockOffer;
+    expect(taken.userErrors).toEqual([]);
     expect(dataOf(await again).lockOffer).toEqual({
       issuedOffer: null,
       userErrors: [
         {
           code: 'LOCK_HELD',
           field: ['input', 'lockId'],
-          message: `The lock of basket "basket-a" on this offer code ran out at ${new Date(first.lockExpiresAt!).toISOString()}. Another basket holds this offer now.`,
+          message: ranOutAndHeld('basket-a', first.lockExpiresAt!, taken.issuedOffer!.lockExpiresAt!),
         },
       ],
     });
@@ -100,7 +101,8 @@ describe("till-24 under races: each basket's last lock, its migration, a replace
             baskets.map((b, bi) => {
               if (bi === winner) return [];
               const l = last[oi][bi];
-              return [l?.kind === 'ranOut' ? `The lock of basket ${JSON.stringify(b.lockId)} on this offer code ran out at ${new Date(l.at).toISOString()}. Another basket holds this offer now.` : 'Another basket holds this offer.'];
+              const until = won[winner]!.lockExpiresAt!;
+              return [l?.kind === 'ranOut' ? ranOutAndHeld(b.lockId, l.at, until) : anotherBasketHolds(until)];
             }),
           );
           if ((round + oi) % 2 === 0) {

@@ -61,7 +61,7 @@ describe('break35: a till naming in a sale a code its own partner redeemed', () 
     // another sale of the same till naming it is told when and for which sale it was redeemed
     const other = dataOf(await at.t.gql<SaleWithNotice, unknown>(SALE_WITH_NOTICE, { input: saleOf(o, unique('sale')) }, at.till)).submitTransaction;
     expect(other.userErrors).toEqual([
-      { code: 'OFFER_NOT_REDEEMABLE', field: ['input', 'offerCodes', '0'], message: expect.stringContaining(`for the sale with transactionExternalId ${JSON.stringify(externalId)}. An offer is redeemed once`) },
+      { code: 'OFFER_NOT_REDEEMABLE', field: ['input', 'offerCodes', '0'], message: expect.stringContaining(`for the sale ${JSON.stringify(externalId)}. An offer is redeemed once`) },
     ]);
   });
 

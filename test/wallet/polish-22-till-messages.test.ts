@@ -65,7 +65,7 @@ describe('till messages (polish-22)', () => {
         {
           code: 'LOCK_NOT_HELD',
           field: ['input', 'lockId'],
-          message: `Your till already redeemed this offer code at ${new Date(redeemed.redeemedAt!).toISOString()}, for the sale with transactionExternalId "sale-p22". A redeemed code holds no lock: there is nothing to release.`,
+          message: `Your till already redeemed this offer code at ${new Date(redeemed.redeemedAt!).toISOString()}, for the sale "sale-p22". A redeemed code holds no lock: there is nothing to release.`,
         },
       ],
     });

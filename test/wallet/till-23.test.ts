@@ -2,7 +2,7 @@ import { CreateCampaignDocument, CreateOfferDocument, LockOfferDocument, Purchas
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { dataOf, ok, type TestGateway } from '../support/gateway.js';
 import { addListing, boughtOffer as buyShopOffer, createCustomer, createStore, createOffer, createPartner, earningProgram, type simpleShop, submitSale, unique } from '../support/program.js';
-import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
+import { anotherBasketHolds, ranOutAndHeld, SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -289,15 +289,15 @@ describe('the till at the edges of time (till-23)', () => {
       const offer = await boughtOffer();
       const locked = await lock(offer.code, 'basket-a', 10);
       t.clock.advance(30 * SECOND);
-      await lock(offer.code, 'basket-b', 60);
+      const taken = await lock(offer.code, 'basket-b', 60);
       const ranOut = `The lock of basket "basket-a" on this offer code ran out at ${new Date(locked.lockExpiresAt!).toISOString()}.`;
       expect((await release(offer.code, 'basket-a')).userErrors.map((e) => e.message)).toEqual([`${ranOut} There is no lock left to release.`]);
-      const held = { code: 'LOCK_HELD', field: ['input', 'lockId'], message: `${ranOut} Another basket holds this offer now.` };
+      const held = { code: 'LOCK_HELD', field: ['input', 'lockId'], message: ranOutAndHeld('basket-a', locked.lockExpiresAt!, taken.lockExpiresAt!) };
       expect(await redeemNoticed(offer.code, 'basket-a')).toEqual({ issuedOffer: null, notice: null, userErrors: [held] });
       expect(dataOf(await t.gql(LockOfferDocument, { code: offer.code, lockId: 'basket-a' }, { apiKey: till.apiKey })).lockOffer.userErrors).toEqual([held]);
       const stranger = await createPartner(t, ['offers:redeem']);
       expect(dataOf(await t.gql(RedeemOfferDocument, { code: offer.code, lockId: 'basket-a' }, stranger.credential)).redeemOffer.userErrors).toEqual([
-        { code: 'LOCK_HELD', field: ['input', 'lockId'], message: 'Another basket holds this offer.' },
+        { code: 'LOCK_HELD', field: ['input', 'lockId'], message: anotherBasketHolds(taken.lockExpiresAt!) },
       ]);
       expect((await release(offer.code, 'basket-b')).userErrors).toEqual([]);
     });

@@ -5,7 +5,7 @@ import { dataOf, ok } from '../support/gateway.js';
 import { brokenInvariants } from '../support/invariants.js';
 import { boughtOffer as buyShopOffer, createPartner, unique } from '../support/program.js';
 import { holdAnswers, recordStatements, transactionSent } from '../support/statements.js';
-import { SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
+import { anotherBasketHolds, SALE_WITH_NOTICE, tillAtItsClock, type SaleWithNotice } from '../support/till.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -171,7 +171,7 @@ describe('till-25: a failed late sale against a replacement, the lock-end rows a
       const ref = unique('ref');
       if (by === 'sale') await sell({ ...lateSale(o, redeemedAt.getTime()), externalId: ref });
       else expect(ok(await at.t.gql(RedeemOfferDocument, { code: o.code, lockId: 'p1-d', transactionExternalId: ref }, { apiKey: at.till.apiKey })).redeemOffer.issuedOffer!.status).toBe('REDEEMED');
-      const mine = [`Your till already redeemed this offer code at ${redeemedAt.toISOString()}, for the sale with transactionExternalId ${JSON.stringify(ref)}. A redeemed code holds no lock: there is nothing to release.`];
+      const mine = [`Your till already redeemed this offer code at ${redeemedAt.toISOString()}, for the sale ${JSON.stringify(ref)}. A redeemed code holds no lock: there is nothing to release.`];
       const told = { a: await release(o.code, 'p1-a'), b: await release(o.code, 'p1-b'), d: await release(o.code, 'p1-d'), c: await release(o.code, 'p2-c', other.apiKey) };
       expect(told).toEqual({ a: mine, b: mine, d: mine, c: [`Basket "p2-c" already released its lock on this offer code at ${p2Released.toISOString()}: there is no lock left to release.`] });
       return o;
@@ -211,7 +211,7 @@ describe('till-25: a failed late sale against a replacement, the lock-end rows a
     it('runs one sequence of statements whatever the code is (the statement that locks its row, then the basket\'s lock end); each is told as before (and a refused lock)', async () => {
       const other = await createPartner(at.t, ['offers:redeem']);
       const [foreign, redeemed, ranOut, released, never] = [await boughtOffer(), await boughtOffer(), await boughtOffer(), await boughtOffer(), await boughtOffer()];
-      await at.t.gql(LockOfferDocument, { code: foreign.code, lockId: 'theirs', ttlSeconds: 60 }, { apiKey: other.apiKey });
+      const foreignLock = ok(await at.t.gql(LockOfferDocument, { code: foreign.code, lockId: 'theirs', ttlSeconds: 60 }, { apiKey: other.apiKey })).lockOffer.issuedOffer!;
       const redeemedAt = at.t.clock.now();
       ok(await at.t.gql(RedeemOfferDocument, { code: redeemed.code, transactionExternalId: 'r-1' }, { apiKey: at.till.apiKey }));
       const ranOutLock = ok(await at.t.gql(LockOfferDocument, { code: ranOut.code, lockId: 'b', ttlSeconds: 10 }, { apiKey: at.till.apiKey })).lockOffer.issuedOffer!;
@@ -223,7 +223,7 @@ describe('till-25: a failed late sale against a replacement, the lock-end rows a
         ['ZZZZ-ZZZZ-ZZZZ', 'This basket holds no lock on this offer.'],
         [foreign.code, 'This basket holds no lock on this offer.'],
         [never.code, 'This basket holds no lock on this offer.'],
-        [redeemed.code, `Your till already redeemed this offer code at ${redeemedAt.toISOString()}, for the sale with transactionExternalId "r-1". A redeemed code holds no lock: there is nothing to release.`],
+        [redeemed.code, `Your till already redeemed this offer code at ${redeemedAt.toISOString()}, for the sale "r-1". A redeemed code holds no lock: there is nothing to release.`],
         [ranOut.code, `The lock of basket "b" on this offer code ran out at ${new Date(ranOutLock.lockExpiresAt!).toISOString()}. There is no lock left to release.`],
         [released.code, `Basket "b" already released its lock on this offer code at ${releasedAt.toISOString()}: there is no lock left to release.`],
       ];
@@ -245,8 +245,8 @@ describe('till-25: a failed late sale against a replacement, the lock-end rows a
         // A refused lock too: an unknown code, one the till redeemed, one another partner's basket holds.
         const locks: [string, string][] = [
           ['ZZZZ-ZZZZ-ZZZZ', "This offer code cannot be redeemed: it is unknown, used, expired or voided, or not the customer's to use. Check it was typed as the member's wallet shows it."],
-          [redeemed.code, `Your till already redeemed this offer code at ${redeemedAt.toISOString()}, for the sale with transactionExternalId "r-1". A redeemed code cannot be locked again.`],
-          [foreign.code, 'Another basket holds this offer.'],
+          [redeemed.code, `Your till already redeemed this offer code at ${redeemedAt.toISOString()}, for the sale "r-1". A redeemed code cannot be locked again.`],
+          [foreign.code, anotherBasketHolds(foreignLock.lockExpiresAt!)],
         ];
         const lockSeen = [];
         for (const [code] of locks) {

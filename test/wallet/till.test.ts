@@ -10,6 +10,7 @@ import {
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { boughtOffer as buyShopOffer, createCustomer, simpleShop, unique } from '../support/program.js';
+import { anotherBasketHolds } from '../support/till.js';
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
@@ -244,10 +245,10 @@ describe('the wallet at the till', () => {
       {
         code: 'OFFER_NOT_REDEEMABLE',
         field: ['input', 'code'],
-        message: `Your till already redeemed this offer code at ${new Date(first.redeemedAt!).toISOString()}, for the sale with transactionExternalId "sale-r1". It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.`,
+        message: `Your till already redeemed this offer code at ${new Date(first.redeemedAt!).toISOString()}, for the sale "sale-r1". It is not redeemed twice; a retry that names the same transactionExternalId gets the first answer.`,
       },
     ]);
-    expect(dataOf(await redeem(bare.code, null, 'sale-r2')).redeemOffer.userErrors[0].message).toMatch(/^Your till already redeemed this offer code at .*, with no transactionExternalId\./);
+    expect(dataOf(await redeem(bare.code, null, 'sale-r2')).redeemOffer.userErrors[0].message).toMatch(/^Your till already redeemed this offer code at .*, with RedeemOffer naming no sale \(no transactionExternalId\)\./);
 
     // Another partner gets the answer an unknown code gets: a code cannot be probed.
     const unknown = dataOf(await redeem('ZZZZ-ZZZZ-ZZZZ', null, null, otherVendor)).redeemOffer.userErrors;
@@ -269,7 +270,7 @@ describe('the wallet at the till', () => {
         {
           code: 'OFFER_NOT_REDEEMABLE',
           field: ['input', 'code'],
-          message: `Your till already redeemed this offer code at ${new Date(first.redeemedAt!).toISOString()}, for the sale with transactionExternalId "sale-l1". A redeemed code cannot be locked again.`,
+          message: `Your till already redeemed this offer code at ${new Date(first.redeemedAt!).toISOString()}, for the sale "sale-l1". A redeemed code cannot be locked again.`,
         },
       ],
     });
@@ -280,23 +281,23 @@ describe('the wallet at the till', () => {
 
   it('redeeming a locked code without a lockId is told to send the one it was locked with; another lockId still reads as another basket (newcomer-19)', async () => {
     const offer = await boughtOffer();
-    ok(await lock(offer.code, 'basket-n'));
+    const until = new Date(ok(await lock(offer.code, 'basket-n')).lockOffer.issuedOffer!.lockExpiresAt!).toISOString();
     expect(dataOf(await redeem(offer.code)).redeemOffer.userErrors).toEqual([
       {
         code: 'LOCK_HELD',
         field: ['input', 'lockId'],
-        message: 'A basket holds this offer locked and this request names no lockId: send the lockId it was locked with (LockOffer).',
+        message: `A basket holds this offer locked until ${until} and this request names no lockId: send the lockId it was locked with (LockOffer).`,
       },
     ]);
-    expect(dataOf(await redeem(offer.code, 'basket-other')).redeemOffer.userErrors).toEqual([{ code: 'LOCK_HELD', field: ['input', 'lockId'], message: 'Another basket holds this offer.' }]);
+    expect(dataOf(await redeem(offer.code, 'basket-other')).redeemOffer.userErrors).toEqual([{ code: 'LOCK_HELD', field: ['input', 'lockId'], message: anotherBasketHolds(until) }]);
     expect(ok(await redeem(offer.code, 'basket-n')).redeemOffer.issuedOffer!.status).toBe('REDEEMED');
   });
 
   it("another partner's till redeeming a code locked elsewhere, with no lockId, reads as another basket, not as its own forgotten lock (break-19)", async () => {
     const offer = await boughtOffer();
-    ok(await lock(offer.code, 'basket-f'));
+    const until = new Date(ok(await lock(offer.code, 'basket-f')).lockOffer.issuedOffer!.lockExpiresAt!).toISOString();
     // It never locked the code: "send the lockId it was locked with" sent it looking for a basket of its own.
-    expect(dataOf(await redeem(offer.code, null, null, otherVendor)).redeemOffer.userErrors).toEqual([{ code: 'LOCK_HELD', field: ['input', 'lockId'], message: 'Another basket holds this offer.' }]);
+    expect(dataOf(await redeem(offer.code, null, null, otherVendor)).redeemOffer.userErrors).toEqual([{ code: 'LOCK_HELD', field: ['input', 'lockId'], message: anotherBasketHolds(until) }]);
     expect(dataOf(await redeem(offer.code, null, null, otherVendor)).redeemOffer.userErrors).toEqual(dataOf(await redeem(offer.code, 'basket-x', null, otherVendor)).redeemOffer.userErrors);
     expect(ok(await redeem(offer.code, 'basket-f')).redeemOffer.issuedOffer!.status).toBe('REDEEMED');
   });
