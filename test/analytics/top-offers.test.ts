@@ -1,6 +1,6 @@
 import { ClaimGiftDocument, CreateGiftListDocument, ProgramStatsDocument, PurchaseOfferDocument, RedeemOfferDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, createCustomer, createOffer, createPartner, createStore, nextMoneyCurrency, unique } from '../support/program.js';
+import { addListing, createCustomer, createOffer, createPartner, createStore, nextMoneyCurrency, unique, uniqueCode } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -18,7 +18,7 @@ describe('top offers of a program', () => {
   afterAll(() => t.close());
 
   const program = async () => {
-    const code = unique('TOP').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('TOP');
     ok(
       await t.gql(
         `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`,

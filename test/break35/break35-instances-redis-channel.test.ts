@@ -1,5 +1,5 @@
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, uniqueCode } from '../support/program.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
 /**
@@ -40,7 +40,7 @@ describe('two deployments sharing one Redis for the event fan-out (break35-insta
 
   /** A currency made in both deployments and a member of each in it, the two with one customer id (two fresh databases: the first member of each is the same number). */
   const membersWithOneId = async (prefix: string) => {
-    const currency = unique(prefix).toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode(prefix);
     await createCurrency(x, currency);
     await createCurrency(y, currency);
     const [inX, inY] = [await createCustomer(x, currency), await createCustomer(y, currency)];

@@ -1,7 +1,7 @@
 import { SetEconomyRuleDocument, TransactionStatusDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startOldGateway, type OldGateway } from '../support/old-gateway.js';
-import { createCustomer, createPartner, submitSale, unique } from '../support/program.js';
+import { createCustomer, createPartner, submitSale, uniqueCode } from '../support/program.js';
 import { waitFor } from '../support/ws.js';
 
 /**
@@ -39,7 +39,7 @@ describe(`rolling upgrade: the job workers of an instance on ${OLD} process sale
 
   for (const money of ['JPY', 'EUR', 'KWD']) {
     it(`a sale in ${money} is left by the old build's worker and earns its points from this build's, under either kind`, async () => {
-      const currency = unique(`W${money}`).toUpperCase().replace(/-/g, '_').slice(0, 20);
+      const currency = uniqueCode(`W${money}`);
       ok(
         await t.gql(
           `mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } userErrors { code } } }`,

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { signToken } from '../../src/http/auth.js';
 import { createMigratedDatabase, HIGH_RATE_LIMITS, TEST_JWT_SECRET, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
-import { adjust, createCurrency, createCustomer, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, uniqueCode } from '../support/program.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
 /**
@@ -67,7 +67,7 @@ describe('a database copied (CREATE DATABASE … TEMPLATE) after a gateway with 
 
   it("the copy's member hears only their own balance changes", async () => {
     const [tx, ty] = [await asTest(x!), await asTest(y!)];
-    const currency = unique('CP').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('CP');
     await createCurrency(tx, currency);
     await createCurrency(ty, currency);
     const inX = await createCustomer(tx, currency);

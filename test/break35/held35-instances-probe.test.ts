@@ -2,7 +2,7 @@ import { PurchaseOfferDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
 import { postTo } from '../support/old-gateway.js';
-import { adjust, createCustomer, createPartner, createTier, simpleShop, unique } from '../support/program.js';
+import { adjust, createCustomer, createPartner, createTier, simpleShop, unique, uniqueCode } from '../support/program.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
 const mode = process.env.BREAK35_FANOUT ?? 'postgres';
@@ -58,7 +58,7 @@ describe(`two instances on one database (${mode}) (break35-instances probe)`, ()
 
   it('a subscriber on B hears wallet, balance and tier events caused on A once each, in order', async () => {
     const shop = await simpleShop(t);
-    await createTier(t, { currency: shop.currency, code: unique('T').toUpperCase().replace(/-/g, '_').slice(0, 20), rank: 1, threshold: 500 });
+    await createTier(t, { currency: shop.currency, code: uniqueCode('T'), rank: 1, threshold: 500 });
     const customer = await createCustomer(t, shop.currency, 0);
     const s = openSocket(b.url, customer.token);
     sockets.push(s);

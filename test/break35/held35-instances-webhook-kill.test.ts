@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
 import { ok, HIGH_RATE_LIMITS, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, uniqueCode } from '../support/program.js';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '../support/ws.js';
@@ -60,7 +60,7 @@ describe('a webhook delivery whose instance is killed mid-POST (break35-instance
   });
 
   it('is delivered by the other instance, with the same webhook-id, and is not sent a third time', async () => {
-    const currency = unique('WK').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('WK');
     await createCurrency(t, currency);
     const customer = await createCustomer(t, currency);
     ok(await t.gql(`mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code message } } }`, { input: { url: `${receiver.base}/hook`, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));

@@ -1,5 +1,5 @@
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createTier, unique } from '../support/program.js';
+import { adjust, createCurrency, createTier, unique, uniqueCode } from '../support/program.js';
 
 const UPSERT = `mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { externalId segments version status } userErrors { code } } }`;
 type Answer = { upsertCustomer: { customer: { version: number; segments: string[]; status: string } | null; userErrors: { code: string }[] } };
@@ -16,7 +16,7 @@ describe('customer_version_bump under this build (break35b-instances)', () => {
   afterAll(async () => t?.close());
 
   it('counts each change once', async () => {
-    const currency = unique('VT').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('VT');
     await createCurrency(t, currency);
     await createTier(t, { currency, code: 'GOLD', rank: 1, threshold: 10 });
     const externalId = unique('vt');

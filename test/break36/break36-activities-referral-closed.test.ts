@@ -1,6 +1,6 @@
 import { ProfileDocument, RecordActivityDocument, SetActivityRuleDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createPartner, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createPartner, uniqueCode } from '../support/program.js';
 
 /**
  * break36 (activities): a REFERRAL naming a CLOSED customer pays the referrer. A closed account is
@@ -18,7 +18,7 @@ describe('break36 activities: a referral of a closed account', () => {
   afterAll(() => t.close());
 
   it('is refused and credits nothing', async () => {
-    const currency = unique('R').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('R');
     await createCurrency(t, currency, null);
     const partner = await createPartner(t, ['activities:write']);
     ok(await t.gql(SetActivityRuleDocument, { input: { currency, kind: 'REFERRAL', points: 500 } }, t.operatorToken));

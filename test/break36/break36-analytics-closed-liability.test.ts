@@ -1,6 +1,6 @@
 import { ClaimGiftDocument, CreateGiftListDocument, ProgramStatsDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createOffer, createTier, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createOffer, createTier, uniqueCode } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -20,7 +20,7 @@ describe('break36 analytics: a closed member\'s points in the liability', () => 
   afterAll(() => t.close());
 
   it('outstandingPoints is what members can still spend: a closed member\'s balance is not in it', async () => {
-    const currency = unique('C').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('C');
     await createCurrency(t, currency, null);
     await createTier(t, { currency, code: 'B36_BASE', rank: 850, threshold: 0 });
     const offer = await createOffer(t);

@@ -1,6 +1,6 @@
 import { RecordActivityDocument, SetActivityRuleDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createPartner, unique } from '../support/program.js';
+import { createCurrency, createPartner, unique, uniqueCode } from '../support/program.js';
 
 const LOYALTY_VIEW = `query CustomerByExternalId($externalId: String!) { customer(externalId: $externalId) { externalId birthDate } }`;
 
@@ -21,7 +21,7 @@ describe('break36 authz: a BIRTHDAY report refused on a day that is no birthday'
   afterAll(() => t.close());
 
   it("answers the same whether or not the member's birth date is on file", async () => {
-    const currency = unique('BD').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('BD');
     await createCurrency(t, currency);
     ok(await t.gql(SetActivityRuleDocument, { input: { currency, kind: 'BIRTHDAY', points: 10 } as never }, t.operatorToken));
     // a birth date half a year from the test clock's today, so today is no birthday of it

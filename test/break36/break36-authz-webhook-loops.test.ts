@@ -1,5 +1,5 @@
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, createPartner, eventually, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createPartner, eventually, uniqueCode } from '../support/program.js';
 import { holdingReceiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
@@ -41,7 +41,7 @@ describe('break36 authz: one partner whose endpoints hang', () => {
   });
 
   it("does not hold back another partner's deliveries", async () => {
-    const currency = unique('WL').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('WL');
     await createCurrency(t, currency);
     const hog = await createPartner(t, ['customers:read', 'webhooks:manage']);
     const other = await createPartner(t, ['customers:read', 'webhooks:manage']);

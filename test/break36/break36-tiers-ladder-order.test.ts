@@ -1,6 +1,6 @@
 import { CreateTierDocument, ProfileDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, createTier, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createTier, uniqueCode } from '../support/program.js';
 
 /**
  * break36 (tiers): a tier ranked above another of the same currency and window, with a lower
@@ -17,7 +17,7 @@ describe('break36 tiers: a ladder whose thresholds go down as ranks go up', () =
   afterAll(() => t.close());
 
   it('createTier refuses a higher rank with a lower threshold than a tier of the same currency and window', async () => {
-    const currency = unique('L').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('L');
     await createCurrency(t, currency, null);
     await createTier(t, { currency, code: 'B36_SILVER', rank: 801, threshold: 500 });
     const member = await createCustomer(t, currency, 120);

@@ -1,6 +1,6 @@
 import { CreateTierDocument, ProfileDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, createTier, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createTier, uniqueCode } from '../support/program.js';
 
 /**
  * break36c (tiers): refuseUnreachable compares only tiers of one window ("points in a shorter
@@ -23,7 +23,7 @@ describe('break36c tiers: a rolling-window tier below a lifetime tier of the sam
   });
   afterAll(() => t.close());
 
-  const code = () => unique('W').toUpperCase().replace(/-/g, '_').slice(0, 20);
+  const code = () => uniqueCode('W');
 
   it('createTier refuses a rolling tier (365 days, 1,000 points) under a lifetime GOLD at 1,000 points', async () => {
     const currency = code();

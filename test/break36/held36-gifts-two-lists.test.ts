@@ -1,6 +1,6 @@
 import { ClaimGiftDocument, CreateGiftListDocument, ProfileDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createOffer, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createOffer, unique, uniqueCode } from '../support/program.js';
 
 /**
  * break36 (held): parallel claims from two lists of different thresholds, paid from one balance,
@@ -15,7 +15,7 @@ describe('held36 gifts: two lists claimed at once from one balance', () => {
   afterAll(() => t.close());
 
   it('spends at most the balance, every claim whole', async () => {
-    const currency = unique('T').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('T');
     await createCurrency(t, currency, null);
     const small = await createOffer(t);
     const big = await createOffer(t);

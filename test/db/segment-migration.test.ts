@@ -1,6 +1,6 @@
 import { cleanSegmentsSql, SEGMENT_COLUMNS } from '../../migrations/Migration20261130230500.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createStore, unique } from '../support/program.js';
+import { createCurrency, createStore, unique, uniqueCode } from '../support/program.js';
 
 /**
  * Migration20261130230500: segments stored before edges-9 with differences nobody can see are
@@ -21,7 +21,7 @@ describe('segments stored before edges-9', () => {
   };
 
   it('are cleaned on customers, stores and campaigns: what matched still matches, and what only looked different now matches', async () => {
-    const currency = unique('C').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('C');
     await createCurrency(t, currency);
     const vip = await createStore(t, currency, { eligibility: { segments: ['vip'] } });
     const cafe = await createStore(t, currency, { eligibility: { segments: ['regular'] } });

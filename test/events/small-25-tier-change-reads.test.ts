@@ -1,5 +1,5 @@
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, createTier, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createTier, uniqueCode } from '../support/program.js';
 import { recordStatements } from '../support/statements.js';
 import { collect, openSocket, type TestSocket } from '../support/ws.js';
 
@@ -26,7 +26,7 @@ describe("a tier change's from and to are read in one statement (small-25)", () 
   });
 
   it('a member resuming over five tier changes: five reads of tier, the same tiers as before', async () => {
-    const currency = unique('TCR').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('TCR');
     await createCurrency(t, currency);
     const codes = ['BASE', 'MID', 'HIGH', 'TOP', 'PEAK'].map((c) => `${currency}_${c}`);
     for (const [i, code] of codes.entries()) await createTier(t, { currency, code, rank: 800 + i, threshold: 100 * i });

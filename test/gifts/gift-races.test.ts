@@ -1,6 +1,6 @@
 import { ClaimGiftDocument, CreateGiftListDocument, GiftListsDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, createOffer, createPartner, earningProgram, processedSale, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createOffer, createPartner, earningProgram, processedSale, unique, uniqueCode } from '../support/program.js';
 
 const DAY = 86_400_000;
 
@@ -94,7 +94,7 @@ describe('gift claims racing (hostile-5)', () => {
   });
 
   it('claims at the second the points expire find none; a millisecond before, the balance pays for what it pays for', async () => {
-    const currency = unique('E').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('E');
     await createCurrency(t, currency, 1);
     const list = await createList(currency, 10);
     t.clock.freeze();
@@ -142,7 +142,7 @@ describe('gift claims racing (hostile-5)', () => {
   });
 
   it('many customers claiming the last claim of a capped list at once: each gets exactly their cap', async () => {
-    const currency = unique('M').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('M');
     await createCurrency(t, currency);
     const list = await createList(currency, 5, 1);
     const customers = await Promise.all(Array.from({ length: 8 }, () => createCustomer(t, currency, 50)));

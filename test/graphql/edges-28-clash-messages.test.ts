@@ -1,5 +1,5 @@
 import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createStore, createTier, unique } from '../support/program.js';
+import { createCurrency, createStore, createTier, uniqueCode } from '../support/program.js';
 import { CreateCurrencyDocument, CreateRewardStoreDocument, CreateTierDocument } from '../generated/graphql.js';
 
 /**
@@ -12,7 +12,7 @@ import { CreateCurrencyDocument, CreateRewardStoreDocument, CreateTierDocument }
  */
 describe('a clash names what holds the code or rank (edges-28)', () => {
   let t: TestGateway;
-  const code = (prefix: string) => unique(prefix).toUpperCase().replace(/-/g, '_').slice(0, 20);
+  const code = (prefix: string) => uniqueCode(prefix);
 
   beforeAll(async () => {
     t = await startTestGateway({});

@@ -1,6 +1,6 @@
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { expectRefusedAtTheEdge, expectRefusedWith, type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createPartner, createTier, simpleShop, unique } from '../support/program.js';
+import { createCustomer, createPartner, createTier, simpleShop, unique, uniqueCode } from '../support/program.js';
 
 /**
  * Input faults fixed as kinds (edges-10), each asserted as a client sees it (the code, a message
@@ -31,7 +31,7 @@ describe('the input edge, by kind (edges-10)', () => {
     customer = await createCustomer(t, shop.currency, 500);
     reader = await createPartner(t, ['customers:read', 'transactions:read']);
     await t.register(reader.credential, CUSTOMER_QUERY, TRANSACTION_QUERY);
-    tier = unique('T').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    tier = uniqueCode('T');
     await createTier(t, { currency: shop.currency, code: tier, rank: 50, threshold: 1000 });
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { expectRefusedAtTheEdge, expectRefusedWith, type GqlResult, ledgerViolations, ok, startTestGateway, tableSnapshot, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createOffer, createPartner, createTier, simpleShop, unique } from '../support/program.js';
+import { createCustomer, createOffer, createPartner, createTier, simpleShop, unique, uniqueCode } from '../support/program.js';
 
 /**
  * Input-edge faults fixed as kinds (edges-input): text that shows nothing, lists that name a thing
@@ -45,7 +45,7 @@ describe('the input edge, by kind', () => {
 
   /** An operator's mutation with `input`; its answer is read by shape (`any`: documents written here, not generated). */
   const staff = (query: string, input: Record<string, unknown>) => t.gql<any, unknown>(query, { input }, t.operatorToken);
-  const code = () => unique('K').toUpperCase().replace(/-/g, '_').slice(0, 20);
+  const code = () => uniqueCode('K');
   const window = { startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z' };
   /** A valid input of a staff configuration mutation, to which a case adds the field under test. */
   const validInput = (mutation: string): Record<string, unknown> =>

@@ -1,5 +1,5 @@
 import { contractTill, partnerOperationId } from '../support/till.js';
-import { createTier, unique } from '../support/program.js';
+import { createTier, unique, uniqueCode } from '../support/program.js';
 import { AdjustPointsDocument, CreateOfferDocument, CreateTierDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 
 const SUBMIT = partnerOperationId('SubmitTransaction');
@@ -72,11 +72,11 @@ describe('bad input says what is wrong with it (newcomer-24)', () => {
   });
 
   it("a tier whose rank or code another tier holds is refused naming that tier, and nothing is written", async () => {
-    const currency = unique('T').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('T');
     await till.t.gql(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`, { input: { code: currency, name: currency, pointValue: '0.01', moneyCurrency: 'EUR' } }, till.t.operatorToken);
-    const base = unique('BASE').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const base = uniqueCode('BASE');
     await createTier(till.t, { currency, code: base, rank: 7, threshold: 0 });
-    const second = unique('SECOND').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const second = uniqueCode('SECOND');
     const byRank = await till.t.gql(CreateTierDocument, { input: { currency, code: second, name: 'Second', rank: 7, threshold: 100 } }, till.t.operatorToken);
     expect(byRank.data?.createTier).toEqual({
       tier: null,

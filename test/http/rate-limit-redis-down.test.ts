@@ -1,5 +1,5 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createCurrency, unique } from '../support/program.js';
+import { createCurrency, createCustomer, unique, uniqueCode } from '../support/program.js';
 import { startOwnRedis, type OwnRedis } from '../support/redis.js';
 
 /**
@@ -19,7 +19,7 @@ describe('rate limits in a Redis that stops answering', () => {
   beforeAll(async () => {
     redis = await startOwnRedis();
     t = await startTestGateway({ REDIS_URL: redis.url, RATE_LIMIT_KEY_PREFIX: unique('rl'), RATE_LIMIT_CUSTOMER: '1000' });
-    const currency = unique('RD').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('RD');
     await createCurrency(t, currency);
     token = (await createCustomer(t, currency)).token;
   });

@@ -1,6 +1,6 @@
 import { AdjustPointsDocument, LockOfferDocument, ReleaseOfferDocument } from '../generated/graphql.js';
 import { compiledRequests, dataOf, gatewayPerBlock, type GqlResult, ok, type TestGateway } from '../support/gateway.js';
-import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createPartner, simpleShop, unique, uniqueCode } from '../support/program.js';
 
 const MINUTE = 60_000;
 
@@ -56,7 +56,7 @@ describe('replay-22 attacked (break4-22): a repeated release after the basket lo
     ]);
   });
   it('first-time and replayed adjustments sent at once: each replay marked, no first-time one, on the compiled path too', async () => {
-    const { code: currency } = await createCurrency(t, unique('MIX').toUpperCase().replace(/-/g, '_').slice(0, 20));
+    const { code: currency } = await createCurrency(t, uniqueCode('MIX'));
     const customer = await createCustomer(t, currency);
     const adjust = (key: string) => t.gql(AdjustPointsDocument, { input: { customerExternalId: customer.externalId, currency, amount: 1, reason: 'mix', idempotencyKey: key } }, t.operatorToken);
     const mark = (r: GqlResult<unknown>) => ({ errors: r.errors, extensions: r.extensions, header: r.headers.get('idempotent-replayed') });

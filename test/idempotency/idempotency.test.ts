@@ -9,7 +9,7 @@ import {
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createPartner, simpleShop, unique, uniqueCode } from '../support/program.js';
 
 /**
  * Issue 7, kind 7: one idempotency rule everywhere. A repeat of a key with the same request answers
@@ -210,7 +210,7 @@ describe('one idempotency rule everywhere', () => {
     const auditCount = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from audit_entry`))[0].n);
 
     it('createCurrency: "0.010" and "0.01" agree; another name for the code is refused and writes nothing', async () => {
-      const code = unique('CUR').toUpperCase().replace(/-/g, '_').slice(0, 20);
+      const code = uniqueCode('CUR');
       const input = { code, name: 'Beans', expiryDays: 365, pointValue: '0.010', moneyCurrency: 'EUR' };
       const first = ok(await t.gql(CreateCurrencyDocument, { input }, t.operatorToken)).createCurrency.currency!;
       const before = await writeCounts(t);

@@ -15,7 +15,7 @@ import {
 import { purgeIdempotencyKeys, IDEMPOTENCY_PURGE_BATCH } from '../../src/idempotency/retention.job.js';
 import { RedeemOfferDocument, SetActivityRuleDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type Credential, type GqlResult, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createOffer, createPartner, createStore, earningProgram, simpleShop, unique } from '../support/program.js';
+import { createCustomer, createOffer, createPartner, createStore, earningProgram, simpleShop, unique, uniqueCode } from '../support/program.js';
 
 const HOUR = 3_600_000;
 
@@ -158,7 +158,7 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
       if (redeemed) expect(dataOf(await t.gql(RedeemOfferDocument, { code: bought.code, transactionExternalId: unique('till') }, till.credential)).redeemOffer.userErrors).toEqual([]);
       return bought;
     };
-    const code = (prefix: string) => unique(prefix).toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = (prefix: string) => uniqueCode(prefix);
     const window = () => ({ startsAt: t.clock.now().toISOString(), endsAt: new Date(t.clock.now().getTime() + 30 * 24 * HOUR).toISOString() });
     let rank = 0;
     /** A webhook endpoint of its own (an unused URL), registered by the operator. */

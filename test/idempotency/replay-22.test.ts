@@ -11,7 +11,7 @@ import {
   SubmitTransactionDocument,
 } from '../generated/graphql.js';
 import { compiledRequests, dataOf, gatewayPerBlock, type GqlResult, ok, type TestGateway } from '../support/gateway.js';
-import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createOffer as newOffer, createPartner, earningProgram, simpleShop, submitSale, unique } from '../support/program.js';
+import { boughtOffer as buyShopOffer, createCurrency, createCustomer, createOffer as newOffer, createPartner, earningProgram, simpleShop, submitSale, unique, uniqueCode } from '../support/program.js';
 
 const MINUTE = 60_000;
 
@@ -38,7 +38,7 @@ describe('idempotent replays marked (replay-22)', () => {
   gatewayPerBlock((gateway) => (t = gateway));
 
   it('RecordActivity sent again answers the same pointsAwarded, marked as a replay (a partner operation, compiled)', async () => {
-    const currency = unique('A').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('A');
     await createCurrency(t, currency);
     ok(await t.gql(SetActivityRuleDocument, { input: { currency, kind: 'REVIEW', points: 20 } }, t.operatorToken));
     const customer = await createCustomer(t, currency);
@@ -105,7 +105,7 @@ describe('idempotent replays marked (replay-22)', () => {
     const adjustment = { input: { customerExternalId: customer.externalId, currency, amount: 5, reason: 'goodwill', idempotencyKey: unique('adj') } };
     const offer = { input: { name: unique('Muffin'), benefit: { kind: 'FREE_ITEM', freeSku: 'MUFFIN' }, validDays: 30, idempotencyKey: unique('create') } };
     const createOffer = `mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { id } userErrors { code } } }`;
-    const currencyCode = unique('S').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currencyCode = uniqueCode('S');
     const code = await buyShopOffer(t, await simpleShop(t, { priceInPoints: 10 }));
     const redeemer = await createPartner(t, ['offers:redeem']);
     const giftOffer = await newOffer(t);

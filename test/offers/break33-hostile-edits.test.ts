@@ -1,7 +1,7 @@
 import { signToken } from '../../src/http/auth.js';
 import { AddListingDocument, CreateCurrencyDocument, CreateGiftListDocument, CreateRewardStoreDocument, UpdateOfferDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createOffer, simpleShop, unique } from '../support/program.js';
+import { createOffer, simpleShop, unique, uniqueCode } from '../support/program.js';
 
 /**
  * break33's hostile pass on `updateOffer.expectedVersion` (the version an edit was made from):
@@ -210,7 +210,7 @@ describe('break33 hostile: updateOffer.expectedVersion', () => {
   });
 
   it('an edit to an amount finer than yen racing addListing and createGiftList to JPY programs: never both written', async () => {
-    const code = unique('JP').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('JP');
     ok(
       await t.gql(
         CreateCurrencyDocument,

@@ -1,6 +1,6 @@
 import { AuditLogDocument, CreateCampaignDocument, RemoveListingDocument, UpdateOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCurrency, createOffer, createPartner, createStore, createTier, unique } from '../support/program.js';
+import { addListing, adjust, createCurrency, createOffer, createPartner, createStore, createTier, unique, uniqueCode } from '../support/program.js';
 
 /**
  * SPEC §4: every staff change is recorded with who and why. Each operator mutation, done once,
@@ -25,7 +25,7 @@ describe('every staff change is in the audit log', () => {
   const run = async (document: string, input: Record<string, unknown>) => ok(await t.gql(document, { input }, t.operatorToken));
 
   const changes: [string, () => Promise<unknown>, RegExp][] = [
-    ['createCurrency', () => createCurrency(t, unique('AC').toUpperCase().replace(/-/g, '_').slice(0, 20)), /^PointCurrency:/],
+    ['createCurrency', () => createCurrency(t, uniqueCode('AC')), /^PointCurrency:/],
     ['setEconomyRule', () => run(mutation('setEconomyRule', 'SetEconomyRuleInput'), { currency, pointsPerUnit: '2' }), /^EconomyRule:\d+$/],
     ['createTier', () => createTier(t, { currency, code: 'AUDIT_TOP', rank: 5, threshold: 10_000 }), /^Tier:\d+$/],
     ['createOffer', () => createOffer(t), /^Offer:\d+$/],

@@ -1,6 +1,6 @@
 import { PurchaseOfferDocument, RewardStoreOffersDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { addListing, adjust, createCurrency, createCustomer, createOffer, createStore, simpleShop, storeOf, unique } from '../support/program.js';
+import { addListing, adjust, createCurrency, createCustomer, createOffer, createStore, simpleShop, storeOf, unique, uniqueCode } from '../support/program.js';
 import { headOf, recordStatements } from '../support/statements.js';
 
 /**
@@ -37,7 +37,7 @@ describe('the store and its page of listings in one statement', () => {
 
   it('answers null for a store whose balance rule the customer misses in its currency, with no listing read; the same store in full once they meet it', async () => {
     const shop = await simpleShop(t, { priceInPoints: 10 });
-    const other = unique('O').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const other = uniqueCode('O');
     await createCurrency(t, other);
     const store = await createStore(t, shop.currency, { eligibility: { minBalance: 500 } });
     const listing = await addListing(t, store.id, (await createOffer(t)).id, { priceInPoints: 600 });

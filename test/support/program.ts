@@ -25,6 +25,13 @@ let counter = 0;
 /** A name no other test in the file has used. */
 export const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
+/**
+ * `unique(prefix)` as a code (a currency's, a tier's, a store's): capitals, `_` for `-`, at most 20
+ * characters (the codes' limit). Unique within the run as long as `prefix` is short enough to leave
+ * the counter inside the 20.
+ */
+export const uniqueCode = (prefix: string) => unique(prefix).toUpperCase().replace(/-/g, '_').slice(0, 20);
+
 /** Everything below goes through the staff contract operations, as the console would. */
 export async function createCurrency(t: TestGateway, code = 'STARS', expiryDays: number | null = 365) {
   return ok(await t.gql(CreateCurrencyDocument, { input: { code, name: code, expiryDays, pointValue: '0.01', moneyCurrency: 'EUR' } }, t.operatorToken)).createCurrency

@@ -2,7 +2,7 @@ import { LockOfferDocument, PurchaseOfferDocument, SetEconomyRuleDocument, Submi
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { SCHEDULES } from '../../src/jobs/registry.js';
 import { dataOf, gatewayPerBlock, ok, type TestGateway } from '../support/gateway.js';
-import { addListing, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, nextMoneyCurrency, unique } from '../support/program.js';
+import { addListing, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, nextMoneyCurrency, unique, uniqueCode } from '../support/program.js';
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
@@ -32,7 +32,7 @@ describe('time boundaries, to the second', () => {
     await t.jobs.runner.runUntilIdle();
   }
 
-  const code = () => unique('T').toUpperCase().replace(/-/g, '_').slice(0, 20);
+  const code = () => uniqueCode('T');
 
   async function balance(token: string) {
     const data = ok(await t.gql(`{ me { tier { code } balances { available pending expiringSoon { amount expiresAt } } } }`, {}, token)) as {

@@ -1,6 +1,6 @@
 import { ProfileDocument, RecordActivityDocument, SetActivityRuleDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createPartner, createTier, earningProgram, processedSale, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createPartner, createTier, earningProgram, processedSale, uniqueCode } from '../support/program.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -45,7 +45,7 @@ describe('a day is 24 hours on a database whose TimeZone has daylight saving tim
 
   it('points that expire a day after they were granted, the day before the clocks go forward, are spendable for 24 hours, in every read and after the jobs', async () => {
     at('2027-03-27T12:00:00Z');
-    const currency = unique('TZ').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('TZ');
     await createCurrency(t, currency, 1);
     const customer = await createCustomer(t, currency, 100);
     expect((await balanceOf(customer.token, currency)).expiringSoon).toEqual([{ amount: 100, expiresAt: '2027-03-28T12:00:00.000Z' }]);
@@ -78,7 +78,7 @@ describe('a day is 24 hours on a database whose TimeZone has daylight saving tim
 
   it('a one-day rolling tier window stops counting points 24 hours after they were earned, across the clocks going back', async () => {
     at('2027-10-30T12:00:00Z');
-    const currency = unique('TZT').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('TZT');
     await createCurrency(t, currency, null);
     await createTier(t, { currency, code: `${currency}_BASE`, rank: 1, threshold: 0 });
     await createTier(t, { currency, code: `${currency}_DAY`, rank: 2, threshold: 100, windowDays: 1 });
@@ -92,7 +92,7 @@ describe('a day is 24 hours on a database whose TimeZone has daylight saving tim
 
   it('an activity capped once a day earns again 24 hours after the last award, across the clocks going back', async () => {
     at('2027-10-30T12:00:00Z');
-    const currency = unique('TZA').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const currency = uniqueCode('TZA');
     await createCurrency(t, currency, null);
     ok(await t.gql(SetActivityRuleDocument, { input: { currency, kind: 'REVIEW', points: 5, capPerPeriod: 1, periodDays: 1 } }, t.operatorToken));
     const customer = await createCustomer(t, currency);

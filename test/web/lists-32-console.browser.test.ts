@@ -1,5 +1,5 @@
 import { ok } from '../support/gateway.js';
-import { addListing, buyListing, createCurrency, createCustomer, createOffer, createStore, unique } from '../support/program.js';
+import { addListing, buyListing, createCurrency, createCustomer, createOffer, createStore, uniqueCode } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 import { failNextPages, pollUntil } from '../support/web-pages.js';
 
@@ -21,7 +21,7 @@ describe('the console past the first page', () => {
 
   beforeAll(async () => {
     const { t } = started.web;
-    currency = unique('K32').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    currency = uniqueCode('K32');
     await createCurrency(t, currency);
     stores = [];
     for (let i = 0; i < 21; i++) stores.push(await createStore(t, currency, { name: `Depot ${i + 1} ${currency}` }));

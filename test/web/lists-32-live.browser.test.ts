@@ -1,7 +1,7 @@
 import type { Page, Route } from 'playwright-core';
 import { ok } from '../support/gateway.js';
 import { SubmitTransactionDocument } from '../generated/graphql.js';
-import { addListing, adjust, buyListing, coffeeAndMuffins, createCurrency, createCustomer, createOffer, createPartner, createStore, unique } from '../support/program.js';
+import { addListing, adjust, buyListing, coffeeAndMuffins, createCurrency, createCustomer, createOffer, createPartner, createStore, uniqueCode } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 import { failNextPages, pollUntil, type InPage } from '../support/web-pages.js';
 
@@ -26,7 +26,7 @@ describe('the member app past the first page', () => {
 
   beforeAll(async () => {
     const { t } = started.web;
-    currency = unique('A32').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    currency = uniqueCode('A32');
     await createCurrency(t, currency);
     stores = [];
     for (let i = 0; i < 21; i++) stores.push(await createStore(t, currency, { name: `Shop ${i + 1} ${currency}` }));
@@ -139,7 +139,7 @@ describe('the member app past the first page', () => {
 
   test('a link to a store of another currency, past the first page, ends with "This store is not open to you." and stops reading', async () => {
     const { t } = started.web;
-    const other = unique('B32').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const other = uniqueCode('B32');
     await createCurrency(t, other);
     const closed = await createStore(t, other, { name: `Closed ${other}`, eligibility: { segments: ['nobody-here'] } });
     const page = await started.web.context.newPage();

@@ -1,5 +1,5 @@
 import { ok } from '../support/gateway.js';
-import { addListing, buyListing, createCurrency, createCustomer, createOffer, createStore, unique } from '../support/program.js';
+import { addListing, buyListing, createCurrency, createCustomer, createOffer, createStore, uniqueCode } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 
 /**
@@ -26,7 +26,7 @@ describe('the apps reach every row of their lists', () => {
 
   beforeAll(async () => {
     const { t } = started.web;
-    currency = unique('L32').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    currency = uniqueCode('L32');
     await createCurrency(t, currency);
     const stores = [];
     for (let i = 0; i < STORES; i++) stores.push(await createStore(t, currency, { name: `Store ${i + 1} ${currency}` }));

@@ -1,6 +1,6 @@
 import { ok } from '../support/gateway.js';
 import { RemoveListingDocument } from '../generated/graphql.js';
-import { addListing, createCurrency, createOffer, createStore, unique } from '../support/program.js';
+import { addListing, createCurrency, createOffer, createStore, unique, uniqueCode } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 
 /**
@@ -17,7 +17,7 @@ describe('keptPagination: rows added at the end of a list read whole', () => {
 
   beforeAll(async () => {
     const { t } = started.web;
-    currency = unique('H32').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    currency = uniqueCode('H32');
     await createCurrency(t, currency);
     stores = [];
     for (let i = 0; i < 21; i++) stores.push(await createStore(t, currency, { name: `Depot ${i + 1} ${currency}` }));

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { addListing, createCurrency, createCustomer, createOffer, createStore, unique } from '../support/program.js';
+import { addListing, createCurrency, createCustomer, createOffer, createStore, uniqueCode } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 
 /**
@@ -17,7 +17,7 @@ describe('the member\'s store page: rows kept past the first page after a purcha
 
   beforeAll(async () => {
     const { t } = started.web;
-    currency = unique('M32').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    currency = uniqueCode('M32');
     await createCurrency(t, currency);
     store = await createStore(t, currency);
     for (let i = 0; i < 52; i++) {

@@ -1,4 +1,4 @@
-import { createCurrency, createCustomer, createStore, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createStore, uniqueCode } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 
 /**
@@ -14,7 +14,7 @@ describe('member Rewards: a store opened after every page was shown', () => {
 
   beforeAll(async () => {
     const { t } = started.web;
-    currency = unique('R32').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    currency = uniqueCode('R32');
     await createCurrency(t, currency);
     stores = [];
     for (let i = 0; i < 21; i++) stores.push(await createStore(t, currency, { name: `Kiosk ${i + 1} ${currency}` }));

@@ -1,6 +1,6 @@
 import { ok } from '../support/gateway.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
-import { createCustomer, unique } from '../support/program.js';
+import { createCustomer, uniqueCode } from '../support/program.js';
 
 /**
  * The apps show amounts as the API answers them (found by break31):
@@ -17,7 +17,7 @@ describe('money and decimals in the apps', () => {
 
   test('an economy rule of one point per 100,000 VND reads as what was set, not 0', async () => {
     const { t } = started.web;
-    const code = unique('VN').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('VN');
     ok(await t.gql(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`, { input: { code, name: code, pointValue: '1', moneyCurrency: 'VND' } }, t.operatorToken));
     const set = ok(
       await t.gql<{ setEconomyRule: { rule: { pointsPerUnit: string } | null; userErrors: unknown[] } }, object>(
@@ -38,7 +38,7 @@ describe('money and decimals in the apps', () => {
 
   test("the outstanding liability of an IQD program reads in IQD's three decimals, as the API answers it", async () => {
     const { t } = started.web;
-    const code = unique('IQ').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('IQ');
     ok(await t.gql(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`, { input: { code, name: code, pointValue: '0.001', moneyCurrency: 'IQD' } }, t.operatorToken));
     await createCustomer(t, code, 12_345);
     const now = t.clock.now().getTime();
@@ -61,7 +61,7 @@ describe('money and decimals in the apps', () => {
 
   test("a member's balance in a HUF program is worth what its points are, in HUF's two decimals (the member app)", async () => {
     const { t } = started.web;
-    const code = unique('HU').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('HU');
     ok(await t.gql(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code } } }`, { input: { code, name: code, pointValue: '0.01', moneyCurrency: 'HUF' } }, t.operatorToken));
     const customer = await createCustomer(t, code, 150);
     const page = await started.web.context.newPage();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { startJobs } from '../../src/jobs/registry.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, eventually, uniqueCode } from '../support/program.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } secret userErrors { code field message } } }`;
@@ -70,7 +70,7 @@ describe('two instances delivering to one endpoint at once (break-14)', () => {
       (e) => e.node,
     );
   const balanceChanges = async (n: number) => {
-    const code = unique('B').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('B');
     await createCurrency(t, code);
     const customer = await createCustomer(t, code);
     for (let i = 0; i < n; i++) await adjust(t, customer.externalId, code, 10);

@@ -5,7 +5,7 @@ import { AdjustPointsDocument } from '../generated/graphql.js';
 import { ok, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes.js';
 import { recordEvent } from '../../src/events/outbox.service.js';
-import { adjust, createCurrency, createCustomer, createPartner, earningProgram, eventually, submitSale, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createPartner, earningProgram, eventually, submitSale, unique, uniqueCode } from '../support/program.js';
 import { Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** A currency, a receiver subscribed to balance changes, and a customer, all made on `t`. */
 async function program(t: TestGateway, receivers: Receiver[]) {
-  const currency = unique('DW').toUpperCase().replace(/-/g, '_').slice(0, 20);
+  const currency = uniqueCode('DW');
   await createCurrency(t, currency);
   const receiver = await new Receiver().start();
   receivers.push(receiver);

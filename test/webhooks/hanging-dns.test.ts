@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, eventually, unique, uniqueCode } from '../support/program.js';
 
 /**
  * A DNS server that never answers: it reads each query and drops it, as a partner's broken or
@@ -112,7 +112,7 @@ describe('a partner whose DNS server never answers (outside-15)', () => {
       );
       ids.set(Number(row.id), url);
     }
-    const code = unique('N').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('N');
     await createCurrency(t, code);
     const customer = await createCustomer(t, code);
     await adjust(t, customer.externalId, code, 5);

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { REQUEST_POOL_APPLICATION } from '../../src/db/orm.js';
 import { startJobs } from '../../src/jobs/registry.js';
 import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, eventually, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, eventually, uniqueCode } from '../support/program.js';
 import { holdingReceiver as receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
@@ -31,7 +31,7 @@ describe('an endpoint that hangs (webhook-14)', () => {
     );
   /** `n` balance changes of a new customer, dispatched: one delivery per change to every endpoint registered. */
   const balanceChanges = async (n: number) => {
-    const code = unique('H').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('H');
     await createCurrency(t, code);
     const customer = await createCustomer(t, code);
     for (let i = 0; i < n; i++) await adjust(t, customer.externalId, code, 10);
@@ -88,7 +88,7 @@ describe('an endpoint that hangs (webhook-14)', () => {
     );
     expect(inTransaction[0].n).toBe(0);
     // and a request gets a connection (before: none was free; refused after DB_ACQUIRE_TIMEOUT_MS)
-    const code = unique('Q').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('Q');
     await createCurrency(t, code);
     const customer = await createCustomer(t, code);
     expect(await adjust(t, customer.externalId, code, 5)).toMatchObject({ amount: 5 });

@@ -5,7 +5,7 @@ import { pruneEvents } from '../../src/events/retention.job.js';
 import { webhookUrlProblem } from '../../src/webhooks/webhook-url.js';
 import { SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, createPartner, earningProgram, unique, uniqueCode } from '../support/program.js';
 import { committedLongAgo } from '../support/retention.js';
 import { Receiver } from '../support/webhook-receiver.js';
 
@@ -466,7 +466,7 @@ describe('webhook destinations: no private, loopback, link-local or other intern
       );
       ids.push(Number(row.id));
     }
-    const code = unique('D').toUpperCase().replace(/-/g, '_').slice(0, 20);
+    const code = uniqueCode('D');
     await createCurrency(t, code);
     const customer = await createCustomer(t, code);
     await adjust(t, customer.externalId, code, 5);
