@@ -10,6 +10,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
+import { documentChecks } from '../src/graphql/document-rules.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate, openOrm } from '../src/db/orm.js';
 import { gatewaySchema } from '../src/graphql/schema.js';
@@ -47,10 +48,10 @@ try {
     const created = await createPartner(ctx, { name: `bench-${i}`, scopes: [...PARTNER_SCOPES] });
     apiKey = created.apiKey;
     let started = performance.now();
-    const first = await registerManifest(orm.em.fork(), { schema, client: partnerClient(created.partner.id), manifest, actor: 'bench', now: new Date() });
+    const first = await registerManifest(orm.em.fork(), { schema, client: partnerClient(created.partner.id), manifest, actor: 'bench', now: new Date(), checks: documentChecks(config) });
     times.push(performance.now() - started);
     started = performance.now();
-    const again = await registerManifest(orm.em.fork(), { schema, client: partnerClient(created.partner.id), manifest, actor: 'bench', now: new Date() });
+    const again = await registerManifest(orm.em.fork(), { schema, client: partnerClient(created.partner.id), manifest, actor: 'bench', now: new Date(), checks: documentChecks(config) });
     repeats.push(performance.now() - started);
     if (first.count !== manifest.operations.length || again.count !== 0) throw new Error('unexpected counts');
   }

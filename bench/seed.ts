@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
+import { documentChecks } from '../src/graphql/document-rules.js';
 import { ensureDatabase, type RunningPostgres } from '../src/db/embedded.js';
 import { migrate, openOrm } from '../src/db/orm.js';
 import { toGlobalId } from '../src/graphql/ids.js';
@@ -210,7 +211,7 @@ export async function seedFleetProgram(
       customers.push(customer.externalId);
     }
     const { partner, apiKey } = await createPartner(ctx, { name: 'Fleet till', scopes: ['transactions:write', 'transactions:read'] });
-    await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: 'bench', now });
+    await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: 'bench', now, checks: documentChecks(config) });
     return { currency, storeId: store.id, listingIds, customers, balance: options.balance, apiKey, stock: options.stock };
   });
 }

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
+import { documentChecks } from '../src/graphql/document-rules.js';
 import { gatewaySchema } from '../src/graphql/schema.js';
 import { decodeGlobalId } from '../src/graphql/ids.js';
 import { breakingChanges, ManifestRejected } from '../src/persisted/manifest.js';
@@ -52,6 +53,7 @@ try {
         manifest: JSON.parse(await readFile(file, 'utf8')),
         actor: 'cli',
         now: systemClock.now(),
+        checks: documentChecks(config),
       });
       console.log(`${key}: ${count} operation(s) added in ${(performance.now() - started).toFixed(0)} ms`);
     } catch (error) {

@@ -117,7 +117,7 @@ try {
   // (offsale-12), one line each for staff to edit the offer.
   await logOffersNoTillCanApply(database.orm.em.fork(), log);
   // The built member app and console send only ids: their operations are on their lists first.
-  const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), systemClock.now());
+  const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), config, systemClock.now());
   if (Object.values(registered).some((n) => n > 0)) log.info({ registered }, 'web app operations registered');
   if (database.embedded) {
     // A killed run's leases on its own DATA_DIR: taken over now, not after JOB_LEASE_MS (edges-12).

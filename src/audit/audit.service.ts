@@ -20,6 +20,17 @@ export async function recordAudit(
   );
 }
 
+/** Audit entries by id (any order; unknown ids are left out): staff's node(id:) and nodes. */
+export async function auditEntriesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<AuditRow[]> {
+  if (!ids.length) return [];
+  return db(em)
+    .selectFrom('AuditEntry')
+    .select(['id', 'actor', 'action', 'target', 'reason', 'details', 'at'])
+    .where('id', 'in', [...ids])
+    .$narrowType<Pick<AuditRow, 'reason'>>()
+    .execute();
+}
+
 /** Newest first: up to `page.limit + 1` entries after the cursor (the extra one tells a next page exists). */
 export async function auditPage(em: SqlEntityManager, page: Page): Promise<AuditRow[]> {
   const after = page.after?.[0] ?? null;

@@ -15,6 +15,7 @@ import { createCurrency } from '../points/points.service.js';
 import { addListing, createRewardStore } from '../stores/store.service.js';
 import { createTier } from '../tiers/tier.service.js';
 import { createHmac } from 'node:crypto';
+import { documentChecks } from '../graphql/document-rules.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { createPartner, hashApiKey, partnerByApiKey, PARTNER_SCOPES } from '../partners/partner.service.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -74,7 +75,7 @@ async function rekeyDemoPartner(tx: Parameters<typeof query>[0], config: Config,
 async function registerDemoManifest(tx: Parameters<typeof query>[0], config: Config, now: Date): Promise<void> {
   const partner = await partnerByApiKey(tx, demoPartnerKey(config));
   if (!partner) return;
-  await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: SEED_ACTOR, now });
+  await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: SEED_ACTOR, now, checks: documentChecks(config) });
 }
 
 /**

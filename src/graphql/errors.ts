@@ -196,6 +196,20 @@ const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\
 const STACK_EXHAUSTED = /^Maximum call stack size exceeded$/;
 
 /**
+ * The gateway's words for a refusal of a document's parse that is a limit, not a syntax error
+ * (`message`: graphql-js's or V8's): "Token limit of 2000 exceeded." past MAX_QUERY_TOKENS, "The
+ * document nests values deeper than the gateway reads." for a literal nested past the parser's
+ * stack; undefined for anything else. The request's answer (QUERY_TOO_COMPLEX) and a manifest's
+ * refusal at registration say the same.
+ */
+export function parseLimitMessage(message: string): string | undefined {
+  const tokenLimit = TOKEN_LIMIT.exec(message);
+  if (tokenLimit) return `Token limit of ${tokenLimit[1]} exceeded.`;
+  if (STACK_EXHAUSTED.test(message)) return 'The document nests values deeper than the gateway reads.';
+  return undefined;
+}
+
+/**
  * graphql-js's own refusals of an argument's value while it executes (`getArgumentValues`, which
  * directives' arguments go through too): a variable with a default sent as null where null is not
  * allowed, a required argument's variable not sent. A field error by the spec ("CoerceArgumentValues")
@@ -322,16 +336,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   if (original instanceof EventsPrunedError) {
     return { message: original.message, path: formatted.path, extensions: { code: ErrorCode.EVENT_ID_EXPIRED } };
   }
-  const tokenLimit = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? TOKEN_LIMIT.exec(formatted.message) : null;
-  if (tokenLimit) {
-    return { message: `Token limit of ${tokenLimit[1]} exceeded.`, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
-  }
   // graphql-js parses nested values by recursion: a list or object literal a thousand or two deep
   // (4 kB) runs it out of stack before the token limit counts that far. Hostile pass 11: answered
   // GRAPHQL_PARSE_FAILED with V8's own message.
-  if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && STACK_EXHAUSTED.test(formatted.message)) {
-    return { message: 'The document nests values deeper than the gateway reads.', extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
-  }
+  const parseLimit = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? parseLimitMessage(formatted.message) : undefined;
+  if (parseLimit) return { message: parseLimit, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
   const unavailable = databaseUnavailable(original);
   if (unavailable) {
     options.onUnavailable?.(unavailable, error);

@@ -5,6 +5,9 @@ import type { Config } from '../config.js';
 import type { Page } from '../domain/page.js';
 import type { Caller } from '../context.js';
 import { activityRulesByIds, type ActivityRuleRow } from '../activities/activity.service.js';
+import { auditEntriesByIds, type AuditRow } from '../audit/audit.service.js';
+import { campaignsByIds, economyRulesByIds } from '../rules/rule.service.js';
+import type { CampaignRow, EconomyRuleStaffRow } from '../rules/earning.js';
 import type { CustomerCheck } from '../customers/customer-check.js';
 import { customersByIds, type CustomerRow } from '../customers/customer.service.js';
 import { giftListsById, giftListsFor, giftListsOfCustomers, type GiftListRow } from '../gifts/gift.service.js';
@@ -304,6 +307,21 @@ export class Loaders {
   /** Partners by id (partnersByIds), whoever may see them: node(id:), nodes and WebhookEndpoint.partner check that first. */
   get partner() {
     return this.get<number, PartnerRow | undefined>('partner', async (ids) => one(ids, await partnersByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Campaigns by id (campaignsByIds), for staff's node(id:) and nodes. */
+  get campaign() {
+    return this.get<number, CampaignRow | undefined>('campaign', async (ids) => one(ids, await campaignsByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Economy rules by id (economyRulesByIds), for staff's node(id:) and nodes. */
+  get economyRule() {
+    return this.get<number, EconomyRuleStaffRow | undefined>('economyRule', async (ids) => one(ids, await economyRulesByIds(this.em, ids), (r) => r.id));
+  }
+
+  /** Audit entries by id (auditEntriesByIds), for staff's node(id:) and nodes. */
+  get auditEntry() {
+    return this.get<number, AuditRow | undefined>('auditEntry', async (ids) => one(ids, await auditEntriesByIds(this.em, ids), (r) => r.id));
   }
 
   /** Activity rules by id (activityRulesByIds), for staff's node(id:) and nodes. */

@@ -12,7 +12,7 @@ import { storeForNode } from '../stores/store-page.js';
  * An id the gateway never gives out (blank, garbage, another spelling of one: `decodeGlobalId`) is
  * BAD_USER_INPUT "id is not a valid global id", as it is in every other argument (edges-11):
  * a customer sees only their own profile, wallet, purchases and ledger, and only the stores and
- * listings open to them; offers and the audit log are for staff. `info` (node(id:) only): the
+ * listings open to them; offers, campaigns, economy rules and the audit log are for staff. `info` (node(id:) only): the
  * selection, so a store and the page of listings it asks for are read together (`storeForNode`).
  */
 async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLResolveInfo) {
@@ -38,8 +38,14 @@ async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLReso
       return staff ? asNode(type, await l.currentOffer.load(id)) : null;
     case 'OfferVersion':
       return staff ? asNode('Offer', await l.offerVersion.load(id)) : null;
+    // Staff's reads hand these ids out (auditLog, campaigns, economyRules); they answered null,
+    // which a client's refetch read as gone (break37, API).
     case 'AuditEntry':
-      return null; // read through auditLog
+      return staff ? asNode(type, await l.auditEntry.load(id)) : null;
+    case 'Campaign':
+      return staff ? asNode(type, await l.campaign.load(id)) : null;
+    case 'EconomyRule':
+      return staff ? asNode(type, await l.economyRule.load(id)) : null;
     case 'SalesTransaction': {
       const row = await l.transaction.load(id);
       const mine = row && (staff || (ctx.caller.kind === 'partner' && ctx.caller.partnerId === row.partnerId));

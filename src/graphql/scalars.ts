@@ -2,7 +2,7 @@ import { GraphQLError, GraphQLScalarType, Kind, print, type ValueNode } from 'gr
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { MAX_OFFSET_MINUTES, OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
 import { cutForMessage, SHOWN_INPUT_CHARS } from '../domain/text.js';
-import { unstorableText } from './validation.js';
+import { MAX_DOCUMENT_TEXT_LENGTH, unstorableText } from './validation.js';
 
 function toDate(value: unknown): Date {
   // Timestamps arrive as Date objects or as PostgreSQL's text form ("2026-01-02 03:04:05.678+00").
@@ -203,7 +203,9 @@ function storableJson(value: unknown): unknown {
   while (stack.length) {
     const [item, depth] = stack.pop()!;
     if (typeof item === 'string') {
-      const problem = unstorableText(item);
+      // Up to the longest any JSON argument may carry (a manifest's document): each string's own
+      // bound, MAX_TEXT_LENGTH but where the argument's path allows more, is findUnstorableText's.
+      const problem = unstorableText(item, MAX_DOCUMENT_TEXT_LENGTH);
       if (problem) throw new TypeError(`JSON text ${problem}`);
     } else if (item !== null && typeof item === 'object') {
       if (depth >= MAX_JSON_DEPTH) throw new TypeError(`JSON must not nest deeper than ${MAX_JSON_DEPTH} levels`);

@@ -21,8 +21,21 @@ import type { Caller } from '../context.js';
  * that has none.
  */
 
-/** The longest string any argument may carry (the longest field, an offer's terms, is 10,000). */
+/** The longest string any argument may carry (the longest field, an offer's terms, is 10,000), but those of `LONGER_TEXT`. */
 export const MAX_TEXT_LENGTH = 10_000;
+
+/** The longest body of an operation in a trusted-document manifest (characters; MANIFEST_LIMITS.bodyChars): a document a console screen prints can pass 10,000. */
+export const MAX_DOCUMENT_TEXT_LENGTH = 50_000;
+
+/**
+ * The argument strings allowed past MAX_TEXT_LENGTH, by path, and their bound: a manifest
+ * operation's body in `registerPersistedOperations` (break37, API: an 11 kB operation the gateway
+ * runs, and the CLI registers, was refused by the mutation, "JSON text is longer than 10000
+ * characters", naming neither the operation nor a limit it breaks).
+ */
+const LONGER_TEXT: readonly (readonly [RegExp, number])[] = [[/^input\.manifest\.operations\.\d+\.body$/, MAX_DOCUMENT_TEXT_LENGTH]];
+
+const textBound = (path: string) => LONGER_TEXT.find(([at]) => at.test(path))?.[1] ?? MAX_TEXT_LENGTH;
 
 /** How deep arguments may nest (input objects and lists; the JSON scalar has its own limit). */
 const MAX_ARGUMENT_DEPTH = 40;
@@ -43,7 +56,7 @@ export function findUnstorableText(args: Record<string, unknown>): { path: strin
   while (stack.length) {
     const [value, path, depth] = stack.pop()!;
     if (typeof value === 'string') {
-      const problem = unstorableText(value);
+      const problem = unstorableText(value, textBound(path));
       if (problem) return { path, problem };
       continue;
     }

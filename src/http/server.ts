@@ -3,9 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Kind, NoSchemaIntrospectionCustomRule, specifiedRules, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ClockGuard, clockSkewMessage } from '../clock-guard.js';
@@ -19,11 +18,12 @@ import { EventHub } from '../events/hub.js';
 import { createRelay, type EventRelay } from '../events/relay.js';
 import { markOperation, mayWrite, readsUntilToldOtherwise } from '../db/reads.js';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';
-import { answeredCode, clockUnavailable, ErrorCode, formatError, QueryTooComplexError, serviceUnavailable, subscriptionOverHttp, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
+import { answeredCode, clockUnavailable, ErrorCode, formatError, serviceUnavailable, subscriptionOverHttp, unauthenticated, UNAVAILABLE_ANSWER } from '../graphql/errors.js';
 import { Loaders } from '../graphql/loaders.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { CompiledQueries } from '../graphql/compiled.js';
 import { oneMutationField } from '../graphql/mutation-fields.js';
+import { documentArmor, documentChecks, introspectionOn } from '../graphql/document-rules.js';
 import { IDEMPOTENT_REPLAYED_HEADER, replayExtensions } from '../graphql/replays.js';
 import { CLIENT_NAME, partnerClient, PersistedStore } from '../persisted/persisted.service.js';
 import { decide, PersistedCode, type TrustedCaller } from '../persisted/trusted.js';
@@ -170,30 +170,6 @@ const noSubscriptionOverHttp: ApolloServerPlugin<RequestCtx> = {
     };
   },
 };
-
-/**
- * Depth, alias and directive limits as validation rules (cost is `costLimitPlugin`: it needs the
- * variables). A limit reports its refusal as a
- * validation error (400; `formatError` tags it QUERY_TOO_COMPLEX): throwing from a rule, or using
- * graphql-armor's Apollo max-tokens plugin (which re-parses in `parsingDidStart` and rethrows from
- * `unexpectedErrorProcessingRequest`), turns refusals and even plain syntax errors into HTTP 500
- * GRAPHQL_VALIDATION_FAILED. The token limit is graphql-js's own parse option instead (see below).
- */
-function armorFor(config: Config) {
-  const tooComplex = [(ctx: ValidationContext | null, error: Error) => {
-    ctx?.reportError(new QueryTooComplexError(error.message.replace(/^Syntax Error: /, '')));
-  }];
-  const reject = { propagateOnRejection: false, onReject: tooComplex };
-  return new ApolloArmor({
-    maxDepth: { n: config.limits.maxDepth, ...reject },
-    costLimit: { enabled: false },
-    maxAliases: { n: config.limits.maxAliases, ...reject },
-    maxDirectives: { n: config.limits.maxDirectives, ...reject },
-    maxTokens: { enabled: false },
-    // Suggestions are stripped by formatError for every transport (armor's mask missed enum values).
-    blockFieldSuggestion: { enabled: false },
-  }).protect();
-}
 
 /** Writes a whole answer: a string as text, anything else as JSON; a 401 carries `BEARER_CHALLENGE`. */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -451,9 +427,11 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
   const metrics = new Metrics(guard, purges, [...auth.metrics, ...queueMetrics.metrics]);
   metrics.watchPool('requests', await requestPool(orm));
   const persisted = new PersistedStore();
-  const armor = armorFor(config);
-  // Every transport validates with these: Apollo, compiled documents and the socket.
+  const armor = documentArmor(config);
+  // Every transport validates with these: Apollo (which adds graphql-js's own and introspection's),
+  // compiled documents, and the socket (all of them: `checks.rules`).
   const validationRules = [...armor.validationRules, oneMutationField];
+  const checks = documentChecks(config, armor);
   const cors = new Cors(config.corsOrigins, config.corsMaxAgeSeconds);
   // Redis is shared beyond this database: its keys and channel carry the deployment's id (break35-instances).
   const usesRedis = config.rateLimit.store === 'redis' || config.events.fanout === 'redis';
@@ -480,7 +458,7 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
     logUnavailable(reason, error);
     return serviceUnavailable();
   };
-  const introspection = config.nodeEnv !== 'production';
+  const introspection = introspectionOn(config);
   const formatOptions = { hideSuggestions: !introspection, onUnavailable: logUnavailable };
   let migrationsApplied = false;
 
@@ -967,8 +945,8 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
     httpServer,
     upgrades,
     schema,
-    // Apollo adds NoSchemaIntrospectionCustomRule itself when introspection is off; graphql-ws does not.
-    validationRules: [...specifiedRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...validationRules],
+    // All of them: Apollo adds graphql-js's own and NoSchemaIntrospectionCustomRule itself; graphql-ws does not.
+    validationRules: checks.rules,
     formatOptions,
     config,
     orm,

@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
+import { documentChecks } from '../graphql/document-rules.js';
 import { query, sql } from '../db/sql.js';
 import { registerManifest } from './persisted.service.js';
 import type { PersistedManifest } from './manifest.js';
@@ -30,10 +32,12 @@ export async function firstPartyManifest(client: FirstPartyClient): Promise<Pers
  * Registers the built web apps' operations on the `web` and `console` lists, at every start (so
  * a new build's documents are on the list before its pages load; a repeat changes nothing and
  * earlier versions stay registered for pages still open). Checked against the schema like any
- * manifest: a build that does not match this gateway's schema stops start-up (ManifestRejected).
+ * manifest, with this gateway's document checks (`config`'s limits and introspection): a build
+ * that does not match this gateway's schema, or that its limits would refuse, stops start-up
+ * (ManifestRejected) rather than serving apps whose every request is refused.
  * @returns operations newly registered per client (empty when nothing is built).
  */
-export async function registerFirstPartyManifests(em: SqlEntityManager, schema: GraphQLSchema, now: Date): Promise<Record<string, number>> {
+export async function registerFirstPartyManifests(em: SqlEntityManager, schema: GraphQLSchema, config: Config, now: Date): Promise<Record<string, number>> {
   const manifests = (await Promise.all(FIRST_PARTY_CLIENTS.map(async (client) => [client, await firstPartyManifest(client)] as const))).filter(
     (entry): entry is readonly [FirstPartyClient, PersistedManifest] => entry[1] !== undefined,
   );
@@ -41,11 +45,12 @@ export async function registerFirstPartyManifests(em: SqlEntityManager, schema: 
   // Start-up work, not a request: without the request pool's statement bounds, so an instance that
   // starts while another registers the same documents waits for it (their rows' locks) however
   // long a loaded machine takes (docs/decisions.md, "start-up-bounds").
+  const checks = documentChecks(config);
   return em.transactional(async (tx) => {
     await query(tx, sql`select ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`);
     const added: Record<string, number> = {};
     for (const [client, manifest] of manifests) {
-      const { count } = await registerManifest(tx, { schema, client, manifest, actor: 'build', now });
+      const { count } = await registerManifest(tx, { schema, client, manifest, actor: 'build', now, checks });
       added[client] = count;
     }
     return added;

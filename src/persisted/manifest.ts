@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  GraphQLError,
   Kind,
   parse,
   parseType,
@@ -16,8 +15,10 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type TypeNode,
-  type ValidationRule,
 } from 'graphql';
+import type { DocumentChecks } from '../graphql/document-rules.js';
+import { parseLimitMessage } from '../graphql/errors.js';
+import { MAX_DOCUMENT_TEXT_LENGTH } from '../graphql/validation.js';
 
 /**
  * Apollo's persisted query manifest (the format `@apollo/generate-persisted-query-manifest` writes
@@ -57,7 +58,7 @@ export const documentHash = (body: string) => createHash('sha256').update(body).
 export const HASH_FORMAT = /^[0-9a-f]{64}$/;
 const OPERATION_TYPES: readonly string[] = ['query', 'mutation', 'subscription'];
 /** Bounds on what one manifest may hold: an operator's mistake should not fill the database. */
-export const MANIFEST_LIMITS = { operations: 500, bodyChars: 50_000 };
+export const MANIFEST_LIMITS = { operations: 500, bodyChars: MAX_DOCUMENT_TEXT_LENGTH };
 
 function fragmentsUsedBy(definition: DefinitionNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): FragmentDefinitionNode[] {
   visit(definition, {
@@ -94,11 +95,12 @@ export function manifestFromDocument(document: DocumentNode): PersistedManifest 
 /**
  * Checks a manifest's shape and every operation in it against `schema`: the id is the SHA-256 of
  * the body, the body parses to exactly one operation with the entry's name and type (plus the
- * fragments it uses), and validates with `rules` (graphql-js's specified rules unless told: the
- * operators' mutation adds the gateway's own, so nothing is registered that would be refused when run).
+ * fragments it uses) within `checks.maxTokens`, and validates with `checks.rules`: every caller that
+ * registers passes the gateway's own (`documentChecks`), so nothing is registered that would be
+ * refused when run (break37, API); graphql-js's specified rules alone where none are given.
  * @throws ManifestRejected with every problem found (fields point into `manifest`).
  */
-export function checkManifest(schema: GraphQLSchema, manifest: unknown, rules: readonly ValidationRule[] = specifiedRules): PersistedManifest {
+export function checkManifest(schema: GraphQLSchema, manifest: unknown, checks: DocumentChecks = { rules: specifiedRules }): PersistedManifest {
   const problems: ManifestProblem[] = [];
   const at = (...path: (string | number)[]) => ['manifest', ...path.map(String)];
   const m = manifest as Partial<PersistedManifest> | null;
@@ -126,15 +128,16 @@ export function checkManifest(schema: GraphQLSchema, manifest: unknown, rules: r
     seen.set(op.id, i);
     let document: DocumentNode;
     try {
-      document = parse(op.body);
+      document = parse(op.body, { maxTokens: checks.maxTokens });
     } catch (error) {
-      return fail(`${label}: ${(error as GraphQLError).message}`, 'body');
+      const message = (error as Error).message;
+      return fail(`${label}: ${parseLimitMessage(message) ?? message}`, 'body');
     }
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     if (operations.length !== 1) return fail(`${label}: the body must hold exactly one operation, it holds ${operations.length}.`, 'body');
     if (operations[0].name?.value !== op.name) return fail(`${label}: the body's operation is named ${operations[0].name?.value ?? '(nothing)'}.`, 'name');
     if (operations[0].operation !== op.type) return fail(`${label}: the body is a ${operations[0].operation}, not a ${op.type}.`, 'type');
-    for (const error of validate(schema, document, rules)) fail(`${label}: ${error.message}`, 'body');
+    for (const error of validate(schema, document, checks.rules)) fail(`${label}: ${error.message}`, 'body');
   });
   if (problems.length) throw new ManifestRejected(problems);
   return m as PersistedManifest;

@@ -1,20 +1,17 @@
-import { specifiedRules, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx as Context, Info, Mutation, Resolver } from 'type-graphql';
 import { actorOf } from '../context.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { UserErrorCode, type UserError } from '../graphql/errors.js';
 import { requireOperator } from '../graphql/guards.js';
 import { decodeGlobalId } from '../graphql/ids.js';
-import { oneMutationField } from '../graphql/mutation-fields.js';
+import { documentChecks } from '../graphql/document-rules.js';
 import { partnersByIds } from '../partners/partner.service.js';
 import { ManifestRejected } from './manifest.js';
 import { CLIENT_NAME, partnerClient, registerManifest } from './persisted.service.js';
 import { RegisterPersistedOperationsInput, RegisterPersistedOperationsPayload } from './persisted.types.js';
 
 const refused = (code: UserErrorCode, message: string, field: string[]): RegisterPersistedOperationsPayload => ({ count: null, userErrors: [{ code, message, field }] });
-
-/** What a registered document must pass: graphql-js's rules and the gateway's own that no limit sets (one root field per mutation). */
-const REGISTRATION_RULES = [...specifiedRules, oneMutationField];
 
 @Resolver()
 export class PersistedOperationsResolver {
@@ -38,7 +35,7 @@ export class PersistedOperationsResolver {
       return refused(UserErrorCode.INVALID, 'client must be a partner id or a client name (lowercase letters, digits, - and _).', ['input', 'client']);
     }
     try {
-      const { count } = await registerManifest(ctx.em, { schema: info.schema, client, manifest: input.manifest, actor: actorOf(ctx.caller), now: ctx.clock.now(), rules: REGISTRATION_RULES });
+      const { count } = await registerManifest(ctx.em, { schema: info.schema, client, manifest: input.manifest, actor: actorOf(ctx.caller), now: ctx.clock.now(), checks: documentChecks(ctx.config) });
       return { count, userErrors: [] };
     } catch (error) {
       if (!(error instanceof ManifestRejected)) throw error;

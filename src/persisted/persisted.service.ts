@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { parse, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
+import type { DocumentChecks } from '../graphql/document-rules.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { query, sql } from '../db/sql.js';
 import { checkManifest, selectedFieldTypes, type OperationType, type RegisteredOperation } from './manifest.js';
@@ -27,9 +28,9 @@ export const CLIENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
  */
 export async function registerManifest(
   em: SqlEntityManager,
-  input: { schema: GraphQLSchema; client: string; manifest: unknown; actor: string; now: Date; rules?: readonly ValidationRule[] },
+  input: { schema: GraphQLSchema; client: string; manifest: unknown; actor: string; now: Date; checks: DocumentChecks },
 ): Promise<{ count: number }> {
-  const manifest = checkManifest(input.schema, input.manifest, input.rules);
+  const manifest = checkManifest(input.schema, input.manifest, input.checks);
   const rows = manifest.operations.map((op) => ({
     hash: op.id,
     body: op.body,

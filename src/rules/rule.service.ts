@@ -189,9 +189,14 @@ export function campaignsFromJson(rows: readonly CampaignJson[]): CampaignTerms[
   return rows.map((c) => ({ ...c, startsAt: new Date(c.startsAt), endsAt: new Date(c.endsAt) }));
 }
 
-/** The newest 500 campaigns, newest first (staff). */
+/**
+ * Every campaign, newest first (staff), as `campaigns` says. It read the newest 500 only, silently:
+ * an older campaign, still running and awarding points (campaigns have no end mutation), was in no
+ * staff read at all (break37, API). Campaigns are made by staff one at a time, so the list stays
+ * of a size a page shows.
+ */
 export async function allCampaigns(em: SqlEntityManager): Promise<CampaignRow[]> {
-  return query(em, sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c order by c.id desc limit 500`);
+  return query(em, sql<CampaignRow>`select ${CAMPAIGN_COLUMNS} from campaign c order by c.id desc`);
 }
 
 /**
@@ -200,6 +205,11 @@ export async function allCampaigns(em: SqlEntityManager): Promise<CampaignRow[]>
  */
 export async function allEconomyRules(em: SqlEntityManager): Promise<EconomyRuleStaffRow[]> {
   return query(em, sql<EconomyRuleStaffRow>`select ${STAFF_RULE_COLUMNS} from economy_rule r order by r.currency_code collate "C"`);
+}
+
+/** Economy rules by id, as `economyRules` reads them (any order; unknown ids are left out): staff's node(id:) and nodes. */
+export async function economyRulesByIds(em: SqlEntityManager, ids: readonly number[]): Promise<EconomyRuleStaffRow[]> {
+  return query(em, sql<EconomyRuleStaffRow>`select ${STAFF_RULE_COLUMNS} from economy_rule r where r.id = any(${idList(ids)})`);
 }
 
 /** Campaigns by id (any order; unknown ids are left out). */

@@ -94,7 +94,7 @@ describe('web pages (development)', () => {
       });
 
     it('runs a registered subscription sent by id; refuses its text from a client held to its list', async () => {
-      await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
+      await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
       const op = (await firstPartyManifest('web'))!.operations.find((o) => o.name === 'MemberBalanceChanged')!;
       const shop = await simpleShop(t);
       const customer = await createCustomer(t, shop.currency, 10);

@@ -38,7 +38,7 @@ describe('start-up work waits for another instance past DB_STATEMENT_TIMEOUT_MS'
     // Another instance registering the same documents: its inserts' rows stay locked until it commits.
     const other = await holdLocks(t, `lock table persisted_document in exclusive mode`, []);
     try {
-      const registering = registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
+      const registering = registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
       await other.waiters(1);
       await new Promise((r) => setTimeout(r, 600));
       await other.release();

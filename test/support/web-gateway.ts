@@ -46,7 +46,7 @@ export async function startWebGateway(options: { demo: boolean; size: 'phone' | 
   };
   try {
     if (options.demo) await seedDemo(t.orm, t.config, t.clock);
-    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
+    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
     lease = await leaseChromium();
     ({ context } = await siteContext(lease.browser, t.url.replace(/graphql$/, ''), options.size));
   } catch (error) {

@@ -30,7 +30,7 @@ export interface WebStack {
 export async function startWebStack(env: Record<string, string>): Promise<WebStack> {
   const t = await startTestGateway(env);
   await seedDemo(t.orm, t.config, t.clock);
-  await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
+  await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
   const lease = await leaseChromium();
   const contexts: BrowserContext[] = [];
   return {

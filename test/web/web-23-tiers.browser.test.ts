@@ -19,7 +19,7 @@ describe('the next tier in its own currency (web-23)', () => {
 
   beforeAll(async () => {
     t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
-    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
+    await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
     chromium = await leaseChromium();
     for (const code of ['BEANS', 'STARS'])
       await staff(`mutation($input: CreateCurrencyInput!) { createCurrency(input: $input) { userErrors { code message } } }`, { code, name: code === 'BEANS' ? 'Beans' : 'Stars', pointValue: '0.01', moneyCurrency: 'EUR' });

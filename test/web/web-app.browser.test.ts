@@ -75,7 +75,7 @@ describe('web app in a browser', () => {
   beforeAll(async () => {
     t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
     await seedDemo(t.orm, t.config, t.clock);
-    const added = await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.clock.now());
+    const added = await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
     expect(Object.keys(added).sort()).toEqual(['console', 'web']);
     base = t.url.replace(/graphql$/, '');
     chromium = await leaseChromium();
