@@ -103,7 +103,7 @@ try {
   if (config.seedDemo) {
     progress.enter('seeding the demo program');
     // A restart on seeded data seeds nothing: said so, or the step's name read like a second seeding (newcomer-36).
-    if (await seedDemo(database.orm, config, systemClock)) log.info('demo program seeded');
+    if (await seedDemo(database.orm, config, systemClock, (message) => log.warn(message))) log.info('demo program seeded');
     else log.info('demo program already there: nothing seeded');
   }
   checkpoint('checking the program');
@@ -117,7 +117,7 @@ try {
   // (offsale-12), one line each for staff to edit the offer.
   await logOffersNoTillCanApply(database.orm.em.fork(), log);
   // The built member app and console send only ids: their operations are on their lists first.
-  const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), config, systemClock.now());
+  const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), config, systemClock.now(), (message) => log.warn(message));
   if (Object.values(registered).some((n) => n > 0)) log.info({ registered }, 'web app operations registered');
   if (database.embedded) {
     // A killed run's leases on its own DATA_DIR: taken over now, not after JOB_LEASE_MS (edges-12).

@@ -15,12 +15,12 @@ import { createCurrency } from '../points/points.service.js';
 import { addListing, createRewardStore } from '../stores/store.service.js';
 import { createTier } from '../tiers/tier.service.js';
 import { createHmac } from 'node:crypto';
-import { documentChecks } from '../graphql/document-rules.js';
+import { documentChecks, documentLimitsNamed } from '../graphql/document-rules.js';
 import { gatewaySchema } from '../graphql/schema.js';
 import { createPartner, hashApiKey, partnerByApiKey, PARTNER_SCOPES } from '../partners/partner.service.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { contractPartnerManifest } from '../persisted/contract.js';
-import { partnerClient, registerManifest } from '../persisted/persisted.service.js';
+import { partnerClient, registerOwnManifest } from '../persisted/persisted.service.js';
 import { createCampaign, setEconomyRule } from '../rules/rule.service.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { query, sql } from '../db/sql.js';
@@ -72,10 +72,16 @@ async function rekeyDemoPartner(tx: Parameters<typeof query>[0], config: Config,
  * list, so it runs those and nothing else. At every start, also on a database seeded before
  * manifests existed; registering them again changes nothing.
  */
-async function registerDemoManifest(tx: Parameters<typeof query>[0], config: Config, now: Date): Promise<void> {
+async function registerDemoManifest(tx: Parameters<typeof query>[0], config: Config, now: Date, warn?: (message: string) => void): Promise<void> {
   const partner = await partnerByApiKey(tx, demoPartnerKey(config));
   if (!partner) return;
-  await registerManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: SEED_ACTOR, now, checks: documentChecks(config) });
+  const { overLimits } = await registerOwnManifest(tx, { schema: await gatewaySchema(), client: partnerClient(partner.id), manifest: await contractPartnerManifest(), actor: SEED_ACTOR, now, checks: documentChecks(config) });
+  if (overLimits) {
+    warn?.(
+      `The client contract's partner operations (the demo POS's) exceed this gateway's document limits (${documentLimitsNamed(config)}): ${overLimits} ` +
+        'The demo POS is refused QUERY_TOO_COMPLEX on them; raise the limit named to at least what it found for them to work.',
+    );
+  }
 }
 
 /**
@@ -89,9 +95,10 @@ async function registerDemoManifest(tx: Parameters<typeof query>[0], config: Con
  * (`LIFT_REQUEST_TIMEOUTS`) before it waits for the lock, so an instance starting while another
  * seeds waits for it however long that takes, and a slow machine's seed is not cut at
  * DB_STATEMENT_TIMEOUT_MS (both failed the start with "canceling statement due to statement
- * timeout"; docs/decisions.md, "start-up-bounds").
+ * timeout"; docs/decisions.md, "start-up-bounds"). `warn`: told when the contract's partner
+ * operations exceed this gateway's document limits (registered still: registerOwnManifest).
  */
-export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Promise<boolean> {
+export async function seedDemo(orm: MikroORM, config: Config, clock: Clock, warn?: (message: string) => void): Promise<boolean> {
   const em = orm.em.fork();
   return em.transactional(async (tx) => {
     await query(tx, sql`select ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`);
@@ -99,7 +106,7 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
     const [exists] = await query(tx, sql`select 1 from point_currency where code = ${DEMO.currency}`);
     if (exists) {
       await rekeyDemoPartner(tx, config, clock.now());
-      await registerDemoManifest(tx, config, clock.now());
+      await registerDemoManifest(tx, config, clock.now(), warn);
       return false;
     }
     const caller = { kind: 'staff' as const, staffId: SEED_STAFF_ID, role: 'operator' as const };
@@ -183,7 +190,7 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock): Pro
       outcome: { offerId: pastry.offerId },
     });
     await createPartner(ctx, { name: 'Demo POS', scopes: [...PARTNER_SCOPES] }, demoPartnerKey(config));
-    await registerDemoManifest(tx, config, now);
+    await registerDemoManifest(tx, config, now, warn);
 
     const customers = [
       { externalId: DEMO.customers.alice, name: 'Alice Martin', email: 'alice@example.com', birthDate: '1990-04-12', segments: ['students'], earned: 420 },

@@ -34,6 +34,15 @@ export function documentArmor(config: Config) {
   }).protect();
 }
 
+/**
+ * The document limits as set, for a message that tells an operator which setting refused what:
+ * "MAX_QUERY_DEPTH 12, MAX_QUERY_ALIASES 15, MAX_QUERY_DIRECTIVES 50, MAX_QUERY_TOKENS 2000".
+ */
+export function documentLimitsNamed(config: Config): string {
+  const { maxDepth, maxAliases, maxDirectives, maxTokens } = config.limits;
+  return `MAX_QUERY_DEPTH ${maxDepth}, MAX_QUERY_ALIASES ${maxAliases}, MAX_QUERY_DIRECTIVES ${maxDirectives}, MAX_QUERY_TOKENS ${maxTokens}`;
+}
+
 /** What a document must pass to run: the parse's token bound and the validation rules, all of them. */
 export interface DocumentChecks {
   /** graphql-js's rules, introspection's refusal where it is off, the limits' and the gateway's own. */

@@ -5,9 +5,9 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
-import { documentChecks } from '../graphql/document-rules.js';
+import { documentChecks, documentLimitsNamed } from '../graphql/document-rules.js';
 import { query, sql } from '../db/sql.js';
-import { registerManifest } from './persisted.service.js';
+import { registerOwnManifest } from './persisted.service.js';
 import type { PersistedManifest } from './manifest.js';
 import { packageRoot } from './contract.js';
 
@@ -32,12 +32,12 @@ export async function firstPartyManifest(client: FirstPartyClient): Promise<Pers
  * Registers the built web apps' operations on the `web` and `console` lists, at every start (so
  * a new build's documents are on the list before its pages load; a repeat changes nothing and
  * earlier versions stay registered for pages still open). Checked against the schema like any
- * manifest, with this gateway's document checks (`config`'s limits and introspection): a build
- * that does not match this gateway's schema, or that its limits would refuse, stops start-up
- * (ManifestRejected) rather than serving apps whose every request is refused.
+ * manifest: a build that does not match this gateway's schema stops start-up (ManifestRejected).
+ * Operations `config`'s document limits refuse are registered still and told to `warn` (one
+ * message per app: registerOwnManifest), so a deployment whose limits its apps exceed starts.
  * @returns operations newly registered per client (empty when nothing is built).
  */
-export async function registerFirstPartyManifests(em: SqlEntityManager, schema: GraphQLSchema, config: Config, now: Date): Promise<Record<string, number>> {
+export async function registerFirstPartyManifests(em: SqlEntityManager, schema: GraphQLSchema, config: Config, now: Date, warn?: (message: string) => void): Promise<Record<string, number>> {
   const manifests = (await Promise.all(FIRST_PARTY_CLIENTS.map(async (client) => [client, await firstPartyManifest(client)] as const))).filter(
     (entry): entry is readonly [FirstPartyClient, PersistedManifest] => entry[1] !== undefined,
   );
@@ -50,8 +50,15 @@ export async function registerFirstPartyManifests(em: SqlEntityManager, schema: 
     await query(tx, sql`select ${sql.raw(LIFT_REQUEST_TIMEOUTS)}`);
     const added: Record<string, number> = {};
     for (const [client, manifest] of manifests) {
-      const { count } = await registerManifest(tx, { schema, client, manifest, actor: 'build', now, checks });
+      const { count, overLimits } = await registerOwnManifest(tx, { schema, client, manifest, actor: 'build', now, checks });
       added[client] = count;
+      // Which app, which settings, and what follows: the problems alone name operations an operator never wrote.
+      if (overLimits) {
+        warn?.(
+          `The built ${client === 'web' ? 'member app' : client}'s operations exceed this gateway's document limits (${documentLimitsNamed(config)}): ${overLimits} ` +
+            'Its screens that send them will be refused QUERY_TOO_COMPLEX; raise the limit named to at least what it found for them to work.',
+        );
+      }
     }
     return added;
   });

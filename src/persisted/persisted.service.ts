@@ -1,9 +1,10 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, specifiedRules, type GraphQLSchema } from 'graphql';
 import type { DocumentChecks } from '../graphql/document-rules.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { query, sql } from '../db/sql.js';
-import { checkManifest, selectedFieldTypes, type OperationType, type RegisteredOperation } from './manifest.js';
+import { oneMutationField } from '../graphql/mutation-fields.js';
+import { checkManifest, ManifestRejected, selectedFieldTypes, type OperationType, type RegisteredOperation } from './manifest.js';
 
 /** The list key of a partner's operations (`partner:<id>`); first-party clients are keyed by their name. */
 export const partnerClient = (partnerId: number) => `partner:${partnerId}`;
@@ -66,6 +67,27 @@ export async function registerManifest(
     }
     return { count: added.length };
   });
+}
+
+/** graphql-js's rules and one root field per mutation: what a document of the gateway's own must pass whatever the limits (`registerOwnManifest`). */
+const SCHEMA_CHECKS: DocumentChecks = { rules: [...specifiedRules, oneMutationField] };
+
+/**
+ * A manifest of the gateway's own registered at start (the built apps', the demo POS's contract
+ * operations): checked against the schema as any (a build for another schema stops the start,
+ * ManifestRejected), and against this gateway's limits (`input.checks`), whose refusals do not stop
+ * it: an API-only deployment may set limits its apps exceed. What they refuse is registered still
+ * (its pages are then refused QUERY_TOO_COMPLEX, naming the limit, as before break37) and said in
+ * `overLimits` (the problems, one string) for the start to log; null when all pass. Operators'
+ * registrations (the mutation, the CLI) refuse instead: `registerManifest`.
+ */
+export async function registerOwnManifest(em: SqlEntityManager, input: Parameters<typeof registerManifest>[1]): Promise<{ count: number; overLimits: string | null }> {
+  try {
+    return { ...(await registerManifest(em, input)), overLimits: null };
+  } catch (error) {
+    if (!(error instanceof ManifestRejected)) throw error;
+    return { ...(await registerManifest(em, { ...input, checks: SCHEMA_CHECKS })), overLimits: error.message };
+  }
 }
 
 /** Every registered operation of every client, for `persisted check`. */
