@@ -1,3 +1,7 @@
+// Declares type-graphql object types (UserError): their decorators read the reflected types, so
+// the metadata polyfill is loaded here, not left to whichever module a program imports first
+// (break37: the persisted CLI imported the document checks, and so this module, before the schema).
+import 'reflect-metadata';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { databaseUnavailable, type Unavailability } from '../db/unavailable.js';

@@ -2,6 +2,7 @@ import type { BrowserContext, Page, Route } from 'playwright-core';
 import type { TestGateway } from '../support/gateway.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 import { adjust, createCustomer, eventually, simpleShop } from '../support/program.js';
+import { until } from '../support/web-pages.js';
 
 /**
  * token-19: the identity provider hands a token over in the URL fragment (`/#token=<JWT>`,
@@ -167,6 +168,8 @@ describe('a token handed over to an app that is already open (token-19)', () => 
     await handOver(page, t.operatorToken);
     await page.getByTestId('role').getByText('Operator', { exact: true }).waitFor();
     await page.getByRole('heading', { level: 1, name: 'Rules' }).waitFor();
+    // The first Name is the Add a tier form's, which stays disabled until the page's currencies have come (flakes-37).
+    await until(() => name.isEditable(), "the operator's tier form enabled once the currencies came");
     expect({ typed: await name.inputValue(), editable: await name.isEditable(), readOnly: await page.getByTestId('read-only').count() }).toEqual({ typed: '', editable: true, readOnly: 0 });
     await page.close();
   });
