@@ -66,7 +66,7 @@ try {
     const at = args.indexOf('--schema');
     const schema: GraphQLSchema = at >= 0 ? buildSchema(await readFile(args[at + 1], 'utf8')) : await gatewaySchema();
     const operations = await allRegisteredOperations(em);
-    const broken = breakingChanges(schema, operations);
+    const broken = breakingChanges(schema, operations, documentChecks(config));
     for (const b of broken) console.log(`BREAKS ${b.client} ${b.name} (${b.hash.slice(0, 12)}):\n  ${b.problems.join('\n  ')}`);
     console.log(`${operations.length} registered operation(s) checked, ${broken.length} broken`);
     if (broken.length) exitCode = 1;

@@ -49,6 +49,8 @@ export interface DocumentChecks {
   rules: readonly ValidationRule[];
   /** MAX_QUERY_TOKENS: graphql-js's `parse` stops past it (undefined: no bound). */
   maxTokens?: number;
+  /** MAX_QUERY_COST and MAX_PAGE_SIZE: an operation that costs more whatever its variables is refused (checkManifest); undefined: not checked. */
+  cost?: { maxCost: number; maxPageSize: number };
 }
 
 /**
@@ -56,13 +58,14 @@ export interface DocumentChecks {
  * the socket, a trusted document by id): graphql-js's specified rules, NoSchemaIntrospection where
  * introspection is off, `documentArmor`'s limits, one root field per mutation, and the token bound.
  * Registration of trusted documents checks the same (break37, API: an operation registered over a
- * limit, or introspection in production, was accepted and then refused at every send). The one
- * limit it cannot check is the cost (MAX_QUERY_COST), which depends on the variables sent.
+ * limit, or introspection in production, was accepted and then refused at every send), and the
+ * cost (MAX_QUERY_COST) where even the cheapest variables are over it (break37c).
  * `armor`: the gateway's own `documentArmor(config)`, when it has made one.
  */
 export function documentChecks(config: Config, armor = documentArmor(config)): DocumentChecks {
   return {
     rules: [...specifiedRules, ...(introspectionOn(config) ? [] : [NoSchemaIntrospectionCustomRule]), ...armor.validationRules, oneMutationField],
     maxTokens: config.limits.maxTokens,
+    cost: { maxCost: config.limits.maxCost, maxPageSize: config.maxPageSize },
   };
 }

@@ -2,7 +2,7 @@ import { GraphQLError, GraphQLScalarType, Kind, print, type ValueNode } from 'gr
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { MAX_OFFSET_MINUTES, OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
 import { cutForMessage, SHOWN_INPUT_CHARS } from '../domain/text.js';
-import { MAX_DOCUMENT_TEXT_LENGTH, unstorableText } from './validation.js';
+import { unstorableText } from './validation.js';
 
 function toDate(value: unknown): Date {
   // Timestamps arrive as Date objects or as PostgreSQL's text form ("2026-01-02 03:04:05.678+00").
@@ -203,9 +203,10 @@ function storableJson(value: unknown): unknown {
   while (stack.length) {
     const [item, depth] = stack.pop()!;
     if (typeof item === 'string') {
-      // Up to the longest any JSON argument may carry (a manifest's document): each string's own
-      // bound, MAX_TEXT_LENGTH but where the argument's path allows more, is findUnstorableText's.
-      const problem = unstorableText(item, MAX_DOCUMENT_TEXT_LENGTH);
+      // Any length here: each string's bound, MAX_TEXT_LENGTH but where the argument's path allows
+      // more (a manifest's document), is findUnstorableText's, which names the path; the request's
+      // BODY_LIMIT_BYTES bounds the whole.
+      const problem = unstorableText(item, Number.POSITIVE_INFINITY);
       if (problem) throw new TypeError(`JSON text ${problem}`);
     } else if (item !== null && typeof item === 'object') {
       if (depth >= MAX_JSON_DEPTH) throw new TypeError(`JSON must not nest deeper than ${MAX_JSON_DEPTH} levels`);

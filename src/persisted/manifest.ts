@@ -17,8 +17,8 @@ import {
   type TypeNode,
 } from 'graphql';
 import type { DocumentChecks } from '../graphql/document-rules.js';
+import { checkCost } from '../graphql/cost.js';
 import { parseLimitMessage } from '../graphql/errors.js';
-import { MAX_DOCUMENT_TEXT_LENGTH } from '../graphql/validation.js';
 
 /**
  * Apollo's persisted query manifest (the format `@apollo/generate-persisted-query-manifest` writes
@@ -58,7 +58,7 @@ export const documentHash = (body: string) => createHash('sha256').update(body).
 export const HASH_FORMAT = /^[0-9a-f]{64}$/;
 const OPERATION_TYPES: readonly string[] = ['query', 'mutation', 'subscription'];
 /** Bounds on what one manifest may hold: an operator's mistake should not fill the database. */
-export const MANIFEST_LIMITS = { operations: 500, bodyChars: MAX_DOCUMENT_TEXT_LENGTH };
+export const MANIFEST_LIMITS = { operations: 500, bodyChars: 50_000 };
 
 function fragmentsUsedBy(definition: DefinitionNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): FragmentDefinitionNode[] {
   visit(definition, {
@@ -137,10 +137,38 @@ export function checkManifest(schema: GraphQLSchema, manifest: unknown, checks: 
     if (operations.length !== 1) return fail(`${label}: the body must hold exactly one operation, it holds ${operations.length}.`, 'body');
     if (operations[0].name?.value !== op.name) return fail(`${label}: the body's operation is named ${operations[0].name?.value ?? '(nothing)'}.`, 'name');
     if (operations[0].operation !== op.type) return fail(`${label}: the body is a ${operations[0].operation}, not a ${op.type}.`, 'type');
-    for (const error of validate(schema, document, checks.rules)) fail(`${label}: ${error.message}`, 'body');
+    for (const problem of operationProblems(schema, document, operations[0], checks)) fail(`${label}: ${problem}`, 'body');
   });
   if (problems.length) throw new ManifestRejected(problems);
   return m as PersistedManifest;
+}
+
+/**
+ * The variables that make `operation` cost least (`operationCost`): 0 for every Int (a `first` or
+ * `last`), an empty list for every list; the rest left out (they change no list size).
+ */
+function cheapestVariables(operation: OperationDefinitionNode): Record<string, unknown> {
+  const least: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    const type = definition.type.kind === Kind.NON_NULL_TYPE ? definition.type.type : definition.type;
+    if (type.kind === Kind.LIST_TYPE) least[definition.variable.name.value] = [];
+    else if (type.name.value === 'Int') least[definition.variable.name.value] = 0;
+  }
+  return least;
+}
+
+/**
+ * What refuses `operation` (of the parsed `document`) at every send under `checks`, as messages:
+ * the validation rules' errors, then, when `checks.cost` is set and the rules pass, the cost limit
+ * when even its cheapest variables (`cheapestVariables`) cost more than MAX_QUERY_COST, in the
+ * request's words ("Query Cost limit of 20000 exceeded, found 40401."): an operation with no
+ * variables costs the same at every send (break37c). Registration and `persisted check` both ask.
+ */
+function operationProblems(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, checks: DocumentChecks): string[] {
+  const problems = validate(schema, document, checks.rules).map((e) => e.message);
+  if (problems.length || !checks.cost) return problems;
+  const tooCostly = checkCost(schema, document, operation, cheapestVariables(operation), checks.cost);
+  return tooCostly ? [tooCostly.message] : [];
 }
 
 /**
@@ -198,13 +226,23 @@ export interface Breakage {
  * What `schema` breaks among `operations`: every validation error (a removed field or argument, a
  * changed argument type, an object where a leaf was) and every selected field whose output type
  * changed in a way its clients cannot read (`Int!` → `String`, `Int!` → `Int`). Additive changes
- * and `Int` → `Int!` break nothing. Empty when all still run as registered.
+ * and `Int` → `Int!` break nothing. With the gateway's `checks` (`documentChecks`), also what its
+ * limits as set now refuse at every send (a limit lowered since registration: break37c), as
+ * registration asks. Empty when all still run as registered.
  */
-export function breakingChanges(schema: GraphQLSchema, operations: RegisteredOperation[]): Breakage[] {
+export function breakingChanges(schema: GraphQLSchema, operations: RegisteredOperation[], checks: DocumentChecks = { rules: specifiedRules }): Breakage[] {
   const breakages: Breakage[] = [];
   for (const op of operations) {
-    const document = parse(op.body);
-    const problems = validate(schema, document, specifiedRules).map((e) => e.message);
+    let document: DocumentNode;
+    try {
+      document = parse(op.body, { maxTokens: checks.maxTokens });
+    } catch (error) {
+      const message = (error as Error).message;
+      breakages.push({ client: op.client, name: op.name, hash: op.hash, problems: [parseLimitMessage(message) ?? message] });
+      continue;
+    }
+    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const problems = operation ? operationProblems(schema, document, operation, checks) : validate(schema, document, checks.rules).map((e) => e.message);
     if (!problems.length) {
       const now = selectedFieldTypes(schema, document);
       for (const [coordinate, before] of Object.entries(op.fieldTypes)) {

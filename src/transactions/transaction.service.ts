@@ -16,7 +16,7 @@ import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.
 import { LedgerSource } from '../points/ledger-entry.entity.js';
 import { lockAccounts, notBeforeWrites, reverseCredits, settleAccount } from '../points/ledger.service.js';
 import { cancelPending } from '../points/pending.service.js';
-import { lockOffersToVoid, normalizeOfferCode, redeemIssuedOffer, saleRedeemedByYou, unusedLockNotice, voidLockedOffers } from '../wallet/redemption.service.js';
+import { lockOffersToVoid, normalizeOfferCode, RedeemedForThisSale, redeemIssuedOffer, saleRedeemedByYou, unusedLockNotice, voidLockedOffers } from '../wallet/redemption.service.js';
 import { recordWalletChanges } from '../wallet/wallet.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { applicability, fromMinor, notApplicableMessage, saleTotal, termsOf, toMinor } from './pricing.js';
@@ -306,10 +306,14 @@ async function retriedFromBeforeTheUpgrade(em: SqlEntityManager, scope: string, 
  * LockOffer give), then what the till does about it. The refusal rolls the whole sale back, codes
  * included, so the sale's externalId is free and the offer still ISSUED (newcomer-36: a POS
  * developer told only "does not apply to anything in this basket" could not tell whether the sale
- * was kept or could be sent again).
+ * was kept or could be sent again) — unless the till redeemed the code for this sale before
+ * (`redeemedEarlier`: RedeemOffer naming it, which checks no basket), whose offer stays REDEEMED
+ * whatever the sale does (break37c): then it says so, and that staff can replace it.
  */
-const notApplicableToSale = (why: string) =>
-  `${why} Nothing was recorded and the offer stays in the member's wallet: send the sale again without this code (the same externalId) to record it.`;
+const notApplicableToSale = (why: string, redeemedEarlier: boolean) =>
+  redeemedEarlier
+    ? `${why} Nothing was recorded, but your till already redeemed this code for this sale (RedeemOffer), so the offer stays used: send the sale again without this code (the same externalId) to record it; staff can give the member a replacement (issueReplacementOffer).`
+    : `${why} Nothing was recorded and the offer stays in the member's wallet: send the sale again without this code (the same externalId) to record it.`;
 
 /**
  * Redeems the offers a sale names and checks that each applies to its basket, in the sale's
@@ -356,7 +360,10 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
       if (error instanceof UserErrorException && error.code === UserErrorCode.OFFER_NOT_REDEEMABLE) {
         throw (await saleRedeemedByYou(em, partner.partnerId, code, d.externalId, now, field(code))) ?? refuse(error.code, error.message, field(code));
       }
-      if (error instanceof UserErrorException) throw refuse(error.code, error.code === UserErrorCode.OFFER_NOT_APPLICABLE ? notApplicableToSale(error.message) : error.message, field(code));
+      if (error instanceof UserErrorException) {
+        const message = error.code === UserErrorCode.OFFER_NOT_APPLICABLE ? notApplicableToSale(error.message, error instanceof RedeemedForThisSale) : error.message;
+        throw refuse(error.code, message, field(code));
+      }
       throw error;
     }
   }
@@ -368,7 +375,7 @@ async function applyOffers(em: SqlEntityManager, partner: PartnerCaller, d: Subm
   const { priced, refused } = applicability(lines, { channel: d.channel ?? null, currency: d.currency }, terms);
   const first = refused.findIndex((reason) => reason !== null);
   if (first >= 0) {
-    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableToSale(notApplicableMessage(refused[first]!, terms[first], d.currency)), field(redeemed[first].code));
+    throw refuse(UserErrorCode.OFFER_NOT_APPLICABLE, notApplicableToSale(notApplicableMessage(refused[first]!, terms[first], d.currency), redeemed[first].redeemedEarlier), field(redeemed[first].code));
   }
   // One statement: each offer's share, and the sale's discount and lock notice, kept with the sale
   // from now on (its repeats answer them; a sale that then fails or is returned unprocessed still

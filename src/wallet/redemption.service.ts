@@ -168,18 +168,29 @@ const notRedeemable = () =>
  * without a lockId (break-19). Either way it says nothing of who holds the lock, only when the
  * lock ends (`until`, the row's lock end as of the read; the member's wallet shows it too as
  * `lockExpiresAt`), so a cashier knows whether to wait (newcomer-36: "Another basket holds this
- * offer." left them nothing to do).
+ * offer." left them nothing to do). A lock is cut at the offer's own expiry: one that ends with the
+ * offer is said so, not as a code free again after it (break37c: the cashier was told to wait for
+ * a code that would be expired then).
  */
-const lockHeld = (until: Date | null, named = true) => {
-  const end = until === null ? '' : ` until ${new Date(until).toISOString()}`;
+const lockHeld = (row: Pick<TillRow, 'lockExpiresAt' | 'expiresAt'>, named = true) => {
+  const { end, withTheOffer } = heldUntil(row);
   return refuse(
     UserErrorCode.LOCK_HELD,
     named
-      ? `Another basket holds this offer${end}: it can be locked or redeemed once that lock ends, unless that basket redeems it or renews the lock first.`
+      ? withTheOffer
+        ? `Another basket holds this offer${end}, when the offer itself expires: it cannot be used here unless that basket releases it first.`
+        : `Another basket holds this offer${end}: it can be locked or redeemed once that lock ends, unless that basket redeems it or renews the lock first.`
       : `A basket holds this offer locked${end} and this request names no lockId: send the lockId it was locked with (LockOffer).`,
     ['input', 'lockId'],
   );
 };
+
+/** " until <ISO>" of the row's lock end as of the read ('' when none), and whether it is the offer's own expiry (a lock never outlives its offer). */
+function heldUntil(row: Pick<TillRow, 'lockExpiresAt' | 'expiresAt'>): { end: string; withTheOffer: boolean } {
+  if (!row.lockExpiresAt) return { end: '', withTheOffer: false };
+  const until = new Date(row.lockExpiresAt).getTime();
+  return { end: ` until ${new Date(until).toISOString()}`, withTheOffer: row.expiresAt !== null && until >= new Date(row.expiresAt).getTime() };
+}
 
 /**
  * LOCK_HELD for a till whose basket `lockId` had locked the code and whose lock ran out before
@@ -190,10 +201,10 @@ const lockHeld = (until: Date | null, named = true) => {
 function lockHeldOf(row: TillRow, end: BasketLockEnd, partnerId: number, lockId: string | null): UserErrorException {
   const ranOutAt = end.basketRanOutAt;
   if (lockId !== null && ranOutAt !== null) {
-    const until = row.lockExpiresAt ? ` until ${new Date(row.lockExpiresAt).toISOString()}` : '';
-    return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, ranOutAt)} Another basket holds this offer now${until}.`, ['input', 'lockId']);
+    const { end: until, withTheOffer } = heldUntil(row);
+    return refuse(UserErrorCode.LOCK_HELD, `${lockRanOut(lockId, ranOutAt)} Another basket holds this offer now${until}${withTheOffer ? ', when the offer itself expires' : ''}.`, ['input', 'lockId']);
   }
-  return lockHeld(row.lockExpiresAt ?? null, lockId !== null || row.lockPartnerId !== partnerId);
+  return lockHeld(row, lockId !== null || row.lockPartnerId !== partnerId);
 }
 
 /** When the lock of `partnerId`'s basket `lockId` on `row` ran out, if the row's RanOutLock is that basket's; else null. */
@@ -510,7 +521,11 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   // Redeemed by this partner's till for this sale, the sale now naming the offers it applied: the
   // offer applies to it as redeemed then (SPEC §1 step 4, "or it is redeemed immediately").
   if (row.redeemedForThisSale) {
-    checkCurrency(row, r.currency, r.saleChecks);
+    try {
+      checkCurrency(row, r.currency, r.saleChecks);
+    } catch (error) {
+      throw error instanceof UserErrorException ? new RedeemedForThisSale(error) : error;
+    }
     const { redeemedForThisSale: _, ...redeemed } = row;
     return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: null, redeemedEarlier: true };
   }
@@ -539,6 +554,17 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
   if (!redeemed) throw notRedeemable();
   if (!r.saleChecks) await recordWalletChange(em, row.customerId, 'REDEEMED', row.id, r.now);
   return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: unusedLockOf(row, end, r), redeemedEarlier: false };
+}
+
+/**
+ * A sale's refusal of a code its till redeemed for it earlier (RedeemOffer naming the sale): the
+ * offer is REDEEMED whatever the sale does, so what the till is told must not say the offer is the
+ * member's still (break37c). `refusal` as any other code's.
+ */
+export class RedeemedForThisSale extends UserErrorException {
+  constructor(readonly refusal: UserErrorException) {
+    super(refusal.code, refusal.message, refusal.field);
+  }
 }
 
 /**

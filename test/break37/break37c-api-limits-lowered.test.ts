@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { parse } from 'graphql';
+import { compiledGateway } from '../support/build.js';
+import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createPartner } from '../support/program.js';
+import { manifestFromDocument } from '../../src/persisted/manifest.js';
+
+const REGISTER = `mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {
+  registerPersistedOperations(input: $input) { count userErrors { code field message } } }`;
+
+/**
+ * `node <build>/scripts/persisted.js <args>` (what `npm run persisted -- <args>` runs) on
+ * `databaseUrl`, with `env`. reflect-metadata is preloaded: on main the script does not load
+ * without it (break37c-api-cli-crash); this test is about what `check` says once it runs.
+ */
+async function persistedCli(databaseUrl: string, args: string[], env: Record<string, string> = {}) {
+  const build = await compiledGateway();
+  const child = spawn(process.execPath, ['--import', 'reflect-metadata', path.join(build, 'scripts/persisted.js'), ...args], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/**
+ * break37c (API): break37's promise is that "nothing registered is refused at every send", and it
+ * checks at registration only, against the limits of that moment. Limits are settings
+ * (MAX_QUERY_ALIASES, MAX_QUERY_DEPTH, MAX_QUERY_TOKENS, MAX_QUERY_DIRECTIVES, NODE_ENV); an operator
+ * who lowers one (or moves a development database to production) turns operations already on a
+ * partner's list into ones refused QUERY_TOO_COMPLEX at every send. The gateway warns at start of
+ * its own manifests over the limits (registerOwnManifest) but of no partner's, and the deploy gate
+ * meant to find registered operations that would break, `npm run persisted -- check` ("exits 1
+ * when any registered operation would break, listing each with its reasons"), checks the schema
+ * only: it answers "0 broken" and exit 0, and the integrator learns at the till again. A correct
+ * `check` lists the operation with the limit it breaks under the settings it runs with, exit 1.
+ */
+describe('break37c api: a registered operation over limits lowered since', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ MAX_QUERY_ALIASES: '20' });
+  });
+  afterAll(() => t.close());
+
+  it('is listed by npm run persisted -- check under the lowered limit', async () => {
+    const aliases = Array.from({ length: 16 }, (_, i) => `t${i}: tiers { code }`).join(' ');
+    const [operation] = manifestFromDocument(parse(`query ManyTiers { ${aliases} }`)).operations;
+    const partner = await createPartner(t, ['customers:read']);
+    const client = (await t.partnerIdOf(partner.apiKey))!;
+    const registered = dataOf(
+      await t.gql<any, unknown>(REGISTER, { input: { client, manifest: { format: 'apollo-persisted-query-manifest', version: 1, operations: [operation] } } }, t.operatorToken),
+    ).registerPersistedOperations;
+    // Under MAX_QUERY_ALIASES 20 it is registered and runs.
+    expect(registered).toEqual({ count: 1, userErrors: [] });
+
+    // The deployment lowers MAX_QUERY_ALIASES to its default, 15, and runs its deploy gate.
+    const checked = await persistedCli(t.databaseUrl, ['check'], { MAX_QUERY_ALIASES: '15' });
+    expect({ code: checked.code, stdout: checked.stdout }).toEqual({
+      code: 1,
+      stdout: expect.stringMatching(/BREAKS partner:\d+ ManyTiers[\s\S]*Aliases limit of 15 exceeded, found 16/),
+    });
+  }, 120_000);
+});
