@@ -1,7 +1,22 @@
 import pino from 'pino';
-import type { Config } from '../src/config.js';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { startupFailure } from '../src/startup.js';
+
+/**
+ * The settings as `npm start` reads them (`loadConfig`), or, for one it refuses, its one line
+ * "Configuration error: …" and exit 2, as `npm start` gives (break37, ops: the tools died of the
+ * uncaught ConfigError's stack trace, exit 1).
+ */
+export function cliConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Configuration error: ${error.message}`);
+    process.exit(2);
+  }
+}
 
 /**
  * The database a command-line tool works on (DATABASE_URL's, or the embedded one in DATA_DIR),
@@ -12,7 +27,9 @@ import { startupFailure } from '../src/startup.js';
  */
 export async function openCliDatabase(config: Config, embeddedHint?: string): Promise<Awaited<ReturnType<typeof openDatabase>>> {
   try {
-    return await openDatabase(config, pino({ level: process.env.LOG_LEVEL ?? 'warn' }));
+    // LOG_LEVEL as the gateway reads it (trimmed, any case, checked by loadConfig); unset or blank: warn.
+    // Handed to pino raw, a blank or padded one failed the tool: "default level: must be included in custom levels".
+    return await openDatabase(config, pino({ level: process.env.LOG_LEVEL?.trim() ? config.logLevel : 'warn' }));
   } catch (error) {
     console.error(startupFailure(error, config));
     if (!config.databaseUrl && embeddedHint) console.error(embeddedHint);

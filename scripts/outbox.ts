@@ -7,9 +7,8 @@
  * left to dispatch. Stop every gateway on the database first (on the embedded one, the gateway
  * holds DATA_DIR anyway).
  */
-import { loadConfig } from '../src/config.js';
 import { outboxClockFaults, rebaseOutbox } from '../src/events/outbox.rebase.js';
-import { openCliDatabase } from './cli-database.js';
+import { cliConfig, openCliDatabase } from './cli-database.js';
 
 const [command] = process.argv.slice(2);
 if (command !== 'rebase') {
@@ -17,7 +16,7 @@ if (command !== 'rebase') {
   process.exit(2);
 }
 
-const config = loadConfig();
+const config = cliConfig();
 const database = await openCliDatabase(config);
 let exitCode = 0;
 try {

@@ -9,14 +9,13 @@
 import { readFile } from 'node:fs/promises';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
 import { documentChecks } from '../src/graphql/document-rules.js';
 import { gatewaySchema } from '../src/graphql/schema.js';
 import { decodeGlobalId } from '../src/graphql/ids.js';
 import { breakingChanges, ManifestRejected } from '../src/persisted/manifest.js';
 import { partnersByIds } from '../src/partners/partner.service.js';
 import { allRegisteredOperations, CLIENT_NAME, partnerClient, registerManifest } from '../src/persisted/persisted.service.js';
-import { openCliDatabase } from './cli-database.js';
+import { cliConfig, openCliDatabase } from './cli-database.js';
 
 const [command, ...args] = process.argv.slice(2);
 const usage = 'usage: npm run persisted -- register <client> <manifest.json> | check [--schema <schema.graphql>]';
@@ -25,7 +24,7 @@ if (command !== 'register' && command !== 'check') {
   process.exit(2);
 }
 
-const config = loadConfig();
+const config = cliConfig();
 // One line naming cause and remedy, as `npm start` gives; a second for what this tool can do instead.
 const database = await openCliDatabase(
   config,

@@ -316,6 +316,9 @@ export function clientBoundMs(timeouts: DbTimeouts): number {
 
 export const DEV_JWT_SECRET = 'reward-gateway-development-secret-change-me';
 
+/** JWT secrets published with the code (DEV_JWT_SECRET, .env.example's placeholder): refused in production. */
+const PUBLISHED_JWT_SECRETS: readonly string[] = [DEV_JWT_SECRET, 'change-me-to-a-long-random-secret-of-32-chars-or-more'];
+
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
@@ -623,7 +626,7 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
  * Damerau-Levenshtein (optimal string alignment) distance between `a` and `b`: insertions,
  * deletions, substitutions and swaps of two neighbours each cost 1.
  */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
@@ -688,9 +691,21 @@ function readConfig(env: Env): Config {
   if (!['development', 'production', 'test'].includes(nodeEnv)) {
     throw new ConfigError(`NODE_ENV must be development, production or test, got "${env.NODE_ENV}"`);
   }
+  // Set but blank in production (a compose file's `${DATABASE_URL}` with the variable missing): the
+  // embedded database would start and, by default, serve the demo program in place of the real one;
+  // refused, as a blank CORS_ORIGINS is (break37, ops). Elsewhere blank reads as unset, as every
+  // setting does (the embedded database: what a development .env's empty line means).
+  if (nodeEnv === 'production' && env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() === '') {
+    throw new ConfigError('DATABASE_URL is set but blank under NODE_ENV=production: give the PostgreSQL URL, or unset it to run on the embedded database');
+  }
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const jwtJwksUrl = url(env, 'JWT_JWKS_URL', ['https:', 'http:']);
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  // Its path is the database's number (redis://host:6379/2): anything else crashed the start with
+  // ioredis' uncaught "ERR value is not an integer or out of range" (break37, ops).
+  if (redisUrl && !/^\/?(\d{1,5})?$/.test(new URL(redisUrl).pathname)) {
+    throw new ConfigError(`REDIS_URL's path must be the Redis database's number (e.g. redis://host:6379/0), got "${new URL(redisUrl).pathname}"`);
+  }
   const rateLimitStore = (env.RATE_LIMIT_STORE?.trim() || (redisUrl ? 'redis' : 'postgres')) as Config['rateLimit']['store'];
   if (!['postgres', 'redis'].includes(rateLimitStore)) throw new ConfigError(`RATE_LIMIT_STORE must be postgres or redis, got "${env.RATE_LIMIT_STORE}"`);
   if (rateLimitStore === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE=redis needs REDIS_URL');
@@ -710,6 +725,17 @@ function readConfig(env: Env): Config {
   }
   if (secret !== undefined && secret !== '' && secret.length < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 characters (256 bits for HS256)');
+  }
+  // Secrets anyone can read (this file's development default, .env.example's placeholder) sign
+  // tokens anyone can make: refused where they would guard a real program (break37, ops).
+  if (nodeEnv === 'production' && secret !== undefined && PUBLISHED_JWT_SECRETS.includes(secret)) {
+    throw new ConfigError('JWT_SECRET is a published example value (the development default or .env.example\'s): anyone could sign staff tokens; set a random secret (e.g. `openssl rand -hex 32`)');
+  }
+  // The first retry delay above the longest (or the longest written in seconds) made every retry
+  // wait the maximum, a day's retries in a minute; refused naming both, as the other ordered pairs are.
+  const webhookBackoff = { first: int(env, 'WEBHOOK_BACKOFF_MS', 5_000, 10, 3_600_000), max: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 21_600_000, 10, 86_400_000) };
+  if (webhookBackoff.first > webhookBackoff.max) {
+    throw new ConfigError(`WEBHOOK_BACKOFF_MS (${webhookBackoff.first}, the first retry's delay) must not exceed WEBHOOK_MAX_BACKOFF_MS (${webhookBackoff.max}, the longest): both are milliseconds`);
   }
   const metricsToken = env.METRICS_TOKEN?.trim() || undefined;
   if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
@@ -780,8 +806,8 @@ function readConfig(env: Env): Config {
       allowHttpLocalhost: bool(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST', nodeEnv !== 'production'),
       allowedDestinations: ipRanges(env, 'WEBHOOK_ALLOWED_DESTINATIONS'),
       maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 17, 1, 100),
-      backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 5_000, 10, 3_600_000),
-      maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 21_600_000, 10, 86_400_000),
+      backoffMs: webhookBackoff.first,
+      maxBackoffMs: webhookBackoff.max,
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
       dnsServers: dnsServers(env, 'WEBHOOK_DNS_SERVERS'),
       dnsTimeoutMs: int(env, 'WEBHOOK_DNS_TIMEOUT_MS', 3_000, 100, 30_000),

@@ -4,7 +4,8 @@ import pino, { type DestinationStream, type Logger } from 'pino';
  * pino's error serializer without the objects some libraries hang on their errors: `pg-pool`
  * attaches the whole `pg.Client` to an idle connection's error (`err.client`: its connection
  * parameters, socket, parser, cached statements; ~4 kB per log line, seen on every shutdown
- * by Ctrl-C, where the embedded PostgreSQL in the same process group stops first). Every other
+ * by Ctrl-C, where the embedded PostgreSQL in the same process group stops first), and the
+ * arguments of a Redis command (`err.command.args`: a password, client addresses). Every other
  * field pino's `stdSerializers.err` keeps (type, message, stack, and a database error's code,
  * severity, routine…) stays.
  */
@@ -13,6 +14,10 @@ export function serializeError(error: unknown): unknown {
   if (!serialized || typeof serialized !== 'object') return serialized;
   const { client: _client, ...rest } = serialized;
   if (typeof rest.detail === 'string') rest.detail = withheldDetail(rest.detail);
+  // ioredis' errors carry the command that failed with its arguments: HELLO's AUTH password (a
+  // refused or rotated REDIS_URL password, logged on every reconnect) and the rate-limit keys (client
+  // IP addresses). The command's name is kept, its arguments never (break37, ops).
+  if (rest.command && typeof rest.command === 'object') rest.command = { name: (rest.command as { name?: unknown }).name, args: '(withheld from the log)' };
   return rest;
 }
 

@@ -15,7 +15,8 @@ import { PurgeCounts } from './jobs/purged.js';
 import { startJobs } from './jobs/registry.js';
 import { releaseDeadLeases } from './jobs/runner.js';
 import { contractPartnerManifest } from './persisted/contract.js';
-import { registerFirstPartyManifests } from './persisted/first-party.js';
+import { persistedOnlyWarnings, registerFirstPartyManifests } from './persisted/first-party.js';
+import { registeredClients } from './persisted/persisted.service.js';
 import { gatewaySchema } from './graphql/schema.js';
 import { assertOutboxClock } from './events/outbox.rebase.js';
 import { logOffersNoTillCanApply } from './offers/offer.service.js';
@@ -119,6 +120,10 @@ try {
   // The built member app and console send only ids: their operations are on their lists first.
   const registered = await registerFirstPartyManifests(database.orm.em.fork(), await gatewaySchema(), config, systemClock.now(), (message) => log.warn(message));
   if (Object.values(registered).some((n) => n > 0)) log.info({ registered }, 'web app operations registered');
+  if (config.persistedOnly.length) {
+    const clients = await registeredClients(database.orm.em.fork());
+    for (const warning of persistedOnlyWarnings(config.persistedOnly, clients)) log.warn(warning);
+  }
   if (database.embedded) {
     // A killed run's leases on its own DATA_DIR: taken over now, not after JOB_LEASE_MS (edges-12).
     const released = await releaseDeadLeases(database.orm.em.fork(), systemClock.now());

@@ -2,6 +2,7 @@
  * Start-up preconditions `main.ts` checks before doing work, and how a failed start reads: one line
  * naming the cause and the remedy (docs/decisions.md, "Starting up").
  */
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -61,9 +62,16 @@ function portFailure(error: unknown, host: string, port: number): StartupError |
  * socket is destroyed and this rejects with the signal's reason. A Redis that accepted the TCP
  * connection and never answered held the stop until ioredis' connect timeout (10 s) and then failed
  * the start (lifecycle-21); `disconnect()` alone only half-closes a socket such a peer never closes.
+ *
+ * Once connected, REDIS_URL's database (its path) is selected again, so a number the server does
+ * not have is refused here ("ERR DB index is out of range"; ioredis went on in database 0), and,
+ * with `writes` (the rate limits, whose every count is a write), a short-lived key is set: a
+ * read-only replica (READONLY) answers the connect and PING, and every count then failed and let its
+ * request through, so the deployment had no rate limits at all (break37, ops).
  */
-export async function connectRedisAtStart(redis: Redis, url: string, use: string, signal?: AbortSignal): Promise<void> {
+export async function connectRedisAtStart(redis: Redis, url: string, use: string, signal?: AbortSignal, { writes = false }: { writes?: boolean } = {}): Promise<void> {
   let cause: Error | undefined;
+  let connected = false;
   const onError = (error: Error) => (cause ??= error);
   redis.on('error', onError);
   const cut = () => {
@@ -75,6 +83,11 @@ export async function connectRedisAtStart(redis: Redis, url: string, use: string
     signal?.throwIfAborted();
     await redis.connect();
     signal?.throwIfAborted();
+    connected = true;
+    const database = new URL(url).pathname.replace(/^\//, '');
+    if (database !== '') await redis.select(Number(database));
+    if (writes) await redis.set(`reward-gateway:start-probe:${randomUUID()}`, '1', 'PX', 1_000);
+    signal?.throwIfAborted();
   } catch (error) {
     redis.disconnect();
     if (signal?.aborted) throw signal.reason;
@@ -85,7 +98,13 @@ export async function connectRedisAtStart(redis: Redis, url: string, use: string
     } catch {
       // config.ts checked it parses
     }
-    const reason = (cause ?? (error as Error)).message.replace(/\.$/, '');
+    const reason = (connected ? (error as Error) : (cause ?? (error as Error))).message.replace(/\.$/, '');
+    if (connected) {
+      throw new StartupError(
+        `Redis at ${where} refused the gateway (REDIS_URL, for ${use}: ${reason}): point REDIS_URL at a primary (not a read-only replica), with a database number the server has, or unset it to count rate limits and fan events out in PostgreSQL.`,
+        { cause: error },
+      );
+    }
     throw new StartupError(
       `Cannot reach Redis at ${where} (REDIS_URL, for ${use}: ${reason}): start Redis there, fix REDIS_URL, or unset it to count rate limits and fan events out in PostgreSQL.`,
       { cause: error },
@@ -138,6 +157,18 @@ export function startupFailure(error: unknown, config: Config): string {
       case '42501':
         return `The user in DATABASE_URL may not create the gateway's tables in ${where}: grant it CREATE on the database, or use its owner.`;
     }
+  }
+  // A server that takes the connection and never answers (another service on the port, a proxy
+  // whose backend is gone, a frozen server) and a start-up statement cut by the request timeout
+  // read "timeout expired" and "canceling statement due to statement timeout", naming nothing
+  // (break37, ops): the database, the address and the setting that waited are named.
+  const first = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0];
+  const database = config.databaseUrl ? `the database at ${where} (DATABASE_URL)` : 'the embedded database';
+  if (chain.some((e) => /^(timeout expired|Connection terminated due to connection timeout)/i.test(first(e)))) {
+    return `${database[0].toUpperCase()}${database.slice(1)} did not answer within DB_ACQUIRE_TIMEOUT_MS (${config.dbTimeouts.acquireMs} ms): check that PostgreSQL is running and answering there (not another service on that port, nor a frozen server), or raise DB_ACQUIRE_TIMEOUT_MS.`;
+  }
+  if (code === '57014') {
+    return `A start-up statement on ${database} was cancelled by a statement timeout (DB_STATEMENT_TIMEOUT_MS is ${config.dbTimeouts.statementMs} ms, in milliseconds; or the database's own statement_timeout): raise it.`;
   }
   // one full stop: "Connection is closed." read "Start-up failed: Connection is closed.."
   const message = (String((error as Error)?.message ?? error).split('\n')[0] || String(error)).replace(/\.$/, '');

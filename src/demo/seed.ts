@@ -42,7 +42,8 @@ export function demoPartnerKey(config: Config): string {
 /** The staff id the seed acts as: its writes, the demo POS partner among them, are `staff:seed`'s. */
 const SEED_STAFF_ID = 'seed';
 /** The seed's actor in the audit log and on what it registers (money-24: its manifest was registered as `seed`), as a staff caller's (`actorOf`). */
-const SEED_ACTOR = `staff:${SEED_STAFF_ID}`;
+/** The actor the seed writes as (audit entries, the demo POS partner's `created_by`). */
+export const SEED_ACTOR = `staff:${SEED_STAFF_ID}`;
 
 /**
  * Gives the demo POS partner the key `demoPartnerKey(config)` derives from this start's JWT_SECRET,

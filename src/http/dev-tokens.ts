@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import { query, sql } from '../db/sql.js';
-import { DEMO, demoPartnerKey } from '../demo/seed.js';
+import { DEMO, demoPartnerKey, SEED_ACTOR } from '../demo/seed.js';
 import { partnerByApiKey } from '../partners/partner.service.js';
 import { signToken } from './auth.js';
 
@@ -25,10 +25,16 @@ export function devTokensEnabled(config: Config): boolean {
  * Tokens (valid a day) for the demo program's members (those in the database, by name) and its
  * operator and analyst, and the demo POS partner's API key: the member app's and the console's
  * "pick a demo account" sign-in and the explorer's token buttons read them, and the README's first
- * calls set their shell variables from them. Development and test only (`devTokensEnabled`).
+ * calls set their shell variables from them. Development and test only (`devTokensEnabled`), and
+ * only on a database the demo program was seeded in (its POS partner, made by the seed, is there):
+ * null otherwise (the route answers 404). break37 (ops): a gateway on a program's own database with
+ * NODE_ENV left unset (development) answered any caller an operator token signed with the
+ * deployment's JWT_SECRET, accepted on every staff operation.
  */
-export async function devTokens(orm: MikroORM, config: Config): Promise<DevTokens> {
+export async function devTokens(orm: MikroORM, config: Config): Promise<DevTokens | null> {
   const em = orm.em.fork();
+  const [{ seeded }] = await query<{ seeded: boolean }>(em, sql`select exists (select 1 from partner where created_by = ${SEED_ACTOR}) as seeded`);
+  if (!seeded) return null;
   const ids = Object.values(DEMO.customers) as string[];
   const rows = await query<{ externalId: string; name: string | null }>(
     em,

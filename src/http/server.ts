@@ -906,7 +906,11 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
           }
           case '/dev/tokens':
             routed = '/dev/tokens';
-            if (devTokensEnabled(config) && req.method === 'GET') return send(res, 200, await devTokens(orm, config), { 'cache-control': 'no-store' });
+            if (devTokensEnabled(config) && req.method === 'GET') {
+              const tokens = await devTokens(orm, config);
+              if (tokens) return send(res, 200, tokens, { 'cache-control': 'no-store' });
+              return send(res, 404, errorBody('Not found: demo tokens exist only with the demo program (SEED_DEMO=true), in development.', 'NOT_FOUND'));
+            }
             return send(res, 404, errorBody('Not found: demo tokens exist only in development.', 'NOT_FOUND'));
           default:
             // Named before the web app answers: a page is written at once, and its response's

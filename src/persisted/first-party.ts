@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
-import type { Config } from '../config.js';
+import { editDistance, type Config } from '../config.js';
 import { LIFT_REQUEST_TIMEOUTS } from '../db/orm.js';
 import { documentChecks, documentLimitsNamed } from '../graphql/document-rules.js';
 import { query, sql } from '../db/sql.js';
@@ -26,6 +26,22 @@ export async function firstPartyManifest(client: FirstPartyClient): Promise<Pers
   const file = firstPartyManifestPath(client);
   if (!existsSync(file)) return undefined;
   return JSON.parse(await readFile(file, 'utf8')) as PersistedManifest;
+}
+
+/**
+ * What start-up says of PERSISTED_ONLY (`names`) against the clients that have registered
+ * operations (`registered`): one warning per name with none ("PERSISTED_ONLY names "wbe", which
+ * has no registered operations: every request naming that client is refused (did you mean "web"?)").
+ * A misspelt name was taken without a word, and the client it meant was then held to nothing
+ * (break37, ops). The suggestion is a registered client at most two edits away.
+ */
+export function persistedOnlyWarnings(names: readonly string[], registered: readonly string[]): string[] {
+  return names
+    .filter((name) => !registered.includes(name))
+    .map((name) => {
+      const near = registered.filter((client) => editDistance(client, name) <= 2).sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
+      return `PERSISTED_ONLY names "${name}", which has no registered operations: every request naming that client is refused${near ? ` (did you mean "${near}"?)` : ' until its manifest is registered'}.`;
+    });
 }
 
 /**

@@ -204,3 +204,8 @@ export class PersistedStore {
     this.bodies.set(hash, body);
   }
 }
+
+/** Every client with registered operations (a name such as `web`, or `partner:<id>`), in byte order. */
+export async function registeredClients(em: SqlEntityManager): Promise<string[]> {
+  return (await query<{ client: string }>(em, sql`select client from persisted_operation group by client order by client collate "C"`)).map((r) => r.client);
+}

@@ -12,7 +12,7 @@ import { openOrm } from '../../src/db/orm.js';
 import { compiledGateway, gatewayMain } from '../support/build.js';
 import { seededDataDir } from '../support/cluster.js';
 import { createMigratedDatabase } from '../support/gateway.js';
-import { postgresProcessesFor } from '../support/processes.js';
+import { postgresProcessesFor, withoutInheritedDatabase } from '../support/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** The run's build of the gateway (`tsc -p tsconfig.build.json`, test/support/build.ts), set by beforeAll. */
@@ -50,7 +50,7 @@ interface Outcome {
 function gateway(env: Record<string, string>, options: { cwd?: string; main?: string; args?: string[] } = {}) {
   const child = spawn(process.execPath, [options.main ?? gatewayMain(build), ...(options.args ?? [])], {
     cwd: options.cwd ?? root,
-    env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env },
+    env: withoutInheritedDatabase({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

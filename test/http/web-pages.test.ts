@@ -1,3 +1,4 @@
+import { seedDemo } from '../../src/demo/seed.js';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { gatewaySchema } from '../../src/graphql/schema.js';
@@ -63,7 +64,9 @@ describe('web pages (development)', () => {
     }
   });
 
-  it('offers demo tokens for the sign-in pages outside production', async () => {
+  it('offers demo tokens for the sign-in pages outside production, once the demo program is seeded (break37 ops: none on a program\'s own database)', async () => {
+    expect((await t.fetch('/dev/tokens')).status).toBe(404);
+    await seedDemo(t.orm, t.config, t.clock);
     const res = await t.fetch('/dev/tokens');
     expect(res.status).toBe(200);
     const body = (await res.json()) as { staff: { role: string }[]; members: unknown[] };

@@ -87,6 +87,17 @@ export function postgresProcessesFor(dir: string): number[] {
     .map(Number);
 }
 
+/**
+ * This process's environment with `env` over it, and DATABASE_URL unset unless `env` gives one: a
+ * spawned gateway runs on its embedded database unless told otherwise, whatever the test run's
+ * DATABASE_URL. Unset rather than blank: a blank one under NODE_ENV=production is refused (break37 ops).
+ */
+export function withoutInheritedDatabase(env: Record<string, string>): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  if (!('DATABASE_URL' in env)) delete merged.DATABASE_URL;
+  return merged;
+}
+
 /** The compiled gateway as a process of its own (`spawnGateway`), its stdout and stderr kept together. */
 export interface SpawnedGateway {
   child: ChildProcess;
@@ -115,7 +126,7 @@ export interface SpawnedGateway {
 export function spawnGateway(build: string, env: Record<string, string>, options: { detached?: boolean } = {}): SpawnedGateway {
   const child = spawn(process.execPath, [gatewayMain(build)], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: '', DATA_DIR: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
+    env: withoutInheritedDatabase({ DATA_DIR: '', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });
