@@ -3,6 +3,7 @@ import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireProgramReader } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
+import { ledgerDescription } from './ledger-description.js';
 import { adjustPoints, allCurrencies, createCurrency, type BalanceRow, type LedgerEntryRow } from './points.service.js';
 import {
   AdjustPointsInput,
@@ -38,6 +39,14 @@ export class LedgerEntryResolver {
   @FieldResolver(() => PointCurrency)
   currency(@Root() entry: LedgerEntryRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(entry.currencyCode);
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      'What the entry is, in words to show a member: "Points for a purchase", "Campaign: <name>", "Reward bought: <offer>", "Points for a review", "Points taken back: the sale was returned", "Adjusted: <reason>" … (reason stays the key or text as stored).',
+  })
+  description(@Root() entry: LedgerEntryRow) {
+    return ledgerDescription(entry);
   }
 }
 

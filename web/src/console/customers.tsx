@@ -3,7 +3,6 @@ import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { ledgerReasonText } from '../shared/ledger-reason';
 import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCurrenciesDocument, ConsoleCustomerDocument, ConsoleCustomerHistoryDocument, ConsoleCustomerWalletDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
@@ -160,7 +159,7 @@ function Ledger({ externalId }: { externalId: string }) {
       >
         <tbody>
           {history.edges.map(({ node: e }) => {
-            const sentence = ledgerReasonText(e);
+            const sentence = e.description;
             return (
               <tr key={e.id}>
                 <td>{formatDateTime(e.createdAt)}</td>

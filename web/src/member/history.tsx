@@ -1,6 +1,5 @@
 import { useQuery } from '@apollo/client/react';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { ledgerReasonText } from '../shared/ledger-reason';
 import { DataTable, formatLocalDateTime, formatPoints, formatPointsChange, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { MemberHistoryDocument } from './gql/graphql';
 import { APP } from './shell';
@@ -32,7 +31,7 @@ export function History() {
             {page.edges.map(({ node: e }) => (
               <tr key={e.id}>
                 <td>{formatLocalDateTime(e.createdAt)}</td>
-                <td>{ledgerReasonText(e)}</td>
+                <td>{e.description}</td>
                 <td className="num">{formatPointsChange(e.amount, e.currency.code)}</td>
                 <td className="num">{formatPoints(e.balanceAfter, e.currency.code)}</td>
               </tr>

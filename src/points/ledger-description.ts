@@ -1,11 +1,12 @@
-/** What a ledger entry is, as `pointHistory` answers it (member app and staff console alike). */
+import type { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
+
+/** What a ledger entry is, as its row stores it. */
 export interface LedgerEntryFacts {
-  /** EARN, SPEND, EXPIRE, ADJUST or REVERSAL (LedgerEntryKind). */
-  kind: string;
+  kind: LedgerEntryKind | string;
   /** TRANSACTION, CAMPAIGN, PURCHASE, GIFT, ACTIVITY, STAFF, EXPIRY or SEED (LedgerSource). */
-  source: string;
-  /** The entry's `reason` as the API answers it: a machine key for sale awards, text otherwise. */
-  reason?: string | null;
+  sourceType: LedgerSource | string;
+  /** The stored reason: a machine key for sale awards, text otherwise. */
+  reason: string | null;
 }
 
 const KIND_TEXT: Record<string, string> = {
@@ -31,25 +32,28 @@ const ACTIVITY_TEXT: Record<string, string> = {
 const SALE_REVERSED = 'Sale reversed';
 
 /**
- * The sentence a person reads for a ledger entry, in place of its API `reason`, which for sale
- * awards is a rule key partners may parse and so stays as it is (docs/decisions.md, reasons-12):
+ * The sentence a person reads for a ledger entry (`LedgerEntry.description`), where its `reason`
+ * is, for sale awards, a rule key partners may parse and so stays as it is (docs/decisions.md,
+ * reasons-12). Made by the API since till-37 so that every client shows the same words (an
+ * integrator's app showed `economy:BEANS` raw: newcomer-36); the member app and the console used to
+ * make it themselves (web/src/shared/ledger-reason.ts, removed):
  *
  * - `economy:<CURRENCY>` (a sale's economy rule, src/transactions/processor.ts) → "Points for a purchase";
  * - `campaign:<id>:<name>` → "Campaign: <name>" (split at the first two colons only: the name may hold more);
- * - an ACTIVITY credit `<KIND> <reference>` → e.g. "Points for a review" (the reference is a partner's id);
+ * - an ACTIVITY credit `<KIND> <reference>` → e.g. "Points for a review" (the reference, a partner's id, left out);
  * - a PURCHASE debit (the offer's name) → "Reward bought: <name>"; a GIFT debit (`<list>: <offer>`) → "Gift chosen: <list>: <offer>";
  * - a sale's reversal `Sale reversed[: <partner's reason>]` → "Points taken back: the sale was returned[ (<reason>)]";
  * - a STAFF adjustment → "Adjusted: <reason as the operator typed it>";
  * - no reason → the kind ("Earned", "Spent", …);
- * - anything else (expiry, debt repayment, the demo seed, a key this app does not know) → the raw text as it is.
+ * - anything else (expiry, debt repayment, the demo seed) → the reason as stored.
  *
- * Keys are read only on the sources that write them, so an operator who types "economy:X" sees it as typed.
+ * Keys are read only on the sources that write them, so an operator who types "economy:X" reads it as typed.
  * Pure; never throws.
  */
-export function ledgerReasonText(e: LedgerEntryFacts): string {
+export function ledgerDescription(e: LedgerEntryFacts): string {
   const reason = e.reason ?? '';
   if (reason === '') return KIND_TEXT[e.kind] ?? e.kind;
-  switch (e.source) {
+  switch (e.sourceType) {
     case 'TRANSACTION':
     case 'CAMPAIGN': {
       if (/^economy:[^:]+$/.test(reason)) return 'Points for a purchase';
