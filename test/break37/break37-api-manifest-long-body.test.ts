@@ -5,10 +5,9 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createPartner } from '../support/program.js';
 import { manifestFromDocument, type ManifestOperation } from '../../src/persisted/manifest.js';
 import { partnerClient, registerManifest } from '../../src/persisted/persisted.service.js';
+import { REGISTER_PERSISTED } from '../support/registration.js';
 import { decodeGlobalId } from '../../src/graphql/ids.js';
 
-const REGISTER = `mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {
-  registerPersistedOperations(input: $input) { count userErrors { code field message } } }`;
 
 /**
  * break37 (API): manifests are registered "per client with `registerPersistedOperations` or `npm
@@ -66,7 +65,7 @@ describe('break37 api: a manifest operation longer than 10,000 characters', () =
     // The same manifest through the operators' mutation (the console's Partners page).
     const partner = await createPartner(t, ['customers:read']);
     const client = (await t.partnerIdOf(partner.apiKey))!;
-    const registered = await t.gql<any, unknown>(REGISTER, { input: { client, manifest } }, t.operatorToken);
+    const registered = await t.gql<any, unknown>(REGISTER_PERSISTED, { input: { client, manifest } }, t.operatorToken);
     expect({ errors: registered.errors?.map((e) => `${e.extensions?.code}: ${e.message}`) ?? [], data: registered.data }).toEqual({
       errors: [],
       data: { registerPersistedOperations: { count: 1, userErrors: [] } },

@@ -1,10 +1,8 @@
 import { parse } from 'graphql';
-import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createPartner } from '../support/program.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { registerForNewPartner } from '../support/registration.js';
 import { documentHash, manifestFromDocument, type ManifestOperation } from '../../src/persisted/manifest.js';
 
-const REGISTER = `mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {
-  registerPersistedOperations(input: $input) { count userErrors { code field message } } }`;
 
 /**
  * break37 (API): `registerPersistedOperations` checks a manifest's operations "against the schema
@@ -27,18 +25,8 @@ describe('break37 api: a registered operation over the document limits', () => {
   const operationOf = (text: string): ManifestOperation => manifestFromDocument(parse(text)).operations[0];
 
   const registerAndSend = async (operation: ManifestOperation) => {
-    const partner = await createPartner(t, ['customers:read']);
-    const client = (await t.partnerIdOf(partner.apiKey))!;
-    const registered = dataOf(
-      await t.gql<any, unknown>(REGISTER, { input: { client, manifest: { format: 'apollo-persisted-query-manifest', version: 1, operations: [operation] } } }, t.operatorToken),
-    ).registerPersistedOperations;
-    const res = await t.fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': partner.apiKey },
-      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } } }),
-    });
-    const sent = (await res.json()) as { errors?: { extensions: { code: string } }[] };
-    return { registered, sentCodes: sent.errors?.map((e) => e.extensions.code) ?? [] };
+    const { registered, sent } = await registerForNewPartner(t, [operation]);
+    return { registered, sentCodes: sent.map((e) => e.split(':')[0]) };
   };
 
   /** The manifest refused whole, INVALID on the operation's body naming what it breaks, and the send of its id refused as an operation not on the list. */
@@ -83,19 +71,9 @@ describe('break37 api: a registered operation that production refuses', () => {
 
   it('refuses an introspection operation at registration when introspection is off, not at every send', async () => {
     const operation = manifestFromDocument(parse(`query SchemaTypes { __schema { types { name } } }`)).operations[0];
-    const partner = await createPartner(t, ['customers:read']);
-    const client = (await t.partnerIdOf(partner.apiKey))!;
-    const registered = dataOf(
-      await t.gql<any, unknown>(REGISTER, { input: { client, manifest: { format: 'apollo-persisted-query-manifest', version: 1, operations: [operation] } } }, t.operatorToken),
-    ).registerPersistedOperations;
-    const res = await t.fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': partner.apiKey },
-      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } } }),
-    });
-    const sent = (await res.json()) as { errors?: { extensions: { code: string } }[] };
+    const { registered, sent } = await registerForNewPartner(t, [operation]);
     // Before: registered, then every send refused GRAPHQL_VALIDATION_FAILED. Now one refusal for each introspection field it selects.
-    expect({ count: registered.count, userErrors: registered.userErrors, sentCodes: sent.errors?.map((e) => e.extensions.code) }).toEqual({
+    expect({ count: registered.count, userErrors: registered.userErrors, sentCodes: sent.map((e) => e.split(':')[0]) }).toEqual({
       count: null,
       userErrors: ['__schema', 'types'].map((field) => ({
         code: 'INVALID',

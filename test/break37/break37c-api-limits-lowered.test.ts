@@ -4,10 +4,9 @@ import { parse } from 'graphql';
 import { compiledGateway } from '../support/build.js';
 import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createPartner } from '../support/program.js';
+import { REGISTER_PERSISTED } from '../support/registration.js';
 import { manifestFromDocument } from '../../src/persisted/manifest.js';
 
-const REGISTER = `mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {
-  registerPersistedOperations(input: $input) { count userErrors { code field message } } }`;
 
 /**
  * `node <build>/scripts/persisted.js <args>` (what `npm run persisted -- <args>` runs) on
@@ -54,7 +53,7 @@ describe('break37c api: a registered operation over limits lowered since', () =>
     const partner = await createPartner(t, ['customers:read']);
     const client = (await t.partnerIdOf(partner.apiKey))!;
     const registered = dataOf(
-      await t.gql<any, unknown>(REGISTER, { input: { client, manifest: { format: 'apollo-persisted-query-manifest', version: 1, operations: [operation] } } }, t.operatorToken),
+      await t.gql<any, unknown>(REGISTER_PERSISTED, { input: { client, manifest: { format: 'apollo-persisted-query-manifest', version: 1, operations: [operation] } } }, t.operatorToken),
     ).registerPersistedOperations;
     // Under MAX_QUERY_ALIASES 20 it is registered and runs.
     expect(registered).toEqual({ count: 1, userErrors: [] });

@@ -3,10 +3,9 @@ import { checkManifest } from '../../src/persisted/manifest.js';
 import { documentChecks } from '../../src/graphql/document-rules.js';
 import { gatewaySchema } from '../../src/graphql/schema.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { REGISTER_PERSISTED } from '../support/registration.js';
 import { createPartner } from '../support/program.js';
 
-const REGISTER = `mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {
-  registerPersistedOperations(input: $input) { count userErrors { code field message } } }`;
 
 /**
  * break37c (API): break37 let the mutation take a manifest operation's body up to 50,000
@@ -52,7 +51,7 @@ describe('break37c api: a manifest operation over 50,000 characters through the 
 
     const partner = await createPartner(t, ['customers:read']);
     const client = (await t.partnerIdOf(partner.apiKey))!;
-    const answer = await t.gql<any, unknown>(REGISTER, { input: { client, manifest } }, t.operatorToken);
+    const answer = await t.gql<any, unknown>(REGISTER_PERSISTED, { input: { client, manifest } }, t.operatorToken);
     expect({ errors: answer.errors?.map((e) => `${e.extensions?.code}: ${e.message}`) ?? [], data: answer.data ?? null }).toEqual({
       errors: [],
       data: { registerPersistedOperations: { count: null, userErrors: expected } },

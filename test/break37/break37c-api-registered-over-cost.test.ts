@@ -1,10 +1,8 @@
 import { parse } from 'graphql';
-import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createPartner } from '../support/program.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { registerForNewPartner } from '../support/registration.js';
 import { manifestFromDocument } from '../../src/persisted/manifest.js';
 
-const REGISTER = `mutation RegisterPersistedOperations($input: RegisterPersistedOperationsInput!) {
-  registerPersistedOperations(input: $input) { count userErrors { code field message } } }`;
 
 /**
  * break37c (API): break37 made registration check "as a request is checked, so nothing registered
@@ -30,19 +28,9 @@ describe('break37c api: a registered operation whose cost is over MAX_QUERY_COST
     const operation = manifestFromDocument(
       parse(`query AllListings { rewardStores(first: 100) { edges { node { id listings(first: 100) { edges { node { id priceInPoints } } } } } } }`),
     ).operations[0];
-    const partner = await createPartner(t, ['customers:read']);
-    const client = (await t.partnerIdOf(partner.apiKey))!;
-    const registered = dataOf(
-      await t.gql<any, unknown>(REGISTER, { input: { client, manifest: { format: 'apollo-persisted-query-manifest', version: 1, operations: [operation] } } }, t.operatorToken),
-    ).registerPersistedOperations;
-    const res = await t.fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': partner.apiKey },
-      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } } }),
-    });
-    const sent = (await res.json()) as { errors?: { message: string; extensions: { code: string } }[] };
+    const { registered, sent } = await registerForNewPartner(t, [operation]);
     // Before: registered (count 1), then every send "QUERY_TOO_COMPLEX: Query Cost limit of 20000 exceeded, found …".
-    expect({ count: registered.count, userErrors: registered.userErrors, sent: sent.errors?.map((e) => `${e.extensions.code}: ${e.message}`) }).toEqual({
+    expect({ count: registered.count, userErrors: registered.userErrors, sent }).toEqual({
       count: null,
       userErrors: [{ code: 'INVALID', field: ['input', 'manifest', 'operations', '0', 'body'], message: expect.stringMatching(/^AllListings: .*Cost limit of 20000 exceeded/) }],
       sent: [expect.stringMatching(/^PERSISTED_QUERY_NOT_ALLOWED: /)],

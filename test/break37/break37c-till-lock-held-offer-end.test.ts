@@ -1,12 +1,6 @@
-import {
-  AddListingDocument,
-  CreateOfferDocument,
-  LockOfferDocument,
-  PurchaseOfferDocument,
-  type CreateOfferInput,
-} from '../generated/graphql.js';
-import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createPartner, createStore, unique, uniqueCode } from '../support/program.js';
+import { LockOfferDocument, type CreateOfferInput } from '../generated/graphql.js';
+import { dataOf, ledgerViolations, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createCurrency, createPartner, createStore, ownedOffer, uniqueCode } from '../support/program.js';
 
 const SECOND = 1_000;
 
@@ -39,13 +33,7 @@ describe('break37c till: LOCK_HELD until a lock that ends with the offer', () =>
   });
   afterAll(() => t.close());
 
-  async function owned(benefit: CreateOfferInput['benefit'], extra: Partial<CreateOfferInput> = {}) {
-    const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit, validDays: 30, ...extra } }, t.operatorToken)).createOffer.offer!;
-    const listing = ok(await t.gql(AddListingDocument, { input: { storeId: store.id, offerId: offer.id, priceInPoints: 1 } }, t.operatorToken)).addListing.listing!;
-    const customer = await createCustomer(t, currency, 100);
-    const issued = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
-    return { ...issued, customer };
-  }
+  const owned = (benefit: CreateOfferInput['benefit'], extra: Partial<CreateOfferInput> = {}) => ownedOffer(t, currency, store.id, benefit, extra);
 
   it('LOCK_HELD does not promise the code once the lock ends when the lock ends with the offer', async () => {
     const offer = await owned({ kind: 'PERCENT_OFF', percentOff: 10 }, { validDays: 1 });

@@ -1,7 +1,4 @@
 import {
-  AddListingDocument,
-  CreateOfferDocument,
-  PurchaseOfferDocument,
   RedeemOfferDocument,
   SubmitTransactionDocument,
   WalletDocument,
@@ -9,7 +6,7 @@ import {
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createPartner, createStore, unique, uniqueCode } from '../support/program.js';
+import { createCurrency, createPartner, createStore, ownedOffer, unique, uniqueCode } from '../support/program.js';
 
 /**
  * break37c (till-37): a sale refused OFFER_NOT_APPLICABLE now says "Nothing was recorded and the
@@ -40,13 +37,7 @@ describe('break37c till: OFFER_NOT_APPLICABLE on a code redeemed for the sale', 
   });
   afterAll(() => t.close());
 
-  async function owned(benefit: CreateOfferInput['benefit'], extra: Partial<CreateOfferInput> = {}) {
-    const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit, validDays: 30, ...extra } }, t.operatorToken)).createOffer.offer!;
-    const listing = ok(await t.gql(AddListingDocument, { input: { storeId: store.id, offerId: offer.id, priceInPoints: 1 } }, t.operatorToken)).addListing.listing!;
-    const customer = await createCustomer(t, currency, 100);
-    const issued = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
-    return { ...issued, customer };
-  }
+  const owned = (benefit: CreateOfferInput['benefit'], extra: Partial<CreateOfferInput> = {}) => ownedOffer(t, currency, store.id, benefit, extra);
   const walletStatus = async (token: string, code: string) => ok(await t.gql(WalletDocument, {}, token)).me!.wallet.edges.find((e) => e.node.code === code)?.node.status;
   const COFFEE = { sku: 'LATTE', category: 'COFFEE', quantity: 1, unitPrice: '3.50' };
 

@@ -14,6 +14,7 @@ import {
   UpsertCustomerDocument,
   WalletDocument,
   type AddListingInput,
+  type CreateOfferInput,
   type CreateRewardStoreInput,
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
@@ -418,3 +419,16 @@ export async function listedOffer(t: TestGateway, currency: string, benefit: Rec
   return (await addListing(t, store.id, offer.createOffer.offer.id, { priceInPoints })).id;
 }
 
+
+/**
+ * A new customer of `currency` with 100 points who bought, for 1 point in the store `storeId`, an
+ * offer made from `benefit` (valid 30 days, and `extra`): the issued offer (id, code, status …),
+ * its customer and the offer. For tests of what a till may do with one code.
+ */
+export async function ownedOffer(t: TestGateway, currency: string, storeId: string, benefit: CreateOfferInput['benefit'], extra: Partial<CreateOfferInput> = {}) {
+  const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit, validDays: 30, ...extra } }, t.operatorToken)).createOffer.offer!;
+  const listing = ok(await t.gql(AddListingDocument, { input: { storeId, offerId: offer.id, priceInPoints: 1 } }, t.operatorToken)).addListing.listing!;
+  const customer = await createCustomer(t, currency, 100);
+  const issued = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
+  return { ...issued, customer, offer };
+}

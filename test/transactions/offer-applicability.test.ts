@@ -16,7 +16,7 @@ import {
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type TestGateway } from '../support/gateway.js';
-import { createCurrency, createCustomer, createPartner, createStore, unique } from '../support/program.js';
+import { createCurrency, createCustomer, createPartner, createStore, ownedOffer, unique } from '../support/program.js';
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
@@ -66,13 +66,7 @@ describe('offers at the till: at most once, and only where they apply', () => {
   afterAll(() => t.close());
 
   /** A new customer who bought an offer made from `benefit` (and the rest of `extra`) for 1 point. */
-  async function owned(benefit: CreateOfferInput['benefit'], extra: Partial<CreateOfferInput> = {}) {
-    const offer = ok(await t.gql(CreateOfferDocument, { input: { name: unique('offer'), benefit, validDays: 30, ...extra } }, t.operatorToken)).createOffer.offer!;
-    const listing = ok(await t.gql(AddListingDocument, { input: { storeId: store.id, offerId: offer.id, priceInPoints: 1 } }, t.operatorToken)).addListing.listing!;
-    const customer = await createCustomer(t, currency, 100);
-    const issued = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
-    return { ...issued, customer, offer };
-  }
+  const owned = (benefit: CreateOfferInput['benefit'], extra: Partial<CreateOfferInput> = {}) => ownedOffer(t, currency, store.id, benefit, extra);
 
   const sale = (customerExternalId: string, lines: SubmitTransactionInput['lines'], extra: Partial<SubmitTransactionInput> = {}): SubmitTransactionInput => ({
     externalId: unique('sale'),
