@@ -2,7 +2,6 @@
  * Start-up preconditions `main.ts` checks before doing work, and how a failed start reads: one line
  * naming the cause and the remedy (docs/decisions.md, "Starting up").
  */
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -63,13 +62,16 @@ function portFailure(error: unknown, host: string, port: number): StartupError |
  * connection and never answered held the stop until ioredis' connect timeout (10 s) and then failed
  * the start (lifecycle-21); `disconnect()` alone only half-closes a socket such a peer never closes.
  *
- * Once connected, REDIS_URL's database (its path) is selected again, so a number the server does
- * not have is refused here ("ERR DB index is out of range"; ioredis went on in database 0), and,
- * with `writes` (the rate limits, whose every count is a write), a short-lived key is set: a
- * read-only replica (READONLY) answers the connect and PING, and every count then failed and let its
- * request through, so the deployment had no rate limits at all (break37, ops).
+ * Once connected, REDIS_URL's database (its path), when not 0, is selected again, so a number the
+ * server does not have is refused here ("ERR DB index is out of range"; ioredis went on in
+ * database 0). Database 0 is never selected: the connection is on it already, and a user or proxy
+ * that may not SELECT (an ACL's `-select`, twemproxy) was refused for nothing (break37d). With
+ * `probeKey` (the rate limits, whose every count is a write; a key under the deployment's prefix,
+ * which a prefix-scoped ACL allows: break37d), that key is set for a second: a read-only replica
+ * (READONLY) answers the connect and PING, and every count then failed and let its request through,
+ * so the deployment had no rate limits at all (break37, ops).
  */
-export async function connectRedisAtStart(redis: Redis, url: string, use: string, signal?: AbortSignal, { writes = false }: { writes?: boolean } = {}): Promise<void> {
+export async function connectRedisAtStart(redis: Redis, url: string, use: string, signal?: AbortSignal, { probeKey }: { probeKey?: string } = {}): Promise<void> {
   let cause: Error | undefined;
   let connected = false;
   const onError = (error: Error) => (cause ??= error);
@@ -84,9 +86,9 @@ export async function connectRedisAtStart(redis: Redis, url: string, use: string
     await redis.connect();
     signal?.throwIfAborted();
     connected = true;
-    const database = new URL(url).pathname.replace(/^\//, '');
-    if (database !== '') await redis.select(Number(database));
-    if (writes) await redis.set(`reward-gateway:start-probe:${randomUUID()}`, '1', 'PX', 1_000);
+    const database = Number(new URL(url).pathname.replace(/^\//, '') || 0);
+    if (database !== 0) await redis.select(database);
+    if (probeKey) await redis.set(probeKey, '1', 'PX', 1_000);
     signal?.throwIfAborted();
   } catch (error) {
     redis.disconnect();

@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import { query, sql } from '../db/sql.js';
-import { DEMO, demoPartnerKey, SEED_ACTOR } from '../demo/seed.js';
-import { partnerByApiKey } from '../partners/partner.service.js';
+import { DEMO, demoPartnerKey } from '../demo/seed.js';
+import { hashApiKey, partnerByApiKey } from '../partners/partner.service.js';
 import { signToken } from './auth.js';
 
 /**
@@ -16,9 +16,13 @@ export interface DevTokens {
   partners: { name: string; apiKey: string }[];
 }
 
-/** Demo sign-in is offered only where the gateway itself signs tokens and never in production. */
+/**
+ * Demo sign-in is offered only where the gateway itself signs tokens, never in production, and only
+ * with SEED_DEMO on (its default on the embedded database only): a database seeded once and then run
+ * as a real program with SEED_DEMO=false handed out staff tokens for good (break37d).
+ */
 export function devTokensEnabled(config: Config): boolean {
-  return config.nodeEnv !== 'production' && !config.jwtJwksUrl;
+  return config.nodeEnv !== 'production' && !config.jwtJwksUrl && config.seedDemo;
 }
 
 /**
@@ -26,14 +30,16 @@ export function devTokensEnabled(config: Config): boolean {
  * operator and analyst, and the demo POS partner's API key: the member app's and the console's
  * "pick a demo account" sign-in and the explorer's token buttons read them, and the README's first
  * calls set their shell variables from them. Development and test only (`devTokensEnabled`), and
- * only on a database the demo program was seeded in (its POS partner, made by the seed, is there):
- * null otherwise (the route answers 404). break37 (ops): a gateway on a program's own database with
- * NODE_ENV left unset (development) answered any caller an operator token signed with the
- * deployment's JWT_SECRET, accepted on every staff operation.
+ * only on a database the demo program was seeded in: its POS partner, whose key is derived from
+ * JWT_SECRET (demoPartnerKey), is there, revoked or not; null otherwise (the route answers 404).
+ * break37 (ops): a gateway on a program's own database with NODE_ENV left unset (development)
+ * answered any caller an operator token signed with the deployment's JWT_SECRET, accepted on every
+ * staff operation; and the first marker, a partner created as `staff:seed`, was a string any staff
+ * token with that id made (break37d).
  */
 export async function devTokens(orm: MikroORM, config: Config): Promise<DevTokens | null> {
   const em = orm.em.fork();
-  const [{ seeded }] = await query<{ seeded: boolean }>(em, sql`select exists (select 1 from partner where created_by = ${SEED_ACTOR}) as seeded`);
+  const [{ seeded }] = await query<{ seeded: boolean }>(em, sql`select exists (select 1 from partner where key_hash = ${hashApiKey(demoPartnerKey(config))}) as seeded`);
   if (!seeded) return null;
   const ids = Object.values(DEMO.customers) as string[];
   const rows = await query<{ externalId: string; name: string | null }>(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -107,7 +108,7 @@ export class RateLimits {
       const { Redis } = await import('ioredis');
       const redis = new Redis(rateLimit.redisUrl!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: STORE_TIMEOUT_MS });
       redis.on('error', (error) => log.warn({ err: error }, 'rate limit store (Redis) error'));
-      await connectRedisAtStart(redis, rateLimit.redisUrl!, 'rate limits', signal, { writes: true });
+      await connectRedisAtStart(redis, rateLimit.redisUrl!, 'rate limits', signal, { probeKey: `${redisKeyPrefix}:start-probe:${randomUUID()}` });
       for (const [kind, points] of enabled) {
         limiters[kind] = new (load('rate-limiter-flexible/lib/RateLimiterRedis.js') as typeof Flexible.RateLimiterRedis)({ storeClient: redis, keyPrefix: `${redisKeyPrefix}:${kind}`, points, duration: rateLimit.windowSeconds });
       }

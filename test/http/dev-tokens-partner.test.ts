@@ -12,7 +12,7 @@ type DevTokens = { members: { externalId: string }[]; staff: { role: string }[];
 describe('GET /dev/tokens offers the demo POS partner key', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({}, { jobs: 'manual' });
+    t = await startTestGateway({ SEED_DEMO: 'true' }, { jobs: 'manual' });
   });
   afterAll(() => t.close());
 

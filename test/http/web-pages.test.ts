@@ -18,7 +18,7 @@ const page = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/
 describe('web pages (development)', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
+    t = await startTestGateway({ PERSISTED_ONLY: 'web,console', SEED_DEMO: 'true' });
   });
   afterAll(() => t.close());
 

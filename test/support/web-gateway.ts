@@ -36,7 +36,8 @@ export async function consoleUrlAsOperator(t: TestGateway): Promise<string> {
  * and the gateway, whichever were started.
  */
 export async function startWebGateway(options: { demo: boolean; size: 'phone' | 'desktop' }): Promise<WebGateway> {
-  const t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
+  // SEED_DEMO with the demo program, as `npm start` has it: the demo sign-in (/dev/tokens) needs it.
+  const t = await startTestGateway({ PERSISTED_ONLY: 'web,console', SEED_DEMO: String(options.demo) });
   let lease: ChromiumLease | undefined;
   let context: BrowserContext | undefined;
   const close = async () => {

@@ -28,7 +28,8 @@ export interface WebStack {
 
 /** Starts a WebStack with the gateway settings `env` (PERSISTED_ONLY, timeouts, WS limits …). */
 export async function startWebStack(env: Record<string, string>): Promise<WebStack> {
-  const t = await startTestGateway(env);
+  // SEED_DEMO as `npm start` on the embedded database has it: the demo sign-in (/dev/tokens) needs it.
+  const t = await startTestGateway({ SEED_DEMO: 'true', ...env });
   await seedDemo(t.orm, t.config, t.clock);
   await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
   const lease = await leaseChromium();

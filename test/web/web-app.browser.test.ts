@@ -73,7 +73,7 @@ describe('web app in a browser', () => {
     page.getByTestId('header-balance').filter({ hasText: new RegExp(`^${points.toLocaleString('en-GB')} BEANS$`) }).waitFor({ timeout: 15_000 });
 
   beforeAll(async () => {
-    t = await startTestGateway({ PERSISTED_ONLY: 'web,console' });
+    t = await startTestGateway({ PERSISTED_ONLY: 'web,console', SEED_DEMO: 'true' });
     await seedDemo(t.orm, t.config, t.clock);
     const added = await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
     expect(Object.keys(added).sort()).toEqual(['console', 'web']);
