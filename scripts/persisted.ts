@@ -23,6 +23,42 @@ if (command !== 'register' && command !== 'check') {
   console.error(usage);
   process.exit(2);
 }
+/** The usage line and exit 2, for arguments this tool does not take (as a bad setting exits 2). */
+function misused(problem: string): never {
+  console.error(`${problem}\n${usage}`);
+  process.exit(2);
+}
+if (command === 'register' && args.length !== 2) misused(`register takes a client and a manifest file, got ${args.length} argument(s)`);
+/**
+ * `check`'s schema: `--schema <file>` or `--schema=<file>`, read and parsed before the database is
+ * opened; anything else is refused with the usage line. A misspelt flag or a bare file was ignored,
+ * and the build's own schema checked instead: "0 broken", exit 0, for a schema that broke four
+ * operations (newcomer37).
+ */
+async function checkedSchema(): Promise<GraphQLSchema | undefined> {
+  let file: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--schema' && i + 1 < args.length && !args[i + 1].startsWith('--') && file === undefined) file = args[++i];
+    else if (arg.startsWith('--schema=') && arg.length > '--schema='.length && file === undefined) file = arg.slice('--schema='.length);
+    else misused(arg === '--schema' ? '--schema needs a file' : `check does not take ${JSON.stringify(arg)}`);
+  }
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    console.error(`Cannot read the schema file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    process.exit(2);
+  }
+  try {
+    return buildSchema(text);
+  } catch (error) {
+    console.error(`${file} is not a GraphQL schema: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+const otherSchema = command === 'check' ? await checkedSchema() : undefined;
 
 const config = cliConfig();
 // One line naming cause and remedy, as `npm start` gives; a second for what this tool can do instead.
@@ -37,7 +73,6 @@ try {
   const em = database.orm.em.fork();
   if (command === 'register') {
     const [client, file] = args;
-    if (!client || !file) throw new Error(usage);
     const partner = decodeGlobalId(client);
     const key = partner?.type === 'Partner' ? partnerClient(partner.id) : client;
     if (!partner && !CLIENT_NAME.test(client)) throw new Error(`client must be a partner id or a client name, got "${client}"`);
@@ -62,8 +97,7 @@ try {
       exitCode = 1;
     }
   } else {
-    const at = args.indexOf('--schema');
-    const schema: GraphQLSchema = at >= 0 ? buildSchema(await readFile(args[at + 1], 'utf8')) : await gatewaySchema();
+    const schema: GraphQLSchema = otherSchema ?? (await gatewaySchema());
     const operations = await allRegisteredOperations(em);
     const broken = breakingChanges(schema, operations, documentChecks(config));
     for (const b of broken) console.log(`BREAKS ${b.client} ${b.name} (${b.hash.slice(0, 12)}):\n  ${b.problems.join('\n  ')}`);

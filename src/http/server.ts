@@ -171,6 +171,24 @@ const noSubscriptionOverHttp: ApolloServerPlugin<RequestCtx> = {
   },
 };
 
+/** The headers whose non-empty value makes a request one a browser preflights (Apollo's `csrfPrevention`). */
+const CSRF_PREFLIGHT_HEADERS = ['authorization', 'x-api-key', 'x-apollo-operation-name', 'apollo-require-preflight'] as const;
+/** Content types a browser sends cross-site without a preflight (the CORS "simple" ones). */
+const SIMPLE_CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/**
+ * Whether Apollo's `csrfPrevention` would refuse a request with these headers: a content type a
+ * browser sends without a preflight (or none), and no non-empty preflight header.
+ */
+function csrfSimple(headers: IncomingMessage['headers']): boolean {
+  const type = headers['content-type'];
+  if (type && !SIMPLE_CONTENT_TYPES.includes(type.split(';')[0].trim().toLowerCase())) return false;
+  return !CSRF_PREFLIGHT_HEADERS.some((name) => {
+    const value = headers[name];
+    return typeof value === 'string' ? value !== '' : value !== undefined;
+  });
+}
+
 /** Writes a whole answer: a string as text, anything else as JSON; a 401 carries `BEARER_CHALLENGE`. */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -577,7 +595,7 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
     includeStacktraceInErrorResponses: false,
     // A browser cannot send these headers cross-site without a CORS preflight, so a GET carrying
     // one is not a CSRF vector; plain "simple" GETs without any of them are refused.
-    csrfPrevention: { requestHeaders: ['authorization', 'x-api-key', 'x-apollo-operation-name', 'apollo-require-preflight'] },
+    csrfPrevention: { requestHeaders: [...CSRF_PREFLIGHT_HEADERS] },
     allowBatchedHttpRequests: false,
     // graphql-js stops parsing past the token limit; formatError tags that QUERY_TOO_COMPLEX.
     parseOptions: { maxTokens: config.limits.maxTokens },
@@ -710,6 +728,16 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
     // them was never limited). Nothing parses it either way; failed credentials answer first.
     const tooLong = ctx && documentTooLong(body, url, config.limits.maxDocumentBytes);
     if (tooLong) return refuseFor(400, tooLong, 'QUERY_TOO_COMPLEX');
+
+    // A GET Apollo would refuse as a possible CSRF (no preflight header, no JSON type) is refused
+    // before Apollo looks at credentials: a partner GET with its key unset or empty was told to add a
+    // content type or a preflight header, and then got 401 (newcomer37). Such a GET gets its
+    // credentials' refusal, as a POST does; so does one without credentials for a persisted id
+    // (no text: never introspection). Anything else still meets Apollo's check.
+    if (req.method === 'GET' && csrfSimple(req.headers)) {
+      if (contextError !== undefined && answeredCode(contextError) === ErrorCode.UNAUTHENTICATED) return refuse(401, (contextError as Error).message, ErrorCode.UNAUTHENTICATED);
+      if (ctx?.caller.kind === 'anonymous' && !url.searchParams.has('query') && url.searchParams.has('extensions')) return refuse(401, unauthenticated().message, ErrorCode.UNAUTHENTICATED);
+    }
 
     const viaApollo = async (apolloBody: unknown, apolloSearch: string) => {
       // Only a handler still running past shutdown's grace period gets here after Apollo stopped.

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { compiledGateway } from '../support/build.js';
 import { createMigratedDatabase } from '../support/gateway.js';
@@ -33,7 +36,11 @@ describe('break37 ops: a REDIS_URL that is a read-only replica', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
-    replica = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', new URL(primary.url).port], { stdio: 'ignore' });
+    // In a scratch directory: a replica writes the primary's snapshot (dump.rdb) where it runs, --save '' or not.
+    replica = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', new URL(primary.url).port], {
+      stdio: 'ignore',
+      cwd: mkdtempSync(path.join(os.tmpdir(), 'break37-replica-')),
+    });
     replicaUrl = `redis://127.0.0.1:${port}`;
     const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50 });
     probe.on('error', () => undefined);

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -27,7 +30,8 @@ export interface OwnRedis {
 /** Starts a redis-server without persistence on a free port, and waits until it answers PING. */
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  // In a scratch directory: a replica's sync makes even a server with --save '' write dump.rdb where it runs.
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', cwd: mkdtempSync(path.join(os.tmpdir(), 'rg-redis-')) });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50 });
   probe.on('error', () => undefined);
