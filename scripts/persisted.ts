@@ -7,7 +7,7 @@
  * DATABASE_URL at the running one.
  */
 import { readFile } from 'node:fs/promises';
-import { buildSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, validateSchema, type GraphQLSchema } from 'graphql';
 import { systemClock } from '../src/clock.js';
 import { documentChecks } from '../src/graphql/document-rules.js';
 import { gatewaySchema } from '../src/graphql/schema.js';
@@ -51,12 +51,21 @@ async function checkedSchema(): Promise<GraphQLSchema | undefined> {
     console.error(`Cannot read the schema file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     process.exit(2);
   }
+  let schema: GraphQLSchema;
   try {
-    return buildSchema(text);
+    schema = buildSchema(text);
   } catch (error) {
     console.error(`${file} is not a GraphQL schema: ${(error as Error).message}`);
     process.exit(2);
   }
+  // SDL that parses may still be no valid schema (no Query type, a type missing its interface's
+  // field): refused here, naming the file, not as a breakage (exit 1) later (break37e).
+  const invalid = validateSchema(schema);
+  if (invalid.length) {
+    console.error(`${file} is not a valid GraphQL schema: ${invalid.map((e) => e.message).join(' ')}`);
+    process.exit(2);
+  }
+  return schema;
 }
 const otherSchema = command === 'check' ? await checkedSchema() : undefined;
 

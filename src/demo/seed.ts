@@ -44,6 +44,8 @@ const SEED_STAFF_ID = 'seed';
 /** The seed's actor in the audit log and on what it registers (money-24: its manifest was registered as `seed`), as a staff caller's (`actorOf`). */
 /** The actor the seed writes as (audit entries, the demo POS partner's `created_by`). */
 export const SEED_ACTOR = `staff:${SEED_STAFF_ID}`;
+/** The demo POS partner's name, as the seed creates it. */
+const DEMO_PARTNER_NAME = 'Demo POS';
 
 /**
  * Gives the demo POS partner the key `demoPartnerKey(config)` derives from this start's JWT_SECRET,
@@ -52,7 +54,9 @@ export const SEED_ACTOR = `staff:${SEED_STAFF_ID}`;
  * so every later start printed a key the gateway refused "Unknown or revoked API key.", the
  * demo manifest was no longer registered for it, and the key derived from the development secret,
  * which is in the source, kept working. The demo partner is the one the seed created (created by
- * `staff:seed`); a revoked one stays revoked. Records `rekeyDemoPartner` in the audit log.
+ * `staff:seed`, named DEMO_PARTNER_NAME: a real partner a staff id `seed` made, before the demo was
+ * tried on a program's database, was taken for it and given the demo key: break37e); a revoked one
+ * stays revoked. Records `rekeyDemoPartner` in the audit log.
  */
 async function rekeyDemoPartner(tx: Parameters<typeof query>[0], config: Config, now: Date): Promise<void> {
   const key = demoPartnerKey(config);
@@ -60,7 +64,7 @@ async function rekeyDemoPartner(tx: Parameters<typeof query>[0], config: Config,
   const rekeyed = await query(
     tx,
     sql<{ id: number }>`update partner set key_hash = ${hashApiKey(key)}, key_prefix = ${key.slice(0, 9)}
-        where id = (select min(id) from partner where created_by = ${seed}) and revoked_at is null and key_hash <> ${hashApiKey(key)}
+        where id = (select min(id) from partner where created_by = ${seed} and name = ${DEMO_PARTNER_NAME}) and revoked_at is null and key_hash <> ${hashApiKey(key)}
         returning id`,
   );
   for (const { id } of rekeyed) {
@@ -190,7 +194,7 @@ export async function seedDemo(orm: MikroORM, config: Config, clock: Clock, warn
       conditions: { firstPurchase: true },
       outcome: { offerId: pastry.offerId },
     });
-    await createPartner(ctx, { name: 'Demo POS', scopes: [...PARTNER_SCOPES] }, demoPartnerKey(config));
+    await createPartner(ctx, { name: DEMO_PARTNER_NAME, scopes: [...PARTNER_SCOPES] }, demoPartnerKey(config));
     await registerDemoManifest(tx, config, now, warn);
 
     const customers = [

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import { query, sql } from '../db/sql.js';
 import { DEMO, demoPartnerKey } from '../demo/seed.js';
-import { hashApiKey, partnerByApiKey } from '../partners/partner.service.js';
+import { partnerByApiKey } from '../partners/partner.service.js';
 import { signToken } from './auth.js';
 
 /**
@@ -30,8 +30,10 @@ export function devTokensEnabled(config: Config): boolean {
  * operator and analyst, and the demo POS partner's API key: the member app's and the console's
  * "pick a demo account" sign-in and the explorer's token buttons read them, and the README's first
  * calls set their shell variables from them. Development and test only (`devTokensEnabled`), and
- * only on a database the demo program was seeded in: its POS partner, whose key is derived from
- * JWT_SECRET (demoPartnerKey), is there, revoked or not; null otherwise (the route answers 404).
+ * only on a database the demo program was seeded in (its currency is there, as the seed itself
+ * asks; with SEED_DEMO on, every start seeds it); null otherwise (the route answers 404). The demo
+ * POS partner's key was the marker before, and a revoked one is never re-keyed, so a revoked demo
+ * partner and a changed JWT_SECRET lost the demo sign-in for good (break37e).
  * break37 (ops): a gateway on a program's own database with NODE_ENV left unset (development)
  * answered any caller an operator token signed with the deployment's JWT_SECRET, accepted on every
  * staff operation; and the first marker, a partner created as `staff:seed`, was a string any staff
@@ -39,7 +41,7 @@ export function devTokensEnabled(config: Config): boolean {
  */
 export async function devTokens(orm: MikroORM, config: Config): Promise<DevTokens | null> {
   const em = orm.em.fork();
-  const [{ seeded }] = await query<{ seeded: boolean }>(em, sql`select exists (select 1 from partner where key_hash = ${hashApiKey(demoPartnerKey(config))}) as seeded`);
+  const [{ seeded }] = await query<{ seeded: boolean }>(em, sql`select exists (select 1 from point_currency where code = ${DEMO.currency}) as seeded`);
   if (!seeded) return null;
   const ids = Object.values(DEMO.customers) as string[];
   const rows = await query<{ externalId: string; name: string | null }>(

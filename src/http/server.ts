@@ -734,9 +734,13 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
     // content type or a preflight header, and then got 401 (newcomer37). Such a GET gets its
     // credentials' refusal, as a POST does; so does one without credentials for a persisted id
     // (no text: never introspection). Anything else still meets Apollo's check.
+    // Refused credentials of any kind (401, 429 past the failed-credentials budget with its
+    // Retry-After, 503) go to Apollo marked as preflighted: its context throws the refusal, as for a
+    // POST, and nothing runs (break37e: a 429 read "blocked as a potential CSRF").
+    let refusedCredentials = false;
     if (req.method === 'GET' && csrfSimple(req.headers)) {
-      if (contextError !== undefined && answeredCode(contextError) === ErrorCode.UNAUTHENTICATED) return refuse(401, (contextError as Error).message, ErrorCode.UNAUTHENTICATED);
-      if (ctx?.caller.kind === 'anonymous' && !url.searchParams.has('query') && url.searchParams.has('extensions')) return refuse(401, unauthenticated().message, ErrorCode.UNAUTHENTICATED);
+      if (contextError !== undefined) refusedCredentials = true;
+      else if (ctx?.caller.kind === 'anonymous' && !url.searchParams.has('query') && url.searchParams.has('extensions')) return refuse(401, unauthenticated().message, ErrorCode.UNAUTHENTICATED);
     }
 
     const viaApollo = async (apolloBody: unknown, apolloSearch: string) => {
@@ -749,6 +753,8 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
+      // Only a request whose credentials are refused (its context throws before anything runs).
+      if (refusedCredentials) headers.set('apollo-require-preflight', 'refused-credentials');
       const requestCtx = ctx;
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: apolloSearch, body: apolloBody },

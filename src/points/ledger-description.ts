@@ -28,6 +28,13 @@ const ACTIVITY_TEXT: Record<string, string> = {
   SURVEY: 'Points for answering a survey',
 };
 
+/**
+ * The reason of the REVERSAL the ledger writes after a credit to an account that owes points (a
+ * returned sale whose points were spent): it carries the credit's source (creditWithRepayment,
+ * src/points/ledger.service.ts), STAFF included, so it is recognised by its reason first.
+ */
+export const DEBT_REPAYMENT_REASON = 'Repays points owed from a reversed sale';
+
 /** What a sale's reversal writes (src/transactions/transaction.service.ts, reverseTransaction). */
 const SALE_REVERSED = 'Sale reversed';
 
@@ -45,7 +52,8 @@ const SALE_REVERSED = 'Sale reversed';
  * - a sale's reversal `Sale reversed[: <partner's reason>]` → "Points taken back: the sale was returned[ (<reason>)]";
  * - a STAFF adjustment → "Adjusted: <reason as the operator typed it>";
  * - no reason → the kind ("Earned", "Spent", …);
- * - anything else (expiry, debt repayment, the demo seed) → the reason as stored.
+ * - the repayment of points owed (`DEBT_REPAYMENT_REASON`, after any credit, a staff one included) → its reason as stored;
+ * - anything else (expiry, the demo seed) → the reason as stored.
  *
  * Keys are read only on the sources that write them, so an operator who types "economy:X" reads it as typed.
  * Pure; never throws.
@@ -53,6 +61,9 @@ const SALE_REVERSED = 'Sale reversed';
 export function ledgerDescription(e: LedgerEntryFacts): string {
   const reason = e.reason ?? '';
   if (reason === '') return KIND_TEXT[e.kind] ?? e.kind;
+  // The system's own repayment, whatever credit it follows: after a staff credit it read
+  // "Adjusted: Repays points owed …", an adjustment nobody made (break37e).
+  if (e.kind === 'REVERSAL' && reason === DEBT_REPAYMENT_REASON) return reason;
   switch (e.sourceType) {
     case 'TRANSACTION':
     case 'CAMPAIGN': {

@@ -1,3 +1,4 @@
+import { DEBT_REPAYMENT_REASON } from './ledger-description.js';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { RawBuilder } from 'kysely';
 import { columnsOf, type EntityRow, type Selected } from '../db/schema.js';
@@ -566,7 +567,7 @@ async function creditWithRepayment(em: SqlEntityManager, account: AccountRow, w:
       kind: LedgerEntryKind.REVERSAL,
       source: w.source,
       sourceId: w.sourceId,
-      reason: 'Repays points owed from a reversed sale',
+      reason: DEBT_REPAYMENT_REASON,
       actor: 'system',
       qualifying: false,
       at: w.at,
