@@ -62,4 +62,23 @@ describe('the log line of a dropped database connection', () => {
     // before: "Failing row contains (…, op17-check, dana.private@example.com, Dana Private, …)" and "Key (external_id)=(op17-dup)"
     expect(lines.join('\n')).not.toMatch(/dana\.private|Dana Private|op17-dup\)/);
   });
+
+  it('errors nested in another (an AggregateError of connects, a cause) are logged as the outer one is: no row values, no Redis arguments, no pooled client (break37d)', async () => {
+    const lines: string[] = [];
+    const log = createLogger('error', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    const connection = t.orm.em.fork().getConnection();
+    const email = 'erin.nested@example.com';
+    const database = await connection.execute(`insert into customer (external_id, email, name, status) values ('op37-nested', '${email}', 'Erin Nested', 'BOGUS')`).then(() => undefined, (e: unknown) => e);
+    // as ioredis' ReplyError carries the failed command, here HELLO with the password
+    const redis = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'hello', args: ['3', 'AUTH', 'default', 'nested-redis-password-9c1'] } });
+    const pooled = Object.assign(new Error('Connection terminated'), { client: { password: 'pool-client-password-4d2' } });
+    log.error({ err: new AggregateError([database, redis, Object.assign(new Error('wrapper'), { cause: pooled })], 'every connect failed') }, 'start-up failed');
+    const err = (JSON.parse(lines[0]) as { err: { aggregateErrors: Record<string, unknown>[] } }).err;
+    expect(err.aggregateErrors.map((e) => e.detail ?? e.command ?? null)).toEqual([
+      'Failing row contains (values withheld from the log)',
+      { name: 'hello', args: '(withheld from the log)' },
+      null,
+    ]);
+    expect(lines.join('\n')).not.toMatch(/erin\.nested|Erin Nested|nested-redis-password|pool-client-password/);
+  });
 });
