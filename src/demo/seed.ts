@@ -43,7 +43,7 @@ export function demoPartnerKey(config: Config): string {
 const SEED_STAFF_ID = 'seed';
 /** The seed's actor in the audit log and on what it registers (money-24: its manifest was registered as `seed`), as a staff caller's (`actorOf`). */
 /** The actor the seed writes as (audit entries, the demo POS partner's `created_by`). */
-export const SEED_ACTOR = `staff:${SEED_STAFF_ID}`;
+const SEED_ACTOR = `staff:${SEED_STAFF_ID}`;
 /** The demo POS partner's name, as the seed creates it. */
 const DEMO_PARTNER_NAME = 'Demo POS';
 

@@ -6,21 +6,12 @@ import { parse } from 'graphql';
 import { compiledGateway } from '../support/build.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createPartner } from '../support/program.js';
+import { persistedCli } from '../support/processes.js';
 import { manifestFromDocument } from '../../src/persisted/manifest.js';
 
-/** `node <build>/scripts/persisted.js <args>`: what `npm run persisted -- <args>` runs (package.json), on `databaseUrl`. */
-async function persistedCli(databaseUrl: string, args: string[]) {
-  const build = await compiledGateway();
-  const child = spawn(process.execPath, [path.join(build, 'scripts/persisted.js'), ...args], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+/** persistedCli's exit code, stdout and the first line of stderr naming an error. */
+async function persistedRun(databaseUrl: string, args: string[]) {
+  const { code, stdout, stderr } = await persistedCli(databaseUrl, args);
   return { code, stdout, firstError: stderr.split('\n').find((l) => /^\w*Error\b/.test(l)) ?? '' };
 }
 
@@ -62,8 +53,8 @@ describe('break37c api: npm run persisted', () => {
     const partner = await createPartner(t, ['customers:read']);
     const client = (await t.partnerIdOf(partner.apiKey))!;
 
-    const register = await persistedCli(t.databaseUrl, ['register', client, file]);
-    const check = await persistedCli(t.databaseUrl, ['check']);
+    const register = await persistedRun(t.databaseUrl, ['register', client, file]);
+    const check = await persistedRun(t.databaseUrl, ['check']);
     expect({ register, check }).toEqual({
       register: { code: 0, stdout: expect.stringMatching(/^partner:\d+: 1 operation\(s\) added in \d+ ms\n$/), firstError: '' },
       check: { code: 0, stdout: expect.stringMatching(/registered operation\(s\) checked, 0 broken\n$/), firstError: '' },

@@ -1,32 +1,11 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { parse } from 'graphql';
-import { compiledGateway } from '../support/build.js';
 import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createPartner } from '../support/program.js';
 import { REGISTER_PERSISTED } from '../support/registration.js';
+import { persistedCli } from '../support/processes.js';
 import { manifestFromDocument } from '../../src/persisted/manifest.js';
 
 
-/**
- * `node <build>/scripts/persisted.js <args>` (what `npm run persisted -- <args>` runs) on
- * `databaseUrl`, with `env`. reflect-metadata is preloaded: on main the script does not load
- * without it (break37c-api-cli-crash); this test is about what `check` says once it runs.
- */
-async function persistedCli(databaseUrl: string, args: string[], env: Record<string, string> = {}) {
-  const build = await compiledGateway();
-  const child = spawn(process.execPath, ['--import', 'reflect-metadata', path.join(build, 'scripts/persisted.js'), ...args], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, stdout, stderr };
-}
 
 /**
  * break37c (API): break37's promise is that "nothing registered is refused at every send", and it

@@ -1,34 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compiledGateway } from '../support/build.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { persistedCli } from '../support/processes.js';
 import { createPartner } from '../support/program.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-/** `node <build>/scripts/persisted.js <args>`: what `npm run persisted -- <args>` runs (package.json), on `databaseUrl`. */
-async function persistedCli(databaseUrl: string, args: string[]) {
-  const build = await compiledGateway();
-  const child = spawn(process.execPath, [path.join(build, 'scripts/persisted.js'), ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'silent',
-      JOBS_ENABLED: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, stdout, stderr };
-}
 
 /**
  * held37e: newcomer37's argument parsing of `npm run persisted` refuses no invocation the README

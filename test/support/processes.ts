@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { seededDataDir } from './cluster.js';
 import { HIGH_RATE_LIMITS, TEST_JWT_SECRET } from './gateway.js';
-import { gatewayMain } from './build.js';
+import { compiledGateway, gatewayMain } from './build.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -290,4 +290,23 @@ export function commandRuns(command: string, args: string[]): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `node <build>/scripts/persisted.js <args>`, what `npm run persisted -- <args>` runs (package.json),
+ * on `databaseUrl` with `env` over a development setting: its exit code and output.
+ */
+export async function persistedCli(databaseUrl: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const build = await compiledGateway();
+  const child = spawn(process.execPath, [path.join(build, 'scripts/persisted.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
 }
