@@ -212,12 +212,17 @@ type ClaimedList = Selected<typeof CLAIMED_LIST_COLUMNS> &
 /** The money of the list's program: the money currency of the offers claimed from it. */
 const CLAIMED_LIST_MONEY = columnsOf(PointCurrency, 'pc', ['moneyCurrency']);
 
-/** What a claim answers, stored with its idempotency key so a repeat answers the same. */
+/**
+ * What a claim answers, stored with its idempotency key so a repeat answers the same: `balance` is
+ * the balance right after the claim, `afterEntryId` naming its ledger entry (BalanceRow) so what
+ * else the balance reads is read as of it too; a claim past its record's retention
+ * (`earlierClaim`) answers the balance as of now, without it.
+ */
 export interface GiftClaimOutcome {
   claimId: number;
   giftListId: number;
   issuedOfferId: number;
-  balance: Posted['balance'];
+  balance: Posted['balance'] & { afterEntryId?: number };
 }
 
 /**
@@ -248,7 +253,7 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     const claim = await claimIdempotencyKey<GiftClaimOutcome>(em, scope, idempotencyKey, requestFingerprint({ giftListId, offerId }), now);
     if (claim.replay) {
       noteReplay(ctx);
-      return claim.result;
+      return claim.result.balance.afterEntryId ? claim.result : { ...claim.result, balance: { ...claim.result.balance, afterEntryId: await claimEntryId(em, claim.result.claimId) } };
     }
 
     // One row whether or not the list exists (see keyHeld below).
@@ -332,10 +337,16 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
           values (${customer.customerId}, ${giftListId}, ${offerId}, ${threshold}, ${debit.entryId}, ${issued.id}, ${idempotencyKey}, ${at})
           returning id`,
     );
-    const outcome: GiftClaimOutcome = { claimId: row.id, giftListId, issuedOfferId: issued.id, balance: debit.balance };
+    const outcome: GiftClaimOutcome = { claimId: row.id, giftListId, issuedOfferId: issued.id, balance: { ...debit.balance, afterEntryId: debit.entryId } };
     await completeIdempotencyKey(em, scope, idempotencyKey, outcome);
     return outcome;
   }), earlier);
+}
+
+/** The ledger entry of claim `claimId`: for an answer stored before answers named it (GiftClaimOutcome). */
+async function claimEntryId(em: SqlEntityManager, claimId: number): Promise<number> {
+  const row = await queryOne<{ id: number }>(em, sql`select ledger_entry_id as id from gift_claim where id = ${claimId}`);
+  return row!.id;
 }
 
 /**

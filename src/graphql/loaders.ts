@@ -15,6 +15,7 @@ import { currentOffersByIds, offerVersionsByIds, type OfferVersionRow } from '..
 import {
   balancesByCustomers,
   currenciesByCodes,
+  expiringAfterEntries,
   expiringByAccounts,
   ledgerEntriesByIds,
   ledgerPages,
@@ -230,6 +231,13 @@ export class Loaders {
   get expiringSoon() {
     return this.get<number, ExpiringRow[]>('expiring', async (ids) =>
       many(ids, await expiringByAccounts(this.em, ids, this.clock.now(), this.config.expiringSoonDays), (r) => r.accountId),
+    );
+  }
+
+  /** Points expiring soon as of right after a ledger entry (BalanceRow.afterEntryId), by entry id. */
+  get expiringAfterEntry() {
+    return this.get<number, ExpiringRow[]>('expiringAfter', async (ids) =>
+      many(ids, await expiringAfterEntries(this.em, ids, this.config.expiringSoonDays), (r) => r.entryId),
     );
   }
 

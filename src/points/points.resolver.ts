@@ -23,8 +23,9 @@ export class PointBalanceResolver {
     return ctx.loaders.currency.load(balance.currencyCode);
   }
 
-  @FieldResolver(() => [ExpiringPoints], { description: 'Points that expire soon, soonest first.' })
+  @FieldResolver(() => [ExpiringPoints], { description: 'Points that expire soon, soonest first, as of the same moment as the balance.' })
   expiringSoon(@Root() balance: BalanceRow, @Context() ctx: RequestCtx) {
+    if (balance.afterEntryId) return ctx.loaders.expiringAfterEntry.load(balance.afterEntryId);
     return balance.accountId ? ctx.loaders.expiringSoon.load(balance.accountId) : [];
   }
 }

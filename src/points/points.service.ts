@@ -23,8 +23,12 @@ export const CURRENCY_KEYS = ['code', 'name', 'expiryDays', 'pointValue', 'money
 /**
  * A customer's account in one currency as of a moment (`point_account_at`), amounts in points:
  * `PointAccount` columns with its id as `accountId`, the same shape a posting answers.
+ * `afterEntryId`: set on a balance answered as it was right after that ledger entry (a purchase's
+ * or gift claim's, fresh or repeated: "the balance right after this purchase"), so what the
+ * balance's other fields read (`expiringSoon`) is read as of that entry too, not as of the read
+ * (break37 money: a repeat said 70 available with 270 expiring).
  */
-export type BalanceRow = AccountBalance;
+export type BalanceRow = AccountBalance & { afterEntryId?: LedgerEntry['id'] };
 
 /** One ledger entry as the API shows it: `LedgerEntry` columns and its account's currency. */
 export type LedgerEntryRow = Selected<typeof ENTRY_COLUMNS> & Selected<typeof ENTRY_CURRENCY>;
@@ -164,6 +168,35 @@ export async function expiringByAccounts(em: SqlEntityManager, accountIds: reado
           from open
          where remaining > 0 and expires_at > ${now} and expires_at <= ${now}::timestamptz + ${daysOf(days)}
          group by account_id, expires_at order by expires_at`,
+  );
+}
+
+/** Points that expire soon as of right after one ledger entry: ExpiringRow keyed by that entry. */
+export type ExpiringAfterRow = ExpiringRow & { entryId: LedgerEntry['id'] };
+
+/**
+ * What `expiringByAccounts` answered right after each of `entryIds` was written, at its own moment
+ * (`created_at`), within `days` of it, soonest first: for the balance a purchase or gift claim
+ * answers, fresh or repeated (BalanceRow.afterEntryId). Rebuilt from the ledger rather than stored:
+ * a credit's remainder then is its amount less what debits up to that entry took from it
+ * (`ledger_allocation`; every debit, write-down and repayment records one), over the credits of the
+ * account up to that entry. Entries of one account are numbered in the order they committed (each
+ * is written under the account's row lock). Due pending points are not added: a purchase or claim
+ * writes down and releases what is due before its debit, so right after it nothing due is pending.
+ * Unknown ids answer no rows.
+ */
+export async function expiringAfterEntries(em: SqlEntityManager, entryIds: readonly number[], days: number): Promise<ExpiringAfterRow[]> {
+  return query(
+    em,
+    sql<ExpiringAfterRow>`select s.id as "entryId", s.account_id as "accountId", sum(c.amount - coalesce(t.taken, 0))::bigint as amount, c.expires_at as "expiresAt"
+          from ledger_entry s
+          join ledger_entry c on c.account_id = s.account_id and c.id <= s.id and c.amount > 0
+                             and c.expires_at > s.created_at and c.expires_at <= s.created_at + ${daysOf(days)}
+          cross join lateral (select sum(al.amount) as taken from ledger_allocation al where al.credit_id = c.id and al.debit_id <= s.id) t
+         where s.id = any(${idList(entryIds)})
+         group by s.id, s.account_id, c.expires_at
+        having sum(c.amount - coalesce(t.taken, 0)) > 0
+         order by c.expires_at`,
   );
 }
 

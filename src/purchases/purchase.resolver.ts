@@ -21,7 +21,11 @@ export class PurchaseResolver {
         ctx.loaders.offerVersion.prime(outcome.rows.offer.versionId, outcome.rows.offer);
         ctx.loaders.currency.prime(outcome.rows.currency.code, outcome.rows.currency);
       }
-      return { purchase: outcome.rows?.purchase ?? (await ctx.loaders.purchase.load(outcome.purchaseId)), balance: outcome.balance };
+      const purchase = outcome.rows?.purchase ?? (await ctx.loaders.purchase.load(outcome.purchaseId));
+      // The balance right after the purchase, fresh or repeated: the rest of it (expiringSoon) is
+      // read as of the purchase's ledger entry too (BalanceRow.afterEntryId).
+      const afterEntryId = outcome.balanceAsOfNow ? undefined : purchase?.ledgerEntryId;
+      return { purchase, balance: { ...outcome.balance, afterEntryId } };
     });
   }
 

@@ -37,10 +37,15 @@ export interface BalanceSnapshot {
   lifetimeEarned: number;
 }
 
-/** What a purchase answers, stored with its idempotency key so a repeat answers the same. */
+/**
+ * What a purchase answers, stored with its idempotency key so a repeat answers the same: `balance`
+ * is the balance right after the purchase, except with `balanceAsOfNow` (never stored), the answer
+ * to a key past its record's retention (`earlierPurchase`), whose balance is read as of now.
+ */
 export interface PurchaseOutcome {
   purchaseId: number;
   balance: BalanceSnapshot;
+  balanceAsOfNow?: true;
 }
 
 /** The rows a fresh purchase wrote, so its answer needs no more reads (a replay has none). */
@@ -108,7 +113,7 @@ async function earlierPurchase(ctx: Ctx, customerId: number, listingId: number, 
   if (row.listingId !== listingId) return 'different';
   const balance = await balanceOfEntryAccount(ctx.em, row.ledgerEntryId, ctx.clock.now());
   noteReplay(ctx);
-  return { purchaseId: row.id, balance };
+  return { purchaseId: row.id, balance, balanceAsOfNow: true };
 }
 
 /**
