@@ -8,7 +8,7 @@ import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
 import type { CampaignRow, EconomyRuleStaffRow } from './earning.js';
 import { allCampaigns, allEconomyRules, createCampaign, setEconomyRule } from './rule.service.js';
-import { Campaign, CreateCampaignInput, CreateCampaignPayload, EconomyRule, SetEconomyRuleInput, SetEconomyRulePayload } from './rule.types.js';
+import { Campaign, CampaignConditions, CreateCampaignInput, CreateCampaignPayload, EconomyRule, SetEconomyRuleInput, SetEconomyRulePayload } from './rule.types.js';
 
 @Resolver(() => EconomyRule)
 export class EconomyRuleResolver {
@@ -51,6 +51,12 @@ export class CampaignResolver {
   @FieldResolver(() => PointCurrency)
   currency(@Root() campaign: CampaignRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.currency.load(campaign.currencyCode);
+  }
+
+  @FieldResolver(() => CampaignConditions, { description: 'Which sales it applies to, as created (newcomer-37: a weekend-only campaign read as one for every sale).' })
+  conditions(@Root() campaign: CampaignRow): CampaignConditions {
+    const { minSpend, skus, categories, channels, tiers, segments, firstPurchase, daysOfWeek } = campaign;
+    return { minSpend: minSpend ?? null, skus, categories, channels, tiers, segments, firstPurchase, daysOfWeek };
   }
 
   @FieldResolver(() => Offer, { nullable: true, description: 'The offer the campaign awards, if any.' })

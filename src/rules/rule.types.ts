@@ -102,6 +102,33 @@ export class SetEconomyRulePayload {
   userErrors!: UserError[];
 }
 
+@ObjectType({ description: 'Which sales a campaign applies to: every condition set must hold; an empty list or null is no condition.' })
+export class CampaignConditions {
+  @Field(() => DecimalScalar, { nullable: true, description: "What the customer paid (after discounts) must reach this, in the money of the campaign's point currency; null: any spend." })
+  minSpend!: string | null;
+
+  @Field(() => [String], { description: 'A line of one of these SKUs (as stored: compared case, spacing and invisible characters aside); empty: any.' })
+  skus!: string[];
+
+  @Field(() => [String], { description: 'A line in one of these categories; empty: any.' })
+  categories!: string[];
+
+  @Field(() => [String], { description: 'Sold on one of these channels; empty: any.' })
+  channels!: string[];
+
+  @Field(() => [String], { description: "The customer's tier at the sale is one of these codes, exactly (a higher tier is not included); empty: any tier or none." })
+  tiers!: string[];
+
+  @Field(() => [String], { description: 'The customer carries one of these segments; empty: any.' })
+  segments!: string[];
+
+  @Field({ description: "Only a customer's first sale." })
+  firstPurchase!: boolean;
+
+  @Field(() => [Int], { description: "ISO days (1 = Monday … 7 = Sunday) of the sale at the till's UTC offset; empty: every day." })
+  daysOfWeek!: number[];
+}
+
 @ObjectType({ implements: Node, description: 'Bonus rules for sales in a window.' })
 export class Campaign extends Node {
   @Field()

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
-import { formatDecimal } from '../shared/money';
+import { formatDecimal, formatMoney } from '../shared/money';
 import {
   ConsoleCreateCampaignDocument,
   ConsoleCreateGiftListDocument,
@@ -26,6 +26,31 @@ const DAY_MS = 86_400_000;
 const dayAfter = (day: string) => new Date(Date.parse(day) + DAY_MS).toISOString();
 /** The last instant a campaign runs (its exclusive `endsAt` less 1 ms), whose UTC date the list shows as its last day. */
 const lastDay = (endsAt: string) => new Date(Date.parse(endsAt) - 1).toISOString();
+
+const ISO_DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** Which sales a campaign applies to, in a few words ("Sat, Sun · spend ≥ €25.50 · tier GOLD"); "every sale" when it has no condition. */
+export function appliesTo(c: {
+  conditions: { minSpend?: string | null; skus: string[]; categories: string[]; channels: string[]; tiers: string[]; segments: string[]; firstPurchase: boolean; daysOfWeek: number[] };
+  currency: { moneyCurrency: string };
+}): string {
+  const k = c.conditions;
+  const list = (label: string, items: string[]) => (items.length ? `${label} ${items.join(', ')}` : '');
+  return (
+    [
+      k.daysOfWeek.length ? k.daysOfWeek.map((d) => ISO_DAYS[d - 1]).join(', ') : '',
+      k.minSpend ? `spend ≥ ${formatMoney(k.minSpend, c.currency.moneyCurrency)}` : '',
+      k.firstPurchase ? 'first sale only' : '',
+      list(k.tiers.length > 1 ? 'tiers' : 'tier', k.tiers),
+      list(k.segments.length > 1 ? 'segments' : 'segment', k.segments),
+      list(k.channels.length > 1 ? 'channels' : 'channel', k.channels),
+      list(k.categories.length > 1 ? 'categories' : 'category', k.categories),
+      list(k.skus.length > 1 ? 'SKUs' : 'SKU', k.skus),
+    ]
+      .filter(Boolean)
+      .join(' · ') || 'every sale'
+  );
+}
 /**
  * The days the campaign form takes: the API's DateTime runs from 0001-01-01 to 9999-12-31 (UTC), and
  * the last day is sent as the next day's start, so it ends a day sooner (edges-21: 9999-12-31 sent
@@ -297,6 +322,7 @@ export function Rules() {
           { label: 'Campaign' },
           // UTC days, as the form sets them ("Starts (UTC)", "Last day (UTC)"): the dates said no zone (newcomer-22).
           { label: 'Days (UTC)' },
+          { label: 'Applies to' },
           { label: 'Outcome' },
           { label: 'Limits' },
           { label: 'Awarded', numeric: true },
@@ -309,6 +335,7 @@ export function Rules() {
               <td>
                 {formatDate(c.startsAt)} – {formatDate(lastDay(c.endsAt))}
               </td>
+              <td>{appliesTo(c)}</td>
               <td>{[c.bonusPoints ? `+${c.bonusPoints} ${c.currency.code}` : '', c.multiplier ? `×${c.multiplier}` : '', c.offer ? `offer ${c.offer.name}` : ''].filter(Boolean).join(', ')}</td>
               <td>{[c.perCustomer ? `${c.perCustomer} per member` : '', c.budgetPoints ? `budget ${formatPoints(c.budgetPoints)}` : ''].filter(Boolean).join(', ') || '—'}</td>
               <td className="num">
