@@ -58,6 +58,7 @@ import { Migration20261205050000 } from './Migration20261205050000.js';
 import { Migration20261205051000 } from './Migration20261205051000.js';
 import { Migration20261205060000 } from './Migration20261205060000.js';
 import { Migration20261205061000 } from './Migration20261205061000.js';
+import { Migration20261205140000 } from './Migration20261205140000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -121,4 +122,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261205051000', class: Migration20261205051000 },
   { name: 'Migration20261205060000', class: Migration20261205060000 },
   { name: 'Migration20261205061000', class: Migration20261205061000 },
+  { name: 'Migration20261205140000', class: Migration20261205140000 },
 ];

@@ -102,7 +102,8 @@ export class EconomyRuleVersion {
 
 /** Bonus rules: a window, conditions a sale must meet, an outcome, and limits. */
 @Entity({ tableName: 'campaign' })
-@Check({ name: 'campaign_window', expression: 'starts_at < ends_at' })
+// Equal bounds: a campaign ended before it started (endCampaign), which never runs; createCampaign refuses an empty window.
+@Check({ name: 'campaign_window', expression: 'starts_at <= ends_at' })
 @Check({ name: 'campaign_min_spend_range', expression: 'min_spend is null or (min_spend >= 0 and min_spend < 1000000000000 and scale(min_spend) <= 4)' })
 @Check({ name: 'campaign_has_outcome', expression: 'bonus_points is not null or multiplier is not null or offer_id is not null' })
 @Check({ name: 'campaign_bonus_positive', expression: 'bonus_points is null or bonus_points > 0' })

@@ -2,13 +2,13 @@ import { Arg, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root
 import type { RequestCtx } from '../graphql/context.js';
 import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireStaff } from '../graphql/guards.js';
-import { toGlobalId, offerRefOf } from '../graphql/ids.js';
+import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
 import { offerIdsOf } from '../offers/offer.service.js';
 import { Offer } from '../offers/offer.types.js';
 import { PointCurrency } from '../points/points.types.js';
 import type { CampaignRow, EconomyRuleStaffRow } from './earning.js';
-import { allCampaigns, allEconomyRules, createCampaign, setEconomyRule } from './rule.service.js';
-import { Campaign, CampaignConditions, CreateCampaignInput, CreateCampaignPayload, EconomyRule, SetEconomyRuleInput, SetEconomyRulePayload } from './rule.types.js';
+import { allCampaigns, allEconomyRules, createCampaign, endCampaign, setEconomyRule } from './rule.service.js';
+import { Campaign, CampaignConditions, CreateCampaignInput, CreateCampaignPayload, EndCampaignInput, EndCampaignPayload, EconomyRule, SetEconomyRuleInput, SetEconomyRulePayload } from './rule.types.js';
 
 @Resolver(() => EconomyRule)
 export class EconomyRuleResolver {
@@ -62,6 +62,16 @@ export class CampaignResolver {
   @FieldResolver(() => Offer, { nullable: true, description: 'The offer the campaign awards, if any.' })
   offer(@Root() campaign: CampaignRow, @Context() ctx: RequestCtx) {
     return campaign.offerId ? ctx.loaders.currentOffer.load(campaign.offerId) : null;
+  }
+
+  @Mutation(() => EndCampaignPayload, {
+    description:
+      'Operators: ends a campaign now, audit-logged. Sales made before now still earn from it (also those sent later); sales made from now do not. A campaign that has not started never runs (its endsAt becomes its startsAt). Ending an ended campaign answers it unchanged.',
+  })
+  endCampaign(@Arg('input') input: EndCampaignInput, @Context() ctx: RequestCtx) {
+    requireOperator(ctx);
+    const campaignId = fromGlobalId(input.campaignId, 'Campaign', 'input.campaignId');
+    return payloadOf(async () => ({ campaign: await endCampaign(ctx, campaignId, input.reason ?? null) }));
   }
 
   @Mutation(() => CreateCampaignPayload)

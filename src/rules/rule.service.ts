@@ -191,8 +191,7 @@ export function campaignsFromJson(rows: readonly CampaignJson[]): CampaignTerms[
 
 /**
  * Every campaign, newest first (staff), as `campaigns` says. It read the newest 500 only, silently:
- * an older campaign, still running and awarding points (campaigns have no end mutation), was in no
- * staff read at all (break37, API). Campaigns are made by staff one at a time, so the list stays
+ * an older campaign, still running and awarding points, was in no staff read at all (break37, API). Campaigns are made by staff one at a time, so the list stays
  * of a size a page shows.
  */
 export async function allCampaigns(em: SqlEntityManager): Promise<CampaignRow[]> {
@@ -304,4 +303,35 @@ async function insertCampaign(em: SqlEntityManager, d: CampaignData, actor: stri
     .executeTakeFirstOrThrow();
   await recordAudit(em, { actor, action: 'createCampaign', target: `Campaign:${row.id}`, details: d, at: now });
   return { id: row.id };
+}
+
+/**
+ * Ends a campaign now (operators), audit-logged with `reason`: its window's end (`endsAt`, not in the
+ * window) becomes `now`, or its start for one that has not started (a window that holds no instant:
+ * it never runs). Sales made before `now` still earn from it, also those a till sends later (a
+ * sale's moment is its occurredAt, or its receipt if earlier); sales made from `now` do not. A sale
+ * being processed as the end commits reads the campaign as it was when its statement began, as a
+ * sale does an economy rule set at that moment (setEconomyRule): a sale made within that moment may
+ * still earn from it. Points already awarded stay; a return takes back its own as ever.
+ * A campaign that has ended already is answered as it is, and nothing is written or logged (ending
+ * again is safe: a resend after a lost answer answers the same).
+ * @throws NOT_FOUND (field `input.campaignId`) for no such campaign
+ */
+export async function endCampaign(ctx: Ctx, campaignId: number, reason: string | null): Promise<CampaignRow> {
+  const now = ctx.clock.now();
+  return ctx.em.transactional(async (em) => {
+    const ended = await queryOne<{ endsAt: Date; before: Date }>(
+      em,
+      sql`with held as (select id, ends_at from campaign where id = ${campaignId} and ends_at > ${now} for update)
+          update campaign c set ends_at = greatest(c.starts_at, ${now}) from held where c.id = held.id
+          returning c.ends_at as "endsAt", held.ends_at as before`,
+    );
+    const [row] = await campaignsByIds(em, [campaignId]);
+    if (!row) throw refuse(UserErrorCode.NOT_FOUND, 'No such campaign.', ['input', 'campaignId']);
+    if (ended) {
+      const details = { endsAt: new Date(ended.endsAt).toISOString(), endedBefore: new Date(ended.before).toISOString() };
+      await recordAudit(em, { actor: actorOf(ctx.caller), action: 'endCampaign', target: `Campaign:${campaignId}`, reason, details, at: now });
+    }
+    return row;
+  });
 }

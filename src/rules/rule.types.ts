@@ -274,3 +274,23 @@ export class CreateCampaignPayload {
   @Field(() => [UserError])
   userErrors!: UserError[];
 }
+
+@InputType()
+export class EndCampaignInput {
+  @Field(() => ID)
+  campaignId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Why; kept in the audit log (not blank when given).' })
+  @MaxLength(500)
+  @NotBlank()
+  reason?: string | null;
+}
+
+@ObjectType()
+export class EndCampaignPayload {
+  @Field(() => Campaign, { nullable: true, description: 'The campaign as it is now: endsAt is when it ended (its startsAt for one ended before it started).' })
+  campaign?: Campaign | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

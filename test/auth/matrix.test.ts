@@ -85,6 +85,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     adjustPoints: ['operator'],
     setEconomyRule: ['operator'],
     createCampaign: ['operator'],
+    endCampaign: ['operator'],
     createRewardStore: ['operator'],
     addListing: ['operator'],
     removeListing: ['operator'],
@@ -157,6 +158,7 @@ describe('the authorization matrix', () => {
       // none exists: the guard decides before the lookup (a NOT_FOUND userError still "answers")
       endpointId: toGlobalId('WebhookEndpoint', 987_654),
       deliveryId: toGlobalId('WebhookDelivery', 987_654),
+      campaignId: toGlobalId('Campaign', 987_654),
     };
   });
 

@@ -1,3 +1,6 @@
+import { CreateCampaignDocument } from '../generated/graphql.js';
+import { ok } from '../support/gateway.js';
+import { unique } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 
 /**
@@ -29,5 +32,40 @@ describe("the console's campaign figures name their currency (money-24)", () => 
       coffee: await rowOf('Coffee bonus').locator('td:nth-child(3)').innerText(),
       firstVisit: await rowOf('First visit treat').locator('td:nth-child(3)').innerText(),
     }).toEqual({ coffee: 'spend ≥ €3.00 · category COFFEE', firstVisit: 'first sale only' });
+  }, 60_000);
+
+  // newcomer-37: a campaign made by mistake ran to its last day; nothing in the console ended it.
+  test('an operator ends a running campaign from its row, with a reason, after a confirmation that says what ending does', async () => {
+    const { t } = started.web;
+    const name = unique('Mistaken double points');
+    const now = Date.now();
+    ok(
+      await t.gql(
+        CreateCampaignDocument,
+        { input: { name, currency: 'BEANS', startsAt: new Date(now - 3_600_000).toISOString(), endsAt: new Date(now + 30 * 86_400_000).toISOString(), outcome: { multiplier: 2 } } as never },
+        t.operatorToken,
+      ),
+    );
+    const page = await started.web.consoleAsOperator('Rules');
+    const campaigns = page.getByRole('region', { name: 'Campaigns', exact: true });
+    const row = campaigns.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+    await row.getByRole('button', { name: `End now ${name}` }).click();
+    const dialog = page.getByRole('dialog', { name: `End campaign “${name}” now?` });
+    const effect = await dialog.getByTestId('end-campaign-effect').innerText();
+    await dialog.getByLabel('Reason (kept in the audit log, optional)').fill('Should have been 1.5');
+    await dialog.getByRole('button', { name: 'End campaign' }).click();
+    const notice = page.getByRole('status').filter({ hasText: `Campaign “${name}” ended at` });
+    await notice.waitFor();
+    await row.getByRole('cell', { name: /^ended / }).waitFor();
+    const [stored] = await t.sql<{ ends_at: Date; reason: string }>(
+      `select c.ends_at, a.reason from campaign c join audit_entry a on a.target = 'Campaign:' || c.id and a.action = 'endCampaign' where c.name = $1`,
+      [name],
+    );
+    expect({ effect, dialogOpen: await dialog.isVisible(), ended: stored.ends_at.getTime() <= Date.now() && stored.ends_at.getTime() > now, reason: stored.reason }).toEqual({
+      effect: 'Sales made from now on earn nothing from it. Sales made before now still do, also those a till sends later, and the points it awarded stay. This cannot be undone.',
+      dialogOpen: false,
+      ended: true,
+      reason: 'Should have been 1.5',
+    });
   }, 60_000);
 });

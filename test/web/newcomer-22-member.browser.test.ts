@@ -185,7 +185,7 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
     const analytics = await web.consoleAsOperator('Analytics');
     const periods = await analytics.getByLabel('Period').locator('option').allInnerTexts();
     expect({ campaignHeaders, periods }).toEqual({
-      campaignHeaders: ['Campaign', 'Days (UTC)', 'Applies to', 'Outcome', 'Limits', 'Awarded'],
+      campaignHeaders: ['Campaign', 'Days (UTC)', 'Applies to', 'Outcome', 'Limits', 'Awarded', 'State'],
       periods: ['Last 7 days, by day (UTC)', 'Last 8 weeks, by week (UTC)'],
     });
   }, 60_000);

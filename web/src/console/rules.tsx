@@ -9,6 +9,7 @@ import {
   ConsoleCreateGiftListDocument,
   ConsoleCreateTierDocument,
   ConsoleCurrenciesDocument,
+  ConsoleEndCampaignDocument,
   ConsoleOffersDocument,
   ConsoleRulesDocument,
   type CreateTierInput,
@@ -243,6 +244,64 @@ function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: 
   );
 }
 
+/** A campaign as the Campaigns table lists it, for its end's confirmation. */
+type ListedCampaign = { id: string; name: string; startsAt: string; endsAt: string };
+
+/** Whether a campaign's window holds no instant: ended before it started (endCampaign). */
+const neverRan = (c: ListedCampaign) => Date.parse(c.endsAt) <= Date.parse(c.startsAt);
+
+/**
+ * The confirmation of ending a campaign now (newcomer-37: a mistaken campaign ran to its last day):
+ * what ending does, an optional reason for the audit log, "End campaign" (ending again is safe, so a
+ * lost answer offers "Try again"), Cancel or Escape sends nothing. The focus starts on Cancel.
+ * `onDone` gets the notice to show once ended, null when cancelled.
+ */
+function ConfirmEndCampaign({ campaign, onDone }: { campaign: ListedCampaign; onDone: (notice: string | null) => void }) {
+  const [endCampaign] = useMutation(ConsoleEndCampaignDocument, { refetchQueries: [ConsoleRulesDocument] });
+  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: ending a campaign again is safe (an ended campaign is answered as it is).' });
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
+  const [reason, setReason] = useState('');
+  const upcoming = Date.parse(campaign.startsAt) > Date.now();
+  const confirm = () =>
+    send(async () => {
+      const { data } = await endCampaign({ variables: { input: { campaignId: campaign.id, reason: reason.trim() || null } } });
+      const payload = data?.endCampaign;
+      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      if (!payload?.campaign) return;
+      const ended = payload.campaign;
+      onDone(
+        neverRan(ended)
+          ? `Campaign “${ended.name}” will not run: it was ended before its start.`
+          : `Campaign “${ended.name}” ended at ${formatDateTime(ended.endsAt)}: sales made from then on earn nothing from it.`,
+      );
+    });
+  return (
+    <dialog ref={dialog} aria-labelledby="end-campaign-title" onCancel={onCancel}>
+      <h2 id="end-campaign-title">End campaign “{campaign.name}” now?</h2>
+      <p data-testid="end-campaign-effect">
+        {upcoming
+          ? 'It has not started: it will never run.'
+          : 'Sales made from now on earn nothing from it. Sales made before now still do, also those a till sends later, and the points it awarded stay.'}{' '}
+        This cannot be undone.
+      </p>
+      <label>
+        Reason (kept in the audit log, optional)
+        <input type="text" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </label>
+      <ProblemAlert problem={problem} onRetry={tryAgain} />
+      {sending ? <p className="muted" aria-live="polite">Ending… its answer shows here.</p> : null}
+      <div className="row">
+        <button type="button" onClick={() => void confirm()} disabled={held}>
+          End campaign
+        </button>
+        <button type="button" className="secondary" ref={safe} disabled={sending} onClick={() => onDone(null)}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
 /** Economy rules, campaigns, activity rules, gift lists, and tiers. */
 export function Rules() {
   const query = useQuery(ConsoleRulesDocument);
@@ -256,6 +315,9 @@ export function Rules() {
   const [createGiftList] = useMutation(ConsoleCreateGiftListDocument, refetch);
   // The rule forms start from the rules as read, so they wait for them too (break33, rules).
   const rulesRead: RulesRead = { data, refetch: () => query.refetch(), waitingFor: currenciesPending ?? (data ? undefined : 'the rules') };
+  const { role } = useRole();
+  const [ending, setEnding] = useState<ListedCampaign | null>(null);
+  const [endedNotice, setEndedNotice] = useState<string | null>(null);
 
   return (
     <>
@@ -326,25 +388,47 @@ export function Rules() {
           { label: 'Outcome' },
           { label: 'Limits' },
           { label: 'Awarded', numeric: true },
+          { label: 'State' },
         ]}
       >
         <tbody>
           {data?.campaigns.map((c) => (
             <tr key={c.id}>
               <td>{c.name}</td>
-              <td>
-                {formatDate(c.startsAt)} – {formatDate(lastDay(c.endsAt))}
-              </td>
+              <td>{neverRan(c) ? `${formatDate(c.startsAt)}: never ran` : `${formatDate(c.startsAt)} – ${formatDate(lastDay(c.endsAt))}`}</td>
               <td>{appliesTo(c)}</td>
               <td>{[c.bonusPoints ? `+${c.bonusPoints} ${c.currency.code}` : '', c.multiplier ? `×${c.multiplier}` : '', c.offer ? `offer ${c.offer.name}` : ''].filter(Boolean).join(', ')}</td>
               <td>{[c.perCustomer ? `${c.perCustomer} per member` : '', c.budgetPoints ? `budget ${formatPoints(c.budgetPoints)}` : ''].filter(Boolean).join(', ') || '—'}</td>
               <td className="num">
                 {formatPoints(c.pointsAwarded)} {c.currency.code}
               </td>
+              <td>
+                {Date.parse(c.endsAt) <= Date.now() ? (
+                  neverRan(c) ? 'cancelled' : `ended ${formatDateTime(c.endsAt)}`
+                ) : (
+                  <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => (setEndedNotice(null), setEnding(c))}>
+                    End now<span className="sr-only"> {c.name}</span>
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </DataTable>
+      {endedNotice ? (
+        <p className="notice" role="status">
+          {endedNotice}
+        </p>
+      ) : null}
+      {ending ? (
+        <ConfirmEndCampaign
+          campaign={ending}
+          onDone={(notice) => {
+            setEnding(null);
+            setEndedNotice(notice);
+          }}
+        />
+      ) : null}
 
       <h2>Activity rules</h2>
       <DataTable
