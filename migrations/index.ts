@@ -59,6 +59,7 @@ import { Migration20261205051000 } from './Migration20261205051000.js';
 import { Migration20261205060000 } from './Migration20261205060000.js';
 import { Migration20261205061000 } from './Migration20261205061000.js';
 import { Migration20261205140000 } from './Migration20261205140000.js';
+import { Migration20261205141000 } from './Migration20261205141000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -123,4 +124,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261205060000', class: Migration20261205060000 },
   { name: 'Migration20261205061000', class: Migration20261205061000 },
   { name: 'Migration20261205140000', class: Migration20261205140000 },
+  { name: 'Migration20261205141000', class: Migration20261205141000 },
 ];

@@ -41,6 +41,11 @@ export interface OutboxRow extends DeliveredEvent {
   createdAt: Date;
 }
 
+/** An outbox row as `readCommittedEvents` reads it: with its transaction's id (`xid8` as text), to compare with a snapshot. */
+export interface CommittedEvent extends OutboxRow {
+  xid: string;
+}
+
 /** Something a kysely `sql` statement can run on: `em.getKysely()` (inside its transaction) or a `Kysely` of its own. */
 export type SqlExecutor = Parameters<RawBuilder<unknown>['execute']>[0];
 
@@ -62,18 +67,18 @@ export async function cursorAtNow(db: SqlExecutor): Promise<OutboxCursor> {
   return { from: rows[0].snap };
 }
 
-type Row = { to: string; id: string | null; topic: string; customer_id: string | null; customer_seq: string | null; payload: Record<string, unknown>; created_at: Date | string };
+type Row = { to: string; xid: string | null; id: string | null; topic: string; customer_id: string | null; customer_seq: string | null; payload: Record<string, unknown>; created_at: Date | string };
 
 /**
  * Reads up to `limit` committed rows after `cursor`, in the order above, and the cursor to go on
  * from. An empty page means nothing more has committed yet (the returned cursor then starts at
  * the snapshot just taken). Runs one statement on `db`.
  */
-export async function readCommittedEvents(db: SqlExecutor, cursor: OutboxCursor, limit = 500): Promise<{ events: OutboxRow[]; cursor: OutboxCursor }> {
+export async function readCommittedEvents(db: SqlExecutor, cursor: OutboxCursor, limit = 500): Promise<{ events: CommittedEvent[]; cursor: OutboxCursor }> {
   const [afterCustomer, afterSeq] = cursor.after ?? [-2, 0];
   const { rows } = await sql<Row>`
     with w as (select ${cursor.from}::pg_snapshot as f, coalesce(${cursor.to ?? null}::pg_snapshot, pg_current_snapshot()) as t)
-    select w.t::text as "to", e.id, e.topic, e.customer_id, e.customer_seq, e.payload, e.created_at
+    select w.t::text as "to", e.xid::text as xid, e.id, e.topic, e.customer_id, e.customer_seq, e.payload, e.created_at
       from w left join lateral (
         select o.* from outbox_event o
          where o.xid >= pg_snapshot_xmin(w.f) and o.xid < pg_snapshot_xmax(w.t)
@@ -83,10 +88,11 @@ export async function readCommittedEvents(db: SqlExecutor, cursor: OutboxCursor,
          limit ${limit}
       ) e on true`.execute(db);
   const to = rows[0].to;
-  const events: OutboxRow[] = rows
+  const events: CommittedEvent[] = rows
     .filter((r) => r.id !== null)
     .map((r) => ({
       rowId: Number(r.id),
+      xid: r.xid!,
       id: r.customer_seq === null ? Number(r.id) : Number(r.customer_seq),
       topic: r.topic,
       customerId: r.customer_id === null ? null : Number(r.customer_id),

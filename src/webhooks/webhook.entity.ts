@@ -58,6 +58,15 @@ export class WebhookEndpoint {
   generation: number & Opt = 0;
 
   /**
+   * The snapshot (`pg_current_snapshot()` as text) taken when it was registered or last enabled: it
+   * is sent the events whose transaction is not visible in it, those that committed after
+   * (`dispatchWebhooks`, break38 live). Null for an endpoint registered by an older build: it is sent
+   * events dated from its `createdAt` on, as before.
+   */
+  @Property({ type: 'text', nullable: true })
+  receivesFrom?: string | null;
+
+  /**
    * Since when its receiver keeps failing: the time the first of its deliveries ran out of attempts
    * (WEBHOOK_MAX_ATTEMPTS failed answers) after its last DELIVERED one; null while it receives. A
    * delivery FAILED otherwise (its endpoint removed, its job failing for good on the gateway's

@@ -14,7 +14,7 @@
  * Other wallet changes (locks, expiry, voids) and events without a customer are not sent.
  */
 import { toGlobalId } from '../graphql/ids.js';
-import type { OutboxRow } from '../events/outbox.reader.js';
+import type { CommittedEvent } from '../events/outbox.reader.js';
 
 /** The webhook event types, by their wire names (Standard Webhooks' `type`). */
 export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'sale.reversed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
@@ -56,7 +56,7 @@ export const SALE_TOPICS: readonly string[] = ['TRANSACTION_PROCESSED', 'TRANSAC
  * its webhook body names (customer, sale). Its message id is the row's global id (`rowId`), not
  * the customer's stream position (`id`).
  */
-export type WebhookSourceEvent = OutboxRow & {
+export type WebhookSourceEvent = CommittedEvent & {
   customerExternalId: string | null;
   /** For a sale's events (SALE_TOPICS): the sale's partner and its own id for the sale. */
   salePartnerId: number | null;

@@ -8,7 +8,7 @@ import { enqueueJob } from '../jobs/queue.js';
 import type { JobContext, JobHandler, LeasedJobContext } from '../jobs/runner.js';
 import { eventTypesBeyond, PARTNER_WEBHOOK_SCOPES, SALE_EVENT_TYPES, SALE_TOPICS, webhookBody, webhookTypeOf, type WebhookEventWireType, type WebhookSourceEvent } from './webhook.events.js';
 import { columnsOf, type EntityRow } from '../db/schema.js';
-import { decodeCursor, encodeCursor, OUTBOX_BEGINNING, readCommittedEvents, type OutboxRow } from '../events/outbox.reader.js';
+import { decodeCursor, encodeCursor, OUTBOX_BEGINNING, readCommittedEvents, type CommittedEvent } from '../events/outbox.reader.js';
 import { WebhookDestinations } from './destinations.js';
 import { WEBHOOK_CURSOR, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
 import { removeEndpoint } from './endpoint-removal.js';
@@ -83,7 +83,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
           select e.id, ${event.rowId}, ${type},
                  case when e.partner_id is null then ${webhookBody(type, event, 'program')} else ${webhookBody(type, event, 'partner')} end, ${now}, ${now}
             from webhook_endpoint e
-           where e.disabled_at is null and ${type} = any(e.event_types) and e.created_at <= ${event.createdAt}
+           where e.disabled_at is null and ${type} = any(e.event_types) and ${receivesEvent(event)}
              and not exists (select 1 from partner p where p.id = e.partner_id and p.revoked_at is not null)
              and (e.partner_id is null
                   or (exists (select 1 from partner p where p.id = e.partner_id and ${PARTNER_WEBHOOK_SCOPES[type] ?? null}::text = any(p.scopes))
@@ -100,12 +100,26 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
 }
 
 /**
+ * Whether endpoint `e` is owed `event`: its transaction committed after the endpoint was registered
+ * or last enabled, i.e. is not visible in the snapshot taken then (`receives_from`). README: "Only
+ * events committed after the registration are sent", and none of the time it was removed. Compared
+ * by commit, not by time: an event's `created_at` is when its writer began, before it waited for
+ * the customer's locks, so a write begun before a registration and committed after it was never sent
+ * (break38 live); and an endpoint removed and enabled again within the dispatcher's lag was sent
+ * what committed while it was removed. An endpoint registered by a build before that column
+ * (`receives_from` null) keeps the old rule by time.
+ */
+const receivesEvent = (event: CommittedEvent) =>
+  sql<boolean>`(case when e.receives_from is null then e.created_at <= ${event.createdAt}
+                     else not pg_visible_in_snapshot(${event.xid}::xid8, e.receives_from::pg_snapshot) end)`;
+
+/**
  * What the bodies of a page's events name besides the event (the customer's external id; for a
  * sale, its partner and the partner's id for it), in one statement for the whole page.
  */
-async function withNames(em: SqlEntityManager, page: { type: WebhookEventWireType; event: OutboxRow }[]): Promise<{ type: WebhookEventWireType; event: WebhookSourceEvent }[]> {
+async function withNames(em: SqlEntityManager, page: { type: WebhookEventWireType; event: CommittedEvent }[]): Promise<{ type: WebhookEventWireType; event: WebhookSourceEvent }[]> {
   if (!page.length) return [];
-  const saleOf = ({ topic, payload }: OutboxRow) => (SALE_TOPICS.includes(topic) && payload.transactionId != null ? String(payload.transactionId) : null);
+  const saleOf = ({ topic, payload }: CommittedEvent) => (SALE_TOPICS.includes(topic) && payload.transactionId != null ? String(payload.transactionId) : null);
   const names = await query<{ customerExternalId: string | null; salePartnerId: number | null; saleExternalId: string | null }>(
     em,
     sql`select c.external_id as "customerExternalId", s.partner_id as "salePartnerId", s.external_id as "saleExternalId"

@@ -127,8 +127,8 @@ async function insertEndpoint(
   await refuseSameUrl(em, partnerId, url, null, ['input', 'url']);
   const [endpoint] = await query<WebhookEndpointRow>(
     em,
-    sql`insert into webhook_endpoint as e (partner_id, url, event_types, secret, description, created_by, created_at)
-        values (${partnerId}, ${url}, ${eventTypes}::text[], ${secret}, ${e.description}, ${actor}, ${now})
+    sql`insert into webhook_endpoint as e (partner_id, url, event_types, secret, description, created_by, created_at, receives_from)
+        values (${partnerId}, ${url}, ${eventTypes}::text[], ${secret}, ${e.description}, ${actor}, ${now}, pg_current_snapshot()::text)
         returning ${ENDPOINT_COLUMNS}`,
   );
   await recordAudit(em, { actor, action: 'registerWebhookEndpoint', target: `WebhookEndpoint:${endpoint.id}`, details: { url, eventTypes, partnerId }, at: now });
@@ -233,7 +233,9 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
     // A new generation: a 410 answered to a request sent before this no longer removes it (webhooks-25, goneStillApplies)
     const [enabled] = await query<WebhookEndpointRow>(
       em,
-      sql`update webhook_endpoint e set disabled_at = null, generation = e.generation + 1 where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`,
+      // Owed only what commits from now on: not what committed while it was removed (break38 live).
+      sql`update webhook_endpoint e set disabled_at = null, generation = e.generation + 1, receives_from = pg_current_snapshot()::text
+           where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`,
     );
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'enableWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, details: { removedAt: endpoint.disabledAt }, at: now });
     return enabled;
