@@ -121,6 +121,8 @@ export class Authenticator {
   private readonly customerIds = new Map<string, number>();
   /** What /metrics shows of the token keys' fetches (`RemoteKeys.metrics`); none without JWT_JWKS_URL. */
   readonly metrics: readonly Metric[];
+  /** Told when JWT_JWKS_URL's key set changed (`onKeysChanged`). */
+  private readonly keysChangedListeners: (() => Promise<void>)[] = [];
 
   /**
    * @param clock when JWT_JWKS_URL's keys were fetched and are due again (`RemoteKeys`)
@@ -138,6 +140,34 @@ export class Authenticator {
       : undefined;
     this.jwks = remote?.getKey;
     this.metrics = remote?.metrics ?? [];
+    remote?.onChange(async () => {
+      // A token verified under the old set is not taken on that word any more (a withdrawn key's).
+      this.verified.clear();
+      await Promise.allSettled(this.keysChangedListeners.map((listener) => listener()));
+    });
+  }
+
+  /**
+   * Calls `listener` when JWT_JWKS_URL's key set changes (a key withdrawn or replaced: see
+   * RemoteKeys.onChange), after the cache of verified tokens is emptied; the fetch's waiters wait for
+   * it. The WebSocket server judges its open sessions' tokens again then (break38 live). Answers the
+   * function that stops the calls.
+   */
+  onKeysChanged(listener: () => Promise<void>): () => void {
+    this.keysChangedListeners.push(listener);
+    return () => {
+      const at = this.keysChangedListeners.indexOf(listener);
+      if (at >= 0) this.keysChangedListeners.splice(at, 1);
+    };
+  }
+
+  /**
+   * Verifies a bearer token's signature and claims again, without the cache (an open socket's, after
+   * the keys changed). Throws as `authenticate` does for a token: UNAUTHENTICATED when it no longer
+   * checks out, SERVICE_UNAVAILABLE when the keys could not be fetched (undecided).
+   */
+  async reverifyToken(token: string): Promise<void> {
+    await this.verifySignature(token);
   }
 
   /**

@@ -120,6 +120,10 @@ export class RemoteKeys {
   private readonly agent: http.Agent;
   /** When a fetch last succeeded (ms, the gateway's clock), kept when the keys are dropped as stale. */
   private lastFetchedAt: number | undefined;
+  /** The keys of the last set taken (JSON), to tell a changed set from the same one fetched again. */
+  private lastKeys: string | undefined;
+  /** Told when a fetch brings a key set other than the one held before (`onChange`). */
+  private readonly changeListeners: (() => Promise<void> | void)[] = [];
   private readonly fetches = new Counter({
     name: 'gateway_jwks_fetches_total',
     help: "Fetches of JWT_JWKS_URL's signing keys by outcome: ok, timeout (none within JWT_JWKS_TIMEOUT_MS), http_error (not HTTP 200), invalid (not a JSON Web Key Set), network (no answer: refused, reset, name not resolved)",
@@ -153,6 +157,16 @@ export class RemoteKeys {
     this.metrics = [this.fetches, age];
   }
 
+  /**
+   * Calls `listener` each time a fetch brings a key set that differs from the last one taken (a key
+   * added, withdrawn or replaced; not the first set), and waits for it before the fetch's waiters
+   * carry on: a withdrawn key's sessions are judged before a request that brought the new set is
+   * answered (break38 live). A listener's failure is its own.
+   */
+  onChange(listener: () => Promise<void> | void): void {
+    this.changeListeners.push(listener);
+  }
+
   /** jose's key lookup: the key for a token's protected header, as the class says. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     const now = this.clock.now().getTime();
@@ -178,7 +192,7 @@ export class RemoteKeys {
   private refresh(now: number): Promise<void> {
     if (!this.pending && !this.mayFetch(now)) return Promise.reject(new KeysUnavailable(this.failed!.reason));
     this.pending ??= this.fetchKeys()
-      .then((set) => {
+      .then(async (set) => {
         let local: ReturnType<typeof createLocalJWKSet>;
         try {
           local = createLocalJWKSet(set);
@@ -190,6 +204,10 @@ export class RemoteKeys {
         this.lastFetchedAt = fetchedAt;
         this.failed = undefined;
         this.fetches.inc({ outcome: 'ok' });
+        const keys = JSON.stringify(set.keys);
+        const changed = this.lastKeys !== undefined && keys !== this.lastKeys;
+        this.lastKeys = keys;
+        if (changed) await Promise.allSettled(this.changeListeners.map(async (listener) => listener()));
       })
       .catch((error: unknown) => {
         // (by shape, not `instanceof Error`: node's own errors come from another realm under jest's vm)

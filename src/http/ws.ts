@@ -361,6 +361,27 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     for (const row of closed) for (const s of customers.get(Number(row.id)) ?? []) close(s, SocketClose.FORBIDDEN, 'account closed');
     for (const row of revoked) for (const s of partners.get(Number(row.id)) ?? []) close(s, SocketClose.UNAUTHORIZED, 'API key revoked');
   };
+  /**
+   * The issuer's key set changed (JWT_JWKS_URL): every session's token is verified again, and one
+   * that no longer checks out (its key withdrawn) is closed 4401 before the request that brought
+   * the new set is answered (break38 live: such a socket streamed until its token's exp, days). A
+   * token that cannot be decided now (the keys unavailable) keeps its session, as a request with it
+   * would be answered "try again".
+   */
+  const stopKeyWatch = auth.onKeysChanged(async () => {
+    await Promise.all(
+      [...sessions].map(async (session) => {
+        const token = /^Bearer\s+(\S+)$/i.exec(String(session.credentials.authorization ?? '').trim())?.[1];
+        if (!token) return;
+        try {
+          await auth.reverifyToken(token);
+        } catch (error) {
+          if ((error as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED') close(session, SocketClose.UNAUTHORIZED, 'token no longer valid: its signing key was withdrawn');
+        }
+      }),
+    );
+  });
+
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
     // Expiry needs no database: armed on every tick, also while a slow sweep still waits on it
@@ -786,6 +807,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     async close(graceMs = 10_000): Promise<void> {
       closing = true;
       clearInterval(sweepTimer);
+      stopKeyWatch();
       unwatch();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {

@@ -101,4 +101,30 @@ describe('break38-live: a socket whose token was signed by a key the issuer with
     // Expected { closed: 4401 }; received { pushedAfterWithdrawal: 3 }: the balance reached the withdrawn key's holder.
     expect(await closedOrEvent).toEqual({ closed: 4401 });
   });
+
+  it('a key added beside the one a socket was opened with keeps that socket streaming', async () => {
+    const third = await generateKeyPair('ES256', { extractable: true });
+    const keyB = JSON.parse(rotated).keys[0];
+    const operator = await sign(newKey, 'new', 'ops-1', 'operator');
+    const currency = uniqueCode('JW');
+    const externalId = unique('jwks-member');
+    await gql(operator, `mutation C($input: CreateCurrencyInput!) { createCurrency(input: $input) { currency { code } } }`, { input: { code: currency, name: currency, expiryDays: null, pointValue: '0.01', moneyCurrency: 'EUR' } });
+    await gql(operator, `mutation U($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { id } } }`, { input: { externalId, name: externalId } });
+    const adjust = (amount: number) =>
+      gql(operator, `mutation A($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, { input: { customerExternalId: externalId, currency, amount, reason: 'test', idempotencyKey: unique('adj') } });
+    const socket = openSocket(t.url, await sign(newKey, 'new', externalId));
+    sockets.push(socket);
+    await socket.connected;
+    const sub = collect<{ balanceChanged: { available: number } }>(socket.client, `subscription { balanceChanged { available } }`);
+    await adjust(1);
+    await sub.until(1);
+
+    // The issuer adds a key (a rotation's first step): the set changes, the socket's key stays.
+    body = JSON.stringify({ keys: [keyB, { ...(await exportJWK(third.publicKey)), kid: 'third', alg: 'ES256', use: 'sig' }] });
+    t.clock.advance(31_000);
+    const thirdToken = await new SignJWT({ role: 'operator' }).setProtectedHeader({ alg: 'ES256', kid: 'third' }).setSubject('ops-3').setIssuedAt().setExpirationTime('1h').sign(third.privateKey);
+    expect((await gql(thirdToken, `{ __typename }`)).status).toBe(200);
+    await adjust(2);
+    expect((await sub.until(2)).map((r) => r.data?.balanceChanged.available)).toEqual([1, 3]);
+  });
 });
