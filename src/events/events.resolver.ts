@@ -123,7 +123,11 @@ export class BalanceChangeResolver {
 @Resolver(() => WalletChange)
 export class WalletChangeResolver {
   /** Read fresh for each event: a subscription's context outlives any one event. */
-  @FieldResolver(() => IssuedOffer, { nullable: true })
+  @FieldResolver(() => IssuedOffer, {
+    nullable: true,
+    description:
+      'The offer as it is now (as `node(id:)` reads it), so a client cache keyed by its id stays current: an event replayed with `after` after the offer moved on (an ISSUED read once it was redeemed) shows its present status; `change` says what happened then.',
+  })
   async issuedOffer(@Root() change: { issuedOfferId: number }, @Context() ctx: RequestCtx) {
     return (await issuedOffersByIds(ctx.em, [change.issuedOfferId], ctx.clock.now()))[0] ?? null;
   }

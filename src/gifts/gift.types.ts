@@ -106,7 +106,7 @@ export class ClaimGiftPayload {
   @Field(() => PointBalance, { nullable: true, description: 'The balance right after this claim.' })
   balance?: PointBalance | null;
 
-  @Field(() => GiftList, { nullable: true, description: 'The list as it stands now for you.' })
+  @Field(() => GiftList, { nullable: true, description: "The list as it stands now for you (a repeat with the same key reads it now too, for a client cache keyed by its id: its progress is from your balance now, while the payload's `balance` is the one right after the claim)." })
   giftList?: GiftList | null;
 
   @Field(() => [UserError])

@@ -39,7 +39,11 @@ export class PurchaseResolver {
     return ctx.loaders.issuedOffer.load(purchase.issuedOfferId);
   }
 
-  @FieldResolver(() => Listing, { nullable: true, description: 'Null when the listing is no longer on show to you.' })
+  @FieldResolver(() => Listing, {
+    nullable: true,
+    description:
+      'The listing as it is now (a repeat with the same key reads it now too: its stock and your `purchasedByMe`, `affordable` and `pointsMissing` are of the present, for a client cache keyed by its id; the payload\'s `balance` is the one right after the purchase). Null when the listing is no longer on show to you.',
+  })
   listing(@Root() purchase: PurchaseRow, @Context() ctx: RequestCtx) {
     return ctx.loaders.listing.load(purchase.listingId);
   }
