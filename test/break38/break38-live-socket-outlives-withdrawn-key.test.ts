@@ -112,10 +112,13 @@ describe('break38-live: a socket whose token was signed by a key the issuer with
     await gql(operator, `mutation U($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customer { id } } }`, { input: { externalId, name: externalId } });
     const adjust = (amount: number) =>
       gql(operator, `mutation A($input: AdjustPointsInput!) { adjustPoints(input: $input) { userErrors { code } } }`, { input: { customerExternalId: externalId, currency, amount, reason: 'test', idempotencyKey: unique('adj') } });
-    const socket = openSocket(t.url, await sign(newKey, 'new', externalId));
+    const member = await sign(newKey, 'new', externalId);
+    const socket = openSocket(t.url, member);
     sockets.push(socket);
     await socket.connected;
-    const sub = collect<{ balanceChanged: { available: number } }>(socket.client, `subscription { balanceChanged { available } }`);
+    // From the stream's start (`after`), so an event committed before the subscription is set up is replayed, not missed.
+    const start = (await gql(member, `{ lastEventId }`)).body.data?.lastEventId as string;
+    const sub = collect<{ balanceChanged: { available: number } }>(socket.client, `subscription S($after: ID) { balanceChanged(after: $after) { available } }`, { after: start });
     await adjust(1);
     await sub.until(1);
 
