@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type Ref } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
@@ -201,6 +201,38 @@ function CreateTier({ waitingFor }: { waitingFor?: string }) {
 }
 
 /**
+ * The foot of a confirmation dialog: the send's problem (with "Try again" when safe), "… its answer
+ * shows here" while it is sent, the confirming button (held while a send runs or waits) and Cancel
+ * (`safe`: the focus starts on it; disabled while sending, so the answer shows: edges-28).
+ */
+function ConfirmActions(p: {
+  problem: Parameters<typeof ProblemAlert>[0]['problem'];
+  tryAgain: (() => void) | undefined;
+  sending: boolean;
+  held: boolean;
+  safe: Ref<HTMLButtonElement>;
+  confirmLabel: string;
+  sendingText: string;
+  onConfirm: () => unknown;
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      <ProblemAlert problem={p.problem} onRetry={p.tryAgain} />
+      {p.sending ? <p className="muted" aria-live="polite">{p.sendingText} its answer shows here.</p> : null}
+      <div className="row">
+        <button type="button" onClick={() => void p.onConfirm()} disabled={p.held}>
+          {p.confirmLabel}
+        </button>
+        <button type="button" className="secondary" ref={p.safe} disabled={p.sending} onClick={p.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}
+
+/**
  * The confirmation of a previewed tier: what its dry run said adding it moves; "Create tier" sends
  * it (a lost answer offers "Try again": the code is the key), Cancel or Escape sends nothing
  * (neither closes it while the tier is sent: edges-28).
@@ -230,16 +262,7 @@ function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: 
       </h2>
       <p data-testid="tier-preview">Adding it moves {movedText(preview.customersMoved, preview.moves)}.</p>
       <p className="muted">That is the ladder as it is now: if it changes before you confirm, the answer says what was moved.</p>
-      <ProblemAlert problem={problem} onRetry={tryAgain} />
-      {sending ? <p className="muted" aria-live="polite">Creating… its answer shows here.</p> : null}
-      <div className="row">
-        <button type="button" onClick={() => void confirm()} disabled={held}>
-          Create tier
-        </button>
-        <button type="button" className="secondary" ref={safe} disabled={sending} onClick={() => onDone(null)}>
-          Cancel
-        </button>
-      </div>
+      <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="Create tier" sendingText="Creating…" onConfirm={confirm} onCancel={() => onDone(null)} />
     </dialog>
   );
 }
@@ -288,16 +311,7 @@ function ConfirmEndCampaign({ campaign, onDone }: { campaign: ListedCampaign; on
         Reason (kept in the audit log, optional)
         <input type="text" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
       </label>
-      <ProblemAlert problem={problem} onRetry={tryAgain} />
-      {sending ? <p className="muted" aria-live="polite">Ending… its answer shows here.</p> : null}
-      <div className="row">
-        <button type="button" onClick={() => void confirm()} disabled={held}>
-          End campaign
-        </button>
-        <button type="button" className="secondary" ref={safe} disabled={sending} onClick={() => onDone(null)}>
-          Cancel
-        </button>
-      </div>
+      <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="End campaign" sendingText="Ending…" onConfirm={confirm} onCancel={() => onDone(null)} />
     </dialog>
   );
 }
