@@ -109,7 +109,11 @@ try {
     const schema: GraphQLSchema = otherSchema ?? (await gatewaySchema());
     const operations = await allRegisteredOperations(em);
     const broken = breakingChanges(schema, operations, documentChecks(config));
-    for (const b of broken) console.log(`BREAKS ${b.client} ${b.name} (${b.hash.slice(0, 12)}):\n  ${b.problems.join('\n  ')}`);
+    // A partner's list is keyed `partner:<id>`: its name beside it says whose integration breaks (newcomer-37).
+    const partnerIds = [...new Set(broken.map((b) => /^partner:(\d+)$/.exec(b.client)?.[1]).filter((id) => id !== undefined))].map(Number);
+    const names = new Map((await partnersByIds(em, partnerIds)).map((p) => [`partner:${p.id}`, p.name]));
+    const clientOf = (client: string) => (names.has(client) ? `${client} (${JSON.stringify(names.get(client))})` : client);
+    for (const b of broken) console.log(`BREAKS ${clientOf(b.client)} ${b.name} (${b.hash.slice(0, 12)}):\n  ${b.problems.join('\n  ')}`);
     console.log(`${operations.length} registered operation(s) checked, ${broken.length} broken`);
     if (broken.length) exitCode = 1;
   }

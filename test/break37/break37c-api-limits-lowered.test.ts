@@ -41,7 +41,10 @@ describe('break37c api: a registered operation over limits lowered since', () =>
     const checked = await persistedCli(t.databaseUrl, ['check'], { MAX_QUERY_ALIASES: '15' });
     expect({ code: checked.code, stdout: checked.stdout }).toEqual({
       code: 1,
-      stdout: expect.stringMatching(/BREAKS partner:\d+ ManyTiers[\s\S]*Aliases limit of 15 exceeded, found 16/),
+      stdout: expect.stringMatching(/BREAKS partner:\d+ \("partner-[^"]+"\) ManyTiers[\s\S]*Aliases limit of 15 exceeded, found 16/),
     });
+    // The partner is named beside its list's key (newcomer-37: `partner:1` alone said not whose integration breaks).
+    const [{ name }] = await t.sql<{ name: string }>(`select name from partner where key_prefix = $1`, [partner.apiKey.slice(0, 9)]);
+    expect(checked.stdout).toContain(`(${JSON.stringify(name)}) ManyTiers`);
   }, 120_000);
 });
