@@ -31,7 +31,7 @@ export function ItemKeyList(maxItems: number, description: string): PropertyDeco
 /** Tier codes (capitals, digits, _), at most 50, each at most TIER_CODE_MAX (30) characters and once; whether the ladder has them is the resolver's check (NOT_FOUND). */
 export function TierCodeList(): PropertyDecorator {
   return stacked([
-    Field(() => [String], { nullable: true, description: 'Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND.' }),
+    Field(() => [String], { nullable: true, description: 'Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND. Matched exactly: a higher tier is not included (list each tier meant).' }),
     MaxItems(50),
     MaxLength(TIER_CODE_MAX, { each: true }),
     NotBlank({ each: true }),

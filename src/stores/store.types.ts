@@ -11,7 +11,7 @@ import { MAX_POINTS } from '../points/points.types.js';
 
 @ObjectType({ description: 'Who may shop in a store: every rule that is set must hold.' })
 export class StoreEligibility {
-  @Field(() => [String], { description: 'Tier codes (empty: any tier).' })
+  @Field(() => [String], { description: 'Tier codes, any of which qualifies, each exactly: a higher tier is not included, so a tier added above them is not let in unless it is listed too (empty: any tier or none).' })
   tiers!: string[];
 
   @Field(() => [String], { description: 'Segments, any of which qualifies (empty: anyone).' })
