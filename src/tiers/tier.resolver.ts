@@ -4,7 +4,7 @@ import { payloadOf } from '../graphql/errors.js';
 import { requireOperator, requireProgramReader } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { PointCurrency } from '../points/points.types.js';
-import { allTiers, createTier, type NextTierRow, type TierRow } from './tier.service.js';
+import { accessLostBy, allTiers, createTier, type NextTierRow, type TierRow } from './tier.service.js';
 import { CreateTierInput, CreateTierPayload, NextTier, Tier } from './tier.types.js';
 
 @Resolver(() => Tier)
@@ -29,7 +29,11 @@ export class TierResolver {
   createTier(@Arg('input') input: CreateTierInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const { dryRun, ...data } = input;
-    return payloadOf(() => createTier(ctx, data, dryRun ?? false));
+    return payloadOf(async () => {
+      const created = await createTier(ctx, data, dryRun ?? false);
+      const lost = await accessLostBy(ctx.em, created.moves, ctx.clock.now());
+      return { ...created, accessLost: lost.map((l) => ({ ...l, id: toGlobalId(l.kind === 'STORE' ? 'RewardStore' : 'Campaign', l.id) })) };
+    });
   }
 }
 

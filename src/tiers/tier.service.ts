@@ -545,3 +545,37 @@ function movesIfAdded(data: CreateTierData, now: Date) {
         )
         select id as customer_id, from_code, to_code from placed where from_code is distinct from to_code order by id`;
 }
+
+/** A store or campaign a ladder change moves customers out of (TierAccessLoss): its kind, id, name, tiers and how many. */
+export interface TierAccessLossRow {
+  kind: 'STORE' | 'CAMPAIGN';
+  id: number;
+  name: string;
+  tiers: string[];
+  customers: number;
+}
+
+/**
+ * The stores and campaigns, not ended as of `now`, whose tier lists name a tier some of `moves`
+ * leave and not the tier they go to (tier lists match exactly: docs/decisions.md "tier-access-38"),
+ * with how many customers of `moves` that is; stores first, then campaigns, by name. One statement,
+ * none when nothing moves.
+ */
+export async function accessLostBy(em: SqlEntityManager, moves: readonly TierMoveCount[], now: Date): Promise<TierAccessLossRow[]> {
+  if (!moves.some((m) => m.from !== null)) return [];
+  const holders = await query<{ kind: 'STORE' | 'CAMPAIGN'; id: number; name: string; tiers: string[] }>(
+    em,
+    sql`select 'STORE' as kind, id, name, eligible_tiers as tiers from reward_store
+         where cardinality(eligible_tiers) > 0 and (ends_at is null or ends_at > ${now})
+        union all
+        select 'CAMPAIGN', id, name, tiers from campaign where cardinality(tiers) > 0 and ends_at > ${now}
+        order by kind desc, name, id`,
+  );
+  return holders
+    .map((h) => ({
+      ...h,
+      id: Number(h.id),
+      customers: moves.filter((m) => m.from !== null && h.tiers.includes(m.from) && (m.to === null || !h.tiers.includes(m.to))).reduce((n, m) => n + m.customers, 0),
+    }))
+    .filter((h) => h.customers > 0);
+}

@@ -1,6 +1,6 @@
 import { Max, MaxLength, Min, MinLength, Matches } from '../graphql/class-validator.js';
 import { TIER_CODE } from '../domain/text.js';
-import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { HasAtMostDecimals, NotBlank } from '../graphql/validation.js';
@@ -108,6 +108,31 @@ export class TierMoveCount {
   customers!: number;
 }
 
+/** What names a list of tiers that its members must hold (TierAccessLoss.kind). */
+export enum TierListHolder {
+  STORE = 'STORE',
+  CAMPAIGN = 'CAMPAIGN',
+}
+registerEnumType(TierListHolder, { name: 'TierListHolder', description: "A reward store (its eligibility's tiers) or a campaign (its conditions' tiers)." });
+
+@ObjectType({ description: 'A store or campaign some customers moved by a ladder change would no longer reach: its tier list names the tier they leave and not the one they go to (tier lists match exactly).' })
+export class TierAccessLoss {
+  @Field(() => TierListHolder)
+  kind!: TierListHolder;
+
+  @Field(() => ID, { description: 'The RewardStore or Campaign id.' })
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => [String], { description: 'The tier codes it lists.' })
+  tiers!: string[];
+
+  @Field(() => Int, { description: 'Customers the change moves out of its tiers: they would no longer shop in the store, or earn from the campaign, until their new tier is listed too.' })
+  customers!: number;
+}
+
 @ObjectType()
 export class CreateTierPayload {
   @Field(() => Tier, { nullable: true, description: 'The tier created (null on a dry run, and on a refusal).' })
@@ -122,6 +147,13 @@ export class CreateTierPayload {
 
   @Field(() => [TierMoveCount], { nullable: true, description: 'Those customers by the tiers they left and went to.' })
   moves?: TierMoveCount[] | null;
+
+  @Field(() => [TierAccessLoss], {
+    nullable: true,
+    description:
+      'Stores and campaigns (not ended) that the moved customers would no longer reach, as they are now: their tier lists name the tier those customers leave and not the one they go to (the thirty-seventh newcomer added a tier above GOLD and moved the top members out of a GOLD-only store unawares). Empty when none.',
+  })
+  accessLost?: TierAccessLoss[] | null;
 
   @Field(() => Boolean, { nullable: true, description: 'true: a dry run, nothing was written.' })
   dryRun?: boolean | null;

@@ -58,7 +58,7 @@ export type CampaignConditionsInput = {
   segments?: Array<string> | null | undefined;
   /** Each SKU once (compared case, spacing and invisible characters aside). */
   skus?: Array<string> | null | undefined;
-  /** Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND. */
+  /** Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND. Matched exactly: a higher tier is not included (list each tier meant). */
   tiers?: Array<string> | null | undefined;
 };
 
@@ -250,7 +250,7 @@ export type StoreEligibilityInput = {
   minLifetimePoints?: number | null | undefined;
   /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
-  /** Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND. */
+  /** Codes of tiers the ladder has (capitals, digits, _), each once; a code no tier has is NOT_FOUND. Matched exactly: a higher tier is not included (list each tier meant). */
   tiers?: Array<string> | null | undefined;
 };
 

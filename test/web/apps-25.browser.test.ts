@@ -127,8 +127,18 @@ describe("kept keys by the gateway's clock; the console's keyed forms name where
     await until(async () => (await tab.page.evaluate(() => (globalThis as InPage).document.activeElement?.textContent)) === 'Preview', 'the focus back on Preview');
     await form.getByRole('button', { name: 'Preview' }).click();
     await dialog.waitFor();
-    expect({ preview: await dialog.getByTestId('tier-preview').innerText(), tiers: await tiersNamed(), memberTier: await tierOf(), movedSomeone: dry.moves.some((m) => m.from === 'GOLD' && m.to === 'PLATINUM') }).toEqual({
+    // The demo's "Gold lounge" lists GOLD only: the members moved up would be out of it (newcomer-37, tier-access-38).
+    const fromGold = dry.moves.filter((m) => m.from === 'GOLD' && m.to === 'PLATINUM').reduce((n, m) => n + m.customers, 0);
+    const lost = `Tier lists match exactly: store “Gold lounge” (GOLD) would lose ${fromGold} customer${fromGold === 1 ? '' : 's'}. List the new tier there too to keep them.`;
+    expect({
+      preview: await dialog.getByTestId('tier-preview').innerText(),
+      lost: await dialog.getByTestId('tier-access-lost').innerText(),
+      tiers: await tiersNamed(),
+      memberTier: await tierOf(),
+      movedSomeone: dry.moves.some((m) => m.from === 'GOLD' && m.to === 'PLATINUM'),
+    }).toEqual({
       preview: `Adding it moves ${moved}.`,
+      lost,
       tiers: 0,
       memberTier: 'GOLD',
       movedSomeone: true,
@@ -146,7 +156,7 @@ describe("kept keys by the gateway's clock; the console's keyed forms name where
       audits,
       dialog: await dialog.count(),
     }).toEqual({
-      notice: `Created tier “Platinum” (PLATINUM): it moved ${moved}.`,
+      notice: `Created tier “Platinum” (PLATINUM): it moved ${moved}. ${lost}`,
       sends: [true, true, false],
       tiers: 1,
       memberTier: 'PLATINUM',

@@ -80,7 +80,20 @@ interface TierPreview {
   input: CreateTierInput;
   customersMoved: number;
   moves: NonNullable<ConsoleCreateTierMutation['createTier']['moves']>;
+  accessLost: NonNullable<ConsoleCreateTierMutation['createTier']['accessLost']>;
 }
+
+/**
+ * The stores and campaigns moved customers would no longer reach, as a sentence ("" for none): tier
+ * lists match exactly, so members moved to a tier a GOLD-only store does not list are out of it
+ * (newcomer-37).
+ */
+export const accessLostText = (lost: TierPreview['accessLost']) =>
+  lost.length === 0
+    ? ''
+    : `Tier lists match exactly: ${lost
+        .map((l) => `${l.kind === 'STORE' ? 'store' : 'campaign'} “${l.name}” (${l.tiers.join(', ')}) would lose ${l.customers.toLocaleString('en-GB')} ${l.customers === 1 ? 'customer' : 'customers'}`)
+        .join('; ')}. List the new tier there too to keep them.`;
 
 /** "12 customers from GOLD to PLATINUM"; a null tier is "no tier". */
 const moveText = (move: TierPreview['moves'][number]) =>
@@ -153,7 +166,7 @@ function CreateTier({ waitingFor }: { waitingFor?: string }) {
         form.current?.reset();
         return setNotice(createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], true));
       }
-      if (payload) setPreviewing({ input, customersMoved: payload.customersMoved ?? 0, moves: payload.moves ?? [] });
+      if (payload) setPreviewing({ input, customersMoved: payload.customersMoved ?? 0, moves: payload.moves ?? [], accessLost: payload.accessLost ?? [] });
     });
   };
   return (
@@ -253,7 +266,8 @@ function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: 
       const payload = data?.createTier;
       if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
       if (!payload?.tier) return;
-      onDone(createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], answeredByReplay(extensions, 'createTier')));
+      const lost = accessLostText(payload.accessLost ?? []);
+      onDone(`${createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], answeredByReplay(extensions, 'createTier'))}${lost ? ` ${lost}` : ''}`);
     });
   return (
     <dialog ref={dialog} aria-labelledby="create-tier-title" onCancel={onCancel}>
@@ -261,6 +275,11 @@ function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: 
         Create tier “{name}” ({code})?
       </h2>
       <p data-testid="tier-preview">Adding it moves {movedText(preview.customersMoved, preview.moves)}.</p>
+      {preview.accessLost.length ? (
+        <p className="warning" data-testid="tier-access-lost">
+          {accessLostText(preview.accessLost)}
+        </p>
+      ) : null}
       <p className="muted">That is the ladder as it is now: if it changes before you confirm, the answer says what was moved.</p>
       <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="Create tier" sendingText="Creating…" onConfirm={confirm} onCancel={() => onDone(null)} />
     </dialog>
