@@ -40,7 +40,10 @@ export interface EndpointRemover {
 export async function removeEndpoint(em: SqlEntityManager, endpointId: number, by: EndpointRemover, at: Date): Promise<WebhookEndpointRow | undefined> {
   const endpoint = await queryOne<WebhookEndpointRow>(
     em,
-    sql`update webhook_endpoint e set disabled_at = coalesce(e.disabled_at, ${at})
+    sql`update webhook_endpoint e set disabled_at = coalesce(e.disabled_at, ${at}),
+               -- what committed before this is still owed to it (dispatchWebhooks), what commits after is not
+               removed_from = case when e.disabled_at is null then pg_current_snapshot()::text else e.removed_from end,
+               enabled_from = case when e.disabled_at is null then null else e.enabled_from end
          where e.id = ${endpointId} and (${by.owner}::bigint is null or e.partner_id = ${by.owner}) and ${partnerStillHolds(by.owner)}
                ${by.once ? sql`and e.disabled_at is null` : sql``}
          returning ${ENDPOINT_COLUMNS}`,

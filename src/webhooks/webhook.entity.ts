@@ -67,6 +67,22 @@ export class WebhookEndpoint {
   receivesFrom?: string | null;
 
   /**
+   * The snapshot taken when it was last removed (`removeEndpoint`): events that committed before it
+   * (visible in it) were owed, and are dispatched to it still (their delivery ends FAILED "The
+   * endpoint was removed." while it is, replayable once enabled); those after it are not. Null:
+   * never removed, or removed by an older build or by its partner's revocation.
+   */
+  @Property({ type: 'text', nullable: true })
+  removedFrom?: string | null;
+
+  /**
+   * The snapshot taken when it was enabled again after that removal: what committed between the two
+   * (the time it was removed) is not sent (break38b live). Null while removed, or never enabled.
+   */
+  @Property({ type: 'text', nullable: true })
+  enabledFrom?: string | null;
+
+  /**
    * Since when its receiver keeps failing: the time the first of its deliveries ran out of attempts
    * (WEBHOOK_MAX_ATTEMPTS failed answers) after its last DELIVERED one; null while it receives. A
    * delivery FAILED otherwise (its endpoint removed, its job failing for good on the gateway's

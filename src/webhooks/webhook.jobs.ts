@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { query, queryOne, sql } from '../db/sql.js';
 import { enqueueJob } from '../jobs/queue.js';
@@ -65,7 +66,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
   const page = await readCommittedEvents(em.getKysely(), decodeCursor(saved!.cursor), limit);
   // Types some endpoint listens to: the others cost no statement (most events, most of the time).
   const wanted = page.events.length
-    ? new Set((await query<{ type: string }>(em, sql`select distinct unnest(event_types) as type from webhook_endpoint where disabled_at is null`)).map((r) => r.type))
+    ? new Set((await query<{ type: string }>(em, sql`select distinct unnest(event_types) as type from webhook_endpoint where disabled_at is null or removed_from is not null`)).map((r) => r.type))
     : new Set<string>();
   const toSend = page.events.flatMap((event) => {
     const type = webhookTypeOf(event.topic, event.payload);
@@ -83,7 +84,7 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
           select e.id, ${event.rowId}, ${type},
                  case when e.partner_id is null then ${webhookBody(type, event, 'program')} else ${webhookBody(type, event, 'partner')} end, ${now}, ${now}
             from webhook_endpoint e
-           where e.disabled_at is null and ${type} = any(e.event_types) and ${receivesEvent(event)}
+           where ${type} = any(e.event_types) and ${receivesEvent(event)}
              and not exists (select 1 from partner p where p.id = e.partner_id and p.revoked_at is not null)
              and (e.partner_id is null
                   or (exists (select 1 from partner p where p.id = e.partner_id and ${PARTNER_WEBHOOK_SCOPES[type] ?? null}::text = any(p.scopes))
@@ -100,18 +101,28 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
 }
 
 /**
- * Whether endpoint `e` is owed `event`: its transaction committed after the endpoint was registered
- * or last enabled, i.e. is not visible in the snapshot taken then (`receives_from`). README: "Only
- * events committed after the registration are sent", and none of the time it was removed. Compared
- * by commit, not by time: an event's `created_at` is when its writer began, before it waited for
- * the customer's locks, so a write begun before a registration and committed after it was never sent
- * (break38 live); and an endpoint removed and enabled again within the dispatcher's lag was sent
- * what committed while it was removed. An endpoint registered by a build before that column
- * (`receives_from` null) keeps the old rule by time.
+ * Whether endpoint `e` is owed `event`: its transaction committed while the endpoint was registered
+ * and not removed, by commit, not by time (README: "Only events committed after the registration
+ * are sent", and none of the time it was removed):
+ * - after its registration: not visible in the snapshot taken then (`receives_from`). An event's
+ *   `created_at` is when its writer began, before it waited for the customer's locks: compared by
+ *   time, a write begun before a registration and committed after it was never sent (break38 live).
+ *   An endpoint registered by an older build (null) keeps that rule by time;
+ * - not while it was removed: not between its last removal's snapshot and the enable's after it
+ *   (`removed_from`, `enabled_from`); an endpoint removed and enabled within the dispatcher's lag
+ *   was sent what committed while it was removed (break38 live), and, judged by the enable's
+ *   snapshot alone, lost what had committed before the removal (break38b);
+ * - while removed: only what committed before the removal (visible in `removed_from`), whose
+ *   delivery then ends FAILED "The endpoint was removed." and can be replayed once it is enabled,
+ *   rather than no delivery at all. Without a removal snapshot (an older build's removal, a
+ *   partner's revocation) nothing, as before.
  */
-const receivesEvent = (event: CommittedEvent) =>
-  sql<boolean>`(case when e.receives_from is null then e.created_at <= ${event.createdAt}
-                     else not pg_visible_in_snapshot(${event.xid}::xid8, e.receives_from::pg_snapshot) end)`;
+const receivesEvent = (event: CommittedEvent) => {
+  const visibleIn = (snapshot: RawBuilder<unknown>) => sql`pg_visible_in_snapshot(${event.xid}::xid8, ${snapshot}::pg_snapshot)`;
+  return sql<boolean>`(case when e.receives_from is null then e.created_at <= ${event.createdAt} else not ${visibleIn(sql`e.receives_from`)} end)
+    and not (e.removed_from is not null and e.enabled_from is not null and not ${visibleIn(sql`e.removed_from`)} and ${visibleIn(sql`e.enabled_from`)})
+    and (e.disabled_at is null or (e.removed_from is not null and ${visibleIn(sql`e.removed_from`)}))`;
+};
 
 /**
  * What the bodies of a page's events name besides the event (the customer's external id; for a

@@ -233,8 +233,11 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
     // A new generation: a 410 answered to a request sent before this no longer removes it (webhooks-25, goneStillApplies)
     const [enabled] = await query<WebhookEndpointRow>(
       em,
-      // Owed only what commits from now on: not what committed while it was removed (break38 live).
-      sql`update webhook_endpoint e set disabled_at = null, generation = e.generation + 1, receives_from = pg_current_snapshot()::text
+      // Not owed what committed while it was removed (break38 live): between its removal's snapshot
+      // and this one. A removal without a snapshot (an older build's, a revocation's): nothing from
+      // before this enable either.
+      sql`update webhook_endpoint e set disabled_at = null, generation = e.generation + 1, enabled_from = pg_current_snapshot()::text,
+               receives_from = case when e.removed_from is null then pg_current_snapshot()::text else e.receives_from end
            where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`,
     );
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'enableWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, details: { removedAt: endpoint.disabledAt }, at: now });
