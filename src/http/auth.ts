@@ -106,6 +106,8 @@ export function notBearerJwt(authorization: string): string {
 export class Authenticator {
   private readonly secret: Uint8Array;
   private readonly jwks: JWTVerifyGetKey | undefined;
+  /** JWT_JWKS_URL's keys, when set: their `generation` tells a verification the keys changed under it. */
+  private readonly remote: RemoteKeys | undefined;
   /**
    * Tokens already verified, until they expire (at most a minute): an app sends the same token on
    * every request, and verifying its signature again was an eighth of the gateway's CPU per page.
@@ -139,6 +141,7 @@ export class Authenticator {
       ? new RemoteKeys(new URL(jwksUrl), config.jwks, clock, (reason) => log?.warn({ url: jwksUrl, reason }, `could not fetch the token keys (JWT_JWKS_URL): ${reason}`))
       : undefined;
     this.jwks = remote?.getKey;
+    this.remote = remote;
     this.metrics = remote?.metrics ?? [];
     remote?.onChange(async () => {
       // A token verified under the old set is not taken on that word any more (a withdrawn key's).
@@ -238,11 +241,25 @@ export class Authenticator {
     this.customerIds.delete(externalId);
   }
 
+  /**
+   * How many times JWT_JWKS_URL's key set has changed (0 without it): a session authenticated under
+   * one generation and kept under another is verified again (the WebSocket connect).
+   */
+  get keysGeneration(): number {
+    return this.remote?.generation ?? 0;
+  }
+
   private async verify(token: string): Promise<JWTPayload & { role?: unknown }> {
     const now = Date.now();
     const hit = this.verified.get(token);
     if (hit && hit.until > now) return hit.claims;
+    const generation = this.keysGeneration;
     const claims = await this.verifySignature(token);
+    // The key set changed while this verified (the keys were fetched meanwhile, often by this very
+    // request's background refresh): judged by keys no longer held, it is verified again by the new
+    // ones rather than taken, and cached, on the old ones' word (break38b live: a withdrawn key's token
+    // was cached again after the change emptied the cache).
+    if (this.keysGeneration !== generation) return this.verify(token);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
     // Kept while jose would take it again (the same leeway), at most a minute.
     this.verified.set(token, { claims, until: Math.min(tokenAcceptedUntil(claims.exp ?? 0, this.config.jwtClockToleranceSeconds), now + 60_000) });

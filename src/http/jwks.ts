@@ -43,7 +43,7 @@ const MAX_BODY_BYTES = 1_000_000;
  * - `timeout`: no whole answer within JWT_JWKS_TIMEOUT_MS (a host that hangs, or sends too slowly);
  * - `http_error`: the host answered with a status other than 200;
  * - `invalid`: a 200 whose body is not a JSON Web Key Set (not JSON, no `keys` array, keys that are
- *   not objects, over 1 MB);
+ *   not objects, no key at all, over 1 MB);
  * - `network`: no HTTP answer at all: the name not resolved, the connection refused or reset, TLS
  *   refused (the log's reason is the system's code: ECONNREFUSED, ENOTFOUND, ECONNRESET …).
  */
@@ -124,6 +124,16 @@ export class RemoteKeys {
   private lastKeys: string | undefined;
   /** Told when a fetch brings a key set other than the one held before (`onChange`). */
   private readonly changeListeners: (() => Promise<void> | void)[] = [];
+  /** The listeners' run for the last change, which a fetch's waiters wait for (see `refresh`). */
+  private notifying: Promise<void> | undefined;
+  /** A change taken by the running fetch, whose listeners run once it has ended (see `refresh`). */
+  private changeTaken = false;
+  /**
+   * How many times the key set changed (a set other than the one held before was taken): a
+   * verification that began under one generation and ended under another was judged by keys no
+   * longer held (`Authenticator.verify` verifies it again).
+   */
+  generation = 0;
   private readonly fetches = new Counter({
     name: 'gateway_jwks_fetches_total',
     help: "Fetches of JWT_JWKS_URL's signing keys by outcome: ok, timeout (none within JWT_JWKS_TIMEOUT_MS), http_error (not HTTP 200), invalid (not a JSON Web Key Set), network (no answer: refused, reset, name not resolved)",
@@ -192,7 +202,7 @@ export class RemoteKeys {
   private refresh(now: number): Promise<void> {
     if (!this.pending && !this.mayFetch(now)) return Promise.reject(new KeysUnavailable(this.failed!.reason));
     this.pending ??= this.fetchKeys()
-      .then(async (set) => {
+      .then((set) => {
         let local: ReturnType<typeof createLocalJWKSet>;
         try {
           local = createLocalJWKSet(set);
@@ -205,9 +215,11 @@ export class RemoteKeys {
         this.failed = undefined;
         this.fetches.inc({ outcome: 'ok' });
         const keys = JSON.stringify(set.keys);
-        const changed = this.lastKeys !== undefined && keys !== this.lastKeys;
+        if (this.lastKeys !== undefined && keys !== this.lastKeys) {
+          this.generation += 1;
+          this.changeTaken = true;
+        }
         this.lastKeys = keys;
-        if (changed) await Promise.allSettled(this.changeListeners.map(async (listener) => listener()));
       })
       .catch((error: unknown) => {
         // (by shape, not `instanceof Error`: node's own errors come from another realm under jest's vm)
@@ -220,8 +232,14 @@ export class RemoteKeys {
       })
       .finally(() => {
         this.pending = undefined;
+        // The listeners run once this fetch has ended: one that verifies a token needing another
+        // fetch starts it, rather than joining this one, which would wait for it (break38b live).
+        if (this.changeTaken) {
+          this.changeTaken = false;
+          this.notifying = Promise.allSettled(this.changeListeners.map(async (listener) => listener())).then(() => undefined);
+        }
       });
-    return this.pending;
+    return this.pending.then(() => this.notifying);
   }
 
   /**
@@ -252,6 +270,10 @@ export class RemoteKeys {
           try {
             const set = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JSONWebKeySet;
             if (!Array.isArray(set?.keys)) throw new FetchFailure('invalid', 'not a JSON Web Key Set');
+            // An issuer that publishes no key is misconfigured, not withdrawing every key at once:
+            // taken, it would refuse every token and close every socket 4401, which clients do not
+            // retry (break38b live). The held keys serve on, as after any failed fetch.
+            if (set.keys.length === 0) throw new FetchFailure('invalid', 'a key set with no keys');
             resolve(set);
           } catch (error) {
             reject(error instanceof SyntaxError ? new FetchFailure('invalid', 'not JSON') : error);

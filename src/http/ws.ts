@@ -544,6 +544,9 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
     // where it goes, as over HTTP (break36c; parity-12): authenticate reads only these two otherwise.
     const credentials = { ...params, authorization: paramOf(params, 'authorization'), 'x-api-key': paramOf(params, 'x-api-key') };
     let authenticated;
+    // The issuer's keys as of the credentials' check: changed before the socket is a session, the
+    // key watch judged the sessions without it (see below).
+    let keysSeen = auth.keysGeneration;
     try {
       authenticated = await auth.authenticate(credentials, requestEntityManager(orm));
     } catch (error) {
@@ -587,6 +590,21 @@ export function startSubscriptionServer(deps: SubscriptionServerDeps) {
       const closing = endOf(ended, authenticated.caller, seenSeq);
       if (closing) {
         socket.close(closing.code, closing.reason);
+        return false;
+      }
+    }
+    // The issuer's key set changed while this connected: its token is judged by the new keys, as the
+    // key watch judged the open sessions (break38b live: a token of a withdrawn key, verified by the
+    // old keys, opened a socket the watch never saw). Until no change comes in between, then the
+    // session is added with no await: a change after it is the watch's.
+    const bearer = /^Bearer\s+(\S+)$/i.exec(String(credentials.authorization ?? '').trim())?.[1];
+    while (bearer && auth.keysGeneration !== keysSeen) {
+      keysSeen = auth.keysGeneration;
+      try {
+        await auth.reverifyToken(bearer);
+      } catch (error) {
+        const refused = connectRefusal(error);
+        socket.close(refused.code, refused.code === SocketClose.UNAUTHORIZED ? 'token no longer valid: its signing key was withdrawn' : refused.reason);
         return false;
       }
     }

@@ -5,9 +5,10 @@ import type { TestGateway } from './gateway.js';
 /**
  * How a test's JWKS host answers a request: `answer` serves the key set (200); `hang` reads the
  * request and never answers; `fail` answers 500; `garbage` answers 200 with a body that is not
- * JSON; `reset` closes the connection without an answer.
+ * JSON; `empty` answers 200 with a key set of no keys (`{"keys":[]}`); `reset` closes the connection
+ * without an answer.
  */
-export type JwksHostMode = 'answer' | 'hang' | 'fail' | 'garbage' | 'reset';
+export type JwksHostMode = 'answer' | 'hang' | 'fail' | 'garbage' | 'empty' | 'reset';
 
 /** A JWKS host the test controls (JWT_JWKS_URL of a test gateway), on loopback. */
 export interface JwksHost {
@@ -33,6 +34,7 @@ export async function jwksHost(body: string): Promise<JwksHost> {
     if (mode === 'answer') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     else if (mode === 'fail') res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
     else if (mode === 'garbage') res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
+    else if (mode === 'empty') res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}');
     else if (mode === 'reset') req.socket.destroy();
     else held.push(res);
   });
