@@ -15,8 +15,11 @@ export class Migration20261205140000 extends Migration {
   }
 
   override down(): void | Promise<void> {
-    // A campaign ended before its start has no window the old rule allows: it ends 1 ms after it.
-    this.addSql(`update "campaign" set ends_at = starts_at + interval '1 millisecond' where ends_at = starts_at;`);
+    // A campaign ended before its start has no window the old rule allows: it gets 1 ms in year 1,
+    // where no sale falls (1 ms after its planned start would catch a till's sale stamped at it,
+    // campaigns starting at 00:00 and tills stamping whole seconds: break38b campaigns). Its planned
+    // start stays in its audit entries.
+    this.addSql(`update "campaign" set starts_at = '0001-01-01T00:00:00Z', ends_at = '0001-01-01T00:00:00.001Z' where ends_at = starts_at;`);
     this.addSql(`alter table "campaign" drop constraint "campaign_window";`);
     this.addSql(`alter table "campaign" add constraint "campaign_window" check (starts_at < ends_at);`);
   }

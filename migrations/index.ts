@@ -61,6 +61,7 @@ import { Migration20261205061000 } from './Migration20261205061000.js';
 import { Migration20261205140000 } from './Migration20261205140000.js';
 import { Migration20261205141000 } from './Migration20261205141000.js';
 import { Migration20261205150000 } from './Migration20261205150000.js';
+import { Migration20261205151000 } from './Migration20261205151000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -127,4 +128,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261205140000', class: Migration20261205140000 },
   { name: 'Migration20261205141000', class: Migration20261205141000 },
   { name: 'Migration20261205150000', class: Migration20261205150000 },
+  { name: 'Migration20261205151000', class: Migration20261205151000 },
 ];

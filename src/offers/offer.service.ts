@@ -493,7 +493,7 @@ async function moneysOfferedIn(em: SqlEntityManager, offerId: number, lateSalesF
         union select pc.money_currency from gift_list_option o join gift_list g on g.id = o.gift_list_id join point_currency pc on pc.code = g.currency_code
          where o.offer_id = ${offerId}
         union select pc.money_currency from campaign c join point_currency pc on pc.code = c.currency_code
-         where c.offer_id = ${offerId} and c.ends_at > ${lateSalesFrom}
+         where c.offer_id = ${offerId} and c.ends_at > ${lateSalesFrom} and c.starts_at < c.ends_at
         order by 1`,
   );
   return rows.map((r) => r.money);

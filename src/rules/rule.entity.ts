@@ -129,6 +129,15 @@ export class Campaign {
   @Property({ type: 'timestamptz' })
   endsAt!: Date;
 
+  /**
+   * When an operator ended it early (`endCampaign`), which set `endsAt` to then (or to `startsAt`
+   * for one not started); null: it runs to the end it was created with. An ended campaign is never
+   * ended again, so a resend from a clock behind, or a second operator's end, does not move its end
+   * earlier (break38b campaigns).
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  endedAt?: Date | null;
+
   /** Money with at least 2 decimals and at most 4 (`withCents`; "0.125" for fils), below 10^12. */
   @Property({ type: 'decimal', columnType: 'numeric', nullable: true })
   minSpend?: string | null;

@@ -17,7 +17,7 @@ const RULE_HEAD = columnsOf(EconomyRule, 'r', ['id', 'currencyCode']);
 const RULE_PER_UNIT = castColumn(EconomyRule, 'r', 'pointsPerUnit', 'text');
 const RULE_TAIL = columnsOf(EconomyRule, 'r', ['categoryMultipliers', 'excludedSkus', 'rounding', 'pendingDays']);
 
-const CAMPAIGN_HEAD = columnsOf(Campaign, 'c', ['id', 'name', 'currencyCode', 'startsAt', 'endsAt']);
+const CAMPAIGN_HEAD = columnsOf(Campaign, 'c', ['id', 'name', 'currencyCode', 'startsAt', 'endsAt', 'endedAt']);
 const CAMPAIGN_MIN_SPEND = castColumn(Campaign, 'c', 'minSpend', 'text');
 const CAMPAIGN_MIDDLE = columnsOf(Campaign, 'c', ['skus', 'categories', 'channels', 'tiers', 'segments', 'firstPurchase', 'daysOfWeek', 'bonusPoints']);
 // A number, as earning multiplies with it (the entity keeps the exact decimal string).
@@ -313,8 +313,10 @@ async function insertCampaign(em: SqlEntityManager, d: CampaignData, actor: stri
  * being processed as the end commits reads the campaign as it was when its statement began, as a
  * sale does an economy rule set at that moment (setEconomyRule): a sale made within that moment may
  * still earn from it. Points already awarded stay; a return takes back its own as ever.
- * A campaign that has ended already is answered as it is, and nothing is written or logged (ending
- * again is safe: a resend after a lost answer answers the same).
+ * A campaign that has ended already, by its end or by an operator's (`ended_at`), is answered as it
+ * is, and nothing is written or logged: ending again is safe (a resend after a lost answer answers
+ * the same), and an end is never moved earlier by a later request read on a clock behind the first's,
+ * nor a cancelled campaign (its end its start, still ahead) ended again (break38b campaigns).
  * @throws NOT_FOUND (field `input.campaignId`) for no such campaign
  */
 export async function endCampaign(ctx: Ctx, campaignId: number, reason: string | null): Promise<CampaignRow> {
@@ -322,8 +324,8 @@ export async function endCampaign(ctx: Ctx, campaignId: number, reason: string |
   return ctx.em.transactional(async (em) => {
     const ended = await queryOne<{ endsAt: Date; before: Date }>(
       em,
-      sql`with held as (select id, ends_at from campaign where id = ${campaignId} and ends_at > ${now} for update)
-          update campaign c set ends_at = greatest(c.starts_at, ${now}) from held where c.id = held.id
+      sql`with held as (select id, ends_at from campaign where id = ${campaignId} and ends_at > ${now} and ended_at is null for update)
+          update campaign c set ends_at = greatest(c.starts_at, ${now}), ended_at = ${now} from held where c.id = held.id and c.ended_at is null
           returning c.ends_at as "endsAt", held.ends_at as before`,
     );
     const [row] = await campaignsByIds(em, [campaignId]);

@@ -140,6 +140,9 @@ export class Campaign extends Node {
   @Field(() => DateTimeScalar, { description: 'The end of the window, not in it: a sale made at this instant does not earn from the campaign.' })
   endsAt!: Date;
 
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When an operator ended it early (endCampaign; endsAt is then that instant, or startsAt for one ended before it started); null: it runs to the end it was created with.' })
+  endedAt!: Date | null;
+
   @Field(() => Int, { nullable: true })
   bonusPoints!: number | null;
 

@@ -30,7 +30,7 @@ const CUSTOMER_COLUMNS = columnsOf(Customer, 'c', ['status', 'segments']);
 const TIER_CODE = columnsOf(Tier, 't', ['code']);
 const TIER_MULTIPLIER = castColumn(Tier, 't', 'multiplier', 'float8');
 const APPLIED_COLUMN = columnsOf(TransactionOffer, 't', ['issuedOfferId']);
-const CAMPAIGN_BUDGET_COLUMNS = columnsOf(Campaign, '', ['id', 'pointsAwarded', 'budgetPoints']);
+const CAMPAIGN_BUDGET_COLUMNS = columnsOf(Campaign, '', ['id', 'pointsAwarded', 'budgetPoints', 'startsAt', 'endsAt']);
 
 /** The customer as processing reads them: status and segments, and whether no other sale of theirs is PROCESSED. */
 type SaleCustomer = Selected<typeof CUSTOMER_COLUMNS> & { firstPurchase: boolean };
@@ -226,6 +226,9 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   for (const c of campaigns) {
     if (!campaignApplies(c, facts, minSpendOf(c, digits))) continue;
     const budget = budgets.get(c.id) ?? null;
+    // A budgeted campaign's window as of its lock: an end (endCampaign) committed while this sale
+    // waited for it is seen (break38b campaigns). An unbudgeted one's is as read with the sale.
+    if (budget && !(new Date(budget.startsAt).getTime() <= occurredAt.getTime() && occurredAt.getTime() < new Date(budget.endsAt).getTime())) continue;
     // Its per-customer limit, and "first purchase" (a customer whose first sale was returned buys
     // for the first time again), count the earlier sales whose award from it the customer holds:
     // one not returned, or an offer the return could not take back (hostile-17).

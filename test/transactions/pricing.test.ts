@@ -150,6 +150,7 @@ describe('earning', () => {
     currencyCode: 'BEANS',
     startsAt: new Date('2026-11-01T00:00:00Z'),
     endsAt: new Date('2026-12-01T00:00:00Z'),
+    endedAt: null,
     minSpend: '3.00',
     skus: [],
     categories: ['COFFEE'],

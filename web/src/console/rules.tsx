@@ -2,8 +2,8 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent, type Ref } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatDate, formatDateTime, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
-import { formatDecimal, formatMoney } from '../shared/money';
+import { DataTable, formatDate, formatDateTime, formatInstant, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
+import { formatDecimal, formatMinimumMoney } from '../shared/money';
 import {
   ConsoleCreateCampaignDocument,
   ConsoleCreateGiftListDocument,
@@ -40,7 +40,7 @@ export function appliesTo(c: {
   return (
     [
       k.daysOfWeek.length ? k.daysOfWeek.map((d) => ISO_DAYS[d - 1]).join(', ') : '',
-      k.minSpend ? `spend ≥ ${formatMoney(k.minSpend, c.currency.moneyCurrency)}` : '',
+      k.minSpend ? `spend ≥ ${formatMinimumMoney(k.minSpend, c.currency.moneyCurrency)}` : '',
       k.firstPurchase ? 'first sale only' : '',
       list(k.tiers.length > 1 ? 'tiers' : 'tier', k.tiers),
       list(k.segments.length > 1 ? 'segments' : 'segment', k.segments),
@@ -314,7 +314,7 @@ function ConfirmEndCampaign({ campaign, onDone }: { campaign: ListedCampaign; on
       onDone(
         neverRan(ended)
           ? `Campaign “${ended.name}” will not run: it was ended before its start.`
-          : `Campaign “${ended.name}” ended at ${formatDateTime(ended.endsAt)}: sales made from then on earn nothing from it.`,
+          : `Campaign “${ended.name}” ended at ${formatInstant(ended.endsAt)}: sales made from then on earn nothing from it.`,
       );
     });
   return (
@@ -436,8 +436,10 @@ export function Rules() {
                 {formatPoints(c.pointsAwarded)} {c.currency.code}
               </td>
               <td>
-                {Date.parse(c.endsAt) <= Date.now() ? (
-                  neverRan(c) ? 'cancelled' : `ended ${formatDateTime(c.endsAt)}`
+                {neverRan(c) ? (
+                  'cancelled'
+                ) : Date.parse(c.endsAt) <= Date.now() ? (
+                  `${c.endedAt ? 'ended early' : 'ended'} ${formatInstant(c.endsAt)}`
                 ) : (
                   <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => (setEndedNotice(null), setEnding(c))}>
                     End now<span className="sr-only"> {c.name}</span>

@@ -9,10 +9,17 @@ import { decimalText, exactDecimal, times } from '../../../src/domain/decimal.js
  * decimals) and showed a liability the API answers as "12.345" as "IQD 12" (break31). A decimal
  * string is formatted exactly, not through a float.
  */
-export const formatMoney = (amount: string | number, currency: string) => {
+export const formatMoney = (amount: string | number, currency: string, roundingMode: 'halfExpand' | 'ceil' = 'halfExpand') => {
   const digits = minorDigits(currency);
-  return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(exactly(amount));
+  const options = { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits, roundingMode } as Intl.NumberFormatOptions;
+  return new Intl.NumberFormat('en-GB', options).format(exactly(amount));
 };
+/**
+ * A minimum amount of money as a till must reach it: rounded UP to `currency`'s decimals, as sales
+ * are judged against a campaign's `minSpend` ("2.991" EUR is €3.00; "1000.4" JPY ¥1,001: break38b
+ * campaigns, where the half-up "€2.99" named a spend that earns nothing).
+ */
+export const formatMinimumMoney = (amount: string | number, currency: string) => formatMoney(amount, currency, 'ceil');
 /** A decimal as the API answers it ("0.00001", "1250.50"), exactly, grouped, without trailing zeros: "0.00001", "1,250.5". */
 export const formatDecimal = (value: string | number) => new Intl.NumberFormat('en-GB', { maximumFractionDigits: 20 }).format(exactly(value));
 /** A decimal string for Intl as it is (Intl formats it exactly); a number as it is. */

@@ -211,6 +211,9 @@ const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeSty
 const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
 
 export const formatDateTime = (iso: string | null | undefined) => (iso ? `${dateTime.format(new Date(iso))} UTC` : '—');
+const instant = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' });
+/** A date and time to the second, "5 Dec 2026, 14:30:12 UTC": where the minute alone misleads (a campaign's end: sales in the seconds before it earn). */
+export const formatInstant = (iso: string | null | undefined) => (iso ? `${instant.format(new Date(iso))} UTC` : '—');
 /** A UTC day without its zone, "3 Dec 2026": only where a heading says UTC (the console's "Days (UTC)", "Created (UTC)"). */
 export const formatDate = (iso: string | null | undefined) => (iso ? date.format(new Date(iso)) : '—');
 /** A UTC day that says so, "3 Dec 2026 (UTC)", where nothing around it does (polish-22: "member since 3 Dec 2026"). */
