@@ -58,11 +58,20 @@ export default async function globalTeardown() {
   }
   const pg_ = globalThis.__TEST_PG__;
   if (!pg_) {
-    // DATABASE_URL's server outlives the run: drop the run's template database (test/support/gateway.ts), if one was made
+    // DATABASE_URL's server outlives the run: drop the run's template database (test/support/gateway.ts), if one was made,
+    // and each worker's spare copy of it (gateway.ts `spare`), once none is still being made
     if (run && process.env.TEST_PG_ADMIN_URL) {
       const client = new pg.Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
       await client.connect();
       try {
+        const copies = `rg_test_${run}_%`;
+        for (let i = 0; i < 100; i++) {
+          const { rowCount } = await client.query(`select 1 from pg_stat_activity where state = 'active' and query ilike 'create database ' || $1 || ' template%'`, [copies]);
+          if (!rowCount) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const { rows } = await client.query(`select datname from pg_database where datname like $1`, [copies]);
+        for (const { datname } of rows) await client.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
         await client.query(`drop database if exists rg_template_${run} with (force)`);
       } finally {
         await client.end();
