@@ -59,11 +59,15 @@ async function build(): Promise<string> {
   }
   if (builder) {
     try {
-      await promisify(execFile)(
-        path.join(root, 'node_modules/.bin/tsc'),
-        ['-p', 'tsconfig.build.json', '--outDir', COMPILED, '--tsBuildInfoFile', path.join(COMPILED, '.tsbuildinfo')],
-        { cwd: root, maxBuffer: 16 * 1024 * 1024 },
-      );
+      // `npm test` ran this same tsc and the bundle in scripts/test-prepare.mjs just before jest (and
+      // runs jest only when they passed): a second, no-op tsc here cost ~6 s of CPU and 6–15 s of a
+      // worker's wall time, the other worker's first process test waiting for it (suite-38)
+      if (!(process.env.TEST_BUILD_PREPARED === '1' && bundleIsCurrent()))
+        await promisify(execFile)(
+          path.join(root, 'node_modules/.bin/tsc'),
+          ['-p', 'tsconfig.build.json', '--outDir', COMPILED, '--tsBuildInfoFile', path.join(COMPILED, '.tsbuildinfo')],
+          { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+        );
       // bundle-26: `<COMPILED>/bundle/main.js`, as `npm start` bundles it; `npm test` made it in
       // scripts/test-prepare.mjs already unless tsc has written since (a no-op tsc writes nothing)
       if (!bundleIsCurrent()) await promisify(execFile)(process.execPath, [path.join(root, 'scripts/bundle.mjs'), COMPILED], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
