@@ -206,7 +206,7 @@ export class CampaignOutcomeInput {
   @Max(MAX_POINTS)
   bonusPoints?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Multiplies the economy rule points of the sale (2: double points).' })
+  @Field(() => Float, { nullable: true, description: "Multiplies the sale's economy rule points, the customer's tier multiplier already in them (2: double points: a GOLD ×1.5 member's 64 economy points become 96, and the campaign adds 96 more)." })
   @Min(0.01)
   @Max(100)
   @HasAtMostDecimals(4)

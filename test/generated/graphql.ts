@@ -70,7 +70,7 @@ export type CampaignLimitsInput = {
 
 export type CampaignOutcomeInput = {
   bonusPoints?: number | null | undefined;
-  /** Multiplies the economy rule points of the sale (2: double points). */
+  /** Multiplies the sale's economy rule points, the customer's tier multiplier already in them (2: double points: a GOLD ×1.5 member's 64 economy points become 96, and the campaign adds 96 more). */
   multiplier?: number | null | undefined;
   offerId?: string | number | null | undefined;
 };

@@ -24,6 +24,16 @@ describe("the console's campaign figures name their currency (money-24)", () => 
 
   // newcomer-37: the table showed no condition, so the demo's coffee bonus read as one for every sale.
   test("each campaign says which sales it applies to, its minimum spend in the program's money", async () => {
+    const { t } = started.web;
+    const weekend = unique('Weekend Gold');
+    const now = Date.now();
+    ok(
+      await t.gql(
+        CreateCampaignDocument,
+        { input: { name: weekend, currency: 'BEANS', startsAt: new Date(now - 3_600_000).toISOString(), endsAt: new Date(now + 30 * 86_400_000).toISOString(), conditions: { daysOfWeek: [6, 7], tiers: ['GOLD'] }, outcome: { multiplier: 2 } } as never },
+        t.operatorToken,
+      ),
+    );
     const page = await started.web.consoleAsOperator('Rules');
     const campaigns = page.getByRole('region', { name: 'Campaigns', exact: true });
     const rowOf = (name: string) => campaigns.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
@@ -31,7 +41,9 @@ describe("the console's campaign figures name their currency (money-24)", () => 
     expect({
       coffee: await rowOf('Coffee bonus').locator('td:nth-child(3)').innerText(),
       firstVisit: await rowOf('First visit treat').locator('td:nth-child(3)').innerText(),
-    }).toEqual({ coffee: 'spend ≥ €3.00 · category COFFEE', firstVisit: 'first sale only' });
+      // the weekdays are the till's (its occurredAt's offset), not the UTC of the Days column (newcomer-38)
+      weekend: await rowOf(weekend).locator('td:nth-child(3)').innerText(),
+    }).toEqual({ coffee: 'spend ≥ €3.00 · category COFFEE', firstVisit: 'first sale only', weekend: "Sat, Sun (till's day) · tier GOLD" });
   }, 60_000);
 
   // newcomer-37: a campaign made by mistake ran to its last day; nothing in the console ended it.

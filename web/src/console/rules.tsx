@@ -39,7 +39,8 @@ export function appliesTo(c: {
   const list = (label: string, items: string[]) => (items.length ? `${label} ${items.join(', ')}` : '');
   return (
     [
-      k.daysOfWeek.length ? k.daysOfWeek.map((d) => ISO_DAYS[d - 1]).join(', ') : '',
+      // the till's own days (its occurredAt's offset), not UTC's like the Days column (newcomer-38)
+      k.daysOfWeek.length ? `${k.daysOfWeek.map((d) => ISO_DAYS[d - 1]).join(', ')} (till's day)` : '',
       k.minSpend ? `spend ≥ ${formatMinimumMoney(k.minSpend, c.currency.moneyCurrency)}` : '',
       k.firstPurchase ? 'first sale only' : '',
       list(k.tiers.length > 1 ? 'tiers' : 'tier', k.tiers),
@@ -88,12 +89,19 @@ interface TierPreview {
  * lists match exactly, so members moved to a tier a GOLD-only store does not list are out of it
  * (newcomer-37).
  */
-export const accessLostText = (lost: TierPreview['accessLost']) =>
+export const accessLostText = (lost: TierPreview['accessLost'], done = false) =>
   lost.length === 0
     ? ''
     : `Tier lists match exactly: ${lost
-        .map((l) => `${l.kind === 'STORE' ? 'store' : 'campaign'} “${l.name}” (${l.tiers.join(', ')}) would lose ${l.customers.toLocaleString('en-GB')} ${l.customers === 1 ? 'customer' : 'customers'}`)
-        .join('; ')}. List the new tier there too to keep them.`;
+        .map((l) => `${l.kind === 'STORE' ? 'store' : 'campaign'} “${l.name}” (${l.tiers.join(', ')}) ${done ? 'lost' : 'would lose'} ${l.customers.toLocaleString('en-GB')} ${l.customers === 1 ? 'customer' : 'customers'}`)
+        .join('; ')}. ${ACCESS_REMEDY}`;
+
+/**
+ * What to do about it: tier lists cannot be edited yet (no update of a store's eligibility or a
+ * campaign's conditions), so a store or campaign listing the new tier too is made beside it (the
+ * thirty-eighth newcomer read "List the new tier there too" and found no way to).
+ */
+const ACCESS_REMEDY = "Tier lists cannot be edited yet: to keep them, create a store or campaign listing the new tier too (the old one can't be changed; a campaign can be ended).";
 
 /** "12 customers from GOLD to PLATINUM"; a null tier is "no tier". */
 const moveText = (move: TierPreview['moves'][number]) =>
@@ -266,7 +274,7 @@ function ConfirmCreateTier({ preview, onDone }: { preview: TierPreview; onDone: 
       const payload = data?.createTier;
       if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
       if (!payload?.tier) return;
-      const lost = accessLostText(payload.accessLost ?? []);
+      const lost = accessLostText(payload.accessLost ?? [], true);
       onDone(`${createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], answeredByReplay(extensions, 'createTier'))}${lost ? ` ${lost}` : ''}`);
     });
   return (

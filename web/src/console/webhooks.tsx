@@ -166,7 +166,7 @@ export function Webhooks() {
       const { data } = await enable({ variables: { input: { endpointId: id } } });
       const refused = data?.enableWebhookEndpoint.userErrors[0];
       if (refused) setProblem(problemOfUserError(refused));
-      else setNotice(`${url} receives again: new events are sent to it. Replay its failed deliveries below to send those.`);
+      else setNotice(`${url} receives again: events from now on are sent to it (none of the time it was removed). Replay its failed deliveries below to send those.`);
     } catch (e) {
       setProblem(problemOf(e, { safeAgain: 'Enabling it again is harmless: the State column says whether it receives.' }));
     }
