@@ -112,7 +112,7 @@ export class Authenticator {
    * Tokens already verified, until they expire (at most a minute): an app sends the same token on
    * every request, and verifying its signature again was an eighth of the gateway's CPU per page.
    */
-  private readonly verified = new Map<string, { claims: JWTPayload & { role?: unknown }; until: number }>();
+  private readonly verified = new Map<string, { claims: JWTPayload & { role?: unknown }; until: number; generation: number }>();
   /**
    * `customer.id` by `customer.external_id` (a token's subject), of customers found active here,
    * the oldest dropped first past 10,000. An external id never changes and is never given to
@@ -252,8 +252,10 @@ export class Authenticator {
   private async verify(token: string): Promise<JWTPayload & { role?: unknown }> {
     const now = Date.now();
     const hit = this.verified.get(token);
-    if (hit && hit.until > now) return hit.claims;
+    // Taken only under the key set it was verified by: between a change's count and its listeners'
+    // emptying of this cache, an entry of the old set was a hit (break38c).
     const generation = this.keysGeneration;
+    if (hit && hit.until > now && hit.generation === generation) return hit.claims;
     const claims = await this.verifySignature(token);
     // The key set changed while this verified (the keys were fetched meanwhile, often by this very
     // request's background refresh): judged by keys no longer held, it is verified again by the new
@@ -262,7 +264,7 @@ export class Authenticator {
     if (this.keysGeneration !== generation) return this.verify(token);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
     // Kept while jose would take it again (the same leeway), at most a minute.
-    this.verified.set(token, { claims, until: Math.min(tokenAcceptedUntil(claims.exp ?? 0, this.config.jwtClockToleranceSeconds), now + 60_000) });
+    this.verified.set(token, { claims, until: Math.min(tokenAcceptedUntil(claims.exp ?? 0, this.config.jwtClockToleranceSeconds), now + 60_000), generation });
     return claims;
   }
 

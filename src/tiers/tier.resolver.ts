@@ -31,7 +31,7 @@ export class TierResolver {
     const { dryRun, ...data } = input;
     return payloadOf(async () => {
       const created = await createTier(ctx, data, dryRun ?? false);
-      const lost = await accessLostBy(ctx.em, created.moves, ctx.clock.now());
+      const lost = await accessLostBy(ctx.em, created.moves, data.code, ctx.clock.now());
       return { ...created, accessLost: lost.map((l) => ({ ...l, id: toGlobalId(l.kind === 'STORE' ? 'RewardStore' : 'Campaign', l.id) })) };
     });
   }

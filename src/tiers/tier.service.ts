@@ -556,26 +556,29 @@ export interface TierAccessLossRow {
 }
 
 /**
- * The stores and campaigns, not ended as of `now`, whose tier lists name a tier some of `moves`
- * leave and not the tier they go to (tier lists match exactly: docs/decisions.md "tier-access-38"),
- * with how many customers of `moves` that is; stores first, then campaigns, by name. One statement,
- * none when nothing moves.
+ * The stores and campaigns, not ended as of `now` (a cancelled campaign, its window empty, is
+ * ended), whose tier lists name a tier some of `moves` to the tier `added` leave and not `added`
+ * (tier lists match exactly: docs/decisions.md "tier-access-38"), with how many customers that is;
+ * stores first, then campaigns, by name. Only moves to `added`: the re-placement of every customer
+ * also records drops that time had made already (a rolling window that lapsed), which the new tier
+ * did not cause and listing it would not undo (break38c). One statement, none when nothing moves.
  */
-export async function accessLostBy(em: SqlEntityManager, moves: readonly TierMoveCount[], now: Date): Promise<TierAccessLossRow[]> {
+export async function accessLostBy(em: SqlEntityManager, allMoves: readonly TierMoveCount[], added: string, now: Date): Promise<TierAccessLossRow[]> {
+  const moves = allMoves.filter((m) => m.to === added);
   if (!moves.some((m) => m.from !== null)) return [];
   const holders = await query<{ kind: 'STORE' | 'CAMPAIGN'; id: number; name: string; tiers: string[] }>(
     em,
     sql`select 'STORE' as kind, id, name, eligible_tiers as tiers from reward_store
          where cardinality(eligible_tiers) > 0 and (ends_at is null or ends_at > ${now})
         union all
-        select 'CAMPAIGN', id, name, tiers from campaign where cardinality(tiers) > 0 and ends_at > ${now}
+        select 'CAMPAIGN', id, name, tiers from campaign where cardinality(tiers) > 0 and ends_at > ${now} and ends_at > starts_at
         order by kind desc, name, id`,
   );
   return holders
     .map((h) => ({
       ...h,
       id: Number(h.id),
-      customers: moves.filter((m) => m.from !== null && h.tiers.includes(m.from) && (m.to === null || !h.tiers.includes(m.to))).reduce((n, m) => n + m.customers, 0),
+      customers: moves.filter((m) => m.from !== null && h.tiers.includes(m.from) && !h.tiers.includes(added)).reduce((n, m) => n + m.customers, 0),
     }))
     .filter((h) => h.customers > 0);
 }

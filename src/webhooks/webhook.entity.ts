@@ -67,20 +67,16 @@ export class WebhookEndpoint {
   receivesFrom?: string | null;
 
   /**
-   * The snapshot taken when it was last removed (`removeEndpoint`): events that committed before it
-   * (visible in it) were owed, and are dispatched to it still (their delivery ends FAILED "The
-   * endpoint was removed." while it is, replayable once enabled); those after it are not. Null:
-   * never removed, or removed by an older build or by its partner's revocation.
+   * The times it was removed, as commit snapshots (`pg_current_snapshot()` text): `from` taken at
+   * the removal (`removeEndpoint`), `to` at the enable after it (null while it is removed), oldest
+   * first, the last REMOVAL_WINDOWS_KEPT kept. What committed inside a window is not sent (break38b,
+   * break38c live: a second removal within the dispatcher's lag made the first one's events owed
+   * again); what committed before a removal still is, its delivery ending FAILED "The endpoint was
+   * removed." while it is removed (replayable once enabled). Empty: never removed, or removed by an
+   * older build or by its partner's revocation (which cannot be enabled again).
    */
-  @Property({ type: 'text', nullable: true })
-  removedFrom?: string | null;
-
-  /**
-   * The snapshot taken when it was enabled again after that removal: what committed between the two
-   * (the time it was removed) is not sent (break38b live). Null while removed, or never enabled.
-   */
-  @Property({ type: 'text', nullable: true })
-  enabledFrom?: string | null;
+  @Property({ type: 'jsonb', defaultRaw: "'[]'" })
+  removedWindows: { from: string; to: string | null }[] & Opt = [];
 
   /**
    * Since when its receiver keeps failing: the time the first of its deliveries ran out of attempts

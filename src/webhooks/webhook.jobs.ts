@@ -63,10 +63,12 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
     saved = await queryOne(em, locked);
   }
   const limit = config.webhooks.dispatchBatch;
-  const page = await readCommittedEvents(em.getKysely(), decodeCursor(saved!.cursor), limit);
+  const cursor = decodeCursor(saved!.cursor);
+  const cursorFrom = cursor.from;
+  const page = await readCommittedEvents(em.getKysely(), cursor, limit);
   // Types some endpoint listens to: the others cost no statement (most events, most of the time).
   const wanted = page.events.length
-    ? new Set((await query<{ type: string }>(em, sql`select distinct unnest(event_types) as type from webhook_endpoint where disabled_at is null or removed_from is not null`)).map((r) => r.type))
+    ? new Set((await query<{ type: string }>(em, sql`select distinct unnest(event_types) as type from webhook_endpoint where disabled_at is null or ${stillOwedAfterRemoval(cursorFrom)}`)).map((r) => r.type))
     : new Set<string>();
   const toSend = page.events.flatMap((event) => {
     const type = webhookTypeOf(event.topic, event.payload);
@@ -101,6 +103,17 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
 }
 
 /**
+ * Whether removed endpoint `e` may still be owed an event the dispatcher has not read (one that
+ * committed before its removal): while the dispatch cursor's snapshot (`from`, everything visible
+ * in it read) may not yet see every transaction its removal's snapshot saw, i.e. the removal's
+ * xmax is past the cursor's xmin. Once not, its types cost the dispatcher nothing (break38c live:
+ * an endpoint removed once kept its types wanted for good, a statement per event).
+ */
+const stillOwedAfterRemoval = (cursorFrom: string) =>
+  sql<boolean>`(jsonb_array_length(removed_windows) > 0
+     and pg_snapshot_xmax((removed_windows->-1->>'from')::pg_snapshot) > pg_snapshot_xmin(${cursorFrom}::pg_snapshot))`;
+
+/**
  * Whether endpoint `e` is owed `event`: its transaction committed while the endpoint was registered
  * and not removed, by commit, not by time (README: "Only events committed after the registration
  * are sent", and none of the time it was removed):
@@ -108,20 +121,22 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
  *   `created_at` is when its writer began, before it waited for the customer's locks: compared by
  *   time, a write begun before a registration and committed after it was never sent (break38 live).
  *   An endpoint registered by an older build (null) keeps that rule by time;
- * - not while it was removed: not between its last removal's snapshot and the enable's after it
- *   (`removed_from`, `enabled_from`); an endpoint removed and enabled within the dispatcher's lag
- *   was sent what committed while it was removed (break38 live), and, judged by the enable's
- *   snapshot alone, lost what had committed before the removal (break38b);
- * - while removed: only what committed before the removal (visible in `removed_from`), whose
- *   delivery then ends FAILED "The endpoint was removed." and can be replayed once it is enabled,
- *   rather than no delivery at all. Without a removal snapshot (an older build's removal, a
- *   partner's revocation) nothing, as before.
+ * - not while it was removed: inside none of its removal windows (`removed_windows`: from a
+ *   removal's snapshot to the enable's after it, or open while removed); an endpoint removed and
+ *   enabled within the dispatcher's lag was sent what committed while it was removed (break38
+ *   live), judged by the enable's snapshot alone lost what had committed before the removal
+ *   (break38b), and judged by its last window alone was sent a first removal's events after a
+ *   second (break38c);
+ * - while removed: only what committed before the removal, whose delivery then ends FAILED "The
+ *   endpoint was removed." and can be replayed once it is enabled, rather than no delivery at all.
+ *   Without a window (an older build's removal, a partner's revocation) nothing, as before.
  */
 const receivesEvent = (event: CommittedEvent) => {
   const visibleIn = (snapshot: RawBuilder<unknown>) => sql`pg_visible_in_snapshot(${event.xid}::xid8, ${snapshot}::pg_snapshot)`;
   return sql<boolean>`(case when e.receives_from is null then e.created_at <= ${event.createdAt} else not ${visibleIn(sql`e.receives_from`)} end)
-    and not (e.removed_from is not null and e.enabled_from is not null and not ${visibleIn(sql`e.removed_from`)} and ${visibleIn(sql`e.enabled_from`)})
-    and (e.disabled_at is null or (e.removed_from is not null and ${visibleIn(sql`e.removed_from`)}))`;
+    and not exists (select 1 from jsonb_array_elements(e.removed_windows) w
+                     where not ${visibleIn(sql`(w->>'from')`)} and (w->>'to' is null or ${visibleIn(sql`(w->>'to')`)}))
+    and (e.disabled_at is null or jsonb_array_length(e.removed_windows) > 0)`;
 };
 
 /**

@@ -233,11 +233,14 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
     // A new generation: a 410 answered to a request sent before this no longer removes it (webhooks-25, goneStillApplies)
     const [enabled] = await query<WebhookEndpointRow>(
       em,
-      // Not owed what committed while it was removed (break38 live): between its removal's snapshot
-      // and this one. A removal without a snapshot (an older build's, a revocation's): nothing from
-      // before this enable either.
-      sql`update webhook_endpoint e set disabled_at = null, generation = e.generation + 1, enabled_from = pg_current_snapshot()::text,
-               receives_from = case when e.removed_from is null then pg_current_snapshot()::text else e.receives_from end
+      // Not owed what committed while it was removed (break38 live): its open removal window closes
+      // at this snapshot. A removal without one (an older build's): nothing from before this enable.
+      sql`update webhook_endpoint e set disabled_at = null, generation = e.generation + 1,
+               removed_windows = case when jsonb_array_length(e.removed_windows) > 0 and e.removed_windows->-1->>'to' is null
+                 then jsonb_set(e.removed_windows, array[(jsonb_array_length(e.removed_windows) - 1)::text, 'to'], to_jsonb(pg_current_snapshot()::text))
+                 else e.removed_windows end,
+               receives_from = case when jsonb_array_length(e.removed_windows) = 0 or e.removed_windows->-1->>'to' is not null
+                 then pg_current_snapshot()::text else e.receives_from end
            where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`,
     );
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'enableWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, details: { removedAt: endpoint.disabledAt }, at: now });

@@ -109,7 +109,7 @@ describe('webhook dispatcher cursor', () => {
       // and a tenant (Migration20261205061000, break36)
       await sql(`alter table job add column if not exists tenant_key text`);
       // and judges an endpoint's events by the snapshot of its registration (Migration20261205141000, break38; null: by time, as here)
-      await sql(`alter table webhook_endpoint add column if not exists receives_from text, add column if not exists removed_from text, add column if not exists enabled_from text`);
+      await sql(`alter table webhook_endpoint add column if not exists receives_from text, add column if not exists removed_windows jsonb not null default '[]'`);
       expect(await sql(`select cursor from webhook_cursor`)).toEqual([{ cursor: `{"from":"${b.xid}:${b.xid}:"}` }]);
 
       expect(await dispatch()).toBe(2);

@@ -172,7 +172,8 @@ function CreateTier({ waitingFor }: { waitingFor?: string }) {
       // to create or confirm (break3-25: the dialog said "Adding it moves …" of a tier already added).
       if (payload && !payload.dryRun && payload.tier) {
         form.current?.reset();
-        return setNotice(createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], true));
+        const lost = accessLostText(payload.accessLost ?? [], true);
+        return setNotice(`${createdNotice(code, payload.tier, payload.customersMoved ?? 0, payload.moves ?? [], true)}${lost ? ` ${lost}` : ''}`);
       }
       if (payload) setPreviewing({ input, customersMoved: payload.customersMoved ?? 0, moves: payload.moves ?? [], accessLost: payload.accessLost ?? [] });
     });
@@ -446,7 +447,7 @@ export function Rules() {
               <td>
                 {neverRan(c) ? (
                   'cancelled'
-                ) : Date.parse(c.endsAt) <= Date.now() ? (
+                ) : c.endedAt || Date.parse(c.endsAt) <= Date.now() ? (
                   `${c.endedAt ? 'ended early' : 'ended'} ${formatInstant(c.endsAt)}`
                 ) : (
                   <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => (setEndedNotice(null), setEnding(c))}>
