@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema } from 'graphql';
 import WebSocket from 'ws';
+import { toGlobalId } from '../../src/graphql/ids.js';
 import { PurchaseOfferDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, writeCounts, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { addListing, createCurrency, createCustomer, createOffer, createPartner, createStore, createTier, simpleShop, unique } from '../support/program.js';
@@ -149,6 +150,8 @@ const MATRIX: Row[] = [
     doc: `mutation { createCampaign(input: { name: "c", currency: "SCOPE", startsAt: "2026-01-01T00:00:00Z", endsAt: "${FAR}", outcome: { bonusPoints: 1 } }) { userErrors { code } } }`,
     allowed: [],
   },
+  // refused before the campaign is looked up: an id of none will do
+  { field: 'Mutation.endCampaign', doc: `mutation { endCampaign(input: { campaignId: "${toGlobalId('Campaign', 1)}" }) { userErrors { code } } }`, allowed: [] },
   { field: 'Mutation.createRewardStore', doc: `mutation { createRewardStore(input: { code: "hack", name: "h", currency: "SCOPE" }) { userErrors { code } } }`, allowed: [] },
   {
     field: 'Mutation.addListing',

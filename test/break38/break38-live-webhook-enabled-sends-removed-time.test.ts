@@ -1,6 +1,6 @@
-import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, uniqueCode } from '../support/program.js';
-import { Receiver, settleWebhooks } from '../support/webhook-receiver.js';
+import { operatorEndpoints, Receiver, settleWebhooks } from '../support/webhook-receiver.js';
 
 /**
  * break38 (live): README "Webhooks": "To receive again, an operator or the partner enables it
@@ -29,34 +29,22 @@ describe('break38-live: an endpoint removed and enabled again', () => {
     await t.close();
   });
 
-  const op = async <T>(query: string, input: Record<string, unknown>) => dataOf(await t.gql<T, unknown>(query, { input }, t.operatorToken));
+  const endpoints = operatorEndpoints(() => t);
 
   it('is not sent the events committed while it was removed', async () => {
     const currency = (await createCurrency(t, uniqueCode('B38E'))).code;
     const member = await createCustomer(t, currency, 0);
-    const { registerWebhookEndpoint } = await op<{ registerWebhookEndpoint: { endpoint: { id: string } } }>(
-      `mutation R($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`,
-      { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] },
-    );
-    const endpointId = registerWebhookEndpoint.endpoint.id;
+    const endpointId = await endpoints.register(receiver.url, ['BALANCE_CHANGED']);
     await settleWebhooks(t);
 
     t.clock.advance(1_000);
-    const removed = await op<{ removeWebhookEndpoint: { endpoint: { disabledAt: string | null } } }>(
-      `mutation X($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code } } }`,
-      { endpointId },
-    );
-    expect(removed.removeWebhookEndpoint.endpoint.disabledAt).not.toBeNull();
+    expect((await endpoints.remove(endpointId)).endpoint!.disabledAt).not.toBeNull();
 
     t.clock.advance(1_000);
     await adjust(t, member.externalId, currency, 3); // while removed
 
     t.clock.advance(1_000);
-    const enabled = await op<{ enableWebhookEndpoint: { endpoint: { disabledAt: string | null }; userErrors: unknown[] } }>(
-      `mutation E($input: EnableWebhookEndpointInput!) { enableWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code message } } }`,
-      { endpointId },
-    );
-    expect(enabled.enableWebhookEndpoint).toEqual({ endpoint: { disabledAt: null }, userErrors: [] });
+    expect(await endpoints.enable(endpointId)).toEqual({ endpoint: { disabledAt: null }, userErrors: [] });
 
     t.clock.advance(1_000);
     await adjust(t, member.externalId, currency, 4); // enabled again

@@ -1,6 +1,6 @@
-import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, uniqueCode } from '../support/program.js';
-import { Receiver, settleWebhooks } from '../support/webhook-receiver.js';
+import { operatorEndpoints, Receiver, settleWebhooks } from '../support/webhook-receiver.js';
 
 /**
  * break38b (live): an endpoint removed in error (or by a 410 its proxy answered during a deploy)
@@ -31,29 +31,21 @@ describe('break38b-live: an endpoint removed and enabled again within the dispat
     await t.close();
   });
 
-  const op = async <T>(query: string, input: Record<string, unknown>) => dataOf(await t.gql<T, unknown>(query, { input }, t.operatorToken));
+  const endpoints = operatorEndpoints(() => t);
 
   it('is still sent the event that committed while it was registered, before the removal', async () => {
     const currency = (await createCurrency(t, uniqueCode('B38R'))).code;
     const member = await createCustomer(t, currency, 0);
-    const { registerWebhookEndpoint } = await op<{ registerWebhookEndpoint: { endpoint: { id: string } } }>(
-      `mutation R($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`,
-      { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] },
-    );
-    const endpointId = registerWebhookEndpoint.endpoint.id;
+    const endpointId = await endpoints.register(receiver.url, ['BALANCE_CHANGED']);
     await settleWebhooks(t);
 
     t.clock.advance(1_000);
     await adjust(t, member.externalId, currency, 3); // while registered and live; the dispatcher has not run yet
 
     t.clock.advance(100);
-    await op(`mutation X($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code } } }`, { endpointId });
+    await endpoints.remove(endpointId);
     t.clock.advance(100);
-    const enabled = await op<{ enableWebhookEndpoint: { endpoint: { disabledAt: string | null }; userErrors: unknown[] } }>(
-      `mutation E($input: EnableWebhookEndpointInput!) { enableWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code message } } }`,
-      { endpointId },
-    );
-    expect(enabled.enableWebhookEndpoint).toEqual({ endpoint: { disabledAt: null }, userErrors: [] });
+    expect(await endpoints.enable(endpointId)).toEqual({ endpoint: { disabledAt: null }, userErrors: [] });
 
     t.clock.advance(1_000);
     await adjust(t, member.externalId, currency, 4); // enabled again

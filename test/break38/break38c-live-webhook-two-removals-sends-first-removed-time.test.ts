@@ -1,6 +1,6 @@
-import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, uniqueCode } from '../support/program.js';
-import { Receiver, settleWebhooks } from '../support/webhook-receiver.js';
+import { operatorEndpoints, Receiver, settleWebhooks } from '../support/webhook-receiver.js';
 
 /**
  * break38c (live): an endpoint removed and enabled twice within the dispatcher's lag (an operator
@@ -26,23 +26,13 @@ describe('break38c-live: an endpoint removed and enabled twice within the dispat
     await t.close();
   });
 
-  const op = async <T>(query: string, input: Record<string, unknown>) => dataOf(await t.gql<T, unknown>(query, { input }, t.operatorToken));
-  const remove = (endpointId: string) =>
-    op(`mutation X($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code } } }`, { endpointId });
-  const enable = (endpointId: string) =>
-    op<{ enableWebhookEndpoint: { endpoint: { disabledAt: string | null }; userErrors: unknown[] } }>(
-      `mutation E($input: EnableWebhookEndpointInput!) { enableWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code message } } }`,
-      { endpointId },
-    );
+  const endpoints = operatorEndpoints(() => t);
+  const { remove, enable } = endpoints;
 
   it('is not sent what committed during the first of its two removals', async () => {
     const currency = (await createCurrency(t, uniqueCode('B38C'))).code;
     const member = await createCustomer(t, currency, 0);
-    const { registerWebhookEndpoint } = await op<{ registerWebhookEndpoint: { endpoint: { id: string } } }>(
-      `mutation R($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`,
-      { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] },
-    );
-    const endpointId = registerWebhookEndpoint.endpoint.id;
+    const endpointId = await endpoints.register(receiver.url, ['BALANCE_CHANGED']);
     await settleWebhooks(t);
 
     t.clock.advance(1_000);
@@ -52,13 +42,13 @@ describe('break38c-live: an endpoint removed and enabled twice within the dispat
     t.clock.advance(100);
     await adjust(t, member.externalId, currency, 2); // removed: never owed
     t.clock.advance(100);
-    expect((await enable(endpointId)).enableWebhookEndpoint.userErrors).toEqual([]);
+    expect((await enable(endpointId)).userErrors).toEqual([]);
     t.clock.advance(100);
     await adjust(t, member.externalId, currency, 3); // live again
     t.clock.advance(100);
     await remove(endpointId);
     t.clock.advance(100);
-    expect((await enable(endpointId)).enableWebhookEndpoint.userErrors).toEqual([]);
+    expect((await enable(endpointId)).userErrors).toEqual([]);
     t.clock.advance(1_000);
     await adjust(t, member.externalId, currency, 4); // live
     await settleWebhooks(t);

@@ -1,6 +1,6 @@
 import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, uniqueCode } from '../support/program.js';
-import { dispatchAllButDeliveries, Receiver, settleWebhooks } from '../support/webhook-receiver.js';
+import { operatorEndpoints, dispatchAllButDeliveries, Receiver, settleWebhooks } from '../support/webhook-receiver.js';
 
 /**
  * held38c (live): break38b's "an event committed before a removal, read while the endpoint is
@@ -24,6 +24,7 @@ describe('held38c-live: a 410 removal within the dispatcher lag, then enable and
   });
 
   const op = async <T>(query: string, input: Record<string, unknown>) => dataOf(await t.gql<T, unknown>(query, { input }, t.operatorToken));
+  const endpoints = operatorEndpoints(() => t);
   const replay = (endpointId: string, idempotencyKey: string) =>
     op<{ replayFailedWebhookDeliveries: { replayed: number | null; userErrors: { code: string }[] } }>(
       `mutation P($input: ReplayFailedWebhookDeliveriesInput!) { replayFailedWebhookDeliveries(input: $input) { replayed userErrors { code } } }`,
@@ -34,11 +35,7 @@ describe('held38c-live: a 410 removal within the dispatcher lag, then enable and
   it('ends the pre-removal events FAILED once, and replays each once after the enable', async () => {
     const currency = (await createCurrency(t, uniqueCode('H38G'))).code;
     const member = await createCustomer(t, currency, 0);
-    const { registerWebhookEndpoint } = await op<{ registerWebhookEndpoint: { endpoint: { id: string } } }>(
-      `mutation R($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`,
-      { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] },
-    );
-    const endpointId = registerWebhookEndpoint.endpoint.id;
+    const endpointId = await endpoints.register(receiver.url, ['BALANCE_CHANGED']);
     await settleWebhooks(t);
     await adjust(t, member.externalId, currency, 1);
     await settleWebhooks(t);
@@ -70,11 +67,7 @@ describe('held38c-live: a 410 removal within the dispatcher lag, then enable and
     expect((await replay(endpointId, 'while-removed')).userErrors.map((e) => e.code)).toEqual(['INVALID']);
 
     receiver.status = () => 200;
-    const enabled = await op<{ enableWebhookEndpoint: { userErrors: unknown[] } }>(
-      `mutation E($input: EnableWebhookEndpointInput!) { enableWebhookEndpoint(input: $input) { userErrors { code } } }`,
-      { endpointId },
-    );
-    expect(enabled.enableWebhookEndpoint.userErrors).toEqual([]);
+    expect((await endpoints.enable(endpointId)).userErrors).toEqual([]);
     expect(await replay(endpointId, 'after-enable')).toEqual({ replayed: 3, userErrors: [] });
     await adjust(t, member.externalId, currency, 6);
     await settleWebhooks(t);

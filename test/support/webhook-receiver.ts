@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { toGlobalId } from '../../src/graphql/ids.js';
 import { JOBS_CHANNEL } from '../../src/jobs/queue.js';
 import { endpointGroup, WEBHOOK_DELIVER } from '../../src/webhooks/webhook.jobs.js';
-import { ok, startTestGateway, type Credential, type TestGateway } from './gateway.js';
+import { dataOf, ok, startTestGateway, type Credential, type TestGateway } from './gateway.js';
 
 /**
  * Runs what is due on a gateway whose jobs run by hand (a sale's processing, the webhook
@@ -224,4 +224,42 @@ const DELIVERIES = `query Deliveries($endpointId: ID) { webhookDeliveries(first:
  */
 export async function deliveriesOf(t: TestGateway, credential: Credential, endpointId: string): Promise<ListedDelivery[]> {
   return ok(await t.gql<{ webhookDeliveries: { edges: { node: ListedDelivery }[] } }, unknown>(DELIVERIES, { endpointId }, credential)).webhookDeliveries.edges.map((e) => e.node);
+}
+
+/**
+ * An operator's calls on webhook endpoints, as the console makes them: `register` answers the new
+ * endpoint's id (its userErrors must be none), `remove` and `enable` the payload (`endpoint`'s
+ * `disabledAt`, `userErrors`). `gateway`: the test gateway, or a getter of it (a describe block's,
+ * started in its beforeAll).
+ */
+export function operatorEndpoints(gateway: TestGateway | (() => TestGateway)) {
+  const t = () => (typeof gateway === 'function' ? gateway() : gateway);
+  const op = async <T>(query: string, input: Record<string, unknown>) => dataOf(await t().gql<T, unknown>(query, { input }, t().operatorToken));
+  type Changed = { endpoint: { disabledAt: string | null } | null; userErrors: { code: string; message: string }[] };
+  return {
+    async register(url: string, eventTypes: string[]): Promise<string> {
+      const { registerWebhookEndpoint: registered } = await op<{ registerWebhookEndpoint: { endpoint: { id: string } | null; userErrors: unknown[] } }>(
+        `mutation R($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code message } } }`,
+        { url, eventTypes },
+      );
+      expect(registered.userErrors).toEqual([]);
+      return registered.endpoint!.id;
+    },
+    async remove(endpointId: string): Promise<Changed> {
+      return (
+        await op<{ removeWebhookEndpoint: Changed }>(
+          `mutation X($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code message } } }`,
+          { endpointId },
+        )
+      ).removeWebhookEndpoint;
+    },
+    async enable(endpointId: string): Promise<Changed> {
+      return (
+        await op<{ enableWebhookEndpoint: Changed }>(
+          `mutation E($input: EnableWebhookEndpointInput!) { enableWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code message } } }`,
+          { endpointId },
+        )
+      ).enableWebhookEndpoint;
+    },
+  };
 }
