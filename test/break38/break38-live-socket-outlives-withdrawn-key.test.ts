@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { bearerGql, signWith } from '../support/jwks-host.js';
 import { unique, uniqueCode } from '../support/program.js';
 import { collect, openSocket, type TestSocket } from '../support/ws.js';
 
@@ -28,18 +29,9 @@ describe('break38-live: a socket whose token was signed by a key the issuer with
   let newKey: CryptoKey;
   const sockets: TestSocket[] = [];
 
-  const sign = (key: CryptoKey, kid: string, sub: string, role?: string) =>
-    new SignJWT(role ? { role, jti: unique('jti') } : { jti: unique('jti') })
-      .setProtectedHeader({ alg: 'RS256', kid })
-      .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 7 * 86_400)
-      .sign(key);
+  const sign = (key: CryptoKey, kid: string, sub: string, role?: string) => signWith(key, { alg: 'RS256', kid }, sub, role);
 
-  const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-    const res = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-    return { status: res.status, body: (await res.json()) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] } };
-  };
+  const gql = (token: string, query: string, variables: Record<string, unknown> = {}) => bearerGql(t, token, query, variables);
 
   beforeAll(async () => {
     const a = await generateKeyPair('RS256', { extractable: true });
@@ -125,7 +117,7 @@ describe('break38-live: a socket whose token was signed by a key the issuer with
     // The issuer adds a key (a rotation's first step): the set changes, the socket's key stays.
     body = JSON.stringify({ keys: [keyB, { ...(await exportJWK(third.publicKey)), kid: 'third', alg: 'ES256', use: 'sig' }] });
     t.clock.advance(31_000);
-    const thirdToken = await new SignJWT({ role: 'operator' }).setProtectedHeader({ alg: 'ES256', kid: 'third' }).setSubject('ops-3').setIssuedAt().setExpirationTime('1h').sign(third.privateKey);
+    const thirdToken = await signWith(third.privateKey, { alg: 'ES256', kid: 'third' }, 'ops-3', 'operator');
     expect((await gql(thirdToken, `{ __typename }`)).status).toBe(200);
     await adjust(2);
     expect((await sub.until(2)).map((r) => r.data?.balanceChanged.available)).toEqual([1, 3]);

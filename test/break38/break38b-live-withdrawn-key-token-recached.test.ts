@@ -4,8 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { bearerGql, signWith } from '../support/jwks-host.js';
 import { unique, uniqueCode } from '../support/program.js';
 import { collect, openSocket, waitFor, type TestSocket } from '../support/ws.js';
 
@@ -40,18 +41,9 @@ describe('break38b-live: a token of a withdrawn key verified across the key chan
   let fifoDir: string;
   const sockets: TestSocket[] = [];
 
-  const sign = (key: CryptoKey, kid: string, sub: string, role?: string) =>
-    new SignJWT(role ? { role, jti: unique('jti') } : { jti: unique('jti') })
-      .setProtectedHeader({ alg: 'RS256', kid })
-      .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 7 * 86_400)
-      .sign(key);
+  const sign = (key: CryptoKey, kid: string, sub: string, role?: string) => signWith(key, { alg: 'RS256', kid }, sub, role);
 
-  const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-    const res = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-    return { status: res.status, body: (await res.json()) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] } };
-  };
+  const gql = (token: string, query: string, variables: Record<string, unknown> = {}) => bearerGql(t, token, query, variables);
 
   beforeAll(async () => {
     const a = await generateKeyPair('RS256', { extractable: true });

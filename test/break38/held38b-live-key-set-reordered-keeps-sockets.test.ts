@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { bearerGql, signWith } from '../support/jwks-host.js';
 import { unique, uniqueCode } from '../support/program.js';
 import { collect, openSocket, type TestSocket } from '../support/ws.js';
 
@@ -24,18 +25,9 @@ describe('held38b-live: sockets across key sets that change, or only look change
   let jwkA: JWK;
   let jwkE: JWK;
 
-  const sign = (key: CryptoKey, alg: string, kid: string, sub: string, role?: string) =>
-    new SignJWT(role ? { role, jti: unique('jti') } : { jti: unique('jti') })
-      .setProtectedHeader({ alg, kid })
-      .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 7 * 86_400)
-      .sign(key);
+  const sign = (key: CryptoKey, alg: string, kid: string, sub: string, role?: string) => signWith(key, { alg, kid }, sub, role);
 
-  const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-    const res = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-    return { status: res.status, body: (await res.json()) as { data?: Record<string, any>; errors?: { extensions?: { code?: string } }[] } };
-  };
+  const gql = (token: string, query: string, variables: Record<string, unknown> = {}) => bearerGql(t, token, query, variables);
 
   beforeAll(async () => {
     const a = await generateKeyPair('RS256', { extractable: true });

@@ -1,6 +1,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignJWT, type CryptoKey } from 'jose';
 import type { TestGateway } from './gateway.js';
+import { unique } from './program.js';
 
 /**
  * How a test's JWKS host answers a request: `answer` serves the key set (200); `hang` reads the
@@ -68,4 +70,24 @@ export async function meStatus(t: TestGateway, jwt: string): Promise<number> {
   });
   await res.text();
   return res.status;
+}
+
+/**
+ * A token signed by an issuer's key (JWT_JWKS_URL's kind): `kid` and `alg` in its header, `sub`, a
+ * staff `role` if given, a unique `jti`, valid a week.
+ */
+export function signWith(key: CryptoKey, header: { alg: string; kid: string }, sub: string, role?: string): Promise<string> {
+  return new SignJWT(role ? { role, jti: unique('jti') } : { jti: unique('jti') })
+    .setProtectedHeader(header)
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 7 * 86_400)
+    .sign(key);
+}
+
+/** A GraphQL POST with the bearer `token`: its HTTP status and body. */
+export async function bearerGql(t: TestGateway, token: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: res.status, body: (await res.json()) as { data?: Record<string, any>; errors?: { extensions?: { code?: string } }[] } };
 }
