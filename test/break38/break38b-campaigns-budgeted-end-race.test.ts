@@ -1,9 +1,7 @@
-import pino from 'pino';
 import { decodeGlobalId } from '../../src/graphql/ids.js';
-import { JOB_HANDLERS } from '../../src/jobs/registry.js';
-import { JobRunner } from '../../src/jobs/runner.js';
 import { CreateCampaignDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testWorker } from '../support/job-runner.js';
 import { holdLocks } from '../support/locks.js';
 import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
 
@@ -42,7 +40,7 @@ describe('a budgeted campaign ended while a sale waits for its budget', () => {
   afterAll(() => t.close());
 
   const process = () =>
-    new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 }).runUntilIdle();
+    testWorker(t).runUntilIdle();
 
   it('a sale made 1 ms after the end earns nothing from it', async () => {
     t.clock.freeze();

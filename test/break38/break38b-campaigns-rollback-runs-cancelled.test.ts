@@ -1,10 +1,8 @@
-import pino from 'pino';
 import { decodeGlobalId } from '../../src/graphql/ids.js';
-import { JOB_HANDLERS } from '../../src/jobs/registry.js';
-import { JobRunner } from '../../src/jobs/runner.js';
 import { Migration20261205140000 } from '../../migrations/Migration20261205140000.js';
 import { CreateCampaignDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testWorker } from '../support/job-runner.js';
 import { runMigration } from '../support/migrations.js';
 import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
 
@@ -42,7 +40,7 @@ describe('a cancelled campaign after Migration20261205140000 is rolled back', ()
   });
 
   const process = () =>
-    new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 }).runUntilIdle();
+    testWorker(t).runUntilIdle();
 
   it('does not run for the sale stamped at its planned start', async () => {
     t.clock.freeze();

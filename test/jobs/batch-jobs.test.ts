@@ -1,11 +1,9 @@
-import pino from 'pino';
-import { JOB_HANDLERS } from '../../src/jobs/registry.js';
-import { JobRunner } from '../../src/jobs/runner.js';
 import { writeDownDueAccounts } from '../../src/points/expiry.service.js';
 import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
 import { sweepWallet } from '../../src/wallet/redemption.service.js';
 import { CreateCampaignDocument, CreateOfferDocument, SetEconomyRuleDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testWorker } from '../support/job-runner.js';
 import { holdLocks } from '../support/locks.js';
 import { createCustomer, createPartner, createTier, tierMoves } from '../support/program.js';
 import { recordStatements } from '../support/statements.js';
@@ -26,7 +24,7 @@ describe('batch jobs writing many customers at once', () => {
   afterAll(() => t.close());
 
   const worker = () =>
-    new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+    testWorker(t, 30_000);
   const settled = (work: Promise<unknown>) => work.then(() => 'done', (error: Error) => error.message);
 
   it('the pending-release write-down and the tier batch at the same moment (both due at midnight) for customers whose accounts were opened in the other order: neither deadlocks', async () => {

@@ -1,8 +1,6 @@
-import pino from 'pino';
-import { JOB_HANDLERS } from '../../src/jobs/registry.js';
-import { JobRunner } from '../../src/jobs/runner.js';
 import { CreateCampaignDocument, ReverseTransactionDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testWorker } from '../support/job-runner.js';
 import { createCustomer, createPartner, earningProgram, secondEarningCurrency, unique } from '../support/program.js';
 
 const MINUTE = 60_000;
@@ -29,7 +27,7 @@ describe('break34-edges: campaigns at their edges', () => {
 
   const setClock = (at: Date) => t.clock.advance(at.getTime() - t.clock.now().getTime());
   const worker = () =>
-    new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+    testWorker(t);
   const workers = (n = 4) => Promise.all(Array.from({ length: n }, () => worker().runUntilIdle()));
 
   const campaign = async (currency: string, input: Record<string, unknown>) => {

@@ -1,9 +1,7 @@
-import pino from 'pino';
-import { JOB_HANDLERS } from '../../src/jobs/registry.js';
-import { JobRunner } from '../../src/jobs/runner.js';
 import { decodeGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 import { CreateCampaignDocument, SubmitTransactionDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testWorker } from '../support/job-runner.js';
 import { createCustomer, createPartner, earningProgram, unique } from '../support/program.js';
 
 const MINUTE = 60_000;
@@ -33,7 +31,7 @@ describe('an operator ends a campaign', () => {
   afterAll(() => t.close());
 
   const process = () =>
-    new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 }).runUntilIdle();
+    testWorker(t).runUntilIdle();
   const campaign = async (currency: string, window: { startsAt: Date; endsAt: Date }) =>
     ok(
       await t.gql(

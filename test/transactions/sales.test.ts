@@ -22,6 +22,7 @@ import {
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testWorker } from '../support/job-runner.js';
 import { holdLocks } from '../support/locks.js';
 import {
   addListing,
@@ -607,7 +608,7 @@ describe('sales processed by workers the test drives', () => {
       try {
         await blocker.query('begin');
         await blocker.query('select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update', [customer.externalId]);
-        const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+        const worker = () => testWorker(t, 30_000);
         const both = Promise.all([worker().runOne(), worker().runOne()]);
         // both are inside their transactions, waiting on a lock (the row, or each other)
         await eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n === 2);
@@ -637,7 +638,7 @@ describe('sales processed by workers the test drives', () => {
         const input = { externalId: `many-${i}`, customerExternalId: customers[i % customers.length].externalId, occurredAt: new Date().toISOString(), currency: 'XOF', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
       }
-      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const worker = () => testWorker(t);
       await Promise.all(Array.from({ length: 6 }, () => worker().runUntilIdle()));
       const jobs = await t.sql<{ status: string; attempts: number }>(`select status, attempts from job where payload ? 'transactionId'`);
       expect(jobs).toHaveLength(48);
@@ -665,7 +666,7 @@ describe('sales processed by workers the test drives', () => {
         currency: 'XCD',
         lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }],
       }));
-      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const worker = () => testWorker(t);
       const submit = (input: (typeof sales)[number]) => t.gql(SubmitTransactionDocument, { input }, till.credential);
       // The first ten are processed, then returned while four workers process the other twenty.
       for (const answer of await Promise.all(sales.slice(0, 10).map(submit))) ok(answer);
@@ -803,7 +804,7 @@ describe('sales processed by workers the test drives', () => {
         await blocker.query('select 1 from customer where external_id = $1 for no key update', [customer.externalId]);
         const adjusted = adjust(t, customer.externalId, 'TIERB_C', 100); // places GOLD_B, waits for the row
         await waiting(1);
-        const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+        const worker = testWorker(t, 30_000);
         const processedSale = worker.runOne(); // places its tier from a snapshot without the adjustment
         await waiting(2);
         await blocker.query('commit');
@@ -845,7 +846,7 @@ describe('sales processed by workers the test drives', () => {
         currency: 'VUV',
         lines: [{ sku: 'X', quantity: 1, unitPrice: `${10 + i}.00` }],
       }));
-      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 60_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const worker = () => testWorker(t);
       const submit = (input: (typeof sales)[number]) => t.gql(SubmitTransactionDocument, { input }, till.credential);
       for (const answer of await Promise.all(sales.slice(0, 10).map(submit))) ok(answer);
       await Promise.all(Array.from({ length: 3 }, () => worker().runUntilIdle()));
@@ -907,7 +908,7 @@ describe('sales processed by workers the test drives', () => {
       await createTier(t, { currency: 'LAPSE_C', code: 'LAPSE_HIGH', rank: 2, threshold: 100, windowDays: 30 });
       const waiting = async (n: number) =>
         eventually(async () => (await t.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n === n);
-      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const worker = testWorker(t, 30_000);
       // Who gets the customer's row first when the test lets go is PostgreSQL's choice: several rounds.
       for (let round = 0; round < 6; round++) {
         const customer = await createCustomer(t, 'LAPSE_C', 100); // HIGH, for 30 days
@@ -960,7 +961,7 @@ describe('sales processed by workers the test drives', () => {
       t.clock.advance(10 * DAY);
       for (const c of [first, second]) await adjust(t, c.externalId, 'ASOF_C', 100); // day 10: 210, HIGH
       t.clock.advance(25 * DAY); // day 35: the day-0 points left the window: MID, stored HIGH
-      const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const worker = () => testWorker(t, 30_000);
       await t.orm.em.fork().transactional((em) => enqueueJob(em, RECOMPUTE_TIERS, {}, { runAt: t.clock.now() }));
       const held = await holdLocks(t, 'select 1 from event_stream s join customer c on c.id = s.customer_id where c.external_id = $1 for update of s', [first.externalId]);
       let batch!: Promise<boolean>;
@@ -1098,7 +1099,7 @@ describe('sales processed by workers the test drives', () => {
       const held = await holdLocks(t, 'select 1 from point_account a join customer c on c.id = a.customer_id where c.external_id = $1 for update of a', [customer.externalId]);
       let both!: Promise<boolean[]>;
       try {
-        const worker = () => new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+        const worker = () => testWorker(t, 30_000);
         both = Promise.all([worker().runOne(), worker().runOne()]);
         await held.waiters(2);
         await held.commit();
@@ -1130,7 +1131,7 @@ describe('sales processed by workers the test drives', () => {
       await createTier(t, { currency: 'EDGE_C', code: 'EDGE_GOLD', rank: 1, threshold: 50, multiplier: 2 });
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Held', currency: 'EDGE_C', ...window, outcome: { bonusPoints: 5 }, limits: { budgetPoints: 1_000_000 } } }, t.operatorToken));
-      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const worker = testWorker(t, 30_000);
       for (const { start, change, earned } of [
         { start: 40, change: 20, earned: 10 * 2 + 5 }, // promoted to EDGE_GOLD (×2) meanwhile
         // demoted from it meanwhile, after the sale's moment: the sale earns at the tier held when it
@@ -1175,7 +1176,7 @@ describe('sales processed by workers the test drives', () => {
       const window = { startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() };
       ok(await t.gql(CreateCampaignDocument, { input: { name: 'Welcome', currency: 'WELC_C', ...window, conditions: { firstPurchase: true }, outcome: { bonusPoints: 50 }, limits: { budgetPoints: 1_000 } } }, t.operatorToken));
       const customer = await createCustomer(t, 'WELC_C');
-      const worker = new JobRunner({ orm: t.orm, clock: t.clock, config: t.config, log: pino({ level: 'silent' }) }, JOB_HANDLERS, { leaseMs: 30_000, pollMs: 25, backoffMs: 1_000, maxBackoffMs: 1_000 });
+      const worker = testWorker(t, 30_000);
       const submitted = async () => {
         const input = { externalId: unique('welc'), customerExternalId: customer.externalId, occurredAt: t.clock.now().toISOString(), currency: 'UAH', lines: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] };
         ok(await t.gql(SubmitTransactionDocument, { input }, till.credential));
