@@ -124,10 +124,11 @@ export class RemoteKeys {
   private lastKeys: string | undefined;
   /** Told when a fetch brings a key set other than the one held before (`onChange`). */
   private readonly changeListeners: (() => Promise<void> | void)[] = [];
-  /** The listeners' run for the last change, which a fetch's waiters wait for (see `refresh`). */
-  private notifying: Promise<void> | undefined;
-  /** A change taken by the running fetch, whose listeners run once it has ended (see `refresh`). */
-  private changeTaken = false;
+  /**
+   * The fetch under way's outcome as its waiters get it: the fetch, then, when it brought a change,
+   * that change's listeners (see `refresh`).
+   */
+  private answered: Promise<void> | undefined;
   /**
    * How many times the key set changed (a set other than the one held before was taken): a
    * verification that began under one generation and ended under another was judged by keys no
@@ -201,7 +202,9 @@ export class RemoteKeys {
   /** Fetches the keys (or joins the fetch under way); rejects with KeysUnavailable when it fails or may not be tried yet. */
   private refresh(now: number): Promise<void> {
     if (!this.pending && !this.mayFetch(now)) return Promise.reject(new KeysUnavailable(this.failed!.reason));
-    this.pending ??= this.fetchKeys()
+    if (this.pending) return this.answered!;
+    let changed = false;
+    this.pending = this.fetchKeys()
       .then((set) => {
         let local: ReturnType<typeof createLocalJWKSet>;
         try {
@@ -217,7 +220,7 @@ export class RemoteKeys {
         const keys = JSON.stringify(set.keys);
         if (this.lastKeys !== undefined && keys !== this.lastKeys) {
           this.generation += 1;
-          this.changeTaken = true;
+          changed = true;
         }
         this.lastKeys = keys;
       })
@@ -232,14 +235,15 @@ export class RemoteKeys {
       })
       .finally(() => {
         this.pending = undefined;
-        // The listeners run once this fetch has ended: one that verifies a token needing another
-        // fetch starts it, rather than joining this one, which would wait for it (break38b live).
-        if (this.changeTaken) {
-          this.changeTaken = false;
-          this.notifying = Promise.allSettled(this.changeListeners.map(async (listener) => listener())).then(() => undefined);
-        }
       });
-    return this.pending.then(() => this.notifying);
+    // The waiters of this fetch wait for its own change's listeners, which run once it has ended:
+    // a listener whose check needs another fetch starts it and waits for that one only. Waiting for
+    // "the last change's listeners" (break38b live) made such a listener wait for itself, and the
+    // withdrawn key's socket was never closed (break38d: the clock stepped back, the keys read old).
+    this.answered = this.pending.then(async () => {
+      if (changed) await Promise.allSettled(this.changeListeners.map(async (listener) => listener()));
+    });
+    return this.answered;
   }
 
   /**

@@ -1,7 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit.service.js';
 import { columnsOf, type Selected } from '../db/schema.js';
-import type { RawBuilder } from 'kysely';
 import { queryOne, sql } from '../db/sql.js';
 import { partnerStillHolds } from '../partners/partner.service.js';
 import type { WebhookEventWireType } from './webhook.events.js';
@@ -12,14 +11,6 @@ export const ENDPOINT_COLUMNS = columnsOf(WebhookEndpoint, 'e', ['id', 'partnerI
 
 /** An endpoint as staff and its partner see it: `webhook_endpoint` but its secret and author; event types by wire name. */
 export type WebhookEndpointRow = Omit<Selected<typeof ENDPOINT_COLUMNS>, 'eventTypes'> & { eventTypes: WebhookEventWireType[] };
-
-/** How many removal windows an endpoint keeps (`removed_windows`): a window older than the dispatcher's lag decides nothing any more. */
-export const REMOVAL_WINDOWS_KEPT = 10;
-
-/** The last REMOVAL_WINDOWS_KEPT elements of a jsonb array expression. */
-export const lastWindows = (windows: RawBuilder<unknown>) =>
-  sql`(select coalesce(jsonb_agg(w order by n), '[]'::jsonb) from jsonb_array_elements(${windows}) with ordinality as x(w, n)
-        where n > jsonb_array_length(${windows}) - ${REMOVAL_WINDOWS_KEPT})`;
 
 /** Who removes an endpoint (removeEndpoint). */
 export interface EndpointRemover {
@@ -52,7 +43,7 @@ export async function removeEndpoint(em: SqlEntityManager, endpointId: number, b
     sql`update webhook_endpoint e set disabled_at = coalesce(e.disabled_at, ${at}),
                -- what committed before this is still owed to it (dispatchWebhooks), what commits after is not
                removed_windows = case when e.disabled_at is null
-                 then ${lastWindows(sql`e.removed_windows || jsonb_build_array(jsonb_build_object('from', pg_current_snapshot()::text, 'to', null))`)}
+                 then e.removed_windows || jsonb_build_array(jsonb_build_object('from', pg_current_snapshot()::text, 'to', null))
                  else e.removed_windows end
          where e.id = ${endpointId} and (${by.owner}::bigint is null or e.partner_id = ${by.owner}) and ${partnerStillHolds(by.owner)}
                ${by.once ? sql`and e.disabled_at is null` : sql``}

@@ -69,7 +69,9 @@ export class WebhookEndpoint {
   /**
    * The times it was removed, as commit snapshots (`pg_current_snapshot()` text): `from` taken at
    * the removal (`removeEndpoint`), `to` at the enable after it (null while it is removed), oldest
-   * first, the last REMOVAL_WINDOWS_KEPT kept. What committed inside a window is not sent (break38b,
+   * first; a closed window is dropped once the dispatcher has read all it could decide
+   * (`dispatchWebhooks`; dropped by count, eleven removals in the lag sent the first one's events:
+   * break38d). What committed inside a window is not sent (break38b,
    * break38c live: a second removal within the dispatcher's lag made the first one's events owed
    * again); what committed before a removal still is, its delivery ending FAILED "The endpoint was
    * removed." while it is removed (replayable once enabled). Empty: never removed, or removed by an

@@ -98,8 +98,28 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
     deliveries += created.length;
   }
   await query(em, sql`update webhook_cursor set cursor = ${encodeCursor(page.cursor)}, updated_at = ${now} where name = ${WEBHOOK_CURSOR}`);
+  // Removal windows every event of which the dispatcher has read (all it could decide, visible in
+  // the cursor's `from`) decide nothing any more: dropped, so the list stays short. Only in a run that
+  // read events: an idle run writes nothing (idle-15).
+  if (page.events.length) await pruneRemovalWindows(em, cursorFrom);
   if (page.events.length === limit) await enqueueJob(em, WEBHOOK_DISPATCH, { after: page.events.at(-1)!.rowId }, { runAt: now, maxAttempts: 3 });
   return deliveries;
+}
+
+/**
+ * Drops the removal windows (`webhook_endpoint.removed_windows`) that decide nothing any more: closed
+ * ones whose every transaction is visible in `cursorFrom`, the dispatch cursor's snapshot, so all
+ * they could exclude has been read. Before, the last ten were kept by count, and eleven removals
+ * within the dispatcher's lag sent the first one's events (break38d).
+ */
+async function pruneRemovalWindows(em: SqlEntityManager, cursorFrom: string): Promise<void> {
+  const decided = (w: RawBuilder<unknown>) => sql`(${w}->>'to' is not null and pg_snapshot_xmax((${w}->>'to')::pg_snapshot) <= pg_snapshot_xmin(${cursorFrom}::pg_snapshot))`;
+  await query(
+    em,
+    sql`update webhook_endpoint e set removed_windows = (
+          select coalesce(jsonb_agg(w order by n), '[]'::jsonb) from jsonb_array_elements(e.removed_windows) with ordinality as x(w, n) where not ${decided(sql`w`)})
+         where exists (select 1 from jsonb_array_elements(e.removed_windows) w where ${decided(sql`w`)})`,
+  );
 }
 
 /**

@@ -1,0 +1,71 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import pino from 'pino';
+import { AdjustableClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { openOrm } from '../../src/db/orm.js';
+import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
+import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gateway.js';
+
+/** The last migration before `removed_windows` (Migration20261205152000): break38b's `removed_from`/`enabled_from`. */
+const BEFORE_WINDOWS = 'Migration20261205151000';
+
+/**
+ * break38d (live): Migration20261205152000 turns every `removed_from` into a window
+ * `{from: removed_from, to: enabled_from}`, without looking at `disabled_at`. A row with
+ * `removed_from` set, `enabled_from` null and `disabled_at` null is an ENABLED endpoint: its removal
+ * was made by a break38b instance and its enable by an instance of the build before it (a rolling
+ * deploy: that build's enable clears `disabled_at` and moves `receives_from`, and knows nothing of
+ * `enabled_from`). break38b's dispatcher sends it everything after that enable (its "removed time"
+ * needs both snapshots). After the migration the row has an OPEN window while enabled, and an open
+ * window swallows every event not visible in its start: the endpoint reads "Receiving" in the
+ * console and is sent nothing, for good (until someone removes and enables it again).
+ *
+ * What the receiver should see: the event committed after the migration (1 delivery). Sees: none.
+ * Fix: the migration closes the window of an endpoint enabled after it (`disabled_at is null`) at
+ * its `receives_from` (the enable's snapshot), or at the migration's own `pg_current_snapshot()`.
+ */
+describe('break38d-live: migrating an endpoint enabled by an older build after a break38b removal', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let orm: MikroORM;
+  let pool: pg.Pool;
+  const clock = new AdjustableClock();
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    orm = await openOrm({ url: database.url, poolMax: 4 });
+    await orm.migrator.up({ to: BEFORE_WINDOWS });
+    pool = testPool({ connectionString: database.url, max: 4 });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await orm.close();
+    await database.drop();
+  });
+
+  const sql = async <R>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as R[];
+  const dispatch = () => orm.em.fork().transactional((em) => dispatchWebhooks({ em, clock, config, log: pino({ level: 'silent' }) }));
+
+  it('is sent what commits after the migration', async () => {
+    const [{ id: customerId }] = await sql<{ id: string }>(`insert into customer (external_id) values ('m1') returning id`);
+    const [{ id: endpointId }] = await sql<{ id: string }>(
+      `insert into webhook_endpoint (url, event_types, secret, created_by, created_at, receives_from)
+       values ('http://127.0.0.1:9/hook', '{tier.changed}', 'whsec_dGVzdA==', 'test', now() - interval '1 day', pg_current_snapshot()::text) returning id`,
+    );
+    expect(await dispatch()).toBe(0); // the cursor starts
+    // removed by a break38b instance ...
+    await sql(`update webhook_endpoint set disabled_at = now(), removed_from = pg_current_snapshot()::text, enabled_from = null where id = $1`, [endpointId]);
+    // ... enabled by an instance of the build before it (break38: a new receives_from, no enabled_from)
+    await sql(`update webhook_endpoint set disabled_at = null, generation = generation + 1, receives_from = pg_current_snapshot()::text where id = $1`, [endpointId]);
+
+    await orm.migrator.up();
+    await sql(`insert into outbox_event (topic, customer_id, payload) values ('TIER_CHANGED', $1, '{"to":"GOLD"}')`, [customerId]);
+    await dispatch();
+    const deliveries = await sql<{ n: string }>(`select count(*) as n from webhook_delivery where endpoint_id = $1`, [endpointId]);
+    const [row] = await sql<{ disabled_at: Date | null; removed_windows: { from: string; to: string | null }[] }>(`select disabled_at, removed_windows from webhook_endpoint where id = $1`, [endpointId]);
+    expect(row.disabled_at).toBeNull();
+    // Expected 1; received 0: the migrated window {from: removed_from, to: null} is open on an enabled endpoint.
+    expect(Number(deliveries[0].n)).toBe(1);
+  });
+});
