@@ -114,11 +114,17 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
  */
 async function pruneRemovalWindows(em: SqlEntityManager, cursorFrom: string): Promise<void> {
   const decided = (w: RawBuilder<unknown>) => sql`(${w}->>'to' is not null and pg_snapshot_xmax((${w}->>'to')::pg_snapshot) <= pg_snapshot_xmin(${cursorFrom}::pg_snapshot))`;
+  // The rows locked by id, skipping those another writer holds (their windows wait for the next run):
+  // locked in the scan's order, the prune deadlocked with a revocation locking them by partner (break38e).
   await query(
     em,
-    sql`update webhook_endpoint e set removed_windows = (
+    sql`with held as (
+          select id from webhook_endpoint e
+           where exists (select 1 from jsonb_array_elements(e.removed_windows) w where ${decided(sql`w`)})
+           order by id for update skip locked)
+        update webhook_endpoint e set removed_windows = (
           select coalesce(jsonb_agg(w order by n), '[]'::jsonb) from jsonb_array_elements(e.removed_windows) with ordinality as x(w, n) where not ${decided(sql`w`)})
-         where exists (select 1 from jsonb_array_elements(e.removed_windows) w where ${decided(sql`w`)})`,
+          from held where e.id = held.id`,
   );
 }
 
@@ -130,7 +136,7 @@ async function pruneRemovalWindows(em: SqlEntityManager, cursorFrom: string): Pr
  * an endpoint removed once kept its types wanted for good, a statement per event).
  */
 const stillOwedAfterRemoval = (cursorFrom: string) =>
-  sql<boolean>`(jsonb_array_length(removed_windows) > 0
+  sql<boolean>`(jsonb_array_length(removed_windows) > 0 and removed_windows->-1->>'to' is null
      and pg_snapshot_xmax((removed_windows->-1->>'from')::pg_snapshot) > pg_snapshot_xmin(${cursorFrom}::pg_snapshot))`;
 
 /**
@@ -149,14 +155,16 @@ const stillOwedAfterRemoval = (cursorFrom: string) =>
  *   second (break38c);
  * - while removed: only what committed before the removal, whose delivery then ends FAILED "The
  *   endpoint was removed." and can be replayed once it is enabled, rather than no delivery at all.
- *   Without a window (an older build's removal, a partner's revocation) nothing, as before.
+ *   Only when its removal opened a window (its last, still open): a removal without one (an older
+ *   build's, a partner's revocation) is owed nothing, as before, also after windows of earlier
+ *   removals (break38e: they made the older build's removed time owed).
  */
 const receivesEvent = (event: CommittedEvent) => {
   const visibleIn = (snapshot: RawBuilder<unknown>) => sql`pg_visible_in_snapshot(${event.xid}::xid8, ${snapshot}::pg_snapshot)`;
   return sql<boolean>`(case when e.receives_from is null then e.created_at <= ${event.createdAt} else not ${visibleIn(sql`e.receives_from`)} end)
     and not exists (select 1 from jsonb_array_elements(e.removed_windows) w
                      where not ${visibleIn(sql`(w->>'from')`)} and (w->>'to' is null or ${visibleIn(sql`(w->>'to')`)}))
-    and (e.disabled_at is null or jsonb_array_length(e.removed_windows) > 0)`;
+    and (e.disabled_at is null or (jsonb_array_length(e.removed_windows) > 0 and e.removed_windows->-1->>'to' is null))`;
 };
 
 /**
