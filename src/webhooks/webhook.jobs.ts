@@ -108,12 +108,12 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
 
 /**
  * Drops the removal windows (`webhook_endpoint.removed_windows`) that decide nothing any more: closed
- * ones whose every transaction is visible in `cursorFrom`, the dispatch cursor's snapshot, so all
+ * ones whose every visible transaction is visible in `cursorFrom` (`seenBy`), the dispatch cursor's snapshot, so all
  * they could exclude has been read. Before, the last ten were kept by count, and eleven removals
  * within the dispatcher's lag sent the first one's events (break38d).
  */
 async function pruneRemovalWindows(em: SqlEntityManager, cursorFrom: string): Promise<void> {
-  const decided = (w: RawBuilder<unknown>) => sql`(${w}->>'to' is not null and pg_snapshot_xmax((${w}->>'to')::pg_snapshot) <= pg_snapshot_xmin(${cursorFrom}::pg_snapshot))`;
+  const decided = (w: RawBuilder<unknown>) => sql`(${w}->>'to' is not null and ${seenBy(sql`(${w}->>'to')`, sql`${cursorFrom}`)})`;
   // The rows locked by id, skipping those another writer holds (their windows wait for the next run):
   // locked in the scan's order, the prune deadlocked with a revocation locking them by partner (break38e).
   await query(
@@ -131,13 +131,24 @@ async function pruneRemovalWindows(em: SqlEntityManager, cursorFrom: string): Pr
 /**
  * Whether removed endpoint `e` may still be owed an event the dispatcher has not read (one that
  * committed before its removal): while the dispatch cursor's snapshot (`from`, everything visible
- * in it read) may not yet see every transaction its removal's snapshot saw, i.e. the removal's
- * xmax is past the cursor's xmin. Once not, its types cost the dispatcher nothing (break38c live:
+ * in it read) does not yet see every transaction its removal's snapshot saw (`seenBy`). Once it
+ * does, its types cost the dispatcher nothing (break38c live:
  * an endpoint removed once kept its types wanted for good, a statement per event).
  */
 const stillOwedAfterRemoval = (cursorFrom: string) =>
   sql<boolean>`(jsonb_array_length(removed_windows) > 0 and removed_windows->-1->>'to' is null
-     and pg_snapshot_xmax((removed_windows->-1->>'from')::pg_snapshot) > pg_snapshot_xmin(${cursorFrom}::pg_snapshot))`;
+     and not ${seenBy(sql`(removed_windows->-1->>'from')`, sql`${cursorFrom}`)})`;
+
+/**
+ * Whether every transaction visible in snapshot `a` is visible in snapshot `b` (both `pg_snapshot`
+ * text), exactly: `a`'s xmax at most `b`'s, and none of `b`'s in-progress transactions below `a`'s
+ * xmax done for `a`. Comparing `a`'s xmax with `b`'s xmin alone held every window and removal
+ * "unread" while any transaction of the cluster, another database's too, stayed open (break38e).
+ */
+const seenBy = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>
+  sql<boolean>`(pg_snapshot_xmax(${a}::pg_snapshot) <= pg_snapshot_xmax(${b}::pg_snapshot)
+     and not exists (select 1 from pg_snapshot_xip(${b}::pg_snapshot) x
+                      where x < pg_snapshot_xmax(${a}::pg_snapshot) and pg_visible_in_snapshot(x, ${a}::pg_snapshot)))`;
 
 /**
  * Whether endpoint `e` is owed `event`: its transaction committed while the endpoint was registered
