@@ -66,10 +66,16 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
   const cursor = decodeCursor(saved!.cursor);
   const cursorFrom = cursor.from;
   const page = await readCommittedEvents(em.getKysely(), cursor, limit);
-  // Types some endpoint listens to: the others cost no statement (most events, most of the time).
-  const wanted = page.events.length
-    ? new Set((await query<{ type: string }>(em, sql`select distinct unnest(event_types) as type from webhook_endpoint where disabled_at is null or ${stillOwedAfterRemoval(cursorFrom)}`)).map((r) => r.type))
-    : new Set<string>();
+  // Types some endpoint listens to: the others cost no statement (most events, most of the time);
+  // and, in the same read, whether any endpoint keeps removal windows to prune after this run.
+  const endpoints = page.events.length
+    ? await queryOne<{ types: string[]; windows: boolean }>(
+        em,
+        sql`select array(select distinct unnest(event_types) from webhook_endpoint where disabled_at is null or ${stillOwedAfterRemoval(cursorFrom)}) as types,
+                   exists (select 1 from webhook_endpoint where jsonb_array_length(removed_windows) > 0) as windows`,
+      )
+    : undefined;
+  const wanted = new Set(endpoints?.types ?? []);
   const toSend = page.events.flatMap((event) => {
     const type = webhookTypeOf(event.topic, event.payload);
     return type && event.customerId !== null && wanted.has(type) ? [{ type, event }] : [];
@@ -100,8 +106,9 @@ export async function dispatchWebhooks({ em, clock, config }: JobContext): Promi
   await query(em, sql`update webhook_cursor set cursor = ${encodeCursor(page.cursor)}, updated_at = ${now} where name = ${WEBHOOK_CURSOR}`);
   // Removal windows every event of which the dispatcher has read (all it could decide, visible in
   // the cursor's `from`) decide nothing any more: dropped, so the list stays short. Only in a run that
-  // read events: an idle run writes nothing (idle-15).
-  if (page.events.length) await pruneRemovalWindows(em, cursorFrom);
+  // read events and when some endpoint keeps windows: an idle run writes nothing (idle-15), and a
+  // program that never removed an endpoint pays no statement for it.
+  if (endpoints?.windows) await pruneRemovalWindows(em, cursorFrom);
   if (page.events.length === limit) await enqueueJob(em, WEBHOOK_DISPATCH, { after: page.events.at(-1)!.rowId }, { runAt: now, maxAttempts: 3 });
   return deliveries;
 }

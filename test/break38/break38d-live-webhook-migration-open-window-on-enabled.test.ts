@@ -1,11 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import pino from 'pino';
-import { AdjustableClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
-import { openOrm } from '../../src/db/orm.js';
-import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
-import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gateway.js';
+import { dispatcherDatabasePerBlock } from '../support/dispatcher-database.js';
 
 /** The last migration before `removed_windows` (Migration20261205152000): break38b's `removed_from`/`enabled_from`. */
 const BEFORE_WINDOWS = 'Migration20261205151000';
@@ -26,26 +19,8 @@ const BEFORE_WINDOWS = 'Migration20261205151000';
  * its `receives_from` (the enable's snapshot), or at the migration's own `pg_current_snapshot()`.
  */
 describe('break38d-live: migrating an endpoint enabled by an older build after a break38b removal', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let orm: MikroORM;
-  let pool: pg.Pool;
-  const clock = new AdjustableClock();
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET });
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    orm = await openOrm({ url: database.url, poolMax: 4 });
-    await orm.migrator.up({ to: BEFORE_WINDOWS });
-    pool = testPool({ connectionString: database.url, max: 4 });
-  });
-  afterAll(async () => {
-    await pool.end();
-    await orm.close();
-    await database.drop();
-  });
-
-  const sql = async <R>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as R[];
-  const dispatch = () => orm.em.fork().transactional((em) => dispatchWebhooks({ em, clock, config, log: pino({ level: 'silent' }) }));
+  const db = dispatcherDatabasePerBlock({ migrateTo: BEFORE_WINDOWS });
+  const { sql, dispatch } = db;
 
   it('is sent what commits after the migration', async () => {
     const [{ id: customerId }] = await sql<{ id: string }>(`insert into customer (external_id) values ('m1') returning id`);
@@ -59,7 +34,7 @@ describe('break38d-live: migrating an endpoint enabled by an older build after a
     // ... enabled by an instance of the build before it (break38: a new receives_from, no enabled_from)
     await sql(`update webhook_endpoint set disabled_at = null, generation = generation + 1, receives_from = pg_current_snapshot()::text where id = $1`, [endpointId]);
 
-    await orm.migrator.up();
+    await db.orm.migrator.up();
     await sql(`insert into outbox_event (topic, customer_id, payload) values ('TIER_CHANGED', $1, '{"to":"GOLD"}')`, [customerId]);
     await dispatch();
     const deliveries = await sql<{ n: string }>(`select count(*) as n from webhook_delivery where endpoint_id = $1`, [endpointId]);

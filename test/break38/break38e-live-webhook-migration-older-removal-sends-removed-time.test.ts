@@ -1,11 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import pino from 'pino';
-import { AdjustableClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
-import { openOrm } from '../../src/db/orm.js';
-import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
-import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gateway.js';
+import { dispatcherDatabasePerBlock } from '../support/dispatcher-database.js';
 
 /** The last migration before `removed_windows` (Migration20261205152000): break38b's `removed_from`/`enabled_from`. */
 const BEFORE_WINDOWS = 'Migration20261205151000';
@@ -30,26 +23,8 @@ const BEFORE_WINDOWS = 'Migration20261205151000';
  * opens a window for `disabled_at is not null and enabled_from is not null`.)
  */
 describe('break38e-live: migrating an endpoint removed by an older build after a break38b remove/enable', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let orm: MikroORM;
-  let pool: pg.Pool;
-  const clock = new AdjustableClock();
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET });
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    orm = await openOrm({ url: database.url, poolMax: 4 });
-    await orm.migrator.up({ to: BEFORE_WINDOWS });
-    pool = testPool({ connectionString: database.url, max: 4 });
-  });
-  afterAll(async () => {
-    await pool.end();
-    await orm.close();
-    await database.drop();
-  });
-
-  const sql = async <R>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as R[];
-  const dispatch = () => orm.em.fork().transactional((em) => dispatchWebhooks({ em, clock, config, log: pino({ level: 'silent' }) }));
+  const db = dispatcherDatabasePerBlock({ migrateTo: BEFORE_WINDOWS });
+  const { sql, dispatch } = db;
 
   it('is not owed what commits while it is removed', async () => {
     const [{ id: customerId }] = await sql<{ id: string }>(`insert into customer (external_id) values ('m1') returning id`);
@@ -65,7 +40,7 @@ describe('break38e-live: migrating an endpoint removed by an older build after a
     // ... removed again by an instance of the build before it (disabled_at only)
     await sql(`update webhook_endpoint set disabled_at = now() where id = $1`, [endpointId]);
 
-    await orm.migrator.up();
+    await db.orm.migrator.up();
     // committed while the endpoint is removed
     await sql(`insert into outbox_event (topic, customer_id, payload) values ('TIER_CHANGED', $1, '{"to":"GOLD"}')`, [customerId]);
     await dispatch();

@@ -1,11 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import pino from 'pino';
-import { AdjustableClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
-import { openOrm } from '../../src/db/orm.js';
-import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
-import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gateway.js';
+import { dispatcherDatabasePerBlock } from '../support/dispatcher-database.js';
 
 /**
  * break38e (live): pruneRemovalWindows locks, in the dispatcher's transaction, every endpoint row with
@@ -21,26 +14,8 @@ import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gatewa
  * run, as clearStaleFailingMarks does).
  */
 describe('break38e-live: the removal windows prune against a partner revocation', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let orm: MikroORM;
-  let pool: pg.Pool;
-  const clock = new AdjustableClock();
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET });
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    orm = await openOrm({ url: database.url, poolMax: 4 });
-    await orm.migrator.up();
-    pool = testPool({ connectionString: database.url, max: 6 });
-  });
-  afterAll(async () => {
-    await pool.end();
-    await orm.close();
-    await database.drop();
-  });
-
-  const sql = async <R>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as R[];
-  const dispatch = () => orm.em.fork().transactional((em) => dispatchWebhooks({ em, clock, config, log: pino({ level: 'silent' }) }));
+  const db = dispatcherDatabasePerBlock({ poolMax: 6 });
+  const { sql, dispatch } = db;
 
   /** Until `n` sessions of this database wait on a lock (no timing: the order of the waits is the test). */
   const waitersOnLocks = async (n: number) => {
@@ -80,8 +55,8 @@ describe('break38e-live: the removal windows prune against a partner revocation'
     const first = order[0].id; // the prune's first row
 
     // Another transaction holds the prune's first row a moment (a 2xx clearing failing_since, an enable).
-    const holder = await pool.connect();
-    const revoker = await pool.connect();
+    const holder = await db.pool.connect();
+    const revoker = await db.pool.connect();
     try {
       await holder.query('begin');
       await holder.query(`select 1 from webhook_endpoint where id = $1 for no key update`, [first]);

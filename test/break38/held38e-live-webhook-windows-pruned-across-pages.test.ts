@@ -1,11 +1,5 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import pino from 'pino';
-import { AdjustableClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
-import { openOrm } from '../../src/db/orm.js';
-import { dispatchWebhooks } from '../../src/webhooks/webhook.jobs.js';
-import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gateway.js';
+import type pg from 'pg';
+import { dispatcherDatabasePerBlock } from '../support/dispatcher-database.js';
 
 /**
  * held38e (live): the removal windows' prune (pruneRemovalWindows) against a dispatcher that pages one
@@ -15,30 +9,12 @@ import { createTestDatabase, TEST_JWT_SECRET, testPool } from '../support/gatewa
  * time is, and the windows are dropped once read past.
  */
 describe('held38e-live: removal windows pruned while the dispatcher pages through them', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let orm: MikroORM;
-  let pool: pg.Pool;
-  const clock = new AdjustableClock();
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, WEBHOOK_DISPATCH_BATCH: '1' });
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    orm = await openOrm({ url: database.url, poolMax: 4 });
-    await orm.migrator.up();
-    pool = testPool({ connectionString: database.url, max: 6 });
-  });
-  afterAll(async () => {
-    await pool.end();
-    await orm.close();
-    await database.drop();
-  });
-
-  const sql = async <R>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as R[];
-  const dispatch = () => orm.em.fork().transactional((em) => dispatchWebhooks({ em, clock, config, log: pino({ level: 'silent' }) }));
+  const db = dispatcherDatabasePerBlock({ env: { WEBHOOK_DISPATCH_BATCH: '1' }, poolMax: 6 });
+  const { sql, dispatch } = db;
   let customerId = '';
   let endpointId = '';
-  const event = async (mark: string, db: { query: pg.Pool['query'] } = pool) =>
-    (await db.query(`insert into outbox_event (topic, customer_id, payload) values ('TIER_CHANGED', $1, $2) returning id`, [customerId, { to: 'GOLD', mark }])).rows[0].id as string;
+  const event = async (mark: string, session: { query: pg.Pool['query'] } = db.pool) =>
+    (await session.query(`insert into outbox_event (topic, customer_id, payload) values ('TIER_CHANGED', $1, $2) returning id`, [customerId, { to: 'GOLD', mark }])).rows[0].id as string;
   // as removeEndpoint and enableWebhookEndpoint write them
   const remove = () =>
     sql(`update webhook_endpoint e set disabled_at = now(), removed_windows = e.removed_windows || jsonb_build_array(jsonb_build_object('from', pg_current_snapshot()::text, 'to', null)) where id = $1 and disabled_at is null`, [endpointId]);
@@ -60,7 +36,7 @@ describe('held38e-live: removal windows pruned while the dispatcher pages throug
     );
     expect(await dispatch()).toBe(0);
 
-    const long = await pool.connect();
+    const long = await db.pool.connect();
     try {
       await long.query('begin');
       await long.query('select pg_current_xact_id()'); // its xid taken before the first removal
