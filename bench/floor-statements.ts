@@ -36,7 +36,7 @@ export const STORE_PAGE = {
     "                               from customer c where c.id = $3::bigint),\n" +
     "         vb as materialized (select a.currency_code, n.available, n.lifetime_earned from point_account a cross join lateral point_account_at(a.id, $4) n\n" +
     "                              where a.customer_id = $5::bigint)\n" +
-    "    select vc.active as \"viewerActive\", s.id as \"store.id\", s.code as \"store.code\", s.name as \"store.name\", s.currency_code as \"store.currencyCode\", s.starts_at as \"store.startsAt\", s.ends_at as \"store.endsAt\", s.eligible_tiers as \"store.eligibleTiers\", s.eligible_segments as \"store.eligibleSegments\", s.min_balance as \"store.minBalance\", s.min_lifetime_points as \"store.minLifetimePoints\", l.*, vb.available as \"viewerBalance\"\n" +
+    "    select vc.active as \"viewerActive\", s.id as \"store.id\", s.code as \"store.code\", s.name as \"store.name\", s.currency_code as \"store.currencyCode\", s.starts_at as \"store.startsAt\", s.ends_at as \"store.endsAt\", s.eligible_tiers as \"store.eligibleTiers\", s.eligible_segments as \"store.eligibleSegments\", s.min_balance as \"store.minBalance\", s.min_lifetime_points as \"store.minLifetimePoints\", s.version as \"store.version\", s.updated_at as \"store.updatedAt\", l.*, vb.available as \"viewerBalance\"\n" +
     "      from vc\n" +
     "      left join reward_store s on vc.active and s.id = $6::bigint and (s.starts_at is null or s.starts_at <= $7) and (s.ends_at is null or s.ends_at > $8) and (cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at($9, $10) and t.code = any(s.eligible_tiers)))\n" +
     "    and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && vc.segments)\n" +

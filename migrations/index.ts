@@ -63,6 +63,7 @@ import { Migration20261205141000 } from './Migration20261205141000.js';
 import { Migration20261205150000 } from './Migration20261205150000.js';
 import { Migration20261205151000 } from './Migration20261205151000.js';
 import { Migration20261205152000 } from './Migration20261205152000.js';
+import { Migration20261205170000 } from './Migration20261205170000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -131,4 +132,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261205150000', class: Migration20261205150000 },
   { name: 'Migration20261205151000', class: Migration20261205151000 },
   { name: 'Migration20261205152000', class: Migration20261205152000 },
+  { name: 'Migration20261205170000', class: Migration20261205170000 },
 ];

@@ -12,7 +12,7 @@ import { LedgerEntryResolver, PointBalanceResolver, PointCurrencyResolver } from
 import { PurchaseResolver } from '../purchases/purchase.resolver.js';
 import { CampaignResolver, EconomyRuleResolver } from '../rules/rule.resolver.js';
 import { OfferNotAwardedResolver, TransactionAwardResolver, TransactionResolver } from '../transactions/transaction.resolver.js';
-import { ListingResolver, RewardStoreResolver } from '../stores/store.resolver.js';
+import { ListingResolver, RewardStoreResolver, UpdateRewardStorePayloadResolver } from '../stores/store.resolver.js';
 import { NextTierResolver, TierResolver } from '../tiers/tier.resolver.js';
 import { IssuedOfferResolver } from '../wallet/wallet.resolver.js';
 import { nodeTypeOf } from './node.js';
@@ -37,6 +37,7 @@ export const RESOLVERS = [
   NextTierResolver,
   OfferResolver,
   RewardStoreResolver,
+  UpdateRewardStorePayloadResolver,
   ListingResolver,
   IssuedOfferResolver,
   PurchaseResolver,

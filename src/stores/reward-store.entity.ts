@@ -48,6 +48,14 @@ export class RewardStore {
   @Property({ type: 'smallint', default: 2 })
   moneyDigits: number & Opt = 2;
 
+  /** 1 when created, one more at each updateRewardStore that changes something (store-edit-39). */
+  @Property({ type: 'int', default: 1 })
+  version: number & Opt = 1;
+
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
+
+  /** When updateRewardStore last changed it; null until then. */
+  @Property({ type: 'timestamptz', nullable: true })
+  updatedAt?: Date | null;
 }

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx as Context, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestCtx } from '../graphql/context.js';
 import { connectionOf, ID_KEY, INT4_KEY, PageArgs, pageOf } from '../graphql/connection.js';
 import { payloadOf } from '../graphql/errors.js';
@@ -7,7 +7,7 @@ import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
 import { listingsPageKey, pageKey } from '../graphql/loaders.js';
 import { offerIdsOf } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/points.types.js';
-import { addListing, createRewardStore, removeListing, storesPage, type ListingRow, type StoreRow } from './store.service.js';
+import { addListing, createRewardStore, removeListing, storeAccessChange, storesPage, updateRewardStore, type ListingRow, type StoreRow, type StoreRules } from './store.service.js';
 import {
   AddListingInput,
   CreateRewardStoreInput,
@@ -19,6 +19,8 @@ import {
   RewardStore,
   RewardStoreConnection,
   StoreEligibility,
+  UpdateRewardStoreInput,
+  UpdateRewardStorePayload,
 } from './store.types.js';
 
 @Resolver(() => RewardStore)
@@ -65,6 +67,20 @@ export class RewardStoreResolver {
     return payloadOf(async () => ({ rewardStore: await createRewardStore(ctx, input) }));
   }
 
+  @Mutation(() => UpdateRewardStorePayload, {
+    description:
+      'Operators: edits a store\'s name, window or eligibility (its code and currency stay). Audit-logged with the rules before and after. Refused: NOT_FOUND (no such store, an unknown tier), INVALID (an empty window), VERSION_CONFLICT (expectedVersion is not the current one), IDEMPOTENCY_KEY_REUSED.',
+  })
+  updateRewardStore(@Arg('input') input: UpdateRewardStoreInput, @Context() ctx: RequestCtx) {
+    requireOperator(ctx);
+    const storeId = fromGlobalId(input.storeId, 'RewardStore', 'input.storeId');
+    return payloadOf(async (): Promise<UpdateRewardStoreAnswer> => {
+      const { name, startsAt, endsAt, eligibility, expectedVersion, idempotencyKey, dryRun } = input;
+      const edit = await updateRewardStore(ctx, storeId, { name, startsAt, endsAt, eligibility }, { expectedVersion, idempotencyKey, dryRun: dryRun ?? false });
+      return { rewardStore: edit.store, changed: edit.changed, dryRun: dryRun ?? false, edit: { currency: edit.store.currencyCode, before: edit.before, after: edit.after } };
+    });
+  }
+
   @Mutation(() => ListingPayload)
   addListing(@Arg('input') input: AddListingInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
@@ -97,4 +113,33 @@ export class ListingResolver {
     return ctx.loaders.store.load(listing.storeId);
   }
 
+}
+
+/** UpdateRewardStorePayload as the mutation answers it: `edit` (absent when refused) is what accessLost and accessGained judge. */
+type UpdateRewardStoreAnswer = {
+  rewardStore: StoreRow;
+  changed: boolean;
+  dryRun: boolean;
+  edit?: { currency: string; before: StoreRules; after: StoreRules; counted?: Promise<{ lost: number; gained: number }> };
+};
+
+@Resolver(() => UpdateRewardStorePayload)
+export class UpdateRewardStorePayloadResolver {
+  @FieldResolver(() => Int, { nullable: true })
+  async accessLost(@Root() answer: Partial<UpdateRewardStoreAnswer>, @Context() ctx: RequestCtx) {
+    return (await countedOnce(answer, ctx))?.lost ?? null;
+  }
+
+  @FieldResolver(() => Int, { nullable: true })
+  async accessGained(@Root() answer: Partial<UpdateRewardStoreAnswer>, @Context() ctx: RequestCtx) {
+    return (await countedOnce(answer, ctx))?.gained ?? null;
+  }
+}
+
+/** The edit's StoreAccessChange, read once for both fields (one statement), none when refused. */
+function countedOnce(answer: Partial<UpdateRewardStoreAnswer>, ctx: RequestCtx) {
+  const edit = answer.edit;
+  if (!edit) return undefined;
+  edit.counted ??= storeAccessChange(ctx.em, edit.currency, edit.before, edit.after, ctx.clock.now());
+  return edit.counted;
 }

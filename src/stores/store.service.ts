@@ -26,7 +26,7 @@ import { refuseUnknownTiers } from '../tiers/tier.service.js';
 export type StoreRow = Pick<EntityRow<RewardStore>, (typeof STORE_KEYS)[number]>;
 
 const STORE_KEYS = [
-  'id', 'code', 'name', 'currencyCode', 'startsAt', 'endsAt', 'eligibleTiers', 'eligibleSegments', 'minBalance', 'minLifetimePoints',
+  'id', 'code', 'name', 'currencyCode', 'startsAt', 'endsAt', 'eligibleTiers', 'eligibleSegments', 'minBalance', 'minLifetimePoints', 'version', 'updatedAt',
 ] as const;
 
 const LISTING_KEYS = [
@@ -443,6 +443,178 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
     await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createRewardStore', target: `RewardStore:${row.id}`, details: data, at: now });
     return row;
   });
+}
+
+/**
+ * Who may shop in a store and when, as updateRewardStore compares them: its window and its
+ * eligibility rules (tiers and segments as stored: tier codes exactly, segments NFC; points in the
+ * store's currency; null: no such rule).
+ */
+export interface StoreRules {
+  startsAt: Date | null;
+  endsAt: Date | null;
+  tiers: string[];
+  segments: string[];
+  minBalance: number | null;
+  minLifetimePoints: number | null;
+}
+
+/**
+ * An edit of a store (updateRewardStore). Each field absent (undefined) keeps what is stored;
+ * `startsAt`/`endsAt` null remove that bound. `eligibility`, when given, replaces every rule: a
+ * rule it leaves out is no longer set (a form sends the whole set it shows).
+ */
+export interface StoreChanges {
+  name?: string | null;
+  startsAt?: Date | null;
+  endsAt?: Date | null;
+  eligibility?: StoreData['eligibility'];
+}
+
+/**
+ * What updateRewardStore answers: the store (as edited, or with `dryRun` as it is), its rules
+ * before and after the edit (for StoreAccessChange), and whether anything changed.
+ */
+export interface StoreUpdate {
+  store: StoreRow;
+  before: StoreRules;
+  after: StoreRules;
+  changed: boolean;
+}
+
+// (the raw read answers timestamps as the driver gives them: made Dates here)
+const rulesOf = (s: StoreRow): StoreRules => ({
+  startsAt: s.startsAt ? new Date(s.startsAt) : null,
+  endsAt: s.endsAt ? new Date(s.endsAt) : null,
+  tiers: s.eligibleTiers,
+  segments: s.eligibleSegments,
+  minBalance: s.minBalance ?? null,
+  minLifetimePoints: s.minLifetimePoints ?? null,
+});
+
+const sameRules = (a: StoreRules, b: StoreRules) =>
+  a.startsAt?.getTime() === b.startsAt?.getTime() &&
+  a.endsAt?.getTime() === b.endsAt?.getTime() &&
+  a.tiers.join('\u0000') === b.tiers.join('\u0000') &&
+  a.segments.join('\u0000') === b.segments.join('\u0000') &&
+  a.minBalance === b.minBalance &&
+  a.minLifetimePoints === b.minLifetimePoints;
+
+/**
+ * Edits a reward store (staff, store-edit-39): its name, its window, who may shop in it. Its code
+ * and currency stay (listings are priced in the currency; the code is its key). One transaction:
+ * the store's row is locked, the edit checked and written, the version raised by one, the audit
+ * entry written with the rules before and after. An edit that changes nothing writes nothing (the
+ * version stays, no audit entry).
+ *
+ * It takes effect for the next read and the next purchase: a purchase re-reads eligibility after
+ * its account lock (purchase.service.ts), so one that waited across the edit's commit is judged by
+ * the new rules; offers already bought stay in their wallets.
+ *
+ * Refusals (UserErrorException, nothing written): NOT_FOUND (no such store; an unknown tier in
+ * `eligibility.tiers`), INVALID (the window would be empty: `endsAt` not after `startsAt`),
+ * VERSION_CONFLICT on ["input","expectedVersion"] when `expectedVersion` is given and the store is
+ * at another version (two operators' forms: the second, made from the version before the first's
+ * save, would put the first's rules back), IDEMPOTENCY_KEY_REUSED (createOnce). With
+ * `idempotencyKey` (the staff member's own): the same key and edit again answer the store as it
+ * is now and write nothing more, also after the version moved on. `dryRun`: everything is checked
+ * as for the edit, nothing is written or locked, the store answered as it is.
+ */
+export async function updateRewardStore(
+  ctx: Ctx,
+  storeId: number,
+  changes: StoreChanges,
+  options: { expectedVersion?: number | null; idempotencyKey?: string | null; dryRun?: boolean },
+): Promise<StoreUpdate> {
+  const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  const { expectedVersion, idempotencyKey, dryRun = false } = options;
+  const e = changes.eligibility;
+  const wanted = {
+    name: changes.name ?? undefined,
+    startsAt: changes.startsAt,
+    endsAt: changes.endsAt,
+    eligibility: e === undefined || e === null ? undefined : {
+      tiers: e.tiers ?? [],
+      segments: (e.segments ?? []).map(segmentOf),
+      minBalance: e.minBalance ?? null,
+      minLifetimePoints: e.minLifetimePoints ?? null,
+    },
+  };
+  return ctx.em.transactional(async (em) => {
+    const edit = async (): Promise<{ id: number; before: StoreRules; after: StoreRules; changed: boolean }> => {
+      const current = await queryOne<Selected<typeof STORE_COLUMNS>>(
+        em,
+        sql`select ${STORE_COLUMNS} from reward_store s where s.id = ${storeId} ${dryRun ? sql`` : sql`for no key update`}`,
+      );
+      if (!current) throw refuse(UserErrorCode.NOT_FOUND, 'No such store.', ['input', 'storeId']);
+      if (expectedVersion != null && current.version !== expectedVersion) {
+        throw refuse(
+          UserErrorCode.VERSION_CONFLICT,
+          `This store was edited since version ${expectedVersion}, the one this edit was made from: it is now version ${current.version}, and nothing was saved. Read it again and edit the current version.`,
+          ['input', 'expectedVersion'],
+        );
+      }
+      const before = rulesOf(current);
+      const after: StoreRules = {
+        startsAt: wanted.startsAt === undefined ? before.startsAt : wanted.startsAt,
+        endsAt: wanted.endsAt === undefined ? before.endsAt : wanted.endsAt,
+        ...(wanted.eligibility ?? { tiers: before.tiers, segments: before.segments, minBalance: before.minBalance, minLifetimePoints: before.minLifetimePoints }),
+      };
+      if (after.startsAt && after.endsAt && after.startsAt >= after.endsAt) {
+        throw refuse(UserErrorCode.INVALID, 'The store would never be open: endsAt must be after startsAt.', ['input', wanted.endsAt === undefined ? 'startsAt' : 'endsAt']);
+      }
+      await refuseUnknownTiers(em, wanted.eligibility?.tiers, ['input', 'eligibility', 'tiers']);
+      const name = wanted.name ?? current.name;
+      const changed = name !== current.name || !sameRules(before, after);
+      if (!changed || dryRun) return { id: current.id, before, after, changed };
+      await query(
+        em,
+        sql`update reward_store set name = ${name}, starts_at = ${after.startsAt}, ends_at = ${after.endsAt}, eligible_tiers = ${after.tiers}::text[],
+              eligible_segments = ${after.segments}::text[], min_balance = ${after.minBalance}, min_lifetime_points = ${after.minLifetimePoints},
+              version = version + 1, updated_at = ${now}
+             where id = ${storeId}`,
+      );
+      await recordAudit(em, {
+        actor,
+        action: 'updateRewardStore',
+        target: `RewardStore:${storeId}`,
+        details: { version: current.version + 1, ...(expectedVersion != null ? { expectedVersion } : {}), ...(name !== current.name ? { name: { before: current.name, after: name } } : {}), before, after },
+        at: now,
+      });
+      return { id: current.id, before, after, changed };
+    };
+    // The key and expectedVersion join the fingerprint as sent; a dry run claims no key.
+    const fingerprint = () => requestFingerprint({ storeId, ...wanted, cleared: (['startsAt', 'endsAt'] as const).filter((k) => changes[k] === null), ...(expectedVersion != null ? { expectedVersion } : {}) });
+    const { result } = dryRun ? { result: await edit() } : await createOnce(ctx, em, `update-reward-store:${actor}`, idempotencyKey, fingerprint, now, edit);
+    const [store] = await storesByIds(em, [result.id], null, now);
+    return { store, before: reviveRules(result.before), after: reviveRules(result.after), changed: result.changed };
+  });
+}
+
+/** StoreRules read back from an idempotency record's JSON (dates as ISO strings). */
+function reviveRules(r: StoreRules): StoreRules {
+  return { ...r, startsAt: r.startsAt ? new Date(r.startsAt) : null, endsAt: r.endsAt ? new Date(r.endsAt) : null };
+}
+
+/**
+ * How many customers (not CLOSED) an edit of store `currency`'s rules from `before` to `after`
+ * takes the store from (`lost`: open to them and eligible as of `now` under `before`, not under
+ * `after`) and gives it to (`gained`: the reverse), as customerQualifies and storeOpen judge them.
+ * One statement over every customer, each judged twice (their tier as of `now`, and their balance
+ * when a rule needs it): a staff preview, read only when the field is asked for.
+ */
+export async function storeAccessChange(em: SqlEntityManager, currency: string, before: StoreRules, after: StoreRules, now: Date): Promise<{ lost: number; gained: number }> {
+  const rules = (r: StoreRules) =>
+    sql`(select ${r.startsAt}::timestamptz as starts_at, ${r.endsAt}::timestamptz as ends_at, ${r.tiers}::text[] as eligible_tiers, ${r.segments}::text[] as eligible_segments,
+                ${r.minBalance}::bigint as min_balance, ${r.minLifetimePoints}::bigint as min_lifetime_points, ${currency}::text as currency_code) s`;
+  const opens = (r: StoreRules) => sql`coalesce((select ${storeOpen(now)} and ${customerQualifies({ customerId: sql`c.id` }, now, undefined, sql`c.segments`)} from ${rules(r)}), false)`;
+  const row = await queryOne<{ lost: string; gained: string }>(
+    em,
+    sql`select count(*) filter (where b and not a) as lost, count(*) filter (where a and not b) as gained
+          from (select ${opens(before)} as b, ${opens(after)} as a from customer c where c.status <> ${CustomerStatus.CLOSED}) x`,
+  );
+  return { lost: Number(row?.lost ?? 0), gained: Number(row?.gained ?? 0) };
 }
 
 /**

@@ -37,6 +37,12 @@ export class RewardStore extends Node {
 
   @Field(() => DateTimeScalar, { nullable: true })
   endsAt!: Date | null;
+
+  @Field(() => Int, { description: "The store's version: 1 when created, one more at each updateRewardStore that changes something. Send it as expectedVersion with an edit made from what was read." })
+  version!: number;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When updateRewardStore last changed it; null until then.' })
+  updatedAt!: Date | null;
 }
 
 export const RewardStoreConnection = ConnectionType(RewardStore, 'RewardStore');
@@ -133,6 +139,75 @@ export class CreateRewardStoreInput {
 export class CreateRewardStorePayload {
   @Field(() => RewardStore, { nullable: true })
   rewardStore?: RewardStore | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@InputType({ description: 'An edit of a store: each field left out keeps what is stored. Its code and currency cannot change (its listings are priced in the currency).' })
+export class UpdateRewardStoreInput {
+  @Field(() => ID)
+  storeId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Null or absent: unchanged.' })
+  @MinLength(1)
+  @MaxLength(200)
+  @NotBlank()
+  name?: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Absent: unchanged; null: open from the start.' })
+  startsAt?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Absent: unchanged; null: no end.' })
+  endsAt?: Date | null;
+
+  @Field(() => StoreEligibilityInput, {
+    nullable: true,
+    description:
+      'Who may shop in it from now on, replacing every rule: a rule left out (or null) is no longer set, so `{}` opens it to everyone. Null or absent: unchanged. Offers already bought stay in their wallets; a customer who no longer qualifies cannot buy here or see the store.',
+  })
+  @ValidateNested()
+  eligibility?: StoreEligibilityInput | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The version this edit was made from (the `version` read with the store). When the store has moved on since, nothing is written and the answer is VERSION_CONFLICT naming the current version, so an edit from a stale read cannot put back what another edit changed. Null or absent: the edit applies to whatever version is current (the last edit wins).',
+  })
+  @Min(1)
+  expectedVersion?: number | null;
+
+  @OptionalIdempotencyKey('store')
+  idempotencyKey?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: 'true: everything is checked, nothing is written; the answer shows the store as it is and what the edit would change (accessLost, accessGained).',
+  })
+  dryRun?: boolean | null;
+}
+
+@ObjectType()
+export class UpdateRewardStorePayload {
+  @Field(() => RewardStore, { nullable: true, description: 'The store as edited (with dryRun: as it is). Null when refused.' })
+  rewardStore?: RewardStore | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Customers (not closed) the store was open to and eligible for just before this edit and not after it, judged now (their tier, segments and balances as they are now): with dryRun, who would lose it. 0 when none; null when refused. Read over every customer when asked for: a preview, not for a hot path.',
+  })
+  accessLost?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Customers (not closed) the edit opens the store to, judged as accessLost is. Null when refused.' })
+  accessGained?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether the edit changed anything (false: the store already was so, nothing was written, its version stays). Null when refused.' })
+  changed?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: a dry run, nothing was written.' })
+  dryRun?: boolean | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

@@ -87,6 +87,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     createCampaign: ['operator'],
     endCampaign: ['operator'],
     createRewardStore: ['operator'],
+    updateRewardStore: ['operator'],
     addListing: ['operator'],
     removeListing: ['operator'],
     createTier: ['operator'],

@@ -153,6 +153,7 @@ const MATRIX: Row[] = [
   // refused before the campaign is looked up: an id of none will do
   { field: 'Mutation.endCampaign', doc: `mutation { endCampaign(input: { campaignId: "${toGlobalId('Campaign', 1)}" }) { userErrors { code } } }`, allowed: [] },
   { field: 'Mutation.createRewardStore', doc: `mutation { createRewardStore(input: { code: "hack", name: "h", currency: "SCOPE" }) { userErrors { code } } }`, allowed: [] },
+  { field: 'Mutation.updateRewardStore', doc: `mutation { updateRewardStore(input: { storeId: "${toGlobalId('RewardStore', 1)}", name: "hack" }) { userErrors { code } } }`, allowed: [] },
   {
     field: 'Mutation.addListing',
     doc: `mutation($s: ID!, $o: ID!) { addListing(input: { storeId: $s, offerId: $o, priceInPoints: 1 }) { userErrors { code } } }`,

@@ -129,7 +129,7 @@ describe("kept keys by the gateway's clock; the console's keyed forms name where
     await dialog.waitFor();
     // The demo's "Gold lounge" lists GOLD only: the members moved up would be out of it (newcomer-37, tier-access-38).
     const fromGold = dry.moves.filter((m) => m.from === 'GOLD' && m.to === 'PLATINUM').reduce((n, m) => n + m.customers, 0);
-    const remedy = "Tier lists cannot be edited yet: to keep them, create a store or campaign listing the new tier too (the old one can't be changed; a campaign can be ended).";
+    const remedy = "To keep them: edit the store's tiers on the Stores page to list the new tier too; a campaign's tiers cannot be edited, so create one listing it too (the old one can be ended).";
     const lost = `Tier lists match exactly: store “Gold lounge” (GOLD) would lose ${fromGold} customer${fromGold === 1 ? '' : 's'}. ${remedy}`;
     // once created, the notice says it happened (newcomer-38: "would lose" after the creation)
     const lostDone = `Tier lists match exactly: store “Gold lounge” (GOLD) lost ${fromGold} customer${fromGold === 1 ? '' : 's'}. ${remedy}`;

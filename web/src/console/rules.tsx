@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useEffect, useRef, useState, type FormEvent, type Ref } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, formatInstant, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
@@ -16,7 +16,7 @@ import {
   type ConsoleCreateTierMutation,
 } from './gql/graphql';
 import { SetActivityRuleForm, SetEconomyRuleForm, type RulesRead } from './rule-forms';
-import { ActionForm, APP, Field, int, ReadOnlyNote, text, useRole } from './shell';
+import { ActionForm, APP, ConfirmActions, Field, int, ReadOnlyNote, text, useRole } from './shell';
 
 const DAY_MS = 86_400_000;
 /**
@@ -97,11 +97,12 @@ export const accessLostText = (lost: TierPreview['accessLost'], done = false) =>
         .join('; ')}. ${ACCESS_REMEDY}`;
 
 /**
- * What to do about it: tier lists cannot be edited yet (no update of a store's eligibility or a
- * campaign's conditions), so a store or campaign listing the new tier too is made beside it (the
- * thirty-eighth newcomer read "List the new tier there too" and found no way to).
+ * What to do about it: a store's tier list is edited on the Stores page (store-edit-39); a
+ * campaign's conditions cannot be edited, so a campaign listing the new tier too is made beside it
+ * and the old one may be ended (the thirty-eighth newcomer read "List the new tier there too" and
+ * found no way to).
  */
-const ACCESS_REMEDY = "Tier lists cannot be edited yet: to keep them, create a store or campaign listing the new tier too (the old one can't be changed; a campaign can be ended).";
+const ACCESS_REMEDY = "To keep them: edit the store's tiers on the Stores page to list the new tier too; a campaign's tiers cannot be edited, so create one listing it too (the old one can be ended).";
 
 /** "12 customers from GOLD to PLATINUM"; a null tier is "no tier". */
 const moveText = (move: TierPreview['moves'][number]) =>
@@ -219,38 +220,6 @@ function CreateTier({ waitingFor }: { waitingFor?: string }) {
         />
       ) : null}
     </section>
-  );
-}
-
-/**
- * The foot of a confirmation dialog: the send's problem (with "Try again" when safe), "… its answer
- * shows here" while it is sent, the confirming button (held while a send runs or waits) and Cancel
- * (`safe`: the focus starts on it; disabled while sending, so the answer shows: edges-28).
- */
-function ConfirmActions(p: {
-  problem: Parameters<typeof ProblemAlert>[0]['problem'];
-  tryAgain: (() => void) | undefined;
-  sending: boolean;
-  held: boolean;
-  safe: Ref<HTMLButtonElement>;
-  confirmLabel: string;
-  sendingText: string;
-  onConfirm: () => unknown;
-  onCancel: () => void;
-}) {
-  return (
-    <>
-      <ProblemAlert problem={p.problem} onRetry={p.tryAgain} />
-      {p.sending ? <p className="muted" aria-live="polite">{p.sendingText} its answer shows here.</p> : null}
-      <div className="row">
-        <button type="button" onClick={() => void p.onConfirm()} disabled={p.held}>
-          {p.confirmLabel}
-        </button>
-        <button type="button" className="secondary" ref={p.safe} disabled={p.sending} onClick={p.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </>
   );
 }
 

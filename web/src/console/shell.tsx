@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
 import { problemOfUserErrors, ProblemAlert, useGuardedSend } from '../shared/errors';
 import { Frame, Loading, newIdempotencyKey, PageTitle, type NavItem } from '../shared/ui';
@@ -286,3 +286,35 @@ export const list = (form: FormData, name: string) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+/**
+ * The foot of a confirmation dialog: the send's problem (with "Try again" when safe), "… its answer
+ * shows here" while it is sent, the confirming button (held while a send runs or waits) and Cancel
+ * (`safe`: the focus starts on it; disabled while sending, so the answer shows: edges-28).
+ */
+export function ConfirmActions(p: {
+  problem: Parameters<typeof ProblemAlert>[0]['problem'];
+  tryAgain: (() => void) | undefined;
+  sending: boolean;
+  held: boolean;
+  safe: Ref<HTMLButtonElement>;
+  confirmLabel: string;
+  sendingText: string;
+  onConfirm: () => unknown;
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      <ProblemAlert problem={p.problem} onRetry={p.tryAgain} />
+      {p.sending ? <p className="muted" aria-live="polite">{p.sendingText} its answer shows here.</p> : null}
+      <div className="row">
+        <button type="button" onClick={() => void p.onConfirm()} disabled={p.held}>
+          {p.confirmLabel}
+        </button>
+        <button type="button" className="secondary" ref={p.safe} disabled={p.sending} onClick={p.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,7 +1,8 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
+import { useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, PagesProblem, PageTitle, ShowOlder, useNextPagesWhile } from '../shared/ui';
+import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
 import {
   ConsoleAddListingDocument,
   ConsoleCreateStoreDocument,
@@ -10,8 +11,112 @@ import {
   ConsoleRemoveListingDocument,
   ConsoleStoreListingsDocument,
   ConsoleStoresDocument,
+  ConsoleUpdateStoreDocument,
+  type UpdateRewardStoreInput,
 } from './gql/graphql';
-import { ActionForm, APP, Field, int, list, ReadOnlyNote, text, useRole } from './shell';
+import { ActionForm, APP, ConfirmActions, Field, int, list, ReadOnlyNote, text, useRole } from './shell';
+
+/** A store as the Stores page lists it, for its edit. */
+type ListedStore = {
+  id: string;
+  name: string;
+  version: number;
+  eligibility: { tiers: string[]; segments: string[]; minBalance?: number | null; minLifetimePoints?: number | null };
+};
+
+/** "1 member", "3 members". */
+const members = (n: number) => `${formatPoints(n)} member${n === 1 ? '' : 's'}`;
+
+/** What an edit does to who may shop, as its dry run or its answer counted it. */
+function accessText(lost: number, gained: number, done: boolean): string {
+  if (!lost && !gained) return done ? 'No member gained or lost the store.' : 'No member would gain or lose the store.';
+  const parts = [lost ? `${members(lost)} who could shop here ${done ? 'no longer can' : 'would no longer be able to'}` : '', gained ? `${members(gained)} ${done ? 'can now' : 'would be able to'}` : ''];
+  return `${parts.filter(Boolean).join('; ')}.`;
+}
+
+/**
+ * The edit of a store's name and who may shop in it (store-edit-39: the thirty-eighth newcomer's
+ * GOLD-only lounge could not take in a tier added above GOLD). "Preview changes" sends the edit as
+ * a dry run and shows who would lose and gain the store; "Save changes" sends it with the version
+ * the form was filled from (another operator's save meanwhile: VERSION_CONFLICT, the form is
+ * filled again from theirs) and a key made with the preview (a lost answer offers "Try again").
+ * Any change to the fields after the preview asks for a new one. Cancel or Escape sends nothing;
+ * the focus starts on Cancel. `onDone` gets the notice to show once saved, null when cancelled.
+ */
+function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: string | null) => void }) {
+  const [dryRun] = useMutation(ConsoleUpdateStoreDocument);
+  const [save] = useMutation(ConsoleUpdateStoreDocument, { refetchQueries: [ConsoleStoresDocument] });
+  const client = useApolloClient();
+  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: the edit is sent with its key, so sending it again saves it once.' });
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
+  const [preview, setPreview] = useState<{ input: UpdateRewardStoreInput; lost: number; gained: number; changed: boolean } | null>(null);
+  const e = store.eligibility;
+  const previewIt = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const input: UpdateRewardStoreInput = {
+      storeId: store.id,
+      name: text(form, 'editName') ?? store.name,
+      eligibility: { tiers: list(form, 'editTiers'), segments: list(form, 'editSegments'), minBalance: int(form, 'editMinBalance') ?? null, minLifetimePoints: int(form, 'editMinLifetime') ?? null },
+      expectedVersion: store.version,
+    };
+    return send(async () => {
+      const { data } = await dryRun({ variables: { input: { ...input, dryRun: true } } });
+      const payload = data?.updateRewardStore;
+      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      if (payload) setPreview({ input: { ...input, idempotencyKey: newIdempotencyKey() }, lost: payload.accessLost ?? 0, gained: payload.accessGained ?? 0, changed: payload.changed ?? false });
+    });
+  };
+  const confirm = () =>
+    send(async () => {
+      if (!preview) return;
+      const { data } = await save({ variables: { input: preview.input } });
+      const payload = data?.updateRewardStore;
+      if (payload?.userErrors.length) {
+        setProblem(problemOfUserError(payload.userErrors[0]));
+        // the form is filled again from the version saved meanwhile (keyed on it below)
+        if (payload.userErrors[0].code === 'VERSION_CONFLICT') await client.refetchQueries({ include: [ConsoleStoresDocument] });
+        return setPreview(null);
+      }
+      if (!payload?.rewardStore) return;
+      onDone(`Store “${payload.rewardStore.name}” saved (version ${payload.rewardStore.version}). ${accessText(payload.accessLost ?? 0, payload.accessGained ?? 0, true)}`);
+    });
+  return (
+    <dialog ref={dialog} aria-labelledby="edit-store-title" onCancel={onCancel}>
+      <h2 id="edit-store-title">Edit store “{store.name}”</h2>
+      <form key={store.version} onSubmit={previewIt} onInput={() => setPreview(null)}>
+        <fieldset disabled={held} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="sr-only">Edit store {store.name}</legend>
+          <Field label="Name" name="editName" required defaultValue={store.name} />
+          <Field label="Only these tiers (comma-separated, each exactly: a higher tier is not included; empty: any)" name="editTiers" defaultValue={e.tiers.join(', ')} />
+          <Field label="Only these segments (comma-separated, empty: anyone)" name="editSegments" defaultValue={e.segments.join(', ')} />
+          <Field label="Minimum balance (empty: none)" name="editMinBalance" type="number" min={0} defaultValue={e.minBalance ?? undefined} />
+          <Field label="Minimum lifetime points (empty: none)" name="editMinLifetime" type="number" min={0} defaultValue={e.minLifetimePoints ?? undefined} />
+          <p>
+            <button type="submit" className={preview ? 'secondary' : undefined}>
+              Preview changes
+            </button>
+          </p>
+        </fieldset>
+      </form>
+      {preview ? (
+        <p className={preview.lost ? 'warning' : undefined} data-testid="store-edit-preview">
+          {preview.changed ? `${accessText(preview.lost, preview.gained, false)} Offers already bought stay in their wallets.` : 'Nothing would change: the store already is so.'}
+        </p>
+      ) : (
+        <p className="muted">Preview the changes to see who would gain or lose the store; then save them.</p>
+      )}
+      <ConfirmActions
+        {...{ problem, tryAgain, sending, safe }}
+        held={held || !preview?.changed}
+        confirmLabel="Save changes"
+        sendingText="Saving…"
+        onConfirm={confirm}
+        onCancel={() => onDone(null)}
+      />
+    </dialog>
+  );
+}
 
 /** Reward stores, who may shop in them, their listings and stock. */
 export function Stores() {
@@ -36,6 +141,9 @@ export function Stores() {
   // written): after a lost answer "Try again" sends the same removal (web-24).
   const { problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: removing a listing again is safe (one already removed is left as it is).' });
   const stores = data?.rewardStores.edges.map((e) => e.node);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [edited, setEdited] = useState<string | null>(null);
+  const editingStore = stores?.find((s) => s.id === editing);
 
   const remove = (listingId: string) =>
     send(async () => {
@@ -56,6 +164,20 @@ export function Stores() {
       <ReadOnlyNote />
       <PagesProblem {...storePages} />
       <PagesProblem {...offerPages} />
+      {edited ? (
+        <p className="notice" role="status">
+          {edited}
+        </p>
+      ) : null}
+      {editingStore ? (
+        <EditStore
+          store={editingStore}
+          onDone={(notice) => {
+            setEditing(null);
+            if (notice) setEdited(notice);
+          }}
+        />
+      ) : null}
       {!stores && !error ? <Loading what="stores" /> : null}
       {stores?.map((s) => (
         <section key={s.id} className="card" aria-labelledby={`store-${s.id}`} style={{ marginBottom: '1rem' }}>
@@ -71,7 +193,18 @@ export function Stores() {
               s.eligibility.minLifetimePoints ? `lifetime ≥ ${s.eligibility.minLifetimePoints}` : '',
             ]
               .filter(Boolean)
-              .join('; ') || 'everyone'}
+              .join('; ') || 'everyone'}{' '}
+            <button
+              type="button"
+              className="secondary"
+              disabled={role !== 'operator'}
+              onClick={() => {
+                setEdited(null);
+                setEditing(s.id);
+              }}
+            >
+              Edit<span className="sr-only"> {s.name}</span>
+            </button>
           </p>
           <DataTable
             label="Listings"

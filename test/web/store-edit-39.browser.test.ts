@@ -1,0 +1,78 @@
+import { seriousViolations } from '../support/browser.js';
+import { webGatewayPerBlock } from '../support/web-gateway.js';
+import { until, type InPage } from '../support/web-pages.js';
+
+/**
+ * store-edit-39, in a real Chromium on a started gateway with the demo program and the apps'
+ * trusted documents only: the console's Stores page edits who may shop in a store. The thirty-eighth
+ * newcomer could not: a GOLD-only lounge that a new tier emptied could only be copied. "Edit" opens
+ * the store's form, "Preview changes" says who would gain and lose it, "Save changes" saves it with
+ * the version the form was filled from; another operator's save meanwhile is refused and the form
+ * shows theirs.
+ */
+describe("the console edits a store's eligibility (store-edit-39)", () => {
+  const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
+
+  /** Members (not closed) in tier `code` now. */
+  const inTier = async (code: string) =>
+    (
+      await started.web.t.sql<{ n: number }>(
+        `select count(*)::int as n from customer c join tier t on t.id = customer_tier_at(c.id, $2) where t.code = $1 and c.status <> 'CLOSED'`,
+        [code, started.web.t.clock.now()],
+      )
+    )[0].n;
+  const lounge = async () =>
+    (await started.web.t.sql<{ id: string; version: number; eligible_tiers: string[] }>(`select id, version, eligible_tiers from reward_store where code = 'gold-lounge'`))[0];
+
+  test('previews who would gain the Gold lounge when GREEN is listed too, saves it, and the card says so', async () => {
+    const green = await inTier('GREEN');
+    expect(green).toBeGreaterThan(0);
+    const page = await started.web.consoleAsOperator('Stores');
+    const card = page.getByRole('region', { name: /Gold lounge/ });
+    await card.getByRole('button', { name: 'Edit Gold lounge' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit store “Gold lounge”' });
+    await dialog.waitFor();
+    // the focus starts on Cancel, and nothing can be saved before a preview
+    await until(async () => (await page.evaluate(() => (globalThis as InPage).document.activeElement?.textContent)) === 'Cancel', 'the focus on Cancel');
+    expect(await dialog.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+
+    await dialog.getByLabel(/Only these tiers/).fill('GOLD, GREEN');
+    await dialog.getByRole('button', { name: 'Preview changes' }).click();
+    const preview = dialog.getByTestId('store-edit-preview');
+    await preview.waitFor();
+    expect(await preview.innerText()).toBe(`${green} member${green === 1 ? '' : 's'} would be able to. Offers already bought stay in their wallets.`);
+    expect((await lounge()).version).toBe(1);
+
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.getByRole('status').filter({ hasText: 'saved' }).innerText()).toBe(`Store “Gold lounge” saved (version 2). ${green} member${green === 1 ? '' : 's'} can now.`);
+    await card.getByText('who: tiers GOLD, GREEN').waitFor();
+    expect(await lounge()).toMatchObject({ version: 2, eligible_tiers: ['GOLD', 'GREEN'] });
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 90_000);
+
+  test("another operator's save meanwhile: Save changes is refused, nothing is written, and the form shows their version", async () => {
+    const page = await started.web.consoleAsOperator('Stores');
+    const card = page.getByRole('region', { name: /Gold lounge/ });
+    await card.getByRole('button', { name: 'Edit Gold lounge' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit store “Gold lounge”' });
+    await dialog.getByLabel(/Only these tiers/).fill('GOLD');
+    await dialog.getByRole('button', { name: 'Preview changes' }).click();
+    await dialog.getByTestId('store-edit-preview').waitFor();
+
+    // another operator's edit lands between this preview and its save
+    const before = await lounge();
+    await started.web.t.sql(`update reward_store set min_balance = 500, version = version + 1 where id = $1`, [before.id]);
+
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('Someone else saved a change to this since it was read, so nothing was saved.');
+    expect(await lounge()).toMatchObject({ version: before.version + 1, eligible_tiers: before.eligible_tiers });
+    // the form is filled again from their version, and asks for a new preview
+    await dialog.getByLabel('Minimum balance (empty: none)').and(page.locator('[value="500"]')).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }, 90_000);
+});
