@@ -63,6 +63,7 @@ import { Migration20261205141000 } from './Migration20261205141000.js';
 import { Migration20261205150000 } from './Migration20261205150000.js';
 import { Migration20261205151000 } from './Migration20261205151000.js';
 import { Migration20261205152000 } from './Migration20261205152000.js';
+import { Migration20261205160000 } from './Migration20261205160000.js';
 import { Migration20261205170000 } from './Migration20261205170000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
@@ -132,5 +133,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261205150000', class: Migration20261205150000 },
   { name: 'Migration20261205151000', class: Migration20261205151000 },
   { name: 'Migration20261205152000', class: Migration20261205152000 },
+  { name: 'Migration20261205160000', class: Migration20261205160000 },
   { name: 'Migration20261205170000', class: Migration20261205170000 },
 ];

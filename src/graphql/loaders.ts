@@ -31,7 +31,16 @@ import { tierStandings, tiersByCodes, tiersByIds, type CustomerTierStanding, typ
 import { appliedOffersOf, awardsOfTransactions, transactionsByIds, type AwardRow, type TransactionRow } from '../transactions/transaction.service.js';
 import type { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
 import { issuedOffersByIds, walletPages, type IssuedOfferRow } from '../wallet/wallet.service.js';
-import { webhookAttemptsOf, webhookDeliveriesByIds, webhookEndpointsByIds, type WebhookAttemptRow, type WebhookDeliveryRow, type WebhookEndpointRow } from '../webhooks/webhook.service.js';
+import {
+  webhookAttemptsOf,
+  webhookDeliveriesByIds,
+  webhookEndpointsByIds,
+  webhookRetryingOf,
+  type WebhookAttemptRow,
+  type WebhookDeliveryRow,
+  type WebhookEndpointRow,
+  type WebhookRetryingRow,
+} from '../webhooks/webhook.service.js';
 
 /** The key of a page of store `storeId`'s listings as `customerId` sees it, in Loaders.listingPages. */
 export function listingsPageKey(storeId: number, customerId: number, page: Page): string {
@@ -340,6 +349,14 @@ export class Loaders {
   /** Webhook endpoints by id, removed ones too (webhookEndpointsByIds); callers check who may see them. */
   get webhookEndpoint() {
     return this.get<number, WebhookEndpointRow | undefined>('webhookEndpoint', async (ids) => one(ids, await webhookEndpointsByIds(this.em, ids), (r) => r.id));
+  }
+
+  /**
+   * Each endpoint's deliveries being retried now (webhookRetryingOf), by the endpoint's id, undefined
+   * when none is: WebhookEndpoint.retrying of a page of endpoints in one statement (webhook-health-39).
+   */
+  get webhookRetrying() {
+    return this.get<number, WebhookRetryingRow | undefined>('webhookRetrying', async (ids) => one(ids, await webhookRetryingOf(this.em, ids), (r) => r.endpointId));
   }
 
   /** Webhook deliveries by id (webhookDeliveriesByIds), for staff's node(id:) and nodes. */

@@ -108,6 +108,8 @@ export enum WebhookDeliveryStatus {
 @Index({ name: 'webhook_delivery_endpoint_idx', properties: ['endpointId', 'id'] })
 // staff's FAILED (or PENDING) deliveries, newest first, without reading the DELIVERED ones (Migration20261203090000)
 @Index({ name: 'webhook_delivery_undelivered_idx', expression: "create index webhook_delivery_undelivered_idx on webhook_delivery (status, id) where status <> 'DELIVERED'" })
+// each endpoint's deliveries being retried (PENDING after a failed attempt), for WebhookEndpoint.retrying (Migration20261205160000)
+@Index({ name: 'webhook_delivery_retrying_idx', expression: "create index webhook_delivery_retrying_idx on webhook_delivery (endpoint_id) where status = 'PENDING' and last_error is not null" })
 export class WebhookDelivery {
   [EntityName]?: 'WebhookDelivery';
 

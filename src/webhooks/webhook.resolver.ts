@@ -37,6 +37,7 @@ import {
   WebhookEndpoint,
   WebhookEndpointConnection,
   WebhookEventType,
+  WebhookRetrying,
   wireTypeOf,
 } from './webhook.types.js';
 
@@ -49,6 +50,17 @@ function requireWebhookManager(ctx: Ctx): void {
     return;
   }
   requirePartnerScope(ctx, WEBHOOKS_SCOPE);
+}
+
+/**
+ * Who reads what an endpoint's deliveries say (WebhookEndpoint.retrying), as `webhookEndpoints` lists
+ * endpoints: staff, and the partner that owns it with webhooks:manage. Every way to an endpoint
+ * (webhookEndpoints, node, a delivery's endpoint, a mutation's payload) is guarded already; this
+ * keeps a way added later from showing another owner's receiver failures.
+ */
+function mayReadEndpoint(ctx: Ctx, e: WebhookEndpointRow): boolean {
+  if (ctx.caller.kind === 'staff') return true;
+  return ctx.caller.kind === 'partner' && ctx.caller.partnerId === e.partnerId && ctx.caller.scopes.includes(WEBHOOKS_SCOPE);
 }
 
 @Resolver(() => WebhookEndpoint)
@@ -74,6 +86,16 @@ export class WebhookEndpointResolver {
   async partner(@Root() e: WebhookEndpointRow, @Context() ctx: RequestCtx) {
     if (e.partnerId === null || ctx.caller.kind !== 'staff') return null;
     return (await ctx.loaders.partner.load(e.partnerId)) ?? null;
+  }
+
+  @FieldResolver(() => WebhookRetrying, {
+    nullable: true,
+    description:
+      "Whether its deliveries are being retried now, and how: how many, since when, the last error (WebhookRetrying). Null when none is (every delivery answered 2xx, ran out of attempts, or was never tried). Read with the endpoint: staff, or its partner with webhooks:manage; null for anyone else. A page of endpoints reads it in one statement.",
+  })
+  async retrying(@Root() e: WebhookEndpointRow, @Context() ctx: RequestCtx) {
+    if (!mayReadEndpoint(ctx, e)) return null;
+    return (await ctx.loaders.webhookRetrying.load(e.id)) ?? null;
   }
 
   @Mutation(() => RegisterWebhookEndpointPayload, {

@@ -290,6 +290,54 @@ export async function webhookEndpointsByIds(em: SqlEntityManager, ids: readonly 
 }
 
 /**
+ * What an endpoint's receiver is failing now, while its deliveries are retried (webhook-health-39):
+ * `count` deliveries PENDING after at least one failed attempt (`attempts > 0`; for a PENDING
+ * delivery exactly `last_error` set, which the failed attempt writes and a replay clears), the
+ * earliest time one of them first failed in its current round (`firstFailedAt`; a replay starts a
+ * new round, so the failures before it do not count), and the failure most recently recorded among
+ * them (`lastError` as the delivery's `lastError`: `HTTP 503`, `ECONNREFUSED`, `no answer within
+ * 10000 ms`; `lastStatusCode` the status answered, null when none was). `failing_since` says so only
+ * once a delivery has run out of attempts, about 29 hours later with the defaults.
+ */
+export interface WebhookRetryingRow {
+  endpointId: number;
+  count: number;
+  firstFailedAt: Date;
+  lastError: string;
+  lastStatusCode: number | null;
+}
+
+/**
+ * WebhookRetryingRow of each of `endpointIds` that has deliveries being retried (none for the others),
+ * in one statement for a page of endpoints (the `webhookRetrying` loader). The retried deliveries
+ * are a range of `webhook_delivery_retrying_idx` per endpoint (Migration20261205160000), not every
+ * delivery it was ever sent; per delivery, its current round's attempts are its newest `attempts`
+ * rows of `webhook_attempt` (each counted attempt writes one, a replay zeroes the count), at most
+ * WEBHOOK_MAX_ATTEMPTS index entries. The cost grows with the deliveries being retried, not with
+ * the endpoints' history. Attempts older than EVENT_RETENTION_HOURS are pruned even while their
+ * delivery is PENDING: with a retention shorter than the schedule, `firstFailedAt` is the earliest
+ * failure still kept (the delivery's creation when none is).
+ */
+export async function webhookRetryingOf(em: SqlEntityManager, endpointIds: readonly number[]): Promise<WebhookRetryingRow[]> {
+  return query<WebhookRetryingRow>(
+    em,
+    sql`with retrying as (
+          select d.endpoint_id, d.last_error,
+                 coalesce((select min(r.attempted_at) from (select a.attempted_at from webhook_attempt a where a.delivery_id = d.id order by a.id desc limit d.attempts) r),
+                          d.created_at) as first_failed_at,
+                 last.attempted_at as last_failed_at, last.status_code as last_status_code, d.id
+            from webhook_delivery d
+            left join lateral (select a.attempted_at, a.status_code from webhook_attempt a where a.delivery_id = d.id order by a.id desc limit 1) last on true
+           where d.endpoint_id = any(${idList(endpointIds)}) and d.status = 'PENDING' and d.last_error is not null and d.attempts > 0)
+        select endpoint_id as "endpointId", count(*)::int as count,
+               min(first_failed_at) as "firstFailedAt",
+               (array_agg(last_error order by last_failed_at desc nulls last, id desc))[1] as "lastError",
+               (array_agg(last_status_code order by last_failed_at desc nulls last, id desc))[1] as "lastStatusCode"
+          from retrying group by endpoint_id`,
+  );
+}
+
+/**
  * The delivery log as the caller may read it: a page of deliveries, newest first, of one endpoint
  * and/or one status; staff read every endpoint's, a partner (webhooks:manage) its own endpoints'
  * only (webhooks-24; newcomer-21's proposal: it learnt *that* its endpoint failed, from

@@ -47,6 +47,30 @@ export enum WebhookDeliveryStatus {
 }
 registerEnumType(WebhookDeliveryStatus, { name: 'WebhookDeliveryStatus', description: 'PENDING until a 2xx (DELIVERED) or the last attempt (FAILED).' });
 
+@ObjectType({
+  description:
+    "An endpoint's deliveries being retried now: PENDING after at least one failed attempt, each waiting for its next attempt on the back-off schedule (README, Webhooks). Its receiver has been failing since firstFailedAt, though failingSince is set only when one of them runs out of attempts (about 29 hours with the defaults).",
+})
+export class WebhookRetrying {
+  @Field(() => Int, { description: 'How many of its deliveries are PENDING after at least one failed attempt (a count of deliveries, not of attempts); at least 1.' })
+  count!: number;
+
+  @Field(() => DateTimeScalar, {
+    description:
+      "When the first of them first failed: the earliest first failed attempt among them (UTC instant), counting each delivery's current round only (a replay starts a new one). Attempts older than EVENT_RETENTION_HOURS are pruned: with a retention shorter than the schedule, the earliest failure still kept.",
+  })
+  firstFailedAt!: Date;
+
+  @Field({
+    description:
+      "The most recent failed attempt's error among them, as WebhookDelivery.lastError says it: `HTTP 503` (an answer other than 2xx), `ECONNREFUSED` (a network error's code), `no answer within 10000 ms`, `destination not allowed: …`.",
+  })
+  lastError!: string;
+
+  @Field(() => Int, { nullable: true, description: 'The HTTP status of that attempt (e.g. 503); null when the receiver did not answer (refused, timed out, a DNS or destination failure).' })
+  lastStatusCode!: number | null;
+}
+
 @ObjectType({ implements: Node, description: 'An endpoint webhooks are sent to, signed per Standard Webhooks.' })
 export class WebhookEndpoint extends Node {
   @Field()

@@ -205,7 +205,7 @@ describe('statements per list of objects with fields of their own (n1-28)', () =
       id
       ... on Partner { name }
       ... on ActivityRule { kind points }
-      ... on WebhookEndpoint { url partner { id } }
+      ... on WebhookEndpoint { url partner { id } retrying { count } }
       ... on WebhookDelivery { eventType endpoint { url } attemptLog { error } }
       ... on GiftList { name threshold unlocked }
     } }`;

@@ -94,8 +94,18 @@ function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (prob
 }
 
 /**
+ * An endpoint's deliveries being retried (WebhookEndpoint.retrying, webhook-health-39): "Retrying —
+ * 12 deliveries, failing since 5 Dec 2026, 14:02 UTC (HTTP 503)". Before, such an endpoint read
+ * "Receiving" through the schedule's ~29 hours, until a delivery ran out of attempts.
+ */
+function retryingState(r: { count: number; firstFailedAt: string; lastError: string }): string {
+  return `Retrying — ${r.count} ${r.count === 1 ? 'delivery' : 'deliveries'}, failing since ${formatDateTime(r.firstFailedAt)} (${r.lastError})`;
+}
+
+/**
  * Webhook endpoints and whether each receives (webhooks-22): an endpoint one of whose deliveries
- * failed every attempt reads "Failing since …" until one is delivered again; below, the FAILED
+ * failed every attempt reads "Failing since …" until one is delivered again, and one whose
+ * deliveries are being retried "Retrying — …" (webhook-health-39); below, the FAILED
  * deliveries, newest first, which an operator sends again once the receiver is mended. A removed
  * endpoint's FAILED deliveries are listed for the record, without a Replay (the API refuses it:
  * INVALID, "Its endpoint was removed."; webhooks-23). Operators remove an endpoint (after a
@@ -200,7 +210,7 @@ export function Webhooks() {
           label="Webhook endpoints"
           rows={endpoints.data.webhookEndpoints.edges.length}
           empty="No endpoint is registered. An operator registers one with the API's registerWebhookEndpoint, and a partner with the webhooks:manage scope its own (README, Webhooks)."
-          caption="Endpoints, newest first. Failing: a delivery to it failed every attempt (at least about 29 hours of retries) and none has been delivered since."
+          caption="Endpoints, newest first. Retrying: deliveries to it failed and wait for their next attempt (how many, since when the first of them failed, the last error). Failing: a delivery to it failed every attempt (at least about 29 hours of retries) and none has been delivered since."
           columns={[{ label: 'URL' }, { label: 'Partner' }, { label: 'Events' }, { label: 'Registered' }, { label: 'State' }, { label: 'Change' }]}
         >
           <tbody>
@@ -213,8 +223,12 @@ export function Webhooks() {
                 <td>
                   {e.disabledAt ? (
                     `Removed ${formatDateTime(e.disabledAt)}`
-                  ) : e.failingSince ? (
-                    <strong className="badge warn">Failing since {formatDateTime(e.failingSince)}</strong>
+                  ) : e.failingSince || e.retrying ? (
+                    <>
+                      {e.failingSince ? <strong className="badge warn">Failing since {formatDateTime(e.failingSince)}</strong> : null}
+                      {e.failingSince && e.retrying ? ' ' : null}
+                      {e.retrying ? <strong className="badge warn">{retryingState(e.retrying)}</strong> : null}
+                    </>
                   ) : (
                     'Receiving'
                   )}
