@@ -75,4 +75,41 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
   }, 90_000);
+
+  test("a last day already past closes the store for everyone it was open to; emptied, it opens again; the days shown are the store's", async () => {
+    const { t } = started.web;
+    const open = (
+      await t.sql<{ n: number }>(`select count(*)::int as n from customer where status <> 'CLOSED'`)
+    )[0].n;
+    const page = await started.web.consoleAsOperator('Stores');
+    const card = page.getByRole('region', { name: /Everyday rewards/ });
+    const edit = async () => {
+      await card.getByRole('button', { name: 'Edit Everyday rewards' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Edit store “Everyday rewards”' });
+      await dialog.waitFor();
+      return dialog;
+    };
+    const previewAndSave = async (dialog: Awaited<ReturnType<typeof edit>>) => {
+      await dialog.getByRole('button', { name: 'Preview changes' }).click();
+      const preview = await dialog.getByTestId('store-edit-preview').innerText();
+      await dialog.getByRole('button', { name: 'Save changes' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      return preview;
+    };
+    const yesterday = new Date(Date.parse(t.clock.now().toISOString().slice(0, 10)) - 86_400_000).toISOString().slice(0, 10);
+
+    let dialog = await edit();
+    await dialog.getByLabel(/Last day open/).fill(yesterday);
+    expect(await previewAndSave(dialog)).toBe(`${open} members who could shop here would no longer be able to. Offers already bought stay in their wallets.`);
+    const [closed] = await t.sql<{ ends_at: Date; starts_at: Date | null }>(`select ends_at, starts_at from reward_store where code = 'everyday'`);
+    expect({ endsAt: closed.ends_at.toISOString(), startsAt: closed.starts_at }).toEqual({ endsAt: `${t.clock.now().toISOString().slice(0, 10)}T00:00:00.000Z`, startsAt: null });
+
+    // the form shows the day it was given, and a save that keeps it keeps the instant
+    dialog = await edit();
+    expect(await dialog.getByLabel(/Last day open/).inputValue()).toBe(yesterday);
+    await dialog.getByLabel(/Last day open/).fill('');
+    expect(await previewAndSave(dialog)).toBe(`${open} members would be able to. Offers already bought stay in their wallets.`);
+    expect((await t.sql<{ ends_at: Date | null }>(`select ends_at from reward_store where code = 'everyday'`))[0].ends_at).toBeNull();
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 90_000);
 });

@@ -21,8 +21,22 @@ type ListedStore = {
   id: string;
   name: string;
   version: number;
+  startsAt?: string | null;
+  endsAt?: string | null;
   eligibility: { tiers: string[]; segments: string[]; minBalance?: number | null; minLifetimePoints?: number | null };
 };
+
+const DAY_MS = 86_400_000;
+/** A date field's value (`YYYY-MM-DD`) of an instant's UTC day. */
+const utcDay = (iso: string) => iso.slice(0, 10);
+/**
+ * The store's window as its form shows it: the UTC day it opens, and the last UTC day it is open
+ * (its exclusive `endsAt` less 1 ms), both empty when unbounded.
+ */
+const windowDays = (store: ListedStore) => ({
+  opens: store.startsAt ? utcDay(store.startsAt) : '',
+  lastDay: store.endsAt ? utcDay(new Date(Date.parse(store.endsAt) - 1).toISOString()) : '',
+});
 
 /** "1 member", "3 members". */
 const members = (n: number) => `${formatPoints(n)} member${n === 1 ? '' : 's'}`;
@@ -51,12 +65,19 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
   const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
   const [preview, setPreview] = useState<{ input: UpdateRewardStoreInput; lost: number; gained: number; changed: boolean } | null>(null);
   const e = store.eligibility;
+  const shown = windowDays(store);
   const previewIt = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    // A day left as shown keeps the stored instant (which may not be a UTC midnight: set through
+    // the API); a day changed is that UTC day's start, and the last day runs through its end.
+    const opens = text(form, 'editOpens') ?? '';
+    const lastDay = text(form, 'editLastDay') ?? '';
     const input: UpdateRewardStoreInput = {
       storeId: store.id,
       name: text(form, 'editName') ?? store.name,
+      ...(opens === shown.opens ? {} : { startsAt: opens ? new Date(opens).toISOString() : null }),
+      ...(lastDay === shown.lastDay ? {} : { endsAt: lastDay ? new Date(Date.parse(lastDay) + DAY_MS).toISOString() : null }),
       eligibility: { tiers: list(form, 'editTiers'), segments: list(form, 'editSegments'), minBalance: int(form, 'editMinBalance') ?? null, minLifetimePoints: int(form, 'editMinLifetime') ?? null },
       expectedVersion: store.version,
     };
@@ -88,6 +109,14 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
         <fieldset disabled={held} style={{ border: 0, padding: 0, margin: 0 }}>
           <legend className="sr-only">Edit store {store.name}</legend>
           <Field label="Name" name="editName" required defaultValue={store.name} />
+          <Field label="Opens (UTC day; empty: open already)" name="editOpens" type="date" defaultValue={shown.opens} hint={store.startsAt ? `Now ${formatStart(store.startsAt)}.` : undefined} />
+          <Field
+            label="Last day open (UTC; empty: no end)"
+            name="editLastDay"
+            type="date"
+            defaultValue={shown.lastDay}
+            hint={`${store.endsAt ? `Now ${formatExclusiveEnd(store.endsAt)}. ` : ''}It stays open through this day; a day already past closes it for everyone.`}
+          />
           <Field label="Only these tiers (comma-separated, each exactly: a higher tier is not included; empty: any)" name="editTiers" defaultValue={e.tiers.join(', ')} />
           <Field label="Only these segments (comma-separated, empty: anyone)" name="editSegments" defaultValue={e.segments.join(', ')} />
           <Field label="Minimum balance (empty: none)" name="editMinBalance" type="number" min={0} defaultValue={e.minBalance ?? undefined} />
