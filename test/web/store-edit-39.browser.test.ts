@@ -112,4 +112,10 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
     expect((await t.sql<{ ends_at: Date | null }>(`select ends_at from reward_store where code = 'everyday'`))[0].ends_at).toBeNull();
     expect(await seriousViolations(page)).toEqual([]);
   }, 90_000);
+
+  test('the Rules page names each tier by the code tier lists take, with the window its threshold counts', async () => {
+    const page = await started.web.consoleAsOperator('Rules');
+    const row = page.getByRole('region', { name: 'Currencies and tiers' }).getByRole('row').filter({ hasText: 'BEANS' });
+    expect(await row.getByRole('cell').nth(3).innerText()).toBe('Green (GREEN) from 0 lifetime · Gold (GOLD) from 1,000 in 365 days ×1.5');
+  }, 60_000);
 });

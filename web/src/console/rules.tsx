@@ -357,7 +357,8 @@ export function Rules() {
               <td>
                 {currencies.data?.tiers
                   .filter((t) => t.currency.code === c.code)
-                  .map((t) => `${t.name} from ${formatPoints(t.threshold)}${t.multiplier !== 1 ? ` ×${t.multiplier}` : ''}`)
+                  // lowest rank first; the code is what store and campaign tier lists name, and the window what the threshold counts (newcomer-38)
+                  .map((t) => `${t.name} (${t.code}) from ${formatPoints(t.threshold)} ${t.windowDays ? `in ${t.windowDays} days` : 'lifetime'}${t.multiplier !== 1 ? ` ×${t.multiplier}` : ''}`)
                   .join(' · ')}
               </td>
             </tr>
