@@ -49,8 +49,16 @@ export class Listing {
   @Property({ type: 'timestamptz', nullable: true })
   removedAt?: Date | null;
 
+  /** 1 when listed, one more at each updateListing that changes something (listing-edit-39). */
+  @Property({ type: 'int', default: 1 })
+  version: number & Opt = 1;
+
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
+
+  /** When updateListing last changed it; null until then. */
+  @Property({ type: 'timestamptz', nullable: true })
+  updatedAt?: Date | null;
 }
 
 /** How many times a customer bought a listing: the row the per-customer limit is enforced on. */

@@ -7,7 +7,7 @@ import { fromGlobalId, toGlobalId, offerRefOf } from '../graphql/ids.js';
 import { listingsPageKey, pageKey } from '../graphql/loaders.js';
 import { offerIdsOf } from '../offers/offer.service.js';
 import { PointCurrency } from '../points/points.types.js';
-import { addListing, createRewardStore, removeListing, storeAccessChange, storesPage, updateRewardStore, type ListingRow, type StoreRow, type StoreRules } from './store.service.js';
+import { addListing, createRewardStore, removeListing, updateListing, storeAccessChange, storesPage, updateRewardStore, type ListingRow, type StoreRow, type StoreRules } from './store.service.js';
 import {
   AddListingInput,
   CreateRewardStoreInput,
@@ -19,6 +19,7 @@ import {
   RewardStore,
   RewardStoreConnection,
   StoreEligibility,
+  UpdateListingInput,
   UpdateRewardStoreInput,
   UpdateRewardStorePayload,
 } from './store.types.js';
@@ -91,6 +92,19 @@ export class RewardStoreResolver {
       const { idempotencyKey, ...data } = input;
       return { listing: await addListing(ctx, { ...data, storeId, offerId }, idempotencyKey) };
     });
+  }
+
+  @Mutation(() => ListingPayload, {
+    description:
+      "Operators: edits a listing's price, stock, per-customer limit, visibility or order (its offer and store stay). Audit-logged with the terms before and after. Refused: NOT_FOUND, INVALID (a removed listing, a stock below what was sold or between unlimited and a stock, an empty window), VERSION_CONFLICT, IDEMPOTENCY_KEY_REUSED.",
+  })
+  updateListing(@Arg('input') input: UpdateListingInput, @Context() ctx: RequestCtx) {
+    requireOperator(ctx);
+    const listingId = fromGlobalId(input.listingId, 'Listing', 'input.listingId');
+    const { priceInPoints, stock, perCustomerLimit, visibleFrom, visibleUntil, sortOrder, expectedVersion, idempotencyKey } = input;
+    return payloadOf(async () => ({
+      listing: await updateListing(ctx, listingId, { priceInPoints, stock, perCustomerLimit, visibleFrom, visibleUntil, sortOrder }, { expectedVersion, idempotencyKey }),
+    }));
   }
 
   @Mutation(() => ListingPayload, { description: 'Takes a listing off sale; offers already bought are kept.' })

@@ -30,7 +30,7 @@ const STORE_KEYS = [
 ] as const;
 
 const LISTING_KEYS = [
-  'id', 'storeId', 'priceInPoints', 'stockTotal', 'stockRemaining', 'perCustomerLimit', 'visibleFrom', 'visibleUntil', 'sortOrder', 'removedAt',
+  'id', 'storeId', 'priceInPoints', 'stockTotal', 'stockRemaining', 'perCustomerLimit', 'visibleFrom', 'visibleUntil', 'sortOrder', 'removedAt', 'version', 'updatedAt',
 ] as const;
 
 /**
@@ -247,6 +247,8 @@ function toListing(row: ListingSelected, viewer: Viewer): ListingRow {
     visibleUntil: row.visibleUntil,
     sortOrder: row.sortOrder,
     removedAt: row.removedAt,
+    version: row.version,
+    updatedAt: row.updatedAt,
     currencyCode: row.currencyCode,
     purchasedByViewer: row.purchasedByViewer,
     viewerBalance: balance,
@@ -682,12 +684,159 @@ async function insertListing(em: SqlEntityManager, data: ListingData, actor: str
       visibleFrom: data.visibleFrom ?? null,
       visibleUntil: data.visibleUntil ?? null,
       sortOrder: data.sortOrder ?? 0,
+      version: 1,
       createdAt: now,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
   await recordAudit(em, { actor, action: 'addListing', target: `Listing:${row.id}`, details: data, at: now });
   return { id: row.id };
+}
+
+/**
+ * An edit of a listing (updateListing). Each field absent (undefined) keeps what is stored;
+ * `perCustomerLimit`, `visibleFrom` and `visibleUntil` null remove that limit or bound; `stock` is
+ * the new total, those sold included (a listing with stock keeps stock: see updateListing).
+ */
+export interface ListingChanges {
+  priceInPoints?: number | null;
+  stock?: number | null;
+  perCustomerLimit?: number | null;
+  visibleFrom?: Date | null;
+  visibleUntil?: Date | null;
+  sortOrder?: number | null;
+}
+
+/** A listing's terms as updateListing compares and audits them (points; stock counts; instants). */
+type ListingTerms = {
+  priceInPoints: number;
+  stockTotal: number | null;
+  stockRemaining: number | null;
+  perCustomerLimit: number | null;
+  visibleFrom: Date | null;
+  visibleUntil: Date | null;
+  sortOrder: number;
+};
+
+const LISTING_TERMS = ['priceInPoints', 'stockTotal', 'stockRemaining', 'perCustomerLimit', 'visibleFrom', 'visibleUntil', 'sortOrder'] as const;
+const sameTerm = (a: unknown, b: unknown) => (a instanceof Date || b instanceof Date ? (a as Date | null)?.getTime() === (b as Date | null)?.getTime() : a === b);
+
+/**
+ * Edits a listing (staff, listing-edit-39): its price, its stock, its per-customer limit, when it
+ * shows and where. The offer and store stay (list another offer, or in another store, as a new
+ * listing). One transaction: the listing's row locked (the lock a purchase of a listing with stock
+ * takes to take one from it, so a restock and a sale queue), the edit checked and written, the
+ * version raised by one, the audit entry written with the terms before and after. An edit that
+ * changes nothing writes nothing (the version stays, no audit entry).
+ *
+ * `stock` is the total, those sold included: the stock left moves by as much as the total
+ * (20 of 50 left, a total of 80 leaves 50). A listing with unlimited stock stays unlimited and one
+ * with stock keeps a stock: the count of what was sold without stock is not kept under the lock a
+ * purchase takes, so it could not be counted exactly (list the offer again with a stock, and remove
+ * this listing). Customers' purchase counts stay with the listing, so a per-customer limit raised
+ * or lowered counts what each bought already. A purchase already past its checks pays the price
+ * and limit it read (it is ordered before the edit).
+ *
+ * Refusals (UserErrorException, nothing written): NOT_FOUND (no such listing), INVALID (a listing
+ * removed; a stock below what was sold, naming it; a stock set on an unlimited listing or taken
+ * off a stocked one; an empty visibility window), VERSION_CONFLICT on ["input","expectedVersion"]
+ * when `expectedVersion` is given and the listing is at another version, IDEMPOTENCY_KEY_REUSED
+ * (createOnce: with `idempotencyKey`, the same key and edit again answer the listing as it is now
+ * and write nothing more).
+ */
+export async function updateListing(
+  ctx: Ctx,
+  listingId: number,
+  changes: ListingChanges,
+  options: { expectedVersion?: number | null; idempotencyKey?: string | null },
+): Promise<ListingRow> {
+  const now = ctx.clock.now();
+  const actor = actorOf(ctx.caller);
+  const { expectedVersion, idempotencyKey } = options;
+  return ctx.em.transactional(async (em) => {
+    const edit = async (): Promise<{ id: number }> => {
+      const current = await queryOne<ListingTerms & { id: number; version: number; removedAt: Date | null }>(
+        em,
+        sql`select id, price_in_points as "priceInPoints", stock_total as "stockTotal", stock_remaining as "stockRemaining", per_customer_limit as "perCustomerLimit",
+                   visible_from as "visibleFrom", visible_until as "visibleUntil", sort_order as "sortOrder", version, removed_at as "removedAt"
+              from listing where id = ${listingId} for no key update`,
+      );
+      if (!current) throw refuse(UserErrorCode.NOT_FOUND, 'No such listing.', ['input', 'listingId']);
+      if (current.removedAt) throw refuse(UserErrorCode.INVALID, 'This listing was removed: list the offer again to sell it.', ['input', 'listingId']);
+      if (expectedVersion != null && current.version !== expectedVersion) {
+        throw refuse(
+          UserErrorCode.VERSION_CONFLICT,
+          `This listing was edited since version ${expectedVersion}, the one this edit was made from: it is now version ${current.version}, and nothing was saved. Read it again and edit the current version.`,
+          ['input', 'expectedVersion'],
+        );
+      }
+      const before: ListingTerms = {
+        ...current,
+        priceInPoints: Number(current.priceInPoints),
+        visibleFrom: current.visibleFrom ? new Date(current.visibleFrom) : null,
+        visibleUntil: current.visibleUntil ? new Date(current.visibleUntil) : null,
+      };
+      const after: ListingTerms = {
+        priceInPoints: changes.priceInPoints ?? before.priceInPoints,
+        ...stockAfter(before, changes.stock),
+        perCustomerLimit: changes.perCustomerLimit === undefined ? before.perCustomerLimit : changes.perCustomerLimit,
+        visibleFrom: changes.visibleFrom === undefined ? before.visibleFrom : changes.visibleFrom,
+        visibleUntil: changes.visibleUntil === undefined ? before.visibleUntil : changes.visibleUntil,
+        sortOrder: changes.sortOrder ?? before.sortOrder,
+      };
+      if (after.visibleFrom && after.visibleUntil && after.visibleFrom >= after.visibleUntil) {
+        throw refuse(UserErrorCode.INVALID, 'The listing would never show: visibleUntil must be after visibleFrom.', ['input', changes.visibleUntil === undefined ? 'visibleFrom' : 'visibleUntil']);
+      }
+      const changed = LISTING_TERMS.filter((k) => !sameTerm(before[k], after[k]));
+      if (!changed.length) return { id: current.id };
+      await query(
+        em,
+        sql`update listing set price_in_points = ${after.priceInPoints}, stock_total = ${after.stockTotal}, stock_remaining = ${after.stockRemaining},
+              per_customer_limit = ${after.perCustomerLimit}, visible_from = ${after.visibleFrom}, visible_until = ${after.visibleUntil}, sort_order = ${after.sortOrder},
+              version = version + 1, updated_at = ${now}
+             where id = ${listingId}`,
+      );
+      await recordAudit(em, {
+        actor,
+        action: 'updateListing',
+        target: `Listing:${listingId}`,
+        details: {
+          version: current.version + 1,
+          ...(expectedVersion != null ? { expectedVersion } : {}),
+          before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+          after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+        },
+        at: now,
+      });
+      return { id: current.id };
+    };
+    const cleared = (Object.keys(changes) as (keyof ListingChanges)[]).filter((k) => changes[k] === null).sort();
+    const fingerprint = () => requestFingerprint({ listingId, ...changes, cleared, ...(expectedVersion != null ? { expectedVersion } : {}) });
+    const { result } = await createOnce(ctx, em, `update-listing:${actor}`, idempotencyKey, fingerprint, now, edit);
+    const [listing] = await query(em, listingSelect(null, now, sql`l.id = ${result.id}`, sql``));
+    return toListing(listing, null);
+  });
+}
+
+/**
+ * updateListing's stock after an edit to `stock` (the new total, those sold included; undefined:
+ * unchanged): the stock left moves by as much as the total. INVALID below what was sold, and for a
+ * change between unlimited and a stock (see updateListing).
+ */
+function stockAfter(before: ListingTerms, stock: number | null | undefined): Pick<ListingTerms, 'stockTotal' | 'stockRemaining'> {
+  const kept = { stockTotal: before.stockTotal, stockRemaining: before.stockRemaining };
+  if (stock === undefined || stock === before.stockTotal) return kept;
+  if (before.stockTotal === null) {
+    throw refuse(UserErrorCode.INVALID, 'This listing has unlimited stock, and stays so: to sell a limited number, list the offer again with a stock and remove this listing.', ['input', 'stock']);
+  }
+  if (stock === null) {
+    throw refuse(UserErrorCode.INVALID, 'This listing has a stock, and keeps one: set a larger stock, or list the offer again without one and remove this listing.', ['input', 'stock']);
+  }
+  const sold = before.stockTotal - (before.stockRemaining ?? 0);
+  if (stock < sold) {
+    throw refuse(UserErrorCode.INVALID, `${sold} were sold already: the stock (the total, those sold included) cannot be less than ${sold}.`, ['input', 'stock']);
+  }
+  return { stockTotal: stock, stockRemaining: stock - sold };
 }
 
 /**

@@ -70,6 +70,12 @@ export class Listing extends Node {
   @Field(() => Int)
   sortOrder!: number;
 
+  @Field(() => Int, { description: "The listing's version: 1 when listed, one more at each updateListing that changes something. Send it as expectedVersion with an edit made from what was read." })
+  version!: number;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When updateListing last changed it; null until then.' })
+  updatedAt!: Date | null;
+
   // What the listing is to the viewer, set where its row is read (`toListing`): plain fields, so a
   // page of 20 runs no resolver for them (each resolver call costs graphql-jit a resolve-info object).
   @Field(() => Offer, { description: 'The offer at its current version.' })
@@ -246,6 +252,53 @@ export class AddListingInput {
   @Min(-1_000_000)
   @Max(1_000_000)
   sortOrder?: number | null;
+
+  @OptionalIdempotencyKey('listing')
+  idempotencyKey?: string | null;
+}
+
+@InputType({ description: 'An edit of a listing: each field left out (or null, where null does not say otherwise) keeps what is stored. Its offer and store cannot change.' })
+export class UpdateListingInput {
+  @Field(() => ID)
+  listingId!: string;
+
+  @Field(() => Int, { nullable: true, description: 'The price from now on, in points. Purchases made before keep what they paid.' })
+  @Min(1)
+  @Max(MAX_POINTS)
+  priceInPoints?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The stock in all, those sold included: the stock left moves by as much (20 of 50 left, 80 in all leaves 50). INVALID below what was sold. A listing with unlimited stock stays unlimited and one with a stock keeps one (null is refused there): list the offer again to change that.',
+  })
+  @Min(0)
+  @Max(100_000_000)
+  stock?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Absent: unchanged; null: no limit. Counts what each customer bought of this listing already." })
+  @Min(1)
+  @Max(1_000_000)
+  perCustomerLimit?: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Absent: unchanged; null: shown from the start.' })
+  visibleFrom?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Absent: unchanged; null: no end.' })
+  visibleUntil?: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  @Min(-1_000_000)
+  @Max(1_000_000)
+  sortOrder?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The version this edit was made from (the `version` read with the listing). When the listing has moved on since, nothing is written and the answer is VERSION_CONFLICT naming the current version. Null or absent: the edit applies to whatever version is current (the last edit wins).',
+  })
+  @Min(1)
+  expectedVersion?: number | null;
 
   @OptionalIdempotencyKey('listing')
   idempotencyKey?: string | null;

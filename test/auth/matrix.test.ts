@@ -90,6 +90,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     updateRewardStore: ['operator'],
     addListing: ['operator'],
     removeListing: ['operator'],
+    updateListing: ['operator'],
     createTier: ['operator'],
     registerPersistedOperations: ['operator'],
     issueReplacementOffer: ['operator'],

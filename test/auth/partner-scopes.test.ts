@@ -154,6 +154,7 @@ const MATRIX: Row[] = [
   { field: 'Mutation.endCampaign', doc: `mutation { endCampaign(input: { campaignId: "${toGlobalId('Campaign', 1)}" }) { userErrors { code } } }`, allowed: [] },
   { field: 'Mutation.createRewardStore', doc: `mutation { createRewardStore(input: { code: "hack", name: "h", currency: "SCOPE" }) { userErrors { code } } }`, allowed: [] },
   { field: 'Mutation.updateRewardStore', doc: `mutation { updateRewardStore(input: { storeId: "${toGlobalId('RewardStore', 1)}", name: "hack" }) { userErrors { code } } }`, allowed: [] },
+  { field: 'Mutation.updateListing', doc: `mutation { updateListing(input: { listingId: "${toGlobalId('Listing', 1)}", priceInPoints: 1 }) { userErrors { code } } }`, allowed: [] },
   {
     field: 'Mutation.addListing',
     doc: `mutation($s: ID!, $o: ID!) { addListing(input: { storeId: $s, offerId: $o, priceInPoints: 1 }) { userErrors { code } } }`,

@@ -118,4 +118,25 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
     const row = page.getByRole('region', { name: 'Currencies and tiers' }).getByRole('row').filter({ hasText: 'BEANS' });
     expect(await row.getByRole('cell').nth(3).innerText()).toBe('Green (GREEN) from 0 lifetime · Gold (GOLD) from 1,000 in 365 days ×1.5');
   }, 60_000);
+
+  test("a listing's edit restocks it in place: the stock left moves by as much as the total, and the table says so (listing-edit-39)", async () => {
+    const { t } = started.web;
+    const [cup] = await t.sql<{ stock_total: number; stock_remaining: number }>(
+      `select l.stock_total, l.stock_remaining from listing l join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id where ov.name = 'Bean & Leaf reusable cup'`,
+    );
+    const sold = cup.stock_total - cup.stock_remaining;
+    const page = await started.web.consoleAsOperator('Stores');
+    await page.getByRole('button', { name: 'Edit Bean & Leaf reusable cup' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit listing “Bean & Leaf reusable cup”' });
+    await dialog.waitFor();
+    expect(await dialog.getByText(/sold so far/).innerText()).toBe(`${sold} sold so far; ${cup.stock_remaining} left. The stock left moves by as much as this.`);
+    await dialog.getByLabel('Stock in all (those sold included)').fill(String(cup.stock_total + 10));
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.getByRole('status').filter({ hasText: 'saved' }).innerText()).toBe(
+      `“Bean & Leaf reusable cup” saved (version 2): 800 points, ${cup.stock_remaining + 10} of ${cup.stock_total + 10} left.`,
+    );
+    await page.getByRole('cell', { name: `${cup.stock_remaining + 10} of ${cup.stock_total + 10}` }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
@@ -11,6 +11,7 @@ import {
   ConsoleRemoveListingDocument,
   ConsoleStoreListingsDocument,
   ConsoleStoresDocument,
+  ConsoleUpdateListingDocument,
   ConsoleUpdateStoreDocument,
   type UpdateRewardStoreInput,
 } from './gql/graphql';
@@ -147,6 +148,74 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
   );
 }
 
+/** A listing as a store's table lists it, for its edit. */
+type ListedListing = { id: string; priceInPoints: number; stockTotal?: number | null; stockRemaining?: number | null; perCustomerLimit?: number | null; sortOrder: number; version: number; offer: { name: string } };
+
+/**
+ * The edit of a listing (listing-edit-39: a restock, a new price or limit meant removing it and
+ * listing the offer again, whose per-member counts started at 0): price, stock in all (those sold
+ * included; a listing with unlimited stock stays so), limit per member and order. "Save changes"
+ * sends the fields with the version the form was filled from (another operator's save meanwhile:
+ * VERSION_CONFLICT, the form filled again from theirs) and a key made when the dialog opened (a
+ * lost answer offers "Try again"). Cancel or Escape sends nothing; the focus starts on Cancel.
+ */
+function EditListing({ listing, onDone }: { listing: ListedListing; onDone: (notice: string | null) => void }) {
+  const [save] = useMutation(ConsoleUpdateListingDocument, { refetchQueries: [ConsoleStoresDocument] });
+  const client = useApolloClient();
+  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: the edit is sent with its key, so sending it again saves it once.' });
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
+  const [key] = useState(newIdempotencyKey);
+  const formRef = useRef<HTMLFormElement>(null);
+  const stocked = listing.stockTotal != null;
+  const sold = stocked ? listing.stockTotal! - (listing.stockRemaining ?? 0) : null;
+  const confirm = (form: HTMLFormElement | null) =>
+    send(async () => {
+      if (!form?.reportValidity()) return;
+      const data = new FormData(form);
+      const { data: answer } = await save({
+        variables: {
+          input: {
+            listingId: listing.id,
+            priceInPoints: int(data, 'editPrice') ?? listing.priceInPoints,
+            ...(stocked ? { stock: int(data, 'editStock') ?? listing.stockTotal } : {}),
+            perCustomerLimit: int(data, 'editLimit') ?? null,
+            sortOrder: int(data, 'editSort') ?? listing.sortOrder,
+            expectedVersion: listing.version,
+            idempotencyKey: key,
+          },
+        },
+      });
+      const payload = answer?.updateListing;
+      if (payload?.userErrors.length) {
+        setProblem(problemOfUserError(payload.userErrors[0]));
+        if (payload.userErrors[0].code === 'VERSION_CONFLICT') await client.refetchQueries({ include: [ConsoleStoresDocument] });
+        return;
+      }
+      const l = payload?.listing;
+      if (!l) return;
+      onDone(`“${listing.offer.name}” saved (version ${l.version}): ${formatPoints(l.priceInPoints)} points, ${l.stockTotal === null ? 'unlimited stock' : `${l.stockRemaining} of ${l.stockTotal} left`}.`);
+    });
+  return (
+    <dialog ref={dialog} aria-labelledby="edit-listing-title" onCancel={onCancel}>
+      <h2 id="edit-listing-title">Edit listing “{listing.offer.name}”</h2>
+      <form key={listing.version} ref={formRef} onSubmit={(e) => e.preventDefault()}>
+        <fieldset disabled={held} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="sr-only">Edit listing {listing.offer.name}</legend>
+          <Field label="Price in points" name="editPrice" type="number" min={1} required defaultValue={listing.priceInPoints} hint="Purchases made before keep what they paid." />
+          {stocked ? (
+            <Field label="Stock in all (those sold included)" name="editStock" type="number" min={sold ?? 0} required defaultValue={listing.stockTotal ?? undefined} hint={`${sold} sold so far; ${listing.stockRemaining} left. The stock left moves by as much as this.`} />
+          ) : (
+            <p className="muted">Stock: unlimited, and stays so (to sell a limited number, list the offer again with a stock).</p>
+          )}
+          <Field label="Limit per member (empty: none)" name="editLimit" type="number" min={1} defaultValue={listing.perCustomerLimit ?? undefined} hint="Counts what each member bought of this listing already." />
+          <Field label="Order in the store (lowest first)" name="editSort" type="number" defaultValue={listing.sortOrder} />
+        </fieldset>
+      </form>
+      <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="Save changes" sendingText="Saving…" onConfirm={() => confirm(formRef.current)} onCancel={() => onDone(null)} />
+    </dialog>
+  );
+}
+
 /** Reward stores, who may shop in them, their listings and stock. */
 export function Stores() {
   const { role } = useRole();
@@ -171,8 +240,10 @@ export function Stores() {
   const { problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: removing a listing again is safe (one already removed is left as it is).' });
   const stores = data?.rewardStores.edges.map((e) => e.node);
   const [editing, setEditing] = useState<string | null>(null);
+  const [editingListing, setEditingListing] = useState<string | null>(null);
   const [edited, setEdited] = useState<string | null>(null);
   const editingStore = stores?.find((s) => s.id === editing);
+  const listingEdited = stores?.flatMap((s) => s.listings.edges.map((e) => e.node)).find((l) => l.id === editingListing);
 
   const remove = (listingId: string) =>
     send(async () => {
@@ -203,6 +274,15 @@ export function Stores() {
           store={editingStore}
           onDone={(notice) => {
             setEditing(null);
+            if (notice) setEdited(notice);
+          }}
+        />
+      ) : null}
+      {listingEdited ? (
+        <EditListing
+          listing={listingEdited}
+          onDone={(notice) => {
+            setEditingListing(null);
             if (notice) setEdited(notice);
           }}
         />
@@ -258,6 +338,17 @@ export function Stores() {
                   <td className="num">{l.stockTotal === null ? 'unlimited' : `${l.stockRemaining} of ${l.stockTotal}`}</td>
                   <td className="num">{l.perCustomerLimit ?? '—'}</td>
                   <td>
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={role !== 'operator'}
+                      onClick={() => {
+                        setEdited(null);
+                        setEditingListing(l.id);
+                      }}
+                    >
+                      Edit<span className="sr-only"> {l.offer.name}</span>
+                    </button>{' '}
                     <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void remove(l.id)}>
                       Remove<span className="sr-only"> {l.offer.name}</span>
                     </button>
