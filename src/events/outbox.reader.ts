@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { DeliveredEvent } from './hub.js';
+import { instantOf } from '../domain/instant.js';
 
 /**
  * Reading the outbox by commit: the read API of the relay, the webhook dispatcher and any other
@@ -97,7 +98,7 @@ export async function readCommittedEvents(db: SqlExecutor, cursor: OutboxCursor,
       topic: r.topic,
       customerId: r.customer_id === null ? null : Number(r.customer_id),
       payload: r.payload,
-      createdAt: new Date(r.created_at),
+      createdAt: instantOf(r.created_at),
     }));
   if (events.length < limit) return { events, cursor: { from: to } };
   const last = events[events.length - 1];
@@ -138,7 +139,7 @@ export async function readCustomerEvents(
      order by page.customer_seq`.execute(db);
   const events = rows
     .filter((r) => r.id !== null)
-    .map((r) => ({ rowId: Number(r.id), id: Number(r.customer_seq), topic: r.topic, customerId: customerId, payload: r.payload, createdAt: new Date(r.created_at) }));
+    .map((r) => ({ rowId: Number(r.id), id: Number(r.customer_seq), topic: r.topic, customerId: customerId, payload: r.payload, createdAt: instantOf(r.created_at) }));
   return { events, whole: Number(rows[0]?.missing ?? 0) === 0 };
 }
 
@@ -149,5 +150,5 @@ export async function streamPosition(db: SqlExecutor, customerId: number, afterS
            (select created_at from outbox_event where customer_id = ${customerId} and customer_seq = ${afterSeq + 1}) as next_at`.execute(db);
     // (timestamps come back as text through some drivers' settings, as Date through others)
   const next = rows[0]?.next_at;
-  return { lastSeq: Number(rows[0]?.last_seq ?? 0), nextWrittenAt: next === null || next === undefined ? null : new Date(next) };
+  return { lastSeq: Number(rows[0]?.last_seq ?? 0), nextWrittenAt: next === null || next === undefined ? null : instantOf(next) };
 }

@@ -18,6 +18,7 @@ import { postEntry, type Posted } from '../points/ledger.service.js';
 import { IssuedOfferSource } from '../wallet/issued-offer.entity.js';
 import { endedBy, issueOffer } from '../wallet/wallet.service.js';
 import { GiftList, GiftListOption } from './gift-list.entity.js';
+import { instantOf } from '../domain/instant.js';
 
 /** Where a customer stands with a list: what the app shows beside it. */
 export interface GiftProgress {
@@ -321,7 +322,7 @@ export async function claimGift(ctx: Ctx, customer: CustomerCaller, giftListId: 
     // account while the claim waited for it), for the wallet item, its validity and the claim row.
     // The option is on show at that date too: an offer that ended while the claim waited for the
     // account is not issued already EXPIRED for the points (hostile-19; `onShow` read `now`).
-    const at = new Date(debit.createdAt);
+    const at = instantOf(debit.createdAt);
     if (endedBy(offer, at)) throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be picked.', ['input', 'optionId']);
     const issued = await issueOffer(em, {
       customerId: customer.customerId,

@@ -1,12 +1,13 @@
 import { GraphQLError, GraphQLScalarType, Kind, print, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import { MAX_OFFSET_MINUTES, OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
+import { instantOf, MAX_OFFSET_MINUTES, OffsetInstant, writtenOffsetMinutes } from '../domain/instant.js';
 import { cutForMessage, SHOWN_INPUT_CHARS } from '../domain/text.js';
 import { unstorableText } from './validation.js';
 
 function toDate(value: unknown): Date {
-  // Timestamps arrive as Date objects or as PostgreSQL's text form ("2026-01-02 03:04:05.678+00").
-  const date = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : null;
+  // Timestamps arrive as Date objects or as PostgreSQL's text form ("2026-01-02 03:04:05.678+00"),
+  // read by instantOf (not `new Date`, which takes the years 0–99 for 1900–2099: hostile39b).
+  const date = value instanceof Date || typeof value === 'string' || typeof value === 'number' ? instantOf(value) : null;
   if (!date || Number.isNaN(date.getTime())) throw new TypeError('DateTime cannot represent this value');
   return date;
 }

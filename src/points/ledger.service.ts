@@ -9,6 +9,7 @@ import { recomputeTier } from '../tiers/tier.service.js';
 import { PointAccount } from './account.entity.js';
 import { LedgerEntry, LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 import { PendingCredit } from './pending-credit.entity.js';
+import { instantOf } from '../domain/instant.js';
 
 /**
  * The most points any per-customer amount may reach (available + pending, lifetime earned +
@@ -175,7 +176,7 @@ export function notBeforeWrites(now: Date, accounts: Iterable<Pick<AccountRow, '
   let latest = now;
   for (const a of accounts) {
     // A row read with raw SQL carries the timestamp as the driver gives it (text): read as a Date.
-    const written = new Date(a.updatedAt);
+    const written = instantOf(a.updatedAt);
     if (written.getTime() > latest.getTime()) latest = written;
   }
   return latest;
@@ -659,7 +660,7 @@ async function write(em: SqlEntityManager, account: AccountRow, w: Write, now: D
 
 /** Whether a credit was written expiring 1 ms after itself: the clamp of Posting.expiryFrom, for points whose expiry had passed before they were written. */
 function lapsedOnArrival(credit: Pick<PostedRow, 'expiresAt' | 'createdAt'>): boolean {
-  return credit.expiresAt !== null && new Date(credit.expiresAt).getTime() - new Date(credit.createdAt).getTime() <= 1;
+  return credit.expiresAt !== null && instantOf(credit.expiresAt).getTime() - instantOf(credit.createdAt).getTime() <= 1;
 }
 
 /** A written entry's row as a Posted (the BALANCE_CHANGED payload's shape, with the entry). */

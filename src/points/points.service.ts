@@ -13,6 +13,7 @@ import { PointAccount } from './account.entity.js';
 import { PointCurrency } from './currency.entity.js';
 import { LedgerEntry, LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 import { postEntry, type AccountBalance } from './ledger.service.js';
+import { instantOf } from '../domain/instant.js';
 
 /** A point currency as the API shows it: `point_currency` but its creation time; `pointValue` is a decimal string. */
 export type CurrencyRow = Pick<EntityRow<PointCurrency>, (typeof CURRENCY_KEYS)[number]>;
@@ -289,7 +290,7 @@ export async function adjustPoints(ctx: Ctx, data: AdjustData): Promise<LedgerEn
       reason: data.reason,
       details: { currency: data.currency, amount: data.amount, qualifying, entryId: posted.entryId },
       // the entry's date: never before a write that committed on the account while this one waited
-      at: new Date(posted.createdAt),
+      at: instantOf(posted.createdAt),
     });
     return posted.entryId;
   });

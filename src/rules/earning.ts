@@ -8,6 +8,7 @@ import type { SaleLine } from '../transactions/transaction.entity.js';
 import type { EntityRow } from '../db/schema.js';
 import { Rounding, type Campaign, type EconomyRule } from './rule.entity.js';
 import { exactDecimal, plus, times, type ExactDecimal } from '../domain/decimal.js';
+import { instantOf } from '../domain/instant.js';
 
 export { exactDecimal, type ExactDecimal } from '../domain/decimal.js';
 
@@ -137,7 +138,7 @@ export function campaignMayApply(c: CampaignTerms, f: Omit<SaleFacts, 'tierCode'
 /** Every condition the campaign sets holds for the sale (conditions it does not set hold trivially). */
 export function campaignApplies(c: CampaignTerms, f: SaleFacts, minSpendCents: number | null): boolean {
   const at = f.occurredAt.getTime();
-  if (at < new Date(c.startsAt).getTime() || at >= new Date(c.endsAt).getTime()) return false;
+  if (at < instantOf(c.startsAt).getTime() || at >= instantOf(c.endsAt).getTime()) return false;
   if (minSpendCents !== null && f.netTotal < minSpendCents) return false;
   // SKUs, categories and channels compare as item keys (any case, any spacing), as offers do.
   if (c.skus.length && !f.lines.some((l) => matchesAny(l.sku, c.skus))) return false;

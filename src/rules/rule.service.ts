@@ -12,6 +12,7 @@ import type { CampaignRow, CampaignTerms, EconomyRuleRow, EconomyRuleStaffRow } 
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
 import { refuseAmountsFinerThanMoney } from '../offers/offer.service.js';
+import { instantOf } from '../domain/instant.js';
 
 const RULE_HEAD = columnsOf(EconomyRule, 'r', ['id', 'currencyCode']);
 const RULE_PER_UNIT = castColumn(EconomyRule, 'r', 'pointsPerUnit', 'text');
@@ -186,7 +187,7 @@ export type CampaignJson = Omit<CampaignTerms, 'startsAt' | 'endsAt'> & { starts
 
 /** The CampaignTerms of `campaignsAtJson`'s array, their window's bounds as Dates. */
 export function campaignsFromJson(rows: readonly CampaignJson[]): CampaignTerms[] {
-  return rows.map((c) => ({ ...c, startsAt: new Date(c.startsAt), endsAt: new Date(c.endsAt) }));
+  return rows.map((c) => ({ ...c, startsAt: instantOf(c.startsAt), endsAt: instantOf(c.endsAt) }));
 }
 
 /**
@@ -331,7 +332,7 @@ export async function endCampaign(ctx: Ctx, campaignId: number, reason: string |
     const [row] = await campaignsByIds(em, [campaignId]);
     if (!row) throw refuse(UserErrorCode.NOT_FOUND, 'No such campaign.', ['input', 'campaignId']);
     if (ended) {
-      const details = { endsAt: new Date(ended.endsAt).toISOString(), endedBefore: new Date(ended.before).toISOString() };
+      const details = { endsAt: instantOf(ended.endsAt).toISOString(), endedBefore: instantOf(ended.before).toISOString() };
       await recordAudit(em, { actor: actorOf(ctx.caller), action: 'endCampaign', target: `Campaign:${campaignId}`, reason, details, at: now });
     }
     return row;

@@ -21,6 +21,7 @@ import { CustomerStatus } from '../customers/customer.entity.js';
 import { Listing } from './listing.entity.js';
 import { RewardStore } from './reward-store.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
+import { instantOf } from '../domain/instant.js';
 
 /** A reward store as the API shows it: every column of `reward_store` but `createdAt`. */
 export type StoreRow = Pick<EntityRow<RewardStore>, (typeof STORE_KEYS)[number]>;
@@ -486,8 +487,8 @@ export interface StoreUpdate {
 
 // (the raw read answers timestamps as the driver gives them: made Dates here)
 const rulesOf = (s: StoreRow): StoreRules => ({
-  startsAt: s.startsAt ? new Date(s.startsAt) : null,
-  endsAt: s.endsAt ? new Date(s.endsAt) : null,
+  startsAt: s.startsAt ? instantOf(s.startsAt) : null,
+  endsAt: s.endsAt ? instantOf(s.endsAt) : null,
   tiers: s.eligibleTiers,
   segments: s.eligibleSegments,
   minBalance: s.minBalance ?? null,
@@ -596,11 +597,11 @@ export async function updateRewardStore(
 
 /** StoreRules read back from an idempotency record's JSON (dates as ISO strings). */
 function reviveRules(r: StoreRules): StoreRules {
-  return { ...r, startsAt: r.startsAt ? new Date(r.startsAt) : null, endsAt: r.endsAt ? new Date(r.endsAt) : null };
+  return { ...r, startsAt: r.startsAt ? instantOf(r.startsAt) : null, endsAt: r.endsAt ? instantOf(r.endsAt) : null };
 }
 
 /**
- * How many customers (not CLOSED) an edit of store `currency`'s rules from `before` to `after`
+ * How many ACTIVE customers (those who can buy now: a suspended one cannot) an edit of store `currency`'s rules from `before` to `after`
  * takes the store from (`lost`: open to them and eligible as of `now` under `before`, not under
  * `after`) and gives it to (`gained`: the reverse), as customerQualifies and storeOpen judge them.
  * One statement over every customer, each judged twice (their tier as of `now`, and their balance
@@ -614,7 +615,7 @@ export async function storeAccessChange(em: SqlEntityManager, currency: string, 
   const row = await queryOne<{ lost: string; gained: string }>(
     em,
     sql`select count(*) filter (where b and not a) as lost, count(*) filter (where a and not b) as gained
-          from (select ${opens(before)} as b, ${opens(after)} as a from customer c where c.status <> ${CustomerStatus.CLOSED}) x`,
+          from (select ${opens(before)} as b, ${opens(after)} as a from customer c where c.status = ${CustomerStatus.ACTIVE}) x`,
   );
   return { lost: Number(row?.lost ?? 0), gained: Number(row?.gained ?? 0) };
 }
@@ -773,8 +774,8 @@ export async function updateListing(
       const before: ListingTerms = {
         ...current,
         priceInPoints: Number(current.priceInPoints),
-        visibleFrom: current.visibleFrom ? new Date(current.visibleFrom) : null,
-        visibleUntil: current.visibleUntil ? new Date(current.visibleUntil) : null,
+        visibleFrom: current.visibleFrom ? instantOf(current.visibleFrom) : null,
+        visibleUntil: current.visibleUntil ? instantOf(current.visibleUntil) : null,
       };
       const after: ListingTerms = {
         priceInPoints: changes.priceInPoints ?? before.priceInPoints,

@@ -202,11 +202,11 @@ export class UpdateRewardStorePayload {
   @Field(() => Int, {
     nullable: true,
     description:
-      'Customers (not closed) the store was open to and eligible for just before this edit and not after it, judged now (their tier, segments and balances as they are now): with dryRun, who would lose it. 0 when none; null when refused. Read over every customer when asked for: a preview, not for a hot path.',
+      'Active customers (who can buy now; suspended and closed ones are not counted) the store was open to and eligible for just before this edit and not after it, judged now (their tier, segments and balances as they are now): with dryRun, who would lose it. 0 when none; null when refused. Read over every customer when asked for: a preview, not for a hot path.',
   })
   accessLost?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Customers (not closed) the edit opens the store to, judged as accessLost is. Null when refused.' })
+  @Field(() => Int, { nullable: true, description: 'Active customers the edit opens the store to, judged as accessLost is. Null when refused.' })
   accessGained?: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Whether the edit changed anything (false: the store already was so, nothing was written, its version stays). Null when refused.' })

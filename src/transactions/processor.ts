@@ -20,6 +20,7 @@ import { Tier } from '../tiers/tier.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, OfferNotAwardedReason, SalesTransaction, TransactionOffer, TransactionStatus, type OfferNotAwardedRow } from './transaction.entity.js';
 import { byCurrency } from '../points/currency-points.js';
+import { instantOf } from '../domain/instant.js';
 
 /** What processing reads of the sale it processes (`sales_transaction` columns). */
 type SaleRow = Selected<typeof SALE_COLUMNS>;
@@ -53,7 +54,7 @@ type SaleInputs = SaleCustomer & {
  * so a campaign that starts after that is not one it was in, nor is a weekday the till has not reached.
  */
 function occurredAtOf(sale: SaleRow): Date {
-  return new Date(Math.min(new Date(sale.occurredAt).getTime(), new Date(sale.receivedAt).getTime()));
+  return new Date(Math.min(instantOf(sale.occurredAt).getTime(), instantOf(sale.receivedAt).getTime()));
 }
 
 /**
@@ -123,7 +124,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
   const offers = applied.map((row) => {
     const offer = offerVersionFrom(row, 'offer.');
     // JSON carries the timestamp as an ISO string
-    return { ...offer, validUntil: offer.validUntil === null ? null : new Date(offer.validUntil) };
+    return { ...offer, validUntil: offer.validUntil === null ? null : instantOf(offer.validUntil) };
   });
   // The same order and terms as submitTransaction checked, so the discounts are the ones it promised.
   // Lines are in minor units of the sale's money, `moneyScale` decimals (cents for sales stored before money-12).
@@ -228,7 +229,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
     const budget = budgets.get(c.id) ?? null;
     // A budgeted campaign's window as of its lock: an end (endCampaign) committed while this sale
     // waited for it is seen (break38b campaigns). An unbudgeted one's is as read with the sale.
-    if (budget && !(new Date(budget.startsAt).getTime() <= occurredAt.getTime() && occurredAt.getTime() < new Date(budget.endsAt).getTime())) continue;
+    if (budget && !(instantOf(budget.startsAt).getTime() <= occurredAt.getTime() && occurredAt.getTime() < instantOf(budget.endsAt).getTime())) continue;
     // Its per-customer limit, and "first purchase" (a customer whose first sale was returned buys
     // for the first time again), count the earlier sales whose award from it the customer holds:
     // one not returned, or an offer the return could not take back (hostile-17).
@@ -293,7 +294,7 @@ export async function processTransaction({ em, clock, log }: JobContext, { trans
     // Valid from the sale's receipt, as its points count (expiryFromOf), not from when its job ran
     // (break35b, expiry). One past its end by now (its fixed end, or its days from the receipt: a
     // job later than its validity) can no longer be issued: it would land in the wallet EXPIRED.
-    const validFrom = new Date(Math.min(new Date(sale.receivedAt).getTime(), now.getTime()));
+    const validFrom = new Date(Math.min(instantOf(sale.receivedAt).getTime(), now.getTime()));
     const expiresAt = endedBy(offer, now, validFrom);
     if (expiresAt) {
       notIssued(a, offer.versionId, OfferNotAwardedReason.OFFER_ENDED, `This offer ended at ${expiresAt.toISOString()}.`);
@@ -439,7 +440,7 @@ function releaseAtOf(occurredAt: Date, pendingDays: number): Date {
  * its receipt (pending-18's reason for counting from the credit).
  */
 function expiryFromOf(availableAt: Date, sale: Pick<SaleRow, 'receivedAt'>): Date {
-  return new Date(Math.max(availableAt.getTime(), new Date(sale.receivedAt).getTime()));
+  return new Date(Math.max(availableAt.getTime(), instantOf(sale.receivedAt).getTime()));
 }
 
 /**

@@ -24,6 +24,7 @@ import { PendingCredit } from '../points/pending-credit.entity.js';
 import { recomputeTier } from '../tiers/tier.service.js';
 import { AwardKind, SalesTransaction, TransactionAward, TransactionStatus, type SaleLine } from './transaction.entity.js';
 import { byCurrency, type CurrencyPoints, type ReversedPoints } from '../points/currency-points.js';
+import { instantOf } from '../domain/instant.js';
 
 /**
  * The job kind a sale's processing is enqueued under (payload `{ transactionId }`), read by
@@ -418,7 +419,7 @@ const PENDING_ENTRY_COLUMN = columnsOf(PendingCredit, '', ['ledgerEntryId']);
  * it: a return names the sale by the partner's own externalId.
  */
 function alreadyReversedMessage(reversedAt: Date | string | null | undefined): string {
-  return reversedAt ? `This sale was already reversed at ${new Date(reversedAt).toISOString()}: nothing more is taken back.` : 'This sale was already reversed.';
+  return reversedAt ? `This sale was already reversed at ${instantOf(reversedAt).toISOString()}: nothing more is taken back.` : 'This sale was already reversed.';
 }
 
 /**

@@ -16,6 +16,7 @@ import { isIsoCurrency } from '../domain/currency.js';
 import { currencyFits, hasMoneyValue, matchesAny, NOT_APPLICABLE_MESSAGE, notApplicableMessage } from '../transactions/pricing.js';
 import { IssuedOffer, IssuedOfferStatus } from './issued-offer.entity.js';
 import { issuedColumns, issuedStatusAt, recordWalletChange, recordWalletChanges, walletEvent, type IssuedOfferRow } from './wallet.service.js';
+import { instantOf } from '../domain/instant.js';
 
 /**
  * The wallet at the till: a partner's basket locks an issued offer, redeems it (at most once, ever)
@@ -188,8 +189,8 @@ const lockHeld = (row: Pick<TillRow, 'lockExpiresAt' | 'expiresAt'>, named = tru
 /** " until <ISO>" of the row's lock end as of the read ('' when none), and whether it is the offer's own expiry (a lock never outlives its offer). */
 function heldUntil(row: Pick<TillRow, 'lockExpiresAt' | 'expiresAt'>): { end: string; withTheOffer: boolean } {
   if (!row.lockExpiresAt) return { end: '', withTheOffer: false };
-  const until = new Date(row.lockExpiresAt).getTime();
-  return { end: ` until ${new Date(until).toISOString()}`, withTheOffer: row.expiresAt !== null && until >= new Date(row.expiresAt).getTime() };
+  const until = instantOf(row.lockExpiresAt).getTime();
+  return { end: ` until ${new Date(until).toISOString()}`, withTheOffer: row.expiresAt !== null && until >= instantOf(row.expiresAt).getTime() };
 }
 
 /**
@@ -530,7 +531,7 @@ export async function redeemIssuedOffer(em: SqlEntityManager, r: RedemptionReque
     return { ...redeemed, offer: offerVersionFrom(row, 'offer.'), unusedLock: null, redeemedEarlier: true };
   }
   if (!LIVE.includes(row.status)) throw notRedeemable();
-  const liveOnlyAtItsDate = r.validAt !== undefined && row.expiresAt !== null && new Date(row.expiresAt).getTime() <= r.now.getTime();
+  const liveOnlyAtItsDate = r.validAt !== undefined && row.expiresAt !== null && instantOf(row.expiresAt).getTime() <= r.now.getTime();
   if (liveOnlyAtItsDate && (await takenBackSinceItsEnd(em, row.id))) throw notRedeemable();
   // "Names no lockId" only to the partner whose basket holds it: another partner's till never had
   // that lockId, and being sent for it read as a lock of its own forgotten (break-19).
@@ -584,7 +585,7 @@ function unusedLockOf(row: TillRow, end: BasketLockEnd | null, r: RedemptionRequ
   // A late sale made while its basket's lock held (the lock ran out only before the sale reached
   // us, whatever baskets took the code since) was served by that lock: nothing to tell, as for a
   // sale under its live lock (till-24). `end`: basketLockEndOf, read for such a sale only.
-  if (r.validAt !== undefined && end?.basketRanOutAt != null && r.validAt.getTime() < new Date(end.basketRanOutAt).getTime()) return null;
+  if (r.validAt !== undefined && end?.basketRanOutAt != null && r.validAt.getTime() < instantOf(end.basketRanOutAt).getTime()) return null;
   // "No other basket had taken the code" only when this basket's lock is the code's last one.
   const ranOutAt = ranOutAtOf(row, r.partnerId, r.lockId);
   return ranOutAt !== null ? { kind: 'EXPIRED', ranOutAt } : { kind: 'NOT_LOCKED' };
@@ -592,7 +593,7 @@ function unusedLockOf(row: TillRow, end: BasketLockEnd | null, r: RedemptionRequ
 
 /** "The lock of basket "<lockId>" on this offer code ran out at <ISO instant>.": what a till is told of its own basket's lock that ran out (till-23). */
 function lockRanOut(lockId: string, at: Date | string): string {
-  return `The lock of basket ${JSON.stringify(lockId)} on this offer code ran out at ${new Date(at).toISOString()}.`;
+  return `The lock of basket ${JSON.stringify(lockId)} on this offer code ran out at ${instantOf(at).toISOString()}.`;
 }
 
 /**
@@ -669,7 +670,7 @@ function releaseRefused(row: LockedTillRow | undefined, end: BasketLockEnd, lock
   if (end.basketReleasedAt) {
     return refuse(
       UserErrorCode.LOCK_NOT_HELD,
-      `Basket ${JSON.stringify(lockId)} already released its lock on this offer code at ${new Date(end.basketReleasedAt).toISOString()}: there is no lock left to release.`,
+      `Basket ${JSON.stringify(lockId)} already released its lock on this offer code at ${instantOf(end.basketReleasedAt).toISOString()}: there is no lock left to release.`,
       ['input', 'lockId'],
     );
   }
@@ -736,7 +737,7 @@ function redeemedByYou(redeemedAt: Date | string, ref: string | null): string {
   // The sale by its reference alone: a sale's own refusal named RedeemOffer's field, where the
   // sale's is `externalId` (newcomer-36); RedeemOffer's field is named only when it was not sent.
   const sale = ref === null ? 'with RedeemOffer naming no sale (no transactionExternalId)' : `for the sale ${JSON.stringify(ref)}`;
-  return `Your till already redeemed this offer code at ${new Date(redeemedAt).toISOString()}, ${sale}.`;
+  return `Your till already redeemed this offer code at ${instantOf(redeemedAt).toISOString()}, ${sale}.`;
 }
 
 /** An issued offer as `lockOffersToVoid` locked it: its key and its status as of the `now` it was locked at (voidLockedOffers reads it again at its own). */

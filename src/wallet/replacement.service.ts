@@ -12,6 +12,7 @@ import { amountsFit, hasMoneyValue } from '../transactions/pricing.js';
 import { IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
 import { clearLock } from './redemption.service.js';
 import { endedBy, issueOffer, issuedColumns, recordWalletChange, type IssuedOfferRow } from './wallet.service.js';
+import { instantOf } from '../domain/instant.js';
 
 /** What a replacement answers, stored with its idempotency key so a repeat answers the same. */
 export interface ReplacementOutcome {
@@ -114,7 +115,7 @@ async function lateSaleStanding(em: SqlEntityManager, issuedOfferId: number): Pr
 function usedByLateSale(use: LateUse) {
   return refuse(
     UserErrorCode.INVALID,
-    `This offer was redeemed in sale ${JSON.stringify(use.externalId)}, made at ${new Date(use.madeAt).toISOString()} before the offer's end at ${new Date(use.expiresAt).toISOString()} and reported after it: the member had its use, so nothing was replaced.`,
+    `This offer was redeemed in sale ${JSON.stringify(use.externalId)}, made at ${instantOf(use.madeAt).toISOString()} before the offer's end at ${instantOf(use.expiresAt).toISOString()} and reported after it: the member had its use, so nothing was replaced.`,
     ['input', 'issuedOfferId'],
   );
 }
@@ -222,7 +223,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
     // Dated no earlier than the original's last write, which may have committed while this waited
     // for its row (a redemption, a void): the replacement is not issued before what it replaces
     // was used up, and is valid its days from then (dates-12c, as edges-12b for the ledger).
-    const at = new Date(Math.max(now.getTime(), new Date(original.updatedAt).getTime()));
+    const at = new Date(Math.max(now.getTime(), instantOf(original.updatedAt).getTime()));
     if (endedBy(offer, at)) {
       throw refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer can no longer be issued.', ['input', 'issuedOfferId']);
     }

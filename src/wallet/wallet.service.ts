@@ -7,6 +7,7 @@ import type { Page } from '../domain/page.js';
 import { recordEvent, recordEvents } from '../events/outbox.service.js';
 import type { OfferVersionRow } from '../offers/offer.service.js';
 import { IssuedOffer, IssuedOfferSource, IssuedOfferStatus } from './issued-offer.entity.js';
+import { instantOf } from '../domain/instant.js';
 
 /**
  * An issued offer as the API shows it: its `issued_offer` columns but the lock holder, the
@@ -51,7 +52,7 @@ export function newOfferCode(): string {
 /** When an offer issued at `now` stops being valid: N days after issue, capped by a fixed end. */
 export function expiryOf(offer: Pick<OfferVersionRow, 'validDays' | 'validUntil'>, now: Date): Date | null {
   const byDays = offer.validDays ? new Date(now.getTime() + offer.validDays * 86_400_000) : null;
-  const until = offer.validUntil ? new Date(offer.validUntil) : null;
+  const until = offer.validUntil ? instantOf(offer.validUntil) : null;
   if (byDays && until) return byDays < until ? byDays : until;
   return byDays ?? until;
 }

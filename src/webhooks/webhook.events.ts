@@ -15,6 +15,7 @@
  */
 import { toGlobalId } from '../graphql/ids.js';
 import type { CommittedEvent } from '../events/outbox.reader.js';
+import { instantOf } from '../domain/instant.js';
 
 /** The webhook event types, by their wire names (Standard Webhooks' `type`). */
 export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'sale.reversed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
@@ -153,5 +154,5 @@ export function webhookBody(type: WebhookEventWireType, event: WebhookSourceEven
       data = { customer, from: p.from ?? null, to: p.to ?? null };
       break;
   }
-  return JSON.stringify({ type, timestamp: new Date(event.createdAt).toISOString(), data: { eventId: String(event.rowId), ...data } });
+  return JSON.stringify({ type, timestamp: instantOf(event.createdAt).toISOString(), data: { eventId: String(event.rowId), ...data } });
 }

@@ -91,7 +91,7 @@ export class WebhookEndpointResolver {
   @FieldResolver(() => WebhookRetrying, {
     nullable: true,
     description:
-      "Whether its deliveries are being retried now, and how: how many, since when, the last error (WebhookRetrying). Null when none is (every delivery answered 2xx, ran out of attempts, or was never tried). Read with the endpoint: staff, or its partner with webhooks:manage; null for anyone else. A page of endpoints reads it in one statement.",
+      "Whether its deliveries are being retried now, and how: how many, since when, the last error (WebhookRetrying). Null when none is (every delivery answered 2xx, ran out of attempts, or was never tried), and for a removed endpoint or a revoked partner's (nothing more is sent to it). Read with the endpoint: staff, or its partner with webhooks:manage; null for anyone else. A page of endpoints reads it in one statement.",
   })
   async retrying(@Root() e: WebhookEndpointRow, @Context() ctx: RequestCtx) {
     if (!mayReadEndpoint(ctx, e)) return null;

@@ -313,7 +313,9 @@ export interface WebhookRetryingRow {
  * are a range of `webhook_delivery_retrying_idx` per endpoint (Migration20261205160000), not every
  * delivery it was ever sent; per delivery, its current round's attempts are its newest `attempts`
  * rows of `webhook_attempt` (each counted attempt writes one, a replay zeroes the count), at most
- * WEBHOOK_MAX_ATTEMPTS index entries. The cost grows with the deliveries being retried, not with
+ * WEBHOOK_MAX_ATTEMPTS index entries. A removed endpoint, or one whose partner was revoked, has
+ * none: nothing more is sent to it, and each PENDING delivery's next attempt ends it FAILED unsent.
+ * The cost grows with the deliveries being retried, not with
  * the endpoints' history. Attempts older than EVENT_RETENTION_HOURS are pruned even while their
  * delivery is PENDING: with a retention shorter than the schedule, `firstFailedAt` is the earliest
  * failure still kept (the delivery's creation when none is).
@@ -328,7 +330,10 @@ export async function webhookRetryingOf(em: SqlEntityManager, endpointIds: reado
                  last.attempted_at as last_failed_at, last.status_code as last_status_code, d.id
             from webhook_delivery d
             left join lateral (select a.attempted_at, a.status_code from webhook_attempt a where a.delivery_id = d.id order by a.id desc limit 1) last on true
-           where d.endpoint_id = any(${idList(endpointIds)}) and d.status = 'PENDING' and d.last_error is not null and d.attempts > 0)
+           where d.endpoint_id = any(${idList(endpointIds)}) and d.status = 'PENDING' and d.last_error is not null and d.attempts > 0
+             -- a removed endpoint's (or a revoked partner's) are not retried: their next attempt ends them FAILED unsent (hostile39b)
+             and exists (select 1 from webhook_endpoint e left join partner p on p.id = e.partner_id
+                          where e.id = d.endpoint_id and e.disabled_at is null and p.revoked_at is null))
         select endpoint_id as "endpointId", count(*)::int as count,
                min(first_failed_at) as "firstFailedAt",
                (array_agg(last_error order by last_failed_at desc nulls last, id desc))[1] as "lastError",

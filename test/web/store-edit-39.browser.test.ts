@@ -13,11 +13,11 @@ import { until, type InPage } from '../support/web-pages.js';
 describe("the console edits a store's eligibility (store-edit-39)", () => {
   const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
 
-  /** Members (not closed) in tier `code` now. */
+  /** Active members in tier `code` now. */
   const inTier = async (code: string) =>
     (
       await started.web.t.sql<{ n: number }>(
-        `select count(*)::int as n from customer c join tier t on t.id = customer_tier_at(c.id, $2) where t.code = $1 and c.status <> 'CLOSED'`,
+        `select count(*)::int as n from customer c join tier t on t.id = customer_tier_at(c.id, $2) where t.code = $1 and c.status = 'ACTIVE'`,
         [code, started.web.t.clock.now()],
       )
     )[0].n;
@@ -79,7 +79,7 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
   test("a last day already past closes the store for everyone it was open to; emptied, it opens again; the days shown are the store's", async () => {
     const { t } = started.web;
     const open = (
-      await t.sql<{ n: number }>(`select count(*)::int as n from customer where status <> 'CLOSED'`)
+      await t.sql<{ n: number }>(`select count(*)::int as n from customer where status = 'ACTIVE'`)
     )[0].n;
     const page = await started.web.consoleAsOperator('Stores');
     const card = page.getByRole('region', { name: /Everyday rewards/ });

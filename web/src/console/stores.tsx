@@ -39,6 +39,20 @@ const windowDays = (store: ListedStore) => ({
   lastDay: store.endsAt ? utcDay(new Date(Date.parse(store.endsAt) - 1).toISOString()) : '',
 });
 
+/** A textarea's lines, trimmed, empty ones left out. */
+const lines = (form: FormData, name: string) =>
+  String(form.get(name) ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+/** Whether two eligibility rule sets are the same (lists in order, as stored and shown). */
+const sameRules = (a: ListedStore['eligibility'], b: ListedStore['eligibility']) =>
+  a.tiers.join('\n') === b.tiers.join('\n') &&
+  a.segments.join('\n') === b.segments.join('\n') &&
+  (a.minBalance ?? null) === (b.minBalance ?? null) &&
+  (a.minLifetimePoints ?? null) === (b.minLifetimePoints ?? null);
+
 /** "1 member", "3 members". */
 const members = (n: number) => `${formatPoints(n)} member${n === 1 ? '' : 's'}`;
 
@@ -65,6 +79,16 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
   const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: the edit is sent with its key, so sending it again saves it once.' });
   const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
   const [preview, setPreview] = useState<{ input: UpdateRewardStoreInput; lost: number; gained: number; changed: boolean } | null>(null);
+  /**
+   * A refusal of the preview or the save: shown, and after VERSION_CONFLICT (another operator saved
+   * since the form was filled, before the preview or between it and the save: hostile39b) the
+   * stores are read again and the form is filled from the version saved (keyed on it below).
+   */
+  const refused = async (userError: { code: string; message: string }) => {
+    setProblem(problemOfUserError(userError));
+    setPreview(null);
+    if (userError.code === 'VERSION_CONFLICT') await client.refetchQueries({ include: [ConsoleStoresDocument] });
+  };
   const e = store.eligibility;
   const shown = windowDays(store);
   const previewIt = (event: FormEvent<HTMLFormElement>) => {
@@ -74,18 +98,26 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
     // the API); a day changed is that UTC day's start, and the last day runs through its end.
     const opens = text(form, 'editOpens') ?? '';
     const lastDay = text(form, 'editLastDay') ?? '';
+    // Segments one per line (a segment may hold a comma: "Paris, FR"; hostile39b), tiers by comma
+    // (codes have none). The rules are sent only when one of them changed, so a rename sends none.
+    const eligibility = {
+      tiers: list(form, 'editTiers'),
+      segments: lines(form, 'editSegments'),
+      minBalance: int(form, 'editMinBalance') ?? null,
+      minLifetimePoints: int(form, 'editMinLifetime') ?? null,
+    };
     const input: UpdateRewardStoreInput = {
       storeId: store.id,
       name: text(form, 'editName') ?? store.name,
       ...(opens === shown.opens ? {} : { startsAt: opens ? new Date(opens).toISOString() : null }),
       ...(lastDay === shown.lastDay ? {} : { endsAt: lastDay ? new Date(Date.parse(lastDay) + DAY_MS).toISOString() : null }),
-      eligibility: { tiers: list(form, 'editTiers'), segments: list(form, 'editSegments'), minBalance: int(form, 'editMinBalance') ?? null, minLifetimePoints: int(form, 'editMinLifetime') ?? null },
+      ...(sameRules(eligibility, e) ? {} : { eligibility }),
       expectedVersion: store.version,
     };
     return send(async () => {
       const { data } = await dryRun({ variables: { input: { ...input, dryRun: true } } });
       const payload = data?.updateRewardStore;
-      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      if (payload?.userErrors.length) return refused(payload.userErrors[0]);
       if (payload) setPreview({ input: { ...input, idempotencyKey: newIdempotencyKey() }, lost: payload.accessLost ?? 0, gained: payload.accessGained ?? 0, changed: payload.changed ?? false });
     });
   };
@@ -94,12 +126,7 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
       if (!preview) return;
       const { data } = await save({ variables: { input: preview.input } });
       const payload = data?.updateRewardStore;
-      if (payload?.userErrors.length) {
-        setProblem(problemOfUserError(payload.userErrors[0]));
-        // the form is filled again from the version saved meanwhile (keyed on it below)
-        if (payload.userErrors[0].code === 'VERSION_CONFLICT') await client.refetchQueries({ include: [ConsoleStoresDocument] });
-        return setPreview(null);
-      }
+      if (payload?.userErrors.length) return refused(payload.userErrors[0]);
       if (!payload?.rewardStore) return;
       onDone(`Store “${payload.rewardStore.name}” saved (version ${payload.rewardStore.version}). ${accessText(payload.accessLost ?? 0, payload.accessGained ?? 0, true)}`);
     });
@@ -119,7 +146,8 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
             hint={`${store.endsAt ? `Now ${formatExclusiveEnd(store.endsAt)}. ` : ''}It stays open through this day; a day already past closes it for everyone.`}
           />
           <Field label="Only these tiers (comma-separated, each exactly: a higher tier is not included; empty: any)" name="editTiers" defaultValue={e.tiers.join(', ')} />
-          <Field label="Only these segments (comma-separated, empty: anyone)" name="editSegments" defaultValue={e.segments.join(', ')} />
+          <label htmlFor="f-editSegments">Only these segments (one per line, empty: anyone)</label>
+          <textarea id="f-editSegments" name="editSegments" rows={Math.max(2, e.segments.length)} defaultValue={e.segments.join('\n')} />
           <Field label="Minimum balance (empty: none)" name="editMinBalance" type="number" min={0} defaultValue={e.minBalance ?? undefined} />
           <Field label="Minimum lifetime points (empty: none)" name="editMinLifetime" type="number" min={0} defaultValue={e.minLifetimePoints ?? undefined} />
           <p>
