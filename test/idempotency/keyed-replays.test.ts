@@ -15,7 +15,7 @@ import {
 import { purgeIdempotencyKeys, IDEMPOTENCY_PURGE_BATCH } from '../../src/idempotency/retention.job.js';
 import { RedeemOfferDocument, SetActivityRuleDocument } from '../generated/graphql.js';
 import { dataOf, ledgerViolations, ok, startTestGateway, type Credential, type GqlResult, type TestGateway } from '../support/gateway.js';
-import { createCustomer, createOffer, createPartner, createStore, earningProgram, simpleShop, unique, uniqueCode } from '../support/program.js';
+import { addListing, createCustomer, createOffer, createPartner, createStore, earningProgram, simpleShop, unique, uniqueCode } from '../support/program.js';
 
 const HOUR = 3_600_000;
 
@@ -347,6 +347,20 @@ describe('every keyed mutation marks its replay, one by one (replay-22)', () => 
       updateOffer: {
         request: async () => ({ input: { offerId: (await createOffer(t)).id, name: unique('Renamed'), idempotencyKey: unique('update') }, credential: operator }),
         pastRetention: 'new',
+      },
+      // a new request renames it to the name it has: nothing changes, and the answer says so (changed: false)
+      updateRewardStore: {
+        request: async () => ({ input: { storeId: (await createStore(t, shop.currency)).id, name: unique('Renamed store'), idempotencyKey: unique('update-store') }, credential: operator }),
+        pastRetention: 'new',
+      },
+      // a new request sets the price it has: nothing changes, and the listing answers as the first did
+      updateListing: {
+        request: async () => ({
+          input: { listingId: (await addListing(t, (await createStore(t, shop.currency)).id, (await createOffer(t)).id)).id, priceInPoints: 77, idempotencyKey: unique('update-listing') },
+          credential: operator,
+        }),
+        pastRetention: 'new',
+        newAnswersAlike: true,
       },
     } satisfies Record<string, KeyedCase>);
   });

@@ -166,6 +166,6 @@ describe("kept keys by the gateway's clock; the console's keyed forms name where
       audits: 1,
       dialog: 0,
     });
-    await tab.page.getByRole('region', { name: 'Currencies and tiers' }).getByText(/Platinum from 2.?000/).waitFor();
+    await tab.page.getByRole('region', { name: 'Currencies and tiers' }).getByText(/Platinum \(\w+\) from 2.?000/).waitFor();
   }, 120_000);
 });
