@@ -31,6 +31,12 @@ export enum UserErrorCode {
    * another edit came first, and writing this one would put back what it changed. Read again, edit again.
    */
   VERSION_CONFLICT = 'VERSION_CONFLICT',
+  /**
+   * A purchase sent with the price its member was shown (`expectedPriceInPoints`) while the listing
+   * now costs another (an operator's updateListing in between: hostile39c): nothing is spent; show
+   * the new price and ask again.
+   */
+  PRICE_CHANGED = 'PRICE_CHANGED',
 }
 
 /**

@@ -15,7 +15,7 @@ export class PurchaseResolver {
     const customer = requireCustomer(ctx);
     const listingId = fromGlobalId(input.listingId, 'Listing', 'input.listingId');
     return payloadOf(async () => {
-      const outcome = await purchaseOffer(ctx, customer, listingId, input.idempotencyKey, ctx.customerCheck);
+      const outcome = await purchaseOffer(ctx, customer, listingId, input.idempotencyKey, ctx.customerCheck, input.expectedPriceInPoints ?? null);
       if (outcome.rows) {
         ctx.loaders.issuedOffer.prime(outcome.rows.issued.id, outcome.rows.issued);
         ctx.loaders.offerVersion.prime(outcome.rows.offer.versionId, outcome.rows.offer);

@@ -83,16 +83,17 @@ export async function purchaseOffer(
   listingId: number,
   idempotencyKey: string,
   check?: CustomerCheck,
+  expectedPrice: number | null = null,
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
   return answeringOutlivedKeys(
     PURCHASE_KEY_CONSTRAINT,
     'purchase',
     async () => {
       if (customer.status === CustomerStatus.ACTIVE || check) {
-        const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check);
+        const alone = await purchaseAlone(ctx, customer, listingId, idempotencyKey, check, expectedPrice);
         if (alone) return alone;
       }
-      return purchaseInTransaction(ctx, customer, listingId, idempotencyKey);
+      return purchaseInTransaction(ctx, customer, listingId, idempotencyKey, expectedPrice);
     },
     () => earlierPurchase(ctx, customer.customerId, listingId, idempotencyKey),
   );
@@ -129,12 +130,13 @@ async function purchaseAlone(
   listingId: number,
   idempotencyKey: string,
   check?: CustomerCheck,
+  expectedPrice: number | null = null,
 ): Promise<(PurchaseOutcome & { rows?: PurchaseRows }) | null> {
   const { scope, fingerprint } = keyOf(customer.customerId, listingId);
   let row: PurchaseAloneRow | undefined;
   try {
     const externalId = check ? check.externalId : null;
-    [row] = await PURCHASE_ALONE.run(ctx.em, ...purchaseAloneArguments(customer.customerId, externalId, listingId, idempotencyKey, ctx.clock.now(), actorOf(ctx.caller)));
+    [row] = await PURCHASE_ALONE.run(ctx.em, ...purchaseAloneArguments(customer.customerId, externalId, listingId, idempotencyKey, ctx.clock.now(), actorOf(ctx.caller), expectedPrice));
   } catch (error) {
     const refused = statementRefusal(error);
     if (!refused) throw error;
@@ -147,7 +149,7 @@ async function purchaseAlone(
     if (refused.reason === RETRY) return null;
     if (refused.reason === KEY_HELD) throw reused(OUTLIVED);
     // No listing of that id: the statement had no row to take the detail from, and sends none.
-    const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null; missing?: number };
+    const detail = (refused.detail ? JSON.parse(refused.detail) : {}) as { currency?: string; limit?: number | null; missing?: number; price?: number };
     if (refused.reason === UserErrorCode.INSUFFICIENT_POINTS) throw insufficientPoints(detail.currency!, detail.missing!, ON_LISTING);
     if (refused.reason === NOT_ACTIVE) throw notActive();
     if (refused.reason === UNPAYABLE) throw unpayable();
@@ -193,9 +195,10 @@ function purchaseAloneArguments(
   idempotencyKey: string,
   now: Date,
   actor: string,
+  expectedPrice: number | null,
 ): Parameters<typeof PURCHASE_ALONE.run> extends [unknown, ...infer A] ? A : never {
   const { scope, fingerprint } = keyOf(customerId, listingId);
-  return [customerId, externalId, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actor];
+  return [customerId, externalId, listingId, scope, idempotencyKey, fingerprint, now, newOfferCode(), actor, expectedPrice];
 }
 
 /**
@@ -227,8 +230,9 @@ export function purchaseAloneSql(
   idempotencyKey: string,
   now: Date,
   actor: string,
+  expectedPrice: number | null = null,
 ): { text: string; values: unknown[] } {
-  const { sql: text, parameters } = PURCHASE_ALONE.bind(kysely, ...purchaseAloneArguments(customerId, externalId, listingId, idempotencyKey, now, actor));
+  const { sql: text, parameters } = PURCHASE_ALONE.bind(kysely, ...purchaseAloneArguments(customerId, externalId, listingId, idempotencyKey, now, actor, expectedPrice));
   return { text, values: parameters };
 }
 
@@ -283,12 +287,17 @@ const PURCHASE_REFUSALS = {
   [UserErrorCode.OFFER_UNAVAILABLE]: () => refuse(UserErrorCode.OFFER_UNAVAILABLE, 'This offer is not on sale.', ['input', 'listingId']),
   [UserErrorCode.NOT_ELIGIBLE]: () => refuse(UserErrorCode.NOT_ELIGIBLE, 'This store is not open to you.', ['input', 'listingId']),
   [UserErrorCode.OUT_OF_STOCK]: () => refuse(UserErrorCode.OUT_OF_STOCK, 'This offer is sold out.', ['input', 'listingId']),
-  [UserErrorCode.LIMIT_REACHED]: (limit: number | null) => refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${howOften(limit ?? 0)}.`, ['input', 'listingId']),
+  [UserErrorCode.LIMIT_REACHED]: ({ limit }: RefusalDetail) => refuse(UserErrorCode.LIMIT_REACHED, `You can buy this offer at most ${howOften(limit ?? 0)}.`, ['input', 'listingId']),
+  [UserErrorCode.PRICE_CHANGED]: ({ price, currency }: RefusalDetail) =>
+    refuse(UserErrorCode.PRICE_CHANGED, `The price of this offer changed: it is now ${price} ${currency}. Nothing was spent; buy it again at the new price if you still want it.`, ['input', 'expectedPriceInPoints']),
 };
 
-/** A purchase refusal (`limit`: the listing's per-customer limit, for LIMIT_REACHED). */
-function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?: number | null } = {}) {
-  return PURCHASE_REFUSALS[code](detail.limit ?? null);
+/** What a refusal's message names: the listing's per-customer limit (LIMIT_REACHED), its price now and its currency (PRICE_CHANGED). */
+type RefusalDetail = { limit?: number | null; price?: number; currency?: string };
+
+/** A purchase refusal, with what its message names (RefusalDetail). */
+function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: RefusalDetail = {}) {
+  return PURCHASE_REFUSALS[code](detail);
 }
 
 /**
@@ -333,7 +342,7 @@ function purchaseRefusal(code: keyof typeof PURCHASE_REFUSALS, detail: { limit?:
  * the message. Locks come in purchaseInTransaction's order: key, status (shared), account, listing, count.
  */
 const PURCHASE_ALONE = statement(
-  (customerId: number, externalId: string | null, listingId: number, scope: string, key: string, fingerprint: string, now: Date, code: string, actor: string) => {
+  (customerId: number, externalId: string | null, listingId: number, scope: string, key: string, fingerprint: string, now: Date, code: string, actor: string, expectedPrice: number | null) => {
     const viewer = { customerId };
     const head = sql`h as materialized (
         select l.id as listing_id, l.price_in_points as price, l.per_customer_limit, l.stock_remaining,
@@ -370,6 +379,7 @@ const PURCHASE_ALONE = statement(
                     when h.listing_id is null or not h.on_show then ${UserErrorCode.OFFER_UNAVAILABLE}::text
                     when not h.payable then ${UNPAYABLE}::text
                     when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
+                    when h.price <> coalesce(${expectedPrice}::bigint, h.price) then ${UserErrorCode.PRICE_CHANGED}::text
                     when h.stock_remaining = 0 then ${UserErrorCode.OUT_OF_STOCK}::text
                     when h.account_id is null then ${RETRY}::text
                     -- an account written after now: the purchase would be dated at that write, past the
@@ -435,7 +445,7 @@ const PURCHASE_ALONE = statement(
               when not exists (select 1 from counted) then ${UserErrorCode.LIMIT_REACHED}::text
               when (select stock_remaining from h) is not null and not exists (select 1 from taken) then ${UserErrorCode.OUT_OF_STOCK}::text
               when (select available from a) <> (select account_available - price from h) then 'LEDGER_INVARIANT: balance after <> stored answer'
-            end, (select jsonb_build_object('currency', "currency.code", 'limit', per_customer_limit, 'missing', price - coalesce(account_available, 0))::text from h)) as refusal`,
+            end, (select jsonb_build_object('currency', "currency.code", 'limit', per_customer_limit, 'missing', price - coalesce(account_available, 0), 'price', price)::text from h)) as refusal`,
         joins: sql`left join p on true left join io on true left join h on true`,
       },
     );
@@ -500,6 +510,7 @@ async function purchaseInTransaction(
   customer: CustomerCaller,
   listingId: number,
   idempotencyKey: string,
+  expectedPrice: number | null = null,
 ): Promise<PurchaseOutcome & { rows?: PurchaseRows }> {
   const now = ctx.clock.now();
   const { scope, fingerprint } = keyOf(customer.customerId, listingId);
@@ -547,6 +558,11 @@ async function purchaseInTransaction(
     if (!head.payable) throw unpayable();
     if (!head.eligible) {
       throw purchaseRefusal(UserErrorCode.NOT_ELIGIBLE);
+    }
+    // The price the member was shown, checked against the one this purchase pays (statement 2
+    // debits this price, whatever an edit writes meanwhile: it is ordered before that edit).
+    if (expectedPrice !== null && head.price !== expectedPrice) {
+      throw purchaseRefusal(UserErrorCode.PRICE_CHANGED, { price: head.price, currency: head['currency.code'] });
     }
     if (head.stockRemaining === 0) {
       // Answer a sold-out listing without queueing on its row lock; the locked update below decides races.

@@ -1,4 +1,6 @@
 import { IsIdempotencyKey } from '../graphql/validation.js';
+import { Max, Min } from '../graphql/class-validator.js';
+import { MAX_POINTS } from '../points/points.types.js';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
@@ -28,6 +30,15 @@ export class PurchaseOfferInput {
   @Field({ description: 'Repeats with the same key return the first result and buy nothing more.' })
   @IsIdempotencyKey()
   idempotencyKey!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The listing's priceInPoints the member was shown and confirmed. When the listing costs another now (staff changed its price meanwhile), nothing is spent and the answer is PRICE_CHANGED naming the new price, so a member never pays a price they did not see. Absent: the purchase pays the price at the moment it is made. Send it.",
+  })
+  @Min(1)
+  @Max(MAX_POINTS)
+  expectedPriceInPoints?: number | null;
 }
 
 @ObjectType()

@@ -19,7 +19,7 @@ describe("break38b: the console's Campaigns table, Applies to", () => {
    * from it; 1000.4 JPY reads "¥1,000" (needs ¥1,001); 2.6251 KWD reads "KWD 2.625" (needs 2.626).
    * What an operator sees: a threshold a member's sale can meet and still not earn. Should see the
    * amount a sale must reach: €3.00, JP¥1,001, KWD 2.626.
-   * Fix: appliesTo (web/src/console/rules.tsx) should round minSpend up to the money's ISO 4217
+   * Fix: appliesTo (web/src/console/campaign-form.tsx) should round minSpend up to the money's ISO 4217
    * decimals before formatMoney (e.g. a formatMoney option or a ceil helper in shared/money.ts).
    */
   test('a minimum spend finer than the money reads as the amount a sale must reach (EUR, JPY, KWD)', async () => {

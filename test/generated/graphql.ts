@@ -340,6 +340,7 @@ export type UserErrorCode =
   | 'OFFER_NOT_REDEEMABLE'
   | 'OFFER_UNAVAILABLE'
   | 'OUT_OF_STOCK'
+  | 'PRICE_CHANGED'
   | 'VERSION_CONFLICT';
 
 export type RemoveListingMutationVariables = Exact<{

@@ -147,4 +147,29 @@ describe('an operator edits a listing', () => {
     const refused = await t.gql<Edited, object>(UPDATE, { input: { listingId: shop.listing.id, priceInPoints: 1 } }, member.token);
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('a purchase sent with the price its member was shown is refused PRICE_CHANGED once the price moved, also for a member with no account in its currency yet, and spends nothing', async () => {
+    const shop = await simpleShop(t, { priceInPoints: 10 });
+    const member = await createCustomer(t, shop.currency, 100);
+    const buyAt = async (token: string, expectedPriceInPoints: number) =>
+      dataOf(
+        await t.gql<{ purchaseOffer: { purchase: { pointsPaid: number } | null; userErrors: { code: string; field: string[]; message: string }[] } }, object>(
+          'mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { purchase { pointsPaid } userErrors { code field message } } }',
+          { input: { listingId: shop.listing.id, idempotencyKey: unique('buy'), expectedPriceInPoints } },
+          token,
+        ),
+      ).purchaseOffer;
+    expect((await buyAt(member.token, 10)).purchase).toEqual({ pointsPaid: 10 });
+    await edit({ listingId: shop.listing.id, priceInPoints: 40 });
+    const refused = await buyAt(member.token, 10);
+    expect(refused).toEqual({
+      purchase: null,
+      userErrors: [{ code: 'PRICE_CHANGED', field: ['input', 'expectedPriceInPoints'], message: `The price of this offer changed: it is now 40 ${shop.currency}. Nothing was spent; buy it again at the new price if you still want it.` }],
+    });
+    // a member with no account in the currency yet (the price is checked before the account is looked for)
+    const newcomer = await createCustomer(t, shop.currency);
+    expect((await buyAt(newcomer.token, 10)).userErrors.map((e) => e.code)).toEqual(['PRICE_CHANGED']);
+    expect((await sold(shop.listing.id)).points).toEqual([10]);
+    expect((await buyAt(member.token, 40)).purchase).toEqual({ pointsPaid: 40 });
+  });
 });

@@ -168,7 +168,7 @@ function NewerVersion({ what, from, newer, onLoad }: { what: string; from: { ver
 }
 
 /** A controlled choice among the currencies. */
-function CurrencyChoice({ name, value, onChange }: { name: string; value: string; onChange: (code: string) => void }) {
+export function CurrencyChoice({ name, value, onChange }: { name: string; value: string; onChange: (code: string) => void }) {
   const { data } = useQuery(ConsoleCurrenciesDocument);
   return (
     <>

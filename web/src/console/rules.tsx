@@ -2,10 +2,9 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatDate, formatDateTime, formatInstant, formatPoints, Loading, PageTitle, useConfirmDialog } from '../shared/ui';
-import { formatDecimal, formatMinimumMoney } from '../shared/money';
+import { DataTable, formatDate, formatDateTime, formatInstant, formatPoints, Loading, PagesProblem, PageTitle, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
+import { formatDecimal } from '../shared/money';
 import {
-  ConsoleCreateCampaignDocument,
   ConsoleCreateGiftListDocument,
   ConsoleCreateTierDocument,
   ConsoleCurrenciesDocument,
@@ -15,52 +14,12 @@ import {
   type CreateTierInput,
   type ConsoleCreateTierMutation,
 } from './gql/graphql';
+import { appliesTo, CreateCampaignForm, outcomeText } from './campaign-form';
 import { SetActivityRuleForm, SetEconomyRuleForm, type RulesRead } from './rule-forms';
 import { ActionForm, APP, ConfirmActions, Field, int, ReadOnlyNote, text, useRole } from './shell';
 
-const DAY_MS = 86_400_000;
-/**
- * A campaign's end from the form's last day (`YYYY-MM-DD`, UTC): the start of the next UTC day, so
- * the day chosen is included (an end at that day's 00:00 left it out, and a one-day campaign was
- * refused "endsAt must be after startsAt": newcomer-19). The API's endsAt is exclusive.
- */
-const dayAfter = (day: string) => new Date(Date.parse(day) + DAY_MS).toISOString();
 /** The last instant a campaign runs (its exclusive `endsAt` less 1 ms), whose UTC date the list shows as its last day. */
 const lastDay = (endsAt: string) => new Date(Date.parse(endsAt) - 1).toISOString();
-
-const ISO_DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-
-/** Which sales a campaign applies to, in a few words ("Sat, Sun · spend ≥ €25.50 · tier GOLD"); "every sale" when it has no condition. */
-export function appliesTo(c: {
-  conditions: { minSpend?: string | null; skus: string[]; categories: string[]; channels: string[]; tiers: string[]; segments: string[]; firstPurchase: boolean; daysOfWeek: number[] };
-  currency: { moneyCurrency: string };
-}): string {
-  const k = c.conditions;
-  const list = (label: string, items: string[]) => (items.length ? `${label} ${items.join(', ')}` : '');
-  return (
-    [
-      // the till's own days (its occurredAt's offset), not UTC's like the Days column (newcomer-38)
-      k.daysOfWeek.length ? `${k.daysOfWeek.map((d) => ISO_DAYS[d - 1]).join(', ')} (till's day)` : '',
-      k.minSpend ? `spend ≥ ${formatMinimumMoney(k.minSpend, c.currency.moneyCurrency)}` : '',
-      k.firstPurchase ? 'first sale only' : '',
-      list(k.tiers.length > 1 ? 'tiers' : 'tier', k.tiers),
-      list(k.segments.length > 1 ? 'segments' : 'segment', k.segments),
-      list(k.channels.length > 1 ? 'channels' : 'channel', k.channels),
-      list(k.categories.length > 1 ? 'categories' : 'category', k.categories),
-      list(k.skus.length > 1 ? 'SKUs' : 'SKU', k.skus),
-    ]
-      .filter(Boolean)
-      .join(' · ') || 'every sale'
-  );
-}
-/**
- * The days the campaign form takes: the API's DateTime runs from 0001-01-01 to 9999-12-31 (UTC), and
- * the last day is sent as the next day's start, so it ends a day sooner (edges-21: 9999-12-31 sent
- * `+010000-01-01T00:00:00.000Z`). The browser refuses a day outside them before anything is sent.
- */
-const FIRST_DAY = '0001-01-01';
-const LAST_START = '9999-12-31';
-const LAST_LAST_DAY = '9999-12-30';
 
 function CurrencySelect({ name }: { name: string }) {
   const { data } = useQuery(ConsoleCurrenciesDocument);
@@ -321,8 +280,11 @@ export function Rules() {
   // The forms' currency lists (CurrencySelect) are empty until this answer: the forms wait for it.
   const currenciesPending = currencies.data || !currencies.loading ? undefined : 'the currencies';
   const offers = useQuery(ConsoleOffersDocument);
+  // Every offer, page after page, for the gift list's and the campaign's pickers (as the Offers
+  // page reads them, break32): the first page alone left the 51st offer out of both.
+  const offerPages = useNextPagesWhile(true, offers.data?.offers.pageInfo, offers.fetchMore);
+  const offerList = offers.data?.offers.edges.map((e) => e.node);
   const refetch = { refetchQueries: [ConsoleRulesDocument] };
-  const [createCampaign] = useMutation(ConsoleCreateCampaignDocument, refetch);
   const [createGiftList] = useMutation(ConsoleCreateGiftListDocument, refetch);
   // The rule forms start from the rules as read, so they wait for them too (break33, rules).
   const rulesRead: RulesRead = { data, refetch: () => query.refetch(), waitingFor: currenciesPending ?? (data ? undefined : 'the rules') };
@@ -334,6 +296,7 @@ export function Rules() {
     <>
       <PageTitle app={APP}>Rules</PageTitle>
       <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
+      <PagesProblem {...offerPages} />
       <ReadOnlyNote />
       {!data && !error ? <Loading what="rules" /> : null}
 
@@ -409,7 +372,7 @@ export function Rules() {
               <td>{c.name}</td>
               <td>{neverRan(c) ? `${formatDate(c.startsAt)}: never ran` : `${formatDate(c.startsAt)} – ${formatDate(lastDay(c.endsAt))}`}</td>
               <td>{appliesTo(c)}</td>
-              <td>{[c.bonusPoints ? `+${c.bonusPoints} ${c.currency.code}` : '', c.multiplier ? `×${c.multiplier}` : '', c.offer ? `offer ${c.offer.name}` : ''].filter(Boolean).join(', ')}</td>
+              <td>{outcomeText(c)}</td>
               <td>{[c.perCustomer ? `${c.perCustomer} per member` : '', c.budgetPoints ? `budget ${formatPoints(c.budgetPoints)}` : ''].filter(Boolean).join(', ') || '—'}</td>
               <td className="num">
                 {formatPoints(c.pointsAwarded)} {c.currency.code}
@@ -443,6 +406,9 @@ export function Rules() {
           }}
         />
       ) : null}
+
+      {/* beside the table it adds to, the width of the page: the campaign's conditions are many */}
+      <CreateCampaignForm waitingFor={currenciesPending} offers={offerList} />
 
       <h2>Activity rules</h2>
       <DataTable
@@ -495,35 +461,6 @@ export function Rules() {
       <div className="grid" style={{ marginTop: '1rem' }}>
         <CreateTier waitingFor={currenciesPending} />
         <SetEconomyRuleForm rules={rulesRead} />
-        <ActionForm
-          title="Create a campaign"
-          waitingFor={currenciesPending}
-          checkIn="the Campaigns table above after reloading the page (a created campaign shows by its name)"
-          submitLabel="Create campaign"
-          onSubmit={async (form, idempotencyKey) => {
-            const { data: result, extensions } = await createCampaign({
-              variables: {
-                input: {
-                  name: text(form, 'campaignName') ?? '',
-                  currency: text(form, 'campaignCurrency') ?? '',
-                  startsAt: new Date(text(form, 'startsAt') ?? '').toISOString(),
-                  endsAt: dayAfter(text(form, 'endsAt') ?? ''),
-                  outcome: { bonusPoints: int(form, 'bonusPoints') },
-                  limits: { perCustomer: int(form, 'perCustomer') },
-                  idempotencyKey,
-                },
-              },
-            });
-            return { userErrors: result?.createCampaign.userErrors, notice: 'Campaign created.', replayed: answeredByReplay(extensions, 'createCampaign') };
-          }}
-        >
-          <Field label="Name" name="campaignName" required />
-          <CurrencySelect name="campaignCurrency" />
-          <Field label="Starts (UTC)" name="startsAt" type="date" required min={FIRST_DAY} max={LAST_START} />
-          <Field label="Last day (UTC)" name="endsAt" type="date" required min={FIRST_DAY} max={LAST_LAST_DAY} hint="It runs through this day: the same day as the start for one day." />
-          <Field label="Bonus points per sale" name="bonusPoints" type="number" min={1} required />
-          <Field label="At most per member" name="perCustomer" type="number" min={1} />
-        </ActionForm>
         <SetActivityRuleForm rules={rulesRead} />
         <ActionForm
           title="Create a gift list"
@@ -544,7 +481,7 @@ export function Rules() {
           <Field label="Claims per member (empty: unlimited)" name="maxClaims" type="number" min={1} />
           <label htmlFor="f-giftOffers">Offers to pick from</label>
           <select id="f-giftOffers" name="giftOffers" multiple size={4}>
-            {offers.data?.offers.edges.map(({ node: o }) => (
+            {offerList?.map((o) => (
               <option key={o.offerId} value={o.offerId}>
                 {o.name}
               </option>

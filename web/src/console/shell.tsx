@@ -254,7 +254,7 @@ const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
 /** A labelled input (ids derived from the form's name). */
-export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string }) {
+export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string; pattern?: string; inputMode?: 'decimal' | 'numeric' }) {
   const id = `f-${name}`;
   // A number field holds a GraphQL Int unless it says narrower: past it the API's refusal was the
   // raw coercion text ("Variable "$input" got invalid value 99999999999 at "input.amount"; Int
@@ -277,9 +277,15 @@ export const text = (form: FormData, name: string) => {
   const value = String(form.get(name) ?? '').trim();
   return value === '' ? undefined : value;
 };
+/**
+ * A number field's value as a number: as the browser took it (`1e3` is 1000, which its validation
+ * passed as a whole number), not cut at its first non-digit (`Number.parseInt` saved "1e3" as a
+ * price of 1 point: hostile39c). A value that is not a whole number goes as it is, and the API
+ * refuses it by name.
+ */
 export const int = (form: FormData, name: string) => {
   const value = text(form, name);
-  return value === undefined ? undefined : Number.parseInt(value, 10);
+  return value === undefined ? undefined : Number(value);
 };
 export const list = (form: FormData, name: string) =>
   (text(form, name) ?? '')

@@ -120,7 +120,8 @@ export function Store({ code }: { code: string }) {
                 <p>
                   {limitReached ? (
                     <span className="badge">
-                      You have bought it {l.perCustomerLimit} {l.perCustomerLimit === 1 ? 'time' : 'times'}, the most allowed
+                      {/* what they bought, which a limit lowered since may be below (hostile39c) */}
+                      You have bought it {l.purchasedByMe} {l.purchasedByMe === 1 ? 'time' : 'times'}, the most allowed
                     </span>
                   ) : l.affordable ? (
                     <span className="badge ok">You can afford this</span>
@@ -223,7 +224,8 @@ function ConfirmPurchase({
   const confirm = () =>
     send(async () => {
       const { data, extensions } = await purchase({
-        variables: { input: { listingId: listing.id, idempotencyKey: await keyOf() } },
+        // the price this dialog showed: a price changed since is refused PRICE_CHANGED, nothing spent (hostile39c)
+        variables: { input: { listingId: listing.id, idempotencyKey: await keyOf(), expectedPriceInPoints: listing.priceInPoints } },
       });
       const result = data?.purchaseOffer;
       if (result?.userErrors.length) {

@@ -58,10 +58,12 @@ export const ERROR_MESSAGES: Record<string, string> = {
   OFFER_NOT_APPLICABLE: 'This offer does not apply here.',
   DESTINATION_NOT_ALLOWED: 'That address cannot receive webhooks: use a public one.',
   VERSION_CONFLICT: 'Someone else saved a change to this since it was read, so nothing was saved. The form now shows their version: make your change again.',
+  // followed by the gateway's "it is now 400 BEANS" (hostile39c: a price raised while the member confirmed)
+  PRICE_CHANGED: 'The price changed since you saw it, so nothing was spent.',
 };
 
 /** Codes whose server message names the input at fault: shown after the sentence above. */
-const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED', 'INSUFFICIENT_POINTS']);
+const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED', 'INSUFFICIENT_POINTS', 'PRICE_CHANGED']);
 
 export interface ApiProblem {
   code: string;

@@ -43,6 +43,8 @@ export type LedgerSource =
   | 'TRANSACTION';
 
 export type PurchaseOfferInput = {
+  /** The listing's priceInPoints the member was shown and confirmed. When the listing costs another now (staff changed its price meanwhile), nothing is spent and the answer is PRICE_CHANGED naming the new price, so a member never pays a price they did not see. Absent: the purchase pays the price at the moment it is made. Send it. */
+  expectedPriceInPoints?: number | null | undefined;
   /** Repeats with the same key return the first result and buy nothing more. */
   idempotencyKey: string;
   listingId: string | number;
@@ -66,6 +68,7 @@ export type UserErrorCode =
   | 'OFFER_NOT_REDEEMABLE'
   | 'OFFER_UNAVAILABLE'
   | 'OUT_OF_STOCK'
+  | 'PRICE_CHANGED'
   | 'VERSION_CONFLICT';
 
 export type MemberProfileQueryVariables = Exact<{ [key: string]: never; }>;
