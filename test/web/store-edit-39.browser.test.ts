@@ -40,13 +40,13 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
     await dialog.getByRole('button', { name: 'Preview changes' }).click();
     const preview = dialog.getByTestId('store-edit-preview');
     await preview.waitFor();
-    expect(await preview.innerText()).toBe(`${green} member${green === 1 ? '' : 's'} would be able to. Offers already bought stay in their wallets.`);
+    expect(await preview.innerText()).toBe(`${green} member${green === 1 ? '' : 's'} would be able to shop here. Offers already bought stay in their wallets.`);
     expect((await lounge()).version).toBe(1);
 
     await dialog.getByRole('button', { name: 'Save changes' }).click();
     await dialog.waitFor({ state: 'detached' });
-    expect(await page.getByRole('status').filter({ hasText: 'saved' }).innerText()).toBe(`Store “Gold lounge” saved (version 2). ${green} member${green === 1 ? '' : 's'} can now.`);
-    await card.getByText('who: tiers GOLD, GREEN').waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'saved' }).innerText()).toBe(`Store “Gold lounge” saved (version 2). ${green} member${green === 1 ? '' : 's'} can now shop here.`);
+    await card.getByText('BEANS · open with no end · who: tiers GOLD, GREEN').waitFor();
     expect(await lounge()).toMatchObject({ version: 2, eligible_tiers: ['GOLD', 'GREEN'] });
     expect(await seriousViolations(page)).toEqual([]);
   }, 90_000);
@@ -100,16 +100,30 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
 
     let dialog = await edit();
     await dialog.getByLabel(/Last day open/).fill(yesterday);
-    expect(await previewAndSave(dialog)).toBe(`${open} members who could shop here would no longer be able to. Offers already bought stay in their wallets.`);
+    expect(await previewAndSave(dialog)).toBe(`${open} members who can shop here now would no longer be able to. Offers already bought stay in their wallets.`);
     const [closed] = await t.sql<{ ends_at: Date; starts_at: Date | null }>(`select ends_at, starts_at from reward_store where code = 'everyday'`);
     expect({ endsAt: closed.ends_at.toISOString(), startsAt: closed.starts_at }).toEqual({ endsAt: `${t.clock.now().toISOString().slice(0, 10)}T00:00:00.000Z`, startsAt: null });
+    // the card says it is closed now, not "open through" its last day (newcomer-39)
+    await card.getByText(`BEANS · closed: it was open through ${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(yesterday))} (UTC)`).waitFor();
 
     // the form shows the day it was given, and a save that keeps it keeps the instant
     dialog = await edit();
     expect(await dialog.getByLabel(/Last day open/).inputValue()).toBe(yesterday);
     await dialog.getByLabel(/Last day open/).fill('');
-    expect(await previewAndSave(dialog)).toBe(`${open} members would be able to. Offers already bought stay in their wallets.`);
+    expect(await previewAndSave(dialog)).toBe(`${open} members would be able to shop here. Offers already bought stay in their wallets.`);
     expect((await t.sql<{ ends_at: Date | null }>(`select ends_at from reward_store where code = 'everyday'`))[0].ends_at).toBeNull();
+
+    // a last day ahead changes nothing now, and the preview says what it does then (newcomer-39)
+    const ahead = new Date(Date.parse(t.clock.now().toISOString().slice(0, 10)) + 10 * 86_400_000);
+    dialog = await edit();
+    await dialog.getByLabel(/Last day open/).fill(ahead.toISOString().slice(0, 10));
+    await dialog.getByRole('button', { name: 'Preview changes' }).click();
+    const closesThen = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(ahead.getTime() + 86_400_000));
+    expect(await dialog.getByTestId('store-edit-preview').innerText()).toBe(
+      `No member would gain or lose the store. From ${closesThen} (UTC) no member can shop here. Offers already bought stay in their wallets.`,
+    );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
     expect(await seriousViolations(page)).toEqual([]);
   }, 90_000);
 
@@ -134,7 +148,7 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
     await dialog.getByRole('button', { name: 'Save changes' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await page.getByRole('status').filter({ hasText: 'saved' }).innerText()).toBe(
-      `“Bean & Leaf reusable cup” saved (version 2): 800 points, ${cup.stock_remaining + 10} of ${cup.stock_total + 10} left.`,
+      `“Bean & Leaf reusable cup” saved (version 2): 800 points, ${cup.stock_remaining + 10} of ${cup.stock_total + 10} left, at most 1 per member.`,
     );
     await page.getByRole('cell', { name: `${cup.stock_remaining + 10} of ${cup.stock_total + 10}` }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);

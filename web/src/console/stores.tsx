@@ -16,6 +16,7 @@ import {
   type UpdateRewardStoreInput,
 } from './gql/graphql';
 import { ActionForm, APP, ConfirmActions, Field, int, list, ReadOnlyNote, text, useRole } from './shell';
+import { gatewayTimeKnown } from '../shared/gateway-time';
 
 /** A store as the Stores page lists it, for its edit. */
 type ListedStore = {
@@ -53,13 +54,42 @@ const sameRules = (a: ListedStore['eligibility'], b: ListedStore['eligibility'])
   (a.minBalance ?? null) === (b.minBalance ?? null) &&
   (a.minLifetimePoints ?? null) === (b.minLifetimePoints ?? null);
 
+/**
+ * Whether a store is open now by its window, and the window (newcomer-39: a store closed by its
+ * last day read "open through 4 Dec 2026 (UTC)"): "open from … through …", "not open yet: from …",
+ * "closed: it was open through …". `now`: the gateway's time (epoch ms), which the window is judged by.
+ */
+function windowText(store: { startsAt?: string | null; endsAt?: string | null }, now: number): string {
+  const from = store.startsAt ? `${formatStart(store.startsAt)} ` : '';
+  const until = store.endsAt ? formatExclusiveEnd(store.endsAt) : 'with no end';
+  if (store.endsAt && Date.parse(store.endsAt) <= now) return `closed: it was open ${from}${until}`;
+  if (store.startsAt && Date.parse(store.startsAt) > now) return `not open yet: ${from}${until}`;
+  return `open ${from}${until}`;
+}
+
+/**
+ * What a window edit does later, which the preview's counts (judged now) do not show (newcomer-39:
+ * a last day ahead previewed "No member would gain or lose the store"): " From 24 Dec 2026 (UTC)
+ * no member can shop here." for an end ahead, " It opens 27 Dec 2026 (UTC)." for a start ahead;
+ * "" when the edit moves neither ahead of `now` (the gateway's time, epoch ms).
+ */
+function windowAhead(input: { startsAt?: string | null; endsAt?: string | null }, now: number): string {
+  const ends = input.endsAt && Date.parse(input.endsAt) > now ? ` From ${formatStart(input.endsAt).replace(/^from /, '')} no member can shop here.` : '';
+  const opens = input.startsAt && Date.parse(input.startsAt) > now ? ` It opens ${formatStart(input.startsAt).replace(/^from /, '')}.` : '';
+  return `${opens}${ends}`;
+}
+
 /** "1 member", "3 members". */
 const members = (n: number) => `${formatPoints(n)} member${n === 1 ? '' : 's'}`;
 
 /** What an edit does to who may shop, as its dry run or its answer counted it. */
 function accessText(lost: number, gained: number, done: boolean): string {
   if (!lost && !gained) return done ? 'No member gained or lost the store.' : 'No member would gain or lose the store.';
-  const parts = [lost ? `${members(lost)} who could shop here ${done ? 'no longer can' : 'would no longer be able to'}` : '', gained ? `${members(gained)} ${done ? 'can now' : 'would be able to'}` : ''];
+  // whole sentences (newcomer-39 read "2 members would be able to." as cut off)
+  const parts = [
+    lost ? `${members(lost)} who can shop here now ${done ? 'no longer can' : 'would no longer be able to'}` : '',
+    gained ? `${members(gained)} ${done ? 'can now shop here' : 'would be able to shop here'}` : '',
+  ];
   return `${parts.filter(Boolean).join('; ')}.`;
 }
 
@@ -159,7 +189,9 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
       </form>
       {preview ? (
         <p className={preview.lost ? 'warning' : undefined} data-testid="store-edit-preview">
-          {preview.changed ? `${accessText(preview.lost, preview.gained, false)} Offers already bought stay in their wallets.` : 'Nothing would change: the store already is so.'}
+          {preview.changed
+            ? `${accessText(preview.lost, preview.gained, false)}${windowAhead(preview.input, gatewayTimeKnown())} Offers already bought stay in their wallets.`
+            : 'Nothing would change: the store already is so.'}
         </p>
       ) : (
         <p className="muted">Preview the changes to see who would gain or lose the store; then save them.</p>
@@ -221,7 +253,9 @@ function EditListing({ listing, onDone }: { listing: ListedListing; onDone: (not
       }
       const l = payload?.listing;
       if (!l) return;
-      onDone(`“${listing.offer.name}” saved (version ${l.version}): ${formatPoints(l.priceInPoints)} points, ${l.stockTotal === null ? 'unlimited stock' : `${l.stockRemaining} of ${l.stockTotal} left`}.`);
+      onDone(
+        `“${listing.offer.name}” saved (version ${l.version}): ${formatPoints(l.priceInPoints)} points, ${l.stockTotal === null ? 'unlimited stock' : `${l.stockRemaining} of ${l.stockTotal} left`}, ${l.perCustomerLimit ? `at most ${l.perCustomerLimit} per member` : 'no limit per member'}.`,
+      );
     });
   return (
     <dialog ref={dialog} aria-labelledby="edit-listing-title" onCancel={onCancel}>
@@ -322,7 +356,7 @@ export function Stores() {
             {s.name} <span className="muted">({s.code})</span>
           </h2>
           <p className="muted">
-            {s.currency.code} · {s.startsAt ? formatStart(s.startsAt) : 'open'} {s.endsAt ? formatExclusiveEnd(s.endsAt) : ''} · who:{' '}
+            {s.currency.code} · {windowText(s, gatewayTimeKnown())} · who:{' '}
             {[
               s.eligibility.tiers.length ? `tiers ${s.eligibility.tiers.join(', ')}` : '',
               s.eligibility.segments.length ? `segments ${s.eligibility.segments.join(', ')}` : '',
