@@ -301,11 +301,19 @@ export function Stores() {
   // written): after a lost answer "Try again" sends the same removal (web-24).
   const { problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: removing a listing again is safe (one already removed is left as it is).' });
   const stores = data?.rewardStores.edges.map((e) => e.node);
-  const [editing, setEditing] = useState<string | null>(null);
-  const [editingListing, setEditingListing] = useState<string | null>(null);
+  // the store or listing whose edit dialog is open, and the notice of the last one saved
+  const [editing, setEditing] = useState<{ store?: string; listing?: string } | null>(null);
   const [edited, setEdited] = useState<string | null>(null);
-  const editingStore = stores?.find((s) => s.id === editing);
-  const listingEdited = stores?.flatMap((s) => s.listings.edges.map((e) => e.node)).find((l) => l.id === editingListing);
+  const editingStore = stores?.find((s) => s.id === editing?.store);
+  const listingEdited = stores?.flatMap((s) => s.listings.edges.map((e) => e.node)).find((l) => l.id === editing?.listing);
+  const openEdit = (what: { store?: string; listing?: string }) => {
+    setEdited(null);
+    setEditing(what);
+  };
+  const editDone = (notice: string | null) => {
+    setEditing(null);
+    if (notice) setEdited(notice);
+  };
 
   const remove = (listingId: string) =>
     send(async () => {
@@ -331,24 +339,8 @@ export function Stores() {
           {edited}
         </p>
       ) : null}
-      {editingStore ? (
-        <EditStore
-          store={editingStore}
-          onDone={(notice) => {
-            setEditing(null);
-            if (notice) setEdited(notice);
-          }}
-        />
-      ) : null}
-      {listingEdited ? (
-        <EditListing
-          listing={listingEdited}
-          onDone={(notice) => {
-            setEditingListing(null);
-            if (notice) setEdited(notice);
-          }}
-        />
-      ) : null}
+      {editingStore ? <EditStore store={editingStore} onDone={editDone} /> : null}
+      {listingEdited ? <EditListing listing={listingEdited} onDone={editDone} /> : null}
       {!stores && !error ? <Loading what="stores" /> : null}
       {stores?.map((s) => (
         <section key={s.id} className="card" aria-labelledby={`store-${s.id}`} style={{ marginBottom: '1rem' }}>
@@ -369,10 +361,7 @@ export function Stores() {
               type="button"
               className="secondary"
               disabled={role !== 'operator'}
-              onClick={() => {
-                setEdited(null);
-                setEditing(s.id);
-              }}
+              onClick={() => openEdit({ store: s.id })}
             >
               Edit<span className="sr-only"> {s.name}</span>
             </button>
@@ -404,10 +393,7 @@ export function Stores() {
                       type="button"
                       className="secondary"
                       disabled={role !== 'operator'}
-                      onClick={() => {
-                        setEdited(null);
-                        setEditingListing(l.id);
-                      }}
+                      onClick={() => openEdit({ listing: l.id })}
                     >
                       Edit<span className="sr-only"> {l.offer.name}</span>
                     </button>{' '}
