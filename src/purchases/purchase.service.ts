@@ -379,8 +379,8 @@ const PURCHASE_ALONE = statement(
                     when h.listing_id is null or not h.on_show then ${UserErrorCode.OFFER_UNAVAILABLE}::text
                     when not h.payable then ${UNPAYABLE}::text
                     when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
-                    when h.price <> coalesce(${expectedPrice}::bigint, h.price) then ${UserErrorCode.PRICE_CHANGED}::text
                     when h.stock_remaining = 0 then ${UserErrorCode.OUT_OF_STOCK}::text
+                    when h.price <> coalesce(${expectedPrice}::bigint, h.price) then ${UserErrorCode.PRICE_CHANGED}::text
                     when h.account_id is null then ${RETRY}::text
                     -- an account written after now: the purchase would be dated at that write, past the
                     -- now this statement reads the listing and what is due at (hostile-19)
@@ -559,14 +559,15 @@ async function purchaseInTransaction(
     if (!head.eligible) {
       throw purchaseRefusal(UserErrorCode.NOT_ELIGIBLE);
     }
-    // The price the member was shown, checked against the one this purchase pays (statement 2
-    // debits this price, whatever an edit writes meanwhile: it is ordered before that edit).
-    if (expectedPrice !== null && head.price !== expectedPrice) {
-      throw purchaseRefusal(UserErrorCode.PRICE_CHANGED, { price: head.price, currency: head['currency.code'] });
-    }
     if (head.stockRemaining === 0) {
       // Answer a sold-out listing without queueing on its row lock; the locked update below decides races.
       throw purchaseRefusal(UserErrorCode.OUT_OF_STOCK);
+    }
+    // The price the member was shown, checked against the one this purchase pays (statement 2
+    // debits this price, whatever an edit writes meanwhile: it is ordered before that edit). After
+    // OUT_OF_STOCK: a sold-out listing is not offered "at the new price" (hostile39d).
+    if (expectedPrice !== null && head.price !== expectedPrice) {
+      throw purchaseRefusal(UserErrorCode.PRICE_CHANGED, { price: head.price, currency: head['currency.code'] });
     }
     const price = head.price as number;
     const offer = offerVersionFrom(head, 'offer.');

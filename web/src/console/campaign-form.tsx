@@ -4,7 +4,7 @@ import { minorDigits } from '../../../src/domain/minor-digits.js';
 import { answeredByReplay } from '../shared/api';
 import { formatMinimumMoney, formatMoney } from '../shared/money';
 import { ConsoleCreateCampaignDocument, ConsoleCurrenciesDocument, ConsoleRulesDocument, type CampaignConditionsInput, type CampaignOutcomeInput } from './gql/graphql';
-import { CurrencyChoice, splitEntries } from './rule-forms';
+import { CurrencyChoice, entryText, splitEntries } from './rule-forms';
 import { ActionForm, Field, int, text } from './shell';
 
 const DAY_MS = 86_400_000;
@@ -36,7 +36,8 @@ interface CampaignTerms {
 /** Which sales a campaign applies to, in a few words ("Sat, Sun · spend ≥ €25.50 · tier GOLD"); "every sale" when it has no condition. */
 export function appliesTo(c: CampaignTerms): string {
   const k = c.conditions;
-  const list = (label: string, items: string[]) => (items.length ? `${label} ${items.join(', ')}` : '');
+  // each entry as the form takes it back ("Paris, FR" quoted), so a comma inside one does not read as two (hostile39d)
+  const list = (label: string, items: string[]) => (items.length ? `${label} ${items.map(entryText).join(', ')}` : '');
   return (
     [
       // the till's own days (its occurredAt's offset), not UTC's like the Days column (newcomer-38)

@@ -149,7 +149,9 @@ export function Store({ code }: { code: string }) {
       {store ? <ShowOlder pageInfo={store.listings.pageInfo} edges={store.listings.edges} fetchMore={fetchMore} label="Show more offers" /> : null}
       {buying && store ? (
         <ConfirmPurchase
-          listing={buying}
+          // the listing as the store reads it now: a price changed since the dialog opened shows in it
+          // once read again (a PRICE_CHANGED refusal reads the store again), and is the price sent (hostile39d)
+          listing={store.listings.edges.find((e) => e.node.id === buying.id)?.node ?? buying}
           currency={store.currency.code}
           keyOf={keyOf(buying.id)}
           dropKey={dropKeyOf(buying.id)}

@@ -59,7 +59,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
   DESTINATION_NOT_ALLOWED: 'That address cannot receive webhooks: use a public one.',
   VERSION_CONFLICT: 'Someone else saved a change to this since it was read, so nothing was saved. The form now shows their version: make your change again.',
   // followed by the gateway's "it is now 400 BEANS" (hostile39c: a price raised while the member confirmed)
-  PRICE_CHANGED: 'The price changed since you saw it, so nothing was spent.',
+  PRICE_CHANGED: 'The price changed since you saw it.',
 };
 
 /** Codes whose server message names the input at fault: shown after the sentence above. */
