@@ -259,6 +259,22 @@ function clearRule(name: string, validate: (value: unknown) => boolean, message:
     );
 }
 
+/**
+ * A whole number from `min` to `max` (`unit`: what it counts, for the message: "points"), as a
+ * clear rule: an input whose rules are all clear is checked without class-validator when it
+ * passes (issue 12, ninth session: the purchase's input), where @Min/@Max sent every purchase
+ * through class-validator's look-up (hostile39c's `expectedPriceInPoints`). Null or absent passes
+ * (the field is optional). Otherwise BAD_USER_INPUT "<field> must be a whole number of <unit> from
+ * <min> to <max>", naming the field.
+ */
+export function IntBetween(min: number, max: number, unit: string): PropertyDecorator {
+  return clearRule(
+    `intBetween:${min}:${max}`,
+    (value) => value === null || value === undefined || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max),
+    (property, value) => `${property} must be a whole number of ${unit} from ${min} to ${max}; ${String(value)} is not one`,
+  )();
+}
+
 /** The longest idempotency key taken (the columns holding one are `text`; the bound is the API's, as before this rule). */
 export const IDEMPOTENCY_KEY_MAX = 200;
 

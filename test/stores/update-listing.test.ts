@@ -171,5 +171,9 @@ describe('an operator edits a listing', () => {
     expect((await buyAt(newcomer.token, 10)).userErrors.map((e) => e.code)).toEqual(['PRICE_CHANGED']);
     expect((await sold(shop.listing.id)).points).toEqual([10]);
     expect((await buyAt(member.token, 40)).purchase).toEqual({ pointsPaid: 40 });
+    const zero = await t.gql('mutation($input: PurchaseOfferInput!) { purchaseOffer(input: $input) { userErrors { code } } }', { input: { listingId: shop.listing.id, idempotencyKey: unique('buy'), expectedPriceInPoints: 0 } }, member.token);
+    expect(zero.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }))).toEqual([
+      { code: 'BAD_USER_INPUT', field: ['input', 'expectedPriceInPoints'], message: expect.stringMatching(/^expectedPriceInPoints must be a whole number of points from 1 to \d+; 0 is not one/) },
+    ]);
   });
 });
