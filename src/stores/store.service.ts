@@ -736,7 +736,8 @@ const sameTerm = (a: unknown, b: unknown) => (a instanceof Date || b instanceof 
  * purchase takes, so it could not be counted exactly (list the offer again with a stock, and remove
  * this listing). Customers' purchase counts stay with the listing, so a per-customer limit raised
  * or lowered counts what each bought already. A purchase already past its checks pays the price
- * and limit it read (it is ordered before the edit).
+ * and limit it read, also one that waited for this edit's row lock and commits after it (with
+ * `expectedPriceInPoints`, the price its member confirmed: PRICE_CHANGED otherwise).
  *
  * Refusals (UserErrorException, nothing written): NOT_FOUND (no such listing), INVALID (a listing
  * removed; a stock below what was sold, naming it; a stock set on an unlimited listing or taken
