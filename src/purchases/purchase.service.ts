@@ -380,7 +380,11 @@ const PURCHASE_ALONE = statement(
                     when not h.payable then ${UNPAYABLE}::text
                     when not h.eligible then ${UserErrorCode.NOT_ELIGIBLE}::text
                     when h.stock_remaining = 0 then ${UserErrorCode.OUT_OF_STOCK}::text
-                    when h.price <> coalesce(${expectedPrice}::bigint, h.price) then ${UserErrorCode.PRICE_CHANGED}::text
+                    -- a member at the listing's limit is told so, not invited to buy at the new price (hostile39e)
+                    when h.price <> coalesce(${expectedPrice}::bigint, h.price) then
+                      case when coalesce((select pc.purchased from listing_purchase_count pc where pc.listing_id = h.listing_id and pc.customer_id = ${customerId}), 0)
+                                >= coalesce(h.per_customer_limit, 2147483647) then ${UserErrorCode.LIMIT_REACHED}::text
+                           else ${UserErrorCode.PRICE_CHANGED}::text end
                     when h.account_id is null then ${RETRY}::text
                     -- an account written after now: the purchase would be dated at that write, past the
                     -- now this statement reads the listing and what is due at (hostile-19)
@@ -567,6 +571,10 @@ async function purchaseInTransaction(
     // debits this price, whatever an edit writes meanwhile: it is ordered before that edit). After
     // OUT_OF_STOCK: a sold-out listing is not offered "at the new price" (hostile39d).
     if (expectedPrice !== null && head.price !== expectedPrice) {
+      // a member at the listing's limit is told so, not invited to buy at the new price (hostile39e)
+      const limit = head.perCustomerLimit as number | null;
+      const bought = limit === null ? null : await queryOne<{ purchased: number }>(em, sql`select purchased from listing_purchase_count where listing_id = ${listingId} and customer_id = ${customer.customerId}`);
+      if (limit !== null && (bought?.purchased ?? 0) >= limit) throw purchaseRefusal(UserErrorCode.LIMIT_REACHED, { limit });
       throw purchaseRefusal(UserErrorCode.PRICE_CHANGED, { price: head.price, currency: head['currency.code'] });
     }
     const price = head.price as number;

@@ -10,7 +10,7 @@ import { named } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
 import { noteReplay } from '../idempotency/replays.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint, storedAnswerOf } from '../idempotency/idempotency.service.js';
-import { Customer } from '../customers/customer.entity.js';
+import { Customer, CustomerStatus } from '../customers/customer.entity.js';
 import { Tier } from './tier.entity.js';
 
 /**
@@ -221,7 +221,7 @@ export async function recomputeAllTiers(
   // again), as of now, read after the locks; one who starts to differ meanwhile is left to the
   // next run, its stream not locked here.
   const now = clock.now();
-  const rows = await query<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>(
+  const rows = await query<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null; active: boolean }>(
     em,
     sql`with target as (
           select c.id, c.tier_id as from_tier, customer_tier_at(c.id, ${placementAt(now)}) as to_tier, ${placementAt(now)} as at
@@ -229,9 +229,9 @@ export async function recomputeAllTiers(
         ), moved as (
           update customer c set tier_id = target.to_tier, tier_placed_at = target.at, updated_at = ${now}
             from target where c.id = target.id and c.tier_id is distinct from target.to_tier
-          returning c.id
+          returning c.id, c.status = ${CustomerStatus.ACTIVE} as active
         )
-        select target.id as customer_id, f.code as from_code, tt.code as to_code
+        select target.id as customer_id, f.code as from_code, tt.code as to_code, moved.active
           from target join moved on moved.id = target.id
           left join tier f on f.id = target.from_tier left join tier tt on tt.id = target.to_tier
          order by target.id`,
@@ -254,14 +254,21 @@ export interface TierMoveCount {
   from: string | null;
   to: string | null;
   customers: number;
+  /**
+   * Of `customers`, those ACTIVE (who can buy and earn: accessLostBy counts them, as
+   * updateRewardStore's accessLost does; hostile39e). Absent in moves stored before it (a repeat
+   * of an older request): all of `customers` then.
+   */
+  activeCustomers?: number;
 }
 
-function countMoves(rows: readonly { from_code: string | null; to_code: string | null }[]): TierMoveCount[] {
+function countMoves(rows: readonly { from_code: string | null; to_code: string | null; active: boolean }[]): TierMoveCount[] {
   const counts = new Map<string, TierMoveCount>();
   for (const r of rows) {
     const key = JSON.stringify([r.from_code, r.to_code]);
-    const count = counts.get(key) ?? counts.set(key, { from: r.from_code, to: r.to_code, customers: 0 }).get(key)!;
+    const count = counts.get(key) ?? counts.set(key, { from: r.from_code, to: r.to_code, customers: 0, activeCustomers: 0 }).get(key)!;
     count.customers += 1;
+    if (r.active) count.activeCustomers! += 1;
   }
   return [...counts.values()];
 }
@@ -532,18 +539,18 @@ async function dryRunOfCreateTier(ctx: Ctx, data: CreateTierData): Promise<Creat
  * customer. A read: no lock beyond the tables' own shared one.
  */
 function movesIfAdded(data: CreateTierData, now: Date) {
-  return sql<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null }>`with ladder as (
+  return sql<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null; active: boolean }>`with ladder as (
           select t.code, t.rank, t.currency_code, t.window_days, t.threshold from tier t
           union all
           select ${data.code}::text, ${data.rank}::int, ${data.currency}::text, ${data.windowDays ?? null}::int, ${data.threshold}::bigint
         ), placed as (
-          select c.id, f.code as from_code,
+          select c.id, f.code as from_code, c.status = ${CustomerStatus.ACTIVE} as active,
                  (select l.code from ladder l
                    where qualifying_points_at(c.id, l.currency_code, l.window_days, ${placementAt(now)}) >= l.threshold
                    order by l.rank desc limit 1) as to_code
             from customer c left join tier f on f.id = c.tier_id
         )
-        select id as customer_id, from_code, to_code from placed where from_code is distinct from to_code order by id`;
+        select id as customer_id, from_code, to_code, active from placed where from_code is distinct from to_code order by id`;
 }
 
 /** A store or campaign a ladder change moves customers out of (TierAccessLoss): its kind, id, name, tiers and how many. */
@@ -578,7 +585,8 @@ export async function accessLostBy(em: SqlEntityManager, allMoves: readonly Tier
     .map((h) => ({
       ...h,
       id: Number(h.id),
-      customers: moves.filter((m) => m.from !== null && h.tiers.includes(m.from) && !h.tiers.includes(added)).reduce((n, m) => n + m.customers, 0),
+      // active ones only: a suspended or closed customer reaches no store or campaign either way (hostile39e)
+      customers: moves.filter((m) => m.from !== null && h.tiers.includes(m.from) && !h.tiers.includes(added)).reduce((n, m) => n + (m.activeCustomers ?? m.customers), 0),
     }))
     .filter((h) => h.customers > 0);
 }

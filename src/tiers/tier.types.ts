@@ -129,7 +129,7 @@ export class TierAccessLoss {
   @Field(() => [String], { description: 'The tier codes it lists.' })
   tiers!: string[];
 
-  @Field(() => Int, { description: 'Customers the change moves out of its tiers: they would no longer shop in the store, or earn from the campaign, until their new tier is listed too (for a store with updateRewardStore; the conditions of a campaign cannot be changed: end it and create another).' })
+  @Field(() => Int, { description: 'Active customers (who can buy and earn now) the change moves out of its tiers: they would no longer shop in the store, or earn from the campaign, until their new tier is listed too (for a store with updateRewardStore; the conditions of a campaign cannot be changed: end it and create another).' })
   customers!: number;
 }
 

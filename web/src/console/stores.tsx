@@ -1,5 +1,5 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
@@ -109,6 +109,10 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
   const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: the edit is sent with its key, so sending it again saves it once.' });
   const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
   const [preview, setPreview] = useState<{ input: UpdateRewardStoreInput; lost: number; gained: number; changed: boolean } | null>(null);
+  const previewShown = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (preview) previewShown.current?.focus();
+  }, [preview]);
   /**
    * A refusal of the preview or the save: shown, and after VERSION_CONFLICT (another operator saved
    * since the form was filled, before the preview or between it and the save: hostile39b) the
@@ -188,7 +192,9 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
         </fieldset>
       </form>
       {preview ? (
-        <p className={preview.lost ? 'warning' : undefined} data-testid="store-edit-preview">
+        // announced, and the focus put on it: the Preview button it came from was disabled while the
+        // dry run was sent, which dropped the focus to the page's body (hostile39e)
+        <p className={preview.lost ? 'warning' : undefined} data-testid="store-edit-preview" role="status" tabIndex={-1} ref={previewShown}>
           {preview.changed
             ? `${accessText(preview.lost, preview.gained, false)}${windowAhead(preview.input, gatewayTimeKnown())} Offers already bought stay in their wallets.`
             : 'Nothing would change: the store already is so.'}
@@ -306,13 +312,25 @@ export function Stores() {
   const [edited, setEdited] = useState<string | null>(null);
   const editingStore = stores?.find((s) => s.id === editing?.store);
   const listingEdited = stores?.flatMap((s) => s.listings.edges.map((e) => e.node)).find((l) => l.id === editing?.listing);
-  const openEdit = (what: { store?: string; listing?: string }) => {
+  // Where the focus goes once an edit dialog closes (hostile39e: it was left on the page's body, so
+  // the next Tab started again at the top): the saved notice, or the Edit button that opened it.
+  const opener = useRef<HTMLElement | null>(null);
+  const noticeShown = useRef<HTMLParagraphElement>(null);
+  const [refocus, setRefocus] = useState<'notice' | 'opener' | null>(null);
+  useEffect(() => {
+    if (!refocus || editing) return;
+    (refocus === 'notice' ? noticeShown.current : opener.current)?.focus();
+    setRefocus(null);
+  }, [refocus, editing]);
+  const openEdit = (what: { store?: string; listing?: string }, button: HTMLElement) => {
+    opener.current = button;
     setEdited(null);
     setEditing(what);
   };
   const editDone = (notice: string | null) => {
     setEditing(null);
     if (notice) setEdited(notice);
+    setRefocus(notice ? 'notice' : 'opener');
   };
 
   const remove = (listingId: string) =>
@@ -335,7 +353,7 @@ export function Stores() {
       <PagesProblem {...storePages} />
       <PagesProblem {...offerPages} />
       {edited ? (
-        <p className="notice" role="status">
+        <p className="notice" role="status" tabIndex={-1} ref={noticeShown}>
           {edited}
         </p>
       ) : null}
@@ -361,7 +379,7 @@ export function Stores() {
               type="button"
               className="secondary"
               disabled={role !== 'operator'}
-              onClick={() => openEdit({ store: s.id })}
+              onClick={(event) => openEdit({ store: s.id }, event.currentTarget)}
             >
               Edit<span className="sr-only"> {s.name}</span>
             </button>
@@ -393,7 +411,7 @@ export function Stores() {
                       type="button"
                       className="secondary"
                       disabled={role !== 'operator'}
-                      onClick={() => openEdit({ listing: l.id })}
+                      onClick={(event) => openEdit({ listing: l.id }, event.currentTarget)}
                     >
                       Edit<span className="sr-only"> {l.offer.name}</span>
                     </button>{' '}

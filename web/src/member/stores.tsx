@@ -1,11 +1,11 @@
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
 import { answeredByReplay } from '../shared/api';
 import { dropKeptKey, keptKey } from '../shared/session';
-import { MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
+import { MemberListingDocument, MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
 import { APP } from './shell';
 
 /** The reward stores open to the member. */
@@ -89,7 +89,15 @@ export function Store({ code }: { code: string }) {
       </p>
       <ProblemAlert problem={error ? problemOf(error) : stores.error ? problemOf(stores.error) : null} onRetry={retryOf(error ? storeQuery : stores)} />
       {stores.data && !storeRef && !stores.data.me?.eligibleRewardStores.pageInfo.hasNextPage ? <p role="alert">This store is not open to you.</p> : null}
-      {storeRef && !store && !error ? <Loading what="offers" /> : null}
+      {storeRef && !store && !error ? (
+        // read and answered null: the store closed, or stopped being open to the member, since the
+        // list was read (hostile39e: it read "Loading offers…" for ever, a refused purchase's dialog gone)
+        data ? (
+          <p role="alert">This store is no longer open to you: it closed, or who may shop in it changed{buying ? '. Nothing was bought' : ''}.</p>
+        ) : (
+          <Loading what="offers" />
+        )
+      ) : null}
       {bought ? (
         <div className="notice" role="status" ref={notice} tabIndex={-1} data-replayed={bought.alreadyAt ? 'true' : undefined}>
           {bought.alreadyAt ? (
@@ -214,6 +222,11 @@ function ConfirmPurchase({
   // One send at a time, none before the gateway's "not before" (its retryAfter). Where a purchase
   // shows, for a kept key past the gateway's retention (KEY_EXPIRED, web-24).
   const { held, sending, problem, setProblem, send } = useGuardedSend({ checkIn: `your Wallet for “${listing.offer.name}”` });
+  const client = useApolloClient();
+  // The listing read again by id after PRICE_CHANGED, for when the store's pages read no longer hold
+  // it (an edit moved it past them: hostile39e); the store's copy (`listing`) otherwise.
+  const [fresh, setFresh] = useState<Listing | null>(null);
+  if (fresh && fresh.id === listing.id && fresh.priceInPoints !== listing.priceInPoints) listing = fresh;
   const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {
     refetchQueries: [MemberProfileDocument, MemberStoreDocument, MemberWalletDocument],
   });
@@ -232,6 +245,10 @@ function ConfirmPurchase({
       const result = data?.purchaseOffer;
       if (result?.userErrors.length) {
         dropKey();
+        if (result.userErrors[0].code === 'PRICE_CHANGED') {
+          const { data: read } = await client.query({ query: MemberListingDocument, variables: { id: listing.id }, fetchPolicy: 'network-only' });
+          if (read?.node?.__typename === 'Listing') setFresh({ ...listing, ...read.node });
+        }
         return setProblem(problemOfUserError(result.userErrors[0]));
       }
       if (result?.purchase)
