@@ -1,6 +1,5 @@
-import { toGlobalId } from "../../src/graphql/ids.js";
 import { answerSuite } from "../support/answer-tabs.js";
-import { ok } from "../support/gateway.js";
+import { editListing, listingOf } from "../support/program.js";
 
 /**
  * hostile39c: before listing-edit-39 a listing's price could not change under its id, so the
@@ -23,36 +22,8 @@ describe("hostile39c: a price raised while the member confirms", () => {
     expect(await dialog.innerText()).toContain(`This spends ${price}`);
 
     // an operator raises the listing's price while the dialog is open
-    const [row] = await t.sql<{ id: string }>(
-      `select l.id from listing l join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id
-        join reward_store s on s.id = l.store_id where s.code = 'everyday' and ov.name = $1 and l.removed_at is null`,
-      [name],
-    );
     const raised = price + 250;
-    const edited = ok(
-      await t.gql<
-        {
-          updateListing: {
-            listing: { priceInPoints: number } | null;
-            userErrors: unknown[];
-          };
-        },
-        object
-      >(
-        `mutation($input: UpdateListingInput!) { updateListing(input: $input) { listing { priceInPoints } userErrors { code } } }`,
-        {
-          input: {
-            listingId: toGlobalId("Listing", Number(row.id)),
-            priceInPoints: raised,
-          },
-        },
-        t.operatorToken,
-      ),
-    ).updateListing;
-    expect(edited).toEqual({
-      listing: { priceInPoints: raised },
-      userErrors: [],
-    });
+    expect(await editListing(t, await listingOf(t, "everyday", name), { priceInPoints: raised })).toEqual({ priceInPoints: raised });
 
     await dialog.getByRole("button", { name: "Confirm purchase" }).click();
     // whatever the page says next (bought at the confirmed price, or the new price to confirm), wait for the send to be answered

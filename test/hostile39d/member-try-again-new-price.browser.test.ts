@@ -1,6 +1,5 @@
-import { toGlobalId } from "../../src/graphql/ids.js";
 import { answerSuite } from "../support/answer-tabs.js";
-import { ok } from "../support/gateway.js";
+import { editListing, listingOf } from "../support/program.js";
 
 /**
  * hostile39d: docs/decisions.md "hostile39c" promises that a member refused PRICE_CHANGED is shown
@@ -20,20 +19,8 @@ describe("hostile39d: the purchase dialog after PRICE_CHANGED", () => {
     await dialog.waitFor();
     expect(await dialog.innerText()).toContain(`This spends ${price}`);
 
-    const [row] = await t.sql<{ id: string }>(
-      `select l.id from listing l join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id
-        join reward_store s on s.id = l.store_id where s.code = 'everyday' and ov.name = $1 and l.removed_at is null`,
-      [name],
-    );
     const raised = price + 20;
-    const edited = ok(
-      await t.gql<{ updateListing: { listing: { priceInPoints: number } | null; userErrors: unknown[] } }, object>(
-        `mutation($input: UpdateListingInput!) { updateListing(input: $input) { listing { priceInPoints } userErrors { code } } }`,
-        { input: { listingId: toGlobalId("Listing", Number(row.id)), priceInPoints: raised } },
-        t.operatorToken,
-      ),
-    ).updateListing;
-    expect(edited).toEqual({ listing: { priceInPoints: raised }, userErrors: [] });
+    expect(await editListing(t, await listingOf(t, "everyday", name), { priceInPoints: raised })).toEqual({ priceInPoints: raised });
 
     await dialog.getByRole("button", { name: "Confirm purchase" }).click();
     const alert = dialog.getByRole("alert");

@@ -1,6 +1,6 @@
 import { toGlobalId } from "../../src/graphql/ids.js";
 import { answerSuite } from "../support/answer-tabs.js";
-import { ok } from "../support/gateway.js";
+import { editListing, listingOf } from "../support/program.js";
 
 /**
  * hostile39e: hostile39d made the member's purchase dialog show the listing "as the store reads it
@@ -46,38 +46,9 @@ describe("hostile39e: PRICE_CHANGED for a listing the edit moved past the store'
     await dialog.waitFor();
     expect(await dialog.innerText()).toContain(`This spends ${price}`);
 
-    const [row] = await t.sql<{ id: string }>(
-      `select l.id from listing l join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id
-        where l.store_id = $1 and ov.name = $2 and l.removed_at is null order by l.sort_order, l.id limit 1`,
-      [store.id, name],
-    );
     const raised = price + 20;
     // the operator raises its price and moves it to the end of the store
-    const edited = ok(
-      await t.gql<
-        {
-          updateListing: {
-            listing: { priceInPoints: number } | null;
-            userErrors: unknown[];
-          };
-        },
-        object
-      >(
-        `mutation($input: UpdateListingInput!) { updateListing(input: $input) { listing { priceInPoints } userErrors { code } } }`,
-        {
-          input: {
-            listingId: toGlobalId("Listing", Number(row.id)),
-            priceInPoints: raised,
-            sortOrder: 1000,
-          },
-        },
-        t.operatorToken,
-      ),
-    ).updateListing;
-    expect(edited).toEqual({
-      listing: { priceInPoints: raised },
-      userErrors: [],
-    });
+    expect(await editListing(t, await listingOf(t, "everyday", name), { priceInPoints: raised, sortOrder: 1000 })).toEqual({ priceInPoints: raised });
 
     await dialog.getByRole("button", { name: "Confirm purchase" }).click();
     const alert = dialog.getByRole("alert");

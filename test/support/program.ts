@@ -18,7 +18,7 @@ import {
   type CreateRewardStoreInput,
   type SubmitTransactionInput,
 } from '../generated/graphql.js';
-import { fromGlobalId } from '../../src/graphql/ids.js';
+import { fromGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 import { ok, type TestGateway } from './gateway.js';
 import { currentTestFile } from './test-file.js';
 
@@ -431,4 +431,25 @@ export async function ownedOffer(t: TestGateway, currency: string, storeId: stri
   const customer = await createCustomer(t, currency, 100);
   const issued = ok(await t.gql(PurchaseOfferDocument, { listingId: listing.id, idempotencyKey: unique('buy') }, customer.token)).purchaseOffer.purchase!.issuedOffer;
   return { ...issued, customer, offer };
+}
+
+/** The global id of the listing on sale in store `storeCode` whose offer is named `offerName` (its current version), the first in the store's order. */
+export async function listingOf(t: TestGateway, storeCode: string, offerName: string): Promise<string> {
+  const [row] = await t.sql<{ id: string }>(
+    `select l.id from listing l join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id
+      join reward_store s on s.id = l.store_id where s.code = $1 and ov.name = $2 and l.removed_at is null order by l.sort_order, l.id limit 1`,
+    [storeCode, offerName],
+  );
+  return toGlobalId('Listing', Number(row.id));
+}
+
+/** An operator's updateListing of `listingId` with `changes` (UpdateListingInput's fields); fails the test on a refusal. Answers the listing's price after it. */
+export async function editListing(t: TestGateway, listingId: string, changes: Record<string, unknown>): Promise<{ priceInPoints: number }> {
+  return ok(
+    await t.gql<{ updateListing: { listing: { priceInPoints: number } | null; userErrors: unknown[] } }, object>(
+      'mutation($input: UpdateListingInput!) { updateListing(input: $input) { listing { priceInPoints } userErrors { code } } }',
+      { input: { listingId, ...changes } },
+      t.operatorToken,
+    ),
+  ).updateListing.listing!;
 }
