@@ -305,6 +305,8 @@ export interface WebhookRetryingRow {
   firstFailedAt: Date;
   lastError: string;
   lastStatusCode: number | null;
+  /** The soonest next attempt among them (the back-off schedule's; newcomer-39 could not tell when the page would recover). */
+  nextAttemptAt: Date;
 }
 
 /**
@@ -327,7 +329,7 @@ export async function webhookRetryingOf(em: SqlEntityManager, endpointIds: reado
           select d.endpoint_id, d.last_error,
                  coalesce((select min(r.attempted_at) from (select a.attempted_at from webhook_attempt a where a.delivery_id = d.id order by a.id desc limit d.attempts) r),
                           d.created_at) as first_failed_at,
-                 last.attempted_at as last_failed_at, last.status_code as last_status_code, d.id
+                 last.attempted_at as last_failed_at, last.status_code as last_status_code, d.next_attempt_at, d.id
             from webhook_delivery d
             left join lateral (select a.attempted_at, a.status_code from webhook_attempt a where a.delivery_id = d.id order by a.id desc limit 1) last on true
            where d.endpoint_id = any(${idList(endpointIds)}) and d.status = 'PENDING' and d.last_error is not null and d.attempts > 0
@@ -335,7 +337,7 @@ export async function webhookRetryingOf(em: SqlEntityManager, endpointIds: reado
              and exists (select 1 from webhook_endpoint e left join partner p on p.id = e.partner_id
                           where e.id = d.endpoint_id and e.disabled_at is null and p.revoked_at is null))
         select endpoint_id as "endpointId", count(*)::int as count,
-               min(first_failed_at) as "firstFailedAt",
+               min(first_failed_at) as "firstFailedAt", min(next_attempt_at) as "nextAttemptAt",
                (array_agg(last_error order by last_failed_at desc nulls last, id desc))[1] as "lastError",
                (array_agg(last_status_code order by last_failed_at desc nulls last, id desc))[1] as "lastStatusCode"
           from retrying group by endpoint_id`,

@@ -69,6 +69,11 @@ export class WebhookRetrying {
 
   @Field(() => Int, { nullable: true, description: 'The HTTP status of that attempt (e.g. 503); null when the receiver did not answer (refused, timed out, a DNS or destination failure).' })
   lastStatusCode!: number | null;
+
+  @Field(() => DateTimeScalar, {
+    description: "The soonest next attempt among them, on the back-off schedule (UTC instant; README, Webhooks): after a receiver is mended, each waits for its own, so this says when the first will be sent again.",
+  })
+  nextAttemptAt!: Date;
 }
 
 @ObjectType({ implements: Node, description: 'An endpoint webhooks are sent to, signed per Standard Webhooks.' })

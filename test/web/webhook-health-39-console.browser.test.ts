@@ -7,6 +7,9 @@ import { Receiver } from '../support/webhook-receiver.js';
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
 
+/** As the console writes an instant to the second ("5 Dec 2026, 14:02:07 UTC"). */
+const consoleInstant = (at: Date) => `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(at)} UTC`;
+
 /** As the console writes a time ("5 Dec 2026, 14:02 UTC"). */
 const consoleTime = (at: Date) => `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(at)} UTC`;
 
@@ -41,8 +44,8 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
     await adjust(t, customer.externalId, 'RETRYING', 5);
     t.clock.advance(t.config.webhooks.dispatchMs);
     await t.runScheduled();
-    const [{ firstFailure, pending }] = await t.sql<{ firstFailure: Date; pending: number }>(
-      `select min(a.attempted_at) as "firstFailure", count(distinct d.id)::int as pending
+    const [{ firstFailure, pending, nextAttempt }] = await t.sql<{ firstFailure: Date; pending: number; nextAttempt: Date }>(
+      `select min(a.attempted_at) as "firstFailure", count(distinct d.id)::int as pending, min(d.next_attempt_at) as "nextAttempt"
          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id join webhook_attempt a on a.delivery_id = d.id
         where e.url = $1 and d.status = 'PENDING'`,
       [receiver.url],
@@ -52,7 +55,9 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
     const page = await web.consoleAsOperator('Webhooks');
     const endpointRow = page.getByTestId('webhook-endpoint-row').filter({ hasText: receiver.url });
     await endpointRow.filter({ hasText: 'Retrying' }).waitFor();
-    expect(await endpointRow.getByRole('cell').nth(4).textContent()).toBe(`Retrying — 2 deliveries, failing since ${consoleTime(firstFailure)} (HTTP 503)`);
+    expect(await endpointRow.getByRole('cell').nth(4).textContent()).toBe(
+      `Retrying — 2 deliveries, failing since ${consoleTime(firstFailure)} (HTTP 503); next attempt ${consoleInstant(nextAttempt)}`,
+    );
     expect(await endpointRow.textContent()).not.toContain('Receiving');
     expect(await seriousViolations(page)).toEqual([]);
 

@@ -1,3 +1,4 @@
+import { decodeGlobalId } from '../../src/graphql/ids.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ok, startTestGateway, type Credential, type TestGateway } from '../support/gateway.js';
@@ -9,6 +10,7 @@ const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
 const ENDPOINTS = `query Endpoints($first: Int) { webhookEndpoints(first: $first) {
   edges { node { id url failingSince retrying { count firstFailedAt lastError lastStatusCode } } } } }`;
+const NEXT_ATTEMPT = `query Next($id: ID!) { node(id: $id) { ... on WebhookEndpoint { retrying { nextAttemptAt } } } }`;
 const ENDPOINT_BY_ID = `query Endpoint($id: ID!) { node(id: $id) { ... on WebhookEndpoint { retrying { count } } } }`;
 
 type Retrying = { count: number; firstFailedAt: string; lastError: string; lastStatusCode: number | null } | null;
@@ -73,6 +75,11 @@ describe('WebhookEndpoint.retrying: deliveries being retried, before the schedul
     receiver.status = () => 503;
     await t.runScheduled();
     expect(await retryingOf(ofProgram)).toEqual({ count: 3, firstFailedAt: firstFailure, lastError: 'HTTP 503', lastStatusCode: 503 });
+    // the soonest next attempt among them, as the deliveries hold it (newcomer-39)
+    const [{ next }] = await t.sql<{ next: Date }>(`select min(next_attempt_at) as next from webhook_delivery where endpoint_id = $1 and status = 'PENDING'`, [
+      String(decodeGlobalId(ofProgram)!.id),
+    ]);
+    expect(ok(await t.gql<{ node: { retrying: { nextAttemptAt: string } } }, object>(NEXT_ATTEMPT, { id: ofProgram }, t.analystToken)).node.retrying.nextAttemptAt).toBe(next.toISOString());
     expect(await retryingOf(refused)).toEqual({ count: 3, firstFailedAt: firstFailure, lastError: 'ECONNREFUSED', lastStatusCode: null });
     // The endpoint is not failing yet (that takes every attempt, ~29 hours): retrying is what says it.
     expect((await endpoints(t.operatorToken)).map((e) => e.failingSince)).toEqual([null, null, null, null]);

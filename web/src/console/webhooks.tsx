@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { dropKeptKey, keptKey } from '../shared/session';
-import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder, useConfirmDialog } from '../shared/ui';
+import { DataTable, formatDateTime, formatInstant, Loading, PageTitle, ShowOlder, useConfirmDialog } from '../shared/ui';
 import {
   ConsoleEnableWebhookEndpointDocument,
   ConsoleFailedWebhookDeliveriesDocument,
@@ -98,8 +98,9 @@ function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (prob
  * 12 deliveries, failing since 5 Dec 2026, 14:02 UTC (HTTP 503)". Before, such an endpoint read
  * "Receiving" through the schedule's ~29 hours, until a delivery ran out of attempts.
  */
-function retryingState(r: { count: number; firstFailedAt: string; lastError: string }): string {
-  return `Retrying — ${r.count} ${r.count === 1 ? 'delivery' : 'deliveries'}, failing since ${formatDateTime(r.firstFailedAt)} (${r.lastError})`;
+function retryingState(r: { count: number; firstFailedAt: string; lastError: string; nextAttemptAt: string }): string {
+  // the next attempt too (newcomer-39: after the receiver was mended nothing said when the page would recover)
+  return `Retrying — ${r.count} ${r.count === 1 ? 'delivery' : 'deliveries'}, failing since ${formatDateTime(r.firstFailedAt)} (${r.lastError}); next attempt ${formatInstant(r.nextAttemptAt)}`;
 }
 
 /**
