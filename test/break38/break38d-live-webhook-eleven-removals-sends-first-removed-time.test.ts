@@ -1,6 +1,6 @@
-import { dataOf, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer, uniqueCode } from '../support/program.js';
-import { Receiver, settleWebhooks } from '../support/webhook-receiver.js';
+import { operatorEndpoints, Receiver, settleWebhooks } from '../support/webhook-receiver.js';
 
 /**
  * break38d (live): an endpoint removed and enabled eleven times within the dispatcher's lag (a
@@ -26,23 +26,12 @@ describe('break38d-live: an endpoint removed and enabled eleven times within the
     await t.close();
   });
 
-  const op = async <T>(query: string, input: Record<string, unknown>) => dataOf(await t.gql<T, unknown>(query, { input }, t.operatorToken));
-  const remove = (endpointId: string) =>
-    op(`mutation X($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code } } }`, { endpointId });
-  const enable = (endpointId: string) =>
-    op<{ enableWebhookEndpoint: { endpoint: { disabledAt: string | null }; userErrors: unknown[] } }>(
-      `mutation E($input: EnableWebhookEndpointInput!) { enableWebhookEndpoint(input: $input) { endpoint { disabledAt } userErrors { code message } } }`,
-      { endpointId },
-    );
+  const { register, remove, enable } = operatorEndpoints(() => t);
 
   it('is not sent what committed during the first of eleven removals', async () => {
     const currency = (await createCurrency(t, uniqueCode('B38C'))).code;
     const member = await createCustomer(t, currency, 0);
-    const { registerWebhookEndpoint } = await op<{ registerWebhookEndpoint: { endpoint: { id: string } } }>(
-      `mutation R($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code } } }`,
-      { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] },
-    );
-    const endpointId = registerWebhookEndpoint.endpoint.id;
+    const endpointId = await register(receiver.url, ['BALANCE_CHANGED']);
     await settleWebhooks(t);
 
     t.clock.advance(1_000);
@@ -52,13 +41,13 @@ describe('break38d-live: an endpoint removed and enabled eleven times within the
     t.clock.advance(100);
     await adjust(t, member.externalId, currency, 2); // removed: never owed
     t.clock.advance(100);
-    expect((await enable(endpointId)).enableWebhookEndpoint.userErrors).toEqual([]);
+    expect((await enable(endpointId)).userErrors).toEqual([]);
     // Ten more removals and enables, nothing committed in them, the dispatcher not run meanwhile.
     for (let i = 0; i < 10; i++) {
       t.clock.advance(100);
       await remove(endpointId);
       t.clock.advance(100);
-      expect((await enable(endpointId)).enableWebhookEndpoint.userErrors).toEqual([]);
+      expect((await enable(endpointId)).userErrors).toEqual([]);
     }
     t.clock.advance(1_000);
     await adjust(t, member.externalId, currency, 3); // live

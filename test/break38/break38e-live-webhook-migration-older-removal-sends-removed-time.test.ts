@@ -1,4 +1,4 @@
-import { dispatcherDatabasePerBlock } from '../support/dispatcher-database.js';
+import { dispatcherDatabasePerBlock, endpointRemovedByBreak38b } from '../support/dispatcher-database.js';
 
 /** The last migration before `removed_windows` (Migration20261205152000): break38b's `removed_from`/`enabled_from`. */
 const BEFORE_WINDOWS = 'Migration20261205151000';
@@ -27,14 +27,8 @@ describe('break38e-live: migrating an endpoint removed by an older build after a
   const { sql, dispatch } = db;
 
   it('is not owed what commits while it is removed', async () => {
-    const [{ id: customerId }] = await sql<{ id: string }>(`insert into customer (external_id) values ('m1') returning id`);
-    const [{ id: endpointId }] = await sql<{ id: string }>(
-      `insert into webhook_endpoint (url, event_types, secret, created_by, created_at, receives_from)
-       values ('http://127.0.0.1:9/hook', '{tier.changed}', 'whsec_dGVzdA==', 'test', now() - interval '1 day', pg_current_snapshot()::text) returning id`,
-    );
-    expect(await dispatch()).toBe(0); // the cursor starts
     // removed by a break38b instance ...
-    await sql(`update webhook_endpoint set disabled_at = now(), removed_from = pg_current_snapshot()::text, enabled_from = null where id = $1`, [endpointId]);
+    const { customerId, endpointId } = await endpointRemovedByBreak38b(db);
     // ... enabled by a break38b instance ...
     await sql(`update webhook_endpoint set disabled_at = null, generation = generation + 1, enabled_from = pg_current_snapshot()::text where id = $1`, [endpointId]);
     // ... removed again by an instance of the build before it (disabled_at only)

@@ -44,3 +44,21 @@ export function dispatcherDatabasePerBlock(options: { migrateTo?: string; env?: 
     dispatch: () => orm.em.fork().transactional((em) => dispatchWebhooks({ em, clock, config, log: pino({ level: 'silent' }) })),
   };
 }
+
+/**
+ * On a database migrated to before `removed_windows` (Migration20261205151000): a customer and a
+ * TIER_CHANGED endpoint registered a day ago, the dispatcher's cursor started, then the endpoint
+ * removed by a break38b instance (`disabled_at`, `removed_from` set, `enabled_from` null). For the
+ * migration tests of what older builds then did to it (break38d, break38e). Answers both ids.
+ */
+export async function endpointRemovedByBreak38b(db: ReturnType<typeof dispatcherDatabasePerBlock>): Promise<{ customerId: string; endpointId: string }> {
+  const { sql, dispatch } = db;
+  const [{ id: customerId }] = await sql<{ id: string }>(`insert into customer (external_id) values ('m1') returning id`);
+  const [{ id: endpointId }] = await sql<{ id: string }>(
+    `insert into webhook_endpoint (url, event_types, secret, created_by, created_at, receives_from)
+     values ('http://127.0.0.1:9/hook', '{tier.changed}', 'whsec_dGVzdA==', 'test', now() - interval '1 day', pg_current_snapshot()::text) returning id`,
+  );
+  expect(await dispatch()).toBe(0); // the cursor starts
+  await sql(`update webhook_endpoint set disabled_at = now(), removed_from = pg_current_snapshot()::text, enabled_from = null where id = $1`, [endpointId]);
+  return { customerId, endpointId };
+}

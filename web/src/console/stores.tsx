@@ -2,7 +2,7 @@ import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
+import { DataTable, formatDayOrInstant, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
 import {
   ConsoleAddListingDocument,
   ConsoleCreateStoreDocument,
@@ -74,8 +74,8 @@ function windowText(store: { startsAt?: string | null; endsAt?: string | null },
  * "" when the edit moves neither ahead of `now` (the gateway's time, epoch ms).
  */
 function windowAhead(input: { startsAt?: string | null; endsAt?: string | null }, now: number): string {
-  const ends = input.endsAt && Date.parse(input.endsAt) > now ? ` From ${formatStart(input.endsAt).replace(/^from /, '')} no member can shop here.` : '';
-  const opens = input.startsAt && Date.parse(input.startsAt) > now ? ` It opens ${formatStart(input.startsAt).replace(/^from /, '')}.` : '';
+  const ends = input.endsAt && Date.parse(input.endsAt) > now ? ` From ${formatDayOrInstant(input.endsAt)} no member can shop here.` : '';
+  const opens = input.startsAt && Date.parse(input.startsAt) > now ? ` It opens ${formatDayOrInstant(input.startsAt)}.` : '';
   return `${opens}${ends}`;
 }
 

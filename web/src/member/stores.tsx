@@ -206,7 +206,7 @@ interface Bought {
  * asked for when a purchase is sent, never before (break2-23: see the store's keyOf).
  */
 function ConfirmPurchase({
-  listing,
+  listing: asRead,
   currency,
   keyOf,
   dropKey,
@@ -219,14 +219,14 @@ function ConfirmPurchase({
   dropKey: () => void;
   onDone: (bought: Bought | null) => void;
 }) {
+  const client = useApolloClient();
+  // The listing read again by id after PRICE_CHANGED, for when the store's pages read no longer hold
+  // it (an edit moved it past them: hostile39e); the store's copy (`asRead`) otherwise.
+  const [fresh, setFresh] = useState<Listing | null>(null);
+  const listing = fresh && fresh.id === asRead.id && fresh.priceInPoints !== asRead.priceInPoints ? fresh : asRead;
   // One send at a time, none before the gateway's "not before" (its retryAfter). Where a purchase
   // shows, for a kept key past the gateway's retention (KEY_EXPIRED, web-24).
   const { held, sending, problem, setProblem, send } = useGuardedSend({ checkIn: `your Wallet for “${listing.offer.name}”` });
-  const client = useApolloClient();
-  // The listing read again by id after PRICE_CHANGED, for when the store's pages read no longer hold
-  // it (an edit moved it past them: hostile39e); the store's copy (`listing`) otherwise.
-  const [fresh, setFresh] = useState<Listing | null>(null);
-  if (fresh && fresh.id === listing.id && fresh.priceInPoints !== listing.priceInPoints) listing = fresh;
   const [purchase, { loading }] = useMutation(MemberPurchaseDocument, {
     refetchQueries: [MemberProfileDocument, MemberStoreDocument, MemberWalletDocument],
   });

@@ -230,7 +230,9 @@ const atUtcMidnight = (iso: string) => Date.parse(iso) % 86_400_000 === 0;
 export const formatExclusiveEnd = (iso: string) =>
   atUtcMidnight(iso) ? `through ${formatUtcDate(new Date(Date.parse(iso) - 1).toISOString())}` : `until ${formatDateTime(iso)}`;
 /** A start (inclusive) as "from 1 Jan 2027 (UTC)", with its time ("from 1 Jan 2027, 15:00 UTC") when it is not a UTC midnight. */
-export const formatStart = (iso: string) => `from ${atUtcMidnight(iso) ? formatUtcDate(iso) : formatDateTime(iso)}`;
+/** An instant as its UTC day ("1 Jan 2027 (UTC)") when it is a UTC midnight, else with its time ("1 Jan 2027, 15:00 UTC"). */
+export const formatDayOrInstant = (iso: string) => (atUtcMidnight(iso) ? formatUtcDate(iso) : formatDateTime(iso));
+export const formatStart = (iso: string) => `from ${formatDayOrInstant(iso)}`;
 export const formatPoints = (n: number | string, code?: string) => `${Number(n).toLocaleString('en-GB')}${code ? ` ${code}` : ''}`;
 /** A signed change of points with its unit, "+1,000 BEANS" / "-80 BEANS" (0 unsigned), as the history and the live feed say it. */
 export const formatPointsChange = (n: number, code?: string) => `${n > 0 ? '+' : ''}${formatPoints(n, code)}`;
