@@ -28,7 +28,8 @@ export class ActivityRuleResolver {
   @Mutation(() => SetActivityRulePayload, { description: 'Operators: create or replace the rule of a kind in a currency; recorded in the audit log.' })
   setActivityRule(@Arg('input') input: SetActivityRuleInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    return payloadOf(async () => ({ rule: await setActivityRule(ctx, input) }));
+    const { reason, ...rule } = input;
+    return payloadOf(async () => ({ rule: await setActivityRule(ctx, rule, reason ?? null) }));
   }
 
   @Mutation(() => RecordActivityPayload, { description: "Partners with activities:write: earn the rule's points within the kind's natural limit and the rule's cap." })

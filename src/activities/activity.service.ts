@@ -52,7 +52,7 @@ export interface ActivityRuleData {
  * economy rule's: sales' and activities' foreign-key checks are not held), taken before the version is read, so of sets sent at once from one version,
  * a rule not yet created included, exactly one is written. Null or absent: the last set wins.
  */
-export async function setActivityRule(ctx: Ctx, input: ActivityRuleData): Promise<ActivityRuleRow> {
+export async function setActivityRule(ctx: Ctx, input: ActivityRuleData, reason: string | null = null): Promise<ActivityRuleRow> {
   const { expectedVersion, ...data } = input;
   if (data.periodDays != null && data.capPerPeriod == null) {
     throw refuse(UserErrorCode.INVALID, 'A period needs a cap: set capPerPeriod too.', ['input', 'periodDays']);
@@ -79,7 +79,7 @@ export async function setActivityRule(ctx: Ctx, input: ActivityRuleData): Promis
           returning ${RULE_COLUMNS}, (xmax = 0) as inserted`,
     );
     // the input as sent: expectedVersion only when it was
-    await recordAudit(em, { actor, action: 'setActivityRule', target: `ActivityRule:${rule.id}`, details: expectedVersion != null ? input : data, at: now });
+    await recordAudit(em, { actor, action: 'setActivityRule', target: `ActivityRule:${rule.id}`, reason, details: expectedVersion != null ? input : data, at: now });
     const { inserted: _inserted, ...row } = rule;
     return row;
   });

@@ -2,7 +2,7 @@ import { Max, MaxLength, Min, MinLength } from '../graphql/class-validator.js';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsKey, IsStoredKey, NotBlank } from '../graphql/validation.js';
+import { ChangeReason, IsKey, IsStoredKey, NotBlank } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { MAX_POINTS } from '../points/points.types.js';
 import { ActivityKind } from './activity.entity.js';
@@ -70,6 +70,9 @@ export class SetActivityRuleInput {
   })
   @Min(0)
   expectedVersion?: number | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()

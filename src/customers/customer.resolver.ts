@@ -119,6 +119,7 @@ export class CustomerResolver {
   @Mutation(() => UpsertCustomerPayload)
   upsertCustomer(@Arg('input') input: UpsertCustomerInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    return payloadOf(async () => ({ customer: await upsertCustomer(ctx, input) }));
+    const { reason, ...data } = input;
+    return payloadOf(async () => ({ customer: await upsertCustomer(ctx, data, reason ?? null) }));
   }
 }

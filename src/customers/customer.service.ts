@@ -78,7 +78,7 @@ const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
  * `on conflict ... do update ... where`, which PostgreSQL checks under the row's lock: of several
  * writes made from one version exactly one is written.
  */
-export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promise<CustomerRow> {
+export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData, reason: string | null = null): Promise<CustomerRow> {
   const now = ctx.clock.now();
   // A birth date is a local calendar day: refused only once it is after today in every time zone
   // (the latest is UTC+14), or the birthday job would pay a customer before they were born.
@@ -143,6 +143,7 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData): Promis
       actor: actorOf(ctx.caller),
       action: row.inserted ? 'createCustomer' : 'updateCustomer',
       target: `Customer:${row.id}`,
+      reason,
       details: data,
       at: now,
     });

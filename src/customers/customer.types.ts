@@ -2,7 +2,7 @@ import { IsEmail, MaxLength, Min, MinLength } from '../graphql/class-validator.j
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { AreTags, IsStoredKey, MaxItems, NotBlank } from '../graphql/validation.js';
+import { AreTags, ChangeReason, IsStoredKey, MaxItems, NotBlank } from '../graphql/validation.js';
 import { DateScalar, DateTimeScalar, JSONScalar } from '../graphql/scalars.js';
 import { CustomerStatus } from './customer.entity.js';
 
@@ -86,6 +86,9 @@ export class UpsertCustomerInput {
   })
   @Min(0)
   expectedVersion?: number | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()

@@ -32,8 +32,8 @@ export class GiftListResolver {
   createGiftList(@Arg('input') input: CreateGiftListInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const offers = input.offerIds.map((id, i) => offerRefOf(id, `input.offerIds.${i}`));
-    const { idempotencyKey, ...data } = input;
-    return payloadOf(async () => ({ giftList: await createGiftList(ctx, { ...data, offerIds: await offerIdsOf(ctx.em, offers) }, idempotencyKey) }));
+    const { idempotencyKey, reason, ...data } = input;
+    return payloadOf(async () => ({ giftList: await createGiftList(ctx, { ...data, offerIds: await offerIdsOf(ctx.em, offers) }, idempotencyKey, reason ?? null) }));
   }
 
   @Mutation(() => ClaimGiftPayload, { description: 'Spend a list\'s threshold and take one of its offers; idempotent per key.' })

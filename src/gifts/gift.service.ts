@@ -158,17 +158,17 @@ export interface CreateGiftListData {
  * their order) answer the same list, as it is now, and create nothing; another list under it is
  * IDEMPOTENCY_KEY_REUSED.
  */
-export async function createGiftList(ctx: Ctx, data: CreateGiftListData, idempotencyKey?: string | null): Promise<GiftListRow> {
+export async function createGiftList(ctx: Ctx, data: CreateGiftListData, idempotencyKey?: string | null, reason: string | null = null): Promise<GiftListRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const { result } = await createOnce(ctx, em, `create-gift-list:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertGiftList(em, data, actor, now));
+    const { result } = await createOnce(ctx, em, `create-gift-list:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertGiftList(em, data, { actor, reason }, now));
     return (await giftListsById(em, [result.id], now))[0];
   });
 }
 
 /** createGiftList's effect: its checks against the program, the list, its options and its audit entry. */
-async function insertGiftList(em: SqlEntityManager, data: CreateGiftListData, actor: string, now: Date): Promise<{ id: number }> {
+async function insertGiftList(em: SqlEntityManager, data: CreateGiftListData, { actor, reason }: { actor: string; reason: string | null }, now: Date): Promise<{ id: number }> {
   const offerIds = data.offerIds;
   const currency = await db(em).selectFrom('PointCurrency').select(['code', 'moneyCurrency']).where('code', '=', data.currency).executeTakeFirst();
   if (!currency) throw refuse(UserErrorCode.NOT_FOUND, `No currency ${named(data.currency)}.`, ['input', 'currency']);
@@ -196,7 +196,7 @@ async function insertGiftList(em: SqlEntityManager, data: CreateGiftListData, ac
     sql`insert into gift_list_option (gift_list_id, offer_id, position)
         select ${list.id}, offer_id, position - 1 from unnest(${idList(offerIds)}) with ordinality as t(offer_id, position)`,
   );
-  await recordAudit(em, { actor, action: 'createGiftList', target: `GiftList:${list.id}`, details: { ...data, offerIds }, at: now });
+  await recordAudit(em, { actor, action: 'createGiftList', target: `GiftList:${list.id}`, reason, details: { ...data, offerIds }, at: now });
   return { id: list.id };
 }
 

@@ -2,7 +2,7 @@ import { Max, MaxLength, Min, MinLength } from '../graphql/class-validator.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { ChangeReason, IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { Offer } from '../offers/offer.types.js';
 import { MAX_POINTS, PointBalance } from '../points/points.types.js';
 import { IssuedOffer } from '../wallet/wallet.types.js';
@@ -74,6 +74,9 @@ export class CreateGiftListInput {
 
   @OptionalIdempotencyKey('gift list')
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationArguments, type ValidationError, type ValidationOptions } from './class-validator.js';
+import { ArrayMaxSize, ArrayMinSize, MaxLength, getMetadataStorage as validationMetadata, validateOrReject, ValidateBy, type ValidationArguments, type ValidationError, type ValidationOptions } from './class-validator.js';
 import { getNamedType, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { ArgumentValidationError, Field, type ValidatorFn } from 'type-graphql';
 import { firstDuplicate } from '../domain/lists.js';
@@ -310,6 +310,26 @@ export function OptionalIdempotencyKey(what: string): PropertyDecorator {
       description: `Optional: send one (1 to ${IDEMPOTENCY_KEY_MAX} characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same ${what} and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates.`,
     })(target, property);
     IsIdempotencyKey()(target, property as string);
+  };
+}
+
+/** The longest reason a staff change keeps, in characters (as adjustPoints' and the other reasons). */
+export const CHANGE_REASON_MAX = 500;
+
+/**
+ * The optional `reason: String` of a staff change (reason-40): why the change was made, kept in its
+ * audit entry beside who made it (SPEC §4: "every staff change is recorded with who and why"; the
+ * console asks for it). Nullable, so every document written before it still runs; when given, at
+ * most CHANGE_REASON_MAX characters and not blank (`NotBlank`): BAD_USER_INPUT naming the field.
+ * The reason says why, it is not part of what the change is: a repeat of a keyed or naturally
+ * idempotent change with the reason reworded is the same change, answered as the first, whose
+ * audit entry keeps the first reason (no second entry is written).
+ */
+export function ChangeReason(): PropertyDecorator {
+  return (target, property) => {
+    Field(() => String, { nullable: true, description: `Why; kept in the audit log with who made the change (at most ${CHANGE_REASON_MAX} characters, not blank when given).` })(target, property);
+    MaxLength(CHANGE_REASON_MAX)(target, property as string);
+    NotBlank()(target, property as string);
   };
 }
 

@@ -63,18 +63,18 @@ export class OfferResolver {
   @Mutation(() => OfferPayload)
   createOffer(@Arg('input') input: CreateOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const { idempotencyKey, ...content } = input;
-    return payloadOf(async () => ({ offer: await createOffer(ctx, content, idempotencyKey) }));
+    const { idempotencyKey, reason, ...content } = input;
+    return payloadOf(async () => ({ offer: await createOffer(ctx, content, idempotencyKey, reason ?? null) }));
   }
 
   @Mutation(() => OfferPayload, { description: 'Makes a new version; offers already issued keep theirs.' })
   updateOffer(@Arg('input') input: UpdateOfferInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const { offerId, idempotencyKey, expectedVersion, ...changes } = input;
+    const { offerId, idempotencyKey, expectedVersion, reason, ...changes } = input;
     const ref = offerRefOf(offerId, 'input.offerId');
     return payloadOf(async () => {
       const [id] = await offerIdsOf(ctx.em, [ref]);
-      return { offer: await updateOffer(ctx, id, changes, idempotencyKey, expectedVersion) };
+      return { offer: await updateOffer(ctx, id, changes, idempotencyKey, expectedVersion, reason ?? null) };
     });
   }
 }

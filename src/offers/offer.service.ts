@@ -223,7 +223,7 @@ function contentMeaning(c: OfferChanges) {
  * With `idempotencyKey` (the staff member's own; see createOnce): the same key and content again
  * answer the same offer, as it is now, and create nothing; other content is IDEMPOTENCY_KEY_REUSED.
  */
-export async function createOffer(ctx: Ctx, content: OfferContent, idempotencyKey?: string | null): Promise<OfferVersionRow> {
+export async function createOffer(ctx: Ctx, content: OfferContent, idempotencyKey?: string | null, reason: string | null = null): Promise<OfferVersionRow> {
   checkBenefit(content.benefit);
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
@@ -231,7 +231,7 @@ export async function createOffer(ctx: Ctx, content: OfferContent, idempotencyKe
     const { result } = await createOnce(ctx, em, `create-offer:${actor}`, idempotencyKey, () => requestFingerprint(contentMeaning(content)), now, async () => {
       const offer = await db(em).insertInto('Offer').values({ id: byDefault, createdAt: now, updatedAt: now }).returning('id').executeTakeFirstOrThrow();
       await insertVersion(em, offer.id, 1, content, actor, now);
-      await recordAudit(em, { actor, action: 'createOffer', target: `Offer:${offer.id}`, details: content, at: now });
+      await recordAudit(em, { actor, action: 'createOffer', target: `Offer:${offer.id}`, reason, details: content, at: now });
       return { id: offer.id };
     });
     return (await currentOffersByIds(em, [result.id]))[0];
@@ -511,7 +511,14 @@ async function moneysOfferedIn(em: SqlEntityManager, offerId: number, lateSalesF
  * row lock, so of two edits from one version exactly one is written. A resend under the same
  * idempotency key answers the first's version, not a conflict with it.
  */
-export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChanges, idempotencyKey?: string | null, expectedVersion?: number | null): Promise<OfferVersionRow> {
+export async function updateOffer(
+  ctx: Ctx,
+  offerId: number,
+  changes: OfferChanges,
+  idempotencyKey?: string | null,
+  expectedVersion?: number | null,
+  reason: string | null = null,
+): Promise<OfferVersionRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
@@ -519,13 +526,21 @@ export async function updateOffer(ctx: Ctx, offerId: number, changes: OfferChang
     const cleared = Object.keys(changes).filter((k) => changes[k as keyof OfferChanges] === null).sort();
     // expectedVersion joins the fingerprint only when sent, so keys stored before it existed still match their resends
     const fingerprint = () => requestFingerprint({ offerId, ...contentMeaning(changes), cleared, ...(expectedVersion != null ? { expectedVersion } : {}) });
-    const { result } = await createOnce(ctx, em, `update-offer:${actor}`, idempotencyKey, fingerprint, now, () => writeNextVersion(em, ctx, offerId, changes, actor, now, expectedVersion));
+    const { result } = await createOnce(ctx, em, `update-offer:${actor}`, idempotencyKey, fingerprint, now, () => writeNextVersion(em, ctx, offerId, changes, { actor, reason }, now, expectedVersion));
     return (await offerVersionsByIds(em, [result.versionId]))[0];
   });
 }
 
 /** updateOffer's effect: the next version from the current one and the changes, and its audit entry. */
-async function writeNextVersion(em: SqlEntityManager, ctx: Ctx, offerId: number, changes: OfferChanges, actor: string, now: Date, expectedVersion?: number | null): Promise<{ versionId: number }> {
+async function writeNextVersion(
+  em: SqlEntityManager,
+  ctx: Ctx,
+  offerId: number,
+  changes: OfferChanges,
+  { actor, reason }: { actor: string; reason: string | null },
+  now: Date,
+  expectedVersion?: number | null,
+): Promise<{ versionId: number }> {
   // Lock the offer so two edits at once make two successive versions, not one number twice.
   const locked = await queryOne(em, sql`select id from offer where id = ${offerId} for update`);
   if (!locked) throw refuse(UserErrorCode.NOT_FOUND, 'No such offer.', ['input', 'offerId']);
@@ -569,6 +584,6 @@ async function writeNextVersion(em: SqlEntityManager, ctx: Ctx, offerId: number,
     }
   }
   const versionId = await insertVersion(em, offerId, current.version + 1, next, actor, now);
-  await recordAudit(em, { actor, action: 'updateOffer', target: `Offer:${offerId}`, details: { version: current.version + 1, ...(expectedVersion != null ? { expectedVersion } : {}), changes }, at: now });
+  await recordAudit(em, { actor, action: 'updateOffer', target: `Offer:${offerId}`, reason, details: { version: current.version + 1, ...(expectedVersion != null ? { expectedVersion } : {}), changes }, at: now });
   return { versionId };
 }

@@ -2,7 +2,7 @@ import { IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } from '../graphq
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { HasAtMostDecimals, IsPositiveMoney, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { ChangeReason, HasAtMostDecimals, IsPositiveMoney, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { ItemKeyList } from '../graphql/list-fields.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 import { OfferBenefitKind } from './offer.entity.js';
@@ -141,6 +141,9 @@ export class CreateOfferInput {
 
   @OptionalIdempotencyKey('offer')
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @InputType()
@@ -194,6 +197,9 @@ export class UpdateOfferInput {
 
   @OptionalIdempotencyKey('version')
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()

@@ -93,11 +93,11 @@ export type CreatedPartner = { partner: PartnerRow; apiKey: string; apiKeyWithhe
  * key is in the first answer only, and kept nowhere (the idempotency record holds the partner's
  * id, not the key), so a key is never readable at rest (docs/decisions.md, "idem-12").
  */
-export async function createPartner(ctx: Ctx, data: { name: string; scopes: string[]; idempotencyKey?: undefined }, apiKey?: string): Promise<CreatedPartner & { apiKey: string }>;
-export async function createPartner(ctx: Ctx, data: { name: string; scopes: string[]; idempotencyKey?: string | null }, apiKey?: string): Promise<CreatedPartner>;
+export async function createPartner(ctx: Ctx, data: { name: string; scopes: string[]; idempotencyKey?: undefined; reason?: string | null }, apiKey?: string): Promise<CreatedPartner & { apiKey: string }>;
+export async function createPartner(ctx: Ctx, data: { name: string; scopes: string[]; idempotencyKey?: string | null; reason?: string | null }, apiKey?: string): Promise<CreatedPartner>;
 export async function createPartner(
   ctx: Ctx,
-  data: { name: string; scopes: string[]; idempotencyKey?: string | null },
+  data: { name: string; scopes: string[]; idempotencyKey?: string | null; reason?: string | null },
   /** Only the demo seed passes one (derived, so it can be printed at every start). */
   apiKey = `rg_${randomBytes(24).toString('base64url')}`,
 ): Promise<CreatedPartner> {
@@ -121,7 +121,7 @@ export async function createPartner(
 }
 
 /** createPartner's effect: the partner with its key's hash and prefix, and its audit entry. */
-async function insertPartner(em: SqlEntityManager, data: { name: string; scopes: string[] }, apiKey: string, actor: string, now: Date): Promise<PartnerRow> {
+async function insertPartner(em: SqlEntityManager, data: { name: string; scopes: string[]; reason?: string | null }, apiKey: string, actor: string, now: Date): Promise<PartnerRow> {
   // SQL, not the builder: the class-inferred DB type requires `id` on insert (no Generated<> for a serial key).
   const [partner] = await query(
     em,
@@ -129,7 +129,7 @@ async function insertPartner(em: SqlEntityManager, data: { name: string; scopes:
         values (${data.name}, ${apiKey.slice(0, 9)}, ${hashApiKey(apiKey)}, ${[...new Set(data.scopes)]}::text[], ${actor}, ${now})
         returning ${PARTNER_COLUMNS}`,
   );
-  await recordAudit(em, { actor, action: 'createPartner', target: `Partner:${partner.id}`, details: { name: data.name, scopes: partner.scopes }, at: now });
+  await recordAudit(em, { actor, action: 'createPartner', target: `Partner:${partner.id}`, reason: data.reason ?? null, details: { name: data.name, scopes: partner.scopes }, at: now });
   return partner;
 }
 

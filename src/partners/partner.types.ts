@@ -2,7 +2,7 @@ import { MaxLength, MinLength } from '../graphql/class-validator.js';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { ChangeReason, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 
 @ObjectType({ implements: Node, description: 'An integration calling with an API key.' })
@@ -38,6 +38,9 @@ export class CreatePartnerInput {
 
   @OptionalIdempotencyKey('partner (without its API key: see apiKeyWithheld)')
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -64,9 +67,7 @@ export class RevokePartnerInput {
   @Field(() => ID)
   partnerId!: string;
 
-  @Field(() => String, { nullable: true, description: 'Why; kept in the audit log (not blank when given).' })
-  @MaxLength(500)
-  @NotBlank()
+  @ChangeReason()
   reason?: string | null;
 }
 

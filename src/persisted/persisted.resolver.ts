@@ -35,7 +35,7 @@ export class PersistedOperationsResolver {
       return refused(UserErrorCode.INVALID, 'client must be a partner id or a client name (lowercase letters, digits, - and _).', ['input', 'client']);
     }
     try {
-      const { count } = await registerManifest(ctx.em, { schema: info.schema, client, manifest: input.manifest, actor: actorOf(ctx.caller), now: ctx.clock.now(), checks: documentChecks(ctx.config) });
+      const { count } = await registerManifest(ctx.em, { schema: info.schema, client, manifest: input.manifest, actor: actorOf(ctx.caller), reason: input.reason ?? null, now: ctx.clock.now(), checks: documentChecks(ctx.config) });
       return { count, userErrors: [] };
     } catch (error) {
       if (!(error instanceof ManifestRejected)) throw error;

@@ -29,7 +29,7 @@ export const CLIENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
  */
 export async function registerManifest(
   em: SqlEntityManager,
-  input: { schema: GraphQLSchema; client: string; manifest: unknown; actor: string; now: Date; checks: DocumentChecks },
+  input: { schema: GraphQLSchema; client: string; manifest: unknown; actor: string; reason?: string | null; now: Date; checks: DocumentChecks },
 ): Promise<{ count: number }> {
   const manifest = checkManifest(input.schema, input.manifest, input.checks);
   const rows = manifest.operations.map((op) => ({
@@ -61,6 +61,7 @@ export async function registerManifest(
         actor: input.actor,
         action: 'registerPersistedOperations',
         target: auditTargetOfClient(input.client),
+        reason: input.reason ?? null,
         details: { added: added.length, operations: rows.filter((r) => added.some((a) => a.hash === r.hash)).map((r) => r.name) },
         at: input.now,
       });

@@ -2,7 +2,7 @@ import { MaxLength } from '../graphql/class-validator.js';
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { JSONScalar } from '../graphql/scalars.js';
-import { NotBlank } from '../graphql/validation.js';
+import { ChangeReason, NotBlank } from '../graphql/validation.js';
 
 @InputType()
 export class RegisterPersistedOperationsInput {
@@ -15,6 +15,9 @@ export class RegisterPersistedOperationsInput {
     description: 'An Apollo persisted query manifest: { format: "apollo-persisted-query-manifest", version: 1, operations: [{ id, name, type, body }] }, id the SHA-256 of body.',
   })
   manifest!: unknown;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()

@@ -62,7 +62,8 @@ export class PointCurrencyResolver {
   @Mutation(() => CreateCurrencyPayload)
   createCurrency(@Arg('input') input: CreateCurrencyInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    return payloadOf(async () => ({ currency: await createCurrency(ctx, { ...input, expiryDays: input.expiryDays ?? null }) }));
+    const { reason, ...data } = input;
+    return payloadOf(async () => ({ currency: await createCurrency(ctx, { ...data, expiryDays: data.expiryDays ?? null }, reason ?? null) }));
   }
 
   @Mutation(() => AdjustPointsPayload, { description: 'Credit or debit points by hand, with a reason; recorded in the audit log.' })

@@ -76,7 +76,7 @@ async function currencyCodeTaken(em: SqlEntityManager, code: string, error: unkn
  * request again answers the currency and changes nothing; another request for a code that exists
  * is ALREADY_EXISTS.
  */
-export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<CurrencyRow> {
+export async function createCurrency(ctx: Ctx, data: CurrencyRow, reason: string | null = null): Promise<CurrencyRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const fingerprint = requestFingerprint({ ...data, pointValue: canonicalDecimal(data.pointValue) });
@@ -96,7 +96,7 @@ export async function createCurrency(ctx: Ctx, data: CurrencyRow): Promise<Curre
       .$narrowType<Pick<CurrencyRow, 'expiryDays'>>() // a nullable column reads as null, never undefined
       .executeTakeFirst();
     if (!row) throw await currencyCodeTaken(em, data.code, refuse(UserErrorCode.ALREADY_EXISTS, `Currency ${data.code} already exists.`, ['input', 'code']));
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createCurrency', target: `PointCurrency:${data.code}`, details: data, at: now });
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createCurrency', target: `PointCurrency:${data.code}`, reason, details: data, at: now });
     return row;
   });
 }

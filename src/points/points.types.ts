@@ -4,7 +4,7 @@ import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { IsCurrencyCode, IsIdempotencyKey, IsStoredKey, NotBlank } from '../graphql/validation.js';
+import { ChangeReason, IsCurrencyCode, IsIdempotencyKey, IsStoredKey, NotBlank } from '../graphql/validation.js';
 import { LedgerEntryKind, LedgerSource } from './ledger-entry.entity.js';
 
 registerEnumType(LedgerEntryKind, { name: 'LedgerEntryKind' });
@@ -109,6 +109,9 @@ export class CreateCurrencyInput {
   @Field({ description: 'The ISO 4217 code, in capitals, of the money a point is worth (and of the sales that earn it), e.g. EUR.' })
   @IsCurrencyCode()
   moneyCurrency!: string;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()

@@ -31,7 +31,8 @@ export class EconomyRuleResolver {
   @Mutation(() => SetEconomyRulePayload, { description: "Sets a currency's economy rule, replacing the one it had from now on: a sale earns by the rule in force when it happened (occurredAt, or when it was received if earlier), so sales made before keep the rule of their time." })
   setEconomyRule(@Arg('input') input: SetEconomyRuleInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    return payloadOf(async () => ({ rule: await setEconomyRule(ctx, input) }));
+    const { reason, ...rule } = input;
+    return payloadOf(async () => ({ rule: await setEconomyRule(ctx, rule, reason ?? null) }));
   }
 }
 
@@ -80,8 +81,8 @@ export class CampaignResolver {
     const offer = input.outcome?.offerId ? offerRefOf(input.outcome.offerId, 'input.outcome.offerId') : null;
     return payloadOf(async () => {
       const offerId = offer ? (await offerIdsOf(ctx.em, [offer]))[0] : null;
-      const { idempotencyKey, ...data } = input;
-      return { campaign: await createCampaign(ctx, { ...data, outcome: { ...input.outcome, offerId } }, idempotencyKey) };
+      const { idempotencyKey, reason, ...data } = input;
+      return { campaign: await createCampaign(ctx, { ...data, outcome: { ...input.outcome, offerId } }, idempotencyKey, reason ?? null) };
     });
   }
 }

@@ -108,7 +108,7 @@ export interface EconomyRuleData {
  * of sets sent at once from one version exactly one is written. Null or absent: the last set wins.
  * @throws NOT_FOUND (field `input.currency`) for a currency that does not exist
  */
-export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<EconomyRuleStaffRow> {
+export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData, reason: string | null = null): Promise<EconomyRuleStaffRow> {
   const now = ctx.clock.now();
   const { expectedVersion, ...rule } = d;
   return ctx.em.transactional(async (em) => {
@@ -137,7 +137,7 @@ export async function setEconomyRule(ctx: Ctx, d: EconomyRuleData): Promise<Econ
     );
     // the input as sent: expectedVersion only when it was
     const details = expectedVersion != null ? d : rule;
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'setEconomyRule', target: `EconomyRule:${row.id}`, details, at: now });
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'setEconomyRule', target: `EconomyRule:${row.id}`, reason, details, at: now });
     return row;
   });
 }
@@ -243,7 +243,7 @@ export interface CampaignData {
  * see createOnce): the same key and campaign again answer the same campaign, as it is now, and
  * create nothing; another campaign under it is IDEMPOTENCY_KEY_REUSED.
  */
-export async function createCampaign(ctx: Ctx, d: CampaignData, idempotencyKey?: string | null): Promise<CampaignRow> {
+export async function createCampaign(ctx: Ctx, d: CampaignData, idempotencyKey?: string | null, reason: string | null = null): Promise<CampaignRow> {
   const c = d.conditions ?? {};
   const o = d.outcome ?? {};
   if (d.startsAt >= d.endsAt) throw refuse(UserErrorCode.INVALID, 'endsAt must be after startsAt.', ['input', 'endsAt']);
@@ -255,13 +255,13 @@ export async function createCampaign(ctx: Ctx, d: CampaignData, idempotencyKey?:
   // its minimum spend in one spelling ("10.0" = "10"); the rest as sent
   const fingerprint = () => requestFingerprint({ ...d, conditions: { ...c, minSpend: c.minSpend == null ? null : canonicalDecimal(c.minSpend) } });
   return ctx.em.transactional(async (em) => {
-    const { result } = await createOnce(ctx, em, `create-campaign:${actor}`, idempotencyKey, fingerprint, now, () => insertCampaign(em, d, actor, now));
+    const { result } = await createOnce(ctx, em, `create-campaign:${actor}`, idempotencyKey, fingerprint, now, () => insertCampaign(em, d, { actor, reason }, now));
     return (await campaignsByIds(em, [result.id]))[0];
   });
 }
 
 /** createCampaign's effect: its checks against the program, the campaign and its audit entry. */
-async function insertCampaign(em: SqlEntityManager, d: CampaignData, actor: string, now: Date): Promise<{ id: number }> {
+async function insertCampaign(em: SqlEntityManager, d: CampaignData, { actor, reason }: { actor: string; reason: string | null }, now: Date): Promise<{ id: number }> {
   const c = d.conditions ?? {};
   const o = d.outcome ?? {};
   const l = d.limits ?? {};
@@ -302,7 +302,7 @@ async function insertCampaign(em: SqlEntityManager, d: CampaignData, actor: stri
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await recordAudit(em, { actor, action: 'createCampaign', target: `Campaign:${row.id}`, details: d, at: now });
+  await recordAudit(em, { actor, action: 'createCampaign', target: `Campaign:${row.id}`, reason, details: d, at: now });
   return { id: row.id };
 }
 

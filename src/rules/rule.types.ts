@@ -3,7 +3,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
-import { HasAtMostDecimals, MaxItems, MONEY_AMOUNT, moneyMessage, NoDuplicates, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { ChangeReason, HasAtMostDecimals, MaxItems, MONEY_AMOUNT, moneyMessage, NoDuplicates, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { ItemKeyList, SegmentList, TierCodeList } from '../graphql/list-fields.js';
 import { ITEM_KEY_MAX, itemKey } from '../transactions/pricing.js';
 import { MAX_POINTS } from '../points/points.types.js';
@@ -91,6 +91,9 @@ export class SetEconomyRuleInput {
   })
   @Min(0)
   expectedVersion?: number | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -267,6 +270,9 @@ export class CreateCampaignInput {
 
   @OptionalIdempotencyKey('campaign')
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -283,9 +289,7 @@ export class EndCampaignInput {
   @Field(() => ID)
   campaignId!: string;
 
-  @Field(() => String, { nullable: true, description: 'Why; kept in the audit log (not blank when given).' })
-  @MaxLength(500)
-  @NotBlank()
+  @ChangeReason()
   reason?: string | null;
 }
 

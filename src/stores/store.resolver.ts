@@ -65,7 +65,8 @@ export class RewardStoreResolver {
   @Mutation(() => CreateRewardStorePayload)
   createRewardStore(@Arg('input') input: CreateRewardStoreInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    return payloadOf(async () => ({ rewardStore: await createRewardStore(ctx, input) }));
+    const { reason, ...data } = input;
+    return payloadOf(async () => ({ rewardStore: await createRewardStore(ctx, data, reason ?? null) }));
   }
 
   @Mutation(() => UpdateRewardStorePayload, {
@@ -76,8 +77,8 @@ export class RewardStoreResolver {
     requireOperator(ctx);
     const storeId = fromGlobalId(input.storeId, 'RewardStore', 'input.storeId');
     return payloadOf(async (): Promise<UpdateRewardStoreAnswer> => {
-      const { name, startsAt, endsAt, eligibility, expectedVersion, idempotencyKey, dryRun } = input;
-      const edit = await updateRewardStore(ctx, storeId, { name, startsAt, endsAt, eligibility }, { expectedVersion, idempotencyKey, dryRun: dryRun ?? false });
+      const { name, startsAt, endsAt, eligibility, expectedVersion, idempotencyKey, dryRun, reason } = input;
+      const edit = await updateRewardStore(ctx, storeId, { name, startsAt, endsAt, eligibility }, { expectedVersion, idempotencyKey, dryRun: dryRun ?? false, reason });
       return { rewardStore: edit.store, changed: edit.changed, dryRun: dryRun ?? false, edit: { currency: edit.store.currencyCode, before: edit.before, after: edit.after } };
     });
   }
@@ -89,8 +90,8 @@ export class RewardStoreResolver {
     const offer = offerRefOf(input.offerId, 'input.offerId');
     return payloadOf(async () => {
       const [offerId] = await offerIdsOf(ctx.em, [offer]);
-      const { idempotencyKey, ...data } = input;
-      return { listing: await addListing(ctx, { ...data, storeId, offerId }, idempotencyKey) };
+      const { idempotencyKey, reason, ...data } = input;
+      return { listing: await addListing(ctx, { ...data, storeId, offerId }, idempotencyKey, reason ?? null) };
     });
   }
 
@@ -101,9 +102,9 @@ export class RewardStoreResolver {
   updateListing(@Arg('input') input: UpdateListingInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const listingId = fromGlobalId(input.listingId, 'Listing', 'input.listingId');
-    const { priceInPoints, stock, perCustomerLimit, visibleFrom, visibleUntil, sortOrder, expectedVersion, idempotencyKey } = input;
+    const { priceInPoints, stock, perCustomerLimit, visibleFrom, visibleUntil, sortOrder, expectedVersion, idempotencyKey, reason } = input;
     return payloadOf(async () => ({
-      listing: await updateListing(ctx, listingId, { priceInPoints, stock, perCustomerLimit, visibleFrom, visibleUntil, sortOrder }, { expectedVersion, idempotencyKey }),
+      listing: await updateListing(ctx, listingId, { priceInPoints, stock, perCustomerLimit, visibleFrom, visibleUntil, sortOrder }, { expectedVersion, idempotencyKey, reason }),
     }));
   }
 
@@ -111,7 +112,7 @@ export class RewardStoreResolver {
   removeListing(@Arg('input') input: RemoveListingInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
     const listingId = fromGlobalId(input.listingId, 'Listing', 'input.listingId');
-    return payloadOf(async () => ({ listing: await removeListing(ctx, listingId) }));
+    return payloadOf(async () => ({ listing: await removeListing(ctx, listingId, input.reason ?? null) }));
   }
 }
 

@@ -410,7 +410,7 @@ export interface StoreData {
  * Creates a reward store (staff), idempotent on its code: the same request again answers the store;
  * another with the same code is ALREADY_EXISTS. NOT_FOUND for an unknown currency or eligibility tier, INVALID for an empty window.
  */
-export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<StoreRow> {
+export async function createRewardStore(ctx: Ctx, data: StoreData, reason: string | null = null): Promise<StoreRow> {
   if (data.startsAt && data.endsAt && data.startsAt >= data.endsAt) {
     throw refuse(UserErrorCode.INVALID, 'endsAt must be after startsAt.', ['input', 'endsAt']);
   }
@@ -443,7 +443,7 @@ export async function createRewardStore(ctx: Ctx, data: StoreData): Promise<Stor
     );
     if (!row) throw await storeCodeTaken(em, data.code, refuse(UserErrorCode.ALREADY_EXISTS, `A store with code ${data.code} already exists.`, ['input', 'code']));
     await completeIdempotencyKey(em, 'create:reward-store', data.code, { id: row.id });
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createRewardStore', target: `RewardStore:${row.id}`, details: data, at: now });
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createRewardStore', target: `RewardStore:${row.id}`, reason, details: data, at: now });
     return row;
   });
 }
@@ -527,11 +527,11 @@ export async function updateRewardStore(
   ctx: Ctx,
   storeId: number,
   changes: StoreChanges,
-  options: { expectedVersion?: number | null; idempotencyKey?: string | null; dryRun?: boolean },
+  options: { expectedVersion?: number | null; idempotencyKey?: string | null; dryRun?: boolean; reason?: string | null },
 ): Promise<StoreUpdate> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
-  const { expectedVersion, idempotencyKey, dryRun = false } = options;
+  const { expectedVersion, idempotencyKey, dryRun = false, reason = null } = options;
   const e = changes.eligibility;
   const wanted = {
     name: changes.name ?? undefined,
@@ -582,6 +582,7 @@ export async function updateRewardStore(
         actor,
         action: 'updateRewardStore',
         target: `RewardStore:${storeId}`,
+        reason,
         details: { version: current.version + 1, ...(expectedVersion != null ? { expectedVersion } : {}), ...(name !== current.name ? { name: { before: current.name, after: name } } : {}), before, after },
         at: now,
       });
@@ -650,20 +651,20 @@ export interface ListingData {
  * listing again answer the same listing, as it is now, and create nothing; another listing under
  * it is IDEMPOTENCY_KEY_REUSED.
  */
-export async function addListing(ctx: Ctx, data: ListingData, idempotencyKey?: string | null): Promise<ListingRow> {
+export async function addListing(ctx: Ctx, data: ListingData, idempotencyKey?: string | null, reason: string | null = null): Promise<ListingRow> {
   if (data.visibleFrom && data.visibleUntil && data.visibleFrom >= data.visibleUntil) {
     throw refuse(UserErrorCode.INVALID, 'visibleUntil must be after visibleFrom.', ['input', 'visibleUntil']);
   }
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const { result } = await createOnce(ctx, em, `add-listing:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertListing(em, data, actor, now));
+    const { result } = await createOnce(ctx, em, `add-listing:${actor}`, idempotencyKey, () => requestFingerprint({ ...data }), now, () => insertListing(em, data, actor, reason, now));
     return (await listingsByIds(em, [result.id], null, now))[0];
   });
 }
 
 /** addListing's effect: its checks against the store and the offer, the listing and its audit entry. */
-async function insertListing(em: SqlEntityManager, data: ListingData, actor: string, now: Date): Promise<{ id: number }> {
+async function insertListing(em: SqlEntityManager, data: ListingData, actor: string, reason: string | null, now: Date): Promise<{ id: number }> {
   const store = await queryOne<{ money: string }>(
     em,
     sql`select pc.money_currency as money from reward_store s join point_currency pc on pc.code = s.currency_code where s.id = ${data.storeId}`,
@@ -690,7 +691,7 @@ async function insertListing(em: SqlEntityManager, data: ListingData, actor: str
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await recordAudit(em, { actor, action: 'addListing', target: `Listing:${row.id}`, details: data, at: now });
+  await recordAudit(em, { actor, action: 'addListing', target: `Listing:${row.id}`, reason, details: data, at: now });
   return { id: row.id };
 }
 
@@ -750,11 +751,11 @@ export async function updateListing(
   ctx: Ctx,
   listingId: number,
   changes: ListingChanges,
-  options: { expectedVersion?: number | null; idempotencyKey?: string | null },
+  options: { expectedVersion?: number | null; idempotencyKey?: string | null; reason?: string | null },
 ): Promise<ListingRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
-  const { expectedVersion, idempotencyKey } = options;
+  const { expectedVersion, idempotencyKey, reason = null } = options;
   return ctx.em.transactional(async (em) => {
     const edit = async (): Promise<{ id: number }> => {
       const current = await queryOne<ListingTerms & { id: number; version: number; removedAt: Date | null }>(
@@ -802,6 +803,7 @@ export async function updateListing(
         actor,
         action: 'updateListing',
         target: `Listing:${listingId}`,
+        reason,
         details: {
           version: current.version + 1,
           ...(expectedVersion != null ? { expectedVersion } : {}),
@@ -849,7 +851,7 @@ function stockAfter(before: ListingTerms, stock: number | null | undefined): Pic
  * (retain-13; it answered NOT_FOUND "No such listing on sale." before). NOT_FOUND only for an id
  * that is no listing.
  */
-export async function removeListing(ctx: Ctx, listingId: number): Promise<ListingRow> {
+export async function removeListing(ctx: Ctx, listingId: number, reason: string | null = null): Promise<ListingRow> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     const row = await db(em)
@@ -859,7 +861,7 @@ export async function removeListing(ctx: Ctx, listingId: number): Promise<Listin
       .where('removedAt', 'is', null)
       .returning('id')
       .executeTakeFirst();
-    if (row) await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeListing', target: `Listing:${listingId}`, at: now });
+    if (row) await recordAudit(em, { actor: actorOf(ctx.caller), action: 'removeListing', target: `Listing:${listingId}`, reason, at: now });
     const [listing] = await query(em, listingSelect(null, now, sql`l.id = ${listingId}`, sql``));
     if (!listing) throw refuse(UserErrorCode.NOT_FOUND, 'No such listing.', ['input', 'listingId']);
     return toListing(listing, null);

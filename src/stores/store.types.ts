@@ -3,7 +3,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../graphql/connection.js';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { ChangeReason, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { SegmentList, TierCodeList } from '../graphql/list-fields.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { Offer } from '../offers/offer.types.js';
@@ -139,6 +139,9 @@ export class CreateRewardStoreInput {
   @Field(() => StoreEligibilityInput, { nullable: true })
   @ValidateNested()
   eligibility?: StoreEligibilityInput | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -192,6 +195,9 @@ export class UpdateRewardStoreInput {
     description: 'true: everything is checked, nothing is written; the answer shows the store as it is and what the edit would change (accessLost, accessGained).',
   })
   dryRun?: boolean | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -255,6 +261,9 @@ export class AddListingInput {
 
   @OptionalIdempotencyKey('listing')
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @InputType({ description: 'An edit of a listing: each field left out (or null, where null does not say otherwise) keeps what is stored. Its offer and store cannot change.' })
@@ -302,12 +311,18 @@ export class UpdateListingInput {
 
   @OptionalIdempotencyKey('listing')
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @InputType()
 export class RemoveListingInput {
   @Field(() => ID)
   listingId!: string;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()

@@ -28,9 +28,9 @@ export class TierResolver {
   @Mutation(() => CreateTierPayload)
   createTier(@Arg('input') input: CreateTierInput, @Context() ctx: RequestCtx) {
     requireOperator(ctx);
-    const { dryRun, ...data } = input;
+    const { dryRun, reason, ...data } = input;
     return payloadOf(async () => {
-      const created = await createTier(ctx, data, dryRun ?? false);
+      const created = await createTier(ctx, data, dryRun ?? false, reason ?? null);
       const lost = await accessLostBy(ctx.em, created.moves, data.code, ctx.clock.now());
       return { ...created, accessLost: lost.map((l) => ({ ...l, id: toGlobalId(l.kind === 'STORE' ? 'RewardStore' : 'Campaign', l.id) })) };
     });

@@ -376,8 +376,8 @@ interface TierCreationAnswer {
  * (dryRunOfCreateTier): a preview never holds up a sale or a tier placement (money-25; it used to
  * do the whole creation and roll it back, holding every moved customer's locks meanwhile).
  */
-export async function createTier(ctx: Ctx, data: CreateTierData, dryRun = false): Promise<CreatedTier> {
-  return dryRun ? dryRunOfCreateTier(ctx, data) : createTierIn(ctx, data);
+export async function createTier(ctx: Ctx, data: CreateTierData, dryRun = false, reason: string | null = null): Promise<CreatedTier> {
+  return dryRun ? dryRunOfCreateTier(ctx, data) : createTierIn(ctx, data, reason);
 }
 
 /** createTier's request as its fingerprint reads it (the multiplier's default filled in; `dryRun` is not part of it). */
@@ -469,7 +469,7 @@ async function answerFromAudit(em: SqlEntityManager, code: string): Promise<Tier
   return { id: row.id, customersMoved: row.details?.customersMoved ?? 0, moves: row.details?.moves ?? [] };
 }
 
-async function createTierIn(ctx: Ctx, data: CreateTierData): Promise<CreatedTier> {
+async function createTierIn(ctx: Ctx, data: CreateTierData, reason: string | null): Promise<CreatedTier> {
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
     await refuseUnknownCurrency(em, data);
@@ -499,7 +499,7 @@ async function createTierIn(ctx: Ctx, data: CreateTierData): Promise<CreatedTier
     const { moved, moves } = await recomputeAllTiers(em, ctx.clock);
     const answer: TierCreationAnswer = { id: row.id, customersMoved: moved, moves };
     await completeIdempotencyKey(em, CREATE_TIER_SCOPE, data.code, answer);
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, details: { ...data, customersMoved: moved, moves }, at: now });
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'createTier', target: `Tier:${row.id}`, reason, details: { ...data, customersMoved: moved, moves }, at: now });
     return { tier: row, customersMoved: moved, moves, dryRun: false };
   });
 }

@@ -3,7 +3,7 @@ import { TIER_CODE } from '../domain/text.js';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
 import { Node } from '../graphql/node.js';
-import { HasAtMostDecimals, NotBlank } from '../graphql/validation.js';
+import { ChangeReason, HasAtMostDecimals, NotBlank } from '../graphql/validation.js';
 import { MAX_POINTS } from '../points/points.types.js';
 
 /** The longest tier code (`CreateTierInput.code`), and so the longest tier a condition or eligibility list can name. */
@@ -94,6 +94,9 @@ export class CreateTierInput {
       'true: nothing is written; the answer says how many customers the tier would move now (customersMoved, moves), tier null. Refusals are the same as for the real request. It reads at one moment and locks nothing, so sales and tier placements go on meanwhile. A request already made (its code taken with the same input) answers as its repeat: the first answer.',
   })
   dryRun?: boolean | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType({ description: 'Customers moved from one tier to another by a change of the ladder.' })

@@ -104,7 +104,7 @@ export class WebhookEndpointResolver {
   registerWebhookEndpoint(@Arg('input') input: RegisterWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const partnerId = input.partnerId ? fromGlobalId(input.partnerId, 'Partner', 'input.partnerId') : null;
-    return payloadOf(() => registerWebhookEndpoint(ctx, { url: input.url, eventTypes: input.eventTypes.map(wireTypeOf), description: input.description, partnerId, idempotencyKey: input.idempotencyKey }));
+    return payloadOf(() => registerWebhookEndpoint(ctx, { url: input.url, eventTypes: input.eventTypes.map(wireTypeOf), description: input.description, partnerId, idempotencyKey: input.idempotencyKey, reason: input.reason }));
   }
 
   @Mutation(() => ReplayFailedWebhookDeliveriesPayload, {
@@ -115,7 +115,7 @@ export class WebhookEndpointResolver {
     requireWebhookManager(ctx);
     const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
     return payloadOf(async () => {
-      const { skipped, ...answer } = await replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey });
+      const { skipped, ...answer } = await replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey, reason: input.reason });
       return { ...answer, skipped: skipped?.map((s) => ({ eventType: eventTypeOf(s.eventType), count: s.count, code: UserErrorCode.NOT_ELIGIBLE, message: s.message })) ?? null };
     });
   }
@@ -127,14 +127,14 @@ export class WebhookEndpointResolver {
   enableWebhookEndpoint(@Arg('input') input: EnableWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
-    return payloadOf(async () => ({ endpoint: await enableWebhookEndpoint(ctx, endpointId) }));
+    return payloadOf(async () => ({ endpoint: await enableWebhookEndpoint(ctx, endpointId, input.reason ?? null) }));
   }
 
   @Mutation(() => RemoveWebhookEndpointPayload, { description: 'Stops sending to the endpoint. A partner removes only its own. enableWebhookEndpoint turns it on again.' })
   removeWebhookEndpoint(@Arg('input') input: RemoveWebhookEndpointInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
-    return payloadOf(async () => ({ endpoint: await removeWebhookEndpoint(ctx, endpointId) }));
+    return payloadOf(async () => ({ endpoint: await removeWebhookEndpoint(ctx, endpointId, input.reason ?? null) }));
   }
 }
 
@@ -184,6 +184,6 @@ export class WebhookDeliveryResolver {
   replayWebhookDelivery(@Arg('input') input: ReplayWebhookDeliveryInput, @Context() ctx: Ctx) {
     requireWebhookManager(ctx);
     const deliveryId = fromGlobalId(input.deliveryId, 'WebhookDelivery', 'input.deliveryId');
-    return payloadOf(async () => ({ delivery: await replayWebhookDelivery(ctx, deliveryId, input.idempotencyKey) }));
+    return payloadOf(async () => ({ delivery: await replayWebhookDelivery(ctx, deliveryId, input.idempotencyKey, input.reason ?? null) }));
   }
 }

@@ -57,7 +57,7 @@ const entryOf = (eventTypes: readonly WebhookEventWireType[], type: WebhookEvent
  */
 export async function registerWebhookEndpoint(
   ctx: Ctx,
-  d: { url: string; eventTypes: WebhookEventWireType[]; description?: string | null; partnerId?: number | null; idempotencyKey?: string | null },
+  d: { url: string; eventTypes: WebhookEventWireType[]; description?: string | null; partnerId?: number | null; idempotencyKey?: string | null; reason?: string | null },
 ): Promise<{ endpoint: WebhookEndpointRow; secret: string | null; secretWithheld: boolean }> {
   const url = d.url.trim();
   refuseUrl(ctx, url, ['input', 'url']);
@@ -76,7 +76,7 @@ export async function registerWebhookEndpoint(
   const fingerprint = () => requestFingerprint({ url, eventTypes, description: d.description, partnerId });
   return ctx.em.transactional(async (em) => {
     const { result, replay } = await createOnce(ctx, em, `register-webhook:${actor}`, d.idempotencyKey, fingerprint, now, () =>
-      insertEndpoint(ctx, em, { url, eventTypes, description: d.description ?? null, partnerId, secret }, d.eventTypes, actor, now),
+      insertEndpoint(ctx, em, { url, eventTypes, description: d.description ?? null, partnerId, secret, reason: d.reason ?? null }, d.eventTypes, actor, now),
     );
     const [endpoint] = await webhookEndpointsByIds(em, [result.id]);
     return replay ? { endpoint, secret: null, secretWithheld: true } : { endpoint, secret, secretWithheld: false };
@@ -104,7 +104,7 @@ function refuseUrl(ctx: Ctx, url: string, field: string[]): void {
 async function insertEndpoint(
   ctx: Ctx,
   em: SqlEntityManager,
-  e: { url: string; eventTypes: WebhookEventWireType[]; description: string | null; partnerId: number | null; secret: string },
+  e: { url: string; eventTypes: WebhookEventWireType[]; description: string | null; partnerId: number | null; secret: string; reason: string | null },
   sent: readonly WebhookEventWireType[],
   actor: string,
   now: Date,
@@ -131,7 +131,7 @@ async function insertEndpoint(
         values (${partnerId}, ${url}, ${eventTypes}::text[], ${secret}, ${e.description}, ${actor}, ${now}, pg_current_snapshot()::text)
         returning ${ENDPOINT_COLUMNS}`,
   );
-  await recordAudit(em, { actor, action: 'registerWebhookEndpoint', target: `WebhookEndpoint:${endpoint.id}`, details: { url, eventTypes, partnerId }, at: now });
+  await recordAudit(em, { actor, action: 'registerWebhookEndpoint', target: `WebhookEndpoint:${endpoint.id}`, reason: e.reason, details: { url, eventTypes, partnerId }, at: now });
   return { id: endpoint.id };
 }
 
@@ -210,7 +210,7 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
  * Each enable moves the endpoint's `generation` on: a 410 Gone its receiver answered to a request
  * sent before it does not remove it again (webhooks-25; such an attempt is retried instead).
  */
-export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promise<WebhookEndpointRow> {
+export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number, reason: string | null = null): Promise<WebhookEndpointRow> {
   const owner = ownerScope(ctx);
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
@@ -243,7 +243,7 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
                  then pg_current_snapshot()::text else e.receives_from end
            where e.id = ${endpointId} returning ${ENDPOINT_COLUMNS}`,
     );
-    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'enableWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, details: { removedAt: endpoint.disabledAt }, at: now });
+    await recordAudit(em, { actor: actorOf(ctx.caller), action: 'enableWebhookEndpoint', target: `WebhookEndpoint:${endpointId}`, reason, details: { removedAt: endpoint.disabledAt }, at: now });
     return enabled;
   });
 }
@@ -253,11 +253,11 @@ export async function enableWebhookEndpoint(ctx: Ctx, endpointId: number): Promi
  * NOT_FOUND to it; a partner whose key was revoked while this ran is refused as at the door
  * (CredentialRevoked), nothing written (edges-12).
  */
-export async function removeWebhookEndpoint(ctx: Ctx, endpointId: number): Promise<WebhookEndpointRow> {
+export async function removeWebhookEndpoint(ctx: Ctx, endpointId: number, reason: string | null = null): Promise<WebhookEndpointRow> {
   const owner = ownerScope(ctx);
   const now = ctx.clock.now();
   return ctx.em.transactional(async (em) => {
-    const endpoint = await removeEndpoint(em, endpointId, { actor: actorOf(ctx.caller), owner }, now);
+    const endpoint = await removeEndpoint(em, endpointId, { actor: actorOf(ctx.caller), owner, reason: reason ?? undefined }, now);
     if (!endpoint) throw await endpointNotFound(em, owner);
     return endpoint;
   });
@@ -410,14 +410,14 @@ export async function webhookAttemptsOf(em: SqlEntityManager, deliveryIds: reado
  * key and delivery again answer the delivery as it is now and replay nothing; another delivery
  * under it is IDEMPOTENCY_KEY_REUSED. Without a key each call replays, as before.
  */
-export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number, idempotencyKey?: string | null): Promise<WebhookDeliveryRow> {
+export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number, idempotencyKey?: string | null, reason: string | null = null): Promise<WebhookDeliveryRow> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   const owner = ownerScope(ctx);
   return ctx.em.transactional(async (em) => {
     let replayed: WebhookDeliveryRow | undefined;
     const { replay } = await createOnce(ctx, em, `replay-webhook:${actor}`, idempotencyKey, () => requestFingerprint({ deliveryId }), now, async () => {
-      replayed = await replayOnce(em, deliveryId, { actor, owner }, now);
+      replayed = await replayOnce(em, deliveryId, { actor, owner, reason }, now);
       return { id: deliveryId };
     });
     return replay || !replayed ? (await webhookDeliveriesByIds(em, [deliveryId]))[0] : replayed;
@@ -429,8 +429,8 @@ export async function replayWebhookDelivery(ctx: Ctx, deliveryId: number, idempo
  * audit entry. `by.owner`: the partner whose endpoint's delivery it must be, and whose key must
  * still hold (null: staff, any delivery).
  */
-async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor: string; owner: number | null }, now: Date): Promise<WebhookDeliveryRow> {
-  const { actor, owner } = by;
+async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor: string; owner: number | null; reason: string | null }, now: Date): Promise<WebhookDeliveryRow> {
+  const { actor, owner, reason } = by;
   const current = await queryOne<WebhookDeliveryRow & { disabledAt: Date | null; partnerScopes: string[] | null }>(
     em,
     sql`select ${DELIVERY_COLUMNS}, e.disabled_at as "disabledAt", (select p.scopes from partner p where p.id = e.partner_id) as "partnerScopes"
@@ -452,7 +452,7 @@ async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor:
          where d.id = ${deliveryId} returning ${DELIVERY_COLUMNS}`,
   );
   await enqueueDelivery(em, deliveryId, current.endpointId, now);
-  await recordAudit(em, { actor, action: 'replayWebhookDelivery', target: `WebhookDelivery:${deliveryId}`, at: now });
+  await recordAudit(em, { actor, action: 'replayWebhookDelivery', target: `WebhookDelivery:${deliveryId}`, reason, at: now });
   return row;
 }
 
@@ -489,7 +489,7 @@ async function replayOnce(em: SqlEntityManager, deliveryId: number, by: { actor:
  */
 export async function replayFailedWebhookDeliveries(
   ctx: Ctx,
-  d: { endpointId: number; idempotencyKey: string },
+  d: { endpointId: number; idempotencyKey: string; reason?: string | null },
 ): Promise<{ endpoint: WebhookEndpointRow; replayed: number; skipped: SkippedReplays[] | null }> {
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
@@ -525,6 +525,7 @@ export async function replayFailedWebhookDeliveries(
         actor,
         action: 'replayFailedWebhookDeliveries',
         target: `WebhookEndpoint:${d.endpointId}`,
+        reason: d.reason ?? null,
         details: skippedReplays.length ? { replayed: count, skipped: skipped } : { replayed: count },
         at: now,
       });

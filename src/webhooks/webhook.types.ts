@@ -2,7 +2,7 @@ import { MaxLength } from '../graphql/class-validator.js';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../graphql/connection.js';
 import { UserError, UserErrorCode } from '../graphql/errors.js';
-import { IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
+import { ChangeReason, IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventWireType } from './webhook.events.js';
@@ -183,6 +183,9 @@ export class RegisterWebhookEndpointInput {
 
   @OptionalIdempotencyKey('endpoint (without its secret: see secretWithheld)')
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -208,6 +211,9 @@ export class RegisterWebhookEndpointPayload {
 export class RemoveWebhookEndpointInput {
   @Field(() => ID)
   endpointId!: string;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -223,6 +229,9 @@ export class RemoveWebhookEndpointPayload {
 export class EnableWebhookEndpointInput {
   @Field(() => ID, { description: 'A removed endpoint (an endpoint not removed is answered as it is).' })
   endpointId!: string;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -246,6 +255,9 @@ export class ReplayWebhookDeliveryInput {
   })
   @IsIdempotencyKey()
   idempotencyKey?: string | null;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType()
@@ -265,6 +277,9 @@ export class ReplayFailedWebhookDeliveriesInput {
   @Field({ description: 'Yours alone: the same key and endpoint again answer the first count and replay nothing more; with another endpoint it is IDEMPOTENCY_KEY_REUSED.' })
   @IsIdempotencyKey()
   idempotencyKey!: string;
+
+  @ChangeReason()
+  reason?: string | null;
 }
 
 @ObjectType({

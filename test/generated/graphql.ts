@@ -20,6 +20,8 @@ export type AddListingInput = {
   offerId: string | number;
   perCustomerLimit?: number | null | undefined;
   priceInPoints: number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   sortOrder?: number | null | undefined;
   /** Null: unlimited. */
   stock?: number | null | undefined;
@@ -90,6 +92,8 @@ export type CreateCampaignInput = {
   limits?: CampaignLimitsInput | null | undefined;
   name: string;
   outcome?: CampaignOutcomeInput | null | undefined;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   /** The first instant of the window: a sale made at it earns (a sale's moment is its occurredAt, or when it reached the gateway if that is earlier). */
   startsAt: string;
 };
@@ -101,6 +105,8 @@ export type CreateCurrencyInput = {
   moneyCurrency: string;
   name: string;
   pointValue: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type CreateGiftListInput = {
@@ -112,6 +118,8 @@ export type CreateGiftListInput = {
   name: string;
   /** The offers to pick from, in the order they are shown. */
   offerIds: Array<string | number>;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   threshold: number;
 };
 
@@ -125,6 +133,8 @@ export type CreateOfferInput = {
   idempotencyKey?: string | null | undefined;
   imageUrl?: string | null | undefined;
   name: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   terms?: string | null | undefined;
   validDays?: number | null | undefined;
@@ -135,6 +145,8 @@ export type CreatePartnerInput = {
   /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same partner (without its API key: see apiKeyWithheld) and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
   idempotencyKey?: string | null | undefined;
   name: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   scopes: Array<string>;
 };
 
@@ -144,6 +156,8 @@ export type CreateRewardStoreInput = {
   eligibility?: StoreEligibilityInput | null | undefined;
   endsAt?: string | null | undefined;
   name: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   startsAt?: string | null | undefined;
 };
 
@@ -155,6 +169,8 @@ export type CreateTierInput = {
   multiplier?: number | null | undefined;
   name: string;
   rank: number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   threshold: number;
   windowDays?: number | null | undefined;
 };
@@ -208,6 +224,8 @@ export type RegisterPersistedOperationsInput = {
   client: string;
   /** An Apollo persisted query manifest: { format: "apollo-persisted-query-manifest", version: 1, operations: [{ id, name, type, body }] }, id the SHA-256 of body. */
   manifest: unknown;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 /** How fractional points earned are rounded. */
@@ -228,6 +246,8 @@ export type SetActivityRuleInput = {
   /** The cap counts the last N days; null: for life. Needs capPerPeriod. */
   periodDays?: number | null | undefined;
   points: number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type SetEconomyRuleInput = {
@@ -242,6 +262,8 @@ export type SetEconomyRuleInput = {
   pendingDays?: number | null | undefined;
   /** Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. */
   pointsPerUnit: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   rounding?: Rounding | null | undefined;
 };
 
@@ -302,6 +324,8 @@ export type UpdateOfferInput = {
   imageUrl?: string | null | undefined;
   name?: string | null | undefined;
   offerId: string | number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   terms?: string | null | undefined;
   validDays?: number | null | undefined;
@@ -317,6 +341,8 @@ export type UpsertCustomerInput = {
   externalId: string;
   /** Null clears it; otherwise not blank. */
   name?: string | null | undefined;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   /** Replaces the tags; a tag sent twice is kept once; a blank tag, or one with invisible characters or white space other than single inner spaces, is refused (tags are compared exactly). */
   segments?: Array<string> | null | undefined;
   status?: CustomerStatus | null | undefined;

@@ -8,7 +8,7 @@ import { until, type InPage } from '../support/web-pages.js';
  * newcomer could not: a GOLD-only lounge that a new tier emptied could only be copied. "Edit" opens
  * the store's form, "Preview changes" says who would gain and lose it, "Save changes" saves it with
  * the version the form was filled from; another operator's save meanwhile is refused and the form
- * shows theirs.
+ * shows theirs. reason-40: the edit's reason, typed in its form, shows on its row of the Audit page.
  */
 describe("the console edits a store's eligibility (store-edit-39)", () => {
   const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
@@ -145,6 +145,7 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
     await dialog.waitFor();
     expect(await dialog.getByText(/sold so far/).innerText()).toBe(`${sold} sold so far; ${cup.stock_remaining} left. The stock left moves by as much as this.`);
     await dialog.getByLabel('Stock in all (those sold included)').fill(String(cup.stock_total + 10));
+    await dialog.getByLabel('Reason (kept in the audit log, optional)').fill('  Restocked: the spring delivery came in  ');
     await dialog.getByRole('button', { name: 'Save changes' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await page.getByRole('status').filter({ hasText: 'saved' }).innerText()).toBe(
@@ -152,5 +153,9 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
     );
     await page.getByRole('cell', { name: `${cup.stock_remaining + 10} of ${cup.stock_total + 10}` }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    // the why, trimmed, on the edit's row of the Audit page (reason-40)
+    const audit = await started.web.consoleAsOperator('Audit log');
+    const row = audit.getByTestId('audit-row').filter({ has: audit.getByRole('cell', { name: 'updateListing', exact: true }) }).first();
+    expect(await row.getByRole('cell').nth(4).innerText()).toBe('Restocked: the spring delivery came in');
   }, 60_000);
 });

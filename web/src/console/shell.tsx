@@ -253,8 +253,22 @@ export function ActionForm({
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
+/**
+ * The optional "why" of a staff change (reason-40: the API keeps it on the change's audit entry, SPEC
+ * §4), named `name` in its form: read it with `reasonOf`. At most 500 characters, the API's limit.
+ */
+export function ReasonField({ name = 'reason' }: { name?: string }) {
+  return <Field label="Reason (kept in the audit log, optional)" name={name} maxLength={500} />;
+}
+
+/** The reason typed in `form`'s ReasonField `name`, trimmed; null when none (the API refuses a blank one). */
+export function reasonOf(form: FormData, name = 'reason'): string | null {
+  const value = form.get(name);
+  return typeof value === 'string' && value.trim() ? value.trim() : null;
+}
+
 /** A labelled input (ids derived from the form's name). */
-export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string; pattern?: string; inputMode?: 'decimal' | 'numeric' }) {
+export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string; pattern?: string; inputMode?: 'decimal' | 'numeric'; maxLength?: number }) {
   const id = `f-${name}`;
   // A number field holds a GraphQL Int unless it says narrower: past it the API's refusal was the
   // raw coercion text ("Variable "$input" got invalid value 99999999999 at "input.amount"; Int

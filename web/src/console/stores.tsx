@@ -15,7 +15,7 @@ import {
   ConsoleUpdateStoreDocument,
   type UpdateRewardStoreInput,
 } from './gql/graphql';
-import { ActionForm, APP, ConfirmActions, Field, int, list, ReadOnlyNote, text, useRole } from './shell';
+import { ActionForm, APP, ConfirmActions, Field, int, list, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
 import { gatewayTimeKnown } from '../shared/gateway-time';
 
 /** A store as the Stores page lists it, for its edit. */
@@ -147,6 +147,7 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
       ...(lastDay === shown.lastDay ? {} : { endsAt: lastDay ? new Date(Date.parse(lastDay) + DAY_MS).toISOString() : null }),
       ...(sameRules(eligibility, e) ? {} : { eligibility }),
       expectedVersion: store.version,
+      reason: reasonOf(form, 'editReason'),
     };
     return send(async () => {
       const { data } = await dryRun({ variables: { input: { ...input, dryRun: true } } });
@@ -184,6 +185,7 @@ function EditStore({ store, onDone }: { store: ListedStore; onDone: (notice: str
           <textarea id="f-editSegments" name="editSegments" rows={Math.max(2, e.segments.length)} defaultValue={e.segments.join('\n')} />
           <Field label="Minimum balance (empty: none)" name="editMinBalance" type="number" min={0} defaultValue={e.minBalance ?? undefined} />
           <Field label="Minimum lifetime points (empty: none)" name="editMinLifetime" type="number" min={0} defaultValue={e.minLifetimePoints ?? undefined} />
+          <ReasonField name="editReason" />
           <p>
             <button type="submit" className={preview ? 'secondary' : undefined}>
               Preview changes
@@ -248,6 +250,7 @@ function EditListing({ listing, onDone }: { listing: ListedListing; onDone: (not
             sortOrder: int(data, 'editSort') ?? listing.sortOrder,
             expectedVersion: listing.version,
             idempotencyKey: key,
+            reason: reasonOf(data, 'editReason'),
           },
         },
       });
@@ -277,6 +280,7 @@ function EditListing({ listing, onDone }: { listing: ListedListing; onDone: (not
           )}
           <Field label="Limit per member (empty: none)" name="editLimit" type="number" min={1} defaultValue={listing.perCustomerLimit ?? undefined} hint="Counts what each member bought of this listing already." />
           <Field label="Order in the store (lowest first)" name="editSort" type="number" defaultValue={listing.sortOrder} />
+          <ReasonField name="editReason" />
         </fieldset>
       </form>
       <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="Save changes" sendingText="Saving…" onConfirm={() => confirm(formRef.current)} onCancel={() => onDone(null)} />

@@ -63,9 +63,10 @@ function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (prob
   const [remove, { loading }] = useMutation(ConsoleRemoveWebhookEndpointDocument);
   // The focus starts on Cancel: an Enter pressed again after the one that opened it changes nothing (break2-24).
   const { dialog, safe, onCancel } = useConfirmDialog({ busy: loading, onDismiss: () => onDone(null, false) });
+  const [reason, setReason] = useState('');
   const confirm = async () => {
     try {
-      const { data } = await remove({ variables: { input: { endpointId: endpoint.id } } });
+      const { data } = await remove({ variables: { input: { endpointId: endpoint.id, reason: reason.trim() || null } } });
       const refused = data?.removeWebhookEndpoint.userErrors[0];
       onDone(refused ? problemOfUserError(refused) : null, !refused);
     } catch (e) {
@@ -80,6 +81,10 @@ function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (prob
         <span className="code">{endpoint.url}</span> ({endpoint.owner}) gets nothing more: no new event is sent to it, and its deliveries waiting for a retry end
         FAILED. It can be enabled again later, with the same secret; events of the time it was removed are not sent.
       </p>
+      <label>
+        Reason (kept in the audit log, optional)
+        <input type="text" maxLength={500} value={reason} disabled={loading} onChange={(e) => setReason(e.target.value)} />
+      </label>
       {loading ? <p className="muted" aria-live="polite">Removing… its answer shows once it comes.</p> : null}
       <div className="row">
         <button type="button" onClick={() => void confirm()} disabled={loading}>

@@ -20,6 +20,8 @@ export type AddListingInput = {
   offerId: string | number;
   perCustomerLimit?: number | null | undefined;
   priceInPoints: number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   sortOrder?: number | null | undefined;
   /** Null: unlimited. */
   stock?: number | null | undefined;
@@ -86,6 +88,8 @@ export type CreateCampaignInput = {
   limits?: CampaignLimitsInput | null | undefined;
   name: string;
   outcome?: CampaignOutcomeInput | null | undefined;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   /** The first instant of the window: a sale made at it earns (a sale's moment is its occurredAt, or when it reached the gateway if that is earlier). */
   startsAt: string;
 };
@@ -99,6 +103,8 @@ export type CreateGiftListInput = {
   name: string;
   /** The offers to pick from, in the order they are shown. */
   offerIds: Array<string | number>;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   threshold: number;
 };
 
@@ -112,6 +118,8 @@ export type CreateOfferInput = {
   idempotencyKey?: string | null | undefined;
   imageUrl?: string | null | undefined;
   name: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   terms?: string | null | undefined;
   validDays?: number | null | undefined;
@@ -122,6 +130,8 @@ export type CreatePartnerInput = {
   /** Optional: send one (1 to 200 characters, yours alone) to make a resend after a lost answer safe: the same key with the same input answers the same partner (without its API key: see apiKeyWithheld) and creates nothing; with other input it is IDEMPOTENCY_KEY_REUSED. Absent: each call creates. */
   idempotencyKey?: string | null | undefined;
   name: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   scopes: Array<string>;
 };
 
@@ -131,6 +141,8 @@ export type CreateRewardStoreInput = {
   eligibility?: StoreEligibilityInput | null | undefined;
   endsAt?: string | null | undefined;
   name: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   startsAt?: string | null | undefined;
 };
 
@@ -142,6 +154,8 @@ export type CreateTierInput = {
   multiplier?: number | null | undefined;
   name: string;
   rank: number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   threshold: number;
   windowDays?: number | null | undefined;
 };
@@ -154,11 +168,13 @@ export type CustomerStatus =
 export type EnableWebhookEndpointInput = {
   /** A removed endpoint (an endpoint not removed is answered as it is). */
   endpointId: string | number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type EndCampaignInput = {
   campaignId: string | number;
-  /** Why; kept in the audit log (not blank when given). */
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
   reason?: string | null | undefined;
 };
 
@@ -216,14 +232,20 @@ export type RegisterPersistedOperationsInput = {
   client: string;
   /** An Apollo persisted query manifest: { format: "apollo-persisted-query-manifest", version: 1, operations: [{ id, name, type, body }] }, id the SHA-256 of body. */
   manifest: unknown;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type RemoveListingInput = {
   listingId: string | number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type RemoveWebhookEndpointInput = {
   endpointId: string | number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type ReplayFailedWebhookDeliveriesInput = {
@@ -231,17 +253,21 @@ export type ReplayFailedWebhookDeliveriesInput = {
   endpointId: string | number;
   /** Yours alone: the same key and endpoint again answer the first count and replay nothing more; with another endpoint it is IDEMPOTENCY_KEY_REUSED. */
   idempotencyKey: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type ReplayWebhookDeliveryInput = {
   deliveryId: string | number;
   /** Optional, yours alone: the same key and delivery again answer the delivery as it is now and send nothing more (a resend after a lost answer does not send, again, a delivery the first replay sent); with another delivery it is IDEMPOTENCY_KEY_REUSED. Absent: each call replays. */
   idempotencyKey?: string | null | undefined;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type RevokePartnerInput = {
   partnerId: string | number;
-  /** Why; kept in the audit log (not blank when given). */
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
   reason?: string | null | undefined;
 };
 
@@ -263,6 +289,8 @@ export type SetActivityRuleInput = {
   /** The cap counts the last N days; null: for life. Needs capPerPeriod. */
   periodDays?: number | null | undefined;
   points: number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
 };
 
 export type SetEconomyRuleInput = {
@@ -277,6 +305,8 @@ export type SetEconomyRuleInput = {
   pendingDays?: number | null | undefined;
   /** Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. */
   pointsPerUnit: string;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   rounding?: Rounding | null | undefined;
 };
 
@@ -312,6 +342,8 @@ export type UpdateListingInput = {
   perCustomerLimit?: number | null | undefined;
   /** The price from now on, in points. Purchases made before keep what they paid. */
   priceInPoints?: number | null | undefined;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   sortOrder?: number | null | undefined;
   /** The stock in all, those sold included: the stock left moves by as much (20 of 50 left, 80 in all leaves 50). INVALID below what was sold. A listing with unlimited stock stays unlimited and one with a stock keeps one (null is refused there): list the offer again to change that. */
   stock?: number | null | undefined;
@@ -334,6 +366,8 @@ export type UpdateOfferInput = {
   imageUrl?: string | null | undefined;
   name?: string | null | undefined;
   offerId: string | number;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   /** Null: none (on an update, clears it). When given, not blank (white space or invisible characters only). */
   terms?: string | null | undefined;
   validDays?: number | null | undefined;
@@ -354,6 +388,8 @@ export type UpdateRewardStoreInput = {
   idempotencyKey?: string | null | undefined;
   /** Null or absent: unchanged. */
   name?: string | null | undefined;
+  /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
+  reason?: string | null | undefined;
   /** Absent: unchanged; null: open from the start. */
   startsAt?: string | null | undefined;
   storeId: string | number;
