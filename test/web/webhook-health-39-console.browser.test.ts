@@ -34,16 +34,26 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
     await web?.close();
   });
 
+  /**
+   * An endpoint at `url` (the program's) and two events for it (a new customer's points of a new
+   * currency `code`), whose first attempts are made at the dispatcher's next slot: the receiver at
+   * `url` answers them as the test has set it.
+   */
+  const twoAttemptedDeliveries = async (url: string, code: string) => {
+    const { t } = web;
+    await createCurrency(t, code);
+    const customer = await createCustomer(t, code);
+    ok(await t.gql(REGISTER, { input: { url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
+    await adjust(t, customer.externalId, code, 10);
+    await adjust(t, customer.externalId, code, 5);
+    t.clock.advance(t.config.webhooks.dispatchMs);
+    await t.runScheduled();
+  };
+
   test('a receiver answering 503 reads "Retrying — 2 deliveries, failing since … (HTTP 503)", then "Receiving" once mended', async () => {
     const { t } = web;
     receiver.status = () => 503;
-    await createCurrency(t, 'RETRYING');
-    const customer = await createCustomer(t, 'RETRYING');
-    ok(await t.gql(REGISTER, { input: { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
-    await adjust(t, customer.externalId, 'RETRYING', 10);
-    await adjust(t, customer.externalId, 'RETRYING', 5);
-    t.clock.advance(t.config.webhooks.dispatchMs);
-    await t.runScheduled();
+    await twoAttemptedDeliveries(receiver.url, 'RETRYING');
     const [{ firstFailure, pending, nextAttempt }] = await t.sql<{ firstFailure: Date; pending: number; nextAttempt: Date }>(
       `select min(a.attempted_at) as "firstFailure", count(distinct d.id)::int as pending, min(d.next_attempt_at) as "nextAttempt"
          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id join webhook_attempt a on a.delivery_id = d.id
@@ -82,13 +92,7 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
     try {
       mending.status = () => 503;
       mending.headers = () => ({ 'retry-after': '3600' });
-      await createCurrency(t, 'RETRYNOW');
-      const customer = await createCustomer(t, 'RETRYNOW');
-      ok(await t.gql(REGISTER, { input: { url: mending.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
-      await adjust(t, customer.externalId, 'RETRYNOW', 10);
-      await adjust(t, customer.externalId, 'RETRYNOW', 5);
-      t.clock.advance(t.config.webhooks.dispatchMs);
-      await t.runScheduled();
+      await twoAttemptedDeliveries(mending.url, 'RETRYNOW');
       expect(mending.requests.map((r) => r.answered)).toEqual([503, 503]);
       // mended; the next attempts are an hour away
       mending.status = () => 204;
