@@ -12,6 +12,7 @@ import {
   removeWebhookEndpoint,
   replayFailedWebhookDeliveries,
   replayWebhookDelivery,
+  retryWebhookDeliveriesNow,
   webhookDeliveriesPage,
   webhookEndpointsPage,
   webhookEndpointVisible,
@@ -30,6 +31,8 @@ import {
   ReplayFailedWebhookDeliveriesPayload,
   ReplayWebhookDeliveryInput,
   ReplayWebhookDeliveryPayload,
+  RetryWebhookDeliveriesNowInput,
+  RetryWebhookDeliveriesNowPayload,
   WebhookAttempt,
   WebhookDeliveriesArgs,
   WebhookDelivery,
@@ -118,6 +121,16 @@ export class WebhookEndpointResolver {
       const { skipped, ...answer } = await replayFailedWebhookDeliveries(ctx, { endpointId, idempotencyKey: input.idempotencyKey, reason: input.reason });
       return { ...answer, skipped: skipped?.map((s) => ({ eventType: eventTypeOf(s.eventType), count: s.count, code: UserErrorCode.NOT_ELIGIBLE, message: s.message })) ?? null };
     });
+  }
+
+  @Mutation(() => RetryWebhookDeliveriesNowPayload, {
+    description:
+      "Operators, or a partner with webhooks:manage (its own endpoints; another's is NOT_FOUND): once its receiver is mended, send the endpoint's deliveries being retried (WebhookEndpoint.retrying) now instead of at their next attempt on the back-off schedule (up to WEBHOOK_MAX_BACKOFF_MS away). Each keeps its round of attempts (this moves its next attempt, it adds none), and none is attempted sooner than WEBHOOK_BACKOFF_MS after its last attempt began; one being attempted right now is left to that attempt. FAILED deliveries are not touched: replayFailedWebhookDeliveries sends those. Refused: NOT_FOUND, INVALID (the endpoint was removed, or its partner revoked: nothing is sent to it).",
+  })
+  retryWebhookDeliveriesNow(@Arg('input') input: RetryWebhookDeliveriesNowInput, @Context() ctx: Ctx) {
+    requireWebhookManager(ctx);
+    const endpointId = fromGlobalId(input.endpointId, 'WebhookEndpoint', 'input.endpointId');
+    return payloadOf(() => retryWebhookDeliveriesNow(ctx, endpointId, input.reason));
   }
 
   @Mutation(() => EnableWebhookEndpointPayload, {

@@ -547,3 +547,80 @@ export interface SkippedReplays {
   count: number;
   message: string;
 }
+
+/**
+ * "Retry now" (webhook-retry-40): every delivery of one endpoint being retried (PENDING after a
+ * failed attempt, its next attempt waiting on the back-off schedule, up to WEBHOOK_MAX_BACKOFF_MS,
+ * 6 h by default) is made due now, for an operator or partner who knows the receiver is mended.
+ * Each keeps its round: the attempt is the one it was waiting for, brought forward, not one more
+ * (WEBHOOK_MAX_ATTEMPTS still bounds a round, and a failed one is scheduled after it as any failed
+ * attempt). Answers the endpoint and how many deliveries this request brought forward.
+ *
+ * What moves: the delivery's queued job (`webhooks.deliver`, PENDING, not yet claimed) and its
+ * `next_attempt_at`, in one statement, under the job rows' locks. A delivery being attempted now
+ * (its job claimed, RUNNING) is left alone: its attempt's step 3 schedules the next one as
+ * always, so it is never sent twice at once, and a delivery is sent at least once and only by its
+ * one job (deliverWebhook). Against a claim at the same moment: the claim takes the job FOR UPDATE
+ * SKIP LOCKED, this statement re-reads a job it waited for (READ COMMITTED) and skips it once
+ * RUNNING. Only jobs due later than the new time move, so a second call (or a parallel one) finds
+ * nothing left to bring forward, and the counts of calls at once add up to the deliveries moved.
+ * The workers are woken (NOTIFY at commit) when one was made due now.
+ *
+ * Not faster than the schedule's first step: a delivery's new time is its last attempt's start
+ * plus WEBHOOK_BACKOFF_MS when that is later than now (the shortest wait the schedule itself
+ * ever makes). Pressed again and again while the receiver still fails, each delivery is attempted
+ * at most once per WEBHOOK_BACKOFF_MS, at most WEBHOOK_ENDPOINT_CONCURRENCY at once (its job
+ * group), and its round runs out after WEBHOOK_MAX_ATTEMPTS as it would have: FAILED, replayable
+ * with replayFailedWebhookDeliveries. A receiver's `Retry-After` is overridden (whoever presses
+ * says the receiver is mended). FAILED deliveries are not touched (that is the replay), nor
+ * deliveries never attempted (due already).
+ *
+ * Who: operators, any endpoint; a partner with webhooks:manage, its own (another's, or the
+ * program's, is NOT_FOUND as an unknown one), as the other endpoint mutations. Refusals: NOT_FOUND
+ * (no such endpoint); INVALID, it was removed or its partner revoked (nothing is sent to it: each
+ * PENDING delivery ends FAILED unsent at its next attempt); CredentialRevoked for a partner whose
+ * key was revoked while this ran (its key read FOR KEY SHARE to commit, as the replays). The
+ * endpoint is read FOR SHARE, so a removal waits for this to commit. Audited
+ * `retryWebhookDeliveriesNow` with the count and the caller's `reason` (optional, as revokePartner's)
+ * when it brought any forward (a call that changed nothing records nothing). Not keyed: a resend after a lost answer brings forward only what is
+ * still waiting, which is what the caller asked for.
+ */
+export async function retryWebhookDeliveriesNow(ctx: Ctx, endpointId: number, reason?: string | null): Promise<{ endpoint: WebhookEndpointRow; broughtForward: number }> {
+  const now = ctx.clock.now();
+  const owner = ownerScope(ctx);
+  const floorMs = ctx.config.webhooks.backoffMs;
+  return ctx.em.transactional(async (em) => {
+    const endpoint = await queryOne<{ disabledAt: Date | null; partnerRevoked: boolean }>(
+      em,
+      sql`select e.disabled_at as "disabledAt", exists (select 1 from partner p where p.id = e.partner_id and p.revoked_at is not null) as "partnerRevoked"
+            from webhook_endpoint e
+           where e.id = ${endpointId} and (${owner}::bigint is null or e.partner_id = ${owner}) and ${partnerStillHolds(owner)} for share of e`,
+    );
+    if (!endpoint) throw await endpointNotFound(em, owner);
+    if (endpoint.disabledAt) throw refuse(UserErrorCode.INVALID, 'The endpoint was removed: nothing is sent to it.', ['input', 'endpointId']);
+    if (endpoint.partnerRevoked) throw refuse(UserErrorCode.INVALID, "The endpoint's partner was revoked: nothing is sent to it.", ['input', 'endpointId']);
+    const [{ broughtForward }] = await query<{ broughtForward: number }>(
+      em,
+      sql`with retrying as (
+            -- a range of webhook_delivery_retrying_idx; each one's new time: now, or its last attempt's start plus the schedule's first step
+            select d.id, greatest(${now}::timestamptz,
+                     (select a.attempted_at from webhook_attempt a where a.delivery_id = d.id order by a.id desc limit 1) + ${floorMs}::int * interval '1 millisecond') as due
+              from webhook_delivery d
+             where d.endpoint_id = ${endpointId} and d.status = 'PENDING' and d.last_error is not null),
+          moved as (
+            update job j set run_at = r.due from retrying r
+             where j.kind = ${WEBHOOK_DELIVER} and j.status = 'PENDING' and j.group_key = ${endpointGroup(endpointId)}
+               and (j.payload->>'deliveryId')::bigint = r.id and j.run_at > r.due
+            returning r.id, r.due),
+          scheduled as (update webhook_delivery d set next_attempt_at = m.due from moved m where d.id = m.id returning d.id),
+          -- the workers' wake-up, sent at commit: only when one is due now
+          woken as (select pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_DELIVER}) from (select 1 from moved where due <= ${now}::timestamptz limit 1) due_now)
+          select (select count(*)::int from scheduled) as "broughtForward", (select count(*) from woken) as woken`,
+    );
+    if (broughtForward > 0) {
+      await recordAudit(em, { actor: actorOf(ctx.caller), action: 'retryWebhookDeliveriesNow', target: `WebhookEndpoint:${endpointId}`, reason: reason ?? undefined, details: { broughtForward }, at: now });
+    }
+    const [row] = await webhookEndpointsByIds(em, [endpointId]);
+    return { endpoint: row, broughtForward };
+  });
+}

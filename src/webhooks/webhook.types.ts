@@ -318,3 +318,28 @@ export class ReplayFailedWebhookDeliveriesPayload {
   @Field(() => [UserError])
   userErrors!: UserError[];
 }
+
+@InputType()
+export class RetryWebhookDeliveriesNowInput {
+  @Field(() => ID, { description: 'The endpoint whose deliveries being retried are sent now (not a removed one, nor a revoked partner\'s).' })
+  endpointId!: string;
+
+  @ChangeReason()
+  reason?: string | null;
+}
+
+@ObjectType()
+export class RetryWebhookDeliveriesNowPayload {
+  @Field(() => WebhookEndpoint, { nullable: true, description: 'The endpoint, its `retrying.nextAttemptAt` now the soonest of the new times.' })
+  endpoint?: WebhookEndpoint | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'How many deliveries being retried this request brought forward (0: none was waiting, or each is being attempted now or was already due); null when refused. Each is due now, or WEBHOOK_BACKOFF_MS after its last attempt began when that is later.',
+  })
+  broughtForward?: number | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

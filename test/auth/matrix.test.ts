@@ -105,6 +105,7 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     enableWebhookEndpoint: ['operator', partnerWith('webhooks:manage')],
     replayWebhookDelivery: ['operator', partnerWith('webhooks:manage')],
     replayFailedWebhookDeliveries: ['operator', partnerWith('webhooks:manage')],
+    retryWebhookDeliveriesNow: ['operator', partnerWith('webhooks:manage')],
   },
   Subscription: {
     balanceChanged: ['customer'],

@@ -73,6 +73,8 @@ const MATRIX: Row[] = [
   { field: 'Mutation.enableWebhookEndpoint', doc: `mutation { enableWebhookEndpoint(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
   // a partner's own deliveries only (webhooks-25): an unknown one is NOT_FOUND, nothing written
   { field: 'Mutation.replayWebhookDelivery', doc: `mutation { replayWebhookDelivery(input: { deliveryId: "V2ViaG9va0RlbGl2ZXJ5Ojk4NzY1NA" }) { userErrors { code } } }`, allowed: ['webhooks:manage'] },
+  // "Retry now" of a partner's own endpoint (webhook-retry-40): an unknown one is NOT_FOUND, nothing written
+  { field: 'Mutation.retryWebhookDeliveriesNow', doc: `mutation { retryWebhookDeliveriesNow(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA" }) { broughtForward userErrors { code } } }`, allowed: ['webhooks:manage'] },
   {
     field: 'Mutation.replayFailedWebhookDeliveries',
     doc: `mutation { replayFailedWebhookDeliveries(input: { endpointId: "V2ViaG9va0VuZHBvaW50Ojk4NzY1NA", idempotencyKey: "k-1" }) { replayed userErrors { code } } }`,

@@ -1,6 +1,6 @@
 import { seriousViolations } from '../support/browser.js';
 import { ok } from '../support/gateway.js';
-import { adjust, createCurrency, createCustomer } from '../support/program.js';
+import { adjust, createCurrency, createCustomer, eventually } from '../support/program.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
 import { Receiver } from '../support/webhook-receiver.js';
 
@@ -34,16 +34,26 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
     await web?.close();
   });
 
+  /**
+   * An endpoint at `url` (the program's) and two events for it (a new customer's points of a new
+   * currency `code`), whose first attempts are made at the dispatcher's next slot: the receiver at
+   * `url` answers them as the test has set it.
+   */
+  const twoAttemptedDeliveries = async (url: string, code: string) => {
+    const { t } = web;
+    await createCurrency(t, code);
+    const customer = await createCustomer(t, code);
+    ok(await t.gql(REGISTER, { input: { url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
+    await adjust(t, customer.externalId, code, 10);
+    await adjust(t, customer.externalId, code, 5);
+    t.clock.advance(t.config.webhooks.dispatchMs);
+    await t.runScheduled();
+  };
+
   test('a receiver answering 503 reads "Retrying — 2 deliveries, failing since … (HTTP 503)", then "Receiving" once mended', async () => {
     const { t } = web;
     receiver.status = () => 503;
-    await createCurrency(t, 'RETRYING');
-    const customer = await createCustomer(t, 'RETRYING');
-    ok(await t.gql(REGISTER, { input: { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
-    await adjust(t, customer.externalId, 'RETRYING', 10);
-    await adjust(t, customer.externalId, 'RETRYING', 5);
-    t.clock.advance(t.config.webhooks.dispatchMs);
-    await t.runScheduled();
+    await twoAttemptedDeliveries(receiver.url, 'RETRYING');
     const [{ firstFailure, pending, nextAttempt }] = await t.sql<{ firstFailure: Date; pending: number; nextAttempt: Date }>(
       `select min(a.attempted_at) as "firstFailure", count(distinct d.id)::int as pending, min(d.next_attempt_at) as "nextAttempt"
          from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id join webhook_attempt a on a.delivery_id = d.id
@@ -71,5 +81,39 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
     await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
     await endpointRow.filter({ hasText: 'Receiving' }).waitFor();
     expect(await endpointRow.textContent()).not.toContain('Retrying');
+  }, 90_000);
+  // webhook-retry-40: once the partner has mended its receiver, the operator need not wait for each
+  // delivery's next attempt (up to 6 h, here the hour its 503 asked for): "Retry now" sends them at
+  // the dispatcher's next run (the gateway's own workers, woken by the answer), says so, and the page
+  // reads the endpoint again.
+  test('"Retry now" on a retrying endpoint sends its deliveries at once, says "2 deliveries … will be sent now", and the row then reads "Receiving"', async () => {
+    const { t } = web;
+    const mending = await new Receiver().start();
+    try {
+      mending.status = () => 503;
+      mending.headers = () => ({ 'retry-after': '3600' });
+      await twoAttemptedDeliveries(mending.url, 'RETRYNOW');
+      expect(mending.requests.map((r) => r.answered)).toEqual([503, 503]);
+      // mended; the next attempts are an hour away
+      mending.status = () => 204;
+      mending.headers = () => ({});
+      t.clock.advance(t.config.webhooks.backoffMs);
+
+      const page = await web.consoleAsOperator('Webhooks');
+      const row = page.getByTestId('webhook-endpoint-row').filter({ hasText: mending.url });
+      await row.filter({ hasText: 'Retrying — 2 deliveries' }).waitFor();
+      const button = row.getByRole('button', { name: `Retry now ${mending.url}` });
+      expect(await seriousViolations(page)).toEqual([]);
+      await button.click();
+      await page.getByRole('status').filter({ hasText: `2 deliveries to ${mending.url} will be sent now.` }).waitFor();
+      await eventually(async () => mending.requests.length === 4);
+      expect(mending.requests.map((r) => r.answered)).toEqual([503, 503, 204, 204]);
+      // the page reads the endpoint again by itself: receiving, and nothing left to retry
+      await row.filter({ hasText: 'Receiving' }).waitFor();
+      expect(await button.count()).toBe(0);
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await mending.close();
+    }
   }, 90_000);
 });

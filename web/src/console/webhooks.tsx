@@ -1,6 +1,6 @@
 import type { ApolloCache, Reference } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { dropKeptKey, keptKey } from '../shared/session';
@@ -11,6 +11,7 @@ import {
   ConsoleRemoveWebhookEndpointDocument,
   ConsoleReplayFailedWebhookDeliveriesDocument,
   ConsoleReplayWebhookDeliveryDocument,
+  ConsoleRetryWebhookDeliveriesNowDocument,
   ConsoleWebhookEndpointsDocument,
 } from './gql/graphql';
 import { ActionForm, APP, ReadOnlyNote, text, useRole } from './shell';
@@ -108,6 +109,18 @@ function retryingState(r: { count: number; firstFailedAt: string; lastError: str
   return `Retrying — ${r.count} ${r.count === 1 ? 'delivery' : 'deliveries'}, failing since ${formatDateTime(r.firstFailedAt)} (${r.lastError}); next attempt ${formatInstant(r.nextAttemptAt)}`;
 }
 
+/** How long after "Retry now" is answered the page reads the endpoints again (ms): the deliveries it brought forward have been sent by then, at the dispatcher's next run. */
+const RETRY_NOW_REREAD_MS = 2_000;
+
+/**
+ * What "Retry now" answered, in words: "2 deliveries to <url> will be sent now." (webhook-retry-40),
+ * or, when it brought none forward, why nothing changed.
+ */
+function retryNowText(url: string, broughtForward: number): string {
+  if (broughtForward === 0) return `No delivery to ${url} was waiting for its next attempt: each is being sent now or was sent already.`;
+  return `${broughtForward === 1 ? '1 delivery' : `${broughtForward} deliveries`} to ${url} will be sent now.`;
+}
+
 /**
  * Webhook endpoints and whether each receives (webhooks-22): an endpoint one of whose deliveries
  * failed every attempt reads "Failing since …" until one is delivered again, and one whose
@@ -146,6 +159,11 @@ export function Webhooks() {
     },
   });
   const [enable] = useMutation(ConsoleEnableWebhookEndpointDocument);
+  const [retryNow] = useMutation(ConsoleRetryWebhookDeliveriesNowDocument);
+  // The endpoint whose "Retry now" is being sent (its button is disabled until the answer), and the page's later read.
+  const [retryingNow, setRetryingNow] = useState<string | null>(null);
+  const reread = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(reread.current), []);
   const [removing, setRemoving] = useState<Removing | null>(null);
   const replayable = (endpoints.data?.webhookEndpoints.edges ?? []).map((e) => e.node).filter((e) => !e.disabledAt);
   // A replay is keyed (web-24): a resend after a lost answer, once the first replay's round has
@@ -185,6 +203,30 @@ export function Webhooks() {
       else setNotice(`${url} receives again: events from now on are sent to it (none of the time it was removed). Replay its failed deliveries below to send those.`);
     } catch (e) {
       setProblem(problemOf(e, { safeAgain: 'Enabling it again is harmless: the State column says whether it receives.' }));
+    }
+  };
+  // "Retry now" (webhook-retry-40): the deliveries being retried are sent at the dispatcher's next
+  // run instead of at their next attempt on the back-off schedule (up to 6 h away). The page reads
+  // the endpoints at once and again a moment later, when they have been sent: the State column
+  // then says "Receiving", or "Retrying" with the new error if the receiver still fails.
+  const sendNow = async (id: string, url: string) => {
+    setProblem(null);
+    setNotice(null);
+    setRetryingNow(id);
+    try {
+      const { data } = await retryNow({ variables: { input: { endpointId: id } } });
+      const result = data?.retryWebhookDeliveriesNow;
+      const refused = result?.userErrors[0];
+      if (refused) setProblem(problemOfUserError(refused));
+      else setNotice(retryNowText(url, result?.broughtForward ?? 0));
+      const refetch = () => void endpoints.refetch().catch(() => undefined);
+      refetch();
+      clearTimeout(reread.current);
+      reread.current = setTimeout(refetch, RETRY_NOW_REREAD_MS);
+    } catch (e) {
+      setProblem(problemOf(e, { safeAgain: 'Retrying now again is harmless: it sends only what still waits for its next attempt.' }));
+    } finally {
+      setRetryingNow(null);
     }
   };
   const removed = (problem: ReturnType<typeof problemOf> | null, done: boolean) => {
@@ -245,18 +287,26 @@ export function Webhooks() {
                       Enable again<span className="sr-only"> {e.url}</span>
                     </button>
                   ) : (
-                    <button
-                      type="button"
-                      className="secondary"
-                      disabled={role !== 'operator'}
-                      onClick={(event) => {
-                        setProblem(null);
-                        setNotice(null);
-                        setRemoving({ id: e.id, url: e.url, owner: e.partner?.name ?? 'the program', opener: event.currentTarget });
-                      }}
-                    >
-                      Remove<span className="sr-only"> {e.url}</span>
-                    </button>
+                    <>
+                      {e.retrying ? (
+                        <button type="button" disabled={role !== 'operator' || retryingNow === e.id} onClick={() => void sendNow(e.id, e.url)}>
+                          Retry now<span className="sr-only"> {e.url}</span>
+                        </button>
+                      ) : null}
+                      {e.retrying ? ' ' : null}
+                      <button
+                        type="button"
+                        className="secondary"
+                        disabled={role !== 'operator'}
+                        onClick={(event) => {
+                          setProblem(null);
+                          setNotice(null);
+                          setRemoving({ id: e.id, url: e.url, owner: e.partner?.name ?? 'the program', opener: event.currentTarget });
+                        }}
+                      >
+                        Remove<span className="sr-only"> {e.url}</span>
+                      </button>
+                    </>
                   )}
                 </td>
               </tr>
