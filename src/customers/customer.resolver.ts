@@ -35,9 +35,13 @@ export class CustomerResolver {
   }
 
   @Query(() => CustomerConnection, {
-    description: `Staff (operators and analysts; never an API key, whatever its scopes: it lists members): the customers whose externalId or email is, or starts with, \`search\`, or with a word of whose name it starts ("smi" finds "Ann Smith"), CLOSED and SUSPENDED ones too. Case is ignored; \`%\`, \`_\` and \`\\\` are plain characters. Best match first (a whole externalId or email, then the start of one, then a name), then oldest customer first. \`search\` is trimmed and taken in Unicode NFC; blank, under ${SEARCH_MIN} or over ${SEARCH_MAX} characters, or with an invisible character: BAD_USER_INPUT.`,
+    description: `Staff (operators and analysts; never an API key, whatever its scopes: it lists members): the customers whose externalId or email starts with \`search\` (or is it), or whose name has a word that starts with it ("smi" and "ann smi" find "Ann Smith"; a word follows a space, a hyphen, an apostrophe or a full stop), CLOSED and SUSPENDED ones too. Case is ignored; \`%\`, \`_\` and \`\\\` are plain characters. Best match first (a whole externalId or email, then the start of one, then a name), then oldest customer first. \`search\` is trimmed and taken in Unicode NFC; blank, under ${SEARCH_MIN} or over ${SEARCH_MAX} characters, or with an invisible character: BAD_USER_INPUT.`,
   })
-  async customers(@Arg('search') search: string, @Args() args: PageArgs, @Context() ctx: RequestCtx) {
+  async customers(
+    @Arg('search', { description: 'An email, a name or a customer id, or the start of one ("ann@", "smi", "cust-4"); at least 2 characters.' }) search: string,
+    @Args() args: PageArgs,
+    @Context() ctx: RequestCtx,
+  ) {
     requireStaff(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 'CustomerSearch', SEARCH_CURSOR);
     const { term, problem } = searchTermOf(search);
