@@ -111,7 +111,21 @@ const SEARCH = statement((term: string, pattern: string, afterMatch: number, aft
  * themselves.
  */
 export async function searchCustomers(em: SqlEntityManager, term: string, page: Page): Promise<SearchRow[]> {
-  const [afterMatch, afterId] = page.after ?? [-1, 0];
-  return SEARCH.run(em, term, regexLiteral(term), afterMatch, afterId, page.limit + 1);
+  return SEARCH.run(em, ...searchArguments(term, page));
 }
 
+/** The statement's arguments for `term` and `page`: the term, it as a regular expression's literal, the place after which to start, and how many rows to read. */
+function searchArguments(term: string, page: Page): [string, string, number, number, number] {
+  const [afterMatch, afterId] = page.after ?? [-1, 0];
+  return [term, regexLiteral(term), afterMatch, afterId, page.limit + 1];
+}
+
+/**
+ * What `searchCustomers` sends for `term` and `page`, without sending it: the statement's text and
+ * its `$n` parameters, for a process that plans it on a `pg` client of its own
+ * (bench/customer-search-plan.ts, which EXPLAINs it). `kysely`: any Kysely of the PostgreSQL
+ * dialect without plugins (`em.getKysely()`).
+ */
+export function searchStatementOf(kysely: Parameters<typeof SEARCH.bind>[0], term: string, page: Page): { sql: string; parameters: unknown[] } {
+  return SEARCH.bind(kysely, ...searchArguments(term, page));
+}
