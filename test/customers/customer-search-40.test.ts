@@ -1,6 +1,7 @@
 import { encodeCursor } from '../../src/graphql/connection.js';
 import { type Credential, type GqlResult, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, unique } from '../support/program.js';
+import { recordStatements } from '../support/statements.js';
 
 /**
  * customer-search-40: staff find customers by the start of an externalId or email, or of a word of
@@ -160,6 +161,23 @@ describe('customers(search:): staff find a customer by an email, a name or a cus
     const anonymous = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEARCH, variables: { search: 'srch' } }) });
     expect(anonymous.status).toBe(401);
     expect(codeOf((await anonymous.json()) as GqlResult<unknown>)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('reads a page of 1 or of 8 customers, with their tiers and balances, in the same number of statements', async () => {
+    const recorder = recordStatements();
+    try {
+      const count = async (text: string, first: number) => {
+        recorder.take();
+        const page = ok(await t.gql<{ customers: { edges: unknown[] } }, object>(`query($s: String!, $n: Int) { customers(search: $s, first: $n) { edges { node { externalId status tier { code } nextTier { code } balances { available } } } } }`, { s: text, n: first }, t.operatorToken)).customers;
+        return { rows: page.edges.length, statements: recorder.take().filter((st) => !st.text.includes('rate_limit_bucket')).length };
+      };
+      const one = await count('srch-ann', 30);
+      const many = await count('srch', 30);
+      expect({ one: one.rows, many: many.rows }).toEqual({ one: 1, many: 8 });
+      expect(many.statements).toBe(one.statements);
+    } finally {
+      recorder.stop();
+    }
   });
 
   it('pages through every match exactly once while customers are added', async () => {
