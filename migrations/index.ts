@@ -66,6 +66,7 @@ import { Migration20261205152000 } from './Migration20261205152000.js';
 import { Migration20261205160000 } from './Migration20261205160000.js';
 import { Migration20261205170000 } from './Migration20261205170000.js';
 import { Migration20261205171000 } from './Migration20261205171000.js';
+import { Migration20261205180000 } from './Migration20261205180000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -137,4 +138,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261205160000', class: Migration20261205160000 },
   { name: 'Migration20261205170000', class: Migration20261205170000 },
   { name: 'Migration20261205171000', class: Migration20261205171000 },
+  { name: 'Migration20261205180000', class: Migration20261205180000 },
 ];

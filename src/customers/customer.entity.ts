@@ -9,6 +9,12 @@ export enum CustomerStatus {
 }
 
 @Entity({ tableName: 'customer' })
+// Staff's customer search (customer-search-40, src/customers/customer-search.ts): prefix ranges of
+// the lowercased NFC externalId and email (byte order, so a range is a prefix in any locale), and
+// trigrams of the lowercased NFC name (pg_trgm) for a word of it that starts with the search.
+@Index({ name: 'customer_external_id_search_idx', expression: 'create index customer_external_id_search_idx on customer ((lower(normalize(external_id, NFC)) collate "C"))' })
+@Index({ name: 'customer_email_search_idx', expression: 'create index customer_email_search_idx on customer ((lower(normalize(email, NFC)) collate "C"))' })
+@Index({ name: 'customer_name_search_idx', expression: 'create index customer_name_search_idx on customer using gin (lower(normalize(name, NFC)) gin_trgm_ops)' })
 @Check({ name: 'customer_external_id_not_blank', expression: 'length(TRIM(BOTH FROM external_id)) > 0' })
 @Check({ name: 'customer_version_positive', expression: 'version >= 1' })
 export class Customer {

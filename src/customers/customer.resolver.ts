@@ -4,9 +4,9 @@ import { currencyFilterArgument } from '../graphql/arguments.js';
 import { lookedUpByKey } from '../graphql/validation.js';
 import type { RequestCtx } from '../graphql/context.js';
 import { pageKey } from '../graphql/loaders.js';
-import { connectionOf, ownedPageOf, PageArgs, pageOf } from '../graphql/connection.js';
-import { payloadOf } from '../graphql/errors.js';
-import { denyPartner, requireCustomer, requireOperator, requireStaffOrScope } from '../graphql/guards.js';
+import { connectionOf, ID_KEY, ownedPageOf, PageArgs, pageOf, type CursorKeyRange } from '../graphql/connection.js';
+import { badInput, payloadOf } from '../graphql/errors.js';
+import { denyPartner, requireCustomer, requireOperator, requireStaff, requireStaffOrScope } from '../graphql/guards.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { LedgerEntryConnection, PointBalance } from '../points/points.types.js';
 import { RewardStoreConnection } from '../stores/store.types.js';
@@ -15,7 +15,11 @@ import { NextTier, Tier } from '../tiers/tier.types.js';
 import { IssuedOfferStatus } from '../wallet/issued-offer.entity.js';
 import { IssuedOfferConnection } from '../wallet/wallet.types.js';
 import { customerByExternalId, upsertCustomer, type CustomerRow } from './customer.service.js';
-import { Customer, UpsertCustomerInput, UpsertCustomerPayload } from './customer.types.js';
+import { SEARCH_MAX, SEARCH_MIN, SearchMatch, searchCustomers, searchTermOf } from './customer-search.js';
+import { Customer, CustomerConnection, UpsertCustomerInput, UpsertCustomerPayload } from './customer.types.js';
+
+/** A customer search's cursor: `[match, id]`, the match a SearchMatch and the id a row id. */
+const SEARCH_CURSOR: readonly CursorKeyRange[] = [{ min: SearchMatch.EXACT, max: SearchMatch.NAME_WORD }, ID_KEY];
 
 @Resolver(() => Customer)
 export class CustomerResolver {
@@ -28,6 +32,21 @@ export class CustomerResolver {
   customer(@Arg('externalId') externalId: string, @Context() ctx: RequestCtx) {
     requireStaffOrScope(ctx, 'customers:read');
     return lookedUpByKey(externalId, 'externalId', (key) => customerByExternalId(ctx.em, key));
+  }
+
+  @Query(() => CustomerConnection, {
+    description: `Staff (operators and analysts; never an API key, whatever its scopes: it lists members): the customers whose externalId or email starts with \`search\` (or is it), or whose name has a word that starts with it ("smi" and "ann smi" find "Ann Smith"; a word follows a space, a hyphen, an apostrophe or a full stop), CLOSED and SUSPENDED ones too. Case is ignored; \`%\`, \`_\` and \`\\\` are plain characters. Best match first (a whole externalId or email, then the start of one, then a name), then oldest customer first. \`search\` is trimmed and taken in Unicode NFC; blank, under ${SEARCH_MIN} or over ${SEARCH_MAX} characters, or with an invisible character: BAD_USER_INPUT.`,
+  })
+  async customers(
+    @Arg('search', { description: 'An email, a name or a customer id, or the start of one ("ann@", "smi", "cust-4"); at least 2 characters.' }) search: string,
+    @Args() args: PageArgs,
+    @Context() ctx: RequestCtx,
+  ) {
+    requireStaff(ctx);
+    const page = pageOf(args, ctx.config.maxPageSize, 'CustomerSearch', SEARCH_CURSOR);
+    const { term, problem } = searchTermOf(search);
+    if (problem !== undefined) throw badInput(problem, 'search');
+    return connectionOf(await searchCustomers(ctx.em, term, page), page, (c) => [c.match, c.id]);
   }
 
   @FieldResolver(() => ID)

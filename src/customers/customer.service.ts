@@ -16,8 +16,8 @@ import { customerStatusLock } from './status-lock.js';
  */
 export type CustomerRow = EntityRow<Customer>;
 
-// birth_date is read as text: a `date` is a calendar day, not an instant.
-const CUSTOMER_COLUMNS = sql<CustomerRow>`${columnsOf(Customer, 'c', ['id', 'externalId', 'email', 'name'])}, ${castColumn(Customer, 'c', 'birthDate', 'text')},
+/** Every column of `customer c` as a CustomerRow (birth_date is read as text: a `date` is a calendar day, not an instant). */
+export const CUSTOMER_COLUMNS = sql<CustomerRow>`${columnsOf(Customer, 'c', ['id', 'externalId', 'email', 'name'])}, ${castColumn(Customer, 'c', 'birthDate', 'text')},
   ${columnsOf(Customer, 'c', ['status', 'tierId', 'segments', 'attributes', 'createdAt', 'updatedAt', 'version'])}`;
 
 /** Customers by id (any order; unknown ids are left out), for the `customer` loader. */

@@ -1,6 +1,7 @@
 import { IsEmail, MaxLength, Min, MinLength } from '../graphql/class-validator.js';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserError } from '../graphql/errors.js';
+import { ConnectionType } from '../graphql/connection.js';
 import { Node } from '../graphql/node.js';
 import { AreTags, ChangeReason, IsStoredKey, MaxItems, NotBlank } from '../graphql/validation.js';
 import { DateScalar, DateTimeScalar, JSONScalar } from '../graphql/scalars.js';
@@ -43,6 +44,9 @@ export class Customer extends Node {
   @Field(() => Int, { description: "The customer's version: 1 when created, one more at each upsertCustomer that changes a value (one that sends what is stored keeps it). Send it as expectedVersion with a write made from what was read." })
   version!: number;
 }
+
+/** Staff's customer search (`customers(search:)`): customers, best match first. */
+export const CustomerConnection = ConnectionType(Customer, 'Customer');
 
 @InputType()
 export class UpsertCustomerInput {

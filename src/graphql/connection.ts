@@ -71,7 +71,7 @@ export type { Page };
  * share a kind (`rewardStores` and `eligibleRewardStores`; one store's listings and another's,
  * whose cursor names a place in the order, test/stores/shaped-pages-hostile.test.ts).
  */
-export type CursorKind = 'RewardStore' | 'Listing' | 'Offer' | 'UnpayableOffer' | 'AuditEntry' | 'IssuedOffer' | 'LedgerEntry' | 'WebhookEndpoint' | 'WebhookDelivery';
+export type CursorKind = 'RewardStore' | 'Listing' | 'Offer' | 'UnpayableOffer' | 'AuditEntry' | 'IssuedOffer' | 'LedgerEntry' | 'WebhookEndpoint' | 'WebhookDelivery' | 'CustomerSearch';
 
 /** Cursors kept by their JSON text, at most this many (the map is emptied when full). */
 const CURSORS_KEPT = 4_096;

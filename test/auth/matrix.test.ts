@@ -51,6 +51,9 @@ const ACCESS: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Calle
     // The customer's own event-stream head (live-21), read before screens to resume subscriptions.
     lastEventId: ['customer'],
     customer: [...STAFF, partnerWith('customers:read')],
+    // Lists members by email and name: staff only, never an API key, customers:read included
+    // (customer-search-40; docs/decisions.md, "What partners see").
+    customers: STAFF,
     transaction: [...STAFF, partnerWith('transactions:read')],
     activityRules: STAFF,
     auditLog: STAFF,

@@ -49,6 +49,8 @@ const MATRIX: Row[] = [
     vars: (i) => ({ e: i.customerExternalId }),
     allowed: ['customers:read'],
   },
+  // customer-search-40: it lists members by email and name, so no scope gives it (not customers:read)
+  { field: 'Query.customers', doc: `{ customers(search: "cust") { edges { node { id externalId } } } }`, allowed: [] },
   { field: 'Query.transaction', doc: `{ transaction(externalId: "nope") { id } }`, allowed: ['transactions:read'] },
   { field: 'Query.currencies', doc: `{ currencies { code } }`, allowed: ['customers:read'] },
   { field: 'Query.tiers', doc: `{ tiers { code } }`, allowed: ['customers:read'] },

@@ -33,6 +33,8 @@ describe('after is a cursor of this kind of list', () => {
     rewardStores: [`query($after: String) { rewardStores(first: 1, after: $after) { edges { cursor } pageInfo { hasNextPage endCursor } } }`, () => t.operatorToken, (d) => d.rewardStores],
     offers: [`query($after: String) { offers(first: 1, after: $after) { edges { cursor } pageInfo { hasNextPage endCursor } } }`, () => t.operatorToken, (d) => d.offers],
     auditLog: [`query($after: String) { auditLog(first: 1, after: $after) { edges { cursor } pageInfo { hasNextPage endCursor } } }`, () => t.operatorToken, (d) => d.auditLog],
+    // customer-search-40: the one customer, found by the start of its id
+    customers: [`query($after: String) { customers(search: "cust-", first: 1, after: $after) { edges { cursor } pageInfo { hasNextPage endCursor } } }`, () => t.operatorToken, (d) => d.customers],
   };
   const read = (list: string, after: string | null) => {
     const [query, token] = LISTS[list];

@@ -201,7 +201,7 @@ export function answerTabs(stack: () => WebStack) {
   };
   /** The console's Adjust points form of `member`, found from the Customers screen and filled with +25 for `reason`. */
   const consoleAdjust = async (tab: Tab, member: string, reason: string) => {
-    await tab.page.getByLabel("Customer id (the retailer's id)").fill(member);
+    await tab.page.getByLabel("Email, name or customer id").fill(member);
     await tab.page.getByRole('button', { name: 'Find' }).click();
     await tab.page.getByRole('heading', { level: 1, name: `Customer ${member}` }).waitFor();
     await tab.page.getByTestId(`staff-balance-${DEMO.currency}`).waitFor();

@@ -91,7 +91,7 @@ describe('answers that never come (web-22)', () => {
     const tab = await openTab();
     await tab.page.goto('/console/');
     await tab.page.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
-    await tab.page.getByLabel("Customer id (the retailer's id)").fill(member);
+    await tab.page.getByLabel("Email, name or customer id").fill(member);
     await tab.page.getByRole('button', { name: 'Find' }).click();
     await tab.page.getByTestId(`staff-balance-${DEMO.currency}`).waitFor();
     const form = tab.page.getByRole('region', { name: 'Adjust points' });

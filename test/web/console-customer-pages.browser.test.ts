@@ -31,7 +31,7 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     expect(codes).toHaveLength(OFFERS);
     const page = await started.web.consoleAsOperator('Customers');
     const find = async () => {
-      await page.getByLabel("Customer id (the retailer's id)").fill(member.externalId);
+      await page.getByLabel("Email, name or customer id").fill(member.externalId);
       await page.getByRole('button', { name: 'Find' }).click();
     };
     await find();

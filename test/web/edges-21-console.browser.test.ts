@@ -31,7 +31,7 @@ describe('console edges (edges-21)', () => {
 
   const adjustInConsole = async (amount: string, reason: string, qualifying?: string) => {
     const page = await web.consoleAsOperator('Customers');
-    await page.getByLabel("Customer id (the retailer's id)").fill(DEMO.customers.carol);
+    await page.getByLabel("Email, name or customer id").fill(DEMO.customers.carol);
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByLabel('Points (negative to debit)').fill(amount);
     await page.getByLabel('Reason (kept in the audit log)').fill(reason);
@@ -60,7 +60,7 @@ describe('console edges (edges-21)', () => {
       if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName === 'ConsoleCurrencies') await released;
       await route.continue();
     });
-    await page.getByLabel("Customer id (the retailer's id)").fill(member.externalId);
+    await page.getByLabel("Email, name or customer id").fill(member.externalId);
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByRole('heading', { level: 2, name: member.externalId }).waitFor();
     const form = page.getByRole('region', { name: 'Adjust points' });

@@ -130,7 +130,7 @@ describe('the console past the first page', () => {
     const who = await createCustomer(t, currency, 500);
     await buyListing(t, who.token, listing.id, 35);
     const page = await started.web.consoleAsOperator('Customers');
-    await page.getByLabel("Customer id (the retailer's id)").fill(who.externalId);
+    await page.getByLabel("Email, name or customer id").fill(who.externalId);
     await page.getByRole('button', { name: 'Find' }).click();
     const ledger = page.getByRole('region', { name: 'Ledger' });
     const wallet = page.getByRole('region', { name: 'Wallet' });

@@ -119,7 +119,7 @@ describe('the apps reach every row of their lists', () => {
     await stores.close();
 
     const customer = await started.web.consoleAsOperator('Customers');
-    await customer.getByLabel("Customer id (the retailer's id)").fill(member.externalId);
+    await customer.getByLabel("Email, name or customer id").fill(member.externalId);
     await customer.getByRole('button', { name: 'Find' }).click();
     const wallet = customer.getByRole('region', { name: 'Wallet' });
     const code = (c: string) => wallet.getByRole('row').filter({ hasText: c });

@@ -152,7 +152,7 @@ describe('the member app and console for a newcomer (newcomer-22)', () => {
     const afterClaim = await focused(page);
 
     const operator = await web.consoleAsOperator('Customers');
-    await operator.getByLabel("Customer id (the retailer's id)").fill(member);
+    await operator.getByLabel("Email, name or customer id").fill(member);
     await operator.getByRole('button', { name: 'Find' }).click();
     await operator.getByLabel('Points (negative to debit)').fill('7');
     await operator.getByLabel('Reason (kept in the audit log)').fill('newcomer-22 focus');

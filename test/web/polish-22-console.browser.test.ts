@@ -29,7 +29,7 @@ describe('the console says its units and its zone (polish-22)', () => {
     t.clock.advance(340 * DAY);
     try {
       const page = await web.consoleAsOperator('Customers');
-      await page.getByLabel("Customer id (the retailer's id)").fill(DEMO.customers.alice);
+      await page.getByLabel("Email, name or customer id").fill(DEMO.customers.alice);
       await page.getByRole('button', { name: 'Find' }).click();
       const profile = page.getByRole('region', { name: /Alice/ });
       await profile.getByTestId(`staff-balance-${DEMO.currency}`).waitFor();

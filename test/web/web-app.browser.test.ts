@@ -194,7 +194,7 @@ describe('web app in a browser', () => {
     await operator.getByRole('heading', { name: 'Staff sign in' }).waitFor();
     await check(operator, 'console-sign-in');
     await operator.getByRole('button', { name: `Continue as operator (${DEMO.staff.operator})` }).click();
-    await operator.getByRole('searchbox').or(operator.getByLabel("Customer id (the retailer's id)")).first().fill(ALICE);
+    await operator.getByRole('searchbox').or(operator.getByLabel("Email, name or customer id")).first().fill(ALICE);
     await check(operator, 'console-customers');
     await operator.getByRole('button', { name: 'Find' }).click();
     await operator.getByTestId('staff-balance-BEANS').filter({ hasText: before.toLocaleString('en-GB') }).waitFor();

@@ -1,31 +1,121 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState, type FormEvent } from 'react';
-import { useLocation } from 'wouter';
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useLocation, useSearch } from 'wouter';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle, ShowOlder } from '../shared/ui';
-import { ConsoleAdjustPointsDocument, ConsoleCurrenciesDocument, ConsoleCustomerDocument, ConsoleCustomerHistoryDocument, ConsoleCustomerWalletDocument } from './gql/graphql';
+import { ConsoleAdjustPointsDocument, ConsoleCurrenciesDocument, ConsoleCustomerDocument, ConsoleCustomerHistoryDocument, ConsoleCustomerSearchDocument, ConsoleCustomerWalletDocument } from './gql/graphql';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
-/** Find a customer by the retailer's id; their profile, ledger and wallet; adjust their points. */
+/** What the search box asks for: its label, the placeholder shows the kinds of text it takes. */
+export const CUSTOMER_SEARCH_LABEL = 'Email, name or customer id';
+
+/** The fewest characters the API's search takes (customers(search:)); a shorter text is looked up as an exact customer id. */
+const SEARCH_MIN = 2;
+
+/**
+ * Find a customer by an email, a name or the retailer's id (customer-search-40): the matches, or
+ * straight to the customer whose id is exactly what was typed; their profile, ledger and wallet;
+ * adjust their points. `externalId`: the customer's page; else `?search=` in the address lists
+ * the matches (so Back returns to them).
+ */
 export function Customers({ externalId }: { externalId?: string }) {
   const [, navigate] = useLocation();
-  const [search, setSearch] = useState(externalId ?? '');
+  useSearch(); // drawn again when the address's query changes; read raw below
+  const searched = new URLSearchParams(window.location.search).get('search')?.trim() || null;
+  const [search, setSearch] = useState(externalId ?? searched ?? '');
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (search.trim()) navigate(`/customers/${encodeURIComponent(search.trim())}`);
+    const text = search.trim();
+    if (!text) return;
+    // One character is no search (the API refuses it) but may be a whole id: looked up as one, as before.
+    navigate([...text].length < SEARCH_MIN ? customerPath(text) : `/?search=${encodeURIComponent(text)}`);
   };
+  const title = externalId ? `Customer ${externalId}` : searched ? `Customers matching ${searched}` : 'Customers';
   return (
     <>
-      <PageTitle app={APP}>{externalId ? `Customer ${externalId}` : 'Customers'}</PageTitle>
+      <PageTitle app={APP}>{title}</PageTitle>
       <form role="search" onSubmit={submit} className="card">
-        <label htmlFor="customer-search">Customer id (the retailer's id)</label>
+        <label htmlFor="customer-search">{CUSTOMER_SEARCH_LABEL}</label>
         <div className="row">
-          <input id="customer-search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="cust-alice" />
+          <input id="customer-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="ann@example.com, Ann Smith or cust-alice" autoComplete="off" />
           <button type="submit">Find</button>
         </div>
       </form>
-      {externalId ? <Customer externalId={externalId} /> : null}
+      {externalId ? <Customer externalId={externalId} /> : searched ? <SearchResults key={searched} search={searched} /> : null}
+    </>
+  );
+}
+
+/** The console's address of a customer's page. */
+function customerPath(externalId: string): string {
+  return `/customers/${encodeURIComponent(externalId)}`;
+}
+
+/**
+ * The customer id in the page's address (`/console/customers/<id>`), decoded once from the address
+ * as `customerPath` wrote it. Not wouter's route parameter: wouter runs `decodeURI` over the path
+ * first, so an id with `%` ("50%off", written `50%25off`) reached `decodeURIComponent` as
+ * `50%off` and threw (customer-search-40), and `a%2541` read as `aA`. Reads wouter's own
+ * `path` when the address is not one of a customer (never, on that route).
+ */
+export function customerIdOfAddress(path: string): string {
+  const raw = /\/customers\/([^/]*)\/?$/.exec(window.location.pathname)?.[1];
+  try {
+    return decodeURIComponent(raw ?? path);
+  } catch {
+    return raw ?? path;
+  }
+}
+
+/**
+ * The customers matching `search`, 30 a page, best match first (ConsoleCustomerSearch). When the
+ * first is the customer whose id is exactly `search` (the API puts a whole id first), the console
+ * goes straight to that customer, in place of this list, as the id lookup always did.
+ */
+function SearchResults({ search }: { search: string }) {
+  const [, navigate] = useLocation();
+  const query = useQuery(ConsoleCustomerSearchDocument, { variables: { search } });
+  const { data, error, fetchMore } = query;
+  const page = data?.customers;
+  const exact = page?.edges[0]?.node.externalId === search ? page.edges[0].node.externalId : null;
+  useEffect(() => {
+    if (exact !== null) navigate(customerPath(exact), { replace: true });
+  }, [exact]);
+  if (error) return <ProblemAlert problem={problemOf(error)} onRetry={retryOf(query)} />;
+  if (!page || exact !== null) return <Loading what="the customers" />;
+  const count = page.edges.length;
+  return (
+    <>
+      <p role="status" data-testid="customer-search-summary">
+        {count === 0
+          ? `No customer matches “${search}”.`
+          : `${count} ${count === 1 ? 'customer matches' : 'customers match'} “${search}”${page.pageInfo.hasNextPage ? ', and more: “Show more customers” below the list' : ''}.`}
+      </p>
+      <DataTable
+        label="Customers found"
+        caption={`Customers matching “${search}”: a whole id or email first, then ids and emails starting so, then names`}
+        rows={count}
+        empty="No customer has an email, id or name starting so. Try fewer letters, or the start of another word of the name."
+        columns={[{ label: 'Name' }, { label: 'Email' }, { label: 'Customer id' }, { label: 'Status' }, { label: 'Tier' }]}
+      >
+        <tbody>
+          {page.edges.map(({ node: c }) => (
+            <tr key={c.id}>
+              <td>
+                <Link href={customerPath(c.externalId)}>{c.name ?? c.externalId}</Link>
+              </td>
+              <td>{c.email ?? ''}</td>
+              <td className="code">{c.externalId}</td>
+              <td>
+                <span className="badge">{c.status}</span>
+              </td>
+              <td>{c.tier?.name ?? 'none'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </DataTable>
+      <ShowOlder pageInfo={page.pageInfo} fetchMore={fetchMore} edges={page.edges} label="Show more customers" />
     </>
   );
 }

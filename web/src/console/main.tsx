@@ -13,7 +13,7 @@ import { Route, Router, Switch } from 'wouter';
 import { createApi } from '../shared/api';
 import { claimsOf, clearToken, dropKeptWrites, loadToken, saveToken, useHandedToken } from '../shared/session';
 import { ConsoleShell, ConsoleSignIn, RoleContext } from './shell';
-import { Customers } from './customers';
+import { customerIdOfAddress, Customers } from './customers';
 import { Stores } from './stores';
 import { Offers } from './offers';
 import { Rules } from './rules';
@@ -62,7 +62,7 @@ function Root() {
             <ConsoleShell onSignOut={signOut}>
               <Switch>
                 <Route path="/">{() => <Customers />}</Route>
-                <Route path="/customers/:externalId">{(p) => <Customers externalId={decodeURIComponent(p.externalId)} />}</Route>
+                <Route path="/customers/:externalId">{(p) => <Customers externalId={customerIdOfAddress(p.externalId)} />}</Route>
                 <Route path="/stores" component={Stores} />
                 <Route path="/offers" component={Offers} />
                 <Route path="/rules" component={Rules} />

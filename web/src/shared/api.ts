@@ -343,6 +343,8 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
         Query: {
           fields: {
             auditLog: relayStylePagination(),
+            // The console's customer search: a list per search text (customer-search-40).
+            customers: relayStylePagination(['search']),
             unpayableOffers: relayStylePagination(),
             // The console's Webhooks page (webhooks-22); without these "Show older" fetched the next
             // page into a cache entry of its own and the list stayed at its first 30 (break3-22).

@@ -1,0 +1,131 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { sql, statement } from '../db/sql.js';
+import type { Page } from '../domain/page.js';
+import { BLANK_GLYPHS, INVISIBLE_MARKS, shown } from '../domain/text.js';
+import { CUSTOMER_COLUMNS, type CustomerRow } from './customer.service.js';
+
+/**
+ * Staff's customer search (customer-search-40): what a support operator types (an email, a name, a
+ * customer id, or the start of one) finds the customers it names, CLOSED and SUSPENDED ones too.
+ * docs/decisions.md, "customer-search-40", says why each rule is what it is.
+ */
+
+/** The fewest characters a search may have (Unicode code points, after trimming). */
+export const SEARCH_MIN = 2;
+/** The most characters a search may have: the longest email address a customer can hold (UpsertCustomerInput.email). */
+export const SEARCH_MAX = 320;
+
+/**
+ * How well a customer matches, best first: the order of the results (then the row id), and the
+ * first part of a result's cursor. A customer matching several ways counts its best.
+ */
+export enum SearchMatch {
+  /** The search is the customer's whole externalId or whole email. */
+  EXACT = 0,
+  /** The search starts the customer's externalId or email. */
+  PREFIX = 1,
+  /** The search starts a word of the customer's name (and runs on from there: "ann smi" finds "Ann Smith"). */
+  NAME_WORD = 2,
+}
+
+/** A search as typed (`raw`), made ready to match: `term`, or why it cannot be used (`problem`, a sentence naming `search`). */
+export type SearchTerm = { term: string; problem?: undefined } | { term?: undefined; problem: string };
+
+const WHITE_SPACE_RUN = /\p{White_Space}+/gu;
+
+/**
+ * `raw` as the search matches it: in Unicode NFC, white space at both ends removed and every run
+ * of white space inside (tabs, no-break spaces) one plain space, as names are written. Refused
+ * (`problem`): blank; shorter than SEARCH_MIN or longer than SEARCH_MAX characters; holding an
+ * invisible mark (U+200B, a BOM, a control character) or a blank glyph, which would make a search
+ * that reads right find nothing. Letters keep their case here: matching ignores it.
+ */
+export function searchTermOf(raw: string): SearchTerm {
+  const invisible = raw.match(INVISIBLE_MARKS) ?? raw.match(BLANK_GLYPHS);
+  if (invisible) return { problem: `search has a character that shows nothing (${shown(invisible[0]).slice(1, -1)}): remove it and search again` };
+  const term = raw.normalize('NFC').replace(WHITE_SPACE_RUN, ' ').trim();
+  if (term === '') return { problem: `search must not be blank: type at least ${SEARCH_MIN} characters of an email address, a name or a customer id` };
+  const length = [...term].length;
+  if (length < SEARCH_MIN) return { problem: `search must have at least ${SEARCH_MIN} characters (${shown(term)} has ${length}): a shorter one would list most customers` };
+  if (length > SEARCH_MAX) return { problem: `search must have at most ${SEARCH_MAX} characters (it has ${length}): the longest email address` };
+  return { term };
+}
+
+/**
+ * `term` as literal text inside a PostgreSQL regular expression (ARE): every ASCII punctuation
+ * mark (`.`, `*`, `%`, `_`, `\`, brackets…) behind a backslash, which ARE reads as that character
+ * itself. Letters, digits, spaces and characters beyond ASCII are never special and stay bare (a
+ * backslash before a letter would be an escape such as `\d`).
+ */
+export function regexLiteral(term: string): string {
+  return term.replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Where a word of a name starts: the start of the name, or after white space, a hyphen, an
+ * apostrophe (' or ’) or a full stop ("Smith-Jones", "O'Brien", "J. Smith"). Part of the statement's
+ * text, lowercase, so `lower()` of the whole pattern leaves it as it is.
+ */
+const WORD_START = `(^|[[:space:]'’.-])`;
+
+// The same expressions as the indexes of Migration20261205180000 (customer.entity.ts), so the
+// planner can use them: lowercase (PostgreSQL's lower(), the database's own case rules) of NFC.
+const EXTERNAL_ID = sql`lower(normalize(c.external_id, NFC))`;
+const EMAIL = sql`lower(normalize(c.email, NFC))`;
+const NAME = sql`lower(normalize(c.name, NFC))`;
+
+/**
+ * `column` (one of the expressions above) starts with `lowered`: as a range of its `collate "C"`
+ * btree index (the strings that start with a text sort, byte by byte, from it to it followed by
+ * U+10FFFF), which a prepared statement's generic plan uses too (a `LIKE $1` pattern is turned
+ * into a range only when planned for one value), then `starts_with` for the exact answer.
+ */
+function startsWith(column: ReturnType<typeof sql>, lowered: ReturnType<typeof sql>) {
+  return sql`(${column} collate "C" >= ${lowered} and ${column} collate "C" < ${lowered} || chr(1114111) and starts_with(${column}, ${lowered}))`;
+}
+
+/** One result row: the customer and how it matched. */
+export type SearchRow = CustomerRow & { match: SearchMatch };
+
+const SEARCH = statement((term: string, pattern: string, afterMatch: number, afterId: number, limit: number) => {
+  const lowered = sql`lower(${term})`;
+  return sql<SearchRow>`
+    select * from (
+      select ${CUSTOMER_COLUMNS},
+        case when ${EXTERNAL_ID} = ${lowered} or ${EMAIL} = ${lowered} then ${sql.lit(SearchMatch.EXACT)}
+             when ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, lowered)} then ${sql.lit(SearchMatch.PREFIX)}
+             else ${sql.lit(SearchMatch.NAME_WORD)} end as match
+      from customer c
+      where ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, lowered)} or ${NAME} ~ (${WORD_START} || lower(${pattern}))
+    ) found
+    where (match, id) > (${afterMatch}::int, ${afterId}::bigint)
+    order by match, id
+    limit ${limit}::int`;
+});
+
+/**
+ * Up to `page.limit + 1` customers matching `term` (a `searchTermOf` term; the extra row only says
+ * a next page exists), best match first, then by row id, after `page.after` (`[match, id]`, or
+ * null from the start). Case is ignored by PostgreSQL's `lower()` on both sides (under the
+ * embedded cluster's C locale: ASCII letters only; docs/decisions.md). `%`, `_` and `\` match
+ * themselves.
+ */
+export async function searchCustomers(em: SqlEntityManager, term: string, page: Page): Promise<SearchRow[]> {
+  return SEARCH.run(em, ...searchArguments(term, page));
+}
+
+/** The statement's arguments for `term` and `page`: the term, it as a regular expression's literal, the place after which to start, and how many rows to read. */
+function searchArguments(term: string, page: Page): [string, string, number, number, number] {
+  const [afterMatch, afterId] = page.after ?? [-1, 0];
+  return [term, regexLiteral(term), afterMatch, afterId, page.limit + 1];
+}
+
+/**
+ * What `searchCustomers` sends for `term` and `page`, without sending it: the statement's text and
+ * its `$n` parameters, for a process that plans it on a `pg` client of its own
+ * (bench/customer-search-plan.ts, which EXPLAINs it). `kysely`: any Kysely of the PostgreSQL
+ * dialect without plugins (`em.getKysely()`).
+ */
+export function searchStatementOf(kysely: Parameters<typeof SEARCH.bind>[0], term: string, page: Page): { sql: string; parameters: unknown[] } {
+  return SEARCH.bind(kysely, ...searchArguments(term, page));
+}

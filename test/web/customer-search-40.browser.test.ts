@@ -1,0 +1,82 @@
+import { webGatewayPerBlock } from '../support/web-gateway.js';
+
+/**
+ * customer-search-40: a support operator with a member's email or name on the phone finds them on
+ * the console's Customers page: the matches (name, email, id, status, tier), announced, paged with
+ * "Show more customers", each a link to the customer; a whole customer id goes straight to them.
+ */
+describe('console: searching customers by email, name or id', () => {
+  const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
+  const MANY = 34;
+
+  beforeAll(async () => {
+    // One statement: 34 "Quinn Searchwell" customers (every fifth CLOSED), and ids that start one another.
+    await started.web.t.sql(
+      `insert into customer (external_id, email, name, status)
+       select 'sw-' || i, 'quinn' || i || '@example.com', 'Quinn Searchwell ' || i, case when i % 5 = 0 then 'CLOSED' else 'ACTIVE' end from generate_series(1, ${MANY}) i
+       union all values ('sw-50%', null, 'Percy Literal', 'SUSPENDED'), ('sw-50x', null, 'Xavier Other', 'ACTIVE')`,
+    );
+  });
+
+  test('a name lists its matches, announced and paged; a match opens the customer', async () => {
+    const page = await started.web.consoleAsOperator('Customers');
+    const box = page.getByLabel('Email, name or customer id');
+    await box.fill('searchw');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Customers matching searchw' }).waitFor();
+
+    const summary = page.getByRole('status').filter({ hasText: 'match' });
+    await summary.filter({ hasText: '30 customers match “searchw”, and more' }).waitFor();
+    const found = page.getByRole('region', { name: 'Customers found' });
+    const rows = found.getByRole('row');
+    expect(await rows.count()).toBe(1 + 30);
+    expect(await found.getByRole('columnheader').allTextContents()).toEqual(['Name', 'Email', 'Customer id', 'Status', 'Tier']);
+
+    await page.getByRole('button', { name: 'Show more customers' }).click();
+    await summary.filter({ hasText: `${MANY} customers match “searchw”.` }).waitFor();
+    expect(await rows.count()).toBe(1 + MANY);
+    await page.getByRole('button', { name: 'Show more customers' }).waitFor({ state: 'detached' });
+    // every one of them once, the closed ones too, with what the operator needs to tell them apart (the demo's lowest tier, Green, holds from 0 points)
+    const ids = await found.locator('tbody td.code').allTextContents();
+    expect(new Set(ids).size).toBe(MANY);
+    expect(await rows.filter({ hasText: 'sw-10' }).textContent()).toBe('Quinn Searchwell 10quinn10@example.comsw-10CLOSEDGreen');
+
+    await found.getByRole('link', { name: 'Quinn Searchwell 10', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Customer sw-10' }).waitFor();
+    await page.getByText('quinn10@example.com').waitFor();
+    // Back: the list again
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'Customers matching searchw' }).waitFor();
+    await page.close();
+  }, 60_000);
+
+  test('a whole customer id goes straight to the customer; % is a plain character; a refusal says why', async () => {
+    const page = await started.web.consoleAsOperator('Customers');
+    const box = page.getByLabel('Email, name or customer id');
+    const find = async (text: string) => {
+      await box.fill(text);
+      await page.getByRole('button', { name: 'Find' }).click();
+    };
+    // sw-1 starts sw-10…sw-19 too: the whole id is the one meant
+    await find('sw-1');
+    await page.getByRole('heading', { level: 1, name: 'Customer sw-1' }).waitFor();
+
+    await find('sw-50');
+    await page.getByRole('status').filter({ hasText: '2 customers match “sw-50”.' }).waitFor();
+    await find('SW-50%');
+    await page.getByRole('status').filter({ hasText: '1 customer matches “SW-50%”.' }).waitFor();
+    const only = page.getByRole('region', { name: 'Customers found' }).getByRole('row');
+    expect(await only.nth(1).textContent()).toBe('Percy Literalsw-50%SUSPENDEDGreen');
+    // its page, though its id has a % in the address (sw-50%25)
+    await only.getByRole('link', { name: 'Percy Literal' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Customer sw-50%' }).waitFor();
+    await page.getByText('SUSPENDED').first().waitFor();
+
+    await find('nobody-like-this');
+    await page.getByRole('status').filter({ hasText: 'No customer matches “nobody-like-this”.' }).waitFor();
+
+    await find('qu\u200binn');
+    await page.getByRole('alert').filter({ hasText: 'search has a character that shows nothing (\\u200B)' }).waitFor();
+    await page.close();
+  }, 60_000);
+});
