@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
 import { DataTable, formatDayOrInstant, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
+import { sameSet } from '../../../src/domain/lists.js';
 import {
   ConsoleAddListingDocument,
   ConsoleCreateStoreDocument,
@@ -47,10 +48,10 @@ const lines = (form: FormData, name: string) =>
     .map((line) => line.trim())
     .filter(Boolean);
 
-/** Whether two eligibility rule sets are the same (lists in order, as stored and shown). */
+/** Whether two eligibility rule sets are the same (tiers and segments are sets: in any order, noticed-40). */
 const sameRules = (a: ListedStore['eligibility'], b: ListedStore['eligibility']) =>
-  a.tiers.join('\n') === b.tiers.join('\n') &&
-  a.segments.join('\n') === b.segments.join('\n') &&
+  sameSet(a.tiers, b.tiers) &&
+  sameSet(a.segments, b.segments) &&
   (a.minBalance ?? null) === (b.minBalance ?? null) &&
   (a.minLifetimePoints ?? null) === (b.minLifetimePoints ?? null);
 
