@@ -1,8 +1,6 @@
-import { CreateCampaignDocument } from '../generated/graphql.js';
-import { ok } from '../support/gateway.js';
 import { unique } from '../support/program.js';
-import { webGatewayPerBlock } from '../support/web-gateway.js';
-import type { InPage } from '../support/web-pages.js';
+import { runningCampaignOnRules, webGatewayPerBlock } from '../support/web-gateway.js';
+import { focusedText as focused } from '../support/web-pages.js';
 
 /**
  * noticed-40: the Rules page's "End now" confirmation (ConfirmEndCampaign) left the focus on the
@@ -13,28 +11,10 @@ import type { InPage } from '../support/web-pages.js';
  */
 describe("noticed-40: the focus after the campaign End dialog closes", () => {
   const web = webGatewayPerBlock({ demo: true, size: 'desktop' });
-  const focused = (page: import('playwright-core').Page) =>
-    page.evaluate(() => {
-      const a = (globalThis as InPage).document.activeElement;
-      return a && a.tagName !== 'BODY' ? (a.textContent ?? '').trim() : 'BODY';
-    });
-
   /** A running campaign of the demo's BEANS, and the Rules page with its row. */
   async function running() {
-    const { t } = web.web;
     const name = unique('Focus');
-    const now = Date.now();
-    ok(
-      await t.gql(
-        CreateCampaignDocument,
-        { input: { name, currency: 'BEANS', startsAt: new Date(now - 3_600_000).toISOString(), endsAt: new Date(now + 30 * 86_400_000).toISOString(), outcome: { bonusPoints: 5 } } as never },
-        t.operatorToken,
-      ),
-    );
-    const page = await web.web.consoleAsOperator('Rules');
-    const row = page.getByRole('region', { name: 'Campaigns', exact: true }).getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
-    const dialog = page.getByRole('dialog', { name: `End campaign “${name}” now?` });
-    return { name, page, row, dialog };
+    return { name, ...(await runningCampaignOnRules(web.web, name)) };
   }
 
   test('Escape, and Cancel, give the focus back to the End now button', async () => {
