@@ -49,10 +49,9 @@ export class CategoryMultiplierInput {
   @NotBlank()
   category!: string;
 
-  @Field(() => Float, { description: "Multiplies the economy rule's points of the category's lines: 0 to 100, at most 4 decimals (as every multiplier); 0: the category earns nothing." })
+  @Field(() => Float, { description: "Multiplies the economy rule's points of the category's lines: 0 to 100; 0: the category earns nothing." })
   @Min(0)
   @Max(100)
-  @HasAtMostDecimals(4)
   multiplier!: number;
 }
 

@@ -77,7 +77,7 @@ export type CampaignOutcomeInput = {
 
 export type CategoryMultiplierInput = {
   category: string;
-  /** Multiplies the economy rule's points of the category's lines: 0 to 100, at most 4 decimals (as every multiplier); 0: the category earns nothing. */
+  /** Multiplies the economy rule's points of the category's lines: 0 to 100; 0: the category earns nothing. */
   multiplier: number;
 };
 

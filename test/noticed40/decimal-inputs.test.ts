@@ -14,7 +14,7 @@ const OFFER = `mutation($input: CreateOfferInput!) { createOffer(input: $input) 
  * rule can be removed; campaigns' bonus points and activities still earn), and its description now
  * says so. The same look at every other decimal or rate input: spellings that are no plain decimal
  * ("-0", exponents, a leading "+", past the digits allowed) are refused BAD_USER_INPUT naming the
- * field, and a category multiplier takes at most 4 decimals as every other multiplier does.
+ * field. A category multiplier of 0 stays (the one way to make a category earn nothing).
  */
 describe('noticed-40: zero and odd spellings in decimal and rate inputs', () => {
   let t: TestGateway;
@@ -61,13 +61,13 @@ describe('noticed-40: zero and odd spellings in decimal and rate inputs', () => 
     expect(sale).toMatchObject({ pointsAwarded: 0, awards: [] });
   });
 
-  it('a category multiplier takes at most 4 decimals, as every other multiplier; 0 (the category earns nothing) is taken', async () => {
+  it('a category multiplier of 0 (the category earns nothing) is taken; a negative one is refused', async () => {
     const { currency } = await earningProgram(t, 'CM');
     await expectRefusedAtTheEdge(
       t,
-      () => staff(RULE, { currency, pointsPerUnit: '1', categoryMultipliers: [{ category: 'COFFEE', multiplier: 1.00001 }] }),
+      () => staff(RULE, { currency, pointsPerUnit: '1', categoryMultipliers: [{ category: 'COFFEE', multiplier: -0.5 }] }),
       'input.categoryMultipliers.0.multiplier',
-      /at most 4 decimals/,
+      /must not be less than 0/,
     );
     const zero = dataOf(await staff(RULE, { currency, pointsPerUnit: '1', categoryMultipliers: [{ category: 'COFFEE', multiplier: 0 }] })).setEconomyRule;
     expect(zero).toMatchObject({ userErrors: [], rule: { categoryMultipliers: [{ category: 'COFFEE', multiplier: 0 }] } });
