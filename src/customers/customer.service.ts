@@ -64,7 +64,9 @@ const LATEST_UTC_OFFSET_MS = 14 * 3_600_000;
 
 /**
  * Creates the customer, or updates the fields the input names (an omitted field keeps its value).
- * `segments` is a set of tags: one sent twice is kept once, in the order first sent (customer data
+ * `segments` is a set of tags: one sent twice is kept once, in the order first sent, and the same
+ * tags sent in another order change nothing (noticed-40: a sync that sent them reordered raised the
+ * version and staled every other writer's read) (customer data
  * arrives from CRM and marketing syncs, where a repeated tag means the same; docs/decisions.md),
  * each stored as `segmentOf` spells it (NFC), so two spellings that look the same are one tag.
  * INVALID when `birthDate` is after today in every time zone.
@@ -95,7 +97,8 @@ export async function upsertCustomer(ctx: Ctx, data: UpsertCustomerData, reason:
     name: sql`case when ${has('name')} then excluded.name else c.name end`,
     birthDate: sql`case when ${has('birthDate')} then excluded.birth_date else c.birth_date end`,
     status: sql`case when ${data.status != null} then excluded.status else c.status end`,
-    segments: sql`case when ${segments != null} then excluded.segments else c.segments end`,
+    // a set: the same tags in another order are no change (noticed-40), and keep the stored order
+    segments: sql`case when ${segments != null} and not (excluded.segments @> c.segments and c.segments @> excluded.segments) then excluded.segments else c.segments end`,
     attributes: sql`case when ${data.attributes != null} then excluded.attributes else c.attributes end`,
   };
   const changed = sql`(${kept.email}, ${kept.name}, ${kept.birthDate}, ${kept.status}, ${kept.segments}, ${kept.attributes})

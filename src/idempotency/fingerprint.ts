@@ -51,3 +51,25 @@ export function canonicalDecimal(value: string): string {
   const digits = fraction ? `${whole}.${fraction}` : whole;
   return m[1] === '-' && /[1-9]/.test(digits) ? `-${digits}` : digits;
 }
+
+/**
+ * A fingerprint, and what the same request fingerprinted as before its reading changed
+ * (claimIdempotencyKey's `formerFingerprints`).
+ */
+export interface Fingerprints {
+  fingerprint: string;
+  former: string[];
+}
+
+/**
+ * The fingerprint of a request whose lists that mean sets (tiers, segments, SKUs, categories,
+ * channels, days, scopes, event types) are read in one order (`asSets`: those lists in setOrder,
+ * src/domain/lists.ts), so a resend with them in another order is the same request (noticed-40).
+ * `asSent`: the same meaning with the lists in the request's order, as fingerprinted before
+ * noticed-40: a key stored then (kept for ever for `create:` scopes) still answers its resend.
+ */
+export function setsFingerprint<A extends { [K in keyof A]: FingerprintValue }, B extends { [K in keyof B]: FingerprintValue }>(asSets: A, asSent: B): Fingerprints {
+  const fingerprint = requestFingerprint(asSets);
+  const sent = requestFingerprint(asSent);
+  return { fingerprint, former: sent === fingerprint ? [] : [sent] };
+}

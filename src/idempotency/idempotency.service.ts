@@ -5,8 +5,9 @@ import { query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { IdempotencyRecord } from './idempotency-record.entity.js';
 import { noteReplay, type IdempotentReplays } from './replays.js';
+import type { Fingerprints } from './fingerprint.js';
 
-export { canonicalDecimal, requestFingerprint } from './fingerprint.js';
+export { canonicalDecimal, requestFingerprint, setsFingerprint } from './fingerprint.js';
 
 /**
  * What claimIdempotencyKey found: the key is this request's (`replay: false`), or a repeat's
@@ -215,6 +216,7 @@ export const KEPT_SCOPES = sql`(scope like 'sale:%' or scope like 'create:%')`;
  * - The same key with another fingerprint: IDEMPOTENCY_KEY_REUSED on ["input","idempotencyKey"],
  *   nothing written (a UserErrorException, which rolls the caller's transaction back).
  * `scope` names the operation and the caller (`create-offer:staff:<id>`): see claimIdempotencyKey.
+ * `fingerprint` may also give former fingerprints of the same request (setsFingerprint).
  * `ctx`: the request's context, whose `replays` notes a replay (replay-22).
  */
 export async function createOnce<R extends object>(
@@ -222,12 +224,13 @@ export async function createOnce<R extends object>(
   em: SqlEntityManager,
   scope: string,
   key: string | null | undefined,
-  fingerprint: () => string,
+  fingerprint: () => string | Fingerprints,
   now: Date,
   create: () => Promise<R>,
 ): Promise<{ result: R; replay: boolean }> {
   if (key == null) return { result: await create(), replay: false };
-  const claim = await claimIdempotencyKey<R>(em, scope, key, fingerprint(), now);
+  const f = fingerprint();
+  const claim = typeof f === 'string' ? await claimIdempotencyKey<R>(em, scope, key, f, now) : await claimIdempotencyKey<R>(em, scope, key, f.fingerprint, now, {}, f.former);
   if (claim.replay) {
     noteReplay(ctx);
     return { result: claim.result, replay: true };

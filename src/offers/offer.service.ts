@@ -6,7 +6,8 @@ import { byDefault, columnMap, db, type EntityRow } from '../db/schema.js';
 import { anyOf, idList, query, queryOne } from '../db/sql.js';
 import { amountFitsMoney, decimalsOf, isIsoCurrency, moneysByDigits, withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { canonicalDecimal, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { canonicalDecimal, createOnce, setsFingerprint } from '../idempotency/idempotency.service.js';
+import { setOrder } from '../domain/lists.js';
 import { OfferVersion, type OfferBenefitKind } from './offer.entity.js';
 
 type Version = EntityRow<OfferVersion>;
@@ -219,6 +220,16 @@ function contentMeaning(c: OfferChanges) {
 }
 
 /**
+ * The fingerprints of offer content (`meaning`: contentMeaning's, with what else the request
+ * carries): its SKUs, categories and channels as sets (noticed-40), and as sent before.
+ */
+function contentFingerprint(meaning: ReturnType<typeof contentMeaning> & { offerId?: number; cleared?: string[]; expectedVersion?: number }) {
+  const b = meaning.benefit;
+  const set = (l: string[] | null | undefined) => (l == null ? l : setOrder(l));
+  return setsFingerprint({ ...meaning, benefit: b == null ? b : { ...b, skus: set(b.skus), categories: set(b.categories) }, channels: set(meaning.channels) }, meaning);
+}
+
+/**
  * Creates an offer at version 1 (staff). INVALID when the benefit lacks the value its kind needs.
  * With `idempotencyKey` (the staff member's own; see createOnce): the same key and content again
  * answer the same offer, as it is now, and create nothing; other content is IDEMPOTENCY_KEY_REUSED.
@@ -228,7 +239,7 @@ export async function createOffer(ctx: Ctx, content: OfferContent, idempotencyKe
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
   return ctx.em.transactional(async (em) => {
-    const { result } = await createOnce(ctx, em, `create-offer:${actor}`, idempotencyKey, () => requestFingerprint(contentMeaning(content)), now, async () => {
+    const { result } = await createOnce(ctx, em, `create-offer:${actor}`, idempotencyKey, () => contentFingerprint(contentMeaning(content)), now, async () => {
       const offer = await db(em).insertInto('Offer').values({ id: byDefault, createdAt: now, updatedAt: now }).returning('id').executeTakeFirstOrThrow();
       await insertVersion(em, offer.id, 1, content, actor, now);
       await recordAudit(em, { actor, action: 'createOffer', target: `Offer:${offer.id}`, reason, details: content, at: now });
@@ -525,7 +536,7 @@ export async function updateOffer(
     // null clears a field and absent keeps it, which the canonical form does not tell apart: the cleared ones by name
     const cleared = Object.keys(changes).filter((k) => changes[k as keyof OfferChanges] === null).sort();
     // expectedVersion joins the fingerprint only when sent, so keys stored before it existed still match their resends
-    const fingerprint = () => requestFingerprint({ offerId, ...contentMeaning(changes), cleared, ...(expectedVersion != null ? { expectedVersion } : {}) });
+    const fingerprint = () => contentFingerprint({ offerId, ...contentMeaning(changes), cleared, ...(expectedVersion != null ? { expectedVersion } : {}) });
     const { result } = await createOnce(ctx, em, `update-offer:${actor}`, idempotencyKey, fingerprint, now, () => writeNextVersion(em, ctx, offerId, changes, { actor, reason }, now, expectedVersion));
     return (await offerVersionsByIds(em, [result.versionId]))[0];
   });

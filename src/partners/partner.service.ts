@@ -6,7 +6,8 @@ import { columnsOf, type EntityRow } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { CredentialRevoked, refuse, UserErrorCode } from '../domain/refusals.js';
 import { shown } from '../domain/text.js';
-import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { createOnce, setsFingerprint } from '../idempotency/idempotency.service.js';
+import { setOrder } from '../domain/lists.js';
 import { recordSessionEnd } from '../events/outbox.service.js';
 import type { RawBuilder } from 'kysely';
 import { Partner } from './partner.entity.js';
@@ -109,7 +110,8 @@ export async function createPartner(
   }
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
-  const meaning = () => requestFingerprint({ name: data.name, scopes: data.scopes });
+  // its scopes as a set: the same partner sent again with them in another order is the same request (noticed-40)
+  const meaning = () => setsFingerprint({ name: data.name, scopes: setOrder(data.scopes) }, { name: data.name, scopes: data.scopes });
   return ctx.em.transactional(async (em) => {
     const { result, replay } = await createOnce(ctx, em, `create-partner:${actor}`, data.idempotencyKey, meaning, now, async () => {
       const partner = await insertPartner(em, data, apiKey, actor, now);

@@ -102,8 +102,12 @@ export class CreateCurrencyInput {
   @Max(36500)
   expiryDays?: number | null;
 
-  @Field(() => DecimalScalar)
-  @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointValue must be a decimal not below 0 such as "0.01" (at most 8 digits before the point and 6 after)' })
+  @Field(() => DecimalScalar, {
+    description:
+      'Money value of one point, in moneyCurrency, above 0: at most 8 digits and 6 decimals, sent as a string ("0.01" for a point worth a euro cent). It is what the program owes per point (the liability): a point worth 0 is refused.',
+  })
+  // a digit 1-9 somewhere: "0", "0.000000" and "-0" are refused (noticed-40: a point worth nothing made the liability 0)
+  @Matches(/^(?=[\d.]*[1-9])\d{1,8}(\.\d{1,6})?$/, { message: 'pointValue must be a decimal above 0 such as "0.01" (at most 8 digits before the point and 6 after)' })
   pointValue!: string;
 
   @Field({ description: 'The ISO 4217 code, in capitals, of the money a point is worth (and of the sales that earn it), e.g. EUR.' })

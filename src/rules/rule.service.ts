@@ -7,7 +7,8 @@ import { byDefault, castColumn, columnsOf, db, type Selected } from '../db/schem
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { withCents } from '../domain/currency.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { canonicalDecimal, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { canonicalDecimal, createOnce, setsFingerprint } from '../idempotency/idempotency.service.js';
+import { setOrder } from '../domain/lists.js';
 import type { CampaignRow, CampaignTerms, EconomyRuleRow, EconomyRuleStaffRow } from './earning.js';
 import { Campaign, EconomyRule, Rounding } from './rule.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
@@ -236,6 +237,9 @@ export interface CampaignData {
   limits?: { perCustomer?: number | null; budgetPoints?: number | null } | null;
 }
 
+/** A campaign's conditions that are sets: each matches when the sale has any one of its entries. */
+const CONDITION_SETS = ['skus', 'categories', 'channels', 'tiers', 'segments', 'daysOfWeek'] as const;
+
 /**
  * Creates a campaign (staff), audit-logged. Refusals (nothing written): INVALID for an empty window
  * or no outcome; NOT_FOUND for an unknown currency, a condition tier the ladder does not have
@@ -252,8 +256,12 @@ export async function createCampaign(ctx: Ctx, d: CampaignData, idempotencyKey?:
   }
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
-  // its minimum spend in one spelling ("10.0" = "10"); the rest as sent
-  const fingerprint = () => requestFingerprint({ ...d, conditions: { ...c, minSpend: c.minSpend == null ? null : canonicalDecimal(c.minSpend) } });
+  // its minimum spend in one spelling ("10.0" = "10"), its lists as sets (noticed-40); the rest as sent
+  const fingerprint = () => {
+    const sent = { ...d, conditions: { ...c, minSpend: c.minSpend == null ? null : canonicalDecimal(c.minSpend) } };
+    const sets = Object.fromEntries(CONDITION_SETS.map((k) => [k, c[k] == null ? c[k] : setOrder<string | number>(c[k])]));
+    return setsFingerprint({ ...sent, conditions: { ...sent.conditions, ...sets } }, sent);
+  };
   return ctx.em.transactional(async (em) => {
     const { result } = await createOnce(ctx, em, `create-campaign:${actor}`, idempotencyKey, fingerprint, now, () => insertCampaign(em, d, { actor, reason }, now));
     return (await campaignsByIds(em, [result.id]))[0];

@@ -49,7 +49,7 @@ export class CategoryMultiplierInput {
   @NotBlank()
   category!: string;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: "Multiplies the economy rule's points of the category's lines: 0 to 100; 0: the category earns nothing." })
   @Min(0)
   @Max(100)
   multiplier!: number;
@@ -63,7 +63,7 @@ export class SetEconomyRuleInput {
   @NotBlank()
   currency!: string;
 
-  @Field(() => DecimalScalar, { description: 'Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points.' })
+  @Field(() => DecimalScalar, { description: 'Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. "0" turns earning from sales off for the currency (a rule cannot be removed): sales then earn only campaigns\' bonus points, and a campaign multiplier adds nothing to 0.' })
   @Matches(/^\d{1,8}(\.\d{1,6})?$/, { message: 'pointsPerUnit must be a decimal not below 0 such as "10" (at most 8 digits before the point and 6 after)' })
   pointsPerUnit!: string;
 
@@ -167,7 +167,7 @@ export class CampaignConditionsInput {
   @Field(() => DecimalScalar, {
     nullable: true,
     description:
-      'In the money of the campaign\'s point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money\'s ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils).',
+      'In the money of the campaign\'s point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money\'s ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils). "0" is met by every sale, as null.',
   })
   @Matches(MONEY_AMOUNT, { message: moneyMessage('10.00', 12) })
   minSpend?: string | null;

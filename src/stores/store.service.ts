@@ -8,7 +8,8 @@ import { idList, query, queryOne, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { noteReplay } from '../idempotency/replays.js';
-import { claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { claimIdempotencyKey, completeIdempotencyKey, createOnce, requestFingerprint, setsFingerprint } from '../idempotency/idempotency.service.js';
+import { sameSet, setOrder } from '../domain/lists.js';
 import {
   amountsFitDigitsSql,
   offerVersionColumns,
@@ -424,8 +425,10 @@ export async function createRewardStore(ctx: Ctx, data: StoreData, reason: strin
     await refuseUnknownTiers(em, e.tiers, ['input', 'eligibility', 'tiers']);
     // The code is the request's key: the same request again answers the store and changes nothing.
     const exists = { code: UserErrorCode.ALREADY_EXISTS, field: ['input', 'code'], message: `A store with code ${data.code} already exists.` };
+    // Its tiers and segments as sets: the same store sent again with them in another order is the same request.
     const meaning = { ...data, eligibility: { tiers: e.tiers ?? [], segments, minBalance: e.minBalance, minLifetimePoints: e.minLifetimePoints } };
-    const claim = await claimIdempotencyKey<{ id: number }>(em, 'create:reward-store', data.code, requestFingerprint(meaning), now, exists).catch(async (error: unknown) => {
+    const f = setsFingerprint({ ...meaning, eligibility: eligibilityMeaning(meaning.eligibility) }, meaning);
+    const claim = await claimIdempotencyKey<{ id: number }>(em, 'create:reward-store', data.code, f.fingerprint, now, exists, f.former).catch(async (error: unknown) => {
       throw await storeCodeTaken(em, data.code, error);
     });
     if (claim.replay) {
@@ -485,6 +488,11 @@ export interface StoreUpdate {
   changed: boolean;
 }
 
+/** Eligibility as a request fingerprint reads it: its tiers and segments are sets (setOrder), so a resend in another order is the same request. */
+function eligibilityMeaning<E extends { tiers: string[]; segments: string[] }>(e: E | undefined): E | undefined {
+  return e && { ...e, tiers: setOrder(e.tiers), segments: setOrder(e.segments) };
+}
+
 // (the raw read answers timestamps as the driver gives them: made Dates here)
 const rulesOf = (s: StoreRow): StoreRules => ({
   startsAt: s.startsAt ? instantOf(s.startsAt) : null,
@@ -495,11 +503,12 @@ const rulesOf = (s: StoreRow): StoreRules => ({
   minLifetimePoints: s.minLifetimePoints ?? null,
 });
 
+// tiers and segments are sets: the same codes in another order are no edit (noticed-40)
 const sameRules = (a: StoreRules, b: StoreRules) =>
   a.startsAt?.getTime() === b.startsAt?.getTime() &&
   a.endsAt?.getTime() === b.endsAt?.getTime() &&
-  a.tiers.join('\u0000') === b.tiers.join('\u0000') &&
-  a.segments.join('\u0000') === b.segments.join('\u0000') &&
+  sameSet(a.tiers, b.tiers) &&
+  sameSet(a.segments, b.segments) &&
   a.minBalance === b.minBalance &&
   a.minLifetimePoints === b.minLifetimePoints;
 
@@ -564,6 +573,10 @@ export async function updateRewardStore(
         endsAt: wanted.endsAt === undefined ? before.endsAt : wanted.endsAt,
         ...(wanted.eligibility ?? { tiers: before.tiers, segments: before.segments, minBalance: before.minBalance, minLifetimePoints: before.minLifetimePoints }),
       };
+      // The same set sent in another order keeps the stored order: a reorder alone is no edit, and
+      // an edit of something else does not rewrite the lists (stored as first sent).
+      if (sameSet(after.tiers, before.tiers)) after.tiers = before.tiers;
+      if (sameSet(after.segments, before.segments)) after.segments = before.segments;
       if (after.startsAt && after.endsAt && after.startsAt >= after.endsAt) {
         throw refuse(UserErrorCode.INVALID, 'The store would never be open: endsAt must be after startsAt.', ['input', wanted.endsAt === undefined ? 'startsAt' : 'endsAt']);
       }
@@ -588,8 +601,9 @@ export async function updateRewardStore(
       });
       return { id: current.id, before, after, changed };
     };
-    // The key and expectedVersion join the fingerprint as sent; a dry run claims no key.
-    const fingerprint = () => requestFingerprint({ storeId, ...wanted, cleared: (['startsAt', 'endsAt'] as const).filter((k) => changes[k] === null), ...(expectedVersion != null ? { expectedVersion } : {}) });
+    // The key and expectedVersion join the fingerprint as sent, the lists as sets; a dry run claims no key.
+    const meaning = { storeId, ...wanted, cleared: (['startsAt', 'endsAt'] as const).filter((k) => changes[k] === null), ...(expectedVersion != null ? { expectedVersion } : {}) };
+    const fingerprint = () => setsFingerprint({ ...meaning, eligibility: eligibilityMeaning(meaning.eligibility) }, meaning);
     const { result } = dryRun ? { result: await edit() } : await createOnce(ctx, em, `update-reward-store:${actor}`, idempotencyKey, fingerprint, now, edit);
     const [store] = await storesByIds(em, [result.id], null, now);
     return { store, before: reviveRules(result.before), after: reviveRules(result.after), changed: result.changed };

@@ -77,7 +77,10 @@ export class TransactionResolver {
     });
   }
 
-  @Mutation(() => ReverseTransactionPayload, { description: 'A return: undoes what the sale earned and awarded, once.' })
+  @Mutation(() => ReverseTransactionPayload, {
+    description:
+      'A return: undoes what the sale earned and awarded, once. A sale not processed yet (RECEIVED) is returned before it earns (its processing then does nothing). Refused: NOT_FOUND (no sale of yours with this externalId), ALREADY_REVERSED (saying when), INVALID (a FAILED sale: it earned and awarded nothing, so nothing is taken back, and it stays FAILED; the offers it redeemed stay redeemed).',
+  })
   reverseTransaction(@Arg('input') input: ReverseTransactionInput, @Context() ctx: RequestCtx) {
     const partner = requirePartnerScope(ctx, 'transactions:write');
     return payloadOf(async () => {

@@ -406,7 +406,7 @@ export interface ReversalOutcome {
   offersKept: number[];
 }
 
-const REVERSED_SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'status', 'customerId', 'processedAt', 'reversedAt']);
+const REVERSED_SALE_COLUMNS = columnsOf(SalesTransaction, '', ['id', 'status', 'customerId', 'processedAt', 'reversedAt', 'failureReason']);
 const REVERSED_AWARD_COLUMNS = columnsOf(TransactionAward, '', [
   'id', 'kind', 'points', 'currencyCode', 'ledgerEntryId', 'pendingCreditId', 'issuedOfferId', 'campaignId',
 ]);
@@ -423,15 +423,27 @@ function alreadyReversedMessage(reversedAt: Date | string | null | undefined): s
 }
 
 /**
+ * What a return of a FAILED sale is told (INVALID on ["input","externalId"]), naming the failure:
+ * its processing failed, so it earned and awarded nothing and there is nothing to take back
+ * (noticed-40: it was marked REVERSED with a `sale.reversed` of nothing, its FAILED lost to the
+ * till and to partners mirroring it). The offers it redeemed stay REDEEMED either way (failTransaction).
+ */
+function failedSaleMessage(failureReason: string | null): string {
+  const why = failureReason ? ` (${JSON.stringify(failureReason)})` : '';
+  return `This sale failed${why}: it earned and awarded nothing, so there is nothing to take back. It stays FAILED.`;
+}
+
+/**
  * Undoes exactly what a sale earned and awarded, once: each points award's own credit reversed by
  * reference (pending ones not yet due cancelled; spent ones owed, expired ones gone: see
  * reverseCredits), awarded offers and staff replacements of them voided unless already redeemed
  * (those are reported in `offersKept`, issued offer ids in code order),
- * campaign budgets given back. A sale not processed yet is simply marked REVERSED, and its
+ * campaign budgets given back. A sale not processed yet (RECEIVED) is simply marked REVERSED, and its
  * processing then does nothing. Either way it records a TRANSACTION_REVERSED event (webhooks'
  * `sale.reversed`) in the return's transaction. Offers the customer used on the sale stay redeemed. Refusals:
  * NOT_FOUND (no sale of this partner with `externalId`), ALREADY_REVERSED (saying when:
- * alreadyReversedMessage); CredentialRevoked
+ * alreadyReversedMessage), INVALID for a FAILED sale (it earned nothing; it stays FAILED:
+ * failedSaleMessage); CredentialRevoked
  * (UNAUTHENTICATED) when the partner's key was revoked before the return's last write, which then
  * rolls back whole (edges-12).
  */
@@ -447,6 +459,7 @@ export async function reverseTransaction(ctx: Ctx, partner: PartnerCaller, exter
     );
     if (!sale) throw refuse(UserErrorCode.NOT_FOUND, 'No sale with this externalId.', ['input', 'externalId']);
     if (sale.status === TransactionStatus.REVERSED) throw refuse(UserErrorCode.ALREADY_REVERSED, alreadyReversedMessage(sale.reversedAt), ['input', 'externalId']);
+    if (sale.status === TransactionStatus.FAILED) throw refuse(UserErrorCode.INVALID, failedSaleMessage(sale.failureReason), ['input', 'externalId']);
     if (sale.processedAt) now = notBeforeWrites(now, [{ updatedAt: sale.processedAt }]);
     const offersKept: number[] = [];
     const awards = await query<Selected<typeof REVERSED_AWARD_COLUMNS>>(

@@ -8,7 +8,8 @@ import { idList, query, queryOne, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
-import { createOnce, requestFingerprint } from '../idempotency/idempotency.service.js';
+import { createOnce, requestFingerprint, setsFingerprint } from '../idempotency/idempotency.service.js';
+import { setOrder } from '../domain/lists.js';
 import { partnerStillHolds, refuseIfRevoked } from '../partners/partner.service.js';
 import { PARTNER_WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPES, eventTypesBeyond, type WebhookEventWireType } from './webhook.events.js';
 import { JOBS_CHANNEL, enqueueJobSql } from '../jobs/queue.js';
@@ -73,7 +74,8 @@ export async function registerWebhookEndpoint(
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const now = ctx.clock.now();
   const actor = actorOf(ctx.caller);
-  const fingerprint = () => requestFingerprint({ url, eventTypes, description: d.description, partnerId });
+  // its event types as a set: the same endpoint sent again with them in another order is the same request (noticed-40)
+  const fingerprint = () => setsFingerprint({ url, eventTypes: setOrder(eventTypes), description: d.description, partnerId }, { url, eventTypes, description: d.description, partnerId });
   return ctx.em.transactional(async (em) => {
     const { result, replay } = await createOnce(ctx, em, `register-webhook:${actor}`, d.idempotencyKey, fingerprint, now, () =>
       insertEndpoint(ctx, em, { url, eventTypes, description: d.description ?? null, partnerId, secret, reason: d.reason ?? null }, d.eventTypes, actor, now),

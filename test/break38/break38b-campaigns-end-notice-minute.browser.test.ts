@@ -1,7 +1,5 @@
-import { CreateCampaignDocument } from '../generated/graphql.js';
-import { ok } from '../support/gateway.js';
 import { unique } from '../support/program.js';
-import { webGatewayPerBlock } from '../support/web-gateway.js';
+import { runningCampaignOnRules, webGatewayPerBlock } from '../support/web-gateway.js';
 
 /**
  * break38b (campaigns), console: after "End campaign" the notice says “Campaign “X” ended at
@@ -21,18 +19,8 @@ describe("break38b: the console's notice of an ended campaign", () => {
   test('names the second the campaign ended at', async () => {
     const { t } = started.web;
     const name = unique('Ended to the second');
-    const now = Date.now();
-    ok(
-      await t.gql(
-        CreateCampaignDocument,
-        { input: { name, currency: 'BEANS', startsAt: new Date(now - 3_600_000).toISOString(), endsAt: new Date(now + 30 * 86_400_000).toISOString(), outcome: { bonusPoints: 5 } } as never },
-        t.operatorToken,
-      ),
-    );
-    const page = await started.web.consoleAsOperator('Rules');
-    const row = page.getByRole('region', { name: 'Campaigns', exact: true }).getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+    const { page, row, dialog } = await runningCampaignOnRules(started.web, name);
     await row.getByRole('button', { name: `End now ${name}` }).click();
-    const dialog = page.getByRole('dialog', { name: `End campaign “${name}” now?` });
     await dialog.getByRole('button', { name: 'End campaign' }).click();
     const notice = page.getByRole('status').filter({ hasText: `Campaign “${name}” ended at` });
     await notice.waitFor();

@@ -54,7 +54,7 @@ export type CampaignConditionsInput = {
   daysOfWeek?: Array<number> | null | undefined;
   /** true: only a customer's first sale earns from it (no earlier processed sale). A returned first sale makes the next one the first, unless the customer kept this campaign's offer from it (redeemed before the return): then it has awarded that customer once already. */
   firstPurchase?: boolean | null | undefined;
-  /** In the money of the campaign's point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money's ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils). */
+  /** In the money of the campaign's point currency (its moneyCurrency), at most 12 digits and 4 decimals, sent as a string: met when what the customer paid (after discounts) reaches it, rounded up to the money's ISO 4217 unit ("1000.50" of JPY needs ¥1001; "2.625" of KWD is 2625 fils). "0" is met by every sale, as null. */
   minSpend?: string | null | undefined;
   /** Customer segments, each once (as the customer carries them: compared exactly, so no invisible characters and no white space but single inner spaces). */
   segments?: Array<string> | null | undefined;
@@ -79,6 +79,7 @@ export type CampaignOutcomeInput = {
 
 export type CategoryMultiplierInput = {
   category: string;
+  /** Multiplies the economy rule's points of the category's lines: 0 to 100; 0: the category earns nothing. */
   multiplier: number;
 };
 
@@ -104,6 +105,7 @@ export type CreateCurrencyInput = {
   /** The ISO 4217 code, in capitals, of the money a point is worth (and of the sales that earn it), e.g. EUR. */
   moneyCurrency: string;
   name: string;
+  /** Money value of one point, in moneyCurrency, above 0: at most 8 digits and 6 decimals, sent as a string ("0.01" for a point worth a euro cent). It is what the program owes per point (the liability): a point worth 0 is refused. */
   pointValue: string;
   /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
   reason?: string | null | undefined;
@@ -260,7 +262,7 @@ export type SetEconomyRuleInput = {
   expectedVersion?: number | null | undefined;
   /** Days a sale's points wait before they can be spent, counted from when the sale happened (default 0). */
   pendingDays?: number | null | undefined;
-  /** Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. */
+  /** Points per whole unit of money paid, after discounts (per euro, not per cent; per dinar of 1000 fils; per yen): at most 8 digits and 6 decimals, sent as a string (0.00001 is one point per 100,000, as programs in VND or IDR count). Earning is exact at any scale; rounding says how it becomes whole points. "0" turns earning from sales off for the currency (a rule cannot be removed): sales then earn only campaigns' bonus points, and a campaign multiplier adds nothing to 0. */
   pointsPerUnit: string;
   /** Why; kept in the audit log with who made the change (at most 500 characters, not blank when given). */
   reason?: string | null | undefined;

@@ -535,7 +535,7 @@ describe('the input edge, by kind', () => {
       await refusedAtTheEdge(
         () => staff(currency, { code: code(), name: 'n', pointValue: '123456789', moneyCurrency: 'KWD' }),
         'pointValue',
-        /^pointValue must be a decimal not below 0 such as "0\.01" \(at most 8 digits before the point and 6 after\)$/,
+        /^pointValue must be a decimal above 0 such as "0\.01" \(at most 8 digits before the point and 6 after\)$/,
       );
       await refusedAtTheEdge(
         () => staff(rule, { ...validInput('setEconomyRule'), pointsPerUnit: '123456789' }),

@@ -1,5 +1,5 @@
 import { webGatewayPerBlock } from "../support/web-gateway.js";
-import type { InPage } from "../support/web-pages.js";
+import { focusedText as focused } from "../support/web-pages.js";
 
 /**
  * hostile39e: keyboard-only use of the console's new Edit dialogs (store-edit-39, listing-edit-39)
@@ -12,11 +12,6 @@ import type { InPage } from "../support/web-pages.js";
  */
 describe("hostile39e: the focus after the Stores page's Edit dialogs close", () => {
   const web = webGatewayPerBlock({ demo: true, size: "desktop" });
-  const focused = (page: import("playwright-core").Page) =>
-    page.evaluate(() => {
-      const a = (globalThis as InPage).document.activeElement;
-      return a && a.tagName !== "BODY" ? (a.textContent ?? "").trim() : "BODY";
-    });
 
   test("Escape from a store's Edit gives the focus back to its Edit button", async () => {
     const page = await web.web.consoleAsOperator("Stores");

@@ -4,7 +4,8 @@ import { gatewaySchema } from '../../src/graphql/schema.js';
 import { signToken } from '../../src/http/auth.js';
 import { registerFirstPartyManifests } from '../../src/persisted/first-party.js';
 import { leaseChromium, siteContext, type ChromiumLease } from './browser.js';
-import { startTestGateway, type TestGateway } from './gateway.js';
+import { CreateCampaignDocument } from '../generated/graphql.js';
+import { ok, startTestGateway, type TestGateway } from './gateway.js';
 
 /** A started gateway serving the web apps, and a context of the worker's Chromium pointed at it. */
 export interface WebGateway {
@@ -80,4 +81,20 @@ export function webGatewayPerBlock(options: { demo: boolean; size: 'phone' | 'de
   });
   afterAll(() => holder.web?.close());
   return holder;
+}
+
+/**
+ * A campaign of the demo's BEANS named `name`, made through the API, running from an hour ago for
+ * 30 days (the gateway's real clock) with `outcome`, and the console's Rules page as the demo
+ * operator: the page, the campaign's row in the Campaigns table, and its End dialog (by its name,
+ * there once "End now" is pressed). `now`: the instant the window was made from (epoch ms).
+ */
+export async function runningCampaignOnRules(web: WebGateway, name: string, outcome: Record<string, unknown> = { bonusPoints: 5 }) {
+  const now = Date.now();
+  const input = { name, currency: 'BEANS', startsAt: new Date(now - 3_600_000).toISOString(), endsAt: new Date(now + 30 * 86_400_000).toISOString(), outcome };
+  ok(await web.t.gql(CreateCampaignDocument, { input: input as never }, web.t.operatorToken));
+  const page = await web.consoleAsOperator('Rules');
+  const row = page.getByRole('region', { name: 'Campaigns', exact: true }).getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+  const dialog = page.getByRole('dialog', { name: `End campaign “${name}” now?` });
+  return { now, page, row, dialog };
 }

@@ -52,6 +52,13 @@ export async function startWebStack(env: Record<string, string>): Promise<WebSta
  * with `filler-<n>` entries down to 16 characters (break2-23, web-24). Runs in the page (for
  * `page.evaluate` or `page.addInitScript`). Answers how many it wrote.
  */
+/** The text of the element that has the page's focus, trimmed, or "BODY" when nothing does (the focus is on the page's body). */
+export const focusedText = (page: Page) =>
+  page.evaluate(() => {
+    const a = (globalThis as InPage).document.activeElement;
+    return a && a.tagName !== 'BODY' ? (a.textContent ?? '').trim() : 'BODY';
+  });
+
 export const fillStorageInPage = () => {
   const storage = (globalThis as InPage).sessionStorage;
   let n = 0;

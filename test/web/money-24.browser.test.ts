@@ -1,7 +1,7 @@
 import { CreateCampaignDocument } from '../generated/graphql.js';
 import { ok } from '../support/gateway.js';
 import { unique } from '../support/program.js';
-import { webGatewayPerBlock } from '../support/web-gateway.js';
+import { runningCampaignOnRules, webGatewayPerBlock } from '../support/web-gateway.js';
 
 /**
  * money-24: the console's Campaigns table said what each campaign had awarded as a bare number
@@ -50,19 +50,8 @@ describe("the console's campaign figures name their currency (money-24)", () => 
   test('an operator ends a running campaign from its row, with a reason, after a confirmation that says what ending does', async () => {
     const { t } = started.web;
     const name = unique('Mistaken double points');
-    const now = Date.now();
-    ok(
-      await t.gql(
-        CreateCampaignDocument,
-        { input: { name, currency: 'BEANS', startsAt: new Date(now - 3_600_000).toISOString(), endsAt: new Date(now + 30 * 86_400_000).toISOString(), outcome: { multiplier: 2 } } as never },
-        t.operatorToken,
-      ),
-    );
-    const page = await started.web.consoleAsOperator('Rules');
-    const campaigns = page.getByRole('region', { name: 'Campaigns', exact: true });
-    const row = campaigns.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+    const { now, page, row, dialog } = await runningCampaignOnRules(started.web, name, { multiplier: 2 });
     await row.getByRole('button', { name: `End now ${name}` }).click();
-    const dialog = page.getByRole('dialog', { name: `End campaign “${name}” now?` });
     const effect = await dialog.getByTestId('end-campaign-effect').innerText();
     await dialog.getByLabel('Reason (kept in the audit log, optional)').fill('Should have been 1.5');
     await dialog.getByRole('button', { name: 'End campaign' }).click();

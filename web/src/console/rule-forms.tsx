@@ -10,6 +10,7 @@ import {
   type Rounding,
 } from './gql/graphql';
 import { ActionForm, Field, int, list, text } from './shell';
+import { sameSet } from '../../../src/domain/lists.js';
 
 type EconomyRule = ConsoleRulesQuery['economyRules'][number];
 type ActivityRule = ConsoleRulesQuery['activityRules'][number];
@@ -201,8 +202,12 @@ function sameEconomy(rule: EconomyRule, sent: { pointsPerUnit: string; rounding:
     canonicalDecimal(rule.pointsPerUnit) === canonicalDecimal(sent.pointsPerUnit.trim()) &&
     rule.rounding === sent.rounding &&
     rule.pendingDays === sent.pendingDays &&
-    JSON.stringify(rule.excludedSkus) === JSON.stringify(sent.excludedSkus) &&
-    JSON.stringify(rule.categoryMultipliers.map((m) => [m.category, m.multiplier])) === JSON.stringify(sent.categoryMultipliers.map((m) => [m.category, m.multiplier]))
+    // sets: the same SKUs and multipliers in another order are the same rule (noticed-40)
+    sameSet(rule.excludedSkus, sent.excludedSkus) &&
+    sameSet(
+      rule.categoryMultipliers.map((m) => JSON.stringify([m.category, m.multiplier])),
+      sent.categoryMultipliers.map((m) => JSON.stringify([m.category, m.multiplier])),
+    )
   );
 }
 

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatDate, formatDateTime, formatInstant, formatPoints, Loading, PagesProblem, PageTitle, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
+import { DataTable, formatDate, formatDateTime, formatInstant, formatPoints, Loading, PagesProblem, PageTitle, useConfirmDialog, useFocusReturn, useNextPagesWhile } from '../shared/ui';
 import { formatDecimal } from '../shared/money';
 import {
   ConsoleCreateGiftListDocument,
@@ -291,6 +291,8 @@ export function Rules() {
   const { role } = useRole();
   const [ending, setEnding] = useState<ListedCampaign | null>(null);
   const [endedNotice, setEndedNotice] = useState<string | null>(null);
+  // the focus once the End dialog closes: back to its End now button, or on the notice when ended (noticed-40)
+  const endFocus = useFocusReturn(ending !== null);
 
   return (
     <>
@@ -383,7 +385,7 @@ export function Rules() {
                 ) : c.endedAt || Date.parse(c.endsAt) <= Date.now() ? (
                   `${c.endedAt ? 'ended early' : 'ended'} ${formatInstant(c.endsAt)}`
                 ) : (
-                  <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => (setEndedNotice(null), setEnding(c))}>
+                  <button type="button" className="secondary" disabled={role !== 'operator'} onClick={(event) => (endFocus.opened(event.currentTarget), setEndedNotice(null), setEnding(c))}>
                     End now<span className="sr-only"> {c.name}</span>
                   </button>
                 )}
@@ -393,7 +395,7 @@ export function Rules() {
         </tbody>
       </DataTable>
       {endedNotice ? (
-        <p className="notice" role="status">
+        <p className="notice" role="status" tabIndex={-1} ref={endFocus.notice}>
           {endedNotice}
         </p>
       ) : null}
@@ -403,6 +405,7 @@ export function Rules() {
           onDone={(notice) => {
             setEnding(null);
             setEndedNotice(notice);
+            endFocus.closed(notice !== null);
           }}
         />
       ) : null}

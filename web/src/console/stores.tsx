@@ -2,7 +2,8 @@ import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatDayOrInstant, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
+import { DataTable, formatDayOrInstant, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useFocusReturn, useNextPagesWhile } from '../shared/ui';
+import { sameSet } from '../../../src/domain/lists.js';
 import {
   ConsoleAddListingDocument,
   ConsoleCreateStoreDocument,
@@ -47,10 +48,10 @@ const lines = (form: FormData, name: string) =>
     .map((line) => line.trim())
     .filter(Boolean);
 
-/** Whether two eligibility rule sets are the same (lists in order, as stored and shown). */
+/** Whether two eligibility rule sets are the same (tiers and segments are sets: in any order, noticed-40). */
 const sameRules = (a: ListedStore['eligibility'], b: ListedStore['eligibility']) =>
-  a.tiers.join('\n') === b.tiers.join('\n') &&
-  a.segments.join('\n') === b.segments.join('\n') &&
+  sameSet(a.tiers, b.tiers) &&
+  sameSet(a.segments, b.segments) &&
   (a.minBalance ?? null) === (b.minBalance ?? null) &&
   (a.minLifetimePoints ?? null) === (b.minLifetimePoints ?? null);
 
@@ -318,23 +319,17 @@ export function Stores() {
   const listingEdited = stores?.flatMap((s) => s.listings.edges.map((e) => e.node)).find((l) => l.id === editing?.listing);
   // Where the focus goes once an edit dialog closes (hostile39e: it was left on the page's body, so
   // the next Tab started again at the top): the saved notice, or the Edit button that opened it.
-  const opener = useRef<HTMLElement | null>(null);
-  const noticeShown = useRef<HTMLParagraphElement>(null);
-  const [refocus, setRefocus] = useState<'notice' | 'opener' | null>(null);
-  useEffect(() => {
-    if (!refocus || editing) return;
-    (refocus === 'notice' ? noticeShown.current : opener.current)?.focus();
-    setRefocus(null);
-  }, [refocus, editing]);
+  const focusReturn = useFocusReturn(editing !== null);
+  const noticeShown = focusReturn.notice;
   const openEdit = (what: { store?: string; listing?: string }, button: HTMLElement) => {
-    opener.current = button;
+    focusReturn.opened(button);
     setEdited(null);
     setEditing(what);
   };
   const editDone = (notice: string | null) => {
     setEditing(null);
     if (notice) setEdited(notice);
-    setRefocus(notice ? 'notice' : 'opener');
+    focusReturn.closed(notice !== null);
   };
 
   const remove = (listingId: string) =>

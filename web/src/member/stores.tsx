@@ -2,7 +2,7 @@ import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useNextPagesWhile } from '../shared/ui';
+import { formatLocalDateTime, formatLocalExclusiveEnd, formatPoints, Loading, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useFocusReturn, useNextPagesWhile } from '../shared/ui';
 import { answeredByReplay } from '../shared/api';
 import { dropKeptKey, keptKey } from '../shared/session';
 import { MemberListingDocument, MemberProfileDocument, MemberPurchaseDocument, MemberStoreDocument, MemberStoresDocument, MemberWalletDocument, type MemberStoreQuery } from './gql/graphql';
@@ -56,9 +56,7 @@ export function Store({ code }: { code: string }) {
   // Where the keyboard's focus goes when the dialog closes (newcomer-21: it was left on the body, so
   // the next Tab started again at the top): the Buy button that opened it, or, once bought, the
   // notice saying what was bought (that Buy button may be disabled by then).
-  const opener = useRef<HTMLButtonElement | null>(null);
-  const notice = useRef<HTMLDivElement>(null);
-  const [refocus, setRefocus] = useState<'opener' | 'notice' | null>(null);
+  const focusReturn = useFocusReturn<HTMLDivElement>(buying !== null, focusOpenerOrItsCard);
   // Each listing's idempotency key until a purchase of it is answered bought (web-22): a dialog
   // closed after "not known whether this went through" and opened again sends the same key, so the
   // gateway answers the first purchase instead of buying a second time. Kept by the page, not this
@@ -72,12 +70,6 @@ export function Store({ code }: { code: string }) {
   // the member is told of when it outlived the gateway's retention (keptKey's KeptWriteExpired).
   const keyOf = (listingId: string) => () => keptKey('web', `purchase:${listingId}`);
   const dropKeyOf = (listingId: string) => () => dropKeptKey('web', `purchase:${listingId}`);
-  useEffect(() => {
-    if (buying || !refocus) return;
-    if (refocus === 'notice') notice.current?.focus();
-    else focusOpenerOrItsCard(opener.current);
-    setRefocus(null);
-  }, [buying, refocus]);
 
   const title = store?.name ?? storeRef?.name ?? 'Store';
   return (
@@ -99,7 +91,7 @@ export function Store({ code }: { code: string }) {
         )
       ) : null}
       {bought ? (
-        <div className="notice" role="status" ref={notice} tabIndex={-1} data-replayed={bought.alreadyAt ? 'true' : undefined}>
+        <div className="notice" role="status" ref={focusReturn.notice} tabIndex={-1} data-replayed={bought.alreadyAt ? 'true' : undefined}>
           {bought.alreadyAt ? (
             <>
               You had already bought “{bought.name}” on {formatLocalDateTime(bought.alreadyAt)}: that first try went through, so nothing more was spent.
@@ -145,7 +137,7 @@ export function Store({ code }: { code: string }) {
                 <button
                   type="button"
                   disabled={limitReached || !l.affordable || l.stockRemaining === 0}
-                  onClick={(event) => ((opener.current = event.currentTarget), setBought(null), setBuying(l))}
+                  onClick={(event) => (focusReturn.opened(event.currentTarget), setBought(null), setBuying(l))}
                 >
                   Buy<span className="sr-only"> {l.offer.name}</span>
                 </button>
@@ -163,7 +155,7 @@ export function Store({ code }: { code: string }) {
           currency={store.currency.code}
           keyOf={keyOf(buying.id)}
           dropKey={dropKeyOf(buying.id)}
-          onDone={(result) => (setBuying(null), setRefocus(result ? 'notice' : 'opener'), result && (dropKeptKey('web', `purchase:${buying.id}`), setBought(result)))}
+          onDone={(result) => (setBuying(null), focusReturn.closed(result !== null), result && (dropKeptKey('web', `purchase:${buying.id}`), setBought(result)))}
         />
       ) : null}
     </>
@@ -179,8 +171,8 @@ export function Store({ code }: { code: string }) {
  * when the listing is gone from the page, the page's heading (PageTitle's h1, tabIndex -1).
  * @param button the Buy button that opened the dialog (null: none known)
  */
-function focusOpenerOrItsCard(button: HTMLButtonElement | null): void {
-  if (button?.isConnected && !button.disabled) return button.focus();
+function focusOpenerOrItsCard(button: HTMLElement | null): void {
+  if (button?.isConnected && !(button instanceof HTMLButtonElement && button.disabled)) return button.focus();
   const card = button?.isConnected ? button.closest<HTMLElement>('li.card') : null;
   (card ?? document.querySelector<HTMLElement>('h1'))?.focus();
 }

@@ -310,3 +310,33 @@ export function useConfirmDialog({ busy = false, onDismiss }: { busy?: boolean; 
   };
   return { dialog, safe, onCancel };
 }
+
+/**
+ * Where the focus goes once a page's dialog closes and leaves the page (hostile39e, the Stores
+ * page's Edit dialogs; noticed-40, the Rules page's End campaign): closing a `<dialog>` that is
+ * then unmounted leaves the focus on the page's body, and the next Tab starts again at the top.
+ * Call `opened(button)` with the button that opens the dialog, and `closed(toNotice)` when it
+ * closes: the focus then goes to the notice (`notice`, a ref for an element with tabIndex -1 that
+ * says what was done) when `toNotice`, else back to that button, once `open` is false (the dialog
+ * is out of the page and the notice rendered). `backToOpener`: how the focus goes back to the
+ * button (default: `focus()`; the member's store gives it to the listing's card when its Buy button
+ * was disabled meanwhile, newcomer-21's focusOpenerOrItsCard).
+ */
+export function useFocusReturn<N extends HTMLElement = HTMLParagraphElement>(open: boolean, backToOpener: (button: HTMLElement | null) => void = (button) => button?.focus()) {
+  const opener = useRef<HTMLElement | null>(null);
+  const notice = useRef<N>(null);
+  const [refocus, setRefocus] = useState<'notice' | 'opener' | null>(null);
+  const back = useRef(backToOpener);
+  back.current = backToOpener;
+  useEffect(() => {
+    if (!refocus || open) return;
+    if (refocus === 'notice') notice.current?.focus();
+    else back.current(opener.current);
+    setRefocus(null);
+  }, [refocus, open]);
+  const opened = (button: HTMLElement) => {
+    opener.current = button;
+  };
+  const closed = (toNotice: boolean) => setRefocus(toNotice ? 'notice' : 'opener');
+  return { notice, opened, closed };
+}
