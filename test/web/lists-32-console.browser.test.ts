@@ -87,6 +87,7 @@ describe('the console past the first page', () => {
     // meanwhile the operator removes an old listing of the first store
     const first = page.locator('section').filter({ has: page.getByRole('heading', { level: 2, name: new RegExp(`^${stores[0].name} `) }) });
     await first.getByRole('button', { name: `Remove ${offers[0].name}` }).click();
+    await page.getByRole('dialog', { name: new RegExp(`^Remove “${offers[0].name}”`) }).getByRole('button', { name: 'Remove listing' }).click();
     await first.getByRole('row').filter({ hasText: offers[0].name }).waitFor({ state: 'detached' });
     await page.getByRole('heading', { level: 2, name: new RegExp(`^${farStore.name} `) }).waitFor();
     await page.waitForTimeout(1_000);

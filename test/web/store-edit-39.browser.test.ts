@@ -158,4 +158,37 @@ describe("the console edits a store's eligibility (store-edit-39)", () => {
     const row = audit.getByTestId('audit-row').filter({ has: audit.getByRole('cell', { name: 'updateListing', exact: true }) }).first();
     expect(await row.getByRole('cell').nth(4).innerText()).toBe('Restocked: the spring delivery came in');
   }, 60_000);
+
+  test("a listing's Remove asks first and takes a reason: Cancel keeps it; Remove listing takes it off sale, says so, and the Audit log shows why (newcomer-40)", async () => {
+    const { t } = started.web;
+    const onSale = async () =>
+      (
+        await t.sql<{ n: number }>(
+          `select count(*)::int as n from listing l join offer o on o.id = l.offer_id join offer_version ov on ov.id = o.current_version_id where ov.name = '€2 off your order' and l.removed_at is null`,
+        )
+      )[0].n;
+    expect(await onSale()).toBe(1);
+    const page = await started.web.consoleAsOperator('Stores');
+    const removeButton = page.getByRole('button', { name: 'Remove €2 off your order' });
+    await removeButton.click();
+    const dialog = page.getByRole('dialog', { name: 'Remove “€2 off your order” from “Everyday rewards”?' });
+    await dialog.waitFor();
+    // the focus starts on Cancel, and Cancel sends nothing
+    await until(async () => (await page.evaluate(() => (globalThis as InPage).document.activeElement?.textContent)) === 'Cancel', 'the focus on Cancel');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await onSale()).toBe(1);
+    await removeButton.click();
+    await dialog.getByLabel('Reason (kept in the audit log, optional)').fill('Promotion over');
+    await dialog.getByRole('button', { name: 'Remove listing' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.getByRole('status').filter({ hasText: 'removed' }).innerText()).toBe(
+      '“€2 off your order” removed from “Everyday rewards”: members can no longer buy it there. Offers already bought stay in their wallets.',
+    );
+    expect(await onSale()).toBe(0);
+    await removeButton.waitFor({ state: 'detached' });
+    const audit = await started.web.consoleAsOperator('Audit log');
+    const row = audit.getByTestId('audit-row').filter({ has: audit.getByRole('cell', { name: 'removeListing', exact: true }) }).first();
+    expect(await row.getByRole('cell').nth(4).innerText()).toBe('Promotion over');
+  }, 60_000);
 });

@@ -100,6 +100,7 @@ describe('the apps after web-22 (web-23)', () => {
     await remove.waitFor();
     tab.cut.add('ConsoleRemoveListing');
     await remove.click();
+    await tab.page.getByRole('dialog', { name: /^Remove “/ }).getByRole('button', { name: 'Remove listing' }).click();
     const unknown = tab.page.getByRole('alert').filter({ hasText: 'it is not known whether this went through' });
     await unknown.waitFor();
     // web-24: a removal is naturally idempotent, so the alert says so and offers "Try again"

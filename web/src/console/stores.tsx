@@ -289,6 +289,49 @@ function EditListing({ listing, onDone }: { listing: ListedListing; onDone: (not
   );
 }
 
+/**
+ * The removal of a listing, asked first (newcomer-40: "Remove" took a listing off sale at one
+ * click, with no question, no reason and no word after): what removing does, an optional reason for
+ * the audit log, "Remove listing". Removing again is safe (a listing already removed is answered as
+ * it is), so a lost answer offers "Try again". Cancel or Escape sends nothing; the focus starts on Cancel.
+ */
+function RemoveListing({ listing, storeName, onDone }: { listing: ListedListing; storeName: string; onDone: (notice: string | null) => void }) {
+  const [removeListing] = useMutation(ConsoleRemoveListingDocument, { refetchQueries: [ConsoleStoresDocument] });
+  const client = useApolloClient();
+  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: removing a listing again is safe (one already removed is left as it is).' });
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
+  const formRef = useRef<HTMLFormElement>(null);
+  const confirm = () =>
+    send(async () => {
+      const reason = formRef.current ? reasonOf(new FormData(formRef.current), 'removeReason') : null;
+      const { data: result } = await removeListing({ variables: { input: { listingId: listing.id, reason } } });
+      const payload = result?.removeListing;
+      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      if (!payload?.listing) return;
+      // off its store's table at once, on whichever page of listings it was (the refetch reads each
+      // store's first page again, and the pages shown after it are kept: keptPagination)
+      client.cache.evict({ id: client.cache.identify({ __typename: 'Listing', id: payload.listing.id }) });
+      client.cache.gc();
+      onDone(`“${listing.offer.name}” removed from “${storeName}”: members can no longer buy it there. Offers already bought stay in their wallets.`);
+    });
+  return (
+    <dialog ref={dialog} aria-labelledby="remove-listing-title" onCancel={onCancel}>
+      <h2 id="remove-listing-title">Remove “{listing.offer.name}” from “{storeName}”?</h2>
+      <p>
+        Members can no longer buy it in this store; offers already bought stay in their wallets. It cannot be put back: to sell it again, list the offer again (its
+        per-member counts then start at 0).
+      </p>
+      <form ref={formRef} onSubmit={(e) => e.preventDefault()}>
+        <fieldset disabled={held} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="sr-only">Remove listing {listing.offer.name}</legend>
+          <ReasonField name="removeReason" />
+        </fieldset>
+      </form>
+      <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="Remove listing" sendingText="Removing…" onConfirm={confirm} onCancel={() => onDone(null)} />
+    </dialog>
+  );
+}
+
 /** Reward stores, who may shop in them, their listings and stock. */
 export function Stores() {
   const { role } = useRole();
@@ -307,21 +350,20 @@ export function Stores() {
   const refetch = { refetchQueries: [ConsoleStoresDocument] };
   const [createStore] = useMutation(ConsoleCreateStoreDocument, refetch);
   const [addListing] = useMutation(ConsoleAddListingDocument, refetch);
-  const [removeListing] = useMutation(ConsoleRemoveListingDocument, refetch);
-  // Removing is naturally idempotent (a listing already removed is answered as it is, nothing
-  // written): after a lost answer "Try again" sends the same removal (web-24).
-  const { problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: removing a listing again is safe (one already removed is left as it is).' });
   const stores = data?.rewardStores.edges.map((e) => e.node);
   // the store or listing whose edit dialog is open, and the notice of the last one saved
-  const [editing, setEditing] = useState<{ store?: string; listing?: string } | null>(null);
+  const [editing, setEditing] = useState<{ store?: string; listing?: string; removing?: string } | null>(null);
   const [edited, setEdited] = useState<string | null>(null);
   const editingStore = stores?.find((s) => s.id === editing?.store);
   const listingEdited = stores?.flatMap((s) => s.listings.edges.map((e) => e.node)).find((l) => l.id === editing?.listing);
+  const listingRemoved = stores
+    ?.flatMap((s) => s.listings.edges.map((e) => ({ listing: e.node, storeName: s.name })))
+    .find((l) => l.listing.id === editing?.removing);
   // Where the focus goes once an edit dialog closes (hostile39e: it was left on the page's body, so
   // the next Tab started again at the top): the saved notice, or the Edit button that opened it.
   const focusReturn = useFocusReturn(editing !== null);
   const noticeShown = focusReturn.notice;
-  const openEdit = (what: { store?: string; listing?: string }, button: HTMLElement) => {
+  const openEdit = (what: { store?: string; listing?: string; removing?: string }, button: HTMLElement) => {
     focusReturn.opened(button);
     setEdited(null);
     setEditing(what);
@@ -332,22 +374,10 @@ export function Stores() {
     focusReturn.closed(notice !== null);
   };
 
-  const remove = (listingId: string) =>
-    send(async () => {
-      const { data: result } = await removeListing({ variables: { input: { listingId } } });
-      if (result?.removeListing.userErrors.length) setProblem(problemOfUserError(result.removeListing.userErrors[0]));
-      // off its store's table at once, on whichever page of listings it was (the refetch reads each
-      // store's first page again, and the pages shown after it are kept: keptPagination)
-      else if (result?.removeListing.listing) {
-        client.cache.evict({ id: client.cache.identify({ __typename: 'Listing', id: result.removeListing.listing.id }) });
-        client.cache.gc();
-      }
-    });
-
   return (
     <>
       <PageTitle app={APP}>Stores</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={error ? retryOf(query) : tryAgain} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       <ReadOnlyNote />
       <PagesProblem {...storePages} />
       <PagesProblem {...offerPages} />
@@ -358,6 +388,7 @@ export function Stores() {
       ) : null}
       {editingStore ? <EditStore store={editingStore} onDone={editDone} /> : null}
       {listingEdited ? <EditListing listing={listingEdited} onDone={editDone} /> : null}
+      {listingRemoved ? <RemoveListing listing={listingRemoved.listing} storeName={listingRemoved.storeName} onDone={editDone} /> : null}
       {!stores && !error ? <Loading what="stores" /> : null}
       {stores?.map((s) => (
         <section key={s.id} className="card" aria-labelledby={`store-${s.id}`} style={{ marginBottom: '1rem' }}>
@@ -414,7 +445,7 @@ export function Stores() {
                     >
                       Edit<span className="sr-only"> {l.offer.name}</span>
                     </button>{' '}
-                    <button type="button" className="secondary" disabled={role !== 'operator'} onClick={() => void remove(l.id)}>
+                    <button type="button" className="secondary" disabled={role !== 'operator'} onClick={(event) => openEdit({ removing: l.id }, event.currentTarget)}>
                       Remove<span className="sr-only"> {l.offer.name}</span>
                     </button>
                   </td>
