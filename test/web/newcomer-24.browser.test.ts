@@ -38,7 +38,7 @@ describe('empty lists say so, a staff debit is told as such, a number past Int i
   test("a new customer's ledger and wallet in the console say they are empty; one with movements has no such line", async () => {
     const page = await started.web.consoleAsOperator('Customers');
     const find = async (id: string) => {
-      await page.getByLabel(/Customer id/).fill(id);
+      await page.getByLabel('Email, name or customer id').fill(id);
       await page.getByRole('button', { name: 'Find' }).click();
     };
     await find(DEMO.customers.carol);
@@ -72,7 +72,7 @@ describe('empty lists say so, a staff debit is told as such, a number past Int i
 
   test("an operator's debit past the balance names the shortfall, not \"You\"; a number past Int is stopped by the form", async () => {
     const page = await started.web.consoleAsOperator('Customers');
-    await page.getByLabel(/Customer id/).fill(DEMO.customers.carol);
+    await page.getByLabel('Email, name or customer id').fill(DEMO.customers.carol);
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByRole('heading', { name: 'Carol Nguyen' }).waitFor();
     const form = page.getByRole('region', { name: 'Adjust points' });
