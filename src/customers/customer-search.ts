@@ -62,6 +62,17 @@ export function regexLiteral(term: string): string {
 }
 
 /**
+ * `term` as a regular expression (ARE) for a name: `regexLiteral`, but where names are written in
+ * more than one way (newcomer-40), one typed character stands for each of them: an apostrophe,
+ * straight or curly, for either ("o'brien" finds "O’Brien"); a space or a hyphen for a run of
+ * white space and hyphens ("mary jane" finds "Mary-Jane", "josé garcía" a stored "José  García",
+ * whose double space upsertCustomer kept).
+ */
+export function namePattern(term: string): string {
+  return [...term].map((c) => (c === "'" || c === '’' ? "['’]" : c === ' ' || c === '-' ? '[[:space:]-]+' : regexLiteral(c))).join('');
+}
+
+/**
  * Where a word of a name starts: the start of the name, or after white space, a hyphen, an
  * apostrophe (' or ’) or a full stop ("Smith-Jones", "O'Brien", "J. Smith"). Part of the statement's
  * text, lowercase, so `lower()` of the whole pattern leaves it as it is.
@@ -117,7 +128,7 @@ export async function searchCustomers(em: SqlEntityManager, term: string, page: 
 /** The statement's arguments for `term` and `page`: the term, it as a regular expression's literal, the place after which to start, and how many rows to read. */
 function searchArguments(term: string, page: Page): [string, string, number, number, number] {
   const [afterMatch, afterId] = page.after ?? [-1, 0];
-  return [term, regexLiteral(term), afterMatch, afterId, page.limit + 1];
+  return [term, namePattern(term), afterMatch, afterId, page.limit + 1];
 }
 
 /**

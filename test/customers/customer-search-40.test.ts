@@ -58,6 +58,10 @@ describe('customers(search:): staff find a customer by an email, a name or a cus
       ['wc\\b', null, 'Back\\slash', 'ACTIVE'],
       ['wcb', null, 'Backslash', 'ACTIVE'],
       ['wc.b', null, null, 'ACTIVE'],
+      // names written with a curly apostrophe, a hyphen, a double space (upsertCustomer keeps it)
+      ['nm-dan', null, 'Dan O’Neil', 'ACTIVE'],
+      ['nm-mary', null, 'Mary-Jane McDonald', 'ACTIVE'],
+      ['nm-jose', null, 'José  García', 'ACTIVE'],
     ]);
   });
   afterAll(() => t.close());
@@ -75,6 +79,19 @@ describe('customers(search:): staff find a customer by an email, a name or a cus
       // "Ray Nesmith": smi is inside a word
       'esmi': [],
       'nesmi': ['srch-ray'],
+    });
+  });
+
+  it("finds a name however its apostrophes, hyphens and spaces are typed: either apostrophe for the other, a space or a hyphen for a run of them (newcomer-40)", async () => {
+    await expectFinds({
+      "o'neil": ['nm-dan'],
+      'o’brien': ['srch-carol'],
+      'mary jane': ['nm-mary'],
+      'mary-jane mc': ['nm-mary'],
+      'smith jones': ['srch-bob'],
+      'josé garcía': ['nm-jose'],
+      'jose garcia': [],
+      'maryjane': [],
     });
   });
 

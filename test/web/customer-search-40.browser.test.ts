@@ -3,7 +3,8 @@ import { webGatewayPerBlock } from '../support/web-gateway.js';
 /**
  * customer-search-40: a support operator with a member's email or name on the phone finds them on
  * the console's Customers page: the matches (name, email, id, status, tier), announced, paged with
- * "Show more customers", each a link to the customer; a whole customer id goes straight to them.
+ * "Show more customers", each a link to the customer; a whole customer id or email (any case)
+ * goes straight to them.
  */
 describe('console: searching customers by email, name or id', () => {
   const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
@@ -63,8 +64,13 @@ describe('console: searching customers by email, name or id', () => {
 
     await find('sw-50');
     await page.getByRole('status').filter({ hasText: '2 customers match “sw-50”.' }).waitFor();
+    // a whole id in another case, and a whole email, go straight to their customer too (newcomer-40)
     await find('SW-50%');
-    await page.getByRole('status').filter({ hasText: '1 customer matches “SW-50%”.' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Customer sw-50%' }).waitFor();
+    await find('QUINN7@Example.com');
+    await page.getByRole('heading', { level: 1, name: 'Customer sw-7' }).waitFor();
+    await find('percy');
+    await page.getByRole('status').filter({ hasText: '1 customer matches “percy”.' }).waitFor();
     const only = page.getByRole('region', { name: 'Customers found' }).getByRole('row');
     expect(await only.nth(1).textContent()).toBe('Percy Literalsw-50%SUSPENDEDGreen');
     // its page, though its id has a % in the address (sw-50%25)

@@ -69,16 +69,21 @@ export function customerIdOfAddress(path: string): string {
 }
 
 /**
- * The customers matching `search`, 30 a page, best match first (ConsoleCustomerSearch). When the
- * first is the customer whose id is exactly `search` (the API puts a whole id first), the console
- * goes straight to that customer, in place of this list, as the id lookup always did.
+ * The customers matching `search`, 30 a page, best match first (ConsoleCustomerSearch). When one
+ * customer only has `search` as its whole id or email, case ignored (the API puts those first), the
+ * console goes straight to that customer, in place of this list, as the id lookup always did.
  */
 function SearchResults({ search }: { search: string }) {
   const [, navigate] = useLocation();
   const query = useQuery(ConsoleCustomerSearchDocument, { variables: { search } });
   const { data, error, fetchMore } = query;
   const page = data?.customers;
-  const exact = page?.edges[0]?.node.externalId === search ? page.edges[0].node.externalId : null;
+  // A whole id or email, in any case (the API ranks those first), that names one customer only:
+  // "c-00042" typed for C-00042 listed one row (newcomer-40). Two such (ids differing by case, or an
+  // email two customers share) are listed for the operator to choose.
+  const whole = (n: { externalId: string; email?: string | null } | undefined) =>
+    !!n && (n.externalId.toLowerCase() === search.toLowerCase() || n.email?.toLowerCase() === search.toLowerCase());
+  const exact = whole(page?.edges[0]?.node) && !whole(page?.edges[1]?.node) ? page!.edges[0].node.externalId : null;
   useEffect(() => {
     if (exact !== null) navigate(customerPath(exact), { replace: true });
   }, [exact]);
