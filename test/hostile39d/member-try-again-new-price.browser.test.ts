@@ -26,6 +26,8 @@ describe("hostile39d: the purchase dialog after PRICE_CHANGED", () => {
     const alert = dialog.getByRole("alert");
     await alert.waitFor();
     expect(await alert.innerText()).toContain("price");
+    // the gateway's sentence, once: not after an app sentence saying the same (newcomer-40)
+    expect((await alert.innerText()).match(/price/gi)?.length).toBe(2);
     // the refusal read the store again: what the dialog says it spends is the price now
     const spends = async () => /This spends\s+([\d,]+)/.exec(await dialog.innerText())?.[1]?.replace(/,/g, "");
     // the store read again reaches the dialog (or the assertion below says what it shows)

@@ -58,12 +58,17 @@ export const ERROR_MESSAGES: Record<string, string> = {
   OFFER_NOT_APPLICABLE: 'This offer does not apply here.',
   DESTINATION_NOT_ALLOWED: 'That address cannot receive webhooks: use a public one.',
   VERSION_CONFLICT: 'Someone else saved a change to this since it was read, so nothing was saved. The form now shows their version: make your change again.',
-  // followed by the gateway's "it is now 400 BEANS" (hostile39c: a price raised while the member confirmed)
+  // in place of the gateway's "The price of this offer changed: it is now 400 BEANS. Nothing was
+  // spent; …" when it has one (hostile39c: a price raised while the member confirmed), which says it
+  // all: after this sentence it read as saying the same thing twice (newcomer-40)
   PRICE_CHANGED: 'The price changed since you saw it.',
 };
 
+/** Codes whose server message is the whole sentence, shown in place of the one above when it comes. */
+const SERVER_SAYS_IT = new Set(['PRICE_CHANGED']);
+
 /** Codes whose server message names the input at fault: shown after the sentence above. */
-const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED', 'INSUFFICIENT_POINTS', 'PRICE_CHANGED']);
+const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED', 'INSUFFICIENT_POINTS']);
 
 export interface ApiProblem {
   code: string;
@@ -87,7 +92,13 @@ export interface ApiProblem {
  */
 function fromCode(code: string, serverMessage?: string, reference?: string, retryAfter?: number): ApiProblem {
   const known = ERROR_MESSAGES[code];
-  let message = known ? (DETAILED.has(code) && serverMessage ? `${known} ${serverMessage}` : known) : 'Something went wrong. Please try again.';
+  let message = known
+    ? SERVER_SAYS_IT.has(code) && serverMessage
+      ? serverMessage
+      : DETAILED.has(code) && serverMessage
+        ? `${known} ${serverMessage}`
+        : known
+    : 'Something went wrong. Please try again.';
   if (retryAfter !== undefined && retryAfter > 0) message = message.replace(/Wait a moment and try again\.$/, `Try again in ${retryAfter} s.`);
   return { code, message, reference, retryAfter, ...(NOTHING_RAN.has(code) ? { sameAgain: true } : {}) };
 }
