@@ -52,21 +52,34 @@ export function searchTermOf(raw: string): SearchTerm {
 }
 
 /**
+ * White space a name may hold between words, as a bracket expression's members: ASCII's
+ * (`[:space:]`, which under the C locale is ASCII only) and Unicode's other White_Space characters
+ * (no-break spaces U+00A0 and U+202F, U+1680, U+2000–U+200A, the line and paragraph separators,
+ * U+205F, the ideographic space U+3000, and NEL U+0085): a name is stored as a CRM sent it.
+ */
+const NAME_SPACE = '[:space:]\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
+
+/** The apostrophes a name may be written with, and a keyboard types: ' and ’ (a phone's keyboard sends ’ for '), ‘ and ʼ (U+02BC). */
+const APOSTROPHES = "'’‘ʼ";
+
+/**
  * `term` as literal text inside a PostgreSQL regular expression (ARE): every ASCII punctuation
  * mark (`.`, `*`, `%`, `_`, `\`, brackets…) behind a backslash, which ARE reads as that character
- * itself. Letters, digits, spaces and characters beyond ASCII are never special and stay bare (a
- * backslash before a letter would be an escape such as `\d`).
+ * itself. Letters, digits and characters beyond ASCII are never special and stay bare (a
+ * backslash before a letter would be an escape such as `\d`). Two exceptions (hostile40), for
+ * names stored as sent: a space (the term has one for each run of white space, `searchTermOf`)
+ * matches any run of white space (`NAME_SPACE`), and an apostrophe any of `APOSTROPHES`.
  */
 export function regexLiteral(term: string): string {
-  return term.replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+  return term.replace(/[!-/:-@[-`{-~’‘ʼ]/g, (c) => (APOSTROPHES.includes(c) ? `[${APOSTROPHES}]` : `\\${c}`)).replaceAll(' ', `[${NAME_SPACE}]+`);
 }
 
 /**
- * Where a word of a name starts: the start of the name, or after white space, a hyphen, an
- * apostrophe (' or ’) or a full stop ("Smith-Jones", "O'Brien", "J. Smith"). Part of the statement's
- * text, lowercase, so `lower()` of the whole pattern leaves it as it is.
+ * Where a word of a name starts: the start of the name, or after white space (`NAME_SPACE`), a
+ * hyphen, an apostrophe (`APOSTROPHES`) or a full stop ("Smith-Jones", "O'Brien", "J. Smith").
+ * Part of the statement's text, lowercase, so `lower()` of the whole pattern leaves it as it is.
  */
-const WORD_START = `(^|[[:space:]'’.-])`;
+const WORD_START = `(^|[${NAME_SPACE}${APOSTROPHES}.-])`;
 
 // The same expressions as the indexes of Migration20261205180000 (customer.entity.ts), so the
 // planner can use them: lowercase (PostgreSQL's lower(), the database's own case rules) of NFC.
