@@ -25,6 +25,10 @@ describe('customers(search:) finds names written with other spaces and apostroph
       ['h40-ideo', 'Kenji\u3000Sato'],
       ['h40-curly', 'Dana O’Hara'],
       ['h40-straight', "Eli O'Neil"],
+      // Persian writes a zero-width non-joiner inside words; an emoji may be a ZWJ sequence or take a variation selector
+      ['h40-zwnj', 'سارا محمدی\u200cنژاد'],
+      ['h40-zwj', 'Ana \u{1F469}\u200d\u{1F4BB} Silva'],
+      ['h40-vs', 'Bo \u2764\ufe0f Li'],
     ];
     await t.sql(`insert into customer (external_id, name, status) select *, 'ACTIVE' from unnest($1::text[], $2::text[])`, [rows.map((r) => r[0]), rows.map((r) => r[1])]);
   });
@@ -53,6 +57,26 @@ describe('customers(search:) finds names written with other spaces and apostroph
       "o'neil": ['h40-straight'],
       'o’neil': ['h40-straight'],
     });
+  });
+
+  it('a joiner inside a word or an emoji, and an emoji\'s variation selector, are part of what is typed, not "a character that shows nothing"', async () => {
+    const cases = ['محمدی\u200cنژاد', 'سارا محمدی\u200cن', '\u{1F469}\u200d\u{1F4BB} silva', '\u2764\ufe0f li'];
+    const found = await Promise.all(cases.map(async (text) => [text, await ids(text)] as const));
+    expect(Object.fromEntries(found)).toEqual({
+      'محمدی\u200cنژاد': ['h40-zwnj'],
+      'سارا محمدی\u200cن': ['h40-zwnj'],
+      '\u{1F469}\u200d\u{1F4BB} silva': ['h40-zwj'],
+      '\u2764\ufe0f li': ['h40-vs'],
+    });
+  });
+
+  it.each([
+    ['a joiner at the start', '\u200cann'],
+    ['a joiner after a space', 'ann \u200dsmith'],
+    ['a variation selector after a letter', 'an\ufe0fn'],
+  ])('still refused: %s', async (_, text) => {
+    const res = await t.gql(SEARCH, { search: text }, t.operatorToken);
+    expect(res.errors?.map((e) => [e.extensions?.code, /shows nothing/.test(e.message)])).toEqual([['BAD_USER_INPUT', true]]);
   });
 
   it('still: a space is no wildcard and a word inside a word is not found', async () => {
