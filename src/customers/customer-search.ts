@@ -34,14 +34,25 @@ export type SearchTerm = { term: string; problem?: undefined } | { term?: undefi
 const WHITE_SPACE_RUN = /\p{White_Space}+/gu;
 
 /**
+ * The invisible characters that are part of what is written (hostile40), so a search may hold them:
+ * a zero-width non-joiner or joiner (U+200C, U+200D) inside a word (Persian and Indic names are
+ * spelled with them), a joiner between two emoji (a ZWJ sequence such as a technologist), and a
+ * variation selector (U+FE0E, U+FE0F) after an emoji. Anywhere else they are refused as any
+ * invisible mark. They are matched as typed: the name holds them as its writer typed them.
+ */
+const WRITTEN_JOINERS = /(?<=\p{L}\p{M}*)[\u200c\u200d](?=\p{L})|(?<=\p{Extended_Pictographic}[\ufe0e\ufe0f]?)\u200d(?=\p{Extended_Pictographic})|(?<=\p{Extended_Pictographic})[\ufe0e\ufe0f]/gu;
+
+/**
  * `raw` as the search matches it: in Unicode NFC, white space at both ends removed and every run
  * of white space inside (tabs, no-break spaces) one plain space, as names are written. Refused
  * (`problem`): blank; shorter than SEARCH_MIN or longer than SEARCH_MAX characters; holding an
  * invisible mark (U+200B, a BOM, a control character) or a blank glyph, which would make a search
- * that reads right find nothing. Letters keep their case here: matching ignores it.
+ * that reads right find nothing; but those that are part of what is written (`WRITTEN_JOINERS`). Letters
+ * keep their case here: matching ignores it.
  */
 export function searchTermOf(raw: string): SearchTerm {
-  const invisible = raw.match(INVISIBLE_MARKS) ?? raw.match(BLANK_GLYPHS);
+  const unjoined = raw.replace(WRITTEN_JOINERS, '');
+  const invisible = unjoined.match(INVISIBLE_MARKS) ?? unjoined.match(BLANK_GLYPHS);
   if (invisible) return { problem: `search has a character that shows nothing (${shown(invisible[0]).slice(1, -1)}): remove it and search again` };
   const term = raw.normalize('NFC').replace(WHITE_SPACE_RUN, ' ').trim();
   if (term === '') return { problem: `search must not be blank: type at least ${SEARCH_MIN} characters of an email address, a name or a customer id` };
