@@ -50,3 +50,30 @@ export function keptPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
     },
   };
 }
+
+/**
+ * Apollo's `relayStylePagination`, each node listed once: an edge whose node is already in the list
+ * is dropped from a page appended after it (hostile40). For a list ordered by what a row's fields
+ * say, as the customer search orders its matches by how they match: a customer shown on the first
+ * page whose email or name is edited before the next is read can come again further down, and was
+ * listed and counted twice. Its first row stays (its fields, read into the cache, are the new ones).
+ */
+export function distinctPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
+  const relay = relayStylePagination(keyArgs) as FieldPolicy<Connection>;
+  const merge = relay.merge as Exclude<FieldPolicy<Connection>['merge'], boolean | undefined>;
+  return {
+    ...relay,
+    merge(existing, incoming, options) {
+      const merged = merge(existing, incoming, options);
+      const seen = new Set<string>();
+      const edges = merged.edges.filter((edge) => {
+        const ref = edge.node && options.isReference(edge.node) ? edge.node.__ref : undefined;
+        if (ref === undefined) return true;
+        if (seen.has(ref)) return false;
+        seen.add(ref);
+        return true;
+      });
+      return edges.length === merged.edges.length ? merged : { ...merged, edges };
+    },
+  };
+}
