@@ -34,14 +34,25 @@ export type SearchTerm = { term: string; problem?: undefined } | { term?: undefi
 const WHITE_SPACE_RUN = /\p{White_Space}+/gu;
 
 /**
+ * The invisible characters that are part of what is written (hostile40), so a search may hold them:
+ * a zero-width non-joiner or joiner (U+200C, U+200D) inside a word (Persian and Indic names are
+ * spelled with them), a joiner between two emoji (a ZWJ sequence such as a technologist), and a
+ * variation selector (U+FE0E, U+FE0F) after an emoji. Anywhere else they are refused as any
+ * invisible mark. They are matched as typed: the name holds them as its writer typed them.
+ */
+const WRITTEN_JOINERS = /(?<=\p{L}\p{M}*)[\u200c\u200d](?=\p{L})|(?<=\p{Extended_Pictographic}[\ufe0e\ufe0f]?)\u200d(?=\p{Extended_Pictographic})|(?<=\p{Extended_Pictographic})[\ufe0e\ufe0f]/gu;
+
+/**
  * `raw` as the search matches it: in Unicode NFC, white space at both ends removed and every run
  * of white space inside (tabs, no-break spaces) one plain space, as names are written. Refused
  * (`problem`): blank; shorter than SEARCH_MIN or longer than SEARCH_MAX characters; holding an
  * invisible mark (U+200B, a BOM, a control character) or a blank glyph, which would make a search
- * that reads right find nothing. Letters keep their case here: matching ignores it.
+ * that reads right find nothing; but those that are part of what is written (`WRITTEN_JOINERS`). Letters
+ * keep their case here: matching ignores it.
  */
 export function searchTermOf(raw: string): SearchTerm {
-  const invisible = raw.match(INVISIBLE_MARKS) ?? raw.match(BLANK_GLYPHS);
+  const unjoined = raw.replace(WRITTEN_JOINERS, '');
+  const invisible = unjoined.match(INVISIBLE_MARKS) ?? unjoined.match(BLANK_GLYPHS);
   if (invisible) return { problem: `search has a character that shows nothing (${shown(invisible[0]).slice(1, -1)}): remove it and search again` };
   const term = raw.normalize('NFC').replace(WHITE_SPACE_RUN, ' ').trim();
   if (term === '') return { problem: `search must not be blank: type at least ${SEARCH_MIN} characters of an email address, a name or a customer id` };
@@ -52,32 +63,35 @@ export function searchTermOf(raw: string): SearchTerm {
 }
 
 /**
+ * White space a name may hold between words, as a bracket expression's members: ASCII's
+ * (`[:space:]`, which under the C locale is ASCII only) and Unicode's other White_Space characters
+ * (no-break spaces U+00A0 and U+202F, U+1680, U+2000–U+200A, the line and paragraph separators,
+ * U+205F, the ideographic space U+3000, and NEL U+0085): a name is stored as a CRM sent it.
+ */
+const NAME_SPACE = '[:space:]\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
+
+/** The apostrophes a name may be written with, and a keyboard types: ' and ’ (a phone's keyboard sends ’ for '), ‘ and ʼ (U+02BC). */
+const APOSTROPHES = "'’‘ʼ";
+
+/**
  * `term` as literal text inside a PostgreSQL regular expression (ARE): every ASCII punctuation
  * mark (`.`, `*`, `%`, `_`, `\`, brackets…) behind a backslash, which ARE reads as that character
- * itself. Letters, digits, spaces and characters beyond ASCII are never special and stay bare (a
- * backslash before a letter would be an escape such as `\d`).
+ * itself. Letters, digits and characters beyond ASCII are never special and stay bare (a
+ * backslash before a letter would be an escape such as `\d`). Two exceptions (hostile40), for
+ * names stored as sent: a space (the term has one for each run of white space, `searchTermOf`) or
+ * a hyphen matches any run of white space (`NAME_SPACE`) and hyphens ("mary jane" finds
+ * "Mary-Jane", "smith jones" "Smith-Jones": newcomer-40), and an apostrophe any of `APOSTROPHES`.
  */
 export function regexLiteral(term: string): string {
-  return term.replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+  return term.replace(/[ !-/:-@[-`{-~’‘ʼ]/g, (c) => (APOSTROPHES.includes(c) ? `[${APOSTROPHES}]` : c === ' ' || c === '-' ? `[${NAME_SPACE}-]+` : `\\${c}`));
 }
 
 /**
- * `term` as a regular expression (ARE) for a name: `regexLiteral`, but where names are written in
- * more than one way (newcomer-40), one typed character stands for each of them: an apostrophe,
- * straight or curly, for either ("o'brien" finds "O’Brien"); a space or a hyphen for a run of
- * white space and hyphens ("mary jane" finds "Mary-Jane", "josé garcía" a stored "José  García",
- * whose double space upsertCustomer kept).
+ * Where a word of a name starts: the start of the name, or after white space (`NAME_SPACE`), a
+ * hyphen, an apostrophe (`APOSTROPHES`) or a full stop ("Smith-Jones", "O'Brien", "J. Smith").
+ * Part of the statement's text, lowercase, so `lower()` of the whole pattern leaves it as it is.
  */
-export function namePattern(term: string): string {
-  return [...term].map((c) => (c === "'" || c === '’' ? "['’]" : c === ' ' || c === '-' ? '[[:space:]-]+' : regexLiteral(c))).join('');
-}
-
-/**
- * Where a word of a name starts: the start of the name, or after white space, a hyphen, an
- * apostrophe (' or ’) or a full stop ("Smith-Jones", "O'Brien", "J. Smith"). Part of the statement's
- * text, lowercase, so `lower()` of the whole pattern leaves it as it is.
- */
-const WORD_START = `(^|[[:space:]'’.-])`;
+const WORD_START = `(^|[${NAME_SPACE}${APOSTROPHES}.-])`;
 
 // The same expressions as the indexes of Migration20261205180000 (customer.entity.ts), so the
 // planner can use them: lowercase (PostgreSQL's lower(), the database's own case rules) of NFC.
@@ -128,7 +142,7 @@ export async function searchCustomers(em: SqlEntityManager, term: string, page: 
 /** The statement's arguments for `term` and `page`: the term, it as a regular expression's literal, the place after which to start, and how many rows to read. */
 function searchArguments(term: string, page: Page): [string, string, number, number, number] {
   const [afterMatch, afterId] = page.after ?? [-1, 0];
-  return [term, namePattern(term), afterMatch, afterId, page.limit + 1];
+  return [term, regexLiteral(term), afterMatch, afterId, page.limit + 1];
 }
 
 /**

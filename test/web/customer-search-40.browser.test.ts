@@ -85,4 +85,22 @@ describe('console: searching customers by email, name or id', () => {
     await page.getByRole('alert').filter({ hasText: 'search has a character that shows nothing (\\u200B)' }).waitFor();
     await page.close();
   }, 60_000);
+  // hostile40: a match's place is (how it matches, row id), and an edit to its email or name changes
+  // how it matches: a customer shown on the first page and edited before "Show more customers"
+  // came again on the next page, listed twice and counted twice.
+  test('a customer edited while the list is paged is listed once', async () => {
+    const page = await started.web.consoleAsOperator('Customers');
+    await page.getByLabel('Email, name or customer id').fill('quinn');
+    await page.getByRole('button', { name: 'Find' }).click();
+    const summary = page.getByRole('status').filter({ hasText: 'match' });
+    await summary.filter({ hasText: '30 customers match “quinn”, and more' }).waitFor();
+    // sw-1 matched by the start of its email (shown first); now only by its name, which comes after every email match
+    await started.web.t.sql(`update customer set email = 'moved-1@example.com' where external_id = 'sw-1'`);
+    await page.getByRole('button', { name: 'Show more customers' }).click();
+    await page.getByRole('button', { name: 'Show more customers' }).waitFor({ state: 'detached' });
+    const found = page.getByRole('region', { name: 'Customers found' });
+    const ids = await found.locator('tbody td.code').allTextContents();
+    expect({ said: await summary.textContent(), rows: ids.length, distinct: new Set(ids).size }).toEqual({ said: `${MANY} customers match “quinn”.`, rows: MANY, distinct: MANY });
+    await page.close();
+  }, 60_000);
 });

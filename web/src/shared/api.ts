@@ -13,7 +13,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Observable, type Subscription } from 'rxjs';
 import { retryAfterOfHeader, retryAfterOfReason, retryWaitMs } from './backoff';
 import { noteGatewayDate } from './gateway-time';
-import { keptPagination } from './pagination';
+import { distinctPagination, keptPagination } from './pagination';
 import { relayStylePagination } from '@apollo/client/utilities';
 import type { AppName } from './session';
 
@@ -343,8 +343,9 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
         Query: {
           fields: {
             auditLog: relayStylePagination(),
-            // The console's customer search: a list per search text (customer-search-40).
-            customers: relayStylePagination(['search']),
+            // The console's customer search: a list per search text (customer-search-40), each
+            // customer once though an edit between pages moved it (hostile40).
+            customers: distinctPagination(['search']),
             unpayableOffers: relayStylePagination(),
             // The console's Webhooks page (webhooks-22); without these "Show older" fetched the next
             // page into a cache entry of its own and the list stayed at its first 30 (break3-22).

@@ -6,6 +6,18 @@ type KeyArgs = Parameters<typeof relayStylePagination>[0];
 type Edge = { node?: Reference | null; cursor?: string };
 type Connection = { edges: Edge[]; pageInfo?: { hasNextPage?: boolean; endCursor?: string | null } };
 
+/** The cache's key of an edge's node (`__ref`), or undefined for an edge without a normalized node. */
+const refOf = (edge: Edge, isReference: (value: unknown) => value is Reference) => (edge.node && isReference(edge.node) ? edge.node.__ref : undefined);
+
+type Merge = Exclude<FieldPolicy<Connection>['merge'], boolean | undefined>;
+
+/** `relayStylePagination(keyArgs)` with `then` applied to what its merge answers (same arguments, and the merged connection). */
+function relayMergedThen(keyArgs: KeyArgs | undefined, then: (merged: Connection, ...args: Parameters<Merge>) => Connection): FieldPolicy<Connection> {
+  const relay = relayStylePagination(keyArgs) as FieldPolicy<Connection>;
+  const merge = relay.merge as Merge;
+  return { ...relay, merge: (existing, incoming, options) => then(merge(existing, incoming, options), existing, incoming, options) };
+}
+
 /**
  * Apollo's `relayStylePagination` (each page fetched with `after` appended), except that the first
  * page read again keeps the pages shown after it. Screens read their first page again after every
@@ -27,26 +39,40 @@ type Connection = { edges: Edge[]; pageInfo?: { hasNextPage?: boolean; endCursor
  * shown, or the first page says nothing follows, it replaces the list, as Apollo's does.
  */
 export function keptPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
-  const relay = relayStylePagination(keyArgs) as FieldPolicy<Connection>;
-  const merge = relay.merge as Exclude<FieldPolicy<Connection>['merge'], boolean | undefined>;
-  return {
-    ...relay,
-    merge(existing, incoming, options) {
-      const merged = merge(existing, incoming, options);
-      const args = options.args ?? {};
-      if (!existing?.edges.length || args.after || args.before || !incoming?.edges?.length || incoming.pageInfo?.hasNextPage === false) return merged;
-      const refOf = (edge: Edge) => (edge.node && options.isReference(edge.node) ? edge.node.__ref : undefined);
-      const read = new Set(incoming.edges.map(refOf));
-      const last = refOf(incoming.edges[incoming.edges.length - 1]);
-      const at = last === undefined ? -1 : existing.edges.findIndex((edge) => refOf(edge) === last);
-      if (at < 0) return merged;
-      const after = existing.edges.slice(at + 1).filter((edge) => !read.has(refOf(edge)));
-      if (!after.length) return merged;
-      // The end of the pages is the first page's: what follows it is read again (the console's
-      // whole lists at once, `useNextPagesWhile`; a member's with "Show older"), and each page read
-      // takes the place of the rows kept after its `after` (Apollo's merge), so no row is stale for
-      // longer than that read, and rows added since are reached (break32g).
-      return { ...merged, edges: [...merged.edges, ...after] };
-    },
-  };
+  return relayMergedThen(keyArgs, (merged, existing, incoming, options) => {
+    const args = options.args ?? {};
+    if (!existing?.edges.length || args.after || args.before || !incoming?.edges?.length || incoming.pageInfo?.hasNextPage === false) return merged;
+    const read = new Set(incoming.edges.map((edge) => refOf(edge, options.isReference)));
+    const last = refOf(incoming.edges[incoming.edges.length - 1], options.isReference);
+    const at = last === undefined ? -1 : existing.edges.findIndex((edge) => refOf(edge, options.isReference) === last);
+    if (at < 0) return merged;
+    const after = existing.edges.slice(at + 1).filter((edge) => !read.has(refOf(edge, options.isReference)));
+    if (!after.length) return merged;
+    // The end of the pages is the first page's: what follows it is read again (the console's
+    // whole lists at once, `useNextPagesWhile`; a member's with "Show older"), and each page read
+    // takes the place of the rows kept after its `after` (Apollo's merge), so no row is stale for
+    // longer than that read, and rows added since are reached (break32g).
+    return { ...merged, edges: [...merged.edges, ...after] };
+  });
+}
+
+/**
+ * Apollo's `relayStylePagination`, each node listed once: an edge whose node is already in the list
+ * is dropped from a page appended after it (hostile40). For a list ordered by what a row's fields
+ * say, as the customer search orders its matches by how they match: a customer shown on the first
+ * page whose email or name is edited before the next is read can come again further down, and was
+ * listed and counted twice. Its first row stays (its fields, read into the cache, are the new ones).
+ */
+export function distinctPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
+  return relayMergedThen(keyArgs, (merged, _existing, _incoming, options) => {
+    const seen = new Set<string>();
+    const edges = merged.edges.filter((edge) => {
+      const ref = refOf(edge, options.isReference);
+      if (ref === undefined) return true;
+      if (seen.has(ref)) return false;
+      seen.add(ref);
+      return true;
+    });
+    return edges.length === merged.edges.length ? merged : { ...merged, edges };
+  });
 }
