@@ -2,6 +2,7 @@ import { ok } from '../support/gateway.js';
 import { RemoveListingDocument } from '../generated/graphql.js';
 import { addListing, createCurrency, createOffer, createStore, unique, uniqueCode } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
+import { until } from '../support/web-pages.js';
 
 /**
  * Found by break32g's hostile pass on break32e (keptPagination): a first page read again kept the
@@ -39,7 +40,8 @@ describe('keptPagination: rows added at the end of a list read whole', () => {
     await page.locator('#f-storeCurrency').selectOption(currency);
     await form.getByRole('button', { name: 'Create store' }).click();
     await form.getByRole('status').filter({ hasText: 'Store created.' }).waitFor();
-    await page.waitForTimeout(4_000);
+    // shown and offered once the page has read its stores again (before break32e: never)
+    await until(async () => (await heading(page, name).count()) > 0 && (await page.locator('#f-storeId option').filter({ hasText: name }).count()) > 0, 'the new store shown and offered');
     expect({ section: await heading(page, name).count(), option: await page.locator('#f-storeId option').filter({ hasText: name }).count() }).toEqual({ section: 1, option: 1 });
     await page.close();
   }, 120_000);
@@ -54,7 +56,7 @@ describe('keptPagination: rows added at the end of a list read whole', () => {
     await form.getByLabel('Amount, percent or free SKU').fill('1.00');
     await form.getByRole('button', { name: 'Create offer' }).click();
     await form.getByRole('status').filter({ hasText: 'Offer created.' }).waitFor();
-    await page.waitForTimeout(4_000);
+    await until(async () => (await page.getByTestId('offer-row').filter({ hasText: name }).count()) > 0 && (await page.locator('#f-offerId option').filter({ hasText: name }).count()) > 0, 'the new offer listed and offered');
     expect({ row: await page.getByTestId('offer-row').filter({ hasText: name }).count(), option: await page.locator('#f-offerId option').filter({ hasText: name }).count() }).toEqual({ row: 1, option: 1 });
     await page.close();
   }, 120_000);
@@ -67,7 +69,7 @@ describe('keptPagination: rows added at the end of a list read whole', () => {
     await page.getByTestId('offer-row').first().waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stores', exact: true }).click();
     await heading(page, stores[0].name).waitFor();
-    await page.waitForTimeout(4_000);
+    await until(async () => (await heading(page, other.name).count()) > 0, "the other operator's store shown");
     expect(await heading(page, other.name).count()).toBe(1);
     await page.close();
   }, 120_000);
@@ -90,8 +92,7 @@ describe('keptPagination: rows added at the end of a list read whole', () => {
     await page.getByRole('status').filter({ hasText: 'Listing added.' }).waitFor();
     const first = page.locator('section').filter({ has: heading(page, stores[0].name) });
     await first.getByRole('row').filter({ hasText: offers[11].name }).waitFor();
-    await page.waitForTimeout(3_000);
-    expect(await farSection.getByRole('row').filter({ hasText: offers[10].name }).count()).toBe(0);
+    await until(async () => (await farSection.getByRole('row').filter({ hasText: offers[10].name }).count()) === 0, "the other operator's removal gone from the far store");
     await page.close();
   }, 120_000);
 });
