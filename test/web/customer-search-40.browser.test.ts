@@ -83,6 +83,9 @@ describe('console: searching customers by email, name or id', () => {
 
     await find('qu\u200binn');
     await page.getByRole('alert').filter({ hasText: 'search has a character that shows nothing (\\u200B)' }).waitFor();
+    // one character is an id lookup, and the page says how to search instead (newcomer-40)
+    await find('q');
+    await page.getByRole('alert').filter({ hasText: 'No customer has the id “q”. To find one by a name or an email, type at least 2 characters.' }).waitFor();
     await page.close();
   }, 60_000);
   // hostile40: a match's place is (how it matches, row id), and an edit to its email or name changes

@@ -137,7 +137,12 @@ function Customer({ externalId }: { externalId: string }) {
   const currencyChoices = currencies.data?.currencies ?? customer?.balances.map((b) => b.currency) ?? [];
   if (error) return <ProblemAlert problem={problemOf(error)} onRetry={retryOf(query)} />;
   if (loading && !customer) return <Loading what="the customer" />;
-  if (!customer) return <p role="alert">No customer has the id {externalId}.</p>;
+  if (!customer)
+    return (
+      <p role="alert">
+        No customer has the id “{externalId}”.{[...externalId].length < SEARCH_MIN ? ` To find one by a name or an email, type at least ${SEARCH_MIN} characters.` : ''}
+      </p>
+    );
   return (
     <>
       <section className="card" aria-labelledby="profile-h">
