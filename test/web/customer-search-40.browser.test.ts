@@ -44,6 +44,8 @@ describe('console: searching customers by email, name or id', () => {
 
     await found.getByRole('link', { name: 'Quinn Searchwell 10', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Customer sw-10' }).waitFor();
+    // the Customers tab is the current page's on a customer's page too (newcomer-40)
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers', exact: true }).getAttribute('aria-current')).toBe('page');
     await page.getByText('quinn10@example.com').waitFor();
     // Back: the list again
     await page.goBack();

@@ -13,7 +13,7 @@ export const useRole = () => useContext(RoleContext);
 
 /** The main navigation, in order. */
 const NAV: NavItem[] = [
-  { href: '/', label: 'Customers' },
+  { href: '/', label: 'Customers', also: '/customers/*' },
   { href: '/stores', label: 'Stores' },
   { href: '/offers', label: 'Offers' },
   { href: '/rules', label: 'Rules' },

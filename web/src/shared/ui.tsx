@@ -3,9 +3,16 @@ import { useEffect, useRef, useState, type ReactNode, type SyntheticEvent } from
 import { problemOf, ProblemAlert } from './errors';
 import { Link, useRoute } from 'wouter';
 
-/** A navigation link that tells screen readers which page is current. */
-export function NavLink({ href, children }: { href: string; children: ReactNode }) {
-  const [active] = useRoute(href === '/' ? '/' : `${href}/*?`);
+/**
+ * A navigation link that tells screen readers (and the tab's look) which page is current: `href`
+ * and what is under it, and the `also` route's pages (a customer's page, /customers/<id>, is the
+ * Customers tab's though its href is /: newcomer-40).
+ */
+export function NavLink({ href, also, children }: { href: string; also?: string; children: ReactNode }) {
+  const own = href === '/' ? '/' : `${href}/*?`;
+  const [here] = useRoute(own);
+  const [under] = useRoute(also ?? own);
+  const active = here || under;
   return (
     <Link href={href} aria-current={active ? 'page' : undefined}>
       {children}
@@ -17,6 +24,8 @@ export function NavLink({ href, children }: { href: string; children: ReactNode 
 export interface NavItem {
   href: string;
   label: string;
+  /** A route of other pages the entry is current on (a wouter pattern), beside `href` and what is under it. */
+  also?: string;
 }
 
 /** The frame of every screen: skip link, banner, navigation (`nav`, in order), and one main region with a heading. */
@@ -35,7 +44,9 @@ export function Frame({ brand, who, nav, children }: { brand: string; who?: Reac
           <ul>
             {nav.map((item) => (
               <li key={item.href}>
-                <NavLink href={item.href}>{item.label}</NavLink>
+                <NavLink href={item.href} also={item.also}>
+                  {item.label}
+                </NavLink>
               </li>
             ))}
           </ul>
