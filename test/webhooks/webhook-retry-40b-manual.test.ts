@@ -1,0 +1,114 @@
+import { decodeGlobalId } from '../../src/graphql/ids.js';
+import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adjust, createCurrency, createCustomer } from '../support/program.js';
+import { Receiver } from '../support/webhook-receiver.js';
+
+const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
+  registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
+const RETRY_NOW = `mutation RetryNow($input: RetryWebhookDeliveriesNowInput!) {
+  retryWebhookDeliveriesNow(input: $input) { broughtForward endpoint { id failingSince retrying { count nextAttemptAt lastError } } userErrors { code field message } } }`;
+const ENDPOINT = `query Endpoint($id: ID!) { node(id: $id) { ... on WebhookEndpoint { failingSince retrying { count nextAttemptAt lastError } } } }`;
+const ATTEMPTS = `query Attempts($endpointId: ID!) { webhookDeliveries(first: 5, endpointId: $endpointId) {
+  edges { node { status attempts attempts_log: attemptLog { statusCode manual } } } } }`;
+
+type Endpoint = { failingSince: string | null; retrying: { count: number; nextAttemptAt: string; lastError: string } | null };
+
+/**
+ * webhook-retry-40b: "Retry now" pressed while the receiver still failed used up one of each
+ * delivery's scheduled attempts per press (WEBHOOK_MAX_ATTEMPTS, ~29 h of back-off with the
+ * defaults): pressing every 6 s made the deliveries FAILED within a minute or two, the endpoint
+ * "Failing since". A manual retry is now an attempt outside the schedule (as Stripe's Resend and
+ * Svix's manual retry): logged, marked manual, and on failure the delivery waits for the scheduled
+ * attempt it was waiting for, its count unmoved; it never ends FAILED because of one. A real
+ * gateway and PostgreSQL, a real receiver answering 503 on a local port, the clock frozen and
+ * moved; WEBHOOK_MAX_ATTEMPTS 3 so that "more presses than attempts" is a few.
+ */
+describe('"Retry now" is an attempt outside the schedule (webhook-retry-40b)', () => {
+  let t: TestGateway;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    t = await startTestGateway({ EVENT_FANOUT: 'off', WEBHOOK_MAX_ATTEMPTS: '3' }, { jobs: 'manual', random: () => 0 });
+    receiver = await new Receiver().start();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await t?.close();
+  });
+
+  const retryNow = async (endpointId: string) =>
+    dataOf(await t.gql<{ retryWebhookDeliveriesNow: { broughtForward: number | null; endpoint: Endpoint & { id: string } } }, unknown>(RETRY_NOW, { input: { endpointId } }, t.operatorToken))
+      .retryWebhookDeliveriesNow;
+  const endpoint = async (id: string) => ok(await t.gql<{ node: Endpoint }, unknown>(ENDPOINT, { id }, t.analystToken)).node;
+  const deliveries = (endpointId: string) =>
+    t.sql<{ status: string; attempts: number; logged: number; nextAttemptAt: Date | null }>(
+      `select d.status, d.attempts, (select count(*)::int from webhook_attempt a where a.delivery_id = d.id) as logged, d.next_attempt_at as "nextAttemptAt"
+         from webhook_delivery d where d.endpoint_id = $1 order by d.id`,
+      [decodeGlobalId(endpointId)!.id],
+    );
+
+  it('pressed every 6 s on a receiver still answering 503, more times than WEBHOOK_MAX_ATTEMPTS: each press is one more attempt, logged as manual; the deliveries keep their count and their next scheduled attempt, never FAILED', async () => {
+    t.clock.freeze();
+    await createCurrency(t, 'PRESS');
+    const customer = await createCustomer(t, 'PRESS');
+    const id = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url: `${receiver.url}?press`, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken))
+      .registerWebhookEndpoint.endpoint.id;
+    // Down, asking for an hour: each delivery's first attempt fails and its next is an hour away.
+    receiver.status = () => 503;
+    receiver.headers = () => ({ 'retry-after': '3600' });
+    await adjust(t, customer.externalId, 'PRESS', 10);
+    await adjust(t, customer.externalId, 'PRESS', 5);
+    t.clock.advance(t.config.webhooks.dispatchMs);
+    const firstAttempt = t.clock.now().getTime();
+    await t.runScheduled();
+    const scheduled = new Date(firstAttempt + 3_600_000).toISOString();
+    expect((await deliveries(id)).map((d) => [d.status, d.attempts, d.nextAttemptAt?.toISOString()])).toEqual([
+      ['PENDING', 1, scheduled],
+      ['PENDING', 1, scheduled],
+    ]);
+
+    // Five presses, 6 s apart (past the 5 s floor), each followed by the workers' run: the
+    // receiver is sent each delivery once per press, and still answers 503.
+    const presses = t.config.webhooks.maxAttempts + 2;
+    for (let i = 0; i < presses; i++) {
+      t.clock.advance(6_000);
+      expect((await retryNow(id)).broughtForward).toBe(2);
+      await t.runScheduled();
+    }
+    const perEvent = Object.values(
+      receiver.requests.filter((r) => r.url.includes('press')).reduce<Record<string, number[]>>((seen, r) => ((seen[String(r.headers['webhook-id'])] ??= []).push(r.answered), seen), {}),
+    );
+    expect(perEvent).toEqual([Array(presses + 1).fill(503), Array(presses + 1).fill(503)]);
+    // Still retried on the schedule as it was: one scheduled attempt made, the next the one they
+    // waited for; every attempt logged; not failing.
+    expect((await deliveries(id)).map((d) => [d.status, d.attempts, d.logged, d.nextAttemptAt?.toISOString()])).toEqual([
+      ['PENDING', 1, presses + 1, scheduled],
+      ['PENDING', 1, presses + 1, scheduled],
+    ]);
+    expect(await endpoint(id)).toEqual({ failingSince: null, retrying: { count: 2, nextAttemptAt: scheduled, lastError: 'HTTP 503' } });
+    // The delivery log marks the manual ones.
+    const log = ok(await t.gql<{ webhookDeliveries: { edges: { node: { status: string; attempts: number; attempts_log: { statusCode: number; manual: boolean }[] } }[] } }, unknown>(ATTEMPTS, { endpointId: id }, t.operatorToken))
+      .webhookDeliveries.edges.map((e) => e.node);
+    for (const d of log) expect(d.attempts_log).toEqual([{ statusCode: 503, manual: false }, ...Array(presses).fill({ statusCode: 503, manual: true })]);
+
+    // The scheduled attempt comes at its time and counts: the second of the round.
+    t.clock.advance(Date.parse(scheduled) - t.clock.now().getTime() + 1);
+    await t.runScheduled();
+    expect((await deliveries(id)).map((d) => [d.status, d.attempts])).toEqual([
+      ['PENDING', 2],
+      ['PENDING', 2],
+    ]);
+
+    // Mended: a press delivers them; a delivered manual attempt does not count either.
+    receiver.status = () => 204;
+    receiver.headers = () => ({});
+    t.clock.advance(6_000);
+    expect((await retryNow(id)).broughtForward).toBe(2);
+    await t.runScheduled();
+    expect((await deliveries(id)).map((d) => [d.status, d.attempts, d.logged])).toEqual([
+      ['DELIVERED', 2, presses + 3],
+      ['DELIVERED', 2, presses + 3],
+    ]);
+    expect(await endpoint(id)).toEqual({ failingSince: null, retrying: null });
+  });
+});
