@@ -397,6 +397,14 @@ export function manualAttempt(payload: DeliverPayload): { resumeAtMs: number } |
 }
 
 /**
+ * When a delivery whose manual attempt (begun at `from`) failed is attempted next: the scheduled
+ * attempt it stood in for, no sooner than `floorMs` (WEBHOOK_BACKOFF_MS) after `from`.
+ */
+function backToSchedule(manual: { resumeAtMs: number }, from: Date, floorMs: number): Date {
+  return new Date(Math.max(manual.resumeAtMs, from.getTime() + floorMs));
+}
+
+/**
  * One attempt of one delivery, in three steps, none of which holds a database connection while the
  * receiver is waited on (webhook-14; before, the POST ran inside the job's transaction, holding a
  * pooled connection and the delivery's row lock for up to WEBHOOK_TIMEOUT_MS):
@@ -503,7 +511,7 @@ export async function deliverWebhook(jc: LeasedJobContext, payload: DeliverPaylo
       await removeEndpoint(em, d.endpointId, { actor: 'webhook-receiver', owner: null, reason: `Its receiver answered HTTP ${GONE} (Gone) to WebhookDelivery:${deliveryId}.`, once: true }, after);
     } else if (manual !== null) {
       // Back to the schedule as it was: its scheduled attempt, no sooner than the floor after this one.
-      const next = new Date(Math.max(manual.resumeAtMs, now.getTime() + config.webhooks.backoffMs));
+      const next = backToSchedule(manual, now, config.webhooks.backoffMs);
       await query(em, sql`update webhook_delivery set last_error = ${failureOf(outcome.statusCode, outcome.error)}, next_attempt_at = ${next} where id = ${deliveryId}`);
       await enqueueDelivery(em, deliveryId, d.endpointId, next);
     } else if (attempts >= config.webhooks.maxAttempts) {
@@ -616,7 +624,7 @@ export const deliverWebhookJob: JobHandler = {
     const manual = manualAttempt(payload);
     // A manual attempt that could not be made leaves the delivery to its schedule (webhook-retry-40b).
     if (manual === null) return finish(em, deliveryId, 'FAILED', `The delivery could not be completed: ${reason}`, clock.now());
-    const next = new Date(Math.max(manual.resumeAtMs, clock.now().getTime() + config.webhooks.backoffMs));
+    const next = backToSchedule(manual, clock.now(), config.webhooks.backoffMs);
     await query(em, sql`update webhook_delivery set next_attempt_at = ${next} where id = ${deliveryId}`);
     await enqueueDelivery(em, deliveryId, Number(pending.endpointId), next);
   },
