@@ -1,7 +1,7 @@
-import { decodeGlobalId } from '../../src/graphql/ids.js';
+import { decodeGlobalId, toGlobalId } from '../../src/graphql/ids.js';
 import { dataOf, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { adjust, createCurrency, createCustomer } from '../support/program.js';
-import { Receiver } from '../support/webhook-receiver.js';
+import { operatorEndpoints, Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
@@ -110,5 +110,47 @@ describe('"Retry now" is an attempt outside the schedule (webhook-retry-40b)', (
       ['DELIVERED', 2, presses + 3],
     ]);
     expect(await endpoint(id)).toEqual({ failingSince: null, retrying: null });
+  });
+  it('a manual attempt whose job fails for good (its record refused on every try, as in a failover) leaves the delivery to its schedule, not FAILED', async () => {
+    t.clock.freeze();
+    await createCurrency(t, 'GIVEUP');
+    const customer = await createCustomer(t, 'GIVEUP');
+    const id = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url: `${receiver.url}?giveup`, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken))
+      .registerWebhookEndpoint.endpoint.id;
+    // only this endpoint's events from now on
+    for (const other of await t.sql<{ id: string }>(`select id::text from webhook_endpoint where id <> $1 and disabled_at is null`, [decodeGlobalId(id)!.id]))
+      await operatorEndpoints(t).remove(toGlobalId('WebhookEndpoint', Number(other.id)));
+    receiver.status = () => 503;
+    receiver.headers = () => ({ 'retry-after': '3600' });
+    await adjust(t, customer.externalId, 'GIVEUP', 10);
+    t.clock.advance(t.config.webhooks.dispatchMs);
+    const firstAttempt = t.clock.now().getTime();
+    await t.runScheduled();
+    const scheduled = new Date(firstAttempt + 3_600_000).toISOString();
+    expect((await deliveries(id)).map((d) => [d.status, d.attempts, d.nextAttemptAt?.toISOString()])).toEqual([['PENDING', 1, scheduled]]);
+
+    t.clock.advance(6_000);
+    expect((await retryNow(id)).broughtForward).toBe(1);
+    // every record of the attempt refused by PostgreSQL until the test drops the trigger
+    await t.sql(`create or replace function test_failover() returns trigger language plpgsql as $$
+                   begin raise exception 'terminating connection: the test''s failover'; end $$;
+                 create trigger test_failover before insert on webhook_attempt for each row execute function test_failover()`);
+    try {
+      const gaveUp = async () =>
+        (await t.sql<{ n: number }>(`select count(*)::int as n from job where kind = 'webhooks.deliver' and status = 'FAILED' and payload->>'manual' = 'true' and (payload->>'deliveryId')::bigint in (select id from webhook_delivery where endpoint_id = $1)`, [decodeGlobalId(id)!.id]))[0].n === 1;
+      for (let i = 0; i < 100 && !(await gaveUp()); i++) {
+        t.clock.advance(1_000);
+        await t.runScheduled();
+      }
+      expect(await gaveUp()).toBe(true);
+    } finally {
+      await t.sql(`drop trigger test_failover on webhook_attempt`);
+    }
+    expect((await deliveries(id)).map((d) => [d.status, d.attempts, d.logged, d.nextAttemptAt?.toISOString()])).toEqual([['PENDING', 1, 1, scheduled]]);
+    expect(await endpoint(id)).toMatchObject({ failingSince: null, retrying: { count: 1, nextAttemptAt: scheduled } });
+    // and the scheduled attempt is made at its time
+    t.clock.advance(Date.parse(scheduled) - t.clock.now().getTime() + 1);
+    await t.runScheduled();
+    expect((await deliveries(id)).map((d) => [d.status, d.attempts])).toEqual([['PENDING', 2]]);
   });
 });
