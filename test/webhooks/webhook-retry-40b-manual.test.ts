@@ -47,25 +47,33 @@ describe('"Retry now" is an attempt outside the schedule (webhook-retry-40b)', (
       [decodeGlobalId(endpointId)!.id],
     );
 
-  it('pressed every 6 s on a receiver still answering 503, more times than WEBHOOK_MAX_ATTEMPTS: each press is one more attempt, logged as manual; the deliveries keep their count and their next scheduled attempt, never FAILED', async () => {
+  /**
+   * A new endpoint (the program's, `?<code>` on the receiver), the only one receiving, and
+   * `events` events for it whose first attempts fail (503, Retry-After an hour); answers its id and
+   * the deliveries' next scheduled attempt (an hour after the first, UTC ISO).
+   */
+  const failedOnce = async (code: string, events: number) => {
     t.clock.freeze();
-    await createCurrency(t, 'PRESS');
-    const customer = await createCustomer(t, 'PRESS');
-    const id = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url: `${receiver.url}?press`, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken))
+    await createCurrency(t, code);
+    const customer = await createCustomer(t, code);
+    const id = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url: `${receiver.url}?${code}`, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken))
       .registerWebhookEndpoint.endpoint.id;
+    for (const other of await t.sql<{ id: string }>(`select id::text from webhook_endpoint where id <> $1 and disabled_at is null`, [decodeGlobalId(id)!.id]))
+      await operatorEndpoints(t).remove(toGlobalId('WebhookEndpoint', Number(other.id)));
     // Down, asking for an hour: each delivery's first attempt fails and its next is an hour away.
     receiver.status = () => 503;
     receiver.headers = () => ({ 'retry-after': '3600' });
-    await adjust(t, customer.externalId, 'PRESS', 10);
-    await adjust(t, customer.externalId, 'PRESS', 5);
+    for (let i = 0; i < events; i++) await adjust(t, customer.externalId, code, 10 + i);
     t.clock.advance(t.config.webhooks.dispatchMs);
     const firstAttempt = t.clock.now().getTime();
     await t.runScheduled();
     const scheduled = new Date(firstAttempt + 3_600_000).toISOString();
-    expect((await deliveries(id)).map((d) => [d.status, d.attempts, d.nextAttemptAt?.toISOString()])).toEqual([
-      ['PENDING', 1, scheduled],
-      ['PENDING', 1, scheduled],
-    ]);
+    expect((await deliveries(id)).map((d) => [d.status, d.attempts, d.nextAttemptAt?.toISOString()])).toEqual(Array(events).fill(['PENDING', 1, scheduled]));
+    return { id, scheduled };
+  };
+
+  it('pressed every 6 s on a receiver still answering 503, more times than WEBHOOK_MAX_ATTEMPTS: each press is one more attempt, logged as manual; the deliveries keep their count and their next scheduled attempt, never FAILED', async () => {
+    const { id, scheduled } = await failedOnce('PRESS', 2);
 
     // Five presses, 6 s apart (past the 5 s floor), each followed by the workers' run: the
     // receiver is sent each delivery once per press, and still answers 503.
@@ -76,7 +84,7 @@ describe('"Retry now" is an attempt outside the schedule (webhook-retry-40b)', (
       await t.runScheduled();
     }
     const perEvent = Object.values(
-      receiver.requests.filter((r) => r.url.includes('press')).reduce<Record<string, number[]>>((seen, r) => ((seen[String(r.headers['webhook-id'])] ??= []).push(r.answered), seen), {}),
+      receiver.requests.filter((r) => r.url.includes('PRESS')).reduce<Record<string, number[]>>((seen, r) => ((seen[String(r.headers['webhook-id'])] ??= []).push(r.answered), seen), {}),
     );
     expect(perEvent).toEqual([Array(presses + 1).fill(503), Array(presses + 1).fill(503)]);
     // Still retried on the schedule as it was: one scheduled attempt made, the next the one they
@@ -112,22 +120,7 @@ describe('"Retry now" is an attempt outside the schedule (webhook-retry-40b)', (
     expect(await endpoint(id)).toEqual({ failingSince: null, retrying: null });
   });
   it('a manual attempt whose job fails for good (its record refused on every try, as in a failover) leaves the delivery to its schedule, not FAILED', async () => {
-    t.clock.freeze();
-    await createCurrency(t, 'GIVEUP');
-    const customer = await createCustomer(t, 'GIVEUP');
-    const id = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url: `${receiver.url}?giveup`, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken))
-      .registerWebhookEndpoint.endpoint.id;
-    // only this endpoint's events from now on
-    for (const other of await t.sql<{ id: string }>(`select id::text from webhook_endpoint where id <> $1 and disabled_at is null`, [decodeGlobalId(id)!.id]))
-      await operatorEndpoints(t).remove(toGlobalId('WebhookEndpoint', Number(other.id)));
-    receiver.status = () => 503;
-    receiver.headers = () => ({ 'retry-after': '3600' });
-    await adjust(t, customer.externalId, 'GIVEUP', 10);
-    t.clock.advance(t.config.webhooks.dispatchMs);
-    const firstAttempt = t.clock.now().getTime();
-    await t.runScheduled();
-    const scheduled = new Date(firstAttempt + 3_600_000).toISOString();
-    expect((await deliveries(id)).map((d) => [d.status, d.attempts, d.nextAttemptAt?.toISOString()])).toEqual([['PENDING', 1, scheduled]]);
+    const { id, scheduled } = await failedOnce('GIVEUP', 1);
 
     t.clock.advance(6_000);
     expect((await retryNow(id)).broughtForward).toBe(1);
