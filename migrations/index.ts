@@ -67,6 +67,7 @@ import { Migration20261205160000 } from './Migration20261205160000.js';
 import { Migration20261205170000 } from './Migration20261205170000.js';
 import { Migration20261205171000 } from './Migration20261205171000.js';
 import { Migration20261205180000 } from './Migration20261205180000.js';
+import { Migration20261205190000 } from './Migration20261205190000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -139,4 +140,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261205170000', class: Migration20261205170000 },
   { name: 'Migration20261205171000', class: Migration20261205171000 },
   { name: 'Migration20261205180000', class: Migration20261205180000 },
+  { name: 'Migration20261205190000', class: Migration20261205190000 },
 ];

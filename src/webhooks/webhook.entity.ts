@@ -176,6 +176,14 @@ export class WebhookAttempt {
 
   @Property({ type: 'integer' })
   durationMs!: number;
+
+  /**
+   * Made by "Retry now" (retryWebhookDeliveriesNow), outside the back-off schedule: not counted in
+   * its delivery's `attempts`, and a failure leaves the delivery waiting for its scheduled attempt
+   * (webhook-retry-40b, Migration20261205190000).
+   */
+  @Property({ type: 'boolean', default: false })
+  manual: boolean & Opt = false;
 }
 
 /** The dispatcher's row in `webhook_cursor` (`events.prune` reads it too). */

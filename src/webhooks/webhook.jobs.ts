@@ -378,6 +378,33 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
 }
 
 /**
+ * A `webhooks.deliver` job's payload: the delivery, and for an attempt brought forward by Retry now
+ * (retryWebhookDeliveriesNow) `manual` and `resumeAtMs`, the time (epoch ms) of the scheduled
+ * attempt it stands in for.
+ */
+export interface DeliverPayload {
+  deliveryId: number;
+  manual?: boolean;
+  resumeAtMs?: number;
+}
+
+/**
+ * Whether a job's attempt is a manual one (webhook-retry-40b), and the scheduled time its delivery
+ * goes back to if it fails: `{ resumeAtMs }` (epoch ms), or null for the schedule's own attempt.
+ */
+export function manualAttempt(payload: DeliverPayload): { resumeAtMs: number } | null {
+  return payload.manual === true && typeof payload.resumeAtMs === 'number' ? { resumeAtMs: payload.resumeAtMs } : null;
+}
+
+/**
+ * When a delivery whose manual attempt (begun at `from`) failed is attempted next: the scheduled
+ * attempt it stood in for, no sooner than `floorMs` (WEBHOOK_BACKOFF_MS) after `from`.
+ */
+function backToSchedule(manual: { resumeAtMs: number }, from: Date, floorMs: number): Date {
+  return new Date(Math.max(manual.resumeAtMs, from.getTime() + floorMs));
+}
+
+/**
  * One attempt of one delivery, in three steps, none of which holds a database connection while the
  * receiver is waited on (webhook-14; before, the POST ran inside the job's transaction, holding a
  * pooled connection and the delivery's row lock for up to WEBHOOK_TIMEOUT_MS):
@@ -397,6 +424,10 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  *    WEBHOOK_MAX_BACKOFF_MS) by a new job, or FAILED after WEBHOOK_MAX_ATTEMPTS (with the
  *    defaults at least about 29 hours after the first attempt: src/config.ts), which marks the
  *    endpoint failing (`failing_since`, kept from the first such delivery) until one is delivered.
+ *    A manual attempt (Retry now, `manualAttempt`; webhook-retry-40b) is logged `manual` and not
+ *    counted in `attempts`; if it fails, the delivery's next attempt is the scheduled one it stood
+ *    in for (`resumeAtMs`), no sooner than WEBHOOK_BACKOFF_MS after it began, and it is never
+ *    FAILED for it (a 410 Gone still removes the endpoint: the receiver said so).
  *
  * At least once: a worker that dies between the POST and step 3 (or whose step 3 fails) leaves the
  * job RUNNING until its lease ends (or to be retried), and the POST is made again, under the same
@@ -406,7 +437,9 @@ async function post(d: DeliveryRow, at: Date, timeoutMs: number, allowed: Webhoo
  * unanswered when the gateway's stop has waited JOB_STOP_PATIENCE_MS for it is cut (`jc.stopping`)
  * and the job handed back, nothing recorded (stop-18).
  */
-export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { deliveryId: number }): Promise<void> {
+export async function deliverWebhook(jc: LeasedJobContext, payload: DeliverPayload): Promise<void> {
+  const { deliveryId } = payload;
+  const manual = manualAttempt(payload);
   const { clock, config, random = Math.random } = jc;
   const d = await jc.em.transactional(async (em) => {
     const row = await queryOne<DeliveryRow & { eventType: WebhookEventWireType; partnerRevokedAt: Date | null; partnerScopes: string[] | null }>(
@@ -454,13 +487,14 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
     await jc.complete(em);
     await query(
       em,
-      sql`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms)
-          values (${deliveryId}, ${now}, ${outcome.statusCode}, ${outcome.error}, ${outcome.durationMs})`,
+      sql`insert into webhook_attempt (delivery_id, attempted_at, status_code, error, duration_ms, manual)
+          values (${deliveryId}, ${now}, ${outcome.statusCode}, ${outcome.error}, ${outcome.durationMs}, ${manual !== null})`,
     );
-    // Only a delivery still PENDING moves on (nothing else finishes one while its job holds the lease).
+    // Only a delivery still PENDING moves on (nothing else finishes one while its job holds the lease);
+    // a manual attempt is not one of the schedule's (webhook-retry-40b): not counted.
     const [counted] = await query<{ attempts: number }>(
       em,
-      sql`update webhook_delivery set attempts = attempts + 1 where id = ${deliveryId} and status = 'PENDING' returning attempts`,
+      sql`update webhook_delivery set attempts = attempts + ${manual === null ? 1 : 0}::int where id = ${deliveryId} and status = 'PENDING' returning attempts`,
     );
     if (!counted) return;
     const attempts = counted.attempts;
@@ -475,6 +509,11 @@ export async function deliverWebhook(jc: LeasedJobContext, { deliveryId }: { del
       // Removed as staff or its partner would (`removeWebhookEndpoint`, the same path); its partner
       // registers another endpoint to receive again (webhooks-23). Audited by the 410 that removed it.
       await removeEndpoint(em, d.endpointId, { actor: 'webhook-receiver', owner: null, reason: `Its receiver answered HTTP ${GONE} (Gone) to WebhookDelivery:${deliveryId}.`, once: true }, after);
+    } else if (manual !== null) {
+      // Back to the schedule as it was: its scheduled attempt, no sooner than the floor after this one.
+      const next = backToSchedule(manual, now, config.webhooks.backoffMs);
+      await query(em, sql`update webhook_delivery set last_error = ${failureOf(outcome.statusCode, outcome.error)}, next_attempt_at = ${next} where id = ${deliveryId}`);
+      await enqueueDelivery(em, deliveryId, d.endpointId, next);
     } else if (attempts >= config.webhooks.maxAttempts) {
       await finish(em, deliveryId, 'FAILED', failureOf(outcome.statusCode, outcome.error), after);
       // Its receiver failed every attempt of the schedule: the endpoint is failing from now (or
@@ -574,9 +613,19 @@ export const deliverWebhookJob: JobHandler = {
   // with no transaction open while it waits (webhook-14).
   lane: 'outbound',
   mode: 'lease',
-  run: (jc, payload: { deliveryId: number }) => deliverWebhook(jc, payload),
-  onFailed: async ({ em, clock }, { deliveryId }: { deliveryId: number }, reason) => {
-    const [pending] = await query(em, sql`select 1 from webhook_delivery where id = ${deliveryId} and status = 'PENDING' for update`);
-    if (pending) await finish(em, deliveryId, 'FAILED', `The delivery could not be completed: ${reason}`, clock.now());
+  run: (jc, payload: DeliverPayload) => deliverWebhook(jc, payload),
+  onFailed: async ({ em, clock, config }, payload: DeliverPayload, reason) => {
+    const { deliveryId } = payload;
+    const [pending] = await query<{ endpointId: number }>(
+      em,
+      sql`select endpoint_id as "endpointId" from webhook_delivery where id = ${deliveryId} and status = 'PENDING' for update`,
+    );
+    if (!pending) return;
+    const manual = manualAttempt(payload);
+    // A manual attempt that could not be made leaves the delivery to its schedule (webhook-retry-40b).
+    if (manual === null) return finish(em, deliveryId, 'FAILED', `The delivery could not be completed: ${reason}`, clock.now());
+    const next = backToSchedule(manual, clock.now(), config.webhooks.backoffMs);
+    await query(em, sql`update webhook_delivery set next_attempt_at = ${next} where id = ${deliveryId}`);
+    await enqueueDelivery(em, deliveryId, Number(pending.endpointId), next);
   },
 };

@@ -22,7 +22,7 @@ import { ENDPOINT_COLUMNS, removeEndpoint, type WebhookEndpointRow } from './end
 const DELIVERY_COLUMNS = columnsOf(WebhookDelivery, 'd', [
   'id', 'endpointId', 'eventId', 'eventType', 'body', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'finishedAt',
 ]);
-const ATTEMPT_COLUMNS = columnsOf(WebhookAttempt, 'a', ['id', 'deliveryId', 'attemptedAt', 'statusCode', 'error', 'durationMs']);
+const ATTEMPT_COLUMNS = columnsOf(WebhookAttempt, 'a', ['id', 'deliveryId', 'attemptedAt', 'statusCode', 'error', 'durationMs', 'manual']);
 
 export type { WebhookEndpointRow };
 /** A delivery of one event to one endpoint: every column of `webhook_delivery`; its event type by wire name. */
@@ -307,6 +307,8 @@ export interface WebhookRetryingRow {
   firstFailedAt: Date;
   lastError: string;
   lastStatusCode: number | null;
+  /** When the most recent failed attempt among them began (webhook-retry-40b: the console says when a Retry now failed again). */
+  lastFailedAt: Date;
   /** The soonest next attempt among them (the back-off schedule's; newcomer-39 could not tell when the page would recover). */
   nextAttemptAt: Date;
 }
@@ -316,7 +318,8 @@ export interface WebhookRetryingRow {
  * in one statement for a page of endpoints (the `webhookRetrying` loader). The retried deliveries
  * are a range of `webhook_delivery_retrying_idx` per endpoint (Migration20261205160000), not every
  * delivery it was ever sent; per delivery, its current round's attempts are its newest `attempts`
- * rows of `webhook_attempt` (each counted attempt writes one, a replay zeroes the count), at most
+ * rows of `webhook_attempt` that are not `manual` (each counted attempt writes one, a replay zeroes
+ * the count; Retry now's are logged and not counted, webhook-retry-40b), at most
  * WEBHOOK_MAX_ATTEMPTS index entries. A removed endpoint, or one whose partner was revoked, has
  * none: nothing more is sent to it, and each PENDING delivery's next attempt ends it FAILED unsent.
  * The cost grows with the deliveries being retried, not with
@@ -329,7 +332,7 @@ export async function webhookRetryingOf(em: SqlEntityManager, endpointIds: reado
     em,
     sql`with retrying as (
           select d.endpoint_id, d.last_error,
-                 coalesce((select min(r.attempted_at) from (select a.attempted_at from webhook_attempt a where a.delivery_id = d.id order by a.id desc limit d.attempts) r),
+                 coalesce((select min(r.attempted_at) from (select a.attempted_at from webhook_attempt a where a.delivery_id = d.id and not a.manual order by a.id desc limit d.attempts) r),
                           d.created_at) as first_failed_at,
                  last.attempted_at as last_failed_at, last.status_code as last_status_code, d.next_attempt_at, d.id
             from webhook_delivery d
@@ -341,7 +344,8 @@ export async function webhookRetryingOf(em: SqlEntityManager, endpointIds: reado
         select endpoint_id as "endpointId", count(*)::int as count,
                min(first_failed_at) as "firstFailedAt", min(next_attempt_at) as "nextAttemptAt",
                (array_agg(last_error order by last_failed_at desc nulls last, id desc))[1] as "lastError",
-               (array_agg(last_status_code order by last_failed_at desc nulls last, id desc))[1] as "lastStatusCode"
+               (array_agg(last_status_code order by last_failed_at desc nulls last, id desc))[1] as "lastStatusCode",
+               coalesce(max(last_failed_at), min(first_failed_at)) as "lastFailedAt"
           from retrying group by endpoint_id`,
   );
 }
@@ -551,31 +555,38 @@ export interface SkippedReplays {
 }
 
 /**
- * "Retry now" (webhook-retry-40): every delivery of one endpoint being retried (PENDING after a
- * failed attempt, its next attempt waiting on the back-off schedule, up to WEBHOOK_MAX_BACKOFF_MS,
- * 6 h by default) is made due now, for an operator or partner who knows the receiver is mended.
- * Each keeps its round: the attempt is the one it was waiting for, brought forward, not one more
- * (WEBHOOK_MAX_ATTEMPTS still bounds a round, and a failed one is scheduled after it as any failed
- * attempt). Answers the endpoint and how many deliveries this request brought forward.
+ * "Retry now" (webhook-retry-40, webhook-retry-40b): every delivery of one endpoint being retried
+ * (PENDING after a failed attempt, its next attempt waiting on the back-off schedule, up to
+ * WEBHOOK_MAX_BACKOFF_MS, 6 h by default) gets one attempt now, outside the schedule, for an
+ * operator or partner who knows (or hopes) the receiver is mended. Answers the endpoint, how many
+ * deliveries this request brought forward, and when the last of them is due (`dueAt`, UTC; null
+ * when none moved): a caller waits for that to see what the attempts did.
  *
- * What moves: the delivery's queued job (`webhooks.deliver`, PENDING, not yet claimed) and its
- * `next_attempt_at`, in one statement, under the job rows' locks. A delivery being attempted now
- * (its job claimed, RUNNING) is left alone: its attempt's step 3 schedules the next one as
- * always, so it is never sent twice at once, and a delivery is sent at least once and only by its
- * one job (deliverWebhook). Against a claim at the same moment: the claim takes the job FOR UPDATE
- * SKIP LOCKED, this statement re-reads a job it waited for (READ COMMITTED) and skips it once
- * RUNNING. Only jobs due later than the new time move, so a second call (or a parallel one) finds
- * nothing left to bring forward, and the counts of calls at once add up to the deliveries moved.
- * The workers are woken (NOTIFY at commit) when one was made due now.
+ * A manual attempt, as Stripe's "Resend" and Svix's manual retry: delivered on a 2xx as any
+ * attempt; on a failure the delivery goes back to the schedule as it was, its `attempts` unmoved
+ * and its next attempt the scheduled one it was waiting for (no sooner than WEBHOOK_BACKOFF_MS after
+ * the manual one began), so it never ends FAILED because of presses, however many
+ * (manualAttempt in webhook.jobs.ts). The attempt is logged in `webhook_attempt`, `manual` true.
+ * Before webhook-retry-40b each press spent one of the round's WEBHOOK_MAX_ATTEMPTS.
+ *
+ * What moves: the delivery's one queued job (`webhooks.deliver`, PENDING, not yet claimed), which
+ * becomes the manual attempt (its payload keeps the scheduled time it stands in for, `resumeAtMs`),
+ * and its `next_attempt_at`, in one statement, under the job rows' locks. A delivery being
+ * attempted now (its job claimed, RUNNING) is left alone: its attempt's step 3 schedules the next
+ * one as always, so it is never sent twice at once, and a delivery is sent at least once and only
+ * by its one job (deliverWebhook). Against a claim at the same moment: the claim takes the job FOR
+ * UPDATE SKIP LOCKED, this statement re-reads a job it waited for (READ COMMITTED) and skips it
+ * once RUNNING. Only jobs due later than the new time move, so a second call (or a parallel one)
+ * finds nothing left to bring forward, and the counts of calls at once add up to the deliveries
+ * moved. The workers are woken (NOTIFY at commit) when one was made due now.
  *
  * Not faster than the schedule's first step: a delivery's new time is its last attempt's start
- * plus WEBHOOK_BACKOFF_MS when that is later than now (the shortest wait the schedule itself
- * ever makes). Pressed again and again while the receiver still fails, each delivery is attempted
- * at most once per WEBHOOK_BACKOFF_MS, at most WEBHOOK_ENDPOINT_CONCURRENCY at once (its job
- * group), and its round runs out after WEBHOOK_MAX_ATTEMPTS as it would have: FAILED, replayable
- * with replayFailedWebhookDeliveries. A receiver's `Retry-After` is overridden (whoever presses
- * says the receiver is mended). FAILED deliveries are not touched (that is the replay), nor
- * deliveries never attempted (due already).
+ * plus WEBHOOK_BACKOFF_MS when that is later than now (the shortest wait the schedule itself ever
+ * makes). Pressed again and again while the receiver still fails, each delivery is attempted at
+ * most once per WEBHOOK_BACKOFF_MS, at most WEBHOOK_ENDPOINT_CONCURRENCY of an endpoint's at once
+ * (its job group) and WEBHOOK_PARTNER_CONCURRENCY of a partner's. A receiver's `Retry-After` is
+ * overridden (whoever presses says the receiver is mended). FAILED deliveries are not touched
+ * (that is the replay), nor deliveries never attempted (due already).
  *
  * Who: operators, any endpoint; a partner with webhooks:manage, its own (another's, or the
  * program's, is NOT_FOUND as an unknown one), as the other endpoint mutations. Refusals: NOT_FOUND
@@ -584,10 +595,14 @@ export interface SkippedReplays {
  * key was revoked while this ran (its key read FOR KEY SHARE to commit, as the replays). The
  * endpoint is read FOR SHARE, so a removal waits for this to commit. Audited
  * `retryWebhookDeliveriesNow` with the count and the caller's `reason` (optional, as revokePartner's)
- * when it brought any forward (a call that changed nothing records nothing). Not keyed: a resend after a lost answer brings forward only what is
- * still waiting, which is what the caller asked for.
+ * when it brought any forward (a call that changed nothing records nothing). Not keyed: a resend
+ * after a lost answer brings forward only what is still waiting, which is what the caller asked for.
  */
-export async function retryWebhookDeliveriesNow(ctx: Ctx, endpointId: number, reason?: string | null): Promise<{ endpoint: WebhookEndpointRow; broughtForward: number }> {
+export async function retryWebhookDeliveriesNow(
+  ctx: Ctx,
+  endpointId: number,
+  reason?: string | null,
+): Promise<{ endpoint: WebhookEndpointRow; broughtForward: number; dueAt: Date | null }> {
   const now = ctx.clock.now();
   const owner = ownerScope(ctx);
   const floorMs = ctx.config.webhooks.backoffMs;
@@ -601,7 +616,7 @@ export async function retryWebhookDeliveriesNow(ctx: Ctx, endpointId: number, re
     if (!endpoint) throw await endpointNotFound(em, owner);
     if (endpoint.disabledAt) throw refuse(UserErrorCode.INVALID, 'The endpoint was removed: nothing is sent to it.', ['input', 'endpointId']);
     if (endpoint.partnerRevoked) throw refuse(UserErrorCode.INVALID, "The endpoint's partner was revoked: nothing is sent to it.", ['input', 'endpointId']);
-    const [{ broughtForward }] = await query<{ broughtForward: number }>(
+    const [{ broughtForward, dueAt }] = await query<{ broughtForward: number; dueAt: Date | null }>(
       em,
       sql`with retrying as (
             -- a range of webhook_delivery_retrying_idx; each one's new time: now, or its last attempt's start plus the schedule's first step
@@ -609,20 +624,24 @@ export async function retryWebhookDeliveriesNow(ctx: Ctx, endpointId: number, re
                      (select a.attempted_at from webhook_attempt a where a.delivery_id = d.id order by a.id desc limit 1) + ${floorMs}::int * interval '1 millisecond') as due
               from webhook_delivery d
              where d.endpoint_id = ${endpointId} and d.status = 'PENDING' and d.last_error is not null),
+          -- the job becomes the manual attempt (manualAttempt): it keeps the time of the scheduled one it
+          -- stands in for, the first such time when pressed again before it ran (SET reads the old row)
           moved as (
-            update job j set run_at = r.due from retrying r
+            update job j set run_at = r.due,
+                   payload = j.payload || jsonb_build_object('manual', true, 'resumeAtMs', coalesce(j.payload->'resumeAtMs', to_jsonb((extract(epoch from j.run_at) * 1000)::bigint)))
+              from retrying r
              where j.kind = ${WEBHOOK_DELIVER} and j.status = 'PENDING' and j.group_key = ${endpointGroup(endpointId)}
                and (j.payload->>'deliveryId')::bigint = r.id and j.run_at > r.due
             returning r.id, r.due),
           scheduled as (update webhook_delivery d set next_attempt_at = m.due from moved m where d.id = m.id returning d.id),
           -- the workers' wake-up, sent at commit: only when one is due now
           woken as (select pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_DELIVER}) from (select 1 from moved where due <= ${now}::timestamptz limit 1) due_now)
-          select (select count(*)::int from scheduled) as "broughtForward", (select count(*) from woken) as woken`,
+          select (select count(*)::int from scheduled) as "broughtForward", (select max(due) from moved) as "dueAt", (select count(*) from woken) as woken`,
     );
     if (broughtForward > 0) {
       await recordAudit(em, { actor: actorOf(ctx.caller), action: 'retryWebhookDeliveriesNow', target: `WebhookEndpoint:${endpointId}`, reason: reason ?? undefined, details: { broughtForward }, at: now });
     }
     const [row] = await webhookEndpointsByIds(em, [endpointId]);
-    return { endpoint: row, broughtForward };
+    return { endpoint: row, broughtForward, dueAt };
   });
 }

@@ -70,6 +70,9 @@ export class WebhookRetrying {
   @Field(() => Int, { nullable: true, description: 'The HTTP status of that attempt (e.g. 503); null when the receiver did not answer (refused, timed out, a DNS or destination failure).' })
   lastStatusCode!: number | null;
 
+  @Field(() => DateTimeScalar, { description: 'When that attempt (the most recent failed one among them) began (UTC instant); a Retry now attempt counts (WebhookAttempt.manual).' })
+  lastFailedAt!: Date;
+
   @Field(() => DateTimeScalar, {
     description: "The soonest next attempt among them, on the back-off schedule (UTC instant; README, Webhooks): after a receiver is mended, each waits for its own, so this says when the first will be sent again.",
   })
@@ -118,6 +121,12 @@ export class WebhookAttempt {
 
   @Field(() => Int)
   durationMs!: number;
+
+  @Field({
+    description:
+      "Made by Retry now (retryWebhookDeliveriesNow): an attempt outside the back-off schedule, not counted in the delivery's `attempts`; when it fails, the delivery keeps waiting for its next scheduled attempt. False for the schedule's attempts.",
+  })
+  manual!: boolean;
 }
 
 @ObjectType({ implements: Node, description: 'One event for one endpoint, and where it stands.' })
@@ -134,7 +143,7 @@ export class WebhookDelivery extends Node {
   @Field(() => WebhookDeliveryStatus)
   status!: WebhookDeliveryStatus;
 
-  @Field(() => Int, { description: 'Attempts in the current round (a replay starts a new one).' })
+  @Field(() => Int, { description: "The back-off schedule's attempts in the current round (a replay starts a new one); at WEBHOOK_MAX_ATTEMPTS failed ones it is FAILED. Retry now's attempts (`attemptLog`, `manual`) are not counted." })
   attempts!: number;
 
   @Field(() => DateTimeScalar, { nullable: true })
@@ -339,6 +348,13 @@ export class RetryWebhookDeliveriesNowPayload {
       'How many deliveries being retried this request brought forward (0: none was waiting, or each is being attempted now or was already due); null when refused. Each is due now, or WEBHOOK_BACKOFF_MS after its last attempt began when that is later.',
   })
   broughtForward?: number | null;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'When the last of the deliveries brought forward is due (UTC instant): now, or WEBHOOK_BACKOFF_MS after its last attempt began. Once the workers have run past it, `endpoint.retrying` says what the attempts did (null: delivered; else its lastFailedAt, lastError and nextAttemptAt). Null when none was brought forward, or refused.',
+  })
+  dueAt?: Date | null;
 
   @Field(() => [UserError])
   userErrors!: UserError[];

@@ -86,7 +86,7 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
   // delivery's next attempt (up to 6 h, here the hour its 503 asked for): "Retry now" sends them at
   // the dispatcher's next run (the gateway's own workers, woken by the answer), says so, and the page
   // reads the endpoint again.
-  test('"Retry now" on a retrying endpoint sends its deliveries at once, says "2 deliveries … will be sent now", and the row then reads "Receiving"', async () => {
+  test('"Retry now" on a retrying endpoint sends its deliveries at once, says they were delivered, and the row then reads "Receiving"', async () => {
     const { t } = web;
     const mending = await new Receiver().start();
     try {
@@ -105,7 +105,8 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
       const button = row.getByRole('button', { name: `Retry now ${mending.url}` });
       expect(await seriousViolations(page)).toEqual([]);
       await button.click();
-      await page.getByRole('status').filter({ hasText: `2 deliveries to ${mending.url} will be sent now.` }).waitFor();
+      // (it says "2 deliveries … will be sent now." and, once they were, what they did: webhook-retry-40b)
+      await page.getByRole('status').filter({ hasText: `Delivered: ${mending.url} received the 2 deliveries sent now.` }).waitFor({ timeout: 20_000 });
       await eventually(async () => mending.requests.length === 4);
       expect(mending.requests.map((r) => r.answered)).toEqual([503, 503, 204, 204]);
       // the page reads the endpoint again by itself: receiving, and nothing left to retry
@@ -116,4 +117,69 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
       await mending.close();
     }
   }, 90_000);
+  // webhook-retry-40b: pressed while the receiver still failed, the page read the endpoints once, 2 s
+  // after the press, and kept "… will be sent now" and the old "next attempt" after the attempts
+  // (due only at the 5 s floor) had been made and failed. It now reads them until the attempts
+  // brought forward have been made and says what happened; and the State column's sentences are
+  // text with a status marker, not rounded badges (which drew a yellow ellipse).
+  test('"Retry now" on a receiver still failing: the page reads again until the attempts are made, says "failed again at …: HTTP 503; next attempt …", then "Delivered"; the State reads as text with a marker', async () => {
+    const { t } = web;
+    t.clock.freeze();
+    const failing = await new Receiver().start();
+    try {
+      failing.status = () => 503;
+      failing.headers = () => ({ 'retry-after': '3600' });
+      await twoAttemptedDeliveries(failing.url, 'RETRYFAIL');
+      const [{ scheduled }] = await t.sql<{ scheduled: Date }>(
+        `select min(d.next_attempt_at) as scheduled from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where e.url = $1 and d.status = 'PENDING'`,
+        [failing.url],
+      );
+
+      const page = await web.consoleAsOperator('Webhooks');
+      const row = page.getByTestId('webhook-endpoint-row').filter({ hasText: failing.url });
+      await row.filter({ hasText: 'Retrying — 2 deliveries' }).waitFor();
+      // The State says it in words with a small marker: no rounded, filled badge around the sentence.
+      const state = row.getByText(/^Retrying — /);
+      const look = await state.evaluate((el) => {
+        type Styles = { getComputedStyle(el: unknown, pseudo?: string): { backgroundColor: string; borderTopLeftRadius: string; content: string } };
+        const style = (globalThis as unknown as Styles).getComputedStyle(el);
+        const marker = (globalThis as unknown as Styles).getComputedStyle(el, '::before');
+        return { background: style.backgroundColor, radius: style.borderTopLeftRadius, marker: marker.content !== 'none' && marker.content !== '' };
+      });
+      expect(look).toEqual({ background: 'rgba(0, 0, 0, 0)', radius: '0px', marker: true });
+      await page.screenshot({ path: '/tmp/webhook-retry-40b-state.png' });
+
+      // Pressed at once: the attempts are due only at the floor (5 s after the first ones began).
+      let reads = 0;
+      page.on('request', (r) => {
+        if ((r.postData() ?? '').includes('ConsoleWebhookEndpoints') || r.url().includes('ConsoleWebhookEndpoints')) reads++;
+      });
+      await row.getByRole('button', { name: `Retry now ${failing.url}` }).click();
+      await page.getByRole('status').filter({ hasText: `2 deliveries to ${failing.url}` }).waitFor();
+      // the page has read the endpoints again (at least as often as before this change) before the attempts are made
+      await eventually(async () => reads >= 2, 20_000);
+      t.clock.advance(t.config.webhooks.backoffMs);
+      const retriedAt = t.clock.now();
+      await t.runScheduled();
+      expect(failing.requests.map((r) => r.answered)).toEqual([503, 503, 503, 503]);
+      // without a reload: what happened, and the schedule as it was (the attempt an hour on)
+      await page
+        .getByRole('status')
+        .filter({ hasText: `failed again at ${consoleInstant(retriedAt)}: HTTP 503; next attempt ${consoleInstant(scheduled)}` })
+        .waitFor({ timeout: 20_000 });
+      expect(await row.getByRole('cell').nth(4).textContent()).toContain(`next attempt ${consoleInstant(scheduled)}`);
+
+      // Mended: pressed again, delivered, and said so.
+      failing.status = () => 204;
+      failing.headers = () => ({});
+      t.clock.advance(t.config.webhooks.backoffMs);
+      await row.getByRole('button', { name: `Retry now ${failing.url}` }).click();
+      await page.getByRole('status').filter({ hasText: 'Delivered' }).waitFor({ timeout: 20_000 });
+      await row.filter({ hasText: 'Receiving' }).waitFor();
+      expect(failing.requests.map((r) => r.answered)).toEqual([503, 503, 503, 503, 204, 204]);
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await failing.close();
+    }
+  }, 120_000);
 });

@@ -109,8 +109,15 @@ function retryingState(r: { count: number; firstFailedAt: string; lastError: str
   return `Retrying — ${r.count} ${r.count === 1 ? 'delivery' : 'deliveries'}, failing since ${formatDateTime(r.firstFailedAt)} (${r.lastError}); next attempt ${formatInstant(r.nextAttemptAt)}`;
 }
 
-/** How long after "Retry now" is answered the page reads the endpoints again (ms): the deliveries it brought forward have been sent by then, at the dispatcher's next run. */
-const RETRY_NOW_REREAD_MS = 2_000;
+/**
+ * How often (ms) and at most how many times the page reads the endpoints again after "Retry now"
+ * (webhook-retry-40b): until the attempts it brought forward have been made (`retryNowSettled`),
+ * which is at the workers' next run after the answer's `dueAt` (now, or WEBHOOK_BACKOFF_MS, 5 s,
+ * after a delivery's last attempt). Before, one read 2 s after the press could come before them and
+ * left "… will be sent now" and the old next attempt on the page.
+ */
+const RETRY_NOW_POLL_MS = 1_000;
+const RETRY_NOW_POLLS = 30;
 
 /**
  * What "Retry now" answered, in words: "2 deliveries to <url> will be sent now." (webhook-retry-40),
@@ -118,7 +125,33 @@ const RETRY_NOW_REREAD_MS = 2_000;
  */
 function retryNowText(url: string, broughtForward: number): string {
   if (broughtForward === 0) return `No delivery to ${url} was waiting for its next attempt: each is being sent now or was sent already.`;
-  return `${broughtForward === 1 ? '1 delivery' : `${broughtForward} deliveries`} to ${url} will be sent now.`;
+  return `${deliveriesText(broughtForward)} to ${url} will be sent now.`;
+}
+
+/** "1 delivery", "2 deliveries". */
+const deliveriesText = (n: number) => (n === 1 ? '1 delivery' : `${n} deliveries`);
+
+/**
+ * Whether the attempts a "Retry now" brought forward (the last due at `dueAt`, the server's UTC
+ * instant) have been made, from the endpoint as read since: nothing is retried any more
+ * (`retrying` null: delivered), or the soonest next attempt is after `dueAt` (each failed again and
+ * waits for its scheduled attempt). Compares the server's instants only, never this browser's clock.
+ */
+function retryNowSettled(retrying: { nextAttemptAt: string } | null, dueAt: string): boolean {
+  return retrying === null || Date.parse(retrying.nextAttemptAt) > Date.parse(dueAt);
+}
+
+/**
+ * What the attempts of a settled "Retry now" did, in words (webhook-retry-40b): "Delivered: …", or
+ * "… failed again at <instant>: HTTP 503; next attempt <instant> …" with the endpoint's
+ * `retrying` as read after them.
+ */
+function retryNowOutcome(url: string, broughtForward: number, retrying: { lastFailedAt: string; lastError: string; nextAttemptAt: string } | null): string {
+  if (retrying === null) return `Delivered: ${url} received the ${deliveriesText(broughtForward)} sent now.`;
+  return (
+    `The retry to ${url} failed again at ${formatInstant(retrying.lastFailedAt)}: ${retrying.lastError}; next attempt ${formatInstant(retrying.nextAttemptAt)}. ` +
+    'A retry is an attempt outside the schedule: the deliveries keep their scheduled attempts.'
+  );
 }
 
 /**
@@ -163,6 +196,8 @@ export function Webhooks() {
   // The endpoint whose "Retry now" is being sent (its button is disabled until the answer), and the page's later read.
   const [retryingNow, setRetryingNow] = useState<string | null>(null);
   const reread = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // The poll after a "Retry now": which press it serves (a newer press takes over).
+  const pressed = useRef(0);
   useEffect(() => () => clearTimeout(reread.current), []);
   const [removing, setRemoving] = useState<Removing | null>(null);
   const replayable = (endpoints.data?.webhookEndpoints.edges ?? []).map((e) => e.node).filter((e) => !e.disabledAt);
@@ -205,24 +240,34 @@ export function Webhooks() {
       setProblem(problemOf(e, { safeAgain: 'Enabling it again is harmless: the State column says whether it receives.' }));
     }
   };
-  // "Retry now" (webhook-retry-40): the deliveries being retried are sent at the dispatcher's next
-  // run instead of at their next attempt on the back-off schedule (up to 6 h away). The page reads
-  // the endpoints at once and again a moment later, when they have been sent: the State column
-  // then says "Receiving", or "Retrying" with the new error if the receiver still fails.
+  // "Retry now" (webhook-retry-40): the deliveries being retried get an attempt at the dispatcher's
+  // next run (or WEBHOOK_BACKOFF_MS after their last one) instead of at their next attempt on the
+  // back-off schedule (up to 6 h away). The page reads the endpoints at once and then every
+  // RETRY_NOW_POLL_MS until those attempts were made (webhook-retry-40b), and says what they did:
+  // delivered, or failed again (the deliveries keep their scheduled attempts).
   const sendNow = async (id: string, url: string) => {
     setProblem(null);
     setNotice(null);
     setRetryingNow(id);
+    const press = ++pressed.current;
+    clearTimeout(reread.current);
     try {
       const { data } = await retryNow({ variables: { input: { endpointId: id } } });
       const result = data?.retryWebhookDeliveriesNow;
       const refused = result?.userErrors[0];
       if (refused) setProblem(problemOfUserError(refused));
       else setNotice(retryNowText(url, result?.broughtForward ?? 0));
-      const refetch = () => void endpoints.refetch().catch(() => undefined);
-      refetch();
-      clearTimeout(reread.current);
-      reread.current = setTimeout(refetch, RETRY_NOW_REREAD_MS);
+      const dueAt = refused ? null : (result?.dueAt ?? null);
+      const broughtForward = result?.broughtForward ?? 0;
+      const poll = async (left: number) => {
+        const read = await endpoints.refetch().catch(() => undefined);
+        if (press !== pressed.current || dueAt === null) return;
+        const endpoint = read?.data?.webhookEndpoints.edges.find((e) => e.node.id === id)?.node;
+        if (!endpoint) return;
+        if (retryNowSettled(endpoint.retrying ?? null, dueAt)) return setNotice(retryNowOutcome(url, broughtForward, endpoint.retrying ?? null));
+        if (left > 0) reread.current = setTimeout(() => void poll(left - 1), RETRY_NOW_POLL_MS);
+      };
+      void poll(RETRY_NOW_POLLS);
     } catch (e) {
       setProblem(problemOf(e, { safeAgain: 'Retrying now again is harmless: it sends only what still waits for its next attempt.' }));
     } finally {
@@ -273,9 +318,9 @@ export function Webhooks() {
                     `Removed ${formatDateTime(e.disabledAt)}`
                   ) : e.failingSince || e.retrying ? (
                     <>
-                      {e.failingSince ? <strong className="badge warn">Failing since {formatDateTime(e.failingSince)}</strong> : null}
+                      {e.failingSince ? <span className="state off">Failing since {formatDateTime(e.failingSince)}</span> : null}
                       {e.failingSince && e.retrying ? ' ' : null}
-                      {e.retrying ? <strong className="badge warn">{retryingState(e.retrying)}</strong> : null}
+                      {e.retrying ? <span className="state warn">{retryingState(e.retrying)}</span> : null}
                     </>
                   ) : (
                     'Receiving'
