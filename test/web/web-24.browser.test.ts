@@ -28,6 +28,10 @@ describe('lost answers, old keys, a full storage and requests never sent (web-24
     const row = tab.page.getByRole('row').filter({ hasText: name });
     tab.cut.add('ConsoleRevokePartner');
     await row.getByRole('button', { name: `Revoke ${name}` }).click();
+    // asked first, with a reason for the audit log (newcomer-40's kind: it revoked at one click)
+    const dialog = tab.page.getByRole('dialog', { name: `Revoke “${name}”?` });
+    await dialog.getByLabel('Reason (kept in the audit log, optional)').fill('Till replaced');
+    await dialog.getByRole('button', { name: 'Revoke partner' }).click();
     const unknown = unknownIn(tab.page);
     await unknown.waitFor();
     expect(await unknown.locator('p').first().innerText()).toBe(
@@ -36,7 +40,12 @@ describe('lost answers, old keys, a full storage and requests never sent (web-24
     const firstAnswer = (tab.lost[0] as { data: { revokePartner: { partner: { revokedAt: string } } } }).data.revokePartner.partner.revokedAt;
     tab.cut.clear();
     await unknown.getByRole('button', { name: 'Try again' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await row.filter({ hasText: 'revoked' }).waitFor();
+    expect(await tab.page.getByRole('status').filter({ hasText: 'revoked' }).innerText()).toBe(`Partner “${name}” revoked: its key no longer works.`);
+    // the reason on its audit entries (the lost send's and the Try again's: a repeat is audited too)
+    const reasons = await stack().t.sql<{ reason: string | null }>(`select reason from audit_entry where action = 'revokePartner'`);
+    expect([...new Set(reasons.map((r) => r.reason))]).toEqual(['Till replaced']);
     type Partners = { partners: { id: string; revokedAt: string | null }[] };
     const partner = ok(await stack().t.gql<Partners, object>('{ partners { id revokedAt } }', {}, stack().t.operatorToken)).partners.find((p) => p.id === created.createPartner.partner.id);
     expect({ sends: tab.sent.filter((s) => s.operationName === 'ConsoleRevokePartner').length, revokedAt: partner?.revokedAt, alert: await tab.page.getByRole('alert').count() }).toEqual({

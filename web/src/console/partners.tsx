@@ -1,9 +1,9 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatDate, formatDateTime, Loading, PageTitle } from '../shared/ui';
+import { DataTable, formatDate, formatDateTime, Loading, PageTitle, useConfirmDialog, useFocusReturn } from '../shared/ui';
 import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
-import { ActionForm, APP, Field, ReadOnlyNote, text, useRole } from './shell';
+import { ActionForm, APP, ConfirmActions, Field, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
 
 /**
  * Every scope a partner may hold, as the gateway knows them (src/partners/partner.service.ts,
@@ -12,31 +12,73 @@ import { ActionForm, APP, Field, ReadOnlyNote, text, useRole } from './shell';
  */
 const SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transactions:read', 'activities:write', 'webhooks:manage'];
 
-/** Partners with API keys: create one (its key is shown once), revoke one, register its operations. */
+/**
+ * The revocation of a partner's key, asked first (newcomer-40's kind: Revoke revoked at one click,
+ * with no question and no reason, and a revocation cannot be undone): what revoking does, an
+ * optional reason for the audit log, "Revoke partner". Revoking again is safe (a partner revoked
+ * again keeps its first revocation's time), so a lost answer offers "Try again" (web-24). Cancel or
+ * Escape sends nothing; the focus starts on Cancel.
+ */
+function RevokePartner({ partner, onDone }: { partner: { id: string; name: string }; onDone: (notice: string | null) => void }) {
+  const [revokePartner] = useMutation(ConsoleRevokePartnerDocument, { refetchQueries: [ConsolePartnersDocument] });
+  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: revoking a partner again is safe (it keeps its first revocation’s time).' });
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
+  const formRef = useRef<HTMLFormElement>(null);
+  const confirm = () =>
+    send(async () => {
+      const reason = formRef.current ? reasonOf(new FormData(formRef.current), 'revokeReason') : null;
+      const { data: result } = await revokePartner({ variables: { input: { partnerId: partner.id, reason } } });
+      const payload = result?.revokePartner;
+      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
+      if (payload?.partner) onDone(`Partner “${partner.name}” revoked: its key no longer works.`);
+    });
+  return (
+    <dialog ref={dialog} aria-labelledby="revoke-partner-title" onCancel={onCancel}>
+      <h2 id="revoke-partner-title">Revoke “{partner.name}”?</h2>
+      <p>Its API key stops working at once, for every request and open socket, and cannot be made to work again: to let it back, create a partner with a new key.</p>
+      <form ref={formRef} onSubmit={(e) => e.preventDefault()}>
+        <fieldset disabled={held} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="sr-only">Revoke partner {partner.name}</legend>
+          <ReasonField name="revokeReason" />
+        </fieldset>
+      </form>
+      <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="Revoke partner" sendingText="Revoking…" onConfirm={confirm} onCancel={() => onDone(null)} />
+    </dialog>
+  );
+}
+
+/** Partners with API keys: create one (its key is shown once), revoke one (asked first), register its operations. */
 export function Partners() {
   const { role } = useRole();
   const query = useQuery(ConsolePartnersDocument);
   const { data, error } = query;
   const refetch = { refetchQueries: [ConsolePartnersDocument] };
   const [createPartner] = useMutation(ConsoleCreatePartnerDocument, refetch);
-  const [revokePartner] = useMutation(ConsoleRevokePartnerDocument, refetch);
   const [register] = useMutation(ConsoleRegisterManifestDocument);
   const [newKey, setNewKey] = useState<{ name: string; key: string } | null>(null);
-  // Revoking is naturally idempotent (a partner revoked again keeps its first revocation's time):
-  // after a lost answer "Try again" sends the same revocation (web-24).
-  const { problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: revoking a partner again is safe (it keeps its first revocation’s time).' });
   const partners = data?.partners;
-  const revoke = (partnerId: string) =>
-    send(async () => {
-      const { data: result } = await revokePartner({ variables: { input: { partnerId } } });
-      if (result?.revokePartner.userErrors.length) setProblem(problemOfUserError(result.revokePartner.userErrors[0]));
-    });
+  // the partner whose Revoke dialog is open, and the notice of the last one revoked; the focus goes
+  // back to the Revoke button, or to the notice once revoked (the button is then gone)
+  const [revoking, setRevoking] = useState<{ id: string; name: string } | null>(null);
+  const [revoked, setRevoked] = useState<string | null>(null);
+  const focusReturn = useFocusReturn(revoking !== null);
+  const revokeDone = (notice: string | null) => {
+    setRevoking(null);
+    if (notice) setRevoked(notice);
+    focusReturn.closed(notice !== null);
+  };
 
   return (
     <>
       <PageTitle app={APP}>Partners</PageTitle>
-      <ProblemAlert problem={error ? problemOf(error) : problem} onRetry={error ? retryOf(query) : tryAgain} />
+      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       <ReadOnlyNote />
+      {revoked ? (
+        <p className="notice" role="status" tabIndex={-1} ref={focusReturn.notice}>
+          {revoked}
+        </p>
+      ) : null}
+      {revoking ? <RevokePartner partner={revoking} onDone={revokeDone} /> : null}
       {newKey ? (
         <div className="notice" role="status" data-testid="new-key">
           <p>
@@ -77,7 +119,11 @@ export function Partners() {
                       type="button"
                       className="secondary"
                       disabled={role !== 'operator'}
-                      onClick={() => void revoke(p.id)}
+                      onClick={(event) => {
+                        focusReturn.opened(event.currentTarget);
+                        setRevoked(null);
+                        setRevoking({ id: p.id, name: p.name });
+                      }}
                     >
                       Revoke<span className="sr-only"> {p.name}</span>
                     </button>
