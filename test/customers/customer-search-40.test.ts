@@ -1,6 +1,7 @@
 import { encodeCursor } from '../../src/graphql/connection.js';
 import { type Credential, type GqlResult, ok, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCustomer, createPartner, unique } from '../support/program.js';
+import { expectFinds as expectFindsOn, insertCustomers, searchedIds } from '../support/customer-search.js';
 import { recordStatements } from '../support/statements.js';
 
 /**
@@ -23,20 +24,11 @@ describe('customers(search:): staff find a customer by an email, a name or a cus
   let t: TestGateway;
   const search = (vars: { search: string; first?: number; after?: string | null }, credential: Credential = t.operatorToken) =>
     t.gql<Answer, typeof vars>(SEARCH, vars, credential);
-  const ids = async (text: string, credential?: Credential) => ok(await search({ search: text, first: 100 }, credential)).customers.edges.map((e) => e.node.externalId);
-  /** Each search of `cases` finds exactly the customers (externalIds) it names, in that order (sent at once). */
-  const expectFinds = async (cases: Record<string, string[]>) => {
-    const found = await Promise.all(Object.keys(cases).map(async (text) => [text, await ids(text)] as const));
-    expect(Object.fromEntries(found)).toEqual(cases);
-  };
+  const ids = (text: string, credential?: Credential) => searchedIds(t, text, credential);
+  const expectFinds = (cases: Record<string, string[]>) => expectFindsOn(t, cases);
   const codeOf = (res: GqlResult<unknown>) => res.errors?.map((e) => e.extensions?.code);
 
-  /** Customers, in one statement: [externalId, email, name, status]. */
-  const insert = (rows: [string, string | null, string | null, string][]) =>
-    t.sql(
-      `insert into customer (external_id, email, name, status) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
-      [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
-    );
+  const insert = (rows: [string, string | null, string | null, string][]) => insertCustomers(t, rows);
 
   beforeAll(async () => {
     t = await startTestGateway({}, { jobs: 'manual' });

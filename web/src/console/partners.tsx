@@ -1,9 +1,9 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useRef, useState } from 'react';
-import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatDate, formatDateTime, Loading, PageTitle, useConfirmDialog, useFocusReturn } from '../shared/ui';
+import { useState } from 'react';
+import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
+import { DataTable, formatDate, formatDateTime, Loading, PageTitle, useFocusReturn } from '../shared/ui';
 import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
-import { ActionForm, APP, ConfirmActions, Field, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
+import { ActionForm, APP, ConfirmWithReason, Field, ReadOnlyNote, text, useRole } from './shell';
 
 /**
  * Every scope a partner may hold, as the gateway knows them (src/partners/partner.service.ts,
@@ -21,29 +21,23 @@ const SCOPES = ['customers:read', 'offers:redeem', 'transactions:write', 'transa
  */
 function RevokePartner({ partner, onDone }: { partner: { id: string; name: string }; onDone: (notice: string | null) => void }) {
   const [revokePartner] = useMutation(ConsoleRevokePartnerDocument, { refetchQueries: [ConsolePartnersDocument] });
-  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: revoking a partner again is safe (it keeps its first revocation’s time).' });
-  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
-  const formRef = useRef<HTMLFormElement>(null);
-  const confirm = () =>
-    send(async () => {
-      const reason = formRef.current ? reasonOf(new FormData(formRef.current), 'revokeReason') : null;
-      const { data: result } = await revokePartner({ variables: { input: { partnerId: partner.id, reason } } });
-      const payload = result?.revokePartner;
-      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
-      if (payload?.partner) onDone(`Partner “${partner.name}” revoked: its key no longer works.`);
-    });
+  const act = async (reason: string | null) => {
+    const { data: result } = await revokePartner({ variables: { input: { partnerId: partner.id, reason } } });
+    const payload = result?.revokePartner;
+    if (payload?.userErrors.length) return { userError: payload.userErrors[0] };
+    return { notice: payload?.partner ? `Partner “${partner.name}” revoked: its key no longer works.` : null };
+  };
   return (
-    <dialog ref={dialog} aria-labelledby="revoke-partner-title" onCancel={onCancel}>
-      <h2 id="revoke-partner-title">Revoke “{partner.name}”?</h2>
+    <ConfirmWithReason
+      title={`Revoke “${partner.name}”?`}
+      confirmLabel="Revoke partner"
+      sendingText="Revoking…"
+      safeAgain="Try again: revoking a partner again is safe (it keeps its first revocation’s time)."
+      act={act}
+      onDone={onDone}
+    >
       <p>Its API key stops working at once, for every request and open socket, and cannot be made to work again: to let it back, create a partner with a new key.</p>
-      <form ref={formRef} onSubmit={(e) => e.preventDefault()}>
-        <fieldset disabled={held} style={{ border: 0, padding: 0, margin: 0 }}>
-          <legend className="sr-only">Revoke partner {partner.name}</legend>
-          <ReasonField name="revokeReason" />
-        </fieldset>
-      </form>
-      <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="Revoke partner" sendingText="Revoking…" onConfirm={confirm} onCancel={() => onDone(null)} />
-    </dialog>
+    </ConfirmWithReason>
   );
 }
 

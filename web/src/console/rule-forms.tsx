@@ -9,7 +9,7 @@ import {
   type ConsoleRulesQuery,
   type Rounding,
 } from './gql/graphql';
-import { ActionForm, Field, int, list, text } from './shell';
+import { ActionForm, Field, int, text } from './shell';
 import { sameSet } from '../../../src/domain/lists.js';
 
 type EconomyRule = ConsoleRulesQuery['economyRules'][number];

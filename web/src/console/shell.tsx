@@ -1,7 +1,7 @@
-import { createContext, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
+import { createContext, useContext, useEffect, useId, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
 import { fetchDevTokens, type DevTokens } from '../shared/dev-tokens';
-import { problemOfUserErrors, ProblemAlert, useGuardedSend } from '../shared/errors';
-import { Frame, Loading, newIdempotencyKey, PageTitle, type NavItem } from '../shared/ui';
+import { problemOfUserError, problemOfUserErrors, ProblemAlert, useGuardedSend } from '../shared/errors';
+import { Frame, Loading, newIdempotencyKey, PageTitle, useConfirmDialog, type NavItem } from '../shared/ui';
 import { gatewayNow } from '../shared/gateway-time';
 import { keepWrite, liveKeptWrite } from '../shared/session';
 
@@ -265,6 +265,48 @@ export function ReasonField({ name = 'reason' }: { name?: string }) {
 export function reasonOf(form: FormData, name = 'reason'): string | null {
   const value = form.get(name);
   return typeof value === 'string' && value.trim() ? value.trim() : null;
+}
+
+/**
+ * A staff change that cannot be taken back, asked first (newcomer-40: a listing's Remove and a
+ * partner's Revoke acted at one click): `title`, what it does (`children`), an optional reason for
+ * the audit log (ReasonField), `confirmLabel` and Cancel, the focus starting on Cancel; Cancel or
+ * Escape sends nothing. `act(reason)` sends the change and answers the userError that refused it,
+ * or the notice to show once done (`onDone(notice)`; null: nothing to say). The change must be
+ * naturally idempotent: a lost answer offers "Try again" with `safeAgain` (useGuardedSend, web-24).
+ */
+export function ConfirmWithReason(p: {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  sendingText: string;
+  safeAgain: string;
+  act: (reason: string | null) => Promise<{ userError: { code: string; message: string; field?: readonly string[] | null } } | { notice: string | null }>;
+  onDone: (notice: string | null) => void;
+}) {
+  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: p.safeAgain });
+  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => p.onDone(null) });
+  const formRef = useRef<HTMLFormElement>(null);
+  const titleId = useId();
+  const confirm = () =>
+    send(async () => {
+      const answer = await p.act(formRef.current ? reasonOf(new FormData(formRef.current)) : null);
+      if ('userError' in answer) setProblem(problemOfUserError(answer.userError));
+      else if (answer.notice !== null) p.onDone(answer.notice);
+    });
+  return (
+    <dialog ref={dialog} aria-labelledby={titleId} onCancel={onCancel}>
+      <h2 id={titleId}>{p.title}</h2>
+      {p.children}
+      <form ref={formRef} onSubmit={(e) => e.preventDefault()}>
+        <fieldset disabled={held} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="sr-only">{p.title}</legend>
+          <ReasonField />
+        </fieldset>
+      </form>
+      <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel={p.confirmLabel} sendingText={p.sendingText} onConfirm={confirm} onCancel={() => p.onDone(null)} />
+    </dialog>
+  );
 }
 
 /** A labelled input (ids derived from the form's name). */

@@ -16,7 +16,7 @@ import {
   ConsoleUpdateStoreDocument,
   type UpdateRewardStoreInput,
 } from './gql/graphql';
-import { ActionForm, APP, ConfirmActions, Field, int, list, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
+import { ActionForm, APP, ConfirmActions, ConfirmWithReason, Field, int, list, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
 import { gatewayTimeKnown } from '../shared/gateway-time';
 
 /** A store as the Stores page lists it, for its edit. */
@@ -298,37 +298,31 @@ function EditListing({ listing, onDone }: { listing: ListedListing; onDone: (not
 function RemoveListing({ listing, storeName, onDone }: { listing: ListedListing; storeName: string; onDone: (notice: string | null) => void }) {
   const [removeListing] = useMutation(ConsoleRemoveListingDocument, { refetchQueries: [ConsoleStoresDocument] });
   const client = useApolloClient();
-  const { held, sending, problem, setProblem, send, tryAgain } = useGuardedSend({ safeAgain: 'Try again: removing a listing again is safe (one already removed is left as it is).' });
-  const { dialog, safe, onCancel } = useConfirmDialog({ busy: sending, onDismiss: () => onDone(null) });
-  const formRef = useRef<HTMLFormElement>(null);
-  const confirm = () =>
-    send(async () => {
-      const reason = formRef.current ? reasonOf(new FormData(formRef.current), 'removeReason') : null;
-      const { data: result } = await removeListing({ variables: { input: { listingId: listing.id, reason } } });
-      const payload = result?.removeListing;
-      if (payload?.userErrors.length) return setProblem(problemOfUserError(payload.userErrors[0]));
-      if (!payload?.listing) return;
-      // off its store's table at once, on whichever page of listings it was (the refetch reads each
-      // store's first page again, and the pages shown after it are kept: keptPagination)
-      client.cache.evict({ id: client.cache.identify({ __typename: 'Listing', id: payload.listing.id }) });
-      client.cache.gc();
-      onDone(`“${listing.offer.name}” removed from “${storeName}”: members can no longer buy it there. Offers already bought stay in their wallets.`);
-    });
+  const act = async (reason: string | null) => {
+    const { data: result } = await removeListing({ variables: { input: { listingId: listing.id, reason } } });
+    const payload = result?.removeListing;
+    if (payload?.userErrors.length) return { userError: payload.userErrors[0] };
+    if (!payload?.listing) return { notice: null };
+    // off its store's table at once, on whichever page of listings it was (the refetch reads each
+    // store's first page again, and the pages shown after it are kept: keptPagination)
+    client.cache.evict({ id: client.cache.identify({ __typename: 'Listing', id: payload.listing.id }) });
+    client.cache.gc();
+    return { notice: `“${listing.offer.name}” removed from “${storeName}”: members can no longer buy it there. Offers already bought stay in their wallets.` };
+  };
   return (
-    <dialog ref={dialog} aria-labelledby="remove-listing-title" onCancel={onCancel}>
-      <h2 id="remove-listing-title">Remove “{listing.offer.name}” from “{storeName}”?</h2>
+    <ConfirmWithReason
+      title={`Remove “${listing.offer.name}” from “${storeName}”?`}
+      confirmLabel="Remove listing"
+      sendingText="Removing…"
+      safeAgain="Try again: removing a listing again is safe (one already removed is left as it is)."
+      act={act}
+      onDone={onDone}
+    >
       <p>
         Members can no longer buy it in this store; offers already bought stay in their wallets. It cannot be put back: to sell it again, list the offer again (its
         per-member counts then start at 0).
       </p>
-      <form ref={formRef} onSubmit={(e) => e.preventDefault()}>
-        <fieldset disabled={held} style={{ border: 0, padding: 0, margin: 0 }}>
-          <legend className="sr-only">Remove listing {listing.offer.name}</legend>
-          <ReasonField name="removeReason" />
-        </fieldset>
-      </form>
-      <ConfirmActions {...{ problem, tryAgain, sending, held, safe }} confirmLabel="Remove listing" sendingText="Removing…" onConfirm={confirm} onCancel={() => onDone(null)} />
-    </dialog>
+    </ConfirmWithReason>
   );
 }
 

@@ -14,7 +14,7 @@ import {
   ConsoleRetryWebhookDeliveriesNowDocument,
   ConsoleWebhookEndpointsDocument,
 } from './gql/graphql';
-import { ActionForm, APP, ReadOnlyNote, text, useRole } from './shell';
+import { ActionForm, APP, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
 
 /** FAILED delivery lists in the cache (`webhookDeliveries(status: FAILED …)`, every page loaded): `keep` says which edges stay. */
 function keepFailed(cache: ApolloCache, keep: (node: Reference, readField: (field: string, from: Reference) => unknown) => boolean): void {
@@ -64,10 +64,10 @@ function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (prob
   const [remove, { loading }] = useMutation(ConsoleRemoveWebhookEndpointDocument);
   // The focus starts on Cancel: an Enter pressed again after the one that opened it changes nothing (break2-24).
   const { dialog, safe, onCancel } = useConfirmDialog({ busy: loading, onDismiss: () => onDone(null, false) });
-  const [reason, setReason] = useState('');
+  const formRef = useRef<HTMLFormElement>(null);
   const confirm = async () => {
     try {
-      const { data } = await remove({ variables: { input: { endpointId: endpoint.id, reason: reason.trim() || null } } });
+      const { data } = await remove({ variables: { input: { endpointId: endpoint.id, reason: formRef.current ? reasonOf(new FormData(formRef.current)) : null } } });
       const refused = data?.removeWebhookEndpoint.userErrors[0];
       onDone(refused ? problemOfUserError(refused) : null, !refused);
     } catch (e) {
@@ -82,10 +82,12 @@ function ConfirmRemove({ endpoint, onDone }: { endpoint: Removing; onDone: (prob
         <span className="code">{endpoint.url}</span> ({endpoint.owner}) gets nothing more: no new event is sent to it, and its deliveries waiting for a retry end
         FAILED. It can be enabled again later, with the same secret; events of the time it was removed are not sent.
       </p>
-      <label>
-        Reason (kept in the audit log, optional)
-        <input type="text" maxLength={500} value={reason} disabled={loading} onChange={(e) => setReason(e.target.value)} />
-      </label>
+      <form ref={formRef} onSubmit={(e) => e.preventDefault()}>
+        <fieldset disabled={loading} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="sr-only">Remove {endpoint.url}</legend>
+          <ReasonField />
+        </fieldset>
+      </form>
       {loading ? <p className="muted" aria-live="polite">Removing… its answer shows once it comes.</p> : null}
       <div className="row">
         <button type="button" onClick={() => void confirm()} disabled={loading}>
