@@ -10,14 +10,60 @@ const AXE = path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.m
 export const SCREENS_DIR = path.resolve(import.meta.dirname, '../../docs/screens');
 
 /**
+ * The features Playwright 1.65 turns off in every Chromium it launches (its `chromiumSwitches`:
+ * network noise, PaintHolding, storage partitioning …), as the one `--disable-features` it passes.
+ * Chromium keeps only the last `--disable-features` of a command line, whole: a second one of ours
+ * would switch these back on. `launchChromium` sends one with these and ours; test/web/
+ * chromium-features.browser.test.ts fails when Playwright's own list is no longer this one.
+ */
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/**
+ * What the tests' Chromium turns off besides: the address bar's WebUI popups. Chromium 156 in
+ * headless mode still builds a browser window's top chrome, and loads its omnibox popup
+ * (chrome://omnibox-popup.top-chrome, and its AI-mode twin) into a renderer of its own for every
+ * window: a third of Chromium's CPU on the browser tests, for a popup no test can open
+ * (suite-41: test/web/web-app, newcomer-24 and store-edit-39, 22 tests, Chromium 74.3 → 50.5 CPU-s).
+ */
+export const TEST_DISABLED_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup'];
+
+/** The switches `launchChromium` adds to Playwright's own. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--process-per-site',
+  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...TEST_DISABLED_FEATURES].join(',')}`,
+];
+
+/**
  * A new Chromium of its own (headless, software rendering) with Playwright's `artifactsDir` when
  * given; the browser tests use `leaseChromium`. `--process-per-site`: a context's pages of one site
  * share one renderer (and its compiled code) while any of them is open, rather than a renderer a
  * page (browser-27: a console page opened beside another of the site cost ~1.1 CPU-s instead of ~1.6).
+ * `--disable-features`: Playwright's and `TEST_DISABLED_FEATURES`, in one switch.
  */
 export async function launchChromium(options: Pick<LaunchOptions, 'artifactsDir'> = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
-  return chromium.launch({ ...options, executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--process-per-site'] });
+  return chromium.launch({ ...options, executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
 /** The start of the workers' Chromium scratch directories' names in os.tmpdir(), then jest's pid (test/support/global-teardown.mjs removes them). */
