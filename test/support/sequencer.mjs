@@ -28,8 +28,9 @@ export default class BySize extends TestSequencer {
   sort(tests) {
     const size = new Map(tests.map((test) => [test.path, test.context.hasteFS.getSize(test.path) ?? 0]));
     const bySize = [...tests].sort((a, b) => size.get(b.path) - size.get(a.path) || (a.path < b.path ? -1 : 1));
-    const browser = bySize.filter((test) => test.path.endsWith('.browser.test.ts'));
-    const rest = bySize.filter((test) => !test.path.endsWith('.browser.test.ts'));
+    const isBrowser = (test) => test.path.endsWith('.browser.test.ts');
+    const browser = bySize.filter(isBrowser);
+    const rest = bySize.filter((test) => !isBrowser(test));
     // each next file from the list that has had the smaller share of its files handed out so far
     const order = [];
     let b = 0;
