@@ -29,9 +29,9 @@ export default {
   // Three workers on two cores (suite-41). Two were chosen when a third did not pay (suite-30: ~10 %
   // faster; suite-31: no faster). On suite-41's machine, half as fast as suite-38's, the browser files
   // left a core partly idle while they waited on timers and Chromium: the whole run 1,406 s with two
-  // (the last session's CI of it here: 84 % busy) → 1,273 s with three → 1,159 s with three and the browser files spread through the
-  // order (test/support/sequencer.mjs; 93 % busy); suite-31 made the set-ups that failed under three
-  // hold (db/timeouts, events/delivery).
+  // (the last session's CI of it here: 84 % busy) → 1,273 s with three → 1,159 s with three and the
+  // browser files spread through the order (test/support/sequencer.mjs; 93 % busy); suite-31 made
+  // the set-ups that failed under three hold (db/timeouts, events/delivery).
   maxWorkers: 3,
   testTimeout: 60_000,
 };
