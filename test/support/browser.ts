@@ -4,8 +4,27 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 
-/** Debian's chromium (`.ci/run` installs it when missing): the browser tests fail without it, they never skip. */
-export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's Chromium builds the browser tests run on (`.ci/run` installs both packages when missing;
+ * the tests fail without them, they never skip):
+ * - `headless-shell`: Debian's `chromium-headless-shell`, Chromium's own headless build (the one
+ *   Playwright downloads for headless runs: Blink and V8 of the same version, no browser window,
+ *   tab strip or address bar behind each page). Every browser test but the two below runs on it:
+ *   the same 227 tests cost it a third less Chromium CPU than the full browser (docs/decisions.md,
+ *   suite-43: Chromium 275 → 185 CPU-s, wall 223 → 178 s). The binary itself, not
+ *   /usr/bin/chromium-headless-shell, a `sh` wrapper that does not `exec` it: Playwright's close and
+ *   the run's teardown would end the wrapper and leave the browser running.
+ * - `chromium`: Debian's `chromium`, the browser the members and staff use. The main journey
+ *   (test/web/web-app.browser.test.ts, which takes the README's screens) and its switches
+ *   (test/web/chromium-features.browser.test.ts) run on it.
+ */
+export const CHROMIUM_BUILDS = {
+  'headless-shell': { executable: '/usr/lib/chromium/chromium-headless-shell', apt: 'chromium-headless-shell' },
+  chromium: { executable: '/usr/bin/chromium', apt: 'chromium' },
+} as const;
+
+/** Which of Debian's Chromium builds (`CHROMIUM_BUILDS`) a browser test runs on. */
+export type ChromiumBuild = keyof typeof CHROMIUM_BUILDS;
 const AXE = path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js');
 export const SCREENS_DIR = path.resolve(import.meta.dirname, '../../docs/screens');
 
@@ -55,50 +74,62 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * A new Chromium of its own (headless, software rendering) with Playwright's `artifactsDir` when
- * given; the browser tests use `leaseChromium`. `--process-per-site`: a context's pages of one site
- * share one renderer (and its compiled code) while any of them is open, rather than a renderer a
- * page (browser-27: a console page opened beside another of the site cost ~1.1 CPU-s instead of ~1.6).
- * `--disable-features`: Playwright's and `TEST_DISABLED_FEATURES`, in one switch.
+ * The executable of `build` (`CHROMIUM_BUILDS`). Throws an Error naming the Debian package to
+ * install when it is missing.
  */
-export async function launchChromium(options: Pick<LaunchOptions, 'artifactsDir'> = {}): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
-  return chromium.launch({ ...options, executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+export function chromiumExecutable(build: ChromiumBuild): string {
+  const { executable, apt } = CHROMIUM_BUILDS[build];
+  if (!existsSync(executable)) throw new Error(`${executable} is missing: apt-get install -y ${apt} (.ci/run does)`);
+  return executable;
+}
+
+/**
+ * A new Chromium of its own (`build`, headless, software rendering) with Playwright's `artifactsDir`
+ * when given; the browser tests use `leaseChromium`. `--process-per-site`: a context's pages of one
+ * site share one renderer (and its compiled code) while any of them is open, rather than a renderer
+ * a page (browser-27: a console page opened beside another of the site cost ~1.1 CPU-s instead of
+ * ~1.6). `--disable-features`: Playwright's and `TEST_DISABLED_FEATURES`, in one switch.
+ */
+export async function launchChromium(build: ChromiumBuild, options: Pick<LaunchOptions, 'artifactsDir'> = {}): Promise<Browser> {
+  return chromium.launch({ ...options, executablePath: chromiumExecutable(build), args: CHROMIUM_ARGS });
 }
 
 /** The start of the workers' Chromium scratch directories' names in os.tmpdir(), then jest's pid (test/support/global-teardown.mjs removes them). */
 export const WORKER_ARTIFACTS = 'rg-chromium-';
 
-/** This jest worker's Chromium while it runs (see `workerChromium`). */
-let workerBrowser: Promise<Browser> | undefined;
+/** This jest worker's Chromium of each build while it runs (see `workerChromium`). */
+const workerBrowsers = new Map<ChromiumBuild, Promise<Browser>>();
 
 /**
- * This jest worker's Chromium: launched on first use, then reused by every test file the worker
- * runs (jest-light-runner keeps a worker's modules from file to file, jest.config.js). A launch is
- * about 1 s of CPU (browser, zygote, GPU and network processes), paid once a worker instead of once
- * a file (docs/decisions.md, browser-26). One that has disconnected (crashed, or closed) is
- * replaced by a new one at the next call. The workers are threads of jest's process, so their
- * Chromiums are its children: test/support/global-teardown.mjs kills what is left of them.
+ * This jest worker's Chromium of `build` (default the headless shell): launched on first use, then
+ * reused by every test file the worker runs (jest-light-runner keeps a worker's modules from file to
+ * file, jest.config.js). A launch is about 1 s of CPU (browser, zygote, GPU and network processes),
+ * paid once a worker instead of once a file (docs/decisions.md, browser-26). One that has
+ * disconnected (crashed, or closed) is replaced by a new one at the next call. The workers are
+ * threads of jest's process, so their Chromiums are its children: test/support/global-teardown.mjs
+ * kills what is left of them.
  */
-export async function workerChromium(): Promise<Browser> {
-  const pending = workerBrowser;
+export async function workerChromium(build: ChromiumBuild = 'headless-shell'): Promise<Browser> {
+  const pending = workerBrowsers.get(build);
   if (pending) {
     const browser = await pending.catch(() => undefined);
     if (browser?.isConnected()) return browser;
-    if (workerBrowser === pending) workerBrowser = undefined;
+    if (workerBrowsers.get(build) === pending) workerBrowsers.delete(build);
   }
-  if (!workerBrowser) {
+  let current = workerBrowsers.get(build);
+  if (!current) {
     // The browser's artifacts directory (traces, downloads …), named so that the run's teardown
     // removes it: one Playwright makes itself goes only with a browser.close(), never called here.
     const artifactsDir = mkdtempSync(path.join(os.tmpdir(), `${WORKER_ARTIFACTS}${process.pid}-`));
-    const launched = launchChromium({ artifactsDir });
-    workerBrowser = launched;
+    const launched = launchChromium(build, { artifactsDir });
+    workerBrowsers.set(build, launched);
+    current = launched;
     const forget = () => {
-      if (workerBrowser === launched) workerBrowser = undefined;
+      if (workerBrowsers.get(build) === launched) workerBrowsers.delete(build);
     };
     launched.then((browser) => browser.on('disconnected', forget), forget);
   }
-  return workerBrowser;
+  return current;
 }
 
 /** A test file's use of the worker's Chromium (`leaseChromium`). */
@@ -109,13 +140,13 @@ export interface ChromiumLease {
 }
 
 /**
- * The worker's Chromium for one test file or describe block. Isolation between tests is the
+ * The worker's Chromium of `build` (default the headless shell) for one test file or describe block. Isolation between tests is the
  * BrowserContext (its own cookies, storage, cache and renderer), as it was when each file had its
  * own browser; `close` ends the contexts the lease's holder opened, so none outlives its file. A
  * worker runs one file at a time, so no other lease opens contexts in between.
  */
-export async function leaseChromium(): Promise<ChromiumLease> {
-  const browser = await workerChromium();
+export async function leaseChromium(build: ChromiumBuild = 'headless-shell'): Promise<ChromiumLease> {
+  const browser = await workerChromium(build);
   const before = new Set(browser.contexts());
   return {
     browser,

@@ -32,7 +32,8 @@ async function killWorkerChromiums() {
     }
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (comm !== 'chromium' || Number(ppid) !== process.pid) continue;
+    // chromium, or chromium-headless-shell cut to comm's 15 characters
+    if (!comm.startsWith('chromium') || Number(ppid) !== process.pid) continue;
     try {
       process.kill(Number(pgrp) === pid ? -pid : pid, 'SIGKILL');
     } catch {

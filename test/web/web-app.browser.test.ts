@@ -13,6 +13,8 @@ import { ok, startTestGateway, type TestGateway } from '../support/gateway.js';
  * gateway on a real database with the demo program, both apps held to their registered operations
  * (PERSISTED_ONLY=web,console). Each scenario is what a member or a staff member does and sees;
  * every screen visited is checked with axe-core and at a phone's width, and saved under docs/screens.
+ * It runs on Debian's full `chromium`, the browser members and staff use (the other browser tests
+ * run on the headless shell: test/support/browser.ts `CHROMIUM_BUILDS`).
  */
 
 const ALICE = DEMO.customers.alice;
@@ -78,7 +80,7 @@ describe('web app in a browser', () => {
     const added = await registerFirstPartyManifests(t.orm.em.fork(), await gatewaySchema(), t.config, t.clock.now());
     expect(Object.keys(added).sort()).toEqual(['console', 'web']);
     base = t.url.replace(/graphql$/, '');
-    chromium = await leaseChromium();
+    chromium = await leaseChromium('chromium');
     browser = chromium.browser;
   });
   afterAll(async () => {
