@@ -26,12 +26,15 @@ export default {
   globalTeardown: './test/support/global-teardown.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testSequencer: '<rootDir>/test/support/sequencer.mjs',
-  // Three workers on two cores (suite-41). Two were chosen when a third did not pay (suite-30: ~10 %
-  // faster; suite-31: no faster). On suite-41's machine, half as fast as suite-38's, the browser files
-  // left a core partly idle while they waited on timers and Chromium: the whole run 1,406 s with two
-  // (the last session's CI of it here: 84 % busy) → 1,273 s with three → 1,159 s with three and the
-  // browser files spread through the order (test/support/sequencer.mjs; 93 % busy); suite-31 made
-  // the set-ups that failed under three hold (db/timeouts, events/delivery).
-  maxWorkers: 3,
+  // Four workers on two cores on the embedded cluster (suite-43), three on a DATABASE_URL server.
+  // History: two when a third did not pay (suite-30, suite-31); three on suite-41's slower machine,
+  // where the browser files left a core partly idle while they waited on timers and Chromium (1,406 s
+  // with two → 1,159 s with three and the browser files spread through the order,
+  // test/support/sequencer.mjs). With the browser tests on the headless shell (suite-43) three workers
+  // left the machine 85–86 % busy (717 and 736 s); four: 625 s, 90 % busy, every file passing. On a
+  // DATABASE_URL server three held at most 81 sessions (suite-41), so four could pass a
+  // `max_connections` of 100; the embedded cluster allows 300 (test/support/global-setup.mjs).
+  // `--maxWorkers=N` on the command line wins over both.
+  maxWorkers: process.env.DATABASE_URL ? 3 : 4,
   testTimeout: 60_000,
 };
