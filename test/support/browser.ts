@@ -140,10 +140,11 @@ export interface ChromiumLease {
 }
 
 /**
- * The worker's Chromium of `build` (default the headless shell) for one test file or describe block. Isolation between tests is the
- * BrowserContext (its own cookies, storage, cache and renderer), as it was when each file had its
- * own browser; `close` ends the contexts the lease's holder opened, so none outlives its file. A
- * worker runs one file at a time, so no other lease opens contexts in between.
+ * The worker's Chromium of `build` (default the headless shell) for one test file or describe
+ * block. Isolation between tests is the BrowserContext (its own cookies, storage, cache and
+ * renderer), as it was when each file had its own browser; `close` ends the contexts the lease's
+ * holder opened, so none outlives its file. A worker runs one file at a time, so no other lease
+ * opens contexts in between.
  */
 export async function leaseChromium(build: ChromiumBuild = 'headless-shell'): Promise<ChromiumLease> {
   const browser = await workerChromium(build);
