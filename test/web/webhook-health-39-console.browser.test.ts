@@ -47,7 +47,20 @@ describe("the console's Webhooks page shows deliveries being retried (webhook-he
     await adjust(t, customer.externalId, code, 10);
     await adjust(t, customer.externalId, code, 5);
     t.clock.advance(t.config.webhooks.dispatchMs);
-    await t.runScheduled();
+    // This gateway's own dispatcher runs in the background, woken by the events: when it is mid-run,
+    // runScheduled's tick finds it busy and may return before its deliveries exist (twice in whole
+    // runs: 0 of 2 attempted). Run again until both have had their first attempt; the clock is not
+    // moved, so no retry falls due meanwhile.
+    await eventually(async () => {
+      await t.runScheduled();
+      const [{ attempted }] = await t.sql<{ attempted: number }>(
+        `select count(distinct d.id)::int as attempted
+           from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id join webhook_attempt a on a.delivery_id = d.id
+          where e.url = $1`,
+        [url],
+      );
+      return attempted === 2;
+    });
   };
 
   test('a receiver answering 503 reads "Retrying — 2 deliveries, failing since … (HTTP 503)", then "Receiving" once mended', async () => {
