@@ -116,20 +116,21 @@ export async function workerChromium(build: ChromiumBuild = 'headless-shell'): P
     if (browser?.isConnected()) return browser;
     if (workerBrowsers.get(build) === pending) workerBrowsers.delete(build);
   }
-  let current = workerBrowsers.get(build);
-  if (!current) {
-    // The browser's artifacts directory (traces, downloads …), named so that the run's teardown
-    // removes it: one Playwright makes itself goes only with a browser.close(), never called here.
-    const artifactsDir = mkdtempSync(path.join(os.tmpdir(), `${WORKER_ARTIFACTS}${process.pid}-`));
-    const launched = launchChromium(build, { artifactsDir });
-    workerBrowsers.set(build, launched);
-    current = launched;
-    const forget = () => {
-      if (workerBrowsers.get(build) === launched) workerBrowsers.delete(build);
-    };
-    launched.then((browser) => browser.on('disconnected', forget), forget);
-  }
-  return current;
+  return workerBrowsers.get(build) ?? launchWorkerChromium(build);
+}
+
+/** Launches this worker's Chromium of `build`, kept in `workerBrowsers` until it disconnects. */
+function launchWorkerChromium(build: ChromiumBuild): Promise<Browser> {
+  // The browser's artifacts directory (traces, downloads …), named so that the run's teardown
+  // removes it: one Playwright makes itself goes only with a browser.close(), never called here.
+  const artifactsDir = mkdtempSync(path.join(os.tmpdir(), `${WORKER_ARTIFACTS}${process.pid}-`));
+  const launched = launchChromium(build, { artifactsDir });
+  workerBrowsers.set(build, launched);
+  const forget = () => {
+    if (workerBrowsers.get(build) === launched) workerBrowsers.delete(build);
+  };
+  launched.then((browser) => browser.on('disconnected', forget), forget);
+  return launched;
 }
 
 /** A test file's use of the worker's Chromium (`leaseChromium`). */
