@@ -41,7 +41,7 @@ export interface ClockReading {
 export interface SentAt {
   /** The host clock (`hostNowMs`), epoch milliseconds. */
   hostMs: number;
-  /** `performance.now()`: the monotonic clock, which no step of the host's moves. */
+  /** The guard's monotonic clock (`performance.now()` unless given), which no step of the host's moves. */
   mono: number;
 }
 
@@ -60,14 +60,21 @@ export function hostNowMs(clock: Clock): number {
  */
 export class ClockGuard {
   private latest: ClockReading | undefined;
-  /** `performance.now()` when `latest` was taken: a monotonic clock, which no step of the host's moves. */
+  /** The monotonic clock (`monotonicMs`) when `latest` was taken: no step of the host's moves it. */
   private latestMono = 0;
   private refreshing: Promise<ClockReading> | undefined;
 
+  /**
+   * `clock`: the gateway's clock, compared (less its `deliberateOffsetMs`) with PostgreSQL's.
+   * `maxSkewMs`: CLOCK_SKEW_MAX_MS. `monotonicMs`: a clock in milliseconds that no step of the
+   * host's moves, which ages the readings (default `performance.now()`; a test gives one it can
+   * move on, to age a reading past READING_MAX_AGE_MS without waiting).
+   */
   constructor(
     private readonly clock: Clock,
     readonly maxSkewMs: number,
     private readonly log: Logger,
+    private readonly monotonicMs: () => number = () => performance.now(),
   ) {}
 
   /** The last comparison, if any was made. */
@@ -87,7 +94,7 @@ export class ClockGuard {
 
   /** Both of the gateway's clocks now: taken just before a statement that reads PostgreSQL's clock is sent, for `record`. */
   sending(): SentAt {
-    return { hostMs: hostNowMs(this.clock), mono: performance.now() };
+    return { hostMs: hostNowMs(this.clock), mono: this.monotonicMs() };
   }
 
   /**
@@ -99,7 +106,7 @@ export class ClockGuard {
    * once a minute while it stays so), and an info line when it is back within the tolerance.
    */
   record(sent: SentAt, databaseAt: Date): ClockReading {
-    const halfTrip = Math.max(0, performance.now() - sent.mono) / 2;
+    const halfTrip = Math.max(0, this.monotonicMs() - sent.mono) / 2;
     const gatewayMs = Math.round(sent.hostMs + halfTrip);
     const skewMs = gatewayMs - databaseAt.getTime();
     const reading: ClockReading = {
@@ -138,7 +145,7 @@ export class ClockGuard {
    */
   estimatedSkewMs(maxAgeMs = READING_MAX_AGE_MS): number | undefined {
     if (!this.latest) return undefined;
-    const age = performance.now() - this.latestMono;
+    const age = this.monotonicMs() - this.latestMono;
     if (age > maxAgeMs) return undefined;
     return hostNowMs(this.clock) - (this.latest.databaseAt.getTime() + age);
   }

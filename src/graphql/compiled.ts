@@ -66,10 +66,11 @@ export interface CompiledQueriesOptions {
    */
   customerCheckingMutations?: readonly string[];
   /**
-   * Whether a mutation may run here now (the clock guard's verdict without a statement); false
-   * leaves it to Apollo's path, which checks the clock and refuses (src/http/server.ts). Absent: always.
+   * Whether a mutation may run here now: the clock guard's verdict, a boolean when it has a recent
+   * reading, a promise when it must read the database's clock first (src/http/server.ts). False
+   * leaves the request to Apollo's path, which refuses it (SERVICE_UNAVAILABLE). Absent: always.
    */
-  writesAllowed?: () => boolean;
+  writesAllowed?: () => boolean | Promise<boolean>;
 }
 
 /** The media types a JSON answer may be sent as, by the exact Accept headers this path serves. */
@@ -327,7 +328,8 @@ export class CompiledQueries {
     markOperation(operation);
     if (operation === 'mutation') {
       if (requestType?.split(';', 1)[0].trim().toLowerCase() !== 'application/json') return undefined;
-      if (this.options.writesAllowed && !this.options.writesAllowed()) return undefined;
+      const allowed = this.options.writesAllowed?.() ?? true;
+      if (allowed !== true && !(await allowed)) return undefined;
       mutationOutcomes.set(ctx.em, new Map());
     }
     let result;

@@ -571,8 +571,13 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
         validationRules,
         // Its one statement checks the customer as authentication would, before it claims or writes (purchase.service).
         customerCheckingMutations: ['purchaseOffer'],
-        // Unknown (no recent reading) or refused: Apollo's path, whose plugin reads the clock and refuses.
-        writesAllowed: () => guard.writesRefusedNow() === false,
+        // As Apollo's plugin judges: with no reading younger than READING_MAX_AGE_MS (an instance
+        // with JOBS_ENABLED=false reads the clock for nothing else) one is taken first, shared by
+        // the writes that ask meanwhile. Refused: Apollo's path, whose plugin answers 503.
+        writesAllowed: () => {
+          const refused = guard.writesRefusedNow();
+          return refused === undefined ? guard.writesRefused(orm.em.fork().getKysely()).then((stale) => !stale) : !refused;
+        },
       })
     : undefined;
 
