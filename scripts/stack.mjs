@@ -1,11 +1,11 @@
 /**
- * Leads a stack trace of the bundled gateway (dist/bundle/*.js, scripts/bundle.mjs) back to
+ * Leads a stack trace of the bundled gateway (dist/bundle/main.js and its *.mjs chunks, scripts/bundle.mjs) back to
  * src/*.ts lines, offline, from the bundle's source maps: the start runs without
  * --enable-source-maps, which costs ~0.8 s of CPU per start (bundle-26, docs/decisions.md).
  *
  *   node scripts/stack.mjs < stack.txt        (or paste, then Ctrl-D)
  *
- * Each `<path>/bundle/<chunk>.js:<line>:<column>` (a path, or a file: URL) whose `<chunk>.js.map`
+ * Each `<path>/bundle/<chunk>.mjs:<line>:<column>` (or `main.js`; a path, or a file: URL) whose `<chunk>.mjs.map`
  * is beside it is replaced by `<source>:<line>:<column>` (source relative to the map, as
  * `../../src/http/server.ts`); other lines pass as they were. Lines and columns are 1-based, as
  * in V8's stack traces. Plain JavaScript: it runs where the image runs, without the build.
@@ -22,7 +22,7 @@ function mapOf(file) {
 }
 
 const text = readFileSync(0, 'utf8');
-const place = /((?:file:\/\/)?[^\s()'"]*\/bundle\/[^\s()'"/]+\.js):(\d+):(\d+)/g;
+const place = /((?:file:\/\/)?[^\s()'"]*\/bundle\/[^\s()'"/]+\.m?js):(\d+):(\d+)/g;
 process.stdout.write(
   text.replace(place, (whole, where, line, column) => {
     const file = where.startsWith('file:') ? fileURLToPath(where) : where;

@@ -624,18 +624,31 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 
 /**
  * Damerau-Levenshtein (optimal string alignment) distance between `a` and `b`: insertions,
- * deletions, substitutions and swaps of two neighbours each cost 1.
+ * deletions, substitutions and swaps of two neighbours each cost 1 (Wagner-Fischer's table, two
+ * rows back kept for the swaps). With `max`, any distance over it is answered `max + 1` as soon as
+ * it is sure: strings whose lengths differ by more (an edit changes the length by at most one), or
+ * a row of the table whose least value is over it (a row's least value never falls in the next).
+ * loadConfig asks this of every variable in the environment against every setting it does not
+ * hold; measured whole, that was 450 ms of a start with npm's ~190 variables (start-44).
  */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+export function editDistance(a: string, b: string, max = Infinity): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before = new Array<number>(b.length + 1);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let row = new Array<number>(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
+    row[0] = i;
+    let least = i;
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      let d = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      row[j] = d;
+      if (d < least) least = d;
     }
+    if (least > max) return max + 1;
+    [before, previous, row] = [previous, row, before];
   }
-  return d[a.length][b.length];
+  return Math.min(previous[b.length], max + 1);
 }
 
 /**
@@ -652,7 +665,8 @@ export function misspeltSettings(env: Env, settings: ReadonlySet<string>): [stri
     const upper = name.toUpperCase();
     for (const setting of settings) {
       if (env[setting] !== undefined) continue;
-      if (editDistance(upper, setting) <= (setting.length < 8 ? 1 : 2)) {
+      const bound = setting.length < 8 ? 1 : 2;
+      if (editDistance(upper, setting, bound) <= bound) {
         found.push([name, setting]);
         break;
       }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { assertInterfaceType, GraphQLScalarType, isObjectType, printSchema, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { assertInterfaceType, assertValidSchema, GraphQLScalarType, isObjectType, printSchema, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage, type ValidatorFn } from 'type-graphql';
 import { ActivityRuleResolver } from '../activities/activity.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
@@ -199,7 +199,11 @@ export function gatewaySchema(): Promise<GraphQLSchema> {
     // Subscriptions read from the request context's EventHub (one per gateway, fed by PostgreSQL
     // LISTEN), not from a schema-wide PubSub; type-graphql still wants one to exist.
     pubSub: { publish: () => undefined, subscribe: () => { throw new Error('subscriptions use the context EventHub'); } },
+    // type-graphql's own check runs the whole introspection query on the new schema (~70 ms of
+    // every start, start-44); graphql-js's validation below is the part of it that can fail.
+    skipCheck: true,
   }).then((schema) => {
+    assertValidSchema(schema);
     // type-graphql wraps every resolveType in an async function; graphql-jit (src/graphql/compiled.ts)
     // takes only a type name, and graphql-js needs no promise for a name the row carries.
     assertInterfaceType(schema.getType('Node')).resolveType = nodeTypeOf;
