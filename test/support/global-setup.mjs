@@ -43,7 +43,7 @@ export default async function globalSetup() {
   }
   const { startEmbeddedPostgres } = await loadEmbedded();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rg-test-pg-'));
-  const server = await startEmbeddedPostgres(dir, () => {}, { password: 'test', maxConnections: 300, settings: { fsync: 'off' } });
+  const server = await startEmbeddedPostgres(dir, () => {}, { password: 'test', maxConnections: 300, settings: { fsync: 'off', full_page_writes: 'off' } });
   globalThis.__TEST_PG__ = { server, dir };
   process.env.TEST_PG_ADMIN_URL = server.adminUrl;
 }
