@@ -576,7 +576,7 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
         // the writes that ask meanwhile. Refused: Apollo's path, whose plugin answers 503.
         writesAllowed: () => {
           const refused = guard.writesRefusedNow();
-          return refused === undefined ? guard.writesRefused(orm.em.fork().getKysely()).then((stale) => !stale) : !refused;
+          return refused === undefined ? guard.writesRefused(orm.em.fork().getKysely()).then((refusedNow) => !refusedNow) : !refused;
         },
       })
     : undefined;
