@@ -152,19 +152,22 @@ export class ClockGuard {
 
   /**
    * Whether a write (a mutation) must be refused: the estimated skew is over the tolerance however
-   * the last reading's round trip split. Takes a
-   * reading first (one statement on `db`, shared by the writes that ask meanwhile) when there is
-   * none younger than READING_MAX_AGE_MS. When that statement fails (the database unreachable),
-   * judges by the last reading however old, or allows with none: the write then meets the
-   * database's failure itself, answered as such (SERVICE_UNAVAILABLE), not as a clock fault.
+   * the last reading's round trip split. Answered at once (a boolean, no statement) from a reading
+   * younger than READING_MAX_AGE_MS; otherwise a promise, after a reading taken on `db()` (one
+   * statement, shared by the writes that ask meanwhile; `db` is called only then). When that
+   * statement fails (the database unreachable), judges by the last reading however old, or allows
+   * with none: the write then meets the database's failure itself, answered as such
+   * (SERVICE_UNAVAILABLE), not as a clock fault.
    */
-  async writesRefused(db: SqlExecutor): Promise<boolean> {
-    if (this.estimatedSkewMs() === undefined) {
-      this.refreshing ??= this.check(db).finally(() => (this.refreshing = undefined));
-      await this.refreshing.catch(() => undefined);
-    }
-    const skew = this.estimatedSkewMs(Infinity);
-    return skew !== undefined && this.over(skew, this.latest!.uncertaintyMs);
+  writesRefused(db: () => SqlExecutor): boolean | Promise<boolean> {
+    const now = this.writesRefusedNow();
+    if (now !== undefined) return now;
+    this.refreshing ??= this.check(db()).finally(() => (this.refreshing = undefined));
+    const judged = () => {
+      const skew = this.estimatedSkewMs(Infinity);
+      return skew !== undefined && this.over(skew, this.latest!.uncertaintyMs);
+    };
+    return this.refreshing.then(judged, judged);
   }
 
   /** `writesRefused` without a statement: undefined when it would need one (no recent reading). */

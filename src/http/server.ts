@@ -552,11 +552,13 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
    * stepped would date the write, and write down expiries due by its own wrong hour (points a week
    * early), for good. Refused before anything runs, SERVICE_UNAVAILABLE; queries go on.
    */
+  /** Where a mutation's clock check takes a reading when the last is too old (`ClockGuard.writesRefused`). */
+  const clockReadingDb = () => orm.em.fork().getKysely();
   const clockGuardedWrites: ApolloServerPlugin<RequestCtx> = {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation }) {
-          if (operation?.operation === 'mutation' && (await guard.writesRefused(orm.em.fork().getKysely()))) throw clockUnavailable();
+          if (operation?.operation === 'mutation' && (await guard.writesRefused(clockReadingDb))) throw clockUnavailable();
         },
       };
     },
@@ -575,8 +577,8 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
         // with JOBS_ENABLED=false reads the clock for nothing else) one is taken first, shared by
         // the writes that ask meanwhile. Refused: Apollo's path, whose plugin answers 503.
         writesAllowed: () => {
-          const refused = guard.writesRefusedNow();
-          return refused === undefined ? guard.writesRefused(orm.em.fork().getKysely()).then((refusedNow) => !refusedNow) : !refused;
+          const refused = guard.writesRefused(clockReadingDb);
+          return typeof refused === 'boolean' ? !refused : refused.then((r) => !r);
         },
       })
     : undefined;
