@@ -1,8 +1,13 @@
 import { BigIntType, Opt, EntityName } from '@mikro-orm/core';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /** Who changed what and why: written in the same transaction as every staff change. */
 @Entity({ tableName: 'audit_entry' })
+// A customer's writes that sent a status, in order: Customer.statusChange (Migration20261206130000)
+@Index({
+  name: 'audit_entry_status_idx',
+  expression: `create index audit_entry_status_idx on audit_entry (target, id) where details->>'status' is not null and action in ('createCustomer', 'updateCustomer')`,
+})
 export class AuditEntry {
   [EntityName]?: 'AuditEntry';
 

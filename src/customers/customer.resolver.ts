@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx as Context, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { AuditEntry } from '../audit/audit.types.js';
 import { DateScalar, JSONScalar } from '../graphql/scalars.js';
 import { currencyFilterArgument } from '../graphql/arguments.js';
 import { lookedUpByKey } from '../graphql/validation.js';
@@ -77,6 +78,16 @@ export class CustomerResolver {
   attributes(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     denyPartner(ctx, 'attributes');
     return customer.attributes;
+  }
+
+  @FieldResolver(() => AuditEntry, {
+    nullable: true,
+    description:
+      "Staff: the write that gave the customer their current status (its audit entry: `actor`, `at`, and the `reason` sent with it), e.g. who suspended them and why. The first of the latest writes that sent this status: a later write sending it again does not replace it. Null when no write has sent a status (ACTIVE since created without one). Customers and partners: FORBIDDEN.",
+  })
+  statusChange(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
+    requireStaff(ctx);
+    return ctx.loaders.statusChange.load(customer);
   }
 
   @FieldResolver(() => Tier, { nullable: true })

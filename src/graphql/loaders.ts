@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { Page } from '../domain/page.js';
 import type { Caller } from '../context.js';
 import { activityRulesByIds, type ActivityRuleRow } from '../activities/activity.service.js';
-import { auditEntriesByIds, type AuditRow } from '../audit/audit.service.js';
+import { auditEntriesByIds, statusChangesOf, type AuditRow } from '../audit/audit.service.js';
 import { campaignsByIds, economyRulesByIds } from '../rules/rule.service.js';
 import type { CampaignRow, EconomyRuleStaffRow } from '../rules/earning.js';
 import type { CustomerCheck } from '../customers/customer-check.js';
@@ -339,6 +339,23 @@ export class Loaders {
   /** Audit entries by id (auditEntriesByIds), for staff's node(id:) and nodes. */
   get auditEntry() {
     return this.get<number, AuditRow | undefined>('auditEntry', async (ids) => one(ids, await auditEntriesByIds(this.em, ids), (r) => r.id));
+  }
+
+  /**
+   * The audit entry of the write that set each customer's current status (statusChangesOf), by the
+   * customer as read (`{ id, status }`; keyed by both, so a row read before a change and one read
+   * after ask apart), for staff's `Customer.statusChange`.
+   */
+  get statusChange(): { load(customer: { id: number; status: string }): Promise<AuditRow | undefined> } {
+    const loader = this.get<string, AuditRow | undefined>('statusChange', async (keys) => {
+      const customers = keys.map((key) => {
+        const slash = key.indexOf('/');
+        return { id: Number(key.slice(0, slash)), status: key.slice(slash + 1) };
+      });
+      const found = new Map((await statusChangesOf(this.em, customers)).map((r) => [`${r.customerId}/${r.status}`, r.entry]));
+      return keys.map((key) => found.get(key));
+    });
+    return { load: (customer) => loader.load(`${customer.id}/${customer.status}`) };
   }
 
   /** Activity rules by id (activityRulesByIds), for staff's node(id:) and nodes. */

@@ -14,6 +14,10 @@ describe('an index built by hand before the upgrade', () => {
     ['Migration20261201233000', `create index concurrently "idempotency_record_expiry_index" on "idempotency_record" ("created_at") where not (scope like 'sale:%' or scope like 'create:%')`],
     ['Migration20261202150000', `create index concurrently "job_failed_idx" on "job" ("kind") where status = 'FAILED'`],
     ['Migration20261203090000', `create index concurrently "webhook_delivery_undelivered_idx" on "webhook_delivery" ("status", "id") where status <> 'DELIVERED'`],
+    [
+      'Migration20261206130000',
+      `create index concurrently "audit_entry_status_idx" on "audit_entry" ("target", "id") where details->>'status' is not null and action in ('createCustomer', 'updateCustomer')`,
+    ],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });

@@ -1,5 +1,5 @@
 import { ok } from '../support/gateway.js';
-import { RedeemOfferDocument } from '../generated/graphql.js';
+import { RedeemOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { buyListing, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 
@@ -54,6 +54,28 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     await row(codes[0]).waitFor();
     await oldest.filter({ hasText: 'REDEEMED' }).waitFor({ timeout: 10_000 });
     expect(await wallet.getByRole('row').filter({ hasText: 'ISSUED' }).count()).toBe(OFFERS - 1);
+    await page.close();
+  }, 120_000);
+
+  // status-45: the page said SUSPENDED and no more; the operator at the help desk could not tell
+  // the member why they cannot buy, nor who to ask.
+  test('a suspended customer’s page says who suspended them, when, and why; an active one’s says nothing of it', async () => {
+    const { t } = started.web;
+    const suspended = await createCustomer(t, 'PTS');
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: suspended.externalId, status: 'SUSPENDED', reason: 'Three chargebacks in a week' } }, t.operatorToken));
+    const page = await started.web.consoleAsOperator('Customers');
+    const open = async (externalId: string) => {
+      await page.getByLabel('Email, name or customer id').fill(externalId);
+      await page.getByRole('button', { name: 'Find' }).click();
+      await page.getByRole('heading', { level: 2, name: externalId }).waitFor();
+    };
+    await open(suspended.externalId);
+    const change = page.getByTestId('customer-status-change');
+    expect(await change.innerText()).toMatch(/^Suspended by staff:staff-op on .*2\d{3}.*: “?Three chargebacks in a week”?$/);
+    expect(await change.locator('q').innerText()).toBe('Three chargebacks in a week');
+
+    await open(member.externalId);
+    expect(await page.getByTestId('customer-status-change').count()).toBe(0);
     await page.close();
   }, 120_000);
 });

@@ -150,6 +150,13 @@ function Customer({ externalId }: { externalId: string }) {
         <p>
           {customer.email ?? 'No email'} · <span className="badge">{customer.status}</span> · member since {formatUtcDate(customer.createdAt)}
         </p>
+        {/* Why a customer cannot buy (or earn): who suspended or closed them, when, and the reason they gave (status-45). */}
+        {customer.status !== 'ACTIVE' && customer.statusChange ? (
+          <p data-testid="customer-status-change">
+            {customer.status === 'SUSPENDED' ? 'Suspended' : 'Closed'} by {customer.statusChange.actor} on {formatDateTime(customer.statusChange.at)}:{' '}
+            {customer.statusChange.reason ? <q>{customer.statusChange.reason}</q> : 'no reason given'}
+          </p>
+        ) : null}
         <p>
           Tier: <strong>{customer.tier?.name ?? 'none'}</strong>
           {customer.nextTier ? ` · ${formatPoints(customer.nextTier.pointsNeeded, customer.nextTier.currency.code)} to ${customer.nextTier.name}` : ''}
